@@ -1,0 +1,9 @@
+"""mitmdump -s addon/toolguard.py: validate OpenAI-compatible API traffic and record what fails.
+
+This file stays thin: the addon lives in the ``toolguard_core`` package beside it (addon/ is on
+sys.path when mitmproxy loads this script, and the package is also installed by ``pip install -e .``).
+"""
+
+from toolguard_core.addon import ToolGuard
+
+addons = [ToolGuard()]

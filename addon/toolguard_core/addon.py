@@ -1,0 +1,370 @@
+"""mitmproxy hooks: copy data off the flow, call the core, write the verdict back, queue a row.
+
+Nothing here changes a request or a response. Every hook body runs under :meth:`ToolGuard._guard`:
+an exception inside toolguard is logged with the flow's context, counted, and the flow goes on
+untouched.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import logging
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mitmproxy import command, ctx, exceptions, http
+from mitmproxy.utils import human
+
+import toolguard_core
+from toolguard_core import redact
+from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, analyse_request
+from toolguard_core.findings import Finding, Severity
+from toolguard_core.request import Target
+from toolguard_core.store import FindingRow, FlowRow, Store, default_db_path, format_utc
+
+logger = logging.getLogger(__name__)
+
+METADATA_KEY = "toolguard"
+MARK = ":warning:"
+DEFAULT_PATHS = (r"/chat/completions/?$",)
+# Bounded copies of what is stored: a request body is kept whole (it is the evidence), a response
+# body up to this size (error bodies are small; streams keep only their start and error events).
+MAX_STORED_RESPONSE = 64 * 1024
+MAX_STORED_NON_JSON_REQUEST = 64 * 1024
+# Flows seen in `request` but not yet finished; bounded so a proxy bug cannot leak memory.
+MAX_PENDING = 10_000
+
+
+@dataclass(slots=True)
+class Pending:
+    """What `request` learned, kept until `response`/`error` decides whether to store the flow."""
+
+    analysis: Analysis
+    started: float
+    request_text: str | None
+    request_bytes: int
+    secrets: list[str]
+    sse_tap: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Settings:
+    db_path: str
+    hosts: tuple[str, ...]
+    paths: tuple[re.Pattern[str], ...]
+    max_body_bytes: int
+    store_all: bool
+
+
+class ToolGuard:
+    def __init__(self) -> None:
+        self.settings: Settings | None = None
+        self.store: Store | None = None
+        self.pending: dict[str, Pending] = {}
+        self.stats: Counter[str] = Counter()
+        self._logged_errors: set[tuple[str, str]] = set()
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def load(self, loader: Any) -> None:
+        loader.add_option(
+            "toolguard_db",
+            str,
+            "",
+            "Path of the SQLite database toolguard writes flagged flows to. Empty means $TOOLGUARD_DB, "
+            "or else the per-user default (~/.local/share/toolguard/toolguard.db on Linux).",
+        )
+        loader.add_option(
+            "toolguard_hosts",
+            Sequence[str],
+            [],
+            "Only validate requests to these hosts (shell-style globs such as '*.openai.azure.com'; "
+            "repeat the option for several). Empty means every host.",
+        )
+        loader.add_option(
+            "toolguard_paths",
+            Sequence[str],
+            list(DEFAULT_PATHS),
+            "Only validate POST requests whose path matches one of these regular expressions "
+            "(searched, not anchored unless the pattern says so).",
+        )
+        loader.add_option(
+            "toolguard_max_body",
+            str,
+            "32m",
+            "Request bodies larger than this (k/m/g suffixes) are passed through without validation; "
+            "a finding records that they were skipped.",
+        )
+        loader.add_option(
+            "toolguard_store_all",
+            bool,
+            False,
+            "Store every intercepted API flow, not only flows with a finding or an upstream rejection.",
+        )
+
+    def configure(self, updated: set[str]) -> None:
+        if not updated & {
+            "toolguard_db",
+            "toolguard_hosts",
+            "toolguard_paths",
+            "toolguard_max_body",
+            "toolguard_store_all",
+        }:
+            return
+        opts = ctx.options
+        paths = []
+        for pattern in opts.toolguard_paths:
+            try:
+                paths.append(re.compile(pattern))
+            except re.error as exc:
+                raise exceptions.OptionsError(f"toolguard_paths: invalid regular expression {pattern!r}: {exc}")
+        try:
+            max_body = human.parse_size(opts.toolguard_max_body)
+        except ValueError as exc:
+            raise exceptions.OptionsError(f"toolguard_max_body: {exc}")
+        settings = Settings(
+            db_path=str(opts.toolguard_db or default_db_path()),
+            hosts=tuple(h.lower() for h in opts.toolguard_hosts),
+            paths=tuple(paths),
+            max_body_bytes=max_body if max_body is not None else DEFAULT_MAX_BODY_BYTES,
+            store_all=opts.toolguard_store_all,
+        )
+        if self.store is None or self.settings is None or settings.db_path != self.settings.db_path:
+            store = Store(settings.db_path)
+            try:
+                store.start()
+            except Exception as exc:
+                raise exceptions.OptionsError(f"toolguard_db: cannot open {settings.db_path}: {exc}")
+            if self.store is not None:
+                self.store.close()
+            self.store = store
+        self.settings = settings
+
+    def running(self) -> None:
+        if self.settings:
+            logger.info("toolguard: writing flagged flows to %s", self.settings.db_path)
+
+    def done(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            if self.stats:
+                logger.info("toolguard: %s", dict(self.stats))
+            self.store = None
+
+    # ----------------------------------------------------------------- flow hooks
+
+    def request(self, flow: http.HTTPFlow) -> None:
+        self._guard("request", flow, self._on_request)
+
+    def responseheaders(self, flow: http.HTTPFlow) -> None:
+        self._guard("responseheaders", flow, self._on_responseheaders)
+
+    def response(self, flow: http.HTTPFlow) -> None:
+        self._guard("response", flow, self._finish)
+
+    def error(self, flow: http.HTTPFlow) -> None:
+        self._guard("error", flow, self._finish)
+
+    @command.command("toolguard.stats")
+    def stats_command(self) -> str:
+        """Counters: flows validated, flagged and stored, and internal errors."""
+        return json.dumps(dict(self.stats), sort_keys=True)
+
+    # ----------------------------------------------------------------- internals
+
+    def _guard(self, hook: str, flow: http.HTTPFlow, fn: Callable[[http.HTTPFlow], None]) -> None:
+        try:
+            fn(flow)
+        except Exception as exc:
+            self.stats["internal_errors"] += 1
+            key = (hook, type(exc).__name__)
+            log = logger.warning if key in self._logged_errors else logger.exception
+            self._logged_errors.add(key)
+            log("toolguard: internal error in %s for %s %s (flow %s): %r; the flow passes through unchanged",
+                hook, flow.request.method, redact.redact_url(flow.request.pretty_url), flow.id, exc)
+            pending = self.pending.get(flow.id)
+            if pending is not None:
+                pending.extra["internal_error"] = f"{hook}: {exc!r}"
+
+    def in_scope(self, flow: http.HTTPFlow) -> bool:
+        settings = self.settings
+        if settings is None or flow.request.method != "POST":
+            return False
+        host = flow.request.pretty_host.lower()
+        if settings.hosts and not any(fnmatch.fnmatchcase(host, pattern) for pattern in settings.hosts):
+            return False
+        path = flow.request.path.split("?", 1)[0]
+        return any(p.search(path) for p in settings.paths)
+
+    def _on_request(self, flow: http.HTTPFlow) -> None:
+        if not self.in_scope(flow):
+            return
+        assert self.settings is not None
+        self.stats["validated"] += 1
+        request = flow.request
+        decode_error = None
+        try:
+            body = request.content if request.raw_content is not None else None
+        except ValueError as exc:  # unknown or corrupt Content-Encoding
+            body, decode_error = request.raw_content, str(exc)
+        analysis = analyse_request(
+            body,
+            request.pretty_url,
+            target=Target.from_url(request.pretty_url),
+            max_body_bytes=self.settings.max_body_bytes,
+            decode_error=decode_error,
+        )
+        if analysis.findings:
+            self.stats["flagged"] += 1
+        for internal in analysis.internal_errors:
+            self.stats["internal_errors"] += 1
+            logger.warning("toolguard: rule %s failed on flow %s: %s", internal.where, flow.id, internal.error)
+        query = request.path.partition("?")[2]
+        secrets = redact.secret_values(request.headers.items(multi=True), query)
+        if analysis.body is not None or body is None:
+            request_text = body.decode("utf-8") if body else None
+        else:
+            request_text = body[:MAX_STORED_NON_JSON_REQUEST].decode("utf-8", "replace")
+        if len(self.pending) >= MAX_PENDING:
+            self.pending.pop(next(iter(self.pending)))
+            self.stats["pending_dropped"] += 1
+        self.pending[flow.id] = Pending(
+            analysis=analysis,
+            started=request.timestamp_start,
+            request_text=request_text,
+            request_bytes=len(body or b""),
+            secrets=secrets,
+        )
+        self._annotate(flow, analysis.findings, verdict=None)
+
+    def _on_responseheaders(self, flow: http.HTTPFlow) -> None:
+        pending = self.pending.get(flow.id)
+        if pending is None or flow.response is None:
+            return
+        content_type = flow.response.headers.get("content-type", "")
+        if content_type.lower().startswith("text/event-stream"):
+            # Stream SSE through unbuffered: mitmproxy buffers whole bodies by default and qwen-code
+            # (always streaming) would see nothing until the generation ends (mitmproxy#4469).
+            flow.response.stream = True
+
+    def _finish(self, flow: http.HTTPFlow) -> None:
+        pending = self.pending.pop(flow.id, None)
+        if pending is None:
+            return
+        findings = pending.analysis.findings
+        status = flow.response.status_code if flow.response is not None else None
+        rejected = status is not None and status >= 400
+        has_error = any(f.severity == Severity.ERROR for f in findings)
+        verdict = _verdict(has_error, status, flow.error.msg if flow.error else None)
+        self._annotate(flow, findings, verdict)
+        if not (findings or rejected or flow.error or self.settings and self.settings.store_all):
+            return
+        row = self._row(flow, pending, verdict)
+        if self.store is not None:
+            self.store.put(row)
+            self.stats["stored"] += 1
+
+    def _annotate(self, flow: http.HTTPFlow, findings: list[Finding], verdict: str | None) -> None:
+        errors = [f for f in findings if f.severity == Severity.ERROR]
+        flow.metadata[METADATA_KEY] = {
+            "verdict": verdict,
+            "findings": [f.model_dump(mode="json") for f in findings],
+        }
+        if errors or (verdict in ("predicted", "unexplained")):
+            flow.marked = MARK
+        if findings:
+            first = errors[0] if errors else findings[0]
+            more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
+            flow.comment = f"toolguard: {first.rule} at {first.location}{more}" + (
+                f" [{verdict}]" if verdict else ""
+            )
+        elif verdict == "unexplained":
+            flow.comment = f"toolguard: upstream rejected ({flow.response.status_code if flow.response else '?'}), no rule explains it"
+
+    def _row(self, flow: http.HTTPFlow, pending: Pending, verdict: str | None) -> FlowRow:
+        request, response = flow.request, flow.response
+        secrets = pending.secrets
+        analysis = pending.analysis
+        target = analysis.target
+        response_body = None
+        if response is not None and response.raw_content is not None:
+            try:
+                content = response.content or b""
+            except ValueError:
+                content = response.raw_content
+            response_body = content[:MAX_STORED_RESPONSE].decode("utf-8", "replace")
+        error = _parse_openai_error(response_body) if response is not None and response.status_code >= 400 else {}
+        end = (response.timestamp_end if response is not None else None) or time.time()
+        findings = analysis.findings
+        return FlowRow(
+            id=flow.id,
+            datetime_utc=format_utc(pending.started),
+            method=request.method,
+            scheme=request.scheme,
+            host=request.pretty_host,
+            port=request.port,
+            path=request.path.split("?", 1)[0],
+            url=redact.redact_url(request.pretty_url),
+            provider=target.provider.id,
+            client=request.headers.get("user-agent"),
+            model=analysis.model,
+            stream=analysis.stream,
+            status=response.status_code if response is not None else None,
+            duration_ms=round((end - pending.started) * 1000),
+            request_headers_json=json.dumps(redact.redact_headers(request.headers.items(multi=True))),
+            request_json=redact.scrub(pending.request_text, secrets) if analysis.body is not None else None,
+            request_body=redact.scrub(pending.request_text, secrets) if analysis.body is None else None,
+            request_bytes=pending.request_bytes,
+            response_headers_json=(
+                json.dumps(redact.redact_headers(response.headers.items(multi=True))) if response else None
+            ),
+            response_body=redact.scrub(response_body, secrets),
+            error_message=redact.scrub(error.get("message"), secrets),
+            error_type=error.get("type"),
+            error_code=error.get("code"),
+            error_param=error.get("param"),
+            error_source="body" if error else None,
+            flow_error=flow.error.msg if flow.error else None,
+            verdict=verdict,
+            finding_count=len(findings),
+            error_finding_count=sum(f.severity == Severity.ERROR for f in findings),
+            internal_error=pending.extra.get("internal_error"),
+            toolguard_version=toolguard_core.__version__,
+            findings=[
+                FindingRow(idx=i, rule=f.rule, severity=f.severity, location=f.location,
+                           message=redact.scrub(f.message, secrets) or "")
+                for i, f in enumerate(findings)
+            ],
+        )
+
+
+def _verdict(has_error: bool, status: int | None, flow_error: str | None) -> str | None:
+    if status is None:
+        return "no_answer"
+    if status >= 400:
+        return "predicted" if has_error else "unexplained"
+    return "false_alarm" if has_error else "accepted"
+
+
+def _parse_openai_error(text: str | None) -> dict[str, Any]:
+    """OpenAI's error envelope; the full multi-provider parser replaces this (issue 4)."""
+    try:
+        body = json.loads(text or "")
+    except ValueError:
+        return {}
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return {}
+    code = error.get("code")
+    return {
+        "message": error.get("message") if isinstance(error.get("message"), str) else None,
+        "type": error.get("type") if isinstance(error.get("type"), str) else None,
+        "code": code if isinstance(code, str | int) else None,
+        "param": error.get("param") if isinstance(error.get("param"), str) else None,
+    }

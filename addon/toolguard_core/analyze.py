@@ -1,0 +1,80 @@
+"""The one entry point shared by the addon and ``toolguard check``: bytes in, findings out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from toolguard_core.findings import Finding
+from toolguard_core.request import RequestView, Target
+from toolguard_core.rules import body as body_rules
+from toolguard_core.rules.registry import CHECKS
+
+# Bodies above this size are not parsed (a finding says so); the flow passes through untouched.
+DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class InternalError:
+    """A bug inside toolguard met while checking one request (the check is skipped, not the flow)."""
+
+    where: str
+    error: str
+
+
+@dataclass(slots=True)
+class Analysis:
+    target: Target
+    findings: list[Finding] = field(default_factory=list)
+    body: dict[str, Any] | None = None
+    internal_errors: list[InternalError] = field(default_factory=list)
+
+    @property
+    def model(self) -> str | None:
+        model = self.body.get("model") if self.body else None
+        return model if isinstance(model, str) else None
+
+    @property
+    def stream(self) -> bool | None:
+        stream = self.body.get("stream") if self.body else None
+        return stream if isinstance(stream, bool) else None
+
+    @property
+    def has_error(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
+
+
+def analyse_request(
+    body: bytes | str | None,
+    url: str,
+    *,
+    target: Target | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    decode_error: str | None = None,
+) -> Analysis:
+    """Parse ``body`` once and run every registered check on it.
+
+    ``decode_error`` is set by a caller that could not undo the body's Content-Encoding.
+    Never raises for bad input: non-JSON, invalid UTF-8, huge or deeply nested bodies become
+    findings. A check that raises is recorded in ``internal_errors`` and the others still run.
+    """
+    analysis = Analysis(target=target or Target.from_url(url))
+    if decode_error is not None:
+        analysis.findings.append(
+            body_rules.UNDECODABLE.finding("body", f"The body could not be decoded ({decode_error}); not validated.")
+        )
+        return analysis
+    parsed = body_rules.parse_body(body, max_body_bytes, analysis.findings)
+    if parsed is None:
+        return analysis
+    analysis.body = parsed
+    view = RequestView(body=parsed, target=analysis.target)
+    for check in CHECKS:
+        try:
+            analysis.findings.extend(check(view))
+        except Exception as exc:  # a rule bug must never break the caller
+            analysis.internal_errors.append(
+                InternalError(where=getattr(check, "__qualname__", repr(check)), error=repr(exc))
+            )
+    return analysis
+

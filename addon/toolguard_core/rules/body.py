@@ -1,0 +1,117 @@
+"""Body-level rules: is there a JSON object to validate at all?
+
+These run inside :func:`parse_body`, before any check, because every other rule needs the
+parsed object. A body that fails here is passed through untouched; the finding says why.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from toolguard_core.findings import Finding, Severity
+from toolguard_core.rules.registry import PredictedError, define
+
+OAI_BAD_JSON = PredictedError(
+    provider="openai",
+    text=(
+        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
+        "your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was "
+        "not valid JSON. If you have trouble figuring out how to fix this, please contact us through "
+        "our help center at help.openai.com.)"
+    ),
+    source="VERIFY",
+)
+
+NOT_JSON = define(
+    "body.not-json",
+    Severity.ERROR,
+    "The request body is not valid JSON.",
+    predicts=(OAI_BAD_JSON,),
+)
+INVALID_UTF8 = define(
+    "body.invalid-utf8",
+    Severity.ERROR,
+    "The request body is not valid UTF-8, so it cannot be JSON.",
+    predicts=(OAI_BAD_JSON,),
+)
+NOT_OBJECT = define(
+    "body.not-object",
+    Severity.ERROR,
+    "The request body is JSON but not an object (e.g. a list or a string).",
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Invalid type for body: expected an object, but got an array instead.",
+            source="inf: OpenAI's invalid_type wording for other fields",
+        ),
+    ),
+)
+EMPTY = define(
+    "body.empty",
+    Severity.ERROR,
+    "The request has no body.",
+    predicts=(OAI_BAD_JSON,),
+)
+TOO_LARGE = define(
+    "body.too-large",
+    Severity.INFO,
+    "The body is larger than toolguard_max_body, so it was passed through without validation.",
+)
+TOO_DEEP = define(
+    "body.too-deep",
+    Severity.WARNING,
+    "The body nests deeper than the JSON parser allows; it was passed through without validation.",
+)
+UNDECODABLE = define(
+    "body.undecodable",
+    Severity.WARNING,
+    "The body's Content-Encoding could not be decoded; it was passed through without validation.",
+)
+
+
+def parse_body(body: bytes | str | None, max_body_bytes: int, findings: list[Finding]) -> dict[str, Any] | None:
+    """The single JSON parse of a request body. Appends a finding and returns None on bad input."""
+    if body is None or len(body) == 0:
+        findings.append(EMPTY.finding("body", "The request body is empty; send a JSON object."))
+        return None
+    if len(body) > max_body_bytes:
+        findings.append(
+            TOO_LARGE.finding(
+                "body",
+                f"The body is {len(body)} bytes, over toolguard_max_body ({max_body_bytes}); not validated.",
+            )
+        )
+        return None
+    if isinstance(body, bytes):
+        try:
+            body = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            findings.append(
+                INVALID_UTF8.finding(
+                    "body",
+                    f"The body is not valid UTF-8 (byte {exc.start}: {exc.reason}); "
+                    "encode the JSON as UTF-8.",
+                )
+            )
+            return None
+    try:
+        parsed = json.loads(body)
+    except RecursionError:
+        findings.append(TOO_DEEP.finding("body", "The JSON nests too deeply to parse; not validated."))
+        return None
+    except ValueError as exc:
+        findings.append(
+            NOT_JSON.finding("body", f"The body is not valid JSON ({exc}); send a JSON object.")
+        )
+        return None
+    if not isinstance(parsed, dict):
+        findings.append(
+            NOT_OBJECT.finding(
+                "body",
+                f"The body is a JSON {type(parsed).__name__}, not an object; send "
+                '{"model": ..., "messages": [...]}.',
+            )
+        )
+        return None
+    return parsed

@@ -1,0 +1,134 @@
+"""Message-shape rules: the ``messages`` array and each message's role and content."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from toolguard_core.findings import Finding, Severity
+from toolguard_core.request import RequestView
+from toolguard_core.rules.registry import PredictedError, check, define
+
+MISSING = define(
+    "messages.missing",
+    Severity.ERROR,
+    "The body has no `messages` field.",
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Missing required parameter: 'messages'.",
+            source="VERIFY",
+            param="messages",
+            code="missing_required_parameter",
+        ),
+        PredictedError(provider="llama.cpp", text="'messages' is required", source="code [LCPP]"),
+    ),
+    example={"model": "gpt-4o"},
+)
+NOT_A_LIST = define(
+    "messages.not-a-list",
+    Severity.ERROR,
+    "`messages` is not an array.",
+    predicts=(
+        PredictedError(provider="llama.cpp", text="Expected 'messages' to be an array", source="code [LCPP]"),
+    ),
+    example={"model": "gpt-4o", "messages": {"role": "user", "content": "hi"}},
+)
+EMPTY = define(
+    "messages.empty",
+    Severity.ERROR,
+    "`messages` is an empty array.",
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="[] is too short - 'messages'",
+            source="doc [OAS] messages minItems 1; text as echoed by Ollama code [OLL-MW]",
+            param="messages",
+        ),
+        PredictedError(provider="ollama", text="[] is too short - 'messages'", source="code [OLL-MW]"),
+    ),
+    example={"model": "gpt-4o", "messages": []},
+)
+NOT_AN_OBJECT = define(
+    "messages.not-an-object",
+    Severity.ERROR,
+    "A message is not a JSON object.",
+    example={"model": "gpt-4o", "messages": ["hello"]},
+)
+UNKNOWN_ROLE = define(
+    "messages.unknown-role",
+    Severity.ERROR,
+    "A message has a missing, non-string or unknown `role`.",
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid value: 'human'. Supported values are: 'system', 'assistant', 'user', "
+                "'function', 'tool', and 'developer'."
+            ),
+            source="VERIFY",
+            param="messages[0].role",
+            code="invalid_value",
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [{"role": "human", "content": "hi"}]},
+    notes="Providers whose chat template accepts any role (vLLM, llama.cpp, Ollama) get a warning.",
+)
+MISSING_CONTENT = define(
+    "messages.missing-content",
+    Severity.ERROR,
+    "A system, developer, user or tool message has no `content`.",
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Missing required parameter: 'messages[1].content'.",
+            source="VERIFY",
+            param="messages[1].content",
+            code="missing_required_parameter",
+        ),
+        PredictedError(
+            provider="llama.cpp", text="All non-assistant messages must contain 'content'", source="code [LCPP]"
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [{"role": "user"}]},
+)
+
+CONTENT_REQUIRED_ROLES = frozenset({"system", "developer", "user", "tool"})
+
+
+@check
+def check_messages_shape(view: RequestView) -> Iterator[Finding]:
+    body = view.body
+    if "messages" not in body:
+        yield MISSING.finding("messages", "The request has no `messages`; send at least one message.")
+        return
+    messages = body["messages"]
+    if not isinstance(messages, list):
+        yield NOT_A_LIST.finding(
+            "messages", f"`messages` is a {type(messages).__name__}; send an array of message objects."
+        )
+        return
+    if not messages:
+        yield EMPTY.finding("messages", "`messages` is empty; send at least one message.")
+        return
+    roles = view.provider.roles
+    for index, message in enumerate(messages):
+        where = f"messages[{index}]"
+        if not isinstance(message, dict):
+            yield NOT_AN_OBJECT.finding(
+                where, f"{where} is a {type(message).__name__}; each message must be an object with a role."
+            )
+            continue
+        role = message.get("role")
+        if not isinstance(role, str) or (roles is not None and role not in roles):
+            known = ", ".join(sorted(roles)) if roles else "a string"
+            yield UNKNOWN_ROLE.finding(
+                f"{where}.role",
+                f"{where} has role {role!r}; {view.provider.name} accepts {known}.",
+                severity=None if roles is not None or not isinstance(role, str) else Severity.WARNING,
+            )
+            continue
+        if role in CONTENT_REQUIRED_ROLES and message.get("content") is None:
+            yield MISSING_CONTENT.finding(
+                f"{where}.content",
+                f"{where} ({role}) has no content; {role} messages need a string or an array of parts.",
+            )

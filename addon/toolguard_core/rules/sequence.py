@@ -1,0 +1,501 @@
+"""Tool-call sequence rules: every assistant ``tool_calls`` entry is answered exactly once, by a
+``tool`` message in the contiguous block right after it, and no tool message stands anywhere else.
+
+This is the most frequent agent-side 400 (providers.md §6.3; the LangChain INVALID_TOOL_RESULTS
+page shows the three canonical cases). The check is one pass over the messages, plus an index of
+where each ``tool_call_id`` is answered so that a late answer is reported once, as non-adjacent,
+instead of as an unanswered call *and* an orphan.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from toolguard_core.findings import Finding, Severity
+from toolguard_core.request import RequestView
+from toolguard_core.rules.registry import PredictedError, check, define
+
+LANGCHAIN_SEED = "https://python.langchain.com/docs/troubleshooting/errors/INVALID_TOOL_RESULTS/"
+
+OPENAI_ORPHAN = PredictedError(
+    provider="openai",
+    text=(
+        "Invalid parameter: messages with role 'tool' must be a response to a preceeding message "
+        "with 'tool_calls'."
+    ),
+    source=LANGCHAIN_SEED,
+    param="messages.[0].role",
+)
+OPENAI_ORPHAN_NEW = PredictedError(
+    provider="openai",
+    text="Messages with role 'tool' must be a response to a preceding message with 'tool_calls'",
+    source="https://github.com/qwersyk/Newelle/issues/425",
+)
+DEEPSEEK_ORPHAN = PredictedError(
+    provider="deepseek",
+    text="Messages with role 'tool' must be a response to a preceding message with 'tool_calls'",
+    source="https://github.com/FoundationAgents/OpenManus/issues/744",
+)
+DASHSCOPE_ORPHAN = PredictedError(
+    provider="dashscope",
+    text=(
+        '<400> InternalError.Algo.InvalidParameter: messages with role "tool" must be a response to a '
+        'preceeding message with "tool_calls".'
+    ),
+    source="https://github.com/philschmid/mcp-openai-gemini-llama-example/pull/5",
+)
+OPENAI_UNANSWERED = PredictedError(
+    provider="openai",
+    text=(
+        "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+        "'tool_call_id'. The following tool_call_ids did not have response messages: "
+        "call_mjLuNyXNHoUIXHiBtXhaWdxN"
+    ),
+    source=LANGCHAIN_SEED,
+    param="messages",
+)
+DASHSCOPE_UNANSWERED = PredictedError(
+    provider="dashscope",
+    text=(
+        '<400> InternalError.Algo.InvalidParameter: An assistant message with "tool_calls" must be '
+        'followed by tool messages responding to each "tool_call_id". The following tool_call_ids did '
+        "not have response messages: message[532].role"
+    ),
+    source="https://github.com/QwenLM/qwen-code/issues/606",
+)
+MOONSHOT_UNANSWERED = PredictedError(
+    provider="moonshot",
+    text=(
+        "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+        "'tool_call_id'. The following tool_call_ids did not have response messages: "
+        "(insufficient tool messages following tool_calls message)"
+    ),
+    source="https://github.com/MoonshotAI/kimi-cli/issues/2405",
+)
+
+_CALL = {"id": "call_1", "type": "function", "function": {"name": "foo_tool", "arguments": "{}"}}
+_CALL2 = {"id": "call_2", "type": "function", "function": {"name": "foo_tool", "arguments": "{}"}}
+_USER = {"role": "user", "content": 'Call tool "foo" twice with no arguments'}
+
+ORPHAN = define(
+    "sequence.orphan-tool-message",
+    Severity.ERROR,
+    "A tool message is not in the contiguous block right after an assistant message with `tool_calls`.",
+    predicts=(OPENAI_ORPHAN, OPENAI_ORPHAN_NEW, DEEPSEEK_ORPHAN, DASHSCOPE_ORPHAN),
+    example={
+        "model": "gpt-4o",
+        "messages": [{"role": "tool", "content": "action completed!", "tool_call_id": "dummy"}],
+    },
+)
+UNKNOWN_ID = define(
+    "sequence.unknown-tool-call-id",
+    Severity.ERROR,
+    "A tool message's `tool_call_id` is not one of the calls of the assistant message it follows.",
+    predicts=(OPENAI_ORPHAN, OPENAI_UNANSWERED),
+    example={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "tool_calls": [_CALL]},
+            {"role": "tool", "content": "done", "tool_call_id": "call_9"},
+        ],
+    },
+)
+UNANSWERED = define(
+    "sequence.unanswered-tool-call",
+    Severity.ERROR,
+    "An assistant `tool_calls` entry has no tool message answering it in the block right after it.",
+    predicts=(OPENAI_UNANSWERED, DASHSCOPE_UNANSWERED, MOONSHOT_UNANSWERED),
+    example={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "tool_calls": [_CALL, _CALL2]},
+            {"role": "tool", "content": "action complete!", "tool_call_id": "call_1"},
+        ],
+    },
+)
+DUPLICATE_RESPONSE = define(
+    "sequence.duplicate-tool-response",
+    Severity.ERROR,
+    "A second tool message answers a `tool_call_id` that was already answered.",
+    predicts=(OPENAI_ORPHAN,),
+    example={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "tool_calls": [_CALL, _CALL2]},
+            {"role": "tool", "content": "action complete!", "tool_call_id": "call_1"},
+            {"role": "tool", "content": "action complete!", "tool_call_id": "call_2"},
+            {"role": "tool", "content": "action complete!", "tool_call_id": "call_2"},
+        ],
+    },
+)
+NON_ADJACENT = define(
+    "sequence.non-adjacent-tool-response",
+    Severity.ERROR,
+    "A tool call is answered only later, after a user, system or assistant message came in between.",
+    predicts=(OPENAI_UNANSWERED, OPENAI_ORPHAN),
+    example={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "tool_calls": [_CALL]},
+            {"role": "user", "content": "<system-reminder>still there?</system-reminder>"},
+            {"role": "tool", "content": "done", "tool_call_id": "call_1"},
+        ],
+    },
+    notes="The answer exists, so the fix is to move it, not to invent one (qwen-code PR #4622).",
+)
+DUPLICATE_CALL_ID = define(
+    "sequence.duplicate-tool-call-id",
+    Severity.WARNING,
+    "Two tool calls in one request share an id, so their answers are ambiguous.",
+    example={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "tool_calls": [_CALL]},
+            {"role": "tool", "content": "a", "tool_call_id": "call_1"},
+            {"role": "assistant", "content": None, "tool_calls": [_CALL]},
+            {"role": "tool", "content": "b", "tool_call_id": "call_1"},
+        ],
+    },
+    notes=(
+        "Per-turn ids such as `run_shell_command:0` reused every turn (qwen-code #606, #8382). "
+        "OpenAI's behaviour for ids reused across turns is not confirmed, hence a warning."
+    ),
+)
+EMPTY_TOOL_CALLS = define(
+    "shape.empty-tool-calls",
+    Severity.ERROR,
+    "An assistant message has `tool_calls: []`.",
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid 'messages[1].tool_calls': empty array. Expected an array with minimum length 1, "
+                "but got an empty array instead."
+            ),
+            source="VERIFY",
+            param="messages[1].tool_calls",
+            code="empty_array",
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [_USER, {"role": "assistant", "content": "ok", "tool_calls": []}]},
+)
+MISSING_CALL_ID = define(
+    "shape.missing-tool-call-id",
+    Severity.ERROR,
+    "A tool call has no `id`, or an empty one.",
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Missing required parameter: 'messages[1].tool_calls[0].id'.",
+            source="VERIFY",
+            param="messages[1].tool_calls[0].id",
+            code="missing_required_parameter",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "tool_calls": [{"type": "function", "function": _CALL["function"]}]},
+        ],
+    },
+)
+MISSING_TOOL_MESSAGE_ID = define(
+    "shape.tool-message-without-id",
+    Severity.ERROR,
+    "A tool message has no `tool_call_id`.",
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Missing required parameter: 'messages[2].tool_call_id'.",
+            source="VERIFY",
+            param="messages[2].tool_call_id",
+            code="missing_required_parameter",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "tool_calls": [_CALL]},
+            {"role": "tool", "content": "done"},
+        ],
+    },
+)
+BAD_ARGUMENTS = define(
+    "shape.invalid-tool-arguments",
+    Severity.WARNING,
+    "A tool call's `function.arguments` is not a string holding exactly one JSON object.",
+    predicts=(PredictedError(provider="ollama", text="invalid tool call arguments", source="code [OLL-GO]"),),
+    example={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "call_1", "type": "function", "function": {"name": "foo_tool", "arguments": '{"a":1}{"b":2}'}}
+                ],
+            },
+            {"role": "tool", "content": "done", "tool_call_id": "call_1"},
+        ],
+    },
+    notes="Typical of a bad streaming merge of parallel calls (qwen-code PR #6981). Errors on Ollama.",
+)
+EMPTY_ASSISTANT = define(
+    "shape.empty-assistant-message",
+    Severity.ERROR,
+    "An assistant message has neither `content` nor `tool_calls`.",
+    predicts=(
+        PredictedError(
+            provider="llama.cpp",
+            text="Assistant message must contain either 'content' or 'tool_calls'!",
+            source="code [LCPP]",
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [_USER, {"role": "assistant", "content": None}, _USER]},
+)
+
+# Providers that reject tool-call arguments that are not one JSON object (providers.md §6.2).
+_STRICT_ARGUMENT_PROVIDERS = frozenset({"ollama"})
+
+
+@dataclass(slots=True)
+class _Call:
+    id: str
+    message_index: int
+    call_index: int
+
+
+@dataclass(slots=True)
+class _Block:
+    """The assistant message with tool_calls whose contiguous tool block is being read."""
+
+    message_index: int
+    calls: list[_Call]
+    answered: set[str] = field(default_factory=set)
+
+
+def _quote_ids(ids: list[str]) -> str:
+    return ", ".join(ids)
+
+
+def _tool_calls_of(message: dict[str, Any]) -> list[Any] | None:
+    calls = message.get("tool_calls")
+    return calls if isinstance(calls, list) else None
+
+
+@check
+def check_tool_sequence(view: RequestView) -> Iterator[Finding]:
+    messages = view.messages
+    # Where each tool_call_id is answered, so a late answer is reported once, as non-adjacent.
+    answers: dict[str, list[int]] = {}
+    for index, message in enumerate(messages):
+        if isinstance(message, dict) and message.get("role") == "tool":
+            tool_call_id = message.get("tool_call_id")
+            if isinstance(tool_call_id, str) and tool_call_id:
+                answers.setdefault(tool_call_id, []).append(index)
+
+    calls_by_id: dict[str, _Call] = {}
+    answered_ids: set[str] = set()
+    late_answers: set[int] = set()  # tool messages already reported as non-adjacent
+    block: _Block | None = None
+
+    def close(block: _Block, end: int) -> Iterator[Finding]:
+        unanswered = [c for c in block.calls if c.id not in block.answered]
+        never = []
+        for call in unanswered:
+            later = [i for i in answers.get(call.id, ()) if i >= end]
+            if later:
+                late_answers.add(later[0])
+                answered_ids.add(call.id)
+                yield NON_ADJACENT.finding(
+                    f"messages[{later[0]}]",
+                    f"messages[{later[0]}] answers {call.id}, called at messages[{block.message_index}]"
+                    f".tool_calls[{call.call_index}], but messages[{end}] ({_role(messages[end])}) stands "
+                    f"between them. Move the tool message into the block right after "
+                    f"messages[{block.message_index}].",
+                )
+            else:
+                never.append(call)
+        if never:
+            ids = [c.id for c in never]
+            location = (
+                f"messages[{block.message_index}].tool_calls[{never[0].call_index}].id"
+                if len(never) == 1
+                else f"messages[{block.message_index}].tool_calls"
+            )
+            yield UNANSWERED.finding(
+                location,
+                f"messages[{block.message_index}] calls {_quote_ids(ids)} but no tool message answers "
+                f"{'it' if len(ids) == 1 else 'them'} right after it. Add one tool message per call "
+                "(a failure text if the tool did not run) or remove the unanswered calls.",
+            )
+
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict):
+            continue
+        role = message.get("role")
+        if role == "tool":
+            yield from _check_tool_message(view, index, message, block, calls_by_id, answered_ids, late_answers)
+            continue
+        if block is not None:
+            yield from close(block, index)
+            block = None
+        if role != "assistant":
+            continue
+        calls = _tool_calls_of(message)
+        if calls is None:
+            if message.get("tool_calls") is None and message.get("content") is None and not message.get(
+                "function_call"
+            ):
+                yield EMPTY_ASSISTANT.finding(
+                    f"messages[{index}]",
+                    f"messages[{index}] (assistant) has neither content nor tool_calls; send its text, its "
+                    "tool calls, or drop the message.",
+                )
+            continue
+        if not calls:
+            yield EMPTY_TOOL_CALLS.finding(
+                f"messages[{index}].tool_calls",
+                f"messages[{index}] has an empty tool_calls array; omit the key when there are no calls.",
+            )
+            if message.get("content") is None:
+                yield EMPTY_ASSISTANT.finding(
+                    f"messages[{index}]",
+                    f"messages[{index}] (assistant) has neither content nor tool calls.",
+                )
+            continue
+        block = _Block(message_index=index, calls=[])
+        for call_index, call in enumerate(calls):
+            yield from _check_call_shape(view, index, call_index, call)
+            call_id = call.get("id") if isinstance(call, dict) else None
+            if not isinstance(call_id, str) or not call_id:
+                continue
+            earlier = calls_by_id.get(call_id)
+            if earlier is not None:
+                yield DUPLICATE_CALL_ID.finding(
+                    f"messages[{index}].tool_calls[{call_index}].id",
+                    f"Tool-call id {call_id} is used again; it was first used at "
+                    f"messages[{earlier.message_index}].tool_calls[{earlier.call_index}]. Give every call "
+                    "a unique id so each answer matches one call.",
+                )
+                if any(c.id == call_id for c in block.calls):
+                    continue
+            record = _Call(id=call_id, message_index=index, call_index=call_index)
+            calls_by_id.setdefault(call_id, record)
+            block.calls.append(record)
+    if block is not None:
+        yield from close(block, len(messages))
+
+
+def _role(message: Any) -> str:
+    return str(message.get("role")) if isinstance(message, dict) else type(message).__name__
+
+
+def _check_tool_message(
+    view: RequestView,
+    index: int,
+    message: dict[str, Any],
+    block: _Block | None,
+    calls_by_id: dict[str, _Call],
+    answered_ids: set[str],
+    late_answers: set[int],
+) -> Iterator[Finding]:
+    where = f"messages[{index}]"
+    tool_call_id = message.get("tool_call_id")
+    if not isinstance(tool_call_id, str) or not tool_call_id:
+        yield MISSING_TOOL_MESSAGE_ID.finding(
+            f"{where}.tool_call_id",
+            f"{where} (tool) has no tool_call_id; set it to the id of the call it answers.",
+        )
+        return
+    if index in late_answers:
+        return  # already reported as non-adjacent at the call's block
+    if block is not None and any(c.id == tool_call_id for c in block.calls):
+        if tool_call_id in block.answered:
+            yield DUPLICATE_RESPONSE.finding(
+                f"{where}.tool_call_id",
+                f"{where} answers {tool_call_id} a second time; keep one tool message per call.",
+            )
+        else:
+            block.answered.add(tool_call_id)
+            answered_ids.add(tool_call_id)
+        return
+    if tool_call_id in answered_ids:
+        yield DUPLICATE_RESPONSE.finding(
+            f"{where}.tool_call_id",
+            f"{where} answers {tool_call_id}, which was already answered; drop the duplicate tool message.",
+        )
+        return
+    if block is not None:
+        expected = [c.id for c in block.calls if c.id not in block.answered]
+        yield UNKNOWN_ID.finding(
+            f"{where}.tool_call_id",
+            f"{where} answers {tool_call_id}, but messages[{block.message_index}] called "
+            f"{_quote_ids([c.id for c in block.calls])}"
+            + (f" (still unanswered: {_quote_ids(expected)})" if expected else "")
+            + ". Use the id of the call this result belongs to.",
+        )
+        return
+    later_call = calls_by_id.get(tool_call_id)
+    hint = (
+        f" Its call is at messages[{later_call.message_index}], so the result comes before the call."
+        if later_call is not None
+        else ""
+    )
+    yield ORPHAN.finding(
+        where,
+        f"{where} (tool, tool_call_id {tool_call_id}) does not follow an assistant message with tool_calls"
+        f" (the message before its block is {_role(view.messages[index - 1]) if index else 'nothing'})."
+        f"{hint} Drop it, or restore the assistant message that made the call right before it.",
+    )
+
+
+def _check_call_shape(view: RequestView, index: int, call_index: int, call: Any) -> Iterator[Finding]:
+    where = f"messages[{index}].tool_calls[{call_index}]"
+    if not isinstance(call, dict):
+        yield MISSING_CALL_ID.finding(where, f"{where} is not an object; each tool call needs id, type and function.")
+        return
+    call_id = call.get("id")
+    if not isinstance(call_id, str) or not call_id:
+        yield MISSING_CALL_ID.finding(
+            f"{where}.id", f"{where} has no id; keep the id the model returned so its answer can match it."
+        )
+    function = call.get("function")
+    arguments = function.get("arguments") if isinstance(function, dict) else None
+    problem = _arguments_problem(arguments)
+    if problem:
+        severity = Severity.ERROR if view.provider.id in _STRICT_ARGUMENT_PROVIDERS else None
+        yield BAD_ARGUMENTS.finding(
+            f"{where}.function.arguments",
+            f"{where}.function.arguments {problem}; send one JSON object serialised as a string, e.g. '{{}}'.",
+            severity=severity,
+        )
+
+
+def _arguments_problem(arguments: Any) -> str | None:
+    if not isinstance(arguments, str):
+        return f"is a {type(arguments).__name__}, not a string"
+    try:
+        value = json.loads(arguments)
+    except ValueError:
+        try:
+            json.JSONDecoder().raw_decode(arguments.lstrip())
+        except ValueError:
+            return "is not valid JSON"
+        return "holds more than one JSON value (a stream merge of parallel calls?)"
+    except RecursionError:
+        return "nests too deeply to parse"
+    if not isinstance(value, dict):
+        return f"holds a JSON {type(value).__name__}, not an object"
+    return None

@@ -1,0 +1,432 @@
+"""One parser for every provider's error body: bytes in, an :class:`UpstreamError` out. Never raises.
+
+OpenAI-compatible servers agree on little beyond the status code. The shapes handled here, each
+with a stable ``shape`` name (documented in ``docs/errors.md``; sources in providers.md §2):
+
+=====================  ==========================================================================
+shape                  body
+=====================  ==========================================================================
+``openai``             ``{"error": {"message", "type", "param", "code": str|null}}`` (OpenAI,
+                       Azure, DeepSeek, Groq, Ollama ``/v1``)
+``openai-int-code``    the same wrapper with an integer ``code`` (vLLM current, llama.cpp)
+``google``             ``{"error": {"code": int, "message", "status"}}`` (Google APIs, not in an
+                       array); ``status`` becomes ``type``
+``gemini-array``       a JSON array ``[{"error": {"code", "message", "status", ...}}]``
+``anthropic``          ``{"type": "error", "error": {"type", "message"}, "request_id"}``
+``openrouter``         ``{"error": {"code": int, "message", "metadata": {"raw", "provider_name"}}}``;
+                       ``metadata.raw`` (the upstream's own body, as a string) becomes ``upstream``
+``dashscope``          OpenAI wrapper plus top-level ``request_id`` and a ``<400> ...`` message
+                       prefix (compatible mode), or DashScope's native flat
+                       ``{"request_id", "code", "message"}``
+``flat-object-error``  ``{"object": "error", "message", "type", "param", "code"}`` (vLLM before
+                       the wrapper, SGLang, Mistral)
+``mistral``            the flat object with a list/dict ``message``, a ``detail`` key or
+                       ``raw_status_code``
+``flat-message``       a flat ``{"message", "type"?, "param"?, "code"?}`` without ``object``
+                       (Cerebras, some gateways)
+``fastapi-detail``     ``{"detail": "..."}``
+``fastapi-validation`` ``{"detail": [{"loc", "msg", "type"}, ...]}``
+``ollama-string``      ``{"error": "..."}`` (Ollama native API, many gateways)
+``relay-nested``       any of the above whose message is itself an upstream JSON error (a relay
+                       that stringified the upstream's body); the inner error is ``upstream``
+``empty``              no body at all (SDKs print "400 status code (no body)")
+``html``               an HTML page from a gateway; ``message`` is its ``<title>``
+``text``               plain text
+``unknown``            JSON of another shape; ``message`` is a best-effort guess
+=====================  ==========================================================================
+
+``code`` keeps its wire type (a string for OpenAI, an integer for vLLM, llama.cpp, OpenRouter), so
+a query can tell ``"400"`` from ``400``. ``message`` is kept as sent (DashScope's
+``<400> InternalError.Algo.InvalidParameter:`` prefix stays; fingerprinting strips it later).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+# The stored raw body is bounded: error bodies are small, a gateway's HTML page need not be kept whole.
+MAX_RAW_CHARS = 16 * 1024
+# Longer messages are cut (a stack trace in a 500 can be megabytes).
+MAX_MESSAGE_CHARS = 8 * 1024
+# Bodies above this size are not JSON-decoded; they keep their raw start and a text message.
+MAX_JSON_BYTES = 2 * 1024 * 1024
+# How deep relays may nest an upstream's body inside a string before we stop unwrapping.
+MAX_NESTING = 4
+
+_DASHSCOPE_PREFIX = re.compile(r"^<\d{3}>\s")
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_H1 = re.compile(r"<h1[^>]*>(.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+class UpstreamError(BaseModel):
+    """What an upstream said when it rejected a request (or failed mid-stream), in one shape."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message: str | None = None
+    type: str | None = None
+    param: str | None = None
+    code: str | int | None = None
+    request_id: str | None = None
+    provider_name: str | None = None
+    upstream: UpstreamError | None = None
+    shape: str = "unknown"
+    raw: str = ""
+
+    def root(self) -> UpstreamError:
+        """The innermost error: the provider's own answer behind OpenRouter or a relay."""
+        error = self
+        while error.upstream is not None:
+            error = error.upstream
+        return error
+
+    @property
+    def effective_message(self) -> str | None:
+        """The most specific message: the innermost error's, else the outer one's."""
+        for error in reversed(self.chain()):
+            if error.message:
+                return error.message
+        return None
+
+    def chain(self) -> list[UpstreamError]:
+        """This error followed by each nested upstream error, outermost first."""
+        chain = [self]
+        while chain[-1].upstream is not None:
+            chain.append(chain[-1].upstream)  # type: ignore[arg-type]
+        return chain
+
+    def summary(self) -> dict[str, Any]:
+        """Every parsed field without ``raw`` (the store keeps the body separately), nested included."""
+        data = self.model_dump(exclude={"raw", "upstream"})
+        data["upstream"] = self.upstream.summary() if self.upstream is not None else None
+        return data
+
+
+def parse_error(
+    body: bytes | str | None, *, status: int | None, content_type: str | None = None
+) -> UpstreamError:
+    """Parse an upstream's error body of any known shape. Never raises.
+
+    ``status`` is the HTTP status (``None`` for an error event inside a stream); it is not used to
+    guess a shape today but keeps call sites explicit about what they parse.
+    """
+    del status  # the shape is recognised from the body alone; see the module docstring
+    text = ""
+    try:
+        text = _decode(body)
+        return _parse_text(text, content_type, depth=0)
+    except Exception:  # defensive: a parser bug must never reach the proxy
+        return UpstreamError(shape="unknown", raw=_bound(text, MAX_RAW_CHARS) or "")
+
+
+# ------------------------------------------------------------------------------------ internals
+
+
+def _decode(body: bytes | str | None) -> str:
+    if body is None:
+        return ""
+    if isinstance(body, bytes | bytearray | memoryview):
+        text = bytes(body).decode("utf-8", "replace")
+    else:
+        text = str(body)
+    return text.removeprefix("\ufeff")
+
+
+def _parse_text(text: str, content_type: str | None, *, depth: int) -> UpstreamError:
+    raw = _bound(text, MAX_RAW_CHARS) or ""
+    stripped = text.strip()
+    if not stripped:
+        return UpstreamError(shape="empty", raw=raw)
+    if stripped[0] in "[{" and len(stripped) <= MAX_JSON_BYTES:
+        try:
+            data = json.loads(stripped)
+        except (ValueError, RecursionError):
+            data = _NOT_JSON
+        if data is not _NOT_JSON:
+            return _from_json(data, raw, depth=depth)
+    if _looks_like_html(stripped, content_type):
+        return UpstreamError(shape="html", message=_html_message(stripped), raw=raw)
+    return UpstreamError(shape="text", message=_bound(_SPACE.sub(" ", stripped), MAX_MESSAGE_CHARS), raw=raw)
+
+
+_NOT_JSON = object()
+
+
+def _from_json(data: Any, raw: str, *, depth: int) -> UpstreamError:
+    if isinstance(data, list):
+        return _from_list(data, raw, depth=depth)
+    if not isinstance(data, dict):
+        return UpstreamError(shape="unknown", message=_bound(_text(data), MAX_MESSAGE_CHARS), raw=raw)
+
+    error = data.get("error")
+    if isinstance(error, dict):
+        return _from_wrapper(data, error, raw, depth=depth)
+    if isinstance(error, str):
+        # Ollama native API and many gateways: {"error": "<text>"}.
+        return _with_nested(
+            UpstreamError(shape="ollama-string", message=_bound(error, MAX_MESSAGE_CHARS), raw=raw),
+            error,
+            depth=depth,
+        )
+
+    detail = data.get("detail")
+    if "message" not in data and isinstance(detail, str):
+        return _with_nested(
+            UpstreamError(shape="fastapi-detail", message=_bound(detail, MAX_MESSAGE_CHARS), raw=raw),
+            detail,
+            depth=depth,
+        )
+    if "message" not in data and isinstance(detail, list):
+        message, type_, param = _validation(detail)
+        return UpstreamError(shape="fastapi-validation", message=message, type=type_, param=param, raw=raw)
+
+    object_ = data.get("object")
+    if isinstance(object_, str) and object_.lower() == "error":
+        return _from_flat_object(data, raw, depth=depth)
+
+    if "message" in data:
+        message = data.get("message")
+        if "request_id" in data and "type" not in data:
+            # DashScope native API: {"request_id", "code", "message"} (no `type`, no wrapper).
+            shape = "dashscope"
+        else:
+            shape = "flat-message"
+        rendered, type_, param = _render_message(message)
+        result = UpstreamError(
+            shape=shape,
+            message=rendered,
+            type=_str(data.get("type")) or type_,
+            param=_str(data.get("param")) or param,
+            code=_code(data.get("code")),
+            request_id=_str(data.get("request_id")),
+            raw=raw,
+        )
+        return _with_nested(result, message, depth=depth)
+
+    return UpstreamError(shape="unknown", message=_guess_message(data), raw=raw)
+
+
+def _from_list(data: list[Any], raw: str, *, depth: int) -> UpstreamError:
+    first = data[0] if data else None
+    if isinstance(first, dict) and isinstance(first.get("error"), dict):
+        # Gemini's OpenAI-compatible endpoint answers with an array of Google API errors.
+        inner = _from_wrapper(first, first["error"], raw, depth=depth)
+        return inner.model_copy(update={"shape": "gemini-array"})
+    if isinstance(first, dict) and ("loc" in first or "msg" in first):
+        message, type_, param = _validation(data)
+        return UpstreamError(shape="fastapi-validation", message=message, type=type_, param=param, raw=raw)
+    return UpstreamError(shape="unknown", message=_guess_message(first) if first is not None else None, raw=raw)
+
+
+def _from_wrapper(top: dict[str, Any], error: dict[str, Any], raw: str, *, depth: int) -> UpstreamError:
+    """``{"error": {...}}``: OpenAI and its dialects, Anthropic, OpenRouter, DashScope, Google."""
+    message_value = error.get("message")
+    message, detail_type, detail_param = _render_message(message_value)
+    type_ = _str(error.get("type")) or detail_type
+    param = _str(error.get("param")) or detail_param
+    code = _code(error.get("code"))
+    request_id = _str(error.get("request_id")) or _str(top.get("request_id"))
+    provider_name = None
+    upstream = None
+
+    metadata = error.get("metadata")
+    if top.get("type") == "error" and "type" in error:
+        shape = "anthropic"
+    elif isinstance(metadata, dict) and ("raw" in metadata or "provider_name" in metadata):
+        # OpenRouter: the upstream provider's own body travels as a string in metadata.raw.
+        shape = "openrouter"
+        provider_name = _str(metadata.get("provider_name"))
+        raw_upstream = metadata.get("raw")
+        if isinstance(raw_upstream, str) and raw_upstream.strip() and depth < MAX_NESTING:
+            upstream = _parse_text(raw_upstream, None, depth=depth + 1)
+        elif isinstance(raw_upstream, dict | list) and depth < MAX_NESTING:
+            upstream = _from_json(raw_upstream, _bound(_text(raw_upstream), MAX_RAW_CHARS) or "", depth=depth + 1)
+    elif "request_id" in top and (
+        (message and _DASHSCOPE_PREFIX.match(message)) or code == "invalid_parameter_error"
+    ):
+        shape = "dashscope"
+    elif "status" in error and "type" not in error:
+        # Google APIs: {"error": {"code": 400, "message": ..., "status": "INVALID_ARGUMENT"}}.
+        shape = "google"
+        type_ = _str(error.get("status"))
+    elif isinstance(code, int):
+        shape = "openai-int-code"
+    else:
+        shape = "openai"
+
+    result = UpstreamError(
+        shape=shape,
+        message=message,
+        type=type_,
+        param=param,
+        code=code,
+        request_id=request_id,
+        provider_name=provider_name,
+        upstream=upstream,
+        raw=raw,
+    )
+    if upstream is None:
+        result = _with_nested(result, message_value, depth=depth)
+    return result
+
+
+def _from_flat_object(data: dict[str, Any], raw: str, *, depth: int) -> UpstreamError:
+    """``{"object": "error", ...}``: vLLM before the wrapper, SGLang, Mistral."""
+    message_value = data.get("message")
+    message, detail_type, detail_param = _render_message(message_value)
+    structured = isinstance(message_value, dict | list)
+    if structured and message is None and isinstance(data.get("detail"), list):
+        message, detail_type, detail_param = _validation(data["detail"])
+    mistral = structured or "detail" in data or "raw_status_code" in data
+    result = UpstreamError(
+        shape="mistral" if mistral else "flat-object-error",
+        message=message,
+        type=_str(data.get("type")) or detail_type,
+        param=_str(data.get("param")) or detail_param,
+        code=_code(data.get("code")),
+        request_id=_str(data.get("request_id")),
+        raw=raw,
+    )
+    return _with_nested(result, message_value, depth=depth)
+
+
+def _with_nested(result: UpstreamError, message_value: Any, *, depth: int) -> UpstreamError:
+    """A relay that stringified the upstream's JSON error into its own message: surface the inner one."""
+    if not isinstance(message_value, str) or depth >= MAX_NESTING:
+        return result
+    inner = _embedded_error(message_value, depth=depth + 1)
+    if inner is None:
+        return result
+    return result.model_copy(update={"upstream": inner, "shape": "relay-nested"})
+
+
+def _embedded_error(text: str, *, depth: int) -> UpstreamError | None:
+    """The JSON error embedded in ``text`` (whole, or after a prefix like ``"API error: "``)."""
+    start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
+    if start < 0:
+        return None
+    try:
+        data, _end = json.JSONDecoder().raw_decode(text, start)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict | list):
+        return None
+    inner = _from_json(data, _bound(text[start:], MAX_RAW_CHARS) or "", depth=depth)
+    # Only a recognised error counts; JSON that merely appears in a message is not an upstream error.
+    if inner.shape in ("unknown", "text", "empty", "html") or inner.message is None:
+        return None
+    return inner
+
+
+def _render_message(value: Any) -> tuple[str | None, str | None, str | None]:
+    """A readable message from a string, a FastAPI ``{"detail": [...]}`` dict or a list (Mistral)."""
+    if value is None:
+        return None, None, None
+    if isinstance(value, str):
+        return _bound(value, MAX_MESSAGE_CHARS), None, None
+    if isinstance(value, dict) and isinstance(value.get("detail"), list):
+        return _validation(value["detail"])
+    if isinstance(value, dict) and isinstance(value.get("detail"), str):
+        return _bound(value["detail"], MAX_MESSAGE_CHARS), None, None
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        if any("msg" in item or "loc" in item for item in value):
+            return _validation(value)
+    return _bound(_text(value), MAX_MESSAGE_CHARS), None, None
+
+
+def _validation(items: list[Any]) -> tuple[str | None, str | None, str | None]:
+    """FastAPI/pydantic validation errors as ``"body.store: Extra inputs are not permitted; ..."``.
+
+    ``type`` and ``param`` come from the first item (its pydantic error type and dotted ``loc``).
+    """
+    parts: list[str] = []
+    first_type: str | None = None
+    first_param: str | None = None
+    for item in items:
+        if not isinstance(item, dict):
+            parts.append(_text(item))
+            continue
+        loc = item.get("loc")
+        location = ".".join(_text(part) for part in loc) if isinstance(loc, list) else _str(loc)
+        msg = _str(item.get("msg")) or _str(item.get("message")) or _text(item)
+        parts.append(f"{location}: {msg}" if location else msg)
+        if first_type is None and first_param is None:
+            first_type = _str(item.get("type"))
+            first_param = location or None
+    message = "; ".join(parts) if parts else None
+    return _bound(message, MAX_MESSAGE_CHARS), first_type, first_param
+
+
+def _guess_message(value: Any) -> str | None:
+    """Best effort for unknown JSON: the first string under a message-like key, breadth first."""
+    queue: list[Any] = [value]
+    seen = 0
+    while queue and seen < 200:
+        item = queue.pop(0)
+        seen += 1
+        if isinstance(item, dict):
+            for key in ("message", "msg", "error_message", "errorMessage", "detail", "error", "title"):
+                candidate = item.get(key)
+                if isinstance(candidate, str) and candidate.strip():
+                    return _bound(candidate, MAX_MESSAGE_CHARS)
+            queue.extend(v for v in item.values() if isinstance(v, dict | list))
+        elif isinstance(item, list):
+            queue.extend(v for v in item[:20] if isinstance(v, dict | list))
+    return None
+
+
+def _looks_like_html(text: str, content_type: str | None) -> bool:
+    if content_type and "html" in content_type.lower():
+        return True
+    head = text[:512].lower()
+    return head.startswith("<") and ("<html" in head or "<!doctype html" in head or "<title" in head)
+
+
+def _html_message(text: str) -> str | None:
+    for pattern in (_TITLE, _H1):
+        match = pattern.search(text, 0, 256 * 1024)
+        if match:
+            cleaned = _SPACE.sub(" ", html.unescape(_TAG.sub("", match.group(1)))).strip()
+            if cleaned:
+                return _bound(cleaned, MAX_MESSAGE_CHARS)
+    body = _SPACE.sub(" ", html.unescape(_TAG.sub(" ", text[: 64 * 1024]))).strip()
+    return _bound(body, 500) or None
+
+
+def _code(value: Any) -> str | int | None:
+    """Keep the wire type of ``code``: a string stays a string, an integer an integer."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return _text(value)
+
+
+def _str(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return _bound(value, MAX_MESSAGE_CHARS)
+    return _bound(_text(value), MAX_MESSAGE_CHARS)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError):
+        return repr(value)
+
+
+def _bound(value: str | None, limit: int) -> str | None:
+    if value is None or len(value) <= limit:
+        return value
+    return value[: limit - 1] + "…"

@@ -1,0 +1,1 @@
+"""toolguard's offline side: the ``toolguard`` CLI, fingerprints, summaries and reports."""
