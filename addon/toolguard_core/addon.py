@@ -20,12 +20,12 @@ from typing import Any
 from mitmproxy import command, ctx, exceptions, http
 from mitmproxy.utils import human
 
-import toolguard_core
 from toolguard_core import redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, analyse_request
+from toolguard_core.capture import Capture
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import Target
-from toolguard_core.store import FindingRow, FlowRow, Store, default_db_path, format_utc
+from toolguard_core.store import Store, default_db_path
 
 logger = logging.getLogger(__name__)
 
@@ -123,11 +123,13 @@ class ToolGuard:
             try:
                 paths.append(re.compile(pattern))
             except re.error as exc:
-                raise exceptions.OptionsError(f"toolguard_paths: invalid regular expression {pattern!r}: {exc}")
+                raise exceptions.OptionsError(
+                    f"toolguard_paths: invalid regular expression {pattern!r}: {exc}"
+                ) from None
         try:
             max_body = human.parse_size(opts.toolguard_max_body)
         except ValueError as exc:
-            raise exceptions.OptionsError(f"toolguard_max_body: {exc}")
+            raise exceptions.OptionsError(f"toolguard_max_body: {exc}") from None
         settings = Settings(
             db_path=str(opts.toolguard_db or default_db_path()),
             hosts=tuple(h.lower() for h in opts.toolguard_hosts),
@@ -140,7 +142,7 @@ class ToolGuard:
             try:
                 store.start()
             except Exception as exc:
-                raise exceptions.OptionsError(f"toolguard_db: cannot open {settings.db_path}: {exc}")
+                raise exceptions.OptionsError(f"toolguard_db: cannot open {settings.db_path}: {exc}") from exc
             if self.store is not None:
                 self.store.close()
             self.store = store
@@ -186,8 +188,14 @@ class ToolGuard:
             key = (hook, type(exc).__name__)
             log = logger.warning if key in self._logged_errors else logger.exception
             self._logged_errors.add(key)
-            log("toolguard: internal error in %s for %s %s (flow %s): %r; the flow passes through unchanged",
-                hook, flow.request.method, redact.redact_url(flow.request.pretty_url), flow.id, exc)
+            log(
+                "toolguard: internal error in %s for %s %s (flow %s): %r; the flow passes through unchanged",
+                hook,
+                flow.request.method,
+                redact.redact_url(flow.request.pretty_url),
+                flow.id,
+                exc,
+            )
             pending = self.pending.get(flow.id)
             if pending is not None:
                 pending.extra["internal_error"] = f"{hook}: {exc!r}"
@@ -224,7 +232,9 @@ class ToolGuard:
             self.stats["flagged"] += 1
         for internal in analysis.internal_errors:
             self.stats["internal_errors"] += 1
-            logger.warning("toolguard: rule %s failed on flow %s: %s", internal.where, flow.id, internal.error)
+            logger.warning(
+                "toolguard: rule %s failed on flow %s: %s", internal.where, flow.id, internal.error
+            )
         query = request.path.partition("?")[2]
         secrets = redact.secret_values(request.headers.items(multi=True), query)
         if analysis.body is not None or body is None:
@@ -263,11 +273,10 @@ class ToolGuard:
         has_error = any(f.severity == Severity.ERROR for f in findings)
         verdict = _verdict(has_error, status, flow.error.msg if flow.error else None)
         self._annotate(flow, findings, verdict)
-        if not (findings or rejected or flow.error or self.settings and self.settings.store_all):
+        if not (findings or rejected or flow.error or (self.settings and self.settings.store_all)):
             return
-        row = self._row(flow, pending, verdict)
         if self.store is not None:
-            self.store.put(row)
+            self.store.put(self._capture(flow, pending, verdict))
             self.stats["stored"] += 1
 
     def _annotate(self, flow: http.HTTPFlow, findings: list[Finding], verdict: str | None) -> None:
@@ -287,60 +296,44 @@ class ToolGuard:
         elif verdict == "unexplained":
             flow.comment = f"toolguard: upstream rejected ({flow.response.status_code if flow.response else '?'}), no rule explains it"
 
-    def _row(self, flow: http.HTTPFlow, pending: Pending, verdict: str | None) -> FlowRow:
+    def _capture(self, flow: http.HTTPFlow, pending: Pending, verdict: str | None) -> Capture:
+        """Copy plain data off the flow; the writer thread turns it into a row (see capture.py)."""
         request, response = flow.request, flow.response
-        secrets = pending.secrets
         analysis = pending.analysis
-        target = analysis.target
         response_body = None
         if response is not None and response.raw_content is not None:
             try:
-                content = response.content or b""
-            except ValueError:
-                content = response.raw_content
-            response_body = content[:MAX_STORED_RESPONSE].decode("utf-8", "replace")
-        error = _parse_openai_error(response_body) if response is not None and response.status_code >= 400 else {}
+                response_body = response.content
+            except ValueError:  # corrupt or unknown Content-Encoding: keep the raw bytes
+                response_body = response.raw_content
+            response_body = response_body[:MAX_STORED_RESPONSE] if response_body else response_body
         end = (response.timestamp_end if response is not None else None) or time.time()
-        findings = analysis.findings
-        return FlowRow(
-            id=flow.id,
-            datetime_utc=format_utc(pending.started),
+        return Capture(
+            flow_id=flow.id,
+            started=pending.started,
+            ended=end,
             method=request.method,
             scheme=request.scheme,
             host=request.pretty_host,
             port=request.port,
             path=request.path.split("?", 1)[0],
-            url=redact.redact_url(request.pretty_url),
-            provider=target.provider.id,
-            client=request.headers.get("user-agent"),
+            url=request.pretty_url,
+            provider=analysis.target.provider.id,
             model=analysis.model,
             stream=analysis.stream,
-            status=response.status_code if response is not None else None,
-            duration_ms=round((end - pending.started) * 1000),
-            request_headers_json=json.dumps(redact.redact_headers(request.headers.items(multi=True))),
-            request_json=redact.scrub(pending.request_text, secrets) if analysis.body is not None else None,
-            request_body=redact.scrub(pending.request_text, secrets) if analysis.body is None else None,
+            request_headers=list(request.headers.items(multi=True)),
+            request_text=pending.request_text,
+            request_is_json=analysis.body is not None,
             request_bytes=pending.request_bytes,
-            response_headers_json=(
-                json.dumps(redact.redact_headers(response.headers.items(multi=True))) if response else None
-            ),
-            response_body=redact.scrub(response_body, secrets),
-            error_message=redact.scrub(error.get("message"), secrets),
-            error_type=error.get("type"),
-            error_code=error.get("code"),
-            error_param=error.get("param"),
-            error_source="body" if error else None,
-            flow_error=flow.error.msg if flow.error else None,
+            findings=list(analysis.findings),
+            secrets=pending.secrets,
             verdict=verdict,
-            finding_count=len(findings),
-            error_finding_count=sum(f.severity == Severity.ERROR for f in findings),
+            status=response.status_code if response is not None else None,
+            response_headers=list(response.headers.items(multi=True)) if response is not None else None,
+            response_body=response_body,
+            response_content_type=response.headers.get("content-type") if response is not None else None,
+            flow_error=flow.error.msg if flow.error else None,
             internal_error=pending.extra.get("internal_error"),
-            toolguard_version=toolguard_core.__version__,
-            findings=[
-                FindingRow(idx=i, rule=f.rule, severity=f.severity, location=f.location,
-                           message=redact.scrub(f.message, secrets) or "")
-                for i, f in enumerate(findings)
-            ],
         )
 
 
@@ -350,21 +343,3 @@ def _verdict(has_error: bool, status: int | None, flow_error: str | None) -> str
     if status >= 400:
         return "predicted" if has_error else "unexplained"
     return "false_alarm" if has_error else "accepted"
-
-
-def _parse_openai_error(text: str | None) -> dict[str, Any]:
-    """OpenAI's error envelope; the full multi-provider parser replaces this (issue 4)."""
-    try:
-        body = json.loads(text or "")
-    except ValueError:
-        return {}
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict):
-        return {}
-    code = error.get("code")
-    return {
-        "message": error.get("message") if isinstance(error.get("message"), str) else None,
-        "type": error.get("type") if isinstance(error.get("type"), str) else None,
-        "code": code if isinstance(code, str | int) else None,
-        "param": error.get("param") if isinstance(error.get("param"), str) else None,
-    }

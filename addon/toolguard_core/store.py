@@ -16,7 +16,7 @@ import queue
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import sqlite_utils
 from platformdirs import user_data_path
@@ -178,12 +178,22 @@ def write_rows(db: sqlite_utils.Database, rows: list[FlowRow]) -> None:
     """Write flows and their findings; a flow written again replaces its earlier row and findings."""
     with db.atomic():
         for row in rows:
-            db["flows"].insert(row.columns(), pk="id", replace=True)
+            columns = row.columns()
+            db.execute(
+                f"INSERT OR REPLACE INTO flows ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                list(columns.values()),
+            )
             db.execute("DELETE FROM findings WHERE flow_id = ?", [row.id])
-            if row.findings:
-                db["findings"].insert_all(
-                    ({"flow_id": row.id, **f.model_dump()} for f in row.findings), pk=("flow_id", "idx")
-                )
+            db.conn.executemany(
+                "INSERT INTO findings (flow_id, idx, rule, severity, location, message) VALUES (?, ?, ?, ?, ?, ?)",
+                [(row.id, f.idx, f.rule, str(f.severity), f.location, f.message) for f in row.findings],
+            )
+
+
+class RowSource(Protocol):
+    """Anything the writer thread can turn into a row (``capture.Capture``); see ``Store.put``."""
+
+    def to_row(self) -> FlowRow: ...
 
 
 _STOP = object()
@@ -209,8 +219,9 @@ class Store:
         if self._error is not None:
             raise self._error
 
-    def put(self, row: FlowRow) -> None:
-        self.queue.put(row)
+    def put(self, item: FlowRow | RowSource) -> None:
+        """Queue a row, or a source whose ``to_row()`` the writer thread calls (costly work off the loop)."""
+        self.queue.put(item)
 
     def close(self, timeout: float | None = 30.0) -> None:
         if self._thread.is_alive():
@@ -228,7 +239,7 @@ class Store:
         try:
             while True:
                 item = self.queue.get()
-                batch: list[FlowRow] = []
+                batch: list[Any] = []
                 stop = item is _STOP
                 if not stop:
                     batch.append(item)
@@ -248,7 +259,14 @@ class Store:
         finally:
             db.close()
 
-    def _write(self, db: sqlite_utils.Database, batch: list[FlowRow]) -> None:
+    def _write(self, db: sqlite_utils.Database, items: list[Any]) -> None:
+        batch: list[FlowRow] = []
+        for item in items:
+            try:
+                batch.append(item if isinstance(item, FlowRow) else item.to_row())
+            except Exception:
+                self.failed += 1
+                logger.exception("toolguard: could not build the row for %r", getattr(item, "flow_id", item))
         try:
             write_rows(db, batch)
             self.written += len(batch)

@@ -1,0 +1,139 @@
+"""What the hooks copy off a flow, and how it becomes a stored row.
+
+The hooks run on mitmproxy's event loop, and the ``response`` hook delays the answer to the
+client, so they only *copy* plain data into a :class:`Capture`. Everything costly — redaction
+regexes over a 100 KB body, error parsing, JSON encoding of headers, the pydantic row — happens in
+:meth:`Capture.to_row`, which the store's writer thread calls. A Capture holds no reference to the
+flow (the writer thread must never touch it).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import toolguard_core
+from toolguard_core import redact
+from toolguard_core.findings import Finding, Severity
+from toolguard_core.store import FindingRow, FlowRow, format_utc
+from toolguard_core.upstream_errors import UpstreamError, parse_error
+
+Headers = list[tuple[str, str]]
+
+
+@dataclass(slots=True)
+class Capture:
+    flow_id: str
+    started: float
+    ended: float
+    method: str
+    scheme: str
+    host: str
+    port: int
+    path: str
+    url: str
+    provider: str
+    model: str | None
+    stream: bool | None
+    request_headers: Headers
+    request_text: str | None
+    request_is_json: bool
+    request_bytes: int
+    findings: list[Finding]
+    secrets: list[str]
+    verdict: str | None
+    status: int | None = None
+    response_headers: Headers | None = None
+    response_body: bytes | None = None
+    response_content_type: str | None = None
+    # An error seen inside a 200 event stream (already parsed by the SSE tap), and the stream's
+    # bounded capture (its start and its error events) to store instead of the whole generation.
+    stream_error: UpstreamError | None = None
+    stream_capture: str | None = None
+    flow_error: str | None = None
+    internal_error: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def upstream_error(self) -> tuple[UpstreamError | None, str | None]:
+        """The upstream's rejection, if any, and where it was found (``body`` or ``stream``)."""
+        if self.status is not None and self.status >= 400:
+            return (
+                parse_error(self.response_body, status=self.status, content_type=self.response_content_type),
+                "body",
+            )
+        if self.stream_error is not None:
+            return self.stream_error, "stream"
+        return None, None
+
+    def to_row(self) -> FlowRow:
+        secrets = self.secrets
+
+        def scrub(text: str | None) -> str | None:
+            return redact.scrub(text, secrets)
+
+        error, error_source = self.upstream_error()
+        if self.stream_capture is not None:
+            response_text: str | None = self.stream_capture
+        elif self.response_body is not None:
+            response_text = self.response_body.decode("utf-8", "replace")
+        else:
+            response_text = None
+        request_text = scrub(self.request_text)
+        return FlowRow(
+            id=self.flow_id,
+            datetime_utc=format_utc(self.started),
+            method=self.method,
+            scheme=self.scheme,
+            host=self.host,
+            port=self.port,
+            path=self.path,
+            url=redact.redact_url(self.url),
+            provider=self.provider,
+            client=_header(self.request_headers, "user-agent"),
+            model=self.model,
+            stream=self.stream,
+            status=self.status,
+            duration_ms=round((self.ended - self.started) * 1000),
+            request_headers_json=json.dumps(redact.redact_headers(self.request_headers)),
+            request_json=request_text if self.request_is_json else None,
+            request_body=None if self.request_is_json else request_text,
+            request_bytes=self.request_bytes,
+            response_headers_json=(
+                json.dumps(redact.redact_headers(self.response_headers))
+                if self.response_headers is not None
+                else None
+            ),
+            response_body=scrub(response_text),
+            error_message=scrub(error.message) if error else None,
+            error_type=error.type if error else None,
+            error_code=error.code if error else None,
+            error_param=error.param if error else None,
+            error_request_id=error.request_id if error else None,
+            error_provider=error.provider_name if error else None,
+            error_shape=error.shape if error else None,
+            error_json=scrub(error.model_dump_json(exclude={"raw"})) if error else None,
+            error_source=error_source,
+            flow_error=self.flow_error,
+            verdict=self.verdict,
+            finding_count=len(self.findings),
+            error_finding_count=sum(f.severity == Severity.ERROR for f in self.findings),
+            internal_error=self.internal_error,
+            toolguard_version=toolguard_core.__version__,
+            findings=[
+                FindingRow(
+                    idx=i,
+                    rule=f.rule,
+                    severity=f.severity,
+                    location=f.location,
+                    message=scrub(f.message) or "",
+                )
+                for i, f in enumerate(self.findings)
+            ],
+        )
+
+
+def _header(headers: Headers, name: str) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return None
