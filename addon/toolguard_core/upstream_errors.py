@@ -58,6 +58,9 @@ MAX_JSON_BYTES = 2 * 1024 * 1024
 # How deep relays may nest an upstream's body inside a string before we stop unwrapping.
 MAX_NESTING = 4
 
+# A relay's message is searched for an embedded JSON error at most this many `{`/`[` positions.
+MAX_EMBEDDED_ATTEMPTS = 8
+_JSON_START = re.compile(r"[{\[]")
 _DASHSCOPE_PREFIX = re.compile(r"^<\d{3}>\s")
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
@@ -193,11 +196,8 @@ def _from_json(data: Any, raw: str, *, depth: int) -> UpstreamError:
 
     if "message" in data:
         message = data.get("message")
-        if "request_id" in data and "type" not in data:
-            # DashScope native API: {"request_id", "code", "message"} (no `type`, no wrapper).
-            shape = "dashscope"
-        else:
-            shape = "flat-message"
+        # DashScope's native API: {"request_id", "code", "message"} (no `type`, no wrapper).
+        shape = "dashscope" if "request_id" in data and "type" not in data else "flat-message"
         rendered, type_, param = _render_message(message)
         result = UpstreamError(
             shape=shape,
@@ -222,7 +222,9 @@ def _from_list(data: list[Any], raw: str, *, depth: int) -> UpstreamError:
     if isinstance(first, dict) and ("loc" in first or "msg" in first):
         message, type_, param = _validation(data)
         return UpstreamError(shape="fastapi-validation", message=message, type=type_, param=param, raw=raw)
-    return UpstreamError(shape="unknown", message=_guess_message(first) if first is not None else None, raw=raw)
+    return UpstreamError(
+        shape="unknown", message=_guess_message(first) if first is not None else None, raw=raw
+    )
 
 
 def _from_wrapper(top: dict[str, Any], error: dict[str, Any], raw: str, *, depth: int) -> UpstreamError:
@@ -247,7 +249,9 @@ def _from_wrapper(top: dict[str, Any], error: dict[str, Any], raw: str, *, depth
         if isinstance(raw_upstream, str) and raw_upstream.strip() and depth < MAX_NESTING:
             upstream = _parse_text(raw_upstream, None, depth=depth + 1)
         elif isinstance(raw_upstream, dict | list) and depth < MAX_NESTING:
-            upstream = _from_json(raw_upstream, _bound(_text(raw_upstream), MAX_RAW_CHARS) or "", depth=depth + 1)
+            upstream = _from_json(
+                raw_upstream, _bound(_text(raw_upstream), MAX_RAW_CHARS) or "", depth=depth + 1
+            )
     elif "request_id" in top and (
         (message and _DASHSCOPE_PREFIX.match(message)) or code == "invalid_parameter_error"
     ):
@@ -308,21 +312,26 @@ def _with_nested(result: UpstreamError, message_value: Any, *, depth: int) -> Up
 
 
 def _embedded_error(text: str, *, depth: int) -> UpstreamError | None:
-    """The JSON error embedded in ``text`` (whole, or after a prefix like ``"API error: "``)."""
-    start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
-    if start < 0:
-        return None
-    try:
-        data, _end = json.JSONDecoder().raw_decode(text, start)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(data, dict | list):
-        return None
-    inner = _from_json(data, _bound(text[start:], MAX_RAW_CHARS) or "", depth=depth)
-    # Only a recognised error counts; JSON that merely appears in a message is not an upstream error.
-    if inner.shape in ("unknown", "text", "empty", "html") or inner.message is None:
-        return None
-    return inner
+    """The JSON error embedded in ``text`` (whole, or after a prefix like ``"[model] [400]: "``)."""
+    decoder = json.JSONDecoder()
+    attempts = 0
+    for match in _JSON_START.finditer(text):
+        attempts += 1
+        if attempts > MAX_EMBEDDED_ATTEMPTS:
+            return None
+        start = match.start()
+        try:
+            data, end = decoder.raw_decode(text, start)
+        except (ValueError, RecursionError):
+            continue
+        if not isinstance(data, dict | list):
+            continue
+        inner = _from_json(data, _bound(text[start:end], MAX_RAW_CHARS) or "", depth=depth)
+        # Only a recognised error counts; JSON that merely appears in a message is not an upstream error.
+        if inner.shape in ("unknown", "text", "empty", "html") or inner.message is None:
+            continue
+        return inner
+    return None
 
 
 def _render_message(value: Any) -> tuple[str | None, str | None, str | None]:
@@ -335,9 +344,13 @@ def _render_message(value: Any) -> tuple[str | None, str | None, str | None]:
         return _validation(value["detail"])
     if isinstance(value, dict) and isinstance(value.get("detail"), str):
         return _bound(value["detail"], MAX_MESSAGE_CHARS), None, None
-    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
-        if any("msg" in item or "loc" in item for item in value):
-            return _validation(value)
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(item, dict) for item in value)
+        and any("msg" in item or "loc" in item for item in value)
+    ):
+        return _validation(value)
     return _bound(_text(value), MAX_MESSAGE_CHARS), None, None
 
 

@@ -1,0 +1,320 @@
+"""A tee for ``flow.response.stream``: the chunks go to the client unchanged, events are parsed on the side.
+
+mitmproxy calls the stream callable with every chunk of a ``text/event-stream`` body (after
+transfer-encoding, before content-encoding) and once with ``b""`` at the end (mitmproxy-notes.md
+§(c)). :class:`SSETap` returns each chunk as the very same object, so the bytes the client receives
+are exactly the upstream's, and meanwhile:
+
+* decodes ``gzip``/``deflate``/``br``/``zstd`` incrementally (on a decoding error it stops parsing;
+  the bytes still pass through untouched);
+* splits lines across arbitrary chunk boundaries (``\\n``, ``\\r\\n`` and ``\\r``, even when a ``\\r\\n``
+  pair is split between two chunks), joins multi-line ``data:`` fields and dispatches an event on
+  each blank line, as the SSE spec (and openai-python's ``SSEDecoder``) do;
+* recognises errors inside a 200 stream: an ``event: error`` event, or a ``data:`` JSON object with an
+  ``error`` key (OpenAI, vLLM, OpenRouter; providers.md §9) or ``"type": "error"`` (the Responses
+  API), and parses the first one with :func:`~toolguard_core.upstream_errors.parse_error`;
+* keeps a bounded copy for storage: the start of the stream plus every error event, never the whole
+  generation.
+
+Work is O(n) in the stream length: each byte is scanned once for line ends; a partial line waits in
+a buffer that grows only by the new chunk. Only events whose data mentions ``error`` are JSON-decoded.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+from toolguard_core.upstream_errors import UpstreamError, parse_error
+
+# The start of the stream kept for storage (role, first deltas, model id).
+DEFAULT_HEAD_BYTES = 8 * 1024
+# All error events kept for storage, together.
+DEFAULT_ERROR_BYTES = 16 * 1024
+# A single line longer than this is skipped (not buffered further); generation deltas are tiny.
+DEFAULT_MAX_LINE_BYTES = 1024 * 1024
+# After this much decoded data the tap stops parsing (a decompression bomb must not cost memory/CPU).
+DEFAULT_MAX_DECODED_BYTES = 512 * 1024 * 1024
+
+
+class _Decoder:
+    """Incremental content decoding; ``decode`` raises on corrupt data or an unknown encoding."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self._feed: Callable[[bytes], bytes]
+        self._started = False
+        if encoding == "gzip":
+            # 32 + 15: zlib auto-detects the gzip (or zlib) header, like mitmproxy's decode_gzip.
+            self._feed = zlib.decompressobj(47).decompress
+        elif encoding in ("deflate", "deflateraw"):
+            self._zlib = zlib.decompressobj(15 if encoding == "deflate" else -15)
+            self._feed = self._deflate
+            self._first: bytes | None = b""
+        elif encoding == "br":
+            import brotli  # a mitmproxy dependency
+
+            self._feed = brotli.Decompressor().process
+        elif encoding == "zstd":
+            import zstandard  # a mitmproxy dependency
+
+            # Servers may send several frames; mitmproxy's own decoder reads across frames too.
+            self._feed = zstandard.ZstdDecompressor().decompressobj(read_across_frames=True).decompress
+        else:
+            raise ValueError(f"unsupported content-encoding {encoding!r}")
+
+    def _deflate(self, data: bytes) -> bytes:
+        # "deflate" is zlib-wrapped by the RFC but raw deflate in practice (mitmproxy tries both).
+        try:
+            out = self._zlib.decompress(data)
+        except zlib.error:
+            if self._first is None:
+                raise
+            self._zlib = zlib.decompressobj(-15)
+            data = self._first + data
+            self._first = None
+            return self._zlib.decompress(data)
+        if self._first is not None:
+            self._first = None if out else self._first + data
+            if self._first is not None and len(self._first) > 64 * 1024:
+                self._first = None
+        return out
+
+    def decode(self, data: bytes) -> bytes:
+        return self._feed(data)
+
+
+class SSETap:
+    """Identity stream callable that parses SSE events on the side. Never raises, never alters bytes."""
+
+    def __init__(
+        self,
+        content_encoding: str | None = None,
+        *,
+        head_bytes: int = DEFAULT_HEAD_BYTES,
+        error_bytes: int = DEFAULT_ERROR_BYTES,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
+    ) -> None:
+        self.head_limit = head_bytes
+        self.error_limit = error_bytes
+        self.max_line_bytes = max_line_bytes
+        self.max_decoded_bytes = max_decoded_bytes
+
+        self.finished = False  # got the final b"" (the stream ended normally)
+        self.parsing = True  # False once parsing stopped (bad encoding, limit, internal bug)
+        self.stop_reason: str | None = None
+        self.raw_bytes = 0  # bytes seen on the wire (still content-encoded)
+        self.decoded_bytes = 0
+        self.events = 0  # dispatched events, [DONE] included
+        self.done = False  # saw `data: [DONE]`
+        self.error: UpstreamError | None = None  # the first error event, parsed
+        self.error_events = 0
+
+        self._head = bytearray()
+        self._errors = bytearray()
+        self._errors_dropped = 0
+        self._line = bytearray()
+        self._line_overflow = False
+        self._skip_lf = False  # the previous chunk ended in "\r": a leading "\n" belongs to it
+        self._event_name = ""
+        self._data: list[bytes] = []
+        self._event_lines: list[bytes] = []
+        self._event_size = 0
+
+        self._decoder: _Decoder | None = None
+        encoding = (content_encoding or "").strip().lower()
+        if encoding and encoding not in ("identity", "none"):
+            try:
+                self._decoder = _Decoder(encoding)
+            except Exception as exc:
+                self._stop(f"content-encoding {encoding!r}: {exc}")
+
+    # ------------------------------------------------------------------------------ public API
+
+    def __call__(self, chunk: bytes) -> bytes:
+        """mitmproxy's stream hook: return ``chunk`` itself; parse a copy of what it says."""
+        try:
+            self.raw_bytes += len(chunk)
+            if not chunk:
+                self.finished = True
+            if self.parsing:
+                self._feed(chunk)
+        except Exception as exc:  # a bug here must never break the stream
+            self._stop(f"internal error: {exc!r}")
+        return chunk
+
+    @property
+    def stream_error(self) -> bool:
+        return self.error is not None
+
+    def captured_body(self) -> str:
+        """What is stored as ``response_body``: the stream's start, then every error event (bounded)."""
+        head = bytes(self._head)
+        text = head.decode("utf-8", "replace")
+        omitted = self.decoded_bytes - len(head)
+        if omitted > 0:
+            text += f"\n[toolguard: {omitted} more bytes of the stream not stored]\n"
+        if self._errors:
+            errors = bytes(self._errors)
+            # An error near the start is already inside the head.
+            if errors not in head:
+                text += "\n" + errors.decode("utf-8", "replace")
+            if self._errors_dropped:
+                text += f"\n[toolguard: {self._errors_dropped} more error events not stored]\n"
+        if not self.parsing and self.stop_reason:
+            text += f"\n[toolguard: stopped parsing the stream: {self.stop_reason}]\n"
+        return text
+
+    def summary(self) -> dict[str, Any]:
+        """Plain data for ``flow.metadata`` (tnetstring-serialisable)."""
+        return {
+            "events": self.events,
+            "error_events": self.error_events,
+            "done": self.done,
+            "finished": self.finished,
+            "parsing": self.parsing,
+            "stop_reason": self.stop_reason,
+            "bytes": self.raw_bytes,
+            "error": self.error.summary() if self.error else None,
+        }
+
+    # ------------------------------------------------------------------------------ internals
+
+    def _stop(self, reason: str) -> None:
+        self.parsing = False
+        self.stop_reason = reason
+        self._line.clear()
+        self._data.clear()
+        self._event_lines.clear()
+
+    def _feed(self, chunk: bytes) -> None:
+        if self._decoder is not None:
+            if chunk:
+                try:
+                    data = self._decoder.decode(chunk)
+                except Exception as exc:
+                    self._stop(f"could not decode {self._decoder.encoding}: {exc}")
+                    return
+            else:
+                data = b""
+        else:
+            data = chunk
+        if data:
+            self.decoded_bytes += len(data)
+            if len(self._head) < self.head_limit:
+                self._head += data[: self.head_limit - len(self._head)]
+            if self.decoded_bytes > self.max_decoded_bytes:
+                self._stop(f"more than {self.max_decoded_bytes} decoded bytes")
+                return
+            self._scan(data)
+        if not chunk:
+            # End of stream: a last event without its blank line still counts (lenient, like clients).
+            if self._line:
+                self._take_line(bytes(self._line))
+                self._line.clear()
+            self._dispatch()
+
+    def _scan(self, data: bytes) -> None:
+        start = 0
+        if self._skip_lf:
+            self._skip_lf = False
+            if data[:1] == b"\n":
+                start = 1
+        length = len(data)
+        while start < length:
+            lf = data.find(b"\n", start)
+            cr = data.find(b"\r", start, lf if lf >= 0 else length)
+            end = cr if cr >= 0 else lf
+            if end < 0:
+                self._append_partial(data, start, length)
+                return
+            self._append_partial(data, start, end)
+            line = bytes(self._line)
+            overflow = self._line_overflow
+            self._line.clear()
+            self._line_overflow = False
+            if not overflow:
+                self._take_line(line)
+            if data[end : end + 1] == b"\r":
+                if end + 1 < length:
+                    start = end + 2 if data[end + 1 : end + 2] == b"\n" else end + 1
+                else:
+                    self._skip_lf = True
+                    start = length
+            else:
+                start = end + 1
+
+    def _append_partial(self, data: bytes, start: int, end: int) -> None:
+        if self._line_overflow or start >= end:
+            return
+        if len(self._line) + (end - start) > self.max_line_bytes:
+            self._line_overflow = True
+            self._line.clear()
+            return
+        self._line += data[start:end]
+
+    def _take_line(self, line: bytes) -> None:
+        if not line:
+            self._dispatch()
+            return
+        if line.startswith(b":"):
+            return  # comment / keep-alive
+        field, sep, value = line.partition(b":")
+        if sep and value.startswith(b" "):
+            value = value[1:]
+        if field == b"data":
+            self._data.append(value)
+        elif field == b"event":
+            self._event_name = value.decode("utf-8", "replace")
+        else:
+            return  # id, retry, unknown fields
+        self._event_size += len(line) + 1
+        if self._event_size <= self.error_limit:
+            self._event_lines.append(line)
+
+    def _dispatch(self) -> None:
+        if not self._data and not self._event_name:
+            self._event_lines.clear()
+            self._event_size = 0
+            return
+        name = self._event_name
+        data = b"\n".join(self._data)
+        lines = self._event_lines
+        self._event_name = ""
+        self._data = []
+        self._event_lines = []
+        self._event_size = 0
+        self.events += 1
+
+        if data.strip() == b"[DONE]":
+            self.done = True
+            return
+        is_error = name == "error"
+        payload: Any = None
+        if is_error or b"error" in data:
+            try:
+                payload = json.loads(data)
+            except (ValueError, RecursionError):
+                payload = None
+            if isinstance(payload, dict) and (
+                payload.get("error") is not None
+                or payload.get("type") == "error"
+                or payload.get("object") == "error"
+            ):
+                is_error = True
+        if not is_error:
+            return
+        self.error_events += 1
+        self._keep_error(lines)
+        if self.error is None:
+            self.error = parse_error(data, status=None)
+
+    def _keep_error(self, lines: list[bytes]) -> None:
+        event = b"\n".join(lines) + b"\n\n"
+        if len(self._errors) + len(event) > self.error_limit:
+            self._errors_dropped += 1
+            return
+        self._errors += event

@@ -1,0 +1,317 @@
+"""SSETap: identity pass-through, event parsing across any chunking, errors inside 200 streams."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+
+import brotli
+import pytest
+import zstandard
+from toolguard_core.sse import SSETap
+from toolguard_core.upstream_errors import UpstreamError
+
+
+def chunk_event(content: str, index: int = 0) -> bytes:
+    # An OpenAI chat.completion.chunk, as llm's tests build them (simonw/llm tests/conftest.py).
+    body = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "gpt-4o-mini",
+        "choices": [{"index": index, "delta": {"content": content}, "finish_reason": None}],
+    }
+    return b"data: " + json.dumps(body).encode() + b"\n\n"
+
+
+# The mid-stream error OpenAI/vLLM send as a `data:` JSON with an `error` key (providers.md §9,
+# openai-python src/openai/_streaming.py); the error body is OpenAI's real context-length error from
+# https://github.com/crewAIInc/crewAI-examples/issues/121
+ERROR_BODY = {
+    "error": {
+        "message": "This model's maximum context length is 8192 tokens. However, your messages resulted in "
+        "8227 tokens. Please reduce the length of the messages.",
+        "type": "invalid_request_error",
+        "param": "messages",
+        "code": "context_length_exceeded",
+    }
+}
+DATA_ERROR_EVENT = b"data: " + json.dumps(ERROR_BODY).encode() + b"\n\n"
+# The same error as an `event: error` event (openai-python raises on `sse.event == "error"` too).
+NAMED_ERROR_EVENT = b"event: error\ndata: " + json.dumps(ERROR_BODY).encode() + b"\n\n"
+EXPECTED_ERROR = UpstreamError(
+    shape="openai",
+    message=ERROR_BODY["error"]["message"],
+    type="invalid_request_error",
+    param="messages",
+    code="context_length_exceeded",
+    raw=json.dumps(ERROR_BODY),
+)
+DONE = b"data: [DONE]\n\n"
+
+NORMAL_STREAM = b"".join([b": keep-alive\n\n", *(chunk_event(w) for w in ["Hel", "lo", " wörld", "!"]), DONE])
+ERROR_STREAM = chunk_event("Hi") + chunk_event(" there") + DATA_ERROR_EVENT + DONE
+NAMED_ERROR_STREAM = chunk_event("Hi") + NAMED_ERROR_EVENT
+
+
+def split(data: bytes, size: int) -> list[bytes]:
+    return [data[i : i + size] for i in range(0, len(data), size)]
+
+
+def run(tap: SSETap, chunks: list[bytes]) -> bytes:
+    out = []
+    for chunk in chunks:
+        result = tap(chunk)
+        assert result is chunk  # identity: the very same object goes to the client
+        out.append(result)
+    assert tap(b"") == b""
+    return b"".join(out)
+
+
+SPLIT_SIZES = [1, 2, 3, 7, 13, 64, 4096]
+
+
+@pytest.mark.parametrize("size", SPLIT_SIZES)
+def test_normal_stream_any_chunking(size):
+    tap = SSETap()
+    assert run(tap, split(NORMAL_STREAM, size)) == NORMAL_STREAM
+    assert (tap.events, tap.done, tap.error, tap.finished, tap.parsing) == (5, True, None, True, True)
+    assert tap.error_events == 0
+    assert tap.captured_body() == NORMAL_STREAM.decode()
+
+
+@pytest.mark.parametrize("size", SPLIT_SIZES)
+@pytest.mark.parametrize(
+    ("stream", "events"),
+    [(ERROR_STREAM, 4), (NAMED_ERROR_STREAM, 2)],
+    ids=["data-error", "event-error"],
+)
+def test_error_event_mid_stream(size, stream, events):
+    tap = SSETap()
+    assert run(tap, split(stream, size)) == stream
+    assert tap.error == EXPECTED_ERROR
+    assert tap.stream_error
+    assert (tap.events, tap.error_events) == (events, 1)
+
+
+@pytest.mark.parametrize("size", SPLIT_SIZES)
+def test_crlf_line_endings(size):
+    stream = ERROR_STREAM.replace(b"\n", b"\r\n")
+    tap = SSETap()
+    assert run(tap, split(stream, size)) == stream
+    assert tap.error == EXPECTED_ERROR
+    assert (tap.events, tap.done) == (4, True)
+
+
+def test_cr_only_line_endings():
+    tap = SSETap()
+    run(tap, split(ERROR_STREAM.replace(b"\n", b"\r"), 5))
+    assert tap.error == EXPECTED_ERROR
+    assert tap.events == 4
+
+
+@pytest.mark.parametrize("size", [1, 5, 64])
+def test_multiline_data_is_joined(size):
+    body = json.dumps(ERROR_BODY, indent=2).encode()
+    event = b"event: error\n" + b"".join(b"data: " + line + b"\n" for line in body.split(b"\n")) + b"\n"
+    tap = SSETap()
+    run(tap, split(event, size))
+    assert tap.error == EXPECTED_ERROR.model_copy(update={"raw": body.decode()})
+
+
+def test_event_error_with_plain_text_data():
+    tap = SSETap()
+    run(tap, [b"event: error\ndata: upstream overloaded\n\n"])
+    assert tap.error == UpstreamError(shape="text", message="upstream overloaded", raw="upstream overloaded")
+
+
+def test_responses_api_error_event():
+    # OpenAI Responses API `ResponseErrorEvent` (providers.md §9): {"type": "error", "code", "message", ...}
+    body = {
+        "type": "error",
+        "code": "ERR_SOMETHING",
+        "message": "Something went wrong",
+        "param": None,
+        "sequence_number": 1,
+    }
+    tap = SSETap()
+    run(tap, [b"event: error\ndata: " + json.dumps(body).encode() + b"\n\n"])
+    assert tap.error == UpstreamError(
+        shape="flat-message",
+        message="Something went wrong",
+        type="error",
+        code="ERR_SOMETHING",
+        raw=json.dumps(body),
+    )
+
+
+def test_content_mentioning_error_is_not_an_error():
+    tap = SSETap()
+    run(tap, [chunk_event("an error occurred in your code"), DONE])
+    assert tap.error is None
+    assert tap.events == 2
+
+
+def test_first_error_is_parsed_all_are_kept_bounded():
+    second = {"error": {"message": "second", "type": "t"}}
+    stream = DATA_ERROR_EVENT + b"data: " + json.dumps(second).encode() + b"\n\n"
+    tap = SSETap(head_bytes=10)
+    run(tap, [stream])
+    assert tap.error == EXPECTED_ERROR
+    assert tap.error_events == 2
+    body = tap.captured_body()
+    assert body.startswith(stream[:10].decode())
+    assert DATA_ERROR_EVENT.decode().strip() in body
+    assert '"second"' in body
+
+
+def test_capture_is_bounded_for_a_long_generation():
+    stream = b"".join(chunk_event("token ") for _ in range(20_000)) + DATA_ERROR_EVENT + DONE
+    tap = SSETap()
+    run(tap, split(stream, 1000))
+    body = tap.captured_body()
+    assert len(body) < 8 * 1024 + 2 * 1024
+    assert "more bytes of the stream not stored" in body
+    assert ERROR_BODY["error"]["message"] in body
+    assert tap.events == 20_002
+    assert tap.error == EXPECTED_ERROR
+
+
+def test_last_event_without_blank_line_is_dispatched_at_end():
+    tap = SSETap()
+    run(tap, [chunk_event("a"), DATA_ERROR_EVENT.rstrip(b"\n")])
+    assert tap.error == EXPECTED_ERROR
+
+
+def test_client_disconnect_keeps_what_was_seen():
+    tap = SSETap()
+    for chunk in split(ERROR_STREAM[: len(ERROR_STREAM) - len(DONE)], 9):
+        tap(chunk)
+    # no b"" : mitmproxy never sends it when the client goes away
+    assert not tap.finished
+    assert tap.error == EXPECTED_ERROR
+    assert tap.events == 3
+
+
+def test_overlong_line_is_skipped_not_buffered():
+    tap = SSETap(max_line_bytes=500)
+    stream = b"data: " + b"x" * 1000 + b"\n\n" + DATA_ERROR_EVENT
+    run(tap, split(stream, 7))
+    assert len(tap._line) == 0
+    assert tap.error == EXPECTED_ERROR
+
+
+def _gzip(data: bytes) -> bytes:
+    return gzip.compress(data)
+
+
+def _deflate_zlib(data: bytes) -> bytes:
+    return zlib.compress(data)
+
+
+def _deflate_raw(data: bytes) -> bytes:
+    compressor = zlib.compressobj(wbits=-15)
+    return compressor.compress(data) + compressor.flush()
+
+
+def _zstd_two_frames(data: bytes) -> bytes:
+    half = len(data) // 2
+    compressor = zstandard.ZstdCompressor()
+    return compressor.compress(data[:half]) + compressor.compress(data[half:])
+
+
+@pytest.mark.parametrize(
+    ("encoding", "encode"),
+    [
+        ("gzip", _gzip),
+        ("deflate", _deflate_zlib),
+        ("deflate", _deflate_raw),
+        ("br", brotli.compress),
+        ("zstd", _zstd_two_frames),
+    ],
+    ids=["gzip", "deflate-zlib", "deflate-raw", "br", "zstd-multiframe"],
+)
+@pytest.mark.parametrize("size", [1, 3, 50])
+def test_content_encoded_stream(encoding, encode, size):
+    wire = encode(ERROR_STREAM)
+    tap = SSETap(encoding)
+    assert run(tap, split(wire, size)) == wire
+    assert tap.parsing, tap.stop_reason
+    assert tap.error == EXPECTED_ERROR
+    assert (tap.events, tap.done) == (4, True)
+    assert tap.captured_body() == ERROR_STREAM.decode()
+
+
+def test_corrupt_encoding_stops_parsing_but_passes_bytes():
+    wire = b"this is not gzip at all" + DATA_ERROR_EVENT
+    tap = SSETap("gzip")
+    assert run(tap, split(wire, 4)) == wire
+    assert not tap.parsing
+    assert tap.error is None
+    assert "gzip" in tap.stop_reason
+    assert "stopped parsing" in tap.captured_body()
+
+
+def test_unknown_encoding_passes_through():
+    tap = SSETap("gzip, br")
+    assert run(tap, [DATA_ERROR_EVENT]) == DATA_ERROR_EVENT
+    assert not tap.parsing
+
+
+def test_decoded_size_limit_stops_parsing():
+    tap = SSETap(max_decoded_bytes=1000)
+    stream = b"".join(chunk_event("x") for _ in range(100)) + DATA_ERROR_EVENT
+    assert run(tap, split(stream, 100)) == stream
+    assert not tap.parsing
+    assert tap.error is None
+
+
+def test_summary_is_plain_data():
+    tap = SSETap()
+    run(tap, [ERROR_STREAM])
+    summary = tap.summary()
+    assert summary == {
+        "events": 4,
+        "error_events": 1,
+        "done": True,
+        "finished": True,
+        "parsing": True,
+        "stop_reason": None,
+        "bytes": len(ERROR_STREAM),
+        "error": EXPECTED_ERROR.summary(),
+    }
+    json.dumps(summary)
+
+
+def test_internal_bug_never_breaks_the_stream(monkeypatch):
+    tap = SSETap()
+
+    def boom(_line: bytes) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(tap, "_take_line", boom)
+    chunk = chunk_event("a")
+    assert tap(chunk) is chunk
+    assert not tap.parsing
+    later = chunk_event("b")
+    assert tap(later) is later
+
+
+def test_work_is_linear_in_stream_length():
+    # One 2 MB data line fed in 1-byte-ish chunks must not be re-scanned per chunk: count the bytes
+    # the parser copies into its line buffer (a quadratic parser would copy ~n^2/2).
+    line = b"data: " + b"a" * 200_000 + b"\n\n"
+    tap = SSETap()
+    copied = 0
+    original = tap._append_partial
+
+    def counting(data, start, end):
+        nonlocal copied
+        copied += end - start
+        original(data, start, end)
+
+    tap._append_partial = counting
+    run(tap, split(line, 3))
+    assert copied <= len(line)
+    assert tap.events == 1
