@@ -1,0 +1,121 @@
+"""Shared fixtures: the loopback fake provider, a real mitmdump in front of it, a real openai client.
+
+Only the provider is fake (127.0.0.1, port 0, bounded request count, timeouts on every socket);
+mitmdump, the addon, SQLite and the openai SDK are the real ones.
+
+    def test_something(upstream, mitmdump_reverse, openai_client):
+        upstream.handler = openai_like()            # or canned(400, {...}), StreamReply, Abort
+        proxy = mitmdump_reverse()                  # started; stopped (SIGINT) at teardown
+        client = openai_client(proxy)               # base_url=<proxy>/v1, unique fake key
+        ...
+        proxy.stop()                                # then read proxy.flows(), proxy.findings()
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.proxy import Mitmdump, MitmdumpError
+from support.upstream import TLSFiles, Upstream, make_self_signed, openai_like
+
+# Per-request timeout for the openai SDK in tests: a stuck proxy fails the test instead of hanging it.
+CLIENT_TIMEOUT = 15.0
+
+
+@pytest.fixture
+def upstream() -> Iterator[Upstream]:
+    """A started fake provider answering like OpenAI (``upstream.handler`` can be replaced)."""
+    server = Upstream(openai_like())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def upstream_tls(tmp_path_factory: pytest.TempPathFactory) -> TLSFiles:
+    """A self-signed certificate for ``Upstream(tls=...)`` (127.0.0.1 and localhost)."""
+    return make_self_signed(tmp_path_factory.mktemp("upstream-tls"))
+
+
+@pytest.fixture
+def mitmdump_factory(tmp_path: Path) -> Iterator[Callable[..., Mitmdump]]:
+    """Start real mitmdump processes with toolguard; each gets its own confdir and database.
+
+    ``mitmdump_factory(mode=None, options=None, args=(), env=None, db_path=None)``; all still running
+    at teardown are stopped with SIGINT (killed if that fails).
+    """
+    started: list[Mitmdump] = []
+    counter = itertools.count()
+
+    def start(**kwargs: Any) -> Mitmdump:
+        proxy = Mitmdump(tmp_path / f"mitmdump-{next(counter)}", **kwargs)
+        started.append(proxy)
+        return proxy.start()
+
+    try:
+        yield start
+    finally:
+        for proxy in started:
+            if proxy.running:
+                try:
+                    proxy.stop()
+                except MitmdumpError:
+                    proxy.kill()
+
+
+@pytest.fixture
+def mitmdump_reverse(
+    upstream: Upstream, mitmdump_factory: Callable[..., Mitmdump]
+) -> Callable[..., Mitmdump]:
+    """``mitmdump_reverse(**kwargs)``: mitmdump in ``--mode reverse:<upstream.url>``."""
+
+    def start(**kwargs: Any) -> Mitmdump:
+        return mitmdump_factory(mode=f"reverse:{upstream.url}", **kwargs)
+
+    return start
+
+
+def fake_api_key() -> str:
+    """A unique, realistic-looking key (``sk-proj-`` + 48 random chars) to hunt for in the database."""
+    return "sk-proj-" + secrets.token_urlsafe(36)
+
+
+@pytest.fixture
+def openai_client() -> Callable[..., Any]:
+    """``openai_client(proxy_or_url, api_key=None, **kwargs)``: a real ``openai.OpenAI`` client.
+
+    Given a :class:`Mitmdump` it uses ``<proxy.url>/v1`` (reverse mode); given a string, that base URL.
+    ``max_retries=0`` so every request reaches the upstream once; the key is on ``client.api_key``.
+    """
+    openai = pytest.importorskip("openai")
+    clients: list[Any] = []
+
+    def make(target: Mitmdump | str, api_key: str | None = None, **kwargs: Any) -> Any:
+        base_url = f"{target.url}/v1" if isinstance(target, Mitmdump) else target
+        kwargs.setdefault("max_retries", 0)
+        kwargs.setdefault("timeout", CLIENT_TIMEOUT)
+        client = openai.OpenAI(base_url=base_url, api_key=api_key or fake_api_key(), **kwargs)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy_env_leaks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clients under test must go exactly where the test says, never through a proxy from the env."""
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "")
+    if "OPENAI_BASE_URL" in os.environ:
+        monkeypatch.delenv("OPENAI_BASE_URL")

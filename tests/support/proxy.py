@@ -1,0 +1,232 @@
+"""Run the real ``mitmdump -s addon/toolguard.py`` as a child process for end-to-end tests.
+
+Each :class:`Mitmdump` gets its own confdir (so its own CA), its own database file and a port chosen
+by the OS (``-p 0``; the port is read back from mitmproxy's "proxy listening at" line, so concurrent
+test runs never collide). :meth:`Mitmdump.stop` sends SIGINT (Ctrl-C) or SIGTERM and waits, bounded,
+for mitmdump to exit, which is when toolguard's writer thread must have drained its queue.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MITMDUMP = REPO_ROOT / ".venv" / "bin" / "mitmdump"
+ADDON = REPO_ROOT / "addon" / "toolguard.py"
+
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 30.0
+_LISTENING = re.compile(r"listening at (?:\*|[\[\]0-9a-fA-F.:]+?):(\d+)\.?\s*$", re.MULTILINE)
+
+
+def mitmdump_executable() -> Path:
+    """``.venv/bin/mitmdump`` (the README's), else the one next to the running interpreter."""
+    if MITMDUMP.exists():
+        return MITMDUMP
+    return Path(sys.executable).parent / "mitmdump"
+
+
+class MitmdumpError(RuntimeError):
+    pass
+
+
+class Mitmdump:
+    """One mitmdump process with toolguard loaded.
+
+    ``mode`` is ``None`` for a regular (forward) proxy or e.g. ``"reverse:http://127.0.0.1:1234"``.
+    ``options`` are extra ``--set name=value`` pairs; ``args`` any further command-line arguments.
+    """
+
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        mode: str | None = None,
+        options: dict[str, str] | None = None,
+        args: Sequence[str] = (),
+        env: dict[str, str] | None = None,
+        db_path: Path | None = None,
+    ) -> None:
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.confdir = self.workdir / "mitmproxy-conf"
+        self.db_path = db_path or self.workdir / "toolguard.db"
+        self.mode = mode
+        self.options = dict(options or {})
+        self.args = list(args)
+        self.env = env
+        self.port: int | None = None
+        self.returncode: int | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._lines: list[str] = []
+        self._lines_lock = threading.Lock()
+        self._reader: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ process
+
+    def command(self) -> list[str]:
+        cmd = [
+            str(mitmdump_executable()),
+            "-s",
+            str(ADDON),
+            "--listen-host",
+            "127.0.0.1",
+            "-p",
+            "0",
+            "--set",
+            f"confdir={self.confdir}",
+            "--set",
+            f"toolguard_db={self.db_path}",
+        ]
+        if self.mode:
+            cmd += ["--mode", self.mode]
+        for name, value in self.options.items():
+            cmd += ["--set", f"{name}={value}"]
+        return cmd + self.args
+
+    def start(self, timeout: float = START_TIMEOUT) -> Mitmdump:
+        env = dict(os.environ if self.env is None else self.env)
+        env["PYTHONUNBUFFERED"] = "1"  # mitmdump's log lines must reach the pipe as they happen
+        env.pop("HTTPS_PROXY", None)
+        env.pop("HTTP_PROXY", None)
+        self._process = subprocess.Popen(
+            self.command(),
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        self._reader = threading.Thread(target=self._read_output, name="mitmdump-output", daemon=True)
+        self._reader.start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = _LISTENING.search(self.output)
+            if match:
+                self.port = int(match.group(1))
+                return self
+            if self._process.poll() is not None:
+                self._reader.join(5)
+                raise MitmdumpError(f"mitmdump exited with {self._process.returncode}:\n{self.output}")
+            time.sleep(0.05)
+        self.kill()
+        raise MitmdumpError(f"mitmdump did not start listening within {timeout}s:\n{self.output}")
+
+    def _read_output(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        for raw in self._process.stdout:
+            with self._lines_lock:
+                self._lines.append(raw.decode("utf-8", "replace"))
+
+    @property
+    def output(self) -> str:
+        with self._lines_lock:
+            return "".join(self._lines)
+
+    def wait_for_output(self, pattern: str, timeout: float = 10.0) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        regex = re.compile(pattern)
+        while time.monotonic() < deadline:
+            match = regex.search(self.output)
+            if match:
+                return match
+            time.sleep(0.05)
+        raise MitmdumpError(f"{pattern!r} not in mitmdump's output within {timeout}s:\n{self.output}")
+
+    def stop(self, sig: int = signal.SIGINT, timeout: float = STOP_TIMEOUT) -> str:
+        """Send ``sig`` (SIGINT = Ctrl-C, or SIGTERM), wait for exit, and return mitmdump's output."""
+        process = self._process
+        if process is None:
+            return self.output
+        if process.poll() is None:
+            process.send_signal(sig)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise MitmdumpError(
+                    f"mitmdump did not exit within {timeout}s of {sig!r}:\n{self.output}"
+                ) from None
+        self.returncode = process.returncode
+        if self._reader is not None:
+            self._reader.join(5)
+        self._process = None
+        return self.output
+
+    def terminate(self, timeout: float = STOP_TIMEOUT) -> str:
+        return self.stop(signal.SIGTERM, timeout)
+
+    def kill(self) -> None:
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait(5)
+        if process is not None:
+            self.returncode = process.returncode
+        self._process = None
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def __enter__(self) -> Mitmdump:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.running:
+            try:
+                self.stop()
+            except MitmdumpError:
+                self.kill()
+
+    # ------------------------------------------------------------------ addresses
+
+    @property
+    def url(self) -> str:
+        """The proxy's own address, e.g. ``http://127.0.0.1:41234``."""
+        assert self.port is not None, "mitmdump not started"
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ca_cert(self) -> Path:
+        """mitmproxy's CA certificate for clients in regular mode (created on first start)."""
+        return self.confdir / "mitmproxy-ca-cert.pem"
+
+    # ------------------------------------------------------------------ database
+
+    def db(self) -> sqlite_utils.Database:
+        """The capture database (open it after :meth:`stop` for a complete, drained view)."""
+        if not self.db_path.exists():
+            raise MitmdumpError(f"no database at {self.db_path}:\n{self.output}")
+        return sqlite_utils.Database(self.db_path)
+
+    def flows(
+        self, where: str | None = None, where_args: Sequence[Any] | None = None
+    ) -> list[dict[str, Any]]:
+        return list(self.db()["flows"].rows_where(where, where_args, order_by="datetime_utc"))
+
+    def findings(self, flow_id: str | None = None) -> list[dict[str, Any]]:
+        table = self.db()["findings"]
+        if flow_id is None:
+            return list(table.rows_where(order_by="flow_id, idx"))
+        return list(table.rows_where("flow_id = ?", [flow_id], order_by="idx"))
+
+    def db_files_bytes(self) -> bytes:
+        """The raw bytes of the database file and its -wal/-shm companions (for secret checks)."""
+        data = b""
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            path = Path(f"{self.db_path}{suffix}")
+            if path.exists():
+                data += path.read_bytes()
+        return data
