@@ -315,3 +315,143 @@ def test_work_is_linear_in_stream_length():
     run(tap, split(line, 3))
     assert copied <= len(line)
     assert tap.events == 1
+
+
+# ------------------------------------------------------------------ hooks: taddons/tflow, real SQLite
+
+# The seed's orphan tool message (LangChain INVALID_TOOL_RESULTS): toolguard flags it with an error.
+ORPHAN_TOOL_REQUEST = {
+    "model": "gpt-4o-mini",
+    "stream": True,
+    "messages": [
+        {"role": "user", "content": "What is 3 * 12?"},
+        {"role": "tool", "tool_call_id": "call_123", "content": "36"},
+    ],
+}
+VALID_REQUEST = {"model": "gpt-4o-mini", "stream": True, "messages": [{"role": "user", "content": "Hi"}]}
+
+
+def _stream_flow(request_body: dict):
+    from mitmproxy import http
+    from mitmproxy.test import tflow
+
+    req = http.Request.make(
+        "POST",
+        "https://api.openai.com/v1/chat/completions",
+        json.dumps(request_body),
+        {"content-type": "application/json", "authorization": "Bearer sk-test-secret-1234567890"},
+    )
+    flow = tflow.tflow(req=req)
+    flow.response = http.Response.make(200, b"", {"content-type": "text/event-stream"})
+    return flow
+
+
+def _drive(tmp_path, request_body, chunks, *, end: str):
+    """Run the real hooks on one flow; ``end`` is ``"response"`` or ``"disconnect"``. Returns rows."""
+    import sqlite_utils
+    from mitmproxy import flow as mflow
+    from mitmproxy.test import taddons
+    from toolguard_core.addon import ToolGuard
+
+    db_path = tmp_path / "toolguard.db"
+    addon = ToolGuard()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, toolguard_db=str(db_path))
+        f = _stream_flow(request_body)
+        addon.request(f)
+        addon.responseheaders(f)
+        stream = f.response.stream
+        assert isinstance(stream, SSETap)
+        for chunk in chunks:
+            assert stream(chunk) is chunk
+        if end == "response":
+            stream(b"")
+            addon.response(f)
+        else:
+            # mitmproxy never sends b"" to the callable when the client goes away; `error` fires.
+            f.error = mflow.Error("Client disconnected.")
+            addon.error(f)
+        metadata = f.metadata["toolguard"]
+        addon.done()  # drains the writer thread
+    db = sqlite_utils.Database(db_path)
+    return metadata, list(db["flows"].rows), list(db["findings"].rows)
+
+
+def test_hook_error_event_in_200_stream_is_stored_predicted(tmp_path):
+    metadata, rows, findings = _drive(tmp_path, ORPHAN_TOOL_REQUEST, split(ERROR_STREAM, 11), end="response")
+    assert len(rows) == 1
+    row = rows[0]
+    assert {k: row[k] for k in ERROR_COLUMNS} == {
+        "status": 200,
+        "verdict": "predicted",
+        "error_source": "stream",
+        "error_shape": "openai",
+        "error_message": ERROR_BODY["error"]["message"],
+        "error_type": "invalid_request_error",
+        "error_code": "context_length_exceeded",
+        "error_param": "messages",
+        "error_request_id": None,
+        "error_provider": None,
+        "flow_error": None,
+    }
+    assert json.loads(row["error_json"]) == EXPECTED_ERROR.summary()
+    assert row["response_body"] == ERROR_STREAM.decode()
+    assert findings and findings[0]["severity"] == "error"
+    assert metadata["verdict"] == "predicted"
+    assert metadata["stream"]["error"]["code"] == "context_length_exceeded"
+    assert "sk-test-secret" not in json.dumps(rows)
+
+
+def test_hook_client_disconnect_mid_stream_is_stored(tmp_path):
+    partial = NORMAL_STREAM[:200]
+    metadata, rows, _ = _drive(tmp_path, VALID_REQUEST, split(partial, 7), end="disconnect")
+    assert len(rows) == 1
+    row = rows[0]
+    assert {k: row[k] for k in ERROR_COLUMNS} == {
+        "status": 200,
+        "verdict": "accepted",
+        "error_source": None,
+        "error_shape": None,
+        "error_message": None,
+        "error_type": None,
+        "error_code": None,
+        "error_param": None,
+        "error_request_id": None,
+        "error_provider": None,
+        "flow_error": "Client disconnected.",
+    }
+    assert row["response_body"] == partial.decode()
+    assert metadata["stream"]["finished"] is False
+
+
+def test_hook_client_disconnect_after_error_event_keeps_the_error(tmp_path):
+    _, rows, _ = _drive(tmp_path, VALID_REQUEST, [chunk_event("Hi"), DATA_ERROR_EVENT], end="disconnect")
+    row = rows[0]
+    assert (row["verdict"], row["error_source"], row["error_code"], row["flow_error"]) == (
+        "unexplained",
+        "stream",
+        "context_length_exceeded",
+        "Client disconnected.",
+    )
+
+
+def test_hook_clean_stream_without_findings_is_not_stored(tmp_path):
+    metadata, rows, _ = _drive(tmp_path, VALID_REQUEST, split(NORMAL_STREAM, 13), end="response")
+    assert rows == []
+    assert metadata["verdict"] == "accepted"
+    assert metadata["stream"]["events"] == 5
+
+
+ERROR_COLUMNS = (
+    "status",
+    "verdict",
+    "error_source",
+    "error_shape",
+    "error_message",
+    "error_type",
+    "error_code",
+    "error_param",
+    "error_request_id",
+    "error_provider",
+    "flow_error",
+)

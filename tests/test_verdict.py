@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 from toolguard_core.verdict import Verdict, rejected, verdict
 
@@ -45,3 +47,147 @@ def test_rejected():
     assert rejected(200, True)
     assert not rejected(200, False)
     assert not rejected(None, False)
+
+
+# ------------------------------------------------------------------ hooks: taddons/tflow, real SQLite
+
+ORPHAN_TOOL_REQUEST = {
+    "model": "gpt-4o-mini",
+    "messages": [
+        {"role": "user", "content": "What is 3 * 12?"},
+        {"role": "tool", "tool_call_id": "call_123", "content": "36"},
+    ],
+}
+VALID_REQUEST = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]}
+# OpenAI's answer to the orphan tool message (../shared/seeds/001, LangChain INVALID_TOOL_RESULTS).
+OPENAI_400 = {
+    "error": {
+        "message": "Invalid parameter: messages with role 'tool' must be a response to a preceeding message "
+        "with 'tool_calls'.",
+        "type": "invalid_request_error",
+        "param": "messages.[1].role",
+        "code": None,
+    }
+}
+# OpenRouter relaying OpenAI: https://github.com/reVrost/go-openrouter/pull/21
+OPENROUTER_400 = {
+    "error": {
+        "message": "Provider returned error",
+        "code": 400,
+        "metadata": {
+            "raw": '{\n  "error": {\n    "message": "Response input messages must contain the word \'json\' in some '
+            'form to use \'text.format\' of type \'json_object\'.",\n    "type": "invalid_request_error",\n    '
+            '"param": "input",\n    "code": null\n  }\n}',
+            "provider_name": "OpenAI",
+        },
+    },
+    "user_id": "org_2x...f5",
+}
+OK_200 = {"id": "chatcmpl-1", "object": "chat.completion", "choices": []}
+
+
+def _run(tmp_path, request_body, *, status=None, body=None, flow_error=None):
+    import sqlite_utils
+    from mitmproxy import flow as mflow
+    from mitmproxy import http
+    from mitmproxy.test import taddons, tflow
+    from toolguard_core.addon import ToolGuard
+
+    db_path = tmp_path / "toolguard.db"
+    addon = ToolGuard()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, toolguard_db=str(db_path))
+        req = http.Request.make(
+            "POST",
+            "https://openrouter.ai/api/v1/chat/completions",
+            json.dumps(request_body),
+            {"content-type": "application/json"},
+        )
+        f = tflow.tflow(req=req)
+        addon.request(f)
+        if status is None:
+            f.error = mflow.Error(flow_error)
+            addon.error(f)
+        else:
+            f.response = http.Response.make(status, json.dumps(body), {"content-type": "application/json"})
+            addon.responseheaders(f)
+            addon.response(f)
+        addon.done()
+    return [
+        {
+            k: row[k]
+            for k in ("status", "verdict", "error_shape", "error_message", "error_code", "error_provider")
+        }
+        | {"upstream": json.loads(row["error_json"])["upstream"] if row["error_json"] else None}
+        for row in sqlite_utils.Database(db_path)["flows"].rows
+    ]
+
+
+def test_hook_predicted(tmp_path):
+    assert _run(tmp_path, ORPHAN_TOOL_REQUEST, status=400, body=OPENAI_400) == [
+        {
+            "status": 400,
+            "verdict": "predicted",
+            "error_shape": "openai",
+            "error_message": OPENAI_400["error"]["message"],
+            "error_code": None,
+            "error_provider": None,
+            "upstream": None,
+        }
+    ]
+
+
+def test_hook_unexplained_keeps_the_openrouter_upstream(tmp_path):
+    assert _run(tmp_path, VALID_REQUEST, status=400, body=OPENROUTER_400) == [
+        {
+            "status": 400,
+            "verdict": "unexplained",
+            "error_shape": "openrouter",
+            "error_message": "Provider returned error",
+            "error_code": 400,
+            "error_provider": "OpenAI",
+            "upstream": {
+                "message": "Response input messages must contain the word 'json' in some form to use "
+                "'text.format' of type 'json_object'.",
+                "type": "invalid_request_error",
+                "param": "input",
+                "code": None,
+                "request_id": None,
+                "provider_name": None,
+                "upstream": None,
+                "shape": "openai",
+            },
+        }
+    ]
+
+
+def test_hook_false_alarm(tmp_path):
+    assert _run(tmp_path, ORPHAN_TOOL_REQUEST, status=200, body=OK_200) == [
+        {
+            "status": 200,
+            "verdict": "false_alarm",
+            "error_shape": None,
+            "error_message": None,
+            "error_code": None,
+            "error_provider": None,
+            "upstream": None,
+        }
+    ]
+
+
+def test_hook_no_answer(tmp_path):
+    assert _run(tmp_path, VALID_REQUEST, flow_error="Connection refused") == [
+        {
+            "status": None,
+            "verdict": "no_answer",
+            "error_shape": None,
+            "error_message": None,
+            "error_code": None,
+            "error_provider": None,
+            "upstream": None,
+        }
+    ]
+
+
+def test_hook_accepted_clean_flow_is_not_stored(tmp_path):
+    assert _run(tmp_path, VALID_REQUEST, status=200, body=OK_200) == []

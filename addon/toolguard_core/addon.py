@@ -25,7 +25,9 @@ from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, analyse_req
 from toolguard_core.capture import Capture
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import Target
+from toolguard_core.sse import SSETap
 from toolguard_core.store import Store, default_db_path
+from toolguard_core.verdict import verdict as verdict_for
 
 logger = logging.getLogger(__name__)
 
@@ -261,7 +263,11 @@ class ToolGuard:
         if content_type.lower().startswith("text/event-stream"):
             # Stream SSE through unbuffered: mitmproxy buffers whole bodies by default and qwen-code
             # (always streaming) would see nothing until the generation ends (mitmproxy#4469).
-            flow.response.stream = True
+            # The tap returns every chunk unchanged and parses a copy on the side, so an error event
+            # inside a 200 stream (OpenAI, vLLM, OpenRouter) is still seen and stored (sse.py).
+            tap = SSETap(flow.response.headers.get("content-encoding"))
+            pending.sse_tap = tap
+            flow.response.stream = tap
 
     def _finish(self, flow: http.HTTPFlow) -> None:
         pending = self.pending.pop(flow.id, None)
@@ -269,10 +275,15 @@ class ToolGuard:
             return
         findings = pending.analysis.findings
         status = flow.response.status_code if flow.response is not None else None
-        rejected = status is not None and status >= 400
+        tap: SSETap | None = pending.sse_tap
+        stream_error = tap is not None and tap.stream_error
+        rejected = (status is not None and status >= 400) or stream_error
         has_error = any(f.severity == Severity.ERROR for f in findings)
-        verdict = _verdict(has_error, status, flow.error.msg if flow.error else None)
+        verdict = verdict_for(has_error, status, stream_error, flow.error.msg if flow.error else None)
         self._annotate(flow, findings, verdict)
+        if tap is not None:
+            flow.metadata[METADATA_KEY]["stream"] = tap.summary()
+        # A client that disconnects mid-stream lands here through the `error` hook: stored as well.
         if not (findings or rejected or flow.error or (self.settings and self.settings.store_all)):
             return
         if self.store is not None:
@@ -294,7 +305,9 @@ class ToolGuard:
                 f" [{verdict}]" if verdict else ""
             )
         elif verdict == "unexplained":
-            flow.comment = f"toolguard: upstream rejected ({flow.response.status_code if flow.response else '?'}), no rule explains it"
+            status = flow.response.status_code if flow.response else "?"
+            where = "an error event in the stream" if status == 200 else status
+            flow.comment = f"toolguard: upstream rejected ({where}), no rule explains it"
 
     def _capture(self, flow: http.HTTPFlow, pending: Pending, verdict: str | None) -> Capture:
         """Copy plain data off the flow; the writer thread turns it into a row (see capture.py)."""
@@ -308,6 +321,7 @@ class ToolGuard:
                 response_body = response.raw_content
             response_body = response_body[:MAX_STORED_RESPONSE] if response_body else response_body
         end = (response.timestamp_end if response is not None else None) or time.time()
+        tap: SSETap | None = pending.sse_tap
         return Capture(
             flow_id=flow.id,
             started=pending.started,
@@ -332,14 +346,8 @@ class ToolGuard:
             response_headers=list(response.headers.items(multi=True)) if response is not None else None,
             response_body=response_body,
             response_content_type=response.headers.get("content-type") if response is not None else None,
+            stream_error=tap.error if tap is not None else None,
+            stream_capture=tap.captured_body() if tap is not None else None,
             flow_error=flow.error.msg if flow.error else None,
             internal_error=pending.extra.get("internal_error"),
         )
-
-
-def _verdict(has_error: bool, status: int | None, flow_error: str | None) -> str | None:
-    if status is None:
-        return "no_answer"
-    if status >= 400:
-        return "predicted" if has_error else "unexplained"
-    return "false_alarm" if has_error else "accepted"

@@ -57,6 +57,9 @@ class Capture:
     def upstream_error(self) -> tuple[UpstreamError | None, str | None]:
         """The upstream's rejection, if any, and where it was found (``body`` or ``stream``)."""
         if self.status is not None and self.status >= 400:
+            if self.stream_error is not None and self.response_body is None:
+                # A rejection sent as an event stream: the tap already parsed its error event.
+                return self.stream_error, "stream"
             return (
                 parse_error(self.response_body, status=self.status, content_type=self.response_content_type),
                 "body",
@@ -111,7 +114,7 @@ class Capture:
             error_request_id=error.request_id if error else None,
             error_provider=error.provider_name if error else None,
             error_shape=error.shape if error else None,
-            error_json=scrub(error.model_dump_json(exclude={"raw"})) if error else None,
+            error_json=scrub(json.dumps(error.summary(), ensure_ascii=False)) if error else None,
             error_source=error_source,
             flow_error=self.flow_error,
             verdict=self.verdict,
