@@ -4,6 +4,10 @@ This file stays thin: the addon lives in the ``toolguard_core`` package beside i
 sys.path when mitmproxy loads this script, and the package is also installed by ``pip install -e .``).
 """
 
+from toolguard_core import contentview
 from toolguard_core.addon import ToolGuard
+
+# The "Chat Completions" view in mitmweb/mitmproxy: the request as a conversation, findings in place.
+contentview.register()
 
 addons = [ToolGuard()]

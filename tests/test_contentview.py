@@ -1,0 +1,227 @@
+"""The "Chat Completions" content view, through mitmproxy's own view selection (prettify_message)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mitmproxy import contentviews, http
+from mitmproxy.test import taddons, tflow
+from toolguard_core import contentview
+from toolguard_core.addon import ToolGuard
+
+URL = "https://api.openai.com/v1/chat/completions"
+SEED_USER = {"role": "user", "content": 'Call tool "foo" twice with no arguments'}
+
+
+def call(call_id: str) -> dict[str, Any]:
+    return {"type": "function", "id": call_id, "function": {"name": "foo_tool", "arguments": "{}"}}
+
+
+# The seed's three INVALID_TOOL_RESULTS cases (/work/shared/seeds/001_langchain-INVALID_TOOL_RESULTS.txt).
+UNANSWERED = {
+    "model": "gpt-4o-mini",
+    "messages": [
+        SEED_USER,
+        {"role": "assistant", "content": None, "tool_calls": [call("call_1"), call("call_2")]},
+        {"role": "tool", "content": "action complete!", "tool_call_id": "call_1"},
+    ],
+    "tools": [{"type": "function", "function": {"name": "foo_tool", "parameters": {"type": "object"}}}],
+}
+DUPLICATE = {
+    "model": "gpt-4o-mini",
+    "messages": [
+        SEED_USER,
+        {"role": "assistant", "content": None, "tool_calls": [call("call_1"), call("call_2")]},
+        {"role": "tool", "content": "action complete!", "tool_call_id": "call_1"},
+        {"role": "tool", "content": "action complete!", "tool_call_id": "call_2"},
+        {"role": "tool", "content": "action complete!", "tool_call_id": "call_2"},
+    ],
+}
+ORPHAN = {
+    "model": "gpt-4o-mini",
+    "messages": [{"role": "tool", "content": "action completed!", "tool_call_id": "dummy"}],
+}
+OPENAI_UNANSWERED_400 = {
+    "error": {
+        "message": (
+            "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+            "'tool_call_id'. The following tool_call_ids did not have response messages: call_2"
+        ),
+        "type": "invalid_request_error",
+        "param": "messages",
+        "code": None,
+    }
+}
+
+
+@pytest.fixture
+def tctx() -> Iterator[taddons.context]:
+    contentview.register()
+    with taddons.context() as context:
+        yield context
+
+
+def chat_flow(body: Any, *, url: str = URL, response: http.Response | None = None) -> http.HTTPFlow:
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    request = http.Request.make("POST", url, content, {"content-type": "application/json"})
+    return tflow.tflow(req=request, resp=response or False)
+
+
+def test_unanswered_call_whole_transcript(tctx: taddons.context) -> None:
+    response = http.Response.make(
+        400, json.dumps(OPENAI_UNANSWERED_400), {"content-type": "application/json"}
+    )
+    flow = chat_flow(UNANSWERED, response=response)
+    result = contentviews.prettify_message(flow.request, flow)
+    assert result.view_name == "Chat Completions"
+    assert result.text == (
+        "toolguard: 1 finding(s), 1 error(s)\n"
+        "upstream answered 400: An assistant message with 'tool_calls' must be followed by tool messages "
+        "responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: "
+        "call_2 (param: messages)\n"
+        'request: model="gpt-4o-mini"\n'
+        "tools (1): foo_tool\n"
+        "\n"
+        "[0] user\n"
+        '    Call tool "foo" twice with no arguments\n'
+        "\n"
+        "[1] assistant\n"
+        "  -> call call_1: foo_tool({})\n"
+        "     answered by messages[2]\n"
+        "  -> call call_2: foo_tool({})\n"
+        "     NO ANSWER in this request\n"
+        "  !! ERROR sequence.unanswered-tool-call at messages[1].tool_calls[1].id\n"
+        "     messages[1] calls call_2 but no tool message answers it right after it. Add one tool message "
+        "per call (a failure text if the tool did not run) or remove the unanswered calls.\n"
+        "\n"
+        "[2] tool  answers call_1 = foo_tool, called at messages[1].tool_calls[0]\n"
+        "    action complete!\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "message_header", "finding_line"),
+    [
+        pytest.param(
+            DUPLICATE,
+            "[4] tool  answers call_2 = foo_tool, called at messages[1].tool_calls[1]",
+            "  !! ERROR sequence.duplicate-tool-response at messages[4]",
+            id="duplicate",
+        ),
+        pytest.param(
+            ORPHAN,
+            "[0] tool  answers 'dummy': NO CALL with this id before it",
+            "  !! ERROR sequence.orphan-tool-message at messages[0]",
+            id="orphan",
+        ),
+    ],
+)
+def test_broken_pair_is_called_out_under_its_message(
+    tctx: taddons.context, body: dict[str, Any], message_header: str, finding_line: str
+) -> None:
+    flow = chat_flow(body)
+    lines = contentviews.prettify_message(flow.request, flow).text.splitlines()
+    assert message_header in lines
+    # The finding sits in the block of the message it locates (before the next message starts).
+    block = lines[lines.index(message_header) :]
+    block = block[: block.index("")] if "" in block else block
+    assert any(line.startswith(finding_line) for line in block), block
+
+
+def test_uses_the_addons_findings_and_verdict_from_flow_metadata(tctx: taddons.context) -> None:
+    flow = chat_flow(UNANSWERED)
+    # What the addon wrote; the view must show it rather than re-analysing (a made-up rule proves it).
+    flow.metadata["toolguard"] = {
+        "verdict": "predicted",
+        "findings": [
+            {"rule": "x.from-metadata", "severity": "warning", "location": "messages[2]", "message": "stored"}
+        ],
+    }
+    text = contentviews.prettify_message(flow.request, flow).text
+    assert text.splitlines()[0] == "toolguard: 1 finding(s), 0 error(s), verdict: predicted"
+    assert "  !  WARNING x.from-metadata at messages[2]" in text
+    assert "sequence.unanswered-tool-call" not in text
+
+
+def test_flow_analysed_by_the_real_addon(tctx: taddons.context, tmp_path: Path) -> None:
+    addon = ToolGuard()
+    tctx.master.addons.add(addon)
+    tctx.configure(addon, toolguard_db=str(tmp_path / "toolguard.db"))
+    response = http.Response.make(
+        400, json.dumps(OPENAI_UNANSWERED_400), {"content-type": "application/json"}
+    )
+    flow = chat_flow(UNANSWERED, response=response)
+    asyncio.run(_cycle(tctx, addon, flow))
+    addon.done()
+    text = contentviews.prettify_message(flow.request, flow).text
+    assert text.startswith("toolguard: 1 finding(s), 1 error(s), verdict: predicted\n")
+    assert "  !! ERROR sequence.unanswered-tool-call at messages[1].tool_calls[1].id" in text
+
+
+async def _cycle(tctx: taddons.context, addon: ToolGuard, flow: http.HTTPFlow) -> None:
+    await tctx.cycle(addon, flow)
+
+
+def test_qwen_code_shape_array_content_and_long_system_prompt(tctx: taddons.context) -> None:
+    body = {
+        "model": "gpt-4o",
+        "stream": True,
+        "messages": [
+            {"role": "system", "content": "You are Qwen Code. " * 100},
+            {"role": "user", "content": [{"type": "text", "text": "<system-reminder>x</system-reminder>"}]},
+            {"role": "assistant", "content": None, "tool_calls": [call("call_9")]},
+            {
+                "role": "tool",
+                "tool_call_id": "call_9",
+                "content": [{"type": "text", "text": "Output: a.txt"}],
+            },
+        ],
+    }
+    flow = chat_flow(body)
+    text = contentviews.prettify_message(flow.request, flow).text
+    assert 'request: model="gpt-4o" stream=true' in text
+    assert "… (1,300 more characters)" in text  # 1,900-character system prompt cut at 600
+    assert "    Output: a.txt" in text
+    assert "     answered by messages[3]" in text
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "with_metadata", "expected"),
+    [
+        pytest.param("POST", URL, False, "Chat Completions", id="chat-path"),
+        pytest.param("POST", "https://dashscope.aliyuncs.com/compatible-mode/v1/chat/completions", False,
+                     "Chat Completions", id="path-prefix"),
+        pytest.param("POST", "https://api.openai.com/v1/embeddings", False, "JSON", id="other-path"),
+        pytest.param("POST", "https://gw.example.test/llm/invoke", True, "Chat Completions", id="analysed-flow"),
+        pytest.param("GET", URL, False, "JSON", id="get"),
+    ],
+)  # fmt: skip
+def test_selected_only_for_requests_in_scope(
+    tctx: taddons.context, method: str, url: str, with_metadata: bool, expected: str
+) -> None:
+    request = http.Request.make(method, url, json.dumps(ORPHAN), {"content-type": "application/json"})
+    flow = tflow.tflow(req=request)
+    if with_metadata:
+        flow.metadata["toolguard"] = {"verdict": None, "findings": []}
+    assert contentviews.prettify_message(flow.request, flow).view_name == expected
+
+
+def test_response_keeps_the_json_view(tctx: taddons.context) -> None:
+    response = http.Response.make(
+        400, json.dumps(OPENAI_UNANSWERED_400), {"content-type": "application/json"}
+    )
+    flow = chat_flow(UNANSWERED, response=response)
+    assert contentviews.prettify_message(flow.response, flow).view_name == "JSON"
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"[1, 2]", b"\xff\xfe"])
+def test_bad_body_falls_back_to_raw(tctx: taddons.context, content: bytes) -> None:
+    flow = chat_flow(content)
+    result = contentviews.prettify_message(flow.request, flow)
+    assert result.view_name == "Raw"
+    assert "[failed to parse as Chat Completions]" in result.description
