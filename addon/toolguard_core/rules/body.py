@@ -20,7 +20,8 @@ OAI_BAD_JSON = PredictedError(
         "not valid JSON. If you have trouble figuring out how to fix this, please contact us through "
         "our help center at help.openai.com.)"
     ),
-    source="VERIFY",
+    # Verbatim 400 body (param null, code null) quoted in this issue; also microsoft/graphrag#2286.
+    source="https://github.com/ChatGPTNextWeb/NextChat/issues/4064",
 )
 
 NOT_JSON = define(
@@ -33,25 +34,22 @@ INVALID_UTF8 = define(
     "body.invalid-utf8",
     Severity.ERROR,
     "The request body is not valid UTF-8, so it cannot be JSON.",
-    predicts=(OAI_BAD_JSON,),
+    notes="No provider's answer to a non-UTF-8 body has been observed yet, so no error text is predicted.",
 )
 NOT_OBJECT = define(
     "body.not-object",
     Severity.ERROR,
     "The request body is JSON but not an object (e.g. a list or a string).",
-    predicts=(
-        PredictedError(
-            provider="openai",
-            text="Invalid type for body: expected an object, but got an array instead.",
-            source="inf: OpenAI's invalid_type wording for other fields",
-        ),
+    notes=(
+        "A non-object body has no `model` or `messages`, so it cannot be a valid request; the exact "
+        "provider error text for it has not been observed yet."
     ),
 )
 EMPTY = define(
     "body.empty",
     Severity.ERROR,
     "The request has no body.",
-    predicts=(OAI_BAD_JSON,),
+    notes="An empty body has no `messages`; the exact provider error text has not been observed yet.",
 )
 TOO_LARGE = define(
     "body.too-large",
@@ -70,7 +68,9 @@ UNDECODABLE = define(
 )
 
 
-def parse_body(body: bytes | str | None, max_body_bytes: int, findings: list[Finding]) -> dict[str, Any] | None:
+def parse_body(
+    body: bytes | str | None, max_body_bytes: int, findings: list[Finding]
+) -> dict[str, Any] | None:
     """The single JSON parse of a request body. Appends a finding and returns None on bad input."""
     if body is None or len(body) == 0:
         findings.append(EMPTY.finding("body", "The request body is empty; send a JSON object."))
@@ -101,9 +101,7 @@ def parse_body(body: bytes | str | None, max_body_bytes: int, findings: list[Fin
         findings.append(TOO_DEEP.finding("body", "The JSON nests too deeply to parse; not validated."))
         return None
     except ValueError as exc:
-        findings.append(
-            NOT_JSON.finding("body", f"The body is not valid JSON ({exc}); send a JSON object.")
-        )
+        findings.append(NOT_JSON.finding("body", f"The body is not valid JSON ({exc}); send a JSON object."))
         return None
     if not isinstance(parsed, dict):
         findings.append(

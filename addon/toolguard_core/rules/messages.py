@@ -16,7 +16,7 @@ MISSING = define(
         PredictedError(
             provider="openai",
             text="Missing required parameter: 'messages'.",
-            source="VERIFY",
+            source="https://github.com/SilasMarvin/lsp-ai/issues/108",
             param="messages",
             code="missing_required_parameter",
         ),
@@ -60,14 +60,21 @@ UNKNOWN_ROLE = define(
     "A message has a missing, non-string or unknown `role`.",
     predicts=(
         PredictedError(
-            provider="openai",
+            # Azure OpenAI before it knew `developer`; the value and the list change with the API version.
+            provider="azure",
             text=(
-                "Invalid value: 'human'. Supported values are: 'system', 'assistant', 'user', "
-                "'function', 'tool', and 'developer'."
+                "Invalid value: 'developer'. Supported values are: 'system', 'assistant', 'user', "
+                "'function', and 'tool'."
             ),
-            source="VERIFY",
+            source="https://github.com/run-llama/llama_index/issues/17748",
             param="messages[0].role",
             code="invalid_value",
+        ),
+        PredictedError(
+            # OpenAI's older JSON-schema wording (2023), for an empty role string.
+            provider="openai",
+            text="'' is not one of ['system', 'assistant', 'user', 'function'] - 'messages.21.role'",
+            source="https://github.com/lss233/kirara-ai/issues/1028",
         ),
     ),
     example={"model": "gpt-4o", "messages": [{"role": "human", "content": "hi"}]},
@@ -79,14 +86,16 @@ MISSING_CONTENT = define(
     "A system, developer, user or tool message has no `content`.",
     predicts=(
         PredictedError(
+            # `"content": null` on a user message (relayed verbatim by one-api, which appends a request id).
             provider="openai",
-            text="Missing required parameter: 'messages[1].content'.",
-            source="VERIFY",
-            param="messages[1].content",
-            code="missing_required_parameter",
+            text="Invalid value for 'content': expected a string, got null.",
+            source="https://github.com/songquanpeng/one-api/issues/784",
+            param="messages.[1].content",
         ),
         PredictedError(
-            provider="llama.cpp", text="All non-assistant messages must contain 'content'", source="code [LCPP]"
+            provider="llama.cpp",
+            text="All non-assistant messages must contain 'content'",
+            source="code [LCPP]",
         ),
     ),
     example={"model": "gpt-4o", "messages": [{"role": "user"}]},
