@@ -1,7 +1,9 @@
 """Rule modules. Importing this package registers every rule and check, in a fixed order."""
 
+# ruff: noqa: I001  (the import order is the order the checks run in)
 from toolguard_core.rules import body, messages, sequence  # noqa: F401
 from toolguard_core.rules import repairs  # noqa: F401  (client-side repair signatures, issue 6)
+from toolguard_core.rules import tools, response_format, content  # noqa: F401  (issue 3)
 from toolguard_core.rules.registry import CHECKS, RULES, Rule, check, define
 
 __all__ = ["CHECKS", "RULES", "Rule", "check", "define"]

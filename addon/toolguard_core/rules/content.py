@@ -1,0 +1,414 @@
+"""Content-part rules: the array form of ``messages[].content`` (providers.md §6.4).
+
+OpenAI allows ``text`` everywhere, ``image_url``/``input_audio``/``file`` on user messages and
+``refusal`` on assistant messages; an image URL is http(s) or a base64 ``data:image/...`` URL
+with ``detail`` auto/low/high. Self-hosted servers differ: vLLM knows many extra part types and
+accepts images in any role, llama.cpp downloads http(s) images and needs ``--media-path`` for
+``file://``, Ollama refuses remote image URLs altogether.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from toolguard_core.findings import Finding, Severity
+from toolguard_core.request import RequestView
+from toolguard_core.rules.policy import OPENAI_FAMILY, provider_id, severity_for
+from toolguard_core.rules.registry import PredictedError, check, define
+
+# doc [OAS] ChatCompletionRequest*ContentPart, per role.
+OPENAI_PART_TYPES = frozenset({"text", "image_url", "input_audio", "file", "refusal"})
+OPENAI_ROLE_PARTS: dict[str, frozenset[str]] = {
+    "system": frozenset({"text"}),
+    "developer": frozenset({"text"}),
+    "tool": frozenset({"text"}),
+    "user": frozenset({"text", "image_url", "input_audio", "file"}),
+    "assistant": frozenset({"text", "refusal"}),
+}
+# code [VLLM-MM] MM_PARSER_MAP: vLLM's extra part types.
+VLLM_PART_TYPES = OPENAI_PART_TYPES | frozenset(
+    {
+        "audio_url",
+        "video_url",
+        "image_embeds",
+        "audio_embeds",
+        "video_embeds",
+        "prompt_embeds",
+        "image_pil",
+        "thinking",
+        "input_text",
+        "output_text",
+        "input_image",
+    }
+)
+# code [LCPP]: text, image_url and input_audio; `file` is refused ("unsupported content[].type").
+LLAMA_CPP_PART_TYPES = frozenset({"text", "image_url", "input_audio"})
+PART_TYPES_BY_PROVIDER = {
+    "vllm": VLLM_PART_TYPES,
+    "sglang": VLLM_PART_TYPES,
+    "llama.cpp": LLAMA_CPP_PART_TYPES,
+}
+IMAGE_DETAILS = frozenset({"auto", "low", "high"})
+# code [OLL-GO]: only these data-URL types ("data:;base64," too); anything else is "invalid image input".
+OLLAMA_IMAGE_MIMES = frozenset({"", "image/jpeg", "image/jpg", "image/png", "image/webp"})
+
+_PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
+
+
+def _image_message(url: str, **image: Any) -> dict[str, Any]:
+    return {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": "What is in this image?"},
+            {"type": "image_url", "image_url": {"url": url, **image}},
+        ],
+    }
+
+
+INVALID_PART = define(
+    "content.invalid-part",
+    Severity.ERROR,
+    "A message's `content` is neither a string nor an array of typed parts, or a part's `type` is "
+    "missing or unknown.",
+    providers=("openai", "azure", "vllm", "sglang", "llama.cpp"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Invalid value: 'image'. Supported values are: 'text' and 'image_url'.",
+            source="https://github.com/aallam/openai-kotlin/issues/320",
+            param="messages[0].content[1].type",
+            code="invalid_value",
+        ),
+        PredictedError(
+            provider="openai",
+            text="Missing required parameter: 'messages[5].content[0].type'.",
+            source="https://github.com/neuron-core/neuron-ai/issues/76",
+            param="messages[5].content[0].type",
+            code="missing_required_parameter",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "What is in this image?"},
+                    {
+                        "type": "image",
+                        "source": {"type": "base64", "media_type": "image/png", "data": "iVBOR"},
+                    },
+                ],
+            }
+        ],
+    },
+    notes=(
+        "Anthropic-style `image`/`tool_result` parts sent to an OpenAI endpoint. vLLM accepts its extra "
+        "types (`audio_url`, `video_url`, `input_image`, ...); llama.cpp refuses `file`; Ollama is silent."
+    ),
+)
+PART_NOT_ALLOWED_FOR_ROLE = define(
+    "content.part-not-allowed-for-role",
+    Severity.ERROR,
+    "A content part type is not allowed for the message's role (images outside user messages, "
+    "non-text parts in system/developer/tool messages, refusal outside assistant messages).",
+    providers=("openai", "azure"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid 'messages[2]'. Image URLs are only allowed for messages with role 'user', but this "
+                "message with role 'assistant' contains an image URL."
+            ),
+            source="https://github.com/openai/openai-node/issues/1030",
+        ),
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid 'messages[234]'. Image URLs are only allowed for messages with role 'user', but this "
+                "message with role 'tool' contains an image URL."
+            ),
+            source="https://github.com/OpenHands/OpenHands/issues/7700",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [
+            {"role": "user", "content": "Take a screenshot."},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "screenshot", "arguments": "{}"},
+                    }
+                ],
+            },
+            {
+                "role": "tool",
+                "tool_call_id": "call_1",
+                "content": [{"type": "image_url", "image_url": {"url": _PNG}}],
+            },
+        ],
+    },
+    notes=(
+        "Agents that return screenshots as tool results must send the image in a following user message. "
+        "vLLM accepts images in any role (https://github.com/vllm-project/vllm/issues/33925)."
+    ),
+)
+IMAGE_URL_SHAPE = define(
+    "content.image-url-shape",
+    Severity.ERROR,
+    'An `image_url` part has no `image_url: {"url": ...}` object.',
+    providers=("openai", "azure", "vllm", "sglang", "llama.cpp"),
+    example={
+        "model": "gpt-4o",
+        "messages": [{"role": "user", "content": [{"type": "image_url", "url": _PNG}]}],
+    },
+    notes="doc [OAS] ChatCompletionRequestMessageContentPartImage. Ollama also accepts a bare string.",
+)
+INVALID_IMAGE_URL = define(
+    "content.invalid-image-url",
+    Severity.ERROR,
+    "An image URL is neither http(s) nor a `data:<mime>;base64,<data>` URL.",
+    providers=("openai", "azure", "llama.cpp"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid image URL: 'messages[0].content[1].image_url.url'. Expected a base64-encoded data URL "
+                "with an image MIME type (e.g. 'data:image/png;base64,aW1nIGJ5dGVzIGhlcmU='), but got a value "
+                "without the 'data:' prefix."
+            ),
+            source="https://github.com/Alibaba-NLP/OmniSearch/issues/3",
+            param="messages[0].content[1].image_url.url",
+            code="invalid_value",
+        ),
+        PredictedError(provider="llama.cpp", text="Invalid url value", source="code [LCPP] handle_media"),
+    ),
+    example={"model": "gpt-4o", "messages": [_image_message(_PNG.removeprefix("data:image/png;base64,"))]},
+    notes="Raw base64 without the `data:` prefix, or a local path. `file://` is a warning on vLLM and llama.cpp.",
+)
+LOCAL_FILE_URL = define(
+    "content.local-file-url",
+    Severity.WARNING,
+    "A `file://` image URL: the server reads it only when started with a local media path.",
+    providers=("vllm", "llama.cpp"),
+    example={"model": "qwen2.5-vl", "messages": [_image_message("file:///tmp/cat.png")]},
+    example_url="http://localhost:8000/v1/chat/completions",
+    notes="llama.cpp needs `--media-path`, vLLM `--allowed-local-media-path` (code [LCPP], [VLLM-MM]); "
+    "otherwise send a data URL.",
+)
+EMPTY_BASE64 = define(
+    "content.empty-base64",
+    Severity.ERROR,
+    "A `data:` image URL carries no bytes.",
+    providers=("openai", "azure"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid image URL: 'messages[0].content[1].image_url.url'. Expected a base64-encoded data URL "
+                "with an image MIME type (e.g. 'data:image/png;base64,aW1nIGJ5dGVzIGhlcmU='), but got empty "
+                "base64-encoded bytes."
+            ),
+            source="https://github.com/anomalyco/opencode/issues/23983",
+            param="messages[0].content[1].image_url.url",
+            code="invalid_value",
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [_image_message("data:image/png;base64,")]},
+)
+NON_IMAGE_DATA_URL = define(
+    "content.non-image-data-url",
+    Severity.ERROR,
+    "A `data:` URL in an `image_url` part has a MIME type the provider does not accept as an image.",
+    providers=("openai", "azure", "ollama"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Invalid MIME type. Only image types are supported.",
+            source="https://github.com/langgenius/dify/issues/11527",
+            code="invalid_image_format",
+        ),
+        PredictedError(
+            provider="ollama", text="invalid image input", source="code [OLL-GO] openai/openai.go"
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [_image_message("data:application/pdf;base64,JVBERi0xLjQK")]},
+    notes="Ollama accepts only jpeg, jpg, png and webp (or an empty MIME type). Send PDFs as `file` parts.",
+)
+INVALID_DETAIL = define(
+    "content.invalid-image-detail",
+    Severity.ERROR,
+    "`image_url.detail` is not one of `auto`, `low`, `high` (case matters).",
+    providers=("openai", "azure"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Invalid value: 'LOW'. Supported values are: 'low', 'high', and 'auto'.",
+            source="https://github.com/quarkiverse/quarkus-langchain4j/issues/412",
+            param="messages[1].content[1].image_url.detail",
+            code="invalid_value",
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [_image_message(_PNG, detail="LOW")]},
+)
+REMOTE_IMAGE_UNSUPPORTED = define(
+    "content.remote-image-url",
+    Severity.ERROR,
+    "An http(s) image URL sent to Ollama, which accepts only base64 data URLs.",
+    providers=("ollama",),
+    predicts=(
+        PredictedError(
+            provider="ollama",
+            text="image URLs are not currently supported, please use base64 encoded data instead",
+            source="code [OLL-GO] openai/openai.go",
+        ),
+    ),
+    example={"model": "llava", "messages": [_image_message("https://example.com/cat.png")]},
+    example_url="http://localhost:11434/v1/chat/completions",
+)
+
+
+def _report(rule: Any, severity: Severity | None, location: str, message: str) -> Iterator[Finding]:
+    if severity is not None:
+        yield rule.finding(location, message, severity=severity)
+
+
+@check
+def check_content_parts(view: RequestView) -> Iterator[Finding]:
+    pid = provider_id(view)
+    for index, message in enumerate(view.messages):
+        if not isinstance(message, dict):
+            continue
+        content = message.get("content")
+        if content is None or isinstance(content, str):
+            continue  # the common case; missing content is messages.missing-content's business
+        where = f"messages[{index}].content"
+        if not isinstance(content, list):
+            yield from _report(
+                INVALID_PART,
+                severity_for(view, error=(*OPENAI_FAMILY, "vllm", "sglang", "llama.cpp"), silent=("ollama",)),
+                where,
+                f"{where} is a {type(content).__name__}; send a string or an array of typed parts.",
+            )
+            continue
+        role = message.get("role")
+        for part_index, part in enumerate(content):
+            yield from _check_part(view, pid, role, f"{where}[{part_index}]", index, part)
+
+
+def _check_part(
+    view: RequestView, pid: str, role: Any, where: str, index: int, part: Any
+) -> Iterator[Finding]:
+    part_type = part.get("type") if isinstance(part, dict) else None
+    known = PART_TYPES_BY_PROVIDER.get(pid, OPENAI_PART_TYPES)
+    if not isinstance(part_type, str) or part_type not in known:
+        problem = "is not an object" if not isinstance(part, dict) else f"has type {part_type!r}"
+        yield from _report(
+            INVALID_PART,
+            severity_for(view, error=(*OPENAI_FAMILY, "vllm", "sglang", "llama.cpp"), silent=("ollama",)),
+            f"{where}.type" if isinstance(part, dict) else where,
+            f"{where} {problem}; {view.provider.name} accepts {', '.join(sorted(known))}.",
+        )
+        return
+    if isinstance(role, str) and role in OPENAI_ROLE_PARTS and part_type not in OPENAI_ROLE_PARTS[role]:
+        if part_type == "image_url":
+            detail = (
+                f"Image URLs are only allowed for messages with role 'user', but messages[{index}] has role "
+                f"{role!r}. Send the image in a user message after it."
+            )
+        else:
+            allowed = ", ".join(sorted(OPENAI_ROLE_PARTS[role]))
+            detail = f"{role} messages accept {allowed} parts only, not {part_type!r}."
+        yield from _report(PART_NOT_ALLOWED_FOR_ROLE, severity_for(view), where, detail)
+    if part_type == "image_url":
+        yield from _check_image(view, pid, where, part)
+
+
+def _check_image(view: RequestView, pid: str, where: str, part: dict[str, Any]) -> Iterator[Finding]:
+    image = part.get("image_url")
+    if isinstance(image, str) and pid == "ollama":
+        url: Any = image  # Ollama accepts a bare string (code [OLL-GO])
+    else:
+        url = image.get("url") if isinstance(image, dict) else None
+        if not isinstance(url, str):
+            yield from _report(
+                IMAGE_URL_SHAPE,
+                severity_for(view, error=(*OPENAI_FAMILY, "vllm", "sglang", "llama.cpp"), silent=("ollama",)),
+                f"{where}.image_url",
+                f"{where} needs image_url: {{'url': 'https://...' or 'data:image/png;base64,...'}}.",
+            )
+            return
+        detail = image.get("detail")
+        if detail is not None and detail not in IMAGE_DETAILS:
+            yield from _report(
+                INVALID_DETAIL,
+                severity_for(view, silent=("llama.cpp", "ollama")),
+                f"{where}.image_url.detail",
+                f"image_url.detail is {detail!r}; use 'auto', 'low' or 'high' (lower case).",
+            )
+    location = f"{where}.image_url" + ("" if isinstance(image, str) else ".url")
+    yield from _check_url(view, pid, location, url)
+
+
+def _check_url(view: RequestView, pid: str, location: str, url: str) -> Iterator[Finding]:
+    head = url[:16].lower()
+    if head.startswith(("http://", "https://")):
+        if pid == "ollama":
+            yield REMOTE_IMAGE_UNSUPPORTED.finding(
+                location,
+                "Ollama does not download image URLs; send the image as data:image/png;base64,... instead.",
+            )
+        return
+    if head.startswith("data:"):
+        meta, comma, payload = url.partition(",")
+        mime = meta[5:].split(";", 1)[0].strip().lower()
+        if not comma or not meta.lower().endswith(";base64"):
+            yield from _report(
+                INVALID_IMAGE_URL,
+                severity_for(view, error=(*OPENAI_FAMILY, "llama.cpp"), silent=("vllm", "sglang")),
+                location,
+                "The data URL is not base64-encoded; use data:image/png;base64,<bytes>.",
+            )
+            return
+        if not payload.strip():
+            yield from _report(
+                EMPTY_BASE64,
+                severity_for(view, silent=()),
+                location,
+                "The data URL carries no bytes; the image was probably not read. Send the base64 of the image.",
+            )
+            return
+        if pid == "ollama":
+            if mime not in OLLAMA_IMAGE_MIMES:
+                yield NON_IMAGE_DATA_URL.finding(
+                    location, f"Ollama accepts jpeg, png or webp data URLs, not {mime or 'no type'!r}."
+                )
+        elif not mime.startswith("image/"):
+            yield from _report(
+                NON_IMAGE_DATA_URL,
+                severity_for(view),
+                location,
+                f"The data URL has MIME type {mime or 'none'!r}; image_url parts take image/* only (send a PDF "
+                "as a 'file' part).",
+            )
+        return
+    if head.startswith("file://") and pid in ("vllm", "sglang", "llama.cpp"):
+        yield LOCAL_FILE_URL.finding(
+            location,
+            f"{view.provider.name} reads file:// images only when started with a local media path "
+            "(llama.cpp --media-path, vLLM --allowed-local-media-path); otherwise send a data URL.",
+        )
+        return
+    yield from _report(
+        INVALID_IMAGE_URL,
+        severity_for(view, error=(*OPENAI_FAMILY, "llama.cpp", "ollama"), silent=("vllm", "sglang")),
+        location,
+        f"The image URL starts with {url[:24]!r}: not http(s) and without the 'data:' prefix. Send "
+        "'data:image/png;base64,' + the base64 bytes, or an https URL.",
+    )

@@ -1,0 +1,282 @@
+"""``response_format`` rules: JSON mode and structured outputs (providers.md §8).
+
+OpenAI's types are ``text``, ``json_object`` and ``json_schema`` (doc [OAS]); vLLM adds
+``structural_tag``; llama.cpp rejects anything but ``text``/``json_object``/``json_schema``;
+Ollama ignores other types. Strict schemas follow the same subset as strict tools, so the schema
+walk comes from :mod:`.tools`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from toolguard_core.findings import Finding, Severity
+from toolguard_core.request import RequestView
+from toolguard_core.rules.policy import OPENAI_FAMILY, provider_id, severity_for
+from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.tools import context_text, dotted, strict_schema_problems
+
+OPENAI_TYPES = frozenset({"text", "json_object", "json_schema"})
+# Extra types per provider (providers.md §8): vLLM/SGLang structured outputs.
+EXTRA_TYPES = {"vllm": frozenset({"structural_tag"}), "sglang": frozenset({"structural_tag"})}
+# doc [OAS] ResponseFormatJsonSchema.json_schema.name: a-z, A-Z, 0-9, '_' and '-', at most 64.
+SCHEMA_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+_JSON_WORD = re.compile("json", re.IGNORECASE)
+
+_USER = {"role": "user", "content": "List three primary colours."}
+_COLOURS = {
+    "type": "object",
+    "properties": {"colours": {"type": "array", "items": {"type": "string"}}},
+    "required": ["colours"],
+    "additionalProperties": False,
+}
+
+NOT_AN_OBJECT = define(
+    "response_format.not-an-object",
+    Severity.ERROR,
+    '`response_format` is not an object (e.g. the string `"json_object"`).',
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="'json_object' is not of type 'object' - 'response_format'",
+            source="https://github.com/openai-php/client/issues/265",
+        ),
+        PredictedError(
+            provider="moonshot",
+            text=(
+                "Invalid request: the `response_format` field in the request (expected type object) is illegal, "
+                "and string is not acceptable"
+            ),
+            source="https://github.com/langgenius/dify/issues/9785",
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [_USER], "response_format": "json_object"},
+)
+UNKNOWN_TYPE = define(
+    "response_format.unknown-type",
+    Severity.ERROR,
+    "`response_format.type` is missing or not one of `text`, `json_object`, `json_schema`.",
+    providers=("openai", "azure", "vllm", "sglang", "llama.cpp"),
+    predicts=(
+        PredictedError(
+            provider="llama.cpp",
+            text='response_format type must be one of "text" or "json_object", but got: json',
+            source="code [LCPP] tools/server/server-common.cpp",
+            status=500,
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [_USER], "response_format": {"type": "json"}},
+    notes="vLLM and SGLang also accept `structural_tag`; Ollama ignores unknown types (silent there).",
+)
+JSON_WITHOUT_WORD = define(
+    "response_format.json-without-json-word",
+    Severity.ERROR,
+    '`response_format: json_object` but no message mentions the word "json".',
+    providers=("openai", "azure"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+            source="https://github.com/ultimatejimmy/xray.koplugin/issues/33",
+            param="messages",
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [_USER], "response_format": {"type": "json_object"}},
+    notes=(
+        "Also returned through OpenRouter for OpenAI models (https://github.com/reVrost/go-openrouter/pull/21). "
+        "Elsewhere a warning: the model is not told to answer in JSON (doc [OAS])."
+    ),
+)
+JSON_SCHEMA_MISSING = define(
+    "response_format.json-schema-missing",
+    Severity.ERROR,
+    "`response_format.type` is `json_schema` but there is no `json_schema` object.",
+    providers=("openai", "azure"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Missing required parameter: 'response_format.json_schema'.",
+            source="https://github.com/sherifkozman/the-llm-council/issues/8",
+            param="response_format.json_schema",
+            code="missing_required_parameter",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [_USER],
+        # The Responses API's flat text.format shape, sent to Chat Completions.
+        "response_format": {"type": "json_schema", "name": "colours", "schema": _COLOURS},
+    },
+    notes="The flat `{type, name, schema}` shape belongs to the Responses API's `text.format`.",
+)
+JSON_SCHEMA_NAME = define(
+    "response_format.json-schema-invalid-name",
+    Severity.ERROR,
+    "`response_format.json_schema.name` is missing, or not 1-64 characters of `[a-zA-Z0-9_-]`.",
+    providers=("openai", "azure", "vllm", "sglang"),
+    predicts=(
+        PredictedError(
+            provider="azure",
+            text="Missing required parameter: 'response_format.json_schema.name'.",
+            source="https://github.com/edubruell/tidyllm/issues/40",
+            param="response_format.json_schema.name",
+            code="missing_required_parameter",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [_USER],
+        "response_format": {"type": "json_schema", "json_schema": {"schema": _COLOURS, "strict": True}},
+    },
+    notes="Pattern and length from doc [OAS] (ResponseFormatJsonSchema); vLLM's model requires `name` too.",
+)
+JSON_SCHEMA_NO_SCHEMA = define(
+    "response_format.json-schema-without-schema",
+    Severity.WARNING,
+    "`response_format.json_schema` has no `schema`, so the output is not constrained.",
+    example={
+        "model": "gpt-4o",
+        "messages": [_USER],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "colours"}},
+    },
+    notes="`schema` is optional in doc [OAS]; llama.cpp and Ollama read only `json_schema.schema`.",
+)
+STRICT_SCHEMA = define(
+    "response_format.strict-schema",
+    Severity.ERROR,
+    "A `strict: true` response schema has an object without `additionalProperties: false` or with "
+    "properties missing from `required`.",
+    providers=("openai", "azure"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid schema for response_format 'default': In context=(), 'additionalProperties' is "
+                "required to be supplied and to be false."
+            ),
+            source="https://github.com/dottxt-ai/outlines/issues/844",
+            param="response_format",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [_USER],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {
+                "name": "default",
+                "strict": True,
+                "schema": {
+                    "type": "object",
+                    "properties": {"colours": {"type": "string"}},
+                    "required": ["colours"],
+                },
+            },
+        },
+    },
+    notes="Same subset as strict tools (`tools.strict-*`). vLLM ignores `strict`; other providers: warning.",
+)
+
+
+def _mentions_json(messages: list[Any]) -> bool:
+    for message in messages:
+        if not isinstance(message, dict):
+            continue
+        content = message.get("content")
+        if isinstance(content, str):
+            if _JSON_WORD.search(content):
+                return True
+        elif isinstance(content, list):
+            for part in content:
+                text = part.get("text") if isinstance(part, dict) else None
+                if isinstance(text, str) and _JSON_WORD.search(text):
+                    return True
+    return False
+
+
+def _report(rule: Any, severity: Severity | None, location: str, message: str) -> Iterator[Finding]:
+    if severity is not None:
+        yield rule.finding(location, message, severity=severity)
+
+
+@check
+def check_response_format(view: RequestView) -> Iterator[Finding]:
+    body = view.body
+    if "response_format" not in body or body["response_format"] is None:
+        return
+    response_format = body["response_format"]
+    if not isinstance(response_format, dict):
+        yield NOT_AN_OBJECT.finding(
+            "response_format",
+            f"response_format is a {type(response_format).__name__} ({response_format!r:.40}); send an object "
+            "such as {'type': 'json_object'}.",
+        )
+        return
+    pid = provider_id(view)
+    kind = response_format.get("type")
+    allowed = OPENAI_TYPES | EXTRA_TYPES.get(pid, frozenset())
+    if kind not in allowed:
+        yield from _report(
+            UNKNOWN_TYPE,
+            severity_for(view, error=(*OPENAI_FAMILY, "vllm", "sglang", "llama.cpp"), silent=("ollama",)),
+            "response_format.type",
+            f"response_format.type is {kind!r}; use one of {', '.join(sorted(allowed))}.",
+        )
+        return
+    if kind == "json_object":
+        if not _mentions_json(view.messages):
+            yield from _report(
+                JSON_WITHOUT_WORD,
+                severity_for(view),
+                "messages",
+                "response_format is json_object but no message contains the word 'json'; say in the system "
+                "or user message that the answer must be JSON.",
+            )
+        return
+    if kind != "json_schema":
+        return
+    json_schema = response_format.get("json_schema")
+    if not isinstance(json_schema, dict):
+        flat = "schema" in response_format or "name" in response_format
+        yield from _report(
+            JSON_SCHEMA_MISSING,
+            severity_for(view),
+            "response_format.json_schema",
+            "response_format is json_schema but has no json_schema object"
+            + (
+                "; nest name/schema/strict under 'json_schema' (the flat shape is the Responses API's)."
+                if flat
+                else "."
+            ),
+        )
+        return
+    name = json_schema.get("name")
+    if not isinstance(name, str) or not SCHEMA_NAME.fullmatch(name):
+        problem = (
+            "is missing" if name is None else f"is {name!r}, which is not 1-64 characters of [a-zA-Z0-9_-]"
+        )
+        yield from _report(
+            JSON_SCHEMA_NAME,
+            severity_for(view, error=(*OPENAI_FAMILY, "vllm", "sglang"), silent=("llama.cpp", "ollama")),
+            "response_format.json_schema.name",
+            f"response_format.json_schema.name {problem}; name the schema, e.g. 'answer'.",
+        )
+    schema = json_schema.get("schema")
+    if schema is None:
+        yield JSON_SCHEMA_NO_SCHEMA.finding(
+            "response_format.json_schema.schema",
+            "response_format.json_schema has no schema; without one the output is not constrained.",
+        )
+        return
+    if json_schema.get("strict") is True:
+        severity = severity_for(view)
+        if severity is None:
+            return
+        for _kind, path, detail in strict_schema_problems(schema):
+            yield STRICT_SCHEMA.finding(
+                dotted("response_format.json_schema.schema", path),
+                f"Strict schema {name!r}: In {context_text(path)}, {detail}.",
+                severity=severity,
+            )

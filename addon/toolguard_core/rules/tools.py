@@ -1,0 +1,777 @@
+"""Tool rules: the ``tools`` array, ``tool_choice``, ``parallel_tool_calls`` and the function
+names replayed in assistant ``tool_calls`` (providers.md §7 and §6.2).
+
+OpenAI validates tool definitions strictly (name pattern, count, schema shape, strict-mode
+schemas); vLLM, llama.cpp and Ollama accept almost anything, so most of these rules are errors
+on OpenAI and Azure, silent on self-hosted servers and warnings elsewhere (:mod:`.policy`).
+The JSON-Schema walk is shared with the ``response_format`` rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from toolguard_core.findings import Finding, Severity
+from toolguard_core.request import RequestView
+from toolguard_core.rules.policy import OPENAI_FAMILY, SELF_HOSTED, provider_id, severity_for
+from toolguard_core.rules.registry import PredictedError, check, define
+
+# The OpenAI function-name rule: "must be a-z, A-Z, 0-9, or contain underscores and dashes,
+# with a maximum length of 64" (doc [OAS] FunctionObject.name). DeepSeek and Groq apply the same
+# pattern (providers.md §5.3, §7).
+OPENAI_NAME = re.compile(r"[a-zA-Z0-9_-]+")
+# An Azure o4-mini deployment allowed dots too: '^[a-zA-Z0-9_\\.-]+$' (providers.md §7).
+AZURE_NAME = re.compile(r"[a-zA-Z0-9_.-]+")
+# Gemini: starts with a letter or underscore; letters, digits, '_', '.', '-'; at most 64
+# (providers.md §5.4, https://github.com/google-gemini/gemini-cli/issues/2966).
+GEMINI_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_.-]*")
+MAX_NAME_LENGTH = 64
+MAX_TOOLS_OPENAI = 128
+MAX_DESCRIPTION_OPENAI = 1024
+# Providers that apply OpenAI's name pattern themselves.
+OPENAI_NAME_PROVIDERS = frozenset({"openai", "deepseek", "groq"})
+MAX_SCHEMA_DEPTH = 64  # deeper schemas are not walked (no recursion blow-up on hostile input)
+
+_USER = {"role": "user", "content": "What is the weather in Paris?"}
+_WEATHER_PARAMS = {
+    "type": "object",
+    "properties": {"city": {"type": "string"}},
+    "required": ["city"],
+    "additionalProperties": False,
+}
+
+
+def _tool(name: str = "get_weather", parameters: Any = None, **function: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {"name": name, "description": "Weather for a city."}
+    spec["parameters"] = _WEATHER_PARAMS if parameters is None else parameters
+    spec.update(function)
+    return {"type": "function", "function": spec}
+
+
+NAME_PATTERN_ERROR = PredictedError(
+    provider="openai",
+    text=(
+        "Invalid 'tools[0].function.name': string does not match pattern. Expected a string that "
+        "matches the pattern '^[a-zA-Z0-9_-]+$'."
+    ),
+    source="https://github.com/brekkylab/ailoy/pull/109",
+    param="tools[0].function.name",
+    code="invalid_value",
+)
+
+INVALID_DEFINITION = define(
+    "tools.invalid-definition",
+    Severity.ERROR,
+    '`tools` is not an array of `{"type": "function", "function": {"name": ...}}` objects.',
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Missing required parameter: 'tools[0].function'.",
+            source="https://github.com/bolna-ai/bolna/issues/144",
+            param="tools[0].function",
+            code="missing_required_parameter",
+        ),
+        PredictedError(
+            provider="openai",
+            text="Missing required parameter: 'tools[0].type'.",
+            source="https://github.com/openai/openai-cookbook/issues/1248",
+            param="tools[0].type",
+            code="missing_required_parameter",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [_USER],
+        # The flat Responses-API tool shape sent to Chat Completions.
+        "tools": [{"type": "function", "name": "get_weather", "parameters": _WEATHER_PARAMS}],
+    },
+    notes="A flat `{type, name, parameters}` tool is the Responses-API shape; Chat Completions nests it "
+    "under `function`. Every provider's request model needs `function.name`.",
+)
+INVALID_NAME = define(
+    "tools.invalid-name",
+    Severity.ERROR,
+    "A tool's function name has characters outside `^[a-zA-Z0-9_-]+$` (Gemini and Azure: see notes).",
+    providers=("openai", "azure", "deepseek", "groq", "gemini"),
+    predicts=(
+        NAME_PATTERN_ERROR,
+        PredictedError(
+            provider="azure",
+            text=(
+                "Invalid 'tools[0].function.name': string does not match pattern. Expected a string "
+                "that matches the pattern '^[a-zA-Z0-9_\\\\.-]+$'."
+            ),
+            source="https://github.com/danishjsheikh/swagger-mcp/issues/13",
+            param="tools[0].function.name",
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [_USER], "tools": [_tool("weather.get current")]},
+    notes=(
+        "DeepSeek and Groq apply OpenAI's pattern (https://github.com/nikkigallery/Whimbox/issues/61, "
+        "https://github.com/langgenius/dify/issues/22867). Azure also accepted `.` on one deployment, so a "
+        "dot is only a warning there. Gemini: first character a letter or `_`, then letters, digits, "
+        "`_`, `.`, `-`. vLLM, SGLang, llama.cpp and Ollama accept any name; other providers get a warning."
+    ),
+)
+NAME_TOO_LONG = define(
+    "tools.name-too-long",
+    Severity.ERROR,
+    "A tool's function name is longer than 64 characters.",
+    providers=("openai", "azure", "gemini"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid 'tools[0].function.name': string too long. Expected a string with maximum length "
+                "64, but got a string with length 81 instead."
+            ),
+            source="https://github.com/ravitemer/mcphub.nvim/pull/243",
+            param="tools[0].function.name",
+            code="string_above_max_length",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [_USER],
+        "tools": [_tool("mcp__weather_service__get_current_weather_conditions_for_a_city_by_name")],
+    },
+    notes="MCP clients that prefix server names (`mcp__server__tool`) hit this most often.",
+)
+TOO_MANY = define(
+    "tools.too-many",
+    Severity.ERROR,
+    "More than 128 tools in one request.",
+    providers=("openai", "azure"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid 'tools': array too long. Expected an array with maximum length 128, but got an "
+                "array with length 133 instead."
+            ),
+            source="https://github.com/vishalmysore/Tools4AI/issues/16",
+            param="tools",
+            code="array_above_max_length",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [_USER],
+        "tools": [_tool(f"tool_{i}", {"type": "object", "properties": {}}) for i in range(129)],
+    },
+    notes="No limit in vLLM, llama.cpp or Ollama; unconfirmed elsewhere (warning).",
+)
+DUPLICATE_NAME = define(
+    "tools.duplicate-name",
+    Severity.WARNING,
+    "Two tools share a function name, so the model's calls are ambiguous.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="tools: Tool names must be unique.",
+            source="https://github.com/anthropics/claude-code/issues/10687",
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [_USER], "tools": [_tool(), _tool()]},
+    notes="Anthropic rejects it; OpenAI's behaviour is not confirmed, hence a warning everywhere.",
+)
+PARAMETERS_NOT_OBJECT = define(
+    "tools.parameters-not-object",
+    Severity.ERROR,
+    'A tool\'s `parameters` is not a JSON Schema of `type: "object"`.',
+    providers=("openai", "azure", "deepseek"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="schema must be a JSON Schema of 'type: \"object\"', got 'type: \"None\"'.",
+            source="https://github.com/openai/openai-java/issues/68",
+        ),
+        PredictedError(
+            provider="deepseek",
+            text=(
+                "Invalid schema for function 'codex_app__automation_update': schema must be a JSON Schema of "
+                "'type: \"object\"', got 'type: null'."
+            ),
+            source="https://github.com/farion1231/cc-switch/issues/5490",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [_USER],
+        "tools": [_tool(parameters={"properties": {"city": {"type": "string"}}})],
+    },
+    notes=(
+        "`parameters` may be omitted (a function without arguments, doc [OAS]). vLLM needs a dict but "
+        "accepts any schema in it."
+    ),
+)
+ARRAY_WITHOUT_ITEMS = define(
+    "tools.array-without-items",
+    Severity.ERROR,
+    'A schema in a tool\'s `parameters` has `type: "array"` but no `items`.',
+    providers=("openai", "azure"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Invalid schema for function 'get_room_layout': In context=('properties', 'objects'), array schema missing items.",
+            source="https://github.com/modelscope/ms-agent/pull/610",
+            param="tools[0].function.parameters",
+            code="invalid_function_parameters",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [_USER],
+        "tools": [_tool(parameters={"type": "object", "properties": {"cities": {"type": "array"}}})],
+    },
+    notes="Rejected without `strict` too. Typical of MCP servers (`mcp.WithArray` without items).",
+)
+STRICT_ADDITIONAL_PROPERTIES = define(
+    "tools.strict-additional-properties",
+    Severity.ERROR,
+    "A `strict: true` tool has an object schema without `additionalProperties: false`.",
+    providers=("openai", "azure"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid schema for function 'json_edit_tool': In context=('properties', 'value'), "
+                "'additionalProperties' is required to be supplied and to be false."
+            ),
+            source="https://github.com/bytedance/trae-agent/issues/173",
+            param="tools[2].parameters",
+            code="invalid_function_parameters",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [_USER],
+        "tools": [
+            _tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"city": {"type": "string"}},
+                    "required": ["city"],
+                },
+                strict=True,
+            )
+        ],
+    },
+    notes="vLLM does not model `strict`; Mistral strips it (LiteLLM). Other providers: warning.",
+)
+STRICT_REQUIRED = define(
+    "tools.strict-required",
+    Severity.ERROR,
+    "A `strict: true` tool has an object schema whose `required` does not list every property.",
+    providers=("openai", "azure"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid schema for function 'X': In context=(), 'required' is required to be supplied and to "
+                "be an array including every key in properties. Missing 'bar'."
+            ),
+            source="https://github.com/lastmile-ai/openai-agents-mcp/issues/2",
+            param="tools[0].function.parameters",
+            code="invalid_function_parameters",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [_USER],
+        "tools": [
+            _tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"city": {"type": "string"}, "unit": {"type": "string"}},
+                    "required": ["city"],
+                    "additionalProperties": False,
+                },
+                strict=True,
+            )
+        ],
+    },
+    notes='Optional fields in strict mode are `required` with a nullable type (`["string", "null"]`).',
+)
+DESCRIPTION_TOO_LONG = define(
+    "tools.description-too-long",
+    Severity.WARNING,
+    "A tool description is longer than 1024 characters.",
+    providers=("openai", "azure"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid 'tools[6].function.description': string too long. Expected a string with maximum "
+                "length 1024, but got a string with length 2780 instead."
+            ),
+            source="https://github.com/nanbingxyz/5ire/issues/33",
+            param="tools[6].function.description",
+            code="string_above_max_length",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [_USER],
+        "tools": [_tool(description="Weather. " * 120)],
+    },
+    notes=(
+        "The error was seen through a proxy (upstream likely OpenAI); OpenAI itself accepts the long "
+        "descriptions of agent CLIs such as qwen-code, so this stays a warning."
+    ),
+)
+TOOL_CHOICE_WITHOUT_TOOLS = define(
+    "tool_choice.without-tools",
+    Severity.ERROR,
+    "`tool_choice` is set but the request has no `tools`.",
+    providers=("vllm", "sglang"),
+    predicts=(
+        PredictedError(
+            provider="vllm",
+            text="When using `tool_choice`, `tools` must be set.",
+            source="code [VLLM-CHAT] vllm/entrypoints/openai/chat_completion/protocol.py",
+        ),
+    ),
+    example={"model": "Qwen/Qwen3-8B", "messages": [_USER], "tool_choice": "auto"},
+    example_url="http://localhost:8000/v1/chat/completions",
+    notes=(
+        "An error on vLLM (code). OpenAI's text (\"Invalid value for 'tool_choice': 'tool_choice' is only "
+        "allowed when 'tools' are specified.\") is only inferred from its confirmed `parallel_tool_calls` "
+        'sibling (providers.md §7), so it is a warning there and elsewhere. `tool_choice: "none"` is '
+        "accepted by vLLM without tools."
+    ),
+)
+PARALLEL_WITHOUT_TOOLS = define(
+    "parallel_tool_calls.without-tools",
+    Severity.ERROR,
+    "`parallel_tool_calls` is set but the request has no `tools`.",
+    providers=("openai", "azure"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid value for 'parallel_tool_calls': 'parallel_tool_calls' is only allowed when 'tools' "
+                "are specified."
+            ),
+            source="https://github.com/Upsonic/Upsonic/issues/323",
+            param="parallel_tool_calls",
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [_USER], "parallel_tool_calls": True},
+    notes="vLLM accepts it; drop the key when a turn sends no tools.",
+)
+TOOL_CHOICE_UNKNOWN_FUNCTION = define(
+    "tool_choice.unknown-function",
+    Severity.ERROR,
+    "`tool_choice` names a function that is not among the request's `tools`.",
+    providers=("vllm", "sglang"),
+    predicts=(
+        PredictedError(
+            provider="vllm",
+            text="The tool specified in `tool_choice` does not match any of the specified `tools`",
+            source="code [VLLM-CHAT] vllm/entrypoints/openai/chat_completion/protocol.py",
+        ),
+    ),
+    example={
+        "model": "Qwen/Qwen3-8B",
+        "messages": [_USER],
+        "tools": [_tool()],
+        "tool_choice": {"type": "function", "function": {"name": "get_forecast"}},
+    },
+    example_url="http://localhost:8000/v1/chat/completions",
+    notes="OpenAI's answer is not confirmed (warning there and elsewhere); Ollama ignores `tool_choice`.",
+)
+TOOL_CHOICE_INVALID = define(
+    "tool_choice.invalid",
+    Severity.ERROR,
+    '`tool_choice` is neither `none`/`auto`/`required` nor `{"type": "function", "function": {"name": ...}}`.',
+    providers=("openai", "azure", "vllm", "sglang"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="'$.tool_choice' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
+            source="https://github.com/Azure/azure-sdk-for-js/issues/28325",
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [_USER], "tools": [_tool()], "tool_choice": "get_weather"},
+    notes=(
+        'A bare function name (`tool_choice: "multiply"`, https://github.com/langchain-ai/langchain/issues/16767) '
+        "or the flat `{type, name}` Responses shape. Mistral's own value `any` is valid on Mistral only."
+    ),
+)
+HISTORY_INVALID_NAME = define(
+    "tools.invalid-history-name",
+    Severity.ERROR,
+    "An assistant message's `tool_calls[].function.name` has characters outside `^[a-zA-Z0-9_-]+$`.",
+    providers=("openai", "azure"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid 'messages[9].tool_calls[0].function.name': string does not match pattern. Expected a "
+                "string that matches the pattern '^[a-zA-Z0-9_-]+$'."
+            ),
+            source="https://github.com/mcp-use/mcp-use/issues/90",
+            param="messages[9].tool_calls[0].function.name",
+            code="invalid_value",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "weather.get", "arguments": "{}"},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": "call_1", "content": "18 C"},
+        ],
+    },
+    notes="OpenAI validates replayed calls too, so a history recorded from another provider can fail later.",
+)
+
+TOOL_CHOICE_MODES = frozenset({"none", "auto", "required"})
+
+
+# --- JSON Schema walk (shared with response_format) ---------------------------------------------
+
+
+def _is_object_schema(schema: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    return kind == "object" or (isinstance(kind, list) and "object" in kind) or "properties" in schema
+
+
+def _is_array_schema(schema: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    return kind == "array" or (isinstance(kind, list) and "array" in kind)
+
+
+def iter_schemas(
+    schema: Any, context: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
+    """Every sub-schema with its context path, as OpenAI reports it (``('properties', 'city')``)."""
+    stack: list[tuple[tuple[str, ...], Any]] = [(context, schema)]
+    while stack:
+        path, node = stack.pop()
+        if not isinstance(node, dict) or len(path) > MAX_SCHEMA_DEPTH:
+            continue
+        yield path, node
+        for keyword in ("properties", "$defs", "definitions", "patternProperties"):
+            children = node.get(keyword)
+            if isinstance(children, dict):
+                for key, child in reversed(children.items()):
+                    stack.append(((*path, keyword, str(key)), child))
+        for keyword in ("items", "additionalProperties", "not", "contains"):
+            child = node.get(keyword)
+            if isinstance(child, dict):
+                stack.append(((*path, keyword), child))
+        for keyword in ("anyOf", "oneOf", "allOf", "prefixItems"):
+            children = node.get(keyword)
+            if isinstance(children, list):
+                for index in range(len(children) - 1, -1, -1):
+                    stack.append(((*path, keyword, str(index)), children[index]))
+
+
+def context_text(path: tuple[str, ...]) -> str:
+    """OpenAI's own rendering of a schema context: ``context=('properties', 'city')``."""
+    return "context=(" + ", ".join(repr(p) for p in path) + ("," if len(path) == 1 else "") + ")"
+
+
+def dotted(base: str, path: tuple[str, ...]) -> str:
+    return ".".join((base, *path)) if path else base
+
+
+def strict_schema_problems(schema: Any) -> Iterator[tuple[str, tuple[str, ...], str]]:
+    """Violations of OpenAI's strict-mode subset: ``(kind, path, detail)`` with kind
+    ``additional-properties`` or ``required``."""
+    for path, node in iter_schemas(schema):
+        if not _is_object_schema(node):
+            continue
+        if node.get("additionalProperties") is not False:
+            yield (
+                "additional-properties",
+                path,
+                "'additionalProperties' is required to be supplied and to be false",
+            )
+        properties = node.get("properties")
+        if isinstance(properties, dict) and properties:
+            required = node.get("required")
+            listed = set(required) if isinstance(required, list) else set()
+            missing = [key for key in properties if key not in listed]
+            if missing:
+                yield (
+                    "required",
+                    path,
+                    "'required' is required to be supplied and to be an array including every key in "
+                    f"properties. Missing {', '.join(repr(m) for m in missing)}",
+                )
+
+
+# --- the check ------------------------------------------------------------------------------------
+
+
+def _has_tools(body: dict[str, Any]) -> bool:
+    tools = body.get("tools")
+    return isinstance(tools, list) and len(tools) > 0
+
+
+def _name_problem(view: RequestView, name: str) -> tuple[Severity, str] | None:
+    """(severity, pattern) when ``name`` breaks the target provider's name rule."""
+    pid = provider_id(view)
+    if pid in SELF_HOSTED:
+        return None
+    if pid == "gemini":
+        return None if GEMINI_NAME.fullmatch(name) else (Severity.ERROR, "^[a-zA-Z_][a-zA-Z0-9_.-]*$")
+    if OPENAI_NAME.fullmatch(name):
+        return None
+    if pid == "azure":
+        if AZURE_NAME.fullmatch(name):
+            return Severity.WARNING, "^[a-zA-Z0-9_-]+$ (some Azure deployments also allow '.')"
+        return Severity.ERROR, "^[a-zA-Z0-9_-]+$"
+    if pid in OPENAI_NAME_PROVIDERS:
+        return Severity.ERROR, "^[a-zA-Z0-9_-]+$"
+    return Severity.WARNING, "^[a-zA-Z0-9_-]+$"
+
+
+def _report(rule: Any, severity: Severity | None, location: str, message: str) -> Iterator[Finding]:
+    if severity is not None:
+        yield rule.finding(location, message, severity=severity)
+
+
+@check
+def check_tools(view: RequestView) -> Iterator[Finding]:
+    body = view.body
+    if "tools" in body and body["tools"] is not None:
+        yield from _check_tool_list(view, body["tools"])
+    yield from _check_tool_choice(view)
+    if body.get("parallel_tool_calls") is not None and not _has_tools(body):
+        yield from _report(
+            PARALLEL_WITHOUT_TOOLS,
+            severity_for(view, silent=(*SELF_HOSTED,)),
+            "parallel_tool_calls",
+            "parallel_tool_calls is set but the request sends no tools; drop parallel_tool_calls on "
+            "turns without tools.",
+        )
+    yield from _check_history_names(view)
+
+
+def _check_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
+    if not isinstance(tools, list):
+        yield INVALID_DEFINITION.finding(
+            "tools",
+            f"tools is a {type(tools).__name__}; send an array of {{type: function, function}} objects.",
+        )
+        return
+    if len(tools) > MAX_TOOLS_OPENAI:
+        yield from _report(
+            TOO_MANY,
+            severity_for(view),
+            "tools",
+            f"The request declares {len(tools)} tools; OpenAI accepts at most {MAX_TOOLS_OPENAI}. Send only the "
+            "tools this turn needs, or defer the rest behind a search tool.",
+        )
+    seen: dict[str, int] = {}
+    for index, tool in enumerate(tools):
+        where = f"tools[{index}]"
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(tool, dict) or not isinstance(function, dict):
+            flat = isinstance(tool, dict) and "name" in tool
+            hint = (
+                " This is the flat Responses-API shape; nest name/description/parameters under 'function'."
+                if flat
+                else ""
+            )
+            yield INVALID_DEFINITION.finding(
+                where if not isinstance(tool, dict) else f"{where}.function",
+                f"{where} has no 'function' object.{hint}",
+            )
+            continue
+        if tool.get("type") != "function":
+            yield INVALID_DEFINITION.finding(
+                f"{where}.type",
+                f"{where}.type is {tool.get('type')!r}; Chat Completions tools use type 'function'.",
+            )
+        name = function.get("name")
+        if not isinstance(name, str) or not name:
+            yield INVALID_DEFINITION.finding(f"{where}.function.name", f"{where}.function has no name.")
+            continue
+        yield from _check_name(view, f"{where}.function.name", name, INVALID_NAME)
+        if name in seen:
+            yield DUPLICATE_NAME.finding(
+                f"{where}.function.name",
+                f"{where} repeats the function name {name!r} of tools[{seen[name]}]; give each tool a unique "
+                "name or drop the duplicate.",
+            )
+        else:
+            seen[name] = index
+        description = function.get("description")
+        if isinstance(description, str) and len(description) > MAX_DESCRIPTION_OPENAI:
+            yield from _report(
+                DESCRIPTION_TOO_LONG,
+                Severity.WARNING if provider_id(view) in OPENAI_FAMILY else None,
+                f"{where}.function.description",
+                f"{where}.function.description has {len(description)} characters; some OpenAI deployments and "
+                f"proxies reject more than {MAX_DESCRIPTION_OPENAI}.",
+            )
+        yield from _check_parameters(view, where, name, function)
+
+
+def _check_name(view: RequestView, location: str, name: str, rule: Any) -> Iterator[Finding]:
+    if len(name) > MAX_NAME_LENGTH:
+        yield from _report(
+            NAME_TOO_LONG,
+            severity_for(view, error=(*OPENAI_FAMILY, "gemini")),
+            location,
+            f"Function name {name[:20]!r}… has {len(name)} characters; the limit is {MAX_NAME_LENGTH}. Shorten "
+            "it (e.g. drop a server prefix).",
+        )
+    problem = _name_problem(view, name)
+    if problem is not None:
+        severity, pattern = problem
+        bad = sorted({c for c in name if not OPENAI_NAME.fullmatch(c)})
+        yield rule.finding(
+            location,
+            f"Function name {name!r} does not match {pattern} on {view.provider.name} (offending: "
+            f"{' '.join(repr(c) for c in bad) or 'first character'}). Replace other characters with '_'.",
+            severity=severity,
+        )
+
+
+def _check_parameters(
+    view: RequestView, where: str, name: str, function: dict[str, Any]
+) -> Iterator[Finding]:
+    if "parameters" not in function or function["parameters"] is None:
+        return  # a function without arguments (doc [OAS])
+    parameters = function["parameters"]
+    location = f"{where}.function.parameters"
+    if not isinstance(parameters, dict) or parameters.get("type") != "object":
+        got = parameters.get("type") if isinstance(parameters, dict) else type(parameters).__name__
+        severity = severity_for(
+            view, error=(*OPENAI_FAMILY, "deepseek"), silent=("llama.cpp", "ollama", "sglang")
+        )
+        if provider_id(view) == "vllm":  # vLLM: parameters must be a dict, any schema inside
+            severity = Severity.ERROR if not isinstance(parameters, dict) else None
+        yield from _report(
+            PARAMETERS_NOT_OBJECT,
+            severity,
+            location,
+            f"Function {name!r}: parameters must be a JSON Schema with type 'object' (got {got!r}). Wrap the "
+            "arguments as {'type': 'object', 'properties': {...}}.",
+        )
+        if not isinstance(parameters, dict):
+            return
+    array_severity = severity_for(view)
+    if array_severity is not None:
+        for path, node in iter_schemas(parameters):
+            if _is_array_schema(node) and "items" not in node and "prefixItems" not in node:
+                yield ARRAY_WITHOUT_ITEMS.finding(
+                    dotted(location, path),
+                    f"Function {name!r}: In {context_text(path)}, array schema missing items. Add an 'items' "
+                    "schema, e.g. {'type': 'string'}.",
+                    severity=array_severity,
+                )
+    if function.get("strict") is True:
+        strict_severity = severity_for(view, silent=(*SELF_HOSTED, "mistral"))
+        if strict_severity is None:
+            return
+        for kind, path, detail in strict_schema_problems(parameters):
+            rule = STRICT_ADDITIONAL_PROPERTIES if kind == "additional-properties" else STRICT_REQUIRED
+            yield rule.finding(
+                dotted(location, path),
+                f"Function {name!r} is strict: In {context_text(path)}, {detail}.",
+                severity=strict_severity,
+            )
+
+
+def _check_tool_choice(view: RequestView) -> Iterator[Finding]:
+    body = view.body
+    choice = body.get("tool_choice")
+    if choice is None:
+        return
+    pid = provider_id(view)
+    if pid == "ollama":
+        return  # Ollama ignores tool_choice (doc [OLL-DOC])
+    if not _has_tools(body):
+        if pid in ("vllm", "sglang"):
+            # vLLM validates only when tools is absent/null; "none" needs no tools.
+            severity = Severity.ERROR if body.get("tools") is None and choice != "none" else None
+        else:
+            severity = None if choice == "none" else severity_for(view, error=(), silent=("llama.cpp",))
+        yield from _report(
+            TOOL_CHOICE_WITHOUT_TOOLS,
+            severity,
+            "tool_choice",
+            f"tool_choice is {choice!r} but the request sends no tools; drop tool_choice on turns without tools.",
+        )
+        return
+    shape_severity = severity_for(view, error=(*OPENAI_FAMILY, "vllm", "sglang"), silent=("llama.cpp",))
+    if isinstance(choice, str):
+        if choice in TOOL_CHOICE_MODES or (choice == "any" and pid == "mistral"):
+            return
+        yield from _report(
+            TOOL_CHOICE_INVALID,
+            shape_severity,
+            "tool_choice",
+            f"tool_choice {choice!r} is not one of 'none', 'auto', 'required'. To force one function send "
+            f"{{'type': 'function', 'function': {{'name': {choice!r}}}}}.",
+        )
+        return
+    function = choice.get("function") if isinstance(choice, dict) else None
+    name = function.get("name") if isinstance(function, dict) else None
+    if not isinstance(choice, dict) or choice.get("type") != "function" or not isinstance(name, str):
+        flat = isinstance(choice, dict) and "name" in choice
+        yield from _report(
+            TOOL_CHOICE_INVALID,
+            shape_severity,
+            "tool_choice",
+            "tool_choice must be {'type': 'function', 'function': {'name': ...}}"
+            + (" (the flat {type, name} shape is the Responses API's)." if flat else "."),
+        )
+        return
+    declared = {
+        tool["function"].get("name")
+        for tool in body["tools"]
+        if isinstance(tool, dict) and isinstance(tool.get("function"), dict)
+    }
+    if name not in declared:
+        yield from _report(
+            TOOL_CHOICE_UNKNOWN_FUNCTION,
+            severity_for(view, error=("vllm", "sglang"), silent=("llama.cpp",)),
+            "tool_choice.function.name",
+            f"tool_choice forces {name!r}, which is not among the declared tools "
+            f"({', '.join(sorted(n for n in declared if isinstance(n, str))) or 'none'}).",
+        )
+
+
+def _check_history_names(view: RequestView) -> Iterator[Finding]:
+    severity = severity_for(view)
+    if severity is None:
+        return
+    for index, message in enumerate(view.messages):
+        if not isinstance(message, dict) or message.get("role") != "assistant":
+            continue
+        calls = message.get("tool_calls")
+        if not isinstance(calls, list):
+            continue
+        for call_index, call in enumerate(calls):
+            function = call.get("function") if isinstance(call, dict) else None
+            name = function.get("name") if isinstance(function, dict) else None
+            if isinstance(name, str) and name and not OPENAI_NAME.fullmatch(name):
+                pid = provider_id(view)
+                if pid == "gemini" and GEMINI_NAME.fullmatch(name):
+                    continue
+                yield HISTORY_INVALID_NAME.finding(
+                    f"messages[{index}].tool_calls[{call_index}].function.name",
+                    f"messages[{index}] replays a call to {name!r}, which does not match ^[a-zA-Z0-9_-]+$. "
+                    "Rename it consistently in the tools and in the history.",
+                    severity=Severity.ERROR if pid in OPENAI_FAMILY else Severity.WARNING,
+                )
