@@ -1,0 +1,464 @@
+"""``toolguard summary`` over databases written by the real Store, with rows shaped like real captures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from toolguard_analysis.cli import cli
+from toolguard_analysis.fingerprint import fingerprint
+from toolguard_analysis.summary import build_summary, excerpt, message_index, parse_client, parse_when
+from toolguard_core.store import FindingRow, FlowRow, Store
+
+# Real texts (sources in tests/data/error_corpus.json).
+OPENAI_ORPHAN = "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'."
+DEEPSEEK_ORPHAN = "Messages with role 'tool' must be a response to a preceding message with 'tool_calls'"
+DASHSCOPE_UNANSWERED = (
+    '<400> InternalError.Algo.InvalidParameter: An assistant message with "tool_calls" must be followed by tool '
+    'messages responding to each "tool_call_id". The following tool_call_ids did not have response messages: '
+    "message[15].role"
+)
+TEMPERATURE = "Unsupported value: 'temperature' does not support {} with this model. Only the default (1) value is supported."
+
+QWEN_HEADERS = json.dumps(
+    {
+        "user-agent": "QwenCode/0.24.4 (linux; x64)",
+        "x-stainless-lang": "js",
+        "x-stainless-package-version": "5.11.0",
+    }
+)
+
+
+def conversation(orphan_at: int) -> str:
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": "You are Qwen Code, " + "x" * 500},
+        {"role": "user", "content": [{"type": "text", "text": "List the files"}]},
+    ]
+    while len(messages) < orphan_at:
+        messages.append({"role": "user", "content": "go on"})
+    messages.append({"role": "tool", "tool_call_id": f"call_{orphan_at}abcDEF", "content": "hello.txt"})
+    return json.dumps({"model": "gpt-4o", "stream": True, "messages": messages})
+
+
+def flow(id: str, when: str, **kwargs: Any) -> FlowRow:
+    base: dict[str, Any] = {
+        "id": id,
+        "datetime_utc": when,
+        "method": "POST",
+        "scheme": "https",
+        "path": "/v1/chat/completions",
+        "stream": True,
+    }
+    base.update(kwargs)
+    return FlowRow(**base)
+
+
+def orphan_finding(index: int) -> FindingRow:
+    return FindingRow(
+        idx=0,
+        rule="sequence.orphan-tool-message",
+        severity="error",
+        location=f"messages[{index}]",
+        message=f"tool message at messages[{index}] answers no tool call",
+    )
+
+
+def machine_a() -> list[FlowRow]:
+    return [
+        flow(
+            "a1",
+            "2026-11-20T10:00:00.000Z",
+            host="api.openai.com",
+            client="QwenCode/0.24.4 (linux; x64)",
+            request_headers_json=QWEN_HEADERS,
+            model="gpt-4o",
+            status=400,
+            request_json=conversation(3),
+            error_message=OPENAI_ORPHAN + " (request id: 2024051116100984850589317176109)",
+            error_param="messages.[3].role",
+            error_provider="openai",
+            verdict="predicted",
+            finding_count=1,
+            error_finding_count=1,
+            findings=[orphan_finding(3)],
+        ),
+        flow(
+            "a2",
+            "2026-11-21T09:00:00.000Z",
+            host="api.openai.com",
+            client="QwenCode/0.24.4 (linux; x64)",
+            request_headers_json=QWEN_HEADERS,
+            model="gpt-4o",
+            status=400,
+            request_json=conversation(5),
+            error_message=OPENAI_ORPHAN,
+            error_param="messages.[5].role",
+            error_provider="openai",
+            verdict="predicted",
+            finding_count=1,
+            error_finding_count=1,
+            findings=[orphan_finding(5)],
+        ),
+        flow(
+            "a3",
+            "2026-11-21T11:00:00.000Z",
+            host="api.openai.com",
+            client="OpenAI/Python 1.54.0",
+            model="gpt-5-mini",
+            stream=False,
+            status=400,
+            request_json=json.dumps(
+                {"model": "gpt-5-mini", "temperature": 0, "messages": [{"role": "user", "content": "hi"}]}
+            ),
+            error_message=TEMPERATURE.format(0),
+            error_param="temperature",
+            error_code="unsupported_value",
+            verdict="unexplained",
+        ),
+        flow(
+            "a4",
+            "2026-11-21T12:00:00.000Z",
+            host="api.openai.com",
+            client="OpenAI/Python 1.54.0",
+            model="gpt-4o",
+            status=200,
+            request_json=json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}),
+            verdict="false_alarm",
+            finding_count=1,
+            error_finding_count=1,
+            findings=[
+                FindingRow(
+                    idx=0,
+                    rule="sequence.unanswered-tool-call",
+                    severity="error",
+                    location="messages[0].tool_calls[0].id",
+                    message="x",
+                )
+            ],
+        ),
+        flow(
+            "a5",
+            "2026-11-21T13:00:00.000Z",
+            host="api.openai.com",
+            model="gpt-4o",
+            verdict="no_answer",
+            flow_error="connection refused",
+        ),
+    ]
+
+
+def machine_b() -> list[FlowRow]:
+    return [
+        # Same flow id as on machine A (a merged copy): must be counted once.
+        machine_a()[0],
+        flow(
+            "b1",
+            "2026-11-22T08:00:00.000Z",
+            host="api.deepseek.com",
+            client="OpenAI/Python 1.54.0",
+            model="deepseek-chat",
+            status=400,
+            request_json=conversation(2),
+            error_message=DEEPSEEK_ORPHAN,
+            error_provider="deepseek",
+            error_code="invalid_request_error",
+            verdict="unexplained",  # an older toolguard without the rule: the wording still explains it
+        ),
+        flow(
+            "b2",
+            "2026-11-22T09:00:00.000Z",
+            host="dashscope-intl.aliyuncs.com",
+            client="QwenCode/0.5.0 (linux; x64)",
+            model="qwen3-coder-plus",
+            status=400,
+            request_json=conversation(4),
+            error_message=DASHSCOPE_UNANSWERED,
+            error_provider="dashscope",
+            error_code="invalid_parameter_error",
+            verdict="predicted",
+            finding_count=1,
+            error_finding_count=1,
+            findings=[
+                FindingRow(
+                    idx=0,
+                    rule="sequence.unanswered-tool-call",
+                    severity="error",
+                    location="messages[3].tool_calls",
+                    message="x",
+                )
+            ],
+        ),
+        flow(
+            "b3",
+            "2026-11-22T10:00:00.000Z",
+            host="api.openai.com",
+            client="OpenAI/Python 1.54.0",
+            model="gpt-5-mini",
+            stream=False,
+            status=400,
+            error_message=TEMPERATURE.format(0.7),
+            verdict="unexplained",
+        ),
+    ]
+
+
+def write_db(path: Path, rows: list[FlowRow]) -> Path:
+    store = Store(path)
+    store.start()
+    for row in rows:
+        store.put(row)
+    store.close()
+    assert store.written == len(rows) and store.failed == 0
+    return path
+
+
+@pytest.fixture
+def dbs(tmp_path: Path) -> tuple[Path, Path]:
+    return write_db(tmp_path / "a.db", machine_a()), write_db(tmp_path / "b.db", machine_b())
+
+
+def test_groups_across_two_machines(dbs: tuple[Path, Path]) -> None:
+    data = build_summary(list(dbs))
+    groups = [
+        {
+            k: g[k]
+            for k in (
+                "pattern",
+                "count",
+                "flow_ids",
+                "first_seen",
+                "last_seen",
+                "clients",
+                "models",
+                "hosts",
+                "statuses",
+            )
+        }
+        for g in data["groups"]
+    ]
+    assert groups == [
+        {
+            # OpenAI's old and DeepSeek's new orphan sentence: one fingerprint, one pattern, two providers.
+            "pattern": "sequence.orphan-tool-message",
+            "count": 3,
+            "flow_ids": ["a1", "a2", "b1"],
+            "first_seen": "2026-11-20T10:00:00.000Z",
+            "last_seen": "2026-11-22T08:00:00.000Z",
+            "clients": ["QwenCode/0.24.4 (OpenAI/JS 5.11.0)", "OpenAI/Python 1.54.0"],
+            "models": ["gpt-4o", "deepseek-chat"],
+            "hosts": ["api.openai.com", "api.deepseek.com"],
+            "statuses": [400],
+        },
+        {
+            "pattern": None,
+            "count": 2,
+            "flow_ids": ["a3", "b3"],
+            "first_seen": "2026-11-21T11:00:00.000Z",
+            "last_seen": "2026-11-22T10:00:00.000Z",
+            "clients": ["OpenAI/Python 1.54.0"],
+            "models": ["gpt-5-mini"],
+            "hosts": ["api.openai.com"],
+            "statuses": [400],
+        },
+        {
+            "pattern": "sequence.unanswered-tool-call",
+            "count": 1,
+            "flow_ids": ["b2"],
+            "first_seen": "2026-11-22T09:00:00.000Z",
+            "last_seen": "2026-11-22T09:00:00.000Z",
+            "clients": ["QwenCode/0.5.0"],
+            "models": ["qwen3-coder-plus"],
+            "hosts": ["dashscope-intl.aliyuncs.com"],
+            "statuses": [400],
+        },
+    ]
+    assert data["groups"][0]["fingerprint"] == fingerprint(OPENAI_ORPHAN) == fingerprint(DEEPSEEK_ORPHAN)
+    assert [g["fingerprint"] for g in data["unexplained"]] == [fingerprint(TEMPERATURE.format(0))]
+    assert data["unexplained"][0]["template"] == (
+        "unsupported value: temperature does not support <n> with this model. only the default (<n>) value is supported"
+    )
+    assert data["verdicts"] == {"false_alarm": 1, "no_answer": 1, "predicted": 3, "unexplained": 3}
+    assert data["totals"] == {"flows": 8, "rejected": 6, "groups": 3}
+    assert data["rules"] == [
+        {
+            "rule": "sequence.unanswered-tool-call",
+            "predicted": 1,
+            "false_alarm": 1,
+            "false_alarm_flow_ids": ["a4"],
+            "precision": 0.5,
+        },
+        {
+            "rule": "sequence.orphan-tool-message",
+            "predicted": 2,
+            "false_alarm": 0,
+            "false_alarm_flow_ids": [],
+            "precision": 1.0,
+        },
+    ]
+
+
+def test_excerpt_shows_the_messages_around_the_finding(dbs: tuple[Path, Path]) -> None:
+    group = build_summary([dbs[0]])["groups"][0]
+    assert group["example_flow_ids"] == ["a2", "a1"]
+    assert group["excerpt"] == {
+        "flow_id": "a2",
+        "location": "messages[5]",
+        "focus": 5,
+        "messages_total": 6,
+        "messages": [
+            {"index": 3, "role": "user", "content": "go on"},
+            {"index": 4, "role": "user", "content": "go on"},
+            {"index": 5, "role": "tool", "content": "hello.txt", "tool_call_id": "call_5abcDEF"},
+        ],
+    }
+
+
+def test_excerpt_truncates_long_contents() -> None:
+    row = {"id": "f", "request_json": conversation(2)}
+    shown = excerpt(row, "messages[2]")
+    assert shown is not None
+    assert shown["messages"][0]["content"].endswith("…") and len(shown["messages"][0]["content"]) == 160
+    assert shown["messages"][1]["content"] == "List the files"
+    assert excerpt({"id": "f", "request_json": "not json"}, None) is None
+
+
+def test_filters(dbs: tuple[Path, Path]) -> None:
+    def flow_ids(**kwargs: Any) -> list[str]:
+        return sorted(i for g in build_summary(list(dbs), **kwargs)["groups"] for i in g["flow_ids"])
+
+    assert flow_ids(host="deepseek") == ["b1"]
+    assert flow_ids(client="qwencode") == ["a1", "a2", "b2"]
+    assert flow_ids(client="QwenCode/0.5") == ["b2"]
+    assert flow_ids(model="gpt-5") == ["a3", "b3"]
+    assert flow_ids(since="2026-11-22") == ["b1", "b2", "b3"]
+    assert flow_ids(until="2026-11-21T09:00:00.000Z") == ["a1"]
+
+
+@pytest.mark.parametrize(
+    ("ua", "headers", "client"),
+    [
+        ("QwenCode/0.24.4 (linux; x64)", {}, "QwenCode/0.24.4"),
+        (
+            "QwenCode/0.24.4 (linux; x64)",
+            {"X-Stainless-Lang": "js", "X-Stainless-Package-Version": "5.11.0"},
+            "QwenCode/0.24.4 (OpenAI/JS 5.11.0)",
+        ),
+        (
+            "OpenAI/Python 3.54.0",
+            {"x-stainless-lang": "python", "x-stainless-package-version": "3.54.0"},
+            "OpenAI/Python 3.54.0",
+        ),
+        ("OpenAI/JS 4.104.0", {}, "OpenAI/JS 4.104.0"),
+        ("langchain-openai/0.3.1 OpenAI/Python 1.54.0", {}, "LangChain/0.3.1"),
+        ("curl/8.5.0", {}, "curl/8.5.0"),
+        (None, {}, "(no user-agent)"),
+    ],
+)
+def test_parse_client(ua: str | None, headers: dict[str, str], client: str) -> None:
+    assert parse_client(ua, headers) == client
+
+
+def test_parse_when() -> None:
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    assert parse_when("7d", now) == "2026-11-15T12:00:00.000Z"
+    assert parse_when("30m", now) == "2026-11-22T11:30:00.000Z"
+    assert parse_when("2026-11-01") == "2026-11-01T00:00:00.000Z"
+    assert parse_when("2026-11-01T12:00+01:00") == "2026-11-01T11:00:00.000Z"
+    assert parse_when(None) is None
+
+
+@pytest.mark.parametrize(
+    ("location", "index"),
+    [
+        ("messages[4].tool_call_id", 4),
+        ("messages.[3].role", 3),
+        ("messages.0", 0),
+        ("message[532].role", 532),
+        ("temperature", None),
+        (None, None),
+    ],
+)
+def test_message_index(location: str | None, index: int | None) -> None:
+    assert message_index(location) == index
+
+
+def run(*args: str) -> Any:
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(cli, ["summary", *args], catch_exceptions=False)
+    return result
+
+
+def test_cli_json_is_the_documented_format(dbs: tuple[Path, Path]) -> None:
+    result = run("--db", str(dbs[0]), "--db", str(dbs[1]), "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) >= {"groups", "unexplained", "rules", "verdicts", "totals", "timeline", "format_version"}
+    for group in data["groups"]:
+        assert set(group) >= {
+            "fingerprint",
+            "pattern",
+            "count",
+            "flow_ids",
+            "first_seen",
+            "last_seen",
+            "clients",
+            "models",
+            "hosts",
+        }
+    assert [g["count"] for g in data["groups"]] == [3, 2, 1]
+
+
+def test_cli_text_has_every_section_and_no_colour_when_piped(dbs: tuple[Path, Path]) -> None:
+    result = run("--db", str(dbs[0]), "--db", str(dbs[1]))
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "\x1b[" not in text
+    for needle in (
+        "3×  sequence.orphan-tool-message",
+        "2×  UNEXPLAINED",
+        "clients: QwenCode/0.24.4 (OpenAI/JS 5.11.0), OpenAI/Python 1.54.0",
+        "  → [5] tool tool_call_id=call_5abcDEF 'hello.txt'",
+        "    [4] user 'go on'",
+        "Unexplained rejections",
+        "unsupported value: temperature does not support <n>",
+        "sequence.unanswered-tool-call",
+        "  sequence.unanswered-tool-call                  1             1        50%",
+        "false_alarm 1  no_answer 1  predicted 3  unexplained 3",
+    ):
+        assert needle in text, needle
+    assert max(len(line) for line in text.splitlines()) <= 80  # fits the 80-column terminal
+
+
+def test_cli_markdown_and_output_file(dbs: tuple[Path, Path], tmp_path: Path) -> None:
+    out = tmp_path / "report.md"
+    result = run("--db", str(dbs[1]), "--format", "markdown", "-o", str(out))
+    assert result.exit_code == 0
+    text = out.read_text()
+    assert text.startswith("# toolguard summary")
+    assert "| 1 | sequence.unanswered-tool-call |" in text
+    assert "| sequence.unanswered-tool-call | 1 | 0 | 100% |" in text
+
+
+def test_cli_errors_are_clear(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["summary", "--db", str(tmp_path / "missing.db")])
+    assert result.exit_code == 1 and "no toolguard database at" in result.output
+    result = CliRunner().invoke(
+        cli, ["summary", "--db", str(write_db(tmp_path / "x.db", [])), "--since", "yesterday"]
+    )
+    assert result.exit_code == 2 and "7d/24h/30m" in result.output
+
+
+def test_empty_database(tmp_path: Path) -> None:
+    result = run("--db", str(write_db(tmp_path / "empty.db", [])))
+    assert result.exit_code == 0 and "(no rejected requests)" in result.output
+
+
+def test_help_documents_every_option_with_examples() -> None:
+    result = CliRunner().invoke(cli, ["summary", "--help"])
+    for option in ("--db", "--since", "--until", "--host", "--client", "--model", "--format", "--output"):
+        assert option in result.output
+    assert "Examples:" in result.output and "toolguard summary --db laptop.db --db ci.db" in result.output
