@@ -4,7 +4,6 @@ and merge capture databases. ``toolguard COMMAND --help`` documents each command
 from __future__ import annotations
 
 import click
-
 from toolguard_core.store import default_db_path
 
 
@@ -23,7 +22,7 @@ def cli() -> None:
     """
 
 
-def db_option(multiple: bool = False):  # noqa: ANN201 - click decorator
+def db_option(multiple: bool = False):
     return click.option(
         "--db",
         "db_paths" if multiple else "db_path",
@@ -34,4 +33,4 @@ def db_option(multiple: bool = False):  # noqa: ANN201 - click decorator
 
 
 # Each command lives in its own module and registers itself on `cli`.
-from toolguard_analysis import check_command, summary  # noqa: E402, F401
+from toolguard_analysis import check_command, merge, run_command, summary  # noqa: E402, F401

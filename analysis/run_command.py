@@ -1,0 +1,503 @@
+"""``toolguard run``: run one client command through a private mitmdump with toolguard, then report.
+
+The proxy listens on a free loopback port and writes to the usual database; the client gets an
+environment that routes its API calls through it (reverse mode: a base URL; regular mode: proxy
+variables and mitmproxy's CA). The client owns the terminal: stdin/stdout/stderr are its own,
+Ctrl-C goes to it (and to the children it spawns: qwen-code relaunches itself), and toolguard's exit
+status is the client's. Only after the client has exited is the proxy stopped (SIGINT, so the
+writer thread drains) and the short report printed on stderr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+import click
+import sqlite_utils
+import toolguard_core
+from toolguard_analysis.cli import cli, db_option
+from toolguard_core.store import default_db_path, format_utc
+
+DEFAULT_UPSTREAM = "https://api.openai.com"
+DEFAULT_API_PATH = "/v1"
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 30.0
+# Exit statuses of toolguard itself, as in env(1)/docker run: 125 toolguard failed, 126 the command
+# cannot be executed, 127 the command was not found. Otherwise the status is the command's own.
+EXIT_TOOLGUARD_FAILED = 125
+EXIT_NOT_EXECUTABLE = 126
+EXIT_NOT_FOUND = 127
+
+_LISTENING = re.compile(r"listening at (?:\*|[\[\]0-9a-fA-F.:]+?):(\d+)")
+_STATS = re.compile(r"toolguard: \{.*'validated': (\d+)")
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "127.0.0.0/8", "::1/128", ".localhost"})
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+CA_VARIABLES = ("NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
+
+
+# --------------------------------------------------------------------------- environment
+
+
+@dataclass(frozen=True, slots=True)
+class Upstream:
+    """``--upstream`` split into the origin mitmdump forwards to and the API path clients keep."""
+
+    origin: str  # scheme://host[:port], what `--mode reverse:` takes
+    api_path: str  # e.g. /v1 or DashScope's /compatible-mode/v1
+
+    @classmethod
+    def parse(cls, url: str) -> Upstream:
+        parts = urlsplit(url if "://" in url else f"https://{url}")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise click.BadParameter(
+                f"expected http(s)://host[:port][/path], got {url!r}", param_hint="--upstream"
+            )
+        if parts.query or parts.fragment:
+            raise click.BadParameter(
+                "the upstream URL cannot have a query or fragment", param_hint="--upstream"
+            )
+        path = parts.path.rstrip("/") or DEFAULT_API_PATH
+        return cls(origin=f"{parts.scheme}://{parts.netloc}", api_path=path)
+
+
+def reverse_env(base: Mapping[str, str], proxy_port: int, upstream: Upstream) -> dict[str, str]:
+    """The client's environment in reverse mode: every common base-URL variable points at the proxy."""
+    env = dict(base)
+    base_url = f"http://127.0.0.1:{proxy_port}{upstream.api_path}"
+    env["OPENAI_BASE_URL"] = base_url  # openai SDKs (Python, Node), qwen-code --auth-type openai
+    env["OPENAI_API_BASE"] = base_url  # LangChain ChatOpenAI (read before OPENAI_BASE_URL)
+    # A proxy from the environment must not catch the loopback hop to toolguard.
+    if any(env.get(name) for name in PROXY_VARIABLES):
+        for name in ("NO_PROXY", "no_proxy"):
+            entries = _split_no_proxy(env.get(name, ""))
+            env[name] = ",".join([*entries, *(h for h in ("127.0.0.1", "localhost") if h not in entries)])
+    return env
+
+
+def regular_env(base: Mapping[str, str], proxy_port: int, ca_cert: Path) -> dict[str, str]:
+    """The client's environment in regular mode: proxy variables, mitmproxy's CA, loopback proxied too."""
+    env = dict(base)
+    proxy_url = f"http://127.0.0.1:{proxy_port}"
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+        env[name] = proxy_url
+    for name in CA_VARIABLES:
+        # NODE_EXTRA_CA_CERTS adds to Node's store; SSL_CERT_FILE/REQUESTS_CA_BUNDLE replace the store
+        # of OpenSSL/httpx and requests, which is fine: every TLS connection now ends at mitmproxy.
+        env[name] = str(ca_cert)
+    # A loopback upstream (a local model server) must go through the proxy too: qwen-code silently
+    # bypasses a proxy when NO_PROXY names the target (docs/guide-qwen-code.md).
+    for name in ("NO_PROXY", "no_proxy"):
+        if name in env:
+            kept = [e for e in _split_no_proxy(env[name]) if e.lower() not in LOOPBACK_NAMES]
+            if kept:
+                env[name] = ",".join(kept)
+            else:
+                del env[name]
+    return env
+
+
+def _split_no_proxy(value: str) -> list[str]:
+    return [entry.strip() for entry in value.split(",") if entry.strip()]
+
+
+# --------------------------------------------------------------------------- the proxy
+
+
+def mitmdump_executable() -> Path:
+    """The mitmdump installed with toolguard (next to this interpreter), else the one on PATH."""
+    beside = Path(sys.executable).parent / "mitmdump"
+    if beside.exists():
+        return beside
+    found = shutil.which("mitmdump")
+    if found:
+        return Path(found)
+    raise click.ClickException(f"mitmdump not found next to {sys.executable} or on PATH")
+
+
+def addon_script() -> Path:
+    """``addon/toolguard.py``, the shim beside the installed ``toolguard_core`` package."""
+    return Path(toolguard_core.__file__).resolve().parent.parent / "toolguard.py"
+
+
+class ProxyProcess:
+    """A mitmdump child in its own session (terminal Ctrl-C goes to the client, not to it).
+
+    Its output goes to ``log_path``; the listening port is read from mitmproxy's startup line, so
+    ``-p 0`` works and concurrent runs never collide.
+    """
+
+    def __init__(self, command: list[str], log_path: Path) -> None:
+        self.command = command
+        self.log_path = log_path
+        self.port: int | None = None
+        self.validated: int | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._reader: threading.Thread | None = None
+        self._listening = threading.Event()
+        self._log: IO[str] | None = None
+
+    def start(self, timeout: float = START_TIMEOUT) -> None:
+        env = dict(os.environ)
+        env["PYTHONUNBUFFERED"] = "1"
+        self._log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed in stop()
+        self._process = subprocess.Popen(
+            self.command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+        self._reader = threading.Thread(target=self._read, name="mitmdump-log", daemon=True)
+        self._reader.start()
+        deadline = time.monotonic() + timeout
+        while not self._listening.wait(0.05):
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise click.ClickException(
+                    f"mitmdump did not start (exit status {self._process.returncode if self._process else '?'});"
+                    f" its log, {self.log_path}:\n{self.tail()}"
+                )
+
+    def _read(self) -> None:
+        assert self._process is not None and self._process.stdout is not None and self._log is not None
+        for raw in self._process.stdout:
+            line = raw.decode("utf-8", "replace")
+            self._log.write(line)
+            self._log.flush()
+            if self.port is None and (match := _LISTENING.search(line)):
+                self.port = int(match.group(1))
+                self._listening.set()
+            if match := _STATS.search(line):
+                self.validated = int(match.group(1))
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
+        """SIGINT (mitmdump's clean shutdown: the addon's ``done`` drains the database queue), then wait."""
+        process = self._process
+        if process is None:
+            return None
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+            if process.poll() is not None:
+                break
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(sig)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout if sig != signal.SIGKILL else 5)
+        if self._reader is not None:
+            self._reader.join(5)
+        if self._log is not None:
+            self._log.close()
+        return process.returncode
+
+    def tail(self, lines: int = 20) -> str:
+        try:
+            return "".join(self.log_path.read_text("utf-8", "replace").splitlines(True)[-lines:])
+        except OSError:
+            return ""
+
+
+# --------------------------------------------------------------------------- the client
+
+
+@contextlib.contextmanager
+def _terminal_foreground() -> Iterator[Any]:
+    """Give the terminal to the client's process group while it runs, and take it back after.
+
+    The client runs in its own process group (so signals reach qwen-code's relaunched child too);
+    an interactive client must then be the terminal's foreground group, or reading the terminal
+    stops it (SIGTTIN). Without a terminal this does nothing.
+    """
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR) if sys.stdin.isatty() else None
+    except OSError:
+        fd = None
+    if fd is None:
+        yield lambda pgid: None
+        return
+    own_group = os.getpgrp()
+    previous = signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # tcsetpgrp from the background
+    try:
+        yield lambda pgid: os.tcsetpgrp(fd, pgid)
+    finally:
+        with contextlib.suppress(OSError):
+            os.tcsetpgrp(fd, own_group)
+        signal.signal(signal.SIGTTOU, previous)
+        os.close(fd)
+
+
+def run_client(command: list[str], env: dict[str, str]) -> int:
+    """Run the client in its own process group, forward SIGINT/SIGTERM/SIGHUP to the group, wait.
+
+    Returns the exit status, 128+N when it died from signal N (like a shell).
+    """
+    with _terminal_foreground() as give_terminal:
+        try:
+            process = subprocess.Popen(command, env=env, process_group=0)
+        except FileNotFoundError:
+            click.echo(f"toolguard: {command[0]}: command not found", err=True)
+            return EXIT_NOT_FOUND
+        except PermissionError as exc:
+            click.echo(f"toolguard: {command[0]}: {exc.strerror}", err=True)
+            return EXIT_NOT_EXECUTABLE
+        with contextlib.suppress(OSError):
+            give_terminal(process.pid)
+        received: list[int] = []
+
+        def forward(signum: int, frame: Any) -> None:
+            received.append(signum)
+            # A third Ctrl-C means "stop now": the client ignored two polite ones.
+            sig = signal.SIGKILL if len(received) >= 3 else signum
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, sig)
+
+        handled = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+        previous = {sig: signal.signal(sig, forward) for sig in handled}
+        try:
+            while True:
+                try:
+                    returncode = process.wait()
+                    break
+                except InterruptedError:  # pragma: no cover - PEP 475 retries wait() for us
+                    continue
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+    return 128 - returncode if returncode < 0 else returncode
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def report(db_path: Path, since: str, until: str, validated: int | None) -> str:
+    """What this run stored: flows written between ``since`` and ``until``, with findings and errors."""
+    lines = []
+    checked = f"{validated} request(s) checked; " if validated is not None else ""
+    flows: list[dict[str, Any]] = []
+    findings: dict[str, list[dict[str, Any]]] = {}
+    if db_path.exists():
+        db = sqlite_utils.Database(db_path)
+        if db["flows"].exists():
+            flows = list(
+                db.query(
+                    "select id, datetime_utc, method, host, path, status, verdict, error_message, flow_error "
+                    "from flows where datetime_utc >= ? and datetime_utc <= ? order by datetime_utc",
+                    [since, until],
+                )
+            )
+        if flows and db["findings"].exists():
+            ids = [f["id"] for f in flows]
+            marks = ",".join("?" * len(ids))
+            for row in db.query(
+                f"select flow_id, rule, severity, location from findings where flow_id in ({marks}) "
+                "order by flow_id, idx",
+                ids,
+            ):
+                findings.setdefault(row["flow_id"], []).append(row)
+        db.close()
+    if not flows:
+        lines.append(f"toolguard: {checked}nothing flagged in this run.")
+        return "\n".join(lines) + "\n"
+    counts: dict[tuple[str, str], int] = {}
+    for rows in findings.values():
+        for row in rows:
+            counts[(row["rule"], row["severity"])] = counts.get((row["rule"], row["severity"]), 0) + 1
+    lines.append(f"toolguard: {checked}{len(flows)} flow(s) flagged in this run.")
+    if counts:
+        lines.append("  rules:")
+        for (rule, severity), n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+            lines.append(f"    {n:>4}  {severity:<8} {rule}")
+    lines.append("  flows:")
+    for flow in flows:
+        status = flow["status"] if flow["status"] is not None else "-"
+        lines.append(
+            f"    {flow['id']}  {status}  {flow['method']} {flow['host']}{flow['path']}  "
+            f"verdict: {flow['verdict'] or '-'}"
+        )
+        for row in findings.get(flow["id"], []):
+            lines.append(f"        {row['severity']:<8} {row['rule']} at {row['location']}")
+        if flow["error_message"]:
+            lines.append(f"        upstream: {_one_line(flow['error_message'])}")
+        elif flow["flow_error"]:
+            lines.append(f"        connection: {_one_line(flow['flow_error'])}")
+    lines.append(f"  database: {db_path}")
+    lines.append(f"  more: toolguard summary --db {shlex.quote(str(db_path))}")
+    return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --------------------------------------------------------------------------- the command
+
+
+@cli.command(
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+    epilog="Exit status: the command's (128+N if signal N killed it); 125 if toolguard itself failed, "
+    "126/127 if the command could not be run.",
+)
+@click.option(
+    "--upstream",
+    metavar="URL",
+    help=f"Reverse mode: the real API to forward to, with its API path (default {DEFAULT_UPSTREAM}, "
+    f"path {DEFAULT_API_PATH}). The client's base URL becomes http://127.0.0.1:PORT/<path>.",
+)
+@click.option(
+    "--proxy-mode",
+    type=click.Choice(["reverse", "regular"]),
+    default="reverse",
+    show_default=True,
+    help="reverse: the client talks plain HTTP to the proxy via its base-URL variable (no CA needed). "
+    "regular: the client keeps its base URL and uses the proxy through HTTPS_PROXY, trusting mitmproxy's CA.",
+)
+@db_option()
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=0, help="Proxy port on 127.0.0.1 (default: a free one)."
+)
+@click.option(
+    "--confdir",
+    type=click.Path(file_okay=False),
+    default="~/.mitmproxy",
+    show_default=True,
+    help="mitmproxy's configuration directory; regular mode uses its CA (mitmproxy-ca-cert.pem).",
+)
+@click.option(
+    "--set",
+    "mitm_options",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Extra mitmdump option, e.g. --set ssl_insecure=true for a self-signed upstream (repeatable).",
+)
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(dir_okay=False),
+    help="Write mitmdump's log here (default: a temporary file, kept only on trouble).",
+)
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def run(
+    upstream: str | None,
+    proxy_mode: str,
+    db_path: str | None,
+    port: int,
+    confdir: str,
+    mitm_options: tuple[str, ...],
+    log_path: str | None,
+    command: tuple[str, ...],
+) -> None:
+    """Run COMMAND with its API traffic going through toolguard, then report what was flagged.
+
+    Starts mitmdump with the toolguard addon on 127.0.0.1, runs COMMAND with an environment that
+    routes its OpenAI-compatible API calls through it, waits for COMMAND, stops the proxy cleanly
+    and prints (on stderr) the rules, flows, verdicts and upstream errors of this run.
+
+    \b
+    Reverse mode (default): the proxy forwards to --upstream; COMMAND gets
+        OPENAI_BASE_URL=http://127.0.0.1:PORT/v1  (openai SDKs, qwen-code)
+        OPENAI_API_BASE=http://127.0.0.1:PORT/v1  (LangChain)
+    with the upstream's API path kept (e.g. DashScope's /compatible-mode/v1).
+    Regular mode (--proxy-mode regular): COMMAND keeps its base URL and gets
+        HTTPS_PROXY/HTTP_PROXY (and lowercase) = http://127.0.0.1:PORT
+        NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, REQUESTS_CA_BUNDLE = mitmproxy's CA
+    and loopback entries removed from NO_PROXY/no_proxy.
+
+    \b
+    Examples:
+        toolguard run -- qwen --auth-type openai --yolo -p "List the files"
+        toolguard run --upstream https://dashscope.aliyuncs.com/compatible-mode/v1 -- qwen ...
+        toolguard run --upstream http://localhost:11434/v1 -- python agent.py
+        toolguard run --proxy-mode regular -- python agent.py
+        toolguard run --db run.db -- node app.js && toolguard summary --db run.db
+
+    Use -- before COMMAND so that its own options are not read as toolguard's. Export
+    QWEN_USAGE_STATISTICS_ENABLED=false yourself if you do not want qwen-code's telemetry in the
+    proxy: toolguard never changes a client's behaviour behind your back.
+    """
+    if proxy_mode == "regular" and upstream:
+        raise click.UsageError("--upstream is for reverse mode; in regular mode the client's own URL is used")
+    target = Upstream.parse(upstream or DEFAULT_UPSTREAM) if proxy_mode == "reverse" else None
+    database = Path(db_path).expanduser() if db_path else default_db_path()
+    conf = Path(confdir).expanduser()
+    script = addon_script()
+    if not script.exists():
+        raise click.ClickException(f"the toolguard addon is not at {script}")
+    proxy_command = [
+        str(mitmdump_executable()),
+        "-s",
+        str(script),
+        "--listen-host",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "--set",
+        f"confdir={conf}",
+        "--set",
+        f"toolguard_db={database}",
+    ]
+    if target is not None:
+        proxy_command += ["--mode", f"reverse:{target.origin}"]
+    for option in mitm_options:
+        if "=" not in option:
+            raise click.BadParameter(f"expected NAME=VALUE, got {option!r}", param_hint="--set")
+        proxy_command += ["--set", option]
+
+    keep_log = log_path is not None
+    if log_path is None:
+        handle, temp = tempfile.mkstemp(prefix="toolguard-run-", suffix=".log")
+        os.close(handle)
+        log_file = Path(temp)
+    else:
+        log_file = Path(log_path).expanduser()
+
+    since = format_utc(datetime.now(UTC).timestamp() - 0.001)
+    proxy = ProxyProcess(proxy_command, log_file)
+    try:
+        proxy.start()
+    except click.ClickException as exc:
+        click.echo(f"toolguard: {exc.format_message()}", err=True)
+        sys.exit(EXIT_TOOLGUARD_FAILED)
+    assert proxy.port is not None
+    if target is not None:
+        env = reverse_env(os.environ, proxy.port, target)
+        where = f"reverse proxy to {target.origin} at http://127.0.0.1:{proxy.port}{target.api_path}"
+    else:
+        ca_cert = conf / "mitmproxy-ca-cert.pem"
+        env = regular_env(os.environ, proxy.port, ca_cert)
+        where = f"proxy at http://127.0.0.1:{proxy.port} (CA {ca_cert})"
+    click.echo(f"toolguard: {where}; database {database}", err=True)
+
+    status = EXIT_TOOLGUARD_FAILED
+    try:
+        status = run_client(list(command), env)
+    finally:
+        proxy_status = proxy.stop()
+    until = format_utc(time.time() + 0.001)
+    trouble = proxy_status not in (0, None)
+    if trouble:
+        click.echo(f"toolguard: mitmdump exited with status {proxy_status}; its log, {log_file}:", err=True)
+        click.echo(proxy.tail(), err=True, nl=False)
+    try:
+        click.echo(report(database, since, until, proxy.validated), err=True, nl=False)
+    except Exception as exc:  # a report problem must not hide the command's status
+        click.echo(f"toolguard: could not read {database}: {exc}", err=True)
+        trouble = True
+    if not keep_log and not trouble:
+        log_file.unlink(missing_ok=True)
+    sys.exit(status)
