@@ -1,0 +1,81 @@
+"""``toolguard merge OUT.db IN.db ...``: combine captures from several machines without duplicates.
+
+Flows are keyed by their mitmproxy flow id (a uuid, unique across machines), findings by
+``(flow_id, idx)``. Rows already in ``OUT.db`` are kept as they are (``INSERT OR IGNORE``), so merging
+the same inputs again changes nothing. Inputs are opened read-only and never modified.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import click
+from toolguard_analysis.cli import cli
+from toolguard_core.store import open_db
+
+TABLES = ("flows", "findings")
+
+
+def _columns(conn: sqlite3.Connection, schema: str, table: str) -> list[str]:
+    return [row[1] for row in conn.execute(f"PRAGMA {schema}.table_info({table})")]
+
+
+def merge(out: Path, inputs: list[Path]) -> dict[str, int]:
+    """Merge ``inputs`` into ``out`` (created with the current schema if missing); rows added per table."""
+    out = Path(out)
+    for path in inputs:
+        if not Path(path).exists():
+            raise FileNotFoundError(path)
+        if out.exists() and Path(path).resolve() == out.resolve():
+            raise ValueError(f"{path} is the output database")
+    open_db(out).close()  # create / migrate the output to the current schema
+    added = dict.fromkeys(TABLES, 0)
+    conn = sqlite3.connect(out)
+    try:
+        for path in inputs:
+            conn.execute("ATTACH DATABASE ? AS src", (f"file:{Path(path).resolve()}?mode=ro",))
+            try:
+                with conn:
+                    for table in TABLES:
+                        source_columns = set(_columns(conn, "src", table))
+                        if not source_columns:
+                            continue  # not a toolguard database (or an empty one): nothing to take
+                        columns = [c for c in _columns(conn, "main", table) if c in source_columns]
+                        names = ", ".join(columns)
+                        before = conn.total_changes
+                        conn.execute(
+                            f"INSERT OR IGNORE INTO main.{table} ({names}) SELECT {names} FROM src.{table}"
+                        )
+                        added[table] += conn.total_changes - before
+            finally:
+                conn.execute("DETACH DATABASE src")
+    finally:
+        conn.close()
+    return added
+
+
+@cli.command(name="merge")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument(
+    "inputs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+def merge_command(out: Path, inputs: tuple[Path, ...]) -> None:
+    """Combine capture databases into OUT (created if missing) without duplicates.
+
+    Flows are matched by flow id and findings by (flow id, index); rows already in OUT win, so
+    running the same merge twice changes nothing. The inputs are only read.
+
+    \b
+    Examples:
+        toolguard merge all.db laptop.db ci.db
+        toolguard merge all.db ~/.local/share/toolguard/toolguard.db other-machine.db
+        toolguard summary --db all.db
+    """
+    try:
+        added = merge(out, list(inputs))
+    except (ValueError, sqlite3.DatabaseError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"{out}: added {added['flows']} flows and {added['findings']} findings from {len(inputs)} database(s)"
+    )
