@@ -306,11 +306,18 @@ def check_tool_sequence(view: RequestView) -> Iterator[Finding]:
     messages = view.messages
     # Where each tool_call_id is answered, so a late answer is reported once, as non-adjacent.
     answers: dict[str, list[int]] = {}
+    # Where each id is first called, so an orphan whose call comes later is explained as misordered.
+    call_sites: dict[str, int] = {}
     for index, message in enumerate(messages):
         if isinstance(message, dict) and message.get("role") == "tool":
             tool_call_id = message.get("tool_call_id")
             if isinstance(tool_call_id, str) and tool_call_id:
                 answers.setdefault(tool_call_id, []).append(index)
+        elif isinstance(message, dict) and message.get("role") == "assistant":
+            for call in _tool_calls_of(message) or ():
+                call_id = call.get("id") if isinstance(call, dict) else None
+                if isinstance(call_id, str) and call_id:
+                    call_sites.setdefault(call_id, index)
 
     calls_by_id: dict[str, _Call] = {}
     answered_ids: set[str] = set()
@@ -354,7 +361,7 @@ def check_tool_sequence(view: RequestView) -> Iterator[Finding]:
         role = message.get("role")
         if role == "tool":
             yield from _check_tool_message(
-                view, index, message, block, calls_by_id, answered_ids, late_answers
+                view, index, message, block, call_sites, answered_ids, late_answers
             )
             continue
         if block is not None:
@@ -418,7 +425,7 @@ def _check_tool_message(
     index: int,
     message: dict[str, Any],
     block: _Block | None,
-    calls_by_id: dict[str, _Call],
+    call_sites: dict[str, int],
     answered_ids: set[str],
     late_answers: set[int],
 ) -> Iterator[Finding]:
@@ -458,10 +465,10 @@ def _check_tool_message(
             + ". Use the id of the call this result belongs to.",
         )
         return
-    later_call = calls_by_id.get(tool_call_id)
+    call_site = call_sites.get(tool_call_id)
     hint = (
-        f" Its call is at messages[{later_call.message_index}], so the result comes before the call."
-        if later_call is not None
+        f" Its call is at messages[{call_site}], so the result comes before the call."
+        if call_site is not None and call_site > index
         else ""
     )
     yield ORPHAN.finding(
