@@ -1,0 +1,281 @@
+"""Content-part rules over real request shapes, per provider (providers.md §6.4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from support.rule_cases import findings, predicted_texts
+
+FAMILY = "content."
+E, W = "error", "warning"
+PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
+URL = "messages[0].content[1].image_url.url"
+
+
+def image_req(image_url: Any, model: str = "gpt-4o") -> dict[str, Any]:
+    return {
+        "model": model,
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "What is in this image?"},
+                    {"type": "image_url", "image_url": image_url},
+                ],
+            }
+        ],
+    }
+
+
+def tool_result_req(content: Any) -> dict[str, Any]:
+    call = {"id": "call_1", "type": "function", "function": {"name": "screenshot", "arguments": "{}"}}
+    return {
+        "model": "gpt-4o",
+        "messages": [
+            {"role": "user", "content": "Take a screenshot."},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "call_1", "content": content},
+        ],
+    }
+
+
+CASES = [
+    # valid images
+    ("https-ok", "openai", image_req({"url": "https://example.com/cat.png", "detail": "high"}), []),
+    ("data-url-ok", "openai", image_req({"url": PNG, "detail": "auto"}), []),
+    ("data-url-ollama-ok", "ollama", image_req({"url": PNG}), []),
+    ("bare-string-ollama-ok", "ollama", image_req(PNG), []),
+    # URL scheme and data URLs
+    (
+        "raw-base64-openai",
+        "openai",
+        image_req({"url": PNG.removeprefix("data:image/png;base64,")}),
+        [("content.invalid-image-url", E, URL)],
+    ),
+    (
+        "local-path-azure",
+        "azure",
+        image_req({"url": "/tmp/cat.png"}),
+        [("content.invalid-image-url", E, URL)],
+    ),
+    (
+        "local-path-llama-cpp",
+        "llama.cpp",
+        image_req({"url": "cat.png"}),
+        [("content.invalid-image-url", E, URL)],
+    ),
+    ("local-path-groq-warn", "groq", image_req({"url": "cat.png"}), [("content.invalid-image-url", W, URL)]),
+    (
+        "file-url-openai",
+        "openai",
+        image_req({"url": "file:///tmp/cat.png"}),
+        [("content.invalid-image-url", E, URL)],
+    ),
+    (
+        "file-url-llama-cpp",
+        "llama.cpp",
+        image_req({"url": "file:///tmp/cat.png"}),
+        [("content.local-file-url", W, URL)],
+    ),
+    (
+        "file-url-vllm",
+        "vllm",
+        image_req({"url": "file:///tmp/cat.png"}),
+        [("content.local-file-url", W, URL)],
+    ),
+    (
+        "empty-base64-openai",
+        "openai",
+        image_req({"url": "data:image/png;base64,"}),
+        [("content.empty-base64", E, URL)],
+    ),
+    (
+        "empty-base64-vllm-warn",
+        "vllm",
+        image_req({"url": "data:image/png;base64,"}),
+        [("content.empty-base64", W, URL)],
+    ),
+    (
+        "not-base64-openai",
+        "openai",
+        image_req({"url": "data:image/svg+xml,<svg/>"}),
+        [("content.invalid-image-url", E, URL)],
+    ),
+    (
+        "pdf-data-url-openai",
+        "openai",
+        image_req({"url": "data:application/pdf;base64,JVBERi0xLjQK"}),
+        [("content.non-image-data-url", E, URL)],
+    ),
+    (
+        "gif-ollama",
+        "ollama",
+        image_req({"url": "data:image/gif;base64,R0lGODlhAQABAAAAACw="}),
+        [("content.non-image-data-url", E, URL)],
+    ),
+    ("gif-openai-ok", "openai", image_req({"url": "data:image/gif;base64,R0lGODlhAQABAAAAACw="}), []),
+    # Ollama refuses remote images
+    (
+        "https-ollama",
+        "ollama",
+        image_req({"url": "https://example.com/cat.png"}, model="llava"),
+        [("content.remote-image-url", E, URL)],
+    ),
+    ("https-llama-cpp-ok", "llama.cpp", image_req({"url": "https://example.com/cat.png"}), []),
+    # detail
+    (
+        "detail-upper-openai",
+        "openai",
+        image_req({"url": PNG, "detail": "LOW"}),
+        [("content.invalid-image-detail", E, "messages[0].content[1].image_url.detail")],
+    ),
+    (
+        "detail-medium-gemini-warn",
+        "gemini",
+        image_req({"url": PNG, "detail": "medium"}),
+        [("content.invalid-image-detail", W, "messages[0].content[1].image_url.detail")],
+    ),
+    ("detail-medium-ollama-ignored", "ollama", image_req({"url": PNG, "detail": "medium"}), []),
+    # image_url shape
+    (
+        "bare-string-openai",
+        "openai",
+        image_req(PNG),
+        [("content.image-url-shape", E, "messages[0].content[1].image_url")],
+    ),
+    (
+        "no-url-vllm",
+        "vllm",
+        image_req({"uri": PNG}),
+        [("content.image-url-shape", E, "messages[0].content[1].image_url")],
+    ),
+    # part types
+    (
+        "anthropic-image-part-openai",
+        "openai",
+        {"model": "gpt-4o", "messages": [{"role": "user", "content": [{"type": "image", "source": {}}]}]},
+        [("content.invalid-part", E, "messages[0].content[0].type")],
+    ),
+    (
+        "missing-type-openai",
+        "openai",
+        {"model": "gpt-4o", "messages": [{"role": "user", "content": [{"text": "hi"}]}]},
+        [("content.invalid-part", E, "messages[0].content[0].type")],
+    ),
+    (
+        "video-url-vllm-ok",
+        "vllm",
+        {
+            "model": "qwen2.5-vl",
+            "messages": [
+                {"role": "user", "content": [{"type": "video_url", "video_url": {"url": "https://x/v.mp4"}}]}
+            ],
+        },
+        [],
+    ),
+    (
+        "video-url-openai",
+        "openai",
+        {
+            "model": "gpt-4o",
+            "messages": [
+                {"role": "user", "content": [{"type": "video_url", "video_url": {"url": "https://x/v.mp4"}}]}
+            ],
+        },
+        [("content.invalid-part", E, "messages[0].content[0].type")],
+    ),
+    (
+        "file-part-llama-cpp",
+        "llama.cpp",
+        {
+            "model": "m",
+            "messages": [{"role": "user", "content": [{"type": "file", "file": {"file_id": "file-1"}}]}],
+        },
+        [("content.invalid-part", E, "messages[0].content[0].type")],
+    ),
+    (
+        "content-object-openai",
+        "openai",
+        {"model": "gpt-4o", "messages": [{"role": "user", "content": {"type": "text", "text": "hi"}}]},
+        [("content.invalid-part", E, "messages[0].content")],
+    ),
+    (
+        "unknown-part-ollama-silent",
+        "ollama",
+        {"model": "m", "messages": [{"role": "user", "content": [{"type": "x"}]}]},
+        [],
+    ),
+    # parts per role
+    ("tool-text-parts-ok", "openai", tool_result_req([{"type": "text", "text": "saved to shot.png"}]), []),
+    (
+        "tool-image-openai",
+        "openai",
+        tool_result_req([{"type": "image_url", "image_url": {"url": PNG}}]),
+        [("content.part-not-allowed-for-role", E, "messages[2].content[0]")],
+    ),
+    (
+        "assistant-image-openai",
+        "openai",
+        {
+            "model": "gpt-4o",
+            "messages": [
+                {"role": "user", "content": "Draw a cat"},
+                {
+                    "role": "assistant",
+                    "content": [{"type": "image_url", "image_url": {"url": "https://x/cat.png"}}],
+                },
+                {"role": "user", "content": "Describe this image"},
+            ],
+        },
+        [("content.part-not-allowed-for-role", E, "messages[1].content[0]")],
+    ),
+    (
+        "system-image-vllm-ok",
+        "vllm",
+        {
+            "model": "m",
+            "messages": [{"role": "system", "content": [{"type": "image_url", "image_url": {"url": PNG}}]}],
+        },
+        [],
+    ),
+    (
+        "refusal-in-user-openai",
+        "openai",
+        {
+            "model": "gpt-4o",
+            "messages": [{"role": "user", "content": [{"type": "refusal", "refusal": "no"}]}],
+        },
+        [("content.part-not-allowed-for-role", E, "messages[0].content[0]")],
+    ),
+    (
+        "tool-image-dashscope-warn",
+        "dashscope",
+        {**tool_result_req([{"type": "image_url", "image_url": {"url": PNG}}]), "model": "qwen-vl-max"},
+        [("content.part-not-allowed-for-role", W, "messages[2].content[0]")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("provider", "body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_content_rules(provider: str, body: dict[str, Any], expected: list[tuple[str, str, str]]) -> None:
+    assert findings(provider, body, FAMILY) == expected
+
+
+@pytest.mark.parametrize(
+    ("rule", "fragment"),
+    [
+        ("content.invalid-image-url", "but got a value without the 'data:' prefix."),
+        ("content.empty-base64", "but got empty base64-encoded bytes."),
+        ("content.non-image-data-url", "Invalid MIME type. Only image types are supported."),
+        ("content.invalid-image-detail", "Supported values are: 'low', 'high', and 'auto'."),
+        (
+            "content.remote-image-url",
+            "image URLs are not currently supported, please use base64 encoded data instead",
+        ),
+        ("content.part-not-allowed-for-role", "Image URLs are only allowed for messages with role 'user'"),
+        ("content.invalid-part", "Invalid value: 'image'. Supported values are: 'text' and 'image_url'."),
+    ],
+)
+def test_rules_predict_the_real_provider_text(rule: str, fragment: str) -> None:
+    assert any(fragment in text for text in predicted_texts(rule))

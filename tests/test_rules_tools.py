@@ -1,0 +1,433 @@
+"""Tool rules over real request shapes, per provider (providers.md §7, §6.2).
+
+Each row: a request as a client really sends it, the provider it goes to, and every finding of
+the tool rule families, as (rule, severity, location). Errors are checked against the verbatim
+provider error the rule predicts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from support.rule_cases import findings, predicted_texts
+
+FAMILIES = ("tools.", "tool_choice.", "parallel_tool_calls.")
+USER = {"role": "user", "content": "What is the weather in Paris?"}
+PARAMS = {
+    "type": "object",
+    "properties": {"city": {"type": "string"}},
+    "required": ["city"],
+    "additionalProperties": False,
+}
+
+
+def tool(name: str = "get_weather", parameters: Any = PARAMS, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "function",
+        "function": {"name": name, "description": "Weather.", "parameters": parameters, **extra},
+    }
+
+
+def req(**fields: Any) -> dict[str, Any]:
+    return {"model": "gpt-4o", "messages": [USER], **fields}
+
+
+def call_history(name: str) -> list[dict[str, Any]]:
+    call = {"id": "call_1", "type": "function", "function": {"name": name, "arguments": "{}"}}
+    return [
+        USER,
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "18 C"},
+    ]
+
+
+E, W = "error", "warning"
+NAME = "tools[0].function.name"
+
+CASES = [
+    # --- function name pattern (OpenAI doc [OAS]; DeepSeek/Groq same; Gemini/Azure variants) ---
+    ("name-space-openai", "openai", req(tools=[tool("get weather")]), [("tools.invalid-name", E, NAME)]),
+    (
+        "name-dot-openai",
+        "openai",
+        req(tools=[tool("github.create_issue")]),
+        [("tools.invalid-name", E, NAME)],
+    ),
+    ("name-dot-azure", "azure", req(tools=[tool("github.create_issue")]), [("tools.invalid-name", W, NAME)]),
+    ("name-space-azure", "azure", req(tools=[tool("get weather")]), [("tools.invalid-name", E, NAME)]),
+    ("name-deepseek", "deepseek", req(tools=[tool("查询天气")]), [("tools.invalid-name", E, NAME)]),
+    ("name-groq", "groq", req(tools=[tool("mcp:weather")]), [("tools.invalid-name", E, NAME)]),
+    ("name-dot-gemini-ok", "gemini", req(tools=[tool("github.create_issue")]), []),
+    (
+        "name-digit-first-gemini",
+        "gemini",
+        req(tools=[tool("1password_lookup")]),
+        [("tools.invalid-name", E, NAME)],
+    ),
+    ("name-vllm-any", "vllm", req(tools=[tool("weather lookup.v2")]), []),
+    ("name-ollama-any", "ollama", req(tools=[tool("weather lookup.v2")]), []),
+    ("name-llama-cpp-any", "llama.cpp", req(tools=[tool("weather lookup.v2")]), []),
+    ("name-dashscope-warn", "dashscope", req(tools=[tool("get weather")]), [("tools.invalid-name", W, NAME)]),
+    ("name-generic-warn", "generic", req(tools=[tool("get weather")]), [("tools.invalid-name", W, NAME)]),
+    (
+        "name-openrouter-openai-model",
+        "openrouter",
+        {**req(tools=[tool("get weather")]), "model": "openai/gpt-4o"},
+        [("tools.invalid-name", E, NAME)],
+    ),
+    # --- name length ---
+    ("name-65-openai", "openai", req(tools=[tool("a" * 65)]), [("tools.name-too-long", E, NAME)]),
+    ("name-64-openai-ok", "openai", req(tools=[tool("a" * 64)]), []),
+    ("name-65-gemini", "gemini", req(tools=[tool("a" * 65)]), [("tools.name-too-long", E, NAME)]),
+    ("name-65-mistral", "mistral", req(tools=[tool("a" * 65)]), [("tools.name-too-long", W, NAME)]),
+    ("name-65-vllm", "vllm", req(tools=[tool("a" * 65)]), []),
+    # --- count ---
+    (
+        "129-tools-openai",
+        "openai",
+        req(tools=[tool(f"t{i}") for i in range(129)]),
+        [("tools.too-many", E, "tools")],
+    ),
+    ("128-tools-openai-ok", "openai", req(tools=[tool(f"t{i}") for i in range(128)]), []),
+    ("129-tools-vllm", "vllm", req(tools=[tool(f"t{i}") for i in range(129)]), []),
+    (
+        "129-tools-groq",
+        "groq",
+        req(tools=[tool(f"t{i}") for i in range(129)]),
+        [("tools.too-many", W, "tools")],
+    ),
+    # --- duplicates: a warning everywhere (OpenAI unconfirmed) ---
+    (
+        "duplicate-openai",
+        "openai",
+        req(tools=[tool(), tool()]),
+        [("tools.duplicate-name", W, "tools[1].function.name")],
+    ),
+    (
+        "duplicate-vllm",
+        "vllm",
+        req(tools=[tool(), tool()]),
+        [("tools.duplicate-name", W, "tools[1].function.name")],
+    ),
+    # --- definition shape ---
+    (
+        "flat-responses-shape",
+        "openai",
+        req(tools=[{"type": "function", "name": "get_weather", "parameters": PARAMS}]),
+        [("tools.invalid-definition", E, "tools[0].function")],
+    ),
+    ("tools-object", "vllm", req(tools={"get_weather": PARAMS}), [("tools.invalid-definition", E, "tools")]),
+    (
+        "missing-type",
+        "openai",
+        req(tools=[{"function": {"name": "get_weather", "parameters": PARAMS}}]),
+        [("tools.invalid-definition", E, "tools[0].type")],
+    ),
+    (
+        "missing-name",
+        "groq",
+        req(tools=[{"type": "function", "function": {"parameters": PARAMS}}]),
+        [("tools.invalid-definition", E, NAME)],
+    ),
+    ("no-parameters-ok", "openai", req(tools=[{"type": "function", "function": {"name": "now"}}]), []),
+    # --- parameters must be an object schema ---
+    (
+        "parameters-no-type",
+        "openai",
+        req(tools=[tool(parameters={"properties": {"city": {"type": "string"}}})]),
+        [("tools.parameters-not-object", E, "tools[0].function.parameters")],
+    ),
+    (
+        "parameters-null-type-deepseek",
+        "deepseek",
+        req(tools=[tool(parameters={"type": None})]),
+        [("tools.parameters-not-object", E, "tools[0].function.parameters")],
+    ),
+    (
+        "parameters-string-vllm",
+        "vllm",
+        req(tools=[tool(parameters="{}")]),
+        [("tools.parameters-not-object", E, "tools[0].function.parameters")],
+    ),
+    (
+        "parameters-array-schema-vllm-ok",
+        "vllm",
+        req(tools=[tool(parameters={"type": "array", "items": {}})]),
+        [],
+    ),
+    # --- array without items (OpenAI rejects it even without strict) ---
+    (
+        "array-no-items-openai",
+        "openai",
+        req(tools=[tool(parameters={"type": "object", "properties": {"paths": {"type": "array"}}})]),
+        [("tools.array-without-items", E, "tools[0].function.parameters.properties.paths")],
+    ),
+    (
+        "nested-array-no-items-azure",
+        "azure",
+        req(
+            tools=[
+                tool(
+                    parameters={
+                        "type": "object",
+                        "properties": {"values": {"type": "array", "items": {"type": ["array", "null"]}}},
+                    }
+                )
+            ]
+        ),
+        [("tools.array-without-items", E, "tools[0].function.parameters.properties.values.items")],
+    ),
+    (
+        "array-no-items-ollama",
+        "ollama",
+        req(tools=[tool(parameters={"type": "object", "properties": {"paths": {"type": "array"}}})]),
+        [],
+    ),
+    (
+        "array-no-items-dashscope",
+        "dashscope",
+        req(tools=[tool(parameters={"type": "object", "properties": {"paths": {"type": "array"}}})]),
+        [("tools.array-without-items", W, "tools[0].function.parameters.properties.paths")],
+    ),
+    # --- strict mode ---
+    ("strict-ok", "openai", req(tools=[tool(strict=True)]), []),
+    (
+        "strict-no-additional-properties",
+        "openai",
+        req(
+            tools=[
+                tool(
+                    parameters={
+                        "type": "object",
+                        "properties": {"value": {"type": "object", "properties": {}, "required": []}},
+                        "required": ["value"],
+                        "additionalProperties": False,
+                    },
+                    strict=True,
+                )
+            ]
+        ),
+        [("tools.strict-additional-properties", E, "tools[0].function.parameters.properties.value")],
+    ),
+    (
+        "strict-missing-required",
+        "openai",
+        req(
+            tools=[
+                tool(
+                    parameters={
+                        "type": "object",
+                        "properties": {"foo": {"type": "string"}, "bar": {"type": "string"}},
+                        "required": ["foo"],
+                        "additionalProperties": False,
+                    },
+                    strict=True,
+                )
+            ]
+        ),
+        [("tools.strict-required", E, "tools[0].function.parameters")],
+    ),
+    (
+        "strict-defs-walked",
+        "openai",
+        req(
+            tools=[
+                tool(
+                    parameters={
+                        "type": "object",
+                        "properties": {"p": {"$ref": "#/$defs/P"}},
+                        "required": ["p"],
+                        "additionalProperties": False,
+                        "$defs": {
+                            "P": {
+                                "type": "object",
+                                "properties": {"x": {"type": "string"}},
+                                "required": ["x"],
+                            }
+                        },
+                    },
+                    strict=True,
+                )
+            ]
+        ),
+        [("tools.strict-additional-properties", E, "tools[0].function.parameters.$defs.P")],
+    ),
+    (
+        "strict-not-set-ok",
+        "openai",
+        req(tools=[tool(parameters={"type": "object", "properties": {"a": {}}})]),
+        [],
+    ),
+    (
+        "strict-vllm-ignored",
+        "vllm",
+        req(
+            tools=[tool(parameters={"type": "object", "properties": {"a": {"type": "string"}}}, strict=True)]
+        ),
+        [],
+    ),
+    (
+        "strict-mistral-stripped",
+        "mistral",
+        req(
+            tools=[tool(parameters={"type": "object", "properties": {"a": {"type": "string"}}}, strict=True)]
+        ),
+        [],
+    ),
+    # --- description length: warning on OpenAI only ---
+    (
+        "long-description-openai",
+        "openai",
+        req(tools=[tool(description="x" * 1025)]),
+        [("tools.description-too-long", W, "tools[0].function.description")],
+    ),
+    ("long-description-vllm", "vllm", req(tools=[tool(description="x" * 5000)]), []),
+    # --- tool_choice / parallel_tool_calls without tools ---
+    (
+        "tool-choice-no-tools-vllm",
+        "vllm",
+        req(tool_choice="auto"),
+        [("tool_choice.without-tools", E, "tool_choice")],
+    ),
+    ("tool-choice-none-no-tools-vllm", "vllm", req(tool_choice="none"), []),
+    ("tool-choice-empty-tools-vllm", "vllm", req(tool_choice="required", tools=[]), []),
+    (
+        "tool-choice-no-tools-openai",
+        "openai",
+        req(tool_choice="auto"),
+        [("tool_choice.without-tools", W, "tool_choice")],
+    ),
+    ("tool-choice-no-tools-ollama", "ollama", req(tool_choice="auto"), []),
+    (
+        "parallel-no-tools-openai",
+        "openai",
+        req(parallel_tool_calls=True),
+        [("parallel_tool_calls.without-tools", E, "parallel_tool_calls")],
+    ),
+    (
+        "parallel-empty-tools-azure",
+        "azure",
+        req(parallel_tool_calls=False, tools=[]),
+        [("parallel_tool_calls.without-tools", E, "parallel_tool_calls")],
+    ),
+    ("parallel-no-tools-vllm", "vllm", req(parallel_tool_calls=True), []),
+    ("parallel-with-tools-ok", "openai", req(parallel_tool_calls=True, tools=[tool()]), []),
+    # --- tool_choice naming an unknown function / malformed ---
+    (
+        "tool-choice-unknown-vllm",
+        "vllm",
+        req(tools=[tool()], tool_choice={"type": "function", "function": {"name": "get_forecast"}}),
+        [("tool_choice.unknown-function", E, "tool_choice.function.name")],
+    ),
+    (
+        "tool-choice-unknown-openai",
+        "openai",
+        req(tools=[tool()], tool_choice={"type": "function", "function": {"name": "get_forecast"}}),
+        [("tool_choice.unknown-function", W, "tool_choice.function.name")],
+    ),
+    (
+        "tool-choice-known-ok",
+        "openai",
+        req(tools=[tool()], tool_choice={"type": "function", "function": {"name": "get_weather"}}),
+        [],
+    ),
+    (
+        "tool-choice-bare-name",
+        "openai",
+        req(tools=[tool()], tool_choice="get_weather"),
+        [("tool_choice.invalid", E, "tool_choice")],
+    ),
+    (
+        "tool-choice-flat-object",
+        "azure",
+        req(tools=[tool()], tool_choice={"type": "function", "name": "get_weather"}),
+        [("tool_choice.invalid", E, "tool_choice")],
+    ),
+    ("tool-choice-any-mistral-ok", "mistral", req(tools=[tool()], tool_choice="any"), []),
+    (
+        "tool-choice-any-openai",
+        "openai",
+        req(tools=[tool()], tool_choice="any"),
+        [("tool_choice.invalid", E, "tool_choice")],
+    ),
+    # --- function names replayed in history ---
+    (
+        "history-name-openai",
+        "openai",
+        {"model": "gpt-4o", "messages": call_history("weather.get")},
+        [("tools.invalid-history-name", E, "messages[1].tool_calls[0].function.name")],
+    ),
+    (
+        "history-name-gemini-ok",
+        "gemini",
+        {"model": "gemini-2.5-flash", "messages": call_history("weather.get")},
+        [],
+    ),
+    ("history-name-vllm", "vllm", {"model": "qwen", "messages": call_history("weather get")}, []),
+]
+
+
+@pytest.mark.parametrize(("provider", "body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_tool_rules(provider: str, body: dict[str, Any], expected: list[tuple[str, str, str]]) -> None:
+    assert findings(provider, body, *FAMILIES) == expected
+
+
+@pytest.mark.parametrize(
+    ("rule", "fragment"),
+    [
+        (
+            "tools.invalid-name",
+            "string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'",
+        ),
+        ("tools.name-too-long", "Expected a string with maximum length 64"),
+        ("tools.too-many", "Expected an array with maximum length 128"),
+        ("tools.array-without-items", "array schema missing items."),
+        (
+            "tools.strict-additional-properties",
+            "'additionalProperties' is required to be supplied and to be false.",
+        ),
+        (
+            "tools.strict-required",
+            "'required' is required to be supplied and to be an array including every key",
+        ),
+        (
+            "parallel_tool_calls.without-tools",
+            "'parallel_tool_calls' is only allowed when 'tools' are specified.",
+        ),
+        ("tool_choice.without-tools", "When using `tool_choice`, `tools` must be set."),
+        ("tool_choice.unknown-function", "does not match any of the specified `tools`"),
+        (
+            "tools.invalid-history-name",
+            "'messages[9].tool_calls[0].function.name': string does not match pattern",
+        ),
+    ],
+)
+def test_rules_predict_the_real_provider_text(rule: str, fragment: str) -> None:
+    assert any(fragment in text for text in predicted_texts(rule))
+
+
+def test_message_quotes_openai_context_and_names_the_fix() -> None:
+    from support.rule_cases import URLS
+    from toolguard_core.analyze import analyse_request
+
+    body = req(tools=[tool("list_files", {"type": "object", "properties": {"paths": {"type": "array"}}})])
+    import json
+
+    [finding] = analyse_request(json.dumps(body), URLS["openai"]).findings
+    assert finding.message == (
+        "Function 'list_files': In context=('properties', 'paths'), array schema missing items. Add an 'items' "
+        "schema, e.g. {'type': 'string'}."
+    )
+
+
+def test_hostile_schema_depth_does_not_crash() -> None:
+    deep: dict[str, Any] = {"type": "object", "properties": {}}
+    node = deep
+    for _ in range(500):
+        child: dict[str, Any] = {"type": "object", "properties": {}}
+        node["properties"]["x"] = child
+        node = child
+    node["properties"]["y"] = {"type": "array"}
+    # The array sits below the walk's depth limit: no finding, and above all no exception.
+    assert findings("openai", req(tools=[tool(parameters=deep, strict=True)]), "tools.array") == []
