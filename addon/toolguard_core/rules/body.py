@@ -67,6 +67,9 @@ UNDECODABLE = define(
     "The body's Content-Encoding could not be decoded; it was passed through without validation.",
 )
 
+_JSON_TYPE_NAMES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
+_JSON_TYPE_NAMES[type(None)] = "null"
+
 
 def parse_body(
     body: bytes | str | None, max_body_bytes: int, findings: list[Finding]
@@ -107,7 +110,8 @@ def parse_body(
         findings.append(
             NOT_OBJECT.finding(
                 "body",
-                f"The body is a JSON {type(parsed).__name__}, not an object; send "
+                f"The body is a JSON {_JSON_TYPE_NAMES.get(type(parsed), type(parsed).__name__)}, "
+                "not an object; send "
                 '{"model": ..., "messages": [...]}.',
             )
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.providers import OPENAI_ROLES
 from toolguard_core.request import RequestView
 from toolguard_core.rules.registry import PredictedError, check, define
 
@@ -128,12 +129,19 @@ def check_messages_shape(view: RequestView) -> Iterator[Finding]:
             )
             continue
         role = message.get("role")
-        if not isinstance(role, str) or (roles is not None and role not in roles):
+        if not isinstance(role, str) or role not in (roles if roles is not None else OPENAI_ROLES):
+            if roles is None and isinstance(role, str):
+                # The provider hands any role to the chat template: suspicious, not rejected.
+                yield UNKNOWN_ROLE.finding(
+                    f"{where}.role",
+                    f"{where} has role {role!r}; {view.provider.name} passes it to the model's chat "
+                    f"template, which may not know it (OpenAI's roles: {', '.join(sorted(OPENAI_ROLES))}).",
+                    severity=Severity.WARNING,
+                )
+                continue
             known = ", ".join(sorted(roles)) if roles else "a string"
             yield UNKNOWN_ROLE.finding(
-                f"{where}.role",
-                f"{where} has role {role!r}; {view.provider.name} accepts {known}.",
-                severity=None if roles is not None or not isinstance(role, str) else Severity.WARNING,
+                f"{where}.role", f"{where} has role {role!r}; {view.provider.name} accepts {known}."
             )
             continue
         if role in CONTENT_REQUIRED_ROLES and message.get("content") is None:
