@@ -1,15 +1,346 @@
 """Provider profiles: which API a request goes to decides which rules apply and how severe they are.
 
-The provider is recognised from the request URL (host, port and path). Where providers
-disagree, the profile decides; a rule never flags what the target provider accepts.
+The provider is recognised from the request URL (host, port and path); the model family inside
+the provider from the request's ``model`` (and, for Qwen/DeepSeek/Moonshot, the thinking flag).
+Where providers disagree, the profile decides; a rule never flags what the target provider accepts.
+
+Everything here is data plus two cheap lookups (a dict hit or a few globs per host, cached; a few
+regexes per model name, cached). Users extend the built-in registry with a TOML file
+(:mod:`toolguard_core.profiles_config`): gateway hosts mapped to a provider, model overrides.
+
+Sources are cited with the keys of ``providers.md`` (``[OAS]``, ``[VLLM-SP]``, …) or issue URLs.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import fnmatch
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from toolguard_core.findings import Severity
 
 # OpenAI's documented roles (doc [OAS]); `function` is deprecated but accepted.
 OPENAI_ROLES = frozenset({"developer", "system", "user", "assistant", "tool", "function"})
+
+#: Top-level fields of OpenAI's CreateChatCompletionRequest (doc [OAS] @ f85dbe223d40).
+OPENAI_PARAMS = frozenset(
+    {
+        "model", "messages", "audio", "frequency_penalty", "function_call", "functions",
+        "logit_bias", "logprobs", "max_completion_tokens", "max_tokens", "metadata", "modalities",
+        "n", "parallel_tool_calls", "prediction", "presence_penalty", "prompt_cache_key",
+        "prompt_cache_retention", "reasoning_effort", "response_format", "safety_identifier",
+        "seed", "service_tier", "stop", "store", "stream", "stream_options", "temperature",
+        "tool_choice", "tools", "top_logprobs", "top_p", "user", "verbosity", "web_search_options",
+    }
+)  # fmt: skip
+
+#: Fields Groq documents for chat completions (https://console.groq.com/docs/api-reference);
+#: anything else is rejected with "property 'X' is unsupported, did you mean 'Y'?" (providers.md §3).
+GROQ_PARAMS = frozenset(
+    {
+        "model", "messages", "frequency_penalty", "function_call", "functions", "logit_bias",
+        "logprobs", "max_completion_tokens", "max_tokens", "metadata", "n", "parallel_tool_calls",
+        "presence_penalty", "reasoning_effort", "reasoning_format", "include_reasoning",
+        "response_format", "search_settings", "seed", "service_tier", "stop", "stream",
+        "stream_options", "temperature", "tool_choice", "tools", "top_logprobs", "top_p", "user",
+        "citation_options", "compound_custom", "documents", "exclude_domains", "include_domains",
+        "disable_tool_validation",
+    }
+)  # fmt: skip
+
+#: Fields of Mistral's chat request; its pydantic model forbids extras (422 extra_forbidden for
+#: `metadata`, `max_completion_tokens`, ...: issues cited in rules/params.py).
+MISTRAL_PARAMS = frozenset(
+    {
+        "model", "messages", "temperature", "top_p", "max_tokens", "stream", "stop", "random_seed",
+        "response_format", "tools", "tool_choice", "presence_penalty", "frequency_penalty", "n",
+        "prediction", "parallel_tool_calls", "prompt_mode", "safe_prompt", "reasoning_effort",
+        "guardrails", "document_image_limit", "document_page_limit",
+    }
+)  # fmt: skip
+
+#: Message keys per role that OpenAI documents (doc [OAS]); strict providers reject others.
+OPENAI_MESSAGE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "system": frozenset({"role", "content", "name"}),
+        "developer": frozenset({"role", "content", "name"}),
+        "user": frozenset({"role", "content", "name"}),
+        "assistant": frozenset(
+            {"role", "content", "name", "tool_calls", "function_call", "refusal", "audio"}
+        ),
+        "tool": frozenset({"role", "content", "tool_call_id"}),
+        "function": frozenset({"role", "content", "name"}),
+    }
+)
+#: Groq: OpenAI's keys minus `name` (doc [GROQ]: messages[].name → 400); `reasoning` is what Groq
+#: itself returns for reasoning models, so replaying it is not flagged.
+GROQ_MESSAGE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "system": frozenset({"role", "content"}),
+        "developer": frozenset({"role", "content"}),
+        "user": frozenset({"role", "content"}),
+        "assistant": frozenset({"role", "content", "tool_calls", "function_call", "reasoning"}),
+        "tool": frozenset({"role", "content", "tool_call_id"}),
+        "function": frozenset({"role", "content", "name"}),
+    }
+)
+#: Mistral: `name` only on tool messages, `prefix` on assistant (code [LL-MIS]; issues in roles.py).
+MISTRAL_MESSAGE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "system": frozenset({"role", "content"}),
+        "user": frozenset({"role", "content"}),
+        "assistant": frozenset({"role", "content", "tool_calls", "prefix"}),
+        "tool": frozenset({"role", "content", "tool_call_id", "name"}),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """A numeric range; ``None`` means unbounded on that side."""
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    integer: bool = False
+
+    def contains(self, value: float) -> bool:
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        return not (self.high is not None and (value >= self.high if self.high_open else value > self.high))
+
+    def describe(self) -> str:
+        low = "-inf" if self.low is None else _num(self.low)
+        high = "inf" if self.high is None else _num(self.high)
+        return f"{'(' if self.low_open else '['}{low}, {high}{')' if self.high_open else ']'}"
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class ParamRange:
+    bounds: Bounds
+    severity: Severity
+    source: str
+
+
+#: OpenAI's documented ranges (doc [OAS]); OpenAI rejects values outside them.
+OPENAI_RANGES: Mapping[str, ParamRange] = MappingProxyType(
+    {
+        "temperature": ParamRange(Bounds(0, 2), Severity.ERROR, "doc [OAS]"),
+        "top_p": ParamRange(Bounds(0, 1), Severity.ERROR, "doc [OAS]"),
+        "presence_penalty": ParamRange(Bounds(-2, 2), Severity.ERROR, "doc [OAS]"),
+        "frequency_penalty": ParamRange(Bounds(-2, 2), Severity.ERROR, "doc [OAS]"),
+        "n": ParamRange(Bounds(1, 128, integer=True), Severity.ERROR, "doc [OAS]"),
+        "top_logprobs": ParamRange(Bounds(0, 20, integer=True), Severity.ERROR, "doc [OAS]"),
+        "max_tokens": ParamRange(Bounds(1, None, integer=True), Severity.WARNING, "inf"),
+        "max_completion_tokens": ParamRange(Bounds(1, None, integer=True), Severity.WARNING, "inf"),
+    }
+)
+#: vLLM's SamplingParams validation (code [VLLM-SP], [VLLM-CHAT]): each raises a 400.
+VLLM_RANGES: Mapping[str, ParamRange] = MappingProxyType(
+    {
+        "temperature": ParamRange(Bounds(0, 2), Severity.ERROR, "code [VLLM-SP]"),
+        "top_p": ParamRange(Bounds(0, 1, low_open=True), Severity.ERROR, "code [VLLM-SP]"),
+        "presence_penalty": ParamRange(Bounds(-2, 2), Severity.ERROR, "code [VLLM-SP]"),
+        "frequency_penalty": ParamRange(Bounds(-2, 2), Severity.ERROR, "code [VLLM-SP]"),
+        "n": ParamRange(Bounds(1, None, integer=True), Severity.ERROR, "code [VLLM-SP]"),
+        "top_logprobs": ParamRange(Bounds(-1, None, integer=True), Severity.ERROR, "code [VLLM-CHAT]"),
+        "max_tokens": ParamRange(Bounds(1, None, integer=True), Severity.ERROR, "code [VLLM-SP]"),
+        "max_completion_tokens": ParamRange(Bounds(1, None, integer=True), Severity.ERROR, "code [VLLM-SP]"),
+        "min_p": ParamRange(Bounds(0, 1), Severity.ERROR, "code [VLLM-SP]"),
+        "repetition_penalty": ParamRange(Bounds(0, None, low_open=True), Severity.ERROR, "code [VLLM-SP]"),
+        "top_k": ParamRange(Bounds(-1, None, integer=True), Severity.ERROR, "code [VLLM-SP]"),
+    }
+)
+#: What every provider rejects: negative temperature, top_p above 1, n below 1, ...
+GENERIC_RANGES: Mapping[str, ParamRange] = MappingProxyType(
+    {
+        "temperature": ParamRange(Bounds(0, None), Severity.ERROR, "doc [OAS]; code [VLLM-SP]"),
+        "top_p": ParamRange(Bounds(0, 1), Severity.ERROR, "doc [OAS]; code [VLLM-SP]"),
+        "n": ParamRange(Bounds(1, None, integer=True), Severity.ERROR, "doc [OAS]; code [VLLM-SP]"),
+        "top_logprobs": ParamRange(Bounds(-1, None, integer=True), Severity.ERROR, "doc [OAS]"),
+    }
+)
+
+
+def _warn(ranges: Mapping[str, ParamRange], source: str) -> Mapping[str, ParamRange]:
+    """The same ranges as warnings: a provider documents them but no rejection text is known."""
+    return MappingProxyType(
+        {k: dataclasses.replace(r, severity=Severity.WARNING, source=source) for k, r in ranges.items()}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFamily:
+    """What a group of models accepts. First matching family of a profile wins."""
+
+    id: str
+    name: str
+    #: Regular expressions matched (``re.match``) against the lower-cased model name, after a
+    #: ``vendor/`` prefix and a ``ft:`` prefix are stripped.
+    patterns: tuple[str, ...] = ()
+    reasoning: bool = False
+    #: Rejected outright (OpenAI: ``Unsupported parameter: 'X' is not supported with this model.``).
+    unsupported_params: frozenset[str] = frozenset()
+    #: Reported as unsupported by secondary sources only (LiteLLM code, community matrix): warning.
+    doubtful_params: frozenset[str] = frozenset()
+    #: Parameters accepted but without effect (DeepSeek reasoner, doc [DSK-R]): warning.
+    ignored_params: frozenset[str] = frozenset()
+    #: Only this temperature is accepted (OpenAI reasoning models: 1).
+    fixed_temperature: float | None = None
+    #: ``max_tokens`` rejected in favour of ``max_completion_tokens``.
+    rejects_max_tokens: bool = False
+    #: Whether ``reasoning_effort`` is accepted; None = not known, not checked.
+    reasoning_effort: bool | None = None
+    #: gpt-5.1+: sampling knobs are accepted when ``reasoning_effort`` is ``none`` (code [LL-GPT5]).
+    sampling_when_effort_none: bool = False
+    rejects_system_role: bool = False
+    #: Thinking (Qwen/DeepSeek/Moonshot): on by default? None = unknown; ``thinking_only`` = always on.
+    thinking_default: bool | None = None
+    thinking_only: bool = False
+
+    def matches(self, model: str) -> bool:
+        return any(re.match(p, model) for p in self.patterns)
+
+
+DEFAULT_FAMILY = ModelFamily(id="default", name="any model")
+
+_O_SAMPLING = frozenset({"top_p", "presence_penalty", "frequency_penalty"})
+_O_DOUBTFUL = frozenset({"logprobs", "top_logprobs", "logit_bias"})
+
+OPENAI_FAMILIES: tuple[ModelFamily, ...] = (
+    ModelFamily(
+        id="openai-gpt-5-chat",
+        name="gpt-5-chat (non-reasoning)",
+        patterns=(r"gpt-5(\.\d+)?-chat",),
+    ),
+    ModelFamily(
+        id="openai-o1-legacy",
+        name="o1-mini / o1-preview",
+        patterns=(r"o1-mini", r"o1-preview"),
+        reasoning=True,
+        unsupported_params=_O_SAMPLING,
+        doubtful_params=_O_DOUBTFUL,
+        fixed_temperature=1,
+        rejects_max_tokens=True,
+        reasoning_effort=False,
+        rejects_system_role=True,
+    ),
+    ModelFamily(
+        id="openai-o-series",
+        name="o-series reasoning (o1, o3, o4-mini)",
+        patterns=(r"o[1-9](-|$)",),
+        reasoning=True,
+        unsupported_params=_O_SAMPLING,
+        doubtful_params=_O_DOUBTFUL | {"stop"},
+        fixed_temperature=1,
+        rejects_max_tokens=True,
+        reasoning_effort=True,
+    ),
+    ModelFamily(
+        id="openai-gpt-5.1+",
+        name="gpt-5.1 and later (reasoning; sampling only with reasoning_effort none)",
+        patterns=(r"gpt-5\.[1-9]",),
+        reasoning=True,
+        doubtful_params=_O_SAMPLING | _O_DOUBTFUL | {"stop"},
+        fixed_temperature=1,
+        rejects_max_tokens=True,
+        reasoning_effort=True,
+        sampling_when_effort_none=True,
+    ),
+    ModelFamily(
+        id="openai-gpt-5",
+        name="gpt-5 reasoning (gpt-5, gpt-5-mini, gpt-5-nano)",
+        patterns=(r"gpt-5(-|$)",),
+        reasoning=True,
+        doubtful_params=_O_SAMPLING | _O_DOUBTFUL | {"stop"},
+        fixed_temperature=1,
+        rejects_max_tokens=True,
+        reasoning_effort=True,
+    ),
+    ModelFamily(
+        id="openai-chat",
+        name="non-reasoning chat models (gpt-4o, gpt-4.1, gpt-3.5, ...)",
+        patterns=(r"gpt-4", r"gpt-3\.5", r"chatgpt-4o"),
+        reasoning_effort=False,
+    ),
+)
+
+QWEN_FAMILIES: tuple[ModelFamily, ...] = (
+    # Thinking-only models always think (doc [DS-THINK]).
+    ModelFamily(
+        id="qwen-thinking-only",
+        name="Qwen thinking-only (qwq, qvq, *-thinking)",
+        patterns=(r"qwq", r"qvq", r"qwen[\w.-]*-thinking", r"deepseek-r1"),
+        reasoning=True,
+        thinking_default=True,
+        thinking_only=True,
+    ),
+    # Instruct/coder variants of Qwen3 do not think.
+    ModelFamily(
+        id="qwen-non-thinking",
+        name="Qwen non-thinking (qwen3-*-instruct, qwen3-coder, qwen-max, qwen2.5)",
+        patterns=(r"qwen3[\w.-]*-instruct", r"qwen3-coder", r"qwen-max", r"qwen2", r"qwen-vl", r"qwen-long"),
+        thinking_default=False,
+    ),
+    # Open-source Qwen3 (qwen3-32b, qwen3-235b-a22b, ...): thinking ON by default, so a non-stream
+    # request fails unless enable_thinking=false (https://github.com/vanna-ai/vanna/issues/918).
+    ModelFamily(
+        id="qwen3-open-source",
+        name="open-source Qwen3 hybrid (thinking on by default)",
+        patterns=(r"qwen3-\d+(\.\d+)?b",),
+        reasoning=True,
+        thinking_default=True,
+    ),
+    # Commercial hybrid models: thinking off unless enable_thinking=true (doc [DS-THINK]).
+    ModelFamily(
+        id="qwen-commercial-hybrid",
+        name="commercial Qwen hybrid (qwen-plus, qwen-flash, qwen-turbo, qwen3-max; thinking off by default)",
+        patterns=(r"qwen-plus", r"qwen-flash", r"qwen-turbo", r"qwen3-max", r"qwen3\.\d+-(plus|flash)"),
+        reasoning=True,
+        thinking_default=False,
+    ),
+)
+
+DEEPSEEK_FAMILIES: tuple[ModelFamily, ...] = (
+    ModelFamily(
+        id="deepseek-reasoner",
+        name="deepseek-reasoner (thinking mode)",
+        patterns=(r"deepseek-reasoner",),
+        reasoning=True,
+        # doc [DSK-R]: logprobs/top_logprobs are an error; sampling knobs accepted without effect.
+        unsupported_params=frozenset({"logprobs", "top_logprobs"}),
+        ignored_params=frozenset({"temperature", "top_p", "presence_penalty", "frequency_penalty"}),
+        thinking_default=True,
+        thinking_only=True,
+    ),
+    ModelFamily(
+        id="deepseek-chat",
+        name="deepseek-chat (thinking only with thinking.type=enabled)",
+        patterns=(r"deepseek-chat", r"deepseek-v"),
+        thinking_default=False,
+    ),
+)
+
+MOONSHOT_FAMILIES: tuple[ModelFamily, ...] = (
+    ModelFamily(
+        id="kimi-thinking",
+        name="Kimi thinking models (kimi-k2-thinking*)",
+        patterns=(r"kimi[\w.-]*-thinking",),
+        reasoning=True,
+        thinking_default=True,
+        thinking_only=True,
+    ),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,19 +352,373 @@ class ProviderProfile:
     roles: frozenset[str] | None = OPENAI_ROLES
     # Whether the provider validates tool-call pairing itself (OpenAI-style 400s).
     validates_tool_pairing: bool = True
+    #: Full paths (no trailing slash) where this provider serves chat completions. Empty: any path.
+    chat_paths: tuple[str, ...] = ()
+    #: Top-level fields the provider accepts; None = it accepts (or silently drops) anything.
+    known_params: frozenset[str] | None = None
+    #: Severity for a field outside ``known_params``.
+    unknown_param_severity: Severity = Severity.ERROR
+    #: Known fields the provider documents as rejected (Groq: logprobs, logit_bias, ...): field → why.
+    rejected_params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: Fields the provider accepts but ignores (Ollama: tool_choice, n, ...): warning.
+    ignored_params: frozenset[str] = frozenset()
+    #: Message keys per role for providers that reject unknown keys inside messages; None = lenient.
+    message_keys: Mapping[str, frozenset[str]] | None = None
+    ranges: Mapping[str, ParamRange] = GENERIC_RANGES
+    #: Max number of stop sequences (OpenAI: 4); None = not limited/not known.
+    max_stop: int | None = None
+    #: Whether the `developer` role is documented; "error"/"warning" when it is not.
+    developer_role: Severity | None = None
+    #: `stream_options` without `stream: true`: severity (OpenAI and vLLM reject it, §9).
+    stream_options_severity: Severity | None = Severity.WARNING
+    families: tuple[ModelFamily, ...] = ()
+    #: Model families are checked with this severity (OpenRouter normalises, so None there).
+    family_rules: bool = True
+    local: bool = False
+    #: Where the profile came from ("builtin" or the config file) — shown in docs and messages.
+    origin: str = "builtin"
     extra: dict[str, object] = field(default_factory=dict)
+    _family_cache: dict[str, ModelFamily] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def family_for(self, model: str | None) -> ModelFamily:
+        """The model family of ``model`` (cached per profile; bounded)."""
+        if not model or not self.families:
+            return DEFAULT_FAMILY
+        cached = self._family_cache.get(model)
+        if cached is not None:
+            return cached
+        key = normalise_model(model)
+        family = next((f for f in self.families if f.matches(key)), DEFAULT_FAMILY)
+        if len(self._family_cache) < 4096:
+            self._family_cache[model] = family
+        return family
+
+    def with_families(self, families: Iterable[ModelFamily], origin: str) -> ProviderProfile:
+        """A copy whose families start with ``families`` (user overrides win over built-ins)."""
+        return dataclasses.replace(self, families=(*families, *self.families), origin=origin)
 
 
-OPENAI = ProviderProfile(id="openai", name="OpenAI", base_url="https://api.openai.com/v1")
+def normalise_model(model: str) -> str:
+    """``openai/gpt-5`` → ``gpt-5``; ``ft:gpt-4o-mini:org::id`` → ``gpt-4o-mini:org::id``."""
+    name = model.strip().lower()
+    if name.startswith("ft:"):
+        name = name[3:]
+    if "/" in name:
+        name = name.rsplit("/", 1)[1]
+    return name
+
+
+_OPENAI_CHAT = ("/v1/chat/completions",)
+
+OPENAI = ProviderProfile(
+    id="openai",
+    name="OpenAI",
+    base_url="https://api.openai.com/v1",
+    chat_paths=_OPENAI_CHAT,
+    known_params=OPENAI_PARAMS,
+    ranges=OPENAI_RANGES,
+    max_stop=4,
+    stream_options_severity=Severity.ERROR,
+    families=OPENAI_FAMILIES,
+)
+AZURE = dataclasses.replace(
+    OPENAI,
+    id="azure",
+    name="Azure OpenAI",
+    base_url="https://{resource}.openai.azure.com/openai/v1",
+    chat_paths=(),  # checked by the Azure endpoint rules (deployment path or v1 path)
+    # Azure adds its own fields (data_sources, On Your Data); whether others are rejected is not
+    # documented for every api-version: warning.
+    known_params=OPENAI_PARAMS | {"data_sources", "user_security_context"},
+    unknown_param_severity=Severity.WARNING,
+)
 GENERIC = ProviderProfile(
     id="generic",
     name="OpenAI-compatible (unknown provider)",
     validates_tool_pairing=True,
 )
+DASHSCOPE = ProviderProfile(
+    id="dashscope",
+    name="Alibaba Cloud Model Studio (DashScope)",
+    base_url="https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
+    chat_paths=("/compatible-mode/v1/chat/completions",),
+    # Ranges only from a sibling product's doc ([DS-OS]): hints, hence warnings.
+    ranges=_warn(
+        {
+            "temperature": ParamRange(Bounds(0, 2, high_open=True), Severity.WARNING, ""),
+            "top_p": ParamRange(Bounds(0, 1, low_open=True), Severity.WARNING, ""),
+            "presence_penalty": ParamRange(Bounds(-2, 2), Severity.WARNING, ""),
+            **{k: GENERIC_RANGES[k] for k in ("n", "top_logprobs")},
+        },
+        "hint [DS-OS]; https://github.com/tak-bro/aicommit2/issues/66 (top_p must be in (0, 1))",
+    ),
+    stream_options_severity=Severity.WARNING,
+    families=QWEN_FAMILIES,
+)
+DEEPSEEK = ProviderProfile(
+    id="deepseek",
+    name="DeepSeek",
+    base_url="https://api.deepseek.com",
+    chat_paths=("/chat/completions", "/v1/chat/completions", "/beta/chat/completions"),
+    ranges=_warn(OPENAI_RANGES, "doc [OAS] (DeepSeek follows OpenAI's ranges; no rejection text known)"),
+    developer_role=Severity.WARNING,
+    families=DEEPSEEK_FAMILIES,
+)
+OPENROUTER = ProviderProfile(
+    id="openrouter",
+    name="OpenRouter",
+    base_url="https://openrouter.ai/api/v1",
+    chat_paths=("/api/v1/chat/completions",),
+    ranges=_warn(OPENAI_RANGES, "doc [OR-PARAM]"),
+    # OpenRouter drops parameters an upstream does not support (doc [OR-PARAM]); it also maps
+    # max_tokens for reasoning models, so model-family parameter rules do not apply.
+    family_rules=False,
+)
+GROQ = ProviderProfile(
+    id="groq",
+    name="Groq",
+    base_url="https://api.groq.com/openai/v1",
+    chat_paths=("/openai/v1/chat/completions",),
+    known_params=GROQ_PARAMS,
+    rejected_params=MappingProxyType(
+        {
+            "logprobs": "Groq does not support logprobs (doc [GROQ])",
+            "top_logprobs": "Groq does not support top_logprobs (doc [GROQ])",
+            "logit_bias": "Groq does not support logit_bias (doc [GROQ])",
+        }
+    ),
+    message_keys=GROQ_MESSAGE_KEYS,
+    ranges=MappingProxyType(
+        {
+            **_warn(OPENAI_RANGES, "doc [GROQ]"),
+            "n": ParamRange(Bounds(1, 1, integer=True), Severity.ERROR, "doc [GROQ]: n must be 1"),
+        }
+    ),
+    stream_options_severity=Severity.WARNING,
+)
+GEMINI = ProviderProfile(
+    id="gemini",
+    name="Gemini (OpenAI compatibility)",
+    base_url="https://generativelanguage.googleapis.com/v1beta/openai/",
+    chat_paths=("/v1beta/openai/chat/completions",),
+    # Strict proto parsing: unknown names are rejected (providers.md §3). OpenAI fields Gemini
+    # does not document are not flagged (not confirmed), only names outside OpenAI's schema.
+    known_params=(OPENAI_PARAMS - {"web_search_options"}) | {"extra_body"},
+    ranges=_warn(OPENAI_RANGES, "doc [GEM]"),
+)
+MISTRAL = ProviderProfile(
+    id="mistral",
+    name="Mistral AI",
+    base_url="https://api.mistral.ai/v1",
+    chat_paths=_OPENAI_CHAT,
+    known_params=MISTRAL_PARAMS,
+    message_keys=MISTRAL_MESSAGE_KEYS,
+    ranges=_warn(OPENAI_RANGES, "doc (Mistral API reference); no rejection text known"),
+    developer_role=Severity.WARNING,
+)
+TOGETHER = ProviderProfile(
+    id="together",
+    name="Together AI",
+    base_url="https://api.together.xyz/v1",
+    chat_paths=_OPENAI_CHAT,
+    ranges=_warn(OPENAI_RANGES, "inf"),
+)
+FIREWORKS = ProviderProfile(
+    id="fireworks",
+    name="Fireworks AI",
+    base_url="https://api.fireworks.ai/inference/v1",
+    chat_paths=("/inference/v1/chat/completions",),
+    ranges=_warn(OPENAI_RANGES, "inf"),
+)
+XAI = ProviderProfile(
+    id="xai",
+    name="xAI",
+    base_url="https://api.x.ai/v1",
+    chat_paths=_OPENAI_CHAT,
+    ranges=_warn(OPENAI_RANGES, "inf"),
+)
+MOONSHOT = ProviderProfile(
+    id="moonshot",
+    name="Moonshot AI (Kimi)",
+    base_url="https://api.moonshot.ai/v1",
+    chat_paths=_OPENAI_CHAT,
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    families=MOONSHOT_FAMILIES,
+)
+WANDB = ProviderProfile(
+    id="wandb",
+    name="W&B Inference",
+    base_url="https://api.inference.wandb.ai/v1",
+    chat_paths=_OPENAI_CHAT,
+    ranges=_warn(OPENAI_RANGES, "inf"),
+)
+VLLM = ProviderProfile(
+    id="vllm",
+    name="vLLM",
+    base_url="http://<host>:8000/v1",
+    roles=None,
+    validates_tool_pairing=False,
+    chat_paths=_OPENAI_CHAT,
+    ranges=VLLM_RANGES,
+    stream_options_severity=Severity.ERROR,
+    local=True,
+)
+SGLANG = ProviderProfile(
+    id="sglang",
+    name="SGLang",
+    base_url="http://<host>:30000/v1",
+    roles=None,
+    validates_tool_pairing=False,
+    chat_paths=_OPENAI_CHAT,
+    local=True,
+)
+LLAMA_CPP = ProviderProfile(
+    id="llama.cpp",
+    name="llama.cpp llama-server",
+    base_url="http://<host>:8080/v1",
+    roles=None,
+    validates_tool_pairing=False,
+    chat_paths=("/v1/chat/completions", "/chat/completions"),
+    local=True,
+)
+OLLAMA = ProviderProfile(
+    id="ollama",
+    name="Ollama",
+    base_url="http://localhost:11434/v1",
+    roles=None,
+    validates_tool_pairing=False,
+    chat_paths=_OPENAI_CHAT,
+    # doc [OLL-DOC]: not supported in /v1 chat; Go decoding drops them silently.
+    ignored_params=frozenset({"tool_choice", "logit_bias", "user", "n"}),
+    local=True,
+)
 
-_HOSTS: dict[str, ProviderProfile] = {"api.openai.com": OPENAI}
+BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
+    {
+        p.id: p
+        for p in (
+            OPENAI, AZURE, DASHSCOPE, DEEPSEEK, OPENROUTER, GROQ, GEMINI, MISTRAL, TOGETHER,
+            FIREWORKS, XAI, MOONSHOT, WANDB, VLLM, SGLANG, LLAMA_CPP, OLLAMA, GENERIC,
+        )
+    }
+)  # fmt: skip
+
+#: Exact hosts. `api.wandb.ai` is W&B's platform API, not inference: recognised so the endpoint
+#: rule can name the right host.
+_EXACT_HOSTS: Mapping[str, str] = MappingProxyType(
+    {
+        "api.openai.com": "openai",
+        "api.deepseek.com": "deepseek",
+        "openrouter.ai": "openrouter",
+        "api.groq.com": "groq",
+        "generativelanguage.googleapis.com": "gemini",
+        "api.mistral.ai": "mistral",
+        "codestral.mistral.ai": "mistral",
+        "api.together.xyz": "together",
+        "api.together.ai": "together",
+        "api.fireworks.ai": "fireworks",
+        "api.x.ai": "xai",
+        "api.moonshot.ai": "moonshot",
+        "api.moonshot.cn": "moonshot",
+        "api.inference.wandb.ai": "wandb",
+        "api.wandb.ai": "wandb",
+    }
+)
+#: Host globs, tried in order after the exact hosts.
+_HOST_GLOBS: tuple[tuple[str, str], ...] = (
+    ("*.openai.azure.com", "azure"),
+    ("*.cognitiveservices.azure.com", "azure"),
+    ("dashscope*.aliyuncs.com", "dashscope"),
+)
+#: Conventional ports of self-hosted servers, recognised only on loopback/private hosts.
+LOCAL_PORTS: Mapping[int, str] = MappingProxyType(
+    {11434: "ollama", 8000: "vllm", 8080: "llama.cpp", 30000: "sglang"}
+)
+
+
+def is_local_host(host: str) -> bool:
+    """Loopback, private or link-local addresses, and names that only resolve locally."""
+    host = host.strip("[]").lower()
+    if host in ("localhost", "host.docker.internal") or host.endswith((".localhost", ".local")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayRule:
+    """A user mapping: requests to hosts matching ``host`` (glob) go to ``profile``."""
+
+    host: str
+    profile: ProviderProfile
+    port: int | None = None
+
+    def matches(self, host: str, port: int | None) -> bool:
+        return (self.port is None or self.port == port) and fnmatch.fnmatchcase(host, self.host)
+
+
+class ProviderRegistry:
+    """Recognises the provider of a URL: user gateways first, then built-in hosts, then local
+    servers by port, then the generic fallback. Lookups are cached per (host, port)."""
+
+    def __init__(
+        self,
+        profiles: Mapping[str, ProviderProfile] = BUILTIN_PROFILES,
+        gateways: Iterable[GatewayRule] = (),
+        origin: str = "builtin",
+    ) -> None:
+        self.profiles: Mapping[str, ProviderProfile] = MappingProxyType(dict(profiles))
+        self.gateways: tuple[GatewayRule, ...] = tuple(gateways)
+        self.origin = origin
+        self._cache: dict[tuple[str, int | None], ProviderProfile] = {}
+
+    def get(self, provider_id: str) -> ProviderProfile:
+        return self.profiles[provider_id]
+
+    def detect(self, host: str, port: int | None = None, path: str = "") -> ProviderProfile:
+        key = (host.lower(), port)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._detect(*key)
+            if len(self._cache) < 4096:
+                self._cache[key] = cached
+        return cached
+
+    def detect_url(self, url: str) -> ProviderProfile:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        return self.detect(parts.hostname or "", port, parts.path)
+
+    def target(self, url: str) -> Any:
+        """A :class:`toolguard_core.request.Target` for ``url`` with this registry's provider —
+        what the addon and ``toolguard check`` pass to ``analyse_request(..., target=...)``."""
+        from toolguard_core.request import Target
+
+        return Target.from_url(url, provider=self.detect_url(url))
+
+    def _detect(self, host: str, port: int | None) -> ProviderProfile:
+        for gateway in self.gateways:
+            if gateway.matches(host, port):
+                return gateway.profile
+        provider_id = _EXACT_HOSTS.get(host)
+        if provider_id is None:
+            provider_id = next((pid for glob, pid in _HOST_GLOBS if fnmatch.fnmatchcase(host, glob)), None)
+        if provider_id is None and port in LOCAL_PORTS and is_local_host(host):
+            provider_id = LOCAL_PORTS[port]
+        return self.profiles.get(provider_id or "generic", self.profiles["generic"])
+
+
+DEFAULT_REGISTRY = ProviderRegistry()
 
 
 def detect_provider(host: str, port: int | None = None, path: str = "") -> ProviderProfile:
-    """The profile for a request URL; unknown hosts get the generic OpenAI-compatible profile."""
-    return _HOSTS.get(host.lower(), GENERIC)
+    """The built-in profile for a request URL; unknown hosts get the generic OpenAI-compatible profile."""
+    return DEFAULT_REGISTRY.detect(host, port, path)

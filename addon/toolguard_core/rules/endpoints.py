@@ -1,0 +1,281 @@
+"""Wrong base URLs and endpoint paths: each message names the correct base URL.
+
+Only the URL (already split by :class:`toolguard_core.request.Target`) is read, plus one key of the
+body for DashScope's native path. Providers answer a wrong path with a 404 before validating the
+body, so these findings usually explain a 404, not a 400.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from toolguard_core.findings import Finding, Severity
+from toolguard_core.providers import ProviderProfile
+from toolguard_core.request import RequestView
+from toolguard_core.rules.registry import PredictedError, check, define
+
+_BODY = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hello"}]}
+
+MISSING_V1 = define(
+    "endpoint.missing-v1",
+    Severity.ERROR,
+    "The path lacks the `/v1` segment (base URL configured without `/v1`).",
+    providers=("openai", "mistral", "xai", "together", "moonshot", "wandb", "vllm", "sglang", "ollama"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Unknown request URL: POST /chat/completions. Please check the URL for typos, or see the docs "
+                "at https://platform.openai.com/docs/api-reference/."
+            ),
+            source="https://github.com/nomic-ai/gpt4all/issues/3214",
+            status=404,
+            code="unknown_url",
+        ),
+        PredictedError(
+            provider="generic",
+            text="Invalid URL (POST /chat/completions)",
+            source="https://github.com/OpenHands/OpenHands/issues/485",
+            status=404,
+        ),
+    ),
+    example=_BODY,
+    example_url="https://api.openai.com/chat/completions",
+    notes="Error on OpenAI; a warning elsewhere (llama.cpp serves both paths, others are not confirmed).",
+)
+DOUBLED_PATH = define(
+    "endpoint.doubled-path",
+    Severity.ERROR,
+    "The path repeats a segment (`/chat/completions/chat/completions`, `/v1/v1/`): the base URL already "
+    "ended in what the SDK appends.",
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Invalid URL (POST /v1/chat/completions/chat/completions)",
+            source="https://github.com/harry0703/MoneyPrinterTurbo/issues/57",
+            status=404,
+        ),
+        PredictedError(
+            provider="groq",
+            text=(
+                "Unknown request URL: POST /openai/v1/v1/chat/completions. Please check the URL for typos, or "
+                "see the docs at https://console.groq.com/docs/"
+            ),
+            source="https://github.com/ChatGPTNextWeb/NextChat/issues/4599",
+            status=404,
+            code="unknown_url",
+        ),
+    ),
+    example=_BODY,
+    example_url="https://api.openai.com/v1/chat/completions/chat/completions",
+)
+GROQ_PATH = define(
+    "endpoint.groq-wrong-path",
+    Severity.ERROR,
+    "A Groq request outside `/openai/v1/` (e.g. `api.groq.com/v1` or `api.groq.com/openai`).",
+    providers=("groq",),
+    predicts=(
+        PredictedError(
+            provider="groq",
+            text=(
+                "Unknown request URL: POST /openai/chat/completions. Please check the URL for typos, or see "
+                "the docs at https://console.groq.com/docs/"
+            ),
+            source="https://github.com/theJayTea/WritingTools/issues/263",
+            status=404,
+            code="unknown_url",
+        ),
+    ),
+    example={"model": "llama-3.3-70b-versatile", "messages": _BODY["messages"]},
+    example_url="https://api.groq.com/v1/chat/completions",
+)
+OPENROUTER_PATH = define(
+    "endpoint.openrouter-wrong-path",
+    Severity.ERROR,
+    "An OpenRouter request outside `/api/v1/` (`openrouter.ai/v1` without `/api`, or `/api` without `/v1`).",
+    providers=("openrouter",),
+    example={"model": "openai/gpt-4o", "messages": _BODY["messages"]},
+    example_url="https://openrouter.ai/api/chat/completions",
+    notes=(
+        "`/api` without `/v1` lands on the website and returns a 404 HTML page "
+        "(https://github.com/intersystems-community/ai-hub-eap/issues/30): error. `/v1` without `/api` is "
+        "the same kind of mistake but not confirmed: warning."
+    ),
+)
+GEMINI_PATH = define(
+    "endpoint.gemini-wrong-path",
+    Severity.WARNING,
+    "A Gemini OpenAI-compatibility request not under `/v1beta/openai/` (dropped `/openai/`, or `/v1/` "
+    "instead of `/v1beta/`).",
+    providers=("gemini",),
+    example={"model": "gemini-2.5-flash", "messages": _BODY["messages"]},
+    example_url="https://generativelanguage.googleapis.com/v1/openai/chat/completions",
+    notes="doc [GEM]: the base URL is https://generativelanguage.googleapis.com/v1beta/openai/. "
+    "The error for other paths is not confirmed, hence a warning.",
+)
+WANDB_HOST = define(
+    "endpoint.wandb-wrong-host",
+    Severity.WARNING,
+    "A chat request to `api.wandb.ai` (W&B's platform API) instead of `api.inference.wandb.ai/v1`.",
+    providers=("wandb",),
+    example={"model": "moonshotai/Kimi-K2-Instruct", "messages": _BODY["messages"]},
+    example_url="https://api.wandb.ai/v1/chat/completions",
+    notes="doc [WB]: the inference base URL is https://api.inference.wandb.ai/v1.",
+)
+DASHSCOPE_NATIVE = define(
+    "endpoint.dashscope-native-path",
+    Severity.ERROR,
+    "An OpenAI-style body (top-level `messages`) sent to DashScope's native `/api/v1/...` path instead of "
+    "the compatible-mode base URL.",
+    providers=("dashscope",),
+    predicts=(
+        PredictedError(
+            provider="dashscope",
+            text="404 status code (no body)",
+            source="https://github.com/cline/cline/issues/926",
+            status=404,
+        ),
+    ),
+    example={"model": "qwen-plus", "messages": _BODY["messages"]},
+    example_url="https://dashscope.aliyuncs.com/api/v1/chat/completions",
+    notes="The native text-generation API expects `input.messages` and `parameters`; OpenAI clients need "
+    "https://dashscope.aliyuncs.com/compatible-mode/v1 (or the -intl / -us region host) (doc [DS-COMPAT]).",
+)
+AZURE_API_VERSION = define(
+    "endpoint.azure-missing-api-version",
+    Severity.ERROR,
+    "An Azure OpenAI deployment path (`/openai/deployments/{name}/...`) without the `api-version` query.",
+    providers=("azure",),
+    predicts=(
+        PredictedError(
+            provider="azure",
+            text='{"error":{"code":"404","message":"Resource not found"}}',
+            source="https://github.com/ThinkInAIXYZ/deepchat/issues/262",
+            status=404,
+        ),
+    ),
+    example={"messages": _BODY["messages"]},
+    example_url="https://myres.openai.azure.com/openai/deployments/gpt-4o/chat/completions",
+    notes="Also https://github.com/MicrosoftDocs/azure-docs/issues/114602 (404 without api-version).",
+)
+AZURE_MIXED = define(
+    "endpoint.azure-v1-mixed",
+    Severity.WARNING,
+    "Azure's v1 path (`/openai/v1/`) mixed with `api-version` or `/deployments/`.",
+    providers=("azure",),
+    example=_BODY,
+    example_url="https://myres.openai.azure.com/openai/v1/chat/completions?api-version=2024-10-21",
+    notes="doc [AZ-V1]: the v1 API needs no api-version and takes the deployment as `model`. "
+    "The exact error is not confirmed, hence a warning.",
+)
+AZURE_PATH = define(
+    "endpoint.azure-wrong-path",
+    Severity.WARNING,
+    "An Azure OpenAI request that is neither a deployment path nor the v1 path.",
+    providers=("azure",),
+    example=_BODY,
+    example_url="https://myres.openai.azure.com/v1/chat/completions",
+    notes="doc/issue [AZ-404]: wrong paths get 404 Resource not found.",
+)
+UNEXPECTED_PATH = define(
+    "endpoint.unexpected-path",
+    Severity.WARNING,
+    "A chat-completions request to a known provider host on a path that provider does not document.",
+    example=_BODY,
+    example_url="https://api.deepseek.com/openai/chat/completions",
+)
+
+_CHAT = "/chat/completions"
+
+
+@check
+def check_endpoint(view: RequestView) -> Iterator[Finding]:
+    target = view.target
+    profile = view.provider
+    path = target.path.rstrip("/") or "/"
+    if _CHAT + _CHAT in path or "/v1/v1/" in path + "/":
+        yield DOUBLED_PATH.finding(
+            "url",
+            f"The path {path} repeats a segment; configure the base URL {_base(profile, target.host)} and let "
+            "the client append /chat/completions.",
+        )
+        return
+    pid = profile.id
+    if pid == "azure":
+        yield from _azure(path, target.query, target.host)
+        return
+    if pid == "dashscope" and path.startswith("/api/v1"):
+        if "messages" in view.body and "input" not in view.body:
+            yield DASHSCOPE_NATIVE.finding(
+                "url",
+                f"{path} is DashScope's native API, which does not take an OpenAI body; use the base URL "
+                f"https://{target.host}/compatible-mode/v1 (same region host).",
+            )
+        return
+    if pid == "wandb" and target.host == "api.wandb.ai":
+        yield WANDB_HOST.finding(
+            "url",
+            "api.wandb.ai is W&B's platform API; W&B Inference is at https://api.inference.wandb.ai/v1.",
+        )
+        return
+    if not profile.chat_paths or path in profile.chat_paths or not path.endswith(_CHAT):
+        return
+    base = _base(profile, target.host)
+    if pid == "groq":
+        yield GROQ_PATH.finding("url", f"Groq serves {path} only under /openai/v1; use the base URL {base}.")
+    elif pid == "openrouter":
+        missing_api = not path.startswith("/api/")
+        yield OPENROUTER_PATH.finding(
+            "url",
+            f"OpenRouter's API is under /api/v1, not {path[: -len(_CHAT)] or '/'}; use the base URL {base}.",
+            severity=Severity.WARNING if missing_api else Severity.ERROR,
+        )
+    elif pid == "gemini":
+        yield GEMINI_PATH.finding(
+            "url", f"Gemini's OpenAI-compatible endpoint is under /v1beta/openai/; use the base URL {base}."
+        )
+    elif path == _CHAT and any(p.startswith("/v1/") for p in profile.chat_paths):
+        yield MISSING_V1.finding(
+            "url",
+            f"{path} lacks /v1; use the base URL {base}.",
+            severity=Severity.ERROR if pid == "openai" else Severity.WARNING,
+        )
+    elif not profile.local:
+        yield UNEXPECTED_PATH.finding(
+            "url", f"{profile.name} does not document {path}; its base URL is {base}."
+        )
+
+
+def _base(profile: ProviderProfile, host: str) -> str:
+    if profile.base_url and not profile.local and "{" not in profile.base_url:
+        return profile.base_url.rstrip("/") + ("/" if profile.id == "gemini" else "")
+    if profile.id == "azure":
+        return f"https://{host}/openai/v1"
+    return "the server's /v1 base URL"
+
+
+def _azure(path: str, query: str, host: str) -> Iterator[Finding]:
+    has_version = "api-version=" in query
+    if path.startswith("/openai/v1/") or path == "/openai/v1":
+        if has_version or "/deployments/" in path:
+            yield AZURE_MIXED.finding(
+                "url",
+                "The v1 path takes neither api-version nor /deployments/; use "
+                f"https://{host}/openai/v1 with the deployment name as `model`, or the legacy "
+                f"https://{host}/openai/deployments/<deployment>/chat/completions?api-version=... .",
+            )
+        return
+    if path.startswith("/openai/deployments/"):
+        if not has_version:
+            yield AZURE_API_VERSION.finding(
+                "url",
+                "Azure's deployment path needs ?api-version=YYYY-MM-DD (e.g. 2024-10-21); without it Azure "
+                f"answers 404 Resource not found. Or switch to the v1 base URL https://{host}/openai/v1.",
+            )
+        return
+    if path.endswith(_CHAT):
+        yield AZURE_PATH.finding(
+            "url",
+            f"{path} is not an Azure OpenAI path; use https://{host}/openai/v1 or "
+            f"https://{host}/openai/deployments/<deployment>/chat/completions?api-version=... .",
+        )

@@ -1,0 +1,594 @@
+"""Top-level parameter rules: unknown fields, fields the model family rejects, value ranges and types.
+
+Every check here is O(number of top-level keys). The provider profile decides what is an error:
+OpenAI rejects unknown fields and values outside its documented ranges; vLLM ignores unknown
+fields but validates sampling values; Ollama drops what it does not know (providers.md §3, §4).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from toolguard_core.findings import Finding, Severity
+from toolguard_core.providers import DEFAULT_FAMILY, ModelFamily, ParamRange, ProviderProfile
+from toolguard_core.request import RequestView
+from toolguard_core.rules.registry import PredictedError, check, define
+
+_USER = {"role": "user", "content": "Hello"}
+
+OPENAI_UNRECOGNIZED = PredictedError(
+    provider="openai",
+    text="Unrecognized request argument supplied: thinking",
+    source="https://github.com/nashsu/llm_wiki/issues/336",
+)
+GROQ_UNSUPPORTED_PROPERTY = PredictedError(
+    provider="groq",
+    text="property 'store' is unsupported, did you mean 'stop'?",
+    source="https://github.com/fanenr/chatbot/issues/21",
+)
+GEMINI_UNKNOWN_NAME = PredictedError(
+    provider="gemini",
+    text='Invalid JSON payload received. Unknown name "web_search_options": Cannot find field.',
+    source="https://github.com/FuzzAnything/PromptFuzz/issues/42",
+)
+MISTRAL_EXTRA_FORBIDDEN = PredictedError(
+    provider="mistral",
+    text=(
+        '{"object":"error","message":{"detail":[{"type":"extra_forbidden","loc":["body",'
+        '"max_completion_tokens"],"msg":"Extra inputs are not permitted","input":32000}]},'
+        '"type":"invalid_request_error","param":null,"code":null}'
+    ),
+    source="https://github.com/editor-code-assistant/eca/issues/231",
+    status=422,
+)
+
+UNKNOWN_PARAM = define(
+    "params.unknown",
+    Severity.ERROR,
+    "A top-level field the target provider does not know; strict providers reject the request.",
+    providers=("openai", "azure", "groq", "gemini", "mistral"),
+    predicts=(OPENAI_UNRECOGNIZED, GROQ_UNSUPPORTED_PROPERTY, GEMINI_UNKNOWN_NAME, MISTRAL_EXTRA_FORBIDDEN),
+    example={"model": "gpt-4o", "messages": [_USER], "thinking": {"type": "enabled"}},
+    notes=(
+        "Lenient providers are not flagged: current vLLM ignores unknown fields (code [VLLM-ENG]), "
+        "llama.cpp passes them to its sampler, Ollama drops them. Azure gets a warning (it adds its own "
+        "fields such as data_sources). Gateways that accept extra fields: list them in the config file."
+    ),
+)
+REJECTED_BY_PROVIDER = define(
+    "params.rejected-by-provider",
+    Severity.ERROR,
+    "A standard OpenAI field that this provider documents as unsupported (Groq: logprobs, top_logprobs, "
+    "logit_bias).",
+    providers=("groq",),
+    example={"model": "llama-3.3-70b-versatile", "messages": [_USER], "logprobs": True},
+    example_url="https://api.groq.com/openai/v1/chat/completions",
+    notes="doc [GROQ] https://console.groq.com/docs/openai: these fields return a 400.",
+)
+IGNORED_BY_PROVIDER = define(
+    "params.ignored-by-provider",
+    Severity.WARNING,
+    "A field the provider accepts but ignores, so the request does not do what the client expects.",
+    providers=("ollama",),
+    example={"model": "llama3.2", "messages": [_USER], "tool_choice": "required", "tools": []},
+    example_url="http://localhost:11434/v1/chat/completions",
+    notes="doc [OLL-DOC]: tool_choice, logit_bias, user and n are not supported on Ollama's /v1 chat.",
+)
+UNSUPPORTED_FOR_MODEL = define(
+    "params.unsupported-for-model",
+    Severity.ERROR,
+    "A sampling field the model family rejects (OpenAI o-series: top_p, presence_penalty, "
+    "frequency_penalty; DeepSeek reasoner: logprobs, top_logprobs).",
+    providers=("openai", "azure", "deepseek"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Unsupported parameter: 'top_p' is not supported with this model.",
+            source="https://github.com/aandrew-me/tgpt/issues/333",
+            param="top_p",
+            code="unsupported_parameter",
+        ),
+        PredictedError(
+            provider="azure",
+            text="Unsupported parameter: 'top_p' is not supported with this model.",
+            source="https://github.com/lobehub/lobehub/issues/7493",
+            param="top_p",
+            code="unsupported_parameter",
+        ),
+    ),
+    example={"model": "o3-mini", "messages": [_USER], "top_p": 0.9},
+    notes=(
+        "o-series penalties: https://github.com/simonw/llm/issues/731. gpt-5 exclusions and o-series "
+        "logprobs/logit_bias come from LiteLLM code [LL-GPT5][LL-O] and a community matrix [OAI-COMM]: "
+        "reported as warnings. DeepSeek reasoner logprobs: doc [DSK-R]."
+    ),
+)
+IGNORED_FOR_MODEL = define(
+    "params.ignored-for-model",
+    Severity.WARNING,
+    "A sampling field the model accepts without effect (deepseek-reasoner: temperature, top_p, penalties).",
+    providers=("deepseek",),
+    example={"model": "deepseek-reasoner", "messages": [_USER], "temperature": 0.2},
+    example_url="https://api.deepseek.com/chat/completions",
+    notes="doc [DSK-R].",
+)
+MAX_TOKENS_REASONING = define(
+    "params.max-tokens-on-reasoning-model",
+    Severity.ERROR,
+    "`max_tokens` sent to an OpenAI reasoning model (o-series, gpt-5), which only takes `max_completion_tokens`.",
+    providers=("openai", "azure"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                "Use 'max_completion_tokens' instead."
+            ),
+            source="https://github.com/griptape-ai/ComfyUI-Griptape/issues/312",
+            param="max_tokens",
+            code="unsupported_parameter",
+        ),
+        PredictedError(
+            provider="azure",
+            text=(
+                "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                "Use 'max_completion_tokens' instead."
+            ),
+            source="https://github.com/anomalyco/opencode/issues/37964",
+            param="max_tokens",
+            code="unsupported_parameter",
+        ),
+    ),
+    example={"model": "gpt-5", "messages": [_USER], "max_tokens": 1024},
+)
+TEMPERATURE_REASONING = define(
+    "params.temperature-on-reasoning-model",
+    Severity.ERROR,
+    "A `temperature` other than 1 sent to an OpenAI reasoning model.",
+    providers=("openai", "azure"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Unsupported value: 'temperature' does not support 0.7 with this model. "
+                "Only the default (1) value is supported."
+            ),
+            source="https://github.com/gabrii/Cursor-Azure-GPT-5/issues/33",
+            param="temperature",
+            code="unsupported_value",
+        ),
+        PredictedError(
+            provider="openai",
+            text="Unsupported parameter: 'temperature' is not supported with this model.",
+            source="https://github.com/simonw/llm/issues/731",
+            param="temperature",
+            code="unsupported_parameter",
+        ),
+    ),
+    example={"model": "gpt-5-mini", "messages": [_USER], "temperature": 0.7},
+    notes="gpt-5.1 and later accept other temperatures when reasoning_effort is 'none' (code [LL-GPT5]).",
+)
+REASONING_EFFORT_UNSUPPORTED = define(
+    "params.reasoning-effort-unsupported",
+    Severity.ERROR,
+    "`reasoning_effort` sent to a model that does not reason (gpt-4o, gpt-4.1, o1-mini ...).",
+    providers=("openai", "azure"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Unrecognized request argument supplied: reasoning_effort",
+            source="https://github.com/davidmigloz/langchain_dart/issues/712",
+        ),
+    ),
+    example={"model": "gpt-4o-mini", "messages": [_USER], "reasoning_effort": "low"},
+    notes="Omit the key entirely (not even null). A model that does reason can be declared in the config file.",
+)
+REASONING_EFFORT_VALUE = define(
+    "params.reasoning-effort-value",
+    Severity.ERROR,
+    "`reasoning_effort` has a value the provider does not accept.",
+    providers=("openai", "azure", "vllm"),
+    example={"model": "o3", "messages": [_USER], "reasoning_effort": "extreme"},
+    notes=(
+        "OpenAI: none, minimal, low, medium, high, xhigh, max (doc [OAS]); vLLM: low, medium, high "
+        "(pydantic enum, code [VLLM-CHAT])."
+    ),
+)
+
+_RANGE_PREDICTS: dict[str, tuple[PredictedError, ...]] = {
+    "temperature": (
+        PredictedError(
+            provider="vllm", text="temperature must be in [0, 2], got 2.5.", source="code [VLLM-SP]"
+        ),
+    ),
+    "top_p": (
+        PredictedError(provider="vllm", text="top_p must be in (0, 1], got 0.0.", source="code [VLLM-SP]"),
+    ),
+    "penalty": (
+        PredictedError(
+            provider="vllm", text="presence_penalty must be in [-2, 2], got 3.0.", source="code [VLLM-SP]"
+        ),
+    ),
+    "max_tokens": (
+        PredictedError(
+            provider="vllm", text="max_tokens must be at least 1, got 0.", source="code [VLLM-SP]"
+        ),
+    ),
+}
+
+
+def _range_rule(id: str, param: str, summary: str, example: dict[str, Any], notes: str = "") -> Any:
+    return define(
+        id,
+        Severity.ERROR,
+        summary,
+        providers=("openai", "azure", "vllm", "groq", "*"),
+        predicts=_RANGE_PREDICTS.get(param, ()),
+        example={"model": "gpt-4o", "messages": [_USER], **example},
+        notes=notes
+        or "Error where the provider documents or enforces the range (OpenAI doc [OAS], vLLM code [VLLM-SP]); "
+        "a warning where only documented ranges of a similar API are known.",
+    )
+
+
+TEMPERATURE_RANGE = _range_rule(
+    "params.temperature-range", "temperature", "`temperature` outside the provider's range (OpenAI: 0–2).",
+    {"temperature": 2.5},
+)  # fmt: skip
+TOP_P_RANGE = _range_rule(
+    "params.top-p-range", "top_p", "`top_p` outside the provider's range (OpenAI: 0–1; vLLM: (0, 1], so 0 fails).",
+    {"top_p": 1.5},
+)  # fmt: skip
+PENALTY_RANGE = _range_rule(
+    "params.penalty-range", "penalty", "`presence_penalty` / `frequency_penalty` outside −2…2.",
+    {"presence_penalty": 3},
+)  # fmt: skip
+N_RANGE = _range_rule(
+    "params.n-range", "n", "`n` outside the provider's range (OpenAI 1–128; Groq only 1).", {"n": 0},
+    notes="Groq: n must be 1 (doc [GROQ]). llama.cpp's single-choice limit is quirks.llamacpp-single-choice.",
+)  # fmt: skip
+TOP_LOGPROBS_RANGE = _range_rule(
+    "params.top-logprobs-range", "top_logprobs", "`top_logprobs` outside 0–20.",
+    {"logprobs": True, "top_logprobs": 25},
+)  # fmt: skip
+MAX_TOKENS_RANGE = _range_rule(
+    "params.max-tokens-range", "max_tokens", "`max_tokens` / `max_completion_tokens` below 1.",
+    {"max_tokens": 0},
+)  # fmt: skip
+SAMPLING_RANGE = _range_rule(
+    "params.sampling-range", "sampling", "A vLLM sampling extra (`min_p`, `top_k`, `repetition_penalty`) out of range.",
+    {"min_p": 1.5},
+    notes="code [VLLM-SP]: min_p in [0, 1], top_k ≥ -1, repetition_penalty > 0.",
+)  # fmt: skip
+
+_RANGE_RULES = {
+    "temperature": TEMPERATURE_RANGE,
+    "top_p": TOP_P_RANGE,
+    "presence_penalty": PENALTY_RANGE,
+    "frequency_penalty": PENALTY_RANGE,
+    "n": N_RANGE,
+    "top_logprobs": TOP_LOGPROBS_RANGE,
+    "max_tokens": MAX_TOKENS_RANGE,
+    "max_completion_tokens": MAX_TOKENS_RANGE,
+    "min_p": SAMPLING_RANGE,
+    "top_k": SAMPLING_RANGE,
+    "repetition_penalty": SAMPLING_RANGE,
+}
+
+WRONG_TYPE = define(
+    "params.wrong-type",
+    Severity.ERROR,
+    'A numeric or boolean field has the wrong JSON type (e.g. `"temperature": "0.7"`, `"seed": 1.5`, '
+    '`"stream": "true"`).',
+    providers=("openai", "azure", "vllm", "*"),
+    example={"model": "gpt-4o", "messages": [_USER], "temperature": "0.7", "seed": 1.5},
+    notes="The types are OpenAI's schema (doc [OAS]); vLLM's pydantic model has the same types. "
+    "Error on OpenAI/Azure/vLLM, warning elsewhere.",
+)
+TOP_LOGPROBS_WITHOUT_LOGPROBS = define(
+    "params.top-logprobs-without-logprobs",
+    Severity.ERROR,
+    "`top_logprobs` is set but `logprobs` is not true.",
+    providers=("openai", "azure", "vllm", "llama.cpp"),
+    predicts=(
+        PredictedError(
+            provider="vllm",
+            text="when using `top_logprobs`, `logprobs` must be set to true.",
+            source="code [VLLM-CHAT]",
+        ),
+        PredictedError(
+            provider="llama.cpp",
+            text="top_logprobs requires logprobs to be set to true",
+            source="code [LCPP]",
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [_USER], "top_logprobs": 5},
+    notes="OpenAI: `logprobs` must be true if `top_logprobs` is used (doc [OAS]).",
+)
+LOGIT_BIAS = define(
+    "params.logit-bias",
+    Severity.ERROR,
+    "`logit_bias` is not a map of token ids to integers in −100…100.",
+    providers=("openai", "azure", "vllm"),
+    predicts=(
+        PredictedError(
+            provider="vllm",
+            text="logit_bias contains key(s) that cannot be converted to integer token IDs: ['hello']",
+            source="code [VLLM-SP]",
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [_USER], "logit_bias": {"hello": 5}},
+    notes="OpenAI: keys are token ids, values −100…100 (doc [OAS]); vLLM clamps values but rejects keys.",
+)
+STOP_COUNT = define(
+    "params.stop-count",
+    Severity.ERROR,
+    "More stop sequences than the provider allows (OpenAI: 4).",
+    providers=("openai", "azure"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid 'stop': array too long. Expected an array with maximum length 4, but got an array "
+                "with length 14 instead."
+            ),
+            source="https://github.com/continuedev/continue/issues/1572",
+            param="stop",
+            code="array_above_max_length",
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [_USER], "stop": ["a", "b", "c", "d", "e"]},
+)
+STREAM_OPTIONS = define(
+    "params.stream-options-without-stream",
+    Severity.ERROR,
+    "`stream_options` is set but `stream` is not true.",
+    providers=("openai", "azure", "vllm", "*"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+            source="https://github.com/BerriAI/litellm/issues/5803",
+            param="stream_options",
+        ),
+        PredictedError(
+            provider="vllm",
+            text="Stream options can only be defined when `stream=True`.",
+            source="code [VLLM-CHAT]",
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [_USER], "stream_options": {"include_usage": True}},
+    notes="Error on OpenAI, Azure and vLLM; warning elsewhere (not every server validates it).",
+)
+
+# Numeric fields and whether they must be integers (doc [OAS]).
+_NUMERIC = {
+    "temperature": False,
+    "top_p": False,
+    "presence_penalty": False,
+    "frequency_penalty": False,
+    "n": True,
+    "top_logprobs": True,
+    "max_tokens": True,
+    "max_completion_tokens": True,
+    "seed": True,
+}
+_BOOLEAN = ("stream", "logprobs", "parallel_tool_calls", "store")
+_OPENAI_EFFORTS = frozenset({"none", "minimal", "low", "medium", "high", "xhigh", "max"})
+_VLLM_EFFORTS = frozenset({"low", "medium", "high"})
+_STRICT_TYPES = frozenset({"openai", "azure", "vllm"})
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def model_for_family(view: RequestView) -> str | None:
+    """The body's model, or for Azure's legacy path the deployment name (often the model name)."""
+    model = view.model
+    if model is None and view.provider.id == "azure":
+        parts = view.target.path.split("/")
+        if "deployments" in parts:
+            index = parts.index("deployments") + 1
+            if index < len(parts):
+                return parts[index]
+    return model
+
+
+def family_of(view: RequestView) -> ModelFamily:
+    profile = view.provider
+    if not profile.family_rules:
+        return DEFAULT_FAMILY
+    return profile.family_for(model_for_family(view))
+
+
+@check
+def check_params(view: RequestView) -> Iterator[Finding]:
+    body = view.body
+    profile = view.provider
+    yield from _check_keys(body, profile)
+    yield from _check_types_and_ranges(body, profile)
+    yield from _check_family(view, body, profile)
+    yield from _check_combinations(body, profile)
+
+
+def _check_keys(body: dict[str, Any], profile: ProviderProfile) -> Iterator[Finding]:
+    known = profile.known_params
+    for key in body:
+        if known is not None and key not in known:
+            yield UNKNOWN_PARAM.finding(
+                key,
+                f"{profile.name} does not accept the field `{key}` and rejects the request; remove it"
+                + (
+                    " (with the OpenAI SDK, extra_body fields are merged into the top level)."
+                    if key != "extra_body"
+                    else " — `extra_body` is an SDK argument, its contents belong at the top level."
+                ),
+                severity=profile.unknown_param_severity,
+            )
+        elif key in profile.rejected_params:
+            yield REJECTED_BY_PROVIDER.finding(
+                key, f"{profile.rejected_params[key]}; remove `{key}` from requests to {profile.name}."
+            )
+        elif key in profile.ignored_params:
+            yield IGNORED_BY_PROVIDER.finding(
+                key, f"{profile.name} ignores `{key}`; the request runs as if it were not set."
+            )
+
+
+def _check_types_and_ranges(body: dict[str, Any], profile: ProviderProfile) -> Iterator[Finding]:
+    type_severity = Severity.ERROR if profile.id in _STRICT_TYPES else Severity.WARNING
+    for key, integer in _NUMERIC.items():
+        value = body.get(key)
+        if value is None:
+            continue
+        if not is_number(value) or (integer and isinstance(value, float) and not value.is_integer()):
+            expected = "an integer" if integer else "a number"
+            yield WRONG_TYPE.finding(
+                key,
+                f"`{key}` is {value!r} ({type(value).__name__}); send {expected}.",
+                severity=type_severity,
+            )
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            yield WRONG_TYPE.finding(
+                key, f"`{key}` is {value}; send a finite number.", severity=type_severity
+            )
+    for key in _BOOLEAN:
+        value = body.get(key)
+        if value is not None and not isinstance(value, bool):
+            yield WRONG_TYPE.finding(
+                key, f"`{key}` is {value!r}; send true or false.", severity=type_severity
+            )
+    for key, spec in profile.ranges.items():
+        value = body.get(key)
+        if not is_number(value) or spec.bounds.contains(value):
+            continue
+        yield _range_finding(key, value, spec, profile)
+
+
+def _range_finding(key: str, value: float, spec: ParamRange, profile: ProviderProfile) -> Finding:
+    rule = _RANGE_RULES.get(key, SAMPLING_RANGE)
+    hint = ""
+    if key == "top_p" and value == 0 and spec.bounds.low_open:
+        hint = " For greedy decoding use temperature 0 instead of top_p 0."
+    return rule.finding(
+        key,
+        f"`{key}` is {value}; {profile.name} accepts {spec.bounds.describe()} ({spec.source}).{hint}",
+        severity=spec.severity,
+    )
+
+
+def _check_family(view: RequestView, body: dict[str, Any], profile: ProviderProfile) -> Iterator[Finding]:
+    family = family_of(view)
+    if family is DEFAULT_FAMILY:
+        return
+    model = model_for_family(view)
+    effort = body.get("reasoning_effort")
+    sampling_allowed = family.sampling_when_effort_none and effort == "none"
+    if family.rejects_max_tokens and "max_tokens" in body:
+        yield MAX_TOKENS_REASONING.finding(
+            "max_tokens",
+            f"{model} ({family.name}) does not accept `max_tokens`; send the limit as "
+            "`max_completion_tokens` instead (it also counts reasoning tokens).",
+        )
+    temperature = body.get("temperature")
+    if (
+        family.fixed_temperature is not None
+        and is_number(temperature)
+        and temperature != family.fixed_temperature
+        and not sampling_allowed
+    ):
+        yield TEMPERATURE_REASONING.finding(
+            "temperature",
+            f"{model} ({family.name}) only supports temperature {_fmt(family.fixed_temperature)}; "
+            f"got {temperature}. Omit `temperature`"
+            + (" or set reasoning_effort to 'none'." if family.sampling_when_effort_none else "."),
+        )
+    for key in body:
+        if key in family.unsupported_params:
+            yield UNSUPPORTED_FOR_MODEL.finding(
+                key, f"{model} ({family.name}) does not support `{key}`; remove it from the request."
+            )
+        elif key in family.doubtful_params and not sampling_allowed:
+            yield UNSUPPORTED_FOR_MODEL.finding(
+                key,
+                f"{model} ({family.name}) is reported not to support `{key}`; remove it if the provider "
+                "rejects the request.",
+                severity=Severity.WARNING,
+            )
+        elif key in family.ignored_params:
+            yield IGNORED_FOR_MODEL.finding(
+                key, f"{model} ({family.name}) accepts `{key}` but ignores it; it has no effect."
+            )
+    if effort is not None and "reasoning_effort" in body and family.reasoning_effort is False:
+        yield REASONING_EFFORT_UNSUPPORTED.finding(
+            "reasoning_effort",
+            f"{model} ({family.name}) does not take `reasoning_effort`; remove the key entirely. "
+            "If this model does reason, declare it in the toolguard_providers config file.",
+        )
+
+
+def _check_combinations(body: dict[str, Any], profile: ProviderProfile) -> Iterator[Finding]:
+    pid = profile.id
+    strict = pid in ("openai", "azure", "vllm")
+    top_logprobs = body.get("top_logprobs")
+    if (
+        top_logprobs is not None
+        and top_logprobs != 0
+        and body.get("logprobs") is not True
+        and "top_logprobs" not in profile.rejected_params
+    ):
+        yield TOP_LOGPROBS_WITHOUT_LOGPROBS.finding(
+            "top_logprobs",
+            "`top_logprobs` needs `logprobs: true`; set it or drop `top_logprobs`.",
+            severity=Severity.ERROR if strict or pid == "llama.cpp" else Severity.WARNING,
+        )
+    logit_bias = body.get("logit_bias")
+    if logit_bias is not None and "logit_bias" not in profile.rejected_params:
+        problem = _logit_bias_problem(logit_bias)
+        if problem:
+            yield LOGIT_BIAS.finding(
+                "logit_bias",
+                f'`logit_bias` {problem}; send {{"<token id>": <integer -100..100>}}.',
+                severity=Severity.ERROR if strict else Severity.WARNING,
+            )
+    stop = body.get("stop")
+    if profile.max_stop is not None and isinstance(stop, list) and len(stop) > profile.max_stop:
+        yield STOP_COUNT.finding(
+            "stop",
+            f"`stop` has {len(stop)} sequences; {profile.name} allows at most {profile.max_stop}.",
+        )
+    if "stream_options" in body and body.get("stream_options") is not None and body.get("stream") is not True:
+        severity = profile.stream_options_severity
+        if severity is not None:
+            yield STREAM_OPTIONS.finding(
+                "stream_options",
+                "`stream_options` is only allowed with `stream: true`; drop it for non-streaming requests.",
+                severity=severity,
+            )
+    effort = body.get("reasoning_effort")
+    if isinstance(effort, str):
+        allowed = _OPENAI_EFFORTS if pid in ("openai", "azure") else _VLLM_EFFORTS if pid == "vllm" else None
+        if allowed is not None and effort not in allowed:
+            yield REASONING_EFFORT_VALUE.finding(
+                "reasoning_effort",
+                f"`reasoning_effort` is {effort!r}; {profile.name} accepts {', '.join(sorted(allowed))}.",
+            )
+
+
+def _logit_bias_problem(logit_bias: Any) -> str | None:
+    if not isinstance(logit_bias, dict):
+        return f"is a {type(logit_bias).__name__}, not an object"
+    for key, value in logit_bias.items():
+        if not str(key).lstrip("-").isdigit():
+            return f"has the key {key!r}, which is not a token id"
+        if not is_number(value) or not -100 <= value <= 100:
+            return f"maps {key} to {value!r}, outside -100..100"
+    return None
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
