@@ -188,7 +188,8 @@ class ToolGuard:
         except Exception as exc:
             self.stats["internal_errors"] += 1
             key = (hook, type(exc).__name__)
-            log = logger.warning if key in self._logged_errors else logger.exception
+            # With its traceback once per hook and error type; repeats are only counted (and debug-logged).
+            log = logger.debug if key in self._logged_errors else logger.exception
             self._logged_errors.add(key)
             log(
                 "toolguard: internal error in %s for %s %s (flow %s): %r; the flow passes through unchanged",
@@ -234,8 +235,18 @@ class ToolGuard:
             self.stats["flagged"] += 1
         for internal in analysis.internal_errors:
             self.stats["internal_errors"] += 1
-            logger.warning(
-                "toolguard: rule %s failed on flow %s: %s", internal.where, flow.id, internal.error
+            # Logged once per rule and error type (a broken rule fails on every flow); always counted.
+            key = (f"rule {internal.where}", internal.error.split("(", 1)[0])
+            log = logger.debug if key in self._logged_errors else logger.warning
+            self._logged_errors.add(key)
+            log(
+                "toolguard: rule %s failed on %s %s (flow %s): %s; the rule was skipped, the flow passes "
+                "through unchanged",
+                internal.where,
+                request.method,
+                redact.redact_url(request.pretty_url),
+                flow.id,
+                internal.error,
             )
         query = request.path.partition("?")[2]
         secrets = redact.secret_values(request.headers.items(multi=True), query)
