@@ -1,0 +1,134 @@
+"""``toolguard check``: offline lint of one request body, through the addon's code path."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from toolguard_analysis.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOLGUARD = ROOT / ".venv" / "bin" / "toolguard"
+
+VALID = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hello"}]}
+# An orphan tool message, as in the LangChain INVALID_TOOL_RESULTS seed: OpenAI rejects it.
+ORPHAN = {
+    "model": "gpt-4o",
+    "messages": [{"role": "tool", "content": "action completed!", "tool_call_id": "dummy"}],
+}
+# A function name with a dot: an error on OpenAI, accepted by vLLM.
+DOTTED_TOOL = {
+    "model": "gpt-4o",
+    "messages": [{"role": "user", "content": "hi"}],
+    "tools": [
+        {"type": "function", "function": {"name": "github.create_issue", "parameters": {"type": "object"}}}
+    ],
+}
+# Suspicious but accepted: a warning only.
+DUPLICATE_TOOLS = {
+    "model": "gpt-4o",
+    "messages": [{"role": "user", "content": "hi"}],
+    "tools": [
+        {"type": "function", "function": {"name": "a"}},
+        {"type": "function", "function": {"name": "a"}},
+    ],
+}
+
+
+@pytest.fixture(autouse=True)
+def in_tmp_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # relative file names in the cases resolve here
+
+
+def run(args: list[str], body: Any = None, stdin: bytes | None = None) -> Any:
+    if body is not None:
+        Path("req.json").write_text(json.dumps(body))
+    return CliRunner().invoke(cli, ["check", *args], input=stdin, catch_exceptions=False)
+
+
+@pytest.mark.parametrize(
+    ("body", "url", "exit_code", "rules"),
+    [
+        (VALID, None, 0, []),
+        (ORPHAN, None, 1, [("sequence.orphan-tool-message", "error", "messages[0]")]),
+        (DOTTED_TOOL, None, 1, [("tools.invalid-name", "error", "tools[0].function.name")]),
+        (DOTTED_TOOL, "http://localhost:8000/v1/chat/completions", 0, []),
+        (DUPLICATE_TOOLS, None, 0, [("tools.duplicate-name", "warning", "tools[1].function.name")]),
+    ],
+    ids=["valid", "orphan-openai", "dotted-name-openai", "dotted-name-vllm", "warning-only"],
+)
+def test_json_output_and_exit_status(
+    body: Any, url: str | None, exit_code: int, rules: list[tuple[str, str, str]]
+) -> None:
+    args = ["--format", "json", "req.json"] + (["--url", url] if url else [])
+    result = run(args, body)
+    assert result.exit_code == exit_code, result.output
+    findings = json.loads(result.output)["findings"]
+    assert [(f["rule"], f["severity"], f["location"]) for f in findings] == rules
+    assert all(set(f) == {"rule", "severity", "location", "message"} for f in findings)
+
+
+def test_text_output_from_stdin() -> None:
+    result = run(["-"], stdin=json.dumps(ORPHAN).encode())
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith(
+        "error sequence.orphan-tool-message at messages[0]: messages[0] (tool, tool_call_id dummy)"
+    )
+    assert lines[-1] == "1 error(s), 0 warning(s) for OpenAI (https://api.openai.com/v1/chat/completions)"
+
+
+def test_not_json_is_a_finding_not_a_crash() -> None:
+    result = run(["-", "--format", "json"], stdin=b'{"model": "gpt-4o", "messages": [')
+    assert result.exit_code == 1
+    assert [f["rule"] for f in json.loads(result.output)["findings"]] == ["body.not-json"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.json"], "'missing.json': No such file or directory"),
+        (["--url", "api.openai.com/v1/chat/completions", "req.json"], "is not an http(s) URL with a host"),
+        (["--url", "https://api.openai.com:99999/v1", "req.json"], "Invalid value for '--url'"),
+        (["--format", "yaml", "req.json"], "'yaml' is not one of 'text', 'json'"),
+        (["--providers", "nope.toml", "req.json"], "'nope.toml' does not exist"),
+    ],
+    ids=["missing-file", "url-without-scheme", "bad-port", "bad-format", "missing-providers-file"],
+)
+def test_usage_errors_exit_2(args: list[str], message: str) -> None:
+    result = run(args, VALID)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_bad_providers_file_is_a_usage_error() -> None:
+    Path("req.json").write_text(json.dumps(VALID))
+    Path("bad.toml").write_text("[gateways\nhost = ")
+    result = CliRunner().invoke(cli, ["check", "--providers", "bad.toml", "req.json"])
+    assert result.exit_code == 2, result.output
+    assert "bad.toml" in result.output or "--providers" in result.output
+
+
+def test_help_documents_examples() -> None:
+    result = CliRunner().invoke(cli, ["check", "--help"])
+    assert result.exit_code == 0
+    assert "Exit status: 1 when any error-severity finding" in result.output
+    assert "toolguard check --url https://api.deepseek.com/chat/completions request.json" in result.output
+    assert "cat body.json | toolguard check --format json -" in result.output
+
+
+def test_real_process_lints_a_file(tmp_path: Path) -> None:
+    request = tmp_path / "req.json"
+    request.write_text(json.dumps(DOTTED_TOOL))
+    result = subprocess.run(
+        [str(TOOLGUARD), "check", "--format", "json", str(request)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stderr
+    assert [f["rule"] for f in json.loads(result.stdout)["findings"]] == ["tools.invalid-name"]
