@@ -60,7 +60,7 @@ def test_upstream_wording_beats_an_unrelated_finding() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "Unsupported value: 'temperature' does not support 0 with this model. Only the default (1) value is supported.",
+        "HTTP 503 (no error message)",  # the stand-in summary uses for an empty error body
         "",
         None,
     ],

@@ -1,0 +1,253 @@
+"""The HTML report: one self-contained file (inline CSS and SVG, no scripts or fonts fetched).
+
+``toolguard summary --format html -o report.html`` renders the same dict as the JSON format: a chart of
+rejections over time by pattern (stacked bars, drawn as inline SVG so it needs no JavaScript), the
+group table with a drill-down per group (native ``<details>``: error text, clients, models, hosts,
+example flows and the messages around the finding), the unexplained rejections, precision per rule and
+verdict counts. ``report.html#<fingerprint>`` opens that group. The summary JSON is embedded too (``<script type="application/json"
+id="toolguard-summary">``) for anyone who wants to post-process the page.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import Any
+
+PALETTE = (
+    "#4e79a7",
+    "#f28e2b",
+    "#59a14f",
+    "#b07aa1",
+    "#76b7b2",
+    "#edc948",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+    "#86bcb6",
+)
+UNEXPLAINED_COLOUR = "#e15759"
+
+CSS = """
+:root { color-scheme: light; --fg:#1d232a; --muted:#5b6673; --line:#d9dee4; --bg:#fff; --head:#f4f6f8; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg);
+       background: var(--bg); margin: 0 auto; max-width: 1200px; padding: 24px; }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; }
+.muted { color: var(--muted); } code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12.5px; }
+table { border-collapse: collapse; width: 100%; } th, td { text-align: left; vertical-align: top; padding: 6px 8px;
+       border-bottom: 1px solid var(--line); } th { background: var(--head); font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.pattern { font-weight: 600; } .unexplained { color: #b42318; font-weight: 600; }
+.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
+details { margin: 0; } summary { cursor: pointer; }
+.drill { background: #fafbfc; border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; margin: 6px 0 4px; }
+.drill dt { font-weight: 600; margin-top: 6px; } .drill dd { margin: 0 0 0 0; }
+.excerpt { border-collapse: collapse; margin-top: 4px; } .excerpt td { border: none; padding: 2px 8px 2px 0; }
+.excerpt tr.focus td { background: #fff4ce; }
+.legend span { margin-right: 14px; white-space: nowrap; }
+.cards { display: flex; gap: 12px; flex-wrap: wrap; margin: 12px 0; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 8px 14px; min-width: 120px; }
+.card b { display: block; font-size: 20px; }
+"""
+
+
+# report.html#<fingerprint> opens that group's drill-down (inline, no external script).
+OPEN_LINKED_GROUP = """(function () {
+  var id = decodeURIComponent(location.hash.slice(1));
+  var row = id && document.getElementById(id);
+  if (row && row.classList.contains("group")) {
+    row.querySelector("details").open = true;
+    row.scrollIntoView();
+  }
+})();"""
+
+
+def _e(value: Any) -> str:
+    return escape("" if value is None else str(value), quote=True)
+
+
+def _colours(series: list[str]) -> dict[str, str]:
+    colours: dict[str, str] = {}
+    others = [s for s in series if s != "unexplained"]
+    for i, name in enumerate(others):
+        colours[name] = PALETTE[i % len(PALETTE)]
+    colours["unexplained"] = UNEXPLAINED_COLOUR
+    return colours
+
+
+def chart_svg(timeline: dict[str, Any], colours: dict[str, str], width: int = 1100, height: int = 260) -> str:
+    """Stacked bars of rejections per time bucket, one colour per pattern."""
+    buckets: list[str] = timeline.get("buckets", [])
+    series: dict[str, list[int]] = timeline.get("series", {})
+    if not buckets:
+        return '<p class="muted" id="chart-empty">No rejected requests in the selection.</p>'
+    left, right, top, bottom = 40, 10, 10, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    totals = [sum(values[i] for values in series.values()) for i in range(len(buckets))]
+    peak = max(totals) or 1
+    slot = plot_w / len(buckets)
+    bar_w = max(2.0, min(48.0, slot * 0.7))
+    parts = [
+        f'<svg id="chart" role="img" aria-label="Rejections over time by pattern" xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMidYMid meet">',
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="#9aa4ae"/>',
+        f'<text x="{left - 6}" y="{top + 10}" text-anchor="end" font-size="11" fill="#5b6673">{peak}</text>',
+        f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" font-size="11" fill="#5b6673">0</text>',
+    ]
+    label_every = max(1, len(buckets) // 8)
+    for i, bucket in enumerate(buckets):
+        x = left + i * slot + (slot - bar_w) / 2
+        y = top + plot_h
+        for name, values in series.items():
+            count = values[i]
+            if not count:
+                continue
+            h = plot_h * count / peak
+            y -= h
+            parts.append(
+                f'<rect class="bar" data-pattern="{_e(name)}" data-bucket="{_e(bucket)}" x="{x:.1f}" y="{y:.1f}" '
+                f'width="{bar_w:.1f}" height="{h:.1f}" fill="{colours.get(name, "#888")}">'
+                f"<title>{_e(bucket)}: {count} × {_e(name)}</title></rect>"
+            )
+        if i % label_every == 0 or i == len(buckets) - 1:
+            label = bucket[5:] if timeline.get("unit") == "day" else bucket[5:].replace("T", " ") + "h"
+            parts.append(
+                f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 16}" text-anchor="middle" font-size="11" '
+                f'fill="#5b6673">{_e(label)}</text>'
+            )
+    parts.append("</svg>")
+    legend = "".join(
+        f'<span><i class="swatch" style="background:{colours.get(name, "#888")}"></i>{_e(name)}</span>'
+        for name in series
+    )
+    return "".join(parts) + f'<div class="legend">{legend}</div>'
+
+
+def _excerpt_html(excerpt: dict[str, Any] | None) -> str:
+    if not excerpt:
+        return '<p class="muted">No request body stored for the example flow.</p>'
+    rows = []
+    for message in excerpt["messages"]:
+        detail = []
+        if message.get("tool_calls"):
+            detail.append(
+                "tool_calls: " + ", ".join(f"{c.get('id')} ({c.get('name')})" for c in message["tool_calls"])
+            )
+        if message.get("tool_call_id") is not None:
+            detail.append(f"tool_call_id: {message['tool_call_id']}")
+        if message.get("content") is not None:
+            detail.append(str(message["content"]))
+        if "value" in message:
+            detail.append(str(message["value"]))
+        focus = ' class="focus"' if message["index"] == excerpt["focus"] else ""
+        rows.append(
+            f'<tr{focus}><td class="mono">[{message["index"]}]</td><td class="mono">{_e(message.get("role"))}</td>'
+            f'<td class="mono">{_e(" · ".join(detail))}</td></tr>'
+        )
+    return (
+        f'<p class="muted">Flow <code>{_e(excerpt["flow_id"])}</code>, around <code>{_e(excerpt["location"])}</code> '
+        f"({excerpt['messages_total']} messages):</p>"
+        f'<table class="excerpt">{"".join(rows)}</table>'
+    )
+
+
+def _group_rows(groups: list[dict[str, Any]], colours: dict[str, str]) -> str:
+    rows = []
+    for group in groups:
+        name = group["pattern"] or "unexplained"
+        pattern = (
+            f'<span class="pattern">{_e(group["pattern"])}</span>'
+            if group["pattern"]
+            else '<span class="unexplained">unexplained</span>'
+        )
+        drill = (
+            '<div class="drill"><dl>'
+            f'<dt>Upstream error</dt><dd class="mono">{_e(group["error_message"])}</dd>'
+            f'<dt>Template</dt><dd class="mono">{_e(group["template"])}</dd>'
+            f"<dt>Clients</dt><dd>{_e(', '.join(group['clients']) or '-')}</dd>"
+            f"<dt>Models</dt><dd>{_e(', '.join(group['models']) or '-')}</dd>"
+            f"<dt>Hosts</dt><dd>{_e(', '.join(group['hosts']) or '-')}</dd>"
+            f'<dt>Example flows</dt><dd class="mono">{_e(", ".join(group["example_flow_ids"]))}</dd>'
+            f"<dt>Minimal offending excerpt</dt><dd>{_excerpt_html(group.get('excerpt'))}</dd>"
+            "</dl></div>"
+        )
+        rows.append(
+            f'<tr class="group" id="{_e(group["fingerprint"])}" data-fingerprint="{_e(group["fingerprint"])}">'
+            f'<td class="num">{group["count"]}</td>'
+            f'<td><i class="swatch" style="background:{colours.get(name, "#888")}"></i>{pattern}</td>'
+            f"<td><details><summary>{_e(group['template'])}</summary>{drill}</details></td>"
+            f'<td class="mono">{_e(", ".join(map(str, group["statuses"])))}</td>'
+            f'<td class="mono">{_e(group["first_seen"])}<br>{_e(group["last_seen"])}</td>'
+            f'<td class="mono">{_e(group["fingerprint"])}</td></tr>'
+        )
+    return "".join(rows)
+
+
+def render_html(summary: dict[str, Any]) -> str:
+    series = list(summary["timeline"]["series"])
+    colours = _colours(series)
+    totals = summary["totals"]
+    cards = "".join(
+        f'<div class="card"><b>{value}</b><span class="muted">{_e(label)}</span></div>'
+        for label, value in (
+            ("stored flows", totals["flows"]),
+            ("rejected", totals["rejected"]),
+            ("distinct failures", totals["groups"]),
+            ("unexplained groups", len(summary["unexplained"])),
+        )
+    )
+    unexplained = (
+        "".join(
+            f'<tr><td class="num">{g["count"]}</td><td class="mono">{_e(", ".join(map(str, g["statuses"])))}</td>'
+            f'<td class="mono">{_e(g["template"])}</td><td class="mono">{_e(g["fingerprint"])}</td></tr>'
+            for g in summary["unexplained"]
+        )
+        or '<tr><td colspan="4" class="muted">None: every rejection is explained by a rule.</td></tr>'
+    )
+    rules = (
+        "".join(
+            f'<tr><td class="mono">{_e(r["rule"])}</td><td class="num">{r["predicted"]}</td>'
+            f'<td class="num">{r["false_alarm"]}</td>'
+            f'<td class="num">{"-" if r["precision"] is None else f"{r['precision']:.0%}"}</td></tr>'
+            for r in summary["rules"]
+        )
+        or '<tr><td colspan="4" class="muted">No error findings.</td></tr>'
+    )
+    verdicts = "".join(
+        f'<tr><td>{_e(k)}</td><td class="num">{v}</td></tr>' for k, v in summary["verdicts"].items()
+    )
+    data = json.dumps(summary, ensure_ascii=False).replace("</", "<\\/")
+    groups = (
+        _group_rows(summary["groups"], colours)
+        or '<tr><td colspan="6" class="muted">No rejected requests.</td></tr>'
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>toolguard report</title>
+<style>{CSS}</style></head>
+<body>
+<h1>toolguard report</h1>
+<p class="muted">{_e(", ".join(summary["databases"]))} · normaliser {_e(summary["normaliser_version"])}</p>
+<div class="cards">{cards}</div>
+<h2>Rejections over time by pattern (per {_e(summary["timeline"]["unit"])})</h2>
+{chart_svg(summary["timeline"], colours)}
+<h2>Failures by pattern</h2>
+<p class="muted">Click a row's error text for the drill-down: clients, models, hosts, example flows and the
+messages around the finding.</p>
+<table id="groups"><thead><tr><th class="num">count</th><th>pattern (rule)</th><th>error (normalised)</th>
+<th>status</th><th>first / last seen</th><th>fingerprint</th></tr></thead><tbody>{groups}</tbody></table>
+<h2>Unexplained rejections</h2>
+<p class="muted">No rule explains these: candidates for a new rule.</p>
+<table id="unexplained"><thead><tr><th class="num">count</th><th>status</th><th>error (normalised)</th>
+<th>fingerprint</th></tr></thead><tbody>{unexplained}</tbody></table>
+<h2>Findings by rule</h2>
+<table id="rules"><thead><tr><th>rule</th><th class="num">predicted</th><th class="num">false alarms</th>
+<th class="num">precision</th></tr></thead><tbody>{rules}</tbody></table>
+<h2>Verdicts</h2>
+<table id="verdicts" style="max-width:360px"><tbody>{verdicts}</tbody></table>
+<script type="application/json" id="toolguard-summary">{data}</script>
+<script>{OPEN_LINKED_GROUP}</script>
+</body></html>
+"""
