@@ -24,6 +24,8 @@ from toolguard_core import redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, analyse_request
 from toolguard_core.capture import Capture
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.profiles_config import ProvidersConfigError, load_registry
+from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.request import Target
 from toolguard_core.sse import SSETap
 from toolguard_core.store import Store, default_db_path
@@ -71,6 +73,7 @@ class ToolGuard:
         self.pending: dict[str, Pending] = {}
         self.stats: Counter[str] = Counter()
         self._logged_errors: set[tuple[str, str]] = set()
+        self.registry: ProviderRegistry = DEFAULT_REGISTRY
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -109,8 +112,22 @@ class ToolGuard:
             False,
             "Store every intercepted API flow, not only flows with a finding or an upstream rejection.",
         )
+        loader.add_option(
+            "toolguard_providers",
+            str,
+            "",
+            "TOML file mapping gateway hosts to providers and declaring model capabilities "
+            "(see docs/providers.md). Empty means the built-in provider profiles only.",
+        )
 
     def configure(self, updated: set[str]) -> None:
+        if "toolguard_providers" in updated:
+            # Parsed once here; a bad file stops start-up with the file, line/field and reason.
+            path = ctx.options.toolguard_providers
+            try:
+                self.registry = load_registry(path) if path else DEFAULT_REGISTRY
+            except ProvidersConfigError as exc:
+                raise exceptions.OptionsError(f"toolguard_providers: {exc}") from None
         if not updated & {
             "toolguard_db",
             "toolguard_hosts",
@@ -213,11 +230,24 @@ class ToolGuard:
         path = flow.request.path.split("?", 1)[0]
         return any(p.search(path) for p in settings.paths)
 
+    def endpoint_candidate(self, flow: http.HTTPFlow) -> bool:
+        """Outside ``toolguard_paths`` but a known provider host on a path where clients wrongly send
+        chat requests (DashScope's native /api/v1/...): analysed only to report the wrong endpoint."""
+        settings = self.settings
+        if settings is None or flow.request.method != "POST":
+            return False
+        host = flow.request.pretty_host.lower()
+        if settings.hosts and not any(fnmatch.fnmatchcase(host, pattern) for pattern in settings.hosts):
+            return False
+        return self.registry.endpoint_candidate(host, flow.request.port, flow.request.path.split("?", 1)[0])
+
     def _on_request(self, flow: http.HTTPFlow) -> None:
-        if not self.in_scope(flow):
+        wide = not self.in_scope(flow)
+        if wide and not self.endpoint_candidate(flow):
             return
         assert self.settings is not None
-        self.stats["validated"] += 1
+        if not wide:
+            self.stats["validated"] += 1
         request = flow.request
         decode_error = None
         try:
@@ -227,10 +257,14 @@ class ToolGuard:
         analysis = analyse_request(
             body,
             request.pretty_url,
-            target=Target.from_url(request.pretty_url),
+            target=Target.from_url(request.pretty_url, provider=self.registry.detect_url(request.pretty_url)),
             max_body_bytes=self.settings.max_body_bytes,
             decode_error=decode_error,
         )
+        if wide:  # kept only when it explains a wrong endpoint (a native body there is fine)
+            if not any(f.rule.startswith("endpoint.") for f in analysis.findings):
+                return
+            self.stats["validated"] += 1
         if analysis.findings:
             self.stats["flagged"] += 1
         for internal in analysis.internal_errors:

@@ -630,6 +630,10 @@ _HOST_GLOBS: tuple[tuple[str, str], ...] = (
     ("*.cognitiveservices.azure.com", "azure"),
     ("dashscope*.aliyuncs.com", "dashscope"),
 )
+#: Native (non-OpenAI) chat paths that clients hit with an OpenAI body (providers.md §1).
+_NATIVE_CHAT_PATHS: Mapping[str, re.Pattern[str]] = MappingProxyType(
+    {"dashscope": re.compile(r"^/api/v1/(services/aigc/|chat)")}
+)
 #: Conventional ports of self-hosted servers, recognised only on loopback/private hosts.
 LOCAL_PORTS: Mapping[int, str] = MappingProxyType(
     {11434: "ollama", 8000: "vllm", 8080: "llama.cpp", 30000: "sglang"}
@@ -703,6 +707,13 @@ class ProviderRegistry:
         from toolguard_core.request import Target
 
         return Target.from_url(url, provider=self.detect_url(url))
+
+    def endpoint_candidate(self, host: str, port: int | None, path: str) -> bool:
+        """Whether a POST outside the chat-completions paths may still be a chat request sent to a
+        provider's wrong (native) endpoint, so the endpoint rules should see it. One cached host
+        lookup and at most one regex."""
+        pattern = _NATIVE_CHAT_PATHS.get(self.detect(host, port).id)
+        return pattern is not None and pattern.search(path) is not None
 
     def _detect(self, host: str, port: int | None) -> ProviderProfile:
         for gateway in self.gateways:

@@ -1,0 +1,211 @@
+"""The user's provider config file (``--set toolguard_providers=FILE``, ``toolguard check --providers FILE``).
+
+TOML (stdlib ``tomllib``), validated with pydantic, turned into a
+:class:`~toolguard_core.providers.ProviderRegistry`::
+
+    # A company gateway that speaks OpenAI's API and adds one field of its own.
+    [[gateway]]
+    host = "llm-gw.*.example.com"     # shell-style glob, case-insensitive
+    port = 8443                       # optional
+    provider = "openai"               # a built-in provider id (see docs/providers.md)
+    accept_params = ["cost_center"]   # optional: extra top-level fields the gateway accepts
+
+    # A fine-tuned or new model that reasons like the o-series.
+    [[model]]
+    provider = "openai"               # or "*" for every provider
+    match = "acme-reasoner-*"         # glob over the model name (a "vendor/" prefix is ignored)
+    like = "openai-o-series"          # optional: start from a built-in family
+    reasoning_effort = true
+
+Errors name the file, the line (TOML syntax) or the field (``model[1].like``) and the reason;
+:class:`ProvidersConfigError` is raised, the addon turns it into an ``OptionsError`` at start-up.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import tomllib
+from pathlib import Path
+from types import MappingProxyType
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from toolguard_core.providers import (
+    BUILTIN_PROFILES,
+    DEFAULT_FAMILY,
+    GatewayRule,
+    ModelFamily,
+    ProviderProfile,
+    ProviderRegistry,
+)
+
+_FAMILIES: dict[str, ModelFamily] = {
+    family.id: family for profile in BUILTIN_PROFILES.values() for family in profile.families
+}
+
+
+class ProvidersConfigError(ValueError):
+    """The config file cannot be used; ``str()`` is a complete, user-facing explanation."""
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__(f"{path}: " + "; ".join(problems))
+
+
+def _known_provider(value: str) -> str:
+    if value not in BUILTIN_PROFILES:
+        raise ValueError(f"unknown provider {value!r}; known: {', '.join(sorted(BUILTIN_PROFILES))}")
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Gateway(_Strict):
+    host: Annotated[str, Field(min_length=1)]
+    port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    provider: str
+    name: str | None = None
+    accept_params: list[str] = []
+
+    _check_provider = field_validator("provider")(_known_provider)
+
+    @field_validator("host")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.strip().lower()
+
+
+class ModelOverride(_Strict):
+    provider: str = "*"
+    match: Annotated[str, Field(min_length=1)]
+    like: str | None = None
+    reasoning: bool | None = None
+    reasoning_effort: bool | None = None
+    rejects_max_tokens: bool | None = None
+    fixed_temperature: float | None = None
+    rejects_system_role: bool | None = None
+    thinking_default: bool | None = None
+    thinking_only: bool | None = None
+    unsupported_params: list[str] | None = None
+    #: Fields to stop flagging for this model (removed from the base family's lists).
+    supported_params: list[str] = []
+
+    @field_validator("provider")
+    @classmethod
+    def _provider(cls, value: str) -> str:
+        return value if value == "*" else _known_provider(value)
+
+    @field_validator("like")
+    @classmethod
+    def _like(cls, value: str | None) -> str | None:
+        if value is not None and value not in _FAMILIES:
+            raise ValueError(f"unknown model family {value!r}; known: {', '.join(sorted(_FAMILIES))}")
+        return value
+
+    def family(self) -> ModelFamily:
+        base = _FAMILIES[self.like] if self.like else DEFAULT_FAMILY
+        changes: dict[str, object] = {
+            "id": f"config:{self.match}",
+            "name": f"{self.match} (config" + (f", like {self.like})" if self.like else ")"),
+            "patterns": (fnmatch.translate(self.match.lower()),),
+        }
+        for name in (
+            "reasoning",
+            "reasoning_effort",
+            "rejects_max_tokens",
+            "fixed_temperature",
+            "rejects_system_role",
+            "thinking_default",
+            "thinking_only",
+        ):
+            value = getattr(self, name)
+            if value is not None:
+                changes[name] = value
+        if self.reasoning_effort and "reasoning" not in changes:
+            changes["reasoning"] = True
+        if self.unsupported_params is not None:
+            changes["unsupported_params"] = frozenset(self.unsupported_params)
+        supported = frozenset(self.supported_params)
+        if supported:
+            for name in ("unsupported_params", "doubtful_params", "ignored_params"):
+                current = changes.get(name, getattr(base, name))
+                changes[name] = frozenset(current) - supported  # type: ignore[arg-type]
+        return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+class ProvidersConfig(_Strict):
+    version: Literal[1] = 1
+    gateway: list[Gateway] = []
+    model: list[ModelOverride] = []
+
+
+def parse_config(text: str, origin: str = "<config>") -> ProvidersConfig:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:  # the message carries "(at line N, column M)"
+        raise ProvidersConfigError(origin, [f"invalid TOML: {exc}"]) from None
+    try:
+        return ProvidersConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ProvidersConfigError(origin, [_describe(error) for error in exc.errors()]) from None
+
+
+def _describe(error: dict) -> str:  # type: ignore[type-arg]
+    where = ""
+    for part in error.get("loc", ()):
+        where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
+    message = error.get("msg", "invalid")
+    if error.get("type") == "extra_forbidden":
+        message = "unknown field (check the spelling; see docs/providers.md)"
+    return f"{where or 'file'}: {message}"
+
+
+def build_registry(config: ProvidersConfig, origin: str = "<config>") -> ProviderRegistry:
+    """Built-in profiles plus the config: model overrides first (they win), then gateways."""
+    overrides: dict[str, list[ModelFamily]] = {}
+    for entry in config.model:
+        targets = BUILTIN_PROFILES if entry.provider == "*" else (entry.provider,)
+        for provider_id in targets:
+            overrides.setdefault(provider_id, []).append(entry.family())
+    profiles: dict[str, ProviderProfile] = {
+        pid: profile.with_families(overrides[pid], origin) if pid in overrides else profile
+        for pid, profile in BUILTIN_PROFILES.items()
+    }
+    gateways = []
+    for gateway in config.gateway:
+        profile = profiles[gateway.provider]
+        changes: dict[str, object] = {"origin": origin}
+        if gateway.name:
+            changes["name"] = gateway.name
+        if gateway.accept_params and profile.known_params is not None:
+            changes["known_params"] = profile.known_params | frozenset(gateway.accept_params)
+        if gateway.accept_params and profile.rejected_params:
+            changes["rejected_params"] = MappingProxyType(
+                {k: v for k, v in profile.rejected_params.items() if k not in gateway.accept_params}
+            )
+        gateways.append(
+            GatewayRule(host=gateway.host, port=gateway.port, profile=dataclasses.replace(profile, **changes))  # type: ignore[arg-type]
+        )
+    return ProviderRegistry(profiles, gateways, origin=origin)
+
+
+def load_registry(path: str | Path) -> ProviderRegistry:
+    """Read, validate and build the registry for ``path``; :class:`ProvidersConfigError` on any problem.
+
+    This is the one function the addon (option ``toolguard_providers``) and ``toolguard check
+    --providers FILE`` call; then ``registry.target(url)`` gives the ``target=`` for
+    :func:`toolguard_core.analyze.analyse_request`.
+    """
+    origin = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProvidersConfigError(origin, [f"cannot read the file: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ProvidersConfigError(origin, [f"not UTF-8 text: {exc.reason} at byte {exc.start}"]) from None
+    return build_registry(parse_config(text, origin), origin)
