@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 METADATA_KEY = "toolguard"
 MARK = ":warning:"
-DEFAULT_PATHS = (r"/chat/completions/?$",)
+DEFAULT_PATHS = (r"/chat/completions/?$", r"/responses/?$")
 # Bounded copies of what is stored: a request body is kept whole (it is the evidence), a response
 # body up to this size (error bodies are small; streams keep only their start and error events).
 MAX_STORED_RESPONSE = 64 * 1024

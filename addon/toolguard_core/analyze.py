@@ -8,7 +8,7 @@ from typing import Any
 from toolguard_core.findings import Finding
 from toolguard_core.request import RequestView, Target
 from toolguard_core.rules import body as body_rules
-from toolguard_core.rules.registry import CHECKS
+from toolguard_core.rules.registry import checks_for
 
 # Bodies above this size are not parsed (a finding says so); the flow passes through untouched.
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
@@ -52,7 +52,10 @@ def analyse_request(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     decode_error: str | None = None,
 ) -> Analysis:
-    """Parse ``body`` once and run every registered check on it.
+    """Parse ``body`` once and run the checks registered for its endpoint kind on it.
+
+    The endpoint kind (chat completions or the Responses API) comes from ``target.path``: the
+    body-level parsing below is shared, the rules are not.
 
     ``decode_error`` is set by a caller that could not undo the body's Content-Encoding.
     Never raises for bad input: non-JSON, invalid UTF-8, huge or deeply nested bodies become
@@ -61,7 +64,9 @@ def analyse_request(
     analysis = Analysis(target=target or Target.from_url(url))
     if decode_error is not None:
         analysis.findings.append(
-            body_rules.UNDECODABLE.finding("body", f"The body could not be decoded ({decode_error}); not validated.")
+            body_rules.UNDECODABLE.finding(
+                "body", f"The body could not be decoded ({decode_error}); not validated."
+            )
         )
         return analysis
     parsed = body_rules.parse_body(body, max_body_bytes, analysis.findings)
@@ -69,7 +74,7 @@ def analyse_request(
         return analysis
     analysis.body = parsed
     view = RequestView(body=parsed, target=analysis.target)
-    for check in CHECKS:
+    for check in checks_for(analysis.target.endpoint):
         try:
             analysis.findings.extend(check(view))
         except Exception as exc:  # a rule bug must never break the caller
@@ -77,4 +82,3 @@ def analyse_request(
                 InternalError(where=getattr(check, "__qualname__", repr(check)), error=repr(exc))
             )
     return analysis
-

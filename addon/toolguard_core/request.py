@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from toolguard_core.providers import ProviderProfile, detect_provider
+
+#: Which API a request speaks, decided by its path: the two APIs share hosts and error envelopes
+#: but not body shapes (``messages`` vs ``input`` items), so their checks must not mix.
+EndpointKind = Literal["chat", "responses"]
+CHAT: EndpointKind = "chat"
+RESPONSES: EndpointKind = "responses"
+ENDPOINT_KINDS: tuple[EndpointKind, ...] = (CHAT, RESPONSES)
+
+
+def endpoint_kind(path: str) -> EndpointKind:
+    """``responses`` for a path ending in ``/responses`` (OpenAI's ``POST /v1/responses``), else
+    ``chat``. Everything else stays ``chat`` so the chat rules keep judging whatever path the
+    addon's scope lets through (``/chat/completions``, a gateway's own path, a mistyped one)."""
+    return RESPONSES if path.rstrip("/").endswith("/responses") else CHAT
 
 
 @dataclass(slots=True)
@@ -39,10 +53,15 @@ class Target:
             provider=provider or detect_provider(host, port, parts.path),
         )
 
+    @property
+    def endpoint(self) -> EndpointKind:
+        return endpoint_kind(self.path)
+
 
 @dataclass(slots=True)
 class RequestView:
-    """A chat-completions request body (already parsed into a dict) and its target."""
+    """A request body (already parsed into a dict) and its target: chat completions, or a
+    Responses API request when ``endpoint == "responses"``."""
 
     body: dict[str, Any]
     target: Target
@@ -50,6 +69,10 @@ class RequestView:
     @property
     def provider(self) -> ProviderProfile:
         return self.target.provider
+
+    @property
+    def endpoint(self) -> EndpointKind:
+        return self.target.endpoint
 
     @property
     def messages(self) -> list[Any]:

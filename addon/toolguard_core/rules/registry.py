@@ -8,15 +8,20 @@ A *check* is a plain function ``check(view: RequestView) -> Iterable[Finding]`` 
 with :func:`check`. One check may emit findings for several rules when they share one pass
 over the messages (the tool-call sequence rules do). Checks import nothing from mitmproxy
 and do no I/O.
+
+Each check runs for one or more endpoint kinds (``chat`` by default, ``responses`` for
+``POST /v1/responses``; see :func:`toolguard_core.request.endpoint_kind`): a Responses body
+has ``input`` items, not ``messages``, and must never be judged by the chat rules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.request import CHAT, ENDPOINT_KINDS, EndpointKind
 
 if TYPE_CHECKING:
     from toolguard_core.request import RequestView
@@ -55,7 +60,10 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 Check = Callable[["RequestView"], Iterable[Finding]]
+#: Every registered check, in registration order (all endpoint kinds).
 CHECKS: list[Check] = []
+#: The checks that run for each endpoint kind, in registration order.
+CHECKS_BY_ENDPOINT: dict[EndpointKind, list[Check]] = {kind: [] for kind in ENDPOINT_KINDS}
 
 
 def define(
@@ -73,7 +81,32 @@ def define(
     return rule
 
 
-def check(fn: Check) -> Check:
-    """Register a check function; checks run in registration order."""
-    CHECKS.append(fn)
-    return fn
+@overload
+def check(fn: Check, /) -> Check: ...
+@overload
+def check(*, endpoints: Iterable[EndpointKind]) -> Callable[[Check], Check]: ...
+def check(
+    fn: Check | None = None, /, *, endpoints: Iterable[EndpointKind] = (CHAT,)
+) -> Check | Callable[[Check], Check]:
+    """Register a check function; checks run in registration order.
+
+    ``@check`` registers a chat-completions check; ``@check(endpoints=("responses",))`` one for
+    the Responses API (or both kinds, for a check that reads only endpoint-agnostic fields).
+    """
+    kinds = tuple(endpoints)
+    unknown = [kind for kind in kinds if kind not in ENDPOINT_KINDS]
+    if unknown or not kinds:
+        raise ValueError(f"unknown endpoint kinds {unknown!r}; expected some of {ENDPOINT_KINDS}")
+
+    def register(fn: Check) -> Check:
+        CHECKS.append(fn)
+        for kind in kinds:
+            CHECKS_BY_ENDPOINT[kind].append(fn)
+        return fn
+
+    return register(fn) if fn is not None else register
+
+
+def checks_for(endpoint: EndpointKind) -> list[Check]:
+    """The checks registered for ``endpoint``, in registration order."""
+    return CHECKS_BY_ENDPOINT[endpoint]
