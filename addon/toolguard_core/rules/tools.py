@@ -580,6 +580,7 @@ def _check_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
             "tools this turn needs, or defer the rest behind a search tool.",
         )
     seen: dict[str, int] = {}
+    long_descriptions: list[tuple[int, int]] = []
     for index, tool in enumerate(tools):
         where = f"tools[{index}]"
         function = tool.get("function") if isinstance(tool, dict) else None
@@ -615,14 +616,18 @@ def _check_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
             seen[name] = index
         description = function.get("description")
         if isinstance(description, str) and len(description) > MAX_DESCRIPTION_OPENAI:
-            yield from _report(
-                DESCRIPTION_TOO_LONG,
-                Severity.WARNING if provider_id(view) in OPENAI_FAMILY else None,
-                f"{where}.function.description",
-                f"{where}.function.description has {len(description)} characters; some OpenAI deployments and "
-                f"proxies reject more than {MAX_DESCRIPTION_OPENAI}.",
-            )
+            long_descriptions.append((index, len(description)))
         yield from _check_parameters(view, where, name, function)
+    if long_descriptions:  # one warning per request: agent CLIs send many long descriptions
+        first, length = long_descriptions[0]
+        others = f" ({len(long_descriptions) - 1} more tools too)" if len(long_descriptions) > 1 else ""
+        yield from _report(
+            DESCRIPTION_TOO_LONG,
+            Severity.WARNING if provider_id(view) in OPENAI_FAMILY else None,
+            f"tools[{first}].function.description",
+            f"tools[{first}].function.description has {length} characters{others}; some OpenAI deployments and "
+            f"proxies reject more than {MAX_DESCRIPTION_OPENAI}.",
+        )
 
 
 def _check_name(view: RequestView, location: str, name: str, rule: Any) -> Iterator[Finding]:
