@@ -1,0 +1,549 @@
+"""Hook tests with mitmproxy's own test helpers (taddons/tflow): verdicts on the flow, nothing
+changed on the wire, bad bodies and internal errors handled, whole rows in the SQLite file."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import brotli
+import pytest
+import sqlite_utils
+import toolguard_core
+import zstandard
+from mitmproxy import exceptions, http
+from mitmproxy.test import taddons, tflow
+from support.seeds import DUPLICATE, LONE_TOOL, ONE_ANSWER, SEED_CASES, TOOLS, VALID_PARALLEL, SeedCase
+from toolguard_core import addon as addon_module
+from toolguard_core import analyze
+from toolguard_core.addon import MARK, METADATA_KEY, ToolGuard
+from toolguard_core.store import format_utc
+
+URL = "https://api.openai.com/v1/chat/completions"
+API_KEY = "sk-proj-" + "T3stKeyForToolguardHooks0123456789abcdef"
+HEADERS = {
+    "content-type": "application/json",
+    "authorization": f"Bearer {API_KEY}",
+    "user-agent": "OpenAI/Python 1.54.0",
+}
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "toolguard.db"
+
+
+@pytest.fixture
+def guard(db_path: Path) -> Iterator[tuple[ToolGuard, Any]]:
+    addon = ToolGuard()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, toolguard_db=str(db_path))
+        yield addon, tctx
+        addon.done()
+
+
+def make_flow(
+    body: bytes | str | dict[str, Any],
+    url: str = URL,
+    method: str = "POST",
+    headers: dict[str, str] | None = None,
+) -> http.HTTPFlow:
+    content = json.dumps(body).encode() if isinstance(body, dict) else body
+    request = http.Request.make(method, url, content, headers or HEADERS)
+    return tflow.tflow(req=request)
+
+
+def answer(status: int, body: bytes | dict[str, Any], headers: dict[str, str] | None = None) -> http.Response:
+    content = json.dumps(body).encode() if isinstance(body, dict) else body
+    return http.Response.make(status, content, headers or {"content-type": "application/json"})
+
+
+def run(addon: ToolGuard, flow: http.HTTPFlow, response: http.Response | None = None) -> None:
+    """The hooks mitmproxy calls for one flow, in order (requestheaders is not used by toolguard)."""
+    addon.request(flow)
+    if response is not None:
+        flow.response = response
+        addon.responseheaders(flow)
+        addon.response(flow)
+    else:
+        addon.error(flow)
+
+
+def rows(db_path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    db = sqlite_utils.Database(db_path)
+    return list(db["flows"].rows), list(db["findings"].rows_where(order_by="flow_id, idx"))
+
+
+def ok_completion() -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "model": "gpt-4o-mini",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "done"}, "finish_reason": "stop"}
+        ],
+    }
+
+
+# ------------------------------------------------------------------------------ verdict on the flow
+
+
+@pytest.mark.parametrize("case", SEED_CASES, ids=lambda c: c.name)
+def test_verdict_written_onto_the_flow(guard, case: SeedCase):
+    addon, _ = guard
+    flow = make_flow(case.body())
+    run(addon, flow, answer(400, case.error_body()))
+    meta = flow.metadata[METADATA_KEY]
+    assert meta["verdict"] == "predicted"
+    assert [(f["rule"], f["severity"], f["location"]) for f in meta["findings"]] == [
+        (case.rule, "error", case.location)
+    ]
+    assert flow.marked == MARK
+    assert flow.comment == f"toolguard: {case.rule} at {case.location} [predicted]"
+    assert "\n" not in flow.comment
+
+
+def test_verdict_is_already_on_the_flow_after_the_request_hook(guard):
+    addon, _ = guard
+    flow = make_flow(LONE_TOOL.body())
+    addon.request(flow)
+    assert flow.metadata[METADATA_KEY]["verdict"] is None
+    assert [f["rule"] for f in flow.metadata[METADATA_KEY]["findings"]] == [LONE_TOOL.rule]
+    assert flow.marked == MARK
+    assert flow.comment == f"toolguard: {LONE_TOOL.rule} at {LONE_TOOL.location}"
+
+
+def test_valid_conversation_is_accepted_and_not_marked(guard, db_path):
+    addon, _ = guard
+    flow = make_flow({"model": "gpt-4o-mini", "messages": VALID_PARALLEL, "tools": TOOLS})
+    run(addon, flow, answer(200, ok_completion()))
+    assert flow.metadata[METADATA_KEY] == {"verdict": "accepted", "findings": []}
+    assert flow.marked == ""
+    assert flow.comment == ""
+    addon.done()
+    assert rows(db_path) == ([], [])
+
+
+def test_unexplained_rejection_is_marked_and_stored(guard, db_path):
+    addon, _ = guard
+    flow = make_flow({"model": "gpt-4o-mini", "messages": VALID_PARALLEL})
+    body = {
+        "error": {
+            "message": "Rate limit reached",
+            "type": "requests",
+            "param": None,
+            "code": "rate_limit_exceeded",
+        }
+    }
+    run(addon, flow, answer(429, body))
+    assert flow.metadata[METADATA_KEY]["verdict"] == "unexplained"
+    assert flow.marked == MARK
+    assert flow.comment == "toolguard: upstream rejected (429), no rule explains it"
+    addon.done()
+    (row,), findings = rows(db_path)
+    assert (row["status"], row["error_message"], row["error_code"], row["verdict"]) == (
+        429,
+        "Rate limit reached",
+        "rate_limit_exceeded",
+        "unexplained",
+    )
+    assert findings == []
+
+
+# ------------------------------------------------------------------------------ nothing changes
+
+
+@pytest.mark.parametrize("case", [*SEED_CASES, None], ids=lambda c: c.name if c else "valid")
+def test_request_and_response_are_never_changed(guard, case: SeedCase | None):
+    addon, _ = guard
+    body = case.body() if case else {"model": "gpt-4o-mini", "messages": VALID_PARALLEL}
+    flow = make_flow(body)
+    response = answer(400, case.error_body()) if case else answer(200, ok_completion())
+    request_before = flow.request.get_state()
+    response_before = response.get_state()
+    run(addon, flow, response)
+    assert flow.request.get_state() == request_before
+    assert flow.response.get_state() == response_before
+    assert flow.response.stream is False  # not an event stream: left buffered as mitmproxy does
+
+
+def test_event_stream_is_streamed_unchanged(guard):
+    addon, _ = guard
+    flow = make_flow({**ONE_ANSWER.body(), "stream": True})
+    addon.request(flow)
+    flow.response = http.Response.make(200, b"", {"content-type": "text/event-stream; charset=utf-8"})
+    flow.response.raw_content = None  # a streamed body is never buffered
+    addon.responseheaders(flow)
+    tap = flow.response.stream
+    assert callable(tap)
+    chunks = [b'data: {"choices":[{"delta":{"content":"hi"}}]}\n\n', b"data: [DO", b"NE]\n\n", b""]
+    assert [tap(chunk) for chunk in chunks] == chunks  # every byte forwarded as it came
+    addon.response(flow)
+    assert flow.metadata[METADATA_KEY]["verdict"] == "false_alarm"
+
+
+# ------------------------------------------------------------------------------ encodings
+
+
+def _encoded(encoding: str, data: bytes) -> bytes:
+    return {"gzip": gzip.compress, "br": brotli.compress, "zstd": zstandard.ZstdCompressor().compress}[
+        encoding
+    ](data)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "zstd"])
+def test_encoded_request_bodies_are_validated_after_decoding(guard, encoding: str):
+    addon, _ = guard
+    plain = json.dumps(DUPLICATE.body()).encode()
+    flow = make_flow(b"")
+    flow.request.headers["content-encoding"] = encoding
+    flow.request.raw_content = _encoded(encoding, plain)
+    raw_before = flow.request.raw_content
+    addon.request(flow)
+    assert [(f["rule"], f["location"]) for f in flow.metadata[METADATA_KEY]["findings"]] == [
+        (DUPLICATE.rule, DUPLICATE.location)
+    ]
+    assert flow.request.raw_content == raw_before
+    assert flow.request.headers["content-encoding"] == encoding
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "zstd", "x-unknown"])
+def test_corrupt_or_unknown_encoding_gives_undecodable_and_passes(guard, db_path, encoding: str):
+    addon, _ = guard
+    flow = make_flow(b"")
+    flow.request.headers["content-encoding"] = encoding  # after make(): it drops unknown encodings
+    flow.request.raw_content = b"definitely not compressed"
+    before = flow.request.get_state()
+    run(addon, flow, answer(200, ok_completion()))
+    assert [(f["rule"], f["severity"], f["location"]) for f in flow.metadata[METADATA_KEY]["findings"]] == [
+        ("body.undecodable", "warning", "body")
+    ]
+    assert flow.request.get_state() == before
+    assert addon.stats["internal_errors"] == 0
+
+
+# ------------------------------------------------------------------------------ internal errors
+
+
+def test_exception_in_a_rule_is_counted_logged_once_and_the_flow_untouched(guard, monkeypatch, caplog):
+    addon, _ = guard
+
+    def broken_rule(view):
+        raise RuntimeError("rule bug")
+
+    checks_for = analyze.checks_for
+    monkeypatch.setattr(analyze, "checks_for", lambda endpoint: [*checks_for(endpoint), broken_rule])
+    caplog.set_level(logging.WARNING)
+    states = []
+    for case in SEED_CASES:
+        flow = make_flow(case.body())
+        before = flow.request.get_state()
+        run(addon, flow, answer(400, case.error_body()))
+        states.append(flow.request.get_state() == before)
+        # The other rules still ran.
+        assert [f["rule"] for f in flow.metadata[METADATA_KEY]["findings"]] == [case.rule]
+    assert states == [True, True, True]
+    assert addon.stats["internal_errors"] == 3
+    logged = [r for r in caplog.records if "broken_rule" in r.getMessage()]
+    assert len(logged) == 1
+    assert "rule bug" in logged[0].getMessage()
+
+
+@pytest.mark.parametrize("hook", ["request", "response"])
+def test_exception_in_a_hook_is_counted_logged_once_and_the_flow_untouched(guard, monkeypatch, caplog, hook):
+    addon, _ = guard
+
+    def explode(*args, **kwargs):
+        raise ValueError("hook bug")
+
+    target = "analyse_request" if hook == "request" else "verdict_for"
+    monkeypatch.setattr(addon_module, target, explode)
+    caplog.set_level(logging.WARNING)
+    for case in SEED_CASES:
+        flow = make_flow(case.body())
+        response = answer(400, case.error_body())
+        request_before, response_before = flow.request.get_state(), response.get_state()
+        run(addon, flow, response)
+        assert flow.request.get_state() == request_before
+        assert flow.response.get_state() == response_before
+    assert addon.stats["internal_errors"] == 3
+    logged = [r for r in caplog.records if "hook bug" in r.getMessage()]
+    assert len(logged) == 1
+    assert logged[0].exc_info is not None  # the traceback, once
+    assert f"internal error in {hook}" in logged[0].getMessage()
+    assert API_KEY not in caplog.text
+
+
+def test_error_hook_without_response_stores_the_flow_error(guard, db_path):
+    addon, _ = guard
+    flow = make_flow(LONE_TOOL.body())
+    flow.error = tflow.terr("Client disconnected.")
+    run(addon, flow, None)
+    addon.done()
+    (row,), _ = rows(db_path)
+    assert (row["status"], row["flow_error"], row["response_body"]) == (None, "Client disconnected.", None)
+
+
+# ------------------------------------------------------------------------------ stored rows
+
+
+def test_whole_rows_for_a_predicted_rejection(guard, db_path):
+    addon, _ = guard
+    flow = make_flow(
+        ONE_ANSWER.body(), url=URL + "?api-version=2024-06-01&key=AIzaSyDUMMYDUMMYDUMMYDUMMYDUMMYDUMMY12"
+    )
+    response = answer(400, ONE_ANSWER.error_body())
+    run(addon, flow, response)
+    addon.done()
+    (row,), findings = rows(db_path)
+    request_json = json.dumps(ONE_ANSWER.body())
+    expected_row = {
+        "id": flow.id,
+        "datetime_utc": format_utc(flow.request.timestamp_start),
+        "method": "POST",
+        "scheme": "https",
+        "host": "api.openai.com",
+        "port": 443,
+        "path": "/v1/chat/completions",
+        "url": "https://api.openai.com/v1/chat/completions?api-version=2024-06-01&key=[REDACTED]",
+        "provider": "openai",
+        "client": "OpenAI/Python 1.54.0",
+        "model": "gpt-4o-mini",
+        "stream": None,
+        "status": 400,
+        "duration_ms": round((response.timestamp_end - flow.request.timestamp_start) * 1000),
+        "request_headers_json": json.dumps(
+            {
+                "content-type": "application/json",
+                "authorization": "[REDACTED]",
+                "user-agent": "OpenAI/Python 1.54.0",
+                "content-length": str(len(request_json)),
+            }
+        ),
+        "request_json": request_json,
+        "request_body": None,
+        "request_bytes": len(request_json),
+        "response_headers_json": json.dumps(
+            {"content-type": "application/json", "content-length": str(len(ONE_ANSWER.error_body()))}
+        ),
+        "response_body": ONE_ANSWER.error_body().decode(),
+        "error_message": ONE_ANSWER.error_message,
+        "error_type": "invalid_request_error",
+        "error_code": None,
+        "error_param": "messages",
+        "error_request_id": None,
+        "error_provider": None,
+        "error_shape": "openai",
+        "error_source": "body",
+        "flow_error": None,
+        "verdict": "predicted",
+        "finding_count": 1,
+        "error_finding_count": 1,
+        "internal_error": None,
+        "toolguard_version": toolguard_core.__version__,
+    }
+    error_json = json.loads(row.pop("error_json"))
+    assert (error_json["message"], error_json["param"], error_json["shape"]) == (
+        ONE_ANSWER.error_message,
+        "messages",
+        "openai",
+    )
+    # Columns added by later migrations must be empty for this flow; everything else exactly as expected.
+    extra = {k: v for k, v in row.items() if k not in expected_row}
+    assert all(v is None for v in extra.values()), extra
+    assert {k: v for k, v in row.items() if k in expected_row} == expected_row
+    assert findings == [
+        {
+            "flow_id": flow.id,
+            "idx": 0,
+            "rule": ONE_ANSWER.rule,
+            "severity": "error",
+            "location": ONE_ANSWER.location,
+            "message": flow.metadata[METADATA_KEY]["findings"][0]["message"],
+        }
+    ]
+
+
+def test_findings_rows_keep_their_order(guard, db_path):
+    addon, _ = guard
+    messages = [
+        {"role": "user", "content": "x"},
+        {"role": "tool", "content": "a"},
+        {"role": "assistant", "content": None},
+    ]
+    flow = make_flow({"model": "gpt-4o", "messages": messages})
+    run(addon, flow, answer(200, ok_completion()))
+    addon.done()
+    (row,), findings = rows(db_path)
+    assert row["verdict"] == "false_alarm"
+    assert [(f["idx"], f["rule"], f["location"]) for f in findings] == [
+        (i, f["rule"], f["location"]) for i, f in enumerate(flow.metadata[METADATA_KEY]["findings"])
+    ]
+    assert row["finding_count"] == len(findings) >= 2
+
+
+def test_non_json_request_is_stored_as_text(guard, db_path):
+    addon, _ = guard
+    flow = make_flow(
+        b"model=gpt-4o&messages=hi", headers={**HEADERS, "content-type": "application/x-www-form-urlencoded"}
+    )
+    body = {
+        "error": {
+            "message": "We could not parse the JSON body of your request.",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": None,
+        }
+    }
+    run(addon, flow, answer(400, body))
+    addon.done()
+    (row,), findings = rows(db_path)
+    assert (row["request_json"], row["request_body"], row["verdict"]) == (
+        None,
+        "model=gpt-4o&messages=hi",
+        "predicted",
+    )
+    assert [f["rule"] for f in findings] == ["body.not-json"]
+
+
+def test_the_api_key_never_reaches_the_database(guard, db_path):
+    addon, _ = guard
+    echo = {
+        "error": {
+            "message": f"Incorrect API key provided: {API_KEY}.",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "invalid_api_key",
+        }
+    }
+    flow = make_flow(LONE_TOOL.body(), headers={**HEADERS, "cookie": "session=abcdefghijklmnop"})
+    run(
+        addon,
+        flow,
+        answer(401, echo, {"content-type": "application/json", "set-cookie": "sid=zyxwvutsrqponmlk"}),
+    )
+    addon.done()
+    data = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
+    for secret in (API_KEY, "abcdefghijklmnop", "zyxwvutsrqponmlk"):
+        assert secret.encode() not in data
+    (row,), _ = rows(db_path)
+    assert row["error_message"] == "Incorrect API key provided: [REDACTED]."
+
+
+# ------------------------------------------------------------------------------ scope
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "options"),
+    [
+        ("GET", URL, {}),
+        ("POST", "https://api.openai.com/v1/embeddings", {}),
+        ("POST", "https://api.openai.com/v1/completions", {}),
+        ("POST", "https://api.openai.com/v1/chat/completions/extra", {}),
+        ("POST", URL, {"toolguard_hosts": ["*.deepseek.com"]}),
+        (
+            "POST",
+            "https://api.deepseek.com/chat/completions",
+            {"toolguard_paths": [r"^/v1/chat/completions$"]},
+        ),
+    ],
+    ids=["GET", "embeddings", "legacy completions", "longer path", "host filtered", "path filtered"],
+)
+def test_out_of_scope_flows_are_ignored(guard, db_path, method, url, options):
+    addon, tctx = guard
+    if options:
+        tctx.configure(addon, **options)
+    flow = make_flow(LONE_TOOL.body(), url=url, method=method)
+    before = flow.request.get_state()
+    run(addon, flow, answer(400, LONE_TOOL.error_body()))
+    assert METADATA_KEY not in flow.metadata
+    assert (flow.marked, flow.comment) == ("", "")
+    assert flow.request.get_state() == before
+    assert addon.stats["validated"] == 0
+    addon.done()
+    assert rows(db_path) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("url", "options"),
+    [
+        ("https://api.deepseek.com/chat/completions", {}),
+        ("http://127.0.0.1:11434/v1/chat/completions/", {}),
+        ("https://my.openai.azure.com/openai/deployments/gpt/chat/completions?api-version=2024-06-01", {}),
+        ("https://api.deepseek.com/chat/completions", {"toolguard_hosts": ["*.deepseek.com"]}),
+        ("https://API.DeepSeek.com/chat/completions", {"toolguard_hosts": ["api.deepseek.com"]}),
+    ],
+)
+def test_in_scope_flows_on_any_host(guard, url, options):
+    addon, tctx = guard
+    if options:
+        tctx.configure(addon, **options)
+    flow = make_flow(LONE_TOOL.body(), url=url)
+    addon.request(flow)
+    assert [f["rule"] for f in flow.metadata[METADATA_KEY]["findings"]] == [LONE_TOOL.rule]
+
+
+def test_store_all_keeps_accepted_flows(guard, db_path):
+    addon, tctx = guard
+    tctx.configure(addon, toolguard_store_all=True)
+    flow = make_flow({"model": "gpt-4o-mini", "messages": VALID_PARALLEL})
+    run(addon, flow, answer(200, ok_completion()))
+    addon.done()
+    (row,), findings = rows(db_path)
+    assert (row["verdict"], row["status"], findings) == ("accepted", 200, [])
+
+
+def test_max_body_option_passes_big_bodies_unvalidated(guard):
+    addon, tctx = guard
+    tctx.configure(addon, toolguard_max_body="1k")
+    flow = make_flow({**LONE_TOOL.body(), "padding": "x" * 2000})
+    addon.request(flow)
+    assert [(f["rule"], f["severity"]) for f in flow.metadata[METADATA_KEY]["findings"]] == [
+        ("body.too-large", "info")
+    ]
+
+
+# ------------------------------------------------------------------------------ options
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"toolguard_paths": ["(unclosed"]},
+        {"toolguard_max_body": "lots"},
+        {"toolguard_max_body": "12q"},
+    ],
+)
+def test_bad_option_values_raise_options_error(guard, options):
+    addon, tctx = guard
+    with pytest.raises(exceptions.OptionsError):
+        tctx.configure(addon, **options)
+
+
+def test_unusable_database_path_raises_options_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    addon = ToolGuard()
+    with taddons.context(addon) as tctx, pytest.raises(exceptions.OptionsError, match="toolguard_db"):
+        tctx.configure(addon, toolguard_db=str(blocker / "sub" / "toolguard.db"))
+
+
+def test_default_database_path_comes_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOOLGUARD_DB", str(tmp_path / "env.db"))
+    addon = ToolGuard()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, toolguard_db="")  # empty: $TOOLGUARD_DB, else the per-user default
+        assert addon.settings is not None and addon.settings.db_path == str(tmp_path / "env.db")
+        addon.done()
+    assert (tmp_path / "env.db").exists()
+
+
+def test_stats_command(guard):
+    addon, tctx = guard
+    run(addon, make_flow(LONE_TOOL.body()), answer(400, LONE_TOOL.error_body()))
+    stats = json.loads(tctx.command(addon.stats_command))
+    assert (stats["validated"], stats["flagged"], stats["stored"]) == (1, 1, 1)
