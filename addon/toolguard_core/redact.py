@@ -42,7 +42,9 @@ _KEY_SHAPES = re.compile(
     r"\b(?:sk-[A-Za-z0-9_\-]{16,}|gsk_[A-Za-z0-9]{20,}|AIza[0-9A-Za-z_\-]{30,}|xai-[A-Za-z0-9]{20,}"
     r"|hf_[A-Za-z0-9]{20,})"
 )
-_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=\-]{8,}")
+# A token must contain a digit: real tokens do, while prose ("basic functionality", "a bearer
+# instrument") would otherwise be mangled in the stored request.
+_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+(?=[A-Za-z._~+/=\-]*\d)[A-Za-z0-9._~+/=\-]{8,}")
 
 # Values shorter than this are not scrubbed from bodies: replacing "abc" everywhere would mangle text.
 _MIN_SECRET_LENGTH = 8

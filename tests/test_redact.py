@@ -1,0 +1,150 @@
+"""Secrets never reach disk or logs: headers, query keys, URL userinfo, echoed tokens, key shapes."""
+
+from __future__ import annotations
+
+import pytest
+from toolguard_core.redact import REDACTED, redact_headers, redact_query, redact_url, scrub, secret_values
+
+OPENAI_KEY = "sk-proj-Abc123Def456Ghi789Jkl012Mno345Pqr678Stu901"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Authorization",
+        "authorization",
+        "Proxy-Authorization",
+        "api-key",
+        "X-Api-Key",
+        "Cookie",
+        "Set-Cookie",
+        "x-goog-api-key",
+    ],
+)
+def test_secret_headers_are_redacted(name: str):
+    assert redact_headers([(name, "secret-value-123"), ("Content-Type", "application/json")]) == {
+        name.lower(): REDACTED,
+        "content-type": "application/json",
+    }
+
+
+def test_repeated_headers_are_joined_and_each_redacted():
+    headers = [("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("Accept", "a"), ("Accept", "b")]
+    assert redact_headers(headers) == {"set-cookie": f"{REDACTED}, {REDACTED}", "accept": "a, b"}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("key=AIzaSyA1234567890abcdefghijklmnopqrstu", f"key={REDACTED}"),  # Gemini
+        ("api-version=2024-06-01", "api-version=2024-06-01"),  # Azure: kept, it is evidence
+        ("api-version=2024-06-01&api-key=abc123456", f"api-version=2024-06-01&api-key={REDACTED}"),
+        ("access_token=ya29.xyz&alt=sse", f"access_token={REDACTED}&alt=sse"),
+        ("sig=abcdef&se=2030", f"sig={REDACTED}&se=2030"),
+        ("author=me&keyword=x", "author=me&keyword=x"),  # names that merely contain a secret word
+        ("", ""),
+    ],
+)
+def test_key_like_query_parameters_are_redacted(query: str, expected: str):
+    assert redact_query(query) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "https://generativelanguage.googleapis.com/v1beta/openai/chat/completions?key=AIzaSyA1234567890",
+            f"https://generativelanguage.googleapis.com/v1beta/openai/chat/completions?key={REDACTED}",
+        ),
+        (
+            "https://user:p4ssw0rd@proxy.example/v1/chat/completions",
+            f"https://{REDACTED}@proxy.example/v1/chat/completions",
+        ),
+        ("https://token@host:8443/v1/chat/completions", f"https://{REDACTED}@host:8443/v1/chat/completions"),
+        ("https://api.openai.com/v1/chat/completions", "https://api.openai.com/v1/chat/completions"),
+    ],
+)
+def test_urls_lose_userinfo_and_key_params(url: str, expected: str):
+    assert redact_url(url) == expected
+
+
+def test_secret_values_from_headers_and_query():
+    values = secret_values(
+        [
+            ("Authorization", f"Bearer {OPENAI_KEY}"),
+            ("Cookie", "session=abcdefgh12345678; theme=dark"),
+            ("User-Agent", "OpenAI/Python 1.54.0"),
+        ],
+        "key=AIzaSyA1234567890abc&api-version=2024-06-01",
+    )
+    assert OPENAI_KEY in values
+    assert f"Bearer {OPENAI_KEY}" in values
+    assert "abcdefgh12345678" in values
+    assert "AIzaSyA1234567890abc" in values
+    assert "OpenAI/Python 1.54.0" not in values and "2024-06-01" not in values
+    assert "dark" not in values  # too short to scrub safely
+    assert values == sorted(values, key=len, reverse=True)
+
+
+def test_bearer_token_echoed_back_in_a_response_body_is_scrubbed():
+    token = "proxy-token-8f1c2e"  # not a known key shape: only the request's own value catches it
+    secrets = secret_values([("Authorization", f"Bearer {token}")])
+    body = (
+        f'{{"error": {{"message": "Incorrect API key provided: {token}. You can find your API key at ..."}}}}'
+    )
+    scrubbed = scrub(body, secrets)
+    assert token not in scrubbed
+    assert f"Incorrect API key provided: {REDACTED}." in scrubbed
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        OPENAI_KEY,
+        "sk-abcdefghijklmnopqrstuvwxyz123456",  # legacy OpenAI / DeepSeek
+        "sk-or-v1-0123456789abcdef0123456789abcdef",  # OpenRouter
+        "sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz",  # Anthropic
+        "gsk_AbCdEfGhIjKlMnOpQrStUvWxYz0123",  # Groq
+        "AIzaSyA1234567890abcdefghijklmnopqrstu",  # Google
+        "xai-AbCdEfGhIjKlMnOpQrStUvWxYz",  # xAI
+        "hf_AbCdEfGhIjKlMnOpQrStUvWxYz",  # Hugging Face
+    ],
+)
+def test_key_shapes_are_scrubbed_without_knowing_the_request(key: str):
+    assert scrub(f"api key {key} rejected") == f"api key {REDACTED} rejected"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Authorization: Bearer abc123def456ghi789",
+        "authorization: basic dXNlcjpwYXNzd29yZA==",
+    ],
+)
+def test_bearer_and_basic_credentials_in_text(text: str):
+    assert scrub(text).endswith(REDACTED)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This is basic functionality.",
+        "a bearer instrument",
+        "task-list, sk-tch, skeleton",
+        '{"role": "user", "content": "call the tool"}',
+    ],
+)
+def test_ordinary_text_is_not_mangled(text: str):
+    assert scrub(text) == text
+
+
+def test_scrub_keeps_json_valid():
+    import json
+
+    body = json.dumps({"messages": [{"role": "user", "content": f"my key is {OPENAI_KEY}"}]})
+    assert json.loads(scrub(body))["messages"][0]["content"] == f"my key is {REDACTED}"
+
+
+def test_scrub_none_and_empty():
+    assert scrub(None) is None
+    assert scrub("") == ""

@@ -1,0 +1,185 @@
+"""The capture store: migrations, one writer thread that drains on close, replace-on-rewrite, and a
+writer that survives a failing row."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from toolguard_core.store import (
+    DB_ENV,
+    FindingRow,
+    FlowRow,
+    Store,
+    default_db_path,
+    format_utc,
+    migrations,
+    open_db,
+)
+
+
+def row(flow_id: str, status: int = 400, findings: int = 1, **columns) -> FlowRow:
+    return FlowRow(
+        id=flow_id,
+        datetime_utc=format_utc(1_700_000_000.25),
+        host="api.openai.com",
+        path="/v1/chat/completions",
+        status=status,
+        error_code=columns.pop("error_code", "invalid_value"),
+        finding_count=findings,
+        findings=[
+            FindingRow(
+                idx=i,
+                rule="sequence.orphan-tool-message",
+                severity="error",
+                location=f"messages[{i}]",
+                message="m",
+            )
+            for i in range(findings)
+        ],
+        **columns,
+    )
+
+
+class Exploding:
+    """A row source whose row cannot be built (a bug in Capture.to_row)."""
+
+    flow_id = "exploding"
+
+    def to_row(self) -> FlowRow:
+        raise RuntimeError("cannot build this row")
+
+
+def test_open_db_creates_the_documented_tables(tmp_path: Path):
+    db = open_db(tmp_path / "sub" / "dir" / "t.db")
+    assert {"flows", "findings"} <= set(db.table_names())
+    flows = db["flows"].columns_dict
+    for column in (
+        "id",
+        "datetime_utc",
+        "host",
+        "path",
+        "client",
+        "model",
+        "stream",
+        "status",
+        "duration_ms",
+        "request_json",
+        "response_body",
+        "error_message",
+        "error_type",
+        "error_code",
+        "error_param",
+    ):
+        assert column in flows, column
+    assert set(db["findings"].columns_dict) >= {"flow_id", "idx", "rule", "severity", "location", "message"}
+    assert db["flows"].pks == ["id"]
+    assert db["findings"].pks == ["flow_id", "idx"]
+    assert db.journal_mode == "wal"
+
+
+def test_migrations_are_recorded_and_idempotent(tmp_path: Path):
+    path = tmp_path / "t.db"
+    open_db(path).close()
+    db = open_db(path)  # a second start applies nothing and keeps the data layout
+    applied = [m["name"] for m in db["_sqlite_migrations"].rows_where("migration_set = ?", ["toolguard"])]
+    assert applied == [m.name for m in migrations._migrations]
+    assert len(applied) == len(set(applied))
+    assert migrations.pending(db) == []
+
+
+def test_error_code_keeps_its_wire_type(tmp_path: Path):
+    db = open_db(tmp_path / "t.db")
+    from toolguard_core.store import write_rows
+
+    write_rows(db, [row("a", error_code="invalid_value"), row("b", error_code=400)])
+    types = dict(db.execute("select id, typeof(error_code) from flows").fetchall())
+    assert types == {"a": "text", "b": "integer"}
+
+
+def test_writer_thread_drains_everything_on_close(tmp_path: Path):
+    path = tmp_path / "t.db"
+    store = Store(path, batch_size=7)
+    store.start()
+    for i in range(500):
+        store.put(row(f"flow-{i:03}", findings=i % 3))
+    store.close()
+    assert not store._thread.is_alive()
+    db = sqlite_utils.Database(path)
+    assert db["flows"].count == 500
+    assert db["findings"].count == sum(i % 3 for i in range(500))
+    assert (store.written, store.failed) == (500, 0)
+
+
+def test_a_flow_written_twice_replaces_its_row_and_findings(tmp_path: Path):
+    path = tmp_path / "t.db"
+    store = Store(path)
+    store.start()
+    store.put(row("same", status=400, findings=3))
+    store.put(row("same", status=200, findings=1, verdict="false_alarm"))
+    store.close()
+    db = sqlite_utils.Database(path)
+    (stored,) = db["flows"].rows
+    assert (stored["status"], stored["verdict"], stored["finding_count"]) == (200, "false_alarm", 1)
+    assert [f["location"] for f in db["findings"].rows] == ["messages[0]"]
+
+
+def test_a_failing_row_does_not_kill_the_writer(tmp_path: Path, caplog):
+    path = tmp_path / "t.db"
+    store = Store(path)
+    store.start()
+    duplicate_idx = row("bad-findings", findings=2)
+    duplicate_idx.findings[1] = duplicate_idx.findings[0]  # PRIMARY KEY (flow_id, idx) violated
+    store.put(row("before"))
+    store.put(Exploding())
+    store.put(duplicate_idx)
+    store.put(row("after"))
+    store.close()
+    assert store._thread.is_alive() is False
+    db = sqlite_utils.Database(path)
+    assert sorted(r["id"] for r in db["flows"].rows) == ["after", "before"]
+    assert (store.written, store.failed) == (2, 2)
+    assert "exploding" in caplog.text and "bad-findings" in caplog.text
+
+
+def test_rows_queued_after_a_failure_in_another_batch_are_written(tmp_path: Path):
+    path = tmp_path / "t.db"
+    store = Store(path, batch_size=1)
+    store.start()
+    store.put(Exploding())
+    for i in range(5):
+        store.put(row(f"r{i}"))
+    store.close()
+    assert sqlite_utils.Database(path)["flows"].count == 5
+
+
+def test_start_fails_loudly_for_an_unusable_path(tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    store = Store(blocker / "t.db")
+    with pytest.raises((OSError, sqlite3.Error)):
+        store.start()
+
+
+def test_close_is_idempotent_and_safe_before_start(tmp_path: Path):
+    store = Store(tmp_path / "t.db")
+    store.close()
+    store.start()
+    store.close()
+    store.close()
+
+
+def test_default_db_path(monkeypatch, tmp_path: Path):
+    monkeypatch.setenv(DB_ENV, str(tmp_path / "x.db"))
+    assert default_db_path() == tmp_path / "x.db"
+    monkeypatch.delenv(DB_ENV)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    assert default_db_path() == tmp_path / ".local" / "share" / "toolguard" / "toolguard.db"
+
+
+def test_format_utc_is_sortable_iso8601():
+    assert format_utc(0) == "1970-01-01T00:00:00.000Z"
+    assert format_utc(1_700_000_000.25) == "2023-11-14T22:13:20.250Z"
