@@ -193,8 +193,12 @@ def test_qwen_code_request_has_no_error(provider: str) -> None:
     paths = sorted(DATA.glob("qwen-code-*.json"))
     assert paths, "no qwen-code request under tests/data/requests"
     for path in paths:
-        raw = path.read_bytes()
-        body = json.loads(raw)
+        body = json.loads(path.read_bytes())
+        if (
+            "body" in body and "messages" not in body
+        ):  # a capture: {note, client, method, path, headers, body}
+            body = body["body"]
+        raw = json.dumps(body).encode()
         # The documented shape: ~75 KB, 14 tools, streamed, array tool-result content.
         assert len(raw) > 60_000 and len(body["tools"]) == 14 and body["stream"] is True
         assert any(m["role"] == "tool" and isinstance(m["content"], list) for m in body["messages"])
