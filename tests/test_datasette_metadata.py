@@ -1,0 +1,55 @@
+"""analysis/datasette.yml: every described column exists, every canned query runs on a real store DB."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+import yaml
+from test_summary import machine_a, machine_b, write_db
+
+METADATA = yaml.safe_load((Path(__file__).parent.parent / "analysis" / "datasette.yml").read_text())
+DATABASE = METADATA["databases"]["toolguard"]
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> sqlite3.Connection:
+    path = tmp_path_factory.mktemp("ds") / "toolguard.db"
+    write_db(path, machine_a() + machine_b()[1:])
+    conn = sqlite3.connect(path)
+    yield conn
+    conn.close()
+
+
+def test_described_columns_are_exactly_the_schema(db: sqlite3.Connection) -> None:
+    for table, meta in DATABASE["tables"].items():
+        schema = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
+        assert schema, table
+        assert sorted(meta["columns"]) == sorted(schema), table
+        assert meta["description"]
+
+
+@pytest.mark.parametrize("name", sorted(DATABASE["queries"]))
+def test_canned_query_runs(db: sqlite3.Connection, name: str) -> None:
+    params = {"since": "2026-11-21", "flow_id": "a2"}
+    rows = db.execute(DATABASE["queries"][name]["sql"], params).fetchall()
+    assert rows, name  # every query has something to show on this capture
+
+
+def test_answers(db: sqlite3.Connection) -> None:
+    queries = DATABASE["queries"]
+    assert db.execute(queries["verdicts"]["sql"]).fetchall() == [
+        ("predicted", 3),
+        ("unexplained", 3),
+        ("false_alarm", 1),
+        ("no_answer", 1),
+    ]
+    assert db.execute(queries["precision_by_rule"]["sql"]).fetchall() == [
+        ("sequence.unanswered-tool-call", 1, 1, 0.5),
+        ("sequence.orphan-tool-message", 2, 0, 1.0),
+    ]
+    assert [r[0] for r in db.execute(queries["unexplained"]["sql"])] == ["b3", "b1", "a3"]
+    assert [r[-4:-2] for r in db.execute(queries["flow"]["sql"], {"flow_id": "a2"})] == [
+        ("sequence.orphan-tool-message", "error")
+    ]
