@@ -1,0 +1,819 @@
+"""OpenAI Responses API rules (``POST /v1/responses``, providers.md §10).
+
+A Responses request carries ``input`` items instead of ``messages``: ``function_call`` items (the
+model's calls, replayed by the client) are answered by ``function_call_output`` items with the
+same ``call_id``. The pairing fails with the same class of 400 as chat tool messages:
+``No tool call found for function call output with call_id ...`` (an output without its call) and
+``No tool output found for function call ...`` (a call without its output).
+
+State matters: with ``previous_response_id`` (or ``conversation``) the earlier items live on the
+server, so an output whose call is not in ``input`` usually answers a stored call — not an orphan.
+Only what the request itself proves wrong is reported as an error.
+
+These checks run only for the ``responses`` endpoint kind (see :mod:`toolguard_core.request`);
+the chat rules never see a Responses body and these never see a chat body.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from toolguard_core.findings import Finding, Severity
+from toolguard_core.providers import normalise_model
+from toolguard_core.request import RESPONSES, RequestView
+from toolguard_core.rules.policy import OPENAI_FAMILY, severity_for
+from toolguard_core.rules.registry import PredictedError, check, define
+
+RESPONSES_URL = "https://api.openai.com/v1/responses"
+
+#: Roles of an input message (doc [OAS] EasyInputMessage / InputMessage).
+MESSAGE_ROLES = frozenset({"user", "assistant", "system", "developer"})
+#: Content part types per role. Assistant turns replay model output (output_text/refusal);
+#: the others send input parts (doc [OAS] InputContent; issue texts below).
+ASSISTANT_PART_TYPES = frozenset({"output_text", "refusal"})
+INPUT_PART_TYPES = frozenset({"input_text", "input_image", "input_file", "input_audio"})
+#: Chat Completions part types that have a Responses counterpart: the usual conversion slip.
+CHAT_PART_TYPES = {"text": "input_text", "image_url": "input_image", "file": "input_file"}
+#: doc [OAS] CreateResponse.max_output_tokens minimum.
+MIN_OUTPUT_TOKENS = 16
+#: OpenAI reasoning models (providers.md §5.1): their replayed function calls need their reasoning.
+_REASONING_MODEL = re.compile(r"^(o\d|gpt-5|codex)")
+_JSON_WORD = re.compile("json", re.IGNORECASE)
+
+_USER = {"role": "user", "content": "What is the weather in Paris?"}
+_CALL = {
+    "type": "function_call",
+    "call_id": "call_Fo6YPd3EALEdfPLMbfr4BTKf",
+    "name": "get_weather",
+    "arguments": '{"city": "Paris"}',
+}
+_OUTPUT = {"type": "function_call_output", "call_id": "call_Fo6YPd3EALEdfPLMbfr4BTKf", "output": "18C"}
+_REPLY = {"type": "output_text", "text": "It is 18C in Paris."}
+_TOOL = {
+    "type": "function",
+    "name": "get_weather",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+}
+
+
+def _example(**fields: Any) -> dict[str, Any]:
+    return {"model": "gpt-4.1", **fields}
+
+
+ORPHAN_OUTPUT = define(
+    "responses.orphan-function-call-output",
+    Severity.ERROR,
+    "A `function_call_output` answers a `call_id` that no `function_call` item before it made "
+    "(and there is no `previous_response_id`/`conversation` that could hold the call).",
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="No tool call found for function call output with call_id call_uelfkqtHfJDC4Btqeoozq82e.",
+            # Also james-6-23/codex2api#414 (the same body relayed by a gateway).
+            source="https://github.com/continuedev/continue/issues/10092",
+            param="input",
+        ),
+    ),
+    example=_example(input=[_USER, _OUTPUT], tools=[_TOOL]),
+    example_url=RESPONSES_URL,
+    notes=(
+        "With `previous_response_id` or `conversation` the call may be stored server-side, so an output "
+        "whose call is absent from `input` is not reported; an output placed *before* its call still is."
+    ),
+)
+UNANSWERED_CALL = define(
+    "responses.unanswered-function-call",
+    Severity.ERROR,
+    "A `function_call` item has no `function_call_output` with its `call_id` anywhere after it.",
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="No tool output found for function call call_XXX.",
+            # Also router-for-me/CLIProxyAPI#2368 and openai/openai-agents-python#673 (providers.md §10).
+            source="https://github.com/tjardoo/openai-client/pull/124",
+            param="input",
+        ),
+    ),
+    example=_example(input=[_USER, _CALL], tools=[_TOOL]),
+    example_url=RESPONSES_URL,
+    notes=(
+        "The same text is returned when `previous_response_id` points to a response whose calls were "
+        "never answered; toolguard cannot see stored items, so only calls inside `input` are checked. "
+        "A warning on self-hosted servers that do not validate tool pairing."
+    ),
+)
+DUPLICATE_OUTPUT = define(
+    "responses.duplicate-function-call-output",
+    Severity.WARNING,
+    "A second `function_call_output` answers a `call_id` that was already answered.",
+    predicts=(
+        PredictedError(
+            provider="generic",
+            text=(
+                "Duplicate function_call_output for call_id 'terminal:0'. Each function_call must have "
+                "exactly one matching function_call_output"
+            ),
+            source="https://github.com/NousResearch/hermes-agent/issues/102629",
+        ),
+    ),
+    example=_example(input=[_USER, _CALL, _OUTPUT, _OUTPUT], tools=[_TOOL]),
+    example_url=RESPONSES_URL,
+    notes=(
+        "The text above comes from a strict Responses gateway (also mnfst/llm-gateway#2858); OpenAI's own "
+        "answer is not confirmed yet, hence a warning."
+    ),
+)
+DUPLICATE_CALL_ID = define(
+    "responses.duplicate-call-id",
+    Severity.WARNING,
+    "Two `function_call` items in one request share a `call_id`, so their outputs are ambiguous.",
+    predicts=(
+        PredictedError(
+            provider="generic",
+            text=(
+                "Duplicate function_call_output for call_id 'terminal:0'. Each function_call must have "
+                "exactly one matching function_call_output"
+            ),
+            source="https://github.com/NousResearch/hermes-agent/issues/102629",
+        ),
+        PredictedError(
+            provider="generic",
+            text="Duplicate 'call_id': undefined",
+            source="https://github.com/earendil-works/pi/issues/9057",
+        ),
+    ),
+    example=_example(input=[_USER, _CALL, _OUTPUT, _CALL, _OUTPUT], tools=[_TOOL]),
+    example_url=RESPONSES_URL,
+    notes="Per-turn ids such as `terminal:0` reused every turn (hermes-agent#102629). Not confirmed on OpenAI.",
+)
+MISSING_CALL_ID = define(
+    "responses.missing-call-id",
+    Severity.ERROR,
+    "A `function_call` or `function_call_output` item has no `call_id`, or an empty one.",
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid 'input[4].call_id': empty string. Expected a string with minimum length 1, but got an "
+                "empty string instead."
+            ),
+            source="https://github.com/BigPizzaV3/CodexPlusPlus/issues/315",
+            param="input[4].call_id",
+            code="empty_string",
+        ),
+    ),
+    example=_example(input=[_USER, _CALL, {"type": "function_call_output", "output": "18C"}], tools=[_TOOL]),
+    example_url=RESPONSES_URL,
+    notes=(
+        "`call_id` is required on both item types (doc [OAS] FunctionToolCall, FunctionCallOutputItemParam). "
+        "Codex emitted outputs without it (openai/codex#42088)."
+    ),
+)
+BAD_ARGUMENTS = define(
+    "responses.invalid-function-arguments",
+    Severity.WARNING,
+    "A `function_call` item's `arguments` is not a string holding exactly one JSON object.",
+    example=_example(input=[_USER, {**_CALL, "arguments": {"city": "Paris"}}, _OUTPUT], tools=[_TOOL]),
+    example_url=RESPONSES_URL,
+    notes=(
+        "`arguments` is a JSON string (doc [OAS] FunctionToolCall): a non-string is an error on OpenAI and "
+        "Azure; a string that is not one JSON object is a warning (typical of a bad stream merge). No "
+        "provider's error text for it has been observed yet."
+    ),
+)
+INVALID_ROLE = define(
+    "responses.invalid-message-role",
+    Severity.ERROR,
+    "An input message has a role other than `user`, `assistant`, `system` or `developer` "
+    "(often a chat-style `tool` message).",
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Invalid value: 'tool'. Supported values are: 'assistant', 'system', 'developer', and 'user'.",
+            source="https://github.com/Chevey339/kelivo/pull/281",
+        ),
+    ),
+    example=_example(
+        input=[_USER, {"role": "tool", "tool_call_id": "call_Fo6YPd3EALEdfPLMbfr4BTKf", "content": "18C"}]
+    ),
+    example_url=RESPONSES_URL,
+    notes="A warning on other Responses implementations (their role handling is not documented).",
+)
+INVALID_CONTENT = define(
+    "responses.invalid-message-content",
+    Severity.ERROR,
+    "An input message's `content` is missing, not a string or list, or has parts of the wrong type "
+    "for its role (assistant: `output_text`/`refusal`; others: `input_text`/`input_image`/`input_file`).",
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Invalid value: 'input_text'. Supported values are: 'output_text' and 'refusal'.",
+            # Also NousResearch/hermes-agent#15687 (param input[109].content[0], code invalid_value).
+            source="https://github.com/jamesrochabrun/SwiftOpenAI/issues/136",
+            param="input[1].content[0]",
+            code="invalid_value",
+        ),
+    ),
+    example=_example(
+        input=[
+            _USER,
+            {"role": "assistant", "content": [{"type": "input_text", "text": "It is 18C."}]},
+            {"role": "user", "content": "And tomorrow?"},
+        ]
+    ),
+    example_url=RESPONSES_URL,
+    notes=(
+        "Confirmed for `input_text` inside an assistant message (an error on OpenAI and Azure). Chat-style "
+        "parts (`text`, `image_url`) and `output_text` in a user message are warnings until a provider's "
+        "answer is observed."
+    ),
+)
+JSON_WITHOUT_WORD = define(
+    "responses.json-without-json-word",
+    Severity.ERROR,
+    '`text.format` is `json_object` but neither `instructions` nor any input message mentions "json".',
+    providers=("openai", "azure"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Response input messages must contain the word 'json' in some form to use 'text.format' of "
+                "type 'json_object'."
+            ),
+            source="https://github.com/reVrost/go-openrouter/pull/21",
+            param="input",
+        ),
+    ),
+    example=_example(input="List three primary colours.", text={"format": {"type": "json_object"}}),
+    example_url=RESPONSES_URL,
+    notes=(
+        "`instructions` is counted as part of the input (it becomes a system message), so a request that "
+        "says 'json' only there is not flagged. Elsewhere a warning: the model is not told to answer in JSON."
+    ),
+)
+STATE_CONFLICT = define(
+    "responses.previous-response-with-conversation",
+    Severity.ERROR,
+    "`previous_response_id` and `conversation` are both set; they cannot be combined.",
+    example=_example(
+        input="And tomorrow?",
+        previous_response_id="resp_68af4030592c81938ec0a5fbab4a3e9f",
+        conversation="conv_68af4030592c81938ec0a5fbab4a3e9f",
+    ),
+    example_url=RESPONSES_URL,
+    notes=(
+        "doc [OAS] ResponseProperties: `previous_response_id` cannot be used in conjunction with "
+        "`conversation`. No provider's error text has been observed yet, so none is predicted."
+    ),
+)
+MAX_OUTPUT_TOKENS = define(
+    "responses.max-output-tokens-below-minimum",
+    Severity.ERROR,
+    f"`max_output_tokens` is below {MIN_OUTPUT_TOKENS}, the minimum the Responses API accepts.",
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got 5 "
+                "instead."
+            ),
+            source="https://github.com/UKGovernmentBEIS/inspect_evals/issues/694",
+            param="max_output_tokens",
+            code="integer_below_min_value",
+        ),
+        PredictedError(
+            provider="azure",
+            text=(
+                "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got 10 "
+                "instead."
+            ),
+            source="https://github.com/vectorize-io/hindsight/issues/58",
+            param="max_output_tokens",
+            code="integer_below_min_value",
+        ),
+    ),
+    example=_example(input="Say OK.", max_output_tokens=5),
+    example_url=RESPONSES_URL,
+    notes="Minimum from doc [OAS] CreateResponse. A warning on other Responses implementations.",
+)
+CHAT_STYLE_TOOL = define(
+    "responses.chat-style-function-tool",
+    Severity.ERROR,
+    "A function tool has no top-level `name`: the Responses API wants the flat "
+    '`{"type": "function", "name", "parameters", ...}` shape, not chat\'s nested `function` object.',
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Missing required parameter: 'tools[0].name'.",
+            # Also nullclaw/nullclaw#772 (the same text from a Responses gateway for the nested shape).
+            source="https://community.openai.com/t/responses-api-function-calling-tool-specs-vs-completions-api/1324866",
+            param="tools[0].name",
+            code="missing_required_parameter",
+        ),
+    ),
+    example=_example(
+        input=[_USER],
+        tools=[{"type": "function", "function": {k: v for k, v in _TOOL.items() if k != "type"}}],
+    ),
+    example_url=RESPONSES_URL,
+)
+CHAT_BODY = define(
+    "responses.chat-body",
+    Severity.ERROR,
+    "A Chat Completions body (`messages`) was sent to the Responses endpoint, which reads `input`.",
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Unsupported parameter: 'messages'. In the Responses API, this parameter has moved to 'input'. "
+                "Try again with the new parameter. See the API documentation for more information: "
+                "https://platform.openai.com/docs/api-reference/responses/create."
+            ),
+            source="https://github.com/madox2/vim-ai/issues/162",
+            param="messages",
+        ),
+        PredictedError(provider="llama.cpp", text="'input' is required", source="code [LCPP]"),
+    ),
+    example={"model": "gpt-4.1", "messages": [_USER]},
+    example_url=RESPONSES_URL,
+    notes=(
+        "The issue shows the text re-wrapped by a terminal (quotes around the parameter names may be "
+        "backticks in the raw body). Point the client at /chat/completions or convert `messages` to `input`."
+    ),
+)
+INVALID_INPUT = define(
+    "responses.invalid-input",
+    Severity.ERROR,
+    "`input` is neither a string nor an array, or an input item is not a JSON object.",
+    example=_example(input={"role": "user", "content": "hi"}),
+    example_url=RESPONSES_URL,
+    notes="doc [OAS] InputParam. No provider's error text has been observed yet, so none is predicted.",
+)
+DUPLICATE_ITEM_ID = define(
+    "responses.duplicate-item-id",
+    Severity.ERROR,
+    "Two input items carry the same `id` (e.g. a replayed `rs_`/`fc_`/`msg_` item sent twice).",
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Duplicate item found with id rs_0468ed37bb668691006993cda255988190ac105e2c82965386. Remove "
+                "duplicate items from your input and try again."
+            ),
+            # Also OpenRouterTeam/ai-sdk-provider#254 and earendil-works/pi#5165 (same text, msg_/rs_ ids).
+            source="https://github.com/continuedev/continue/issues/10723",
+            param="input",
+        ),
+    ),
+    example=_example(
+        input=[
+            _USER,
+            {"type": "message", "role": "assistant", "id": "msg_1", "content": [_REPLY]},
+            {"type": "message", "role": "assistant", "id": "msg_1", "content": [_REPLY]},
+            {"role": "user", "content": "And tomorrow?"},
+        ],
+    ),
+    example_url=RESPONSES_URL,
+    notes=(
+        "The same text comes back when an item already stored under `previous_response_id` is sent again "
+        "(MacPaw/OpenAI#432); toolguard sees only the duplicates inside `input`."
+    ),
+)
+REASONING_LAST = define(
+    "responses.reasoning-without-following-item",
+    Severity.ERROR,
+    "A `reasoning` item is the last input item, so the item it belongs to (a message or function call) "
+    "is missing.",
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Item 'rs_0c3876fcd4da19ef00692a14046bc8819eba6941c05c5ab7e7' of type 'reasoning' was provided "
+                "without its required following item."
+            ),
+            source="https://github.com/continuedev/continue/issues/8933",
+            param="input",
+        ),
+    ),
+    example=_example(
+        model="o4-mini",
+        input=[_USER, {"type": "reasoning", "id": "rs_0c3876fcd4", "summary": []}],
+    ),
+    example_url=RESPONSES_URL,
+    notes="A warning on other Responses implementations. Replay the item that followed the reasoning item.",
+)
+CALL_WITHOUT_REASONING = define(
+    "responses.function-call-without-reasoning",
+    Severity.WARNING,
+    "A reasoning model's replayed `function_call` keeps its item `id` (`fc_...`) but the `reasoning` item "
+    "that preceded it is not in `input`.",
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Item 'fc_0a4d512680f81369006a5364c645f481a1a979134e6d548de1' of type 'function_call' was "
+                "provided without its required 'reasoning' item: 'rs_0a4d512680f81369006a5364c4142481a1803037dcae023e29'."
+            ),
+            # Also mastra-ai/mastra#8738 and continuedev/continue#10018 (same text, o3/gpt-5).
+            source="https://github.com/cline/cline/issues/12242",
+            param="input",
+        ),
+    ),
+    example=_example(
+        model="gpt-5",
+        input=[_USER, {**_CALL, "id": "fc_0a4d512680"}, _OUTPUT],
+        tools=[_TOOL],
+    ),
+    example_url=RESPONSES_URL,
+    notes=(
+        "A warning: whether the call had a reasoning item is only known to the server. Keep each `reasoning` "
+        "item right before the calls it produced (with `encrypted_content` when `store` is false), or drop the "
+        "`fc_` item ids (continuedev/continue#11785)."
+    ),
+)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _input_items(view: RequestView) -> list[Any]:
+    value = view.body.get("input")
+    return value if isinstance(value, list) else []
+
+
+def _openai_error(view: RequestView) -> Severity:
+    """Error where OpenAI's validator answers (OpenAI, Azure, openai/* on OpenRouter), else warning:
+    other Responses implementations (vLLM, llama.cpp, Ollama, gateways) document less."""
+    return severity_for(view, error=OPENAI_FAMILY, silent=()) or Severity.WARNING
+
+
+def _pairing_severity(view: RequestView) -> Severity:
+    # Self-hosted servers turn items back into chat messages without checking the pairing
+    # (ProviderProfile.validates_tool_pairing); a bad pair there is suspicious, not a 400.
+    return Severity.ERROR if view.provider.validates_tool_pairing else Severity.WARNING
+
+
+def _is_message(item: dict[str, Any]) -> bool:
+    kind = item.get("type")
+    return kind == "message" or (kind is None and "role" in item)
+
+
+def _valid_call_id(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _stateful(view: RequestView) -> bool:
+    """Whether earlier items live on the server (so calls answered here may not be in ``input``)."""
+    return bool(view.body.get("previous_response_id")) or bool(view.body.get("conversation"))
+
+
+def _arguments_problem(arguments: Any) -> str | None:
+    if not isinstance(arguments, str):
+        return f"is a JSON {_json_type(arguments)}, not a string"
+    try:
+        value = json.loads(arguments)
+    except ValueError:
+        try:
+            json.JSONDecoder().raw_decode(arguments.lstrip())
+        except ValueError:
+            return "is not valid JSON"
+        return "holds more than one JSON value (a stream merge of parallel calls?)"
+    except RecursionError:
+        return "nests too deeply to parse"
+    if not isinstance(value, dict):
+        return f"holds a JSON {_json_type(value)}, not an object"
+    return None
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return {dict: "object", list: "array", str: "string", type(None): "null"}.get(type(value), "value")
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+@check(endpoints=(RESPONSES,))
+def check_request_fields(view: RequestView) -> Iterator[Finding]:
+    """Top-level fields: a chat body sent here, the shape of ``input``, state, output budget."""
+    body = view.body
+    if "messages" in body:
+        yield CHAT_BODY.finding(
+            "messages",
+            "The body has `messages`, which the Responses API does not read; send the conversation as "
+            "`input` items (function results as function_call_output items), or post it to /chat/completions.",
+            severity=Severity.ERROR if "input" not in body else _openai_error(view),
+        )
+    value = body.get("input")
+    if value is not None and not isinstance(value, str | list):
+        yield INVALID_INPUT.finding(
+            "input", f"`input` is a JSON {_json_type(value)}; send a string or an array of input items."
+        )
+    for index, item in enumerate(_input_items(view)):
+        if not isinstance(item, dict):
+            yield INVALID_INPUT.finding(
+                f"input[{index}]",
+                f"input[{index}] is a JSON {_json_type(item)}, not an item object; wrap text as "
+                '{"role": "user", "content": "..."}.',
+            )
+    if body.get("previous_response_id") and body.get("conversation"):
+        yield STATE_CONFLICT.finding(
+            "previous_response_id",
+            "Both `previous_response_id` and `conversation` are set; keep one source of earlier turns "
+            "(`conversation` for a stored conversation, `previous_response_id` to chain responses).",
+        )
+    limit = body.get("max_output_tokens")
+    if isinstance(limit, int) and not isinstance(limit, bool) and limit < MIN_OUTPUT_TOKENS:
+        yield MAX_OUTPUT_TOKENS.finding(
+            "max_output_tokens",
+            f"`max_output_tokens` is {limit}; the Responses API requires at least {MIN_OUTPUT_TOKENS}.",
+            severity=_openai_error(view),
+        )
+
+
+@check(endpoints=(RESPONSES,))
+def check_function_call_pairing(view: RequestView) -> Iterator[Finding]:
+    """Every ``function_call`` answered once by a later ``function_call_output`` with its call_id."""
+    items = _input_items(view)
+    stateful = _stateful(view)
+    severity = _pairing_severity(view)
+    call_sites: dict[str, list[int]] = {}  # every function_call position per call_id
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and item.get("type") == "function_call":
+            call_id = item.get("call_id")
+            if _valid_call_id(call_id):
+                call_sites.setdefault(call_id, []).append(index)
+
+    open_calls: dict[str, list[int]] = {}  # calls not answered yet, per call_id, in order
+    answered: dict[str, int] = {}  # call_id -> the output that answered it
+    answered_early: set[int] = set()  # calls whose output came before them (reported once)
+    first_call: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        kind = item.get("type")
+        if kind not in ("function_call", "function_call_output"):
+            continue
+        where = f"input[{index}]"
+        call_id = item.get("call_id")
+        if not _valid_call_id(call_id):
+            if call_id == "":
+                problem = "an empty call_id"
+            else:
+                problem = "no call_id" if call_id is None else f"a {_json_type(call_id)} call_id"
+            if kind == "function_call":
+                fix = "keep the call_id the model returned so its output can match it."
+            else:
+                fix = "set it to the call_id of the function_call it answers"
+                # The output most likely answers the oldest open call: name it, and do not report
+                # that call as unanswered too (one mistake, one finding).
+                oldest = min(((sites[0], cid) for cid, sites in open_calls.items() if sites), default=None)
+                if oldest is not None:
+                    open_calls[oldest[1]].pop(0)
+                    fix += f" (probably {oldest[1]}, called at input[{oldest[0]}] and not answered yet)"
+                fix += "."
+            yield MISSING_CALL_ID.finding(f"{where}.call_id", f"{where} ({kind}) has {problem}; {fix}")
+            continue
+        if kind == "function_call":
+            if call_id in first_call:
+                yield DUPLICATE_CALL_ID.finding(
+                    f"{where}.call_id",
+                    f"{where} reuses call_id {call_id}, first used at input[{first_call[call_id]}]; give every "
+                    "call a unique call_id so each output matches one call.",
+                )
+            first_call.setdefault(call_id, index)
+            open_calls.setdefault(call_id, []).append(index)
+            yield from _check_arguments(view, where, item)
+            continue
+        pending = open_calls.get(call_id)
+        if pending:
+            pending.pop(0)
+            answered[call_id] = index
+            continue
+        if call_id in answered:
+            yield DUPLICATE_OUTPUT.finding(
+                f"{where}.call_id",
+                f"{where} answers {call_id} again (already answered at input[{answered[call_id]}]); keep one "
+                "function_call_output per call.",
+            )
+            continue
+        later = [site for site in call_sites.get(call_id, ()) if site > index and site not in answered_early]
+        if later:
+            answered_early.add(later[0])
+            yield ORPHAN_OUTPUT.finding(
+                f"{where}.call_id",
+                f"{where} answers {call_id}, but its function_call comes later, at input[{later[0]}]. Move the "
+                "output after the call.",
+                severity=severity,
+            )
+            continue
+        if stateful:
+            continue  # the call can be a stored item of previous_response_id / conversation
+        yield ORPHAN_OUTPUT.finding(
+            f"{where}.call_id",
+            f"{where} answers {call_id}, but no function_call item with that call_id comes before it and the "
+            "request has no previous_response_id or conversation that could hold it. Send the function_call "
+            "item before its output, or drop the output.",
+            severity=severity,
+        )
+    for call_id, sites in open_calls.items():
+        for site in sites:
+            if site in answered_early:
+                continue
+            yield UNANSWERED_CALL.finding(
+                f"input[{site}].call_id",
+                f"input[{site}] calls {call_id} but no function_call_output with that call_id follows it. Add "
+                "one (a failure text if the tool did not run) or remove the call.",
+                severity=severity,
+            )
+
+
+def _check_arguments(view: RequestView, where: str, item: dict[str, Any]) -> Iterator[Finding]:
+    problem = _arguments_problem(item.get("arguments"))
+    if problem is None:
+        return
+    # A non-string breaks the documented type; a string that is not one object may still be accepted.
+    severity = Severity.WARNING if isinstance(item.get("arguments"), str) else _openai_error(view)
+    yield BAD_ARGUMENTS.finding(
+        f"{where}.arguments",
+        f"{where}.arguments {problem}; send one JSON object serialised as a string, e.g. '{{}}'.",
+        severity=severity,
+    )
+
+
+@check(endpoints=(RESPONSES,))
+def check_items(view: RequestView) -> Iterator[Finding]:
+    """Message roles and content parts, duplicate item ids, and reasoning items."""
+    items = _input_items(view)
+    item_ids: dict[str, int] = {}
+    reasoning_model = bool(_REASONING_MODEL.match(normalise_model(view.model or "")))
+    stateful = _stateful(view)
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        where = f"input[{index}]"
+        item_id = item.get("id")
+        if isinstance(item_id, str) and item_id:
+            if item_id in item_ids:
+                yield DUPLICATE_ITEM_ID.finding(
+                    f"{where}.id",
+                    f"{where} repeats item id {item_id} (first at input[{item_ids[item_id]}]); send each item "
+                    "once, or drop the replayed item ids.",
+                    severity=_openai_error(view),
+                )
+            item_ids.setdefault(item_id, index)
+        if _is_message(item):
+            yield from _check_message(view, where, item)
+        elif (
+            item.get("type") == "function_call"
+            and reasoning_model
+            and not stateful
+            and isinstance(item_id, str)
+            and item_id.startswith("fc_")
+            and not _reasoning_before(items, index)
+        ):
+            yield CALL_WITHOUT_REASONING.finding(
+                where,
+                f"{where} replays function_call {item_id} for reasoning model {view.model}, but no reasoning "
+                "item precedes this turn's calls; OpenAI rejects the call if it had one. Send the reasoning "
+                "item before it, or omit the function_call's id.",
+            )
+    if items and isinstance(items[-1], dict) and items[-1].get("type") == "reasoning":
+        yield REASONING_LAST.finding(
+            f"input[{len(items) - 1}]",
+            f"input[{len(items) - 1}] is a reasoning item with nothing after it; replay the message or "
+            "function_call it produced, or drop the reasoning item.",
+            severity=_openai_error(view),
+        )
+    yield from _check_json_word(view, items)
+
+
+def _reasoning_before(items: list[Any], index: int) -> bool:
+    """Whether a reasoning item precedes the run of function_call items that ``index`` is in."""
+    position = index - 1
+    while position >= 0:
+        item = items[position]
+        kind = item.get("type") if isinstance(item, dict) else None
+        if kind == "reasoning":
+            return True
+        if kind != "function_call":
+            return False
+        position -= 1
+    return False
+
+
+def _check_message(view: RequestView, where: str, item: dict[str, Any]) -> Iterator[Finding]:
+    role = item.get("role")
+    if role not in MESSAGE_ROLES:
+        if role == "tool":
+            fix = (
+                "a chat-style tool message; send it as "
+                '{"type": "function_call_output", "call_id": ..., "output": ...}'
+            )
+        else:
+            fix = "use user, assistant, system or developer"
+        yield INVALID_ROLE.finding(
+            f"{where}.role", f"{where} has role {role!r}: {fix}.", severity=_openai_error(view)
+        )
+        return
+    content = item.get("content")
+    if isinstance(content, str):
+        return
+    if not isinstance(content, list):
+        yield INVALID_CONTENT.finding(
+            f"{where}.content",
+            f"{where} ({role}) has "
+            + ("no content" if content is None else f"content of type {_json_type(content)}")
+            + "; send a string or a list of content parts.",
+            severity=_openai_error(view),
+        )
+        return
+    allowed = ASSISTANT_PART_TYPES if role == "assistant" else INPUT_PART_TYPES
+    for part_index, part in enumerate(content):
+        part_type = part.get("type") if isinstance(part, dict) else None
+        if part_type in allowed:
+            continue
+        location = f"{where}.content[{part_index}]"
+        if role == "assistant" and part_type == "input_text":
+            # Confirmed: OpenAI answers "Invalid value: 'input_text'. Supported values are:
+            # 'output_text' and 'refusal'." (SwiftOpenAI#136, hermes-agent#15687).
+            severity = _openai_error(view)
+            fix = "replayed assistant text is an output_text part"
+        elif part_type in CHAT_PART_TYPES and role != "assistant":
+            severity = Severity.WARNING
+            fix = (
+                f"that is a Chat Completions part; the Responses API calls it {CHAT_PART_TYPES[part_type]!r}"
+            )
+        elif role == "assistant" and part_type == "text":
+            severity = Severity.WARNING
+            fix = "replayed assistant text is an output_text part"
+        else:
+            severity = Severity.WARNING
+            fix = f"a {role} message takes {', '.join(sorted(allowed))} parts"
+        yield INVALID_CONTENT.finding(
+            location, f"{location} has type {part_type!r} in a {role} message; {fix}.", severity=severity
+        )
+
+
+def _check_json_word(view: RequestView, items: list[Any]) -> Iterator[Finding]:
+    text = view.body.get("text")
+    text_format = text.get("format") if isinstance(text, dict) else None
+    if not isinstance(text_format, dict) or text_format.get("type") != "json_object":
+        return
+    if any(_JSON_WORD.search(chunk) for chunk in _input_texts(view, items)):
+        return
+    yield JSON_WITHOUT_WORD.finding(
+        "text.format",
+        '`text.format` is json_object but no input message or `instructions` contains the word "json"; '
+        "say in the instructions that the answer must be JSON (and which shape), or use json_schema.",
+        severity=_openai_error(view),
+    )
+
+
+def _input_texts(view: RequestView, items: list[Any]) -> Iterator[str]:
+    instructions = view.body.get("instructions")
+    if isinstance(instructions, str):
+        yield instructions
+    value = view.body.get("input")
+    if isinstance(value, str):
+        yield value
+    for item in items:
+        if not isinstance(item, dict) or not _is_message(item):
+            continue
+        content = item.get("content")
+        if isinstance(content, str):
+            yield content
+        elif isinstance(content, list):
+            for part in content:
+                if isinstance(part, dict) and isinstance(part.get("text"), str):
+                    yield part["text"]
+
+
+@check(endpoints=(RESPONSES,))
+def check_tools(view: RequestView) -> Iterator[Finding]:
+    """Function tools use the flat Responses shape (``name`` at the top level)."""
+    tools = view.body.get("tools")
+    if not isinstance(tools, list):
+        return
+    for index, tool in enumerate(tools):
+        if not isinstance(tool, dict) or tool.get("type") != "function":
+            continue
+        name = tool.get("name")
+        if isinstance(name, str) and name:
+            continue
+        nested = tool.get("function")
+        if isinstance(nested, dict):
+            message = (
+                f"tools[{index}] uses the Chat Completions shape (a nested `function` object); the Responses "
+                'API wants {"type": "function", "name": ..., "description": ..., "parameters": ...} with the '
+                "fields moved up one level."
+            )
+        else:
+            message = f"tools[{index}] is a function tool without a `name`; add the function's name."
+        yield CHAT_STYLE_TOOL.finding(f"tools[{index}].name", message, severity=_openai_error(view))
