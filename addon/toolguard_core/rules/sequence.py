@@ -289,6 +289,7 @@ class _Block:
 
     message_index: int
     calls: list[_Call]
+    ids: set[str] = field(default_factory=set)
     answered: set[str] = field(default_factory=set)
 
 
@@ -360,6 +361,18 @@ def check_tool_sequence(view: RequestView) -> Iterator[Finding]:
             continue
         role = message.get("role")
         if role == "tool":
+            # Fast path, the common case: the next answer of the block's calls (no f-strings, no generator).
+            tool_call_id = message.get("tool_call_id")
+            if (
+                block is not None
+                and isinstance(tool_call_id, str)
+                and tool_call_id in block.ids
+                and tool_call_id not in block.answered
+                and index not in late_answers
+            ):
+                block.answered.add(tool_call_id)
+                answered_ids.add(tool_call_id)
+                continue
             yield from _check_tool_message(
                 view, index, message, block, call_sites, answered_ids, late_answers
             )
@@ -395,8 +408,15 @@ def check_tool_sequence(view: RequestView) -> Iterator[Finding]:
             continue
         block = _Block(message_index=index, calls=[])
         for call_index, call in enumerate(calls):
-            yield from _check_call_shape(view, index, call_index, call)
             call_id = call.get("id") if isinstance(call, dict) else None
+            function = call.get("function") if isinstance(call, dict) else None
+            if not (
+                isinstance(call_id, str)
+                and call_id
+                and isinstance(function, dict)
+                and _arguments_problem(function.get("arguments")) is None
+            ):
+                yield from _check_call_shape(view, index, call_index, call)
             if not isinstance(call_id, str) or not call_id:
                 continue
             earlier = calls_by_id.get(call_id)
@@ -407,11 +427,12 @@ def check_tool_sequence(view: RequestView) -> Iterator[Finding]:
                     f"messages[{earlier.message_index}].tool_calls[{earlier.call_index}]. Give every call "
                     "a unique id so each answer matches one call.",
                 )
-                if any(c.id == call_id for c in block.calls):
+                if call_id in block.ids:
                     continue
             record = _Call(id=call_id, message_index=index, call_index=call_index)
             calls_by_id.setdefault(call_id, record)
             block.calls.append(record)
+            block.ids.add(call_id)
     if block is not None:
         yield from close(block, len(messages))
 
@@ -439,7 +460,7 @@ def _check_tool_message(
         return
     if index in late_answers:
         return  # already reported as non-adjacent at the call's block
-    if block is not None and any(c.id == tool_call_id for c in block.calls):
+    if block is not None and tool_call_id in block.ids:
         if tool_call_id in block.answered:
             yield DUPLICATE_RESPONSE.finding(
                 f"{where}.tool_call_id",
@@ -506,6 +527,8 @@ def _check_call_shape(view: RequestView, index: int, call_index: int, call: Any)
 def _arguments_problem(arguments: Any) -> str | None:
     if not isinstance(arguments, str):
         return f"is a {type(arguments).__name__}, not a string"
+    if arguments == "{}":
+        return None
     try:
         value = json.loads(arguments)
     except ValueError:
