@@ -446,7 +446,7 @@ DASHSCOPE = ProviderProfile(
     ranges=_warn(
         {
             "temperature": ParamRange(Bounds(0, 2, high_open=True), Severity.WARNING, ""),
-            "top_p": ParamRange(Bounds(0, 1, low_open=True), Severity.WARNING, ""),
+            "top_p": ParamRange(Bounds(0, 1, low_open=True, high_open=True), Severity.WARNING, ""),
             "presence_penalty": ParamRange(Bounds(-2, 2), Severity.WARNING, ""),
             **{k: GENERIC_RANGES[k] for k in ("n", "top_logprobs")},
         },

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import ProviderProfile
-from toolguard_core.request import RequestView
+from toolguard_core.request import RequestView, Target
 from toolguard_core.rules.registry import PredictedError, check, define
 
 _BODY = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hello"}]}
@@ -196,7 +196,7 @@ def check_endpoint(view: RequestView) -> Iterator[Finding]:
     if _CHAT + _CHAT in path or "/v1/v1/" in path + "/":
         yield DOUBLED_PATH.finding(
             "url",
-            f"The path {path} repeats a segment; configure the base URL {_base(profile, target.host)} and let "
+            f"The path {path} repeats a segment; configure the base URL {_base(profile, target)} and let "
             "the client append /chat/completions.",
         )
         return
@@ -220,7 +220,7 @@ def check_endpoint(view: RequestView) -> Iterator[Finding]:
         return
     if not profile.chat_paths or path in profile.chat_paths or not path.endswith(_CHAT):
         return
-    base = _base(profile, target.host)
+    base = _base(profile, target)
     if pid == "groq":
         yield GROQ_PATH.finding("url", f"Groq serves {path} only under /openai/v1; use the base URL {base}.")
     elif pid == "openrouter":
@@ -246,12 +246,13 @@ def check_endpoint(view: RequestView) -> Iterator[Finding]:
         )
 
 
-def _base(profile: ProviderProfile, host: str) -> str:
+def _base(profile: ProviderProfile, target: Target) -> str:
     if profile.base_url and not profile.local and "{" not in profile.base_url:
         return profile.base_url.rstrip("/") + ("/" if profile.id == "gemini" else "")
     if profile.id == "azure":
-        return f"https://{host}/openai/v1"
-    return "the server's /v1 base URL"
+        return f"https://{target.host}/openai/v1"
+    port = f":{target.port}" if target.port else ""
+    return f"{target.scheme}://{target.host}{port}/v1"
 
 
 def _azure(path: str, query: str, host: str) -> Iterator[Finding]:

@@ -1,0 +1,287 @@
+"""Parameter rules over real request shapes, per provider (providers.md §3, §4, §5, §9).
+
+Each row: a request as a client sends it, the provider it goes to, and every ``params.*`` finding
+as (rule, severity, location). Errors are tied to the provider's verbatim error text below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from support.rule_cases import findings, predicted_texts
+
+USER = {"role": "user", "content": "Summarise the release notes."}
+E, W = "error", "warning"
+
+
+def req(model: str = "gpt-4o", **fields: Any) -> dict[str, Any]:
+    return {"model": model, "messages": [USER], **fields}
+
+
+CASES = [
+    # --- unknown top-level fields: strict providers reject, lenient ones accept (§3) ---
+    ("unknown-openai", "openai", req(thinking={"type": "enabled"}), [("params.unknown", E, "thinking")]),
+    ("extra-body-literal-openai", "openai", req(extra_body={"x": 1}), [("params.unknown", E, "extra_body")]),
+    ("unknown-azure-warns", "azure", req(enable_thinking=False), [("params.unknown", W, "enable_thinking")]),
+    ("azure-data-sources-ok", "azure", req(data_sources=[]), []),
+    (
+        "unknown-groq-store",
+        "groq",
+        req("llama-3.3-70b-versatile", store=True),
+        [("params.unknown", E, "store")],
+    ),
+    (
+        "unknown-gemini-web-search",
+        "gemini",
+        req("gemini-2.5-flash", web_search_options={}),
+        [("params.unknown", E, "web_search_options")],
+    ),
+    (
+        "unknown-mistral-max-completion-tokens",
+        "mistral",
+        req("mistral-large-latest", max_completion_tokens=32000),
+        [("params.unknown", E, "max_completion_tokens")],
+    ),
+    (
+        "mistral-metadata",
+        "mistral",
+        req("devstral-small-2505", metadata={}),
+        [("params.unknown", E, "metadata")],
+    ),
+    (
+        "unknown-vllm-extras-ok",
+        "vllm",
+        req("Qwen/Qwen3-8B", top_k=20, min_p=0.05, repetition_penalty=1.1),
+        [],
+    ),
+    (
+        "vllm-chat-template-kwargs-ok",
+        "vllm",
+        req("Qwen/Qwen3-8B", chat_template_kwargs={"enable_thinking": False}, stop_token_ids=[1]),
+        [],
+    ),
+    ("unknown-llamacpp-ok", "llama.cpp", req("qwen3", mirostat=2, n_predict=64), []),
+    ("unknown-dashscope-ok", "dashscope", req("qwen-plus", enable_thinking=False, enable_search=True), []),
+    ("unknown-generic-ok", "generic", req(thinking={"type": "enabled"}), []),
+    # --- provider-rejected standard fields (Groq doc) and ignored ones (Ollama doc) ---
+    (
+        "groq-logprobs",
+        "groq",
+        req("llama-3.3-70b-versatile", logprobs=True, top_logprobs=2),
+        [("params.rejected-by-provider", E, "logprobs"), ("params.rejected-by-provider", E, "top_logprobs")],
+    ),
+    ("groq-n", "groq", req("llama-3.3-70b-versatile", n=2), [("params.n-range", E, "n")]),
+    ("ollama-tool-choice-ignored", "ollama", req("llama3.2", n=1), [("params.ignored-by-provider", W, "n")]),
+    # --- OpenAI reasoning families (§5.1) ---
+    (
+        "o3-mini-all",
+        "openai",
+        req("o3-mini", max_tokens=100, temperature=0.5, top_p=0.9, presence_penalty=0.1),
+        [
+            ("params.max-tokens-on-reasoning-model", E, "max_tokens"),
+            ("params.temperature-on-reasoning-model", E, "temperature"),
+            ("params.unsupported-for-model", E, "top_p"),
+            ("params.unsupported-for-model", E, "presence_penalty"),
+        ],
+    ),
+    ("o1-temperature-1-ok", "openai", req("o1", temperature=1, max_completion_tokens=500), []),
+    (
+        "gpt-5-max-tokens",
+        "openai",
+        req("gpt-5", max_tokens=1024, temperature=0.7),
+        [
+            ("params.max-tokens-on-reasoning-model", E, "max_tokens"),
+            ("params.temperature-on-reasoning-model", E, "temperature"),
+        ],
+    ),
+    (
+        "gpt-5-stop-doubtful",
+        "openai",
+        req("gpt-5-mini", stop=["\n"], logit_bias={"50256": -100}),
+        [("params.unsupported-for-model", W, "stop"), ("params.unsupported-for-model", W, "logit_bias")],
+    ),
+    (
+        "gpt-5.1-effort-none-sampling-ok",
+        "openai",
+        req("gpt-5.1", reasoning_effort="none", temperature=0.2, top_p=0.9),
+        [],
+    ),
+    ("gpt-5-chat-is-chat", "openai", req("gpt-5-chat-latest", temperature=0.2, max_tokens=50), []),
+    (
+        "azure-deployment-o4-mini",
+        "azure",
+        req("o4-mini", max_tokens=10),
+        [("params.max-tokens-on-reasoning-model", E, "max_tokens")],
+    ),
+    (
+        "reasoning-effort-on-gpt-4o-mini",
+        "openai",
+        req("gpt-4o-mini", reasoning_effort="low"),
+        [("params.reasoning-effort-unsupported", E, "reasoning_effort")],
+    ),
+    ("openrouter-normalises", "openrouter", req("openai/o3-mini", max_tokens=10, temperature=0.3), []),
+    (
+        "reasoning-effort-value-vllm",
+        "vllm",
+        req("openai/gpt-oss-20b", reasoning_effort="minimal"),
+        [("params.reasoning-effort-value", E, "reasoning_effort")],
+    ),
+    # --- DeepSeek reasoner (doc [DSK-R]) ---
+    (
+        "deepseek-reasoner-logprobs",
+        "deepseek",
+        req("deepseek-reasoner", logprobs=True, temperature=0.3),
+        [
+            ("params.unsupported-for-model", E, "logprobs"),
+            ("params.ignored-for-model", W, "temperature"),
+        ],
+    ),
+    # --- ranges (§4) ---
+    ("temperature-openai", "openai", req(temperature=2.5), [("params.temperature-range", E, "temperature")]),
+    ("temperature-vllm", "vllm", req("m", temperature=3), [("params.temperature-range", E, "temperature")]),
+    (
+        "temperature-groq-warn",
+        "groq",
+        req("m", temperature=2.5),
+        [("params.temperature-range", W, "temperature")],
+    ),
+    (
+        "temperature-negative-generic",
+        "generic",
+        req(temperature=-1),
+        [("params.temperature-range", E, "temperature")],
+    ),
+    ("temperature-high-generic-ok", "generic", req(temperature=2.5), []),
+    ("top-p-zero-vllm", "vllm", req("m", top_p=0), [("params.top-p-range", E, "top_p")]),
+    ("top-p-zero-openai-ok", "openai", req(top_p=0), []),
+    (
+        "top-p-one-dashscope-warn",
+        "dashscope",
+        req("qwen-plus", top_p=1),
+        [("params.top-p-range", W, "top_p")],
+    ),
+    (
+        "penalty-openai",
+        "openai",
+        req(frequency_penalty=-3),
+        [("params.penalty-range", E, "frequency_penalty")],
+    ),
+    ("n-openai", "openai", req(n=129), [("params.n-range", E, "n")]),
+    ("max-tokens-zero-vllm", "vllm", req("m", max_tokens=0), [("params.max-tokens-range", E, "max_tokens")]),
+    ("min-p-vllm", "vllm", req("m", min_p=1.5), [("params.sampling-range", E, "min_p")]),
+    (
+        "top-logprobs-range",
+        "openai",
+        req(logprobs=True, top_logprobs=25),
+        [("params.top-logprobs-range", E, "top_logprobs")],
+    ),
+    # --- types ---
+    ("temperature-string", "openai", req(temperature="0.7"), [("params.wrong-type", E, "temperature")]),
+    ("seed-float", "openai", req(seed=1.5), [("params.wrong-type", E, "seed")]),
+    ("seed-string-generic", "generic", req(seed="42"), [("params.wrong-type", W, "seed")]),
+    ("stream-string", "vllm", req("m", stream="true"), [("params.wrong-type", E, "stream")]),
+    # --- combinations ---
+    (
+        "top-logprobs-without-logprobs",
+        "openai",
+        req(top_logprobs=3),
+        [("params.top-logprobs-without-logprobs", E, "top_logprobs")],
+    ),
+    (
+        "top-logprobs-without-logprobs-llamacpp",
+        "llama.cpp",
+        req("qwen3", top_logprobs=3),
+        [("params.top-logprobs-without-logprobs", E, "top_logprobs")],
+    ),
+    (
+        "logit-bias-word-key",
+        "vllm",
+        req("m", logit_bias={"hello": 5}),
+        [("params.logit-bias", E, "logit_bias")],
+    ),
+    ("logit-bias-value", "openai", req(logit_bias={"50256": 150}), [("params.logit-bias", E, "logit_bias")]),
+    ("logit-bias-ok", "openai", req(logit_bias={"50256": -100}), []),
+    ("stop-five", "openai", req(stop=["a", "b", "c", "d", "e"]), [("params.stop-count", E, "stop")]),
+    ("stop-five-vllm-ok", "vllm", req("m", stop=["a", "b", "c", "d", "e"]), []),
+    (
+        "stream-options-no-stream-openai",
+        "openai",
+        req(stream=False, stream_options={"include_usage": True}),
+        [("params.stream-options-without-stream", E, "stream_options")],
+    ),
+    (
+        "stream-options-no-stream-vllm",
+        "vllm",
+        req("m", stream_options={"include_usage": True}),
+        [("params.stream-options-without-stream", E, "stream_options")],
+    ),
+    (
+        "stream-options-no-stream-deepseek-warn",
+        "deepseek",
+        req("deepseek-chat", stream_options={"include_usage": True}),
+        [("params.stream-options-without-stream", W, "stream_options")],
+    ),
+    ("stream-options-with-stream", "openai", req(stream=True, stream_options={"include_usage": True}), []),
+]
+
+
+@pytest.mark.parametrize(("provider", "body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_param_rules(provider: str, body: dict[str, Any], expected: list[tuple[str, str, str]]) -> None:
+    assert findings(provider, body, "params.") == expected
+
+
+@pytest.mark.parametrize(
+    ("rule", "fragment"),
+    [
+        ("params.unknown", "Unrecognized request argument supplied: thinking"),
+        ("params.unknown", "property 'store' is unsupported, did you mean 'stop'?"),
+        ("params.unknown", 'Unknown name "web_search_options": Cannot find field.'),
+        ("params.unknown", '"type":"extra_forbidden","loc":["body","max_completion_tokens"]'),
+        (
+            "params.max-tokens-on-reasoning-model",
+            "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+        ),
+        (
+            "params.temperature-on-reasoning-model",
+            "Unsupported value: 'temperature' does not support 0.7 with this model. Only the default (1) value is supported.",
+        ),
+        ("params.unsupported-for-model", "Unsupported parameter: 'top_p' is not supported with this model."),
+        ("params.reasoning-effort-unsupported", "Unrecognized request argument supplied: reasoning_effort"),
+        ("params.top-p-range", "top_p must be in (0, 1], got 0.0."),
+        ("params.temperature-range", "temperature must be in [0, 2], got"),
+        ("params.stop-count", "Invalid 'stop': array too long. Expected an array with maximum length 4"),
+        (
+            "params.stream-options-without-stream",
+            "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+        ),
+        ("params.stream-options-without-stream", "Stream options can only be defined when `stream=True`."),
+        (
+            "params.top-logprobs-without-logprobs",
+            "when using `top_logprobs`, `logprobs` must be set to true.",
+        ),
+        ("params.logit-bias", "logit_bias contains key(s) that cannot be converted to integer token IDs"),
+    ],
+)
+def test_rules_predict_the_real_provider_text(rule: str, fragment: str) -> None:
+    assert any(fragment in text for text in predicted_texts(rule))
+
+
+def test_messages_name_the_fix() -> None:
+    import json
+
+    from support.rule_cases import URLS
+    from toolguard_core.analyze import analyse_request
+
+    analysis = analyse_request(json.dumps(req("o3-mini", max_tokens=100)), URLS["openai"])
+    [finding] = [f for f in analysis.findings if f.rule.startswith("params.")]
+    assert finding.message == (
+        "o3-mini (o-series reasoning (o1, o3, o4-mini)) does not accept `max_tokens`; send the limit as "
+        "`max_completion_tokens` instead (it also counts reasoning tokens)."
+    )
+    vllm = analyse_request(json.dumps(req("m", top_p=0)), URLS["vllm"])
+    [finding] = [f for f in vllm.findings if f.rule.startswith("params.")]
+    assert finding.message == (
+        "`top_p` is 0; vLLM accepts (0, 1] (code [VLLM-SP]). For greedy decoding use temperature 0 "
+        "instead of top_p 0."
+    )

@@ -1,0 +1,226 @@
+"""Provider quirks (providers.md §5, §6.2, §12) over real request shapes: Qwen thinking on DashScope,
+DeepSeek/Moonshot reasoning_content, Mistral tool-call ids, Gemini reasoning settings, llama.cpp and
+vLLM server-side validations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from support.rule_cases import findings, predicted_texts
+
+E, W = "error", "warning"
+USER = {"role": "user", "content": "Weather in Paris?"}
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]
+
+
+def call(call_id: str) -> dict[str, Any]:
+    return {"id": call_id, "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}
+
+
+def history(call_id: str = "call_abc", **assistant: Any) -> list[dict[str, Any]]:
+    return [
+        USER,
+        {"role": "assistant", "content": None, "tool_calls": [call(call_id)], **assistant},
+        {"role": "tool", "tool_call_id": call_id, "content": "18 C"},
+    ]
+
+
+def req(model: str, **fields: Any) -> dict[str, Any]:
+    return {"model": model, "messages": [USER], **fields}
+
+
+CASES = [
+    # --- Qwen on DashScope (§5.2) ---
+    (
+        "qwen3-oss-non-stream",
+        "dashscope",
+        req("qwen3-32b"),
+        [("quirks.qwen-thinking-non-stream", E, "stream")],
+    ),
+    ("qwen3-oss-thinking-off-ok", "dashscope", req("qwen3-32b", enable_thinking=False), []),
+    ("qwen3-oss-stream-ok", "dashscope", req("qwen3-235b-a22b", stream=True), []),
+    ("qwen-plus-default-off-ok", "dashscope", req("qwen-plus"), []),
+    (
+        "qwen-plus-thinking-non-stream",
+        "dashscope",
+        req("qwen-plus", enable_thinking=True),
+        [("quirks.qwen-thinking-non-stream", E, "stream")],
+    ),
+    ("qwq-non-stream", "dashscope", req("qwq-plus"), [("quirks.qwen-thinking-non-stream", E, "stream")]),
+    (
+        "qwen-thinking-json-mode",
+        "dashscope",
+        req("qwen-plus", stream=True, enable_thinking=True, response_format={"type": "json_object"}),
+        [("quirks.qwen-thinking-json-mode", E, "response_format")],
+    ),
+    (
+        "qwen-thinking-required-tool",
+        "dashscope",
+        req("qwen3-max", stream=True, enable_thinking=True, tools=TOOLS, tool_choice="required"),
+        [("quirks.qwen-thinking-forced-tool-choice", E, "tool_choice")],
+    ),
+    ("qwen3-coder-plus-ok", "dashscope", req("qwen3-coder-plus", tools=TOOLS, tool_choice="required"), []),
+    # Self-hosted Qwen3: the switch belongs in chat_template_kwargs.
+    (
+        "vllm-top-level-enable-thinking",
+        "vllm",
+        req("Qwen/Qwen3-8B", enable_thinking=False),
+        [("quirks.enable-thinking-top-level", W, "enable_thinking")],
+    ),
+    (
+        "llamacpp-enable-thinking-string",
+        "llama.cpp",
+        req("qwen3", chat_template_kwargs={"enable_thinking": "false"}),
+        [("quirks.llamacpp-enable-thinking-type", E, "chat_template_kwargs.enable_thinking")],
+    ),
+    # --- DeepSeek thinking mode (§5.3) ---
+    (
+        "deepseek-reasoner-missing-reasoning-content",
+        "deepseek",
+        {"model": "deepseek-reasoner", "messages": history(), "tools": TOOLS},
+        [("quirks.deepseek-reasoning-content-missing", E, "messages[1].reasoning_content")],
+    ),
+    (
+        "deepseek-chat-thinking-enabled",
+        "deepseek",
+        {"model": "deepseek-chat", "messages": history(), "thinking": {"type": "enabled"}},
+        [("quirks.deepseek-reasoning-content-missing", E, "messages[1].reasoning_content")],
+    ),
+    (
+        "deepseek-reasoner-with-reasoning-content-ok",
+        "deepseek",
+        {"model": "deepseek-reasoner", "messages": history(reasoning_content="")},
+        [],
+    ),
+    ("deepseek-chat-no-thinking-ok", "deepseek", {"model": "deepseek-chat", "messages": history()}, []),
+    # --- Moonshot (§5.5) ---
+    (
+        "kimi-thinking-missing",
+        "moonshot",
+        {"model": "kimi-k2-thinking", "messages": history()},
+        [("quirks.moonshot-reasoning-content-missing", E, "messages[1].reasoning_content")],
+    ),
+    ("kimi-k2-instruct-ok", "moonshot", {"model": "kimi-k2-0905-preview", "messages": history()}, []),
+    # --- Mistral tool-call ids (§6.2) ---
+    (
+        "mistral-openai-style-id",
+        "mistral",
+        {"model": "mistral-large-latest", "messages": history("call_0fypS1hVX")},
+        [
+            ("quirks.mistral-tool-call-id", E, "messages[1].tool_calls[0].id"),
+            ("quirks.mistral-tool-call-id", E, "messages[2].tool_call_id"),
+        ],
+    ),
+    (
+        "mistral-9-char-id-ok",
+        "mistral",
+        {"model": "mistral-large-latest", "messages": history("D681PevKs")},
+        [],
+    ),
+    (
+        "vllm-mistral-model-warns",
+        "vllm",
+        {"model": "mistralai/Mistral-Small-3.1-24B-Instruct-2503", "messages": history("call_0fypS1hVX")},
+        [
+            ("quirks.mistral-tool-call-id", W, "messages[1].tool_calls[0].id"),
+            ("quirks.mistral-tool-call-id", W, "messages[2].tool_call_id"),
+        ],
+    ),
+    ("openai-long-id-ok", "openai", {"model": "gpt-4o", "messages": history("call_0fypS1hVX")}, []),
+    # --- Gemini (§5.4) ---
+    (
+        "gemini-both-reasoning-settings",
+        "gemini",
+        req(
+            "gemini-2.5-flash",
+            reasoning_effort="low",
+            extra_body={"google": {"thinking_config": {"thinking_budget": 512}}},
+        ),
+        [("quirks.gemini-thinking-config-conflict", E, "reasoning_effort")],
+    ),
+    ("gemini-effort-only-ok", "gemini", req("gemini-2.5-flash", reasoning_effort="low"), []),
+    (
+        "gemini-effort-none",
+        "gemini",
+        req("gemini-3-pro-preview", reasoning_effort="none"),
+        [("quirks.gemini-reasoning-effort-none", W, "reasoning_effort")],
+    ),
+    # --- llama.cpp and vLLM (§4, §9) ---
+    ("llamacpp-n-2", "llama.cpp", req("qwen3", n=2), [("quirks.llamacpp-single-choice", E, "n")]),
+    (
+        "llamacpp-logprobs-tools-stream",
+        "llama.cpp",
+        req("qwen3", tools=TOOLS, stream=True, logprobs=True),
+        [("quirks.llamacpp-logprobs-tools-stream", E, "logprobs")],
+    ),
+    ("vllm-n-greedy", "vllm", req("m", n=2, temperature=0), [("quirks.vllm-n-greedy", E, "n")]),
+    ("vllm-n-sampled-ok", "vllm", req("m", n=2, temperature=0.8), []),
+    ("vllm-empty-stop", "vllm", req("m", stop=["", "###"]), [("quirks.vllm-empty-stop", E, "stop")]),
+    (
+        "vllm-prompt-logprobs-stream",
+        "vllm",
+        req("m", stream=True, prompt_logprobs=1),
+        [("quirks.vllm-prompt-logprobs-stream", E, "prompt_logprobs")],
+    ),
+    ("openai-n-greedy-ok", "openai", req("gpt-4o", n=2, temperature=0), []),
+]
+
+
+@pytest.mark.parametrize(("provider", "body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_quirks(provider: str, body: dict[str, Any], expected: list[tuple[str, str, str]]) -> None:
+    assert findings(provider, body, "quirks.") == expected
+
+
+@pytest.mark.parametrize(
+    ("rule", "fragment"),
+    [
+        (
+            "quirks.qwen-thinking-non-stream",
+            "parameter.enable_thinking must be set to false for non-streaming calls",
+        ),
+        (
+            "quirks.qwen-thinking-json-mode",
+            "Json mode response is not supported when enable_thinking is true",
+        ),
+        (
+            "quirks.qwen-thinking-forced-tool-choice",
+            "The tool_choice parameter does not support being set to required or object in thinking mode",
+        ),
+        (
+            "quirks.deepseek-reasoning-content-missing",
+            "Missing `reasoning_content` field in the assistant message",
+        ),
+        (
+            "quirks.moonshot-reasoning-content-missing",
+            "thinking is enabled but reasoning_content is missing in assistant tool call message",
+        ),
+        ("quirks.mistral-tool-call-id", "but must be a-z, A-Z, 0-9, with a length of 9."),
+        (
+            "quirks.gemini-thinking-config-conflict",
+            "Expected one of either `reasoning_effort` or custom `thinking_config`; found both.",
+        ),
+        ("quirks.llamacpp-single-choice", "Only one completion choice is allowed"),
+        ("quirks.vllm-n-greedy", "n must be 1 when using greedy sampling"),
+        (
+            "quirks.llamacpp-enable-thinking-type",
+            'invalid type for "enable_thinking" (expected boolean, got string)',
+        ),
+    ],
+)
+def test_rules_predict_the_real_provider_text(rule: str, fragment: str) -> None:
+    assert any(fragment in text for text in predicted_texts(rule))
+
+
+def test_qwen_message_says_why_and_how() -> None:
+    import json
+
+    from support.rule_cases import URLS
+    from toolguard_core.analyze import analyse_request
+
+    analysis = analyse_request(json.dumps(req("qwen3-32b")), URLS["dashscope"])
+    [finding] = [f for f in analysis.findings if f.rule.startswith("quirks.")]
+    assert finding.message == (
+        "qwen3-32b thinks by default (open-source Qwen3), and DashScope allows thinking only in streaming "
+        "calls; stream the request (stream: true) or send enable_thinking: false."
+    )

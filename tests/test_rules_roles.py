@@ -1,0 +1,161 @@
+"""Role rules per provider (providers.md §5.1, §6.1, §6.2, §6.5): system/developer support, `name`,
+unknown keys inside messages for strict providers, and template-enforced ordering."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from support.rule_cases import findings, predicted_texts
+
+E, W = "error", "warning"
+SYSTEM = {"role": "system", "content": "You are terse."}
+DEVELOPER = {"role": "developer", "content": "You are terse."}
+USER = {"role": "user", "content": "List the files."}
+CALL = {"id": "call_1", "type": "function", "function": {"name": "ls", "arguments": "{}"}}
+
+
+def req(model: str, *messages: dict[str, Any]) -> dict[str, Any]:
+    return {"model": model, "messages": list(messages)}
+
+
+CASES = [
+    (
+        "o1-mini-system",
+        "openai",
+        req("o1-mini", SYSTEM, USER),
+        [("roles.system-unsupported", E, "messages[0].role")],
+    ),
+    (
+        "o1-mini-developer-warns",
+        "openai",
+        req("o1-mini", DEVELOPER, USER),
+        [("roles.developer-unsupported", W, "messages[0].role")],
+    ),
+    ("o3-developer-ok", "openai", req("o3", DEVELOPER, USER), []),
+    ("o3-system-ok", "openai", req("o3", SYSTEM, USER), []),
+    ("gpt-4o-developer-ok", "openai", req("gpt-4o", DEVELOPER, USER), []),
+    (
+        "azure-o1-preview-system",
+        "azure",
+        req("o1-preview", SYSTEM, USER),
+        [("roles.system-unsupported", E, "messages[0].role")],
+    ),
+    (
+        "deepseek-developer-warns",
+        "deepseek",
+        req("deepseek-chat", DEVELOPER, USER),
+        [("roles.developer-unsupported", W, "messages[0].role")],
+    ),
+    # Groq: name rejected on any message; unknown keys rejected (doc [GROQ]; Kai #265).
+    (
+        "groq-name",
+        "groq",
+        req("llama-3.3-70b-versatile", {**USER, "name": "alice"}),
+        [("roles.name-unsupported", E, "messages[0].name")],
+    ),
+    (
+        "groq-reasoning-content",
+        "groq",
+        req("qwen/qwen3-32b", USER, {"role": "assistant", "content": "ok", "reasoning_content": "hmm"}, USER),
+        [("roles.unknown-message-key", E, "messages[1].reasoning_content")],
+    ),
+    (
+        "groq-tool-calls-on-user",
+        "groq",
+        req("llama-3.3-70b-versatile", {**USER, "tool_calls": None}),
+        [("roles.unknown-message-key", E, "messages[0].tool_calls")],
+    ),
+    # Mistral: name only on tool messages; extras forbidden (mistral-go #2, crush #1590).
+    (
+        "mistral-user-name",
+        "mistral",
+        req("mistral-small-latest", {**USER, "name": ""}),
+        [("roles.name-unsupported", E, "messages[0].name")],
+    ),
+    (
+        "mistral-reasoning-content",
+        "mistral",
+        req("devstral-2512", USER, {"role": "assistant", "content": "ok", "reasoning_content": "\n"}, USER),
+        [("roles.unknown-message-key", E, "messages[1].reasoning_content")],
+    ),
+    (
+        "mistral-tool-name-ok",
+        "mistral",
+        req(
+            "mistral-small-latest",
+            USER,
+            {"role": "assistant", "content": None, "tool_calls": [{**CALL, "id": "abcDEF123"}]},
+            {"role": "tool", "name": "ls", "content": "a.txt", "tool_call_id": "abcDEF123"},
+        ),
+        [],
+    ),
+    ("openai-name-ok", "openai", req("gpt-4o", {**USER, "name": "alice"}), []),
+    (
+        "openai-reasoning-content-not-flagged",
+        "openai",
+        req("gpt-4o", USER, {"role": "assistant", "content": "a", "reasoning_content": "r"}, USER),
+        [],
+    ),
+    # Self-hosted: the chat template decides (warnings only).
+    (
+        "vllm-system-late",
+        "vllm",
+        req("Qwen/Qwen3-8B", USER, SYSTEM),
+        [("roles.system-not-first", W, "messages[1].role")],
+    ),
+    (
+        "vllm-mistral-double-user",
+        "vllm",
+        req("mistralai/Mistral-7B-Instruct-v0.3", USER, USER),
+        [("roles.alternation", W, "messages[1].role")],
+    ),
+    ("vllm-qwen-double-user-ok", "vllm", req("Qwen/Qwen3-8B", USER, USER), []),
+    ("openai-double-user-ok", "openai", req("gpt-4o", USER, USER), []),
+    # llama.cpp prefill rules (code [LCPP]).
+    (
+        "llamacpp-two-trailing-assistants",
+        "llama.cpp",
+        req("qwen3", USER, {"role": "assistant", "content": "a"}, {"role": "assistant", "content": "b"}),
+        [("roles.trailing-assistant-messages", E, "messages[2]")],
+    ),
+    (
+        "llamacpp-one-trailing-prefill-ok",
+        "llama.cpp",
+        req("qwen3", USER, {"role": "assistant", "content": "```json"}),
+        [],
+    ),
+    (
+        "llamacpp-prefill-tool-calls",
+        "llama.cpp",
+        req("qwen3", USER, {"role": "assistant", "content": None, "tool_calls": [CALL]}),
+        [("roles.prefill-with-tool-calls", E, "messages[1]")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("provider", "body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_role_rules(provider: str, body: dict[str, Any], expected: list[tuple[str, str, str]]) -> None:
+    assert findings(provider, body, "roles.") == expected
+
+
+@pytest.mark.parametrize(
+    ("rule", "fragment"),
+    [
+        (
+            "roles.system-unsupported",
+            "Unsupported value: 'messages[0].role' does not support 'system' with this model.",
+        ),
+        ("roles.unknown-message-key", "property 'reasoning_content' is unsupported"),
+        ("roles.unknown-message-key", '"msg": "Extra inputs are not permitted"'),
+        ("roles.name-unsupported", '"loc":["body","messages",0,"user","name"]'),
+        (
+            "roles.trailing-assistant-messages",
+            "Cannot have 2 or more assistant messages at the end of the list.",
+        ),
+        ("roles.prefill-with-tool-calls", "Cannot continue an assistant message that contains tool calls."),
+        ("roles.alternation", "conversation roles must alternate user and assistant roles"),
+    ],
+)
+def test_rules_predict_the_real_provider_text(rule: str, fragment: str) -> None:
+    assert any(fragment in text for text in predicted_texts(rule))
