@@ -1,7 +1,7 @@
 """docs/rules.md is generated and current, and every rule carries what the page needs.
 
 The completeness tests hold every engineer's rules to the same bar: a summary, an example that
-triggers exactly that rule (through the same ``analyse_request`` the addon uses), and predicted
+triggers that rule (through the same ``analyse_request`` the addon uses), and predicted
 errors with a real source.
 """
 
@@ -70,12 +70,18 @@ def test_rule_has_a_summary(rule_id: str) -> None:
 
 
 @pytest.mark.parametrize("rule_id", sorted(r.id for r in RULES.values() if r.family not in RAW_BODY_FAMILIES))
-def test_rule_example_triggers_exactly_that_rule(rule_id: str) -> None:
+def test_rule_example_triggers_that_rule(rule_id: str) -> None:
+    # Some faults imply another (a tool message without an id leaves its call unanswered), so the
+    # example must trigger its rule, and may trigger others only at the same or lower severity.
     rule = RULES[rule_id]
     assert rule.example is not None, f"{rule_id} has no example request"
     analysis = analyse_request(json.dumps(rule.example).encode(), rule.example_url)
     assert not analysis.internal_errors
-    assert sorted({f.rule for f in analysis.findings}) == [rule_id]
+    own = [f for f in analysis.findings if f.rule == rule_id]
+    assert own, f"{rule_id}: its example gives {[(f.rule, f.location) for f in analysis.findings]}"
+    if own[0].severity != "error":
+        others = [f.rule for f in analysis.findings if f.rule != rule_id and f.severity == "error"]
+        assert not others, f"{rule_id}: its example also gives errors {others}"
 
 
 @pytest.mark.parametrize("rule_id", sorted(r.id for r in RULES.values() if r.predicts))
