@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mitmproxy import command, ctx, exceptions, http
@@ -196,6 +197,17 @@ class ToolGuard:
     def stats_command(self) -> str:
         """Counters: flows validated, flagged and stored, and internal errors."""
         return json.dumps(dict(self.stats), sort_keys=True)
+
+    @command.command("toolguard.summary")
+    def summary_command(self) -> str:
+        """The `toolguard summary` text for this proxy's database (rows still queued are not in it yet)."""
+        if self.settings is None:
+            return "toolguard is not configured"
+        try:  # the CLI package is installed with toolguard; a bare `mitmdump -s` may run without it
+            from toolguard_analysis.summary import build_summary, render_text
+        except ImportError:
+            return f"install toolguard (pip install -e .) and run: toolguard summary --db {self.settings.db_path}"
+        return render_text(build_summary([Path(self.settings.db_path)]))
 
     # ----------------------------------------------------------------- internals
 
