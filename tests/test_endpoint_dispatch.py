@@ -1,0 +1,142 @@
+"""Checks are dispatched by endpoint kind: a Responses body is never judged by the chat rules
+(``messages.missing`` ...), a chat body never by the Responses rules, and a body sent to the
+wrong endpoint gets the finding that endpoint's validator would answer with."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from toolguard_core.addon import DEFAULT_PATHS
+from toolguard_core.analyze import analyse_request
+from toolguard_core.request import Target, endpoint_kind
+from toolguard_core.rules import responses, sequence
+from toolguard_core.rules.registry import CHECKS, CHECKS_BY_ENDPOINT, check
+
+CHAT_URL = "https://api.openai.com/v1/chat/completions"
+RESPONSES_URL = "https://api.openai.com/v1/responses"
+
+USER = {"role": "user", "content": "What is 3 * 12?"}
+# The LangChain seed's lone tool message (INVALID_TOOL_RESULTS), as a chat body.
+CHAT_ORPHAN = {
+    "model": "gpt-4o",
+    "messages": [USER, {"role": "tool", "tool_call_id": "call_1", "content": "36"}],
+}
+CHAT_VALID = {"model": "gpt-4o", "messages": [USER]}
+# continuedev/continue#10092's situation, as a Responses body: an output whose call is missing.
+RESPONSES_ORPHAN = {
+    "model": "gpt-5",
+    "input": [
+        USER,
+        {"type": "function_call_output", "call_id": "call_uelfkqtHfJDC4Btqeoozq82e", "output": "36"},
+    ],
+}
+RESPONSES_VALID = {
+    "model": "gpt-5",
+    "input": [
+        USER,
+        {"type": "function_call", "call_id": "call_1", "name": "multiply", "arguments": '{"a":3,"b":12}'},
+        {"type": "function_call_output", "call_id": "call_1", "output": "36"},
+    ],
+    "tools": [{"type": "function", "name": "multiply", "parameters": {"type": "object", "properties": {}}}],
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("/v1/responses", "responses"),
+        ("/v1/responses/", "responses"),
+        ("/openai/v1/responses", "responses"),  # Azure's v1 path
+        ("/api/v1/responses", "responses"),  # OpenRouter
+        ("/v1/chat/completions", "chat"),
+        ("/chat/completions/", "chat"),
+        ("/compatible-mode/v1/chat/completions", "chat"),
+        ("/v1/responses/resp_123/input_items", "chat"),  # not a create call; chat is the default
+        ("/v1/myresponses", "chat"),
+        ("/", "chat"),
+    ],
+)
+def test_endpoint_kind_from_path(path: str, kind: str) -> None:
+    assert endpoint_kind(path) == kind
+    assert Target.from_url(f"https://api.openai.com{path}?api-version=1").endpoint == kind
+
+
+def rules(body: dict[str, Any], url: str) -> list[tuple[str, str, str]]:
+    analysis = analyse_request(json.dumps(body).encode(), url)
+    assert not analysis.internal_errors, analysis.internal_errors
+    return [(f.rule, str(f.severity), f.location) for f in analysis.findings]
+
+
+@pytest.mark.parametrize(
+    ("body", "url", "expected"),
+    [
+        # Before the dispatch a valid Responses body got messages.missing (an error) from the chat rules.
+        pytest.param(RESPONSES_VALID, RESPONSES_URL, [], id="responses-valid"),
+        pytest.param(
+            RESPONSES_ORPHAN,
+            RESPONSES_URL,
+            [("responses.orphan-function-call-output", "error", "input[1].call_id")],
+            id="responses-orphan",
+        ),
+        pytest.param(CHAT_VALID, CHAT_URL, [], id="chat-valid"),
+        pytest.param(
+            CHAT_ORPHAN,
+            CHAT_URL,
+            [("sequence.orphan-tool-message", "error", "messages[1]")],
+            id="chat-orphan",
+        ),
+        # A chat body sent to /responses: the Responses validator's answer, not the chat sequence rules.
+        pytest.param(
+            CHAT_ORPHAN, RESPONSES_URL, [("responses.chat-body", "error", "messages")], id="chat-to-responses"
+        ),
+        # A Responses body sent to /chat/completions: OpenAI answers "Missing required parameter: 'messages'."
+        pytest.param(
+            RESPONSES_ORPHAN, CHAT_URL, [("messages.missing", "error", "messages")], id="responses-to-chat"
+        ),
+    ],
+)
+def test_each_body_gets_only_its_endpoints_rules(
+    body: dict[str, Any], url: str, expected: list[tuple[str, str, str]]
+) -> None:
+    assert rules(body, url) == expected
+
+
+def test_body_level_parsing_is_shared() -> None:
+    analysis = analyse_request(b'{"model": "gpt-5", "input": [', RESPONSES_URL)
+    assert [f.rule for f in analysis.findings] == ["body.not-json"]
+    assert analysis.target.endpoint == "responses"
+
+
+def test_registry_keeps_chat_checks_on_chat_and_responses_checks_on_responses() -> None:
+    chat, resp = CHECKS_BY_ENDPOINT["chat"], CHECKS_BY_ENDPOINT["responses"]
+    assert sequence.check_tool_sequence in chat and sequence.check_tool_sequence not in resp
+    assert responses.check_function_call_pairing in resp and responses.check_function_call_pairing not in chat
+    assert {fn.__module__ for fn in resp} == {"toolguard_core.rules.responses"}
+    assert set(CHECKS) == set(chat) | set(resp)
+    # Registration order is the run order, per kind as in CHECKS.
+    assert chat == [fn for fn in CHECKS if fn in chat]
+
+
+def test_check_rejects_an_unknown_endpoint_kind() -> None:
+    before = list(CHECKS)
+    with pytest.raises(ValueError, match="unknown endpoint kinds"):
+        check(endpoints=("completions",))  # type: ignore[arg-type]
+    assert before == CHECKS
+
+
+@pytest.mark.parametrize(
+    ("path", "in_scope"),
+    [
+        ("/v1/chat/completions", True),
+        ("/v1/responses", True),
+        ("/openai/v1/responses/", True),
+        ("/v1/responses/resp_123/cancel", False),
+        ("/v1/embeddings", False),
+    ],
+)
+def test_default_scope_includes_responses(path: str, in_scope: bool) -> None:
+    assert any(re.search(pattern, path) for pattern in DEFAULT_PATHS) is in_scope

@@ -1,0 +1,475 @@
+"""Responses API rules (POST /v1/responses, providers.md §10) over real request shapes.
+
+Each case is a body as a client sends it (Codex CLI, openai-agents, a chat-to-Responses adapter),
+the provider it goes to, and the exact (rule, severity, location) findings. Error cases also name
+the real provider error text the rule predicts, so a rule cannot lose its grounding silently.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from toolguard_core.analyze import analyse_request
+from toolguard_core.rules import RULES
+
+E, W = "error", "warning"
+URLS = {
+    "openai": "https://api.openai.com/v1/responses",
+    "azure": "https://contoso.openai.azure.com/openai/v1/responses",
+    "openrouter": "https://openrouter.ai/api/v1/responses",
+    "vllm": "http://localhost:8000/v1/responses",
+    "ollama": "http://localhost:11434/v1/responses",
+    "generic": "https://llm.internal.example/v1/responses",
+}
+
+# Real ids from the issues the texts come from (continuedev/continue#10092, cline/cline#12242).
+CALL_ID = "call_uelfkqtHfJDC4Btqeoozq82e"
+CALL_ID_2 = "call_qbEiQ4HdHutj0aVuIQGIKbhN"
+USER = {"role": "user", "content": "What is the weather in Kyiv and in Paris?"}
+TOOL = {
+    "type": "function",
+    "name": "get_current_weather",
+    "description": "Current weather for a city",
+    "parameters": {
+        "type": "object",
+        "properties": {"location": {"type": "string"}},
+        "required": ["location"],
+    },
+    "strict": False,
+}
+
+
+def call(call_id: str = CALL_ID, arguments: Any = '{"location":"Kyiv"}', **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "function_call",
+        "call_id": call_id,
+        "name": "get_current_weather",
+        "arguments": arguments,
+        **extra,
+    }
+
+
+def output(call_id: Any = CALL_ID, text: str = "18C, sunny") -> dict[str, Any]:
+    item: dict[str, Any] = {"type": "function_call_output", "output": text}
+    if call_id is not None:
+        item["call_id"] = call_id
+    return item
+
+
+def reasoning(item_id: str = "rs_0a4d512680f81369006a5364c4142481a1803037dcae023e29") -> dict[str, Any]:
+    return {"type": "reasoning", "id": item_id, "summary": [], "encrypted_content": "gAAAAABo..."}
+
+
+def req(input_items: Any, model: str = "gpt-4.1", **fields: Any) -> dict[str, Any]:
+    return {"model": model, "input": input_items, "tools": [TOOL], **fields}
+
+
+def findings(provider: str, body: dict[str, Any]) -> list[tuple[str, str, str]]:
+    analysis = analyse_request(json.dumps(body).encode(), URLS[provider])
+    assert analysis.target.provider.id == provider, analysis.target.provider.id
+    assert analysis.target.endpoint == "responses"
+    assert not analysis.internal_errors, analysis.internal_errors
+    return [(f.rule, str(f.severity), f.location) for f in analysis.findings]
+
+
+# (id, provider, body, expected findings, a real error text the first finding's rule predicts)
+CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | None]] = [
+    # ---------------------------------------------------------------- valid traffic: no findings
+    ("string-input", "openai", {"model": "gpt-4.1", "input": "Say hello."}, [], None),
+    ("one-round", "openai", req([USER, call(), output()]), [], None),
+    (
+        "parallel-calls-answered-after-both",
+        "openai",
+        req([USER, call(), call(CALL_ID_2, '{"location":"Paris"}'), output(), output(CALL_ID_2)]),
+        [],
+        None,
+    ),
+    (
+        # Codex-style replay of a reasoning model's turn: reasoning, the call (with its fc_ id), output.
+        "reasoning-replay",
+        "openai",
+        req([USER, reasoning(), call(id="fc_0a4d5126"), output()], model="gpt-5"),
+        [],
+        None,
+    ),
+    (
+        # openai-agents with previous_response_id sends only the outputs: the calls are stored.
+        "stateful-outputs-only",
+        "openai",
+        req([output(), output(CALL_ID_2)], previous_response_id="resp_68af4030592c8193"),
+        [],
+        None,
+    ),
+    ("stateful-conversation", "openai", req([output()], conversation="conv_68af4030592c8193"), [], None),
+    (
+        "json-word-in-instructions",
+        "openai",
+        {
+            "model": "gpt-4.1",
+            "input": "Colours?",
+            "instructions": "Answer in JSON.",
+            "text": {"format": {"type": "json_object"}},
+        },
+        [],
+        None,
+    ),
+    (
+        "assistant-output-text-replayed",
+        "openai",
+        req(
+            [
+                USER,
+                {"role": "assistant", "content": [{"type": "output_text", "text": "18C"}]},
+                {"role": "user", "content": "Thanks"},
+            ]
+        ),
+        [],
+        None,
+    ),
+    # ---------------------------------------------------------------- pairing
+    (
+        "orphan-output",
+        "openai",
+        req([USER, output()]),
+        [("responses.orphan-function-call-output", E, "input[1].call_id")],
+        "No tool call found for function call output with call_id call_uelfkqtHfJDC4Btqeoozq82e.",
+    ),
+    (
+        "output-before-its-call",
+        "openai",
+        req([USER, output(), call()]),
+        [("responses.orphan-function-call-output", E, "input[1].call_id")],
+        "No tool call found for function call output with call_id call_uelfkqtHfJDC4Btqeoozq82e.",
+    ),
+    (
+        # Stateful, but the call is right there after the output: still misordered.
+        "stateful-output-before-its-call",
+        "openai",
+        req([output(), call()], previous_response_id="resp_68af4030592c8193"),
+        [("responses.orphan-function-call-output", E, "input[0].call_id")],
+        None,
+    ),
+    (
+        "unanswered-call",
+        "openai",
+        req([USER, call()]),
+        [("responses.unanswered-function-call", E, "input[1].call_id")],
+        "No tool output found for function call call_XXX.",
+    ),
+    (
+        "one-of-two-parallel-calls-unanswered",
+        "openai",
+        req([USER, call(), call(CALL_ID_2), output()]),
+        [("responses.unanswered-function-call", E, "input[2].call_id")],
+        "No tool output found for function call call_XXX.",
+    ),
+    (
+        # previous_response_id does not excuse a call sent in this very request.
+        "stateful-unanswered-call",
+        "openai",
+        req([call()], previous_response_id="resp_68af4030592c8193"),
+        [("responses.unanswered-function-call", E, "input[0].call_id")],
+        None,
+    ),
+    (
+        "unanswered-call-self-hosted-is-warning",
+        "vllm",
+        req([USER, call()]),
+        [("responses.unanswered-function-call", W, "input[1].call_id")],
+        None,
+    ),
+    (
+        "unanswered-call-generic-is-error",
+        "generic",
+        req([USER, call()]),
+        [("responses.unanswered-function-call", E, "input[1].call_id")],
+        None,
+    ),
+    (
+        "duplicate-output",
+        "openai",
+        req([USER, call(), output(), output()]),
+        [("responses.duplicate-function-call-output", W, "input[3].call_id")],
+        "Duplicate function_call_output for call_id 'terminal:0'. Each function_call must have exactly one "
+        "matching function_call_output",
+    ),
+    (
+        # hermes-agent#102629: per-turn ids such as terminal:0 reused every turn.
+        "per-turn-id-reused",
+        "openai",
+        req(
+            [
+                USER,
+                call("terminal:0"),
+                output("terminal:0"),
+                {"role": "user", "content": "again"},
+                call("terminal:0"),
+                output("terminal:0"),
+            ]
+        ),
+        [("responses.duplicate-call-id", W, "input[4].call_id")],
+        "Duplicate function_call_output for call_id 'terminal:0'. Each function_call must have exactly one "
+        "matching function_call_output",
+    ),
+    (
+        "empty-call-id",
+        "openai",
+        req([USER, call(), output("")]),
+        [("responses.missing-call-id", E, "input[2].call_id")],
+        "Invalid 'input[4].call_id': empty string. Expected a string with minimum length 1, but got an empty "
+        "string instead.",
+    ),
+    (
+        # openai/codex#42088: an output emitted without call_id; the open call is not reported twice.
+        "output-without-call-id",
+        "openai",
+        req([USER, call(), output(None)]),
+        [("responses.missing-call-id", E, "input[2].call_id")],
+        None,
+    ),
+    (
+        "call-without-call-id",
+        "openai",
+        req([USER, {"type": "function_call", "name": "get_current_weather", "arguments": "{}"}]),
+        [("responses.missing-call-id", E, "input[1].call_id")],
+        None,
+    ),
+    # ---------------------------------------------------------------- arguments
+    (
+        "arguments-object-not-string",
+        "openai",
+        req([USER, call(arguments={"location": "Kyiv"}), output()]),
+        [("responses.invalid-function-arguments", E, "input[1].arguments")],
+        None,
+    ),
+    (
+        "arguments-two-objects-merged",
+        "openai",
+        req([USER, call(arguments='{"location":"Kyiv"}{"location":"Paris"}'), output()]),
+        [("responses.invalid-function-arguments", W, "input[1].arguments")],
+        None,
+    ),
+    # ---------------------------------------------------------------- messages
+    (
+        # kelivo#281: chat history passed through unconverted.
+        "chat-tool-message",
+        "openai",
+        req([USER, {"role": "tool", "tool_call_id": CALL_ID, "content": "18C"}]),
+        [("responses.invalid-message-role", E, "input[1].role")],
+        "Invalid value: 'tool'. Supported values are: 'assistant', 'system', 'developer', and 'user'.",
+    ),
+    (
+        "unknown-role-ollama-is-warning",
+        "ollama",
+        req([{"role": "human", "content": "hi"}]),
+        [("responses.invalid-message-role", W, "input[0].role")],
+        None,
+    ),
+    (
+        "assistant-input-text",
+        "openai",
+        req(
+            [
+                USER,
+                {"role": "assistant", "content": [{"type": "input_text", "text": "18C"}]},
+                {"role": "user", "content": "ok"},
+            ]
+        ),
+        [("responses.invalid-message-content", E, "input[1].content[0]")],
+        "Invalid value: 'input_text'. Supported values are: 'output_text' and 'refusal'.",
+    ),
+    (
+        "chat-style-text-part-is-warning",
+        "openai",
+        req([{"role": "user", "content": [{"type": "text", "text": "hi"}]}]),
+        [("responses.invalid-message-content", W, "input[0].content[0]")],
+        None,
+    ),
+    (
+        "null-content",
+        "azure",
+        req([{"role": "user", "content": None}]),
+        [("responses.invalid-message-content", E, "input[0].content")],
+        None,
+    ),
+    # ---------------------------------------------------------------- request fields
+    (
+        "json-object-without-json",
+        "openai",
+        {
+            "model": "gpt-4.1",
+            "input": "List three primary colours.",
+            "text": {"format": {"type": "json_object"}},
+        },
+        [("responses.json-without-json-word", E, "text.format")],
+        "Response input messages must contain the word 'json' in some form to use 'text.format' of type "
+        "'json_object'.",
+    ),
+    (
+        # go-openrouter#21: OpenRouter relays OpenAI's validator for openai/* models.
+        "json-object-without-json-openrouter-openai-model",
+        "openrouter",
+        {"model": "openai/gpt-4.1", "input": [USER], "text": {"format": {"type": "json_object"}}},
+        [("responses.json-without-json-word", E, "text.format")],
+        None,
+    ),
+    (
+        "json-object-without-json-vllm-is-warning",
+        "vllm",
+        {"model": "Qwen/Qwen3-8B", "input": "Colours?", "text": {"format": {"type": "json_object"}}},
+        [("responses.json-without-json-word", W, "text.format")],
+        None,
+    ),
+    (
+        "previous-response-with-conversation",
+        "openai",
+        req(
+            "And tomorrow?",
+            previous_response_id="resp_68af4030592c8193",
+            conversation="conv_68af4030592c8193",
+        ),
+        [("responses.previous-response-with-conversation", E, "previous_response_id")],
+        None,
+    ),
+    (
+        "max-output-tokens-5",
+        "openai",
+        {"model": "gpt-5-mini", "input": "Answer A, B, C or D.", "max_output_tokens": 5},
+        [("responses.max-output-tokens-below-minimum", E, "max_output_tokens")],
+        "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got 5 instead.",
+    ),
+    (
+        "max-output-tokens-16-ok",
+        "openai",
+        {"model": "gpt-5-mini", "input": "Hi", "max_output_tokens": 16},
+        [],
+        None,
+    ),
+    (
+        "chat-style-tool",
+        "openai",
+        {
+            "model": "gpt-5-nano",
+            "input": "hi",
+            "tools": [
+                {
+                    "type": "function",
+                    "function": {"name": "rechazar_mensaje", "description": "Rechazar el mensaje"},
+                }
+            ],
+        },
+        [("responses.chat-style-function-tool", E, "tools[0].name")],
+        "Missing required parameter: 'tools[0].name'.",
+    ),
+    (
+        "chat-body",
+        "openai",
+        {"model": "gpt-4.1", "messages": [USER]},
+        [("responses.chat-body", E, "messages")],
+        "Unsupported parameter: 'messages'. In the Responses API, this parameter has moved to 'input'. Try again "
+        "with the new parameter. See the API documentation for more information: "
+        "https://platform.openai.com/docs/api-reference/responses/create.",
+    ),
+    (
+        "input-object",
+        "openai",
+        {"model": "gpt-4.1", "input": USER},
+        [("responses.invalid-input", E, "input")],
+        None,
+    ),
+    (
+        "input-item-string",
+        "openai",
+        {"model": "gpt-4.1", "input": ["hello"]},
+        [("responses.invalid-input", E, "input[0]")],
+        None,
+    ),
+    # ---------------------------------------------------------------- item ids and reasoning
+    (
+        "duplicate-item-id",
+        "openai",
+        req(
+            [
+                USER,
+                reasoning(),
+                call(id="fc_1"),
+                output(),
+                reasoning(),
+                call(CALL_ID_2, id="fc_2"),
+                output(CALL_ID_2),
+            ],
+            model="gpt-5",
+        ),
+        [("responses.duplicate-item-id", E, "input[4].id")],
+        "Duplicate item found with id rs_0468ed37bb668691006993cda255988190ac105e2c82965386. Remove duplicate "
+        "items from your input and try again.",
+    ),
+    (
+        "reasoning-last",
+        "openai",
+        req([USER, reasoning()], model="o4-mini"),
+        [("responses.reasoning-without-following-item", E, "input[1]")],
+        "Item 'rs_0c3876fcd4da19ef00692a14046bc8819eba6941c05c5ab7e7' of type 'reasoning' was provided without "
+        "its required following item.",
+    ),
+    (
+        # cline#12242: the reasoning items were filtered out, the fc_ ids kept.
+        "fc-id-without-reasoning",
+        "openai",
+        req(
+            [USER, call(id="fc_0a4d5126"), call(CALL_ID_2, id="fc_0a4d5127"), output(), output(CALL_ID_2)],
+            model="gpt-5.5",
+        ),
+        [
+            ("responses.function-call-without-reasoning", W, "input[1]"),
+            ("responses.function-call-without-reasoning", W, "input[2]"),
+        ],
+        "Item 'fc_0a4d512680f81369006a5364c645f481a1a979134e6d548de1' of type 'function_call' was provided "
+        "without its required 'reasoning' item: 'rs_0a4d512680f81369006a5364c4142481a1803037dcae023e29'.",
+    ),
+    ("fc-id-non-reasoning-model", "openai", req([USER, call(id="fc_0a4d5126"), output()]), [], None),
+]
+
+
+@pytest.mark.parametrize(
+    ("provider", "body", "expected", "real_error"),
+    [pytest.param(*case[1:], id=case[0]) for case in CASES],
+)
+def test_responses_rules(
+    provider: str, body: dict[str, Any], expected: list[tuple[str, str, str]], real_error: str | None
+) -> None:
+    assert findings(provider, body) == expected
+    if real_error is not None:
+        assert real_error in [p.text for p in RULES[expected[0][0]].predicts]
+
+
+def test_pairing_messages_name_the_ids_and_the_fix() -> None:
+    analysis = analyse_request(json.dumps(req([USER, output(), call(CALL_ID_2)])), URLS["openai"])
+    assert [f.message for f in analysis.findings] == [
+        f"input[1] answers {CALL_ID}, but no function_call item with that call_id comes before it and the request "
+        "has no previous_response_id or conversation that could hold it. Send the function_call item before its "
+        "output, or drop the output.",
+        f"input[2] calls {CALL_ID_2} but no function_call_output with that call_id follows it. Add one (a failure "
+        "text if the tool did not run) or remove the call.",
+    ]
+
+
+RESPONSES_RULES = sorted(rule_id for rule_id in RULES if rule_id.startswith("responses."))
+
+
+@pytest.mark.parametrize("rule_id", RESPONSES_RULES)
+def test_every_rule_example_triggers_exactly_that_rule(rule_id: str) -> None:
+    rule = RULES[rule_id]
+    assert rule.example is not None and rule.example_url.endswith("/v1/responses")
+    analysis = analyse_request(json.dumps(rule.example), rule.example_url)
+    assert {f.rule for f in analysis.findings} == {rule_id}
+    for predicted in rule.predicts:
+        assert predicted.source.startswith(("https://", "code [", "doc [")), predicted
+
+
+def test_every_responses_rule_is_covered_by_a_case() -> None:
+    covered = {rule for case in CASES for rule, _severity, _location in case[3]}
+    assert covered == set(RESPONSES_RULES)
