@@ -93,9 +93,13 @@ def rules(body: dict[str, Any], url: str) -> list[tuple[str, str, str]]:
         pytest.param(
             CHAT_ORPHAN, RESPONSES_URL, [("responses.chat-body", "error", "messages")], id="chat-to-responses"
         ),
-        # A Responses body sent to /chat/completions: OpenAI answers "Missing required parameter: 'messages'."
+        # A Responses body sent to /chat/completions: OpenAI answers "Missing required parameter: 'messages'.",
+        # and `input` is not a chat parameter.
         pytest.param(
-            RESPONSES_ORPHAN, CHAT_URL, [("messages.missing", "error", "messages")], id="responses-to-chat"
+            RESPONSES_ORPHAN,
+            CHAT_URL,
+            [("messages.missing", "error", "messages"), ("params.unknown", "error", "input")],
+            id="responses-to-chat",
         ),
     ],
 )
