@@ -183,3 +183,13 @@ def test_default_db_path(monkeypatch, tmp_path: Path):
 def test_format_utc_is_sortable_iso8601():
     assert format_utc(0) == "1970-01-01T00:00:00.000Z"
     assert format_utc(1_700_000_000.25) == "2023-11-14T22:13:20.250Z"
+
+
+def test_every_column_is_documented_in_docs_schema(tmp_path: Path):
+    """The schema is a public interface: a column added by a migration must be described in docs/schema.md."""
+    schema_doc = (Path(__file__).resolve().parents[1] / "docs" / "schema.md").read_text()
+    db = open_db(tmp_path / "t.db")
+    for table in ("flows", "findings"):
+        section = schema_doc.split(f"## Table `{table}`", 1)[1].split("\n## ", 1)[0]
+        for column in db[table].columns_dict:
+            assert f"| `{column}` |" in section, f"{table}.{column} is not documented in docs/schema.md"
