@@ -13,11 +13,12 @@ from typing import Any
 import brotli
 import pytest
 import sqlite_utils
-import toolguard_core
 import zstandard
 from mitmproxy import exceptions, http
 from mitmproxy.test import taddons, tflow
 from support.seeds import DUPLICATE, LONE_TOOL, ONE_ANSWER, SEED_CASES, TOOLS, VALID_PARALLEL, SeedCase
+
+import toolguard_core
 from toolguard_core import addon as addon_module
 from toolguard_core import analyze
 from toolguard_core.addon import MARK, METADATA_KEY, ToolGuard

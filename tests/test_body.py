@@ -6,6 +6,7 @@ import gzip
 import json
 
 import pytest
+
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, analyse_request
 from toolguard_core.rules import RULES
 

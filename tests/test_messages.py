@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+
 from toolguard_core.analyze import analyse_request
 from toolguard_core.request import RequestView, Target
 from toolguard_core.rules import RULES

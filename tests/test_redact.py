@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from toolguard_core.redact import REDACTED, redact_headers, redact_query, redact_url, scrub, secret_values
 
 OPENAI_KEY = "sk-proj-Abc123Def456Ghi789Jkl012Mno345Pqr678Stu901"

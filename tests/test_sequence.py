@@ -21,6 +21,7 @@ from support.seeds import (
     call,
     tool,
 )
+
 from toolguard_core.analyze import analyse_request
 from toolguard_core.request import RequestView, Target
 from toolguard_core.rules import RULES, sequence

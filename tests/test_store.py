@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+
 from toolguard_core.store import (
     DB_ENV,
     FindingRow,
