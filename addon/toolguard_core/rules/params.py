@@ -219,7 +219,9 @@ _RANGE_PREDICTS: dict[str, tuple[PredictedError, ...]] = {
 }
 
 
-def _range_rule(id: str, param: str, summary: str, example: dict[str, Any], notes: str = "") -> Any:
+def _range_rule(
+    id: str, param: str, summary: str, example: dict[str, Any], notes: str = "", **kwargs: Any
+) -> Any:
     return define(
         id,
         Severity.ERROR,
@@ -230,6 +232,7 @@ def _range_rule(id: str, param: str, summary: str, example: dict[str, Any], note
         notes=notes
         or "Error where the provider documents or enforces the range (OpenAI doc [OAS], vLLM code [VLLM-SP]); "
         "a warning where only documented ranges of a similar API are known.",
+        **kwargs,
     )
 
 
@@ -261,6 +264,7 @@ SAMPLING_RANGE = _range_rule(
     "params.sampling-range", "sampling", "A vLLM sampling extra (`min_p`, `top_k`, `repetition_penalty`) out of range.",
     {"min_p": 1.5},
     notes="code [VLLM-SP]: min_p in [0, 1], top_k ≥ -1, repetition_penalty > 0.",
+    example_url="http://127.0.0.1:8000/v1/chat/completions",
 )  # fmt: skip
 
 _RANGE_RULES = {
