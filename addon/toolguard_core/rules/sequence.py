@@ -302,8 +302,26 @@ def _tool_calls_of(message: dict[str, Any]) -> list[Any] | None:
     return calls if isinstance(calls, list) else None
 
 
+# The pairing rules proper; self-hosted servers (vLLM, SGLang, llama.cpp, Ollama) do not validate
+# pairing in their OpenAI layer (providers.md §6.3), so there a broken pair is a warning: the chat
+# template may or may not fail on it.
+_PAIRING_RULES = frozenset({"sequence.orphan-tool-message", "sequence.unknown-tool-call-id",
+                            "sequence.unanswered-tool-call", "sequence.duplicate-tool-response",
+                            "sequence.non-adjacent-tool-response"})  # fmt: skip
+
+
 @check
 def check_tool_sequence(view: RequestView) -> Iterator[Finding]:
+    if view.provider.validates_tool_pairing:
+        yield from _tool_sequence(view)
+        return
+    for finding in _tool_sequence(view):
+        if finding.rule in _PAIRING_RULES and finding.severity == Severity.ERROR:
+            finding = finding.model_copy(update={"severity": Severity.WARNING})
+        yield finding
+
+
+def _tool_sequence(view: RequestView) -> Iterator[Finding]:
     messages = view.messages
     # Where each tool_call_id is answered, so a late answer is reported once, as non-adjacent.
     answers: dict[str, list[int]] = {}
