@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 import click
 import sqlite_utils
+
 import toolguard_core
 from toolguard_analysis.cli import cli, db_option
 from toolguard_core.store import default_db_path, format_utc
@@ -257,6 +258,8 @@ def run_client(command: list[str], env: dict[str, str]) -> int:
             return EXIT_NOT_EXECUTABLE
         with contextlib.suppress(OSError):
             give_terminal(process.pid)
+            # Had it touched the terminal before getting it, it was stopped (SIGTTIN): resume it.
+            os.killpg(process.pid, signal.SIGCONT)
         received: list[int] = []
 
         def forward(signum: int, frame: Any) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from mitmproxy import contentviews, http
 from mitmproxy.test import taddons, tflow
+
 from toolguard_core import contentview
 from toolguard_core.addon import ToolGuard
 

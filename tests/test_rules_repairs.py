@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from toolguard_core.analyze import analyse_request
 from toolguard_core.rules import RULES
 

@@ -15,6 +15,7 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 from support.upstream import ORPHAN_MESSAGE, Upstream
+
 from toolguard_analysis.cli import cli
 from toolguard_analysis.run_command import Upstream as UpstreamURL
 from toolguard_analysis.run_command import regular_env, report, reverse_env
