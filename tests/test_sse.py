@@ -9,6 +9,7 @@ import zlib
 import brotli
 import pytest
 import zstandard
+
 from toolguard_core.sse import SSETap
 from toolguard_core.upstream_errors import UpstreamError
 
@@ -144,6 +145,40 @@ def test_responses_api_error_event():
         code="ERR_SOMETHING",
         raw=json.dumps(body),
     )
+
+
+def test_responses_api_response_failed_event():
+    # OpenAI Responses API `ResponseFailedEvent` (doc [OAS]): the error sits in `response.error`;
+    # the earlier `response.created` event carries `"error": null` and is not an error.
+    created = {
+        "type": "response.created",
+        "response": {"id": "resp_1", "status": "in_progress", "error": None},
+    }
+    failed = {
+        "type": "response.failed",
+        "sequence_number": 3,
+        "response": {
+            "id": "resp_1",
+            "status": "failed",
+            "error": {"code": "server_error", "message": "The model failed to generate a response."},
+        },
+    }
+    tap = SSETap()
+    run(
+        tap,
+        [
+            b"event: response.created\ndata: " + json.dumps(created).encode() + b"\n\n",
+            b"event: response.failed\ndata: " + json.dumps(failed).encode() + b"\n\n",
+        ],
+    )
+    inner = json.dumps({"error": failed["response"]["error"]})
+    assert tap.error == UpstreamError(
+        shape="openai",
+        message="The model failed to generate a response.",
+        code="server_error",
+        raw=inner,
+    )
+    assert tap.error_events == 1
 
 
 def test_content_mentioning_error_is_not_an_error():
@@ -351,6 +386,7 @@ def _drive(tmp_path, request_body, chunks, *, end: str):
     import sqlite_utils
     from mitmproxy import flow as mflow
     from mitmproxy.test import taddons
+
     from toolguard_core.addon import ToolGuard
 
     db_path = tmp_path / "toolguard.db"

@@ -305,6 +305,14 @@ class SSETap:
                 or payload.get("object") == "error"
             ):
                 is_error = True
+            # Responses API: `event: response.failed` carries the error inside the response object
+            # (doc [OAS] ResponseFailedEvent: {"type": "response.failed", "response": {"error": {code, message}}}).
+            elif isinstance(payload, dict) and payload.get("type") == "response.failed":
+                response = payload.get("response")
+                failure = response.get("error") if isinstance(response, dict) else None
+                if isinstance(failure, dict):
+                    is_error = True
+                    data = json.dumps({"error": failure}).encode()
         if not is_error:
             return
         self.error_events += 1
