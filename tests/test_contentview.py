@@ -200,6 +200,7 @@ def test_qwen_code_shape_array_content_and_long_system_prompt(tctx: taddons.cont
         pytest.param("POST", "https://api.openai.com/v1/embeddings", False, "JSON", id="other-path"),
         pytest.param("POST", "https://gw.example.test/llm/invoke", True, "Chat Completions", id="analysed-flow"),
         pytest.param("GET", URL, False, "JSON", id="get"),
+        pytest.param("POST", "https://api.openai.com/v1/responses", True, "JSON", id="responses-api"),
     ],
 )  # fmt: skip
 def test_selected_only_for_requests_in_scope(

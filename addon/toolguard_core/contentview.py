@@ -27,6 +27,7 @@ from toolguard_core.findings import SEVERITY_ORDER, Finding, Severity
 METADATA_KEY = "toolguard"
 # The addon's default scope (toolguard_paths): POST …/chat/completions.
 CHAT_PATH = re.compile(r"/chat/completions/?$")
+RESPONSES_PATH = re.compile(r"/responses/?$")
 # Long texts (qwen-code's system prompt is ~27k characters) are cut; the JSON view has them whole.
 MAX_TEXT = 600
 MAX_ARGUMENTS = 300
@@ -60,8 +61,11 @@ class ChatCompletionsContentview(contentviews.Contentview):
             return -1
         if flow.request.method != "POST" or not data:
             return -1
+        path = flow.request.path.split("?", 1)[0]
+        if RESPONSES_PATH.search(path):  # the Responses API has `input`, not `messages`
+            return -1
         # Flows the addon analysed are in scope by definition (whatever toolguard_paths says).
-        if METADATA_KEY in flow.metadata or CHAT_PATH.search(flow.request.path.split("?", 1)[0]):
+        if METADATA_KEY in flow.metadata or CHAT_PATH.search(path):
             return 2  # above the built-in JSON view (1)
         return -1
 
