@@ -548,3 +548,31 @@ def test_stats_command(guard):
     run(addon, make_flow(LONE_TOOL.body()), answer(400, LONE_TOOL.error_body()))
     stats = json.loads(tctx.command(addon.stats_command))
     assert (stats["validated"], stats["flagged"], stats["stored"]) == (1, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("chunks", "stored"),
+    [
+        ([b'data: {"choices":[{"delta":{"content":"hi"}}]}\n\n', b"data: [DONE]\n\n"], False),
+        ([b'data: {"choices":[{"delta":{"content":"hi"}}]}\n\n'], True),
+    ],
+    ids=["closed after [DONE]", "closed mid-stream"],
+)
+def test_client_closing_a_stream(guard, db_path, chunks, stored):
+    """The openai SDK closes the connection right after [DONE]; that is a complete answer, not a
+    failure. A client gone before [DONE] is stored (flow_error says so)."""
+    addon, _ = guard
+    flow = make_flow({"model": "gpt-4o-mini", "messages": VALID_PARALLEL, "stream": True})
+    addon.request(flow)
+    flow.response = http.Response.make(200, b"", {"content-type": "text/event-stream"})
+    flow.response.raw_content = None
+    addon.responseheaders(flow)
+    for chunk in chunks:
+        flow.response.stream(chunk)
+    flow.error = tflow.terr("Client disconnected.")
+    addon.error(flow)
+    addon.done()
+    flows, _ = rows(db_path)
+    assert [(r["status"], r["flow_error"]) for r in flows] == (
+        [(200, "Client disconnected.")] if stored else []
+    )

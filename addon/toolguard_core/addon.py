@@ -341,7 +341,10 @@ class ToolGuard:
         if tap is not None:
             flow.metadata[METADATA_KEY]["stream"] = tap.summary()
         # A client that disconnects mid-stream lands here through the `error` hook: stored as well.
-        if not (findings or rejected or flow.error or (self.settings and self.settings.store_all)):
+        # Not when the stream was complete: the openai SDK closes the connection right after
+        # `data: [DONE]`, which can beat mitmproxy to the end of the message (a clean answer).
+        interrupted = flow.error is not None and not (tap is not None and tap.done and not rejected)
+        if not (findings or rejected or interrupted or (self.settings and self.settings.store_all)):
             return
         if self.store is not None:
             self.store.put(self._capture(flow, pending, verdict))
