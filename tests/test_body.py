@@ -101,3 +101,39 @@ def test_not_json_predicts_openais_real_text():
     (predicted,) = RULES["body.not-json"].predicts
     assert predicted.text.startswith("We could not parse the JSON body of your request. (HINT:")
     assert predicted.source == "https://github.com/ChatGPTNextWeb/NextChat/issues/4064"
+
+
+# orjson parses the fast path; what it refuses goes to the stdlib, so these keep their old answers.
+@pytest.mark.parametrize(
+    ("name", "body", "expected_rules"),
+    [
+        (
+            "nan is accepted as before",
+            b'{"model": "m", "messages": [{"role": "user", "content": "x"}], "temperature": NaN}',
+            [],
+        ),
+        (
+            "integer over 64 bits",
+            b'{"model": "m", "messages": [{"role": "user", "content": "x"}], "seed": 123456789012345678901234567890}',
+            [],
+        ),
+        (
+            "lone surrogate escape",
+            b'{"model": "m", "messages": [{"role": "user", "content": "\\ud800"}]}',
+            [],
+        ),
+        (
+            "1500 levels deep",
+            b'{"model": "m", "messages": [{"role": "user", "content": "x"}], "x": '
+            + b"[" * 1500
+            + b"]" * 1500
+            + b"}",
+            ["body.too-deep"],
+        ),
+        ("invalid utf-8", b'{"model": "m", "messages": "\xff"}', ["body.invalid-utf8"]),
+        ("trailing garbage", b'{"model": "m"} x', ["body.not-json"]),
+    ],
+)
+def test_stdlib_fallback_keeps_answers(name: str, body: bytes, expected_rules: list[str]) -> None:
+    findings = analyse_request(body, "http://127.0.0.1:5555/v1/chat/completions").findings
+    assert [f.rule for f in findings if f.rule.startswith("body.")] == expected_rules, name

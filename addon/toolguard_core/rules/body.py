@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.rules.registry import PredictedError, define
 
@@ -86,26 +88,15 @@ def parse_body(
             )
         )
         return None
-    if isinstance(body, bytes):
-        try:
-            body = body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            findings.append(
-                INVALID_UTF8.finding(
-                    "body",
-                    f"The body is not valid UTF-8 (byte {exc.start}: {exc.reason}); "
-                    "encode the JSON as UTF-8.",
-                )
-            )
-            return None
     try:
-        parsed = json.loads(body)
-    except RecursionError:
-        findings.append(TOO_DEEP.finding("body", "The JSON nests too deeply to parse; not validated."))
-        return None
-    except ValueError as exc:
-        findings.append(NOT_JSON.finding("body", f"The body is not valid JSON ({exc}); send a JSON object."))
-        return None
+        # Fast path: orjson parses strict JSON about twice as fast as the stdlib and validates UTF-8
+        # itself. Anything it refuses goes through the stdlib, which gives the precise finding (or
+        # accepts what orjson is stricter about: NaN, integers over 64 bits, lone surrogates).
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        parsed = _parse_stdlib(body, findings)
+        if parsed is _FAILED:
+            return None
     if not isinstance(parsed, dict):
         findings.append(
             NOT_OBJECT.finding(
@@ -117,3 +108,28 @@ def parse_body(
         )
         return None
     return parsed
+
+
+_FAILED = object()
+
+
+def _parse_stdlib(body: bytes | str, findings: list[Finding]) -> Any:
+    if isinstance(body, bytes):
+        try:
+            body = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            findings.append(
+                INVALID_UTF8.finding(
+                    "body",
+                    f"The body is not valid UTF-8 (byte {exc.start}: {exc.reason}); "
+                    "encode the JSON as UTF-8.",
+                )
+            )
+            return _FAILED
+    try:
+        return json.loads(body)
+    except RecursionError:
+        findings.append(TOO_DEEP.finding("body", "The JSON nests too deeply to parse; not validated."))
+    except ValueError as exc:
+        findings.append(NOT_JSON.finding("body", f"The body is not valid JSON ({exc}); send a JSON object."))
+    return _FAILED

@@ -202,18 +202,23 @@ SIGNATURES: tuple[Signature, ...] = (
 )
 _ROLES_SCANNED = frozenset().union(*(s.roles for s in SIGNATURES))
 
+# A client's synthetic result is a short text standing alone (the longest signature text is under
+# 300 characters); a long real tool output that merely quotes one is not a repair. Skipping long
+# texts keeps this check from scanning every byte of a 1 MB conversation several times.
+_MAX_SYNTHETIC_CHARS = 2048
+
 # qwen-code renames a reused provider id to `<id>__qwen_dup_<N>` (PR #9436).
 QWEN_DUP_ID = re.compile(r"__qwen_dup_\d+$")
 
 
-def _texts(content: Any, where: str) -> Iterator[tuple[str, str]]:
-    """(location, text) for a string content or each text part of an array content."""
+def _texts(content: Any) -> Iterator[tuple[int | None, str]]:
+    """(part index or None, text) for a string content or each text part of an array content."""
     if isinstance(content, str):
-        yield f"{where}.content", content
+        yield None, content
     elif isinstance(content, list):
         for index, part in enumerate(content):
             if isinstance(part, dict) and isinstance(part.get("text"), str):
-                yield f"{where}.content[{index}].text", part["text"]
+                yield index, part["text"]
 
 
 def _excerpt(text: str, limit: int = 80) -> str:
@@ -240,13 +245,20 @@ def check_repair_signatures(view: RequestView) -> Iterator[Finding]:
                     )
         if role not in _ROLES_SCANNED:
             continue
-        for location, text in _texts(message.get("content"), f"messages[{index}]"):
+        for part, text in _texts(message.get("content")):
+            if len(text) > _MAX_SYNTHETIC_CHARS:
+                continue
             for signature in SIGNATURES:
                 if role in signature.roles and signature.needle in text:
                     subject = (
                         f"the tool result for {message.get('tool_call_id')}"
                         if role == "tool"
                         else f"messages[{index}] ({role})"
+                    )
+                    location = (
+                        f"messages[{index}].content"
+                        if part is None
+                        else f"messages[{index}].content[{part}].text"
                     )
                     yield signature.rule.finding(
                         location,
