@@ -9,6 +9,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 import click
+
 from toolguard_analysis.cli import cli
 from toolguard_core.analyze import analyse_request
 from toolguard_core.findings import SEVERITY_ORDER, Severity

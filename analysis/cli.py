@@ -4,6 +4,7 @@ and merge capture databases. ``toolguard COMMAND --help`` documents each command
 from __future__ import annotations
 
 import click
+
 from toolguard_core.store import default_db_path
 
 

@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 import click
+
 from toolguard_analysis.cli import cli
 from toolguard_core.store import open_db
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import click
+
 from toolguard_analysis.cli import cli
 from toolguard_analysis.fingerprint import NORMALISER_VERSION, fingerprint, normalise
 from toolguard_analysis.patterns import explain, vote

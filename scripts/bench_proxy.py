@@ -60,12 +60,23 @@ class Upstream(BaseHTTPRequestHandler):
             return
         bad = body["messages"][0].get("role") == "tool"
         payload = (
-            {"error": {"message": "Invalid parameter: messages with role 'tool' must be a response to a "
-                       "preceeding message with 'tool_calls'.", "type": "invalid_request_error",
-                       "param": "messages.[0].role", "code": None}}
+            {
+                "error": {
+                    "message": "Invalid parameter: messages with role 'tool' must be a response to a "
+                    "preceeding message with 'tool_calls'.",
+                    "type": "invalid_request_error",
+                    "param": "messages.[0].role",
+                    "code": None,
+                }
+            }
             if bad
-            else {"id": "chatcmpl-1", "object": "chat.completion", "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}]}
+            else {
+                "id": "chatcmpl-1",
+                "object": "chat.completion",
+                "choices": [
+                    {"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}
+                ],
+            }
         )
         data = json.dumps(payload).encode()
         self.send_response(400 if bad else 200)
@@ -77,15 +88,34 @@ class Upstream(BaseHTTPRequestHandler):
 
 def agent_body(bad: bool) -> bytes:
     tools = [
-        {"type": "function", "function": {"name": f"tool_{i}", "description": "d" * 2500,
-                                          "parameters": {"type": "object", "properties": {"x": {"type": "string"}}}}}
+        {
+            "type": "function",
+            "function": {
+                "name": f"tool_{i}",
+                "description": "d" * 2500,
+                "parameters": {"type": "object", "properties": {"x": {"type": "string"}}},
+            },
+        }
         for i in range(14)
     ]
     messages: list[dict] = [{"role": "system", "content": "s" * 20000}, {"role": "user", "content": "do it"}]
     for turn in range(20):
-        messages.append({"role": "assistant", "content": None, "tool_calls": [
-            {"id": f"call_{turn}", "type": "function", "function": {"name": "tool_1", "arguments": '{"x":"y"}'}}]})
-        messages.append({"role": "tool", "tool_call_id": f"call_{turn}", "content": [{"type": "text", "text": "r" * 500}]})
+        messages.append(
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": f"call_{turn}",
+                        "type": "function",
+                        "function": {"name": "tool_1", "arguments": '{"x":"y"}'},
+                    }
+                ],
+            }
+        )
+        messages.append(
+            {"role": "tool", "tool_call_id": f"call_{turn}", "content": [{"type": "text", "text": "r" * 500}]}
+        )
     if bad:
         messages.insert(0, {"role": "tool", "tool_call_id": "call_x", "content": "orphan"})
     return json.dumps({"model": "gpt-4o", "max_tokens": 100, "messages": messages, "tools": tools}).encode()
@@ -99,8 +129,18 @@ def free_port() -> int:
 
 def start_proxy(upstream_port: int, with_addon: bool, workdir: Path) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    args = [str(MITMDUMP), "--listen-host", "127.0.0.1", "-p", str(port), "-q",
-            "--mode", f"reverse:http://127.0.0.1:{upstream_port}", "--set", f"confdir={workdir / 'conf'}"]
+    args = [
+        str(MITMDUMP),
+        "--listen-host",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-q",
+        "--mode",
+        f"reverse:http://127.0.0.1:{upstream_port}",
+        "--set",
+        f"confdir={workdir / 'conf'}",
+    ]
     if with_addon:
         args += ["-s", str(ROOT / "addon" / "toolguard.py"), "--set", f"toolguard_db={workdir / 'bench.db'}"]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
@@ -123,8 +163,12 @@ def peak_rss_mb(pid: int) -> float:
 def post(port: int, body: bytes) -> float:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     start = time.perf_counter()
-    conn.request("POST", "/v1/chat/completions", body, {"content-type": "application/json",
-                                                         "authorization": "Bearer sk-bench"})
+    conn.request(
+        "POST",
+        "/v1/chat/completions",
+        body,
+        {"content-type": "application/json", "authorization": "Bearer sk-bench"},
+    )
     conn.getresponse().read()
     conn.close()
     return (time.perf_counter() - start) * 1000
@@ -133,9 +177,14 @@ def post(port: int, body: bytes) -> float:
 def first_chunk_delay(port: int) -> float:
     """ms between the upstream sending the first SSE event and the client reading it."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("POST", "/v1/chat/completions", json.dumps(
-        {"model": "gpt-4o", "stream": True, "messages": [{"role": "user", "content": "hi"}]}).encode(),
-        {"content-type": "application/json"})
+    conn.request(
+        "POST",
+        "/v1/chat/completions",
+        json.dumps(
+            {"model": "gpt-4o", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
+        ).encode(),
+        {"content-type": "application/json"},
+    )
     response = conn.getresponse()
     line = response.readline()
     while not line.startswith(b"data:"):
@@ -170,7 +219,9 @@ def measure(upstream_port: int, with_addon: bool, requests: int, concurrency: in
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+
 from toolguard_analysis.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent

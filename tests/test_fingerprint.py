@@ -7,6 +7,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+
 from toolguard_analysis.fingerprint import NORMALISER_VERSION, fingerprint, normalise
 
 CORPUS = json.loads((Path(__file__).parent / "data" / "error_corpus.json").read_text())["entries"]

@@ -9,6 +9,7 @@ from typing import Any
 
 from click.testing import CliRunner
 from test_summary import machine_a, machine_b, write_db
+
 from toolguard_analysis.cli import cli
 from toolguard_analysis.merge import merge
 

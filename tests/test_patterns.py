@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from toolguard_analysis.fingerprint import fingerprint
 from toolguard_analysis.patterns import EXTRA_WORDINGS, explain, known_wordings, rules_for_text, vote
 from toolguard_core.rules import RULES

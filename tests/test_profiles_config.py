@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from mitmproxy import exceptions, http
 from mitmproxy.test import taddons, tflow, tutils
+
 from toolguard_core.addon import ToolGuard
 from toolguard_core.analyze import analyse_request
 from toolguard_core.profiles_config import ProvidersConfigError, load_registry, parse_config

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from support.rule_cases import URLS
+
 from toolguard_core.analyze import analyse_request
 from toolguard_core.providers import BUILTIN_PROFILES, detect_provider
 

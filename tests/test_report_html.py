@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from test_summary import machine_a, machine_b, write_db
+
 from toolguard_analysis.cli import cli
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from toolguard_core.analyze import analyse_request
 from toolguard_core.rules import RULES
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from support.rule_cases import predicted_texts
+
 from toolguard_core.analyze import analyse_request
 
 E, W = "error", "warning"

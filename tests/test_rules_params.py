@@ -271,6 +271,7 @@ def test_messages_name_the_fix() -> None:
     import json
 
     from support.rule_cases import URLS
+
     from toolguard_core.analyze import analyse_request
 
     analysis = analyse_request(json.dumps(req("o3-mini", max_tokens=100)), URLS["openai"])

@@ -216,6 +216,7 @@ def test_qwen_message_says_why_and_how() -> None:
     import json
 
     from support.rule_cases import URLS
+
     from toolguard_core.analyze import analyse_request
 
     analysis = analyse_request(json.dumps(req("qwen3-32b")), URLS["dashscope"])

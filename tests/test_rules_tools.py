@@ -409,6 +409,7 @@ def test_rules_predict_the_real_provider_text(rule: str, fragment: str) -> None:
 
 def test_message_quotes_openai_context_and_names_the_fix() -> None:
     from support.rule_cases import URLS
+
     from toolguard_core.analyze import analyse_request
 
     body = req(tools=[tool("list_files", {"type": "object", "properties": {"paths": {"type": "array"}}})])

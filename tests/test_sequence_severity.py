@@ -9,7 +9,10 @@ import pytest
 
 from toolguard_core.analyze import analyse_request
 
-ORPHAN = {"model": "m", "messages": [{"role": "tool", "content": "action completed!", "tool_call_id": "dummy"}]}
+ORPHAN = {
+    "model": "m",
+    "messages": [{"role": "tool", "content": "action completed!", "tool_call_id": "dummy"}],
+}
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+
 from toolguard_analysis.cli import cli
 from toolguard_analysis.fingerprint import fingerprint
 from toolguard_analysis.summary import build_summary, excerpt, message_index, parse_client, parse_when

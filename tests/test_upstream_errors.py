@@ -11,6 +11,7 @@ import json
 import random
 
 import pytest
+
 from toolguard_core.upstream_errors import MAX_RAW_CHARS, UpstreamError, parse_error
 
 E = UpstreamError

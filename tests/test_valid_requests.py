@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from support.rule_cases import URLS
 from support.upstream import Upstream
+
 from toolguard_core.analyze import analyse_request
 
 DATA = Path(__file__).parent / "data" / "requests"

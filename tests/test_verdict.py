@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from toolguard_core.verdict import Verdict, rejected, verdict
 
 
@@ -91,6 +92,7 @@ def _run(tmp_path, request_body, *, status=None, body=None, flow_error=None):
     from mitmproxy import flow as mflow
     from mitmproxy import http
     from mitmproxy.test import taddons, tflow
+
     from toolguard_core.addon import ToolGuard
 
     db_path = tmp_path / "toolguard.db"
