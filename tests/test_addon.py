@@ -576,3 +576,23 @@ def test_client_closing_a_stream(guard, db_path, chunks, stored):
     assert [(r["status"], r["flow_error"]) for r in flows] == (
         [(200, "Client disconnected.")] if stored else []
     )
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_gc_freeze_once_running_follows_the_option(guard, monkeypatch, enabled: bool):
+    addon, tctx = guard
+    frozen: list[bool] = []
+    monkeypatch.setattr(addon_module.gc, "freeze", lambda: frozen.append(True))
+    tctx.configure(addon, toolguard_gc_freeze=enabled)
+    addon.running()
+    addon.running()  # a second `running` (hot reload of another script) does not freeze again
+    assert frozen == ([True] if enabled else [])
+
+
+def test_summary_command_reads_the_proxys_database(guard, db_path):
+    addon, tctx = guard
+    run(addon, make_flow(LONE_TOOL.body()), answer(400, LONE_TOOL.error_body()))
+    addon.store.close()  # drain the queue so the row is on disk
+    text = tctx.command(addon.summary_command)
+    assert str(db_path) in text
+    assert "sequence.orphan-tool-message" in text
