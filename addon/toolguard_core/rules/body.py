@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.rules.jsonvalues import json_type
 from toolguard_core.rules.registry import PredictedError, define
 
 OAI_BAD_JSON = PredictedError(
@@ -69,9 +70,6 @@ UNDECODABLE = define(
     "The body's Content-Encoding could not be decoded; it was passed through without validation.",
 )
 
-_JSON_TYPE_NAMES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
-_JSON_TYPE_NAMES[type(None)] = "null"
-
 
 def parse_body(
     body: bytes | str | None, max_body_bytes: int, findings: list[Finding]
@@ -101,7 +99,7 @@ def parse_body(
         findings.append(
             NOT_OBJECT.finding(
                 "body",
-                f"The body is a JSON {_JSON_TYPE_NAMES.get(type(parsed), type(parsed).__name__)}, "
+                f"The body is a JSON {json_type(parsed)}, "
                 "not an object; send "
                 '{"model": ..., "messages": [...]}.',
             )

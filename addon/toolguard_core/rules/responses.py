@@ -16,7 +16,6 @@ the chat rules never see a Responses body and these never see a chat body.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import normalise_model
 from toolguard_core.request import RESPONSES, RequestView
+from toolguard_core.rules.jsonvalues import arguments_problem, json_type
 from toolguard_core.rules.policy import OPENAI_FAMILY, severity_for
 from toolguard_core.rules.registry import PredictedError, check, define
 
@@ -470,32 +470,6 @@ def _stateful(view: RequestView) -> bool:
     return bool(view.body.get("previous_response_id")) or bool(view.body.get("conversation"))
 
 
-def _arguments_problem(arguments: Any) -> str | None:
-    if not isinstance(arguments, str):
-        return f"is a JSON {_json_type(arguments)}, not a string"
-    try:
-        value = json.loads(arguments)
-    except ValueError:
-        try:
-            json.JSONDecoder().raw_decode(arguments.lstrip())
-        except ValueError:
-            return "is not valid JSON"
-        return "holds more than one JSON value (a stream merge of parallel calls?)"
-    except RecursionError:
-        return "nests too deeply to parse"
-    if not isinstance(value, dict):
-        return f"holds a JSON {_json_type(value)}, not an object"
-    return None
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    return {dict: "object", list: "array", str: "string", type(None): "null"}.get(type(value), "value")
-
-
 # ----------------------------------------------------------------------------- checks
 
 
@@ -513,13 +487,13 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
     value = body.get("input")
     if value is not None and not isinstance(value, str | list):
         yield INVALID_INPUT.finding(
-            "input", f"`input` is a JSON {_json_type(value)}; send a string or an array of input items."
+            "input", f"`input` is a JSON {json_type(value)}; send a string or an array of input items."
         )
     for index, item in enumerate(_input_items(view)):
         if not isinstance(item, dict):
             yield INVALID_INPUT.finding(
                 f"input[{index}]",
-                f"input[{index}] is a JSON {_json_type(item)}, not an item object; wrap text as "
+                f"input[{index}] is a JSON {json_type(item)}, not an item object; wrap text as "
                 '{"role": "user", "content": "..."}.',
             )
     if body.get("previous_response_id") and body.get("conversation"):
@@ -566,7 +540,7 @@ def check_function_call_pairing(view: RequestView) -> Iterator[Finding]:
             if call_id == "":
                 problem = "an empty call_id"
             else:
-                problem = "no call_id" if call_id is None else f"a {_json_type(call_id)} call_id"
+                problem = "no call_id" if call_id is None else f"a {json_type(call_id)} call_id"
             if kind == "function_call":
                 fix = "keep the call_id the model returned so its output can match it."
             else:
@@ -635,7 +609,7 @@ def check_function_call_pairing(view: RequestView) -> Iterator[Finding]:
 
 
 def _check_arguments(view: RequestView, where: str, item: dict[str, Any]) -> Iterator[Finding]:
-    problem = _arguments_problem(item.get("arguments"))
+    problem = arguments_problem(item.get("arguments"))
     if problem is None:
         return
     # A non-string breaks the documented type; a string that is not one object may still be accepted.
@@ -729,7 +703,7 @@ def _check_message(view: RequestView, where: str, item: dict[str, Any]) -> Itera
         yield INVALID_CONTENT.finding(
             f"{where}.content",
             f"{where} ({role}) has "
-            + ("no content" if content is None else f"content of type {_json_type(content)}")
+            + ("no content" if content is None else f"content of type {json_type(content)}")
             + "; send a string or a list of content parts.",
             severity=_openai_error(view),
         )

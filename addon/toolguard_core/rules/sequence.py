@@ -9,15 +9,13 @@ instead of as an unanswered call *and* an orphan.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
+from toolguard_core.rules.jsonvalues import arguments_problem
 from toolguard_core.rules.registry import PredictedError, check, define
 
 LANGCHAIN_SEED = "https://python.langchain.com/docs/troubleshooting/errors/INVALID_TOOL_RESULTS/"
@@ -434,7 +432,7 @@ def _tool_sequence(view: RequestView) -> Iterator[Finding]:
                 isinstance(call_id, str)
                 and call_id
                 and isinstance(function, dict)
-                and _arguments_problem(function.get("arguments")) is None
+                and arguments_problem(function.get("arguments")) is None
             ):
                 yield from _check_call_shape(view, index, call_index, call)
             if not isinstance(call_id, str) or not call_id:
@@ -534,7 +532,7 @@ def _check_call_shape(view: RequestView, index: int, call_index: int, call: Any)
         )
     function = call.get("function")
     arguments = function.get("arguments") if isinstance(function, dict) else None
-    problem = _arguments_problem(arguments)
+    problem = arguments_problem(arguments)
     if problem:
         severity = Severity.ERROR if view.provider.id in _STRICT_ARGUMENT_PROVIDERS else None
         yield BAD_ARGUMENTS.finding(
@@ -542,28 +540,3 @@ def _check_call_shape(view: RequestView, index: int, call_index: int, call: Any)
             f"{where}.function.arguments {problem}; send one JSON object serialised as a string, e.g. '{{}}'.",
             severity=severity,
         )
-
-
-def _arguments_problem(arguments: Any) -> str | None:
-    if not isinstance(arguments, str):
-        return f"is a {type(arguments).__name__}, not a string"
-    if arguments == "{}":
-        return None
-    try:  # the fast answer for the common case; the stdlib below explains a failure
-        if isinstance(orjson.loads(arguments), dict):
-            return None
-    except orjson.JSONDecodeError:
-        pass
-    try:
-        value = json.loads(arguments)
-    except ValueError:
-        try:
-            json.JSONDecoder().raw_decode(arguments.lstrip())
-        except ValueError:
-            return "is not valid JSON"
-        return "holds more than one JSON value (a stream merge of parallel calls?)"
-    except RecursionError:
-        return "nests too deeply to parse"
-    if not isinstance(value, dict):
-        return f"holds a JSON {type(value).__name__}, not an object"
-    return None
