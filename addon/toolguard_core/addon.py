@@ -248,26 +248,28 @@ class ToolGuard:
             if pending is not None:
                 pending.extra["internal_error"] = f"{hook}: {exc!r}"
 
-    def in_scope(self, flow: http.HTTPFlow) -> bool:
+    def _allowed(self, flow: http.HTTPFlow) -> bool:
+        """A POST to a host that ``toolguard_hosts`` lets through (all hosts when it is empty)."""
         settings = self.settings
         if settings is None or flow.request.method != "POST":
             return False
         host = flow.request.pretty_host.lower()
-        if settings.hosts and not any(fnmatch.fnmatchcase(host, pattern) for pattern in settings.hosts):
+        return not settings.hosts or any(fnmatch.fnmatchcase(host, pattern) for pattern in settings.hosts)
+
+    def in_scope(self, flow: http.HTTPFlow) -> bool:
+        if not self._allowed(flow):
             return False
+        assert self.settings is not None
         path = flow.request.path.split("?", 1)[0]
-        return any(p.search(path) for p in settings.paths)
+        return any(p.search(path) for p in self.settings.paths)
 
     def endpoint_candidate(self, flow: http.HTTPFlow) -> bool:
         """Outside ``toolguard_paths`` but a known provider host on a path where clients wrongly send
         chat requests (DashScope's native /api/v1/...): analysed only to report the wrong endpoint."""
-        settings = self.settings
-        if settings is None or flow.request.method != "POST":
-            return False
-        host = flow.request.pretty_host.lower()
-        if settings.hosts and not any(fnmatch.fnmatchcase(host, pattern) for pattern in settings.hosts):
-            return False
-        return self.registry.endpoint_candidate(host, flow.request.port, flow.request.path.split("?", 1)[0])
+        request = flow.request
+        return self._allowed(flow) and self.registry.endpoint_candidate(
+            request.pretty_host.lower(), request.port, request.path.split("?", 1)[0]
+        )
 
     def _on_request(self, flow: http.HTTPFlow) -> None:
         wide = not self.in_scope(flow)
