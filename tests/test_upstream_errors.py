@@ -742,3 +742,57 @@ def test_relay_nesting_depth_is_bounded():
         body = json.dumps({"error": {"message": "relay: " + body, "type": "t"}})
     error = parse_error(body, status=400)
     assert 1 < len(error.chain()) <= 5
+
+
+# Relays that print the upstream's error as a *Python* dict (the openai SDK's `str(BadRequestError)`,
+# LiteLLM's OpenAIError) inside their own JSON message. Messages verbatim from the sources; the
+# outer envelope is the OpenAI-shaped one such relays answer with.
+PYTHON_REPR_RELAYS = [
+    (
+        # https://github.com/crewAIInc/crewAI/pull/1620 (LiteLLM's OpenAIError text)
+        "litellm.llms.OpenAI.openai.OpenAIError: Error code: 400 - {'error': {'message': \"Invalid parameter: "
+        "messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.\", 'type': "
+        "'invalid_request_error', 'param': 'messages.[3].role', 'code': None}}",
+        UpstreamError(
+            shape="openai",
+            message="Invalid parameter: messages with role 'tool' must be a response to a preceeding message "
+            "with 'tool_calls'.",
+            type="invalid_request_error",
+            param="messages.[3].role",
+        ),
+    ),
+    (
+        # https://github.com/philschmid/mcp-openai-gemini-llama-example/pull/5 (DashScope through the SDK)
+        "Error occurred: Error code: 400 - {'error': {'code': 'invalid_parameter_error', 'param': None, "
+        "'message': '<400> InternalError.Algo.InvalidParameter: messages with role \"tool\" must be a response "
+        "to a preceeding message with \"tool_calls\".', 'type': 'invalid_request_error'}, 'id': "
+        "'chatcmpl-c9430ea7-5557-9aa3-b97c-549fb5807715', 'request_id': 'c9430ea7-5557-9aa3-b97c-549fb5807715'}",
+        UpstreamError(
+            shape="dashscope",
+            message='<400> InternalError.Algo.InvalidParameter: messages with role "tool" must be a response '
+            'to a preceeding message with "tool_calls".',
+            type="invalid_request_error",
+            code="invalid_parameter_error",
+            request_id="c9430ea7-5557-9aa3-b97c-549fb5807715",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("message", "expected_root"), PYTHON_REPR_RELAYS)
+def test_relay_printing_a_python_dict_surfaces_the_upstream_error(message, expected_root):
+    body = json.dumps({"error": {"message": message, "type": None, "param": None, "code": "400"}})
+    error = parse_error(body, status=400)
+    assert error.shape == "relay-nested"
+    assert error.message == message
+    assert error.code == "400"
+    root = error.root()
+    assert root.model_dump(exclude={"raw"}) == expected_root.model_dump(exclude={"raw"})
+
+
+def test_python_literal_search_is_bounded_and_safe():
+    # Names, calls and attributes are not literals: nothing is evaluated, nothing is found.
+    hostile = "Error code: 400 - {'error': __import__('os').system('true')}" + "}" * 10_000
+    error = parse_error(json.dumps({"error": {"message": hostile}}), status=400)
+    assert error.upstream is None
+    assert (error.message or "").startswith("Error code: 400 - {'error': __import__('os')")

@@ -42,6 +42,7 @@ a query can tell ``"400"`` from ``400``. ``message`` is kept as sent (DashScope'
 
 from __future__ import annotations
 
+import ast
 import html
 import json
 import re
@@ -55,6 +56,8 @@ MAX_RAW_CHARS = 16 * 1024
 MAX_MESSAGE_CHARS = 8 * 1024
 # Bodies above this size are not JSON-decoded; they keep their raw start and a text message.
 MAX_JSON_BYTES = 2 * 1024 * 1024
+# Longest Python-literal error (a relay printing the upstream's dict) that is evaluated.
+MAX_LITERAL_CHARS = 16 * 1024
 # How deep relays may nest an upstream's body inside a string before we stop unwrapping.
 MAX_NESTING = 4
 
@@ -323,7 +326,12 @@ def _embedded_error(text: str, *, depth: int) -> UpstreamError | None:
         try:
             data, end = decoder.raw_decode(text, start)
         except (ValueError, RecursionError):
-            continue
+            # LiteLLM and relays built on the openai SDK print the upstream error as a Python dict:
+            # "Error code: 400 - {'error': {'message': ..., 'code': None}}".
+            literal = _python_literal(text, start)
+            if literal is None:
+                continue
+            data, end = literal
         if not isinstance(data, dict | list):
             continue
         inner = _from_json(data, _bound(text[start:end], MAX_RAW_CHARS) or "", depth=depth)
@@ -331,6 +339,25 @@ def _embedded_error(text: str, *, depth: int) -> UpstreamError | None:
         if inner.shape in ("unknown", "text", "empty", "html") or inner.message is None:
             continue
         return inner
+    return None
+
+
+def _python_literal(text: str, start: int) -> tuple[Any, int] | None:
+    """A Python dict literal starting at ``start`` (the longest one that parses), and where it ends.
+
+    ``ast.literal_eval`` evaluates literals only (no names, calls or attributes), so it is safe on
+    untrusted text; the candidate is bounded and every parse failure is caught.
+    """
+    if text[start] != "{" or "'" not in text[start : start + 200]:
+        return None
+    end = text.rfind("}", start, start + MAX_LITERAL_CHARS)
+    attempts = 0
+    while end > start and attempts < MAX_EMBEDDED_ATTEMPTS:
+        attempts += 1
+        try:
+            return ast.literal_eval(text[start : end + 1]), end + 1
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            end = text.rfind("}", start, end)
     return None
 
 
