@@ -111,7 +111,7 @@ def parse_when(value: str | None, now: datetime | None = None) -> str | None:
 
 FLOW_COLUMNS = (
     "id, datetime_utc, host, path, provider, client, model, status, error_message, error_type, error_code, "
-    "error_param, error_provider, verdict, request_json, request_headers_json, flow_error"
+    "error_param, error_provider, error_json, verdict, request_json, request_headers_json, flow_error"
 )
 
 
@@ -189,13 +189,36 @@ def is_rejected(flow: dict[str, Any]) -> bool:
 
 
 def error_text(flow: dict[str, Any]) -> str:
-    """What is fingerprinted: the parsed upstream message, else a stand-in naming the status."""
+    """What is fingerprinted: the innermost upstream message, else a stand-in naming the status.
+
+    A gateway's own words say little ("Provider returned error" from OpenRouter, a LiteLLM
+    "BadRequestError: ... Error code: 400 - {...}" wrapper): the provider's error nested inside
+    (``error_json``'s ``upstream`` chain, see docs/errors.md) is what identifies the failure.
+    """
+    root = _root_message(flow.get("error_json"))
+    if root:
+        return root
     if flow.get("error_message"):
         return str(flow["error_message"])
     parts = [f"HTTP {flow['status']}" if flow.get("status") is not None else "no response"]
     if flow.get("error_type"):
         parts.append(str(flow["error_type"]))
     return " ".join(parts) + " (no error message)"
+
+
+def _root_message(error_json: str | None) -> str | None:
+    try:
+        error = json.loads(error_json) if error_json else None
+    except ValueError:
+        return None
+    message = None
+    depth = 0
+    while isinstance(error, dict) and depth < 8:
+        if isinstance(error.get("message"), str) and error["message"]:
+            message = error["message"]
+        error = error.get("upstream")
+        depth += 1
+    return message
 
 
 _LOCATION_INDEX = re.compile(r"messages?\.?\[?\s*(\d+)")

@@ -460,3 +460,33 @@ def test_help_documents_every_option_with_examples() -> None:
     for option in ("--db", "--since", "--until", "--host", "--client", "--model", "--format", "--output"):
         assert option in result.output
     assert "Examples:" in result.output and "toolguard summary --db laptop.db --db ci.db" in result.output
+
+
+def test_gateway_errors_group_by_the_providers_own_message(tmp_path: Path) -> None:
+    # OpenRouter answers "Provider returned error" for every upstream failure; the provider's own error
+    # (metadata.raw, parsed into error_json's `upstream`) is what tells two failures apart.
+    from toolguard_core.upstream_errors import parse_error
+
+    def openrouter(id: str, inner: str) -> FlowRow:
+        raw = json.dumps({"error": {"message": inner, "type": "invalid_request_error"}})
+        body = json.dumps({"error": {"message": "Provider returned error", "code": 400,
+                                     "metadata": {"raw": raw, "provider_name": "OpenAI"}}})  # fmt: skip
+        error = parse_error(body, status=400)
+        return flow(id, "2026-11-20T10:00:00.000Z", host="openrouter.ai", status=400, verdict="unexplained",
+                    error_message=error.message, error_json=json.dumps(error.summary()))  # fmt: skip
+
+    db = write_db(
+        tmp_path / "or.db",
+        [
+            openrouter("o1", OPENAI_ORPHAN),
+            openrouter("o2", OPENAI_ORPHAN.replace("preceeding", "preceding")),
+            openrouter(
+                "o3",
+                "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+            ),
+        ],
+    )
+    groups = build_summary([db])["groups"]
+    assert sorted(sorted(g["flow_ids"]) for g in groups) == [["o1", "o2"], ["o3"]]
+    assert {g["fingerprint"] for g in groups} == {fingerprint(OPENAI_ORPHAN), fingerprint(
+        "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.")}  # fmt: skip
