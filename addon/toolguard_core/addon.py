@@ -351,6 +351,11 @@ class ToolGuard:
         findings = pending.analysis.findings
         status = flow.response.status_code if flow.response is not None else None
         tap: SSETap | None = pending.sse_tap
+        if tap is not None and tap.raw_bytes == 0 and flow.response is not None and flow.response.raw_content:
+            # The body arrived whole instead of through the tap: a flow replayed with `mitmdump -r`,
+            # or one another addon buffered. Read it the same way so its error events count too.
+            tap(flow.response.raw_content)
+            tap(b"")
         stream_error = tap is not None and tap.stream_error
         rejected = (status is not None and status >= 400) or stream_error
         has_error = any(f.severity == Severity.ERROR for f in findings)
