@@ -442,8 +442,8 @@ def test_the_api_key_never_reaches_the_database(guard, db_path):
     ("method", "url", "options"),
     [
         ("GET", URL, {}),
-        ("POST", "https://api.openai.com/v1/embeddings", {}),
-        ("POST", "https://api.openai.com/v1/completions", {}),
+        ("POST", "https://api.openai.com/v1/embeddings", {"toolguard_record_paths": []}),
+        ("POST", "https://api.openai.com/v1/completions", {"toolguard_record_paths": []}),
         ("POST", "https://api.openai.com/v1/chat/completions/extra", {}),
         ("POST", URL, {"toolguard_hosts": ["*.deepseek.com"]}),
         (
@@ -596,3 +596,40 @@ def test_summary_command_reads_the_proxys_database(guard, db_path):
     text = tctx.command(addon.summary_command)
     assert str(db_path) in text
     assert "sequence.orphan-tool-message" in text
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "stored"),
+    [
+        ("https://api.openai.com/v1/embeddings", 400, True),
+        ("https://api.openai.com/v1/completions", 400, True),
+        ("https://api.openai.com/v1/audio/transcriptions", 400, True),
+        ("https://api.openai.com/v1/embeddings", 200, False),
+    ],
+)
+def test_other_api_endpoints_are_recorded_not_validated(guard, db_path, url, status, stored):
+    addon, _ = guard
+    body = {"model": "text-embedding-3-small", "input": ""}
+    error = {"error": {"message": "'$.input' is invalid. Please check the API reference: "
+                       "https://platform.openai.com/docs/api-reference.", "type": "invalid_request_error",
+                       "param": None, "code": None}}  # fmt: skip
+    flow = make_flow(body, url=url)
+    before = flow.request.get_state()
+    run(addon, flow, answer(status, error if status >= 400 else {"data": []}))
+    assert flow.request.get_state() == before
+    assert addon.stats["validated"] == 0
+    addon.done()
+    flows, findings = rows(db_path)
+    assert findings == []
+    if not stored:
+        assert flows == []
+        return
+    [row] = flows
+    assert (row["path"], row["status"], row["verdict"], row["finding_count"]) == (
+        url.split("openai.com", 1)[1],
+        400,
+        "unexplained",
+        0,
+    )
+    assert row["error_message"] == error["error"]["message"]
+    assert json.loads(row["request_body"]) == body

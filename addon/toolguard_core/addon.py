@@ -38,6 +38,13 @@ logger = logging.getLogger(__name__)
 METADATA_KEY = "toolguard"
 MARK = ":warning:"
 DEFAULT_PATHS = (r"/chat/completions/?$", r"/responses/?$")
+# The other OpenAI-compatible endpoints: no rules, but a rejection there is stored (as unexplained),
+# so an agent's failing embeddings or legacy completions calls show up in the summary too.
+DEFAULT_RECORD_PATHS = (
+    r"(?<!/chat)/completions/?$",
+    r"/(embeddings|moderations)/?$",
+    r"/(images|audio)/[a-z_]+/?$",
+)
 # Bounded copies of what is stored: a request body is kept whole (it is the evidence), a response
 # body up to this size (error bodies are small; streams keep only their start and error events).
 MAX_STORED_RESPONSE = 64 * 1024
@@ -64,6 +71,7 @@ class Settings:
     db_path: str
     hosts: tuple[str, ...]
     paths: tuple[re.Pattern[str], ...]
+    record_paths: tuple[re.Pattern[str], ...]
     max_body_bytes: int
     store_all: bool
 
@@ -101,6 +109,13 @@ class ToolGuard:
             list(DEFAULT_PATHS),
             "Only validate POST requests whose path matches one of these regular expressions "
             "(searched, not anchored unless the pattern says so).",
+        )
+        loader.add_option(
+            "toolguard_record_paths",
+            Sequence[str],
+            list(DEFAULT_RECORD_PATHS),
+            "POST requests to other API paths matching these regular expressions are not validated, "
+            "but stored when the upstream rejects them (or does not answer), as unexplained rejections.",
         )
         loader.add_option(
             "toolguard_max_body",
@@ -143,19 +158,14 @@ class ToolGuard:
             "toolguard_db",
             "toolguard_hosts",
             "toolguard_paths",
+            "toolguard_record_paths",
             "toolguard_max_body",
             "toolguard_store_all",
         }:
             return
         opts = ctx.options
-        paths = []
-        for pattern in opts.toolguard_paths:
-            try:
-                paths.append(re.compile(pattern))
-            except re.error as exc:
-                raise exceptions.OptionsError(
-                    f"toolguard_paths: invalid regular expression {pattern!r}: {exc}"
-                ) from None
+        paths = _compile_patterns("toolguard_paths", opts.toolguard_paths)
+        record_paths = _compile_patterns("toolguard_record_paths", opts.toolguard_record_paths)
         try:
             max_body = human.parse_size(opts.toolguard_max_body)
         except ValueError as exc:
@@ -163,7 +173,8 @@ class ToolGuard:
         settings = Settings(
             db_path=str(opts.toolguard_db or default_db_path()),
             hosts=tuple(h.lower() for h in opts.toolguard_hosts),
-            paths=tuple(paths),
+            paths=paths,
+            record_paths=record_paths,
             max_body_bytes=max_body if max_body is not None else DEFAULT_MAX_BODY_BYTES,
             store_all=opts.toolguard_store_all,
         )
@@ -271,9 +282,19 @@ class ToolGuard:
             request.pretty_host.lower(), request.port, request.path.split("?", 1)[0]
         )
 
+    def record_only(self, flow: http.HTTPFlow) -> bool:
+        """Another API endpoint (``toolguard_record_paths``): not validated, stored if rejected."""
+        if not self._allowed(flow):
+            return False
+        assert self.settings is not None
+        path = flow.request.path.split("?", 1)[0]
+        return any(p.search(path) for p in self.settings.record_paths)
+
     def _on_request(self, flow: http.HTTPFlow) -> None:
         wide = not self.in_scope(flow)
         if wide and not self.endpoint_candidate(flow):
+            if self.record_only(flow):
+                self._track_unvalidated(flow)
             return
         assert self.settings is not None
         if not wide:
@@ -318,17 +339,42 @@ class ToolGuard:
             request_text = body.decode("utf-8") if body else None
         else:
             request_text = body[:MAX_STORED_NON_JSON_REQUEST].decode("utf-8", "replace")
+        self._remember(
+            flow,
+            Pending(
+                analysis=analysis,
+                started=request.timestamp_start,
+                request_text=request_text,
+                request_bytes=len(body or b""),
+                secrets=secrets,
+            ),
+        )
+        self._annotate(flow, analysis.findings, verdict=None)
+
+    def _track_unvalidated(self, flow: http.HTTPFlow) -> None:
+        """Remember a record-only flow without parsing its body (nothing validates it)."""
+        request = flow.request
+        raw = request.raw_content or b""
+        url = request.pretty_url
+        self._remember(
+            flow,
+            Pending(
+                analysis=Analysis(target=Target.from_url(url, provider=self.registry.detect_url(url))),
+                started=request.timestamp_start,
+                request_text=raw[:MAX_STORED_NON_JSON_REQUEST].decode("utf-8", "replace") or None,
+                request_bytes=len(raw),
+                secrets=redact.secret_values(
+                    request.headers.items(multi=True), request.path.partition("?")[2]
+                ),
+            ),
+        )
+        self.stats["recorded_only"] += 1
+
+    def _remember(self, flow: http.HTTPFlow, pending: Pending) -> None:
         if len(self.pending) >= MAX_PENDING:
             self.pending.pop(next(iter(self.pending)))
             self.stats["pending_dropped"] += 1
-        self.pending[flow.id] = Pending(
-            analysis=analysis,
-            started=request.timestamp_start,
-            request_text=request_text,
-            request_bytes=len(body or b""),
-            secrets=secrets,
-        )
-        self._annotate(flow, analysis.findings, verdict=None)
+        self.pending[flow.id] = pending
 
     def _on_responseheaders(self, flow: http.HTTPFlow) -> None:
         pending = self.pending.get(flow.id)
@@ -434,3 +480,15 @@ class ToolGuard:
             flow_error=flow.error.msg if flow.error else None,
             internal_error=pending.extra.get("internal_error"),
         )
+
+
+def _compile_patterns(option: str, patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:
+    compiled = []
+    for pattern in patterns:
+        try:
+            compiled.append(re.compile(pattern))
+        except re.error as exc:
+            raise exceptions.OptionsError(
+                f"{option}: invalid regular expression {pattern!r}: {exc}"
+            ) from None
+    return tuple(compiled)
