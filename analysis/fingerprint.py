@@ -32,6 +32,7 @@ labels); the numbers and the reason are in docs/summary.md.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
@@ -160,10 +161,13 @@ def _fold_echoes(text: str) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=16384)
 def normalise(text: str | None) -> str:
     """The template of an error text: what :func:`fingerprint` hashes and what users are shown.
 
-    Deterministic and pure: the same input gives the same template on every machine and run.
+    Deterministic and pure: the same input gives the same template on every machine and run (so it
+    is cached: a summary fingerprints each stored message for its group and again for its pattern,
+    and a week of captures repeats the same texts many times).
     """
     if not text:
         return ""
