@@ -33,6 +33,7 @@ import sqlite_utils
 
 import toolguard_core
 from toolguard_analysis.cli import cli, db_option
+from toolguard_analysis.summary import innermost_message
 from toolguard_core.store import default_db_path, format_utc
 
 DEFAULT_UPSTREAM = "https://api.openai.com"
@@ -298,7 +299,7 @@ def report(db_path: Path, since: str, until: str, validated: int | None) -> str:
         if db["flows"].exists():
             flows = list(
                 db.query(
-                    "select id, datetime_utc, method, host, path, status, verdict, error_message, flow_error "
+                    "select id, datetime_utc, method, host, path, status, verdict, error_message, error_json, flow_error "
                     "from flows where datetime_utc >= ? and datetime_utc <= ? order by datetime_utc",
                     [since, until],
                 )
@@ -334,8 +335,9 @@ def report(db_path: Path, since: str, until: str, validated: int | None) -> str:
         )
         for row in findings.get(flow["id"], []):
             lines.append(f"        {row['severity']:<8} {row['rule']} at {row['location']}")
-        if flow["error_message"]:
-            lines.append(f"        upstream: {_one_line(flow['error_message'])}")
+        message = innermost_message(flow["error_json"]) or flow["error_message"]
+        if message:
+            lines.append(f"        upstream: {_one_line(message)}")
         elif flow["flow_error"]:
             lines.append(f"        connection: {_one_line(flow['flow_error'])}")
     lines.append(f"  database: {db_path}")

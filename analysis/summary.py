@@ -195,7 +195,7 @@ def error_text(flow: dict[str, Any]) -> str:
     "BadRequestError: ... Error code: 400 - {...}" wrapper): the provider's error nested inside
     (``error_json``'s ``upstream`` chain, see docs/errors.md) is what identifies the failure.
     """
-    root = _root_message(flow.get("error_json"))
+    root = innermost_message(flow.get("error_json"))
     if root:
         return root
     if flow.get("error_message"):
@@ -206,7 +206,7 @@ def error_text(flow: dict[str, Any]) -> str:
     return " ".join(parts) + " (no error message)"
 
 
-def _root_message(error_json: str | None) -> str | None:
+def innermost_message(error_json: str | None) -> str | None:
     try:
         error = json.loads(error_json) if error_json else None
     except ValueError:
