@@ -33,8 +33,8 @@ import sqlite_utils
 
 import toolguard_core
 from toolguard_analysis.cli import cli, db_option
-from toolguard_analysis.summary import innermost_message
 from toolguard_core.store import default_db_path, format_utc
+from toolguard_core.upstream_errors import innermost_message
 
 DEFAULT_UPSTREAM = "https://api.openai.com"
 DEFAULT_API_PATH = "/v1"

@@ -24,6 +24,7 @@ from toolguard_analysis.cli import cli
 from toolguard_analysis.fingerprint import NORMALISER_VERSION, fingerprint, normalise
 from toolguard_analysis.patterns import explain, vote
 from toolguard_core.store import default_db_path
+from toolguard_core.upstream_errors import innermost_message
 
 SUMMARY_FORMAT_VERSION = 1
 EXAMPLE_FLOWS = 3
@@ -204,21 +205,6 @@ def error_text(flow: dict[str, Any]) -> str:
     if flow.get("error_type"):
         parts.append(str(flow["error_type"]))
     return " ".join(parts) + " (no error message)"
-
-
-def innermost_message(error_json: str | None) -> str | None:
-    try:
-        error = json.loads(error_json) if error_json else None
-    except ValueError:
-        return None
-    message = None
-    depth = 0
-    while isinstance(error, dict) and depth < 8:
-        if isinstance(error.get("message"), str) and error["message"]:
-            message = error["message"]
-        error = error.get("upstream")
-        depth += 1
-    return message
 
 
 _LOCATION_INDEX = re.compile(r"messages?\.?\[?\s*(\d+)")

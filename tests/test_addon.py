@@ -589,11 +589,16 @@ def test_gc_freeze_once_running_follows_the_option(guard, monkeypatch, enabled: 
     assert frozen == ([True] if enabled else [])
 
 
-def test_summary_command_reads_the_proxys_database(guard, db_path):
+def test_summary_command_logs_the_summary_from_a_thread(guard, db_path, caplog):
     addon, tctx = guard
     run(addon, make_flow(LONE_TOOL.body()), answer(400, LONE_TOOL.error_body()))
     addon.store.close()  # drain the queue so the row is on disk
-    text = tctx.command(addon.summary_command)
+    caplog.set_level(logging.INFO, logger="toolguard_core.addon")
+    reply = tctx.command(addon.summary_command)
+    assert reply == f"toolguard: the summary of {db_path} follows in the event log"
+    assert addon.summary_thread is not None
+    addon.summary_thread.join(30)
+    [text] = [r.getMessage() for r in caplog.records if "Failures by pattern" in r.getMessage()]
     assert str(db_path) in text
     assert "sequence.orphan-tool-message" in text
 

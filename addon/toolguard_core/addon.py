@@ -12,6 +12,7 @@ import gc
 import json
 import logging
 import re
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -83,6 +84,7 @@ class ToolGuard:
         self.pending: dict[str, Pending] = {}
         self.stats: Counter[str] = Counter()
         self._gc_frozen = False
+        self.summary_thread: threading.Thread | None = None
         self._logged_errors: set[tuple[str, str]] = set()
         self.registry: ProviderRegistry = DEFAULT_REGISTRY
 
@@ -227,14 +229,19 @@ class ToolGuard:
 
     @command.command("toolguard.summary")
     def summary_command(self) -> str:
-        """The `toolguard summary` text for this proxy's database (rows still queued are not in it yet)."""
+        """Write the `toolguard summary` of this proxy's database to the event log.
+
+        The database is read on a thread of its own: a large file must not stall the proxy's event
+        loop. Rows still queued for the writer are not in it yet.
+        """
         if self.settings is None:
             return "toolguard is not configured"
-        try:  # the CLI package is installed with toolguard; a bare `mitmdump -s` may run without it
-            from toolguard_analysis.summary import build_summary, render_text
-        except ImportError:
-            return f"install toolguard (pip install -e .) and run: toolguard summary --db {self.settings.db_path}"
-        return render_text(build_summary([Path(self.settings.db_path)]))
+        path = Path(self.settings.db_path)
+        self.summary_thread = threading.Thread(
+            target=_log_summary, args=(path,), name="toolguard-summary", daemon=True
+        )
+        self.summary_thread.start()
+        return f"toolguard: the summary of {path} follows in the event log"
 
     # ----------------------------------------------------------------- internals
 
@@ -492,3 +499,17 @@ def _compile_patterns(option: str, patterns: Sequence[str]) -> tuple[re.Pattern[
                 f"{option}: invalid regular expression {pattern!r}: {exc}"
             ) from None
     return tuple(compiled)
+
+
+def _log_summary(path: Path) -> None:
+    try:  # the CLI package is installed with toolguard; a bare `mitmdump -s` may run without it
+        from toolguard_analysis.summary import build_summary, render_text
+    except ImportError:
+        logger.warning(
+            "toolguard: install toolguard (pip install -e .) and run: toolguard summary --db %s", path
+        )
+        return
+    try:
+        logger.info("%s", render_text(build_summary([path])))
+    except Exception as exc:  # a broken or missing file: say so, never raise into the proxy
+        logger.warning("toolguard: cannot summarise %s: %r", path, exc)

@@ -470,3 +470,21 @@ def _bound(value: str | None, limit: int) -> str | None:
     if value is None or len(value) <= limit:
         return value
     return value[: limit - 1] + "…"
+
+
+def innermost_message(error_json: str | None) -> str | None:
+    """The provider's own message from a stored ``error_json`` (an :meth:`UpstreamError.summary`):
+    the last message along the ``upstream`` chain, so a gateway's wrapper ("Provider returned error")
+    gives way to the error it wraps."""
+    try:
+        error = json.loads(error_json) if error_json else None
+    except ValueError:
+        return None
+    message = None
+    for _ in range(MAX_NESTING + 1):
+        if not isinstance(error, dict):
+            break
+        if isinstance(error.get("message"), str) and error["message"]:
+            message = error["message"]
+        error = error.get("upstream")
+    return message
