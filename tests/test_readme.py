@@ -121,7 +121,7 @@ def test_first_command_starts_mitmdump_on_8080_with_the_default_database(tmp_pat
         while f"writing flagged flows to {db_path}" not in output.text and time.monotonic() < deadline:
             time.sleep(0.05)
         text = output.text
-        assert re.search(r"proxy listening at \*:8080\b", text), text
+        assert re.search(r"proxy listening at (\*|127\.0\.0\.1):8080\b", text), text
         assert "Loading script" in text and "addon/toolguard.py" in text
         assert f"toolguard: writing flagged flows to {db_path}" in text
 
