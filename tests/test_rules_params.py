@@ -270,7 +270,7 @@ def test_rules_predict_the_real_provider_text(rule: str, fragment: str) -> None:
 def test_messages_name_the_fix() -> None:
     import json
 
-    from support.rule_cases import URLS
+    from support.rule_cases import URLS, analyse
 
     from toolguard_core.analyze import analyse_request
 
@@ -280,7 +280,7 @@ def test_messages_name_the_fix() -> None:
         "o3-mini (o-series reasoning (o1, o3, o4-mini)) does not accept `max_tokens`; send the limit as "
         "`max_completion_tokens` instead (it also counts reasoning tokens)."
     )
-    vllm = analyse_request(json.dumps(req("m", top_p=0)), URLS["vllm"])
+    vllm = analyse("vllm", req("m", top_p=0))
     [finding] = [f for f in vllm.findings if f.rule.startswith("params.")]
     assert finding.message == (
         "`top_p` is 0; vLLM accepts (0, 1] (code [VLLM-SP]). For greedy decoding use temperature 0 "

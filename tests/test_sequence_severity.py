@@ -32,3 +32,40 @@ def test_orphan_severity_follows_the_provider(url: str, severity: str) -> None:
     assert [(f.rule, f.location, f.severity) for f in findings] == [
         ("sequence.orphan-tool-message", "messages[0]", severity)
     ]
+
+
+# A server recognised only by a port other servers share (8000, 8080, 30000) is a guess: its
+# provider-specific errors become warnings that say so; declared in the config file, they stay errors.
+TRAILING_ASSISTANTS = {
+    "model": "m",
+    "messages": [
+        {"role": "user", "content": "a"},
+        {"role": "assistant", "content": "x"},
+        {"role": "assistant", "content": "y"},
+    ],
+}
+
+
+def test_port_guess_downgrades_provider_specific_errors() -> None:
+    from support.rule_cases import analyse
+
+    url = "http://127.0.0.1:8080/v1/chat/completions"
+    guessed = analyse_request(json.dumps(TRAILING_ASSISTANTS).encode(), url)
+    assert guessed.target.provider.guessed
+    [finding] = guessed.findings
+    assert (finding.rule, finding.severity) == ("roles.trailing-assistant-messages", "warning")
+    assert "by its port only" in finding.message
+
+    declared = analyse("llama.cpp", TRAILING_ASSISTANTS)
+    assert not declared.target.provider.guessed
+    assert [(f.rule, f.severity) for f in declared.findings] == [
+        ("roles.trailing-assistant-messages", "error")
+    ]
+
+
+def test_ollamas_own_port_is_not_a_guess() -> None:
+    body = {"model": "llava", "messages": [{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}]}]}  # fmt: skip
+    analysis = analyse_request(json.dumps(body).encode(), "http://localhost:11434/v1/chat/completions")
+    assert not analysis.target.provider.guessed
+    assert [f.severity for f in analysis.findings if f.rule.startswith("content.")] == ["error"]

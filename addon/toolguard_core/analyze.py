@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from toolguard_core.findings import Finding
+from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView, Target
 from toolguard_core.rules import body as body_rules
-from toolguard_core.rules.registry import checks_for
+from toolguard_core.rules.registry import ALL_PROVIDERS, RULES, checks_for
 
 # Bodies above this size are not parsed (a finding says so); the flow passes through untouched.
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
@@ -81,4 +81,21 @@ def analyse_request(
             analysis.internal_errors.append(
                 InternalError(where=getattr(check, "__qualname__", repr(check)), error=repr(exc))
             )
+    if analysis.target.provider.guessed:
+        analysis.findings = [_as_guess(f, analysis.target.provider.name) for f in analysis.findings]
     return analysis
+
+
+def _as_guess(finding: Finding, provider: str) -> Finding:
+    """A provider-specific error on a server recognised only by a shared port is a warning: the
+    port may belong to another server that accepts the request (never flag what it accepts)."""
+    rule = RULES.get(finding.rule)
+    if finding.severity != Severity.ERROR or rule is None or rule.providers == ALL_PROVIDERS:
+        return finding
+    return finding.model_copy(
+        update={
+            "severity": Severity.WARNING,
+            "message": f"{finding.message} (The server was taken for {provider} by its port only; map "
+            "its host with toolguard_providers to make this an error.)",
+        }
+    )

@@ -375,6 +375,10 @@ class ProviderProfile:
     #: Model families are checked with this severity (OpenRouter normalises, so None there).
     family_rules: bool = True
     local: bool = False
+    #: Recognised only by a conventional port that other servers share (8000, 8080, 30000): the
+    #: provider-specific errors are then reported as warnings (see analyze.py); map the host in the
+    #: config file to make them errors.
+    guessed: bool = False
     #: Where the profile came from ("builtin" or the config file) — shown in docs and messages.
     origin: str = "builtin"
     extra: dict[str, object] = field(default_factory=dict)
@@ -638,6 +642,9 @@ _NATIVE_CHAT_PATHS: Mapping[str, re.Pattern[str]] = MappingProxyType(
 LOCAL_PORTS: Mapping[int, str] = MappingProxyType(
     {11434: "ollama", 8000: "vllm", 8080: "llama.cpp", 30000: "sglang"}
 )
+#: Of those, the ports other servers use too (8000: any FastAPI app, SGLang, LocalAI; 8080: TGI,
+#: LocalAI, mitmproxy itself; 30000): the profile is a guess there. 11434 is Ollama's own.
+SHARED_LOCAL_PORTS = frozenset({8000, 8080, 30000})
 
 
 def is_local_host(host: str) -> bool:
@@ -723,7 +730,8 @@ class ProviderRegistry:
         if provider_id is None:
             provider_id = next((pid for glob, pid in _HOST_GLOBS if fnmatch.fnmatchcase(host, glob)), None)
         if provider_id is None and port in LOCAL_PORTS and is_local_host(host):
-            provider_id = LOCAL_PORTS[port]
+            profile = self.profiles.get(LOCAL_PORTS[port], self.profiles["generic"])
+            return dataclasses.replace(profile, guessed=True) if port in SHARED_LOCAL_PORTS else profile
         return self.profiles.get(provider_id or "generic", self.profiles["generic"])
 
 

@@ -1,7 +1,9 @@
 """Provider URLs and helpers shared by the rule-catalog tests (issue 3).
 
-Each URL is one the provider registry recognises (host, or a conventional port on loopback), so
-a test says "as if sent to Groq" by picking ``URLS["groq"]``.
+Each URL is one the provider registry recognises, so a test says "as if sent to Groq" by picking
+``URLS["groq"]``. Self-hosted servers are declared the way a user declares theirs, with a gateway
+mapping in the providers config (`REGISTRY`): recognised by their port alone they would be a guess,
+and their provider-specific errors warnings (analyze.py).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import json
 from typing import Any
 
 from toolguard_core.analyze import analyse_request
+from toolguard_core.profiles_config import build_registry, parse_config
+from toolguard_core.request import Target
 from toolguard_core.rules import RULES
 
 URLS = {
@@ -31,9 +35,41 @@ URLS = {
 }
 
 
+REGISTRY = build_registry(
+    parse_config(
+        """
+        [[gateway]]
+        host = "localhost"
+        port = 8000
+        provider = "vllm"
+
+        [[gateway]]
+        host = "127.0.0.1"
+        port = 30000
+        provider = "sglang"
+
+        [[gateway]]
+        host = "127.0.0.1"
+        port = 8080
+        provider = "llama.cpp"
+        """
+    )
+)
+
+
+def target(provider: str) -> Target:
+    """The target of ``URLS[provider]``, with self-hosted servers declared (see the module doc)."""
+    return REGISTRY.target(URLS[provider])
+
+
+def analyse(provider: str, body: Any) -> Any:
+    raw = body if isinstance(body, bytes | str) else json.dumps(body)
+    return analyse_request(raw, URLS[provider], target=target(provider))
+
+
 def findings(provider: str, body: dict[str, Any], *prefixes: str) -> list[tuple[str, str, str]]:
     """(rule, severity, location) of every finding whose rule id starts with one of ``prefixes``."""
-    analysis = analyse_request(json.dumps(body).encode(), URLS[provider])
+    analysis = analyse(provider, body)
     assert analysis.target.provider.id == provider, (
         f"{URLS[provider]} detected as {analysis.target.provider.id}"
     )
