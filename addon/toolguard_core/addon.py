@@ -411,8 +411,9 @@ class ToolGuard:
             tap(b"")
         stream_error = tap is not None and tap.stream_error
         rejected = (status is not None and status >= 400) or stream_error
-        has_error = any(f.severity == Severity.ERROR for f in findings)
-        verdict = verdict_for(has_error, status, stream_error, flow.error.msg if flow.error else None)
+        verdict = verdict_for(
+            pending.analysis.has_error, status, stream_error, flow.error.msg if flow.error else None
+        )
         self._annotate(flow, findings, verdict)
         if tap is not None:
             flow.metadata[METADATA_KEY]["stream"] = tap.summary()

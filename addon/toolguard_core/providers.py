@@ -64,20 +64,7 @@ MISTRAL_PARAMS = frozenset(
     }
 )  # fmt: skip
 
-#: Message keys per role that OpenAI documents (doc [OAS]); strict providers reject others.
-OPENAI_MESSAGE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
-    {
-        "system": frozenset({"role", "content", "name"}),
-        "developer": frozenset({"role", "content", "name"}),
-        "user": frozenset({"role", "content", "name"}),
-        "assistant": frozenset(
-            {"role", "content", "name", "tool_calls", "function_call", "refusal", "audio"}
-        ),
-        "tool": frozenset({"role", "content", "tool_call_id"}),
-        "function": frozenset({"role", "content", "name"}),
-    }
-)
-#: Groq: OpenAI's keys minus `name` (doc [GROQ]: messages[].name → 400); `reasoning` is what Groq
+#: Groq: OpenAI's documented message keys (doc [OAS]) minus `name` (doc [GROQ]: messages[].name → 400); `reasoning` is what Groq
 #: itself returns for reasoning models, so replaying it is not flagged.
 GROQ_MESSAGE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
