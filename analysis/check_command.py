@@ -13,6 +13,7 @@ import click
 from toolguard_analysis.cli import cli
 from toolguard_core.analyze import analyse_request
 from toolguard_core.findings import SEVERITY_ORDER, Severity
+from toolguard_core.providers import DEFAULT_REGISTRY
 from toolguard_core.request import Target
 
 DEFAULT_URL = "https://api.openai.com/v1/chat/completions"
@@ -32,7 +33,7 @@ def _validate_url(ctx: click.Context, param: click.Parameter, url: str) -> str:
 def _target(url: str, providers_file: str | None) -> Target:
     """The target as the addon would see it: built-in profiles, or the user's providers file."""
     if providers_file is None:
-        return Target.from_url(url)
+        return Target.from_url(url, DEFAULT_REGISTRY)
     try:
         from toolguard_core import profiles_config  # the provider-config loader (issue 3, profiles)
     except ImportError as exc:  # pragma: no cover - depends on the profiles module being present
@@ -41,7 +42,7 @@ def _target(url: str, providers_file: str | None) -> Target:
         registry = profiles_config.load_registry(Path(providers_file))
     except Exception as exc:  # any problem in the user's file is a usage error, reported clearly
         raise click.BadParameter(f"{providers_file}: {exc}", param_hint="--providers") from exc
-    return registry.target(url)
+    return Target.from_url(url, registry)
 
 
 @cli.command()

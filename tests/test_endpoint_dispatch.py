@@ -12,6 +12,7 @@ import pytest
 
 from toolguard_core.addon import DEFAULT_PATHS
 from toolguard_core.analyze import analyse_request
+from toolguard_core.providers import DEFAULT_REGISTRY
 from toolguard_core.request import Target, endpoint_kind
 from toolguard_core.rules import responses, sequence
 from toolguard_core.rules.registry import CHECKS, CHECKS_BY_ENDPOINT, check
@@ -62,7 +63,7 @@ RESPONSES_VALID = {
 )
 def test_endpoint_kind_from_path(path: str, kind: str) -> None:
     assert endpoint_kind(path) == kind
-    assert Target.from_url(f"https://api.openai.com{path}?api-version=1").endpoint == kind
+    assert Target.from_url(f"https://api.openai.com{path}?api-version=1", DEFAULT_REGISTRY).endpoint == kind
 
 
 def rules(body: dict[str, Any], url: str) -> list[tuple[str, str, str]]:

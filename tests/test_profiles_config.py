@@ -15,6 +15,7 @@ from toolguard_core.addon import ToolGuard
 from toolguard_core.analyze import analyse_request
 from toolguard_core.profiles_config import ProvidersConfigError, load_registry, parse_config
 from toolguard_core.providers import ProviderRegistry
+from toolguard_core.request import Target
 
 CONFIG = """
 [[gateway]]
@@ -49,14 +50,14 @@ def config_file(tmp_path: Path) -> Path:
 
 
 def rules(registry, url: str, body: dict) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    analysis = analyse_request(json.dumps(body), url, target=registry.target(url))
+    analysis = analyse_request(json.dumps(body), url, target=Target.from_url(url, registry))
     return [(f.rule, str(f.severity)) for f in analysis.findings]
 
 
 def test_gateway_host_maps_to_provider(config_file: Path) -> None:
     registry = load_registry(config_file)
     url = "https://llm-gw.eu.example.com/openai/v1/chat/completions"
-    assert registry.detect_url(url).name == "ACME gateway (Groq)"
+    assert Target.from_url(url, registry).provider.name == "ACME gateway (Groq)"
     assert rules(registry, url, {"model": "m", "messages": [USER], "logprobs": True}) == [
         ("params.rejected-by-provider", "error")
     ]

@@ -23,6 +23,7 @@ from support.seeds import (
 )
 
 from toolguard_core.analyze import analyse_request
+from toolguard_core.providers import DEFAULT_REGISTRY
 from toolguard_core.request import RequestView, Target
 from toolguard_core.rules import RULES, sequence
 from toolguard_core.rules.sequence import check_tool_sequence
@@ -33,12 +34,16 @@ SEQUENCE_RULES = {rule_id for rule_id in RULES if rule_id.startswith(("sequence.
 
 
 def findings(messages: list[Any], url: str = OPENAI_URL) -> list[tuple[str, str, str]]:
-    view = RequestView(body={"model": "gpt-4o-mini", "messages": messages}, target=Target.from_url(url))
+    view = RequestView(
+        body={"model": "gpt-4o-mini", "messages": messages}, target=Target.from_url(url, DEFAULT_REGISTRY)
+    )
     return [(f.rule, f.severity.value, f.location) for f in check_tool_sequence(view)]
 
 
 def messages_of(messages: list[Any], url: str = OPENAI_URL) -> list[str]:
-    view = RequestView(body={"model": "gpt-4o-mini", "messages": messages}, target=Target.from_url(url))
+    view = RequestView(
+        body={"model": "gpt-4o-mini", "messages": messages}, target=Target.from_url(url, DEFAULT_REGISTRY)
+    )
     return [f.message for f in check_tool_sequence(view)]
 
 

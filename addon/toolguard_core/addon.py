@@ -315,7 +315,7 @@ class ToolGuard:
         analysis = analyse_request(
             body,
             request.pretty_url,
-            target=Target.from_url(request.pretty_url, provider=self.registry.detect_url(request.pretty_url)),
+            target=Target.from_url(request.pretty_url, self.registry),
             max_body_bytes=self.settings.max_body_bytes,
             decode_error=decode_error,
         )
@@ -366,7 +366,7 @@ class ToolGuard:
         self._remember(
             flow,
             Pending(
-                analysis=Analysis(target=Target.from_url(url, provider=self.registry.detect_url(url))),
+                analysis=Analysis(target=Target.from_url(url, self.registry)),
                 started=request.timestamp_start,
                 request_text=raw[:MAX_STORED_NON_JSON_REQUEST].decode("utf-8", "replace") or None,
                 request_bytes=len(raw),

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.request import RequestView, Target
 from toolguard_core.rules import body as body_rules
 from toolguard_core.rules.registry import ALL_PROVIDERS, RULES, checks_for
@@ -49,6 +50,7 @@ def analyse_request(
     url: str,
     *,
     target: Target | None = None,
+    registry: ProviderRegistry = DEFAULT_REGISTRY,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     decode_error: str | None = None,
 ) -> Analysis:
@@ -61,7 +63,7 @@ def analyse_request(
     Never raises for bad input: non-JSON, invalid UTF-8, huge or deeply nested bodies become
     findings. A check that raises is recorded in ``internal_errors`` and the others still run.
     """
-    analysis = Analysis(target=target or Target.from_url(url))
+    analysis = Analysis(target=target or Target.from_url(url, registry))
     if decode_error is not None:
         analysis.findings.append(
             body_rules.UNDECODABLE.finding(

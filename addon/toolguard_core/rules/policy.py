@@ -14,14 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from toolguard_core.findings import Severity
+from toolguard_core.providers import BUILTIN_PROFILES
 from toolguard_core.request import RequestView
 
-#: OpenAI's own validator: OpenAI and Azure OpenAI (same request schema and error envelope,
-#: providers.md §2 and §12 "Azure OpenAI").
-OPENAI_FAMILY = frozenset({"openai", "azure"})
+#: OpenAI's own validator: OpenAI and Azure OpenAI (``ProviderProfile.openai_validator``).
+OPENAI_FAMILY = frozenset(p.id for p in BUILTIN_PROFILES.values() if p.openai_validator)
 
-#: Self-hosted servers whose OpenAI layer is a permissive pydantic/Go/C++ model (providers.md §12).
-SELF_HOSTED = frozenset({"vllm", "sglang", "llama.cpp", "ollama"})
+#: Self-hosted servers whose OpenAI layer is a permissive model (``ProviderProfile.local``).
+SELF_HOSTED = frozenset(p.id for p in BUILTIN_PROFILES.values() if p.local)
 
 
 def provider_id(view: RequestView) -> str:
