@@ -34,7 +34,7 @@ import sqlite_utils
 import toolguard_core
 from toolguard_analysis.cli import cli, db_option
 from toolguard_core.store import default_db_path, format_utc
-from toolguard_core.upstream_errors import innermost_message
+from toolguard_core.verdict import error_text
 
 DEFAULT_UPSTREAM = "https://api.openai.com"
 DEFAULT_API_PATH = "/v1"
@@ -335,7 +335,7 @@ def report(db_path: Path, since: str, until: str, validated: int | None) -> str:
         )
         for row in findings.get(flow["id"], []):
             lines.append(f"        {row['severity']:<8} {row['rule']} at {row['location']}")
-        message = innermost_message(flow["error_json"]) or flow["error_message"]
+        message = error_text(flow["error_json"], flow["error_message"])
         if message:
             lines.append(f"        upstream: {_one_line(message)}")
         elif flow["flow_error"]:

@@ -24,12 +24,11 @@ from toolguard_analysis.cli import cli
 from toolguard_analysis.fingerprint import NORMALISER_VERSION, fingerprint, normalise
 from toolguard_analysis.patterns import explain, vote
 from toolguard_core.store import default_db_path
-from toolguard_core.upstream_errors import innermost_message
+from toolguard_core.verdict import Verdict, error_text, row_rejected
 
 SUMMARY_FORMAT_VERSION = 1
 EXAMPLE_FLOWS = 3
 EXCERPT_CONTENT_CHARS = 160
-REJECTED_VERDICTS = ("predicted", "unexplained")
 
 # --- clients -----------------------------------------------------------------------------------------
 
@@ -182,25 +181,20 @@ def load(
 
 
 def is_rejected(flow: dict[str, Any]) -> bool:
-    verdict = flow.get("verdict")
-    if verdict:
-        return verdict in REJECTED_VERDICTS
-    status = flow.get("status")
-    return (status is not None and status >= 400) or bool(flow.get("error_message"))
+    return row_rejected(flow.get("verdict"), flow.get("status"), flow.get("error_message"))
 
 
-def error_text(flow: dict[str, Any]) -> str:
-    """What is fingerprinted: the innermost upstream message, else a stand-in naming the status.
+def fingerprint_text(flow: dict[str, Any]) -> str:
+    """What is fingerprinted: the flow's error text (:func:`toolguard_core.verdict.error_text`, the
+    innermost provider message), else a stand-in naming the status.
 
     A gateway's own words say little ("Provider returned error" from OpenRouter, a LiteLLM
     "BadRequestError: ... Error code: 400 - {...}" wrapper): the provider's error nested inside
     (``error_json``'s ``upstream`` chain, see docs/errors.md) is what identifies the failure.
     """
-    root = innermost_message(flow.get("error_json"))
-    if root:
-        return root
-    if flow.get("error_message"):
-        return str(flow["error_message"])
+    text = error_text(flow.get("error_json"), flow.get("error_message"))
+    if text:
+        return text
     parts = [f"HTTP {flow['status']}" if flow.get("status") is not None else "no response"]
     if flow.get("error_type"):
         parts.append(str(flow["error_type"]))
@@ -308,8 +302,10 @@ def build_summary(
         if not is_rejected(flow):
             continue
         error_rules = [f["rule"] for f in findings.get(flow["id"], []) if f["severity"] == "error"]
-        flow["pattern"] = explain(flow.get("error_message"), error_rules)
-        flow["fingerprint"] = fingerprint(error_text(flow))
+        # Rules are matched against the same text that is fingerprinted: the innermost provider
+        # message, so an OpenRouter-wrapped OpenAI error is explained by OpenAI's wording.
+        flow["pattern"] = explain(error_text(flow.get("error_json"), flow.get("error_message")), error_rules)
+        flow["fingerprint"] = fingerprint(fingerprint_text(flow))
         groups[flow["fingerprint"]].append(flow)
 
     group_items: list[dict[str, Any]] = []
@@ -330,8 +326,8 @@ def build_summary(
                 "fingerprint": fp,
                 "pattern": pattern,
                 "count": len(members),
-                "template": normalise(error_text(members[0])),
-                "error_message": error_text(example),
+                "template": normalise(fingerprint_text(members[0])),
+                "error_message": fingerprint_text(example),
                 "flow_ids": [f["id"] for f in members],
                 "example_flow_ids": [f["id"] for f in members[-EXAMPLE_FLOWS:]][::-1],
                 "first_seen": members[0].get("datetime_utc"),
@@ -354,15 +350,15 @@ def build_summary(
     ]
 
     rule_stats: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"predicted": 0, "false_alarm": 0, "false_alarm_flow_ids": []}
+        lambda: {Verdict.PREDICTED.value: 0, Verdict.FALSE_ALARM.value: 0, "false_alarm_flow_ids": []}
     )
     for flow in flows:
         verdict = flow.get("verdict")
-        if verdict not in ("predicted", "false_alarm"):
+        if verdict not in (Verdict.PREDICTED, Verdict.FALSE_ALARM):
             continue
         for rule in sorted({f["rule"] for f in findings.get(flow["id"], []) if f["severity"] == "error"}):
             rule_stats[rule][verdict] += 1
-            if verdict == "false_alarm":
+            if verdict == Verdict.FALSE_ALARM:
                 rule_stats[rule]["false_alarm_flow_ids"].append(flow["id"])
     rules = []
     for rule, stats in rule_stats.items():
