@@ -45,6 +45,15 @@ class Analysis:
         return any(f.severity == "error" for f in self.findings)
 
 
+def check_name(check: Any) -> str:
+    """``module.function`` of a check, as internal-error logs name it: two checks may share a
+    function name (``rules.tools.check_tools`` and ``rules.responses.check_tools``)."""
+    qualname = getattr(check, "__qualname__", None)
+    if qualname is None:
+        return repr(check)
+    return f"{getattr(check, '__module__', '?')}.{qualname}"
+
+
 def analyse_request(
     body: bytes | str | None,
     url: str,
@@ -80,9 +89,7 @@ def analyse_request(
         try:
             analysis.findings.extend(check(view))
         except Exception as exc:  # a rule bug must never break the caller
-            analysis.internal_errors.append(
-                InternalError(where=getattr(check, "__qualname__", repr(check)), error=repr(exc))
-            )
+            analysis.internal_errors.append(InternalError(where=check_name(check), error=repr(exc)))
     if analysis.target.provider.guessed:
         analysis.findings = [_as_guess(f, analysis.target.provider.name) for f in analysis.findings]
     return analysis
