@@ -7,6 +7,7 @@ installs the worktree into a throwaway venv and runs the stream tap there, in a 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -57,11 +58,20 @@ SCRIPT = textwrap.dedent(
 
 @pytest.mark.e2e
 def test_plain_install_parses_zstd_error_events(tmp_path: Path) -> None:
+    # A copy of what the package is built from, so the build writes nothing into the worktree.
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    for name in ("addon", "analysis"):
+        shutil.copytree(
+            ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+        )
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
     install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(ROOT)],
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(source)],
         capture_output=True,
         text=True,
         timeout=600,
