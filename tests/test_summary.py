@@ -10,8 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from toolguard_analysis.cli import cli
+from toolguard_analysis.clients import parse_client
 from toolguard_analysis.fingerprint import fingerprint
-from toolguard_analysis.summary import build_summary, excerpt, message_index, parse_client, parse_when
+from toolguard_analysis.summary import build_summary, excerpt, message_index
+from toolguard_analysis.timefilters import parse_when
 from toolguard_core.store import FindingRow, FlowRow, Store
 
 # Real texts (sources in tests/data/error_corpus.json).

@@ -510,7 +510,8 @@ def _compile_patterns(option: str, patterns: Sequence[str]) -> tuple[re.Pattern[
 
 def _log_summary(path: Path) -> None:
     try:  # the CLI package is installed with toolguard; a bare `mitmdump -s` may run without it
-        from toolguard_analysis.summary import build_summary, render_text
+        from toolguard_analysis.render import render_text
+        from toolguard_analysis.summary import build_summary
     except ImportError:
         logger.warning(
             "toolguard: install toolguard (pip install -e .) and run: toolguard summary --db %s", path
