@@ -25,7 +25,7 @@ from toolguard_core.analyze import analyse_request
 from toolguard_core.findings import SEVERITY_ORDER, Finding, Severity
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.upstream_errors import parse_error
-from toolguard_core.verdict import error_text
+from toolguard_core.verdict import error_text, rejected
 
 METADATA_KEY = "toolguard"
 # The addon's default scope (toolguard_paths): POST …/chat/completions.
@@ -142,7 +142,7 @@ def _header(
     if verdict:
         summary += f", verdict: {verdict}"
     lines.append(summary)
-    if flow is not None and flow.response is not None and flow.response.status_code >= 400:
+    if flow is not None and flow.response is not None and rejected(flow.response.status_code, False):
         lines.append(f"upstream answered {flow.response.status_code}: {_error_message(flow.response)}")
     params = [f"model={json.dumps(body.get('model'))}"]
     for key in ("stream", "tool_choice", "parallel_tool_calls", "max_tokens", "max_completion_tokens"):
