@@ -23,7 +23,13 @@ APIs, each as the provider streams it:
 * Anthropic Messages (``POST …/messages``): ``message_start`` / ``content_block_*`` / ``message_delta``
   / ``message_stop`` SSE with a ``tool_use`` block, or a JSON message.
 
-Chat and Messages requests without ``tools`` (side requests such as opencode's title) get a short text
+Before any scripted answer, each request is judged on tool pairing the way the provider does and
+a broken one gets that provider's real 400: OpenAI's chat sequencing
+(:func:`support.upstream.tool_sequence_error`), :func:`responses_pairing_error` (following
+``previous_response_id`` to the calls this fake's responses left open) and
+:func:`anthropic_pairing_error`.
+
+Chat, Responses and Messages requests without ``tools`` (side requests such as opencode's title) get a short text
 answer and are not turns.
 
 Requests that are none of these (``GET /v1/models`` …) get a 404 in the provider's error shape.
@@ -60,6 +66,15 @@ ANTHROPIC_UNANSWERED = (
     "messages.{index}: `tool_use` ids were found without `tool_result` blocks immediately after: {ids}. "
     "Each `tool_use` block must have a corresponding `tool_result` block in the next message."
 )
+# OpenAI (Responses API) for a function_call_output whose call is not in the conversation; param "input".
+# Source: https://github.com/continuedev/continue/issues/10092 (tests/data/error_corpus.json openai-resp-000).
+RESPONSES_ORPHAN = "No tool call found for function call output with call_id {call_id}."
+# Anthropic for a tool_result whose tool_use is not in the previous message (N: message, M: block).
+# Source: https://github.com/anthropics/claude-code/issues/13460 (providers.md §11).
+ANTHROPIC_ORPHAN = (
+    "messages.{index}.content.{block}: unexpected `tool_use_id` found in `tool_result` blocks: {id}. "
+    "Each `tool_result` block must have a corresponding `tool_use` block in the previous message."
+)
 # OpenAI's answer to an unknown previous_response_id (code previous_response_not_found), as Codex
 # received it in a WebSocket error message: https://github.com/maximhq/bifrost/issues/2441
 PREVIOUS_NOT_FOUND = "Previous response with id '{id}' not found."
@@ -90,7 +105,9 @@ class Conversation:
     # (turn, api) of each answered turn; side requests and prewarms are not turns.
     turns: list[tuple[int, str]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _responses: set[str] = field(default_factory=set)
+    # Each response this fake made -> the call ids it left open (its function_call), for
+    # previous_response_id: the next request must answer them.
+    _responses: dict[str, list[str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def install(self, upstream: Upstream) -> Conversation:
@@ -116,7 +133,7 @@ class Conversation:
             return self._responses_http(request.json())
         if request.method == "POST" and path.endswith("/messages"):
             return self._messages(request.json())
-        if path.endswith("/messages/count_tokens") or "/messages" in path:
+        if "/messages" in path:  # e.g. /v1/messages/count_tokens: not scripted, in Anthropic's shape
             return Reply.json(404, anthropic_error("not_found_error", f"Not found: {request.path}"))
         return Reply(404, openai_error(f"Unknown request URL: {request.method} {request.path}.", None))
 
@@ -171,6 +188,9 @@ class Conversation:
         outputs = [i for i in items if isinstance(i, dict) and i.get("type") == "function_call_output"]
         turn = 2 if outputs else 1
         self._turn(turn)
+        error = responses_pairing_error(items, self._responses.get(previous, []) if previous else [])
+        if error is not None:
+            return turn, error
         if turn == self.fail_turn:
             call_id = outputs[0].get("call_id") if outputs else "call_tg0000none"
             message = RESPONSES_UNANSWERED.format(call_id=call_id)
@@ -182,10 +202,10 @@ class Conversation:
         side request (a short text), turn 0 a prewarm (no output)."""
         number = self._next()
         response_id = f"resp_tg{number:04d}"
-        with self._lock:
-            self._responses.add(response_id)
         model = body.get("model", self.model)
         item: dict[str, Any] | None = None
+        with self._lock:
+            self._responses[response_id] = [f"call_tg{number:04d}resp"] if turn == 1 else []
         if turn == 1:
             item = {
                 "type": "function_call",
@@ -249,6 +269,9 @@ class Conversation:
         ]
         turn = 2 if results else 1
         self._turn(turn)
+        invalid = anthropic_pairing_error(messages)
+        if invalid is not None:
+            return Reply.json(400, anthropic_error("invalid_request_error", invalid))
         if turn == self.fail_turn:
             index = results[0] - 1 if results else len(messages) - 1
             ids = [
@@ -284,6 +307,52 @@ class Conversation:
                 "request-id": f"req_tg{number:04d}",
             },
         )
+
+
+# -- the providers' tool-pairing verdicts --------------------------------------------------------
+
+
+def responses_pairing_error(items: Sequence[Any], open_calls: Sequence[str]) -> dict[str, Any] | None:
+    """OpenAI's verdict on a Responses ``input``: each output answers an earlier call (or one left open
+    by ``previous_response_id``), each call is answered. An OpenAI error object, or None."""
+    still_open = list(open_calls)
+    for item in items:
+        kind = item.get("type") if isinstance(item, dict) else None
+        if kind == "function_call":
+            still_open.append(item.get("call_id"))
+        elif kind == "function_call_output":
+            if item.get("call_id") not in still_open:
+                message = RESPONSES_ORPHAN.format(call_id=item.get("call_id"))
+                return {"type": "invalid_request_error", "code": None, "message": message, "param": "input"}
+            still_open.remove(item.get("call_id"))
+    if still_open:
+        message = RESPONSES_UNANSWERED.format(call_id=still_open[0])
+        return {"type": "invalid_request_error", "code": None, "message": message, "param": "input"}
+    return None
+
+
+def _blocks(message: Any, kind: str) -> list[tuple[int, dict[str, Any]]]:
+    content = message.get("content") if isinstance(message, dict) else None
+    if not isinstance(content, list):
+        return []
+    return [(n, b) for n, b in enumerate(content) if isinstance(b, dict) and b.get("type") == kind]
+
+
+def anthropic_pairing_error(messages: Sequence[Any]) -> str | None:
+    """Anthropic's verdict on tool pairing: every ``tool_use`` answered by a ``tool_result`` in the next
+    message, every ``tool_result`` answering a ``tool_use`` of the previous one. Its message, or None."""
+    for index, message in enumerate(messages):
+        previous = messages[index - 1] if index else None
+        uses = {b.get("id") for _, b in _blocks(previous, "tool_use")}
+        for block_index, block in _blocks(message, "tool_result"):
+            if block.get("tool_use_id") not in uses:
+                return ANTHROPIC_ORPHAN.format(index=index, block=block_index, id=block.get("tool_use_id"))
+        following = messages[index + 1] if index + 1 < len(messages) else None
+        answered = {b.get("tool_use_id") for _, b in _blocks(following, "tool_result")}
+        missing = [b.get("id") for _, b in _blocks(message, "tool_use") if b.get("id") not in answered]
+        if missing:
+            return ANTHROPIC_UNANSWERED.format(index=index, ids=", ".join(missing))
+    return None
 
 
 # -- wire shapes ----------------------------------------------------------------------------------
