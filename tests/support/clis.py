@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 from dataclasses import dataclass
@@ -78,9 +79,15 @@ class ClientRun:
 
 
 def installed() -> str | None:
-    """None when the pinned clients can run here, else why not (for a skip message)."""
-    if not (BIN / "codex").exists():
-        return f"the pinned Node clients are not installed in {NODE_DIR}; run scripts/bootstrap --test"
+    """None when every pinned client is installed, else what is missing."""
+    missing = [name for name in ("codex", "claude", "opencode") if not (BIN / name).exists()]
+    missing += [
+        f"node_modules/{p}"
+        for p in ("openai", "ai", "@ai-sdk/openai", "undici")
+        if not (NODE_DIR / "node_modules" / p).is_dir()
+    ]
+    if missing:
+        return f"not installed in {NODE_DIR}: {', '.join(missing)}; run scripts/bootstrap --test"
     return None
 
 
@@ -301,9 +308,6 @@ def node_app(
 
 
 def node_missing() -> str | None:
-    """Why the Node clients cannot run here, or None."""
-    from shutil import which
-
-    if which("node") is None or which("npm") is None:
-        return "node/npm not found on PATH"
-    return installed()
+    """Why Node clients cannot run on this machine at all (no node or npm), or None."""
+    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
+    return f"{' and '.join(missing)} not found on PATH" if missing else None
