@@ -149,7 +149,7 @@ class Conversation:
             message = {"role": "assistant", "content": "Tool check"}
             if not body.get("stream"):
                 return Reply.json(200, chat_completion(model, message, "stop"))
-            return StreamReply(chat_chunks(model, message, "stop"), delay=STREAM_DELAY)
+            return StreamReply(chat_chunks(model, message, "stop", include_usage(body)), delay=STREAM_DELAY)
         results = [i for i, m in enumerate(messages) if isinstance(m, dict) and m.get("role") == "tool"]
         turn = 2 if results else 1
         self._turn(turn)
@@ -169,7 +169,7 @@ class Conversation:
             message, finish = {"role": "assistant", "content": self.final_text}, "stop"
         if not body.get("stream"):
             return Reply.json(200, chat_completion(model, message, finish))
-        return StreamReply(chat_chunks(model, message, finish), delay=STREAM_DELAY)
+        return StreamReply(chat_chunks(model, message, finish, include_usage(body)), delay=STREAM_DELAY)
 
     # -- Responses --------------------------------------------------------------------------------
 
@@ -274,13 +274,7 @@ class Conversation:
             return Reply.json(400, anthropic_error("invalid_request_error", invalid))
         if turn == self.fail_turn:
             index = results[0] - 1 if results else len(messages) - 1
-            ids = [
-                b.get("id")
-                for b in (
-                    messages[index].get("content") if isinstance(messages[index].get("content"), list) else []
-                )
-                if isinstance(b, dict) and b.get("type") == "tool_use"
-            ] or ["toolu_tg0000none"]
+            ids = [b.get("id") for _, b in _blocks(messages[index], "tool_use")] or ["toolu_tg0000none"]
             message = ANTHROPIC_UNANSWERED.format(index=index, ids=", ".join(ids))
             return Reply.json(400, anthropic_error("invalid_request_error", message))
         if turn == 1:
@@ -358,6 +352,11 @@ def anthropic_pairing_error(messages: Sequence[Any]) -> str | None:
 # -- wire shapes ----------------------------------------------------------------------------------
 
 
+def include_usage(body: dict[str, Any]) -> bool:
+    options = body.get("stream_options")
+    return isinstance(options, dict) and options.get("include_usage") is True
+
+
 def typed_sse(event: str, data: Any) -> bytes:
     """One named server-sent event, as the Responses and Messages APIs stream them."""
     return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
@@ -374,11 +373,11 @@ def chat_completion(model: str, message: dict[str, Any], finish: str) -> dict[st
     }
 
 
-def chat_chunks(model: str, message: dict[str, Any], finish: str) -> list[bytes]:
-    """The message as OpenAI streams it: role first, text or a tool call over deltas, usage, [DONE]."""
+def chat_chunks(model: str, message: dict[str, Any], finish: str, usage: bool = False) -> list[bytes]:
+    """The message as OpenAI streams it: role first, text or a tool call over deltas, then (when the
+    request set ``stream_options.include_usage``) a usage chunk with no choices, then [DONE]."""
 
-    def chunk(delta: dict[str, Any], finish_reason: str | None = None, **extra: Any) -> bytes:
-        choices = [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}]
+    def chunk(choices: list[dict[str, Any]], **extra: Any) -> bytes:
         data = {
             "id": "chatcmpl-tg-scripted",
             "object": "chat.completion.chunk",
@@ -389,31 +388,22 @@ def chat_chunks(model: str, message: dict[str, Any], finish: str) -> list[bytes]
         }
         return sse_event(data)
 
-    chunks = [chunk({"role": "assistant", "content": ""})]
+    def delta_chunk(delta: dict[str, Any], finish_reason: str | None = None) -> bytes:
+        return chunk([{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}])
+
+    chunks = [delta_chunk({"role": "assistant", "content": ""})]
     for call in message.get("tool_calls") or []:
         arguments = call["function"]["arguments"]
         head = {"index": 0, "id": call["id"], "type": "function"}
-        chunks.append(
-            chunk({"tool_calls": [{**head, "function": {"name": call["function"]["name"], "arguments": ""}}]})
-        )
+        opened = {**head, "function": {"name": call["function"]["name"], "arguments": ""}}
+        chunks.append(delta_chunk({"tool_calls": [opened]}))
         for part in (arguments[: len(arguments) // 2], arguments[len(arguments) // 2 :]):
-            chunks.append(chunk({"tool_calls": [{"index": 0, "function": {"arguments": part}}]}))
+            chunks.append(delta_chunk({"tool_calls": [{"index": 0, "function": {"arguments": part}}]}))
     if message.get("content"):
-        chunks.append(chunk({"content": message["content"]}))
-    chunks.append(chunk({}, finish))
-    usage = {"prompt_tokens": 20, "completion_tokens": 5, "total_tokens": 25}
-    chunks.append(
-        sse_event(
-            {
-                "id": "chatcmpl-tg-scripted",
-                "object": "chat.completion.chunk",
-                "created": 1_700_000_000,
-                "model": model,
-                "choices": [],
-                "usage": usage,
-            }
-        )
-    )
+        chunks.append(delta_chunk({"content": message["content"]}))
+    chunks.append(delta_chunk({}, finish))
+    if usage:
+        chunks.append(chunk([], usage={"prompt_tokens": 20, "completion_tokens": 5, "total_tokens": 25}))
     chunks.append(sse_event("[DONE]"))
     return chunks
 
