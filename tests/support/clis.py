@@ -8,6 +8,8 @@ telemetry off, in its own session (killed as a group if it overstays ``timeout``
 ``base_url`` is a host root such as ``http://127.0.0.1:41234`` (the fake provider, later the proxy);
 each helper adds ``/v1`` where its client expects it. ``env`` adds to the child's environment (e.g.
 ``HTTPS_PROXY`` for regular mode); nothing else of this process's environment leaks in except PATH.
+``prefix`` goes before the client's command line, e.g. ``["toolguard", "run", ..., "--"]`` to run the
+client under toolguard with everything else unchanged.
 
 The tool each client is asked to call on turn 1 (:data:`TOOL_CALLS`) is one of the client's own tools,
 with arguments that make it print ``hi``.
@@ -20,6 +22,7 @@ import os
 import shutil
 import signal
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -162,6 +165,7 @@ def codex(
     websocket: bool = True,
     env: dict[str, str] | None = None,
     timeout: float = RUN_TIMEOUT,
+    prefix: Sequence[str] = (),
 ) -> ClientRun:
     """``codex exec``: the built-in OpenAI provider via ``-c openai_base_url=...`` (it ignores
     OPENAI_BASE_URL and speaks the Responses API over a WebSocket), or (``websocket=False``) a custom
@@ -193,7 +197,7 @@ wire_api = "responses"
         "TOOLGUARD_E2E_API_KEY": API_KEY,
         **(env or {}),
     }
-    return _run(CODEX_WS if websocket else CODEX_HTTP, argv, home, project, child_env, timeout)
+    return _run(CODEX_WS if websocket else CODEX_HTTP, [*prefix, *argv], home, project, child_env, timeout)
 
 
 # -- Claude Code ----------------------------------------------------------------------------------
@@ -202,7 +206,12 @@ CLAUDE_CODE = Client("claude-code", "@anthropic-ai/claude-code", "messages", "an
 
 
 def claude_code(
-    base_url: str, workdir: Path, *, env: dict[str, str] | None = None, timeout: float = RUN_TIMEOUT
+    base_url: str,
+    workdir: Path,
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = RUN_TIMEOUT,
+    prefix: Sequence[str] = (),
 ) -> ClientRun:
     """``claude -p`` with ``ANTHROPIC_BASE_URL`` (the host root: it posts to /v1/messages?beta=true)."""
     home, project = _scratch(workdir)
@@ -216,7 +225,7 @@ def claude_code(
         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
         **(env or {}),
     }
-    return _run(CLAUDE_CODE, argv, home, project, child_env, timeout)
+    return _run(CLAUDE_CODE, [*prefix, *argv], home, project, child_env, timeout)
 
 
 # -- opencode -------------------------------------------------------------------------------------
@@ -232,6 +241,7 @@ def opencode(
     responses: bool = False,
     env: dict[str, str] | None = None,
     timeout: float = RUN_TIMEOUT,
+    prefix: Sequence[str] = (),
 ) -> ClientRun:
     """``opencode run``: an OpenAI-compatible provider from ``opencode.json`` (Chat Completions), or
     (``responses=True``) the built-in ``openai`` provider with a base URL (the Responses API)."""
@@ -269,7 +279,7 @@ def opencode(
         **(env or {}),
     }
     client = OPENCODE_RESPONSES if responses else OPENCODE_CHAT
-    return _run(client, argv, home, project, child_env, timeout)
+    return _run(client, [*prefix, *argv], home, project, child_env, timeout)
 
 
 # -- Node apps ------------------------------------------------------------------------------------
@@ -288,6 +298,7 @@ def node_app(
     proxy: str | None = None,
     env: dict[str, str] | None = None,
     timeout: float = RUN_TIMEOUT,
+    prefix: Sequence[str] = (),
 ) -> ClientRun:
     """``node apps/<client>.mjs <chat|responses>``: one tool-using exchange (call the ``echo`` tool,
     answer with its result), in the API of ``client.api``.
@@ -304,7 +315,7 @@ def node_app(
     if proxy is not None:
         child_env.update(HTTPS_PROXY=proxy, HTTP_PROXY=proxy, TOOLGUARD_USE_ENV_PROXY="1")
     argv = ["node", str(app), client.api]
-    return _run(client, argv, home, project, child_env, timeout)
+    return _run(client, [*prefix, *argv], home, project, child_env, timeout)
 
 
 def node_missing() -> str | None:
