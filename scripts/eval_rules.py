@@ -20,6 +20,7 @@ the entry's root-cause label. How the request is built and what "matches" means 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import sys
@@ -35,7 +36,7 @@ from support.corpus import load_failures, load_valid  # noqa: E402
 
 from toolguard_core.analyze import analyse_request  # noqa: E402
 from toolguard_core.findings import Finding, Severity  # noqa: E402
-from toolguard_core.providers import BUILTIN_PROFILES, OPENAI_PARAMS  # noqa: E402
+from toolguard_core.providers import BUILTIN_PROFILES, DEFAULT_REGISTRY, OPENAI_PARAMS  # noqa: E402
 from toolguard_core.request import ENDPOINT_KINDS, Target  # noqa: E402
 
 CLASSES: Final = ("spec", "provider", "model")
@@ -91,7 +92,8 @@ _QUOTED: Final = r"[\"'`\\]*"
 _PARAM_PATTERNS: Final = tuple(
     re.compile(p)
     for p in (
-        rf"[Uu]nsupported parameter:?\s*{_QUOTED}(?P<f>[A-Za-z_][\w.]*)",
+        rf"[Uu]nsupported parameter(?:\(s\))?:?\s*{_QUOTED}(?P<f>[A-Za-z_][\w.]*)",
+        r"[Ii]nvalid (?P<f>[a-z_]+): only",
         rf"[Uu]nsupported value:?\s*{_QUOTED}(?P<f>[A-Za-z_]\w*)",
         rf"[Uu]nknown parameter:?\s*{_QUOTED}(?P<f>[A-Za-z_]\w*)",
         r"[Uu]nrecognized request arguments? supplied:\s*(?P<list>[\w, ]+)",
@@ -663,8 +665,9 @@ def url_for(entry: dict[str, Any]) -> str:
 def target_for(entry: dict[str, Any], url: str) -> Target:
     """The entry names its provider, so a built-in provider is taken as a user's host mapping
     would give it (not guessed from a shared port); other providers are detected from the URL."""
+    target = Target.from_url(url, DEFAULT_REGISTRY)
     profile = BUILTIN_PROFILES.get(entry.get("provider") or "")
-    return Target.from_url(url, profile) if profile is not None else Target.from_url(url)
+    return dataclasses.replace(target, provider=profile) if profile is not None else target
 
 
 # --- matching -------------------------------------------------------------------------------------

@@ -60,6 +60,9 @@ MISTRAL_PARAMS = frozenset(
         "response_format", "tools", "tool_choice", "presence_penalty", "frequency_penalty", "n",
         "prediction", "parallel_tool_calls", "prompt_mode", "safe_prompt", "reasoning_effort",
         "guardrails", "document_image_limit", "document_page_limit",
+        # Accepted: a recorded 200 from api.mistral.ai carries it (pydantic-ai cassette
+        # test_mistral_history_uses_prompt_cache, tests/data/corpus/valid-a.jsonl av-014).
+        "prompt_cache_key",
     }
 )  # fmt: skip
 
@@ -353,8 +356,9 @@ class ProviderProfile:
     ranges: Mapping[str, ParamRange] = GENERIC_RANGES
     #: Max number of stop sequences (OpenAI: 4); None = not limited/not known.
     max_stop: int | None = None
-    #: Whether the `developer` role is documented; "error"/"warning" when it is not.
-    developer_role: Severity | None = None
+    #: Whether the provider documents the `developer` role (roles.developer-unsupported's policy says
+    #: how severe it is where it does not).
+    developer_role_documented: bool = True
     #: `stream_options` without `stream: true`: severity (OpenAI and vLLM reject it, §9).
     stream_options_severity: Severity | None = Severity.WARNING
     families: tuple[ModelFamily, ...] = ()
@@ -462,6 +466,9 @@ DASHSCOPE = ProviderProfile(
     ),
     stream_options_severity=Severity.WARNING,
     families=QWEN_FAMILIES,
+    # "developer is not one of ['system', 'assistant', 'user', 'tool', 'function']"
+    # (https://github.com/DayuanJiang/next-ai-draw-io/issues/304).
+    developer_role_documented=False,
     # Every region: Beijing, -intl Singapore, -us Virginia.
     host_globs=("dashscope*.aliyuncs.com",),
     native_chat_path=r"^/api/v1/(services/aigc/|chat)",
@@ -472,7 +479,7 @@ DEEPSEEK = ProviderProfile(
     base_url="https://api.deepseek.com",
     chat_paths=("/chat/completions", "/v1/chat/completions", "/beta/chat/completions"),
     ranges=_warn(OPENAI_RANGES, "doc [OAS] (DeepSeek follows OpenAI's ranges; no rejection text known)"),
-    developer_role=Severity.WARNING,
+    developer_role_documented=False,
     families=DEEPSEEK_FAMILIES,
     hosts=("api.deepseek.com",),
 )
@@ -529,7 +536,7 @@ MISTRAL = ProviderProfile(
     known_params=MISTRAL_PARAMS,
     message_keys=MISTRAL_MESSAGE_KEYS,
     ranges=_warn(OPENAI_RANGES, "doc (Mistral API reference); no rejection text known"),
-    developer_role=Severity.WARNING,
+    developer_role_documented=False,
     hosts=("api.mistral.ai", "codestral.mistral.ai"),
 )
 TOGETHER = ProviderProfile(
@@ -574,6 +581,70 @@ WANDB = ProviderProfile(
     # `api.wandb.ai` is W&B's platform API, not inference: recognised so the endpoint rule can
     # name the right host.
     hosts=("api.inference.wandb.ai", "api.wandb.ai"),
+)
+PERPLEXITY = ProviderProfile(
+    id="perplexity",
+    name="Perplexity (Sonar API)",
+    base_url="https://api.perplexity.ai",
+    # Documented path is /chat/completions; /v1/chat/completions is served too (clients use both).
+    chat_paths=("/chat/completions", "/v1/chat/completions"),
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.perplexity.ai",),
+)
+#: Cerebras: OpenAI's message keys; a replayed `reasoning_content` is rejected
+#: ("property 'messages.2.assistant.reasoning_content' is unsupported",
+#: https://github.com/Alishahryar1/free-claude-code/issues/1136). `reasoning` is the field Cerebras
+#: itself returns for reasoning models, so replaying it is not flagged.
+CEREBRAS_MESSAGE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "system": frozenset({"role", "content", "name"}),
+        "developer": frozenset({"role", "content", "name"}),
+        "user": frozenset({"role", "content", "name"}),
+        "assistant": frozenset(
+            {"role", "content", "name", "tool_calls", "function_call", "reasoning", "refusal"}
+        ),
+        "tool": frozenset({"role", "content", "tool_call_id", "name"}),
+        "function": frozenset({"role", "content", "name"}),
+    }
+)
+CEREBRAS = ProviderProfile(
+    id="cerebras",
+    name="Cerebras Inference",
+    base_url="https://api.cerebras.ai/v1",
+    chat_paths=_OPENAI_CHAT,
+    rejected_params=MappingProxyType(
+        {
+            # "API Error: 422 body.store: property 'body.store' is unsupported"
+            # (https://github.com/Gitlawb/openclaude/issues/740).
+            "store": "Cerebras rejects `store` (422 property 'body.store' is unsupported)",
+            # "body.thinking: property 'body.thinking' is unsupported"
+            # (https://github.com/anomalyco/opencode/issues/6648).
+            "thinking": "Cerebras rejects `thinking` (property 'body.thinking' is unsupported); use "
+            "reasoning_effort",
+        }
+    ),
+    message_keys=CEREBRAS_MESSAGE_KEYS,
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.cerebras.ai",),
+)
+COPILOT = ProviderProfile(
+    id="copilot",
+    name="GitHub Copilot (chat API)",
+    base_url="https://api.githubcopilot.com",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=(
+        "api.githubcopilot.com",
+        "api.individual.githubcopilot.com",
+        "api.business.githubcopilot.com",
+        "api.enterprise.githubcopilot.com",
+    ),
+)
+ZHIPU = ProviderProfile(
+    id="zhipu",
+    name="Zhipu AI (BigModel, Z.ai)",
+    base_url="https://open.bigmodel.cn/api/paas/v4",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("open.bigmodel.cn", "api.z.ai"),
 )
 VLLM = ProviderProfile(
     id="vllm",
@@ -625,7 +696,8 @@ BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
         p.id: p
         for p in (
             OPENAI, AZURE, DASHSCOPE, DEEPSEEK, OPENROUTER, GROQ, GEMINI, MISTRAL, TOGETHER,
-            FIREWORKS, XAI, MOONSHOT, WANDB, VLLM, SGLANG, LLAMA_CPP, OLLAMA, GENERIC,
+            FIREWORKS, XAI, MOONSHOT, WANDB, PERPLEXITY, CEREBRAS, COPILOT, ZHIPU, VLLM, SGLANG,
+            LLAMA_CPP, OLLAMA, GENERIC,
         )
     }
 )  # fmt: skip

@@ -15,27 +15,16 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.providers import BUILTIN_PROFILES
 from toolguard_core.request import RequestView
-from toolguard_core.rules.registry import Rule
+from toolguard_core.rules.registry import GROUPS, Rule, provider_id
+
+__all__ = ["OPENAI_FAMILY", "SELF_HOSTED", "has_tools", "provider_id", "report", "severity_for"]
 
 #: OpenAI's own validator: OpenAI and Azure OpenAI (``ProviderProfile.openai_validator``).
-OPENAI_FAMILY = frozenset(p.id for p in BUILTIN_PROFILES.values() if p.openai_validator)
+OPENAI_FAMILY = GROUPS["openai-family"]
 
 #: Self-hosted servers whose OpenAI layer is a permissive model (``ProviderProfile.local``).
-SELF_HOSTED = frozenset(p.id for p in BUILTIN_PROFILES.values() if p.local)
-
-
-def provider_id(view: RequestView) -> str:
-    """The id rules key on. OpenRouter passes ``openai/*`` models through to OpenAI, whose
-    validator then answers (the error arrives as ``metadata.raw``, providers.md §2), so such a
-    request is judged by OpenAI's rules."""
-    pid = view.provider.id
-    if pid == "openrouter":
-        model = view.model or ""
-        if model.startswith("openai/"):
-            return "openai"
-    return pid
+SELF_HOSTED = GROUPS["self-hosted"]
 
 
 def severity_for(

@@ -1,0 +1,70 @@
+"""Every rule with a declared severity policy behaves as its policy (and docs/rules.md) says.
+
+For each such rule and each built-in provider, the rule's example is analysed as if sent to that
+provider: where the policy says silent there is no finding of the rule; where it gives a level without
+a condition the rule fires at exactly that level; where the level holds only under a condition (a
+model family, say) the rule fires at that level or not at all. The corrected example ("use instead")
+gives no finding at all on the example's own provider, and no finding of the rule on any provider.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from toolguard_core.analyze import analyse_request
+from toolguard_core.findings import Finding
+from toolguard_core.providers import BUILTIN_PROFILES, DEFAULT_REGISTRY
+from toolguard_core.request import Target
+from toolguard_core.rules import RULES, Rule
+
+DECLARED = sorted((rule for rule in RULES.values() if rule.declared), key=lambda rule: rule.id)
+
+
+def _findings(rule: Rule, body: dict[str, object], provider: str | None) -> list[Finding]:
+    target = Target.from_url(rule.example_url, DEFAULT_REGISTRY)
+    if provider is not None:
+        target = dataclasses.replace(target, provider=BUILTIN_PROFILES[provider])
+    analysis = analyse_request(json.dumps(body), rule.example_url, target=target)
+    assert not analysis.internal_errors, analysis.internal_errors
+    return analysis.findings
+
+
+def test_some_rules_declare_a_policy() -> None:
+    assert len(DECLARED) >= 10
+
+
+@pytest.mark.parametrize("rule", DECLARED, ids=lambda rule: rule.id)
+def test_declared_rule_has_example_and_correction(rule: Rule) -> None:
+    assert rule.example is not None and rule.fixed is not None
+    assert rule.predicts, f"{rule.id} cites no real provider error"
+
+
+@pytest.mark.parametrize("provider", sorted(BUILTIN_PROFILES))
+@pytest.mark.parametrize("rule", DECLARED, ids=lambda rule: rule.id)
+def test_example_gives_the_documented_severity(rule: Rule, provider: str) -> None:
+    assert rule.example is not None
+    mine = [f.severity for f in _findings(rule, rule.example, provider) if f.rule == rule.id]
+    level = rule.policy.level(provider)
+    if level is None:
+        assert mine == []
+    elif rule.policy.condition(provider):
+        assert set(mine) <= {level}
+    else:
+        assert mine and set(mine) == {level}
+
+
+def test_example_fires_on_its_own_provider() -> None:
+    for rule in DECLARED:
+        assert rule.example is not None
+        assert any(f.rule == rule.id for f in _findings(rule, rule.example, None)), rule.id
+
+
+@pytest.mark.parametrize("rule", DECLARED, ids=lambda rule: rule.id)
+def test_corrected_example_gives_no_finding(rule: Rule) -> None:
+    assert rule.fixed is not None
+    assert [f.one_line() for f in _findings(rule, rule.fixed, None)] == []
+    for provider in BUILTIN_PROFILES:
+        assert [f for f in _findings(rule, rule.fixed, provider) if f.rule == rule.id] == [], provider
