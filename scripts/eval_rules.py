@@ -161,6 +161,7 @@ LABEL_ALIASES: Final = {
     "mistral.tool-call-id-format": "quirks.mistral-tool-call-id",
     "anthropic.tool-use-without-result": "sequence.unanswered-tool-call",
     "ollama.image-url-not-supported": "content.remote-image-url",
+    "ollama.image-not-base64": "content.invalid-base64",
 }
 _CAMEL: Final = re.compile(r"[a-z][A-Z]")
 _TOOL: Final = {

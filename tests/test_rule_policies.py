@@ -39,7 +39,9 @@ def test_some_rules_declare_a_policy() -> None:
 @pytest.mark.parametrize("rule", DECLARED, ids=lambda rule: rule.id)
 def test_declared_rule_has_example_and_correction(rule: Rule) -> None:
     assert rule.example is not None and rule.fixed is not None
-    assert rule.predicts, f"{rule.id} cites no real provider error"
+    # Grounded: a real provider error with its source, or (rules from a provider's docs/code) notes
+    # naming the doc.
+    assert rule.predicts or rule.notes, f"{rule.id} cites no real provider error"
 
 
 @pytest.mark.parametrize("provider", sorted(BUILTIN_PROFILES))
