@@ -387,10 +387,11 @@ EMPTY_TEXT = define(
         },
     ),
     predicts=(
+        # Anthropic's own answer, which OpenAI-compatible fronts for Claude pass through.
         PredictedError(
-            provider="openrouter",
+            provider="anthropic",
             text="messages: text content blocks must be non-empty",
-            source="https://github.com/anthropics/claude-code/issues/2773",
+            source="https://github.com/miurla/morphic/issues/83",
         ),
         PredictedError(
             provider="zhipu",
