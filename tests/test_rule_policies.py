@@ -23,11 +23,12 @@ from toolguard_core.rules import RULES, Rule
 DECLARED = sorted((rule for rule in RULES.values() if rule.declared), key=lambda rule: rule.id)
 
 
-def _findings(rule: Rule, body: dict[str, object], provider: str | None) -> list[Finding]:
-    target = Target.from_url(rule.example_url, DEFAULT_REGISTRY)
+def _findings(rule: Rule, body: dict[str, object], provider: str | None, url: str | None = None) -> list[Finding]:
+    url = url or rule.example_url
+    target = Target.from_url(url, DEFAULT_REGISTRY)
     if provider is not None:
         target = dataclasses.replace(target, provider=BUILTIN_PROFILES[provider])
-    analysis = analyse_request(json.dumps(body), rule.example_url, target=target)
+    analysis = analyse_request(json.dumps(body), url, target=target)
     assert not analysis.internal_errors, analysis.internal_errors
     return analysis.findings
 
@@ -67,6 +68,7 @@ def test_example_fires_on_its_own_provider() -> None:
 @pytest.mark.parametrize("rule", DECLARED, ids=lambda rule: rule.id)
 def test_corrected_example_gives_no_finding(rule: Rule) -> None:
     assert rule.fixed is not None
-    assert [f.one_line() for f in _findings(rule, rule.fixed, None)] == []
+    url = rule.fixed_url or rule.example_url
+    assert [f.one_line() for f in _findings(rule, rule.fixed, None, url)] == []
     for provider in BUILTIN_PROFILES:
-        assert [f for f in _findings(rule, rule.fixed, provider) if f.rule == rule.id] == [], provider
+        assert [f for f in _findings(rule, rule.fixed, provider, url) if f.rule == rule.id] == [], provider

@@ -144,7 +144,7 @@ CASES = [
         [
             (
                 "endpoint.wandb-wrong-host",
-                W,
+                E,
                 "url",
                 "api.wandb.ai is W&B's platform API; W&B Inference is at https://api.inference.wandb.ai/v1.",
             )

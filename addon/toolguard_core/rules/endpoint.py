@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import ProviderProfile
 from toolguard_core.request import RequestView, Target
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 _BODY = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hello"}]}
 
@@ -115,12 +115,19 @@ GEMINI_PATH = define(
 )
 WANDB_HOST = define(
     "endpoint.wandb-wrong-host",
-    Severity.WARNING,
+    Severity.ERROR,
     "A chat request to `api.wandb.ai` (W&B's platform API) instead of `api.inference.wandb.ai/v1`.",
-    providers=("wandb",),
+    policy=policy(error=("wandb",)),
     example={"model": "moonshotai/Kimi-K2-Instruct", "messages": _BODY["messages"]},
     example_url="https://api.wandb.ai/v1/chat/completions",
-    notes="doc [WB]: the inference base URL is https://api.inference.wandb.ai/v1.",
+    fixed={"model": "moonshotai/Kimi-K2-Instruct", "messages": _BODY["messages"]},
+    fixed_url="https://api.inference.wandb.ai/v1/chat/completions",
+    notes=(
+        "W&B's own troubleshooting page for Inference 400/422 errors (seed "
+        "003_wandb-inference-400-422.txt, doc [WB]): point the client at https://api.inference.wandb.ai/v1, "
+        "not https://api.wandb.ai; 'The Multi-tenant Cloud API host does not serve Inference chat "
+        "completions.' The provider documents the rejection, so it is an error."
+    ),
 )
 DASHSCOPE_NATIVE = define(
     "endpoint.dashscope-native-path",
@@ -213,7 +220,8 @@ def check_endpoint(view: RequestView) -> Iterator[Finding]:
             )
         return
     if pid == "wandb" and target.host == "api.wandb.ai":
-        yield WANDB_HOST.finding(
+        yield from WANDB_HOST.report(
+            view,
             "url",
             "api.wandb.ai is W&B's platform API; W&B Inference is at https://api.inference.wandb.ai/v1.",
         )

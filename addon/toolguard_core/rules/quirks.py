@@ -14,7 +14,7 @@ from typing import Any
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
 from toolguard_core.rules.modelinfo import family_of, is_number
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 _USER = {"role": "user", "content": "What's the weather in Paris?"}
 _CALL = {"id": "call_0fypS1hVX", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}
@@ -301,6 +301,66 @@ _MISTRAL_ID = re.compile(r"[a-zA-Z0-9]{9}")
 _MISTRAL_MODEL = re.compile(r"(mistral|mixtral|codestral|devstral|magistral|ministral|pixtral)")
 
 
+GEMINI_THOUGHT_SIGNATURE = define(
+    "quirks.gemini-thought-signature-missing",
+    Severity.ERROR,
+    "Gemini 3: an assistant tool call of the current turn is replayed without the thought signature "
+    "Gemini returned with it (`extra_content.google.thought_signature`).",
+    policy=policy(error=("gemini",), conditions={"gemini": "Gemini 3 models"}),
+    predicts=(
+        PredictedError(
+            provider="gemini",
+            text=(
+                "Function call is missing a thought_signature in functionCall parts. This is required for "
+                "tools to work correctly, and missing thought_signature may lead to degraded model "
+                "performance. Additional data, function call default_api:t_02--list-sections , position 2."
+            ),
+            source="https://github.com/nanbingxyz/5ire/issues/405",
+        ),
+    ),
+    example={
+        "model": "gemini-3-pro-preview",
+        "messages": [
+            {"role": "user", "content": "List the sections."},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "c1", "type": "function", "function": {"name": "list_sections", "arguments": "{}"}}
+                ],
+            },
+            {"role": "tool", "tool_call_id": "c1", "content": "intro, usage"},
+        ],
+    },
+    example_url="https://generativelanguage.googleapis.com/v1beta/openai/chat/completions",
+    fixed={
+        "model": "gemini-3-pro-preview",
+        "messages": [
+            {"role": "user", "content": "List the sections."},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "c1",
+                        "type": "function",
+                        "function": {"name": "list_sections", "arguments": "{}"},
+                        "extra_content": {"google": {"thought_signature": "CsQBAY89a1+..."}},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": "c1", "content": "intro, usage"},
+        ],
+    },
+    notes=(
+        "Gemini 3 validates the signature of the first function call of every step since the last user "
+        "message (Gemini docs, 'Thought signatures', OpenAI compatibility: `extra_content.google."
+        "thought_signature`). Keep the tool call objects Gemini returned unchanged when replaying history; "
+        "earlier turns are not validated. Other Gemini models do not enforce it."
+    ),
+)
+
+
 def _thinking_enabled(body: dict[str, Any]) -> bool | None:
     """DeepSeek/Moonshot `thinking: {"type": "enabled"|"disabled"}`; None when absent."""
     thinking = body.get("thinking")
@@ -415,7 +475,40 @@ def _mistral_ids(view: RequestView, severity: Severity) -> Iterator[Finding]:
                 )
 
 
+_GEMINI_3 = re.compile(r"(^|/)gemini-3")
+
+
+def _gemini_signatures(view: RequestView) -> Iterator[Finding]:
+    """The first tool call of each assistant step after the last user message must carry its signature."""
+    if not _GEMINI_3.search((view.model or "").lower()):
+        return
+    messages = view.messages
+    last_user = max(
+        (i for i, m in enumerate(messages) if isinstance(m, dict) and m.get("role") == "user"), default=-1
+    )
+    for index in range(last_user + 1, len(messages)):
+        message = messages[index]
+        if not isinstance(message, dict) or message.get("role") != "assistant":
+            continue
+        calls = message.get("tool_calls")
+        if not isinstance(calls, list) or not calls:
+            continue
+        first = calls[0]
+        extra = first.get("extra_content") if isinstance(first, dict) else None
+        google = extra.get("google") if isinstance(extra, dict) else None
+        signature = google.get("thought_signature") if isinstance(google, dict) else None
+        if not (isinstance(signature, str) and signature):
+            yield from GEMINI_THOUGHT_SIGNATURE.report(
+                view,
+                f"messages[{index}].tool_calls[0]",
+                f"messages[{index}] replays a tool call of the current turn without "
+                "extra_content.google.thought_signature; Gemini 3 rejects it. Send the tool call back exactly "
+                "as Gemini returned it (with its extra_content).",
+            )
+
+
 def _gemini(view: RequestView) -> Iterator[Finding]:
+    yield from _gemini_signatures(view)
     body = view.body
     effort = body.get("reasoning_effort")
     if effort is None:

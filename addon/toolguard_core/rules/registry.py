@@ -155,6 +155,8 @@ class Rule:
     policy: Policy = field(default_factory=Policy)
     #: The example corrected ("use instead"): the same request the provider accepts.
     fixed: dict[str, Any] | None = None
+    #: Where the corrected example goes when the fix is the URL itself; None = ``example_url``.
+    fixed_url: str | None = None
     #: Whether the policy was declared (and the checks report through :meth:`report`).
     declared: bool = False
 

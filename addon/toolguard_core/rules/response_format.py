@@ -15,7 +15,7 @@ from typing import Any
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
 from toolguard_core.rules.policy import OPENAI_FAMILY, provider_id, severity_for
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.registry import PredictedError, check, define, policy
 from toolguard_core.rules.schemas import context_text, dotted, strict_schema_problems
 
 OPENAI_TYPES = frozenset({"text", "json_object", "json_schema"})
@@ -180,6 +180,45 @@ STRICT_SCHEMA = define(
 )
 
 
+JSON_MODE_WITH_TOOLS = define(
+    "response_format.json-mode-with-tools",
+    Severity.ERROR,
+    "JSON mode (`response_format: json_object`) together with tools, which Groq does not combine.",
+    policy=policy(error=("groq",)),
+    predicts=(
+        PredictedError(
+            provider="groq",
+            text="'response_format' json_object cannot be combined with tool/function calling",
+            source="https://github.com/agno-agi/agno/issues/1065",
+        ),
+        PredictedError(
+            provider="groq",
+            text="json mode cannot be combined with tool/function calling",
+            source="https://github.com/vercel/ai/pull/16540",
+        ),
+    ),
+    example={
+        "model": "llama-3.3-70b-versatile",
+        "messages": [{"role": "user", "content": "Answer in JSON: the weather in Paris?"}],
+        "response_format": {"type": "json_object"},
+        "tools": [
+            {
+                "type": "function",
+                "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}},
+            }
+        ],
+    },
+    example_url="https://api.groq.com/openai/v1/chat/completions",
+    fixed={
+        "model": "llama-3.3-70b-versatile",
+        "messages": [{"role": "user", "content": "Answer in JSON: the weather in Paris?"}],
+        "response_format": {"type": "json_object"},
+    },
+    notes="Send either the tools or JSON mode: call the tools first, then ask for the JSON answer in a "
+    "request without tools.",
+)
+
+
 def _mentions_json(messages: list[Any]) -> bool:
     for message in messages:
         if not isinstance(message, dict):
@@ -226,6 +265,14 @@ def check_response_format(view: RequestView) -> Iterator[Finding]:
         )
         return
     if kind == "json_object":
+        tools = body.get("tools")
+        if pid == "groq" and isinstance(tools, list) and tools:
+            yield from JSON_MODE_WITH_TOOLS.report(
+                view,
+                "response_format",
+                "response_format is json_object and the request declares tools; Groq does not combine JSON "
+                "mode with tool calling. Drop one of them for this request.",
+            )
         if not _mentions_json(view.messages):
             yield from _report(
                 JSON_WITHOUT_WORD,

@@ -15,7 +15,7 @@ from toolguard_core.rules.policy import (
     report,
     severity_for,
 )
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 TOOL_CHOICE_MODES = frozenset({"none", "auto", "required"})
 
@@ -85,6 +85,35 @@ TOOL_CHOICE_INVALID = define(
 )
 
 
+TOOL_CHOICE_FORM_UNSUPPORTED = define(
+    "tool_choice.form-unsupported",
+    Severity.ERROR,
+    "A forced-function `tool_choice` object sent to a provider that takes only the string modes (Cerebras).",
+    policy=policy(error=("cerebras",)),
+    predicts=(
+        PredictedError(
+            provider="cerebras",
+            text=(
+                "Unsupported tool_choice: type='function' function=ChoiceObjectFunction(name='Steps'). "
+                "Expected 'auto' or 'none'."
+            ),
+            source="https://github.com/567-labs/instructor/issues/1766",
+            param="tool_choice",
+            code="wrong_api_format",
+        ),
+    ),
+    example={
+        "model": "gpt-oss-120b",
+        "messages": [USER],
+        "tools": [example_tool()],
+        "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
+    },
+    example_url="https://api.cerebras.ai/v1/chat/completions",
+    fixed={"model": "gpt-oss-120b", "messages": [USER], "tools": [example_tool()], "tool_choice": "auto"},
+    notes="Send `auto` and name the function in the prompt, or send only that one tool.",
+)
+
+
 @check
 def check_tool_choice(view: RequestView) -> Iterator[Finding]:
     body = view.body
@@ -136,6 +165,13 @@ def check_tool_choice(view: RequestView) -> Iterator[Finding]:
         for tool in body["tools"]
         if isinstance(tool, dict) and isinstance(tool.get("function"), dict)
     }
+    if pid == "cerebras":
+        yield from TOOL_CHOICE_FORM_UNSUPPORTED.report(
+            view,
+            "tool_choice",
+            f"tool_choice forces {name!r}; Cerebras takes only 'auto' or 'none'. Send 'auto' (and only the "
+            "tool you want called, if it must be that one).",
+        )
     if name not in declared:
         yield from report(
             TOOL_CHOICE_UNKNOWN_FUNCTION,
