@@ -23,7 +23,9 @@ from toolguard_core.rules import RULES, Rule
 DECLARED = sorted((rule for rule in RULES.values() if rule.declared), key=lambda rule: rule.id)
 
 
-def _findings(rule: Rule, body: dict[str, object], provider: str | None, url: str | None = None) -> list[Finding]:
+def _findings(
+    rule: Rule, body: dict[str, object], provider: str | None, url: str | None = None
+) -> list[Finding]:
     url = url or rule.example_url
     target = Target.from_url(url, DEFAULT_REGISTRY)
     if provider is not None:

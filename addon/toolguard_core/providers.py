@@ -345,8 +345,6 @@ class ProviderProfile:
     chat_paths: tuple[str, ...] = ()
     #: Top-level fields the provider accepts; None = it accepts (or silently drops) anything.
     known_params: frozenset[str] | None = None
-    #: Severity for a field outside ``known_params``.
-    unknown_param_severity: Severity = Severity.ERROR
     #: Known fields the provider documents as rejected (Groq: logprobs, logit_bias, ...): field → why.
     rejected_params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: Fields the provider accepts but ignores (Ollama: tool_choice, n, ...): warning.
@@ -438,9 +436,8 @@ AZURE = dataclasses.replace(
     base_url="https://{resource}.openai.azure.com/openai/v1",
     chat_paths=(),  # checked by the Azure endpoint rules (deployment path or v1 path)
     # Azure adds its own fields (data_sources, On Your Data); whether others are rejected is not
-    # documented for every api-version: warning.
+    # documented for every api-version: params.unknown's policy makes it a warning.
     known_params=OPENAI_PARAMS | {"data_sources", "user_security_context"},
-    unknown_param_severity=Severity.WARNING,
     hosts=(),
     host_globs=("*.openai.azure.com", "*.cognitiveservices.azure.com"),
 )

@@ -15,7 +15,7 @@ from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import DEFAULT_FAMILY, ParamRange, ProviderProfile
 from toolguard_core.request import RequestView
 from toolguard_core.rules.modelinfo import family_of, is_number, model_for_family
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 _USER = {"role": "user", "content": "Hello"}
 
@@ -49,9 +49,11 @@ UNKNOWN_PARAM = define(
     "params.unknown",
     Severity.ERROR,
     "A top-level field the target provider does not know; strict providers reject the request.",
-    providers=("openai", "azure", "groq", "gemini", "mistral"),
+    # Checked where the profile lists the fields it knows (``known_params``).
+    policy=policy(error=("openai", "groq", "gemini", "mistral"), warning=("azure",)),
     predicts=(OPENAI_UNRECOGNIZED, GROQ_UNSUPPORTED_PROPERTY, GEMINI_UNKNOWN_NAME, MISTRAL_EXTRA_FORBIDDEN),
     example={"model": "gpt-4o", "messages": [_USER], "thinking": {"type": "enabled"}},
+    fixed={"model": "gpt-4o", "messages": [_USER]},
     notes=(
         "Lenient providers are not flagged: current vLLM ignores unknown fields (code [VLLM-ENG]), "
         "llama.cpp passes them to its sampler, Ollama drops them. Azure gets a warning (it adds its own "
@@ -61,20 +63,36 @@ UNKNOWN_PARAM = define(
 REJECTED_BY_PROVIDER = define(
     "params.rejected-by-provider",
     Severity.ERROR,
-    "A standard OpenAI field that this provider documents as unsupported (Groq: logprobs, top_logprobs, "
-    "logit_bias).",
-    providers=("groq",),
-    example={"model": "llama-3.3-70b-versatile", "messages": [_USER], "logprobs": True},
+    "A field that this provider documents or answers as unsupported (Groq: logprobs, top_logprobs, "
+    "logit_bias; Cerebras: store, thinking).",
+    # Checked where the profile lists such fields (``rejected_params``, each with its reason).
+    policy=policy(error=("groq", "cerebras")),
+    predicts=(
+        PredictedError(
+            provider="cerebras",
+            text="API Error: 422 body.store: property 'body.store' is unsupported",
+            source="https://github.com/Gitlawb/openclaude/issues/740",
+            status=422,
+        ),
+        PredictedError(
+            provider="cerebras",
+            text="body.maxTokens: property 'body.maxTokens' is unsupported\nbody.thinking: property 'body.thinking' is unsupported",
+            source="https://github.com/anomalyco/opencode/issues/6648",
+        ),
+    ),
+    example={"model": "llama-3.3-70b-versatile", "messages": [_USER], "logprobs": True, "store": True},
     example_url="https://api.groq.com/openai/v1/chat/completions",
+    fixed={"model": "llama-3.3-70b-versatile", "messages": [_USER]},
     notes="doc [GROQ] https://console.groq.com/docs/openai: these fields return a 400.",
 )
 IGNORED_BY_PROVIDER = define(
     "params.ignored-by-provider",
     Severity.WARNING,
     "A field the provider accepts but ignores, so the request does not do what the client expects.",
-    providers=("ollama",),
+    policy=policy(warning=("ollama",)),
     example={"model": "llama3.2", "messages": [_USER], "tool_choice": "required", "tools": []},
     example_url="http://localhost:11434/v1/chat/completions",
+    fixed={"model": "llama3.2", "messages": [_USER]},
     notes="doc [OLL-DOC]: tool_choice, logit_bias, user and n are not supported on Ollama's /v1 chat.",
 )
 UNSUPPORTED_FOR_MODEL = define(
@@ -390,17 +408,18 @@ _STRICT_TYPES = frozenset({"openai", "azure", "vllm"})
 def check_params(view: RequestView) -> Iterator[Finding]:
     body = view.body
     profile = view.provider
-    yield from _check_keys(body, profile)
+    yield from _check_keys(view, body, profile)
     yield from _check_types_and_ranges(body, profile)
     yield from _check_family(view, body, profile)
     yield from _check_combinations(body, profile)
 
 
-def _check_keys(body: dict[str, Any], profile: ProviderProfile) -> Iterator[Finding]:
+def _check_keys(view: RequestView, body: dict[str, Any], profile: ProviderProfile) -> Iterator[Finding]:
     known = profile.known_params
     for key in body:
         if known is not None and key not in known:
-            yield UNKNOWN_PARAM.finding(
+            yield from UNKNOWN_PARAM.report(
+                view,
                 key,
                 f"{profile.name} does not accept the field `{key}` and rejects the request; remove it"
                 + (
@@ -408,15 +427,14 @@ def _check_keys(body: dict[str, Any], profile: ProviderProfile) -> Iterator[Find
                     if key != "extra_body"
                     else " — `extra_body` is an SDK argument, its contents belong at the top level."
                 ),
-                severity=profile.unknown_param_severity,
             )
         elif key in profile.rejected_params:
-            yield REJECTED_BY_PROVIDER.finding(
-                key, f"{profile.rejected_params[key]}; remove `{key}` from requests to {profile.name}."
+            yield from REJECTED_BY_PROVIDER.report(
+                view, key, f"{profile.rejected_params[key]}; remove `{key}` from requests to {profile.name}."
             )
         elif key in profile.ignored_params:
-            yield IGNORED_BY_PROVIDER.finding(
-                key, f"{profile.name} ignores `{key}`; the request runs as if it were not set."
+            yield from IGNORED_BY_PROVIDER.report(
+                view, key, f"{profile.name} ignores `{key}`; the request runs as if it were not set."
             )
 
 
