@@ -25,7 +25,7 @@ from toolguard_core.providers import normalise_model
 from toolguard_core.request import RESPONSES, RequestView
 from toolguard_core.rules.jsonvalues import arguments_problem, json_type
 from toolguard_core.rules.policy import OPENAI_FAMILY, severity_for
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 RESPONSES_URL = "https://api.openai.com/v1/responses"
 
@@ -439,6 +439,71 @@ CALL_WITHOUT_REASONING = define(
 # ----------------------------------------------------------------------------- helpers
 
 
+STORED_REFERENCE = define(
+    "responses.item-reference-without-store",
+    Severity.ERROR,
+    "`store: false` and an input item that only points at a stored item: an `item_reference`, or a "
+    "reasoning item with an id but no `encrypted_content`.",
+    policy=policy(error=("openai-family",), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Item with id 'rs_xxxxx' not found. Items are not persisted when 'store' is set to false",
+            source="https://github.com/anomalyco/opencode/issues/7724",
+            status=404,
+        ),
+    ),
+    example=_example(
+        input=[
+            {"type": "item_reference", "id": "rs_68af4030592c81938ec0a5fbab4a3e9f"},
+            {"role": "user", "content": "And tomorrow?"},
+        ],
+        store=False,
+    ),
+    example_url=RESPONSES_URL,
+    fixed=_example(
+        input=[
+            {
+                "type": "reasoning",
+                "id": "rs_68af4030592c81938ec0a5fbab4a3e9f",
+                "summary": [],
+                "encrypted_content": "gAAAAABo...",
+            },
+            {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Sunny."}]},
+            {"role": "user", "content": "And tomorrow?"},
+        ],
+        store=False,
+        include=["reasoning.encrypted_content"],
+    ),
+    notes=(
+        "With `store: false` nothing is kept server-side, so a reference can never resolve. Replay the "
+        "items themselves (reasoning with `encrypted_content`, requested via "
+        '`include: ["reasoning.encrypted_content"]`), or set `store: true`.'
+    ),
+)
+PREVIOUS_WITH_INSTRUCTIONS = define(
+    "responses.previous-response-with-instructions",
+    Severity.ERROR,
+    "`instructions` together with `previous_response_id`, which xAI's Responses API does not combine.",
+    policy=policy(error=("xai",)),
+    example={
+        "model": "grok-4",
+        "input": "And tomorrow?",
+        "instructions": "Be brief.",
+        "previous_response_id": "resp_01",
+    },
+    example_url="https://api.x.ai/v1/responses",
+    fixed={"model": "grok-4", "input": "And tomorrow?", "previous_response_id": "resp_01"},
+    notes=(
+        "xAI's Responses API reference: `instructions` is 'an alternate way to specify the system prompt. "
+        "Cannot be used with previous_response_id' (mirrored in LangChain's xAI reference, "
+        "https://reference.langchain.com/javascript/langchain-xai/XAIResponsesCreateParams; also "
+        "https://github.com/0xPlaygrounds/rig/issues/1344). The stored conversation keeps its first "
+        "system prompt; send a new one as a system message in `input`."
+    ),
+)
+
+
 def _input_items(view: RequestView) -> list[Any]:
     value = view.body.get("input")
     return value if isinstance(value, list) else []
@@ -502,6 +567,32 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
             "Both `previous_response_id` and `conversation` are set; keep one source of earlier turns "
             "(`conversation` for a stored conversation, `previous_response_id` to chain responses).",
         )
+    if body.get("previous_response_id") and body.get("instructions"):
+        yield from PREVIOUS_WITH_INSTRUCTIONS.report(
+            view,
+            "instructions",
+            f"`instructions` is set together with `previous_response_id`; {view.provider.name} does not "
+            "combine them. Drop `instructions` (the stored conversation keeps its system prompt) or send it "
+            "as a system message in `input`.",
+        )
+    if body.get("store") is False:
+        for index, item in enumerate(_input_items(view)):
+            if not isinstance(item, dict):
+                continue
+            kind = item.get("type")
+            item_id = item.get("id")
+            if kind == "item_reference" or (
+                kind == "reasoning"
+                and isinstance(item_id, str)
+                and item_id
+                and not item.get("encrypted_content")
+            ):
+                yield from STORED_REFERENCE.report(
+                    view,
+                    f"input[{index}]",
+                    f"input[{index}] refers to stored item {item_id} but `store` is false, so nothing was "
+                    "stored; replay the item itself (reasoning with encrypted_content) or set store: true.",
+                )
     limit = body.get("max_output_tokens")
     if isinstance(limit, int) and not isinstance(limit, bool) and limit < MIN_OUTPUT_TOKENS:
         yield MAX_OUTPUT_TOKENS.finding(
