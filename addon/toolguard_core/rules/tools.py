@@ -23,7 +23,7 @@ from toolguard_core.rules.policy import (
     report,
     severity_for,
 )
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.registry import PredictedError, check, define, policy
 from toolguard_core.rules.schemas import (
     context_text,
     dotted,
@@ -379,6 +379,142 @@ def _name_problem(view: RequestView, name: str) -> tuple[Severity, str] | None:
     return Severity.WARNING, "^[a-zA-Z0-9_-]+$"
 
 
+SCHEMA_KEYWORD_UNSUPPORTED = define(
+    "tools.schema-keyword-unsupported",
+    Severity.ERROR,
+    "A tool's parameter schema uses a JSON-Schema keyword outside the provider's subset (Gemini: `const`).",
+    policy=policy(error=("gemini",)),
+    predicts=(
+        PredictedError(
+            provider="gemini",
+            text=(
+                'Invalid JSON payload received. Unknown name "const" at '
+                "'tools[0].function_declarations[5].parameters.properties[8].value.any_of[0]': Cannot find field."
+            ),
+            source="https://github.com/zed-industries/zed/issues/44875",
+        ),
+    ),
+    example={
+        "model": "gemini-2.5-flash",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"unit": {"anyOf": [{"const": "C"}, {"const": "F"}]}},
+                }
+            )
+        ],
+    },
+    example_url="https://generativelanguage.googleapis.com/v1beta/openai/chat/completions",
+    fixed={
+        "model": "gemini-2.5-flash",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={"type": "object", "properties": {"unit": {"type": "string", "enum": ["C", "F"]}}}
+            )
+        ],
+    },
+    notes=(
+        "Gemini maps tool parameters onto its OpenAPI-style Schema, which has no `const`; use a one-value "
+        "`enum`. `additionalProperties` is accepted today (a recorded 200 with `additionalProperties: false`, "
+        "corpus valid-a av-003), so older reports of it are not flagged."
+    ),
+)
+SCHEMA_REF_SIBLINGS = define(
+    "tools.schema-ref-with-siblings",
+    Severity.ERROR,
+    "A `$ref` in a tool's schema carries a keyword that the referenced definition also sets (Moonshot "
+    "expands `$ref` and refuses the conflict).",
+    policy=policy(error=("moonshot",)),
+    predicts=(
+        PredictedError(
+            provider="moonshot",
+            text=(
+                "Invalid request: tools.function.parameters is not a valid moonshot flavored json schema, "
+                "details: <At path 'properties.variantOptions': conflicting keywords found after $ref "
+                "expansion: description>"
+            ),
+            source="https://github.com/MoonshotAI/kimi-cli/issues/1903",
+        ),
+    ),
+    example={
+        "model": "kimi-k2-0905-preview",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"options": {"$ref": "#/$defs/Options", "description": "Variant options."}},
+                    "$defs": {"Options": {"type": "object", "description": "Options.", "properties": {}}},
+                }
+            )
+        ],
+    },
+    example_url="https://api.moonshot.ai/v1/chat/completions",
+    fixed={
+        "model": "kimi-k2-0905-preview",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"options": {"$ref": "#/$defs/Options"}},
+                    "$defs": {"Options": {"type": "object", "description": "Options.", "properties": {}}},
+                }
+            )
+        ],
+    },
+    notes="Keep the keyword on one side: drop it next to the `$ref`, or inline the definition.",
+)
+#: JSON-Schema keywords each provider's tool-schema subset lacks (real rejections quoted above).
+UNSUPPORTED_SCHEMA_KEYWORDS: dict[str, frozenset[str]] = {"gemini": frozenset({"const"})}
+
+
+def _resolve_local_ref(root: dict[str, Any], ref: str) -> dict[str, Any] | None:
+    """``#/$defs/Name`` or ``#/definitions/Name`` inside the same schema; None otherwise."""
+    parts = ref.split("/")
+    if len(parts) != 3 or parts[0] != "#" or parts[1] not in ("$defs", "definitions"):
+        return None
+    defs = root.get(parts[1])
+    target = defs.get(parts[2]) if isinstance(defs, dict) else None
+    return target if isinstance(target, dict) else None
+
+
+def _check_schema_subset(
+    view: RequestView, location: str, name: str, parameters: dict[str, Any]
+) -> Iterator[Finding]:
+    pid = provider_id(view)
+    unsupported = UNSUPPORTED_SCHEMA_KEYWORDS.get(pid)
+    if unsupported is None and pid != "moonshot":
+        return
+    for path, node in iter_schemas(parameters):
+        if unsupported is not None:
+            for keyword in sorted(unsupported & node.keys()):
+                yield from SCHEMA_KEYWORD_UNSUPPORTED.report(
+                    view,
+                    dotted(location, (*path, keyword)),
+                    f"Function {name!r}: {view.provider.name} does not take the schema keyword {keyword!r} "
+                    f"(in {context_text(path)}); "
+                    + ("use a one-value enum instead." if keyword == "const" else "remove it."),
+                )
+        ref = node.get("$ref")
+        if pid == "moonshot" and isinstance(ref, str):
+            target = _resolve_local_ref(parameters, ref)
+            if target is None:
+                continue
+            clash = sorted((node.keys() - {"$ref"}) & target.keys())
+            if clash:
+                yield from SCHEMA_REF_SIBLINGS.report(
+                    view,
+                    dotted(location, path),
+                    f"Function {name!r}: in {context_text(path)} the $ref to {ref} sits next to "
+                    f"{', '.join(clash)}, which the definition sets too; Moonshot refuses the conflict after "
+                    "expanding $ref. Keep the keyword on one side.",
+                )
+
+
 @check
 def check_tools(view: RequestView) -> Iterator[Finding]:
     body = view.body
@@ -497,6 +633,7 @@ def _check_parameters(
         )
         if not isinstance(parameters, dict):
             return
+    yield from _check_schema_subset(view, location, name, parameters)
     array_severity = severity_for(view)
     if array_severity is not None:
         for path, node in iter_schemas(parameters):
