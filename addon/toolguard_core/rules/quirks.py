@@ -361,6 +361,41 @@ GEMINI_THOUGHT_SIGNATURE = define(
 )
 
 
+MOONSHOT_THINKING_NOT_OBJECT = define(
+    "quirks.moonshot-thinking-not-object",
+    Severity.ERROR,
+    'Kimi: `thinking` is a boolean or string; Moonshot takes only `{"type": "enabled"|"disabled"}`.',
+    policy=policy(error=("moonshot",)),
+    predicts=(
+        PredictedError(
+            provider="moonshot",
+            text="the thinking field in the request (expected type object) is illegal, and bool is not acceptable",
+            source="https://github.com/HKUDS/nanobot/pull/202",
+        ),
+    ),
+    example={"model": "kimi-k2-thinking", "messages": [_USER], "thinking": True},
+    example_url="https://api.moonshot.ai/v1/chat/completions",
+    fixed={"model": "kimi-k2-thinking", "messages": [_USER], "thinking": {"type": "enabled"}},
+)
+KIMI_THINKING_TEMPERATURE = define(
+    "quirks.kimi-thinking-temperature",
+    Severity.ERROR,
+    "Kimi K2.5+ in thinking mode: `temperature` other than 1.",
+    policy=policy(error=("moonshot",), conditions={"moonshot": "kimi-k2.5 and later, thinking not disabled"}),
+    predicts=(
+        PredictedError(
+            provider="moonshot",
+            text="invalid temperature: only 1 is allowed for this model",
+            source="https://github.com/opencyvis/opencyvis-phone/issues/12",
+        ),
+    ),
+    example={"model": "kimi-k2.6", "messages": [_USER], "temperature": 0.6},
+    example_url="https://api.moonshot.ai/v1/chat/completions",
+    fixed={"model": "kimi-k2.6", "messages": [_USER], "temperature": 1},
+    notes='Omit temperature, send 1, or turn thinking off with `thinking: {"type": "disabled"}`.',
+)
+
+
 def _thinking_enabled(body: dict[str, Any]) -> bool | None:
     """DeepSeek/Moonshot `thinking: {"type": "enabled"|"disabled"}`; None when absent."""
     thinking = body.get("thinking")
@@ -382,9 +417,7 @@ def check_quirks(view: RequestView) -> Iterator[Finding]:
         if family.thinking_only or thinking or (thinking is None and family.thinking_default):
             yield from _reasoning_content(view, DEEPSEEK_REASONING_CONTENT, "DeepSeek thinking mode")
     elif pid == "moonshot":
-        family = family_of(view)
-        if family.thinking_only or _thinking_enabled(view.body):
-            yield from _reasoning_content(view, MOONSHOT_REASONING_CONTENT, "Kimi thinking mode")
+        yield from _moonshot(view)
     elif pid == "mistral":
         yield from _mistral_ids(view, Severity.ERROR)
     elif pid == "gemini":
@@ -476,6 +509,35 @@ def _mistral_ids(view: RequestView, severity: Severity) -> Iterator[Finding]:
 
 
 _GEMINI_3 = re.compile(r"(^|/)gemini-3")
+
+
+def _moonshot(view: RequestView) -> Iterator[Finding]:
+    body = view.body
+    family = family_of(view)
+    flag = body.get("thinking")
+    if flag is not None and not isinstance(flag, dict):
+        yield from MOONSHOT_THINKING_NOT_OBJECT.report(
+            view,
+            "thinking",
+            f'thinking is {flag!r}; Moonshot takes an object: {{"type": "enabled"}} or '
+            '{"type": "disabled"}.',
+        )
+    thinking = _thinking_enabled(body)
+    if not (family.thinking_only or thinking or (thinking is None and family.thinking_default)):
+        return
+    yield from _reasoning_content(view, MOONSHOT_REASONING_CONTENT, "Kimi thinking mode")
+    temperature = body.get("temperature")
+    if (
+        family.fixed_temperature is not None
+        and is_number(temperature)
+        and temperature != family.fixed_temperature
+    ):
+        yield from KIMI_THINKING_TEMPERATURE.report(
+            view,
+            "temperature",
+            f"temperature is {temperature}; {view.model} in thinking mode takes only "
+            f"{family.fixed_temperature:g}. Omit it, send {family.fixed_temperature:g}, or disable thinking.",
+        )
 
 
 def _gemini_signatures(view: RequestView) -> Iterator[Finding]:
