@@ -48,10 +48,7 @@ OTHER_BASE_URLS: Final = {
     "anthropic": "https://api.anthropic.com/v1",
     "anthropic-vertex": "https://us-east5-aiplatform.googleapis.com/v1",
     "bedrock": "https://bedrock-runtime.us-east-1.amazonaws.com/openai/v1",
-    "cerebras": "https://api.cerebras.ai/v1",
-    "cloudflare": "https://api.cloudflare.com/client/v4/accounts/ACCOUNT/ai/v1",
     "cohere": "https://api.cohere.ai/compatibility/v1",
-    "copilot": "https://api.githubcopilot.com",
     "github-copilot": "https://api.githubcopilot.com",
     "github-models": "https://models.github.ai/inference",
     "crucible": "https://crucible.example/v1",
@@ -64,16 +61,14 @@ OTHER_BASE_URLS: Final = {
     "modelscope": "https://api-inference.modelscope.cn/v1",
     "new-api": "https://new-api.example/v1",
     "nvidia": "https://integrate.api.nvidia.com/v1",
-    "perplexity": "https://api.perplexity.ai",
     "qianfan": "https://qianfan.baidubce.com/v2",
     "siliconflow": "https://api.siliconflow.cn/v1",
     "tgi": "http://localhost:3000/v1",
     "vertex": "https://us-central1-aiplatform.googleapis.com/v1/projects/P/locations/us-central1/endpoints/openapi",
     "volcengine": "https://ark.cn-beijing.volces.com/api/v3",
-    "zhipu": "https://open.bigmodel.cn/api/paas/v4",
 }
 #: Concrete stand-ins for the placeholders in built-in base URLs.
-_PLACEHOLDERS: Final = {"{resource}": "example", "<host>": "localhost"}
+_PLACEHOLDERS: Final = {"{resource}": "example", "<host>": "localhost", "{account_id}": "ACCOUNT"}
 #: The path each API kind appends to a base URL.
 API_PATHS: Final = {"chat": "/chat/completions", "responses": "/responses", "messages": "/messages"}
 
@@ -94,6 +89,7 @@ _PARAM_PATTERNS: Final = tuple(
     for p in (
         rf"[Uu]nsupported parameter(?:\(s\))?:?\s*{_QUOTED}(?P<f>[A-Za-z_][\w.]*)",
         r"[Ii]nvalid (?P<f>[a-z_]+): only",
+        r"the (?P<f>[a-z_]+) field in the request",
         rf"[Uu]nsupported value:?\s*{_QUOTED}(?P<f>[A-Za-z_]\w*)",
         rf"[Uu]nknown parameter:?\s*{_QUOTED}(?P<f>[A-Za-z_]\w*)",
         r"[Uu]nrecognized request arguments? supplied:\s*(?P<list>[\w, ]+)",
@@ -571,9 +567,9 @@ def _message_with(role: str, name: str) -> list[dict[str, Any]]:
 def build_request(entry: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
     """The request an entry proves, and how it was obtained (``"request"``/``"built"``/a reason).
 
-    - The entry's ``request`` when the thread shows it: taken as is, with ``model`` filled from the
-      entry and a one-line user message added when the fragment has neither ``messages`` nor
-      ``input`` (threads often quote only the offending part).
+    - The entry's ``request`` when the thread shows it: a verbatim one exactly as is; a reconstructed
+      fragment with ``model`` filled from the entry and a one-line user message added when it has
+      neither ``messages`` nor ``input`` (threads often quote only the offending part).
     - Otherwise built from what the error text names (:func:`named_by`): a minimal request
       (``model`` from the entry, one user message) plus each named top-level parameter with the
       value the error quotes (else the commonest client value, :data:`DEFAULT_VALUES`); a message
@@ -593,6 +589,8 @@ def build_request(entry: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
     request = entry.get("request")
     if isinstance(request, dict):
         body = dict(request)
+        if entry.get("request_fidelity") == "verbatim":
+            return body, "request"  # the whole request as sent: nothing is filled in
         body.setdefault("model", model)
         if api == "responses":
             if "input" not in body and "messages" not in body:

@@ -648,6 +648,13 @@ COPILOT = ProviderProfile(
         "api.enterprise.githubcopilot.com",
     ),
 )
+CLOUDFLARE = ProviderProfile(
+    id="cloudflare",
+    name="Cloudflare Workers AI",
+    base_url="https://api.cloudflare.com/client/v4/accounts/{account_id}/ai/v1",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.cloudflare.com",),
+)
 ZHIPU = ProviderProfile(
     id="zhipu",
     name="Zhipu AI (BigModel, Z.ai)",
@@ -705,7 +712,7 @@ BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
         p.id: p
         for p in (
             OPENAI, AZURE, DASHSCOPE, DEEPSEEK, OPENROUTER, GROQ, GEMINI, MISTRAL, TOGETHER,
-            FIREWORKS, XAI, MOONSHOT, WANDB, PERPLEXITY, CEREBRAS, COPILOT, ZHIPU, VLLM, SGLANG,
+            FIREWORKS, XAI, MOONSHOT, WANDB, PERPLEXITY, CEREBRAS, COPILOT, ZHIPU, CLOUDFLARE, VLLM, SGLANG,
             LLAMA_CPP, OLLAMA, GENERIC,
         )
     }

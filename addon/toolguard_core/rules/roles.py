@@ -27,9 +27,27 @@ _USER = {"role": "user", "content": "Hello"}
 SYSTEM_UNSUPPORTED = define(
     "roles.system-unsupported",
     Severity.ERROR,
-    "A `system` message sent to a model that rejects the system role (OpenAI o1-mini, o1-preview).",
-    policy=policy(error=("openai-family",), conditions={"openai-family": "o1-mini, o1-preview"}),
+    "A `system` message sent to a model that rejects the system role (OpenAI o1-mini, o1-preview; "
+    "self-hosted Gemma 1/2 and Mistral-7B-Instruct v0.1/v0.2 chat templates).",
+    policy=policy(
+        error=("openai-family", "self-hosted"),
+        conditions={
+            "openai-family": "o1-mini, o1-preview",
+            "self-hosted": "Gemma 1/2, Mistral-7B-Instruct v0.1/v0.2 templates",
+        },
+    ),
     predicts=(
+        PredictedError(
+            provider="sglang",
+            text="System role not supported",
+            source="https://github.com/sgl-project/sglang/issues/892",
+            status=500,
+        ),
+        PredictedError(
+            provider="vllm",
+            text="Conversation roles must alternate user/assistant/user/assistant/...",
+            source="https://github.com/microsoft/autogen/issues/1037",
+        ),
         PredictedError(
             provider="openai",
             text="Unsupported value: 'messages[0].role' does not support 'system' with this model.",
@@ -143,10 +161,15 @@ UNKNOWN_MESSAGE_KEY = define(
 SYSTEM_NOT_FIRST = define(
     "roles.system-not-first",
     Severity.WARNING,
-    "A system message after a user or assistant message: Perplexity takes system messages only at the "
-    "start; on a self-hosted server the chat template decides (many raise on it).",
-    policy=policy(error=("perplexity",), warning=("self-hosted",)),
+    "A system message after a user or assistant message: Perplexity and Cloudflare Workers AI take "
+    "system messages only at the start; on a self-hosted server the chat template decides (many raise on it).",
+    policy=policy(error=("perplexity", "cloudflare"), warning=("self-hosted",)),
     predicts=(
+        PredictedError(
+            provider="cloudflare",
+            text="System message must be at the beginning",
+            source="https://github.com/anomalyco/opencode/issues/46481",
+        ),
         PredictedError(
             provider="perplexity",
             text="After the (optional) system message(s), user and assistant roles should be alternating.",
@@ -168,8 +191,7 @@ ALTERNATION = define(
     "Two user (or two assistant) messages in a row where strict alternation is enforced: Perplexity, "
     "deepseek-reasoner, and self-hosted Mistral/Llama-2/Gemma-style chat templates.",
     policy=policy(
-        error=("perplexity", "deepseek"),
-        warning=("self-hosted",),
+        error=("perplexity", "deepseek", "self-hosted"),
         conditions={
             "deepseek": "deepseek-reasoner",
             "self-hosted": "Mistral/Mixtral/Devstral, Llama-2, Gemma chat templates",
@@ -209,9 +231,11 @@ ALTERNATION = define(
     example_url="https://api.perplexity.ai/chat/completions",
     fixed={"model": "sonar", "messages": [{"role": "user", "content": "Hello\n\nAnd in French?"}]},
     notes=(
-        "On self-hosted servers it depends on the model's chat template, hence a warning; other "
-        "templates (Qwen, Llama 3) accept it. An assistant message with tool calls may follow an "
-        "assistant message (tool calls and results are exempt in those templates)."
+        "On self-hosted servers only models whose stock chat template raises on it are flagged (the "
+        "template errors are quoted); other templates (Qwen, Llama 3) accept it, and a server started "
+        "with its own --chat-template may too. A server recognised by its port only gets a warning. An "
+        "assistant message with tool calls may follow an assistant message (those templates exempt tool "
+        "calls and results)."
     ),
 )
 TRAILING_ASSISTANTS = define(
@@ -402,6 +426,9 @@ _STRICT_TEMPLATE_MODELS = re.compile(
     r"(mistral|mixtral|codestral|devstral|magistral|ministral|llama-?2|gemma)"
 )
 _CLAUDE = re.compile(r"claude")
+# Stock templates that raise on any system message: Gemma 1/2 ("System role not supported") and
+# Mistral-7B-Instruct v0.1/v0.2 ("Conversation roles must alternate ...").
+_NO_SYSTEM_TEMPLATE_MODELS = re.compile(r"gemma-?(?:2|1\.1|7b)|mistral-7b-instruct-v0\.[12]")
 
 
 @check
@@ -420,7 +447,7 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
     strict_alternation = (
         pid == "perplexity" or reasoner or (local and bool(_STRICT_TEMPLATE_MODELS.search(model)))
     )
-    system_first_only = pid == "perplexity" or local
+    system_first_only = pid in ("perplexity", "cloudflare") or local
     previous_role: str | None = None
     seen_other = False
     for index, message in enumerate(messages):
@@ -430,12 +457,12 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
         role = message.get("role")
         where = f"messages[{index}]"
         if role == "system":
-            if family.rejects_system_role:
+            if family.rejects_system_role or (local and _NO_SYSTEM_TEMPLATE_MODELS.search(model)):
                 yield from SYSTEM_UNSUPPORTED.report(
                     view,
                     f"{where}.role",
-                    f"{model_for_family(view)} does not accept system messages; merge the instructions into the first "
-                    "user message.",
+                    f"{model_for_family(view) or view.model} does not accept system messages; merge the "
+                    "instructions into the first user message.",
                 )
             elif system_first_only and seen_other:
                 yield from SYSTEM_NOT_FIRST.report(
