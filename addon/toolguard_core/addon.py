@@ -27,6 +27,7 @@ from toolguard_core import redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, analyse_request
 from toolguard_core.capture import Capture
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.offload import DEFAULT_OFFLOAD_MIN_BYTES, Validator, WorkerUnavailable
 from toolguard_core.profiles_config import ProvidersConfigError, load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.request import Target
@@ -65,6 +66,8 @@ class Pending:
     secrets: list[str]
     sse_tap: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    validation: Any = None  # asyncio.Future[WorkerResult] while the worker validates the body
+    answered: bool = False  # the response/error hook ran before the verdict arrived
 
 
 @dataclass(slots=True)
@@ -87,6 +90,7 @@ class ToolGuard:
         self.summary_thread: threading.Thread | None = None
         self._logged_errors: set[tuple[str, str]] = set()
         self.registry: ProviderRegistry = DEFAULT_REGISTRY
+        self.validator = Validator()
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -191,7 +195,8 @@ class ToolGuard:
             self.store = store
         self.settings = settings
 
-    def running(self) -> None:
+    async def running(self) -> None:
+        await self.validator.start()
         if self.settings:
             logger.info("toolguard: writing flagged flows to %s", self.settings.db_path)
         # Measured with scripts/bench_proxy.py: about half of toolguard's added latency on a 70 KB
@@ -201,7 +206,8 @@ class ToolGuard:
             gc.freeze()
             self._gc_frozen = True
 
-    def done(self) -> None:
+    async def done(self) -> None:
+        await self.validator.close()
         if self.store is not None:
             self.store.close()
             if self.stats:
@@ -312,6 +318,37 @@ class ToolGuard:
             body = request.content if request.raw_content is not None else None
         except ValueError as exc:  # unknown or corrupt Content-Encoding
             body, decode_error = request.raw_content, str(exc)
+        if not wide and body is not None and len(body) >= DEFAULT_OFFLOAD_MIN_BYTES:
+            url = request.pretty_url
+            try:
+                future = self.validator.submit(
+                    body,
+                    {
+                        "url": url,
+                        "max_body": self.settings.max_body_bytes,
+                        "decode_error": decode_error,
+                        "providers": ctx.options.toolguard_providers,
+                    },
+                )
+            except WorkerUnavailable:
+                self.stats["not_validated_busy"] += 1
+                return
+            pending = Pending(
+                analysis=Analysis(target=Target.from_url(url, provider=self.registry.detect_url(url))),
+                started=request.timestamp_start,
+                request_text=None,
+                request_bytes=len(body or b""),
+                secrets=redact.secret_values(
+                    request.headers.items(multi=True), request.path.partition("?")[2]
+                ),
+                validation=future,
+            )
+            pending.extra["body"] = body
+            self._remember(flow, pending)
+            future.add_done_callback(
+                lambda f: self._guard("validated", flow, lambda fl: self._validated(fl, pending, f))
+            )
+            return
         analysis = analyse_request(
             body,
             request.pretty_url,
@@ -358,6 +395,26 @@ class ToolGuard:
         )
         self._annotate(flow, analysis.findings, verdict=None)
 
+    def _validated(self, flow: http.HTTPFlow, pending: Pending, future: Any) -> None:
+        if future.cancelled() or future.exception() is not None:
+            self.stats["not_validated_worker"] += 1
+            pending.validation = None
+            result = None
+        else:
+            result = future.result()
+        if result is not None:
+            analysis = pending.analysis
+            analysis.findings = result.findings
+            analysis.internal_errors = result.internal_errors
+            analysis.body = {"model": result.model, "stream": result.stream} if result.is_json else None
+            if result.findings:
+                self.stats["flagged"] += 1
+            self.stats["internal_errors"] += len(result.internal_errors)
+            if flow.id in self.pending:
+                self._annotate(flow, analysis.findings, verdict=None)
+        if pending.answered:
+            self._finish(flow)
+
     def _track_unvalidated(self, flow: http.HTTPFlow) -> None:
         """Remember a record-only flow without parsing its body (nothing validates it)."""
         request = flow.request
@@ -398,9 +455,19 @@ class ToolGuard:
             flow.response.stream = tap
 
     def _finish(self, flow: http.HTTPFlow) -> None:
-        pending = self.pending.pop(flow.id, None)
+        pending = self.pending.get(flow.id)
         if pending is None:
             return
+        if pending.validation is not None and not pending.validation.done():
+            pending.answered = True  # finished when the verdict arrives (see _validated)
+            return
+        self.pending.pop(flow.id, None)
+        if "body" in pending.extra:
+            body = pending.extra.pop("body")
+            if pending.analysis.body is not None or body is None:
+                pending.request_text = body.decode("utf-8") if body else None
+            else:
+                pending.request_text = body[:MAX_STORED_NON_JSON_REQUEST].decode("utf-8", "replace")
         findings = pending.analysis.findings
         status = flow.response.status_code if flow.response is not None else None
         tap: SSETap | None = pending.sse_tap
