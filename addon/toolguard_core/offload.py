@@ -21,6 +21,7 @@ the next request; the flows it held are failed with :class:`WorkerUnavailable` a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -41,7 +42,11 @@ NO_BODY = 2**64 - 1
 
 
 class WorkerUnavailable(Exception):
-    """The body was not validated: the worker is busy past its bounds, starting, or died."""
+    """The body was not validated: the worker is busy past its bounds, or died."""
+
+
+class WorkerNotReady(Exception):
+    """The worker has not started yet (or could not): the caller validates in place."""
 
 
 @dataclass(slots=True)
@@ -102,6 +107,7 @@ class Validator:
         self.max_pending = max_pending
         self.max_pending_bytes = max_pending_bytes
         self.restarts = 0
+        self.failed_start: str | None = None
         self._proc: asyncio.subprocess.Process | None = None
         self._reader: asyncio.Task[None] | None = None
         self._starting: asyncio.Task[None] | None = None
@@ -113,7 +119,23 @@ class Validator:
     def pending(self) -> int:
         return len(self._futures)
 
+    def launch(self) -> None:
+        """Start the worker in the background on the running event loop (no-op without one)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if self._starting is None or self._starting.done():
+            self._starting = loop.create_task(self.start())
+
     async def start(self) -> None:
+        try:
+            await self._start()
+        except Exception as exc:  # bodies are then validated in place; said once
+            self.failed_start = repr(exc)
+            logger.warning("toolguard: cannot start the validation worker (%r); validating in place", exc)
+
+    async def _start(self) -> None:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -122,6 +144,9 @@ class Validator:
             stdout=asyncio.subprocess.PIPE,
             env=_worker_env(),
             limit=2**26,
+            # Its own session: Ctrl-C at the terminal stops mitmdump, which then closes the
+            # worker's input; the worker must not die first with flows still in it.
+            start_new_session=True,
         )
         _grow_pipe(proc)
         self._proc = proc
@@ -130,9 +155,11 @@ class Validator:
     def submit(self, body: bytes | None, header: dict[str, object]) -> asyncio.Future[WorkerResult]:
         """Queue ``body`` for validation; :class:`WorkerUnavailable` when it cannot be."""
         proc = self._proc
+        if proc is None and self.restarts == 0:
+            raise WorkerNotReady("the validation worker has not started")
         if proc is None or proc.returncode is not None or proc.stdin is None:
             self._restart()
-            raise WorkerUnavailable("the validation worker is (re)starting")
+            raise WorkerUnavailable("the validation worker stopped and is restarting")
         size = len(body or b"")
         if len(self._futures) >= self.max_pending or self._pending_bytes + size > self.max_pending_bytes:
             raise WorkerUnavailable(f"{len(self._futures)} requests already wait for validation")
@@ -175,19 +202,15 @@ class Validator:
         if self._starting is not None and not self._starting.done():
             return
         self.restarts += 1
-        self._starting = asyncio.get_running_loop().create_task(self.start())
+        self.launch()
 
-    async def close(self, timeout: float = 10) -> None:
+    def close(self) -> None:
+        """Stop the worker (it holds nothing to save) and fail what it still held."""
         proc, self._proc = self._proc, None
-        if proc is None:
+        self._fail_all(WorkerUnavailable("toolguard is shutting down"))
+        if proc is None or proc.returncode is not None:
             return
         if proc.stdin is not None:
-            proc.stdin.close()
-        try:
-            await asyncio.wait_for(proc.wait(), timeout)
-        except TimeoutError:
+            proc.stdin.close()  # the worker exits at the end of its input
+        with contextlib.suppress(ProcessLookupError):
             proc.kill()
-            await proc.wait()
-        if self._reader is not None:
-            await asyncio.gather(self._reader, return_exceptions=True)
-        self._fail_all(WorkerUnavailable("toolguard is shutting down"))

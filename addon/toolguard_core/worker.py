@@ -9,6 +9,7 @@ one bad body never stops the worker.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from functools import cache
 from typing import BinaryIO
@@ -32,7 +33,7 @@ def handle(header: dict, body: bytes | None) -> dict:
         analysis = analyse_request(
             body,
             url,
-            target=Target.from_url(url, provider=registry.detect_url(url)),
+            target=Target.from_url(url, registry),
             max_body_bytes=header["max_body"],
             decode_error=header.get("decode_error"),
         )
@@ -50,7 +51,7 @@ def handle(header: dict, body: bytes | None) -> dict:
         "findings": [[f.rule, str(f.severity), f.location, f.message] for f in analysis.findings],
         "model": analysis.model,
         "stream": analysis.stream,
-        "is_json": analysis.body is not None,
+        "is_json": analysis.is_json,
         "internal_errors": [[e.where, e.error] for e in analysis.internal_errors],
     }
 
@@ -79,4 +80,5 @@ def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the proxy ends the worker by closing its input
     serve(sys.stdin.buffer, sys.stdout.buffer)
