@@ -363,7 +363,7 @@ def wrk(url: str, body_file: Path, *, connections: int, seconds: float, threads:
             binary,
             f"-t{threads}",
             f"-c{connections}",
-            f"-d{seconds}s",
+            f"-d{seconds:g}s",
             "--timeout",
             "30s",
             "-s",
