@@ -32,6 +32,11 @@ URLS = {
     "llama.cpp": "http://127.0.0.1:8080/v1/chat/completions",
     "ollama": "http://localhost:11434/v1/chat/completions",
     "generic": "https://llm.internal.example/v1/chat/completions",
+    "perplexity": "https://api.perplexity.ai/chat/completions",
+    "cerebras": "https://api.cerebras.ai/v1/chat/completions",
+    "copilot": "https://api.githubcopilot.com/chat/completions",
+    "zhipu": "https://open.bigmodel.cn/api/paas/v4/chat/completions",
+    "cloudflare": "https://api.cloudflare.com/client/v4/accounts/abc123/ai/v1/chat/completions",
 }
 
 
