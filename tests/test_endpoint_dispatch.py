@@ -120,7 +120,11 @@ def test_registry_keeps_chat_checks_on_chat_and_responses_checks_on_responses() 
     chat, resp = CHECKS_BY_ENDPOINT["chat"], CHECKS_BY_ENDPOINT["responses"]
     assert sequence.check_tool_sequence in chat and sequence.check_tool_sequence not in resp
     assert responses.check_function_call_pairing in resp and responses.check_function_call_pairing not in chat
-    assert {fn.__module__ for fn in resp} == {"toolguard_core.rules.responses"}
+    # Besides the Responses rules, only checks of endpoint-agnostic fields (the model id) run there.
+    assert {fn.__module__ for fn in resp} == {
+        "toolguard_core.rules.responses",
+        "toolguard_core.rules.model_id",
+    }
     assert set(CHECKS) == set(chat) | set(resp)
     # Registration order is the run order, per kind as in CHECKS.
     assert chat == [fn for fn in CHECKS if fn in chat]
