@@ -26,7 +26,7 @@ QWEN_THINKING_NON_STREAM = define(
     Severity.ERROR,
     "Qwen on DashScope with thinking on (enable_thinking=true, a thinking-only model, or open-source "
     "Qwen3 whose default is on) in a non-streaming call.",
-    providers=("dashscope",),
+    policy=policy(error=("dashscope",), conditions={"dashscope": "thinking on"}),
     predicts=(
         PredictedError(
             provider="dashscope",
@@ -39,12 +39,13 @@ QWEN_THINKING_NON_STREAM = define(
     example_url=_DASHSCOPE_URL,
     notes="Open-source Qwen3 defaults to thinking on, commercial models to off "
     "(https://github.com/vanna-ai/vanna/issues/918, doc [DS-THINK]).",
+    fixed={"model": "qwen3-32b", "messages": [_USER], "stream": True},
 )
 QWEN_THINKING_JSON_MODE = define(
     "quirks.qwen-thinking-json-mode",
     Severity.ERROR,
     "Qwen on DashScope with thinking on and `response_format` json_object/json_schema.",
-    providers=("dashscope",),
+    policy=policy(error=("dashscope",), conditions={"dashscope": "thinking on"}),
     predicts=(
         PredictedError(
             provider="dashscope",
@@ -60,12 +61,19 @@ QWEN_THINKING_JSON_MODE = define(
         "response_format": {"type": "json_object"},
     },
     example_url=_DASHSCOPE_URL,
+    fixed={
+        "model": "qwen-plus",
+        "messages": [{"role": "user", "content": "Answer in JSON"}],
+        "stream": True,
+        "enable_thinking": False,
+        "response_format": {"type": "json_object"},
+    },
 )
 QWEN_THINKING_TOOL_CHOICE = define(
     "quirks.qwen-thinking-forced-tool-choice",
     Severity.ERROR,
     'Qwen on DashScope with thinking on and `tool_choice` "required" or a named function.',
-    providers=("dashscope",),
+    policy=policy(error=("dashscope",), conditions={"dashscope": "thinking on"}),
     predicts=(
         PredictedError(
             provider="dashscope",
@@ -85,23 +93,32 @@ QWEN_THINKING_TOOL_CHOICE = define(
         "tool_choice": "required",
     },
     example_url=_DASHSCOPE_URL,
+    fixed={
+        "model": "qwen-plus",
+        "messages": [_USER],
+        "stream": True,
+        "enable_thinking": True,
+        "tools": _TOOLS,
+        "tool_choice": "auto",
+    },
 )
 ENABLE_THINKING_IGNORED = define(
     "quirks.enable-thinking-top-level",
     Severity.WARNING,
     "Top-level `enable_thinking` sent to a self-hosted vLLM/SGLang server, which ignores unknown fields; "
     "the switch belongs in `chat_template_kwargs`.",
-    providers=("vllm", "sglang"),
+    policy=policy(warning=("vllm", "sglang")),
     example={"model": "Qwen/Qwen3-8B", "messages": [_USER], "enable_thinking": False},
     example_url="http://127.0.0.1:8000/v1/chat/completions",
     notes="vLLM's request model has extra='allow' and only logs ignored fields (code [VLLM-ENG]); "
     "self-hosted Qwen3 toggles thinking via chat_template_kwargs (code [VLLM-CHAT]).",
+    fixed={"model": "Qwen/Qwen3-8B", "messages": [_USER], "chat_template_kwargs": {"enable_thinking": False}},
 )
 LLAMACPP_ENABLE_THINKING_TYPE = define(
     "quirks.llamacpp-enable-thinking-type",
     Severity.ERROR,
     '`chat_template_kwargs.enable_thinking` is not a boolean (llama.cpp rejects strings such as "false").',
-    providers=("llama.cpp",),
+    policy=policy(error=("llama.cpp",)),
     predicts=(
         PredictedError(
             provider="llama.cpp",
@@ -111,13 +128,14 @@ LLAMACPP_ENABLE_THINKING_TYPE = define(
     ),
     example={"model": "qwen3", "messages": [_USER], "chat_template_kwargs": {"enable_thinking": "false"}},
     example_url="http://127.0.0.1:8080/v1/chat/completions",
+    fixed={"model": "qwen3", "messages": [_USER], "chat_template_kwargs": {"enable_thinking": False}},
 )
 DEEPSEEK_REASONING_CONTENT = define(
     "quirks.deepseek-reasoning-content-missing",
     Severity.ERROR,
     "DeepSeek in thinking mode (deepseek-reasoner, or thinking.type=enabled): an assistant message with "
     "tool calls does not carry back its `reasoning_content`.",
-    providers=("deepseek",),
+    policy=policy(error=("deepseek",), conditions={"deepseek": "thinking mode"}),
     predicts=(
         PredictedError(
             provider="deepseek",
@@ -145,12 +163,21 @@ DEEPSEEK_REASONING_CONTENT = define(
     example_url="https://api.deepseek.com/chat/completions",
     notes="The R1-era rule (reasoning_content in input → 400) was reversed for V3.2+ thinking mode; this "
     "rule follows the current one, keyed by model and thinking flag. An empty string is accepted.",
+    fixed={
+        "model": "deepseek-reasoner",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "reasoning_content": "Look it up.", "tool_calls": [_CALL]},
+            {"role": "tool", "content": "sunny", "tool_call_id": _CALL["id"]},
+        ],
+        "tools": _TOOLS,
+    },
 )
 MOONSHOT_REASONING_CONTENT = define(
     "quirks.moonshot-reasoning-content-missing",
     Severity.ERROR,
     "Kimi with thinking enabled: an assistant tool-call message lacks `reasoning_content`.",
-    providers=("moonshot",),
+    policy=policy(error=("moonshot",), conditions={"moonshot": "thinking on"}),
     predicts=(
         PredictedError(
             provider="moonshot",
@@ -167,13 +194,21 @@ MOONSHOT_REASONING_CONTENT = define(
         ],
     },
     example_url="https://api.moonshot.ai/v1/chat/completions",
+    fixed={
+        "model": "kimi-k2-thinking",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "reasoning_content": "Look it up.", "tool_calls": [_CALL]},
+            {"role": "tool", "content": "sunny", "tool_call_id": _CALL["id"]},
+        ],
+    },
 )
 MISTRAL_TOOL_CALL_ID = define(
     "quirks.mistral-tool-call-id",
     Severity.ERROR,
     "A tool-call id that is not exactly 9 characters of a-z, A-Z, 0-9, sent to Mistral (or to a "
     "self-hosted Mistral model, where mistral_common enforces the same).",
-    providers=("mistral", "vllm"),
+    policy=policy(error=("mistral",), warning=("vllm",), conditions={"vllm": "Mistral models"}),
     predicts=(
         PredictedError(
             provider="mistral",
@@ -192,12 +227,20 @@ MISTRAL_TOOL_CALL_ID = define(
     example_url="https://api.mistral.ai/v1/chat/completions",
     notes="Self-hosted Mistral models get a warning (the check depends on the tokenizer mode; "
     "https://github.com/jundot/omlx/pull/1997). Map ids to 9-character ids consistently across the history.",
+    fixed={
+        "model": "mistral-large-latest",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "tool_calls": [{**_CALL, "id": "a0fypS1hV"}]},
+            {"role": "tool", "content": "sunny", "tool_call_id": "a0fypS1hV"},
+        ],
+    },
 )
 GEMINI_THINKING_CONFLICT = define(
     "quirks.gemini-thinking-config-conflict",
     Severity.ERROR,
     "Gemini: both `reasoning_effort` and `extra_body.google.thinking_config` are set.",
-    providers=("gemini",),
+    policy=policy(error=("gemini",)),
     predicts=(
         PredictedError(
             provider="gemini",
@@ -212,12 +255,13 @@ GEMINI_THINKING_CONFLICT = define(
         "extra_body": {"google": {"thinking_config": {"thinking_budget": 1024}}},
     },
     example_url="https://generativelanguage.googleapis.com/v1beta/openai/chat/completions",
+    fixed={"model": "gemini-2.5-flash", "messages": [_USER], "reasoning_effort": "low"},
 )
 GEMINI_EFFORT_NONE = define(
     "quirks.gemini-reasoning-effort-none",
     Severity.WARNING,
     'Gemini: `reasoning_effort: "none"`, which some newer models reject.',
-    providers=("gemini",),
+    policy=policy(warning=("gemini",)),
     predicts=(
         PredictedError(
             provider="gemini",
@@ -228,12 +272,13 @@ GEMINI_EFFORT_NONE = define(
     example={"model": "gemini-3-pro-preview", "messages": [_USER], "reasoning_effort": "none"},
     example_url="https://generativelanguage.googleapis.com/v1beta/openai/chat/completions",
     notes="Documented by Google for disabling thinking, rejected by some models (providers.md §5.4).",
+    fixed={"model": "gemini-3-pro-preview", "messages": [_USER], "reasoning_effort": "low"},
 )
 LLAMACPP_SINGLE_CHOICE = define(
     "quirks.llamacpp-single-choice",
     Severity.ERROR,
     "`n` other than 1 sent to llama.cpp, which returns one choice only.",
-    providers=("llama.cpp",),
+    policy=policy(error=("llama.cpp",)),
     predicts=(
         PredictedError(
             provider="llama.cpp", text="Only one completion choice is allowed", source="code [LCPP]"
@@ -243,12 +288,13 @@ LLAMACPP_SINGLE_CHOICE = define(
     example_url="http://127.0.0.1:8080/v1/chat/completions",
     notes="Tools also need the server to run with --jinja (`tools param requires --jinja flag`, code [LCPP]); "
     "toolguard cannot see server flags, so that one is left to the upstream error.",
+    fixed={"model": "qwen3", "messages": [_USER], "n": 1},
 )
 LLAMACPP_LOGPROBS_TOOLS_STREAM = define(
     "quirks.llamacpp-logprobs-tools-stream",
     Severity.ERROR,
     "`logprobs` together with tools and `stream: true` on llama.cpp.",
-    providers=("llama.cpp",),
+    policy=policy(error=("llama.cpp",)),
     predicts=(
         PredictedError(
             provider="llama.cpp", text="logprobs is not supported with tools + stream", source="code [LCPP]"
@@ -256,12 +302,13 @@ LLAMACPP_LOGPROBS_TOOLS_STREAM = define(
     ),
     example={"model": "qwen3", "messages": [_USER], "tools": _TOOLS, "stream": True, "logprobs": True},
     example_url="http://127.0.0.1:8080/v1/chat/completions",
+    fixed={"model": "qwen3", "messages": [_USER], "tools": _TOOLS, "stream": True},
 )
 VLLM_N_GREEDY = define(
     "quirks.vllm-n-greedy",
     Severity.ERROR,
     "vLLM: `n` > 1 with temperature 0 (greedy sampling yields one sequence).",
-    providers=("vllm",),
+    policy=policy(error=("vllm",)),
     predicts=(
         PredictedError(
             provider="vllm", text="n must be 1 when using greedy sampling, got 2.", source="code [VLLM-SP]"
@@ -269,23 +316,25 @@ VLLM_N_GREEDY = define(
     ),
     example={"model": "Qwen/Qwen3-8B", "messages": [_USER], "n": 2, "temperature": 0},
     example_url="http://127.0.0.1:8000/v1/chat/completions",
+    fixed={"model": "Qwen/Qwen3-8B", "messages": [_USER], "n": 2, "temperature": 0.7},
 )
 VLLM_EMPTY_STOP = define(
     "quirks.vllm-empty-stop",
     Severity.ERROR,
     "vLLM: `stop` contains an empty string.",
-    providers=("vllm",),
+    policy=policy(error=("vllm",)),
     predicts=(
         PredictedError(provider="vllm", text="stop cannot contain an empty string.", source="code [VLLM-SP]"),
     ),
     example={"model": "Qwen/Qwen3-8B", "messages": [_USER], "stop": ["", "\n\n"]},
     example_url="http://127.0.0.1:8000/v1/chat/completions",
+    fixed={"model": "Qwen/Qwen3-8B", "messages": [_USER], "stop": ["\n\n"]},
 )
 VLLM_PROMPT_LOGPROBS_STREAM = define(
     "quirks.vllm-prompt-logprobs-stream",
     Severity.ERROR,
     "vLLM: `prompt_logprobs` with `stream: true`.",
-    providers=("vllm",),
+    policy=policy(error=("vllm",)),
     predicts=(
         PredictedError(
             provider="vllm",
@@ -295,6 +344,7 @@ VLLM_PROMPT_LOGPROBS_STREAM = define(
     ),
     example={"model": "Qwen/Qwen3-8B", "messages": [_USER], "stream": True, "prompt_logprobs": 1},
     example_url="http://127.0.0.1:8000/v1/chat/completions",
+    fixed={"model": "Qwen/Qwen3-8B", "messages": [_USER], "stream": True},
 )
 
 _MISTRAL_ID = re.compile(r"[a-zA-Z0-9]{9}")
@@ -419,7 +469,7 @@ def check_quirks(view: RequestView) -> Iterator[Finding]:
     elif pid == "moonshot":
         yield from _moonshot(view)
     elif pid == "mistral":
-        yield from _mistral_ids(view, Severity.ERROR)
+        yield from _mistral_ids(view)
     elif pid == "gemini":
         yield from _gemini(view)
     elif pid == "llama.cpp":
@@ -448,19 +498,21 @@ def _qwen(view: RequestView) -> Iterator[Finding]:
             if family.thinking_only
             else "stream the request (stream: true) or send enable_thinking: false"
         )
-        yield QWEN_THINKING_NON_STREAM.finding(
-            "stream", f"{why}, and DashScope allows thinking only in streaming calls; {fix}."
+        yield from QWEN_THINKING_NON_STREAM.report(
+            view, "stream", f"{why}, and DashScope allows thinking only in streaming calls; {fix}."
         )
     response_format = body.get("response_format")
     if isinstance(response_format, dict) and response_format.get("type") in ("json_object", "json_schema"):
-        yield QWEN_THINKING_JSON_MODE.finding(
+        yield from QWEN_THINKING_JSON_MODE.report(
+            view,
             "response_format",
             f"{why}, and DashScope's JSON mode does not work with thinking; send enable_thinking: false "
             "or drop response_format.",
         )
     tool_choice = body.get("tool_choice")
     if tool_choice == "required" or isinstance(tool_choice, dict):
-        yield QWEN_THINKING_TOOL_CHOICE.finding(
+        yield from QWEN_THINKING_TOOL_CHOICE.report(
+            view,
             "tool_choice",
             f'{why}, and in thinking mode tool_choice may only be "auto" or "none"; use "auto" or '
             "send enable_thinking: false.",
@@ -475,14 +527,15 @@ def _reasoning_content(view: RequestView, rule: Any, mode: str) -> Iterator[Find
             and message.get("tool_calls")
             and not isinstance(message.get("reasoning_content"), str)
         ):
-            yield rule.finding(
+            yield from rule.report(
+                view,
                 f"messages[{index}].reasoning_content",
                 f"messages[{index}] made tool calls in {mode} but has no reasoning_content; pass the "
                 "reasoning_content the API returned for that turn back unchanged (an empty string if none).",
             )
 
 
-def _mistral_ids(view: RequestView, severity: Severity) -> Iterator[Finding]:
+def _mistral_ids(view: RequestView) -> Iterator[Finding]:
     for index, message in enumerate(view.messages):
         if not isinstance(message, dict):
             continue
@@ -491,20 +544,20 @@ def _mistral_ids(view: RequestView, severity: Severity) -> Iterator[Finding]:
             for call_index, call in enumerate(message["tool_calls"]):
                 call_id = call.get("id") if isinstance(call, dict) else None
                 if isinstance(call_id, str) and not _MISTRAL_ID.fullmatch(call_id):
-                    yield MISTRAL_TOOL_CALL_ID.finding(
+                    yield from MISTRAL_TOOL_CALL_ID.report(
+                        view,
                         f"messages[{index}].tool_calls[{call_index}].id",
                         f"Tool-call id {call_id!r} is not 9 characters of a-z, A-Z, 0-9, which Mistral "
                         "requires; map it (and the matching tool_call_id) to a 9-character id.",
-                        severity=severity,
                     )
         elif role == "tool":
             call_id = message.get("tool_call_id")
             if isinstance(call_id, str) and not _MISTRAL_ID.fullmatch(call_id):
-                yield MISTRAL_TOOL_CALL_ID.finding(
+                yield from MISTRAL_TOOL_CALL_ID.report(
+                    view,
                     f"messages[{index}].tool_call_id",
                     f"tool_call_id {call_id!r} is not 9 characters of a-z, A-Z, 0-9; use the same "
                     "9-character id as the call it answers.",
-                    severity=severity,
                 )
 
 
@@ -582,12 +635,14 @@ def _gemini(view: RequestView) -> Iterator[Finding]:
             thinking_config = google["thinking_config"]
             break
     if thinking_config is not None:
-        yield GEMINI_THINKING_CONFLICT.finding(
+        yield from GEMINI_THINKING_CONFLICT.report(
+            view,
             "reasoning_effort",
             "Gemini accepts either reasoning_effort or extra_body.google.thinking_config, not both; keep one.",
         )
     if effort == "none":
-        yield GEMINI_EFFORT_NONE.finding(
+        yield from GEMINI_EFFORT_NONE.report(
+            view,
             "reasoning_effort",
             "reasoning_effort 'none' is rejected by some Gemini models; if the request fails, use "
             "thinking_config with thinking_budget 0 (where supported) or omit reasoning_effort.",
@@ -598,19 +653,23 @@ def _llamacpp(view: RequestView) -> Iterator[Finding]:
     body = view.body
     n = body.get("n")
     if is_number(n) and n != 1:
-        yield LLAMACPP_SINGLE_CHOICE.finding("n", f"llama.cpp returns a single choice; n is {n}. Send n: 1.")
+        yield from LLAMACPP_SINGLE_CHOICE.report(
+            view, "n", f"llama.cpp returns a single choice; n is {n}. Send n: 1."
+        )
     kwargs = body.get("chat_template_kwargs")
     if (
         isinstance(kwargs, dict)
         and "enable_thinking" in kwargs
         and not isinstance(kwargs["enable_thinking"], bool)
     ):
-        yield LLAMACPP_ENABLE_THINKING_TYPE.finding(
+        yield from LLAMACPP_ENABLE_THINKING_TYPE.report(
+            view,
             "chat_template_kwargs.enable_thinking",
             f"enable_thinking is {kwargs['enable_thinking']!r}; llama.cpp requires a JSON boolean (true/false).",
         )
     if body.get("tools") and body.get("logprobs") is True and body.get("stream") is True:
-        yield LLAMACPP_LOGPROBS_TOOLS_STREAM.finding(
+        yield from LLAMACPP_LOGPROBS_TOOLS_STREAM.report(
+            view,
             "logprobs",
             "llama.cpp refuses logprobs with tools in a streamed request; drop logprobs or stream.",
         )
@@ -619,7 +678,8 @@ def _llamacpp(view: RequestView) -> Iterator[Finding]:
 def _vllm(view: RequestView) -> Iterator[Finding]:
     body = view.body
     if "enable_thinking" in body:
-        yield ENABLE_THINKING_IGNORED.finding(
+        yield from ENABLE_THINKING_IGNORED.report(
+            view,
             "enable_thinking",
             f"{view.provider.name} ignores a top-level enable_thinking; send "
             'chat_template_kwargs: {"enable_thinking": ...} instead.',
@@ -629,16 +689,19 @@ def _vllm(view: RequestView) -> Iterator[Finding]:
     n = body.get("n")
     temperature = body.get("temperature")
     if is_number(n) and n > 1 and is_number(temperature) and temperature == 0:
-        yield VLLM_N_GREEDY.finding(
+        yield from VLLM_N_GREEDY.report(
+            view,
             "n",
             f"n is {n} with temperature 0 (greedy); vLLM returns one sequence. Raise temperature or send n: 1.",
         )
     stop = body.get("stop")
     if stop == "" or (isinstance(stop, list) and "" in stop):
-        yield VLLM_EMPTY_STOP.finding("stop", "stop contains an empty string; remove it.")
+        yield from VLLM_EMPTY_STOP.report(view, "stop", "stop contains an empty string; remove it.")
     if body.get("prompt_logprobs") is not None and body.get("stream") is True:
-        yield VLLM_PROMPT_LOGPROBS_STREAM.finding(
-            "prompt_logprobs", "prompt_logprobs are not available in streamed requests; drop one of them."
+        yield from VLLM_PROMPT_LOGPROBS_STREAM.report(
+            view,
+            "prompt_logprobs",
+            "prompt_logprobs are not available in streamed requests; drop one of them.",
         )
     if _MISTRAL_MODEL.search((view.model or "").lower()):
-        yield from _mistral_ids(view, Severity.WARNING)
+        yield from _mistral_ids(view)
