@@ -72,5 +72,7 @@ def test_corrected_example_gives_no_finding(rule: Rule) -> None:
     assert rule.fixed is not None
     url = rule.fixed_url or rule.example_url
     assert [f.one_line() for f in _findings(rule, rule.fixed, None, url)] == []
+    if rule.fixed_url is not None:
+        return  # a corrected URL is the example provider's own; another provider documents other paths
     for provider in BUILTIN_PROFILES:
         assert [f for f in _findings(rule, rule.fixed, provider, url) if f.rule == rule.id] == [], provider

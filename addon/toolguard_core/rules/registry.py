@@ -170,7 +170,11 @@ class Rule:
         accepts the request, so a provider-specific error is reported as a warning there, saying how
         to make it an error; a rule every provider enforces stays an error.
         """
-        level = self.policy.level(provider_id(view))
+        # A policy that names the target itself (OpenRouter's own paths, say) is about that target;
+        # otherwise OpenRouter's openai/* models are judged as OpenAI (provider_id).
+        target = view.provider.id
+        named = any(key == target for key, _ in self.policy.levels)
+        level = self.policy.level(target if named else provider_id(view))
         if level is None:
             return
         if level == Severity.ERROR and view.provider.guessed and not self.policy.uniform:
