@@ -24,6 +24,7 @@ import dataclasses
 import json
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -760,6 +761,8 @@ def score(splits: Iterable[str]) -> dict[str, Any]:
                 "built": sum(o.how == "built" for o in evaluable),
                 "hits": hits,
                 "recall": round(hits / len(evaluable), 3) if evaluable else None,
+                # Why the others are not evaluable (reason → count): summary numbers only.
+                "not_evaluable": dict(Counter(o.how for o in mine if not o.evaluable).most_common()),
             }
         result["splits"][split] = {"classes": rows, "_outcomes": outcomes}
     valid_errors: dict[str, list[str]] = {}
