@@ -252,6 +252,28 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str, ...], list[tuple[str, str
         ("tool_choice.",),
         [],
     ),
+    # LM Studio: no JSON mode, no forced-function object (declared like a user maps the host).
+    (
+        "lmstudio-json-object",
+        "lmstudio",
+        msgs("qwen3-8b", {"role": "user", "content": "json please"}, response_format={"type": "json_object"}),
+        ("response_format.",),
+        [("response_format.unknown-type", E, "response_format.type")],
+    ),
+    (
+        "lmstudio-json-schema-ok",
+        "lmstudio",
+        msgs(
+            "qwen3-8b",
+            USER,
+            response_format={
+                "type": "json_schema",
+                "json_schema": {"name": "a", "schema": {"type": "object"}},
+            },
+        ),
+        ("response_format.",),
+        [],
+    ),
     # Router ids.
     ("openrouter-auto-ok", "openrouter", msgs("openrouter/auto", USER), ("model_id.",), []),
     ("openai-fine-tune-ok", "openai", msgs("ft:gpt-4o-mini:org::abc", USER), ("model_id.",), []),

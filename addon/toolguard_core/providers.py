@@ -707,20 +707,32 @@ OLLAMA = ProviderProfile(
     local_ports=(11434,),
 )
 
+LMSTUDIO = ProviderProfile(
+    id="lmstudio",
+    name="LM Studio",
+    base_url="http://localhost:1234/v1",
+    roles=None,
+    validates_tool_pairing=False,
+    chat_paths=_OPENAI_CHAT,
+    local=True,
+    local_ports=(1234,),
+)
+
 BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
     {
         p.id: p
         for p in (
             OPENAI, AZURE, DASHSCOPE, DEEPSEEK, OPENROUTER, GROQ, GEMINI, MISTRAL, TOGETHER,
             FIREWORKS, XAI, MOONSHOT, WANDB, PERPLEXITY, CEREBRAS, COPILOT, ZHIPU, CLOUDFLARE, VLLM, SGLANG,
-            LLAMA_CPP, OLLAMA, GENERIC,
+            LLAMA_CPP, OLLAMA, LMSTUDIO, GENERIC,
         )
     }
 )  # fmt: skip
 
 #: Local ports other servers use too (8000: any FastAPI app, SGLang, LocalAI; 8080: TGI,
-#: LocalAI, mitmproxy itself; 30000): the profile is a guess there. 11434 is Ollama's own.
-SHARED_LOCAL_PORTS = frozenset({8000, 8080, 30000})
+#: LocalAI, mitmproxy itself; 30000; 1234: LM Studio's default, a common dev port): the profile is a
+#: guess there. 11434 is Ollama's own.
+SHARED_LOCAL_PORTS = frozenset({8000, 8080, 30000, 1234})
 
 
 def is_local_host(host: str) -> bool:

@@ -37,6 +37,7 @@ URLS = {
     "copilot": "https://api.githubcopilot.com/chat/completions",
     "zhipu": "https://open.bigmodel.cn/api/paas/v4/chat/completions",
     "cloudflare": "https://api.cloudflare.com/client/v4/accounts/abc123/ai/v1/chat/completions",
+    "lmstudio": "http://127.0.0.1:1234/v1/chat/completions",
 }
 
 
@@ -57,6 +58,11 @@ REGISTRY = build_registry(
         host = "127.0.0.1"
         port = 8080
         provider = "llama.cpp"
+
+        [[gateway]]
+        host = "127.0.0.1"
+        port = 1234
+        provider = "lmstudio"
         """
     )
 )

@@ -21,6 +21,9 @@ from toolguard_core.rules.schemas import context_text, dotted, strict_schema_pro
 OPENAI_TYPES = frozenset({"text", "json_object", "json_schema"})
 # Extra types per provider (providers.md §8): vLLM/SGLang structured outputs.
 EXTRA_TYPES = {"vllm": frozenset({"structural_tag"}), "sglang": frozenset({"structural_tag"})}
+#: Servers that take fewer types than OpenAI: LM Studio has no JSON mode ("'response_format.type' must
+#: be 'json_schema' or 'text'", https://github.com/LoadShine/tada/issues/16).
+TYPES_BY_PROVIDER = {"lmstudio": frozenset({"text", "json_schema"})}
 # doc [OAS] ResponseFormatJsonSchema.json_schema.name: a-z, A-Z, 0-9, '_' and '-', at most 64.
 SCHEMA_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 _JSON_WORD = re.compile("json", re.IGNORECASE)
@@ -61,9 +64,16 @@ UNKNOWN_TYPE = define(
     Severity.ERROR,
     "`response_format.type` is missing or not one of `text`, `json_object`, `json_schema`.",
     policy=policy(
-        error=("openai-family", "vllm", "sglang", "llama.cpp"), silent=("ollama",), otherwise=Severity.WARNING
+        error=("openai-family", "vllm", "sglang", "llama.cpp", "lmstudio"),
+        silent=("ollama",),
+        otherwise=Severity.WARNING,
     ),
     predicts=(
+        PredictedError(
+            provider="lmstudio",
+            text="'response_format.type' must be 'json_schema' or 'text'",
+            source="https://github.com/LoadShine/tada/issues/16",
+        ),
         PredictedError(
             provider="llama.cpp",
             text='response_format type must be one of "text" or "json_object", but got: json',
@@ -73,7 +83,8 @@ UNKNOWN_TYPE = define(
     ),
     example={"model": "gpt-4o", "messages": [_USER], "response_format": {"type": "json"}},
     fixed={"model": "gpt-4o", "messages": [_USER], "response_format": {"type": "text"}},
-    notes="vLLM and SGLang also accept `structural_tag`; Ollama ignores unknown types (silent there).",
+    notes="vLLM and SGLang also accept `structural_tag`; LM Studio takes only `text` and `json_schema` "
+    "(no JSON mode: send a json_schema); Ollama ignores unknown types (silent there).",
 )
 JSON_WITHOUT_WORD = define(
     "response_format.json-without-json-word",
@@ -299,7 +310,7 @@ def check_response_format(view: RequestView) -> Iterator[Finding]:
         return
     pid = provider_id(view)
     kind = response_format.get("type")
-    allowed = OPENAI_TYPES | EXTRA_TYPES.get(pid, frozenset())
+    allowed = TYPES_BY_PROVIDER.get(pid, OPENAI_TYPES | EXTRA_TYPES.get(pid, frozenset()))
     if kind not in allowed:
         yield from UNKNOWN_TYPE.report(
             view,

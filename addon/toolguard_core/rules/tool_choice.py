@@ -102,8 +102,9 @@ TOOL_CHOICE_INVALID = define(
 TOOL_CHOICE_FORM_UNSUPPORTED = define(
     "tool_choice.form-unsupported",
     Severity.ERROR,
-    "A forced-function `tool_choice` object sent to a provider that takes only the string modes (Cerebras).",
-    policy=policy(error=("cerebras",)),
+    "A forced-function `tool_choice` object sent to a provider that takes only the string modes (Cerebras, "
+    "LM Studio).",
+    policy=policy(error=("cerebras", "lmstudio")),
     predicts=(
         PredictedError(
             provider="cerebras",
@@ -114,6 +115,11 @@ TOOL_CHOICE_FORM_UNSUPPORTED = define(
             source="https://github.com/567-labs/instructor/issues/1766",
             param="tool_choice",
             code="wrong_api_format",
+        ),
+        PredictedError(
+            provider="lmstudio",
+            text="Invalid tool_choice type: 'object'. Supported string values: none, auto, required",
+            source="https://github.com/567-labs/instructor/issues/2048",
         ),
     ),
     example={
@@ -172,12 +178,12 @@ def check_tool_choice(view: RequestView) -> Iterator[Finding]:
         for tool in body["tools"]
         if isinstance(tool, dict) and isinstance(tool.get("function"), dict)
     }
-    if pid == "cerebras":
+    if pid in ("cerebras", "lmstudio"):
         yield from TOOL_CHOICE_FORM_UNSUPPORTED.report(
             view,
             "tool_choice",
-            f"tool_choice forces {name!r}; Cerebras takes only 'auto' or 'none'. Send 'auto' (and only the "
-            "tool you want called, if it must be that one).",
+            f"tool_choice forces {name!r}; {view.provider.name} takes only the string modes. Send 'auto' "
+            "('required' where accepted) and only the tool you want called, if it must be that one.",
         )
     if name not in declared:
         yield from TOOL_CHOICE_UNKNOWN_FUNCTION.report(
