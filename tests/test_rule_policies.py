@@ -76,3 +76,21 @@ def test_corrected_example_gives_no_finding(rule: Rule) -> None:
         return  # a corrected URL is the example provider's own; another provider documents other paths
     for provider in BUILTIN_PROFILES:
         assert [f for f in _findings(rule, rule.fixed, provider, url) if f.rule == rule.id] == [], provider
+
+
+def test_port_only_provider_turns_a_declared_provider_error_into_a_warning_saying_why() -> None:
+    """vLLM recognised by port 8000 alone may be another server: its template error is a warning."""
+    body = {"model": "mistral-7b-instruct-v0.3", "messages": [{"role": "user", "content": "a"}] * 2}
+    analysis = analyse_request(json.dumps(body), "http://localhost:8000/v1/chat/completions")
+    assert analysis.target.provider.guessed
+    assert [(f.rule, f.severity) for f in analysis.findings] == [("roles.alternation", "warning")]
+    assert "by its port only" in analysis.findings[0].message
+
+
+def test_a_uniform_declared_error_stays_an_error_on_a_port_only_provider() -> None:
+    body = {"model": "m", "messages": [{"role": "tool", "content": "x", "tool_call_id": "c1"}]}
+    analysis = analyse_request(json.dumps(body), "http://localhost:8000/v1/chat/completions")
+    # The pairing rules warn on self-hosted servers by policy; the doubled path is an error everywhere.
+    doubled = analyse_request(json.dumps(body), "http://localhost:8000/v1/chat/completions/chat/completions")
+    assert [(f.rule, f.severity) for f in analysis.findings] == [("sequence.orphan-tool-message", "warning")]
+    assert ("endpoint.doubled-path", "error") in [(f.rule, f.severity) for f in doubled.findings]
