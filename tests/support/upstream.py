@@ -255,6 +255,184 @@ def openai_like(*, delay: float = 0.05, chunks: Sequence[bytes] | None = None) -
     return handle
 
 
+# ------------------------------------------------------------------------- Anthropic Messages API
+# Anthropic's real 400 for a tool_use left unanswered, verbatim from anthropics/claude-code#5060 (the
+# body shape with `request_id` from anthropics/claude-code#13460).
+ANTHROPIC_UNANSWERED = (
+    "messages.{index}: `tool_use` ids were found without `tool_result` blocks immediately after: {ids}. "
+    "Each `tool_use` block must have a corresponding `tool_result` block in the next message."
+)
+
+
+def anthropic_error(message: str, type_: str = "invalid_request_error") -> bytes:
+    """Anthropic's error envelope: ``{"type": "error", "error": {...}, "request_id": ...}``."""
+    return json.dumps(
+        {"type": "error", "error": {"type": type_, "message": message}, "request_id": "req_011CToolguardTest"}
+    ).encode()
+
+
+def anthropic_unanswered(messages: Any) -> bytes | None:
+    """Anthropic's tool pairing verdict: the 400 body when an assistant ``tool_use`` is not answered by a
+    ``tool_result`` in the next message, else None. Only this one check: the test's point is the
+    pairing 400, and everything else a fake would check is a guess about Anthropic's validator."""
+    if not isinstance(messages, list):
+        return None
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") != "assistant":
+            continue
+        content = message.get("content")
+        ids = (
+            [b.get("id") for b in content if isinstance(b, dict) and b.get("type") == "tool_use"]
+            if isinstance(content, list)
+            else []
+        )
+        if not ids:
+            continue
+        following = messages[index + 1] if index + 1 < len(messages) else None
+        answered: set[Any] = set()
+        if isinstance(following, dict) and isinstance(following.get("content"), list):
+            answered = {
+                b.get("tool_use_id")
+                for b in following["content"]
+                if isinstance(b, dict) and b.get("type") == "tool_result"
+            }
+        missing = [i for i in ids if i not in answered]
+        if missing:
+            return anthropic_error(ANTHROPIC_UNANSWERED.format(index=index, ids=", ".join(missing)))
+    return None
+
+
+def anthropic_event(name: str, data: dict[str, Any]) -> bytes:
+    """One Messages API stream event: ``event: <name>`` plus its JSON ``data``."""
+    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
+def anthropic_message(model: str, blocks: list[dict[str, Any]], stop_reason: str) -> dict[str, Any]:
+    return {
+        "id": "msg_01ToolguardTest",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": blocks,
+        "stop_reason": stop_reason,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 12, "output_tokens": 6},
+    }
+
+
+def anthropic_stream(model: str, blocks: list[dict[str, Any]], stop_reason: str) -> list[bytes]:
+    """The event sequence Anthropic streams for ``blocks`` (thinking with its signature, text, tool_use
+    with its input as ``input_json_delta``), as documented for the Messages streaming API."""
+    start = anthropic_message(model, [], stop_reason)
+    start["stop_reason"] = None
+    chunks = [anthropic_event("message_start", {"type": "message_start", "message": start})]
+    for index, block in enumerate(blocks):
+        kind = block["type"]
+        empty: dict[str, Any] = {"type": kind}
+        deltas: list[dict[str, Any]] = []
+        if kind == "thinking":
+            empty |= {"thinking": "", "signature": ""}
+            deltas = [
+                {"type": "thinking_delta", "thinking": block["thinking"]},
+                {"type": "signature_delta", "signature": block["signature"]},
+            ]
+        elif kind == "text":
+            empty |= {"text": ""}
+            deltas = [{"type": "text_delta", "text": block["text"]}]
+        elif kind == "tool_use":
+            empty |= {"id": block["id"], "name": block["name"], "input": {}}
+            deltas = [{"type": "input_json_delta", "partial_json": json.dumps(block["input"])}]
+        chunks.append(
+            anthropic_event(
+                "content_block_start", {"type": "content_block_start", "index": index, "content_block": empty}
+            )
+        )
+        chunks += [
+            anthropic_event(
+                "content_block_delta", {"type": "content_block_delta", "index": index, "delta": d}
+            )
+            for d in deltas
+        ]
+        chunks.append(anthropic_event("content_block_stop", {"type": "content_block_stop", "index": index}))
+    chunks.append(
+        anthropic_event(
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                "usage": {"output_tokens": 6},
+            },
+        )
+    )
+    chunks.append(anthropic_event("message_stop", {"type": "message_stop"}))
+    return chunks
+
+
+#: A thinking block as Anthropic returns it: the signature is opaque base64 the client must replay.
+ANTHROPIC_THINKING = {
+    "type": "thinking",
+    "thinking": "The user wants the command run; I will call the shell tool.",
+    "signature": "EqQBCkgIARABGAIiQBtoolguardTestSignatureAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
+}
+
+
+def anthropic_like(
+    *, tool_name: str | None = None, tool_input: dict[str, Any] | None = None, delay: float = 0.01
+) -> Handler:
+    """A handler that answers like Anthropic's Messages API for a tool-using agent.
+
+    A conversation that ends in user text with tools offered gets a ``tool_use`` of the tool named
+    ``tool_name`` (else the first tool; ``tool_input`` as its input), preceded by a signed thinking block when the request enables
+    thinking; one that ends in ``tool_result`` blocks gets a closing text. A tool_use left unanswered
+    gets Anthropic's real 400 (:func:`anthropic_unanswered`). Streams when ``"stream": true``.
+    """
+
+    def handle(request: RecordedRequest) -> Reply | StreamReply | Abort:
+        try:
+            body = request.json()
+        except ValueError:
+            return Reply(400, anthropic_error("There was an error parsing the body of your request."))
+        if not isinstance(body, dict):
+            return Reply(400, anthropic_error("There was an error parsing the body of your request."))
+        error = anthropic_unanswered(body.get("messages"))
+        if error is not None:
+            return Reply(400, error)
+        model = body.get("model") or "claude-sonnet-4-5"
+        messages = body.get("messages") or [{}]
+        last = messages[-1] if isinstance(messages[-1], dict) else {}
+        content = last.get("content")
+        answered = isinstance(content, list) and any(
+            isinstance(b, dict) and b.get("type") == "tool_result" for b in content
+        )
+        tools = body.get("tools") or []
+        blocks: list[dict[str, Any]]
+        named = [t for t in tools if isinstance(t, dict) and t.get("name") == tool_name]
+        tool = named[0] if named else (tools[0] if tools and isinstance(tools[0], dict) else None)
+        if tool is not None and not answered:
+            thinking = body.get("thinking")
+            blocks = (
+                [ANTHROPIC_THINKING]
+                if isinstance(thinking, dict) and thinking.get("type") != "disabled"
+                else []
+            )
+            blocks.append(
+                {
+                    "type": "tool_use",
+                    "id": f"toolu_01Toolguard{len(messages):04d}",
+                    "name": tool.get("name", "tool"),
+                    "input": tool_input if tool_input is not None else {},
+                }
+            )
+            stop = "tool_use"
+        else:
+            blocks, stop = [{"type": "text", "text": "Done."}], "end_turn"
+        if body.get("stream"):
+            return StreamReply(anthropic_stream(model, blocks, stop), delay=delay)
+        return Reply.json(200, anthropic_message(model, blocks, stop))
+
+    return handle
+
+
 def canned(status: int, body: bytes | str | dict[str, Any], headers: dict[str, str] | None = None) -> Handler:
     """A handler that answers every request with the same (status, headers, body)."""
     if isinstance(body, dict):
