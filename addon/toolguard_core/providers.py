@@ -584,12 +584,39 @@ OLLAMA = ProviderProfile(
     local=True,
 )
 
+#: Anthropic's own API: its Messages API (``/v1/messages``, rules/anthropic.py) and its OpenAI SDK
+#: compatibility layer (``/v1/chat/completions``), which the chat rules judge like any provider.
+ANTHROPIC = ProviderProfile(
+    id="anthropic",
+    name="Anthropic",
+    base_url="https://api.anthropic.com",
+    chat_paths=("/v1/chat/completions",),
+)
+#: Zhipu GLM (open.bigmodel.cn; Z.ai abroad): chat under /api/paas/v4, Anthropic-compatible Messages
+#: under /api/anthropic (ANTHROPIC_BASE_URL https://open.bigmodel.cn/api/anthropic in their Claude Code
+#: guides; https://api.z.ai/api/anthropic abroad).
+ZHIPU = ProviderProfile(
+    id="zhipu",
+    name="Zhipu AI (GLM) / Z.ai",
+    base_url="https://open.bigmodel.cn/api/paas/v4",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+)
+#: MiniMax: Anthropic-compatible Messages at https://api.minimax.io/anthropic
+#: (https://platform.minimax.io/docs/api-reference/text-anthropic-api; api.minimaxi.com in China).
+MINIMAX = ProviderProfile(
+    id="minimax",
+    name="MiniMax",
+    base_url="https://api.minimax.io/v1",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+)
+
 BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
     {
         p.id: p
         for p in (
             OPENAI, AZURE, DASHSCOPE, DEEPSEEK, OPENROUTER, GROQ, GEMINI, MISTRAL, TOGETHER,
-            FIREWORKS, XAI, MOONSHOT, WANDB, VLLM, SGLANG, LLAMA_CPP, OLLAMA, GENERIC,
+            FIREWORKS, XAI, MOONSHOT, WANDB, VLLM, SGLANG, LLAMA_CPP, OLLAMA, ANTHROPIC, ZHIPU,
+            MINIMAX, GENERIC,
         )
     }
 )  # fmt: skip
@@ -613,6 +640,13 @@ _EXACT_HOSTS: Mapping[str, str] = MappingProxyType(
         "api.moonshot.cn": "moonshot",
         "api.inference.wandb.ai": "wandb",
         "api.wandb.ai": "wandb",
+        "api.anthropic.com": "anthropic",
+        # Kimi Code's Anthropic-compatible endpoint (https://api.kimi.com/coding/v1/messages).
+        "api.kimi.com": "moonshot",
+        "open.bigmodel.cn": "zhipu",
+        "api.z.ai": "zhipu",
+        "api.minimax.io": "minimax",
+        "api.minimaxi.com": "minimax",
     }
 )
 #: Host globs, tried in order after the exact hosts.
