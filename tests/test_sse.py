@@ -9,6 +9,7 @@ import zlib
 import brotli
 import pytest
 import zstandard
+from support.upstream import ANTHROPIC_THINKING, anthropic_stream
 
 from toolguard_core.sse import SSETap
 from toolguard_core.upstream_errors import UpstreamError
@@ -186,6 +187,51 @@ def test_content_mentioning_error_is_not_an_error():
     run(tap, [chunk_event("an error occurred in your code"), DONE])
     assert tap.error is None
     assert tap.events == 2
+
+
+# Anthropic's Messages stream (docs.anthropic.com, streaming "Event types"): named events, each `data`
+# a JSON object with its own `type`; it ends with `message_stop`, not `[DONE]`. The mid-stream error is
+# `event: error` with Anthropic's error envelope (the 529 body of apify/tester-mcp-client#16).
+ANTHROPIC_CLEAN = b"".join(
+    anthropic_stream(
+        "claude-sonnet-4-5",
+        [
+            ANTHROPIC_THINKING,
+            {"type": "text", "text": "No error here: the error handler is fine."},
+            {"type": "tool_use", "id": "toolu_01A", "name": "Bash", "input": {"command": "grep -r error ."}},
+        ],
+        "tool_use",
+    )
+)
+ANTHROPIC_ERROR_EVENT = (
+    b'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'
+)
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 4096])
+def test_anthropic_stream_ends_with_message_stop(size):
+    tap = SSETap()
+    assert run(tap, split(ANTHROPIC_CLEAN, size)) == ANTHROPIC_CLEAN
+    # message_start, 3 blocks (start + deltas + stop: 4 + 3 + 3), message_delta, message_stop; texts
+    # that mention "error" are not errors, and message_stop ends the answer like [DONE].
+    assert (tap.events, tap.error, tap.error_events, tap.done) == (13, None, 0, True)
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 4096])
+def test_anthropic_error_event_mid_stream(size):
+    head = ANTHROPIC_CLEAN.split(b"event: content_block_start")[0]  # message_start only
+    stream = head + b'event: ping\ndata: {"type": "ping"}\n\n' + ANTHROPIC_ERROR_EVENT
+    tap = SSETap()
+    assert run(tap, split(stream, size)) == stream
+    assert tap.stream_error and not tap.done
+    assert (tap.events, tap.error_events) == (3, 1)
+    assert tap.error == UpstreamError(
+        shape="anthropic",
+        message="Overloaded",
+        type="overloaded_error",
+        raw='{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}',
+    )
+    assert "overloaded_error" in tap.captured_body()
 
 
 def test_first_error_is_parsed_all_are_kept_bounded():
