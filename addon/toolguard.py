@@ -13,7 +13,8 @@ except ImportError as exc:  # e.g. a system-wide mitmdump without toolguard's de
         "scripts/bootstrap && .venv/bin/mitmdump -s addon/toolguard.py"
     ) from exc
 
-# The "Chat Completions" view in mitmweb/mitmproxy: the request as a conversation, findings in place.
+# The "Chat Completions" and "Anthropic Messages" views in mitmweb/mitmproxy: the request as a
+# conversation, findings in place.
 contentview.register()
 
 addons = [ToolGuard()]

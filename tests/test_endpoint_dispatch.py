@@ -143,7 +143,11 @@ def test_check_rejects_an_unknown_endpoint_kind() -> None:
         ("/openai/v1/responses/", True),
         ("/v1/responses/resp_123/cancel", False),
         ("/v1/embeddings", False),
+        ("/v1/messages", True),
+        ("/anthropic/v1/messages", True),
+        ("/v1/messages/count_tokens", False),
+        ("/v1/messages/batches", False),
     ],
 )
-def test_default_scope_includes_responses(path: str, in_scope: bool) -> None:
+def test_default_scope_includes_responses_and_messages(path: str, in_scope: bool) -> None:
     assert any(re.search(pattern, path) for pattern in DEFAULT_PATHS) is in_scope

@@ -38,7 +38,9 @@ logger = logging.getLogger(__name__)
 
 METADATA_KEY = "toolguard"
 MARK = ":warning:"
-DEFAULT_PATHS = (r"/chat/completions/?$", r"/responses/?$")
+# Anthropic's Messages API: /v1/messages under any prefix (Anthropic-compatible endpoints put it
+# under /anthropic/...), not its /count_tokens and /batches siblings (request.endpoint_kind).
+DEFAULT_PATHS = (r"/chat/completions/?$", r"/responses/?$", r"/v1/messages/?$")
 # The other OpenAI-compatible endpoints: no rules, but a rejection there is stored (as unexplained),
 # so an agent's failing embeddings or legacy completions calls show up in the summary too.
 DEFAULT_RECORD_PATHS = (

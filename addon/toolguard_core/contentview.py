@@ -23,6 +23,7 @@ from mitmproxy.contentviews import Metadata, SyntaxHighlight
 
 from toolguard_core.analyze import analyse_request
 from toolguard_core.findings import SEVERITY_ORDER, Finding, Severity
+from toolguard_core.request import MESSAGES, endpoint_kind
 
 METADATA_KEY = "toolguard"
 # The addon's default scope (toolguard_paths): POST …/chat/completions.
@@ -63,6 +64,8 @@ class ChatCompletionsContentview(contentviews.Contentview):
             return -1
         path = flow.request.path.split("?", 1)[0]
         if RESPONSES_PATH.search(path):  # the Responses API has `input`, not `messages`
+            return -1
+        if endpoint_kind(path) == MESSAGES:  # Anthropic's Messages API: contentview_messages.py
             return -1
         # Flows the addon analysed are in scope by definition (whatever toolguard_paths says).
         if METADATA_KEY in flow.metadata or CHAT_PATH.search(path):
@@ -299,5 +302,9 @@ chat_completions = ChatCompletionsContentview()
 
 
 def register() -> None:
-    """Add the view to mitmproxy's registry (re-adding on hot reload just replaces it)."""
+    """Add the views to mitmproxy's registry (re-adding on hot reload just replaces them): this one and
+    the Anthropic Messages view, which reuses this module's helpers (hence the late import)."""
+    from toolguard_core.contentview_messages import anthropic_messages
+
     contentviews.add(chat_completions)
+    contentviews.add(anthropic_messages)

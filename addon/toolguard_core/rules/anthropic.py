@@ -1106,6 +1106,7 @@ def check_tool_pairing(view: RequestView) -> Iterator[Finding]:
             missing = [b for b in calls if _tool_use_id(b) is not None and _tool_use_id(b) not in answered]
             if missing and pairing is not None:
                 ids = ", ".join(str(_tool_use_id(b)) for b in missing)
+                together = f" (unanswered: {ids})" if len(missing) > 1 else ""
                 where = (
                     "the request ends there"
                     if following is None
@@ -1117,7 +1118,7 @@ def check_tool_pairing(view: RequestView) -> Iterator[Finding]:
                 for block in missing:
                     yield UNANSWERED_TOOL_USE.finding(
                         f"{block.where}.id",
-                        f"{block.where} calls {_tool_use_id(block)} ({ids} unanswered) but {where}. Send a user "
+                        f"{block.where} calls {_tool_use_id(block)}{together} but {where}. Send a user "
                         "message right after it that starts with a tool_result block for each id (is_error: true "
                         "if the tool did not run), or drop the tool_use.",
                         severity=pairing,
