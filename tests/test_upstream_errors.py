@@ -639,7 +639,9 @@ CASES = [
                 type="invalid_request_error",
                 request_id="req_011CWkB65DcNzK2MiofhXx8b",
                 # The nested object, re-serialised compactly (the relay sent it as an object, not a string).
-                raw=json.dumps(json.loads(ANTHROPIC_VIA_HUB)["error"]["upstream_error"], separators=(",", ":")),
+                raw=json.dumps(
+                    json.loads(ANTHROPIC_VIA_HUB)["error"]["upstream_error"], separators=(",", ":")
+                ),
             ),
             raw=ANTHROPIC_VIA_HUB,
         ),
