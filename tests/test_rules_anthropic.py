@@ -14,12 +14,16 @@ from typing import Any
 
 import pytest
 
+from toolguard_analysis.patterns import explain
 from toolguard_core.analyze import analyse_request
 from toolguard_core.request import endpoint_kind
 from toolguard_core.rules import RULES
 
 E, W = "error", "warning"
 REQUESTS = Path(__file__).parent / "data" / "requests"
+CORPUS = json.loads((Path(__file__).parent / "data" / "error_corpus.json").read_text(encoding="utf-8"))[
+    "entries"
+]
 URLS = {
     "anthropic": "https://api.anthropic.com/v1/messages",
     "anthropic-beta": "https://api.anthropic.com/v1/messages?beta=true",
@@ -702,3 +706,48 @@ def test_provider_detection(url: str, provider: str) -> None:
         "messages",
         [],
     )
+
+
+@pytest.mark.parametrize(
+    "entry", [e for e in CORPUS if e["label"].startswith("anthropic.")], ids=lambda e: e["id"]
+)
+def test_real_anthropic_errors_map_to_the_rule_that_predicts_them(entry: dict[str, Any]) -> None:
+    # Anthropic's answers (direct and via Vertex) from the corpus, matched without any finding: what the
+    # summary and the run report use to name the rule behind an unexplained rejection.
+    assert explain(entry["message"]) == entry["label"]
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        # Texts seen in the wild in other positions or with other ids than the rules quote.
+        (
+            "messages.148.content.1: each tool_use must have a single result. Found multiple `tool_result` "
+            "blocks with id: toolu_01TPsHXcmpuz5cAY97fM5vXv",
+            "anthropic.duplicate-tool-result",
+        ),
+        (
+            "messages.6.content.0.tool_result.content.0.image.source.base64.media_type: Input should be "
+            "'image/jpeg', 'image/png', 'image/gif' or 'image/webp'",
+            "anthropic.invalid-image-source",
+        ),
+        (
+            "messages.29.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When "
+            "`thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding "
+            "the lastmost set of `tool_use` and `tool_result` blocks). We recommend you include thinking blocks "
+            "from previous turns. To avoid this requirement, disable `thinking`. Please consult our "
+            "documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking",
+            "anthropic.thinking-block-missing",
+        ),
+        (
+            "A maximum of 4 blocks with cache_control may be provided. Found 7.",
+            "anthropic.too-many-cache-breakpoints",
+        ),
+        (
+            "tools.28.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'",
+            "anthropic.invalid-tool-name",
+        ),
+    ],
+)
+def test_variants_of_predicted_texts_are_recognised(text: str, rule: str) -> None:
+    assert explain(text) == rule

@@ -510,8 +510,17 @@ IMAGE_SOURCE = define(
                 "messages.36.content.2.image.source.base64.media_type: Input should be 'image/jpeg', "
                 "'image/png', 'image/gif' or 'image/webp'"
             ),
-            # Also inside tool results: anthropics/claude-code#3073, #2438; crmne/ruby_llm#166 (image/jpg).
+            # Also crmne/ruby_llm#166 (image/jpg).
             source="https://github.com/anthropics/claude-code/issues/8184",
+        ),
+        PredictedError(
+            provider="anthropic",
+            text=(
+                "messages.208.content.0.tool_result.content.0.image.source.base64.media_type: Input should be "
+                "'image/jpeg', 'image/png', 'image/gif' or 'image/webp'"
+            ),
+            # An image returned by a tool (Claude Code reading a .bmp/.svg); also #2438, #4661.
+            source="https://github.com/anthropics/claude-code/issues/3073",
         ),
     ),
     example=_example(
