@@ -9,6 +9,7 @@ The two Claude Code bodies are real captures (tests/data/requests/claude-code-2.
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -751,3 +752,55 @@ def test_real_anthropic_errors_map_to_the_rule_that_predicts_them(entry: dict[st
 )
 def test_variants_of_predicted_texts_are_recognised(text: str, rule: str) -> None:
     assert explain(text) == rule
+
+
+def _random_json(rng: random.Random, depth: int = 0) -> Any:
+    atoms: list[Any] = [
+        None,
+        True,
+        0,
+        1.5,
+        -3,
+        "",
+        " ",
+        "toolu_1",
+        "system",
+        "user",
+        "assistant",
+        "tool",
+        "text",
+    ]
+    roll = rng.random()
+    if depth > 3 or roll < 0.3:
+        return rng.choice(atoms)
+    if roll < 0.55:
+        return [_random_json(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+    keys = ["type", "role", "content", "id", "tool_use_id", "name", "input", "text", "source", "media_type",
+            "data", "signature", "cache_control", "input_schema", "url", "file_id"]  # fmt: skip
+    return {rng.choice(keys): _random_json(rng, depth + 1) for _ in range(rng.randint(0, 4))}
+
+
+def test_malformed_bodies_never_break_a_check() -> None:
+    """Bad input gets findings or passes, never an internal error: every field takes any JSON value
+    (a dict where a role or a type string belongs does not even hash)."""
+    rng = random.Random(11)
+    kinds = ["text", "tool_use", "tool_result", "thinking", "image", "document", None, {}, 5]
+    for _ in range(1500):
+        messages = []
+        for _ in range(rng.randint(0, 5)):
+            blocks = []
+            for _ in range(rng.randint(0, 3)):
+                extra = _random_json(rng, 2)
+                blocks.append({"type": rng.choice(kinds), **(extra if isinstance(extra, dict) else {})})
+            messages.append(
+                {"role": _random_json(rng, 3), "content": rng.choice([blocks, _random_json(rng, 2)])}
+            )
+        body: dict[str, Any] = {"model": _random_json(rng, 3), "messages": messages}
+        for field in ("max_tokens", "tools", "tool_choice", "thinking", "temperature", "top_p", "system"):
+            if rng.random() < 0.5:
+                body[field] = _random_json(rng, 1)
+        if rng.random() < 0.3:
+            body["tool_choice"] = {"type": _random_json(rng, 3), "name": _random_json(rng, 3)}
+            body["thinking"] = {"type": rng.choice(["enabled", "adaptive", {}])}
+        for url in (URLS["anthropic"], URLS["deepseek"]):
+            assert not analyse_request(json.dumps(body).encode(), url).internal_errors, body

@@ -700,7 +700,7 @@ def turns(view: RequestView) -> list[Turn]:
     feature) and malformed entries left out (other checks report those)."""
     result: list[Turn] = []
     for index, message in enumerate(view.messages):
-        if not isinstance(message, dict) or message.get("role") not in ROLES:
+        if not isinstance(message, dict) or not _one_of(message.get("role"), ROLES):
             continue
         role = message["role"]
         if not result or result[-1].role != role:
@@ -724,6 +724,11 @@ def _thinking(view: RequestView) -> str | None:
     thinking = view.body.get("thinking")
     kind = thinking.get("type") if isinstance(thinking, dict) else None
     return kind if isinstance(kind, str) else None
+
+
+def _one_of(value: Any, options: frozenset[str]) -> bool:
+    """``value in options`` for any JSON value (a dict or list would not even hash)."""
+    return isinstance(value, str) and value in options
 
 
 def _is_number(value: Any) -> bool:
@@ -774,7 +779,7 @@ def _check_tool_choice(view: RequestView) -> Iterator[Finding]:
         return
     choice = body["tool_choice"]
     kind = choice.get("type") if isinstance(choice, dict) else None
-    if not isinstance(choice, dict) or kind not in TOOL_CHOICE_TYPES:
+    if not isinstance(choice, dict) or not _one_of(kind, TOOL_CHOICE_TYPES):
         if isinstance(choice, str):
             hint = {"required": "any"}.get(choice, choice if choice in TOOL_CHOICE_TYPES else "auto")
             problem = f'is the string "{choice}"; send an object such as {{"type": "{hint}"}}'
@@ -800,7 +805,9 @@ def _check_tool_choice(view: RequestView) -> Iterator[Finding]:
         else:
             tools = body.get("tools")
             names = (
-                {t.get("name") for t in tools if isinstance(t, dict)} if isinstance(tools, list) else set()
+                {t.get("name") for t in tools if isinstance(t, dict) and isinstance(t.get("name"), str)}
+                if isinstance(tools, list)
+                else set()
             )
             if name not in names:
                 yield TOOL_CHOICE_FORM.finding(
@@ -888,7 +895,7 @@ def check_messages(view: RequestView) -> Iterator[Finding]:
                     severity=severity or Severity.WARNING,
                 )
             continue
-        if role not in ROLES:
+        if not _one_of(role, ROLES):
             fix = (
                 "send tool output as a tool_result block in a user message"
                 if role == "tool"
@@ -1021,11 +1028,11 @@ def _check_source(
     else:
         kind = source.get("type")
         media = source.get("media_type")
-        if kind not in allowed:
+        if not _one_of(kind, allowed):
             problem = f"has source type {kind!r}; use one of {', '.join(sorted(allowed))}"
         elif kind == "base64":
             expected = IMAGE_MEDIA_TYPES if image else frozenset({"application/pdf"})
-            if media not in expected:
+            if not _one_of(media, expected):
                 fix = (
                     "image/jpeg for .jpg files"
                     if media == "image/jpg"
@@ -1038,7 +1045,7 @@ def _check_source(
             problem = "is a url source without `url`"
         elif kind == "file" and not (isinstance(source.get("file_id"), str) and source["file_id"]):
             problem = "is a file source without `file_id`"
-        elif kind == "text" and media not in (None, "text/plain"):
+        elif kind == "text" and media is not None and media != "text/plain":
             problem = f"is a text source with media type {media!r}; text sources are text/plain"
     if problem is None:
         return
