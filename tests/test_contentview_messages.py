@@ -13,7 +13,7 @@ from mitmproxy import contentviews, http
 from mitmproxy.test import taddons, tflow
 from support.upstream import ANTHROPIC_UNANSWERED, anthropic_error
 
-from toolguard_core import contentview
+from toolguard_core import contentview, contentview_messages
 from toolguard_core.addon import ToolGuard
 
 URL = "https://api.anthropic.com/v1/messages"
@@ -45,6 +45,7 @@ CAPTURE = Path(__file__).parent / "data" / "requests" / "claude-code-2.1.332-tur
 @pytest.fixture
 def tctx() -> Iterator[taddons.context]:
     contentview.register()
+    contentview_messages.register()
     with taddons.context() as context:
         yield context
 

@@ -302,9 +302,5 @@ chat_completions = ChatCompletionsContentview()
 
 
 def register() -> None:
-    """Add the views to mitmproxy's registry (re-adding on hot reload just replaces them): this one and
-    the Anthropic Messages view, which reuses this module's helpers (hence the late import)."""
-    from toolguard_core.contentview_messages import anthropic_messages
-
+    """Add the view to mitmproxy's registry (re-adding on hot reload just replaces it)."""
     contentviews.add(chat_completions)
-    contentviews.add(anthropic_messages)

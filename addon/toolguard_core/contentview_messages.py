@@ -257,3 +257,8 @@ def _result_text(content: Any) -> str:
 
 
 anthropic_messages = MessagesContentview()
+
+
+def register() -> None:
+    """Add the view to mitmproxy's registry (re-adding on hot reload just replaces it)."""
+    contentviews.add(anthropic_messages)
