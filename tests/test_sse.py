@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
+from pathlib import Path
 
 import brotli
 import pytest
@@ -412,13 +413,13 @@ ORPHAN_TOOL_REQUEST = {
 VALID_REQUEST = {"model": "gpt-4o-mini", "stream": True, "messages": [{"role": "user", "content": "Hi"}]}
 
 
-def _stream_flow(request_body: dict):
+def _stream_flow(request_body: dict, url: str = "https://api.openai.com/v1/chat/completions"):
     from mitmproxy import http
     from mitmproxy.test import tflow
 
     req = http.Request.make(
         "POST",
-        "https://api.openai.com/v1/chat/completions",
+        url,
         json.dumps(request_body),
         {"content-type": "application/json", "authorization": "Bearer sk-test-secret-1234567890"},
     )
@@ -427,7 +428,9 @@ def _stream_flow(request_body: dict):
     return flow
 
 
-def _drive(tmp_path, request_body, chunks, *, end: str):
+def _drive(
+    tmp_path, request_body, chunks, *, end: str, url: str = "https://api.openai.com/v1/chat/completions"
+):
     """Run the real hooks on one flow; ``end`` is ``"response"`` or ``"disconnect"``. Returns rows."""
     import sqlite_utils
     from mitmproxy import flow as mflow
@@ -439,7 +442,7 @@ def _drive(tmp_path, request_body, chunks, *, end: str):
     addon = ToolGuard()
     with taddons.context(addon) as tctx:
         tctx.configure(addon, toolguard_db=str(db_path))
-        f = _stream_flow(request_body)
+        f = _stream_flow(request_body, url)
         addon.request(f)
         addon.responseheaders(f)
         stream = f.response.stream
@@ -522,6 +525,48 @@ def test_hook_clean_stream_without_findings_is_not_stored(tmp_path):
     assert rows == []
     assert metadata["verdict"] == "accepted"
     assert metadata["stream"]["events"] == 5
+
+
+# Claude Code's first turn, as captured (tests/data/requests), posted where it posts it.
+CLAUDE_CODE_TURN1 = json.loads(
+    (Path(__file__).parent / "data" / "requests" / "claude-code-2.1.332-turn1.json").read_text(
+        encoding="utf-8"
+    )
+)["body"]
+CLAUDE_CODE_URL = "https://api.anthropic.com/v1/messages?beta=true"
+
+
+def test_hook_anthropic_client_hanging_up_after_message_stop_is_not_stored(tmp_path):
+    # Claude Code closes the connection as soon as it has read `message_stop`; mitmproxy may see that
+    # before the end of the response: a complete answer, not an interrupted one.
+    metadata, rows, _ = _drive(
+        tmp_path, CLAUDE_CODE_TURN1, split(ANTHROPIC_CLEAN, 64), end="disconnect", url=CLAUDE_CODE_URL
+    )
+    assert rows == []
+    assert (metadata["verdict"], metadata["findings"], metadata["stream"]["done"]) == ("accepted", [], True)
+
+
+def test_hook_anthropic_error_event_is_stored_with_anthropics_error(tmp_path):
+    head = ANTHROPIC_CLEAN.split(b"event: content_block_start")[0]
+    _, rows, findings = _drive(
+        tmp_path, CLAUDE_CODE_TURN1, [head, ANTHROPIC_ERROR_EVENT], end="response", url=CLAUDE_CODE_URL
+    )
+    (row,) = rows
+    assert {k: row[k] for k in ERROR_COLUMNS} == {
+        "status": 200,
+        "verdict": "unexplained",
+        "error_source": "stream",
+        "error_shape": "anthropic",
+        "error_message": "Overloaded",
+        "error_type": "overloaded_error",
+        "error_code": None,
+        "error_param": None,
+        "error_request_id": None,
+        "error_provider": None,
+        "flow_error": None,
+    }
+    assert (row["path"], row["provider"], findings) == ("/v1/messages", "anthropic", [])
+    assert json.loads(row["request_json"]) == CLAUDE_CODE_TURN1
 
 
 ERROR_COLUMNS = (
