@@ -442,6 +442,13 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         None,
     ),
     (
+        "tool-choice-openai-string-through-a-gateway",
+        "generic",
+        req(USER, tool_choice="auto"),
+        [("anthropic.invalid-tool-choice", W, "tool_choice")],
+        None,
+    ),
+    (
         "tool-choice-unknown-tool",
         "anthropic",
         req(USER, tool_choice={"type": "tool", "name": "get_forecast"}),

@@ -790,9 +790,9 @@ def _check_tool_choice(view: RequestView) -> Iterator[Finding]:
                 problem += f' ({{"type": "tool", "name": "{function["name"]}"}} for this one)'
         else:
             problem = f"is a JSON {json_type(choice)}; send an object with a `type`"
-        severity = _severity(view)
-        if severity is not None:
-            yield TOOL_CHOICE_FORM.finding("tool_choice", f"`tool_choice` {problem}.", severity=severity)
+        # Grounded in Anthropic's docs only (no verbatim text with a source): an error on its own API.
+        severity = _severity(view, ANTHROPIC_API) or Severity.WARNING
+        yield TOOL_CHOICE_FORM.finding("tool_choice", f"`tool_choice` {problem}.", severity=severity)
         return
     if kind == "tool":
         name = choice.get("name")
@@ -800,7 +800,7 @@ def _check_tool_choice(view: RequestView) -> Iterator[Finding]:
             yield TOOL_CHOICE_FORM.finding(
                 "tool_choice.name",
                 '`tool_choice` is {"type": "tool"} without the `name` of the tool to call; add it.',
-                severity=_severity(view) or Severity.WARNING,
+                severity=_severity(view, ANTHROPIC_API) or Severity.WARNING,
             )
         else:
             tools = body.get("tools")
