@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.upstream import Upstream, anthropic_like
 
 from toolguard_analysis.patterns import explain
 from toolguard_core.analyze import analyse_request
@@ -811,3 +812,58 @@ def test_malformed_bodies_never_break_a_check() -> None:
             body["thinking"] = {"type": rng.choice(["enabled", "adaptive", {}])}
         for url in (URLS["anthropic"], URLS["deepseek"]):
             assert not analyse_request(json.dumps(body).encode(), url).internal_errors, body
+
+
+def test_bodies_built_by_the_anthropic_sdk_give_no_findings(upstream: Upstream) -> None:
+    """The real ``anthropic`` SDK builds a tool loop the way its docs show (assistant content replayed
+    from the response, a tool_result, an image, a PDF, thinking, a forced tool, cache_control); the
+    loopback upstream records the bytes and every body is judged at Anthropic's URL."""
+    anthropic_sdk = pytest.importorskip("anthropic")
+    upstream.handler = anthropic_like(tool_name="get_weather", tool_input={"city": "Paris"})
+    client = anthropic_sdk.Anthropic(
+        base_url=upstream.url, api_key="sk-ant-test", max_retries=0, timeout=10.0
+    )
+    model = "claude-sonnet-4-6"  # the SDK warns about `thinking: enabled` on claude-opus-4-6
+    question = {"role": "user", "content": "What is the weather in Paris?"}
+    system = [{"type": "text", "text": "You are terse.", "cache_control": {"type": "ephemeral"}}]
+    first = client.messages.create(
+        model=model, max_tokens=2048, tools=[TOOL], messages=[question], system=system,
+        thinking={"type": "enabled", "budget_tokens": 1024},
+    )  # fmt: skip
+    call_block = next(b for b in first.content if b.type == "tool_use")
+    history = [
+        question,
+        {"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in first.content]},
+        {
+            "role": "user",
+            "content": [{"type": "tool_result", "tool_use_id": call_block.id, "content": "18C"}],
+        },
+    ]
+    client.messages.create(
+        model=model, max_tokens=2048, tools=[TOOL], messages=history, system=system,
+        thinking={"type": "enabled", "budget_tokens": 1024},
+    )  # fmt: skip
+    client.messages.create(
+        model=model,
+        max_tokens=512,
+        messages=[
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image", "source": PNG},
+                    {"type": "document", "source": PDF, "cache_control": {"type": "ephemeral"}},
+                    {"type": "text", "text": "Describe both."},
+                ],
+            }
+        ],
+    )
+    client.messages.create(
+        model=model, max_tokens=256, tools=[TOOL], messages=[question],
+        tool_choice={"type": "tool", "name": "get_weather"},
+    )  # fmt: skip
+    client.close()
+    bodies = [json.loads(r.body) for r in upstream.received("/v1/messages")]
+    assert len(bodies) == 4
+    assert bodies[1]["messages"][1]["content"][0]["type"] == "thinking"  # replayed with its signature
+    for body in bodies:
+        assert findings("anthropic", body) == []
