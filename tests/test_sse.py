@@ -9,7 +9,7 @@ from pathlib import Path
 
 import brotli
 import pytest
-import zstandard
+from backports import zstd  # mitmproxy 12's zstd (its dependency)
 from support.upstream import ANTHROPIC_THINKING, anthropic_stream
 
 from toolguard_core.sse import SSETap
@@ -299,8 +299,7 @@ def _deflate_raw(data: bytes) -> bytes:
 
 def _zstd_two_frames(data: bytes) -> bytes:
     half = len(data) // 2
-    compressor = zstandard.ZstdCompressor()
-    return compressor.compress(data[:half]) + compressor.compress(data[half:])
+    return zstd.compress(data[:half]) + zstd.compress(data[half:])
 
 
 @pytest.mark.parametrize(
