@@ -15,6 +15,7 @@ from support.upstream import ANTHROPIC_UNANSWERED, anthropic_error
 
 from toolguard_core import contentview, contentview_messages
 from toolguard_core.addon import ToolGuard
+from toolguard_core.profiles_config import build_registry, parse_config
 
 URL = "https://api.anthropic.com/v1/messages"
 CALL_ID = "toolu_01AbmHJypDhKqBF7NKdRPJ6d"
@@ -193,3 +194,23 @@ def test_bad_body_falls_back_to_raw(tctx: taddons.context, content: bytes) -> No
     result = contentviews.prettify_message(flow.request, flow)
     assert result.view_name == "Raw"
     assert "[failed to parse as Anthropic Messages]" in result.description
+
+
+def test_flow_the_addon_never_saw_is_judged_with_the_users_providers_file(tctx: taddons.context) -> None:
+    # A company gateway in front of Anthropic, mapped to `anthropic` in the providers file: the view
+    # judges an opened capture with the registry the addon configured (contentview.chat_completions).
+    body = {**UNANSWERED, "messages": UNANSWERED["messages"][:1], "temperature": 0.5, "top_p": 0.9}
+    body["model"] = "claude-sonnet-4-6"
+    url = "https://llm-gateway.example.test/v1/messages"
+    default = contentview.chat_completions.registry
+    try:
+        unmapped = messages_flow(body, url=url)
+        assert "temperature-with-top-p" not in contentviews.prettify_message(unmapped.request, unmapped).text
+        contentview.chat_completions.registry = build_registry(
+            parse_config('[[gateway]]\nhost = "llm-gateway.example.test"\nprovider = "anthropic"\n')
+        )
+        flow = messages_flow(body, url=url)
+        text = contentviews.prettify_message(flow.request, flow).text
+    finally:
+        contentview.chat_completions.registry = default
+    assert "  !! ERROR anthropic.temperature-with-top-p at top_p" in text.splitlines()
