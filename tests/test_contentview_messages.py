@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from mitmproxy import contentviews, http
 from mitmproxy.test import taddons, tflow
-from support.upstream import ANTHROPIC_UNANSWERED, anthropic_error
+from support.scripted import ANTHROPIC_UNANSWERED, anthropic_error
 
 from toolguard_core import contentview, contentview_messages
 from toolguard_core.addon import ToolGuard
@@ -39,8 +39,10 @@ UNANSWERED = {
     ],
 }
 # Anthropic's real 400 for it (claude-code#5060's text, request_id envelope).
-UNANSWERED_400 = anthropic_error(ANTHROPIC_UNANSWERED.format(index=1, ids=CALL_ID))
-CAPTURE = Path(__file__).parent / "data" / "requests" / "claude-code-2.1.332-turn2.json"
+UNANSWERED_400 = json.dumps(
+    anthropic_error("invalid_request_error", ANTHROPIC_UNANSWERED.format(index=1, ids=CALL_ID))
+)
+CAPTURE = Path(__file__).parent / "data" / "requests" / "claude-code-2.1.332-messages-thinking-turn2.json"
 
 
 @pytest.fixture

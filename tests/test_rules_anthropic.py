@@ -3,7 +3,8 @@
 Each case is a body as a client sends it (Claude Code, the Anthropic SDKs, a chat-to-Anthropic
 adapter), the provider it goes to, and the exact (rule, severity, location) findings. Error cases
 also name a real provider error text the rule predicts, so a rule cannot lose its grounding silently.
-The two Claude Code bodies are real captures (tests/data/requests/claude-code-2.1.332-turn*.json).
+The Claude Code bodies are real captures (tests/data/requests/claude-code-2.1.332-messages-*.json:
+a plain two-turn run, and a second turn that replays a signed thinking block).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.upstream import Upstream, anthropic_like
+from support.scripted import Conversation, ToolCall
+from support.upstream import Upstream
 
 from toolguard_analysis.patterns import explain
 from toolguard_core.analyze import analyse_request
@@ -40,8 +42,10 @@ URLS = {
 PROVIDER_OF = {"anthropic-beta": "anthropic"}
 
 
-def capture(turn: int) -> dict[str, Any]:
-    return json.loads((REQUESTS / f"claude-code-2.1.332-turn{turn}.json").read_text(encoding="utf-8"))["body"]
+def capture(name: str) -> dict[str, Any]:
+    """A Claude Code 2.1.332 capture: ``turn1``, ``turn2`` or ``thinking-turn2``."""
+    path = REQUESTS / f"claude-code-2.1.332-messages-{name}.json"
+    return json.loads(path.read_text(encoding="utf-8"))["body"]
 
 
 # Real ids and shapes from the issues the texts come from (claude-code#5060, #5989).
@@ -95,8 +99,9 @@ THINK_ON = {"type": "enabled", "budget_tokens": 2048}
 
 # (id, provider, body, expected findings)
 VALID: list[tuple[str, str, dict[str, Any]]] = [
-    ("claude-code-turn1", "anthropic-beta", capture(1)),
-    ("claude-code-turn2-tool-result", "anthropic-beta", capture(2)),
+    ("claude-code-turn1", "anthropic-beta", capture("turn1")),
+    ("claude-code-turn2-tool-result", "anthropic-beta", capture("turn2")),
+    ("claude-code-turn2-replays-signed-thinking", "anthropic-beta", capture("thinking-turn2")),
     ("sdk-simple", "anthropic", {"model": "claude-opus-4-1", "max_tokens": 64, "messages": [USER]}),
     (
         # Anthropic merges consecutive assistant messages too: the call and a trailing text are one turn.
@@ -313,7 +318,7 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
     (
         "claude-code-turn2-without-beta",
         "anthropic",
-        capture(2),
+        capture("thinking-turn2"),
         [("anthropic.system-role-in-messages", E, "messages[1].role")],
         None,
     ),
@@ -676,7 +681,7 @@ def test_endpoint_kind(path: str, kind: str) -> None:
 
 
 def test_query_does_not_change_the_kind() -> None:
-    analysis = analyse_request(json.dumps(capture(1)).encode(), URLS["anthropic-beta"])
+    analysis = analyse_request(json.dumps(capture("turn1")).encode(), URLS["anthropic-beta"])
     assert (analysis.target.path, analysis.target.query, analysis.target.endpoint) == (
         "/v1/messages",
         "beta=true",
@@ -819,7 +824,7 @@ def test_bodies_built_by_the_anthropic_sdk_give_no_findings(upstream: Upstream) 
     from the response, a tool_result, an image, a PDF, thinking, a forced tool, cache_control); the
     loopback upstream records the bytes and every body is judged at Anthropic's URL."""
     anthropic_sdk = pytest.importorskip("anthropic")
-    upstream.handler = anthropic_like(tool_name="get_weather", tool_input={"city": "Paris"})
+    Conversation("messages", ToolCall("get_weather", {"city": "Paris"}), thinking=True).install(upstream)
     client = anthropic_sdk.Anthropic(
         base_url=upstream.url, api_key="sk-ant-test", max_retries=0, timeout=10.0
     )

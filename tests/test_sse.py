@@ -10,7 +10,7 @@ from pathlib import Path
 import brotli
 import pytest
 from backports import zstd  # mitmproxy 12's zstd (its dependency)
-from support.upstream import ANTHROPIC_THINKING, anthropic_stream
+from support.scripted import ANTHROPIC_THINKING, anthropic_events, anthropic_message, typed_sse
 
 from toolguard_core.sse import SSETap
 from toolguard_core.upstream_errors import UpstreamError
@@ -194,14 +194,23 @@ def test_content_mentioning_error_is_not_an_error():
 # a JSON object with its own `type`; it ends with `message_stop`, not `[DONE]`. The mid-stream error is
 # `event: error` with Anthropic's error envelope (the 529 body of apify/tester-mcp-client#16).
 ANTHROPIC_CLEAN = b"".join(
-    anthropic_stream(
-        "claude-sonnet-4-5",
-        [
-            ANTHROPIC_THINKING,
-            {"type": "text", "text": "No error here: the error handler is fine."},
-            {"type": "tool_use", "id": "toolu_01A", "name": "Bash", "input": {"command": "grep -r error ."}},
-        ],
-        "tool_use",
+    typed_sse(event["type"], event)
+    for event in anthropic_events(
+        anthropic_message(
+            "msg_01A",
+            "claude-sonnet-4-6",
+            [
+                ANTHROPIC_THINKING,
+                {"type": "text", "text": "No error here: the error handler is fine."},
+                {
+                    "type": "tool_use",
+                    "id": "toolu_01A",
+                    "name": "Bash",
+                    "input": {"command": "grep -r error ."},
+                },
+            ],
+            "tool_use",
+        )
     )
 )
 ANTHROPIC_ERROR_EVENT = (
@@ -213,15 +222,15 @@ ANTHROPIC_ERROR_EVENT = (
 def test_anthropic_stream_ends_with_message_stop(size):
     tap = SSETap()
     assert run(tap, split(ANTHROPIC_CLEAN, size)) == ANTHROPIC_CLEAN
-    # message_start, 3 blocks (start + deltas + stop: 4 + 3 + 3), message_delta, message_stop; texts
-    # that mention "error" are not errors, and message_stop ends the answer like [DONE].
-    assert (tap.events, tap.error, tap.error_events, tap.done) == (13, None, 0, True)
+    # message_start, ping, 3 blocks (start + deltas + stop: 4 + 3 + 3), message_delta, message_stop;
+    # texts that mention "error" are not errors, and message_stop ends the answer like [DONE].
+    assert (tap.events, tap.error, tap.error_events, tap.done) == (14, None, 0, True)
 
 
 @pytest.mark.parametrize("size", [1, 7, 64, 4096])
 def test_anthropic_error_event_mid_stream(size):
-    head = ANTHROPIC_CLEAN.split(b"event: content_block_start")[0]  # message_start only
-    stream = head + b'event: ping\ndata: {"type": "ping"}\n\n' + ANTHROPIC_ERROR_EVENT
+    head = ANTHROPIC_CLEAN.split(b"event: content_block_start")[0]  # message_start and a ping
+    stream = head + ANTHROPIC_ERROR_EVENT
     tap = SSETap()
     assert run(tap, split(stream, size)) == stream
     assert tap.stream_error and not tap.done
@@ -528,7 +537,7 @@ def test_hook_clean_stream_without_findings_is_not_stored(tmp_path):
 
 # Claude Code's first turn, as captured (tests/data/requests), posted where it posts it.
 CLAUDE_CODE_TURN1 = json.loads(
-    (Path(__file__).parent / "data" / "requests" / "claude-code-2.1.332-turn1.json").read_text(
+    (Path(__file__).parent / "data" / "requests" / "claude-code-2.1.332-messages-turn1.json").read_text(
         encoding="utf-8"
     )
 )["body"]

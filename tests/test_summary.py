@@ -327,7 +327,7 @@ def test_excerpt_truncates_long_contents() -> None:
 
 def test_excerpt_of_an_anthropic_body_names_the_tool_use_and_tool_result_ids() -> None:
     # Claude Code's second turn as captured (tests/data/requests), its tool_use left unanswered.
-    capture = Path(__file__).parent / "data" / "requests" / "claude-code-2.1.332-turn2.json"
+    capture = Path(__file__).parent / "data" / "requests" / "claude-code-2.1.332-messages-thinking-turn2.json"
     body = json.loads(capture.read_text(encoding="utf-8"))["body"]
     body["messages"][3] = {"role": "user", "content": [{"type": "text", "text": "Never mind."}]}
     shown = excerpt({"id": "cc", "request_json": json.dumps(body)}, "messages[2].content[1].id")

@@ -2,9 +2,9 @@
 bytes) through a real ``mitmdump -s addon/toolguard.py`` (reverse mode) to a loopback upstream that
 answers like ``POST /v1/messages``, then the real SQLite file is read.
 
-The upstream (support.upstream.anthropic_like) answers a tool_use left without its tool_result with
-Anthropic's real 400 (anthropics/claude-code#5060's text, the request_id envelope), a tool_use or a
-text otherwise, streamed as Anthropic streams when asked.
+The upstream (support.scripted.Conversation, Messages API) answers a tool_use left without its
+tool_result with Anthropic's real 400 (anthropics/claude-code#5989's text, the request_id envelope),
+a tool_use or a text otherwise, streamed as Anthropic streams when asked.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.upstream import ANTHROPIC_UNANSWERED, anthropic_error, anthropic_like
+from support.scripted import ANTHROPIC_UNANSWERED, Conversation, ToolCall, anthropic_error
 
 anthropic = pytest.importorskip("anthropic")
 httpx = pytest.importorskip("httpx")
@@ -52,7 +52,7 @@ def client_for(proxy: Any) -> Any:
 
 
 def test_broken_pairing_is_stored_with_anthropics_answer_and_clean_turns_are_not(upstream, mitmdump_reverse):
-    upstream.handler = anthropic_like()
+    Conversation("messages", ToolCall("get_weather", {"city": "Paris"}), final_text="Done.").install(upstream)
     proxy = mitmdump_reverse()
     client = client_for(proxy)
 
@@ -60,7 +60,9 @@ def test_broken_pairing_is_stored_with_anthropics_answer_and_clean_turns_are_not
     broken = [USER, CALL, {"role": "user", "content": "Never mind, just guess."}]
     with pytest.raises(anthropic.BadRequestError) as raised:
         client.messages.create(model=MODEL, max_tokens=256, tools=TOOLS, messages=broken)
-    expected_body = json.loads(anthropic_error(ANTHROPIC_UNANSWERED.format(index=1, ids=CALL_ID)))
+    expected_body = anthropic_error(
+        "invalid_request_error", ANTHROPIC_UNANSWERED.format(index=1, ids=CALL_ID)
+    )
     assert (raised.value.status_code, raised.value.body) == (400, expected_body)
 
     # The complete round passes, plain and streamed (the stream ends with message_stop).
@@ -101,7 +103,7 @@ def test_broken_pairing_is_stored_with_anthropics_answer_and_clean_turns_are_not
         "error_type": "invalid_request_error",
         "error_param": None,
         "error_code": None,
-        "error_request_id": "req_011CToolguardTest",
+        "error_request_id": expected_body["request_id"],
         "finding_count": 1,
         "error_finding_count": 1,
         "internal_error": None,
@@ -123,19 +125,21 @@ def test_broken_pairing_is_stored_with_anthropics_answer_and_clean_turns_are_not
     assert API_KEY.encode() not in proxy.db_files_bytes()
 
 
-@pytest.mark.parametrize("turn", [1, 2])
-def test_real_claude_code_requests_store_nothing(upstream, mitmdump_reverse, turn):
+@pytest.mark.parametrize("capture", ["turn1", "turn2", "thinking-turn2"])
+def test_real_claude_code_requests_store_nothing(upstream, mitmdump_reverse, capture):
     """Claude Code 2.1.332's own bytes (tests/data/requests), posted to /v1/messages?beta=true as it
     does: a role:"system" message, 12 tools, adaptive thinking, cache_control; the streamed answer
     ends with message_stop. No finding, no row."""
-    capture = json.loads((CAPTURES / f"claude-code-2.1.332-turn{turn}.json").read_text(encoding="utf-8"))
-    upstream.handler = anthropic_like(tool_name="Bash", tool_input={"command": "echo toolguard"})
+    request = json.loads(
+        (CAPTURES / f"claude-code-2.1.332-messages-{capture}.json").read_text(encoding="utf-8")
+    )
+    Conversation("messages", ToolCall("Bash", {"command": "echo toolguard"}), thinking=True).install(upstream)
     proxy = mitmdump_reverse()
     headers = {
-        k: v for k, v in capture["headers"].items() if k not in ("host", "content-length", "connection")
+        k: v for k, v in request["headers"].items() if k not in ("host", "content-length", "connection")
     }
     headers["x-api-key"] = API_KEY
-    body = json.dumps(capture["body"]).encode()
+    body = json.dumps(request["body"]).encode()
     with httpx.Client(timeout=15.0) as http_client:
         response = http_client.post(f"{proxy.url}/v1/messages?beta=true", content=body, headers=headers)
         events = [line for line in response.text.splitlines() if line.startswith("event: ")]
