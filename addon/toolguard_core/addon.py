@@ -29,7 +29,7 @@ from toolguard_core.capture import Capture
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.profiles_config import ProvidersConfigError, load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
-from toolguard_core.request import Target
+from toolguard_core.request import MESSAGES_SUFFIX, Target
 from toolguard_core.sse import SSETap
 from toolguard_core.store import Store, default_db_path
 from toolguard_core.verdict import (
@@ -48,7 +48,7 @@ METADATA_KEY = "toolguard"
 MARK = ":warning:"
 # Anthropic's Messages API: /v1/messages under any prefix (Anthropic-compatible endpoints put it
 # under /anthropic/...), not its /count_tokens and /batches siblings (request.endpoint_kind).
-DEFAULT_PATHS = (r"/chat/completions/?$", r"/responses/?$", r"/v1/messages/?$")
+DEFAULT_PATHS = (r"/chat/completions/?$", r"/responses/?$", rf"{re.escape(MESSAGES_SUFFIX)}/?$")
 # The other OpenAI-compatible endpoints: no rules, but a rejection there is stored (as unexplained),
 # so an agent's failing embeddings or legacy completions calls show up in the summary too.
 DEFAULT_RECORD_PATHS = (
