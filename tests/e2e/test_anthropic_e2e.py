@@ -9,12 +9,17 @@ a tool_use or a text otherwise, streamed as Anthropic streams when asked.
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support import clis
 from support.scripted import ANTHROPIC_UNANSWERED, Conversation, ToolCall, anthropic_error
+
+from toolguard_analysis.patterns import explain
 
 anthropic = pytest.importorskip("anthropic")
 httpx = pytest.importorskip("httpx")
@@ -149,3 +154,69 @@ def test_real_claude_code_requests_store_nothing(upstream, mitmdump_reverse, cap
     assert proxy.returncode == 0, output
     assert [(r.path, r.query, r.body) for r in upstream.received()] == [("/v1/messages", "beta=true", body)]
     assert proxy.flows() == []
+
+
+def _claude_code_ready() -> None:
+    """Skip only without node/npm; with them, a missing Claude Code is a setup error (bootstrap)."""
+    if clis.node_missing() is not None:
+        pytest.skip(f"{clis.node_missing()}: Claude Code cannot run")
+    if clis.installed() is not None:
+        pytest.fail(clis.installed())
+
+
+def test_live_claude_code_with_thinking_through_the_proxy_stores_nothing(
+    upstream, mitmdump_reverse, tmp_path
+):
+    """The real ``claude -p`` (pinned in tests/e2e/node) through a real mitmdump: the fake answers turn 1
+    with a signed thinking block and a Bash tool_use, Claude Code runs it and replays both with the
+    tool_result on turn 2. Every Messages request is validated; none has a finding; nothing is stored."""
+    _claude_code_ready()
+    conversation = Conversation(
+        "messages", clis.CLAUDE_CODE.tool_call, final_text="The tool said hi.", thinking=True
+    ).install(upstream)
+    proxy = mitmdump_reverse()
+    run = clis.claude_code(proxy.url, tmp_path)
+    output = proxy.stop()
+    assert run.returncode == 0, run.output[-3000:]
+    assert "The tool said hi." in run.stdout
+    assert conversation.turns == [(1, "messages"), (2, "messages")]
+    turns = [json.loads(r.body) for r in upstream.received("/v1/messages") if json.loads(r.body).get("tools")]
+    replayed = turns[1]["messages"][-2]["content"]
+    assert [b["type"] for b in replayed][:2] == ["thinking", "tool_use"] and replayed[0]["signature"]
+    assert proxy.returncode == 0, output
+    # Validated, not bypassed: every Messages request went through the rules, none was flagged.
+    stats = ast.literal_eval(re.findall(r"toolguard: (\{.*\})", output)[-1])
+    assert stats.get("validated") == len(upstream.received("/v1/messages")) >= 2, stats
+    assert "flagged" not in stats and "internal_errors" not in stats, stats
+    assert proxy.flows() == []
+
+
+def test_live_claude_code_rejected_turn_is_stored_with_anthropics_error(upstream, mitmdump_reverse, tmp_path):
+    """The fake answers Claude Code's (valid) second turn with Anthropic's pairing 400: each attempt is
+    stored with the parsed error; toolguard found nothing wrong with the request (verdict unexplained),
+    and the error text alone names the rule that predicts it."""
+    _claude_code_ready()
+    Conversation("messages", clis.CLAUDE_CODE.tool_call, fail_turn=2).install(upstream)
+    proxy = mitmdump_reverse()
+    run = clis.claude_code(proxy.url, tmp_path)
+    output = proxy.stop()
+    assert run.returncode != 0 and "API Error: 400" in run.output, run.output[-3000:]
+    assert proxy.returncode == 0, output
+    rows = proxy.flows()
+    assert rows
+    for row in rows:
+        assert {
+            k: row[k] for k in ("path", "provider", "status", "verdict", "error_shape", "finding_count")
+        } == {
+            "path": "/v1/messages",
+            "provider": "generic",
+            "status": 400,
+            "verdict": "unexplained",
+            "error_shape": "anthropic",
+            "finding_count": 0,
+        }
+        assert (
+            "`tool_use` ids were found without `tool_result` blocks immediately after" in row["error_message"]
+        )
+        assert explain(row["error_message"]) == "anthropic.tool-use-without-result"
+    assert clis.API_KEY.encode() not in proxy.db_files_bytes()
