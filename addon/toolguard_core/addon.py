@@ -37,7 +37,7 @@ from toolguard_core.offload import (
 )
 from toolguard_core.profiles_config import ProvidersConfigError, load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
-from toolguard_core.request import Target
+from toolguard_core.request import MESSAGES_SUFFIX, Target
 from toolguard_core.rules.body import NOT_VALIDATED
 from toolguard_core.sse import SSETap
 from toolguard_core.store import Store, default_db_path
@@ -55,7 +55,9 @@ logger = logging.getLogger(__name__)
 
 METADATA_KEY = "toolguard"
 MARK = ":warning:"
-DEFAULT_PATHS = (r"/chat/completions/?$", r"/responses/?$")
+# Anthropic's Messages API: /v1/messages under any prefix (Anthropic-compatible endpoints put it
+# under /anthropic/...), not its /count_tokens and /batches siblings (request.endpoint_kind).
+DEFAULT_PATHS = (r"/chat/completions/?$", r"/responses/?$", rf"{re.escape(MESSAGES_SUFFIX)}/?$")
 # The other OpenAI-compatible endpoints: no rules, but a rejection there is stored (as unexplained),
 # so an agent's failing embeddings or legacy completions calls show up in the summary too.
 DEFAULT_RECORD_PATHS = (
