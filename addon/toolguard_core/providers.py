@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from toolguard_core.catalog import DEFAULT_CATALOG, Catalog
 from toolguard_core.findings import Severity
 
 # OpenAI's documented roles (doc [OAS]); `function` is deprecated but accepted.
@@ -667,10 +668,13 @@ class ProviderRegistry:
         profiles: Mapping[str, ProviderProfile] = BUILTIN_PROFILES,
         gateways: Iterable[GatewayRule] = (),
         origin: str = "builtin",
+        catalog: Catalog = DEFAULT_CATALOG,
     ) -> None:
         self.profiles: Mapping[str, ProviderProfile] = MappingProxyType(dict(profiles))
         self.gateways: tuple[GatewayRule, ...] = tuple(gateways)
         self.origin = origin
+        #: The model catalog with the config's ``[models."name"]`` entries (toolguard_core.catalog).
+        self.catalog = catalog
         self._cache: dict[tuple[str, int | None], ProviderProfile] = {}
 
     def get(self, provider_id: str) -> ProviderProfile:
@@ -700,7 +704,7 @@ class ProviderRegistry:
         what the addon and ``toolguard check`` pass to ``analyse_request(..., target=...)``."""
         from toolguard_core.request import Target
 
-        return Target.from_url(url, provider=self.detect_url(url))
+        return Target.from_url(url, provider=self.detect_url(url), catalog=self.catalog)
 
     def endpoint_candidate(self, host: str, port: int | None, path: str) -> bool:
         """Whether a POST outside the chat-completions paths may still be a chat request sent to a

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from toolguard_core.catalog import DEFAULT_CATALOG, Catalog, ModelInfo
 from toolguard_core.providers import ProviderProfile, detect_provider
 
 #: Which API a request speaks, decided by its path: the two APIs share hosts and error envelopes
@@ -34,9 +35,13 @@ class Target:
     path: str
     query: str
     provider: ProviderProfile
+    #: Model capabilities by name (the shipped snapshot plus the config's ``[models."name"]``).
+    catalog: Catalog = DEFAULT_CATALOG
 
     @classmethod
-    def from_url(cls, url: str, provider: ProviderProfile | None = None) -> Target:
+    def from_url(
+        cls, url: str, provider: ProviderProfile | None = None, catalog: Catalog = DEFAULT_CATALOG
+    ) -> Target:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         try:
@@ -51,6 +56,7 @@ class Target:
             path=parts.path or "/",
             query=parts.query,
             provider=provider or detect_provider(host, port, parts.path),
+            catalog=catalog,
         )
 
     @property
@@ -83,3 +89,9 @@ class RequestView:
     def model(self) -> str | None:
         model = self.body.get("model")
         return model if isinstance(model, str) else None
+
+    @property
+    def model_info(self) -> ModelInfo | None:
+        """The catalog's entry for ``model`` on any host (a cached lookup), or None."""
+        model = self.model
+        return self.target.catalog.lookup(model) if model else None
