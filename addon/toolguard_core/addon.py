@@ -30,6 +30,7 @@ from toolguard_core.findings import Finding, Severity
 from toolguard_core.profiles_config import ProvidersConfigError, load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.request import Target
+from toolguard_core.rules.model import UNKNOWN_MODEL
 from toolguard_core.sse import SSETap
 from toolguard_core.store import Store, default_db_path
 from toolguard_core.verdict import verdict as verdict_for
@@ -315,7 +316,11 @@ class ToolGuard:
         analysis = analyse_request(
             body,
             request.pretty_url,
-            target=Target.from_url(request.pretty_url, provider=self.registry.detect_url(request.pretty_url)),
+            target=Target.from_url(
+                request.pretty_url,
+                provider=self.registry.detect_url(request.pretty_url),
+                catalog=self.registry.catalog,
+            ),
             max_body_bytes=self.settings.max_body_bytes,
             decode_error=decode_error,
         )
@@ -323,8 +328,10 @@ class ToolGuard:
             if not any(f.rule.startswith("endpoint.") for f in analysis.findings):
                 return
             self.stats["validated"] += 1
-        if analysis.findings:
+        if _worth_keeping(analysis.findings):
             self.stats["flagged"] += 1
+        elif analysis.findings:  # the note alone: counted (never silent), the flow is not kept for it
+            self.stats["model_rules_skipped"] += 1
         for internal in analysis.internal_errors:
             self.stats["internal_errors"] += 1
             # Logged once per rule and error type (a broken rule fails on every flow); always counted.
@@ -421,7 +428,9 @@ class ToolGuard:
         # Not when the stream was complete: the openai SDK closes the connection right after
         # `data: [DONE]`, which can beat mitmproxy to the end of the message (a clean answer).
         interrupted = flow.error is not None and not (tap is not None and tap.done and not rejected)
-        if not (findings or rejected or interrupted or (self.settings and self.settings.store_all)):
+        if not (
+            _worth_keeping(findings) or rejected or interrupted or (self.settings and self.settings.store_all)
+        ):
             return
         if self.store is not None:
             self.store.put(self._capture(flow, pending, verdict))
@@ -514,3 +523,10 @@ def _log_summary(path: Path) -> None:
         logger.info("%s", render_text(build_summary([path])))
     except Exception as exc:  # a broken or missing file: say so, never raise into the proxy
         logger.warning("toolguard: cannot summarise %s: %r", path, exc)
+
+
+def _worth_keeping(findings: list[Finding]) -> bool:
+    """Whether the findings make a flow worth storing. The model.rules-skipped note alone does not:
+    every request of an unknown model through an unknown gateway carries it, and storing each one
+    would fill the database with accepted requests; it is counted in the stats instead."""
+    return any(f.rule != UNKNOWN_MODEL.id for f in findings)

@@ -40,6 +40,11 @@ OPENAI_PARAMS = frozenset(
     }
 )  # fmt: skip
 
+#: ``reasoning_effort`` values OpenAI's schema lists (doc [OAS]); each model takes a subset (the
+#: model catalog knows it for many). vLLM's pydantic enum takes three (code [VLLM-CHAT]).
+OPENAI_REASONING_EFFORTS = frozenset({"none", "minimal", "low", "medium", "high", "xhigh", "max"})
+VLLM_REASONING_EFFORTS = frozenset({"low", "medium", "high"})
+
 #: Fields Groq documents for chat completions (https://console.groq.com/docs/api-reference);
 #: anything else is rejected with "property 'X' is unsupported, did you mean 'Y'?" (providers.md §3).
 GROQ_PARAMS = frozenset(
