@@ -210,7 +210,8 @@ CONTEXT_EXCEEDED = define(
         "No tokenizer is downloaded. Error only when the count of whitespace-separated words already "
         "exceeds the window: tokenizers split text at whitespace before merging (tiktoken, SentencePiece "
         "with whitespace splitting), so every word is at least one token and the count is a certain lower "
-        "bound. A warning when characters/4 (the usual English average) exceeds it. Images are not counted."
+        "bound. The words are counted only when characters/4 (the usual English average) exceeds the window, "
+        "which alone is a warning. Images are not counted."
     ),
 )
 REASONING_EFFORT_FOR_MODEL = define(
@@ -521,25 +522,29 @@ def _texts(view: RequestView) -> Iterator[str]:
 def _check_context(view: RequestView, subject: _Subject, window: int) -> Iterator[Finding]:
     texts = list(_texts(view))
     chars = sum(len(t) for t in texts)
-    if chars <= window:  # neither bound can exceed the window: skip the word count
+    if chars // 4 <= window:
+        # Within the usual estimate: not counted (the word count costs a pass over the text, paid
+        # only for requests that are likely over the window; short-word code may be missed here).
         return
-    words = sum(len(t.split()) for t in texts)
-    if words > window:
-        yield CONTEXT_EXCEEDED.finding(
-            "messages",
-            f"The request has {words} whitespace-separated words, so at least {words} tokens, but "
-            f"{subject.name()} reads at most {window}; shorten or summarise the conversation, or use a "
-            f"model with a larger window.{subject.provenance()}",
-            severity=subject.severity(frozenset(CONTEXT_EXCEEDED.providers)),
-        )
-    elif chars // 4 > window:
-        yield CONTEXT_EXCEEDED.finding(
-            "messages",
-            f"The request has {chars} characters, about {chars // 4} tokens at the usual 4 characters a "
-            f"token, more than the {window} that {subject.name()} reads; it is likely rejected. Shorten "
-            f"the conversation.{subject.provenance()}",
-            severity=Severity.WARNING,
-        )
+    words = 0
+    for text in texts:
+        words += len(text.split())
+        if words > window:
+            yield CONTEXT_EXCEEDED.finding(
+                "messages",
+                f"The request has more than {window} whitespace-separated words, so more than {window} "
+                f"tokens, but {subject.name()} reads at most {window}; shorten or summarise the "
+                f"conversation, or use a model with a larger window.{subject.provenance()}",
+                severity=subject.severity(frozenset(CONTEXT_EXCEEDED.providers)),
+            )
+            return
+    yield CONTEXT_EXCEEDED.finding(
+        "messages",
+        f"The request has {chars} characters, about {chars // 4} tokens at the usual 4 characters a "
+        f"token, more than the {window} that {subject.name()} reads; it is likely rejected. Shorten "
+        f"the conversation.{subject.provenance()}",
+        severity=Severity.WARNING,
+    )
 
 
 def _check_reasoning(view: RequestView, subject: _Subject) -> Iterator[Finding]:
