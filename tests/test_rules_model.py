@@ -46,6 +46,14 @@ CORRECTED: dict[str, tuple[str, dict[str, Any]]] = {
         "messages[0].content[0]",
         {**RULES["model.audio-unsupported"].example, "model": "gpt-4o-audio-preview"},  # type: ignore[dict-item]
     ),
+    "model.parallel-tool-calls-unsupported": (
+        "parallel_tool_calls",
+        {
+            key: value
+            for key, value in RULES["model.parallel-tool-calls-unsupported"].example.items()  # type: ignore[union-attr]
+            if key != "parallel_tool_calls"
+        },
+    ),
     "model.max-tokens-above-limit": (
         "max_tokens",
         {"model": "gpt-4o", "messages": [USER], "max_tokens": 16000},
@@ -101,6 +109,20 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         [],
     ),
     ("openai-effort-no-model-takes", URLS["openai"], {"model": "o3-mini", "messages": [USER], "reasoning_effort": "extreme"}, []),
+    # parallel_tool_calls without tools is the tools rule's; other vendors accept the key.
+    ("openai-o3-parallel-no-tools", URLS["openai"], {"model": "o3", "messages": [USER], "parallel_tool_calls": False}, []),
+    (
+        "openrouter-gpt-4o-parallel",
+        URLS["openrouter"],
+        {"model": "openai/gpt-4o", "messages": [USER], "tools": [{"type": "function", "function": {"name": "f"}}], "parallel_tool_calls": True},
+        [],
+    ),
+    (
+        "generic-o3-parallel",
+        GENERIC,
+        {"model": "o3", "messages": [USER], "tools": [{"type": "function", "function": {"name": "f"}}], "parallel_tool_calls": True},
+        [("model.parallel-tool-calls-unsupported", "error", "parallel_tool_calls")],
+    ),
     # The same requests through an unrecognised gateway: the model's rules, provider inferred.
     (
         "generic-o3-top-p",

@@ -148,6 +148,40 @@ AUDIO_UNSUPPORTED = define(
         "models.`, see model.image-unsupported). Use an audio model (gpt-4o-audio-preview, gemini-2.5-*)."
     ),
 )
+PARALLEL_UNSUPPORTED = define(
+    "model.parallel-tool-calls-unsupported",
+    Severity.ERROR,
+    "`parallel_tool_calls` (even `false`) sent to an OpenAI model that does not take it (o1, o3, o3-mini, "
+    "o4-mini).",
+    providers=("openai", "azure", "generic"),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Unsupported parameter: 'parallel_tool_calls' is not supported with this model.",
+            source="https://github.com/evalstate/fast-agent/issues/279",
+            param="parallel_tool_calls",
+            code="unsupported_parameter",
+        ),
+        PredictedError(
+            provider="azure",
+            text="Unsupported parameter: 'parallel_tool_calls' is not supported with this model.",
+            source="https://github.com/microsoft/semantic-kernel/issues/10365",
+            param="parallel_tool_calls",
+            code="unsupported_parameter",
+        ),
+    ),
+    example={
+        "model": "o4-mini",
+        "messages": [_USER],
+        "tools": [{"type": "function", "function": {"name": "ls", "parameters": {"type": "object"}}}],
+        "parallel_tool_calls": False,
+    },
+    notes=(
+        "The catalog's `parallel_tool_calls` flag (LiteLLM `supports_parallel_function_calling`), acted on "
+        "for OpenAI's own models only: other providers accept the field whatever the model does. Omit the "
+        "key. Without `tools` the request is tools.parallel_tool_calls.without-tools instead."
+    ),
+)
 MAX_TOKENS_ABOVE_LIMIT = define(
     "model.max-tokens-above-limit",
     Severity.ERROR,
@@ -436,6 +470,20 @@ def _check_capabilities(view: RequestView, subject: _Subject) -> Iterator[Findin
                     f"model with tool calling or drop `{key}` (and `tool_choice`).{subject.provenance()}",
                     severity=subject.severity(frozenset(TOOLS_UNSUPPORTED.providers)),
                 )
+    if (
+        info.parallel_tool_calls is False
+        and "parallel_tool_calls" in body
+        and isinstance(body.get("tools"), list)
+        and body["tools"]
+        and "openai" in info.providers
+        and (subject.provider_id in ("openai", "azure") or subject.inferred == "openai")
+    ):
+        yield PARALLEL_UNSUPPORTED.finding(
+            "parallel_tool_calls",
+            f"{subject.name()} does not take `parallel_tool_calls` (not even false); omit the key."
+            f"{subject.provenance()}",
+            severity=subject.severity(frozenset(PARALLEL_UNSUPPORTED.providers)),
+        )
     check_images = info.vision is False
     check_audio = info.audio_input is False
     if check_images or check_audio:
