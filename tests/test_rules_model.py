@@ -181,6 +181,13 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         {"model": "deepseek-chat", "messages": [{"role": "user", "content": "word " * 9000}]},
         [],
     ),
+    # DeepSeek's models take text only (corpus b-0120, DeepSeek-V3#337).
+    (
+        "deepseek-reasoner-image",
+        URLS["deepseek"],
+        {"model": "deepseek-reasoner", "messages": [{"role": "user", "content": [PNG, {"type": "text", "text": "?"}]}]},
+        [("model.image-unsupported", "error", "messages[0].content[0]")],
+    ),
     # Catalog sources disagree on deepseek-reasoner's tool calling: not flagged.
     (
         "deepseek-reasoner-tools",

@@ -94,7 +94,7 @@ IMAGE_UNSUPPORTED = define(
     "model.image-unsupported",
     Severity.ERROR,
     "An `image_url` content part sent to a model without image input.",
-    providers=("openai", "azure", "openrouter", "generic"),
+    providers=("openai", "azure", "openrouter", "deepseek", "generic"),
     predicts=(
         PredictedError(
             provider="openai",
@@ -110,6 +110,14 @@ IMAGE_UNSUPPORTED = define(
                 'models.\\" } }"}}'
             ),
             source="https://github.com/danny-avila/LibreChat/issues/6333",
+        ),
+        PredictedError(
+            provider="deepseek",
+            text=(
+                "Failed to deserialize the JSON body into the target type: messages[0]: data did not match "
+                "any variant of untagged enum ChatCompletionRequestContent at line 1 column 286017"
+            ),
+            source="https://github.com/deepseek-ai/DeepSeek-V3/issues/337",
         ),
     ),
     example={
