@@ -15,6 +15,7 @@ import pytest
 
 from toolguard_core.catalog import Catalog, ModelInfo, lookup, snapshot_meta
 from toolguard_core.profiles_config import ProvidersConfigError, build_registry, parse_config
+from toolguard_core.request import Target
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "data" / "catalog"
@@ -238,7 +239,7 @@ max_output_tokens = 50000
 
 def test_toml_models_add_and_override_entries() -> None:
     registry = build_registry(parse_config(OVERRIDES, "providers.toml"), "providers.toml")
-    catalog = registry.target("https://llm.corp.example/v1/chat/completions").catalog
+    catalog = Target.from_url("https://llm.corp.example/v1/chat/completions", registry).catalog
     assert catalog.lookup("acme/acme-llm-70b") == ModelInfo(
         name="acme-llm-70b",
         matched_as="router-prefix",

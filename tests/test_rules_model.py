@@ -16,6 +16,7 @@ from support.rule_cases import URLS
 
 from toolguard_core.analyze import analyse_request
 from toolguard_core.profiles_config import build_registry, parse_config
+from toolguard_core.request import Target
 from toolguard_core.rules import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +27,7 @@ MODEL_RULES = sorted(rule_id for rule_id in RULES if rule_id.startswith("model."
 
 
 def model_findings(body: dict[str, Any], url: str, registry: Any = None) -> list[tuple[str, str, str]]:
-    target = registry.target(url) if registry is not None else None
+    target = Target.from_url(url, registry) if registry is not None else None
     analysis = analyse_request(json.dumps(body), url, target=target)
     assert not analysis.internal_errors, analysis.internal_errors
     return [(f.rule, str(f.severity), f.location) for f in analysis.findings if f.rule.startswith("model.")]
@@ -220,7 +221,7 @@ def test_config_models_make_an_unknown_model_checkable() -> None:
         "max_tokens": 10000,
         "tools": [{"type": "function", "function": {"name": "f"}}],
     }
-    analysis = analyse_request(json.dumps(body), GENERIC, target=registry.target(GENERIC))
+    analysis = analyse_request(json.dumps(body), GENERIC, target=Target.from_url(GENERIC, registry))
     assert [
         (f.rule, str(f.severity), f.location) for f in analysis.findings if f.rule.startswith("model.")
     ] == [

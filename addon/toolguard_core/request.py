@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from toolguard_core.catalog import DEFAULT_CATALOG, Catalog, ModelInfo
-from toolguard_core.providers import ProviderProfile, detect_provider
+from toolguard_core.catalog import Catalog, ModelInfo
+from toolguard_core.providers import ProviderProfile, ProviderRegistry
 
 #: Which API a request speaks, decided by its path: the two APIs share hosts and error envelopes
 #: but not body shapes (``messages`` vs ``input`` items), so their checks must not mix.
@@ -35,13 +35,14 @@ class Target:
     path: str
     query: str
     provider: ProviderProfile
-    #: Model capabilities by name (the shipped snapshot plus the config's ``[models."name"]``).
-    catalog: Catalog = DEFAULT_CATALOG
+    #: Model capabilities by name: the registry's catalog (the shipped snapshot plus the
+    #: providers file's ``[models."name"]`` tables).
+    catalog: Catalog
 
     @classmethod
-    def from_url(
-        cls, url: str, provider: ProviderProfile | None = None, catalog: Catalog = DEFAULT_CATALOG
-    ) -> Target:
+    def from_url(cls, url: str, registry: ProviderRegistry) -> Target:
+        """The only constructor: splits ``url`` once and asks ``registry`` (the built-in one or the
+        user's providers file) for its provider."""
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         try:
@@ -55,8 +56,8 @@ class Target:
             port=port,
             path=parts.path or "/",
             query=parts.query,
-            provider=provider or detect_provider(host, port, parts.path),
-            catalog=catalog,
+            provider=registry.detect(host, port),
+            catalog=registry.catalog,
         )
 
     @property

@@ -23,6 +23,7 @@ a buffer that grows only by the new chunk. Only events whose data mentions ``err
 from __future__ import annotations
 
 import json
+import sys
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -58,10 +59,7 @@ class _Decoder:
 
             self._feed = brotli.Decompressor().process
         elif encoding == "zstd":
-            import zstandard  # a mitmproxy dependency
-
-            # Servers may send several frames; mitmproxy's own decoder reads across frames too.
-            self._feed = zstandard.ZstdDecompressor().decompressobj(read_across_frames=True).decompress
+            self._feed = _ZstdFrames()
         else:
             raise ValueError(f"unsupported content-encoding {encoding!r}")
 
@@ -84,6 +82,31 @@ class _Decoder:
 
     def decode(self, data: bytes) -> bytes:
         return self._feed(data)
+
+
+class _ZstdFrames:
+    """Incremental zstd through the module mitmproxy 12 itself decodes zstd with
+    (``mitmproxy/net/encoding.py``: ``compression.zstd`` on Python 3.14+, else its dependency
+    ``backports.zstd``), so a plain install decodes what mitmproxy does. Servers may send several
+    frames; one decompressor reads one frame, so a new one takes over the unused data."""
+
+    def __init__(self) -> None:
+        if sys.version_info >= (3, 14):
+            from compression import zstd  # type: ignore[import-not-found]
+        else:
+            from backports import zstd
+        self._zstd = zstd
+        self._frame = zstd.ZstdDecompressor()
+
+    def __call__(self, data: bytes) -> bytes:
+        out = []
+        while data:
+            out.append(self._frame.decompress(data))
+            if not self._frame.eof:
+                break
+            data = self._frame.unused_data
+            self._frame = self._zstd.ZstdDecompressor()
+        return b"".join(out)
 
 
 class SSETap:

@@ -34,6 +34,8 @@ from toolguard_core.providers import (
     ModelFamily,
 )
 from toolguard_core.request import RequestView
+from toolguard_core.rules.modelinfo import family_of
+from toolguard_core.rules.policy import SELF_HOSTED
 from toolguard_core.rules.registry import PredictedError, check, define
 
 _USER = {"role": "user", "content": "Hello"}
@@ -42,22 +44,14 @@ _OPENROUTER_URL = "https://openrouter.ai/api/v1/chat/completions"
 _GEMINI_URL = "https://generativelanguage.googleapis.com/v1beta/openai/chat/completions"
 _PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 
-#: The catalog's provider names (LiteLLM / models.dev ids) of each built-in profile that is the
-#: vendor of its own models; a catalog entry listing one of them is the vendor's own data.
+#: Each built-in profile's catalog vendor ids (declared on the profiles); Azure serves OpenAI's models
+#: with OpenAI's validator, so it shares OpenAI's.
 VENDOR_IDS: Mapping[str, frozenset[str]] = MappingProxyType(
-    {
-        "openai": frozenset({"openai"}),
-        "azure": frozenset({"openai"}),  # Azure OpenAI serves OpenAI's models with OpenAI's validator
-        "deepseek": frozenset({"deepseek"}),
-        "dashscope": frozenset({"dashscope", "alibaba"}),
-        "moonshot": frozenset({"moonshot", "moonshotai"}),
-        "xai": frozenset({"xai"}),
-        "mistral": frozenset({"mistral", "codestral"}),
-        "gemini": frozenset({"gemini", "google", "vertex_ai-language-models"}),
-    }
+    {p.id: p.catalog_vendors for p in BUILTIN_PROFILES.values() if p.catalog_vendors}
 )
-#: Servers that run whatever model the operator loads, under any name (providers.md §12).
-SELF_HOSTED = frozenset({"vllm", "sglang", "llama.cpp", "ollama"})
+#: The provider a model's catalog vendor ids point to on an unrecognised host (Azure is not inferred:
+#: the same models, but a gateway speaking OpenAI's API is judged as OpenAI).
+_INFERABLE = tuple(pid for pid in VENDOR_IDS if pid != "azure")
 
 
 # --- rule definitions -------------------------------------------------------------------------
@@ -187,7 +181,7 @@ PARALLEL_UNSUPPORTED = define(
     notes=(
         "The catalog's `parallel_tool_calls` flag (LiteLLM `supports_parallel_function_calling`), acted on "
         "for OpenAI's own models only: other providers accept the field whatever the model does. Omit the "
-        "key. Without `tools` the request is tools.parallel_tool_calls.without-tools instead."
+        "key. Without `tools` the request is parallel_tool_calls.without-tools instead."
     ),
 )
 MAX_TOKENS_ABOVE_LIMIT = define(
@@ -430,7 +424,7 @@ def _subject(view: RequestView) -> _Subject | None:
     inferred = None
     if pid == "generic":
         served = set(info.providers)
-        inferred = next((p for p, ids in VENDOR_IDS.items() if p != "azure" and ids & served), None)
+        inferred = next((p for p in _INFERABLE if VENDOR_IDS[p] & served), None)
         if inferred is None and BUILTIN_PROFILES["openai"].family_for(model) is not DEFAULT_FAMILY:
             inferred = "openai"  # only resellers list it (o1-mini), but the name is an OpenAI family's
     confirmed = bool(info.providers) or info.origin != "snapshot"
@@ -514,7 +508,7 @@ def _check_capabilities(view: RequestView, subject: _Subject) -> Iterator[Findin
     rejects_system = info.system_messages is False or (
         subject.inferred is not None and _inferred_family(subject).rejects_system_role
     )
-    if rejects_system and not view.provider.family_for(subject.model).rejects_system_role:
+    if rejects_system and not family_of(view).rejects_system_role:  # else roles.system-unsupported
         for index, message in enumerate(view.messages):
             if isinstance(message, dict) and message.get("role") in ("system", "developer"):
                 yield SYSTEM_UNSUPPORTED.finding(

@@ -16,11 +16,11 @@ from toolguard_core.providers import (
     DEFAULT_FAMILY,
     OPENAI_REASONING_EFFORTS,
     VLLM_REASONING_EFFORTS,
-    ModelFamily,
     ParamRange,
     ProviderProfile,
 )
 from toolguard_core.request import RequestView
+from toolguard_core.rules.modelinfo import family_of, is_number, model_for_family
 from toolguard_core.rules.registry import PredictedError, check, define
 
 _USER = {"role": "user", "content": "Hello"}
@@ -388,29 +388,6 @@ _NUMERIC = {
 }
 _BOOLEAN = ("stream", "logprobs", "parallel_tool_calls", "store")
 _STRICT_TYPES = frozenset({"openai", "azure", "vllm"})
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def model_for_family(view: RequestView) -> str | None:
-    """The body's model, or for Azure's legacy path the deployment name (often the model name)."""
-    model = view.model
-    if model is None and view.provider.id == "azure":
-        parts = view.target.path.split("/")
-        if "deployments" in parts:
-            index = parts.index("deployments") + 1
-            if index < len(parts):
-                return parts[index]
-    return model
-
-
-def family_of(view: RequestView) -> ModelFamily:
-    profile = view.provider
-    if not profile.family_rules:
-        return DEFAULT_FAMILY
-    return profile.family_for(model_for_family(view))
 
 
 @check
