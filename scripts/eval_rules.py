@@ -156,7 +156,6 @@ LABEL_ALIASES: Final = {
     "messages.tool-call-function-name-pattern": "tools.invalid-history-name",
     "deepseek.missing-reasoning-content": "quirks.deepseek-reasoning-content-missing",
     "mistral.tool-call-id-format": "quirks.mistral-tool-call-id",
-    "anthropic.tool-use-without-result": "sequence.unanswered-tool-call",
     "ollama.image-url-not-supported": "content.remote-image-url",
     "ollama.image-not-base64": "content.invalid-base64",
 }
@@ -659,7 +658,10 @@ def url_for(entry: dict[str, Any]) -> str:
     base = base or "https://unknown.example/v1"
     for placeholder, value in _PLACEHOLDERS.items():
         base = base.replace(placeholder, value)
-    return base.rstrip("/") + path
+    base = base.rstrip("/")
+    if api == "messages" and not base.endswith("/v1"):
+        path = "/v1" + path  # Anthropic-style bases (https://api.anthropic.com) put /v1 in the path
+    return base + path
 
 
 def target_for(entry: dict[str, Any], url: str) -> Target:
@@ -684,17 +686,57 @@ def _same_field(a: str, b: str) -> bool:
     return a == b or a.startswith(b + ".") or b.startswith(a + ".")
 
 
+#: The request field each ``cause.*`` label is about, for errors whose text names no field (label
+#: vocabulary, like LABEL_ALIASES: it says what the cause concerns, never what the request held).
+CAUSE_FIELDS: Final = {
+    "cause.model-no-tools": "tools",
+    "cause.tools-with-json-mode": "response_format",
+    "cause.tool-choice-unsupported": "tool_choice",
+    "cause.model-no-vision": "messages.content",
+    "cause.too-many-images": "messages.content",
+    "cause.content-array-unsupported": "messages.content",
+    "cause.content-part-unsupported": "messages.content",
+    "cause.empty-content": "messages",
+    "cause.role-order": "messages",
+    "cause.last-message-assistant": "messages",
+    "cause.no-user-message": "messages",
+    "cause.model-no-system-role": "messages",
+    "cause.missing-tool-result": "messages",
+    "cause.thought-signature-missing": "messages",
+    "cause.thinking-block-missing": "messages",
+    "cause.tool-call-id-invalid": "messages",
+    "cause.extra-message-field": "messages",
+    "cause.max-tokens-too-large": "max_tokens",
+    "cause.temperature-with-top-p": "top_p",
+    "cause.item-reference-without-store": "input",
+    "cause.tool-schema-invalid": "tools",
+    "cause.response-format-invalid": "response_format",
+}
+
+
+def _rule_labels(label: str) -> set[str]:
+    """The rule ids a rule-id label stands for: itself; a legacy id's current rule; and the catalog's
+    ``model.*`` rule of the same name (it detects the same cause on any host)."""
+    rule = label.split(":", 1)[0]
+    ids = {rule, LABEL_ALIASES.get(rule, rule)}
+    family, _, name = rule.partition(".")
+    if family == "params":
+        ids.add(f"model.{name}")
+    return ids
+
+
 def matches(label: str, finding: Finding, named: Named) -> bool:
-    """An error finding matches a rule-id label when its rule is that rule (a ``rule:detail``
-    label matches its rule); it matches a ``cause.*`` label when it is located at a field the
-    error text names (:func:`named_by`; ``messages`` covers every message field)."""
+    """An error finding matches a rule-id label when its rule is that rule (:func:`_rule_labels`);
+    it matches a ``cause.*`` label when it is located at a field the error text names
+    (:func:`named_by`), or, when the text names none, at the field the cause concerns
+    (:data:`CAUSE_FIELDS`); ``messages`` covers every message field."""
     if finding.severity != Severity.ERROR:
         return False
     if not label.startswith("cause."):
-        rule = label.split(":", 1)[0]
-        return finding.rule == LABEL_ALIASES.get(rule, rule)
+        return finding.rule in _rule_labels(label)
     spot = field_of(finding.location)
-    return any(_same_field(spot, name) for name in named.fields)
+    fields = named.fields or ({CAUSE_FIELDS[label]} if label in CAUSE_FIELDS else set())
+    return any(_same_field(spot, name) for name in fields)
 
 
 # --- the evaluation ---------------------------------------------------------------------------------

@@ -119,3 +119,19 @@ def test_a_cause_label_matches_an_error_at_the_named_field() -> None:
     assert not EVAL.matches("cause.param-unsupported", warning, named)
     assert EVAL.matches("x.y", elsewhere, named)
     assert EVAL.matches("x.y:detail", elsewhere, named)
+
+
+def test_a_cause_label_falls_back_to_the_field_it_concerns_and_params_labels_match_the_catalog() -> None:
+    from toolguard_core.findings import Finding, Severity
+
+    named = EVAL.named_by("No endpoints found that support the requested features.")
+    assert not named
+    at_tools = Finding(
+        rule="model.tools-unsupported", severity=Severity.ERROR, location="tools[0]", message="m"
+    )
+    assert EVAL.matches("cause.model-no-tools", at_tools, named)
+    assert not EVAL.matches("cause.model-no-vision", at_tools, named)
+    catalog = Finding(
+        rule="model.max-tokens-on-reasoning-model", severity=Severity.ERROR, location="x", message="m"
+    )
+    assert EVAL.matches("params.max-tokens-on-reasoning-model", catalog, named)
