@@ -286,6 +286,7 @@ class Statement:
     top: tuple[tuple[str, Any], ...] = ()
     apis: tuple[str, ...] = ("chat",)
     derive: Any = None  # (match) -> (messages, top) for sentences that quote a role or value
+    drop: tuple[str, ...] = ()  # fields the sentence says the request did not have
 
     def build(self, found: re.Match[str], body: dict[str, Any]) -> None:
         messages, top = self.derive(found) if self.derive else (list(self.messages), dict(self.top))
@@ -294,6 +295,8 @@ class Statement:
             body[key] = json.loads(json.dumps(messages))
         for name, value in top.items():
             body.setdefault(name, json.loads(json.dumps(value)))
+        for name in self.drop:
+            body.pop(name, None)
 
 
 def _role_pair(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -532,6 +535,7 @@ STATEMENTS: Final = (
         "messages",
         apis=("responses",),
         top=(("messages", [_USER]),),
+        drop=("input",),  # "this parameter has moved to 'input'": the body had messages instead
     ),
 )
 

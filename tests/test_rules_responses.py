@@ -243,7 +243,7 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "arguments-object-not-string",
         "openai",
         req([USER, call(arguments={"location": "Kyiv"}), output()]),
-        [("responses.invalid-function-arguments", E, "input[1].arguments")],
+        [("responses.function-arguments-not-string", E, "input[1].arguments")],
         None,
     ),
     (
@@ -286,7 +286,7 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "chat-style-text-part-is-warning",
         "openai",
         req([{"role": "user", "content": [{"type": "text", "text": "hi"}]}]),
-        [("responses.invalid-message-content", W, "input[0].content[0]")],
+        [("responses.content-part-unconfirmed", W, "input[0].content[0]")],
         None,
     ),
     (
@@ -373,6 +373,20 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "Unsupported parameter: 'messages'. In the Responses API, this parameter has moved to 'input'. Try again "
         "with the new parameter. See the API documentation for more information: "
         "https://platform.openai.com/docs/api-reference/responses/create.",
+    ),
+    (
+        "messages-with-input",
+        "openai",
+        {"model": "gpt-4.1", "input": [USER], "messages": [USER]},
+        [("responses.messages-with-input", E, "messages")],
+        None,
+    ),
+    (
+        "messages-with-input-vllm-warns",
+        "vllm",
+        {"model": "gpt-oss-20b", "input": [USER], "messages": [USER]},
+        [("responses.messages-with-input", W, "messages")],
+        None,
     ),
     (
         "input-object",
