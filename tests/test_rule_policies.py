@@ -94,3 +94,14 @@ def test_a_uniform_declared_error_stays_an_error_on_a_port_only_provider() -> No
     doubled = analyse_request(json.dumps(body), "http://localhost:8000/v1/chat/completions/chat/completions")
     assert [(f.rule, f.severity) for f in analysis.findings] == [("sequence.orphan-tool-message", "warning")]
     assert ("endpoint.doubled-path", "error") in [(f.rule, f.severity) for f in doubled.findings]
+
+
+def test_a_check_can_judge_a_request_as_an_inferred_provider() -> None:
+    """The catalog's case: a known model on an unknown host is judged by its vendor's policy."""
+    from toolguard_core.request import RequestView
+
+    rule = RULES["roles.assistant-last"]  # error on Mistral, silent on the generic fallback
+    target = Target.from_url("https://llm.internal.example/v1/chat/completions", DEFAULT_REGISTRY)
+    view = RequestView(body={"model": "mistral-large-latest", "messages": []}, target=target)
+    assert list(rule.report(view, "messages[1]", "m")) == []
+    assert [f.severity for f in rule.report(view, "messages[1]", "m", judged_as="mistral")] == ["error"]

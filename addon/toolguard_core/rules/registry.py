@@ -163,18 +163,25 @@ class Rule:
     def finding(self, location: str, message: str, severity: Severity | None = None) -> Finding:
         return Finding(rule=self.id, severity=severity or self.severity, location=location, message=message)
 
-    def report(self, view: RequestView, location: str, message: str) -> Iterator[Finding]:
+    def report(
+        self, view: RequestView, location: str, message: str, *, judged_as: str | None = None
+    ) -> Iterator[Finding]:
         """The finding for ``view``'s provider at the level the policy declares (nothing when silent).
 
         A provider recognised only by a shared local port (``guessed``) may be another server that
         accepts the request, so a provider-specific error is reported as a warning there, saying how
-        to make it an error; a rule every provider enforces stays an error.
+        to make it an error; a rule every provider enforces stays an error. ``judged_as`` is the
+        provider a check inferred (the model catalog's vendor of a known model on an unknown host):
+        the policy is read for it, and the message should say it was inferred.
         """
         # A policy that names the target itself (OpenRouter's own paths, say) is about that target;
         # otherwise OpenRouter's openai/* models are judged as OpenAI (provider_id).
         target = view.provider.id
         named = any(key == target for key, _ in self.policy.levels)
-        level = self.policy.level(target if named else provider_id(view))
+        if judged_as is not None:
+            level = self.policy.level(judged_as)
+        else:
+            level = self.policy.level(target if named else provider_id(view))
         if level is None:
             return
         if level == Severity.ERROR and view.provider.guessed and not self.policy.uniform:
