@@ -1,8 +1,11 @@
 """mitmproxy hooks: copy data off the flow, call the core, write the verdict back, queue a row.
 
-Nothing here changes a request or a response. Every hook body runs under :meth:`ToolGuard._guard`:
-an exception inside toolguard is logged with the flow's context, counted, and the flow goes on
-untouched.
+In the default ``observe`` mode nothing here changes a request or a response. The opt-in modes
+(``toolguard_mode``, docs/modes.md) are one branch in the request hook: ``block`` answers a request
+with an error finding itself (:func:`toolguard_core.modes.blocked_answer`), ``repair`` replaces the
+request body with :func:`toolguard_core.repair.repair_request`'s result. Every hook body runs under
+:meth:`ToolGuard._guard`: an exception inside toolguard is logged with the flow's context, counted,
+and the flow goes on untouched.
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ from toolguard_core import contentview, redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, analyse_request
 from toolguard_core.capture import Capture
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.modes import Mode, blocked_answer, parse_mode
 from toolguard_core.profiles_config import ProvidersConfigError, load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
+from toolguard_core.repair import RepairOptions, RepairResult, Unanswered, parse_families, repair_request
 from toolguard_core.request import Target
 from toolguard_core.sse import SSETap
 from toolguard_core.store import Store, default_db_path
@@ -46,6 +51,9 @@ logger = logging.getLogger(__name__)
 
 METADATA_KEY = "toolguard"
 MARK = ":warning:"
+# mitmweb shows these emoji shortcodes as the flow's mark (mitmproxy-notes.md (e)).
+MARK_BLOCKED = ":no_entry:"
+MARK_REPAIRED = ":wrench:"
 DEFAULT_PATHS = (r"/chat/completions/?$", r"/responses/?$")
 # The other OpenAI-compatible endpoints: no rules, but a rejection there is stored (as unexplained),
 # so an agent's failing embeddings or legacy completions calls show up in the summary too.
@@ -72,6 +80,10 @@ class Pending:
     request_bytes: int
     secrets: list[str]
     sse_tap: Any = None
+    #: Block mode answered the request itself; repair mode changed it (``repair.changed``).
+    blocked: bool = False
+    repair: RepairResult | None = None
+    repaired_at: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -83,6 +95,8 @@ class Settings:
     record_paths: tuple[re.Pattern[str], ...]
     max_body_bytes: int
     store_all: bool
+    mode: Mode = Mode.OBSERVE
+    repair: RepairOptions = field(default_factory=RepairOptions)
 
 
 class ToolGuard:
@@ -149,6 +163,32 @@ class ToolGuard:
             "Store every intercepted API flow, not only flows with a finding or an upstream rejection.",
         )
         loader.add_option(
+            "toolguard_mode",
+            str,
+            Mode.OBSERVE.value,
+            "What toolguard does with a request that has an error finding. 'observe' (the default) changes "
+            "nothing on the wire and only records. 'block' answers the request itself with the provider's "
+            "own error shape and status, so it never reaches the upstream. 'repair' applies the fixes "
+            "enabled by toolguard_repair and sends the repaired request, recording every change. See "
+            "docs/modes.md.",
+        )
+        loader.add_option(
+            "toolguard_repair",
+            str,
+            "sequence",
+            "In repair mode, the comma-separated families of fixes to apply: 'sequence' (tool-call "
+            "pairing), 'params' (top-level fields the provider or model rejects), 'fields' (message keys "
+            "a strict server rejects). Each fix is listed with its risks in docs/modes.md.",
+        )
+        loader.add_option(
+            "toolguard_repair_unanswered",
+            str,
+            Unanswered.ANSWER.value,
+            "In repair mode, what to do with a tool call that no tool message answers: 'answer' adds a "
+            "tool result marked as synthetic by toolguard, 'remove' removes the call from the assistant "
+            "message.",
+        )
+        loader.add_option(
             "toolguard_providers",
             str,
             "",
@@ -173,6 +213,9 @@ class ToolGuard:
             "toolguard_record_paths",
             "toolguard_max_body",
             "toolguard_store_all",
+            "toolguard_mode",
+            "toolguard_repair",
+            "toolguard_repair_unanswered",
         }:
             return
         opts = ctx.options
@@ -182,6 +225,20 @@ class ToolGuard:
             max_body = human.parse_size(opts.toolguard_max_body)
         except ValueError as exc:
             raise exceptions.OptionsError(f"toolguard_max_body: {exc}") from None
+        try:
+            mode = parse_mode(opts.toolguard_mode)
+        except ValueError as exc:
+            raise exceptions.OptionsError(f"toolguard_mode: {exc}") from None
+        try:
+            families = parse_families(opts.toolguard_repair)
+            unanswered = Unanswered(opts.toolguard_repair_unanswered.strip().lower())
+        except ValueError as exc:
+            option = "toolguard_repair" if "famil" in str(exc) else "toolguard_repair_unanswered"
+            raise exceptions.OptionsError(
+                f"{option}: {exc}"
+                if option == "toolguard_repair"
+                else f"{option}: expected 'answer' or 'remove', got {opts.toolguard_repair_unanswered!r}"
+            ) from None
         settings = Settings(
             db_path=str(opts.toolguard_db or default_db_path()),
             hosts=tuple(h.lower() for h in opts.toolguard_hosts),
@@ -189,6 +246,8 @@ class ToolGuard:
             record_paths=record_paths,
             max_body_bytes=max_body if max_body is not None else DEFAULT_MAX_BODY_BYTES,
             store_all=opts.toolguard_store_all,
+            mode=mode,
+            repair=RepairOptions(families=families, unanswered=unanswered),
         )
         if self.store is None or self.settings is None or settings.db_path != self.settings.db_path:
             store = Store(settings.db_path)
@@ -204,6 +263,13 @@ class ToolGuard:
     def running(self) -> None:
         if self.settings:
             logger.info("toolguard: writing flagged flows to %s", self.settings.db_path)
+            if self.settings.mode is not Mode.OBSERVE:
+                families = ",".join(sorted(self.settings.repair.families)) or "none"
+                logger.info(
+                    "toolguard: mode %s%s",
+                    self.settings.mode,
+                    f" (repairs: {families})" if self.settings.mode is Mode.REPAIR else "",
+                )
         # Measured with scripts/bench_proxy.py: about half of toolguard's added latency on a 70 KB
         # agent request was full collections walking mitmproxy's start-up objects.
         if ctx.options.toolguard_gc_freeze and not self._gc_frozen:
@@ -352,17 +418,68 @@ class ToolGuard:
             request_text = body.decode("utf-8") if body else None
         else:
             request_text = body[:MAX_STORED_NON_JSON_REQUEST].decode("utf-8", "replace")
-        self._remember(
-            flow,
-            Pending(
-                analysis=analysis,
-                started=request.timestamp_start,
-                request_text=request_text,
-                request_bytes=len(body or b""),
-                secrets=secrets,
-            ),
+        pending = Pending(
+            analysis=analysis,
+            started=request.timestamp_start,
+            request_text=request_text,
+            request_bytes=len(body or b""),
+            secrets=secrets,
         )
-        self._annotate(flow, analysis.findings, verdict=None)
+        self._remember(flow, pending)
+        # The opt-in modes act on live flows only: a flow replayed with `mitmdump -r` is evidence.
+        if self.settings.mode is not Mode.OBSERVE and analysis.has_error and flow.live and not flow.response:
+            self._act(flow, pending)
+        self._annotate(flow, analysis.findings, verdict=None, pending=pending)
+
+    def _act(self, flow: http.HTTPFlow, pending: Pending) -> None:
+        """Block mode's own answer, or repair mode's repaired body (docs/modes.md)."""
+        assert self.settings is not None
+        analysis = pending.analysis
+        if self.settings.mode is Mode.BLOCK:
+            answer = blocked_answer(analysis.findings, analysis.target)
+            if answer is None:
+                return
+            # Answered here, in the request hook: mitmproxy never opens the upstream connection.
+            flow.response = http.Response.make(answer.status, answer.body, answer.headers)
+            pending.blocked = True
+            self.stats["blocked"] += 1
+            logger.info(
+                "toolguard: blocked flow %s: %s at %s", flow.id, answer.finding.rule, answer.finding.location
+            )
+            return
+        if analysis.body is None:
+            return
+        result = repair_request(
+            analysis.body,
+            analysis.target,
+            analysis.findings,
+            self.settings.repair,
+            max_body_bytes=self.settings.max_body_bytes,
+        )
+        pending.repair = result
+        pending.repaired_at = time.time()
+        for skipped in result.not_repaired:
+            logger.info(
+                "toolguard: flow %s: %s at %s not repaired (%s)",
+                flow.id,
+                skipped.rule,
+                skipped.location,
+                skipped.reason,
+            )
+        if not result.changed:
+            return
+        # Setting `content` re-encodes with the request's own Content-Encoding and updates
+        # Content-Length; every other header and the method, URL and HTTP version stay as they came.
+        flow.request.content = json.dumps(result.body, ensure_ascii=False).encode()
+        self.stats["repaired"] += 1
+        for repair in result.repairs:
+            logger.info(
+                "toolguard: repaired flow %s: %s at %s: %s",
+                flow.id,
+                repair.rule,
+                repair.location,
+                repair.description,
+            )
 
     def _track_unvalidated(self, flow: http.HTTPFlow) -> None:
         """Remember a record-only flow without parsing its body (nothing validates it)."""
@@ -418,9 +535,14 @@ class ToolGuard:
         stream_error = tap is not None and tap.stream_error
         was_rejected = rejected(status, stream_error)
         verdict = verdict_for(
-            pending.analysis.has_error, status, stream_error, flow.error.msg if flow.error else None
+            pending.analysis.has_error,
+            status,
+            stream_error,
+            flow.error.msg if flow.error else None,
+            blocked=pending.blocked,
+            repaired=pending.repair is not None and pending.repair.changed,
         )
-        self._annotate(flow, findings, verdict)
+        self._annotate(flow, findings, verdict, pending=pending)
         if tap is not None:
             flow.metadata[METADATA_KEY]["stream"] = tap.summary()
         if not should_store(
@@ -435,7 +557,13 @@ class ToolGuard:
             self.store.put(self._capture(flow, pending, verdict))
             self.stats["stored"] += 1
 
-    def _annotate(self, flow: http.HTTPFlow, findings: list[Finding], verdict: str | None) -> None:
+    def _annotate(
+        self,
+        flow: http.HTTPFlow,
+        findings: list[Finding],
+        verdict: str | None,
+        pending: Pending | None = None,
+    ) -> None:
         errors = [f for f in findings if f.severity == Severity.ERROR]
         flow.metadata[METADATA_KEY] = {
             "verdict": verdict,
@@ -443,7 +571,29 @@ class ToolGuard:
         }
         if errors or (verdict in REJECTED_VERDICTS):
             flow.marked = MARK
-        if findings:
+        repair = pending.repair if pending is not None else None
+        if pending is not None and pending.blocked:
+            flow.marked = MARK_BLOCKED
+            first = errors[0]
+            flow.comment = f"toolguard: blocked ({first.rule} at {first.location}); the upstream never saw it"
+            flow.metadata[METADATA_KEY]["mode"] = Mode.BLOCK.value
+        elif repair is not None and repair.changed:
+            flow.marked = MARK_REPAIRED
+            flow.metadata[METADATA_KEY]["mode"] = Mode.REPAIR.value
+            # For the content view: what changed, as the JSON Patch of each step (plain data only).
+            flow.metadata[METADATA_KEY]["repairs"] = [
+                {"rule": r.rule, "location": r.location, "description": r.description, "patch": r.patch}
+                for r in repair.repairs
+            ]
+            flow.metadata[METADATA_KEY]["not_repaired"] = [
+                {"rule": n.rule, "location": n.location, "reason": n.reason} for n in repair.not_repaired
+            ]
+            rules = ", ".join(dict.fromkeys(f"{r.rule} at {r.location}" for r in repair.repairs))
+            left = f"; {len(repair.not_repaired)} left as is" if repair.not_repaired else ""
+            flow.comment = f"toolguard: repaired {len(repair.repairs)} ({rules}){left}" + (
+                f" [{verdict}]" if verdict else ""
+            )
+        elif findings:
             first = errors[0] if errors else findings[0]
             more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
             flow.comment = f"toolguard: {first.rule} at {first.location}{more}" + (
@@ -495,6 +645,9 @@ class ToolGuard:
             stream_capture=tap.captured_body() if tap is not None else None,
             flow_error=flow.error.msg if flow.error else None,
             internal_error=pending.extra.get("internal_error"),
+            repairs=list(pending.repair.repairs) if pending.repair is not None else [],
+            not_repaired=list(pending.repair.not_repaired) if pending.repair is not None else [],
+            repaired_at=pending.repaired_at,
         )
 
 
