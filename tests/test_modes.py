@@ -282,3 +282,58 @@ def test_replayed_flows_are_never_answered_or_changed(block):
     flow.live = False  # read with `mitmdump -r`: evidence, not traffic
     block.request(flow)
     assert flow.response is None
+
+
+# ------------------------------------------------------------------------------ summary and run report
+
+
+def test_summary_and_run_report_count_repairs_per_rule(db_path):
+    from toolguard_analysis.render import render_markdown, render_text
+    from toolguard_analysis.run import report
+    from toolguard_analysis.summary import build_summary
+
+    addon_iter = start(db_path, toolguard_mode="repair")
+    addon = next(addon_iter)
+    unsafe = {
+        **DUPLICATE.body(),
+        "messages": [*DUPLICATE.messages[:4], {**DUPLICATE.messages[4], "content": "other"}],
+    }
+    for body, status, error in [
+        (DUPLICATE.body(), 200, None),  # repaired, accepted
+        (DUPLICATE.body(), 400, DUPLICATE.error_body()),  # repaired, still rejected
+        (ONE_ANSWER.body(), 200, None),  # repaired, accepted
+        (unsafe, 400, DUPLICATE.error_body()),  # left as is
+    ]:
+        flow = make_flow(body)
+        run(addon, flow, answer(status, error if error else ok_completion()))
+    next(addon_iter, None)  # done(): the writer drains
+
+    summary = build_summary([db_path])
+    assert summary["repairs"] == [
+        {
+            "rule": "sequence.duplicate-tool-response",
+            "applied": 2,
+            "repaired": 1,
+            "repair_failed": 1,
+            "not_applied": 1,
+            "success_rate": 0.5,
+        },
+        {
+            "rule": "sequence.unanswered-tool-call",
+            "applied": 1,
+            "repaired": 1,
+            "repair_failed": 0,
+            "not_applied": 0,
+            "success_rate": 1.0,
+        },
+    ]
+    assert summary["verdicts"] == {"predicted": 1, "repair_failed": 1, "repaired": 2}
+    text = render_text(summary, width=200)
+    assert "  sequence.duplicate-tool-response             2         1       1      50%     1" in text
+    assert "| sequence.unanswered-tool-call | 1 | 1 | 0 | 100% | 0 |" in render_markdown(summary)
+    lines = report(db_path, "2000-01-01T00:00:00.000Z", "2100-01-01T00:00:00.000Z", None).splitlines()
+    start_at = lines.index("  repairs (applied, accepted by the upstream):")
+    assert lines[start_at + 1 : start_at + 3] == [
+        "       2  sequence.duplicate-tool-response: 1 repaired, 1 failed (success 50%), 1 left as is",
+        "       1  sequence.unanswered-tool-call: 1 repaired, 0 failed (success 100%)",
+    ]
