@@ -337,3 +337,25 @@ def test_summary_and_run_report_count_repairs_per_rule(db_path):
         "       2  sequence.duplicate-tool-response: 1 repaired, 1 failed (success 50%), 1 left as is",
         "       1  sequence.unanswered-tool-call: 1 repaired, 0 failed (success 100%)",
     ]
+
+
+def test_the_content_view_shows_what_repair_changed(repair):
+    from mitmproxy import contentviews
+
+    from toolguard_core import contentview
+
+    contentview.register()
+    flow = make_flow(DUPLICATE.body())
+    repair.request(flow)
+    result = contentviews.prettify_message(flow.request, flow)
+    lines = result.text.splitlines()
+    assert result.view_name == "Chat Completions"
+    start_at = lines.index(
+        "toolguard repaired this request before sending it (1 change(s)); this is the repaired body, the "
+        "findings are those of the request as the client sent it:"
+    )
+    assert lines[start_at + 1 : start_at + 3] == [
+        "  repaired sequence.duplicate-tool-response at messages[4].tool_call_id: dropped messages[4], a "
+        f"second, identical answer to {DUPLICATE.ids[0]}",
+        '    patch: [{"op": "remove", "path": "/messages/4"}]',
+    ]
