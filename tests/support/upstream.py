@@ -262,6 +262,27 @@ def openai_request_error(body: Any) -> bytes | None:
     )
 
 
+def groq_message_key_error(body: Any) -> bytes | None:
+    """Groq's 400 for a key it does not accept inside a message, or None. Groq is strict about message
+    keys (providers.md §4): an assistant message replaying ``reasoning_content`` gets, verbatim from
+    https://github.com/SimonSchubert/Kai/issues/265, in Groq's envelope (no param, no code; providers.md §3):
+    ``'messages.2' : for 'role:assistant' the following must be satisfied[('messages.2' : property
+    'reasoning_content' is unsupported)]``."""
+    messages = body.get("messages") if isinstance(body, dict) else None
+    for index, message in enumerate(messages if isinstance(messages, list) else []):
+        if (
+            isinstance(message, dict)
+            and message.get("role") == "assistant"
+            and "reasoning_content" in message
+        ):
+            text = (
+                f"'messages.{index}' : for 'role:assistant' the following must be satisfied"
+                f"[('messages.{index}' : property 'reasoning_content' is unsupported)]"
+            )
+            return json.dumps({"error": {"message": text, "type": "invalid_request_error"}}).encode()
+    return None
+
+
 def openai_like(*, delay: float = 0.05, chunks: Sequence[bytes] | None = None) -> Handler:
     """A handler that answers like OpenAI's chat completions for the tool-call sequencing rules."""
 
