@@ -33,7 +33,14 @@ from toolguard_core.findings import Finding, Severity
 from toolguard_core.modes import Mode, blocked_answer, parse_mode
 from toolguard_core.profiles_config import ProvidersConfigError, load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
-from toolguard_core.repair import RepairOptions, RepairResult, Unanswered, parse_families, repair_request
+from toolguard_core.repair import (
+    RepairOptions,
+    RepairResult,
+    Unanswered,
+    parse_families,
+    parse_unanswered,
+    repair_request,
+)
 from toolguard_core.request import Target
 from toolguard_core.sse import SSETap
 from toolguard_core.store import Store, default_db_path
@@ -231,14 +238,12 @@ class ToolGuard:
             raise exceptions.OptionsError(f"toolguard_mode: {exc}") from None
         try:
             families = parse_families(opts.toolguard_repair)
-            unanswered = Unanswered(opts.toolguard_repair_unanswered.strip().lower())
         except ValueError as exc:
-            option = "toolguard_repair" if "famil" in str(exc) else "toolguard_repair_unanswered"
-            raise exceptions.OptionsError(
-                f"{option}: {exc}"
-                if option == "toolguard_repair"
-                else f"{option}: expected 'answer' or 'remove', got {opts.toolguard_repair_unanswered!r}"
-            ) from None
+            raise exceptions.OptionsError(f"toolguard_repair: {exc}") from None
+        try:
+            unanswered = parse_unanswered(opts.toolguard_repair_unanswered)
+        except ValueError as exc:
+            raise exceptions.OptionsError(f"toolguard_repair_unanswered: {exc}") from None
         settings = Settings(
             db_path=str(opts.toolguard_db or default_db_path()),
             hosts=tuple(h.lower() for h in opts.toolguard_hosts),

@@ -420,6 +420,15 @@ def parse_families(value: str | Sequence[str]) -> frozenset[Family]:
     return frozenset(Family(n) for n in names)
 
 
+def parse_unanswered(value: str) -> Unanswered:
+    """``answer`` or ``remove`` (case-insensitive); ValueError names the choices."""
+    try:
+        return Unanswered(value.strip().lower())
+    except ValueError:
+        choices = " or ".join(repr(u.value) for u in Unanswered)
+        raise ValueError(f"expected {choices}, got {value!r}") from None
+
+
 # --------------------------------------------------------------------------- the driver
 
 
