@@ -289,6 +289,7 @@ def test_replayed_flows_are_never_answered_or_changed(block):
 
 def test_summary_and_run_report_count_repairs_per_rule(db_path):
     from toolguard_analysis.render import render_markdown, render_text
+    from toolguard_analysis.report_html import render_html
     from toolguard_analysis.run import report
     from toolguard_analysis.summary import build_summary
 
@@ -331,6 +332,10 @@ def test_summary_and_run_report_count_repairs_per_rule(db_path):
     text = render_text(summary, width=200)
     assert "  sequence.duplicate-tool-response             2         1       1      50%     1" in text
     assert "| sequence.unanswered-tool-call | 1 | 1 | 0 | 100% | 0 |" in render_markdown(summary)
+    assert (
+        '<tr><td class="mono">sequence.duplicate-tool-response</td><td class="num">2</td><td class="num">1</td>'
+        '<td class="num">1</td><td class="num">50%</td><td class="num">1</td></tr>'
+    ) in render_html(summary)
     lines = report(db_path, "2000-01-01T00:00:00.000Z", "2100-01-01T00:00:00.000Z", None).splitlines()
     start_at = lines.index("  repairs (applied, accepted by the upstream):")
     assert lines[start_at + 1 : start_at + 3] == [
@@ -359,3 +364,32 @@ def test_the_content_view_shows_what_repair_changed(repair):
         f"second, identical answer to {DUPLICATE.ids[0]}",
         '    patch: [{"op": "remove", "path": "/messages/4"}]',
     ]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"repair_families": "params"}, "--repair chooses the fixes of --mode repair; add --mode repair"),
+        (
+            {"mode": "repair", "repair_families": "params,feilds"},
+            "unknown repair family feilds; expected some of fields, params, sequence",
+        ),
+    ],
+)
+def test_toolguard_run_checks_mode_options_before_starting_anything(kwargs, message):
+    from toolguard_analysis.errors import ToolguardError
+    from toolguard_analysis.run import run_session
+
+    with pytest.raises(ToolguardError) as error:
+        run_session(["true"], **kwargs)
+    assert message in str(error.value)
+
+
+def test_toolguard_run_help_shows_the_modes():
+    from click.testing import CliRunner
+
+    from toolguard_analysis.cli import cli
+
+    result = CliRunner().invoke(cli, ["run", "--help"])
+    assert "--mode [observe|block|repair]" in result.output
+    assert "toolguard run --mode repair -- python agent.py" in result.output
