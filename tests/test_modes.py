@@ -393,3 +393,23 @@ def test_toolguard_run_help_shows_the_modes():
     result = CliRunner().invoke(cli, ["run", "--help"])
     assert "--mode [observe|block|repair]" in result.output
     assert "toolguard run --mode repair -- python agent.py" in result.output
+
+
+def test_the_content_view_says_what_repair_left_as_is(repair):
+    from mitmproxy import contentviews
+
+    from toolguard_core import contentview
+
+    contentview.register()
+    body = {
+        **DUPLICATE.body(),
+        "messages": [*DUPLICATE.messages[:4], {**DUPLICATE.messages[4], "content": "other"}],
+    }
+    flow = make_flow(body)
+    repair.request(flow)
+    lines = contentviews.prettify_message(flow.request, flow).text.splitlines()
+    assert (
+        "  left as is: sequence.duplicate-tool-response at messages[4].tool_call_id: not safe to repair: the two "
+        f"answers to {DUPLICATE.ids[0]} differ; keeping one would hide the other"
+    ) in lines
+    assert not any(line.startswith("toolguard repaired") for line in lines)

@@ -577,6 +577,12 @@ class ToolGuard:
         if errors or (verdict in REJECTED_VERDICTS):
             flow.marked = MARK
         repair = pending.repair if pending is not None else None
+        if repair is not None:
+            # Also when nothing could be repaired: the content view says what was left as is, and why.
+            flow.metadata[METADATA_KEY]["mode"] = Mode.REPAIR.value
+            flow.metadata[METADATA_KEY]["not_repaired"] = [
+                {"rule": n.rule, "location": n.location, "reason": n.reason} for n in repair.not_repaired
+            ]
         if pending is not None and pending.blocked:
             flow.marked = MARK_BLOCKED
             first = errors[0]
@@ -584,14 +590,10 @@ class ToolGuard:
             flow.metadata[METADATA_KEY]["mode"] = Mode.BLOCK.value
         elif repair is not None and repair.changed:
             flow.marked = MARK_REPAIRED
-            flow.metadata[METADATA_KEY]["mode"] = Mode.REPAIR.value
             # For the content view: what changed, as the JSON Patch of each step (plain data only).
             flow.metadata[METADATA_KEY]["repairs"] = [
                 {"rule": r.rule, "location": r.location, "description": r.description, "patch": r.patch}
                 for r in repair.repairs
-            ]
-            flow.metadata[METADATA_KEY]["not_repaired"] = [
-                {"rule": n.rule, "location": n.location, "reason": n.reason} for n in repair.not_repaired
             ]
             rules = ", ".join(dict.fromkeys(f"{r.rule} at {r.location}" for r in repair.repairs))
             left = f"; {len(repair.not_repaired)} left as is" if repair.not_repaired else ""
