@@ -413,3 +413,21 @@ def test_the_content_view_says_what_repair_left_as_is(repair):
         f"answers to {DUPLICATE.ids[0]} differ; keeping one would hide the other"
     ) in lines
     assert not any(line.startswith("toolguard repaired") for line in lines)
+
+
+def test_block_answers_an_anthropic_messages_request_in_anthropics_shape(block):
+    from toolguard_core.rules.registry import RULES
+
+    rule = RULES["anthropic.tool-use-without-result"]
+    [predicted] = [p for p in rule.predicts if p.provider == "anthropic"][:1]
+    flow = make_flow(rule.example, url=rule.example_url, headers={"content-type": "application/json"})
+    block.request(flow)
+    assert flow.response.status_code == predicted.status
+    body = flow.response.json()
+    assert {k: v for k, v in body.items() if k != "toolguard"} == {
+        "type": "error",
+        "error": {"type": "invalid_request_error", "message": predicted.text},
+        "request_id": "toolguard-blocked",
+    }
+    assert body["toolguard"]["findings"][0]["rule"] == "anthropic.tool-use-without-result"
+    assert flow.response.headers["x-toolguard-rule"] == "anthropic.tool-use-without-result"

@@ -22,6 +22,7 @@ from toolguard_core.repair import (
     repair_request,
 )
 from toolguard_core.request import Target
+from toolguard_core.rules.registry import RULES
 
 OPENAI = "https://api.openai.com/v1/chat/completions"
 GROQ = "https://api.groq.com/openai/v1/chat/completions"
@@ -185,6 +186,46 @@ CASES: list[
         ALL,
         [("params.unsupported-for-model", "top_p", [{"op": "remove", "path": "/top_p"}])],
         {"model": "o3-mini", "messages": [USER]},
+    ),
+    (
+        "the model catalog: max_tokens renamed for a reasoning model on any host",
+        RULES["model.max-tokens-on-reasoning-model"].example,
+        RULES["model.max-tokens-on-reasoning-model"].example_url,
+        ALL,
+        [
+            (
+                "model.max-tokens-on-reasoning-model",
+                "max_tokens",
+                [{"op": "move", "from": "/max_tokens", "path": "/max_completion_tokens"}],
+            )
+        ],
+        {"max_completion_tokens": RULES["model.max-tokens-on-reasoning-model"].example["max_tokens"]},
+    ),
+    (
+        "the model catalog: a sampling field a reasoning model rejects is dropped",
+        RULES["model.sampling-on-reasoning-model"].example,
+        RULES["model.sampling-on-reasoning-model"].example_url,
+        ALL,
+        [("model.sampling-on-reasoning-model", "temperature", [{"op": "remove", "path": "/temperature"}])],
+        {k: v for k, v in RULES["model.sampling-on-reasoning-model"].example.items() if k != "temperature"},
+    ),
+    (
+        "the model catalog: parallel_tool_calls dropped for a model without it",
+        RULES["model.parallel-tool-calls-unsupported"].example,
+        RULES["model.parallel-tool-calls-unsupported"].example_url,
+        ALL,
+        [
+            (
+                "model.parallel-tool-calls-unsupported",
+                "parallel_tool_calls",
+                [{"op": "remove", "path": "/parallel_tool_calls"}],
+            )
+        ],
+        {
+            k: v
+            for k, v in RULES["model.parallel-tool-calls-unsupported"].example.items()
+            if k != "parallel_tool_calls"
+        },
     ),
     (
         "a field Groq rejects is dropped",

@@ -10,6 +10,7 @@ and the flow goes on untouched.
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import gc
 import json
@@ -27,10 +28,17 @@ from mitmproxy import command, ctx, exceptions, http
 from mitmproxy.utils import human
 
 from toolguard_core import contentview, redact
-from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, analyse_request
+from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, InternalError, analyse_request
 from toolguard_core.capture import Capture
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.modes import Mode, blocked_answer, parse_mode
+from toolguard_core.offload import (
+    DEFAULT_OFFLOAD_MIN_BYTES,
+    Validator,
+    WorkerNotReady,
+    WorkerResult,
+    WorkerUnavailable,
+)
 from toolguard_core.profiles_config import ProvidersConfigError, load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.repair import (
@@ -41,7 +49,9 @@ from toolguard_core.repair import (
     parse_unanswered,
     repair_request,
 )
-from toolguard_core.request import Target
+from toolguard_core.request import MESSAGES_SUFFIX, Target
+from toolguard_core.rules.body import NOT_VALIDATED
+from toolguard_core.rules.model import UNKNOWN_MODEL
 from toolguard_core.sse import SSETap
 from toolguard_core.store import Store, default_db_path
 from toolguard_core.verdict import (
@@ -61,7 +71,9 @@ MARK = ":warning:"
 # mitmweb shows these emoji shortcodes as the flow's mark (mitmproxy-notes.md (e)).
 MARK_BLOCKED = ":no_entry:"
 MARK_REPAIRED = ":wrench:"
-DEFAULT_PATHS = (r"/chat/completions/?$", r"/responses/?$")
+# Anthropic's Messages API: /v1/messages under any prefix (Anthropic-compatible endpoints put it
+# under /anthropic/...), not its /count_tokens and /batches siblings (request.endpoint_kind).
+DEFAULT_PATHS = (r"/chat/completions/?$", r"/responses/?$", rf"{re.escape(MESSAGES_SUFFIX)}/?$")
 # The other OpenAI-compatible endpoints: no rules, but a rejection there is stored (as unexplained),
 # so an agent's failing embeddings or legacy completions calls show up in the summary too.
 DEFAULT_RECORD_PATHS = (
@@ -83,15 +95,26 @@ class Pending:
 
     analysis: Analysis
     started: float
-    request_text: str | None
-    request_bytes: int
+    body: bytes | None  # decoded to the stored text only if the flow is stored
     secrets: list[str]
+    decode_error: str | None = None
     sse_tap: Any = None
-    #: Block mode answered the request itself; repair mode changed it (``repair.changed``).
+    extra: dict[str, Any] = field(default_factory=dict)
+    # While the worker validates the body (see offload.py).
+    validation: asyncio.Future[WorkerResult] | None = None
+    answered_flow: http.HTTPFlow | None = None  # the flow ended before its verdict arrived
+    #: Block mode answered the request itself; repair mode ran on it (``repair.changed``: it changed it).
     blocked: bool = False
     repair: RepairResult | None = None
     repaired_at: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+
+    def request_text(self) -> str | None:
+        body = self.body
+        if body is None:
+            return None
+        if self.analysis.is_json:
+            return body.decode("utf-8")
+        return body[:MAX_STORED_NON_JSON_REQUEST].decode("utf-8", "replace") or None
 
 
 @dataclass(slots=True)
@@ -102,6 +125,7 @@ class Settings:
     record_paths: tuple[re.Pattern[str], ...]
     max_body_bytes: int
     store_all: bool
+    offload_min_bytes: int | None  # None: every body is validated in the proxy's own process
     mode: Mode = Mode.OBSERVE
     repair: RepairOptions = field(default_factory=RepairOptions)
 
@@ -116,6 +140,7 @@ class ToolGuard:
         self.summary_thread: threading.Thread | None = None
         self._logged_errors: set[tuple[str, str]] = set()
         self.registry: ProviderRegistry = DEFAULT_REGISTRY
+        self.validator = Validator()
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -154,6 +179,15 @@ class ToolGuard:
             "32m",
             "Request bodies larger than this (k/m/g suffixes) are passed through without validation; "
             "a finding records that they were skipped.",
+        )
+        loader.add_option(
+            "toolguard_offload",
+            str,
+            "64k",
+            "Request bodies of at least this size (k/m/g suffixes) are validated in a separate worker "
+            "process, so the proxy forwards them without waiting for the rules; smaller bodies are "
+            "validated in place, which costs less than handing them over. 'off' validates every body in "
+            "the proxy's own process.",
         )
         loader.add_option(
             "toolguard_gc_freeze",
@@ -220,6 +254,7 @@ class ToolGuard:
             "toolguard_record_paths",
             "toolguard_max_body",
             "toolguard_store_all",
+            "toolguard_offload",
             "toolguard_mode",
             "toolguard_repair",
             "toolguard_repair_unanswered",
@@ -232,6 +267,13 @@ class ToolGuard:
             max_body = human.parse_size(opts.toolguard_max_body)
         except ValueError as exc:
             raise exceptions.OptionsError(f"toolguard_max_body: {exc}") from None
+        offload = opts.toolguard_offload.strip().lower()
+        try:
+            offload_min = None if offload == "off" else human.parse_size(offload)
+        except ValueError as exc:
+            raise exceptions.OptionsError(
+                f"toolguard_offload: {exc} (a size such as 64k, or 'off')"
+            ) from None
         try:
             mode = parse_mode(opts.toolguard_mode)
         except ValueError as exc:
@@ -251,6 +293,9 @@ class ToolGuard:
             record_paths=record_paths,
             max_body_bytes=max_body if max_body is not None else DEFAULT_MAX_BODY_BYTES,
             store_all=opts.toolguard_store_all,
+            offload_min_bytes=offload_min
+            if offload_min is not None or offload == "off"
+            else DEFAULT_OFFLOAD_MIN_BYTES,
             mode=mode,
             repair=RepairOptions(families=families, unanswered=unanswered),
         )
@@ -266,6 +311,9 @@ class ToolGuard:
         self.settings = settings
 
     def running(self) -> None:
+        if self.settings and self.settings.offload_min_bytes is not None:
+            # Started in the background; until it is up, bodies are validated in place.
+            self.validator.launch()
         if self.settings:
             logger.info("toolguard: writing flagged flows to %s", self.settings.db_path)
             if self.settings.mode is not Mode.OBSERVE:
@@ -283,6 +331,22 @@ class ToolGuard:
             self._gc_frozen = True
 
     def done(self) -> None:
+        # Bodies the worker has not answered yet are validated here, so a flow that ended just
+        # before shutdown keeps its verdict (at most the worker's bounded backlog).
+        for flow_id, pending in list(self.pending.items()):
+            future = pending.validation
+            if future is None:
+                continue
+            if pending.answered_flow is None:
+                self.pending.pop(flow_id)  # still in flight: not ours to finish
+            elif future.done() and not future.cancelled() and future.exception() is None:
+                self._on_validated(pending.answered_flow, pending, future)
+            else:
+                pending.validation = None
+                self._validate_in_place(pending.answered_flow, pending)
+                self._finish(pending.answered_flow)
+            future.cancel()
+        self.validator.close()
         # The content view outlives this addon (hot reload, tests): it falls back to the built-ins.
         contentview.chat_completions.registry = DEFAULT_REGISTRY
         if self.store is not None:
@@ -381,60 +445,65 @@ class ToolGuard:
             return
         wide = flow_scope is Scope.ENDPOINT
         assert self.settings is not None
-        if not wide:
-            self.stats["validated"] += 1
         request = flow.request
         decode_error = None
         try:
             body = request.content if request.raw_content is not None else None
         except ValueError as exc:  # unknown or corrupt Content-Encoding
             body, decode_error = request.raw_content, str(exc)
-        analysis = analyse_request(
-            body,
-            request.pretty_url,
-            target=Target.from_url(request.pretty_url, self.registry),
-            max_body_bytes=self.settings.max_body_bytes,
+        url = request.pretty_url
+        target = Target.from_url(url, self.registry)
+        pending = Pending(
+            analysis=Analysis(target=target),
+            started=request.timestamp_start,
+            body=body,
+            secrets=redact.secret_values(request.headers.items(multi=True), request.path.partition("?")[2]),
             decode_error=decode_error,
         )
-        if wide:  # kept only when it explains a wrong endpoint (a native body there is fine)
-            if not any(f.rule.startswith("endpoint.") for f in analysis.findings):
+        offload_min = self.settings.offload_min_bytes
+        # Block and repair must know the verdict before the request goes on: validated in place.
+        observing = self.settings.mode is Mode.OBSERVE
+        if (
+            observing
+            and not wide
+            and offload_min is not None
+            and body is not None
+            and len(body) >= offload_min
+        ):
+            # Forward now; the verdict follows from the worker (issue #12: validation off the event loop).
+            try:
+                pending.validation = self.validator.submit(
+                    body,
+                    {
+                        "url": url,
+                        "max_body": self.settings.max_body_bytes,
+                        "decode_error": decode_error,
+                        "providers": ctx.options.toolguard_providers,
+                    },
+                )
+            except WorkerNotReady:
+                pass  # validated in place below
+            except WorkerUnavailable as exc:
+                self._not_validated(pending, "busy", str(exc))
+                self._remember(flow, pending)
                 return
-            self.stats["validated"] += 1
-        if analysis.findings:
-            self.stats["flagged"] += 1
-        for internal in analysis.internal_errors:
-            self.stats["internal_errors"] += 1
-            # Logged once per rule and error type (a broken rule fails on every flow); always counted.
-            key = (f"rule {internal.where}", internal.error.split("(", 1)[0])
-            log = logger.debug if key in self._logged_errors else logger.warning
-            self._logged_errors.add(key)
-            log(
-                "toolguard: rule %s failed on %s %s (flow %s): %s; the rule was skipped, the flow passes "
-                "through unchanged",
-                internal.where,
-                request.method,
-                redact.redact_url(request.pretty_url),
-                flow.id,
-                internal.error,
-            )
-        query = request.path.partition("?")[2]
-        secrets = redact.secret_values(request.headers.items(multi=True), query)
-        if analysis.body is not None or body is None:
-            request_text = body.decode("utf-8") if body else None
-        else:
-            request_text = body[:MAX_STORED_NON_JSON_REQUEST].decode("utf-8", "replace")
-        pending = Pending(
-            analysis=analysis,
-            started=request.timestamp_start,
-            request_text=request_text,
-            request_bytes=len(body or b""),
-            secrets=secrets,
-        )
+            else:
+                self._remember(flow, pending)
+                pending.validation.add_done_callback(
+                    lambda future: self._guard(
+                        "validated", flow, lambda f: self._on_validated(f, pending, future)
+                    )
+                )
+                return
+        analysis = self._analyse(pending)
+        # A native path is kept only when a rule explains the wrong endpoint (a native body is fine).
+        if wide and not any(f.rule.startswith("endpoint.") for f in analysis.findings):
+            return
         self._remember(flow, pending)
         # The opt-in modes act on live flows only: a flow replayed with `mitmdump -r` is evidence.
-        if self.settings.mode is not Mode.OBSERVE and analysis.has_error and flow.live and not flow.response:
+        if not observing and analysis.has_error and flow.live and not flow.response:
             self._act(flow, pending)
-        self._annotate(flow, analysis.findings, verdict=None, pending=pending)
+        self._validated(flow, pending, analysis.internal_errors)
 
     def _act(self, flow: http.HTTPFlow, pending: Pending) -> None:
         """Block mode's own answer, or repair mode's repaired body (docs/modes.md)."""
@@ -486,6 +555,71 @@ class ToolGuard:
                 repair.description,
             )
 
+    def _analyse(self, pending: Pending) -> Analysis:
+        assert self.settings is not None
+        target = pending.analysis.target
+        pending.analysis = analyse_request(
+            pending.body,
+            target.url,
+            target=target,
+            max_body_bytes=self.settings.max_body_bytes,
+            decode_error=pending.decode_error,
+        )
+        return pending.analysis
+
+    def _validate_in_place(self, flow: http.HTTPFlow, pending: Pending) -> None:
+        self._validated(flow, pending, self._analyse(pending).internal_errors)
+
+    def _on_validated(
+        self, flow: http.HTTPFlow, pending: Pending, future: asyncio.Future[WorkerResult]
+    ) -> None:
+        """The worker's verdict arrived (or the worker failed): annotate, and finish an ended flow."""
+        if pending.validation is not future:
+            return  # already handled (at shutdown, see done)
+        pending.validation = None
+        if future.cancelled() or future.exception() is not None:
+            error = "cancelled" if future.cancelled() else repr(future.exception())
+            self._not_validated(pending, "worker", error)
+        else:
+            result = future.result()
+            analysis = pending.analysis
+            analysis.findings = result.findings
+            analysis.body_facts(model=result.model, stream=result.stream, is_json=result.is_json)
+            self._validated(flow, pending, result.internal_errors)
+        if pending.answered_flow is not None:
+            self._finish(flow)
+
+    def _not_validated(self, pending: Pending, reason: str, detail: str) -> None:
+        """Counted and said in the stored row: never a silent pass (the flow is still forwarded)."""
+        self.stats[f"not_validated_{reason}"] += 1
+        pending.analysis.findings.append(NOT_VALIDATED.finding("body", f"Not validated: {detail}."))
+
+    def _validated(self, flow: http.HTTPFlow, pending: Pending, internal_errors: list[InternalError]) -> None:
+        analysis = pending.analysis
+        self.stats["validated"] += 1
+        if _worth_keeping(analysis.findings):
+            self.stats["flagged"] += 1
+        elif analysis.findings:  # the note alone: counted (never silent), the flow is not kept for it
+            self.stats["model_rules_skipped"] += 1
+        request = flow.request
+        for internal in internal_errors:
+            self.stats["internal_errors"] += 1
+            # Logged once per rule and error type (a broken rule fails on every flow); always counted.
+            key = (f"rule {internal.where}", internal.error.split("(", 1)[0])
+            log = logger.debug if key in self._logged_errors else logger.warning
+            self._logged_errors.add(key)
+            log(
+                "toolguard: rule %s failed on %s %s (flow %s): %s; the rule was skipped, the flow passes "
+                "through unchanged",
+                internal.where,
+                request.method,
+                redact.redact_url(request.pretty_url),
+                flow.id,
+                internal.error,
+            )
+        if pending.answered_flow is None:
+            self._annotate(flow, analysis.findings, verdict=None, pending=pending)
+
     def _track_unvalidated(self, flow: http.HTTPFlow) -> None:
         """Remember a record-only flow without parsing its body (nothing validates it)."""
         request = flow.request
@@ -496,8 +630,7 @@ class ToolGuard:
             Pending(
                 analysis=Analysis(target=Target.from_url(url, self.registry)),
                 started=request.timestamp_start,
-                request_text=raw[:MAX_STORED_NON_JSON_REQUEST].decode("utf-8", "replace") or None,
-                request_bytes=len(raw),
+                body=raw,
                 secrets=redact.secret_values(
                     request.headers.items(multi=True), request.path.partition("?")[2]
                 ),
@@ -526,9 +659,14 @@ class ToolGuard:
             flow.response.stream = tap
 
     def _finish(self, flow: http.HTTPFlow) -> None:
-        pending = self.pending.pop(flow.id, None)
+        pending = self.pending.get(flow.id)
         if pending is None:
             return
+        # Until _on_validated has run (a resolved future's callbacks run a loop turn later).
+        if pending.validation is not None:
+            pending.answered_flow = flow  # finished by _on_validated when the verdict arrives
+            return
+        del self.pending[flow.id]
         findings = pending.analysis.findings
         status = flow.response.status_code if flow.response is not None else None
         tap: SSETap | None = pending.sse_tap
@@ -551,7 +689,7 @@ class ToolGuard:
         if tap is not None:
             flow.metadata[METADATA_KEY]["stream"] = tap.summary()
         if not should_store(
-            has_findings=bool(findings),
+            has_findings=_worth_keeping(findings),
             rejected=was_rejected,
             flow_failed=flow.error is not None,
             stream_complete=tap is not None and tap.done,
@@ -638,9 +776,9 @@ class ToolGuard:
             model=analysis.model,
             stream=analysis.stream,
             request_headers=list(request.headers.items(multi=True)),
-            request_text=pending.request_text,
-            request_is_json=analysis.body is not None,
-            request_bytes=pending.request_bytes,
+            request_text=pending.request_text(),
+            request_is_json=analysis.is_json,
+            request_bytes=len(pending.body or b""),
             findings=list(analysis.findings),
             secrets=pending.secrets,
             verdict=verdict,
@@ -683,3 +821,10 @@ def _log_summary(path: Path) -> None:
         logger.info("%s", render_text(build_summary([path])))
     except Exception as exc:  # a broken or missing file: say so, never raise into the proxy
         logger.warning("toolguard: cannot summarise %s: %r", path, exc)
+
+
+def _worth_keeping(findings: list[Finding]) -> bool:
+    """Whether the findings make a flow worth storing. The model.rules-skipped note alone does not:
+    every request of an unknown model through an unknown gateway carries it, and storing each one
+    would fill the database with accepted requests; it is counted in the stats instead."""
+    return any(f.rule != UNKNOWN_MODEL.id for f in findings)

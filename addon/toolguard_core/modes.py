@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.request import Target
+from toolguard_core.request import MESSAGES, Target
 from toolguard_core.rules.registry import RULES, PredictedError
 
 HEADER_PREFIX = "x-toolguard-"
@@ -57,11 +57,13 @@ class BlockedAnswer:
 
 def predicted_error(finding: Finding, target: Target) -> PredictedError | None:
     """The error the target provider really returns for this finding's rule, if the rule quotes one:
-    the provider's own, else (for a generic OpenAI-compatible server) OpenAI's."""
+    the provider's own, else (for a generic compatible server) Anthropic's on the Messages API and
+    OpenAI's elsewhere."""
     rule = RULES.get(finding.rule)
     if rule is None:
         return None
-    for provider in (target.provider.id, "openai"):
+    fallback = "anthropic" if target.endpoint == MESSAGES else "openai"
+    for provider in (target.provider.id, fallback):
         for predicted in rule.predicts:
             if predicted.provider == provider:
                 return predicted
@@ -87,9 +89,11 @@ def _header_value(text: str, limit: int = 500) -> str:
 def blocked_answer(findings: list[Finding], target: Target) -> BlockedAnswer | None:
     """The proxy's own answer to a request with error findings, or None when it has none.
 
-    Shape and status are the target provider's (OpenAI's envelope ``{"error": {message, type, param,
-    code}}`` for every OpenAI-compatible endpoint, chat completions and Responses alike); the message
-    is the provider's real wording when the first error's rule quotes it, else toolguard's finding.
+    Shape and status are the target endpoint's: Anthropic's ``{"type": "error", "error": {type,
+    message}, "request_id"}`` for the Messages API (providers.md §3; docs/errors.md), OpenAI's envelope
+    ``{"error": {message, type, param, code}}`` for every OpenAI-compatible endpoint (chat completions
+    and Responses alike). The message is the provider's real wording when the first error's rule
+    quotes it, else toolguard's finding.
     """
     errors = [f for f in findings if f.severity == Severity.ERROR]
     if not errors:
@@ -107,15 +111,27 @@ def blocked_answer(findings: list[Finding], target: Target) -> BlockedAnswer | N
     }
     if predicted is not None:
         explanation["predicted_error_source"] = predicted.source
-    body = {
-        "error": {
-            "message": predicted.text if predicted is not None else first.message,
-            "type": "invalid_request_error",
-            "param": _param(predicted, first),
-            "code": predicted.code if predicted is not None else None,
-        },
-        BODY_KEY: explanation,
-    }
+    message = predicted.text if predicted is not None else first.message
+    body: dict[str, Any]
+    if target.endpoint == MESSAGES:
+        # Anthropic's SDKs read `error.type` and `error.message`; the request id names toolguard as
+        # the answerer, so a support ticket is never opened for a request Anthropic did not see.
+        body = {
+            "type": "error",
+            "error": {"type": "invalid_request_error", "message": message},
+            "request_id": "toolguard-blocked",
+            BODY_KEY: explanation,
+        }
+    else:
+        body = {
+            "error": {
+                "message": message,
+                "type": "invalid_request_error",
+                "param": _param(predicted, first),
+                "code": predicted.code if predicted is not None else None,
+            },
+            BODY_KEY: explanation,
+        }
     headers = {
         "content-type": "application/json",
         f"{HEADER_PREFIX}blocked": "1",

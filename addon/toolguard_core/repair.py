@@ -398,6 +398,14 @@ FIXES: dict[str, FixSpec] = {
     "params.reasoning-effort-unsupported": FixSpec(Family.PARAMS, _drop_param, "drop reasoning_effort"),
     "params.stream-options-without-stream": FixSpec(Family.PARAMS, _drop_param, "drop stream_options"),
     "params.unknown": FixSpec(Family.PARAMS, _drop_param, "drop the field the provider does not know"),
+    # The model catalog's rules (rules/model.py) judge the same fields by the model on any host.
+    "model.max-tokens-on-reasoning-model": FixSpec(
+        Family.PARAMS, _rename_max_tokens, "rename max_tokens to max_completion_tokens"
+    ),
+    "model.sampling-on-reasoning-model": FixSpec(
+        Family.PARAMS, _drop_param, "drop the sampling field the reasoning model rejects"
+    ),
+    "model.parallel-tool-calls-unsupported": FixSpec(Family.PARAMS, _drop_param, "drop parallel_tool_calls"),
     "roles.unknown-message-key": FixSpec(Family.FIELDS, _strip_message_key, "strip the key from the message"),
     "roles.name-unsupported": FixSpec(Family.FIELDS, _strip_message_key, "strip name from the message"),
 }
