@@ -279,3 +279,20 @@ def test_lone_tool_case_is_what_the_seed_sends(upstream: Upstream) -> None:
         assert isinstance(reply, Reply)
         assert (reply.status, json.loads(reply.body)) == (400, json.loads(case.error_body()))
     assert LONE_TOOL in SEED_CASES
+
+
+def test_a_large_body_is_repaired_before_it_is_forwarded(
+    upstream: Upstream, mitmdump_reverse: Callable[..., Mitmdump], openai_client: Callable[..., Any]
+) -> None:
+    """Bodies of toolguard_offload's size or more are validated in a worker in observe mode; repair
+    needs the verdict first, so they are validated in place and repaired like any other."""
+    proxy = mitmdump_reverse(options={"toolguard_mode": "repair"})
+    proxy.wait_for_output(r"toolguard: mode repair \(repairs: sequence\)")
+    body = DUPLICATE.body()
+    body["messages"][0] = {"role": "user", "content": "x" * 100_000}  # above the 64k default
+    client = openai_client(proxy)
+    assert client.chat.completions.create(**body).choices[0].message.content
+    proxy.stop()
+    [received] = upstream.requests
+    assert received.json()["messages"] == [body["messages"][0], *DUPLICATE.messages[1:4]]
+    assert [f["verdict"] for f in proxy.flows()] == ["repaired"]
