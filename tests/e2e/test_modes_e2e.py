@@ -269,7 +269,7 @@ def test_block_mode_lets_a_valid_request_through(
     assert proxy.flows() == []
 
 
-def test_lone_tool_case_is_what_the_seed_sends(upstream: Upstream) -> None:
+def test_the_upstream_rejects_the_seeds_cases_like_openai(upstream: Upstream) -> None:
     """The upstream enforces OpenAI's rule on the seed's cases (a fake that accepted them would prove nothing)."""
     for case in SEED_CASES:
         request = RecordedRequest(
