@@ -295,3 +295,31 @@ def test_a_large_body_is_repaired_before_it_is_forwarded(
     [received] = upstream.requests
     assert received.json()["messages"] == [body["messages"][0], *DUPLICATE.messages[1:4]]
     assert [f["verdict"] for f in proxy.flows()] == ["repaired"]
+
+
+@pytest.mark.filterwarnings(
+    "ignore:The model .* is deprecated:DeprecationWarning"
+)  # the rule example's model
+def test_block_mode_raises_anthropics_error_in_the_anthropic_sdk(
+    upstream: Upstream, mitmdump_reverse: Callable[..., Mitmdump]
+) -> None:
+    """The Messages API gets Anthropic's error shape: the real anthropic SDK raises its BadRequestError
+    with the message Anthropic sends for a tool_use left without its tool_result (rules.md)."""
+    anthropic = pytest.importorskip("anthropic")
+    from toolguard_core.rules.registry import RULES
+
+    rule = RULES["anthropic.tool-use-without-result"]
+    [predicted] = [p for p in rule.predicts if p.provider == "anthropic"][:1]
+    proxy = mitmdump_reverse(options={"toolguard_mode": "block"})
+    client = anthropic.Anthropic(
+        base_url=proxy.url, api_key="sk-ant-toolguard-e2e", max_retries=0, timeout=15
+    )
+    with pytest.raises(anthropic.BadRequestError) as error:
+        client.messages.create(**rule.example)
+    assert error.value.status_code == predicted.status
+    assert error.value.body["error"] == {"type": "invalid_request_error", "message": predicted.text}
+    assert error.value.response.headers["x-toolguard-rule"] == rule.id
+    proxy.stop()
+    assert upstream.requests == []
+    [flow] = proxy.flows()
+    assert (flow["verdict"], flow["error_message"]) == ("blocked", predicted.text)
