@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from toolguard_core.providers import OPENAI_PARAMS
-from toolguard_core.upstream_errors import UpstreamError
+from toolguard_core.upstream_errors import MAX_MESSAGE_CHARS, UpstreamError
 
 __all__ = [
     "CAUSES",
@@ -483,7 +483,7 @@ CAUSES: tuple[Cause, ...] = (
             Wording(
                 provider="openai",
                 pattern=_re(
-                    r"(?:Item )?{Q}(?P<reasoning_id>[\w-]+){Q} of type {Q}reasoning{Q} was provided without its "
+                    r"(?<![\w-])(?:Item )?{Q}(?P<reasoning_id>[\w-]{1,200}){Q} of type {Q}reasoning{Q} was provided without its "
                     r"required following item"
                 ),
                 source="https://github.com/continuedev/continue/issues/8933",
@@ -864,7 +864,7 @@ CAUSES: tuple[Cause, ...] = (
         wordings=(
             Wording(
                 provider="deepseek",
-                pattern=_re(r"(?P<model>[\w.:/-]+) does not support Json Output"),
+                pattern=_re(r"(?<![\w.:/-])(?P<model>[\w.:/-]{1,200}) does not support Json Output"),
                 source="https://github.com/gomate-community/TrustRAG/issues/140",
                 example="deepseek-reasoner does not support Json Output.",
             ),
@@ -966,7 +966,9 @@ CAUSES: tuple[Cause, ...] = (
             ),
             Wording(
                 provider="openai",
-                pattern=_re(r"{Q}(?P<value>\w+){Q} is not of type {Q}object{Q} - {Q}response_format{Q}"),
+                pattern=_re(
+                    r"(?<!\w){Q}(?P<value>\w{1,64}){Q} is not of type {Q}object{Q} - {Q}response_format{Q}"
+                ),
                 source="https://github.com/openai-php/client/issues/265",
                 example="'json_object' is not of type 'object' - 'response_format'",
                 rule_id="response_format.not-an-object",
@@ -1029,7 +1031,7 @@ CAUSES: tuple[Cause, ...] = (
             ),
             Wording(
                 provider="deepseek",
-                pattern=_re(r"(?P<model>[\w.:/-]+) does not support this tool_choice"),
+                pattern=_re(r"(?<![\w.:/-])(?P<model>[\w.:/-]{1,200}) does not support this tool_choice"),
                 source="https://github.com/google-gemini/gemini-fullstack-langgraph-quickstart/issues/123",
                 example="deepseek-reasoner does not support this tool_choice",
             ),
@@ -1226,7 +1228,7 @@ CAUSES: tuple[Cause, ...] = (
         wordings=(
             Wording(
                 provider="ollama",
-                pattern=_re(r"(?P<model>[\w./:-]+){Q} does not support thinking"),
+                pattern=_re(r"(?<![\w./:-])(?P<model>[\w./:-]{1,200}){Q} does not support thinking"),
                 source="https://github.com/ollama/ollama/issues/11439",
                 example="registry.ollama.ai/library/test-deepseekr1:7b does not support thinking",
                 no_constraint=True,
@@ -1371,7 +1373,7 @@ CAUSES: tuple[Cause, ...] = (
             ),
             Wording(
                 provider="ollama",
-                pattern=_re(r"(?P<model>[\w./:-]+) does not support tools"),
+                pattern=_re(r"(?<![\w./:-])(?P<model>[\w./:-]{1,200}) does not support tools"),
                 source="https://github.com/ollama/ollama/issues/14795",
                 example="registry.ollama.ai/library/Qwen3.5:0.8b does not support tools",
             ),
@@ -1385,7 +1387,7 @@ CAUSES: tuple[Cause, ...] = (
         wordings=(
             Wording(
                 provider="vllm",
-                pattern=_re(r"(?P<model>[\w./:-]+) is not a multimodal model"),
+                pattern=_re(r"(?<![\w./:-])(?P<model>[\w./:-]{1,200}) is not a multimodal model"),
                 source="https://github.com/studio-dots-ai/dots.ocr/issues/26",
                 example="Qwen/Qwen3-0.6B is not a multimodal model None",
             ),
@@ -1898,7 +1900,7 @@ CAUSES: tuple[Cause, ...] = (
             ),
             Wording(
                 provider="zhipu",
-                pattern=_re("(?P<param>[a-z_]+)参数非法"),
+                pattern=_re(r"(?<![a-z_])(?P<param>[a-z_]{1,64})参数非法"),
                 source="https://github.com/songquanpeng/one-api/issues/1141",
                 example="temperature参数非法。请检查文档。 (request id: 2024031315392281877864286886360)",
             ),
@@ -2323,7 +2325,8 @@ _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "functio
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 _WS = re.compile(r"\s+")
-_MAX_TEXT = 20_000
+# The parser already cuts messages to this; a longer text (a raw body) is cut the same way.
+_MAX_TEXT = MAX_MESSAGE_CHARS
 # Pydantic errors printed as Python/JSON dicts: 'loc': ('body', 'messages', 0, 'name'), 'msg': '...'.
 _LOC_THEN_MSG = re.compile(
     r"""['"]loc['"]\s*:\s*[(\[]([^)\]]*)[)\]]\s*,\s*['"]msg['"]\s*:\s*['"]([^'"]{1,200})['"]"""
