@@ -110,9 +110,7 @@ def report(rows: list[Row], *, show_misses: bool) -> None:
         print(f"\n== {split}: {len(results)} rows")
         _table(results)
         confusion = Counter(
-            (row.label, found.cause_id if found else "—")
-            for row, found in results
-            if not agrees(row, found)
+            (row.label, found.cause_id if found else "—") for row, found in results if not agrees(row, found)
         )
         if confusion:
             print("  disagreements (label -> recognised cause):")
