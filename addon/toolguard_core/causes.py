@@ -674,6 +674,14 @@ CAUSES: tuple[Cause, ...] = (
         rule_id="tools.invalid-definition",
         wordings=(
             Wording(
+                provider="bedrock",
+                pattern=_re(
+                    "#/(?:toolConfig/)?tools/(?P<index>\\d+)[\\w/]*: extraneous key \\[(?P<field>[\\w.-]+)\\] is not permitted"
+                ),
+                source="https://github.com/zed-industries/zed/issues/31815",
+                example="The model returned the following errors: Malformed input request: #/toolConfig/tools/1/toolSpec/inputSchema/json: extraneous key [definitions] is not permitted, please reformat your input and try again.",
+            ),
+            Wording(
                 provider="moonshot",
                 pattern=_re(
                     r"(?P<field>tools\.function\.parameters) is not a valid moonshot flavored json schema"
@@ -1160,6 +1168,14 @@ CAUSES: tuple[Cause, ...] = (
             "the model takes {limit} tokens, the request needed {value}."
         ),
         wordings=(
+            Wording(
+                provider="gemini",
+                pattern=_re(
+                    "The input token count \\((?P<value>\\d+)\\) exceeds the maximum number of tokens allowed \\((?P<limit>\\d+)\\)"
+                ),
+                source="https://github.com/google-gemini/gemini-cli/issues/6678",
+                example="The input token count (1200293) exceeds the maximum number of tokens allowed (1048576).",
+            ),
             Wording(
                 provider="deepinfra",
                 pattern=_re(
@@ -1763,6 +1779,14 @@ CAUSES: tuple[Cause, ...] = (
         constraint=_MESSAGE_FIELD,
         wordings=(
             Wording(
+                provider="bedrock",
+                pattern=_re(
+                    "#/(?P<ptr>messages/\\d+[\\w/]*): extraneous key \\[(?P<field>[\\w.-]+)\\] is not permitted"
+                ),
+                source="https://github.com/crmne/ruby_llm/issues/586",
+                example="Malformed input request: #/messages/0/content/0: extraneous key [type] is not permitted, reformat your input and try again.",
+            ),
+            Wording(
                 provider="groq",
                 pattern=_re(
                     r"{Q}messages\.(?P<index>\d+){Q} : for {Q}role:(?P<role>\w+){Q} the following must be satisfied"
@@ -1806,6 +1830,12 @@ CAUSES: tuple[Cause, ...] = (
         rule_id="params.unknown",
         constraint=_FIELD,
         wordings=(
+            Wording(
+                provider="bedrock",
+                pattern=_re("#: extraneous key \\[(?P<loc>[\\w.-]+)\\] is not permitted"),
+                source="https://github.com/fumito-ito/AnthropicSwiftSDK/issues/19",
+                example='Malformed input request: #: subject must not be valid against schema {"required":["messages"]}#: extraneous key [stream] is not permitted#: extraneous key [model] is not permitted, please reformat your input and try again.',
+            ),
             Wording(
                 provider="nvidia",
                 pattern=_re(r"Unsupported parameter\(s\): {Q}(?P<field>\w+)"),
@@ -2000,6 +2030,14 @@ CAUSES: tuple[Cause, ...] = (
         constraint=_PARAM,
         wordings=(
             Wording(
+                provider="litellm",
+                pattern=_re(
+                    "(?<![\\w.-])[\\w.-]{1,60} does not support parameters:(?: ?[\\[{]{Q}(?P<param>\\w+){Q})?"
+                ),
+                source="https://github.com/lm-sys/RouteLLM/pull/72",
+                example="'ollama_chat does not support parameters:",
+            ),
+            Wording(
                 provider="llama.cpp",
                 pattern=_re(r"Unsupported param: (?P<param>\w+)"),
                 source="https://github.com/ggml-org/llama.cpp/issues/10920",
@@ -2112,6 +2150,21 @@ CAUSES: tuple[Cause, ...] = (
         transient=True,
         wordings=(
             Wording(
+                provider="azure",
+                pattern=_re(
+                    "The response was filtered due to the prompt triggering Azure OpenAI.s content management policy"
+                ),
+                source="https://github.com/openai/openai-python/issues/331",
+                example="The response was filtered due to the prompt triggering Azure OpenAI’s content management policy. Please modify your prompt and retry. To learn more about our content filtering policies please read our documentation: https://go.microsoft.com/fwlink/?linkid=2198766",
+            ),
+            Wording(
+                provider="azure",
+                pattern=_code("content_filter"),
+                source="https://github.com/openai/openai-python/issues/331",
+                example="content_filter",
+                on="code",
+            ),
+            Wording(
                 provider="openai",
                 pattern=_re(r"your prompt was flagged as potentially violating our usage policy"),
                 source="https://github.com/alan-turing-institute/t0-1/issues/69",
@@ -2135,6 +2188,19 @@ CAUSES: tuple[Cause, ...] = (
         fix="Check the API key (and that it belongs to this provider and base URL).",
         transient=True,
         wordings=(
+            Wording(
+                provider="anthropic",
+                pattern=_re("invalid x-api-key"),
+                source="https://github.com/eyaltoledano/claude-task-master/issues/222",
+                example="invalid x-api-key",
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_code("authentication_error"),
+                source="https://github.com/eyaltoledano/claude-task-master/issues/222",
+                example="authentication_error",
+                on="code",
+            ),
             Wording(
                 provider="deepinfra",
                 pattern=_re("^Not authenticated$"),
@@ -2465,6 +2531,8 @@ def _build(
     fallback_param: str | None,
 ) -> Recognition:
     values = dict(groups)
+    if "ptr" in values:  # Bedrock's JSON pointer "#/messages/0/content/0" plus the rejected key
+        values["loc"] = values.pop("ptr").replace("/", ".") + "." + values.pop("field", "")
     if "loc" in values:
         cause = _apply_loc(cause, values)
     if "param" in values:
