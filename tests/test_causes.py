@@ -140,12 +140,22 @@ CASES = [
             }
         ),
         status=422,
-        # `tools` is a generation parameter: the server does not take the parameter (the rule that
-        # predicts the wording is still params.unknown).
+        # A schema-strictness error (pydantic extra_forbidden) rejects any key outside the server's
+        # schema: the key is an extra field here even though `tools` is an OpenAI parameter.
+        cause="cause.extra-request-field",
+        rule="params.unknown",
+        values={"path": "tools", "field": "tools"},
+        constraint=Constraint("field", "tools"),
+    ),
+    Case(
+        name="azure-unrecognized-standard-parameter",
+        # The server says it does not support a standard OpenAI parameter: the parameter is unsupported.
+        source="https://github.com/openinterpreter/openinterpreter/issues/618",
+        body="Unrecognized request argument supplied: functions",
         cause="cause.param-unsupported",
         rule="params.unknown",
-        values={"path": "tools", "field": "tools", "param": "tools"},
-        constraint=Constraint("param", "tools"),
+        values={"field": "functions", "param": "functions"},
+        constraint=Constraint("param", "functions"),
     ),
     Case(
         name="vllm-pydantic-message-name",

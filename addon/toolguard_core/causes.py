@@ -130,6 +130,12 @@ EXTENSIONS: tuple[str, ...] = (
     "cause.too-many-images",
     "cause.chat-template-missing",
     "cause.chat-template-error",
+    "cause.reserved-keyword-in-system",
+    "cause.item-reference-without-store",
+    "cause.duplicate-item",
+    "cause.too-many-cache-breakpoints",
+    "cause.tool-name-reserved",
+    "cause.tools-empty",
 )
 
 
@@ -179,6 +185,10 @@ class Wording:
     on: Literal["message", "code"] = "message"
     #: The sentence says the model rejects it ("with this model"): :data:`PARAM_CAUSES` may refine it.
     model_scoped: bool = False
+    #: The server says it does not support the named key (not a schema-strictness error such as
+    #: pydantic's "Extra inputs are not permitted", which rejects any key outside its schema): a
+    #: standard generation parameter named here is ``cause.param-unsupported``, not an unknown field.
+    names_parameters: bool = False
     #: Overrides the cause's constraint for this wording; ``no_constraint`` drops it.
     constraint: ConstraintSpec | None = None
     no_constraint: bool = False
@@ -547,6 +557,13 @@ CAUSES: tuple[Cause, ...] = (
         ),
         wordings=(
             Wording(
+                provider="deepseek",
+                pattern=_re(r"messages\[(?P<index>\d+)\]: missing field {Q}tool_call_id{Q}"),
+                source="https://github.com/EKKOLearnAI/hermes-studio/issues/323",
+                example="Failed to deserialize the JSON body into the target type: messages[3]: missing field `tool_call_id` ...",
+                rule_id="shape.tool-message-without-id",
+            ),
+            Wording(
                 provider="anthropic",
                 pattern=_re(
                     r"(?P<field>messages\.(?P<index>\d+)\.content\.\d+\.tool_use\.id): String should match pattern"
@@ -557,7 +574,7 @@ CAUSES: tuple[Cause, ...] = (
             Wording(
                 provider="mistral",
                 pattern=_re(
-                    r"Tool call id was (?P<tool_call_id>\S+?) but must be a-z, A-Z, 0-9, with a length of 9"
+                    r"Tool call id (?:was )?(?P<tool_call_id>\S+?) (?:but )?must be a-z, A-Z, 0-9, with a length of 9"
                 ),
                 source="https://github.com/jackmpcollins/magentic/issues/276",
                 example="Tool call id was call_0fypS1hVX but must be a-z, A-Z, 0-9, with a length of 9.",
@@ -674,9 +691,30 @@ CAUSES: tuple[Cause, ...] = (
         rule_id="tools.invalid-definition",
         wordings=(
             Wording(
+                provider="vertex",
+                pattern=_re("(?:function|functionDeclaration) parameters schema should be of type OBJECT"),
+                source="https://github.com/vercel/ai/issues/12183",
+                example="INVALID_ARGUMENT: Unable to submit request because `readFile` functionDeclaration parameters schema should be of type OBJECT",
+                rule_id="tools.parameters-not-object",
+            ),
+            Wording(
+                provider="vertex",
+                pattern=_re(
+                    "Invalid value at {Q}(?P<path>tools\\[\\d+\\]\\.function_declarations[^'\\\"`]*){Q}"
+                ),
+                source="https://github.com/decolua/9router/issues/1081",
+                example="Invalid value at 'tools[0].function_declarations[37].parameters.properties[9].value' (type.googleapis.com/google.cloud.aiplatform.v1.Schema), \"object\"",
+            ),
+            Wording(
+                provider="zhipu",
+                pattern=_re(r"(?P<field>tools\[(?P<index>\d+)\]\.function\.name):不能为空"),
+                source="https://github.com/coaidev/coai/issues/322",
+                example="tools[0].function.name:不能为空 (code: 1214)",
+            ),
+            Wording(
                 provider="bedrock",
                 pattern=_re(
-                    "#/(?:toolConfig/)?tools/(?P<index>\\d+)[\\w/]*: extraneous key \\[(?P<field>[\\w.-]+)\\] is not permitted"
+                    r"#/(?:toolConfig/)?tools/(?P<index>\d+)[\w/]*: extraneous key \[(?P<field>[\w.-]+)\] is not permitted"
                 ),
                 source="https://github.com/zed-industries/zed/issues/31815",
                 example="The model returned the following errors: Malformed input request: #/toolConfig/tools/1/toolSpec/inputSchema/json: extraneous key [definitions] is not permitted, please reformat your input and try again.",
@@ -753,7 +791,7 @@ CAUSES: tuple[Cause, ...] = (
             Wording(
                 provider="gemini",
                 pattern=_re(
-                    r"Unknown name {Q}(?P<field>\w+){Q} at {Q}(?P<path>tools\[\d+\]\.function_declarations[^'\"`]*){Q}"
+                    r"Unknown name {Q}(?P<field>\w+){Q} at {Q}(?P<path>tools\[\d+\]\.function_declarations[^'\"`]*){Q}: Cannot find field"
                 ),
                 source="https://github.com/glowingjade/obsidian-smart-composer/issues/455",
                 example=(
@@ -813,6 +851,18 @@ CAUSES: tuple[Cause, ...] = (
         title="The thinking budget does not fit the request (it must be below max_tokens).",
         fix="Raise max_tokens above thinking.budget_tokens, or lower the budget.",
         wordings=(
+            Wording(
+                provider="gemini",
+                pattern=_re(r"does not support setting thinking_budget to (?P<value>\d+)"),
+                source="https://github.com/earendil-works/pi/issues/3460",
+                example="Unable to submit request because The model does not support setting thinking_budget to 0",
+            ),
+            Wording(
+                provider="vertex",
+                pattern=_re("Thinking can't be disabled for this model"),
+                source="https://github.com/pydantic/pydantic-ai/issues/1967",
+                example="Unable to submit request because Thinking can't be disabled for this model. Remove 'thinking_config.thinking_budget' or set it to a value other than 0.",
+            ),
             Wording(
                 provider="anthropic",
                 pattern=_re(r"{Q}max_tokens{Q} must be greater than {Q}thinking\.budget_tokens{Q}"),
@@ -884,6 +934,12 @@ CAUSES: tuple[Cause, ...] = (
         fix="Send at most {limit} image(s) per request (or raise the server's limit_mm_per_prompt).",
         wordings=(
             Wording(
+                provider="crucible",
+                pattern=_re(r"supports at most (?P<limit>\d+) image per prompt"),
+                source="https://github.com/diegosouzapw/OmniRoute/issues/3044",
+                example="Model 'moonshotai/kimi-k2.6' supports at most 1 image per prompt.",
+            ),
+            Wording(
                 provider="vllm",
                 pattern=_re(r"At most (?P<limit>\d+) image\(s\) may be provided in one request"),
                 source="https://github.com/vllm-project/vllm/issues/13397",
@@ -918,6 +974,94 @@ CAUSES: tuple[Cause, ...] = (
         ),
     ),
     Cause(
+        id="cause.reserved-keyword-in-system",
+        title="The system prompt contains a keyword the provider reserves.",
+        fix="Remove {value} from the system prompt.",
+        wordings=(
+            Wording(
+                provider="anthropic",
+                pattern=_re(
+                    r"(?<![\w-])(?P<value>[\w-]{1,100}) is a reserved keyword and may not be used in the system prompt"
+                ),
+                source="https://github.com/farion1231/cc-switch/issues/761",
+                example="x-anthropic-billing-header is a reserved keyword and may not be used in the system prompt.",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.item-reference-without-store",
+        title="The input references a stored item, but items are not stored (store: false).",
+        fix="Send the referenced item ({item_id}) inline instead of by id, or create the responses with store: true.",
+        wordings=(
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Item with id {Q}(?P<item_id>[\w-]+){Q} not found\. Items are not persisted when {Q}store{Q} is set to false"
+                ),
+                source="https://github.com/anomalyco/opencode/issues/7724",
+                example="Item with id 'rs_xxxxx' not found. Items are not persisted when 'store' is set to false",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.duplicate-item",
+        title="The Responses API input contains the same item twice.",
+        fix="Send each input item (id {item_id}) once.",
+        rule_id="responses.duplicate-item-id",
+        wordings=(
+            Wording(
+                provider="openai",
+                pattern=_re(r"Duplicate item found with id (?P<item_id>[\w-]+)"),
+                source="https://github.com/OpenRouterTeam/ai-sdk-provider/issues/254",
+                example=(
+                    "Duplicate item found with id rs_0ad20f1f8629dc53016924443203408193abb5b3d0b4301e26. Remove "
+                    "duplicate items from your input and try again."
+                ),
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.too-many-cache-breakpoints",
+        title="More cache_control breakpoints than the provider allows.",
+        fix="Mark at most {limit} blocks with cache_control.",
+        wordings=(
+            Wording(
+                provider="anthropic",
+                pattern=_re(r"A maximum of (?P<limit>\d+) blocks with cache_control may be provided"),
+                source="https://github.com/tghamm/Anthropic.SDK/issues/50",
+                example="A maximum of 4 blocks with cache_control may be provided. Found 5.",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.tool-name-reserved",
+        title="A tool uses a name the provider reserves for a built-in tool.",
+        fix="Rename the tool {value}.",
+        wordings=(
+            Wording(
+                provider="dashscope",
+                pattern=_re(r"Tool names are not allowed to be \[(?P<value>[\w-]+)\]"),
+                source="https://github.com/ikechan8370/chatgpt-plugin/issues/696",
+                example="Tool names are not allowed to be [search]",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.tools-empty",
+        title="tools is an empty array.",
+        fix="Omit tools (and tool_choice) when there are no tools instead of sending [].",
+        wordings=(
+            Wording(
+                provider="deepseek",
+                pattern=_re(r"Invalid {Q}tools{Q}: empty array"),
+                source="https://github.com/marimo-team/marimo/issues/5493",
+                example=(
+                    "Invalid 'tools': empty array. Expected an array with minimum length 1, but got an empty array instead."
+                ),
+            ),
+        ),
+    ),
+    Cause(
         id="cause.tools-with-json-mode",
         title="Tools are combined with JSON mode / a JSON response format, which this provider refuses.",
         fix="Send either tools or response_format json_object/json_schema, not both (or ask for JSON in the prompt).",
@@ -947,6 +1091,12 @@ CAUSES: tuple[Cause, ...] = (
         ),
         rule_id="response_format.json-without-json-word",
         wordings=(
+            Wording(
+                provider="cerebras",
+                pattern=_re(r"Unsupported JSON schema fields: (?P<value>\{[^}]{1,200}\})"),
+                source="https://github.com/musistudio/claude-code-router/issues/708",
+                example="Unsupported JSON schema fields: {'minItems', 'items'}",
+            ),
             Wording(
                 provider="openai",
                 pattern=_re(
@@ -1031,6 +1181,18 @@ CAUSES: tuple[Cause, ...] = (
         ),
         constraint=ConstraintSpec("tool_choice", name="tool_choice", value_group="value"),
         wordings=(
+            Wording(
+                provider="vllm",
+                pattern=_re("Only {Q}auto{Q} or {Q}none{Q} tool_choice is supported"),
+                source="https://github.com/vllm-project/vllm/issues/53626",
+                example="Only 'auto' or 'none' tool_choice is supported in response API with Harmony",
+            ),
+            Wording(
+                provider="cerebras",
+                pattern=_re("Unsupported tool_choice: .{0,200}?Expected {Q}auto{Q} or {Q}none{Q}"),
+                source="https://github.com/567-labs/instructor/issues/1766",
+                example="Unsupported tool_choice: type='function' function=ChoiceObjectFunction(name='Steps'). Expected 'auto' or 'none'.",
+            ),
             Wording(
                 provider="openrouter",
                 pattern=_re("No endpoints found that support the provided {Q}tool_choice{Q} value"),
@@ -1128,6 +1290,22 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("value", name="max_tokens", value_group="value"),
         wordings=(
             Wording(
+                provider="anthropic",
+                pattern=_re(
+                    r"max_tokens: (?P<value>\d+) > (?P<limit>\d+), which is the maximum allowed number of output tokens for (?P<model>[\w.@-]+)"
+                ),
+                source="https://github.com/anthropics/claude-code/issues/24451",
+                example="max_tokens: 128001 > 64000, which is the maximum allowed number of output tokens for claude-opus-4-5-20251101",
+            ),
+            Wording(
+                provider="bedrock",
+                pattern=_re(
+                    r"Malformed input request: (?P<value>\d+) is not less or equal to (?P<limit>\d+)"
+                ),
+                source="https://github.com/langchain-ai/langchain/issues/9697",
+                example="Malformed input request: 8192 is not less or equal to 8191, please reformat your input and try again.",
+            ),
+            Wording(
                 provider="deepseek",
                 pattern=_re(
                     r"Invalid max_tokens value, the valid range of max_tokens is \[\d+, ?(?P<limit>\d+)\]"
@@ -1169,9 +1347,22 @@ CAUSES: tuple[Cause, ...] = (
         ),
         wordings=(
             Wording(
+                provider="copilot",
+                pattern=_re(r"prompt token count of (?P<value>\d+) exceeds the limit of (?P<limit>\d+)"),
+                source="https://github.com/microsoft/vscode/issues/293419",
+                example="CAPIError: 400 prompt token count of 184399 exceeds the limit of 128000",
+            ),
+            Wording(
+                provider="copilot",
+                pattern=_code("model_max_prompt_tokens_exceeded"),
+                source="https://github.com/ericc-ch/copilot-api/issues/65",
+                example="model_max_prompt_tokens_exceeded",
+                on="code",
+            ),
+            Wording(
                 provider="gemini",
                 pattern=_re(
-                    "The input token count \\((?P<value>\\d+)\\) exceeds the maximum number of tokens allowed \\((?P<limit>\\d+)\\)"
+                    r"The input token count \((?P<value>\d+)\) exceeds the maximum number of tokens allowed \((?P<limit>\d+)\)"
                 ),
                 source="https://github.com/google-gemini/gemini-cli/issues/6678",
                 example="The input token count (1200293) exceeds the maximum number of tokens allowed (1048576).",
@@ -1350,6 +1541,19 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("role", name_group="role"),
         wordings=(
             Wording(
+                provider="sglang",
+                pattern=_re("(?P<role>System) role not supported"),
+                source="https://github.com/sgl-project/sglang/issues/892",
+                example="System role not supported",
+            ),
+            Wording(
+                provider="dashscope",
+                pattern=_re(r"(?P<role>developer) is not one of \[{Q}system{Q}"),
+                source="https://github.com/DayuanJiang/next-ai-draw-io/issues/304",
+                example="developer is not one of ['system', 'assistant', 'user', 'tool', 'function'] - 'messages.['0].role'",
+                rule_id="roles.developer-unsupported",
+            ),
+            Wording(
                 provider="minimax",
                 pattern=_re("invalid message role: (?P<role>system|developer)"),
                 source="https://github.com/BigPizzaV3/CodexPlusPlus/issues/267",
@@ -1381,6 +1585,12 @@ CAUSES: tuple[Cause, ...] = (
         fix="Use a model with tool support for tool calls, or remove tools/tool_choice when calling {model}.",
         constraint=ConstraintSpec("param", name="tools"),
         wordings=(
+            Wording(
+                provider="deepinfra",
+                pattern=_re(r"Tool calling is not supported for model: (?P<model>[\w./:-]{1,200})"),
+                source="https://github.com/truefoundry/models/pull/944",
+                example="deepinfra error: Tool calling is not supported for model: mistralai/Mistral-Small-24B-Instruct-2501",
+            ),
             Wording(
                 provider="openrouter",
                 pattern=_re("No endpoints found that support tool use"),
@@ -1446,6 +1656,37 @@ CAUSES: tuple[Cause, ...] = (
         title="The model id is unknown to this upstream (or the key has no access to it).",
         fix="Use a model id this endpoint serves (list them with GET /v1/models) instead of {model}.",
         wordings=(
+            Wording(
+                provider="azure",
+                pattern=_re("The API deployment for this resource does not exist"),
+                source="https://github.com/chatboxai/chatbox/issues/861",
+                example="The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.",
+            ),
+            Wording(
+                provider="azure",
+                pattern=_code("DeploymentNotFound"),
+                source="https://github.com/MicrosoftDocs/azure-docs/issues/114013",
+                example="DeploymentNotFound",
+                on="code",
+            ),
+            Wording(
+                provider="perplexity",
+                pattern=_re(r"Invalid model {Q}(?P<model>[^'\"`]+?)\s*{Q}\. Permitted models"),
+                source="https://github.com/FerroxLabs/wayland/issues/603",
+                example="Invalid model 'perplexity/sonar'. Permitted models can be found in the documentation at https://docs.perplexity.ai/docs/getting-started/models.",
+            ),
+            Wording(
+                provider="litellm",
+                pattern=_re("Invalid model name passed in"),
+                source="https://github.com/BerriAI/litellm/issues/2398",
+                example="400: {'error': 'Invalid model name passed in'}",
+            ),
+            Wording(
+                provider="fastchat",
+                pattern=_re(r"Only allowed now, your model (?P<model>\S+)"),
+                source="https://github.com/chatchat-space/Langchain-Chatchat/issues/3728",
+                example="Only allowed now, your model local_chatglm3-6b",
+            ),
             Wording(
                 provider="nvidia",
                 pattern=_re(r"Function {Q}[\w-]+{Q}: Not found for account"),
@@ -1537,6 +1778,26 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("role", name="alternation"),
         wordings=(
             Wording(
+                provider="perplexity",
+                pattern=_re(r"user or tool message\(s\) should alternate with assistant message\(s\)"),
+                source="https://github.com/serac-labs/serac/issues/53",
+                example="After the (optional) system message(s), user or tool message(s) should alternate with assistant message(s).",
+            ),
+            Wording(
+                provider="nvidia",
+                pattern=_re("chat messages must alternate roles between {Q}user{Q} and {Q}assistant{Q}"),
+                source="https://github.com/NVIDIA/GenerativeAIExamples/issues/113",
+                example="chat messages must alternate roles between 'user' and 'assistant'. Message may have a leading 'system' role message",
+            ),
+            Wording(
+                provider="deepseek",
+                pattern=_re(
+                    r"The first message \(except the system message\) of (?P<model>[\w.-]+) must be a user message"
+                ),
+                source="https://github.com/ChatGPTNextWeb/NextChat/issues/6343",
+                example="The first message (except the system message) of deepseek-reasoner must be a user message, but an assistant message detected.",
+            ),
+            Wording(
                 provider="bedrock",
                 pattern=_re("A conversation must alternate between user and assistant roles"),
                 source="https://github.com/langgenius/dify/issues/9294",
@@ -1590,6 +1851,18 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("role", name="assistant", value="last"),
         wordings=(
             Wording(
+                provider="nvidia",
+                pattern=_re("Last message role should be {Q}user{Q}"),
+                source="https://github.com/NVIDIA/GenerativeAIExamples/issues/113",
+                example="Last message role should be 'user'",
+            ),
+            Wording(
+                provider="deepseek",
+                pattern=_re(r"The last message of (?P<model>[\w.-]+) must be a user message"),
+                source="https://github.com/BerriAI/litellm/issues/8090",
+                example="The last message of deepseek-reasoner must be a user message, or an assistant message with prefix mode on (refer to https://api-docs.deepseek.com/guides/chat_prefix_completion).",
+            ),
+            Wording(
                 provider="mistral",
                 pattern=_re(
                     r"Expected last role User or Tool \(or Assistant with prefix True\) for serving but got assistant"
@@ -1619,6 +1892,45 @@ CAUSES: tuple[Cause, ...] = (
         title="A message or text block has empty content.",
         fix="Drop empty messages and empty text blocks (or put real text in them) before sending; message {index}.",
         wordings=(
+            Wording(
+                provider="gemini",
+                pattern=_re(r"contents\.parts must not be empty"),
+                source="https://github.com/langchain-ai/langgraph/issues/3939",
+                example="GenerateContentRequest.contents[3].parts: contents.parts must not be empty.",
+            ),
+            Wording(
+                provider="gemini",
+                pattern=_re(r"GenerateContentRequest\.contents: contents is not specified"),
+                source="https://github.com/vercel/ai/issues/3775",
+                example="Error [AI_APICallError]: * GenerateContentRequest.contents: contents is not specified",
+                rule_id="messages.empty",
+            ),
+            Wording(
+                provider="cohere",
+                pattern=_re("message must be at least 1 token long or tool results must be specified"),
+                source="https://github.com/yym68686/uni-api/issues/6",
+                example="invalid request: message must be at least 1 token long or tool results must be specified.",
+            ),
+            Wording(
+                provider="zhipu",
+                pattern=_re(r"messages\[(?P<index>\d+)\]:content和tool_calls 字段不能同时为空"),
+                source="https://github.com/AgentEra/Agently/issues/74",
+                example="messages[4]:content和tool_calls 字段不能同时为空",
+                rule_id="shape.empty-assistant-message",
+            ),
+            Wording(
+                provider="llama.cpp",
+                pattern=_re("Expected {Q}content{Q} to be a string or an array"),
+                source="https://github.com/ggml-org/llama.cpp/issues/13471",
+                example="Expected 'content' to be a string or an array",
+            ),
+            Wording(
+                provider="dashscope",
+                pattern=_re("The content field is a required field"),
+                source="https://github.com/QwenLM/qwen-code/issues/5265",
+                example="[API Error: 400 <400> InternalError.Algo.InvalidParameter: The content field is a required field.]",
+                rule_id="messages.missing-content",
+            ),
             Wording(
                 provider="sglang",
                 pattern=_re(
@@ -1720,7 +2032,7 @@ CAUSES: tuple[Cause, ...] = (
             Wording(
                 provider="openai",
                 pattern=_re(
-                    r"Invalid image URL: {Q}(?P<field>[^'\"`]+){Q}\. Expected a base64-encoded data URL.{0,200}?"
+                    r"Invalid (?:image URL: )?{Q}(?P<field>[^'\"`]+){Q}\. Expected a base64-encoded data URL.{0,200}?"
                     r"but got empty base64-encoded bytes"
                 ),
                 source="https://github.com/anomalyco/opencode/issues/23983",
@@ -1734,7 +2046,7 @@ CAUSES: tuple[Cause, ...] = (
             Wording(
                 provider="openai",
                 pattern=_re(
-                    r"Invalid image URL: {Q}(?P<field>[^'\"`]+){Q}\. Expected a base64-encoded data URL"
+                    r"Invalid (?:image URL: )?{Q}(?P<field>[^'\"`]+){Q}\. Expected a base64-encoded data URL"
                 ),
                 source="https://github.com/Alibaba-NLP/OmniSearch/issues/3",
                 example=(
@@ -1781,7 +2093,7 @@ CAUSES: tuple[Cause, ...] = (
             Wording(
                 provider="bedrock",
                 pattern=_re(
-                    "#/(?P<ptr>messages/\\d+[\\w/]*): extraneous key \\[(?P<field>[\\w.-]+)\\] is not permitted"
+                    r"#/(?P<ptr>messages/\d+[\w/]*): extraneous key \[(?P<field>[\w.-]+)\] is not permitted"
                 ),
                 source="https://github.com/crmne/ruby_llm/issues/586",
                 example="Malformed input request: #/messages/0/content/0: extraneous key [type] is not permitted, reformat your input and try again.",
@@ -1801,7 +2113,7 @@ CAUSES: tuple[Cause, ...] = (
             Wording(
                 provider="gemini",
                 pattern=_re(
-                    r"Unknown name {Q}(?P<field>\w+){Q} at {Q}(?P<path>contents\[(?P<index>\d+)\][^'\"`]*){Q}"
+                    r"Unknown name {Q}(?P<field>\w+){Q} at {Q}(?P<path>contents\[(?P<index>\d+)\][^'\"`]*){Q}: Cannot find field"
                 ),
                 source="https://github.com/gera2ld/ai.nvim/issues/13",
                 example=(
@@ -1813,7 +2125,7 @@ CAUSES: tuple[Cause, ...] = (
                 # pydantic extra_forbidden with a loc inside messages (FastAPI detail rendered by the parser,
                 # pydantic's text form, or a Python-literal list; see _prepare).
                 pattern=_re(
-                    r"(?:^|[\s;\[(,])(?:body\.)?(?P<loc>messages\.\d+(?:\.[\w\[\]-]+)+)\s*:?\s+Extra inputs are not permitted"
+                    r"(?:^|[\s;\[(,'\"])(?:body\.)?(?P<loc>messages\.\d+(?:\.[\w\[\]-]+)+)\s*:?\s+Extra inputs are not permitted"
                 ),
                 source="https://github.com/vllm-project/vllm/issues/12864",
                 example=(
@@ -1831,8 +2143,14 @@ CAUSES: tuple[Cause, ...] = (
         constraint=_FIELD,
         wordings=(
             Wording(
+                provider="openai",
+                pattern=_re(r"Unknown parameter: {Q}(?P<loc>[\w.\[\]-]+){Q}"),
+                source="https://github.com/decolua/9router/issues/1157",
+                example="Unknown parameter: 'client_metadata'",
+            ),
+            Wording(
                 provider="bedrock",
-                pattern=_re("#: extraneous key \\[(?P<loc>[\\w.-]+)\\] is not permitted"),
+                pattern=_re(r"#: extraneous key \[(?P<loc>[\w.-]+)\] is not permitted"),
                 source="https://github.com/fumito-ito/AnthropicSwiftSDK/issues/19",
                 example='Malformed input request: #: subject must not be valid against schema {"required":["messages"]}#: extraneous key [stream] is not permitted#: extraneous key [model] is not permitted, please reformat your input and try again.',
             ),
@@ -1841,6 +2159,7 @@ CAUSES: tuple[Cause, ...] = (
                 pattern=_re(r"Unsupported parameter\(s\): {Q}(?P<field>\w+)"),
                 source="https://github.com/MoonshotAI/kimi-cli/issues/2534",
                 example="400 Validation: Unsupported parameter(s): `prompt_cache_key`",
+                names_parameters=True,
             ),
             Wording(
                 provider="groq",
@@ -1853,6 +2172,7 @@ CAUSES: tuple[Cause, ...] = (
                 pattern=_re(r"Unrecognized request arguments? supplied: (?P<field>\w+)"),
                 source="https://github.com/nashsu/llm_wiki/issues/336",
                 example="Unrecognized request argument supplied: thinking",
+                names_parameters=True,
             ),
             Wording(
                 provider="gemini",
@@ -1871,7 +2191,7 @@ CAUSES: tuple[Cause, ...] = (
             Wording(
                 provider="vllm",
                 pattern=_re(
-                    r"(?:^|[\s;\[(,])(?:body\.)?(?P<loc>[A-Za-z_][\w-]*(?:\.[\w\[\]-]+)*)\s*:?\s+Extra inputs are not permitted"
+                    r"(?:^|[\s;\[(,'\"])(?:body\.)?(?P<loc>[A-Za-z_][\w-]*(?:\.[\w\[\]-]+)*)\s*:?\s+Extra inputs are not permitted"
                 ),
                 source="https://github.com/gpustack/gpustack/issues/429",
                 example=(
@@ -1887,6 +2207,14 @@ CAUSES: tuple[Cause, ...] = (
         fix="Send {param} as {expected} (it was {got}).",
         rule_id="params.wrong-type",
         wordings=(
+            Wording(
+                provider="gemini",
+                pattern=_re(
+                    "Unknown name {Q}(?P<param>\\w+){Q} at {Q}(?P<path>[^'\\\"`]*){Q}: Proto field is not repeating, cannot start list"
+                ),
+                source="https://github.com/DanielEdrisian/AlexSideBar-Public/issues/104",
+                example="Invalid JSON payload received. Unknown name \"text\" at 'contents[1].parts[0]': Proto field is not repeating, cannot start list.",
+            ),
             Wording(
                 provider="moonshot",
                 pattern=_re(
@@ -1916,8 +2244,57 @@ CAUSES: tuple[Cause, ...] = (
         constraint=_VALUE,
         wordings=(
             Wording(
+                provider="moonshot",
+                pattern=_re(
+                    r"invalid (?P<param>temperature): only (?P<expected>[\d.]+) is allowed for this model"
+                ),
+                source="https://github.com/HKUDS/nanobot/pull/202",
+                example="invalid temperature: only 1 is allowed for this model",
+                rule_id="params.temperature-on-reasoning-model",
+            ),
+            Wording(
+                provider="deepseek",
+                pattern=_re("Invalid top_logprobs and logprobs value"),
+                source="https://github.com/deepseek-ai/DeepSeek-V2/issues/9",
+                example="Invalid top_logprobs and logprobs value",
+                rule_id="params.top-logprobs-without-logprobs",
+                no_constraint=True,
+            ),
+            Wording(
+                provider="vllm",
+                pattern=_re(r"Cannot request more than (?P<limit>\d+) (?P<param>logprobs)"),
+                source="https://github.com/EleutherAI/lm-evaluation-harness/issues/1735",
+                example="Cannot request more than 5 logprobs.",
+            ),
+            Wording(
+                provider="vllm",
+                pattern=_re(r"(?<!\w){Q}(?P<param>\w{1,64}){Q} must be a positive value"),
+                source="https://github.com/vllm-project/vllm/issues/24948",
+                example="`prompt_logprobs` must be a positive value.",
+            ),
+            Wording(
+                provider="fastchat",
+                pattern=_re(
+                    r"(?<![\d.])(?P<value>-?[\d.]{1,30}) is (?:less than the minimum|greater than the maximum) of "
+                    r"[\d.]+ - {Q}(?P<param>\w+){Q}"
+                ),
+                source="https://github.com/chatchat-space/Langchain-Chatchat/issues/2065",
+                example="0 is less than the minimum of 1 - 'max_tokens'",
+                rule_id="params.max-tokens-range",
+            ),
+            Wording(
+                provider="fireworks",
+                pattern=_re(
+                    "Input should be (?P<expected>.{1,200}?), field: {Q}(?P<param>[\\w.\\[\\]]+){Q}, value: {Q}(?P<value>[^'\\\"`]*){Q}"
+                ),
+                source="https://github.com/boldsoftware/shelley/issues/242",
+                example="Error: 2 request validation errors: - Input should be 'function', 'web_search_preview' or 'code_interpreter', field: 'tools[8].type', value: 'web_search_20250305' - Extra inputs are not permitted, field: 'tools[8].name', value: 'web_search'",
+            ),
+            Wording(
                 provider="anthropic",
-                pattern=_re(r"Unexpected value\(s\) (?P<value>\S+) for the (?P<param>anthropic-beta) header"),
+                pattern=_re(
+                    r"Unexpected value\(s\) {Q}(?P<value>[^\s`'\"]+){Q} for the {Q}(?P<param>anthropic-beta){Q} header"
+                ),
                 source="https://github.com/caozhiyuan/copilot-api/issues/251",
                 example="Unexpected value(s) context-1m-2025-08-07 for the anthropic-beta header. Please consult our documentation at docs.anthropic.com or try again without the header.",
             ),
@@ -2030,9 +2407,16 @@ CAUSES: tuple[Cause, ...] = (
         constraint=_PARAM,
         wordings=(
             Wording(
+                provider="groq",
+                pattern=_re(r"(?<![\w`'\"]){Q}(?P<param>\w{1,64}){Q} is not supported with this model"),
+                source="https://github.com/0xPlaygrounds/rig/issues/1134",
+                example="`reasoning_format` is not supported with this model",
+                model_scoped=True,
+            ),
+            Wording(
                 provider="litellm",
                 pattern=_re(
-                    "(?<![\\w.-])[\\w.-]{1,60} does not support parameters:(?: ?[\\[{]{Q}(?P<param>\\w+){Q})?"
+                    r"(?<![\w.-])[\w.-]{1,60} does not support parameters:(?: ?[\[{]{Q}(?P<param>\w+){Q})?"
                 ),
                 source="https://github.com/lm-sys/RouteLLM/pull/72",
                 example="'ollama_chat does not support parameters:",
@@ -2083,6 +2467,14 @@ CAUSES: tuple[Cause, ...] = (
         ),
         rule_id="endpoint.unexpected-path",
         wordings=(
+            Wording(
+                provider="cohere",
+                pattern=_re(
+                    "generate API is not supported for model {Q}(?P<model>[^'\\\"`]+){Q}\\. Please use the chat API"
+                ),
+                source="https://github.com/BerriAI/litellm/issues/9485",
+                example="invalid request: generate API is not supported for model 'command-a-03-2025'. Please use the chat API instead",
+            ),
             Wording(
                 provider="qianfan",
                 pattern=_re("Unsupported openapi method"),
@@ -2238,6 +2630,12 @@ CAUSES: tuple[Cause, ...] = (
         transient=True,
         wordings=(
             Wording(
+                provider="anthropic",
+                pattern=_re("You're out of extra usage"),
+                source="https://github.com/anthropics/claude-code/issues/45035",
+                example="You're out of extra usage. Add more at claude.ai/settings/usage and keep going.",
+            ),
+            Wording(
                 provider="volcengine",
                 pattern=_re("has reached the set inference limit for the"),
                 source="https://github.com/volcengine/MineContext/issues/328",
@@ -2379,6 +2777,10 @@ _PLUMBING = frozenset(
     }
 )  # fmt: skip
 GENERATION_PARAMS: frozenset[str] = OPENAI_PARAMS - _PLUMBING
+
+#: The rule predicting a parameter's outright rejection, where it differs from its cause's rule
+#: (``cause.reasoning-effort-unsupported`` is mostly about values: params.reasoning-effort-value).
+_PARAM_REJECTION_RULES: Mapping[str, str] = {"reasoning_effort": "params.reasoning-effort-unsupported"}
 
 #: A rejected message field whose own rule exists (else the cause's rule, roles.unknown-message-key).
 _MESSAGE_FIELD_RULES: Mapping[str, str] = {"name": "roles.name-unsupported"}
@@ -2540,14 +2942,21 @@ def _build(
     rule_id = wording.rule_id or cause.rule_id
     if cause.id == "cause.extra-message-field" and wording.rule_id is None:
         rule_id = _MESSAGE_FIELD_RULES.get(values.get("field", ""), rule_id)
-    if cause.id == "cause.extra-request-field" and _param_name(values.get("field", "")) in GENERATION_PARAMS:
+    if (
+        wording.names_parameters
+        and cause.id == "cause.extra-request-field"
+        and _param_name(values.get("field", "")) in GENERATION_PARAMS
+    ):
         values["param"] = _param_name(values["field"])
         cause = CAUSES_BY_ID["cause.param-unsupported"]  # rule_id stays: the wording's rule predicted it
     target = PARAM_CAUSES.get(values.get("param", "")) if wording.model_scoped else None
     if target is not None and target != cause.id:
         cause = CAUSES_BY_ID[target]
         if wording.rule_id is None:
-            rule_id = cause.rule_id
+            # The parameter itself is rejected (no value named): its own rule when it has one.
+            rule_id = (
+                _PARAM_REJECTION_RULES.get(values["param"]) if "value" not in values else None
+            ) or cause.rule_id
     rule_id = _pick_rule(rule_id, wording, finding_rules)
     # The wording's own constraint, else the (possibly refined) cause's: a refined cause says what was rejected.
     spec = None if wording.no_constraint else (wording.constraint or cause.constraint)
@@ -2555,6 +2964,8 @@ def _build(
         # The text did not name it, the error's own `param` field does (OpenAI, vLLM).
         values["param"] = _param_name(fallback_param)
     constraint = spec.build(values) if spec is not None else None
+    if constraint is not None and constraint.kind == "value" and constraint.value is None:
+        constraint = Constraint(kind="param", name=constraint.name)  # the text named no value: the key itself
     return Recognition(
         cause=cause,
         values=values,
