@@ -634,3 +634,25 @@ def test_long_adversarial_messages_are_matched_in_linear_time(unit: str) -> None
     started = time.perf_counter()
     recognise(text)
     assert time.perf_counter() - started < 1.0
+
+
+def test_summary_is_json_ready_and_complete() -> None:
+    found = recognise_error(
+        parse_error(
+            '{"error":{"message":"max_tokens is too large: 8192. This model supports at most 4096 completion '
+            'tokens, whereas you provided 8192.","type":"invalid_request_error","param":"max_tokens","code":null}}',
+            status=400,
+        )
+    )
+    assert found is not None
+    assert json.loads(json.dumps(found.summary())) == {
+        "cause": "cause.max-tokens-too-large",
+        "rule": None,
+        "title": CAUSES_BY_ID["cause.max-tokens-too-large"].title,
+        "fix": "Lower max_tokens / max_completion_tokens from 8192 to at most 4096 for this model.",
+        "values": {"value": "8192", "limit": "4096"},
+        "constraint": {"kind": "value", "name": "max_tokens", "value": "8192"},
+        "transient": False,
+        "provider": "openai",
+        "source": "https://github.com/ChatGPTNextWeb/NextChat/issues/3195",
+    }

@@ -240,6 +240,25 @@ class Recognition:
     def matches(self, label: str | None) -> bool:
         return label is not None and label in self.labels
 
+    def summary(self) -> dict[str, object]:
+        """A JSON-ready record of the recognition (for a stored flow, the summary, the report)."""
+        constraint = self.constraint
+        return {
+            "cause": self.cause.id,
+            "rule": self.rule_id,
+            "title": self.cause.title,
+            "fix": self.fix,
+            "values": dict(self.values),
+            "constraint": (
+                {"kind": constraint.kind, "name": constraint.name, "value": constraint.value}
+                if constraint is not None
+                else None
+            ),
+            "transient": self.cause.transient,
+            "provider": self.wording.provider,
+            "source": self.wording.source,
+        }
+
 
 # ------------------------------------------------------------------------------------------ helpers
 
