@@ -7,6 +7,7 @@ the whole recognition: cause, rule, every extracted value and the constraint.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -525,6 +526,8 @@ def test_catalogue_entries_are_complete_and_sourced() -> None:
         for wording in cause.wordings:
             assert wording.source.startswith("https://"), (cause.id, wording.source)
             assert wording.example and wording.provider, cause.id
+            if wording.on == "code":  # codes/types are matched whole, literally
+                assert wording.pattern.pattern == re.escape(wording.example), wording.example
 
 
 @pytest.mark.parametrize(

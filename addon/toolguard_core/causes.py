@@ -1366,6 +1366,49 @@ CAUSES: tuple[Cause, ...] = (
         ),
         wordings=(
             Wording(
+                provider="vllm",
+                pattern=_re(
+                    "(?:decoder prompt \\(length|Prompt length of) (?P<value>\\d+)\\)? is longer than the maximum model length of (?P<limit>\\d+)"
+                ),
+                source="https://github.com/xorbitsai/inference/issues/3785",
+                example="ValueError: [address=0.0.0.0:37591, pid=324770] The decoder prompt (length 17772) is longer than the maximum model length of 16384.",
+            ),
+            Wording(
+                provider="llama.cpp",
+                pattern=_re("the request exceeds the available context size"),
+                source="https://github.com/oobabooga/textgen/issues/7257",
+                example="the request exceeds the available context size. try increasing the context size or enable context shift",
+            ),
+            Wording(
+                provider="llama.cpp",
+                pattern=_re(
+                    "request \\((?P<value>\\d+) tokens\\) exceeds the available context size \\((?P<limit>\\d+) tokens\\)"
+                ),
+                source="https://github.com/ggml-org/llama.cpp/issues/19774",
+                example="request (4390 tokens) exceeds the available context size (4096 tokens), try increasing it",
+            ),
+            Wording(
+                provider="llama.cpp",
+                pattern=_re("^Context size has been exceeded"),
+                source="https://github.com/ggml-org/llama.cpp/issues/19774",
+                example="Context size has been exceeded.",
+            ),
+            Wording(
+                provider="llama.cpp",
+                pattern=_code("exceed_context_size_error"),
+                source="https://github.com/ggml-org/llama.cpp/pull/15780",
+                example="exceed_context_size_error",
+                on="code",
+            ),
+            Wording(
+                provider="llama-cpp-python",
+                pattern=_re(
+                    "Requested tokens \\((?P<value>\\d+)\\) exceed context window of (?P<limit>\\d+)"
+                ),
+                source="https://github.com/fedora-copr/logdetective-website/pull/193",
+                example="Exception: Requested tokens (2285) exceed context window of 2048",
+            ),
+            Wording(
                 provider="copilot",
                 pattern=_re(r"prompt token count of (?P<value>\d+) exceeds the limit of (?P<limit>\d+)"),
                 source="https://github.com/microsoft/vscode/issues/293419",
@@ -1605,6 +1648,30 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("param", name="tools"),
         wordings=(
             Wording(
+                provider="deepseek",
+                pattern=_re(r"(?<![\w.:/-])(?P<model>[\w.:/-]{1,200}) does not support Function Calling"),
+                source="https://github.com/dnakov/anon-kode/issues/10",
+                example="API Error: 400 deepseek-reasoner does not support Function Calling",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re("tools is not supported in this model"),
+                source="https://github.com/sbintuitions/flexeval/pull/242",
+                example="tools is not supported in this model. For a list of supported models, refer to https://platform.openai.com/docs/guides/function-calling#models-supporting-function-calling.",
+            ),
+            Wording(
+                provider="azure",
+                pattern=_re("Functions are not supported for this API version or this model version"),
+                source="https://github.com/MicrosoftDocs/azure-docs/issues/121504",
+                example="Functions are not supported for this API version or this model version. To learn how to user use function calling with Azure OpenAI Service.",
+            ),
+            Wording(
+                provider="cocore",
+                pattern=_re("No connected provider supports tool calling for this model"),
+                source="https://github.com/graze-social/cocore/issues/166",
+                example="No connected provider supports tool calling for this model. The provider must be started with vLLM tool calling enabled and pass the startup forced-tool canary.",
+            ),
+            Wording(
                 provider="deepinfra",
                 pattern=_re(r"Tool calling is not supported for model: (?P<model>[\w./:-]{1,200})"),
                 source="https://github.com/truefoundry/models/pull/944",
@@ -1675,6 +1742,19 @@ CAUSES: tuple[Cause, ...] = (
         title="The model id is unknown to this upstream (or the key has no access to it).",
         fix="Use a model id this endpoint serves (list them with GET /v1/models) instead of {model}.",
         wordings=(
+            Wording(
+                provider="groq",
+                pattern=_re(r"The model {Q}(?P<model>[^'\"`\s]+){Q} has been decommissioned"),
+                source="https://github.com/valentinfrlch/ha-llmvision/issues/324",
+                example="The model `llama-3.2-11b-vision-preview` has been decommissioned and is no longer supported. Please refer to https://console.groq.com/docs/deprecations for a recommendation on which model to use instead.",
+            ),
+            Wording(
+                provider="groq",
+                pattern=_code("model_decommissioned"),
+                source="https://github.com/valentinfrlch/ha-llmvision/issues/324",
+                example="model_decommissioned",
+                on="code",
+            ),
             Wording(
                 provider="azure",
                 pattern=_re("The API deployment for this resource does not exist"),
@@ -2109,6 +2189,12 @@ CAUSES: tuple[Cause, ...] = (
         rule_id="roles.unknown-message-key",
         constraint=_MESSAGE_FIELD,
         wordings=(
+            Wording(
+                provider="dashscope",
+                pattern=_re(r"The \[(?P<field>function_call)\] is not supported in the message"),
+                source="https://github.com/QwenLM/Qwen3/issues/573",
+                example="The [function_call] is not supported in the message; however, you may be able to use [tool_calls]",
+            ),
             Wording(
                 provider="bedrock",
                 pattern=_re(
