@@ -22,11 +22,22 @@ parser), then the error codes/types that name a cause (``context_length_exceeded
 
 Matching rules (why the catalogue is ordered): causes are tried in catalogue order and the first
 wording that matches wins, so specific sentences come before generic ones ("Unsupported parameter:
-'max_tokens' ... Use 'max_completion_tokens'" before "Unsupported parameter: 'X'"). A few generic
-sentences are refined by what they name, through two declared tables: :data:`PARAM_CAUSES` (the
-parameter a model-scoped rejection names: ``top_p`` on "this model" is a sampling parameter on a
-reasoning model) and the pydantic ``loc`` path (``body.messages.0.user.name`` is a message field,
-``body.stream_options`` a request field).
+'max_tokens' ... Use 'max_completion_tokens'" before "Unsupported parameter: 'X'"). (Picking the
+earliest match in the text instead was tried on the development split: no better, and it lets a
+generic lead-in beat the specific sentence after it.) A few generic sentences are refined by what
+they name, through declared tables: :data:`PARAM_CAUSES` (the parameter a model-scoped rejection
+names: ``top_p`` on "this model" is a sampling parameter on a reasoning model),
+:data:`GENERATION_PARAMS` (a server saying it does not support ``functions`` rejects a parameter,
+not an unknown field; a schema-strictness error such as pydantic's ``extra_forbidden`` rejects any
+key outside its schema and stays an extra field), and the ``loc`` path of pydantic and Bedrock
+errors (``body.messages.0.user.name`` is a message field, ``body.stream_options`` a request field,
+``#/toolConfig/tools/1/...`` a tool schema).
+
+Ids: :data:`VOCABULARY` is the root-cause vocabulary of issue #10 (kept identical);
+:data:`EXTENSIONS` are further ids the corpus engineers label with; :data:`UNCATALOGUED` lists
+vocabulary ids no real provider sentence was found for (never invented). Wordings that are error
+codes/types (``context_length_exceeded``, ``overloaded_error``) are matched whole, after every
+message wording failed.
 
 One sentence, several causes: OpenAI answers an orphan tool message, a duplicate tool answer, a
 tool answer with an unknown id and a non-adjacent tool answer with the same sentence ("Messages with
@@ -1366,6 +1377,20 @@ CAUSES: tuple[Cause, ...] = (
         ),
         wordings=(
             Wording(
+                provider="bedrock",
+                pattern=_re("Input is too long for requested model"),
+                source="https://github.com/aws-samples/bedrock-chat/issues/95",
+                example="An error occurred (validationException) when calling the InvokeModelWithResponseStream operation: Input is too long for requested model.",
+            ),
+            Wording(
+                provider="bedrock",
+                pattern=_re(
+                    "Malformed input request: expected maxLength: (?P<limit>\\d+), actual: (?P<value>\\d+)"
+                ),
+                source="https://github.com/ryanadoty/Amazon-Bedrock-Amazon-RDS-POC/issues/9",
+                example="Malformed input request: expected maxLength: 42000, actual: 46735, please reformat your input and try again.",
+            ),
+            Wording(
                 provider="vllm",
                 pattern=_re(
                     "(?:decoder prompt \\(length|Prompt length of) (?P<value>\\d+)\\)? is longer than the maximum model length of (?P<limit>\\d+)"
@@ -1876,6 +1901,14 @@ CAUSES: tuple[Cause, ...] = (
         rule_id="roles.alternation",
         constraint=ConstraintSpec("role", name="alternation"),
         wordings=(
+            Wording(
+                provider="anthropic",
+                pattern=_re(
+                    "roles must alternate between {Q}user{Q} and {Q}assistant{Q}, but found multiple {Q}(?P<role>user|assistant){Q} roles in a row"
+                ),
+                source="https://github.com/etkecc/baibot/issues/13",
+                example='messages: roles must alternate between "user" and "assistant", but found multiple "user" roles in a row',
+            ),
             Wording(
                 provider="perplexity",
                 pattern=_re(r"user or tool message\(s\) should alternate with assistant message\(s\)"),
