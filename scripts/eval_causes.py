@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS_GLOB = "tests/data/corpus/failures-*.jsonl"
 LEGACY = ROOT / "tests" / "data" / "error_corpus.json"
 LEGACY_LABELS = ROOT / "tests" / "data" / "legacy_cause_labels.json"
+#: The split field of a development row, checked on the raw line before it is decoded.
+_DEV_SPLIT = re.compile(r'"split"\s*:\s*"dev"')
 #: A row whose label says the text names no known cause.
 UNKNOWN = "cause.unknown"
 
@@ -59,6 +62,8 @@ def load_rows(paths: Iterable[Path], *, dev_only: bool) -> Iterator[Row]:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
+            if dev_only and not _DEV_SPLIT.search(line):
+                continue  # a held-out row is not even decoded
             data: dict[str, Any] = json.loads(line)
             split = str(data.get("split") or "")
             if dev_only and split != "dev":
