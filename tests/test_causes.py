@@ -24,6 +24,7 @@ from toolguard_core.causes import (
     VOCABULARY,
     Constraint,
     _prepare,
+    _render,
     recognise,
     recognise_error,
 )
@@ -587,13 +588,23 @@ def test_one_openai_sentence_two_causes_the_flows_finding_picks_the_rule() -> No
 
 def test_fix_names_what_the_text_named_and_reads_without_placeholders() -> None:
     named = recognise("max_tokens is too large: 8192. This model supports at most 4096 completion tokens")
-    bare = recognise("Rate limit reached for gpt-4o in organization org-x on tokens per min (TPM)")
     unnamed = recognise(
         "Messages with role 'tool' must be a response to a preceding message with 'tool_calls'"
     )
-    assert named is not None and bare is not None and unnamed is not None
-    assert "8192" in named.fix and "4096" in named.fix
-    assert "{" not in unnamed.fix and "the id" in unnamed.fix  # no id in the text: a generic word
+    assert named is not None and unnamed is not None
+    assert named.fix == "Lower max_tokens / max_completion_tokens from 8192 to at most 4096."
+    # No id in the text: the optional "(tool_call_id ...)" segment is dropped, not filled with a stub.
+    assert unnamed.fix.startswith("Send each tool message right after the assistant message")
+
+
+@pytest.mark.parametrize("cause", CAUSES, ids=lambda c: c.id)
+def test_every_fix_renders_with_and_without_the_values_its_wordings_extract(cause) -> None:  # type: ignore[no-untyped-def]
+    groups = {name for w in cause.wordings for name in w.pattern.groupindex}
+    bare = _render(cause.fix, {})
+    full = _render(cause.fix, dict.fromkeys(groups | {"param", "field", "index"}, "VALUE"))
+    for text in (bare, full):
+        assert "[[" not in text and "]]" not in text
+        assert not re.search(r"\{[a-z_]+\}", text), text  # no placeholder left unfilled
 
 
 def test_code_is_used_when_no_message_is_recognised() -> None:
@@ -652,7 +663,7 @@ def test_summary_is_json_ready_and_complete() -> None:
         "cause": "cause.max-tokens-too-large",
         "rule": None,
         "title": CAUSES_BY_ID["cause.max-tokens-too-large"].title,
-        "fix": "Lower max_tokens / max_completion_tokens from 8192 to at most 4096 for this model.",
+        "fix": "Lower max_tokens / max_completion_tokens from 8192 to at most 4096.",
         "values": {"value": "8192", "limit": "4096"},
         "constraint": {"kind": "value", "name": "max_tokens", "value": "8192"},
         "transient": False,

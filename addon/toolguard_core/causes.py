@@ -53,6 +53,7 @@ Pure: no mitmproxy import, no I/O. Never raises on any input (a bug here must no
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -303,10 +304,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.orphan-tool-result",
         title="A tool result answers no tool call of the assistant message before it.",
-        fix=(
-            "Send each tool message (tool_call_id {tool_call_id}) right after the assistant message whose "
-            "tool_calls contain its id, once; drop results whose call was removed or already answered."
-        ),
+        fix="Send each tool message[[ (tool_call_id {tool_call_id})]] right after the assistant message whose tool_calls contain its id, once; drop results whose call was removed or already answered.",
         rule_id="sequence.orphan-tool-message",
         wordings=(
             Wording(
@@ -370,11 +368,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.missing-tool-result",
         title="An assistant tool call is not answered by a tool result right after it.",
-        fix=(
-            "Answer every tool call ({tool_call_id}) with a tool message (tool_result block) immediately "
-            "after the assistant message that made it, before any other message; send a placeholder result "
-            "for a call that was cancelled."
-        ),
+        fix="Answer every tool call[[ ({tool_call_id})]] with a tool message (tool_result block) immediately after the assistant message that made it, before any other message; send a placeholder result for a call that was cancelled.",
         rule_id="sequence.unanswered-tool-call",
         wordings=(
             Wording(
@@ -425,10 +419,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.thinking-block-missing",
         title="A replayed assistant turn lacks the reasoning/thinking content the provider requires with thinking on.",
-        fix=(
-            "Send back the assistant's reasoning exactly as received (Anthropic thinking blocks first in the "
-            "assistant message; DeepSeek/Kimi reasoning_content on message {index}), or turn thinking off."
-        ),
+        fix="Send back the assistant's reasoning exactly as received (Anthropic thinking blocks first in the assistant message; DeepSeek/Kimi reasoning_content on every replayed assistant message[[, message {index}]]), or turn thinking off.",
         wordings=(
             Wording(
                 provider="anthropic",
@@ -477,10 +468,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.thought-signature-missing",
         title="A replayed Gemini function call lacks the thought_signature it was returned with.",
-        fix=(
-            "Keep the thought_signature of each function call ({name}, position {index}) and send it back "
-            "unchanged when replaying the conversation (https://ai.google.dev/gemini-api/docs/thought-signatures)."
-        ),
+        fix="Keep the thought_signature of each function call[[ ({name}, position {index})]] and send it back unchanged when replaying the conversation (https://ai.google.dev/gemini-api/docs/thought-signatures).",
         wordings=(
             Wording(
                 provider="gemini",
@@ -501,10 +489,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.reasoning-item-missing",
         title="A Responses API input replays a function call or reasoning item without its companion item.",
-        fix=(
-            "Replay the reasoning item ({reasoning_id}) together with the item that follows it ({item_id}), "
-            "in the original order, or send neither (drop the item ids when store is false)."
-        ),
+        fix="Replay each reasoning item[[ ({reasoning_id})]] together with the item that follows it[[ ({item_id})]], in the original order, or send neither (drop the item ids when store is false).",
         rule_id="responses.function-call-without-reasoning",
         wordings=(
             Wording(
@@ -538,10 +523,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.previous-response-not-found",
         title="previous_response_id names a response the upstream does not have (not stored, expired, other key).",
-        fix=(
-            "Send the full input instead of previous_response_id {response_id}, or create the previous "
-            "response with store: true on the same account and endpoint."
-        ),
+        fix="Send the full input instead of previous_response_id[[ {response_id}]], or create the previous response with store: true on the same account and endpoint.",
         wordings=(
             Wording(
                 provider="openai",
@@ -561,9 +543,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.item-id-prefix",
         title="A Responses API input item carries an id in a format the upstream does not issue.",
-        fix=(
-            "Send {field} with an id that begins with '{prefix}' (one the API returned), or omit the item id."
-        ),
+        fix="Send input item ids the API issued[[ (at {field} the id must begin with '{prefix}')]], or omit the item id.",
         wordings=(
             Wording(
                 provider="openai",
@@ -581,10 +561,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.tool-call-id-invalid",
         title="A tool call id is missing or has a format the upstream rejects.",
-        fix=(
-            "Send tool call ids in the provider's format (Mistral: exactly 9 characters a-z, A-Z, 0-9; "
-            "OpenAI: at most 40 characters) and the same id on the call and its result (got {tool_call_id})."
-        ),
+        fix="Send tool call ids in the provider's format (Mistral: exactly 9 characters a-z, A-Z, 0-9; OpenAI: at most 40 characters) and the same id on the call and its result[[ (got {tool_call_id})]].",
         wordings=(
             Wording(
                 provider="deepseek",
@@ -643,10 +620,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.tool-name-invalid",
         title="A tool (or replayed tool call) name breaks the provider's name rule.",
-        fix=(
-            "Rename the tool at {field} to match ^[a-zA-Z0-9_-]{{1,64}}$ (no dots, spaces or colons), unique "
-            "within the request, and use the same name in replayed tool calls."
-        ),
+        fix="Rename the tool[[ at {field}]] to match ^[a-zA-Z0-9_-]{{1,64}}$ (no dots, spaces or colons), unique within the request, and use the same name in replayed tool calls.",
         rule_id="tools.invalid-name",
         wordings=(
             Wording(
@@ -713,11 +687,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.tool-schema-invalid",
         title="A tool definition or its parameter schema is not accepted by the provider.",
-        fix=(
-            "Fix the tool definition ({name}{field}): parameters must be a JSON Schema object; with strict "
-            "every object needs additionalProperties: false and all properties in required; arrays need "
-            "items; Gemini takes an OpenAPI subset (no additionalProperties, const, $ref)."
-        ),
+        fix="Fix the tool definition[[ {name}]][[ at {field}]]: parameters must be a JSON Schema object; with strict every object needs additionalProperties: false and all properties in required; arrays need items; Gemini takes an OpenAPI subset (no additionalProperties, const, $ref).",
         rule_id="tools.invalid-definition",
         wordings=(
             Wording(
@@ -865,7 +835,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.temperature-with-top-p",
         title="temperature and top_p are both set, and this model takes only one of them.",
-        fix="Send either temperature or top_p to {model}, not both.",
+        fix="Send either temperature or top_p[[ to {model}]], not both.",
         constraint=ConstraintSpec("param", name="top_p", value="with temperature"),
         wordings=(
             Wording(
@@ -947,7 +917,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.model-no-json-mode",
         title="The model does not support JSON output mode.",
-        fix="Drop response_format json_object for {model} and ask for JSON in the prompt instead.",
+        fix="Drop response_format json_object[[ for {model}]] and ask for JSON in the prompt instead.",
         constraint=ConstraintSpec("value", name="response_format", value="json_object"),
         wordings=(
             Wording(
@@ -961,7 +931,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.too-many-images",
         title="The request has more images than the server allows.",
-        fix="Send at most {limit} image(s) per request (or raise the server's limit_mm_per_prompt).",
+        fix="Send fewer images per request[[ (at most {limit})]], or raise the server's limit (vLLM: --limit-mm-per-prompt).",
         wordings=(
             Wording(
                 provider="crucible",
@@ -1006,7 +976,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.reserved-keyword-in-system",
         title="The system prompt contains a keyword the provider reserves.",
-        fix="Remove {value} from the system prompt.",
+        fix="Remove the reserved keyword[[ {value}]] from the system prompt.",
         wordings=(
             Wording(
                 provider="anthropic",
@@ -1021,7 +991,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.item-reference-without-store",
         title="The input references a stored item, but items are not stored (store: false).",
-        fix="Send the referenced item ({item_id}) inline instead of by id, or create the responses with store: true.",
+        fix="Send the referenced item[[ ({item_id})]] inline instead of by id, or create the responses with store: true.",
         wordings=(
             Wording(
                 provider="openai",
@@ -1036,7 +1006,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.duplicate-item",
         title="The Responses API input contains the same item twice.",
-        fix="Send each input item (id {item_id}) once.",
+        fix="Send each input item[[ (id {item_id})]] once.",
         rule_id="responses.duplicate-item-id",
         wordings=(
             Wording(
@@ -1053,7 +1023,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.too-many-cache-breakpoints",
         title="More cache_control breakpoints than the provider allows.",
-        fix="Mark at most {limit} blocks with cache_control.",
+        fix="Mark fewer blocks with cache_control[[ (at most {limit})]].",
         wordings=(
             Wording(
                 provider="anthropic",
@@ -1066,7 +1036,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.tool-name-reserved",
         title="A tool uses a name the provider reserves for a built-in tool.",
-        fix="Rename the tool {value}.",
+        fix="Rename the tool[[ {value}]]: the provider reserves that name for a built-in tool.",
         wordings=(
             Wording(
                 provider="dashscope",
@@ -1205,10 +1175,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.tool-choice-unsupported",
         title="The tool_choice form sent is not accepted by this model, mode or server.",
-        fix=(
-            "Send tool_choice 'auto' (or omit it): this upstream refuses {value} here (DashScope thinking mode "
-            "refuses required/object; vLLM needs --enable-auto-tool-choice and --tool-call-parser)."
-        ),
+        fix="Send tool_choice 'auto' (or omit it): this upstream refuses this tool_choice[[ ({value})]] here (DashScope thinking mode refuses required/object; vLLM needs --enable-auto-tool-choice and --tool-call-parser).",
         constraint=ConstraintSpec("tool_choice", name="tool_choice", value_group="value"),
         wordings=(
             Wording(
@@ -1295,7 +1262,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.max-tokens-not-supported",
         title="max_tokens is rejected by this (reasoning) model.",
-        fix="Send max_completion_tokens instead of max_tokens for {model}.",
+        fix="Send max_completion_tokens instead of max_tokens[[ for {model}]].",
         rule_id="params.max-tokens-on-reasoning-model",
         constraint=ConstraintSpec("param", name="max_tokens"),
         wordings=(
@@ -1316,7 +1283,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.max-tokens-too-large",
         title="The requested output length is above what the model can produce.",
-        fix="Lower max_tokens / max_completion_tokens from {value} to at most {limit} for {model}.",
+        fix="Lower max_tokens / max_completion_tokens[[ from {value}]][[ to at most {limit}]][[ for {model}]].",
         constraint=ConstraintSpec("value", name="max_tokens", value_group="value"),
         wordings=(
             Wording(
@@ -1371,10 +1338,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.context-length-exceeded",
         title="The prompt (plus the requested output) is longer than the model's context window.",
-        fix=(
-            "Shorten the conversation (drop or summarise old turns and large tool results) or lower max_tokens: "
-            "the model takes {limit} tokens, the request needed {value}."
-        ),
+        fix="Shorten the conversation (drop or summarise old turns and large tool results) or lower max_tokens[[: the model takes {limit} tokens]][[, the request needed {value}]].",
         wordings=(
             Wording(
                 provider="bedrock",
@@ -1513,10 +1477,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.reasoning-effort-unsupported",
         title="reasoning_effort (or this value of it) is not accepted by this model.",
-        fix=(
-            "Send a reasoning_effort value {model} accepts instead of {value!r}, or omit reasoning_effort "
-            "entirely for a model that does not reason (and never send it together with Gemini's thinking_config)."
-        ),
+        fix="Send a reasoning_effort value the model[[ ({model})]] accepts[[ instead of '{value}']], or omit reasoning_effort entirely for a model that does not reason (and never send it together with Gemini's thinking_config).",
         rule_id="params.reasoning-effort-value",
         constraint=ConstraintSpec("value", name="reasoning_effort", value_group="value"),
         wordings=(
@@ -1567,10 +1528,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.sampling-on-reasoning-model",
         title="A sampling parameter is sent to a reasoning model that rejects it.",
-        fix=(
-            "Remove {param} (or leave it at the default) for {model}: reasoning models fix their sampling; "
-            "on gpt-5.1 and later it is accepted only with reasoning_effort 'none'."
-        ),
+        fix="Remove {param} (or leave it at the default)[[ for {model}]]: reasoning models fix their sampling; on gpt-5.1 and later it is accepted only with reasoning_effort 'none'.",
         rule_id="params.unsupported-for-model",
         constraint=_PARAM,
         wordings=(
@@ -1669,7 +1627,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.model-no-tools",
         title="The model does not support tools (function calling).",
-        fix="Use a model with tool support for tool calls, or remove tools/tool_choice when calling {model}.",
+        fix="Use a model with tool support for tool calls, or remove tools/tool_choice for this model[[ ({model})]].",
         constraint=ConstraintSpec("param", name="tools"),
         wordings=(
             Wording(
@@ -1719,7 +1677,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.model-no-vision",
         title="The model does not take image input.",
-        fix="Send images only to a vision model; for {model} remove the image_url parts or describe them in text.",
+        fix="Send images only to a vision model; for this model[[ ({model})]] remove the image_url parts or describe them in text.",
         constraint=ConstraintSpec("content_type", name="image_url"),
         wordings=(
             Wording(
@@ -1765,7 +1723,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.model-not-found",
         title="The model id is unknown to this upstream (or the key has no access to it).",
-        fix="Use a model id this endpoint serves (list them with GET /v1/models) instead of {model}.",
+        fix="Use a model id this endpoint serves (list them with GET /v1/models)[[ instead of {model}]].",
         wordings=(
             Wording(
                 provider="groq",
@@ -2022,7 +1980,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.empty-content",
         title="A message or text block has empty content.",
-        fix="Drop empty messages and empty text blocks (or put real text in them) before sending; message {index}.",
+        fix="Drop empty messages and empty text blocks (or put real text in them) before sending[[; message {index}]].",
         wordings=(
             Wording(
                 provider="gemini",
@@ -2118,7 +2076,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.content-array-unsupported",
         title="Message content is sent as an array of parts where this server takes only a string.",
-        fix="Send message {index}'s content as one string (join the text parts) for this endpoint.",
+        fix="Send message content as one string (join the text parts) for this endpoint[[; message {index}]].",
         constraint=ConstraintSpec("content_type", name="array"),
         wordings=(
             Wording(
@@ -2218,7 +2176,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.extra-message-field",
         title="A message carries a field this server does not accept.",
-        fix="Remove {field} from message {index} before sending (strict servers reject non-standard message keys).",
+        fix="Remove {field} from the message[[ (message {index})]] before sending (strict servers reject non-standard message keys).",
         rule_id="roles.unknown-message-key",
         constraint=_MESSAGE_FIELD,
         wordings=(
@@ -2342,7 +2300,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.param-type-invalid",
         title="A parameter has the wrong JSON type.",
-        fix="Send {param} as {expected} (it was {got}).",
+        fix="Send {param} as {expected}[[ (it was {got})]].",
         rule_id="params.wrong-type",
         wordings=(
             Wording(
@@ -2378,7 +2336,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.param-value-unsupported",
         title="A parameter has a value this model or server does not accept.",
-        fix="Change {param} from {value!r} to a value {model} accepts (or omit it).",
+        fix="Change {param}[[ from '{value}']] to a value the model accepts (or omit it).",
         constraint=_VALUE,
         wordings=(
             Wording(
@@ -2540,7 +2498,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.param-unsupported",
         title="A parameter is not accepted by this model or provider.",
-        fix="Remove {param} from requests to {model} (or set the gateway to drop unsupported parameters).",
+        fix="Remove {param} from requests to this model[[ ({model})]] (or set the gateway to drop unsupported parameters).",
         rule_id="params.unsupported-for-model",
         constraint=_PARAM,
         wordings=(
@@ -2599,10 +2557,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.wrong-endpoint",
         title="The request went to a URL or API the upstream does not serve for this body.",
-        fix=(
-            "Fix the base URL / path: {path} is not an endpoint here (check for a missing or doubled /v1, "
-            "a doubled /chat/completions, or a Chat Completions body sent to /v1/responses)."
-        ),
+        fix="Fix the base URL / path[[: {path} is not an endpoint here]] (check for a missing or doubled /v1, a doubled /chat/completions, or a Chat Completions body sent to /v1/responses).",
         rule_id="endpoint.unexpected-path",
         wordings=(
             Wording(
@@ -3161,7 +3116,18 @@ class _Filled(dict[str, str]):
 
 
 def _render(template: str, values: Mapping[str, str]) -> str:
+    """Fill a fix template: a ``[[...]]`` segment is kept only when the text named every value in
+    it; other placeholders fall back to generic words (:data:`_DEFAULTS`)."""
+
+    def segment(match: re.Match[str]) -> str:
+        fields = [name for _, name, _, _ in _FORMATTER.parse(match.group(1)) if name]
+        return match.group(1) if all(values.get(name) for name in fields) else ""
+
     try:
-        return template.format_map(_Filled(values))
+        return _OPTIONAL.sub(segment, template).format_map(_Filled(values))
     except (ValueError, KeyError, IndexError):  # a malformed template must not break recognition
         return template
+
+
+_OPTIONAL = re.compile(r"\[\[(.*?)\]\]")
+_FORMATTER = string.Formatter()
