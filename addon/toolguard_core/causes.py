@@ -2943,17 +2943,17 @@ def recognise_error(
     try:
         rules = tuple(finding_rules)
         chain = list(reversed(err.chain()))  # innermost (the provider's own answer) first
+        # OpenRouter names the upstream provider on its wrapper, not on the wrapped error.
+        hint = provider or next((e.provider_name for e in chain if e.provider_name), None)
         for error in chain:
-            found = _recognise_message(
-                error.message, provider or error.provider_name, rules, fallback_param=error.param
-            )
+            found = _recognise_message(error.message, hint, rules, fallback_param=error.param)
             if found is not None:
                 return found
         for error in chain:
             for code in (error.code, error.type):
                 if code is None or code == "":
                     continue
-                found = _recognise_code(str(code), error, provider, rules)
+                found = _recognise_code(str(code), error, hint, rules)
                 if found is not None:
                     return found
     except Exception:  # defensive, as above
