@@ -1586,6 +1586,13 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("role", name_group="role"),
         wordings=(
             Wording(
+                provider="vllm",
+                pattern=_re("Unknown role: (?P<role>system|developer)\\b"),
+                source="https://github.com/vllm-project/vllm/pull/53071",
+                example="Unknown role: SYSTEM",
+                rule_id="messages.unknown-role",
+            ),
+            Wording(
                 provider="sglang",
                 pattern=_re("(?P<role>System) role not supported"),
                 source="https://github.com/sgl-project/sglang/issues/892",
@@ -2396,7 +2403,7 @@ CAUSES: tuple[Cause, ...] = (
             ),
             Wording(
                 provider="lmstudio",
-                pattern=_re(r"^{Q}(?P<param>response_format\.type){Q} must be {Q}(?P<expected>\w+){Q}"),
+                pattern=_re(r"{Q}(?P<param>response_format\.type){Q} must be {Q}(?P<expected>\w+){Q}"),
                 source="https://github.com/lmstudio-ai/lmstudio-bug-tracker/issues/307",
                 example="'response_format.type' must be 'json_schema'",
                 constraint=ConstraintSpec("value", name="response_format.type"),
@@ -2504,7 +2511,7 @@ CAUSES: tuple[Cause, ...] = (
         wordings=(
             Wording(
                 provider="groq",
-                pattern=_re(r"(?<![\w`'\"]){Q}(?P<param>\w{1,64}){Q} is not supported with this model"),
+                pattern=_re(r"(?<!\w){Q}(?P<param>\w{1,64}){Q} is not supported with this model"),
                 source="https://github.com/0xPlaygrounds/rig/issues/1134",
                 example="`reasoning_format` is not supported with this model",
                 model_scoped=True,
