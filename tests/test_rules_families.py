@@ -227,10 +227,17 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str, ...], list[tuple[str, str
         [("quirks.moonshot-reasoning-content-missing", E, "messages[1].reasoning_content")],
     ),
     (
+        "kimi-k26-thinking-temperature-once",
+        "moonshot",
+        msgs("kimi-k2.6", USER, temperature=0.6),
+        ("quirks.", "params."),
+        [("quirks.kimi-thinking-temperature", E, "temperature")],
+    ),
+    (
         "kimi-k25-thinking-disabled-temperature-ok",
         "moonshot",
         msgs("kimi-k2.5", USER, temperature=0.6, thinking={"type": "disabled"}),
-        ("quirks.",),
+        ("quirks.", "params."),
         [],
     ),
     # Groq JSON mode with tools; Cerebras forced tool_choice.

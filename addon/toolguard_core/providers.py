@@ -329,15 +329,14 @@ DEEPSEEK_FAMILIES: tuple[ModelFamily, ...] = (
 MOONSHOT_FAMILIES: tuple[ModelFamily, ...] = (
     # kimi-k2.5 and later think unless `thinking: {"type": "disabled"}`: a plain request replaying tool
     # calls without reasoning_content is refused ("thinking is enabled but reasoning_content is missing",
-    # https://github.com/mastra-ai/mastra/issues/12592), and only temperature 1 is taken in thinking mode
-    # ("invalid temperature: only 1 is allowed for this model", https://github.com/HKUDS/nanobot/pull/202).
+    # https://github.com/mastra-ai/mastra/issues/12592). Its temperature rule holds in thinking mode only,
+    # so it is quirks.kimi-thinking-temperature's, not the family's fixed_temperature.
     ModelFamily(
         id="kimi-k2.5+",
-        name="Kimi K2.5 and later (thinking on by default, temperature fixed at 1)",
+        name="Kimi K2.5 and later (thinking on by default)",
         patterns=(r"kimi-k2\.[5-9]", r"kimi-k[3-9]"),
         reasoning=True,
         thinking_default=True,
-        fixed_temperature=1,
     ),
     ModelFamily(
         id="kimi-thinking",

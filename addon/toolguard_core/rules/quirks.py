@@ -564,6 +564,10 @@ def _mistral_ids(view: RequestView) -> Iterator[Finding]:
 _GEMINI_3 = re.compile(r"(^|/)gemini-3")
 
 
+#: "invalid temperature: only 1 is allowed for this model" (kimi-k2.5/k2.6 in thinking mode).
+_KIMI_THINKING_TEMPERATURE = 1
+
+
 def _moonshot(view: RequestView) -> Iterator[Finding]:
     body = view.body
     family = family_of(view)
@@ -580,16 +584,12 @@ def _moonshot(view: RequestView) -> Iterator[Finding]:
         return
     yield from _reasoning_content(view, MOONSHOT_REASONING_CONTENT, "Kimi thinking mode")
     temperature = body.get("temperature")
-    if (
-        family.fixed_temperature is not None
-        and is_number(temperature)
-        and temperature != family.fixed_temperature
-    ):
+    if family.id == "kimi-k2.5+" and is_number(temperature) and temperature != _KIMI_THINKING_TEMPERATURE:
         yield from KIMI_THINKING_TEMPERATURE.report(
             view,
             "temperature",
             f"temperature is {temperature}; {view.model} in thinking mode takes only "
-            f"{family.fixed_temperature:g}. Omit it, send {family.fixed_temperature:g}, or disable thinking.",
+            f"{_KIMI_THINKING_TEMPERATURE}. Omit it, send {_KIMI_THINKING_TEMPERATURE}, or disable thinking.",
         )
 
 
