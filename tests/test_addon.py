@@ -546,8 +546,20 @@ def test_default_database_path_comes_from_the_environment(tmp_path, monkeypatch)
 def test_stats_command(guard):
     addon, tctx = guard
     run(addon, make_flow(LONE_TOOL.body()), answer(400, LONE_TOOL.error_body()))
+    assert addon.store is not None
+    addon.store.close()  # the writer has drained: "rows_written" counts rows on disk, not queued
     stats = json.loads(tctx.command(addon.stats_command))
-    assert (stats["validated"], stats["flagged"], stats["stored"]) == (1, 1, 1)
+    assert stats == {
+        "validated": 1,
+        "flagged": 1,
+        "queued": 1,
+        "rows_queued": 1,
+        "rows_written": 1,
+        "rows_dropped": 0,
+        "rows_pending": 0,
+        "write_retries": 0,
+        "db_recreated": 0,
+    }
 
 
 @pytest.mark.parametrize(

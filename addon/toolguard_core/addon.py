@@ -26,6 +26,7 @@ from mitmproxy.utils import human
 from toolguard_core import redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, analyse_request
 from toolguard_core.capture import Capture
+from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.profiles_config import ProvidersConfigError, load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
@@ -64,6 +65,8 @@ class Pending:
     request_bytes: int
     secrets: list[str]
     sse_tap: Any = None
+    # The flow itself, so that `done` can store flows still in flight at shutdown (as no_answer).
+    flow: http.HTTPFlow | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -75,6 +78,7 @@ class Settings:
     record_paths: tuple[re.Pattern[str], ...]
     max_body_bytes: int
     store_all: bool
+    redact_headers: tuple[str, ...] = ()
 
 
 class ToolGuard:
@@ -147,6 +151,16 @@ class ToolGuard:
             "TOML file mapping gateway hosts to providers and declaring model capabilities "
             "(see docs/providers.md). Empty means the built-in provider profiles only.",
         )
+        loader.add_option(
+            "toolguard_redact_headers",
+            Sequence[str],
+            [],
+            "More request/response header names to treat as credentials (shell-style globs such as "
+            "'x-my-gateway-*'; repeat the option for several). Their values are never stored, and are "
+            "scrubbed wherever they are echoed. Built in: Authorization, Cookie, *auth*, *-key, *-token, "
+            "*api-key*, *secret* and more, and any value shaped like 'Bearer ...' or a provider key "
+            "(docs/schema.md).",
+        )
 
     def configure(self, updated: set[str]) -> None:
         if "toolguard_providers" in updated:
@@ -163,6 +177,7 @@ class ToolGuard:
             "toolguard_record_paths",
             "toolguard_max_body",
             "toolguard_store_all",
+            "toolguard_redact_headers",
         }:
             return
         opts = ctx.options
@@ -179,6 +194,7 @@ class ToolGuard:
             record_paths=record_paths,
             max_body_bytes=max_body if max_body is not None else DEFAULT_MAX_BODY_BYTES,
             store_all=opts.toolguard_store_all,
+            redact_headers=tuple(opts.toolguard_redact_headers),
         )
         if self.store is None or self.settings is None or settings.db_path != self.settings.db_path:
             store = Store(settings.db_path)
@@ -202,10 +218,18 @@ class ToolGuard:
             self._gc_frozen = True
 
     def done(self) -> None:
+        # Flows still in flight (the upstream has not answered, or a stream is still running) never
+        # reach `response`/`error` once mitmproxy shuts down: store them now, as no_answer.
+        for flow_id in list(self.pending):
+            pending = self.pending.get(flow_id)
+            if pending is not None and pending.flow is not None:
+                self._guard("done", pending.flow, lambda flow: self._finish(flow, shutdown=True))
+        self.pending.clear()
         if self.store is not None:
+            # Drains the whole queue however long it takes, with progress lines, and logs how many
+            # rows were written (and dropped, and why); see Store.close.
             self.store.close()
-            if self.stats:
-                logger.info("toolguard: %s", dict(self.stats))
+            logger.info("toolguard: %s", self.stats_command())
             self.store = None
 
     # ----------------------------------------------------------------- flow hooks
@@ -224,8 +248,12 @@ class ToolGuard:
 
     @command.command("toolguard.stats")
     def stats_command(self) -> str:
-        """Counters: flows validated, flagged and stored, and internal errors."""
-        return json.dumps(dict(self.stats), sort_keys=True)
+        """Counters: flows validated, flagged and queued for storage, internal errors, and the
+        writer's rows written, dropped (by reason) and write retries."""
+        counters: dict[str, int] = dict(self.stats)
+        if self.store is not None:
+            counters.update(self.store.counters())
+        return json.dumps(counters, sort_keys=True)
 
     @command.command("toolguard.summary")
     def summary_command(self) -> str:
@@ -265,6 +293,8 @@ class ToolGuard:
             pending = self.pending.get(flow.id)
             if pending is not None:
                 pending.extra["internal_error"] = f"{hook}: {exc!r}"
+            elif hook == "request":
+                self._track_failed(flow, f"{hook}: {exc!r}")
 
     def _allowed(self, flow: http.HTTPFlow) -> bool:
         """A POST to a host that ``toolguard_hosts`` lets through (all hosts when it is empty)."""
@@ -307,18 +337,17 @@ class ToolGuard:
         if not wide:
             self.stats["validated"] += 1
         request = flow.request
-        decode_error = None
-        try:
-            body = request.content if request.raw_content is not None else None
-        except ValueError as exc:  # unknown or corrupt Content-Encoding
-            body, decode_error = request.raw_content, str(exc)
+        # The body as sent, decoded by the core bounded by toolguard_max_body (decoding.py), never
+        # through request.content, which decompresses whole and without a limit.
+        raw = request.raw_content
         analysis = analyse_request(
-            body,
+            raw,
             request.pretty_url,
             target=Target.from_url(request.pretty_url, provider=self.registry.detect_url(request.pretty_url)),
             max_body_bytes=self.settings.max_body_bytes,
-            decode_error=decode_error,
+            content_encoding=request.headers.get("content-encoding"),
         )
+        body = analysis.decoded
         if wide:  # kept only when it explains a wrong endpoint (a native body there is fine)
             if not any(f.rule.startswith("endpoint.") for f in analysis.findings):
                 return
@@ -341,19 +370,26 @@ class ToolGuard:
                 internal.error,
             )
         query = request.path.partition("?")[2]
-        secrets = redact.secret_values(request.headers.items(multi=True), query)
+        secrets = redact.secret_values(request.headers.items(multi=True), query, self.settings.redact_headers)
+        if body is None:  # not decodable: keep the start of the bytes as sent
+            body = raw[:MAX_STORED_NON_JSON_REQUEST] if raw else None
         if analysis.body is not None or body is None:
             request_text = body.decode("utf-8") if body else None
         else:
             request_text = body[:MAX_STORED_NON_JSON_REQUEST].decode("utf-8", "replace")
+        complete = analysis.body is not None or not any(f.rule == "body.too-large" for f in analysis.findings)
         self._remember(
             flow,
             Pending(
                 analysis=analysis,
                 started=request.timestamp_start,
                 request_text=request_text,
-                request_bytes=len(body or b""),
+                # The decoded size; the size as sent when the body was not (fully) decoded.
+                request_bytes=len(analysis.decoded)
+                if analysis.decoded is not None and complete
+                else len(raw or b""),
                 secrets=secrets,
+                flow=flow,
             ),
         )
         self._annotate(flow, analysis.findings, verdict=None)
@@ -371,11 +407,23 @@ class ToolGuard:
                 request_text=raw[:MAX_STORED_NON_JSON_REQUEST].decode("utf-8", "replace") or None,
                 request_bytes=len(raw),
                 secrets=redact.secret_values(
-                    request.headers.items(multi=True), request.path.partition("?")[2]
+                    request.headers.items(multi=True),
+                    request.path.partition("?")[2],
+                    self.settings.redact_headers if self.settings else (),
                 ),
+                flow=flow,
             ),
         )
         self.stats["recorded_only"] += 1
+
+    def _track_failed(self, flow: http.HTTPFlow, error: str) -> None:
+        """The request hook raised before the flow was remembered: remember it anyway, with the
+        error, so it is stored when it finishes (issue #16: such flows were never recorded)."""
+        if not (self.in_scope(flow) or self.endpoint_candidate(flow) or self.record_only(flow)):
+            return
+        self._track_unvalidated(flow)
+        self.stats["recorded_only"] -= 1
+        self.pending[flow.id].extra["internal_error"] = error
 
     def _remember(self, flow: http.HTTPFlow, pending: Pending) -> None:
         if len(self.pending) >= MAX_PENDING:
@@ -397,10 +445,12 @@ class ToolGuard:
             pending.sse_tap = tap
             flow.response.stream = tap
 
-    def _finish(self, flow: http.HTTPFlow) -> None:
+    def _finish(self, flow: http.HTTPFlow, shutdown: bool = False) -> None:
         pending = self.pending.pop(flow.id, None)
         if pending is None:
             return
+        if shutdown:  # mitmproxy is exiting with this flow unfinished; nothing else will store it
+            pending.extra["flow_error"] = "toolguard: mitmproxy shut down before the flow finished"
         findings = pending.analysis.findings
         status = flow.response.status_code if flow.response is not None else None
         tap: SSETap | None = pending.sse_tap
@@ -411,21 +461,21 @@ class ToolGuard:
             tap(b"")
         stream_error = tap is not None and tap.stream_error
         rejected = (status is not None and status >= 400) or stream_error
-        verdict = verdict_for(
-            pending.analysis.has_error, status, stream_error, flow.error.msg if flow.error else None
-        )
+        flow_error = flow.error.msg if flow.error else pending.extra.get("flow_error")
+        verdict = verdict_for(pending.analysis.has_error, status, stream_error, flow_error)
         self._annotate(flow, findings, verdict)
         if tap is not None:
             flow.metadata[METADATA_KEY]["stream"] = tap.summary()
         # A client that disconnects mid-stream lands here through the `error` hook: stored as well.
         # Not when the stream was complete: the openai SDK closes the connection right after
         # `data: [DONE]`, which can beat mitmproxy to the end of the message (a clean answer).
-        interrupted = flow.error is not None and not (tap is not None and tap.done and not rejected)
-        if not (findings or rejected or interrupted or (self.settings and self.settings.store_all)):
+        interrupted = flow_error is not None and not (tap is not None and tap.done and not rejected)
+        failed = "internal_error" in pending.extra  # a hook failed on it: stored with the error
+        if not (findings or rejected or interrupted or failed or (self.settings and self.settings.store_all)):
             return
         if self.store is not None:
             self.store.put(self._capture(flow, pending, verdict))
-            self.stats["stored"] += 1
+            self.stats["queued"] += 1
 
     def _annotate(self, flow: http.HTTPFlow, findings: list[Finding], verdict: str | None) -> None:
         errors = [f for f in findings if f.severity == Severity.ERROR]
@@ -452,11 +502,14 @@ class ToolGuard:
         analysis = pending.analysis
         response_body = None
         if response is not None and response.raw_content is not None:
-            try:
-                response_body = response.content
-            except ValueError:  # corrupt or unknown Content-Encoding: keep the raw bytes
-                response_body = response.raw_content
-            response_body = response_body[:MAX_STORED_RESPONSE] if response_body else response_body
+            # Decoded bounded (decoding.py): an upstream's compressed error body can be a bomb too.
+            decoded = decode_body(
+                response.raw_content, response.headers.get("content-encoding"), MAX_STORED_RESPONSE
+            )
+            # Undecodable (corrupt or unknown Content-Encoding): keep the start of the raw bytes.
+            response_body = (
+                decoded.body if decoded.body is not None else response.raw_content[:MAX_STORED_RESPONSE]
+            )
         end = (response.timestamp_end if response is not None else None) or time.time()
         tap: SSETap | None = pending.sse_tap
         return Capture(
@@ -485,8 +538,9 @@ class ToolGuard:
             response_content_type=response.headers.get("content-type") if response is not None else None,
             stream_error=tap.error if tap is not None else None,
             stream_capture=tap.captured_body() if tap is not None else None,
-            flow_error=flow.error.msg if flow.error else None,
+            flow_error=flow.error.msg if flow.error else pending.extra.get("flow_error"),
             internal_error=pending.extra.get("internal_error"),
+            redact_headers=self.settings.redact_headers if self.settings else (),
         )
 
 
