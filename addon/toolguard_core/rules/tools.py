@@ -505,7 +505,7 @@ def strict_schema_problems(schema: Any) -> Iterator[tuple[str, tuple[str, ...], 
         properties = node.get("properties")
         if isinstance(properties, dict) and properties:
             required = node.get("required")
-            listed = set(required) if isinstance(required, list) else set()
+            listed = {r for r in required if isinstance(r, str)} if isinstance(required, list) else set()
             missing = [key for key in properties if key not in listed]
             if missing:
                 yield (
@@ -745,7 +745,9 @@ def _check_tool_choice(view: RequestView) -> Iterator[Finding]:
     declared = {
         tool["function"].get("name")
         for tool in body["tools"]
-        if isinstance(tool, dict) and isinstance(tool.get("function"), dict)
+        if isinstance(tool, dict)
+        and isinstance(tool.get("function"), dict)
+        and isinstance(tool["function"].get("name"), str)
     }
     if name not in declared:
         yield from _report(
