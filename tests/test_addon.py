@@ -519,18 +519,25 @@ def test_max_body_option_passes_big_bodies_unvalidated(guard):
         {"toolguard_max_body": "12q"},
     ],
 )
-def test_bad_option_values_raise_options_error(guard, options):
+def test_bad_option_values_raise_options_error_once_running(guard, options):
     addon, tctx = guard
+    addon._running = True  # a `:set` at runtime: mitmproxy must reject the change
     with pytest.raises(exceptions.OptionsError):
         tctx.configure(addon, **options)
 
 
-def test_unusable_database_path_raises_options_error(tmp_path):
+def test_unusable_database_path_at_start_up_is_one_error_line(tmp_path, caplog):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     addon = ToolGuard()
-    with taddons.context(addon) as tctx, pytest.raises(exceptions.OptionsError, match="toolguard_db"):
+    with taddons.context(addon) as tctx:
         tctx.configure(addon, toolguard_db=str(blocker / "sub" / "toolguard.db"))
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [(r.getMessage().split(":")[0:2], r.exc_info) for r in errors] == [
+        (["toolguard", " cannot start"], None)
+    ]
+    assert "toolguard_db: cannot open" in errors[0].getMessage()
+    assert addon.store is None
 
 
 def test_default_database_path_comes_from_the_environment(tmp_path, monkeypatch):

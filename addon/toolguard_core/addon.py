@@ -88,6 +88,7 @@ class ToolGuard:
         self.pending: dict[str, Pending] = {}
         self.stats: Counter[str] = Counter()
         self._gc_frozen = False
+        self._running = False
         self.summary_thread: threading.Thread | None = None
         self._logged_errors: set[tuple[str, str]] = set()
         self.registry: ProviderRegistry = DEFAULT_REGISTRY
@@ -163,6 +164,17 @@ class ToolGuard:
         )
 
     def configure(self, updated: set[str]) -> None:
+        try:
+            self._configure(updated)
+        except exceptions.OptionsError as exc:
+            if self._running:  # a change at runtime (`:set` in the console): mitmproxy rejects it
+                raise
+            # At start-up mitmproxy would print a 20-line traceback ("error in script ...") and still
+            # announce "listening at"; one line says what is wrong, and mitmdump exits (errorcheck:
+            # an error logged during start-up stops it with exit code 1).
+            logger.error("toolguard: cannot start: %s", exc)
+
+    def _configure(self, updated: set[str]) -> None:
         if "toolguard_providers" in updated:
             # Parsed once here; a bad file stops start-up with the file, line/field and reason.
             path = ctx.options.toolguard_providers
@@ -201,13 +213,16 @@ class ToolGuard:
             try:
                 store.start()
             except Exception as exc:
-                raise exceptions.OptionsError(f"toolguard_db: cannot open {settings.db_path}: {exc}") from exc
+                raise exceptions.OptionsError(
+                    f"toolguard_db: cannot open {settings.db_path}: {exc}"
+                ) from None
             if self.store is not None:
                 self.store.close()
             self.store = store
         self.settings = settings
 
     def running(self) -> None:
+        self._running = True
         if self.settings:
             logger.info("toolguard: writing flagged flows to %s", self.settings.db_path)
         # Measured with scripts/bench_proxy.py: about half of toolguard's added latency on a 70 KB
