@@ -197,11 +197,15 @@ class FlowRow(BaseModel):
         return self.model_dump(exclude={"findings"})
 
 
-def open_db(path: str | os.PathLike[str]) -> sqlite_utils.Database:
-    """Open (creating if needed) a toolguard database with the schema migrated to the latest version."""
+def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_utils.Database:
+    """Open (creating if needed) a toolguard database with the schema migrated to the latest version.
+
+    ``busy_timeout``: how long one statement waits for another process's lock before SQLite says
+    "database is locked" (sqlite3's default, 5 s); the writer retries beyond that.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(path)
+    db = sqlite_utils.Database(sqlite3.connect(path, timeout=busy_timeout))
     db.enable_wal()
     migrations.apply(db)
     return db
@@ -268,8 +272,10 @@ class Store:
         batch_size: int = 200,
         *,
         retry_seconds: float = DEFAULT_RETRY_SECONDS,
+        busy_timeout: float = 5.0,
     ) -> None:
         self.path = Path(path)
+        self.busy_timeout = busy_timeout
         self.batch_size = batch_size
         self.retry_seconds = retry_seconds
         self.queue: queue.Queue[Any] = queue.Queue()
@@ -359,7 +365,7 @@ class Store:
         self.dropped[reason] += n
 
     def _open(self) -> sqlite_utils.Database:
-        db = open_db(self.path)
+        db = open_db(self.path, self.busy_timeout)
         st = os.stat(self.path)
         self._inode = (st.st_dev, st.st_ino)
         return db
