@@ -657,3 +657,74 @@ def test_other_api_endpoints_are_recorded_not_validated(guard, db_path, url, sta
     )
     assert row["error_message"] == error["error"]["message"]
     assert json.loads(row["request_body"]) == body
+
+
+def test_a_request_hook_failure_still_stores_the_flow_with_the_error(guard, db_path, monkeypatch):
+    addon, _ = guard
+
+    def explode(*args, **kwargs):
+        raise LookupError("unknown encoding: rot13")
+
+    monkeypatch.setattr(addon_module, "analyse_request", explode)
+    flow = make_flow({"model": "gpt-4o-mini", "messages": VALID_PARALLEL, "tools": TOOLS})
+    flow.request.headers["content-encoding"] = "rot13"  # set after: Request.make would encode the body
+    run(addon, flow, answer(200, {"id": "chatcmpl-1"}))
+    addon.done()
+    flows, findings = rows(db_path)
+    assert [(f["id"], f["verdict"], f["internal_error"], f["finding_count"]) for f in flows] == [
+        (flow.id, "accepted", "request: LookupError('unknown encoding: rot13')", 0)
+    ]
+    assert findings == []
+
+
+def test_flows_in_flight_at_shutdown_are_stored_as_no_answer(guard, db_path):
+    addon, _ = guard
+    flow = make_flow({"model": "gpt-4o-mini", "messages": VALID_PARALLEL, "tools": TOOLS})
+    addon.request(flow)  # no response, no error: mitmproxy is shutting down
+    addon.done()
+    flows, _ = rows(db_path)
+    assert [(f["id"], f["verdict"], f["status"], f["flow_error"]) for f in flows] == [
+        (flow.id, "no_answer", None, "toolguard: mitmproxy shut down before the flow finished")
+    ]
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "zstd"])
+def test_an_upstream_error_body_bomb_is_decoded_bounded(guard, db_path, encoding: str):
+    addon, _ = guard
+    error = json.dumps({"error": {"message": "bad request", "type": "invalid_request_error"}}).encode()
+    bomb = error + b" " * (256 << 20)
+    encoded = {"gzip": gzip.compress, "br": brotli.compress, "zstd": zstandard.compress}[encoding](bomb)
+    flow = make_flow(LONE_TOOL.body())
+    response = answer(400, b"", {"content-type": "application/json", "content-encoding": encoding})
+    response.raw_content = encoded  # as received (Response.make would encode it once more)
+    run(addon, flow, response)
+    assert flow.response.raw_content is encoded  # never decoded in place
+    addon.done()
+    flows, _ = rows(db_path)
+    assert [(f["status"], len(f["response_body"]) <= addon_module.MAX_STORED_RESPONSE) for f in flows] == [
+        (400, True)
+    ]
+    assert flows[0]["response_body"].startswith('{"error": {"message": "bad request"')
+
+
+def test_redact_headers_option_and_credential_shaped_headers_are_never_stored(guard, db_path):
+    addon, tctx = guard
+    tctx.configure(addon, toolguard_redact_headers=["x-my-gateway-*"])
+    headers = {
+        **HEADERS,
+        "helicone-auth": "Bearer hlc-0123456789abcdef",
+        "x-portkey-api-key": "pk-0123456789",
+        "x-my-gateway-id": "gw-secret-98765",
+        "x-trace": "Bearer abcdef1234",
+    }
+    run(addon, make_flow(LONE_TOOL.body(), headers=headers), answer(400, LONE_TOOL.error_body()))
+    addon.done()
+    flows, _ = rows(db_path)
+    stored = json.loads(flows[0]["request_headers_json"])
+    assert {k: stored[k] for k in ("helicone-auth", "x-portkey-api-key", "x-my-gateway-id", "x-trace")} == {
+        "helicone-auth": "[REDACTED]",
+        "x-portkey-api-key": "[REDACTED]",
+        "x-my-gateway-id": "[REDACTED]",
+        "x-trace": "[REDACTED]",
+    }
+    assert stored["user-agent"] == "OpenAI/Python 1.54.0"
