@@ -175,7 +175,7 @@ def _variants(secret: str) -> tuple[str, ...]:
     ``+`` for spaces), JSON-escaped (``\\"``, ``\\/``), and the part of its base64 encoding that is
     the same at any offset inside a longer base64 text (three alignments, standard and URL-safe)."""
     forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}
-    forms |= {f.replace(m, m.lower()) for f in list(forms) for m in re.findall(r"%[0-9A-F]{2}", f)}
+    forms |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), f) for f in forms}
     escaped = json.dumps(secret)[1:-1]
     forms |= {escaped, escaped.replace("/", "\\/"), json.dumps(secret, ensure_ascii=False)[1:-1]}
     if len(secret) >= _MIN_SECRET_LENGTH:
