@@ -194,3 +194,18 @@ def test_a_disk_that_stays_full_drops_rows_with_the_reason(small_disk: Path):
     assert (store.written, store.failed) == (0, 5)
     [reason] = store.dropped
     assert "full" in reason
+
+
+def test_the_retry_budget_counts_from_the_first_failure_not_the_last_write(tmp_path: Path):
+    path = tmp_path / "t.db"
+    store = Store(path, busy_timeout=0.05, retry_seconds=1.0)
+    store.start()
+    time.sleep(1.2)  # idle for longer than the retry budget before the first failure
+    locked = threading.Event()
+    holder = threading.Thread(target=hold_lock, args=(path, 0.5, locked))
+    holder.start()
+    locked.wait(5)
+    store.put(row("after-idle"))
+    store.close()
+    holder.join()
+    assert (ids(path), store.failed, store.retries > 0) == (["after-idle"], 0, True)

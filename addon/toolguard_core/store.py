@@ -287,7 +287,9 @@ class Store:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._inode: tuple[int, int] | None = None
-        self._last_progress = time.monotonic()
+        # When the current run of failed writes began (None while writes succeed): the retry budget
+        # counts from there, so a first failure after an idle hour is still retried.
+        self._failing_since: float | None = None
         self._thread = threading.Thread(target=self._run, name="toolguard-writer", daemon=True)
 
     @property
@@ -437,12 +439,15 @@ class Store:
                 db = self._reopen_if_replaced(db)
                 write_rows(db, batch)
                 self.written += len(batch)
-                self._last_progress = time.monotonic()
+                self._failing_since = None
                 return db
             except Exception as exc:
                 if not _transient(exc):
                     break
-                if time.monotonic() - self._last_progress > self.retry_seconds:
+                now = time.monotonic()
+                if self._failing_since is None:
+                    self._failing_since = now
+                if now - self._failing_since > self.retry_seconds:
                     self._drop(len(batch), f"{exc} for over {self.retry_seconds:g}s")
                     logger.error(
                         "toolguard: DROPPED %d rows: %s in %s for over %gs (%d dropped so far)",
@@ -465,7 +470,6 @@ class Store:
             try:
                 write_rows(db, [row])
                 self.written += 1
-                self._last_progress = time.monotonic()
             except Exception as exc:
                 self._drop(1, f"rejected by SQLite: {type(exc).__name__}")
                 logger.exception("toolguard: could not store flow %s in %s", row.id, self.path)
