@@ -1,4 +1,4 @@
-"""``toolguard merge OUT.db IN.db ...``: combine captures from several machines without duplicates.
+"""The library behind ``toolguard merge OUT.db IN.db ...``: combine captures from several machines without duplicates.
 
 Flows are keyed by their mitmproxy flow id (a uuid, unique across machines), findings by
 ``(flow_id, idx)``. Rows already in ``OUT.db`` are kept as they are (``INSERT OR IGNORE``), so merging
@@ -10,9 +10,6 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import click
-
-from toolguard_analysis.cli import cli
 from toolguard_core.store import open_db
 
 TABLES = ("flows", "findings")
@@ -54,29 +51,3 @@ def merge(out: Path, inputs: list[Path]) -> dict[str, int]:
     finally:
         conn.close()
     return added
-
-
-@cli.command(name="merge")
-@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument(
-    "inputs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
-def merge_command(out: Path, inputs: tuple[Path, ...]) -> None:
-    """Combine capture databases into OUT (created if missing) without duplicates.
-
-    Flows are matched by flow id and findings by (flow id, index); rows already in OUT win, so
-    running the same merge twice changes nothing. The inputs are only read.
-
-    \b
-    Examples:
-        toolguard merge all.db laptop.db ci.db
-        toolguard merge all.db ~/.local/share/toolguard/toolguard.db other-machine.db
-        toolguard summary --db all.db
-    """
-    try:
-        added = merge(out, list(inputs))
-    except (ValueError, sqlite3.DatabaseError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(
-        f"{out}: added {added['flows']} flows and {added['findings']} findings from {len(inputs)} database(s)"
-    )

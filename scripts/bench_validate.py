@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from toolguard_core.analyze import analyse_request
+from toolguard_core.providers import DEFAULT_REGISTRY
 from toolguard_core.request import RequestView, Target
 from toolguard_core.rules import CHECKS
 
@@ -107,7 +108,7 @@ def main() -> None:
     parse_min, parse_med = best_of(lambda: json.loads(body), args.repeat)
     total_min, total_med = best_of(lambda: analyse_request(body, URL), args.repeat)
     parsed = json.loads(body)
-    view = RequestView(body=parsed, target=Target.from_url(URL))
+    view = RequestView(body=parsed, target=Target.from_url(URL, DEFAULT_REGISTRY))
     rules_min, rules_med = best_of(lambda: [list(check(view)) for check in CHECKS], args.repeat)
     per100 = rules_min / n * 100 * 1000
     print(f"json.loads:          min {parse_min * 1000:7.3f} ms   median {parse_med * 1000:7.3f} ms")

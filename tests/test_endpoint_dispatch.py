@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from toolguard_core.addon import DEFAULT_PATHS
-from toolguard_core.analyze import analyse_request
+from toolguard_core.analyze import analyse_request, check_name
+from toolguard_core.providers import DEFAULT_REGISTRY
 from toolguard_core.request import Target, endpoint_kind
 from toolguard_core.rules import responses, sequence
 from toolguard_core.rules.registry import CHECKS, CHECKS_BY_ENDPOINT, check
@@ -62,7 +63,7 @@ RESPONSES_VALID = {
 )
 def test_endpoint_kind_from_path(path: str, kind: str) -> None:
     assert endpoint_kind(path) == kind
-    assert Target.from_url(f"https://api.openai.com{path}?api-version=1").endpoint == kind
+    assert Target.from_url(f"https://api.openai.com{path}?api-version=1", DEFAULT_REGISTRY).endpoint == kind
 
 
 def rules(body: dict[str, Any], url: str) -> list[tuple[str, str, str]]:
@@ -144,3 +145,11 @@ def test_check_rejects_an_unknown_endpoint_kind() -> None:
 )
 def test_default_scope_includes_responses(path: str, in_scope: bool) -> None:
     assert any(re.search(pattern, path) for pattern in DEFAULT_PATHS) is in_scope
+
+
+def test_every_check_has_a_distinct_name_in_internal_error_logs() -> None:
+    # Issue #15: two checks were both logged as `check_tools`; the module names which one failed.
+    names = [check_name(c) for c in CHECKS]
+    assert len(set(names)) == len(names)
+    assert "toolguard_core.rules.tools.check_tools" in names
+    assert "toolguard_core.rules.responses.check_tools" in names

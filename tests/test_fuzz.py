@@ -19,6 +19,7 @@ from support.rule_cases import REGISTRY
 
 from toolguard_core.analyze import MAX_FINDINGS_PER_RULE, analyse_request
 from toolguard_core.capture import Capture
+from toolguard_core.request import Target
 from toolguard_core.rules import RULES
 from toolguard_core.store import open_db, write_rows
 
@@ -58,7 +59,7 @@ def test_every_rule_example_is_in_the_table():
 
 @pytest.mark.parametrize(("rule_id", "example", "url"), EXAMPLES, ids=[e[0] for e in EXAMPLES])
 def test_type_confused_bodies_never_crash_a_check(rule_id: str, example: dict[str, Any], url: str):
-    target = REGISTRY.target(url)
+    target = Target.from_url(url, REGISTRY)
     crashes: dict[str, tuple[Path, Any]] = {}
     for path in _paths(example):
         for wrong in WRONG_TYPES:

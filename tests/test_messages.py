@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from toolguard_core.analyze import analyse_request
+from toolguard_core.providers import DEFAULT_REGISTRY
 from toolguard_core.request import RequestView, Target
 from toolguard_core.rules import RULES
 from toolguard_core.rules.messages import check_messages_shape
@@ -18,12 +19,14 @@ VLLM_URL = "http://localhost:8000/v1/chat/completions"
 
 
 def findings(body: dict[str, Any], url: str = OPENAI_URL) -> list[tuple[str, str, str]]:
-    view = RequestView(body=body, target=Target.from_url(url))
+    view = RequestView(body=body, target=Target.from_url(url, DEFAULT_REGISTRY))
     return [(f.rule, f.severity.value, f.location) for f in check_messages_shape(view)]
 
 
 def only_message(body: dict[str, Any], url: str = OPENAI_URL) -> str:
-    (finding,) = list(check_messages_shape(RequestView(body=body, target=Target.from_url(url))))
+    (finding,) = list(
+        check_messages_shape(RequestView(body=body, target=Target.from_url(url, DEFAULT_REGISTRY)))
+    )
     return finding.message
 
 

@@ -15,6 +15,7 @@ from toolguard_core.addon import ToolGuard
 from toolguard_core.analyze import analyse_request
 from toolguard_core.profiles_config import ProvidersConfigError, load_registry, parse_config
 from toolguard_core.providers import ProviderRegistry
+from toolguard_core.request import Target
 
 CONFIG = """
 [[gateway]]
@@ -49,14 +50,14 @@ def config_file(tmp_path: Path) -> Path:
 
 
 def rules(registry, url: str, body: dict) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    analysis = analyse_request(json.dumps(body), url, target=registry.target(url))
+    analysis = analyse_request(json.dumps(body), url, target=Target.from_url(url, registry))
     return [(f.rule, str(f.severity)) for f in analysis.findings]
 
 
 def test_gateway_host_maps_to_provider(config_file: Path) -> None:
     registry = load_registry(config_file)
     url = "https://llm-gw.eu.example.com/openai/v1/chat/completions"
-    assert registry.detect_url(url).name == "ACME gateway (Groq)"
+    assert Target.from_url(url, registry).provider.name == "ACME gateway (Groq)"
     assert rules(registry, url, {"model": "m", "messages": [USER], "logprobs": True}) == [
         ("params.rejected-by-provider", "error")
     ]
@@ -188,3 +189,28 @@ def test_addon_sees_dashscope_native_path_with_openai_body(addon: ToolGuard) -> 
     other = _flow("api.openai.com", 443, "/v1/embeddings", {"model": "text-embedding-3-small", "input": "x"})
     addon.request(other)
     assert "toolguard" not in other.metadata
+
+
+def test_content_view_judges_unseen_flows_by_the_config(addon: ToolGuard, config_file: Path) -> None:
+    # Issue #15: the content view used the built-in profiles whatever toolguard_providers said. A flow
+    # the addon never saw (opened from a .mitm file) is analysed there with the configured registry.
+    from mitmproxy import contentviews
+
+    from toolguard_core import contentview
+
+    flow = _flow(
+        "llm-gw.us.example.com",
+        443,
+        "/openai/v1/chat/completions",
+        {"model": "m", "messages": [USER], "logit_bias": {"1": 1}},
+    )
+    contentview.register()
+    before = contentviews.prettify_message(flow.request, flow).text
+    assert "params.rejected-by-provider" not in before  # built-in profiles: a generic host
+    addon.tctx.configure(addon, toolguard_providers=str(config_file))  # type: ignore[attr-defined]
+    try:
+        after = contentviews.prettify_message(flow.request, flow).text
+        assert "params.rejected-by-provider" in after
+    finally:
+        addon.tctx.configure(addon, toolguard_providers="")  # type: ignore[attr-defined]
+    assert contentview.chat_completions.registry is addon.registry

@@ -10,8 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from toolguard_analysis.cli import cli
+from toolguard_analysis.clients import parse_client
 from toolguard_analysis.fingerprint import fingerprint
-from toolguard_analysis.summary import build_summary, excerpt, message_index, parse_client, parse_when
+from toolguard_analysis.summary import build_summary, excerpt, message_index
+from toolguard_analysis.timefilters import parse_when
 from toolguard_core.store import FindingRow, FlowRow, Store
 
 # Real texts (sources in tests/data/error_corpus.json).
@@ -490,3 +492,31 @@ def test_gateway_errors_group_by_the_providers_own_message(tmp_path: Path) -> No
     assert sorted(sorted(g["flow_ids"]) for g in groups) == [["o1", "o2"], ["o3"]]
     assert {g["fingerprint"] for g in groups} == {fingerprint(OPENAI_ORPHAN), fingerprint(
         "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.")}  # fmt: skip
+
+
+def test_openrouter_wrapped_orphan_tool_error_is_matched_to_its_rule(tmp_path: Path) -> None:
+    # Issue #15: rules were matched against the gateway's outer "Provider returned error" while the
+    # group was fingerprinted on the inner OpenAI message, so this group came out with no rule.
+    # The body is OpenRouter's real envelope around OpenAI's 400 (tests/data/error_corpus.json).
+    from toolguard_core.upstream_errors import parse_error
+
+    raw = json.dumps(
+        {"error": {"message": OPENAI_ORPHAN, "type": "invalid_request_error", "param": "messages.[2].role",
+                   "code": None}}
+    )  # fmt: skip
+    body = json.dumps(
+        {"error": {"message": "Provider returned error", "code": 400,
+                   "metadata": {"raw": raw, "provider_name": "OpenAI"}}}
+    )  # fmt: skip
+    error = parse_error(body, status=400)
+    row = flow(
+        "or1", "2026-11-20T10:00:00.000Z", host="openrouter.ai", status=400, verdict="unexplained",
+        error_message=error.message, error_json=json.dumps(error.summary()),
+    )  # fmt: skip
+    summary = build_summary([write_db(tmp_path / "or.db", [row])])
+    (group,) = summary["groups"]
+    assert (group["pattern"], group["flow_ids"], group["error_message"]) == (
+        "sequence.orphan-tool-message",
+        ["or1"],
+        OPENAI_ORPHAN,
+    )

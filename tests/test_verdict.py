@@ -1,10 +1,20 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
-from toolguard_core.verdict import Verdict, rejected, verdict
+from toolguard_core.verdict import (
+    Scope,
+    Verdict,
+    error_text,
+    rejected,
+    row_rejected,
+    scope,
+    should_store,
+    verdict,
+)
 
 
 @pytest.mark.parametrize(
@@ -193,3 +203,87 @@ def test_hook_no_answer(tmp_path):
 
 def test_hook_accepted_clean_flow_is_not_stored(tmp_path):
     assert _run(tmp_path, VALID_REQUEST, status=200, body=OK_200) == []
+
+
+@pytest.mark.parametrize(
+    ("has_findings", "rejected_", "flow_failed", "stream_complete", "store_all", "stored"),
+    [
+        (True, False, False, False, False, True),
+        (False, True, False, False, False, True),
+        (False, False, False, False, True, True),
+        (False, False, False, False, False, False),
+        # A client gone mid-stream: stored.
+        (False, False, True, False, False, True),
+        # The openai SDK closes right after `data: [DONE]`: a complete, accepted stream is not stored.
+        (False, False, True, True, False, False),
+        # ... but a complete stream that carried an error event is.
+        (False, True, True, True, False, True),
+    ],
+)
+def test_should_store(has_findings, rejected_, flow_failed, stream_complete, store_all, stored):
+    assert (
+        should_store(
+            has_findings=has_findings,
+            rejected=rejected_,
+            flow_failed=flow_failed,
+            stream_complete=stream_complete,
+            store_all=store_all,
+        )
+        is stored
+    )
+
+
+PATHS = (re.compile(r"/chat/completions/?$"),)
+RECORD_PATHS = (re.compile(r"/embeddings/?$"),)
+
+
+@pytest.mark.parametrize(
+    ("allowed", "path", "native", "expected"),
+    [
+        (True, "/v1/chat/completions", False, Scope.VALIDATE),
+        (True, "/v1/chat/completions", True, Scope.VALIDATE),
+        (True, "/api/v1/services/aigc/text-generation/generation", True, Scope.ENDPOINT),
+        (True, "/v1/embeddings", False, Scope.RECORD),
+        (True, "/v1/models", False, Scope.IGNORE),
+        (False, "/v1/chat/completions", False, Scope.IGNORE),
+    ],
+)
+def test_scope(allowed, path, native, expected):
+    assert (
+        scope(allowed=allowed, path=path, paths=PATHS, record_paths=RECORD_PATHS, native_chat_path=native)
+        is expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("error_json", "error_message", "expected"),
+    [
+        # OpenRouter's wrapper gives way to the provider's own message.
+        (
+            json.dumps(
+                {"message": "Provider returned error", "upstream": {"message": "inner", "upstream": None}}
+            ),
+            "Provider returned error",
+            "inner",
+        ),
+        (None, "top-level only", "top-level only"),
+        (None, None, None),
+        ("not json", "", None),
+    ],
+)
+def test_error_text(error_json, error_message, expected):
+    assert error_text(error_json, error_message) == expected
+
+
+@pytest.mark.parametrize(
+    ("verdict_", "status", "error_message", "expected"),
+    [
+        ("predicted", 400, "x", True),
+        ("accepted", 200, None, False),
+        (None, 400, None, True),
+        (None, 200, "error event in the stream", True),
+        (None, 200, None, False),
+    ],
+)
+def test_row_rejected(verdict_, status, error_message, expected):
+    assert row_rejected(verdict_, status, error_message) is expected

@@ -23,7 +23,7 @@ from typing import Any
 from mitmproxy import command, ctx, exceptions, http
 from mitmproxy.utils import human
 
-from toolguard_core import redact
+from toolguard_core import contentview, redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, analyse_request
 from toolguard_core.capture import Capture
 from toolguard_core.decoding import decode_body
@@ -33,6 +33,14 @@ from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.request import Target
 from toolguard_core.sse import SSETap
 from toolguard_core.store import Store, default_db_path
+from toolguard_core.verdict import (
+    REJECTED_VERDICTS,
+    Scope,
+    Verdict,
+    rejected,
+    scope,
+    should_store,
+)
 from toolguard_core.verdict import verdict as verdict_for
 
 logger = logging.getLogger(__name__)
@@ -180,6 +188,8 @@ class ToolGuard:
             path = ctx.options.toolguard_providers
             try:
                 self.registry = load_registry(path) if path else DEFAULT_REGISTRY
+                # The content view judges flows the addon never saw by the same providers file.
+                contentview.chat_completions.registry = self.registry
             except ProvidersConfigError as exc:
                 raise exceptions.OptionsError(f"toolguard_providers: {exc}") from None
         if not updated & {
@@ -240,6 +250,8 @@ class ToolGuard:
             if pending is not None and pending.flow is not None:
                 self._guard("done", pending.flow, lambda flow: self._finish(flow, shutdown=True))
         self.pending.clear()
+        # The content view outlives this addon (hot reload, tests): it falls back to the built-ins.
+        contentview.chat_completions.registry = DEFAULT_REGISTRY
         if self.store is not None:
             # Drains the whole queue however long it takes, with progress lines, and logs how many
             # rows were written (and dropped, and why); see Store.close.
@@ -319,35 +331,29 @@ class ToolGuard:
         host = flow.request.pretty_host.lower()
         return not settings.hosts or any(fnmatch.fnmatchcase(host, pattern) for pattern in settings.hosts)
 
-    def in_scope(self, flow: http.HTTPFlow) -> bool:
-        if not self._allowed(flow):
-            return False
-        assert self.settings is not None
-        path = flow.request.path.split("?", 1)[0]
-        return any(p.search(path) for p in self.settings.paths)
-
-    def endpoint_candidate(self, flow: http.HTTPFlow) -> bool:
-        """Outside ``toolguard_paths`` but a known provider host on a path where clients wrongly send
-        chat requests (DashScope's native /api/v1/...): analysed only to report the wrong endpoint."""
+    def scope(self, flow: http.HTTPFlow) -> Scope:
+        """What to do with this flow (:func:`toolguard_core.verdict.scope`)."""
+        if self.settings is None:
+            return Scope.IGNORE
         request = flow.request
-        return self._allowed(flow) and self.registry.endpoint_candidate(
-            request.pretty_host.lower(), request.port, request.path.split("?", 1)[0]
+        path = request.path.split("?", 1)[0]
+        allowed = self._allowed(flow)
+        return scope(
+            allowed=allowed,
+            path=path,
+            paths=self.settings.paths,
+            record_paths=self.settings.record_paths,
+            native_chat_path=allowed
+            and self.registry.endpoint_candidate(request.pretty_host.lower(), request.port, path),
         )
 
-    def record_only(self, flow: http.HTTPFlow) -> bool:
-        """Another API endpoint (``toolguard_record_paths``): not validated, stored if rejected."""
-        if not self._allowed(flow):
-            return False
-        assert self.settings is not None
-        path = flow.request.path.split("?", 1)[0]
-        return any(p.search(path) for p in self.settings.record_paths)
-
     def _on_request(self, flow: http.HTTPFlow) -> None:
-        wide = not self.in_scope(flow)
-        if wide and not self.endpoint_candidate(flow):
-            if self.record_only(flow):
+        flow_scope = self.scope(flow)
+        if flow_scope in (Scope.RECORD, Scope.IGNORE):
+            if flow_scope is Scope.RECORD:
                 self._track_unvalidated(flow)
             return
+        wide = flow_scope is Scope.ENDPOINT
         assert self.settings is not None
         if not wide:
             self.stats["validated"] += 1
@@ -358,7 +364,7 @@ class ToolGuard:
         analysis = analyse_request(
             raw,
             request.pretty_url,
-            target=Target.from_url(request.pretty_url, provider=self.registry.detect_url(request.pretty_url)),
+            target=Target.from_url(request.pretty_url, self.registry),
             max_body_bytes=self.settings.max_body_bytes,
             content_encoding=request.headers.get("content-encoding"),
         )
@@ -417,7 +423,7 @@ class ToolGuard:
         self._remember(
             flow,
             Pending(
-                analysis=Analysis(target=Target.from_url(url, provider=self.registry.detect_url(url))),
+                analysis=Analysis(target=Target.from_url(url, self.registry)),
                 started=request.timestamp_start,
                 request_text=raw[:MAX_STORED_NON_JSON_REQUEST].decode("utf-8", "replace") or None,
                 request_bytes=len(raw),
@@ -434,7 +440,7 @@ class ToolGuard:
     def _track_failed(self, flow: http.HTTPFlow, error: str) -> None:
         """The request hook raised before the flow was remembered: remember it anyway, with the
         error, so it is stored when it finishes (issue #16: such flows were never recorded)."""
-        if not (self.in_scope(flow) or self.endpoint_candidate(flow) or self.record_only(flow)):
+        if self.scope(flow) is Scope.IGNORE:
             return
         self._track_unvalidated(flow)
         self.stats["recorded_only"] -= 1
@@ -475,18 +481,20 @@ class ToolGuard:
             tap(flow.response.raw_content)
             tap(b"")
         stream_error = tap is not None and tap.stream_error
-        rejected = (status is not None and status >= 400) or stream_error
+        was_rejected = rejected(status, stream_error)
         flow_error = flow.error.msg if flow.error else pending.extra.get("flow_error")
         verdict = verdict_for(pending.analysis.has_error, status, stream_error, flow_error)
         self._annotate(flow, findings, verdict)
         if tap is not None:
             flow.metadata[METADATA_KEY]["stream"] = tap.summary()
-        # A client that disconnects mid-stream lands here through the `error` hook: stored as well.
-        # Not when the stream was complete: the openai SDK closes the connection right after
-        # `data: [DONE]`, which can beat mitmproxy to the end of the message (a clean answer).
-        interrupted = flow_error is not None and not (tap is not None and tap.done and not rejected)
-        failed = "internal_error" in pending.extra  # a hook failed on it: stored with the error
-        if not (findings or rejected or interrupted or failed or (self.settings and self.settings.store_all)):
+        hook_failed = "internal_error" in pending.extra  # a hook failed on it: stored with the error
+        if not hook_failed and not should_store(
+            has_findings=bool(findings),
+            rejected=was_rejected,
+            flow_failed=flow_error is not None,
+            stream_complete=tap is not None and tap.done,
+            store_all=bool(self.settings and self.settings.store_all),
+        ):
             return
         if self.store is not None:
             self.store.put(self._capture(flow, pending, verdict))
@@ -498,7 +506,7 @@ class ToolGuard:
             "verdict": verdict,
             "findings": [f.model_dump(mode="json") for f in findings],
         }
-        if errors or (verdict in ("predicted", "unexplained")):
+        if errors or (verdict in REJECTED_VERDICTS):
             flow.marked = MARK
         if findings:
             first = errors[0] if errors else findings[0]
@@ -506,7 +514,7 @@ class ToolGuard:
             flow.comment = f"toolguard: {first.rule} at {first.location}{more}" + (
                 f" [{verdict}]" if verdict else ""
             )
-        elif verdict == "unexplained":
+        elif verdict == Verdict.UNEXPLAINED:
             status = flow.response.status_code if flow.response else "?"
             where = "an error event in the stream" if status == 200 else status
             flow.comment = f"toolguard: upstream rejected ({where}), no rule explains it"
@@ -573,7 +581,8 @@ def _compile_patterns(option: str, patterns: Sequence[str]) -> tuple[re.Pattern[
 
 def _log_summary(path: Path) -> None:
     try:  # the CLI package is installed with toolguard; a bare `mitmdump -s` may run without it
-        from toolguard_analysis.summary import build_summary, render_text
+        from toolguard_analysis.render import render_text
+        from toolguard_analysis.summary import build_summary
     except ImportError:
         logger.warning(
             "toolguard: install toolguard (pip install -e .) and run: toolguard summary --db %s", path

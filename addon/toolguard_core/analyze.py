@@ -9,6 +9,7 @@ from typing import Any
 
 from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.request import RequestView, Target
 from toolguard_core.rules import body as body_rules
 from toolguard_core.rules.registry import ALL_PROVIDERS, RULES, checks_for
@@ -57,11 +58,21 @@ class Analysis:
         return any(f.severity == "error" for f in self.findings)
 
 
+def check_name(check: Any) -> str:
+    """``module.function`` of a check, as internal-error logs name it: two checks may share a
+    function name (``rules.tools.check_tools`` and ``rules.responses.check_tools``)."""
+    qualname = getattr(check, "__qualname__", None)
+    if qualname is None:
+        return repr(check)
+    return f"{getattr(check, '__module__', '?')}.{qualname}"
+
+
 def analyse_request(
     body: bytes | str | None,
     url: str,
     *,
     target: Target | None = None,
+    registry: ProviderRegistry = DEFAULT_REGISTRY,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     decode_error: str | None = None,
     content_encoding: str | None = None,
@@ -78,7 +89,7 @@ def analyse_request(
     become findings. A check that raises is recorded in ``internal_errors`` and the others still run.
     Findings are capped per rule (:data:`MAX_FINDINGS_PER_RULE`).
     """
-    analysis = Analysis(target=target or Target.from_url(url))
+    analysis = Analysis(target=target or Target.from_url(url, registry))
     if decode_error is not None:
         analysis.findings.append(
             body_rules.UNDECODABLE.finding(
@@ -105,9 +116,7 @@ def analyse_request(
         try:
             analysis.findings.extend(_capped(check(view)))
         except Exception as exc:  # a rule bug must never break the caller
-            analysis.internal_errors.append(
-                InternalError(where=getattr(check, "__qualname__", repr(check)), error=repr(exc))
-            )
+            analysis.internal_errors.append(InternalError(where=check_name(check), error=repr(exc)))
     if analysis.target.provider.guessed:
         analysis.findings = [_as_guess(f, analysis.target.provider.name) for f in analysis.findings]
     return analysis

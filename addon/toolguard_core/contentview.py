@@ -23,6 +23,9 @@ from mitmproxy.contentviews import Metadata, SyntaxHighlight
 
 from toolguard_core.analyze import analyse_request
 from toolguard_core.findings import SEVERITY_ORDER, Finding, Severity
+from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
+from toolguard_core.upstream_errors import parse_error
+from toolguard_core.verdict import error_text, rejected
 
 METADATA_KEY = "toolguard"
 # The addon's default scope (toolguard_paths): POST …/chat/completions.
@@ -46,6 +49,11 @@ class _Call:
 
 class ChatCompletionsContentview(contentviews.Contentview):
     """Render an OpenAI-compatible chat-completions request body as a conversation."""
+
+    def __init__(self) -> None:
+        #: The provider registry flows the addon never saw are judged with: the addon sets the one
+        #: built from the user's providers file (``toolguard_providers``) when it configures.
+        self.registry: ProviderRegistry = DEFAULT_REGISTRY
 
     @property
     def name(self) -> str:
@@ -89,7 +97,7 @@ def _findings_for(data: bytes, flow: http.HTTPFlow | None) -> tuple[list[Finding
                 continue
         return findings, stored.get("verdict") if isinstance(stored.get("verdict"), str) else None
     url = flow.request.pretty_url if flow is not None else "https://api.openai.com/v1/chat/completions"
-    return analyse_request(data, url).findings, None
+    return analyse_request(data, url, registry=chat_completions.registry).findings, None
 
 
 def render_conversation(
@@ -134,7 +142,7 @@ def _header(
     if verdict:
         summary += f", verdict: {verdict}"
     lines.append(summary)
-    if flow is not None and flow.response is not None and flow.response.status_code >= 400:
+    if flow is not None and flow.response is not None and rejected(flow.response.status_code, False):
         lines.append(f"upstream answered {flow.response.status_code}: {_error_message(flow.response)}")
     params = [f"model={json.dumps(body.get('model'))}"]
     for key in ("stream", "tool_choice", "parallel_tool_calls", "max_tokens", "max_completion_tokens"):
@@ -163,17 +171,16 @@ def _tool_name(tool: Any) -> str:
 
 
 def _error_message(response: http.Response) -> str:
-    try:
-        body = json.loads(response.get_text(strict=False) or "")
-    except ValueError:
+    """The upstream's error as the store records it (:func:`parse_error`): the innermost provider
+    message with its ``param``, else the start of the body."""
+    error = parse_error(
+        response.content, status=response.status_code, content_type=response.headers.get("content-type")
+    )
+    text = error_text(json.dumps(error.summary()), error.message)
+    if not text:
         return _cut(response.get_text(strict=False) or "", 200)
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict) and error.get("message"):
-        param = f" (param: {error['param']})" if error.get("param") else ""
-        return f"{error['message']}{param}"
-    if isinstance(error, str):
-        return error
-    return _cut(json.dumps(body), 200)
+    param = next((e.param for e in reversed(error.chain()) if e.param), None)
+    return f"{text} (param: {param})" if param else text
 
 
 def _pair_calls(messages: list[Any]) -> tuple[list[_Call], dict[int, _Call]]:

@@ -198,7 +198,7 @@ def load_registry(path: str | Path) -> ProviderRegistry:
     """Read, validate and build the registry for ``path``; :class:`ProvidersConfigError` on any problem.
 
     This is the one function the addon (option ``toolguard_providers``) and ``toolguard check
-    --providers FILE`` call; then ``registry.target(url)`` gives the ``target=`` for
+    --providers FILE`` call; then ``Target.from_url(url, registry)`` gives the ``target=`` for
     :func:`toolguard_core.analyze.analyse_request`.
     """
     origin = str(path)

@@ -20,7 +20,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
 
 from toolguard_core.findings import Severity
 
@@ -361,6 +360,8 @@ class ProviderProfile:
     families: tuple[ModelFamily, ...] = ()
     #: Model families are checked with this severity (OpenRouter normalises, so None there).
     family_rules: bool = True
+    #: A self-hosted server whose OpenAI layer is a permissive pydantic/Go/C++ model (providers.md
+    #: §12); rules/policy.py derives SELF_HOSTED from it.
     local: bool = False
     #: Recognised only by a conventional port that other servers share (8000, 8080, 30000): the
     #: provider-specific errors are then reported as warnings (see analyze.py); map the host in the
@@ -368,6 +369,18 @@ class ProviderProfile:
     guessed: bool = False
     #: Where the profile came from ("builtin" or the config file) — shown in docs and messages.
     origin: str = "builtin"
+    #: Hosts that identify this provider, exact (lower-case) and as globs tried after every exact host.
+    #: The registry indexes them (:class:`ProviderRegistry`); docs/providers.md is generated from them.
+    hosts: tuple[str, ...] = ()
+    host_globs: tuple[str, ...] = ()
+    #: Conventional ports of a self-hosted server, recognised only on loopback/private hosts.
+    local_ports: tuple[int, ...] = ()
+    #: Native (non-OpenAI) chat path regex that clients hit with an OpenAI body (providers.md §1):
+    #: such a POST still reaches the endpoint rules. None = no native chat path known.
+    native_chat_path: str | None = None
+    #: OpenAI's own request validator answers (OpenAI, Azure OpenAI: same schema and error envelope,
+    #: providers.md §2 and §12 "Azure OpenAI"); rules/policy.py derives OPENAI_FAMILY from it.
+    openai_validator: bool = False
     extra: dict[str, object] = field(default_factory=dict)
     _family_cache: dict[str, ModelFamily] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -411,6 +424,8 @@ OPENAI = ProviderProfile(
     max_stop=4,
     stream_options_severity=Severity.ERROR,
     families=OPENAI_FAMILIES,
+    hosts=("api.openai.com",),
+    openai_validator=True,
 )
 AZURE = dataclasses.replace(
     OPENAI,
@@ -422,6 +437,8 @@ AZURE = dataclasses.replace(
     # documented for every api-version: warning.
     known_params=OPENAI_PARAMS | {"data_sources", "user_security_context"},
     unknown_param_severity=Severity.WARNING,
+    hosts=(),
+    host_globs=("*.openai.azure.com", "*.cognitiveservices.azure.com"),
 )
 GENERIC = ProviderProfile(
     id="generic",
@@ -445,6 +462,9 @@ DASHSCOPE = ProviderProfile(
     ),
     stream_options_severity=Severity.WARNING,
     families=QWEN_FAMILIES,
+    # Every region: Beijing, -intl Singapore, -us Virginia.
+    host_globs=("dashscope*.aliyuncs.com",),
+    native_chat_path=r"^/api/v1/(services/aigc/|chat)",
 )
 DEEPSEEK = ProviderProfile(
     id="deepseek",
@@ -454,6 +474,7 @@ DEEPSEEK = ProviderProfile(
     ranges=_warn(OPENAI_RANGES, "doc [OAS] (DeepSeek follows OpenAI's ranges; no rejection text known)"),
     developer_role=Severity.WARNING,
     families=DEEPSEEK_FAMILIES,
+    hosts=("api.deepseek.com",),
 )
 OPENROUTER = ProviderProfile(
     id="openrouter",
@@ -464,6 +485,7 @@ OPENROUTER = ProviderProfile(
     # OpenRouter drops parameters an upstream does not support (doc [OR-PARAM]); it also maps
     # max_tokens for reasoning models, so model-family parameter rules do not apply.
     family_rules=False,
+    hosts=("openrouter.ai",),
 )
 GROQ = ProviderProfile(
     id="groq",
@@ -486,6 +508,7 @@ GROQ = ProviderProfile(
         }
     ),
     stream_options_severity=Severity.WARNING,
+    hosts=("api.groq.com",),
 )
 GEMINI = ProviderProfile(
     id="gemini",
@@ -496,6 +519,7 @@ GEMINI = ProviderProfile(
     # does not document are not flagged (not confirmed), only names outside OpenAI's schema.
     known_params=(OPENAI_PARAMS - {"web_search_options"}) | {"extra_body"},
     ranges=_warn(OPENAI_RANGES, "doc [GEM]"),
+    hosts=("generativelanguage.googleapis.com",),
 )
 MISTRAL = ProviderProfile(
     id="mistral",
@@ -506,6 +530,7 @@ MISTRAL = ProviderProfile(
     message_keys=MISTRAL_MESSAGE_KEYS,
     ranges=_warn(OPENAI_RANGES, "doc (Mistral API reference); no rejection text known"),
     developer_role=Severity.WARNING,
+    hosts=("api.mistral.ai", "codestral.mistral.ai"),
 )
 TOGETHER = ProviderProfile(
     id="together",
@@ -513,6 +538,7 @@ TOGETHER = ProviderProfile(
     base_url="https://api.together.xyz/v1",
     chat_paths=_OPENAI_CHAT,
     ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.together.xyz", "api.together.ai"),
 )
 FIREWORKS = ProviderProfile(
     id="fireworks",
@@ -520,6 +546,7 @@ FIREWORKS = ProviderProfile(
     base_url="https://api.fireworks.ai/inference/v1",
     chat_paths=("/inference/v1/chat/completions",),
     ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.fireworks.ai",),
 )
 XAI = ProviderProfile(
     id="xai",
@@ -527,6 +554,7 @@ XAI = ProviderProfile(
     base_url="https://api.x.ai/v1",
     chat_paths=_OPENAI_CHAT,
     ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.x.ai",),
 )
 MOONSHOT = ProviderProfile(
     id="moonshot",
@@ -535,6 +563,7 @@ MOONSHOT = ProviderProfile(
     chat_paths=_OPENAI_CHAT,
     ranges=_warn(OPENAI_RANGES, "inf"),
     families=MOONSHOT_FAMILIES,
+    hosts=("api.moonshot.ai", "api.moonshot.cn"),
 )
 WANDB = ProviderProfile(
     id="wandb",
@@ -542,6 +571,9 @@ WANDB = ProviderProfile(
     base_url="https://api.inference.wandb.ai/v1",
     chat_paths=_OPENAI_CHAT,
     ranges=_warn(OPENAI_RANGES, "inf"),
+    # `api.wandb.ai` is W&B's platform API, not inference: recognised so the endpoint rule can
+    # name the right host.
+    hosts=("api.inference.wandb.ai", "api.wandb.ai"),
 )
 VLLM = ProviderProfile(
     id="vllm",
@@ -553,6 +585,7 @@ VLLM = ProviderProfile(
     ranges=VLLM_RANGES,
     stream_options_severity=Severity.ERROR,
     local=True,
+    local_ports=(8000,),
 )
 SGLANG = ProviderProfile(
     id="sglang",
@@ -562,6 +595,7 @@ SGLANG = ProviderProfile(
     validates_tool_pairing=False,
     chat_paths=_OPENAI_CHAT,
     local=True,
+    local_ports=(30000,),
 )
 LLAMA_CPP = ProviderProfile(
     id="llama.cpp",
@@ -571,6 +605,7 @@ LLAMA_CPP = ProviderProfile(
     validates_tool_pairing=False,
     chat_paths=("/v1/chat/completions", "/chat/completions"),
     local=True,
+    local_ports=(8080,),
 )
 OLLAMA = ProviderProfile(
     id="ollama",
@@ -582,6 +617,7 @@ OLLAMA = ProviderProfile(
     # doc [OLL-DOC]: not supported in /v1 chat; Go decoding drops them silently.
     ignored_params=frozenset({"tool_choice", "logit_bias", "user", "n"}),
     local=True,
+    local_ports=(11434,),
 )
 
 BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
@@ -594,42 +630,7 @@ BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
     }
 )  # fmt: skip
 
-#: Exact hosts. `api.wandb.ai` is W&B's platform API, not inference: recognised so the endpoint
-#: rule can name the right host.
-_EXACT_HOSTS: Mapping[str, str] = MappingProxyType(
-    {
-        "api.openai.com": "openai",
-        "api.deepseek.com": "deepseek",
-        "openrouter.ai": "openrouter",
-        "api.groq.com": "groq",
-        "generativelanguage.googleapis.com": "gemini",
-        "api.mistral.ai": "mistral",
-        "codestral.mistral.ai": "mistral",
-        "api.together.xyz": "together",
-        "api.together.ai": "together",
-        "api.fireworks.ai": "fireworks",
-        "api.x.ai": "xai",
-        "api.moonshot.ai": "moonshot",
-        "api.moonshot.cn": "moonshot",
-        "api.inference.wandb.ai": "wandb",
-        "api.wandb.ai": "wandb",
-    }
-)
-#: Host globs, tried in order after the exact hosts.
-_HOST_GLOBS: tuple[tuple[str, str], ...] = (
-    ("*.openai.azure.com", "azure"),
-    ("*.cognitiveservices.azure.com", "azure"),
-    ("dashscope*.aliyuncs.com", "dashscope"),
-)
-#: Native (non-OpenAI) chat paths that clients hit with an OpenAI body (providers.md §1).
-_NATIVE_CHAT_PATHS: Mapping[str, re.Pattern[str]] = MappingProxyType(
-    {"dashscope": re.compile(r"^/api/v1/(services/aigc/|chat)")}
-)
-#: Conventional ports of self-hosted servers, recognised only on loopback/private hosts.
-LOCAL_PORTS: Mapping[int, str] = MappingProxyType(
-    {11434: "ollama", 8000: "vllm", 8080: "llama.cpp", 30000: "sglang"}
-)
-#: Of those, the ports other servers use too (8000: any FastAPI app, SGLang, LocalAI; 8080: TGI,
+#: Local ports other servers use too (8000: any FastAPI app, SGLang, LocalAI; 8080: TGI,
 #: LocalAI, mitmproxy itself; 30000): the profile is a guess there. 11434 is Ollama's own.
 SHARED_LOCAL_PORTS = frozenset({8000, 8080, 30000})
 
@@ -659,8 +660,10 @@ class GatewayRule:
 
 
 class ProviderRegistry:
-    """Recognises the provider of a URL: user gateways first, then built-in hosts, then local
-    servers by port, then the generic fallback. Lookups are cached per (host, port)."""
+    """Recognises the provider of a URL: user gateways first, then the profiles' exact hosts, then
+    their host globs, then local servers by port, then the generic fallback. The host, glob, port
+    and native-path indexes are built once from the profiles (each fact is declared on its
+    profile); lookups are cached per (host, port)."""
 
     def __init__(
         self,
@@ -671,12 +674,24 @@ class ProviderRegistry:
         self.profiles: Mapping[str, ProviderProfile] = MappingProxyType(dict(profiles))
         self.gateways: tuple[GatewayRule, ...] = tuple(gateways)
         self.origin = origin
+        self.exact_hosts: Mapping[str, str] = MappingProxyType(
+            {host: p.id for p in self.profiles.values() for host in p.hosts}
+        )
+        self.host_globs: tuple[tuple[str, str], ...] = tuple(
+            (glob, p.id) for p in self.profiles.values() for glob in p.host_globs
+        )
+        self.local_ports: Mapping[int, str] = MappingProxyType(
+            {port: p.id for p in self.profiles.values() for port in p.local_ports}
+        )
+        self._native_paths: Mapping[str, re.Pattern[str]] = MappingProxyType(
+            {p.id: re.compile(p.native_chat_path) for p in self.profiles.values() if p.native_chat_path}
+        )
         self._cache: dict[tuple[str, int | None], ProviderProfile] = {}
 
     def get(self, provider_id: str) -> ProviderProfile:
         return self.profiles[provider_id]
 
-    def detect(self, host: str, port: int | None = None, path: str = "") -> ProviderProfile:
+    def detect(self, host: str, port: int | None = None) -> ProviderProfile:
         key = (host.lower(), port)
         cached = self._cache.get(key)
         if cached is None:
@@ -685,39 +700,24 @@ class ProviderRegistry:
                 self._cache[key] = cached
         return cached
 
-    def detect_url(self, url: str) -> ProviderProfile:
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(url)
-        try:
-            port = parts.port
-        except ValueError:
-            port = None
-        return self.detect(parts.hostname or "", port, parts.path)
-
-    def target(self, url: str) -> Any:
-        """A :class:`toolguard_core.request.Target` for ``url`` with this registry's provider —
-        what the addon and ``toolguard check`` pass to ``analyse_request(..., target=...)``."""
-        from toolguard_core.request import Target
-
-        return Target.from_url(url, provider=self.detect_url(url))
-
     def endpoint_candidate(self, host: str, port: int | None, path: str) -> bool:
         """Whether a POST outside the chat-completions paths may still be a chat request sent to a
         provider's wrong (native) endpoint, so the endpoint rules should see it. One cached host
         lookup and at most one regex."""
-        pattern = _NATIVE_CHAT_PATHS.get(self.detect(host, port).id)
+        pattern = self._native_paths.get(self.detect(host, port).id)
         return pattern is not None and pattern.search(path) is not None
 
     def _detect(self, host: str, port: int | None) -> ProviderProfile:
         for gateway in self.gateways:
             if gateway.matches(host, port):
                 return gateway.profile
-        provider_id = _EXACT_HOSTS.get(host)
+        provider_id = self.exact_hosts.get(host)
         if provider_id is None:
-            provider_id = next((pid for glob, pid in _HOST_GLOBS if fnmatch.fnmatchcase(host, glob)), None)
-        if provider_id is None and port in LOCAL_PORTS and is_local_host(host):
-            profile = self.profiles.get(LOCAL_PORTS[port], self.profiles["generic"])
+            provider_id = next(
+                (pid for glob, pid in self.host_globs if fnmatch.fnmatchcase(host, glob)), None
+            )
+        if provider_id is None and port in self.local_ports and is_local_host(host):
+            profile = self.profiles.get(self.local_ports[port], self.profiles["generic"])
             return dataclasses.replace(profile, guessed=True) if port in SHARED_LOCAL_PORTS else profile
         return self.profiles.get(provider_id or "generic", self.profiles["generic"])
 
@@ -725,6 +725,6 @@ class ProviderRegistry:
 DEFAULT_REGISTRY = ProviderRegistry()
 
 
-def detect_provider(host: str, port: int | None = None, path: str = "") -> ProviderProfile:
-    """The built-in profile for a request URL; unknown hosts get the generic OpenAI-compatible profile."""
-    return DEFAULT_REGISTRY.detect(host, port, path)
+def detect_provider(host: str, port: int | None = None) -> ProviderProfile:
+    """The built-in profile for a host and port; unknown hosts get the generic OpenAI-compatible profile."""
+    return DEFAULT_REGISTRY.detect(host, port)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from toolguard_core.providers import ProviderProfile, detect_provider
+from toolguard_core.providers import ProviderProfile, ProviderRegistry
 
 #: Which API a request speaks, decided by its path: the two APIs share hosts and error envelopes
 #: but not body shapes (``messages`` vs ``input`` items), so their checks must not mix.
@@ -36,7 +36,9 @@ class Target:
     provider: ProviderProfile
 
     @classmethod
-    def from_url(cls, url: str, provider: ProviderProfile | None = None) -> Target:
+    def from_url(cls, url: str, registry: ProviderRegistry) -> Target:
+        """The only constructor: splits ``url`` once and asks ``registry`` (the built-in one or the
+        user's providers file) for its provider."""
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         try:
@@ -50,7 +52,7 @@ class Target:
             port=port,
             path=parts.path or "/",
             query=parts.query,
-            provider=provider or detect_provider(host, port, parts.path),
+            provider=registry.detect(host, port),
         )
 
     @property

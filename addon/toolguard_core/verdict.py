@@ -17,11 +17,20 @@ verdict            meaning
 A response that started (a status is known) counts as the upstream's answer even if the client
 disconnected later in the stream: the upstream took the request. ``flow_error`` still records the
 disconnect. See docs/errors.md.
+
+This module also holds the other decisions on the data path, each made in one function that the
+addon, the summary, ``toolguard run``'s report and the content view share (issue #15): whether a flow
+was *rejected*, *the error text* of a rejection, whether a flow is *stored*, and a flow's *scope*.
+They are pure (no mitmproxy import), so the click-free analysis library can use them too.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from enum import StrEnum
+
+from toolguard_core.upstream_errors import innermost_message
 
 
 class Verdict(StrEnum):
@@ -30,6 +39,10 @@ class Verdict(StrEnum):
     FALSE_ALARM = "false_alarm"
     NO_ANSWER = "no_answer"
     ACCEPTED = "accepted"
+
+
+#: The verdicts of a rejected request (the upstream said no).
+REJECTED_VERDICTS = frozenset({Verdict.PREDICTED, Verdict.UNEXPLAINED})
 
 
 def rejected(status: int | None, stream_error: bool) -> bool:
@@ -50,3 +63,70 @@ def verdict(has_error_finding: bool, status: int | None, stream_error: bool, flo
     if rejected(status, stream_error):
         return (Verdict.PREDICTED if has_error_finding else Verdict.UNEXPLAINED).value
     return (Verdict.FALSE_ALARM if has_error_finding else Verdict.ACCEPTED).value
+
+
+def row_rejected(verdict: str | None, status: int | None, error_message: str | None) -> bool:
+    """:func:`rejected` for a stored row: its verdict when it has one, else its status and error
+    (an error message on a 2xx row is an error event from the stream)."""
+    if verdict:
+        return verdict in REJECTED_VERDICTS
+    return rejected(status, bool(error_message))
+
+
+def error_text(error_json: str | None, error_message: str | None) -> str | None:
+    """The error text of a rejection: the innermost provider message along the stored ``error_json``
+    chain (a gateway's "Provider returned error" gives way to the provider error it wraps, see
+    docs/errors.md), else the top-level message. Rules are matched and groups fingerprinted on it."""
+    return innermost_message(error_json) or error_message or None
+
+
+def should_store(
+    *,
+    has_findings: bool,
+    rejected: bool,
+    flow_failed: bool,
+    stream_complete: bool,
+    store_all: bool,
+) -> bool:
+    """Whether a finished flow becomes a row: findings, a rejection, an interrupted flow (a client
+    that disconnects mid-stream lands in the ``error`` hook), or ``toolguard_store_all``.
+
+    A flow error after a complete, accepted stream is not an interruption: the openai SDK closes the
+    connection right after ``data: [DONE]``, which can beat mitmproxy to the end of the message."""
+    interrupted = flow_failed and not (stream_complete and not rejected)
+    return has_findings or rejected or interrupted or store_all
+
+
+class Scope(StrEnum):
+    """What the addon does with a request."""
+
+    #: A chat-completions or Responses path (``toolguard_paths``): validated, stored when flagged.
+    VALIDATE = "validate"
+    #: A known provider's native path where clients wrongly send chat bodies: validated, kept only
+    #: when an ``endpoint.*`` rule fires.
+    ENDPOINT = "endpoint"
+    #: Another API endpoint (``toolguard_record_paths``): not validated, stored if rejected.
+    RECORD = "record"
+    IGNORE = "ignore"
+
+
+def scope(
+    *,
+    allowed: bool,
+    path: str,
+    paths: Sequence[re.Pattern[str]],
+    record_paths: Sequence[re.Pattern[str]],
+    native_chat_path: bool,
+) -> Scope:
+    """The scope of a request. ``allowed``: a POST to a host ``toolguard_hosts`` lets through;
+    ``path``: without the query; ``native_chat_path``: the registry's
+    :meth:`~toolguard_core.providers.ProviderRegistry.endpoint_candidate` answer (one cached lookup)."""
+    if not allowed:
+        return Scope.IGNORE
+    if any(p.search(path) for p in paths):
+        return Scope.VALIDATE
+    if native_chat_path:
+        return Scope.ENDPOINT
+    if any(p.search(path) for p in record_paths):
+        return Scope.RECORD
+    return Scope.IGNORE

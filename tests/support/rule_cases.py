@@ -59,7 +59,7 @@ REGISTRY = build_registry(
 
 def target(provider: str) -> Target:
     """The target of ``URLS[provider]``, with self-hosted servers declared (see the module doc)."""
-    return REGISTRY.target(URLS[provider])
+    return Target.from_url(URLS[provider], REGISTRY)
 
 
 def analyse(provider: str, body: Any) -> Any:

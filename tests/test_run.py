@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from support.upstream import ORPHAN_MESSAGE, Upstream
 
 from toolguard_analysis.cli import cli
-from toolguard_analysis.run_command import Upstream as UpstreamURL
-from toolguard_analysis.run_command import regular_env, report, reverse_env
+from toolguard_analysis.run import Upstream as UpstreamURL
+from toolguard_analysis.run import regular_env, report, reverse_env
 
 TOOLGUARD = Path(sys.executable).parent / "toolguard"
 PYTHON = sys.executable

@@ -1,4 +1,4 @@
-"""``toolguard run``: run one client command through a private mitmdump with toolguard, then report.
+"""The library behind ``toolguard run``: run one client command through a private mitmdump with toolguard, then report.
 
 The proxy listens on a free loopback port and writes to the usual database; the client gets an
 environment that routes its API calls through it (reverse mode: a base URL; regular mode: proxy
@@ -28,13 +28,12 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-import click
 import sqlite_utils
 
 import toolguard_core
-from toolguard_analysis.cli import cli, db_option
+from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_core.store import default_db_path, format_utc
-from toolguard_core.upstream_errors import innermost_message
+from toolguard_core.verdict import error_text
 
 DEFAULT_UPSTREAM = "https://api.openai.com"
 DEFAULT_API_PATH = "/v1"
@@ -67,13 +66,9 @@ class Upstream:
     def parse(cls, url: str) -> Upstream:
         parts = urlsplit(url if "://" in url else f"https://{url}")
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise click.BadParameter(
-                f"expected http(s)://host[:port][/path], got {url!r}", param_hint="--upstream"
-            )
+            raise BadParameter(f"expected http(s)://host[:port][/path], got {url!r}", "--upstream")
         if parts.query or parts.fragment:
-            raise click.BadParameter(
-                "the upstream URL cannot have a query or fragment", param_hint="--upstream"
-            )
+            raise BadParameter("the upstream URL cannot have a query or fragment", "--upstream")
         path = parts.path.rstrip("/") or DEFAULT_API_PATH
         return cls(origin=f"{parts.scheme}://{parts.netloc}", api_path=path)
 
@@ -129,7 +124,7 @@ def mitmdump_executable() -> Path:
     found = shutil.which("mitmdump")
     if found:
         return Path(found)
-    raise click.ClickException(f"mitmdump not found next to {sys.executable} or on PATH")
+    raise ToolguardError(f"mitmdump not found next to {sys.executable} or on PATH")
 
 
 def addon_script() -> Path:
@@ -172,7 +167,7 @@ class ProxyProcess:
         while not self._listening.wait(0.05):
             if self._process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                raise click.ClickException(
+                raise ToolguardError(
                     f"mitmdump did not start (exit status {self._process.returncode if self._process else '?'});"
                     f" its log, {self.log_path}:\n{self.tail()}"
                 )
@@ -252,10 +247,10 @@ def run_client(command: list[str], env: dict[str, str]) -> int:
         try:
             process = subprocess.Popen(command, env=env, process_group=0)
         except FileNotFoundError:
-            click.echo(f"toolguard: {command[0]}: command not found", err=True)
+            _say(f"toolguard: {command[0]}: command not found")
             return EXIT_NOT_FOUND
         except PermissionError as exc:
-            click.echo(f"toolguard: {command[0]}: {exc.strerror}", err=True)
+            _say(f"toolguard: {command[0]}: {exc.strerror}")
             return EXIT_NOT_EXECUTABLE
         with contextlib.suppress(OSError):
             give_terminal(process.pid)
@@ -335,7 +330,7 @@ def report(db_path: Path, since: str, until: str, validated: int | None) -> str:
         )
         for row in findings.get(flow["id"], []):
             lines.append(f"        {row['severity']:<8} {row['rule']} at {row['location']}")
-        message = innermost_message(flow["error_json"]) or flow["error_message"]
+        message = error_text(flow["error_json"], flow["error_message"])
         if message:
             lines.append(f"        upstream: {_one_line(message)}")
         elif flow["flow_error"]:
@@ -350,99 +345,37 @@ def _one_line(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-# --------------------------------------------------------------------------- the command
+# --------------------------------------------------------------------------- the session
 
 
-@cli.command(
-    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
-    epilog="Exit status: the command's (128+N if signal N killed it); 125 if toolguard itself failed, "
-    "126/127 if the command could not be run.",
-)
-@click.option(
-    "--upstream",
-    metavar="URL",
-    help=f"Reverse mode: the real API to forward to, with its API path (default {DEFAULT_UPSTREAM}, "
-    f"path {DEFAULT_API_PATH}). The client's base URL becomes http://127.0.0.1:PORT/<path>.",
-)
-@click.option(
-    "--proxy-mode",
-    type=click.Choice(["reverse", "regular"]),
-    default="reverse",
-    show_default=True,
-    help="reverse: the client talks plain HTTP to the proxy via its base-URL variable (no CA needed). "
-    "regular: the client keeps its base URL and uses the proxy through HTTPS_PROXY, trusting mitmproxy's CA.",
-)
-@db_option()
-@click.option(
-    "--port", type=click.IntRange(0, 65535), default=0, help="Proxy port on 127.0.0.1 (default: a free one)."
-)
-@click.option(
-    "--confdir",
-    type=click.Path(file_okay=False),
-    default="~/.mitmproxy",
-    show_default=True,
-    help="mitmproxy's configuration directory; regular mode uses its CA (mitmproxy-ca-cert.pem).",
-)
-@click.option(
-    "--set",
-    "mitm_options",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Extra mitmdump option, e.g. --set ssl_insecure=true for a self-signed upstream (repeatable).",
-)
-@click.option(
-    "--log",
-    "log_path",
-    type=click.Path(dir_okay=False),
-    help="Write mitmdump's log here (default: a temporary file, kept only on trouble).",
-)
-@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
-def run(
-    upstream: str | None,
-    proxy_mode: str,
-    db_path: str | None,
-    port: int,
-    confdir: str,
-    mitm_options: tuple[str, ...],
-    log_path: str | None,
-    command: tuple[str, ...],
-) -> None:
-    """Run COMMAND with its API traffic going through toolguard, then report what was flagged.
+def _say(text: str, end: str = "\n") -> None:
+    """toolguard's own lines go to stderr: stdout belongs to the client."""
+    print(text, file=sys.stderr, end=end, flush=True)
 
-    Starts mitmdump with the toolguard addon on 127.0.0.1, runs COMMAND with an environment that
-    routes its OpenAI-compatible API calls through it, waits for COMMAND, stops the proxy cleanly
-    and prints (on stderr) the rules, flows, verdicts and upstream errors of this run.
 
-    \b
-    Reverse mode (default): the proxy forwards to --upstream; COMMAND gets
-        OPENAI_BASE_URL=http://127.0.0.1:PORT/v1  (openai SDKs, qwen-code)
-        OPENAI_API_BASE=http://127.0.0.1:PORT/v1  (LangChain)
-    with the upstream's API path kept (e.g. DashScope's /compatible-mode/v1).
-    Regular mode (--proxy-mode regular): COMMAND keeps its base URL and gets
-        HTTPS_PROXY/HTTP_PROXY (and lowercase) = http://127.0.0.1:PORT
-        NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, REQUESTS_CA_BUNDLE = mitmproxy's CA
-    and loopback entries removed from NO_PROXY/no_proxy.
-
-    \b
-    Examples:
-        toolguard run -- qwen --auth-type openai --yolo -p "List the files"
-        toolguard run --upstream https://dashscope.aliyuncs.com/compatible-mode/v1 -- qwen ...
-        toolguard run --upstream http://localhost:11434/v1 -- python agent.py
-        toolguard run --proxy-mode regular -- python agent.py
-        toolguard run --db run.db -- node app.js && toolguard summary --db run.db
-
-    Use -- before COMMAND so that its own options are not read as toolguard's. Export
-    QWEN_USAGE_STATISTICS_ENABLED=false yourself if you do not want qwen-code's telemetry in the
-    proxy: toolguard never changes a client's behaviour behind your back.
-    """
+def run_session(
+    command: list[str],
+    *,
+    upstream: str | None = None,
+    proxy_mode: str = "reverse",
+    db_path: str | None = None,
+    port: int = 0,
+    confdir: str = "~/.mitmproxy",
+    mitm_options: tuple[str, ...] = (),
+    log_path: str | None = None,
+) -> int:
+    """Start the proxy, run ``command`` through it, stop the proxy, print the report on stderr and
+    return the exit status for toolguard (the command's own, or ``EXIT_TOOLGUARD_FAILED``).
+    Raises :class:`~toolguard_analysis.errors.ToolguardError` (and its subclasses) before anything
+    starts when the options are wrong."""
     if proxy_mode == "regular" and upstream:
-        raise click.UsageError("--upstream is for reverse mode; in regular mode the client's own URL is used")
+        raise UsageError("--upstream is for reverse mode; in regular mode the client's own URL is used")
     target = Upstream.parse(upstream or DEFAULT_UPSTREAM) if proxy_mode == "reverse" else None
     database = Path(db_path).expanduser() if db_path else default_db_path()
     conf = Path(confdir).expanduser()
     script = addon_script()
     if not script.exists():
-        raise click.ClickException(f"the toolguard addon is not at {script}")
+        raise ToolguardError(f"the toolguard addon is not at {script}")
     proxy_command = [
         str(mitmdump_executable()),
         "-s",
@@ -460,7 +393,7 @@ def run(
         proxy_command += ["--mode", f"reverse:{target.origin}"]
     for option in mitm_options:
         if "=" not in option:
-            raise click.BadParameter(f"expected NAME=VALUE, got {option!r}", param_hint="--set")
+            raise BadParameter(f"expected NAME=VALUE, got {option!r}", "--set")
         proxy_command += ["--set", option]
 
     keep_log = log_path is not None
@@ -475,9 +408,9 @@ def run(
     proxy = ProxyProcess(proxy_command, log_file)
     try:
         proxy.start()
-    except click.ClickException as exc:
-        click.echo(f"toolguard: {exc.format_message()}", err=True)
-        sys.exit(EXIT_TOOLGUARD_FAILED)
+    except ToolguardError as exc:
+        _say(f"toolguard: {exc}")
+        return EXIT_TOOLGUARD_FAILED
     assert proxy.port is not None
     if target is not None:
         env = reverse_env(os.environ, proxy.port, target)
@@ -486,7 +419,7 @@ def run(
         ca_cert = conf / "mitmproxy-ca-cert.pem"
         env = regular_env(os.environ, proxy.port, ca_cert)
         where = f"proxy at http://127.0.0.1:{proxy.port} (CA {ca_cert})"
-    click.echo(f"toolguard: {where}; database {database}", err=True)
+    _say(f"toolguard: {where}; database {database}")
 
     status = EXIT_TOOLGUARD_FAILED
     try:
@@ -496,13 +429,13 @@ def run(
     until = format_utc(time.time() + 0.001)
     trouble = proxy_status not in (0, None)
     if trouble:
-        click.echo(f"toolguard: mitmdump exited with status {proxy_status}; its log, {log_file}:", err=True)
-        click.echo(proxy.tail(), err=True, nl=False)
+        _say(f"toolguard: mitmdump exited with status {proxy_status}; its log, {log_file}:")
+        _say(proxy.tail(), end="")
     try:
-        click.echo(report(database, since, until, proxy.validated), err=True, nl=False)
+        _say(report(database, since, until, proxy.validated), end="")
     except Exception as exc:  # a report problem must not hide the command's status
-        click.echo(f"toolguard: could not read {database}: {exc}", err=True)
+        _say(f"toolguard: could not read {database}: {exc}")
         trouble = True
     if not keep_log and not trouble:
         log_file.unlink(missing_ok=True)
-    sys.exit(status)
+    return status

@@ -1,0 +1,191 @@
+"""The summary's renderers: text (a terminal, colour optional), markdown, JSON and HTML. Each renders
+the one dict :func:`toolguard_analysis.summary.build_summary` returns, so every format shows the same
+numbers. Click-free: colour is plain ANSI (what ``click.style`` writes)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from typing import Any
+
+from toolguard_analysis.report_html import render_html
+
+__all__ = ["render", "render_html", "render_json", "render_markdown", "render_text"]
+
+_ANSI_COLOURS = {"red": 31, "green": 32, "yellow": 33}
+_ANSI_FLAGS = (("bold", 1), ("dim", 2), ("underline", 4))
+
+
+def ansi_style(text: str, fg: str | None = None, **flags: bool) -> str:
+    """``text`` in ANSI colour/bold/dim/underline, reset at the end, as ``click.style`` writes it."""
+    codes = [_ANSI_COLOURS[fg]] if fg else []
+    codes += [code for name, code in _ANSI_FLAGS if flags.get(name)]
+    return "".join(f"\x1b[{code}m" for code in codes) + text + "\x1b[0m"
+
+
+def _trim(text: str, width: int) -> str:
+    text = re.sub(r"\s*\n\s*|\t", " ", str(text)).rstrip()
+    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
+
+
+def render_text(summary: dict[str, Any], colour: bool = False, width: int | None = None) -> str:
+    width = max(60, width or shutil.get_terminal_size((100, 24)).columns)
+
+    def style(text: str, **kwargs: Any) -> str:
+        return ansi_style(text, **kwargs) if colour else text
+
+    out: list[str] = []
+    totals = summary["totals"]
+    out.append(style(_trim(f"toolguard summary — {', '.join(summary['databases'])}", width), bold=True))
+    out.append(
+        _trim(
+            f"{totals['flows']} stored flows, {totals['rejected']} rejected by the upstream, "
+            f"{totals['groups']} distinct failure(s)",
+            width,
+        )
+    )
+    out.append("")
+    out.append(style("Failures by pattern (most frequent first)", bold=True, underline=True))
+    if not summary["groups"]:
+        out.append("  (no rejected requests)")
+    for i, group in enumerate(summary["groups"], 1):
+        pattern = group["pattern"] or "UNEXPLAINED"
+        out.append(
+            f"{style(f'{group["count"]:>5}×', bold=True)}  "
+            + style(pattern, fg="green" if group["pattern"] else "yellow", bold=True)
+            + f"  [{group['fingerprint']}]  status {', '.join(map(str, group['statuses'])) or '-'}"
+        )
+        indent = " " * 9
+        out.append(indent + _trim(group["error_message"], width - len(indent)))
+        out.append(indent + _trim(f"seen {group['first_seen']} … {group['last_seen']}", width - len(indent)))
+        for label, key in (("clients", "clients"), ("models", "models"), ("hosts", "hosts")):
+            if group[key]:
+                out.append(indent + _trim(f"{label}: {', '.join(group[key])}", width - len(indent)))
+        out.append(indent + _trim(f"flows: {', '.join(group['example_flow_ids'])}", width - len(indent)))
+        ex = group.get("excerpt")
+        if ex:
+            out.append(indent + style(f"excerpt ({ex['location'] or 'end of messages'}):", dim=True))
+            for message in ex["messages"]:
+                marker = "→" if message["index"] == ex["focus"] else " "
+                line = _trim(f"[{message['index']}] {_describe(message)}", width - len(indent) - 4)
+                out.append(f"{indent}  {marker} {line}")
+        if i < len(summary["groups"]):
+            out.append("")
+    out.append("")
+    out.append(
+        style(
+            "Unexplained rejections (no rule explains them: candidates for a new rule)",
+            bold=True,
+            underline=True,
+        )
+    )
+    if not summary["unexplained"]:
+        out.append("  none")
+    for group in summary["unexplained"]:
+        statuses = ",".join(map(str, group["statuses"])) or "-"
+        out.append(_trim(f"{group['count']:>5}×  {statuses:<7} {group['template']}", width))
+    out.append("")
+    out.append(
+        style("Findings by rule: confirmed by the upstream vs false alarms", bold=True, underline=True)
+    )
+    if not summary["rules"]:
+        out.append("  no error findings")
+    else:
+        out.append(f"  {'rule':<38}{'predicted':>10}{'false alarms':>14}{'precision':>11}")
+    for rule in summary["rules"]:
+        precision = "-" if rule["precision"] is None else f"{rule['precision']:.0%}"
+        false_alarms = style(f"{rule['false_alarm']:>14}", fg="red" if rule["false_alarm"] else "green")
+        out.append(f"  {_trim(rule['rule'], 38):<38}{rule['predicted']:>10}{false_alarms}{precision:>11}")
+    out.append("")
+    out.append(style("Verdicts", bold=True, underline=True))
+    out.append(
+        "  " + "  ".join(f"{name} {count}" for name, count in summary["verdicts"].items())
+        if summary["verdicts"]
+        else "  none"
+    )
+    return "\n".join(out) + "\n"
+
+
+def _describe(message: dict[str, Any]) -> str:
+    parts = [str(message.get("role") or "?")]
+    if message.get("tool_call_id") is not None:
+        parts.append(f"tool_call_id={message['tool_call_id']}")
+    if message.get("tool_calls"):
+        parts.append("tool_calls=" + ",".join(f"{c['id']}:{c['name']}" for c in message["tool_calls"]))
+    if message.get("content") is not None:
+        parts.append(repr(message["content"]))
+    if "value" in message:
+        parts.append(repr(message["value"]))
+    return " ".join(parts)
+
+
+def _md(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(summary: dict[str, Any]) -> str:
+    totals = summary["totals"]
+    out = [
+        "# toolguard summary",
+        "",
+        f"Databases: {', '.join(f'`{d}`' for d in summary['databases'])}  ",
+        f"{totals['flows']} stored flows, {totals['rejected']} rejected, {totals['groups']} distinct failures.",
+        "",
+        "## Failures by pattern",
+        "",
+        "| count | pattern | fingerprint | status | error | first seen | last seen | clients | models | hosts |",
+        "|---:|---|---|---|---|---|---|---|---|---|",
+    ]
+    for g in summary["groups"]:
+        out.append(
+            f"| {g['count']} | {_md(g['pattern'] or '**unexplained**')} | `{g['fingerprint']}` | "
+            f"{', '.join(map(str, g['statuses']))} | {_md(_trim(g['error_message'], 160))} | {g['first_seen']} | "
+            f"{g['last_seen']} | {_md(', '.join(g['clients']))} | {_md(', '.join(g['models']))} | {_md(', '.join(g['hosts']))} |"
+        )
+    for g in summary["groups"]:
+        out += ["", f"### {g['pattern'] or 'unexplained'} — `{g['fingerprint']}` ({g['count']}×)", ""]
+        out.append(f"Example flows: {', '.join(f'`{i}`' for i in g['example_flow_ids'])}")
+        ex = g.get("excerpt")
+        if ex:
+            out += ["", f"Excerpt around `{ex['location']}`:", "", "```"]
+            out += [
+                f"{'→' if m['index'] == ex['focus'] else ' '} [{m['index']}] {_describe(m)}"
+                for m in ex["messages"]
+            ]
+            out.append("```")
+    out += ["", "## Unexplained rejections", ""]
+    if summary["unexplained"]:
+        out += ["| count | status | template |", "|---:|---|---|"]
+        out += [
+            f"| {g['count']} | {', '.join(map(str, g['statuses']))} | {_md(g['template'])} |"
+            for g in summary["unexplained"]
+        ]
+    else:
+        out.append("None.")
+    out += ["", "## Findings by rule", ""]
+    if summary["rules"]:
+        out += ["| rule | predicted | false alarms | precision |", "|---|---:|---:|---:|"]
+        for r in summary["rules"]:
+            precision = "-" if r["precision"] is None else f"{r['precision']:.0%}"
+            out.append(f"| {r['rule']} | {r['predicted']} | {r['false_alarm']} | {precision} |")
+    else:
+        out.append("No error findings.")
+    out += ["", "## Verdicts", "", "| verdict | flows |", "|---|---:|"]
+    out += [f"| {name} | {count} |" for name, count in summary["verdicts"].items()]
+    return "\n".join(out) + "\n"
+
+
+def render_json(summary: dict[str, Any]) -> str:
+    return json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
+
+
+def render(summary: dict[str, Any], output_format: str, colour: bool = False) -> str:
+    """The summary in ``text``, ``markdown``, ``json`` or ``html``."""
+    if output_format == "json":
+        return render_json(summary)
+    if output_format == "markdown":
+        return render_markdown(summary)
+    if output_format == "html":
+        return render_html(summary)
+    return render_text(summary, colour=colour)
