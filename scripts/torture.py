@@ -73,13 +73,20 @@ def record(target: str, expected: str, measured: str, ok: bool) -> None:
     print(f"  {'PASS' if ok else 'FAIL'}  {target}: {measured}", flush=True)
 
 
+_CLIENTS = threading.local()
+
+
 def post(
     url: str, body: bytes, headers: dict[str, str] | None = None, timeout: float = 120
 ) -> httpx.Response:
-    with httpx.Client(timeout=timeout, trust_env=False) as client:
-        return client.post(
-            url + CHAT, content=body, headers={"content-type": "application/json", **(headers or {})}
-        )
+    """POST through the proxy with this thread's keep-alive client (a client per request spends its
+    time building TLS contexts, and the soak would measure the driver)."""
+    client = getattr(_CLIENTS, "client", None)
+    if client is None:
+        client = _CLIENTS.client = httpx.Client(timeout=timeout, trust_env=False)
+    return client.post(
+        url + CHAT, content=body, headers={"content-type": "application/json", **(headers or {})}
+    )
 
 
 def flagged_body(i: int, size: int) -> bytes:
