@@ -321,7 +321,13 @@ class ToolGuard:
             if pending is not None:
                 pending.extra["internal_error"] = f"{hook}: {exc!r}"
             elif hook == "request":
-                self._track_failed(flow, f"{hook}: {exc!r}")
+                # Remembered anyway, so the flow is stored with the error when it finishes (issue #16:
+                # a request hook failing on an unusual Content-Encoding left no trace of the flow).
+                try:
+                    if self.scope(flow) is not Scope.IGNORE:
+                        self._track_unvalidated(flow, internal_error=f"{hook}: {exc!r}")
+                except Exception as again:  # the same bug again: counted and logged, never raised
+                    logger.debug("toolguard: could not remember flow %s: %r", flow.id, again)
 
     def _allowed(self, flow: http.HTTPFlow) -> bool:
         """A POST to a host that ``toolguard_hosts`` lets through (all hosts when it is empty)."""
@@ -415,8 +421,9 @@ class ToolGuard:
         )
         self._annotate(flow, analysis.findings, verdict=None)
 
-    def _track_unvalidated(self, flow: http.HTTPFlow) -> None:
-        """Remember a record-only flow without parsing its body (nothing validates it)."""
+    def _track_unvalidated(self, flow: http.HTTPFlow, internal_error: str | None = None) -> None:
+        """Remember a record-only flow without parsing its body (nothing validates it), or a flow
+        whose request hook failed (``internal_error``), which is then stored whatever its answer."""
         request = flow.request
         raw = request.raw_content or b""
         url = request.pretty_url
@@ -433,18 +440,11 @@ class ToolGuard:
                     self.settings.redact_headers if self.settings else (),
                 ),
                 flow=flow,
+                extra={"internal_error": internal_error} if internal_error else {},
             ),
         )
-        self.stats["recorded_only"] += 1
-
-    def _track_failed(self, flow: http.HTTPFlow, error: str) -> None:
-        """The request hook raised before the flow was remembered: remember it anyway, with the
-        error, so it is stored when it finishes (issue #16: such flows were never recorded)."""
-        if self.scope(flow) is Scope.IGNORE:
-            return
-        self._track_unvalidated(flow)
-        self.stats["recorded_only"] -= 1
-        self.pending[flow.id].extra["internal_error"] = error
+        if internal_error is None:
+            self.stats["recorded_only"] += 1
 
     def _remember(self, flow: http.HTTPFlow, pending: Pending) -> None:
         if len(self.pending) >= MAX_PENDING:
