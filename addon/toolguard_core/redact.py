@@ -84,6 +84,10 @@ _MIN_SECRET_LENGTH = 8
 _MIN_SHORT_SECRET_LENGTH = 3
 # A base64 run that may hide a key: decoded and searched for key shapes (bounded: long runs are
 # images or files, and a key is short).
+# Only texts up to this size are scanned for such runs: answers (stored up to 64 KB), error fields,
+# headers. A 1 MB request body would cost ~150 ms of regex; its known secrets (in every encoding,
+# base64 included) and raw key shapes are still scrubbed.
+_BASE64_SCAN_MAX = 64 * 1024
 _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{20,400}={0,2}(?![A-Za-z0-9+/=_\-])")
 
 
@@ -216,7 +220,7 @@ def scrub(text: str | None, secrets: Iterable[str] = ()) -> str | None:
         text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     if any(prefix in text for prefix in _KEY_PREFIXES):
         text = _KEY_SHAPES.sub(REDACTED, text)
-    if len(text) >= 20:
+    if 20 <= len(text) <= _BASE64_SCAN_MAX:
         text = _BASE64_RUN.sub(_redact_base64_key, text)
     return text
 
