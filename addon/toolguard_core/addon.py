@@ -333,7 +333,7 @@ class ToolGuard:
             # Drains the whole queue however long it takes, with progress lines, and logs how many
             # rows were written (and dropped, and why); see Store.close.
             self.store.close()
-            logger.info("toolguard: %s", self.stats_command())
+            logger.info("toolguard: %s", json.loads(self.stats_command()))  # a dict, as before
             self.store = None
 
     # ----------------------------------------------------------------- flow hooks
