@@ -10,13 +10,15 @@ flow (the writer thread must never touch it).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import toolguard_core
 from toolguard_core import redact
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.store import FindingRow, FlowRow, format_utc
+from toolguard_core.repair import NotRepaired, Repair
+from toolguard_core.store import FindingRow, FlowRow, RepairRow, format_utc
 from toolguard_core.upstream_errors import UpstreamError, parse_error
 from toolguard_core.verdict import rejected
 
@@ -56,6 +58,11 @@ class Capture:
     internal_error: str | None = None
     # Extra credential header globs (the addon's toolguard_redact_headers option), see redact.py.
     redact_headers: tuple[str, ...] = ()
+    # Repair mode: the fixes applied to the request before it went upstream, the findings left alone,
+    # and when (repair.py). The request bodies of each step are serialised on the writer thread.
+    repairs: list[Repair] = field(default_factory=list)
+    not_repaired: list[NotRepaired] = field(default_factory=list)
+    repaired_at: float | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     def upstream_error(self) -> tuple[UpstreamError | None, str | None]:
@@ -141,7 +148,37 @@ class Capture:
             )
             for i, f in enumerate(self.findings)
         ]
-        return FlowRow(**columns, findings=findings)
+        return FlowRow(**columns, findings=findings, repairs=self._repair_rows(scrub))
+
+    def _repair_rows(self, scrub: Callable[[str | None], str | None]) -> list[RepairRow]:
+        when = format_utc(self.repaired_at if self.repaired_at is not None else self.started)
+        rows = [
+            RepairRow(
+                idx=i,
+                datetime_utc=when,
+                rule=r.rule,
+                family=str(r.family),
+                location=scrub(r.location) or "",
+                applied=True,
+                description=scrub(r.description),
+                patch_json=scrub(r.patch_json()),
+                request_before=scrub(json.dumps(r.before, ensure_ascii=False)),
+                request_after=scrub(json.dumps(r.after, ensure_ascii=False)),
+            )
+            for i, r in enumerate(self.repairs)
+        ]
+        rows += [
+            RepairRow(
+                idx=len(rows) + i,
+                datetime_utc=when,
+                rule=n.rule,
+                location=scrub(n.location) or "",
+                applied=False,
+                description=n.reason,
+            )
+            for i, n in enumerate(self.not_repaired)
+        ]
+        return rows
 
 
 def _header(headers: Headers, name: str) -> str | None:
