@@ -557,7 +557,7 @@ def _check_image(view: RequestView, pid: str, where: str, part: dict[str, Any]) 
             )
             return
         detail = image.get("detail")
-        if detail is not None and detail not in IMAGE_DETAILS:
+        if detail is not None and (not isinstance(detail, str) or detail not in IMAGE_DETAILS):
             yield from INVALID_DETAIL.report(
                 view,
                 f"{where}.image_url.detail",

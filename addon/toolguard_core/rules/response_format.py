@@ -311,7 +311,7 @@ def check_response_format(view: RequestView) -> Iterator[Finding]:
     pid = provider_id(view)
     kind = response_format.get("type")
     allowed = TYPES_BY_PROVIDER.get(pid, OPENAI_TYPES | EXTRA_TYPES.get(pid, frozenset()))
-    if kind not in allowed:
+    if not isinstance(kind, str) or kind not in allowed:
         yield from UNKNOWN_TYPE.report(
             view,
             "response_format.type",
