@@ -308,6 +308,20 @@ CAUSES: tuple[Cause, ...] = (
         rule_id="sequence.orphan-tool-message",
         wordings=(
             Wording(
+                provider="bedrock",
+                # Converse counts results against the previous turn's toolUse blocks (orphan or duplicate).
+                pattern=_re(
+                    r"The number of toolResult blocks at messages?\.(?P<index>\d+)\.content exceeds the number "
+                    r"of toolUse blocks of previous turn"
+                ),
+                source="https://github.com/Just-Curieous/Curie/issues/16",
+                example=(
+                    "The number of toolResult blocks at messages.2.content exceeds the number of toolUse blocks of "
+                    "previous turn."
+                ),
+                shared_by=("sequence.duplicate-tool-response",),
+            ),
+            Wording(
                 provider="openai",
                 pattern=_re(
                     r"messages with role {Q}tool{Q} must be a response to a prece+ding message with {Q}tool_calls{Q}"
@@ -371,6 +385,17 @@ CAUSES: tuple[Cause, ...] = (
         fix="Answer every tool call[[ ({tool_call_id})]] with a tool message (tool_result block) immediately after the assistant message that made it, before any other message; send a placeholder result for a call that was cancelled.",
         rule_id="sequence.unanswered-tool-call",
         wordings=(
+            Wording(
+                provider="gemini",
+                pattern=_re(
+                    r"number of function response parts is equal to the number of function call parts"
+                ),
+                source="https://github.com/google-gemini/gemini-cli/issues/4217",
+                example=(
+                    "Please ensure that the number of function response parts is equal to the number of function "
+                    "call parts of the function call turn."
+                ),
+            ),
             Wording(
                 provider="openai",
                 pattern=_re(
@@ -691,6 +716,30 @@ CAUSES: tuple[Cause, ...] = (
         rule_id="tools.invalid-definition",
         wordings=(
             Wording(
+                provider="anthropic",
+                pattern=_re(
+                    r"(?P<field>tools\.(?P<index>\d+)\.(?:custom\.)?input_schema): JSON schema is invalid"
+                ),
+                source="https://github.com/home-assistant/core/issues/181282",
+                example=(
+                    "tools.41.custom.input_schema: JSON schema is invalid. It must match JSON Schema draft 2020-12 "
+                    "(https://json-schema.org/draft/2020-12)."
+                ),
+            ),
+            Wording(
+                provider="gemini",
+                # A parameterless tool sent as {"type": "object", "properties": {}}.
+                pattern=_re(
+                    r"(?P<field>tools\[(?P<index>\d+)\]\.function_declarations\[\d+\]\.parameters[\w.\[\]]{0,200}): "
+                    r"should be non-empty for OBJECT type"
+                ),
+                source="https://github.com/agno-agi/agno/issues/2112",
+                example=(
+                    "* GenerateContentRequest.tools[0].function_declarations[2].parameters.properties: should be "
+                    "non-empty for OBJECT type"
+                ),
+            ),
+            Wording(
                 provider="vertex",
                 pattern=_re("(?:function|functionDeclaration) parameters schema should be of type OBJECT"),
                 source="https://github.com/vercel/ai/issues/12183",
@@ -952,6 +1001,18 @@ CAUSES: tuple[Cause, ...] = (
         title="The server has no chat template for this model.",
         fix="Serve the model with a chat template (e.g. --chat-template) or use the completions endpoint.",
         wordings=(
+            Wording(
+                provider="vllm",
+                # vLLM (transformers >= 4.44) refuses a tokenizer without chat_template on /v1/chat/completions.
+                pattern=_re(
+                    r"default chat template is no longer allowed, so you must provide a chat template"
+                ),
+                source="https://github.com/ByteDance-Seed/seed-oss/issues/6",
+                example=(
+                    "As of transformers v4.44, default chat template is no longer allowed, so you must provide a "
+                    "chat template if the tokenizer does not define one. None"
+                ),
+            ),
             Wording(
                 provider="tgi",
                 pattern=_re(r"Template error: template not found"),
@@ -1287,6 +1348,29 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("value", name="max_tokens", value_group="value"),
         wordings=(
             Wording(
+                provider="groq",
+                # Groq, with and without the model: "max_tokens for `m` must be ..." / "`max_tokens` must be ...".
+                pattern=_re(
+                    r"{Q}max_tokens{Q}(?: for {Q}(?P<model>[\w./:-]{1,200}){Q})? must be less than or equal to "
+                    r"{Q}(?P<limit>\d+)"
+                ),
+                source="https://github.com/skapadia3214/groq-moa/issues/8",
+                example="max_tokens for `llama-3.1-8b-instant` must be less than or equal to 8000",
+                # The text names the limit, not the value sent: learning "max_tokens" would flag every
+                # later request that sets it, however small.
+                no_constraint=True,
+            ),
+            Wording(
+                provider="groq",
+                pattern=_re(
+                    r"{Q}max_tokens{Q}(?: for {Q}(?P<model>[\w./:-]{1,200}){Q})? must be less than or equal to "
+                    r"{Q}(?P<limit>\d+)"
+                ),
+                source="https://github.com/anomalyco/opencode/issues/1000",
+                example="AI_APICallError: `max_tokens` must be less than or equal to `16384`",
+                no_constraint=True,
+            ),
+            Wording(
                 provider="anthropic",
                 pattern=_re(
                     r"max_tokens: (?P<value>\d+) > (?P<limit>\d+), which is the maximum allowed number of output tokens for (?P<model>[\w.@-]+)"
@@ -1340,6 +1424,27 @@ CAUSES: tuple[Cause, ...] = (
         title="The prompt (plus the requested output) is longer than the model's context window.",
         fix="Shorten the conversation (drop or summarise old turns and large tool results) or lower max_tokens[[: the model takes {limit} tokens]][[, the request needed {value}]].",
         wordings=(
+            Wording(
+                provider="anthropic",
+                # Anthropic counts the input plus max_tokens against the window.
+                pattern=_re(
+                    r"input length and {Q}max_tokens{Q} exceed context limit: (?P<input_tokens>\d+) \+ "
+                    r"(?P<max_tokens>\d+) > (?P<limit>\d+)"
+                ),
+                source="https://github.com/docker/docker-agent/issues/569",
+                example=(
+                    "input length and `max_tokens` exceed context limit: 178959 + 64000 > 200000, decrease input "
+                    "length or `max_tokens` and try again"
+                ),
+            ),
+            Wording(
+                provider="xai",
+                pattern=_re(
+                    r"maximum prompt length is (?P<limit>\d+) but the request contains (?P<value>\d+) tokens"
+                ),
+                source="https://github.com/cline/cline/issues/3120",
+                example="This model's maximum prompt length is 131072 but the request contains 136973 tokens.",
+            ),
             Wording(
                 provider="bedrock",
                 pattern=_re("Input is too long for requested model"),
@@ -1586,6 +1691,16 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("role", name_group="role"),
         wordings=(
             Wording(
+                provider="gemini",
+                # "Developer instruction" is Gemini's name for systemInstruction (an OpenAI system message).
+                pattern=_re(
+                    r"Developer instruction is not enabled for (?:models/)?(?P<model>[\w.:-]{1,200})"
+                ),
+                source="https://github.com/lobehub/lobehub/issues/7128",
+                example="Developer instruction is not enabled for models/gemma-3-27b-it",
+                constraint=ConstraintSpec("role", name="system"),
+            ),
+            Wording(
                 provider="vllm",
                 pattern=_re("Unknown role: (?P<role>system|developer)\\b"),
                 source="https://github.com/vllm-project/vllm/pull/53071",
@@ -1638,6 +1753,13 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("param", name="tools"),
         wordings=(
             Wording(
+                provider="gemini",
+                # Gemma models on the Gemini API take no function declarations.
+                pattern=_re(r"Function calling is not enabled for (?:models/)?(?P<model>[\w.:-]{1,200})"),
+                source="https://github.com/agno-agi/agno/issues/3505",
+                example="Function calling is not enabled for models/gemma-3-12b-it",
+            ),
+            Wording(
                 provider="deepseek",
                 pattern=_re(r"(?<![\w.:/-])(?P<model>[\w.:/-]{1,200}) does not support Function Calling"),
                 source="https://github.com/dnakov/anon-kode/issues/10",
@@ -1688,6 +1810,13 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("content_type", name="image_url"),
         wordings=(
             Wording(
+                provider="openai",
+                # OpenAI and Azure, for a text-only model; the param field is messages.[i].content.[j].type.
+                pattern=_re(r"Invalid content type\. image_url is only supported by certain models"),
+                source="https://github.com/browser-use/web-ui/issues/274",
+                example="Invalid content type. image_url is only supported by certain models.",
+            ),
+            Wording(
                 provider="vllm",
                 pattern=_re(r"(?<![\w./:-])(?P<model>[\w./:-]{1,200}) is not a multimodal model"),
                 source="https://github.com/studio-dots-ai/dots.ocr/issues/26",
@@ -1732,6 +1861,31 @@ CAUSES: tuple[Cause, ...] = (
         title="The model id is unknown to this upstream (or the key has no access to it).",
         fix="Use a model id this endpoint serves (list them with GET /v1/models)[[ instead of {model}]].",
         wordings=(
+            Wording(
+                provider="gemini",
+                # Gemini names the model with its resource prefix and the API version it looked in.
+                pattern=_re(r"models/(?P<model>[\w.:-]{1,200}) is not found for API version"),
+                source="https://github.com/wwardaww/gnome-gemini-ai/issues/22",
+                example=(
+                    "models/gemini-pro is not found for API version v1beta, or is not supported for "
+                    "generateContent. Call ListModels to see the list of available models and their supported "
+                    "methods."
+                ),
+            ),
+            Wording(
+                provider="ollama",
+                # Ollama adds ", try pulling it first" (api/generate, api/chat and /v1): the core is kept.
+                pattern=_re(r"\bmodel {Q}(?P<model>[^'\"`\s]{1,200}){Q} not found"),
+                source="https://github.com/ollama/ollama-python/issues/149",
+                example="model 'llama2' not found, try pulling it first",
+            ),
+            Wording(
+                provider="vllm",
+                # vLLM's 404 NotFoundError: the served model name differs from the request's "model".
+                pattern=_re(r"The model {Q}(?P<model>[^'\"`\s]{1,200}){Q} does not exist"),
+                source="https://github.com/vllm-project/vllm/issues/3485",
+                example="The model `Qwen1.5-14B-Chat-GPTQ-Int8` does not exist.",
+            ),
             Wording(
                 provider="groq",
                 pattern=_re(r"The model {Q}(?P<model>[^'\"`\s]+){Q} has been decommissioned"),
@@ -1867,6 +2021,19 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("role", name="alternation"),
         wordings=(
             Wording(
+                provider="gemini",
+                pattern=_re(r"Please ensure that multiturn requests alternate between user and model"),
+                source="https://github.com/NousResearch/hermes-agent/pull/55623",
+                example="Please ensure that multiturn requests alternate between user and model",
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_re(r"first message must use the {Q}user{Q} role"),
+                source="https://github.com/lobehub/lobehub/issues/1601",
+                example='messages: first message must use the "user" role',
+                rule_id="anthropic.first-message-not-user",
+            ),
+            Wording(
                 provider="anthropic",
                 pattern=_re(
                     "roles must alternate between {Q}user{Q} and {Q}assistant{Q}, but found multiple {Q}(?P<role>user|assistant){Q} roles in a row"
@@ -1947,6 +2114,18 @@ CAUSES: tuple[Cause, ...] = (
         rule_id="roles.trailing-assistant-messages",
         constraint=ConstraintSpec("role", name="assistant", value="last"),
         wordings=(
+            Wording(
+                provider="gemini",
+                # Gemini's grammar slip ("ends") is kept optional: the stable core is the sentence.
+                pattern=_re(
+                    r"Please ensure that multiturn requests ends? with a user role or a function response"
+                ),
+                source="https://github.com/songquanpeng/one-api/issues/836",
+                example=(
+                    "Please ensure that multiturn requests ends with a user role or a function response. (request "
+                    "id: 20231218115733848767070nWkJNglT)"
+                ),
+            ),
             Wording(
                 provider="nvidia",
                 pattern=_re("Last message role should be {Q}user{Q}"),
@@ -2086,6 +2265,21 @@ CAUSES: tuple[Cause, ...] = (
         fix="Send message content as one string (join the text parts) for this endpoint[[; message {index}]].",
         constraint=ConstraintSpec("content_type", name="array"),
         wordings=(
+            Wording(
+                provider="vllm",
+                # vLLM's pydantic models where a role's content is str only (Mistral tool messages, assistant
+                # messages): "messages.2.tool.content Input should be a valid string ... input_type=list", or
+                # the dict form whose loc ends in content.str.
+                pattern=_re(
+                    r"messages\.(?P<index>\d+)\.(?:\w{1,80}\.)?content(?:\.str)?:? Input should be a valid string"
+                ),
+                source="https://github.com/vllm-project/vllm/pull/18729",
+                example=(
+                    "pydantic_core._pydantic_core.ValidationError: 1 validation error for ChatCompletionRequest "
+                    "messages.2.tool.content Input should be a valid string [type=string_type, "
+                    "input_value=[{'type': 'text', 'text': 'Rainy'}], input_type=list]"
+                ),
+            ),
             Wording(
                 provider="ollama",
                 pattern=_re(
@@ -2681,6 +2875,18 @@ CAUSES: tuple[Cause, ...] = (
         transient=True,
         wordings=(
             Wording(
+                provider="gemini",
+                pattern=_re(r"API key not (?:valid|found)\. Please pass a valid API key"),
+                source="https://github.com/continuedev/continue/issues/10290",
+                example="API key not valid. Please pass a valid API key.",
+            ),
+            Wording(
+                provider="gemini",
+                pattern=_re(r"API key not (?:valid|found)\. Please pass a valid API key"),
+                source="https://github.com/google-gemini/gemini-cli/issues/25198",
+                example="API Key not found. Please pass a valid API key.",
+            ),
+            Wording(
                 provider="anthropic",
                 pattern=_re("invalid x-api-key"),
                 source="https://github.com/eyaltoledano/claude-task-master/issues/222",
@@ -2731,6 +2937,22 @@ CAUSES: tuple[Cause, ...] = (
         wordings=(
             Wording(
                 provider="anthropic",
+                pattern=_re(r"Your credit balance is too low"),
+                source="https://github.com/anthropics/claude-quickstarts/issues/229",
+                example=(
+                    "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to "
+                    "upgrade or purchase credits."
+                ),
+            ),
+            Wording(
+                provider="deepseek",
+                # DeepSeek's 402 body says only this.
+                pattern=_re(r"\bInsufficient (?:account )?balance\b"),
+                source="https://github.com/Aider-AI/aider/issues/4851",
+                example="Insufficient Balance",
+            ),
+            Wording(
+                provider="anthropic",
                 pattern=_re("You're out of extra usage"),
                 source="https://github.com/anthropics/claude-code/issues/45035",
                 example="You're out of extra usage. Add more at claude.ai/settings/usage and keep going.",
@@ -2762,6 +2984,45 @@ CAUSES: tuple[Cause, ...] = (
         fix="Retry after the delay the response gives (Retry-After), send fewer or smaller requests, or ask for a higher limit.",
         transient=True,
         wordings=(
+            Wording(
+                provider="gemini",
+                # Gemini's and Vertex's 429 RESOURCE_EXHAUSTED (per-minute limits and daily quota alike).
+                pattern=_re(r"Resource (?:has been )?exhausted"),
+                source="https://github.com/continuedev/continue/issues/10560",
+                example="Resource has been exhausted (e.g. check quota).",
+            ),
+            Wording(
+                provider="vertex",
+                pattern=_re(r"Resource (?:has been )?exhausted"),
+                source="https://github.com/google-gemini/gemini-cli/issues/14811",
+                example=(
+                    "Resource exhausted. Please try again later. Please refer to "
+                    "https://cloud.google.com/vertex-ai/generative-ai/docs/error-code-429 for more details."
+                ),
+            ),
+            Wording(
+                provider="openrouter",
+                pattern=_re(r"Rate limit exceeded: (?P<limit_name>[\w-]{1,100})"),
+                source="https://github.com/Gitlawb/openclaude/issues/936",
+                example=(
+                    "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests "
+                    "per day"
+                ),
+            ),
+            Wording(
+                provider="groq",
+                # Groq rejects one request larger than the tokens-per-minute limit (code rate_limit_exceeded).
+                pattern=_re(
+                    r"Request too large for model {Q}(?P<model>[\w./:-]{1,200}){Q}.{0,200}?on tokens per minute"
+                ),
+                source="https://github.com/ITSpecialist111/ai_automation_suggester/issues/61",
+                example=(
+                    "Request too large for model `llama-3.3-70b-versatile` in organization "
+                    "`org_01jp8byqwpfx9sp1m0dbhb6a1e` service tier `on_demand` on tokens per minute (TPM): Limit "
+                    "6000, Requested 14810, please reduce your message size and try again. Visit "
+                    "https://console.groq.com/docs/rate-limits for more information."
+                ),
+            ),
             Wording(
                 provider="openai",
                 pattern=_re(r"Rate limit reached for (?P<model>[\w.-]+)"),
@@ -2795,6 +3056,22 @@ CAUSES: tuple[Cause, ...] = (
         fix="Retry later with backoff; nothing is wrong with the request.",
         transient=True,
         wordings=(
+            Wording(
+                provider="gemini",
+                # Gemini's 503 UNAVAILABLE, in its older and newer wording.
+                pattern=_re(r"The model is overloaded|currently experiencing high demand"),
+                source="https://github.com/lobehub/lobehub/issues/9728",
+                example="The model is overloaded. Please try again later.",
+            ),
+            Wording(
+                provider="gemini",
+                pattern=_re(r"The model is overloaded|currently experiencing high demand"),
+                source="https://github.com/continuedev/continue/issues/10639",
+                example=(
+                    "This model is currently experiencing high demand. Spikes in demand are usually temporary. "
+                    "Please try again later."
+                ),
+            ),
             Wording(
                 provider="deepinfra",
                 pattern=_re("Model busy, retry later"),
