@@ -386,6 +386,12 @@ CAUSES: tuple[Cause, ...] = (
         rule_id="sequence.unanswered-tool-call",
         wordings=(
             Wording(
+                provider="mistral",
+                pattern=_re(r"Not the same number of function calls and responses"),
+                source="https://github.com/camel-ai/camel/issues/1467",
+                example="Not the same number of function calls and responses",
+            ),
+            Wording(
                 provider="gemini",
                 pattern=_re(
                     r"number of function response parts is equal to the number of function call parts"
@@ -446,6 +452,19 @@ CAUSES: tuple[Cause, ...] = (
         title="A replayed assistant turn lacks the reasoning/thinking content the provider requires with thinking on.",
         fix="Send back the assistant's reasoning exactly as received (Anthropic thinking blocks first in the assistant message; DeepSeek/Kimi reasoning_content on every replayed assistant message[[, message {index}]]), or turn thinking off.",
         wordings=(
+            Wording(
+                provider="anthropic",
+                # The replayed thinking blocks were changed (reordered, trimmed, re-serialised): send them verbatim.
+                pattern=_re(
+                    r"(?:messages\.(?P<index>\d+)\.content\.\d+: )?{Q}thinking{Q} or {Q}redacted_thinking{Q} blocks in the "
+                    r"latest assistant message cannot be modified"
+                ),
+                source="https://github.com/anthropics/claude-code/issues/63574",
+                example=(
+                    "messages.5.content.3: `thinking` or `redacted_thinking` blocks in the latest assistant message "
+                    "cannot be modified. These blocks must remain as they were in the original response."
+                ),
+            ),
             Wording(
                 provider="anthropic",
                 pattern=_re(
@@ -716,6 +735,21 @@ CAUSES: tuple[Cause, ...] = (
         rule_id="tools.invalid-definition",
         wordings=(
             Wording(
+                provider="gemini",
+                # JSON Schema's list form of "type" (["string", "null"]) inside a function declaration: Gemini's
+                # proto takes one type. Checked before the generic "Proto field is not repeating" (param type).
+                pattern=_re(
+                    r"Unknown name {Q}(?P<keyword>\w+){Q} at {Q}(?P<field>tools\[\d+\]\.function_declarations\[\d+\]"
+                    r"[^'\"`]{0,300}){Q}: Proto field is not repeating"
+                ),
+                source="https://github.com/zed-industries/zed/issues/53919",
+                example=(
+                    'Invalid JSON payload received. Unknown name "type" at '
+                    "'tools[0].function_declarations[14].parameters.properties[3].value.properties[6].value': Proto "
+                    "field is not repeating, cannot start list."
+                ),
+            ),
+            Wording(
                 provider="anthropic",
                 pattern=_re(
                     r"(?P<field>tools\.(?P<index>\d+)\.(?:custom\.)?input_schema): JSON schema is invalid"
@@ -982,6 +1016,12 @@ CAUSES: tuple[Cause, ...] = (
         title="The request has more images than the server allows.",
         fix="Send fewer images per request[[ (at most {limit})]], or raise the server's limit (vLLM: --limit-mm-per-prompt).",
         wordings=(
+            Wording(
+                provider="ollama",
+                pattern=_re(r"vision model only supports a single image per message"),
+                source="https://github.com/ollama/ollama-js/issues/213",
+                example="vision model only supports a single image per message",
+            ),
             Wording(
                 provider="crucible",
                 pattern=_re(r"supports at most (?P<limit>\d+) image per prompt"),
@@ -1425,6 +1465,22 @@ CAUSES: tuple[Cause, ...] = (
         fix="Shorten the conversation (drop or summarise old turns and large tool results) or lower max_tokens[[: the model takes {limit} tokens]][[, the request needed {value}]].",
         wordings=(
             Wording(
+                provider="sglang",
+                pattern=_re(
+                    r"The input \((?P<value>\d+) tokens\) is longer than the model.s context length \((?P<limit>\d+) tokens\)"
+                ),
+                source="https://github.com/QwenLM/Qwen3/issues/1321",
+                example="The input (61709 tokens) is longer than the model's context length (40960 tokens).",
+            ),
+            Wording(
+                provider="sglang",
+                pattern=_re(
+                    r"Input length \((?P<value>\d+) tokens\) exceeds the maximum allowed length \((?P<limit>\d+) tokens\)"
+                ),
+                source="https://github.com/sgl-project/sglang/issues/4048",
+                example="Input length (160062 tokens) exceeds the maximum allowed length (59862 tokens).",
+            ),
+            Wording(
                 provider="anthropic",
                 # Anthropic counts the input plus max_tokens against the window.
                 pattern=_re(
@@ -1862,6 +1918,13 @@ CAUSES: tuple[Cause, ...] = (
         fix="Use a model id this endpoint serves (list them with GET /v1/models)[[ instead of {model}]].",
         wordings=(
             Wording(
+                provider="lmstudio",
+                # LM Studio answers 404 code model_not_found when no model is loaded.
+                pattern=_re(r"No models loaded\. Please load a model"),
+                source="https://github.com/canopyai/Orpheus-TTS/issues/229",
+                example="No models loaded. Please load a model in the developer page or use the `lms load` command.",
+            ),
+            Wording(
                 provider="gemini",
                 # Gemini names the model with its resource prefix and the API version it looked in.
                 pattern=_re(r"models/(?P<model>[\w.:-]{1,200}) is not found for API version"),
@@ -2169,6 +2232,12 @@ CAUSES: tuple[Cause, ...] = (
         fix="Drop empty messages and empty text blocks (or put real text in them) before sending[[; message {index}]].",
         wordings=(
             Wording(
+                provider="mistral",
+                pattern=_re(r"Assistant message must have either content or tool_calls, but not none"),
+                source="https://github.com/solbrowse/extension/issues/16",
+                example="Assistant message must have either content or tool_calls, but not none.",
+            ),
+            Wording(
                 provider="gemini",
                 pattern=_re(r"contents\.parts must not be empty"),
                 source="https://github.com/langchain-ai/langgraph/issues/3939",
@@ -2440,6 +2509,15 @@ CAUSES: tuple[Cause, ...] = (
         constraint=_FIELD,
         wordings=(
             Wording(
+                provider="anthropic",
+                # pydantic v1's wording of the same error (Anthropic's API in 2023; FastAPI servers on v1).
+                pattern=_re(
+                    r"(?:^|[\s;\[(,'\"])(?:body\.)?(?P<loc>[A-Za-z_][\w-]*(?:\.[\w\[\]-]+)*)\s*:?\s+extra fields not permitted"
+                ),
+                source="https://github.com/danny-avila/LibreChat/issues/932",
+                example="maxOutputTokens: extra fields not permitted",
+            ),
+            Wording(
                 provider="openai",
                 pattern=_re(r"Unknown parameter: {Q}(?P<loc>[\w.\[\]-]+){Q}"),
                 source="https://github.com/decolua/9router/issues/1157",
@@ -2505,6 +2583,38 @@ CAUSES: tuple[Cause, ...] = (
         rule_id="params.wrong-type",
         wordings=(
             Wording(
+                provider="azure",
+                # The JSON-Schema validator wording of OpenAI's older API (and Azure's): "<value> is not of type
+                # '<type>' - '<param>'".
+                pattern=_re(
+                    r"{Q}(?P<value>[^'\"`]{0,200}){Q} is not of type {Q}(?P<expected>\w+){Q} - {Q}(?P<param>[\w.\[\]]{1,100}){Q}"
+                ),
+                source="https://github.com/Azure/azure-sdk-for-js/issues/28164",
+                example="'25000' is not of type 'integer' - 'max_tokens'",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"{Q}(?P<value>[^'\"`]{0,200}){Q} is not of type {Q}(?P<expected>\w+){Q} - {Q}(?P<param>[\w.\[\]]{1,100}){Q}"
+                ),
+                source="https://github.com/promptfoo/promptfoo/pull/29",
+                example="'1' is not of type 'number' - 'temperature'",
+            ),
+            Wording(
+                provider="deepseek",
+                # serde's "invalid type" for a top-level parameter (messages[...] content shapes have their own
+                # causes: an array where a string is required, an unknown content part).
+                pattern=_re(
+                    r"Failed to deserialize the JSON body into the target type: (?!messages)(?P<param>[\w.\[\]]{1,100}): "
+                    r"invalid type: (?P<got>\w+).{0,200}?, expected (?P<expected>\w+)"
+                ),
+                source="https://github.com/NotIvny/Yunzai-DeepSeek-JS/issues/2",
+                example=(
+                    "Failed to deserialize the JSON body into the target type: temperature: invalid type: string "
+                    '"1.3", expected f32 at line 13 column 22'
+                ),
+            ),
+            Wording(
                 provider="gemini",
                 pattern=_re(
                     "Unknown name {Q}(?P<param>\\w+){Q} at {Q}(?P<path>[^'\\\"`]*){Q}: Proto field is not repeating, cannot start list"
@@ -2540,6 +2650,26 @@ CAUSES: tuple[Cause, ...] = (
         fix="Change {param}[[ from '{value}']] to a value the model accepts (or omit it).",
         constraint=_VALUE,
         wordings=(
+            Wording(
+                provider="deepseek",
+                # DeepSeek takes response_format text and json_object only (json_schema is refused).
+                pattern=_re(r"This (?P<param>response_format) type is unavailable"),
+                source="https://github.com/llm-exe/llm-exe/issues/662",
+                example="This response_format type is unavailable now",
+                # The text does not name the type it refused: learning "response_format" would flag json_object too.
+                no_constraint=True,
+            ),
+            Wording(
+                provider="groq",
+                # Groq's request validator: "'<path>' : value is not one of the allowed values [...]".
+                pattern=_re(
+                    r"{Q}(?P<param>[\w.\[\]]{1,100}){Q} : value is not one of the allowed values \[(?P<expected>[^\]]{0,200})\]"
+                ),
+                source="https://github.com/dzhng/deep-research/issues/127",
+                example="'response_format.type' : value is not one of the allowed values ['text','json_object']",
+                # The refused value is not named: learning the parameter would flag the allowed values too.
+                no_constraint=True,
+            ),
             Wording(
                 provider="moonshot",
                 pattern=_re(
@@ -2703,6 +2833,12 @@ CAUSES: tuple[Cause, ...] = (
         rule_id="params.unsupported-for-model",
         constraint=_PARAM,
         wordings=(
+            Wording(
+                provider="xai",
+                pattern=_re(r"The (?P<param>\w+) parameter is unsupported"),
+                source="https://github.com/BerriAI/litellm/issues/6610",
+                example="The response_format parameter is unsupported at the moment. Leave it unset.",
+            ),
             Wording(
                 provider="groq",
                 pattern=_re(r"(?<!\w){Q}(?P<param>\w{1,64}){Q} is not supported with this model"),
