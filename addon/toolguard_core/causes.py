@@ -2585,9 +2585,10 @@ CAUSES: tuple[Cause, ...] = (
             Wording(
                 provider="azure",
                 # The JSON-Schema validator wording of OpenAI's older API (and Azure's): "<value> is not of type
-                # '<type>' - '<param>'".
+                # '<type>' - '<param>'". The opening quote is required: an optional one would let every
+                # position start a 200-character scan (linear-time matching, see the tests).
                 pattern=_re(
-                    r"{Q}(?P<value>[^'\"`]{0,200}){Q} is not of type {Q}(?P<expected>\w+){Q} - {Q}(?P<param>[\w.\[\]]{1,100}){Q}"
+                    r"['\"](?P<value>[^'\"`]{0,200})['\"] is not of type {Q}(?P<expected>\w+){Q} - {Q}(?P<param>[\w.\[\]]{1,100}){Q}"
                 ),
                 source="https://github.com/Azure/azure-sdk-for-js/issues/28164",
                 example="'25000' is not of type 'integer' - 'max_tokens'",
@@ -2595,7 +2596,7 @@ CAUSES: tuple[Cause, ...] = (
             Wording(
                 provider="openai",
                 pattern=_re(
-                    r"{Q}(?P<value>[^'\"`]{0,200}){Q} is not of type {Q}(?P<expected>\w+){Q} - {Q}(?P<param>[\w.\[\]]{1,100}){Q}"
+                    r"['\"](?P<value>[^'\"`]{0,200})['\"] is not of type {Q}(?P<expected>\w+){Q} - {Q}(?P<param>[\w.\[\]]{1,100}){Q}"
                 ),
                 source="https://github.com/promptfoo/promptfoo/pull/29",
                 example="'1' is not of type 'number' - 'temperature'",
@@ -2663,7 +2664,8 @@ CAUSES: tuple[Cause, ...] = (
                 provider="groq",
                 # Groq's request validator: "'<path>' : value is not one of the allowed values [...]".
                 pattern=_re(
-                    r"{Q}(?P<param>[\w.\[\]]{1,100}){Q} : value is not one of the allowed values \[(?P<expected>[^\]]{0,200})\]"
+                    # Quoted path required: an optional quote would let every position start a 100-character scan.
+                    r"['\"](?P<param>[\w.\[\]]{1,100})['\"] : value is not one of the allowed values \[(?P<expected>[^\]]{0,200})\]"
                 ),
                 source="https://github.com/dzhng/deep-research/issues/127",
                 example="'response_format.type' : value is not one of the allowed values ['text','json_object']",
@@ -2972,6 +2974,23 @@ CAUSES: tuple[Cause, ...] = (
         transient=True,
         wordings=(
             Wording(
+                provider="dashscope",
+                # DashScope's content inspection, native (DataInspectionFailed) and OpenAI-compatible form.
+                pattern=_re(r"(?:Input|Output) (?:text )?data may contain inappropriate content"),
+                source="https://github.com/QwenLM/qwen-code/issues/2905",
+                example=(
+                    "<400> InternalError.Algo.DataInspectionFailed: Input text data may contain inappropriate "
+                    "content."
+                ),
+            ),
+            Wording(
+                provider="dashscope",
+                pattern=_code("data_inspection_failed"),
+                source="https://github.com/camel-ai/owl/issues/432",
+                example="data_inspection_failed",
+                on="code",
+            ),
+            Wording(
                 provider="azure",
                 pattern=_re(
                     "The response was filtered due to the prompt triggering Azure OpenAI.s content management policy"
@@ -3010,6 +3029,25 @@ CAUSES: tuple[Cause, ...] = (
         fix="Check the API key (and that it belongs to this provider and base URL).",
         transient=True,
         wordings=(
+            Wording(
+                provider="dashscope",
+                # DashScope "Invalid API-key provided." and Groq "Invalid API Key" (both 401).
+                pattern=_re(r"\bInvalid API[- ]key(?: provided)?\b"),
+                source="https://github.com/dinoanderson/qwen_cli_coder/issues/1",
+                example="Invalid API-key provided.",
+            ),
+            Wording(
+                provider="groq",
+                pattern=_re(r"\bInvalid API[- ]key(?: provided)?\b"),
+                source="https://github.com/ag5826000/resume-commentor/issues/4",
+                example="Invalid API Key",
+            ),
+            Wording(
+                provider="openrouter",
+                pattern=_re(r"No auth credentials found"),
+                source="https://github.com/RooCodeInc/Roo-Code/issues/2445",
+                example="No auth credentials found",
+            ),
             Wording(
                 provider="gemini",
                 pattern=_re(r"API key not (?:valid|found)\. Please pass a valid API key"),
@@ -3071,6 +3109,30 @@ CAUSES: tuple[Cause, ...] = (
         fix="Add credit or raise the quota of the account (plan and billing); retrying does not help.",
         transient=True,
         wordings=(
+            Wording(
+                provider="openrouter",
+                # OpenRouter's 402 pre-flight: the balance cannot pay for max_tokens (or the key's limit is hit).
+                pattern=_re(
+                    r"This request requires more credits|More credits are required to run this request"
+                ),
+                source="https://github.com/Taewan-P/gpt_mobile/issues/284",
+                example=(
+                    "This request requires more credits, or fewer max_tokens. You requested up to 16384 tokens, but "
+                    "can only afford 3919. To increase, visit https://openrouter.ai/settings/credits and upgrade to "
+                    "a paid account"
+                ),
+            ),
+            Wording(
+                provider="openrouter",
+                pattern=_re(
+                    r"This request requires more credits|More credits are required to run this request"
+                ),
+                source="https://github.com/tailcallhq/forgecode/issues/571",
+                example=(
+                    "More credits are required to run this request. 128000 token capacity required, 19484 available. "
+                    "To increase, visit https://openrouter.ai/settings/keys and create a key with a higher limit"
+                ),
+            ),
             Wording(
                 provider="anthropic",
                 pattern=_re(r"Your credit balance is too low"),
