@@ -962,6 +962,32 @@ CASES = [
         rule=None,
         status=401,
     ),
+    Case(
+        name="mimo-gateway-no-endpoints-support-image-input",
+        source="https://github.com/JohnnyZ93/oai-compatible-copilot/issues/229",
+        body='{"error": {"code": "404", "message": "No endpoints found that support image input", "param": "", "type": ""}}',
+        cause="cause.model-no-vision",
+        rule=None,
+        constraint=Constraint("content_type", "image_url"),
+        status=404,
+    ),
+    Case(
+        name="anthropic-system-role-in-messages",
+        source="https://github.com/ianarawjo/ChainForge/issues/271",
+        body='{"type": "error", "error": {"type": "invalid_request_error", "message": "messages: Unexpected role \\"system\\". The Messages API accepts a top-level `system` parameter, not \\"system\\" as an input message role."}}',
+        cause="cause.model-no-system-role",
+        rule="anthropic.system-role-in-messages",
+        values={"role": "system"},
+        constraint=Constraint("role", "system"),
+    ),
+    Case(
+        name="bedrock-input-schema-type-not-object",
+        source="https://github.com/aaif-goose/goose/pull/5064",
+        body='ValidationException(ValidationException { message: Some("The value at toolConfig.tools.3.toolSpec.inputSchema.json.type must be one of the following: object."), meta: ErrorMetadata { code: Some("ValidationException") } })',
+        cause="cause.tool-schema-invalid",
+        rule="tools.parameters-not-object",
+        values={"field": "toolConfig.tools.3.toolSpec.inputSchema.json.type", "index": "3"},
+    ),
 ]
 
 

@@ -735,6 +735,20 @@ CAUSES: tuple[Cause, ...] = (
         rule_id="tools.invalid-definition",
         wordings=(
             Wording(
+                provider="bedrock",
+                # Converse requires every toolSpec.inputSchema.json to be an object schema.
+                pattern=_re(
+                    r"The value at (?P<field>toolConfig\.tools\.(?P<index>\d+)\.toolSpec\.inputSchema\.json\.type) must be "
+                    r"one of the following: object"
+                ),
+                source="https://github.com/aaif-goose/goose/pull/5064",
+                example=(
+                    "The value at toolConfig.tools.3.toolSpec.inputSchema.json.type must be one of the following: "
+                    "object."
+                ),
+                rule_id="tools.parameters-not-object",
+            ),
+            Wording(
                 provider="gemini",
                 # JSON Schema's list form of "type" (["string", "null"]) inside a function declaration: Gemini's
                 # proto takes one type. Checked before the generic "Proto field is not repeating" (param type).
@@ -1747,6 +1761,19 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("role", name_group="role"),
         wordings=(
             Wording(
+                provider="anthropic",
+                # The Messages API takes the system prompt as a top-level field, never as a message role.
+                pattern=_re(
+                    r"Unexpected role {Q}(?P<role>system){Q}\. The Messages API accepts a top-level {Q}system{Q}"
+                ),
+                source="https://github.com/ianarawjo/ChainForge/issues/271",
+                example=(
+                    'messages: Unexpected role "system". The Messages API accepts a top-level `system` parameter, '
+                    'not "system" as an input message role.'
+                ),
+                rule_id="anthropic.system-role-in-messages",
+            ),
+            Wording(
                 provider="gemini",
                 # "Developer instruction" is Gemini's name for systemInstruction (an OpenAI system message).
                 pattern=_re(
@@ -1865,6 +1892,13 @@ CAUSES: tuple[Cause, ...] = (
         fix="Send images only to a vision model; for this model[[ ({model})]] remove the image_url parts or describe them in text.",
         constraint=ConstraintSpec("content_type", name="image_url"),
         wordings=(
+            Wording(
+                provider="openrouter",
+                # OpenRouter (and gateways built like it) finds no provider of the model that takes images.
+                pattern=_re(r"No endpoints found that support image input"),
+                source="https://github.com/NousResearch/hermes-agent/pull/23411",
+                example="HTTP 404: No endpoints found that support image input",
+            ),
             Wording(
                 provider="openai",
                 # OpenAI and Azure, for a text-only model; the param field is messages.[i].content.[j].type.
