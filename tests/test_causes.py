@@ -988,6 +988,37 @@ CASES = [
         rule="tools.parameters-not-object",
         values={"field": "toolConfig.tools.3.toolSpec.inputSchema.json.type", "index": "3"},
     ),
+    Case(
+        name="anthropic-thinking-with-forced-tool-choice",
+        source="https://github.com/mastra-ai/mastra/issues/7507",
+        body="Error creating stream APICallError [AI_APICallError]: Thinking may not be enabled when tool_choice forces tool use.",
+        cause="cause.tool-choice-unsupported",
+        rule="anthropic.thinking-with-forced-tool-choice",
+    ),
+    Case(
+        name="gemini-500-internal-error-has-occurred",
+        source="https://github.com/PublicAffairs/openai-gemini/issues/15",
+        body='{"error": {"code": 500, "message": "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting", "status": "INTERNAL"}}',
+        cause="cause.server-error",
+        rule=None,
+        status=500,
+    ),
+    Case(
+        name="gemini-500-internal-error-encountered",
+        source="https://github.com/justlovemaki/AIClient2API/issues/392",
+        body="Internal error encountered.",
+        cause="cause.server-error",
+        rule=None,
+        status=500,
+    ),
+    Case(
+        name="anthropic-500-api-error",
+        source="https://github.com/anthropics/claude-code/issues/91800",
+        body='{"type": "error", "error": {"type": "api_error", "message": "Internal server error"}, "request_id": "req_011CegaXgT3UXCMC4LraDuee"}',
+        cause="cause.server-error",
+        rule=None,
+        status=500,
+    ),
 ]
 
 

@@ -1294,6 +1294,19 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("tool_choice", name="tool_choice", value_group="value"),
         wordings=(
             Wording(
+                provider="anthropic",
+                # Anthropic (and Claude on Bedrock) refuse tool_choice any/tool while extended thinking is on.
+                pattern=_re(r"Thinking may not be enabled when tool_choice forces tool use"),
+                source="https://github.com/can1357/oh-my-pi/issues/341",
+                example=(
+                    "The model returned the following errors: Thinking may not be enabled when tool_choice forces "
+                    "tool use."
+                ),
+                rule_id="anthropic.thinking-with-forced-tool-choice",
+                # Refused only together with thinking: a learned tool_choice constraint would flag it without.
+                no_constraint=True,
+            ),
+            Wording(
                 provider="vllm",
                 pattern=_re("Only {Q}auto{Q} or {Q}none{Q} tool_choice is supported"),
                 source="https://github.com/vllm-project/vllm/issues/53626",
@@ -3331,6 +3344,29 @@ CAUSES: tuple[Cause, ...] = (
         fix="Retry; if it persists for one request only, report it to the provider with the request id.",
         transient=True,
         wordings=(
+            Wording(
+                provider="gemini",
+                # Gemini's 500 INTERNAL, in its older and newer wording.
+                pattern=_re(r"An internal error has occurred\. Please retry|^Internal error encountered\.?$"),
+                source="https://github.com/PublicAffairs/openai-gemini/issues/15",
+                example=(
+                    "An internal error has occurred. Please retry or report in "
+                    "https://developers.generativeai.google/guide/troubleshooting"
+                ),
+            ),
+            Wording(
+                provider="gemini",
+                pattern=_re(r"An internal error has occurred\. Please retry|^Internal error encountered\.?$"),
+                source="https://github.com/justlovemaki/AIClient2API/issues/392",
+                example="Internal error encountered.",
+            ),
+            Wording(
+                provider="anthropic",
+                # Anthropic's 500 api_error says only this (the type alone is not used: Ollama's 4xx share it).
+                pattern=_re(r"^Internal server error\.?$"),
+                source="https://github.com/anthropics/claude-code/issues/91800",
+                example="Internal server error",
+            ),
             Wording(
                 provider="nvidia",
                 pattern=_re("DEGRADED function cannot be invoked"),
