@@ -1019,6 +1019,52 @@ CASES = [
         rule=None,
         status=500,
     ),
+    Case(
+        name="openai-tool-call-id-not-in-previous-tool-calls",
+        source="https://github.com/dapr/dapr-agents/issues/145",
+        body="Invalid parameter: 'tool_call_id' of 'call_XXXXXXXXX' not found in 'tool_calls' of previous message.",
+        cause="cause.orphan-tool-result",
+        rule="sequence.unknown-tool-call-id",
+        values={"tool_call_id": "call_XXXXXXXXX"},
+    ),
+    Case(
+        name="openai-tool-must-follow-preceding-tool-calls",
+        source="https://github.com/brainlid/langchain/issues/244",
+        body='Invalid parameter: messages with role "tool" must follow a preceding message with "tool_calls".',
+        cause="cause.orphan-tool-result",
+        rule="sequence.orphan-tool-message",
+    ),
+    Case(
+        name="anthropic-whitespace-only-text-block",
+        source="https://github.com/anthropics/claude-code/issues/23440",
+        body='{"type": "error", "error": {"type": "invalid_request_error", "message": "messages: text content blocks must contain non-whitespace text"}, "request_id": "req_011CXqXVfVqMJd8rzkVKPZDM"}',
+        cause="cause.empty-content",
+        rule=None,
+    ),
+    Case(
+        name="moonshot-exceeded-model-token-limit",
+        source="https://github.com/MoonshotAI/kimi-cli/issues/2011",
+        body='{"error": {"message": "Invalid request: Your request exceeded model token limit: 262144 (requested: 269030)", "type": "invalid_request_error"}}',
+        cause="cause.context-length-exceeded",
+        rule=None,
+        values={"limit": "262144", "value": "269030"},
+    ),
+    Case(
+        name="bedrock-tool-spec-name-pattern",
+        source="https://github.com/aws-samples/remote-swe-agents/pull/457",
+        body="Value 'Complete Session' at 'toolConfig.tools.22.member.toolSpec.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+",
+        cause="cause.tool-name-invalid",
+        rule="tools.invalid-name",
+        values={"field": "toolConfig.tools.22.member.toolSpec.name", "index": "22"},
+    ),
+    Case(
+        name="bedrock-replayed-tool-use-name-pattern",
+        source="https://github.com/openclaw/openclaw/issues/12892",
+        body="2 validation errors detected: Value at 'messages.73.member.content.2.member.toolUse.name' failed to satisfy constraint: Member must have length less than or equal to 64; Value at 'messages.73.member.content.2.member.toolUse.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+",
+        cause="cause.tool-name-invalid",
+        rule="tools.invalid-history-name",
+        values={"field": "messages.73.member.content.2.member.toolUse.name", "index": "73"},
+    ),
 ]
 
 

@@ -308,6 +308,32 @@ CAUSES: tuple[Cause, ...] = (
         rule_id="sequence.orphan-tool-message",
         wordings=(
             Wording(
+                provider="openai",
+                # Names the id: the tool message answers an id the previous assistant message did not call.
+                pattern=_re(
+                    r"{Q}tool_call_id{Q} of {Q}(?P<tool_call_id>[\w:.-]{1,200}){Q} not found in {Q}tool_calls{Q} of "
+                    r"previous message"
+                ),
+                source="https://github.com/dapr/dapr-agents/issues/145",
+                example="Invalid parameter: 'tool_call_id' of 'call_XXXXXXXXX' not found in 'tool_calls' of previous message.",
+                rule_id="sequence.unknown-tool-call-id",
+                shared_by=("sequence.orphan-tool-message", "sequence.non-adjacent-tool-response"),
+            ),
+            Wording(
+                provider="openai",
+                # The older wording of OpenAI's orphan sentence ("must follow a preceding message").
+                pattern=_re(
+                    r"messages with role {Q}tool{Q} must follow a preceding message with {Q}tool_calls{Q}"
+                ),
+                source="https://github.com/brainlid/langchain/issues/244",
+                example='Invalid parameter: messages with role "tool" must follow a preceding message with "tool_calls".',
+                shared_by=(
+                    "sequence.duplicate-tool-response",
+                    "sequence.unknown-tool-call-id",
+                    "sequence.non-adjacent-tool-response",
+                ),
+            ),
+            Wording(
                 provider="bedrock",
                 # Converse counts results against the previous turn's toolUse blocks (orphan or duplicate).
                 pattern=_re(
@@ -667,6 +693,35 @@ CAUSES: tuple[Cause, ...] = (
         fix="Rename the tool[[ at {field}]] to match ^[a-zA-Z0-9_-]{{1,64}}$ (no dots, spaces or colons), unique within the request, and use the same name in replayed tool calls.",
         rule_id="tools.invalid-name",
         wordings=(
+            Wording(
+                provider="bedrock",
+                # AWS's member-constraint wording; the tool name must match [a-zA-Z0-9_-]+.
+                pattern=_re(
+                    r"at {Q}(?P<field>toolConfig\.tools\.(?P<index>\d+)\.member\.toolSpec\.name){Q} failed to satisfy "
+                    r"constraint: Member must satisfy regular expression pattern"
+                ),
+                source="https://github.com/aws-samples/remote-swe-agents/pull/457",
+                example=(
+                    "Value 'Complete Session' at 'toolConfig.tools.22.member.toolSpec.name' failed to satisfy "
+                    "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+"
+                ),
+            ),
+            Wording(
+                provider="bedrock",
+                # The same rule on a replayed toolUse block.
+                pattern=_re(
+                    r"at {Q}(?P<field>messages\.(?P<index>\d+)\.member\.content\.\d+\.member\.toolUse\.name){Q} failed to "
+                    r"satisfy constraint: Member must (?:satisfy regular expression pattern|have length less than)"
+                ),
+                source="https://github.com/openclaw/openclaw/issues/12892",
+                example=(
+                    "2 validation errors detected: Value at 'messages.73.member.content.2.member.toolUse.name' failed "
+                    "to satisfy constraint: Member must have length less than or equal to 64; Value at "
+                    "'messages.73.member.content.2.member.toolUse.name' failed to satisfy constraint: Member must "
+                    "satisfy regular expression pattern: [a-zA-Z0-9_-]+"
+                ),
+                rule_id="tools.invalid-history-name",
+            ),
             Wording(
                 provider="gemini",
                 pattern=_re(
@@ -1491,6 +1546,12 @@ CAUSES: tuple[Cause, ...] = (
         title="The prompt (plus the requested output) is longer than the model's context window.",
         fix="Shorten the conversation (drop or summarise old turns and large tool results) or lower max_tokens[[: the model takes {limit} tokens]][[, the request needed {value}]].",
         wordings=(
+            Wording(
+                provider="moonshot",
+                pattern=_re(r"exceeded model token limit: (?P<limit>\d+)(?: \(requested: (?P<value>\d+)\))?"),
+                source="https://github.com/MoonshotAI/kimi-cli/issues/2011",
+                example="Invalid request: Your request exceeded model token limit: 262144 (requested: 269030)",
+            ),
             Wording(
                 provider="sglang",
                 pattern=_re(
