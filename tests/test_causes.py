@@ -1065,6 +1065,38 @@ CASES = [
         rule="tools.invalid-history-name",
         values={"field": "messages.73.member.content.2.member.toolUse.name", "index": "73"},
     ),
+    Case(
+        name="one-api-no-channel-for-model",
+        source="https://github.com/songquanpeng/one-api/issues/2308",
+        body='{"error": {"message": "当前分组 default 下对于模型 gpt-5 无可用渠道 (request id: 2025082215093026624875464905761)", "type": "one_api_error"}}',
+        cause="cause.model-not-found",
+        rule=None,
+        values={"model": "gpt-5"},
+        status=503,
+    ),
+    Case(
+        name="one-api-no-channel-for-blank-model",
+        source="https://github.com/songquanpeng/one-api/issues/2340",
+        body='{"error": {"message": "当前分组 default 下对于模型  无可用渠道 (request id: 2025121521151664761470129816750)", "type": "one_api_error"}}',
+        cause="cause.model-not-found",
+        rule=None,
+        status=503,
+    ),
+    Case(
+        name="dashscope-arrearage",
+        source="https://github.com/hsliuping/TradingAgents-CN/issues/170",
+        body='{"error": {"code": "Arrearage", "param": null, "message": "Access denied, please make sure your account is in good standing.", "type": "Arrearage"}, "id": "chatcmpl-f9fdb027-830c-9e05-8366-ce479a878825", "request_id": "f9fdb027-830c-9e05-8366-ce479a878825"}',
+        cause="cause.quota",
+        rule=None,
+    ),
+    Case(
+        name="zhipu-1113-account-in-arrears",
+        source="https://github.com/langgenius/dify/issues/5850",
+        body='{"error": {"code": "1113", "message": "您的账户已欠费，请充值后重试。"}}',
+        cause="cause.quota",
+        rule=None,
+        status=429,
+    ),
 ]
 
 

@@ -2026,6 +2026,14 @@ CAUSES: tuple[Cause, ...] = (
         fix="Use a model id this endpoint serves (list them with GET /v1/models)[[ instead of {model}]].",
         wordings=(
             Wording(
+                provider="one-api",
+                # one-api/new-api gateways: no channel of the key's group serves the model (HTTP 503). The model
+                # name may be empty when the request's model was blank.
+                pattern=_re(r"当前分组 ?\S{1,100}? ?下对于模型 ?(?P<model>[^\s(（]{1,200})? ?无可用渠道"),
+                source="https://github.com/songquanpeng/one-api/issues/2308",
+                example="当前分组 default 下对于模型 gpt-5 无可用渠道 (request id: 2025082215093026624875464905761)",
+            ),
+            Wording(
                 provider="lmstudio",
                 # LM Studio answers 404 code model_not_found when no model is loaded.
                 pattern=_re(r"No models loaded\. Please load a model"),
@@ -3217,6 +3225,27 @@ CAUSES: tuple[Cause, ...] = (
         fix="Add credit or raise the quota of the account (plan and billing); retrying does not help.",
         transient=True,
         wordings=(
+            Wording(
+                provider="dashscope",
+                # DashScope's overdue-payment error (code Arrearage).
+                pattern=_re(r"Access denied, please make sure your account is in good standing"),
+                source="https://github.com/hsliuping/TradingAgents-CN/issues/170",
+                example="Access denied, please make sure your account is in good standing.",
+            ),
+            Wording(
+                provider="dashscope",
+                pattern=_code("Arrearage"),
+                source="https://github.com/hsliuping/TradingAgents-CN/issues/170",
+                example="Arrearage",
+                on="code",
+            ),
+            Wording(
+                provider="zhipu",
+                # Zhipu code 1113 "your account is in arrears, top up and retry" (sent with HTTP 429).
+                pattern=_re(r"您的账户已欠费"),
+                source="https://github.com/langgenius/dify/issues/5850",
+                example="您的账户已欠费，请充值后重试。",
+            ),
             Wording(
                 provider="openrouter",
                 # OpenRouter's 402 pre-flight: the balance cannot pay for max_tokens (or the key's limit is hit).
