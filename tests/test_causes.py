@@ -1097,6 +1097,47 @@ CASES = [
         rule=None,
         status=429,
     ),
+    Case(
+        name="gemini-json-mode-not-enabled",
+        source="https://github.com/google-gemini/deprecated-generative-ai-python/issues/137",
+        body="google.api_core.exceptions.InvalidArgument: 400 Json mode is not enabled for models/gemini-pro",
+        cause="cause.model-no-json-mode",
+        rule=None,
+        values={"model": "gemini-pro"},
+        constraint=Constraint("value", "response_format", "json_object"),
+    ),
+    Case(
+        name="siliconflow-json-mode-not-supported",
+        source="https://github.com/egoist/chatwise-releases/issues/141",
+        body='{"code": 20024, "message": "Json mode is not supported for this model.", "data": null}',
+        cause="cause.model-no-json-mode",
+        rule=None,
+        constraint=Constraint("value", "response_format", "json_object"),
+    ),
+    Case(
+        name="azure-json-object-not-supported-with-model",
+        source="https://github.com/MicrosoftDocs/azure-docs/issues/120112",
+        body='{"error": {"message": "Invalid parameter: \'response_format\' of type \'json_object\' is not supported with this model.", "type": "invalid_request_error", "param": "response_format", "code": null}}',
+        cause="cause.model-no-json-mode",
+        rule=None,
+        constraint=Constraint("value", "response_format", "json_object"),
+    ),
+    Case(
+        name="groq-tool-choice-null",
+        source="https://github.com/brianpetro/obsidian-smart-connections/issues/942",
+        body='{"error": {"message": "Only allowed string values for \'tool_choice\' are none, auto, and required", "type": "invalid_request_error"}}',
+        cause="cause.tool-choice-unsupported",
+        rule="tool_choice.invalid",
+    ),
+    Case(
+        name="xai-reasoning-effort-parameter-unsupported",
+        source="https://github.com/BerriAI/litellm/pull/16265",
+        body='{"code": "Client specified an invalid argument", "error": "Model grok-4-latest does not support parameter reasoningEffort."}',
+        cause="cause.reasoning-effort-unsupported",
+        rule="params.reasoning-effort-unsupported",
+        values={"param": "reasoning_effort"},
+        constraint=Constraint("param", "reasoning_effort"),
+    ),
 ]
 
 

@@ -1073,6 +1073,31 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("value", name="response_format", value="json_object"),
         wordings=(
             Wording(
+                provider="gemini",
+                # Gemini (response_mime_type application/json) and SiliconFlow word it alike.
+                pattern=_re(
+                    r"Json mode is not (?:enabled|supported) for (?:this model|(?:models/)?(?P<model>[\w.:/-]{1,200}))"
+                ),
+                source="https://github.com/google-gemini/deprecated-generative-ai-python/issues/137",
+                example="400 Json mode is not enabled for models/gemini-pro",
+            ),
+            Wording(
+                provider="siliconflow",
+                pattern=_re(
+                    r"Json mode is not (?:enabled|supported) for (?:this model|(?:models/)?(?P<model>[\w.:/-]{1,200}))"
+                ),
+                source="https://github.com/egoist/chatwise-releases/issues/141",
+                example="Json mode is not supported for this model.",
+            ),
+            Wording(
+                provider="azure",
+                pattern=_re(
+                    r"{Q}response_format{Q} of type {Q}json_object{Q} is not supported with this model"
+                ),
+                source="https://github.com/MicrosoftDocs/azure-docs/issues/120112",
+                example="Invalid parameter: 'response_format' of type 'json_object' is not supported with this model.",
+            ),
+            Wording(
                 provider="deepseek",
                 pattern=_re(r"(?<![\w.:/-])(?P<model>[\w.:/-]{1,200}) does not support Json Output"),
                 source="https://github.com/gomate-community/TrustRAG/issues/140",
@@ -1348,6 +1373,18 @@ CAUSES: tuple[Cause, ...] = (
         fix="Send tool_choice 'auto' (or omit it): this upstream refuses this tool_choice[[ ({value})]] here (DashScope thinking mode refuses required/object; vLLM needs --enable-auto-tool-choice and --tool-call-parser).",
         constraint=ConstraintSpec("tool_choice", name="tool_choice", value_group="value"),
         wordings=(
+            Wording(
+                provider="groq",
+                # Groq refuses any other string, and null, for tool_choice.
+                pattern=_re(
+                    r"Only allowed string values for {Q}tool_choice{Q} are none, auto,? and required"
+                ),
+                source="https://github.com/brianpetro/obsidian-smart-connections/issues/942",
+                example="Only allowed string values for 'tool_choice' are none, auto, and required",
+                rule_id="tool_choice.invalid",
+                # The refused value is not named (null in the thread): nothing host-specific to learn.
+                no_constraint=True,
+            ),
             Wording(
                 provider="anthropic",
                 # Anthropic (and Claude on Bedrock) refuse tool_choice any/tool while extended thinking is on.
