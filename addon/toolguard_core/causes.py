@@ -790,6 +790,18 @@ CAUSES: tuple[Cause, ...] = (
         rule_id="tools.invalid-definition",
         wordings=(
             Wording(
+                provider="ollama",
+                # Ollama's Go decoder on a tool's parameters (properties as an array, a property as a string).
+                pattern=_re(
+                    r"cannot unmarshal \w+ into Go struct field \w{0,80}\.tools\.function\.parameters(?:\.\w+){0,10} of type"
+                ),
+                source="https://github.com/ollama/ollama/issues/14256",
+                example=(
+                    "json: cannot unmarshal string into Go struct field "
+                    "ToolFunctionParameters.tools.function.parameters.properties of type api.ToolProperty"
+                ),
+            ),
+            Wording(
                 provider="bedrock",
                 # Converse requires every toolSpec.inputSchema.json to be an object schema.
                 pattern=_re(
@@ -1161,6 +1173,17 @@ CAUSES: tuple[Cause, ...] = (
         fix="Fix or replace the model's chat template on the server; the request shape is only the trigger.",
         wordings=(
             Wording(
+                provider="llama.cpp",
+                # gpt-oss's chat template raises this when an assistant tool-call turn carries both content and
+                # thinking (llama.cpp renders templates server-side and answers 500).
+                pattern=_re(r"Cannot pass both content and thinking in an assistant message with tool calls"),
+                source="https://github.com/ggml-org/llama.cpp/issues/17040",
+                example=(
+                    "Cannot pass both content and thinking in an assistant message with tool calls! Put the analysis "
+                    "message in one or the other, but not both. at row 290, column 178:"
+                ),
+            ),
+            Wording(
                 provider="lmstudio",
                 pattern=_re(r"Error rendering prompt with jinja template"),
                 source="https://github.com/zed-industries/zed/issues/45379",
@@ -1507,6 +1530,15 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("value", name="max_tokens", value_group="value"),
         wordings=(
             Wording(
+                provider="tgi",
+                # Anchored on TGI's prefix: "`inputs` tokens + `max_new_tokens` must be <= N" is the context window.
+                pattern=_re(r"validation error: {Q}max_new_tokens{Q} must be <= (?P<limit>\d+)"),
+                source="https://github.com/huggingface/transformers/issues/28523",
+                example="Input validation error: `max_new_tokens` must be <= 192",
+                # The limit is named, not the value sent: learning "max_tokens" would flag small values too.
+                no_constraint=True,
+            ),
+            Wording(
                 provider="groq",
                 # Groq, with and without the model: "max_tokens for `m` must be ..." / "`max_tokens` must be ...".
                 pattern=_re(
@@ -1583,6 +1615,33 @@ CAUSES: tuple[Cause, ...] = (
         title="The prompt (plus the requested output) is longer than the model's context window.",
         fix="Shorten the conversation (drop or summarise old turns and large tool results) or lower max_tokens[[: the model takes {limit} tokens]][[, the request needed {value}]].",
         wordings=(
+            Wording(
+                provider="lmstudio",
+                pattern=_re(
+                    r"Trying to keep the first (?P<value>\d+) tokens when context the overflows\. However, the model is "
+                    r"loaded with context length of only (?P<limit>\d+) tokens"
+                ),
+                source="https://github.com/lmstudio-ai/lmstudio-bug-tracker/issues/546",
+                example=(
+                    "Trying to keep the first 111490 tokens when context the overflows. However, the model is loaded "
+                    "with context length of only 32768 tokens, which is not enough. Try to load the model with a "
+                    "larger context length, or provide a shorter input."
+                ),
+            ),
+            Wording(
+                provider="lmstudio",
+                # The llama.cpp engine's n_keep check, as LM Studio returns it.
+                pattern=_re(
+                    r"number of tokens to keep from the initial prompt is greater than the context length "
+                    r"\(n_keep: (?P<value>\d+) ?>= ?n_ctx: (?P<limit>\d+)\)"
+                ),
+                source="https://github.com/Gitlawb/openclaude/issues/353",
+                example=(
+                    "The number of tokens to keep from the initial prompt is greater than the context length "
+                    "(n_keep: 13055>= n_ctx: 4096). Try to load the model with a larger context length, or provide a "
+                    "shorter input."
+                ),
+            ),
             Wording(
                 provider="moonshot",
                 pattern=_re(r"exceeded model token limit: (?P<limit>\d+)(?: \(requested: (?P<value>\d+)\))?"),
