@@ -3416,6 +3416,28 @@ CAUSES: tuple[Cause, ...] = (
         transient=True,
         wordings=(
             Wording(
+                provider="bedrock",
+                # Bedrock's ThrottlingException, per request or per token.
+                pattern=_re(r"Too many (?:requests|tokens), please wait before trying again"),
+                source="https://github.com/kirodotdev/Kiro/issues/8113",
+                example=(
+                    'Error { code: "ThrottlingException", message: "Too many requests, please wait before trying '
+                    'again.", aws_request_id: "bc9af776-2940-485e-ba33-d7933e178873" }'
+                ),
+            ),
+            Wording(
+                provider="bedrock",
+                pattern=_re(r"Too many (?:requests|tokens), please wait before trying again"),
+                source="https://github.com/anthropics/claude-code/issues/236",
+                example="429 Too many tokens, please wait before trying again.",
+            ),
+            Wording(
+                provider="mistral",
+                pattern=_re(r"^Rate limit exceeded\.?$"),
+                source="https://github.com/raycast/extensions/issues/31107",
+                example="Rate limit exceeded",
+            ),
+            Wording(
                 provider="gemini",
                 # Gemini's and Vertex's 429 RESOURCE_EXHAUSTED (per-minute limits and daily quota alike).
                 pattern=_re(r"Resource (?:has been )?exhausted"),
@@ -3487,6 +3509,26 @@ CAUSES: tuple[Cause, ...] = (
         fix="Retry later with backoff; nothing is wrong with the request.",
         transient=True,
         wordings=(
+            Wording(
+                provider="mistral",
+                # Mistral's backend at capacity for the model (not the account's rate limit).
+                pattern=_re(r"Service tier capacity exceeded for this model"),
+                source="https://github.com/continuedev/continue/issues/6185",
+                example="Service tier capacity exceeded for this model.",
+            ),
+            Wording(
+                provider="gemini",
+                # Gemini's MODEL_CAPACITY_EXHAUSTED (sent as 429 or 503).
+                pattern=_re(r"No capacity available for model(?: (?P<model>[\w.:/-]{1,200}))? on the server"),
+                source="https://github.com/google-gemini/gemini-cli/issues/27548",
+                example="No capacity available for model gemini-3.1-flash-lite on the server",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"Selected model is at capacity"),
+                source="https://github.com/openai/codex/issues/19446",
+                example="Selected model is at capacity. Please try a different model.",
+            ),
             Wording(
                 provider="gemini",
                 # Gemini's 503 UNAVAILABLE, in its older and newer wording.
