@@ -1236,6 +1236,38 @@ CASES = [
         rule=None,
         status=429,
     ),
+    Case(
+        name="deepseek-content-sequence-expected-string",
+        source="https://github.com/QwenLM/qwen-code/issues/2695",
+        body='{"message": "Failed to deserialize the JSON body into the target type: messages[5]: invalid type: sequence, expected a string at line 1 column 33915", "type": "invalid_request_error", "param": null, "code": "invalid_request_error"}',
+        cause="cause.content-array-unsupported",
+        rule=None,
+        values={"index": "5"},
+        constraint=Constraint("content_type", "array"),
+    ),
+    Case(
+        name="bedrock-expected-tool-result-blocks",
+        source="https://github.com/camel-ai/camel/issues/3954",
+        body="botocore.errorfactory.ValidationException: An error occurred (ValidationException) when calling the Converse operation: Expected toolResult blocks at messages.2.content for the following Ids: tooluse_bRX9ftpYK3xO5tev2x4qtc",
+        cause="cause.missing-tool-result",
+        rule="sequence.unanswered-tool-call",
+        values={"index": "2", "tool_call_id": "tooluse_bRX9ftpYK3xO5tev2x4qtc"},
+    ),
+    Case(
+        name="bedrock-tool-config-tools-empty",
+        source="https://github.com/Portkey-AI/gateway/issues/1124",
+        body='{"error": {"message": "bedrock error: 1 validation error detected: Value at \'toolConfig.tools\' failed to satisfy constraint: Member must have length greater than or equal to 1", "type": null, "param": null, "code": null}, "provider": "bedrock"}',
+        cause="cause.tools-empty",
+        rule=None,
+    ),
+    Case(
+        name="bedrock-tool-use-id-constraint",
+        source="https://github.com/tontinton/maki/issues/38",
+        body="{\"message\": \"Failed to call LLM service: invoking wrapper: http response error StatusCode: 400, ValidationException: 6 validation errors detected: Value at 'messages.2.member.content.1.member.toolUse.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+; Value at 'messages.2.member.content.1.member.toolUse.name' failed to satisfy constraint: Member must have length greater than or equal to 1; Value at 'messages.2.member.content.1.member.toolUse.toolUseId' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.:-]+; Value at 'messages.2.member.content.1.member.toolUse.toolUseId' failed to satisfy constraint: Member must have length greater than or equal to 1; Value at 'messages.3.member.content.1.member.toolResult.toolUseId' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.:-]+; Value at 'messages.3.member.content.1.member.toolResult.toolUseId' failed to satisfy constraint: Member must have length greater than or equal to 1\", \"request_id\": \"646dd400-6c7c-47cd-ae6a-cfc3cc9e412e\"}",
+        cause="cause.tool-call-id-invalid",
+        rule=None,
+        values={"field": "messages.2.member.content.1.member.toolUse.toolUseId", "index": "2"},
+    ),
 ]
 
 

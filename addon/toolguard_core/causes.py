@@ -412,6 +412,18 @@ CAUSES: tuple[Cause, ...] = (
         rule_id="sequence.unanswered-tool-call",
         wordings=(
             Wording(
+                provider="bedrock",
+                pattern=_re(
+                    r"Expected toolResult blocks at messages\.(?P<index>\d+)\.content for the following Ids: "
+                    r"(?P<tool_call_id>[\w.:-]{1,200})"
+                ),
+                source="https://github.com/camel-ai/camel/issues/3954",
+                example=(
+                    "An error occurred (ValidationException) when calling the Converse operation: Expected toolResult "
+                    "blocks at messages.2.content for the following Ids: tooluse_bRX9ftpYK3xO5tev2x4qtc"
+                ),
+            ),
+            Wording(
                 provider="mistral",
                 pattern=_re(r"Not the same number of function calls and responses"),
                 source="https://github.com/camel-ai/camel/issues/1467",
@@ -633,6 +645,19 @@ CAUSES: tuple[Cause, ...] = (
         title="A tool call id is missing or has a format the upstream rejects.",
         fix="Send tool call ids in the provider's format (Mistral: exactly 9 characters a-z, A-Z, 0-9; OpenAI: at most 40 characters) and the same id on the call and its result[[ (got {tool_call_id})]].",
         wordings=(
+            Wording(
+                provider="bedrock",
+                # AWS's member constraint on a replayed toolUse/toolResult id: [a-zA-Z0-9_.:-]+, at least 1 long.
+                pattern=_re(
+                    r"at {Q}(?P<field>messages\.(?P<index>\d+)\.member\.content\.\d+\.member\.(?:toolUse|toolResult)"
+                    r"\.toolUseId){Q} failed to satisfy constraint"
+                ),
+                source="https://github.com/tontinton/maki/issues/38",
+                example=(
+                    "Value at 'messages.2.member.content.1.member.toolUse.toolUseId' failed to satisfy constraint: "
+                    "Member must satisfy regular expression pattern: [a-zA-Z0-9_.:-]+"
+                ),
+            ),
             Wording(
                 provider="deepseek",
                 pattern=_re(r"messages\[(?P<index>\d+)\]: missing field {Q}tool_call_id{Q}"),
@@ -1269,6 +1294,18 @@ CAUSES: tuple[Cause, ...] = (
         title="tools is an empty array.",
         fix="Omit tools (and tool_choice) when there are no tools instead of sending [].",
         wordings=(
+            Wording(
+                provider="bedrock",
+                pattern=_re(
+                    r"Value at {Q}toolConfig\.tools{Q} failed to satisfy constraint: Member must have length greater "
+                    r"than or equal to 1"
+                ),
+                source="https://github.com/genkit-ai/aws-bedrock-js-plugin/issues/43",
+                example=(
+                    "1 validation error detected: Value at 'toolConfig.tools' failed to satisfy constraint: Member "
+                    "must have length greater than or equal to 1"
+                ),
+            ),
             Wording(
                 provider="deepseek",
                 pattern=_re(r"Invalid {Q}tools{Q}: empty array"),
@@ -2546,6 +2583,16 @@ CAUSES: tuple[Cause, ...] = (
         fix="Send message content as one string (join the text parts) for this endpoint[[; message {index}]].",
         constraint=ConstraintSpec("content_type", name="array"),
         wordings=(
+            Wording(
+                provider="deepseek",
+                # serde: the message's content is a list of parts where this model takes a string.
+                pattern=_re(r"messages\[(?P<index>\d+)\]: invalid type: sequence, expected a string"),
+                source="https://github.com/tailcallhq/forgecode/issues/2008",
+                example=(
+                    "Failed to deserialize the JSON body into the target type: messages[9]: invalid type: sequence, "
+                    "expected a string at line 1 column 45446"
+                ),
+            ),
             Wording(
                 provider="vllm",
                 # vLLM's pydantic models where a role's content is str only (Mistral tool messages, assistant
