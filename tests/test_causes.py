@@ -1268,6 +1268,22 @@ CASES = [
         rule=None,
         values={"field": "messages.2.member.content.1.member.toolUse.toolUseId", "index": "2"},
     ),
+    Case(
+        name="cerebras-current-length-over-limit",
+        source="https://github.com/anomalyco/opencode/issues/1551",
+        body="AI_APICallError: Please reduce the length of the messages or completion. Current length is 69553 while limit is 65536",
+        cause="cause.context-length-exceeded",
+        rule=None,
+        values={"value": "69553", "limit": "65536"},
+    ),
+    Case(
+        name="fireworks-max-tokens-needs-stream",
+        source="https://github.com/nextlevelbuilder/goclaw/pull/660",
+        body="fireworks: HTTP 400: Requests with max_tokens > 4096 must have stream=true",
+        cause="cause.max-tokens-too-large",
+        rule=None,
+        values={"limit": "4096"},
+    ),
 ]
 
 

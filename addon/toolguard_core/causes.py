@@ -1567,6 +1567,15 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("value", name="max_tokens", value_group="value"),
         wordings=(
             Wording(
+                provider="fireworks",
+                # Fireworks caps non-streaming completions: larger max_tokens needs stream=true.
+                pattern=_re(r"Requests with max_tokens > (?P<limit>\d+) must have stream=true"),
+                source="https://github.com/nextlevelbuilder/goclaw/pull/660",
+                example="fireworks: HTTP 400: Requests with max_tokens > 4096 must have stream=true",
+                # Accepted when streamed: a learned max_tokens constraint would flag streaming requests too.
+                no_constraint=True,
+            ),
+            Wording(
                 provider="tgi",
                 # Anchored on TGI's prefix: "`inputs` tokens + `max_new_tokens` must be <= N" is the context window.
                 pattern=_re(r"validation error: {Q}max_new_tokens{Q} must be <= (?P<limit>\d+)"),
@@ -1652,6 +1661,15 @@ CAUSES: tuple[Cause, ...] = (
         title="The prompt (plus the requested output) is longer than the model's context window.",
         fix="Shorten the conversation (drop or summarise old turns and large tool results) or lower max_tokens[[: the model takes {limit} tokens]][[, the request needed {value}]].",
         wordings=(
+            Wording(
+                provider="cerebras",
+                pattern=_re(r"Current length is (?P<value>\d+) while limit is (?P<limit>\d+)"),
+                source="https://github.com/cline/cline/issues/5140",
+                example=(
+                    "400 Please reduce the length of the messages or completion. Current length is 42328 while limit "
+                    "is 40000"
+                ),
+            ),
             Wording(
                 provider="lmstudio",
                 pattern=_re(
