@@ -29,7 +29,7 @@ def test_merge_twice_equals_merge_once(tmp_path: Path) -> None:
     digests = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (a, b)}
 
     once = tmp_path / "once.db"
-    assert merge(once, [a, b]) == {"flows": 8, "findings": 4}
+    assert merge(once, [a, b]) == {"flows": 8, "findings": 4, "runs": 0}
     snapshot = {name: table(once, name) for name in ("flows", "findings")}
     assert [row[0] for row in snapshot["flows"]] == ["a1", "a2", "a3", "a4", "a5", "b1", "b2", "b3"]
     assert [(row[0], row[1], row[2]) for row in snapshot["findings"]] == [
@@ -42,8 +42,8 @@ def test_merge_twice_equals_merge_once(tmp_path: Path) -> None:
     source_rows = {row[0]: row for row in table(a, "flows") + table(b, "flows")}
     assert all(row == source_rows[row[0]] for row in snapshot["flows"])
 
-    assert merge(once, [a, b]) == {"flows": 0, "findings": 0}
-    assert merge(once, [b]) == {"flows": 0, "findings": 0}
+    assert merge(once, [a, b]) == {"flows": 0, "findings": 0, "runs": 0}
+    assert merge(once, [b]) == {"flows": 0, "findings": 0, "runs": 0}
     assert {name: table(once, name) for name in ("flows", "findings")} == snapshot
     assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (a, b)} == digests  # inputs untouched
 

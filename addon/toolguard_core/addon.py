@@ -12,17 +12,23 @@ import gc
 import json
 import logging
 import re
+import shlex
+import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mitmproxy import command, ctx, exceptions, http
+from mitmproxy import command, ctx, exceptions, http, version
+from mitmproxy.proxy import server_hooks
+from mitmproxy.proxy.mode_specs import ProxyMode, ReverseMode
 from mitmproxy.utils import human
 
+import toolguard_core
 from toolguard_core import contentview, redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, analyse_request
 from toolguard_core.capture import Capture
@@ -31,7 +37,7 @@ from toolguard_core.profiles_config import ProvidersConfigError, load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.request import Target
 from toolguard_core.sse import SSETap
-from toolguard_core.store import Store, default_db_path
+from toolguard_core.store import RunRow, Store, default_db_path, format_utc, utc_now
 from toolguard_core.verdict import (
     REJECTED_VERDICTS,
     Scope,
@@ -60,6 +66,10 @@ MAX_STORED_RESPONSE = 64 * 1024
 MAX_STORED_NON_JSON_REQUEST = 64 * 1024
 # Flows seen in `request` but not yet finished; bounded so a proxy bug cannot leak memory.
 MAX_PENDING = 10_000
+# A proxy process without `toolguard_run_id` is one run: the id is made once per process, so a hot
+# reload of the script (a new ToolGuard instance) keeps writing the same run row.
+PROCESS_RUN_ID = str(uuid.uuid4())
+PROCESS_STARTED = time.time()
 
 
 @dataclass(slots=True)
@@ -73,6 +83,8 @@ class Pending:
     secrets: list[str]
     sse_tap: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # The client connection the flow came in on: a failed upstream connect is matched to it.
+    client_conn: str = ""
 
 
 @dataclass(slots=True)
@@ -83,6 +95,8 @@ class Settings:
     record_paths: tuple[re.Pattern[str], ...]
     max_body_bytes: int
     store_all: bool
+    run_id: str = PROCESS_RUN_ID
+    console: bool = True
 
 
 class ToolGuard:
@@ -95,6 +109,7 @@ class ToolGuard:
         self.summary_thread: threading.Thread | None = None
         self._logged_errors: set[tuple[str, str]] = set()
         self.registry: ProviderRegistry = DEFAULT_REGISTRY
+        self.run_started = PROCESS_STARTED
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -155,6 +170,27 @@ class ToolGuard:
             "TOML file mapping gateway hosts to providers and declaring model capabilities "
             "(see docs/providers.md). Empty means the built-in provider profiles only.",
         )
+        loader.add_option(
+            "toolguard_run_id",
+            str,
+            "",
+            "Id of the run this proxy's flows belong to (the runs table, flows.run_id). `toolguard run` "
+            "sets it so that it reports exactly its own flows; empty means a new id for this process.",
+        )
+        loader.add_option(
+            "toolguard_run_command",
+            str,
+            "",
+            "The command recorded in this run's row (`toolguard run` records the client it ran). "
+            "Empty means mitmdump's own command line.",
+        )
+        loader.add_option(
+            "toolguard_console",
+            bool,
+            True,
+            "Print one line to the console (at info level) for each flow with findings or an upstream "
+            "rejection: its verdict, first rule, location and flow id. Set it to false to silence these lines.",
+        )
 
     def configure(self, updated: set[str]) -> None:
         if "toolguard_providers" in updated:
@@ -173,6 +209,8 @@ class ToolGuard:
             "toolguard_record_paths",
             "toolguard_max_body",
             "toolguard_store_all",
+            "toolguard_run_id",
+            "toolguard_console",
         }:
             return
         opts = ctx.options
@@ -189,6 +227,8 @@ class ToolGuard:
             record_paths=record_paths,
             max_body_bytes=max_body if max_body is not None else DEFAULT_MAX_BODY_BYTES,
             store_all=opts.toolguard_store_all,
+            run_id=opts.toolguard_run_id or PROCESS_RUN_ID,
+            console=opts.toolguard_console,
         )
         if self.store is None or self.settings is None or settings.db_path != self.settings.db_path:
             store = Store(settings.db_path)
@@ -203,7 +243,10 @@ class ToolGuard:
 
     def running(self) -> None:
         if self.settings:
-            logger.info("toolguard: writing flagged flows to %s", self.settings.db_path)
+            logger.info(
+                "toolguard: writing flagged flows to %s (run %s)", self.settings.db_path, self.settings.run_id
+            )
+        self._put_run(ended=False)
         # Measured with scripts/bench_proxy.py: about half of toolguard's added latency on a 70 KB
         # agent request was full collections walking mitmproxy's start-up objects.
         if ctx.options.toolguard_gc_freeze and not self._gc_frozen:
@@ -213,6 +256,7 @@ class ToolGuard:
 
     def done(self) -> None:
         if self.store is not None:
+            self._put_run(ended=True)
             self.store.close()
             if self.stats:
                 logger.info("toolguard: %s", dict(self.stats))
@@ -221,6 +265,7 @@ class ToolGuard:
     # ----------------------------------------------------------------- flow hooks
 
     def request(self, flow: http.HTTPFlow) -> None:
+        self.stats["requests_seen"] += 1
         self._guard("request", flow, self._on_request)
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
@@ -231,6 +276,22 @@ class ToolGuard:
 
     def error(self, flow: http.HTTPFlow) -> None:
         self._guard("error", flow, self._finish)
+
+    def server_connect_error(self, data: server_hooks.ServerConnectionHookData) -> None:
+        """A reverse proxy that cannot reach its upstream, before any request was read.
+
+        With mitmproxy's default ``connection_strategy=eager``, a reverse proxy connects to the
+        upstream as soon as a client connects and, when that fails, closes the client's connection
+        without reading a request: no flow, no ``error`` hook. The failure is stored here as a
+        ``no_answer`` row without a request (docs/errors.md). When a request is waiting on this
+        connection (``connection_strategy=lazy``, as ``toolguard run`` sets), its ``error`` hook
+        stores it with the request instead.
+        """
+        try:
+            self._on_server_connect_error(data)
+        except Exception as exc:
+            self.stats["internal_errors"] += 1
+            logger.exception("toolguard: internal error in server_connect_error: %r", exc)
 
     @command.command("toolguard.stats")
     def stats_command(self) -> str:
@@ -358,6 +419,7 @@ class ToolGuard:
                 request_text=request_text,
                 request_bytes=len(body or b""),
                 secrets=secrets,
+                client_conn=flow.client_conn.id,
             ),
         )
         self._annotate(flow, analysis.findings, verdict=None)
@@ -377,6 +439,7 @@ class ToolGuard:
                 secrets=redact.secret_values(
                     request.headers.items(multi=True), request.path.partition("?")[2]
                 ),
+                client_conn=flow.client_conn.id,
             ),
         )
         self.stats["recorded_only"] += 1
@@ -421,6 +484,12 @@ class ToolGuard:
         self._annotate(flow, findings, verdict)
         if tap is not None:
             flow.metadata[METADATA_KEY]["stream"] = tap.summary()
+        if was_rejected:
+            self.stats["rejected"] += 1
+        elif verdict == Verdict.NO_ANSWER:
+            self.stats["no_answer"] += 1
+        if self.settings is not None and self.settings.console and (findings or verdict in CONSOLE_VERDICTS):
+            logger.info("%s", console_line(flow.id, verdict, status, findings, flow.error))
         if not should_store(
             has_findings=bool(findings),
             rejected=was_rejected,
@@ -493,7 +562,106 @@ class ToolGuard:
             stream_capture=tap.captured_body() if tap is not None else None,
             flow_error=flow.error.msg if flow.error else None,
             internal_error=pending.extra.get("internal_error"),
+            run_id=self.settings.run_id if self.settings else None,
         )
+
+    def _on_server_connect_error(self, data: server_hooks.ServerConnectionHookData) -> None:
+        mode = data.client.proxy_mode
+        if not isinstance(mode, ReverseMode) or self.settings is None or self.store is None:
+            return
+        if ctx.options.connection_strategy == "lazy" or any(
+            p.client_conn == data.client.id for p in self.pending.values()
+        ):
+            return  # a request waits on this connection: its `error` hook stores it (when in scope)
+        address = data.server.address
+        host, port = (str(address[0]), int(address[1])) if address else ("", 0)
+        scheme = "https" if data.server.tls else "http"
+        error = data.server.error or "cannot connect to the upstream"
+        now = time.time()
+        flow_id = str(uuid.uuid4())
+        self.stats["no_answer"] += 1
+        self.stats["stored"] += 1
+        if self.settings.console:
+            logger.info(
+                "toolguard: no_answer: cannot reach the upstream %s://%s:%s (%s); the client's connection "
+                "was closed before it sent a request (flow %s)",
+                scheme,
+                host,
+                port,
+                error,
+                flow_id,
+            )
+        self.store.put(
+            Capture(
+                flow_id=flow_id,
+                started=data.server.timestamp_start or now,
+                ended=now,
+                method=None,
+                scheme=scheme,
+                host=host,
+                port=port,
+                path=None,
+                url=f"{scheme}://{host}:{port}",
+                provider=Target.from_url(f"{scheme}://{host}:{port}/", self.registry).provider.id,
+                model=None,
+                stream=None,
+                request_headers=[],
+                request_text=None,
+                request_is_json=False,
+                request_bytes=0,
+                findings=[],
+                secrets=[],
+                verdict=Verdict.NO_ANSWER.value,
+                flow_error=f"{error} (reverse mode connects before reading the request, so none was stored)",
+                run_id=self.settings.run_id,
+            )
+        )
+
+    def _put_run(self, *, ended: bool) -> None:
+        """Queue this run's row: at start (no counts yet), and at stop with its counts."""
+        if self.store is None or self.settings is None:
+            return
+        modes = [ProxyMode.parse(spec) for spec in ctx.options.mode]
+        stats = self.stats
+        self.store.put(
+            RunRow(
+                id=self.settings.run_id,
+                started_utc=format_utc(self.run_started),
+                ended_utc=utc_now() if ended else None,
+                command=ctx.options.toolguard_run_command or shlex.join(sys.argv),
+                mode=",".join(m.type_name for m in modes),
+                upstream=",".join(m.data for m in modes if isinstance(m, ReverseMode)) or None,
+                proxy_version=f"mitmproxy {version.VERSION}",
+                toolguard_version=toolguard_core.__version__,
+                requests_seen=stats["requests_seen"],
+                validated=stats["validated"],
+                with_findings=stats["flagged"],
+                rejected=stats["rejected"],
+                no_answer=stats["no_answer"],
+                stored=stats["stored"],
+                internal_errors=stats["internal_errors"],
+            )
+        )
+
+
+#: Verdicts that get a console line even without findings: the upstream said no, or nothing answered.
+CONSOLE_VERDICTS = frozenset({*REJECTED_VERDICTS, Verdict.NO_ANSWER})
+
+
+def console_line(
+    flow_id: str, verdict: str | None, status: int | None, findings: list[Finding], error: Any
+) -> str:
+    """The console line of a flagged flow: verdict, status, first rule and location, flow id."""
+    answer = (
+        f"HTTP {status}" if status is not None else f"no answer ({error.msg if error else 'no response'})"
+    )
+    if findings:
+        first = next((f for f in findings if f.severity == Severity.ERROR), findings[0])
+        more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
+        what = f"{first.severity} {first.rule} at {first.location}{more}"
+    else:
+        what = "no rule explains it"
+    return f"toolguard: {verdict or '-'}: {answer}; {what}; flow {flow_id} (toolguard show {flow_id[:8]})"
 
 
 def _compile_patterns(option: str, patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:

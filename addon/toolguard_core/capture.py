@@ -26,11 +26,11 @@ class Capture:
     flow_id: str
     started: float
     ended: float
-    method: str
+    method: str | None
     scheme: str
     host: str
     port: int
-    path: str
+    path: str | None
     url: str
     provider: str
     model: str | None
@@ -52,6 +52,7 @@ class Capture:
     stream_capture: str | None = None
     flow_error: str | None = None
     internal_error: str | None = None
+    run_id: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     def upstream_error(self) -> tuple[UpstreamError | None, str | None]:
@@ -122,6 +123,7 @@ class Capture:
             error_finding_count=sum(f.severity == Severity.ERROR for f in self.findings),
             internal_error=self.internal_error,
             toolguard_version=toolguard_core.__version__,
+            run_id=self.run_id,
             findings=[
                 FindingRow(
                     idx=i,

@@ -112,6 +112,55 @@ def m001_flows_and_findings(db: sqlite_utils.Database) -> None:
     db["findings"].create_index(["rule"])
 
 
+@migrations()
+def m002_runs(db: sqlite_utils.Database) -> None:
+    # Runs as data (issue #13): one row per proxy process (or per `toolguard run`), and each flow
+    # names its run, so `toolguard run` reports its own flows even when several runs share a file.
+    db.execute(
+        """
+        CREATE TABLE runs (
+            id TEXT PRIMARY KEY,
+            started_utc TEXT NOT NULL,
+            ended_utc TEXT,
+            command TEXT,
+            mode TEXT,
+            upstream TEXT,
+            proxy_version TEXT,
+            toolguard_version TEXT,
+            requests_seen INTEGER NOT NULL DEFAULT 0,
+            validated INTEGER NOT NULL DEFAULT 0,
+            with_findings INTEGER NOT NULL DEFAULT 0,
+            rejected INTEGER NOT NULL DEFAULT 0,
+            no_answer INTEGER NOT NULL DEFAULT 0,
+            stored INTEGER NOT NULL DEFAULT 0,
+            internal_errors INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db.execute("ALTER TABLE flows ADD COLUMN run_id TEXT")
+    db["flows"].create_index(["run_id"])
+
+
+class RunRow(BaseModel):
+    """One proxy run: written when it starts and again (with its counts) when it stops."""
+
+    id: str
+    started_utc: str
+    ended_utc: str | None = None
+    command: str | None = None
+    mode: str | None = None
+    upstream: str | None = None
+    proxy_version: str | None = None
+    toolguard_version: str | None = None
+    requests_seen: int = 0
+    validated: int = 0
+    with_findings: int = 0
+    rejected: int = 0
+    no_answer: int = 0
+    stored: int = 0
+    internal_errors: int = 0
+
+
 class FindingRow(BaseModel):
     idx: int
     rule: str
@@ -158,6 +207,7 @@ class FlowRow(BaseModel):
     error_finding_count: int = 0
     internal_error: str | None = None
     toolguard_version: str | None = None
+    run_id: str | None = None
     findings: list[FindingRow] = []
 
     def columns(self) -> dict[str, Any]:
@@ -190,6 +240,11 @@ def write_rows(db: sqlite_utils.Database, rows: list[FlowRow]) -> None:
             )
 
 
+def write_run(db: sqlite_utils.Database, run: RunRow) -> None:
+    """Insert or update one run row (the same run is written at start and at stop)."""
+    db["runs"].upsert(run.model_dump(), pk="id")
+
+
 class RowSource(Protocol):
     """Anything the writer thread can turn into a row (``capture.Capture``); see ``Store.put``."""
 
@@ -219,7 +274,7 @@ class Store:
         if self._error is not None:
             raise self._error
 
-    def put(self, item: FlowRow | RowSource) -> None:
+    def put(self, item: FlowRow | RunRow | RowSource) -> None:
         """Queue a row, or a source whose ``to_row()`` the writer thread calls (costly work off the loop)."""
         self.queue.put(item)
 
@@ -260,6 +315,24 @@ class Store:
             db.close()
 
     def _write(self, db: sqlite_utils.Database, items: list[Any]) -> None:
+        """Write a batch in queue order: flows, and run rows (a run's counts follow its flows)."""
+        flows: list[Any] = []
+        for item in items:
+            if not isinstance(item, RunRow):
+                flows.append(item)
+                continue
+            self._write_flows(db, flows)
+            flows = []
+            try:
+                write_run(db, item)
+            except Exception:
+                self.failed += 1
+                logger.exception("toolguard: could not store run %s in %s", item.id, self.path)
+        self._write_flows(db, flows)
+
+    def _write_flows(self, db: sqlite_utils.Database, items: list[Any]) -> None:
+        if not items:
+            return
         batch: list[FlowRow] = []
         for item in items:
             try:
