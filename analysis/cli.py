@@ -9,6 +9,7 @@ docs/cli.md is generated from that help (scripts/gen_cli_doc.py).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -21,7 +22,13 @@ from toolguard_analysis.check import DEFAULT_URL, check_body, render_findings, v
 from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_analysis.merge import merge
 from toolguard_analysis.render import render
-from toolguard_analysis.run import DEFAULT_API_PATH, DEFAULT_UPSTREAM, run_session
+from toolguard_analysis.run import (
+    DEFAULT_API_PATH,
+    DEFAULT_UPSTREAM,
+    addon_script,
+    mitmdump_executable,
+    run_session,
+)
 from toolguard_analysis.summary import build_summary
 from toolguard_analysis.timefilters import parse_when
 from toolguard_core.store import default_db_path
@@ -53,11 +60,13 @@ def cli() -> None:
 
     \b
     Capture (the proxy writes flagged flows to the default database):
-        mitmdump -s addon/toolguard.py --mode reverse:https://api.openai.com
+        toolguard run -- python agent.py       # run a client through toolguard, then report
+        toolguard proxy --mode reverse:https://api.openai.com
+        mitmdump -s "$(toolguard addon-path)" --mode reverse:https://api.openai.com
     Examples:
+        toolguard show --last                  # the latest stored flow, as a bug report
         toolguard summary                      # recurring failures, by rule and error
         toolguard check request.json           # lint one request body offline
-        toolguard run -- qwen -p "..." --yolo  # run a client through toolguard
         toolguard merge all.db laptop.db ci.db # combine databases from several machines
     """
 
@@ -326,3 +335,41 @@ def merge_command(out: Path, inputs: tuple[Path, ...]) -> None:
     click.echo(
         f"{out}: added {added['flows']} flows and {added['findings']} findings from {len(inputs)} database(s)"
     )
+
+
+# --- addon-path / proxy --------------------------------------------------------------------------------
+
+
+@cli.command(name="addon-path")
+def addon_path() -> None:
+    """Print the path of toolguard's mitmproxy script, to load it into your own mitmdump or mitmweb.
+
+    The script ships inside the installed package, so this works from a checkout and after
+    pip install / pipx install alike.
+
+    \b
+    Examples:
+        mitmdump -s "$(toolguard addon-path)" --mode reverse:https://api.openai.com
+        mitmweb -s "$(toolguard addon-path)" --set toolguard_db=capture.db
+    """
+    click.echo(addon_script())
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("mitmdump_args", nargs=-1, type=click.UNPROCESSED)
+def proxy(mitmdump_args: tuple[str, ...]) -> None:
+    """Run mitmdump with toolguard loaded; every argument goes to mitmdump.
+
+    The same as mitmdump -s "$(toolguard addon-path)" MITMDUMP_ARGS..., with the mitmdump installed
+    next to toolguard. toolguard's options are mitmproxy options (--set toolguard_db=PATH, ...; see
+    mitmdump --options). Stop it with Ctrl-C: every flagged flow is on disk by then. mitmdump's own
+    help: mitmdump --help.
+
+    \b
+    Examples:
+        toolguard proxy --mode reverse:https://api.openai.com -p 8080
+        toolguard proxy --listen-host 127.0.0.1 -p 8080 --set toolguard_db=capture.db
+    """
+    executable = _library(mitmdump_executable)
+    command = [str(executable), "-s", str(addon_script()), *mitmdump_args]
+    os.execv(executable, command)

@@ -11,6 +11,7 @@ writer thread drains) and the short report printed on stderr.
 from __future__ import annotations
 
 import contextlib
+import importlib.resources
 import os
 import re
 import shlex
@@ -30,7 +31,6 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-import toolguard_core
 from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_core.store import default_db_path
 from toolguard_core.verdict import error_text, verdict_words
@@ -127,8 +127,9 @@ def mitmdump_executable() -> Path:
 
 
 def addon_script() -> Path:
-    """``addon/toolguard.py``, the shim beside the installed ``toolguard_core`` package."""
-    return Path(toolguard_core.__file__).resolve().parent.parent / "toolguard.py"
+    """The mitmproxy script shipped inside ``toolguard_core`` (``toolguard_core/script/toolguard.py``),
+    found through ``importlib``: the same file in a checkout and in an installed wheel."""
+    return Path(str(importlib.resources.files("toolguard_core.script").joinpath("toolguard.py")))
 
 
 class ProxyProcess:

@@ -644,6 +644,14 @@ class ToolGuard:
         )
 
 
+def make_addons() -> list[ToolGuard]:
+    """What a toolguard mitmproxy script exports as ``addons`` (``addon/toolguard.py`` in a checkout,
+    ``toolguard_core/script/toolguard.py`` when installed): the addon, with the "Chat Completions"
+    content view registered in mitmweb/mitmproxy (the request as a conversation, findings in place)."""
+    contentview.register()
+    return [ToolGuard()]
+
+
 #: Verdicts that get a console line even without findings: the upstream said no, or nothing answered.
 CONSOLE_VERDICTS = frozenset({*REJECTED_VERDICTS, Verdict.NO_ANSWER})
 
