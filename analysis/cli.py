@@ -63,6 +63,7 @@ def cli() -> None:
         toolguard run -- python agent.py       # run a client through toolguard, then report
         toolguard proxy --mode reverse:https://api.openai.com
         mitmdump -s "$(toolguard addon-path)" --mode reverse:https://api.openai.com
+        toolguard addon-path --help            # loading the addon into your own mitmweb
     Examples:
         toolguard show --last                  # the latest stored flow, as a bug report
         toolguard summary                      # recurring failures, by rule and error
