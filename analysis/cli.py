@@ -29,6 +29,9 @@ from toolguard_analysis.run import (
     mitmdump_executable,
     run_session,
 )
+from toolguard_analysis.show import FORMATS as SHOW_FORMATS
+from toolguard_analysis.show import find_flow, request_body
+from toolguard_analysis.show import render as render_flow
 from toolguard_analysis.summary import build_summary
 from toolguard_analysis.timefilters import parse_when
 from toolguard_core.store import default_db_path
@@ -230,6 +233,52 @@ def run(
         log_path=log_path,
     )
     sys.exit(status)
+
+
+# --- show ----------------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("flow_id", required=False)
+@click.option("--last", is_flag=True, help="Show the latest stored flow instead of FLOW_ID.")
+@db_option()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(SHOW_FORMATS)),
+    default="text",
+    show_default=True,
+    help="text for the terminal; markdown is a bug report to paste for the client's maintainers "
+    "(secrets are redacted); json is the stored row with its findings, bodies parsed.",
+)
+@click.option(
+    "--request",
+    "request_only",
+    is_flag=True,
+    help="Print only the stored request body (redacted), e.g. to replay it with curl --data @-.",
+)
+def show(flow_id: str | None, last: bool, db_path: str | None, fmt: str, request_only: bool) -> None:
+    """Show one stored flow: FLOW_ID (a unique prefix is enough, as in the run report), or --last.
+
+    As mitmweb's Chat Completions view shows it: provider and model, the conversation with each tool
+    call paired with its answer and the broken pair called out, every finding with its fix, the
+    upstream's error and the rule that explains it, timing, and the request headers (redacted).
+
+    \b
+    Examples:
+        toolguard show --last
+        toolguard show 6f9bebcc
+        toolguard show 6f9bebcc --format markdown > bug-report.md
+        toolguard show --last --format json | jq .findings
+        toolguard show 6f9bebcc --request | curl -s https://api.openai.com/v1/chat/completions \\
+            -H "authorization: Bearer $OPENAI_API_KEY" -H "content-type: application/json" --data @-
+    """
+    path = Path(db_path).expanduser() if db_path else default_db_path()
+    flow = _library(find_flow, path, flow_id, last)
+    if request_only:
+        click.echo(_library(request_body, flow))
+    else:
+        click.echo(render_flow(flow, fmt), nl=False)
 
 
 # --- summary -------------------------------------------------------------------------------------------

@@ -1,0 +1,90 @@
+"""``toolguard show``: finding a flow by id, prefix or --last, and what it says about rows without a request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from toolguard_analysis.cli import cli
+from toolguard_core.store import FlowRow, open_db, write_rows
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    path = tmp_path / "t.db"
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            FlowRow(id="abc-1", datetime_utc="2026-01-01T00:00:01.000Z", verdict="accepted", status=200),
+            FlowRow(id="abc-2", datetime_utc="2026-01-01T00:00:03.000Z", verdict="unexplained", status=429),
+            # A refused reverse-mode connection (connection_strategy=eager): no request was read.
+            FlowRow(
+                id="def-3",
+                datetime_utc="2026-01-01T00:00:02.000Z",
+                scheme="http",
+                host="127.0.0.1",
+                port=9,
+                url="http://127.0.0.1:9",
+                verdict="no_answer",
+                flow_error="[Errno 111] Connect call failed ('127.0.0.1', 9)",
+            ),
+        ],
+    )
+    db.close()
+    return path
+
+
+def show(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["show", *args])
+    return result.exit_code, result.output
+
+
+def test_an_ambiguous_prefix_lists_the_candidates(db_path: Path) -> None:
+    assert show("--db", str(db_path), "abc") == (
+        1,
+        "Error: 'abc' matches more than one flow; give more of the id:\n"
+        "  abc-1  2026-01-01T00:00:01.000Z\n"
+        "  abc-2  2026-01-01T00:00:03.000Z\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        (["zzz"], 1, "Error: no flow with id 'zzz' (or starting with it) in {db}\n"),
+        ([], 2, "Error: give a FLOW_ID (or a prefix of one), or --last\n"),
+        (["abc-1", "--last"], 2, "Error: give a FLOW_ID (or a prefix of one), or --last\n"),
+        (["abc-1", "--request"], 1, "Error: flow abc-1 has no stored request body\n"),
+    ],
+)
+def test_errors_name_the_problem(db_path: Path, args: list[str], status: int, message: str) -> None:
+    code, output = show("--db", str(db_path), *args)
+    assert (code, output.splitlines()[-1] + "\n") == (status, message.format(db=db_path))
+
+
+def test_a_missing_database_is_an_error(tmp_path: Path) -> None:
+    assert show("--db", str(tmp_path / "none.db"), "--last") == (
+        1,
+        f"Error: no toolguard database at {tmp_path / 'none.db'}\n",
+    )
+
+
+def test_last_is_the_latest_and_a_request_less_no_answer_row_says_why(db_path: Path) -> None:
+    code, output = show("--db", str(db_path), "--last")
+    assert (code, output.splitlines()[0]) == (0, "flow abc-2")
+    code, output = show("--db", str(db_path), "def")
+    assert code == 0
+    assert output.splitlines()[:8] == [
+        "flow def-3",
+        "  request:   (no request read) http://127.0.0.1:9",
+        "  provider:  ?, model ?",
+        "  client:    ?",
+        "  when:      2026-01-01T00:00:02.000Z",
+        "  verdict:   no_answer: no answer from the upstream",
+        "  upstream:  no answer from the upstream: [Errno 111] Connect call failed ('127.0.0.1', 9)",
+        "",
+    ]
+    assert "  (no request body was stored)" in output.splitlines()
