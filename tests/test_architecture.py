@@ -112,3 +112,25 @@ def test_the_addon_loads_no_cli_module() -> None:
     loaded = _loaded_after("import toolguard_core.addon; from toolguard_analysis import render, summary")
     assert {"toolguard_core.addon", "toolguard_analysis.summary"} <= loaded
     assert "toolguard_analysis.cli" not in loaded
+
+
+def test_a_rule_ids_prefix_names_its_module() -> None:
+    from toolguard_core.rules import RULES
+    from toolguard_core.rules.registry import RULE_MODULES
+
+    assert set(RULE_MODULES) == set(RULES)
+    misplaced = {
+        rule_id: module
+        for rule_id, module in RULE_MODULES.items()
+        if module != f"toolguard_core.rules.{rule_id.split('.', 1)[0]}"
+    }
+    assert misplaced == {}
+
+
+def test_no_rule_module_imports_another() -> None:
+    from toolguard_core.rules.registry import RULE_MODULES
+
+    rule_modules = set(RULE_MODULES.values())
+    graph = _graph()
+    crossing = {m: sorted(graph[m] & rule_modules) for m in rule_modules if graph[m] & rule_modules}
+    assert crossing == {}

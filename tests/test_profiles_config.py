@@ -189,3 +189,28 @@ def test_addon_sees_dashscope_native_path_with_openai_body(addon: ToolGuard) -> 
     other = _flow("api.openai.com", 443, "/v1/embeddings", {"model": "text-embedding-3-small", "input": "x"})
     addon.request(other)
     assert "toolguard" not in other.metadata
+
+
+def test_content_view_judges_unseen_flows_by_the_config(addon: ToolGuard, config_file: Path) -> None:
+    # Issue #15: the content view used the built-in profiles whatever toolguard_providers said. A flow
+    # the addon never saw (opened from a .mitm file) is analysed there with the configured registry.
+    from mitmproxy import contentviews
+
+    from toolguard_core import contentview
+
+    flow = _flow(
+        "llm-gw.us.example.com",
+        443,
+        "/openai/v1/chat/completions",
+        {"model": "m", "messages": [USER], "logit_bias": {"1": 1}},
+    )
+    contentview.register()
+    before = contentviews.prettify_message(flow.request, flow).text
+    assert "params.rejected-by-provider" not in before  # built-in profiles: a generic host
+    addon.tctx.configure(addon, toolguard_providers=str(config_file))  # type: ignore[attr-defined]
+    try:
+        after = contentviews.prettify_message(flow.request, flow).text
+        assert "params.rejected-by-provider" in after
+    finally:
+        addon.tctx.configure(addon, toolguard_providers="")  # type: ignore[attr-defined]
+    assert contentview.chat_completions.registry is addon.registry

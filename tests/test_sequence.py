@@ -1,4 +1,4 @@
-"""Tool-call sequence rules (rules/sequence.py): exact findings for every rule, over real bodies.
+"""Tool-call sequence and shape rules (rules/sequence.py, rules/shape.py): exact findings for every rule, over real bodies.
 
 The three seed cases use the LangChain INVALID_TOOL_RESULTS page's real ids and OpenAI's real 400
 answers (tests/support/seeds.py); the rule metadata must predict exactly those texts.
@@ -27,6 +27,7 @@ from toolguard_core.providers import DEFAULT_REGISTRY
 from toolguard_core.request import RequestView, Target
 from toolguard_core.rules import RULES, sequence
 from toolguard_core.rules.sequence import check_tool_sequence
+from toolguard_core.rules.shape import check_message_shape
 
 OPENAI_URL = "https://api.openai.com/v1/chat/completions"
 OLLAMA_URL = "http://127.0.0.1:11434/v1/chat/completions"
@@ -37,14 +38,18 @@ def findings(messages: list[Any], url: str = OPENAI_URL) -> list[tuple[str, str,
     view = RequestView(
         body={"model": "gpt-4o-mini", "messages": messages}, target=Target.from_url(url, DEFAULT_REGISTRY)
     )
-    return [(f.rule, f.severity.value, f.location) for f in check_tool_sequence(view)]
+    # The shape.* and sequence.* checks, in the order the registry runs them.
+    return [
+        (f.rule, f.severity.value, f.location)
+        for f in (*check_message_shape(view), *check_tool_sequence(view))
+    ]
 
 
 def messages_of(messages: list[Any], url: str = OPENAI_URL) -> list[str]:
     view = RequestView(
         body={"model": "gpt-4o-mini", "messages": messages}, target=Target.from_url(url, DEFAULT_REGISTRY)
     )
-    return [f.message for f in check_tool_sequence(view)]
+    return [f.message for f in (*check_message_shape(view), *check_tool_sequence(view))]
 
 
 def bad_arguments(arguments: Any) -> list[Any]:

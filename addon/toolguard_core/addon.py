@@ -255,6 +255,8 @@ class ToolGuard:
             self._gc_frozen = True
 
     def done(self) -> None:
+        # The content view outlives this addon (hot reload, tests): it falls back to the built-ins.
+        contentview.chat_completions.registry = DEFAULT_REGISTRY
         if self.store is not None:
             self._put_run(ended=True)
             self.store.close()

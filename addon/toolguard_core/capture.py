@@ -17,6 +17,7 @@ from toolguard_core import redact
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.store import FindingRow, FlowRow, format_utc
 from toolguard_core.upstream_errors import UpstreamError, parse_error
+from toolguard_core.verdict import rejected
 
 Headers = list[tuple[str, str]]
 
@@ -57,7 +58,7 @@ class Capture:
 
     def upstream_error(self) -> tuple[UpstreamError | None, str | None]:
         """The upstream's rejection, if any, and where it was found (``body`` or ``stream``)."""
-        if self.status is not None and self.status >= 400:
+        if rejected(self.status, False):
             if self.stream_error is not None and self.response_body is None:
                 # A rejection sent as an event stream: the tap already parsed its error event.
                 return self.stream_error, "stream"

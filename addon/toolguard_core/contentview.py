@@ -25,7 +25,7 @@ from toolguard_core.analyze import analyse_request
 from toolguard_core.findings import Finding
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.upstream_errors import parse_error
-from toolguard_core.verdict import error_text
+from toolguard_core.verdict import error_text, rejected
 
 METADATA_KEY = "toolguard"
 # The addon's default scope (toolguard_paths): POST …/chat/completions.
@@ -96,7 +96,7 @@ def render_conversation(
     """The transcript (:func:`toolguard_core.conversation.render_conversation`), with the upstream's
     error read from ``flow.response``."""
     upstream = None
-    if flow is not None and flow.response is not None and flow.response.status_code >= 400:
+    if flow is not None and flow.response is not None and rejected(flow.response.status_code, False):
         upstream = f"upstream answered {flow.response.status_code}: {_error_message(flow.response)}"
     return conversation.render_conversation(body, findings, verdict=verdict, upstream_error=upstream)
 

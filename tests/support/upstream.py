@@ -12,6 +12,13 @@ Replies:
   request (``recorded.sent``) so a test can prove the client saw the first chunk before the last was sent.
 * :class:`Abort`: close the connection abruptly (optionally after sending some bytes first).
 
+WebSocket: when ``upstream.websocket`` is set, a ``GET`` with ``Upgrade: websocket`` is accepted on the
+same port (as OpenAI serves the Responses API's WebSocket mode on ``GET /v1/responses``) and each text
+message the client sends is recorded on the request (``recorded.frames``) and passed to
+``upstream.websocket(recorded, text)``, whose returned texts are sent back as text messages. The
+framing is wsproto's (sans-IO, already installed as a mitmproxy dependency), so the frames go through
+the same socket handler as HTTP instead of a second server on another port.
+
 :func:`openai_like` is a handler that validates tool-call sequencing the way OpenAI does and answers
 with OpenAI's real 400 bodies (quoted from the LangChain INVALID_TOOL_RESULTS page, see
 ``/work/shared/seeds/001_langchain-INVALID_TOOL_RESULTS.txt``), a normal completion otherwise, and a
@@ -73,6 +80,9 @@ class RecordedRequest:
     received: float
     # Send times (time.monotonic()) of each chunk of a StreamReply; empty for other replies.
     sent: list[float] = field(default_factory=list)
+    # WebSocket only: the text messages the client sent, and those the fake answered, in order.
+    frames: list[str] = field(default_factory=list)
+    replies: list[str] = field(default_factory=list)
 
     def header(self, name: str) -> str | None:
         for key, value in self.headers:
@@ -118,6 +128,8 @@ class Abort:
 
 
 Handler = Callable[[RecordedRequest], Reply | StreamReply | Abort]
+# Called with each text message a WebSocket client sends; returns the text messages to send back.
+WebSocketHandler = Callable[[RecordedRequest, str], Sequence[str]]
 
 
 def sse_event(data: Any) -> bytes:
@@ -294,6 +306,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
         with upstream.lock:
             upstream.requests.append(recorded)
             over_limit = len(upstream.requests) > upstream.max_requests
+        if (
+            upstream.websocket is not None
+            and self.command == "GET"
+            and (self.headers.get("upgrade") or "").lower() == "websocket"
+            and not over_limit
+        ):
+            self._websocket(upstream.websocket, recorded)
+            return
         if over_limit:
             reply: Reply | StreamReply | Abort = Reply(
                 599, b'{"error": {"message": "toolguard test upstream: request limit exceeded"}}'
@@ -313,6 +333,23 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._reply(reply)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+
+    def do_CONNECT(self) -> None:
+        """Open a tunnel to "anywhere": answer 200 and serve the tunnelled HTTP on this connection.
+
+        Lets a test prove a client honours ``HTTP_PROXY`` without a real proxy: undici's proxy agents
+        tunnel even plain-http targets with CONNECT, then send ordinary requests through it.
+        """
+        recorded = RecordedRequest(
+            method="CONNECT", path=self.path, query="", headers=list(self.headers.items()), body=b"",
+            received=time.monotonic(),
+        )  # fmt: skip
+        with self.server.upstream.lock:
+            self.server.upstream.requests.append(recorded)
+        self.send_response(200, "Connection Established")
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = False  # the tunnel stays open whatever the CONNECT's headers said
 
     def _reply(self, reply: Reply) -> None:
         body = reply.body.encode() if isinstance(reply.body, str) else reply.body
@@ -342,6 +379,55 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.wfile.flush()
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
+
+    def _websocket(self, handler: WebSocketHandler, recorded: RecordedRequest) -> None:
+        """Accept the upgrade (no extensions), then answer each text message until the client closes."""
+        from wsproto import ConnectionType, WSConnection
+        from wsproto.events import AcceptConnection, CloseConnection, Ping, Request, TextMessage
+
+        self.close_connection = True
+        connection = WSConnection(ConnectionType.SERVER)
+        head = f"{self.command} {self.path} HTTP/1.1\r\n"
+        head += "".join(f"{name}: {value}\r\n" for name, value in self.headers.items()) + "\r\n"
+        connection.receive_data(head.encode("latin-1"))
+        partial: list[str] = []
+        while True:
+            for event in connection.events():
+                out = b""
+                if isinstance(event, Request):
+                    out = connection.send(AcceptConnection())
+                elif isinstance(event, TextMessage):
+                    partial.append(event.data)
+                    if event.message_finished:
+                        text, partial = "".join(partial), []
+                        recorded.frames.append(text)
+                        try:
+                            answers = list(handler(recorded, text))
+                        except Exception as exc:  # a broken handler is a test bug: say so on the socket
+                            answers = [
+                                json.dumps(
+                                    {"type": "error", "error": {"message": f"test handler failed: {exc!r}"}}
+                                )
+                            ]
+                        for answer in answers:
+                            recorded.replies.append(answer)
+                            out += connection.send(TextMessage(data=answer))
+                elif isinstance(event, Ping):
+                    out = connection.send(event.response())
+                elif isinstance(event, CloseConnection):
+                    self.wfile.write(connection.send(event.response()))
+                    self.wfile.flush()
+                    return
+                if out:
+                    self.wfile.write(out)
+                    self.wfile.flush()
+            try:
+                data = self.rfile.read1(65536)
+            except OSError:  # the socket timeout: an idle client is done
+                return
+            if not data:
+                return
+            connection.receive_data(data)
 
     def _abort(self, partial: bytes) -> None:
         if partial:
@@ -414,6 +500,7 @@ class Upstream:
         max_requests: int = DEFAULT_MAX_REQUESTS,
     ) -> None:
         self.handler: Handler = handler or openai_like()
+        self.websocket: WebSocketHandler | None = None
         self.tls = tls
         self.max_requests = max_requests
         self.requests: list[RecordedRequest] = []

@@ -1,10 +1,10 @@
 """Rule modules. Importing this package registers every rule and check, in a fixed order."""
 
 # ruff: noqa: I001  (the import order is the order the checks run in)
-from toolguard_core.rules import body, messages, sequence  # noqa: F401
+from toolguard_core.rules import body, messages, shape, sequence  # noqa: F401  (shape.* first: a malformed turn is named before the pairing it breaks)
 from toolguard_core.rules import repairs  # noqa: F401  (client-side repair signatures, issue 6)
-from toolguard_core.rules import tools, response_format, content  # noqa: F401  (issue 3)
-from toolguard_core.rules import params, roles, quirks, endpoints  # noqa: F401  (issue 3: providers)
+from toolguard_core.rules import tools, tool_choice, parallel_tool_calls, response_format, content  # noqa: F401  (issue 3)
+from toolguard_core.rules import params, roles, quirks, endpoint  # noqa: F401  (issue 3: providers)
 from toolguard_core.rules import responses  # noqa: F401  (the Responses API, POST /v1/responses)
 from toolguard_core.rules.registry import CHECKS, RULES, Rule, check, define
 

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.providers import DEFAULT_FAMILY, ModelFamily, ParamRange, ProviderProfile
+from toolguard_core.providers import DEFAULT_FAMILY, ParamRange, ProviderProfile
 from toolguard_core.request import RequestView
+from toolguard_core.rules.modelinfo import family_of, is_number, model_for_family
 from toolguard_core.rules.registry import PredictedError, check, define
 
 _USER = {"role": "user", "content": "Hello"}
@@ -383,29 +384,6 @@ _BOOLEAN = ("stream", "logprobs", "parallel_tool_calls", "store")
 _OPENAI_EFFORTS = frozenset({"none", "minimal", "low", "medium", "high", "xhigh", "max"})
 _VLLM_EFFORTS = frozenset({"low", "medium", "high"})
 _STRICT_TYPES = frozenset({"openai", "azure", "vllm"})
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def model_for_family(view: RequestView) -> str | None:
-    """The body's model, or for Azure's legacy path the deployment name (often the model name)."""
-    model = view.model
-    if model is None and view.provider.id == "azure":
-        parts = view.target.path.split("/")
-        if "deployments" in parts:
-            index = parts.index("deployments") + 1
-            if index < len(parts):
-                return parts[index]
-    return model
-
-
-def family_of(view: RequestView) -> ModelFamily:
-    profile = view.provider
-    if not profile.family_rules:
-        return DEFAULT_FAMILY
-    return profile.family_for(model_for_family(view))
 
 
 @check

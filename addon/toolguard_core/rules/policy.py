@@ -11,11 +11,13 @@ Provider ids are the ``ProviderProfile.id`` values of :mod:`toolguard_core.provi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
-from toolguard_core.findings import Severity
+from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import BUILTIN_PROFILES
 from toolguard_core.request import RequestView
+from toolguard_core.rules.registry import Rule
 
 #: OpenAI's own validator: OpenAI and Azure OpenAI (``ProviderProfile.openai_validator``).
 OPENAI_FAMILY = frozenset(p.id for p in BUILTIN_PROFILES.values() if p.openai_validator)
@@ -51,3 +53,15 @@ def severity_for(
     if pid in silent:
         return None
     return otherwise
+
+
+def has_tools(body: dict[str, Any]) -> bool:
+    """Whether the request declares at least one tool."""
+    tools = body.get("tools")
+    return isinstance(tools, list) and len(tools) > 0
+
+
+def report(rule: Rule, severity: Severity | None, location: str, message: str) -> Iterator[Finding]:
+    """``rule``'s finding at ``severity`` (from :func:`severity_for`); nothing when it is ``None``."""
+    if severity is not None:
+        yield rule.finding(location, message, severity=severity)

@@ -16,6 +16,7 @@ has ``input`` items, not ``messages``, and must never be judged by the chat rule
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, overload
@@ -58,6 +59,9 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {}
+#: The module that defines each rule (``toolguard_core.rules.tool_choice`` for ``tool_choice.*``):
+#: a rule id's prefix names its module (tests/test_architecture.py holds every rule to it).
+RULE_MODULES: dict[str, str] = {}
 
 Check = Callable[["RequestView"], Iterable[Finding]]
 #: Every registered check, in registration order (all endpoint kinds).
@@ -78,6 +82,7 @@ def define(
     family = kwargs.pop("family", id.split(".", 1)[0])
     rule = Rule(id=id, severity=severity, summary=summary, family=family, **kwargs)
     RULES[id] = rule
+    RULE_MODULES[id] = sys._getframe(1).f_globals.get("__name__", "?")
     return rule
 
 

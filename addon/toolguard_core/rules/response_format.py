@@ -16,7 +16,7 @@ from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
 from toolguard_core.rules.policy import OPENAI_FAMILY, provider_id, severity_for
 from toolguard_core.rules.registry import PredictedError, check, define
-from toolguard_core.rules.tools import context_text, dotted, strict_schema_problems
+from toolguard_core.rules.schemas import context_text, dotted, strict_schema_problems
 
 OPENAI_TYPES = frozenset({"text", "json_object", "json_schema"})
 # Extra types per provider (providers.md §8): vLLM/SGLang structured outputs.

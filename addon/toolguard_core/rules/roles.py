@@ -13,7 +13,7 @@ from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
-from toolguard_core.rules.params import family_of, model_for_family
+from toolguard_core.rules.modelinfo import family_of, model_for_family
 from toolguard_core.rules.registry import PredictedError, check, define
 
 _USER = {"role": "user", "content": "Hello"}

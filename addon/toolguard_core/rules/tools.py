@@ -15,8 +15,22 @@ from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
-from toolguard_core.rules.policy import OPENAI_FAMILY, SELF_HOSTED, provider_id, severity_for
+from toolguard_core.rules.examples import USER, WEATHER_PARAMS, example_tool
+from toolguard_core.rules.policy import (
+    OPENAI_FAMILY,
+    SELF_HOSTED,
+    provider_id,
+    report,
+    severity_for,
+)
 from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.schemas import (
+    context_text,
+    dotted,
+    is_array_schema,
+    iter_schemas,
+    strict_schema_problems,
+)
 
 # The OpenAI function-name rule: "must be a-z, A-Z, 0-9, or contain underscores and dashes,
 # with a maximum length of 64" (doc [OAS] FunctionObject.name). DeepSeek and Groq apply the same
@@ -32,23 +46,6 @@ MAX_TOOLS_OPENAI = 128
 MAX_DESCRIPTION_OPENAI = 1024
 # Providers that apply OpenAI's name pattern themselves.
 OPENAI_NAME_PROVIDERS = frozenset({"openai", "deepseek", "groq"})
-MAX_SCHEMA_DEPTH = 64  # deeper schemas are not walked (no recursion blow-up on hostile input)
-
-_USER = {"role": "user", "content": "What is the weather in Paris?"}
-_WEATHER_PARAMS = {
-    "type": "object",
-    "properties": {"city": {"type": "string"}},
-    "required": ["city"],
-    "additionalProperties": False,
-}
-
-
-def _tool(name: str = "get_weather", parameters: Any = None, **function: Any) -> dict[str, Any]:
-    spec: dict[str, Any] = {"name": name, "description": "Weather for a city."}
-    spec["parameters"] = _WEATHER_PARAMS if parameters is None else parameters
-    spec.update(function)
-    return {"type": "function", "function": spec}
-
 
 NAME_PATTERN_ERROR = PredictedError(
     provider="openai",
@@ -83,9 +80,9 @@ INVALID_DEFINITION = define(
     ),
     example={
         "model": "gpt-4o",
-        "messages": [_USER],
+        "messages": [USER],
         # The flat Responses-API tool shape sent to Chat Completions.
-        "tools": [{"type": "function", "name": "get_weather", "parameters": _WEATHER_PARAMS}],
+        "tools": [{"type": "function", "name": "get_weather", "parameters": WEATHER_PARAMS}],
     },
     notes="A flat `{type, name, parameters}` tool is the Responses-API shape; Chat Completions nests it "
     "under `function`. Every provider's request model needs `function.name`.",
@@ -107,7 +104,7 @@ INVALID_NAME = define(
             param="tools[0].function.name",
         ),
     ),
-    example={"model": "gpt-4o", "messages": [_USER], "tools": [_tool("weather.get current")]},
+    example={"model": "gpt-4o", "messages": [USER], "tools": [example_tool("weather.get current")]},
     notes=(
         "DeepSeek and Groq apply OpenAI's pattern (https://github.com/nikkigallery/Whimbox/issues/61, "
         "https://github.com/langgenius/dify/issues/22867). Azure also accepted `.` on one deployment, so a "
@@ -134,8 +131,8 @@ NAME_TOO_LONG = define(
     ),
     example={
         "model": "gpt-4o",
-        "messages": [_USER],
-        "tools": [_tool("mcp__weather_service__get_current_weather_conditions_for_a_city_by_name")],
+        "messages": [USER],
+        "tools": [example_tool("mcp__weather_service__get_current_weather_conditions_for_a_city_by_name")],
     },
     notes="MCP clients that prefix server names (`mcp__server__tool`) hit this most often.",
 )
@@ -158,8 +155,8 @@ TOO_MANY = define(
     ),
     example={
         "model": "gpt-4o",
-        "messages": [_USER],
-        "tools": [_tool(f"tool_{i}", {"type": "object", "properties": {}}) for i in range(129)],
+        "messages": [USER],
+        "tools": [example_tool(f"tool_{i}", {"type": "object", "properties": {}}) for i in range(129)],
     },
     notes="No limit in vLLM, llama.cpp or Ollama; unconfirmed elsewhere (warning).",
 )
@@ -174,7 +171,7 @@ DUPLICATE_NAME = define(
             source="https://github.com/anthropics/claude-code/issues/10687",
         ),
     ),
-    example={"model": "gpt-4o", "messages": [_USER], "tools": [_tool(), _tool()]},
+    example={"model": "gpt-4o", "messages": [USER], "tools": [example_tool(), example_tool()]},
     notes="Anthropic rejects it; OpenAI's behaviour is not confirmed, hence a warning everywhere.",
 )
 PARAMETERS_NOT_OBJECT = define(
@@ -199,8 +196,8 @@ PARAMETERS_NOT_OBJECT = define(
     ),
     example={
         "model": "gpt-4o",
-        "messages": [_USER],
-        "tools": [_tool(parameters={"properties": {"city": {"type": "string"}}})],
+        "messages": [USER],
+        "tools": [example_tool(parameters={"properties": {"city": {"type": "string"}}})],
     },
     notes=(
         "`parameters` may be omitted (a function without arguments, doc [OAS]). vLLM needs a dict but "
@@ -223,8 +220,8 @@ ARRAY_WITHOUT_ITEMS = define(
     ),
     example={
         "model": "gpt-4o",
-        "messages": [_USER],
-        "tools": [_tool(parameters={"type": "object", "properties": {"cities": {"type": "array"}}})],
+        "messages": [USER],
+        "tools": [example_tool(parameters={"type": "object", "properties": {"cities": {"type": "array"}}})],
     },
     notes="Rejected without `strict` too. Typical of MCP servers (`mcp.WithArray` without items).",
 )
@@ -247,9 +244,9 @@ STRICT_ADDITIONAL_PROPERTIES = define(
     ),
     example={
         "model": "gpt-4o",
-        "messages": [_USER],
+        "messages": [USER],
         "tools": [
-            _tool(
+            example_tool(
                 parameters={
                     "type": "object",
                     "properties": {"city": {"type": "string"}},
@@ -280,9 +277,9 @@ STRICT_REQUIRED = define(
     ),
     example={
         "model": "gpt-4o",
-        "messages": [_USER],
+        "messages": [USER],
         "tools": [
-            _tool(
+            example_tool(
                 parameters={
                     "type": "object",
                     "properties": {"city": {"type": "string"}, "unit": {"type": "string"}},
@@ -314,91 +311,12 @@ DESCRIPTION_TOO_LONG = define(
     ),
     example={
         "model": "gpt-4o",
-        "messages": [_USER],
-        "tools": [_tool(description="Weather. " * 120)],
+        "messages": [USER],
+        "tools": [example_tool(description="Weather. " * 120)],
     },
     notes=(
         "The error was seen through a proxy (upstream likely OpenAI); OpenAI itself accepts the long "
         "descriptions of agent CLIs such as qwen-code, so this stays a warning."
-    ),
-)
-TOOL_CHOICE_WITHOUT_TOOLS = define(
-    "tool_choice.without-tools",
-    Severity.ERROR,
-    "`tool_choice` is set but the request has no `tools`.",
-    providers=("vllm", "sglang"),
-    predicts=(
-        PredictedError(
-            provider="vllm",
-            text="When using `tool_choice`, `tools` must be set.",
-            source="code [VLLM-CHAT] vllm/entrypoints/openai/chat_completion/protocol.py",
-        ),
-    ),
-    example={"model": "Qwen/Qwen3-8B", "messages": [_USER], "tool_choice": "auto"},
-    example_url="http://localhost:8000/v1/chat/completions",
-    notes=(
-        "An error on vLLM (code). OpenAI's text (\"Invalid value for 'tool_choice': 'tool_choice' is only "
-        "allowed when 'tools' are specified.\") is only inferred from its confirmed `parallel_tool_calls` "
-        'sibling (providers.md §7), so it is a warning there and elsewhere. `tool_choice: "none"` is '
-        "accepted by vLLM without tools."
-    ),
-)
-PARALLEL_WITHOUT_TOOLS = define(
-    "parallel_tool_calls.without-tools",
-    Severity.ERROR,
-    "`parallel_tool_calls` is set but the request has no `tools`.",
-    providers=("openai", "azure"),
-    predicts=(
-        PredictedError(
-            provider="openai",
-            text=(
-                "Invalid value for 'parallel_tool_calls': 'parallel_tool_calls' is only allowed when 'tools' "
-                "are specified."
-            ),
-            source="https://github.com/Upsonic/Upsonic/issues/323",
-            param="parallel_tool_calls",
-        ),
-    ),
-    example={"model": "gpt-4o", "messages": [_USER], "parallel_tool_calls": True},
-    notes="vLLM accepts it; drop the key when a turn sends no tools.",
-)
-TOOL_CHOICE_UNKNOWN_FUNCTION = define(
-    "tool_choice.unknown-function",
-    Severity.ERROR,
-    "`tool_choice` names a function that is not among the request's `tools`.",
-    providers=("vllm", "sglang"),
-    predicts=(
-        PredictedError(
-            provider="vllm",
-            text="The tool specified in `tool_choice` does not match any of the specified `tools`",
-            source="code [VLLM-CHAT] vllm/entrypoints/openai/chat_completion/protocol.py",
-        ),
-    ),
-    example={
-        "model": "Qwen/Qwen3-8B",
-        "messages": [_USER],
-        "tools": [_tool()],
-        "tool_choice": {"type": "function", "function": {"name": "get_forecast"}},
-    },
-    example_url="http://localhost:8000/v1/chat/completions",
-    notes="OpenAI's answer is not confirmed (warning there and elsewhere); Ollama ignores `tool_choice`.",
-)
-TOOL_CHOICE_INVALID = define(
-    "tool_choice.invalid",
-    Severity.ERROR,
-    '`tool_choice` is neither `none`/`auto`/`required` nor `{"type": "function", "function": {"name": ...}}`.',
-    providers=("openai", "azure", "vllm", "sglang"),
-    predicts=(
-        PredictedError(
-            provider="openai",
-            text="'$.tool_choice' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
-            source="https://github.com/Azure/azure-sdk-for-js/issues/28325",
-        ),
-    ),
-    example={"model": "gpt-4o", "messages": [_USER], "tools": [_tool()], "tool_choice": "get_weather"},
-    notes=(
-        'A bare function name (`tool_choice: "multiply"`, https://github.com/langchain-ai/langchain/issues/16767) '
-        "or the flat `{type, name}` Responses shape. Mistral's own value `any` is valid on Mistral only."
     ),
 )
 HISTORY_INVALID_NAME = define(
@@ -421,7 +339,7 @@ HISTORY_INVALID_NAME = define(
     example={
         "model": "gpt-4o",
         "messages": [
-            _USER,
+            USER,
             {
                 "role": "assistant",
                 "content": None,
@@ -439,89 +357,8 @@ HISTORY_INVALID_NAME = define(
     notes="OpenAI validates replayed calls too, so a history recorded from another provider can fail later.",
 )
 
-TOOL_CHOICE_MODES = frozenset({"none", "auto", "required"})
-
-
-# --- JSON Schema walk (shared with response_format) ---------------------------------------------
-
-
-def _is_object_schema(schema: dict[str, Any]) -> bool:
-    kind = schema.get("type")
-    return kind == "object" or (isinstance(kind, list) and "object" in kind) or "properties" in schema
-
-
-def _is_array_schema(schema: dict[str, Any]) -> bool:
-    kind = schema.get("type")
-    return kind == "array" or (isinstance(kind, list) and "array" in kind)
-
-
-def iter_schemas(
-    schema: Any, context: tuple[str, ...] = ()
-) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
-    """Every sub-schema with its context path, as OpenAI reports it (``('properties', 'city')``)."""
-    stack: list[tuple[tuple[str, ...], Any]] = [(context, schema)]
-    while stack:
-        path, node = stack.pop()
-        if not isinstance(node, dict) or len(path) > MAX_SCHEMA_DEPTH:
-            continue
-        yield path, node
-        for keyword in ("properties", "$defs", "definitions", "patternProperties"):
-            children = node.get(keyword)
-            if isinstance(children, dict):
-                for key, child in reversed(children.items()):
-                    stack.append(((*path, keyword, str(key)), child))
-        for keyword in ("items", "additionalProperties", "not", "contains"):
-            child = node.get(keyword)
-            if isinstance(child, dict):
-                stack.append(((*path, keyword), child))
-        for keyword in ("anyOf", "oneOf", "allOf", "prefixItems"):
-            children = node.get(keyword)
-            if isinstance(children, list):
-                for index in range(len(children) - 1, -1, -1):
-                    stack.append(((*path, keyword, str(index)), children[index]))
-
-
-def context_text(path: tuple[str, ...]) -> str:
-    """OpenAI's own rendering of a schema context: ``context=('properties', 'city')``."""
-    return "context=(" + ", ".join(repr(p) for p in path) + ("," if len(path) == 1 else "") + ")"
-
-
-def dotted(base: str, path: tuple[str, ...]) -> str:
-    return ".".join((base, *path)) if path else base
-
-
-def strict_schema_problems(schema: Any) -> Iterator[tuple[str, tuple[str, ...], str]]:
-    """Violations of OpenAI's strict-mode subset: ``(kind, path, detail)`` with kind
-    ``additional-properties`` or ``required``."""
-    for path, node in iter_schemas(schema):
-        if not _is_object_schema(node):
-            continue
-        if node.get("additionalProperties") is not False:
-            yield (
-                "additional-properties",
-                path,
-                "'additionalProperties' is required to be supplied and to be false",
-            )
-        properties = node.get("properties")
-        if isinstance(properties, dict) and properties:
-            required = node.get("required")
-            listed = set(required) if isinstance(required, list) else set()
-            missing = [key for key in properties if key not in listed]
-            if missing:
-                yield (
-                    "required",
-                    path,
-                    "'required' is required to be supplied and to be an array including every key in "
-                    f"properties. Missing {', '.join(repr(m) for m in missing)}",
-                )
-
 
 # --- the check ------------------------------------------------------------------------------------
-
-
-def _has_tools(body: dict[str, Any]) -> bool:
-    tools = body.get("tools")
-    return isinstance(tools, list) and len(tools) > 0
 
 
 def _name_problem(view: RequestView, name: str) -> tuple[Severity, str] | None:
@@ -542,25 +379,11 @@ def _name_problem(view: RequestView, name: str) -> tuple[Severity, str] | None:
     return Severity.WARNING, "^[a-zA-Z0-9_-]+$"
 
 
-def _report(rule: Any, severity: Severity | None, location: str, message: str) -> Iterator[Finding]:
-    if severity is not None:
-        yield rule.finding(location, message, severity=severity)
-
-
 @check
 def check_tools(view: RequestView) -> Iterator[Finding]:
     body = view.body
     if "tools" in body and body["tools"] is not None:
         yield from _check_tool_list(view, body["tools"])
-    yield from _check_tool_choice(view)
-    if body.get("parallel_tool_calls") is not None and not _has_tools(body):
-        yield from _report(
-            PARALLEL_WITHOUT_TOOLS,
-            severity_for(view, silent=(*SELF_HOSTED,)),
-            "parallel_tool_calls",
-            "parallel_tool_calls is set but the request sends no tools; drop parallel_tool_calls on "
-            "turns without tools.",
-        )
     yield from _check_history_names(view)
 
 
@@ -572,7 +395,7 @@ def _check_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
         )
         return
     if len(tools) > MAX_TOOLS_OPENAI:
-        yield from _report(
+        yield from report(
             TOO_MANY,
             severity_for(view),
             "tools",
@@ -621,7 +444,7 @@ def _check_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
     if long_descriptions:  # one warning per request: agent CLIs send many long descriptions
         first, length = long_descriptions[0]
         others = f" ({len(long_descriptions) - 1} more tools too)" if len(long_descriptions) > 1 else ""
-        yield from _report(
+        yield from report(
             DESCRIPTION_TOO_LONG,
             Severity.WARNING if provider_id(view) in OPENAI_FAMILY else None,
             f"tools[{first}].function.description",
@@ -632,7 +455,7 @@ def _check_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
 
 def _check_name(view: RequestView, location: str, name: str, rule: Any) -> Iterator[Finding]:
     if len(name) > MAX_NAME_LENGTH:
-        yield from _report(
+        yield from report(
             NAME_TOO_LONG,
             severity_for(view, error=(*OPENAI_FAMILY, "gemini")),
             location,
@@ -665,7 +488,7 @@ def _check_parameters(
         )
         if provider_id(view) == "vllm":  # vLLM: parameters must be a dict, any schema inside
             severity = Severity.ERROR if not isinstance(parameters, dict) else None
-        yield from _report(
+        yield from report(
             PARAMETERS_NOT_OBJECT,
             severity,
             location,
@@ -677,7 +500,7 @@ def _check_parameters(
     array_severity = severity_for(view)
     if array_severity is not None:
         for path, node in iter_schemas(parameters):
-            if _is_array_schema(node) and "items" not in node and "prefixItems" not in node:
+            if is_array_schema(node) and "items" not in node and "prefixItems" not in node:
                 yield ARRAY_WITHOUT_ITEMS.finding(
                     dotted(location, path),
                     f"Function {name!r}: In {context_text(path)}, array schema missing items. Add an 'items' "
@@ -695,66 +518,6 @@ def _check_parameters(
                 f"Function {name!r} is strict: In {context_text(path)}, {detail}.",
                 severity=strict_severity,
             )
-
-
-def _check_tool_choice(view: RequestView) -> Iterator[Finding]:
-    body = view.body
-    choice = body.get("tool_choice")
-    if choice is None:
-        return
-    pid = provider_id(view)
-    if pid == "ollama":
-        return  # Ollama ignores tool_choice (doc [OLL-DOC])
-    if not _has_tools(body):
-        if pid in ("vllm", "sglang"):
-            # vLLM validates only when tools is absent/null; "none" needs no tools.
-            severity = Severity.ERROR if body.get("tools") is None and choice != "none" else None
-        else:
-            severity = None if choice == "none" else severity_for(view, error=(), silent=("llama.cpp",))
-        yield from _report(
-            TOOL_CHOICE_WITHOUT_TOOLS,
-            severity,
-            "tool_choice",
-            f"tool_choice is {choice!r} but the request sends no tools; drop tool_choice on turns without tools.",
-        )
-        return
-    shape_severity = severity_for(view, error=(*OPENAI_FAMILY, "vllm", "sglang"), silent=("llama.cpp",))
-    if isinstance(choice, str):
-        if choice in TOOL_CHOICE_MODES or (choice == "any" and pid == "mistral"):
-            return
-        yield from _report(
-            TOOL_CHOICE_INVALID,
-            shape_severity,
-            "tool_choice",
-            f"tool_choice {choice!r} is not one of 'none', 'auto', 'required'. To force one function send "
-            f"{{'type': 'function', 'function': {{'name': {choice!r}}}}}.",
-        )
-        return
-    function = choice.get("function") if isinstance(choice, dict) else None
-    name = function.get("name") if isinstance(function, dict) else None
-    if not isinstance(choice, dict) or choice.get("type") != "function" or not isinstance(name, str):
-        flat = isinstance(choice, dict) and "name" in choice
-        yield from _report(
-            TOOL_CHOICE_INVALID,
-            shape_severity,
-            "tool_choice",
-            "tool_choice must be {'type': 'function', 'function': {'name': ...}}"
-            + (" (the flat {type, name} shape is the Responses API's)." if flat else "."),
-        )
-        return
-    declared = {
-        tool["function"].get("name")
-        for tool in body["tools"]
-        if isinstance(tool, dict) and isinstance(tool.get("function"), dict)
-    }
-    if name not in declared:
-        yield from _report(
-            TOOL_CHOICE_UNKNOWN_FUNCTION,
-            severity_for(view, error=("vllm", "sglang"), silent=("llama.cpp",)),
-            "tool_choice.function.name",
-            f"tool_choice forces {name!r}, which is not among the declared tools "
-            f"({', '.join(sorted(n for n in declared if isinstance(n, str))) or 'none'}).",
-        )
 
 
 def _check_history_names(view: RequestView) -> Iterator[Finding]:

@@ -1,0 +1,80 @@
+"""JSON Schema helpers shared by the rule modules (tools.*, response_format.*): the walk over
+sub-schemas and OpenAI's strict-mode subset. Not a rule module: it defines no rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+MAX_SCHEMA_DEPTH = 64  # deeper schemas are not walked (no recursion blow-up on hostile input)
+
+
+def is_object_schema(schema: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    return kind == "object" or (isinstance(kind, list) and "object" in kind) or "properties" in schema
+
+
+def is_array_schema(schema: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    return kind == "array" or (isinstance(kind, list) and "array" in kind)
+
+
+def iter_schemas(
+    schema: Any, context: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
+    """Every sub-schema with its context path, as OpenAI reports it (``('properties', 'city')``)."""
+    stack: list[tuple[tuple[str, ...], Any]] = [(context, schema)]
+    while stack:
+        path, node = stack.pop()
+        if not isinstance(node, dict) or len(path) > MAX_SCHEMA_DEPTH:
+            continue
+        yield path, node
+        for keyword in ("properties", "$defs", "definitions", "patternProperties"):
+            children = node.get(keyword)
+            if isinstance(children, dict):
+                for key, child in reversed(children.items()):
+                    stack.append(((*path, keyword, str(key)), child))
+        for keyword in ("items", "additionalProperties", "not", "contains"):
+            child = node.get(keyword)
+            if isinstance(child, dict):
+                stack.append(((*path, keyword), child))
+        for keyword in ("anyOf", "oneOf", "allOf", "prefixItems"):
+            children = node.get(keyword)
+            if isinstance(children, list):
+                for index in range(len(children) - 1, -1, -1):
+                    stack.append(((*path, keyword, str(index)), children[index]))
+
+
+def context_text(path: tuple[str, ...]) -> str:
+    """OpenAI's own rendering of a schema context: ``context=('properties', 'city')``."""
+    return "context=(" + ", ".join(repr(p) for p in path) + ("," if len(path) == 1 else "") + ")"
+
+
+def dotted(base: str, path: tuple[str, ...]) -> str:
+    return ".".join((base, *path)) if path else base
+
+
+def strict_schema_problems(schema: Any) -> Iterator[tuple[str, tuple[str, ...], str]]:
+    """Violations of OpenAI's strict-mode subset: ``(kind, path, detail)`` with kind
+    ``additional-properties`` or ``required``."""
+    for path, node in iter_schemas(schema):
+        if not is_object_schema(node):
+            continue
+        if node.get("additionalProperties") is not False:
+            yield (
+                "additional-properties",
+                path,
+                "'additionalProperties' is required to be supplied and to be false",
+            )
+        properties = node.get("properties")
+        if isinstance(properties, dict) and properties:
+            required = node.get("required")
+            listed = set(required) if isinstance(required, list) else set()
+            missing = [key for key in properties if key not in listed]
+            if missing:
+                yield (
+                    "required",
+                    path,
+                    "'required' is required to be supplied and to be an array including every key in "
+                    f"properties. Missing {', '.join(repr(m) for m in missing)}",
+                )

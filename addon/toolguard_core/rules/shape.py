@@ -1,0 +1,197 @@
+"""shape.*: malformed tool-call turns (empty ``tool_calls``, calls without an id or with arguments
+that are not one JSON object, tool messages without ``tool_call_id``, empty assistant messages).
+
+Split from the pairing pass in sequence.py so a rule id's prefix names its module (issue #15); the
+pairing rules skip what is malformed here (a call without an id pairs with nothing)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from toolguard_core.findings import Finding, Severity
+from toolguard_core.request import RequestView
+from toolguard_core.rules.jsonvalues import arguments_problem
+from toolguard_core.rules.registry import PredictedError, check, define
+
+_CALL = {"id": "call_1", "type": "function", "function": {"name": "foo_tool", "arguments": "{}"}}
+_USER = {"role": "user", "content": 'Call tool "foo" twice with no arguments'}
+
+EMPTY_TOOL_CALLS = define(
+    "shape.empty-tool-calls",
+    Severity.ERROR,
+    "An assistant message has `tool_calls: []`.",
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid 'messages[2].tool_calls': empty array. Expected an array with minimum length 1, "
+                "but got an empty array instead."
+            ),
+            # Also openai/openai-node#1341 (the SDK defaulted tool_calls to [] and OpenAI rejected it).
+            source="https://github.com/home-assistant/core/pull/118577",
+            param="messages[2].tool_calls",
+            code="empty_array",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [_USER, {"role": "assistant", "content": "ok", "tool_calls": []}],
+    },
+)
+MISSING_CALL_ID = define(
+    "shape.missing-tool-call-id",
+    Severity.ERROR,
+    "A tool call has no `id`, or an empty one.",
+    notes=(
+        "`id` is required on an assistant tool call (doc [OAS]); no provider's error text for a missing "
+        "id has been observed yet, so none is predicted."
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [{"type": "function", "function": _CALL["function"]}],
+            },
+        ],
+    },
+)
+MISSING_TOOL_MESSAGE_ID = define(
+    "shape.tool-message-without-id",
+    Severity.ERROR,
+    "A tool message has no `tool_call_id`.",
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Missing parameter 'tool_call_id': messages with role 'tool' must have a 'tool_call_id'.",
+            # Also langchain-ai/langchain#22600 and MadcowD/ell#325 (same text and param shape).
+            source="https://github.com/run-llama/multi-agent-concierge/pull/16",
+            param="messages.[15].tool_call_id",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "tool_calls": [_CALL]},
+            {"role": "tool", "content": "done"},
+        ],
+    },
+)
+BAD_ARGUMENTS = define(
+    "shape.invalid-tool-arguments",
+    Severity.WARNING,
+    "A tool call's `function.arguments` is not a string holding exactly one JSON object.",
+    predicts=(PredictedError(provider="ollama", text="invalid tool call arguments", source="code [OLL-GO]"),),
+    example={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "foo_tool", "arguments": '{"a":1}{"b":2}'},
+                    }
+                ],
+            },
+            {"role": "tool", "content": "done", "tool_call_id": "call_1"},
+        ],
+    },
+    notes="Typical of a bad streaming merge of parallel calls (qwen-code PR #6981). Errors on Ollama.",
+)
+EMPTY_ASSISTANT = define(
+    "shape.empty-assistant-message",
+    Severity.ERROR,
+    "An assistant message has neither `content` nor `tool_calls`.",
+    predicts=(
+        PredictedError(
+            provider="llama.cpp",
+            text="Assistant message must contain either 'content' or 'tool_calls'!",
+            source="code [LCPP]",
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [_USER, {"role": "assistant", "content": None}, _USER]},
+)
+
+# Providers that reject tool-call arguments that are not one JSON object (providers.md §6.2).
+_STRICT_ARGUMENT_PROVIDERS = frozenset({"ollama"})
+
+
+@check
+def check_message_shape(view: RequestView) -> Iterator[Finding]:
+    for index, message in enumerate(view.messages):
+        if not isinstance(message, dict):
+            continue
+        role = message.get("role")
+        if role == "tool":
+            tool_call_id = message.get("tool_call_id")
+            if not isinstance(tool_call_id, str) or not tool_call_id:
+                where = f"messages[{index}]"
+                yield MISSING_TOOL_MESSAGE_ID.finding(
+                    f"{where}.tool_call_id",
+                    f"{where} (tool) has no tool_call_id; set it to the id of the call it answers.",
+                )
+            continue
+        if role != "assistant":
+            continue
+        calls = message.get("tool_calls")
+        if not isinstance(calls, list):
+            if calls is None and message.get("content") is None and not message.get("function_call"):
+                yield EMPTY_ASSISTANT.finding(
+                    f"messages[{index}]",
+                    f"messages[{index}] (assistant) has neither content nor tool_calls; send its text, its "
+                    "tool calls, or drop the message.",
+                )
+            continue
+        if not calls:
+            yield EMPTY_TOOL_CALLS.finding(
+                f"messages[{index}].tool_calls",
+                f"messages[{index}] has an empty tool_calls array; omit the key when there are no calls.",
+            )
+            if message.get("content") is None:
+                yield EMPTY_ASSISTANT.finding(
+                    f"messages[{index}]",
+                    f"messages[{index}] (assistant) has neither content nor tool calls.",
+                )
+            continue
+        for call_index, call in enumerate(calls):
+            call_id = call.get("id") if isinstance(call, dict) else None
+            function = call.get("function") if isinstance(call, dict) else None
+            if not (
+                isinstance(call_id, str)
+                and call_id
+                and isinstance(function, dict)
+                and arguments_problem(function.get("arguments")) is None
+            ):
+                yield from _call_shape(view, index, call_index, call)
+
+
+def _call_shape(view: RequestView, index: int, call_index: int, call: Any) -> Iterator[Finding]:
+    where = f"messages[{index}].tool_calls[{call_index}]"
+    if not isinstance(call, dict):
+        yield MISSING_CALL_ID.finding(
+            where, f"{where} is not an object; each tool call needs id, type and function."
+        )
+        return
+    call_id = call.get("id")
+    if not isinstance(call_id, str) or not call_id:
+        yield MISSING_CALL_ID.finding(
+            f"{where}.id", f"{where} has no id; keep the id the model returned so its answer can match it."
+        )
+    function = call.get("function")
+    arguments = function.get("arguments") if isinstance(function, dict) else None
+    problem = arguments_problem(arguments)
+    if problem:
+        severity = Severity.ERROR if view.provider.id in _STRICT_ARGUMENT_PROVIDERS else None
+        yield BAD_ARGUMENTS.finding(
+            f"{where}.function.arguments",
+            f"{where}.function.arguments {problem}; send one JSON object serialised as a string, e.g. '{{}}'.",
+            severity=severity,
+        )
