@@ -18,10 +18,19 @@ from typing import IO, Any, TextIO
 
 import click
 
-from toolguard_analysis.check import DEFAULT_URL, check_body, render_findings, validate_url
+from toolguard_analysis.check import (
+    DEFAULT_URL,
+    RESPONSES_URL,
+    check_bodies,
+    render_results,
+    split_bodies,
+    stored_flow_body,
+    validate_url,
+)
+from toolguard_analysis.datasette import metadata_for
 from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_analysis.merge import merge
-from toolguard_analysis.render import render
+from toolguard_analysis.render import NO_LIMIT, render
 from toolguard_analysis.run import (
     DEFAULT_API_PATH,
     DEFAULT_UPSTREAM,
@@ -49,7 +58,9 @@ def _library[T](fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         raise click.ClickException(str(exc)) from exc
 
 
-def _url_option(ctx: click.Context, param: click.Parameter, url: str) -> str:
+def _url_option(ctx: click.Context, param: click.Parameter, url: str | None) -> str | None:
+    if url is None:
+        return None
     try:
         return validate_url(url)
     except BadParameter as exc:
@@ -72,6 +83,7 @@ def cli() -> None:
         toolguard summary                      # recurring failures, by rule and error
         toolguard check request.json           # lint one request body offline
         toolguard merge all.db laptop.db ci.db # combine databases from several machines
+        toolguard datasette-metadata capture.db > meta.yml   # datasette capture.db -m meta.yml
     """
 
 
@@ -89,13 +101,13 @@ def db_option(multiple: bool = False) -> Callable[[Callable[..., Any]], Callable
 
 
 @cli.command()
-@click.argument("file", type=click.File("rb"), default="-")
+@click.argument("files", type=click.File("rb"), nargs=-1)
 @click.option(
     "--url",
-    default=DEFAULT_URL,
-    show_default=True,
     callback=_url_option,
-    help="Validate as if the body were sent to this URL (decides the provider and its rules).",
+    help="Validate as if the bodies were sent to this URL (decides the provider and its rules). "
+    f"Default: by the body's shape, {RESPONSES_URL} for a Responses body (input, no messages), "
+    f"else {DEFAULT_URL}; for --flow, the flow's own URL.",
 )
 @click.option(
     "--format",
@@ -103,7 +115,8 @@ def db_option(multiple: bool = False) -> Callable[[Callable[..., Any]], Callable
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help='text: one line per finding; json: {"findings": [{rule, severity, location, message}]}.',
+    help="text: one line per finding; json: {source, url, provider, provider_name, findings: [{rule, "
+    "severity, location, message}]} per body (a list of them for several bodies).",
 )
 @click.option(
     "--providers",
@@ -111,10 +124,21 @@ def db_option(multiple: bool = False) -> Callable[[Callable[..., Any]], Callable
     type=click.Path(exists=True, dir_okay=False),
     help="Provider profiles file (gateway hosts, model overrides), as given to the addon.",
 )
-def check(file: IO[bytes], url: str, fmt: str, providers_file: str | None) -> None:
-    """Lint one chat-completions request body (FILE, or - for stdin) offline.
+@click.option(
+    "--flow", "flow_ref", metavar="ID", help="Re-check a stored flow (id or prefix) with today's rules."
+)
+@db_option()
+def check(
+    files: tuple[IO[bytes], ...],
+    url: str | None,
+    fmt: str,
+    providers_file: str | None,
+    flow_ref: str | None,
+    db_path: str | None,
+) -> None:
+    """Lint request bodies offline: FILES (- for stdin; JSON Lines give one body per line), or --flow.
 
-    The body goes through the same code path as the proxy addon (analyse_request), as if it were
+    Each body goes through the same code path as the proxy addon (analyse_request), as if it were
     sent to --url: the URL decides the provider, and the provider decides which rules apply and
     how severe they are (vLLM accepts what OpenAI rejects).
 
@@ -127,13 +151,26 @@ def check(file: IO[bytes], url: str, fmt: str, providers_file: str | None) -> No
         toolguard check --url https://api.deepseek.com/chat/completions request.json
         toolguard check --url http://localhost:8000/v1/chat/completions vllm-body.json
         cat body.json | toolguard check --format json -
+        toolguard check a.json b.json requests.jsonl
+        toolguard check --flow 6f9bebcc --db capture.db    # a stored flow, with today's rules
         toolguard check --providers gateways.toml --url https://llm.corp.example/v1/chat/completions req.json
     """
-    analysis = _library(check_body, file.read(), url, providers_file)
-    click.echo(render_findings(analysis, url, fmt), nl=False)
-    for internal in analysis.internal_errors:  # a toolguard bug: say so, but never fail the lint on it
-        click.echo(f"toolguard internal error in {internal.where}: {internal.error}", err=True)
-    sys.exit(1 if analysis.has_error else 0)
+    if flow_ref and files:
+        raise click.UsageError("give FILES or --flow, not both")
+    if flow_ref:
+        path = Path(db_path).expanduser() if db_path else default_db_path()
+        source, body, stored_url = _library(stored_flow_body, path, flow_ref)
+        bodies, url = [(source, body)], url or stored_url
+    else:
+        bodies = []
+        for file in files or (click.get_binary_stream("stdin"),):
+            bodies += split_bodies(getattr(file, "name", "-"), file.read())
+    results = _library(check_bodies, bodies, url, providers_file)
+    click.echo(render_results(results, fmt), nl=False)
+    for result in results:  # a toolguard bug: say so, but never fail the lint on it
+        for internal in result.analysis.internal_errors:
+            click.echo(f"toolguard internal error in {internal.where}: {internal.error}", err=True)
+    sys.exit(1 if any(r.analysis.has_error for r in results) else 0)
 
 
 # --- run -----------------------------------------------------------------------------------------------
@@ -350,7 +387,8 @@ def summary(
     except sqlite3.DatabaseError as exc:
         raise click.ClickException(f"cannot read the database: {exc}") from exc
     stream: TextIO = sys.stdout
-    text = render(data, output_format, colour=output is None and stream.isatty())
+    terminal = output is None and stream.isatty()
+    text = render(data, output_format, colour=terminal, width=None if terminal else NO_LIMIT)
     if output:
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
@@ -423,3 +461,22 @@ def proxy(mitmdump_args: tuple[str, ...]) -> None:
     executable = _library(mitmdump_executable)
     command = [str(executable), "-s", str(addon_script()), *mitmdump_args]
     os.execv(executable, command)
+
+
+# --- datasette-metadata --------------------------------------------------------------------------------
+
+
+@cli.command(name="datasette-metadata")
+@click.argument("databases", nargs=-1, type=click.Path(dir_okay=False))
+def datasette_metadata(databases: tuple[str, ...]) -> None:
+    """Print toolguard's Datasette metadata (YAML) for DATABASES, whatever their file names.
+
+    Datasette keys table descriptions and canned queries by database name, the file name without
+    .db; this writes them under each given file's name (default: toolguard, for toolguard.db).
+
+    \b
+    Examples:
+        toolguard datasette-metadata capture.db > meta.yml && datasette capture.db -m meta.yml
+        toolguard datasette-metadata laptop.db ci.db > meta.yml && datasette laptop.db ci.db -m meta.yml
+    """
+    click.echo(_library(metadata_for, databases), nl=False)

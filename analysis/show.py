@@ -22,7 +22,7 @@ from toolguard_core import redact
 from toolguard_core.conversation import render_conversation
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.upstream_errors import MAX_NESTING
-from toolguard_core.verdict import error_text, row_rejected, verdict_words
+from toolguard_core.verdict import error_text, rejected, row_rejected, verdict_words
 
 FORMATS = ("text", "markdown", "json")
 RULES_DOC = "docs/rules.md"
@@ -92,9 +92,10 @@ class StoredFlow:
             if self.row.get("verdict") == "no_answer" or self.row.get("flow_error"):
                 return f"no answer from the upstream: {self.row.get('flow_error') or 'no response'}"
             return None
+        by_status = rejected(status, False)
         if not text:
-            return f"upstream answered {status}" if status >= 400 else None
-        where = "" if status >= 400 else " (an error event inside the stream)"
+            return f"upstream answered {status}" if by_status else None
+        where = "" if by_status else " (an error event inside the stream)"
         param = self.error_param()
         return f"upstream answered {status}{where}: {text}" + (f" (param: {param})" if param else "")
 

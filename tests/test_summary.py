@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from toolguard_analysis.cli import cli
 from toolguard_analysis.clients import parse_client
 from toolguard_analysis.fingerprint import fingerprint
+from toolguard_analysis.render import render_text
 from toolguard_analysis.summary import build_summary, excerpt, message_index
 from toolguard_analysis.timefilters import parse_when
 from toolguard_core.store import FindingRow, FlowRow, Store
@@ -430,7 +431,13 @@ def test_cli_text_has_every_section_and_no_colour_when_piped(dbs: tuple[Path, Pa
         "false_alarm 1  no_answer 1  predicted 3  unexplained 3",
     ):
         assert needle in text, needle
-    assert max(len(line) for line in text.splitlines()) <= 80  # fits the 80-column terminal
+    # Piped, nothing is cut (the ids at the end of OpenAI's unanswered-call message stay); on an
+    # 80-column terminal every line fits.
+    assert not [line for line in text.splitlines() if line.endswith("…")]
+    assert max(len(line) for line in text.splitlines()) > 80
+    on_terminal = render_text(build_summary(list(dbs)), width=80)
+    assert max(len(line) for line in on_terminal.splitlines()) <= 80
+    assert [line for line in on_terminal.splitlines() if line.endswith("…")]
 
 
 def test_cli_markdown_and_output_file(dbs: tuple[Path, Path], tmp_path: Path) -> None:
