@@ -382,7 +382,13 @@ def summary(
             raise click.ClickException(f"no toolguard database at {path}")
     try:
         data = build_summary(
-            paths, _library(parse_when, since), _library(parse_when, until), host, client, model
+            paths,
+            _library(parse_when, since),
+            _library(parse_when, until),
+            host,
+            client,
+            model,
+            with_flows=output_format == "html",
         )
     except sqlite3.DatabaseError as exc:
         raise click.ClickException(f"cannot read the database: {exc}") from exc

@@ -18,6 +18,7 @@ from typing import Any
 
 from toolguard_analysis.errors import ToolguardError, UsageError
 from toolguard_analysis.patterns import explain
+from toolguard_analysis.rule_links import rule_doc_link
 from toolguard_core import redact
 from toolguard_core.conversation import render_conversation
 from toolguard_core.findings import Finding, Severity
@@ -25,7 +26,6 @@ from toolguard_core.upstream_errors import MAX_NESTING
 from toolguard_core.verdict import error_text, rejected, row_rejected, verdict_words
 
 FORMATS = ("text", "markdown", "json")
-RULES_DOC = "docs/rules.md"
 
 
 @dataclass(slots=True)
@@ -217,7 +217,7 @@ def render_text(flow: StoredFlow) -> str:
         lines.append(f"  {'upstream:':<10} {upstream}")
     root = flow.root_cause()
     if root:
-        lines.append(f"  {'cause:':<10} {root} ({RULES_DOC}#{root})")
+        lines.append(f"  {'cause:':<10} {root} ({rule_doc_link(root)})")
     lines.append("")
     lines.append(f"findings ({len(flow.findings)}):" if flow.findings else "findings: none")
     for f in flow.findings:
@@ -256,7 +256,7 @@ def render_markdown(flow: StoredFlow) -> str:
         lines.append(f"- **Upstream**: {upstream}")
     root = flow.root_cause()
     if root:
-        lines.append(f"- **Root cause**: [`{root}`]({RULES_DOC}#{root})")
+        lines.append(f"- **Root cause**: [`{root}`]({rule_doc_link(root)})")
     lines += ["", "#### Findings", ""]
     if not flow.findings:
         lines.append("None: no toolguard rule flagged this request.")

@@ -527,3 +527,47 @@ def test_openrouter_wrapped_orphan_tool_error_is_matched_to_its_rule(tmp_path: P
         ["or1"],
         OPENAI_ORPHAN,
     )
+
+
+@pytest.mark.parametrize(
+    ("times", "unit", "buckets", "counts"),
+    [
+        pytest.param(
+            ["2026-11-20T10:00:10.000Z", "2026-11-20T10:00:50.000Z", "2026-11-20T10:03:05.000Z"],
+            "minute",
+            ["2026-11-20T10:00", "2026-11-20T10:01", "2026-11-20T10:02", "2026-11-20T10:03"],
+            [2, 0, 0, 1],
+            id="three-minutes-per-minute",
+        ),
+        pytest.param(
+            ["2026-11-20T10:00:00.000Z", "2026-11-20T13:30:00.000Z"],
+            "hour",
+            ["2026-11-20T10", "2026-11-20T11", "2026-11-20T12", "2026-11-20T13"],
+            [1, 0, 0, 1],
+            id="hours-per-hour",
+        ),
+        pytest.param(
+            ["2026-11-20T10:00:00.000Z", "2026-11-23T09:00:00.000Z"],
+            "day",
+            ["2026-11-20", "2026-11-21", "2026-11-22", "2026-11-23"],
+            [1, 0, 0, 1],
+            id="days-per-day",
+        ),
+    ],
+)
+def test_timeline_buckets_follow_the_capture_span_without_gaps(
+    tmp_path: Path, times: list[str], unit: str, buckets: list[str], counts: list[int]
+) -> None:
+    rows = [
+        flow(
+            f"f{i}",
+            when,
+            host="api.openai.com",
+            status=429,
+            error_message="Rate limit",
+            verdict="unexplained",
+        )
+        for i, when in enumerate(times)
+    ]
+    data = build_summary([write_db(tmp_path / "t.db", rows)])
+    assert data["timeline"] == {"unit": unit, "buckets": buckets, "series": {"unexplained": counts}}

@@ -61,7 +61,7 @@ def test_show_renders_the_orphan_with_the_broken_pair_called_out(stored_orphan: 
     ]
     assert "  verdict:   predicted: rejected by the upstream, as toolguard predicted" in lines
     assert f"  upstream:  upstream answered 400: {ORPHAN_MESSAGE} (param: messages.[2].role)" in lines
-    assert "  cause:     sequence.orphan-tool-message (docs/rules.md#sequence.orphan-tool-message)" in lines
+    assert "  cause:     sequence.orphan-tool-message (docs/rules.md#sequenceorphan-tool-message)" in lines
     # The conversation as the content view renders it: the tool message and its missing call.
     header = "  [2] tool  answers 'call_Lost42': NO CALL with this id before it"
     assert header in lines, result.stdout
@@ -87,7 +87,7 @@ def test_show_markdown_is_a_bug_report_without_secrets(stored_orphan: Any) -> No
     text = result.stdout
     assert text.startswith("### generic rejects the request: sequence.orphan-tool-message at messages[2]\n")
     assert (
-        "- **Root cause**: [`sequence.orphan-tool-message`](docs/rules.md#sequence.orphan-tool-message)"
+        "- **Root cause**: [`sequence.orphan-tool-message`](docs/rules.md#sequenceorphan-tool-message)"
         in text
     )
     assert "[2] tool  answers 'call_Lost42': NO CALL with this id before it" in text
