@@ -714,3 +714,21 @@ def test_the_run_row_has_the_counts_and_every_stored_flow_names_it(guard, db_pat
         ("no_answer", "run-42"),
         ("predicted", "run-42"),
     ]
+
+
+def test_a_hot_reload_keeps_counting_in_the_same_run(db_path):
+    """mitmproxy reloads a changed script: a new ToolGuard instance, the same process and run."""
+    for _ in range(2):
+        addon = ToolGuard()
+        with taddons.context(addon) as tctx:
+            tctx.configure(addon, toolguard_db=str(db_path), toolguard_run_id="reloaded-run")
+            addon.running()
+            run(addon, make_flow(LONE_TOOL.body()), answer(400, LONE_TOOL.error_body()))
+            addon.done()
+    [run_row] = sqlite_utils.Database(db_path)["runs"].rows
+    assert (run_row["requests_seen"], run_row["with_findings"], run_row["rejected"], run_row["stored"]) == (
+        2,
+        2,
+        2,
+        2,
+    )

@@ -70,6 +70,9 @@ MAX_PENDING = 10_000
 # reload of the script (a new ToolGuard instance) keeps writing the same run row.
 PROCESS_RUN_ID = str(uuid.uuid4())
 PROCESS_STARTED = time.time()
+# Counts of addon instances that already stopped in this process, per (database, run): a hot reload
+# replaces the ToolGuard instance (and its stats) but the run row keeps counting from where it was.
+_STOPPED_COUNTS: dict[tuple[str, str], Counter[str]] = {}
 
 
 @dataclass(slots=True)
@@ -259,6 +262,9 @@ class ToolGuard:
         contentview.chat_completions.registry = DEFAULT_REGISTRY
         if self.store is not None:
             self._put_run(ended=True)
+            if self.settings is not None:
+                key = (self.settings.db_path, self.settings.run_id)
+                _STOPPED_COUNTS[key] = _STOPPED_COUNTS.get(key, Counter()) + self.stats
             self.store.close()
             if self.stats:
                 logger.info("toolguard: %s", dict(self.stats))
@@ -624,7 +630,7 @@ class ToolGuard:
         if self.store is None or self.settings is None:
             return
         modes = [ProxyMode.parse(spec) for spec in ctx.options.mode]
-        stats = self.stats
+        stats = _STOPPED_COUNTS.get((self.settings.db_path, self.settings.run_id), Counter()) + self.stats
         self.store.put(
             RunRow(
                 id=self.settings.run_id,
