@@ -194,3 +194,20 @@ def test_every_column_is_documented_in_docs_schema(tmp_path: Path):
         section = schema_doc.split(f"## Table `{table}`", 1)[1].split("\n## ", 1)[0]
         for column in db[table].columns_dict:
             assert f"| `{column}` |" in section, f"{table}.{column} is not documented in docs/schema.md"
+
+
+def test_processes_opening_one_new_file_at_once_all_migrate_it(tmp_path: Path):
+    """Two `toolguard run`s on one new database: every opener ends with the full schema, none fails."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "shared.db"
+    script = "import sys; from toolguard_core.store import open_db; open_db(sys.argv[1]).close()"
+    processes = [
+        subprocess.Popen([sys.executable, "-c", script, str(path)], stderr=subprocess.PIPE) for _ in range(6)
+    ]
+    errors = [p.communicate(timeout=60)[1].decode() for p in processes]
+    assert [p.returncode for p in processes] == [0] * 6, errors
+    db = open_db(path)
+    applied = [m["name"] for m in db["_sqlite_migrations"].rows_where("migration_set = ?", ["toolguard"])]
+    assert applied == [m.name for m in migrations._migrations]

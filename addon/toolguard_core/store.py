@@ -13,7 +13,9 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import sqlite3
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,6 +28,7 @@ from sqlite_utils import Migrations
 logger = logging.getLogger(__name__)
 
 DB_ENV = "TOOLGUARD_DB"
+MIGRATE_ATTEMPTS = 20
 
 
 def default_db_path() -> Path:
@@ -219,8 +222,20 @@ def open_db(path: str | os.PathLike[str]) -> sqlite_utils.Database:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(path)
-    db.enable_wal()
-    migrations.apply(db)
+    # Two proxies starting on one new file (two `toolguard run`s sharing a database) both migrate it:
+    # SQLite answers the loser "database is locked" at once (a lock upgrade does not wait on the busy
+    # timeout), or its migration finds the table the other just created ("already exists": each
+    # migration is its own transaction). Retry, bounded: the migrations the other applied are skipped.
+    for attempt in range(MIGRATE_ATTEMPTS):
+        try:
+            db.enable_wal()
+            migrations.apply(db)
+            break
+        except sqlite3.OperationalError as exc:
+            racing = "locked" in str(exc) or "already exists" in str(exc)
+            if not racing or attempt == MIGRATE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
     return db
 
 
