@@ -46,6 +46,8 @@ EXIT_NOT_EXECUTABLE = 126
 EXIT_NOT_FOUND = 127
 
 _LISTENING = re.compile(r"listening at (?:\*|[\[\]0-9a-fA-F.:]+?):(\d+)")
+# What the addon logs in its `running` hook (toolguard_core.addon.ToolGuard.running).
+_RUNNING = "toolguard: writing flagged flows to "
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "127.0.0.0/8", "::1/128", ".localhost"})
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 CA_VARIABLES = ("NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
@@ -179,6 +181,9 @@ class ProxyProcess:
             self._log.flush()
             if self.port is None and (match := _LISTENING.search(line)):
                 self.port = int(match.group(1))
+            if self.port is not None and _RUNNING in line:
+                # Listening is not enough: mitmdump prints it before it gives up on a startup error
+                # (a database it cannot open), and the addon logs this line only once running.
                 self._listening.set()
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:

@@ -479,3 +479,21 @@ def alive(pid: int) -> bool:
     except (FileNotFoundError, ProcessLookupError):
         return False
     return state != "Z"
+
+
+@pytest.mark.e2e
+def test_a_proxy_that_fails_at_startup_stops_the_run_before_the_client(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    """mitmdump prints "listening" and then exits on a startup error: the client must not run proxy-less."""
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    result = toolguard_run(
+        "--upstream", upstream.url, "--db", str(blocker / "run.db"), "--confdir", str(tmp_path / "conf"),
+        "--", "sh", "-c", "echo the client ran",
+    )  # fmt: skip
+    assert result.returncode == 125, result.stderr
+    assert result.stdout == ""
+    assert (
+        "toolguard: mitmdump did not start" in result.stderr and "toolguard_db: cannot open" in result.stderr
+    )
