@@ -43,8 +43,13 @@ def stored_orphan(
     client = openai_client(proxy)
     with pytest.raises(openai.BadRequestError):
         client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
-    proxy.stop()
+    output = proxy.stop()
     [flow] = proxy.flows()
+    # mitmdump's console said so at once, naming the command that shows the flow.
+    assert (
+        f"toolguard: predicted: HTTP 400; error sequence.orphan-tool-message at messages[2]; flow {flow['id']} "
+        f"(toolguard show {flow['id'][:8]})"
+    ) in output
     return proxy, flow, client.api_key
 
 
