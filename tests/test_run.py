@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -497,3 +498,44 @@ def test_a_proxy_that_fails_at_startup_stops_the_run_before_the_client(
     assert (
         "toolguard: mitmdump did not start" in result.stderr and "toolguard_db: cannot open" in result.stderr
     )
+
+
+@pytest.mark.e2e
+def test_toolguard_proxy_is_mitmdump_with_the_addon(upstream: Upstream, tmp_path: Path) -> None:
+    """`toolguard proxy ARGS` = `mitmdump -s "$(toolguard addon-path)" ARGS`: an orphan request is stored."""
+    db_path = tmp_path / "proxy.db"
+    process = subprocess.Popen(
+        [str(TOOLGUARD), "proxy", "--listen-host", "127.0.0.1", "-p", "0", "--mode", f"reverse:{upstream.url}",
+         "--set", f"confdir={tmp_path / 'conf'}", "--set", f"toolguard_db={db_path}"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        lines: list[str] = []
+        for line in process.stdout:  # ends when mitmdump listens, or exits (it then closes its output)
+            lines.append(line)
+            if "listening at" in line:
+                break
+        assert lines and "listening at" in lines[-1], "".join(lines)
+        port = int(lines[-1].rsplit(":", 1)[1].rstrip(".\n"))
+        body = json.dumps(
+            {"model": "gpt-4o-mini", "messages": [{"role": "tool", "content": "x", "tool_call_id": "d"}]}
+        )
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/v1/chat/completions",
+            data=body.encode(),
+            headers={"content-type": "application/json"},
+            method="POST",
+        )
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(request, timeout=15)
+        assert answer.value.code == 400
+        process.send_signal(signal.SIGINT)
+        output = "".join(lines) + process.communicate(timeout=RUN_TIMEOUT)[0]
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, output
+    assert "Loading script" in output and "toolguard_core/script/toolguard.py" in output
+    [flow] = sqlite_utils.Database(db_path)["flows"].rows
+    assert (flow["status"], flow["verdict"]) == (400, "predicted")
