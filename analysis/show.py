@@ -20,7 +20,7 @@ from toolguard_analysis.errors import ToolguardError, UsageError
 from toolguard_analysis.patterns import explain
 from toolguard_analysis.rule_links import rule_doc_link
 from toolguard_core import redact
-from toolguard_core.conversation import render_conversation
+from toolguard_core.conversation import render_conversation, render_responses_input
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.upstream_errors import MAX_NESTING
 from toolguard_core.verdict import error_text, rejected, row_rejected, verdict_words
@@ -201,6 +201,10 @@ def _conversation(flow: StoredFlow, max_text: int | None) -> str:
         if stored:
             return f"(the request body was not a JSON object: {stored[:600]})\n"
         return "(no request body was stored)\n"
+    if "messages" not in body and "input" in body:  # a Responses API body
+        return render_responses_input(
+            body, flow.finding_models(), verdict=flow.row.get("verdict"), max_text=max_text
+        )
     return render_conversation(
         body,
         flow.finding_models(),

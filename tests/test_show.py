@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from toolguard_analysis.check import check_body
 from toolguard_analysis.cli import cli
-from toolguard_core.store import FlowRow, open_db, write_rows
+from toolguard_core.store import FindingRow, FlowRow, open_db, write_rows
 
 
 @pytest.fixture
@@ -88,3 +90,60 @@ def test_last_is_the_latest_and_a_request_less_no_answer_row_says_why(db_path: P
         "",
     ]
     assert "  (no request body was stored)" in output.splitlines()
+
+
+def test_a_responses_flow_pairs_calls_and_outputs(tmp_path: Path) -> None:
+    """A Responses API body (input items): each function_call with its output, the broken ones called out."""
+    body = {
+        "model": "gpt-4.1",
+        "input": [
+            {"role": "user", "content": "list the files"},
+            {"type": "function_call", "call_id": "call_ok", "name": "ls", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "call_ok", "output": "a.txt"},
+            {"type": "function_call", "call_id": "call_open", "name": "cat", "arguments": '{"f": "a.txt"}'},
+            {"type": "function_call_output", "call_id": "call_gone", "output": "b"},
+        ],
+    }
+    url = "https://api.openai.com/v1/responses"
+    findings = check_body(json.dumps(body).encode(), url).findings
+    path = tmp_path / "r.db"
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            FlowRow(
+                id="resp-1",
+                datetime_utc="2026-01-01T00:00:00.000Z",
+                url=url,
+                method="POST",
+                request_json=json.dumps(body),
+                findings=[
+                    FindingRow(
+                        idx=i, rule=f.rule, severity=f.severity, location=f.location, message=f.message
+                    )
+                    for i, f in enumerate(findings)
+                ],
+            )
+        ],
+    )
+    db.close()
+    code, output = show("--db", str(path), "resp-1")
+    assert code == 0
+    lines = output.splitlines()
+    start = lines.index("  [1] function_call call_ok: ls({})")
+    assert lines[start : start + 8] == [
+        "  [1] function_call call_ok: ls({})",
+        "       answered by input[2]",
+        "",
+        "  [2] function_call_output  answers call_ok, called at input[1]",
+        "      a.txt",
+        "",
+        '  [3] function_call call_open: cat({"f": "a.txt"})',
+        "       NO OUTPUT in this request",
+    ]
+    assert "  [4] function_call_output  answers call_gone: NO CALL with this call_id before it" in lines
+    placed = {f.location.split(".")[0] for f in findings}
+    assert placed >= {"input[3]", "input[4]"}  # the rules flag both broken items, shown in place
+    assert sum(line.startswith("    !! ERROR responses.") for line in lines) == len(
+        [f for f in findings if f.severity == "error"]
+    )

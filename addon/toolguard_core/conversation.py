@@ -21,6 +21,10 @@ from toolguard_core.findings import SEVERITY_ORDER, Finding, Severity
 MAX_TEXT = 600
 MAX_ARGUMENTS = 300
 _LOCATION_MESSAGE = re.compile(r"^messages\[(\d+)\]")
+_LOCATION_INPUT = re.compile(r"^input\[(\d+)\]")
+#: The Responses API items that carry a call id and those that answer one (OpenAI's item types).
+CALL_ITEMS = frozenset({"function_call", "custom_tool_call", "local_shell_call"})
+OUTPUT_ITEMS = frozenset({"function_call_output", "custom_tool_call_output", "local_shell_call_output"})
 
 
 @dataclass(slots=True)
@@ -227,3 +231,77 @@ def _cut(text: str, limit: int | None) -> str:
 
 def _indent(text: str) -> list[str]:
     return ["    " + line for line in text.splitlines() or [""]]
+
+
+def render_responses_input(
+    body: dict[str, Any],
+    findings: Iterable[Finding],
+    *,
+    verdict: str | None = None,
+    upstream_error: str | None = None,
+    max_text: int | None = MAX_TEXT,
+) -> str:
+    """A Responses API body's ``input`` as a transcript, the same way: each function call with the
+    output answering it ("NO OUTPUT in this request"), each output with its call ("NO CALL with this
+    call_id before it"), findings under the item they point at."""
+    items = body.get("input")
+    items = items if isinstance(items, list) else ([{"role": "user", "content": items}] if items else [])
+    by_item: dict[int, list[Finding]] = {}
+    general: list[Finding] = []
+    for finding in sorted(findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 9)):
+        match = _LOCATION_INPUT.match(finding.location)
+        if match and int(match.group(1)) < len(items):
+            by_item.setdefault(int(match.group(1)), []).append(finding)
+        else:
+            general.append(finding)
+    out = _header(body, by_item, general, verdict, upstream_error)
+    if isinstance(body.get("previous_response_id"), str):
+        out.append(f"previous_response_id: {body['previous_response_id']} (earlier items live upstream)")
+    calls: dict[str, int] = {}
+    outputs: dict[str, list[int]] = {}
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and isinstance(item.get("call_id"), str):
+            if item.get("type") in CALL_ITEMS:
+                calls.setdefault(item["call_id"], index)
+            elif item.get("type") in OUTPUT_ITEMS and index > calls.get(item["call_id"], len(items)):
+                outputs.setdefault(item["call_id"], []).append(index)
+    for index, item in enumerate(items):
+        out.append("")
+        out += _render_item(index, item, calls, outputs, max_text)
+        out += [line for f in by_item.get(index, []) for line in _render_finding(f)]
+    return "\n".join(out) + "\n"
+
+
+def _render_item(
+    index: int, item: Any, calls: dict[str, int], outputs: dict[str, list[int]], max_text: int | None
+) -> list[str]:
+    if not isinstance(item, dict):
+        return [f"[{index}] (not an object) {_cut(json.dumps(item), max_text)}"]
+    kind = item.get("type") or "message"
+    call_id = item.get("call_id")
+    if kind in CALL_ITEMS:
+        arguments = item.get("arguments", item.get("input", ""))
+        arguments = arguments if isinstance(arguments, str) else json.dumps(arguments)
+        lines = [
+            f"[{index}] {kind} {call_id or '(no call_id)'}: {item.get('name', '?')}({_cut(arguments, MAX_ARGUMENTS if max_text else None)})"
+        ]
+        answered = outputs.get(call_id, []) if isinstance(call_id, str) else []
+        lines.append(
+            f"     answered by {', '.join(f'input[{i}]' for i in answered)}"
+            if answered
+            else "     NO OUTPUT in this request"
+        )
+        return lines
+    if kind in OUTPUT_ITEMS:
+        called = calls.get(call_id) if isinstance(call_id, str) else None
+        head = f"[{index}] {kind}  answers {call_id}" + (
+            f", called at input[{called}]"
+            if called is not None and called < index
+            else ": NO CALL with this call_id before it"
+        )
+        output = item.get("output")
+        return [head, *_indent(_cut(output if isinstance(output, str) else json.dumps(output), max_text))]
+    role = item.get("role")
+    head = f"[{index}] {kind}" + (f" ({role})" if isinstance(role, str) else "")
+    text = _content_text(item.get("content")) if "content" in item else ""
+    return [head, *(_indent(_cut(text, max_text)) if text else [])]
