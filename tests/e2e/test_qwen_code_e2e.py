@@ -222,7 +222,10 @@ def test_upstream_400_is_stored_with_its_parsed_error_and_qwens_status(
     }
     assert json.loads(flow["request_json"])["messages"][3]["tool_call_id"] == "call_e2e_qwen_0002"
     assert "sk-toolguard-e2e-not-a-key" not in json.dumps(flow)
-    assert f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  verdict: unexplained" in result.stderr
+    assert (
+        f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  unexplained: rejected by the upstream; "
+        "no toolguard rule explains it"
+    ) in result.stderr
     assert f"        upstream: {ORPHAN_MESSAGE}" in result.stderr
 
 
