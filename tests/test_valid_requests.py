@@ -288,3 +288,21 @@ def test_langchain_parallel_tool_calls(upstream: Upstream) -> None:
     assert [m["role"] for m in sent["messages"]] == ["system", "user", "assistant", "tool", "tool"]
     assert sent["parallel_tool_calls"] is True
     assert errors(body, URLS["openai"]) == []
+
+
+VALID_CLIENTS = [
+    json.loads(line)
+    for line in (Path(__file__).parent / "data" / "corpus" / "valid-clients.jsonl").read_text().splitlines()
+    if line.strip()
+]
+
+
+@pytest.mark.parametrize("entry", VALID_CLIENTS, ids=lambda e: e["id"])
+def test_captured_client_request_has_no_error(entry: dict[str, Any]) -> None:
+    """Every request a real client sent in a clean run (tests/support/captures.py), judged at the
+    provider URL it stood for: chat, Responses (HTTP and WebSocket messages) and Anthropic Messages
+    (Claude Code on /v1/messages?beta=true) give no error-severity finding."""
+    analysis = analyse_request(json.dumps(entry["request"]).encode(), entry["url"])
+    assert not analysis.internal_errors
+    assert analysis.target.endpoint == {"responses-ws": "responses"}.get(entry["api"], entry["api"])
+    assert [f.one_line() for f in analysis.findings if f.severity == "error"] == []

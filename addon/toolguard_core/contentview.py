@@ -22,8 +22,10 @@ from mitmproxy.contentviews import Metadata, SyntaxHighlight
 
 from toolguard_core import conversation
 from toolguard_core.analyze import analyse_request
+from toolguard_core.conversation import MAX_TEXT, _cut
 from toolguard_core.findings import Finding
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
+from toolguard_core.request import MESSAGES, endpoint_kind
 from toolguard_core.upstream_errors import parse_error
 from toolguard_core.verdict import error_text, rejected
 
@@ -58,6 +60,8 @@ class ChatCompletionsContentview(contentviews.Contentview):
         path = flow.request.path.split("?", 1)[0]
         if RESPONSES_PATH.search(path):  # the Responses API has `input`, not `messages`
             return -1
+        if endpoint_kind(path) == MESSAGES:  # Anthropic's Messages API: contentview_messages.py
+            return -1
         # Flows the addon analysed are in scope by definition (whatever toolguard_paths says).
         if METADATA_KEY in flow.metadata or CHAT_PATH.search(path):
             return 2  # above the built-in JSON view (1)
@@ -69,7 +73,35 @@ class ChatCompletionsContentview(contentviews.Contentview):
             raise ValueError("not a JSON object")
         flow = metadata.flow if isinstance(metadata.flow, http.HTTPFlow) else None
         findings, verdict = _findings_for(data, flow)
-        return render_conversation(body, findings, verdict=verdict, flow=flow)
+        return render_conversation(body, findings, verdict=verdict, flow=flow, changes=_changes_for(flow))
+
+
+def _changes_for(flow: http.HTTPFlow | None) -> list[str]:
+    """Repair mode's record of what it changed in this request (the addon's metadata), as lines."""
+    stored = flow.metadata.get(METADATA_KEY) if flow is not None else None
+    if not isinstance(stored, dict):
+        return []
+    repairs = stored.get("repairs") if isinstance(stored.get("repairs"), list) else []
+    left = stored.get("not_repaired") if isinstance(stored.get("not_repaired"), list) else []
+    if not repairs and not left:
+        return []
+    lines = []
+    if repairs:
+        lines.append(
+            f"toolguard repaired this request before sending it ({len(repairs)} change(s)); this is the "
+            "repaired body, the findings are those of the request as the client sent it:"
+        )
+    for repair in repairs:
+        if not isinstance(repair, dict):
+            continue
+        lines.append(
+            f"  repaired {repair.get('rule')} at {repair.get('location')}: {repair.get('description')}"
+        )
+        lines.append(f"    patch: {_cut(json.dumps(repair.get('patch'), ensure_ascii=False), MAX_TEXT)}")
+    for item in left:
+        if isinstance(item, dict):
+            lines.append(f"  left as is: {item.get('rule')} at {item.get('location')}: {item.get('reason')}")
+    return lines
 
 
 def _findings_for(data: bytes, flow: http.HTTPFlow | None) -> tuple[list[Finding], str | None]:
@@ -92,13 +124,17 @@ def render_conversation(
     *,
     verdict: str | None = None,
     flow: http.HTTPFlow | None = None,
+    changes: list[str] | None = None,
 ) -> str:
     """The transcript (:func:`toolguard_core.conversation.render_conversation`), with the upstream's
-    error read from ``flow.response``."""
+    error read from ``flow.response``. ``changes``: lines describing repair mode's changes, shown
+    right under the header."""
     upstream = None
     if flow is not None and flow.response is not None and rejected(flow.response.status_code, False):
         upstream = f"upstream answered {flow.response.status_code}: {_error_message(flow.response)}"
-    return conversation.render_conversation(body, findings, verdict=verdict, upstream_error=upstream)
+    return conversation.render_conversation(
+        body, findings, verdict=verdict, upstream_error=upstream, changes=changes
+    )
 
 
 def _error_message(response: http.Response) -> str:
@@ -109,7 +145,7 @@ def _error_message(response: http.Response) -> str:
     )
     text = error_text(json.dumps(error.summary()), error.message)
     if not text:
-        return conversation._cut(response.get_text(strict=False) or "", 200)
+        return _cut(response.get_text(strict=False) or "", 200)
     param = next((e.param for e in reversed(error.chain()) if e.param), None)
     return f"{text} (param: {param})" if param else text
 

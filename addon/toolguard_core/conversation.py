@@ -44,9 +44,11 @@ def render_conversation(
     verdict: str | None = None,
     upstream_error: str | None = None,
     max_text: int | None = MAX_TEXT,
+    changes: list[str] | None = None,
 ) -> str:
     """The transcript text. ``upstream_error``: the line naming the upstream's rejection, if any
-    (e.g. ``upstream answered 400: ...``); ``max_text``: where long contents are cut (None: never)."""
+    (e.g. ``upstream answered 400: ...``); ``max_text``: where long contents are cut (None: never);
+    ``changes``: lines describing repair mode's changes, shown right under the header."""
     messages = body.get("messages")
     messages = messages if isinstance(messages, list) else []
     by_message: dict[int, list[Finding]] = {}
@@ -60,6 +62,7 @@ def render_conversation(
 
     out: list[str] = []
     out += _header(body, by_message, general, verdict, upstream_error)
+    out += changes or []
     calls, answered_by = _pair_calls(messages)
     for index, message in enumerate(messages):
         out.append("")
