@@ -22,6 +22,7 @@ from toolguard_analysis.rule_links import rule_doc_link
 from toolguard_core import redact
 from toolguard_core.conversation import render_conversation, render_responses_input
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.request import MESSAGES, endpoint_kind
 from toolguard_core.upstream_errors import MAX_NESTING
 from toolguard_core.verdict import error_text, rejected, row_rejected, verdict_words
 
@@ -201,6 +202,11 @@ def _conversation(flow: StoredFlow, max_text: int | None) -> str:
         if stored:
             return f"(the request body was not a JSON object: {stored[:600]})\n"
         return "(no request body was stored)\n"
+    if endpoint_kind(str(flow.row.get("path") or "")) == MESSAGES:  # Anthropic's Messages API
+        # The mitmweb "Anthropic Messages" view's own rendering (it imports mitmproxy: loaded here only).
+        from toolguard_core.contentview_messages import render_messages
+
+        return render_messages(body, flow.finding_models(), verdict=flow.row.get("verdict"))
     if "messages" not in body and "input" in body:  # a Responses API body
         return render_responses_input(
             body, flow.finding_models(), verdict=flow.row.get("verdict"), max_text=max_text

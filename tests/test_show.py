@@ -147,3 +147,50 @@ def test_a_responses_flow_pairs_calls_and_outputs(tmp_path: Path) -> None:
     assert sum(line.startswith("    !! ERROR responses.") for line in lines) == len(
         [f for f in findings if f.severity == "error"]
     )
+
+
+def test_an_anthropic_messages_flow_uses_the_messages_view(tmp_path: Path) -> None:
+    """A stored Anthropic Messages request renders as mitmweb's Anthropic Messages view does."""
+    body = {
+        "model": "claude-sonnet-4-5",
+        "max_tokens": 1024,
+        "messages": [
+            {"role": "user", "content": "list the files"},
+            {
+                "role": "assistant",
+                "content": [{"type": "tool_use", "id": "toolu_01Open", "name": "ls", "input": {}}],
+            },
+            {"role": "user", "content": "and then?"},
+        ],
+    }
+    url = "https://api.anthropic.com/v1/messages"
+    findings = check_body(json.dumps(body).encode(), url).findings
+    path = tmp_path / "a.db"
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            FlowRow(
+                id="anth-1",
+                datetime_utc="2026-01-01T00:00:00.000Z",
+                url=url,
+                path="/v1/messages",
+                method="POST",
+                request_json=json.dumps(body),
+                findings=[
+                    FindingRow(
+                        idx=i, rule=f.rule, severity=f.severity, location=f.location, message=f.message
+                    )
+                    for i, f in enumerate(findings)
+                ],
+            )
+        ],
+    )
+    db.close()
+    code, output = show("--db", str(path), "anth-1")
+    assert code == 0
+    lines = output.splitlines()
+    assert "    -> tool_use toolu_01Open: ls({})" in lines
+    assert (
+        lines[lines.index("    -> tool_use toolu_01Open: ls({})") + 1] == "       NO RESULT in this request"
+    )
