@@ -251,7 +251,10 @@ def run(
 
     Starts mitmdump with the toolguard addon on 127.0.0.1, runs COMMAND with an environment that
     routes its OpenAI-compatible API calls through it, waits for COMMAND, stops the proxy cleanly
-    and prints (on stderr) the rules, flows, verdicts and upstream errors of this run.
+    and prints (on stderr) what this run saw, read from its own row in the database's runs table
+    (so runs sharing a database never mix): how many requests reached the proxy, were validated,
+    had findings, were rejected by the upstream or got no answer (or, with none, the likely reason),
+    then the rules and each stored flow with its verdict and upstream error.
 
     \b
     Reverse mode (default): the proxy forwards to --upstream; COMMAND gets

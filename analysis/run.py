@@ -306,8 +306,9 @@ _NO_TRAFFIC_HINTS: dict[tuple[str, str], str] = {
 _NO_TRAFFIC_DEFAULT = {
     "reverse": "the client did not use OPENAI_BASE_URL or OPENAI_API_BASE (a base URL in its configuration "
     "or on its command line wins over them), or it made no API call",
-    "regular": "the client ignored HTTPS_PROXY/HTTP_PROXY (Node's built-in fetch does), or it made no API "
-    "call; reverse mode (the default) needs no proxy support",
+    "regular": "the client ignored HTTPS_PROXY/HTTP_PROXY (Node's built-in fetch does), did not trust "
+    "mitmproxy's CA (its TLS handshake failed before a request), or made no API call; reverse mode (the "
+    "default) needs neither",
 }
 
 
