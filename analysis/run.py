@@ -332,7 +332,9 @@ def counts_line(run: Mapping[str, Any]) -> str:
     return (
         f"{_plural(seen, 'request')} reached the proxy: {run['validated']} validated, "
         f"{run['with_findings']} with findings, {run['rejected']} rejected by the upstream, "
-        f"{run['no_answer']} without an answer; {_plural(int(run['stored'] or 0), 'flow')} stored"
+        f"{run['no_answer']} without an answer"
+        + (f", {run['blocked']} blocked by toolguard" if run.get("blocked") else "")
+        + f"; {_plural(int(run['stored'] or 0), 'flow')} stored"
         + (f"; {run['internal_errors']} toolguard internal errors" if run["internal_errors"] else "")
         + "."
     )

@@ -706,6 +706,7 @@ def test_the_run_row_has_the_counts_and_every_stored_flow_names_it(guard, db_pat
         "with_findings": 1,
         "rejected": 1,
         "no_answer": 1,
+        "blocked": 0,
         "stored": 2,
         "internal_errors": 0,
     }

@@ -138,6 +138,9 @@ def test_block_answers_with_openais_error_and_the_explanation(block, db_path):
         LONE_TOOL.error_message,
         "messages.[0].role",
     )
+    # The run counts it as blocked, not as a rejection by the upstream (which never saw it).
+    [run_row] = sqlite_utils.Database(db_path)["runs"].rows
+    assert (run_row["blocked"], run_row["rejected"], run_row["stored"]) == (1, 0, 1)
 
 
 def test_block_names_the_duplicates_own_message_index(block):

@@ -757,7 +757,9 @@ class ToolGuard:
         self._annotate(flow, findings, verdict, pending=pending)
         if tap is not None:
             flow.metadata[METADATA_KEY]["stream"] = tap.summary()
-        if was_rejected:
+        if pending.blocked:
+            pass  # toolguard's own answer (counted as blocked when given): the upstream never saw it
+        elif was_rejected:
             self.stats["rejected"] += 1
         elif verdict == Verdict.NO_ANSWER:
             self.stats["no_answer"] += 1
@@ -944,6 +946,7 @@ class ToolGuard:
                 with_findings=stats["flagged"],
                 rejected=stats["rejected"],
                 no_answer=stats["no_answer"],
+                blocked=stats["blocked"],
                 stored=stats["stored"],
                 internal_errors=stats["internal_errors"],
             )

@@ -161,6 +161,7 @@ def m003_runs(db: sqlite_utils.Database) -> None:
             with_findings INTEGER NOT NULL DEFAULT 0,
             rejected INTEGER NOT NULL DEFAULT 0,
             no_answer INTEGER NOT NULL DEFAULT 0,
+            blocked INTEGER NOT NULL DEFAULT 0,
             stored INTEGER NOT NULL DEFAULT 0,
             internal_errors INTEGER NOT NULL DEFAULT 0
         )
@@ -188,6 +189,7 @@ class RunRow(BaseModel):
     with_findings: int = 0
     rejected: int = 0
     no_answer: int = 0
+    blocked: int = 0
     stored: int = 0
     internal_errors: int = 0
 

@@ -61,6 +61,9 @@ VERDICT_WORDS: dict[str, str] = {
     Verdict.FALSE_ALARM: "accepted by the upstream despite an error finding (a false alarm)",
     Verdict.NO_ANSWER: "no answer from the upstream",
     Verdict.ACCEPTED: "accepted by the upstream (its findings are warnings)",
+    Verdict.BLOCKED: "answered by toolguard with the provider's error (block mode); never sent upstream",
+    Verdict.REPAIRED: "repaired by toolguard, then accepted by the upstream",
+    Verdict.REPAIR_FAILED: "repaired by toolguard, still rejected by the upstream",
 }
 
 
