@@ -260,7 +260,10 @@ def render_markdown(flow: StoredFlow) -> str:
     if first:
         title += f": {first['rule']} at {first['location']}"
     lines = [f"### {title}", ""]
-    lines += [f"- **{name.capitalize()}**: {_md_code(value)}" for name, value in _facts(flow)]
+    lines += [
+        f"- **{name.capitalize()}**: {_md_code(value) if name in _CODE_FACTS else value}"
+        for name, value in _facts(flow)
+    ]
     upstream = flow.upstream_line()
     if upstream:
         lines.append(f"- **Upstream**: {upstream}")
@@ -294,8 +297,12 @@ def render_markdown(flow: StoredFlow) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Facts that are literal values (a URL, a User-Agent, an id): code in markdown; the rest is prose.
+_CODE_FACTS = frozenset({"request", "client", "run"})
+
+
 def _md_code(value: str) -> str:
-    return f"`{value}`" if value and "`" not in value and not value[0].isdigit() else value
+    return f"`{value}`" if value and "`" not in value else value
 
 
 def to_json(flow: StoredFlow) -> dict[str, Any]:
