@@ -370,15 +370,15 @@ def read_run(
     return (rows[0] if rows else None), flows, findings
 
 
+NO_RUN_PREFIX = "toolguard: the proxy recorded no run"
+
+
 def report(db_path: Path, run_id: str, command: list[str] | None = None, mode: str = "reverse") -> str:
     """What this run saw, from its row in ``runs`` and its flows (``flows.run_id``): counts in words,
     the rules, and each stored flow with its verdict. Other runs on the same database never show."""
     run, flows, findings = read_run(db_path, run_id)
     if run is None:
-        return (
-            f"toolguard: the proxy recorded no run {run_id} in {db_path} (it did not start or did not stop "
-            "cleanly; see its log).\n"
-        )
+        return f"{NO_RUN_PREFIX} {run_id} in {db_path} (it did not start or did not stop cleanly; see its log).\n"
     lines = [f"toolguard: {counts_line(run)}"]
     if not run["requests_seen"]:
         lines.append(f"  likely cause: {no_traffic_hint(command or [], mode)}.")
@@ -538,7 +538,11 @@ def run_session(
         _say(f"toolguard: mitmdump exited with status {proxy_status}; its log, {log_file}:")
         _say(proxy.tail(), end="")
     try:
-        _say(report(database, run_id, list(command), proxy_mode), end="")
+        text = report(database, run_id, list(command), proxy_mode)
+        _say(text, end="")
+        if text.startswith(NO_RUN_PREFIX):
+            _say(f"toolguard: mitmdump's log: {log_file}")
+            trouble = True  # the log is what explains it: keep it
     except Exception as exc:  # a report problem must not hide the command's status
         _say(f"toolguard: could not read {database}: {exc}")
         trouble = True
