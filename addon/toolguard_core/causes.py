@@ -1630,6 +1630,9 @@ CAUSES: tuple[Cause, ...] = (
                 ),
                 source="https://github.com/pollinations/pollinations/issues/1291",
                 example="Invalid max_tokens value, the valid range of max_tokens is [1, 8192]",
+                # Names the limit, not the rejected value: learning "max_tokens" would flag every
+                # later request that sets it, within the range or not.
+                no_constraint=True,
             ),
             Wording(
                 provider="openai",
