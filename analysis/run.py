@@ -32,6 +32,7 @@ import sqlite_utils
 
 import toolguard_core
 from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
+from toolguard_core.dburl import is_postgres_url, label, spool_path_for
 from toolguard_core.store import default_db_path, format_utc
 from toolguard_core.verdict import error_text
 
@@ -283,7 +284,7 @@ def run_client(command: list[str], env: dict[str, str]) -> int:
 # --------------------------------------------------------------------------- the report
 
 
-def report(db_path: Path, since: str, until: str, validated: int | None) -> str:
+def report(db_path: Path, since: str, until: str, validated: int | None, database: str | None = None) -> str:
     """What this run stored: flows written between ``since`` and ``until``, with findings and errors."""
     lines = []
     checked = f"{validated} request(s) checked; " if validated is not None else ""
@@ -335,8 +336,9 @@ def report(db_path: Path, since: str, until: str, validated: int | None) -> str:
             lines.append(f"        upstream: {_one_line(message)}")
         elif flow["flow_error"]:
             lines.append(f"        connection: {_one_line(flow['flow_error'])}")
-    lines.append(f"  database: {db_path}")
-    lines.append(f"  more: toolguard summary --db {shlex.quote(str(db_path))}")
+    # With a PostgreSQL store, db_path is this proxy's spool and ``database`` the shared URL.
+    lines.append(f"  database: {database or db_path}")
+    lines.append(f"  more: toolguard summary --db {shlex.quote(database or str(db_path))}")
     return "\n".join(lines) + "\n"
 
 
@@ -371,7 +373,12 @@ def run_session(
     if proxy_mode == "regular" and upstream:
         raise UsageError("--upstream is for reverse mode; in regular mode the client's own URL is used")
     target = Upstream.parse(upstream or DEFAULT_UPSTREAM) if proxy_mode == "reverse" else None
-    database = Path(db_path).expanduser() if db_path else default_db_path()
+    # A postgresql:// URL: the proxy spools to a local file first (pgstore.py); this run's report is
+    # read from that file, which holds every row the proxy wrote whether or not it is synced yet.
+    shared = db_path if is_postgres_url(db_path) else None
+    database = (
+        spool_path_for(shared) if shared else Path(db_path).expanduser() if db_path else default_db_path()
+    )
     conf = Path(confdir).expanduser()
     script = addon_script()
     if not script.exists():
@@ -387,7 +394,7 @@ def run_session(
         "--set",
         f"confdir={conf}",
         "--set",
-        f"toolguard_db={database}",
+        f"toolguard_db={shared or database}",
     ]
     if target is not None:
         proxy_command += ["--mode", f"reverse:{target.origin}"]
@@ -419,7 +426,7 @@ def run_session(
         ca_cert = conf / "mitmproxy-ca-cert.pem"
         env = regular_env(os.environ, proxy.port, ca_cert)
         where = f"proxy at http://127.0.0.1:{proxy.port} (CA {ca_cert})"
-    _say(f"toolguard: {where}; database {database}")
+    _say(f"toolguard: {where}; database {label(shared) if shared else database}")
 
     status = EXIT_TOOLGUARD_FAILED
     try:
@@ -432,7 +439,7 @@ def run_session(
         _say(f"toolguard: mitmdump exited with status {proxy_status}; its log, {log_file}:")
         _say(proxy.tail(), end="")
     try:
-        _say(report(database, since, until, proxy.validated), end="")
+        _say(report(database, since, until, proxy.validated, label(shared) if shared else None), end="")
     except Exception as exc:  # a report problem must not hide the command's status
         _say(f"toolguard: could not read {database}: {exc}")
         trouble = True

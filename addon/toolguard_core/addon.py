@@ -27,6 +27,7 @@ from mitmproxy.utils import human
 from toolguard_core import contentview, redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, InternalError, analyse_request
 from toolguard_core.capture import Capture
+from toolguard_core.dburl import is_postgres_url, redact_url, spool_path_for
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.offload import (
     DEFAULT_OFFLOAD_MIN_BYTES,
@@ -100,19 +101,28 @@ class Pending:
 
 @dataclass(slots=True)
 class Settings:
-    db_path: str
+    db_path: str  # the SQLite file written; with a PostgreSQL target, its local spool
     hosts: tuple[str, ...]
     paths: tuple[re.Pattern[str], ...]
     record_paths: tuple[re.Pattern[str], ...]
     max_body_bytes: int
     store_all: bool
     offload_min_bytes: int | None  # None: every body is validated in the proxy's own process
+    pg_url: str | None = None  # toolguard_db=postgresql://...: the spool is synced there (pgstore.py)
+    otlp_endpoint: str = ""
+    otlp_content: bool = False
+
+    def sinks(self) -> tuple[str, str | None, str, bool]:
+        """What the store and its hooks depend on: a change reopens them."""
+        return (self.db_path, self.pg_url, self.otlp_endpoint, self.otlp_content)
 
 
 class ToolGuard:
     def __init__(self) -> None:
         self.settings: Settings | None = None
         self.store: Store | None = None
+        self.syncer: Any = None  # pgstore.Syncer when toolguard_db is a postgresql:// URL
+        self.otlp: Any = None  # otel.OtlpExport when toolguard_otlp_endpoint is set
         self.pending: dict[str, Pending] = {}
         self.stats: Counter[str] = Counter()
         self._gc_frozen = False
@@ -129,7 +139,30 @@ class ToolGuard:
             str,
             "",
             "Path of the SQLite database toolguard writes flagged flows to. Empty means $TOOLGUARD_DB, "
-            "or else the per-user default (~/.local/share/toolguard/toolguard.db on Linux).",
+            "or else the per-user default (~/.local/share/toolguard/toolguard.db on Linux). "
+            "A postgresql:// URL writes to a shared PostgreSQL database instead, through a local "
+            "spool file (see toolguard_spool and docs/deployment.md).",
+        )
+        loader.add_option(
+            "toolguard_spool",
+            str,
+            "",
+            "With toolguard_db=postgresql://...: the local SQLite file rows are written to first and "
+            "synced from (kept while PostgreSQL is unreachable). Empty means a file beside the default "
+            "database named after the PostgreSQL target; give each proxy on one machine its own.",
+        )
+        loader.add_option(
+            "toolguard_otlp_endpoint",
+            str,
+            "",
+            "Export each stored flow as an OpenTelemetry log record and span to this OTLP/HTTP "
+            "endpoint (e.g. http://127.0.0.1:4318; /v1/logs and /v1/traces are appended). Empty: off.",
+        )
+        loader.add_option(
+            "toolguard_otlp_content",
+            bool,
+            False,
+            "Include the (redacted) request body and response in the exported log records.",
         )
         loader.add_option(
             "toolguard_hosts",
@@ -208,6 +241,9 @@ class ToolGuard:
             "toolguard_max_body",
             "toolguard_store_all",
             "toolguard_offload",
+            "toolguard_spool",
+            "toolguard_otlp_endpoint",
+            "toolguard_otlp_content",
         }:
             return
         opts = ctx.options
@@ -224,8 +260,13 @@ class ToolGuard:
             raise exceptions.OptionsError(
                 f"toolguard_offload: {exc} (a size such as 64k, or 'off')"
             ) from None
+        pg_url = opts.toolguard_db if is_postgres_url(opts.toolguard_db) else None
+        if pg_url:
+            db_path = opts.toolguard_spool or str(spool_path_for(pg_url))
+        else:
+            db_path = str(opts.toolguard_db or default_db_path())
         settings = Settings(
-            db_path=str(opts.toolguard_db or default_db_path()),
+            db_path=db_path,
             hosts=tuple(h.lower() for h in opts.toolguard_hosts),
             paths=paths,
             record_paths=record_paths,
@@ -234,16 +275,23 @@ class ToolGuard:
             offload_min_bytes=offload_min
             if offload_min is not None or offload == "off"
             else DEFAULT_OFFLOAD_MIN_BYTES,
+            pg_url=pg_url,
+            otlp_endpoint=opts.toolguard_otlp_endpoint.strip(),
+            otlp_content=opts.toolguard_otlp_content,
         )
-        if self.store is None or self.settings is None or settings.db_path != self.settings.db_path:
+        if self.store is None or self.settings is None or settings.sinks() != self.settings.sinks():
             store = Store(settings.db_path)
             try:
                 store.start()
             except Exception as exc:
                 raise exceptions.OptionsError(f"toolguard_db: cannot open {settings.db_path}: {exc}") from exc
-            if self.store is not None:
-                self.store.close()
-            self.store = store
+            try:
+                syncer, otlp = _open_sinks(settings, store)
+            except Exception:
+                store.close()
+                raise
+            self._close_store()
+            self.store, self.syncer, self.otlp = store, syncer, otlp
         self.settings = settings
 
     def running(self) -> None:
@@ -252,6 +300,8 @@ class ToolGuard:
             self.validator.launch()
         if self.settings:
             logger.info("toolguard: writing flagged flows to %s", self.settings.db_path)
+            if self.settings.pg_url:
+                logger.info("toolguard: syncing them to %s", redact_url(self.settings.pg_url))
         # Measured with scripts/bench_proxy.py: about half of toolguard's added latency on a 70 KB
         # agent request was full collections walking mitmproxy's start-up objects.
         if ctx.options.toolguard_gc_freeze and not self._gc_frozen:
@@ -279,10 +329,27 @@ class ToolGuard:
         # The content view outlives this addon (hot reload, tests): it falls back to the built-ins.
         contentview.chat_completions.registry = DEFAULT_REGISTRY
         if self.store is not None:
-            self.store.close()
+            self._close_store()
             if self.stats:
                 logger.info("toolguard: %s", dict(self.stats))
-            self.store = None
+
+    def _close_store(self) -> None:
+        """Drain the store, then let the syncer send the rest and the exporter flush (both bounded)."""
+        if self.store is not None:
+            self.store.close()
+        if self.syncer is not None:
+            self.syncer.close()
+        if self.otlp is not None:
+            self.otlp.shutdown()
+        self.stats.update(self._sink_stats())
+        self.store = self.syncer = self.otlp = None
+
+    def _sink_stats(self) -> dict[str, int]:
+        stats: dict[str, int] = {}
+        for sink in (self.syncer, self.otlp):
+            if sink is not None:
+                stats.update(sink.stats())
+        return stats
 
     # ----------------------------------------------------------------- flow hooks
 
@@ -301,7 +368,7 @@ class ToolGuard:
     @command.command("toolguard.stats")
     def stats_command(self) -> str:
         """Counters: flows validated, flagged and stored, and internal errors."""
-        return json.dumps(dict(self.stats), sort_keys=True)
+        return json.dumps({**self.stats, **self._sink_stats()}, sort_keys=True)
 
     @command.command("toolguard.summary")
     def summary_command(self) -> str:
@@ -312,7 +379,7 @@ class ToolGuard:
         """
         if self.settings is None:
             return "toolguard is not configured"
-        path = Path(self.settings.db_path)
+        path: Path | str = self.settings.pg_url or Path(self.settings.db_path)
         self.summary_thread = threading.Thread(
             target=_log_summary, args=(path,), name="toolguard-summary", daemon=True
         )
@@ -638,7 +705,33 @@ def _compile_patterns(option: str, patterns: Sequence[str]) -> tuple[re.Pattern[
     return tuple(compiled)
 
 
-def _log_summary(path: Path) -> None:
+def _open_sinks(settings: Settings, store: Store) -> tuple[Any, Any]:
+    """The PostgreSQL syncer and the OpenTelemetry export, hooked to the store's written rows.
+    Their libraries are optional extras, imported only when asked for (a clear message if missing)."""
+    syncer = otlp = None
+    if settings.pg_url:
+        from toolguard_core.pgstore import Syncer
+
+        try:
+            syncer = Syncer(Path(settings.db_path), settings.pg_url)
+        except ImportError as exc:
+            raise exceptions.OptionsError(f"toolguard_db: {exc}") from None
+    if settings.otlp_endpoint:
+        from toolguard_core.otel import OtlpExport
+
+        try:
+            otlp = OtlpExport(settings.otlp_endpoint, content=settings.otlp_content)
+        except ImportError as exc:
+            raise exceptions.OptionsError(f"toolguard_otlp_endpoint: {exc}") from None
+    if syncer is not None:
+        store.listeners.append(syncer.wake)
+        syncer.start()
+    if otlp is not None:
+        store.listeners.append(otlp.on_rows)
+    return syncer, otlp
+
+
+def _log_summary(path: Path | str) -> None:
     try:  # the CLI package is installed with toolguard; a bare `mitmdump -s` may run without it
         from toolguard_analysis.render import render_text
         from toolguard_analysis.summary import build_summary

@@ -14,6 +14,7 @@ import logging
 import os
 import queue
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -211,6 +212,9 @@ class Store:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="toolguard-writer", daemon=True)
+        # "Rows written" hooks, called on the writer thread after each committed batch: the
+        # PostgreSQL syncer and the OpenTelemetry exporter (issue #17). A failing hook is logged.
+        self.listeners: list[Callable[[list[FlowRow]], None]] = []
 
     def start(self) -> None:
         """Start the writer and wait until the database is open (so a bad path fails here, loudly)."""
@@ -267,15 +271,23 @@ class Store:
             except Exception:
                 self.failed += 1
                 logger.exception("toolguard: could not build the row for %r", getattr(item, "flow_id", item))
+        written: list[FlowRow] = []
         try:
             write_rows(db, batch)
             self.written += len(batch)
+            written = batch
         except Exception:
             # One bad batch must not stop the writer: retry row by row, count what still fails.
             for row in batch:
                 try:
                     write_rows(db, [row])
                     self.written += 1
+                    written.append(row)
                 except Exception:
                     self.failed += 1
                     logger.exception("toolguard: could not store flow %s in %s", row.id, self.path)
+        for listener in self.listeners:
+            try:
+                listener(written)
+            except Exception:
+                logger.exception("toolguard: a rows-written hook failed")
