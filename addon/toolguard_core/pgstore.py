@@ -195,7 +195,7 @@ def sqlite_schema(db: sqlite_utils.Database | None = None) -> Schema:
         text = definition.fetchone()[0]
         select = re.split(r"\bAS\b", text, maxsplit=1, flags=re.IGNORECASE)[1].strip()
         views.append(View(name, select))
-    return Schema(tuple(sorted(tables, key=lambda t: t.name)), tuple(views))
+    return Schema(tuple(tables), tuple(views))  # creation order: parents before their children
 
 
 def _column_ddl(column: Column) -> Any:
@@ -433,7 +433,7 @@ class Syncer:
         *,
         interval: float = 2.0,
         batch_size: int = 500,
-        max_backoff: float = 30.0,
+        max_backoff: float = 10.0,
     ) -> None:
         require_driver()
         self.spool = Path(spool)
@@ -505,7 +505,12 @@ class Syncer:
             if stopping:
                 self._disconnect()
                 return
-            self._wake.wait(backoff or self.interval)
+            if backoff:
+                # Backing off: new rows do not shorten the wait (each attempt against a black-holed
+                # server costs a connect timeout); only stopping does.
+                self._stop.wait(backoff)
+            else:
+                self._wake.wait(self.interval)
             self._wake.clear()
 
     def _disconnect(self) -> None:
