@@ -47,6 +47,15 @@ OPERATIONS = (
     ("/completions", "text_completion"),
     ("/embeddings", "embeddings"),
 )
+# toolguard's provider ids -> the semantic conventions' well-known gen_ai.provider.name values
+# (https://opentelemetry.io/docs/specs/semconv/registry/attributes/gen-ai/#gen-ai-provider-name);
+# an id not listed there (dashscope, vllm, generic, ...) is exported as it is.
+SEMCONV_PROVIDERS = {
+    "azure": "azure.ai.openai",
+    "gemini": "gcp.gemini",
+    "mistral": "mistral_ai",
+    "xai": "x_ai",
+}
 # Verdict -> log severity: a rejection is an error, a flagged request the upstream took a warning.
 SEVERITY = {Verdict.PREDICTED: "ERROR", Verdict.UNEXPLAINED: "ERROR", Verdict.NO_ANSWER: "ERROR"}
 # Columns other branches add (root cause, fingerprint): exported when the row has them.
@@ -56,6 +65,10 @@ OPTIONAL_FIELDS = ("root_cause", "fingerprint", "run_id")
 def operation(path: str | None) -> str:
     path = (path or "").rstrip("/")
     return next((name for suffix, name in OPERATIONS if path.endswith(suffix)), "chat")
+
+
+def provider_name(provider: str | None) -> str | None:
+    return SEMCONV_PROVIDERS.get(provider or "", provider)
 
 
 def _ns(iso: str) -> int:
@@ -72,8 +85,9 @@ def attributes(row: FlowRow) -> dict[str, Any]:
         error_type = "_OTHER"
     data = row.model_dump()
     attrs: dict[str, Any] = {
-        "gen_ai.provider.name": row.provider,
-        "gen_ai.system": row.provider,
+        "gen_ai.provider.name": provider_name(row.provider),
+        "gen_ai.system": provider_name(row.provider),
+        "toolguard.provider": row.provider,
         "gen_ai.operation.name": operation(row.path),
         "gen_ai.request.model": row.model,
         "http.request.method": row.method,
