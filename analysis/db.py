@@ -66,6 +66,14 @@ class Connection:
             for row in self._sqlite.execute(sql, list(args)):
                 yield dict(row)
 
+    def has_table(self, name: str) -> bool:
+        """Whether the database has this table (older captures lack the later migrations' tables)."""
+        if self.postgres:
+            sql = "select to_regclass(?) is not null as present"
+        else:
+            sql = "select exists (select 1 from sqlite_master where type = 'table' and name = ?) as present"
+        return bool(next(self.query(sql, [name]))["present"])
+
     def close(self) -> None:
         (self._pg if self.postgres else self._sqlite).close()
 
@@ -128,3 +136,25 @@ def load(
         finally:
             conn.close()
     return list(flows.values()), findings
+
+
+def load_repairs(paths: Sequence[Source], flows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``repairs`` rows (docs/schema.md) of the given flows, each with its flow's ``verdict``;
+    databases written before repair mode existed have no such table and give nothing."""
+    rows: list[dict[str, Any]] = []
+    seen: set[tuple[str, int]] = set()
+    for path in paths:
+        conn = Connection(path)
+        try:
+            if not conn.has_table("repairs"):
+                continue
+            for row in conn.query(
+                "select flow_id, idx, rule, family, location, applied from repairs order by flow_id, idx"
+            ):
+                key = (row["flow_id"], row["idx"])
+                if row["flow_id"] in flows and key not in seen:
+                    seen.add(key)
+                    rows.append({**dict(row), "verdict": flows[row["flow_id"]].get("verdict")})
+        finally:
+            conn.close()
+    return rows

@@ -113,12 +113,51 @@ def m001_flows_and_findings(db: sqlite_utils.Database) -> None:
     db["findings"].create_index(["rule"])
 
 
+@migrations()
+def m002_repairs(db: sqlite_utils.Database) -> None:
+    # One row per repair toolguard attempted on a flow in repair mode (docs/modes.md): the applied
+    # ones with their RFC 6902 patch and the request before and after that step, the declined ones
+    # with the reason. The upstream's verdict on the repaired request is the flow's `verdict`.
+    db.execute(
+        """
+        CREATE TABLE repairs (
+            flow_id TEXT NOT NULL REFERENCES flows(id),
+            idx INTEGER NOT NULL,
+            datetime_utc TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            family TEXT,
+            location TEXT NOT NULL,
+            applied INTEGER NOT NULL,
+            description TEXT,
+            patch_json TEXT,
+            request_before TEXT,
+            request_after TEXT,
+            PRIMARY KEY (flow_id, idx)
+        )
+        """
+    )
+    db["repairs"].create_index(["rule"])
+
+
 class FindingRow(BaseModel):
     idx: int
     rule: str
     severity: str
     location: str
     message: str
+
+
+class RepairRow(BaseModel):
+    idx: int
+    datetime_utc: str
+    rule: str
+    family: str | None = None
+    location: str
+    applied: bool
+    description: str | None = None
+    patch_json: str | None = None
+    request_before: str | None = None
+    request_after: str | None = None
 
 
 class FlowRow(BaseModel):
@@ -160,9 +199,10 @@ class FlowRow(BaseModel):
     internal_error: str | None = None
     toolguard_version: str | None = None
     findings: list[FindingRow] = []
+    repairs: list[RepairRow] = []
 
     def columns(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"findings"})
+        return self.model_dump(exclude={"findings", "repairs"})
 
 
 def open_db(path: str | os.PathLike[str]) -> sqlite_utils.Database:
@@ -189,6 +229,29 @@ def write_rows(db: sqlite_utils.Database, rows: list[FlowRow]) -> None:
                 "INSERT INTO findings (flow_id, idx, rule, severity, location, message) VALUES (?, ?, ?, ?, ?, ?)",
                 [(row.id, f.idx, f.rule, str(f.severity), f.location, f.message) for f in row.findings],
             )
+            db.execute("DELETE FROM repairs WHERE flow_id = ?", [row.id])
+            if row.repairs:
+                db.conn.executemany(
+                    "INSERT INTO repairs (flow_id, idx, datetime_utc, rule, family, location, applied, "
+                    "description, patch_json, request_before, request_after) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            row.id,
+                            r.idx,
+                            r.datetime_utc,
+                            r.rule,
+                            r.family,
+                            r.location,
+                            int(r.applied),
+                            r.description,
+                            r.patch_json,
+                            r.request_before,
+                            r.request_after,
+                        )
+                        for r in row.repairs
+                    ],
+                )
 
 
 class RowSource(Protocol):

@@ -24,7 +24,7 @@ from psycopg.rows import dict_row
 
 from e2e.test_summary_e2e import CASES
 from toolguard_core import pgstore
-from toolguard_core.store import FindingRow, FlowRow, open_db, write_rows
+from toolguard_core.store import FindingRow, FlowRow, RepairRow, open_db, write_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -144,9 +144,22 @@ def test_a_later_sqlite_migration_reaches_postgresql(postgres_url: str) -> None:
 def test_sync_pushes_a_capture_once_and_the_summary_reads_it_back(tmp_path: Path, postgres_url: str) -> None:
     capture = tmp_path / "laptop.db"
     db = open_db(capture)
+    repaired = flow_row("r", "2026-11-30T00:59:00.000Z", 200, None, ["sequence.orphan-tool-message"])
+    repaired.repairs = [
+        RepairRow(
+            idx=0,
+            datetime_utc="2026-11-30T00:59:00.001Z",
+            rule="sequence.orphan-tool-message",
+            family="sequence",
+            location="messages[1]",
+            applied=True,
+            patch_json='[{"op": "remove", "path": "/messages/1"}]',
+        )
+    ]
     write_rows(
         db,
         [
+            repaired,
             flow_row("a", "2026-11-30T01:00:00.000Z", 400, "invalid_value", ["sequence.orphan-tool-message"]),
             flow_row("b", "2026-11-30T01:01:00.000Z", 400, 400, ["sequence.orphan-tool-message"]),
             flow_row("c", "2026-11-30T01:02:00.000Z", 200, None, ["sequence.unanswered-tool-call", "x.y"]),
@@ -156,10 +169,10 @@ def test_sync_pushes_a_capture_once_and_the_summary_reads_it_back(tmp_path: Path
 
     first = toolguard("sync", str(capture), postgres_url)
     again = toolguard("sync", str(capture), postgres_url)
-    assert first == again == f"{postgres_url}: sent 3 flows, 4 findings from {capture}\n"
+    assert first == again == f"{postgres_url}: sent 4 flows, 5 findings, 1 repairs from {capture}\n"
 
     schema = pgstore.sqlite_schema()
-    for table, order in (("flows", "id"), ("findings", "flow_id, idx")):
+    for table, order in (("flows", "id"), ("findings", "flow_id, idx"), ("repairs", "flow_id, idx")):
         assert pg_rows(postgres_url, table, order) == [
             as_pg(r, schema.table(table)) for r in sqlite_rows(capture, table, order)
         ]
@@ -169,7 +182,7 @@ def test_sync_pushes_a_capture_once_and_the_summary_reads_it_back(tmp_path: Path
     assert from_pg["databases"] == [postgres_url] and from_file["databases"] == [str(capture)]
     from_pg.pop("databases"), from_file.pop("databases")
     assert from_pg == from_file
-    assert from_pg["totals"] == {"flows": 3, "rejected": 2, "groups": 1}
+    assert from_pg["totals"] == {"flows": 4, "rejected": 2, "groups": 1}
 
     # merge into a URL is sync: a second capture adds its own flow only.
     other = tmp_path / "ci.db"
@@ -177,7 +190,7 @@ def test_sync_pushes_a_capture_once_and_the_summary_reads_it_back(tmp_path: Path
     write_rows(db, [flow_row("d", "2026-11-30T02:00:00.000Z", 400, None, [])])
     db.close()
     toolguard("merge", postgres_url, str(capture), str(other))
-    assert [r["id"] for r in pg_rows(postgres_url, "flows", "id")] == ["a", "b", "c", "d"]
+    assert [r["id"] for r in pg_rows(postgres_url, "flows", "id")] == ["a", "b", "c", "d", "r"]
 
 
 def test_a_password_never_reaches_the_output(tmp_path: Path, postgres_server: Any) -> None:
