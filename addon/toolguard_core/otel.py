@@ -33,7 +33,7 @@ from toolguard_core.verdict import REJECTED_VERDICTS, Verdict
 logger = logging.getLogger(__name__)
 
 MISSING_SDK = (
-    "toolguard_otlp_endpoint needs the OpenTelemetry SDK: pip install 'toolguard[otel]' "
+    "the OpenTelemetry export needs the SDK: pip install 'toolguard[otel]' "
     "(or scripts/bootstrap --test, which installs it)"
 )
 DEFAULT_MAX_QUEUE = 2048

@@ -17,18 +17,19 @@ from typing import Any
 
 import openai
 import pytest
-from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
-    ExportLogsServiceRequest,
-    ExportLogsServiceResponse,
-)
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-    ExportTraceServiceRequest,
-    ExportTraceServiceResponse,
-)
 
 from e2e.test_summary_e2e import CALL_A, CALL_B, USER, call, tool
 
 pytestmark = pytest.mark.e2e
+pytest.importorskip("opentelemetry.sdk")  # the otel extra (the test extra installs it)
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (  # noqa: E402
+    ExportLogsServiceRequest,
+    ExportLogsServiceResponse,
+)
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (  # noqa: E402
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
 
 ORPHAN = [USER, tool(CALL_A)]  # the fake answers OpenAI's real 400 for a lone tool message
 VALID = [USER, call(CALL_A, CALL_B), tool(CALL_A), tool(CALL_B)]

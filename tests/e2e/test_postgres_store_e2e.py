@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -17,16 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import openai
-import psycopg
 import pytest
 import sqlite_utils
-from psycopg.rows import dict_row
+from support.proxy import Mitmdump
 
 from e2e.test_summary_e2e import CASES
 from toolguard_core import pgstore
 from toolguard_core.store import FindingRow, FlowRow, RepairRow, open_db, write_rows
 
 pytestmark = pytest.mark.e2e
+psycopg = pytest.importorskip("psycopg")  # the postgres extra (the test extra installs it)
+dict_row = psycopg.rows.dict_row
 
 TOOLGUARD = Path(sys.executable).with_name("toolguard")
 SYNC_TIMEOUT = 45.0  # the syncer's back-off tops out at 10 s; a restarted server is reached well within
@@ -315,3 +317,32 @@ def pgstore_wait(predicate: Any, timeout: float = SYNC_TIMEOUT) -> bool:
             return True
         time.sleep(0.25)
     return bool(predicate())
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"toolguard_db": "postgresql://toolguard@127.0.0.1:1/none"},
+            "toolguard_db: a postgresql:// database needs psycopg: pip install 'toolguard[postgres]'",
+        ),
+        (
+            {"toolguard_otlp_endpoint": "http://127.0.0.1:1"},
+            "toolguard_otlp_endpoint: the OpenTelemetry export needs the SDK: pip install 'toolguard[otel]'",
+        ),
+    ],
+)
+def test_without_the_extra_the_proxy_refuses_to_start_and_says_what_to_install(
+    tmp_path: Path, options: dict[str, str], message: str
+) -> None:
+    # Packages that fail to import shadow the installed psycopg and opentelemetry: as if the extras
+    # were not installed, with the real mitmdump and addon.
+    hidden = tmp_path / "hidden"
+    for package in ("psycopg", "opentelemetry"):
+        (hidden / package).mkdir(parents=True)
+        (hidden / package / "__init__.py").write_text(f"raise ImportError('{package} is not installed')\n")
+    command = Mitmdump(tmp_path / "proxy", options=options).command()
+    env = dict(os.environ, PYTHONPATH=str(hidden))
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, check=False)
+    assert message in result.stdout + result.stderr
+    assert "Error logged during startup, exiting" in result.stdout + result.stderr
