@@ -346,3 +346,26 @@ def test_without_the_extra_the_proxy_refuses_to_start_and_says_what_to_install(
     result = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, check=False)
     assert message in result.stdout + result.stderr
     assert "Error logged during startup, exiting" in result.stdout + result.stderr
+
+
+def test_toolguard_run_writes_to_postgresql_and_reports_from_its_spool(
+    upstream: Any, postgres_url: str, tmp_path: Path
+) -> None:
+    from test_run import ORPHAN_CLIENT
+
+    from toolguard_core.dburl import spool_path_for
+
+    env = dict(os.environ, TOOLGUARD_DB=str(tmp_path / "default.db"))  # the spool goes beside it
+    result = subprocess.run(
+        [str(TOOLGUARD), "run", "--upstream", upstream.url, "--db", postgres_url,
+         "--confdir", str(tmp_path / "conf"), "--", sys.executable, "-c", ORPHAN_CLIENT],
+        capture_output=True, text=True, timeout=90, env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 3, result.stderr
+    [flow] = pg_rows(postgres_url, "flows", "id")  # sent before the proxy exited
+    assert (flow["status"], flow["verdict"]) == (400, "predicted")
+    spool = spool_path_for(postgres_url, beside=tmp_path)
+    assert stored_ids(spool) == {flow["id"]}
+    lines = result.stderr.splitlines()
+    assert lines[-2:] == [f"  database: {postgres_url}", f"  more: toolguard summary --db {postgres_url}"]
+    assert f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  verdict: predicted" in lines
