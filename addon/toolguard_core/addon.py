@@ -36,6 +36,7 @@ import toolguard_core
 from toolguard_core import contentview, contentview_messages, redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, InternalError, analyse_request
 from toolguard_core.capture import Capture
+from toolguard_core.dburl import is_postgres_url, redact_url, spool_path_for
 from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.modes import Mode, blocked_answer, parse_mode
@@ -149,7 +150,7 @@ class Pending:
 
 @dataclass(slots=True)
 class Settings:
-    db_path: str
+    db_path: str  # the SQLite file written; with a PostgreSQL target, its local spool
     hosts: tuple[str, ...]
     paths: tuple[re.Pattern[str], ...]
     record_paths: tuple[re.Pattern[str], ...]
@@ -161,12 +162,21 @@ class Settings:
     repair: RepairOptions = field(default_factory=RepairOptions)
     run_id: str = PROCESS_RUN_ID
     console: bool = True
+    pg_url: str | None = None  # toolguard_db=postgresql://...: the spool is synced there (pgstore.py)
+    otlp_endpoint: str = ""
+    otlp_content: bool = False
+
+    def sinks(self) -> tuple[str, str | None, str, bool]:
+        """What the store and its hooks depend on: a change reopens them."""
+        return (self.db_path, self.pg_url, self.otlp_endpoint, self.otlp_content)
 
 
 class ToolGuard:
     def __init__(self) -> None:
         self.settings: Settings | None = None
         self.store: Store | None = None
+        self.syncer: Any = None  # pgstore.Syncer when toolguard_db is a postgresql:// URL
+        self.otlp: Any = None  # otel.OtlpExport when toolguard_otlp_endpoint is set
         self.pending: dict[str, Pending] = {}
         self.stats: Counter[str] = Counter()
         self._gc_frozen = False
@@ -185,7 +195,30 @@ class ToolGuard:
             str,
             "",
             "Path of the SQLite database toolguard writes flagged flows to. Empty means $TOOLGUARD_DB, "
-            "or else the per-user default (~/.local/share/toolguard/toolguard.db on Linux).",
+            "or else the per-user default (~/.local/share/toolguard/toolguard.db on Linux). "
+            "A postgresql:// URL writes to a shared PostgreSQL database instead, through a local "
+            "spool file (see toolguard_spool and docs/deployment.md).",
+        )
+        loader.add_option(
+            "toolguard_spool",
+            str,
+            "",
+            "With toolguard_db=postgresql://...: the local SQLite file rows are written to first and "
+            "synced from (kept while PostgreSQL is unreachable). Empty means a file beside the default "
+            "database named after the PostgreSQL target; give each proxy on one machine its own.",
+        )
+        loader.add_option(
+            "toolguard_otlp_endpoint",
+            str,
+            "",
+            "Export each stored flow as an OpenTelemetry log record and span to this OTLP/HTTP "
+            "endpoint (e.g. http://127.0.0.1:4318; /v1/logs and /v1/traces are appended). Empty: off.",
+        )
+        loader.add_option(
+            "toolguard_otlp_content",
+            bool,
+            False,
+            "Include the (redacted) request body and response in the exported log records.",
         )
         loader.add_option(
             "toolguard_hosts",
@@ -335,6 +368,9 @@ class ToolGuard:
             "toolguard_console",
             "toolguard_redact_headers",
             "toolguard_offload",
+            "toolguard_spool",
+            "toolguard_otlp_endpoint",
+            "toolguard_otlp_content",
             "toolguard_mode",
             "toolguard_repair",
             "toolguard_repair_unanswered",
@@ -354,6 +390,11 @@ class ToolGuard:
             raise exceptions.OptionsError(
                 f"toolguard_offload: {exc} (a size such as 64k, or 'off')"
             ) from None
+        pg_url = opts.toolguard_db if is_postgres_url(opts.toolguard_db) else None
+        if pg_url:
+            db_path = opts.toolguard_spool or str(spool_path_for(pg_url))
+        else:
+            db_path = str(opts.toolguard_db or default_db_path())
         try:
             mode = parse_mode(opts.toolguard_mode)
         except ValueError as exc:
@@ -367,7 +408,7 @@ class ToolGuard:
         except ValueError as exc:
             raise exceptions.OptionsError(f"toolguard_repair_unanswered: {exc}") from None
         settings = Settings(
-            db_path=str(opts.toolguard_db or default_db_path()),
+            db_path=db_path,
             hosts=tuple(h.lower() for h in opts.toolguard_hosts),
             paths=paths,
             record_paths=record_paths,
@@ -379,10 +420,13 @@ class ToolGuard:
             if offload_min is not None or offload == "off"
             else DEFAULT_OFFLOAD_MIN_BYTES,
             redact_headers=tuple(opts.toolguard_redact_headers),
+            pg_url=pg_url,
+            otlp_endpoint=opts.toolguard_otlp_endpoint.strip(),
+            otlp_content=opts.toolguard_otlp_content,
             mode=mode,
             repair=RepairOptions(families=families, unanswered=unanswered),
         )
-        if self.store is None or self.settings is None or settings.db_path != self.settings.db_path:
+        if self.store is None or self.settings is None or settings.sinks() != self.settings.sinks():
             store = Store(settings.db_path)
             try:
                 store.start()
@@ -390,9 +434,13 @@ class ToolGuard:
                 raise exceptions.OptionsError(
                     f"toolguard_db: cannot open {settings.db_path}: {exc}"
                 ) from None
-            if self.store is not None:
-                self.store.close()
-            self.store = store
+            try:
+                syncer, otlp = _open_sinks(settings, store)
+            except Exception:
+                store.close()
+                raise
+            self._close_store()
+            self.store, self.syncer, self.otlp = store, syncer, otlp
         self.settings = settings
 
     def running(self) -> None:
@@ -404,6 +452,8 @@ class ToolGuard:
             logger.info(
                 "toolguard: writing flagged flows to %s (run %s)", self.settings.db_path, self.settings.run_id
             )
+            if self.settings.pg_url:
+                logger.info("toolguard: syncing them to %s", redact_url(self.settings.pg_url))
             if self.settings.mode is not Mode.OBSERVE:
                 families = ",".join(sorted(self.settings.repair.families)) or "none"
                 logger.info(
@@ -453,10 +503,29 @@ class ToolGuard:
                 key = (self.settings.db_path, self.settings.run_id)
                 _STOPPED_COUNTS[key] = _STOPPED_COUNTS.get(key, Counter()) + self.stats
             # Drains the whole queue however long it takes, with progress lines, and logs how many
-            # rows were written (and dropped, and why); see Store.close.
+            # rows were written (and dropped, and why); see Store.close. Then the syncer and the
+            # exporter send what is left (both bounded).
+            logger.info("toolguard: %s", json.loads(self._close_store()))  # a dict, as before
+
+    def _close_store(self) -> str:
+        """Drain the store, then let the syncer send the rest and the exporter flush (both bounded);
+        returns the final ``toolguard.stats``."""
+        if self.store is not None:
             self.store.close()
-            logger.info("toolguard: %s", json.loads(self.stats_command()))  # a dict, as before
-            self.store = None
+        if self.syncer is not None:
+            self.syncer.close()
+        if self.otlp is not None:
+            self.otlp.shutdown()
+        final = self.stats_command()
+        self.store = self.syncer = self.otlp = None
+        return final
+
+    def _sink_stats(self) -> dict[str, int]:
+        stats: dict[str, int] = {}
+        for sink in (self.syncer, self.otlp):
+            if sink is not None:
+                stats.update(sink.stats())
+        return stats
 
     # ----------------------------------------------------------------- flow hooks
 
@@ -491,11 +560,13 @@ class ToolGuard:
 
     @command.command("toolguard.stats")
     def stats_command(self) -> str:
-        """Counters: flows validated, flagged and queued for storage, internal errors, and the
-        writer's rows written, dropped (by reason) and write retries."""
+        """Counters: flows validated, flagged and queued for storage, internal errors, the writer's rows
+        written, dropped (by reason) and write retries, and the PostgreSQL syncer's and the
+        OpenTelemetry export's (docs/deployment.md, docs/opentelemetry.md)."""
         counters: dict[str, int] = dict(self.stats)
         if self.store is not None:
             counters.update(self.store.counters())
+        counters.update(self._sink_stats())
         return json.dumps(counters, sort_keys=True)
 
     @command.command("toolguard.summary")
@@ -507,7 +578,7 @@ class ToolGuard:
         """
         if self.settings is None:
             return "toolguard is not configured"
-        path = Path(self.settings.db_path)
+        path: Path | str = self.settings.pg_url or Path(self.settings.db_path)
         self.summary_thread = threading.Thread(
             target=_log_summary, args=(path,), name="toolguard-summary", daemon=True
         )
@@ -1081,7 +1152,33 @@ def _compile_patterns(option: str, patterns: Sequence[str]) -> tuple[re.Pattern[
     return tuple(compiled)
 
 
-def _log_summary(path: Path) -> None:
+def _open_sinks(settings: Settings, store: Store) -> tuple[Any, Any]:
+    """The PostgreSQL syncer and the OpenTelemetry export, hooked to the store's written rows.
+    Their libraries are optional extras, imported only when asked for (a clear message if missing)."""
+    syncer = otlp = None
+    if settings.pg_url:
+        from toolguard_core.pgstore import Syncer
+
+        try:
+            syncer = Syncer(Path(settings.db_path), settings.pg_url)
+        except ImportError as exc:
+            raise exceptions.OptionsError(f"toolguard_db: {exc}") from None
+    if settings.otlp_endpoint:
+        from toolguard_core.otel import OtlpExport
+
+        try:
+            otlp = OtlpExport(settings.otlp_endpoint, content=settings.otlp_content)
+        except ImportError as exc:
+            raise exceptions.OptionsError(f"toolguard_otlp_endpoint: {exc}") from None
+    if syncer is not None:
+        store.listeners.append(syncer.wake)
+        syncer.start()
+    if otlp is not None:
+        store.listeners.append(otlp.on_rows)
+    return syncer, otlp
+
+
+def _log_summary(path: Path | str) -> None:
     try:  # the CLI package is installed with toolguard; a bare `mitmdump -s` may run without it
         from toolguard_analysis.render import render_text
         from toolguard_analysis.summary import build_summary
