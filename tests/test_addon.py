@@ -731,3 +731,19 @@ def test_redact_headers_option_and_credential_shaped_headers_are_never_stored(gu
         "x-trace": "[REDACTED]",
     }
     assert stored["user-agent"] == "OpenAI/Python 1.54.0"
+
+
+def test_the_parsed_body_is_let_go_once_the_request_hook_is_done(guard, db_path):
+    # The pending flow lives until its answer ends (minutes for a stream); the parsed tree is many
+    # times the body's size and nothing reads it after the request hook.
+    addon, _ = guard
+    flow = make_flow(LONE_TOOL.body())
+    addon.request(flow)
+    analysis = addon.pending[flow.id].analysis
+    assert (analysis.body, analysis.is_json, analysis.has_error) == (None, True, True)
+    flow.response = answer(200, ok_completion())
+    addon.response(flow)
+    addon.done()
+    flows, _ = rows(db_path)
+    assert [json.loads(f["request_json"]) for f in flows] == [LONE_TOOL.body()]
+

@@ -572,6 +572,9 @@ class ToolGuard:
         # The opt-in modes act on live flows only: a flow replayed with `mitmdump -r` is evidence.
         if not observing and analysis.has_error and flow.live and not flow.response:
             self._act(flow, pending)
+        # The parsed tree (several times the body's size in Python objects) is not read after this
+        # point, but the pending flow lives until its answer ends (minutes for a stream): let it go.
+        analysis.body = None
         self._validated(flow, pending, analysis.internal_errors)
 
     def _act(self, flow: http.HTTPFlow, pending: Pending) -> None:
