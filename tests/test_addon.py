@@ -3,6 +3,7 @@ changed on the wire, bad bodies and internal errors handled, whole rows in the S
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import logging
@@ -747,3 +748,28 @@ def test_the_parsed_body_is_let_go_once_the_request_hook_is_done(guard, db_path)
     flows, _ = rows(db_path)
     assert [json.loads(f["request_json"]) for f in flows] == [LONE_TOOL.body()]
 
+
+def test_a_failure_at_shutdown_is_counted_and_the_queued_rows_are_still_written(guard, db_path, monkeypatch):
+    # done() settles bodies still waiting for the worker; a failure there used to escape into
+    # mitmproxy and skip the store's drain, losing every row still queued.
+    addon, _ = guard
+    stored = make_flow(LONE_TOOL.body())
+    run(addon, stored, answer(200, ok_completion()))
+    waiting = make_flow(LONE_TOOL.body())
+    addon.request(waiting)
+    loop = asyncio.new_event_loop()
+    try:
+        addon.pending[waiting.id].validation = loop.create_future()  # the worker has not answered
+
+        def explode(*args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(addon_module, "analyse_request", explode)
+        addon.done()
+    finally:
+        loop.close()
+    flows, _ = rows(db_path)
+    assert sorted((f["id"], f["verdict"], f["internal_error"]) for f in flows) == sorted(
+        [(stored.id, "false_alarm", None), (waiting.id, "no_answer", "done: RuntimeError('boom')")]
+    )
+    assert addon.stats["internal_errors"] == 1

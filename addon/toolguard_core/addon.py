@@ -383,13 +383,9 @@ class ToolGuard:
             flow = pending.answered_flow or pending.flow
             if flow is None:
                 continue
-            if future.done() and not future.cancelled() and future.exception() is None:
-                self._on_validated(flow, pending, future)  # finishes an answered flow
-            else:
-                pending.validation = None
-                self._validate_in_place(flow, pending)
-                if pending.answered_flow is not None:
-                    self._finish(pending.answered_flow)
+            # Guarded like every hook: one flow's failure must not skip the flows after it, nor the
+            # store's drain below (the rows already queued would be lost).
+            self._guard("done", flow, lambda f, p=pending, fut=future: self._settle(f, p, fut))
             future.cancel()
         self.validator.close()
         # Flows still in flight (the upstream has not answered, or a stream is still running) never
@@ -407,6 +403,17 @@ class ToolGuard:
             self.store.close()
             logger.info("toolguard: %s", json.loads(self.stats_command()))  # a dict, as before
             self.store = None
+
+    def _settle(self, flow: http.HTTPFlow, pending: Pending, future: asyncio.Future[WorkerResult]) -> None:
+        """At shutdown: the worker's verdict if it came, else the body validated here; an answered
+        flow is then finished."""
+        if future.done() and not future.cancelled() and future.exception() is None:
+            self._on_validated(flow, pending, future)  # finishes an answered flow
+            return
+        pending.validation = None
+        self._validate_in_place(flow, pending)
+        if pending.answered_flow is not None:
+            self._finish(pending.answered_flow)
 
     # ----------------------------------------------------------------- flow hooks
 
