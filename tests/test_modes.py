@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -277,6 +278,27 @@ def test_secrets_in_a_repaired_body_are_redacted(repair, db_path):
     [stored] = repairs_rows(db_path)
     assert API_KEY not in json.dumps(stored)
     assert "[REDACTED]" in stored["request_before"] and "[REDACTED]" in stored["request_after"]
+
+
+def test_a_secret_a_repair_drops_is_redacted_in_the_log_as_in_the_database(repair, db_path, caplog):
+    # params.unknown's fix names the value it drops; a client that puts its key in the body
+    # (some gateways read it there) must not find it in mitmdump's log either.
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "api_key": API_KEY}
+    flow = make_flow(body)
+    with caplog.at_level(logging.INFO, logger="toolguard_core.addon"):
+        repair.request(flow)
+    flow.response = answer(200, ok_completion())
+    repair.response(flow)
+    repair.done()
+    assert "api_key" not in json.loads(flow.request.content)
+    logged = [r.getMessage() for r in caplog.records if "repaired flow" in r.getMessage()]
+    assert logged == [
+        f"toolguard: repaired flow {flow.id}: params.unknown at api_key: dropped the field "
+        'api_key ("[REDACTED]"), which the provider or model rejects'
+    ]
+    assert [(r["rule"], r["description"]) for r in repairs_rows(db_path)] == [
+        ("params.unknown", 'dropped the field api_key ("[REDACTED]"), which the provider or model rejects')
+    ]
 
 
 def test_replayed_flows_are_never_answered_or_changed(block):

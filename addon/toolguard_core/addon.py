@@ -617,7 +617,7 @@ class ToolGuard:
                 flow.id,
                 skipped.rule,
                 skipped.location,
-                skipped.reason,
+                redact.scrub(skipped.reason, pending.secrets),
             )
         if not result.changed:
             return
@@ -631,7 +631,9 @@ class ToolGuard:
                 flow.id,
                 repair.rule,
                 repair.location,
-                repair.description,
+                # The description quotes the value it dropped (an unknown `api_key` field, say):
+                # scrubbed like the stored column (capture.py), since logs reach disk too.
+                redact.scrub(repair.description, pending.secrets),
             )
 
     def _analyse(self, pending: Pending) -> Analysis:
@@ -694,7 +696,7 @@ class ToolGuard:
                 request.method,
                 redact.redact_url(request.pretty_url),
                 flow.id,
-                internal.error,
+                redact.scrub(internal.error, pending.secrets),  # an exception's repr may quote the body
             )
         if pending.answered_flow is None:
             self._annotate(flow, analysis.findings, verdict=None, pending=pending)
