@@ -1,0 +1,60 @@
+"""The validation worker as the proxy runs it (a real ``python -m``-style process, real pipes):
+its frames stay readable whatever else the process writes to its standard output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from support.seeds import LONE_TOOL
+
+from toolguard_core.offload import _LENGTH, _worker_env, encode_job
+
+URL = "https://api.openai.com/v1/chat/completions"
+
+# The worker's own entry point, with a rule-side print() added: what any imported library or a
+# debugging line in the core could do.
+NOISY_WORKER = """
+import toolguard_core.worker as worker
+
+real = worker.handle
+
+
+def noisy(header, body):
+    print("a library says hello")
+    return real(header, body)
+
+
+worker.handle = noisy
+worker.main()
+"""
+
+
+def read_frames(data: bytes) -> list[dict]:
+    frames = []
+    while data:
+        (length,) = _LENGTH.unpack(data[: _LENGTH.size])
+        frames.append(json.loads(data[_LENGTH.size : _LENGTH.size + length]))
+        data = data[_LENGTH.size + length :]
+    return frames
+
+
+def test_a_print_inside_the_worker_goes_to_stderr_not_between_the_frames():
+    body = json.dumps(LONE_TOOL.body()).encode()
+    header = {"url": URL, "max_body": 1 << 20, "content_encoding": None, "providers": ""}
+    jobs = encode_job(1, body, header) + encode_job(2, body, header)
+    done = subprocess.run(
+        [sys.executable, "-c", NOISY_WORKER],
+        input=jobs,
+        capture_output=True,
+        env=_worker_env(),
+        timeout=60,
+        check=True,
+    )
+    frames = read_frames(done.stdout)
+    assert [(f["id"], sorted({r for r, *_ in f["findings"]}), f["internal_errors"]) for f in frames] == [
+        (1, ["sequence.orphan-tool-message"], []),
+        (2, ["sequence.orphan-tool-message"], []),
+    ]
+    assert done.stderr.decode().count("a library says hello") == 2
