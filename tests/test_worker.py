@@ -3,13 +3,22 @@ its frames stay readable whatever else the process writes to its standard output
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 
+import pytest
 from support.seeds import LONE_TOOL
 
-from toolguard_core.offload import _LENGTH, _worker_env, encode_job
+from toolguard_core.offload import (
+    _LENGTH,
+    Validator,
+    WorkerResult,
+    WorkerUnavailable,
+    _worker_env,
+    encode_job,
+)
 
 URL = "https://api.openai.com/v1/chat/completions"
 
@@ -58,3 +67,37 @@ def test_a_print_inside_the_worker_goes_to_stderr_not_between_the_frames():
         (2, ["sequence.orphan-tool-message"], []),
     ]
     assert done.stderr.decode().count("a library says hello") == 2
+
+
+BODY = json.dumps(LONE_TOOL.body()).encode()
+HEADER = {"url": URL, "max_body": 1 << 20, "content_encoding": None, "providers": ""}
+
+
+async def rules_of(future: asyncio.Future[WorkerResult]) -> list[str]:
+    return sorted({f.rule for f in (await asyncio.wait_for(future, 30)).findings})
+
+
+def test_a_worker_that_died_is_restarted_on_the_next_request():
+    # Before: a death before any restart left restarts at 0, so submit said "not started" forever
+    # and every large body was validated on the event loop again (issue #12).
+    async def scenario() -> None:
+        validator = Validator()
+        await validator.start()
+        try:
+            assert await rules_of(validator.submit(BODY, HEADER)) == ["sequence.orphan-tool-message"]
+            first = validator._proc
+            assert first is not None
+            first.kill()
+            await asyncio.wait_for(first.wait(), 10)
+            await asyncio.wait_for(validator._reader, 10)  # it has seen the end of the output
+            with pytest.raises(WorkerUnavailable, match="restarting"):
+                validator.submit(BODY, HEADER)
+            assert validator._starting is not None
+            await asyncio.wait_for(validator._starting, 30)
+            assert validator._proc is not None and validator._proc is not first
+            assert await rules_of(validator.submit(BODY, HEADER)) == ["sequence.orphan-tool-message"]
+            assert validator.restarts == 1
+        finally:
+            validator.close()
+
+    asyncio.run(scenario())

@@ -108,6 +108,7 @@ class Validator:
         self.max_pending_bytes = max_pending_bytes
         self.restarts = 0
         self.failed_start: str | None = None
+        self._started = False  # a worker process ran once: from then on one that died is restarted
         self._proc: asyncio.subprocess.Process | None = None
         self._reader: asyncio.Task[None] | None = None
         self._starting: asyncio.Task[None] | None = None
@@ -150,12 +151,13 @@ class Validator:
         )
         _grow_pipe(proc)
         self._proc = proc
+        self._started = True
         self._reader = asyncio.get_running_loop().create_task(self._read(proc))
 
     def submit(self, body: bytes | None, header: dict[str, object]) -> asyncio.Future[WorkerResult]:
         """Queue ``body`` for validation; :class:`WorkerUnavailable` when it cannot be."""
         proc = self._proc
-        if proc is None and self.restarts == 0:
+        if proc is None and not self._started:
             raise WorkerNotReady("the validation worker has not started")
         if proc is None or proc.returncode is not None or proc.stdin is None:
             self._restart()
