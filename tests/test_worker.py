@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import subprocess
 import sys
 
@@ -97,6 +99,25 @@ def test_a_worker_that_died_is_restarted_on_the_next_request():
             assert validator._proc is not None and validator._proc is not first
             assert await rules_of(validator.submit(BODY, HEADER)) == ["sequence.orphan-tool-message"]
             assert validator.restarts == 1
+        finally:
+            validator.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_hung_worker_is_stopped_and_its_jobs_fail_instead_of_waiting_forever():
+    async def scenario() -> None:
+        validator = Validator(job_timeout=0.5)
+        await validator.start()
+        try:
+            hung = validator._proc
+            assert hung is not None
+            os.kill(hung.pid, signal.SIGSTOP)  # a real process that stops answering
+            future = validator.submit(BODY, HEADER)
+            with pytest.raises(WorkerUnavailable, match="stopped"):
+                await asyncio.wait_for(future, 10)
+            assert await asyncio.wait_for(hung.wait(), 10) == -signal.SIGKILL
+            assert validator.pending == 0
         finally:
             validator.close()
 
