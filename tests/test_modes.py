@@ -20,6 +20,7 @@ from mitmproxy.test import taddons
 from support.seeds import DUPLICATE, LONE_TOOL, ONE_ANSWER, SEED_CASES, VALID_PARALLEL, SeedCase
 from test_addon import API_KEY, HEADERS, answer, make_flow, ok_completion, run
 
+from toolguard_core import analyze
 from toolguard_core.addon import METADATA_KEY, ToolGuard
 from toolguard_core.repair import SYNTHETIC_MARK
 
@@ -299,6 +300,30 @@ def test_a_secret_a_repair_drops_is_redacted_in_the_log_as_in_the_database(repai
     assert [(r["rule"], r["description"]) for r in repairs_rows(db_path)] == [
         ("params.unknown", 'dropped the field api_key ("[REDACTED]"), which the provider or model rejects')
     ]
+
+
+@pytest.mark.parametrize(
+    ("mode", "went_on"),
+    [
+        ("observe", "the flow passes through unchanged"),
+        ("block", "the request was answered by toolguard (block mode)"),
+        ("repair", "the request went on repaired (repair mode)"),
+    ],
+)
+def test_a_rule_failure_logs_how_the_flow_really_went_on(db_path, monkeypatch, caplog, mode, went_on):
+    # The log said "the flow passes through unchanged" after the other rules' findings had been
+    # acted on: the request was blocked or its body repaired.
+    def broken_rule(view: Any) -> list[Any]:
+        raise RuntimeError("rule bug")
+
+    checks_for = analyze.checks_for
+    monkeypatch.setattr(analyze, "checks_for", lambda endpoint: [*checks_for(endpoint), broken_rule])
+    for addon in start(db_path, toolguard_mode=mode):
+        flow = make_flow(DUPLICATE.body())
+        with caplog.at_level(logging.WARNING, logger="toolguard_core.addon"):
+            addon.request(flow)
+    [logged] = [r.getMessage() for r in caplog.records if "broken_rule" in r.getMessage()]
+    assert logged.endswith(f"RuntimeError('rule bug'); the rule was skipped, {went_on}")
 
 
 def test_replayed_flows_are_never_answered_or_changed(block):

@@ -465,15 +465,16 @@ class ToolGuard:
             # With its traceback once per hook and error type; repeats are only counted (and debug-logged).
             log = logger.debug if key in self._logged_errors else logger.exception
             self._logged_errors.add(key)
+            pending = self.pending.get(flow.id)
             log(
-                "toolguard: internal error in %s for %s %s (flow %s): %r; the flow passes through unchanged",
+                "toolguard: internal error in %s for %s %s (flow %s): %r; %s",
                 hook,
                 flow.request.method,
                 redact.redact_url(flow.request.pretty_url),
                 flow.id,
                 exc,
+                _what_went_on(pending),
             )
-            pending = self.pending.get(flow.id)
             if pending is not None:
                 pending.extra["internal_error"] = f"{hook}: {exc!r}"
             elif hook == "request":
@@ -690,13 +691,13 @@ class ToolGuard:
             log = logger.debug if key in self._logged_errors else logger.warning
             self._logged_errors.add(key)
             log(
-                "toolguard: rule %s failed on %s %s (flow %s): %s; the rule was skipped, the flow passes "
-                "through unchanged",
+                "toolguard: rule %s failed on %s %s (flow %s): %s; the rule was skipped, %s",
                 internal.where,
                 request.method,
                 redact.redact_url(request.pretty_url),
                 flow.id,
                 redact.scrub(internal.error, pending.secrets),  # an exception's repr may quote the body
+                _what_went_on(pending),
             )
         if pending.answered_flow is None:
             self._annotate(flow, analysis.findings, verdict=None, pending=pending)
@@ -919,6 +920,16 @@ def _log_summary(path: Path) -> None:
         logger.info("%s", render_text(build_summary([path])))
     except Exception as exc:  # a broken or missing file: say so, never raise into the proxy
         logger.warning("toolguard: cannot summarise %s: %r", path, exc)
+
+
+def _what_went_on(pending: Pending | None) -> str:
+    """How the flow went on, for a failure's log line: "unchanged" only when no mode acted on it
+    (a rule failing in repair mode leaves the other rules' repairs in place)."""
+    if pending is not None and pending.blocked:
+        return "the request was answered by toolguard (block mode)"
+    if pending is not None and pending.repair is not None and pending.repair.changed:
+        return "the request went on repaired (repair mode)"
+    return "the flow passes through unchanged"
 
 
 def _worth_keeping(findings: list[Finding]) -> bool:
