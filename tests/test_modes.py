@@ -326,6 +326,48 @@ def test_a_rule_failure_logs_how_the_flow_really_went_on(db_path, monkeypatch, c
     assert logged.endswith(f"RuntimeError('rule bug'); the rule was skipped, {went_on}")
 
 
+def test_a_lone_surrogate_is_sent_escaped_as_it_came_and_the_repair_applied(repair, db_path):
+    # JSON allows "\ud800"; UTF-8 cannot encode it: the repaired body failed to encode, the hook
+    # failed after recording the repair, and the flow was stored as repaired while it went as sent.
+    body = DUPLICATE.body()
+    body["messages"][0] = {"role": "user", "content": "half an emoji: \ud83d"}
+    flow = make_flow(json.dumps(body).encode())
+    repair.request(flow)
+    sent = flow.request.content
+    assert b"\\ud83d" in sent
+    assert json.loads(sent)["messages"][0] == body["messages"][0]
+    flow.response = answer(200, ok_completion())
+    repair.response(flow)
+    repair.done()
+    [row] = sqlite_utils.Database(db_path)["flows"].rows
+    assert (row["verdict"], row["internal_error"]) == ("repaired", None)
+    assert [(r["rule"], r["applied"]) for r in repairs_rows(db_path)] == [
+        ("sequence.duplicate-tool-response", 1)
+    ]
+
+
+def test_a_body_that_cannot_be_written_back_as_it_came_is_not_repaired(repair, db_path):
+    # 1e400 parses as inf and would be written as Infinity, which no JSON parser accepts.
+    text = json.dumps({**DUPLICATE.body(), "seed": "@"}).replace('"@"', "1e400").encode()
+    flow = make_flow(text)
+    before = flow.request.get_state()
+    repair.request(flow)
+    assert flow.request.get_state() == before
+    flow.response = answer(400, DUPLICATE.error_body())
+    repair.response(flow)
+    repair.done()
+    [row] = sqlite_utils.Database(db_path)["flows"].rows
+    assert (row["verdict"], row["internal_error"]) == ("predicted", None)
+    assert [(r["rule"], r["applied"], r["description"]) for r in repairs_rows(db_path)] == [
+        (
+            "sequence.duplicate-tool-response",
+            0,
+            "the repaired body cannot be written as the JSON that came (a number out of range)",
+        ),
+        ("params.wrong-type", 0, "no safe repair for this rule"),
+    ]
+
+
 def test_replayed_flows_are_never_answered_or_changed(block):
     flow = make_flow(LONE_TOOL.body())
     flow.live = False  # read with `mitmdump -r`: evidence, not traffic

@@ -624,7 +624,8 @@ class ToolGuard:
             return
         # Setting `content` re-encodes with the request's own Content-Encoding and updates
         # Content-Length; every other header and the method, URL and HTTP version stay as they came.
-        flow.request.content = json.dumps(result.body, ensure_ascii=False).encode()
+        assert result.content is not None  # set whenever a repair was applied
+        flow.request.content = result.content
         self.stats["repaired"] += 1
         for repair in result.repairs:
             logger.info(
