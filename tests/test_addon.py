@@ -21,7 +21,7 @@ from support.seeds import DUPLICATE, LONE_TOOL, ONE_ANSWER, SEED_CASES, TOOLS, V
 
 import toolguard_core
 from toolguard_core import addon as addon_module
-from toolguard_core import analyze
+from toolguard_core import analyze, catalog
 from toolguard_core.addon import MARK, METADATA_KEY, ToolGuard
 from toolguard_core.store import format_utc
 
@@ -773,3 +773,10 @@ def test_a_failure_at_shutdown_is_counted_and_the_queued_rows_are_still_written(
         [(stored.id, "false_alarm", None), (waiting.id, "no_answer", "done: RuntimeError('boom')")]
     )
     assert addon.stats["internal_errors"] == 1
+
+
+def test_the_model_catalog_is_read_when_the_proxy_starts_not_in_the_first_request(guard):
+    addon, _ = guard
+    catalog._snapshot.cache_clear()
+    addon.running()
+    assert catalog._snapshot.cache_info().currsize == 1

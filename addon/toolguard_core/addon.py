@@ -27,7 +27,7 @@ from typing import Any
 from mitmproxy import command, ctx, exceptions, http
 from mitmproxy.utils import human
 
-from toolguard_core import contentview, redact
+from toolguard_core import catalog, contentview, redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, InternalError, analyse_request
 from toolguard_core.capture import Capture
 from toolguard_core.decoding import decode_body
@@ -354,6 +354,12 @@ class ToolGuard:
 
     def running(self) -> None:
         self._running = True
+        # The model catalog is read on its first lookup (catalog.py): here, before traffic, rather
+        # than in the first request's hook (about 30 ms of file read and JSON parse on the loop).
+        try:
+            catalog.snapshot_meta()
+        except Exception as exc:  # never stops the proxy; the model rules then fail per flow, counted
+            logger.warning("toolguard: cannot read the model catalog: %r", exc)
         if self.settings and self.settings.offload_min_bytes is not None:
             # Started in the background; until it is up, bodies are validated in place.
             self.validator.launch()
