@@ -671,6 +671,9 @@ class ToolGuard:
             self._not_validated(pending, "worker", error)
         else:
             result = future.result()
+            # Said apart from `validated`: a body meant for the worker but validated in place (the
+            # worker not started, or not restarted) must not look the same in the counters.
+            self.stats["validated_in_worker"] += 1
             analysis = pending.analysis
             analysis.findings = result.findings
             analysis.body_facts(model=result.model, stream=result.stream, is_json=result.is_json)

@@ -162,6 +162,8 @@ class Validator:
         _grow_pipe(proc)
         self._proc = proc
         self._started = True
+        # Until this line, bodies are validated in place (WorkerNotReady); tests wait for it.
+        logger.info("toolguard: validation worker started (pid %d)", proc.pid)
         self._reader = asyncio.get_running_loop().create_task(self._read(proc))
 
     def submit(self, body: bytes | None, header: dict[str, object]) -> asyncio.Future[WorkerResult]:
