@@ -33,7 +33,7 @@ from mitmproxy.proxy.mode_specs import ProxyMode, ReverseMode
 from mitmproxy.utils import human
 
 import toolguard_core
-from toolguard_core import contentview, contentview_messages, redact
+from toolguard_core import catalog, contentview, contentview_messages, redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, InternalError, analyse_request
 from toolguard_core.capture import Capture
 from toolguard_core.dburl import is_postgres_url, redact_url, spool_path_for
@@ -445,6 +445,12 @@ class ToolGuard:
 
     def running(self) -> None:
         self._running = True
+        # The model catalog is read on its first lookup (catalog.py): here, before traffic, rather
+        # than in the first request's hook (about 30 ms of file read and JSON parse on the loop).
+        try:
+            catalog.snapshot_meta()
+        except Exception as exc:  # never stops the proxy; the model rules then fail per flow, counted
+            logger.warning("toolguard: cannot read the model catalog: %r", exc)
         if self.settings and self.settings.offload_min_bytes is not None:
             # Started in the background; until it is up, bodies are validated in place.
             self.validator.launch()
@@ -479,13 +485,9 @@ class ToolGuard:
             flow = pending.answered_flow or pending.flow
             if flow is None:
                 continue
-            if future.done() and not future.cancelled() and future.exception() is None:
-                self._on_validated(flow, pending, future)  # finishes an answered flow
-            else:
-                pending.validation = None
-                self._validate_in_place(flow, pending)
-                if pending.answered_flow is not None:
-                    self._finish(pending.answered_flow)
+            # Guarded like every hook: one flow's failure must not skip the flows after it, nor the
+            # store's drain below (the rows already queued would be lost).
+            self._guard("done", flow, lambda f, p=pending, fut=future: self._settle(f, p, fut))
             future.cancel()
         self.validator.close()
         # Flows still in flight (the upstream has not answered, or a stream is still running) never
@@ -526,6 +528,17 @@ class ToolGuard:
             if sink is not None:
                 stats.update(sink.stats())
         return stats
+
+    def _settle(self, flow: http.HTTPFlow, pending: Pending, future: asyncio.Future[WorkerResult]) -> None:
+        """At shutdown: the worker's verdict if it came, else the body validated here; an answered
+        flow is then finished."""
+        if future.done() and not future.cancelled() and future.exception() is None:
+            self._on_validated(flow, pending, future)  # finishes an answered flow
+            return
+        pending.validation = None
+        self._validate_in_place(flow, pending)
+        if pending.answered_flow is not None:
+            self._finish(pending.answered_flow)
 
     # ----------------------------------------------------------------- flow hooks
 
@@ -596,15 +609,16 @@ class ToolGuard:
             # With its traceback once per hook and error type; repeats are only counted (and debug-logged).
             log = logger.debug if key in self._logged_errors else logger.exception
             self._logged_errors.add(key)
+            pending = self.pending.get(flow.id)
             log(
-                "toolguard: internal error in %s for %s %s (flow %s): %r; the flow passes through unchanged",
+                "toolguard: internal error in %s for %s %s (flow %s): %r; %s",
                 hook,
                 flow.request.method,
                 redact.redact_url(flow.request.pretty_url),
                 flow.id,
                 exc,
+                _what_went_on(pending),
             )
-            pending = self.pending.get(flow.id)
             if pending is not None:
                 pending.extra["internal_error"] = f"{hook}: {exc!r}"
             elif hook == "request":
@@ -711,6 +725,9 @@ class ToolGuard:
         # The opt-in modes act on live flows only: a flow replayed with `mitmdump -r` is evidence.
         if not observing and analysis.has_error and flow.live and not flow.response:
             self._act(flow, pending)
+        # The parsed tree (several times the body's size in Python objects) is not read after this
+        # point, but the pending flow lives until its answer ends (minutes for a stream): let it go.
+        analysis.body = None
         self._validated(flow, pending, analysis.internal_errors)
 
     def _act(self, flow: http.HTTPFlow, pending: Pending) -> None:
@@ -746,13 +763,14 @@ class ToolGuard:
                 flow.id,
                 skipped.rule,
                 skipped.location,
-                skipped.reason,
+                redact.scrub(skipped.reason, pending.secrets),
             )
         if not result.changed:
             return
         # Setting `content` re-encodes with the request's own Content-Encoding and updates
         # Content-Length; every other header and the method, URL and HTTP version stay as they came.
-        flow.request.content = json.dumps(result.body, ensure_ascii=False).encode()
+        assert result.content is not None  # set whenever a repair was applied
+        flow.request.content = result.content
         self.stats["repaired"] += 1
         for repair in result.repairs:
             logger.info(
@@ -760,7 +778,9 @@ class ToolGuard:
                 flow.id,
                 repair.rule,
                 repair.location,
-                repair.description,
+                # The description quotes the value it dropped (an unknown `api_key` field, say):
+                # scrubbed like the stored column (capture.py), since logs reach disk too.
+                redact.scrub(repair.description, pending.secrets),
             )
 
     def _analyse(self, pending: Pending) -> Analysis:
@@ -790,6 +810,9 @@ class ToolGuard:
             self._not_validated(pending, "worker", error)
         else:
             result = future.result()
+            # Said apart from `validated`: a body meant for the worker but validated in place (the
+            # worker not started, or not restarted) must not look the same in the counters.
+            self.stats["validated_in_worker"] += 1
             analysis = pending.analysis
             analysis.findings = result.findings
             analysis.body_facts(model=result.model, stream=result.stream, is_json=result.is_json)
@@ -817,13 +840,13 @@ class ToolGuard:
             log = logger.debug if key in self._logged_errors else logger.warning
             self._logged_errors.add(key)
             log(
-                "toolguard: rule %s failed on %s %s (flow %s): %s; the rule was skipped, the flow passes "
-                "through unchanged",
+                "toolguard: rule %s failed on %s %s (flow %s): %s; the rule was skipped, %s",
                 internal.where,
                 request.method,
                 redact.redact_url(request.pretty_url),
                 flow.id,
-                internal.error,
+                redact.scrub(internal.error, pending.secrets),  # an exception's repr may quote the body
+                _what_went_on(pending),
             )
         if pending.answered_flow is None:
             self._annotate(flow, analysis.findings, verdict=None, pending=pending)
@@ -1191,6 +1214,16 @@ def _log_summary(path: Path | str) -> None:
         logger.info("%s", render_text(build_summary([path])))
     except Exception as exc:  # a broken or missing file: say so, never raise into the proxy
         logger.warning("toolguard: cannot summarise %s: %r", path, exc)
+
+
+def _what_went_on(pending: Pending | None) -> str:
+    """How the flow went on, for a failure's log line: "unchanged" only when no mode acted on it
+    (a rule failing in repair mode leaves the other rules' repairs in place)."""
+    if pending is not None and pending.blocked:
+        return "the request was answered by toolguard (block mode)"
+    if pending is not None and pending.repair is not None and pending.repair.changed:
+        return "the request went on repaired (repair mode)"
+    return "the flow passes through unchanged"
 
 
 def _worth_keeping(findings: list[Finding]) -> bool:
