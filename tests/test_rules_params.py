@@ -72,6 +72,25 @@ CASES = [
         [("params.rejected-by-provider", E, "logprobs"), ("params.rejected-by-provider", E, "top_logprobs")],
     ),
     ("groq-n", "groq", req("llama-3.3-70b-versatile", n=2), [("params.n-range", E, "n")]),
+    # NVIDIA NIM's validator, whatever the model (OmniRoute#848, kimi-cli#2534, 9router#2268).
+    (
+        "nvidia-prompt-cache-key",
+        "nvidia",
+        req("z-ai/glm4.7", prompt_cache_key="session-1"),
+        [("params.rejected-by-provider", E, "prompt_cache_key")],
+    ),
+    (
+        "nvidia-thinking",
+        "nvidia",
+        req("minimaxai/minimax-m2.7", thinking={"type": "enabled"}),
+        [("params.rejected-by-provider", E, "thinking")],
+    ),
+    (
+        "nvidia-chat-template-kwargs-ok",
+        "nvidia",
+        req("z-ai/glm4.7", chat_template_kwargs={"enable_thinking": True}, temperature=1, max_tokens=4096),
+        [],
+    ),
     ("ollama-tool-choice-ignored", "ollama", req("llama3.2", n=1), [("params.ignored-by-provider", W, "n")]),
     # --- OpenAI reasoning families (§5.1) ---
     (

@@ -94,6 +94,25 @@ CASES = [
         [],
     ),
     ("deepseek-chat-no-thinking-ok", "deepseek", {"model": "deepseek-chat", "messages": history()}, []),
+    # V4 thinks unless disabled (https://github.com/JohnnyZ93/oai-compatible-copilot/issues/202).
+    (
+        "deepseek-v4-default-thinking-missing",
+        "deepseek",
+        {"model": "deepseek-v4-flash", "messages": history(), "tools": TOOLS},
+        [("quirks.deepseek-reasoning-content-missing", E, "messages[1].reasoning_content")],
+    ),
+    (
+        "deepseek-v4-with-reasoning-content-ok",
+        "deepseek",
+        {"model": "deepseek-v4-pro", "messages": history(reasoning_content="Look it up."), "tools": TOOLS},
+        [],
+    ),
+    (
+        "deepseek-v4-thinking-disabled-ok",
+        "deepseek",
+        {"model": "deepseek-v4-flash", "messages": history(), "thinking": {"type": "disabled"}},
+        [],
+    ),
     # --- Moonshot (§5.5) ---
     (
         "kimi-thinking-missing",

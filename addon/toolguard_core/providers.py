@@ -318,6 +318,17 @@ DEEPSEEK_FAMILIES: tuple[ModelFamily, ...] = (
         thinking_default=True,
         thinking_only=True,
     ),
+    # V4 (deepseek-v4-flash, deepseek-v4-pro) is hybrid but thinks unless `thinking: {"type":
+    # "disabled"}`: a plain request replaying tool calls without reasoning_content gets "The
+    # reasoning_content in the thinking mode must be passed back to the API."
+    # (https://github.com/JohnnyZ93/oai-compatible-copilot/issues/202; "V4 models run with thinking
+    # mode enabled by default", https://docs.agno.com/models/providers/native/deepseek/usage/thinking-mode.md).
+    ModelFamily(
+        id="deepseek-v4",
+        name="deepseek-v4-* (thinking unless thinking.type=disabled)",
+        patterns=(r"deepseek-v4",),
+        thinking_default=True,
+    ),
     ModelFamily(
         id="deepseek-chat",
         name="deepseek-chat (thinking only with thinking.type=enabled)",
@@ -726,6 +737,30 @@ LMSTUDIO = ProviderProfile(
     local=True,
     local_ports=(1234,),
 )
+#: NVIDIA NIM's hosted API (build.nvidia.com): one OpenAI-compatible front for many vendors' models,
+#: whose request validator answers unknown top-level fields with "Validation: Unsupported
+#: parameter(s): ..." whatever the model behind it (GLM, MiniMax and Kimi threads alike).
+NVIDIA = ProviderProfile(
+    id="nvidia",
+    name="NVIDIA NIM (integrate.api.nvidia.com)",
+    base_url="https://integrate.api.nvidia.com/v1",
+    chat_paths=_OPENAI_CHAT,
+    rejected_params=MappingProxyType(
+        {
+            # "[400]: Validation: Unsupported parameter(s): `prompt_cache_key`" for z-ai/glm4.7
+            # (https://github.com/diegosouzapw/OmniRoute/issues/848) and again when kimi-cli started
+            # sending it (https://github.com/MoonshotAI/kimi-cli/issues/2534).
+            "prompt_cache_key": "NVIDIA NIM rejects `prompt_cache_key` (400 Validation: Unsupported "
+            "parameter(s))",
+            # {"error":{"message":"Validation: Unsupported parameter(s): thinking",...}} for
+            # minimaxai/minimax-m2.7 (https://github.com/decolua/9router/issues/2268).
+            "thinking": "NVIDIA NIM rejects a top-level `thinking` (400 Validation: Unsupported parameter(s)); "
+            "NIM's thinking models are switched with chat_template_kwargs",
+        }
+    ),
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("integrate.api.nvidia.com",),
+)
 #: Anthropic's own API: its Messages API (``/v1/messages``, rules/anthropic.py) and its OpenAI SDK
 #: compatibility layer (``/v1/chat/completions``), which the chat rules judge like any provider.
 ANTHROPIC = ProviderProfile(
@@ -764,7 +799,7 @@ BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
         for p in (
             OPENAI, AZURE, DASHSCOPE, DEEPSEEK, OPENROUTER, GROQ, GEMINI, MISTRAL, TOGETHER,
             FIREWORKS, XAI, MOONSHOT, WANDB, PERPLEXITY, CEREBRAS, COPILOT, CLOUDFLARE, VLLM, SGLANG,
-            LLAMA_CPP, OLLAMA, LMSTUDIO, ANTHROPIC, ZHIPU, MINIMAX, GENERIC,
+            LLAMA_CPP, OLLAMA, LMSTUDIO, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, GENERIC,
         )
     }
 )  # fmt: skip

@@ -71,10 +71,20 @@ REJECTED_BY_PROVIDER = define(
     "params.rejected-by-provider",
     Severity.ERROR,
     "A field that this provider documents or answers as unsupported (Groq: logprobs, top_logprobs, "
-    "logit_bias; Cerebras: store, thinking).",
+    "logit_bias; Cerebras: store, thinking; NVIDIA NIM: prompt_cache_key, thinking).",
     # Checked where the profile lists such fields (``rejected_params``, each with its reason).
-    policy=policy(error=("groq", "cerebras")),
+    policy=policy(error=("groq", "cerebras", "nvidia")),
     predicts=(
+        PredictedError(
+            provider="nvidia",
+            text="[400]: Validation: Unsupported parameter(s): `prompt_cache_key`",
+            source="https://github.com/diegosouzapw/OmniRoute/issues/848",
+        ),
+        PredictedError(
+            provider="nvidia",
+            text='{"error":{"message":"Validation: Unsupported parameter(s): thinking","type":"Bad Request","code":400}}',
+            source="https://github.com/decolua/9router/issues/2268",
+        ),
         PredictedError(
             provider="cerebras",
             text="API Error: 422 body.store: property 'body.store' is unsupported",
@@ -87,7 +97,13 @@ REJECTED_BY_PROVIDER = define(
             source="https://github.com/anomalyco/opencode/issues/6648",
         ),
     ),
-    example={"model": "llama-3.3-70b-versatile", "messages": [_USER], "logprobs": True, "store": True},
+    example={
+        "model": "llama-3.3-70b-versatile",
+        "messages": [_USER],
+        "logprobs": True,
+        "store": True,
+        "prompt_cache_key": "session-1",
+    },
     example_url="https://api.groq.com/openai/v1/chat/completions",
     fixed={"model": "llama-3.3-70b-versatile", "messages": [_USER]},
     notes="doc [GROQ] https://console.groq.com/docs/openai: these fields return a 400.",
