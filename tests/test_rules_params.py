@@ -72,6 +72,21 @@ CASES = [
         [("params.rejected-by-provider", E, "logprobs"), ("params.rejected-by-provider", E, "top_logprobs")],
     ),
     ("groq-n", "groq", req("llama-3.3-70b-versatile", n=2), [("params.n-range", E, "n")]),
+    # Groq: reasoning_format only on reasoning models (rig#1134).
+    (
+        "groq-llama-reasoning-format",
+        "groq",
+        req("llama-3.1-8b-instant", reasoning_format="parsed"),
+        [("params.unsupported-for-model", E, "reasoning_format")],
+    ),
+    ("groq-qwen3-reasoning-format-ok", "groq", req("qwen/qwen3-32b", reasoning_format="parsed"), []),
+    ("groq-gpt-oss-reasoning-format-ok", "groq", req("openai/gpt-oss-120b", reasoning_format="hidden"), []),
+    (
+        "groq-r1-distill-llama-reasoning-format-ok",
+        "groq",
+        req("deepseek-r1-distill-llama-70b", reasoning_format="raw"),
+        [],
+    ),
     # NVIDIA NIM's validator, whatever the model (OmniRoute#848, kimi-cli#2534, 9router#2268).
     (
         "nvidia-prompt-cache-key",
@@ -206,6 +221,19 @@ CASES = [
         "openai",
         req(top_logprobs=3),
         [("params.top-logprobs-without-logprobs", E, "top_logprobs")],
+    ),
+    # A DeepSeek maintainer: top_logprobs needs logprobs=true (DeepSeek-V2#9).
+    (
+        "top-logprobs-without-logprobs-deepseek",
+        "deepseek",
+        req("deepseek-chat", top_logprobs=5),
+        [("params.top-logprobs-without-logprobs", E, "top_logprobs")],
+    ),
+    (
+        "top-logprobs-with-logprobs-deepseek-ok",
+        "deepseek",
+        req("deepseek-chat", logprobs=True, top_logprobs=5),
+        [],
     ),
     (
         "top-logprobs-without-logprobs-llamacpp",

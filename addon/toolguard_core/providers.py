@@ -337,6 +337,19 @@ DEEPSEEK_FAMILIES: tuple[ModelFamily, ...] = (
     ),
 )
 
+#: Groq's Llama chat models are not reasoning models: `reasoning_format` (Groq's switch for how a
+#: reasoning model returns its thinking) is refused — "`reasoning_format` is not supported with this
+#: model" for llama-3.1-8b-instant (https://github.com/0xPlaygrounds/rig/issues/1134). Groq's
+#: reasoning models (openai/gpt-oss-*, qwen/qwen3-32b, deepseek-r1-distill-*) do not match.
+GROQ_FAMILIES: tuple[ModelFamily, ...] = (
+    ModelFamily(
+        id="groq-llama",
+        name="Groq Llama chat models (llama-3.x, llama3-*, llama-4-*; no reasoning)",
+        patterns=(r"llama-3\.", r"llama3-", r"llama-4-"),
+        unsupported_params=frozenset({"reasoning_format"}),
+    ),
+)
+
 MOONSHOT_FAMILIES: tuple[ModelFamily, ...] = (
     # kimi-k2.5 and later think unless `thinking: {"type": "disabled"}`: a plain request replaying tool
     # calls without reasoning_content is refused ("thinking is enabled but reasoning_content is missing",
@@ -531,6 +544,7 @@ GROQ = ProviderProfile(
     base_url="https://api.groq.com/openai/v1",
     chat_paths=("/openai/v1/chat/completions",),
     known_params=GROQ_PARAMS,
+    families=GROQ_FAMILIES,
     rejected_params=MappingProxyType(
         {
             "logprobs": "Groq does not support logprobs (doc [GROQ])",

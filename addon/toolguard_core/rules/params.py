@@ -122,12 +122,21 @@ UNSUPPORTED_FOR_MODEL = define(
     "params.unsupported-for-model",
     Severity.ERROR,
     "A sampling field the model family rejects (OpenAI o-series: top_p, presence_penalty, "
-    "frequency_penalty; DeepSeek reasoner: logprobs, top_logprobs).",
+    "frequency_penalty; DeepSeek reasoner: logprobs, top_logprobs; Groq Llama: reasoning_format).",
     policy=policy(
-        error=("openai-family", "deepseek"),
-        conditions={"openai-family": "model families that reject the field", "deepseek": "deepseek-reasoner"},
+        error=("openai-family", "deepseek", "groq"),
+        conditions={
+            "openai-family": "model families that reject the field",
+            "deepseek": "deepseek-reasoner",
+            "groq": "Llama chat models (reasoning_format)",
+        },
     ),
     predicts=(
+        PredictedError(
+            provider="groq",
+            text="`reasoning_format` is not supported with this model",
+            source="https://github.com/0xPlaygrounds/rig/issues/1134",
+        ),
         PredictedError(
             provider="openai",
             text="Unsupported parameter: 'top_p' is not supported with this model.",
@@ -397,8 +406,15 @@ TOP_LOGPROBS_WITHOUT_LOGPROBS = define(
     "params.top-logprobs-without-logprobs",
     Severity.ERROR,
     "`top_logprobs` is set but `logprobs` is not true.",
-    policy=policy(error=("openai-family", "vllm", "llama.cpp"), silent=("groq",), otherwise=Severity.WARNING),
+    policy=policy(
+        error=("openai-family", "vllm", "llama.cpp", "deepseek"), silent=("groq",), otherwise=Severity.WARNING
+    ),
     predicts=(
+        PredictedError(
+            provider="deepseek",
+            text='"detail": "Invalid top_logprobs and logprobs value"',
+            source="https://github.com/deepseek-ai/DeepSeek-V2/issues/9",
+        ),
         PredictedError(
             provider="vllm",
             text="when using `top_logprobs`, `logprobs` must be set to true.",
