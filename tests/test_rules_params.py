@@ -72,6 +72,39 @@ CASES = [
         [("params.rejected-by-provider", E, "logprobs"), ("params.rejected-by-provider", E, "top_logprobs")],
     ),
     ("groq-n", "groq", req("llama-3.3-70b-versatile", n=2), [("params.n-range", E, "n")]),
+    # xAI's Grok 4 line: no reasoning_effort (litellm#16265, grok2api#814), no penalties/stop on
+    # its reasoning models (lobehub#8389); xAI reads camelCase names as their snake_case fields.
+    (
+        "xai-grok-4-reasoning-effort",
+        "xai",
+        req("grok-4-latest", reasoning_effort="high"),
+        [("params.reasoning-effort-unsupported", E, "reasoning_effort")],
+    ),
+    (
+        "xai-grok-4.20-reasoning-effort-camel",
+        "xai",
+        req("grok-4.20-0309-reasoning", reasoningEffort="medium"),
+        [("params.reasoning-effort-unsupported", E, "reasoningEffort")],
+    ),
+    (
+        "xai-grok-4-penalties-stop",
+        "xai",
+        req("grok-4", presence_penalty=0.5, frequencyPenalty=0.1, stop=["END"]),
+        [
+            ("params.unsupported-for-model", E, "presence_penalty"),
+            ("params.unsupported-for-model", E, "frequencyPenalty"),
+            ("params.unsupported-for-model", E, "stop"),
+        ],
+    ),
+    (
+        "xai-grok-4-fast-non-reasoning-penalty-ok",
+        "xai",
+        req("grok-4-fast-non-reasoning", presence_penalty=0.5, temperature=0.7),
+        [],
+    ),
+    ("xai-grok-3-mini-effort-ok", "xai", req("grok-3-mini", reasoning_effort="high"), []),
+    ("xai-grok-4.3-effort-ok", "xai", req("grok-4.3", reasoning_effort="low"), []),
+    ("xai-grok-4-plain-ok", "xai", req("grok-4", temperature=0.7, max_tokens=1024), []),
     # Groq: reasoning_format only on reasoning models (rig#1134).
     (
         "groq-llama-reasoning-format",

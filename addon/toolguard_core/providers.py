@@ -350,6 +350,44 @@ GROQ_FAMILIES: tuple[ModelFamily, ...] = (
     ),
 )
 
+#: xAI's Grok 4 line (grok-4, grok-4-0709/-latest, grok-4-fast-*, grok-4-1-fast-*, grok-4.20-*,
+#: grok-code-fast-1) reasons without an effort knob: "Model grok-4-latest does not support parameter
+#: reasoningEffort." (https://github.com/BerriAI/litellm/pull/16265) and the same for
+#: grok-4.20-0309-reasoning (https://github.com/chenyme/grok2api/issues/814); the non-reasoning
+#: variants refuse it too (the AI SDK drops it for grok-4.20-non-reasoning). Its reasoning models
+#: refuse the penalties and stop: "Argument not supported on this model: presencePenalty" for grok-4
+#: (https://github.com/lobehub/lobehub/issues/8389); xAI's reasoning guide lists presencePenalty,
+#: frequencyPenalty and stop as unsupported by reasoning models. grok-3-mini, grok-4.3 and later take
+#: reasoning_effort and match neither family.
+XAI_FAMILIES: tuple[ModelFamily, ...] = (
+    ModelFamily(
+        id="grok-4-non-reasoning",
+        name="Grok 4 non-reasoning variants (no reasoning_effort)",
+        patterns=(
+            r"grok-4-fast-non-reasoning",
+            r"grok-4-1-fast-non-reasoning",
+            r"grok-4\.20-(\d+-)?non-reasoning",
+        ),
+        reasoning_effort=False,
+    ),
+    ModelFamily(
+        id="grok-4-reasoning",
+        name="Grok 4 reasoning models (no reasoning_effort, penalties or stop)",
+        patterns=(
+            r"grok-4$",
+            r"grok-4-0709",
+            r"grok-4-latest",
+            r"grok-4-fast-reasoning",
+            r"grok-4-1-fast-reasoning",
+            r"grok-4\.20-(\d+-)?reasoning",
+            r"grok-code-fast",
+        ),
+        reasoning=True,
+        unsupported_params=frozenset({"presence_penalty", "frequency_penalty", "stop"}),
+        reasoning_effort=False,
+    ),
+)
+
 MOONSHOT_FAMILIES: tuple[ModelFamily, ...] = (
     # kimi-k2.5 and later think unless `thinking: {"type": "disabled"}`: a plain request replaying tool
     # calls without reasoning_content is refused ("thinking is enabled but reasoning_content is missing",
@@ -427,6 +465,10 @@ class ProviderProfile:
     #: The model catalog's provider ids (LiteLLM / models.dev) under which this provider publishes
     #: its OWN models: a catalog entry listing one is the vendor's data (rules/model.py).
     catalog_vendors: frozenset[str] = frozenset()
+    #: The body is read as proto3 JSON, which takes a field's lowerCamelCase name as well as its own
+    #: (xAI names fields that way in its errors: presencePenalty, reasoningEffort), so the family
+    #: rules match ``presencePenalty`` as ``presence_penalty``.
+    proto_json_names: bool = False
     extra: dict[str, object] = field(default_factory=dict)
     _family_cache: dict[str, ModelFamily] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -608,6 +650,8 @@ XAI = ProviderProfile(
     base_url="https://api.x.ai/v1",
     chat_paths=_OPENAI_CHAT,
     ranges=_warn(OPENAI_RANGES, "inf"),
+    families=XAI_FAMILIES,
+    proto_json_names=True,
     hosts=("api.x.ai",),
     catalog_vendors=frozenset({"xai"}),
 )

@@ -35,6 +35,7 @@ URLS = {
     "perplexity": "https://api.perplexity.ai/chat/completions",
     "cerebras": "https://api.cerebras.ai/v1/chat/completions",
     "nvidia": "https://integrate.api.nvidia.com/v1/chat/completions",
+    "xai": "https://api.x.ai/v1/chat/completions",
     "copilot": "https://api.githubcopilot.com/chat/completions",
     "zhipu": "https://open.bigmodel.cn/api/paas/v4/chat/completions",
     "cloudflare": "https://api.cloudflare.com/client/v4/accounts/abc123/ai/v1/chat/completions",
