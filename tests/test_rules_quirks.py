@@ -183,6 +183,30 @@ CASES = [
         [("quirks.vllm-prompt-logprobs-stream", E, "prompt_logprobs")],
     ),
     ("openai-n-greedy-ok", "openai", req("gpt-4o", n=2, temperature=0), []),
+    # --- Ollama library models without tools (picobot#6, pydantic-ai#703, ollama#5793) ---
+    (
+        "ollama-gemma3-tools",
+        "ollama",
+        req("gemma3:4b", tools=TOOLS),
+        [("quirks.ollama-model-no-tools", E, "tools")],
+    ),
+    (
+        "ollama-llama3-tools",
+        "ollama",
+        req("llama3", tools=TOOLS),
+        [("quirks.ollama-model-no-tools", E, "tools")],
+    ),
+    (
+        "ollama-registry-path-tools",
+        "ollama",
+        req("registry.ollama.ai/library/llama3:8b", tools=TOOLS),
+        [("quirks.ollama-model-no-tools", E, "tools")],
+    ),
+    ("ollama-llama3.1-tools-ok", "ollama", req("llama3.1:8b", tools=TOOLS), []),
+    ("ollama-llama3-groq-tool-use-ok", "ollama", req("llama3-groq-tool-use", tools=TOOLS), []),
+    ("ollama-gemma3-no-tools-ok", "ollama", req("gemma3:4b"), []),
+    ("ollama-gemma3-empty-tools-ok", "ollama", req("gemma3:4b", tools=[]), []),
+    ("vllm-llama3-tools-ok", "vllm", req("llama3", tools=TOOLS), []),
 ]
 
 

@@ -202,6 +202,8 @@ class ModelFamily:
     #: Thinking (Qwen/DeepSeek/Moonshot): on by default? None = unknown; ``thinking_only`` = always on.
     thinking_default: bool | None = None
     thinking_only: bool = False
+    #: Whether the model takes `tools`; None = not known here (the model catalog may know).
+    function_calling: bool | None = None
 
     def matches(self, model: str) -> bool:
         return any(re.match(p, model) for p in self.patterns)
@@ -385,6 +387,21 @@ XAI_FAMILIES: tuple[ModelFamily, ...] = (
         reasoning=True,
         unsupported_params=frozenset({"presence_penalty", "frequency_penalty", "stop"}),
         reasoning_effort=False,
+    ),
+)
+
+#: Ollama library models whose chat template has no tool support: Ollama refuses `tools` for them
+#: with "registry.ollama.ai/library/gemma3:4b does not support tools"
+#: (https://github.com/louisho5/picobot/issues/6), the same for llama3:8b
+#: (https://github.com/pydantic/pydantic-ai/issues/703) and llama3
+#: (https://github.com/ollama/ollama/issues/5793). Only the library names are matched (any tag):
+#: llama3.1+ and other families do take tools, and a custom model name is unknown.
+OLLAMA_FAMILIES: tuple[ModelFamily, ...] = (
+    ModelFamily(
+        id="ollama-no-tools",
+        name="Ollama library models without tool support (llama3, gemma3)",
+        patterns=(r"llama3(:|$)", r"gemma3(:|$)"),
+        function_calling=False,
     ),
 )
 
@@ -781,6 +798,7 @@ OLLAMA = ProviderProfile(
     chat_paths=_OPENAI_CHAT,
     # doc [OLL-DOC]: not supported in /v1 chat; Go decoding drops them silently.
     ignored_params=frozenset({"tool_choice", "logit_bias", "user", "n"}),
+    families=OLLAMA_FAMILIES,
     local=True,
     local_ports=(11434,),
 )
