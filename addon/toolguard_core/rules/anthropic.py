@@ -40,7 +40,7 @@ from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import normalise_model
 from toolguard_core.request import MESSAGES, RequestView
 from toolguard_core.rules.jsonvalues import json_type
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 MESSAGES_URL = "https://api.anthropic.com/v1/messages"
 #: DeepSeek's Anthropic-compatible endpoint (https://api-docs.deepseek.com/guides/anthropic_api).
@@ -424,6 +424,9 @@ TOOL_NAME_RULE = define(
     ),
     example=_example(_USER, tools=[{**_TOOL, "name": "weather.get"}]),
     example_url=MESSAGES_URL,
+    # Anthropic's own validator answers (above); other Anthropic-compatible endpoints document less.
+    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    fixed=_example(_USER, tools=[{**_TOOL, "name": "weather_get"}]),
     notes=(
         "Older responses quote `{1,64}` (apify/tester-mcp-client#11); names of 65-128 characters are accepted "
         "today and not reported. Server tools (`type` such as `web_search_20250305`) have fixed names and are "
@@ -608,6 +611,8 @@ TEMPERATURE_RANGE = define(
     ),
     example=_example(_USER, temperature=1.5),
     example_url=MESSAGES_URL,
+    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    fixed=_example(_USER, temperature=0.75),
     notes="vercel/ai#10308 clamps for the same reason. A warning on other providers' compatible endpoints.",
 )
 TEMPERATURE_WITH_TOP_P = define(
@@ -753,11 +758,11 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
             )
     temperature = body.get("temperature")
     if _is_number(temperature) and not 0 <= temperature <= 1:
-        yield TEMPERATURE_RANGE.finding(
+        yield from TEMPERATURE_RANGE.report(
+            view,
             "temperature",
             f"`temperature` is {temperature}; the Messages API accepts 0 to 1. Scale an OpenAI-style value "
             "(0-2) by half.",
-            severity=_severity(view, ANTHROPIC_API) or Severity.WARNING,
         )
     model = normalise_model(view.model or "")
     if (
@@ -852,11 +857,11 @@ def check_tools(view: RequestView) -> Iterator[Finding]:
             else:
                 bad = sorted({c for c in name if not re.match(r"[a-zA-Z0-9_-]", c)})
                 problem = "is empty" if not name else f"contains {', '.join(repr(c) for c in bad)}"
-            yield TOOL_NAME_RULE.finding(
+            yield from TOOL_NAME_RULE.report(
+                view,
                 f"tools[{index}].name",
                 f"Tool name {name!r} {problem}; use only letters, digits, _ and - (e.g. replace . or / with _), "
                 "and map the name back when the model calls it.",
-                severity=_severity(view, ANTHROPIC_API) or Severity.WARNING,
             )
         schema = tool.get("input_schema")
         if not isinstance(schema, dict) or "type" not in schema:
