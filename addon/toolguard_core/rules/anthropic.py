@@ -458,6 +458,9 @@ TOOL_SCHEMA_MISSING = define(
         ],
     ),
     example_url=MESSAGES_URL,
+    # Structural: Anthropic and an unknown host on /v1/messages (most often a gateway to it, STRUCTURAL).
+    policy=policy(error=tuple(sorted(STRUCTURAL)), otherwise=Severity.WARNING),
+    fixed=_example(_USER, tools=[_TOOL]),
     notes='Anthropic\'s tool shape is {"name", "description", "input_schema"} at the top level.',
 )
 TOOL_USE_ID_RULE = define(
@@ -479,6 +482,12 @@ TOOL_USE_ID_RULE = define(
         {"role": "user", "content": [{**_RESULT, "tool_use_id": "functions.get_weather:0"}]},
     ),
     example_url=MESSAGES_URL,
+    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    fixed=_example(
+        _USER,
+        {"role": "assistant", "content": [{**_CALL["content"][1], "id": "functions_get_weather_0"}]},
+        {"role": "user", "content": [{**_RESULT, "tool_use_id": "functions_get_weather_0"}]},
+    ),
     notes="Map foreign ids to a safe form on both the `tool_use` and its `tool_result`, keeping them paired.",
 )
 TOOL_INPUT_NOT_OBJECT = define(
@@ -498,6 +507,9 @@ TOOL_INPUT_NOT_OBJECT = define(
         {"role": "assistant", "content": [{**_CALL["content"][1], "input": '{"city": "Paris"}'}]},
         _ANSWER,
     ),
+    # Structural: Anthropic and an unknown host on /v1/messages (most often a gateway to it, STRUCTURAL).
+    policy=policy(error=tuple(sorted(STRUCTURAL)), otherwise=Severity.WARNING),
+    fixed=_example(_USER, {"role": "assistant", "content": [_CALL["content"][1]]}, _ANSWER),
     example_url=MESSAGES_URL,
     notes="Chat-style `arguments` are a JSON string; Anthropic's `input` is the parsed object.",
 )
@@ -592,6 +604,20 @@ CACHE_BREAKPOINTS = define(
         }
     ),
     example_url=MESSAGES_URL,
+    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    fixed=_example(
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "text",
+                    "text": f"Part {n}.",
+                    **({"cache_control": {"type": "ephemeral"}} if n else {}),
+                }
+                for n in range(5)
+            ],
+        }
+    ),
     notes=(
         "Gateways that add their own breakpoint push a request over the limit (VicBilibily/GCMP#83). A "
         "warning on other providers' Anthropic-compatible endpoints, which may ignore `cache_control`."
@@ -843,11 +869,11 @@ def check_tools(view: RequestView) -> Iterator[Finding]:
         kind = tool.get("type")
         if kind not in (None, "custom"):
             if kind == "function":  # OpenAI's shape, not an Anthropic server tool
-                yield TOOL_SCHEMA_MISSING.finding(
+                yield from TOOL_SCHEMA_MISSING.report(
+                    view,
                     f"tools[{index}]",
                     f"tools[{index}] has the OpenAI shape (type function); send "
                     '{"name": ..., "description": ..., "input_schema": {...}} instead.',
-                    severity=_severity(view) or Severity.WARNING,
                 )
             continue  # server tools (web_search_..., bash_..., text_editor_...) have fixed names
         name = tool.get("name")
@@ -868,10 +894,10 @@ def check_tools(view: RequestView) -> Iterator[Finding]:
             what = "no `input_schema`" if schema is None else "an `input_schema` without `type`"
             if schema is None and "parameters" in tool:
                 what += " (it has OpenAI's `parameters`: rename it to `input_schema`)"
-            yield TOOL_SCHEMA_MISSING.finding(
+            yield from TOOL_SCHEMA_MISSING.report(
+                view,
                 f"tools[{index}].input_schema",
                 f'tools[{index}] has {what}; give it a JSON Schema object with "type": "object".',
-                severity=_severity(view) or Severity.WARNING,
             )
 
 
@@ -968,18 +994,18 @@ def _check_block(view: RequestView, block: Block, *, final_assistant: bool) -> I
     if kind == "tool_use":
         tool_id = value.get("id")
         if isinstance(tool_id, str) and not TOOL_USE_ID.match(tool_id):
-            yield TOOL_USE_ID_RULE.finding(
+            yield from TOOL_USE_ID_RULE.report(
+                view,
                 f"{block.where}.id",
                 f"tool_use id {tool_id!r} has characters outside letters, digits, _ and -; rewrite it (and the "
                 "matching tool_result's tool_use_id) to a safe form.",
-                severity=_severity(view, ANTHROPIC_API) or Severity.WARNING,
             )
         if "input" in value and not isinstance(value["input"], dict):
-            yield TOOL_INPUT_NOT_OBJECT.finding(
+            yield from TOOL_INPUT_NOT_OBJECT.report(
+                view,
                 f"{block.where}.input",
                 f"{block.where}.input is a JSON {json_type(value['input'])}; send the tool arguments as an "
                 "object (parse a JSON string first).",
-                severity=_severity(view) or Severity.WARNING,
             )
     elif kind == "thinking":
         signature = value.get("signature")
@@ -1105,11 +1131,11 @@ def _check_cache_breakpoints(view: RequestView) -> Iterator[Finding]:
                 ]
     if len(locations) <= MAX_CACHE_BREAKPOINTS:
         return
-    yield CACHE_BREAKPOINTS.finding(
+    yield from CACHE_BREAKPOINTS.report(
+        view,
         locations[MAX_CACHE_BREAKPOINTS],
         f"{len(locations)} blocks carry cache_control ({', '.join(locations)}); at most {MAX_CACHE_BREAKPOINTS} "
         "are allowed. Keep the breakpoints at the end of the stable prefix (tools, system, the latest turn).",
-        severity=_severity(view, ANTHROPIC_API) or Severity.WARNING,
     )
 
 
