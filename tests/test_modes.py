@@ -22,7 +22,8 @@ from test_addon import API_KEY, HEADERS, answer, make_flow, ok_completion, run
 
 from toolguard_core import analyze
 from toolguard_core.addon import METADATA_KEY, ToolGuard
-from toolguard_core.repair import SYNTHETIC_MARK
+from toolguard_core.capture import Capture
+from toolguard_core.repair import SYNTHETIC_MARK, NotRepaired
 
 
 @pytest.fixture
@@ -526,3 +527,33 @@ def test_block_answers_an_anthropic_messages_request_in_anthropics_shape(block):
     }
     assert body["toolguard"]["findings"][0]["rule"] == "anthropic.tool-use-without-result"
     assert flow.response.headers["x-toolguard-rule"] == "anthropic.tool-use-without-result"
+
+
+def test_a_reason_for_leaving_a_finding_is_redacted_like_every_column():
+    # A "left as is" reason can quote the request (a value, an exception's text): scrubbed too.
+    capture = Capture(
+        flow_id="f",
+        started=0.0,
+        ended=1.0,
+        method="POST",
+        scheme="https",
+        host="api.openai.com",
+        port=443,
+        path="/v1/chat/completions",
+        url="https://api.openai.com/v1/chat/completions",
+        provider="openai",
+        model="gpt-4o-mini",
+        stream=False,
+        request_headers=[("authorization", f"Bearer {API_KEY}")],
+        request_text="{}",
+        request_is_json=True,
+        request_bytes=2,
+        findings=[],
+        secrets=[API_KEY],
+        verdict="predicted",
+        not_repaired=[
+            NotRepaired(rule="params.unknown", location="api_key", reason=f"cannot drop {API_KEY}")
+        ],
+    )
+    [row] = capture.to_row().repairs
+    assert (row.rule, row.applied, row.description) == ("params.unknown", False, "cannot drop [REDACTED]")

@@ -212,9 +212,13 @@ class Validator:
                 self._pending_bytes -= size
                 if not future.done():
                     future.set_result(WorkerResult.from_json(data))
-        except (asyncio.IncompleteReadError, ConnectionError, ValueError) as exc:
+        except (asyncio.IncompleteReadError, ConnectionError, ValueError, KeyError, TypeError) as exc:
+            # The end of its output, or an answer toolguard cannot read: either way this worker is
+            # done with (a half-read frame leaves the stream out of step); its flows are failed below.
             if proc is self._proc:
                 logger.warning("toolguard: the validation worker stopped (%r); restarting it", exc)
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
         finally:
             if proc is self._proc:
                 self._fail_all(WorkerUnavailable("the validation worker stopped"))

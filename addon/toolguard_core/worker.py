@@ -28,8 +28,8 @@ def registry_for(providers_path: str) -> ProviderRegistry:
 
 
 def handle(header: dict, body: bytes | None) -> dict:
-    url = header["url"]
     try:
+        url = header["url"]
         registry = registry_for(header.get("providers") or "")
         analysis = analyse_request(
             body,
@@ -41,7 +41,7 @@ def handle(header: dict, body: bytes | None) -> dict:
         )
     except Exception as exc:  # never let one body stop the worker
         return {
-            "id": header["id"],
+            "id": header.get("id"),
             "findings": [],
             "model": None,
             "stream": None,
