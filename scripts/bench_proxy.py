@@ -174,7 +174,9 @@ def agent_body(n_messages: int = 400, n_tools: int = 30, target_bytes: int = 1_0
         messages.append({"role": "tool", "tool_call_id": call_id, "content": ""})
         turn += 1
     messages.append({"role": "user", "content": "Continue."})
-    body = {"model": "gpt-4o", "messages": messages, "tools": tools, "stream": False}
+    # gpt-4.1 reads ~1M tokens: a 1 MB conversation (~250k tokens) is valid for it, while for
+    # gpt-4o (128k) toolguard rightly flags model.context-window-exceeded and stores every request.
+    body = {"model": "gpt-4.1", "messages": messages, "tools": tools, "stream": False}
     # Pad the tool results evenly until the body reaches the target size (real results are file dumps).
     base = len(json.dumps(body))
     results = [m for m in messages if m["role"] == "tool"]
