@@ -15,6 +15,9 @@ FLOW_COLUMNS = (
     "id, datetime_utc, host, path, provider, client, model, status, error_message, error_type, error_code, "
     "error_param, error_provider, error_json, verdict, request_json, request_headers_json, flow_error"
 )
+#: Columns later migrations added: read as NULL from a database written by an older toolguard (the
+#: summary opens files read-only, so it never migrates them).
+OPTIONAL_FLOW_COLUMNS = ("cause_id", "cause_json")
 
 
 def _connect_readonly(path: Path) -> sqlite3.Connection:
@@ -48,10 +51,14 @@ def load(
     if model:
         where.append("lower(coalesce(model, '')) like ?")
         args.append(f"%{model.lower()}%")
-    sql = f"select {FLOW_COLUMNS} from flows" + (f" where {' and '.join(where)}" if where else "")
     for path in paths:
         conn = _connect_readonly(path)
         try:
+            present = {row[1] for row in conn.execute("PRAGMA table_info(flows)")}
+            optional = ", ".join(c if c in present else f"NULL AS {c}" for c in OPTIONAL_FLOW_COLUMNS)
+            sql = f"select {FLOW_COLUMNS}, {optional} from flows" + (
+                f" where {' and '.join(where)}" if where else ""
+            )
             for row in conn.execute(sql + " order by datetime_utc", args):
                 flow = dict(row)
                 if flow["id"] in flows:
@@ -77,3 +84,27 @@ def load(
         finally:
             conn.close()
     return list(flows.values()), findings
+
+
+def load_learned(paths: Sequence[Path]) -> dict[str, list[dict[str, Any]]]:
+    """The ``learned`` and ``rule_calibration`` rows of every database (first database wins per key);
+    empty lists for a database written before those tables existed."""
+    constraints: dict[tuple[Any, ...], dict[str, Any]] = {}
+    calibration: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for path in paths:
+        conn = _connect_readonly(path)
+        try:
+            tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
+            if "learned" in tables:
+                for row in conn.execute("select * from learned order by host, model, kind, name, value"):
+                    item = dict(row)
+                    constraints.setdefault(
+                        (item["host"], item["model"], item["kind"], item["name"], item["value"]), item
+                    )
+            if "rule_calibration" in tables:
+                for row in conn.execute("select * from rule_calibration order by host, model, rule"):
+                    item = dict(row)
+                    calibration.setdefault((item["rule"], item["host"], item["model"]), item)
+        finally:
+            conn.close()
+    return {"constraints": list(constraints.values()), "calibration": list(calibration.values())}

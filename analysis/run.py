@@ -11,6 +11,7 @@ writer thread drains) and the short report printed on stderr.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shlex
@@ -294,8 +295,8 @@ def report(db_path: Path, since: str, until: str, validated: int | None) -> str:
         if db["flows"].exists():
             flows = list(
                 db.query(
-                    "select id, datetime_utc, method, host, path, status, verdict, error_message, error_json, flow_error "
-                    "from flows where datetime_utc >= ? and datetime_utc <= ? order by datetime_utc",
+                    "select id, datetime_utc, method, host, path, status, verdict, error_message, error_json, flow_error, "
+                    "cause_json from flows where datetime_utc >= ? and datetime_utc <= ? order by datetime_utc",
                     [since, until],
                 )
             )
@@ -333,6 +334,12 @@ def report(db_path: Path, since: str, until: str, validated: int | None) -> str:
         message = error_text(flow["error_json"], flow["error_message"])
         if message:
             lines.append(f"        upstream: {_one_line(message)}")
+        cause = json.loads(flow["cause_json"]) if flow.get("cause_json") else None
+        if cause:
+            # predicted / recognised / unexplained is the verdict above; this names the root cause.
+            lines.append(
+                f"        root cause: {cause['cause']}: {_one_line(cause.get('fix') or cause['title'])}"
+            )
         elif flow["flow_error"]:
             lines.append(f"        connection: {_one_line(flow['flow_error'])}")
     lines.append(f"  database: {db_path}")

@@ -7,6 +7,7 @@ dict, so every format shows the same numbers.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter, defaultdict
@@ -15,10 +16,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from toolguard_analysis.db import load
+from toolguard_analysis.db import load, load_learned
 from toolguard_analysis.fingerprint import NORMALISER_VERSION, fingerprint, normalise
-from toolguard_analysis.patterns import explain, vote
-from toolguard_core.verdict import Verdict, error_text, row_rejected
+from toolguard_analysis.patterns import explain
+from toolguard_core.verdict import Verdict, error_text, recognise_stored, row_rejected
 
 SUMMARY_FORMAT_VERSION = 1
 EXAMPLE_FLOWS = 3
@@ -123,6 +124,57 @@ def _ranked(values: Iterable[str | None]) -> list[str]:
     return [value for value, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
+#: The vocabulary for a rejection (the verdict column's rejected values): a rule flagged it before
+#: the answer, the error text names a known root cause, or neither.
+EXPLANATIONS = (Verdict.PREDICTED.value, Verdict.RECOGNISED.value, Verdict.UNEXPLAINED.value)
+
+
+def stored_cause(flow: dict[str, Any], error_rules: Sequence[str]) -> dict[str, Any] | None:
+    """The flow's root cause: its ``cause_json`` as written, else recognised now (a row written before
+    the column existed, or read from a database the migration has not touched yet)."""
+    raw = flow.get("cause_json")
+    if raw:
+        try:
+            cause = json.loads(raw)
+        except ValueError:
+            cause = None
+        if isinstance(cause, dict) and cause.get("cause"):
+            return cause
+    recognition = recognise_stored(
+        flow.get("error_json"),
+        flow.get("error_message"),
+        provider=flow.get("provider"),
+        finding_rules=error_rules,
+    )
+    return recognition.summary() if recognition is not None else None
+
+
+def explanation(error_rules: Sequence[str], cause: dict[str, Any] | None) -> str:
+    """``predicted``, ``recognised`` or ``unexplained``: the same decision as the verdict column
+    (:func:`toolguard_core.verdict.explained`), made again so older rows read the same way."""
+    if error_rules:
+        return Verdict.PREDICTED.value
+    return (Verdict.RECOGNISED if cause else Verdict.UNEXPLAINED).value
+
+
+def group_key(cause_id: str | None, pattern: str | None, fp: str) -> str:
+    """A group's stable id (anchors in the HTML report): its root cause, its rule and its wording."""
+    return hashlib.sha256(f"{cause_id or '-'}\n{pattern or '-'}\n{fp}".encode()).hexdigest()[:12]
+
+
+def _main_explanation(counts: Counter[str]) -> str:
+    for name in EXPLANATIONS:
+        if counts.get(name):
+            return name
+    return Verdict.UNEXPLAINED.value
+
+
+def _series_name(flow: dict[str, Any]) -> str:
+    if flow["explanation"] == Verdict.UNEXPLAINED:
+        return Verdict.UNEXPLAINED.value
+    return flow.get("pattern") or (flow["cause"] or {}).get("cause") or Verdict.UNEXPLAINED.value
+
+
 def _bucket_format(first: str | None, last: str | None) -> tuple[str, int]:
     """Day buckets, or hour buckets when everything happened within two days."""
     if first and last:
@@ -146,22 +198,29 @@ def build_summary(
     model: str | None = None,
 ) -> dict[str, Any]:
     flows, findings = load(paths, since, until, host, client, model)
-    verdicts = Counter(flow.get("verdict") or "unknown" for flow in flows)
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    learned = load_learned(paths)
+    groups: dict[tuple[str | None, str | None, str], list[dict[str, Any]]] = defaultdict(list)
     for flow in flows:
         if not is_rejected(flow):
             continue
         error_rules = [f["rule"] for f in findings.get(flow["id"], []) if f["severity"] == "error"]
+        cause = stored_cause(flow, error_rules)
+        flow["cause"] = cause
+        flow["explanation"] = explanation(error_rules, cause)
         # Rules are matched against the same text that is fingerprinted: the innermost provider
         # message, so an OpenRouter-wrapped OpenAI error is explained by OpenAI's wording.
-        flow["pattern"] = explain(error_text(flow.get("error_json"), flow.get("error_message")), error_rules)
+        text = error_text(flow.get("error_json"), flow.get("error_message"))
+        flow["pattern"] = explain(text, error_rules) or (cause or {}).get("rule")
         flow["fingerprint"] = fingerprint(fingerprint_text(flow))
-        groups[flow["fingerprint"]].append(flow)
+        # Keyed by root cause AND rule, not by the sentence alone: OpenAI answers an orphan tool
+        # message and a duplicate tool answer with one sentence; the rule that fired tells them apart.
+        cause_id = cause["cause"] if cause else None
+        groups[(cause_id, flow["pattern"], flow["fingerprint"])].append(flow)
+    verdicts = Counter(flow.get("verdict") or "unknown" for flow in flows)
 
     group_items: list[dict[str, Any]] = []
-    for fp, members in groups.items():
+    for (cause_id, pattern, fp), members in groups.items():
         members.sort(key=lambda f: (f.get("datetime_utc") or "", f["id"]))
-        pattern = vote(f["pattern"] for f in members)
         example = next(
             (f for f in reversed(members) if f.get("pattern") == pattern and findings.get(f["id"])),
             members[-1],
@@ -171,10 +230,19 @@ def build_summary(
             (f["location"] for f in example_findings if f["rule"] == pattern),
             next((f["location"] for f in example_findings), example.get("error_param")),
         )
+        explanations = Counter(f["explanation"] for f in members)
+        cause = next((f["cause"] for f in reversed(members) if f["cause"]), None)
         group_items.append(
             {
                 "fingerprint": fp,
+                "key": group_key(cause_id, pattern, fp),
                 "pattern": pattern,
+                "cause": cause_id,
+                "cause_title": cause.get("title") if cause else None,
+                "fix": cause.get("fix") if cause else None,
+                "values": cause.get("values") if cause else None,
+                "explanation": _main_explanation(explanations),
+                "explanations": dict(sorted(explanations.items())),
                 "count": len(members),
                 "template": normalise(fingerprint_text(members[0])),
                 "error_message": fingerprint_text(example),
@@ -196,7 +264,7 @@ def build_summary(
     unexplained = [
         {k: g[k] for k in ("fingerprint", "count", "template", "statuses", "flow_ids", "last_seen")}
         for g in group_items
-        if g["pattern"] is None
+        if g["explanation"] == Verdict.UNEXPLAINED
     ]
 
     rule_stats: dict[str, dict[str, Any]] = defaultdict(
@@ -216,6 +284,11 @@ def build_summary(
         rules.append(
             {"rule": rule, **stats, "precision": round(stats["predicted"] / total, 4) if total else None}
         )
+    demoted = [row for row in learned["calibration"] if row.get("demoted_at")]
+    for item in rules:
+        item["demoted"] = [
+            f"{row['host']} {row['model'] or '*'}" for row in demoted if row["rule"] == item["rule"]
+        ]
     rules.sort(key=lambda r: (-r["false_alarm"], -r["predicted"], r["rule"]))
 
     rejected = [f for g in groups.values() for f in g]
@@ -225,7 +298,7 @@ def build_summary(
     timeline: dict[str, Counter[str]] = defaultdict(Counter)
     for flow in rejected:
         if flow.get("datetime_utc"):
-            timeline[flow["datetime_utc"][:width]][flow.get("pattern") or "unexplained"] += 1
+            timeline[flow["datetime_utc"][:width]][_series_name(flow)] += 1
     buckets = sorted(timeline)
     series_names = sorted({name for counter in timeline.values() for name in counter})
 
@@ -234,11 +307,18 @@ def build_summary(
         "normaliser_version": NORMALISER_VERSION,
         "databases": [str(p) for p in paths],
         "filters": {"since": since, "until": until, "host": host, "client": client, "model": model},
-        "totals": {"flows": len(flows), "rejected": len(rejected), "groups": len(group_items)},
+        "totals": {
+            "flows": len(flows),
+            "rejected": len(rejected),
+            "groups": len(group_items),
+            **{name: sum(1 for f in rejected if f["explanation"] == name) for name in EXPLANATIONS},
+        },
         "verdicts": dict(sorted(verdicts.items())),
         "groups": group_items,
         "unexplained": unexplained,
         "rules": rules,
+        "learned": learned["constraints"],
+        "demoted": demoted,
         "timeline": {
             "unit": unit,
             "buckets": buckets,

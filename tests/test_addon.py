@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -340,11 +341,20 @@ def test_whole_rows_for_a_predicted_rejection(guard, db_path):
         "error_source": "body",
         "flow_error": None,
         "verdict": "predicted",
+        "cause_id": "cause.missing-tool-result",
         "finding_count": 1,
         "error_finding_count": 1,
         "internal_error": None,
         "toolguard_version": toolguard_core.__version__,
     }
+    cause = json.loads(row.pop("cause_json"))
+    # The rule that fired and the root cause the text names agree; the text named the call id.
+    assert (cause["cause"], cause["rule"], cause["constraint"], cause["values"]) == (
+        "cause.missing-tool-result",
+        findings[0]["rule"],
+        None,
+        {"tool_call_id": re.search(r"call_[A-Za-z0-9]{20,}", ONE_ANSWER.error_message).group()},
+    )
     error_json = json.loads(row.pop("error_json"))
     assert (error_json["message"], error_json["param"], error_json["shape"]) == (
         ONE_ANSWER.error_message,

@@ -229,6 +229,9 @@ def test_groups_across_two_machines(dbs: tuple[Path, Path]) -> None:
             k: g[k]
             for k in (
                 "pattern",
+                "cause",
+                "explanation",
+                "explanations",
                 "count",
                 "flow_ids",
                 "first_seen",
@@ -245,6 +248,10 @@ def test_groups_across_two_machines(dbs: tuple[Path, Path]) -> None:
         {
             # OpenAI's old and DeepSeek's new orphan sentence: one fingerprint, one pattern, two providers.
             "pattern": "sequence.orphan-tool-message",
+            # b1 was stored unexplained by an older toolguard; its text names the cause: recognised.
+            "cause": "cause.orphan-tool-result",
+            "explanation": "predicted",
+            "explanations": {"predicted": 2, "recognised": 1},
             "count": 3,
             "flow_ids": ["a1", "a2", "b1"],
             "first_seen": "2026-11-20T10:00:00.000Z",
@@ -256,6 +263,9 @@ def test_groups_across_two_machines(dbs: tuple[Path, Path]) -> None:
         },
         {
             "pattern": None,
+            "cause": None,
+            "explanation": "unexplained",
+            "explanations": {"unexplained": 2},
             "count": 2,
             "flow_ids": ["a3", "b3"],
             "first_seen": "2026-11-21T11:00:00.000Z",
@@ -267,6 +277,9 @@ def test_groups_across_two_machines(dbs: tuple[Path, Path]) -> None:
         },
         {
             "pattern": "sequence.unanswered-tool-call",
+            "cause": "cause.missing-tool-result",
+            "explanation": "predicted",
+            "explanations": {"predicted": 1},
             "count": 1,
             "flow_ids": ["b2"],
             "first_seen": "2026-11-22T09:00:00.000Z",
@@ -281,7 +294,14 @@ def test_groups_across_two_machines(dbs: tuple[Path, Path]) -> None:
     assert [g["fingerprint"] for g in data["unexplained"]] == [fingerprint("HTTP 400 (no error message)")]
     assert data["unexplained"][0]["template"] == "http <n> (no error message)"
     assert data["verdicts"] == {"false_alarm": 1, "no_answer": 1, "predicted": 3, "unexplained": 3}
-    assert data["totals"] == {"flows": 8, "rejected": 6, "groups": 3}
+    assert data["totals"] == {
+        "flows": 8,
+        "rejected": 6,
+        "groups": 3,
+        "predicted": 3,
+        "recognised": 1,
+        "unexplained": 2,
+    }
     assert data["rules"] == [
         {
             "rule": "sequence.unanswered-tool-call",
@@ -289,6 +309,7 @@ def test_groups_across_two_machines(dbs: tuple[Path, Path]) -> None:
             "false_alarm": 1,
             "false_alarm_flow_ids": ["a4"],
             "precision": 0.5,
+            "demoted": [],
         },
         {
             "rule": "sequence.orphan-tool-message",
@@ -296,6 +317,7 @@ def test_groups_across_two_machines(dbs: tuple[Path, Path]) -> None:
             "false_alarm": 0,
             "false_alarm_flow_ids": [],
             "precision": 1.0,
+            "demoted": [],
         },
     ]
 

@@ -49,7 +49,14 @@ def test_verdict(has_error_finding, status, stream_error, flow_error, expected):
 
 
 def test_values_are_plain_strings():
-    assert {v.value for v in Verdict} == {"predicted", "unexplained", "false_alarm", "no_answer", "accepted"}
+    assert {v.value for v in Verdict} == {
+        "predicted",
+        "recognised",
+        "unexplained",
+        "false_alarm",
+        "no_answer",
+        "accepted",
+    }
     assert type(verdict(True, 400, False, None)) is str
 
 
@@ -149,11 +156,12 @@ def test_hook_predicted(tmp_path):
     ]
 
 
-def test_hook_unexplained_keeps_the_openrouter_upstream(tmp_path):
+def test_hook_recognised_keeps_the_openrouter_upstream(tmp_path):
+    # No rule fired, but OpenAI's sentence inside OpenRouter's wrapper names a known root cause.
     assert _run(tmp_path, VALID_REQUEST, status=400, body=OPENROUTER_400) == [
         {
             "status": 400,
-            "verdict": "unexplained",
+            "verdict": "recognised",
             "error_shape": "openrouter",
             "error_message": "Provider returned error",
             "error_code": 400,

@@ -28,6 +28,8 @@ from toolguard_core import contentview, redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, InternalError, analyse_request
 from toolguard_core.capture import Capture
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.learned import NOTHING_LEARNED, Knowledge
+from toolguard_core.learned_store import DEFAULT_DEMOTE_AFTER
 from toolguard_core.offload import (
     DEFAULT_OFFLOAD_MIN_BYTES,
     Validator,
@@ -107,6 +109,7 @@ class Settings:
     max_body_bytes: int
     store_all: bool
     offload_min_bytes: int | None  # None: every body is validated in the proxy's own process
+    demote_after: int
 
 
 class ToolGuard:
@@ -120,6 +123,9 @@ class ToolGuard:
         self._logged_errors: set[tuple[str, str]] = set()
         self.registry: ProviderRegistry = DEFAULT_REGISTRY
         self.validator = Validator()
+        # What the upstreams taught (learned.py): a snapshot the writer thread replaces whole after
+        # each write that changed it, so the event loop reads it without touching SQLite.
+        self.knowledge: Knowledge = NOTHING_LEARNED
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -183,6 +189,14 @@ class ToolGuard:
             "Store every intercepted API flow, not only flows with a finding or an upstream rejection.",
         )
         loader.add_option(
+            "toolguard_demote_after",
+            int,
+            DEFAULT_DEMOTE_AFTER,
+            "After the upstream accepts this many requests that a built-in rule flagged as an error, the "
+            "rule is a warning for that host and model (see `toolguard learned list`). 0 turns learning "
+            "from accepted requests off.",
+        )
+        loader.add_option(
             "toolguard_providers",
             str,
             "",
@@ -208,6 +222,7 @@ class ToolGuard:
             "toolguard_max_body",
             "toolguard_store_all",
             "toolguard_offload",
+            "toolguard_demote_after",
         }:
             return
         opts = ctx.options
@@ -234,9 +249,13 @@ class ToolGuard:
             offload_min_bytes=offload_min
             if offload_min is not None or offload == "off"
             else DEFAULT_OFFLOAD_MIN_BYTES,
+            demote_after=opts.toolguard_demote_after,
         )
         if self.store is None or self.settings is None or settings.db_path != self.settings.db_path:
-            store = Store(settings.db_path)
+            self.knowledge = NOTHING_LEARNED
+            store = Store(
+                settings.db_path, demote_after=_demote_after(settings), on_knowledge=self._set_knowledge
+            )
             try:
                 store.start()
             except Exception as exc:
@@ -244,6 +263,7 @@ class ToolGuard:
             if self.store is not None:
                 self.store.close()
             self.store = store
+        self.store.demote_after = _demote_after(settings)
         self.settings = settings
 
     def running(self) -> None:
@@ -301,7 +321,20 @@ class ToolGuard:
     @command.command("toolguard.stats")
     def stats_command(self) -> str:
         """Counters: flows validated, flagged and stored, and internal errors."""
-        return json.dumps(dict(self.stats), sort_keys=True)
+        knowledge = self.knowledge
+        stats: dict[str, Any] = dict(self.stats)
+        stats["learned_constraints"] = knowledge.constraint_count
+        # Which rules are warnings where, because that upstream kept accepting what they flagged.
+        stats["demoted_rules"] = sorted(
+            f"{rule} @ {host} {model or '*'}"
+            for (host, model), calibration in knowledge.by_key.items()
+            for rule in calibration.demoted
+        )
+        return json.dumps(stats, sort_keys=True)
+
+    def _set_knowledge(self, knowledge: Knowledge) -> None:
+        """Called on the writer thread: one reference swap, read by the next request."""
+        self.knowledge = knowledge
 
     @command.command("toolguard.summary")
     def summary_command(self) -> str:
@@ -400,6 +433,7 @@ class ToolGuard:
                         "max_body": self.settings.max_body_bytes,
                         "decode_error": decode_error,
                         "providers": ctx.options.toolguard_providers,
+                        "learned": self.knowledge.for_host(target.host).as_json(),
                     },
                 )
             except WorkerNotReady:
@@ -432,6 +466,7 @@ class ToolGuard:
             target=target,
             max_body_bytes=self.settings.max_body_bytes,
             decode_error=pending.decode_error,
+            knowledge=self.knowledge,
         )
         return pending.analysis
 
@@ -651,6 +686,12 @@ def _log_summary(path: Path) -> None:
         logger.info("%s", render_text(build_summary([path])))
     except Exception as exc:  # a broken or missing file: say so, never raise into the proxy
         logger.warning("toolguard: cannot summarise %s: %r", path, exc)
+
+
+def _demote_after(settings: Settings) -> int:
+    """The store's threshold. ``toolguard_demote_after=0`` never demotes (a count no upstream
+    reaches); constraints are still learned from rejections either way."""
+    return settings.demote_after if settings.demote_after > 0 else 1 << 30
 
 
 def _worth_keeping(findings: list[Finding]) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.learned import NOTHING_LEARNED, Knowledge, calibrate
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.request import RequestView, Target
 from toolguard_core.rules import body as body_rules
@@ -61,6 +62,7 @@ def analyse_request(
     registry: ProviderRegistry = DEFAULT_REGISTRY,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     decode_error: str | None = None,
+    knowledge: Knowledge = NOTHING_LEARNED,
 ) -> Analysis:
     """Parse ``body`` once and run the checks registered for its endpoint kind on it.
 
@@ -68,6 +70,10 @@ def analyse_request(
     body-level parsing below is shared, the rules are not.
 
     ``decode_error`` is set by a caller that could not undo the body's Content-Encoding.
+    ``knowledge`` is what this user's upstreams taught (:mod:`toolguard_core.learned`): the
+    calibration of the request's host and model is the second input of each finding's severity,
+    beside the rule's declared provider levels, and adds the ``learned.*`` findings.
+
     Never raises for bad input: non-JSON, invalid UTF-8, huge or deeply nested bodies become
     findings. A check that raises is recorded in ``internal_errors`` and the others still run.
     """
@@ -90,6 +96,12 @@ def analyse_request(
             analysis.findings.extend(check(view))
         except Exception as exc:  # a rule bug must never break the caller
             analysis.internal_errors.append(InternalError(where=check_name(check), error=repr(exc)))
+    calibration = knowledge.for_request(analysis.target.host, analysis.model) if knowledge else None
+    if calibration:
+        try:
+            analysis.findings = calibrate(parsed, analysis.findings, calibration)
+        except Exception as exc:  # as for a rule: never break the caller
+            analysis.internal_errors.append(InternalError(where="learned.calibrate", error=repr(exc)))
     if analysis.target.provider.guessed:
         analysis.findings = [_as_guess(f, analysis.target.provider.name) for f in analysis.findings]
     return analysis
