@@ -110,9 +110,26 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
             out.append(
                 style(_trim(f"      a warning on {where}: the upstream accepted it", width), fg="yellow")
             )
+    if summary.get("repairs"):
+        out.append("")
+        out.append(
+            style(
+                "Repairs by rule (repair mode): applied, then accepted by the upstream",
+                bold=True,
+                underline=True,
+            )
+        )
+        out.append(f"  {'rule':<38}{'applied':>8}{'repaired':>10}{'failed':>8}{'success':>9}{'left':>6}")
+        for r in summary["repairs"]:
+            rate = "-" if r["success_rate"] is None else f"{r['success_rate']:.0%}"
+            out.append(
+                f"  {_trim(r['rule'], 38):<38}{r['applied']:>8}{r['repaired']:>10}{r['repair_failed']:>8}"
+                f"{rate:>9}{r['not_applied']:>6}"
+            )
     out.append("")
     out.append(style("Learned from the upstreams", bold=True, underline=True))
     out += _learned_lines(summary)
+    out.append("")
     out.append(style("Verdicts", bold=True, underline=True))
     out.append(
         "  " + "  ".join(f"{name} {count}" for name, count in summary["verdicts"].items())
@@ -236,6 +253,17 @@ def render_markdown(summary: dict[str, Any]) -> str:
         out.append("No error findings.")
     out += ["", "## Learned from the upstreams", ""]
     out += [line.strip() and f"- {line.strip()}" for line in _learned_lines(summary)]
+    if summary.get("repairs"):
+        out += ["", "## Repairs by rule", ""]
+        out += [
+            "| rule | applied | repaired | repair failed | success | left as is |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for r in summary["repairs"]:
+            rate = "-" if r["success_rate"] is None else f"{r['success_rate']:.0%}"
+            out.append(
+                f"| {r['rule']} | {r['applied']} | {r['repaired']} | {r['repair_failed']} | {rate} | {r['not_applied']} |"
+            )
     out += ["", "## Verdicts", "", "| verdict | flows |", "|---|---:|"]
     out += [f"| {name} | {count} |" for name, count in summary["verdicts"].items()]
     return "\n".join(out) + "\n"

@@ -1,8 +1,11 @@
 """mitmproxy hooks: copy data off the flow, call the core, write the verdict back, queue a row.
 
-Nothing here changes a request or a response. Every hook body runs under :meth:`ToolGuard._guard`:
-an exception inside toolguard is logged with the flow's context, counted, and the flow goes on
-untouched.
+In the default ``observe`` mode nothing here changes a request or a response. The opt-in modes
+(``toolguard_mode``, docs/modes.md) are one branch in the request hook: ``block`` answers a request
+with an error finding itself (:func:`toolguard_core.modes.blocked_answer`), ``repair`` replaces the
+request body with :func:`toolguard_core.repair.repair_request`'s result. Every hook body runs under
+:meth:`ToolGuard._guard`: an exception inside toolguard is logged with the flow's context, counted,
+and the flow goes on untouched.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from toolguard_core.capture import Capture
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.learned import NOTHING_LEARNED, Knowledge
 from toolguard_core.learned_store import DEFAULT_DEMOTE_AFTER
+from toolguard_core.modes import Mode, blocked_answer, parse_mode
 from toolguard_core.offload import (
     DEFAULT_OFFLOAD_MIN_BYTES,
     Validator,
@@ -39,6 +43,14 @@ from toolguard_core.offload import (
 )
 from toolguard_core.profiles_config import ProvidersConfigError, load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
+from toolguard_core.repair import (
+    RepairOptions,
+    RepairResult,
+    Unanswered,
+    parse_families,
+    parse_unanswered,
+    repair_request,
+)
 from toolguard_core.request import MESSAGES_SUFFIX, Target
 from toolguard_core.rules.body import NOT_VALIDATED
 from toolguard_core.rules.model import UNKNOWN_MODEL
@@ -58,6 +70,9 @@ logger = logging.getLogger(__name__)
 
 METADATA_KEY = "toolguard"
 MARK = ":warning:"
+# mitmweb shows these emoji shortcodes as the flow's mark (mitmproxy-notes.md (e)).
+MARK_BLOCKED = ":no_entry:"
+MARK_REPAIRED = ":wrench:"
 # Anthropic's Messages API: /v1/messages under any prefix (Anthropic-compatible endpoints put it
 # under /anthropic/...), not its /count_tokens and /batches siblings (request.endpoint_kind).
 DEFAULT_PATHS = (r"/chat/completions/?$", r"/responses/?$", rf"{re.escape(MESSAGES_SUFFIX)}/?$")
@@ -90,6 +105,10 @@ class Pending:
     # While the worker validates the body (see offload.py).
     validation: asyncio.Future[WorkerResult] | None = None
     answered_flow: http.HTTPFlow | None = None  # the flow ended before its verdict arrived
+    #: Block mode answered the request itself; repair mode ran on it (``repair.changed``: it changed it).
+    blocked: bool = False
+    repair: RepairResult | None = None
+    repaired_at: float | None = None
 
     def request_text(self) -> str | None:
         body = self.body
@@ -110,6 +129,8 @@ class Settings:
     store_all: bool
     offload_min_bytes: int | None  # None: every body is validated in the proxy's own process
     demote_after: int
+    mode: Mode = Mode.OBSERVE
+    repair: RepairOptions = field(default_factory=RepairOptions)
 
 
 class ToolGuard:
@@ -197,6 +218,32 @@ class ToolGuard:
             "from accepted requests off.",
         )
         loader.add_option(
+            "toolguard_mode",
+            str,
+            Mode.OBSERVE.value,
+            "What toolguard does with a request that has an error finding. 'observe' (the default) changes "
+            "nothing on the wire and only records. 'block' answers the request itself with the provider's "
+            "own error shape and status, so it never reaches the upstream. 'repair' applies the fixes "
+            "enabled by toolguard_repair and sends the repaired request, recording every change. See "
+            "docs/modes.md.",
+        )
+        loader.add_option(
+            "toolguard_repair",
+            str,
+            "sequence",
+            "In repair mode, the comma-separated families of fixes to apply: 'sequence' (tool-call "
+            "pairing), 'params' (top-level fields the provider or model rejects), 'fields' (message keys "
+            "a strict server rejects). Each fix is listed with its risks in docs/modes.md.",
+        )
+        loader.add_option(
+            "toolguard_repair_unanswered",
+            str,
+            Unanswered.ANSWER.value,
+            "In repair mode, what to do with a tool call that no tool message answers: 'answer' adds a "
+            "tool result marked as synthetic by toolguard, 'remove' removes the call from the assistant "
+            "message.",
+        )
+        loader.add_option(
             "toolguard_providers",
             str,
             "",
@@ -223,6 +270,9 @@ class ToolGuard:
             "toolguard_store_all",
             "toolguard_offload",
             "toolguard_demote_after",
+            "toolguard_mode",
+            "toolguard_repair",
+            "toolguard_repair_unanswered",
         }:
             return
         opts = ctx.options
@@ -239,6 +289,18 @@ class ToolGuard:
             raise exceptions.OptionsError(
                 f"toolguard_offload: {exc} (a size such as 64k, or 'off')"
             ) from None
+        try:
+            mode = parse_mode(opts.toolguard_mode)
+        except ValueError as exc:
+            raise exceptions.OptionsError(f"toolguard_mode: {exc}") from None
+        try:
+            families = parse_families(opts.toolguard_repair)
+        except ValueError as exc:
+            raise exceptions.OptionsError(f"toolguard_repair: {exc}") from None
+        try:
+            unanswered = parse_unanswered(opts.toolguard_repair_unanswered)
+        except ValueError as exc:
+            raise exceptions.OptionsError(f"toolguard_repair_unanswered: {exc}") from None
         settings = Settings(
             db_path=str(opts.toolguard_db or default_db_path()),
             hosts=tuple(h.lower() for h in opts.toolguard_hosts),
@@ -250,6 +312,8 @@ class ToolGuard:
             if offload_min is not None or offload == "off"
             else DEFAULT_OFFLOAD_MIN_BYTES,
             demote_after=opts.toolguard_demote_after,
+            mode=mode,
+            repair=RepairOptions(families=families, unanswered=unanswered),
         )
         if self.store is None or self.settings is None or settings.db_path != self.settings.db_path:
             self.knowledge = NOTHING_LEARNED
@@ -272,6 +336,13 @@ class ToolGuard:
             self.validator.launch()
         if self.settings:
             logger.info("toolguard: writing flagged flows to %s", self.settings.db_path)
+            if self.settings.mode is not Mode.OBSERVE:
+                families = ",".join(sorted(self.settings.repair.families)) or "none"
+                logger.info(
+                    "toolguard: mode %s%s",
+                    self.settings.mode,
+                    f" (repairs: {families})" if self.settings.mode is Mode.REPAIR else "",
+                )
         # Measured with scripts/bench_proxy.py: about half of toolguard's added latency on a 70 KB
         # agent request was full collections walking mitmproxy's start-up objects.
         if ctx.options.toolguard_gc_freeze and not self._gc_frozen:
@@ -423,7 +494,15 @@ class ToolGuard:
             decode_error=decode_error,
         )
         offload_min = self.settings.offload_min_bytes
-        if not wide and offload_min is not None and body is not None and len(body) >= offload_min:
+        # Block and repair must know the verdict before the request goes on: validated in place.
+        observing = self.settings.mode is Mode.OBSERVE
+        if (
+            observing
+            and not wide
+            and offload_min is not None
+            and body is not None
+            and len(body) >= offload_min
+        ):
             # Forward now; the verdict follows from the worker (issue #12: validation off the event loop).
             try:
                 pending.validation = self.validator.submit(
@@ -455,7 +534,60 @@ class ToolGuard:
         if wide and not any(f.rule.startswith("endpoint.") for f in analysis.findings):
             return
         self._remember(flow, pending)
+        # The opt-in modes act on live flows only: a flow replayed with `mitmdump -r` is evidence.
+        if not observing and analysis.has_error and flow.live and not flow.response:
+            self._act(flow, pending)
         self._validated(flow, pending, analysis.internal_errors)
+
+    def _act(self, flow: http.HTTPFlow, pending: Pending) -> None:
+        """Block mode's own answer, or repair mode's repaired body (docs/modes.md)."""
+        assert self.settings is not None
+        analysis = pending.analysis
+        if self.settings.mode is Mode.BLOCK:
+            answer = blocked_answer(analysis.findings, analysis.target)
+            if answer is None:
+                return
+            # Answered here, in the request hook: mitmproxy never opens the upstream connection.
+            flow.response = http.Response.make(answer.status, answer.body, answer.headers)
+            pending.blocked = True
+            self.stats["blocked"] += 1
+            logger.info(
+                "toolguard: blocked flow %s: %s at %s", flow.id, answer.finding.rule, answer.finding.location
+            )
+            return
+        if analysis.body is None:
+            return
+        result = repair_request(
+            analysis.body,
+            analysis.target,
+            analysis.findings,
+            self.settings.repair,
+            max_body_bytes=self.settings.max_body_bytes,
+        )
+        pending.repair = result
+        pending.repaired_at = time.time()
+        for skipped in result.not_repaired:
+            logger.info(
+                "toolguard: flow %s: %s at %s not repaired (%s)",
+                flow.id,
+                skipped.rule,
+                skipped.location,
+                skipped.reason,
+            )
+        if not result.changed:
+            return
+        # Setting `content` re-encodes with the request's own Content-Encoding and updates
+        # Content-Length; every other header and the method, URL and HTTP version stay as they came.
+        flow.request.content = json.dumps(result.body, ensure_ascii=False).encode()
+        self.stats["repaired"] += 1
+        for repair in result.repairs:
+            logger.info(
+                "toolguard: repaired flow %s: %s at %s: %s",
+                flow.id,
+                repair.rule,
+                repair.location,
+                repair.description,
+            )
 
     def _analyse(self, pending: Pending) -> Analysis:
         assert self.settings is not None
@@ -521,7 +653,7 @@ class ToolGuard:
                 internal.error,
             )
         if pending.answered_flow is None:
-            self._annotate(flow, analysis.findings, verdict=None)
+            self._annotate(flow, analysis.findings, verdict=None, pending=pending)
 
     def _track_unvalidated(self, flow: http.HTTPFlow) -> None:
         """Remember a record-only flow without parsing its body (nothing validates it)."""
@@ -581,9 +713,14 @@ class ToolGuard:
         stream_error = tap is not None and tap.stream_error
         was_rejected = rejected(status, stream_error)
         verdict = verdict_for(
-            pending.analysis.has_error, status, stream_error, flow.error.msg if flow.error else None
+            pending.analysis.has_error,
+            status,
+            stream_error,
+            flow.error.msg if flow.error else None,
+            blocked=pending.blocked,
+            repaired=pending.repair is not None and pending.repair.changed,
         )
-        self._annotate(flow, findings, verdict)
+        self._annotate(flow, findings, verdict, pending=pending)
         if tap is not None:
             flow.metadata[METADATA_KEY]["stream"] = tap.summary()
         if not should_store(
@@ -598,7 +735,13 @@ class ToolGuard:
             self.store.put(self._capture(flow, pending, verdict))
             self.stats["stored"] += 1
 
-    def _annotate(self, flow: http.HTTPFlow, findings: list[Finding], verdict: str | None) -> None:
+    def _annotate(
+        self,
+        flow: http.HTTPFlow,
+        findings: list[Finding],
+        verdict: str | None,
+        pending: Pending | None = None,
+    ) -> None:
         errors = [f for f in findings if f.severity == Severity.ERROR]
         flow.metadata[METADATA_KEY] = {
             "verdict": verdict,
@@ -606,7 +749,31 @@ class ToolGuard:
         }
         if errors or (verdict in REJECTED_VERDICTS):
             flow.marked = MARK
-        if findings:
+        repair = pending.repair if pending is not None else None
+        if repair is not None:
+            # Also when nothing could be repaired: the content view says what was left as is, and why.
+            flow.metadata[METADATA_KEY]["mode"] = Mode.REPAIR.value
+            flow.metadata[METADATA_KEY]["not_repaired"] = [
+                {"rule": n.rule, "location": n.location, "reason": n.reason} for n in repair.not_repaired
+            ]
+        if pending is not None and pending.blocked:
+            flow.marked = MARK_BLOCKED
+            first = errors[0]
+            flow.comment = f"toolguard: blocked ({first.rule} at {first.location}); the upstream never saw it"
+            flow.metadata[METADATA_KEY]["mode"] = Mode.BLOCK.value
+        elif repair is not None and repair.changed:
+            flow.marked = MARK_REPAIRED
+            # For the content view: what changed, as the JSON Patch of each step (plain data only).
+            flow.metadata[METADATA_KEY]["repairs"] = [
+                {"rule": r.rule, "location": r.location, "description": r.description, "patch": r.patch}
+                for r in repair.repairs
+            ]
+            rules = ", ".join(dict.fromkeys(f"{r.rule} at {r.location}" for r in repair.repairs))
+            left = f"; {len(repair.not_repaired)} left as is" if repair.not_repaired else ""
+            flow.comment = f"toolguard: repaired {len(repair.repairs)} ({rules}){left}" + (
+                f" [{verdict}]" if verdict else ""
+            )
+        elif findings:
             first = errors[0] if errors else findings[0]
             more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
             flow.comment = f"toolguard: {first.rule} at {first.location}{more}" + (
@@ -658,6 +825,9 @@ class ToolGuard:
             stream_capture=tap.captured_body() if tap is not None else None,
             flow_error=flow.error.msg if flow.error else None,
             internal_error=pending.extra.get("internal_error"),
+            repairs=list(pending.repair.repairs) if pending.repair is not None else [],
+            not_repaired=list(pending.repair.not_repaired) if pending.repair is not None else [],
+            repaired_at=pending.repaired_at,
         )
 
 

@@ -10,13 +10,15 @@ flow (the writer thread must never touch it).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import toolguard_core
 from toolguard_core import redact
 from toolguard_core.causes import recognise_error
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.store import FindingRow, FlowRow, cause_columns, format_utc
+from toolguard_core.repair import NotRepaired, Repair
+from toolguard_core.store import FindingRow, FlowRow, RepairRow, cause_columns, format_utc
 from toolguard_core.upstream_errors import UpstreamError, parse_error
 from toolguard_core.verdict import REJECTED_VERDICTS, explained, rejected
 
@@ -54,6 +56,11 @@ class Capture:
     stream_capture: str | None = None
     flow_error: str | None = None
     internal_error: str | None = None
+    # Repair mode: the fixes applied to the request before it went upstream, the findings left alone,
+    # and when (repair.py). The request bodies of each step are serialised on the writer thread.
+    repairs: list[Repair] = field(default_factory=list)
+    not_repaired: list[NotRepaired] = field(default_factory=list)
+    repaired_at: float | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     def upstream_error(self) -> tuple[UpstreamError | None, str | None]:
@@ -145,7 +152,38 @@ class Capture:
                 )
                 for i, f in enumerate(self.findings)
             ],
+            repairs=self._repair_rows(scrub),
         )
+
+    def _repair_rows(self, scrub: Callable[[str | None], str | None]) -> list[RepairRow]:
+        when = format_utc(self.repaired_at if self.repaired_at is not None else self.started)
+        rows = [
+            RepairRow(
+                idx=i,
+                datetime_utc=when,
+                rule=r.rule,
+                family=str(r.family),
+                location=r.location,
+                applied=True,
+                description=scrub(r.description),
+                patch_json=scrub(r.patch_json()),
+                request_before=scrub(json.dumps(r.before, ensure_ascii=False)),
+                request_after=scrub(json.dumps(r.after, ensure_ascii=False)),
+            )
+            for i, r in enumerate(self.repairs)
+        ]
+        rows += [
+            RepairRow(
+                idx=len(rows) + i,
+                datetime_utc=when,
+                rule=n.rule,
+                location=n.location,
+                applied=False,
+                description=n.reason,
+            )
+            for i, n in enumerate(self.not_repaired)
+        ]
+        return rows
 
 
 def _header(headers: Headers, name: str) -> str | None:

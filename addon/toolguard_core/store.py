@@ -121,24 +121,53 @@ def m001_flows_and_findings(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m002_root_causes(db: sqlite_utils.Database) -> None:
+def m002_repairs(db: sqlite_utils.Database) -> None:
+    # One row per repair toolguard attempted on a flow in repair mode (docs/modes.md): the applied
+    # ones with their RFC 6902 patch and the request before and after that step, the declined ones
+    # with the reason. The upstream's verdict on the repaired request is the flow's `verdict`.
+    db.execute(
+        """
+        CREATE TABLE repairs (
+            flow_id TEXT NOT NULL REFERENCES flows(id),
+            idx INTEGER NOT NULL,
+            datetime_utc TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            family TEXT,
+            location TEXT NOT NULL,
+            applied INTEGER NOT NULL,
+            description TEXT,
+            patch_json TEXT,
+            request_before TEXT,
+            request_after TEXT,
+            PRIMARY KEY (flow_id, idx)
+        )
+        """
+    )
+    db["repairs"].create_index(["rule"])
+
+
+@migrations()
+def m003_root_causes(db: sqlite_utils.Database) -> None:
     # Issue #10: the root cause the upstream's error text names, computed when the row is written
     # (cause_json: the Recognition's summary with the values the text named), and the
     # ``recognised`` verdict for stored rejections the catalogue explains (see relabel_rows).
-    db["flows"].add_column("cause_id", str)
-    db["flows"].add_column("cause_json", str)
-    db["flows"].create_index(["cause_id"])
+    # Idempotent: a file migrated by a development build under another migration name keeps its columns.
+    columns = db["flows"].columns_dict
+    for column in ("cause_id", "cause_json"):
+        if column not in columns:
+            db["flows"].add_column(column, str)
+    db["flows"].create_index(["cause_id"], if_not_exists=True)
     relabel_rows(db)
 
 
 @migrations()
-def m003_learned(db: sqlite_utils.Database) -> None:
+def m004_learned(db: sqlite_utils.Database) -> None:
     # Issue #10.3: what each host+model rejected (learned constraints), and how often it accepted a
     # request a built-in rule flagged as an error (rule calibration). '' stands for "no model"/"no
     # value" so the primary keys stay unique (SQLite treats NULLs in a key as distinct).
     db.execute(
         """
-        CREATE TABLE learned (
+        CREATE TABLE IF NOT EXISTS learned (
             host TEXT NOT NULL,
             model TEXT NOT NULL DEFAULT '',
             kind TEXT NOT NULL,
@@ -159,7 +188,7 @@ def m003_learned(db: sqlite_utils.Database) -> None:
     )
     db.execute(
         """
-        CREATE TABLE rule_calibration (
+        CREATE TABLE IF NOT EXISTS rule_calibration (
             rule TEXT NOT NULL,
             host TEXT NOT NULL,
             model TEXT NOT NULL DEFAULT '',
@@ -182,6 +211,19 @@ class FindingRow(BaseModel):
     severity: str
     location: str
     message: str
+
+
+class RepairRow(BaseModel):
+    idx: int
+    datetime_utc: str
+    rule: str
+    family: str | None = None
+    location: str
+    applied: bool
+    description: str | None = None
+    patch_json: str | None = None
+    request_before: str | None = None
+    request_after: str | None = None
 
 
 class FlowRow(BaseModel):
@@ -225,9 +267,10 @@ class FlowRow(BaseModel):
     internal_error: str | None = None
     toolguard_version: str | None = None
     findings: list[FindingRow] = []
+    repairs: list[RepairRow] = []
 
     def columns(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"findings"})
+        return self.model_dump(exclude={"findings", "repairs"})
 
 
 def relabel_rows(db: sqlite_utils.Database) -> int:
@@ -303,6 +346,29 @@ def write_rows(
                 "INSERT INTO findings (flow_id, idx, rule, severity, location, message) VALUES (?, ?, ?, ?, ?, ?)",
                 [(row.id, f.idx, f.rule, str(f.severity), f.location, f.message) for f in row.findings],
             )
+            db.execute("DELETE FROM repairs WHERE flow_id = ?", [row.id])
+            if row.repairs:
+                db.conn.executemany(
+                    "INSERT INTO repairs (flow_id, idx, datetime_utc, rule, family, location, applied, "
+                    "description, patch_json, request_before, request_after) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            row.id,
+                            r.idx,
+                            r.datetime_utc,
+                            r.rule,
+                            r.family,
+                            r.location,
+                            int(r.applied),
+                            r.description,
+                            r.patch_json,
+                            r.request_before,
+                            r.request_after,
+                        )
+                        for r in row.repairs
+                    ],
+                )
         if demote_after is not None and learn_from_rows(db, rows, demote_after) and on_learned is not None:
             on_learned(db)
 
