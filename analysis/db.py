@@ -61,6 +61,9 @@ def load(
             )
             for row in conn.execute(sql + " order by datetime_utc", args):
                 flow = dict(row)
+                # Whether this file stores root causes (its rows were labelled when written, or by the
+                # migration / `toolguard reexplain`); an older file is recognised on the fly instead.
+                flow["causes_stored"] = "cause_json" in present
                 if flow["id"] in flows:
                     continue
                 flow["client_name"] = parse_client(

@@ -130,16 +130,15 @@ EXPLANATIONS = (Verdict.PREDICTED.value, Verdict.RECOGNISED.value, Verdict.UNEXP
 
 
 def stored_cause(flow: dict[str, Any], error_rules: Sequence[str]) -> dict[str, Any] | None:
-    """The flow's root cause: its ``cause_json`` as written, else recognised now (a row written before
-    the column existed, or read from a database the migration has not touched yet)."""
-    raw = flow.get("cause_json")
-    if raw:
+    """The flow's root cause: its ``cause_json`` as written (the same record the verdict column was
+    decided with, so the summary and the column agree; ``toolguard reexplain`` refreshes both), or,
+    for a database written before root causes were stored, recognised now."""
+    if flow.get("causes_stored", True):
         try:
-            cause = json.loads(raw)
+            cause = json.loads(flow.get("cause_json") or "null")
         except ValueError:
-            cause = None
-        if isinstance(cause, dict) and cause.get("cause"):
-            return cause
+            return None
+        return cause if isinstance(cause, dict) and cause.get("cause") else None
     recognition = recognise_stored(
         flow.get("error_json"),
         flow.get("error_message"),
@@ -170,8 +169,7 @@ def _main_explanation(counts: Counter[str]) -> str:
 
 
 def _series_name(flow: dict[str, Any]) -> str:
-    if flow["explanation"] == Verdict.UNEXPLAINED:
-        return Verdict.UNEXPLAINED.value
+    """The chart's series of a rejection: its rule, else its root cause, else unexplained."""
     return flow.get("pattern") or (flow["cause"] or {}).get("cause") or Verdict.UNEXPLAINED.value
 
 
