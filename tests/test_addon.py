@@ -7,6 +7,7 @@ import gzip
 import json
 import logging
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import sqlite_utils
 from backports import zstd  # mitmproxy 12's zstd (its dependency)
 from mitmproxy import exceptions, http
 from mitmproxy.test import taddons, tflow
-from support.seeds import DUPLICATE, LONE_TOOL, ONE_ANSWER, SEED_CASES, TOOLS, VALID_PARALLEL, SeedCase
+from support.seeds import DUPLICATE, LONE_TOOL, MODEL, ONE_ANSWER, SEED_CASES, TOOLS, VALID_PARALLEL, SeedCase
 
 import toolguard_core
 from toolguard_core import addon as addon_module
@@ -556,6 +557,28 @@ def test_stats_command(guard):
     run(addon, make_flow(LONE_TOOL.body()), answer(400, LONE_TOOL.error_body()))
     stats = json.loads(tctx.command(addon.stats_command))
     assert (stats["validated"], stats["flagged"], stats["stored"]) == (1, 1, 1)
+
+
+def test_acceptances_demote_a_rule_for_that_host_and_model(guard):
+    """The writer counts accepted requests a rule flagged; at toolguard_demote_after the addon's next
+    request to that host and model gets the rule as a warning, and toolguard.stats lists it."""
+    addon, tctx = guard
+    tctx.configure(addon, toolguard_demote_after=2)
+    for _ in range(2):
+        run(addon, make_flow(LONE_TOOL.body()), answer(200, b'{"choices": []}'))
+    deadline = time.monotonic() + 5
+    while not addon.knowledge.demotion_count and time.monotonic() < deadline:
+        time.sleep(0.02)  # the writer thread publishes the new snapshot after its transaction
+    stats = json.loads(tctx.command(addon.stats_command))
+    assert stats["demoted_rules"] == [f"{LONE_TOOL.rule} @ api.openai.com {MODEL}"]
+    flow = make_flow(LONE_TOOL.body())
+    addon.request(flow)
+    assert [(f["rule"], f["severity"]) for f in flow.metadata["toolguard"]["findings"]] == [
+        (LONE_TOOL.rule, "warning")
+    ]
+    other = make_flow({**LONE_TOOL.body(), "model": "gpt-4o"})
+    addon.request(other)
+    assert [f["severity"] for f in other.metadata["toolguard"]["findings"]] == ["error"]
 
 
 @pytest.mark.parametrize(

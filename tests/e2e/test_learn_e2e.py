@@ -296,6 +296,24 @@ def test_a_rejected_parameter_is_learned_exported_and_imported(
         for f in _rows(second_db, "select * from findings where flow_id = ?", (third["id"],))
     ] == [("learned.param", "error", "presence_penalty")]
 
+    # The finding exists before the answer: in block mode the imported constraint stops the request
+    # at the proxy, and the upstream never sees it.
+    seen = len(upstream.requests)
+    blocking = mitmdump_factory(
+        mode=f"reverse:{upstream.url}", db_path=second_db, options={"toolguard_mode": "block"}
+    )
+    with pytest.raises(openai.BadRequestError) as raised:
+        openai_client(blocking).chat.completions.create(
+            model=GROK, messages=[{"role": "user", "content": "hi"}], presence_penalty=0.5
+        )
+    blocking.stop()
+    assert len(upstream.requests) == seen
+    assert "learned.param" in raised.value.response.text
+    assert [r["verdict"] for r in _rows(second_db, "select verdict from flows order by datetime_utc")] == [
+        "predicted",
+        "blocked",
+    ]
+
 
 # ------------------------------------------------------------------------------------------ demotion
 
