@@ -25,8 +25,9 @@ from typing import Any
 
 import sqlite_utils
 
+from toolguard_core.findings import Severity
 from toolguard_core.learned import Calibration, Knowledge, LearnedConstraint, is_learned, learned_rule
-from toolguard_core.verdict import error_text
+from toolguard_core.verdict import Verdict, error_text
 
 EXPORT_FORMAT = "toolguard-learned"
 EXPORT_VERSION = 1
@@ -35,7 +36,9 @@ EXPORT_VERSION = 1
 #: load balancer sent to another server version), three in a row is the upstream's behaviour.
 DEFAULT_DEMOTE_AFTER = 3
 
-_REJECTED = ("predicted", "recognised", "unexplained")
+#: The rejections a constraint is learned from: the vocabulary's three words (a repaired request the
+#: upstream still rejected is not the request the client sent, so nothing is learned from it).
+_LEARN_FROM = frozenset({Verdict.PREDICTED, Verdict.RECOGNISED, Verdict.UNEXPLAINED})
 
 LEARNED_COLUMNS = (
     "host",
@@ -75,13 +78,15 @@ def learn_from_rows(db: sqlite_utils.Database, rows: Iterable[Any], demote_after
         if not row.host:
             continue
         host, model = row.host.lower(), row.model or ""
-        builtin_errors = [f.rule for f in row.findings if f.severity == "error" and not is_learned(f.rule)]
-        if row.verdict in _REJECTED and row.cause_json:
+        builtin_errors = [
+            f.rule for f in row.findings if f.severity == Severity.ERROR and not is_learned(f.rule)
+        ]
+        if row.verdict in _LEARN_FROM and row.cause_json:
             cause = json.loads(row.cause_json)
             constraint = cause.get("constraint")
             if constraint and not cause.get("transient") and cause.get("rule") not in builtin_errors:
                 changed += _observe_constraint(db, row, host, model, cause, constraint)
-        elif row.verdict == "false_alarm":
+        elif row.verdict == Verdict.FALSE_ALARM:
             for rule in dict.fromkeys(builtin_errors):
                 changed += _observe_acceptance(db, row, host, model, rule, demote_after)
     return changed
