@@ -261,3 +261,19 @@ def test_reexplain_relabels_rows_stored_before_the_catalogue_knew_them(tmp_path:
     # The migrations run again on an already migrated file without touching it.
     migrations.apply(db)
     assert db["flows"].get("old")["verdict"] == "recognised"
+
+
+def test_the_validation_worker_applies_the_hosts_knowledge() -> None:
+    """A body validated off the event loop (offload.py) gets the same learned finding: the addon sends
+    the host's part of its snapshot in the job header."""
+    from toolguard_core.worker import handle
+
+    knowledge = Knowledge({("127.0.0.1", "m"): Calibration((_learned(),))})
+    header = {"id": 1, "url": URL, "max_body": 1 << 20, "learned": knowledge.for_host("127.0.0.1").as_json()}
+    result = handle(json.loads(json.dumps(header)), json.dumps(BODY).encode())
+    assert [f[:3] for f in result["findings"] if f[0].startswith("learned.")] == [
+        ["learned.param", "error", "presence_penalty"]
+    ]
+    assert result["internal_errors"] == []
+    without = handle({**header, "learned": None}, json.dumps(BODY).encode())
+    assert not [f for f in without["findings"] if f[0].startswith("learned.")]
