@@ -30,6 +30,7 @@ from mitmproxy.utils import human
 from toolguard_core import contentview, redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, InternalError, analyse_request
 from toolguard_core.capture import Capture
+from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.learned import NOTHING_LEARNED, Knowledge
 from toolguard_core.learned_store import DEFAULT_DEMOTE_AFTER
@@ -97,10 +98,12 @@ class Pending:
 
     analysis: Analysis
     started: float
-    body: bytes | None  # decoded to the stored text only if the flow is stored
+    body: bytes | None  # as sent; decoded to the stored text only if the flow is stored
     secrets: list[str]
-    decode_error: str | None = None
+    content_encoding: str | None = None
     sse_tap: Any = None
+    # The flow itself, so that `done` can store flows still in flight at shutdown (as no_answer).
+    flow: http.HTTPFlow | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     # While the worker validates the body (see offload.py).
     validation: asyncio.Future[WorkerResult] | None = None
@@ -110,8 +113,20 @@ class Pending:
     repair: RepairResult | None = None
     repaired_at: float | None = None
 
-    def request_text(self) -> str | None:
+    def stored_body(self, max_body: int) -> tuple[bytes | None, int]:
+        """The body to store (decoded, bounded by ``max_body``; as sent when it cannot be decoded)
+        and its size: decoded, or as sent when it was not (fully) decoded (docs/schema.md)."""
         body = self.body
+        if body is None or not self.content_encoding:
+            return body, len(body or b"")
+        if self.analysis.decoded is not None and self.analysis.is_json:  # decoded here already
+            return self.analysis.decoded, len(self.analysis.decoded)
+        decoded = decode_body(body, self.content_encoding, max_body)
+        if decoded.body is None or not decoded.complete:
+            return decoded.body or body, len(body)
+        return decoded.body, len(decoded.body)
+
+    def request_text(self, body: bytes | None) -> str | None:
         if body is None:
             return None
         if self.analysis.is_json:
@@ -129,6 +144,7 @@ class Settings:
     store_all: bool
     offload_min_bytes: int | None  # None: every body is validated in the proxy's own process
     demote_after: int
+    redact_headers: tuple[str, ...] = ()
     mode: Mode = Mode.OBSERVE
     repair: RepairOptions = field(default_factory=RepairOptions)
 
@@ -140,6 +156,7 @@ class ToolGuard:
         self.pending: dict[str, Pending] = {}
         self.stats: Counter[str] = Counter()
         self._gc_frozen = False
+        self._running = False
         self.summary_thread: threading.Thread | None = None
         self._logged_errors: set[tuple[str, str]] = set()
         self.registry: ProviderRegistry = DEFAULT_REGISTRY
@@ -250,8 +267,29 @@ class ToolGuard:
             "TOML file mapping gateway hosts to providers and declaring model capabilities "
             "(see docs/providers.md). Empty means the built-in provider profiles only.",
         )
+        loader.add_option(
+            "toolguard_redact_headers",
+            Sequence[str],
+            [],
+            "More request/response header names to treat as credentials (shell-style globs such as "
+            "'x-my-gateway-*'; repeat the option for several). Their values are never stored, and are "
+            "scrubbed wherever they are echoed. Built in: Authorization, Cookie, *auth*, *-key, *-token, "
+            "*api-key*, *secret* and more, and any value shaped like 'Bearer ...' or a provider key "
+            "(docs/schema.md).",
+        )
 
     def configure(self, updated: set[str]) -> None:
+        try:
+            self._configure(updated)
+        except exceptions.OptionsError as exc:
+            if self._running:  # a change at runtime (`:set` in the console): mitmproxy rejects it
+                raise
+            # At start-up mitmproxy would print a 20-line traceback ("error in script ...") and still
+            # announce "listening at"; one line says what is wrong, and mitmdump exits (errorcheck:
+            # an error logged during start-up stops it with exit code 1).
+            logger.error("toolguard: cannot start: %s", exc)
+
+    def _configure(self, updated: set[str]) -> None:
         if "toolguard_providers" in updated:
             # Parsed once here; a bad file stops start-up with the file, line/field and reason.
             path = ctx.options.toolguard_providers
@@ -268,6 +306,7 @@ class ToolGuard:
             "toolguard_record_paths",
             "toolguard_max_body",
             "toolguard_store_all",
+            "toolguard_redact_headers",
             "toolguard_offload",
             "toolguard_demote_after",
             "toolguard_mode",
@@ -312,6 +351,7 @@ class ToolGuard:
             if offload_min is not None or offload == "off"
             else DEFAULT_OFFLOAD_MIN_BYTES,
             demote_after=opts.toolguard_demote_after,
+            redact_headers=tuple(opts.toolguard_redact_headers),
             mode=mode,
             repair=RepairOptions(families=families, unanswered=unanswered),
         )
@@ -323,7 +363,9 @@ class ToolGuard:
             try:
                 store.start()
             except Exception as exc:
-                raise exceptions.OptionsError(f"toolguard_db: cannot open {settings.db_path}: {exc}") from exc
+                raise exceptions.OptionsError(
+                    f"toolguard_db: cannot open {settings.db_path}: {exc}"
+                ) from None
             if self.store is not None:
                 self.store.close()
             self.store = store
@@ -331,6 +373,7 @@ class ToolGuard:
         self.settings = settings
 
     def running(self) -> None:
+        self._running = True
         if self.settings and self.settings.offload_min_bytes is not None:
             # Started in the background; until it is up, bodies are validated in place.
             self.validator.launch()
@@ -353,26 +396,36 @@ class ToolGuard:
     def done(self) -> None:
         # Bodies the worker has not answered yet are validated here, so a flow that ended just
         # before shutdown keeps its verdict (at most the worker's bounded backlog).
-        for flow_id, pending in list(self.pending.items()):
+        for pending in list(self.pending.values()):
             future = pending.validation
             if future is None:
                 continue
-            if pending.answered_flow is None:
-                self.pending.pop(flow_id)  # still in flight: not ours to finish
-            elif future.done() and not future.cancelled() and future.exception() is None:
-                self._on_validated(pending.answered_flow, pending, future)
+            flow = pending.answered_flow or pending.flow
+            if flow is None:
+                continue
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self._on_validated(flow, pending, future)  # finishes an answered flow
             else:
                 pending.validation = None
-                self._validate_in_place(pending.answered_flow, pending)
-                self._finish(pending.answered_flow)
+                self._validate_in_place(flow, pending)
+                if pending.answered_flow is not None:
+                    self._finish(pending.answered_flow)
             future.cancel()
         self.validator.close()
+        # Flows still in flight (the upstream has not answered, or a stream is still running) never
+        # reach `response`/`error` once mitmproxy shuts down: store them now, as no_answer.
+        for flow_id in list(self.pending):
+            pending = self.pending.get(flow_id)
+            if pending is not None and pending.flow is not None:
+                self._guard("done", pending.flow, lambda flow: self._finish(flow, shutdown=True))
+        self.pending.clear()
         # The content view outlives this addon (hot reload, tests): it falls back to the built-ins.
         contentview.chat_completions.registry = DEFAULT_REGISTRY
         if self.store is not None:
+            # Drains the whole queue however long it takes, with progress lines, and logs how many
+            # rows were written (and dropped, and why); see Store.close.
             self.store.close()
-            if self.stats:
-                logger.info("toolguard: %s", dict(self.stats))
+            logger.info("toolguard: %s", json.loads(self.stats_command()))  # a dict, as before
             self.store = None
 
     # ----------------------------------------------------------------- flow hooks
@@ -391,9 +444,12 @@ class ToolGuard:
 
     @command.command("toolguard.stats")
     def stats_command(self) -> str:
-        """Counters: flows validated, flagged and stored, and internal errors."""
+        """Counters: flows validated, flagged and queued for storage, internal errors, the writer's
+        rows written, dropped (by reason) and write retries, and what the upstreams taught."""
         knowledge = self.knowledge
         stats: dict[str, Any] = dict(self.stats)
+        if self.store is not None:
+            stats.update(self.store.counters())
         stats["learned_constraints"] = knowledge.constraint_count
         # Which rules are warnings where, because that upstream kept accepting what they flagged.
         stats["demoted_rules"] = sorted(
@@ -445,6 +501,14 @@ class ToolGuard:
             pending = self.pending.get(flow.id)
             if pending is not None:
                 pending.extra["internal_error"] = f"{hook}: {exc!r}"
+            elif hook == "request":
+                # Remembered anyway, so the flow is stored with the error when it finishes (issue #16:
+                # a request hook failing on an unusual Content-Encoding left no trace of the flow).
+                try:
+                    if self.scope(flow) is not Scope.IGNORE:
+                        self._track_unvalidated(flow, internal_error=f"{hook}: {exc!r}")
+                except Exception as again:  # the same bug again: counted and logged, never raised
+                    logger.debug("toolguard: could not remember flow %s: %r", flow.id, again)
 
     def _allowed(self, flow: http.HTTPFlow) -> bool:
         """A POST to a host that ``toolguard_hosts`` lets through (all hosts when it is empty)."""
@@ -479,19 +543,23 @@ class ToolGuard:
         wide = flow_scope is Scope.ENDPOINT
         assert self.settings is not None
         request = flow.request
-        decode_error = None
-        try:
-            body = request.content if request.raw_content is not None else None
-        except ValueError as exc:  # unknown or corrupt Content-Encoding
-            body, decode_error = request.raw_content, str(exc)
+        # The body as sent: the core decodes it bounded by toolguard_max_body (decoding.py), in the
+        # worker or here, never through request.content, which decompresses whole and unbounded.
+        body = request.raw_content
+        content_encoding = request.headers.get("content-encoding")
         url = request.pretty_url
         target = Target.from_url(url, self.registry)
         pending = Pending(
             analysis=Analysis(target=target),
             started=request.timestamp_start,
             body=body,
-            secrets=redact.secret_values(request.headers.items(multi=True), request.path.partition("?")[2]),
-            decode_error=decode_error,
+            secrets=redact.secret_values(
+                request.headers.items(multi=True),
+                request.path.partition("?")[2],
+                self.settings.redact_headers,
+            ),
+            content_encoding=content_encoding,
+            flow=flow,
         )
         offload_min = self.settings.offload_min_bytes
         # Block and repair must know the verdict before the request goes on: validated in place.
@@ -510,7 +578,7 @@ class ToolGuard:
                     {
                         "url": url,
                         "max_body": self.settings.max_body_bytes,
-                        "decode_error": decode_error,
+                        "content_encoding": content_encoding,
                         "providers": ctx.options.toolguard_providers,
                         "learned": self.knowledge.for_host(target.host).as_json(),
                     },
@@ -597,7 +665,7 @@ class ToolGuard:
             target.url,
             target=target,
             max_body_bytes=self.settings.max_body_bytes,
-            decode_error=pending.decode_error,
+            content_encoding=pending.content_encoding,
             knowledge=self.knowledge,
         )
         return pending.analysis
@@ -655,8 +723,9 @@ class ToolGuard:
         if pending.answered_flow is None:
             self._annotate(flow, analysis.findings, verdict=None, pending=pending)
 
-    def _track_unvalidated(self, flow: http.HTTPFlow) -> None:
-        """Remember a record-only flow without parsing its body (nothing validates it)."""
+    def _track_unvalidated(self, flow: http.HTTPFlow, internal_error: str | None = None) -> None:
+        """Remember a record-only flow without parsing its body (nothing validates it), or a flow
+        whose request hook failed (``internal_error``), which is then stored whatever its answer."""
         request = flow.request
         raw = request.raw_content or b""
         url = request.pretty_url
@@ -667,11 +736,16 @@ class ToolGuard:
                 started=request.timestamp_start,
                 body=raw,
                 secrets=redact.secret_values(
-                    request.headers.items(multi=True), request.path.partition("?")[2]
+                    request.headers.items(multi=True),
+                    request.path.partition("?")[2],
+                    self.settings.redact_headers if self.settings else (),
                 ),
+                flow=flow,
+                extra={"internal_error": internal_error} if internal_error else {},
             ),
         )
-        self.stats["recorded_only"] += 1
+        if internal_error is None:
+            self.stats["recorded_only"] += 1
 
     def _remember(self, flow: http.HTTPFlow, pending: Pending) -> None:
         if len(self.pending) >= MAX_PENDING:
@@ -693,7 +767,7 @@ class ToolGuard:
             pending.sse_tap = tap
             flow.response.stream = tap
 
-    def _finish(self, flow: http.HTTPFlow) -> None:
+    def _finish(self, flow: http.HTTPFlow, shutdown: bool = False) -> None:
         pending = self.pending.get(flow.id)
         if pending is None:
             return
@@ -702,6 +776,8 @@ class ToolGuard:
             pending.answered_flow = flow  # finished by _on_validated when the verdict arrives
             return
         del self.pending[flow.id]
+        if shutdown:  # mitmproxy is exiting with this flow unfinished; nothing else will store it
+            pending.extra["flow_error"] = "toolguard: mitmproxy shut down before the flow finished"
         findings = pending.analysis.findings
         status = flow.response.status_code if flow.response is not None else None
         tap: SSETap | None = pending.sse_tap
@@ -712,28 +788,30 @@ class ToolGuard:
             tap(b"")
         stream_error = tap is not None and tap.stream_error
         was_rejected = rejected(status, stream_error)
+        flow_error = flow.error.msg if flow.error else pending.extra.get("flow_error")
         verdict = verdict_for(
             pending.analysis.has_error,
             status,
             stream_error,
-            flow.error.msg if flow.error else None,
+            flow_error,
             blocked=pending.blocked,
             repaired=pending.repair is not None and pending.repair.changed,
         )
         self._annotate(flow, findings, verdict, pending=pending)
         if tap is not None:
             flow.metadata[METADATA_KEY]["stream"] = tap.summary()
-        if not should_store(
+        hook_failed = "internal_error" in pending.extra  # a hook failed on it: stored with the error
+        if not hook_failed and not should_store(
             has_findings=_worth_keeping(findings),
             rejected=was_rejected,
-            flow_failed=flow.error is not None,
+            flow_failed=flow_error is not None,
             stream_complete=tap is not None and tap.done,
             store_all=bool(self.settings and self.settings.store_all),
         ):
             return
         if self.store is not None:
             self.store.put(self._capture(flow, pending, verdict))
-            self.stats["stored"] += 1
+            self.stats["queued"] += 1
 
     def _annotate(
         self,
@@ -790,13 +868,19 @@ class ToolGuard:
         analysis = pending.analysis
         response_body = None
         if response is not None and response.raw_content is not None:
-            try:
-                response_body = response.content
-            except ValueError:  # corrupt or unknown Content-Encoding: keep the raw bytes
-                response_body = response.raw_content
-            response_body = response_body[:MAX_STORED_RESPONSE] if response_body else response_body
+            # Decoded bounded (decoding.py): an upstream's compressed error body can be a bomb too.
+            decoded = decode_body(
+                response.raw_content, response.headers.get("content-encoding"), MAX_STORED_RESPONSE
+            )
+            # Undecodable (corrupt or unknown Content-Encoding): keep the start of the raw bytes.
+            response_body = (
+                decoded.body if decoded.body is not None else response.raw_content[:MAX_STORED_RESPONSE]
+            )
         end = (response.timestamp_end if response is not None else None) or time.time()
         tap: SSETap | None = pending.sse_tap
+        stored_body, stored_bytes = pending.stored_body(
+            self.settings.max_body_bytes if self.settings else DEFAULT_MAX_BODY_BYTES
+        )
         return Capture(
             flow_id=flow.id,
             started=pending.started,
@@ -811,9 +895,9 @@ class ToolGuard:
             model=analysis.model,
             stream=analysis.stream,
             request_headers=list(request.headers.items(multi=True)),
-            request_text=pending.request_text(),
+            request_text=pending.request_text(stored_body),
             request_is_json=analysis.is_json,
-            request_bytes=len(pending.body or b""),
+            request_bytes=stored_bytes,
             findings=list(analysis.findings),
             secrets=pending.secrets,
             verdict=verdict,
@@ -823,8 +907,9 @@ class ToolGuard:
             response_content_type=response.headers.get("content-type") if response is not None else None,
             stream_error=tap.error if tap is not None else None,
             stream_capture=tap.captured_body() if tap is not None else None,
-            flow_error=flow.error.msg if flow.error else None,
+            flow_error=flow.error.msg if flow.error else pending.extra.get("flow_error"),
             internal_error=pending.extra.get("internal_error"),
+            redact_headers=self.settings.redact_headers if self.settings else (),
             repairs=list(pending.repair.repairs) if pending.repair is not None else [],
             not_repaired=list(pending.repair.not_repaired) if pending.repair is not None else [],
             repaired_at=pending.repaired_at,

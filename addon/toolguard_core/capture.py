@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import toolguard_core
 from toolguard_core import redact
@@ -56,6 +57,8 @@ class Capture:
     stream_capture: str | None = None
     flow_error: str | None = None
     internal_error: str | None = None
+    # Extra credential header globs (the addon's toolguard_redact_headers option), see redact.py.
+    redact_headers: tuple[str, ...] = ()
     # Repair mode: the fixes applied to the request before it went upstream, the findings left alone,
     # and when (repair.py). The request bodies of each step are serialised on the writer thread.
     repairs: list[Repair] = field(default_factory=list)
@@ -79,6 +82,7 @@ class Capture:
 
     def to_row(self) -> FlowRow:
         secrets = self.secrets
+        extra = self.redact_headers
 
         def scrub(text: str | None) -> str | None:
             return redact.scrub(text, secrets)
@@ -90,7 +94,7 @@ class Capture:
             response_text = self.response_body.decode("utf-8", "replace")
         else:
             response_text = None
-        request_text = scrub(self.request_text)
+        request_text = self.request_text
         # The root cause the answer names (issue #10): read here, on the writer thread, from the
         # parsed error; an unexplained rejection it explains is stored as ``recognised``.
         error_rules = [f.rule for f in self.findings if f.severity == Severity.ERROR]
@@ -100,7 +104,7 @@ class Capture:
             else None
         )
         cause_id, cause_json = cause_columns(recognition)
-        return FlowRow(
+        columns: dict[str, Any] = dict(
             id=self.flow_id,
             datetime_utc=format_utc(self.started),
             method=self.method,
@@ -115,45 +119,48 @@ class Capture:
             stream=self.stream,
             status=self.status,
             duration_ms=round((self.ended - self.started) * 1000),
-            request_headers_json=json.dumps(redact.redact_headers(self.request_headers)),
+            request_headers_json=json.dumps(redact.redact_headers(self.request_headers, extra)),
             request_json=request_text if self.request_is_json else None,
             request_body=None if self.request_is_json else request_text,
             request_bytes=self.request_bytes,
             response_headers_json=(
-                json.dumps(redact.redact_headers(self.response_headers))
+                json.dumps(redact.redact_headers(self.response_headers, extra))
                 if self.response_headers is not None
                 else None
             ),
-            response_body=scrub(response_text),
-            error_message=scrub(error.message) if error else None,
+            response_body=response_text,
+            error_message=error.message if error else None,
             error_type=error.type if error else None,
             error_code=error.code if error else None,
             error_param=error.param if error else None,
             error_request_id=error.request_id if error else None,
             error_provider=error.provider_name if error else None,
             error_shape=error.shape if error else None,
-            error_json=scrub(json.dumps(error.summary(), ensure_ascii=False)) if error else None,
+            error_json=json.dumps(error.summary(), ensure_ascii=False) if error else None,
             error_source=error_source,
             flow_error=self.flow_error,
             verdict=explained(self.verdict, recognition),
             cause_id=cause_id,
-            cause_json=scrub(cause_json),
+            cause_json=cause_json,
             finding_count=len(self.findings),
             error_finding_count=sum(f.severity == Severity.ERROR for f in self.findings),
             internal_error=self.internal_error,
             toolguard_version=toolguard_core.__version__,
-            findings=[
-                FindingRow(
-                    idx=i,
-                    rule=f.rule,
-                    severity=f.severity,
-                    location=f.location,
-                    message=scrub(f.message) or "",
-                )
-                for i, f in enumerate(self.findings)
-            ],
-            repairs=self._repair_rows(scrub),
         )
+        # Every text column is scrubbed, not a list of them (issue #16: a key echoed in error.param
+        # or error.code was stored raw): a column added later is covered without thinking of it.
+        columns = {name: scrub(value) if isinstance(value, str) else value for name, value in columns.items()}
+        findings = [
+            FindingRow(
+                idx=i,
+                rule=f.rule,
+                severity=f.severity,
+                location=scrub(f.location) or "",
+                message=scrub(f.message) or "",
+            )
+            for i, f in enumerate(self.findings)
+        ]
+        return FlowRow(**columns, findings=findings, repairs=self._repair_rows(scrub))
 
     def _repair_rows(self, scrub: Callable[[str | None], str | None]) -> list[RepairRow]:
         when = format_utc(self.repaired_at if self.repaired_at is not None else self.started)
@@ -163,7 +170,7 @@ class Capture:
                 datetime_utc=when,
                 rule=r.rule,
                 family=str(r.family),
-                location=r.location,
+                location=scrub(r.location) or "",
                 applied=True,
                 description=scrub(r.description),
                 patch_json=scrub(r.patch_json()),
@@ -177,7 +184,7 @@ class Capture:
                 idx=len(rows) + i,
                 datetime_utc=when,
                 rule=n.rule,
-                location=n.location,
+                location=scrub(n.location) or "",
                 applied=False,
                 description=n.reason,
             )

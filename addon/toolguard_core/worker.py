@@ -38,6 +38,7 @@ def handle(header: dict, body: bytes | None) -> dict:
             max_body_bytes=header["max_body"],
             decode_error=header.get("decode_error"),
             knowledge=Knowledge.from_json(header.get("learned")),
+            content_encoding=header.get("content_encoding"),
         )
     except Exception as exc:  # never let one body stop the worker
         return {
