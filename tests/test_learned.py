@@ -277,3 +277,29 @@ def test_the_validation_worker_applies_the_hosts_knowledge() -> None:
     assert result["internal_errors"] == []
     without = handle({**header, "learned": None}, json.dumps(BODY).encode())
     assert not [f for f in without["findings"] if f[0].startswith("learned.")]
+
+
+def test_a_demoted_rule_reports_a_warning_through_its_policy() -> None:
+    """Demotion is an input of the level a rule's declared policy gives (Rule.report), not a filter
+    over finished findings: the rule's own report says warning for the demoted host and model."""
+    from toolguard_core.providers import DEFAULT_REGISTRY
+    from toolguard_core.request import RequestView, Target
+    from toolguard_core.rules.registry import DEMOTED_NOTE, RULES
+
+    rule = RULES["sequence.orphan-tool-message"]
+    target = Target.from_url("https://api.openai.com/v1/chat/completions", DEFAULT_REGISTRY)
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "tool", "tool_call_id": "x", "content": "y"}]}
+    [plain] = rule.report(RequestView(body=body, target=target), "messages[0]", "m")
+    [demoted] = rule.report(
+        RequestView(body=body, target=target, demoted=frozenset({rule.id})), "messages[0]", "m"
+    )
+    assert (plain.severity, demoted.severity, demoted.message) == (
+        Severity.ERROR,
+        Severity.WARNING,
+        "m" + DEMOTED_NOTE,
+    )
+    knowledge = Knowledge({("api.openai.com", "gpt-4o-mini"): Calibration(demoted=frozenset({rule.id}))})
+    analysis = analyse_request(json.dumps(body).encode(), target.url, knowledge=knowledge)
+    assert [(f.rule, f.severity) for f in analysis.findings if f.rule == rule.id] == [
+        (rule.id, Severity.WARNING)
+    ]

@@ -116,13 +116,17 @@ def analyse_request(
         return analysis
     analysis.body = parsed
     analysis.body_facts(model=parsed.get("model"), stream=parsed.get("stream"), is_json=True)
-    view = RequestView(body=parsed, target=analysis.target)
+    # What this user's upstreams taught about this host and model (learned.py): the demoted rules
+    # are an input of every rule's level (Rule.report); the learned constraints are checked below.
+    calibration = knowledge.for_request(analysis.target.host, analysis.model) if knowledge else None
+    view = RequestView(
+        body=parsed, target=analysis.target, demoted=calibration.demoted if calibration else frozenset()
+    )
     for check in checks_for(analysis.target.endpoint):
         try:
             analysis.findings.extend(_capped(check(view)))
         except Exception as exc:  # a rule bug must never break the caller
             analysis.internal_errors.append(InternalError(where=check_name(check), error=repr(exc)))
-    calibration = knowledge.for_request(analysis.target.host, analysis.model) if knowledge else None
     if calibration:
         try:
             analysis.findings = calibrate(parsed, analysis.findings, calibration)

@@ -28,6 +28,7 @@ from typing import Any
 
 from toolguard_core.causes import Constraint, ConstraintKind
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.rules.registry import DEMOTED_NOTE
 
 __all__ = [
     "LEARNED_PREFIX",
@@ -167,19 +168,19 @@ NOTHING_LEARNED = Knowledge()
 
 
 def calibrate(body: Mapping[str, Any], findings: list[Finding], calibration: Calibration) -> list[Finding]:
-    """The findings with this host's calibration applied: demoted built-in errors become warnings,
-    and each learned constraint the body repeats adds a ``learned.*`` error (one per constraint)."""
+    """The findings with this host's calibration applied: each learned constraint the body repeats
+    adds a ``learned.*`` error (one per constraint).
+
+    Demoted rules are an input of the level where it is decided (``Rule.report`` reads
+    ``RequestView.demoted``); a check that still makes its finding at a fixed severity
+    (``rule.finding``) has no policy to consult, so its error of a demoted rule is lowered here."""
     if not calibration:
         return findings
     out: list[Finding] = []
     for finding in findings:
         if finding.severity == Severity.ERROR and finding.rule in calibration.demoted:
             finding = finding.model_copy(
-                update={
-                    "severity": Severity.WARNING,
-                    "message": f"{finding.message} (A warning here: this host accepted requests this rule "
-                    "flagged for this model; see `toolguard learned list`.)",
-                }
+                update={"severity": Severity.WARNING, "message": finding.message + DEMOTED_NOTE}
             )
         out.append(finding)
     seen: set[tuple[str, str | None, str | None]] = set()
