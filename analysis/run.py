@@ -11,6 +11,7 @@ writer thread drains) and the short report printed on stderr.
 from __future__ import annotations
 
 import contextlib
+import importlib.resources
 import json
 import os
 import re
@@ -22,23 +23,22 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
 import sqlite_utils
 
-import toolguard_core
 from toolguard_analysis.db import load_repairs
 from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_analysis.summary import repair_stats
 from toolguard_core.modes import Mode, parse_mode
 from toolguard_core.repair import parse_families
-from toolguard_core.store import default_db_path, format_utc
-from toolguard_core.verdict import error_text
+from toolguard_core.store import default_db_path
+from toolguard_core.verdict import error_text, verdict_words
 
 DEFAULT_UPSTREAM = "https://api.openai.com"
 DEFAULT_API_PATH = "/v1"
@@ -51,7 +51,8 @@ EXIT_NOT_EXECUTABLE = 126
 EXIT_NOT_FOUND = 127
 
 _LISTENING = re.compile(r"listening at (?:\*|[\[\]0-9a-fA-F.:]+?):(\d+)")
-_STATS = re.compile(r"toolguard: \{.*'validated': (\d+)")
+# What the addon logs in its `running` hook (toolguard_core.addon.ToolGuard.running).
+_RUNNING = "toolguard: writing flagged flows to "
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "127.0.0.0/8", "::1/128", ".localhost"})
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 CA_VARIABLES = ("NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
@@ -133,8 +134,9 @@ def mitmdump_executable() -> Path:
 
 
 def addon_script() -> Path:
-    """``addon/toolguard.py``, the shim beside the installed ``toolguard_core`` package."""
-    return Path(toolguard_core.__file__).resolve().parent.parent / "toolguard.py"
+    """The mitmproxy script shipped inside ``toolguard_core`` (``toolguard_core/script/toolguard.py``),
+    found through ``importlib``: the same file in a checkout and in an installed wheel."""
+    return Path(str(importlib.resources.files("toolguard_core.script").joinpath("toolguard.py")))
 
 
 class ProxyProcess:
@@ -148,7 +150,6 @@ class ProxyProcess:
         self.command = command
         self.log_path = log_path
         self.port: int | None = None
-        self.validated: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._reader: threading.Thread | None = None
         self._listening = threading.Event()
@@ -185,9 +186,10 @@ class ProxyProcess:
             self._log.flush()
             if self.port is None and (match := _LISTENING.search(line)):
                 self.port = int(match.group(1))
+            if self.port is not None and _RUNNING in line:
+                # Listening is not enough: mitmdump prints it before it gives up on a startup error
+                # (a database it cannot open), and the addon logs this line only once running.
                 self._listening.set()
-            if match := _STATS.search(line):
-                self.validated = int(match.group(1))
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
         """SIGINT (mitmdump's clean shutdown: the addon's ``done`` drains the database queue), then wait."""
@@ -288,40 +290,103 @@ def run_client(command: list[str], env: dict[str, str]) -> int:
 # --------------------------------------------------------------------------- the report
 
 
-def report(db_path: Path, since: str, until: str, validated: int | None) -> str:
-    """What this run stored: flows written between ``since`` and ``until``, with findings and errors."""
-    lines = []
-    checked = f"{validated} request(s) checked; " if validated is not None else ""
-    flows: list[dict[str, Any]] = []
-    findings: dict[str, list[dict[str, Any]]] = {}
-    if db_path.exists():
-        db = sqlite_utils.Database(db_path)
-        if db["flows"].exists():
-            flows = list(
-                db.query(
-                    "select id, datetime_utc, method, host, path, status, verdict, error_message, error_json, flow_error, "
-                    "cause_json from flows where datetime_utc >= ? and datetime_utc <= ? order by datetime_utc",
-                    [since, until],
-                )
+# Why a client may send nothing through the proxy, by the program `toolguard run` started and the
+# mode (docs/guide-*.md, /work/shared/reference/agent-clis.md: each of these was observed).
+_NO_TRAFFIC_HINTS: dict[tuple[str, str], str] = {
+    ("reverse", "codex"): "the Codex CLI's built-in OpenAI provider ignores OPENAI_BASE_URL; give it "
+    "-c openai_base_url=http://127.0.0.1:PORT/v1 (fix the port with toolguard run --port PORT)",
+    ("reverse", "claude"): "Claude Code reads ANTHROPIC_BASE_URL, not the OpenAI base-URL variables "
+    "toolguard run sets",
+    ("reverse", "qwen"): "qwen-code takes its base URL from a settings.json modelProviders entry or a "
+    "project .env before OPENAI_BASE_URL, and calls an OpenAI-compatible API only with --auth-type openai",
+    ("reverse", "opencode"): "opencode takes its provider's baseURL from opencode.json; set it to "
+    '"{env:OPENAI_BASE_URL}"',
+    ("regular", "node"): "Node's built-in fetch (openai-node v5+, the Vercel AI SDK) ignores HTTPS_PROXY; "
+    "use reverse mode (the default)",
+}
+_NO_TRAFFIC_DEFAULT = {
+    "reverse": "the client did not use OPENAI_BASE_URL or OPENAI_API_BASE (a base URL in its configuration "
+    "or on its command line wins over them), or it made no API call",
+    "regular": "the client ignored HTTPS_PROXY/HTTP_PROXY (Node's built-in fetch does), did not trust "
+    "mitmproxy's CA (its TLS handshake failed before a request), or made no API call; reverse mode (the "
+    "default) needs neither",
+}
+
+
+def no_traffic_hint(command: list[str], mode: str) -> str:
+    """The likely reason why no request reached the proxy, for this client in this mode."""
+    program = Path(command[0]).name if command else ""
+    if program in ("npx", "env") and len(command) > 1:
+        program = Path(command[1]).name
+    return _NO_TRAFFIC_HINTS.get(
+        (mode, program), _NO_TRAFFIC_DEFAULT.get(mode, _NO_TRAFFIC_DEFAULT["reverse"])
+    )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def counts_line(run: Mapping[str, Any]) -> str:
+    """The run's counts in words, zeros included."""
+    seen = int(run["requests_seen"] or 0)
+    return (
+        f"{_plural(seen, 'request')} reached the proxy: {run['validated']} validated, "
+        f"{run['with_findings']} with findings, {run['rejected']} rejected by the upstream, "
+        f"{run['no_answer']} without an answer"
+        + (f", {run['blocked']} blocked by toolguard" if run.get("blocked") else "")
+        + f"; {_plural(int(run['stored'] or 0), 'flow')} stored"
+        + (f"; {run['internal_errors']} toolguard internal errors" if run["internal_errors"] else "")
+        + "."
+    )
+
+
+def read_run(
+    db_path: Path, run_id: str
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """The run's row, its flows (oldest first) and their findings, read by ``run_id`` only."""
+    if not db_path.exists():
+        return None, [], {}
+    db = sqlite_utils.Database(db_path)
+    try:
+        if not db["runs"].exists():
+            return None, [], {}
+        rows = list(db.query("select * from runs where id = ?", [run_id]))
+        flows = list(
+            db.query(
+                "select id, datetime_utc, method, host, path, status, verdict, error_message, error_json, "
+                "flow_error, cause_json from flows where run_id = ? order by datetime_utc, id",
+                [run_id],
             )
-        if flows and db["findings"].exists():
-            ids = [f["id"] for f in flows]
-            marks = ",".join("?" * len(ids))
-            for row in db.query(
-                f"select flow_id, rule, severity, location from findings where flow_id in ({marks}) "
-                "order by flow_id, idx",
-                ids,
-            ):
-                findings.setdefault(row["flow_id"], []).append(row)
+        )
+        findings: dict[str, list[dict[str, Any]]] = {}
+        for row in db.query(
+            "select x.flow_id, x.rule, x.severity, x.location from findings x join flows f on f.id = x.flow_id "
+            "where f.run_id = ? order by x.flow_id, x.idx",
+            [run_id],
+        ):
+            findings.setdefault(row["flow_id"], []).append(row)
+    finally:
         db.close()
-    if not flows:
-        lines.append(f"toolguard: {checked}nothing flagged in this run.")
-        return "\n".join(lines) + "\n"
+    return (rows[0] if rows else None), flows, findings
+
+
+NO_RUN_PREFIX = "toolguard: the proxy recorded no run"
+
+
+def report(db_path: Path, run_id: str, command: list[str] | None = None, mode: str = "reverse") -> str:
+    """What this run saw, from its row in ``runs`` and its flows (``flows.run_id``): counts in words,
+    the rules, and each stored flow with its verdict. Other runs on the same database never show."""
+    run, flows, findings = read_run(db_path, run_id)
+    if run is None:
+        return f"{NO_RUN_PREFIX} {run_id} in {db_path} (it did not start or did not stop cleanly; see its log).\n"
+    lines = [f"toolguard: {counts_line(run)}"]
+    if not run["requests_seen"]:
+        lines.append(f"  likely cause: {no_traffic_hint(command or [], mode)}.")
     counts: dict[tuple[str, str], int] = {}
     for rows in findings.values():
         for row in rows:
             counts[(row["rule"], row["severity"])] = counts.get((row["rule"], row["severity"]), 0) + 1
-    lines.append(f"toolguard: {checked}{len(flows)} flow(s) flagged in this run.")
     if counts:
         lines.append("  rules:")
         for (rule, severity), n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
@@ -336,12 +401,13 @@ def report(db_path: Path, since: str, until: str, validated: int | None) -> str:
                 f"    {r['applied']:>4}  {r['rule']}: {r['repaired']} repaired, {r['repair_failed']} failed "
                 f"(success {rate}){left}"
             )
-    lines.append("  flows:")
+    if flows:
+        lines.append("  flows:")
     for flow in flows:
         status = flow["status"] if flow["status"] is not None else "-"
+        where = f"{flow['method']} {flow['host']}{flow['path']}" if flow["method"] else f"{flow['host']}"
         lines.append(
-            f"    {flow['id']}  {status}  {flow['method']} {flow['host']}{flow['path']}  "
-            f"verdict: {flow['verdict'] or '-'}"
+            f"    {flow['id']}  {status}  {where}  {flow['verdict'] or '-'}: {verdict_words(flow['verdict'])}"
         )
         for row in findings.get(flow["id"], []):
             lines.append(f"        {row['severity']:<8} {row['rule']} at {row['location']}")
@@ -356,8 +422,11 @@ def report(db_path: Path, since: str, until: str, validated: int | None) -> str:
             )
         elif flow["flow_error"]:
             lines.append(f"        connection: {_one_line(flow['flow_error'])}")
-    lines.append(f"  database: {db_path}")
-    lines.append(f"  more: toolguard summary --db {shlex.quote(str(db_path))}")
+    if flows:
+        db = shlex.quote(str(db_path))
+        lines.append(f"  database: {db_path}")
+        lines.append(f"  one flow: toolguard show --db {db} {flows[-1]['id'][:8]}")
+        lines.append(f"  more: toolguard summary --db {db}")
     return "\n".join(lines) + "\n"
 
 
@@ -401,6 +470,7 @@ def run_session(
     target = Upstream.parse(upstream or DEFAULT_UPSTREAM) if proxy_mode == "reverse" else None
     database = Path(db_path).expanduser() if db_path else default_db_path()
     conf = Path(confdir).expanduser()
+    run_id = str(uuid.uuid4())
     script = addon_script()
     if not script.exists():
         raise ToolguardError(f"the toolguard addon is not at {script}")
@@ -416,9 +486,16 @@ def run_session(
         f"confdir={conf}",
         "--set",
         f"toolguard_db={database}",
+        "--set",
+        f"toolguard_run_id={run_id}",
+        "--set",
+        f"toolguard_run_command={shlex.join(command)}",
     ]
     if target is not None:
-        proxy_command += ["--mode", f"reverse:{target.origin}"]
+        # Read the request before connecting upstream: an unreachable upstream then fails a flow that
+        # carries the request (stored as no_answer, the client gets a 502 naming the error) instead of
+        # a connection closed before anything was read (mitmproxy's default, connection_strategy=eager).
+        proxy_command += ["--mode", f"reverse:{target.origin}", "--set", "connection_strategy=lazy"]
     if repair_families is not None and mode != Mode.REPAIR:
         raise UsageError("--repair chooses the fixes of --mode repair; add --mode repair")
     if mode is not None:
@@ -442,7 +519,6 @@ def run_session(
     else:
         log_file = Path(log_path).expanduser()
 
-    since = format_utc(datetime.now(UTC).timestamp() - 0.001)
     proxy = ProxyProcess(proxy_command, log_file)
     try:
         proxy.start()
@@ -464,13 +540,16 @@ def run_session(
         status = run_client(list(command), env)
     finally:
         proxy_status = proxy.stop()
-    until = format_utc(time.time() + 0.001)
     trouble = proxy_status not in (0, None)
     if trouble:
         _say(f"toolguard: mitmdump exited with status {proxy_status}; its log, {log_file}:")
         _say(proxy.tail(), end="")
     try:
-        _say(report(database, since, until, proxy.validated), end="")
+        text = report(database, run_id, list(command), proxy_mode)
+        _say(text, end="")
+        if text.startswith(NO_RUN_PREFIX):
+            _say(f"toolguard: mitmdump's log: {log_file}")
+            trouble = True  # the log is what explains it: keep it
     except Exception as exc:  # a report problem must not hide the command's status
         _say(f"toolguard: could not read {database}: {exc}")
         trouble = True

@@ -140,6 +140,9 @@ def test_block_answers_with_openais_error_and_the_explanation(block, db_path):
         LONE_TOOL.error_message,
         "messages.[0].role",
     )
+    # The run counts it as blocked, not as a rejection by the upstream (which never saw it).
+    [run_row] = sqlite_utils.Database(db_path)["runs"].rows
+    assert (run_row["blocked"], run_row["rejected"], run_row["stored"]) == (1, 0, 1)
 
 
 def test_block_names_the_duplicates_own_message_index(block):
@@ -294,6 +297,7 @@ def test_summary_and_run_report_count_repairs_per_rule(db_path):
     from toolguard_analysis.report_html import render_html
     from toolguard_analysis.run import report
     from toolguard_analysis.summary import build_summary
+    from toolguard_core.addon import PROCESS_RUN_ID
 
     addon_iter = start(db_path, toolguard_mode="repair")
     addon = next(addon_iter)
@@ -338,7 +342,7 @@ def test_summary_and_run_report_count_repairs_per_rule(db_path):
         '<tr><td class="mono">sequence.duplicate-tool-response</td><td class="num">2</td><td class="num">1</td>'
         '<td class="num">1</td><td class="num">50%</td><td class="num">1</td></tr>'
     ) in render_html(summary)
-    lines = report(db_path, "2000-01-01T00:00:00.000Z", "2100-01-01T00:00:00.000Z", None).splitlines()
+    lines = report(db_path, PROCESS_RUN_ID).splitlines()  # the run of this process (no toolguard_run_id)
     start_at = lines.index("  repairs (applied, accepted by the upstream):")
     assert lines[start_at + 1 : start_at + 3] == [
         "       2  sequence.duplicate-tool-response: 1 repaired, 1 failed (success 50%), 1 left as is",

@@ -16,18 +16,24 @@ import gc
 import json
 import logging
 import re
+import shlex
+import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mitmproxy import command, ctx, exceptions, http
+from mitmproxy import command, ctx, exceptions, http, version
+from mitmproxy.proxy import server_hooks
+from mitmproxy.proxy.mode_specs import ProxyMode, ReverseMode
 from mitmproxy.utils import human
 
-from toolguard_core import contentview, redact
+import toolguard_core
+from toolguard_core import contentview, contentview_messages, redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, InternalError, analyse_request
 from toolguard_core.capture import Capture
 from toolguard_core.decoding import decode_body
@@ -56,7 +62,7 @@ from toolguard_core.request import MESSAGES_SUFFIX, Target
 from toolguard_core.rules.body import NOT_VALIDATED
 from toolguard_core.rules.model import UNKNOWN_MODEL
 from toolguard_core.sse import SSETap
-from toolguard_core.store import Store, default_db_path
+from toolguard_core.store import RunRow, Store, default_db_path, format_utc, utc_now
 from toolguard_core.verdict import (
     REJECTED_VERDICTS,
     Scope,
@@ -90,6 +96,13 @@ MAX_STORED_RESPONSE = 64 * 1024
 MAX_STORED_NON_JSON_REQUEST = 64 * 1024
 # Flows seen in `request` but not yet finished; bounded so a proxy bug cannot leak memory.
 MAX_PENDING = 10_000
+# A proxy process without `toolguard_run_id` is one run: the id is made once per process, so a hot
+# reload of the script (a new ToolGuard instance) keeps writing the same run row.
+PROCESS_RUN_ID = str(uuid.uuid4())
+PROCESS_STARTED = time.time()
+# Counts of addon instances that already stopped in this process, per (database, run): a hot reload
+# replaces the ToolGuard instance (and its stats) but the run row keeps counting from where it was.
+_STOPPED_COUNTS: dict[tuple[str, str], Counter[str]] = {}
 
 
 @dataclass(slots=True)
@@ -112,6 +125,8 @@ class Pending:
     blocked: bool = False
     repair: RepairResult | None = None
     repaired_at: float | None = None
+    # The client connection the flow came in on: a failed upstream connect is matched to it.
+    client_conn: str = ""
 
     def stored_body(self, max_body: int) -> tuple[bytes | None, int]:
         """The body to store (decoded, bounded by ``max_body``; as sent when it cannot be decoded)
@@ -147,6 +162,8 @@ class Settings:
     redact_headers: tuple[str, ...] = ()
     mode: Mode = Mode.OBSERVE
     repair: RepairOptions = field(default_factory=RepairOptions)
+    run_id: str = PROCESS_RUN_ID
+    console: bool = True
 
 
 class ToolGuard:
@@ -160,6 +177,7 @@ class ToolGuard:
         self.summary_thread: threading.Thread | None = None
         self._logged_errors: set[tuple[str, str]] = set()
         self.registry: ProviderRegistry = DEFAULT_REGISTRY
+        self.run_started = PROCESS_STARTED
         self.validator = Validator()
         # What the upstreams taught (learned.py): a snapshot the writer thread replaces whole after
         # each write that changed it, so the event loop reads it without touching SQLite.
@@ -268,6 +286,27 @@ class ToolGuard:
             "(see docs/providers.md). Empty means the built-in provider profiles only.",
         )
         loader.add_option(
+            "toolguard_run_id",
+            str,
+            "",
+            "Id of the run this proxy's flows belong to (the runs table, flows.run_id). `toolguard run` "
+            "sets it so that it reports exactly its own flows; empty means a new id for this process.",
+        )
+        loader.add_option(
+            "toolguard_run_command",
+            str,
+            "",
+            "The command recorded in this run's row (`toolguard run` records the client it ran). "
+            "Empty means mitmdump's own command line.",
+        )
+        loader.add_option(
+            "toolguard_console",
+            bool,
+            True,
+            "Print one line to the console (at info level) for each flow with findings or an upstream "
+            "rejection: its verdict, first rule, location and flow id. Set it to false to silence these lines.",
+        )
+        loader.add_option(
             "toolguard_redact_headers",
             Sequence[str],
             [],
@@ -306,6 +345,8 @@ class ToolGuard:
             "toolguard_record_paths",
             "toolguard_max_body",
             "toolguard_store_all",
+            "toolguard_run_id",
+            "toolguard_console",
             "toolguard_redact_headers",
             "toolguard_offload",
             "toolguard_demote_after",
@@ -347,6 +388,8 @@ class ToolGuard:
             record_paths=record_paths,
             max_body_bytes=max_body if max_body is not None else DEFAULT_MAX_BODY_BYTES,
             store_all=opts.toolguard_store_all,
+            run_id=opts.toolguard_run_id or PROCESS_RUN_ID,
+            console=opts.toolguard_console,
             offload_min_bytes=offload_min
             if offload_min is not None or offload == "off"
             else DEFAULT_OFFLOAD_MIN_BYTES,
@@ -378,7 +421,9 @@ class ToolGuard:
             # Started in the background; until it is up, bodies are validated in place.
             self.validator.launch()
         if self.settings:
-            logger.info("toolguard: writing flagged flows to %s", self.settings.db_path)
+            logger.info(
+                "toolguard: writing flagged flows to %s (run %s)", self.settings.db_path, self.settings.run_id
+            )
             if self.settings.mode is not Mode.OBSERVE:
                 families = ",".join(sorted(self.settings.repair.families)) or "none"
                 logger.info(
@@ -386,6 +431,7 @@ class ToolGuard:
                     self.settings.mode,
                     f" (repairs: {families})" if self.settings.mode is Mode.REPAIR else "",
                 )
+        self._put_run(ended=False)
         # Measured with scripts/bench_proxy.py: about half of toolguard's added latency on a 70 KB
         # agent request was full collections walking mitmproxy's start-up objects.
         if ctx.options.toolguard_gc_freeze and not self._gc_frozen:
@@ -422,6 +468,10 @@ class ToolGuard:
         # The content view outlives this addon (hot reload, tests): it falls back to the built-ins.
         contentview.chat_completions.registry = DEFAULT_REGISTRY
         if self.store is not None:
+            self._put_run(ended=True)
+            if self.settings is not None:
+                key = (self.settings.db_path, self.settings.run_id)
+                _STOPPED_COUNTS[key] = _STOPPED_COUNTS.get(key, Counter()) + self.stats
             # Drains the whole queue however long it takes, with progress lines, and logs how many
             # rows were written (and dropped, and why); see Store.close.
             self.store.close()
@@ -431,6 +481,7 @@ class ToolGuard:
     # ----------------------------------------------------------------- flow hooks
 
     def request(self, flow: http.HTTPFlow) -> None:
+        self.stats["requests_seen"] += 1
         self._guard("request", flow, self._on_request)
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
@@ -441,6 +492,22 @@ class ToolGuard:
 
     def error(self, flow: http.HTTPFlow) -> None:
         self._guard("error", flow, self._finish)
+
+    def server_connect_error(self, data: server_hooks.ServerConnectionHookData) -> None:
+        """A reverse proxy that cannot reach its upstream, before any request was read.
+
+        With mitmproxy's default ``connection_strategy=eager``, a reverse proxy connects to the
+        upstream as soon as a client connects and, when that fails, closes the client's connection
+        without reading a request: no flow, no ``error`` hook. The failure is stored here as a
+        ``no_answer`` row without a request (docs/errors.md). When a request is waiting on this
+        connection (``connection_strategy=lazy``, as ``toolguard run`` sets), its ``error`` hook
+        stores it with the request instead.
+        """
+        try:
+            self._on_server_connect_error(data)
+        except Exception as exc:
+            self.stats["internal_errors"] += 1
+            logger.exception("toolguard: internal error in server_connect_error: %r", exc)
 
     @command.command("toolguard.stats")
     def stats_command(self) -> str:
@@ -560,6 +627,7 @@ class ToolGuard:
             ),
             content_encoding=content_encoding,
             flow=flow,
+            client_conn=flow.client_conn.id,
         )
         offload_min = self.settings.offload_min_bytes
         # Block and repair must know the verdict before the request goes on: validated in place.
@@ -740,6 +808,7 @@ class ToolGuard:
                     request.path.partition("?")[2],
                     self.settings.redact_headers if self.settings else (),
                 ),
+                client_conn=flow.client_conn.id,
                 flow=flow,
                 extra={"internal_error": internal_error} if internal_error else {},
             ),
@@ -800,6 +869,14 @@ class ToolGuard:
         self._annotate(flow, findings, verdict, pending=pending)
         if tap is not None:
             flow.metadata[METADATA_KEY]["stream"] = tap.summary()
+        if pending.blocked:
+            pass  # toolguard's own answer (counted as blocked when given): the upstream never saw it
+        elif was_rejected:
+            self.stats["rejected"] += 1
+        elif verdict == Verdict.NO_ANSWER:
+            self.stats["no_answer"] += 1
+        if self.settings is not None and self.settings.console and (findings or verdict in CONSOLE_VERDICTS):
+            logger.info("%s", console_line(flow.id, verdict, status, findings, flow.error))
         hook_failed = "internal_error" in pending.extra  # a hook failed on it: stored with the error
         if not hook_failed and not should_store(
             has_findings=_worth_keeping(findings),
@@ -913,7 +990,117 @@ class ToolGuard:
             repairs=list(pending.repair.repairs) if pending.repair is not None else [],
             not_repaired=list(pending.repair.not_repaired) if pending.repair is not None else [],
             repaired_at=pending.repaired_at,
+            run_id=self.settings.run_id if self.settings else None,
         )
+
+    def _on_server_connect_error(self, data: server_hooks.ServerConnectionHookData) -> None:
+        mode = data.client.proxy_mode
+        if not isinstance(mode, ReverseMode) or self.settings is None or self.store is None:
+            return
+        if ctx.options.connection_strategy == "lazy" or any(
+            p.client_conn == data.client.id for p in self.pending.values()
+        ):
+            return  # a request waits on this connection: its `error` hook stores it (when in scope)
+        address = data.server.address
+        host, port = (str(address[0]), int(address[1])) if address else ("", 0)
+        scheme = "https" if data.server.tls else "http"
+        error = data.server.error or "cannot connect to the upstream"
+        now = time.time()
+        flow_id = str(uuid.uuid4())
+        self.stats["no_answer"] += 1
+        self.stats["queued"] += 1
+        if self.settings.console:
+            logger.info(
+                "toolguard: no_answer: cannot reach the upstream %s://%s:%s (%s); the client's connection "
+                "was closed before it sent a request (flow %s)",
+                scheme,
+                host,
+                port,
+                error,
+                flow_id,
+            )
+        self.store.put(
+            Capture(
+                flow_id=flow_id,
+                started=data.server.timestamp_start or now,
+                ended=now,
+                method=None,
+                scheme=scheme,
+                host=host,
+                port=port,
+                path=None,
+                url=f"{scheme}://{host}:{port}",
+                provider=Target.from_url(f"{scheme}://{host}:{port}/", self.registry).provider.id,
+                model=None,
+                stream=None,
+                request_headers=[],
+                request_text=None,
+                request_is_json=False,
+                request_bytes=0,
+                findings=[],
+                secrets=[],
+                verdict=Verdict.NO_ANSWER.value,
+                flow_error=f"{error} (reverse mode connects before reading the request, so none was stored)",
+                run_id=self.settings.run_id,
+            )
+        )
+
+    def _put_run(self, *, ended: bool) -> None:
+        """Queue this run's row: at start (no counts yet), and at stop with its counts."""
+        if self.store is None or self.settings is None:
+            return
+        modes = [ProxyMode.parse(spec) for spec in ctx.options.mode]
+        stats = _STOPPED_COUNTS.get((self.settings.db_path, self.settings.run_id), Counter()) + self.stats
+        self.store.put(
+            RunRow(
+                id=self.settings.run_id,
+                started_utc=format_utc(self.run_started),
+                ended_utc=utc_now() if ended else None,
+                command=ctx.options.toolguard_run_command or shlex.join(sys.argv),
+                mode=",".join(m.type_name for m in modes),
+                upstream=",".join(m.data for m in modes if isinstance(m, ReverseMode)) or None,
+                proxy_version=f"mitmproxy {version.VERSION}",
+                toolguard_version=toolguard_core.__version__,
+                requests_seen=stats["requests_seen"],
+                validated=stats["validated"],
+                with_findings=stats["flagged"],
+                rejected=stats["rejected"],
+                no_answer=stats["no_answer"],
+                blocked=stats["blocked"],
+                stored=stats["queued"],  # queued for the writer, which drains before exit
+                internal_errors=stats["internal_errors"],
+            )
+        )
+
+
+def make_addons() -> list[ToolGuard]:
+    """What a toolguard mitmproxy script exports as ``addons`` (``addon/toolguard.py`` in a checkout,
+    ``toolguard_core/script/toolguard.py`` when installed): the addon, with the "Chat Completions" and
+    "Anthropic Messages" content views registered in mitmweb/mitmproxy (the request as a
+    conversation, findings in place)."""
+    contentview.register()
+    contentview_messages.register()
+    return [ToolGuard()]
+
+
+#: Verdicts that get a console line even without findings: the upstream said no, or nothing answered.
+CONSOLE_VERDICTS = frozenset({*REJECTED_VERDICTS, Verdict.NO_ANSWER})
+
+
+def console_line(
+    flow_id: str, verdict: str | None, status: int | None, findings: list[Finding], error: Any
+) -> str:
+    """The console line of a flagged flow: verdict, status, first rule and location, flow id."""
+    answer = (
+        f"HTTP {status}" if status is not None else f"no answer ({error.msg if error else 'no response'})"
+    )
+    if findings:
+        first = next((f for f in findings if f.severity == Severity.ERROR), findings[0])
+        more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
+        what = f"{first.severity} {first.rule} at {first.location}{more}"
+    else:
+        what = "no rule explains it"
+    return f"toolguard: {verdict or '-'}: {answer}; {what}; flow {flow_id} (toolguard show {flow_id[:8]})"
 
 
 def _compile_patterns(option: str, patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:

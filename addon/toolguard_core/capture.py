@@ -31,11 +31,11 @@ class Capture:
     flow_id: str
     started: float
     ended: float
-    method: str
+    method: str | None
     scheme: str
     host: str
     port: int
-    path: str
+    path: str | None
     url: str
     provider: str
     model: str | None
@@ -57,6 +57,7 @@ class Capture:
     stream_capture: str | None = None
     flow_error: str | None = None
     internal_error: str | None = None
+    run_id: str | None = None
     # Extra credential header globs (the addon's toolguard_redact_headers option), see redact.py.
     redact_headers: tuple[str, ...] = ()
     # Repair mode: the fixes applied to the request before it went upstream, the findings left alone,
@@ -146,6 +147,7 @@ class Capture:
             error_finding_count=sum(f.severity == Severity.ERROR for f in self.findings),
             internal_error=self.internal_error,
             toolguard_version=toolguard_core.__version__,
+            run_id=self.run_id,
         )
         # Every text column is scrubbed, not a list of them (issue #16: a key echoed in error.param
         # or error.code was stored raw): a column added later is covered without thinking of it.

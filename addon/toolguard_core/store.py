@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 DB_ENV = "TOOLGUARD_DB"
 #: How often an idle writer checks whether another process changed what was learned.
 KNOWLEDGE_REFRESH_SECONDS = 2.0
+MIGRATE_ATTEMPTS = 20
 
 
 def default_db_path() -> Path:
@@ -175,7 +176,60 @@ def m002_repairs(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m003_root_causes(db: sqlite_utils.Database) -> None:
+def m003_runs(db: sqlite_utils.Database) -> None:
+    # Runs as data (issue #13): one row per proxy process (or per `toolguard run`), and each flow
+    # names its run, so `toolguard run` reports its own flows even when several runs share a file.
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS runs (
+            id TEXT PRIMARY KEY,
+            started_utc TEXT NOT NULL,
+            ended_utc TEXT,
+            command TEXT,
+            mode TEXT,
+            upstream TEXT,
+            proxy_version TEXT,
+            toolguard_version TEXT,
+            requests_seen INTEGER NOT NULL DEFAULT 0,
+            validated INTEGER NOT NULL DEFAULT 0,
+            with_findings INTEGER NOT NULL DEFAULT 0,
+            rejected INTEGER NOT NULL DEFAULT 0,
+            no_answer INTEGER NOT NULL DEFAULT 0,
+            blocked INTEGER NOT NULL DEFAULT 0,
+            stored INTEGER NOT NULL DEFAULT 0,
+            internal_errors INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    # IF NOT EXISTS: a database from a development build recorded this migration under another name.
+    if "run_id" not in db["flows"].columns_dict:
+        db.execute("ALTER TABLE flows ADD COLUMN run_id TEXT")
+    db["flows"].create_index(["run_id"], if_not_exists=True)
+
+
+class RunRow(BaseModel):
+    """One proxy run: written when it starts and again (with its counts) when it stops."""
+
+    id: str
+    started_utc: str
+    ended_utc: str | None = None
+    command: str | None = None
+    mode: str | None = None
+    upstream: str | None = None
+    proxy_version: str | None = None
+    toolguard_version: str | None = None
+    requests_seen: int = 0
+    validated: int = 0
+    with_findings: int = 0
+    rejected: int = 0
+    no_answer: int = 0
+    blocked: int = 0
+    stored: int = 0
+    internal_errors: int = 0
+
+
+@migrations()
+def m004_root_causes(db: sqlite_utils.Database) -> None:
     # Issue #10: the root cause the upstream's error text names, computed when the row is written
     # (cause_json: the Recognition's summary with the values the text named), and the
     # ``recognised`` verdict for stored rejections the catalogue explains (see relabel_rows).
@@ -189,7 +243,7 @@ def m003_root_causes(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m004_learned(db: sqlite_utils.Database) -> None:
+def m005_learned(db: sqlite_utils.Database) -> None:
     # Issue #10.3: what each host+model rejected (learned constraints), and how often it accepted a
     # request a built-in rule flagged as an error (rule calibration). '' stands for "no model"/"no
     # value" so the primary keys stay unique (SQLite treats NULLs in a key as distinct).
@@ -299,6 +353,7 @@ class FlowRow(BaseModel):
     error_finding_count: int = 0
     internal_error: str | None = None
     toolguard_version: str | None = None
+    run_id: str | None = None
     findings: list[FindingRow] = []
     repairs: list[RepairRow] = []
 
@@ -356,8 +411,20 @@ def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_u
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(sqlite3.connect(path, timeout=busy_timeout))
-    db.enable_wal()
-    migrations.apply(db)
+    # Two proxies starting on one new file (two `toolguard run`s sharing a database) both migrate it:
+    # SQLite answers the loser "database is locked" at once (a lock upgrade does not wait on the busy
+    # timeout), or its migration finds the table the other just created ("already exists": each
+    # migration is its own transaction). Retry, bounded: the migrations the other applied are skipped.
+    for attempt in range(MIGRATE_ATTEMPTS):
+        try:
+            db.enable_wal()
+            migrations.apply(db)
+            break
+        except sqlite3.OperationalError as exc:
+            racing = "locked" in str(exc) or "already exists" in str(exc)
+            if not racing or attempt == MIGRATE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
     return db
 
 
@@ -410,6 +477,11 @@ def write_rows(
                 )
         if demote_after is not None and learn_from_rows(db, rows, demote_after) and on_learned is not None:
             on_learned(db)
+
+
+def write_run(db: sqlite_utils.Database, run: RunRow) -> None:
+    """Insert or update one run row (the same run is written at start and at stop)."""
+    db["runs"].upsert(run.model_dump(), pk="id")
 
 
 class RowSource(Protocol):
@@ -510,9 +582,11 @@ class Store:
         if self._error is not None:
             raise self._error
 
-    def put(self, item: FlowRow | RowSource) -> None:
-        """Queue a row, or a source whose ``to_row()`` the writer thread calls (costly work off the loop)."""
-        self.queued += 1
+    def put(self, item: FlowRow | RunRow | RowSource) -> None:
+        """Queue a row, or a source whose ``to_row()`` the writer thread calls (costly work off the loop).
+        A run's row is queued too (after its flows) but not counted: the counters are about flows."""
+        if not isinstance(item, RunRow):
+            self.queued += 1
         self.queue.put(item)
 
     def close(self, timeout: float | None = None) -> None:
@@ -622,6 +696,22 @@ class Store:
         if version != self._data_version:
             self._publish(db)
 
+    def _write(self, db: sqlite_utils.Database, items: list[Any]) -> sqlite_utils.Database:
+        """Write a batch in queue order: flows, and run rows (a run's counts follow its flows)."""
+        flows: list[Any] = []
+        for item in items:
+            if not isinstance(item, RunRow):
+                flows.append(item)
+                continue
+            db = self._write_flows(db, flows)
+            flows = []
+            try:
+                write_run(db, item)
+            except Exception as exc:
+                self._drop(1, f"run row: {type(exc).__name__}")
+                logger.exception("toolguard: could not store run %s in %s", item.id, self.path)
+        return self._write_flows(db, flows)
+
     def _same_file(self) -> bool:
         try:
             st = os.stat(self.path)
@@ -642,7 +732,7 @@ class Store:
         self.recreated += 1
         return db
 
-    def _write(self, db: sqlite_utils.Database, items: list[Any]) -> sqlite_utils.Database:
+    def _write_flows(self, db: sqlite_utils.Database, items: list[Any]) -> sqlite_utils.Database:
         batch: list[FlowRow] = []
         for item in items:
             try:

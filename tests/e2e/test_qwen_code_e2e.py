@@ -177,7 +177,10 @@ def test_tool_call_then_answer_stores_nothing(qwen: Path, upstream: Upstream, tm
     second = requests[1].json()
     assert second["messages"][-1]["role"] == "tool"  # the tool really ran and its result went back
     assert "hello.txt" in second["messages"][-1]["content"][0]["text"]
-    assert result.stderr.splitlines()[-1] == "toolguard: 2 request(s) checked; nothing flagged in this run."
+    assert result.stderr.splitlines()[-1] == (
+        "toolguard: 2 requests reached the proxy: 2 validated, 0 with findings, 0 rejected by the upstream, "
+        "0 without an answer; 0 flows stored."
+    )
     db = sqlite_utils.Database(db_path)
     assert db["flows"].count == 0 and db["findings"].count == 0
     if os.environ.get("TOOLGUARD_RECAPTURE"):
@@ -221,7 +224,10 @@ def test_upstream_400_is_stored_with_its_parsed_error_and_qwens_status(
     }
     assert json.loads(flow["request_json"])["messages"][3]["tool_call_id"] == "call_e2e_qwen_0002"
     assert "sk-toolguard-e2e-not-a-key" not in json.dumps(flow)
-    assert f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  verdict: recognised" in result.stderr
+    assert (
+        f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  recognised: rejected by the upstream; "
+        "no rule flagged it, but the error names a known root cause"
+    ) in result.stderr
     assert "        root cause: cause.orphan-tool-result: " in result.stderr
     assert f"        upstream: {ORPHAN_MESSAGE}" in result.stderr
 
