@@ -420,8 +420,13 @@ def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_u
             db.enable_wal()
             migrations.apply(db)
             break
-        except sqlite3.OperationalError as exc:
-            racing = "locked" in str(exc) or "already exists" in str(exc)
+        except (sqlite3.OperationalError, sqlite3.IntegrityError) as exc:
+            # An idempotent migration (IF NOT EXISTS, a column added only when missing) runs through in
+            # both processes; the loser then fails recording it (UNIQUE on _sqlite_migrations).
+            racing = any(
+                text in str(exc)
+                for text in ("locked", "already exists", "duplicate column", "_sqlite_migrations")
+            )
             if not racing or attempt == MIGRATE_ATTEMPTS - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
