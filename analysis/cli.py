@@ -19,6 +19,7 @@ from typing import IO, Any, TextIO
 
 import click
 
+from toolguard_analysis import db as dbsource
 from toolguard_analysis.check import (
     DEFAULT_URL,
     RESPONSES_URL,
@@ -44,6 +45,7 @@ from toolguard_analysis.show import find_flow, request_body
 from toolguard_analysis.show import render as render_flow
 from toolguard_analysis.summary import build_summary
 from toolguard_analysis.timefilters import parse_when
+from toolguard_core.dburl import is_postgres_url, label
 from toolguard_core.learned_store import export_learned, forget, import_learned
 from toolguard_core.modes import Mode
 from toolguard_core.store import default_db_path, open_db, relabel_rows
@@ -89,6 +91,7 @@ def cli() -> None:
         toolguard learned list                 # what the upstreams taught (learned.* findings)
         toolguard reexplain                    # re-label stored rejections after an upgrade
         toolguard datasette-metadata capture.db > meta.yml   # datasette capture.db -m meta.yml
+        toolguard sync toolguard.db postgresql://db.example/toolguard  # push to the team's PostgreSQL
     """
 
 
@@ -97,8 +100,7 @@ def db_option(multiple: bool = False) -> Callable[[Callable[..., Any]], Callable
         "--db",
         "db_paths" if multiple else "db_path",
         multiple=multiple,
-        type=click.Path(dir_okay=False),
-        help=f"Database file (default: $TOOLGUARD_DB or {default_db_path()}).",
+        help=f"Database file or postgresql:// URL (default: $TOOLGUARD_DB or {default_db_path()}).",
     )
 
 
@@ -355,8 +357,8 @@ def show(flow_id: str | None, last: bool, db_path: str | None, fmt: str, request
     "--db",
     "db_paths",
     multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help=f"Capture database; repeat for several machines (default: $TOOLGUARD_DB or {default_db_path()}).",
+    help="Capture database: a SQLite file or a postgresql:// URL (the shared store, docs/deployment.md); "
+    f"repeat for several (default: $TOOLGUARD_DB or {default_db_path()}).",
 )
 @click.option(
     "--since",
@@ -384,7 +386,7 @@ def show(flow_id: str | None, last: bool, db_path: str | None, fmt: str, request
     help="Write to this file instead of stdout.",
 )
 def summary(
-    db_paths: tuple[Path, ...],
+    db_paths: tuple[str, ...],
     since: str | None,
     until: str | None,
     host: str | None,
@@ -404,13 +406,17 @@ def summary(
         toolguard summary --host api.deepseek.com --model deepseek-reasoner --until 2026-11-20
         toolguard summary --format json | jq '.groups[] | {pattern, count}'
         toolguard summary --format html -o report.html
+        toolguard summary --db postgresql://toolguard@db.example/toolguard --since 24h
     """
-    paths = list(db_paths) or [default_db_path()]
+    paths: list[dbsource.Source] = [p if is_postgres_url(p) else Path(p) for p in db_paths] or [
+        default_db_path()
+    ]
     for path in paths:
-        if not path.exists():
+        if not dbsource.exists(path):
             raise click.ClickException(f"no toolguard database at {path}")
     try:
-        data = build_summary(
+        data = _library(
+            build_summary,
             paths,
             _library(parse_when, since),
             _library(parse_when, until),
@@ -419,7 +425,7 @@ def summary(
             model,
             with_flows=output_format == "html",
         )
-    except sqlite3.DatabaseError as exc:
+    except dbsource.database_errors() as exc:
         raise click.ClickException(f"cannot read the database: {exc}") from exc
     stream: TextIO = sys.stdout
     terminal = output is None and stream.isatty()
@@ -435,24 +441,30 @@ def summary(
 
 
 @cli.command(name="merge")
-@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("out")
 @click.argument(
     "inputs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-def merge_command(out: Path, inputs: tuple[Path, ...]) -> None:
-    """Combine capture databases into OUT (created if missing) without duplicates.
+def merge_command(out: str, inputs: tuple[Path, ...]) -> None:
+    """Combine capture databases into OUT (a file, created if missing) without duplicates.
 
     Flows are matched by flow id and findings by (flow id, index); rows already in OUT win, so
-    running the same merge twice changes nothing. The inputs are only read.
+    running the same merge twice changes nothing. The inputs are only read. An OUT that is a
+    postgresql:// URL gets the inputs through `toolguard sync` (there the newest copy of a row wins).
 
     \b
     Examples:
         toolguard merge all.db laptop.db ci.db
         toolguard merge all.db ~/.local/share/toolguard/toolguard.db other-machine.db
         toolguard summary --db all.db
+        toolguard merge postgresql://toolguard@db.example/toolguard laptop.db ci.db
     """
+    if is_postgres_url(out):
+        for path in inputs:
+            _sync(path, out)
+        return
     try:
-        added = merge(out, list(inputs))
+        added = merge(Path(out), list(inputs))
     except (ValueError, sqlite3.DatabaseError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(
@@ -685,3 +697,44 @@ def datasette_metadata(databases: tuple[str, ...]) -> None:
         toolguard datasette-metadata laptop.db ci.db > meta.yml && datasette laptop.db ci.db -m meta.yml
     """
     click.echo(_library(metadata_for, databases), nl=False)
+
+
+# --- sync ----------------------------------------------------------------------------------------------
+
+
+@cli.command(name="sync")
+@click.argument("sqlite_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("url")
+def sync_command(sqlite_file: Path, url: str) -> None:
+    """Push a SQLite capture to a shared PostgreSQL database (URL: postgresql://...).
+
+    The tables are created in PostgreSQL if missing, with the schema derived from the SQLite one
+    (docs/deployment.md). Rows are upserted by their keys (flows by flow id, findings by flow id
+    and index), so syncing the same file twice, or a file a proxy already synced, adds nothing
+    twice. The file is only read. Needs the postgres extra: pip install 'toolguard[postgres]'.
+
+    \b
+    Examples:
+        toolguard sync ~/.local/share/toolguard/toolguard.db postgresql://toolguard@db.example/toolguard
+        toolguard sync laptop.db "postgresql://toolguard:$PGPASSWORD@10.0.0.5:5432/toolguard"
+        toolguard summary --db postgresql://toolguard@db.example/toolguard
+    """
+    if not is_postgres_url(url):
+        raise click.BadParameter("expected a postgresql:// URL", param_hint="URL")
+    _sync(sqlite_file, url)
+
+
+def _sync(path: Path, url: str) -> None:
+    try:
+        from toolguard_core import pgstore
+
+        sent = pgstore.push_file(path, url)
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except (OSError, sqlite3.DatabaseError) as exc:
+        raise click.ClickException(f"cannot read {path}: {exc}") from exc
+    except Exception as exc:  # psycopg.Error: unreachable server, refused login
+        raise click.ClickException(f"cannot sync to {label(url)}: {exc}") from exc
+    # Tables with rows only: later migrations add tables an older capture has nothing in.
+    counts = ", ".join(f"{n} {table}" for table, n in sent.items() if n) or "no rows"
+    click.echo(f"{label(url)}: sent {counts} from {path}")

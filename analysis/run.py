@@ -35,6 +35,7 @@ import sqlite_utils
 from toolguard_analysis.db import load_repairs
 from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_analysis.summary import repair_stats
+from toolguard_core.dburl import is_postgres_url, label, spool_path_for
 from toolguard_core.modes import Mode, parse_mode
 from toolguard_core.repair import parse_families
 from toolguard_core.store import default_db_path
@@ -374,7 +375,13 @@ def read_run(
 NO_RUN_PREFIX = "toolguard: the proxy recorded no run"
 
 
-def report(db_path: Path, run_id: str, command: list[str] | None = None, mode: str = "reverse") -> str:
+def report(
+    db_path: Path,
+    run_id: str,
+    command: list[str] | None = None,
+    mode: str = "reverse",
+    database: str | None = None,
+) -> str:
     """What this run saw, from its row in ``runs`` and its flows (``flows.run_id``): counts in words,
     the rules, and each stored flow with its verdict. Other runs on the same database never show."""
     run, flows, findings = read_run(db_path, run_id)
@@ -423,10 +430,11 @@ def report(db_path: Path, run_id: str, command: list[str] | None = None, mode: s
         elif flow["flow_error"]:
             lines.append(f"        connection: {_one_line(flow['flow_error'])}")
     if flows:
-        db = shlex.quote(str(db_path))
-        lines.append(f"  database: {db_path}")
-        lines.append(f"  one flow: toolguard show --db {db} {flows[-1]['id'][:8]}")
-        lines.append(f"  more: toolguard summary --db {db}")
+        # With a PostgreSQL store, db_path is this proxy's spool and ``database`` the shared URL.
+        shown = database or str(db_path)
+        lines.append(f"  database: {shown}")
+        lines.append(f"  one flow: toolguard show --db {shlex.quote(str(db_path))} {flows[-1]['id'][:8]}")
+        lines.append(f"  more: toolguard summary --db {shlex.quote(shown)}")
     return "\n".join(lines) + "\n"
 
 
@@ -468,7 +476,12 @@ def run_session(
     if proxy_mode == "regular" and upstream:
         raise UsageError("--upstream is for reverse mode; in regular mode the client's own URL is used")
     target = Upstream.parse(upstream or DEFAULT_UPSTREAM) if proxy_mode == "reverse" else None
-    database = Path(db_path).expanduser() if db_path else default_db_path()
+    # A postgresql:// URL: the proxy spools to a local file first (pgstore.py); this run's report is
+    # read from that file, which holds every row the proxy wrote whether or not it is synced yet.
+    shared = db_path if is_postgres_url(db_path) else None
+    database = (
+        spool_path_for(shared) if shared else Path(db_path).expanduser() if db_path else default_db_path()
+    )
     conf = Path(confdir).expanduser()
     run_id = str(uuid.uuid4())
     script = addon_script()
@@ -485,7 +498,7 @@ def run_session(
         "--set",
         f"confdir={conf}",
         "--set",
-        f"toolguard_db={database}",
+        f"toolguard_db={shared or database}",
         "--set",
         f"toolguard_run_id={run_id}",
         "--set",
@@ -533,7 +546,7 @@ def run_session(
         ca_cert = conf / "mitmproxy-ca-cert.pem"
         env = regular_env(os.environ, proxy.port, ca_cert)
         where = f"proxy at http://127.0.0.1:{proxy.port} (CA {ca_cert})"
-    _say(f"toolguard: {where}; database {database}")
+    _say(f"toolguard: {where}; database {label(shared) if shared else database}")
 
     status = EXIT_TOOLGUARD_FAILED
     try:
@@ -545,7 +558,7 @@ def run_session(
         _say(f"toolguard: mitmdump exited with status {proxy_status}; its log, {log_file}:")
         _say(proxy.tail(), end="")
     try:
-        text = report(database, run_id, list(command), proxy_mode)
+        text = report(database, run_id, list(command), proxy_mode, label(shared) if shared else None)
         _say(text, end="")
         if text.startswith(NO_RUN_PREFIX):
             _say(f"toolguard: mitmdump's log: {log_file}")

@@ -13,12 +13,12 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from toolguard_analysis.db import load, load_learned, load_repairs
+from toolguard_analysis.db import Source, load, load_learned, load_repairs
 from toolguard_analysis.fingerprint import NORMALISER_VERSION, fingerprint, normalise
 from toolguard_analysis.patterns import explain
+from toolguard_core.dburl import label
 from toolguard_core.verdict import Verdict, error_text, recognise_stored, row_rejected
 
 SUMMARY_FORMAT_VERSION = 1
@@ -279,7 +279,7 @@ def repair_stats(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def build_summary(
-    paths: Sequence[Path],
+    paths: Sequence[Source],
     since: str | None = None,
     until: str | None = None,
     host: str | None = None,
@@ -400,7 +400,7 @@ def build_summary(
     return {
         "format_version": SUMMARY_FORMAT_VERSION,
         "normaliser_version": NORMALISER_VERSION,
-        "databases": [str(p) for p in paths],
+        "databases": [label(p) for p in paths],
         "filters": {"since": since, "until": until, "host": host, "client": client, "model": model},
         "totals": {
             "flows": len(flows),

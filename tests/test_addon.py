@@ -3,6 +3,7 @@ changed on the wire, bad bodies and internal errors handled, whole rows in the S
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import logging
@@ -23,7 +24,7 @@ from support.seeds import DUPLICATE, LONE_TOOL, MODEL, ONE_ANSWER, SEED_CASES, T
 
 import toolguard_core
 from toolguard_core import addon as addon_module
-from toolguard_core import analyze
+from toolguard_core import analyze, catalog
 from toolguard_core.addon import MARK, METADATA_KEY, ToolGuard
 from toolguard_core.store import format_utc
 
@@ -865,3 +866,51 @@ def test_a_hot_reload_keeps_counting_in_the_same_run(db_path):
         2,
         2,
     )
+
+
+def test_the_parsed_body_is_let_go_once_the_request_hook_is_done(guard, db_path):
+    # The pending flow lives until its answer ends (minutes for a stream); the parsed tree is many
+    # times the body's size and nothing reads it after the request hook.
+    addon, _ = guard
+    flow = make_flow(LONE_TOOL.body())
+    addon.request(flow)
+    analysis = addon.pending[flow.id].analysis
+    assert (analysis.body, analysis.is_json, analysis.has_error) == (None, True, True)
+    flow.response = answer(200, ok_completion())
+    addon.response(flow)
+    addon.done()
+    flows, _ = rows(db_path)
+    assert [json.loads(f["request_json"]) for f in flows] == [LONE_TOOL.body()]
+
+
+def test_a_failure_at_shutdown_is_counted_and_the_queued_rows_are_still_written(guard, db_path, monkeypatch):
+    # done() settles bodies still waiting for the worker; a failure there used to escape into
+    # mitmproxy and skip the store's drain, losing every row still queued.
+    addon, _ = guard
+    stored = make_flow(LONE_TOOL.body())
+    run(addon, stored, answer(200, ok_completion()))
+    waiting = make_flow(LONE_TOOL.body())
+    addon.request(waiting)
+    loop = asyncio.new_event_loop()
+    try:
+        addon.pending[waiting.id].validation = loop.create_future()  # the worker has not answered
+
+        def explode(*args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(addon_module, "analyse_request", explode)
+        addon.done()
+    finally:
+        loop.close()
+    flows, _ = rows(db_path)
+    assert sorted((f["id"], f["verdict"], f["internal_error"]) for f in flows) == sorted(
+        [(stored.id, "false_alarm", None), (waiting.id, "no_answer", "done: RuntimeError('boom')")]
+    )
+    assert addon.stats["internal_errors"] == 1
+
+
+def test_the_model_catalog_is_read_when_the_proxy_starts_not_in_the_first_request(guard):
+    addon, _ = guard
+    catalog._snapshot.cache_clear()
+    addon.running()
+    assert catalog._snapshot.cache_info().currsize == 1

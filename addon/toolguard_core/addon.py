@@ -33,9 +33,10 @@ from mitmproxy.proxy.mode_specs import ProxyMode, ReverseMode
 from mitmproxy.utils import human
 
 import toolguard_core
-from toolguard_core import contentview, contentview_messages, redact
+from toolguard_core import catalog, contentview, contentview_messages, redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, InternalError, analyse_request
 from toolguard_core.capture import Capture
+from toolguard_core.dburl import is_postgres_url, redact_url, spool_path_for
 from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.learned import NOTHING_LEARNED, Knowledge
@@ -151,7 +152,7 @@ class Pending:
 
 @dataclass(slots=True)
 class Settings:
-    db_path: str
+    db_path: str  # the SQLite file written; with a PostgreSQL target, its local spool
     hosts: tuple[str, ...]
     paths: tuple[re.Pattern[str], ...]
     record_paths: tuple[re.Pattern[str], ...]
@@ -164,12 +165,21 @@ class Settings:
     repair: RepairOptions = field(default_factory=RepairOptions)
     run_id: str = PROCESS_RUN_ID
     console: bool = True
+    pg_url: str | None = None  # toolguard_db=postgresql://...: the spool is synced there (pgstore.py)
+    otlp_endpoint: str = ""
+    otlp_content: bool = False
+
+    def sinks(self) -> tuple[str, str | None, str, bool]:
+        """What the store and its hooks depend on: a change reopens them."""
+        return (self.db_path, self.pg_url, self.otlp_endpoint, self.otlp_content)
 
 
 class ToolGuard:
     def __init__(self) -> None:
         self.settings: Settings | None = None
         self.store: Store | None = None
+        self.syncer: Any = None  # pgstore.Syncer when toolguard_db is a postgresql:// URL
+        self.otlp: Any = None  # otel.OtlpExport when toolguard_otlp_endpoint is set
         self.pending: dict[str, Pending] = {}
         self.stats: Counter[str] = Counter()
         self._gc_frozen = False
@@ -191,7 +201,30 @@ class ToolGuard:
             str,
             "",
             "Path of the SQLite database toolguard writes flagged flows to. Empty means $TOOLGUARD_DB, "
-            "or else the per-user default (~/.local/share/toolguard/toolguard.db on Linux).",
+            "or else the per-user default (~/.local/share/toolguard/toolguard.db on Linux). "
+            "A postgresql:// URL writes to a shared PostgreSQL database instead, through a local "
+            "spool file (see toolguard_spool and docs/deployment.md).",
+        )
+        loader.add_option(
+            "toolguard_spool",
+            str,
+            "",
+            "With toolguard_db=postgresql://...: the local SQLite file rows are written to first and "
+            "synced from (kept while PostgreSQL is unreachable). Empty means a file beside the default "
+            "database named after the PostgreSQL target; give each proxy on one machine its own.",
+        )
+        loader.add_option(
+            "toolguard_otlp_endpoint",
+            str,
+            "",
+            "Export each stored flow as an OpenTelemetry log record and span to this OTLP/HTTP "
+            "endpoint (e.g. http://127.0.0.1:4318; /v1/logs and /v1/traces are appended). Empty: off.",
+        )
+        loader.add_option(
+            "toolguard_otlp_content",
+            bool,
+            False,
+            "Include the (redacted) request body and response in the exported log records.",
         )
         loader.add_option(
             "toolguard_hosts",
@@ -350,6 +383,9 @@ class ToolGuard:
             "toolguard_redact_headers",
             "toolguard_offload",
             "toolguard_demote_after",
+            "toolguard_spool",
+            "toolguard_otlp_endpoint",
+            "toolguard_otlp_content",
             "toolguard_mode",
             "toolguard_repair",
             "toolguard_repair_unanswered",
@@ -369,6 +405,11 @@ class ToolGuard:
             raise exceptions.OptionsError(
                 f"toolguard_offload: {exc} (a size such as 64k, or 'off')"
             ) from None
+        pg_url = opts.toolguard_db if is_postgres_url(opts.toolguard_db) else None
+        if pg_url:
+            db_path = opts.toolguard_spool or str(spool_path_for(pg_url))
+        else:
+            db_path = str(opts.toolguard_db or default_db_path())
         try:
             mode = parse_mode(opts.toolguard_mode)
         except ValueError as exc:
@@ -382,7 +423,7 @@ class ToolGuard:
         except ValueError as exc:
             raise exceptions.OptionsError(f"toolguard_repair_unanswered: {exc}") from None
         settings = Settings(
-            db_path=str(opts.toolguard_db or default_db_path()),
+            db_path=db_path,
             hosts=tuple(h.lower() for h in opts.toolguard_hosts),
             paths=paths,
             record_paths=record_paths,
@@ -395,10 +436,13 @@ class ToolGuard:
             else DEFAULT_OFFLOAD_MIN_BYTES,
             demote_after=opts.toolguard_demote_after,
             redact_headers=tuple(opts.toolguard_redact_headers),
+            pg_url=pg_url,
+            otlp_endpoint=opts.toolguard_otlp_endpoint.strip(),
+            otlp_content=opts.toolguard_otlp_content,
             mode=mode,
             repair=RepairOptions(families=families, unanswered=unanswered),
         )
-        if self.store is None or self.settings is None or settings.db_path != self.settings.db_path:
+        if self.store is None or self.settings is None or settings.sinks() != self.settings.sinks():
             self.knowledge = NOTHING_LEARNED
             store = Store(
                 settings.db_path, demote_after=_demote_after(settings), on_knowledge=self._set_knowledge
@@ -409,14 +453,24 @@ class ToolGuard:
                 raise exceptions.OptionsError(
                     f"toolguard_db: cannot open {settings.db_path}: {exc}"
                 ) from None
-            if self.store is not None:
-                self.store.close()
-            self.store = store
+            try:
+                syncer, otlp = _open_sinks(settings, store)
+            except Exception:
+                store.close()
+                raise
+            self._close_store()
+            self.store, self.syncer, self.otlp = store, syncer, otlp
         self.store.demote_after = _demote_after(settings)
         self.settings = settings
 
     def running(self) -> None:
         self._running = True
+        # The model catalog is read on its first lookup (catalog.py): here, before traffic, rather
+        # than in the first request's hook (about 30 ms of file read and JSON parse on the loop).
+        try:
+            catalog.snapshot_meta()
+        except Exception as exc:  # never stops the proxy; the model rules then fail per flow, counted
+            logger.warning("toolguard: cannot read the model catalog: %r", exc)
         if self.settings and self.settings.offload_min_bytes is not None:
             # Started in the background; until it is up, bodies are validated in place.
             self.validator.launch()
@@ -424,6 +478,8 @@ class ToolGuard:
             logger.info(
                 "toolguard: writing flagged flows to %s (run %s)", self.settings.db_path, self.settings.run_id
             )
+            if self.settings.pg_url:
+                logger.info("toolguard: syncing them to %s", redact_url(self.settings.pg_url))
             if self.settings.mode is not Mode.OBSERVE:
                 families = ",".join(sorted(self.settings.repair.families)) or "none"
                 logger.info(
@@ -449,13 +505,9 @@ class ToolGuard:
             flow = pending.answered_flow or pending.flow
             if flow is None:
                 continue
-            if future.done() and not future.cancelled() and future.exception() is None:
-                self._on_validated(flow, pending, future)  # finishes an answered flow
-            else:
-                pending.validation = None
-                self._validate_in_place(flow, pending)
-                if pending.answered_flow is not None:
-                    self._finish(pending.answered_flow)
+            # Guarded like every hook: one flow's failure must not skip the flows after it, nor the
+            # store's drain below (the rows already queued would be lost).
+            self._guard("done", flow, lambda f, p=pending, fut=future: self._settle(f, p, fut))
             future.cancel()
         self.validator.close()
         # Flows still in flight (the upstream has not answered, or a stream is still running) never
@@ -473,10 +525,40 @@ class ToolGuard:
                 key = (self.settings.db_path, self.settings.run_id)
                 _STOPPED_COUNTS[key] = _STOPPED_COUNTS.get(key, Counter()) + self.stats
             # Drains the whole queue however long it takes, with progress lines, and logs how many
-            # rows were written (and dropped, and why); see Store.close.
+            # rows were written (and dropped, and why); see Store.close. Then the syncer and the
+            # exporter send what is left (both bounded).
+            logger.info("toolguard: %s", json.loads(self._close_store()))  # a dict, as before
+
+    def _close_store(self) -> str:
+        """Drain the store, then let the syncer send the rest and the exporter flush (both bounded);
+        returns the final ``toolguard.stats``."""
+        if self.store is not None:
             self.store.close()
-            logger.info("toolguard: %s", json.loads(self.stats_command()))  # a dict, as before
-            self.store = None
+        if self.syncer is not None:
+            self.syncer.close()
+        if self.otlp is not None:
+            self.otlp.shutdown()
+        final = self.stats_command()
+        self.store = self.syncer = self.otlp = None
+        return final
+
+    def _sink_stats(self) -> dict[str, int]:
+        stats: dict[str, int] = {}
+        for sink in (self.syncer, self.otlp):
+            if sink is not None:
+                stats.update(sink.stats())
+        return stats
+
+    def _settle(self, flow: http.HTTPFlow, pending: Pending, future: asyncio.Future[WorkerResult]) -> None:
+        """At shutdown: the worker's verdict if it came, else the body validated here; an answered
+        flow is then finished."""
+        if future.done() and not future.cancelled() and future.exception() is None:
+            self._on_validated(flow, pending, future)  # finishes an answered flow
+            return
+        pending.validation = None
+        self._validate_in_place(flow, pending)
+        if pending.answered_flow is not None:
+            self._finish(pending.answered_flow)
 
     # ----------------------------------------------------------------- flow hooks
 
@@ -511,12 +593,14 @@ class ToolGuard:
 
     @command.command("toolguard.stats")
     def stats_command(self) -> str:
-        """Counters: flows validated, flagged and queued for storage, internal errors, the writer's
-        rows written, dropped (by reason) and write retries, and what the upstreams taught."""
+        """Counters: flows validated, flagged and queued for storage, internal errors, the writer's rows
+        written, dropped (by reason) and write retries, the PostgreSQL syncer's and the OpenTelemetry
+        export's (docs/deployment.md, docs/opentelemetry.md), and what the upstreams taught."""
         knowledge = self.knowledge
         stats: dict[str, Any] = dict(self.stats)
         if self.store is not None:
             stats.update(self.store.counters())
+        stats.update(self._sink_stats())
         stats["learned_constraints"] = knowledge.constraint_count
         # Which rules are warnings where, because that upstream kept accepting what they flagged.
         stats["demoted_rules"] = sorted(
@@ -539,7 +623,7 @@ class ToolGuard:
         """
         if self.settings is None:
             return "toolguard is not configured"
-        path = Path(self.settings.db_path)
+        path: Path | str = self.settings.pg_url or Path(self.settings.db_path)
         self.summary_thread = threading.Thread(
             target=_log_summary, args=(path,), name="toolguard-summary", daemon=True
         )
@@ -557,15 +641,16 @@ class ToolGuard:
             # With its traceback once per hook and error type; repeats are only counted (and debug-logged).
             log = logger.debug if key in self._logged_errors else logger.exception
             self._logged_errors.add(key)
+            pending = self.pending.get(flow.id)
             log(
-                "toolguard: internal error in %s for %s %s (flow %s): %r; the flow passes through unchanged",
+                "toolguard: internal error in %s for %s %s (flow %s): %r; %s",
                 hook,
                 flow.request.method,
                 redact.redact_url(flow.request.pretty_url),
                 flow.id,
                 exc,
+                _what_went_on(pending),
             )
-            pending = self.pending.get(flow.id)
             if pending is not None:
                 pending.extra["internal_error"] = f"{hook}: {exc!r}"
             elif hook == "request":
@@ -673,6 +758,9 @@ class ToolGuard:
         # The opt-in modes act on live flows only: a flow replayed with `mitmdump -r` is evidence.
         if not observing and analysis.has_error and flow.live and not flow.response:
             self._act(flow, pending)
+        # The parsed tree (several times the body's size in Python objects) is not read after this
+        # point, but the pending flow lives until its answer ends (minutes for a stream): let it go.
+        analysis.body = None
         self._validated(flow, pending, analysis.internal_errors)
 
     def _act(self, flow: http.HTTPFlow, pending: Pending) -> None:
@@ -708,13 +796,14 @@ class ToolGuard:
                 flow.id,
                 skipped.rule,
                 skipped.location,
-                skipped.reason,
+                redact.scrub(skipped.reason, pending.secrets),
             )
         if not result.changed:
             return
         # Setting `content` re-encodes with the request's own Content-Encoding and updates
         # Content-Length; every other header and the method, URL and HTTP version stay as they came.
-        flow.request.content = json.dumps(result.body, ensure_ascii=False).encode()
+        assert result.content is not None  # set whenever a repair was applied
+        flow.request.content = result.content
         self.stats["repaired"] += 1
         for repair in result.repairs:
             logger.info(
@@ -722,7 +811,9 @@ class ToolGuard:
                 flow.id,
                 repair.rule,
                 repair.location,
-                repair.description,
+                # The description quotes the value it dropped (an unknown `api_key` field, say):
+                # scrubbed like the stored column (capture.py), since logs reach disk too.
+                redact.scrub(repair.description, pending.secrets),
             )
 
     def _analyse(self, pending: Pending) -> Analysis:
@@ -753,6 +844,9 @@ class ToolGuard:
             self._not_validated(pending, "worker", error)
         else:
             result = future.result()
+            # Said apart from `validated`: a body meant for the worker but validated in place (the
+            # worker not started, or not restarted) must not look the same in the counters.
+            self.stats["validated_in_worker"] += 1
             analysis = pending.analysis
             analysis.findings = result.findings
             analysis.body_facts(model=result.model, stream=result.stream, is_json=result.is_json)
@@ -780,13 +874,13 @@ class ToolGuard:
             log = logger.debug if key in self._logged_errors else logger.warning
             self._logged_errors.add(key)
             log(
-                "toolguard: rule %s failed on %s %s (flow %s): %s; the rule was skipped, the flow passes "
-                "through unchanged",
+                "toolguard: rule %s failed on %s %s (flow %s): %s; the rule was skipped, %s",
                 internal.where,
                 request.method,
                 redact.redact_url(request.pretty_url),
                 flow.id,
-                internal.error,
+                redact.scrub(internal.error, pending.secrets),  # an exception's repr may quote the body
+                _what_went_on(pending),
             )
         if pending.answered_flow is None:
             self._annotate(flow, analysis.findings, verdict=None, pending=pending)
@@ -1115,7 +1209,33 @@ def _compile_patterns(option: str, patterns: Sequence[str]) -> tuple[re.Pattern[
     return tuple(compiled)
 
 
-def _log_summary(path: Path) -> None:
+def _open_sinks(settings: Settings, store: Store) -> tuple[Any, Any]:
+    """The PostgreSQL syncer and the OpenTelemetry export, hooked to the store's written rows.
+    Their libraries are optional extras, imported only when asked for (a clear message if missing)."""
+    syncer = otlp = None
+    if settings.pg_url:
+        from toolguard_core.pgstore import Syncer
+
+        try:
+            syncer = Syncer(Path(settings.db_path), settings.pg_url)
+        except ImportError as exc:
+            raise exceptions.OptionsError(f"toolguard_db: {exc}") from None
+    if settings.otlp_endpoint:
+        from toolguard_core.otel import OtlpExport
+
+        try:
+            otlp = OtlpExport(settings.otlp_endpoint, content=settings.otlp_content)
+        except ImportError as exc:
+            raise exceptions.OptionsError(f"toolguard_otlp_endpoint: {exc}") from None
+    if syncer is not None:
+        store.listeners.append(syncer.wake)
+        syncer.start()
+    if otlp is not None:
+        store.listeners.append(otlp.on_rows)
+    return syncer, otlp
+
+
+def _log_summary(path: Path | str) -> None:
     try:  # the CLI package is installed with toolguard; a bare `mitmdump -s` may run without it
         from toolguard_analysis.render import render_text
         from toolguard_analysis.summary import build_summary
@@ -1134,6 +1254,16 @@ def _demote_after(settings: Settings) -> int:
     """The store's threshold. ``toolguard_demote_after=0`` never demotes (a count no upstream
     reaches); constraints are still learned from rejections either way."""
     return settings.demote_after if settings.demote_after > 0 else 1 << 30
+
+
+def _what_went_on(pending: Pending | None) -> str:
+    """How the flow went on, for a failure's log line: "unchanged" only when no mode acted on it
+    (a rule failing in repair mode leaves the other rules' repairs in place)."""
+    if pending is not None and pending.blocked:
+        return "the request was answered by toolguard (block mode)"
+    if pending is not None and pending.repair is not None and pending.repair.changed:
+        return "the request went on repaired (repair mode)"
+    return "the flow passes through unchanged"
 
 
 def _worth_keeping(findings: list[Finding]) -> bool:

@@ -188,7 +188,8 @@ class Capture:
                 rule=n.rule,
                 location=scrub(n.location) or "",
                 applied=False,
-                description=n.reason,
+                # The reason can quote the request (a value, a tool-call id, an exception's text).
+                description=scrub(n.reason),
             )
             for i, n in enumerate(self.not_repaired)
         ]

@@ -561,6 +561,9 @@ class Store:
         # counts from there, so a first failure after an idle hour is still retried.
         self._failing_since: float | None = None
         self._thread = threading.Thread(target=self._run, name="toolguard-writer", daemon=True)
+        # "Rows written" hooks, called on the writer thread after each committed batch: the
+        # PostgreSQL syncer and the OpenTelemetry exporter (issue #17). A failing hook is logged.
+        self.listeners: list[Callable[[list[FlowRow]], None]] = []
 
     @property
     def failed(self) -> int:
@@ -756,6 +759,7 @@ class Store:
                 write_rows(db, batch, **learn)  # type: ignore[arg-type]
                 self.written += len(batch)
                 self._failing_since = None
+                self._notify(batch)
                 return db
             except Exception as exc:
                 if not _transient(exc):
@@ -782,11 +786,22 @@ class Store:
                 time.sleep(delay)
                 delay = min(delay * 2, BACKOFF[1])
         # One bad row must not cost the batch: write row by row, drop (and name) what SQLite refuses.
+        written: list[FlowRow] = []
         for row in batch:
             try:
                 write_rows(db, [row], **learn)  # type: ignore[arg-type]
                 self.written += 1
+                written.append(row)
             except Exception as exc:
                 self._drop(1, f"rejected by SQLite: {type(exc).__name__}")
                 logger.exception("toolguard: could not store flow %s in %s", row.id, self.path)
+        self._notify(written)
         return db
+
+    def _notify(self, rows: list[FlowRow]) -> None:
+        """Run the rows-written hooks on the rows just committed (a failing hook is logged only)."""
+        for listener in self.listeners:
+            try:
+                listener(rows)
+            except Exception:
+                logger.exception("toolguard: a rows-written hook failed")

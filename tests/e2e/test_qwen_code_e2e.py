@@ -15,7 +15,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,11 @@ FINAL_TEXT = "The directory holds hello.txt."
 
 @pytest.fixture(scope="module")
 def qwen() -> Path:
+    return installed_qwen()
+
+
+def installed_qwen() -> Path:
+    """The pinned qwen-code, or a skip (a failure on CI) saying how to install it."""
     if not QWEN.exists():
         message = f"qwen-code not installed at {QWEN}; run scripts/bootstrap --test"
         if os.environ.get("CI"):
@@ -123,10 +128,12 @@ def provider(policy: Policy) -> Callable[[RecordedRequest], Reply | StreamReply]
     return handle
 
 
-def run_qwen(qwen: Path, upstream: Upstream, tmp_path: Path, prompt: str = "List the files") -> tuple[
-    subprocess.CompletedProcess[str], Path
-]:  # fmt: skip
-    """``toolguard run --upstream <fake> -- qwen ...`` in a scratch HOME and project; bounded."""
+def run_qwen(
+    qwen: Path, upstream: Upstream, tmp_path: Path, prompt: str = "List the files", *,
+    toolguard_args: Sequence[str] = (), api_path: str = "", model: str = "gpt-4o",
+) -> tuple[subprocess.CompletedProcess[str], Path]:  # fmt: skip
+    """``toolguard run --upstream <fake><api_path> [toolguard_args] -- qwen ...`` in a scratch HOME and
+    project; bounded. test_modes_qwen_code_e2e.py runs it with a mode and a providers file."""
     home, project, db_path = tmp_path / "home", tmp_path / "project", tmp_path / "toolguard.db"
     (home / ".qwen").mkdir(parents=True)
     project.mkdir()
@@ -138,13 +145,13 @@ def run_qwen(qwen: Path, upstream: Upstream, tmp_path: Path, prompt: str = "List
         "PATH": os.environ["PATH"],
         "HOME": str(home),
         "OPENAI_API_KEY": "sk-toolguard-e2e-not-a-key",
-        "OPENAI_MODEL": "gpt-4o",
+        "OPENAI_MODEL": model,
         "QWEN_USAGE_STATISTICS_ENABLED": "false",  # no telemetry host in the proxy (docs/guide-qwen-code.md)
         "QWEN_CODE_SUPPRESS_YOLO_WARNING": "1",
     }
     command = [
-        str(TOOLGUARD), "run", "--upstream", upstream.url, "--db", str(db_path), "--confdir", str(tmp_path / "conf"),
-        "--", str(qwen), "--auth-type", "openai", "--yolo", "-o", "json", "-p", prompt,
+        str(TOOLGUARD), "run", "--upstream", upstream.url + api_path, "--db", str(db_path), "--confdir", str(tmp_path / "conf"),
+        *toolguard_args, "--", str(qwen), "--auth-type", "openai", "--yolo", "-o", "json", "-p", prompt,
     ]  # fmt: skip
     process = subprocess.Popen(
         command, cwd=project, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
