@@ -209,7 +209,7 @@ def _quoted_value(text: str, name: str) -> Any:
     for pattern in (
         rf"{_QUOTED}{key}{_QUOTED}\s+does not support\s+{_QUOTED}(?P<v>[\w.\-]+)",
         rf"Invalid value for {_QUOTED}{key}{_QUOTED}:?\s*{_QUOTED}(?P<v>[\w.\-]+)",
-        rf"{key}\b[^.\n]{{0,60}}?\bgot:?\s*{_QUOTED}(?P<v>-?[\w.]+)",
+        rf"{key}\b[^.\n]{{0,60}}?\bgot:?\s*{_QUOTED}(?P<v>-?\w+(?:\.\d+)?)",
     ):
         match = re.search(pattern, text)
         if match is not None:

@@ -84,6 +84,9 @@ def _rule_section(rule: Rule) -> list[str]:
     ]
     if rule.notes:
         lines += [rule.notes, ""]
+    if rule.raw_example is not None:
+        shown = rule.raw_example if len(rule.raw_example) <= 120 else rule.raw_example[:60] + b"..."
+        lines += [f"Example body, as sent to `{rule.example_url}`: `{shown!r}`", ""]
     if rule.example is not None:
         lines += [
             f"Example (sent to `{rule.example_url}`):",

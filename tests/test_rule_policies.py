@@ -24,13 +24,15 @@ DECLARED = sorted((rule for rule in RULES.values() if rule.declared), key=lambda
 
 
 def _findings(
-    rule: Rule, body: dict[str, object], provider: str | None, url: str | None = None
+    rule: Rule, body: dict[str, object] | bytes, provider: str | None, url: str | None = None
 ) -> list[Finding]:
+    """``body`` is a request object, or (a rule's ``raw_example``) the bytes sent as they are."""
     url = url or rule.example_url
     target = Target.from_url(url, DEFAULT_REGISTRY)
     if provider is not None:
         target = dataclasses.replace(target, provider=BUILTIN_PROFILES[provider])
-    analysis = analyse_request(json.dumps(body), url, target=target)
+    sent = body if isinstance(body, bytes) else json.dumps(body)
+    analysis = analyse_request(sent, url, target=target)
     assert not analysis.internal_errors, analysis.internal_errors
     return analysis.findings
 
@@ -39,9 +41,15 @@ def test_some_rules_declare_a_policy() -> None:
     assert len(DECLARED) >= 10
 
 
+def _example(rule: Rule) -> dict[str, object] | bytes:
+    example = rule.raw_example if rule.raw_example is not None else rule.example
+    assert example is not None, rule.id
+    return example
+
+
 @pytest.mark.parametrize("rule", DECLARED, ids=lambda rule: rule.id)
 def test_declared_rule_has_example_and_correction(rule: Rule) -> None:
-    assert rule.example is not None and rule.fixed is not None
+    assert (rule.example is not None or rule.raw_example is not None) and rule.fixed is not None
     # Grounded: a real provider error with its source, or (rules from a provider's docs/code) notes
     # naming the doc.
     assert rule.predicts or rule.notes, f"{rule.id} cites no real provider error"
@@ -50,8 +58,7 @@ def test_declared_rule_has_example_and_correction(rule: Rule) -> None:
 @pytest.mark.parametrize("provider", sorted(BUILTIN_PROFILES))
 @pytest.mark.parametrize("rule", DECLARED, ids=lambda rule: rule.id)
 def test_example_gives_the_documented_severity(rule: Rule, provider: str) -> None:
-    assert rule.example is not None
-    mine = [f.severity for f in _findings(rule, rule.example, provider) if f.rule == rule.id]
+    mine = [f.severity for f in _findings(rule, _example(rule), provider) if f.rule == rule.id]
     level = rule.policy.level(provider)
     if level is None:
         assert mine == []
@@ -63,8 +70,7 @@ def test_example_gives_the_documented_severity(rule: Rule, provider: str) -> Non
 
 def test_example_fires_on_its_own_provider() -> None:
     for rule in DECLARED:
-        assert rule.example is not None
-        assert any(f.rule == rule.id for f in _findings(rule, rule.example, None)), rule.id
+        assert any(f.rule == rule.id for f in _findings(rule, _example(rule), None)), rule.id
 
 
 @pytest.mark.parametrize("rule", DECLARED, ids=lambda rule: rule.id)
@@ -105,3 +111,20 @@ def test_a_check_can_judge_a_request_as_an_inferred_provider() -> None:
     view = RequestView(body={"model": "mistral-large-latest", "messages": []}, target=target)
     assert list(rule.report(view, "messages[1]", "m")) == []
     assert [f.severity for f in rule.report(view, "messages[1]", "m", judged_as="mistral")] == ["error"]
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "severity"),
+    [
+        ("body.not-json", "error"),
+        ("body.invalid-utf8", "error"),
+        ("body.not-object", "error"),
+        ("body.empty", "error"),
+        ("body.too-deep", "warning"),
+    ],
+)
+def test_body_rules_declare_one_level_for_every_provider(rule_id: str, severity: str) -> None:
+    """A body that is not a JSON object is the same failure wherever it goes (issue 9, second pass)."""
+    rule = RULES[rule_id]
+    assert rule.declared and rule.policy.uniform and rule.policy.otherwise == severity
+    assert rule.severity == severity

@@ -72,6 +72,73 @@ CASES = [
         [("params.rejected-by-provider", E, "logprobs"), ("params.rejected-by-provider", E, "top_logprobs")],
     ),
     ("groq-n", "groq", req("llama-3.3-70b-versatile", n=2), [("params.n-range", E, "n")]),
+    # xAI's Grok 4 line: no reasoning_effort (litellm#16265, grok2api#814), no penalties/stop on
+    # its reasoning models (lobehub#8389); xAI reads camelCase names as their snake_case fields.
+    (
+        "xai-grok-4-reasoning-effort",
+        "xai",
+        req("grok-4-latest", reasoning_effort="high"),
+        [("params.reasoning-effort-unsupported", E, "reasoning_effort")],
+    ),
+    (
+        "xai-grok-4.20-reasoning-effort-camel",
+        "xai",
+        req("grok-4.20-0309-reasoning", reasoningEffort="medium"),
+        [("params.reasoning-effort-unsupported", E, "reasoningEffort")],
+    ),
+    (
+        "xai-grok-4-penalties-stop",
+        "xai",
+        req("grok-4", presence_penalty=0.5, frequencyPenalty=0.1, stop=["END"]),
+        [
+            ("params.unsupported-for-model", E, "presence_penalty"),
+            ("params.unsupported-for-model", E, "frequencyPenalty"),
+            ("params.unsupported-for-model", E, "stop"),
+        ],
+    ),
+    (
+        "xai-grok-4-fast-non-reasoning-penalty-ok",
+        "xai",
+        req("grok-4-fast-non-reasoning", presence_penalty=0.5, temperature=0.7),
+        [],
+    ),
+    ("xai-grok-3-mini-effort-ok", "xai", req("grok-3-mini", reasoning_effort="high"), []),
+    ("xai-grok-4.3-effort-ok", "xai", req("grok-4.3", reasoning_effort="low"), []),
+    ("xai-grok-4-plain-ok", "xai", req("grok-4", temperature=0.7, max_tokens=1024), []),
+    # Groq: reasoning_format only on reasoning models (rig#1134).
+    (
+        "groq-llama-reasoning-format",
+        "groq",
+        req("llama-3.1-8b-instant", reasoning_format="parsed"),
+        [("params.unsupported-for-model", E, "reasoning_format")],
+    ),
+    ("groq-qwen3-reasoning-format-ok", "groq", req("qwen/qwen3-32b", reasoning_format="parsed"), []),
+    ("groq-gpt-oss-reasoning-format-ok", "groq", req("openai/gpt-oss-120b", reasoning_format="hidden"), []),
+    (
+        "groq-r1-distill-llama-reasoning-format-ok",
+        "groq",
+        req("deepseek-r1-distill-llama-70b", reasoning_format="raw"),
+        [],
+    ),
+    # NVIDIA NIM's validator, whatever the model (OmniRoute#848, kimi-cli#2534, 9router#2268).
+    (
+        "nvidia-prompt-cache-key",
+        "nvidia",
+        req("z-ai/glm4.7", prompt_cache_key="session-1"),
+        [("params.rejected-by-provider", E, "prompt_cache_key")],
+    ),
+    (
+        "nvidia-thinking",
+        "nvidia",
+        req("minimaxai/minimax-m2.7", thinking={"type": "enabled"}),
+        [("params.rejected-by-provider", E, "thinking")],
+    ),
+    (
+        "nvidia-chat-template-kwargs-ok",
+        "nvidia",
+        req("z-ai/glm4.7", chat_template_kwargs={"enable_thinking": True}, temperature=1, max_tokens=4096),
+        [],
+    ),
     ("ollama-tool-choice-ignored", "ollama", req("llama3.2", n=1), [("params.ignored-by-provider", W, "n")]),
     # --- OpenAI reasoning families (§5.1) ---
     (
@@ -187,6 +254,19 @@ CASES = [
         "openai",
         req(top_logprobs=3),
         [("params.top-logprobs-without-logprobs", E, "top_logprobs")],
+    ),
+    # A DeepSeek maintainer: top_logprobs needs logprobs=true (DeepSeek-V2#9).
+    (
+        "top-logprobs-without-logprobs-deepseek",
+        "deepseek",
+        req("deepseek-chat", top_logprobs=5),
+        [("params.top-logprobs-without-logprobs", E, "top_logprobs")],
+    ),
+    (
+        "top-logprobs-with-logprobs-deepseek-ok",
+        "deepseek",
+        req("deepseek-chat", logprobs=True, top_logprobs=5),
+        [],
     ),
     (
         "top-logprobs-without-logprobs-llamacpp",

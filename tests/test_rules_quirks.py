@@ -94,6 +94,25 @@ CASES = [
         [],
     ),
     ("deepseek-chat-no-thinking-ok", "deepseek", {"model": "deepseek-chat", "messages": history()}, []),
+    # V4 thinks unless disabled (https://github.com/JohnnyZ93/oai-compatible-copilot/issues/202).
+    (
+        "deepseek-v4-default-thinking-missing",
+        "deepseek",
+        {"model": "deepseek-v4-flash", "messages": history(), "tools": TOOLS},
+        [("quirks.deepseek-reasoning-content-missing", E, "messages[1].reasoning_content")],
+    ),
+    (
+        "deepseek-v4-with-reasoning-content-ok",
+        "deepseek",
+        {"model": "deepseek-v4-pro", "messages": history(reasoning_content="Look it up."), "tools": TOOLS},
+        [],
+    ),
+    (
+        "deepseek-v4-thinking-disabled-ok",
+        "deepseek",
+        {"model": "deepseek-v4-flash", "messages": history(), "thinking": {"type": "disabled"}},
+        [],
+    ),
     # --- Moonshot (§5.5) ---
     (
         "kimi-thinking-missing",
@@ -164,6 +183,30 @@ CASES = [
         [("quirks.vllm-prompt-logprobs-stream", E, "prompt_logprobs")],
     ),
     ("openai-n-greedy-ok", "openai", req("gpt-4o", n=2, temperature=0), []),
+    # --- Ollama library models without tools (picobot#6, pydantic-ai#703, ollama#5793) ---
+    (
+        "ollama-gemma3-tools",
+        "ollama",
+        req("gemma3:4b", tools=TOOLS),
+        [("quirks.ollama-model-no-tools", E, "tools")],
+    ),
+    (
+        "ollama-llama3-tools",
+        "ollama",
+        req("llama3", tools=TOOLS),
+        [("quirks.ollama-model-no-tools", E, "tools")],
+    ),
+    (
+        "ollama-registry-path-tools",
+        "ollama",
+        req("registry.ollama.ai/library/llama3:8b", tools=TOOLS),
+        [("quirks.ollama-model-no-tools", E, "tools")],
+    ),
+    ("ollama-llama3.1-tools-ok", "ollama", req("llama3.1:8b", tools=TOOLS), []),
+    ("ollama-llama3-groq-tool-use-ok", "ollama", req("llama3-groq-tool-use", tools=TOOLS), []),
+    ("ollama-gemma3-no-tools-ok", "ollama", req("gemma3:4b"), []),
+    ("ollama-gemma3-empty-tools-ok", "ollama", req("gemma3:4b", tools=[]), []),
+    ("vllm-llama3-tools-ok", "vllm", req("llama3", tools=TOOLS), []),
 ]
 
 

@@ -68,7 +68,8 @@ def test_a_print_inside_the_worker_goes_to_stderr_not_between_the_frames():
         (1, ["sequence.orphan-tool-message"], []),
         (2, ["sequence.orphan-tool-message"], []),
     ]
-    assert done.stderr.decode().count("a library says hello") == 2
+    # Once for the warm-up body the worker validates before it serves, then once per job.
+    assert done.stderr.decode().count("a library says hello") == 3
 
 
 BODY = json.dumps(LONE_TOOL.body()).encode()

@@ -202,6 +202,8 @@ class ModelFamily:
     #: Thinking (Qwen/DeepSeek/Moonshot): on by default? None = unknown; ``thinking_only`` = always on.
     thinking_default: bool | None = None
     thinking_only: bool = False
+    #: Whether the model takes `tools`; None = not known here (the model catalog may know).
+    function_calling: bool | None = None
 
     def matches(self, model: str) -> bool:
         return any(re.match(p, model) for p in self.patterns)
@@ -318,11 +320,88 @@ DEEPSEEK_FAMILIES: tuple[ModelFamily, ...] = (
         thinking_default=True,
         thinking_only=True,
     ),
+    # V4 (deepseek-v4-flash, deepseek-v4-pro) is hybrid but thinks unless `thinking: {"type":
+    # "disabled"}`: a plain request replaying tool calls without reasoning_content gets "The
+    # reasoning_content in the thinking mode must be passed back to the API."
+    # (https://github.com/JohnnyZ93/oai-compatible-copilot/issues/202; "V4 models run with thinking
+    # mode enabled by default", https://docs.agno.com/models/providers/native/deepseek/usage/thinking-mode.md).
+    ModelFamily(
+        id="deepseek-v4",
+        name="deepseek-v4-* (thinking unless thinking.type=disabled)",
+        patterns=(r"deepseek-v4",),
+        thinking_default=True,
+    ),
     ModelFamily(
         id="deepseek-chat",
         name="deepseek-chat (thinking only with thinking.type=enabled)",
         patterns=(r"deepseek-chat", r"deepseek-v"),
         thinking_default=False,
+    ),
+)
+
+#: Groq's Llama chat models are not reasoning models: `reasoning_format` (Groq's switch for how a
+#: reasoning model returns its thinking) is refused — "`reasoning_format` is not supported with this
+#: model" for llama-3.1-8b-instant (https://github.com/0xPlaygrounds/rig/issues/1134). Groq's
+#: reasoning models (openai/gpt-oss-*, qwen/qwen3-32b, deepseek-r1-distill-*) do not match.
+GROQ_FAMILIES: tuple[ModelFamily, ...] = (
+    ModelFamily(
+        id="groq-llama",
+        name="Groq Llama chat models (llama-3.x, llama3-*, llama-4-*; no reasoning)",
+        patterns=(r"llama-3\.", r"llama3-", r"llama-4-"),
+        unsupported_params=frozenset({"reasoning_format"}),
+    ),
+)
+
+#: xAI's Grok 4 line (grok-4, grok-4-0709/-latest, grok-4-fast-*, grok-4-1-fast-*, grok-4.20-*,
+#: grok-code-fast-1) reasons without an effort knob: "Model grok-4-latest does not support parameter
+#: reasoningEffort." (https://github.com/BerriAI/litellm/pull/16265) and the same for
+#: grok-4.20-0309-reasoning (https://github.com/chenyme/grok2api/issues/814); the non-reasoning
+#: variants refuse it too (the AI SDK drops it for grok-4.20-non-reasoning). Its reasoning models
+#: refuse the penalties and stop: "Argument not supported on this model: presencePenalty" for grok-4
+#: (https://github.com/lobehub/lobehub/issues/8389); xAI's reasoning guide lists presencePenalty,
+#: frequencyPenalty and stop as unsupported by reasoning models. grok-3-mini, grok-4.3 and later take
+#: reasoning_effort and match neither family.
+XAI_FAMILIES: tuple[ModelFamily, ...] = (
+    ModelFamily(
+        id="grok-4-non-reasoning",
+        name="Grok 4 non-reasoning variants (no reasoning_effort)",
+        patterns=(
+            r"grok-4-fast-non-reasoning",
+            r"grok-4-1-fast-non-reasoning",
+            r"grok-4\.20-(\d+-)?non-reasoning",
+        ),
+        reasoning_effort=False,
+    ),
+    ModelFamily(
+        id="grok-4-reasoning",
+        name="Grok 4 reasoning models (no reasoning_effort, penalties or stop)",
+        patterns=(
+            r"grok-4$",
+            r"grok-4-0709",
+            r"grok-4-latest",
+            r"grok-4-fast-reasoning",
+            r"grok-4-1-fast-reasoning",
+            r"grok-4\.20-(\d+-)?reasoning",
+            r"grok-code-fast",
+        ),
+        reasoning=True,
+        unsupported_params=frozenset({"presence_penalty", "frequency_penalty", "stop"}),
+        reasoning_effort=False,
+    ),
+)
+
+#: Ollama library models whose chat template has no tool support: Ollama refuses `tools` for them
+#: with "registry.ollama.ai/library/gemma3:4b does not support tools"
+#: (https://github.com/louisho5/picobot/issues/6), the same for llama3:8b
+#: (https://github.com/pydantic/pydantic-ai/issues/703) and llama3
+#: (https://github.com/ollama/ollama/issues/5793). Only the library names are matched (any tag):
+#: llama3.1+ and other families do take tools, and a custom model name is unknown.
+OLLAMA_FAMILIES: tuple[ModelFamily, ...] = (
+    ModelFamily(
+        id="ollama-no-tools",
+        name="Ollama library models without tool support (llama3, gemma3)",
+        patterns=(r"llama3(:|$)", r"gemma3(:|$)"),
+        function_calling=False,
     ),
 )
 
@@ -403,6 +482,10 @@ class ProviderProfile:
     #: The model catalog's provider ids (LiteLLM / models.dev) under which this provider publishes
     #: its OWN models: a catalog entry listing one is the vendor's data (rules/model.py).
     catalog_vendors: frozenset[str] = frozenset()
+    #: The body is read as proto3 JSON, which takes a field's lowerCamelCase name as well as its own
+    #: (xAI names fields that way in its errors: presencePenalty, reasoningEffort), so the family
+    #: rules match ``presencePenalty`` as ``presence_penalty``.
+    proto_json_names: bool = False
     extra: dict[str, object] = field(default_factory=dict)
     _family_cache: dict[str, ModelFamily] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -520,6 +603,7 @@ GROQ = ProviderProfile(
     base_url="https://api.groq.com/openai/v1",
     chat_paths=("/openai/v1/chat/completions",),
     known_params=GROQ_PARAMS,
+    families=GROQ_FAMILIES,
     rejected_params=MappingProxyType(
         {
             "logprobs": "Groq does not support logprobs (doc [GROQ])",
@@ -583,6 +667,8 @@ XAI = ProviderProfile(
     base_url="https://api.x.ai/v1",
     chat_paths=_OPENAI_CHAT,
     ranges=_warn(OPENAI_RANGES, "inf"),
+    families=XAI_FAMILIES,
+    proto_json_names=True,
     hosts=("api.x.ai",),
     catalog_vendors=frozenset({"xai"}),
 )
@@ -712,6 +798,7 @@ OLLAMA = ProviderProfile(
     chat_paths=_OPENAI_CHAT,
     # doc [OLL-DOC]: not supported in /v1 chat; Go decoding drops them silently.
     ignored_params=frozenset({"tool_choice", "logit_bias", "user", "n"}),
+    families=OLLAMA_FAMILIES,
     local=True,
     local_ports=(11434,),
 )
@@ -725,6 +812,30 @@ LMSTUDIO = ProviderProfile(
     chat_paths=_OPENAI_CHAT,
     local=True,
     local_ports=(1234,),
+)
+#: NVIDIA NIM's hosted API (build.nvidia.com): one OpenAI-compatible front for many vendors' models,
+#: whose request validator answers unknown top-level fields with "Validation: Unsupported
+#: parameter(s): ..." whatever the model behind it (GLM, MiniMax and Kimi threads alike).
+NVIDIA = ProviderProfile(
+    id="nvidia",
+    name="NVIDIA NIM (integrate.api.nvidia.com)",
+    base_url="https://integrate.api.nvidia.com/v1",
+    chat_paths=_OPENAI_CHAT,
+    rejected_params=MappingProxyType(
+        {
+            # "[400]: Validation: Unsupported parameter(s): `prompt_cache_key`" for z-ai/glm4.7
+            # (https://github.com/diegosouzapw/OmniRoute/issues/848) and again when kimi-cli started
+            # sending it (https://github.com/MoonshotAI/kimi-cli/issues/2534).
+            "prompt_cache_key": "NVIDIA NIM rejects `prompt_cache_key` (400 Validation: Unsupported "
+            "parameter(s))",
+            # {"error":{"message":"Validation: Unsupported parameter(s): thinking",...}} for
+            # minimaxai/minimax-m2.7 (https://github.com/decolua/9router/issues/2268).
+            "thinking": "NVIDIA NIM rejects a top-level `thinking` (400 Validation: Unsupported parameter(s)); "
+            "NIM's thinking models are switched with chat_template_kwargs",
+        }
+    ),
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("integrate.api.nvidia.com",),
 )
 #: Anthropic's own API: its Messages API (``/v1/messages``, rules/anthropic.py) and its OpenAI SDK
 #: compatibility layer (``/v1/chat/completions``), which the chat rules judge like any provider.
@@ -764,7 +875,7 @@ BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
         for p in (
             OPENAI, AZURE, DASHSCOPE, DEEPSEEK, OPENROUTER, GROQ, GEMINI, MISTRAL, TOGETHER,
             FIREWORKS, XAI, MOONSHOT, WANDB, PERPLEXITY, CEREBRAS, COPILOT, CLOUDFLARE, VLLM, SGLANG,
-            LLAMA_CPP, OLLAMA, LMSTUDIO, ANTHROPIC, ZHIPU, MINIMAX, GENERIC,
+            LLAMA_CPP, OLLAMA, LMSTUDIO, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, GENERIC,
         )
     }
 )  # fmt: skip

@@ -92,6 +92,12 @@ def main() -> None:
     frames = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     sys.stdout.flush()
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    # Warm up before the first real body: the rules, the provider registry and the model catalog
+    # load on first use, which would otherwise delay the first verdict by tens of milliseconds.
+    handle(
+        {"id": None, "url": "https://api.openai.com/v1/chat/completions", "max_body": 1 << 20},
+        b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}',
+    )
     serve(sys.stdin.buffer, frames)
 
 

@@ -44,14 +44,16 @@ def test_offloaded_verdicts_match_in_place_ones(
     if in_worker:  # the worker starts in the background; until then bodies are validated in place
         proxy.wait_for_output(r"validation worker started")
     client = openai_client(proxy)
-    with pytest.raises(openai.BadRequestError):
-        client.chat.completions.create(model=MODEL, messages=padded(ORPHAN_MESSAGES, pad), tools=TOOLS)
     clean = [{"role": "user", "content": "hi " + "y" * pad}]
     client.chat.completions.create(model=MODEL, messages=clean)
+    with pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(model=MODEL, messages=padded(ORPHAN_MESSAGES, pad), tools=TOOLS)
+    # Observe mode answers the client before the verdict: wait for the flagged flow's console line
+    # (written once its verdict is in). One worker answers in order, so the clean body is done too;
+    # stopping earlier would settle both in place at shutdown (a correct, but another, path).
+    proxy.wait_for_output(r"toolguard: predicted: HTTP 400", timeout=30)
     output = proxy.stop()
-    rows = list(proxy.flows())
-    print([(r["verdict"], r["status"], proxy.findings(r["id"])) for r in rows])
-    [row] = rows
+    [row] = list(proxy.flows())
     assert row["verdict"] == "predicted"
     assert row["status"] == 400
     assert [f["rule"] for f in proxy.findings(row["id"])] == ["sequence.orphan-tool-message"]

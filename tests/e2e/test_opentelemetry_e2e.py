@@ -160,6 +160,7 @@ def test_each_stored_flow_becomes_a_log_record_and_a_span(upstream, mitmdump_rev
             "toolguard.flow_id": flow_id,
             "toolguard.verdict": flow["verdict"],
             "toolguard.finding_count": flow["finding_count"],
+            "toolguard.run_id": flow["run_id"],  # the proxy's run (runs table)
         }
         if rejected:
             expected |= {

@@ -115,23 +115,23 @@ def test_a_later_sqlite_migration_reaches_postgresql(postgres_url: str) -> None:
         pgstore.ensure_schema(conn, pgstore.sqlite_schema(db))
         conn.execute("INSERT INTO flows (id, datetime_utc) VALUES ('f1', '2026-11-30T00:00:00.000Z')")
         conn.commit()
-        db.execute("ALTER TABLE flows ADD COLUMN run_id TEXT")
+        db.execute("ALTER TABLE flows ADD COLUMN next_column TEXT")
         db.execute(
-            "CREATE TABLE runs (id TEXT PRIMARY KEY, started_utc TEXT NOT NULL, flows INTEGER DEFAULT 0)"
+            "CREATE TABLE next_table (id TEXT PRIMARY KEY, started_utc TEXT NOT NULL, flows INTEGER DEFAULT 0)"
         )
-        db["flows"].create_index(["run_id"])
+        db["flows"].create_index(["next_column"])
         later = pgstore.sqlite_schema(db)
         pgstore.ensure_schema(conn, later)
         shape = pgstore.pg_schema(conn).shape()
         tables = {t["primary_key"] for t in shape["tables"].values()}
-        flows = conn.execute("SELECT id, run_id FROM flows").fetchall()
+        flows = conn.execute("SELECT id, next_column FROM flows").fetchall()
     # pg_schema reads the tables the *current* migrations know; compare those, and the new table by hand.
     assert shape["tables"]["flows"] == later.shape()["tables"]["flows"]
     assert ("id",) in tables and flows == [("f1", None)]
     with psycopg.connect(postgres_url) as conn:
         columns = conn.execute(
             "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns "
-            "WHERE table_name = 'runs' ORDER BY ordinal_position"
+            "WHERE table_name = 'next_table' ORDER BY ordinal_position"
         ).fetchall()
     assert columns == [
         ("id", "text", "NO", None),
@@ -367,5 +367,13 @@ def test_toolguard_run_writes_to_postgresql_and_reports_from_its_spool(
     spool = spool_path_for(postgres_url, beside=tmp_path)
     assert stored_ids(spool) == {flow["id"]}
     lines = result.stderr.splitlines()
-    assert lines[-2:] == [f"  database: {postgres_url}", f"  more: toolguard summary --db {postgres_url}"]
-    assert f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  verdict: predicted" in lines
+    # One flow is shown from the spool (toolguard show reads SQLite), the summary from the shared store.
+    assert lines[-3:] == [
+        f"  database: {postgres_url}",
+        f"  one flow: toolguard show --db {spool} {flow['id'][:8]}",
+        f"  more: toolguard summary --db {postgres_url}",
+    ]
+    assert any(
+        line.startswith(f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  predicted: ")
+        for line in lines
+    )

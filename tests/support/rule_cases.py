@@ -34,6 +34,8 @@ URLS = {
     "generic": "https://llm.internal.example/v1/chat/completions",
     "perplexity": "https://api.perplexity.ai/chat/completions",
     "cerebras": "https://api.cerebras.ai/v1/chat/completions",
+    "nvidia": "https://integrate.api.nvidia.com/v1/chat/completions",
+    "xai": "https://api.x.ai/v1/chat/completions",
     "copilot": "https://api.githubcopilot.com/chat/completions",
     "zhipu": "https://open.bigmodel.cn/api/paas/v4/chat/completions",
     "cloudflare": "https://api.cloudflare.com/client/v4/accounts/abc123/ai/v1/chat/completions",

@@ -40,7 +40,7 @@ from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import normalise_model
 from toolguard_core.request import MESSAGES, RequestView
 from toolguard_core.rules.jsonvalues import json_type
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 MESSAGES_URL = "https://api.anthropic.com/v1/messages"
 #: DeepSeek's Anthropic-compatible endpoint (https://api-docs.deepseek.com/guides/anthropic_api).
@@ -424,6 +424,9 @@ TOOL_NAME_RULE = define(
     ),
     example=_example(_USER, tools=[{**_TOOL, "name": "weather.get"}]),
     example_url=MESSAGES_URL,
+    # Anthropic's own validator answers (above); other Anthropic-compatible endpoints document less.
+    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    fixed=_example(_USER, tools=[{**_TOOL, "name": "weather_get"}]),
     notes=(
         "Older responses quote `{1,64}` (apify/tester-mcp-client#11); names of 65-128 characters are accepted "
         "today and not reported. Server tools (`type` such as `web_search_20250305`) have fixed names and are "
@@ -455,6 +458,9 @@ TOOL_SCHEMA_MISSING = define(
         ],
     ),
     example_url=MESSAGES_URL,
+    # Structural: Anthropic and an unknown host on /v1/messages (most often a gateway to it, STRUCTURAL).
+    policy=policy(error=tuple(sorted(STRUCTURAL)), otherwise=Severity.WARNING),
+    fixed=_example(_USER, tools=[_TOOL]),
     notes='Anthropic\'s tool shape is {"name", "description", "input_schema"} at the top level.',
 )
 TOOL_USE_ID_RULE = define(
@@ -476,6 +482,12 @@ TOOL_USE_ID_RULE = define(
         {"role": "user", "content": [{**_RESULT, "tool_use_id": "functions.get_weather:0"}]},
     ),
     example_url=MESSAGES_URL,
+    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    fixed=_example(
+        _USER,
+        {"role": "assistant", "content": [{**_CALL["content"][1], "id": "functions_get_weather_0"}]},
+        {"role": "user", "content": [{**_RESULT, "tool_use_id": "functions_get_weather_0"}]},
+    ),
     notes="Map foreign ids to a safe form on both the `tool_use` and its `tool_result`, keeping them paired.",
 )
 TOOL_INPUT_NOT_OBJECT = define(
@@ -495,6 +507,9 @@ TOOL_INPUT_NOT_OBJECT = define(
         {"role": "assistant", "content": [{**_CALL["content"][1], "input": '{"city": "Paris"}'}]},
         _ANSWER,
     ),
+    # Structural: Anthropic and an unknown host on /v1/messages (most often a gateway to it, STRUCTURAL).
+    policy=policy(error=tuple(sorted(STRUCTURAL)), otherwise=Severity.WARNING),
+    fixed=_example(_USER, {"role": "assistant", "content": [_CALL["content"][1]]}, _ANSWER),
     example_url=MESSAGES_URL,
     notes="Chat-style `arguments` are a JSON string; Anthropic's `input` is the parsed object.",
 )
@@ -589,6 +604,20 @@ CACHE_BREAKPOINTS = define(
         }
     ),
     example_url=MESSAGES_URL,
+    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    fixed=_example(
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "text",
+                    "text": f"Part {n}.",
+                    **({"cache_control": {"type": "ephemeral"}} if n else {}),
+                }
+                for n in range(5)
+            ],
+        }
+    ),
     notes=(
         "Gateways that add their own breakpoint push a request over the limit (VicBilibily/GCMP#83). A "
         "warning on other providers' Anthropic-compatible endpoints, which may ignore `cache_control`."
@@ -608,6 +637,8 @@ TEMPERATURE_RANGE = define(
     ),
     example=_example(_USER, temperature=1.5),
     example_url=MESSAGES_URL,
+    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    fixed=_example(_USER, temperature=0.75),
     notes="vercel/ai#10308 clamps for the same reason. A warning on other providers' compatible endpoints.",
 )
 TEMPERATURE_WITH_TOP_P = define(
@@ -753,11 +784,11 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
             )
     temperature = body.get("temperature")
     if _is_number(temperature) and not 0 <= temperature <= 1:
-        yield TEMPERATURE_RANGE.finding(
+        yield from TEMPERATURE_RANGE.report(
+            view,
             "temperature",
             f"`temperature` is {temperature}; the Messages API accepts 0 to 1. Scale an OpenAI-style value "
             "(0-2) by half.",
-            severity=_severity(view, ANTHROPIC_API) or Severity.WARNING,
         )
     model = normalise_model(view.model or "")
     if (
@@ -838,11 +869,11 @@ def check_tools(view: RequestView) -> Iterator[Finding]:
         kind = tool.get("type")
         if kind not in (None, "custom"):
             if kind == "function":  # OpenAI's shape, not an Anthropic server tool
-                yield TOOL_SCHEMA_MISSING.finding(
+                yield from TOOL_SCHEMA_MISSING.report(
+                    view,
                     f"tools[{index}]",
                     f"tools[{index}] has the OpenAI shape (type function); send "
                     '{"name": ..., "description": ..., "input_schema": {...}} instead.',
-                    severity=_severity(view) or Severity.WARNING,
                 )
             continue  # server tools (web_search_..., bash_..., text_editor_...) have fixed names
         name = tool.get("name")
@@ -852,21 +883,21 @@ def check_tools(view: RequestView) -> Iterator[Finding]:
             else:
                 bad = sorted({c for c in name if not re.match(r"[a-zA-Z0-9_-]", c)})
                 problem = "is empty" if not name else f"contains {', '.join(repr(c) for c in bad)}"
-            yield TOOL_NAME_RULE.finding(
+            yield from TOOL_NAME_RULE.report(
+                view,
                 f"tools[{index}].name",
                 f"Tool name {name!r} {problem}; use only letters, digits, _ and - (e.g. replace . or / with _), "
                 "and map the name back when the model calls it.",
-                severity=_severity(view, ANTHROPIC_API) or Severity.WARNING,
             )
         schema = tool.get("input_schema")
         if not isinstance(schema, dict) or "type" not in schema:
             what = "no `input_schema`" if schema is None else "an `input_schema` without `type`"
             if schema is None and "parameters" in tool:
                 what += " (it has OpenAI's `parameters`: rename it to `input_schema`)"
-            yield TOOL_SCHEMA_MISSING.finding(
+            yield from TOOL_SCHEMA_MISSING.report(
+                view,
                 f"tools[{index}].input_schema",
                 f'tools[{index}] has {what}; give it a JSON Schema object with "type": "object".',
-                severity=_severity(view) or Severity.WARNING,
             )
 
 
@@ -963,18 +994,18 @@ def _check_block(view: RequestView, block: Block, *, final_assistant: bool) -> I
     if kind == "tool_use":
         tool_id = value.get("id")
         if isinstance(tool_id, str) and not TOOL_USE_ID.match(tool_id):
-            yield TOOL_USE_ID_RULE.finding(
+            yield from TOOL_USE_ID_RULE.report(
+                view,
                 f"{block.where}.id",
                 f"tool_use id {tool_id!r} has characters outside letters, digits, _ and -; rewrite it (and the "
                 "matching tool_result's tool_use_id) to a safe form.",
-                severity=_severity(view, ANTHROPIC_API) or Severity.WARNING,
             )
         if "input" in value and not isinstance(value["input"], dict):
-            yield TOOL_INPUT_NOT_OBJECT.finding(
+            yield from TOOL_INPUT_NOT_OBJECT.report(
+                view,
                 f"{block.where}.input",
                 f"{block.where}.input is a JSON {json_type(value['input'])}; send the tool arguments as an "
                 "object (parse a JSON string first).",
-                severity=_severity(view) or Severity.WARNING,
             )
     elif kind == "thinking":
         signature = value.get("signature")
@@ -1100,11 +1131,11 @@ def _check_cache_breakpoints(view: RequestView) -> Iterator[Finding]:
                 ]
     if len(locations) <= MAX_CACHE_BREAKPOINTS:
         return
-    yield CACHE_BREAKPOINTS.finding(
+    yield from CACHE_BREAKPOINTS.report(
+        view,
         locations[MAX_CACHE_BREAKPOINTS],
         f"{len(locations)} blocks carry cache_control ({', '.join(locations)}); at most {MAX_CACHE_BREAKPOINTS} "
         "are allowed. Keep the breakpoints at the end of the stable prefix (tools, system, the latest turn).",
-        severity=_severity(view, ANTHROPIC_API) or Severity.WARNING,
     )
 
 

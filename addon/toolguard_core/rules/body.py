@@ -13,7 +13,10 @@ import orjson
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.rules.jsonvalues import json_type
-from toolguard_core.rules.registry import PredictedError, define
+from toolguard_core.rules.registry import PredictedError, define, policy
+
+#: The corrected example of every body rule: the smallest chat request a provider accepts.
+_VALID = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
 
 OAI_BAD_JSON = PredictedError(
     provider="openai",
@@ -31,18 +34,28 @@ NOT_JSON = define(
     "body.not-json",
     Severity.ERROR,
     "The request body is not valid JSON.",
+    # Every provider parses JSON first; nothing else can be read from such a body.
+    policy=policy(otherwise=Severity.ERROR),
     predicts=(OAI_BAD_JSON,),
+    raw_example=b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"},]}',
+    fixed=_VALID,
 )
 INVALID_UTF8 = define(
     "body.invalid-utf8",
     Severity.ERROR,
     "The request body is not valid UTF-8, so it cannot be JSON.",
+    policy=policy(otherwise=Severity.ERROR),
+    raw_example=b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "caf\xe9"}]}',
+    fixed=_VALID,
     notes="No provider's answer to a non-UTF-8 body has been observed yet, so no error text is predicted.",
 )
 NOT_OBJECT = define(
     "body.not-object",
     Severity.ERROR,
     "The request body is JSON but not an object (e.g. a list or a string).",
+    policy=policy(otherwise=Severity.ERROR),
+    raw_example=b'[{"role": "user", "content": "hi"}]',
+    fixed=_VALID,
     notes=(
         "A non-object body has no `model` or `messages`, so it cannot be a valid request; the exact "
         "provider error text for it has not been observed yet."
@@ -52,6 +65,9 @@ EMPTY = define(
     "body.empty",
     Severity.ERROR,
     "The request has no body.",
+    policy=policy(otherwise=Severity.ERROR),
+    raw_example=b"",
+    fixed=_VALID,
     notes="An empty body has no `messages`; the exact provider error text has not been observed yet.",
 )
 TOO_LARGE = define(
@@ -63,6 +79,12 @@ TOO_DEEP = define(
     "body.too-deep",
     Severity.WARNING,
     "The body nests deeper than the JSON parser allows; it was passed through without validation.",
+    # toolguard's own limit, not a provider's: a warning wherever the body goes.
+    policy=policy(otherwise=Severity.WARNING),
+    raw_example=b"[" * 5000 + b"]" * 5000,
+    fixed=_VALID,
+    notes="The limit is the JSON parsers' (orjson's 1024 levels, then the stdlib's recursion limit), not a "
+    "provider's: the request goes on unvalidated, and the provider may accept it.",
 )
 UNDECODABLE = define(
     "body.undecodable",

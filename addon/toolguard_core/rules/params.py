@@ -71,10 +71,20 @@ REJECTED_BY_PROVIDER = define(
     "params.rejected-by-provider",
     Severity.ERROR,
     "A field that this provider documents or answers as unsupported (Groq: logprobs, top_logprobs, "
-    "logit_bias; Cerebras: store, thinking).",
+    "logit_bias; Cerebras: store, thinking; NVIDIA NIM: prompt_cache_key, thinking).",
     # Checked where the profile lists such fields (``rejected_params``, each with its reason).
-    policy=policy(error=("groq", "cerebras")),
+    policy=policy(error=("groq", "cerebras", "nvidia")),
     predicts=(
+        PredictedError(
+            provider="nvidia",
+            text="[400]: Validation: Unsupported parameter(s): `prompt_cache_key`",
+            source="https://github.com/diegosouzapw/OmniRoute/issues/848",
+        ),
+        PredictedError(
+            provider="nvidia",
+            text='{"error":{"message":"Validation: Unsupported parameter(s): thinking","type":"Bad Request","code":400}}',
+            source="https://github.com/decolua/9router/issues/2268",
+        ),
         PredictedError(
             provider="cerebras",
             text="API Error: 422 body.store: property 'body.store' is unsupported",
@@ -87,7 +97,13 @@ REJECTED_BY_PROVIDER = define(
             source="https://github.com/anomalyco/opencode/issues/6648",
         ),
     ),
-    example={"model": "llama-3.3-70b-versatile", "messages": [_USER], "logprobs": True, "store": True},
+    example={
+        "model": "llama-3.3-70b-versatile",
+        "messages": [_USER],
+        "logprobs": True,
+        "store": True,
+        "prompt_cache_key": "session-1",
+    },
     example_url="https://api.groq.com/openai/v1/chat/completions",
     fixed={"model": "llama-3.3-70b-versatile", "messages": [_USER]},
     notes="doc [GROQ] https://console.groq.com/docs/openai: these fields return a 400.",
@@ -106,12 +122,28 @@ UNSUPPORTED_FOR_MODEL = define(
     "params.unsupported-for-model",
     Severity.ERROR,
     "A sampling field the model family rejects (OpenAI o-series: top_p, presence_penalty, "
-    "frequency_penalty; DeepSeek reasoner: logprobs, top_logprobs).",
+    "frequency_penalty; DeepSeek reasoner: logprobs, top_logprobs; Groq Llama: reasoning_format; Grok 4 "
+    "reasoning: presence_penalty, frequency_penalty, stop).",
     policy=policy(
-        error=("openai-family", "deepseek"),
-        conditions={"openai-family": "model families that reject the field", "deepseek": "deepseek-reasoner"},
+        error=("openai-family", "deepseek", "groq", "xai"),
+        conditions={
+            "openai-family": "model families that reject the field",
+            "deepseek": "deepseek-reasoner",
+            "groq": "Llama chat models (reasoning_format)",
+            "xai": "Grok 4 reasoning models (presence_penalty, frequency_penalty, stop)",
+        },
     ),
     predicts=(
+        PredictedError(
+            provider="xai",
+            text='{"error": "Argument not supported on this model: presencePenalty"}',
+            source="https://github.com/lobehub/lobehub/issues/8389",
+        ),
+        PredictedError(
+            provider="groq",
+            text="`reasoning_format` is not supported with this model",
+            source="https://github.com/0xPlaygrounds/rig/issues/1134",
+        ),
         PredictedError(
             provider="openai",
             text="Unsupported parameter: 'top_p' is not supported with this model.",
@@ -222,16 +254,25 @@ TEMPERATURE_REASONING = define(
 REASONING_EFFORT_UNSUPPORTED = define(
     "params.reasoning-effort-unsupported",
     Severity.ERROR,
-    "`reasoning_effort` sent to a model that does not reason (gpt-4o, gpt-4.1, o1-mini ...).",
+    "`reasoning_effort` sent to a model that does not take it (gpt-4o, gpt-4.1, o1-mini; Grok 4 before 4.3).",
     policy=policy(
-        error=("openai-family",),
-        conditions={"openai-family": "models without reasoning (gpt-4o, gpt-4.1, o1-mini)"},
+        error=("openai-family", "xai"),
+        conditions={
+            "openai-family": "models without reasoning (gpt-4o, gpt-4.1, o1-mini)",
+            "xai": "the Grok 4 line before grok-4.3 (grok-4, grok-4-fast-*, grok-4.20-*, grok-code-fast-1)",
+        },
     ),
     predicts=(
         PredictedError(
             provider="openai",
             text="Unrecognized request argument supplied: reasoning_effort",
             source="https://github.com/davidmigloz/langchain_dart/issues/712",
+        ),
+        PredictedError(
+            provider="xai",
+            text='{"code":"Client specified an invalid argument","error":"Model grok-4-latest does not support '
+            'parameter reasoningEffort."}',
+            source="https://github.com/BerriAI/litellm/pull/16265",
         ),
     ),
     example={"model": "gpt-4o-mini", "messages": [_USER], "reasoning_effort": "low"},
@@ -381,8 +422,15 @@ TOP_LOGPROBS_WITHOUT_LOGPROBS = define(
     "params.top-logprobs-without-logprobs",
     Severity.ERROR,
     "`top_logprobs` is set but `logprobs` is not true.",
-    policy=policy(error=("openai-family", "vllm", "llama.cpp"), silent=("groq",), otherwise=Severity.WARNING),
+    policy=policy(
+        error=("openai-family", "vllm", "llama.cpp", "deepseek"), silent=("groq",), otherwise=Severity.WARNING
+    ),
     predicts=(
+        PredictedError(
+            provider="deepseek",
+            text='"detail": "Invalid top_logprobs and logprobs value"',
+            source="https://github.com/deepseek-ai/DeepSeek-V2/issues/9",
+        ),
         PredictedError(
             provider="vllm",
             text="when using `top_logprobs`, `logprobs` must be set to true.",
@@ -551,12 +599,24 @@ def _range_finding(
     )
 
 
+def _field_name(key: str, profile: ProviderProfile) -> str:
+    """The field ``key`` names at ``profile``: itself, or on a proto3-JSON provider the snake_case
+    field of a lowerCamelCase key (``presencePenalty`` → ``presence_penalty``)."""
+    if not profile.proto_json_names or not any(c.isupper() for c in key):
+        return key
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)
+
+
 def _check_family(view: RequestView, body: dict[str, Any], profile: ProviderProfile) -> Iterator[Finding]:
     family = family_of(view)
     if family is DEFAULT_FAMILY:
         return
     model = model_for_family(view)
-    effort = body.get("reasoning_effort")
+    # On a proto3-JSON provider (xAI) `reasoningEffort` is `reasoning_effort`: judge each key by the
+    # field it names there, and report it as sent.
+    names = {key: _field_name(key, profile) for key in body}
+    effort_key = next((key for key, name in names.items() if name == "reasoning_effort"), None)
+    effort = body.get(effort_key) if effort_key is not None else None
     sampling_allowed = family.sampling_when_effort_none and effort == "none"
     if family.rejects_max_tokens and "max_tokens" in body:
         yield from MAX_TOKENS_REASONING.report(
@@ -580,7 +640,7 @@ def _check_family(view: RequestView, body: dict[str, Any], profile: ProviderProf
             + (" or set reasoning_effort to 'none'." if family.sampling_when_effort_none else "."),
         )
     for key in body:
-        if key in family.unsupported_params:
+        if names[key] in family.unsupported_params:
             yield from UNSUPPORTED_FOR_MODEL.report(
                 view, key, f"{model} ({family.name}) does not support `{key}`; remove it from the request."
             )
@@ -595,11 +655,11 @@ def _check_family(view: RequestView, body: dict[str, Any], profile: ProviderProf
             yield from IGNORED_FOR_MODEL.report(
                 view, key, f"{model} ({family.name}) accepts `{key}` but ignores it; it has no effect."
             )
-    if effort is not None and "reasoning_effort" in body and family.reasoning_effort is False:
+    if effort is not None and effort_key is not None and family.reasoning_effort is False:
         yield from REASONING_EFFORT_UNSUPPORTED.report(
             view,
-            "reasoning_effort",
-            f"{model} ({family.name}) does not take `reasoning_effort`; remove the key entirely. "
+            effort_key,
+            f"{model} ({family.name}) does not take `{effort_key}`; remove the key entirely. "
             "If this model does reason, declare it in the toolguard_providers config file.",
         )
 

@@ -274,6 +274,32 @@ GEMINI_EFFORT_NONE = define(
     notes="Documented by Google for disabling thinking, rejected by some models (providers.md §5.4).",
     fixed={"model": "gemini-3-pro-preview", "messages": [_USER], "reasoning_effort": "low"},
 )
+OLLAMA_MODEL_NO_TOOLS = define(
+    "quirks.ollama-model-no-tools",
+    Severity.ERROR,
+    "`tools` sent to an Ollama library model whose template has no tool support (llama3, gemma3).",
+    policy=policy(error=("ollama",)),
+    predicts=(
+        PredictedError(
+            provider="ollama",
+            text=(
+                '{"error":{"message":"registry.ollama.ai/library/gemma3:4b does not support tools",'
+                '"type":"api_error","param":null,"code":null}}'
+            ),
+            source="https://github.com/louisho5/picobot/issues/6",
+        ),
+        PredictedError(
+            provider="ollama",
+            text='{"error": {"message": "llama3 does not support tools", "type": "api_error"}}',
+            source="https://github.com/ollama/ollama/issues/5793",
+        ),
+    ),
+    example={"model": "llama3:8b", "messages": [_USER], "tools": _TOOLS},
+    example_url="http://localhost:11434/v1/chat/completions",
+    fixed={"model": "llama3.1:8b", "messages": [_USER], "tools": _TOOLS},
+    notes="Ollama checks the model's template for tool support before it runs (its library pages show a "
+    "`tools` capability). Use a model that has it (llama3.1, qwen3, ...) or drop `tools`.",
+)
 LLAMACPP_SINGLE_CHOICE = define(
     "quirks.llamacpp-single-choice",
     Severity.ERROR,
@@ -474,6 +500,8 @@ def check_quirks(view: RequestView) -> Iterator[Finding]:
         yield from _gemini(view)
     elif pid == "llama.cpp":
         yield from _llamacpp(view)
+    elif pid == "ollama":
+        yield from _ollama(view)
     elif pid in ("vllm", "sglang"):
         yield from _vllm(view)
 
@@ -646,6 +674,17 @@ def _gemini(view: RequestView) -> Iterator[Finding]:
             "reasoning_effort",
             "reasoning_effort 'none' is rejected by some Gemini models; if the request fails, use "
             "thinking_config with thinking_budget 0 (where supported) or omit reasoning_effort.",
+        )
+
+
+def _ollama(view: RequestView) -> Iterator[Finding]:
+    tools = view.body.get("tools")
+    if isinstance(tools, list) and tools and family_of(view).function_calling is False:
+        yield from OLLAMA_MODEL_NO_TOOLS.report(
+            view,
+            "tools",
+            f"Ollama's {view.model} has no tool support in its template, so Ollama refuses `tools` (\"does not "
+            'support tools"); use a model with tools (llama3.1, qwen3, ...) or drop `tools`.',
         )
 
 

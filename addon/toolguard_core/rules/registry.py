@@ -94,6 +94,9 @@ class Policy:
         levels = [level for _, level in self.levels if level is not None]
         if self.otherwise is not None:
             levels.append(self.otherwise)
+        # INFO only when nothing stronger is declared (body.too-large: context, not a rejection).
+        if levels and set(levels) == {Severity.INFO}:
+            return Severity.INFO
         return Severity.ERROR if Severity.ERROR in levels else Severity.WARNING
 
 
@@ -159,6 +162,9 @@ class Rule:
     fixed_url: str | None = None
     #: Whether the policy was declared (and the checks report through :meth:`report`).
     declared: bool = False
+    #: The body exactly as sent, for rules about a body that is not a JSON object (``body.*``): the
+    #: example then is these bytes, not ``example`` serialised.
+    raw_example: bytes | None = None
 
     def finding(self, location: str, message: str, severity: Severity | None = None) -> Finding:
         return Finding(rule=self.id, severity=severity or self.severity, location=location, message=message)
