@@ -9,6 +9,7 @@ docs/cli.md is generated from that help (scripts/gen_cli_doc.py).
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import sys
@@ -45,8 +46,9 @@ from toolguard_analysis.show import render as render_flow
 from toolguard_analysis.summary import build_summary
 from toolguard_analysis.timefilters import parse_when
 from toolguard_core.dburl import is_postgres_url, label
+from toolguard_core.learned_store import export_learned, forget, import_learned
 from toolguard_core.modes import Mode
-from toolguard_core.store import default_db_path
+from toolguard_core.store import default_db_path, open_db, relabel_rows
 
 
 def _library[T](fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -86,6 +88,8 @@ def cli() -> None:
         toolguard summary                      # recurring failures, by rule and error
         toolguard check request.json           # lint one request body offline
         toolguard merge all.db laptop.db ci.db # combine databases from several machines
+        toolguard learned list                 # what the upstreams taught (learned.* findings)
+        toolguard reexplain                    # re-label stored rejections after an upgrade
         toolguard datasette-metadata capture.db > meta.yml   # datasette capture.db -m meta.yml
         toolguard sync toolguard.db postgresql://db.example/toolguard  # push to the team's PostgreSQL
     """
@@ -466,6 +470,176 @@ def merge_command(out: str, inputs: tuple[Path, ...]) -> None:
     click.echo(
         f"{out}: added {added['flows']} flows and {added['findings']} findings from {len(inputs)} database(s)"
     )
+
+
+# --- reexplain -----------------------------------------------------------------------------------------
+
+
+@cli.command()
+@db_option()
+def reexplain(db_path: str | None) -> None:
+    """Recompute the root cause of every stored rejection with this toolguard's catalogue.
+
+    Sets ``cause_id``/``cause_json`` and moves each rejection between ``unexplained`` and
+    ``recognised`` (the error text names a known root cause); ``predicted`` rows keep their verdict.
+    Run it after upgrading toolguard: the migration that added the columns ran it once.
+
+    \b
+    Examples:
+        toolguard reexplain
+        toolguard reexplain --db laptop.db && toolguard summary --db laptop.db
+    """
+    db = _open_existing(db_path)
+    try:
+        changed = relabel_rows(db)
+    finally:
+        db.close()
+    click.echo(f"{changed} stored rejection(s) relabelled")
+
+
+# --- learned -------------------------------------------------------------------------------------------
+
+
+@cli.group()
+def learned() -> None:
+    """What the upstreams taught: constraints learned from their rejections (``learned.*`` findings) and
+    rules demoted to warnings where the upstream accepts what they flag.
+
+    \b
+    Examples:
+        toolguard learned list
+        toolguard learned export team.json && toolguard learned import team.json --db other.db
+        toolguard learned forget --host api.example.com --rule learned.param
+    """
+
+
+@learned.command(name="list")
+@db_option()
+@click.option("--json", "as_json", is_flag=True, help="Print the tables as JSON (the export format).")
+def learned_list(db_path: str | None, as_json: bool) -> None:
+    """List learned constraints and rule calibrations.
+
+    \b
+    Examples:
+        toolguard learned list
+        toolguard learned list --json | jq '.constraints[] | {host, model, name}'
+    """
+    db = _open_existing(db_path)
+    try:
+        data = export_learned(db)
+    finally:
+        db.close()
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    if not data["constraints"] and not data["calibration"]:
+        click.echo("nothing learned yet")
+        return
+    for row in data["constraints"]:
+        what = row["name"] + (f"={row['value']}" if row["value"] else "")
+        click.echo(
+            f"{row['rule']:<22} {what:<30} {row['host']} {row['model'] or '*'}  {row['count']}× "
+            f"first flow {row['first_flow']} ({row['source']})"
+        )
+        click.echo(f"    {row['error_text'][:160]}")
+    for row in data["calibration"]:
+        state = f"a warning since {row['demoted_at']}" if row["demoted_at"] else "still an error"
+        click.echo(
+            f"{row['rule']:<40} {row['host']} {row['model'] or '*'}  accepted {row['accepted']}×: {state}"
+        )
+
+
+@learned.command(name="forget")
+@db_option()
+@click.option("--host", help="Only this upstream host.")
+@click.option("--model", help="Only this model ('' for requests without one).")
+@click.option("--rule", help="Only this rule: a learned.* kind, or a demoted built-in rule.")
+@click.option("--name", help="Only constraints on this parameter, field, role or content type.")
+@click.option("--all", "everything", is_flag=True, help="Forget everything (no filter given).")
+def learned_forget(
+    db_path: str | None,
+    host: str | None,
+    model: str | None,
+    rule: str | None,
+    name: str | None,
+    everything: bool,
+) -> None:
+    """Forget learned constraints and calibrations matching every given filter.
+
+    \b
+    Examples:
+        toolguard learned forget --host api.example.com --name presence_penalty
+        toolguard learned forget --rule sequence.orphan-tool-message --host 127.0.0.1
+        toolguard learned forget --all
+    """
+    if not everything and all(v is None for v in (host, model, rule, name)):
+        raise click.UsageError("give a filter (--host, --model, --rule, --name) or --all")
+    db = _open_existing(db_path)
+    try:
+        removed = forget(db, host=host, model=model, rule=rule, name=name)
+    finally:
+        db.close()
+    click.echo(f"forgot {removed} row(s)")
+
+
+@learned.command(name="export")
+@click.argument("file", type=click.File("w", encoding="utf-8"), default="-")
+@db_option()
+def learned_export(file: TextIO, db_path: str | None) -> None:
+    """Write what was learned to FILE (JSON; '-' is stdout) for a team to share.
+
+    \b
+    Examples:
+        toolguard learned export team-learned.json
+        toolguard learned export - | jq .constraints
+    """
+    db = _open_existing(db_path)
+    try:
+        data = export_learned(db)
+    finally:
+        db.close()
+    file.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    if file is not sys.stdout:
+        click.echo(
+            f"exported {len(data['constraints'])} constraint(s), {len(data['calibration'])} calibration(s)",
+            err=True,
+        )
+
+
+@learned.command(name="import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@db_option()
+def learned_import(file: TextIO, db_path: str | None) -> None:
+    """Merge an export into the database (created if missing). Importing the same file again
+    changes nothing. A running proxy picks it up within seconds.
+
+    \b
+    Examples:
+        toolguard learned import team-learned.json
+        toolguard learned import team-learned.json --db ~/ci/toolguard.db
+    """
+    try:
+        data = json.load(file)
+    except ValueError as exc:
+        raise click.ClickException(f"{file.name}: not JSON: {exc}") from exc
+    db = open_db(Path(db_path) if db_path else default_db_path())
+    try:
+        constraints, calibration = import_learned(db, data)
+    except ValueError as exc:
+        raise click.ClickException(f"{file.name}: {exc}") from exc
+    finally:
+        db.close()
+    click.echo(f"imported {constraints} constraint(s), {calibration} calibration(s)")
+
+
+def _open_existing(db_path: str | None) -> Any:
+    path = Path(db_path) if db_path else default_db_path()
+    if not path.exists():
+        raise click.ClickException(f"no toolguard database at {path}")
+    try:
+        return open_db(path)
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(f"cannot open the database: {exc}") from exc
 
 
 # --- addon-path / proxy --------------------------------------------------------------------------------

@@ -34,6 +34,9 @@ FLOW_COLUMNS = (
     "id, datetime_utc, host, path, provider, client, model, status, error_message, error_type, error_code, "
     "error_param, error_provider, error_json, verdict, request_json, request_headers_json, flow_error"
 )
+#: Columns later migrations added: read as NULL from a database written by an older toolguard (the
+#: summary opens files read-only, so it never migrates them).
+OPTIONAL_FLOW_COLUMNS = ("cause_id", "cause_json")
 
 
 class Connection:
@@ -74,6 +77,14 @@ class Connection:
             sql = "select exists (select 1 from sqlite_master where type = 'table' and name = ?) as present"
         return bool(next(self.query(sql, [name]))["present"])
 
+    def columns(self, table: str) -> set[str]:
+        """The table's column names (older captures lack the later migrations' columns)."""
+        if self.postgres:
+            sql = "select column_name as name from information_schema.columns where table_name = ?"
+        else:
+            sql = "select name from pragma_table_info(?)"
+        return {row["name"] for row in self.query(sql, [table])}
+
     def close(self) -> None:
         (self._pg if self.postgres else self._sqlite).close()
 
@@ -108,11 +119,18 @@ def load(
     if model:
         where.append("lower(coalesce(model, '')) like ?")
         args.append(f"%{model.lower()}%")
-    sql = f"select {FLOW_COLUMNS} from flows" + (f" where {' and '.join(where)}" if where else "")
     for path in paths:
         conn = Connection(path)
         try:
+            present = conn.columns("flows")
+            optional = ", ".join(c if c in present else f"NULL AS {c}" for c in OPTIONAL_FLOW_COLUMNS)
+            sql = f"select {FLOW_COLUMNS}, {optional} from flows" + (
+                f" where {' and '.join(where)}" if where else ""
+            )
             for flow in conn.query(sql + " order by datetime_utc", args):
+                # Whether this database stores root causes (its rows were labelled when written, or by
+                # the migration / `toolguard reexplain`); an older one is recognised on the fly instead.
+                flow["causes_stored"] = "cause_json" in present
                 if flow["id"] in flows:
                     continue
                 flow["client_name"] = parse_client(
@@ -136,6 +154,27 @@ def load(
         finally:
             conn.close()
     return list(flows.values()), findings
+
+
+def load_learned(paths: Sequence[Source]) -> dict[str, list[dict[str, Any]]]:
+    """The ``learned`` and ``rule_calibration`` rows of every database (first database wins per key);
+    empty lists for a database written before those tables existed."""
+    constraints: dict[tuple[Any, ...], dict[str, Any]] = {}
+    calibration: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for path in paths:
+        conn = Connection(path)
+        try:
+            if conn.has_table("learned"):
+                for item in conn.query("select * from learned order by host, model, kind, name, value"):
+                    constraints.setdefault(
+                        (item["host"], item["model"], item["kind"], item["name"], item["value"]), item
+                    )
+            if conn.has_table("rule_calibration"):
+                for item in conn.query("select * from rule_calibration order by host, model, rule"):
+                    calibration.setdefault((item["rule"], item["host"], item["model"]), item)
+        finally:
+            conn.close()
+    return {"constraints": list(constraints.values()), "calibration": list(calibration.values())}
 
 
 def load_repairs(paths: Sequence[Source], flows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:

@@ -50,19 +50,28 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
             width,
         )
     )
+    if totals["rejected"]:
+        out.append(_trim(_vocabulary_line(totals), width))
     out.append("")
     out.append(style("Failures by pattern (most frequent first)", bold=True, underline=True))
     if not summary["groups"]:
         out.append("  (no rejected requests)")
     for i, group in enumerate(summary["groups"], 1):
-        pattern = group["pattern"] or "UNEXPLAINED"
+        pattern = _label(group)
         out.append(
             f"{style(f'{group["count"]:>5}×', bold=True)}  "
-            + style(pattern, fg="green" if group["pattern"] else "yellow", bold=True)
+            + style(pattern, fg="yellow" if group["explanation"] == "unexplained" else "green", bold=True)
             + f"  [{group['fingerprint']}]  status {', '.join(map(str, group['statuses'])) or '-'}"
         )
         indent = " " * 9
         out.append(indent + _trim(group["error_message"], width - len(indent)))
+        out.append(indent + _trim(f"explained: {_explanations(group)}", width - len(indent)))
+        if group.get("cause"):
+            out.append(
+                indent + _trim(f"root cause: {group['cause']}: {group['cause_title']}", width - len(indent))
+            )
+            if group.get("fix"):
+                out.append(indent + _trim(f"fix: {group['fix']}", width - len(indent)))
         out.append(indent + _trim(f"seen {group['first_seen']} … {group['last_seen']}", width - len(indent)))
         for label, key in (("clients", "clients"), ("models", "models"), ("hosts", "hosts")):
             if group[key]:
@@ -80,7 +89,7 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
     out.append("")
     out.append(
         style(
-            "Unexplained rejections (no rule explains them: candidates for a new rule)",
+            "Unexplained rejections (neither a rule nor a known root cause explains them)",
             bold=True,
             underline=True,
         )
@@ -102,6 +111,10 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
         precision = "-" if rule["precision"] is None else f"{rule['precision']:.0%}"
         false_alarms = style(f"{rule['false_alarm']:>14}", fg="red" if rule["false_alarm"] else "green")
         out.append(f"  {_trim(rule['rule'], 38):<38}{rule['predicted']:>10}{false_alarms}{precision:>11}")
+        for where in rule.get("demoted") or ():
+            out.append(
+                style(_trim(f"      a warning on {where}: the upstream accepted it", width), fg="yellow")
+            )
     if summary.get("repairs"):
         out.append("")
         out.append(
@@ -119,6 +132,9 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
                 f"{rate:>9}{r['not_applied']:>6}"
             )
     out.append("")
+    out.append(style("Learned from the upstreams", bold=True, underline=True))
+    out += _learned_lines(summary)
+    out.append("")
     out.append(style("Verdicts", bold=True, underline=True))
     out.append(
         "  " + "  ".join(f"{name} {count}" for name, count in summary["verdicts"].items())
@@ -126,6 +142,43 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
         else "  none"
     )
     return "\n".join(out) + "\n"
+
+
+def _label(group: dict[str, Any]) -> str:
+    """A group's name: its rule, else its root cause, else UNEXPLAINED."""
+    return group.get("pattern") or group.get("cause") or "UNEXPLAINED"
+
+
+def _explanations(group: dict[str, Any]) -> str:
+    return ", ".join(f"{name} {n}" for name, n in (group.get("explanations") or {}).items())
+
+
+def _vocabulary_line(totals: dict[str, Any]) -> str:
+    return (
+        f"{totals.get('predicted', 0)} predicted (a rule flagged it before the answer), "
+        f"{totals.get('recognised', 0)} recognised (the error text names a known root cause), "
+        f"{totals.get('unexplained', 0)} unexplained"
+    )
+
+
+def _learned_lines(summary: dict[str, Any]) -> list[str]:
+    lines = []
+    learned = summary.get("learned") or []
+    demoted = summary.get("demoted") or []
+    if not learned and not demoted:
+        return ["  nothing yet"]
+    for row in learned:
+        what = row["name"] + (f"={row['value']}" if row["value"] else "")
+        lines.append(
+            f"  {row['rule']:<22} {what} on {row['host']} {row['model'] or '*'} "
+            f"({row['count']}×, first flow {row['first_flow']})"
+        )
+    for row in demoted:
+        lines.append(
+            f"  demoted to a warning: {row['rule']} on {row['host']} {row['model'] or '*'} "
+            f"(accepted {row['accepted']}×, since {row['demoted_at']})"
+        )
+    return lines
 
 
 def _describe(message: dict[str, Any]) -> str:
@@ -153,19 +206,27 @@ def render_markdown(summary: dict[str, Any]) -> str:
         f"Databases: {', '.join(f'`{d}`' for d in summary['databases'])}  ",
         f"{totals['flows']} stored flows, {totals['rejected']} rejected, {totals['groups']} distinct failures.",
         "",
+        _vocabulary_line(totals) + ".",
+        "",
         "## Failures by pattern",
         "",
-        "| count | pattern | fingerprint | status | error | first seen | last seen | clients | models | hosts |",
-        "|---:|---|---|---|---|---|---|---|---|---|",
+        "| count | pattern | root cause | explained | fingerprint | status | error | first seen | last seen | clients | models | hosts |",
+        "|---:|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for g in summary["groups"]:
         out.append(
-            f"| {g['count']} | {_md(g['pattern'] or '**unexplained**')} | `{g['fingerprint']}` | "
+            f"| {g['count']} | {_md(g['pattern'] or ('-' if g.get('cause') else '**unexplained**'))} | "
+            f"{_md(g.get('cause') or '-')} | {_md(_explanations(g))} | `{g['fingerprint']}` | "
             f"{', '.join(map(str, g['statuses']))} | {_md(_trim(g['error_message'], 160))} | {g['first_seen']} | "
             f"{g['last_seen']} | {_md(', '.join(g['clients']))} | {_md(', '.join(g['models']))} | {_md(', '.join(g['hosts']))} |"
         )
     for g in summary["groups"]:
-        out += ["", f"### {g['pattern'] or 'unexplained'} — `{g['fingerprint']}` ({g['count']}×)", ""]
+        out += ["", f"### {_label(g)} — `{g['fingerprint']}` ({g['count']}×, {_explanations(g)})", ""]
+        if g.get("cause"):
+            out += [
+                f"Root cause: `{g['cause']}`: {_md(g['cause_title'])}. Fix: {_md(g.get('fix') or '-')}",
+                "",
+            ]
         out.append(f"Example flows: {', '.join(f'`{i}`' for i in g['example_flow_ids'])}")
         ex = g.get("excerpt")
         if ex:
@@ -186,12 +247,17 @@ def render_markdown(summary: dict[str, Any]) -> str:
         out.append("None.")
     out += ["", "## Findings by rule", ""]
     if summary["rules"]:
-        out += ["| rule | predicted | false alarms | precision |", "|---|---:|---:|---:|"]
+        out += ["| rule | predicted | false alarms | precision | a warning on |", "|---|---:|---:|---:|---|"]
         for r in summary["rules"]:
             precision = "-" if r["precision"] is None else f"{r['precision']:.0%}"
-            out.append(f"| {r['rule']} | {r['predicted']} | {r['false_alarm']} | {precision} |")
+            demoted = "; ".join(r.get("demoted") or ())
+            out.append(
+                f"| {r['rule']} | {r['predicted']} | {r['false_alarm']} | {precision} | {_md(demoted or '-')} |"
+            )
     else:
         out.append("No error findings.")
+    out += ["", "## Learned from the upstreams", ""]
+    out += [line.strip() and f"- {line.strip()}" for line in _learned_lines(summary)]
     if summary.get("repairs"):
         out += ["", "## Repairs by rule", ""]
         out += [

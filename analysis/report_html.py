@@ -14,6 +14,7 @@ id="toolguard-summary">``) for anyone who wants to post-process the page.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from html import escape
 from typing import Any
 
@@ -220,12 +221,30 @@ def _excerpt_html(excerpt: dict[str, Any] | None) -> str:
 
 def _group_rows(groups: list[dict[str, Any]], colours: dict[str, str], known: set[str]) -> str:
     rows = []
+    # report.html#<fingerprint> opens a group; a wording shared by two root causes or rules (OpenAI's
+    # orphan/duplicate sentence) has one group per cause and rule, each anchored by its key instead.
+    shared = {fp for fp, n in Counter(g["fingerprint"] for g in groups).items() if n > 1}
     for group in groups:
-        name = group["pattern"] or "unexplained"
-        pattern = f'<span class="pattern">{_rule_link(group["pattern"])}</span>'
+        anchor = group["key"] if group["fingerprint"] in shared else group["fingerprint"]
+        explained = group["explanation"] != "unexplained"
+        name = ((group["pattern"] or group.get("cause")) if explained else None) or "unexplained"
+        if explained and group["pattern"]:
+            pattern = f'<span class="pattern">{_rule_link(group["pattern"])}</span>'
+        elif explained:
+            pattern = f'<span class="pattern">{_e(name)}</span>'
+        else:
+            pattern = '<span class="unexplained">unexplained</span>'
+        explanations = ", ".join(f"{k} {v}" for k, v in group["explanations"].items())
+        cause = (
+            f'<dt>Root cause</dt><dd><span class="mono">{_e(group["cause"])}</span>: {_e(group["cause_title"])}</dd>'
+            f"<dt>Fix</dt><dd>{_e(group.get('fix') or '-')}</dd>"
+            if group.get("cause")
+            else ""
+        )
         flows = " ".join(_flow_link(flow_id, known) for flow_id in reversed(group["flow_ids"]))
         drill = (
             '<div class="drill"><dl>'
+            f"{cause}"
             f'<dt>Upstream error</dt><dd class="mono">{_e(group["error_message"])}</dd>'
             f'<dt>Template</dt><dd class="mono">{_e(group["template"])}</dd>'
             f"<dt>Clients</dt><dd>{_e(', '.join(group['clients']) or '-')}</dd>"
@@ -236,9 +255,10 @@ def _group_rows(groups: list[dict[str, Any]], colours: dict[str, str], known: se
             "</dl></div>"
         )
         rows.append(
-            f'<tr class="group" id="{_e(group["fingerprint"])}" data-fingerprint="{_e(group["fingerprint"])}">'
+            f'<tr class="group" id="{_e(anchor)}" data-cause="{_e(group.get("cause") or "")}" data-fingerprint="{_e(group["fingerprint"])}">'
             f'<td class="num">{group["count"]}</td>'
             f'<td><i class="swatch" style="background:{colours.get(name, "#888")}"></i>{pattern}</td>'
+            f'<td class="explained">{_e(explanations)}</td>'
             f"<td><details><summary>{_e(group['template'])}</summary>{drill}</details></td>"
             f'<td class="mono">{_e(", ".join(map(str, group["statuses"])))}</td>'
             f'<td class="mono when">{_e(group["first_seen"])}<br>{_e(group["last_seen"])}</td>'
@@ -307,7 +327,9 @@ def render_html(summary: dict[str, Any]) -> str:
             ("stored flows", totals["flows"]),
             ("rejected", totals["rejected"]),
             ("distinct failures", totals["groups"]),
-            ("unexplained groups", len(summary["unexplained"])),
+            ("predicted", totals.get("predicted", 0)),
+            ("recognised", totals.get("recognised", 0)),
+            ("unexplained", totals.get("unexplained", 0)),
         )
     )
     unexplained = (
@@ -316,7 +338,22 @@ def render_html(summary: dict[str, Any]) -> str:
             f'<td class="mono">{_e(g["template"])}</td><td class="mono fp">{_e(g["fingerprint"])}</td></tr>'
             for g in summary["unexplained"]
         )
-        or '<tr><td colspan="4" class="muted">None: every rejection is explained by a rule.</td></tr>'
+        or '<tr><td colspan="4" class="muted">None: a rule or a known root cause explains every rejection.</td></tr>'
+    )
+    learned = (
+        "".join(
+            f'<tr><td class="mono">{_e(r["rule"])}</td><td class="mono">{_e(r["name"])}{"=" + _e(r["value"]) if r["value"] else ""}</td>'
+            f'<td class="mono">{_e(r["host"])}</td><td class="mono">{_e(r["model"] or "*")}</td><td class="num">{r["count"]}</td>'
+            f'<td class="mono">{_e(r["first_flow"])}</td></tr>'
+            for r in summary.get("learned") or []
+        )
+        + "".join(
+            f'<tr class="demoted"><td class="mono">{_e(r["rule"])}</td><td>a warning here (accepted {r["accepted"]}×)</td>'
+            f'<td class="mono">{_e(r["host"])}</td><td class="mono">{_e(r["model"] or "*")}</td><td class="num">{r["accepted"]}</td>'
+            f'<td class="mono">{_e(r["last_flow"])}</td></tr>'
+            for r in summary.get("demoted") or []
+        )
+        or '<tr><td colspan="6" class="muted">Nothing learned yet.</td></tr>'
     )
     rules = (
         "".join(
@@ -349,7 +386,7 @@ def render_html(summary: dict[str, Any]) -> str:
     known = {f["id"] for f in flows}
     groups = (
         _group_rows(summary["groups"], colours, known)
-        or '<tr><td colspan="6" class="muted">No rejected requests.</td></tr>'
+        or '<tr><td colspan="7" class="muted">No rejected requests.</td></tr>'
     )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -365,15 +402,20 @@ def render_html(summary: dict[str, Any]) -> str:
 <h2>Failures by pattern</h2>
 <p class="muted">Click a row's error text for the drill-down: clients, models, hosts, its flows and the
 messages around the finding. A rule links to its section of docs/rules.md.</p>
-<table id="groups"><thead><tr><th class="num">count</th><th>pattern (rule)</th><th>error (normalised)</th>
+<table id="groups"><thead><tr><th class="num">count</th><th>pattern (rule or root cause)</th>
+<th>explained</th><th>error (normalised)</th>
 <th>status</th><th>first / last seen</th><th>fingerprint</th></tr></thead><tbody>{groups}</tbody></table>
 <h2>Unexplained rejections</h2>
-<p class="muted">No rule explains these: candidates for a new rule.</p>
+<p class="muted">No rule flagged these and no known root cause matches their error text: candidates for a
+new rule.</p>
 <table id="unexplained"><thead><tr><th class="num">count</th><th>status</th><th>error (normalised)</th>
 <th>fingerprint</th></tr></thead><tbody>{unexplained}</tbody></table>
 <h2>Findings by rule</h2>
 <table id="rules"><thead><tr><th>rule</th><th class="num">predicted</th><th class="num">false alarms</th>
 <th class="num">precision</th></tr></thead><tbody>{rules}</tbody></table>
+<h2>Learned from the upstreams</h2>
+<table id="learned"><thead><tr><th>rule</th><th>what</th><th>host</th><th>model</th><th class="num">count</th>
+<th>flow</th></tr></thead><tbody>{learned}</tbody></table>
 {repairs_section}
 <h2>Verdicts</h2>
 <table id="verdicts" style="max-width:360px"><tbody>{verdicts}</tbody></table>

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.resources
+import json
 import os
 import re
 import shlex
@@ -355,7 +356,7 @@ def read_run(
         flows = list(
             db.query(
                 "select id, datetime_utc, method, host, path, status, verdict, error_message, error_json, "
-                "flow_error from flows where run_id = ? order by datetime_utc, id",
+                "flow_error, cause_json from flows where run_id = ? order by datetime_utc, id",
                 [run_id],
             )
         )
@@ -420,6 +421,12 @@ def report(
         message = error_text(flow["error_json"], flow["error_message"])
         if message:
             lines.append(f"        upstream: {_one_line(message)}")
+        cause = json.loads(flow["cause_json"]) if flow.get("cause_json") else None
+        if cause:
+            # predicted / recognised / unexplained is the verdict above; this names the root cause.
+            lines.append(
+                f"        root cause: {cause['cause']}: {_one_line(cause.get('fix') or cause['title'])}"
+            )
         elif flow["flow_error"]:
             lines.append(f"        connection: {_one_line(flow['flow_error'])}")
     if flows:

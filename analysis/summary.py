@@ -7,6 +7,7 @@ dict, so every format shows the same numbers.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter, defaultdict
@@ -14,11 +15,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from toolguard_analysis.db import Source, load, load_repairs
+from toolguard_analysis.db import Source, load, load_learned, load_repairs
 from toolguard_analysis.fingerprint import NORMALISER_VERSION, fingerprint, normalise
-from toolguard_analysis.patterns import explain, vote
+from toolguard_analysis.patterns import explain
 from toolguard_core.dburl import label
-from toolguard_core.verdict import Verdict, error_text, row_rejected
+from toolguard_core.verdict import Verdict, error_text, recognise_stored, row_rejected
 
 SUMMARY_FORMAT_VERSION = 1
 # The HTML report's per-flow drill-downs: the newest flows, bounded so a large capture stays a page.
@@ -123,6 +124,55 @@ def excerpt(flow: dict[str, Any], location: str | None) -> dict[str, Any] | None
 def _ranked(values: Iterable[str | None]) -> list[str]:
     counts = Counter(v for v in values if v)
     return [value for value, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+#: The vocabulary for a rejection (the verdict column's rejected values): a rule flagged it before
+#: the answer, the error text names a known root cause, or neither.
+EXPLANATIONS = (Verdict.PREDICTED.value, Verdict.RECOGNISED.value, Verdict.UNEXPLAINED.value)
+
+
+def stored_cause(flow: dict[str, Any], error_rules: Sequence[str]) -> dict[str, Any] | None:
+    """The flow's root cause: its ``cause_json`` as written (the same record the verdict column was
+    decided with, so the summary and the column agree; ``toolguard reexplain`` refreshes both), or,
+    for a database written before root causes were stored, recognised now."""
+    if flow.get("causes_stored", True):
+        try:
+            cause = json.loads(flow.get("cause_json") or "null")
+        except ValueError:
+            return None
+        return cause if isinstance(cause, dict) and cause.get("cause") else None
+    recognition = recognise_stored(
+        flow.get("error_json"),
+        flow.get("error_message"),
+        provider=flow.get("provider"),
+        finding_rules=error_rules,
+    )
+    return recognition.summary() if recognition is not None else None
+
+
+def explanation(error_rules: Sequence[str], cause: dict[str, Any] | None) -> str:
+    """``predicted``, ``recognised`` or ``unexplained``: the same decision as the verdict column
+    (:func:`toolguard_core.verdict.explained`), made again so older rows read the same way."""
+    if error_rules:
+        return Verdict.PREDICTED.value
+    return (Verdict.RECOGNISED if cause else Verdict.UNEXPLAINED).value
+
+
+def group_key(cause_id: str | None, pattern: str | None, fp: str) -> str:
+    """A group's stable id (anchors in the HTML report): its root cause, its rule and its wording."""
+    return hashlib.sha256(f"{cause_id or '-'}\n{pattern or '-'}\n{fp}".encode()).hexdigest()[:12]
+
+
+def _main_explanation(counts: Counter[str]) -> str:
+    for name in EXPLANATIONS:
+        if counts.get(name):
+            return name
+    return Verdict.UNEXPLAINED.value
+
+
+def _series_name(flow: dict[str, Any]) -> str:
+    """The chart's series of a rejection: its rule, else its root cause, else unexplained."""
+    return flow.get("pattern") or (flow["cause"] or {}).get("cause") or Verdict.UNEXPLAINED.value
 
 
 #: Bucket units by the capture's span: (unit, longest span, ISO prefix length, step).
@@ -240,22 +290,29 @@ def build_summary(
     """The summary dict (docs/summary.md). ``with_flows`` adds ``flows``: each flow's details for the
     HTML report's drill-downs (:func:`flow_details`)."""
     flows, findings = load(paths, since, until, host, client, model)
-    verdicts = Counter(flow.get("verdict") or "unknown" for flow in flows)
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    learned = load_learned(paths)
+    groups: dict[tuple[str | None, str | None, str], list[dict[str, Any]]] = defaultdict(list)
     for flow in flows:
         if not is_rejected(flow):
             continue
         error_rules = [f["rule"] for f in findings.get(flow["id"], []) if f["severity"] == "error"]
+        cause = stored_cause(flow, error_rules)
+        flow["cause"] = cause
+        flow["explanation"] = explanation(error_rules, cause)
         # Rules are matched against the same text that is fingerprinted: the innermost provider
         # message, so an OpenRouter-wrapped OpenAI error is explained by OpenAI's wording.
-        flow["pattern"] = explain(error_text(flow.get("error_json"), flow.get("error_message")), error_rules)
+        text = error_text(flow.get("error_json"), flow.get("error_message"))
+        flow["pattern"] = explain(text, error_rules) or (cause or {}).get("rule")
         flow["fingerprint"] = fingerprint(fingerprint_text(flow))
-        groups[flow["fingerprint"]].append(flow)
+        # Keyed by root cause AND rule, not by the sentence alone: OpenAI answers an orphan tool
+        # message and a duplicate tool answer with one sentence; the rule that fired tells them apart.
+        cause_id = cause["cause"] if cause else None
+        groups[(cause_id, flow["pattern"], flow["fingerprint"])].append(flow)
+    verdicts = Counter(flow.get("verdict") or "unknown" for flow in flows)
 
     group_items: list[dict[str, Any]] = []
-    for fp, members in groups.items():
+    for (cause_id, pattern, fp), members in groups.items():
         members.sort(key=lambda f: (f.get("datetime_utc") or "", f["id"]))
-        pattern = vote(f["pattern"] for f in members)
         example = next(
             (f for f in reversed(members) if f.get("pattern") == pattern and findings.get(f["id"])),
             members[-1],
@@ -265,10 +322,19 @@ def build_summary(
             (f["location"] for f in example_findings if f["rule"] == pattern),
             next((f["location"] for f in example_findings), example.get("error_param")),
         )
+        explanations = Counter(f["explanation"] for f in members)
+        cause = next((f["cause"] for f in reversed(members) if f["cause"]), None)
         group_items.append(
             {
                 "fingerprint": fp,
+                "key": group_key(cause_id, pattern, fp),
                 "pattern": pattern,
+                "cause": cause_id,
+                "cause_title": cause.get("title") if cause else None,
+                "fix": cause.get("fix") if cause else None,
+                "values": cause.get("values") if cause else None,
+                "explanation": _main_explanation(explanations),
+                "explanations": dict(sorted(explanations.items())),
                 "count": len(members),
                 "template": normalise(fingerprint_text(members[0])),
                 "error_message": fingerprint_text(example),
@@ -290,7 +356,7 @@ def build_summary(
     unexplained = [
         {k: g[k] for k in ("fingerprint", "count", "template", "statuses", "flow_ids", "last_seen")}
         for g in group_items
-        if g["pattern"] is None
+        if g["explanation"] == Verdict.UNEXPLAINED
     ]
 
     rule_stats: dict[str, dict[str, Any]] = defaultdict(
@@ -310,6 +376,11 @@ def build_summary(
         rules.append(
             {"rule": rule, **stats, "precision": round(stats["predicted"] / total, 4) if total else None}
         )
+    demoted = [row for row in learned["calibration"] if row.get("demoted_at")]
+    for item in rules:
+        item["demoted"] = [
+            f"{row['host']} {row['model'] or '*'}" for row in demoted if row["rule"] == item["rule"]
+        ]
     rules.sort(key=lambda r: (-r["false_alarm"], -r["predicted"], r["rule"]))
 
     repairs = repair_stats(load_repairs(paths, {flow["id"]: flow for flow in flows}))
@@ -321,7 +392,7 @@ def build_summary(
     timeline: dict[str, Counter[str]] = defaultdict(Counter)
     for flow in rejected:
         if flow.get("datetime_utc"):
-            timeline[flow["datetime_utc"][:width]][flow.get("pattern") or "unexplained"] += 1
+            timeline[flow["datetime_utc"][:width]][_series_name(flow)] += 1
     buckets = _all_buckets(timeline, unit)
     series_names = sorted({name for counter in timeline.values() for name in counter})
 
@@ -331,11 +402,18 @@ def build_summary(
         "normaliser_version": NORMALISER_VERSION,
         "databases": [label(p) for p in paths],
         "filters": {"since": since, "until": until, "host": host, "client": client, "model": model},
-        "totals": {"flows": len(flows), "rejected": len(rejected), "groups": len(group_items)},
+        "totals": {
+            "flows": len(flows),
+            "rejected": len(rejected),
+            "groups": len(group_items),
+            **{name: sum(1 for f in rejected if f["explanation"] == name) for name in EXPLANATIONS},
+        },
         "verdicts": dict(sorted(verdicts.items())),
         "groups": group_items,
         "unexplained": unexplained,
         "rules": rules,
+        "learned": learned["constraints"],
+        "demoted": demoted,
         "repairs": repairs,
         "timeline": {
             "unit": unit,

@@ -7,6 +7,8 @@ import asyncio
 import gzip
 import json
 import logging
+import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ from backports import zstd  # mitmproxy 12's zstd (its dependency)
 from mitmproxy import exceptions, http
 from mitmproxy import version as mitmproxy_version
 from mitmproxy.test import taddons, tflow
-from support.seeds import DUPLICATE, LONE_TOOL, ONE_ANSWER, SEED_CASES, TOOLS, VALID_PARALLEL, SeedCase
+from support.seeds import DUPLICATE, LONE_TOOL, MODEL, ONE_ANSWER, SEED_CASES, TOOLS, VALID_PARALLEL, SeedCase
 
 import toolguard_core
 from toolguard_core import addon as addon_module
@@ -342,6 +344,7 @@ def test_whole_rows_for_a_predicted_rejection(guard, db_path):
         "error_source": "body",
         "flow_error": None,
         "verdict": "predicted",
+        "cause_id": "cause.missing-tool-result",
         "finding_count": 1,
         "error_finding_count": 1,
         "internal_error": None,
@@ -349,6 +352,14 @@ def test_whole_rows_for_a_predicted_rejection(guard, db_path):
         # No toolguard_run_id set: the run of this process.
         "run_id": addon_module.PROCESS_RUN_ID,
     }
+    cause = json.loads(row.pop("cause_json"))
+    # The rule that fired and the root cause the text names agree; the text named the call id.
+    assert (cause["cause"], cause["rule"], cause["constraint"], cause["values"]) == (
+        "cause.missing-tool-result",
+        findings[0]["rule"],
+        None,
+        {"tool_call_id": re.search(r"call_[A-Za-z0-9]{20,}", ONE_ANSWER.error_message).group()},
+    )
     error_json = json.loads(row.pop("error_json"))
     assert (error_json["message"], error_json["param"], error_json["shape"]) == (
         ONE_ANSWER.error_message,
@@ -570,7 +581,31 @@ def test_stats_command(guard):
         "rows_pending": 0,
         "write_retries": 0,
         "db_recreated": 0,
+        "learned_constraints": 0,  # an OpenAI orphan sentence names no constraint to learn
+        "demoted_rules": [],
     }
+
+
+def test_acceptances_demote_a_rule_for_that_host_and_model(guard):
+    """The writer counts accepted requests a rule flagged; at toolguard_demote_after the addon's next
+    request to that host and model gets the rule as a warning, and toolguard.stats lists it."""
+    addon, tctx = guard
+    tctx.configure(addon, toolguard_demote_after=2)
+    for _ in range(2):
+        run(addon, make_flow(LONE_TOOL.body()), answer(200, b'{"choices": []}'))
+    deadline = time.monotonic() + 5
+    while not addon.knowledge.demotion_count and time.monotonic() < deadline:
+        time.sleep(0.02)  # the writer thread publishes the new snapshot after its transaction
+    stats = json.loads(tctx.command(addon.stats_command))
+    assert stats["demoted_rules"] == [f"{LONE_TOOL.rule} @ api.openai.com {MODEL}"]
+    flow = make_flow(LONE_TOOL.body())
+    addon.request(flow)
+    assert [(f["rule"], f["severity"]) for f in flow.metadata["toolguard"]["findings"]] == [
+        (LONE_TOOL.rule, "warning")
+    ]
+    other = make_flow({**LONE_TOOL.body(), "model": "gpt-4o"})
+    addon.request(other)
+    assert [f["severity"] for f in other.metadata["toolguard"]["findings"]] == ["error"]
 
 
 @pytest.mark.parametrize(

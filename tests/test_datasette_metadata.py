@@ -11,7 +11,38 @@ from click.testing import CliRunner
 from test_summary import machine_a, machine_b, write_db
 
 from toolguard_analysis.cli import cli
+from toolguard_core.learned_store import import_learned
 from toolguard_core.store import RunRow, open_db, write_run
+
+LEARNED_EXPORT = {
+    "format": "toolguard-learned",
+    "version": 1,
+    "constraints": [
+        {
+            "host": "api.openai.com",
+            "model": "gpt-4o",
+            "kind": "param",
+            "name": "presence_penalty",
+            "error_text": "Argument not supported on this model: presencePenalty",
+            "cause_id": "cause.param-unsupported",
+            "first_flow": "b1",
+            "first_seen": "2026-11-21T10:00:00.000Z",
+            "last_seen": "2026-11-21T10:00:00.000Z",
+            "count": 1,
+        }
+    ],
+    "calibration": [
+        {
+            "rule": "sequence.unanswered-tool-call",
+            "host": "api.openai.com",
+            "model": "gpt-4o",
+            "accepted": 3,
+            "first_flow": "a4",
+            "first_seen": "2026-11-21T12:00:00.000Z",
+            "demoted_at": "2026-11-21T12:00:00.000Z",
+        }
+    ],
+}
 
 METADATA = yaml.safe_load((Path(__file__).parent.parent / "analysis" / "datasette.yml").read_text())
 DATABASE = METADATA["databases"]["toolguard"]
@@ -21,6 +52,9 @@ DATABASE = METADATA["databases"]["toolguard"]
 def db(tmp_path_factory: pytest.TempPathFactory) -> sqlite3.Connection:
     path = tmp_path_factory.mktemp("ds") / "toolguard.db"
     write_db(path, machine_a() + machine_b()[1:])
+    # The learned tables filled the way a team fills them: an export imported (toolguard learned import).
+    with open_db(path) as store_db:
+        import_learned(store_db, LEARNED_EXPORT)
     store = open_db(path)
     write_run(store, RunRow(id="run-1", started_utc="2026-11-21T10:00:00.000Z", requests_seen=9, stored=8))
     store.close()

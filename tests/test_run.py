@@ -226,6 +226,8 @@ def test_run_reports_the_flagged_flow_and_exits_with_the_clients_status(
         "as toolguard predicted",
         "        error    sequence.orphan-tool-message at messages[0]",
         f"        upstream: {ORPHAN_MESSAGE}",
+        "        root cause: cause.orphan-tool-result: Send each tool message right after the assistant message "
+        "whose tool_calls contain its id, once; drop results whose call was removed or already answered.",
         f"  database: {db_path}",
         f"  one flow: toolguard show --db {db_path} {flow['id'][:8]}",
         f"  more: toolguard summary --db {db_path}",

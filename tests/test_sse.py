@@ -520,8 +520,10 @@ def test_hook_client_disconnect_mid_stream_is_stored(tmp_path):
 def test_hook_client_disconnect_after_error_event_keeps_the_error(tmp_path):
     _, rows, _ = _drive(tmp_path, VALID_REQUEST, [chunk_event("Hi"), DATA_ERROR_EVENT], end="disconnect")
     row = rows[0]
-    assert (row["verdict"], row["error_source"], row["error_code"], row["flow_error"]) == (
-        "unexplained",
+    # No rule fired; the error's code names a known root cause (cause.context-length-exceeded).
+    assert (row["verdict"], row["cause_id"], row["error_source"], row["error_code"], row["flow_error"]) == (
+        "recognised",
+        "cause.context-length-exceeded",
         "stream",
         "context_length_exceeded",
         "Client disconnected.",
@@ -562,7 +564,7 @@ def test_hook_anthropic_error_event_is_stored_with_anthropics_error(tmp_path):
     (row,) = rows
     assert {k: row[k] for k in ERROR_COLUMNS} == {
         "status": 200,
-        "verdict": "unexplained",
+        "verdict": "recognised",  # Anthropic's overloaded_error names a known (transient) cause
         "error_source": "stream",
         "error_shape": "anthropic",
         "error_message": "Overloaded",
@@ -574,6 +576,7 @@ def test_hook_anthropic_error_event_is_stored_with_anthropics_error(tmp_path):
         "flow_error": None,
     }
     assert (row["path"], row["provider"], findings) == ("/v1/messages", "anthropic", [])
+    assert (row["cause_id"], json.loads(row["cause_json"])["transient"]) == ("cause.overloaded", True)
     assert json.loads(row["request_json"]) == CLAUDE_CODE_TURN1
 
 

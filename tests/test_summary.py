@@ -230,6 +230,9 @@ def test_groups_across_two_machines(dbs: tuple[Path, Path]) -> None:
             k: g[k]
             for k in (
                 "pattern",
+                "cause",
+                "explanation",
+                "explanations",
                 "count",
                 "flow_ids",
                 "first_seen",
@@ -246,6 +249,11 @@ def test_groups_across_two_machines(dbs: tuple[Path, Path]) -> None:
         {
             # OpenAI's old and DeepSeek's new orphan sentence: one fingerprint, one pattern, two providers.
             "pattern": "sequence.orphan-tool-message",
+            # These rows were stored without a root cause (cause_json); b1 by an older toolguard as
+            # unexplained: the summary reads what is stored (test_reexplain_then_summary relabels it).
+            "cause": None,
+            "explanation": "predicted",
+            "explanations": {"predicted": 2, "unexplained": 1},
             "count": 3,
             "flow_ids": ["a1", "a2", "b1"],
             "first_seen": "2026-11-20T10:00:00.000Z",
@@ -257,6 +265,9 @@ def test_groups_across_two_machines(dbs: tuple[Path, Path]) -> None:
         },
         {
             "pattern": None,
+            "cause": None,
+            "explanation": "unexplained",
+            "explanations": {"unexplained": 2},
             "count": 2,
             "flow_ids": ["a3", "b3"],
             "first_seen": "2026-11-21T11:00:00.000Z",
@@ -268,6 +279,9 @@ def test_groups_across_two_machines(dbs: tuple[Path, Path]) -> None:
         },
         {
             "pattern": "sequence.unanswered-tool-call",
+            "cause": None,
+            "explanation": "predicted",
+            "explanations": {"predicted": 1},
             "count": 1,
             "flow_ids": ["b2"],
             "first_seen": "2026-11-22T09:00:00.000Z",
@@ -282,7 +296,14 @@ def test_groups_across_two_machines(dbs: tuple[Path, Path]) -> None:
     assert [g["fingerprint"] for g in data["unexplained"]] == [fingerprint("HTTP 400 (no error message)")]
     assert data["unexplained"][0]["template"] == "http <n> (no error message)"
     assert data["verdicts"] == {"false_alarm": 1, "no_answer": 1, "predicted": 3, "unexplained": 3}
-    assert data["totals"] == {"flows": 8, "rejected": 6, "groups": 3}
+    assert data["totals"] == {
+        "flows": 8,
+        "rejected": 6,
+        "groups": 3,
+        "predicted": 3,
+        "recognised": 0,
+        "unexplained": 3,
+    }
     assert data["rules"] == [
         {
             "rule": "sequence.unanswered-tool-call",
@@ -290,6 +311,7 @@ def test_groups_across_two_machines(dbs: tuple[Path, Path]) -> None:
             "false_alarm": 1,
             "false_alarm_flow_ids": ["a4"],
             "precision": 0.5,
+            "demoted": [],
         },
         {
             "rule": "sequence.orphan-tool-message",
@@ -297,6 +319,7 @@ def test_groups_across_two_machines(dbs: tuple[Path, Path]) -> None:
             "false_alarm": 0,
             "false_alarm_flow_ids": [],
             "precision": 1.0,
+            "demoted": [],
         },
     ]
 
@@ -544,6 +567,36 @@ def test_openrouter_wrapped_orphan_tool_error_is_matched_to_its_rule(tmp_path: P
         ["or1"],
         OPENAI_ORPHAN,
     )
+
+
+def test_reexplain_then_summary(dbs: tuple[Path, Path]) -> None:
+    """``toolguard reexplain`` labels stored rejections with the catalogue: b1 (stored unexplained by an
+    older toolguard) is recognised, the predicted rows get their cause, and the summary agrees with
+    the verdict column."""
+    result = CliRunner().invoke(cli, ["reexplain", "--db", str(dbs[1])])
+    assert result.exit_code == 0, result.output
+    assert result.output == "3 stored rejection(s) relabelled\n"
+    data = build_summary(list(dbs))
+    assert data["verdicts"] == {
+        "false_alarm": 1,
+        "no_answer": 1,
+        "predicted": 3,
+        "recognised": 1,
+        "unexplained": 2,
+    }
+    assert {k: data["totals"][k] for k in ("predicted", "recognised", "unexplained")} == {
+        "predicted": 3,
+        "recognised": 1,
+        "unexplained": 2,
+    }
+    # a1/a2 (first database, not relabelled) and b1 share the rule; b1 carries the cause now.
+    groups = [(g["pattern"], g["cause"], g["explanations"], g["flow_ids"]) for g in data["groups"]]
+    assert groups == [
+        ("sequence.orphan-tool-message", None, {"predicted": 2}, ["a1", "a2"]),
+        (None, None, {"unexplained": 2}, ["a3", "b3"]),
+        ("sequence.orphan-tool-message", "cause.orphan-tool-result", {"recognised": 1}, ["b1"]),
+        ("sequence.unanswered-tool-call", "cause.missing-tool-result", {"predicted": 1}, ["b2"]),
+    ]
 
 
 @pytest.mark.parametrize(

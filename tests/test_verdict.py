@@ -69,6 +69,7 @@ def test_mode_verdicts(blocked, repaired, status, stream_error, expected):
 def test_values_are_plain_strings():
     assert {v.value for v in Verdict} == {
         "predicted",
+        "recognised",
         "unexplained",
         "false_alarm",
         "no_answer",
@@ -177,11 +178,12 @@ def test_hook_predicted(tmp_path):
     ]
 
 
-def test_hook_unexplained_keeps_the_openrouter_upstream(tmp_path):
+def test_hook_recognised_keeps_the_openrouter_upstream(tmp_path):
+    # No rule fired, but OpenAI's sentence inside OpenRouter's wrapper names a known root cause.
     assert _run(tmp_path, VALID_REQUEST, status=400, body=OPENROUTER_400) == [
         {
             "status": 400,
-            "verdict": "unexplained",
+            "verdict": "recognised",
             "error_shape": "openrouter",
             "error_message": "Provider returned error",
             "error_code": 400,

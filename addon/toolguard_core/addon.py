@@ -39,6 +39,8 @@ from toolguard_core.capture import Capture
 from toolguard_core.dburl import is_postgres_url, redact_url, spool_path_for
 from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.learned import NOTHING_LEARNED, Knowledge
+from toolguard_core.learned_store import DEFAULT_DEMOTE_AFTER
 from toolguard_core.modes import Mode, blocked_answer, parse_mode
 from toolguard_core.offload import (
     DEFAULT_OFFLOAD_MIN_BYTES,
@@ -157,6 +159,7 @@ class Settings:
     max_body_bytes: int
     store_all: bool
     offload_min_bytes: int | None  # None: every body is validated in the proxy's own process
+    demote_after: int
     redact_headers: tuple[str, ...] = ()
     mode: Mode = Mode.OBSERVE
     repair: RepairOptions = field(default_factory=RepairOptions)
@@ -186,6 +189,9 @@ class ToolGuard:
         self.registry: ProviderRegistry = DEFAULT_REGISTRY
         self.run_started = PROCESS_STARTED
         self.validator = Validator()
+        # What the upstreams taught (learned.py): a snapshot the writer thread replaces whole after
+        # each write that changed it, so the event loop reads it without touching SQLite.
+        self.knowledge: Knowledge = NOTHING_LEARNED
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -270,6 +276,14 @@ class ToolGuard:
             bool,
             False,
             "Store every intercepted API flow, not only flows with a finding or an upstream rejection.",
+        )
+        loader.add_option(
+            "toolguard_demote_after",
+            int,
+            DEFAULT_DEMOTE_AFTER,
+            "After the upstream accepts this many requests that a built-in rule flagged as an error, the "
+            "rule is a warning for that host and model (see `toolguard learned list`). 0 turns learning "
+            "from accepted requests off.",
         )
         loader.add_option(
             "toolguard_mode",
@@ -368,6 +382,7 @@ class ToolGuard:
             "toolguard_console",
             "toolguard_redact_headers",
             "toolguard_offload",
+            "toolguard_demote_after",
             "toolguard_spool",
             "toolguard_otlp_endpoint",
             "toolguard_otlp_content",
@@ -419,6 +434,7 @@ class ToolGuard:
             offload_min_bytes=offload_min
             if offload_min is not None or offload == "off"
             else DEFAULT_OFFLOAD_MIN_BYTES,
+            demote_after=opts.toolguard_demote_after,
             redact_headers=tuple(opts.toolguard_redact_headers),
             pg_url=pg_url,
             otlp_endpoint=opts.toolguard_otlp_endpoint.strip(),
@@ -427,7 +443,10 @@ class ToolGuard:
             repair=RepairOptions(families=families, unanswered=unanswered),
         )
         if self.store is None or self.settings is None or settings.sinks() != self.settings.sinks():
-            store = Store(settings.db_path)
+            self.knowledge = NOTHING_LEARNED
+            store = Store(
+                settings.db_path, demote_after=_demote_after(settings), on_knowledge=self._set_knowledge
+            )
             try:
                 store.start()
             except Exception as exc:
@@ -441,6 +460,7 @@ class ToolGuard:
                 raise
             self._close_store()
             self.store, self.syncer, self.otlp = store, syncer, otlp
+        self.store.demote_after = _demote_after(settings)
         self.settings = settings
 
     def running(self) -> None:
@@ -574,13 +594,25 @@ class ToolGuard:
     @command.command("toolguard.stats")
     def stats_command(self) -> str:
         """Counters: flows validated, flagged and queued for storage, internal errors, the writer's rows
-        written, dropped (by reason) and write retries, and the PostgreSQL syncer's and the
-        OpenTelemetry export's (docs/deployment.md, docs/opentelemetry.md)."""
-        counters: dict[str, int] = dict(self.stats)
+        written, dropped (by reason) and write retries, the PostgreSQL syncer's and the OpenTelemetry
+        export's (docs/deployment.md, docs/opentelemetry.md), and what the upstreams taught."""
+        knowledge = self.knowledge
+        stats: dict[str, Any] = dict(self.stats)
         if self.store is not None:
-            counters.update(self.store.counters())
-        counters.update(self._sink_stats())
-        return json.dumps(counters, sort_keys=True)
+            stats.update(self.store.counters())
+        stats.update(self._sink_stats())
+        stats["learned_constraints"] = knowledge.constraint_count
+        # Which rules are warnings where, because that upstream kept accepting what they flagged.
+        stats["demoted_rules"] = sorted(
+            f"{rule} @ {host} {model or '*'}"
+            for (host, model), calibration in knowledge.by_key.items()
+            for rule in calibration.demoted
+        )
+        return json.dumps(stats, sort_keys=True)
+
+    def _set_knowledge(self, knowledge: Knowledge) -> None:
+        """Called on the writer thread: one reference swap, read by the next request."""
+        self.knowledge = knowledge
 
     @command.command("toolguard.summary")
     def summary_command(self) -> str:
@@ -701,6 +733,7 @@ class ToolGuard:
                         "max_body": self.settings.max_body_bytes,
                         "content_encoding": content_encoding,
                         "providers": ctx.options.toolguard_providers,
+                        "learned": self.knowledge.for_host(target.host).as_json(),
                     },
                 )
             except WorkerNotReady:
@@ -792,6 +825,7 @@ class ToolGuard:
             target=target,
             max_body_bytes=self.settings.max_body_bytes,
             content_encoding=pending.content_encoding,
+            knowledge=self.knowledge,
         )
         return pending.analysis
 
@@ -1214,6 +1248,12 @@ def _log_summary(path: Path | str) -> None:
         logger.info("%s", render_text(build_summary([path])))
     except Exception as exc:  # a broken or missing file: say so, never raise into the proxy
         logger.warning("toolguard: cannot summarise %s: %r", path, exc)
+
+
+def _demote_after(settings: Settings) -> int:
+    """The store's threshold. ``toolguard_demote_after=0`` never demotes (a count no upstream
+    reaches); constraints are still learned from rejections either way."""
+    return settings.demote_after if settings.demote_after > 0 else 1 << 30
 
 
 def _what_went_on(pending: Pending | None) -> str:

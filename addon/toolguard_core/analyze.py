@@ -9,6 +9,7 @@ from typing import Any
 
 from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.learned import NOTHING_LEARNED, Knowledge, calibrate
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.request import RequestView, Target
 from toolguard_core.rules import body as body_rules
@@ -74,6 +75,7 @@ def analyse_request(
     registry: ProviderRegistry = DEFAULT_REGISTRY,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     decode_error: str | None = None,
+    knowledge: Knowledge = NOTHING_LEARNED,
     content_encoding: str | None = None,
 ) -> Analysis:
     """Parse ``body`` once and run the checks registered for its endpoint kind on it.
@@ -87,6 +89,9 @@ def analyse_request(
     Never raises for bad input: non-JSON, invalid UTF-8, huge, deeply nested or undecodable bodies
     become findings. A check that raises is recorded in ``internal_errors`` and the others still run.
     Findings are capped per rule (:data:`MAX_FINDINGS_PER_RULE`).
+    ``knowledge`` is what this user's upstreams taught (:mod:`toolguard_core.learned`): the
+    calibration of the request's host and model is the second input of each finding's severity,
+    beside the rule's declared provider levels, and adds the ``learned.*`` findings.
     """
     analysis = Analysis(target=target or Target.from_url(url, registry))
     if decode_error is not None:
@@ -111,12 +116,22 @@ def analyse_request(
         return analysis
     analysis.body = parsed
     analysis.body_facts(model=parsed.get("model"), stream=parsed.get("stream"), is_json=True)
-    view = RequestView(body=parsed, target=analysis.target)
+    # What this user's upstreams taught about this host and model (learned.py): the demoted rules
+    # are an input of every rule's level (Rule.report); the learned constraints are checked below.
+    calibration = knowledge.for_request(analysis.target.host, analysis.model) if knowledge else None
+    view = RequestView(
+        body=parsed, target=analysis.target, demoted=calibration.demoted if calibration else frozenset()
+    )
     for check in checks_for(analysis.target.endpoint):
         try:
             analysis.findings.extend(_capped(check(view)))
         except Exception as exc:  # a rule bug must never break the caller
             analysis.internal_errors.append(InternalError(where=check_name(check), error=repr(exc)))
+    if calibration:
+        try:
+            analysis.findings = calibrate(parsed, analysis.findings, calibration)
+        except Exception as exc:  # as for a rule: never break the caller
+            analysis.internal_errors.append(InternalError(where="learned.calibrate", error=repr(exc)))
     if analysis.target.provider.guessed:
         analysis.findings = [_as_guess(f, analysis.target.provider.name) for f in analysis.findings]
     return analysis

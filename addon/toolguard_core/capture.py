@@ -16,11 +16,12 @@ from typing import Any
 
 import toolguard_core
 from toolguard_core import redact
+from toolguard_core.causes import recognise_error
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.repair import NotRepaired, Repair
-from toolguard_core.store import FindingRow, FlowRow, RepairRow, format_utc
+from toolguard_core.store import FindingRow, FlowRow, RepairRow, cause_columns, format_utc
 from toolguard_core.upstream_errors import UpstreamError, parse_error
-from toolguard_core.verdict import rejected
+from toolguard_core.verdict import REJECTED_VERDICTS, explained, rejected
 
 Headers = list[tuple[str, str]]
 
@@ -95,6 +96,15 @@ class Capture:
         else:
             response_text = None
         request_text = self.request_text
+        # The root cause the answer names (issue #10): read here, on the writer thread, from the
+        # parsed error; an unexplained rejection it explains is stored as ``recognised``.
+        error_rules = [f.rule for f in self.findings if f.severity == Severity.ERROR]
+        recognition = (
+            recognise_error(error, provider=self.provider, finding_rules=error_rules)
+            if error is not None and self.verdict in REJECTED_VERDICTS
+            else None
+        )
+        cause_id, cause_json = cause_columns(recognition)
         columns: dict[str, Any] = dict(
             id=self.flow_id,
             datetime_utc=format_utc(self.started),
@@ -130,7 +140,9 @@ class Capture:
             error_json=json.dumps(error.summary(), ensure_ascii=False) if error else None,
             error_source=error_source,
             flow_error=self.flow_error,
-            verdict=self.verdict,
+            verdict=explained(self.verdict, recognition),
+            cause_id=cause_id,
+            cause_json=cause_json,
             finding_count=len(self.findings),
             error_finding_count=sum(f.severity == Severity.ERROR for f in self.findings),
             internal_error=self.internal_error,

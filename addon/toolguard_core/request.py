@@ -87,6 +87,9 @@ class RequestView:
 
     body: dict[str, Any]
     target: Target
+    #: Rules this user's upstream accepted for this host and model past ``toolguard_demote_after``
+    #: (toolguard_core.learned): a policy input beside the declared provider levels (Rule.report).
+    demoted: frozenset[str] = frozenset()
 
     @property
     def provider(self) -> ProviderProfile:

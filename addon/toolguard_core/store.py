@@ -10,6 +10,7 @@ The schema is a public interface, documented in docs/schema.md. Change it only w
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import queue
@@ -27,9 +28,15 @@ from platformdirs import user_data_path
 from pydantic import BaseModel, field_validator
 from sqlite_utils import Migrations
 
+from toolguard_core.learned import Knowledge
+from toolguard_core.learned_store import learn_from_rows, load_knowledge
+from toolguard_core.verdict import REJECTED_VERDICTS, explained, recognise_stored
+
 logger = logging.getLogger(__name__)
 
 DB_ENV = "TOOLGUARD_DB"
+#: How often an idle writer checks whether another process changed what was learned.
+KNOWLEDGE_REFRESH_SECONDS = 2.0
 MIGRATE_ATTEMPTS = 20
 
 
@@ -221,6 +228,65 @@ class RunRow(BaseModel):
     internal_errors: int = 0
 
 
+@migrations()
+def m004_root_causes(db: sqlite_utils.Database) -> None:
+    # Issue #10: the root cause the upstream's error text names, computed when the row is written
+    # (cause_json: the Recognition's summary with the values the text named), and the
+    # ``recognised`` verdict for stored rejections the catalogue explains (see relabel_rows).
+    # Idempotent: a file migrated by a development build under another migration name keeps its columns.
+    columns = db["flows"].columns_dict
+    for column in ("cause_id", "cause_json"):
+        if column not in columns:
+            db["flows"].add_column(column, str)
+    db["flows"].create_index(["cause_id"], if_not_exists=True)
+    relabel_rows(db)
+
+
+@migrations()
+def m005_learned(db: sqlite_utils.Database) -> None:
+    # Issue #10.3: what each host+model rejected (learned constraints), and how often it accepted a
+    # request a built-in rule flagged as an error (rule calibration). '' stands for "no model"/"no
+    # value" so the primary keys stay unique (SQLite treats NULLs in a key as distinct).
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS learned (
+            host TEXT NOT NULL,
+            model TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            value TEXT NOT NULL DEFAULT '',
+            rule TEXT NOT NULL,
+            cause_id TEXT,
+            error_text TEXT NOT NULL,
+            first_flow TEXT NOT NULL,
+            last_flow TEXT,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            count INTEGER NOT NULL DEFAULT 1,
+            source TEXT NOT NULL DEFAULT 'observed',
+            PRIMARY KEY (host, model, kind, name, value)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS rule_calibration (
+            rule TEXT NOT NULL,
+            host TEXT NOT NULL,
+            model TEXT NOT NULL DEFAULT '',
+            accepted INTEGER NOT NULL DEFAULT 0,
+            first_flow TEXT NOT NULL,
+            last_flow TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            demoted_at TEXT,
+            source TEXT NOT NULL DEFAULT 'observed',
+            PRIMARY KEY (rule, host, model)
+        )
+        """
+    )
+
+
 class FindingRow(BaseModel):
     idx: int
     rule: str
@@ -281,6 +347,8 @@ class FlowRow(BaseModel):
     error_source: str | None = None
     flow_error: str | None = None
     verdict: str | None = None
+    cause_id: str | None = None
+    cause_json: str | None = None
     finding_count: int = 0
     error_finding_count: int = 0
     internal_error: str | None = None
@@ -293,6 +361,45 @@ class FlowRow(BaseModel):
 
     def columns(self) -> dict[str, Any]:
         return self.model_dump(exclude={"findings", "repairs"})
+
+
+def relabel_rows(db: sqlite_utils.Database) -> int:
+    """Recompute ``cause_id``/``cause_json`` of every stored rejection with the current catalogue, and
+    its verdict between ``unexplained`` and ``recognised`` (``toolguard reexplain``; the migration that
+    added the columns runs it once). Returns how many rows changed."""
+    rejected = tuple(v.value for v in REJECTED_VERDICTS)
+    errors: dict[str, list[str]] = {}
+    for flow_id, rule in db.execute(
+        "SELECT flow_id, rule FROM findings WHERE severity = 'error' ORDER BY flow_id, idx"
+    ).fetchall():
+        errors.setdefault(flow_id, []).append(rule)
+    changed = 0
+    rows = db.execute(
+        f"SELECT id, verdict, error_json, error_message, provider, cause_id, cause_json FROM flows "
+        f"WHERE verdict IN ({', '.join('?' * len(rejected))})",
+        rejected,
+    ).fetchall()
+    with db.atomic():
+        for flow_id, verdict, error_json, error_message, provider, old_id, old_json in rows:
+            recognition = recognise_stored(
+                error_json, error_message, provider=provider, finding_rules=errors.get(flow_id, ())
+            )
+            cause_id, cause_json = cause_columns(recognition)
+            new_verdict = explained(verdict, recognition)
+            if (cause_id, cause_json, new_verdict) != (old_id, old_json, verdict):
+                db.execute(
+                    "UPDATE flows SET cause_id = ?, cause_json = ?, verdict = ? WHERE id = ?",
+                    [cause_id, cause_json, new_verdict, flow_id],
+                )
+                changed += 1
+    return changed
+
+
+def cause_columns(recognition: Any) -> tuple[str | None, str | None]:
+    """``cause_id`` and ``cause_json`` of a :class:`~toolguard_core.causes.Recognition` (or None)."""
+    if recognition is None:
+        return None, None
+    return recognition.cause_id, json.dumps(recognition.summary(), ensure_ascii=False, sort_keys=True)
 
 
 def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_utils.Database:
@@ -313,16 +420,31 @@ def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_u
             db.enable_wal()
             migrations.apply(db)
             break
-        except sqlite3.OperationalError as exc:
-            racing = "locked" in str(exc) or "already exists" in str(exc)
+        except (sqlite3.OperationalError, sqlite3.IntegrityError) as exc:
+            # An idempotent migration (IF NOT EXISTS, a column added only when missing) runs through in
+            # both processes; the loser then fails recording it (UNIQUE on _sqlite_migrations).
+            racing = any(
+                text in str(exc)
+                for text in ("locked", "already exists", "duplicate column", "_sqlite_migrations")
+            )
             if not racing or attempt == MIGRATE_ATTEMPTS - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
     return db
 
 
-def write_rows(db: sqlite_utils.Database, rows: list[FlowRow]) -> None:
-    """Write flows and their findings; a flow written again replaces its earlier row and findings."""
+def write_rows(
+    db: sqlite_utils.Database,
+    rows: list[FlowRow],
+    *,
+    demote_after: int | None = None,
+    on_learned: Callable[[sqlite_utils.Database], None] | None = None,
+) -> None:
+    """Write flows and their findings; a flow written again replaces its earlier row and findings.
+
+    With ``demote_after`` the rows also teach the ``learned`` and ``rule_calibration`` tables
+    (:func:`toolguard_core.learned_store.learn_from_rows`) in the same transaction; ``on_learned`` is
+    then called inside it when they changed, so a new snapshot is published before the commit."""
     with db.atomic():
         for row in rows:
             columns = row.columns()
@@ -358,6 +480,8 @@ def write_rows(db: sqlite_utils.Database, rows: list[FlowRow]) -> None:
                         for r in row.repairs
                     ],
                 )
+        if demote_after is not None and learn_from_rows(db, rows, demote_after) and on_learned is not None:
+            on_learned(db)
 
 
 def write_run(db: sqlite_utils.Database, run: RunRow) -> None:
@@ -409,12 +533,20 @@ class Store:
         path: str | os.PathLike[str],
         batch_size: int = 200,
         *,
+        demote_after: int | None = None,
+        on_knowledge: Callable[[Knowledge], None] | None = None,
+        refresh_seconds: float = KNOWLEDGE_REFRESH_SECONDS,
         retry_seconds: float = DEFAULT_RETRY_SECONDS,
         busy_timeout: float = 5.0,
     ) -> None:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self.batch_size = batch_size
+        #: Learning is on when ``on_knowledge`` is given (the addon); plain writers only store rows.
+        self.demote_after = demote_after
+        self.on_knowledge = on_knowledge
+        self.refresh_seconds = refresh_seconds
+        self._data_version: int | None = None
         self.retry_seconds = retry_seconds
         self.queue: queue.Queue[Any] = queue.Queue()
         self.queued = 0
@@ -522,10 +654,17 @@ class Store:
             self._error = exc
             self._ready.set()
             return
+        self._publish(db)
         self._ready.set()
         try:
             while True:
-                item = self.queue.get()
+                try:
+                    item = self.queue.get(timeout=self.refresh_seconds if self.on_knowledge else None)
+                except queue.Empty:
+                    # Idle: another process (``toolguard learned import|forget``) may have changed the
+                    # tables. data_version moves only when another connection commits.
+                    self._refresh_if_changed(db)
+                    continue
                 batch: list[Any] = []
                 stop = item is _STOP
                 if not stop:
@@ -545,6 +684,25 @@ class Store:
                     return
         finally:
             db.close()
+
+    def _publish(self, db: sqlite_utils.Database) -> None:
+        """Hand a fresh :class:`Knowledge` snapshot to the addon (one reference swap on its side)."""
+        if self.on_knowledge is None:
+            return
+        try:
+            self.on_knowledge(load_knowledge(db))
+            self._data_version = db.execute("PRAGMA data_version").fetchone()[0]
+        except Exception:
+            logger.exception("toolguard: could not load what was learned from %s", self.path)
+
+    def _refresh_if_changed(self, db: sqlite_utils.Database) -> None:
+        try:
+            version = db.execute("PRAGMA data_version").fetchone()[0]
+        except Exception:
+            logger.exception("toolguard: could not read %s", self.path)
+            return
+        if version != self._data_version:
+            self._publish(db)
 
     def _write(self, db: sqlite_utils.Database, items: list[Any]) -> sqlite_utils.Database:
         """Write a batch in queue order: flows, and run rows (a run's counts follow its flows)."""
@@ -592,11 +750,13 @@ class Store:
                 logger.exception("toolguard: could not build the row for %r", getattr(item, "flow_id", item))
         if not batch:
             return db
+        # With the addon's snapshot callback, the rows also teach the learned tables (same transaction).
+        learn = {"demote_after": self.demote_after, "on_learned": self._publish} if self.on_knowledge else {}
         delay = BACKOFF[0]
         while True:
             try:
                 db = self._reopen_if_replaced(db)
-                write_rows(db, batch)
+                write_rows(db, batch, **learn)  # type: ignore[arg-type]
                 self.written += len(batch)
                 self._failing_since = None
                 self._notify(batch)
@@ -629,7 +789,7 @@ class Store:
         written: list[FlowRow] = []
         for row in batch:
             try:
-                write_rows(db, [row])
+                write_rows(db, [row], **learn)  # type: ignore[arg-type]
                 self.written += 1
                 written.append(row)
             except Exception as exc:

@@ -5,8 +5,12 @@ verdict            meaning
 =================  =====================================================================================
 ``predicted``      toolguard found an error-severity problem and the upstream rejected the request
                    (status >= 400, or an error event inside a 200 stream)
-``unexplained``    the upstream rejected the request and toolguard had no error finding: a candidate
-                   for a new rule (this includes 401/429/5xx; filter on ``status`` to narrow it)
+``recognised``     the upstream rejected the request, no rule flagged it, but the error text names a
+                   known root cause (``cause_id``, see :mod:`toolguard_core.causes`): labelled when
+                   the row is written, from the upstream's answer
+``unexplained``    the upstream rejected the request and neither a rule nor the root-cause catalogue
+                   explains it: a candidate for a new rule or cause (this includes 401/429/5xx that
+                   no catalogue wording names; filter on ``status`` to narrow it)
 ``false_alarm``    toolguard found an error-severity problem but the upstream accepted the request
 ``no_answer``      no upstream response at all: connection refused, timeout, client gone before the
                    response headers, body size limit (``flow_error`` says which)
@@ -36,11 +40,13 @@ import re
 from collections.abc import Sequence
 from enum import StrEnum
 
-from toolguard_core.upstream_errors import innermost_message
+from toolguard_core.causes import Recognition, recognise, recognise_error
+from toolguard_core.upstream_errors import UpstreamError, innermost_message
 
 
 class Verdict(StrEnum):
     PREDICTED = "predicted"
+    RECOGNISED = "recognised"
     UNEXPLAINED = "unexplained"
     FALSE_ALARM = "false_alarm"
     NO_ANSWER = "no_answer"
@@ -50,14 +56,19 @@ class Verdict(StrEnum):
     REPAIR_FAILED = "repair_failed"
 
 
-#: The verdicts of a rejected request (the upstream said no). A blocked request never reached the
-#: upstream, so it is not among them.
-REJECTED_VERDICTS = frozenset({Verdict.PREDICTED, Verdict.UNEXPLAINED, Verdict.REPAIR_FAILED})
+#: The verdicts of a rejected request (the upstream said no). ``predicted``, ``recognised`` and
+#: ``unexplained`` are the one vocabulary for a rejection that the verdict column, ``toolguard run``'s
+#: report, the summary and the Datasette queries share; ``repair_failed`` is a rejection of a request
+#: toolguard had repaired. A blocked request never reached the upstream, so it is not among them.
+REJECTED_VERDICTS = frozenset(
+    {Verdict.PREDICTED, Verdict.RECOGNISED, Verdict.UNEXPLAINED, Verdict.REPAIR_FAILED}
+)
 
 #: Each verdict in words, for reports that a person reads (`toolguard run`, `toolguard show`, HTML).
 VERDICT_WORDS: dict[str, str] = {
     Verdict.PREDICTED: "rejected by the upstream, as toolguard predicted",
-    Verdict.UNEXPLAINED: "rejected by the upstream; no toolguard rule explains it",
+    Verdict.RECOGNISED: "rejected by the upstream; no rule flagged it, but the error names a known root cause",
+    Verdict.UNEXPLAINED: "rejected by the upstream; neither a rule nor a known root cause explains it",
     Verdict.FALSE_ALARM: "accepted by the upstream despite an error finding (a false alarm)",
     Verdict.NO_ANSWER: "no answer from the upstream",
     Verdict.ACCEPTED: "accepted by the upstream (its findings are warnings)",
@@ -105,6 +116,37 @@ def verdict(
     if rejected(status, stream_error):
         return (Verdict.PREDICTED if has_error_finding else Verdict.UNEXPLAINED).value
     return (Verdict.FALSE_ALARM if has_error_finding else Verdict.ACCEPTED).value
+
+
+def explained(verdict: str | None, recognition: Recognition | None) -> str | None:
+    """The verdict once the upstream's answer is read: an ``unexplained`` rejection whose error text
+    names a known root cause is ``recognised``. Decided where the row is written (the writer thread,
+    :meth:`toolguard_core.capture.Capture.to_row`) and by ``toolguard reexplain`` for stored rows."""
+    if verdict == Verdict.UNEXPLAINED and recognition is not None:
+        return Verdict.RECOGNISED.value
+    if verdict == Verdict.RECOGNISED and recognition is None:
+        return Verdict.UNEXPLAINED.value  # the catalogue no longer names it (reexplain)
+    return verdict
+
+
+def recognise_stored(
+    error_json: str | None,
+    error_message: str | None,
+    *,
+    provider: str | None = None,
+    finding_rules: Sequence[str] = (),
+) -> Recognition | None:
+    """The root cause of a stored rejection: from its ``error_json`` (the parsed chain, innermost
+    provider message first), else from the plain ``error_message``."""
+    error = None
+    if error_json:
+        try:
+            error = UpstreamError.model_validate_json(error_json)
+        except ValueError:
+            error = None
+    if error is not None:
+        return recognise_error(error, provider=provider, finding_rules=finding_rules)
+    return recognise(error_message, provider=provider, finding_rules=finding_rules)
 
 
 def row_rejected(verdict: str | None, status: int | None, error_message: str | None) -> bool:

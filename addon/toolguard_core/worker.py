@@ -16,6 +16,7 @@ from functools import cache
 from typing import BinaryIO
 
 from toolguard_core.analyze import analyse_request
+from toolguard_core.learned import Knowledge
 from toolguard_core.offload import _LENGTH, NO_BODY
 from toolguard_core.profiles_config import load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
@@ -37,6 +38,7 @@ def handle(header: dict, body: bytes | None) -> dict:
             target=Target.from_url(url, registry),
             max_body_bytes=header["max_body"],
             decode_error=header.get("decode_error"),
+            knowledge=Knowledge.from_json(header.get("learned")),
             content_encoding=header.get("content_encoding"),
         )
     except Exception as exc:  # never let one body stop the worker

@@ -193,8 +193,8 @@ def test_live_claude_code_with_thinking_through_the_proxy_stores_nothing(
 
 def test_live_claude_code_rejected_turn_is_stored_with_anthropics_error(upstream, mitmdump_reverse, tmp_path):
     """The fake answers Claude Code's (valid) second turn with Anthropic's pairing 400: each attempt is
-    stored with the parsed error; toolguard found nothing wrong with the request (verdict unexplained),
-    and the error text alone names the rule that predicts it."""
+    stored with the parsed error; toolguard found nothing wrong with the request, and the error text
+    alone names the root cause (verdict recognised) and the rule that predicts it."""
     _claude_code_ready()
     Conversation("messages", clis.CLAUDE_CODE.tool_call, fail_turn=2).install(upstream)
     proxy = mitmdump_reverse()
@@ -211,10 +211,12 @@ def test_live_claude_code_rejected_turn_is_stored_with_anthropics_error(upstream
             "path": "/v1/messages",
             "provider": "generic",
             "status": 400,
-            "verdict": "unexplained",
+            # No rule flagged the (valid) request; Anthropic's sentence names a known root cause.
+            "verdict": "recognised",
             "error_shape": "anthropic",
             "finding_count": 0,
         }
+        assert row["cause_id"] == "cause.missing-tool-result"
         assert (
             "`tool_use` ids were found without `tool_result` blocks immediately after" in row["error_message"]
         )

@@ -221,7 +221,9 @@ def test_upstream_400_is_stored_with_its_parsed_error_and_qwens_status(
         k: flow[k] for k in ("status", "verdict", "error_message", "error_type", "error_param", "client")
     } == {
         "status": 400,
-        "verdict": "unexplained",  # qwen-code 0.24.4 sends a valid history: no rule predicts this 400
+        # qwen-code 0.24.4 sends a valid history: no rule predicts this 400; OpenAI's sentence names
+        # the root cause (a tool message without a preceding call), so it is recognised.
+        "verdict": "recognised",
         "error_message": ORPHAN_MESSAGE,
         "error_type": "invalid_request_error",
         "error_param": "messages.[3].role",
@@ -230,9 +232,10 @@ def test_upstream_400_is_stored_with_its_parsed_error_and_qwens_status(
     assert json.loads(flow["request_json"])["messages"][3]["tool_call_id"] == "call_e2e_qwen_0002"
     assert "sk-toolguard-e2e-not-a-key" not in json.dumps(flow)
     assert (
-        f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  unexplained: rejected by the upstream; "
-        "no toolguard rule explains it"
+        f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  recognised: rejected by the upstream; "
+        "no rule flagged it, but the error names a known root cause"
     ) in result.stderr
+    assert "        root cause: cause.orphan-tool-result: " in result.stderr
     assert f"        upstream: {ORPHAN_MESSAGE}" in result.stderr
 
 

@@ -63,13 +63,41 @@ def test_summary_every_format_over_a_real_capture(upstream, mitmdump_reverse, op
     db = capture(mitmdump_reverse, openai_client, CASES)
 
     data = json.loads(toolguard("summary", "--db", str(db), "--format", "json"))
-    assert [(g["pattern"], g["count"], g["statuses"], g["hosts"], g["models"]) for g in data["groups"]] == [
-        ("sequence.orphan-tool-message", 2, [400], ["127.0.0.1"], ["gpt-4o-mini"]),
-        ("sequence.unanswered-tool-call", 1, [400], ["127.0.0.1"], ["gpt-4o-mini"]),
+    # OpenAI answers the lone tool message and the tool message with an unknown id with one sentence;
+    # the rule that fired on each request keeps them apart (issue #10), under one root cause.
+    assert [
+        (g["pattern"], g["cause"], g["count"], g["statuses"], g["hosts"], g["models"]) for g in data["groups"]
+    ] == [
+        (
+            "sequence.orphan-tool-message",
+            "cause.orphan-tool-result",
+            1,
+            [400],
+            ["127.0.0.1"],
+            ["gpt-4o-mini"],
+        ),
+        (
+            "sequence.unknown-tool-call-id",
+            "cause.orphan-tool-result",
+            1,
+            [400],
+            ["127.0.0.1"],
+            ["gpt-4o-mini"],
+        ),
+        (
+            "sequence.unanswered-tool-call",
+            "cause.missing-tool-result",
+            1,
+            [400],
+            ["127.0.0.1"],
+            ["gpt-4o-mini"],
+        ),
     ]
+    assert {g["explanation"] for g in data["groups"]} == {"predicted"}
     orphan = data["groups"][0]
     assert orphan["clients"][0].startswith("OpenAI/Python ")
-    assert orphan["excerpt"]["messages"][-1]["tool_call_id"] in (CALL_A, "call_Fo6YPd3EALEdfPLMbfr4BTKf")
+    assert orphan["excerpt"]["messages"][-1]["tool_call_id"] == CALL_A
+    assert data["groups"][1]["excerpt"]["messages"][-1]["tool_call_id"] == "call_Fo6YPd3EALEdfPLMbfr4BTKf"
     assert data["unexplained"] == []
     assert data["verdicts"]["predicted"] == 3
     rules = {r["rule"]: (r["predicted"], r["false_alarm"], r["precision"]) for r in data["rules"]}
@@ -77,13 +105,13 @@ def test_summary_every_format_over_a_real_capture(upstream, mitmdump_reverse, op
     assert rules["sequence.unanswered-tool-call"] == (1, 0, 1.0)
 
     text = toolguard("summary", "--db", str(db))
-    assert "2×  sequence.orphan-tool-message" in text and "\x1b[" not in text
+    assert "1×  sequence.unknown-tool-call-id" in text and "\x1b[" not in text
     markdown = toolguard("summary", "--db", str(db), "--format", "markdown")
-    assert "| 2 | sequence.orphan-tool-message |" in markdown
+    assert "| 1 | sequence.unknown-tool-call-id | cause.orphan-tool-result | predicted 1 |" in markdown
     html = tmp_path / "report.html"
     toolguard("summary", "--db", str(db), "--format", "html", "-o", str(html))
     page = html.read_text()
-    assert page.count('<tr class="group"') == 2 and '<svg id="chart"' in page
+    assert page.count('<tr class="group"') == 3 and '<svg id="chart"' in page
 
 
 def test_merge_two_real_captures(upstream, mitmdump_reverse, openai_client, tmp_path):
@@ -98,4 +126,7 @@ def test_merge_two_real_captures(upstream, mitmdump_reverse, openai_client, tmp_
         f"{out}: added 0 flows and 0 findings"
     )
     data = json.loads(toolguard("summary", "--db", str(out), "--format", "json"))
-    assert [(g["pattern"], g["count"]) for g in data["groups"]] == [("sequence.orphan-tool-message", 3)]
+    assert [(g["pattern"], g["count"]) for g in data["groups"]] == [
+        ("sequence.orphan-tool-message", 2),
+        ("sequence.unknown-tool-call-id", 1),
+    ]

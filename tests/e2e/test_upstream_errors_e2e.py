@@ -102,7 +102,8 @@ def test_error_event_mid_stream_is_stored_parsed(upstream, mitmdump_reverse, ope
     assert {k: row[k] for k in ERROR_COLUMNS} == {
         "status": 200,
         "stream": 1,
-        "verdict": "unexplained",
+        # No rule fired; OpenAI's "The server had an error" names a known cause (cause.server-error).
+        "verdict": "recognised",
         "error_source": "stream",
         "error_shape": "openai",
         "error_message": message,
@@ -129,7 +130,9 @@ def test_error_event_mid_stream_is_stored_parsed(upstream, mitmdump_reverse, ope
 def test_every_verdict(upstream, mitmdump_reverse, openai_client):
     replies = {
         "predicted": Reply(400, orphan_error(1)),
-        "unexplained": Reply.json(400, OPENROUTER_400),
+        "recognised": Reply.json(400, OPENROUTER_400),
+        # An empty 400 body names nothing (openai-node: "400 status code (no body)", qwen-code#373).
+        "unexplained": Reply(400, b""),
         "false_alarm": Reply.json(200, completion()),
         "accepted": Reply.json(200, completion()),
         "no_answer": Abort(),
@@ -139,6 +142,7 @@ def test_every_verdict(upstream, mitmdump_reverse, openai_client):
     }
     cases = [
         ("predicted", ORPHAN, False),
+        ("recognised", VALID, False),
         ("unexplained", VALID, False),
         ("false_alarm", ORPHAN, False),
         ("accepted", WARNING_ONLY, False),
@@ -165,18 +169,21 @@ def test_every_verdict(upstream, mitmdump_reverse, openai_client):
         for r in rows
     ] == [
         ("predicted", 400, "body", "openai", False),
-        ("unexplained", 400, "body", "openrouter", False),
+        ("recognised", 400, "body", "openrouter", False),
+        ("unexplained", 400, "body", "empty", False),
         ("false_alarm", 200, None, None, False),
         ("accepted", 200, None, None, False),
         ("no_answer", None, None, None, True),
         ("predicted", 200, "stream", "openai", False),
     ]
-    by_verdict = {r["verdict"]: r for r in rows[:5]}
-    assert by_verdict["unexplained"]["error_provider"] == "OpenAI"
-    assert json.loads(by_verdict["unexplained"]["error_json"])["upstream"]["param"] == "input"
-    assert rows[5]["error_message"].startswith("Invalid parameter: messages with role 'tool'")
-    assert [f["rule"] for f in proxy.findings(rows[3]["id"])] == ["shape.invalid-tool-arguments"]
-    assert {r["error_finding_count"] > 0 for r in (rows[0], rows[2], rows[5])} == {True}
+    by_verdict = {r["verdict"]: r for r in rows[:6]}
+    assert by_verdict["recognised"]["error_provider"] == "OpenAI"
+    assert json.loads(by_verdict["recognised"]["error_json"])["upstream"]["param"] == "input"
+    assert by_verdict["recognised"]["cause_id"] is not None
+    assert by_verdict["unexplained"]["cause_id"] is None
+    assert rows[6]["error_message"].startswith("Invalid parameter: messages with role 'tool'")
+    assert [f["rule"] for f in proxy.findings(rows[4]["id"])] == ["shape.invalid-tool-arguments"]
+    assert {r["error_finding_count"] > 0 for r in (rows[0], rows[3], rows[6])} == {True}
 
 
 ERROR_COLUMNS = (

@@ -190,6 +190,9 @@ class Rule:
             level = self.policy.level(target if named else provider_id(view))
         if level is None:
             return
+        if level == Severity.ERROR and self.id in view.demoted:
+            # The second input of the level: this host accepted what the rule flags for this model.
+            level, message = Severity.WARNING, message + DEMOTED_NOTE
         if level == Severity.ERROR and view.provider.guessed and not self.policy.uniform:
             level = Severity.WARNING
             message = (
@@ -198,6 +201,12 @@ class Rule:
             )
         yield Finding(rule=self.id, severity=level, location=location, message=message)
 
+
+#: Appended to a finding whose rule is demoted for its host and model (toolguard_core.learned).
+DEMOTED_NOTE = (
+    " (A warning here: this host accepted requests this rule flagged for this model; see "
+    "`toolguard learned list`.)"
+)
 
 RULES: dict[str, Rule] = {}
 #: The module that defines each rule (``toolguard_core.rules.tool_choice`` for ``tool_choice.*``):

@@ -1,0 +1,330 @@
+"""What this user's upstreams taught toolguard (issue #10, deliverable 3): pure data and checks.
+
+Two kinds of knowledge, both per host and model, both stored by the writer thread in the
+``learned`` and ``rule_calibration`` tables (docs/schema.md) and handed to the addon as one
+immutable :class:`Knowledge` snapshot (the event loop never reads the database):
+
+- **Learned constraints.** An upstream rejected a request and its answer named what it rejected
+  (the :class:`~toolguard_core.causes.Constraint` of the recognised root cause: a parameter, a
+  field, a value, a role, a content type, a tool-choice form, a message field). A later request to
+  the same host and model that repeats it gets an error finding ``learned.<kind>`` citing the first
+  flow, before the answer arrives. The evidence is the upstream's own error text, quoted in the
+  finding: this host rejected exactly this, so it is grounded the way a built-in rule is.
+- **Demoted rules.** The upstream accepted a request that carried an error finding of a built-in
+  rule, ``toolguard_demote_after`` times: for that host and model the rule's level is a warning.
+  This is an input to the severity decision, beside each rule's declared provider levels
+  (:mod:`toolguard_core.rules.policy`): the declared level says what the provider documents, the
+  calibration says what this user's own upstream (an older server, a gateway that drops the field)
+  was seen to do. :func:`calibrate` applies both inputs where findings are made (``analyse_request``).
+
+Pure: no mitmproxy import and no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from toolguard_core.causes import Constraint, ConstraintKind
+from toolguard_core.findings import Finding, Severity
+from toolguard_core.rules.registry import DEMOTED_NOTE
+
+__all__ = [
+    "LEARNED_PREFIX",
+    "Calibration",
+    "Knowledge",
+    "LearnedConstraint",
+    "calibrate",
+    "learned_rule",
+    "repeats",
+]
+
+#: Every learned finding's rule id starts with this (``learned.param``, ``learned.role`` ...).
+LEARNED_PREFIX = "learned."
+#: Texts quoted in a finding are cut here (the whole text is in the ``learned`` table).
+QUOTE_CHARS = 200
+
+
+def learned_rule(kind: str) -> str:
+    """The rule id of a learned constraint of ``kind``: ``learned.param``, ``learned.message-field`` ..."""
+    return LEARNED_PREFIX + kind.replace("_", "-")
+
+
+def is_learned(rule: str) -> bool:
+    return rule.startswith(LEARNED_PREFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class LearnedConstraint:
+    """One row of the ``learned`` table: what ``host`` rejected for ``model`` ('' for any model)."""
+
+    kind: ConstraintKind
+    name: str | None
+    value: str | None
+    cause_id: str | None
+    error_text: str
+    first_flow: str
+
+    @property
+    def constraint(self) -> Constraint:
+        return Constraint(kind=self.kind, name=self.name, value=self.value)
+
+    @property
+    def rule(self) -> str:
+        return learned_rule(self.kind)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "value": self.value,
+            "cause_id": self.cause_id,
+            "error_text": self.error_text,
+            "first_flow": self.first_flow,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LearnedConstraint:
+        return cls(
+            kind=data["kind"],
+            name=data.get("name"),
+            value=data.get("value"),
+            cause_id=data.get("cause_id"),
+            error_text=data.get("error_text") or "",
+            first_flow=data.get("first_flow") or "",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """What is known about one host and model: learned constraints and demoted rule ids."""
+
+    constraints: tuple[LearnedConstraint, ...] = ()
+    demoted: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.constraints or self.demoted)
+
+    def merged(self, other: Calibration) -> Calibration:
+        return Calibration(self.constraints + other.constraints, self.demoted | other.demoted)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"constraints": [c.as_json() for c in self.constraints], "demoted": sorted(self.demoted)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> Calibration:
+        if not data:
+            return EMPTY
+        return cls(
+            tuple(LearnedConstraint.from_json(c) for c in data.get("constraints") or ()),
+            frozenset(data.get("demoted") or ()),
+        )
+
+
+EMPTY = Calibration()
+
+
+@dataclass(frozen=True, slots=True)
+class Knowledge:
+    """An immutable snapshot of both tables, keyed by (host, model); model '' means any model."""
+
+    by_key: Mapping[tuple[str, str], Calibration] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.by_key)
+
+    def for_request(self, host: str, model: str | None) -> Calibration:
+        host = host.lower()
+        calibration = self.by_key.get((host, model or ""), EMPTY)
+        if model:
+            calibration = calibration.merged(self.by_key.get((host, ""), EMPTY))
+        return calibration
+
+    def for_host(self, host: str) -> Knowledge:
+        """The part about one host (what a validation worker needs for one request)."""
+        host = host.lower()
+        return Knowledge({key: c for key, c in self.by_key.items() if key[0] == host})
+
+    def as_json(self) -> list[list[Any]]:
+        return [[host, model, c.as_json()] for (host, model), c in self.by_key.items()]
+
+    @classmethod
+    def from_json(cls, data: Any) -> Knowledge:
+        if not data:
+            return NOTHING_LEARNED
+        return cls({(host, model): Calibration.from_json(c) for host, model, c in data})
+
+    @property
+    def constraint_count(self) -> int:
+        return sum(len(c.constraints) for c in self.by_key.values())
+
+    @property
+    def demotion_count(self) -> int:
+        return sum(len(c.demoted) for c in self.by_key.values())
+
+
+NOTHING_LEARNED = Knowledge()
+
+
+def calibrate(body: Mapping[str, Any], findings: list[Finding], calibration: Calibration) -> list[Finding]:
+    """The findings with this host's calibration applied: each learned constraint the body repeats
+    adds a ``learned.*`` error (one per constraint).
+
+    Demoted rules are an input of the level where it is decided (``Rule.report`` reads
+    ``RequestView.demoted``); a check that still makes its finding at a fixed severity
+    (``rule.finding``) has no policy to consult, so its error of a demoted rule is lowered here."""
+    if not calibration:
+        return findings
+    out: list[Finding] = []
+    for finding in findings:
+        if finding.severity == Severity.ERROR and finding.rule in calibration.demoted:
+            finding = finding.model_copy(
+                update={"severity": Severity.WARNING, "message": finding.message + DEMOTED_NOTE}
+            )
+        out.append(finding)
+    seen: set[tuple[str, str | None, str | None]] = set()
+    for learned in calibration.constraints:
+        key = (learned.kind, learned.name, learned.value)
+        if key in seen:
+            continue
+        seen.add(key)
+        location = next(repeats(body, learned.constraint), None)
+        if location is None:
+            continue
+        text = " ".join(learned.error_text.split())
+        if len(text) > QUOTE_CHARS:
+            text = text[: QUOTE_CHARS - 1] + "…"
+        out.append(
+            Finding(
+                rule=learned.rule,
+                severity=Severity.ERROR,
+                location=location,
+                message=f"This host rejected {_describe(learned.constraint)} for this model before "
+                f"(flow {learned.first_flow}): {text!r}. Remove or change it, or `toolguard learned forget` "
+                "if the upstream has changed.",
+            )
+        )
+    return out
+
+
+def _describe(constraint: Constraint) -> str:
+    name, value = constraint.name, constraint.value
+    match constraint.kind:
+        case "param" | "field":
+            return f"the {constraint.kind} {name!r}"
+        case "value":
+            return f"{name} = {value!r}" if value is not None else f"this value of {name}"
+        case "message_field":
+            return f"the message field {name!r}"
+        case "role":
+            return f"this role order ({name}{', ' + value if value else ''})"
+        case "content_type":
+            return f"content of type {name!r}"
+        case "tool_choice":
+            return f"tool_choice {value or name!r}"
+    return f"{constraint.kind} {name!r}"  # pragma: no cover - every kind is handled above
+
+
+# ------------------------------------------------------------------------------ matching a body
+
+_ROLES_THAT_ALTERNATE = frozenset({"user", "assistant"})
+
+
+def repeats(body: Mapping[str, Any], constraint: Constraint) -> Iterator[str]:
+    """The locations where ``body`` repeats what ``constraint`` names (empty when it does not).
+
+    Never raises on any JSON value."""
+    try:
+        yield from _repeats(body, constraint)
+    except Exception:  # defensive: a body of unexpected shape is not a repeat
+        return
+
+
+def _repeats(body: Mapping[str, Any], constraint: Constraint) -> Iterator[str]:
+    name, value = constraint.name, constraint.value
+    kind = constraint.kind
+    if kind in ("param", "field"):
+        if name and _get(body, name) is not None:
+            yield name
+    elif kind == "value":
+        if name and value is not None:
+            found = _get(body, name)
+            if found is not None and _same(found, value):
+                yield name
+    elif kind == "tool_choice":
+        choice = body.get("tool_choice")
+        form = (
+            choice if isinstance(choice, str) else (choice.get("type") if isinstance(choice, dict) else None)
+        )
+        wanted = value or name
+        if form is not None and wanted is not None and wanted != "tool_choice" and _same(form, wanted):
+            yield "tool_choice"
+    elif kind == "message_field":
+        for index, message in _messages(body):
+            if name and name in message:
+                yield f"messages[{index}].{name}"
+    elif kind == "content_type":
+        for index, message in _messages(body):
+            content = message.get("content")
+            if name == "array":
+                if isinstance(content, list):
+                    yield f"messages[{index}].content"
+            elif isinstance(content, list):
+                for part_index, part in enumerate(content):
+                    if isinstance(part, dict) and part.get("type") == name:
+                        yield f"messages[{index}].content[{part_index}]"
+    elif kind == "role":
+        yield from _role_repeats(body, name, value)
+
+
+def _role_repeats(body: Mapping[str, Any], name: str | None, value: str | None) -> Iterator[str]:
+    messages = list(_messages(body))
+    if name == "alternation":
+        previous: str | None = None
+        for index, message in messages:
+            role = message.get("role")
+            if role in _ROLES_THAT_ALTERNATE and role == previous:
+                yield f"messages[{index}].role"
+            previous = role if isinstance(role, str) else None
+    elif value == "not-first":
+        for position, (index, message) in enumerate(messages):
+            if position > 0 and message.get("role") == name:
+                yield f"messages[{index}].role"
+    elif value == "last":
+        if messages and messages[-1][1].get("role") == name:
+            yield f"messages[{messages[-1][0]}].role"
+    elif name:
+        for index, message in messages:
+            if message.get("role") == name:
+                yield f"messages[{index}].role"
+
+
+def _messages(body: Mapping[str, Any]) -> Iterable[tuple[int, dict[str, Any]]]:
+    for container in ("messages", "input"):
+        items = body.get(container)
+        if isinstance(items, list):
+            return [(i, m) for i, m in enumerate(items) if isinstance(m, dict)]
+    return []
+
+
+def _get(body: Mapping[str, Any], path: str) -> Any:
+    node: Any = body
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _same(found: Any, wanted: str) -> bool:
+    """A JSON value equals the text an error quoted (``True`` is ``'true'``, ``1`` is ``'1'``)."""
+    if isinstance(found, bool):
+        text = "true" if found else "false"
+    elif isinstance(found, (str, int, float)):
+        text = str(found)
+    elif isinstance(found, dict) and isinstance(found.get("type"), str):
+        text = found["type"]  # response_format {"type": "json_object"}
+    else:
+        return False
+    return text.strip().lower() == wanted.strip().strip("'\"`").lower()

@@ -1,0 +1,300 @@
+"""The ``learned`` and ``rule_calibration`` tables (docs/schema.md): written by the store's writer
+thread as rows are stored, read into a :class:`~toolguard_core.learned.Knowledge` snapshot for the
+addon, and listed, forgotten, exported and imported by ``toolguard learned``.
+
+What is learned from one stored flow (:func:`learn_from_rows`):
+
+- a rejection whose recognised root cause names what the upstream rejected (a
+  :class:`~toolguard_core.causes.Constraint`) becomes, or refreshes, a ``learned`` row for the
+  flow's host and model, unless a built-in rule already predicted that very cause on it (the rule
+  says it already; learning it twice would double the finding). Transient causes (rate limits,
+  credentials, server errors) name nothing about the request and carry no constraint.
+- an accepted request that carried error findings of built-in rules (verdict ``false_alarm``)
+  counts once per rule in ``rule_calibration``; at ``demote_after`` acceptances the row gets
+  ``demoted_at`` and the rule is a warning for that host and model from then on.
+
+The export file is JSON (``{"format": "toolguard-learned", "version": 1, ...}``); importing merges
+by key with max counts and the earliest/latest times, so importing one file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import sqlite_utils
+
+from toolguard_core.findings import Severity
+from toolguard_core.learned import Calibration, Knowledge, LearnedConstraint, is_learned, learned_rule
+from toolguard_core.verdict import Verdict, error_text
+
+EXPORT_FORMAT = "toolguard-learned"
+EXPORT_VERSION = 1
+#: ``toolguard_demote_after``'s default: acceptances of a flagged request before the rule is a
+#: warning for that host and model. Three: one acceptance may be a fluke (a retried request that a
+#: load balancer sent to another server version), three in a row is the upstream's behaviour.
+DEFAULT_DEMOTE_AFTER = 3
+
+#: The rejections a constraint is learned from: the vocabulary's three words (a repaired request the
+#: upstream still rejected is not the request the client sent, so nothing is learned from it).
+_LEARN_FROM = frozenset({Verdict.PREDICTED, Verdict.RECOGNISED, Verdict.UNEXPLAINED})
+
+LEARNED_COLUMNS = (
+    "host",
+    "model",
+    "kind",
+    "name",
+    "value",
+    "rule",
+    "cause_id",
+    "error_text",
+    "first_flow",
+    "last_flow",
+    "first_seen",
+    "last_seen",
+    "count",
+    "source",
+)
+CALIBRATION_COLUMNS = (
+    "rule",
+    "host",
+    "model",
+    "accepted",
+    "first_flow",
+    "last_flow",
+    "first_seen",
+    "last_seen",
+    "demoted_at",
+    "source",
+)
+
+
+def learn_from_rows(db: sqlite_utils.Database, rows: Iterable[Any], demote_after: int) -> int:
+    """Record what the stored ``rows`` (:class:`~toolguard_core.store.FlowRow`) teach; call inside the
+    writer's transaction. Returns how many learned/calibration rows changed."""
+    changed = 0
+    for row in rows:
+        if not row.host:
+            continue
+        host, model = row.host.lower(), row.model or ""
+        builtin_errors = [
+            f.rule for f in row.findings if f.severity == Severity.ERROR and not is_learned(f.rule)
+        ]
+        if row.verdict in _LEARN_FROM and row.cause_json:
+            cause = json.loads(row.cause_json)
+            constraint = cause.get("constraint")
+            if constraint and not cause.get("transient") and cause.get("rule") not in builtin_errors:
+                changed += _observe_constraint(db, row, host, model, cause, constraint)
+        elif row.verdict == Verdict.FALSE_ALARM:
+            for rule in dict.fromkeys(builtin_errors):
+                changed += _observe_acceptance(db, row, host, model, rule, demote_after)
+    return changed
+
+
+def _observe_constraint(
+    db: sqlite_utils.Database,
+    row: Any,
+    host: str,
+    model: str,
+    cause: dict[str, Any],
+    constraint: dict[str, Any],
+) -> int:
+    key = [host, model, constraint["kind"], constraint.get("name") or "", constraint.get("value") or ""]
+    updated = db.execute(
+        "UPDATE learned SET count = count + 1, last_seen = max(last_seen, ?), last_flow = ? "
+        "WHERE host = ? AND model = ? AND kind = ? AND name = ? AND value = ?",
+        [row.datetime_utc, row.id, *key],
+    ).rowcount
+    if not updated:
+        db.execute(
+            f"INSERT INTO learned ({', '.join(LEARNED_COLUMNS)}) VALUES ({', '.join('?' * len(LEARNED_COLUMNS))})",
+            [
+                *key,
+                learned_rule(constraint["kind"]),
+                cause.get("cause"),
+                error_text(row.error_json, row.error_message) or "",
+                row.id,
+                row.id,
+                row.datetime_utc,
+                row.datetime_utc,
+                1,
+                "observed",
+            ],
+        )
+    return 1
+
+
+def _observe_acceptance(
+    db: sqlite_utils.Database, row: Any, host: str, model: str, rule: str, demote_after: int
+) -> int:
+    key = [rule, host, model]
+    updated = db.execute(
+        "UPDATE rule_calibration SET accepted = accepted + 1, last_flow = ?, last_seen = max(last_seen, ?) "
+        "WHERE rule = ? AND host = ? AND model = ?",
+        [row.id, row.datetime_utc, *key],
+    ).rowcount
+    if not updated:
+        db.execute(
+            f"INSERT INTO rule_calibration ({', '.join(CALIBRATION_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(CALIBRATION_COLUMNS))})",
+            [*key, 1, row.id, row.id, row.datetime_utc, row.datetime_utc, None, "observed"],
+        )
+    db.execute(
+        "UPDATE rule_calibration SET demoted_at = ? "
+        "WHERE rule = ? AND host = ? AND model = ? AND demoted_at IS NULL AND accepted >= ?",
+        [row.datetime_utc, *key, max(1, demote_after)],
+    )
+    return 1
+
+
+def has_tables(db: sqlite_utils.Database) -> bool:
+    return db["learned"].exists() and db["rule_calibration"].exists()
+
+
+def load_knowledge(db: sqlite_utils.Database) -> Knowledge:
+    """The snapshot the addon checks requests against (both tables, keyed by host and model)."""
+    if not has_tables(db):
+        return Knowledge()
+    constraints: dict[tuple[str, str], list[LearnedConstraint]] = {}
+    for row in db.query("SELECT * FROM learned ORDER BY first_seen, host, model, kind, name, value"):
+        constraints.setdefault((row["host"], row["model"]), []).append(
+            LearnedConstraint(
+                kind=row["kind"],
+                name=row["name"] or None,
+                value=row["value"] or None,
+                cause_id=row["cause_id"],
+                error_text=row["error_text"],
+                first_flow=row["first_flow"],
+            )
+        )
+    demoted: dict[tuple[str, str], set[str]] = {}
+    for row in db.query("SELECT rule, host, model FROM rule_calibration WHERE demoted_at IS NOT NULL"):
+        demoted.setdefault((row["host"], row["model"]), set()).add(row["rule"])
+    keys = set(constraints) | set(demoted)
+    return Knowledge(
+        {
+            key: Calibration(tuple(constraints.get(key, ())), frozenset(demoted.get(key, ())))
+            for key in sorted(keys)
+        }
+    )
+
+
+# ------------------------------------------------------------------ toolguard learned (the CLI)
+
+
+def list_learned(db: sqlite_utils.Database) -> dict[str, list[dict[str, Any]]]:
+    if not has_tables(db):
+        return {"constraints": [], "calibration": []}
+    return {
+        "constraints": list(db.query("SELECT * FROM learned ORDER BY host, model, kind, name, value")),
+        "calibration": list(db.query("SELECT * FROM rule_calibration ORDER BY host, model, rule")),
+    }
+
+
+def forget(
+    db: sqlite_utils.Database,
+    *,
+    host: str | None = None,
+    model: str | None = None,
+    rule: str | None = None,
+    name: str | None = None,
+) -> int:
+    """Delete learned constraints and calibration rows matching every given filter (``rule`` matches
+    a calibration's rule or a constraint's ``learned.*`` rule). Returns how many rows went."""
+    removed = 0
+    for table, rule_column in (("learned", "rule"), ("rule_calibration", "rule")):
+        where, args = [], []
+        for column, value in (("host", host and host.lower()), ("model", model), (rule_column, rule)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if name is not None:
+            if table != "learned":
+                continue
+            where.append("name = ?")
+            args.append(name)
+        sql = f"DELETE FROM {table}" + (f" WHERE {' AND '.join(where)}" if where else "")
+        with db.atomic():
+            removed += db.execute(sql, args).rowcount
+    return removed
+
+
+def export_learned(db: sqlite_utils.Database) -> dict[str, Any]:
+    listed = list_learned(db)
+    return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, **listed}
+
+
+class ImportError_(ValueError):
+    """The file is not a toolguard learned export."""
+
+
+def import_learned(db: sqlite_utils.Database, data: Any) -> tuple[int, int]:
+    """Merge an export into ``db``; idempotent. Returns (constraints, calibration rows) in the file."""
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+        raise ImportError_(f"not a toolguard learned export (format must be {EXPORT_FORMAT!r})")
+    if data.get("version") != EXPORT_VERSION:
+        raise ImportError_(f"unsupported export version {data.get('version')!r} (expected {EXPORT_VERSION})")
+    constraints = data.get("constraints") or []
+    calibration = data.get("calibration") or []
+    with db.atomic():
+        for item in constraints:
+            row = _row(item, LEARNED_COLUMNS, required=("host", "kind", "error_text", "first_flow"))
+            row["host"] = str(row["host"]).lower()
+            row["source"] = "imported"
+            row["rule"] = row.get("rule") or learned_rule(row["kind"])
+            row["first_seen"] = row.get("first_seen") or row.get("last_seen") or ""
+            row["last_seen"] = row.get("last_seen") or row["first_seen"]
+            row["count"] = int(row.get("count") or 1)
+            _merge(db, "learned", row, ("host", "model", "kind", "name", "value"), "count")
+        for item in calibration:
+            row = _row(item, CALIBRATION_COLUMNS, required=("rule", "host", "first_flow"))
+            row["host"] = str(row["host"]).lower()
+            row["source"] = "imported"
+            row["last_flow"] = row.get("last_flow") or row["first_flow"]
+            row["first_seen"] = row.get("first_seen") or row.get("last_seen") or ""
+            row["last_seen"] = row.get("last_seen") or row["first_seen"]
+            row["accepted"] = int(row.get("accepted") or 0)
+            _merge(db, "rule_calibration", row, ("rule", "host", "model"), "accepted")
+    return len(constraints), len(calibration)
+
+
+def _row(item: Any, columns: tuple[str, ...], *, required: tuple[str, ...]) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise ImportError_(f"an entry is not an object: {item!r}")
+    missing = [c for c in required if not item.get(c)]
+    if missing:
+        raise ImportError_(f"an entry lacks {', '.join(missing)}: {item!r}")
+    row = {c: item.get(c) for c in columns}
+    for column in ("model", "name", "value"):
+        if column in row and row[column] is None:
+            row[column] = ""
+    return row
+
+
+def _merge(
+    db: sqlite_utils.Database, table: str, row: dict[str, Any], key: tuple[str, ...], counter: str
+) -> None:
+    """Insert ``row``, or merge it into the row with its key: the larger count, the earliest first and
+    latest last sighting (so one file imported twice changes nothing). An observed row stays observed."""
+    where = " AND ".join(f"{k} = ?" for k in key)
+    existing = db.execute(f"SELECT * FROM {table} WHERE {where}", [row[k] for k in key]).fetchone()
+    if existing is None:
+        columns = list(row)
+        db.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [row[c] for c in columns],
+        )
+        return
+    names = [d[0] for d in db.execute(f"SELECT * FROM {table} LIMIT 0").description]
+    current = dict(zip(names, existing, strict=True))
+    merged = {
+        counter: max(int(current[counter] or 0), int(row[counter] or 0)),
+        "first_seen": min(filter(None, (current["first_seen"], row["first_seen"])), default=""),
+        "last_seen": max(filter(None, (current["last_seen"], row["last_seen"])), default=""),
+    }
+    if table == "rule_calibration":
+        dates = [d for d in (current["demoted_at"], row.get("demoted_at")) if d]
+        merged["demoted_at"] = min(dates) if dates else None
+    sets = ", ".join(f"{k} = ?" for k in merged)
+    db.execute(f"UPDATE {table} SET {sets} WHERE {where}", [*merged.values(), *(row[k] for k in key)])

@@ -1,0 +1,305 @@
+"""What the upstreams teach (issue #10.3): the pure checks of toolguard_core.learned, and the tables
+the store's writer fills (toolguard_core.learned_store) on a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from toolguard_core.analyze import analyse_request
+from toolguard_core.capture import Capture
+from toolguard_core.causes import Constraint
+from toolguard_core.findings import Finding, Severity
+from toolguard_core.learned import Calibration, Knowledge, LearnedConstraint, calibrate, repeats
+from toolguard_core.learned_store import (
+    ImportError_,
+    export_learned,
+    forget,
+    import_learned,
+    load_knowledge,
+)
+from toolguard_core.store import FindingRow, FlowRow, Store, migrations, open_db, relabel_rows
+from toolguard_core.upstream_errors import parse_error
+
+XAI_TEXT = "Argument not supported on this model: presencePenalty"  # lobehub/lobehub#8389
+URL = "http://127.0.0.1:9/v1/chat/completions"
+
+USER = {"role": "user", "content": "hi"}
+BODY: dict[str, Any] = {
+    "model": "m",
+    "messages": [
+        {"role": "system", "content": "s"},
+        USER,
+        USER,
+        {"role": "assistant", "content": [{"type": "text", "text": "x"}], "reasoning_content": "r"},
+    ],
+    "presence_penalty": 0.5,
+    "reasoning_effort": "none",
+    "stream": True,
+    "stream_options": {"include_usage": True},
+    "tool_choice": "required",
+    "response_format": {"type": "json_object"},
+}
+
+
+@pytest.mark.parametrize(
+    ("constraint", "locations"),
+    [
+        (Constraint("param", "presence_penalty"), ["presence_penalty"]),
+        (Constraint("param", "top_k"), []),
+        (Constraint("field", "stream_options.include_usage"), ["stream_options.include_usage"]),
+        (Constraint("value", "reasoning_effort", "none"), ["reasoning_effort"]),
+        (Constraint("value", "reasoning_effort", "low"), []),
+        (Constraint("value", "stream", "true"), ["stream"]),
+        (Constraint("value", "response_format", "json_object"), ["response_format"]),
+        (Constraint("value", "response_format.type", None), []),  # no value named: nothing to compare
+        (Constraint("tool_choice", "tool_choice", "required"), ["tool_choice"]),
+        (Constraint("tool_choice", "tool_choice", "auto"), []),
+        (Constraint("message_field", "reasoning_content"), ["messages[3].reasoning_content"]),
+        (Constraint("role", "system"), ["messages[0].role"]),
+        (Constraint("role", "system", "not-first"), []),
+        (Constraint("role", "user", "not-first"), ["messages[1].role", "messages[2].role"]),
+        (Constraint("role", "alternation"), ["messages[2].role"]),
+        (Constraint("role", "assistant", "last"), ["messages[3].role"]),
+        (Constraint("content_type", "array"), ["messages[3].content"]),
+        (Constraint("content_type", "text"), ["messages[3].content[0]"]),
+        (Constraint("content_type", "image_url"), []),
+    ],
+)
+def test_repeats(constraint: Constraint, locations: list[str]) -> None:
+    assert list(repeats(BODY, constraint)) == locations
+
+
+@pytest.mark.parametrize("body", [{}, {"messages": "x"}, {"messages": [1, None, []]}, {"tool_choice": 3}])
+def test_repeats_never_raises_on_odd_bodies(body: dict[str, Any]) -> None:
+    for kind in ("param", "value", "tool_choice", "message_field", "role", "content_type"):
+        assert list(repeats(body, Constraint(kind, "x", "y"))) == []  # type: ignore[arg-type]
+
+
+def _learned(
+    kind: str = "param", name: str = "presence_penalty", value: str | None = None
+) -> LearnedConstraint:
+    return LearnedConstraint(kind, name, value, "cause.param-unsupported", XAI_TEXT, "flow-1")  # type: ignore[arg-type]
+
+
+def test_calibrate_adds_a_learned_error_citing_the_first_flow_and_demotes() -> None:
+    orphan = Finding(
+        rule="sequence.orphan-tool-message", severity=Severity.ERROR, location="messages[0]", message="m"
+    )
+    out = calibrate(BODY, [orphan], Calibration((_learned(), _learned()), frozenset({orphan.rule})))
+    assert [(f.rule, f.severity, f.location) for f in out] == [
+        ("sequence.orphan-tool-message", Severity.WARNING, "messages[0]"),
+        ("learned.param", Severity.ERROR, "presence_penalty"),  # once, though listed twice
+    ]
+    assert "flow flow-1" in out[1].message and XAI_TEXT in out[1].message
+    assert "accepted" in out[0].message
+    assert calibrate(BODY, [orphan], Calibration()) == [orphan]
+
+
+def test_knowledge_is_per_host_and_model_and_survives_the_worker_header() -> None:
+    knowledge = Knowledge(
+        {
+            ("127.0.0.1", "m"): Calibration((_learned(),), frozenset({"r1"})),
+            ("127.0.0.1", ""): Calibration((), frozenset({"r2"})),
+            ("other", "m"): Calibration((_learned("value", "x", "y"),)),
+        }
+    )
+    assert knowledge.for_request("127.0.0.1", "m").demoted == {"r1", "r2"}
+    assert knowledge.for_request("127.0.0.1", "n").demoted == {"r2"}
+    assert not knowledge.for_request("elsewhere", "m")
+    part = knowledge.for_host("127.0.0.1")
+    assert Knowledge.from_json(json.loads(json.dumps(part.as_json()))) == part
+    analysis = analyse_request(json.dumps(BODY).encode(), URL, knowledge=knowledge)
+    assert [(f.rule, f.location) for f in analysis.findings if f.rule.startswith("learned.")] == [
+        ("learned.param", "presence_penalty")
+    ]
+
+
+# ------------------------------------------------------------------------------------ the tables
+
+
+def _row(
+    flow_id: str, verdict: str, *, status: int, body: str | None, rules: tuple[str, ...] = ()
+) -> FlowRow:
+    """A row the way the proxy builds it: a Capture turned into a row on the writer's side."""
+    capture = Capture(
+        flow_id=flow_id,
+        started=1_700_000_000.0 + len(flow_id),
+        ended=1_700_000_001.0,
+        method="POST",
+        scheme="http",
+        host="127.0.0.1",
+        port=9,
+        path="/v1/chat/completions",
+        url=URL,
+        provider="generic",
+        model="grok-4",
+        stream=None,
+        request_headers=[],
+        request_text=json.dumps(BODY),
+        request_is_json=True,
+        request_bytes=10,
+        findings=[Finding(rule=r, severity=Severity.ERROR, location="body", message="m") for r in rules],
+        secrets=[],
+        verdict=verdict,
+        status=status,
+        response_body=body.encode() if body else None,
+        response_content_type="application/json",
+    )
+    return capture.to_row()
+
+
+class Snapshots:
+    def __init__(self) -> None:
+        self.items: list[Knowledge] = []
+        self.event = threading.Event()
+
+    def __call__(self, knowledge: Knowledge) -> None:
+        self.items.append(knowledge)
+        self.event.set()
+
+
+def _store(path: Path, rows: list[FlowRow], demote_after: int = 3) -> Snapshots:
+    snapshots = Snapshots()
+    store = Store(path, demote_after=demote_after, on_knowledge=snapshots)
+    store.start()
+    for row in rows:
+        store.put(row)
+    store.close()
+    assert store.failed == 0
+    return snapshots
+
+
+def test_writer_learns_recognised_rejections_and_counts_acceptances(tmp_path: Path) -> None:
+    xai = json.dumps({"error": XAI_TEXT})
+    rows = [
+        _row("a", "unexplained", status=400, body=xai),
+        _row("bb", "unexplained", status=400, body=xai),
+        # Predicted by the rule the cause names: nothing new to learn from it.
+        _row("ccc", "predicted", status=400, body=xai, rules=("params.unsupported-for-model",)),
+        *[
+            _row("d" * (4 + i), "false_alarm", status=200, body=None, rules=("sequence.orphan-tool-message",))
+            for i in range(3)
+        ],
+    ]
+    assert rows[0].verdict == "recognised" and rows[0].cause_id == "cause.sampling-on-reasoning-model"
+    snapshots = _store(tmp_path / "t.db", rows)
+    db = open_db(tmp_path / "t.db")
+    data = export_learned(db)
+    assert [
+        {
+            k: c[k]
+            for k in ("host", "model", "kind", "name", "value", "rule", "first_flow", "last_flow", "count")
+        }
+        for c in data["constraints"]
+    ] == [
+        {
+            "host": "127.0.0.1",
+            "model": "grok-4",
+            "kind": "param",
+            "name": "presence_penalty",
+            "value": "",
+            "rule": "learned.param",
+            "first_flow": "a",
+            "last_flow": "bb",
+            "count": 2,
+        }
+    ]
+    assert [(c["rule"], c["accepted"], c["demoted_at"] is not None) for c in data["calibration"]] == [
+        ("sequence.orphan-tool-message", 3, True)
+    ]
+    latest = snapshots.items[-1]
+    assert latest.for_request("127.0.0.1", "grok-4").demoted == {"sequence.orphan-tool-message"}
+    assert load_knowledge(db) == latest
+
+
+def test_import_is_idempotent_and_forget_filters(tmp_path: Path) -> None:
+    source = open_db(tmp_path / "a.db")
+    _store(tmp_path / "a.db", [_row("a", "unexplained", status=400, body=json.dumps({"error": XAI_TEXT}))])
+    export = export_learned(source)
+    target = open_db(tmp_path / "b.db")
+    assert import_learned(target, export) == (1, 0)
+    once = export_learned(target)
+    import_learned(target, json.loads(json.dumps(export)))
+    assert export_learned(target) == once
+    assert [c["source"] for c in once["constraints"]] == ["imported"]
+    assert forget(target, host="elsewhere") == 0
+    assert forget(target, host="127.0.0.1", name="presence_penalty") == 1
+    assert export_learned(target)["constraints"] == []
+    with pytest.raises(ImportError_):
+        import_learned(target, {"format": "something else"})
+    with pytest.raises(ImportError_):
+        import_learned(target, {"format": "toolguard-learned", "version": 1, "constraints": [{"host": "h"}]})
+
+
+def test_reexplain_relabels_rows_stored_before_the_catalogue_knew_them(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "t.db")
+    error = parse_error(json.dumps({"error": XAI_TEXT}).encode(), status=400)
+    old = FlowRow(
+        id="old",
+        datetime_utc="2026-11-20T10:00:00.000Z",
+        status=400,
+        error_message=error.message,
+        error_json=json.dumps(error.summary()),
+        verdict="unexplained",
+        findings=[FindingRow(idx=0, rule="x.y", severity="warning", location="body", message="m")],
+    )
+    db["flows"].insert({k: v for k, v in old.columns().items() if v is not None})
+    assert relabel_rows(db) == 1
+    row = db["flows"].get("old")
+    assert (row["verdict"], row["cause_id"]) == ("recognised", "cause.sampling-on-reasoning-model")
+    assert json.loads(row["cause_json"])["constraint"] == {
+        "kind": "param",
+        "name": "presence_penalty",
+        "value": None,
+    }
+    assert relabel_rows(db) == 0  # nothing left to change
+    # The migrations run again on an already migrated file without touching it.
+    migrations.apply(db)
+    assert db["flows"].get("old")["verdict"] == "recognised"
+
+
+def test_the_validation_worker_applies_the_hosts_knowledge() -> None:
+    """A body validated off the event loop (offload.py) gets the same learned finding: the addon sends
+    the host's part of its snapshot in the job header."""
+    from toolguard_core.worker import handle
+
+    knowledge = Knowledge({("127.0.0.1", "m"): Calibration((_learned(),))})
+    header = {"id": 1, "url": URL, "max_body": 1 << 20, "learned": knowledge.for_host("127.0.0.1").as_json()}
+    result = handle(json.loads(json.dumps(header)), json.dumps(BODY).encode())
+    assert [f[:3] for f in result["findings"] if f[0].startswith("learned.")] == [
+        ["learned.param", "error", "presence_penalty"]
+    ]
+    assert result["internal_errors"] == []
+    without = handle({**header, "learned": None}, json.dumps(BODY).encode())
+    assert not [f for f in without["findings"] if f[0].startswith("learned.")]
+
+
+def test_a_demoted_rule_reports_a_warning_through_its_policy() -> None:
+    """Demotion is an input of the level a rule's declared policy gives (Rule.report), not a filter
+    over finished findings: the rule's own report says warning for the demoted host and model."""
+    from toolguard_core.providers import DEFAULT_REGISTRY
+    from toolguard_core.request import RequestView, Target
+    from toolguard_core.rules.registry import DEMOTED_NOTE, RULES
+
+    rule = RULES["sequence.orphan-tool-message"]
+    target = Target.from_url("https://api.openai.com/v1/chat/completions", DEFAULT_REGISTRY)
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "tool", "tool_call_id": "x", "content": "y"}]}
+    [plain] = rule.report(RequestView(body=body, target=target), "messages[0]", "m")
+    [demoted] = rule.report(
+        RequestView(body=body, target=target, demoted=frozenset({rule.id})), "messages[0]", "m"
+    )
+    assert (plain.severity, demoted.severity, demoted.message) == (
+        Severity.ERROR,
+        Severity.WARNING,
+        "m" + DEMOTED_NOTE,
+    )
+    knowledge = Knowledge({("api.openai.com", "gpt-4o-mini"): Calibration(demoted=frozenset({rule.id}))})
+    analysis = analyse_request(json.dumps(body).encode(), target.url, knowledge=knowledge)
+    assert [(f.rule, f.severity) for f in analysis.findings if f.rule == rule.id] == [
+        (rule.id, Severity.WARNING)
+    ]
