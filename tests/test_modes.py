@@ -70,7 +70,7 @@ def repairs_rows(db_path: Path) -> list[dict[str, Any]]:
         ),
         (
             {"toolguard_repair": "sequence,parms"},
-            "toolguard_repair: unknown repair family parms; expected some of fields, params, sequence",
+            "toolguard_repair: unknown repair family parms; expected some of fields, learned, params, sequence",
         ),
         (
             {"toolguard_repair_unanswered": "invent"},
@@ -468,7 +468,7 @@ def test_the_content_view_shows_what_repair_changed(repair):
         ({"repair_families": "params"}, "--repair chooses the fixes of --mode repair; add --mode repair"),
         (
             {"mode": "repair", "repair_families": "params,feilds"},
-            "unknown repair family feilds; expected some of fields, params, sequence",
+            "unknown repair family feilds; expected some of fields, learned, params, sequence",
         ),
     ],
 )

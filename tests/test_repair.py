@@ -11,6 +11,7 @@ import pytest
 from support.seeds import DUPLICATE, FIRST_ID, LONE_TOOL, ONE_ANSWER, SECOND_ID, TOOLS, USER, assistant, tool
 
 from toolguard_core.analyze import analyse_request
+from toolguard_core.findings import Finding, Severity
 from toolguard_core.profiles_config import load_registry
 from toolguard_core.repair import (
     SYNTHETIC_MARK,
@@ -380,6 +381,39 @@ def test_parse_families(value, expected):
 
 def test_parse_families_names_the_typo():
     with pytest.raises(
-        ValueError, match="unknown repair family sequnce; expected some of fields, params, sequence"
+        ValueError, match="unknown repair family sequnce; expected some of fields, learned, params, sequence"
     ):
         parse_families("sequnce,params")
+
+
+def test_learned_constraints_are_repaired_by_the_learned_family():
+    # learned.py names what this upstream rejected before; the learned family drops it again.
+    body = {
+        "model": "gpt-4o-mini",
+        "messages": [{"role": "user", "content": "hi", "reasoning_content": "..."}],
+        "presence_penalty": 0.5,
+    }
+    analysis = analyse_request(json.dumps(body).encode(), OPENAI)
+    learned = [
+        Finding(rule="learned.param", severity=Severity.ERROR, location="presence_penalty", message="m"),
+        Finding(
+            rule="learned.message-field",
+            severity=Severity.ERROR,
+            location="messages[0].reasoning_content",
+            message="m",
+        ),
+    ]
+    off = repair_request(
+        body, analysis.target, [*analysis.findings, *learned], RepairOptions(families=frozenset())
+    )
+    assert (off.repairs, off.body) == ([], body)
+    result = repair_request(body, analysis.target, [*analysis.findings, *learned], ALL)
+    assert [(r.rule, r.family, r.patch) for r in result.repairs] == [
+        (
+            "learned.message-field",
+            Family.LEARNED,
+            [{"op": "remove", "path": "/messages/0/reasoning_content"}],
+        ),
+        ("learned.param", Family.LEARNED, [{"op": "remove", "path": "/presence_penalty"}]),
+    ]
+    assert result.body == {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}

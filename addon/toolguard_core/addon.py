@@ -301,7 +301,8 @@ class ToolGuard:
             "sequence",
             "In repair mode, the comma-separated families of fixes to apply: 'sequence' (tool-call "
             "pairing), 'params' (top-level fields the provider or model rejects), 'fields' (message keys "
-            "a strict server rejects). Each fix is listed with its risks in docs/modes.md.",
+            "a strict server rejects), 'learned' (what this upstream rejected before, from the learned "
+            "constraints). Each fix is listed with its risks in docs/modes.md.",
         )
         loader.add_option(
             "toolguard_repair_unanswered",

@@ -26,6 +26,7 @@ import jsonpatch
 
 from toolguard_core.analyze import analyse_request
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.learned import LEARNED_PREFIX
 from toolguard_core.request import Target
 
 #: The marker every synthetic tool result starts with, so a model, a user and a reviewer of the
@@ -50,6 +51,8 @@ class Family(StrEnum):
     SEQUENCE = "sequence"
     PARAMS = "params"
     FIELDS = "fields"
+    #: What this user's upstream rejected before (learned.py): the same field dropped again.
+    LEARNED = "learned"
 
 
 class Unanswered(StrEnum):
@@ -410,6 +413,14 @@ FIXES: dict[str, FixSpec] = {
     "model.parallel-tool-calls-unsupported": FixSpec(Family.PARAMS, _drop_param, "drop parallel_tool_calls"),
     "roles.unknown-message-key": FixSpec(Family.FIELDS, _strip_message_key, "strip the key from the message"),
     "roles.name-unsupported": FixSpec(Family.FIELDS, _strip_message_key, "strip name from the message"),
+    # Learned constraints (learned.py, docs/learned.md): the upstream named the field it rejected,
+    # so dropping it again is what the upstream asked for. Values, roles, content types and
+    # tool_choice forms it rejected have no fix that keeps the conversation's meaning.
+    "learned.param": FixSpec(Family.LEARNED, _drop_param, "drop the parameter this upstream rejected before"),
+    "learned.field": FixSpec(Family.LEARNED, _drop_param, "drop the field this upstream rejected before"),
+    "learned.message-field": FixSpec(
+        Family.LEARNED, _strip_message_key, "strip the message field this upstream rejected before"
+    ),
 }
 
 
@@ -498,6 +509,13 @@ def repair_request(
             target=target,
             **({"max_body_bytes": max_body_bytes} if max_body_bytes is not None else {}),
         ).findings
+        # The learned findings come from what the upstream taught, not from the rules run here:
+        # the ones this step did not fix are carried over (each is fixed, or reported, in turn).
+        after += [
+            f
+            for f in current_findings
+            if f.rule.startswith(LEARNED_PREFIX) and (f.rule, f.location) != (finding.rule, finding.location)
+        ]
         if not _improves(current_findings, after, finding.rule):
             declined.add((finding.rule, finding.location))
             result.not_repaired.append(
