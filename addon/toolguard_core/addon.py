@@ -11,6 +11,7 @@ import fnmatch
 import gc
 import json
 import logging
+import queue
 import re
 import threading
 import time
@@ -29,7 +30,7 @@ from toolguard_core.capture import Capture
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.profiles_config import ProvidersConfigError, load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
-from toolguard_core.request import Target
+from toolguard_core.request import RESPONSES, Target, endpoint_kind
 from toolguard_core.sse import SSETap
 from toolguard_core.store import Store, default_db_path
 from toolguard_core.verdict import (
@@ -41,6 +42,7 @@ from toolguard_core.verdict import (
     should_store,
 )
 from toolguard_core.verdict import verdict as verdict_for
+from toolguard_core.wsresponses import ResponsesSocket, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,9 @@ MAX_STORED_RESPONSE = 64 * 1024
 MAX_STORED_NON_JSON_REQUEST = 64 * 1024
 # Flows seen in `request` but not yet finished; bounded so a proxy bug cannot leak memory.
 MAX_PENDING = 10_000
+# Responses WebSockets followed at once, and WebSocket messages waiting for the worker thread.
+MAX_SOCKETS = 256
+MAX_QUEUED_MESSAGES = 10_000
 
 
 @dataclass(slots=True)
@@ -95,6 +100,7 @@ class ToolGuard:
         self.summary_thread: threading.Thread | None = None
         self._logged_errors: set[tuple[str, str]] = set()
         self.registry: ProviderRegistry = DEFAULT_REGISTRY
+        self.sockets: SocketWorker | None = None
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -214,15 +220,29 @@ class ToolGuard:
     def done(self) -> None:
         # The content view outlives this addon (hot reload, tests): it falls back to the built-ins.
         contentview.chat_completions.registry = DEFAULT_REGISTRY
+        if self.sockets is not None:  # its last rows go to the store before the store drains
+            self.sockets.close()
         if self.store is not None:
             self.store.close()
-            if self.stats:
-                logger.info("toolguard: %s", dict(self.stats))
+            # Always logged, zeros included: `toolguard run` reads how many requests reached the
+            # proxy and how many were validated from this line (a client that bypassed the proxy
+            # shows as 0, not as silence).
+            logger.info("toolguard: stats %s", json.dumps(self.all_stats(), sort_keys=True))
             self.store = None
+
+    def all_stats(self) -> dict[str, int]:
+        """The counters of the hooks and of the WebSocket worker, added up."""
+        counts = Counter(self.stats)
+        if self.sockets is not None:
+            counts.update(self.sockets.stats)
+        for key in ("requests", "validated", "flagged", "stored"):
+            counts.setdefault(key, 0)
+        return dict(counts)
 
     # ----------------------------------------------------------------- flow hooks
 
     def request(self, flow: http.HTTPFlow) -> None:
+        self.stats["requests"] += 1  # every request that reached the proxy, validated or not
         self._guard("request", flow, self._on_request)
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
@@ -234,10 +254,21 @@ class ToolGuard:
     def error(self, flow: http.HTTPFlow) -> None:
         self._guard("error", flow, self._finish)
 
+    def websocket_start(self, flow: http.HTTPFlow) -> None:
+        self._guard("websocket_start", flow, self._on_websocket_start)
+
+    def websocket_message(self, flow: http.HTTPFlow) -> None:
+        # Only a copy of the message is queued: the frame goes on at once, unchanged; the worker
+        # thread parses and judges it (a 100 KB Codex turn must not wait for the rules).
+        self._guard("websocket_message", flow, self._on_websocket_message)
+
+    def websocket_end(self, flow: http.HTTPFlow) -> None:
+        self._guard("websocket_end", flow, self._on_websocket_end)
+
     @command.command("toolguard.stats")
     def stats_command(self) -> str:
         """Counters: flows validated, flagged and stored, and internal errors."""
-        return json.dumps(dict(self.stats), sort_keys=True)
+        return json.dumps(self.all_stats(), sort_keys=True)
 
     @command.command("toolguard.summary")
     def summary_command(self) -> str:
@@ -363,6 +394,51 @@ class ToolGuard:
             ),
         )
         self._annotate(flow, analysis.findings, verdict=None)
+
+    def _on_websocket_start(self, flow: http.HTTPFlow) -> None:
+        """Follow a Responses API WebSocket (Codex's built-in provider): ``GET .../responses`` upgraded,
+        on a host ``toolguard_hosts`` lets through, with a path ``toolguard_paths`` validates."""
+        settings = self.settings
+        if settings is None or self.store is None:
+            return
+        request = flow.request
+        path = request.path.split("?", 1)[0]
+        host = request.pretty_host.lower()
+        if settings.hosts and not any(fnmatch.fnmatchcase(host, p) for p in settings.hosts):
+            return
+        if endpoint_kind(path) != RESPONSES or not any(p.search(path) for p in settings.paths):
+            return
+        if self.sockets is None:
+            self.sockets = SocketWorker(self.store, settings.store_all)
+        url = request.pretty_url
+        self.sockets.open(
+            flow.id,
+            _Connection(
+                socket=ResponsesSocket(url, Target.from_url(url, self.registry), settings.max_body_bytes),
+                flow_id=flow.id,
+                scheme=request.scheme,
+                host=request.pretty_host,
+                port=request.port,
+                path=path,
+                url=url,
+                headers=list(request.headers.items(multi=True)),
+                secrets=redact.secret_values(
+                    request.headers.items(multi=True), request.path.partition("?")[2]
+                ),
+            ),
+        )
+
+    def _on_websocket_message(self, flow: http.HTTPFlow) -> None:
+        sockets = self.sockets
+        if sockets is None or flow.websocket is None or not sockets.follows(flow.id):
+            return
+        message = flow.websocket.messages[-1]
+        if message.is_text:
+            sockets.message(flow.id, message.from_client, message.content, message.timestamp)
+
+    def _on_websocket_end(self, flow: http.HTTPFlow) -> None:
+        if self.sockets is not None and self.sockets.follows(flow.id):
+            self.sockets.end(flow.id, time.time())
 
     def _track_unvalidated(self, flow: http.HTTPFlow) -> None:
         """Remember a record-only flow without parsing its body (nothing validates it)."""
@@ -496,6 +572,162 @@ class ToolGuard:
             flow_error=flow.error.msg if flow.error else None,
             internal_error=pending.extra.get("internal_error"),
         )
+
+
+@dataclass(slots=True)
+class _Connection:
+    """A followed WebSocket: its judge and plain copies of the upgrade request (for the rows)."""
+
+    socket: ResponsesSocket
+    flow_id: str
+    scheme: str
+    host: str
+    port: int
+    path: str
+    url: str
+    headers: list[tuple[str, str]]
+    secrets: list[str]
+
+
+_STOP = object()
+
+
+class SocketWorker:
+    """Judges WebSocket messages on a thread of its own, in the order they crossed the proxy.
+
+    The hooks only queue ``(connection, from_client, bytes, timestamp)``; the thread parses, follows
+    each connection's turns (:class:`~toolguard_core.wsresponses.ResponsesSocket`) and queues a row
+    for the store when a turn is rejected or has findings. Its counters are its own (no lock shared
+    with the event loop); :meth:`ToolGuard.all_stats` adds them up.
+    """
+
+    def __init__(self, store: Store, store_all: bool) -> None:
+        self.store = store
+        self.store_all = store_all
+        self.stats: Counter[str] = Counter()
+        self._followed: set[str] = set()  # touched on the event loop only
+        self._connections: dict[str, _Connection] = {}  # touched on the worker thread only
+        self._queue: queue.Queue[Any] = queue.Queue(MAX_QUEUED_MESSAGES)
+        self._thread = threading.Thread(target=self._run, name="toolguard-websocket", daemon=True)
+        self._thread.start()
+
+    def follows(self, flow_id: str) -> bool:
+        return flow_id in self._followed
+
+    def open(self, flow_id: str, connection: _Connection) -> None:
+        if len(self._followed) >= MAX_SOCKETS:
+            self.stats["websockets_not_followed"] += 1
+            return
+        self._followed.add(flow_id)
+        self._put(("open", flow_id, connection))
+
+    def message(self, flow_id: str, from_client: bool, content: bytes, timestamp: float) -> None:
+        self._put(("message", flow_id, from_client, content, timestamp))
+
+    def end(self, flow_id: str, timestamp: float) -> None:
+        self._followed.discard(flow_id)
+        self._put(("end", flow_id, timestamp))
+
+    def close(self, timeout: float = 30.0) -> None:
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join(timeout)
+
+    def _put(self, item: tuple[Any, ...]) -> None:
+        try:
+            self._queue.put_nowait(item)
+        except queue.Full:  # never block the event loop: a message not judged is counted
+            self.stats["websocket_messages_dropped"] += 1
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                for flow_id in list(self._connections):
+                    self._end(flow_id, time.time())
+                return
+            try:
+                self._handle(item)
+            except Exception:
+                self.stats["internal_errors"] += 1
+                logger.exception("toolguard: internal error judging a WebSocket message; it passed unchanged")
+
+    def _handle(self, item: tuple[Any, ...]) -> None:
+        kind, flow_id = item[0], item[1]
+        if kind == "open":
+            self._connections[flow_id] = item[2]
+            return
+        if kind == "end":
+            self._end(flow_id, item[2])
+            return
+        connection = self._connections.get(flow_id)
+        if connection is None:
+            return
+        _, _, from_client, content, timestamp = item
+        text = content.decode("utf-8", "replace")
+        if from_client:
+            self.stats["websocket_messages"] += 1
+            turn = connection.socket.client_message(text, timestamp)
+            if turn is not None:
+                self.stats["validated"] += 1
+                if turn.analysis.findings:
+                    self.stats["flagged"] += 1
+            return
+        finished = connection.socket.server_message(text, timestamp)
+        if finished is not None:
+            self._finish(connection, finished)
+
+    def _end(self, flow_id: str, timestamp: float) -> None:
+        connection = self._connections.pop(flow_id, None)
+        if connection is None:
+            return
+        for turn in connection.socket.close():  # sent, never answered: kept only with findings
+            turn.ended = timestamp
+            self._finish(connection, turn)
+
+    def _finish(self, connection: _Connection, turn: Turn) -> None:
+        analysis = turn.analysis
+        if not should_store(
+            has_findings=bool(analysis.findings),
+            rejected=turn.rejected,
+            flow_failed=False,
+            stream_complete=turn.completed,
+            store_all=self.store_all,
+        ):
+            return
+        stream_error = turn.error if turn.error is not None and turn.status is None else None
+        verdict = verdict_for(analysis.has_error, turn.status, stream_error is not None, None)
+        self.store.put(
+            Capture(
+                flow_id=f"{connection.flow_id}-ws{turn.index}",
+                started=turn.started,
+                ended=turn.ended or time.time(),
+                method="WS",
+                scheme=connection.scheme,
+                host=connection.host,
+                port=connection.port,
+                path=connection.path,
+                url=connection.url,
+                provider=analysis.target.provider.id,
+                model=analysis.model,
+                stream=analysis.stream,
+                request_headers=connection.headers,
+                request_text=turn.text,
+                request_is_json=analysis.body is not None,
+                request_bytes=len(turn.text.encode()),
+                findings=list(analysis.findings),
+                secrets=connection.secrets,
+                verdict=verdict,
+                status=turn.status,
+                response_body=turn.error_text.encode() if turn.error_text and stream_error is None else None,
+                response_content_type="application/json" if turn.error_text else None,
+                stream_error=stream_error,
+                stream_capture=turn.error_text if stream_error is not None else None,
+                flow_error=None if turn.finished else "no answer on the WebSocket before it closed",
+                websocket={"connection": connection.flow_id, **turn.context()},
+            )
+        )
+        self.stats["stored"] += 1
 
 
 def _compile_patterns(option: str, patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:

@@ -54,6 +54,8 @@ class Capture:
     flow_error: str | None = None
     internal_error: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    # A message on a WebSocket (the Responses API's WebSocket mode): which connection and message.
+    websocket: dict[str, object] | None = None
 
     def upstream_error(self) -> tuple[UpstreamError | None, str | None]:
         """The upstream's rejection, if any, and where it was found (``body`` or ``stream``)."""
@@ -123,6 +125,7 @@ class Capture:
             error_finding_count=sum(f.severity == Severity.ERROR for f in self.findings),
             internal_error=self.internal_error,
             toolguard_version=toolguard_core.__version__,
+            websocket_json=json.dumps(self.websocket) if self.websocket is not None else None,
             findings=[
                 FindingRow(
                     idx=i,

@@ -112,6 +112,13 @@ def m001_flows_and_findings(db: sqlite_utils.Database) -> None:
     db["findings"].create_index(["rule"])
 
 
+@migrations()
+def m002_websocket_messages(db: sqlite_utils.Database) -> None:
+    # A row can be one message on a WebSocket (a Responses API `response.create` that the server
+    # rejected, or that had findings): this column says which connection and message, NULL for HTTP.
+    db["flows"].add_column("websocket_json", str)
+
+
 class FindingRow(BaseModel):
     idx: int
     rule: str
@@ -158,6 +165,7 @@ class FlowRow(BaseModel):
     error_finding_count: int = 0
     internal_error: str | None = None
     toolguard_version: str | None = None
+    websocket_json: str | None = None
     findings: list[FindingRow] = []
 
     def columns(self) -> dict[str, Any]:
