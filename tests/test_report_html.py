@@ -115,7 +115,7 @@ def rendered_dom(url: str, tmp_path: Path) -> Page:
 
 
 def test_chromium_shows_chart_groups_and_drill_down(report: Path, tmp_path: Path) -> None:
-    orphan = "n1-cd8b4f448be6"  # fingerprint of the orphan-tool group (OpenAI + DeepSeek wordings)
+    orphan = "n2-5c3f8faf1746"  # fingerprint of the orphan-tool group (OpenAI + DeepSeek wordings)
     page = rendered_dom(report.as_uri() + "#" + orphan, tmp_path)
 
     assert page.chart
