@@ -11,6 +11,7 @@ writer thread drains) and the short report printed on stderr.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shlex
@@ -46,10 +47,20 @@ EXIT_NOT_EXECUTABLE = 126
 EXIT_NOT_FOUND = 127
 
 _LISTENING = re.compile(r"listening at (?:\*|[\[\]0-9a-fA-F.:]+?):(\d+)")
-_STATS = re.compile(r"toolguard: \{.*'validated': (\d+)")
+# The addon's counters, logged once at shutdown (ToolGuard.done): requests that reached the proxy,
+# requests (and WebSocket messages) validated, flagged, stored.
+_STATS = re.compile(r"toolguard: stats (\{.*\})")
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "127.0.0.0/8", "::1/128", ".localhost"})
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
-CA_VARIABLES = ("NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
+# curl ignores SSL_CERT_FILE for the proxy's CA and needs CURL_CA_BUNDLE (agent-clis.md, "curl").
+CA_VARIABLES = ("NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+#: The base-URL variables a user may already have set: reverse mode forwards to that URL (when no
+#: --upstream is given) instead of silently replacing it with the default.
+BASE_URL_VARIABLES = ("OPENAI_BASE_URL", "OPENAI_API_BASE")
+ANTHROPIC_UPSTREAM = "https://api.anthropic.com"
+#: Node's built-in fetch ignores HTTPS_PROXY; this module (shipped with toolguard_core) is preloaded in
+#: regular mode to route it through undici's EnvHttpProxyAgent (agent-clis.md).
+NODE_PRELOAD = Path(toolguard_core.__file__).resolve().parent / "node_env_proxy.mjs"
 
 
 # --------------------------------------------------------------------------- environment
@@ -73,12 +84,40 @@ class Upstream:
         return cls(origin=f"{parts.scheme}://{parts.netloc}", api_path=path)
 
 
+def client_name(command: list[str]) -> str:
+    """What kind of client ``command`` runs, from its program name: ``codex``, ``claude``,
+    ``opencode``, ``node`` (a Node script or package runner), ``python``, ``curl``, or the name itself."""
+    name = Path(command[0]).name.lower() if command else ""
+    if name in ("node", "nodejs", "npx", "npm", "pnpm", "yarn", "tsx", "ts-node") or name.endswith(
+        (".js", ".mjs")
+    ):
+        return "node"
+    if name.startswith("python") or name in ("uv", "uvx", "pipx"):
+        return "python"
+    return name
+
+
+def default_upstream(command: list[str], env: Mapping[str, str]) -> str:
+    """Reverse mode's upstream when ``--upstream`` is not given: the base URL the user already set for
+    this client (kept, not silently replaced), else the client's provider's public API."""
+    if client_name(command) == "claude":
+        # Claude Code's ANTHROPIC_BASE_URL is the host root; it posts to <root>/v1/messages.
+        base = env.get("ANTHROPIC_BASE_URL", "").strip().rstrip("/")
+        return f"{base}/v1" if base else ANTHROPIC_UPSTREAM
+    for name in BASE_URL_VARIABLES:
+        if env.get(name, "").strip():
+            return env[name].strip()
+    return DEFAULT_UPSTREAM
+
+
 def reverse_env(base: Mapping[str, str], proxy_port: int, upstream: Upstream) -> dict[str, str]:
     """The client's environment in reverse mode: every common base-URL variable points at the proxy."""
     env = dict(base)
     base_url = f"http://127.0.0.1:{proxy_port}{upstream.api_path}"
     env["OPENAI_BASE_URL"] = base_url  # openai SDKs (Python, Node), qwen-code --auth-type openai
     env["OPENAI_API_BASE"] = base_url  # LangChain ChatOpenAI (read before OPENAI_BASE_URL)
+    # Claude Code and the Anthropic SDKs: the host root (they append /v1/messages themselves).
+    env["ANTHROPIC_BASE_URL"] = f"http://127.0.0.1:{proxy_port}{upstream.api_path.removesuffix('/v1')}"
     # A proxy from the environment must not catch the loopback hop to toolguard.
     if any(env.get(name) for name in PROXY_VARIABLES):
         for name in ("NO_PROXY", "no_proxy"):
@@ -94,9 +133,16 @@ def regular_env(base: Mapping[str, str], proxy_port: int, ca_cert: Path) -> dict
     for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
         env[name] = proxy_url
     for name in CA_VARIABLES:
-        # NODE_EXTRA_CA_CERTS adds to Node's store; SSL_CERT_FILE/REQUESTS_CA_BUNDLE replace the store
-        # of OpenSSL/httpx and requests, which is fine: every TLS connection now ends at mitmproxy.
+        # NODE_EXTRA_CA_CERTS adds to Node's store; SSL_CERT_FILE/REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE
+        # replace the store of OpenSSL/httpx, requests and curl, which is fine: every TLS connection
+        # now ends at mitmproxy.
         env[name] = str(ca_cert)
+    # Node's fetch ignores the proxy variables: preload the module that routes it through them.
+    # NODE_USE_ENV_PROXY does the same natively on Node versions that have it (not Node 20).
+    preload = f'--import="{NODE_PRELOAD.as_uri()}"'
+    if preload not in env.get("NODE_OPTIONS", ""):
+        env["NODE_OPTIONS"] = f"{env.get('NODE_OPTIONS', '')} {preload}".strip()
+    env["NODE_USE_ENV_PROXY"] = "1"
     # A loopback upstream (a local model server) must go through the proxy too: qwen-code silently
     # bypasses a proxy when NO_PROXY names the target (docs/guide-qwen-code.md).
     for name in ("NO_PROXY", "no_proxy"):
@@ -143,7 +189,7 @@ class ProxyProcess:
         self.command = command
         self.log_path = log_path
         self.port: int | None = None
-        self.validated: int | None = None
+        self.stats: dict[str, int] | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._reader: threading.Thread | None = None
         self._listening = threading.Event()
@@ -182,7 +228,8 @@ class ProxyProcess:
                 self.port = int(match.group(1))
                 self._listening.set()
             if match := _STATS.search(line):
-                self.validated = int(match.group(1))
+                with contextlib.suppress(ValueError):
+                    self.stats = json.loads(match.group(1))
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
         """SIGINT (mitmdump's clean shutdown: the addon's ``done`` drains the database queue), then wait."""
@@ -283,19 +330,80 @@ def run_client(command: list[str], env: dict[str, str]) -> int:
 # --------------------------------------------------------------------------- the report
 
 
-def report(db_path: Path, since: str, until: str, validated: int | None) -> str:
-    """What this run stored: flows written between ``since`` and ``until``, with findings and errors."""
+def traffic_line(stats: Mapping[str, int] | None) -> str:
+    """How many requests reached the proxy and how many were validated ("" when mitmdump said nothing)."""
+    if stats is None:
+        return ""
+    requests = stats.get("requests", 0)
+    messages = stats.get("websocket_messages", 0)
+    reached = f"{requests} request(s)" + (f" and {messages} WebSocket message(s)" if messages else "")
+    return f"{reached} reached the proxy, {stats.get('validated', 0)} validated; "
+
+
+def bypass_cause(client: str, proxy_mode: str, env: Mapping[str, str], stats: Mapping[str, int]) -> str:
+    """The likely reason nothing reached (or nothing was validated by) the proxy, for this client."""
+    if stats.get("requests", 0) or stats.get("websocket_messages", 0):
+        return (
+            "requests reached the proxy, but none on an API path toolguard validates (toolguard_paths: "
+            "/chat/completions, /responses; Anthropic's /v1/messages needs a toolguard with Messages API support)"
+        )
+    if client == "codex" and proxy_mode == "reverse":
+        return (
+            "Codex's built-in OpenAI provider ignores OPENAI_BASE_URL. Use regular mode (toolguard run "
+            "--proxy-mode regular -- codex ...), or a fixed port and its config key (toolguard run --port 8765 "
+            '-- codex -c openai_base_url="http://127.0.0.1:8765/v1" ...); see docs/guide-codex.md'
+        )
+    if client == "node" and proxy_mode == "regular":
+        return (
+            "Node's built-in fetch ignores HTTPS_PROXY; toolguard preloads a module that routes it through "
+            "undici's EnvHttpProxyAgent, which needs the undici package where the app can import it "
+            "(npm install undici), or use reverse mode; see docs/guide-node.md"
+        )
+    no_proxy = ",".join(v for k in ("NO_PROXY", "no_proxy") if (v := env.get(k, "")))
+    if proxy_mode == "regular":
+        cause = "the client did not use HTTPS_PROXY/HTTP_PROXY"
+        if no_proxy:
+            cause += f", or NO_PROXY ({no_proxy}) names its API host"
+        return cause
+    cause = (
+        "the client did not read OPENAI_BASE_URL, OPENAI_API_BASE or ANTHROPIC_BASE_URL (a config file or "
+        ".env of its own may set the base URL); try --proxy-mode regular"
+    )
+    if client == "opencode":
+        cause += "; opencode reads the base URL from opencode.json: see docs/guide-opencode.md"
+    return cause
+
+
+def report(
+    db_path: Path,
+    since: str,
+    until: str,
+    stats: Mapping[str, int] | None,
+    *,
+    client: str = "",
+    proxy_mode: str = "reverse",
+    env: Mapping[str, str] | None = None,
+) -> str:
+    """What this run stored: flows written between ``since`` and ``until``, with findings and errors,
+    after a line saying how many requests reached the proxy and were validated (and, when none
+    was, the likely cause for this client)."""
     lines = []
-    checked = f"{validated} request(s) checked; " if validated is not None else ""
+    checked = traffic_line(stats)
     flows: list[dict[str, Any]] = []
     findings: dict[str, list[dict[str, Any]]] = {}
     if db_path.exists():
         db = sqlite_utils.Database(db_path)
         if db["flows"].exists():
+            websocket = (
+                ", websocket_json"
+                if "websocket_json" in db["flows"].columns_dict
+                else ", null as websocket_json"
+            )
             flows = list(
                 db.query(
-                    "select id, datetime_utc, method, host, path, status, verdict, error_message, error_json, flow_error "
-                    "from flows where datetime_utc >= ? and datetime_utc <= ? order by datetime_utc",
+                    "select id, datetime_utc, method, host, path, status, verdict, error_message, error_json, "
+                    f"flow_error{websocket} from flows where datetime_utc >= ? and datetime_utc <= ? "
+                    "order by datetime_utc",
                     [since, until],
                 )
             )
@@ -309,6 +417,10 @@ def report(db_path: Path, since: str, until: str, validated: int | None) -> str:
             ):
                 findings.setdefault(row["flow_id"], []).append(row)
         db.close()
+    if stats is not None and not stats.get("validated", 0) and not flows:
+        lines.append(f"toolguard: {checked}nothing was checked in this run.")
+        lines.append(f"  likely cause: {bypass_cause(client, proxy_mode, env or {}, stats)}.")
+        return "\n".join(lines) + "\n"
     if not flows:
         lines.append(f"toolguard: {checked}nothing flagged in this run.")
         return "\n".join(lines) + "\n"
@@ -328,6 +440,13 @@ def report(db_path: Path, since: str, until: str, validated: int | None) -> str:
             f"    {flow['id']}  {status}  {flow['method']} {flow['host']}{flow['path']}  "
             f"verdict: {flow['verdict'] or '-'}"
         )
+        if flow["websocket_json"]:
+            socket = json.loads(flow["websocket_json"])
+            lines.append(
+                f"        WebSocket message {socket.get('message')} (response.create"
+                + (f" after {socket['previous_response_id']}" if socket.get("previous_response_id") else "")
+                + ")"
+            )
         for row in findings.get(flow["id"], []):
             lines.append(f"        {row['severity']:<8} {row['rule']} at {row['location']}")
         message = error_text(flow["error_json"], flow["error_message"])
@@ -370,7 +489,12 @@ def run_session(
     starts when the options are wrong."""
     if proxy_mode == "regular" and upstream:
         raise UsageError("--upstream is for reverse mode; in regular mode the client's own URL is used")
-    target = Upstream.parse(upstream or DEFAULT_UPSTREAM) if proxy_mode == "reverse" else None
+    # Without --upstream, a base URL the user already set is where the proxy forwards (kept, not replaced).
+    target = (
+        Upstream.parse(upstream or default_upstream(list(command), os.environ))
+        if proxy_mode == "reverse"
+        else None
+    )
     database = Path(db_path).expanduser() if db_path else default_db_path()
     conf = Path(confdir).expanduser()
     script = addon_script()
@@ -432,7 +556,18 @@ def run_session(
         _say(f"toolguard: mitmdump exited with status {proxy_status}; its log, {log_file}:")
         _say(proxy.tail(), end="")
     try:
-        _say(report(database, since, until, proxy.validated), end="")
+        _say(
+            report(
+                database,
+                since,
+                until,
+                proxy.stats,
+                client=client_name(list(command)),
+                proxy_mode=proxy_mode,
+                env=os.environ,
+            ),
+            end="",
+        )
     except Exception as exc:  # a report problem must not hide the command's status
         _say(f"toolguard: could not read {database}: {exc}")
         trouble = True

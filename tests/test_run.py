@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from support.upstream import ORPHAN_MESSAGE, Upstream
 
 from toolguard_analysis.cli import cli
+from toolguard_analysis.run import NODE_PRELOAD, default_upstream, regular_env, report, reverse_env
 from toolguard_analysis.run import Upstream as UpstreamURL
-from toolguard_analysis.run import regular_env, report, reverse_env
 
 TOOLGUARD = Path(sys.executable).parent / "toolguard"
 PYTHON = sys.executable
@@ -81,6 +81,7 @@ def test_upstream_with_regular_mode_is_a_usage_error() -> None:
             {
                 "OPENAI_BASE_URL": "http://127.0.0.1:8123/compatible-mode/v1",
                 "OPENAI_API_BASE": "http://127.0.0.1:8123/compatible-mode/v1",
+                "ANTHROPIC_BASE_URL": "http://127.0.0.1:8123/compatible-mode",
             },
             id="no-proxy-env",
         ),
@@ -90,6 +91,7 @@ def test_upstream_with_regular_mode_is_a_usage_error() -> None:
             {
                 "OPENAI_BASE_URL": "http://127.0.0.1:8123/compatible-mode/v1",
                 "OPENAI_API_BASE": "http://127.0.0.1:8123/compatible-mode/v1",
+                "ANTHROPIC_BASE_URL": "http://127.0.0.1:8123/compatible-mode",
                 "NO_PROXY": "internal.example,127.0.0.1,localhost",
                 "no_proxy": "127.0.0.1,localhost",
             },
@@ -102,11 +104,15 @@ def test_reverse_env(base: dict[str, str], expected_changes: dict[str, str]) -> 
     assert reverse_env(base, 8123, upstream) == {**base, **expected_changes}
 
 
-def test_regular_env() -> None:
+@pytest.mark.parametrize("node_options", [None, "--max-old-space-size=4096"])
+def test_regular_env(node_options: str | None) -> None:
     base = {"PATH": "/bin", "NO_PROXY": "127.0.0.1, localhost,internal.example", "no_proxy": "localhost,::1"}
+    if node_options:
+        base["NODE_OPTIONS"] = node_options
     env = regular_env(base, 8123, Path("/conf/mitmproxy-ca-cert.pem"))
     proxy = "http://127.0.0.1:8123"
     ca = "/conf/mitmproxy-ca-cert.pem"
+    preload = f'--import="{NODE_PRELOAD.as_uri()}"'
     assert env == {
         "PATH": "/bin",
         "NO_PROXY": "internal.example",
@@ -117,13 +123,85 @@ def test_regular_env() -> None:
         "NODE_EXTRA_CA_CERTS": ca,
         "SSL_CERT_FILE": ca,
         "REQUESTS_CA_BUNDLE": ca,
+        "CURL_CA_BUNDLE": ca,
+        # The user's own Node options are kept; the preload that proxies fetch is added after them.
+        "NODE_OPTIONS": f"{node_options} {preload}" if node_options else preload,
+        "NODE_USE_ENV_PROXY": "1",
     }
+    assert NODE_PRELOAD.is_file()
 
 
-def test_report_of_an_empty_run(tmp_path: Path) -> None:
-    assert report(tmp_path / "none.db", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:01.000Z", 2) == (
-        "toolguard: 2 request(s) checked; nothing flagged in this run.\n"
+@pytest.mark.parametrize(
+    ("command", "env", "upstream"),
+    [
+        (["qwen", "-p", "hi"], {}, "https://api.openai.com"),
+        # The user's own base URL is where the proxy forwards, not silently replaced by OpenAI's.
+        (
+            ["python", "agent.py"],
+            {"OPENAI_BASE_URL": "http://localhost:11434/v1"},
+            "http://localhost:11434/v1",
+        ),
+        (
+            ["python", "agent.py"],
+            {"OPENAI_API_BASE": "https://api.deepseek.com/v1"},
+            "https://api.deepseek.com/v1",
+        ),
+        (["/usr/bin/claude", "-p", "hi"], {}, "https://api.anthropic.com"),
+        (
+            ["claude", "-p", "hi"],
+            {"ANTHROPIC_BASE_URL": "https://api.deepseek.com/anthropic/"},
+            "https://api.deepseek.com/anthropic/v1",
+        ),
+    ],
+)
+def test_default_upstream_keeps_the_users_base_url(
+    command: list[str], env: dict[str, str], upstream: str
+) -> None:
+    assert default_upstream(command, env) == upstream
+
+
+def test_report_of_a_run_with_traffic_and_nothing_flagged(tmp_path: Path) -> None:
+    stats = {"requests": 2, "validated": 2}
+    assert report(tmp_path / "none.db", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:01.000Z", stats) == (
+        "toolguard: 2 request(s) reached the proxy, 2 validated; nothing flagged in this run.\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("client", "mode", "env", "cause"),
+    [
+        ("codex", "reverse", {}, "Codex's built-in OpenAI provider ignores OPENAI_BASE_URL"),
+        ("node", "regular", {}, "Node's built-in fetch ignores HTTPS_PROXY"),
+        (
+            "python",
+            "regular",
+            {"NO_PROXY": "api.openai.com"},
+            "or NO_PROXY (api.openai.com) names its API host",
+        ),
+        ("opencode", "reverse", {}, "opencode reads the base URL from opencode.json"),
+        (
+            "qwen",
+            "reverse",
+            {},
+            "the client did not read OPENAI_BASE_URL, OPENAI_API_BASE or ANTHROPIC_BASE_URL",
+        ),
+    ],
+)
+def test_report_of_a_run_that_never_reached_the_proxy_names_the_cause(
+    tmp_path: Path, client: str, mode: str, env: dict[str, str], cause: str
+) -> None:
+    text = report(
+        tmp_path / "none.db",
+        "2026-01-01T00:00:00.000Z",
+        "2026-01-01T00:00:01.000Z",
+        {"requests": 0, "validated": 0},
+        client=client,
+        proxy_mode=mode,
+        env=env,
+    )
+    first, second = text.splitlines()
+    assert first == "toolguard: 0 request(s) reached the proxy, 0 validated; nothing was checked in this run."
+    assert second.startswith("  likely cause: ") and cause in second
 
 
 def test_help_documents_both_modes_with_examples() -> None:
@@ -166,9 +244,10 @@ def test_run_reports_the_flagged_flow_and_exits_with_the_clients_status(
     [flow] = sqlite_utils.Database(db_path)["flows"].rows
     assert (flow["status"], flow["verdict"], flow["error_message"]) == (400, "predicted", ORPHAN_MESSAGE)
     report_lines = result.stderr.splitlines()
-    start = report_lines.index("toolguard: 1 request(s) checked; 1 flow(s) flagged in this run.")
+    first = "toolguard: 1 request(s) reached the proxy, 1 validated; 1 flow(s) flagged in this run."
+    start = report_lines.index(first)
     assert report_lines[start:] == [
-        "toolguard: 1 request(s) checked; 1 flow(s) flagged in this run.",
+        first,
         "  rules:",
         "       1  error    sequence.orphan-tool-message",
         "  flows:",
@@ -191,7 +270,12 @@ def test_run_passes_stdin_through_and_reports_nothing_for_no_traffic(
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout == "line one\nline two\n"
-    assert result.stderr.splitlines()[-1] == "toolguard: nothing flagged in this run."
+    # `cat` makes no API call: the report says nothing reached the proxy, and why that may be.
+    assert result.stderr.splitlines()[-2:] == [
+        "toolguard: 0 request(s) reached the proxy, 0 validated; nothing was checked in this run.",
+        "  likely cause: the client did not read OPENAI_BASE_URL, OPENAI_API_BASE or ANTHROPIC_BASE_URL (a "
+        "config file or .env of its own may set the base URL); try --proxy-mode regular.",
+    ]
 
 
 @pytest.mark.e2e
@@ -269,7 +353,7 @@ def test_sigint_reaches_the_whole_client_process_group_and_the_proxy_stops_clean
         if process.poll() is None:
             process.kill()
     assert process.returncode == 128 + signal.SIGINT, stderr
-    assert "nothing flagged in this run." in stderr  # the report ran, so the proxy was stopped first
+    assert "nothing was checked in this run." in stderr  # the report ran, so the proxy was stopped first
     assert not alive(grandchild)
 
 
