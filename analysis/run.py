@@ -33,6 +33,7 @@ import sqlite_utils
 
 import toolguard_core
 from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
+from toolguard_analysis.patterns import explain
 from toolguard_core.store import default_db_path, format_utc
 from toolguard_core.verdict import error_text
 
@@ -452,6 +453,13 @@ def report(
         message = error_text(flow["error_json"], flow["error_message"])
         if message:
             lines.append(f"        upstream: {_one_line(message)}")
+            explained_by = explain(
+                message, [r["rule"] for r in findings.get(flow["id"], []) if r["severity"] == "error"]
+            )
+            if explained_by and flow["verdict"] != "predicted":
+                # No finding on this request, but a rule predicts the provider's wording: the
+                # failure is a known one (the request may depend on state toolguard cannot see).
+                lines.append(f"        known failure: {explained_by} (matched by the upstream's wording)")
         elif flow["flow_error"]:
             lines.append(f"        connection: {_one_line(flow['flow_error'])}")
     lines.append(f"  database: {db_path}")

@@ -18,6 +18,7 @@ from support.rule_cases import URLS
 from support.upstream import Upstream
 
 from toolguard_core.analyze import analyse_request
+from toolguard_core.request import ENDPOINT_KINDS
 
 DATA = Path(__file__).parent / "data" / "requests"
 PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
@@ -288,3 +289,27 @@ def test_langchain_parallel_tool_calls(upstream: Upstream) -> None:
     assert [m["role"] for m in sent["messages"]] == ["system", "user", "assistant", "tool", "tool"]
     assert sent["parallel_tool_calls"] is True
     assert errors(body, URLS["openai"]) == []
+
+
+# The real API each captured agent client targets (the captures were sent to a loopback fake; judged
+# here as if sent to the provider itself, the strictest profile).
+CLIENT_ORIGINS = {"anthropic": "https://api.anthropic.com", "openai": "https://api.openai.com"}
+CAPTURED_TURNS = sorted(
+    p
+    for p in DATA.glob("*-turn[12].json")
+    if not p.name.startswith("qwen-code") and "-responses-ws-" not in p.name
+)
+
+
+@pytest.mark.parametrize("path", CAPTURED_TURNS, ids=[p.stem for p in CAPTURED_TURNS])
+def test_captured_agent_client_request_has_no_error(path: Path) -> None:
+    """Codex, Claude Code, opencode, openai-node and the AI SDK as they really sent each turn
+    (tests/e2e/test_clients_direct_e2e.py captured them). Codex's WebSocket turns are judged with their
+    connection's history in tests/test_wsresponses.py."""
+    capture = json.loads(path.read_text())
+    if capture["api"] == "messages":
+        if "messages" not in ENDPOINT_KINDS:  # judged once the Anthropic Messages endpoint kind exists
+            pytest.skip("no Anthropic Messages API support in this toolguard yet: chat rules would judge it")
+    origin = CLIENT_ORIGINS["anthropic" if capture["api"] == "messages" else "openai"]
+    url = origin + capture["path"].split("?", 1)[0]
+    assert errors(json.dumps(capture["body"]).encode(), url) == [], path.name
