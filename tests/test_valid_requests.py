@@ -307,9 +307,9 @@ def test_captured_agent_client_request_has_no_error(path: Path) -> None:
     (tests/e2e/test_clients_direct_e2e.py captured them). Codex's WebSocket turns are judged with their
     connection's history in tests/test_wsresponses.py."""
     capture = json.loads(path.read_text())
-    if capture["api"] == "messages":
-        if "messages" not in ENDPOINT_KINDS:  # judged once the Anthropic Messages endpoint kind exists
-            pytest.skip("no Anthropic Messages API support in this toolguard yet: chat rules would judge it")
+    if capture["api"] == "messages" and "messages" not in ENDPOINT_KINDS:
+        # Judged once the Anthropic Messages endpoint kind exists (chat rules must not judge it).
+        pytest.skip("no Anthropic Messages API support in this toolguard yet: chat rules would judge it")
     origin = CLIENT_ORIGINS["anthropic" if capture["api"] == "messages" else "openai"]
     url = origin + capture["path"].split("?", 1)[0]
     assert errors(json.dumps(capture["body"]).encode(), url) == [], path.name
