@@ -222,7 +222,10 @@ def test_qwen_code_guide(upstream: Upstream, tls_upstream: Upstream, tmp_path: P
         assert request.header("authorization") == f"Bearer {FAKE_KEY}"
     toolguard_runs = [r for r in qwen_runs if "toolguard run" in r.block]
     for ran in toolguard_runs:
-        assert ran.stderr.splitlines()[-1] == "toolguard: 2 request(s) checked; nothing flagged in this run."
+        assert (
+            ran.stderr.splitlines()[-1]
+            == "toolguard: 2 request(s) reached the proxy, 2 validated; nothing flagged in this run."
+        )
     assert "toolguard summary" in runner.ran[-1].stdout
 
 

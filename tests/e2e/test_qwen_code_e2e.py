@@ -177,7 +177,10 @@ def test_tool_call_then_answer_stores_nothing(qwen: Path, upstream: Upstream, tm
     second = requests[1].json()
     assert second["messages"][-1]["role"] == "tool"  # the tool really ran and its result went back
     assert "hello.txt" in second["messages"][-1]["content"][0]["text"]
-    assert result.stderr.splitlines()[-1] == "toolguard: 2 request(s) checked; nothing flagged in this run."
+    assert (
+        result.stderr.splitlines()[-1]
+        == "toolguard: 2 request(s) reached the proxy, 2 validated; nothing flagged in this run."
+    )
     db = sqlite_utils.Database(db_path)
     assert db["flows"].count == 0 and db["findings"].count == 0
     if os.environ.get("TOOLGUARD_RECAPTURE"):
