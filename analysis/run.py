@@ -346,7 +346,7 @@ def bypass_cause(client: str, proxy_mode: str, env: Mapping[str, str], stats: Ma
     if stats.get("requests", 0) or stats.get("websocket_messages", 0):
         return (
             "requests reached the proxy, but none on an API path toolguard validates (toolguard_paths: "
-            "/chat/completions, /responses; Anthropic's /v1/messages needs a toolguard with Messages API support)"
+            "/chat/completions, /responses, /v1/messages by default)"
         )
     if client == "codex" and proxy_mode == "reverse":
         return (

@@ -66,6 +66,11 @@ def _short(value: Any, limit: int = EXCERPT_CONTENT_CHARS) -> Any:
             for part in value:
                 if isinstance(part, dict) and part.get("type") == "text":
                     parts.append(str(part.get("text", "")))
+                elif isinstance(part, dict) and part.get("type") in ("tool_use", "tool_result"):
+                    # Anthropic's blocks: the ids are what a pairing error is about.
+                    ident = part.get("id") if part.get("type") == "tool_use" else part.get("tool_use_id")
+                    name = f" {part['name']}" if isinstance(part.get("name"), str) else ""
+                    parts.append(f"[{part['type']} {ident}{name}]")
                 else:
                     parts.append(f"[{part.get('type', 'part')}]" if isinstance(part, dict) else str(part))
         value = " ".join(parts) if parts else json.dumps(value, ensure_ascii=False)

@@ -116,12 +116,15 @@ def test_body_level_parsing_is_shared() -> None:
     assert analysis.target.endpoint == "responses"
 
 
-def test_registry_keeps_chat_checks_on_chat_and_responses_checks_on_responses() -> None:
+def test_registry_keeps_each_endpoint_kinds_checks_apart() -> None:
     chat, resp = CHECKS_BY_ENDPOINT["chat"], CHECKS_BY_ENDPOINT["responses"]
+    messages = CHECKS_BY_ENDPOINT["messages"]
     assert sequence.check_tool_sequence in chat and sequence.check_tool_sequence not in resp
     assert responses.check_function_call_pairing in resp and responses.check_function_call_pairing not in chat
     assert {fn.__module__ for fn in resp} == {"toolguard_core.rules.responses"}
-    assert set(CHECKS) == set(chat) | set(resp)
+    assert {fn.__module__ for fn in messages} == {"toolguard_core.rules.anthropic"}
+    assert not set(messages) & (set(chat) | set(resp))
+    assert set(CHECKS) == set(chat) | set(resp) | set(messages)
     # Registration order is the run order, per kind as in CHECKS.
     assert chat == [fn for fn in CHECKS if fn in chat]
 
@@ -141,9 +144,13 @@ def test_check_rejects_an_unknown_endpoint_kind() -> None:
         ("/openai/v1/responses/", True),
         ("/v1/responses/resp_123/cancel", False),
         ("/v1/embeddings", False),
+        ("/v1/messages", True),
+        ("/anthropic/v1/messages", True),
+        ("/v1/messages/count_tokens", False),
+        ("/v1/messages/batches", False),
     ],
 )
-def test_default_scope_includes_responses(path: str, in_scope: bool) -> None:
+def test_default_scope_includes_responses_and_messages(path: str, in_scope: bool) -> None:
     assert any(re.search(pattern, path) for pattern in DEFAULT_PATHS) is in_scope
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
+from pathlib import Path
 
 import brotli
 import pytest
 from backports import zstd  # mitmproxy 12's zstd (its dependency)
+from support.scripted import ANTHROPIC_THINKING, anthropic_events, anthropic_message, typed_sse
 
 from toolguard_core.sse import SSETap
 from toolguard_core.upstream_errors import UpstreamError
@@ -188,6 +190,60 @@ def test_content_mentioning_error_is_not_an_error():
     assert tap.events == 2
 
 
+# Anthropic's Messages stream (docs.anthropic.com, streaming "Event types"): named events, each `data`
+# a JSON object with its own `type`; it ends with `message_stop`, not `[DONE]`. The mid-stream error is
+# `event: error` with Anthropic's error envelope (the 529 body of apify/tester-mcp-client#16).
+ANTHROPIC_CLEAN = b"".join(
+    typed_sse(event["type"], event)
+    for event in anthropic_events(
+        anthropic_message(
+            "msg_01A",
+            "claude-sonnet-4-6",
+            [
+                ANTHROPIC_THINKING,
+                {"type": "text", "text": "No error here: the error handler is fine."},
+                {
+                    "type": "tool_use",
+                    "id": "toolu_01A",
+                    "name": "Bash",
+                    "input": {"command": "grep -r error ."},
+                },
+            ],
+            "tool_use",
+        )
+    )
+)
+ANTHROPIC_ERROR_EVENT = (
+    b'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'
+)
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 4096])
+def test_anthropic_stream_ends_with_message_stop(size):
+    tap = SSETap()
+    assert run(tap, split(ANTHROPIC_CLEAN, size)) == ANTHROPIC_CLEAN
+    # message_start, ping, 3 blocks (start + deltas + stop: 4 + 3 + 3), message_delta, message_stop;
+    # texts that mention "error" are not errors, and message_stop ends the answer like [DONE].
+    assert (tap.events, tap.error, tap.error_events, tap.done) == (14, None, 0, True)
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 4096])
+def test_anthropic_error_event_mid_stream(size):
+    head = ANTHROPIC_CLEAN.split(b"event: content_block_start")[0]  # message_start and a ping
+    stream = head + ANTHROPIC_ERROR_EVENT
+    tap = SSETap()
+    assert run(tap, split(stream, size)) == stream
+    assert tap.stream_error and not tap.done
+    assert (tap.events, tap.error_events) == (3, 1)
+    assert tap.error == UpstreamError(
+        shape="anthropic",
+        message="Overloaded",
+        type="overloaded_error",
+        raw='{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}',
+    )
+    assert "overloaded_error" in tap.captured_body()
+
+
 def test_first_error_is_parsed_all_are_kept_bounded():
     second = {"error": {"message": "second", "type": "t"}}
     stream = DATA_ERROR_EVENT + b"data: " + json.dumps(second).encode() + b"\n\n"
@@ -365,13 +421,13 @@ ORPHAN_TOOL_REQUEST = {
 VALID_REQUEST = {"model": "gpt-4o-mini", "stream": True, "messages": [{"role": "user", "content": "Hi"}]}
 
 
-def _stream_flow(request_body: dict):
+def _stream_flow(request_body: dict, url: str = "https://api.openai.com/v1/chat/completions"):
     from mitmproxy import http
     from mitmproxy.test import tflow
 
     req = http.Request.make(
         "POST",
-        "https://api.openai.com/v1/chat/completions",
+        url,
         json.dumps(request_body),
         {"content-type": "application/json", "authorization": "Bearer sk-test-secret-1234567890"},
     )
@@ -380,7 +436,9 @@ def _stream_flow(request_body: dict):
     return flow
 
 
-def _drive(tmp_path, request_body, chunks, *, end: str):
+def _drive(
+    tmp_path, request_body, chunks, *, end: str, url: str = "https://api.openai.com/v1/chat/completions"
+):
     """Run the real hooks on one flow; ``end`` is ``"response"`` or ``"disconnect"``. Returns rows."""
     import sqlite_utils
     from mitmproxy import flow as mflow
@@ -392,7 +450,7 @@ def _drive(tmp_path, request_body, chunks, *, end: str):
     addon = ToolGuard()
     with taddons.context(addon) as tctx:
         tctx.configure(addon, toolguard_db=str(db_path))
-        f = _stream_flow(request_body)
+        f = _stream_flow(request_body, url)
         addon.request(f)
         addon.responseheaders(f)
         stream = f.response.stream
@@ -475,6 +533,48 @@ def test_hook_clean_stream_without_findings_is_not_stored(tmp_path):
     assert rows == []
     assert metadata["verdict"] == "accepted"
     assert metadata["stream"]["events"] == 5
+
+
+# Claude Code's first turn, as captured (tests/data/requests), posted where it posts it.
+CLAUDE_CODE_TURN1 = json.loads(
+    (Path(__file__).parent / "data" / "requests" / "claude-code-2.1.332-messages-turn1.json").read_text(
+        encoding="utf-8"
+    )
+)["body"]
+CLAUDE_CODE_URL = "https://api.anthropic.com/v1/messages?beta=true"
+
+
+def test_hook_anthropic_client_hanging_up_after_message_stop_is_not_stored(tmp_path):
+    # Claude Code closes the connection as soon as it has read `message_stop`; mitmproxy may see that
+    # before the end of the response: a complete answer, not an interrupted one.
+    metadata, rows, _ = _drive(
+        tmp_path, CLAUDE_CODE_TURN1, split(ANTHROPIC_CLEAN, 64), end="disconnect", url=CLAUDE_CODE_URL
+    )
+    assert rows == []
+    assert (metadata["verdict"], metadata["findings"], metadata["stream"]["done"]) == ("accepted", [], True)
+
+
+def test_hook_anthropic_error_event_is_stored_with_anthropics_error(tmp_path):
+    head = ANTHROPIC_CLEAN.split(b"event: content_block_start")[0]
+    _, rows, findings = _drive(
+        tmp_path, CLAUDE_CODE_TURN1, [head, ANTHROPIC_ERROR_EVENT], end="response", url=CLAUDE_CODE_URL
+    )
+    (row,) = rows
+    assert {k: row[k] for k in ERROR_COLUMNS} == {
+        "status": 200,
+        "verdict": "unexplained",
+        "error_source": "stream",
+        "error_shape": "anthropic",
+        "error_message": "Overloaded",
+        "error_type": "overloaded_error",
+        "error_code": None,
+        "error_param": None,
+        "error_request_id": None,
+        "error_provider": None,
+        "flow_error": None,
+    }
+    assert (row["path"], row["provider"], findings) == ("/v1/messages", "anthropic", [])
+    assert json.loads(row["request_json"]) == CLAUDE_CODE_TURN1
 
 
 ERROR_COLUMNS = (

@@ -325,6 +325,23 @@ def test_excerpt_truncates_long_contents() -> None:
     assert excerpt({"id": "f", "request_json": "not json"}, None) is None
 
 
+def test_excerpt_of_an_anthropic_body_names_the_tool_use_and_tool_result_ids() -> None:
+    # Claude Code's second turn as captured (tests/data/requests), its tool_use left unanswered.
+    capture = Path(__file__).parent / "data" / "requests" / "claude-code-2.1.332-messages-thinking-turn2.json"
+    body = json.loads(capture.read_text(encoding="utf-8"))["body"]
+    body["messages"][3] = {"role": "user", "content": [{"type": "text", "text": "Never mind."}]}
+    shown = excerpt({"id": "cc", "request_json": json.dumps(body)}, "messages[2].content[1].id")
+    assert shown is not None
+    assert shown["messages"][2:] == [
+        {
+            "index": 2,
+            "role": "assistant",
+            "content": "[thinking] [tool_use toolu_01Toolguard0002 Bash]",
+        },
+        {"index": 3, "role": "user", "content": "Never mind."},
+    ]
+
+
 def test_filters(dbs: tuple[Path, Path]) -> None:
     def flow_ids(**kwargs: Any) -> list[str]:
         return sorted(i for g in build_summary(list(dbs), **kwargs)["groups"] for i in g["flow_ids"])

@@ -160,6 +160,55 @@ ANTHROPIC = (
     "`tool_use_id` found in `tool_result` blocks: toolu_019ETtGZEhTBXgWPVsdVnXMh. Each `tool_result` block "
     'must have a corresponding `tool_use` block in the previous message."},"request_id":"req_011CVw2h61VEkMCFi3aopkC2"}'
 )
+# Anthropic, current envelope with request_id: https://github.com/tickernelz/opencode-mem/issues/50
+ANTHROPIC_MAX_TOKENS = (
+    '{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Field required"},'
+    '"request_id":"req_011CYfUGm894GvnVxoN9fNaL"}'
+)
+# Anthropic before request_id was added (2025-08): https://github.com/anthropics/claude-code/issues/5060
+ANTHROPIC_NO_REQUEST_ID = (
+    '{"type":"error","error":{"type":"invalid_request_error","message":"messages.6: `tool_use` ids were found '
+    "without `tool_result` blocks immediately after: toolu_01AbmHJypDhKqBF7NKdRPJ6d. Each `tool_use` block must "
+    'have a corresponding `tool_result` block in the next message."}}'
+)
+# Anthropic's 529: https://github.com/apify/tester-mcp-client/issues/16
+ANTHROPIC_OVERLOADED = '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'
+# Claude on Vertex AI: Anthropic's body stringified into Google's envelope (opencode via a relay):
+# https://github.com/lbjlaq/Antigravity-Manager/issues/654
+ANTHROPIC_VIA_VERTEX = json.dumps(
+    {
+        "error": {
+            "code": 400,
+            "message": '{"type":"error","error":{"type":"invalid_request_error","message":"messages.243: `tool_use` '
+            "ids were found without `tool_result` blocks immediately after: bash-uOQIdN0O. Each `tool_use` block "
+            'must have a corresponding `tool_result` block in the next message."},"request_id":'
+            '"req_vrtx_011CX8LKNqFusFUVvygN5vEH"}',
+            "status": "INVALID_ARGUMENT",
+        }
+    }
+)
+# A Claude Code relay keeping Anthropic's answer as an object: https://github.com/ding113/claude-code-hub/issues/518
+ANTHROPIC_VIA_HUB = json.dumps(
+    {
+        "type": "error",
+        "error": {
+            "type": "request_fail",
+            "upstream_error": {
+                "type": "error",
+                "error": {
+                    "type": "invalid_request_error",
+                    "message": "messages.1.content.0: Invalid `signature` in `thinking` block",
+                },
+                "request_id": "req_011CWkB65DcNzK2MiofhXx8b",
+            },
+        },
+        "request_id": "req_011CWkB65DcNzK2MiofhXx8b",
+    }
+)
+# Moonshot's Anthropic-compatible endpoint (Kimi for Claude Code): https://github.com/LLM-Red-Team/kimi-cc/issues/23
+MOONSHOT_ANTHROPIC = (
+    '{"error":{"type":"invalid_request_error","message":"Invalid request: text content is empty"}}'
+)
 # FastAPI detail string (wrong base URL, 404): https://github.com/chatchat-space/Langchain-Chatchat/issues/1094
 FASTAPI_DETAIL = '{"detail":"Not Found"}'
 # FastAPI validation list (Mistral 422 without its wrapper): https://github.com/Gitlawb/openclaude/issues/739
@@ -519,6 +568,96 @@ CASES = [
             raw=ANTHROPIC,
         ),
         id="anthropic",
+    ),
+    pytest.param(
+        ANTHROPIC_MAX_TOKENS,
+        400,
+        "application/json",
+        E(
+            shape="anthropic",
+            message="max_tokens: Field required",
+            type="invalid_request_error",
+            request_id="req_011CYfUGm894GvnVxoN9fNaL",
+            raw=ANTHROPIC_MAX_TOKENS,
+        ),
+        id="anthropic-max-tokens",
+    ),
+    pytest.param(
+        ANTHROPIC_NO_REQUEST_ID,
+        400,
+        None,
+        E(
+            shape="anthropic",
+            message="messages.6: `tool_use` ids were found without `tool_result` blocks immediately after: "
+            "toolu_01AbmHJypDhKqBF7NKdRPJ6d. Each `tool_use` block must have a corresponding `tool_result` block "
+            "in the next message.",
+            type="invalid_request_error",
+            raw=ANTHROPIC_NO_REQUEST_ID,
+        ),
+        id="anthropic-without-request-id",
+    ),
+    pytest.param(
+        ANTHROPIC_OVERLOADED,
+        529,
+        "application/json",
+        E(shape="anthropic", message="Overloaded", type="overloaded_error", raw=ANTHROPIC_OVERLOADED),
+        id="anthropic-overloaded-529",
+    ),
+    pytest.param(
+        ANTHROPIC_VIA_VERTEX,
+        400,
+        "application/json",
+        E(
+            shape="relay-nested",
+            message=json.loads(ANTHROPIC_VIA_VERTEX)["error"]["message"],
+            type="INVALID_ARGUMENT",
+            code=400,
+            upstream=E(
+                shape="anthropic",
+                message="messages.243: `tool_use` ids were found without `tool_result` blocks immediately after: "
+                "bash-uOQIdN0O. Each `tool_use` block must have a corresponding `tool_result` block in the next "
+                "message.",
+                type="invalid_request_error",
+                request_id="req_vrtx_011CX8LKNqFusFUVvygN5vEH",
+                raw=json.loads(ANTHROPIC_VIA_VERTEX)["error"]["message"],
+            ),
+            raw=ANTHROPIC_VIA_VERTEX,
+        ),
+        id="anthropic-via-vertex",
+    ),
+    pytest.param(
+        ANTHROPIC_VIA_HUB,
+        400,
+        "application/json",
+        E(
+            shape="anthropic",
+            type="request_fail",
+            request_id="req_011CWkB65DcNzK2MiofhXx8b",
+            upstream=E(
+                shape="anthropic",
+                message="messages.1.content.0: Invalid `signature` in `thinking` block",
+                type="invalid_request_error",
+                request_id="req_011CWkB65DcNzK2MiofhXx8b",
+                # The nested object, re-serialised compactly (the relay sent it as an object, not a string).
+                raw=json.dumps(
+                    json.loads(ANTHROPIC_VIA_HUB)["error"]["upstream_error"], separators=(",", ":")
+                ),
+            ),
+            raw=ANTHROPIC_VIA_HUB,
+        ),
+        id="anthropic-via-claude-code-hub",
+    ),
+    pytest.param(
+        MOONSHOT_ANTHROPIC,
+        400,
+        "application/json",
+        E(
+            shape="openai",
+            message="Invalid request: text content is empty",
+            type="invalid_request_error",
+            raw=MOONSHOT_ANTHROPIC,
+        ),
+        id="moonshot-anthropic-endpoint",
     ),
     pytest.param(
         FASTAPI_DETAIL,

@@ -18,7 +18,6 @@ from support.rule_cases import URLS
 from support.upstream import Upstream
 
 from toolguard_core.analyze import analyse_request
-from toolguard_core.request import ENDPOINT_KINDS
 
 DATA = Path(__file__).parent / "data" / "requests"
 PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
@@ -291,25 +290,19 @@ def test_langchain_parallel_tool_calls(upstream: Upstream) -> None:
     assert errors(body, URLS["openai"]) == []
 
 
-# The real API each captured agent client targets (the captures were sent to a loopback fake; judged
-# here as if sent to the provider itself, the strictest profile).
-CLIENT_ORIGINS = {"anthropic": "https://api.anthropic.com", "openai": "https://api.openai.com"}
-CAPTURED_TURNS = sorted(
-    p
-    for p in DATA.glob("*-turn[12].json")
-    if not p.name.startswith("qwen-code") and "-responses-ws-" not in p.name
-)
+VALID_CLIENTS = [
+    json.loads(line)
+    for line in (Path(__file__).parent / "data" / "corpus" / "valid-clients.jsonl").read_text().splitlines()
+    if line.strip()
+]
 
 
-@pytest.mark.parametrize("path", CAPTURED_TURNS, ids=[p.stem for p in CAPTURED_TURNS])
-def test_captured_agent_client_request_has_no_error(path: Path) -> None:
-    """Codex, Claude Code, opencode, openai-node and the AI SDK as they really sent each turn
-    (tests/e2e/test_clients_direct_e2e.py captured them). Codex's WebSocket turns are judged with their
-    connection's history in tests/test_wsresponses.py."""
-    capture = json.loads(path.read_text())
-    if capture["api"] == "messages" and "messages" not in ENDPOINT_KINDS:
-        # Judged once the Anthropic Messages endpoint kind exists (chat rules must not judge it).
-        pytest.skip("no Anthropic Messages API support in this toolguard yet: chat rules would judge it")
-    origin = CLIENT_ORIGINS["anthropic" if capture["api"] == "messages" else "openai"]
-    url = origin + capture["path"].split("?", 1)[0]
-    assert errors(json.dumps(capture["body"]).encode(), url) == [], path.name
+@pytest.mark.parametrize("entry", VALID_CLIENTS, ids=lambda e: e["id"])
+def test_captured_client_request_has_no_error(entry: dict[str, Any]) -> None:
+    """Every request a real client sent in a clean run (tests/support/captures.py), judged at the
+    provider URL it stood for: chat, Responses (HTTP and WebSocket messages) and Anthropic Messages
+    (Claude Code on /v1/messages?beta=true) give no error-severity finding."""
+    analysis = analyse_request(json.dumps(entry["request"]).encode(), entry["url"])
+    assert not analysis.internal_errors
+    assert analysis.target.endpoint == {"responses-ws": "responses"}.get(entry["api"], entry["api"])
+    assert [f.one_line() for f in analysis.findings if f.severity == "error"] == []

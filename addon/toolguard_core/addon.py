@@ -7,6 +7,7 @@ untouched.
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import gc
 import json
@@ -25,12 +26,20 @@ from mitmproxy import command, ctx, exceptions, http
 from mitmproxy.utils import human
 
 from toolguard_core import contentview, redact
-from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, analyse_request
+from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, InternalError, analyse_request
 from toolguard_core.capture import Capture
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.offload import (
+    DEFAULT_OFFLOAD_MIN_BYTES,
+    Validator,
+    WorkerNotReady,
+    WorkerResult,
+    WorkerUnavailable,
+)
 from toolguard_core.profiles_config import ProvidersConfigError, load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
-from toolguard_core.request import RESPONSES, Target, endpoint_kind
+from toolguard_core.request import MESSAGES_SUFFIX, RESPONSES, Target, endpoint_kind
+from toolguard_core.rules.body import NOT_VALIDATED
 from toolguard_core.sse import SSETap
 from toolguard_core.store import Store, default_db_path
 from toolguard_core.verdict import (
@@ -48,7 +57,9 @@ logger = logging.getLogger(__name__)
 
 METADATA_KEY = "toolguard"
 MARK = ":warning:"
-DEFAULT_PATHS = (r"/chat/completions/?$", r"/responses/?$")
+# Anthropic's Messages API: /v1/messages under any prefix (Anthropic-compatible endpoints put it
+# under /anthropic/...), not its /count_tokens and /batches siblings (request.endpoint_kind).
+DEFAULT_PATHS = (r"/chat/completions/?$", r"/responses/?$", rf"{re.escape(MESSAGES_SUFFIX)}/?$")
 # The other OpenAI-compatible endpoints: no rules, but a rejection there is stored (as unexplained),
 # so an agent's failing embeddings or legacy completions calls show up in the summary too.
 DEFAULT_RECORD_PATHS = (
@@ -73,11 +84,22 @@ class Pending:
 
     analysis: Analysis
     started: float
-    request_text: str | None
-    request_bytes: int
+    body: bytes | None  # decoded to the stored text only if the flow is stored
     secrets: list[str]
+    decode_error: str | None = None
     sse_tap: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # While the worker validates the body (see offload.py).
+    validation: asyncio.Future[WorkerResult] | None = None
+    answered_flow: http.HTTPFlow | None = None  # the flow ended before its verdict arrived
+
+    def request_text(self) -> str | None:
+        body = self.body
+        if body is None:
+            return None
+        if self.analysis.is_json:
+            return body.decode("utf-8")
+        return body[:MAX_STORED_NON_JSON_REQUEST].decode("utf-8", "replace") or None
 
 
 @dataclass(slots=True)
@@ -88,6 +110,7 @@ class Settings:
     record_paths: tuple[re.Pattern[str], ...]
     max_body_bytes: int
     store_all: bool
+    offload_min_bytes: int | None  # None: every body is validated in the proxy's own process
 
 
 class ToolGuard:
@@ -101,6 +124,7 @@ class ToolGuard:
         self._logged_errors: set[tuple[str, str]] = set()
         self.registry: ProviderRegistry = DEFAULT_REGISTRY
         self.sockets: SocketWorker | None = None
+        self.validator = Validator()
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -141,6 +165,15 @@ class ToolGuard:
             "a finding records that they were skipped.",
         )
         loader.add_option(
+            "toolguard_offload",
+            str,
+            "64k",
+            "Request bodies of at least this size (k/m/g suffixes) are validated in a separate worker "
+            "process, so the proxy forwards them without waiting for the rules; smaller bodies are "
+            "validated in place, which costs less than handing them over. 'off' validates every body in "
+            "the proxy's own process.",
+        )
+        loader.add_option(
             "toolguard_gc_freeze",
             bool,
             True,
@@ -179,6 +212,7 @@ class ToolGuard:
             "toolguard_record_paths",
             "toolguard_max_body",
             "toolguard_store_all",
+            "toolguard_offload",
         }:
             return
         opts = ctx.options
@@ -188,6 +222,13 @@ class ToolGuard:
             max_body = human.parse_size(opts.toolguard_max_body)
         except ValueError as exc:
             raise exceptions.OptionsError(f"toolguard_max_body: {exc}") from None
+        offload = opts.toolguard_offload.strip().lower()
+        try:
+            offload_min = None if offload == "off" else human.parse_size(offload)
+        except ValueError as exc:
+            raise exceptions.OptionsError(
+                f"toolguard_offload: {exc} (a size such as 64k, or 'off')"
+            ) from None
         settings = Settings(
             db_path=str(opts.toolguard_db or default_db_path()),
             hosts=tuple(h.lower() for h in opts.toolguard_hosts),
@@ -195,6 +236,9 @@ class ToolGuard:
             record_paths=record_paths,
             max_body_bytes=max_body if max_body is not None else DEFAULT_MAX_BODY_BYTES,
             store_all=opts.toolguard_store_all,
+            offload_min_bytes=offload_min
+            if offload_min is not None or offload == "off"
+            else DEFAULT_OFFLOAD_MIN_BYTES,
         )
         if self.store is None or self.settings is None or settings.db_path != self.settings.db_path:
             store = Store(settings.db_path)
@@ -208,6 +252,9 @@ class ToolGuard:
         self.settings = settings
 
     def running(self) -> None:
+        if self.settings and self.settings.offload_min_bytes is not None:
+            # Started in the background; until it is up, bodies are validated in place.
+            self.validator.launch()
         if self.settings:
             logger.info("toolguard: writing flagged flows to %s", self.settings.db_path)
         # Measured with scripts/bench_proxy.py: about half of toolguard's added latency on a 70 KB
@@ -218,6 +265,22 @@ class ToolGuard:
             self._gc_frozen = True
 
     def done(self) -> None:
+        # Bodies the worker has not answered yet are validated here, so a flow that ended just
+        # before shutdown keeps its verdict (at most the worker's bounded backlog).
+        for flow_id, pending in list(self.pending.items()):
+            future = pending.validation
+            if future is None:
+                continue
+            if pending.answered_flow is None:
+                self.pending.pop(flow_id)  # still in flight: not ours to finish
+            elif future.done() and not future.cancelled() and future.exception() is None:
+                self._on_validated(pending.answered_flow, pending, future)
+            else:
+                pending.validation = None
+                self._validate_in_place(pending.answered_flow, pending)
+                self._finish(pending.answered_flow)
+            future.cancel()
+        self.validator.close()
         # The content view outlives this addon (hot reload, tests): it falls back to the built-ins.
         contentview.chat_completions.registry = DEFAULT_REGISTRY
         if self.sockets is not None:  # its last rows go to the store before the store drains
@@ -341,28 +404,101 @@ class ToolGuard:
             return
         wide = flow_scope is Scope.ENDPOINT
         assert self.settings is not None
-        if not wide:
-            self.stats["validated"] += 1
         request = flow.request
         decode_error = None
         try:
             body = request.content if request.raw_content is not None else None
         except ValueError as exc:  # unknown or corrupt Content-Encoding
             body, decode_error = request.raw_content, str(exc)
-        analysis = analyse_request(
-            body,
-            request.pretty_url,
-            target=Target.from_url(request.pretty_url, self.registry),
-            max_body_bytes=self.settings.max_body_bytes,
+        url = request.pretty_url
+        target = Target.from_url(url, self.registry)
+        pending = Pending(
+            analysis=Analysis(target=target),
+            started=request.timestamp_start,
+            body=body,
+            secrets=redact.secret_values(request.headers.items(multi=True), request.path.partition("?")[2]),
             decode_error=decode_error,
         )
-        if wide:  # kept only when it explains a wrong endpoint (a native body there is fine)
-            if not any(f.rule.startswith("endpoint.") for f in analysis.findings):
+        offload_min = self.settings.offload_min_bytes
+        if not wide and offload_min is not None and body is not None and len(body) >= offload_min:
+            # Forward now; the verdict follows from the worker (issue #12: validation off the event loop).
+            try:
+                pending.validation = self.validator.submit(
+                    body,
+                    {
+                        "url": url,
+                        "max_body": self.settings.max_body_bytes,
+                        "decode_error": decode_error,
+                        "providers": ctx.options.toolguard_providers,
+                    },
+                )
+            except WorkerNotReady:
+                pass  # validated in place below
+            except WorkerUnavailable as exc:
+                self._not_validated(pending, "busy", str(exc))
+                self._remember(flow, pending)
                 return
-            self.stats["validated"] += 1
+            else:
+                self._remember(flow, pending)
+                pending.validation.add_done_callback(
+                    lambda future: self._guard(
+                        "validated", flow, lambda f: self._on_validated(f, pending, future)
+                    )
+                )
+                return
+        analysis = self._analyse(pending)
+        # A native path is kept only when a rule explains the wrong endpoint (a native body is fine).
+        if wide and not any(f.rule.startswith("endpoint.") for f in analysis.findings):
+            return
+        self._remember(flow, pending)
+        self._validated(flow, pending, analysis.internal_errors)
+
+    def _analyse(self, pending: Pending) -> Analysis:
+        assert self.settings is not None
+        target = pending.analysis.target
+        pending.analysis = analyse_request(
+            pending.body,
+            target.url,
+            target=target,
+            max_body_bytes=self.settings.max_body_bytes,
+            decode_error=pending.decode_error,
+        )
+        return pending.analysis
+
+    def _validate_in_place(self, flow: http.HTTPFlow, pending: Pending) -> None:
+        self._validated(flow, pending, self._analyse(pending).internal_errors)
+
+    def _on_validated(
+        self, flow: http.HTTPFlow, pending: Pending, future: asyncio.Future[WorkerResult]
+    ) -> None:
+        """The worker's verdict arrived (or the worker failed): annotate, and finish an ended flow."""
+        if pending.validation is not future:
+            return  # already handled (at shutdown, see done)
+        pending.validation = None
+        if future.cancelled() or future.exception() is not None:
+            error = "cancelled" if future.cancelled() else repr(future.exception())
+            self._not_validated(pending, "worker", error)
+        else:
+            result = future.result()
+            analysis = pending.analysis
+            analysis.findings = result.findings
+            analysis.body_facts(model=result.model, stream=result.stream, is_json=result.is_json)
+            self._validated(flow, pending, result.internal_errors)
+        if pending.answered_flow is not None:
+            self._finish(flow)
+
+    def _not_validated(self, pending: Pending, reason: str, detail: str) -> None:
+        """Counted and said in the stored row: never a silent pass (the flow is still forwarded)."""
+        self.stats[f"not_validated_{reason}"] += 1
+        pending.analysis.findings.append(NOT_VALIDATED.finding("body", f"Not validated: {detail}."))
+
+    def _validated(self, flow: http.HTTPFlow, pending: Pending, internal_errors: list[InternalError]) -> None:
+        analysis = pending.analysis
+        self.stats["validated"] += 1
         if analysis.findings:
             self.stats["flagged"] += 1
-        for internal in analysis.internal_errors:
+        request = flow.request
+        for internal in internal_errors:
             self.stats["internal_errors"] += 1
             # Logged once per rule and error type (a broken rule fails on every flow); always counted.
             key = (f"rule {internal.where}", internal.error.split("(", 1)[0])
@@ -377,23 +513,8 @@ class ToolGuard:
                 flow.id,
                 internal.error,
             )
-        query = request.path.partition("?")[2]
-        secrets = redact.secret_values(request.headers.items(multi=True), query)
-        if analysis.body is not None or body is None:
-            request_text = body.decode("utf-8") if body else None
-        else:
-            request_text = body[:MAX_STORED_NON_JSON_REQUEST].decode("utf-8", "replace")
-        self._remember(
-            flow,
-            Pending(
-                analysis=analysis,
-                started=request.timestamp_start,
-                request_text=request_text,
-                request_bytes=len(body or b""),
-                secrets=secrets,
-            ),
-        )
-        self._annotate(flow, analysis.findings, verdict=None)
+        if pending.answered_flow is None:
+            self._annotate(flow, analysis.findings, verdict=None)
 
     def _on_websocket_start(self, flow: http.HTTPFlow) -> None:
         """Follow a Responses API WebSocket (Codex's built-in provider): ``GET .../responses`` upgraded,
@@ -450,8 +571,7 @@ class ToolGuard:
             Pending(
                 analysis=Analysis(target=Target.from_url(url, self.registry)),
                 started=request.timestamp_start,
-                request_text=raw[:MAX_STORED_NON_JSON_REQUEST].decode("utf-8", "replace") or None,
-                request_bytes=len(raw),
+                body=raw,
                 secrets=redact.secret_values(
                     request.headers.items(multi=True), request.path.partition("?")[2]
                 ),
@@ -480,9 +600,14 @@ class ToolGuard:
             flow.response.stream = tap
 
     def _finish(self, flow: http.HTTPFlow) -> None:
-        pending = self.pending.pop(flow.id, None)
+        pending = self.pending.get(flow.id)
         if pending is None:
             return
+        # Until _on_validated has run (a resolved future's callbacks run a loop turn later).
+        if pending.validation is not None:
+            pending.answered_flow = flow  # finished by _on_validated when the verdict arrives
+            return
+        del self.pending[flow.id]
         findings = pending.analysis.findings
         status = flow.response.status_code if flow.response is not None else None
         tap: SSETap | None = pending.sse_tap
@@ -557,9 +682,9 @@ class ToolGuard:
             model=analysis.model,
             stream=analysis.stream,
             request_headers=list(request.headers.items(multi=True)),
-            request_text=pending.request_text,
-            request_is_json=analysis.body is not None,
-            request_bytes=pending.request_bytes,
+            request_text=pending.request_text(),
+            request_is_json=analysis.is_json,
+            request_bytes=len(pending.body or b""),
             findings=list(analysis.findings),
             secrets=pending.secrets,
             verdict=verdict,

@@ -29,16 +29,15 @@ class Analysis:
     findings: list[Finding] = field(default_factory=list)
     body: dict[str, Any] | None = None
     internal_errors: list[InternalError] = field(default_factory=list)
+    # Facts about the body the store keeps; set with the parse, or from a worker's answer (offload.py).
+    model: str | None = None
+    stream: bool | None = None
+    is_json: bool = False
 
-    @property
-    def model(self) -> str | None:
-        model = self.body.get("model") if self.body else None
-        return model if isinstance(model, str) else None
-
-    @property
-    def stream(self) -> bool | None:
-        stream = self.body.get("stream") if self.body else None
-        return stream if isinstance(stream, bool) else None
+    def body_facts(self, *, model: object, stream: object, is_json: bool) -> None:
+        self.model = model if isinstance(model, str) else None
+        self.stream = stream if isinstance(stream, bool) else None
+        self.is_json = is_json
 
     @property
     def has_error(self) -> bool:
@@ -84,6 +83,7 @@ def analyse_request(
     if parsed is None:
         return analysis
     analysis.body = parsed
+    analysis.body_facts(model=parsed.get("model"), stream=parsed.get("stream"), is_json=True)
     view = RequestView(body=parsed, target=analysis.target)
     for check in checks_for(analysis.target.endpoint):
         try:

@@ -24,6 +24,7 @@ from mitmproxy.contentviews import Metadata, SyntaxHighlight
 from toolguard_core.analyze import analyse_request
 from toolguard_core.findings import SEVERITY_ORDER, Finding, Severity
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
+from toolguard_core.request import MESSAGES, endpoint_kind
 from toolguard_core.upstream_errors import parse_error
 from toolguard_core.verdict import error_text, rejected
 
@@ -71,6 +72,8 @@ class ChatCompletionsContentview(contentviews.Contentview):
             return -1
         path = flow.request.path.split("?", 1)[0]
         if RESPONSES_PATH.search(path):  # the Responses API has `input`, not `messages`
+            return -1
+        if endpoint_kind(path) == MESSAGES:  # Anthropic's Messages API: contentview_messages.py
             return -1
         # Flows the addon analysed are in scope by definition (whatever toolguard_paths says).
         if METADATA_KEY in flow.metadata or CHAT_PATH.search(path):

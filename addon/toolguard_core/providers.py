@@ -563,7 +563,8 @@ MOONSHOT = ProviderProfile(
     chat_paths=_OPENAI_CHAT,
     ranges=_warn(OPENAI_RANGES, "inf"),
     families=MOONSHOT_FAMILIES,
-    hosts=("api.moonshot.ai", "api.moonshot.cn"),
+    # api.kimi.com: Kimi Code's Anthropic-compatible endpoint (https://api.kimi.com/coding/v1/messages).
+    hosts=("api.moonshot.ai", "api.moonshot.cn", "api.kimi.com"),
 )
 WANDB = ProviderProfile(
     id="wandb",
@@ -620,12 +621,42 @@ OLLAMA = ProviderProfile(
     local_ports=(11434,),
 )
 
+#: Anthropic's own API: its Messages API (``/v1/messages``, rules/anthropic.py) and its OpenAI SDK
+#: compatibility layer (``/v1/chat/completions``), which the chat rules judge like any provider.
+ANTHROPIC = ProviderProfile(
+    id="anthropic",
+    name="Anthropic",
+    base_url="https://api.anthropic.com",
+    chat_paths=("/v1/chat/completions",),
+    hosts=("api.anthropic.com",),
+)
+#: Zhipu GLM (open.bigmodel.cn; Z.ai abroad): chat under /api/paas/v4, Anthropic-compatible Messages
+#: under /api/anthropic (ANTHROPIC_BASE_URL https://open.bigmodel.cn/api/anthropic in their Claude Code
+#: guides; https://api.z.ai/api/anthropic abroad).
+ZHIPU = ProviderProfile(
+    id="zhipu",
+    name="Zhipu AI (GLM) / Z.ai",
+    base_url="https://open.bigmodel.cn/api/paas/v4",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("open.bigmodel.cn", "api.z.ai"),
+)
+#: MiniMax: Anthropic-compatible Messages at https://api.minimax.io/anthropic
+#: (https://platform.minimax.io/docs/api-reference/text-anthropic-api; api.minimaxi.com in China).
+MINIMAX = ProviderProfile(
+    id="minimax",
+    name="MiniMax",
+    base_url="https://api.minimax.io/v1",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.minimax.io", "api.minimaxi.com"),
+)
+
 BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
     {
         p.id: p
         for p in (
             OPENAI, AZURE, DASHSCOPE, DEEPSEEK, OPENROUTER, GROQ, GEMINI, MISTRAL, TOGETHER,
-            FIREWORKS, XAI, MOONSHOT, WANDB, VLLM, SGLANG, LLAMA_CPP, OLLAMA, GENERIC,
+            FIREWORKS, XAI, MOONSHOT, WANDB, VLLM, SGLANG, LLAMA_CPP, OLLAMA, ANTHROPIC, ZHIPU,
+            MINIMAX, GENERIC,
         )
     }
 )  # fmt: skip

@@ -8,19 +8,34 @@ from urllib.parse import urlsplit
 
 from toolguard_core.providers import ProviderProfile, ProviderRegistry
 
-#: Which API a request speaks, decided by its path: the two APIs share hosts and error envelopes
-#: but not body shapes (``messages`` vs ``input`` items), so their checks must not mix.
-EndpointKind = Literal["chat", "responses"]
+#: Which API a request speaks, decided by its path: the APIs share hosts and error envelopes but
+#: not body shapes (chat ``messages``, Responses ``input`` items, Anthropic content blocks), so
+#: their checks must not mix.
+EndpointKind = Literal["chat", "responses", "messages"]
 CHAT: EndpointKind = "chat"
 RESPONSES: EndpointKind = "responses"
-ENDPOINT_KINDS: tuple[EndpointKind, ...] = (CHAT, RESPONSES)
+#: Anthropic's Messages API, ``POST /v1/messages`` (also under the Anthropic-compatible prefixes of
+#: other providers: ``/anthropic/v1/messages``, ``/api/anthropic/v1/messages``, ...).
+MESSAGES: EndpointKind = "messages"
+ENDPOINT_KINDS: tuple[EndpointKind, ...] = (CHAT, RESPONSES, MESSAGES)
+
+#: The Messages API path every Anthropic SDK appends to its base URL. Its siblings
+#: ``/v1/messages/count_tokens`` and ``/v1/messages/batches`` take other bodies and do not match.
+MESSAGES_SUFFIX = "/v1/messages"
 
 
 def endpoint_kind(path: str) -> EndpointKind:
-    """``responses`` for a path ending in ``/responses`` (OpenAI's ``POST /v1/responses``), else
+    """``responses`` for a path ending in ``/responses`` (OpenAI's ``POST /v1/responses``),
+    ``messages`` for one ending in ``/v1/messages`` (Anthropic's Messages API, any prefix), else
     ``chat``. Everything else stays ``chat`` so the chat rules keep judging whatever path the
-    addon's scope lets through (``/chat/completions``, a gateway's own path, a mistyped one)."""
-    return RESPONSES if path.rstrip("/").endswith("/responses") else CHAT
+    addon's scope lets through (``/chat/completions``, a gateway's own path, a mistyped one).
+    ``path`` carries no query (``?beta=true`` is in :attr:`Target.query`)."""
+    trimmed = path.rstrip("/")
+    if trimmed.endswith("/responses"):
+        return RESPONSES
+    if trimmed.endswith(MESSAGES_SUFFIX):
+        return MESSAGES
+    return CHAT
 
 
 @dataclass(slots=True)

@@ -12,7 +12,8 @@ are exactly the upstream's, and meanwhile:
   each blank line, as the SSE spec (and openai-python's ``SSEDecoder``) do;
 * recognises errors inside a 200 stream: an ``event: error`` event, or a ``data:`` JSON object with an
   ``error`` key (OpenAI, vLLM, OpenRouter; providers.md §9) or ``"type": "error"`` (the Responses
-  API), and parses the first one with :func:`~toolguard_core.upstream_errors.parse_error`;
+  API; Anthropic's Messages stream sends ``event: error`` with ``{"type": "error", "error": {...}}``),
+  and parses the first one with :func:`~toolguard_core.upstream_errors.parse_error`;
 * keeps a bounded copy for storage: the start of the stream plus every error event, never the whole
   generation.
 
@@ -30,6 +31,10 @@ from typing import Any
 
 from toolguard_core.upstream_errors import UpstreamError, parse_error
 
+# Named events that end a complete answer, like OpenAI's `data: [DONE]`: Anthropic's Messages stream
+# closes with `event: message_stop` (docs.anthropic.com streaming, "Event types"). A client that hangs
+# up right after it (Claude Code does) got the whole answer, not an interrupted one.
+COMPLETION_EVENTS = frozenset({"message_stop"})
 # The start of the stream kept for storage (role, first deltas, model id).
 DEFAULT_HEAD_BYTES = 8 * 1024
 # All error events kept for storage, together.
@@ -132,7 +137,7 @@ class SSETap:
         self.raw_bytes = 0  # bytes seen on the wire (still content-encoded)
         self.decoded_bytes = 0
         self.events = 0  # dispatched events, [DONE] included
-        self.done = False  # saw `data: [DONE]`
+        self.done = False  # saw `data: [DONE]` or a completion event (COMPLETION_EVENTS)
         self.error: UpstreamError | None = None  # the first error event, parsed
         self.error_events = 0
 
@@ -312,7 +317,7 @@ class SSETap:
         self._event_size = 0
         self.events += 1
 
-        if data.strip() == b"[DONE]":
+        if data.strip() == b"[DONE]" or name in COMPLETION_EVENTS:
             self.done = True
             return
         is_error = name == "error"

@@ -12,7 +12,9 @@ shape                  body
 ``google``             ``{"error": {"code": int, "message", "status"}}`` (Google APIs, not in an
                        array); ``status`` becomes ``type``
 ``gemini-array``       a JSON array ``[{"error": {"code", "message", "status", ...}}]``
-``anthropic``          ``{"type": "error", "error": {"type", "message"}, "request_id"}``
+``anthropic``          ``{"type": "error", "error": {"type", "message"}, "request_id"}`` (also the
+                       ``data:`` of a Messages stream's ``event: error``); a relay's own envelope
+                       holding Anthropic's body as ``error.upstream_error`` gets it as ``upstream``
 ``openrouter``         ``{"error": {"code": int, "message", "metadata": {"raw", "provider_name"}}}``;
                        ``metadata.raw`` (the upstream's own body, as a string) becomes ``upstream``
 ``dashscope``          OpenAI wrapper plus top-level ``request_id`` and a ``<400> ...`` message
@@ -267,6 +269,11 @@ def _from_wrapper(top: dict[str, Any], error: dict[str, Any], raw: str, *, depth
         shape = "openai-int-code"
     else:
         shape = "openai"
+    nested = error.get("upstream_error")
+    if upstream is None and isinstance(nested, dict) and depth < MAX_NESTING:
+        # A Claude Code relay (ding113/claude-code-hub#518) keeps Anthropic's whole answer as an object
+        # under error.upstream_error, with its own type ("request_fail") and no message outside it.
+        upstream = _from_json(nested, _bound(_text(nested), MAX_RAW_CHARS) or "", depth=depth + 1)
 
     result = UpstreamError(
         shape=shape,

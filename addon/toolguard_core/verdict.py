@@ -100,7 +100,7 @@ def should_store(
 class Scope(StrEnum):
     """What the addon does with a request."""
 
-    #: A chat-completions or Responses path (``toolguard_paths``): validated, stored when flagged.
+    #: A chat-completions, Responses or Anthropic Messages path (``toolguard_paths``): validated, stored when flagged.
     VALIDATE = "validate"
     #: A known provider's native path where clients wrongly send chat bodies: validated, kept only
     #: when an ``endpoint.*`` rule fires.

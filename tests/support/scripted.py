@@ -21,7 +21,8 @@ APIs, each as the provider streams it:
   connection (else OpenAI's "Previous response ... not found" 400); errors are
   ``{"type": "error", "status": 400, "error": {...}}`` messages.
 * Anthropic Messages (``POST …/messages``): ``message_start`` / ``content_block_*`` / ``message_delta``
-  / ``message_stop`` SSE with a ``tool_use`` block, or a JSON message.
+  / ``message_stop`` SSE with a ``tool_use`` block (after a signed ``thinking`` block with
+  ``thinking=True`` when the request enables thinking), or a JSON message.
 
 Before any scripted answer, each request is judged on tool pairing the way the provider does and
 a broken one gets that provider's real 400: OpenAI's chat sequencing
@@ -75,6 +76,12 @@ ANTHROPIC_ORPHAN = (
     "messages.{index}.content.{block}: unexpected `tool_use_id` found in `tool_result` blocks: {id}. "
     "Each `tool_result` block must have a corresponding `tool_use` block in the previous message."
 )
+# A thinking block as Anthropic returns it: the signature is opaque base64 the client must replay.
+ANTHROPIC_THINKING = {
+    "type": "thinking",
+    "thinking": "The user wants the command run; I will call the shell tool.",
+    "signature": "EqQBCkgIARABGAIiQBtoolguardTestSignatureAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
+}
 # OpenAI's answer to an unknown previous_response_id (code previous_response_not_found), as Codex
 # received it in a WebSocket error message: https://github.com/maximhq/bifrost/issues/2441
 PREVIOUS_NOT_FOUND = "Previous response with id '{id}' not found."
@@ -102,6 +109,9 @@ class Conversation:
     final_text: str = "The tool said hi."
     fail_turn: int | None = None
     model: str = "gpt-5"
+    # Messages API: answer turn 1 of a request that enables thinking with a signed thinking block
+    # before the tool_use, as Anthropic does, so the client must replay it (signature included).
+    thinking: bool = False
     # (turn, api) of each answered turn; side requests and prewarms are not turns.
     turns: list[tuple[int, str]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -279,8 +289,10 @@ class Conversation:
             return Reply.json(400, anthropic_error("invalid_request_error", message))
         if turn == 1:
             use = {"type": "tool_use", "id": f"toolu_tg{number:04d}", "name": self.tool_call.name}
+            thinks = isinstance(body.get("thinking"), dict) and body["thinking"].get("type") != "disabled"
+            content = [ANTHROPIC_THINKING] if self.thinking and thinks else []
             return self._message_reply(
-                body, model, number, [{**use, "input": self.tool_call.arguments}], "tool_use"
+                body, model, number, [*content, {**use, "input": self.tool_call.arguments}], "tool_use"
             )
         return self._message_reply(
             body, model, number, [{"type": "text", "text": self.final_text}], "end_turn"
@@ -512,18 +524,24 @@ def anthropic_events(message: dict[str, Any]) -> list[dict[str, Any]]:
     for index, block in enumerate(message["content"]):
         if block["type"] == "tool_use":
             opened = {**block, "input": {}}
-            delta = {
-                "type": "input_json_delta",
-                "partial_json": json.dumps(block["input"], separators=(",", ":")),
-            }
+            deltas = [
+                {
+                    "type": "input_json_delta",
+                    "partial_json": json.dumps(block["input"], separators=(",", ":")),
+                }
+            ]
+        elif block["type"] == "thinking":  # the signature arrives last, in its own delta
+            opened = {**block, "thinking": "", "signature": ""}
+            deltas = [
+                {"type": "thinking_delta", "thinking": block["thinking"]},
+                {"type": "signature_delta", "signature": block["signature"]},
+            ]
         else:
             opened = {**block, "text": ""}
-            delta = {"type": "text_delta", "text": block["text"]}
-        events += [
-            {"type": "content_block_start", "index": index, "content_block": opened},
-            {"type": "content_block_delta", "index": index, "delta": delta},
-            {"type": "content_block_stop", "index": index},
-        ]
+            deltas = [{"type": "text_delta", "text": block["text"]}]
+        events.append({"type": "content_block_start", "index": index, "content_block": opened})
+        events += [{"type": "content_block_delta", "index": index, "delta": d} for d in deltas]
+        events.append({"type": "content_block_stop", "index": index})
     events += [
         {
             "type": "message_delta",

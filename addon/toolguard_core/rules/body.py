@@ -69,6 +69,12 @@ UNDECODABLE = define(
     Severity.WARNING,
     "The body's Content-Encoding could not be decoded; it was passed through without validation.",
 )
+NOT_VALIDATED = define(
+    "body.not-validated",
+    Severity.INFO,
+    "The body was forwarded without validation: the validation worker was saturated or had stopped "
+    "(work per request is bounded, so toolguard never holds traffic to validate it).",
+)
 
 
 def parse_body(

@@ -1,0 +1,216 @@
+"""Validation off mitmproxy's event loop: a worker process parses large bodies and runs the rules.
+
+Parsing and the rules are pure Python: on the proxy's own thread they hold the interpreter lock
+that mitmproxy's event loop needs (issue #12: a 1 MB agent conversation took about 3 ms of the loop
+per request, and one body with a million tool messages stalled all traffic for tens of seconds).
+So a body of ``offload_min_bytes`` or more is sent to a worker process and the request hook returns
+at once: the request is forwarded without waiting for toolguard, and the verdict arrives later as
+an :class:`asyncio.Future` resolved on the event loop. Smaller bodies are validated in place: for a
+1 KB request the rules take about 30 µs, less than shipping the body to another process.
+
+The worker is ``python -m toolguard_core.worker`` with the same ``sys.path`` as the proxy, so it
+imports the very toolguard_core the proxy loaded (a checkout's ``addon/`` or an installed package),
+and speaks length-prefixed frames on its stdin/stdout (:mod:`toolguard_core.worker`). No thread is
+added to the proxy's process: frames are written and read by asyncio on the event loop.
+
+Work is bounded: at most ``max_pending`` bodies (and ``max_pending_bytes``) wait for the worker;
+past that a request is not validated and the caller counts it. A worker that dies is restarted on
+the next request; the flows it held are failed with :class:`WorkerUnavailable` and counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import struct
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from toolguard_core.analyze import InternalError
+from toolguard_core.findings import Finding, Severity
+
+logger = logging.getLogger(__name__)
+
+#: Bodies from this size on are validated in the worker; smaller ones in place (cheaper than IPC).
+DEFAULT_OFFLOAD_MIN_BYTES = 64 * 1024
+_LENGTH = struct.Struct(">Q")
+NO_BODY = 2**64 - 1
+
+
+class WorkerUnavailable(Exception):
+    """The body was not validated: the worker is busy past its bounds, or died."""
+
+
+class WorkerNotReady(Exception):
+    """The worker has not started yet (or could not): the caller validates in place."""
+
+
+@dataclass(slots=True)
+class WorkerResult:
+    """What the worker sends back: findings plus the few body facts the store needs."""
+
+    findings: list[Finding]
+    model: str | None
+    stream: bool | None
+    is_json: bool
+    internal_errors: list[InternalError] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: dict) -> WorkerResult:
+        return cls(
+            findings=[
+                Finding(rule=r, severity=Severity(s), location=loc, message=m)
+                for r, s, loc, m in data["findings"]
+            ],
+            model=data["model"],
+            stream=data["stream"],
+            is_json=data["is_json"],
+            internal_errors=[InternalError(where=w, error=e) for w, e in data["internal_errors"]],
+        )
+
+
+def encode_job(job_id: int, body: bytes | None, header: dict[str, object]) -> bytes:
+    head = json.dumps({"id": job_id, **header}).encode()
+    size = NO_BODY if body is None else len(body)
+    return b"".join((_LENGTH.pack(len(head)), head, _LENGTH.pack(size), body or b""))
+
+
+def _worker_env() -> dict[str, str]:
+    """The proxy's sys.path, so ``-m toolguard_core.worker`` imports this very package."""
+    here = str(Path(__file__).resolve().parent.parent)
+    paths = [here, *(p for p in sys.path if p and p != here)]
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(paths), PYTHONWARNINGS="ignore")
+
+
+def _grow_pipe(proc: asyncio.subprocess.Process) -> None:
+    """A 1 MiB pipe (Linux's default maximum) instead of 64 KiB: a large body goes to the worker in
+    a few writes instead of waiting in asyncio's write buffer, which shifts its remainder on every
+    partial write."""
+    try:
+        import fcntl
+
+        pipe = proc.stdin.get_extra_info("pipe") if proc.stdin is not None else None
+        if pipe is not None and hasattr(fcntl, "F_SETPIPE_SZ"):
+            fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
+    except OSError:
+        pass
+
+
+class Validator:
+    """The proxy's handle on the worker process."""
+
+    def __init__(self, max_pending: int = 32, max_pending_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_pending = max_pending
+        self.max_pending_bytes = max_pending_bytes
+        self.restarts = 0
+        self.failed_start: str | None = None
+        self._proc: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._starting: asyncio.Task[None] | None = None
+        self._futures: dict[int, tuple[asyncio.Future[WorkerResult], int]] = {}
+        self._pending_bytes = 0
+        self._next_id = 0
+
+    @property
+    def pending(self) -> int:
+        return len(self._futures)
+
+    def launch(self) -> None:
+        """Start the worker in the background on the running event loop (no-op without one)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if self._starting is None or self._starting.done():
+            self._starting = loop.create_task(self.start())
+
+    async def start(self) -> None:
+        try:
+            await self._start()
+        except Exception as exc:  # bodies are then validated in place; said once
+            self.failed_start = repr(exc)
+            logger.warning("toolguard: cannot start the validation worker (%r); validating in place", exc)
+
+    async def _start(self) -> None:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "toolguard_core.worker",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            env=_worker_env(),
+            limit=2**26,
+            # Its own session: Ctrl-C at the terminal stops mitmdump, which then closes the
+            # worker's input; the worker must not die first with flows still in it.
+            start_new_session=True,
+        )
+        _grow_pipe(proc)
+        self._proc = proc
+        self._reader = asyncio.get_running_loop().create_task(self._read(proc))
+
+    def submit(self, body: bytes | None, header: dict[str, object]) -> asyncio.Future[WorkerResult]:
+        """Queue ``body`` for validation; :class:`WorkerUnavailable` when it cannot be."""
+        proc = self._proc
+        if proc is None and self.restarts == 0:
+            raise WorkerNotReady("the validation worker has not started")
+        if proc is None or proc.returncode is not None or proc.stdin is None:
+            self._restart()
+            raise WorkerUnavailable("the validation worker stopped and is restarting")
+        size = len(body or b"")
+        if len(self._futures) >= self.max_pending or self._pending_bytes + size > self.max_pending_bytes:
+            raise WorkerUnavailable(f"{len(self._futures)} requests already wait for validation")
+        self._next_id += 1
+        job_id = self._next_id
+        future: asyncio.Future[WorkerResult] = asyncio.get_running_loop().create_future()
+        self._futures[job_id] = (future, size)
+        self._pending_bytes += size
+        proc.stdin.write(encode_job(job_id, body, header))
+        return future
+
+    async def _read(self, proc: asyncio.subprocess.Process) -> None:
+        assert proc.stdout is not None
+        try:
+            while True:
+                length = _LENGTH.unpack(await proc.stdout.readexactly(_LENGTH.size))[0]
+                data = json.loads(await proc.stdout.readexactly(length))
+                entry = self._futures.pop(data["id"], None)
+                if entry is None:
+                    continue
+                future, size = entry
+                self._pending_bytes -= size
+                if not future.done():
+                    future.set_result(WorkerResult.from_json(data))
+        except (asyncio.IncompleteReadError, ConnectionError, ValueError) as exc:
+            if proc is self._proc:
+                logger.warning("toolguard: the validation worker stopped (%r); restarting it", exc)
+        finally:
+            if proc is self._proc:
+                self._fail_all(WorkerUnavailable("the validation worker stopped"))
+                self._proc = None
+
+    def _fail_all(self, exc: Exception) -> None:
+        futures, self._futures, self._pending_bytes = self._futures, {}, 0
+        for future, _size in futures.values():
+            if not future.done():
+                future.set_exception(exc)
+
+    def _restart(self) -> None:
+        if self._starting is not None and not self._starting.done():
+            return
+        self.restarts += 1
+        self.launch()
+
+    def close(self) -> None:
+        """Stop the worker (it holds nothing to save) and fail what it still held."""
+        proc, self._proc = self._proc, None
+        self._fail_all(WorkerUnavailable("toolguard is shutting down"))
+        if proc is None or proc.returncode is not None:
+            return
+        if proc.stdin is not None:
+            proc.stdin.close()  # the worker exits at the end of its input
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()

@@ -1,0 +1,1219 @@
+"""Anthropic Messages API rules (``POST /v1/messages``, providers.md §11).
+
+A Messages request carries ``messages`` whose ``content`` is a string or a list of typed blocks
+(``text``, ``image``, ``document``, ``tool_use``, ``tool_result``, ``thinking``, ...), a top-level
+``system`` and a required ``max_tokens``. An assistant ``tool_use`` block must be answered by a
+``tool_result`` block with its id at the start of the very next (user) message: the Messages-API
+twin of the chat tool-message 400s, and the error Claude Code users meet most
+(``messages.6: `tool_use` ids were found without `tool_result` blocks immediately after ...``).
+
+How Anthropic reads a conversation (what the checks mirror, so they never flag what it accepts):
+
+* consecutive messages of the same role are merged into one turn before validation (the old
+  "roles must alternate" 400 is gone), so the pairing is checked turn by turn;
+* an assistant first message is accepted by Anthropic's own API (anthropic-sdk-typescript#622; Bedrock
+  still rejects it), so it is only a warning elsewhere;
+* ``role: "system"`` inside ``messages`` is rejected unless a beta allows it: Claude Code sends such
+  a message on ``/v1/messages?beta=true``. The rules see the URL, not the headers, so ``beta=true``
+  in the query counts as "a beta is on" and those messages are then transparent to the pairing.
+
+Severity per provider: Anthropic's own API (``anthropic``) answers with the texts quoted below, so
+there the findings are errors. The structural rules (pairing, empty content, ``max_tokens``) are
+errors on an unknown host too (``generic``: typically a gateway in front of Anthropic, like the
+chat rules' generic profile). The Anthropic-compatible endpoints of other providers (DeepSeek,
+Moonshot, Zhipu, DashScope, MiniMax) convert the request to their own models; what they reject is
+not documented, so their findings are warnings unless their own error text is quoted here.
+
+These checks run only for the ``messages`` endpoint kind (see :mod:`toolguard_core.request`): the
+chat and Responses rules never see a Messages body, and these never see theirs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from toolguard_core.findings import Finding, Severity
+from toolguard_core.providers import normalise_model
+from toolguard_core.request import MESSAGES, RequestView
+from toolguard_core.rules.jsonvalues import json_type
+from toolguard_core.rules.registry import PredictedError, check, define
+
+MESSAGES_URL = "https://api.anthropic.com/v1/messages"
+#: DeepSeek's Anthropic-compatible endpoint (https://api-docs.deepseek.com/guides/anthropic_api).
+DEEPSEEK_MESSAGES_URL = "https://api.deepseek.com/anthropic/v1/messages"
+
+#: The providers whose validator is Anthropic's own.
+ANTHROPIC_API = frozenset({"anthropic"})
+#: Structural rules are errors on these too: an unknown host on /v1/messages is most often a gateway
+#: that forwards to Anthropic (LiteLLM, one-api, claude-code-router), as the chat rules assume.
+STRUCTURAL = ANTHROPIC_API | {"generic"}
+#: Moonshot answers an empty text block with its own 400 (LLM-Red-Team/kimi-cc#23, below).
+EMPTY_TEXT_CONFIRMED = STRUCTURAL | {"moonshot"}
+
+#: Roles inside ``messages`` (doc: MessageParam.role is "user" | "assistant").
+ROLES = frozenset({"user", "assistant"})
+#: Blocks that carry a model's reasoning; thinking must be replayed, signed, with tool loops.
+THINKING_TYPES = frozenset({"thinking", "redacted_thinking"})
+#: ``tool_choice.type`` values (doc: ToolChoiceAuto/Any/Tool/None).
+TOOL_CHOICE_TYPES = frozenset({"auto", "any", "tool", "none"})
+#: Base64 image media types (the enum quoted in the error below).
+IMAGE_MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+#: Image and document source types (doc: Base64ImageSource, URLImageSource, file sources).
+IMAGE_SOURCE_TYPES = frozenset({"base64", "url", "file"})
+DOCUMENT_SOURCE_TYPES = frozenset({"base64", "url", "file", "text", "content"})
+#: Most cache breakpoints a request may carry (the limit in the error text below).
+MAX_CACHE_BREAKPOINTS = 4
+#: Custom tool names: current validator ``^[a-zA-Z0-9_-]{1,128}$`` (home-assistant/core#147760,
+#: anthropics/claude-code#96152); older texts say {1,64} (apify/tester-mcp-client#11). Names of 65-128
+#: characters are accepted today, so only the character set and the 128 limit are checked.
+TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,128}$")
+TOOL_NAME_MAX = 128
+#: ``tool_use.id`` pattern, quoted in the error below.
+TOOL_USE_ID = re.compile(r"^[a-zA-Z0-9_-]+$")
+#: Claude models that reject ``temperature`` together with ``top_p``: the 4.5 generation and later
+#: (Sonnet 4.5 langfuse/langfuse#9882, Sonnet 4.6 skydiscover-ai/skydiscover#15). ``claude-sonnet-4-20250514``
+#: is Claude 4.0: the date after ``4-`` must not be read as a minor version.
+_SAMPLING_EXCLUSIVE_MODEL = re.compile(r"^claude-(opus|sonnet|haiku)-(4-[5-9](?!\d)|[5-9](?!\d))")
+
+# ----------------------------------------------------------------------------- example bodies
+
+_TOOL = {
+    "name": "get_weather",
+    "description": "Current weather for a city",
+    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+}
+_TOOL_USE_ID = "toolu_01AbmHJypDhKqBF7NKdRPJ6d"
+_USER = {"role": "user", "content": "What is the weather in Paris?"}
+_CALL = {
+    "role": "assistant",
+    "content": [
+        {"type": "text", "text": "Let me check."},
+        {"type": "tool_use", "id": _TOOL_USE_ID, "name": "get_weather", "input": {"city": "Paris"}},
+    ],
+}
+_RESULT = {"type": "tool_result", "tool_use_id": _TOOL_USE_ID, "content": "18C, sunny"}
+_ANSWER = {"role": "user", "content": [_RESULT]}
+
+
+def _example(*messages: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    return {
+        "model": "claude-sonnet-4-5",
+        "max_tokens": 1024,
+        "tools": [_TOOL],
+        "messages": list(messages),
+        **fields,
+    }
+
+
+# ----------------------------------------------------------------------------- rules
+
+UNANSWERED_TOOL_USE = define(
+    "anthropic.tool-use-without-result",
+    Severity.ERROR,
+    "An assistant `tool_use` block is not answered by a `tool_result` block with its id in the very next "
+    "(user) message.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text=(
+                "messages.6: `tool_use` ids were found without `tool_result` blocks immediately after: "
+                "toolu_01AbmHJypDhKqBF7NKdRPJ6d. Each `tool_use` block must have a corresponding `tool_result` "
+                "block in the next message."
+            ),
+            # Also anthropics/claude-code#5989 (two ids), #1686, #5375; via Vertex: Kilo-Org/kilocode#5163.
+            source="https://github.com/anthropics/claude-code/issues/5060",
+        ),
+        PredictedError(
+            provider="deepseek",
+            text=(
+                "messages.1:`tool_use` ids were found without `tool_result` blocks immediately after: "
+                "call_01_sfm5xVspRVRx1TAWyJtV8612, call_02_jYuxCY8bikeyLkpIykDw0444. Each `tool_use` block must "
+                "have a corresponding `tool_result` block in the next message."
+            ),
+            # DeepSeek's Anthropic endpoint answers with Anthropic's own text (as relayed by the client).
+            source="https://github.com/Hmbown/Codewhale/issues/4329",
+        ),
+    ),
+    example=_example(_USER, _CALL, {"role": "user", "content": "Never mind."}),
+    example_url=MESSAGES_URL,
+    notes=(
+        "Consecutive messages of one role are merged first (Anthropic does so), so results split over two "
+        "user messages in a row still count. An error on Anthropic, unknown hosts and DeepSeek (its own "
+        "answer is quoted); a warning on the other Anthropic-compatible endpoints."
+    ),
+)
+ORPHAN_TOOL_RESULT = define(
+    "anthropic.orphan-tool-result",
+    Severity.ERROR,
+    "A `tool_result` block answers a `tool_use_id` that the assistant message right before it did not call.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text=(
+                "messages.48.content.1: unexpected `tool_use_id` found in `tool_result` blocks: "
+                "toolu_019ETtGZEhTBXgWPVsdVnXMh. Each `tool_result` block must have a corresponding `tool_use` "
+                "block in the previous message."
+            ),
+            # Also anthropics/claude-code#64383 (providers.md §11).
+            source="https://github.com/anthropics/claude-code/issues/13460",
+        ),
+    ),
+    example=_example(_USER, {"role": "assistant", "content": "Let me check."}, _ANSWER),
+    example_url=MESSAGES_URL,
+)
+DUPLICATE_TOOL_RESULT = define(
+    "anthropic.duplicate-tool-result",
+    Severity.ERROR,
+    "Two `tool_result` blocks in one user turn answer the same `tool_use_id`.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text=(
+                "messages.10.content.1: each tool_use must have a single result. Found multiple `tool_result` "
+                "blocks with id: toolu_vrtx_01WjbYafn5hwELEqiDQ4n2wv"
+            ),
+            # Relayed through LiteLLM from Vertex; also NoeFabris/opencode-antigravity-auth#3.
+            source="https://github.com/anthropics/claude-code/issues/14110",
+        ),
+    ),
+    example=_example(_USER, _CALL, {"role": "user", "content": [_RESULT, _RESULT]}),
+    example_url=MESSAGES_URL,
+)
+RESULT_NOT_FIRST = define(
+    "anthropic.tool-result-not-first",
+    Severity.ERROR,
+    "The user turn that answers `tool_use` blocks has other blocks (text, images) before its `tool_result` "
+    "blocks; the results must come first.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text=(
+                "Did not find 1 `tool_result` block(s) at the beginning of this message. Messages following "
+                "`tool_use` blocks must begin with a matching number of `tool_result` blocks."
+            ),
+            source="https://github.com/anthropics/anthropic-sdk-typescript/issues/653",
+        ),
+    ),
+    example=_example(
+        _USER, _CALL, {"role": "user", "content": [{"type": "text", "text": "Here you go:"}, _RESULT]}
+    ),
+    example_url=MESSAGES_URL,
+    notes="Text after the results is fine; put every `tool_result` block before it.",
+)
+SYSTEM_ROLE = define(
+    "anthropic.system-role-in-messages",
+    Severity.ERROR,
+    'A message has `role: "system"`; the Messages API takes the system prompt as the top-level `system` '
+    "field.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text=(
+                'messages: Unexpected role "system". The Messages API accepts a top-level `system` parameter, '
+                'not "system" as an input message role.'
+            ),
+            source="https://github.com/ianarawjo/ChainForge/issues/271",
+        ),
+    ),
+    example=_example({"role": "system", "content": "You are terse."}, _USER),
+    example_url=MESSAGES_URL,
+    notes=(
+        "Not reported when the URL has `?beta=true`: Claude Code sends mid-conversation system messages there "
+        "under a beta (its real requests are in tests/data/requests). A warning on Anthropic-compatible "
+        "endpoints of other providers."
+    ),
+)
+INVALID_ROLE = define(
+    "anthropic.invalid-role",
+    Severity.ERROR,
+    'A message\'s `role` is neither "user" nor "assistant" (often a chat-style "tool" or "developer" '
+    "message).",
+    example=_example(_USER, _CALL, {"role": "tool", "tool_call_id": _TOOL_USE_ID, "content": "18C"}),
+    example_url=MESSAGES_URL,
+    notes=(
+        "doc: MessageParam.role is `user` | `assistant`; tool results are `tool_result` blocks in a user "
+        "message. No verbatim provider text for other role values has been observed yet."
+    ),
+)
+FIRST_NOT_USER = define(
+    "anthropic.first-message-not-user",
+    Severity.WARNING,
+    "The first message is an assistant message.",
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text='messages: first message must use the "user" role',
+            # Anthropic's own API accepts it since late 2024; Bedrock still rejects it.
+            source="https://github.com/anthropics/anthropic-sdk-typescript/issues/622",
+        ),
+    ),
+    example=_example({"role": "assistant", "content": "How can I help?"}, _USER),
+    example_url=DEEPSEEK_MESSAGES_URL,
+    notes=(
+        "Not reported on Anthropic's API, which accepts it (anthropic-sdk-typescript#622); it used to answer "
+        "the text above (tonyljx/TextWordExplain#2). A warning elsewhere: other implementations may still "
+        "reject it."
+    ),
+)
+EMPTY_CONTENT = define(
+    "anthropic.empty-content",
+    Severity.ERROR,
+    "A message other than the final assistant message has empty `content` (an empty string or list).",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="messages.0: all messages must have non-empty content except for the optional final assistant message",
+            # Also anthropics/claude-code#4416 (messages.11), glowingjade/obsidian-smart-composer#156.
+            source="https://github.com/anthropics/claude-code/issues/6774",
+        ),
+    ),
+    example=_example({"role": "user", "content": ""}),
+    example_url=MESSAGES_URL,
+    notes="A final assistant message may be empty (a prefill); a missing `content` is reported too.",
+)
+EMPTY_TEXT = define(
+    "anthropic.empty-text-block",
+    Severity.ERROR,
+    "A `text` block (or string content) is empty or whitespace only.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="messages: text content blocks must be non-empty",
+            # Also anthropics/claude-code#53473, stackblitz/bolt.new#7426.
+            source="https://github.com/anthropics/claude-code/issues/59812",
+        ),
+        PredictedError(
+            provider="anthropic",
+            text="messages: text content blocks must contain non-whitespace text",
+            source="https://github.com/anthropics/claude-code/issues/23440",
+        ),
+        PredictedError(
+            provider="moonshot",
+            text="Invalid request: text content is empty",
+            source="https://github.com/LLM-Red-Team/kimi-cc/issues/23",
+        ),
+    ),
+    example=_example(
+        {"role": "user", "content": [{"type": "text", "text": ""}, {"type": "text", "text": "Hi"}]}
+    ),
+    example_url=MESSAGES_URL,
+    notes="Drop the empty block instead of sending it. Checked for the blocks of `messages` and `system`.",
+)
+MAX_TOKENS_MISSING = define(
+    "anthropic.max-tokens-missing",
+    Severity.ERROR,
+    "`max_tokens` is missing; the Messages API requires it.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="max_tokens: Field required",
+            source="https://github.com/tickernelz/opencode-mem/issues/50",
+        ),
+    ),
+    example={"model": "claude-sonnet-4-5", "messages": [_USER]},
+    example_url=MESSAGES_URL,
+    notes="Chat-to-Anthropic adapters often forget it (OpenAI's `max_tokens` is optional).",
+)
+THINKING_NOT_FIRST = define(
+    "anthropic.thinking-block-missing",
+    Severity.ERROR,
+    "With `thinking` enabled, the request ends in a tool loop whose assistant messages carry no thinking "
+    "block: the model's thinking was dropped when the tool call was replayed.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text=(
+                "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When "
+                "`thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding "
+                "the lastmost set of `tool_use` and `tool_result` blocks). We recommend you include thinking "
+                "blocks from previous turns. To avoid this requirement, disable `thinking`. Please consult our "
+                "documentation at https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking"
+            ),
+            # Also mastra-ai/mastra#7799 (messages.29), Kilo-Org/kilocode#5219 (Vertex).
+            source="https://github.com/deepset-ai/haystack-core-integrations/issues/2146",
+        ),
+    ),
+    example=_example(_USER, _CALL, _ANSWER, thinking={"type": "enabled", "budget_tokens": 2048}),
+    example_url=MESSAGES_URL,
+    notes=(
+        "Only `thinking.type: enabled` is checked: with `adaptive` the model may not have thought. The check is "
+        "conservative: it fires only when no assistant message of the trailing tool loop starts with a "
+        "thinking block, so interleaved tool loops are never flagged."
+    ),
+)
+THINKING_SIGNATURE = define(
+    "anthropic.thinking-signature-missing",
+    Severity.ERROR,
+    "A replayed `thinking` block has no `signature` (or an empty one); Anthropic verifies it.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="messages.1.content.0: Invalid `signature` in `thinking` block",
+            # Also code-yeongyu/oh-my-openagent#2775 (synthetic blocks without a signature), kaitranntt/ccs#415.
+            source="https://github.com/ding113/claude-code-hub/issues/518",
+        ),
+    ),
+    example=_example(
+        _USER,
+        {
+            "role": "assistant",
+            "content": [{"type": "thinking", "thinking": "Check the weather."}, *_CALL["content"]],
+        },
+        _ANSWER,
+        thinking={"type": "enabled", "budget_tokens": 2048},
+    ),
+    example_url=MESSAGES_URL,
+    notes=(
+        "Replay thinking blocks exactly as received (with `signature`), or drop them; a block made up by the "
+        "client can never be valid. Not reported on other providers' Anthropic-compatible endpoints, which "
+        "issue their own signatures or none."
+    ),
+)
+TOOL_CHOICE_FORM = define(
+    "anthropic.invalid-tool-choice",
+    Severity.ERROR,
+    '`tool_choice` is not an object with `type` "auto", "any", "tool" (with the tool\'s `name`) or "none" '
+    '(an OpenAI-style string like "required" or {"type": "function", ...} is the usual slip).',
+    example=_example(_USER, tool_choice="auto"),
+    example_url=MESSAGES_URL,
+    notes=(
+        "doc: `tool_choice` is an object (ToolChoiceAuto/Any/Tool/None). The pydantic-style answer "
+        "`tool_choice: Input should be a valid dictionary or object to extract fields from` is quoted in several "
+        "adapters' code comments, but no public thread with the raw response was found, so no text is predicted. "
+        'Use {"type": "auto"}, {"type": "any"} (OpenAI\'s "required"), {"type": "tool", "name": ...} or '
+        '{"type": "none"}. A `name` that matches no tool is a warning.'
+    ),
+)
+THINKING_FORCED_TOOL = define(
+    "anthropic.thinking-with-forced-tool-choice",
+    Severity.ERROR,
+    '`thinking` is enabled and `tool_choice` forces tool use (`"any"` or `"tool"`).',
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="Thinking may not be enabled when tool_choice forces tool use.",
+            # Also can1357/oh-my-pi#341 (Bedrock), BerriAI/litellm#17129.
+            source="https://github.com/mastra-ai/mastra/issues/7507",
+        ),
+    ),
+    example=_example(_USER, tool_choice={"type": "any"}, thinking={"type": "enabled", "budget_tokens": 2048}),
+    example_url=MESSAGES_URL,
+    notes="Use `auto` (or `none`) while thinking, or turn thinking off for the forced call.",
+)
+TOOL_NAME_RULE = define(
+    "anthropic.invalid-tool-name",
+    Severity.ERROR,
+    f"A custom tool's `name` does not match `^[a-zA-Z0-9_-]{{1,{TOOL_NAME_MAX}}}$` (dots, slashes, spaces, "
+    f"or more than {TOOL_NAME_MAX} characters).",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="tools.0.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'",
+            # MCP tool names like `caldav-mcp.create-event`; also netclaw-dev/netclaw#1133, vybestack/llxprt-code#482.
+            source="https://github.com/home-assistant/core/issues/147760",
+        ),
+        PredictedError(
+            provider="anthropic",
+            text="tools.18.custom.name: String should have at most 128 characters",
+            source="https://github.com/anthropics/claude-code/issues/96152",
+        ),
+    ),
+    example=_example(_USER, tools=[{**_TOOL, "name": "weather.get"}]),
+    example_url=MESSAGES_URL,
+    notes=(
+        "Older responses quote `{1,64}` (apify/tester-mcp-client#11); names of 65-128 characters are accepted "
+        "today and not reported. Server tools (`type` such as `web_search_20250305`) have fixed names and are "
+        "not checked. A warning on other providers' Anthropic-compatible endpoints."
+    ),
+)
+TOOL_SCHEMA_MISSING = define(
+    "anthropic.tool-input-schema-missing",
+    Severity.ERROR,
+    "A custom tool has no `input_schema` object with a `type` (often an OpenAI-style tool with "
+    "`parameters` or a nested `function`).",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="tools.0.custom.input_schema.type: Field required",
+            source="https://github.com/Kilo-Org/kilocode/issues/12238",
+        ),
+        PredictedError(
+            provider="anthropic",
+            text="tools.0.custom.input_schema: Field required",
+            # Relayed from Vertex; also router-for-me/CLIProxyAPI#351.
+            source="https://github.com/su-kaka/gcli2api/issues/392",
+        ),
+    ),
+    example=_example(
+        _USER,
+        tools=[
+            {"type": "function", "function": {"name": "get_weather", "parameters": _TOOL["input_schema"]}}
+        ],
+    ),
+    example_url=MESSAGES_URL,
+    notes='Anthropic\'s tool shape is {"name", "description", "input_schema"} at the top level.',
+)
+TOOL_USE_ID_RULE = define(
+    "anthropic.invalid-tool-use-id",
+    Severity.ERROR,
+    "A `tool_use` block's `id` is not made of letters, digits, `_` and `-` only (ids from other providers "
+    "or MCP servers with dots, colons or pipes).",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="messages.92.content.0.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'",
+            # Also CommandCodeAI/command-code#323, RooCodeInc/Roo-Code#10649.
+            source="https://github.com/BlockRunAI/ClawRouter/issues/17",
+        ),
+    ),
+    example=_example(
+        _USER,
+        {"role": "assistant", "content": [{**_CALL["content"][1], "id": "functions.get_weather:0"}]},
+        {"role": "user", "content": [{**_RESULT, "tool_use_id": "functions.get_weather:0"}]},
+    ),
+    example_url=MESSAGES_URL,
+    notes="Map foreign ids to a safe form on both the `tool_use` and its `tool_result`, keeping them paired.",
+)
+TOOL_INPUT_NOT_OBJECT = define(
+    "anthropic.tool-use-input-not-object",
+    Severity.ERROR,
+    "A `tool_use` block's `input` is not a JSON object (a string of JSON, a list, null).",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="messages.1.content.0.tool_use.input: Input should be a valid dictionary",
+            # Also anthropics/claude-code#6696 and #6697.
+            source="https://github.com/anthropics/claude-code/issues/6695",
+        ),
+    ),
+    example=_example(
+        _USER,
+        {"role": "assistant", "content": [{**_CALL["content"][1], "input": '{"city": "Paris"}'}]},
+        _ANSWER,
+    ),
+    example_url=MESSAGES_URL,
+    notes="Chat-style `arguments` are a JSON string; Anthropic's `input` is the parsed object.",
+)
+IMAGE_SOURCE = define(
+    "anthropic.invalid-image-source",
+    Severity.ERROR,
+    "An `image` block's `source` is not base64 (with media type image/jpeg, image/png, image/gif or "
+    "image/webp and `data`), `url` (with `url`) or `file` (with `file_id`).",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text=(
+                "messages.36.content.2.image.source.base64.media_type: Input should be 'image/jpeg', "
+                "'image/png', 'image/gif' or 'image/webp'"
+            ),
+            # Also crmne/ruby_llm#166 (image/jpg).
+            source="https://github.com/anthropics/claude-code/issues/8184",
+        ),
+        PredictedError(
+            provider="anthropic",
+            text=(
+                "messages.208.content.0.tool_result.content.0.image.source.base64.media_type: Input should be "
+                "'image/jpeg', 'image/png', 'image/gif' or 'image/webp'"
+            ),
+            # An image returned by a tool (Claude Code reading a .bmp/.svg); also #2438, #4661.
+            source="https://github.com/anthropics/claude-code/issues/3073",
+        ),
+    ),
+    example=_example(
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "image",
+                    "source": {"type": "base64", "media_type": "image/jpg", "data": "/9j/4AAQSkZJRg=="},
+                },
+                {"type": "text", "text": "What is in this picture?"},
+            ],
+        }
+    ),
+    example_url=MESSAGES_URL,
+    notes=(
+        "Images inside `tool_result` content are checked too. `image/jpg`, `image/svg+xml`, `image/bmp` and "
+        "`image/heic` are the usual offenders; convert them first. Whether the bytes match the declared type "
+        "is not checked (toolguard does not decode images)."
+    ),
+)
+DOCUMENT_SOURCE = define(
+    "anthropic.invalid-document-source",
+    Severity.ERROR,
+    "A `document` block's `source` is not a base64 PDF (`application/pdf`), plain text (`text/plain`), a "
+    "`url`, a `file` or `content` blocks.",
+    example=_example(
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "document",
+                    "source": {"type": "base64", "media_type": "text/csv", "data": "YSxiCjEsMgo="},
+                },
+                {"type": "text", "text": "Summarise this file."},
+            ],
+        }
+    ),
+    example_url=MESSAGES_URL,
+    notes=(
+        "Base64 documents must be PDFs: adapters that pass another MIME type through are rejected "
+        "(langchain-ai/langchain#37585 for `text/csv`); send other text as a `text` source or a text block. "
+        "No verbatim error text with its source has been found yet, so none is predicted."
+    ),
+)
+CACHE_BREAKPOINTS = define(
+    "anthropic.too-many-cache-breakpoints",
+    Severity.ERROR,
+    f"More than {MAX_CACHE_BREAKPOINTS} blocks (tools, system and message blocks together) carry "
+    "`cache_control`.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="A maximum of 4 blocks with cache_control may be provided. Found 5.",
+            # Also Wei-Shaw/sub2api#176, griffinmartin/opencode-claude-auth#121.
+            source="https://github.com/tghamm/Anthropic.SDK/issues/50",
+        ),
+    ),
+    example=_example(
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": f"Part {n}.", "cache_control": {"type": "ephemeral"}}
+                for n in range(5)
+            ],
+        }
+    ),
+    example_url=MESSAGES_URL,
+    notes=(
+        "Gateways that add their own breakpoint push a request over the limit (VicBilibily/GCMP#83). A "
+        "warning on other providers' Anthropic-compatible endpoints, which may ignore `cache_control`."
+    ),
+)
+TEMPERATURE_RANGE = define(
+    "anthropic.temperature-out-of-range",
+    Severity.ERROR,
+    "`temperature` is outside 0-1 (OpenAI's range goes to 2; Anthropic's stops at 1).",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="temperature: range: -1 or 0..1",
+            # The maintainers' answer there: the accepted range is 0.0-1.0 and -1 is now rejected too.
+            source="https://github.com/anthropics/anthropic-sdk-python/issues/893",
+        ),
+    ),
+    example=_example(_USER, temperature=1.5),
+    example_url=MESSAGES_URL,
+    notes="vercel/ai#10308 clamps for the same reason. A warning on other providers' compatible endpoints.",
+)
+TEMPERATURE_WITH_TOP_P = define(
+    "anthropic.temperature-with-top-p",
+    Severity.ERROR,
+    "Both `temperature` and `top_p` are set for a Claude 4.5-or-later model, which accepts only one of them.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="`temperature` and `top_p` cannot both be specified for this model. Please use only one.",
+            # Anthropic's body with its request_id, relayed by LiteLLM; also langfuse/langfuse#9882 (Sonnet 4.5).
+            source="https://github.com/infiniflow/ragflow/issues/11815",
+        ),
+    ),
+    example=_example(_USER, temperature=0.7, top_p=0.9),
+    example_url=MESSAGES_URL,
+    notes=(
+        "Checked for `claude-{opus,sonnet,haiku}-4-5` and later model ids on Anthropic's API only; older models "
+        "accept both."
+    ),
+)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _severity(
+    view: RequestView, errors: Iterable[str] = STRUCTURAL, silent: Iterable[str] = ()
+) -> Severity | None:
+    """Error where the provider's answer is known (``errors``), nothing where it accepts the request
+    (``silent``), else a warning (an Anthropic-compatible endpoint that documents less)."""
+    pid = view.provider.id
+    if pid in errors:
+        return Severity.ERROR
+    if pid in silent:
+        return None
+    return Severity.WARNING
+
+
+def beta_enabled(view: RequestView) -> bool:
+    """Whether the URL asks for beta behaviour (``?beta=true``, what the Anthropic SDK's beta client and
+    Claude Code send); mid-conversation system messages are accepted then."""
+    return any(v.lower() == "true" for v in parse_qs(view.target.query).get("beta", ()))
+
+
+@dataclass(slots=True)
+class Block:
+    """One content block, where it sits in the request."""
+
+    message: int
+    index: int | None  # None: the message's string content, seen as one text block
+    value: Any
+
+    @property
+    def where(self) -> str:
+        base = f"messages[{self.message}].content"
+        return base if self.index is None else f"{base}[{self.index}]"
+
+    @property
+    def type(self) -> str | None:
+        if self.index is None:
+            return "text"
+        kind = self.value.get("type") if isinstance(self.value, dict) else None
+        return kind if isinstance(kind, str) else None
+
+
+@dataclass(slots=True)
+class Turn:
+    """Consecutive messages of one role, merged the way Anthropic merges them before validating."""
+
+    role: str
+    messages: list[int] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+
+    def of_type(self, kind: str) -> list[Block]:
+        return [b for b in self.blocks if b.type == kind]
+
+
+def message_blocks(index: int, message: dict[str, Any]) -> list[Block]:
+    content = message.get("content")
+    if isinstance(content, str):
+        return [Block(index, None, content)]
+    if isinstance(content, list):
+        return [Block(index, i, b) for i, b in enumerate(content)]
+    return []
+
+
+def turns(view: RequestView) -> list[Turn]:
+    """The conversation as Anthropic validates it: same-role neighbours merged, system messages (a beta
+    feature) and malformed entries left out (other checks report those)."""
+    result: list[Turn] = []
+    for index, message in enumerate(view.messages):
+        if not isinstance(message, dict) or not _one_of(message.get("role"), ROLES):
+            continue
+        role = message["role"]
+        if not result or result[-1].role != role:
+            result.append(Turn(role))
+        result[-1].messages.append(index)
+        result[-1].blocks.extend(message_blocks(index, message))
+    return result
+
+
+def _tool_use_id(block: Block) -> str | None:
+    value = block.value.get("id") if isinstance(block.value, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _result_id(block: Block) -> str | None:
+    value = block.value.get("tool_use_id") if isinstance(block.value, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _thinking(view: RequestView) -> str | None:
+    thinking = view.body.get("thinking")
+    kind = thinking.get("type") if isinstance(thinking, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
+def _one_of(value: Any, options: frozenset[str]) -> bool:
+    """``value in options`` for any JSON value (a dict or list would not even hash)."""
+    return isinstance(value, str) and value in options
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+@check(endpoints=(MESSAGES,))
+def check_request_fields(view: RequestView) -> Iterator[Finding]:
+    """Top-level fields: ``max_tokens``, sampling ranges, thinking with a forced tool choice."""
+    body = view.body
+    if "max_tokens" not in body:
+        severity = _severity(view)
+        if severity is not None:
+            yield MAX_TOKENS_MISSING.finding(
+                "max_tokens",
+                "`max_tokens` is missing; the Messages API requires it. Set the most tokens the answer may "
+                "use (e.g. 4096).",
+                severity=severity,
+            )
+    temperature = body.get("temperature")
+    if _is_number(temperature) and not 0 <= temperature <= 1:
+        yield TEMPERATURE_RANGE.finding(
+            "temperature",
+            f"`temperature` is {temperature}; the Messages API accepts 0 to 1. Scale an OpenAI-style value "
+            "(0-2) by half.",
+            severity=_severity(view, ANTHROPIC_API) or Severity.WARNING,
+        )
+    model = normalise_model(view.model or "")
+    if (
+        view.provider.id in ANTHROPIC_API
+        and _is_number(temperature)
+        and _is_number(body.get("top_p"))
+        and _SAMPLING_EXCLUSIVE_MODEL.match(model)
+    ):
+        yield TEMPERATURE_WITH_TOP_P.finding(
+            "top_p",
+            f"{view.model} accepts `temperature` or `top_p`, not both; drop one (usually `top_p`).",
+        )
+    yield from _check_tool_choice(view)
+
+
+def _check_tool_choice(view: RequestView) -> Iterator[Finding]:
+    body = view.body
+    if "tool_choice" not in body:
+        return
+    choice = body["tool_choice"]
+    kind = choice.get("type") if isinstance(choice, dict) else None
+    if not isinstance(choice, dict) or not _one_of(kind, TOOL_CHOICE_TYPES):
+        if isinstance(choice, str):
+            hint = {"required": "any"}.get(choice, choice if choice in TOOL_CHOICE_TYPES else "auto")
+            problem = f'is the string "{choice}"; send an object such as {{"type": "{hint}"}}'
+        elif isinstance(choice, dict):
+            problem = f"has type {kind!r}; use auto, any, tool (with `name`) or none"
+            function = choice.get("function")
+            if kind == "function" and isinstance(function, dict) and isinstance(function.get("name"), str):
+                problem += f' ({{"type": "tool", "name": "{function["name"]}"}} for this one)'
+        else:
+            problem = f"is a JSON {json_type(choice)}; send an object with a `type`"
+        # Grounded in Anthropic's docs only (no verbatim text with a source): an error on its own API.
+        severity = _severity(view, ANTHROPIC_API) or Severity.WARNING
+        yield TOOL_CHOICE_FORM.finding("tool_choice", f"`tool_choice` {problem}.", severity=severity)
+        return
+    if kind == "tool":
+        name = choice.get("name")
+        if not isinstance(name, str) or not name:
+            yield TOOL_CHOICE_FORM.finding(
+                "tool_choice.name",
+                '`tool_choice` is {"type": "tool"} without the `name` of the tool to call; add it.',
+                severity=_severity(view, ANTHROPIC_API) or Severity.WARNING,
+            )
+        else:
+            tools = body.get("tools")
+            names = (
+                {t.get("name") for t in tools if isinstance(t, dict) and isinstance(t.get("name"), str)}
+                if isinstance(tools, list)
+                else set()
+            )
+            if name not in names:
+                yield TOOL_CHOICE_FORM.finding(
+                    "tool_choice.name",
+                    f"`tool_choice` forces tool {name!r}, which is not in `tools`; name one of the tools sent.",
+                    severity=Severity.WARNING,
+                )
+    if kind in ("any", "tool") and _thinking(view) in ("enabled", "adaptive"):
+        # Confirmed for `enabled` (mastra#7507); `adaptive` is the same feature switched on by the model.
+        severity = _severity(view, ANTHROPIC_API) if _thinking(view) == "enabled" else Severity.WARNING
+        yield THINKING_FORCED_TOOL.finding(
+            "tool_choice",
+            f'`thinking` is {_thinking(view)} and `tool_choice` is "{kind}", which forces a tool call; Anthropic '
+            'does not allow both. Use {"type": "auto"} or disable thinking for this request.',
+            severity=severity or Severity.WARNING,
+        )
+
+
+@check(endpoints=(MESSAGES,))
+def check_tools(view: RequestView) -> Iterator[Finding]:
+    """Custom tool names and schemas."""
+    tools = view.body.get("tools")
+    if not isinstance(tools, list):
+        return
+    for index, tool in enumerate(tools):
+        if not isinstance(tool, dict):
+            continue
+        kind = tool.get("type")
+        if kind not in (None, "custom"):
+            if kind == "function":  # OpenAI's shape, not an Anthropic server tool
+                yield TOOL_SCHEMA_MISSING.finding(
+                    f"tools[{index}]",
+                    f"tools[{index}] has the OpenAI shape (type function); send "
+                    '{"name": ..., "description": ..., "input_schema": {...}} instead.',
+                    severity=_severity(view) or Severity.WARNING,
+                )
+            continue  # server tools (web_search_..., bash_..., text_editor_...) have fixed names
+        name = tool.get("name")
+        if isinstance(name, str) and not TOOL_NAME.match(name):
+            if len(name) > TOOL_NAME_MAX:
+                problem = f"is {len(name)} characters long (at most {TOOL_NAME_MAX})"
+            else:
+                bad = sorted({c for c in name if not re.match(r"[a-zA-Z0-9_-]", c)})
+                problem = "is empty" if not name else f"contains {', '.join(repr(c) for c in bad)}"
+            yield TOOL_NAME_RULE.finding(
+                f"tools[{index}].name",
+                f"Tool name {name!r} {problem}; use only letters, digits, _ and - (e.g. replace . or / with _), "
+                "and map the name back when the model calls it.",
+                severity=_severity(view, ANTHROPIC_API) or Severity.WARNING,
+            )
+        schema = tool.get("input_schema")
+        if not isinstance(schema, dict) or "type" not in schema:
+            what = "no `input_schema`" if schema is None else "an `input_schema` without `type`"
+            if schema is None and "parameters" in tool:
+                what += " (it has OpenAI's `parameters`: rename it to `input_schema`)"
+            yield TOOL_SCHEMA_MISSING.finding(
+                f"tools[{index}].input_schema",
+                f'tools[{index}] has {what}; give it a JSON Schema object with "type": "object".',
+                severity=_severity(view) or Severity.WARNING,
+            )
+
+
+@check(endpoints=(MESSAGES,))
+def check_messages(view: RequestView) -> Iterator[Finding]:
+    """Roles, empty content and text, block shapes (tool_use, images, documents, thinking signatures)."""
+    messages = view.body.get("messages")
+    if not isinstance(messages, list):
+        return
+    beta = beta_enabled(view)
+    # The final message may be an empty assistant prefill; it is the last entry of the list.
+    last_index = len(messages) - 1
+    first_conversational = True
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict):
+            continue
+        role = message.get("role")
+        where = f"messages[{index}]"
+        if role == "system":
+            if not beta:
+                severity = _severity(view, ANTHROPIC_API)
+                yield SYSTEM_ROLE.finding(
+                    f"{where}.role",
+                    f'{where} has role "system"; move its text into the top-level `system` field (a string or a '
+                    "list of text blocks).",
+                    severity=severity or Severity.WARNING,
+                )
+            continue
+        if not _one_of(role, ROLES):
+            fix = (
+                "send tool output as a tool_result block in a user message"
+                if role == "tool"
+                else 'use "user" or "assistant" (the system prompt goes in the top-level `system` field)'
+            )
+            yield INVALID_ROLE.finding(
+                f"{where}.role",
+                f"{where} has role {role!r}: {fix}.",
+                severity=_severity(view) or Severity.WARNING,
+            )
+            continue
+        if first_conversational:
+            first_conversational = False
+            if role == "assistant":
+                severity = _severity(view, (), silent=ANTHROPIC_API)
+                if severity is not None:
+                    yield FIRST_NOT_USER.finding(
+                        f"{where}.role",
+                        f"{where} is the first message and an assistant message; start with a user message.",
+                        severity=severity,
+                    )
+        yield from _check_content(
+            view, index, message, final_assistant=index == last_index and role == "assistant"
+        )
+    yield from _check_system_blocks(view)
+    yield from _check_cache_breakpoints(view)
+
+
+def _check_content(
+    view: RequestView, index: int, message: dict[str, Any], *, final_assistant: bool
+) -> Iterator[Finding]:
+    where = f"messages[{index}]"
+    content = message.get("content")
+    empty = content is None or content == "" or content == []
+    if empty and not final_assistant:
+        severity = _severity(view)
+        if severity is not None:
+            state = "no `content`" if content is None else f"empty content ({content!r})"
+            yield EMPTY_CONTENT.finding(
+                f"{where}.content",
+                f"{where} ({message.get('role')}) has {state}; only the final assistant message may be empty. "
+                "Drop the message or give it content.",
+                severity=severity,
+            )
+        return
+    for block in message_blocks(index, message):
+        yield from _check_block(view, block, final_assistant=final_assistant)
+
+
+def _check_block(view: RequestView, block: Block, *, final_assistant: bool) -> Iterator[Finding]:
+    kind = block.type
+    value = block.value
+    if kind == "text":
+        text = value if block.index is None else (value.get("text") if isinstance(value, dict) else None)
+        if isinstance(text, str) and not text.strip() and not (final_assistant and block.index is None):
+            yield EMPTY_TEXT.finding(
+                block.where if block.index is None else f"{block.where}.text",
+                f"{block.where} is {'an empty' if not text else 'a whitespace-only'} text; drop the block (or "
+                "the message) instead of sending it.",
+                severity=_severity(view, EMPTY_TEXT_CONFIRMED) or Severity.WARNING,
+            )
+        return
+    if not isinstance(value, dict):
+        return
+    if kind == "tool_use":
+        tool_id = value.get("id")
+        if isinstance(tool_id, str) and not TOOL_USE_ID.match(tool_id):
+            yield TOOL_USE_ID_RULE.finding(
+                f"{block.where}.id",
+                f"tool_use id {tool_id!r} has characters outside letters, digits, _ and -; rewrite it (and the "
+                "matching tool_result's tool_use_id) to a safe form.",
+                severity=_severity(view, ANTHROPIC_API) or Severity.WARNING,
+            )
+        if "input" in value and not isinstance(value["input"], dict):
+            yield TOOL_INPUT_NOT_OBJECT.finding(
+                f"{block.where}.input",
+                f"{block.where}.input is a JSON {json_type(value['input'])}; send the tool arguments as an "
+                "object (parse a JSON string first).",
+                severity=_severity(view) or Severity.WARNING,
+            )
+    elif kind == "thinking":
+        signature = value.get("signature")
+        if not isinstance(signature, str) or not signature:
+            severity = _signature_severity(view)
+            if severity is not None:
+                yield THINKING_SIGNATURE.finding(
+                    f"{block.where}.signature",
+                    f"{block.where} is a thinking block without a signature; replay the block exactly as the API "
+                    "returned it (signature included) or drop it.",
+                    severity=severity,
+                )
+    elif kind == "image":
+        yield from _check_source(view, block, value.get("source"), image=True)
+    elif kind == "document":
+        yield from _check_source(view, block, value.get("source"), image=False)
+    elif kind == "tool_result":
+        nested = value.get("content")
+        if isinstance(nested, list):
+            for position, part in enumerate(nested):
+                if isinstance(part, dict) and part.get("type") == "image":
+                    inner = Block(block.message, block.index, part)
+                    yield from _check_source(
+                        view,
+                        inner,
+                        part.get("source"),
+                        image=True,
+                        where=f"{block.where}.content[{position}]",
+                    )
+
+
+def _signature_severity(view: RequestView) -> Severity | None:
+    """Thinking signatures are Anthropic's: an error there, a warning on an unknown host (maybe a gateway
+    to Anthropic), nothing on other providers' compatible endpoints, which sign (or skip) thinking their
+    own way (z.ai's blocks fail Anthropic's check, shunirr/cc-glm)."""
+    pid = view.provider.id
+    if pid in ANTHROPIC_API:
+        return Severity.ERROR
+    return Severity.WARNING if pid == "generic" else None
+
+
+def _check_source(
+    view: RequestView, block: Block, source: Any, *, image: bool, where: str | None = None
+) -> Iterator[Finding]:
+    location = f"{where or block.where}.source"
+    rule = IMAGE_SOURCE if image else DOCUMENT_SOURCE
+    allowed = IMAGE_SOURCE_TYPES if image else DOCUMENT_SOURCE_TYPES
+    problem: str | None = None
+    if not isinstance(source, dict):
+        problem = "has no `source` object"
+    else:
+        kind = source.get("type")
+        media = source.get("media_type")
+        if not _one_of(kind, allowed):
+            problem = f"has source type {kind!r}; use one of {', '.join(sorted(allowed))}"
+        elif kind == "base64":
+            expected = IMAGE_MEDIA_TYPES if image else frozenset({"application/pdf"})
+            if not _one_of(media, expected):
+                fix = (
+                    "image/jpeg for .jpg files"
+                    if media == "image/jpg"
+                    else "convert it to a supported format"
+                )
+                problem = f"has media type {media!r}; only {', '.join(sorted(expected))} are accepted ({fix})"
+            elif not isinstance(source.get("data"), str) or not source["data"]:
+                problem = "has no base64 `data`"
+        elif kind == "url" and not (isinstance(source.get("url"), str) and source["url"]):
+            problem = "is a url source without `url`"
+        elif kind == "file" and not (isinstance(source.get("file_id"), str) and source["file_id"]):
+            problem = "is a file source without `file_id`"
+        elif kind == "text" and media is not None and media != "text/plain":
+            problem = f"is a text source with media type {media!r}; text sources are text/plain"
+    if problem is None:
+        return
+    what = "image" if image else "document"
+    yield rule.finding(
+        location,
+        f"The {what} at {where or block.where} {problem}.",
+        severity=_severity(view, ANTHROPIC_API) or Severity.WARNING,
+    )
+
+
+def _check_system_blocks(view: RequestView) -> Iterator[Finding]:
+    system = view.body.get("system")
+    if not isinstance(system, list):
+        return
+    for index, block in enumerate(system):
+        if isinstance(block, dict) and block.get("type") == "text":
+            text = block.get("text")
+            if isinstance(text, str) and not text.strip():
+                yield EMPTY_TEXT.finding(
+                    f"system[{index}].text",
+                    f"system[{index}] is an empty text block; drop it.",
+                    severity=_severity(view, EMPTY_TEXT_CONFIRMED) or Severity.WARNING,
+                )
+
+
+def _cache_marked(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("cache_control") is not None
+
+
+def _check_cache_breakpoints(view: RequestView) -> Iterator[Finding]:
+    """Count ``cache_control`` markers on tools, system blocks, message blocks and the blocks nested in
+    tool results (each is one breakpoint)."""
+    locations: list[str] = []
+    body = view.body
+    for name in ("tools", "system"):
+        items = body.get(name)
+        if isinstance(items, list):
+            locations += [f"{name}[{i}]" for i, item in enumerate(items) if _cache_marked(item)]
+    for index, message in enumerate(view.messages):
+        if not isinstance(message, dict):
+            continue
+        for block in message_blocks(index, message):
+            if block.index is None:
+                continue
+            if _cache_marked(block.value):
+                locations.append(block.where)
+            nested = block.value.get("content") if isinstance(block.value, dict) else None
+            if isinstance(nested, list):
+                locations += [
+                    f"{block.where}.content[{i}]" for i, part in enumerate(nested) if _cache_marked(part)
+                ]
+    if len(locations) <= MAX_CACHE_BREAKPOINTS:
+        return
+    yield CACHE_BREAKPOINTS.finding(
+        locations[MAX_CACHE_BREAKPOINTS],
+        f"{len(locations)} blocks carry cache_control ({', '.join(locations)}); at most {MAX_CACHE_BREAKPOINTS} "
+        "are allowed. Keep the breakpoints at the end of the stable prefix (tools, system, the latest turn).",
+        severity=_severity(view, ANTHROPIC_API) or Severity.WARNING,
+    )
+
+
+@check(endpoints=(MESSAGES,))
+def check_tool_pairing(view: RequestView) -> Iterator[Finding]:
+    """Every ``tool_use`` answered once by a ``tool_result`` at the start of the next user turn, and no
+    result without its call; plus the thinking blocks a thinking tool loop must replay."""
+    conversation = turns(view)
+    pairing = _pairing_severity(view)
+    for position, turn in enumerate(conversation):
+        following = conversation[position + 1] if position + 1 < len(conversation) else None
+        if turn.role == "assistant":
+            calls = turn.of_type("tool_use")
+            answered = {_result_id(b) for b in following.of_type("tool_result")} if following else set()
+            missing = [b for b in calls if _tool_use_id(b) is not None and _tool_use_id(b) not in answered]
+            if missing and pairing is not None:
+                ids = ", ".join(str(_tool_use_id(b)) for b in missing)
+                together = f" (unanswered: {ids})" if len(missing) > 1 else ""
+                where = (
+                    "the request ends there"
+                    if following is None
+                    else (
+                        f"the next message, messages[{following.messages[0]}], has no tool_result for "
+                        + ("it" if len(missing) == 1 else "them")
+                    )
+                )
+                for block in missing:
+                    yield UNANSWERED_TOOL_USE.finding(
+                        f"{block.where}.id",
+                        f"{block.where} calls {_tool_use_id(block)}{together} but {where}. Send a user "
+                        "message right after it that starts with a tool_result block for each id (is_error: true "
+                        "if the tool did not run), or drop the tool_use.",
+                        severity=pairing,
+                    )
+            continue
+        # A user turn: its results must answer the previous assistant turn's calls, once each, first.
+        previous = conversation[position - 1] if position > 0 else None
+        called = {_tool_use_id(b) for b in previous.of_type("tool_use")} if previous else set()
+        results = turn.of_type("tool_result")
+        if not results or pairing is None:
+            continue
+        seen: dict[str, Block] = {}
+        for block in results:
+            result_id = _result_id(block)
+            if result_id is None:
+                continue
+            if result_id not in called:
+                yield ORPHAN_TOOL_RESULT.finding(
+                    f"{block.where}.tool_use_id",
+                    f"{block.where} answers {result_id}, which the assistant message before it did not call. "
+                    "Keep each tool_result right after the assistant message with its tool_use, or drop it.",
+                    severity=pairing,
+                )
+            elif result_id in seen:
+                yield DUPLICATE_TOOL_RESULT.finding(
+                    f"{block.where}.tool_use_id",
+                    f"{block.where} answers {result_id} again (already at {seen[result_id].where}); send one "
+                    "tool_result per tool_use (merge the outputs into its content).",
+                    severity=pairing,
+                )
+            seen.setdefault(result_id, block)
+        if called:
+            first_other = next((b for b in turn.blocks if b.type != "tool_result"), None)
+            if first_other is not None and any(
+                (b.message, b.index or 0) > (first_other.message, first_other.index or 0) for b in results
+            ):
+                yield RESULT_NOT_FIRST.finding(
+                    first_other.where,
+                    f"{first_other.where} ({first_other.type}) comes before this turn's tool_result blocks; put "
+                    "every tool_result first and the text after them.",
+                    severity=pairing,
+                )
+    yield from _check_thinking_loop(view, conversation)
+
+
+def _pairing_severity(view: RequestView) -> Severity | None:
+    # DeepSeek's Anthropic endpoint answers unpaired tool_use with Anthropic's own text (Codewhale#4329).
+    return _severity(view, STRUCTURAL | {"deepseek"})
+
+
+def _check_thinking_loop(view: RequestView, conversation: list[Turn]) -> Iterator[Finding]:
+    """With thinking enabled, the assistant messages of the trailing tool loop must keep their thinking."""
+    if _thinking(view) != "enabled" or len(conversation) < 2:
+        return
+    if conversation[-1].role != "user" or not conversation[-1].of_type("tool_result"):
+        return
+    loop: list[Turn] = []
+    position = len(conversation) - 2
+    while (
+        position >= 0
+        and conversation[position].role == "assistant"
+        and conversation[position].of_type("tool_use")
+    ):
+        loop.append(conversation[position])
+        user = conversation[position - 1] if position > 0 else None
+        if user is None or any(b.type != "tool_result" for b in user.blocks):
+            break
+        position -= 2
+    if not loop or any(turn.blocks and turn.blocks[0].type in THINKING_TYPES for turn in loop):
+        return
+    last = loop[0]
+    first = last.blocks[0] if last.blocks else None
+    severity = _signature_severity(view)
+    if first is None or severity is None:
+        return
+    yield THINKING_NOT_FIRST.finding(
+        f"{first.where}.type",
+        f"`thinking` is enabled and the request ends in a tool loop, but {first.where} is a {first.type} block "
+        "and none of the loop's assistant messages starts with a thinking block. Replay the thinking (or "
+        "redacted_thinking) blocks the API returned, in front of the tool_use, or disable thinking.",
+        severity=severity,
+    )

@@ -1,0 +1,84 @@
+"""``python -m toolguard_core.worker``: the validation worker the proxy starts (see offload.py).
+
+Reads jobs from stdin (8-byte length + JSON header, 8-byte length + the body, ``2**64-1`` for no
+body) and writes one result frame per job to stdout (8-byte length + JSON), in order. It exits on
+end of input. A job that fails inside toolguard answers with the error as an internal error, so
+one bad body never stops the worker.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from functools import cache
+from typing import BinaryIO
+
+from toolguard_core.analyze import analyse_request
+from toolguard_core.offload import _LENGTH, NO_BODY
+from toolguard_core.profiles_config import load_registry
+from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
+from toolguard_core.request import Target
+
+
+@cache
+def registry_for(providers_path: str) -> ProviderRegistry:
+    return load_registry(providers_path) if providers_path else DEFAULT_REGISTRY
+
+
+def handle(header: dict, body: bytes | None) -> dict:
+    url = header["url"]
+    try:
+        registry = registry_for(header.get("providers") or "")
+        analysis = analyse_request(
+            body,
+            url,
+            target=Target.from_url(url, registry),
+            max_body_bytes=header["max_body"],
+            decode_error=header.get("decode_error"),
+        )
+    except Exception as exc:  # never let one body stop the worker
+        return {
+            "id": header["id"],
+            "findings": [],
+            "model": None,
+            "stream": None,
+            "is_json": False,
+            "internal_errors": [["worker", repr(exc)]],
+        }
+    return {
+        "id": header["id"],
+        "findings": [[f.rule, str(f.severity), f.location, f.message] for f in analysis.findings],
+        "model": analysis.model,
+        "stream": analysis.stream,
+        "is_json": analysis.is_json,
+        "internal_errors": [[e.where, e.error] for e in analysis.internal_errors],
+    }
+
+
+def _read_exactly(stream: BinaryIO, n: int) -> bytes | None:
+    data = stream.read(n)
+    return data if data is not None and len(data) == n else None
+
+
+def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
+    while True:
+        raw = _read_exactly(stdin, _LENGTH.size)
+        if raw is None:
+            return
+        header = json.loads(_read_exactly(stdin, _LENGTH.unpack(raw)[0]) or b"{}")
+        size_raw = _read_exactly(stdin, _LENGTH.size)
+        if size_raw is None:
+            return
+        size = _LENGTH.unpack(size_raw)[0]
+        body = None if size == NO_BODY else _read_exactly(stdin, size)
+        if size != NO_BODY and body is None:
+            return
+        out = json.dumps(handle(header, body)).encode()
+        stdout.write(_LENGTH.pack(len(out)) + out)
+        stdout.flush()
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the proxy ends the worker by closing its input
+    serve(sys.stdin.buffer, sys.stdout.buffer)

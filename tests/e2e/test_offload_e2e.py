@@ -1,0 +1,54 @@
+"""End-to-end: large bodies are validated in the worker process (offload.py), off the event loop.
+
+A real mitmdump in reverse mode in front of the loopback fake provider, the real openai SDK. The
+verdicts of offloaded bodies must be the same as in-process ones: the same findings stored, the
+same marks, and a clean request stores nothing. ``toolguard_offload=0`` sends every body to the
+worker, so small seed conversations exercise it too.
+"""
+
+from __future__ import annotations
+
+import openai
+import pytest
+from support.seeds import MODEL, TOOLS
+
+pytestmark = pytest.mark.e2e
+
+ORPHAN_MESSAGES = [
+    {"role": "system", "content": "You are helpful."},
+    {"role": "tool", "tool_call_id": "call_orphan", "content": "stale result"},
+    {"role": "user", "content": "Hello"},
+]
+
+
+def padded(messages: list[dict], size: int) -> list[dict]:
+    """The same conversation with a long system prompt, so the body is at least ``size`` bytes."""
+    return [{"role": "system", "content": "x" * size}, *messages[1:]]
+
+
+@pytest.mark.parametrize(
+    ("options", "pad"),
+    [
+        ({}, 200_000),  # default: bodies from 64 KB on go to the worker
+        ({"toolguard_offload": "0"}, 0),  # every body goes to the worker
+        ({"toolguard_offload": "off"}, 200_000),  # in place, for comparison
+    ],
+    ids=["large-default", "all-offloaded", "off"],
+)
+def test_offloaded_verdicts_match_in_place_ones(mitmdump_reverse, openai_client, options, pad) -> None:
+    proxy = mitmdump_reverse(options=options)
+    client = openai_client(proxy)
+    with pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(model=MODEL, messages=padded(ORPHAN_MESSAGES, pad), tools=TOOLS)
+    clean = [{"role": "user", "content": "hi " + "y" * pad}]
+    client.chat.completions.create(model=MODEL, messages=clean)
+    output = proxy.stop()
+    rows = list(proxy.flows())
+    print([(r["verdict"], r["status"], proxy.findings(r["id"])) for r in rows])
+    [row] = rows
+    assert row["verdict"] == "predicted"
+    assert row["status"] == 400
+    assert [f["rule"] for f in proxy.findings(row["id"])] == ["sequence.orphan-tool-message"]
+    stats = next(line for line in output.splitlines() if "toolguard: {" in line)
+    assert "'validated': 2" in stats
+    assert "not_validated" not in stats
