@@ -9,11 +9,12 @@ of :mod:`support.scripted`. Each client is run the way its guide in docs/ says:
   for api.openai.com (``-c openai_base_url``), reached through HTTPS_PROXY/HTTP_PROXY.
 * opencode (Chat Completions provider from opencode.json): reverse mode on a fixed ``--port``.
 * an openai-node app in regular mode: Node's fetch goes through the proxy only via toolguard's preload.
+* Claude Code (``claude -p``): reverse mode with no ``--upstream``; the user's own ANTHROPIC_BASE_URL
+  (the fake) is kept as the upstream and replaced by the proxy's URL for the client.
 
 For each, a clean run stores nothing and reports zero flagged; a run whose turn 2 the provider
 rejects with its real tool-pairing 400 stores that turn (one row, the parsed error) and the report
-names the rule that predicts the provider's wording. Claude Code (Anthropic Messages) needs the
-Messages API support being merged separately; it is not run here yet.
+names the rule that predicts the provider's wording.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pathlib import Path
 import pytest
 from support import clis
 from support.clis import Client, ClientRun
-from support.scripted import RESPONSES_UNANSWERED, Conversation
+from support.scripted import ANTHROPIC_UNANSWERED, RESPONSES_UNANSWERED, Conversation
 from support.upstream import ORPHAN_MESSAGE, Upstream
 
 pytestmark = pytest.mark.e2e
@@ -48,6 +49,7 @@ class Case:
     error: str  # the start of the real 400 the fake answers on turn 2 (the call id varies)
     rule: str  # the rule whose wording it is
     method: str  # how the rejected turn reached the proxy
+    upstream: bool = True  # reverse mode: pass --upstream (else the client's own base URL is kept)
 
 
 CASES = [
@@ -83,6 +85,15 @@ CASES = [
         "sequence.orphan-tool-message",
         "POST",
     ),
+    Case(
+        clis.CLAUDE_CODE,
+        "reverse",
+        lambda fake, port, work, prefix: clis.claude_code(fake, work, prefix=prefix),
+        ANTHROPIC_UNANSWERED.split("{")[0],
+        "anthropic.tool-use-without-result",
+        "POST",
+        upstream=False,
+    ),
 ]
 IDS = [f"{case.client.name}-{case.client.variant}" for case in CASES]
 
@@ -106,7 +117,7 @@ def run_under_toolguard(case: Case, upstream: Upstream, work: Path) -> tuple[Cli
     db = work / "run.db"
     port = free_port()
     prefix = [str(TOOLGUARD), "run", "--db", str(db), "--confdir", str(work / "conf"), "--port", str(port)]
-    if case.mode == "reverse":
+    if case.mode == "reverse" and case.upstream:
         prefix += ["--upstream", upstream.url]
     else:
         prefix += ["--proxy-mode", "regular"]
@@ -146,9 +157,13 @@ def test_rejected_turn_is_stored_with_the_error_and_its_rule(
     Conversation(case.client.api, case.client.tool_call, fail_turn=2).install(upstream)
     run, db, report = run_under_toolguard(case, upstream, tmp_path)
     assert run.returncode != 0, run.output[-3000:]
-    [(flow_id, method, status, verdict, error, websocket)] = rows(
+    stored = rows(
         db, "select id, method, status, verdict, error_message, websocket_json is not null from flows"
     )
+    # One row for the rejected turn (Claude Code retries it once: one row per attempt, all alike).
+    assert len(stored) == 1 or case.client.name == "claude-code", stored
+    flow_id, method, status, verdict, error, websocket = stored[0]
+    assert {row[1:] for row in stored} == {stored[0][1:]}
     # The provider rejected a well-paired turn (the fake's scripted 400), so no finding predicted it:
     # unexplained by a finding, but the provider's wording is the known failure of `case.rule`.
     assert (method, status, verdict, str(error).startswith(case.error), websocket) == (
