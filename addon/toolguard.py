@@ -5,7 +5,7 @@ sys.path when mitmproxy loads this script, and the package is also installed by 
 """
 
 try:
-    from toolguard_core import contentview, contentview_messages
+    from toolguard_core import contentview, contentview_messages, contentview_responses
     from toolguard_core.addon import ToolGuard
 except ImportError as exc:  # e.g. a system-wide mitmdump without toolguard's dependencies
     raise ImportError(
@@ -13,9 +13,10 @@ except ImportError as exc:  # e.g. a system-wide mitmdump without toolguard's de
         "scripts/bootstrap && .venv/bin/mitmdump -s addon/toolguard.py"
     ) from exc
 
-# The "Chat Completions" and "Anthropic Messages" views in mitmweb/mitmproxy: the request as a
-# conversation, findings in place.
+# The "Chat Completions", "Anthropic Messages" and "Responses" views in mitmweb/mitmproxy: the request
+# as a conversation, findings in place.
 contentview.register()
 contentview_messages.register()
+contentview_responses.register()
 
 addons = [ToolGuard()]
