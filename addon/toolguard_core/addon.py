@@ -40,6 +40,7 @@ from toolguard_core.profiles_config import ProvidersConfigError, load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.request import MESSAGES_SUFFIX, RESPONSES, Target, endpoint_kind
 from toolguard_core.rules.body import NOT_VALIDATED
+from toolguard_core.rules.model import UNKNOWN_MODEL
 from toolguard_core.sse import SSETap
 from toolguard_core.store import Store, default_db_path
 from toolguard_core.verdict import (
@@ -495,8 +496,10 @@ class ToolGuard:
     def _validated(self, flow: http.HTTPFlow, pending: Pending, internal_errors: list[InternalError]) -> None:
         analysis = pending.analysis
         self.stats["validated"] += 1
-        if analysis.findings:
+        if _worth_keeping(analysis.findings):
             self.stats["flagged"] += 1
+        elif analysis.findings:  # the note alone: counted (never silent), the flow is not kept for it
+            self.stats["model_rules_skipped"] += 1
         request = flow.request
         for internal in internal_errors:
             self.stats["internal_errors"] += 1
@@ -625,7 +628,7 @@ class ToolGuard:
         if tap is not None:
             flow.metadata[METADATA_KEY]["stream"] = tap.summary()
         if not should_store(
-            has_findings=bool(findings),
+            has_findings=_worth_keeping(findings),
             rejected=was_rejected,
             flow_failed=flow.error is not None,
             stream_complete=tap is not None and tap.done,
@@ -880,3 +883,10 @@ def _log_summary(path: Path) -> None:
         logger.info("%s", render_text(build_summary([path])))
     except Exception as exc:  # a broken or missing file: say so, never raise into the proxy
         logger.warning("toolguard: cannot summarise %s: %r", path, exc)
+
+
+def _worth_keeping(findings: list[Finding]) -> bool:
+    """Whether the findings make a flow worth storing. The model.rules-skipped note alone does not:
+    every request of an unknown model through an unknown gateway carries it, and storing each one
+    would fill the database with accepted requests; it is counted in the stats instead."""
+    return any(f.rule != UNKNOWN_MODEL.id for f in findings)

@@ -17,6 +17,12 @@ TOML (stdlib ``tomllib``), validated with pydantic, turned into a
     like = "openai-o-series"          # optional: start from a built-in family
     reasoning_effort = true
 
+    # Add a model to the catalog, or correct the shipped snapshot's entry (the fields given win).
+    [models."acme-llm-70b"]
+    function_calling = true
+    vision = false
+    max_output_tokens = 8192
+
 Errors name the file, the line (TOML syntax) or the field (``model[1].like``) and the reason;
 :class:`ProvidersConfigError` is raised, the addon turns it into an ``OptionsError`` at start-up.
 """
@@ -32,6 +38,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from toolguard_core.catalog import Catalog, ModelInfo
 from toolguard_core.providers import (
     BUILTIN_PROFILES,
     DEFAULT_FAMILY,
@@ -138,10 +145,35 @@ class ModelOverride(_Strict):
         return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
+class CatalogEntry(_Strict):
+    """``[models."name"]``: a model-catalog entry (toolguard_core.catalog); unset = keep the snapshot's."""
+
+    providers: list[str] | None = None
+    function_calling: bool | None = None
+    parallel_tool_calls: bool | None = None
+    tool_choice: bool | None = None
+    vision: bool | None = None
+    audio_input: bool | None = None
+    system_messages: bool | None = None
+    reasoning: bool | None = None
+    reasoning_efforts: list[str] | None = None
+    structured_output: bool | None = None
+    max_input_tokens: Annotated[int, Field(ge=1)] | None = None
+    max_output_tokens: Annotated[int, Field(ge=1)] | None = None
+
+    def info(self, name: str, origin: str) -> ModelInfo:
+        values = self.model_dump(exclude_none=True)
+        for key in ("providers", "reasoning_efforts"):
+            if key in values:
+                values[key] = tuple(values[key])
+        return ModelInfo(name=name, origin=origin, **values)
+
+
 class ProvidersConfig(_Strict):
     version: Literal[1] = 1
     gateway: list[Gateway] = []
     model: list[ModelOverride] = []
+    models: dict[Annotated[str, Field(min_length=1)], CatalogEntry] = {}
 
 
 def parse_config(text: str, origin: str = "<config>") -> ProvidersConfig:
@@ -191,7 +223,8 @@ def build_registry(config: ProvidersConfig, origin: str = "<config>") -> Provide
         gateways.append(
             GatewayRule(host=gateway.host, port=gateway.port, profile=dataclasses.replace(profile, **changes))  # type: ignore[arg-type]
         )
-    return ProviderRegistry(profiles, gateways, origin=origin)
+    catalog = Catalog({name: entry.info(name, origin) for name, entry in config.models.items()})
+    return ProviderRegistry(profiles, gateways, origin=origin, catalog=catalog)
 
 
 def load_registry(path: str | Path) -> ProviderRegistry:

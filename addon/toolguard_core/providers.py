@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from toolguard_core.catalog import DEFAULT_CATALOG, Catalog
 from toolguard_core.findings import Severity
 
 # OpenAI's documented roles (doc [OAS]); `function` is deprecated but accepted.
@@ -37,6 +38,11 @@ OPENAI_PARAMS = frozenset(
         "tool_choice", "tools", "top_logprobs", "top_p", "user", "verbosity", "web_search_options",
     }
 )  # fmt: skip
+
+#: ``reasoning_effort`` values OpenAI's schema lists (doc [OAS]); each model takes a subset (the
+#: model catalog knows it for many). vLLM's pydantic enum takes three (code [VLLM-CHAT]).
+OPENAI_REASONING_EFFORTS = frozenset({"none", "minimal", "low", "medium", "high", "xhigh", "max"})
+VLLM_REASONING_EFFORTS = frozenset({"low", "medium", "high"})
 
 #: Fields Groq documents for chat completions (https://console.groq.com/docs/api-reference);
 #: anything else is rejected with "property 'X' is unsupported, did you mean 'Y'?" (providers.md §3).
@@ -381,6 +387,9 @@ class ProviderProfile:
     #: OpenAI's own request validator answers (OpenAI, Azure OpenAI: same schema and error envelope,
     #: providers.md §2 and §12 "Azure OpenAI"); rules/policy.py derives OPENAI_FAMILY from it.
     openai_validator: bool = False
+    #: The model catalog's provider ids (LiteLLM / models.dev) under which this provider publishes
+    #: its OWN models: a catalog entry listing one is the vendor's data (rules/model.py).
+    catalog_vendors: frozenset[str] = frozenset()
     extra: dict[str, object] = field(default_factory=dict)
     _family_cache: dict[str, ModelFamily] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -426,6 +435,7 @@ OPENAI = ProviderProfile(
     families=OPENAI_FAMILIES,
     hosts=("api.openai.com",),
     openai_validator=True,
+    catalog_vendors=frozenset({"openai"}),
 )
 AZURE = dataclasses.replace(
     OPENAI,
@@ -465,6 +475,7 @@ DASHSCOPE = ProviderProfile(
     # Every region: Beijing, -intl Singapore, -us Virginia.
     host_globs=("dashscope*.aliyuncs.com",),
     native_chat_path=r"^/api/v1/(services/aigc/|chat)",
+    catalog_vendors=frozenset({"dashscope", "alibaba"}),
 )
 DEEPSEEK = ProviderProfile(
     id="deepseek",
@@ -475,6 +486,7 @@ DEEPSEEK = ProviderProfile(
     developer_role=Severity.WARNING,
     families=DEEPSEEK_FAMILIES,
     hosts=("api.deepseek.com",),
+    catalog_vendors=frozenset({"deepseek"}),
 )
 OPENROUTER = ProviderProfile(
     id="openrouter",
@@ -520,6 +532,7 @@ GEMINI = ProviderProfile(
     known_params=(OPENAI_PARAMS - {"web_search_options"}) | {"extra_body"},
     ranges=_warn(OPENAI_RANGES, "doc [GEM]"),
     hosts=("generativelanguage.googleapis.com",),
+    catalog_vendors=frozenset({"gemini", "google", "vertex_ai-language-models"}),
 )
 MISTRAL = ProviderProfile(
     id="mistral",
@@ -531,6 +544,7 @@ MISTRAL = ProviderProfile(
     ranges=_warn(OPENAI_RANGES, "doc (Mistral API reference); no rejection text known"),
     developer_role=Severity.WARNING,
     hosts=("api.mistral.ai", "codestral.mistral.ai"),
+    catalog_vendors=frozenset({"mistral", "codestral"}),
 )
 TOGETHER = ProviderProfile(
     id="together",
@@ -555,6 +569,7 @@ XAI = ProviderProfile(
     chat_paths=_OPENAI_CHAT,
     ranges=_warn(OPENAI_RANGES, "inf"),
     hosts=("api.x.ai",),
+    catalog_vendors=frozenset({"xai"}),
 )
 MOONSHOT = ProviderProfile(
     id="moonshot",
@@ -565,6 +580,7 @@ MOONSHOT = ProviderProfile(
     families=MOONSHOT_FAMILIES,
     # api.kimi.com: Kimi Code's Anthropic-compatible endpoint (https://api.kimi.com/coding/v1/messages).
     hosts=("api.moonshot.ai", "api.moonshot.cn", "api.kimi.com"),
+    catalog_vendors=frozenset({"moonshot", "moonshotai"}),
 )
 WANDB = ProviderProfile(
     id="wandb",
@@ -629,6 +645,7 @@ ANTHROPIC = ProviderProfile(
     base_url="https://api.anthropic.com",
     chat_paths=("/v1/chat/completions",),
     hosts=("api.anthropic.com",),
+    catalog_vendors=frozenset({"anthropic"}),
 )
 #: Zhipu GLM (open.bigmodel.cn; Z.ai abroad): chat under /api/paas/v4, Anthropic-compatible Messages
 #: under /api/anthropic (ANTHROPIC_BASE_URL https://open.bigmodel.cn/api/anthropic in their Claude Code
@@ -639,6 +656,7 @@ ZHIPU = ProviderProfile(
     base_url="https://open.bigmodel.cn/api/paas/v4",
     ranges=_warn(OPENAI_RANGES, "inf"),
     hosts=("open.bigmodel.cn", "api.z.ai"),
+    catalog_vendors=frozenset({"zai", "zhipuai"}),
 )
 #: MiniMax: Anthropic-compatible Messages at https://api.minimax.io/anthropic
 #: (https://platform.minimax.io/docs/api-reference/text-anthropic-api; api.minimaxi.com in China).
@@ -648,6 +666,7 @@ MINIMAX = ProviderProfile(
     base_url="https://api.minimax.io/v1",
     ranges=_warn(OPENAI_RANGES, "inf"),
     hosts=("api.minimax.io", "api.minimaxi.com"),
+    catalog_vendors=frozenset({"minimax"}),
 )
 
 BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
@@ -701,10 +720,13 @@ class ProviderRegistry:
         profiles: Mapping[str, ProviderProfile] = BUILTIN_PROFILES,
         gateways: Iterable[GatewayRule] = (),
         origin: str = "builtin",
+        catalog: Catalog = DEFAULT_CATALOG,
     ) -> None:
         self.profiles: Mapping[str, ProviderProfile] = MappingProxyType(dict(profiles))
         self.gateways: tuple[GatewayRule, ...] = tuple(gateways)
         self.origin = origin
+        #: The model catalog with the config's ``[models."name"]`` entries (toolguard_core.catalog).
+        self.catalog = catalog
         self.exact_hosts: Mapping[str, str] = MappingProxyType(
             {host: p.id for p in self.profiles.values() for host in p.hosts}
         )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from toolguard_core.catalog import Catalog, ModelInfo
 from toolguard_core.providers import ProviderProfile, ProviderRegistry
 
 #: Which API a request speaks, decided by its path: the APIs share hosts and error envelopes but
@@ -49,6 +50,9 @@ class Target:
     path: str
     query: str
     provider: ProviderProfile
+    #: Model capabilities by name: the registry's catalog (the shipped snapshot plus the
+    #: providers file's ``[models."name"]`` tables).
+    catalog: Catalog
 
     @classmethod
     def from_url(cls, url: str, registry: ProviderRegistry) -> Target:
@@ -68,6 +72,7 @@ class Target:
             path=parts.path or "/",
             query=parts.query,
             provider=registry.detect(host, port),
+            catalog=registry.catalog,
         )
 
     @property
@@ -100,3 +105,9 @@ class RequestView:
     def model(self) -> str | None:
         model = self.body.get("model")
         return model if isinstance(model, str) else None
+
+    @property
+    def model_info(self) -> ModelInfo | None:
+        """The catalog's entry for ``model`` on any host (a cached lookup), or None."""
+        model = self.model
+        return self.target.catalog.lookup(model) if model else None

@@ -256,7 +256,16 @@ def opencode(
                 "npm": "@ai-sdk/openai-compatible",
                 "name": "toolguard",
                 "options": options,
-                "models": {"gpt-4o": {"name": "gpt-4o", "tool_call": True}},
+                # The output limit as users declare it: without it opencode asks for max_tokens
+                # 32000, which OpenAI rejects for gpt-4o ("max_tokens is too large: 32000. This
+                # model supports at most 16384 completion tokens"; model.max-tokens-above-limit).
+                "models": {
+                    "gpt-4o": {
+                        "name": "gpt-4o",
+                        "tool_call": True,
+                        "limit": {"context": 128000, "output": 16384},
+                    }
+                },
             }
         }
         model = "toolguard/gpt-4o"

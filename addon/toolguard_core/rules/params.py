@@ -12,7 +12,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.providers import DEFAULT_FAMILY, ParamRange, ProviderProfile
+from toolguard_core.providers import (
+    DEFAULT_FAMILY,
+    OPENAI_REASONING_EFFORTS,
+    VLLM_REASONING_EFFORTS,
+    ParamRange,
+    ProviderProfile,
+)
 from toolguard_core.request import RequestView
 from toolguard_core.rules.modelinfo import family_of, is_number, model_for_family
 from toolguard_core.rules.registry import PredictedError, check, define
@@ -381,8 +387,6 @@ _NUMERIC = {
     "seed": True,
 }
 _BOOLEAN = ("stream", "logprobs", "parallel_tool_calls", "store")
-_OPENAI_EFFORTS = frozenset({"none", "minimal", "low", "medium", "high", "xhigh", "max"})
-_VLLM_EFFORTS = frozenset({"low", "medium", "high"})
 _STRICT_TYPES = frozenset({"openai", "azure", "vllm"})
 
 
@@ -553,7 +557,13 @@ def _check_combinations(body: dict[str, Any], profile: ProviderProfile) -> Itera
             )
     effort = body.get("reasoning_effort")
     if isinstance(effort, str):
-        allowed = _OPENAI_EFFORTS if pid in ("openai", "azure") else _VLLM_EFFORTS if pid == "vllm" else None
+        allowed = (
+            OPENAI_REASONING_EFFORTS
+            if pid in ("openai", "azure")
+            else VLLM_REASONING_EFFORTS
+            if pid == "vllm"
+            else None
+        )
         if allowed is not None and effort not in allowed:
             yield REASONING_EFFORT_VALUE.finding(
                 "reasoning_effort",

@@ -1,0 +1,338 @@
+#!/usr/bin/env python3
+"""Regenerate toolguard's model catalog snapshot from files you downloaded yourself (offline).
+
+Primary source: LiteLLM's model map, ``model_prices_and_context_window.json``
+(https://github.com/BerriAI/litellm, MIT; the PyPI wheel ships the same file as
+``litellm/model_prices_and_context_window_backup.json``). It is the only public dataset with every
+flag toolguard's rules read (parallel tool calls, tool_choice, system messages, audio input).
+
+Secondary source: models.dev (https://github.com/sst/models.dev, MIT), a checkout's ``providers/``
+and ``models/`` directories. It lists explicit ``reasoning_effort`` values, covers first-party
+models LiteLLM lacks (``grok-4``, ``kimi-k2-*``), and is a cross-check: where the two sources
+disagree on a capability the snapshot records "unknown", so no rule flags it (a rule never flags
+what a provider may accept), and limits take the larger value (a limit finding must be certain).
+
+Usage::
+
+    python scripts/refresh_catalog.py \\
+        --litellm path/to/model_prices_and_context_window.json --litellm-ref "litellm 1.110.2" \\
+        --models-dev path/to/models.dev --models-dev-ref "f3fc692 (2026-07-02)" \\
+        [--out addon/toolguard_core/data/model_catalog.json] [--date YYYY-MM-DD]
+
+Nothing is downloaded; either source may be omitted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+OUT = Path(__file__).resolve().parent.parent / "addon" / "toolguard_core" / "data" / "model_catalog.json"
+LITELLM_URL = "https://github.com/BerriAI/litellm/blob/main/model_prices_and_context_window.json"
+MODELS_DEV_URL = "https://github.com/sst/models.dev"
+
+#: Providers that serve their own models: their entry describes the model, a reseller's may not.
+LITELLM_FIRST_PARTY = frozenset(
+    {
+        "openai", "anthropic", "gemini", "vertex_ai-language-models", "deepseek", "xai", "mistral",
+        "codestral", "dashscope", "moonshot", "zai", "minimax", "cohere_chat",
+    }
+)  # fmt: skip
+MODELS_DEV_FIRST_PARTY = (
+    "openai", "anthropic", "google", "deepseek", "xai", "moonshotai", "alibaba", "mistral",
+    "zhipuai", "zai", "minimax", "cohere", "meta",
+)  # fmt: skip
+#: LiteLLM modes that take a conversation (``responses``: models served by the Responses API only).
+CHAT_MODES = frozenset({"chat", "responses"})
+#: models.dev has no mode field; these names are not chat models.
+_NOT_CHAT = re.compile(r"embed|rerank|tts|whisper|transcri|moderation|image|video|dall-e|speech|ocr")
+_EFFORT_ORDER = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+#: Bedrock ids: an optional region group, the vendor, the model, a ``-v1:0`` version.
+_BEDROCK = re.compile(
+    r"^(?:(?:us|eu|apac|global|jp|au|ca|us-gov)\.)?[a-z0-9-]+\.(?P<name>.+?)(?:-v\d+(?::\d+)?|:\d+)?$"
+)
+_BEDROCK_PROVIDERS = frozenset({"bedrock", "bedrock_converse", "oci"})
+_FIELDS = (
+    "function_calling", "parallel_tool_calls", "tool_choice", "vision", "audio_input",
+    "system_messages", "reasoning", "reasoning_efforts", "structured_output",
+    "max_input_tokens", "max_output_tokens",
+)  # fmt: skip
+
+
+def base_name(key: str, provider: str = "") -> str:
+    """The model's own name in a dataset key: ``bedrock/us-east-1/moonshotai.kimi-k2.5`` -> ``kimi-k2.5``."""
+    name = key.strip().lower().rsplit("/", 1)[-1]
+    if provider in _BEDROCK_PROVIDERS or provider.startswith("bedrock"):
+        match = _BEDROCK.match(name)
+        if match:
+            name = match.group("name")
+    return name
+
+
+# --- LiteLLM ----------------------------------------------------------------------------------
+
+
+def _litellm_efforts(entry: Mapping[str, Any]) -> list[str] | None:
+    levels = entry.get("reasoning_effort_levels")
+    if isinstance(levels, list) and levels:
+        return [str(v) for v in levels]
+    flags = {
+        level: entry[f"supports_{level}_reasoning_effort"]
+        for level in _EFFORT_ORDER
+        if isinstance(entry.get(f"supports_{level}_reasoning_effort"), bool)
+    }
+    if not flags or not entry.get("supports_reasoning"):
+        return None  # the source does not know the set
+    base = {"low": True, "medium": True, "high": True}
+    return [level for level in _EFFORT_ORDER if flags.get(level, base.get(level, False))]
+
+
+def _litellm_info(entry: Mapping[str, Any]) -> dict[str, Any]:
+    modalities = entry.get("supported_modalities")
+    audio = entry.get("supports_audio_input")
+    if audio is None and isinstance(modalities, list):
+        audio = "audio" in modalities
+    vision = entry.get("supports_vision")
+    if vision is None and isinstance(modalities, list):
+        vision = "image" in modalities
+    structured = entry.get("supports_response_schema")
+    info: dict[str, Any] = {
+        "function_calling": entry.get("supports_function_calling"),
+        "parallel_tool_calls": entry.get("supports_parallel_function_calling"),
+        "tool_choice": entry.get("supports_tool_choice"),
+        "vision": vision,
+        "audio_input": audio,
+        "system_messages": entry.get("supports_system_messages"),
+        "reasoning": entry.get("supports_reasoning"),
+        "reasoning_efforts": _litellm_efforts(entry),
+        "structured_output": structured,
+        "max_input_tokens": _int(entry.get("max_input_tokens")),
+        "max_output_tokens": _int(entry.get("max_output_tokens")),
+    }
+    return {k: v for k, v in info.items() if v is not None}
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    return int(value)
+
+
+def read_litellm(path: Path) -> dict[str, tuple[int, dict[str, Any], set[str]]]:
+    """base name -> (rank, info of the best entry, providers serving it)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    best: dict[str, tuple[int, dict[str, Any], set[str]]] = {}
+    for key, entry in data.items():
+        if key == "sample_spec" or not isinstance(entry, dict) or entry.get("mode") not in CHAT_MODES:
+            continue
+        provider = str(entry.get("litellm_provider", ""))
+        name = base_name(key, provider)
+        # A key without a prefix is LiteLLM's entry for the vendor's own API.
+        rank = (0 if "/" not in key else 1) if provider in LITELLM_FIRST_PARTY else 2
+        info = _litellm_info(entry)
+        previous = best.get(name)
+        providers = (previous[2] if previous else set()) | ({provider} if provider else set())
+        if previous is None or rank < previous[0]:
+            best[name] = (rank, info, providers)
+        else:
+            best[name] = (previous[0], previous[1], providers)
+    return best
+
+
+# --- models.dev -------------------------------------------------------------------------------
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return {}
+
+
+def _models_dev_info(model: Mapping[str, Any]) -> dict[str, Any]:
+    modalities = model.get("modalities") or {}
+    inputs = modalities.get("input") if isinstance(modalities, dict) else None
+    limit = model.get("limit") or {}
+    efforts: list[str] | None = None
+    for option in model.get("reasoning_options") or ():
+        if isinstance(option, dict) and option.get("type") == "effort" and option.get("values"):
+            efforts = [str(v) for v in option["values"]]
+    info: dict[str, Any] = {
+        "function_calling": model.get("tool_call"),
+        "vision": ("image" in inputs) if isinstance(inputs, list) else None,
+        "audio_input": ("audio" in inputs) if isinstance(inputs, list) else None,
+        "reasoning": model.get("reasoning"),
+        "reasoning_efforts": efforts,
+        "structured_output": model.get("structured_output"),
+        "max_input_tokens": _int(limit.get("input") or limit.get("context")),
+        "max_output_tokens": _int(limit.get("output")),
+    }
+    return {k: v for k, v in info.items() if v is not None}
+
+
+def _is_chat(model: Mapping[str, Any], name: str) -> bool:
+    modalities = model.get("modalities") or {}
+    outputs = modalities.get("output") if isinstance(modalities, dict) else None
+    return (not isinstance(outputs, list) or "text" in outputs) and not _NOT_CHAT.search(name)
+
+
+def read_models_dev(root: Path) -> dict[str, tuple[int, dict[str, Any], set[str]]]:
+    """base name -> (rank, info of the best provider's file, providers serving it)."""
+    best: dict[str, tuple[int, dict[str, Any], set[str]]] = {}
+    providers_dir = root / "providers"
+    for path in sorted(providers_dir.glob("*/models/**/*.toml")):
+        provider = path.relative_to(providers_dir).parts[0]
+        model = _toml(path)
+        base_ref = model.get("base_model")
+        if isinstance(base_ref, str):
+            # Provider fields win over the shared model file (models.dev README).
+            model = {**_toml(root / "models" / f"{base_ref}.toml"), **model}
+        name = base_name(path.stem)
+        if not model or not _is_chat(model, name):
+            continue
+        rank = MODELS_DEV_FIRST_PARTY.index(provider) if provider in MODELS_DEV_FIRST_PARTY else 99
+        previous = best.get(name)
+        providers = (previous[2] if previous else set()) | {provider}
+        if previous is None or rank < previous[0]:
+            best[name] = (rank, _models_dev_info(model), providers)
+        else:
+            best[name] = (previous[0], previous[1], providers)
+    return best
+
+
+# --- merge ------------------------------------------------------------------------------------
+
+
+def _effort_rank(value: str) -> tuple[int, str]:
+    return (_EFFORT_ORDER.index(value) if value in _EFFORT_ORDER else len(_EFFORT_ORDER), value)
+
+
+def merge(primary: Mapping[str, Any], secondary: Mapping[str, Any]) -> dict[str, Any]:
+    """One model's capabilities from both sources (see the module docstring for the policy)."""
+    merged: dict[str, Any] = {}
+    for field in _FIELDS:
+        a, b = primary.get(field), secondary.get(field)
+        if field.startswith("max_"):
+            value = max((v for v in (a, b) if v is not None), default=None)
+        elif field == "reasoning_efforts":
+            # Only values neither source lists are flagged: the union.
+            union = set(a or ()) | set(b or ())
+            value = sorted(union, key=_effort_rank) if union else None
+        elif a is not None and b is not None and a != b:
+            value = None  # the sources disagree: unknown, never flagged
+        else:
+            value = a if a is not None else b
+        if value is not None:
+            merged[field] = value
+    return merged
+
+
+def build(
+    litellm: Mapping[str, tuple[int, dict[str, Any], set[str]]],
+    models_dev: Mapping[str, tuple[int, dict[str, Any], set[str]]],
+) -> dict[str, dict[str, Any]]:
+    models: dict[str, dict[str, Any]] = {}
+    for name in sorted(set(litellm) | set(models_dev)):
+        primary = litellm.get(name)
+        secondary = models_dev.get(name)
+        info = merge(primary[1] if primary else {}, secondary[1] if secondary else {})
+        if not info:
+            continue
+        # Only the vendors' own APIs: resellers number in the dozens and no rule reads them.
+        serving = (primary[2] if primary else set()) | (secondary[2] if secondary else set())
+        providers = sorted(serving & (LITELLM_FIRST_PARTY | set(MODELS_DEV_FIRST_PARTY)))
+        models[name] = {"providers": providers, **info} if providers else info
+    return _drop_dated_aliases(models)
+
+
+_DATED = re.compile(r"^(?P<base>.+?)-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$")
+
+
+def _drop_dated_aliases(models: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """``gpt-4o-2024-08-06`` is dropped when it says the same as ``gpt-4o``: the lookup strips
+    date suffixes, so the alias would only repeat the base entry."""
+    kept: dict[str, dict[str, Any]] = {}
+    for name, info in models.items():
+        match = _DATED.match(name)
+        base = models.get(match.group("base")) if match else None
+        if base is not None and _same(base, info):
+            continue
+        kept[name] = info
+    return kept
+
+
+def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return {k: v for k, v in a.items() if k != "providers"} == {
+        k: v for k, v in b.items() if k != "providers"
+    }
+
+
+def snapshot(
+    litellm_path: Path | None,
+    models_dev_path: Path | None,
+    litellm_ref: str,
+    models_dev_ref: str,
+    generated: str,
+) -> dict[str, Any]:
+    sources: list[dict[str, str]] = []
+    if litellm_path is not None:
+        sources.append(
+            {"name": "LiteLLM model map", "url": LITELLM_URL, "ref": litellm_ref, "role": "primary"}
+        )
+    if models_dev_path is not None:
+        sources.append(
+            {"name": "models.dev", "url": MODELS_DEV_URL, "ref": models_dev_ref, "role": "secondary"}
+        )
+    models = build(
+        read_litellm(litellm_path) if litellm_path else {},
+        read_models_dev(models_dev_path) if models_dev_path else {},
+    )
+    return {
+        "_meta": {
+            "sources": sources,
+            "generated": generated,
+            "generator": "scripts/refresh_catalog.py",
+            "models": len(models),
+        },
+        "models": models,
+    }
+
+
+def dump(data: Mapping[str, Any]) -> str:
+    """One model a line: small diffs when a refresh changes a few models."""
+    lines = ["{", f' "_meta": {json.dumps(data["_meta"], sort_keys=True)},', ' "models": {']
+    items = list(data["models"].items())
+    for i, (name, info) in enumerate(items):
+        comma = "," if i < len(items) - 1 else ""
+        lines.append(f"  {json.dumps(name)}: {json.dumps(info, separators=(',', ':'))}{comma}")
+    lines += [" }", "}", ""]
+    return "\n".join(lines)
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--litellm", type=Path, help="LiteLLM's model_prices_and_context_window.json")
+    parser.add_argument("--litellm-ref", default="", help="its commit or release, recorded in _meta")
+    parser.add_argument("--models-dev", type=Path, help="a models.dev checkout (providers/, models/)")
+    parser.add_argument("--models-dev-ref", default="", help="its commit and date, recorded in _meta")
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--date", default=dt.date.today().isoformat(), help="generated date (default today)")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    if args.litellm is None and args.models_dev is None:
+        parser.error("give --litellm and/or --models-dev")
+    data = snapshot(args.litellm, args.models_dev, args.litellm_ref, args.models_dev_ref, args.date)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(dump(data), encoding="utf-8")
+    print(f"{args.out}: {data['_meta']['models']} models", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""The addon and the model catalog: the config's [models."name"] entries reach the proxy's
+analysis, and the "model rules skipped" note is counted without storing every such flow."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlite_utils
+from mitmproxy import http
+from mitmproxy.test import taddons, tflow
+
+from toolguard_core.addon import METADATA_KEY, ToolGuard
+
+GATEWAY = "https://llm.corp.example/v1/chat/completions"
+USER = {"role": "user", "content": "hi"}
+OK = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion",
+    "model": "acme-ft",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "done"}, "finish_reason": "stop"}],
+}
+
+
+@pytest.fixture
+def guard(tmp_path: Path) -> Iterator[tuple[ToolGuard, Any, Path]]:
+    db_path = tmp_path / "toolguard.db"
+    addon = ToolGuard()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, toolguard_db=str(db_path))
+        yield addon, tctx, db_path
+        addon.done()
+
+
+def _exchange(addon: ToolGuard, body: dict[str, Any], status: int = 200) -> http.HTTPFlow:
+    request = http.Request.make(
+        "POST", GATEWAY, json.dumps(body).encode(), {"content-type": "application/json"}
+    )
+    flow = tflow.tflow(req=request)
+    addon.request(flow)
+    flow.response = http.Response.make(status, json.dumps(OK).encode(), {"content-type": "application/json"})
+    addon.responseheaders(flow)
+    addon.response(flow)
+    return flow
+
+
+def _stored(db_path: Path) -> list[str]:
+    if not db_path.exists():
+        return []
+    db = sqlite_utils.Database(db_path)
+    return [row["verdict"] for row in db["flows"].rows] if "flows" in db.table_names() else []
+
+
+def test_skipped_note_alone_is_counted_not_stored(guard: tuple[ToolGuard, Any, Path]) -> None:
+    addon, _, db_path = guard
+    flow = _exchange(addon, {"model": "acme-ft", "messages": [USER]})
+    assert [f["rule"] for f in flow.metadata[METADATA_KEY]["findings"]] == ["model.rules-skipped"]
+    addon.done()
+    assert (addon.stats["model_rules_skipped"], addon.stats["flagged"], addon.stats["stored"]) == (1, 0, 0)
+    assert _stored(db_path) == []
+
+
+def test_skipped_note_is_stored_with_a_rejection(guard: tuple[ToolGuard, Any, Path]) -> None:
+    addon, _, db_path = guard
+    _exchange(addon, {"model": "acme-ft", "messages": [USER]}, status=400)
+    addon.done()
+    assert _stored(db_path) == ["unexplained"]
+
+
+def test_config_models_reach_the_proxy(guard: tuple[ToolGuard, Any, Path], tmp_path: Path) -> None:
+    addon, tctx, db_path = guard
+    config = tmp_path / "providers.toml"
+    config.write_text('[models."acme-ft"]\nmax_output_tokens = 4096\n')
+    tctx.configure(addon, toolguard_providers=str(config))
+    flow = _exchange(addon, {"model": "acme-ft", "messages": [USER], "max_tokens": 8000})
+    assert [(f["rule"], f["severity"], f["location"]) for f in flow.metadata[METADATA_KEY]["findings"]] == [
+        ("model.max-tokens-above-limit", "error", "max_tokens")
+    ]
+    addon.done()
+    assert _stored(db_path) == ["false_alarm"]

@@ -1,0 +1,277 @@
+"""The model catalog: the shipped snapshot, name matching on any host, the offline refresh script
+and the providers-TOML overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from toolguard_core.catalog import Catalog, ModelInfo, lookup, snapshot_meta
+from toolguard_core.profiles_config import ProvidersConfigError, build_registry, parse_config
+from toolguard_core.request import Target
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "data" / "catalog"
+SCRIPT = ROOT / "scripts" / "refresh_catalog.py"
+
+
+def _script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("refresh_catalog", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- the shipped snapshot ---------------------------------------------------------------------
+
+
+def test_snapshot_records_its_sources_and_date() -> None:
+    meta = snapshot_meta()
+    assert dt.date.fromisoformat(meta["generated"]) >= dt.date(2026, 1, 1)
+    assert meta["generator"] == "scripts/refresh_catalog.py"
+    assert [(s["name"], s["url"], s["role"]) for s in meta["sources"]] == [
+        (
+            "LiteLLM model map",
+            "https://github.com/BerriAI/litellm/blob/main/model_prices_and_context_window.json",
+            "primary",
+        ),
+        ("models.dev", "https://github.com/sst/models.dev", "secondary"),
+    ]
+    assert all(s["ref"] for s in meta["sources"])
+    assert meta["models"] > 1000
+
+
+def test_snapshot_is_packaged() -> None:
+    text = (ROOT / "pyproject.toml").read_text()
+    assert '"data/*.json"' in text
+
+
+# Real model ids seen in traffic -> (catalog entry, how it matched).
+LOOKUPS = [
+    ("o3-mini", "o3-mini", "exact"),
+    ("O3-Mini", "o3-mini", "case"),
+    ("openai/gpt-4o-2024-08-06", "gpt-4o", "router-prefix+date"),
+    ("azure/o3-mini", "o3-mini", "router-prefix"),
+    ("gpt-5.1", "gpt-5.1", "exact"),
+    ("deepseek-reasoner", "deepseek-reasoner", "exact"),
+    ("deepseek/deepseek-chat", "deepseek-chat", "router-prefix"),
+    ("claude-sonnet-4-5", "claude-sonnet-4-5", "exact"),
+    ("anthropic/claude-sonnet-4-5-20250929", "claude-sonnet-4-5", "router-prefix+date"),
+    ("us.anthropic.claude-3-5-sonnet-20240620-v1:0", "claude-3-5-sonnet-20240620", "cloud-prefix"),
+    ("qwen3-coder-plus", "qwen3-coder-plus", "exact"),
+    ("gemini-2.5-flash", "gemini-2.5-flash", "exact"),
+    ("models/gemini-2.5-flash", "gemini-2.5-flash", "models-prefix"),
+    ("google/gemini-2.5-flash", "gemini-2.5-flash", "router-prefix"),
+    ("grok-4", "grok-4", "exact"),
+    ("x-ai/grok-4", "grok-4", "router-prefix"),
+    ("kimi-k2", "kimi-k2", "exact"),
+    ("moonshotai/kimi-k2:free", "kimi-k2", "router-prefix+tag"),
+    ("llama-3.3-70b-versatile", "llama-3.3-70b-versatile", "exact"),
+    ("meta-llama/llama-3.3-70b-instruct", "llama-3.3-70b-instruct", "router-prefix"),
+    ("mistral-large-latest", "mistral-large-latest", "exact"),
+    ("mistral/mistral-small-latest", "mistral-small-latest", "router-prefix"),
+]
+
+
+@pytest.mark.parametrize(("model", "name", "matched_as"), LOOKUPS)
+def test_lookup_matches_real_model_ids(model: str, name: str, matched_as: str) -> None:
+    info = lookup(model)
+    assert info is not None, model
+    assert (info.name, info.matched_as, info.origin, info.inferred) == (
+        name,
+        matched_as,
+        "snapshot",
+        matched_as != "exact",
+    )
+
+
+# Capabilities the rules read, for models whose vendor documents them.
+CAPABILITIES = [
+    ("o3-mini", {"reasoning": True, "vision": False, "reasoning_efforts": ("low", "medium", "high")}),
+    (
+        "gpt-5.1",
+        {"reasoning": True, "function_calling": True, "reasoning_efforts": ("none", "low", "medium", "high")},
+    ),
+    ("gpt-4o", {"reasoning": False, "vision": True, "function_calling": True, "max_output_tokens": 16384}),
+    ("claude-sonnet-4-5", {"vision": True, "function_calling": True, "max_output_tokens": 64000}),
+]
+
+
+@pytest.mark.parametrize(("model", "expected"), CAPABILITIES)
+def test_snapshot_capabilities(model: str, expected: dict[str, object]) -> None:
+    info = lookup(model)
+    assert info is not None
+    assert {k: getattr(info, k) for k in expected} == expected
+
+
+@pytest.mark.parametrize("model", ["my-private-finetune-v3", "", "   ", "x" * 400])
+def test_unknown_names_are_none(model: str) -> None:
+    assert lookup(model) is None
+
+
+def test_sources_that_disagree_leave_the_capability_unknown() -> None:
+    # LiteLLM says deepseek-reasoner has no function calling, models.dev says it has:
+    # the catalog does not claim either, so no rule flags tools for it.
+    info = lookup("deepseek-reasoner")
+    assert info is not None and info.function_calling is None
+
+
+# --- the refresh script -----------------------------------------------------------------------
+
+EXPECTED_FIXTURE_SNAPSHOT = {
+    "_meta": {
+        "generated": "2026-01-02",
+        "generator": "scripts/refresh_catalog.py",
+        "models": 7,
+        "sources": [
+            {
+                "name": "LiteLLM model map",
+                "ref": "litellm@abc123 (2026-01-01)",
+                "role": "primary",
+                "url": "https://github.com/BerriAI/litellm/blob/main/model_prices_and_context_window.json",
+            },
+            {
+                "name": "models.dev",
+                "ref": "models.dev@def456 (2026-01-01)",
+                "role": "secondary",
+                "url": "https://github.com/sst/models.dev",
+            },
+        ],
+    },
+    "models": {
+        # Disagreement on function calling -> absent; the larger limits win.
+        "deepseek-reasoner": {
+            "providers": ["deepseek"], "tool_choice": False, "vision": False, "audio_input": False,
+            "system_messages": True, "reasoning": True, "max_input_tokens": 1000000, "max_output_tokens": 384000,
+        },
+        # gpt-4o-2024-08-06 said the same as gpt-4o: dropped (the lookup strips dates).
+        "gpt-4o": {
+            "providers": ["openai"], "function_calling": True, "parallel_tool_calls": True, "tool_choice": True,
+            "vision": True, "system_messages": True, "structured_output": True,
+            "max_input_tokens": 128000, "max_output_tokens": 16384,
+        },
+        "gpt-4o-2024-05-13": {
+            "providers": ["openai"], "function_calling": True, "parallel_tool_calls": True, "tool_choice": True,
+            "vision": True, "system_messages": True, "max_input_tokens": 128000, "max_output_tokens": 4096,
+        },
+        # Effort values from LiteLLM's supports_*_reasoning_effort flags.
+        "gpt-5.1": {
+            "providers": ["openai"], "function_calling": True, "vision": True, "audio_input": False,
+            "system_messages": True, "reasoning": True, "reasoning_efforts": ["none", "low", "medium", "high"],
+            "max_input_tokens": 272000, "max_output_tokens": 128000,
+        },
+        # Only in models.dev, through a reseller's file that extends models/xai/grok-4.toml.
+        "grok-4": {
+            "function_calling": True, "vision": True, "audio_input": False, "reasoning": True,
+            "max_input_tokens": 256000, "max_output_tokens": 64000,
+        },
+        # A Bedrock key: region, vendor and the model's own name.
+        "kimi-k2.5": {"function_calling": True, "vision": True, "max_input_tokens": 262144, "max_output_tokens": 16384},
+        # The vendor's own entry wins over azure/o3-mini's; effort values from models.dev.
+        "o3-mini": {
+            "providers": ["openai"], "function_calling": True, "parallel_tool_calls": False, "tool_choice": True,
+            "vision": False, "audio_input": False, "reasoning": True, "reasoning_efforts": ["low", "medium", "high"],
+            "structured_output": True, "max_input_tokens": 200000, "max_output_tokens": 100000,
+        },
+    },
+}  # fmt: skip
+
+
+def test_refresh_script_runs_offline_on_the_fixture(tmp_path: Path) -> None:
+    out = tmp_path / "catalog.json"
+    result = subprocess.run(
+        [
+            sys.executable, str(SCRIPT),
+            "--litellm", str(FIXTURES / "litellm" / "model_prices_and_context_window.json"),
+            "--litellm-ref", "litellm@abc123 (2026-01-01)",
+            "--models-dev", str(FIXTURES / "models.dev"),
+            "--models-dev-ref", "models.dev@def456 (2026-01-01)",
+            "--date", "2026-01-02",
+            "--out", str(out),
+        ],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text()) == EXPECTED_FIXTURE_SNAPSHOT
+
+
+def test_refresh_script_needs_a_source(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--out", str(tmp_path / "x.json")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2 and "give --litellm and/or --models-dev" in result.stderr
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_refresh_with_one_source_records_only_that_source() -> None:
+    script = _script()
+    data = script.snapshot(
+        FIXTURES / "litellm" / "model_prices_and_context_window.json", None, "l1", "", "2026-01-02"
+    )
+    assert [s["name"] for s in data["_meta"]["sources"]] == ["LiteLLM model map"]
+    # Without models.dev the LiteLLM-only facts stand (function calling false for the reasoner).
+    assert data["models"]["deepseek-reasoner"]["max_output_tokens"] == 65536
+    assert data["models"]["deepseek-reasoner"].get("function_calling") is False
+    assert "text-embedding-3-small" not in data["models"]
+
+
+# --- overrides from the providers TOML --------------------------------------------------------
+
+OVERRIDES = """
+[models."acme-llm-70b"]
+function_calling = false
+vision = false
+max_output_tokens = 8192
+
+[models."o3-mini"]
+max_output_tokens = 50000
+"""
+
+
+def test_toml_models_add_and_override_entries() -> None:
+    registry = build_registry(parse_config(OVERRIDES, "providers.toml"), "providers.toml")
+    catalog = Target.from_url("https://llm.corp.example/v1/chat/completions", registry).catalog
+    assert catalog.lookup("acme/acme-llm-70b") == ModelInfo(
+        name="acme-llm-70b",
+        matched_as="router-prefix",
+        origin="providers.toml",
+        function_calling=False,
+        vision=False,
+        max_output_tokens=8192,
+    )
+    o3 = catalog.lookup("o3-mini")
+    shipped = lookup("o3-mini")
+    assert o3 is not None and shipped is not None
+    # The field the config sets wins; the snapshot's other fields stay.
+    assert (o3.max_output_tokens, o3.origin) == (50000, "providers.toml")
+    assert (o3.reasoning, o3.reasoning_efforts, o3.vision) == (
+        shipped.reasoning,
+        shipped.reasoning_efforts,
+        shipped.vision,
+    )
+    # The default catalog is untouched.
+    assert shipped.max_output_tokens == 100000
+
+
+def test_toml_models_reject_unknown_fields() -> None:
+    with pytest.raises(ProvidersConfigError) as raised:
+        parse_config('[models."m"]\nfunction_calls = true\n', "p.toml")
+    assert (
+        str(raised.value)
+        == "p.toml: models.m.function_calls: unknown field (check the spelling; see docs/providers.md)"
+    )
+
+
+def test_catalog_overrides_are_case_insensitive() -> None:
+    catalog = Catalog({"Acme-LLM": ModelInfo(name="Acme-LLM", origin="cfg", vision=True)})
+    info = catalog.lookup("ACME-llm")
+    assert info is not None and (info.name, info.vision, info.matched_as) == ("acme-llm", True, "case")

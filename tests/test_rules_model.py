@@ -1,0 +1,272 @@
+"""The catalog-driven model rules (``model.*``): every example gives its documented severity, every
+corrected example gives no model finding, the provider is inferred from the model name on an
+unrecognised host (through the real CLI), and nothing is reported twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.rule_cases import URLS
+
+from toolguard_core.analyze import analyse_request
+from toolguard_core.profiles_config import build_registry, parse_config
+from toolguard_core.request import Target
+from toolguard_core.rules import RULES
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERIC = "https://llm.corp.example/v1/chat/completions"
+USER = {"role": "user", "content": "Hello"}
+PNG = RULES["model.image-unsupported"].example["messages"][0]["content"][1]  # type: ignore[index]
+MODEL_RULES = sorted(rule_id for rule_id in RULES if rule_id.startswith("model."))
+
+
+def model_findings(body: dict[str, Any], url: str, registry: Any = None) -> list[tuple[str, str, str]]:
+    target = Target.from_url(url, registry) if registry is not None else None
+    analysis = analyse_request(json.dumps(body), url, target=target)
+    assert not analysis.internal_errors, analysis.internal_errors
+    return [(f.rule, str(f.severity), f.location) for f in analysis.findings if f.rule.startswith("model.")]
+
+
+# rule -> (location of its example's finding, corrected example: "use instead").
+CORRECTED: dict[str, tuple[str, dict[str, Any]]] = {
+    "model.tools-unsupported": (
+        "tools",
+        {**RULES["model.tools-unsupported"].example, "model": "openai/gpt-4o"},  # type: ignore[dict-item]
+    ),
+    "model.image-unsupported": (
+        "messages[0].content[1]",
+        {**RULES["model.image-unsupported"].example, "model": "gpt-4o"},  # type: ignore[dict-item]
+    ),
+    "model.audio-unsupported": (
+        "messages[0].content[0]",
+        {**RULES["model.audio-unsupported"].example, "model": "gpt-4o-audio-preview"},  # type: ignore[dict-item]
+    ),
+    "model.parallel-tool-calls-unsupported": (
+        "parallel_tool_calls",
+        {
+            key: value
+            for key, value in RULES["model.parallel-tool-calls-unsupported"].example.items()  # type: ignore[union-attr]
+            if key != "parallel_tool_calls"
+        },
+    ),
+    "model.max-tokens-above-limit": (
+        "max_tokens",
+        {"model": "gpt-4o", "messages": [USER], "max_tokens": 16000},
+    ),
+    "model.context-window-exceeded": (
+        "messages",
+        {"model": "gpt-4.1", "messages": [{"role": "user", "content": "word " * 9000}]},
+    ),
+    "model.reasoning-effort-value": (
+        "reasoning_effort",
+        {"model": "o3-mini", "messages": [USER], "reasoning_effort": "low"},
+    ),
+    "model.system-role-unsupported": (
+        "messages[0].role",
+        {"model": "gemma-3-27b-it", "messages": [{"role": "user", "content": "Be brief.\n\nHello"}]},
+    ),
+    "model.max-tokens-on-reasoning-model": (
+        "max_tokens",
+        {"model": "o3-mini", "messages": [USER], "max_completion_tokens": 100},
+    ),
+    "model.sampling-on-reasoning-model": ("temperature", {"model": "o3-mini", "messages": [USER]}),
+    "model.rules-skipped": ("model", {"model": "gpt-4o-mini", "messages": [USER], "max_tokens": 100}),
+}
+
+
+def test_every_model_rule_has_a_corrected_example() -> None:
+    assert sorted(CORRECTED) == MODEL_RULES
+
+
+@pytest.mark.parametrize("rule_id", MODEL_RULES)
+def test_example_gives_the_documented_severity(rule_id: str) -> None:
+    rule = RULES[rule_id]
+    assert rule.example is not None
+    location = CORRECTED[rule_id][0]
+    assert model_findings(rule.example, rule.example_url) == [(rule_id, str(rule.severity), location)]
+
+
+@pytest.mark.parametrize("rule_id", MODEL_RULES)
+def test_corrected_example_gives_no_model_finding(rule_id: str) -> None:
+    rule = RULES[rule_id]
+    assert model_findings(CORRECTED[rule_id][1], rule.example_url) == []
+
+
+# (case, url, body, expected model findings): severity per provider, no double reports.
+CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
+    # On OpenAI itself the family rules report these; the model rules stay quiet.
+    ("openai-o3-max-tokens", URLS["openai"], {"model": "o3-mini", "messages": [USER], "max_tokens": 100}, []),
+    ("openai-o3-temperature", URLS["openai"], {"model": "o3-mini", "messages": [USER], "temperature": 0.2}, []),
+    (
+        "openai-o1-mini-system",
+        URLS["openai"],
+        {"model": "o1-mini", "messages": [{"role": "system", "content": "x"}, USER]},
+        [],
+    ),
+    ("openai-effort-no-model-takes", URLS["openai"], {"model": "o3-mini", "messages": [USER], "reasoning_effort": "extreme"}, []),
+    # parallel_tool_calls without tools is the tools rule's; other vendors accept the key.
+    ("openai-o3-parallel-no-tools", URLS["openai"], {"model": "o3", "messages": [USER], "parallel_tool_calls": False}, []),
+    (
+        "openrouter-gpt-4o-parallel",
+        URLS["openrouter"],
+        {"model": "openai/gpt-4o", "messages": [USER], "tools": [{"type": "function", "function": {"name": "f"}}], "parallel_tool_calls": True},
+        [],
+    ),
+    (
+        "generic-o3-parallel",
+        GENERIC,
+        {"model": "o3", "messages": [USER], "tools": [{"type": "function", "function": {"name": "f"}}], "parallel_tool_calls": True},
+        [("model.parallel-tool-calls-unsupported", "error", "parallel_tool_calls")],
+    ),
+    # The same requests through an unrecognised gateway: the model's rules, provider inferred.
+    (
+        "generic-o3-top-p",
+        GENERIC,
+        {"model": "openai/o3-mini", "messages": [USER], "top_p": 0.5, "presence_penalty": 1},
+        [
+            ("model.sampling-on-reasoning-model", "error", "presence_penalty"),
+            ("model.sampling-on-reasoning-model", "error", "top_p"),
+        ],
+    ),
+    (
+        "generic-o1-mini-system",
+        GENERIC,
+        {"model": "o1-mini", "messages": [{"role": "system", "content": "x"}, USER]},
+        # o1-mini's catalog entry is a reseller's (no OpenAI entry): a warning, not an error.
+        [("model.system-role-unsupported", "warning", "messages[0].role")],
+    ),
+    (
+        "generic-gpt-5.1-sampling-with-effort-none",
+        GENERIC,
+        {"model": "gpt-5.1", "messages": [USER], "reasoning_effort": "none", "temperature": 0.3},
+        [],
+    ),
+    (
+        "generic-gpt-5.1-minimal",
+        GENERIC,
+        {"model": "gpt-5.1", "messages": [USER], "reasoning_effort": "minimal"},
+        [("model.reasoning-effort-value", "error", "reasoning_effort")],
+    ),
+    (
+        "generic-gpt-4o-output-limit",
+        GENERIC,
+        {"model": "gpt-4o-2024-08-06", "messages": [USER], "max_completion_tokens": 65536},
+        [("model.max-tokens-above-limit", "error", "max_completion_tokens")],
+    ),
+    # A host that serves the model but is not its vendor: warnings.
+    (
+        "groq-llama-context",
+        URLS["groq"],
+        {"model": "llama-3.3-70b-versatile", "messages": [USER], "max_tokens": 1_000_000},
+        [("model.max-tokens-above-limit", "warning", "max_tokens")],
+    ),
+    # Self-hosted servers run whatever the operator loaded: silent.
+    ("vllm-gpt-4o-named", URLS["vllm"], {"model": "gpt-4o", "messages": [USER], "max_tokens": 100_000}, []),
+    ("ollama-o3-named", URLS["ollama"], {"model": "o3-mini", "messages": [USER], "max_tokens": 100}, []),
+    # The context bound: words are a certain lower bound (error), characters/4 an estimate (warning).
+    (
+        "openai-gpt-4-likely-too-long",
+        URLS["openai"],
+        {"model": "gpt-4", "messages": [{"role": "user", "content": ("x" * 19 + " ") * 2000}]},
+        [("model.context-window-exceeded", "warning", "messages")],
+    ),
+    (
+        "deepseek-chat-within-window",
+        URLS["deepseek"],
+        {"model": "deepseek-chat", "messages": [{"role": "user", "content": "word " * 9000}]},
+        [],
+    ),
+    # DeepSeek's models take text only (corpus b-0120, DeepSeek-V3#337).
+    (
+        "deepseek-reasoner-image",
+        URLS["deepseek"],
+        {"model": "deepseek-reasoner", "messages": [{"role": "user", "content": [PNG, {"type": "text", "text": "?"}]}]},
+        [("model.image-unsupported", "error", "messages[0].content[0]")],
+    ),
+    # Catalog sources disagree on deepseek-reasoner's tool calling: not flagged.
+    (
+        "deepseek-reasoner-tools",
+        URLS["deepseek"],
+        {"model": "deepseek-reasoner", "messages": [USER], "tools": [{"type": "function", "function": {"name": "f"}}]},
+        [],
+    ),
+    # Known provider, unknown model: no "skipped" note (the provider's own rules ran).
+    ("openai-unknown-model", URLS["openai"], {"model": "ft:acme-x", "messages": [USER]}, []),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("url", "body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_model_rules_per_provider(
+    url: str, body: dict[str, Any], expected: list[tuple[str, str, str]]
+) -> None:
+    assert model_findings(body, url) == expected
+
+
+def test_config_models_make_an_unknown_model_checkable() -> None:
+    registry = build_registry(
+        parse_config(
+            '[models."acme-llm-70b"]\nfunction_calling = false\nmax_output_tokens = 8192\n', "p.toml"
+        ),
+        "p.toml",
+    )
+    body = {
+        "model": "acme/acme-llm-70b",
+        "messages": [USER],
+        "max_tokens": 10000,
+        "tools": [{"type": "function", "function": {"name": "f"}}],
+    }
+    analysis = analyse_request(json.dumps(body), GENERIC, target=Target.from_url(GENERIC, registry))
+    assert [
+        (f.rule, str(f.severity), f.location) for f in analysis.findings if f.rule.startswith("model.")
+    ] == [
+        ("model.tools-unsupported", "error", "tools"),
+        ("model.max-tokens-above-limit", "error", "max_tokens"),
+    ]
+    assert all("your providers config" in f.message for f in analysis.findings if f.rule.startswith("model."))
+    # Without the config the same request only says the model rules were skipped.
+    assert model_findings(body, GENERIC) == [("model.rules-skipped", "info", "model")]
+
+
+def _cli(body: dict[str, Any], url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(body))
+    toolguard = Path(sys.executable).parent / "toolguard"
+    return subprocess.run(
+        [str(toolguard), "check", str(path), "--url", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "HOME": str(tmp_path)},
+        cwd=ROOT,
+    )
+
+
+def test_cli_infers_the_provider_from_the_model_on_an_unknown_host(tmp_path: Path) -> None:
+    # Acceptance (issue #9): o3-mini with max_tokens behind an unrecognised host.
+    body = {"model": "o3-mini", "max_tokens": 100, "messages": [{"role": "user", "content": "hi"}]}
+    result = _cli(body, GENERIC, tmp_path)
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("error model.max-tokens-on-reasoning-model at max_tokens: o3-mini ")
+    assert "the provider (OpenAI) was inferred from the model name" in lines[0]
+    assert lines[1:] == [f"1 error(s), 0 warning(s) for OpenAI-compatible (unknown provider) ({GENERIC})"]
+
+
+def test_cli_says_once_that_model_rules_were_skipped(tmp_path: Path) -> None:
+    body = {"model": "acme-finetune-v3", "max_tokens": 100, "messages": [{"role": "user", "content": "hi"}]}
+    result = _cli(body, GENERIC, tmp_path)
+    assert result.returncode == 0, result.stderr
+    skipped = [line for line in result.stdout.splitlines() if "model.rules-skipped" in line]
+    assert skipped == [
+        "info model.rules-skipped at model: toolguard knows neither this host (llm.corp.example) nor the "
+        "model 'acme-finetune-v3', so the model rules (tools, images, limits, reasoning parameters) were "
+        'skipped. Map the host with [[gateway]] or add [models."acme-finetune-v3"] in the providers config '
+        "to check them."
+    ]
