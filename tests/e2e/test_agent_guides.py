@@ -11,12 +11,17 @@ whose default API URL appears nowhere in the guide, the environment says where t
 ``OPENAI_BASE_URL`` for the Node apps, ``ANTHROPIC_BASE_URL`` for Claude Code, and ``-c
 openai_base_url`` for Codex's built-in provider), the key ``sk-your-key`` a fake one, and ``npm install``
 blocks are skipped (the pinned packages of tests/e2e/node are linked into the project instead).
+
+These runs are also issue #11's clean-run acceptance: every client through ``toolguard run`` and a real
+mitmdump is validated turn by turn, nothing is flagged and nothing stored (the rejected runs are in
+tests/e2e/test_agents_run_e2e.py).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -130,6 +135,11 @@ def test_agent_guide(guide: Guide, upstream: Upstream, tmp_path: Path) -> None:
             [report] = [line for line in ran.stderr.splitlines() if "reached the proxy" in line]
             reports.append(report)
     assert len(reports) == guide.runs
+    # Clean runs leave no row (the guides use the default database, under the scratch HOME).
+    database = home / ".local" / "share" / "toolguard" / "toolguard.db"
+    assert database.exists()
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("select count(*) from flows").fetchone() == (0,)
     for report in reports:
         # Every run went through the proxy, was validated and had nothing to flag.
         assert re.fullmatch(
