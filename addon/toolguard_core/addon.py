@@ -247,9 +247,15 @@ class ToolGuard:
                 store.start()
             except Exception as exc:
                 raise exceptions.OptionsError(f"toolguard_db: cannot open {settings.db_path}: {exc}") from exc
+            if self.sockets is not None:  # it writes to the old store: finish it first
+                self.sockets.close()
+                self.stats.update(self.sockets.stats)
+                self.sockets = None
             if self.store is not None:
                 self.store.close()
             self.store = store
+        elif self.sockets is not None and settings.store_all != self.sockets.store_all:
+            self.sockets.store_all = settings.store_all
         self.settings = settings
 
     def running(self) -> None:
@@ -286,6 +292,8 @@ class ToolGuard:
         contentview.chat_completions.registry = DEFAULT_REGISTRY
         if self.sockets is not None:  # its last rows go to the store before the store drains
             self.sockets.close()
+            self.stats.update(self.sockets.stats)
+            self.sockets = None
         if self.store is not None:
             self.store.close()
             # Always logged, zeros included: `toolguard run` reads how many requests reached the
