@@ -10,6 +10,7 @@ writer thread drains) and the short report printed on stderr.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
 import os
@@ -50,7 +51,7 @@ EXIT_NOT_FOUND = 127
 _LISTENING = re.compile(r"listening at (?:\*|[\[\]0-9a-fA-F.:]+?):(\d+)")
 # The addon's counters, logged once at shutdown (ToolGuard.done): requests that reached the proxy,
 # requests (and WebSocket messages) validated, flagged, stored.
-_STATS = re.compile(r"toolguard: stats (\{.*\})")
+_STATS = re.compile(r"toolguard: (\{'.*\})\s*$")
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "127.0.0.0/8", "::1/128", ".localhost"})
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 # curl ignores SSL_CERT_FILE for the proxy's CA and needs CURL_CA_BUNDLE (agent-clis.md, "curl").
@@ -229,8 +230,10 @@ class ProxyProcess:
                 self.port = int(match.group(1))
                 self._listening.set()
             if match := _STATS.search(line):
-                with contextlib.suppress(ValueError):
-                    self.stats = json.loads(match.group(1))
+                with contextlib.suppress(ValueError, SyntaxError):
+                    stats = ast.literal_eval(match.group(1))  # the addon logs a dict of counters
+                    if isinstance(stats, dict):
+                        self.stats = {str(k): v for k, v in stats.items() if isinstance(v, int)}
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
         """SIGINT (mitmdump's clean shutdown: the addon's ``done`` drains the database queue), then wait."""
