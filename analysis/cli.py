@@ -24,6 +24,7 @@ from toolguard_analysis.render import render
 from toolguard_analysis.run import DEFAULT_API_PATH, DEFAULT_UPSTREAM, run_session
 from toolguard_analysis.summary import build_summary
 from toolguard_analysis.timefilters import parse_when
+from toolguard_core.modes import Mode
 from toolguard_core.store import default_db_path
 
 
@@ -166,6 +167,20 @@ def check(file: IO[bytes], url: str, fmt: str, providers_file: str | None) -> No
     help="Extra mitmdump option, e.g. --set ssl_insecure=true for a self-signed upstream (repeatable).",
 )
 @click.option(
+    "--mode",
+    type=click.Choice([m.value for m in Mode]),
+    help="What toolguard does with a request that has an error finding: observe (the default: only "
+    "record), block (answer it with the provider's own error, never sending it), or repair (fix it, "
+    "send the fixed request and record every change). See docs/modes.md.",
+)
+@click.option(
+    "--repair",
+    "repair_families",
+    metavar="FAMILIES",
+    help="With --mode repair: the comma-separated families of fixes to apply "
+    "(sequence, params, fields; default sequence).",
+)
+@click.option(
     "--log",
     "log_path",
     type=click.Path(dir_okay=False),
@@ -179,6 +194,8 @@ def run(
     port: int,
     confdir: str,
     mitm_options: tuple[str, ...],
+    mode: str | None,
+    repair_families: str | None,
     log_path: str | None,
     command: tuple[str, ...],
 ) -> None:
@@ -212,6 +229,9 @@ def run(
         toolguard run --upstream https://dashscope.aliyuncs.com/compatible-mode/v1 -- qwen ...
         toolguard run --upstream http://localhost:11434/v1 -- python agent.py
         toolguard run --proxy-mode regular -- python agent.py
+        toolguard run --mode repair -- python agent.py
+        toolguard run --mode repair --repair sequence,params -- qwen ...
+        toolguard run --mode block -- python agent.py
         toolguard run --db run.db -- node app.js && toolguard summary --db run.db
 
     Use -- before COMMAND so that its own options are not read as toolguard's. Export
@@ -227,6 +247,8 @@ def run(
         port=port,
         confdir=confdir,
         mitm_options=mitm_options,
+        mode=mode,
+        repair_families=repair_families,
         log_path=log_path,
     )
     sys.exit(status)

@@ -77,3 +77,26 @@ def load(
         finally:
             conn.close()
     return list(flows.values()), findings
+
+
+def load_repairs(paths: Sequence[Path], flows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``repairs`` rows (docs/schema.md) of the given flows, each with its flow's ``verdict``;
+    databases written before repair mode existed have no such table and give nothing."""
+    rows: list[dict[str, Any]] = []
+    seen: set[tuple[str, int]] = set()
+    for path in paths:
+        conn = _connect_readonly(path)
+        try:
+            exists = conn.execute("select 1 from sqlite_master where type = 'table' and name = 'repairs'")
+            if exists.fetchone() is None:
+                continue
+            for row in conn.execute(
+                "select flow_id, idx, rule, family, location, applied from repairs order by flow_id, idx"
+            ):
+                key = (row["flow_id"], row["idx"])
+                if row["flow_id"] in flows and key not in seen:
+                    seen.add(key)
+                    rows.append({**dict(row), "verdict": flows[row["flow_id"]].get("verdict")})
+        finally:
+            conn.close()
+    return rows

@@ -97,6 +97,22 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
         precision = "-" if rule["precision"] is None else f"{rule['precision']:.0%}"
         false_alarms = style(f"{rule['false_alarm']:>14}", fg="red" if rule["false_alarm"] else "green")
         out.append(f"  {_trim(rule['rule'], 38):<38}{rule['predicted']:>10}{false_alarms}{precision:>11}")
+    if summary.get("repairs"):
+        out.append("")
+        out.append(
+            style(
+                "Repairs by rule (repair mode): applied, then accepted by the upstream",
+                bold=True,
+                underline=True,
+            )
+        )
+        out.append(f"  {'rule':<38}{'applied':>8}{'repaired':>10}{'failed':>8}{'success':>9}{'left':>6}")
+        for r in summary["repairs"]:
+            rate = "-" if r["success_rate"] is None else f"{r['success_rate']:.0%}"
+            out.append(
+                f"  {_trim(r['rule'], 38):<38}{r['applied']:>8}{r['repaired']:>10}{r['repair_failed']:>8}"
+                f"{rate:>9}{r['not_applied']:>6}"
+            )
     out.append("")
     out.append(style("Verdicts", bold=True, underline=True))
     out.append(
@@ -171,6 +187,17 @@ def render_markdown(summary: dict[str, Any]) -> str:
             out.append(f"| {r['rule']} | {r['predicted']} | {r['false_alarm']} | {precision} |")
     else:
         out.append("No error findings.")
+    if summary.get("repairs"):
+        out += ["", "## Repairs by rule", ""]
+        out += [
+            "| rule | applied | repaired | repair failed | success | left as is |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for r in summary["repairs"]:
+            rate = "-" if r["success_rate"] is None else f"{r['success_rate']:.0%}"
+            out.append(
+                f"| {r['rule']} | {r['applied']} | {r['repaired']} | {r['repair_failed']} | {rate} | {r['not_applied']} |"
+            )
     out += ["", "## Verdicts", "", "| verdict | flows |", "|---|---:|"]
     out += [f"| {name} | {count} |" for name, count in summary["verdicts"].items()]
     return "\n".join(out) + "\n"

@@ -217,6 +217,20 @@ def render_html(summary: dict[str, Any]) -> str:
     verdicts = "".join(
         f'<tr><td>{_e(k)}</td><td class="num">{v}</td></tr>' for k, v in summary["verdicts"].items()
     )
+    repairs = "".join(
+        f'<tr><td class="mono">{_e(r["rule"])}</td><td class="num">{r["applied"]}</td>'
+        f'<td class="num">{r["repaired"]}</td><td class="num">{r["repair_failed"]}</td>'
+        f'<td class="num">{"-" if r["success_rate"] is None else f"{r['success_rate']:.0%}"}</td>'
+        f'<td class="num">{r["not_applied"]}</td></tr>'
+        for r in summary.get("repairs", [])
+    )
+    repairs_section = (
+        '<h2>Repairs by rule (repair mode)</h2><table id="repairs"><thead><tr><th>rule</th>'
+        '<th class="num">applied</th><th class="num">repaired</th><th class="num">repair failed</th>'
+        f'<th class="num">success</th><th class="num">left as is</th></tr></thead><tbody>{repairs}</tbody></table>'
+        if repairs
+        else ""
+    )
     data = json.dumps(summary, ensure_ascii=False).replace("</", "<\\/")
     groups = (
         _group_rows(summary["groups"], colours)
@@ -245,6 +259,7 @@ messages around the finding.</p>
 <h2>Findings by rule</h2>
 <table id="rules"><thead><tr><th>rule</th><th class="num">predicted</th><th class="num">false alarms</th>
 <th class="num">precision</th></tr></thead><tbody>{rules}</tbody></table>
+{repairs_section}
 <h2>Verdicts</h2>
 <table id="verdicts" style="max-width:360px"><tbody>{verdicts}</tbody></table>
 <script type="application/json" id="toolguard-summary">{data}</script>

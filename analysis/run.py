@@ -33,8 +33,12 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 import toolguard_core
+from toolguard_analysis.db import load_repairs
 from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_analysis.patterns import explain
+from toolguard_analysis.summary import repair_stats
+from toolguard_core.modes import Mode, parse_mode
+from toolguard_core.repair import parse_families
 from toolguard_core.store import default_db_path, format_utc
 from toolguard_core.verdict import error_text
 
@@ -437,6 +441,16 @@ def report(
         lines.append("  rules:")
         for (rule, severity), n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
             lines.append(f"    {n:>4}  {severity:<8} {rule}")
+    repairs = repair_stats(_repairs_of(db_path, flows))
+    if repairs:
+        lines.append("  repairs (applied, accepted by the upstream):")
+        for r in repairs:
+            rate = "-" if r["success_rate"] is None else f"{r['success_rate']:.0%}"
+            left = f", {r['not_applied']} left as is" if r["not_applied"] else ""
+            lines.append(
+                f"    {r['applied']:>4}  {r['rule']}: {r['repaired']} repaired, {r['repair_failed']} failed "
+                f"(success {rate}){left}"
+            )
     lines.append("  flows:")
     for flow in flows:
         status = flow["status"] if flow["status"] is not None else "-"
@@ -470,6 +484,11 @@ def report(
     return "\n".join(lines) + "\n"
 
 
+def _repairs_of(db_path: Path, flows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The run's ``repairs`` rows with their flow's verdict (none in a database without the table)."""
+    return load_repairs([db_path], {f["id"]: f for f in flows}) if flows else []
+
+
 def _one_line(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -492,6 +511,8 @@ def run_session(
     port: int = 0,
     confdir: str = "~/.mitmproxy",
     mitm_options: tuple[str, ...] = (),
+    mode: str | None = None,
+    repair_families: str | None = None,
     log_path: str | None = None,
 ) -> int:
     """Start the proxy, run ``command`` through it, stop the proxy, print the report on stderr and
@@ -526,6 +547,16 @@ def run_session(
     ]
     if target is not None:
         proxy_command += ["--mode", f"reverse:{target.origin}"]
+    if repair_families is not None and mode != Mode.REPAIR:
+        raise UsageError("--repair chooses the fixes of --mode repair; add --mode repair")
+    if mode is not None:
+        proxy_command += ["--set", f"toolguard_mode={parse_mode(mode)}"]
+    if repair_families is not None:
+        try:
+            parse_families(repair_families)
+        except ValueError as exc:
+            raise BadParameter(str(exc), "--repair") from None
+        proxy_command += ["--set", f"toolguard_repair={repair_families}"]
     for option in mitm_options:
         if "=" not in option:
             raise BadParameter(f"expected NAME=VALUE, got {option!r}", "--set")

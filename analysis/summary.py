@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from toolguard_analysis.db import load
+from toolguard_analysis.db import load, load_repairs
 from toolguard_analysis.fingerprint import NORMALISER_VERSION, fingerprint, normalise
 from toolguard_analysis.patterns import explain, vote
 from toolguard_core.verdict import Verdict, error_text, row_rejected
@@ -137,6 +137,32 @@ def _bucket_format(first: str | None, last: str | None) -> tuple[str, int]:
     return "day", 10
 
 
+def repair_stats(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Repairs per rule (repair mode, docs/modes.md): how many were applied, how many requests the
+    upstream then accepted (``repaired``) or still rejected (``repair_failed``), the success rate over
+    those two, and how many were left as is (not safe, family off, or the fix failed re-validation).
+    ``rows`` are ``repairs`` rows with their flow's ``verdict``; ``toolguard run``'s report shares this."""
+    stats: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"applied": 0, Verdict.REPAIRED.value: 0, Verdict.REPAIR_FAILED.value: 0, "not_applied": 0}
+    )
+    for row in rows:
+        entry = stats[row["rule"]]
+        if not row["applied"]:
+            entry["not_applied"] += 1
+            continue
+        entry["applied"] += 1
+        if row.get("verdict") in (Verdict.REPAIRED, Verdict.REPAIR_FAILED):
+            entry[row["verdict"]] += 1
+    out = []
+    for rule, entry in stats.items():
+        judged = entry["repaired"] + entry["repair_failed"]
+        out.append(
+            {"rule": rule, **entry, "success_rate": round(entry["repaired"] / judged, 4) if judged else None}
+        )
+    out.sort(key=lambda r: (-r["applied"], -r["not_applied"], r["rule"]))
+    return out
+
+
 def build_summary(
     paths: Sequence[Path],
     since: str | None = None,
@@ -218,6 +244,8 @@ def build_summary(
         )
     rules.sort(key=lambda r: (-r["false_alarm"], -r["predicted"], r["rule"]))
 
+    repairs = repair_stats(load_repairs(paths, {flow["id"]: flow for flow in flows}))
+
     rejected = [f for g in groups.values() for f in g]
     first = min((f["datetime_utc"] for f in rejected if f.get("datetime_utc")), default=None)
     last = max((f["datetime_utc"] for f in rejected if f.get("datetime_utc")), default=None)
@@ -239,6 +267,7 @@ def build_summary(
         "groups": group_items,
         "unexplained": unexplained,
         "rules": rules,
+        "repairs": repairs,
         "timeline": {
             "unit": unit,
             "buckets": buckets,

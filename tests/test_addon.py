@@ -517,18 +517,25 @@ def test_max_body_option_passes_big_bodies_unvalidated(guard):
         {"toolguard_max_body": "12q"},
     ],
 )
-def test_bad_option_values_raise_options_error(guard, options):
+def test_bad_option_values_raise_options_error_once_running(guard, options):
     addon, tctx = guard
+    addon._running = True  # a `:set` at runtime: mitmproxy must reject the change
     with pytest.raises(exceptions.OptionsError):
         tctx.configure(addon, **options)
 
 
-def test_unusable_database_path_raises_options_error(tmp_path):
+def test_unusable_database_path_at_start_up_is_one_error_line(tmp_path, caplog):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     addon = ToolGuard()
-    with taddons.context(addon) as tctx, pytest.raises(exceptions.OptionsError, match="toolguard_db"):
+    with taddons.context(addon) as tctx:
         tctx.configure(addon, toolguard_db=str(blocker / "sub" / "toolguard.db"))
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [(r.getMessage().split(":")[0:2], r.exc_info) for r in errors] == [
+        (["toolguard", " cannot start"], None)
+    ]
+    assert "toolguard_db: cannot open" in errors[0].getMessage()
+    assert addon.store is None
 
 
 def test_default_database_path_comes_from_the_environment(tmp_path, monkeypatch):
@@ -544,8 +551,21 @@ def test_default_database_path_comes_from_the_environment(tmp_path, monkeypatch)
 def test_stats_command(guard):
     addon, tctx = guard
     run(addon, make_flow(LONE_TOOL.body()), answer(400, LONE_TOOL.error_body()))
+    assert addon.store is not None
+    addon.store.close()  # the writer has drained: "rows_written" counts rows on disk, not queued
     stats = json.loads(tctx.command(addon.stats_command))
-    assert (stats["validated"], stats["flagged"], stats["stored"]) == (1, 1, 1)
+    assert stats == {
+        "requests": 1,  # every request that reached the proxy (toolguard run's report)
+        "validated": 1,
+        "flagged": 1,
+        "queued": 1,
+        "rows_queued": 1,
+        "rows_written": 1,
+        "rows_dropped": 0,
+        "rows_pending": 0,
+        "write_retries": 0,
+        "db_recreated": 0,
+    }
 
 
 @pytest.mark.parametrize(
@@ -636,3 +656,79 @@ def test_other_api_endpoints_are_recorded_not_validated(guard, db_path, url, sta
     )
     assert row["error_message"] == error["error"]["message"]
     assert json.loads(row["request_body"]) == body
+
+
+def test_a_request_hook_failure_still_stores_the_flow_with_the_error(guard, db_path, monkeypatch):
+    addon, _ = guard
+
+    def explode(*args, **kwargs):
+        raise LookupError("unknown encoding: rot13")
+
+    monkeypatch.setattr(addon_module, "analyse_request", explode)
+    flow = make_flow({"model": "gpt-4o-mini", "messages": VALID_PARALLEL, "tools": TOOLS})
+    flow.request.headers["content-encoding"] = "rot13"  # set after: Request.make would encode the body
+    run(addon, flow, answer(200, {"id": "chatcmpl-1"}))
+    addon.done()
+    flows, findings = rows(db_path)
+    assert [(f["id"], f["verdict"], f["internal_error"], f["finding_count"]) for f in flows] == [
+        (flow.id, "accepted", "request: LookupError('unknown encoding: rot13')", 0)
+    ]
+    assert findings == []
+
+
+def test_flows_in_flight_at_shutdown_are_stored_as_no_answer(guard, db_path):
+    addon, _ = guard
+    flow = make_flow({"model": "gpt-4o-mini", "messages": VALID_PARALLEL, "tools": TOOLS})
+    addon.request(flow)  # no response, no error: mitmproxy is shutting down
+    addon.done()
+    flows, _ = rows(db_path)
+    assert [(f["id"], f["verdict"], f["status"], f["flow_error"]) for f in flows] == [
+        (flow.id, "no_answer", None, "toolguard: mitmproxy shut down before the flow finished")
+    ]
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "zstd"])
+def test_an_upstream_error_body_bomb_is_decoded_bounded(guard, db_path, encoding: str):
+    addon, _ = guard
+    error = json.dumps({"error": {"message": "bad request", "type": "invalid_request_error"}}).encode()
+    bomb = error + b" " * (64 << 20)  # 1000 times what is stored
+    compress = {
+        "gzip": lambda b: gzip.compress(b, compresslevel=1),
+        "br": lambda b: brotli.compress(b, quality=1),
+        "zstd": zstd.compress,
+    }
+    encoded = compress[encoding](bomb)
+    flow = make_flow(LONE_TOOL.body())
+    response = answer(400, b"", {"content-type": "application/json", "content-encoding": encoding})
+    response.raw_content = encoded  # as received (Response.make would encode it once more)
+    run(addon, flow, response)
+    assert flow.response.raw_content is encoded  # never decoded in place
+    addon.done()
+    flows, _ = rows(db_path)
+    assert [(f["status"], len(f["response_body"]) <= addon_module.MAX_STORED_RESPONSE) for f in flows] == [
+        (400, True)
+    ]
+    assert flows[0]["response_body"].startswith('{"error": {"message": "bad request"')
+
+
+def test_redact_headers_option_and_credential_shaped_headers_are_never_stored(guard, db_path):
+    addon, tctx = guard
+    tctx.configure(addon, toolguard_redact_headers=["x-my-gateway-*"])
+    headers = {
+        **HEADERS,
+        "helicone-auth": "Bearer hlc-0123456789abcdef",
+        "x-portkey-api-key": "pk-0123456789",
+        "x-my-gateway-id": "gw-secret-98765",
+        "x-trace": "Bearer abcdef1234",
+    }
+    run(addon, make_flow(LONE_TOOL.body(), headers=headers), answer(400, LONE_TOOL.error_body()))
+    addon.done()
+    flows, _ = rows(db_path)
+    stored = json.loads(flows[0]["request_headers_json"])
+    assert {k: stored[k] for k in ("helicone-auth", "x-portkey-api-key", "x-my-gateway-id", "x-trace")} == {
+        "helicone-auth": "[REDACTED]",
+        "x-portkey-api-key": "[REDACTED]",
+        "x-my-gateway-id": "[REDACTED]",
+        "x-trace": "[REDACTED]",
+    }
+    assert stored["user-agent"] == "OpenAI/Python 1.54.0"

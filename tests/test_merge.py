@@ -29,7 +29,7 @@ def test_merge_twice_equals_merge_once(tmp_path: Path) -> None:
     digests = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (a, b)}
 
     once = tmp_path / "once.db"
-    assert merge(once, [a, b]) == {"flows": 8, "findings": 4}
+    assert merge(once, [a, b]) == {"flows": 8, "findings": 4, "repairs": 0}
     snapshot = {name: table(once, name) for name in ("flows", "findings")}
     assert [row[0] for row in snapshot["flows"]] == ["a1", "a2", "a3", "a4", "a5", "b1", "b2", "b3"]
     assert [(row[0], row[1], row[2]) for row in snapshot["findings"]] == [
@@ -42,8 +42,8 @@ def test_merge_twice_equals_merge_once(tmp_path: Path) -> None:
     source_rows = {row[0]: row for row in table(a, "flows") + table(b, "flows")}
     assert all(row == source_rows[row[0]] for row in snapshot["flows"])
 
-    assert merge(once, [a, b]) == {"flows": 0, "findings": 0}
-    assert merge(once, [b]) == {"flows": 0, "findings": 0}
+    assert merge(once, [a, b]) == {"flows": 0, "findings": 0, "repairs": 0}
+    assert merge(once, [b]) == {"flows": 0, "findings": 0, "repairs": 0}
     assert {name: table(once, name) for name in ("flows", "findings")} == snapshot
     assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (a, b)} == digests  # inputs untouched
 
@@ -62,3 +62,29 @@ def test_cli(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "is the output database" in result.output
     result = CliRunner().invoke(cli, ["merge", "--help"])
     assert "toolguard merge all.db laptop.db ci.db" in result.output
+
+
+def test_repairs_are_merged_with_their_flows(tmp_path: Path) -> None:
+    from toolguard_core.store import FlowRow, RepairRow, open_db, write_rows
+
+    source = tmp_path / "repaired.db"
+    db = open_db(source)
+    repair = RepairRow(
+        idx=0,
+        datetime_utc="2026-11-22T10:00:00.000Z",
+        rule="sequence.duplicate-tool-response",
+        family="sequence",
+        location="messages[4].tool_call_id",
+        applied=True,
+        description="dropped messages[4]",
+        patch_json='[{"op": "remove", "path": "/messages/4"}]',
+        request_before='{"messages": [1, 2, 3, 4, 5]}',
+        request_after='{"messages": [1, 2, 3, 4]}',
+    )
+    write_rows(
+        db, [FlowRow(id="r1", datetime_utc="2026-11-22T10:00:00.000Z", verdict="repaired", repairs=[repair])]
+    )
+    db.close()
+    out = tmp_path / "out.db"
+    assert merge(out, [source, source]) == {"flows": 1, "findings": 0, "repairs": 1}
+    assert table(out, "repairs") == table(source, "repairs")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -153,9 +154,18 @@ def _flow(host: str, port: int, path: str, body: dict) -> http.HTTPFlow:
     return flow
 
 
-def test_addon_rejects_a_bad_config_at_startup(addon: ToolGuard, tmp_path: Path) -> None:
+def test_addon_rejects_a_bad_config_at_startup(addon: ToolGuard, tmp_path: Path, caplog) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[[gateway]]\nhost = 'x'\nprovider = 'nope'\n")
+    # At start-up: one error line (mitmdump then exits with status 1), no traceback.
+    addon.tctx.configure(addon, toolguard_providers=str(bad))  # type: ignore[attr-defined]
+    [error] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert re.match(
+        r"toolguard: cannot start: toolguard_providers: .*bad.toml: gateway\[0\].provider", error.getMessage()
+    )
+    assert error.exc_info is None
+    # Once running (a `:set` in the console), mitmproxy rejects the change.
+    addon._running = True
     with pytest.raises(
         exceptions.OptionsError, match=r"toolguard_providers: .*bad.toml: gateway\[0\].provider"
     ):

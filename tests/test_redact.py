@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import re
+
 import pytest
 
 from toolguard_core.redact import REDACTED, redact_headers, redact_query, redact_url, scrub, secret_values
@@ -149,3 +152,68 @@ def test_scrub_keeps_json_valid():
 def test_scrub_none_and_empty():
     assert scrub(None) is None
     assert scrub("") == ""
+
+
+# ---------------------------------------------------------------------------------- issue #16
+
+from urllib.parse import quote  # noqa: E402
+
+from toolguard_core.redact import is_secret_header  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "extra", "secret"),
+    [
+        ("Helicone-Auth", "anything", (), True),
+        ("X-Portkey-Api-Key", "anything", (), True),
+        ("X-Goog-User-Auth", "anything", (), True),
+        ("X-Refresh-Token", "anything", (), True),
+        ("X-Client-Secret", "anything", (), True),
+        ("X-Trace", "Bearer abcdef123", (), True),  # by its value
+        ("X-Forward", "sk-proj-" + "a1" * 12, (), True),  # a key shape
+        ("X-Gateway-Id", "gw-1", ("x-gateway-*",), True),  # the toolguard_redact_headers option
+        ("X-Gateway-Id", "gw-1", (), False),
+        ("Content-Type", "application/json", (), False),
+        ("User-Agent", "OpenAI/Python 1.54.0", (), False),
+        ("OpenAI-Organization", "org-abc", (), False),
+        ("Accept-Encoding", "gzip, br", (), False),
+    ],
+)
+def test_the_credential_header_rule(name: str, value: str, extra: tuple[str, ...], secret: bool):
+    assert is_secret_header(name, value, extra) is secret
+
+
+def test_secrets_are_scrubbed_in_every_encoding():
+    key = "hlc/Gw+ZX9sQnE4k7Lq2Rv8Tt1Yy=="
+    secrets = secret_values([("Helicone-Auth", f"Bearer {key}")])
+    encoded = base64.b64encode(f"user:{key}".encode()).decode()
+    texts = [
+        key,
+        quote(key, safe=""),
+        re.sub("%[0-9A-F]{2}", lambda m: m.group(0).lower(), quote(key, safe="")),
+        key.replace("/", "\\/"),
+        encoded,
+    ]
+    scrubbed = [scrub(f"echo <{text}> end", secrets) for text in texts]
+    assert all(key not in s and quote(key, safe="") not in s for s in scrubbed)
+    assert scrubbed[:4] == [f"echo <{REDACTED}> end"] * 4
+    assert REDACTED in scrubbed[4]
+
+
+def test_short_secrets_from_an_auth_header_are_scrubbed_as_whole_tokens():
+    secrets = secret_values([("api-key", "k9Tz5"), ("Cookie", "theme=dark")])
+    assert "k9Tz5" in secrets and "dark" not in secrets
+    assert scrub("Incorrect API key provided: k9Tz5.", secrets) == f"Incorrect API key provided: {REDACTED}."
+    assert scrub("k9Tz5x and ak9Tz5 stay", secrets) == "k9Tz5x and ak9Tz5 stay"
+
+
+def test_basic_credentials_are_secrets_decoded_too():
+    token = base64.b64encode(b"alice:pa55word-XyZ").decode()
+    secrets = secret_values([("Authorization", f"Basic {token}")])
+    assert "pa55word-XyZ" in secrets
+    assert scrub("password pa55word-XyZ rejected", secrets) == f"password {REDACTED} rejected"
+
+
+def test_a_key_hidden_in_base64_is_scrubbed_without_knowing_it():
+    hidden = base64.b64encode(b"token=sk-proj-" + b"Z9" * 20).decode()
+    assert scrub(f"x {hidden} y") == f"x {REDACTED} y"

@@ -48,8 +48,35 @@ def test_verdict(has_error_finding, status, stream_error, flow_error, expected):
     assert verdict(has_error_finding, status, stream_error, flow_error) == expected
 
 
+@pytest.mark.parametrize(
+    ("blocked", "repaired", "status", "stream_error", "expected"),
+    [
+        # Block mode: the proxy answered itself, whatever status it chose.
+        (True, False, 400, False, "blocked"),
+        # Repair mode: the upstream's answer judges the repaired request.
+        (False, True, 200, False, "repaired"),
+        (False, True, 400, False, "repair_failed"),
+        (False, True, 200, True, "repair_failed"),
+        (False, True, None, False, "no_answer"),
+        # Repair mode that changed nothing: the ordinary verdicts.
+        (False, False, 400, False, "predicted"),
+    ],
+)
+def test_mode_verdicts(blocked, repaired, status, stream_error, expected):
+    assert verdict(True, status, stream_error, None, blocked=blocked, repaired=repaired) == expected
+
+
 def test_values_are_plain_strings():
-    assert {v.value for v in Verdict} == {"predicted", "unexplained", "false_alarm", "no_answer", "accepted"}
+    assert {v.value for v in Verdict} == {
+        "predicted",
+        "unexplained",
+        "false_alarm",
+        "no_answer",
+        "accepted",
+        "blocked",
+        "repaired",
+        "repair_failed",
+    }
     assert type(verdict(True, 400, False, None)) is str
 
 

@@ -1,8 +1,11 @@
 """mitmproxy hooks: copy data off the flow, call the core, write the verdict back, queue a row.
 
-Nothing here changes a request or a response. Every hook body runs under :meth:`ToolGuard._guard`:
-an exception inside toolguard is logged with the flow's context, counted, and the flow goes on
-untouched.
+In the default ``observe`` mode nothing here changes a request or a response. The opt-in modes
+(``toolguard_mode``, docs/modes.md) are one branch in the request hook: ``block`` answers a request
+with an error finding itself (:func:`toolguard_core.modes.blocked_answer`), ``repair`` replaces the
+request body with :func:`toolguard_core.repair.repair_request`'s result. Every hook body runs under
+:meth:`ToolGuard._guard`: an exception inside toolguard is logged with the flow's context, counted,
+and the flow goes on untouched.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from mitmproxy.utils import human
 from toolguard_core import contentview, redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, InternalError, analyse_request
 from toolguard_core.capture import Capture
+from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.modes import Mode, blocked_answer, parse_mode
 from toolguard_core.offload import (
     DEFAULT_OFFLOAD_MIN_BYTES,
     Validator,
@@ -38,6 +43,14 @@ from toolguard_core.offload import (
 )
 from toolguard_core.profiles_config import ProvidersConfigError, load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
+from toolguard_core.repair import (
+    RepairOptions,
+    RepairResult,
+    Unanswered,
+    parse_families,
+    parse_unanswered,
+    repair_request,
+)
 from toolguard_core.request import MESSAGES_SUFFIX, RESPONSES, Target, endpoint_kind
 from toolguard_core.rules.body import NOT_VALIDATED
 from toolguard_core.rules.model import UNKNOWN_MODEL
@@ -58,6 +71,9 @@ logger = logging.getLogger(__name__)
 
 METADATA_KEY = "toolguard"
 MARK = ":warning:"
+# mitmweb shows these emoji shortcodes as the flow's mark (mitmproxy-notes.md (e)).
+MARK_BLOCKED = ":no_entry:"
+MARK_REPAIRED = ":wrench:"
 # Anthropic's Messages API: /v1/messages under any prefix (Anthropic-compatible endpoints put it
 # under /anthropic/...), not its /count_tokens and /batches siblings (request.endpoint_kind).
 DEFAULT_PATHS = (r"/chat/completions/?$", r"/responses/?$", rf"{re.escape(MESSAGES_SUFFIX)}/?$")
@@ -85,17 +101,35 @@ class Pending:
 
     analysis: Analysis
     started: float
-    body: bytes | None  # decoded to the stored text only if the flow is stored
+    body: bytes | None  # as sent; decoded to the stored text only if the flow is stored
     secrets: list[str]
-    decode_error: str | None = None
+    content_encoding: str | None = None
     sse_tap: Any = None
+    # The flow itself, so that `done` can store flows still in flight at shutdown (as no_answer).
+    flow: http.HTTPFlow | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     # While the worker validates the body (see offload.py).
     validation: asyncio.Future[WorkerResult] | None = None
     answered_flow: http.HTTPFlow | None = None  # the flow ended before its verdict arrived
+    #: Block mode answered the request itself; repair mode ran on it (``repair.changed``: it changed it).
+    blocked: bool = False
+    repair: RepairResult | None = None
+    repaired_at: float | None = None
 
-    def request_text(self) -> str | None:
+    def stored_body(self, max_body: int) -> tuple[bytes | None, int]:
+        """The body to store (decoded, bounded by ``max_body``; as sent when it cannot be decoded)
+        and its size: decoded, or as sent when it was not (fully) decoded (docs/schema.md)."""
         body = self.body
+        if body is None or not self.content_encoding:
+            return body, len(body or b"")
+        if self.analysis.decoded is not None and self.analysis.is_json:  # decoded here already
+            return self.analysis.decoded, len(self.analysis.decoded)
+        decoded = decode_body(body, self.content_encoding, max_body)
+        if decoded.body is None or not decoded.complete:
+            return decoded.body or body, len(body)
+        return decoded.body, len(decoded.body)
+
+    def request_text(self, body: bytes | None) -> str | None:
         if body is None:
             return None
         if self.analysis.is_json:
@@ -112,6 +146,9 @@ class Settings:
     max_body_bytes: int
     store_all: bool
     offload_min_bytes: int | None  # None: every body is validated in the proxy's own process
+    redact_headers: tuple[str, ...] = ()
+    mode: Mode = Mode.OBSERVE
+    repair: RepairOptions = field(default_factory=RepairOptions)
 
 
 class ToolGuard:
@@ -121,6 +158,7 @@ class ToolGuard:
         self.pending: dict[str, Pending] = {}
         self.stats: Counter[str] = Counter()
         self._gc_frozen = False
+        self._running = False
         self.summary_thread: threading.Thread | None = None
         self._logged_errors: set[tuple[str, str]] = set()
         self.registry: ProviderRegistry = DEFAULT_REGISTRY
@@ -189,14 +227,61 @@ class ToolGuard:
             "Store every intercepted API flow, not only flows with a finding or an upstream rejection.",
         )
         loader.add_option(
+            "toolguard_mode",
+            str,
+            Mode.OBSERVE.value,
+            "What toolguard does with a request that has an error finding. 'observe' (the default) changes "
+            "nothing on the wire and only records. 'block' answers the request itself with the provider's "
+            "own error shape and status, so it never reaches the upstream. 'repair' applies the fixes "
+            "enabled by toolguard_repair and sends the repaired request, recording every change. See "
+            "docs/modes.md.",
+        )
+        loader.add_option(
+            "toolguard_repair",
+            str,
+            "sequence",
+            "In repair mode, the comma-separated families of fixes to apply: 'sequence' (tool-call "
+            "pairing), 'params' (top-level fields the provider or model rejects), 'fields' (message keys "
+            "a strict server rejects). Each fix is listed with its risks in docs/modes.md.",
+        )
+        loader.add_option(
+            "toolguard_repair_unanswered",
+            str,
+            Unanswered.ANSWER.value,
+            "In repair mode, what to do with a tool call that no tool message answers: 'answer' adds a "
+            "tool result marked as synthetic by toolguard, 'remove' removes the call from the assistant "
+            "message.",
+        )
+        loader.add_option(
             "toolguard_providers",
             str,
             "",
             "TOML file mapping gateway hosts to providers and declaring model capabilities "
             "(see docs/providers.md). Empty means the built-in provider profiles only.",
         )
+        loader.add_option(
+            "toolguard_redact_headers",
+            Sequence[str],
+            [],
+            "More request/response header names to treat as credentials (shell-style globs such as "
+            "'x-my-gateway-*'; repeat the option for several). Their values are never stored, and are "
+            "scrubbed wherever they are echoed. Built in: Authorization, Cookie, *auth*, *-key, *-token, "
+            "*api-key*, *secret* and more, and any value shaped like 'Bearer ...' or a provider key "
+            "(docs/schema.md).",
+        )
 
     def configure(self, updated: set[str]) -> None:
+        try:
+            self._configure(updated)
+        except exceptions.OptionsError as exc:
+            if self._running:  # a change at runtime (`:set` in the console): mitmproxy rejects it
+                raise
+            # At start-up mitmproxy would print a 20-line traceback ("error in script ...") and still
+            # announce "listening at"; one line says what is wrong, and mitmdump exits (errorcheck:
+            # an error logged during start-up stops it with exit code 1).
+            logger.error("toolguard: cannot start: %s", exc)
+
+    def _configure(self, updated: set[str]) -> None:
         if "toolguard_providers" in updated:
             # Parsed once here; a bad file stops start-up with the file, line/field and reason.
             path = ctx.options.toolguard_providers
@@ -213,7 +298,11 @@ class ToolGuard:
             "toolguard_record_paths",
             "toolguard_max_body",
             "toolguard_store_all",
+            "toolguard_redact_headers",
             "toolguard_offload",
+            "toolguard_mode",
+            "toolguard_repair",
+            "toolguard_repair_unanswered",
         }:
             return
         opts = ctx.options
@@ -230,6 +319,18 @@ class ToolGuard:
             raise exceptions.OptionsError(
                 f"toolguard_offload: {exc} (a size such as 64k, or 'off')"
             ) from None
+        try:
+            mode = parse_mode(opts.toolguard_mode)
+        except ValueError as exc:
+            raise exceptions.OptionsError(f"toolguard_mode: {exc}") from None
+        try:
+            families = parse_families(opts.toolguard_repair)
+        except ValueError as exc:
+            raise exceptions.OptionsError(f"toolguard_repair: {exc}") from None
+        try:
+            unanswered = parse_unanswered(opts.toolguard_repair_unanswered)
+        except ValueError as exc:
+            raise exceptions.OptionsError(f"toolguard_repair_unanswered: {exc}") from None
         settings = Settings(
             db_path=str(opts.toolguard_db or default_db_path()),
             hosts=tuple(h.lower() for h in opts.toolguard_hosts),
@@ -240,13 +341,18 @@ class ToolGuard:
             offload_min_bytes=offload_min
             if offload_min is not None or offload == "off"
             else DEFAULT_OFFLOAD_MIN_BYTES,
+            redact_headers=tuple(opts.toolguard_redact_headers),
+            mode=mode,
+            repair=RepairOptions(families=families, unanswered=unanswered),
         )
         if self.store is None or self.settings is None or settings.db_path != self.settings.db_path:
             store = Store(settings.db_path)
             try:
                 store.start()
             except Exception as exc:
-                raise exceptions.OptionsError(f"toolguard_db: cannot open {settings.db_path}: {exc}") from exc
+                raise exceptions.OptionsError(
+                    f"toolguard_db: cannot open {settings.db_path}: {exc}"
+                ) from None
             if self.sockets is not None:  # it writes to the old store: finish it first
                 self.sockets.close()
                 self.stats.update(self.sockets.stats)
@@ -259,11 +365,19 @@ class ToolGuard:
         self.settings = settings
 
     def running(self) -> None:
+        self._running = True
         if self.settings and self.settings.offload_min_bytes is not None:
             # Started in the background; until it is up, bodies are validated in place.
             self.validator.launch()
         if self.settings:
             logger.info("toolguard: writing flagged flows to %s", self.settings.db_path)
+            if self.settings.mode is not Mode.OBSERVE:
+                families = ",".join(sorted(self.settings.repair.families)) or "none"
+                logger.info(
+                    "toolguard: mode %s%s",
+                    self.settings.mode,
+                    f" (repairs: {families})" if self.settings.mode is Mode.REPAIR else "",
+                )
         # Measured with scripts/bench_proxy.py: about half of toolguard's added latency on a 70 KB
         # agent request was full collections walking mitmproxy's start-up objects.
         if ctx.options.toolguard_gc_freeze and not self._gc_frozen:
@@ -274,20 +388,29 @@ class ToolGuard:
     def done(self) -> None:
         # Bodies the worker has not answered yet are validated here, so a flow that ended just
         # before shutdown keeps its verdict (at most the worker's bounded backlog).
-        for flow_id, pending in list(self.pending.items()):
+        for pending in list(self.pending.values()):
             future = pending.validation
             if future is None:
                 continue
-            if pending.answered_flow is None:
-                self.pending.pop(flow_id)  # still in flight: not ours to finish
-            elif future.done() and not future.cancelled() and future.exception() is None:
-                self._on_validated(pending.answered_flow, pending, future)
+            flow = pending.answered_flow or pending.flow
+            if flow is None:
+                continue
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self._on_validated(flow, pending, future)  # finishes an answered flow
             else:
                 pending.validation = None
-                self._validate_in_place(pending.answered_flow, pending)
-                self._finish(pending.answered_flow)
+                self._validate_in_place(flow, pending)
+                if pending.answered_flow is not None:
+                    self._finish(pending.answered_flow)
             future.cancel()
         self.validator.close()
+        # Flows still in flight (the upstream has not answered, or a stream is still running) never
+        # reach `response`/`error` once mitmproxy shuts down: store them now, as no_answer.
+        for flow_id in list(self.pending):
+            pending = self.pending.get(flow_id)
+            if pending is not None and pending.flow is not None:
+                self._guard("done", pending.flow, lambda flow: self._finish(flow, shutdown=True))
+        self.pending.clear()
         # The content view outlives this addon (hot reload, tests): it falls back to the built-ins.
         contentview.chat_completions.registry = DEFAULT_REGISTRY
         if self.sockets is not None:  # its last rows go to the store before the store drains
@@ -295,11 +418,13 @@ class ToolGuard:
             self.stats.update(self.sockets.stats)
             self.sockets = None
         if self.store is not None:
+            # Drains the whole queue however long it takes, with progress lines, and logs how many
+            # rows were written (and dropped, and why); see Store.close.
             self.store.close()
-            # Always logged, zeros included: `toolguard run` reads how many requests reached the
-            # proxy and how many were validated from this line (a client that bypassed the proxy
-            # shows as 0, not as silence).
-            logger.info("toolguard: %s", dict(sorted(self.all_stats().items())))
+            # Always logged, zeros included for requests/validated: `toolguard run` reads how many
+            # requests reached the proxy and how many were validated from this line (a client that
+            # bypassed the proxy shows as 0, not as silence).
+            logger.info("toolguard: %s", json.loads(self.stats_command()))  # a dict, as before
             self.store = None
 
     def all_stats(self) -> dict[str, int]:
@@ -339,8 +464,12 @@ class ToolGuard:
 
     @command.command("toolguard.stats")
     def stats_command(self) -> str:
-        """Counters: flows validated, flagged and stored, and internal errors."""
-        return json.dumps(self.all_stats(), sort_keys=True)
+        """Counters: flows validated, flagged and queued for storage, internal errors, and the
+        writer's rows written, dropped (by reason) and write retries."""
+        counters: dict[str, int] = self.all_stats()
+        if self.store is not None:
+            counters.update(self.store.counters())
+        return json.dumps(counters, sort_keys=True)
 
     @command.command("toolguard.summary")
     def summary_command(self) -> str:
@@ -380,6 +509,14 @@ class ToolGuard:
             pending = self.pending.get(flow.id)
             if pending is not None:
                 pending.extra["internal_error"] = f"{hook}: {exc!r}"
+            elif hook == "request":
+                # Remembered anyway, so the flow is stored with the error when it finishes (issue #16:
+                # a request hook failing on an unusual Content-Encoding left no trace of the flow).
+                try:
+                    if self.scope(flow) is not Scope.IGNORE:
+                        self._track_unvalidated(flow, internal_error=f"{hook}: {exc!r}")
+                except Exception as again:  # the same bug again: counted and logged, never raised
+                    logger.debug("toolguard: could not remember flow %s: %r", flow.id, again)
 
     def _allowed(self, flow: http.HTTPFlow) -> bool:
         """A POST to a host that ``toolguard_hosts`` lets through (all hosts when it is empty)."""
@@ -414,22 +551,34 @@ class ToolGuard:
         wide = flow_scope is Scope.ENDPOINT
         assert self.settings is not None
         request = flow.request
-        decode_error = None
-        try:
-            body = request.content if request.raw_content is not None else None
-        except ValueError as exc:  # unknown or corrupt Content-Encoding
-            body, decode_error = request.raw_content, str(exc)
+        # The body as sent: the core decodes it bounded by toolguard_max_body (decoding.py), in the
+        # worker or here, never through request.content, which decompresses whole and unbounded.
+        body = request.raw_content
+        content_encoding = request.headers.get("content-encoding")
         url = request.pretty_url
         target = Target.from_url(url, self.registry)
         pending = Pending(
             analysis=Analysis(target=target),
             started=request.timestamp_start,
             body=body,
-            secrets=redact.secret_values(request.headers.items(multi=True), request.path.partition("?")[2]),
-            decode_error=decode_error,
+            secrets=redact.secret_values(
+                request.headers.items(multi=True),
+                request.path.partition("?")[2],
+                self.settings.redact_headers,
+            ),
+            content_encoding=content_encoding,
+            flow=flow,
         )
         offload_min = self.settings.offload_min_bytes
-        if not wide and offload_min is not None and body is not None and len(body) >= offload_min:
+        # Block and repair must know the verdict before the request goes on: validated in place.
+        observing = self.settings.mode is Mode.OBSERVE
+        if (
+            observing
+            and not wide
+            and offload_min is not None
+            and body is not None
+            and len(body) >= offload_min
+        ):
             # Forward now; the verdict follows from the worker (issue #12: validation off the event loop).
             try:
                 pending.validation = self.validator.submit(
@@ -437,7 +586,7 @@ class ToolGuard:
                     {
                         "url": url,
                         "max_body": self.settings.max_body_bytes,
-                        "decode_error": decode_error,
+                        "content_encoding": content_encoding,
                         "providers": ctx.options.toolguard_providers,
                     },
                 )
@@ -460,7 +609,60 @@ class ToolGuard:
         if wide and not any(f.rule.startswith("endpoint.") for f in analysis.findings):
             return
         self._remember(flow, pending)
+        # The opt-in modes act on live flows only: a flow replayed with `mitmdump -r` is evidence.
+        if not observing and analysis.has_error and flow.live and not flow.response:
+            self._act(flow, pending)
         self._validated(flow, pending, analysis.internal_errors)
+
+    def _act(self, flow: http.HTTPFlow, pending: Pending) -> None:
+        """Block mode's own answer, or repair mode's repaired body (docs/modes.md)."""
+        assert self.settings is not None
+        analysis = pending.analysis
+        if self.settings.mode is Mode.BLOCK:
+            answer = blocked_answer(analysis.findings, analysis.target)
+            if answer is None:
+                return
+            # Answered here, in the request hook: mitmproxy never opens the upstream connection.
+            flow.response = http.Response.make(answer.status, answer.body, answer.headers)
+            pending.blocked = True
+            self.stats["blocked"] += 1
+            logger.info(
+                "toolguard: blocked flow %s: %s at %s", flow.id, answer.finding.rule, answer.finding.location
+            )
+            return
+        if analysis.body is None:
+            return
+        result = repair_request(
+            analysis.body,
+            analysis.target,
+            analysis.findings,
+            self.settings.repair,
+            max_body_bytes=self.settings.max_body_bytes,
+        )
+        pending.repair = result
+        pending.repaired_at = time.time()
+        for skipped in result.not_repaired:
+            logger.info(
+                "toolguard: flow %s: %s at %s not repaired (%s)",
+                flow.id,
+                skipped.rule,
+                skipped.location,
+                skipped.reason,
+            )
+        if not result.changed:
+            return
+        # Setting `content` re-encodes with the request's own Content-Encoding and updates
+        # Content-Length; every other header and the method, URL and HTTP version stay as they came.
+        flow.request.content = json.dumps(result.body, ensure_ascii=False).encode()
+        self.stats["repaired"] += 1
+        for repair in result.repairs:
+            logger.info(
+                "toolguard: repaired flow %s: %s at %s: %s",
+                flow.id,
+                repair.rule,
+                repair.location,
+                repair.description,
+            )
 
     def _analyse(self, pending: Pending) -> Analysis:
         assert self.settings is not None
@@ -470,7 +672,7 @@ class ToolGuard:
             target.url,
             target=target,
             max_body_bytes=self.settings.max_body_bytes,
-            decode_error=pending.decode_error,
+            content_encoding=pending.content_encoding,
         )
         return pending.analysis
 
@@ -525,7 +727,7 @@ class ToolGuard:
                 internal.error,
             )
         if pending.answered_flow is None:
-            self._annotate(flow, analysis.findings, verdict=None)
+            self._annotate(flow, analysis.findings, verdict=None, pending=pending)
 
     def _on_websocket_start(self, flow: http.HTTPFlow) -> None:
         """Follow a Responses API WebSocket (Codex's built-in provider): ``GET .../responses`` upgraded,
@@ -572,8 +774,9 @@ class ToolGuard:
         if self.sockets is not None and self.sockets.follows(flow.id):
             self.sockets.end(flow.id, time.time())
 
-    def _track_unvalidated(self, flow: http.HTTPFlow) -> None:
-        """Remember a record-only flow without parsing its body (nothing validates it)."""
+    def _track_unvalidated(self, flow: http.HTTPFlow, internal_error: str | None = None) -> None:
+        """Remember a record-only flow without parsing its body (nothing validates it), or a flow
+        whose request hook failed (``internal_error``), which is then stored whatever its answer."""
         request = flow.request
         raw = request.raw_content or b""
         url = request.pretty_url
@@ -584,11 +787,16 @@ class ToolGuard:
                 started=request.timestamp_start,
                 body=raw,
                 secrets=redact.secret_values(
-                    request.headers.items(multi=True), request.path.partition("?")[2]
+                    request.headers.items(multi=True),
+                    request.path.partition("?")[2],
+                    self.settings.redact_headers if self.settings else (),
                 ),
+                flow=flow,
+                extra={"internal_error": internal_error} if internal_error else {},
             ),
         )
-        self.stats["recorded_only"] += 1
+        if internal_error is None:
+            self.stats["recorded_only"] += 1
 
     def _remember(self, flow: http.HTTPFlow, pending: Pending) -> None:
         if len(self.pending) >= MAX_PENDING:
@@ -610,7 +818,7 @@ class ToolGuard:
             pending.sse_tap = tap
             flow.response.stream = tap
 
-    def _finish(self, flow: http.HTTPFlow) -> None:
+    def _finish(self, flow: http.HTTPFlow, shutdown: bool = False) -> None:
         pending = self.pending.get(flow.id)
         if pending is None:
             return
@@ -619,6 +827,8 @@ class ToolGuard:
             pending.answered_flow = flow  # finished by _on_validated when the verdict arrives
             return
         del self.pending[flow.id]
+        if shutdown:  # mitmproxy is exiting with this flow unfinished; nothing else will store it
+            pending.extra["flow_error"] = "toolguard: mitmproxy shut down before the flow finished"
         findings = pending.analysis.findings
         status = flow.response.status_code if flow.response is not None else None
         tap: SSETap | None = pending.sse_tap
@@ -629,25 +839,38 @@ class ToolGuard:
             tap(b"")
         stream_error = tap is not None and tap.stream_error
         was_rejected = rejected(status, stream_error)
+        flow_error = flow.error.msg if flow.error else pending.extra.get("flow_error")
         verdict = verdict_for(
-            pending.analysis.has_error, status, stream_error, flow.error.msg if flow.error else None
+            pending.analysis.has_error,
+            status,
+            stream_error,
+            flow_error,
+            blocked=pending.blocked,
+            repaired=pending.repair is not None and pending.repair.changed,
         )
-        self._annotate(flow, findings, verdict)
+        self._annotate(flow, findings, verdict, pending=pending)
         if tap is not None:
             flow.metadata[METADATA_KEY]["stream"] = tap.summary()
-        if not should_store(
+        hook_failed = "internal_error" in pending.extra  # a hook failed on it: stored with the error
+        if not hook_failed and not should_store(
             has_findings=_worth_keeping(findings),
             rejected=was_rejected,
-            flow_failed=flow.error is not None,
+            flow_failed=flow_error is not None,
             stream_complete=tap is not None and tap.done,
             store_all=bool(self.settings and self.settings.store_all),
         ):
             return
         if self.store is not None:
             self.store.put(self._capture(flow, pending, verdict))
-            self.stats["stored"] += 1
+            self.stats["queued"] += 1
 
-    def _annotate(self, flow: http.HTTPFlow, findings: list[Finding], verdict: str | None) -> None:
+    def _annotate(
+        self,
+        flow: http.HTTPFlow,
+        findings: list[Finding],
+        verdict: str | None,
+        pending: Pending | None = None,
+    ) -> None:
         errors = [f for f in findings if f.severity == Severity.ERROR]
         flow.metadata[METADATA_KEY] = {
             "verdict": verdict,
@@ -655,7 +878,31 @@ class ToolGuard:
         }
         if errors or (verdict in REJECTED_VERDICTS):
             flow.marked = MARK
-        if findings:
+        repair = pending.repair if pending is not None else None
+        if repair is not None:
+            # Also when nothing could be repaired: the content view says what was left as is, and why.
+            flow.metadata[METADATA_KEY]["mode"] = Mode.REPAIR.value
+            flow.metadata[METADATA_KEY]["not_repaired"] = [
+                {"rule": n.rule, "location": n.location, "reason": n.reason} for n in repair.not_repaired
+            ]
+        if pending is not None and pending.blocked:
+            flow.marked = MARK_BLOCKED
+            first = errors[0]
+            flow.comment = f"toolguard: blocked ({first.rule} at {first.location}); the upstream never saw it"
+            flow.metadata[METADATA_KEY]["mode"] = Mode.BLOCK.value
+        elif repair is not None and repair.changed:
+            flow.marked = MARK_REPAIRED
+            # For the content view: what changed, as the JSON Patch of each step (plain data only).
+            flow.metadata[METADATA_KEY]["repairs"] = [
+                {"rule": r.rule, "location": r.location, "description": r.description, "patch": r.patch}
+                for r in repair.repairs
+            ]
+            rules = ", ".join(dict.fromkeys(f"{r.rule} at {r.location}" for r in repair.repairs))
+            left = f"; {len(repair.not_repaired)} left as is" if repair.not_repaired else ""
+            flow.comment = f"toolguard: repaired {len(repair.repairs)} ({rules}){left}" + (
+                f" [{verdict}]" if verdict else ""
+            )
+        elif findings:
             first = errors[0] if errors else findings[0]
             more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
             flow.comment = f"toolguard: {first.rule} at {first.location}{more}" + (
@@ -672,13 +919,19 @@ class ToolGuard:
         analysis = pending.analysis
         response_body = None
         if response is not None and response.raw_content is not None:
-            try:
-                response_body = response.content
-            except ValueError:  # corrupt or unknown Content-Encoding: keep the raw bytes
-                response_body = response.raw_content
-            response_body = response_body[:MAX_STORED_RESPONSE] if response_body else response_body
+            # Decoded bounded (decoding.py): an upstream's compressed error body can be a bomb too.
+            decoded = decode_body(
+                response.raw_content, response.headers.get("content-encoding"), MAX_STORED_RESPONSE
+            )
+            # Undecodable (corrupt or unknown Content-Encoding): keep the start of the raw bytes.
+            response_body = (
+                decoded.body if decoded.body is not None else response.raw_content[:MAX_STORED_RESPONSE]
+            )
         end = (response.timestamp_end if response is not None else None) or time.time()
         tap: SSETap | None = pending.sse_tap
+        stored_body, stored_bytes = pending.stored_body(
+            self.settings.max_body_bytes if self.settings else DEFAULT_MAX_BODY_BYTES
+        )
         return Capture(
             flow_id=flow.id,
             started=pending.started,
@@ -693,9 +946,9 @@ class ToolGuard:
             model=analysis.model,
             stream=analysis.stream,
             request_headers=list(request.headers.items(multi=True)),
-            request_text=pending.request_text(),
+            request_text=pending.request_text(stored_body),
             request_is_json=analysis.is_json,
-            request_bytes=len(pending.body or b""),
+            request_bytes=stored_bytes,
             findings=list(analysis.findings),
             secrets=pending.secrets,
             verdict=verdict,
@@ -705,8 +958,12 @@ class ToolGuard:
             response_content_type=response.headers.get("content-type") if response is not None else None,
             stream_error=tap.error if tap is not None else None,
             stream_capture=tap.captured_body() if tap is not None else None,
-            flow_error=flow.error.msg if flow.error else None,
+            flow_error=flow.error.msg if flow.error else pending.extra.get("flow_error"),
             internal_error=pending.extra.get("internal_error"),
+            redact_headers=self.settings.redact_headers if self.settings else (),
+            repairs=list(pending.repair.repairs) if pending.repair is not None else [],
+            not_repaired=list(pending.repair.not_repaired) if pending.repair is not None else [],
+            repaired_at=pending.repaired_at,
         )
 
 
@@ -863,7 +1120,7 @@ class SocketWorker:
                 websocket={"connection": connection.flow_id, **turn.context()},
             )
         )
-        self.stats["stored"] += 1
+        self.stats["queued"] += 1  # as the HTTP hooks count a row handed to the store
 
 
 def _compile_patterns(option: str, patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:

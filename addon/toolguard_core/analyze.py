@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.request import RequestView, Target
@@ -12,7 +15,14 @@ from toolguard_core.rules import body as body_rules
 from toolguard_core.rules.registry import ALL_PROVIDERS, RULES, checks_for
 
 # Bodies above this size are not parsed (a finding says so); the flow passes through untouched.
+# The same limit bounds Content-Encoding decoding: a body that decodes past it is not validated.
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+# Bounded work per request (issue #16, #12): a 4 MB body with a million bad elements yielded two
+# million findings, stalled every other flow for 30 s and added 2 GB to the database. A rule keeps
+# its first MAX_FINDINGS_PER_RULE findings, then one "and N more"; a check is not iterated past
+# MAX_FINDINGS_PER_CHECK findings (its "N more" then says "at least").
+MAX_FINDINGS_PER_RULE = 20
+MAX_FINDINGS_PER_CHECK = 10_000
 
 
 @dataclass(slots=True)
@@ -29,6 +39,9 @@ class Analysis:
     findings: list[Finding] = field(default_factory=list)
     body: dict[str, Any] | None = None
     internal_errors: list[InternalError] = field(default_factory=list)
+    #: The body after Content-Encoding decoding (its first ``max_body_bytes`` when it decodes to
+    #: more); None when it could not be decoded. What the addon stores as the request text.
+    decoded: bytes | None = None
     # Facts about the body the store keeps; set with the parse, or from a worker's answer (offload.py).
     model: str | None = None
     stream: bool | None = None
@@ -61,24 +74,38 @@ def analyse_request(
     registry: ProviderRegistry = DEFAULT_REGISTRY,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     decode_error: str | None = None,
+    content_encoding: str | None = None,
 ) -> Analysis:
     """Parse ``body`` once and run the checks registered for its endpoint kind on it.
 
     The endpoint kind (chat completions or the Responses API) comes from ``target.path``: the
     body-level parsing below is shared, the rules are not.
 
-    ``decode_error`` is set by a caller that could not undo the body's Content-Encoding.
-    Never raises for bad input: non-JSON, invalid UTF-8, huge or deeply nested bodies become
-    findings. A check that raises is recorded in ``internal_errors`` and the others still run.
+    ``body`` is the body as sent: its ``content_encoding`` (the header's value) is undone here,
+    streamed and bounded by ``max_body_bytes`` (decoding.py). ``decode_error`` is set by a caller
+    that could not undo the body's Content-Encoding itself.
+    Never raises for bad input: non-JSON, invalid UTF-8, huge, deeply nested or undecodable bodies
+    become findings. A check that raises is recorded in ``internal_errors`` and the others still run.
+    Findings are capped per rule (:data:`MAX_FINDINGS_PER_RULE`).
     """
     analysis = Analysis(target=target or Target.from_url(url, registry))
     if decode_error is not None:
         analysis.findings.append(
             body_rules.UNDECODABLE.finding(
-                "body", f"The body could not be decoded ({decode_error}); not validated."
+                "body", f"body not validated: it could not be decoded ({decode_error})."
             )
         )
         return analysis
+    if content_encoding and isinstance(body, bytes):
+        decoded = decode_body(body, content_encoding, max_body_bytes)
+        analysis.decoded = decoded.body
+        if decoded.problem is not None:
+            rule = body_rules.UNDECODABLE if decoded.complete else body_rules.TOO_LARGE
+            analysis.findings.append(rule.finding("body", f"body not validated: {decoded.problem}."))
+            return analysis
+        body = decoded.body
+    else:
+        analysis.decoded = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
     parsed = body_rules.parse_body(body, max_body_bytes, analysis.findings)
     if parsed is None:
         return analysis
@@ -87,12 +114,43 @@ def analyse_request(
     view = RequestView(body=parsed, target=analysis.target)
     for check in checks_for(analysis.target.endpoint):
         try:
-            analysis.findings.extend(check(view))
+            analysis.findings.extend(_capped(check(view)))
         except Exception as exc:  # a rule bug must never break the caller
             analysis.internal_errors.append(InternalError(where=check_name(check), error=repr(exc)))
     if analysis.target.provider.guessed:
         analysis.findings = [_as_guess(f, analysis.target.provider.name) for f in analysis.findings]
     return analysis
+
+
+def _capped(findings: Iterable[Finding]) -> list[Finding]:
+    """One check's findings, at most :data:`MAX_FINDINGS_PER_RULE` per rule plus one "and N more"
+    per rule that had more. Stops iterating after :data:`MAX_FINDINGS_PER_CHECK` findings."""
+    kept: list[Finding] = []
+    per_rule: Counter[str] = Counter()
+    first_omitted: dict[str, Finding] = {}
+    stopped = False
+    for total, finding in enumerate(findings, 1):
+        per_rule[finding.rule] += 1
+        if per_rule[finding.rule] <= MAX_FINDINGS_PER_RULE:
+            kept.append(finding)
+        else:
+            first_omitted.setdefault(finding.rule, finding)
+        if total >= MAX_FINDINGS_PER_CHECK:
+            stopped = True
+            break
+    for rule, omitted in first_omitted.items():
+        more = per_rule[rule] - MAX_FINDINGS_PER_RULE
+        count = f"at least {more}" if stopped else str(more)
+        kept.append(
+            omitted.model_copy(
+                update={
+                    "message": f"and {count} more {rule} findings in this request, from "
+                    f"{omitted.location} on (toolguard lists the first {MAX_FINDINGS_PER_RULE} of each "
+                    f"rule); the first one not listed: {omitted.message}",
+                }
+            )
+        )
+    return kept
 
 
 def _as_guess(finding: Finding, provider: str) -> Finding:

@@ -10,12 +10,15 @@ flow (the writer thread must never touch it).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import toolguard_core
 from toolguard_core import redact
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.store import FindingRow, FlowRow, format_utc
+from toolguard_core.repair import NotRepaired, Repair
+from toolguard_core.store import FindingRow, FlowRow, RepairRow, format_utc
 from toolguard_core.upstream_errors import UpstreamError, parse_error
 from toolguard_core.verdict import rejected
 
@@ -53,6 +56,13 @@ class Capture:
     stream_capture: str | None = None
     flow_error: str | None = None
     internal_error: str | None = None
+    # Extra credential header globs (the addon's toolguard_redact_headers option), see redact.py.
+    redact_headers: tuple[str, ...] = ()
+    # Repair mode: the fixes applied to the request before it went upstream, the findings left alone,
+    # and when (repair.py). The request bodies of each step are serialised on the writer thread.
+    repairs: list[Repair] = field(default_factory=list)
+    not_repaired: list[NotRepaired] = field(default_factory=list)
+    repaired_at: float | None = None
     extra: dict[str, object] = field(default_factory=dict)
     # A message on a WebSocket (the Responses API's WebSocket mode): which connection and message.
     websocket: dict[str, object] | None = None
@@ -73,6 +83,7 @@ class Capture:
 
     def to_row(self) -> FlowRow:
         secrets = self.secrets
+        extra = self.redact_headers
 
         def scrub(text: str | None) -> str | None:
             return redact.scrub(text, secrets)
@@ -84,8 +95,8 @@ class Capture:
             response_text = self.response_body.decode("utf-8", "replace")
         else:
             response_text = None
-        request_text = scrub(self.request_text)
-        return FlowRow(
+        request_text = self.request_text
+        columns: dict[str, Any] = dict(
             id=self.flow_id,
             datetime_utc=format_utc(self.started),
             method=self.method,
@@ -100,24 +111,24 @@ class Capture:
             stream=self.stream,
             status=self.status,
             duration_ms=round((self.ended - self.started) * 1000),
-            request_headers_json=json.dumps(redact.redact_headers(self.request_headers)),
+            request_headers_json=json.dumps(redact.redact_headers(self.request_headers, extra)),
             request_json=request_text if self.request_is_json else None,
             request_body=None if self.request_is_json else request_text,
             request_bytes=self.request_bytes,
             response_headers_json=(
-                json.dumps(redact.redact_headers(self.response_headers))
+                json.dumps(redact.redact_headers(self.response_headers, extra))
                 if self.response_headers is not None
                 else None
             ),
-            response_body=scrub(response_text),
-            error_message=scrub(error.message) if error else None,
+            response_body=response_text,
+            error_message=error.message if error else None,
             error_type=error.type if error else None,
             error_code=error.code if error else None,
             error_param=error.param if error else None,
             error_request_id=error.request_id if error else None,
             error_provider=error.provider_name if error else None,
             error_shape=error.shape if error else None,
-            error_json=scrub(json.dumps(error.summary(), ensure_ascii=False)) if error else None,
+            error_json=json.dumps(error.summary(), ensure_ascii=False) if error else None,
             error_source=error_source,
             flow_error=self.flow_error,
             verdict=self.verdict,
@@ -126,17 +137,51 @@ class Capture:
             internal_error=self.internal_error,
             toolguard_version=toolguard_core.__version__,
             websocket_json=json.dumps(self.websocket) if self.websocket is not None else None,
-            findings=[
-                FindingRow(
-                    idx=i,
-                    rule=f.rule,
-                    severity=f.severity,
-                    location=f.location,
-                    message=scrub(f.message) or "",
-                )
-                for i, f in enumerate(self.findings)
-            ],
         )
+        # Every text column is scrubbed, not a list of them (issue #16: a key echoed in error.param
+        # or error.code was stored raw): a column added later is covered without thinking of it.
+        columns = {name: scrub(value) if isinstance(value, str) else value for name, value in columns.items()}
+        findings = [
+            FindingRow(
+                idx=i,
+                rule=f.rule,
+                severity=f.severity,
+                location=scrub(f.location) or "",
+                message=scrub(f.message) or "",
+            )
+            for i, f in enumerate(self.findings)
+        ]
+        return FlowRow(**columns, findings=findings, repairs=self._repair_rows(scrub))
+
+    def _repair_rows(self, scrub: Callable[[str | None], str | None]) -> list[RepairRow]:
+        when = format_utc(self.repaired_at if self.repaired_at is not None else self.started)
+        rows = [
+            RepairRow(
+                idx=i,
+                datetime_utc=when,
+                rule=r.rule,
+                family=str(r.family),
+                location=scrub(r.location) or "",
+                applied=True,
+                description=scrub(r.description),
+                patch_json=scrub(r.patch_json()),
+                request_before=scrub(json.dumps(r.before, ensure_ascii=False)),
+                request_after=scrub(json.dumps(r.after, ensure_ascii=False)),
+            )
+            for i, r in enumerate(self.repairs)
+        ]
+        rows += [
+            RepairRow(
+                idx=len(rows) + i,
+                datetime_utc=when,
+                rule=n.rule,
+                location=scrub(n.location) or "",
+                applied=False,
+                description=n.reason,
+            )
+            for i, n in enumerate(self.not_repaired)
+        ]
+        return rows
 
 
 def _header(headers: Headers, name: str) -> str | None:

@@ -86,7 +86,35 @@ class ChatCompletionsContentview(contentviews.Contentview):
             raise ValueError("not a JSON object")
         flow = metadata.flow if isinstance(metadata.flow, http.HTTPFlow) else None
         findings, verdict = _findings_for(data, flow)
-        return render_conversation(body, findings, verdict=verdict, flow=flow)
+        return render_conversation(body, findings, verdict=verdict, flow=flow, changes=_changes_for(flow))
+
+
+def _changes_for(flow: http.HTTPFlow | None) -> list[str]:
+    """Repair mode's record of what it changed in this request (the addon's metadata), as lines."""
+    stored = flow.metadata.get(METADATA_KEY) if flow is not None else None
+    if not isinstance(stored, dict):
+        return []
+    repairs = stored.get("repairs") if isinstance(stored.get("repairs"), list) else []
+    left = stored.get("not_repaired") if isinstance(stored.get("not_repaired"), list) else []
+    if not repairs and not left:
+        return []
+    lines = []
+    if repairs:
+        lines.append(
+            f"toolguard repaired this request before sending it ({len(repairs)} change(s)); this is the "
+            "repaired body, the findings are those of the request as the client sent it:"
+        )
+    for repair in repairs:
+        if not isinstance(repair, dict):
+            continue
+        lines.append(
+            f"  repaired {repair.get('rule')} at {repair.get('location')}: {repair.get('description')}"
+        )
+        lines.append(f"    patch: {_cut(json.dumps(repair.get('patch'), ensure_ascii=False), MAX_TEXT)}")
+    for item in left:
+        if isinstance(item, dict):
+            lines.append(f"  left as is: {item.get('rule')} at {item.get('location')}: {item.get('reason')}")
+    return lines
 
 
 def _findings_for(data: bytes, flow: http.HTTPFlow | None) -> tuple[list[Finding], str | None]:
@@ -109,8 +137,10 @@ def render_conversation(
     *,
     verdict: str | None = None,
     flow: http.HTTPFlow | None = None,
+    changes: list[str] | None = None,
 ) -> str:
-    """The transcript text; pure apart from reading ``flow.response`` for the upstream's error."""
+    """The transcript text; pure apart from reading ``flow.response`` for the upstream's error.
+    ``changes``: lines describing repair mode's changes, shown right under the header."""
     messages = body.get("messages")
     messages = messages if isinstance(messages, list) else []
     by_message: dict[int, list[Finding]] = {}
@@ -124,6 +154,7 @@ def render_conversation(
 
     out: list[str] = []
     out += _header(body, by_message, general, verdict, flow)
+    out += changes or []
     calls, answered_by = _pair_calls(messages)
     for index, message in enumerate(messages):
         out.append("")

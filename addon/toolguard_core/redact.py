@@ -2,14 +2,26 @@
 
 The addon collects the secret *values* a request carries (bearer tokens, api keys, cookies, key-like
 query parameters) and scrubs them from every text it stores, so a key echoed back in an error body
-("Incorrect API key provided: sk-...") is caught too. Generic key shapes are scrubbed as a second net.
+("Incorrect API key provided: sk-...") is caught too, in whichever encoding it comes back: raw,
+percent-encoded, JSON-escaped or inside base64. Generic key shapes are scrubbed as a second net.
+
+Which headers are credentials (the documented rule, docs/schema.md "What is stored"): a header whose
+name is in :data:`SECRET_HEADERS` or matches one of :data:`CREDENTIAL_HEADER_GLOBS` (gateways invent
+their own: ``Helicone-Auth``, ``X-Portkey-Api-Key``), or a glob given with the addon's
+``toolguard_redact_headers`` option, or whose *value* looks like a credential (``Bearer ...``, a
+provider key shape such as ``sk-...``).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import fnmatch
+import functools
+import json
 import re
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 REDACTED = "[REDACTED]"
 
@@ -29,6 +41,24 @@ SECRET_HEADERS = frozenset(
     }
 )
 
+# Header names that carry credentials beyond the fixed list (shell-style, matched lower-cased).
+CREDENTIAL_HEADER_GLOBS = (
+    "*auth*",  # authorization, proxy-authorization, helicone-auth, x-auth-token, x-goog-user-auth ...
+    "*-key",
+    "*_key",
+    "*api-key*",  # x-portkey-api-key, x-api-key-id
+    "*apikey*",
+    "*-token",
+    "*_token",
+    "*secret*",
+    "*password*",
+    "*cookie*",
+    "*credential*",
+    "*signature*",
+)
+# A header value that is a credential whatever the header's name: an auth scheme with a token.
+_CREDENTIAL_VALUE = re.compile(r"(?i)^\s*(bearer|basic|token|digest|apikey|key)\s+\S{3,}")
+
 # Query parameters that carry credentials (Gemini's `key=`, signed URLs, OAuth codes, ...).
 _SECRET_QUERY_NAME = re.compile(
     r"(^|[_\-.])(key|apikey|api_key|token|access_token|secret|sig|signature|password|passwd|pwd|auth|"
@@ -47,20 +77,43 @@ _KEY_PREFIXES = ("sk-", "gsk_", "AIza", "xai-", "hf_")
 # instrument") would otherwise be mangled in the stored request.
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+(?=[A-Za-z._~+/=\-]*\d)[A-Za-z0-9._~+/=\-]{8,}")
 
-# Values shorter than this are not scrubbed from bodies: replacing "abc" everywhere would mangle text.
+# Values shorter than this are scrubbed only as whole tokens: replacing "abc" inside words would
+# mangle text. A short value is kept as a secret only when it came from a credential header.
 _MIN_SECRET_LENGTH = 8
+# Shorter than this even a credential header's value is not scrubbed (a "1" would erase every digit).
+_MIN_SHORT_SECRET_LENGTH = 3
+# A base64 run that may hide a key: decoded and searched for key shapes (bounded: long runs are
+# images or files, and a key is short).
+# Only texts up to this size are scanned for such runs: answers (stored up to 64 KB), error fields,
+# headers. A 1 MB request body would cost ~150 ms of regex; its known secrets (in every encoding,
+# base64 included) and raw key shapes are still scrubbed.
+_BASE64_SCAN_MAX = 64 * 1024
+_BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{20,400}={0,2}(?![A-Za-z0-9+/=_\-])")
 
 
 def is_secret_query_name(name: str) -> bool:
     return bool(_SECRET_QUERY_NAME.search(name))
 
 
-def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+def is_secret_header(name: str, value: str = "", extra: Iterable[str] = ()) -> bool:
+    """The documented rule (module docstring): by name, by ``extra`` globs, or by the value's shape."""
+    key = name.lower()
+    if key in SECRET_HEADERS:
+        return True
+    if any(
+        fnmatch.fnmatchcase(key, glob) for glob in (*CREDENTIAL_HEADER_GLOBS, *(g.lower() for g in extra))
+    ):
+        return True
+    return bool(value) and bool(_CREDENTIAL_VALUE.match(value) or _KEY_SHAPES.search(value))
+
+
+def redact_headers(headers: Iterable[tuple[str, str]], extra: Iterable[str] = ()) -> dict[str, str]:
     """Headers as a dict with lower-cased names; secret values replaced, repeated names joined."""
+    extra = tuple(extra)
     result: dict[str, str] = {}
     for name, value in headers:
         key = name.lower()
-        shown = REDACTED if key in SECRET_HEADERS else value
+        shown = REDACTED if is_secret_header(key, value, extra) else value
         result[key] = f"{result[key]}, {shown}" if key in result else shown
     return result
 
@@ -80,32 +133,86 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, redact_query(parts.query), parts.fragment))
 
 
-def secret_values(headers: Iterable[tuple[str, str]], query: str = "") -> list[str]:
-    """The literal secrets a request carries, longest first, for :func:`scrub`."""
+def secret_values(
+    headers: Iterable[tuple[str, str]], query: str = "", extra: Iterable[str] = ()
+) -> list[str]:
+    """The literal secrets a request carries, longest first, for :func:`scrub`.
+
+    From credential headers (see :func:`is_secret_header`) every value counts down to
+    :data:`_MIN_SHORT_SECRET_LENGTH` characters (a 6-character key echoed in an error is still a key);
+    from the query string only values of :data:`_MIN_SECRET_LENGTH` or more.
+    """
+    extra = tuple(extra)
     found: set[str] = set()
     for name, value in headers:
-        if name.lower() not in SECRET_HEADERS or not value:
+        if not value or not is_secret_header(name, value, extra):
             continue
-        found.add(value)
-        scheme, _, token = value.partition(" ")
-        if token and scheme.lower() in ("bearer", "basic", "token"):
-            found.add(token.strip())
-        for part in re.split(r"[;,]\s*", value):  # cookies: name=value pairs
-            if "=" in part:
-                found.add(part.split("=", 1)[1])
+        found.add(value.strip())
+        scheme, _, token = value.strip().partition(" ")
+        token = token.strip()
+        if token and scheme.lower() in ("bearer", "basic", "token", "digest", "apikey", "key"):
+            found.add(token)
+            if scheme.lower() == "basic":  # base64("user:password"): the password is the secret
+                found.update(_basic_parts(token))
+        # Cookies: name=value pairs; only long values (a "theme=dark" cookie is no secret).
+        cookie_values = (part.split("=", 1)[1] for part in re.split(r"[;,]\s*", value) if "=" in part)
+        found.update(v for v in cookie_values if len(v) >= _MIN_SECRET_LENGTH)
+    found = {s for s in found if len(s) >= _MIN_SHORT_SECRET_LENGTH}
     for name, value in parse_qsl(query, keep_blank_values=True):
-        if is_secret_query_name(name) and value:
+        if is_secret_query_name(name) and len(value) >= _MIN_SECRET_LENGTH:
             found.add(value)
-    return sorted((s for s in found if len(s) >= _MIN_SECRET_LENGTH), key=len, reverse=True)
+    return sorted(found, key=len, reverse=True)
+
+
+def _basic_parts(token: str) -> list[str]:
+    try:
+        decoded = base64.b64decode(token, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return []
+    _user, _, password = decoded.partition(":")
+    return [decoded, password] if password else [decoded]
+
+
+@functools.lru_cache(maxsize=256)
+def _variants(secret: str) -> tuple[str, ...]:
+    """The forms an echoed secret takes in stored text: raw, percent-encoded (upper and lower hex,
+    ``+`` for spaces), JSON-escaped (``\\"``, ``\\/``), and the part of its base64 encoding that is
+    the same at any offset inside a longer base64 text (three alignments, standard and URL-safe)."""
+    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}
+    forms |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), f) for f in forms}
+    escaped = json.dumps(secret)[1:-1]
+    forms |= {escaped, escaped.replace("/", "\\/"), json.dumps(secret, ensure_ascii=False)[1:-1]}
+    if len(secret) >= _MIN_SECRET_LENGTH:
+        raw = secret.encode("utf-8")
+        for shift in range(3):
+            encoded = base64.b64encode(b"\0" * shift + raw).decode()
+            # Drop the characters that also encode the neighbours' bits (the shift's and the tail's).
+            start = (shift * 4 + 2) // 3 + (1 if shift else 0)
+            end = len(encoded) - (4 if (shift + len(raw)) % 3 else 0)
+            core = encoded[start:end]
+            if len(core) >= 8:
+                forms |= {core, core.replace("+", "-").replace("/", "_")}
+    return tuple(sorted((f for f in forms if f), key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=256)
+def _short_pattern(secret: str) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(v) for v in _variants(secret))
+    return re.compile(rf"(?<![A-Za-z0-9_\-])(?:{alternatives})(?![A-Za-z0-9_\-])")
 
 
 def scrub(text: str | None, secrets: Iterable[str] = ()) -> str | None:
-    """Replace the given secret values and anything shaped like a provider key."""
+    """Replace the given secret values (in any of their encodings) and anything shaped like a key."""
     if not text:
         return text
     for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
+        if len(secret) < _MIN_SECRET_LENGTH:
+            if any(v in text for v in _variants(secret)):
+                text = _short_pattern(secret).sub(REDACTED, text)
+            continue
+        for variant in _variants(secret):
+            if variant in text:
+                text = text.replace(variant, REDACTED)
     # The regexes scan slowly (one is case-insensitive); plain substring tests over a 100 KB body
     # are an order of magnitude cheaper and rule them out almost always.
     lowered = text.lower()
@@ -113,4 +220,20 @@ def scrub(text: str | None, secrets: Iterable[str] = ()) -> str | None:
         text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     if any(prefix in text for prefix in _KEY_PREFIXES):
         text = _KEY_SHAPES.sub(REDACTED, text)
+    if 20 <= len(text) <= _BASE64_SCAN_MAX:
+        text = _BASE64_RUN.sub(_redact_base64_key, text)
     return text
+
+
+def _redact_base64_key(match: re.Match[str]) -> str:
+    """A base64 run that decodes to text holding a provider key shape (``Basic`` auth, a key
+    smuggled in a token) is a secret too."""
+    run = match.group(0)
+    try:
+        decoded = base64.b64decode(run.replace("-", "+").replace("_", "/") + "==", validate=False)
+    except (binascii.Error, ValueError):
+        return run
+    text = decoded.decode("latin-1")
+    if any(prefix in text for prefix in _KEY_PREFIXES) and _KEY_SHAPES.search(text):
+        return REDACTED
+    return run

@@ -5,8 +5,8 @@ transfer-encoding, before content-encoding) and once with ``b""`` at the end (mi
 §(c)). :class:`SSETap` returns each chunk as the very same object, so the bytes the client receives
 are exactly the upstream's, and meanwhile:
 
-* decodes ``gzip``/``deflate``/``br``/``zstd`` incrementally (on a decoding error it stops parsing;
-  the bytes still pass through untouched);
+* decodes ``gzip``/``deflate``/``br``/``zstd`` incrementally and bounded (decoding.py; on a decoding
+  error or past the size limit it stops parsing; the bytes still pass through untouched);
 * splits lines across arbitrary chunk boundaries (``\\n``, ``\\r\\n`` and ``\\r``, even when a ``\\r\\n``
   pair is split between two chunks), joins multi-line ``data:`` fields and dispatches an event on
   each blank line, as the SSE spec (and openai-python's ``SSEDecoder``) do;
@@ -24,11 +24,9 @@ a buffer that grows only by the new chunk. Only events whose data mentions ``err
 from __future__ import annotations
 
 import json
-import sys
-import zlib
-from collections.abc import Callable
 from typing import Any
 
+from toolguard_core.decoding import Decoder
 from toolguard_core.upstream_errors import UpstreamError, parse_error
 
 # Named events that end a complete answer, like OpenAI's `data: [DONE]`: Anthropic's Messages stream
@@ -45,75 +43,6 @@ DEFAULT_ERROR_BYTES = 16 * 1024
 DEFAULT_MAX_LINE_BYTES = 1024 * 1024
 # After this much decoded data the tap stops parsing (a decompression bomb must not cost memory/CPU).
 DEFAULT_MAX_DECODED_BYTES = 512 * 1024 * 1024
-
-
-class _Decoder:
-    """Incremental content decoding; ``decode`` raises on corrupt data or an unknown encoding."""
-
-    def __init__(self, encoding: str) -> None:
-        self.encoding = encoding
-        self._feed: Callable[[bytes], bytes]
-        self._started = False
-        if encoding == "gzip":
-            # 32 + 15: zlib auto-detects the gzip (or zlib) header, like mitmproxy's decode_gzip.
-            self._feed = zlib.decompressobj(47).decompress
-        elif encoding in ("deflate", "deflateraw"):
-            self._zlib = zlib.decompressobj(15 if encoding == "deflate" else -15)
-            self._feed = self._deflate
-            self._first: bytes | None = b""
-        elif encoding == "br":
-            import brotli  # a mitmproxy dependency
-
-            self._feed = brotli.Decompressor().process
-        elif encoding == "zstd":
-            self._feed = _ZstdFrames()
-        else:
-            raise ValueError(f"unsupported content-encoding {encoding!r}")
-
-    def _deflate(self, data: bytes) -> bytes:
-        # "deflate" is zlib-wrapped by the RFC but raw deflate in practice (mitmproxy tries both).
-        try:
-            out = self._zlib.decompress(data)
-        except zlib.error:
-            if self._first is None:
-                raise
-            self._zlib = zlib.decompressobj(-15)
-            data = self._first + data
-            self._first = None
-            return self._zlib.decompress(data)
-        if self._first is not None:
-            self._first = None if out else self._first + data
-            if self._first is not None and len(self._first) > 64 * 1024:
-                self._first = None
-        return out
-
-    def decode(self, data: bytes) -> bytes:
-        return self._feed(data)
-
-
-class _ZstdFrames:
-    """Incremental zstd through the module mitmproxy 12 itself decodes zstd with
-    (``mitmproxy/net/encoding.py``: ``compression.zstd`` on Python 3.14+, else its dependency
-    ``backports.zstd``), so a plain install decodes what mitmproxy does. Servers may send several
-    frames; one decompressor reads one frame, so a new one takes over the unused data."""
-
-    def __init__(self) -> None:
-        if sys.version_info >= (3, 14):
-            from compression import zstd  # type: ignore[import-not-found]
-        else:
-            from backports import zstd
-        self._zstd = zstd
-        self._frame = zstd.ZstdDecompressor()
-
-    def __call__(self, data: bytes) -> bytes:
-        out = []
-        while data:
-            out.append(self._frame.decompress(data))
-            if not self._frame.eof:
-                break
-            data = self._frame.unused_data
-            self._frame = self._zstd.ZstdDecompressor()
-        return b"".join(out)
 
 
 class SSETap:
@@ -154,13 +83,12 @@ class SSETap:
         self._event_lines: list[bytes] = []
         self._event_size = 0
 
-        self._decoder: _Decoder | None = None
-        encoding = (content_encoding or "").strip().lower()
-        if encoding and encoding not in ("identity", "none"):
-            try:
-                self._decoder = _Decoder(encoding)
-            except Exception as exc:
-                self._stop(f"content-encoding {encoding!r}: {exc}")
+        self._decoder: Decoder | None = None
+        try:
+            decoder = Decoder(content_encoding)
+            self._decoder = None if decoder.identity else decoder
+        except Exception as exc:
+            self._stop(f"content-encoding {content_encoding!r}: {exc}")
 
     # ------------------------------------------------------------------------------ public API
 
@@ -222,30 +150,36 @@ class SSETap:
 
     def _feed(self, chunk: bytes) -> None:
         if self._decoder is not None:
-            if chunk:
-                try:
-                    data = self._decoder.decode(chunk)
-                except Exception as exc:
-                    self._stop(f"could not decode {self._decoder.encoding}: {exc}")
-                    return
-            else:
-                data = b""
-        else:
-            data = chunk
-        if data:
-            self.decoded_bytes += len(data)
-            if len(self._head) < self.head_limit:
-                self._head += data[: self.head_limit - len(self._head)]
-            if self.decoded_bytes > self.max_decoded_bytes:
-                self._stop(f"more than {self.max_decoded_bytes} decoded bytes")
+            # Decoded a bounded piece at a time (decoding.py): one small compressed chunk can expand
+            # to gigabytes, and the limit below must stop the work before it is done, not after.
+            try:
+                for piece in self._decoder.feed(chunk):
+                    if not self._take_data(piece):
+                        return
+            except Exception as exc:
+                self._stop(f"could not decode {self._decoder.encoding}: {exc}")
                 return
-            self._scan(data)
+        elif chunk and not self._take_data(chunk):
+            return
         if not chunk:
             # End of stream: a last event without its blank line still counts (lenient, like clients).
             if self._line:
                 self._take_line(bytes(self._line))
                 self._line.clear()
             self._dispatch()
+
+    def _take_data(self, data: bytes) -> bool:
+        """Scan decoded bytes; False once the decoded-size limit stopped parsing."""
+        if not data:
+            return True
+        self.decoded_bytes += len(data)
+        if len(self._head) < self.head_limit:
+            self._head += data[: self.head_limit - len(self._head)]
+        if self.decoded_bytes > self.max_decoded_bytes:
+            self._stop(f"more than {self.max_decoded_bytes} decoded bytes")
+            return False
+        self._scan(data)
+        return True
 
     def _scan(self, data: bytes) -> None:
         start = 0

@@ -13,14 +13,17 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import sqlite3
 import threading
+import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 import sqlite_utils
 from platformdirs import user_data_path
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 from sqlite_utils import Migrations
 
 logger = logging.getLogger(__name__)
@@ -112,8 +115,59 @@ def m001_flows_and_findings(db: sqlite_utils.Database) -> None:
     db["findings"].create_index(["rule"])
 
 
+#: SQLite's INTEGER range; a larger Python int makes the whole INSERT fail ("Python int too large").
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def storable(value: Any) -> Any:
+    """``value`` as SQLite can store it, the evidence kept (issue #16: 101 fuzz rows were lost).
+
+    A string with lone surrogates (JavaScript clients that cut a string mid-character send ``\\ud800``
+    escapes; Python decodes them to unpaired surrogates) cannot be encoded as UTF-8: each one becomes
+    the six characters ``\\ud800``, which is also the JSON escape it came from. An integer outside
+    SQLite's 64-bit range (an upstream error code of 2**64) is kept as its decimal text.
+    """
+    if isinstance(value, str):
+        if value.isascii():
+            return value
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
+        return str(value)
+    return value
+
+
 @migrations()
-def m002_websocket_messages(db: sqlite_utils.Database) -> None:
+def m002_repairs(db: sqlite_utils.Database) -> None:
+    # One row per repair toolguard attempted on a flow in repair mode (docs/modes.md): the applied
+    # ones with their RFC 6902 patch and the request before and after that step, the declined ones
+    # with the reason. The upstream's verdict on the repaired request is the flow's `verdict`.
+    db.execute(
+        """
+        CREATE TABLE repairs (
+            flow_id TEXT NOT NULL REFERENCES flows(id),
+            idx INTEGER NOT NULL,
+            datetime_utc TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            family TEXT,
+            location TEXT NOT NULL,
+            applied INTEGER NOT NULL,
+            description TEXT,
+            patch_json TEXT,
+            request_before TEXT,
+            request_after TEXT,
+            PRIMARY KEY (flow_id, idx)
+        )
+        """
+    )
+    db["repairs"].create_index(["rule"])
+
+
+@migrations()
+def m003_websocket_messages(db: sqlite_utils.Database) -> None:
     # A row can be one message on a WebSocket (a Responses API `response.create` that the server
     # rejected, or that had findings): this column says which connection and message, NULL for HTTP.
     db["flows"].add_column("websocket_json", str)
@@ -125,6 +179,24 @@ class FindingRow(BaseModel):
     severity: str
     location: str
     message: str
+
+    # Every row model sanitises its own values, so no builder can hand SQLite a value it rejects.
+    _storable = field_validator("*", mode="before")(lambda value: storable(value))
+
+
+class RepairRow(BaseModel):
+    idx: int
+    datetime_utc: str
+    rule: str
+    family: str | None = None
+    location: str
+    applied: bool
+    description: str | None = None
+    patch_json: str | None = None
+    request_before: str | None = None
+    request_after: str | None = None
+
+    _storable = field_validator("*", mode="before")(lambda value: storable(value))
 
 
 class FlowRow(BaseModel):
@@ -167,16 +239,23 @@ class FlowRow(BaseModel):
     toolguard_version: str | None = None
     websocket_json: str | None = None
     findings: list[FindingRow] = []
+    repairs: list[RepairRow] = []
+
+    _storable = field_validator("*", mode="before")(lambda value: storable(value))
 
     def columns(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"findings"})
+        return self.model_dump(exclude={"findings", "repairs"})
 
 
-def open_db(path: str | os.PathLike[str]) -> sqlite_utils.Database:
-    """Open (creating if needed) a toolguard database with the schema migrated to the latest version."""
+def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_utils.Database:
+    """Open (creating if needed) a toolguard database with the schema migrated to the latest version.
+
+    ``busy_timeout``: how long one statement waits for another process's lock before SQLite says
+    "database is locked" (sqlite3's default, 5 s); the writer retries beyond that.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(path)
+    db = sqlite_utils.Database(sqlite3.connect(path, timeout=busy_timeout))
     db.enable_wal()
     migrations.apply(db)
     return db
@@ -196,6 +275,29 @@ def write_rows(db: sqlite_utils.Database, rows: list[FlowRow]) -> None:
                 "INSERT INTO findings (flow_id, idx, rule, severity, location, message) VALUES (?, ?, ?, ?, ?, ?)",
                 [(row.id, f.idx, f.rule, str(f.severity), f.location, f.message) for f in row.findings],
             )
+            db.execute("DELETE FROM repairs WHERE flow_id = ?", [row.id])
+            if row.repairs:
+                db.conn.executemany(
+                    "INSERT INTO repairs (flow_id, idx, datetime_utc, rule, family, location, applied, "
+                    "description, patch_json, request_before, request_after) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            row.id,
+                            r.idx,
+                            r.datetime_utc,
+                            r.rule,
+                            r.family,
+                            r.location,
+                            int(r.applied),
+                            r.description,
+                            r.patch_json,
+                            r.request_before,
+                            r.request_after,
+                        )
+                        for r in row.repairs
+                    ],
+                )
 
 
 class RowSource(Protocol):
@@ -206,19 +308,80 @@ class RowSource(Protocol):
 
 _STOP = object()
 
+#: SQLite errors that pass: another process holds a lock, the disk is full, a transient I/O error.
+#: The writer retries these with back-off instead of dropping rows (issue #16: a lock held over 5 s
+#: and a full disk each lost every row written meanwhile).
+_TRANSIENT = (
+    "database is locked",
+    "database table is locked",
+    "busy",
+    "database or disk is full",
+    "disk i/o error",
+)
+#: How long the writer keeps retrying while no write succeeds, before it drops a batch (and says so).
+DEFAULT_RETRY_SECONDS = 60.0
+#: Back-off between retries: doubles from the first value up to the second.
+BACKOFF = (0.05, 2.0)
+#: At shutdown, a progress line this often while the queue drains.
+PROGRESS_SECONDS = 2.0
+
+
+def _transient(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and any(t in str(exc).lower() for t in _TRANSIENT)
+
 
 class Store:
-    """Queue + writer thread. ``put`` never blocks on SQLite; ``close`` drains and joins."""
+    """Queue + writer thread. ``put`` never blocks on SQLite; ``close`` drains and joins.
 
-    def __init__(self, path: str | os.PathLike[str], batch_size: int = 200) -> None:
+    Nothing handed to ``put`` is lost silently: a row is either written (``written``) or counted in
+    ``dropped`` under its reason and logged. Locked or full databases are retried with back-off
+    (``retries``) for up to ``retry_seconds`` without progress; a database file deleted or replaced
+    while running is recreated before the next batch (``recreated``).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        batch_size: int = 200,
+        *,
+        retry_seconds: float = DEFAULT_RETRY_SECONDS,
+        busy_timeout: float = 5.0,
+    ) -> None:
         self.path = Path(path)
+        self.busy_timeout = busy_timeout
         self.batch_size = batch_size
+        self.retry_seconds = retry_seconds
         self.queue: queue.Queue[Any] = queue.Queue()
+        self.queued = 0
         self.written = 0
-        self.failed = 0
+        self.retries = 0
+        self.recreated = 0
+        self.dropped: Counter[str] = Counter()
         self._ready = threading.Event()
         self._error: BaseException | None = None
+        self._inode: tuple[int, int] | None = None
+        # When the current run of failed writes began (None while writes succeed): the retry budget
+        # counts from there, so a first failure after an idle hour is still retried.
+        self._failing_since: float | None = None
         self._thread = threading.Thread(target=self._run, name="toolguard-writer", daemon=True)
+
+    @property
+    def failed(self) -> int:
+        """Rows given up on, all reasons together."""
+        return sum(self.dropped.values())
+
+    def counters(self) -> dict[str, int]:
+        """The writer's counters for ``toolguard.stats``: rows queued, written, dropped (by reason)."""
+        result = {
+            "rows_queued": self.queued,
+            "rows_written": self.written,
+            "rows_dropped": self.failed,
+            "rows_pending": self.queue.qsize(),
+            "write_retries": self.retries,
+            "db_recreated": self.recreated,
+        }
+        result.update({f"rows_dropped[{reason}]": n for reason, n in sorted(self.dropped.items())})
+        return result
 
     def start(self) -> None:
         """Start the writer and wait until the database is open (so a bad path fails here, loudly)."""
@@ -229,16 +392,62 @@ class Store:
 
     def put(self, item: FlowRow | RowSource) -> None:
         """Queue a row, or a source whose ``to_row()`` the writer thread calls (costly work off the loop)."""
+        self.queued += 1
         self.queue.put(item)
 
-    def close(self, timeout: float | None = 30.0) -> None:
-        if self._thread.is_alive():
-            self.queue.put(_STOP)
-            self._thread.join(timeout)
+    def close(self, timeout: float | None = None) -> None:
+        """Write everything queued, however long it takes (``timeout`` only for tests), then stop.
+
+        A progress line is logged every :data:`PROGRESS_SECONDS` while rows remain, and a last line
+        says how many rows were written and, if any, how many were dropped and why.
+        """
+        if not self._thread.is_alive():
+            return
+        self.queue.put(_STOP)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._thread.is_alive():
+            wait = (
+                PROGRESS_SECONDS if deadline is None else min(PROGRESS_SECONDS, deadline - time.monotonic())
+            )
+            if wait <= 0:
+                break
+            self._thread.join(wait)
+            if self._thread.is_alive():
+                logger.info(
+                    "toolguard: still writing to %s: %d rows queued, %d written so far",
+                    self.path,
+                    self.queue.qsize(),
+                    self.written,
+                )
+        if self._thread.is_alive():  # only with an explicit timeout
+            lost = self.queue.qsize()
+            self.dropped["shutdown timeout"] += lost
+            logger.error("toolguard: gave up waiting for the writer; %d queued rows not written", lost)
+        logger.info("toolguard: %s", self.shutdown_line())
+
+    def shutdown_line(self) -> str:
+        line = f"{self.written} of {self.queued} rows written to {self.path}"
+        if self.dropped:
+            reasons = ", ".join(f"{n} {reason}" for reason, n in self.dropped.most_common())
+            line += f"; {self.failed} DROPPED ({reasons})"
+        if self.retries:
+            line += f"; {self.retries} write retries"
+        if self.recreated:
+            line += f"; database file recreated {self.recreated} time(s)"
+        return line
+
+    def _drop(self, n: int, reason: str) -> None:
+        self.dropped[reason] += n
+
+    def _open(self) -> sqlite_utils.Database:
+        db = open_db(self.path, self.busy_timeout)
+        st = os.stat(self.path)
+        self._inode = (st.st_dev, st.st_ino)
+        return db
 
     def _run(self) -> None:
         try:
-            db = open_db(self.path)
+            db = self._open()
         except BaseException as exc:  # reported by start()
             self._error = exc
             self._ready.set()
@@ -261,29 +470,80 @@ class Store:
                     else:
                         batch.append(item)
                 if batch:
-                    self._write(db, batch)
+                    db = self._write(db, batch)
                 if stop:
                     return
         finally:
             db.close()
 
-    def _write(self, db: sqlite_utils.Database, items: list[Any]) -> None:
+    def _same_file(self) -> bool:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return False
+        return (st.st_dev, st.st_ino) == self._inode
+
+    def _reopen_if_replaced(self, db: sqlite_utils.Database) -> sqlite_utils.Database:
+        """A database file deleted (or replaced) while running: writes would go to an unlinked inode
+        and vanish. Close the old connection (its WAL goes with it) and create the file again."""
+        if self._same_file():
+            return db
+        logger.warning(
+            "toolguard: the database file %s was deleted or replaced; creating it again", self.path
+        )
+        db.close()
+        db = self._open()
+        self.recreated += 1
+        return db
+
+    def _write(self, db: sqlite_utils.Database, items: list[Any]) -> sqlite_utils.Database:
         batch: list[FlowRow] = []
         for item in items:
             try:
                 batch.append(item if isinstance(item, FlowRow) else item.to_row())
             except Exception:
-                self.failed += 1
+                self._drop(1, "row could not be built")
                 logger.exception("toolguard: could not build the row for %r", getattr(item, "flow_id", item))
-        try:
-            write_rows(db, batch)
-            self.written += len(batch)
-        except Exception:
-            # One bad batch must not stop the writer: retry row by row, count what still fails.
-            for row in batch:
-                try:
-                    write_rows(db, [row])
-                    self.written += 1
-                except Exception:
-                    self.failed += 1
-                    logger.exception("toolguard: could not store flow %s in %s", row.id, self.path)
+        if not batch:
+            return db
+        delay = BACKOFF[0]
+        while True:
+            try:
+                db = self._reopen_if_replaced(db)
+                write_rows(db, batch)
+                self.written += len(batch)
+                self._failing_since = None
+                return db
+            except Exception as exc:
+                if not _transient(exc):
+                    break
+                now = time.monotonic()
+                if self._failing_since is None:
+                    self._failing_since = now
+                if now - self._failing_since > self.retry_seconds:
+                    self._drop(len(batch), f"{exc} for over {self.retry_seconds:g}s")
+                    logger.error(
+                        "toolguard: DROPPED %d rows: %s in %s for over %gs (%d dropped so far)",
+                        len(batch),
+                        exc,
+                        self.path,
+                        self.retry_seconds,
+                        self.failed,
+                    )
+                    return db
+                if self.retries == 0 or delay >= BACKOFF[1]:
+                    logger.warning(
+                        "toolguard: %s in %s; retrying (%d rows waiting)", exc, self.path, len(batch)
+                    )
+                self.retries += 1
+                time.sleep(delay)
+                delay = min(delay * 2, BACKOFF[1])
+        # One bad row must not cost the batch: write row by row, drop (and name) what SQLite refuses.
+        for row in batch:
+            try:
+                write_rows(db, [row])
+                self.written += 1
+            except Exception as exc:
+                self._drop(1, f"rejected by SQLite: {type(exc).__name__}")
+                logger.exception("toolguard: could not store flow %s in %s", row.id, self.path)
+        return db

@@ -12,6 +12,12 @@ verdict            meaning
                    response headers, body size limit (``flow_error`` says which)
 ``accepted``       the upstream accepted a request that had findings of lower severity only
                    (warnings/info); stored because of those findings
+``blocked``        ``toolguard_mode=block``: the request had an error finding and the proxy answered it
+                   itself with the provider's error shape; the upstream never saw it (docs/modes.md)
+``repaired``       ``toolguard_mode=repair``: toolguard changed the request (rows in ``repairs``) and the
+                   upstream accepted the repaired request
+``repair_failed``  ``toolguard_mode=repair``: toolguard changed the request and the upstream still
+                   rejected it (both bodies are in ``repairs``)
 =================  =====================================================================================
 
 A response that started (a status is known) counts as the upstream's answer even if the client
@@ -39,10 +45,14 @@ class Verdict(StrEnum):
     FALSE_ALARM = "false_alarm"
     NO_ANSWER = "no_answer"
     ACCEPTED = "accepted"
+    BLOCKED = "blocked"
+    REPAIRED = "repaired"
+    REPAIR_FAILED = "repair_failed"
 
 
-#: The verdicts of a rejected request (the upstream said no).
-REJECTED_VERDICTS = frozenset({Verdict.PREDICTED, Verdict.UNEXPLAINED})
+#: The verdicts of a rejected request (the upstream said no). A blocked request never reached the
+#: upstream, so it is not among them.
+REJECTED_VERDICTS = frozenset({Verdict.PREDICTED, Verdict.UNEXPLAINED, Verdict.REPAIR_FAILED})
 
 
 def rejected(status: int | None, stream_error: bool) -> bool:
@@ -50,16 +60,31 @@ def rejected(status: int | None, stream_error: bool) -> bool:
     return (status is not None and status >= 400) or stream_error
 
 
-def verdict(has_error_finding: bool, status: int | None, stream_error: bool, flow_error: str | None) -> str:
+def verdict(
+    has_error_finding: bool,
+    status: int | None,
+    stream_error: bool,
+    flow_error: str | None,
+    *,
+    blocked: bool = False,
+    repaired: bool = False,
+) -> str:
     """One :class:`Verdict` value for a stored flow.
+
+    ``blocked``: the proxy answered the request itself (block mode); ``repaired``: the request went
+    upstream with toolguard's repairs applied (repair mode), so the upstream's answer judges the repair.
 
     ``status`` is ``None`` when no response arrived; ``flow_error`` is mitmproxy's ``flow.error.msg``
     (kept in the row, not needed for the decision: with no status there is no answer whatever the
     reason, and with a status the upstream has answered even if the flow failed afterwards).
     """
     del flow_error  # the reason matters for the row, not for the verdict (see the docstring)
+    if blocked:
+        return Verdict.BLOCKED.value
     if status is None and not stream_error:
         return Verdict.NO_ANSWER.value
+    if repaired:
+        return (Verdict.REPAIR_FAILED if rejected(status, stream_error) else Verdict.REPAIRED).value
     if rejected(status, stream_error):
         return (Verdict.PREDICTED if has_error_finding else Verdict.UNEXPLAINED).value
     return (Verdict.FALSE_ALARM if has_error_finding else Verdict.ACCEPTED).value

@@ -36,6 +36,7 @@ def handle(header: dict, body: bytes | None) -> dict:
             target=Target.from_url(url, registry),
             max_body_bytes=header["max_body"],
             decode_error=header.get("decode_error"),
+            content_encoding=header.get("content_encoding"),
         )
     except Exception as exc:  # never let one body stop the worker
         return {

@@ -176,6 +176,14 @@ class Mitmdump:
             self.returncode = process.returncode
         self._process = None
 
+    def peak_rss_bytes(self) -> int:
+        """The process's peak resident memory so far (``VmHWM`` in /proc; Linux only)."""
+        assert self._process is not None, "mitmdump not started"
+        for line in Path(f"/proc/{self._process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+        raise MitmdumpError("no VmHWM in /proc/<pid>/status")
+
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None

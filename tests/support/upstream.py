@@ -19,7 +19,8 @@ message the client sends is recorded on the request (``recorded.frames``) and pa
 framing is wsproto's (sans-IO, already installed as a mitmproxy dependency), so the frames go through
 the same socket handler as HTTP instead of a second server on another port.
 
-:func:`openai_like` is a handler that validates tool-call sequencing the way OpenAI does and answers
+:func:`openai_like` is a handler that validates tool-call sequencing (and ``max_tokens`` on reasoning
+models, :func:`openai_request_error`) the way OpenAI does and answers
 with OpenAI's real 400 bodies (quoted from the LangChain INVALID_TOOL_RESULTS page, see
 ``/work/shared/seeds/001_langchain-INVALID_TOOL_RESULTS.txt``), a normal completion otherwise, and a
 streamed completion (with tool-call deltas) for ``"stream": true``.
@@ -30,6 +31,7 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import json
+import re
 import socket
 import ssl
 import threading
@@ -239,6 +241,48 @@ def tool_sequence_error(messages: Any) -> bytes | None:
     return None
 
 
+# OpenAI's real answer to `max_tokens` sent to a reasoning model (o-series, gpt-5); quoted by the rule
+# params.max-tokens-on-reasoning-model from https://github.com/griptape-ai/ComfyUI-Griptape/issues/312.
+MAX_TOKENS_MESSAGE = "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."
+_REASONING_MODEL = re.compile(r"^(o\d|gpt-5)")
+
+
+def max_tokens_error(body: Any) -> bytes | None:
+    """OpenAI's 400 body for ``max_tokens`` on a reasoning model, or None."""
+    if isinstance(body, dict) and "max_tokens" in body and _REASONING_MODEL.match(str(body.get("model", ""))):
+        return openai_error(MAX_TOKENS_MESSAGE, "max_tokens", code="unsupported_parameter")
+    return None
+
+
+def openai_request_error(body: Any) -> bytes | None:
+    """What OpenAI rejects in a chat-completions body, as far as this fake enforces it: tool-call
+    sequencing (the seed's two errors) and ``max_tokens`` on reasoning models; None when accepted."""
+    return max_tokens_error(body) or tool_sequence_error(
+        body.get("messages") if isinstance(body, dict) else None
+    )
+
+
+def groq_message_key_error(body: Any) -> bytes | None:
+    """Groq's 400 for a key it does not accept inside a message, or None. Groq is strict about message
+    keys (providers.md §4): an assistant message replaying ``reasoning_content`` gets, verbatim from
+    https://github.com/SimonSchubert/Kai/issues/265, in Groq's envelope (no param, no code; providers.md §3):
+    ``'messages.2' : for 'role:assistant' the following must be satisfied[('messages.2' : property
+    'reasoning_content' is unsupported)]``."""
+    messages = body.get("messages") if isinstance(body, dict) else None
+    for index, message in enumerate(messages if isinstance(messages, list) else []):
+        if (
+            isinstance(message, dict)
+            and message.get("role") == "assistant"
+            and "reasoning_content" in message
+        ):
+            text = (
+                f"'messages.{index}' : for 'role:assistant' the following must be satisfied"
+                f"[('messages.{index}' : property 'reasoning_content' is unsupported)]"
+            )
+            return json.dumps({"error": {"message": text, "type": "invalid_request_error"}}).encode()
+    return None
+
+
 def openai_like(*, delay: float = 0.05, chunks: Sequence[bytes] | None = None) -> Handler:
     """A handler that answers like OpenAI's chat completions for the tool-call sequencing rules."""
 
@@ -256,7 +300,7 @@ def openai_like(*, delay: float = 0.05, chunks: Sequence[bytes] | None = None) -
                     None,
                 ),
             )
-        error = tool_sequence_error(body.get("messages") if isinstance(body, dict) else None)
+        error = openai_request_error(body)
         if error is not None:
             return Reply(400, error)
         model = body.get("model", "gpt-4o-mini")

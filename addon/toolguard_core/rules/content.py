@@ -345,7 +345,7 @@ def _check_image(view: RequestView, pid: str, where: str, part: dict[str, Any]) 
             )
             return
         detail = image.get("detail")
-        if detail is not None and detail not in IMAGE_DETAILS:
+        if detail is not None and (not isinstance(detail, str) or detail not in IMAGE_DETAILS):
             yield from _report(
                 INVALID_DETAIL,
                 severity_for(view, silent=("llama.cpp", "ollama")),

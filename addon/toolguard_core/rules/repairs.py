@@ -243,7 +243,7 @@ def check_repair_signatures(view: RequestView) -> Iterator[Finding]:
                         f"{QWEN_DUP_ID.sub('', call_id)} for another call. The provider (or gateway) should "
                         "issue unique ids per call.",
                     )
-        if role not in _ROLES_SCANNED:
+        if not isinstance(role, str) or role not in _ROLES_SCANNED:
             continue
         for part, text in _texts(message.get("content")):
             if len(text) > _MAX_SYNTHETIC_CHARS:

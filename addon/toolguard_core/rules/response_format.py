@@ -217,7 +217,7 @@ def check_response_format(view: RequestView) -> Iterator[Finding]:
     pid = provider_id(view)
     kind = response_format.get("type")
     allowed = OPENAI_TYPES | EXTRA_TYPES.get(pid, frozenset())
-    if kind not in allowed:
+    if not isinstance(kind, str) or kind not in allowed:
         yield from _report(
             UNKNOWN_TYPE,
             severity_for(view, error=(*OPENAI_FAMILY, "vllm", "sglang", "llama.cpp"), silent=("ollama",)),

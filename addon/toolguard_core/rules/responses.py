@@ -756,7 +756,7 @@ def _reasoning_before(items: list[Any], index: int) -> bool:
 
 def _check_message(view: RequestView, where: str, item: dict[str, Any]) -> Iterator[Finding]:
     role = item.get("role")
-    if role not in MESSAGE_ROLES:
+    if not isinstance(role, str) or role not in MESSAGE_ROLES:
         if role == "tool":
             fix = (
                 "a chat-style tool message; send it as "
@@ -783,6 +783,7 @@ def _check_message(view: RequestView, where: str, item: dict[str, Any]) -> Itera
     allowed = ASSISTANT_PART_TYPES if role == "assistant" else INPUT_PART_TYPES
     for part_index, part in enumerate(content):
         part_type = part.get("type") if isinstance(part, dict) else None
+        part_type = part_type if isinstance(part_type, str) else None  # [] or {} is no type (and unhashable)
         if part_type in allowed:
             continue
         location = f"{where}.content[{part_index}]"

@@ -69,7 +69,7 @@ def strict_schema_problems(schema: Any) -> Iterator[tuple[str, tuple[str, ...], 
         properties = node.get("properties")
         if isinstance(properties, dict) and properties:
             required = node.get("required")
-            listed = set(required) if isinstance(required, list) else set()
+            listed = {r for r in required if isinstance(r, str)} if isinstance(required, list) else set()
             missing = [key for key in properties if key not in listed]
             if missing:
                 yield (

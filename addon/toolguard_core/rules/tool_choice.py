@@ -134,7 +134,9 @@ def check_tool_choice(view: RequestView) -> Iterator[Finding]:
     declared = {
         tool["function"].get("name")
         for tool in body["tools"]
-        if isinstance(tool, dict) and isinstance(tool.get("function"), dict)
+        if isinstance(tool, dict)
+        and isinstance(tool.get("function"), dict)
+        and isinstance(tool["function"].get("name"), str)
     }
     if name not in declared:
         yield from report(

@@ -1,0 +1,3140 @@
+"""Root causes named by the upstream's own error text (issue #10, deliverable 1).
+
+A rejection that no request rule flagged is not necessarily unexplained: the provider's sentence
+often says exactly what is wrong ("Unsupported value: 'reasoning_effort' does not support 'none'
+with this model"). This module is a catalogue of root causes, each with
+
+- a stable id (``cause.param-unsupported`` ...; the vocabulary the labelled corpus uses),
+- what is wrong and how to fix it (a template naming the extracted parameter, value, model ...),
+- the provider wordings that name it: compiled regexes whose NAMED GROUPS capture what the text
+  names (``param``, ``value``, ``model``, ``index``, ``field``, ``role``, ``tool_call_id`` ...),
+  each with the real text it was written from (``example``) and that text's source URL,
+- the rule id that predicts it on the request side, when one exists (``docs/rules.md``),
+- how a match becomes a :class:`Constraint` (what the upstream rejected: a parameter, a field, a
+  value, a role, a content type, a tool-choice form, a message field) for the learned constraints
+  of #10.3. Causes that say nothing about the host (an orphan tool message, a rate limit) have none.
+
+:func:`recognise` matches one message; :func:`recognise_error` takes a parsed
+:class:`~toolguard_core.upstream_errors.UpstreamError` and tries the innermost provider message first
+(OpenRouter's ``metadata.raw``, relays, FastAPI/pydantic ``detail`` lists are already unwrapped by the
+parser), then the error codes/types that name a cause (``context_length_exceeded``,
+``overloaded_error`` ...).
+
+Matching rules (why the catalogue is ordered): causes are tried in catalogue order and the first
+wording that matches wins, so specific sentences come before generic ones ("Unsupported parameter:
+'max_tokens' ... Use 'max_completion_tokens'" before "Unsupported parameter: 'X'"). (Picking the
+earliest match in the text instead was tried on the development split: no better, and it lets a
+generic lead-in beat the specific sentence after it.) A few generic sentences are refined by what
+they name, through declared tables: :data:`PARAM_CAUSES` (the parameter a model-scoped rejection
+names: ``top_p`` on "this model" is a sampling parameter on a reasoning model),
+:data:`GENERATION_PARAMS` (a server saying it does not support ``functions`` rejects a parameter,
+not an unknown field; a schema-strictness error such as pydantic's ``extra_forbidden`` rejects any
+key outside its schema and stays an extra field), and the ``loc`` path of pydantic and Bedrock
+errors (``body.messages.0.user.name`` is a message field, ``body.stream_options`` a request field,
+``#/toolConfig/tools/1/...`` a tool schema).
+
+Ids: :data:`VOCABULARY` is the root-cause vocabulary of issue #10 (kept identical);
+:data:`EXTENSIONS` are further ids the corpus engineers label with; :data:`UNCATALOGUED` lists
+vocabulary ids no real provider sentence was found for (never invented). Wordings that are error
+codes/types (``context_length_exceeded``, ``overloaded_error``) are matched whole, after every
+message wording failed.
+
+One sentence, several causes: OpenAI answers an orphan tool message, a duplicate tool answer, a
+tool answer with an unknown id and a non-adjacent tool answer with the same sentence ("Messages with
+role 'tool' must be a response to a preceding message with 'tool_calls'"). What the text allows us to
+say is the shared cause: a tool message without a preceding call (``cause.orphan-tool-result``). Which
+of the rules it was is decided by the request, not by the text: pass the flow's error-finding rules as
+``finding_rules`` and a rule listed in the wording's ``shared_by`` becomes the recognition's
+``rule_id``, so the summary can keep the orphan and the duplicate groups apart.
+
+Pure: no mitmproxy import, no I/O. Never raises on any input (a bug here must not reach the proxy).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from toolguard_core.providers import OPENAI_PARAMS
+from toolguard_core.upstream_errors import MAX_MESSAGE_CHARS, UpstreamError
+
+__all__ = [
+    "CAUSES",
+    "CAUSES_BY_ID",
+    "EXTENSIONS",
+    "GENERATION_PARAMS",
+    "PARAM_CAUSES",
+    "UNCATALOGUED",
+    "VOCABULARY",
+    "Cause",
+    "Constraint",
+    "ConstraintKind",
+    "ConstraintSpec",
+    "Recognition",
+    "Wording",
+    "recognise",
+    "recognise_error",
+]
+
+ConstraintKind = Literal["param", "field", "value", "role", "content_type", "tool_choice", "message_field"]
+
+#: The root-cause ids the labelled corpus uses (issue #10). Keep identical; never reuse an id.
+VOCABULARY: tuple[str, ...] = (
+    "cause.param-unsupported",
+    "cause.param-value-unsupported",
+    "cause.param-type-invalid",
+    "cause.max-tokens-not-supported",
+    "cause.max-tokens-too-large",
+    "cause.context-length-exceeded",
+    "cause.model-no-tools",
+    "cause.model-no-vision",
+    "cause.model-no-audio",
+    "cause.model-no-system-role",
+    "cause.model-not-found",
+    "cause.reasoning-effort-unsupported",
+    "cause.sampling-on-reasoning-model",
+    "cause.tool-choice-unsupported",
+    "cause.parallel-tool-calls-unsupported",
+    "cause.role-order",
+    "cause.system-not-first",
+    "cause.last-message-assistant",
+    "cause.extra-message-field",
+    "cause.extra-request-field",
+    "cause.tool-schema-invalid",
+    "cause.response-format-invalid",
+    "cause.tools-with-json-mode",
+    "cause.content-array-unsupported",
+    "cause.empty-content",
+    "cause.invalid-image",
+    "cause.tool-call-id-invalid",
+    "cause.tool-name-invalid",
+    "cause.orphan-tool-result",
+    "cause.missing-tool-result",
+    "cause.thinking-block-missing",
+    "cause.thought-signature-missing",
+    "cause.reasoning-item-missing",
+    "cause.previous-response-not-found",
+    "cause.item-id-prefix",
+    "cause.wrong-endpoint",
+    "cause.auth",
+    "cause.rate-limit",
+    "cause.quota",
+    "cause.server-error",
+    "cause.overloaded",
+    "cause.moderation",
+)
+
+#: Vocabulary ids with no catalogue entry yet: no real provider sentence for them was found (a
+#: wording is never invented). ``cause.model-no-audio``: the only audio 400 seen is the reverse case
+#: ("This model requires that either input content or output modality contain audio").
+UNCATALOGUED: tuple[str, ...] = ("cause.model-no-audio",)
+
+#: Cause ids beyond :data:`VOCABULARY` that the corpus engineers label with (issue #9 corpus).
+EXTENSIONS: tuple[str, ...] = (
+    "cause.temperature-with-top-p",
+    "cause.thinking-budget-invalid",
+    "cause.tool-config-missing",
+    "cause.tool-arguments-invalid",
+    "cause.model-no-json-mode",
+    "cause.too-many-images",
+    "cause.chat-template-missing",
+    "cause.chat-template-error",
+    "cause.reserved-keyword-in-system",
+    "cause.item-reference-without-store",
+    "cause.duplicate-item",
+    "cause.too-many-cache-breakpoints",
+    "cause.tool-name-reserved",
+    "cause.tools-empty",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    """What an upstream rejected, in a form a later request can be compared with (#10.3)."""
+
+    kind: ConstraintKind
+    name: str | None
+    value: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConstraintSpec:
+    """How a match becomes a :class:`Constraint`: a fixed name/value or the value of a named group."""
+
+    kind: ConstraintKind
+    name: str | None = None
+    name_group: str | None = None
+    value: str | None = None
+    value_group: str | None = None
+
+    def build(self, values: Mapping[str, str]) -> Constraint | None:
+        name = values.get(self.name_group) if self.name_group else self.name
+        value = values.get(self.value_group) if self.value_group else self.value
+        if self.name_group and not name:
+            return None  # the text did not say what was rejected: nothing to learn
+        return Constraint(kind=self.kind, name=name, value=value)
+
+
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """One provider sentence (or error code) that names a cause.
+
+    ``example`` is the real text the pattern was written from, quoted from ``source``; the tests
+    check that every pattern matches its example. ``on`` says what the pattern is matched against:
+    the provider's message, or its error ``code``/``type`` (matched whole).
+    """
+
+    provider: str
+    pattern: re.Pattern[str]
+    source: str
+    example: str
+    rule_id: str | None = None
+    #: Other rules whose failure the provider reports with this same sentence (see the module doc).
+    shared_by: tuple[str, ...] = ()
+    on: Literal["message", "code"] = "message"
+    #: The sentence says the model rejects it ("with this model"): :data:`PARAM_CAUSES` may refine it.
+    model_scoped: bool = False
+    #: The server says it does not support the named key (not a schema-strictness error such as
+    #: pydantic's "Extra inputs are not permitted", which rejects any key outside its schema): a
+    #: standard generation parameter named here is ``cause.param-unsupported``, not an unknown field.
+    names_parameters: bool = False
+    #: Overrides the cause's constraint for this wording; ``no_constraint`` drops it.
+    constraint: ConstraintSpec | None = None
+    no_constraint: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    id: str
+    title: str
+    fix: str
+    wordings: tuple[Wording, ...]
+    rule_id: str | None = None
+    constraint: ConstraintSpec | None = None
+    #: Not a property of the request (credentials, limits, the server's health): retrying or an
+    #: account change fixes it, and nothing is learned about the host's request constraints.
+    transient: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Recognition:
+    """A recognised root cause: the cause, what the text named, and what the upstream rejected."""
+
+    cause: Cause
+    values: Mapping[str, str]
+    constraint: Constraint | None
+    rule_id: str | None
+    wording: Wording
+    message: str
+    provider: str | None = None
+
+    @property
+    def cause_id(self) -> str:
+        return self.cause.id
+
+    @property
+    def title(self) -> str:
+        return self.cause.title
+
+    @property
+    def fix(self) -> str:
+        """The cause's fix with the extracted values filled in (generic words where the text named none)."""
+        return _render(self.cause.fix, self.values)
+
+    @property
+    def labels(self) -> frozenset[str]:
+        """Every id a corpus label may use for this rejection: the cause id and the rule id."""
+        return frozenset(label for label in (self.cause.id, self.rule_id) if label)
+
+    def matches(self, label: str | None) -> bool:
+        return label is not None and label in self.labels
+
+    def summary(self) -> dict[str, object]:
+        """A JSON-ready record of the recognition (for a stored flow, the summary, the report)."""
+        constraint = self.constraint
+        return {
+            "cause": self.cause.id,
+            "rule": self.rule_id,
+            "title": self.cause.title,
+            "fix": self.fix,
+            "values": dict(self.values),
+            "constraint": (
+                {"kind": constraint.kind, "name": constraint.name, "value": constraint.value}
+                if constraint is not None
+                else None
+            ),
+            "transient": self.cause.transient,
+            "provider": self.wording.provider,
+            "source": self.wording.source,
+        }
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+_Q = r"\\?[`'\"]?"  # providers quote names with ', ", ` or not at all
+
+
+def _re(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern.replace("{Q}", _Q), re.IGNORECASE | re.DOTALL)
+
+
+def _code(code: str) -> re.Pattern[str]:
+    return re.compile(re.escape(code), re.IGNORECASE)
+
+
+_PARAM = ConstraintSpec("param", name_group="param")
+_VALUE = ConstraintSpec("value", name_group="param", value_group="value")
+_FIELD = ConstraintSpec("field", name_group="field")
+_MESSAGE_FIELD = ConstraintSpec("message_field", name_group="field")
+
+# --------------------------------------------------------------------------------------- catalogue
+# Ordered from specific to generic (the first matching wording wins). Sources are public threads;
+# the example is the text as quoted there (ids and numbers kept).
+
+_TOOL_ORPHAN_EXAMPLE = "Messages with role 'tool' must be a response to a preceding message with 'tool_calls'"
+_TOOL_UNANSWERED_EXAMPLE = (
+    "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+    "'tool_call_id'. The following tool_call_ids did not have response messages: call_mjLuNyXNHoUIXHiBtXhaWdxN"
+)
+
+CAUSES: tuple[Cause, ...] = (
+    Cause(
+        id="cause.orphan-tool-result",
+        title="A tool result answers no tool call of the assistant message before it.",
+        fix="Send each tool message[[ (tool_call_id {tool_call_id})]] right after the assistant message whose tool_calls contain its id, once; drop results whose call was removed or already answered.",
+        rule_id="sequence.orphan-tool-message",
+        wordings=(
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"messages with role {Q}tool{Q} must be a response to a prece+ding message with {Q}tool_calls{Q}"
+                ),
+                source="https://github.com/qwersyk/Newelle/issues/425",
+                example=_TOOL_ORPHAN_EXAMPLE,
+                shared_by=(
+                    "sequence.duplicate-tool-response",
+                    "sequence.unknown-tool-call-id",
+                    "sequence.non-adjacent-tool-response",
+                ),
+            ),
+            Wording(
+                provider="dashscope",
+                pattern=_re(
+                    r"messages with role {Q}tool{Q} must be a response to a prece+ding message with {Q}tool_calls{Q}"
+                ),
+                source="https://github.com/philschmid/mcp-openai-gemini-llama-example/pull/5",
+                example=(
+                    '<400> InternalError.Algo.InvalidParameter: messages with role "tool" must be a response '
+                    'to a preceeding message with "tool_calls".'
+                ),
+                shared_by=("sequence.duplicate-tool-response", "sequence.unknown-tool-call-id"),
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_re(
+                    r"(?:messages\.(?P<index>\d+)\.content\.\d+: )?unexpected {Q}tool_use_id{Q} found in "
+                    r"{Q}tool_result{Q} blocks: (?P<tool_call_id>[\w-]+)"
+                ),
+                source="https://github.com/anthropics/claude-code/issues/13460",
+                example=(
+                    "messages.48.content.1: unexpected `tool_use_id` found in `tool_result` blocks: toolu_..... "
+                    "Each `tool_result` block must have a corresponding `tool_use` block in the previous message."
+                ),
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"No tool call found for function call output with call_id (?P<tool_call_id>[\w:-]+)"
+                ),
+                source="https://github.com/continuedev/continue/issues/10092",
+                example="No tool call found for function call output with call_id call_uelfkqtHfJDC4Btqeoozq82e.",
+                rule_id="responses.orphan-function-call-output",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"Duplicate function_call_output for call_id {Q}(?P<tool_call_id>[^'\"`]+){Q}"),
+                source="https://github.com/NousResearch/hermes-agent/issues/102629",
+                example=(
+                    "Duplicate function_call_output for call_id 'terminal:0'. Each function_call must have "
+                    "exactly one matching function_call_output"
+                ),
+                rule_id="responses.duplicate-function-call-output",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.missing-tool-result",
+        title="An assistant tool call is not answered by a tool result right after it.",
+        fix="Answer every tool call[[ ({tool_call_id})]] with a tool message (tool_result block) immediately after the assistant message that made it, before any other message; send a placeholder result for a call that was cancelled.",
+        rule_id="sequence.unanswered-tool-call",
+        wordings=(
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"An assistant message with {Q}tool_calls{Q} must be followed by tool messages responding "
+                    r"to each {Q}tool_call_id{Q}(?:.{0,80}?did not have response messages: "
+                    # DashScope names the message index instead of the id: "message[532].role".
+                    r"(?:message\[(?P<index>\d+)\]\.role|(?P<tool_call_id>[\w:.-]+)))?"
+                ),
+                source="https://python.langchain.com/docs/troubleshooting/errors/INVALID_TOOL_RESULTS/",
+                example=_TOOL_UNANSWERED_EXAMPLE,
+                shared_by=("sequence.unknown-tool-call-id", "sequence.non-adjacent-tool-response"),
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_re(
+                    r"(?:messages\.(?P<index>\d+): )?{Q}tool_use{Q} ids were found without {Q}tool_result{Q} "
+                    r"blocks immediately after: (?P<tool_call_id>[\w-]+)"
+                ),
+                source="https://github.com/anthropics/claude-code/issues/5060",
+                example=(
+                    "messages.6: `tool_use` ids were found without `tool_result` blocks immediately after: "
+                    "toolu_01AbmHJypDhKqBF7NKdRPJ6d. Each `tool_use` block must have a corresponding "
+                    "`tool_result` block in the next message."
+                ),
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_re(
+                    r"Did not find (?P<count>\d+) tool_result block\(s\) at the beginning of this message"
+                ),
+                source="https://github.com/anthropics/anthropic-sdk-typescript/issues/653",
+                example=(
+                    "Did not find 1 tool_result block(s) at the beginning of this message. Messages following "
+                    "tool_use blocks must begin with a matching number of tool_result blocks."
+                ),
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"No tool output found for function call (?P<tool_call_id>[\w:-]+)"),
+                source="https://github.com/tjardoo/openai-client/pull/124",
+                example="No tool output found for function call call_XXX.",
+                rule_id="responses.unanswered-function-call",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.thinking-block-missing",
+        title="A replayed assistant turn lacks the reasoning/thinking content the provider requires with thinking on.",
+        fix="Send back the assistant's reasoning exactly as received (Anthropic thinking blocks first in the assistant message; DeepSeek/Kimi reasoning_content on every replayed assistant message[[, message {index}]]), or turn thinking off.",
+        wordings=(
+            Wording(
+                provider="anthropic",
+                pattern=_re(
+                    r"Expected {Q}thinking{Q} or {Q}redacted_thinking{Q}, but found {Q}(?P<value>\w+)"
+                ),
+                source="https://github.com/anomalyco/opencode/issues/3077",
+                example=(
+                    "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. "
+                    "When `thinking` is enabled, a final `assistant` message must start with a thinking block"
+                ),
+            ),
+            Wording(
+                provider="deepseek",
+                pattern=_re(
+                    r"Missing {Q}reasoning_content{Q} field in the assistant message at message index (?P<index>\d+)"
+                ),
+                source="https://github.com/hotovo/aider-desk/issues/529",
+                example=(
+                    "Missing `reasoning_content` field in the assistant message at message index 2. For more "
+                    "information, please refer to https://api-docs.deepseek.com/guides/thinking_mode#tool-calls"
+                ),
+                rule_id="quirks.deepseek-reasoning-content-missing",
+            ),
+            Wording(
+                provider="deepseek",
+                pattern=_re(
+                    r"The {Q}reasoning_content{Q} in the thinking mode must be passed back to the API"
+                ),
+                source="https://github.com/openclaw/openclaw/issues/73417",
+                example="The `reasoning_content` in the thinking mode must be passed back to the API.",
+                rule_id="quirks.deepseek-reasoning-content-missing",
+            ),
+            Wording(
+                provider="moonshot",
+                pattern=_re(
+                    r"thinking is enabled but reasoning_content is missing in assistant tool call message"
+                    r"(?: at index (?P<index>\d+))?"
+                ),
+                source="https://github.com/iOfficeAI/AionUi/issues/2746",
+                example="thinking is enabled but reasoning_content is missing in assistant tool call message at index 2",
+                rule_id="quirks.moonshot-reasoning-content-missing",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.thought-signature-missing",
+        title="A replayed Gemini function call lacks the thought_signature it was returned with.",
+        fix="Keep the thought_signature of each function call[[ ({name}, position {index})]] and send it back unchanged when replaying the conversation (https://ai.google.dev/gemini-api/docs/thought-signatures).",
+        wordings=(
+            Wording(
+                provider="gemini",
+                pattern=_re(
+                    r"Function call is missing a thought_signature in functionCall parts"
+                    r"(?:.{0,200}?function call {Q}(?P<name>[\w:.-]+){Q}\s*, position (?P<index>\d+))?"
+                ),
+                source="https://github.com/manthanabc/paws/issues/103",
+                example=(
+                    "Function call is missing a thought_signature in functionCall parts. This is required for "
+                    "tools to work correctly, and missing thought_signature may lead to degraded model "
+                    "performance. Additional data, function call `default_api:shell` , position 2. Please refer "
+                    "to https://ai.google.dev/gemini-api/docs/thought-signatures for more details."
+                ),
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.reasoning-item-missing",
+        title="A Responses API input replays a function call or reasoning item without its companion item.",
+        fix="Replay each reasoning item[[ ({reasoning_id})]] together with the item that follows it[[ ({item_id})]], in the original order, or send neither (drop the item ids when store is false).",
+        rule_id="responses.function-call-without-reasoning",
+        wordings=(
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Item {Q}(?P<item_id>[\w-]+){Q} of type {Q}function_call{Q} was provided without its "
+                    r"required {Q}reasoning{Q} item: {Q}(?P<reasoning_id>[\w-]+)"
+                ),
+                source="https://github.com/cline/cline/issues/12242",
+                example=(
+                    "Item 'fc_0a4d512680f81369006a5364c645f481a1a979134e6d548de1' of type 'function_call' was "
+                    "provided without its required 'reasoning' item: "
+                    "'rs_0a4d512680f81369006a5364c4142481a1803037dcae023e29'."
+                ),
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"(?<![\w-])(?:Item )?{Q}(?P<reasoning_id>[\w-]{1,200}){Q} of type {Q}reasoning{Q} was provided without its "
+                    r"required following item"
+                ),
+                source="https://github.com/continuedev/continue/issues/8933",
+                example=(
+                    "Item 'rs_0c3876fcd4da19ef00692a14046bc8819eba6941c05c5ab7e7' of type 'reasoning' was "
+                    "provided without its required following item."
+                ),
+                rule_id="responses.reasoning-without-following-item",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.previous-response-not-found",
+        title="previous_response_id names a response the upstream does not have (not stored, expired, other key).",
+        fix="Send the full input instead of previous_response_id[[ {response_id}]], or create the previous response with store: true on the same account and endpoint.",
+        wordings=(
+            Wording(
+                provider="openai",
+                pattern=_re(r"Previous response with id {Q}(?P<response_id>[\w-]+){Q} not found"),
+                source="https://github.com/maximhq/bifrost/issues/2441",
+                example="Previous response with id 'resp_0f09a275409xxx' not found.",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_code("previous_response_not_found"),
+                source="https://github.com/maximhq/bifrost/issues/2441",
+                example="previous_response_not_found",
+                on="code",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.item-id-prefix",
+        title="A Responses API input item carries an id in a format the upstream does not issue.",
+        fix="Send input item ids the API issued[[ (at {field} the id must begin with '{prefix}')]], or omit the item id.",
+        wordings=(
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Invalid {Q}(?P<field>input\[(?P<index>\d+)\]\.id){Q}: {Q}(?P<value>[^'\"`\s]*){Q}\. "
+                    r"Expected an ID that begins with {Q}(?P<prefix>\w+){Q}"
+                ),
+                source="https://github.com/Wei-Shaw/sub2api/issues/3981",
+                example=(
+                    "Invalid 'input[177].id': 'item_3bc5a3fa8ccde25f1c0000d4'. Expected an ID that begins with 'msg'."
+                ),
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.tool-call-id-invalid",
+        title="A tool call id is missing or has a format the upstream rejects.",
+        fix="Send tool call ids in the provider's format (Mistral: exactly 9 characters a-z, A-Z, 0-9; OpenAI: at most 40 characters) and the same id on the call and its result[[ (got {tool_call_id})]].",
+        wordings=(
+            Wording(
+                provider="deepseek",
+                pattern=_re(r"messages\[(?P<index>\d+)\]: missing field {Q}tool_call_id{Q}"),
+                source="https://github.com/EKKOLearnAI/hermes-studio/issues/323",
+                example="Failed to deserialize the JSON body into the target type: messages[3]: missing field `tool_call_id` ...",
+                rule_id="shape.tool-message-without-id",
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_re(
+                    r"(?P<field>messages\.(?P<index>\d+)\.content\.\d+\.tool_use\.id): String should match pattern"
+                ),
+                source="https://github.com/RooCodeInc/Roo-Code/pull/10649",
+                example="messages.1.content.1.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'",
+            ),
+            Wording(
+                provider="mistral",
+                pattern=_re(
+                    r"Tool call id (?:was )?(?P<tool_call_id>\S+?) (?:but )?must be a-z, A-Z, 0-9, with a length of 9"
+                ),
+                source="https://github.com/jackmpcollins/magentic/issues/276",
+                example="Tool call id was call_0fypS1hVX but must be a-z, A-Z, 0-9, with a length of 9.",
+                rule_id="quirks.mistral-tool-call-id",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Invalid {Q}(?P<field>messages\[(?P<index>\w+)\]\.tool_calls\[\d+\]\.id){Q}: string too long"
+                ),
+                source="https://github.com/agno-agi/agno/issues/5382",
+                example=(
+                    "Invalid 'messages[N].tool_calls[0].id': string too long. Expected a string with maximum "
+                    "length 40, but got a string with length 53 instead."
+                ),
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"Invalid {Q}(?P<field>input\[(?P<index>\d+)\]\.call_id){Q}: empty string"),
+                source="https://github.com/BigPizzaV3/CodexPlusPlus/issues/315",
+                example=(
+                    "Invalid 'input[4].call_id': empty string. Expected a string with minimum length 1, but got "
+                    "an empty string instead."
+                ),
+                rule_id="responses.missing-call-id",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"Missing parameter {Q}tool_call_id{Q}: messages with role {Q}tool{Q} must have"),
+                source="https://github.com/run-llama/multi-agent-concierge/pull/16",
+                example="Missing parameter 'tool_call_id': messages with role 'tool' must have a 'tool_call_id'.",
+                rule_id="shape.tool-message-without-id",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.tool-name-invalid",
+        title="A tool (or replayed tool call) name breaks the provider's name rule.",
+        fix="Rename the tool[[ at {field}]] to match ^[a-zA-Z0-9_-]{{1,64}}$ (no dots, spaces or colons), unique within the request, and use the same name in replayed tool calls.",
+        rule_id="tools.invalid-name",
+        wordings=(
+            Wording(
+                provider="gemini",
+                pattern=_re(
+                    r"(?P<field>tools\[(?P<index>\d+)\]\.function_declarations\[\d+\]\.name):(?: \[FIELD_INVALID\])? Invalid function name"
+                ),
+                source="https://github.com/cline/cline/issues/7339",
+                example="* GenerateContentRequest.tools[0].function_declarations[35].name: Invalid function name. Must start with a letter or an underscore. Must be alphameric (a-z, A-Z, 0-9), underscores (_), dots (.), colons (:), or dashes (-), with a maximum length of 64.",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Invalid {Q}(?P<field>tools\[(?P<index>\d+)\]\.function\.name){Q}: string does not match pattern"
+                ),
+                source="https://github.com/brekkylab/ailoy/pull/109",
+                example=(
+                    "Invalid 'tools[0].function.name': string does not match pattern. Expected a string that "
+                    "matches the pattern '^[a-zA-Z0-9_-]+$'."
+                ),
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Invalid {Q}(?P<field>tools\[(?P<index>\d+)\]\.function\.name){Q}: string too long"
+                ),
+                source="https://github.com/ravitemer/mcphub.nvim/pull/243",
+                example=(
+                    "Invalid 'tools[0].function.name': string too long. Expected a string with maximum length 64, "
+                    "but got a string with length 81 instead."
+                ),
+                rule_id="tools.name-too-long",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Invalid {Q}(?P<field>messages\[(?P<index>\d+)\]\.tool_calls\[\d+\]\.function\.name){Q}: "
+                    r"string does not match pattern"
+                ),
+                source="https://github.com/mcp-use/mcp-use/issues/90",
+                example=(
+                    "Invalid 'messages[9].tool_calls[0].function.name': string does not match pattern. Expected "
+                    "a string that matches the pattern '^[a-zA-Z0-9_-]+$'."
+                ),
+                rule_id="tools.invalid-history-name",
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_re(
+                    r"(?P<field>tools\.(?P<index>\d+)\.(?:custom\.)?name): String should match pattern"
+                ),
+                source="https://github.com/apify/tester-mcp-client/issues/11",
+                example="tools.7.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'",
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_re(r"tools: Tool names must be unique"),
+                source="https://github.com/anthropics/claude-code/issues/10687",
+                example="tools: Tool names must be unique.",
+                rule_id="tools.duplicate-name",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.tool-schema-invalid",
+        title="A tool definition or its parameter schema is not accepted by the provider.",
+        fix="Fix the tool definition[[ {name}]][[ at {field}]]: parameters must be a JSON Schema object; with strict every object needs additionalProperties: false and all properties in required; arrays need items; Gemini takes an OpenAPI subset (no additionalProperties, const, $ref).",
+        rule_id="tools.invalid-definition",
+        wordings=(
+            Wording(
+                provider="vertex",
+                pattern=_re("(?:function|functionDeclaration) parameters schema should be of type OBJECT"),
+                source="https://github.com/vercel/ai/issues/12183",
+                example="INVALID_ARGUMENT: Unable to submit request because `readFile` functionDeclaration parameters schema should be of type OBJECT",
+                rule_id="tools.parameters-not-object",
+            ),
+            Wording(
+                provider="vertex",
+                pattern=_re(
+                    "Invalid value at {Q}(?P<path>tools\\[\\d+\\]\\.function_declarations[^'\\\"`]*){Q}"
+                ),
+                source="https://github.com/decolua/9router/issues/1081",
+                example="Invalid value at 'tools[0].function_declarations[37].parameters.properties[9].value' (type.googleapis.com/google.cloud.aiplatform.v1.Schema), \"object\"",
+            ),
+            Wording(
+                provider="zhipu",
+                pattern=_re(r"(?P<field>tools\[(?P<index>\d+)\]\.function\.name):不能为空"),
+                source="https://github.com/coaidev/coai/issues/322",
+                example="tools[0].function.name:不能为空 (code: 1214)",
+            ),
+            Wording(
+                provider="bedrock",
+                pattern=_re(
+                    r"#/(?:toolConfig/)?tools/(?P<index>\d+)[\w/]*: extraneous key \[(?P<field>[\w.-]+)\] is not permitted"
+                ),
+                source="https://github.com/zed-industries/zed/issues/31815",
+                example="The model returned the following errors: Malformed input request: #/toolConfig/tools/1/toolSpec/inputSchema/json: extraneous key [definitions] is not permitted, please reformat your input and try again.",
+            ),
+            Wording(
+                provider="moonshot",
+                pattern=_re(
+                    r"(?P<field>tools\.function\.parameters) is not a valid moonshot flavored json schema"
+                ),
+                source="https://github.com/MoonshotAI/kimi-cli/issues/1903",
+                example="Invalid request: tools.function.parameters is not a valid moonshot flavored json schema, details: <At path 'properties.variantOptions': conflicting keywords found after $ref expansion: description>",
+            ),
+            Wording(
+                provider="minimax",
+                pattern=_re("function name or parameters is empty"),
+                source="https://github.com/zhangyang-crazy-one/tabby-ai-assistant/issues/13",
+                example="invalid params, function name or parameters is empty (2013)",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Invalid schema for function {Q}(?P<name>[^'\"`]+){Q}:.{0,200}?{Q}additionalProperties{Q} "
+                    r"is required to be supplied and to be false"
+                ),
+                source="https://github.com/bytedance/trae-agent/issues/173",
+                example=(
+                    "Invalid schema for function 'json_edit_tool': In context=('properties', 'value'), "
+                    "'additionalProperties' is required to be supplied and to be false."
+                ),
+                rule_id="tools.strict-additional-properties",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Invalid schema for function {Q}(?P<name>[^'\"`]+){Q}:.{0,200}?{Q}required{Q} is required "
+                    r"to be supplied and to be an array including every key in properties"
+                    r"(?:\. Missing {Q}(?P<field>[^'\"`]+){Q})?"
+                ),
+                source="https://github.com/lastmile-ai/openai-agents-mcp/issues/2",
+                example=(
+                    "Invalid schema for function 'X': In context=(), 'required' is required to be supplied and "
+                    "to be an array including every key in properties. Missing 'bar'."
+                ),
+                rule_id="tools.strict-required",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Invalid schema for function {Q}(?P<name>[^'\"`]+){Q}:.{0,200}?array schema missing items"
+                ),
+                source="https://github.com/modelscope/ms-agent/pull/610",
+                example=(
+                    "Invalid schema for function 'get_room_layout': In context=('properties', 'objects'), "
+                    "array schema missing items."
+                ),
+                rule_id="tools.array-without-items",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"schema must be a JSON Schema of {Q}type: \"?object\"?{Q}"),
+                source="https://github.com/openai/openai-java/issues/68",
+                example="schema must be a JSON Schema of 'type: \"object\"', got 'type: \"None\"'.",
+                rule_id="tools.parameters-not-object",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"Invalid schema for function {Q}(?P<name>[^'\"`]+){Q}"),
+                source="https://github.com/farion1231/cc-switch/issues/5490",
+                example=(
+                    "Invalid schema for function 'codex_app__automation_update': schema must be a JSON Schema of "
+                    "'type: \"object\"', got 'type: null'."
+                ),
+            ),
+            Wording(
+                provider="gemini",
+                pattern=_re(
+                    r"Unknown name {Q}(?P<field>\w+){Q} at {Q}(?P<path>tools\[\d+\]\.function_declarations[^'\"`]*){Q}: Cannot find field"
+                ),
+                source="https://github.com/glowingjade/obsidian-smart-composer/issues/455",
+                example=(
+                    'Invalid JSON payload received. Unknown name "additionalProperties" at '
+                    "'tools[10].function_declarations[0].parameters.properties[0].value.items': Cannot find field."
+                ),
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Invalid {Q}(?P<field>tools\[(?P<index>\d+)\]\.function\.description){Q}: string too long"
+                ),
+                source="https://github.com/nanbingxyz/5ire/issues/33",
+                example=(
+                    "Invalid 'tools[6].function.description': string too long. Expected a string with maximum "
+                    "length 1024, but got a string with length 2780 instead."
+                ),
+                rule_id="tools.description-too-long",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"Invalid {Q}tools{Q}: array too long"),
+                source="https://github.com/vishalmysore/Tools4AI/issues/16",
+                example=(
+                    "Invalid 'tools': array too long. Expected an array with maximum length 128, but got an "
+                    "array with length 133 instead."
+                ),
+                rule_id="tools.too-many",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Missing required parameter: {Q}(?P<field>tools\[(?P<index>\d+)\]\.(?:function|type)){Q}"
+                ),
+                source="https://github.com/bolna-ai/bolna/issues/144",
+                example="Missing required parameter: 'tools[0].function'.",
+            ),
+        ),
+    ),
+    # Causes below are labels the corpus engineers added beyond the brief's vocabulary (EXTENSIONS).
+    Cause(
+        id="cause.temperature-with-top-p",
+        title="temperature and top_p are both set, and this model takes only one of them.",
+        fix="Send either temperature or top_p[[ to {model}]], not both.",
+        constraint=ConstraintSpec("param", name="top_p", value="with temperature"),
+        wordings=(
+            Wording(
+                provider="anthropic",
+                pattern=_re(r"{Q}temperature{Q} and {Q}top_p{Q} cannot both be specified for this model"),
+                source="https://github.com/fwdai/reticle/issues/7",
+                example="AI_APICallError: `temperature` and `top_p` cannot both be specified for this model. Please use only one.",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.thinking-budget-invalid",
+        title="The thinking budget does not fit the request (it must be below max_tokens).",
+        fix="Raise max_tokens above thinking.budget_tokens, or lower the budget.",
+        wordings=(
+            Wording(
+                provider="gemini",
+                pattern=_re(r"does not support setting thinking_budget to (?P<value>\d+)"),
+                source="https://github.com/earendil-works/pi/issues/3460",
+                example="Unable to submit request because The model does not support setting thinking_budget to 0",
+            ),
+            Wording(
+                provider="vertex",
+                pattern=_re("Thinking can't be disabled for this model"),
+                source="https://github.com/pydantic/pydantic-ai/issues/1967",
+                example="Unable to submit request because Thinking can't be disabled for this model. Remove 'thinking_config.thinking_budget' or set it to a value other than 0.",
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_re(r"{Q}max_tokens{Q} must be greater than {Q}thinking\.budget_tokens{Q}"),
+                source="https://github.com/ProfSynapse/nexus/issues/17",
+                example=(
+                    "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at "
+                    "https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size"
+                ),
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.tool-config-missing",
+        title="The conversation replays tool calls/results but the request declares no tools (Bedrock toolConfig).",
+        fix="Send the tool definitions (toolConfig) whenever the history contains tool calls or results, or flatten them to text.",
+        wordings=(
+            Wording(
+                provider="bedrock",
+                pattern=_re(
+                    r"The toolConfig field must be defined when using toolUse and toolResult content blocks"
+                ),
+                source="https://github.com/langgenius/dify/issues/17545",
+                example="The toolConfig field must be defined when using toolUse and toolResult content blocks.",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.tool-arguments-invalid",
+        title="A replayed tool call's arguments are not a valid JSON string.",
+        fix='Send function.arguments as a JSON-encoded string ("{{}}" when there are none), exactly as the model produced it.',
+        rule_id="shape.invalid-tool-arguments",
+        wordings=(
+            Wording(
+                provider="dashscope",
+                pattern=_re(
+                    r"The {Q}function\.arguments{Q} parameter of the code model must be in JSON format"
+                ),
+                source="https://github.com/continuedev/continue/issues/11556",
+                example=(
+                    'Upstream error from Alibaba: <400> InternalError.Algo.InvalidParameter: The "function.arguments" '
+                    "parameter of the code model must be in JSON format."
+                ),
+            ),
+            Wording(
+                provider="minimax",
+                pattern=_re(r"invalid function arguments json string"),
+                source="https://github.com/earendil-works/pi/issues/5468",
+                example="invalid params, invalid function arguments json string, tool_call_id: call_function_abraty2ssz2_1 (2013)",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.model-no-json-mode",
+        title="The model does not support JSON output mode.",
+        fix="Drop response_format json_object[[ for {model}]] and ask for JSON in the prompt instead.",
+        constraint=ConstraintSpec("value", name="response_format", value="json_object"),
+        wordings=(
+            Wording(
+                provider="deepseek",
+                pattern=_re(r"(?<![\w.:/-])(?P<model>[\w.:/-]{1,200}) does not support Json Output"),
+                source="https://github.com/gomate-community/TrustRAG/issues/140",
+                example="deepseek-reasoner does not support Json Output.",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.too-many-images",
+        title="The request has more images than the server allows.",
+        fix="Send fewer images per request[[ (at most {limit})]], or raise the server's limit (vLLM: --limit-mm-per-prompt).",
+        wordings=(
+            Wording(
+                provider="crucible",
+                pattern=_re(r"supports at most (?P<limit>\d+) image per prompt"),
+                source="https://github.com/diegosouzapw/OmniRoute/issues/3044",
+                example="Model 'moonshotai/kimi-k2.6' supports at most 1 image per prompt.",
+            ),
+            Wording(
+                provider="vllm",
+                pattern=_re(r"At most (?P<limit>\d+) image\(s\) may be provided in one request"),
+                source="https://github.com/vllm-project/vllm/issues/13397",
+                example="At most 1 image(s) may be provided in one request.",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.chat-template-missing",
+        title="The server has no chat template for this model.",
+        fix="Serve the model with a chat template (e.g. --chat-template) or use the completions endpoint.",
+        wordings=(
+            Wording(
+                provider="tgi",
+                pattern=_re(r"Template error: template not found"),
+                source="https://github.com/huggingface/text-generation-inference/issues/1870",
+                example="Template error: template not found",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.chat-template-error",
+        title="The model's chat template failed to render this conversation.",
+        fix="Fix or replace the model's chat template on the server; the request shape is only the trigger.",
+        wordings=(
+            Wording(
+                provider="lmstudio",
+                pattern=_re(r"Error rendering prompt with jinja template"),
+                source="https://github.com/zed-industries/zed/issues/45379",
+                example='Error rendering prompt with jinja template: "Unknown test: sequence".',
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.reserved-keyword-in-system",
+        title="The system prompt contains a keyword the provider reserves.",
+        fix="Remove the reserved keyword[[ {value}]] from the system prompt.",
+        wordings=(
+            Wording(
+                provider="anthropic",
+                pattern=_re(
+                    r"(?<![\w-])(?P<value>[\w-]{1,100}) is a reserved keyword and may not be used in the system prompt"
+                ),
+                source="https://github.com/farion1231/cc-switch/issues/761",
+                example="x-anthropic-billing-header is a reserved keyword and may not be used in the system prompt.",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.item-reference-without-store",
+        title="The input references a stored item, but items are not stored (store: false).",
+        fix="Send the referenced item[[ ({item_id})]] inline instead of by id, or create the responses with store: true.",
+        wordings=(
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Item with id {Q}(?P<item_id>[\w-]+){Q} not found\. Items are not persisted when {Q}store{Q} is set to false"
+                ),
+                source="https://github.com/anomalyco/opencode/issues/7724",
+                example="Item with id 'rs_xxxxx' not found. Items are not persisted when 'store' is set to false",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.duplicate-item",
+        title="The Responses API input contains the same item twice.",
+        fix="Send each input item[[ (id {item_id})]] once.",
+        rule_id="responses.duplicate-item-id",
+        wordings=(
+            Wording(
+                provider="openai",
+                pattern=_re(r"Duplicate item found with id (?P<item_id>[\w-]+)"),
+                source="https://github.com/OpenRouterTeam/ai-sdk-provider/issues/254",
+                example=(
+                    "Duplicate item found with id rs_0ad20f1f8629dc53016924443203408193abb5b3d0b4301e26. Remove "
+                    "duplicate items from your input and try again."
+                ),
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.too-many-cache-breakpoints",
+        title="More cache_control breakpoints than the provider allows.",
+        fix="Mark fewer blocks with cache_control[[ (at most {limit})]].",
+        wordings=(
+            Wording(
+                provider="anthropic",
+                pattern=_re(r"A maximum of (?P<limit>\d+) blocks with cache_control may be provided"),
+                source="https://github.com/tghamm/Anthropic.SDK/issues/50",
+                example="A maximum of 4 blocks with cache_control may be provided. Found 5.",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.tool-name-reserved",
+        title="A tool uses a name the provider reserves for a built-in tool.",
+        fix="Rename the tool[[ {value}]]: the provider reserves that name for a built-in tool.",
+        wordings=(
+            Wording(
+                provider="dashscope",
+                pattern=_re(r"Tool names are not allowed to be \[(?P<value>[\w-]+)\]"),
+                source="https://github.com/ikechan8370/chatgpt-plugin/issues/696",
+                example="Tool names are not allowed to be [search]",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.tools-empty",
+        title="tools is an empty array.",
+        fix="Omit tools (and tool_choice) when there are no tools instead of sending [].",
+        wordings=(
+            Wording(
+                provider="deepseek",
+                pattern=_re(r"Invalid {Q}tools{Q}: empty array"),
+                source="https://github.com/marimo-team/marimo/issues/5493",
+                example=(
+                    "Invalid 'tools': empty array. Expected an array with minimum length 1, but got an empty array instead."
+                ),
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.tools-with-json-mode",
+        title="Tools are combined with JSON mode / a JSON response format, which this provider refuses.",
+        fix="Send either tools or response_format json_object/json_schema, not both (or ask for JSON in the prompt).",
+        wordings=(
+            Wording(
+                provider="groq",
+                pattern=_re(r"(?:json_object|json mode) cannot be combined with tool/function calling"),
+                source="https://github.com/agno-agi/agno/issues/1065",
+                example="'response_format` json_object cannot be combined with tool/function calling",
+            ),
+            Wording(
+                provider="gemini",
+                pattern=_re(
+                    r"Forced function calling \(ANY mode\) with a response mime type: {Q}application/json{Q} is unsupported"
+                ),
+                source="https://github.com/vercel/ai/pull/16540",
+                example="Forced function calling (ANY mode) with a response mime type: 'application/json' is unsupported",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.response-format-invalid",
+        title="response_format (text.format) is malformed or not allowed with this request.",
+        fix=(
+            "Send response_format as an object ({{'type': 'json_object'}} or a json_schema with a name and a "
+            "schema); with json_object mention JSON in the messages; with thinking on, drop JSON mode."
+        ),
+        rule_id="response_format.json-without-json-word",
+        wordings=(
+            Wording(
+                provider="cerebras",
+                pattern=_re(r"Unsupported JSON schema fields: (?P<value>\{[^}]{1,200}\})"),
+                source="https://github.com/musistudio/claude-code-router/issues/708",
+                example="Unsupported JSON schema fields: {'minItems', 'items'}",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"{Q}messages{Q} must contain the word {Q}json{Q} in some form, to use {Q}response_format{Q} "
+                    r"of type {Q}json_object{Q}"
+                ),
+                source="https://github.com/ultimatejimmy/xray.koplugin/issues/33",
+                example=(
+                    "'messages' must contain the word 'json' in some form, to use 'response_format' of type "
+                    "'json_object'."
+                ),
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Response input messages must contain the word {Q}json{Q} in some form to use "
+                    r"{Q}text\.format{Q} of type {Q}json_object{Q}"
+                ),
+                source="https://github.com/reVrost/go-openrouter/pull/21",
+                example=(
+                    "Response input messages must contain the word 'json' in some form to use 'text.format' of "
+                    "type 'json_object'."
+                ),
+                rule_id="responses.json-without-json-word",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"(?<!\w){Q}(?P<value>\w{1,64}){Q} is not of type {Q}object{Q} - {Q}response_format{Q}"
+                ),
+                source="https://github.com/openai-php/client/issues/265",
+                example="'json_object' is not of type 'object' - 'response_format'",
+                rule_id="response_format.not-an-object",
+            ),
+            Wording(
+                provider="moonshot",
+                pattern=_re(
+                    r"the {Q}response_format{Q} field in the request \(expected type object\) is illegal"
+                ),
+                source="https://github.com/langgenius/dify/issues/9785",
+                example=(
+                    "Invalid request: the `response_format` field in the request (expected type object) is "
+                    "illegal, and string is not acceptable"
+                ),
+                rule_id="response_format.not-an-object",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Missing required parameter: {Q}(?P<field>response_format\.json_schema(?:\.name)?){Q}"
+                ),
+                source="https://github.com/sherifkozman/the-llm-council/issues/8",
+                example="Missing required parameter: 'response_format.json_schema'.",
+                rule_id="response_format.json-schema-missing",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"Invalid schema for response_format {Q}(?P<name>[^'\"`]+){Q}"),
+                source="https://github.com/dottxt-ai/outlines/issues/844",
+                example=(
+                    "Invalid schema for response_format 'default': In context=(), 'additionalProperties' is "
+                    "required to be supplied and to be false."
+                ),
+                rule_id="response_format.strict-schema",
+            ),
+            Wording(
+                provider="dashscope",
+                pattern=_re(r"Json mode response is not supported when enable_thinking is true"),
+                source="https://github.com/presenton/presenton/issues/184",
+                example="Json mode response is not supported when enable_thinking is true",
+                rule_id="quirks.qwen-thinking-json-mode",
+                constraint=ConstraintSpec("value", name="response_format", value="json_object"),
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.tool-choice-unsupported",
+        title="The tool_choice form sent is not accepted by this model, mode or server.",
+        fix="Send tool_choice 'auto' (or omit it): this upstream refuses this tool_choice[[ ({value})]] here (DashScope thinking mode refuses required/object; vLLM needs --enable-auto-tool-choice and --tool-call-parser).",
+        constraint=ConstraintSpec("tool_choice", name="tool_choice", value_group="value"),
+        wordings=(
+            Wording(
+                provider="vllm",
+                pattern=_re("Only {Q}auto{Q} or {Q}none{Q} tool_choice is supported"),
+                source="https://github.com/vllm-project/vllm/issues/53626",
+                example="Only 'auto' or 'none' tool_choice is supported in response API with Harmony",
+            ),
+            Wording(
+                provider="cerebras",
+                pattern=_re("Unsupported tool_choice: .{0,200}?Expected {Q}auto{Q} or {Q}none{Q}"),
+                source="https://github.com/567-labs/instructor/issues/1766",
+                example="Unsupported tool_choice: type='function' function=ChoiceObjectFunction(name='Steps'). Expected 'auto' or 'none'.",
+            ),
+            Wording(
+                provider="openrouter",
+                pattern=_re("No endpoints found that support the provided {Q}tool_choice{Q} value"),
+                source="https://github.com/zed-industries/zed/issues/36094",
+                example="No endpoints found that support the provided 'tool_choice' value. To learn more about provider routing, visit: https://openrouter.ai/docs/provider-routing",
+            ),
+            Wording(
+                provider="deepseek",
+                pattern=_re(r"(?<![\w.:/-])(?P<model>[\w.:/-]{1,200}) does not support this tool_choice"),
+                source="https://github.com/google-gemini/gemini-fullstack-langgraph-quickstart/issues/123",
+                example="deepseek-reasoner does not support this tool_choice",
+            ),
+            Wording(
+                provider="lmstudio",
+                pattern=_re(r"Invalid tool_choice type: {Q}(?P<value>\w+){Q}\. Supported string values"),
+                source="https://github.com/567-labs/instructor/issues/2048",
+                example="Invalid tool_choice type: 'object'. Supported string values: none, auto, required",
+            ),
+            Wording(
+                provider="dashscope",
+                pattern=_re(
+                    r"The tool_choice parameter does not support being set to (?P<value>required or object) in thinking mode"
+                ),
+                source="https://github.com/cloudwego/eino/issues/994",
+                example=(
+                    "<400> InternalError.Algo.InvalidParameter: The tool_choice parameter does not support being "
+                    "set to required or object in thinking mode"
+                ),
+                rule_id="quirks.qwen-thinking-forced-tool-choice",
+            ),
+            Wording(
+                provider="vllm",
+                pattern=_re(r"{Q}(?P<value>auto|required){Q} tool choice requires --enable-auto-tool"),
+                source="https://github.com/langchain4j/langchain4j/issues/3475",
+                example='"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set',
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"{Q}\$\.tool_choice{Q} is invalid"),
+                source="https://github.com/Azure/azure-sdk-for-js/issues/28325",
+                example="'$.tool_choice' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
+                rule_id="tool_choice.invalid",
+                no_constraint=True,
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.parallel-tool-calls-unsupported",
+        title="parallel_tool_calls is not accepted here (no tools in the request, or the model refuses it).",
+        fix="Omit parallel_tool_calls when the request has no tools or the model does not take it.",
+        rule_id="parallel_tool_calls.without-tools",
+        constraint=ConstraintSpec("param", name="parallel_tool_calls"),
+        wordings=(
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Invalid value for {Q}parallel_tool_calls{Q}: {Q}parallel_tool_calls{Q} is only allowed when "
+                    r"{Q}tools{Q} are specified"
+                ),
+                source="https://github.com/Upsonic/Upsonic/issues/323",
+                example=(
+                    "Invalid value for 'parallel_tool_calls': 'parallel_tool_calls' is only allowed when 'tools' "
+                    "are specified."
+                ),
+                # Rejected only without tools: a learned constraint would wrongly flag requests with tools.
+                no_constraint=True,
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.max-tokens-not-supported",
+        title="max_tokens is rejected by this (reasoning) model.",
+        fix="Send max_completion_tokens instead of max_tokens[[ for {model}]].",
+        rule_id="params.max-tokens-on-reasoning-model",
+        constraint=ConstraintSpec("param", name="max_tokens"),
+        wordings=(
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Unsupported parameter: {Q}max_tokens{Q} is not supported with this model\. "
+                    r"Use {Q}max_completion_tokens{Q} instead"
+                ),
+                source="https://github.com/griptape-ai/ComfyUI-Griptape/issues/312",
+                example=(
+                    "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
+                    "'max_completion_tokens' instead."
+                ),
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.max-tokens-too-large",
+        title="The requested output length is above what the model can produce.",
+        fix="Lower max_tokens / max_completion_tokens[[ from {value}]][[ to at most {limit}]][[ for {model}]].",
+        constraint=ConstraintSpec("value", name="max_tokens", value_group="value"),
+        wordings=(
+            Wording(
+                provider="anthropic",
+                pattern=_re(
+                    r"max_tokens: (?P<value>\d+) > (?P<limit>\d+), which is the maximum allowed number of output tokens for (?P<model>[\w.@-]+)"
+                ),
+                source="https://github.com/anthropics/claude-code/issues/24451",
+                example="max_tokens: 128001 > 64000, which is the maximum allowed number of output tokens for claude-opus-4-5-20251101",
+            ),
+            Wording(
+                provider="bedrock",
+                pattern=_re(
+                    r"Malformed input request: (?P<value>\d+) is not less or equal to (?P<limit>\d+)"
+                ),
+                source="https://github.com/langchain-ai/langchain/issues/9697",
+                example="Malformed input request: 8192 is not less or equal to 8191, please reformat your input and try again.",
+            ),
+            Wording(
+                provider="deepseek",
+                pattern=_re(
+                    r"Invalid max_tokens value, the valid range of max_tokens is \[\d+, ?(?P<limit>\d+)\]"
+                ),
+                source="https://github.com/pollinations/pollinations/issues/1291",
+                example="Invalid max_tokens value, the valid range of max_tokens is [1, 8192]",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"max_tokens is too large: (?P<value>\d+)\. This model supports at most (?P<limit>\d+) completion tokens"
+                ),
+                source="https://github.com/ChatGPTNextWeb/NextChat/issues/3195",
+                example=(
+                    "max_tokens is too large: 8192. This model supports at most 4096 completion tokens, whereas "
+                    "you provided 8192."
+                ),
+            ),
+            Wording(
+                provider="vllm",
+                pattern=_re(
+                    r"{Q}max_tokens{Q} or {Q}max_completion_tokens{Q} is too large: (?P<value>\d+)\. This model's "
+                    r"maximum context length is (?P<limit>\d+)"
+                ),
+                source="https://github.com/claude-code-best/claude-code/issues/272",
+                example=(
+                    "'max_tokens' or 'max_completion_tokens' is too large: 64000. This model's maximum context "
+                    "length is 64001 tokens and your request has 24235 input tokens (64000 > 64001 - 24235)."
+                ),
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.context-length-exceeded",
+        title="The prompt (plus the requested output) is longer than the model's context window.",
+        fix="Shorten the conversation (drop or summarise old turns and large tool results) or lower max_tokens[[: the model takes {limit} tokens]][[, the request needed {value}]].",
+        wordings=(
+            Wording(
+                provider="bedrock",
+                pattern=_re("Input is too long for requested model"),
+                source="https://github.com/aws-samples/bedrock-chat/issues/95",
+                example="An error occurred (validationException) when calling the InvokeModelWithResponseStream operation: Input is too long for requested model.",
+            ),
+            Wording(
+                provider="bedrock",
+                pattern=_re(
+                    "Malformed input request: expected maxLength: (?P<limit>\\d+), actual: (?P<value>\\d+)"
+                ),
+                source="https://github.com/ryanadoty/Amazon-Bedrock-Amazon-RDS-POC/issues/9",
+                example="Malformed input request: expected maxLength: 42000, actual: 46735, please reformat your input and try again.",
+            ),
+            Wording(
+                provider="vllm",
+                pattern=_re(
+                    "(?:decoder prompt \\(length|Prompt length of) (?P<value>\\d+)\\)? is longer than the maximum model length of (?P<limit>\\d+)"
+                ),
+                source="https://github.com/xorbitsai/inference/issues/3785",
+                example="ValueError: [address=0.0.0.0:37591, pid=324770] The decoder prompt (length 17772) is longer than the maximum model length of 16384.",
+            ),
+            Wording(
+                provider="llama.cpp",
+                pattern=_re("the request exceeds the available context size"),
+                source="https://github.com/oobabooga/textgen/issues/7257",
+                example="the request exceeds the available context size. try increasing the context size or enable context shift",
+            ),
+            Wording(
+                provider="llama.cpp",
+                pattern=_re(
+                    "request \\((?P<value>\\d+) tokens\\) exceeds the available context size \\((?P<limit>\\d+) tokens\\)"
+                ),
+                source="https://github.com/ggml-org/llama.cpp/issues/19774",
+                example="request (4390 tokens) exceeds the available context size (4096 tokens), try increasing it",
+            ),
+            Wording(
+                provider="llama.cpp",
+                pattern=_re("^Context size has been exceeded"),
+                source="https://github.com/ggml-org/llama.cpp/issues/19774",
+                example="Context size has been exceeded.",
+            ),
+            Wording(
+                provider="llama.cpp",
+                pattern=_code("exceed_context_size_error"),
+                source="https://github.com/ggml-org/llama.cpp/pull/15780",
+                example="exceed_context_size_error",
+                on="code",
+            ),
+            Wording(
+                provider="llama-cpp-python",
+                pattern=_re(
+                    "Requested tokens \\((?P<value>\\d+)\\) exceed context window of (?P<limit>\\d+)"
+                ),
+                source="https://github.com/fedora-copr/logdetective-website/pull/193",
+                example="Exception: Requested tokens (2285) exceed context window of 2048",
+            ),
+            Wording(
+                provider="copilot",
+                pattern=_re(r"prompt token count of (?P<value>\d+) exceeds the limit of (?P<limit>\d+)"),
+                source="https://github.com/microsoft/vscode/issues/293419",
+                example="CAPIError: 400 prompt token count of 184399 exceeds the limit of 128000",
+            ),
+            Wording(
+                provider="copilot",
+                pattern=_code("model_max_prompt_tokens_exceeded"),
+                source="https://github.com/ericc-ch/copilot-api/issues/65",
+                example="model_max_prompt_tokens_exceeded",
+                on="code",
+            ),
+            Wording(
+                provider="gemini",
+                pattern=_re(
+                    r"The input token count \((?P<value>\d+)\) exceeds the maximum number of tokens allowed \((?P<limit>\d+)\)"
+                ),
+                source="https://github.com/google-gemini/gemini-cli/issues/6678",
+                example="The input token count (1200293) exceeds the maximum number of tokens allowed (1048576).",
+            ),
+            Wording(
+                provider="deepinfra",
+                pattern=_re(
+                    r"Requested input length (?P<value>\d+) exceeds maximum input length (?P<limit>\d+)"
+                ),
+                source="https://github.com/langchain-ai/langchain/pull/25671",
+                example="Requested input length 99009 exceeds maximum input length 8192",
+            ),
+            Wording(
+                provider="dashscope",
+                pattern=_re(r"Range of input length should be \[\d+, ?(?P<limit>\d+)\]"),
+                source="https://github.com/QwenLM/qwen-code/issues/2384",
+                example="400 <400> InternalError.Algo.InvalidParameter: Range of input length should be [1, 983616]",
+            ),
+            Wording(
+                provider="siliconflow",
+                pattern=_re(
+                    r"length of prompt_tokens \((?P<value>\d+)\) must be less than max_seq_len \((?P<limit>\d+)\)"
+                ),
+                source="https://github.com/chatboxai/chatbox/issues/2060",
+                example="length of prompt_tokens (68957) must be less than max_seq_len (65536).",
+            ),
+            Wording(
+                provider="tgi",
+                pattern=_re(
+                    r"{Q}inputs{Q} (?:tokens \+ {Q}max_new_tokens{Q} must be <=|must have less than) (?P<limit>\d+)"
+                ),
+                source="https://github.com/meta-llama/llama/issues/1103",
+                example="Input validation error: `inputs` must have less than 4096 tokens. Given: 4545",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"maximum context length is (?P<limit>\d+) tokens\.?(?:.{0,40}?(?:requested|resulted in)\s+(?P<value>\d+))?"
+                ),
+                source="https://github.com/ChatGPTNextWeb/NextChat/issues/3195",
+                example=(
+                    "This model's maximum context length is 8192 tokens. However, you requested 8256 tokens (64 "
+                    "in the messages, 8192 in the completion). Please reduce the length of the messages or completion."
+                ),
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_re(r"prompt is too long: (?P<value>\d+) tokens > (?P<limit>\d+) maximum"),
+                source="https://github.com/anthropics/claude-code/issues/12186",
+                example="prompt is too long: 208310 tokens > 200000 maximum",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_code("context_length_exceeded"),
+                source="https://github.com/ChatGPTNextWeb/NextChat/issues/3195",
+                example="context_length_exceeded",
+                on="code",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.reasoning-effort-unsupported",
+        title="reasoning_effort (or this value of it) is not accepted by this model.",
+        fix="Send a reasoning_effort value the model[[ ({model})]] accepts[[ instead of '{value}']], or omit reasoning_effort entirely for a model that does not reason (and never send it together with Gemini's thinking_config).",
+        rule_id="params.reasoning-effort-value",
+        constraint=ConstraintSpec("value", name="reasoning_effort", value_group="value"),
+        wordings=(
+            Wording(
+                provider="ollama",
+                pattern=_re(r"(?<![\w./:-])(?P<model>[\w./:-]{1,200}){Q} does not support thinking"),
+                source="https://github.com/ollama/ollama/issues/11439",
+                example="registry.ollama.ai/library/test-deepseekr1:7b does not support thinking",
+                no_constraint=True,
+            ),
+            Wording(
+                provider="ollama",
+                pattern=_re(r"think value {Q}(?P<value>\w+){Q} is not supported for this model"),
+                source="https://github.com/charmbracelet/crush/issues/2623",
+                example='think value "medium" is not supported for this model',
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Unsupported value: {Q}reasoning_effort{Q} does not support {Q}(?P<value>[^'\"`\s]+){Q}"
+                ),
+                source="https://github.com/Kilo-Org/cloud/pull/3807",
+                example=(
+                    "Unsupported value: 'reasoning_effort' does not support 'none' with this model. Supported "
+                    "values are: 'minimal', 'low', 'medium', and 'high'."
+                ),
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"Unrecognized request argument supplied: reasoning_effort\b"),
+                source="https://github.com/davidmigloz/langchain_dart/issues/712",
+                example="Unrecognized request argument supplied: reasoning_effort",
+                rule_id="params.reasoning-effort-unsupported",
+                constraint=ConstraintSpec("param", name="reasoning_effort"),
+            ),
+            Wording(
+                provider="gemini",
+                pattern=_re(
+                    r"Expected one of either {Q}reasoning_effort{Q} or custom {Q}thinking_config{Q}; found both"
+                ),
+                source="https://github.com/Alishahryar1/free-claude-code/issues/565",
+                example="Expected one of either `reasoning_effort` or custom `thinking_config`; found both.",
+                rule_id="quirks.gemini-thinking-config-conflict",
+                no_constraint=True,
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.sampling-on-reasoning-model",
+        title="A sampling parameter is sent to a reasoning model that rejects it.",
+        fix="Remove {param} (or leave it at the default)[[ for {model}]]: reasoning models fix their sampling; on gpt-5.1 and later it is accepted only with reasoning_effort 'none'.",
+        rule_id="params.unsupported-for-model",
+        constraint=_PARAM,
+        wordings=(
+            Wording(
+                provider="xai",
+                pattern=_re(r"does not support parameter (?P<param>\w+)"),
+                source="https://github.com/miaoxworld/NativeTavern/issues/83",
+                example="Exception: Stream error: Exception: HTTP 400 Model xxx does not support parameter presencePenalty.",
+                model_scoped=True,
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Unsupported value: {Q}(?P<param>temperature|top_p){Q} does not support {Q}(?P<value>[^'\"`\s]+){Q} "
+                    r"with this model"
+                ),
+                source="https://github.com/gabrii/Cursor-Azure-GPT-5/issues/33",
+                example=(
+                    "Unsupported value: 'temperature' does not support 0.7 with this model. Only the default (1) "
+                    "value is supported."
+                ),
+                rule_id="params.temperature-on-reasoning-model",
+                constraint=_VALUE,
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Unsupported parameter: {Q}(?P<param>temperature){Q} is not supported with this model"
+                ),
+                source="https://github.com/simonw/llm/issues/731",
+                example="Unsupported parameter: 'temperature' is not supported with this model.",
+                rule_id="params.temperature-on-reasoning-model",
+            ),
+            Wording(
+                provider="litellm",
+                pattern=_re(
+                    r"UnsupportedParamsError: (?P<model>[\w./:-]+) doesn't support (?P<param>\w+)=(?P<value>[^\s.]+(?:\.\d+)?) "
+                    r"while reasoning is active"
+                ),
+                source="https://github.com/BerriAI/litellm/pull/33738",
+                example=(
+                    "litellm.UnsupportedParamsError: gpt-5-nano doesn't support temperature=0.1 while reasoning "
+                    "is active. Only temperature=1 is supported unless reasoning_effort resolves to 'none'"
+                ),
+                rule_id="params.temperature-on-reasoning-model",
+                constraint=_VALUE,
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.model-no-system-role",
+        title="The model does not take a system (or developer) message.",
+        fix="Move the {role} message's text into the first user message (or use 'developer' where the model takes it).",
+        rule_id="roles.system-unsupported",
+        constraint=ConstraintSpec("role", name_group="role"),
+        wordings=(
+            Wording(
+                provider="vllm",
+                pattern=_re("Unknown role: (?P<role>system|developer)\\b"),
+                source="https://github.com/vllm-project/vllm/pull/53071",
+                example="Unknown role: SYSTEM",
+                rule_id="messages.unknown-role",
+            ),
+            Wording(
+                provider="sglang",
+                pattern=_re("(?P<role>System) role not supported"),
+                source="https://github.com/sgl-project/sglang/issues/892",
+                example="System role not supported",
+            ),
+            Wording(
+                provider="dashscope",
+                pattern=_re(r"(?P<role>developer) is not one of \[{Q}system{Q}"),
+                source="https://github.com/DayuanJiang/next-ai-draw-io/issues/304",
+                example="developer is not one of ['system', 'assistant', 'user', 'tool', 'function'] - 'messages.['0].role'",
+                rule_id="roles.developer-unsupported",
+            ),
+            Wording(
+                provider="minimax",
+                pattern=_re("invalid message role: (?P<role>system|developer)"),
+                source="https://github.com/BigPizzaV3/CodexPlusPlus/issues/267",
+                example="invalid params, chat content has invalid message role: system (2013)",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Unsupported value: {Q}messages\[(?P<index>\d+)\]\.role{Q} does not support {Q}(?P<role>system|developer){Q}"
+                ),
+                source="https://github.com/microsoft/agent-framework/issues/1077",
+                example="Unsupported value: 'messages[0].role' does not support 'system' with this model.",
+            ),
+            Wording(
+                provider="azure",
+                pattern=_re(r"Invalid value: {Q}(?P<role>developer){Q}\. Supported values are: {Q}system{Q}"),
+                source="https://github.com/run-llama/llama_index/issues/17748",
+                example=(
+                    "Invalid value: 'developer'. Supported values are: 'system', 'assistant', 'user', 'function', "
+                    "and 'tool'."
+                ),
+                rule_id="messages.unknown-role",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.model-no-tools",
+        title="The model does not support tools (function calling).",
+        fix="Use a model with tool support for tool calls, or remove tools/tool_choice for this model[[ ({model})]].",
+        constraint=ConstraintSpec("param", name="tools"),
+        wordings=(
+            Wording(
+                provider="deepseek",
+                pattern=_re(r"(?<![\w.:/-])(?P<model>[\w.:/-]{1,200}) does not support Function Calling"),
+                source="https://github.com/dnakov/anon-kode/issues/10",
+                example="API Error: 400 deepseek-reasoner does not support Function Calling",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re("tools is not supported in this model"),
+                source="https://github.com/sbintuitions/flexeval/pull/242",
+                example="tools is not supported in this model. For a list of supported models, refer to https://platform.openai.com/docs/guides/function-calling#models-supporting-function-calling.",
+            ),
+            Wording(
+                provider="azure",
+                pattern=_re("Functions are not supported for this API version or this model version"),
+                source="https://github.com/MicrosoftDocs/azure-docs/issues/121504",
+                example="Functions are not supported for this API version or this model version. To learn how to user use function calling with Azure OpenAI Service.",
+            ),
+            Wording(
+                provider="cocore",
+                pattern=_re("No connected provider supports tool calling for this model"),
+                source="https://github.com/graze-social/cocore/issues/166",
+                example="No connected provider supports tool calling for this model. The provider must be started with vLLM tool calling enabled and pass the startup forced-tool canary.",
+            ),
+            Wording(
+                provider="deepinfra",
+                pattern=_re(r"Tool calling is not supported for model: (?P<model>[\w./:-]{1,200})"),
+                source="https://github.com/truefoundry/models/pull/944",
+                example="deepinfra error: Tool calling is not supported for model: mistralai/Mistral-Small-24B-Instruct-2501",
+            ),
+            Wording(
+                provider="openrouter",
+                pattern=_re("No endpoints found that support tool use"),
+                source="https://github.com/evalstate/fast-agent/issues/122",
+                example="No endpoints found that support tool use. To learn more about provider routing, visit: https://openrouter.ai/docs/provider-routing",
+            ),
+            Wording(
+                provider="ollama",
+                pattern=_re(r"(?<![\w./:-])(?P<model>[\w./:-]{1,200}) does not support tools"),
+                source="https://github.com/ollama/ollama/issues/14795",
+                example="registry.ollama.ai/library/Qwen3.5:0.8b does not support tools",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.model-no-vision",
+        title="The model does not take image input.",
+        fix="Send images only to a vision model; for this model[[ ({model})]] remove the image_url parts or describe them in text.",
+        constraint=ConstraintSpec("content_type", name="image_url"),
+        wordings=(
+            Wording(
+                provider="vllm",
+                pattern=_re(r"(?<![\w./:-])(?P<model>[\w./:-]{1,200}) is not a multimodal model"),
+                source="https://github.com/studio-dots-ai/dots.ocr/issues/26",
+                example="Qwen/Qwen3-0.6B is not a multimodal model None",
+            ),
+            Wording(
+                provider="deepseek",
+                pattern=_re(
+                    r"messages\[(?P<index>\d+)\]: (?:unknown variant {Q}image_url{Q}|data did not match any variant of untagged enum ChatCompletionRequestContent)"
+                ),
+                source="https://github.com/esengine/DeepSeek-Reasonix/issues/7859",
+                example="Failed to deserialize the JSON body into the target type: messages[466]: unknown variant `image_url`, expected `text` at line 1 column 690848",
+            ),
+            Wording(
+                provider="llama.cpp",
+                pattern=_re("Unsupported content part type: {Q}image_url{Q}"),
+                source="https://github.com/ggml-org/llama.cpp/issues/12947",
+                example='Failed to parse messages: Unsupported content part type: "image_url"',
+            ),
+            Wording(
+                provider="llama.cpp",
+                pattern=_re("image input is not supported"),
+                source="https://github.com/ggml-org/llama.cpp/issues/13566",
+                example="image input is not supported by this server",
+            ),
+            Wording(
+                provider="generic",
+                pattern=_re(r"model does not support image input"),
+                source="https://github.com/decolua/9router/issues/1269",
+                example="this model does not support image input (ref: 9152fe9a-b690-4322-999d-8158be100749)",
+            ),
+            Wording(
+                provider="litellm",
+                pattern=_re(r"The provided model is not a vision model"),
+                source="https://github.com/BerriAI/litellm/issues/7908",
+                example="The provided model is not a vision model. Please provide a vision model.",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.model-not-found",
+        title="The model id is unknown to this upstream (or the key has no access to it).",
+        fix="Use a model id this endpoint serves (list them with GET /v1/models)[[ instead of {model}]].",
+        wordings=(
+            Wording(
+                provider="groq",
+                pattern=_re(r"The model {Q}(?P<model>[^'\"`\s]+){Q} has been decommissioned"),
+                source="https://github.com/valentinfrlch/ha-llmvision/issues/324",
+                example="The model `llama-3.2-11b-vision-preview` has been decommissioned and is no longer supported. Please refer to https://console.groq.com/docs/deprecations for a recommendation on which model to use instead.",
+            ),
+            Wording(
+                provider="groq",
+                pattern=_code("model_decommissioned"),
+                source="https://github.com/valentinfrlch/ha-llmvision/issues/324",
+                example="model_decommissioned",
+                on="code",
+            ),
+            Wording(
+                provider="azure",
+                pattern=_re("The API deployment for this resource does not exist"),
+                source="https://github.com/chatboxai/chatbox/issues/861",
+                example="The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.",
+            ),
+            Wording(
+                provider="azure",
+                pattern=_code("DeploymentNotFound"),
+                source="https://github.com/MicrosoftDocs/azure-docs/issues/114013",
+                example="DeploymentNotFound",
+                on="code",
+            ),
+            Wording(
+                provider="perplexity",
+                pattern=_re(r"Invalid model {Q}(?P<model>[^'\"`]+?)\s*{Q}\. Permitted models"),
+                source="https://github.com/FerroxLabs/wayland/issues/603",
+                example="Invalid model 'perplexity/sonar'. Permitted models can be found in the documentation at https://docs.perplexity.ai/docs/getting-started/models.",
+            ),
+            Wording(
+                provider="litellm",
+                pattern=_re("Invalid model name passed in"),
+                source="https://github.com/BerriAI/litellm/issues/2398",
+                example="400: {'error': 'Invalid model name passed in'}",
+            ),
+            Wording(
+                provider="fastchat",
+                pattern=_re(r"Only allowed now, your model (?P<model>\S+)"),
+                source="https://github.com/chatchat-space/Langchain-Chatchat/issues/3728",
+                example="Only allowed now, your model local_chatglm3-6b",
+            ),
+            Wording(
+                provider="nvidia",
+                pattern=_re(r"Function {Q}[\w-]+{Q}: Not found for account"),
+                source="https://github.com/Alishahryar1/free-claude-code/issues/1021",
+                example="Function '23d4f03a-b8a6-4adb-a183-7daa083a09cc': Not found for account 'Qawmu2vUw3rdcREnubcAVqe1c55nUTb1hCogKQx4BCA'",
+            ),
+            Wording(
+                provider="openrouter",
+                pattern=_re(r"No endpoints found for (?P<model>[\w./:-]+?)\.?$"),
+                source="https://github.com/vyancharuk/nodejs-api-boilerplate/issues/16",
+                example="No endpoints found for nousresearch/hermes-3-llama-3.1-405b:free.",
+            ),
+            Wording(
+                provider="github-models",
+                pattern=_re(r"Unknown model: (?P<model>[\w./:-]+)"),
+                source="https://github.com/BerriAI/litellm/issues/9740",
+                example="litellm.BadRequestError: GithubException - Unknown model: mixtral-8x7b-32768",
+            ),
+            Wording(
+                provider="copilot",
+                pattern=_re("The requested model is not supported"),
+                source="https://github.com/anomalyco/opencode/issues/34048",
+                example="The requested model is not supported.",
+            ),
+            Wording(
+                provider="moonshot",
+                pattern=_re(r"Not found the model (?P<model>\S+) or Permission denied"),
+                source="https://github.com/langgenius/dify/issues/39778",
+                example="Not found the model kimi‑k2‑0711‑preview or Permission denied",
+            ),
+            Wording(
+                provider="zhipu",
+                pattern=_re("模型不存在"),
+                source="https://github.com/nexu-io/nexu/issues/855",
+                example="400 模型不存在，请检查模型代码。",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"The model (?:or endpoint )?{Q}(?P<model>[^'\"`\s]+){Q} does not exist or you do not have access to it"
+                ),
+                source="https://github.com/openai/openai-agents-python/issues/458",
+                example="The model `computer-use-preview-2025-03-11` does not exist or you do not have access to it.",
+            ),
+            Wording(
+                provider="deepseek",
+                pattern=_re(r"^Model Not Exist$"),
+                source="https://github.com/deepwn/addi/issues/13",
+                example="Model Not Exist",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"That model does not exist"),
+                source="https://github.com/josStorer/chatGPT-search-engine-extension/issues/14",
+                example="That model does not exist",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_code("model_not_found"),
+                source="https://github.com/openai/openai-agents-python/issues/458",
+                example="model_not_found",
+                on="code",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.system-not-first",
+        title="A system message appears after the first position (the chat template allows one, first).",
+        fix="Merge every system message into one system message at index 0.",
+        rule_id="roles.system-not-first",
+        constraint=ConstraintSpec("role", name="system", value="not-first"),
+        wordings=(
+            Wording(
+                provider="vllm",
+                pattern=_re(r"System message must be at the beginning"),
+                source="https://github.com/nashsu/llm_wiki/issues/45",
+                example="System message must be at the beginning.",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.role-order",
+        title="The message roles are not in the order the model's chat template requires.",
+        fix=(
+            "Make roles alternate user/assistant after one optional leading system message: merge consecutive "
+            "messages of one role and keep tool results right after their calls."
+        ),
+        rule_id="roles.alternation",
+        constraint=ConstraintSpec("role", name="alternation"),
+        wordings=(
+            Wording(
+                provider="anthropic",
+                pattern=_re(
+                    "roles must alternate between {Q}user{Q} and {Q}assistant{Q}, but found multiple {Q}(?P<role>user|assistant){Q} roles in a row"
+                ),
+                source="https://github.com/etkecc/baibot/issues/13",
+                example='messages: roles must alternate between "user" and "assistant", but found multiple "user" roles in a row',
+            ),
+            Wording(
+                provider="perplexity",
+                pattern=_re(r"user or tool message\(s\) should alternate with assistant message\(s\)"),
+                source="https://github.com/serac-labs/serac/issues/53",
+                example="After the (optional) system message(s), user or tool message(s) should alternate with assistant message(s).",
+            ),
+            Wording(
+                provider="nvidia",
+                pattern=_re("chat messages must alternate roles between {Q}user{Q} and {Q}assistant{Q}"),
+                source="https://github.com/NVIDIA/GenerativeAIExamples/issues/113",
+                example="chat messages must alternate roles between 'user' and 'assistant'. Message may have a leading 'system' role message",
+            ),
+            Wording(
+                provider="deepseek",
+                pattern=_re(
+                    r"The first message \(except the system message\) of (?P<model>[\w.-]+) must be a user message"
+                ),
+                source="https://github.com/ChatGPTNextWeb/NextChat/issues/6343",
+                example="The first message (except the system message) of deepseek-reasoner must be a user message, but an assistant message detected.",
+            ),
+            Wording(
+                provider="bedrock",
+                pattern=_re("A conversation must alternate between user and assistant roles"),
+                source="https://github.com/langgenius/dify/issues/9294",
+                example="ValidationException: A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.",
+            ),
+            Wording(
+                provider="perplexity",
+                pattern=_re("user and assistant roles should be alternating"),
+                source="https://github.com/perplexityai/api-discussion/issues/265",
+                example="After the (optional) system message(s), user and assistant roles should be alternating.",
+            ),
+            Wording(
+                provider="deepseek",
+                pattern=_re("does not support successive user or assistant messages"),
+                source="https://github.com/xerrors/Yuxi/issues/126",
+                example="deepseek-reasoner does not support successive user or assistant messages (messages[0] and messages[1] in your input). You should interleave the user/assistant messages in the message sequence.",
+            ),
+            Wording(
+                provider="gemini",
+                pattern=_re("Please ensure that function (?:call|response) turn comes immediately after"),
+                source="https://github.com/google-gemini/gemini-cli/issues/26486",
+                example="Please ensure that function call turn comes immediately after a user turn or after a function response turn.",
+            ),
+            Wording(
+                provider="mistral",
+                pattern=_re(r"Unexpected role {Q}(?P<role>\w+){Q} after role {Q}(?P<previous_role>\w+){Q}"),
+                source="https://github.com/datapizza-labs/datapizza-ai/issues/98",
+                example="Unexpected role 'user' after role 'tool'",
+            ),
+            Wording(
+                provider="qianfan",
+                pattern=_re("the length of messages must be an odd number"),
+                source="https://github.com/Undertone0809/promptulate/issues/60",
+                example="the length of messages must be an odd number",
+            ),
+            Wording(
+                provider="vllm",
+                pattern=_re(r"conversation roles must alternate user"),
+                source="https://github.com/microsoft/autogen/issues/1037",
+                example="Conversation roles must alternate user/assistant/user/assistant/...",
+                # vLLM's Mistral templates raise it for a system message too (roles.system-not-first).
+                shared_by=("roles.system-not-first",),
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.last-message-assistant",
+        title="The conversation ends with an assistant message (a prefill) the model does not take.",
+        fix="End the request with a user (or tool) message; drop the trailing assistant message or turn it into context.",
+        rule_id="roles.trailing-assistant-messages",
+        constraint=ConstraintSpec("role", name="assistant", value="last"),
+        wordings=(
+            Wording(
+                provider="nvidia",
+                pattern=_re("Last message role should be {Q}user{Q}"),
+                source="https://github.com/NVIDIA/GenerativeAIExamples/issues/113",
+                example="Last message role should be 'user'",
+            ),
+            Wording(
+                provider="deepseek",
+                pattern=_re(r"The last message of (?P<model>[\w.-]+) must be a user message"),
+                source="https://github.com/BerriAI/litellm/issues/8090",
+                example="The last message of deepseek-reasoner must be a user message, or an assistant message with prefix mode on (refer to https://api-docs.deepseek.com/guides/chat_prefix_completion).",
+            ),
+            Wording(
+                provider="mistral",
+                pattern=_re(
+                    r"Expected last role User or Tool \(or Assistant with prefix True\) for serving but got assistant"
+                ),
+                source="https://github.com/0xPlaygrounds/rig/pull/1130",
+                example="Expected last role User or Tool (or Assistant with prefix True) for serving but got assistant",
+            ),
+            Wording(
+                provider="llama.cpp",
+                pattern=_re("Cannot have 2 or more assistant messages at the end of the list"),
+                source="https://github.com/co-l/openfox/issues/367",
+                example="Cannot have 2 or more assistant messages at the end of the list.",
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_re(r"This model does not support assistant message prefill"),
+                source="https://github.com/smallmain/vscode-unify-chat-provider/issues/249",
+                example=(
+                    "This model does not support assistant message prefill. The conversation must end with a "
+                    "user message."
+                ),
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.empty-content",
+        title="A message or text block has empty content.",
+        fix="Drop empty messages and empty text blocks (or put real text in them) before sending[[; message {index}]].",
+        wordings=(
+            Wording(
+                provider="gemini",
+                pattern=_re(r"contents\.parts must not be empty"),
+                source="https://github.com/langchain-ai/langgraph/issues/3939",
+                example="GenerateContentRequest.contents[3].parts: contents.parts must not be empty.",
+            ),
+            Wording(
+                provider="gemini",
+                pattern=_re(r"GenerateContentRequest\.contents: contents is not specified"),
+                source="https://github.com/vercel/ai/issues/3775",
+                example="Error [AI_APICallError]: * GenerateContentRequest.contents: contents is not specified",
+                rule_id="messages.empty",
+            ),
+            Wording(
+                provider="cohere",
+                pattern=_re("message must be at least 1 token long or tool results must be specified"),
+                source="https://github.com/yym68686/uni-api/issues/6",
+                example="invalid request: message must be at least 1 token long or tool results must be specified.",
+            ),
+            Wording(
+                provider="zhipu",
+                pattern=_re(r"messages\[(?P<index>\d+)\]:content和tool_calls 字段不能同时为空"),
+                source="https://github.com/AgentEra/Agently/issues/74",
+                example="messages[4]:content和tool_calls 字段不能同时为空",
+                rule_id="shape.empty-assistant-message",
+            ),
+            Wording(
+                provider="llama.cpp",
+                pattern=_re("Expected {Q}content{Q} to be a string or an array"),
+                source="https://github.com/ggml-org/llama.cpp/issues/13471",
+                example="Expected 'content' to be a string or an array",
+            ),
+            Wording(
+                provider="dashscope",
+                pattern=_re("The content field is a required field"),
+                source="https://github.com/QwenLM/qwen-code/issues/5265",
+                example="[API Error: 400 <400> InternalError.Algo.InvalidParameter: The content field is a required field.]",
+                rule_id="messages.missing-content",
+            ),
+            Wording(
+                provider="sglang",
+                pattern=_re(
+                    r"messages\.(?P<index>\d+)\.\w+\.content(?:\.str)? Input should be a valid string \[type=string_type, input_value=None"
+                ),
+                source="https://github.com/danny-avila/LibreChat/issues/6256",
+                example="pydantic_core._pydantic_core.ValidationError: 5 validation errors for ChatCompletionRequest messages.1.ChatCompletionMessageGenericParam.content.str Input should be a valid string [type=string_type, input_value=None, input_type=NoneType]",
+            ),
+            Wording(
+                provider="moonshot",
+                pattern=_re(
+                    r"the message at position (?P<index>\d+) with role {Q}(?P<role>\w+){Q} must not be empty"
+                ),
+                source="https://github.com/labring/FastGPT/issues/3575",
+                example="400 Invalid request: the message at position 4 with role 'assistant' must not be empty (request id: 2025011303374215804122836717847)",
+            ),
+            Wording(
+                provider="zhipu",
+                pattern=_re(r"messages\[(?P<index>\d+)\]\.content\[\d+\]\.text:text cannot be empty"),
+                source="https://github.com/agentscope-ai/QwenPaw/issues/287",
+                example="messages[20].content[0].text:text cannot be empty.",
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_re(r"text content blocks must (?:be non-empty|contain non-whitespace text)"),
+                source="https://github.com/anthropics/claude-code/issues/53473",
+                example="messages: text content blocks must be non-empty",
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_re(r"messages\.(?P<index>\d+): all messages must have non-empty content"),
+                source="https://github.com/anthropics/claude-code/issues/4416",
+                example=(
+                    "messages.11: all messages must have non-empty content except for the optional final "
+                    "assistant message"
+                ),
+            ),
+            Wording(
+                provider="moonshot",
+                pattern=_re(r"text content is empty"),
+                source="https://github.com/LLM-Red-Team/kimi-cc/issues/23",
+                example="Invalid request: text content is empty",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"Invalid value for {Q}content{Q}: expected a string, got null"),
+                source="https://github.com/songquanpeng/one-api/issues/784",
+                example="Invalid value for 'content': expected a string, got null.",
+                rule_id="messages.missing-content",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.content-array-unsupported",
+        title="Message content is sent as an array of parts where this server takes only a string.",
+        fix="Send message content as one string (join the text parts) for this endpoint[[; message {index}]].",
+        constraint=ConstraintSpec("content_type", name="array"),
+        wordings=(
+            Wording(
+                provider="ollama",
+                pattern=_re(
+                    r"cannot unmarshal array into Go struct field \w+\.messages\.content of type string"
+                ),
+                source="https://github.com/ollama/ollama/issues/10255",
+                example="json: cannot unmarshal array into Go struct field ChatRequest.messages.content of type string",
+            ),
+            Wording(
+                provider="azure",
+                pattern=_re(
+                    r"Invalid type for {Q}(?P<field>messages\[(?P<index>\d+)\]\.content){Q}: expected a string, "
+                    r"but got an array"
+                ),
+                source="https://github.com/danny-avila/LibreChat/issues/3111",
+                example="Invalid type for 'messages[0].content': expected a string, but got an array instead",
+            ),
+            Wording(
+                provider="groq",
+                pattern=_re(r"{Q}messages\.(?P<index>\d+)\.content{Q} : value must be a string"),
+                source="https://github.com/gptme/gptme/issues/375",
+                example="'messages.0.content' : value must be a string",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.invalid-image",
+        title="An image part is not a valid image the provider can read (bad URL, bad base64, wrong type).",
+        fix=(
+            "Send images as data:image/png|jpeg|webp;base64,<valid base64> (or a reachable https URL where "
+            "the provider downloads them), with the declared media type matching the bytes."
+        ),
+        rule_id="content.invalid-image-url",
+        wordings=(
+            Wording(
+                provider="llama.cpp",
+                pattern=_re("failed to decode image bytes"),
+                source="https://github.com/potato-os/core/pull/89",
+                example="mtmd_helper_bitmap_init_from_buf: failed to decode image bytes",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Invalid (?:image URL: )?{Q}(?P<field>[^'\"`]+){Q}\. Expected a base64-encoded data URL.{0,200}?"
+                    r"but got empty base64-encoded bytes"
+                ),
+                source="https://github.com/anomalyco/opencode/issues/23983",
+                example=(
+                    "Invalid image URL: 'messages[0].content[1].image_url.url'. Expected a base64-encoded data "
+                    "URL with an image MIME type (e.g. 'data:image/png;base64,aW1nIGJ5dGVzIGhlcmU='), but got "
+                    "empty base64-encoded bytes."
+                ),
+                rule_id="content.empty-base64",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Invalid (?:image URL: )?{Q}(?P<field>[^'\"`]+){Q}\. Expected a base64-encoded data URL"
+                ),
+                source="https://github.com/Alibaba-NLP/OmniSearch/issues/3",
+                example=(
+                    "Invalid image URL: 'messages[0].content[1].image_url.url'. Expected a base64-encoded data "
+                    "URL with an image MIME type (e.g. 'data:image/png;base64,aW1nIGJ5dGVzIGhlcmU='), but got a "
+                    "value without the 'data:' prefix."
+                ),
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"Invalid MIME type\. Only image types are supported"),
+                source="https://github.com/langgenius/dify/issues/11527",
+                example="Invalid MIME type. Only image types are supported.",
+                rule_id="content.non-image-data-url",
+            ),
+            Wording(
+                provider="ollama",
+                pattern=_re(r"illegal base64 data at input byte (?P<index>\d+)"),
+                source="https://github.com/jakobdylanc/llmcord/issues/29",
+                example="illegal base64 data at input byte 4",
+            ),
+            Wording(
+                provider="ollama",
+                pattern=_re(r"^invalid image input$"),
+                source="https://github.com/ollama/ollama/issues/6753",
+                example="invalid image input",
+                rule_id="content.non-image-data-url",
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_re(r"Image does not match the provided media type (?P<value>[\w/+.-]+)"),
+                source="https://github.com/anthropics/claude-code/issues/6300",
+                example="messages.2.content.0.image.source.base64.data: Image does not match the provided media type image/png",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.extra-message-field",
+        title="A message carries a field this server does not accept.",
+        fix="Remove {field} from the message[[ (message {index})]] before sending (strict servers reject non-standard message keys).",
+        rule_id="roles.unknown-message-key",
+        constraint=_MESSAGE_FIELD,
+        wordings=(
+            Wording(
+                provider="dashscope",
+                pattern=_re(r"The \[(?P<field>function_call)\] is not supported in the message"),
+                source="https://github.com/QwenLM/Qwen3/issues/573",
+                example="The [function_call] is not supported in the message; however, you may be able to use [tool_calls]",
+            ),
+            Wording(
+                provider="bedrock",
+                pattern=_re(
+                    r"#/(?P<ptr>messages/\d+[\w/]*): extraneous key \[(?P<field>[\w.-]+)\] is not permitted"
+                ),
+                source="https://github.com/crmne/ruby_llm/issues/586",
+                example="Malformed input request: #/messages/0/content/0: extraneous key [type] is not permitted, reformat your input and try again.",
+            ),
+            Wording(
+                provider="groq",
+                pattern=_re(
+                    r"{Q}messages\.(?P<index>\d+){Q} : for {Q}role:(?P<role>\w+){Q} the following must be satisfied"
+                    r"\[\({Q}messages\.\d+{Q} : property {Q}(?P<field>[\w.-]+){Q} is unsupported"
+                ),
+                source="https://github.com/SimonSchubert/Kai/issues/265",
+                example=(
+                    "'messages.2' : for 'role:assistant' the following must be satisfied[('messages.2' : property "
+                    "'reasoning_content' is unsupported)]"
+                ),
+            ),
+            Wording(
+                provider="gemini",
+                pattern=_re(
+                    r"Unknown name {Q}(?P<field>\w+){Q} at {Q}(?P<path>contents\[(?P<index>\d+)\][^'\"`]*){Q}: Cannot find field"
+                ),
+                source="https://github.com/gera2ld/ai.nvim/issues/13",
+                example=(
+                    "Invalid JSON payload received. Unknown name \"role\" at 'contents[0].parts': Cannot find field."
+                ),
+            ),
+            Wording(
+                provider="vllm",
+                # pydantic extra_forbidden with a loc inside messages (FastAPI detail rendered by the parser,
+                # pydantic's text form, or a Python-literal list; see _prepare).
+                pattern=_re(
+                    r"(?:^|[\s;\[(,'\"])(?:body\.)?(?P<loc>messages\.\d+(?:\.[\w\[\]-]+)+)\s*:?\s+Extra inputs are not permitted"
+                ),
+                source="https://github.com/vllm-project/vllm/issues/12864",
+                example=(
+                    "1 validation error for ChatCompletionRequest messages.0.user.name   Extra inputs are not "
+                    "permitted [type=extra_forbidden, input_value='bob', input_type=str]"
+                ),
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.extra-request-field",
+        title="The request carries a top-level field this server does not accept.",
+        fix="Remove {field} from the request body for this endpoint (strict servers reject unknown keys).",
+        rule_id="params.unknown",
+        constraint=_FIELD,
+        wordings=(
+            Wording(
+                provider="openai",
+                pattern=_re(r"Unknown parameter: {Q}(?P<loc>[\w.\[\]-]+){Q}"),
+                source="https://github.com/decolua/9router/issues/1157",
+                example="Unknown parameter: 'client_metadata'",
+            ),
+            Wording(
+                provider="bedrock",
+                pattern=_re(r"#: extraneous key \[(?P<loc>[\w.-]+)\] is not permitted"),
+                source="https://github.com/fumito-ito/AnthropicSwiftSDK/issues/19",
+                example='Malformed input request: #: subject must not be valid against schema {"required":["messages"]}#: extraneous key [stream] is not permitted#: extraneous key [model] is not permitted, please reformat your input and try again.',
+            ),
+            Wording(
+                provider="nvidia",
+                pattern=_re(r"Unsupported parameter\(s\): {Q}(?P<field>\w+)"),
+                source="https://github.com/MoonshotAI/kimi-cli/issues/2534",
+                example="400 Validation: Unsupported parameter(s): `prompt_cache_key`",
+                names_parameters=True,
+            ),
+            Wording(
+                provider="groq",
+                pattern=_re(r"property {Q}(?P<loc>[\w.-]+){Q} is unsupported"),
+                source="https://github.com/fanenr/chatbot/issues/21",
+                example="property 'store' is unsupported, did you mean 'stop'?",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"Unrecognized request arguments? supplied: (?P<field>\w+)"),
+                source="https://github.com/nashsu/llm_wiki/issues/336",
+                example="Unrecognized request argument supplied: thinking",
+                names_parameters=True,
+            ),
+            Wording(
+                provider="gemini",
+                pattern=_re(
+                    r"Unknown name {Q}(?P<field>\w+){Q}(?: at {Q}(?P<path>[^'\"`]*){Q})?: Cannot find field"
+                ),
+                source="https://github.com/FuzzAnything/PromptFuzz/issues/42",
+                example='Invalid JSON payload received. Unknown name "web_search_options": Cannot find field.',
+            ),
+            Wording(
+                provider="fireworks",
+                pattern=_re(r"Extra inputs are not permitted, field: {Q}(?P<loc>[\w.\[\]-]+){Q}"),
+                source="https://github.com/FlowiseAI/Flowise/issues/2866",
+                example="Extra inputs are not permitted, field: 'stream_options'",
+            ),
+            Wording(
+                provider="vllm",
+                pattern=_re(
+                    r"(?:^|[\s;\[(,'\"])(?:body\.)?(?P<loc>[A-Za-z_][\w-]*(?:\.[\w\[\]-]+)*)\s*:?\s+Extra inputs are not permitted"
+                ),
+                source="https://github.com/gpustack/gpustack/issues/429",
+                example=(
+                    "[{'type': 'extra_forbidden', 'loc': ('body', 'stream_otpions'), 'msg': 'Extra inputs are "
+                    "not permitted', 'input': {'include_usage': True}}]"
+                ),
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.param-type-invalid",
+        title="A parameter has the wrong JSON type.",
+        fix="Send {param} as {expected}[[ (it was {got})]].",
+        rule_id="params.wrong-type",
+        wordings=(
+            Wording(
+                provider="gemini",
+                pattern=_re(
+                    "Unknown name {Q}(?P<param>\\w+){Q} at {Q}(?P<path>[^'\\\"`]*){Q}: Proto field is not repeating, cannot start list"
+                ),
+                source="https://github.com/DanielEdrisian/AlexSideBar-Public/issues/104",
+                example="Invalid JSON payload received. Unknown name \"text\" at 'contents[1].parts[0]': Proto field is not repeating, cannot start list.",
+            ),
+            Wording(
+                provider="moonshot",
+                pattern=_re(
+                    r"the {Q}(?P<param>\w+){Q} field in the request \(expected type (?P<expected>\w+)\) is illegal, and (?P<got>\w+) is not acceptable"
+                ),
+                source="https://github.com/LionSR/TeXRA/pull/1905",
+                example="the thinking field in the request (expected type object) is illegal, and bool is not acceptable",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Invalid type for {Q}(?P<param>[^'\"`]+){Q}: expected (?P<expected>.{1,80}?), but got "
+                    r"(?P<got>an? \w+|\w+)"
+                ),
+                source="https://github.com/coze-dev/coze-studio/issues/2317",
+                example=(
+                    "Invalid type for 'messages.[0].content': expected one of a string or array of objects, but "
+                    "got an object instead."
+                ),
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.param-value-unsupported",
+        title="A parameter has a value this model or server does not accept.",
+        fix="Change {param}[[ from '{value}']] to a value the model accepts (or omit it).",
+        constraint=_VALUE,
+        wordings=(
+            Wording(
+                provider="moonshot",
+                pattern=_re(
+                    r"invalid (?P<param>temperature): only (?P<expected>[\d.]+) is allowed for this model"
+                ),
+                source="https://github.com/HKUDS/nanobot/pull/202",
+                example="invalid temperature: only 1 is allowed for this model",
+                rule_id="params.temperature-on-reasoning-model",
+            ),
+            Wording(
+                provider="deepseek",
+                pattern=_re("Invalid top_logprobs and logprobs value"),
+                source="https://github.com/deepseek-ai/DeepSeek-V2/issues/9",
+                example="Invalid top_logprobs and logprobs value",
+                rule_id="params.top-logprobs-without-logprobs",
+                no_constraint=True,
+            ),
+            Wording(
+                provider="vllm",
+                pattern=_re(r"Cannot request more than (?P<limit>\d+) (?P<param>logprobs)"),
+                source="https://github.com/EleutherAI/lm-evaluation-harness/issues/1735",
+                example="Cannot request more than 5 logprobs.",
+            ),
+            Wording(
+                provider="vllm",
+                pattern=_re(r"(?<!\w){Q}(?P<param>\w{1,64}){Q} must be a positive value"),
+                source="https://github.com/vllm-project/vllm/issues/24948",
+                example="`prompt_logprobs` must be a positive value.",
+            ),
+            Wording(
+                provider="fastchat",
+                pattern=_re(
+                    r"(?<![\d.])(?P<value>-?[\d.]{1,30}) is (?:less than the minimum|greater than the maximum) of "
+                    r"[\d.]+ - {Q}(?P<param>\w+){Q}"
+                ),
+                source="https://github.com/chatchat-space/Langchain-Chatchat/issues/2065",
+                example="0 is less than the minimum of 1 - 'max_tokens'",
+                rule_id="params.max-tokens-range",
+            ),
+            Wording(
+                provider="fireworks",
+                pattern=_re(
+                    "Input should be (?P<expected>.{1,200}?), field: {Q}(?P<param>[\\w.\\[\\]]+){Q}, value: {Q}(?P<value>[^'\\\"`]*){Q}"
+                ),
+                source="https://github.com/boldsoftware/shelley/issues/242",
+                example="Error: 2 request validation errors: - Input should be 'function', 'web_search_preview' or 'code_interpreter', field: 'tools[8].type', value: 'web_search_20250305' - Extra inputs are not permitted, field: 'tools[8].name', value: 'web_search'",
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_re(
+                    r"Unexpected value\(s\) {Q}(?P<value>[^\s`'\"]+){Q} for the {Q}(?P<param>anthropic-beta){Q} header"
+                ),
+                source="https://github.com/caozhiyuan/copilot-api/issues/251",
+                example="Unexpected value(s) context-1m-2025-08-07 for the anthropic-beta header. Please consult our documentation at docs.anthropic.com or try again without the header.",
+            ),
+            Wording(
+                provider="lmstudio",
+                pattern=_re(r"{Q}(?P<param>response_format\.type){Q} must be {Q}(?P<expected>\w+){Q}"),
+                source="https://github.com/lmstudio-ai/lmstudio-bug-tracker/issues/307",
+                example="'response_format.type' must be 'json_schema'",
+                constraint=ConstraintSpec("value", name="response_format.type"),
+            ),
+            Wording(
+                provider="zhipu",
+                pattern=_re(r"(?<![a-z_])(?P<param>[a-z_]{1,64})参数非法"),
+                source="https://github.com/songquanpeng/one-api/issues/1141",
+                example="temperature参数非法。请检查文档。 (request id: 2024031315392281877864286886360)",
+            ),
+            Wording(
+                provider="dashscope",
+                pattern=_re(r"parameter\.enable_thinking must be set to false for non-streaming calls"),
+                source="https://github.com/infiniflow/ragflow/issues/8972",
+                example="parameter.enable_thinking must be set to false for non-streaming calls",
+                rule_id="quirks.qwen-thinking-non-stream",
+                constraint=ConstraintSpec("value", name="enable_thinking", value="true"),
+            ),
+            Wording(
+                provider="dashscope",
+                pattern=_re(r"parameter\.enable_thinking必须设置为false"),
+                source="https://github.com/infiniflow/ragflow/issues/8972",
+                example="parameter.enable_thinking必须设置为false才能进行非流式调用",
+                rule_id="quirks.qwen-thinking-non-stream",
+                constraint=ConstraintSpec("value", name="enable_thinking", value="true"),
+            ),
+            Wording(
+                provider="modelscope",
+                pattern=_re(r"enable thinking can not be support when {Q}stream=False{Q}"),
+                source="https://github.com/musistudio/claude-code-router/issues/948",
+                example="enable thinking can not be support when `stream=False`.",
+                rule_id="quirks.qwen-thinking-non-stream",
+                constraint=ConstraintSpec("value", name="enable_thinking", value="true"),
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Unsupported value: {Q}(?P<param>[\w.\[\]]+){Q} does not support {Q}(?P<value>[^'\"`\s]+){Q} with this model"
+                ),
+                source="https://github.com/Kilo-Org/cloud/pull/3807",
+                example=(
+                    "Unsupported value: 'reasoning_effort' does not support 'none' with this model. Supported "
+                    "values are: 'minimal', 'low', 'medium', and 'high'."
+                ),
+                model_scoped=True,
+            ),
+            Wording(
+                provider="vllm",
+                pattern=_re(
+                    r"\b(?P<param>max_tokens|max_completion_tokens|temperature|top_p|top_k|min_p|presence_penalty|"
+                    r"frequency_penalty|repetition_penalty|n) must be (?:in|at least|at most|greater|less|>|<)[^,]{0,30}, "
+                    r"got (?P<value>-?[\d.]+?)\.?(?:\s|$)"
+                ),
+                source="https://github.com/vllm-project/vllm/issues/4667",
+                example="max_tokens must be at least 1, got -186.",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Invalid {Q}(?P<param>max_output_tokens){Q}: integer below minimum value.{0,60}?got (?P<value>\d+)"
+                ),
+                source="https://github.com/UKGovernmentBEIS/inspect_evals/issues/694",
+                example=(
+                    "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got 5 "
+                    "instead."
+                ),
+                rule_id="responses.max-output-tokens-below-minimum",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"Invalid {Q}(?P<param>stop){Q}: array too long"),
+                source="https://github.com/continuedev/continue/issues/1572",
+                example=(
+                    "Invalid 'stop': array too long. Expected an array with maximum length 4, but got an array "
+                    "with length 14 instead."
+                ),
+                rule_id="params.stop-count",
+                no_constraint=True,
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"The {Q}(?P<param>stream_options){Q} parameter is only allowed when {Q}stream{Q} is enabled"
+                ),
+                source="https://github.com/BerriAI/litellm/issues/5803",
+                example="The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+                rule_id="params.stream-options-without-stream",
+                no_constraint=True,
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"Invalid value: {Q}(?P<value>[^'\"`]*){Q}\. Supported values are:"),
+                source="https://github.com/quarkiverse/quarkus-langchain4j/issues/412",
+                example="Invalid value: 'LOW'. Supported values are: 'low', 'high', and 'auto'.",
+                no_constraint=True,
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.param-unsupported",
+        title="A parameter is not accepted by this model or provider.",
+        fix="Remove {param} from requests to this model[[ ({model})]] (or set the gateway to drop unsupported parameters).",
+        rule_id="params.unsupported-for-model",
+        constraint=_PARAM,
+        wordings=(
+            Wording(
+                provider="groq",
+                pattern=_re(r"(?<!\w){Q}(?P<param>\w{1,64}){Q} is not supported with this model"),
+                source="https://github.com/0xPlaygrounds/rig/issues/1134",
+                example="`reasoning_format` is not supported with this model",
+                model_scoped=True,
+            ),
+            Wording(
+                provider="litellm",
+                pattern=_re(
+                    r"(?<![\w.-])[\w.-]{1,60} does not support parameters:(?: ?[\[{]{Q}(?P<param>\w+){Q})?"
+                ),
+                source="https://github.com/lm-sys/RouteLLM/pull/72",
+                example="'ollama_chat does not support parameters:",
+            ),
+            Wording(
+                provider="llama.cpp",
+                pattern=_re(r"Unsupported param: (?P<param>\w+)"),
+                source="https://github.com/ggml-org/llama.cpp/issues/10920",
+                example="Unsupported param: tools",
+            ),
+            Wording(
+                provider="llama.cpp",
+                pattern=_re("(?P<param>tools|tool_choice) param requires --jinja flag"),
+                source="https://github.com/defilantech/LLMKube/issues/126",
+                example="500 tools param requires --jinja flag",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Unsupported parameter: {Q}(?P<param>[\w.\[\]]+){Q} is not supported with this model"
+                ),
+                source="https://github.com/aandrew-me/tgpt/issues/333",
+                example="Unsupported parameter: 'top_p' is not supported with this model.",
+                model_scoped=True,
+            ),
+            Wording(
+                provider="xai",
+                pattern=_re(r"Argument not supported(?: on this model)?: (?P<param>\w+)"),
+                source="https://github.com/n8n-io/n8n/issues/14581",
+                example="Argument not supported on this model: presencePenalty",
+                model_scoped=True,
+            ),
+            Wording(
+                provider="gemini",
+                pattern=_re(r"Penalty is not enabled for models/(?P<model>[\w.-]+)"),
+                source="https://github.com/PublicAffairs/openai-gemini/issues/63",
+                example="Penalty is not enabled for models/gemini-2.5-flash-preview-05-20",
+                no_constraint=True,
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.wrong-endpoint",
+        title="The request went to a URL or API the upstream does not serve for this body.",
+        fix="Fix the base URL / path[[: {path} is not an endpoint here]] (check for a missing or doubled /v1, a doubled /chat/completions, or a Chat Completions body sent to /v1/responses).",
+        rule_id="endpoint.unexpected-path",
+        wordings=(
+            Wording(
+                provider="cohere",
+                pattern=_re(
+                    "generate API is not supported for model {Q}(?P<model>[^'\\\"`]+){Q}\\. Please use the chat API"
+                ),
+                source="https://github.com/BerriAI/litellm/issues/9485",
+                example="invalid request: generate API is not supported for model 'command-a-03-2025'. Please use the chat API instead",
+            ),
+            Wording(
+                provider="qianfan",
+                pattern=_re("Unsupported openapi method"),
+                source="https://github.com/chatchat-space/Langchain-Chatchat/issues/2475",
+                example="Unsupported openapi method",
+            ),
+            Wording(
+                provider="cloudflare",
+                pattern=_re(r"Could not route to (?P<path>\S+?), perhaps your object identifier is invalid"),
+                source="https://github.com/musistudio/claude-code-router/issues/1630",
+                example="Could not route to /accounts/xxx/ai/v1, perhaps your object identifier is invalid?",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Invalid URL \((?P<method>[A-Z]+) (?P<path>[^)\s]*/chat/completions/chat/completions)\)"
+                ),
+                source="https://github.com/harry0703/MoneyPrinterTurbo/issues/57",
+                example="Invalid URL (POST /v1/chat/completions/chat/completions)",
+                rule_id="endpoint.doubled-path",
+            ),
+            Wording(
+                provider="generic",
+                pattern=_re(r"Invalid URL \((?P<method>[A-Z]+) (?P<path>[^)\s]+)\)"),
+                source="https://github.com/OpenHands/OpenHands/issues/485",
+                example="Invalid URL (POST /chat/completions)",
+                rule_id="endpoint.missing-v1",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Unknown request URL: (?P<method>[A-Z]+) (?P<path>\S+?)\.? Please check the URL"
+                ),
+                source="https://github.com/nomic-ai/gpt4all/issues/3214",
+                example=(
+                    "Unknown request URL: POST /chat/completions. Please check the URL for typos, or see the docs "
+                    "at https://platform.openai.com/docs/api-reference/."
+                ),
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"Unsupported parameter: {Q}messages{Q}\. In the Responses API, this parameter has moved to {Q}input{Q}"
+                ),
+                source="https://github.com/madox2/vim-ai/issues/162",
+                example=(
+                    "Unsupported parameter: 'messages'. In the Responses API, this parameter has moved to 'input'. "
+                    "Try again with the new parameter."
+                ),
+                rule_id="responses.chat-body",
+            ),
+            Wording(
+                provider="azure",
+                pattern=_re(r"^Resource not found$"),
+                source="https://github.com/ThinkInAIXYZ/deepchat/issues/262",
+                example="Resource not found",
+                rule_id="endpoint.azure-missing-api-version",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.moderation",
+        title="The provider's safety system refused the prompt.",
+        fix="Rephrase or remove the flagged content; if it is a false positive, start a fresh conversation or contact the provider.",
+        transient=True,
+        wordings=(
+            Wording(
+                provider="azure",
+                pattern=_re(
+                    "The response was filtered due to the prompt triggering Azure OpenAI.s content management policy"
+                ),
+                source="https://github.com/openai/openai-python/issues/331",
+                example="The response was filtered due to the prompt triggering Azure OpenAI’s content management policy. Please modify your prompt and retry. To learn more about our content filtering policies please read our documentation: https://go.microsoft.com/fwlink/?linkid=2198766",
+            ),
+            Wording(
+                provider="azure",
+                pattern=_code("content_filter"),
+                source="https://github.com/openai/openai-python/issues/331",
+                example="content_filter",
+                on="code",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"your prompt was flagged as potentially violating our usage policy"),
+                source="https://github.com/alan-turing-institute/t0-1/issues/69",
+                example=(
+                    "Invalid prompt: your prompt was flagged as potentially violating our usage policy. Please try "
+                    "again with a different prompt: https://platform.openai.com/docs/guides/reasoning#advice-on-prompting"
+                ),
+            ),
+            Wording(
+                provider="openai",
+                pattern=_code("invalid_prompt"),
+                source="https://github.com/alan-turing-institute/t0-1/issues/69",
+                example="invalid_prompt",
+                on="code",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.auth",
+        title="The API key is missing, wrong or not valid for this endpoint.",
+        fix="Check the API key (and that it belongs to this provider and base URL).",
+        transient=True,
+        wordings=(
+            Wording(
+                provider="anthropic",
+                pattern=_re("invalid x-api-key"),
+                source="https://github.com/eyaltoledano/claude-task-master/issues/222",
+                example="invalid x-api-key",
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_code("authentication_error"),
+                source="https://github.com/eyaltoledano/claude-task-master/issues/222",
+                example="authentication_error",
+                on="code",
+            ),
+            Wording(
+                provider="deepinfra",
+                pattern=_re("^Not authenticated$"),
+                source="https://github.com/xtekky/gpt4free/issues/3446",
+                example="Not authenticated",
+            ),
+            Wording(
+                provider="sglang",
+                pattern=_re("^Unauthorized$"),
+                source="https://github.com/sgl-project/sglang/issues/25127",
+                example="Unauthorized",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"Incorrect API key provided"),
+                source="https://github.com/chatanywhere/GPT_API_free/issues/62",
+                example=(
+                    "Incorrect API key provided: sk-VKMIs***************************************wjh3. You can find "
+                    "your API key at https://platform.openai.com/account/api-keys."
+                ),
+            ),
+            Wording(
+                provider="openai",
+                pattern=_code("invalid_api_key"),
+                source="https://github.com/chatanywhere/GPT_API_free/issues/62",
+                example="invalid_api_key",
+                on="code",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.quota",
+        title="The account has no quota or credit left.",
+        fix="Add credit or raise the quota of the account (plan and billing); retrying does not help.",
+        transient=True,
+        wordings=(
+            Wording(
+                provider="anthropic",
+                pattern=_re("You're out of extra usage"),
+                source="https://github.com/anthropics/claude-code/issues/45035",
+                example="You're out of extra usage. Add more at claude.ai/settings/usage and keep going.",
+            ),
+            Wording(
+                provider="volcengine",
+                pattern=_re("has reached the set inference limit for the"),
+                source="https://github.com/volcengine/MineContext/issues/328",
+                example="Your account ［2100334555］ has reached the set inference limit for the ［doubao-seed-1-6-flashl model, and the model service has been paused.",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"exceeded (?:your )?current quota"),
+                source="https://github.com/ChatGPTNextWeb/NextChat/issues/3123",
+                example="You exceeded your current quota, please check your plan and billing details.",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_code("insufficient_quota"),
+                source="https://github.com/ChatGPTNextWeb/NextChat/issues/3123",
+                example="insufficient_quota",
+                on="code",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.rate-limit",
+        title="The request exceeds the account's rate limit.",
+        fix="Retry after the delay the response gives (Retry-After), send fewer or smaller requests, or ask for a higher limit.",
+        transient=True,
+        wordings=(
+            Wording(
+                provider="openai",
+                pattern=_re(r"Rate limit reached for (?P<model>[\w.-]+)"),
+                source="https://github.com/BuilderIO/micro-agent/issues/86",
+                example=(
+                    "Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min "
+                    "(TPM): Limit 30000, Used 29937, Requested 385. Please try again in 644ms."
+                ),
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_re(r"would exceed the rate limit for your organization"),
+                source="https://github.com/FoundationAgents/OpenManus/issues/746",
+                example=(
+                    "This request would exceed the rate limit for your organization of 20,000 input tokens per "
+                    "minute. For details, refer to: https://docs.anthropic.com/en/api/rate-limits."
+                ),
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_code("rate_limit_error"),
+                source="https://github.com/FoundationAgents/OpenManus/issues/746",
+                example="rate_limit_error",
+                on="code",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.overloaded",
+        title="The provider is overloaded.",
+        fix="Retry later with backoff; nothing is wrong with the request.",
+        transient=True,
+        wordings=(
+            Wording(
+                provider="deepinfra",
+                pattern=_re("Model busy, retry later"),
+                source="https://github.com/truefoundry/models/pull/862",
+                example='{"error":{"message":"Model busy, retry later"}}',
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_re(r"^Overloaded$"),
+                source="https://github.com/anthropics/claude-code/issues/3572",
+                example="Overloaded",
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_code("overloaded_error"),
+                source="https://github.com/anthropics/claude-code/issues/3572",
+                example="overloaded_error",
+                on="code",
+            ),
+        ),
+    ),
+    Cause(
+        id="cause.server-error",
+        title="The provider failed while processing the request.",
+        fix="Retry; if it persists for one request only, report it to the provider with the request id.",
+        transient=True,
+        wordings=(
+            Wording(
+                provider="nvidia",
+                pattern=_re("DEGRADED function cannot be invoked"),
+                source="https://github.com/decolua/9router/issues/2268",
+                example="Function id '87ea0ddc-cff1-4bca-bf8b-3bd98a35ddd0': DEGRADED function cannot be invoked",
+            ),
+            Wording(
+                provider="new-api",
+                pattern=_re("upstream error: do request failed"),
+                source="https://github.com/chenyme/grok2api/issues/37",
+                example="do request failed: upstream error: do request failed",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"The server had an error (?:while )?processing your request"),
+                source="https://github.com/LlmKira/Openaibot/issues/125",
+                example="The server had an error while processing your request. Sorry about that!",
+            ),
+        ),
+    ),
+)
+
+CAUSES_BY_ID: Mapping[str, Cause] = {cause.id: cause for cause in CAUSES}
+
+#: A generic, model-scoped rejection ("Unsupported parameter: 'X' is not supported with this model",
+#: "Argument not supported on this model: X") names a more specific cause when X is one of these
+#: parameters. Keys are snake_case request parameters.
+_SAMPLING = (
+    "temperature",
+    "top_p",
+    "presence_penalty",
+    "frequency_penalty",
+    "logprobs",
+    "top_logprobs",
+    "logit_bias",
+)
+PARAM_CAUSES: Mapping[str, str] = {
+    "max_tokens": "cause.max-tokens-not-supported",
+    "reasoning_effort": "cause.reasoning-effort-unsupported",
+    "parallel_tool_calls": "cause.parallel-tool-calls-unsupported",
+    "tool_choice": "cause.tool-choice-unsupported",
+    **dict.fromkeys(_SAMPLING, "cause.sampling-on-reasoning-model"),
+}
+
+#: Request fields that steer generation (OpenAI's parameters minus the plumbing fields). A strict
+#: server that rejects one of these as an unknown field does not know the *parameter*
+#: (``cause.param-unsupported``); rejecting any other field (``store``, ``prompt_cache_key``,
+#: ``stream_options``, a typo, a vendor extension) is ``cause.extra-request-field``.
+_PLUMBING = frozenset(
+    {
+        "model", "messages", "metadata", "prompt_cache_key", "prompt_cache_retention", "safety_identifier",
+        "service_tier", "store", "stream", "stream_options", "user",
+    }
+)  # fmt: skip
+GENERATION_PARAMS: frozenset[str] = OPENAI_PARAMS - _PLUMBING
+
+#: The rule predicting a parameter's outright rejection, where it differs from its cause's rule
+#: (``cause.reasoning-effort-unsupported`` is mostly about values: params.reasoning-effort-value).
+_PARAM_REJECTION_RULES: Mapping[str, str] = {"reasoning_effort": "params.reasoning-effort-unsupported"}
+
+#: A rejected message field whose own rule exists (else the cause's rule, roles.unknown-message-key).
+_MESSAGE_FIELD_RULES: Mapping[str, str] = {"name": "roles.name-unsupported"}
+
+#: The first path component of a pydantic ``loc`` under which a field belongs to a message.
+_MESSAGE_CONTAINERS = ("messages", "contents", "input")
+_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+
+# ---------------------------------------------------------------------------------- recognition
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+_WS = re.compile(r"\s+")
+# The parser already cuts messages to this; a longer text (a raw body) is cut the same way.
+_MAX_TEXT = MAX_MESSAGE_CHARS
+# Pydantic errors printed as Python/JSON dicts: 'loc': ('body', 'messages', 0, 'name'), 'msg': '...'.
+_LOC_THEN_MSG = re.compile(
+    r"""['"]loc['"]\s*:\s*[(\[]([^)\]]*)[)\]]\s*,\s*['"]msg['"]\s*:\s*['"]([^'"]{1,200})['"]"""
+)
+_MSG_THEN_LOC = re.compile(
+    r"""['"]msg['"]\s*:\s*['"]([^'"]{1,200})['"]\s*,\s*['"]loc['"]\s*:\s*[(\[]([^)\]]*)[)\]]"""
+)
+_LOC_PART = re.compile(r"""['"]?([^'",\s]+)['"]?""")
+_ARROW = re.compile(r"(?<=\w) -> (?=\w)")
+_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
+_DEFAULTS: Mapping[str, str] = {
+    "param": "the parameter",
+    "value": "this value",
+    "model": "this model",
+    "field": "the field",
+    "index": "N",
+    "role": "system",
+    "tool_call_id": "the id",
+    "limit": "the model's limit",
+    "name": "",
+    "path": "this path",
+    "prefix": "the expected prefix",
+    "expected": "the documented type",
+    "got": "another type",
+    "item_id": "the item",
+    "reasoning_id": "its reasoning item",
+    "response_id": "the previous response",
+}
+
+
+def recognise(
+    message: str | None, *, provider: str | None = None, finding_rules: Iterable[str] = ()
+) -> Recognition | None:
+    """The root cause a provider's message names, or ``None``.
+
+    ``provider`` (when known) puts that provider's wordings first within each cause;
+    ``finding_rules`` are the error-finding rules of the flow, which pick the rule among those that
+    share one provider sentence (see the module docstring).
+    """
+    try:
+        return _recognise_message(message, provider, tuple(finding_rules), fallback_param=None)
+    except Exception:  # defensive: a matcher bug must never reach the proxy
+        return None
+
+
+def recognise_error(
+    err: UpstreamError | None, *, provider: str | None = None, finding_rules: Iterable[str] = ()
+) -> Recognition | None:
+    """The root cause an upstream error names: the innermost provider message first, then outer ones,
+    then the error codes/types. Values the message does not name come from the parsed ``param``."""
+    if err is None:
+        return None
+    try:
+        rules = tuple(finding_rules)
+        chain = list(reversed(err.chain()))  # innermost (the provider's own answer) first
+        # OpenRouter names the upstream provider on its wrapper, not on the wrapped error.
+        hint = provider or next((e.provider_name for e in chain if e.provider_name), None)
+        for error in chain:
+            found = _recognise_message(error.message, hint, rules, fallback_param=error.param)
+            if found is not None:
+                return found
+        for error in chain:
+            for code in (error.code, error.type):
+                if code is None or code == "":
+                    continue
+                found = _recognise_code(str(code), error, hint, rules)
+                if found is not None:
+                    return found
+    except Exception:  # defensive, as above
+        return None
+    return None
+
+
+def _recognise_message(
+    message: str | None, provider: str | None, finding_rules: tuple[str, ...], *, fallback_param: str | None
+) -> Recognition | None:
+    if not message:
+        return None
+    text = _prepare(message)
+    for cause in CAUSES:
+        for wording in _ordered(cause.wordings, provider):
+            if wording.on != "message":
+                continue
+            match = wording.pattern.search(text)
+            if match is not None:
+                groups = {k: v for k, v in match.groupdict().items() if v}
+                return _build(cause, wording, groups, text, provider, finding_rules, fallback_param)
+    return None
+
+
+def _recognise_code(
+    code: str, error: UpstreamError, provider: str | None, finding_rules: tuple[str, ...]
+) -> Recognition | None:
+    for cause in CAUSES:
+        for wording in cause.wordings:
+            if wording.on == "code" and wording.pattern.fullmatch(code.strip()):
+                text = error.message or code
+                return _build(cause, wording, {}, text, provider, finding_rules, error.param)
+    return None
+
+
+def _ordered(wordings: tuple[Wording, ...], provider: str | None) -> tuple[Wording, ...]:
+    if not provider:
+        return wordings
+    provider = provider.lower()
+    return tuple(sorted(wordings, key=lambda w: w.provider != provider))  # stable: catalogue order kept
+
+
+def _prepare(message: str) -> str:
+    """Typography folded, whitespace collapsed, and pydantic dict errors also rendered as
+    ``loc.path: msg`` (the form the parser gives FastAPI ``detail`` lists), so one pattern serves all."""
+    text = message[:_MAX_TEXT].translate(_QUOTES)
+    # pydantic v1 prints a loc as "body -> presence_penalty"; v2 and FastAPI use dots.
+    text = _ARROW.sub(".", text)
+    rendered: list[str] = []
+    for match in _LOC_THEN_MSG.finditer(text):
+        rendered.append(f"{_loc_path(match.group(1))}: {match.group(2)}")
+    for match in _MSG_THEN_LOC.finditer(text):
+        rendered.append(f"{_loc_path(match.group(2))}: {match.group(1)}")
+    if rendered:
+        text = text + " ; " + " ; ".join(rendered)
+    return _WS.sub(" ", text).strip()
+
+
+def _loc_path(loc: str) -> str:
+    return ".".join(part for part in _LOC_PART.findall(loc) if part)
+
+
+def _build(
+    cause: Cause,
+    wording: Wording,
+    groups: dict[str, str],
+    text: str,
+    provider: str | None,
+    finding_rules: tuple[str, ...],
+    fallback_param: str | None,
+) -> Recognition:
+    values = dict(groups)
+    if "ptr" in values:  # Bedrock's JSON pointer "#/messages/0/content/0" plus the rejected key
+        values["loc"] = values.pop("ptr").replace("/", ".") + "." + values.pop("field", "")
+    if "loc" in values:
+        cause = _apply_loc(cause, values)
+    if "param" in values:
+        values["param"] = _param_name(values["param"])
+    rule_id = wording.rule_id or cause.rule_id
+    if cause.id == "cause.extra-message-field" and wording.rule_id is None:
+        rule_id = _MESSAGE_FIELD_RULES.get(values.get("field", ""), rule_id)
+    if (
+        wording.names_parameters
+        and cause.id == "cause.extra-request-field"
+        and _param_name(values.get("field", "")) in GENERATION_PARAMS
+    ):
+        values["param"] = _param_name(values["field"])
+        cause = CAUSES_BY_ID["cause.param-unsupported"]  # rule_id stays: the wording's rule predicted it
+    target = PARAM_CAUSES.get(values.get("param", "")) if wording.model_scoped else None
+    if target is not None and target != cause.id:
+        cause = CAUSES_BY_ID[target]
+        if wording.rule_id is None:
+            # The parameter itself is rejected (no value named): its own rule when it has one.
+            rule_id = (
+                _PARAM_REJECTION_RULES.get(values["param"]) if "value" not in values else None
+            ) or cause.rule_id
+    rule_id = _pick_rule(rule_id, wording, finding_rules)
+    # The wording's own constraint, else the (possibly refined) cause's: a refined cause says what was rejected.
+    spec = None if wording.no_constraint else (wording.constraint or cause.constraint)
+    if spec is not None and spec.name_group == "param" and "param" not in values and fallback_param:
+        # The text did not name it, the error's own `param` field does (OpenAI, vLLM).
+        values["param"] = _param_name(fallback_param)
+    constraint = spec.build(values) if spec is not None else None
+    if constraint is not None and constraint.kind == "value" and constraint.value is None:
+        constraint = Constraint(kind="param", name=constraint.name)  # the text named no value: the key itself
+    return Recognition(
+        cause=cause,
+        values=values,
+        constraint=constraint,
+        rule_id=rule_id,
+        wording=wording,
+        message=text,
+        provider=provider,
+    )
+
+
+def _pick_rule(rule_id: str | None, wording: Wording, finding_rules: tuple[str, ...]) -> str | None:
+    """The flow's own finding decides among the rules that share the provider's sentence."""
+    if rule_id in finding_rules:
+        return rule_id
+    for rule in finding_rules:
+        if rule in wording.shared_by:
+            return rule
+    return rule_id
+
+
+def _apply_loc(cause: Cause, values: dict[str, str]) -> Cause:
+    """A pydantic ``loc`` (``body.messages.0.user.name``) says where the rejected field sits."""
+    parts = [p for p in re.split(r"[.\[\]]+", values.pop("loc")) if p]
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    if not parts:
+        return cause
+    values["path"] = ".".join(parts)
+    names = [p for p in parts if not p.isdigit()]
+    if parts[0] in _MESSAGE_CONTAINERS and len(parts) > 2:
+        numbers = [p for p in parts[1:] if p.isdigit()]
+        if numbers:
+            values["index"] = numbers[0]
+        if len(names) > 1 and names[1] in _ROLES:
+            values["role"] = names[1]
+        values["field"] = names[-1]
+        return CAUSES_BY_ID["cause.extra-message-field"]
+    values["field"] = ".".join(names) if names else parts[-1]
+    return CAUSES_BY_ID["cause.extra-request-field"]
+
+
+def _param_name(raw: str) -> str:
+    """``'presencePenalty'``/``body.top_p`` -> ``presence_penalty``/``top_p`` (request spelling)."""
+    name = raw.strip().strip("'\"`")
+    name = name.removeprefix("body.")
+    if "_" not in name and "." not in name and "[" not in name:
+        name = _CAMEL.sub(r"_\1", name).lower()
+    return name
+
+
+class _Filled(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return _DEFAULTS.get(key, key)
+
+
+def _render(template: str, values: Mapping[str, str]) -> str:
+    """Fill a fix template: a ``[[...]]`` segment is kept only when the text named every value in
+    it; other placeholders fall back to generic words (:data:`_DEFAULTS`)."""
+
+    def segment(match: re.Match[str]) -> str:
+        fields = [name for _, name, _, _ in _FORMATTER.parse(match.group(1)) if name]
+        return match.group(1) if all(values.get(name) for name in fields) else ""
+
+    try:
+        return _OPTIONAL.sub(segment, template).format_map(_Filled(values))
+    except (ValueError, KeyError, IndexError):  # a malformed template must not break recognition
+        return template
+
+
+_OPTIONAL = re.compile(r"\[\[(.*?)\]\]")
+_FORMATTER = string.Formatter()

@@ -1,0 +1,145 @@
+"""The addon's modes (``toolguard_mode``) and block mode's answer, as pure functions.
+
+* ``observe`` (default): nothing on the wire changes; toolguard only records.
+* ``block``: a request with an error-severity finding is answered by the proxy itself, in the target
+  provider's own error shape and status, so the client's SDK raises the error it would have raised
+  on the provider's 400, without the round trip and its cost. toolguard's explanation travels in
+  places clients ignore: ``x-toolguard-*`` response headers and an extra top-level ``toolguard`` key.
+* ``repair``: the fixes of :mod:`toolguard_core.repair` are applied and the repaired request is sent.
+
+docs/modes.md describes all three. No mitmproxy import: the addon turns :class:`BlockedAnswer` into
+``http.Response.make(...)`` in its request hook.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from toolguard_core.findings import Finding, Severity
+from toolguard_core.request import MESSAGES, Target
+from toolguard_core.rules.registry import RULES, PredictedError
+
+HEADER_PREFIX = "x-toolguard-"
+BODY_KEY = "toolguard"
+# OpenAI's param spells a message index as `messages.[4].role` (the seed's bodies).
+_PARAM_INDEX = re.compile(r"^messages\.\[\d+\]")
+_LOCATION_INDEX = re.compile(r"^messages\[(\d+)\]")
+
+
+class Mode(StrEnum):
+    OBSERVE = "observe"
+    BLOCK = "block"
+    REPAIR = "repair"
+
+
+def parse_mode(value: str) -> Mode:
+    """The mode named by ``value`` (case-insensitive); ValueError names the choices."""
+    try:
+        return Mode(value.strip().lower())
+    except ValueError:
+        raise ValueError(
+            f"unknown mode {value!r}; expected one of {', '.join(m.value for m in Mode)}"
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class BlockedAnswer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    #: The finding the answer is about (the first error finding).
+    finding: Finding
+
+
+def predicted_error(finding: Finding, target: Target) -> PredictedError | None:
+    """The error the target provider really returns for this finding's rule, if the rule quotes one:
+    the provider's own, else (for a generic compatible server) Anthropic's on the Messages API and
+    OpenAI's elsewhere."""
+    rule = RULES.get(finding.rule)
+    if rule is None:
+        return None
+    fallback = "anthropic" if target.endpoint == MESSAGES else "openai"
+    for provider in (target.provider.id, fallback):
+        for predicted in rule.predicts:
+            if predicted.provider == provider:
+                return predicted
+    return None
+
+
+def _param(predicted: PredictedError | None, finding: Finding) -> str | None:
+    """The provider's ``param``, with the message index of this request where the provider names one."""
+    if predicted is None or predicted.param is None:
+        return None
+    match = _LOCATION_INDEX.match(finding.location)
+    if match and _PARAM_INDEX.match(predicted.param):
+        return _PARAM_INDEX.sub(f"messages.[{match.group(1)}]", predicted.param)
+    return predicted.param
+
+
+def _header_value(text: str, limit: int = 500) -> str:
+    """A header-safe one-line value (headers are latin-1; a long message is cut)."""
+    text = " ".join(text.split()).encode("ascii", "replace").decode("ascii")
+    return text if len(text) <= limit else text[: limit - 1] + "~"
+
+
+def blocked_answer(findings: list[Finding], target: Target) -> BlockedAnswer | None:
+    """The proxy's own answer to a request with error findings, or None when it has none.
+
+    Shape and status are the target endpoint's: Anthropic's ``{"type": "error", "error": {type,
+    message}, "request_id"}`` for the Messages API (providers.md §3; docs/errors.md), OpenAI's envelope
+    ``{"error": {message, type, param, code}}`` for every OpenAI-compatible endpoint (chat completions
+    and Responses alike). The message is the provider's real wording when the first error's rule
+    quotes it, else toolguard's finding.
+    """
+    errors = [f for f in findings if f.severity == Severity.ERROR]
+    if not errors:
+        return None
+    first = errors[0]
+    predicted = predicted_error(first, target)
+    explanation: dict[str, Any] = {
+        "blocked": True,
+        "provider": target.provider.id,
+        "findings": [
+            {"rule": f.rule, "severity": str(f.severity), "location": f.location, "message": f.message}
+            for f in errors
+        ],
+        "docs": "docs/modes.md",
+    }
+    if predicted is not None:
+        explanation["predicted_error_source"] = predicted.source
+    message = predicted.text if predicted is not None else first.message
+    body: dict[str, Any]
+    if target.endpoint == MESSAGES:
+        # Anthropic's SDKs read `error.type` and `error.message`; the request id names toolguard as
+        # the answerer, so a support ticket is never opened for a request Anthropic did not see.
+        body = {
+            "type": "error",
+            "error": {"type": "invalid_request_error", "message": message},
+            "request_id": "toolguard-blocked",
+            BODY_KEY: explanation,
+        }
+    else:
+        body = {
+            "error": {
+                "message": message,
+                "type": "invalid_request_error",
+                "param": _param(predicted, first),
+                "code": predicted.code if predicted is not None else None,
+            },
+            BODY_KEY: explanation,
+        }
+    headers = {
+        "content-type": "application/json",
+        f"{HEADER_PREFIX}blocked": "1",
+        f"{HEADER_PREFIX}rule": first.rule,
+        f"{HEADER_PREFIX}location": _header_value(first.location),
+        f"{HEADER_PREFIX}fix": _header_value(first.message),
+    }
+    status = predicted.status if predicted is not None else 400
+    return BlockedAnswer(
+        status=status, headers=headers, body=json.dumps(body, ensure_ascii=False).encode(), finding=first
+    )

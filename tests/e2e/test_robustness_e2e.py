@@ -1,0 +1,277 @@
+"""End to end under hostile input and storage faults (issue #16), each bounded to seconds.
+
+Real mitmdump + toolguard, raw HTTP clients (httpx), a loopback upstream, a real SQLite file. The long
+versions (10 GB bombs, 300 x 1 MB bursts, soak, SIGKILL) are in scripts/torture.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import subprocess
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import brotli
+import httpx
+import pytest
+import sqlite_utils
+from backports import zstd
+from support.proxy import Mitmdump
+from support.upstream import RecordedRequest, Reply, Upstream, canned, completion, openai_like
+
+pytestmark = pytest.mark.e2e
+
+CHAT = "/v1/chat/completions"
+USER = {"role": "user", "content": "What is 3 * 12?"}
+ORPHAN = [USER, {"role": "tool", "tool_call_id": "call_Fo6YPd3EALEdfPLMbfr4BTKf", "content": "36"}]
+
+
+def post(
+    proxy: Mitmdump, body: bytes, headers: dict[str, str] | None = None, path: str = CHAT
+) -> httpx.Response:
+    with httpx.Client(timeout=30, trust_env=False) as client:
+        return client.post(
+            proxy.url + path, content=body, headers={"content-type": "application/json", **(headers or {})}
+        )
+
+
+BOMB_BYTES = 256 << 20  # 8 x toolguard_max_body's default; the 10 GB bombs are in scripts/torture.py
+
+
+def _bomb(encoding: str, size: int = BOMB_BYTES) -> bytes:
+    """``size`` zero bytes compressed, built a megabyte at a time (no ``size`` buffer here either)."""
+    chunk = bytes(1 << 20)
+    if encoding == "gzip":
+        gz = zlib.compressobj(9, zlib.DEFLATED, 31)
+        return b"".join(gz.compress(chunk) for _ in range(size >> 20)) + gz.flush()
+    if encoding == "zstd":
+        zs = zstd.ZstdCompressor()
+        return b"".join(zs.compress(chunk) for _ in range(size >> 20)) + zs.flush()
+    br = brotli.Compressor(quality=1)
+    return b"".join(br.process(chunk) for _ in range(size >> 20)) + br.finish()
+
+
+def test_compression_bombs_pass_unchanged_unvalidated_in_bounded_memory(
+    upstream: Upstream, mitmdump_reverse: Callable[..., Mitmdump]
+):
+    upstream.handler = canned(200, completion())
+    proxy = mitmdump_reverse()
+    bombs = {encoding: _bomb(encoding) for encoding in ("gzip", "zstd", "br")}
+    for encoding, bomb in bombs.items():
+        answer = post(proxy, bomb, {"content-encoding": encoding})
+        assert answer.status_code == 200
+    peak = proxy.peak_rss_bytes()
+    proxy.stop()
+    received = upstream.received(CHAT)
+    assert [
+        (r.header("content-encoding"), r.body == bombs[r.header("content-encoding") or ""]) for r in received
+    ] == [(encoding, True) for encoding in bombs]
+    assert peak < 300 * 1024 * 1024, f"peak RSS {peak / 2**20:.0f} MB"
+    findings = proxy.findings()
+    assert [(f["rule"], f["severity"], f["location"]) for f in findings] == [
+        ("body.too-large", "info", "body")
+    ] * 3
+    assert all(f["message"].startswith("body not validated: it decodes (") for f in findings)
+    assert {r["verdict"] for r in proxy.flows()} == {"accepted"}
+
+
+def test_an_unknown_content_encoding_passes_and_is_stored_with_a_finding(
+    upstream: Upstream, mitmdump_reverse: Callable[..., Mitmdump]
+):
+    upstream.handler = canned(400, {"error": {"message": "bad body", "type": "invalid_request_error"}})
+    proxy = mitmdump_reverse()
+    body = json.dumps({"model": "gpt-4o", "messages": [USER]}).encode()
+    assert post(proxy, body, {"content-encoding": "rot13"}).status_code == 400
+    proxy.stop()
+    assert upstream.received(CHAT)[0].body == body
+    [flow] = proxy.flows()
+    assert (flow["verdict"], flow["status"], flow["finding_count"]) == ("unexplained", 400, 1)
+    [finding] = proxy.findings()
+    assert finding["rule"] == "body.undecodable"
+    assert "unsupported Content-Encoding 'rot13'" in finding["message"]
+
+
+def test_lone_surrogates_and_huge_error_codes_end_in_stored_rows(
+    upstream: Upstream, mitmdump_reverse: Callable[..., Mitmdump]
+):
+    error = b'{"error": {"message": "Invalid \\ud800 model", "type": "invalid_request_error", "param": "model", "code": 18446744073709551616}}'
+    upstream.handler = lambda request: Reply(400, error)
+    proxy = mitmdump_reverse()
+    bodies = [
+        b'{"model": "gpt-4o\\ud800", "messages": [{"role": "user", "content": "hi"}]}',
+        b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": null, '
+        b'"tool_calls": [{"id": "call_\\udc9f", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}, '
+        b'{"role": "tool", "tool_call_id": "call_\\udc9f", "content": "1"}]}',
+    ]
+    for body in bodies:
+        assert post(proxy, body).status_code == 400
+    output = proxy.stop()
+    flows = proxy.flows()
+    assert sorted((f["model"], f["error_code"], f["error_message"]) for f in flows) == [
+        ("gpt-4o", "18446744073709551616", "Invalid \\ud800 model"),
+        ("gpt-4o\\ud800", "18446744073709551616", "Invalid \\ud800 model"),
+    ]
+    assert "Traceback" not in output and "2 of 2 rows written" in output
+
+
+def test_sigint_right_after_a_burst_stores_every_answered_flow(mitmdump_factory: Callable[..., Mitmdump]):
+    count, size = 100, 256 * 1024
+    with Upstream(openai_like(), max_requests=count + 5) as upstream:
+        proxy = mitmdump_factory(mode=f"reverse:{upstream.url}")
+        pad = "x" * size
+        bodies = [
+            json.dumps(
+                {"model": "gpt-4o", "messages": [{**USER, "content": f"{i} {pad}"}, ORPHAN[1]]}
+            ).encode()
+            for i in range(count)
+        ]
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(lambda body: post(proxy, body).status_code, bodies))
+        assert statuses == [400] * count
+        output = proxy.stop()
+    assert proxy.returncode == 0
+    assert proxy.db()["flows"].count == count
+    assert f"{count} of {count} rows written to {proxy.db_path}" in output
+
+
+def test_flows_in_flight_at_shutdown_are_stored_as_no_answer(
+    upstream: Upstream, mitmdump_reverse: Callable[..., Mitmdump]
+):
+    def slow(request: RecordedRequest) -> Reply:
+        time.sleep(3)
+        return Reply.json(200, completion())
+
+    upstream.handler = slow
+    proxy = mitmdump_reverse()
+    body = json.dumps({"model": "gpt-4o", "messages": [USER]}).encode()
+    client = threading.Thread(target=lambda: _ignore_errors(lambda: post(proxy, body)), daemon=True)
+    client.start()
+    deadline = time.monotonic() + 10
+    while not upstream.received(CHAT) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proxy.stop()
+    [flow] = proxy.flows()
+    assert (flow["verdict"], flow["status"], flow["finding_count"]) == ("no_answer", None, 0)
+    assert "shut down before the flow finished" in flow["flow_error"]
+
+
+def _ignore_errors(fn: Callable[[], Any]) -> None:
+    with contextlib.suppress(httpx.HTTPError):  # the proxy shuts down under this request
+        fn()
+
+
+def test_a_database_deleted_while_running_is_recreated(
+    upstream: Upstream, mitmdump_reverse: Callable[..., Mitmdump]
+):
+    proxy = mitmdump_reverse()
+    orphan = json.dumps({"model": "gpt-4o", "messages": ORPHAN}).encode()
+    assert post(proxy, orphan).status_code == 400
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if proxy.db_path.exists() and sqlite_utils.Database(proxy.db_path)["flows"].count == 1:
+            break
+        time.sleep(0.05)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{proxy.db_path}{suffix}").unlink(missing_ok=True)
+    assert post(proxy, orphan).status_code == 400
+    output = proxy.stop()
+    assert proxy.db()["flows"].count == 1
+    assert "was deleted or replaced; creating it again" in output
+    assert "2 of 2 rows written" in output
+
+
+def test_no_secret_reaches_the_database_the_log_or_any_summary(
+    upstream: Upstream, mitmdump_reverse: Callable[..., Mitmdump], tmp_path: Path
+):
+    openai_key = "sk-proj-" + "S3cretOpenAIKey0123456789abcdefghijklmnop"
+    helicone = "hlc/Gw+ZX9sQnE4k7Lq2Rv8Tt1Yy=="  # not key-shaped: caught by the header's name
+    portkey = "pk7HiddenPortkeyValue42"
+    short = "k9Tz5"  # shorter than 8 characters, from an auth header
+    gemini = "AIzaSyD" + "x" * 32
+    secrets = [openai_key, helicone, portkey, short, gemini]
+
+    def echo(request: RecordedRequest) -> Reply:
+        message = (
+            f"Incorrect API key provided: {quote(helicone, safe='')} ({short}); "
+            f"token {_b64(f'user:{openai_key}')}"
+        )
+        text = json.dumps(
+            {
+                "error": {
+                    "message": message,
+                    "type": "invalid_request_error",
+                    "param": openai_key,
+                    "code": portkey,
+                }
+            }
+        )
+        text = text[:-2] + f', "echo": "{helicone.replace("/", "\\/")}"' + text[-2:]
+        return Reply(401, text.encode())
+
+    upstream.handler = echo
+    proxy = mitmdump_reverse()
+    body = json.dumps({"model": "gpt-4o", "messages": [USER]}).encode()
+    headers = {
+        "authorization": f"Bearer {openai_key}",
+        "helicone-auth": f"Bearer {helicone}",
+        "x-portkey-api-key": portkey,
+        "api-key": short,
+    }
+    assert post(proxy, body, headers, path=f"{CHAT}?key={gemini}").status_code == 401
+    output = proxy.stop()
+    assert proxy.db()["flows"].count == 1
+    texts = {"database files": proxy.db_files_bytes().decode("utf-8", "replace"), "mitmdump log": output}
+    for fmt in ("text", "markdown", "json", "html"):
+        summary = subprocess.run(
+            [
+                str(Path(proxy.command()[0]).parent / "toolguard"),
+                "summary",
+                "--db",
+                str(proxy.db_path),
+                "--format",
+                fmt,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        texts[f"summary --format {fmt}"] = summary.stdout
+    leaks = [
+        (where, secret)
+        for where, text in texts.items()
+        for secret in secrets
+        for form in {secret, quote(secret, safe=""), secret.replace("/", "\\/"), _b64(f"user:{secret}")}
+        if form in text
+    ]
+    assert leaks == []
+    [flow] = proxy.flows()
+    assert (flow["error_param"], flow["error_code"]) == ("[REDACTED]", "[REDACTED]")
+    assert json.loads(flow["request_headers_json"])["helicone-auth"] == "[REDACTED]"
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def test_a_start_up_error_is_one_line_and_exit_code_1(tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    proxy = Mitmdump(tmp_path / "m", db_path=blocker / "sub" / "toolguard.db")
+    result = subprocess.run(proxy.command(), capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1
+    assert "Traceback" not in output
+    lines = [line.split("] ", 1)[-1] for line in output.splitlines() if "toolguard:" in line]
+    assert len(lines) == 1, output
+    assert lines[0].startswith(
+        f"toolguard: cannot start: toolguard_db: cannot open {blocker / 'sub' / 'toolguard.db'}: "
+    )

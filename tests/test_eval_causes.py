@@ -1,0 +1,64 @@
+"""scripts/eval_causes.py: the development/held-out discipline and the agreement rule."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "eval_causes.py"
+
+
+def _script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("eval_causes", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve annotations through the module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_dev_only_never_decodes_a_held_out_row(tmp_path: Path) -> None:
+    eval_causes = _script()
+    dev = {
+        "id": "d1",
+        "split": "dev",
+        "class": "model",
+        "provider": "anthropic",
+        "root_cause": "cause.context-length-exceeded",
+        "status": 400,
+        # https://github.com/anthropics/claude-code/issues/12186
+        "body": '{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 208310 tokens > 200000 maximum"}}',
+    }
+    # Not even valid JSON: decoding it would raise, so the test fails if the row is read.
+    held_out = '{"id": "h1", "split": "heldout", "body": '
+    corpus = tmp_path / "failures-x.jsonl"
+    corpus.write_text(json.dumps(dev) + "\n" + held_out + "\n", encoding="utf-8")
+
+    rows = list(eval_causes.load_rows([corpus], dev_only=True))
+
+    assert [(row.id, row.split, row.label) for row in rows] == [
+        ("d1", "dev", "cause.context-length-exceeded")
+    ]
+    found = eval_causes.recognise_row(rows[0])
+    assert found is not None and eval_causes.agrees(rows[0], found)
+
+
+def test_unknown_label_agrees_only_when_nothing_is_recognised() -> None:
+    eval_causes = _script()
+    row = eval_causes.Row(
+        id="u", split="dev", klass="other", provider="gemini", label="cause.unknown",
+        body="Request contains an invalid argument.", status=400,
+    )  # fmt: skip
+    assert eval_causes.recognise_row(row) is None and eval_causes.agrees(row, None)
+
+
+def test_legacy_labels_translate_to_catalogued_ids() -> None:
+    eval_causes = _script()
+    from toolguard_core.causes import CAUSES_BY_ID
+
+    labels = json.loads(eval_causes.LEGACY_LABELS.read_text())["labels"]
+    assert set(labels.values()) <= set(CAUSES_BY_ID)
+    assert all(row.label in CAUSES_BY_ID or "." in row.label for row in eval_causes.load_legacy())

@@ -1,0 +1,435 @@
+"""toolguard_mode in the hooks (mitmproxy's taddons/tflow): observe changes nothing, block answers
+in the provider's shape, repair changes only the body (and its content-length), re-encoded as it
+came; whole rows in the SQLite file, including the `repairs` table."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import brotli
+import jsonpatch
+import pytest
+import sqlite_utils
+from backports import zstd
+from mitmproxy.test import taddons
+from support.seeds import DUPLICATE, LONE_TOOL, ONE_ANSWER, SEED_CASES, VALID_PARALLEL, SeedCase
+from test_addon import API_KEY, HEADERS, answer, make_flow, ok_completion, run
+
+from toolguard_core.addon import METADATA_KEY, ToolGuard
+from toolguard_core.repair import SYNTHETIC_MARK
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "toolguard.db"
+
+
+def start(db_path: Path, **options: Any) -> Iterator[ToolGuard]:
+    addon = ToolGuard()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, toolguard_db=str(db_path), **options)
+        yield addon
+        addon.done()
+
+
+@pytest.fixture
+def observe(db_path: Path) -> Iterator[ToolGuard]:
+    yield from start(db_path, toolguard_mode="observe")
+
+
+@pytest.fixture
+def block(db_path: Path) -> Iterator[ToolGuard]:
+    yield from start(db_path, toolguard_mode="block")
+
+
+@pytest.fixture
+def repair(db_path: Path) -> Iterator[ToolGuard]:
+    yield from start(db_path, toolguard_mode="repair", toolguard_repair="sequence,params,fields")
+
+
+def repairs_rows(db_path: Path) -> list[dict[str, Any]]:
+    return list(sqlite_utils.Database(db_path)["repairs"].rows_where(order_by="flow_id, idx"))
+
+
+# ------------------------------------------------------------------------------ options
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"toolguard_mode": "fix"},
+            "toolguard_mode: unknown mode 'fix'; expected one of observe, block, repair",
+        ),
+        (
+            {"toolguard_repair": "sequence,parms"},
+            "toolguard_repair: unknown repair family parms; expected some of fields, params, sequence",
+        ),
+        (
+            {"toolguard_repair_unanswered": "invent"},
+            "toolguard_repair_unanswered: expected 'answer' or 'remove', got 'invent'",
+        ),
+    ],
+)
+def test_bad_option_values_stop_configuration(db_path, options, message, caplog):
+    addon = ToolGuard()
+    with taddons.context(addon) as tctx:
+        # At start-up: one error line without a traceback; mitmdump then exits with status 1 (a bad
+        # `:set` at runtime still raises OptionsError, see test_addon.py).
+        tctx.configure(addon, toolguard_db=str(db_path), **options)
+        errors = [(r.getMessage(), r.exc_info) for r in caplog.records if r.levelname == "ERROR"]
+        assert errors == [(f"toolguard: cannot start: {message}", None)]
+        assert addon.settings is None
+        addon.done()
+
+
+# ------------------------------------------------------------------------------ observe
+
+
+@pytest.mark.parametrize("case", SEED_CASES, ids=lambda c: c.name)
+def test_observe_changes_nothing_byte_for_byte(observe, case: SeedCase):
+    flow = make_flow(case.body())
+    response = answer(400, case.error_body())
+    request_before, response_before = flow.request.get_state(), response.get_state()
+    run(observe, flow, response)
+    assert flow.request.get_state() == request_before
+    assert flow.response.get_state() == response_before
+    assert flow.metadata[METADATA_KEY]["verdict"] == "predicted"
+
+
+# ------------------------------------------------------------------------------ block
+
+
+def test_block_answers_with_openais_error_and_the_explanation(block, db_path):
+    flow = make_flow(LONE_TOOL.body())
+    block.request(flow)
+    assert flow.response is not None  # answered in the request hook: mitmproxy never goes upstream
+    assert flow.response.status_code == 400
+    body = flow.response.json()
+    assert body["error"] == {
+        "message": LONE_TOOL.error_message,
+        "type": "invalid_request_error",
+        "param": LONE_TOOL.error_param,
+        "code": None,
+    }
+    assert body["toolguard"]["findings"] == [
+        {
+            "rule": "sequence.orphan-tool-message",
+            "severity": "error",
+            "location": "messages[0]",
+            "message": flow.metadata[METADATA_KEY]["findings"][0]["message"],
+        }
+    ]
+    assert {k: v for k, v in flow.response.headers.items() if k.startswith("x-toolguard-")} == {
+        "x-toolguard-blocked": "1",
+        "x-toolguard-rule": "sequence.orphan-tool-message",
+        "x-toolguard-location": "messages[0]",
+        "x-toolguard-fix": flow.metadata[METADATA_KEY]["findings"][0]["message"],
+    }
+    block.response(flow)
+    assert (flow.marked, flow.metadata[METADATA_KEY]["verdict"]) == (":no_entry:", "blocked")
+    block.done()
+    [row] = sqlite_utils.Database(db_path)["flows"].rows
+    assert (row["verdict"], row["status"], row["error_message"], row["error_param"]) == (
+        "blocked",
+        400,
+        LONE_TOOL.error_message,
+        "messages.[0].role",
+    )
+
+
+def test_block_names_the_duplicates_own_message_index(block):
+    flow = make_flow(DUPLICATE.body())
+    block.request(flow)
+    assert flow.response.json()["error"]["param"] == "messages.[4].role"  # OpenAI's own, from the seed
+
+
+def test_block_lets_a_valid_request_through(block):
+    flow = make_flow({"model": "gpt-4o-mini", "messages": VALID_PARALLEL})
+    request_before = flow.request.get_state()
+    block.request(flow)
+    assert flow.response is None
+    assert flow.request.get_state() == request_before
+
+
+# ------------------------------------------------------------------------------ repair
+
+
+def test_repair_changes_only_the_body_and_its_length(repair, db_path):
+    flow = make_flow(ONE_ANSWER.body(), headers={**HEADERS, "x-custom": "kept"})
+    before = flow.request.get_state()
+    repair.request(flow)
+    after = flow.request.get_state()
+    sent = json.loads(flow.request.content)
+    assert sent["messages"][3]["content"].startswith(SYNTHETIC_MARK)
+    assert sent == {**ONE_ANSWER.body(), "messages": sent["messages"]}
+    changed = {k for k in before if before[k] != after[k]}
+    assert changed == {"content", "headers"}
+    headers_before = [(k, v) for k, v in before["headers"] if k.lower() != b"content-length"]
+    headers_after = [(k, v) for k, v in after["headers"] if k.lower() != b"content-length"]
+    assert headers_after == headers_before
+    assert flow.request.headers["content-length"] == str(len(flow.request.raw_content))
+    flow.response = answer(200, ok_completion())
+    repair.responseheaders(flow)
+    repair.response(flow)
+    assert (flow.marked, flow.metadata[METADATA_KEY]["verdict"]) == (":wrench:", "repaired")
+    assert flow.comment == (
+        "toolguard: repaired 1 (sequence.unanswered-tool-call at messages[1].tool_calls[1].id) [repaired]"
+    )
+    repair.done()
+    db = sqlite_utils.Database(db_path)
+    [row] = db["flows"].rows
+    assert (row["verdict"], row["status"], json.loads(row["request_json"])) == (
+        "repaired",
+        200,
+        ONE_ANSWER.body(),
+    )
+    [stored] = repairs_rows(db_path)
+    patch = json.loads(stored["patch_json"])
+    assert {k: stored[k] for k in ("flow_id", "idx", "rule", "family", "location", "applied")} == {
+        "flow_id": flow.id,
+        "idx": 0,
+        "rule": "sequence.unanswered-tool-call",
+        "family": "sequence",
+        "location": "messages[1].tool_calls[1].id",
+        "applied": 1,
+    }
+    assert json.loads(stored["request_before"]) == ONE_ANSWER.body()
+    assert jsonpatch.apply_patch(json.loads(stored["request_before"]), patch) == sent
+    assert json.loads(stored["request_after"]) == sent
+    assert stored["datetime_utc"] >= row["datetime_utc"]
+
+
+def test_repair_failed_keeps_both_bodies(repair, db_path):
+    flow = make_flow(DUPLICATE.body())
+    repair.request(flow)
+    sent = json.loads(flow.request.content)
+    run_response = answer(400, DUPLICATE.error_body())  # the upstream still says no
+    flow.response = run_response
+    repair.responseheaders(flow)
+    repair.response(flow)
+    repair.done()
+    [row] = sqlite_utils.Database(db_path)["flows"].rows
+    assert (row["verdict"], row["error_message"]) == ("repair_failed", DUPLICATE.error_message)
+    [stored] = repairs_rows(db_path)
+    assert (json.loads(stored["request_before"]), json.loads(stored["request_after"])) == (
+        DUPLICATE.body(),
+        sent,
+    )
+
+
+def _encode(encoding: str, data: bytes) -> bytes:
+    return {"gzip": gzip.compress, "br": brotli.compress, "zstd": zstd.compress}[encoding](data)
+
+
+def _decode(encoding: str, data: bytes) -> bytes:
+    return {"gzip": gzip.decompress, "br": brotli.decompress, "zstd": zstd.decompress}[encoding](data)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "zstd"])
+def test_a_compressed_body_is_repaired_and_re_encoded_as_it_came(repair, encoding):
+    flow = make_flow(b"")
+    flow.request.headers["content-encoding"] = encoding
+    flow.request.raw_content = _encode(encoding, json.dumps(DUPLICATE.body()).encode())
+    repair.request(flow)
+    assert flow.request.headers["content-encoding"] == encoding
+    assert flow.request.headers["content-length"] == str(len(flow.request.raw_content))
+    assert json.loads(_decode(encoding, flow.request.raw_content)) == {
+        **DUPLICATE.body(),
+        "messages": DUPLICATE.messages[:4],
+    }
+
+
+def test_repair_leaves_an_unsafe_request_untouched_and_reports_it(repair, db_path):
+    body = {
+        **ONE_ANSWER.body(),
+        "messages": [*ONE_ANSWER.messages[:2], *[dict(m) for m in DUPLICATE.messages[2:4]]],
+    }
+    body["messages"].append(
+        {"role": "tool", "content": "different", "tool_call_id": DUPLICATE.messages[3]["tool_call_id"]}
+    )
+    flow = make_flow(body)
+    before = flow.request.get_state()
+    repair.request(flow)
+    assert flow.request.get_state() == before
+    flow.response = answer(400, DUPLICATE.error_body())
+    repair.response(flow)
+    repair.done()
+    [row] = sqlite_utils.Database(db_path)["flows"].rows
+    assert row["verdict"] == "predicted"
+    assert [(r["rule"], r["applied"], r["patch_json"]) for r in repairs_rows(db_path)] == [
+        ("sequence.duplicate-tool-response", 0, None)
+    ]
+
+
+def test_secrets_in_a_repaired_body_are_redacted(repair, db_path):
+    body = DUPLICATE.body()
+    body["messages"][0] = {"role": "user", "content": f"my key is {API_KEY}"}
+    flow = make_flow(body)
+    repair.request(flow)
+    flow.response = answer(200, ok_completion())
+    repair.response(flow)
+    repair.done()
+    [stored] = repairs_rows(db_path)
+    assert API_KEY not in json.dumps(stored)
+    assert "[REDACTED]" in stored["request_before"] and "[REDACTED]" in stored["request_after"]
+
+
+def test_replayed_flows_are_never_answered_or_changed(block):
+    flow = make_flow(LONE_TOOL.body())
+    flow.live = False  # read with `mitmdump -r`: evidence, not traffic
+    block.request(flow)
+    assert flow.response is None
+
+
+# ------------------------------------------------------------------------------ summary and run report
+
+
+def test_summary_and_run_report_count_repairs_per_rule(db_path):
+    from toolguard_analysis.render import render_markdown, render_text
+    from toolguard_analysis.report_html import render_html
+    from toolguard_analysis.run import report
+    from toolguard_analysis.summary import build_summary
+
+    addon_iter = start(db_path, toolguard_mode="repair")
+    addon = next(addon_iter)
+    unsafe = {
+        **DUPLICATE.body(),
+        "messages": [*DUPLICATE.messages[:4], {**DUPLICATE.messages[4], "content": "other"}],
+    }
+    for body, status, error in [
+        (DUPLICATE.body(), 200, None),  # repaired, accepted
+        (DUPLICATE.body(), 400, DUPLICATE.error_body()),  # repaired, still rejected
+        (ONE_ANSWER.body(), 200, None),  # repaired, accepted
+        (unsafe, 400, DUPLICATE.error_body()),  # left as is
+    ]:
+        flow = make_flow(body)
+        run(addon, flow, answer(status, error if error else ok_completion()))
+    next(addon_iter, None)  # done(): the writer drains
+
+    summary = build_summary([db_path])
+    assert summary["repairs"] == [
+        {
+            "rule": "sequence.duplicate-tool-response",
+            "applied": 2,
+            "repaired": 1,
+            "repair_failed": 1,
+            "not_applied": 1,
+            "success_rate": 0.5,
+        },
+        {
+            "rule": "sequence.unanswered-tool-call",
+            "applied": 1,
+            "repaired": 1,
+            "repair_failed": 0,
+            "not_applied": 0,
+            "success_rate": 1.0,
+        },
+    ]
+    assert summary["verdicts"] == {"predicted": 1, "repair_failed": 1, "repaired": 2}
+    text = render_text(summary, width=200)
+    assert "  sequence.duplicate-tool-response             2         1       1      50%     1" in text
+    assert "| sequence.unanswered-tool-call | 1 | 1 | 0 | 100% | 0 |" in render_markdown(summary)
+    assert (
+        '<tr><td class="mono">sequence.duplicate-tool-response</td><td class="num">2</td><td class="num">1</td>'
+        '<td class="num">1</td><td class="num">50%</td><td class="num">1</td></tr>'
+    ) in render_html(summary)
+    lines = report(db_path, "2000-01-01T00:00:00.000Z", "2100-01-01T00:00:00.000Z", None).splitlines()
+    start_at = lines.index("  repairs (applied, accepted by the upstream):")
+    assert lines[start_at + 1 : start_at + 3] == [
+        "       2  sequence.duplicate-tool-response: 1 repaired, 1 failed (success 50%), 1 left as is",
+        "       1  sequence.unanswered-tool-call: 1 repaired, 0 failed (success 100%)",
+    ]
+
+
+def test_the_content_view_shows_what_repair_changed(repair):
+    from mitmproxy import contentviews
+
+    from toolguard_core import contentview
+
+    contentview.register()
+    flow = make_flow(DUPLICATE.body())
+    repair.request(flow)
+    result = contentviews.prettify_message(flow.request, flow)
+    lines = result.text.splitlines()
+    assert result.view_name == "Chat Completions"
+    start_at = lines.index(
+        "toolguard repaired this request before sending it (1 change(s)); this is the repaired body, the "
+        "findings are those of the request as the client sent it:"
+    )
+    assert lines[start_at + 1 : start_at + 3] == [
+        "  repaired sequence.duplicate-tool-response at messages[4].tool_call_id: dropped messages[4], a "
+        f"second, identical answer to {DUPLICATE.ids[0]}",
+        '    patch: [{"op": "remove", "path": "/messages/4"}]',
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"repair_families": "params"}, "--repair chooses the fixes of --mode repair; add --mode repair"),
+        (
+            {"mode": "repair", "repair_families": "params,feilds"},
+            "unknown repair family feilds; expected some of fields, params, sequence",
+        ),
+    ],
+)
+def test_toolguard_run_checks_mode_options_before_starting_anything(kwargs, message):
+    from toolguard_analysis.errors import ToolguardError
+    from toolguard_analysis.run import run_session
+
+    with pytest.raises(ToolguardError) as error:
+        run_session(["true"], **kwargs)
+    assert message in str(error.value)
+
+
+def test_toolguard_run_help_shows_the_modes():
+    from click.testing import CliRunner
+
+    from toolguard_analysis.cli import cli
+
+    result = CliRunner().invoke(cli, ["run", "--help"])
+    assert "--mode [observe|block|repair]" in result.output
+    assert "toolguard run --mode repair -- python agent.py" in result.output
+
+
+def test_the_content_view_says_what_repair_left_as_is(repair):
+    from mitmproxy import contentviews
+
+    from toolguard_core import contentview
+
+    contentview.register()
+    body = {
+        **DUPLICATE.body(),
+        "messages": [*DUPLICATE.messages[:4], {**DUPLICATE.messages[4], "content": "other"}],
+    }
+    flow = make_flow(body)
+    repair.request(flow)
+    lines = contentviews.prettify_message(flow.request, flow).text.splitlines()
+    assert (
+        "  left as is: sequence.duplicate-tool-response at messages[4].tool_call_id: not safe to repair: the two "
+        f"answers to {DUPLICATE.ids[0]} differ; keeping one would hide the other"
+    ) in lines
+    assert not any(line.startswith("toolguard repaired") for line in lines)
+
+
+def test_block_answers_an_anthropic_messages_request_in_anthropics_shape(block):
+    from toolguard_core.rules.registry import RULES
+
+    rule = RULES["anthropic.tool-use-without-result"]
+    [predicted] = [p for p in rule.predicts if p.provider == "anthropic"][:1]
+    flow = make_flow(rule.example, url=rule.example_url, headers={"content-type": "application/json"})
+    block.request(flow)
+    assert flow.response.status_code == predicted.status
+    body = flow.response.json()
+    assert {k: v for k, v in body.items() if k != "toolguard"} == {
+        "type": "error",
+        "error": {"type": "invalid_request_error", "message": predicted.text},
+        "request_id": "toolguard-blocked",
+    }
+    assert body["toolguard"]["findings"][0]["rule"] == "anthropic.tool-use-without-result"
+    assert flow.response.headers["x-toolguard-rule"] == "anthropic.tool-use-without-result"
