@@ -121,7 +121,11 @@ def test_registry_keeps_each_endpoint_kinds_checks_apart() -> None:
     messages = CHECKS_BY_ENDPOINT["messages"]
     assert sequence.check_tool_sequence in chat and sequence.check_tool_sequence not in resp
     assert responses.check_function_call_pairing in resp and responses.check_function_call_pairing not in chat
-    assert {fn.__module__ for fn in resp} == {"toolguard_core.rules.responses"}
+    # Besides the Responses rules, only checks of endpoint-agnostic fields (the model id) run there.
+    assert {fn.__module__ for fn in resp} == {
+        "toolguard_core.rules.responses",
+        "toolguard_core.rules.model_id",
+    }
     assert {fn.__module__ for fn in messages} == {"toolguard_core.rules.anthropic"}
     assert not set(messages) & (set(chat) | set(resp))
     assert set(CHECKS) == set(chat) | set(resp) | set(messages)

@@ -79,12 +79,12 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str, str]]]] = [
     (
         "role missing",
         {"model": "gpt-4o", "messages": [{"content": "hi"}]},
-        [("messages.unknown-role", "error", "messages[0].role")],
+        [("messages.missing-role", "error", "messages[0].role")],
     ),
     (
         "role not a string",
         {"model": "gpt-4o", "messages": [{"role": 1, "content": "hi"}]},
-        [("messages.unknown-role", "error", "messages[0].role")],
+        [("messages.missing-role", "error", "messages[0].role")],
     ),
     (
         "role in the wrong case",
@@ -139,7 +139,7 @@ def test_known_roles_pass_everywhere(url: str):
 
 def test_non_string_role_is_an_error_even_where_any_string_is_accepted():
     assert findings({"model": "m", "messages": [{"role": None, "content": "x"}]}, OLLAMA_URL) == [
-        ("messages.unknown-role", "error", "messages[0].role")
+        ("messages.missing-role", "error", "messages[0].role")
     ]
 
 

@@ -34,5 +34,6 @@ def test_registry_indexes_the_profiles() -> None:
         30000: "sglang",
         8080: "llama.cpp",
         11434: "ollama",
+        1234: "lmstudio",
     }
     assert ("dashscope*.aliyuncs.com", "dashscope") in DEFAULT_REGISTRY.host_globs

@@ -93,7 +93,7 @@ CASES = [
         "https://openrouter.ai/v1/chat/completions",
         [
             (
-                "endpoint.openrouter-wrong-path",
+                "endpoint.openrouter-missing-api",
                 W,
                 "url",
                 "OpenRouter's API is under /api/v1, not /v1; use the base URL https://openrouter.ai/api/v1.",
@@ -144,7 +144,7 @@ CASES = [
         [
             (
                 "endpoint.wandb-wrong-host",
-                W,
+                E,
                 "url",
                 "api.wandb.ai is W&B's platform API; W&B Inference is at https://api.inference.wandb.ai/v1.",
             )

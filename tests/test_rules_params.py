@@ -99,7 +99,7 @@ CASES = [
         "gpt-5-stop-doubtful",
         "openai",
         req("gpt-5-mini", stop=["\n"], logit_bias={"50256": -100}),
-        [("params.unsupported-for-model", W, "stop"), ("params.unsupported-for-model", W, "logit_bias")],
+        [("params.doubtful-for-model", W, "stop"), ("params.doubtful-for-model", W, "logit_bias")],
     ),
     (
         "gpt-5.1-effort-none-sampling-ok",

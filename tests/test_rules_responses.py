@@ -23,6 +23,7 @@ URLS = {
     "vllm": "http://localhost:8000/v1/responses",
     "ollama": "http://localhost:11434/v1/responses",
     "generic": "https://llm.internal.example/v1/responses",
+    "xai": "https://api.x.ai/v1/responses",
 }
 
 # Real ids from the issues the texts come from (continuedev/continue#10092, cline/cline#12242).
@@ -242,7 +243,7 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "arguments-object-not-string",
         "openai",
         req([USER, call(arguments={"location": "Kyiv"}), output()]),
-        [("responses.invalid-function-arguments", E, "input[1].arguments")],
+        [("responses.function-arguments-not-string", E, "input[1].arguments")],
         None,
     ),
     (
@@ -285,7 +286,7 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "chat-style-text-part-is-warning",
         "openai",
         req([{"role": "user", "content": [{"type": "text", "text": "hi"}]}]),
-        [("responses.invalid-message-content", W, "input[0].content[0]")],
+        [("responses.content-part-unconfirmed", W, "input[0].content[0]")],
         None,
     ),
     (
@@ -372,6 +373,20 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "Unsupported parameter: 'messages'. In the Responses API, this parameter has moved to 'input'. Try again "
         "with the new parameter. See the API documentation for more information: "
         "https://platform.openai.com/docs/api-reference/responses/create.",
+    ),
+    (
+        "messages-with-input",
+        "openai",
+        {"model": "gpt-4.1", "input": [USER], "messages": [USER]},
+        [("responses.messages-with-input", E, "messages")],
+        None,
+    ),
+    (
+        "messages-with-input-vllm-warns",
+        "vllm",
+        {"model": "gpt-oss-20b", "input": [USER], "messages": [USER]},
+        [("responses.messages-with-input", W, "messages")],
+        None,
     ),
     (
         "input-object",
@@ -485,6 +500,58 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "vllm",
         req([USER, call(id=CALL_ID), output()]),
         [("responses.item-id-prefix", W, "input[1].id")],
+        None,
+    ),
+    # ---------------------------------------------------------------- state kept server-side or not
+    (
+        "item-reference-with-store-false",
+        "openai",
+        req([{"type": "item_reference", "id": "rs_01"}, USER], store=False),
+        [("responses.item-reference-without-store", "error", "input[0]")],
+        "Item with id 'rs_xxxxx' not found. Items are not persisted when 'store' is set to false",
+    ),
+    (
+        "reasoning-id-without-encrypted-content-store-false",
+        "openai",
+        req(
+            [USER, {"type": "reasoning", "id": "rs_01", "summary": []}, call(), output()],
+            model="gpt-5",
+            store=False,
+        ),
+        [("responses.item-reference-without-store", "error", "input[1]")],
+        None,
+    ),
+    # Codex's stateless replay: reasoning items carry encrypted_content.
+    (
+        "encrypted-reasoning-store-false",
+        "openai",
+        req([USER, reasoning(), call(id="fc_0a4d5126"), output()], model="gpt-5", store=False),
+        [],
+        None,
+    ),
+    ("item-reference-stored", "openai", req([{"type": "item_reference", "id": "msg_01"}, USER]), [], None),
+    (
+        "xai-previous-response-with-instructions",
+        "xai",
+        {
+            "model": "grok-4",
+            "input": "And now?",
+            "instructions": "Be brief.",
+            "previous_response_id": "resp_1",
+        },
+        [("responses.previous-response-with-instructions", "error", "instructions")],
+        None,
+    ),
+    (
+        "openai-previous-response-with-instructions",
+        "openai",
+        {
+            "model": "gpt-4.1",
+            "input": "And now?",
+            "instructions": "Be brief.",
+            "previous_response_id": "resp_1",
+        },
+        [],
         None,
     ),
 ]

@@ -97,7 +97,8 @@ CASES = [
         req("gpt-4o", USER, {"role": "assistant", "content": "a", "reasoning_content": "r"}, USER),
         [],
     ),
-    # Self-hosted: the chat template decides (warnings only).
+    # Self-hosted: the chat template decides. A stock template that raises (Mistral, Gemma) is an error
+    # for a declared server; other templates accept what a late system message or a repeated role.
     (
         "vllm-system-late",
         "vllm",
@@ -108,8 +109,15 @@ CASES = [
         "vllm-mistral-double-user",
         "vllm",
         req("mistralai/Mistral-7B-Instruct-v0.3", USER, USER),
-        [("roles.alternation", W, "messages[1].role")],
+        [("roles.alternation", E, "messages[1].role")],
     ),
+    (
+        "sglang-gemma2-system",
+        "sglang",
+        req("google/gemma-2-2b-it", SYSTEM, USER),
+        [("roles.system-unsupported", E, "messages[0].role")],
+    ),
+    ("vllm-gemma3-system-ok", "vllm", req("google/gemma-3-27b-it", SYSTEM, USER), []),
     ("vllm-qwen-double-user-ok", "vllm", req("Qwen/Qwen3-8B", USER, USER), []),
     ("openai-double-user-ok", "openai", req("gpt-4o", USER, USER), []),
     # llama.cpp prefill rules (code [LCPP]).

@@ -54,7 +54,7 @@ CASES = [
         req(tools=[tool("github.create_issue")]),
         [("tools.invalid-name", E, NAME)],
     ),
-    ("name-dot-azure", "azure", req(tools=[tool("github.create_issue")]), [("tools.invalid-name", W, NAME)]),
+    ("name-dot-azure", "azure", req(tools=[tool("github.create_issue")]), [("tools.name-with-dot", W, NAME)]),
     ("name-space-azure", "azure", req(tools=[tool("get weather")]), [("tools.invalid-name", E, NAME)]),
     ("name-deepseek", "deepseek", req(tools=[tool("查询天气")]), [("tools.invalid-name", E, NAME)]),
     ("name-groq", "groq", req(tools=[tool("mcp:weather")]), [("tools.invalid-name", E, NAME)]),

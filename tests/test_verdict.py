@@ -96,7 +96,8 @@ ORPHAN_TOOL_REQUEST = {
         {"role": "tool", "tool_call_id": "call_123", "content": "36"},
     ],
 }
-VALID_REQUEST = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]}
+# OpenRouter ids are vendor/model (a bare id draws model_id.router-without-vendor).
+VALID_REQUEST = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]}
 # OpenAI's answer to the orphan tool message (../shared/seeds/001, LangChain INVALID_TOOL_RESULTS).
 OPENAI_400 = {
     "error": {

@@ -157,7 +157,8 @@ def _as_guess(finding: Finding, provider: str) -> Finding:
     """A provider-specific error on a server recognised only by a shared port is a warning: the
     port may belong to another server that accepts the request (never flag what it accepts)."""
     rule = RULES.get(finding.rule)
-    if finding.severity != Severity.ERROR or rule is None or rule.providers == ALL_PROVIDERS:
+    if finding.severity != Severity.ERROR or rule is None or rule.declared or rule.providers == ALL_PROVIDERS:
+        # A declared policy already applied the port-only downgrade in Rule.report.
         return finding
     return finding.model_copy(
         update={

@@ -309,6 +309,46 @@ CAUSES: tuple[Cause, ...] = (
         wordings=(
             Wording(
                 provider="openai",
+                # Names the id: the tool message answers an id the previous assistant message did not call.
+                pattern=_re(
+                    r"{Q}tool_call_id{Q} of {Q}(?P<tool_call_id>[\w:.-]{1,200}){Q} not found in {Q}tool_calls{Q} of "
+                    r"previous message"
+                ),
+                source="https://github.com/dapr/dapr-agents/issues/145",
+                example="Invalid parameter: 'tool_call_id' of 'call_XXXXXXXXX' not found in 'tool_calls' of previous message.",
+                rule_id="sequence.unknown-tool-call-id",
+                shared_by=("sequence.orphan-tool-message", "sequence.non-adjacent-tool-response"),
+            ),
+            Wording(
+                provider="openai",
+                # The older wording of OpenAI's orphan sentence ("must follow a preceding message").
+                pattern=_re(
+                    r"messages with role {Q}tool{Q} must follow a preceding message with {Q}tool_calls{Q}"
+                ),
+                source="https://github.com/brainlid/langchain/issues/244",
+                example='Invalid parameter: messages with role "tool" must follow a preceding message with "tool_calls".',
+                shared_by=(
+                    "sequence.duplicate-tool-response",
+                    "sequence.unknown-tool-call-id",
+                    "sequence.non-adjacent-tool-response",
+                ),
+            ),
+            Wording(
+                provider="bedrock",
+                # Converse counts results against the previous turn's toolUse blocks (orphan or duplicate).
+                pattern=_re(
+                    r"The number of toolResult blocks at messages?\.(?P<index>\d+)\.content exceeds the number "
+                    r"of toolUse blocks of previous turn"
+                ),
+                source="https://github.com/Just-Curieous/Curie/issues/16",
+                example=(
+                    "The number of toolResult blocks at messages.2.content exceeds the number of toolUse blocks of "
+                    "previous turn."
+                ),
+                shared_by=("sequence.duplicate-tool-response",),
+            ),
+            Wording(
+                provider="openai",
                 pattern=_re(
                     r"messages with role {Q}tool{Q} must be a response to a prece+ding message with {Q}tool_calls{Q}"
                 ),
@@ -372,6 +412,35 @@ CAUSES: tuple[Cause, ...] = (
         rule_id="sequence.unanswered-tool-call",
         wordings=(
             Wording(
+                provider="bedrock",
+                pattern=_re(
+                    r"Expected toolResult blocks at messages\.(?P<index>\d+)\.content for the following Ids: "
+                    r"(?P<tool_call_id>[\w.:-]{1,200})"
+                ),
+                source="https://github.com/camel-ai/camel/issues/3954",
+                example=(
+                    "An error occurred (ValidationException) when calling the Converse operation: Expected toolResult "
+                    "blocks at messages.2.content for the following Ids: tooluse_bRX9ftpYK3xO5tev2x4qtc"
+                ),
+            ),
+            Wording(
+                provider="mistral",
+                pattern=_re(r"Not the same number of function calls and responses"),
+                source="https://github.com/camel-ai/camel/issues/1467",
+                example="Not the same number of function calls and responses",
+            ),
+            Wording(
+                provider="gemini",
+                pattern=_re(
+                    r"number of function response parts is equal to the number of function call parts"
+                ),
+                source="https://github.com/google-gemini/gemini-cli/issues/4217",
+                example=(
+                    "Please ensure that the number of function response parts is equal to the number of function "
+                    "call parts of the function call turn."
+                ),
+            ),
+            Wording(
                 provider="openai",
                 pattern=_re(
                     r"An assistant message with {Q}tool_calls{Q} must be followed by tool messages responding "
@@ -421,6 +490,19 @@ CAUSES: tuple[Cause, ...] = (
         title="A replayed assistant turn lacks the reasoning/thinking content the provider requires with thinking on.",
         fix="Send back the assistant's reasoning exactly as received (Anthropic thinking blocks first in the assistant message; DeepSeek/Kimi reasoning_content on every replayed assistant message[[, message {index}]]), or turn thinking off.",
         wordings=(
+            Wording(
+                provider="anthropic",
+                # The replayed thinking blocks were changed (reordered, trimmed, re-serialised): send them verbatim.
+                pattern=_re(
+                    r"(?:messages\.(?P<index>\d+)\.content\.\d+: )?{Q}thinking{Q} or {Q}redacted_thinking{Q} blocks in the "
+                    r"latest assistant message cannot be modified"
+                ),
+                source="https://github.com/anthropics/claude-code/issues/63574",
+                example=(
+                    "messages.5.content.3: `thinking` or `redacted_thinking` blocks in the latest assistant message "
+                    "cannot be modified. These blocks must remain as they were in the original response."
+                ),
+            ),
             Wording(
                 provider="anthropic",
                 pattern=_re(
@@ -564,6 +646,19 @@ CAUSES: tuple[Cause, ...] = (
         fix="Send tool call ids in the provider's format (Mistral: exactly 9 characters a-z, A-Z, 0-9; OpenAI: at most 40 characters) and the same id on the call and its result[[ (got {tool_call_id})]].",
         wordings=(
             Wording(
+                provider="bedrock",
+                # AWS's member constraint on a replayed toolUse/toolResult id: [a-zA-Z0-9_.:-]+, at least 1 long.
+                pattern=_re(
+                    r"at {Q}(?P<field>messages\.(?P<index>\d+)\.member\.content\.\d+\.member\.(?:toolUse|toolResult)"
+                    r"\.toolUseId){Q} failed to satisfy constraint"
+                ),
+                source="https://github.com/tontinton/maki/issues/38",
+                example=(
+                    "Value at 'messages.2.member.content.1.member.toolUse.toolUseId' failed to satisfy constraint: "
+                    "Member must satisfy regular expression pattern: [a-zA-Z0-9_.:-]+"
+                ),
+            ),
+            Wording(
                 provider="deepseek",
                 pattern=_re(r"messages\[(?P<index>\d+)\]: missing field {Q}tool_call_id{Q}"),
                 source="https://github.com/EKKOLearnAI/hermes-studio/issues/323",
@@ -623,6 +718,35 @@ CAUSES: tuple[Cause, ...] = (
         fix="Rename the tool[[ at {field}]] to match ^[a-zA-Z0-9_-]{{1,64}}$ (no dots, spaces or colons), unique within the request, and use the same name in replayed tool calls.",
         rule_id="tools.invalid-name",
         wordings=(
+            Wording(
+                provider="bedrock",
+                # AWS's member-constraint wording; the tool name must match [a-zA-Z0-9_-]+.
+                pattern=_re(
+                    r"at {Q}(?P<field>toolConfig\.tools\.(?P<index>\d+)\.member\.toolSpec\.name){Q} failed to satisfy "
+                    r"constraint: Member must satisfy regular expression pattern"
+                ),
+                source="https://github.com/aws-samples/remote-swe-agents/pull/457",
+                example=(
+                    "Value 'Complete Session' at 'toolConfig.tools.22.member.toolSpec.name' failed to satisfy "
+                    "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+"
+                ),
+            ),
+            Wording(
+                provider="bedrock",
+                # The same rule on a replayed toolUse block.
+                pattern=_re(
+                    r"at {Q}(?P<field>messages\.(?P<index>\d+)\.member\.content\.\d+\.member\.toolUse\.name){Q} failed to "
+                    r"satisfy constraint: Member must (?:satisfy regular expression pattern|have length less than)"
+                ),
+                source="https://github.com/openclaw/openclaw/issues/12892",
+                example=(
+                    "2 validation errors detected: Value at 'messages.73.member.content.2.member.toolUse.name' failed "
+                    "to satisfy constraint: Member must have length less than or equal to 64; Value at "
+                    "'messages.73.member.content.2.member.toolUse.name' failed to satisfy constraint: Member must "
+                    "satisfy regular expression pattern: [a-zA-Z0-9_-]+"
+                ),
+                rule_id="tools.invalid-history-name",
+            ),
             Wording(
                 provider="gemini",
                 pattern=_re(
@@ -690,6 +814,71 @@ CAUSES: tuple[Cause, ...] = (
         fix="Fix the tool definition[[ {name}]][[ at {field}]]: parameters must be a JSON Schema object; with strict every object needs additionalProperties: false and all properties in required; arrays need items; Gemini takes an OpenAPI subset (no additionalProperties, const, $ref).",
         rule_id="tools.invalid-definition",
         wordings=(
+            Wording(
+                provider="ollama",
+                # Ollama's Go decoder on a tool's parameters (properties as an array, a property as a string).
+                pattern=_re(
+                    r"cannot unmarshal \w+ into Go struct field \w{0,80}\.tools\.function\.parameters(?:\.\w+){0,10} of type"
+                ),
+                source="https://github.com/ollama/ollama/issues/14256",
+                example=(
+                    "json: cannot unmarshal string into Go struct field "
+                    "ToolFunctionParameters.tools.function.parameters.properties of type api.ToolProperty"
+                ),
+            ),
+            Wording(
+                provider="bedrock",
+                # Converse requires every toolSpec.inputSchema.json to be an object schema.
+                pattern=_re(
+                    r"The value at (?P<field>toolConfig\.tools\.(?P<index>\d+)\.toolSpec\.inputSchema\.json\.type) must be "
+                    r"one of the following: object"
+                ),
+                source="https://github.com/aaif-goose/goose/pull/5064",
+                example=(
+                    "The value at toolConfig.tools.3.toolSpec.inputSchema.json.type must be one of the following: "
+                    "object."
+                ),
+                rule_id="tools.parameters-not-object",
+            ),
+            Wording(
+                provider="gemini",
+                # JSON Schema's list form of "type" (["string", "null"]) inside a function declaration: Gemini's
+                # proto takes one type. Checked before the generic "Proto field is not repeating" (param type).
+                pattern=_re(
+                    r"Unknown name {Q}(?P<keyword>\w+){Q} at {Q}(?P<field>tools\[\d+\]\.function_declarations\[\d+\]"
+                    r"[^'\"`]{0,300}){Q}: Proto field is not repeating"
+                ),
+                source="https://github.com/zed-industries/zed/issues/53919",
+                example=(
+                    'Invalid JSON payload received. Unknown name "type" at '
+                    "'tools[0].function_declarations[14].parameters.properties[3].value.properties[6].value': Proto "
+                    "field is not repeating, cannot start list."
+                ),
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_re(
+                    r"(?P<field>tools\.(?P<index>\d+)\.(?:custom\.)?input_schema): JSON schema is invalid"
+                ),
+                source="https://github.com/home-assistant/core/issues/181282",
+                example=(
+                    "tools.41.custom.input_schema: JSON schema is invalid. It must match JSON Schema draft 2020-12 "
+                    "(https://json-schema.org/draft/2020-12)."
+                ),
+            ),
+            Wording(
+                provider="gemini",
+                # A parameterless tool sent as {"type": "object", "properties": {}}.
+                pattern=_re(
+                    r"(?P<field>tools\[(?P<index>\d+)\]\.function_declarations\[\d+\]\.parameters[\w.\[\]]{0,200}): "
+                    r"should be non-empty for OBJECT type"
+                ),
+                source="https://github.com/agno-agi/agno/issues/2112",
+                example=(
+                    "* GenerateContentRequest.tools[0].function_declarations[2].parameters.properties: should be "
+                    "non-empty for OBJECT type"
+                ),
+            ),
             Wording(
                 provider="vertex",
                 pattern=_re("(?:function|functionDeclaration) parameters schema should be of type OBJECT"),
@@ -921,6 +1110,31 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("value", name="response_format", value="json_object"),
         wordings=(
             Wording(
+                provider="gemini",
+                # Gemini (response_mime_type application/json) and SiliconFlow word it alike.
+                pattern=_re(
+                    r"Json mode is not (?:enabled|supported) for (?:this model|(?:models/)?(?P<model>[\w.:/-]{1,200}))"
+                ),
+                source="https://github.com/google-gemini/deprecated-generative-ai-python/issues/137",
+                example="400 Json mode is not enabled for models/gemini-pro",
+            ),
+            Wording(
+                provider="siliconflow",
+                pattern=_re(
+                    r"Json mode is not (?:enabled|supported) for (?:this model|(?:models/)?(?P<model>[\w.:/-]{1,200}))"
+                ),
+                source="https://github.com/egoist/chatwise-releases/issues/141",
+                example="Json mode is not supported for this model.",
+            ),
+            Wording(
+                provider="azure",
+                pattern=_re(
+                    r"{Q}response_format{Q} of type {Q}json_object{Q} is not supported with this model"
+                ),
+                source="https://github.com/MicrosoftDocs/azure-docs/issues/120112",
+                example="Invalid parameter: 'response_format' of type 'json_object' is not supported with this model.",
+            ),
+            Wording(
                 provider="deepseek",
                 pattern=_re(r"(?<![\w.:/-])(?P<model>[\w.:/-]{1,200}) does not support Json Output"),
                 source="https://github.com/gomate-community/TrustRAG/issues/140",
@@ -933,6 +1147,12 @@ CAUSES: tuple[Cause, ...] = (
         title="The request has more images than the server allows.",
         fix="Send fewer images per request[[ (at most {limit})]], or raise the server's limit (vLLM: --limit-mm-per-prompt).",
         wordings=(
+            Wording(
+                provider="ollama",
+                pattern=_re(r"vision model only supports a single image per message"),
+                source="https://github.com/ollama/ollama-js/issues/213",
+                example="vision model only supports a single image per message",
+            ),
             Wording(
                 provider="crucible",
                 pattern=_re(r"supports at most (?P<limit>\d+) image per prompt"),
@@ -953,6 +1173,18 @@ CAUSES: tuple[Cause, ...] = (
         fix="Serve the model with a chat template (e.g. --chat-template) or use the completions endpoint.",
         wordings=(
             Wording(
+                provider="vllm",
+                # vLLM (transformers >= 4.44) refuses a tokenizer without chat_template on /v1/chat/completions.
+                pattern=_re(
+                    r"default chat template is no longer allowed, so you must provide a chat template"
+                ),
+                source="https://github.com/ByteDance-Seed/seed-oss/issues/6",
+                example=(
+                    "As of transformers v4.44, default chat template is no longer allowed, so you must provide a "
+                    "chat template if the tokenizer does not define one. None"
+                ),
+            ),
+            Wording(
                 provider="tgi",
                 pattern=_re(r"Template error: template not found"),
                 source="https://github.com/huggingface/text-generation-inference/issues/1870",
@@ -965,6 +1197,17 @@ CAUSES: tuple[Cause, ...] = (
         title="The model's chat template failed to render this conversation.",
         fix="Fix or replace the model's chat template on the server; the request shape is only the trigger.",
         wordings=(
+            Wording(
+                provider="llama.cpp",
+                # gpt-oss's chat template raises this when an assistant tool-call turn carries both content and
+                # thinking (llama.cpp renders templates server-side and answers 500).
+                pattern=_re(r"Cannot pass both content and thinking in an assistant message with tool calls"),
+                source="https://github.com/ggml-org/llama.cpp/issues/17040",
+                example=(
+                    "Cannot pass both content and thinking in an assistant message with tool calls! Put the analysis "
+                    "message in one or the other, but not both. at row 290, column 178:"
+                ),
+            ),
             Wording(
                 provider="lmstudio",
                 pattern=_re(r"Error rendering prompt with jinja template"),
@@ -1051,6 +1294,18 @@ CAUSES: tuple[Cause, ...] = (
         title="tools is an empty array.",
         fix="Omit tools (and tool_choice) when there are no tools instead of sending [].",
         wordings=(
+            Wording(
+                provider="bedrock",
+                pattern=_re(
+                    r"Value at {Q}toolConfig\.tools{Q} failed to satisfy constraint: Member must have length greater "
+                    r"than or equal to 1"
+                ),
+                source="https://github.com/genkit-ai/aws-bedrock-js-plugin/issues/43",
+                example=(
+                    "1 validation error detected: Value at 'toolConfig.tools' failed to satisfy constraint: Member "
+                    "must have length greater than or equal to 1"
+                ),
+            ),
             Wording(
                 provider="deepseek",
                 pattern=_re(r"Invalid {Q}tools{Q}: empty array"),
@@ -1179,6 +1434,31 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("tool_choice", name="tool_choice", value_group="value"),
         wordings=(
             Wording(
+                provider="groq",
+                # Groq refuses any other string, and null, for tool_choice.
+                pattern=_re(
+                    r"Only allowed string values for {Q}tool_choice{Q} are none, auto,? and required"
+                ),
+                source="https://github.com/brianpetro/obsidian-smart-connections/issues/942",
+                example="Only allowed string values for 'tool_choice' are none, auto, and required",
+                rule_id="tool_choice.invalid",
+                # The refused value is not named (null in the thread): nothing host-specific to learn.
+                no_constraint=True,
+            ),
+            Wording(
+                provider="anthropic",
+                # Anthropic (and Claude on Bedrock) refuse tool_choice any/tool while extended thinking is on.
+                pattern=_re(r"Thinking may not be enabled when tool_choice forces tool use"),
+                source="https://github.com/can1357/oh-my-pi/issues/341",
+                example=(
+                    "The model returned the following errors: Thinking may not be enabled when tool_choice forces "
+                    "tool use."
+                ),
+                rule_id="anthropic.thinking-with-forced-tool-choice",
+                # Refused only together with thinking: a learned tool_choice constraint would flag it without.
+                no_constraint=True,
+            ),
+            Wording(
                 provider="vllm",
                 pattern=_re("Only {Q}auto{Q} or {Q}none{Q} tool_choice is supported"),
                 source="https://github.com/vllm-project/vllm/issues/53626",
@@ -1287,6 +1567,47 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("value", name="max_tokens", value_group="value"),
         wordings=(
             Wording(
+                provider="fireworks",
+                # Fireworks caps non-streaming completions: larger max_tokens needs stream=true.
+                pattern=_re(r"Requests with max_tokens > (?P<limit>\d+) must have stream=true"),
+                source="https://github.com/nextlevelbuilder/goclaw/pull/660",
+                example="fireworks: HTTP 400: Requests with max_tokens > 4096 must have stream=true",
+                # Accepted when streamed: a learned max_tokens constraint would flag streaming requests too.
+                no_constraint=True,
+            ),
+            Wording(
+                provider="tgi",
+                # Anchored on TGI's prefix: "`inputs` tokens + `max_new_tokens` must be <= N" is the context window.
+                pattern=_re(r"validation error: {Q}max_new_tokens{Q} must be <= (?P<limit>\d+)"),
+                source="https://github.com/huggingface/transformers/issues/28523",
+                example="Input validation error: `max_new_tokens` must be <= 192",
+                # The limit is named, not the value sent: learning "max_tokens" would flag small values too.
+                no_constraint=True,
+            ),
+            Wording(
+                provider="groq",
+                # Groq, with and without the model: "max_tokens for `m` must be ..." / "`max_tokens` must be ...".
+                pattern=_re(
+                    r"{Q}max_tokens{Q}(?: for {Q}(?P<model>[\w./:-]{1,200}){Q})? must be less than or equal to "
+                    r"{Q}(?P<limit>\d+)"
+                ),
+                source="https://github.com/skapadia3214/groq-moa/issues/8",
+                example="max_tokens for `llama-3.1-8b-instant` must be less than or equal to 8000",
+                # The text names the limit, not the value sent: learning "max_tokens" would flag every
+                # later request that sets it, however small.
+                no_constraint=True,
+            ),
+            Wording(
+                provider="groq",
+                pattern=_re(
+                    r"{Q}max_tokens{Q}(?: for {Q}(?P<model>[\w./:-]{1,200}){Q})? must be less than or equal to "
+                    r"{Q}(?P<limit>\d+)"
+                ),
+                source="https://github.com/anomalyco/opencode/issues/1000",
+                example="AI_APICallError: `max_tokens` must be less than or equal to `16384`",
+                no_constraint=True,
+            ),
+            Wording(
                 provider="anthropic",
                 pattern=_re(
                     r"max_tokens: (?P<value>\d+) > (?P<limit>\d+), which is the maximum allowed number of output tokens for (?P<model>[\w.@-]+)"
@@ -1309,6 +1630,9 @@ CAUSES: tuple[Cause, ...] = (
                 ),
                 source="https://github.com/pollinations/pollinations/issues/1291",
                 example="Invalid max_tokens value, the valid range of max_tokens is [1, 8192]",
+                # Names the limit, not the rejected value: learning "max_tokens" would flag every
+                # later request that sets it, within the range or not.
+                no_constraint=True,
             ),
             Wording(
                 provider="openai",
@@ -1340,6 +1664,85 @@ CAUSES: tuple[Cause, ...] = (
         title="The prompt (plus the requested output) is longer than the model's context window.",
         fix="Shorten the conversation (drop or summarise old turns and large tool results) or lower max_tokens[[: the model takes {limit} tokens]][[, the request needed {value}]].",
         wordings=(
+            Wording(
+                provider="cerebras",
+                pattern=_re(r"Current length is (?P<value>\d+) while limit is (?P<limit>\d+)"),
+                source="https://github.com/cline/cline/issues/5140",
+                example=(
+                    "400 Please reduce the length of the messages or completion. Current length is 42328 while limit "
+                    "is 40000"
+                ),
+            ),
+            Wording(
+                provider="lmstudio",
+                pattern=_re(
+                    r"Trying to keep the first (?P<value>\d+) tokens when context the overflows\. However, the model is "
+                    r"loaded with context length of only (?P<limit>\d+) tokens"
+                ),
+                source="https://github.com/lmstudio-ai/lmstudio-bug-tracker/issues/546",
+                example=(
+                    "Trying to keep the first 111490 tokens when context the overflows. However, the model is loaded "
+                    "with context length of only 32768 tokens, which is not enough. Try to load the model with a "
+                    "larger context length, or provide a shorter input."
+                ),
+            ),
+            Wording(
+                provider="lmstudio",
+                # The llama.cpp engine's n_keep check, as LM Studio returns it.
+                pattern=_re(
+                    r"number of tokens to keep from the initial prompt is greater than the context length "
+                    r"\(n_keep: (?P<value>\d+) ?>= ?n_ctx: (?P<limit>\d+)\)"
+                ),
+                source="https://github.com/Gitlawb/openclaude/issues/353",
+                example=(
+                    "The number of tokens to keep from the initial prompt is greater than the context length "
+                    "(n_keep: 13055>= n_ctx: 4096). Try to load the model with a larger context length, or provide a "
+                    "shorter input."
+                ),
+            ),
+            Wording(
+                provider="moonshot",
+                pattern=_re(r"exceeded model token limit: (?P<limit>\d+)(?: \(requested: (?P<value>\d+)\))?"),
+                source="https://github.com/MoonshotAI/kimi-cli/issues/2011",
+                example="Invalid request: Your request exceeded model token limit: 262144 (requested: 269030)",
+            ),
+            Wording(
+                provider="sglang",
+                pattern=_re(
+                    r"The input \((?P<value>\d+) tokens\) is longer than the model.s context length \((?P<limit>\d+) tokens\)"
+                ),
+                source="https://github.com/QwenLM/Qwen3/issues/1321",
+                example="The input (61709 tokens) is longer than the model's context length (40960 tokens).",
+            ),
+            Wording(
+                provider="sglang",
+                pattern=_re(
+                    r"Input length \((?P<value>\d+) tokens\) exceeds the maximum allowed length \((?P<limit>\d+) tokens\)"
+                ),
+                source="https://github.com/sgl-project/sglang/issues/4048",
+                example="Input length (160062 tokens) exceeds the maximum allowed length (59862 tokens).",
+            ),
+            Wording(
+                provider="anthropic",
+                # Anthropic counts the input plus max_tokens against the window.
+                pattern=_re(
+                    r"input length and {Q}max_tokens{Q} exceed context limit: (?P<input_tokens>\d+) \+ "
+                    r"(?P<max_tokens>\d+) > (?P<limit>\d+)"
+                ),
+                source="https://github.com/docker/docker-agent/issues/569",
+                example=(
+                    "input length and `max_tokens` exceed context limit: 178959 + 64000 > 200000, decrease input "
+                    "length or `max_tokens` and try again"
+                ),
+            ),
+            Wording(
+                provider="xai",
+                pattern=_re(
+                    r"maximum prompt length is (?P<limit>\d+) but the request contains (?P<value>\d+) tokens"
+                ),
+                source="https://github.com/cline/cline/issues/3120",
+                example="This model's maximum prompt length is 131072 but the request contains 136973 tokens.",
+            ),
             Wording(
                 provider="bedrock",
                 pattern=_re("Input is too long for requested model"),
@@ -1586,6 +1989,29 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("role", name_group="role"),
         wordings=(
             Wording(
+                provider="anthropic",
+                # The Messages API takes the system prompt as a top-level field, never as a message role.
+                pattern=_re(
+                    r"Unexpected role {Q}(?P<role>system){Q}\. The Messages API accepts a top-level {Q}system{Q}"
+                ),
+                source="https://github.com/ianarawjo/ChainForge/issues/271",
+                example=(
+                    'messages: Unexpected role "system". The Messages API accepts a top-level `system` parameter, '
+                    'not "system" as an input message role.'
+                ),
+                rule_id="anthropic.system-role-in-messages",
+            ),
+            Wording(
+                provider="gemini",
+                # "Developer instruction" is Gemini's name for systemInstruction (an OpenAI system message).
+                pattern=_re(
+                    r"Developer instruction is not enabled for (?:models/)?(?P<model>[\w.:-]{1,200})"
+                ),
+                source="https://github.com/lobehub/lobehub/issues/7128",
+                example="Developer instruction is not enabled for models/gemma-3-27b-it",
+                constraint=ConstraintSpec("role", name="system"),
+            ),
+            Wording(
                 provider="vllm",
                 pattern=_re("Unknown role: (?P<role>system|developer)\\b"),
                 source="https://github.com/vllm-project/vllm/pull/53071",
@@ -1638,6 +2064,13 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("param", name="tools"),
         wordings=(
             Wording(
+                provider="gemini",
+                # Gemma models on the Gemini API take no function declarations.
+                pattern=_re(r"Function calling is not enabled for (?:models/)?(?P<model>[\w.:-]{1,200})"),
+                source="https://github.com/agno-agi/agno/issues/3505",
+                example="Function calling is not enabled for models/gemma-3-12b-it",
+            ),
+            Wording(
                 provider="deepseek",
                 pattern=_re(r"(?<![\w.:/-])(?P<model>[\w.:/-]{1,200}) does not support Function Calling"),
                 source="https://github.com/dnakov/anon-kode/issues/10",
@@ -1688,6 +2121,20 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("content_type", name="image_url"),
         wordings=(
             Wording(
+                provider="openrouter",
+                # OpenRouter (and gateways built like it) finds no provider of the model that takes images.
+                pattern=_re(r"No endpoints found that support image input"),
+                source="https://github.com/NousResearch/hermes-agent/pull/23411",
+                example="HTTP 404: No endpoints found that support image input",
+            ),
+            Wording(
+                provider="openai",
+                # OpenAI and Azure, for a text-only model; the param field is messages.[i].content.[j].type.
+                pattern=_re(r"Invalid content type\. image_url is only supported by certain models"),
+                source="https://github.com/browser-use/web-ui/issues/274",
+                example="Invalid content type. image_url is only supported by certain models.",
+            ),
+            Wording(
                 provider="vllm",
                 pattern=_re(r"(?<![\w./:-])(?P<model>[\w./:-]{1,200}) is not a multimodal model"),
                 source="https://github.com/studio-dots-ai/dots.ocr/issues/26",
@@ -1732,6 +2179,46 @@ CAUSES: tuple[Cause, ...] = (
         title="The model id is unknown to this upstream (or the key has no access to it).",
         fix="Use a model id this endpoint serves (list them with GET /v1/models)[[ instead of {model}]].",
         wordings=(
+            Wording(
+                provider="one-api",
+                # one-api/new-api gateways: no channel of the key's group serves the model (HTTP 503). The model
+                # name may be empty when the request's model was blank.
+                pattern=_re(r"当前分组 ?\S{1,100}? ?下对于模型 ?(?P<model>[^\s(（]{1,200})? ?无可用渠道"),
+                source="https://github.com/songquanpeng/one-api/issues/2308",
+                example="当前分组 default 下对于模型 gpt-5 无可用渠道 (request id: 2025082215093026624875464905761)",
+            ),
+            Wording(
+                provider="lmstudio",
+                # LM Studio answers 404 code model_not_found when no model is loaded.
+                pattern=_re(r"No models loaded\. Please load a model"),
+                source="https://github.com/canopyai/Orpheus-TTS/issues/229",
+                example="No models loaded. Please load a model in the developer page or use the `lms load` command.",
+            ),
+            Wording(
+                provider="gemini",
+                # Gemini names the model with its resource prefix and the API version it looked in.
+                pattern=_re(r"models/(?P<model>[\w.:-]{1,200}) is not found for API version"),
+                source="https://github.com/wwardaww/gnome-gemini-ai/issues/22",
+                example=(
+                    "models/gemini-pro is not found for API version v1beta, or is not supported for "
+                    "generateContent. Call ListModels to see the list of available models and their supported "
+                    "methods."
+                ),
+            ),
+            Wording(
+                provider="ollama",
+                # Ollama adds ", try pulling it first" (api/generate, api/chat and /v1): the core is kept.
+                pattern=_re(r"\bmodel {Q}(?P<model>[^'\"`\s]{1,200}){Q} not found"),
+                source="https://github.com/ollama/ollama-python/issues/149",
+                example="model 'llama2' not found, try pulling it first",
+            ),
+            Wording(
+                provider="vllm",
+                # vLLM's 404 NotFoundError: the served model name differs from the request's "model".
+                pattern=_re(r"The model {Q}(?P<model>[^'\"`\s]{1,200}){Q} does not exist"),
+                source="https://github.com/vllm-project/vllm/issues/3485",
+                example="The model `Qwen1.5-14B-Chat-GPTQ-Int8` does not exist.",
+            ),
             Wording(
                 provider="groq",
                 pattern=_re(r"The model {Q}(?P<model>[^'\"`\s]+){Q} has been decommissioned"),
@@ -1867,6 +2354,19 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("role", name="alternation"),
         wordings=(
             Wording(
+                provider="gemini",
+                pattern=_re(r"Please ensure that multiturn requests alternate between user and model"),
+                source="https://github.com/NousResearch/hermes-agent/pull/55623",
+                example="Please ensure that multiturn requests alternate between user and model",
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_re(r"first message must use the {Q}user{Q} role"),
+                source="https://github.com/lobehub/lobehub/issues/1601",
+                example='messages: first message must use the "user" role',
+                rule_id="anthropic.first-message-not-user",
+            ),
+            Wording(
                 provider="anthropic",
                 pattern=_re(
                     "roles must alternate between {Q}user{Q} and {Q}assistant{Q}, but found multiple {Q}(?P<role>user|assistant){Q} roles in a row"
@@ -1948,6 +2448,18 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("role", name="assistant", value="last"),
         wordings=(
             Wording(
+                provider="gemini",
+                # Gemini's grammar slip ("ends") is kept optional: the stable core is the sentence.
+                pattern=_re(
+                    r"Please ensure that multiturn requests ends? with a user role or a function response"
+                ),
+                source="https://github.com/songquanpeng/one-api/issues/836",
+                example=(
+                    "Please ensure that multiturn requests ends with a user role or a function response. (request "
+                    "id: 20231218115733848767070nWkJNglT)"
+                ),
+            ),
+            Wording(
                 provider="nvidia",
                 pattern=_re("Last message role should be {Q}user{Q}"),
                 source="https://github.com/NVIDIA/GenerativeAIExamples/issues/113",
@@ -1989,6 +2501,12 @@ CAUSES: tuple[Cause, ...] = (
         title="A message or text block has empty content.",
         fix="Drop empty messages and empty text blocks (or put real text in them) before sending[[; message {index}]].",
         wordings=(
+            Wording(
+                provider="mistral",
+                pattern=_re(r"Assistant message must have either content or tool_calls, but not none"),
+                source="https://github.com/solbrowse/extension/issues/16",
+                example="Assistant message must have either content or tool_calls, but not none.",
+            ),
             Wording(
                 provider="gemini",
                 pattern=_re(r"contents\.parts must not be empty"),
@@ -2086,6 +2604,31 @@ CAUSES: tuple[Cause, ...] = (
         fix="Send message content as one string (join the text parts) for this endpoint[[; message {index}]].",
         constraint=ConstraintSpec("content_type", name="array"),
         wordings=(
+            Wording(
+                provider="deepseek",
+                # serde: the message's content is a list of parts where this model takes a string.
+                pattern=_re(r"messages\[(?P<index>\d+)\]: invalid type: sequence, expected a string"),
+                source="https://github.com/tailcallhq/forgecode/issues/2008",
+                example=(
+                    "Failed to deserialize the JSON body into the target type: messages[9]: invalid type: sequence, "
+                    "expected a string at line 1 column 45446"
+                ),
+            ),
+            Wording(
+                provider="vllm",
+                # vLLM's pydantic models where a role's content is str only (Mistral tool messages, assistant
+                # messages): "messages.2.tool.content Input should be a valid string ... input_type=list", or
+                # the dict form whose loc ends in content.str.
+                pattern=_re(
+                    r"messages\.(?P<index>\d+)\.(?:\w{1,80}\.)?content(?:\.str)?:? Input should be a valid string"
+                ),
+                source="https://github.com/vllm-project/vllm/pull/18729",
+                example=(
+                    "pydantic_core._pydantic_core.ValidationError: 1 validation error for ChatCompletionRequest "
+                    "messages.2.tool.content Input should be a valid string [type=string_type, "
+                    "input_value=[{'type': 'text', 'text': 'Rainy'}], input_type=list]"
+                ),
+            ),
             Wording(
                 provider="ollama",
                 pattern=_re(
@@ -2246,6 +2789,15 @@ CAUSES: tuple[Cause, ...] = (
         constraint=_FIELD,
         wordings=(
             Wording(
+                provider="anthropic",
+                # pydantic v1's wording of the same error (Anthropic's API in 2023; FastAPI servers on v1).
+                pattern=_re(
+                    r"(?:^|[\s;\[(,'\"])(?:body\.)?(?P<loc>[A-Za-z_][\w-]*(?:\.[\w\[\]-]+)*)\s*:?\s+extra fields not permitted"
+                ),
+                source="https://github.com/danny-avila/LibreChat/issues/932",
+                example="maxOutputTokens: extra fields not permitted",
+            ),
+            Wording(
                 provider="openai",
                 pattern=_re(r"Unknown parameter: {Q}(?P<loc>[\w.\[\]-]+){Q}"),
                 source="https://github.com/decolua/9router/issues/1157",
@@ -2311,6 +2863,39 @@ CAUSES: tuple[Cause, ...] = (
         rule_id="params.wrong-type",
         wordings=(
             Wording(
+                provider="azure",
+                # The JSON-Schema validator wording of OpenAI's older API (and Azure's): "<value> is not of type
+                # '<type>' - '<param>'". The opening quote is required: an optional one would let every
+                # position start a 200-character scan (linear-time matching, see the tests).
+                pattern=_re(
+                    r"['\"](?P<value>[^'\"`]{0,200})['\"] is not of type {Q}(?P<expected>\w+){Q} - {Q}(?P<param>[\w.\[\]]{1,100}){Q}"
+                ),
+                source="https://github.com/Azure/azure-sdk-for-js/issues/28164",
+                example="'25000' is not of type 'integer' - 'max_tokens'",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(
+                    r"['\"](?P<value>[^'\"`]{0,200})['\"] is not of type {Q}(?P<expected>\w+){Q} - {Q}(?P<param>[\w.\[\]]{1,100}){Q}"
+                ),
+                source="https://github.com/promptfoo/promptfoo/pull/29",
+                example="'1' is not of type 'number' - 'temperature'",
+            ),
+            Wording(
+                provider="deepseek",
+                # serde's "invalid type" for a top-level parameter (messages[...] content shapes have their own
+                # causes: an array where a string is required, an unknown content part).
+                pattern=_re(
+                    r"Failed to deserialize the JSON body into the target type: (?!messages)(?P<param>[\w.\[\]]{1,100}): "
+                    r"invalid type: (?P<got>\w+).{0,200}?, expected (?P<expected>\w+)"
+                ),
+                source="https://github.com/NotIvny/Yunzai-DeepSeek-JS/issues/2",
+                example=(
+                    "Failed to deserialize the JSON body into the target type: temperature: invalid type: string "
+                    '"1.3", expected f32 at line 13 column 22'
+                ),
+            ),
+            Wording(
                 provider="gemini",
                 pattern=_re(
                     "Unknown name {Q}(?P<param>\\w+){Q} at {Q}(?P<path>[^'\\\"`]*){Q}: Proto field is not repeating, cannot start list"
@@ -2346,6 +2931,27 @@ CAUSES: tuple[Cause, ...] = (
         fix="Change {param}[[ from '{value}']] to a value the model accepts (or omit it).",
         constraint=_VALUE,
         wordings=(
+            Wording(
+                provider="deepseek",
+                # DeepSeek takes response_format text and json_object only (json_schema is refused).
+                pattern=_re(r"This (?P<param>response_format) type is unavailable"),
+                source="https://github.com/llm-exe/llm-exe/issues/662",
+                example="This response_format type is unavailable now",
+                # The text does not name the type it refused: learning "response_format" would flag json_object too.
+                no_constraint=True,
+            ),
+            Wording(
+                provider="groq",
+                # Groq's request validator: "'<path>' : value is not one of the allowed values [...]".
+                pattern=_re(
+                    # Quoted path required: an optional quote would let every position start a 100-character scan.
+                    r"['\"](?P<param>[\w.\[\]]{1,100})['\"] : value is not one of the allowed values \[(?P<expected>[^\]]{0,200})\]"
+                ),
+                source="https://github.com/dzhng/deep-research/issues/127",
+                example="'response_format.type' : value is not one of the allowed values ['text','json_object']",
+                # The refused value is not named: learning the parameter would flag the allowed values too.
+                no_constraint=True,
+            ),
             Wording(
                 provider="moonshot",
                 pattern=_re(
@@ -2510,6 +3116,12 @@ CAUSES: tuple[Cause, ...] = (
         constraint=_PARAM,
         wordings=(
             Wording(
+                provider="xai",
+                pattern=_re(r"The (?P<param>\w+) parameter is unsupported"),
+                source="https://github.com/BerriAI/litellm/issues/6610",
+                example="The response_format parameter is unsupported at the moment. Leave it unset.",
+            ),
+            Wording(
                 provider="groq",
                 pattern=_re(r"(?<!\w){Q}(?P<param>\w{1,64}){Q} is not supported with this model"),
                 source="https://github.com/0xPlaygrounds/rig/issues/1134",
@@ -2642,6 +3254,23 @@ CAUSES: tuple[Cause, ...] = (
         transient=True,
         wordings=(
             Wording(
+                provider="dashscope",
+                # DashScope's content inspection, native (DataInspectionFailed) and OpenAI-compatible form.
+                pattern=_re(r"(?:Input|Output) (?:text )?data may contain inappropriate content"),
+                source="https://github.com/QwenLM/qwen-code/issues/2905",
+                example=(
+                    "<400> InternalError.Algo.DataInspectionFailed: Input text data may contain inappropriate "
+                    "content."
+                ),
+            ),
+            Wording(
+                provider="dashscope",
+                pattern=_code("data_inspection_failed"),
+                source="https://github.com/camel-ai/owl/issues/432",
+                example="data_inspection_failed",
+                on="code",
+            ),
+            Wording(
                 provider="azure",
                 pattern=_re(
                     "The response was filtered due to the prompt triggering Azure OpenAI.s content management policy"
@@ -2680,6 +3309,37 @@ CAUSES: tuple[Cause, ...] = (
         fix="Check the API key (and that it belongs to this provider and base URL).",
         transient=True,
         wordings=(
+            Wording(
+                provider="dashscope",
+                # DashScope "Invalid API-key provided." and Groq "Invalid API Key" (both 401).
+                pattern=_re(r"\bInvalid API[- ]key(?: provided)?\b"),
+                source="https://github.com/dinoanderson/qwen_cli_coder/issues/1",
+                example="Invalid API-key provided.",
+            ),
+            Wording(
+                provider="groq",
+                pattern=_re(r"\bInvalid API[- ]key(?: provided)?\b"),
+                source="https://github.com/ag5826000/resume-commentor/issues/4",
+                example="Invalid API Key",
+            ),
+            Wording(
+                provider="openrouter",
+                pattern=_re(r"No auth credentials found"),
+                source="https://github.com/RooCodeInc/Roo-Code/issues/2445",
+                example="No auth credentials found",
+            ),
+            Wording(
+                provider="gemini",
+                pattern=_re(r"API key not (?:valid|found)\. Please pass a valid API key"),
+                source="https://github.com/continuedev/continue/issues/10290",
+                example="API key not valid. Please pass a valid API key.",
+            ),
+            Wording(
+                provider="gemini",
+                pattern=_re(r"API key not (?:valid|found)\. Please pass a valid API key"),
+                source="https://github.com/google-gemini/gemini-cli/issues/25198",
+                example="API Key not found. Please pass a valid API key.",
+            ),
             Wording(
                 provider="anthropic",
                 pattern=_re("invalid x-api-key"),
@@ -2730,6 +3390,67 @@ CAUSES: tuple[Cause, ...] = (
         transient=True,
         wordings=(
             Wording(
+                provider="dashscope",
+                # DashScope's overdue-payment error (code Arrearage).
+                pattern=_re(r"Access denied, please make sure your account is in good standing"),
+                source="https://github.com/hsliuping/TradingAgents-CN/issues/170",
+                example="Access denied, please make sure your account is in good standing.",
+            ),
+            Wording(
+                provider="dashscope",
+                pattern=_code("Arrearage"),
+                source="https://github.com/hsliuping/TradingAgents-CN/issues/170",
+                example="Arrearage",
+                on="code",
+            ),
+            Wording(
+                provider="zhipu",
+                # Zhipu code 1113 "your account is in arrears, top up and retry" (sent with HTTP 429).
+                pattern=_re(r"您的账户已欠费"),
+                source="https://github.com/langgenius/dify/issues/5850",
+                example="您的账户已欠费，请充值后重试。",
+            ),
+            Wording(
+                provider="openrouter",
+                # OpenRouter's 402 pre-flight: the balance cannot pay for max_tokens (or the key's limit is hit).
+                pattern=_re(
+                    r"This request requires more credits|More credits are required to run this request"
+                ),
+                source="https://github.com/Taewan-P/gpt_mobile/issues/284",
+                example=(
+                    "This request requires more credits, or fewer max_tokens. You requested up to 16384 tokens, but "
+                    "can only afford 3919. To increase, visit https://openrouter.ai/settings/credits and upgrade to "
+                    "a paid account"
+                ),
+            ),
+            Wording(
+                provider="openrouter",
+                pattern=_re(
+                    r"This request requires more credits|More credits are required to run this request"
+                ),
+                source="https://github.com/tailcallhq/forgecode/issues/571",
+                example=(
+                    "More credits are required to run this request. 128000 token capacity required, 19484 available. "
+                    "To increase, visit https://openrouter.ai/settings/keys and create a key with a higher limit"
+                ),
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_re(r"Your credit balance is too low"),
+                source="https://github.com/anthropics/claude-quickstarts/issues/229",
+                example=(
+                    "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to "
+                    "upgrade or purchase credits."
+                ),
+            ),
+            Wording(
+                provider="deepseek",
+                # DeepSeek's 402 body says only this.
+                pattern=_re(r"\bInsufficient (?:account )?balance\b"),
+                source="https://github.com/Aider-AI/aider/issues/4851",
+                example="Insufficient Balance",
+            ),
+            Wording(
                 provider="anthropic",
                 pattern=_re("You're out of extra usage"),
                 source="https://github.com/anthropics/claude-code/issues/45035",
@@ -2762,6 +3483,67 @@ CAUSES: tuple[Cause, ...] = (
         fix="Retry after the delay the response gives (Retry-After), send fewer or smaller requests, or ask for a higher limit.",
         transient=True,
         wordings=(
+            Wording(
+                provider="bedrock",
+                # Bedrock's ThrottlingException, per request or per token.
+                pattern=_re(r"Too many (?:requests|tokens), please wait before trying again"),
+                source="https://github.com/kirodotdev/Kiro/issues/8113",
+                example=(
+                    'Error { code: "ThrottlingException", message: "Too many requests, please wait before trying '
+                    'again.", aws_request_id: "bc9af776-2940-485e-ba33-d7933e178873" }'
+                ),
+            ),
+            Wording(
+                provider="bedrock",
+                pattern=_re(r"Too many (?:requests|tokens), please wait before trying again"),
+                source="https://github.com/anthropics/claude-code/issues/236",
+                example="429 Too many tokens, please wait before trying again.",
+            ),
+            Wording(
+                provider="mistral",
+                pattern=_re(r"^Rate limit exceeded\.?$"),
+                source="https://github.com/raycast/extensions/issues/31107",
+                example="Rate limit exceeded",
+            ),
+            Wording(
+                provider="gemini",
+                # Gemini's and Vertex's 429 RESOURCE_EXHAUSTED (per-minute limits and daily quota alike).
+                pattern=_re(r"Resource (?:has been )?exhausted"),
+                source="https://github.com/continuedev/continue/issues/10560",
+                example="Resource has been exhausted (e.g. check quota).",
+            ),
+            Wording(
+                provider="vertex",
+                pattern=_re(r"Resource (?:has been )?exhausted"),
+                source="https://github.com/google-gemini/gemini-cli/issues/14811",
+                example=(
+                    "Resource exhausted. Please try again later. Please refer to "
+                    "https://cloud.google.com/vertex-ai/generative-ai/docs/error-code-429 for more details."
+                ),
+            ),
+            Wording(
+                provider="openrouter",
+                pattern=_re(r"Rate limit exceeded: (?P<limit_name>[\w-]{1,100})"),
+                source="https://github.com/Gitlawb/openclaude/issues/936",
+                example=(
+                    "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests "
+                    "per day"
+                ),
+            ),
+            Wording(
+                provider="groq",
+                # Groq rejects one request larger than the tokens-per-minute limit (code rate_limit_exceeded).
+                pattern=_re(
+                    r"Request too large for model {Q}(?P<model>[\w./:-]{1,200}){Q}.{0,200}?on tokens per minute"
+                ),
+                source="https://github.com/ITSpecialist111/ai_automation_suggester/issues/61",
+                example=(
+                    "Request too large for model `llama-3.3-70b-versatile` in organization "
+                    "`org_01jp8byqwpfx9sp1m0dbhb6a1e` service tier `on_demand` on tokens per minute (TPM): Limit "
+                    "6000, Requested 14810, please reduce your message size and try again. Visit "
+                    "https://console.groq.com/docs/rate-limits for more information."
+                ),
+            ),
             Wording(
                 provider="openai",
                 pattern=_re(r"Rate limit reached for (?P<model>[\w.-]+)"),
@@ -2796,6 +3578,42 @@ CAUSES: tuple[Cause, ...] = (
         transient=True,
         wordings=(
             Wording(
+                provider="mistral",
+                # Mistral's backend at capacity for the model (not the account's rate limit).
+                pattern=_re(r"Service tier capacity exceeded for this model"),
+                source="https://github.com/continuedev/continue/issues/6185",
+                example="Service tier capacity exceeded for this model.",
+            ),
+            Wording(
+                provider="gemini",
+                # Gemini's MODEL_CAPACITY_EXHAUSTED (sent as 429 or 503).
+                pattern=_re(r"No capacity available for model(?: (?P<model>[\w.:/-]{1,200}))? on the server"),
+                source="https://github.com/google-gemini/gemini-cli/issues/27548",
+                example="No capacity available for model gemini-3.1-flash-lite on the server",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"Selected model is at capacity"),
+                source="https://github.com/openai/codex/issues/19446",
+                example="Selected model is at capacity. Please try a different model.",
+            ),
+            Wording(
+                provider="gemini",
+                # Gemini's 503 UNAVAILABLE, in its older and newer wording.
+                pattern=_re(r"The model is overloaded|currently experiencing high demand"),
+                source="https://github.com/lobehub/lobehub/issues/9728",
+                example="The model is overloaded. Please try again later.",
+            ),
+            Wording(
+                provider="gemini",
+                pattern=_re(r"The model is overloaded|currently experiencing high demand"),
+                source="https://github.com/continuedev/continue/issues/10639",
+                example=(
+                    "This model is currently experiencing high demand. Spikes in demand are usually temporary. "
+                    "Please try again later."
+                ),
+            ),
+            Wording(
                 provider="deepinfra",
                 pattern=_re("Model busy, retry later"),
                 source="https://github.com/truefoundry/models/pull/862",
@@ -2822,6 +3640,29 @@ CAUSES: tuple[Cause, ...] = (
         fix="Retry; if it persists for one request only, report it to the provider with the request id.",
         transient=True,
         wordings=(
+            Wording(
+                provider="gemini",
+                # Gemini's 500 INTERNAL, in its older and newer wording.
+                pattern=_re(r"An internal error has occurred\. Please retry|^Internal error encountered\.?$"),
+                source="https://github.com/PublicAffairs/openai-gemini/issues/15",
+                example=(
+                    "An internal error has occurred. Please retry or report in "
+                    "https://developers.generativeai.google/guide/troubleshooting"
+                ),
+            ),
+            Wording(
+                provider="gemini",
+                pattern=_re(r"An internal error has occurred\. Please retry|^Internal error encountered\.?$"),
+                source="https://github.com/justlovemaki/AIClient2API/issues/392",
+                example="Internal error encountered.",
+            ),
+            Wording(
+                provider="anthropic",
+                # Anthropic's 500 api_error says only this (the type alone is not used: Ollama's 4xx share it).
+                pattern=_re(r"^Internal server error\.?$"),
+                source="https://github.com/anthropics/claude-code/issues/91800",
+                example="Internal server error",
+            ),
             Wording(
                 provider="nvidia",
                 pattern=_re("DEGRADED function cannot be invoked"),

@@ -66,6 +66,9 @@ MISTRAL_PARAMS = frozenset(
         "response_format", "tools", "tool_choice", "presence_penalty", "frequency_penalty", "n",
         "prediction", "parallel_tool_calls", "prompt_mode", "safe_prompt", "reasoning_effort",
         "guardrails", "document_image_limit", "document_page_limit",
+        # Accepted: a recorded 200 from api.mistral.ai carries it (pydantic-ai cassette
+        # test_mistral_history_uses_prompt_cache, tests/data/corpus/valid-a.jsonl av-014).
+        "prompt_cache_key",
     }
 )  # fmt: skip
 
@@ -324,6 +327,17 @@ DEEPSEEK_FAMILIES: tuple[ModelFamily, ...] = (
 )
 
 MOONSHOT_FAMILIES: tuple[ModelFamily, ...] = (
+    # kimi-k2.5 and later think unless `thinking: {"type": "disabled"}`: a plain request replaying tool
+    # calls without reasoning_content is refused ("thinking is enabled but reasoning_content is missing",
+    # https://github.com/mastra-ai/mastra/issues/12592). Its temperature rule holds in thinking mode only,
+    # so it is quirks.kimi-thinking-temperature's, not the family's fixed_temperature.
+    ModelFamily(
+        id="kimi-k2.5+",
+        name="Kimi K2.5 and later (thinking on by default)",
+        patterns=(r"kimi-k2\.[5-9]", r"kimi-k[3-9]"),
+        reasoning=True,
+        thinking_default=True,
+    ),
     ModelFamily(
         id="kimi-thinking",
         name="Kimi thinking models (kimi-k2-thinking*)",
@@ -348,8 +362,6 @@ class ProviderProfile:
     chat_paths: tuple[str, ...] = ()
     #: Top-level fields the provider accepts; None = it accepts (or silently drops) anything.
     known_params: frozenset[str] | None = None
-    #: Severity for a field outside ``known_params``.
-    unknown_param_severity: Severity = Severity.ERROR
     #: Known fields the provider documents as rejected (Groq: logprobs, logit_bias, ...): field → why.
     rejected_params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: Fields the provider accepts but ignores (Ollama: tool_choice, n, ...): warning.
@@ -359,8 +371,9 @@ class ProviderProfile:
     ranges: Mapping[str, ParamRange] = GENERIC_RANGES
     #: Max number of stop sequences (OpenAI: 4); None = not limited/not known.
     max_stop: int | None = None
-    #: Whether the `developer` role is documented; "error"/"warning" when it is not.
-    developer_role: Severity | None = None
+    #: Whether the provider documents the `developer` role (roles.developer-unsupported's policy says
+    #: how severe it is where it does not).
+    developer_role_documented: bool = True
     #: `stream_options` without `stream: true`: severity (OpenAI and vLLM reject it, §9).
     stream_options_severity: Severity | None = Severity.WARNING
     families: tuple[ModelFamily, ...] = ()
@@ -444,9 +457,8 @@ AZURE = dataclasses.replace(
     base_url="https://{resource}.openai.azure.com/openai/v1",
     chat_paths=(),  # checked by the Azure endpoint rules (deployment path or v1 path)
     # Azure adds its own fields (data_sources, On Your Data); whether others are rejected is not
-    # documented for every api-version: warning.
+    # documented for every api-version: params.unknown's policy makes it a warning.
     known_params=OPENAI_PARAMS | {"data_sources", "user_security_context"},
-    unknown_param_severity=Severity.WARNING,
     hosts=(),
     host_globs=("*.openai.azure.com", "*.cognitiveservices.azure.com"),
 )
@@ -472,6 +484,9 @@ DASHSCOPE = ProviderProfile(
     ),
     stream_options_severity=Severity.WARNING,
     families=QWEN_FAMILIES,
+    # "developer is not one of ['system', 'assistant', 'user', 'tool', 'function']"
+    # (https://github.com/DayuanJiang/next-ai-draw-io/issues/304).
+    developer_role_documented=False,
     # Every region: Beijing, -intl Singapore, -us Virginia.
     host_globs=("dashscope*.aliyuncs.com",),
     native_chat_path=r"^/api/v1/(services/aigc/|chat)",
@@ -483,7 +498,7 @@ DEEPSEEK = ProviderProfile(
     base_url="https://api.deepseek.com",
     chat_paths=("/chat/completions", "/v1/chat/completions", "/beta/chat/completions"),
     ranges=_warn(OPENAI_RANGES, "doc [OAS] (DeepSeek follows OpenAI's ranges; no rejection text known)"),
-    developer_role=Severity.WARNING,
+    developer_role_documented=False,
     families=DEEPSEEK_FAMILIES,
     hosts=("api.deepseek.com",),
     catalog_vendors=frozenset({"deepseek"}),
@@ -542,7 +557,7 @@ MISTRAL = ProviderProfile(
     known_params=MISTRAL_PARAMS,
     message_keys=MISTRAL_MESSAGE_KEYS,
     ranges=_warn(OPENAI_RANGES, "doc (Mistral API reference); no rejection text known"),
-    developer_role=Severity.WARNING,
+    developer_role_documented=False,
     hosts=("api.mistral.ai", "codestral.mistral.ai"),
     catalog_vendors=frozenset({"mistral", "codestral"}),
 )
@@ -592,6 +607,70 @@ WANDB = ProviderProfile(
     # name the right host.
     hosts=("api.inference.wandb.ai", "api.wandb.ai"),
 )
+PERPLEXITY = ProviderProfile(
+    id="perplexity",
+    name="Perplexity (Sonar API)",
+    base_url="https://api.perplexity.ai",
+    # Documented path is /chat/completions; /v1/chat/completions is served too (clients use both).
+    chat_paths=("/chat/completions", "/v1/chat/completions"),
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.perplexity.ai",),
+)
+#: Cerebras: OpenAI's message keys; a replayed `reasoning_content` is rejected
+#: ("property 'messages.2.assistant.reasoning_content' is unsupported",
+#: https://github.com/Alishahryar1/free-claude-code/issues/1136). `reasoning` is the field Cerebras
+#: itself returns for reasoning models, so replaying it is not flagged.
+CEREBRAS_MESSAGE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "system": frozenset({"role", "content", "name"}),
+        "developer": frozenset({"role", "content", "name"}),
+        "user": frozenset({"role", "content", "name"}),
+        "assistant": frozenset(
+            {"role", "content", "name", "tool_calls", "function_call", "reasoning", "refusal"}
+        ),
+        "tool": frozenset({"role", "content", "tool_call_id", "name"}),
+        "function": frozenset({"role", "content", "name"}),
+    }
+)
+CEREBRAS = ProviderProfile(
+    id="cerebras",
+    name="Cerebras Inference",
+    base_url="https://api.cerebras.ai/v1",
+    chat_paths=_OPENAI_CHAT,
+    rejected_params=MappingProxyType(
+        {
+            # "API Error: 422 body.store: property 'body.store' is unsupported"
+            # (https://github.com/Gitlawb/openclaude/issues/740).
+            "store": "Cerebras rejects `store` (422 property 'body.store' is unsupported)",
+            # "body.thinking: property 'body.thinking' is unsupported"
+            # (https://github.com/anomalyco/opencode/issues/6648).
+            "thinking": "Cerebras rejects `thinking` (property 'body.thinking' is unsupported); use "
+            "reasoning_effort",
+        }
+    ),
+    message_keys=CEREBRAS_MESSAGE_KEYS,
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.cerebras.ai",),
+)
+COPILOT = ProviderProfile(
+    id="copilot",
+    name="GitHub Copilot (chat API)",
+    base_url="https://api.githubcopilot.com",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=(
+        "api.githubcopilot.com",
+        "api.individual.githubcopilot.com",
+        "api.business.githubcopilot.com",
+        "api.enterprise.githubcopilot.com",
+    ),
+)
+CLOUDFLARE = ProviderProfile(
+    id="cloudflare",
+    name="Cloudflare Workers AI",
+    base_url="https://api.cloudflare.com/client/v4/accounts/{account_id}/ai/v1",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.cloudflare.com",),
+)
 VLLM = ProviderProfile(
     id="vllm",
     name="vLLM",
@@ -637,6 +716,16 @@ OLLAMA = ProviderProfile(
     local_ports=(11434,),
 )
 
+LMSTUDIO = ProviderProfile(
+    id="lmstudio",
+    name="LM Studio",
+    base_url="http://localhost:1234/v1",
+    roles=None,
+    validates_tool_pairing=False,
+    chat_paths=_OPENAI_CHAT,
+    local=True,
+    local_ports=(1234,),
+)
 #: Anthropic's own API: its Messages API (``/v1/messages``, rules/anthropic.py) and its OpenAI SDK
 #: compatibility layer (``/v1/chat/completions``), which the chat rules judge like any provider.
 ANTHROPIC = ProviderProfile(
@@ -674,15 +763,16 @@ BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
         p.id: p
         for p in (
             OPENAI, AZURE, DASHSCOPE, DEEPSEEK, OPENROUTER, GROQ, GEMINI, MISTRAL, TOGETHER,
-            FIREWORKS, XAI, MOONSHOT, WANDB, VLLM, SGLANG, LLAMA_CPP, OLLAMA, ANTHROPIC, ZHIPU,
-            MINIMAX, GENERIC,
+            FIREWORKS, XAI, MOONSHOT, WANDB, PERPLEXITY, CEREBRAS, COPILOT, CLOUDFLARE, VLLM, SGLANG,
+            LLAMA_CPP, OLLAMA, LMSTUDIO, ANTHROPIC, ZHIPU, MINIMAX, GENERIC,
         )
     }
 )  # fmt: skip
 
 #: Local ports other servers use too (8000: any FastAPI app, SGLang, LocalAI; 8080: TGI,
-#: LocalAI, mitmproxy itself; 30000): the profile is a guess there. 11434 is Ollama's own.
-SHARED_LOCAL_PORTS = frozenset({8000, 8080, 30000})
+#: LocalAI, mitmproxy itself; 30000; 1234: LM Studio's default, a common dev port): the profile is a
+#: guess there. 11434 is Ollama's own.
+SHARED_LOCAL_PORTS = frozenset({8000, 8080, 30000, 1234})
 
 
 def is_local_host(host: str) -> bool:

@@ -32,6 +32,12 @@ URLS = {
     "llama.cpp": "http://127.0.0.1:8080/v1/chat/completions",
     "ollama": "http://localhost:11434/v1/chat/completions",
     "generic": "https://llm.internal.example/v1/chat/completions",
+    "perplexity": "https://api.perplexity.ai/chat/completions",
+    "cerebras": "https://api.cerebras.ai/v1/chat/completions",
+    "copilot": "https://api.githubcopilot.com/chat/completions",
+    "zhipu": "https://open.bigmodel.cn/api/paas/v4/chat/completions",
+    "cloudflare": "https://api.cloudflare.com/client/v4/accounts/abc123/ai/v1/chat/completions",
+    "lmstudio": "http://127.0.0.1:1234/v1/chat/completions",
 }
 
 
@@ -52,6 +58,11 @@ REGISTRY = build_registry(
         host = "127.0.0.1"
         port = 8080
         provider = "llama.cpp"
+
+        [[gateway]]
+        host = "127.0.0.1"
+        port = 1234
+        provider = "lmstudio"
         """
     )
 )

@@ -4,18 +4,20 @@ OpenAI allows ``text`` everywhere, ``image_url``/``input_audio``/``file`` on use
 ``refusal`` on assistant messages; an image URL is http(s) or a base64 ``data:image/...`` URL
 with ``detail`` auto/low/high. Self-hosted servers differ: vLLM knows many extra part types and
 accepts images in any role, llama.cpp downloads http(s) images and needs ``--media-path`` for
-``file://``, Ollama refuses remote image URLs altogether.
+``file://``, Ollama refuses remote image URLs altogether. Some servers take only a string where
+OpenAI takes an array (Groq system messages), and some refuse empty text (Anthropic-backed
+endpoints, Moonshot, Zhipu). Each rule declares per provider how severe its finding is.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
-from toolguard_core.rules.policy import OPENAI_FAMILY, provider_id, severity_for
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.registry import PredictedError, check, define, policy, provider_id
 
 # doc [OAS] ChatCompletionRequest*ContentPart, per role.
 OPENAI_PART_TYPES = frozenset({"text", "image_url", "input_audio", "file", "refusal"})
@@ -53,6 +55,7 @@ IMAGE_DETAILS = frozenset({"auto", "low", "high"})
 # code [OLL-GO]: only these data-URL types ("data:;base64," too); anything else is "invalid image input".
 OLLAMA_IMAGE_MIMES = frozenset({"", "image/jpeg", "image/jpg", "image/png", "image/webp"})
 
+_USER = {"role": "user", "content": "Hello"}
 _PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
 
 
@@ -71,7 +74,9 @@ INVALID_PART = define(
     Severity.ERROR,
     "A message's `content` is neither a string nor an array of typed parts, or a part's `type` is "
     "missing or unknown.",
-    providers=("openai", "azure", "vllm", "sglang", "llama.cpp"),
+    policy=policy(
+        error=("openai-family", "vllm", "sglang", "llama.cpp"), silent=("ollama",), otherwise=Severity.WARNING
+    ),
     predicts=(
         PredictedError(
             provider="openai",
@@ -107,13 +112,14 @@ INVALID_PART = define(
         "Anthropic-style `image`/`tool_result` parts sent to an OpenAI endpoint. vLLM accepts its extra "
         "types (`audio_url`, `video_url`, `input_image`, ...); llama.cpp refuses `file`; Ollama is silent."
     ),
+    fixed={"model": "gpt-4o", "messages": [_image_message(_PNG)]},
 )
 PART_NOT_ALLOWED_FOR_ROLE = define(
     "content.part-not-allowed-for-role",
     Severity.ERROR,
     "A content part type is not allowed for the message's role (images outside user messages, "
     "non-text parts in system/developer/tool messages, refusal outside assistant messages).",
-    providers=("openai", "azure"),
+    policy=policy(error=("openai-family",), silent=("self-hosted",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -158,23 +164,50 @@ PART_NOT_ALLOWED_FOR_ROLE = define(
         "Agents that return screenshots as tool results must send the image in a following user message. "
         "vLLM accepts images in any role (https://github.com/vllm-project/vllm/issues/33925)."
     ),
+    fixed={
+        "model": "gpt-4o",
+        "messages": [
+            {"role": "user", "content": "Take a screenshot."},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "screenshot", "arguments": "{}"},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": "call_1", "content": "Screenshot attached below."},
+            _image_message(_PNG),
+        ],
+    },
 )
 IMAGE_URL_SHAPE = define(
     "content.image-url-shape",
     Severity.ERROR,
     'An `image_url` part has no `image_url: {"url": ...}` object.',
-    providers=("openai", "azure", "vllm", "sglang", "llama.cpp"),
+    policy=policy(
+        error=("openai-family", "vllm", "sglang", "llama.cpp"), silent=("ollama",), otherwise=Severity.WARNING
+    ),
     example={
         "model": "gpt-4o",
         "messages": [{"role": "user", "content": [{"type": "image_url", "url": _PNG}]}],
     },
     notes="doc [OAS] ChatCompletionRequestMessageContentPartImage. Ollama also accepts a bare string.",
+    fixed={
+        "model": "gpt-4o",
+        "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": _PNG}}]}],
+    },
 )
 INVALID_IMAGE_URL = define(
     "content.invalid-image-url",
     Severity.ERROR,
     "An image URL is neither http(s) nor a `data:<mime>;base64,<data>` URL.",
-    providers=("openai", "azure", "llama.cpp"),
+    policy=policy(
+        error=("openai-family", "llama.cpp", "ollama"), silent=("vllm", "sglang"), otherwise=Severity.WARNING
+    ),
     predicts=(
         PredictedError(
             provider="openai",
@@ -191,22 +224,24 @@ INVALID_IMAGE_URL = define(
     ),
     example={"model": "gpt-4o", "messages": [_image_message(_PNG.removeprefix("data:image/png;base64,"))]},
     notes="Raw base64 without the `data:` prefix, or a local path. `file://` is a warning on vLLM and llama.cpp.",
+    fixed={"model": "gpt-4o", "messages": [_image_message(_PNG)]},
 )
 LOCAL_FILE_URL = define(
     "content.local-file-url",
     Severity.WARNING,
     "A `file://` image URL: the server reads it only when started with a local media path.",
-    providers=("vllm", "llama.cpp"),
+    policy=policy(warning=("vllm", "sglang", "llama.cpp")),
     example={"model": "qwen2.5-vl", "messages": [_image_message("file:///tmp/cat.png")]},
     example_url="http://localhost:8000/v1/chat/completions",
     notes="llama.cpp needs `--media-path`, vLLM `--allowed-local-media-path` (code [LCPP], [VLLM-MM]); "
     "otherwise send a data URL.",
+    fixed={"model": "qwen2.5-vl", "messages": [_image_message(_PNG)]},
 )
 EMPTY_BASE64 = define(
     "content.empty-base64",
     Severity.ERROR,
     "A `data:` image URL carries no bytes.",
-    providers=("openai", "azure"),
+    policy=policy(error=("openai-family",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -221,12 +256,15 @@ EMPTY_BASE64 = define(
         ),
     ),
     example={"model": "gpt-4o", "messages": [_image_message("data:image/png;base64,")]},
+    fixed={"model": "gpt-4o", "messages": [_image_message(_PNG)]},
 )
 NON_IMAGE_DATA_URL = define(
     "content.non-image-data-url",
     Severity.ERROR,
     "A `data:` URL in an `image_url` part has a MIME type the provider does not accept as an image.",
-    providers=("openai", "azure", "ollama"),
+    policy=policy(
+        error=("openai-family", "ollama"), silent=("vllm", "sglang", "llama.cpp"), otherwise=Severity.WARNING
+    ),
     predicts=(
         PredictedError(
             provider="openai",
@@ -240,12 +278,13 @@ NON_IMAGE_DATA_URL = define(
     ),
     example={"model": "gpt-4o", "messages": [_image_message("data:application/pdf;base64,JVBERi0xLjQK")]},
     notes="Ollama accepts only jpeg, jpg, png and webp (or an empty MIME type). Send PDFs as `file` parts.",
+    fixed={"model": "gpt-4o", "messages": [_image_message(_PNG)]},
 )
 INVALID_DETAIL = define(
     "content.invalid-image-detail",
     Severity.ERROR,
     "`image_url.detail` is not one of `auto`, `low`, `high` (case matters).",
-    providers=("openai", "azure"),
+    policy=policy(error=("openai-family",), silent=("llama.cpp", "ollama"), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -256,12 +295,13 @@ INVALID_DETAIL = define(
         ),
     ),
     example={"model": "gpt-4o", "messages": [_image_message(_PNG, detail="LOW")]},
+    fixed={"model": "gpt-4o", "messages": [_image_message(_PNG, detail="low")]},
 )
 REMOTE_IMAGE_UNSUPPORTED = define(
     "content.remote-image-url",
     Severity.ERROR,
     "An http(s) image URL sent to Ollama, which accepts only base64 data URLs.",
-    providers=("ollama",),
+    policy=policy(error=("ollama",)),
     predicts=(
         PredictedError(
             provider="ollama",
@@ -271,28 +311,169 @@ REMOTE_IMAGE_UNSUPPORTED = define(
     ),
     example={"model": "llava", "messages": [_image_message("https://example.com/cat.png")]},
     example_url="http://localhost:11434/v1/chat/completions",
+    fixed={"model": "llava", "messages": [_image_message(_PNG)]},
 )
 
 
-def _report(rule: Any, severity: Severity | None, location: str, message: str) -> Iterator[Finding]:
-    if severity is not None:
-        yield rule.finding(location, message, severity=severity)
+INVALID_BASE64 = define(
+    "content.invalid-base64",
+    Severity.ERROR,
+    "A `data:...;base64,` image URL whose payload is not base64 (a doubled `data:` prefix, "
+    "`undefined`, a file path).",
+    policy=policy(error=("openai-family", "ollama"), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Invalid base64 image_url.",
+            source="https://github.com/sipherxyz/comfyui-art-venture/pull/75",
+        ),
+        PredictedError(
+            provider="ollama",
+            text="illegal base64 data at input byte 4",
+            source="https://github.com/ollama/ollama/issues/7247",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [_image_message("data:image/png;base64,data:image/png;base64,iVBORw0K")],
+    },
+    fixed={"model": "gpt-4o", "messages": [_image_message(_PNG)]},
+    notes=(
+        "Only what no base64 variant can decode is flagged: characters outside the alphabet (a second "
+        "`data:` prefix, a path), a `=` before the end, or a length that leaves a single stray character. "
+        "OpenAI answers this family with `Invalid base64 image_url.` (seed 002 lists the image download "
+        "errors)."
+    ),
+)
+ARRAY_NOT_SUPPORTED = define(
+    "content.array-not-supported",
+    Severity.ERROR,
+    "A system message's `content` is an array of parts where the provider takes only a string (Groq).",
+    policy=policy(error=("groq",)),
+    predicts=(
+        PredictedError(
+            provider="groq",
+            text=(
+                "'messages.0' : for 'role:system' the following must be satisfied[('messages.0.content' : "
+                "value must be a string)]"
+            ),
+            source="https://github.com/OpenHands/OpenHands/issues/4643",
+        ),
+    ),
+    example={
+        "model": "llama-3.3-70b-versatile",
+        "messages": [{"role": "system", "content": [{"type": "text", "text": "Be brief."}]}, _USER],
+    },
+    example_url="https://api.groq.com/openai/v1/chat/completions",
+    fixed={
+        "model": "llama-3.3-70b-versatile",
+        "messages": [{"role": "system", "content": "Be brief."}, _USER],
+    },
+    notes="Join the text parts into one string (clients that add cache_control parts produce arrays).",
+)
+EMPTY_TEXT = define(
+    "content.empty-text",
+    Severity.ERROR,
+    "An empty text part, or an empty message, where the provider refuses empty text: Anthropic-backed "
+    "OpenAI-compatible endpoints (Claude on OpenRouter and GitHub Copilot), Zhipu text parts, Moonshot "
+    "assistant messages.",
+    policy=policy(
+        error=("openrouter", "copilot", "zhipu", "moonshot"),
+        conditions={
+            "openrouter": "anthropic/* models",
+            "copilot": "Claude models",
+            "moonshot": "assistant messages",
+            "zhipu": "text parts",
+        },
+    ),
+    predicts=(
+        # Anthropic's own answer, which OpenAI-compatible fronts for Claude pass through.
+        PredictedError(
+            provider="anthropic",
+            text="messages: text content blocks must be non-empty",
+            source="https://github.com/miurla/morphic/issues/83",
+        ),
+        PredictedError(
+            provider="zhipu",
+            text="messages[20].content[0].text:text cannot be empty.",
+            source="https://github.com/agentscope-ai/QwenPaw/issues/287",
+            code="1214",
+        ),
+        PredictedError(
+            provider="moonshot",
+            text="Invalid request: the message at position 4 with role 'assistant' must not be empty",
+            source="https://github.com/labring/FastGPT/issues/3575",
+        ),
+    ),
+    example={
+        "model": "anthropic/claude-sonnet-4.5",
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": ""}, {"type": "text", "text": "Hi"}]}
+        ],
+    },
+    example_url="https://openrouter.ai/api/v1/chat/completions",
+    fixed={
+        "model": "anthropic/claude-sonnet-4.5",
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}],
+    },
+    notes=(
+        "Anthropic's Messages API rejects empty text blocks; endpoints that translate OpenAI bodies for "
+        "Claude pass the error through. Drop empty parts and empty turns (the final assistant message of "
+        "a prefill may be empty on Anthropic)."
+    ),
+)
+
+
+#: Characters no base64 variant (standard, URL-safe, with line breaks) contains.
+_NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/\-_=\s]")
+_PADDING_INSIDE = re.compile(r"=[^=\s]")
+
+
+def _not_base64(payload: str) -> bool:
+    """Certainly not decodable: a foreign character, padding before the end, or one stray
+    character after the last full 4-character group."""
+    if _NOT_BASE64.search(payload) or _PADDING_INSIDE.search(payload):
+        return True
+    return len(payload.rstrip("=").replace("\n", "").replace("\r", "").replace(" ", "")) % 4 == 1
+
+
+def _empty_text_applies(view: RequestView, pid: str) -> str | None:
+    """Which empty text the target refuses: ``"any"`` (Anthropic-backed), ``"parts"`` (Zhipu),
+    ``"assistant"`` (Moonshot), or None."""
+    model = (view.model or "").lower()
+    if (pid == "openrouter" and model.startswith("anthropic/")) or (pid == "copilot" and "claude" in model):
+        return "any"
+    return {"zhipu": "parts", "moonshot": "assistant"}.get(pid)
+
+
+def _is_blank(text: Any) -> bool:
+    return isinstance(text, str) and not text.strip()
 
 
 @check
 def check_content_parts(view: RequestView) -> Iterator[Finding]:
     pid = provider_id(view)
-    for index, message in enumerate(view.messages):
+    empty_text = _empty_text_applies(view, pid)
+    messages = view.messages
+    for index, message in enumerate(messages):
         if not isinstance(message, dict):
             continue
         content = message.get("content")
+        if empty_text is not None:
+            yield from _check_empty_text(view, empty_text, index, message, index == len(messages) - 1)
         if content is None or isinstance(content, str):
             continue  # the common case; missing content is messages.missing-content's business
         where = f"messages[{index}].content"
+        if pid == "groq" and message.get("role") == "system" and isinstance(content, list):
+            yield from ARRAY_NOT_SUPPORTED.report(
+                view,
+                where,
+                f"{where} is an array of parts; Groq takes a system message's content only as a string. "
+                "Join the text parts into one string.",
+            )
         if not isinstance(content, list):
-            yield from _report(
-                INVALID_PART,
-                severity_for(view, error=(*OPENAI_FAMILY, "vllm", "sglang", "llama.cpp"), silent=("ollama",)),
+            yield from INVALID_PART.report(
+                view,
                 where,
                 f"{where} is a {type(content).__name__}; send a string or an array of typed parts.",
             )
@@ -302,6 +483,39 @@ def check_content_parts(view: RequestView) -> Iterator[Finding]:
             yield from _check_part(view, pid, role, f"{where}[{part_index}]", index, part)
 
 
+def _check_empty_text(
+    view: RequestView, scope: str, index: int, message: dict[str, Any], last: bool
+) -> Iterator[Finding]:
+    role = message.get("role")
+    content = message.get("content")
+    where = f"messages[{index}].content"
+    if isinstance(content, list):
+        if scope == "assistant" and role != "assistant":
+            return
+        for part_index, part in enumerate(content):
+            if isinstance(part, dict) and part.get("type") == "text" and _is_blank(part.get("text")):
+                yield from EMPTY_TEXT.report(
+                    view,
+                    f"{where}[{part_index}].text",
+                    f"{where}[{part_index}] is an empty text part, which {view.provider.name} ({view.model}) "
+                    "rejects; drop the part.",
+                )
+        return
+    if scope == "parts" or not _is_blank(content) or message.get("tool_calls"):
+        return
+    if role == "assistant" and last and scope == "any":
+        return  # an empty final assistant message is an (empty) prefill, accepted by Anthropic
+    if (scope == "assistant" and role == "assistant") or (
+        scope == "any" and role in ("user", "assistant", "system")
+    ):
+        yield from EMPTY_TEXT.report(
+            view,
+            where,
+            f"messages[{index}] ({role}) has empty content, which {view.provider.name} ({view.model}) rejects; "
+            "drop the message or give it text.",
+        )
+
+
 def _check_part(
     view: RequestView, pid: str, role: Any, where: str, index: int, part: Any
 ) -> Iterator[Finding]:
@@ -309,9 +523,8 @@ def _check_part(
     known = PART_TYPES_BY_PROVIDER.get(pid, OPENAI_PART_TYPES)
     if not isinstance(part_type, str) or part_type not in known:
         problem = "is not an object" if not isinstance(part, dict) else f"has type {part_type!r}"
-        yield from _report(
-            INVALID_PART,
-            severity_for(view, error=(*OPENAI_FAMILY, "vllm", "sglang", "llama.cpp"), silent=("ollama",)),
+        yield from INVALID_PART.report(
+            view,
             f"{where}.type" if isinstance(part, dict) else where,
             f"{where} {problem}; {view.provider.name} accepts {', '.join(sorted(known))}.",
         )
@@ -325,7 +538,7 @@ def _check_part(
         else:
             allowed = ", ".join(sorted(OPENAI_ROLE_PARTS[role]))
             detail = f"{role} messages accept {allowed} parts only, not {part_type!r}."
-        yield from _report(PART_NOT_ALLOWED_FOR_ROLE, severity_for(view), where, detail)
+        yield from PART_NOT_ALLOWED_FOR_ROLE.report(view, where, detail)
     if part_type == "image_url":
         yield from _check_image(view, pid, where, part)
 
@@ -337,18 +550,16 @@ def _check_image(view: RequestView, pid: str, where: str, part: dict[str, Any]) 
     else:
         url = image.get("url") if isinstance(image, dict) else None
         if not isinstance(url, str):
-            yield from _report(
-                IMAGE_URL_SHAPE,
-                severity_for(view, error=(*OPENAI_FAMILY, "vllm", "sglang", "llama.cpp"), silent=("ollama",)),
+            yield from IMAGE_URL_SHAPE.report(
+                view,
                 f"{where}.image_url",
                 f"{where} needs image_url: {{'url': 'https://...' or 'data:image/png;base64,...'}}.",
             )
             return
         detail = image.get("detail")
         if detail is not None and (not isinstance(detail, str) or detail not in IMAGE_DETAILS):
-            yield from _report(
-                INVALID_DETAIL,
-                severity_for(view, silent=("llama.cpp", "ollama")),
+            yield from INVALID_DETAIL.report(
+                view,
                 f"{where}.image_url.detail",
                 f"image_url.detail is {detail!r}; use 'auto', 'low' or 'high' (lower case).",
             )
@@ -360,7 +571,8 @@ def _check_url(view: RequestView, pid: str, location: str, url: str) -> Iterator
     head = url[:16].lower()
     if head.startswith(("http://", "https://")):
         if pid == "ollama":
-            yield REMOTE_IMAGE_UNSUPPORTED.finding(
+            yield from REMOTE_IMAGE_UNSUPPORTED.report(
+                view,
                 location,
                 "Ollama does not download image URLs; send the image as data:image/png;base64,... instead.",
             )
@@ -369,45 +581,50 @@ def _check_url(view: RequestView, pid: str, location: str, url: str) -> Iterator
         meta, comma, payload = url.partition(",")
         mime = meta[5:].split(";", 1)[0].strip().lower()
         if not comma or not meta.lower().endswith(";base64"):
-            yield from _report(
-                INVALID_IMAGE_URL,
-                severity_for(view, error=(*OPENAI_FAMILY, "llama.cpp"), silent=("vllm", "sglang")),
+            yield from INVALID_IMAGE_URL.report(
+                view,
                 location,
                 "The data URL is not base64-encoded; use data:image/png;base64,<bytes>.",
             )
             return
+        if payload.strip() and _not_base64(payload):
+            yield from INVALID_BASE64.report(
+                view,
+                location,
+                f"The data URL's payload is not base64 (it starts {payload[:24]!r}); send "
+                "'data:image/png;base64,' + the base64 of the image bytes, once.",
+            )
+            return
         if not payload.strip():
-            yield from _report(
-                EMPTY_BASE64,
-                severity_for(view, silent=()),
+            yield from EMPTY_BASE64.report(
+                view,
                 location,
                 "The data URL carries no bytes; the image was probably not read. Send the base64 of the image.",
             )
             return
         if pid == "ollama":
             if mime not in OLLAMA_IMAGE_MIMES:
-                yield NON_IMAGE_DATA_URL.finding(
-                    location, f"Ollama accepts jpeg, png or webp data URLs, not {mime or 'no type'!r}."
+                yield from NON_IMAGE_DATA_URL.report(
+                    view, location, f"Ollama accepts jpeg, png or webp data URLs, not {mime or 'no type'!r}."
                 )
         elif not mime.startswith("image/"):
-            yield from _report(
-                NON_IMAGE_DATA_URL,
-                severity_for(view),
+            yield from NON_IMAGE_DATA_URL.report(
+                view,
                 location,
                 f"The data URL has MIME type {mime or 'none'!r}; image_url parts take image/* only (send a PDF "
                 "as a 'file' part).",
             )
         return
     if head.startswith("file://") and pid in ("vllm", "sglang", "llama.cpp"):
-        yield LOCAL_FILE_URL.finding(
+        yield from LOCAL_FILE_URL.report(
+            view,
             location,
             f"{view.provider.name} reads file:// images only when started with a local media path "
             "(llama.cpp --media-path, vLLM --allowed-local-media-path); otherwise send a data URL.",
         )
         return
-    yield from _report(
-        INVALID_IMAGE_URL,
-        severity_for(view, error=(*OPENAI_FAMILY, "llama.cpp", "ollama"), silent=("vllm", "sglang")),
+    yield from INVALID_IMAGE_URL.report(
+        view,
         location,
         f"The image URL starts with {url[:24]!r}: not http(s) and without the 'data:' prefix. Send "
         "'data:image/png;base64,' + the base64 bytes, or an https URL.",

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import OPENAI_ROLES
 from toolguard_core.request import RequestView
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 MISSING = define(
     "messages.missing",
     Severity.ERROR,
     "The body has no `messages` field.",
+    policy=policy(otherwise=Severity.ERROR),
     predicts=(
         PredictedError(
             provider="openai",
@@ -24,20 +25,24 @@ MISSING = define(
         PredictedError(provider="llama.cpp", text="'messages' is required", source="code [LCPP]"),
     ),
     example={"model": "gpt-4o"},
+    fixed={"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]},
 )
 NOT_A_LIST = define(
     "messages.not-a-list",
     Severity.ERROR,
     "`messages` is not an array.",
+    policy=policy(otherwise=Severity.ERROR),
     predicts=(
         PredictedError(provider="llama.cpp", text="Expected 'messages' to be an array", source="code [LCPP]"),
     ),
     example={"model": "gpt-4o", "messages": {"role": "user", "content": "hi"}},
+    fixed={"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]},
 )
 EMPTY = define(
     "messages.empty",
     Severity.ERROR,
     "`messages` is an empty array.",
+    policy=policy(otherwise=Severity.ERROR),
     predicts=(
         PredictedError(
             provider="openai",
@@ -48,17 +53,22 @@ EMPTY = define(
         PredictedError(provider="ollama", text="[] is too short - 'messages'", source="code [OLL-MW]"),
     ),
     example={"model": "gpt-4o", "messages": []},
+    fixed={"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]},
 )
 NOT_AN_OBJECT = define(
     "messages.not-an-object",
     Severity.ERROR,
     "A message is not a JSON object.",
+    policy=policy(otherwise=Severity.ERROR),
     example={"model": "gpt-4o", "messages": ["hello"]},
+    fixed={"model": "gpt-4o", "messages": [{"role": "user", "content": "hello"}]},
+    notes="doc [OAS] ChatCompletionRequestMessage: every message is an object with a `role`.",
 )
 UNKNOWN_ROLE = define(
     "messages.unknown-role",
     Severity.ERROR,
     "A message has a missing, non-string or unknown `role`.",
+    policy=policy(warning=("self-hosted",), otherwise=Severity.ERROR),
     predicts=(
         PredictedError(
             # Azure OpenAI before it knew `developer`; the value and the list change with the API version.
@@ -71,6 +81,18 @@ UNKNOWN_ROLE = define(
             param="messages[0].role",
             code="invalid_value",
         ),
+    ),
+    example={"model": "gpt-4o", "messages": [{"role": "human", "content": "hi"}]},
+    notes="Providers whose chat template accepts any role name (vLLM, llama.cpp, Ollama) get a warning; a "
+    "missing or non-string role is `messages.missing-role`.",
+    fixed={"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]},
+)
+MISSING_ROLE = define(
+    "messages.missing-role",
+    Severity.ERROR,
+    "A message has no `role`, or one that is not a string.",
+    policy=policy(otherwise=Severity.ERROR),
+    predicts=(
         PredictedError(
             # OpenAI's older JSON-schema wording (2023), for an empty role string.
             provider="openai",
@@ -78,13 +100,16 @@ UNKNOWN_ROLE = define(
             source="https://github.com/lss233/kirara-ai/issues/1028",
         ),
     ),
-    example={"model": "gpt-4o", "messages": [{"role": "human", "content": "hi"}]},
-    notes="Providers whose chat template accepts any role (vLLM, llama.cpp, Ollama) get a warning.",
+    example={"model": "gpt-4o", "messages": [{"content": "hi"}]},
+    fixed={"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]},
+    notes="Every provider's request model requires a string role, including those that accept any role "
+    "name (a missing role cannot reach a chat template).",
 )
 MISSING_CONTENT = define(
     "messages.missing-content",
     Severity.ERROR,
     "A system, developer, user or tool message has no `content`.",
+    policy=policy(otherwise=Severity.ERROR),
     predicts=(
         PredictedError(
             # `"content": null` on a user message (relayed verbatim by one-api, which appends a request id).
@@ -100,6 +125,7 @@ MISSING_CONTENT = define(
         ),
     ),
     example={"model": "gpt-4o", "messages": [{"role": "user"}]},
+    fixed={"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]},
 )
 
 CONTENT_REQUIRED_ROLES = frozenset({"system", "developer", "user", "tool"})
@@ -109,43 +135,52 @@ CONTENT_REQUIRED_ROLES = frozenset({"system", "developer", "user", "tool"})
 def check_messages_shape(view: RequestView) -> Iterator[Finding]:
     body = view.body
     if "messages" not in body:
-        yield MISSING.finding("messages", "The request has no `messages`; send at least one message.")
+        yield from MISSING.report(
+            view, "messages", "The request has no `messages`; send at least one message."
+        )
         return
     messages = body["messages"]
     if not isinstance(messages, list):
-        yield NOT_A_LIST.finding(
-            "messages", f"`messages` is a {type(messages).__name__}; send an array of message objects."
+        yield from NOT_A_LIST.report(
+            view, "messages", f"`messages` is a {type(messages).__name__}; send an array of message objects."
         )
         return
     if not messages:
-        yield EMPTY.finding("messages", "`messages` is empty; send at least one message.")
+        yield from EMPTY.report(view, "messages", "`messages` is empty; send at least one message.")
         return
     roles = view.provider.roles
     for index, message in enumerate(messages):
         where = f"messages[{index}]"
         if not isinstance(message, dict):
-            yield NOT_AN_OBJECT.finding(
-                where, f"{where} is a {type(message).__name__}; each message must be an object with a role."
+            yield from NOT_AN_OBJECT.report(
+                view,
+                where,
+                f"{where} is a {type(message).__name__}; each message must be an object with a role.",
             )
             continue
         role = message.get("role")
-        if not isinstance(role, str) or role not in (roles if roles is not None else OPENAI_ROLES):
-            if roles is None and isinstance(role, str):
-                # The provider hands any role to the chat template: suspicious, not rejected.
-                yield UNKNOWN_ROLE.finding(
-                    f"{where}.role",
-                    f"{where} has role {role!r}; {view.provider.name} passes it to the model's chat "
-                    f"template, which may not know it (OpenAI's roles: {', '.join(sorted(OPENAI_ROLES))}).",
-                    severity=Severity.WARNING,
-                )
-                continue
-            known = ", ".join(sorted(roles)) if roles else "a string"
-            yield UNKNOWN_ROLE.finding(
-                f"{where}.role", f"{where} has role {role!r}; {view.provider.name} accepts {known}."
+        if not isinstance(role, str) or not role:
+            yield from MISSING_ROLE.report(
+                view,
+                f"{where}.role",
+                f"{where} has "
+                + ("no role" if role is None or role == "" else f"role {role!r}, not a string")
+                + "; set it to user, assistant, system or tool.",
             )
             continue
+        if role not in (roles if roles is not None else OPENAI_ROLES):
+            if roles is None:
+                detail = (
+                    f"{view.provider.name} passes it to the model's chat template, which may not know it "
+                    f"(OpenAI's roles: {', '.join(sorted(OPENAI_ROLES))})."
+                )
+            else:
+                detail = f"{view.provider.name} accepts {', '.join(sorted(roles))}."
+            yield from UNKNOWN_ROLE.report(view, f"{where}.role", f"{where} has role {role!r}; {detail}")
+            continue
         if role in CONTENT_REQUIRED_ROLES and message.get("content") is None:
-            yield MISSING_CONTENT.finding(
+            yield from MISSING_CONTENT.report(
+                view,
                 f"{where}.content",
                 f"{where} ({role}) has no content; {role} messages need a string or an array of parts.",
             )

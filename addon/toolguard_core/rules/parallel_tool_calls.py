@@ -8,19 +8,14 @@ from collections.abc import Iterator
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
 from toolguard_core.rules.examples import USER
-from toolguard_core.rules.policy import (
-    SELF_HOSTED,
-    has_tools,
-    report,
-    severity_for,
-)
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.policy import has_tools
+from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 PARALLEL_WITHOUT_TOOLS = define(
     "parallel_tool_calls.without-tools",
     Severity.ERROR,
     "`parallel_tool_calls` is set but the request has no `tools`.",
-    providers=("openai", "azure"),
+    policy=policy(error=("openai-family",), silent=("self-hosted",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -33,6 +28,7 @@ PARALLEL_WITHOUT_TOOLS = define(
         ),
     ),
     example={"model": "gpt-4o", "messages": [USER], "parallel_tool_calls": True},
+    fixed={"model": "gpt-4o", "messages": [USER]},
     notes="vLLM accepts it; drop the key when a turn sends no tools.",
 )
 
@@ -40,9 +36,8 @@ PARALLEL_WITHOUT_TOOLS = define(
 @check
 def check_parallel_tool_calls(view: RequestView) -> Iterator[Finding]:
     if view.body.get("parallel_tool_calls") is not None and not has_tools(view.body):
-        yield from report(
-            PARALLEL_WITHOUT_TOOLS,
-            severity_for(view, silent=(*SELF_HOSTED,)),
+        yield from PARALLEL_WITHOUT_TOOLS.report(
+            view,
             "parallel_tool_calls",
             "parallel_tool_calls is set but the request sends no tools; drop parallel_tool_calls on "
             "turns without tools.",

@@ -13,6 +13,7 @@ from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import (
+    BUILTIN_PROFILES,
     DEFAULT_FAMILY,
     OPENAI_REASONING_EFFORTS,
     VLLM_REASONING_EFFORTS,
@@ -21,7 +22,7 @@ from toolguard_core.providers import (
 )
 from toolguard_core.request import RequestView
 from toolguard_core.rules.modelinfo import family_of, is_number, model_for_family
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 _USER = {"role": "user", "content": "Hello"}
 
@@ -55,9 +56,11 @@ UNKNOWN_PARAM = define(
     "params.unknown",
     Severity.ERROR,
     "A top-level field the target provider does not know; strict providers reject the request.",
-    providers=("openai", "azure", "groq", "gemini", "mistral"),
+    # Checked where the profile lists the fields it knows (``known_params``).
+    policy=policy(error=("openai", "groq", "gemini", "mistral"), warning=("azure",)),
     predicts=(OPENAI_UNRECOGNIZED, GROQ_UNSUPPORTED_PROPERTY, GEMINI_UNKNOWN_NAME, MISTRAL_EXTRA_FORBIDDEN),
     example={"model": "gpt-4o", "messages": [_USER], "thinking": {"type": "enabled"}},
+    fixed={"model": "gpt-4o", "messages": [_USER]},
     notes=(
         "Lenient providers are not flagged: current vLLM ignores unknown fields (code [VLLM-ENG]), "
         "llama.cpp passes them to its sampler, Ollama drops them. Azure gets a warning (it adds its own "
@@ -67,20 +70,36 @@ UNKNOWN_PARAM = define(
 REJECTED_BY_PROVIDER = define(
     "params.rejected-by-provider",
     Severity.ERROR,
-    "A standard OpenAI field that this provider documents as unsupported (Groq: logprobs, top_logprobs, "
-    "logit_bias).",
-    providers=("groq",),
-    example={"model": "llama-3.3-70b-versatile", "messages": [_USER], "logprobs": True},
+    "A field that this provider documents or answers as unsupported (Groq: logprobs, top_logprobs, "
+    "logit_bias; Cerebras: store, thinking).",
+    # Checked where the profile lists such fields (``rejected_params``, each with its reason).
+    policy=policy(error=("groq", "cerebras")),
+    predicts=(
+        PredictedError(
+            provider="cerebras",
+            text="API Error: 422 body.store: property 'body.store' is unsupported",
+            source="https://github.com/Gitlawb/openclaude/issues/740",
+            status=422,
+        ),
+        PredictedError(
+            provider="cerebras",
+            text="body.maxTokens: property 'body.maxTokens' is unsupported\nbody.thinking: property 'body.thinking' is unsupported",
+            source="https://github.com/anomalyco/opencode/issues/6648",
+        ),
+    ),
+    example={"model": "llama-3.3-70b-versatile", "messages": [_USER], "logprobs": True, "store": True},
     example_url="https://api.groq.com/openai/v1/chat/completions",
+    fixed={"model": "llama-3.3-70b-versatile", "messages": [_USER]},
     notes="doc [GROQ] https://console.groq.com/docs/openai: these fields return a 400.",
 )
 IGNORED_BY_PROVIDER = define(
     "params.ignored-by-provider",
     Severity.WARNING,
     "A field the provider accepts but ignores, so the request does not do what the client expects.",
-    providers=("ollama",),
+    policy=policy(warning=("ollama",)),
     example={"model": "llama3.2", "messages": [_USER], "tool_choice": "required", "tools": []},
     example_url="http://localhost:11434/v1/chat/completions",
+    fixed={"model": "llama3.2", "messages": [_USER]},
     notes="doc [OLL-DOC]: tool_choice, logit_bias, user and n are not supported on Ollama's /v1 chat.",
 )
 UNSUPPORTED_FOR_MODEL = define(
@@ -88,7 +107,10 @@ UNSUPPORTED_FOR_MODEL = define(
     Severity.ERROR,
     "A sampling field the model family rejects (OpenAI o-series: top_p, presence_penalty, "
     "frequency_penalty; DeepSeek reasoner: logprobs, top_logprobs).",
-    providers=("openai", "azure", "deepseek"),
+    policy=policy(
+        error=("openai-family", "deepseek"),
+        conditions={"openai-family": "model families that reject the field", "deepseek": "deepseek-reasoner"},
+    ),
     predicts=(
         PredictedError(
             provider="openai",
@@ -111,21 +133,37 @@ UNSUPPORTED_FOR_MODEL = define(
         "logprobs/logit_bias come from LiteLLM code [LL-GPT5][LL-O] and a community matrix [OAI-COMM]: "
         "reported as warnings. DeepSeek reasoner logprobs: doc [DSK-R]."
     ),
+    fixed={"model": "o3-mini", "messages": [_USER]},
+)
+DOUBTFUL_FOR_MODEL = define(
+    "params.doubtful-for-model",
+    Severity.WARNING,
+    "A sampling field that secondary sources (LiteLLM, a community matrix) report the model family rejects.",
+    policy=policy(
+        warning=("openai-family",), conditions={"openai-family": "reasoning families (o-series, gpt-5)"}
+    ),
+    example={"model": "o3", "messages": [_USER], "logprobs": True},
+    fixed={"model": "o3", "messages": [_USER]},
+    notes="Not confirmed by a provider's own text, hence a warning; the confirmed ones are "
+    "`params.unsupported-for-model`.",
 )
 IGNORED_FOR_MODEL = define(
     "params.ignored-for-model",
     Severity.WARNING,
     "A sampling field the model accepts without effect (deepseek-reasoner: temperature, top_p, penalties).",
-    providers=("deepseek",),
+    policy=policy(warning=("deepseek",), conditions={"deepseek": "deepseek-reasoner"}),
     example={"model": "deepseek-reasoner", "messages": [_USER], "temperature": 0.2},
     example_url="https://api.deepseek.com/chat/completions",
     notes="doc [DSK-R].",
+    fixed={"model": "deepseek-reasoner", "messages": [_USER]},
 )
 MAX_TOKENS_REASONING = define(
     "params.max-tokens-on-reasoning-model",
     Severity.ERROR,
     "`max_tokens` sent to an OpenAI reasoning model (o-series, gpt-5), which only takes `max_completion_tokens`.",
-    providers=("openai", "azure"),
+    policy=policy(
+        error=("openai-family",), conditions={"openai-family": "reasoning models (o-series, gpt-5)"}
+    ),
     predicts=(
         PredictedError(
             provider="openai",
@@ -149,12 +187,15 @@ MAX_TOKENS_REASONING = define(
         ),
     ),
     example={"model": "gpt-5", "messages": [_USER], "max_tokens": 1024},
+    fixed={"model": "gpt-5", "messages": [_USER], "max_completion_tokens": 1024},
 )
 TEMPERATURE_REASONING = define(
     "params.temperature-on-reasoning-model",
     Severity.ERROR,
     "A `temperature` other than 1 sent to an OpenAI reasoning model.",
-    providers=("openai", "azure"),
+    policy=policy(
+        error=("openai-family",), conditions={"openai-family": "reasoning models (o-series, gpt-5)"}
+    ),
     predicts=(
         PredictedError(
             provider="openai",
@@ -176,12 +217,16 @@ TEMPERATURE_REASONING = define(
     ),
     example={"model": "gpt-5-mini", "messages": [_USER], "temperature": 0.7},
     notes="gpt-5.1 and later accept other temperatures when reasoning_effort is 'none' (code [LL-GPT5]).",
+    fixed={"model": "gpt-5-mini", "messages": [_USER]},
 )
 REASONING_EFFORT_UNSUPPORTED = define(
     "params.reasoning-effort-unsupported",
     Severity.ERROR,
     "`reasoning_effort` sent to a model that does not reason (gpt-4o, gpt-4.1, o1-mini ...).",
-    providers=("openai", "azure"),
+    policy=policy(
+        error=("openai-family",),
+        conditions={"openai-family": "models without reasoning (gpt-4o, gpt-4.1, o1-mini)"},
+    ),
     predicts=(
         PredictedError(
             provider="openai",
@@ -191,17 +236,19 @@ REASONING_EFFORT_UNSUPPORTED = define(
     ),
     example={"model": "gpt-4o-mini", "messages": [_USER], "reasoning_effort": "low"},
     notes="Omit the key entirely (not even null). A model that does reason can be declared in the config file.",
+    fixed={"model": "gpt-4o-mini", "messages": [_USER]},
 )
 REASONING_EFFORT_VALUE = define(
     "params.reasoning-effort-value",
     Severity.ERROR,
     "`reasoning_effort` has a value the provider does not accept.",
-    providers=("openai", "azure", "vllm"),
+    policy=policy(error=("openai-family", "vllm")),
     example={"model": "o3", "messages": [_USER], "reasoning_effort": "extreme"},
     notes=(
         "OpenAI: none, minimal, low, medium, high, xhigh, max (doc [OAS]); vLLM: low, medium, high "
         "(pydantic enum, code [VLLM-CHAT])."
     ),
+    fixed={"model": "o3", "messages": [_USER], "reasoning_effort": "high"},
 )
 
 _RANGE_PREDICTS: dict[str, tuple[PredictedError, ...]] = {
@@ -226,6 +273,36 @@ _RANGE_PREDICTS: dict[str, tuple[PredictedError, ...]] = {
 }
 
 
+#: The parameters each range rule covers (``sampling``: vLLM's extras).
+_RANGE_PARAMS: dict[str, tuple[str, ...]] = {
+    "temperature": ("temperature",),
+    "top_p": ("top_p",),
+    "penalty": ("presence_penalty", "frequency_penalty"),
+    "n": ("n",),
+    "top_logprobs": ("top_logprobs",),
+    "max_tokens": ("max_tokens", "max_completion_tokens"),
+    "sampling": ("min_p", "top_k", "repetition_penalty"),
+}
+
+
+def _range_policy(param: str) -> Any:
+    """Derived from the profiles' ranges (each declared once, on its ProviderProfile): a provider's
+    level is the severity its range carries, under the condition that the value is outside it."""
+    levels: dict[str, list[str]] = {"error": [], "warning": []}
+    conditions: dict[str, str] = {}
+    for profile in BUILTIN_PROFILES.values():
+        specs = [profile.ranges[k] for k in _RANGE_PARAMS[param] if k in profile.ranges]
+        if not specs:
+            continue
+        severities = {spec.severity for spec in specs}
+        level = Severity.ERROR if Severity.ERROR in severities else Severity.WARNING
+        levels[str(level)].append(profile.id)
+        conditions[profile.id] = "outside " + ", ".join(
+            f"{k} {profile.ranges[k].bounds.describe()}" for k in _RANGE_PARAMS[param] if k in profile.ranges
+        )
+    return policy(error=levels["error"], warning=levels["warning"], conditions=conditions)
+
+
 def _range_rule(
     id: str, param: str, summary: str, example: dict[str, Any], notes: str = "", **kwargs: Any
 ) -> Any:
@@ -233,9 +310,10 @@ def _range_rule(
         id,
         Severity.ERROR,
         summary,
-        providers=("openai", "azure", "vllm", "groq", "*"),
+        policy=_range_policy(param),
         predicts=_RANGE_PREDICTS.get(param, ()),
         example={"model": "gpt-4o", "messages": [_USER], **example},
+        fixed={"model": "gpt-4o", "messages": [_USER]},
         notes=notes
         or "Error where the provider documents or enforces the range (OpenAI doc [OAS], vLLM code [VLLM-SP]); "
         "a warning where only documented ranges of a similar API are known.",
@@ -293,16 +371,17 @@ WRONG_TYPE = define(
     Severity.ERROR,
     'A numeric or boolean field has the wrong JSON type (e.g. `"temperature": "0.7"`, `"seed": 1.5`, '
     '`"stream": "true"`).',
-    providers=("openai", "azure", "vllm", "*"),
+    policy=policy(error=("openai-family", "vllm"), otherwise=Severity.WARNING),
     example={"model": "gpt-4o", "messages": [_USER], "temperature": "0.7", "seed": 1.5},
     notes="The types are OpenAI's schema (doc [OAS]); vLLM's pydantic model has the same types. "
     "Error on OpenAI/Azure/vLLM, warning elsewhere.",
+    fixed={"model": "gpt-4o", "messages": [_USER], "temperature": 0.7, "seed": 1},
 )
 TOP_LOGPROBS_WITHOUT_LOGPROBS = define(
     "params.top-logprobs-without-logprobs",
     Severity.ERROR,
     "`top_logprobs` is set but `logprobs` is not true.",
-    providers=("openai", "azure", "vllm", "llama.cpp"),
+    policy=policy(error=("openai-family", "vllm", "llama.cpp"), silent=("groq",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="vllm",
@@ -317,12 +396,13 @@ TOP_LOGPROBS_WITHOUT_LOGPROBS = define(
     ),
     example={"model": "gpt-4o", "messages": [_USER], "top_logprobs": 5},
     notes="OpenAI: `logprobs` must be true if `top_logprobs` is used (doc [OAS]).",
+    fixed={"model": "gpt-4o", "messages": [_USER], "logprobs": True, "top_logprobs": 5},
 )
 LOGIT_BIAS = define(
     "params.logit-bias",
     Severity.ERROR,
     "`logit_bias` is not a map of token ids to integers in −100…100.",
-    providers=("openai", "azure", "vllm"),
+    policy=policy(error=("openai-family", "vllm"), silent=("groq",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="vllm",
@@ -332,12 +412,13 @@ LOGIT_BIAS = define(
     ),
     example={"model": "gpt-4o", "messages": [_USER], "logit_bias": {"hello": 5}},
     notes="OpenAI: keys are token ids, values −100…100 (doc [OAS]); vLLM clamps values but rejects keys.",
+    fixed={"model": "gpt-4o", "messages": [_USER], "logit_bias": {"50256": -100}},
 )
 STOP_COUNT = define(
     "params.stop-count",
     Severity.ERROR,
     "More stop sequences than the provider allows (OpenAI: 4).",
-    providers=("openai", "azure"),
+    policy=policy(error=tuple(p.id for p in BUILTIN_PROFILES.values() if p.max_stop is not None)),
     predicts=(
         PredictedError(
             provider="openai",
@@ -351,12 +432,18 @@ STOP_COUNT = define(
         ),
     ),
     example={"model": "gpt-4o", "messages": [_USER], "stop": ["a", "b", "c", "d", "e"]},
+    fixed={"model": "gpt-4o", "messages": [_USER], "stop": ["a", "b", "c", "d"]},
 )
 STREAM_OPTIONS = define(
     "params.stream-options-without-stream",
     Severity.ERROR,
     "`stream_options` is set but `stream` is not true.",
-    providers=("openai", "azure", "vllm", "*"),
+    policy=policy(
+        error=tuple(p.id for p in BUILTIN_PROFILES.values() if p.stream_options_severity == Severity.ERROR),
+        warning=tuple(
+            p.id for p in BUILTIN_PROFILES.values() if p.stream_options_severity == Severity.WARNING
+        ),
+    ),
     predicts=(
         PredictedError(
             provider="openai",
@@ -372,6 +459,7 @@ STREAM_OPTIONS = define(
     ),
     example={"model": "gpt-4o", "messages": [_USER], "stream_options": {"include_usage": True}},
     notes="Error on OpenAI, Azure and vLLM; warning elsewhere (not every server validates it).",
+    fixed={"model": "gpt-4o", "messages": [_USER], "stream": True, "stream_options": {"include_usage": True}},
 )
 
 # Numeric fields and whether they must be integers (doc [OAS]).
@@ -387,24 +475,24 @@ _NUMERIC = {
     "seed": True,
 }
 _BOOLEAN = ("stream", "logprobs", "parallel_tool_calls", "store")
-_STRICT_TYPES = frozenset({"openai", "azure", "vllm"})
 
 
 @check
 def check_params(view: RequestView) -> Iterator[Finding]:
     body = view.body
     profile = view.provider
-    yield from _check_keys(body, profile)
-    yield from _check_types_and_ranges(body, profile)
+    yield from _check_keys(view, body, profile)
+    yield from _check_types_and_ranges(view, body, profile)
     yield from _check_family(view, body, profile)
-    yield from _check_combinations(body, profile)
+    yield from _check_combinations(view, body, profile)
 
 
-def _check_keys(body: dict[str, Any], profile: ProviderProfile) -> Iterator[Finding]:
+def _check_keys(view: RequestView, body: dict[str, Any], profile: ProviderProfile) -> Iterator[Finding]:
     known = profile.known_params
     for key in body:
         if known is not None and key not in known:
-            yield UNKNOWN_PARAM.finding(
+            yield from UNKNOWN_PARAM.report(
+                view,
                 key,
                 f"{profile.name} does not accept the field `{key}` and rejects the request; remove it"
                 + (
@@ -412,58 +500,54 @@ def _check_keys(body: dict[str, Any], profile: ProviderProfile) -> Iterator[Find
                     if key != "extra_body"
                     else " — `extra_body` is an SDK argument, its contents belong at the top level."
                 ),
-                severity=profile.unknown_param_severity,
             )
         elif key in profile.rejected_params:
-            yield REJECTED_BY_PROVIDER.finding(
-                key, f"{profile.rejected_params[key]}; remove `{key}` from requests to {profile.name}."
+            yield from REJECTED_BY_PROVIDER.report(
+                view, key, f"{profile.rejected_params[key]}; remove `{key}` from requests to {profile.name}."
             )
         elif key in profile.ignored_params:
-            yield IGNORED_BY_PROVIDER.finding(
-                key, f"{profile.name} ignores `{key}`; the request runs as if it were not set."
+            yield from IGNORED_BY_PROVIDER.report(
+                view, key, f"{profile.name} ignores `{key}`; the request runs as if it were not set."
             )
 
 
-def _check_types_and_ranges(body: dict[str, Any], profile: ProviderProfile) -> Iterator[Finding]:
-    type_severity = Severity.ERROR if profile.id in _STRICT_TYPES else Severity.WARNING
+def _check_types_and_ranges(
+    view: RequestView, body: dict[str, Any], profile: ProviderProfile
+) -> Iterator[Finding]:
     for key, integer in _NUMERIC.items():
         value = body.get(key)
         if value is None:
             continue
         if not is_number(value) or (integer and isinstance(value, float) and not value.is_integer()):
             expected = "an integer" if integer else "a number"
-            yield WRONG_TYPE.finding(
-                key,
-                f"`{key}` is {value!r} ({type(value).__name__}); send {expected}.",
-                severity=type_severity,
+            yield from WRONG_TYPE.report(
+                view, key, f"`{key}` is {value!r} ({type(value).__name__}); send {expected}."
             )
             continue
         if isinstance(value, float) and not math.isfinite(value):
-            yield WRONG_TYPE.finding(
-                key, f"`{key}` is {value}; send a finite number.", severity=type_severity
-            )
+            yield from WRONG_TYPE.report(view, key, f"`{key}` is {value}; send a finite number.")
     for key in _BOOLEAN:
         value = body.get(key)
         if value is not None and not isinstance(value, bool):
-            yield WRONG_TYPE.finding(
-                key, f"`{key}` is {value!r}; send true or false.", severity=type_severity
-            )
+            yield from WRONG_TYPE.report(view, key, f"`{key}` is {value!r}; send true or false.")
     for key, spec in profile.ranges.items():
         value = body.get(key)
         if not is_number(value) or spec.bounds.contains(value):
             continue
-        yield _range_finding(key, value, spec, profile)
+        yield from _range_finding(view, key, value, spec, profile)
 
 
-def _range_finding(key: str, value: float, spec: ParamRange, profile: ProviderProfile) -> Finding:
+def _range_finding(
+    view: RequestView, key: str, value: float, spec: ParamRange, profile: ProviderProfile
+) -> Iterator[Finding]:
     rule = _RANGE_RULES.get(key, SAMPLING_RANGE)
     hint = ""
     if key == "top_p" and value == 0 and spec.bounds.low_open:
         hint = " For greedy decoding use temperature 0 instead of top_p 0."
-    return rule.finding(
+    yield from rule.report(
+        view,
         key,
         f"`{key}` is {value}; {profile.name} accepts {spec.bounds.describe()} ({spec.source}).{hint}",
-        severity=spec.severity,
     )
 
 
@@ -475,7 +559,8 @@ def _check_family(view: RequestView, body: dict[str, Any], profile: ProviderProf
     effort = body.get("reasoning_effort")
     sampling_allowed = family.sampling_when_effort_none and effort == "none"
     if family.rejects_max_tokens and "max_tokens" in body:
-        yield MAX_TOKENS_REASONING.finding(
+        yield from MAX_TOKENS_REASONING.report(
+            view,
             "max_tokens",
             f"{model} ({family.name}) does not accept `max_tokens`; send the limit as "
             "`max_completion_tokens` instead (it also counts reasoning tokens).",
@@ -487,7 +572,8 @@ def _check_family(view: RequestView, body: dict[str, Any], profile: ProviderProf
         and temperature != family.fixed_temperature
         and not sampling_allowed
     ):
-        yield TEMPERATURE_REASONING.finding(
+        yield from TEMPERATURE_REASONING.report(
+            view,
             "temperature",
             f"{model} ({family.name}) only supports temperature {_fmt(family.fixed_temperature)}; "
             f"got {temperature}. Omit `temperature`"
@@ -495,31 +581,33 @@ def _check_family(view: RequestView, body: dict[str, Any], profile: ProviderProf
         )
     for key in body:
         if key in family.unsupported_params:
-            yield UNSUPPORTED_FOR_MODEL.finding(
-                key, f"{model} ({family.name}) does not support `{key}`; remove it from the request."
+            yield from UNSUPPORTED_FOR_MODEL.report(
+                view, key, f"{model} ({family.name}) does not support `{key}`; remove it from the request."
             )
         elif key in family.doubtful_params and not sampling_allowed:
-            yield UNSUPPORTED_FOR_MODEL.finding(
+            yield from DOUBTFUL_FOR_MODEL.report(
+                view,
                 key,
                 f"{model} ({family.name}) is reported not to support `{key}`; remove it if the provider "
                 "rejects the request.",
-                severity=Severity.WARNING,
             )
         elif key in family.ignored_params:
-            yield IGNORED_FOR_MODEL.finding(
-                key, f"{model} ({family.name}) accepts `{key}` but ignores it; it has no effect."
+            yield from IGNORED_FOR_MODEL.report(
+                view, key, f"{model} ({family.name}) accepts `{key}` but ignores it; it has no effect."
             )
     if effort is not None and "reasoning_effort" in body and family.reasoning_effort is False:
-        yield REASONING_EFFORT_UNSUPPORTED.finding(
+        yield from REASONING_EFFORT_UNSUPPORTED.report(
+            view,
             "reasoning_effort",
             f"{model} ({family.name}) does not take `reasoning_effort`; remove the key entirely. "
             "If this model does reason, declare it in the toolguard_providers config file.",
         )
 
 
-def _check_combinations(body: dict[str, Any], profile: ProviderProfile) -> Iterator[Finding]:
+def _check_combinations(
+    view: RequestView, body: dict[str, Any], profile: ProviderProfile
+) -> Iterator[Finding]:
     pid = profile.id
-    strict = pid in ("openai", "azure", "vllm")
     top_logprobs = body.get("top_logprobs")
     if (
         top_logprobs is not None
@@ -527,34 +615,33 @@ def _check_combinations(body: dict[str, Any], profile: ProviderProfile) -> Itera
         and body.get("logprobs") is not True
         and "top_logprobs" not in profile.rejected_params
     ):
-        yield TOP_LOGPROBS_WITHOUT_LOGPROBS.finding(
+        yield from TOP_LOGPROBS_WITHOUT_LOGPROBS.report(
+            view,
             "top_logprobs",
             "`top_logprobs` needs `logprobs: true`; set it or drop `top_logprobs`.",
-            severity=Severity.ERROR if strict or pid == "llama.cpp" else Severity.WARNING,
         )
     logit_bias = body.get("logit_bias")
     if logit_bias is not None and "logit_bias" not in profile.rejected_params:
         problem = _logit_bias_problem(logit_bias)
         if problem:
-            yield LOGIT_BIAS.finding(
+            yield from LOGIT_BIAS.report(
+                view,
                 "logit_bias",
                 f'`logit_bias` {problem}; send {{"<token id>": <integer -100..100>}}.',
-                severity=Severity.ERROR if strict else Severity.WARNING,
             )
     stop = body.get("stop")
     if profile.max_stop is not None and isinstance(stop, list) and len(stop) > profile.max_stop:
-        yield STOP_COUNT.finding(
+        yield from STOP_COUNT.report(
+            view,
             "stop",
             f"`stop` has {len(stop)} sequences; {profile.name} allows at most {profile.max_stop}.",
         )
     if "stream_options" in body and body.get("stream_options") is not None and body.get("stream") is not True:
-        severity = profile.stream_options_severity
-        if severity is not None:
-            yield STREAM_OPTIONS.finding(
-                "stream_options",
-                "`stream_options` is only allowed with `stream: true`; drop it for non-streaming requests.",
-                severity=severity,
-            )
+        yield from STREAM_OPTIONS.report(
+            view,
+            "stream_options",
+            "`stream_options` is only allowed with `stream: true`; drop it for non-streaming requests.",
+        )
     effort = body.get("reasoning_effort")
     if isinstance(effort, str):
         allowed = (
@@ -565,7 +652,8 @@ def _check_combinations(body: dict[str, Any], profile: ProviderProfile) -> Itera
             else None
         )
         if allowed is not None and effort not in allowed:
-            yield REASONING_EFFORT_VALUE.finding(
+            yield from REASONING_EFFORT_VALUE.report(
+                view,
                 "reasoning_effort",
                 f"`reasoning_effort` is {effort!r}; {profile.name} accepts {', '.join(sorted(allowed))}.",
             )

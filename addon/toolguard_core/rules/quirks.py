@@ -14,7 +14,7 @@ from typing import Any
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
 from toolguard_core.rules.modelinfo import family_of, is_number
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 _USER = {"role": "user", "content": "What's the weather in Paris?"}
 _CALL = {"id": "call_0fypS1hVX", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}
@@ -26,7 +26,7 @@ QWEN_THINKING_NON_STREAM = define(
     Severity.ERROR,
     "Qwen on DashScope with thinking on (enable_thinking=true, a thinking-only model, or open-source "
     "Qwen3 whose default is on) in a non-streaming call.",
-    providers=("dashscope",),
+    policy=policy(error=("dashscope",), conditions={"dashscope": "thinking on"}),
     predicts=(
         PredictedError(
             provider="dashscope",
@@ -39,12 +39,13 @@ QWEN_THINKING_NON_STREAM = define(
     example_url=_DASHSCOPE_URL,
     notes="Open-source Qwen3 defaults to thinking on, commercial models to off "
     "(https://github.com/vanna-ai/vanna/issues/918, doc [DS-THINK]).",
+    fixed={"model": "qwen3-32b", "messages": [_USER], "stream": True},
 )
 QWEN_THINKING_JSON_MODE = define(
     "quirks.qwen-thinking-json-mode",
     Severity.ERROR,
     "Qwen on DashScope with thinking on and `response_format` json_object/json_schema.",
-    providers=("dashscope",),
+    policy=policy(error=("dashscope",), conditions={"dashscope": "thinking on"}),
     predicts=(
         PredictedError(
             provider="dashscope",
@@ -60,12 +61,19 @@ QWEN_THINKING_JSON_MODE = define(
         "response_format": {"type": "json_object"},
     },
     example_url=_DASHSCOPE_URL,
+    fixed={
+        "model": "qwen-plus",
+        "messages": [{"role": "user", "content": "Answer in JSON"}],
+        "stream": True,
+        "enable_thinking": False,
+        "response_format": {"type": "json_object"},
+    },
 )
 QWEN_THINKING_TOOL_CHOICE = define(
     "quirks.qwen-thinking-forced-tool-choice",
     Severity.ERROR,
     'Qwen on DashScope with thinking on and `tool_choice` "required" or a named function.',
-    providers=("dashscope",),
+    policy=policy(error=("dashscope",), conditions={"dashscope": "thinking on"}),
     predicts=(
         PredictedError(
             provider="dashscope",
@@ -85,23 +93,32 @@ QWEN_THINKING_TOOL_CHOICE = define(
         "tool_choice": "required",
     },
     example_url=_DASHSCOPE_URL,
+    fixed={
+        "model": "qwen-plus",
+        "messages": [_USER],
+        "stream": True,
+        "enable_thinking": True,
+        "tools": _TOOLS,
+        "tool_choice": "auto",
+    },
 )
 ENABLE_THINKING_IGNORED = define(
     "quirks.enable-thinking-top-level",
     Severity.WARNING,
     "Top-level `enable_thinking` sent to a self-hosted vLLM/SGLang server, which ignores unknown fields; "
     "the switch belongs in `chat_template_kwargs`.",
-    providers=("vllm", "sglang"),
+    policy=policy(warning=("vllm", "sglang")),
     example={"model": "Qwen/Qwen3-8B", "messages": [_USER], "enable_thinking": False},
     example_url="http://127.0.0.1:8000/v1/chat/completions",
     notes="vLLM's request model has extra='allow' and only logs ignored fields (code [VLLM-ENG]); "
     "self-hosted Qwen3 toggles thinking via chat_template_kwargs (code [VLLM-CHAT]).",
+    fixed={"model": "Qwen/Qwen3-8B", "messages": [_USER], "chat_template_kwargs": {"enable_thinking": False}},
 )
 LLAMACPP_ENABLE_THINKING_TYPE = define(
     "quirks.llamacpp-enable-thinking-type",
     Severity.ERROR,
     '`chat_template_kwargs.enable_thinking` is not a boolean (llama.cpp rejects strings such as "false").',
-    providers=("llama.cpp",),
+    policy=policy(error=("llama.cpp",)),
     predicts=(
         PredictedError(
             provider="llama.cpp",
@@ -111,13 +128,14 @@ LLAMACPP_ENABLE_THINKING_TYPE = define(
     ),
     example={"model": "qwen3", "messages": [_USER], "chat_template_kwargs": {"enable_thinking": "false"}},
     example_url="http://127.0.0.1:8080/v1/chat/completions",
+    fixed={"model": "qwen3", "messages": [_USER], "chat_template_kwargs": {"enable_thinking": False}},
 )
 DEEPSEEK_REASONING_CONTENT = define(
     "quirks.deepseek-reasoning-content-missing",
     Severity.ERROR,
     "DeepSeek in thinking mode (deepseek-reasoner, or thinking.type=enabled): an assistant message with "
     "tool calls does not carry back its `reasoning_content`.",
-    providers=("deepseek",),
+    policy=policy(error=("deepseek",), conditions={"deepseek": "thinking mode"}),
     predicts=(
         PredictedError(
             provider="deepseek",
@@ -145,12 +163,21 @@ DEEPSEEK_REASONING_CONTENT = define(
     example_url="https://api.deepseek.com/chat/completions",
     notes="The R1-era rule (reasoning_content in input → 400) was reversed for V3.2+ thinking mode; this "
     "rule follows the current one, keyed by model and thinking flag. An empty string is accepted.",
+    fixed={
+        "model": "deepseek-reasoner",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "reasoning_content": "Look it up.", "tool_calls": [_CALL]},
+            {"role": "tool", "content": "sunny", "tool_call_id": _CALL["id"]},
+        ],
+        "tools": _TOOLS,
+    },
 )
 MOONSHOT_REASONING_CONTENT = define(
     "quirks.moonshot-reasoning-content-missing",
     Severity.ERROR,
     "Kimi with thinking enabled: an assistant tool-call message lacks `reasoning_content`.",
-    providers=("moonshot",),
+    policy=policy(error=("moonshot",), conditions={"moonshot": "thinking on"}),
     predicts=(
         PredictedError(
             provider="moonshot",
@@ -167,13 +194,21 @@ MOONSHOT_REASONING_CONTENT = define(
         ],
     },
     example_url="https://api.moonshot.ai/v1/chat/completions",
+    fixed={
+        "model": "kimi-k2-thinking",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "reasoning_content": "Look it up.", "tool_calls": [_CALL]},
+            {"role": "tool", "content": "sunny", "tool_call_id": _CALL["id"]},
+        ],
+    },
 )
 MISTRAL_TOOL_CALL_ID = define(
     "quirks.mistral-tool-call-id",
     Severity.ERROR,
     "A tool-call id that is not exactly 9 characters of a-z, A-Z, 0-9, sent to Mistral (or to a "
     "self-hosted Mistral model, where mistral_common enforces the same).",
-    providers=("mistral", "vllm"),
+    policy=policy(error=("mistral",), warning=("vllm",), conditions={"vllm": "Mistral models"}),
     predicts=(
         PredictedError(
             provider="mistral",
@@ -192,12 +227,20 @@ MISTRAL_TOOL_CALL_ID = define(
     example_url="https://api.mistral.ai/v1/chat/completions",
     notes="Self-hosted Mistral models get a warning (the check depends on the tokenizer mode; "
     "https://github.com/jundot/omlx/pull/1997). Map ids to 9-character ids consistently across the history.",
+    fixed={
+        "model": "mistral-large-latest",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "tool_calls": [{**_CALL, "id": "a0fypS1hV"}]},
+            {"role": "tool", "content": "sunny", "tool_call_id": "a0fypS1hV"},
+        ],
+    },
 )
 GEMINI_THINKING_CONFLICT = define(
     "quirks.gemini-thinking-config-conflict",
     Severity.ERROR,
     "Gemini: both `reasoning_effort` and `extra_body.google.thinking_config` are set.",
-    providers=("gemini",),
+    policy=policy(error=("gemini",)),
     predicts=(
         PredictedError(
             provider="gemini",
@@ -212,12 +255,13 @@ GEMINI_THINKING_CONFLICT = define(
         "extra_body": {"google": {"thinking_config": {"thinking_budget": 1024}}},
     },
     example_url="https://generativelanguage.googleapis.com/v1beta/openai/chat/completions",
+    fixed={"model": "gemini-2.5-flash", "messages": [_USER], "reasoning_effort": "low"},
 )
 GEMINI_EFFORT_NONE = define(
     "quirks.gemini-reasoning-effort-none",
     Severity.WARNING,
     'Gemini: `reasoning_effort: "none"`, which some newer models reject.',
-    providers=("gemini",),
+    policy=policy(warning=("gemini",)),
     predicts=(
         PredictedError(
             provider="gemini",
@@ -228,12 +272,13 @@ GEMINI_EFFORT_NONE = define(
     example={"model": "gemini-3-pro-preview", "messages": [_USER], "reasoning_effort": "none"},
     example_url="https://generativelanguage.googleapis.com/v1beta/openai/chat/completions",
     notes="Documented by Google for disabling thinking, rejected by some models (providers.md §5.4).",
+    fixed={"model": "gemini-3-pro-preview", "messages": [_USER], "reasoning_effort": "low"},
 )
 LLAMACPP_SINGLE_CHOICE = define(
     "quirks.llamacpp-single-choice",
     Severity.ERROR,
     "`n` other than 1 sent to llama.cpp, which returns one choice only.",
-    providers=("llama.cpp",),
+    policy=policy(error=("llama.cpp",)),
     predicts=(
         PredictedError(
             provider="llama.cpp", text="Only one completion choice is allowed", source="code [LCPP]"
@@ -243,12 +288,13 @@ LLAMACPP_SINGLE_CHOICE = define(
     example_url="http://127.0.0.1:8080/v1/chat/completions",
     notes="Tools also need the server to run with --jinja (`tools param requires --jinja flag`, code [LCPP]); "
     "toolguard cannot see server flags, so that one is left to the upstream error.",
+    fixed={"model": "qwen3", "messages": [_USER], "n": 1},
 )
 LLAMACPP_LOGPROBS_TOOLS_STREAM = define(
     "quirks.llamacpp-logprobs-tools-stream",
     Severity.ERROR,
     "`logprobs` together with tools and `stream: true` on llama.cpp.",
-    providers=("llama.cpp",),
+    policy=policy(error=("llama.cpp",)),
     predicts=(
         PredictedError(
             provider="llama.cpp", text="logprobs is not supported with tools + stream", source="code [LCPP]"
@@ -256,12 +302,13 @@ LLAMACPP_LOGPROBS_TOOLS_STREAM = define(
     ),
     example={"model": "qwen3", "messages": [_USER], "tools": _TOOLS, "stream": True, "logprobs": True},
     example_url="http://127.0.0.1:8080/v1/chat/completions",
+    fixed={"model": "qwen3", "messages": [_USER], "tools": _TOOLS, "stream": True},
 )
 VLLM_N_GREEDY = define(
     "quirks.vllm-n-greedy",
     Severity.ERROR,
     "vLLM: `n` > 1 with temperature 0 (greedy sampling yields one sequence).",
-    providers=("vllm",),
+    policy=policy(error=("vllm",)),
     predicts=(
         PredictedError(
             provider="vllm", text="n must be 1 when using greedy sampling, got 2.", source="code [VLLM-SP]"
@@ -269,23 +316,25 @@ VLLM_N_GREEDY = define(
     ),
     example={"model": "Qwen/Qwen3-8B", "messages": [_USER], "n": 2, "temperature": 0},
     example_url="http://127.0.0.1:8000/v1/chat/completions",
+    fixed={"model": "Qwen/Qwen3-8B", "messages": [_USER], "n": 2, "temperature": 0.7},
 )
 VLLM_EMPTY_STOP = define(
     "quirks.vllm-empty-stop",
     Severity.ERROR,
     "vLLM: `stop` contains an empty string.",
-    providers=("vllm",),
+    policy=policy(error=("vllm",)),
     predicts=(
         PredictedError(provider="vllm", text="stop cannot contain an empty string.", source="code [VLLM-SP]"),
     ),
     example={"model": "Qwen/Qwen3-8B", "messages": [_USER], "stop": ["", "\n\n"]},
     example_url="http://127.0.0.1:8000/v1/chat/completions",
+    fixed={"model": "Qwen/Qwen3-8B", "messages": [_USER], "stop": ["\n\n"]},
 )
 VLLM_PROMPT_LOGPROBS_STREAM = define(
     "quirks.vllm-prompt-logprobs-stream",
     Severity.ERROR,
     "vLLM: `prompt_logprobs` with `stream: true`.",
-    providers=("vllm",),
+    policy=policy(error=("vllm",)),
     predicts=(
         PredictedError(
             provider="vllm",
@@ -295,10 +344,106 @@ VLLM_PROMPT_LOGPROBS_STREAM = define(
     ),
     example={"model": "Qwen/Qwen3-8B", "messages": [_USER], "stream": True, "prompt_logprobs": 1},
     example_url="http://127.0.0.1:8000/v1/chat/completions",
+    fixed={"model": "Qwen/Qwen3-8B", "messages": [_USER], "stream": True},
 )
 
 _MISTRAL_ID = re.compile(r"[a-zA-Z0-9]{9}")
 _MISTRAL_MODEL = re.compile(r"(mistral|mixtral|codestral|devstral|magistral|ministral|pixtral)")
+
+
+GEMINI_THOUGHT_SIGNATURE = define(
+    "quirks.gemini-thought-signature-missing",
+    Severity.ERROR,
+    "Gemini 3: an assistant tool call of the current turn is replayed without the thought signature "
+    "Gemini returned with it (`extra_content.google.thought_signature`).",
+    policy=policy(error=("gemini",), conditions={"gemini": "Gemini 3 models"}),
+    predicts=(
+        PredictedError(
+            provider="gemini",
+            text=(
+                "Function call is missing a thought_signature in functionCall parts. This is required for "
+                "tools to work correctly, and missing thought_signature may lead to degraded model "
+                "performance. Additional data, function call default_api:t_02--list-sections , position 2."
+            ),
+            source="https://github.com/nanbingxyz/5ire/issues/405",
+        ),
+    ),
+    example={
+        "model": "gemini-3-pro-preview",
+        "messages": [
+            {"role": "user", "content": "List the sections."},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "c1", "type": "function", "function": {"name": "list_sections", "arguments": "{}"}}
+                ],
+            },
+            {"role": "tool", "tool_call_id": "c1", "content": "intro, usage"},
+        ],
+    },
+    example_url="https://generativelanguage.googleapis.com/v1beta/openai/chat/completions",
+    fixed={
+        "model": "gemini-3-pro-preview",
+        "messages": [
+            {"role": "user", "content": "List the sections."},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "c1",
+                        "type": "function",
+                        "function": {"name": "list_sections", "arguments": "{}"},
+                        "extra_content": {"google": {"thought_signature": "CsQBAY89a1+..."}},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": "c1", "content": "intro, usage"},
+        ],
+    },
+    notes=(
+        "Gemini 3 validates the signature of the first function call of every step since the last user "
+        "message (Gemini docs, 'Thought signatures', OpenAI compatibility: `extra_content.google."
+        "thought_signature`). Keep the tool call objects Gemini returned unchanged when replaying history; "
+        "earlier turns are not validated. Other Gemini models do not enforce it."
+    ),
+)
+
+
+MOONSHOT_THINKING_NOT_OBJECT = define(
+    "quirks.moonshot-thinking-not-object",
+    Severity.ERROR,
+    'Kimi: `thinking` is a boolean or string; Moonshot takes only `{"type": "enabled"|"disabled"}`.',
+    policy=policy(error=("moonshot",)),
+    predicts=(
+        PredictedError(
+            provider="moonshot",
+            text="the thinking field in the request (expected type object) is illegal, and bool is not acceptable",
+            source="https://github.com/HKUDS/nanobot/pull/202",
+        ),
+    ),
+    example={"model": "kimi-k2-thinking", "messages": [_USER], "thinking": True},
+    example_url="https://api.moonshot.ai/v1/chat/completions",
+    fixed={"model": "kimi-k2-thinking", "messages": [_USER], "thinking": {"type": "enabled"}},
+)
+KIMI_THINKING_TEMPERATURE = define(
+    "quirks.kimi-thinking-temperature",
+    Severity.ERROR,
+    "Kimi K2.5+ in thinking mode: `temperature` other than 1.",
+    policy=policy(error=("moonshot",), conditions={"moonshot": "kimi-k2.5 and later, thinking not disabled"}),
+    predicts=(
+        PredictedError(
+            provider="moonshot",
+            text="invalid temperature: only 1 is allowed for this model",
+            source="https://github.com/opencyvis/opencyvis-phone/issues/12",
+        ),
+    ),
+    example={"model": "kimi-k2.6", "messages": [_USER], "temperature": 0.6},
+    example_url="https://api.moonshot.ai/v1/chat/completions",
+    fixed={"model": "kimi-k2.6", "messages": [_USER], "temperature": 1},
+    notes='Omit temperature, send 1, or turn thinking off with `thinking: {"type": "disabled"}`.',
+)
 
 
 def _thinking_enabled(body: dict[str, Any]) -> bool | None:
@@ -322,11 +467,9 @@ def check_quirks(view: RequestView) -> Iterator[Finding]:
         if family.thinking_only or thinking or (thinking is None and family.thinking_default):
             yield from _reasoning_content(view, DEEPSEEK_REASONING_CONTENT, "DeepSeek thinking mode")
     elif pid == "moonshot":
-        family = family_of(view)
-        if family.thinking_only or _thinking_enabled(view.body):
-            yield from _reasoning_content(view, MOONSHOT_REASONING_CONTENT, "Kimi thinking mode")
+        yield from _moonshot(view)
     elif pid == "mistral":
-        yield from _mistral_ids(view, Severity.ERROR)
+        yield from _mistral_ids(view)
     elif pid == "gemini":
         yield from _gemini(view)
     elif pid == "llama.cpp":
@@ -355,19 +498,21 @@ def _qwen(view: RequestView) -> Iterator[Finding]:
             if family.thinking_only
             else "stream the request (stream: true) or send enable_thinking: false"
         )
-        yield QWEN_THINKING_NON_STREAM.finding(
-            "stream", f"{why}, and DashScope allows thinking only in streaming calls; {fix}."
+        yield from QWEN_THINKING_NON_STREAM.report(
+            view, "stream", f"{why}, and DashScope allows thinking only in streaming calls; {fix}."
         )
     response_format = body.get("response_format")
     if isinstance(response_format, dict) and response_format.get("type") in ("json_object", "json_schema"):
-        yield QWEN_THINKING_JSON_MODE.finding(
+        yield from QWEN_THINKING_JSON_MODE.report(
+            view,
             "response_format",
             f"{why}, and DashScope's JSON mode does not work with thinking; send enable_thinking: false "
             "or drop response_format.",
         )
     tool_choice = body.get("tool_choice")
     if tool_choice == "required" or isinstance(tool_choice, dict):
-        yield QWEN_THINKING_TOOL_CHOICE.finding(
+        yield from QWEN_THINKING_TOOL_CHOICE.report(
+            view,
             "tool_choice",
             f'{why}, and in thinking mode tool_choice may only be "auto" or "none"; use "auto" or '
             "send enable_thinking: false.",
@@ -382,14 +527,15 @@ def _reasoning_content(view: RequestView, rule: Any, mode: str) -> Iterator[Find
             and message.get("tool_calls")
             and not isinstance(message.get("reasoning_content"), str)
         ):
-            yield rule.finding(
+            yield from rule.report(
+                view,
                 f"messages[{index}].reasoning_content",
                 f"messages[{index}] made tool calls in {mode} but has no reasoning_content; pass the "
                 "reasoning_content the API returned for that turn back unchanged (an empty string if none).",
             )
 
 
-def _mistral_ids(view: RequestView, severity: Severity) -> Iterator[Finding]:
+def _mistral_ids(view: RequestView) -> Iterator[Finding]:
     for index, message in enumerate(view.messages):
         if not isinstance(message, dict):
             continue
@@ -398,24 +544,86 @@ def _mistral_ids(view: RequestView, severity: Severity) -> Iterator[Finding]:
             for call_index, call in enumerate(message["tool_calls"]):
                 call_id = call.get("id") if isinstance(call, dict) else None
                 if isinstance(call_id, str) and not _MISTRAL_ID.fullmatch(call_id):
-                    yield MISTRAL_TOOL_CALL_ID.finding(
+                    yield from MISTRAL_TOOL_CALL_ID.report(
+                        view,
                         f"messages[{index}].tool_calls[{call_index}].id",
                         f"Tool-call id {call_id!r} is not 9 characters of a-z, A-Z, 0-9, which Mistral "
                         "requires; map it (and the matching tool_call_id) to a 9-character id.",
-                        severity=severity,
                     )
         elif role == "tool":
             call_id = message.get("tool_call_id")
             if isinstance(call_id, str) and not _MISTRAL_ID.fullmatch(call_id):
-                yield MISTRAL_TOOL_CALL_ID.finding(
+                yield from MISTRAL_TOOL_CALL_ID.report(
+                    view,
                     f"messages[{index}].tool_call_id",
                     f"tool_call_id {call_id!r} is not 9 characters of a-z, A-Z, 0-9; use the same "
                     "9-character id as the call it answers.",
-                    severity=severity,
                 )
 
 
+_GEMINI_3 = re.compile(r"(^|/)gemini-3")
+
+
+#: "invalid temperature: only 1 is allowed for this model" (kimi-k2.5/k2.6 in thinking mode).
+_KIMI_THINKING_TEMPERATURE = 1
+
+
+def _moonshot(view: RequestView) -> Iterator[Finding]:
+    body = view.body
+    family = family_of(view)
+    flag = body.get("thinking")
+    if flag is not None and not isinstance(flag, dict):
+        yield from MOONSHOT_THINKING_NOT_OBJECT.report(
+            view,
+            "thinking",
+            f'thinking is {flag!r}; Moonshot takes an object: {{"type": "enabled"}} or '
+            '{"type": "disabled"}.',
+        )
+    thinking = _thinking_enabled(body)
+    if not (family.thinking_only or thinking or (thinking is None and family.thinking_default)):
+        return
+    yield from _reasoning_content(view, MOONSHOT_REASONING_CONTENT, "Kimi thinking mode")
+    temperature = body.get("temperature")
+    if family.id == "kimi-k2.5+" and is_number(temperature) and temperature != _KIMI_THINKING_TEMPERATURE:
+        yield from KIMI_THINKING_TEMPERATURE.report(
+            view,
+            "temperature",
+            f"temperature is {temperature}; {view.model} in thinking mode takes only "
+            f"{_KIMI_THINKING_TEMPERATURE}. Omit it, send {_KIMI_THINKING_TEMPERATURE}, or disable thinking.",
+        )
+
+
+def _gemini_signatures(view: RequestView) -> Iterator[Finding]:
+    """The first tool call of each assistant step after the last user message must carry its signature."""
+    if not _GEMINI_3.search((view.model or "").lower()):
+        return
+    messages = view.messages
+    last_user = max(
+        (i for i, m in enumerate(messages) if isinstance(m, dict) and m.get("role") == "user"), default=-1
+    )
+    for index in range(last_user + 1, len(messages)):
+        message = messages[index]
+        if not isinstance(message, dict) or message.get("role") != "assistant":
+            continue
+        calls = message.get("tool_calls")
+        if not isinstance(calls, list) or not calls:
+            continue
+        first = calls[0]
+        extra = first.get("extra_content") if isinstance(first, dict) else None
+        google = extra.get("google") if isinstance(extra, dict) else None
+        signature = google.get("thought_signature") if isinstance(google, dict) else None
+        if not (isinstance(signature, str) and signature):
+            yield from GEMINI_THOUGHT_SIGNATURE.report(
+                view,
+                f"messages[{index}].tool_calls[0]",
+                f"messages[{index}] replays a tool call of the current turn without "
+                "extra_content.google.thought_signature; Gemini 3 rejects it. Send the tool call back exactly "
+                "as Gemini returned it (with its extra_content).",
+            )
+
+
 def _gemini(view: RequestView) -> Iterator[Finding]:
+    yield from _gemini_signatures(view)
     body = view.body
     effort = body.get("reasoning_effort")
     if effort is None:
@@ -427,12 +635,14 @@ def _gemini(view: RequestView) -> Iterator[Finding]:
             thinking_config = google["thinking_config"]
             break
     if thinking_config is not None:
-        yield GEMINI_THINKING_CONFLICT.finding(
+        yield from GEMINI_THINKING_CONFLICT.report(
+            view,
             "reasoning_effort",
             "Gemini accepts either reasoning_effort or extra_body.google.thinking_config, not both; keep one.",
         )
     if effort == "none":
-        yield GEMINI_EFFORT_NONE.finding(
+        yield from GEMINI_EFFORT_NONE.report(
+            view,
             "reasoning_effort",
             "reasoning_effort 'none' is rejected by some Gemini models; if the request fails, use "
             "thinking_config with thinking_budget 0 (where supported) or omit reasoning_effort.",
@@ -443,19 +653,23 @@ def _llamacpp(view: RequestView) -> Iterator[Finding]:
     body = view.body
     n = body.get("n")
     if is_number(n) and n != 1:
-        yield LLAMACPP_SINGLE_CHOICE.finding("n", f"llama.cpp returns a single choice; n is {n}. Send n: 1.")
+        yield from LLAMACPP_SINGLE_CHOICE.report(
+            view, "n", f"llama.cpp returns a single choice; n is {n}. Send n: 1."
+        )
     kwargs = body.get("chat_template_kwargs")
     if (
         isinstance(kwargs, dict)
         and "enable_thinking" in kwargs
         and not isinstance(kwargs["enable_thinking"], bool)
     ):
-        yield LLAMACPP_ENABLE_THINKING_TYPE.finding(
+        yield from LLAMACPP_ENABLE_THINKING_TYPE.report(
+            view,
             "chat_template_kwargs.enable_thinking",
             f"enable_thinking is {kwargs['enable_thinking']!r}; llama.cpp requires a JSON boolean (true/false).",
         )
     if body.get("tools") and body.get("logprobs") is True and body.get("stream") is True:
-        yield LLAMACPP_LOGPROBS_TOOLS_STREAM.finding(
+        yield from LLAMACPP_LOGPROBS_TOOLS_STREAM.report(
+            view,
             "logprobs",
             "llama.cpp refuses logprobs with tools in a streamed request; drop logprobs or stream.",
         )
@@ -464,7 +678,8 @@ def _llamacpp(view: RequestView) -> Iterator[Finding]:
 def _vllm(view: RequestView) -> Iterator[Finding]:
     body = view.body
     if "enable_thinking" in body:
-        yield ENABLE_THINKING_IGNORED.finding(
+        yield from ENABLE_THINKING_IGNORED.report(
+            view,
             "enable_thinking",
             f"{view.provider.name} ignores a top-level enable_thinking; send "
             'chat_template_kwargs: {"enable_thinking": ...} instead.',
@@ -474,16 +689,19 @@ def _vllm(view: RequestView) -> Iterator[Finding]:
     n = body.get("n")
     temperature = body.get("temperature")
     if is_number(n) and n > 1 and is_number(temperature) and temperature == 0:
-        yield VLLM_N_GREEDY.finding(
+        yield from VLLM_N_GREEDY.report(
+            view,
             "n",
             f"n is {n} with temperature 0 (greedy); vLLM returns one sequence. Raise temperature or send n: 1.",
         )
     stop = body.get("stop")
     if stop == "" or (isinstance(stop, list) and "" in stop):
-        yield VLLM_EMPTY_STOP.finding("stop", "stop contains an empty string; remove it.")
+        yield from VLLM_EMPTY_STOP.report(view, "stop", "stop contains an empty string; remove it.")
     if body.get("prompt_logprobs") is not None and body.get("stream") is True:
-        yield VLLM_PROMPT_LOGPROBS_STREAM.finding(
-            "prompt_logprobs", "prompt_logprobs are not available in streamed requests; drop one of them."
+        yield from VLLM_PROMPT_LOGPROBS_STREAM.report(
+            view,
+            "prompt_logprobs",
+            "prompt_logprobs are not available in streamed requests; drop one of them.",
         )
     if _MISTRAL_MODEL.search((view.model or "").lower()):
-        yield from _mistral_ids(view, Severity.WARNING)
+        yield from _mistral_ids(view)

@@ -1,8 +1,10 @@
 """The rule interface.
 
-A :class:`Rule` is metadata: a stable id, a default severity, the providers it applies to,
-an example bad request and the real provider errors it predicts (with sources). ``docs/rules.md``
-is generated from these definitions.
+A :class:`Rule` is metadata: a stable id, its severity :class:`Policy` (per provider: the provider
+rejects → error, accepts with risk → warning, accepts → silent), an example bad request, the
+corrected request, and the real provider errors it predicts (with sources). ``docs/rules.md`` is
+generated from these definitions. A check reports through the rule (:meth:`Rule.report`), which
+applies the policy: the check says *what* is wrong, never how severe it is.
 
 A *check* is a plain function ``check(view: RequestView) -> Iterable[Finding]`` registered
 with :func:`check`. One check may emit findings for several rules when they share one pass
@@ -22,12 +24,107 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, overload
 
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.providers import BUILTIN_PROFILES
 from toolguard_core.request import CHAT, ENDPOINT_KINDS, EndpointKind
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from toolguard_core.request import RequestView
 
 ALL_PROVIDERS = ("*",)
+
+#: A rule's level for one provider: ERROR (rejects), WARNING (accepted with risk, or undocumented),
+#: None (accepted: the rule stays silent).
+Level = Severity | None
+
+#: Named provider groups a policy may use instead of listing ids; each is derived from a profile flag
+#: so adding a provider profile updates every policy that names the group.
+GROUPS: dict[str, frozenset[str]] = {
+    # OpenAI's own request validator answers (OpenAI, Azure OpenAI: providers.md §2, §12).
+    "openai-family": frozenset(p.id for p in BUILTIN_PROFILES.values() if p.openai_validator),
+    # Self-hosted servers whose OpenAI layer is a permissive pydantic/Go/C++ model (providers.md §12).
+    "self-hosted": frozenset(p.id for p in BUILTIN_PROFILES.values() if p.local),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """What each provider does with the request a rule detects, declared once on the rule.
+
+    ``levels`` maps a provider id or a :data:`GROUPS` name to a level; an id wins over a group.
+    ``conditions`` says, per key, when the rule applies there at all (e.g. "deepseek-reasoner only"):
+    the level holds whenever the check fires, and the docs print the condition. ``otherwise`` is the
+    level of every other provider, the generic fallback included.
+    """
+
+    levels: tuple[tuple[str, Level], ...] = ()
+    otherwise: Level = None
+    conditions: tuple[tuple[str, str], ...] = ()
+
+    def level(self, provider_id: str) -> Level:
+        for key, level in self.levels:
+            if key == provider_id:
+                return level
+        for key, level in self.levels:
+            if provider_id in GROUPS.get(key, ()):
+                return level
+        return self.otherwise
+
+    def condition(self, provider_id: str) -> str:
+        for key, text in self.conditions:
+            if key == provider_id or provider_id in GROUPS.get(key, ()):
+                return text
+        return ""
+
+    @property
+    def uniform(self) -> bool:
+        """Every provider gets the same level (a spec rule, not a provider's own)."""
+        return all(level == self.otherwise for _, level in self.levels)
+
+    @property
+    def providers(self) -> tuple[str, ...]:
+        """The keys a rule reports for (``("*",)`` when every provider does)."""
+        if self.otherwise is not None:
+            return ALL_PROVIDERS
+        return tuple(key for key, level in self.levels if level is not None)
+
+    @property
+    def strongest(self) -> Severity:
+        levels = [level for _, level in self.levels if level is not None]
+        if self.otherwise is not None:
+            levels.append(self.otherwise)
+        return Severity.ERROR if Severity.ERROR in levels else Severity.WARNING
+
+
+def policy(
+    *,
+    error: Iterable[str] = (),
+    warning: Iterable[str] = (),
+    silent: Iterable[str] = (),
+    otherwise: Level = None,
+    conditions: dict[str, str] | None = None,
+) -> Policy:
+    """A :class:`Policy` from lists of provider ids or group names per level."""
+    levels: list[tuple[str, Level]] = [(key, Severity.ERROR) for key in error]
+    levels += [(key, Severity.WARNING) for key in warning]
+    levels += [(key, None) for key in silent]
+    keys = [key for key, _ in levels]
+    if len(keys) != len(set(keys)):
+        raise ValueError(f"a provider is given two levels: {keys}")
+    return Policy(tuple(levels), otherwise, tuple((conditions or {}).items()))
+
+
+def provider_id(view: RequestView) -> str:
+    """The id policies key on. OpenRouter passes ``openai/*`` models through to OpenAI, whose
+    validator then answers (the error arrives as ``metadata.raw``, providers.md §2), so such a
+    request is judged by OpenAI's rules."""
+    pid = view.provider.id
+    if pid == "openrouter":
+        model = view.model or ""
+        if model.startswith("openai/"):
+            return "openai"
+    return pid
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +150,47 @@ class Rule:
     example_url: str = "https://api.openai.com/v1/chat/completions"
     notes: str = ""
     family: str = field(default="")
+    #: The declared severity per provider; rules defined before policies existed get one derived
+    #: from ``severity`` and ``providers`` (see :func:`define`).
+    policy: Policy = field(default_factory=Policy)
+    #: The example corrected ("use instead"): the same request the provider accepts.
+    fixed: dict[str, Any] | None = None
+    #: Where the corrected example goes when the fix is the URL itself; None = ``example_url``.
+    fixed_url: str | None = None
+    #: Whether the policy was declared (and the checks report through :meth:`report`).
+    declared: bool = False
 
     def finding(self, location: str, message: str, severity: Severity | None = None) -> Finding:
         return Finding(rule=self.id, severity=severity or self.severity, location=location, message=message)
+
+    def report(
+        self, view: RequestView, location: str, message: str, *, judged_as: str | None = None
+    ) -> Iterator[Finding]:
+        """The finding for ``view``'s provider at the level the policy declares (nothing when silent).
+
+        A provider recognised only by a shared local port (``guessed``) may be another server that
+        accepts the request, so a provider-specific error is reported as a warning there, saying how
+        to make it an error; a rule every provider enforces stays an error. ``judged_as`` is the
+        provider a check inferred (the model catalog's vendor of a known model on an unknown host):
+        the policy is read for it, and the message should say it was inferred.
+        """
+        # A policy that names the target itself (OpenRouter's own paths, say) is about that target;
+        # otherwise OpenRouter's openai/* models are judged as OpenAI (provider_id).
+        target = view.provider.id
+        named = any(key == target for key, _ in self.policy.levels)
+        if judged_as is not None:
+            level = self.policy.level(judged_as)
+        else:
+            level = self.policy.level(target if named else provider_id(view))
+        if level is None:
+            return
+        if level == Severity.ERROR and view.provider.guessed and not self.policy.uniform:
+            level = Severity.WARNING
+            message = (
+                f"{message} (The server was taken for {view.provider.name} by its port only; map its "
+                "host with toolguard_providers to make this an error.)"
+            )
+        yield Finding(rule=self.id, severity=level, location=location, message=message)
 
 
 RULES: dict[str, Rule] = {}
@@ -80,7 +215,29 @@ def define(
     if id in RULES:
         raise ValueError(f"rule id {id!r} is defined twice")
     family = kwargs.pop("family", id.split(".", 1)[0])
-    rule = Rule(id=id, severity=severity, summary=summary, family=family, **kwargs)
+    declared: Policy | None = kwargs.pop("policy", None)
+    if declared is not None:
+        kwargs["providers"] = declared.providers
+        severity = declared.strongest
+        rule_policy = declared
+    else:
+        providers = kwargs.get("providers", ALL_PROVIDERS)
+        rule_policy = (
+            Policy(otherwise=severity)
+            if providers == ALL_PROVIDERS
+            else Policy(
+                tuple((p, severity) for p in providers if p != "*"), severity if "*" in providers else None
+            )
+        )
+    rule = Rule(
+        id=id,
+        severity=severity,
+        summary=summary,
+        family=family,
+        policy=rule_policy,
+        declared=declared is not None,
+        **kwargs,
+    )
     RULES[id] = rule
     RULE_MODULES[id] = sys._getframe(1).f_globals.get("__name__", "?")
     return rule

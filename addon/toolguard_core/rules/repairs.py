@@ -20,7 +20,7 @@ from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
-from toolguard_core.rules.registry import Rule, check, define
+from toolguard_core.rules.registry import Rule, check, define, policy
 
 QWEN_CODE_REFERENCE = (
     "https://github.com/QwenLM/qwen-code (0.24.4, observed on the wire; docs/guide-qwen-code.md)"
@@ -66,6 +66,7 @@ QWEN_UNRECORDED = define(
     Severity.WARNING,
     "A tool result is qwen-code's synthetic text for a call whose result was never recorded "
     "(the client crashed, was killed or aborted mid-tool, then resumed).",
+    policy=policy(otherwise=Severity.WARNING),
     example={"model": "gpt-4o", "messages": _tool_turn("call_1", QWEN_UNRECORDED_TEXT)},
     notes=(
         "Written by qwen-code's `repairOrphanedToolUseTurns` on resume (seen with 0.24.4 after SIGKILL "
@@ -73,12 +74,14 @@ QWEN_UNRECORDED = define(
         '"Dangling/orphan tool_calls are now auto-closed during history repair" '
         "(https://github.com/QwenLM/qwen-code/issues/2360)."
     ),
+    fixed={"model": "gpt-4o", "messages": _tool_turn("call_1", "Command: ls\nOutput: a.txt")},
 )
 QWEN_DUPLICATE_RESULT = define(
     "repairs.qwen-code-duplicate-id-result",
     Severity.WARNING,
     "A tool result is qwen-code's synthetic answer to a provider tool-call id that was reused, so the "
     "call was not executed again.",
+    policy=policy(otherwise=Severity.WARNING),
     example={
         "model": "gpt-4o",
         "messages": _tool_turn("run_shell_command:0__qwen_dup_2", QWEN_DUPLICATE_TEXT),
@@ -88,29 +91,35 @@ QWEN_DUPLICATE_RESULT = define(
         "(https://github.com/QwenLM/qwen-code/issues/8382, https://github.com/QwenLM/qwen-code/pull/5107). "
         "Fix the id generation on the provider side; the model sees a refusal instead of the tool's output."
     ),
+    fixed={"model": "gpt-4o", "messages": _tool_turn("call_2", "Command: ls\nOutput: a.txt")},
 )
 QWEN_RENAMED_ID = define(
     "repairs.qwen-code-renamed-tool-call-id",
     Severity.WARNING,
     "A tool-call id carries qwen-code's `__qwen_dup_N` suffix: the provider reused an id and the client "
     "renamed it before sending.",
+    policy=policy(otherwise=Severity.WARNING),
     example={"model": "gpt-4o", "messages": _tool_turn("run_shell_command:0__qwen_dup_2", "Command: ls")},
     notes="https://github.com/QwenLM/qwen-code/pull/9436 (collisions run under `__qwen_dup_` ids).",
+    fixed={"model": "gpt-4o", "messages": _tool_turn("call_2", "Command: ls")},
 )
 QWEN_CANCELLED = define(
     "repairs.qwen-code-cancelled-tool-result",
     Severity.WARNING,
     "A tool result is qwen-code's text for a tool call the user cancelled; the tool did not finish.",
+    policy=policy(otherwise=Severity.WARNING),
     example={"model": "gpt-4o", "messages": _tool_turn("call_1", QWEN_CANCELLED_OLD_TEXT)},
     notes=(
         "Old text seen with qwen-code 0.5.0 after SIGINT mid-tool; the newer text comes from "
         "https://github.com/QwenLM/qwen-code/pull/10180 (issue #10170: the model retried cancelled calls)."
     ),
+    fixed={"model": "gpt-4o", "messages": _tool_turn("call_1", "Command: ls\nOutput: a.txt")},
 )
 LITELLM_PLACEHOLDER = define(
     "repairs.litellm-placeholder-tool-result",
     Severity.WARNING,
     "A tool result is LiteLLM's dummy text added by `modify_params` for a tool call that had no result.",
+    policy=policy(otherwise=Severity.WARNING),
     example={"model": "gpt-4o", "messages": _tool_turn("call_abc123", LITELLM_PLACEHOLDER_TEXT)},
     notes=(
         "LiteLLM `_add_missing_tool_results` (litellm/litellm_core_utils/prompt_templates/factory.py), "
@@ -118,21 +127,25 @@ LITELLM_PLACEHOLDER = define(
         "Seen here means the request passed through a LiteLLM with `modify_params=True` before toolguard, "
         "and the history it received had an unanswered tool call."
     ),
+    fixed={"model": "gpt-4o", "messages": _tool_turn("call_abc123", "Top results: ...")},
 )
 LITELLM_EMPTY = define(
     "repairs.litellm-empty-content-placeholder",
     Severity.WARNING,
     "A message's content is LiteLLM's placeholder for empty content (`modify_params`).",
+    policy=policy(otherwise=Severity.WARNING),
     example={
         "model": "gpt-4o",
         "messages": [{"role": "user", "content": LITELLM_EMPTY_TEXT}],
     },
     notes="https://docs.litellm.ai/docs/completion/message_sanitization (Case C).",
+    fixed={"model": "gpt-4o", "messages": [{"role": "user", "content": "Hi"}]},
 )
 CLAUDE_CODE_INTERRUPTED = define(
     "repairs.claude-code-interrupted-tool-use",
     Severity.WARNING,
     "A message carries Claude Code's marker for a tool use the user (or the client) interrupted.",
+    policy=policy(otherwise=Severity.WARNING),
     example={
         "model": "gpt-4o",
         "messages": [
@@ -144,6 +157,7 @@ CLAUDE_CODE_INTERRUPTED = define(
         "Seen when Claude Code talks to an OpenAI-compatible backend through a router. Users report the "
         "marker without having interrupted anything: https://github.com/anthropics/claude-code/issues/21477."
     ),
+    fixed={"model": "gpt-4o", "messages": _tool_turn("call_1", "a.txt")},
 )
 
 
@@ -237,7 +251,8 @@ def check_repair_signatures(view: RequestView) -> Iterator[Finding]:
             for call_index, call in enumerate(calls if isinstance(calls, list) else ()):
                 call_id = call.get("id") if isinstance(call, dict) else None
                 if isinstance(call_id, str) and QWEN_DUP_ID.search(call_id):
-                    yield QWEN_RENAMED_ID.finding(
+                    yield from QWEN_RENAMED_ID.report(
+                        view,
                         f"messages[{index}].tool_calls[{call_index}].id",
                         f"Tool-call id {call_id} was renamed by qwen-code because the provider reused "
                         f"{QWEN_DUP_ID.sub('', call_id)} for another call. The provider (or gateway) should "
@@ -260,7 +275,8 @@ def check_repair_signatures(view: RequestView) -> Iterator[Finding]:
                         if part is None
                         else f"messages[{index}].content[{part}].text"
                     )
-                    yield signature.rule.finding(
+                    yield from signature.rule.report(
+                        view,
                         location,
                         f"The client repaired its history: {subject} is {signature.what} "
                         f'("{_excerpt(text)}"). The request is valid, but the model reads an invented '

@@ -14,13 +14,16 @@ from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
-from toolguard_core.rules.policy import OPENAI_FAMILY, provider_id, severity_for
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.policy import provider_id
+from toolguard_core.rules.registry import PredictedError, check, define, policy
 from toolguard_core.rules.schemas import context_text, dotted, strict_schema_problems
 
 OPENAI_TYPES = frozenset({"text", "json_object", "json_schema"})
 # Extra types per provider (providers.md §8): vLLM/SGLang structured outputs.
 EXTRA_TYPES = {"vllm": frozenset({"structural_tag"}), "sglang": frozenset({"structural_tag"})}
+#: Servers that take fewer types than OpenAI: LM Studio has no JSON mode ("'response_format.type' must
+#: be 'json_schema' or 'text'", https://github.com/LoadShine/tada/issues/16).
+TYPES_BY_PROVIDER = {"lmstudio": frozenset({"text", "json_schema"})}
 # doc [OAS] ResponseFormatJsonSchema.json_schema.name: a-z, A-Z, 0-9, '_' and '-', at most 64.
 SCHEMA_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 _JSON_WORD = re.compile("json", re.IGNORECASE)
@@ -37,6 +40,7 @@ NOT_AN_OBJECT = define(
     "response_format.not-an-object",
     Severity.ERROR,
     '`response_format` is not an object (e.g. the string `"json_object"`).',
+    policy=policy(otherwise=Severity.ERROR),
     predicts=(
         PredictedError(
             provider="openai",
@@ -53,13 +57,23 @@ NOT_AN_OBJECT = define(
         ),
     ),
     example={"model": "gpt-4o", "messages": [_USER], "response_format": "json_object"},
+    fixed={"model": "gpt-4o", "messages": [_USER], "response_format": {"type": "text"}},
 )
 UNKNOWN_TYPE = define(
     "response_format.unknown-type",
     Severity.ERROR,
     "`response_format.type` is missing or not one of `text`, `json_object`, `json_schema`.",
-    providers=("openai", "azure", "vllm", "sglang", "llama.cpp"),
+    policy=policy(
+        error=("openai-family", "vllm", "sglang", "llama.cpp", "lmstudio"),
+        silent=("ollama",),
+        otherwise=Severity.WARNING,
+    ),
     predicts=(
+        PredictedError(
+            provider="lmstudio",
+            text="'response_format.type' must be 'json_schema' or 'text'",
+            source="https://github.com/LoadShine/tada/issues/16",
+        ),
         PredictedError(
             provider="llama.cpp",
             text='response_format type must be one of "text" or "json_object", but got: json',
@@ -68,13 +82,15 @@ UNKNOWN_TYPE = define(
         ),
     ),
     example={"model": "gpt-4o", "messages": [_USER], "response_format": {"type": "json"}},
-    notes="vLLM and SGLang also accept `structural_tag`; Ollama ignores unknown types (silent there).",
+    fixed={"model": "gpt-4o", "messages": [_USER], "response_format": {"type": "text"}},
+    notes="vLLM and SGLang also accept `structural_tag`; LM Studio takes only `text` and `json_schema` "
+    "(no JSON mode: send a json_schema); Ollama ignores unknown types (silent there).",
 )
 JSON_WITHOUT_WORD = define(
     "response_format.json-without-json-word",
     Severity.ERROR,
     '`response_format: json_object` but no message mentions the word "json".',
-    providers=("openai", "azure"),
+    policy=policy(error=("openai-family",), silent=("self-hosted",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -84,6 +100,11 @@ JSON_WITHOUT_WORD = define(
         ),
     ),
     example={"model": "gpt-4o", "messages": [_USER], "response_format": {"type": "json_object"}},
+    fixed={
+        "model": "gpt-4o",
+        "messages": [{"role": "user", "content": "List three colours as JSON."}],
+        "response_format": {"type": "json_object"},
+    },
     notes=(
         "Also returned through OpenRouter for OpenAI models (https://github.com/reVrost/go-openrouter/pull/21). "
         "Elsewhere a warning: the model is not told to answer in JSON (doc [OAS])."
@@ -93,7 +114,7 @@ JSON_SCHEMA_MISSING = define(
     "response_format.json-schema-missing",
     Severity.ERROR,
     "`response_format.type` is `json_schema` but there is no `json_schema` object.",
-    providers=("openai", "azure"),
+    policy=policy(error=("openai-family",), silent=("self-hosted",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -109,13 +130,20 @@ JSON_SCHEMA_MISSING = define(
         # The Responses API's flat text.format shape, sent to Chat Completions.
         "response_format": {"type": "json_schema", "name": "colours", "schema": _COLOURS},
     },
+    fixed={
+        "model": "gpt-4o",
+        "messages": [_USER],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "colours", "schema": _COLOURS}},
+    },
     notes="The flat `{type, name, schema}` shape belongs to the Responses API's `text.format`.",
 )
 JSON_SCHEMA_NAME = define(
     "response_format.json-schema-invalid-name",
     Severity.ERROR,
     "`response_format.json_schema.name` is missing, or not 1-64 characters of `[a-zA-Z0-9_-]`.",
-    providers=("openai", "azure", "vllm", "sglang"),
+    policy=policy(
+        error=("openai-family", "vllm", "sglang"), silent=("llama.cpp", "ollama"), otherwise=Severity.WARNING
+    ),
     predicts=(
         PredictedError(
             provider="azure",
@@ -130,16 +158,30 @@ JSON_SCHEMA_NAME = define(
         "messages": [_USER],
         "response_format": {"type": "json_schema", "json_schema": {"schema": _COLOURS, "strict": True}},
     },
+    fixed={
+        "model": "gpt-4o",
+        "messages": [_USER],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "colours", "schema": _COLOURS, "strict": True},
+        },
+    },
     notes="Pattern and length from doc [OAS] (ResponseFormatJsonSchema); vLLM's model requires `name` too.",
 )
 JSON_SCHEMA_NO_SCHEMA = define(
     "response_format.json-schema-without-schema",
     Severity.WARNING,
     "`response_format.json_schema` has no `schema`, so the output is not constrained.",
+    policy=policy(otherwise=Severity.WARNING),
     example={
         "model": "gpt-4o",
         "messages": [_USER],
         "response_format": {"type": "json_schema", "json_schema": {"name": "colours"}},
+    },
+    fixed={
+        "model": "gpt-4o",
+        "messages": [_USER],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "colours", "schema": _COLOURS}},
     },
     notes="`schema` is optional in doc [OAS]; llama.cpp and Ollama read only `json_schema.schema`.",
 )
@@ -148,7 +190,7 @@ STRICT_SCHEMA = define(
     Severity.ERROR,
     "A `strict: true` response schema has an object without `additionalProperties: false` or with "
     "properties missing from `required`.",
-    providers=("openai", "azure"),
+    policy=policy(error=("openai-family",), silent=("self-hosted",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -176,7 +218,63 @@ STRICT_SCHEMA = define(
             },
         },
     },
+    fixed={
+        "model": "gpt-4o",
+        "messages": [_USER],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {
+                "name": "default",
+                "strict": True,
+                "schema": {
+                    "type": "object",
+                    "properties": {"colours": {"type": "string"}},
+                    "required": ["colours"],
+                    "additionalProperties": False,
+                },
+            },
+        },
+    },
     notes="Same subset as strict tools (`tools.strict-*`). vLLM ignores `strict`; other providers: warning.",
+)
+
+
+JSON_MODE_WITH_TOOLS = define(
+    "response_format.json-mode-with-tools",
+    Severity.ERROR,
+    "JSON mode (`response_format: json_object`) together with tools, which Groq does not combine.",
+    policy=policy(error=("groq",)),
+    predicts=(
+        PredictedError(
+            provider="groq",
+            text="'response_format' json_object cannot be combined with tool/function calling",
+            source="https://github.com/agno-agi/agno/issues/1065",
+        ),
+        PredictedError(
+            provider="groq",
+            text="json mode cannot be combined with tool/function calling",
+            source="https://github.com/vercel/ai/pull/16540",
+        ),
+    ),
+    example={
+        "model": "llama-3.3-70b-versatile",
+        "messages": [{"role": "user", "content": "Answer in JSON: the weather in Paris?"}],
+        "response_format": {"type": "json_object"},
+        "tools": [
+            {
+                "type": "function",
+                "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}},
+            }
+        ],
+    },
+    example_url="https://api.groq.com/openai/v1/chat/completions",
+    fixed={
+        "model": "llama-3.3-70b-versatile",
+        "messages": [{"role": "user", "content": "Answer in JSON: the weather in Paris?"}],
+        "response_format": {"type": "json_object"},
+    },
+    notes="Send either the tools or JSON mode: call the tools first, then ask for the JSON answer in a "
+    "request without tools.",
 )
 
 
@@ -196,11 +294,6 @@ def _mentions_json(messages: list[Any]) -> bool:
     return False
 
 
-def _report(rule: Any, severity: Severity | None, location: str, message: str) -> Iterator[Finding]:
-    if severity is not None:
-        yield rule.finding(location, message, severity=severity)
-
-
 @check
 def check_response_format(view: RequestView) -> Iterator[Finding]:
     body = view.body
@@ -208,7 +301,8 @@ def check_response_format(view: RequestView) -> Iterator[Finding]:
         return
     response_format = body["response_format"]
     if not isinstance(response_format, dict):
-        yield NOT_AN_OBJECT.finding(
+        yield from NOT_AN_OBJECT.report(
+            view,
             "response_format",
             f"response_format is a {type(response_format).__name__} ({response_format!r:.40}); send an object "
             "such as {'type': 'json_object'}.",
@@ -216,20 +310,26 @@ def check_response_format(view: RequestView) -> Iterator[Finding]:
         return
     pid = provider_id(view)
     kind = response_format.get("type")
-    allowed = OPENAI_TYPES | EXTRA_TYPES.get(pid, frozenset())
+    allowed = TYPES_BY_PROVIDER.get(pid, OPENAI_TYPES | EXTRA_TYPES.get(pid, frozenset()))
     if not isinstance(kind, str) or kind not in allowed:
-        yield from _report(
-            UNKNOWN_TYPE,
-            severity_for(view, error=(*OPENAI_FAMILY, "vllm", "sglang", "llama.cpp"), silent=("ollama",)),
+        yield from UNKNOWN_TYPE.report(
+            view,
             "response_format.type",
             f"response_format.type is {kind!r}; use one of {', '.join(sorted(allowed))}.",
         )
         return
     if kind == "json_object":
+        tools = body.get("tools")
+        if pid == "groq" and isinstance(tools, list) and tools:
+            yield from JSON_MODE_WITH_TOOLS.report(
+                view,
+                "response_format",
+                "response_format is json_object and the request declares tools; Groq does not combine JSON "
+                "mode with tool calling. Drop one of them for this request.",
+            )
         if not _mentions_json(view.messages):
-            yield from _report(
-                JSON_WITHOUT_WORD,
-                severity_for(view),
+            yield from JSON_WITHOUT_WORD.report(
+                view,
                 "messages",
                 "response_format is json_object but no message contains the word 'json'; say in the system "
                 "or user message that the answer must be JSON.",
@@ -240,9 +340,8 @@ def check_response_format(view: RequestView) -> Iterator[Finding]:
     json_schema = response_format.get("json_schema")
     if not isinstance(json_schema, dict):
         flat = "schema" in response_format or "name" in response_format
-        yield from _report(
-            JSON_SCHEMA_MISSING,
-            severity_for(view),
+        yield from JSON_SCHEMA_MISSING.report(
+            view,
             "response_format.json_schema",
             "response_format is json_schema but has no json_schema object"
             + (
@@ -257,26 +356,23 @@ def check_response_format(view: RequestView) -> Iterator[Finding]:
         problem = (
             "is missing" if name is None else f"is {name!r}, which is not 1-64 characters of [a-zA-Z0-9_-]"
         )
-        yield from _report(
-            JSON_SCHEMA_NAME,
-            severity_for(view, error=(*OPENAI_FAMILY, "vllm", "sglang"), silent=("llama.cpp", "ollama")),
+        yield from JSON_SCHEMA_NAME.report(
+            view,
             "response_format.json_schema.name",
             f"response_format.json_schema.name {problem}; name the schema, e.g. 'answer'.",
         )
     schema = json_schema.get("schema")
     if schema is None:
-        yield JSON_SCHEMA_NO_SCHEMA.finding(
+        yield from JSON_SCHEMA_NO_SCHEMA.report(
+            view,
             "response_format.json_schema.schema",
             "response_format.json_schema has no schema; without one the output is not constrained.",
         )
         return
     if json_schema.get("strict") is True:
-        severity = severity_for(view)
-        if severity is None:
-            return
         for _kind, path, detail in strict_schema_problems(schema):
-            yield STRICT_SCHEMA.finding(
+            yield from STRICT_SCHEMA.report(
+                view,
                 dotted("response_format.json_schema.schema", path),
                 f"Strict schema {name!r}: In {context_text(path)}, {detail}.",
-                severity=severity,
             )

@@ -24,8 +24,7 @@ from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import normalise_model
 from toolguard_core.request import RESPONSES, RequestView
 from toolguard_core.rules.jsonvalues import arguments_problem, json_type
-from toolguard_core.rules.policy import OPENAI_FAMILY, severity_for
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 RESPONSES_URL = "https://api.openai.com/v1/responses"
 
@@ -68,6 +67,7 @@ ORPHAN_OUTPUT = define(
     Severity.ERROR,
     "A `function_call_output` answers a `call_id` that no `function_call` item before it made "
     "(and there is no `previous_response_id`/`conversation` that could hold the call).",
+    policy=policy(warning=("self-hosted",), otherwise=Severity.ERROR),
     predicts=(
         PredictedError(
             provider="openai",
@@ -83,11 +83,13 @@ ORPHAN_OUTPUT = define(
         "With `previous_response_id` or `conversation` the call may be stored server-side, so an output "
         "whose call is absent from `input` is not reported; an output placed *before* its call still is."
     ),
+    fixed=_example(input=[_USER, _CALL, _OUTPUT], tools=[_TOOL]),
 )
 UNANSWERED_CALL = define(
     "responses.unanswered-function-call",
     Severity.ERROR,
     "A `function_call` item has no `function_call_output` with its `call_id` anywhere after it.",
+    policy=policy(warning=("self-hosted",), otherwise=Severity.ERROR),
     predicts=(
         PredictedError(
             provider="openai",
@@ -104,11 +106,13 @@ UNANSWERED_CALL = define(
         "never answered; toolguard cannot see stored items, so only calls inside `input` are checked. "
         "A warning on self-hosted servers that do not validate tool pairing."
     ),
+    fixed=_example(input=[_USER, _CALL, _OUTPUT], tools=[_TOOL]),
 )
 DUPLICATE_OUTPUT = define(
     "responses.duplicate-function-call-output",
     Severity.WARNING,
     "A second `function_call_output` answers a `call_id` that was already answered.",
+    policy=policy(otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="generic",
@@ -125,11 +129,13 @@ DUPLICATE_OUTPUT = define(
         "The text above comes from a strict Responses gateway (also mnfst/llm-gateway#2858); OpenAI's own "
         "answer is not confirmed yet, hence a warning."
     ),
+    fixed=_example(input=[_USER, _CALL, _OUTPUT], tools=[_TOOL]),
 )
 DUPLICATE_CALL_ID = define(
     "responses.duplicate-call-id",
     Severity.WARNING,
     "Two `function_call` items in one request share a `call_id`, so their outputs are ambiguous.",
+    policy=policy(otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="generic",
@@ -148,11 +154,13 @@ DUPLICATE_CALL_ID = define(
     example=_example(input=[_USER, _CALL, _OUTPUT, _CALL, _OUTPUT], tools=[_TOOL]),
     example_url=RESPONSES_URL,
     notes="Per-turn ids such as `terminal:0` reused every turn (hermes-agent#102629). Not confirmed on OpenAI.",
+    fixed=_example(input=[_USER, _CALL, _OUTPUT], tools=[_TOOL]),
 )
 MISSING_CALL_ID = define(
     "responses.missing-call-id",
     Severity.ERROR,
     "A `function_call` or `function_call_output` item has no `call_id`, or an empty one.",
+    policy=policy(otherwise=Severity.ERROR),
     predicts=(
         PredictedError(
             provider="openai",
@@ -171,24 +179,30 @@ MISSING_CALL_ID = define(
         "`call_id` is required on both item types (doc [OAS] FunctionToolCall, FunctionCallOutputItemParam). "
         "Codex emitted outputs without it (openai/codex#42088)."
     ),
+    fixed=_example(input=[_USER, _CALL, _OUTPUT], tools=[_TOOL]),
 )
 BAD_ARGUMENTS = define(
     "responses.invalid-function-arguments",
     Severity.WARNING,
-    "A `function_call` item's `arguments` is not a string holding exactly one JSON object.",
-    example=_example(input=[_USER, {**_CALL, "arguments": {"city": "Paris"}}, _OUTPUT], tools=[_TOOL]),
+    "A `function_call` item's `arguments` string does not hold exactly one JSON object.",
+    policy=policy(otherwise=Severity.WARNING),
+    example=_example(
+        input=[_USER, {**_CALL, "arguments": '{"city": "Paris"}{"city": "Rome"}'}, _OUTPUT], tools=[_TOOL]
+    ),
     example_url=RESPONSES_URL,
     notes=(
-        "`arguments` is a JSON string (doc [OAS] FunctionToolCall): a non-string is an error on OpenAI and "
-        "Azure; a string that is not one JSON object is a warning (typical of a bad stream merge). No "
-        "provider's error text for it has been observed yet."
+        "`arguments` is a JSON string (doc [OAS] FunctionToolCall); one that is not one JSON object is "
+        "typical of a bad stream merge. No provider's error text for it has been observed yet, hence a "
+        "warning; a non-string is `responses.function-arguments-not-string`."
     ),
+    fixed=_example(input=[_USER, _CALL, _OUTPUT], tools=[_TOOL]),
 )
 INVALID_ROLE = define(
     "responses.invalid-message-role",
     Severity.ERROR,
     "An input message has a role other than `user`, `assistant`, `system` or `developer` "
     "(often a chat-style `tool` message).",
+    policy=policy(error=("openai-family",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -201,12 +215,14 @@ INVALID_ROLE = define(
     ),
     example_url=RESPONSES_URL,
     notes="A warning on other Responses implementations (their role handling is not documented).",
+    fixed=_example(input=[_USER]),
 )
 INVALID_CONTENT = define(
     "responses.invalid-message-content",
     Severity.ERROR,
     "An input message's `content` is missing, not a string or list, or has parts of the wrong type "
     "for its role (assistant: `output_text`/`refusal`; others: `input_text`/`input_image`/`input_file`).",
+    policy=policy(error=("openai-family",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -230,12 +246,20 @@ INVALID_CONTENT = define(
         "parts (`text`, `image_url`) and `output_text` in a user message are warnings until a provider's "
         "answer is observed."
     ),
+    fixed=_example(
+        input=[
+            _USER,
+            {"role": "assistant", "content": [{"type": "output_text", "text": "It is 18C."}]},
+            {"role": "user", "content": "And tomorrow?"},
+        ]
+    ),
 )
 JSON_WITHOUT_WORD = define(
     "responses.json-without-json-word",
     Severity.ERROR,
     '`text.format` is `json_object` but neither `instructions` nor any input message mentions "json".',
     providers=("openai", "azure"),
+    policy=policy(error=("openai-family",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -253,11 +277,15 @@ JSON_WITHOUT_WORD = define(
         "`instructions` is counted as part of the input (it becomes a system message), so a request that "
         "says 'json' only there is not flagged. Elsewhere a warning: the model is not told to answer in JSON."
     ),
+    fixed=_example(
+        input=[{"role": "user", "content": "Answer in JSON."}], text={"format": {"type": "json_object"}}
+    ),
 )
 STATE_CONFLICT = define(
     "responses.previous-response-with-conversation",
     Severity.ERROR,
     "`previous_response_id` and `conversation` are both set; they cannot be combined.",
+    policy=policy(otherwise=Severity.ERROR),
     example=_example(
         input="And tomorrow?",
         previous_response_id="resp_68af4030592c81938ec0a5fbab4a3e9f",
@@ -268,11 +296,13 @@ STATE_CONFLICT = define(
         "doc [OAS] ResponseProperties: `previous_response_id` cannot be used in conjunction with "
         "`conversation`. No provider's error text has been observed yet, so none is predicted."
     ),
+    fixed=_example(input="And tomorrow?", previous_response_id="resp_68af4030592c81938ec0a5fbab4a3e9f"),
 )
 MAX_OUTPUT_TOKENS = define(
     "responses.max-output-tokens-below-minimum",
     Severity.ERROR,
     f"`max_output_tokens` is below {MIN_OUTPUT_TOKENS}, the minimum the Responses API accepts.",
+    policy=policy(error=("openai-family",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -298,12 +328,14 @@ MAX_OUTPUT_TOKENS = define(
     example=_example(input="Say OK.", max_output_tokens=5),
     example_url=RESPONSES_URL,
     notes="Minimum from doc [OAS] CreateResponse. A warning on other Responses implementations.",
+    fixed=_example(input=[_USER], max_output_tokens=1024),
 )
 CHAT_STYLE_TOOL = define(
     "responses.chat-style-function-tool",
     Severity.ERROR,
     "A function tool has no top-level `name`: the Responses API wants the flat "
     '`{"type": "function", "name", "parameters", ...}` shape, not chat\'s nested `function` object.',
+    policy=policy(error=("openai-family",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -319,11 +351,13 @@ CHAT_STYLE_TOOL = define(
         tools=[{"type": "function", "function": {k: v for k, v in _TOOL.items() if k != "type"}}],
     ),
     example_url=RESPONSES_URL,
+    fixed=_example(input=[_USER], tools=[_TOOL]),
 )
 CHAT_BODY = define(
     "responses.chat-body",
     Severity.ERROR,
-    "A Chat Completions body (`messages`) was sent to the Responses endpoint, which reads `input`.",
+    "A Chat Completions body (`messages`, no `input`) was sent to the Responses endpoint, which reads `input`.",
+    policy=policy(otherwise=Severity.ERROR),
     predicts=(
         PredictedError(
             provider="openai",
@@ -343,19 +377,23 @@ CHAT_BODY = define(
         "The issue shows the text re-wrapped by a terminal (quotes around the parameter names may be "
         "backticks in the raw body). Point the client at /chat/completions or convert `messages` to `input`."
     ),
+    fixed={"model": "gpt-4.1", "input": [_USER]},
 )
 INVALID_INPUT = define(
     "responses.invalid-input",
     Severity.ERROR,
     "`input` is neither a string nor an array, or an input item is not a JSON object.",
+    policy=policy(otherwise=Severity.ERROR),
     example=_example(input={"role": "user", "content": "hi"}),
     example_url=RESPONSES_URL,
     notes="doc [OAS] InputParam. No provider's error text has been observed yet, so none is predicted.",
+    fixed=_example(input=[_USER]),
 )
 DUPLICATE_ITEM_ID = define(
     "responses.duplicate-item-id",
     Severity.ERROR,
     "Two input items carry the same `id` (e.g. a replayed `rs_`/`fc_`/`msg_` item sent twice).",
+    policy=policy(error=("openai-family",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -381,12 +419,14 @@ DUPLICATE_ITEM_ID = define(
         "The same text comes back when an item already stored under `previous_response_id` is sent again "
         "(MacPaw/OpenAI#432); toolguard sees only the duplicates inside `input`."
     ),
+    fixed=_example(input=[_USER]),
 )
 REASONING_LAST = define(
     "responses.reasoning-without-following-item",
     Severity.ERROR,
     "A `reasoning` item is the last input item, so the item it belongs to (a message or function call) "
     "is missing.",
+    policy=policy(error=("openai-family",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -404,12 +444,14 @@ REASONING_LAST = define(
     ),
     example_url=RESPONSES_URL,
     notes="A warning on other Responses implementations. Replay the item that followed the reasoning item.",
+    fixed=_example(input=[_USER]),
 )
 CALL_WITHOUT_REASONING = define(
     "responses.function-call-without-reasoning",
     Severity.WARNING,
     "A reasoning model's replayed `function_call` keeps its item `id` (`fc_...`) but the `reasoning` item "
     "that preceded it is not in `input`.",
+    policy=policy(otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -433,6 +475,7 @@ CALL_WITHOUT_REASONING = define(
         "item right before the calls it produced (with `encrypted_content` when `store` is false), or drop the "
         "`fc_` item ids (continuedev/continue#11785)."
     ),
+    fixed=_example(input=[_USER]),
 )
 
 #: The prefix OpenAI expects on a replayed item's ``id``, per item type: it checks each input item's id
@@ -444,7 +487,7 @@ ITEM_ID_PREFIX = define(
     Severity.ERROR,
     "An input item's `id` does not begin with its type's prefix (`msg_` for a message, `fc_` for a "
     "function call, `rs_` for a reasoning item).",
-    providers=("openai", "azure"),
+    policy=policy(error=("openai-family",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -483,27 +526,134 @@ ITEM_ID_PREFIX = define(
         "function calls answers \"Expected an ID that begins with 'fc'\" (openai/codex#33176's reports). "
         "A warning on other Responses implementations."
     ),
+    fixed=_example(
+        input=[
+            _USER,
+            {"type": "message", "role": "assistant", "content": [_REPLY]},
+            {"role": "user", "content": "And tomorrow?"},
+        ]
+    ),
 )
 
 
 # ----------------------------------------------------------------------------- helpers
 
 
+STORED_REFERENCE = define(
+    "responses.item-reference-without-store",
+    Severity.ERROR,
+    "`store: false` and an input item that only points at a stored item: an `item_reference`, or a "
+    "reasoning item with an id but no `encrypted_content`.",
+    policy=policy(error=("openai-family",), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Item with id 'rs_xxxxx' not found. Items are not persisted when 'store' is set to false",
+            source="https://github.com/anomalyco/opencode/issues/7724",
+            status=404,
+        ),
+    ),
+    example=_example(
+        input=[
+            {"type": "item_reference", "id": "rs_68af4030592c81938ec0a5fbab4a3e9f"},
+            {"role": "user", "content": "And tomorrow?"},
+        ],
+        store=False,
+    ),
+    example_url=RESPONSES_URL,
+    fixed=_example(
+        input=[
+            {
+                "type": "reasoning",
+                "id": "rs_68af4030592c81938ec0a5fbab4a3e9f",
+                "summary": [],
+                "encrypted_content": "gAAAAABo...",
+            },
+            {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Sunny."}]},
+            {"role": "user", "content": "And tomorrow?"},
+        ],
+        store=False,
+        include=["reasoning.encrypted_content"],
+    ),
+    notes=(
+        "With `store: false` nothing is kept server-side, so a reference can never resolve. Replay the "
+        "items themselves (reasoning with `encrypted_content`, requested via "
+        '`include: ["reasoning.encrypted_content"]`), or set `store: true`.'
+    ),
+)
+PREVIOUS_WITH_INSTRUCTIONS = define(
+    "responses.previous-response-with-instructions",
+    Severity.ERROR,
+    "`instructions` together with `previous_response_id`, which xAI's Responses API does not combine.",
+    policy=policy(error=("xai",)),
+    example={
+        "model": "grok-4",
+        "input": "And tomorrow?",
+        "instructions": "Be brief.",
+        "previous_response_id": "resp_01",
+    },
+    example_url="https://api.x.ai/v1/responses",
+    fixed={"model": "grok-4", "input": "And tomorrow?", "previous_response_id": "resp_01"},
+    notes=(
+        "xAI's Responses API reference: `instructions` is 'an alternate way to specify the system prompt. "
+        "Cannot be used with previous_response_id' (mirrored in LangChain's xAI reference, "
+        "https://reference.langchain.com/javascript/langchain-xai/XAIResponsesCreateParams; also "
+        "https://github.com/0xPlaygrounds/rig/issues/1344). The stored conversation keeps its first "
+        "system prompt; send a new one as a system message in `input`."
+    ),
+)
+
+
+ARGUMENTS_NOT_STRING = define(
+    "responses.function-arguments-not-string",
+    Severity.ERROR,
+    "A `function_call` item's `arguments` is not a string (an object or array was sent as is).",
+    policy=policy(error=("openai-family",), otherwise=Severity.WARNING),
+    example=_example(input=[_USER, {**_CALL, "arguments": {"city": "Paris"}}, _OUTPUT], tools=[_TOOL]),
+    example_url=RESPONSES_URL,
+    fixed=_example(input=[_USER, _CALL, _OUTPUT], tools=[_TOOL]),
+    notes="doc [OAS] FunctionToolCall: `arguments` is a JSON string; OpenAI's validator rejects another "
+    "type, other providers are not confirmed (warning). Serialise it with json.dumps.",
+)
+UNCONFIRMED_PART = define(
+    "responses.content-part-unconfirmed",
+    Severity.WARNING,
+    "An input message has a part type the Responses API names differently (`text`, `image_url`), or "
+    "`output_text` outside an assistant message.",
+    policy=policy(otherwise=Severity.WARNING),
+    example=_example(input=[{"role": "user", "content": [{"type": "text", "text": "Hi"}]}]),
+    example_url=RESPONSES_URL,
+    fixed=_example(input=[{"role": "user", "content": [{"type": "input_text", "text": "Hi"}]}]),
+    notes="No provider's answer has been observed for these, hence a warning; the confirmed cases are "
+    "`responses.invalid-message-content`.",
+)
+MESSAGES_WITH_INPUT = define(
+    "responses.messages-with-input",
+    Severity.ERROR,
+    "A Responses body carries both `input` and a Chat Completions `messages` field.",
+    policy=policy(error=("openai-family",), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Unsupported parameter: 'messages'. In the Responses API, this parameter has moved to 'input'. "
+                "Try again with the new parameter. See the API documentation for more information: "
+                "https://platform.openai.com/docs/api-reference/responses/create."
+            ),
+            source="https://github.com/madox2/vim-ai/issues/162",
+            param="messages",
+        ),
+    ),
+    example={"model": "gpt-4.1", "input": [_USER], "messages": [_USER]},
+    example_url=RESPONSES_URL,
+    fixed={"model": "gpt-4.1", "input": [_USER]},
+    notes="OpenAI refuses the unknown field; servers that ignore unknown fields answer from `input` (warning).",
+)
+
+
 def _input_items(view: RequestView) -> list[Any]:
     value = view.body.get("input")
     return value if isinstance(value, list) else []
-
-
-def _openai_error(view: RequestView) -> Severity:
-    """Error where OpenAI's validator answers (OpenAI, Azure, openai/* on OpenRouter), else warning:
-    other Responses implementations (vLLM, llama.cpp, Ollama, gateways) document less."""
-    return severity_for(view, error=OPENAI_FAMILY, silent=()) or Severity.WARNING
-
-
-def _pairing_severity(view: RequestView) -> Severity:
-    # Self-hosted servers turn items back into chat messages without checking the pairing
-    # (ProviderProfile.validates_tool_pairing); a bad pair there is suspicious, not a 400.
-    return Severity.ERROR if view.provider.validates_tool_pairing else Severity.WARNING
 
 
 def _is_message(item: dict[str, Any]) -> bool:
@@ -528,36 +678,64 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
     """Top-level fields: a chat body sent here, the shape of ``input``, state, output budget."""
     body = view.body
     if "messages" in body:
-        yield CHAT_BODY.finding(
+        yield from (CHAT_BODY if "input" not in body else MESSAGES_WITH_INPUT).report(
+            view,
             "messages",
             "The body has `messages`, which the Responses API does not read; send the conversation as "
             "`input` items (function results as function_call_output items), or post it to /chat/completions.",
-            severity=Severity.ERROR if "input" not in body else _openai_error(view),
         )
     value = body.get("input")
     if value is not None and not isinstance(value, str | list):
-        yield INVALID_INPUT.finding(
-            "input", f"`input` is a JSON {json_type(value)}; send a string or an array of input items."
+        yield from INVALID_INPUT.report(
+            view, "input", f"`input` is a JSON {json_type(value)}; send a string or an array of input items."
         )
     for index, item in enumerate(_input_items(view)):
         if not isinstance(item, dict):
-            yield INVALID_INPUT.finding(
+            yield from INVALID_INPUT.report(
+                view,
                 f"input[{index}]",
                 f"input[{index}] is a JSON {json_type(item)}, not an item object; wrap text as "
                 '{"role": "user", "content": "..."}.',
             )
     if body.get("previous_response_id") and body.get("conversation"):
-        yield STATE_CONFLICT.finding(
+        yield from STATE_CONFLICT.report(
+            view,
             "previous_response_id",
             "Both `previous_response_id` and `conversation` are set; keep one source of earlier turns "
             "(`conversation` for a stored conversation, `previous_response_id` to chain responses).",
         )
+    if body.get("previous_response_id") and body.get("instructions"):
+        yield from PREVIOUS_WITH_INSTRUCTIONS.report(
+            view,
+            "instructions",
+            f"`instructions` is set together with `previous_response_id`; {view.provider.name} does not "
+            "combine them. Drop `instructions` (the stored conversation keeps its system prompt) or send it "
+            "as a system message in `input`.",
+        )
+    if body.get("store") is False:
+        for index, item in enumerate(_input_items(view)):
+            if not isinstance(item, dict):
+                continue
+            kind = item.get("type")
+            item_id = item.get("id")
+            if kind == "item_reference" or (
+                kind == "reasoning"
+                and isinstance(item_id, str)
+                and item_id
+                and not item.get("encrypted_content")
+            ):
+                yield from STORED_REFERENCE.report(
+                    view,
+                    f"input[{index}]",
+                    f"input[{index}] refers to stored item {item_id} but `store` is false, so nothing was "
+                    "stored; replay the item itself (reasoning with encrypted_content) or set store: true.",
+                )
     limit = body.get("max_output_tokens")
     if isinstance(limit, int) and not isinstance(limit, bool) and limit < MIN_OUTPUT_TOKENS:
-        yield MAX_OUTPUT_TOKENS.finding(
+        yield from MAX_OUTPUT_TOKENS.report(
+            view,
             "max_output_tokens",
             f"`max_output_tokens` is {limit}; the Responses API requires at least {MIN_OUTPUT_TOKENS}.",
-            severity=_openai_error(view),
         )
 
 
@@ -566,7 +744,6 @@ def check_function_call_pairing(view: RequestView) -> Iterator[Finding]:
     """Every ``function_call`` answered once by a later ``function_call_output`` with its call_id."""
     items = _input_items(view)
     stateful = _stateful(view)
-    severity = _pairing_severity(view)
     call_sites: dict[str, list[int]] = {}  # every function_call position per call_id
     for index, item in enumerate(items):
         if isinstance(item, dict) and item.get("type") == "function_call":
@@ -602,11 +779,14 @@ def check_function_call_pairing(view: RequestView) -> Iterator[Finding]:
                     open_calls[oldest[1]].pop(0)
                     fix += f" (probably {oldest[1]}, called at input[{oldest[0]}] and not answered yet)"
                 fix += "."
-            yield MISSING_CALL_ID.finding(f"{where}.call_id", f"{where} ({kind}) has {problem}; {fix}")
+            yield from MISSING_CALL_ID.report(
+                view, f"{where}.call_id", f"{where} ({kind}) has {problem}; {fix}"
+            )
             continue
         if kind == "function_call":
             if call_id in first_call:
-                yield DUPLICATE_CALL_ID.finding(
+                yield from DUPLICATE_CALL_ID.report(
+                    view,
                     f"{where}.call_id",
                     f"{where} reuses call_id {call_id}, first used at input[{first_call[call_id]}]; give every "
                     "call a unique call_id so each output matches one call.",
@@ -621,7 +801,8 @@ def check_function_call_pairing(view: RequestView) -> Iterator[Finding]:
             answered[call_id] = index
             continue
         if call_id in answered:
-            yield DUPLICATE_OUTPUT.finding(
+            yield from DUPLICATE_OUTPUT.report(
+                view,
                 f"{where}.call_id",
                 f"{where} answers {call_id} again (already answered at input[{answered[call_id]}]); keep one "
                 "function_call_output per call.",
@@ -630,31 +811,31 @@ def check_function_call_pairing(view: RequestView) -> Iterator[Finding]:
         later = [site for site in call_sites.get(call_id, ()) if site > index and site not in answered_early]
         if later:
             answered_early.add(later[0])
-            yield ORPHAN_OUTPUT.finding(
+            yield from ORPHAN_OUTPUT.report(
+                view,
                 f"{where}.call_id",
                 f"{where} answers {call_id}, but its function_call comes later, at input[{later[0]}]. Move the "
                 "output after the call.",
-                severity=severity,
             )
             continue
         if stateful:
             continue  # the call can be a stored item of previous_response_id / conversation
-        yield ORPHAN_OUTPUT.finding(
+        yield from ORPHAN_OUTPUT.report(
+            view,
             f"{where}.call_id",
             f"{where} answers {call_id}, but no function_call item with that call_id comes before it and the "
             "request has no previous_response_id or conversation that could hold it. Send the function_call "
             "item before its output, or drop the output.",
-            severity=severity,
         )
     for call_id, sites in open_calls.items():
         for site in sites:
             if site in answered_early:
                 continue
-            yield UNANSWERED_CALL.finding(
+            yield from UNANSWERED_CALL.report(
+                view,
                 f"input[{site}].call_id",
                 f"input[{site}] calls {call_id} but no function_call_output with that call_id follows it. Add "
                 "one (a failure text if the tool did not run) or remove the call.",
-                severity=severity,
             )
 
 
@@ -663,11 +844,11 @@ def _check_arguments(view: RequestView, where: str, item: dict[str, Any]) -> Ite
     if problem is None:
         return
     # A non-string breaks the documented type; a string that is not one object may still be accepted.
-    severity = Severity.WARNING if isinstance(item.get("arguments"), str) else _openai_error(view)
-    yield BAD_ARGUMENTS.finding(
+    rule = BAD_ARGUMENTS if isinstance(item.get("arguments"), str) else ARGUMENTS_NOT_STRING
+    yield from rule.report(
+        view,
         f"{where}.arguments",
         f"{where}.arguments {problem}; send one JSON object serialised as a string, e.g. '{{}}'.",
-        severity=severity,
     )
 
 
@@ -685,21 +866,21 @@ def check_items(view: RequestView) -> Iterator[Finding]:
         item_id = item.get("id")
         if isinstance(item_id, str) and item_id:
             if item_id in item_ids:
-                yield DUPLICATE_ITEM_ID.finding(
+                yield from DUPLICATE_ITEM_ID.report(
+                    view,
                     f"{where}.id",
                     f"{where} repeats item id {item_id} (first at input[{item_ids[item_id]}]); send each item "
                     "once, or drop the replayed item ids.",
-                    severity=_openai_error(view),
                 )
             item_ids.setdefault(item_id, index)
         kind = "message" if _is_message(item) else item.get("type")
         prefix = ID_PREFIXES.get(kind) if isinstance(kind, str) else None
         if prefix and isinstance(item_id, str) and item_id and not item_id.startswith(prefix):
-            yield ITEM_ID_PREFIX.finding(
+            yield from ITEM_ID_PREFIX.report(
+                view,
                 f"{where}.id",
                 f"{where} ({kind}) has id {item_id!r}, which does not begin with '{prefix}'; OpenAI expects "
                 f"the {prefix}_ ids it minted. Drop the id (it is optional) rather than replay a made-up one.",
-                severity=_openai_error(view),
             )
         if _is_message(item):
             yield from _check_message(view, where, item)
@@ -712,18 +893,19 @@ def check_items(view: RequestView) -> Iterator[Finding]:
             and item_id.startswith("fc_")
             and not _reasoning_before(items, index)
         ):
-            yield CALL_WITHOUT_REASONING.finding(
+            yield from CALL_WITHOUT_REASONING.report(
+                view,
                 where,
                 f"{where} replays function_call {item_id} for reasoning model {view.model}, but no reasoning "
                 "item precedes this turn's calls; OpenAI rejects the call if it had one. Send the reasoning "
                 "item before it, or omit the function_call's id.",
             )
     if items and isinstance(items[-1], dict) and items[-1].get("type") == "reasoning":
-        yield REASONING_LAST.finding(
+        yield from REASONING_LAST.report(
+            view,
             f"input[{len(items) - 1}]",
             f"input[{len(items) - 1}] is a reasoning item with nothing after it; replay the message or "
             "function_call it produced, or drop the reasoning item.",
-            severity=_openai_error(view),
         )
     yield from _check_json_word(view, items)
 
@@ -764,20 +946,18 @@ def _check_message(view: RequestView, where: str, item: dict[str, Any]) -> Itera
             )
         else:
             fix = "use user, assistant, system or developer"
-        yield INVALID_ROLE.finding(
-            f"{where}.role", f"{where} has role {role!r}: {fix}.", severity=_openai_error(view)
-        )
+        yield from INVALID_ROLE.report(view, f"{where}.role", f"{where} has role {role!r}: {fix}.")
         return
     content = item.get("content")
     if isinstance(content, str):
         return
     if not isinstance(content, list):
-        yield INVALID_CONTENT.finding(
+        yield from INVALID_CONTENT.report(
+            view,
             f"{where}.content",
             f"{where} ({role}) has "
             + ("no content" if content is None else f"content of type {json_type(content)}")
             + "; send a string or a list of content parts.",
-            severity=_openai_error(view),
         )
         return
     allowed = ASSISTANT_PART_TYPES if role == "assistant" else INPUT_PART_TYPES
@@ -790,21 +970,18 @@ def _check_message(view: RequestView, where: str, item: dict[str, Any]) -> Itera
         if role == "assistant" and part_type == "input_text":
             # Confirmed: OpenAI answers "Invalid value: 'input_text'. Supported values are:
             # 'output_text' and 'refusal'." (SwiftOpenAI#136, hermes-agent#15687).
-            severity = _openai_error(view)
-            fix = "replayed assistant text is an output_text part"
+            rule, fix = INVALID_CONTENT, "replayed assistant text is an output_text part"
         elif part_type in CHAT_PART_TYPES and role != "assistant":
-            severity = Severity.WARNING
+            rule = UNCONFIRMED_PART
             fix = (
                 f"that is a Chat Completions part; the Responses API calls it {CHAT_PART_TYPES[part_type]!r}"
             )
         elif role == "assistant" and part_type == "text":
-            severity = Severity.WARNING
-            fix = "replayed assistant text is an output_text part"
+            rule, fix = UNCONFIRMED_PART, "replayed assistant text is an output_text part"
         else:
-            severity = Severity.WARNING
-            fix = f"a {role} message takes {', '.join(sorted(allowed))} parts"
-        yield INVALID_CONTENT.finding(
-            location, f"{location} has type {part_type!r} in a {role} message; {fix}.", severity=severity
+            rule, fix = UNCONFIRMED_PART, f"a {role} message takes {', '.join(sorted(allowed))} parts"
+        yield from rule.report(
+            view, location, f"{location} has type {part_type!r} in a {role} message; {fix}."
         )
 
 
@@ -815,11 +992,11 @@ def _check_json_word(view: RequestView, items: list[Any]) -> Iterator[Finding]:
         return
     if any(_JSON_WORD.search(chunk) for chunk in _input_texts(view, items)):
         return
-    yield JSON_WITHOUT_WORD.finding(
+    yield from JSON_WITHOUT_WORD.report(
+        view,
         "text.format",
         '`text.format` is json_object but no input message or `instructions` contains the word "json"; '
         "say in the instructions that the answer must be JSON (and which shape), or use json_schema.",
-        severity=_openai_error(view),
     )
 
 
@@ -863,4 +1040,4 @@ def check_tools(view: RequestView) -> Iterator[Finding]:
             )
         else:
             message = f"tools[{index}] is a function tool without a `name`; add the function's name."
-        yield CHAT_STYLE_TOOL.finding(f"tools[{index}].name", message, severity=_openai_error(view))
+        yield from CHAT_STYLE_TOOL.report(view, f"tools[{index}].name", message)

@@ -1,5 +1,11 @@
 """Role rules per provider: `developer`/`system` support, `name`, unknown keys inside messages
-(strict providers), and the ordering rules that a provider or its chat template enforces.
+(strict providers), and the ordering rules that a provider or its chat template enforces: strict
+user/assistant alternation, where the system message may stand, a user message right after a tool
+message, and an assistant message last (a prefill).
+
+Each rule declares per provider whether it rejects (error), may reject (warning) or accepts (silent);
+the check only decides whether the condition holds (including the model conditions a policy names)
+and reports through the rule.
 
 One pass over the messages; key sets are checked only for providers that validate them (Groq,
 Mistral), so the common case costs a dict lookup per message.
@@ -14,16 +20,34 @@ from typing import Any
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
 from toolguard_core.rules.modelinfo import family_of, model_for_family
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.registry import PredictedError, check, define, policy, provider_id
 
 _USER = {"role": "user", "content": "Hello"}
 
 SYSTEM_UNSUPPORTED = define(
     "roles.system-unsupported",
     Severity.ERROR,
-    "A `system` message sent to a model that rejects the system role (OpenAI o1-mini, o1-preview).",
-    providers=("openai", "azure"),
+    "A `system` message sent to a model that rejects the system role (OpenAI o1-mini, o1-preview; "
+    "self-hosted Gemma 1/2 and Mistral-7B-Instruct v0.1/v0.2 chat templates).",
+    policy=policy(
+        error=("openai-family", "self-hosted"),
+        conditions={
+            "openai-family": "o1-mini, o1-preview",
+            "self-hosted": "Gemma 1/2, Mistral-7B-Instruct v0.1/v0.2 templates",
+        },
+    ),
     predicts=(
+        PredictedError(
+            provider="sglang",
+            text="System role not supported",
+            source="https://github.com/sgl-project/sglang/issues/892",
+            status=500,
+        ),
+        PredictedError(
+            provider="vllm",
+            text="Conversation roles must alternate user/assistant/user/assistant/...",
+            source="https://github.com/microsoft/autogen/issues/1037",
+        ),
         PredictedError(
             provider="openai",
             text="Unsupported value: 'messages[0].role' does not support 'system' with this model.",
@@ -33,26 +57,39 @@ SYSTEM_UNSUPPORTED = define(
         ),
     ),
     example={"model": "o1-mini", "messages": [{"role": "system", "content": "Be brief."}, _USER]},
+    fixed={"model": "o1-mini", "messages": [{"role": "user", "content": "Be brief. Hello"}]},
     notes="Newer reasoning models (o1, o3, gpt-5) accept `developer` and treat `system` as an alias (doc [OAS]).",
 )
 DEVELOPER_UNSUPPORTED = define(
     "roles.developer-unsupported",
     Severity.WARNING,
-    "A `developer` message sent to a provider or model that does not document the developer role.",
-    providers=("deepseek", "mistral", "openai"),
-    example={"model": "deepseek-chat", "messages": [{"role": "developer", "content": "Be brief."}, _USER]},
-    example_url="https://api.deepseek.com/chat/completions",
+    "A `developer` message sent to a provider or model that does not take the developer role.",
+    policy=policy(
+        error=("dashscope",),
+        warning=("deepseek", "mistral", "openai-family"),
+        conditions={"openai-family": "o1-mini, o1-preview"},
+    ),
+    predicts=(
+        PredictedError(
+            provider="dashscope",
+            text="developer is not one of ['system', 'assistant', 'user', 'tool', 'function'] - 'messages.['0].role'",
+            source="https://github.com/DayuanJiang/next-ai-draw-io/issues/304",
+        ),
+    ),
+    example={"model": "qwen-plus", "messages": [{"role": "developer", "content": "Be brief."}, _USER]},
+    example_url="https://dashscope-intl.aliyuncs.com/compatible-mode/v1/chat/completions",
+    fixed={"model": "qwen-plus", "messages": [{"role": "system", "content": "Be brief."}, _USER]},
     notes=(
-        "`developer` is OpenAI's newer name for `system` (doc [OAS]); providers that do not list it may "
-        "reject it or drop the instruction. Community tests report o1-mini rejects it [OAI-COMM]. "
-        "Send `system` instead. Warning until a rejection text is confirmed."
+        "`developer` is OpenAI's newer name for `system` (doc [OAS]). DashScope rejects it (error above); "
+        "DeepSeek and Mistral do not document it and community tests report o1-mini rejects it [OAI-COMM]: "
+        "warnings until a rejection text is confirmed. Send `system` instead."
     ),
 )
 NAME_UNSUPPORTED = define(
     "roles.name-unsupported",
     Severity.ERROR,
     "A message carries `name`, which the provider rejects (Groq: any message; Mistral: all but tool messages).",
-    providers=("groq", "mistral"),
+    policy=policy(error=("groq", "mistral")),
     predicts=(
         PredictedError(
             provider="mistral",
@@ -69,14 +106,15 @@ NAME_UNSUPPORTED = define(
         "messages": [{"role": "user", "content": "hi", "name": "bob"}],
     },
     example_url="https://api.groq.com/openai/v1/chat/completions",
+    fixed={"model": "llama-3.3-70b-versatile", "messages": [{"role": "user", "content": "bob: hi"}]},
     notes="Groq: `messages[].name` is not supported (doc [GROQ], https://console.groq.com/docs/openai).",
 )
 UNKNOWN_MESSAGE_KEY = define(
     "roles.unknown-message-key",
     Severity.ERROR,
     "A message carries a key that a strict provider does not accept (e.g. `reasoning_content` replayed "
-    "to Groq or Mistral, `tool_calls` on a user message).",
-    providers=("groq", "mistral"),
+    "to Groq, Mistral or Cerebras, `tool_calls` on a user message).",
+    policy=policy(error=("groq", "mistral", "cerebras")),
     predicts=(
         PredictedError(
             provider="groq",
@@ -95,6 +133,14 @@ UNKNOWN_MESSAGE_KEY = define(
             source="https://github.com/charmbracelet/crush/issues/1590",
             status=422,
         ),
+        PredictedError(
+            provider="cerebras",
+            text=(
+                "messages.2.assistant.reasoning_content: property 'messages.2.assistant.reasoning_content' "
+                "is unsupported"
+            ),
+            source="https://github.com/Alishahryar1/free-claude-code/issues/1136",
+        ),
     ),
     example={
         "model": "llama-3.3-70b-versatile",
@@ -105,32 +151,67 @@ UNKNOWN_MESSAGE_KEY = define(
         ],
     },
     example_url="https://api.groq.com/openai/v1/chat/completions",
+    fixed={
+        "model": "llama-3.3-70b-versatile",
+        "messages": [_USER, {"role": "assistant", "content": "Hi!"}, _USER],
+    },
     notes="Strip provider-specific output fields (reasoning_content, reasoning_details, metadata, timestamps) "
     "before replaying history to a strict provider.",
 )
 SYSTEM_NOT_FIRST = define(
     "roles.system-not-first",
     Severity.WARNING,
-    "A system message after the first position, sent to a self-hosted server whose chat template "
-    "decides (many templates raise on it).",
-    providers=("vllm", "llama.cpp", "ollama", "sglang"),
+    "A system message after a user or assistant message: Perplexity and Cloudflare Workers AI take "
+    "system messages only at the start; on a self-hosted server the chat template decides (many raise on it).",
+    policy=policy(error=("perplexity", "cloudflare"), warning=("self-hosted",)),
     predicts=(
+        PredictedError(
+            provider="cloudflare",
+            text="System message must be at the beginning",
+            source="https://github.com/anomalyco/opencode/issues/46481",
+        ),
+        PredictedError(
+            provider="perplexity",
+            text="After the (optional) system message(s), user and assistant roles should be alternating.",
+            source="https://github.com/microsoft/autogen/issues/2405",
+        ),
         PredictedError(
             provider="vllm",
             text="Conversation roles must alternate user/assistant/user/assistant/...",
             source="https://github.com/microsoft/autogen/issues/1037",
         ),
     ),
-    example={"model": "mistral-7b-instruct", "messages": [_USER, {"role": "system", "content": "Be brief."}]},
-    example_url="http://127.0.0.1:8000/v1/chat/completions",
+    example={"model": "sonar", "messages": [_USER, {"role": "system", "content": "Be brief."}]},
+    example_url="https://api.perplexity.ai/chat/completions",
+    fixed={"model": "sonar", "messages": [{"role": "system", "content": "Be brief."}, _USER]},
 )
 ALTERNATION = define(
     "roles.alternation",
     Severity.WARNING,
-    "Two user (or two assistant) messages in a row sent to a self-hosted Mistral/Llama-2/Gemma-style "
-    "model whose template requires strict alternation.",
-    providers=("vllm", "llama.cpp", "ollama", "sglang"),
+    "Two user (or two assistant) messages in a row where strict alternation is enforced: Perplexity, "
+    "deepseek-reasoner, and self-hosted Mistral/Llama-2/Gemma-style chat templates.",
+    policy=policy(
+        error=("perplexity", "deepseek", "self-hosted"),
+        conditions={
+            "deepseek": "deepseek-reasoner",
+            "self-hosted": "Mistral/Mixtral/Devstral, Llama-2, Gemma chat templates",
+        },
+    ),
     predicts=(
+        PredictedError(
+            provider="perplexity",
+            text="After the (optional) system message(s), user and assistant roles should be alternating.",
+            source="https://github.com/perplexityai/api-discussion/issues/265",
+        ),
+        PredictedError(
+            provider="deepseek",
+            text=(
+                "deepseek-reasoner does not support successive user or assistant messages (messages[0] and "
+                "messages[1] in your input). You should interleave the user/assistant messages in the "
+                "message sequence."
+            ),
+            source="https://github.com/xerrors/Yuxi/issues/126",
+        ),
         PredictedError(
             provider="llama.cpp",
             text=(
@@ -146,15 +227,22 @@ ALTERNATION = define(
             source="https://github.com/microsoft/autogen/issues/1037",
         ),
     ),
-    example={"model": "mistral-7b-instruct-v0.3", "messages": [_USER, _USER]},
-    example_url="http://127.0.0.1:8000/v1/chat/completions",
-    notes="Depends on the model's chat template, hence a warning; other templates (Qwen, Llama 3) accept it.",
+    example={"model": "sonar", "messages": [_USER, {"role": "user", "content": "And in French?"}]},
+    example_url="https://api.perplexity.ai/chat/completions",
+    fixed={"model": "sonar", "messages": [{"role": "user", "content": "Hello\n\nAnd in French?"}]},
+    notes=(
+        "On self-hosted servers only models whose stock chat template raises on it are flagged (the "
+        "template errors are quoted); other templates (Qwen, Llama 3) accept it, and a server started "
+        "with its own --chat-template may too. A server recognised by its port only gets a warning. An "
+        "assistant message with tool calls may follow an assistant message (those templates exempt tool "
+        "calls and results)."
+    ),
 )
 TRAILING_ASSISTANTS = define(
     "roles.trailing-assistant-messages",
     Severity.ERROR,
     "Two or more assistant messages at the end of the list (llama.cpp treats a final assistant turn as prefill).",
-    providers=("llama.cpp",),
+    policy=policy(error=("llama.cpp",)),
     predicts=(
         PredictedError(
             provider="llama.cpp",
@@ -167,12 +255,13 @@ TRAILING_ASSISTANTS = define(
         "messages": [_USER, {"role": "assistant", "content": "a"}, {"role": "assistant", "content": "b"}],
     },
     example_url="http://127.0.0.1:8080/v1/chat/completions",
+    fixed={"model": "qwen3", "messages": [_USER, {"role": "assistant", "content": "a b"}]},
 )
 PREFILL_WITH_TOOL_CALLS = define(
     "roles.prefill-with-tool-calls",
     Severity.ERROR,
     "The last message is an assistant message with tool calls; llama.cpp would continue it as a prefill.",
-    providers=("llama.cpp",),
+    policy=policy(error=("llama.cpp",)),
     predicts=(
         PredictedError(
             provider="llama.cpp",
@@ -194,13 +283,152 @@ PREFILL_WITH_TOOL_CALLS = define(
         ],
     },
     example_url="http://127.0.0.1:8080/v1/chat/completions",
+    fixed={
+        "model": "qwen3",
+        "messages": [
+            _USER,
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "call_1", "type": "function", "function": {"name": "ls", "arguments": "{}"}}
+                ],
+            },
+            {"role": "tool", "tool_call_id": "call_1", "content": "a.txt"},
+        ],
+    },
 )
+ASSISTANT_LAST = define(
+    "roles.assistant-last",
+    Severity.ERROR,
+    "The conversation ends with an assistant message (a prefill) where the provider or model takes "
+    "none: Mistral and deepseek-reasoner unless the message sets `prefix: true`, Claude models on "
+    "GitHub Copilot.",
+    policy=policy(
+        error=("mistral", "deepseek", "copilot"),
+        conditions={"deepseek": "deepseek-reasoner", "copilot": "Claude models"},
+    ),
+    predicts=(
+        PredictedError(
+            provider="mistral",
+            text="Expected last role User or Tool (or Assistant with prefix True) for serving but got assistant",
+            source="https://github.com/0xPlaygrounds/rig/pull/1130",
+        ),
+        PredictedError(
+            provider="deepseek",
+            text=(
+                "The last message of deepseek-reasoner must be a user message, or an assistant message with "
+                "prefix mode on (refer to https://api-docs.deepseek.com/guides/chat_prefix_completion)."
+            ),
+            source="https://github.com/BerriAI/litellm/issues/8090",
+        ),
+        PredictedError(
+            provider="copilot",
+            text=(
+                "This model does not support assistant message prefill. The conversation must end with a "
+                "user message."
+            ),
+            source="https://github.com/caozhiyuan/copilot-api/issues/251",
+        ),
+    ),
+    example={
+        "model": "mistral-large-latest",
+        "messages": [_USER, {"role": "assistant", "content": "Sure, here is"}],
+    },
+    example_url="https://api.mistral.ai/v1/chat/completions",
+    fixed={
+        "model": "mistral-large-latest",
+        "messages": [_USER, {"role": "assistant", "content": "Sure, here is", "prefix": True}],
+    },
+    notes=(
+        "Mistral and DeepSeek continue a final assistant message only in prefix mode (`prefix: true`; "
+        "DeepSeek on its beta base URL); Copilot's Claude models refuse prefills outright."
+    ),
+)
+FIRST_NOT_USER = define(
+    "roles.first-not-user",
+    Severity.ERROR,
+    "The first message after the system messages is not a user message (deepseek-reasoner).",
+    policy=policy(error=("deepseek",), conditions={"deepseek": "deepseek-reasoner"}),
+    predicts=(
+        PredictedError(
+            provider="deepseek",
+            text=(
+                "The first message (except the system message) of deepseek-reasoner must be a user message, "
+                "but an assistant message detected."
+            ),
+            source="https://github.com/ChatGPTNextWeb/NextChat/issues/6343",
+        ),
+    ),
+    example={
+        "model": "deepseek-reasoner",
+        "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "assistant", "content": "Hi!"},
+            _USER,
+        ],
+    },
+    example_url="https://api.deepseek.com/chat/completions",
+    fixed={"model": "deepseek-reasoner", "messages": [{"role": "system", "content": "Be brief."}, _USER]},
+)
+USER_AFTER_TOOL = define(
+    "roles.user-after-tool",
+    Severity.ERROR,
+    "A user message directly after a tool message: Mistral wants the assistant's answer to the tool "
+    "results first.",
+    policy=policy(error=("mistral",)),
+    predicts=(
+        PredictedError(
+            provider="mistral",
+            text="Unexpected role 'user' after role 'tool'",
+            source="https://github.com/avante-corp/avante.nvim/pull/2695",
+            code="3230",
+        ),
+    ),
+    example={
+        "model": "mistral-large-latest",
+        "messages": [
+            _USER,
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "a1B2c3D4e", "type": "function", "function": {"name": "ls", "arguments": "{}"}}
+                ],
+            },
+            {"role": "tool", "tool_call_id": "a1B2c3D4e", "name": "ls", "content": "a.txt"},
+            {"role": "user", "content": "Now read it."},
+        ],
+    },
+    example_url="https://api.mistral.ai/v1/chat/completions",
+    fixed={
+        "model": "mistral-large-latest",
+        "messages": [
+            _USER,
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "a1B2c3D4e", "type": "function", "function": {"name": "ls", "arguments": "{}"}}
+                ],
+            },
+            {"role": "tool", "tool_call_id": "a1B2c3D4e", "name": "ls", "content": "a.txt"},
+            {"role": "assistant", "content": "There is a.txt."},
+            {"role": "user", "content": "Now read it."},
+        ],
+    },
+    notes="Insert the assistant's reply to the tool results (or an empty-text assistant turn) before the user turn.",
+)
+
 
 # Templates that enforce strict user/assistant alternation (providers.md §6.1).
 _STRICT_TEMPLATE_MODELS = re.compile(
     r"(mistral|mixtral|codestral|devstral|magistral|ministral|llama-?2|gemma)"
 )
-_LOCAL = frozenset({"vllm", "llama.cpp", "ollama", "sglang"})
+_CLAUDE = re.compile(r"claude")
+# Stock templates that raise on any system message: Gemma 1/2 ("System role not supported") and
+# Mistral-7B-Instruct v0.1/v0.2 ("Conversation roles must alternate ...").
+_NO_SYSTEM_TEMPLATE_MODELS = re.compile(r"gemma-?(?:2|1\.1|7b)|mistral-7b-instruct-v0\.[12]")
 
 
 @check
@@ -209,13 +437,19 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
     if not messages:
         return
     profile = view.provider
+    pid = provider_id(view)
     family = family_of(view)
     keys_by_role = profile.message_keys
-    developer_severity = Severity.WARNING if family.rejects_system_role else profile.developer_role
-    local = profile.id in _LOCAL
+    developer_undocumented = family.rejects_system_role or not profile.developer_role_documented
+    local = profile.local
     model = (view.model or "").lower()
-    strict_alternation = local and bool(_STRICT_TEMPLATE_MODELS.search(model))
+    reasoner = pid == "deepseek" and family.id == "deepseek-reasoner"
+    strict_alternation = (
+        pid == "perplexity" or reasoner or (local and bool(_STRICT_TEMPLATE_MODELS.search(model)))
+    )
+    system_first_only = pid in ("perplexity", "cloudflare") or local
     previous_role: str | None = None
+    seen_other = False
     for index, message in enumerate(messages):
         if not isinstance(message, dict):
             previous_role = None
@@ -223,79 +457,115 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
         role = message.get("role")
         where = f"messages[{index}]"
         if role == "system":
-            if family.rejects_system_role:
-                yield SYSTEM_UNSUPPORTED.finding(
+            if family.rejects_system_role or (local and _NO_SYSTEM_TEMPLATE_MODELS.search(model)):
+                yield from SYSTEM_UNSUPPORTED.report(
+                    view,
                     f"{where}.role",
-                    f"{model_for_family(view)} does not accept system messages; merge the instructions into the first "
-                    "user message.",
+                    f"{model_for_family(view) or view.model} does not accept system messages; merge the "
+                    "instructions into the first user message.",
                 )
-            elif local and index > 0 and previous_role is not None:
-                yield SYSTEM_NOT_FIRST.finding(
+            elif system_first_only and seen_other:
+                yield from SYSTEM_NOT_FIRST.report(
+                    view,
                     f"{where}.role",
-                    f"{where} is a system message after messages[0]; many chat templates accept a system "
-                    f"message only first. Move it to the front or merge it into {previous_role} text.",
+                    f"{where} is a system message after a {previous_role or 'non-system'} message; "
+                    f"{profile.name} takes system messages only at the start. Move it to the front or merge "
+                    "it into the first system message.",
                 )
-        elif role == "developer" and developer_severity is not None:
-            yield DEVELOPER_UNSUPPORTED.finding(
+        elif role == "developer" and developer_undocumented:
+            yield from DEVELOPER_UNSUPPORTED.report(
+                view,
                 f"{where}.role",
-                f"{profile.name} ({view.model}) does not document the `developer` role; send it as `system`.",
-                severity=developer_severity,
+                f"{profile.name} ({view.model}) does not take the `developer` role; send it as `system`.",
             )
         if keys_by_role is not None and isinstance(role, str):
-            yield from _check_keys(profile.name, keys_by_role, where, role, message)
+            yield from _check_keys(view, keys_by_role, where, role, message)
+        if role in ("user", "assistant", "tool") and not seen_other:
+            if reasoner and role != "user":
+                yield from FIRST_NOT_USER.report(
+                    view,
+                    f"{where}.role",
+                    f"{where} is the first message after the system messages but a {role} message; "
+                    f"{view.model} needs a user message first. Drop it or put a user message before it.",
+                )
+            seen_other = True
         if (
             strict_alternation
             and role in ("user", "assistant")
             and role == previous_role
             and not (role == "assistant" and message.get("tool_calls"))
         ):
-            yield ALTERNATION.finding(
+            yield from ALTERNATION.report(
+                view,
                 f"{where}.role",
-                f"{where} is the second {role} message in a row; {view.model}'s chat template requires "
+                f"{where} is the second {role} message in a row; {profile.name} ({view.model}) requires "
                 "user and assistant to alternate. Merge the two messages.",
             )
+        if role == "user" and previous_role == "tool" and pid == "mistral":
+            yield from USER_AFTER_TOOL.report(
+                view,
+                f"{where}.role",
+                f"{where} is a user message right after a tool message; {profile.name} wants an assistant "
+                "message answering the tool results first. Insert the assistant's reply before it.",
+            )
         previous_role = role if isinstance(role, str) else None
-    if profile.id == "llama.cpp":
-        yield from _check_llamacpp_tail(messages)
+    yield from _check_tail(view, messages, pid, reasoner, model)
 
 
 def _check_keys(
-    provider_name: str, keys_by_role: Any, where: str, role: str, message: dict[str, Any]
+    view: RequestView, keys_by_role: Any, where: str, role: str, message: dict[str, Any]
 ) -> Iterator[Finding]:
     allowed = keys_by_role.get(role)
     if allowed is None:
         return  # the role itself is reported by messages.unknown-role
+    name = view.provider.name
     for key in message:
         if key in allowed:
             continue
         if key == "name":
-            yield NAME_UNSUPPORTED.finding(
+            yield from NAME_UNSUPPORTED.report(
+                view,
                 f"{where}.name",
-                f"{provider_name} rejects `name` on {role} messages; drop it (or put the speaker's name "
-                "into the content).",
+                f"{name} rejects `name` on {role} messages; drop it (or put the speaker's name into the content).",
             )
         else:
-            yield UNKNOWN_MESSAGE_KEY.finding(
+            yield from UNKNOWN_MESSAGE_KEY.report(
+                view,
                 f"{where}.{key}",
-                f"{provider_name} rejects the key `{key}` on {role} messages; strip it before sending "
-                "the history.",
+                f"{name} rejects the key `{key}` on {role} messages; strip it before sending the history.",
             )
 
 
-def _check_llamacpp_tail(messages: list[Any]) -> Iterator[Finding]:
+def _check_tail(
+    view: RequestView, messages: list[Any], pid: str, reasoner: bool, model: str
+) -> Iterator[Finding]:
     last = messages[-1]
     if not isinstance(last, dict) or last.get("role") != "assistant":
         return
     index = len(messages) - 1
-    if index >= 1 and isinstance(messages[-2], dict) and messages[-2].get("role") == "assistant":
-        yield TRAILING_ASSISTANTS.finding(
-            f"messages[{index}]",
-            f"messages[{index - 1}] and messages[{index}] are both assistant messages at the end; llama.cpp "
-            "treats the last one as a prefill and refuses two. Merge them or end with a user/tool message.",
-        )
-    elif last.get("tool_calls"):
-        yield PREFILL_WITH_TOOL_CALLS.finding(
-            f"messages[{index}]",
-            f"messages[{index}] ends the conversation with tool calls; send the tool results after it "
-            "before asking for the next completion.",
+    if pid == "llama.cpp":
+        if index >= 1 and isinstance(messages[-2], dict) and messages[-2].get("role") == "assistant":
+            yield from TRAILING_ASSISTANTS.report(
+                view,
+                f"messages[{index}]",
+                f"messages[{index - 1}] and messages[{index}] are both assistant messages at the end; llama.cpp "
+                "treats the last one as a prefill and refuses two. Merge them or end with a user/tool message.",
+            )
+        elif last.get("tool_calls"):
+            yield from PREFILL_WITH_TOOL_CALLS.report(
+                view,
+                f"messages[{index}]",
+                f"messages[{index}] ends the conversation with tool calls; send the tool results after it "
+                "before asking for the next completion.",
+            )
+        return
+    if last.get("tool_calls") or last.get("prefix") is True:
+        return
+    if pid == "mistral" or reasoner or (pid == "copilot" and _CLAUDE.search(model)):
+        yield from ASSISTANT_LAST.report(
+            view,
+            f"messages[{index}].role",
+            f"messages[{index}] is an assistant message at the end (a prefill), which {view.provider.name} "
+            f"({view.model}) does not take here; end with a user message"
+            + (", or set `prefix: true` on it." if pid in ("mistral", "deepseek") else "."),
         )

@@ -15,7 +15,7 @@ from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 LANGCHAIN_SEED = "https://python.langchain.com/docs/troubleshooting/errors/INVALID_TOOL_RESULTS/"
 
@@ -78,21 +78,27 @@ MOONSHOT_UNANSWERED = PredictedError(
 _CALL = {"id": "call_1", "type": "function", "function": {"name": "foo_tool", "arguments": "{}"}}
 _CALL2 = {"id": "call_2", "type": "function", "function": {"name": "foo_tool", "arguments": "{}"}}
 _USER = {"role": "user", "content": 'Call tool "foo" twice with no arguments'}
+#: Self-hosted servers (vLLM, SGLang, llama.cpp, Ollama) do not validate pairing in their OpenAI layer
+#: (providers.md §6.3): a broken pair there is a warning, the chat template may or may not fail on it.
+_PAIRING = policy(warning=("self-hosted",), otherwise=Severity.ERROR)
 
 ORPHAN = define(
     "sequence.orphan-tool-message",
     Severity.ERROR,
     "A tool message is not in the contiguous block right after an assistant message with `tool_calls`.",
+    policy=_PAIRING,
     predicts=(OPENAI_ORPHAN, OPENAI_ORPHAN_NEW, DEEPSEEK_ORPHAN, DASHSCOPE_ORPHAN),
     example={
         "model": "gpt-4o",
         "messages": [{"role": "tool", "content": "action completed!", "tool_call_id": "dummy"}],
     },
+    fixed={"model": "gpt-4o", "messages": [_USER]},
 )
 UNKNOWN_ID = define(
     "sequence.unknown-tool-call-id",
     Severity.ERROR,
     "A tool message's `tool_call_id` is not one of the calls of the assistant message it follows.",
+    policy=_PAIRING,
     predicts=(OPENAI_ORPHAN, OPENAI_UNANSWERED),
     example={
         "model": "gpt-4o",
@@ -102,11 +108,20 @@ UNKNOWN_ID = define(
             {"role": "tool", "content": "done", "tool_call_id": "call_9"},
         ],
     },
+    fixed={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "tool_calls": [_CALL]},
+            {"role": "tool", "content": "done", "tool_call_id": "call_1"},
+        ],
+    },
 )
 UNANSWERED = define(
     "sequence.unanswered-tool-call",
     Severity.ERROR,
     "An assistant `tool_calls` entry has no tool message answering it in the block right after it.",
+    policy=_PAIRING,
     predicts=(OPENAI_UNANSWERED, DASHSCOPE_UNANSWERED, MOONSHOT_UNANSWERED),
     example={
         "model": "gpt-4o",
@@ -116,11 +131,21 @@ UNANSWERED = define(
             {"role": "tool", "content": "action complete!", "tool_call_id": "call_1"},
         ],
     },
+    fixed={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "tool_calls": [_CALL, _CALL2]},
+            {"role": "tool", "content": "action complete!", "tool_call_id": "call_1"},
+            {"role": "tool", "content": "not run", "tool_call_id": "call_2"},
+        ],
+    },
 )
 DUPLICATE_RESPONSE = define(
     "sequence.duplicate-tool-response",
     Severity.ERROR,
     "A second tool message answers a `tool_call_id` that was already answered.",
+    policy=_PAIRING,
     predicts=(OPENAI_ORPHAN,),
     example={
         "model": "gpt-4o",
@@ -132,11 +157,21 @@ DUPLICATE_RESPONSE = define(
             {"role": "tool", "content": "action complete!", "tool_call_id": "call_2"},
         ],
     },
+    fixed={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "tool_calls": [_CALL, _CALL2]},
+            {"role": "tool", "content": "action complete!", "tool_call_id": "call_1"},
+            {"role": "tool", "content": "action complete!", "tool_call_id": "call_2"},
+        ],
+    },
 )
 NON_ADJACENT = define(
     "sequence.non-adjacent-tool-response",
     Severity.ERROR,
     "A tool call is answered only later, after a user, system or assistant message came in between.",
+    policy=_PAIRING,
     predicts=(OPENAI_UNANSWERED, OPENAI_ORPHAN),
     example={
         "model": "gpt-4o",
@@ -148,11 +183,21 @@ NON_ADJACENT = define(
         ],
     },
     notes="The answer exists, so the fix is to move it, not to invent one (qwen-code PR #4622).",
+    fixed={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "tool_calls": [_CALL]},
+            {"role": "tool", "content": "done", "tool_call_id": "call_1"},
+            {"role": "user", "content": "<system-reminder>still there?</system-reminder>"},
+        ],
+    },
 )
 DUPLICATE_CALL_ID = define(
     "sequence.duplicate-tool-call-id",
     Severity.WARNING,
     "Two tool calls in one request share an id, so their answers are ambiguous.",
+    policy=policy(otherwise=Severity.WARNING),
     example={
         "model": "gpt-4o",
         "messages": [
@@ -167,6 +212,16 @@ DUPLICATE_CALL_ID = define(
         "Per-turn ids such as `run_shell_command:0` reused every turn (qwen-code #606, #8382). "
         "OpenAI's behaviour for ids reused across turns is not confirmed, hence a warning."
     ),
+    fixed={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "tool_calls": [_CALL]},
+            {"role": "tool", "content": "a", "tool_call_id": "call_1"},
+            {"role": "assistant", "content": None, "tool_calls": [_CALL2]},
+            {"role": "tool", "content": "b", "tool_call_id": "call_2"},
+        ],
+    },
 )
 
 
@@ -196,23 +251,9 @@ def _tool_calls_of(message: dict[str, Any]) -> list[Any] | None:
     return calls if isinstance(calls, list) else None
 
 
-# The pairing rules proper; self-hosted servers (vLLM, SGLang, llama.cpp, Ollama) do not validate
-# pairing in their OpenAI layer (providers.md §6.3), so there a broken pair is a warning: the chat
-# template may or may not fail on it.
-_PAIRING_RULES = frozenset({"sequence.orphan-tool-message", "sequence.unknown-tool-call-id",
-                            "sequence.unanswered-tool-call", "sequence.duplicate-tool-response",
-                            "sequence.non-adjacent-tool-response"})  # fmt: skip
-
-
 @check
 def check_tool_sequence(view: RequestView) -> Iterator[Finding]:
-    if view.provider.validates_tool_pairing:
-        yield from _tool_sequence(view)
-        return
-    for finding in _tool_sequence(view):
-        if finding.rule in _PAIRING_RULES and finding.severity == Severity.ERROR:
-            finding = finding.model_copy(update={"severity": Severity.WARNING})
-        yield finding
+    yield from _tool_sequence(view)
 
 
 def _tool_sequence(view: RequestView) -> Iterator[Finding]:
@@ -245,7 +286,8 @@ def _tool_sequence(view: RequestView) -> Iterator[Finding]:
             if later:
                 late_answers.add(later[0])
                 answered_ids.add(call.id)
-                yield NON_ADJACENT.finding(
+                yield from NON_ADJACENT.report(
+                    view,
                     f"messages[{later[0]}]",
                     f"messages[{later[0]}] answers {call.id}, called at messages[{block.message_index}]"
                     f".tool_calls[{call.call_index}], but messages[{end}] ({_role(messages[end])}) stands "
@@ -261,7 +303,8 @@ def _tool_sequence(view: RequestView) -> Iterator[Finding]:
                 if len(never) == 1
                 else f"messages[{block.message_index}].tool_calls"
             )
-            yield UNANSWERED.finding(
+            yield from UNANSWERED.report(
+                view,
                 location,
                 f"messages[{block.message_index}] calls {_quote_ids(ids)} but no tool message answers "
                 f"{'it' if len(ids) == 1 else 'them'} right after it. Add one tool message per call "
@@ -304,7 +347,8 @@ def _tool_sequence(view: RequestView) -> Iterator[Finding]:
                 continue  # shape.missing-tool-call-id (shape.py)
             earlier = calls_by_id.get(call_id)
             if earlier is not None:
-                yield DUPLICATE_CALL_ID.finding(
+                yield from DUPLICATE_CALL_ID.report(
+                    view,
                     f"messages[{index}].tool_calls[{call_index}].id",
                     f"Tool-call id {call_id} is used again; it was first used at "
                     f"messages[{earlier.message_index}].tool_calls[{earlier.call_index}]. Give every call "
@@ -341,7 +385,8 @@ def _check_tool_message(
         return  # already reported as non-adjacent at the call's block
     if block is not None and tool_call_id in block.ids:
         if tool_call_id in block.answered:
-            yield DUPLICATE_RESPONSE.finding(
+            yield from DUPLICATE_RESPONSE.report(
+                view,
                 f"{where}.tool_call_id",
                 f"{where} answers {tool_call_id} a second time; keep one tool message per call.",
             )
@@ -350,14 +395,16 @@ def _check_tool_message(
             answered_ids.add(tool_call_id)
         return
     if tool_call_id in answered_ids:
-        yield DUPLICATE_RESPONSE.finding(
+        yield from DUPLICATE_RESPONSE.report(
+            view,
             f"{where}.tool_call_id",
             f"{where} answers {tool_call_id}, which was already answered; drop the duplicate tool message.",
         )
         return
     if block is not None:
         expected = [c.id for c in block.calls if c.id not in block.answered]
-        yield UNKNOWN_ID.finding(
+        yield from UNKNOWN_ID.report(
+            view,
             f"{where}.tool_call_id",
             f"{where} answers {tool_call_id}, but messages[{block.message_index}] called "
             f"{_quote_ids([c.id for c in block.calls])}"
@@ -371,7 +418,8 @@ def _check_tool_message(
         if call_site is not None and call_site > index
         else ""
     )
-    yield ORPHAN.finding(
+    yield from ORPHAN.report(
+        view,
         where,
         f"{where} (tool, tool_call_id {tool_call_id}) does not follow an assistant message with tool_calls"
         f" (the message before its block is {_role(view.messages[index - 1]) if index else 'nothing'})."

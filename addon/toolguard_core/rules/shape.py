@@ -12,7 +12,7 @@ from typing import Any
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
 from toolguard_core.rules.jsonvalues import arguments_problem
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 _CALL = {"id": "call_1", "type": "function", "function": {"name": "foo_tool", "arguments": "{}"}}
 _USER = {"role": "user", "content": 'Call tool "foo" twice with no arguments'}
@@ -21,6 +21,10 @@ EMPTY_TOOL_CALLS = define(
     "shape.empty-tool-calls",
     Severity.ERROR,
     "An assistant message has `tool_calls: []`.",
+    # OpenAI's validator rejects it (below); Mistral accepts it (a recorded 200 with `tool_calls: []`,
+    # pydantic-ai cassette test_mistral_history_uses_prompt_cache, corpus valid-a av-014); other
+    # providers are not documented either way.
+    policy=policy(error=("openai-family",), silent=("mistral",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -38,11 +42,13 @@ EMPTY_TOOL_CALLS = define(
         "model": "gpt-4o",
         "messages": [_USER, {"role": "assistant", "content": "ok", "tool_calls": []}],
     },
+    fixed={"model": "gpt-4o", "messages": [_USER, {"role": "assistant", "content": "ok"}]},
 )
 MISSING_CALL_ID = define(
     "shape.missing-tool-call-id",
     Severity.ERROR,
     "A tool call has no `id`, or an empty one.",
+    policy=policy(otherwise=Severity.ERROR),
     notes=(
         "`id` is required on an assistant tool call (doc [OAS]); no provider's error text for a missing "
         "id has been observed yet, so none is predicted."
@@ -58,11 +64,20 @@ MISSING_CALL_ID = define(
             },
         ],
     },
+    fixed={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "tool_calls": [_CALL]},
+            {"role": "tool", "content": "done", "tool_call_id": _CALL["id"]},
+        ],
+    },
 )
 MISSING_TOOL_MESSAGE_ID = define(
     "shape.tool-message-without-id",
     Severity.ERROR,
     "A tool message has no `tool_call_id`.",
+    policy=policy(otherwise=Severity.ERROR),
     predicts=(
         PredictedError(
             provider="openai",
@@ -80,11 +95,20 @@ MISSING_TOOL_MESSAGE_ID = define(
             {"role": "tool", "content": "done"},
         ],
     },
+    fixed={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "tool_calls": [_CALL]},
+            {"role": "tool", "content": "done", "tool_call_id": _CALL["id"]},
+        ],
+    },
 )
 BAD_ARGUMENTS = define(
     "shape.invalid-tool-arguments",
     Severity.WARNING,
     "A tool call's `function.arguments` is not a string holding exactly one JSON object.",
+    policy=policy(error=("ollama",), otherwise=Severity.WARNING),
     predicts=(PredictedError(provider="ollama", text="invalid tool call arguments", source="code [OLL-GO]"),),
     example={
         "model": "gpt-4o",
@@ -105,11 +129,36 @@ BAD_ARGUMENTS = define(
         ],
     },
     notes="Typical of a bad streaming merge of parallel calls (qwen-code PR #6981). Errors on Ollama.",
+    fixed={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "foo_tool", "arguments": '{"a":1}'},
+                    },
+                    {
+                        "id": "call_2",
+                        "type": "function",
+                        "function": {"name": "foo_tool", "arguments": '{"b":2}'},
+                    },
+                ],
+            },
+            {"role": "tool", "content": "done", "tool_call_id": "call_1"},
+            {"role": "tool", "content": "done", "tool_call_id": "call_2"},
+        ],
+    },
 )
 EMPTY_ASSISTANT = define(
     "shape.empty-assistant-message",
     Severity.ERROR,
     "An assistant message has neither `content` nor `tool_calls`.",
+    policy=policy(otherwise=Severity.ERROR),
     predicts=(
         PredictedError(
             provider="llama.cpp",
@@ -118,10 +167,8 @@ EMPTY_ASSISTANT = define(
         ),
     ),
     example={"model": "gpt-4o", "messages": [_USER, {"role": "assistant", "content": None}, _USER]},
+    fixed={"model": "gpt-4o", "messages": [_USER, {"role": "assistant", "content": "ok"}, _USER]},
 )
-
-# Providers that reject tool-call arguments that are not one JSON object (providers.md §6.2).
-_STRICT_ARGUMENT_PROVIDERS = frozenset({"ollama"})
 
 
 @check
@@ -134,7 +181,8 @@ def check_message_shape(view: RequestView) -> Iterator[Finding]:
             tool_call_id = message.get("tool_call_id")
             if not isinstance(tool_call_id, str) or not tool_call_id:
                 where = f"messages[{index}]"
-                yield MISSING_TOOL_MESSAGE_ID.finding(
+                yield from MISSING_TOOL_MESSAGE_ID.report(
+                    view,
                     f"{where}.tool_call_id",
                     f"{where} (tool) has no tool_call_id; set it to the id of the call it answers.",
                 )
@@ -144,19 +192,22 @@ def check_message_shape(view: RequestView) -> Iterator[Finding]:
         calls = message.get("tool_calls")
         if not isinstance(calls, list):
             if calls is None and message.get("content") is None and not message.get("function_call"):
-                yield EMPTY_ASSISTANT.finding(
+                yield from EMPTY_ASSISTANT.report(
+                    view,
                     f"messages[{index}]",
                     f"messages[{index}] (assistant) has neither content nor tool_calls; send its text, its "
                     "tool calls, or drop the message.",
                 )
             continue
         if not calls:
-            yield EMPTY_TOOL_CALLS.finding(
+            yield from EMPTY_TOOL_CALLS.report(
+                view,
                 f"messages[{index}].tool_calls",
                 f"messages[{index}] has an empty tool_calls array; omit the key when there are no calls.",
             )
             if message.get("content") is None:
-                yield EMPTY_ASSISTANT.finding(
+                yield from EMPTY_ASSISTANT.report(
+                    view,
                     f"messages[{index}]",
                     f"messages[{index}] (assistant) has neither content nor tool calls.",
                 )
@@ -176,22 +227,23 @@ def check_message_shape(view: RequestView) -> Iterator[Finding]:
 def _call_shape(view: RequestView, index: int, call_index: int, call: Any) -> Iterator[Finding]:
     where = f"messages[{index}].tool_calls[{call_index}]"
     if not isinstance(call, dict):
-        yield MISSING_CALL_ID.finding(
-            where, f"{where} is not an object; each tool call needs id, type and function."
+        yield from MISSING_CALL_ID.report(
+            view, where, f"{where} is not an object; each tool call needs id, type and function."
         )
         return
     call_id = call.get("id")
     if not isinstance(call_id, str) or not call_id:
-        yield MISSING_CALL_ID.finding(
-            f"{where}.id", f"{where} has no id; keep the id the model returned so its answer can match it."
+        yield from MISSING_CALL_ID.report(
+            view,
+            f"{where}.id",
+            f"{where} has no id; keep the id the model returned so its answer can match it.",
         )
     function = call.get("function")
     arguments = function.get("arguments") if isinstance(function, dict) else None
     problem = arguments_problem(arguments)
     if problem:
-        severity = Severity.ERROR if view.provider.id in _STRICT_ARGUMENT_PROVIDERS else None
-        yield BAD_ARGUMENTS.finding(
+        yield from BAD_ARGUMENTS.report(
+            view,
             f"{where}.function.arguments",
             f"{where}.function.arguments {problem}; send one JSON object serialised as a string, e.g. '{{}}'.",
-            severity=severity,
         )

@@ -8,14 +8,8 @@ from collections.abc import Iterator
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
 from toolguard_core.rules.examples import USER, example_tool
-from toolguard_core.rules.policy import (
-    OPENAI_FAMILY,
-    has_tools,
-    provider_id,
-    report,
-    severity_for,
-)
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.policy import has_tools, provider_id
+from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 TOOL_CHOICE_MODES = frozenset({"none", "auto", "required"})
 
@@ -23,7 +17,12 @@ TOOL_CHOICE_WITHOUT_TOOLS = define(
     "tool_choice.without-tools",
     Severity.ERROR,
     "`tool_choice` is set but the request has no `tools`.",
-    providers=("vllm", "sglang"),
+    policy=policy(
+        error=("vllm", "sglang"),
+        silent=("llama.cpp", "ollama"),
+        otherwise=Severity.WARNING,
+        conditions={"vllm": "tools absent or null", "sglang": "tools absent or null"},
+    ),
     predicts=(
         PredictedError(
             provider="vllm",
@@ -33,6 +32,7 @@ TOOL_CHOICE_WITHOUT_TOOLS = define(
     ),
     example={"model": "Qwen/Qwen3-8B", "messages": [USER], "tool_choice": "auto"},
     example_url="http://localhost:8000/v1/chat/completions",
+    fixed={"model": "Qwen/Qwen3-8B", "messages": [USER]},
     notes=(
         "An error on vLLM (code). OpenAI's text (\"Invalid value for 'tool_choice': 'tool_choice' is only "
         "allowed when 'tools' are specified.\") is only inferred from its confirmed `parallel_tool_calls` "
@@ -46,7 +46,7 @@ TOOL_CHOICE_UNKNOWN_FUNCTION = define(
     "tool_choice.unknown-function",
     Severity.ERROR,
     "`tool_choice` names a function that is not among the request's `tools`.",
-    providers=("vllm", "sglang"),
+    policy=policy(error=("vllm", "sglang"), silent=("llama.cpp", "ollama"), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="vllm",
@@ -61,6 +61,12 @@ TOOL_CHOICE_UNKNOWN_FUNCTION = define(
         "tool_choice": {"type": "function", "function": {"name": "get_forecast"}},
     },
     example_url="http://localhost:8000/v1/chat/completions",
+    fixed={
+        "model": "Qwen/Qwen3-8B",
+        "messages": [USER],
+        "tools": [example_tool()],
+        "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
+    },
     notes="OpenAI's answer is not confirmed (warning there and elsewhere); Ollama ignores `tool_choice`.",
 )
 
@@ -69,7 +75,9 @@ TOOL_CHOICE_INVALID = define(
     "tool_choice.invalid",
     Severity.ERROR,
     '`tool_choice` is neither `none`/`auto`/`required` nor `{"type": "function", "function": {"name": ...}}`.',
-    providers=("openai", "azure", "vllm", "sglang"),
+    policy=policy(
+        error=("openai-family", "vllm", "sglang"), silent=("llama.cpp", "ollama"), otherwise=Severity.WARNING
+    ),
     predicts=(
         PredictedError(
             provider="openai",
@@ -78,10 +86,51 @@ TOOL_CHOICE_INVALID = define(
         ),
     ),
     example={"model": "gpt-4o", "messages": [USER], "tools": [example_tool()], "tool_choice": "get_weather"},
+    fixed={
+        "model": "gpt-4o",
+        "messages": [USER],
+        "tools": [example_tool()],
+        "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
+    },
     notes=(
         'A bare function name (`tool_choice: "multiply"`, https://github.com/langchain-ai/langchain/issues/16767) '
         "or the flat `{type, name}` Responses shape. Mistral's own value `any` is valid on Mistral only."
     ),
+)
+
+
+TOOL_CHOICE_FORM_UNSUPPORTED = define(
+    "tool_choice.form-unsupported",
+    Severity.ERROR,
+    "A forced-function `tool_choice` object sent to a provider that takes only the string modes (Cerebras, "
+    "LM Studio).",
+    policy=policy(error=("cerebras", "lmstudio")),
+    predicts=(
+        PredictedError(
+            provider="cerebras",
+            text=(
+                "Unsupported tool_choice: type='function' function=ChoiceObjectFunction(name='Steps'). "
+                "Expected 'auto' or 'none'."
+            ),
+            source="https://github.com/567-labs/instructor/issues/1766",
+            param="tool_choice",
+            code="wrong_api_format",
+        ),
+        PredictedError(
+            provider="lmstudio",
+            text="Invalid tool_choice type: 'object'. Supported string values: none, auto, required",
+            source="https://github.com/567-labs/instructor/issues/2048",
+        ),
+    ),
+    example={
+        "model": "gpt-oss-120b",
+        "messages": [USER],
+        "tools": [example_tool()],
+        "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
+    },
+    example_url="https://api.cerebras.ai/v1/chat/completions",
+    fixed={"model": "gpt-oss-120b", "messages": [USER], "tools": [example_tool()], "tool_choice": "auto"},
+    notes="Send `auto` and name the function in the prompt, or send only that one tool.",
 )
 
 
@@ -95,25 +144,19 @@ def check_tool_choice(view: RequestView) -> Iterator[Finding]:
     if pid == "ollama":
         return  # Ollama ignores tool_choice (doc [OLL-DOC])
     if not has_tools(body):
-        if pid in ("vllm", "sglang"):
-            # vLLM validates only when tools is absent/null; "none" needs no tools.
-            severity = Severity.ERROR if body.get("tools") is None and choice != "none" else None
-        else:
-            severity = None if choice == "none" else severity_for(view, error=(), silent=("llama.cpp",))
-        yield from report(
-            TOOL_CHOICE_WITHOUT_TOOLS,
-            severity,
+        if choice == "none" or (pid in ("vllm", "sglang") and body.get("tools") is not None):
+            return  # "none" needs no tools; vLLM validates only when tools is absent/null
+        yield from TOOL_CHOICE_WITHOUT_TOOLS.report(
+            view,
             "tool_choice",
             f"tool_choice is {choice!r} but the request sends no tools; drop tool_choice on turns without tools.",
         )
         return
-    shape_severity = severity_for(view, error=(*OPENAI_FAMILY, "vllm", "sglang"), silent=("llama.cpp",))
     if isinstance(choice, str):
         if choice in TOOL_CHOICE_MODES or (choice == "any" and pid == "mistral"):
             return
-        yield from report(
-            TOOL_CHOICE_INVALID,
-            shape_severity,
+        yield from TOOL_CHOICE_INVALID.report(
+            view,
             "tool_choice",
             f"tool_choice {choice!r} is not one of 'none', 'auto', 'required'. To force one function send "
             f"{{'type': 'function', 'function': {{'name': {choice!r}}}}}.",
@@ -123,9 +166,8 @@ def check_tool_choice(view: RequestView) -> Iterator[Finding]:
     name = function.get("name") if isinstance(function, dict) else None
     if not isinstance(choice, dict) or choice.get("type") != "function" or not isinstance(name, str):
         flat = isinstance(choice, dict) and "name" in choice
-        yield from report(
-            TOOL_CHOICE_INVALID,
-            shape_severity,
+        yield from TOOL_CHOICE_INVALID.report(
+            view,
             "tool_choice",
             "tool_choice must be {'type': 'function', 'function': {'name': ...}}"
             + (" (the flat {type, name} shape is the Responses API's)." if flat else "."),
@@ -138,10 +180,16 @@ def check_tool_choice(view: RequestView) -> Iterator[Finding]:
         and isinstance(tool.get("function"), dict)
         and isinstance(tool["function"].get("name"), str)
     }
+    if pid in ("cerebras", "lmstudio"):
+        yield from TOOL_CHOICE_FORM_UNSUPPORTED.report(
+            view,
+            "tool_choice",
+            f"tool_choice forces {name!r}; {view.provider.name} takes only the string modes. Send 'auto' "
+            "('required' where accepted) and only the tool you want called, if it must be that one.",
+        )
     if name not in declared:
-        yield from report(
-            TOOL_CHOICE_UNKNOWN_FUNCTION,
-            severity_for(view, error=("vllm", "sglang"), silent=("llama.cpp",)),
+        yield from TOOL_CHOICE_UNKNOWN_FUNCTION.report(
+            view,
             "tool_choice.function.name",
             f"tool_choice forces {name!r}, which is not among the declared tools "
             f"({', '.join(sorted(n for n in declared if isinstance(n, str))) or 'none'}).",

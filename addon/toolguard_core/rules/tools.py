@@ -17,13 +17,9 @@ from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
 from toolguard_core.rules.examples import USER, WEATHER_PARAMS, example_tool
 from toolguard_core.rules.policy import (
-    OPENAI_FAMILY,
-    SELF_HOSTED,
     provider_id,
-    report,
-    severity_for,
 )
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.registry import PredictedError, check, define, policy
 from toolguard_core.rules.schemas import (
     context_text,
     dotted,
@@ -45,7 +41,6 @@ MAX_NAME_LENGTH = 64
 MAX_TOOLS_OPENAI = 128
 MAX_DESCRIPTION_OPENAI = 1024
 # Providers that apply OpenAI's name pattern themselves.
-OPENAI_NAME_PROVIDERS = frozenset({"openai", "deepseek", "groq"})
 
 NAME_PATTERN_ERROR = PredictedError(
     provider="openai",
@@ -62,6 +57,7 @@ INVALID_DEFINITION = define(
     "tools.invalid-definition",
     Severity.ERROR,
     '`tools` is not an array of `{"type": "function", "function": {"name": ...}}` objects.',
+    policy=policy(otherwise=Severity.ERROR),
     predicts=(
         PredictedError(
             provider="openai",
@@ -86,12 +82,17 @@ INVALID_DEFINITION = define(
     },
     notes="A flat `{type, name, parameters}` tool is the Responses-API shape; Chat Completions nests it "
     "under `function`. Every provider's request model needs `function.name`.",
+    fixed={"model": "gpt-4o", "messages": [USER], "tools": [example_tool()]},
 )
 INVALID_NAME = define(
     "tools.invalid-name",
     Severity.ERROR,
     "A tool's function name has characters outside `^[a-zA-Z0-9_-]+$` (Gemini and Azure: see notes).",
-    providers=("openai", "azure", "deepseek", "groq", "gemini"),
+    policy=policy(
+        error=("openai-family", "deepseek", "groq", "gemini"),
+        silent=("self-hosted",),
+        otherwise=Severity.WARNING,
+    ),
     predicts=(
         NAME_PATTERN_ERROR,
         PredictedError(
@@ -111,12 +112,35 @@ INVALID_NAME = define(
         "dot is only a warning there. Gemini: first character a letter or `_`, then letters, digits, "
         "`_`, `.`, `-`. vLLM, SGLang, llama.cpp and Ollama accept any name; other providers get a warning."
     ),
+    fixed={"model": "gpt-4o", "messages": [USER], "tools": [example_tool("weather_get_current")]},
+)
+NAME_WITH_DOT = define(
+    "tools.name-with-dot",
+    Severity.WARNING,
+    "A tool's function name contains `.`, which some Azure OpenAI deployments accept and others refuse.",
+    policy=policy(warning=("azure",)),
+    predicts=(
+        PredictedError(
+            provider="azure",
+            text=(
+                "Invalid 'tools[0].function.name': string does not match pattern. Expected a string "
+                "that matches the pattern '^[a-zA-Z0-9_\\\\.-]+$'."
+            ),
+            source="https://github.com/danishjsheikh/swagger-mcp/issues/13",
+            param="tools[0].function.name",
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [USER], "tools": [example_tool("github.create_issue")]},
+    example_url="https://contoso.openai.azure.com/openai/v1/chat/completions",
+    fixed={"model": "gpt-4o", "messages": [USER], "tools": [example_tool("github_create_issue")]},
+    notes="The Azure text above shows a deployment whose pattern admits `.`; OpenAI's does not "
+    "(`tools.invalid-name`). Replace dots with `_` to be safe everywhere.",
 )
 NAME_TOO_LONG = define(
     "tools.name-too-long",
     Severity.ERROR,
     "A tool's function name is longer than 64 characters.",
-    providers=("openai", "azure", "gemini"),
+    policy=policy(error=("openai-family", "gemini"), silent=("self-hosted",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -135,12 +159,13 @@ NAME_TOO_LONG = define(
         "tools": [example_tool("mcp__weather_service__get_current_weather_conditions_for_a_city_by_name")],
     },
     notes="MCP clients that prefix server names (`mcp__server__tool`) hit this most often.",
+    fixed={"model": "gpt-4o", "messages": [USER], "tools": [example_tool("weather_get_current_conditions")]},
 )
 TOO_MANY = define(
     "tools.too-many",
     Severity.ERROR,
     "More than 128 tools in one request.",
-    providers=("openai", "azure"),
+    policy=policy(error=("openai-family",), silent=("self-hosted",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -159,11 +184,17 @@ TOO_MANY = define(
         "tools": [example_tool(f"tool_{i}", {"type": "object", "properties": {}}) for i in range(129)],
     },
     notes="No limit in vLLM, llama.cpp or Ollama; unconfirmed elsewhere (warning).",
+    fixed={
+        "model": "gpt-4o",
+        "messages": [USER],
+        "tools": [example_tool(f"tool_{i}", {"type": "object", "properties": {}}) for i in range(128)],
+    },
 )
 DUPLICATE_NAME = define(
     "tools.duplicate-name",
     Severity.WARNING,
     "Two tools share a function name, so the model's calls are ambiguous.",
+    policy=policy(otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="anthropic",
@@ -173,12 +204,18 @@ DUPLICATE_NAME = define(
     ),
     example={"model": "gpt-4o", "messages": [USER], "tools": [example_tool(), example_tool()]},
     notes="Anthropic rejects it; OpenAI's behaviour is not confirmed, hence a warning everywhere.",
+    fixed={"model": "gpt-4o", "messages": [USER], "tools": [example_tool()]},
 )
 PARAMETERS_NOT_OBJECT = define(
     "tools.parameters-not-object",
     Severity.ERROR,
     'A tool\'s `parameters` is not a JSON Schema of `type: "object"`.',
-    providers=("openai", "azure", "deepseek"),
+    policy=policy(
+        error=("openai-family", "deepseek", "vllm"),
+        silent=("llama.cpp", "ollama", "sglang", "lmstudio"),
+        otherwise=Severity.WARNING,
+        conditions={"vllm": "parameters not an object at all"},
+    ),
     predicts=(
         PredictedError(
             provider="openai",
@@ -203,12 +240,17 @@ PARAMETERS_NOT_OBJECT = define(
         "`parameters` may be omitted (a function without arguments, doc [OAS]). vLLM needs a dict but "
         "accepts any schema in it."
     ),
+    fixed={
+        "model": "gpt-4o",
+        "messages": [USER],
+        "tools": [example_tool(parameters={"type": "object", "properties": {"city": {"type": "string"}}})],
+    },
 )
 ARRAY_WITHOUT_ITEMS = define(
     "tools.array-without-items",
     Severity.ERROR,
     'A schema in a tool\'s `parameters` has `type: "array"` but no `items`.',
-    providers=("openai", "azure"),
+    policy=policy(error=("openai-family",), silent=("self-hosted",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -224,12 +266,24 @@ ARRAY_WITHOUT_ITEMS = define(
         "tools": [example_tool(parameters={"type": "object", "properties": {"cities": {"type": "array"}}})],
     },
     notes="Rejected without `strict` too. Typical of MCP servers (`mcp.WithArray` without items).",
+    fixed={
+        "model": "gpt-4o",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"cities": {"type": "array", "items": {"type": "string"}}},
+                }
+            )
+        ],
+    },
 )
 STRICT_ADDITIONAL_PROPERTIES = define(
     "tools.strict-additional-properties",
     Severity.ERROR,
     "A `strict: true` tool has an object schema without `additionalProperties: false`.",
-    providers=("openai", "azure"),
+    policy=policy(error=("openai-family",), silent=("self-hosted", "mistral"), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -257,12 +311,27 @@ STRICT_ADDITIONAL_PROPERTIES = define(
         ],
     },
     notes="vLLM does not model `strict`; Mistral strips it (LiteLLM). Other providers: warning.",
+    fixed={
+        "model": "gpt-4o",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"city": {"type": "string"}},
+                    "required": ["city"],
+                    "additionalProperties": False,
+                },
+                strict=True,
+            )
+        ],
+    },
 )
 STRICT_REQUIRED = define(
     "tools.strict-required",
     Severity.ERROR,
     "A `strict: true` tool has an object schema whose `required` does not list every property.",
-    providers=("openai", "azure"),
+    policy=policy(error=("openai-family",), silent=("self-hosted", "mistral"), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -291,12 +360,27 @@ STRICT_REQUIRED = define(
         ],
     },
     notes='Optional fields in strict mode are `required` with a nullable type (`["string", "null"]`).',
+    fixed={
+        "model": "gpt-4o",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"city": {"type": "string"}, "unit": {"type": ["string", "null"]}},
+                    "required": ["city", "unit"],
+                    "additionalProperties": False,
+                },
+                strict=True,
+            )
+        ],
+    },
 )
 DESCRIPTION_TOO_LONG = define(
     "tools.description-too-long",
     Severity.WARNING,
     "A tool description is longer than 1024 characters.",
-    providers=("openai", "azure"),
+    policy=policy(warning=("openai-family",)),
     predicts=(
         PredictedError(
             provider="openai",
@@ -318,12 +402,19 @@ DESCRIPTION_TOO_LONG = define(
         "The error was seen through a proxy (upstream likely OpenAI); OpenAI itself accepts the long "
         "descriptions of agent CLIs such as qwen-code, so this stays a warning."
     ),
+    fixed={"model": "gpt-4o", "messages": [USER], "tools": [example_tool(description="Weather for a city.")]},
 )
 HISTORY_INVALID_NAME = define(
     "tools.invalid-history-name",
     Severity.ERROR,
     "An assistant message's `tool_calls[].function.name` has characters outside `^[a-zA-Z0-9_-]+$`.",
-    providers=("openai", "azure"),
+    policy=policy(
+        error=("openai-family",),
+        warning=("gemini",),
+        silent=("self-hosted",),
+        otherwise=Severity.WARNING,
+        conditions={"gemini": "names outside Gemini's own pattern (dots allowed)"},
+    ),
     predicts=(
         PredictedError(
             provider="openai",
@@ -355,28 +446,177 @@ HISTORY_INVALID_NAME = define(
         ],
     },
     notes="OpenAI validates replayed calls too, so a history recorded from another provider can fail later.",
+    fixed={
+        "model": "gpt-4o",
+        "messages": [
+            USER,
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "weather_get", "arguments": "{}"},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": "call_1", "content": "18 C"},
+        ],
+    },
 )
 
 
 # --- the check ------------------------------------------------------------------------------------
 
 
-def _name_problem(view: RequestView, name: str) -> tuple[Severity, str] | None:
-    """(severity, pattern) when ``name`` breaks the target provider's name rule."""
+def _name_problem(view: RequestView, name: str) -> tuple[Any, str] | None:
+    """(rule, pattern) when ``name`` breaks the target provider's name rule; the rule's policy says how
+    severe that is there."""
     pid = provider_id(view)
-    if pid in SELF_HOSTED:
-        return None
     if pid == "gemini":
-        return None if GEMINI_NAME.fullmatch(name) else (Severity.ERROR, "^[a-zA-Z_][a-zA-Z0-9_.-]*$")
+        return None if GEMINI_NAME.fullmatch(name) else (INVALID_NAME, "^[a-zA-Z_][a-zA-Z0-9_.-]*$")
     if OPENAI_NAME.fullmatch(name):
         return None
-    if pid == "azure":
-        if AZURE_NAME.fullmatch(name):
-            return Severity.WARNING, "^[a-zA-Z0-9_-]+$ (some Azure deployments also allow '.')"
-        return Severity.ERROR, "^[a-zA-Z0-9_-]+$"
-    if pid in OPENAI_NAME_PROVIDERS:
-        return Severity.ERROR, "^[a-zA-Z0-9_-]+$"
-    return Severity.WARNING, "^[a-zA-Z0-9_-]+$"
+    if pid == "azure" and AZURE_NAME.fullmatch(name):
+        return NAME_WITH_DOT, "^[a-zA-Z0-9_-]+$ (some Azure deployments also allow '.')"
+    return INVALID_NAME, "^[a-zA-Z0-9_-]+$"
+
+
+SCHEMA_KEYWORD_UNSUPPORTED = define(
+    "tools.schema-keyword-unsupported",
+    Severity.ERROR,
+    "A tool's parameter schema uses a JSON-Schema keyword outside the provider's subset (Gemini: `const`).",
+    policy=policy(error=("gemini",)),
+    predicts=(
+        PredictedError(
+            provider="gemini",
+            text=(
+                'Invalid JSON payload received. Unknown name "const" at '
+                "'tools[0].function_declarations[5].parameters.properties[8].value.any_of[0]': Cannot find field."
+            ),
+            source="https://github.com/zed-industries/zed/issues/44875",
+        ),
+    ),
+    example={
+        "model": "gemini-2.5-flash",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"unit": {"anyOf": [{"const": "C"}, {"const": "F"}]}},
+                }
+            )
+        ],
+    },
+    example_url="https://generativelanguage.googleapis.com/v1beta/openai/chat/completions",
+    fixed={
+        "model": "gemini-2.5-flash",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={"type": "object", "properties": {"unit": {"type": "string", "enum": ["C", "F"]}}}
+            )
+        ],
+    },
+    notes=(
+        "Gemini maps tool parameters onto its OpenAPI-style Schema, which has no `const`; use a one-value "
+        "`enum`. `additionalProperties` is accepted today (a recorded 200 with `additionalProperties: false`, "
+        "corpus valid-a av-003), so older reports of it are not flagged."
+    ),
+)
+SCHEMA_REF_SIBLINGS = define(
+    "tools.schema-ref-with-siblings",
+    Severity.ERROR,
+    "A `$ref` in a tool's schema carries a keyword that the referenced definition also sets (Moonshot "
+    "expands `$ref` and refuses the conflict).",
+    policy=policy(error=("moonshot",)),
+    predicts=(
+        PredictedError(
+            provider="moonshot",
+            text=(
+                "Invalid request: tools.function.parameters is not a valid moonshot flavored json schema, "
+                "details: <At path 'properties.variantOptions': conflicting keywords found after $ref "
+                "expansion: description>"
+            ),
+            source="https://github.com/MoonshotAI/kimi-cli/issues/1903",
+        ),
+    ),
+    example={
+        "model": "kimi-k2-0905-preview",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"options": {"$ref": "#/$defs/Options", "description": "Variant options."}},
+                    "$defs": {"Options": {"type": "object", "description": "Options.", "properties": {}}},
+                }
+            )
+        ],
+    },
+    example_url="https://api.moonshot.ai/v1/chat/completions",
+    fixed={
+        "model": "kimi-k2-0905-preview",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"options": {"$ref": "#/$defs/Options"}},
+                    "$defs": {"Options": {"type": "object", "description": "Options.", "properties": {}}},
+                }
+            )
+        ],
+    },
+    notes="Keep the keyword on one side: drop it next to the `$ref`, or inline the definition.",
+)
+#: JSON-Schema keywords each provider's tool-schema subset lacks (real rejections quoted above).
+UNSUPPORTED_SCHEMA_KEYWORDS: dict[str, frozenset[str]] = {"gemini": frozenset({"const"})}
+
+
+def _resolve_local_ref(root: dict[str, Any], ref: str) -> dict[str, Any] | None:
+    """``#/$defs/Name`` or ``#/definitions/Name`` inside the same schema; None otherwise."""
+    parts = ref.split("/")
+    if len(parts) != 3 or parts[0] != "#" or parts[1] not in ("$defs", "definitions"):
+        return None
+    defs = root.get(parts[1])
+    target = defs.get(parts[2]) if isinstance(defs, dict) else None
+    return target if isinstance(target, dict) else None
+
+
+def _check_schema_subset(
+    view: RequestView, location: str, name: str, parameters: dict[str, Any]
+) -> Iterator[Finding]:
+    pid = provider_id(view)
+    unsupported = UNSUPPORTED_SCHEMA_KEYWORDS.get(pid)
+    if unsupported is None and pid != "moonshot":
+        return
+    for path, node in iter_schemas(parameters):
+        if unsupported is not None:
+            for keyword in sorted(unsupported & node.keys()):
+                yield from SCHEMA_KEYWORD_UNSUPPORTED.report(
+                    view,
+                    dotted(location, (*path, keyword)),
+                    f"Function {name!r}: {view.provider.name} does not take the schema keyword {keyword!r} "
+                    f"(in {context_text(path)}); "
+                    + ("use a one-value enum instead." if keyword == "const" else "remove it."),
+                )
+        ref = node.get("$ref")
+        if pid == "moonshot" and isinstance(ref, str):
+            target = _resolve_local_ref(parameters, ref)
+            if target is None:
+                continue
+            clash = sorted((node.keys() - {"$ref"}) & target.keys())
+            if clash:
+                yield from SCHEMA_REF_SIBLINGS.report(
+                    view,
+                    dotted(location, path),
+                    f"Function {name!r}: in {context_text(path)} the $ref to {ref} sits next to "
+                    f"{', '.join(clash)}, which the definition sets too; Moonshot refuses the conflict after "
+                    "expanding $ref. Keep the keyword on one side.",
+                )
 
 
 @check
@@ -389,15 +629,15 @@ def check_tools(view: RequestView) -> Iterator[Finding]:
 
 def _check_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
     if not isinstance(tools, list):
-        yield INVALID_DEFINITION.finding(
+        yield from INVALID_DEFINITION.report(
+            view,
             "tools",
             f"tools is a {type(tools).__name__}; send an array of {{type: function, function}} objects.",
         )
         return
     if len(tools) > MAX_TOOLS_OPENAI:
-        yield from report(
-            TOO_MANY,
-            severity_for(view),
+        yield from TOO_MANY.report(
+            view,
             "tools",
             f"The request declares {len(tools)} tools; OpenAI accepts at most {MAX_TOOLS_OPENAI}. Send only the "
             "tools this turn needs, or defer the rest behind a search tool.",
@@ -414,23 +654,28 @@ def _check_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
                 if flat
                 else ""
             )
-            yield INVALID_DEFINITION.finding(
+            yield from INVALID_DEFINITION.report(
+                view,
                 where if not isinstance(tool, dict) else f"{where}.function",
                 f"{where} has no 'function' object.{hint}",
             )
             continue
         if tool.get("type") != "function":
-            yield INVALID_DEFINITION.finding(
+            yield from INVALID_DEFINITION.report(
+                view,
                 f"{where}.type",
                 f"{where}.type is {tool.get('type')!r}; Chat Completions tools use type 'function'.",
             )
         name = function.get("name")
         if not isinstance(name, str) or not name:
-            yield INVALID_DEFINITION.finding(f"{where}.function.name", f"{where}.function has no name.")
+            yield from INVALID_DEFINITION.report(
+                view, f"{where}.function.name", f"{where}.function has no name."
+            )
             continue
-        yield from _check_name(view, f"{where}.function.name", name, INVALID_NAME)
+        yield from _check_name(view, f"{where}.function.name", name)
         if name in seen:
-            yield DUPLICATE_NAME.finding(
+            yield from DUPLICATE_NAME.report(
+                view,
                 f"{where}.function.name",
                 f"{where} repeats the function name {name!r} of tools[{seen[name]}]; give each tool a unique "
                 "name or drop the duplicate.",
@@ -444,33 +689,31 @@ def _check_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
     if long_descriptions:  # one warning per request: agent CLIs send many long descriptions
         first, length = long_descriptions[0]
         others = f" ({len(long_descriptions) - 1} more tools too)" if len(long_descriptions) > 1 else ""
-        yield from report(
-            DESCRIPTION_TOO_LONG,
-            Severity.WARNING if provider_id(view) in OPENAI_FAMILY else None,
+        yield from DESCRIPTION_TOO_LONG.report(
+            view,
             f"tools[{first}].function.description",
             f"tools[{first}].function.description has {length} characters{others}; some OpenAI deployments and "
             f"proxies reject more than {MAX_DESCRIPTION_OPENAI}.",
         )
 
 
-def _check_name(view: RequestView, location: str, name: str, rule: Any) -> Iterator[Finding]:
+def _check_name(view: RequestView, location: str, name: str) -> Iterator[Finding]:
     if len(name) > MAX_NAME_LENGTH:
-        yield from report(
-            NAME_TOO_LONG,
-            severity_for(view, error=(*OPENAI_FAMILY, "gemini")),
+        yield from NAME_TOO_LONG.report(
+            view,
             location,
             f"Function name {name[:20]!r}… has {len(name)} characters; the limit is {MAX_NAME_LENGTH}. Shorten "
             "it (e.g. drop a server prefix).",
         )
     problem = _name_problem(view, name)
     if problem is not None:
-        severity, pattern = problem
+        rule, pattern = problem
         bad = sorted({c for c in name if not OPENAI_NAME.fullmatch(c)})
-        yield rule.finding(
+        yield from rule.report(
+            view,
             location,
             f"Function name {name!r} does not match {pattern} on {view.provider.name} (offending: "
             f"{' '.join(repr(c) for c in bad) or 'first character'}). Replace other characters with '_'.",
-            severity=severity,
         )
 
 
@@ -483,47 +726,36 @@ def _check_parameters(
     location = f"{where}.function.parameters"
     if not isinstance(parameters, dict) or parameters.get("type") != "object":
         got = parameters.get("type") if isinstance(parameters, dict) else type(parameters).__name__
-        severity = severity_for(
-            view, error=(*OPENAI_FAMILY, "deepseek"), silent=("llama.cpp", "ollama", "sglang")
-        )
-        if provider_id(view) == "vllm":  # vLLM: parameters must be a dict, any schema inside
-            severity = Severity.ERROR if not isinstance(parameters, dict) else None
-        yield from report(
-            PARAMETERS_NOT_OBJECT,
-            severity,
-            location,
-            f"Function {name!r}: parameters must be a JSON Schema with type 'object' (got {got!r}). Wrap the "
-            "arguments as {'type': 'object', 'properties': {...}}.",
-        )
+        # vLLM needs a dict but accepts any schema in it (its policy's condition).
+        if not (provider_id(view) == "vllm" and isinstance(parameters, dict)):
+            yield from PARAMETERS_NOT_OBJECT.report(
+                view,
+                location,
+                f"Function {name!r}: parameters must be a JSON Schema with type 'object' (got {got!r}). Wrap the "
+                "arguments as {'type': 'object', 'properties': {...}}.",
+            )
         if not isinstance(parameters, dict):
             return
-    array_severity = severity_for(view)
-    if array_severity is not None:
-        for path, node in iter_schemas(parameters):
-            if is_array_schema(node) and "items" not in node and "prefixItems" not in node:
-                yield ARRAY_WITHOUT_ITEMS.finding(
-                    dotted(location, path),
-                    f"Function {name!r}: In {context_text(path)}, array schema missing items. Add an 'items' "
-                    "schema, e.g. {'type': 'string'}.",
-                    severity=array_severity,
-                )
+    yield from _check_schema_subset(view, location, name, parameters)
+    for path, node in iter_schemas(parameters):
+        if is_array_schema(node) and "items" not in node and "prefixItems" not in node:
+            yield from ARRAY_WITHOUT_ITEMS.report(
+                view,
+                dotted(location, path),
+                f"Function {name!r}: In {context_text(path)}, array schema missing items. Add an 'items' "
+                "schema, e.g. {'type': 'string'}.",
+            )
     if function.get("strict") is True:
-        strict_severity = severity_for(view, silent=(*SELF_HOSTED, "mistral"))
-        if strict_severity is None:
-            return
         for kind, path, detail in strict_schema_problems(parameters):
             rule = STRICT_ADDITIONAL_PROPERTIES if kind == "additional-properties" else STRICT_REQUIRED
-            yield rule.finding(
+            yield from rule.report(
+                view,
                 dotted(location, path),
                 f"Function {name!r} is strict: In {context_text(path)}, {detail}.",
-                severity=strict_severity,
             )
 
 
 def _check_history_names(view: RequestView) -> Iterator[Finding]:
-    severity = severity_for(view)
-    if severity is None:
-        return
     for index, message in enumerate(view.messages):
         if not isinstance(message, dict) or message.get("role") != "assistant":
             continue
@@ -537,9 +769,9 @@ def _check_history_names(view: RequestView) -> Iterator[Finding]:
                 pid = provider_id(view)
                 if pid == "gemini" and GEMINI_NAME.fullmatch(name):
                     continue
-                yield HISTORY_INVALID_NAME.finding(
+                yield from HISTORY_INVALID_NAME.report(
+                    view,
                     f"messages[{index}].tool_calls[{call_index}].function.name",
                     f"messages[{index}] replays a call to {name!r}, which does not match ^[a-zA-Z0-9_-]+$. "
                     "Rename it consistently in the tools and in the history.",
-                    severity=Severity.ERROR if pid in OPENAI_FAMILY else Severity.WARNING,
                 )

@@ -1,0 +1,872 @@
+#!/usr/bin/env python
+"""Rule accuracy on the labelled corpus of real failures (issue 9, deliverable 4).
+
+    .venv/bin/python scripts/eval_rules.py                  # table for dev and held-out
+    .venv/bin/python scripts/eval_rules.py --split dev      # one part only
+    .venv/bin/python scripts/eval_rules.py --json           # machine-readable
+    .venv/bin/python scripts/eval_rules.py --split dev --misses   # dev misses, to write rules from
+
+A measurement, never a gate: the exit code is 0 whatever the numbers (the suite's gate on "no error
+finding on a valid request" lives in tests/test_eval_rules.py). ``--misses`` refuses the held-out
+part: rules are written from the development part only, the held-out part is read as numbers.
+
+For every failure of class spec, provider or model the script decides whether it is *evaluable*
+(a request is known, or can be built from what the entry proves), runs ``analyse_request`` on that
+request against the entry's provider URL, and counts a *hit* when an error-severity finding matches
+the entry's root-cause label. How the request is built and what "matches" means is documented on
+:func:`build_request` and :func:`matches` and in docs/accuracy.md; neither ever reads the label.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+ROOT: Final = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from support.corpus import load_failures, load_valid  # noqa: E402
+
+from toolguard_core.analyze import analyse_request  # noqa: E402
+from toolguard_core.findings import Finding, Severity  # noqa: E402
+from toolguard_core.providers import BUILTIN_PROFILES, DEFAULT_REGISTRY, OPENAI_PARAMS  # noqa: E402
+from toolguard_core.request import ENDPOINT_KINDS, Target  # noqa: E402
+
+CLASSES: Final = ("spec", "provider", "model")
+SPLITS: Final = ("dev", "heldout")
+
+#: Public base URLs of providers the corpus names that have no built-in profile (toolguard judges
+#: them as a generic OpenAI-compatible server, which is what a user without a mapping gets).
+OTHER_BASE_URLS: Final = {
+    "anthropic": "https://api.anthropic.com/v1",
+    "anthropic-vertex": "https://us-east5-aiplatform.googleapis.com/v1",
+    "bedrock": "https://bedrock-runtime.us-east-1.amazonaws.com/openai/v1",
+    "cohere": "https://api.cohere.ai/compatibility/v1",
+    "github-copilot": "https://api.githubcopilot.com",
+    "github-models": "https://models.github.ai/inference",
+    "crucible": "https://crucible.example/v1",
+    "deepinfra": "https://api.deepinfra.com/v1/openai",
+    "fastchat": "http://localhost:21001/v1",
+    "kimi-code": "https://api.kimi.com/coding/v1",
+    "litellm": "http://localhost:4000/v1",
+    "minimax": "https://api.minimax.io/v1",
+    "modelscope": "https://api-inference.modelscope.cn/v1",
+    "new-api": "https://new-api.example/v1",
+    "nvidia": "https://integrate.api.nvidia.com/v1",
+    "qianfan": "https://qianfan.baidubce.com/v2",
+    "siliconflow": "https://api.siliconflow.cn/v1",
+    "tgi": "http://localhost:3000/v1",
+    "vertex": "https://us-central1-aiplatform.googleapis.com/v1/projects/P/locations/us-central1/endpoints/openapi",
+    "volcengine": "https://ark.cn-beijing.volces.com/api/v3",
+}
+#: Concrete stand-ins for the placeholders in built-in base URLs.
+_PLACEHOLDERS: Final = {"{resource}": "example", "<host>": "localhost", "{account_id}": "ACCOUNT"}
+#: The path each API kind appends to a base URL.
+API_PATHS: Final = {"chat": "/chat/completions", "responses": "/responses", "messages": "/messages"}
+
+# --- what an error text names -----------------------------------------------------------------
+#: Request parameters an error may name: OpenAI's schema plus the vendor fields the corpus's
+#: providers document (thinking switches, sampling knobs of self-hosted servers, Groq/Mistral extras).
+KNOWN_PARAMS: Final = OPENAI_PARAMS | {
+    "enable_thinking", "thinking", "thinking_budget", "top_k", "min_p", "repetition_penalty",
+    "reasoning", "include_reasoning", "reasoning_format", "random_seed", "safe_prompt", "prompt_mode",
+    "extra_body", "options", "keep_alive", "format", "chat_template_kwargs", "input", "instructions",
+    "previous_response_id", "include", "text", "truncation", "max_output_tokens", "functions",
+    "function_call", "stream_otpions",
+}  # fmt: skip
+_QUOTED: Final = r"[\"'`\\]*"
+#: Patterns that name one top-level request field (group ``f``), in any provider's wording.
+_PARAM_PATTERNS: Final = tuple(
+    re.compile(p)
+    for p in (
+        rf"[Uu]nsupported parameter(?:\(s\))?:?\s*{_QUOTED}(?P<f>[A-Za-z_][\w.]*)",
+        r"[Ii]nvalid (?P<f>[a-z_]+): only",
+        r"the (?P<f>[a-z_]+) field in the request",
+        rf"{_QUOTED}(?P<f>[A-Za-z_]\w*)\.[\w.\[\]]+{_QUOTED} must be",
+        rf"[Uu]nsupported value:?\s*{_QUOTED}(?P<f>[A-Za-z_]\w*)",
+        rf"[Uu]nknown parameter:?\s*{_QUOTED}(?P<f>[A-Za-z_]\w*)",
+        r"[Uu]nrecognized request arguments? supplied:\s*(?P<list>[\w, ]+)",
+        rf"{_QUOTED}param{_QUOTED}\s*:\s*{_QUOTED}(?P<f>[A-Za-z_]\w*)",
+        rf"loc{_QUOTED}\s*:\s*\[\s*{_QUOTED}body{_QUOTED}\s*,\s*{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}\s*\]",
+        r"(?:^|[\s'\"])body\.(?P<f>[A-Za-z_]\w*)",
+        rf"[Pp]roperty {_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} is unsupported",
+        rf"[Uu]nknown name {_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}(?::| at {_QUOTED}[A-Za-z_]\w*{_QUOTED}:)",
+        rf"[Aa]rgument not supported(?: on this model)?:\s*{_QUOTED}(?P<f>[A-Za-z_]\w*)",
+        rf"does not support (?:the )?(?:parameter|argument|field)s?\s*{_QUOTED}(?P<f>[A-Za-z_]\w*)",
+        rf"{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} (?:is not supported|is unsupported|not supported)",
+        rf"[Ii]nvalid (?:value for )?{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}",
+        rf"{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} must be",
+    )
+)
+#: A message field named by a location (pydantic ``loc``, ``messages.N.role.field`` or Groq's
+#: ``'messages.N' : for 'role:R' ... property 'F'``): group ``role`` and ``f``.
+_MESSAGE_FIELD_PATTERNS: Final = tuple(
+    re.compile(p)
+    for p in (
+        rf"{_QUOTED}messages{_QUOTED}\s*,\s*(?:\w+|X)\s*,\s*{_QUOTED}(?P<role>system|user|assistant|tool|developer){_QUOTED}\s*,\s*{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}\s*\]",
+        r"messages\.\d+\.(?P<role>system|user|assistant|tool|developer)\.(?P<f>[A-Za-z_]\w*)",
+        rf"for {_QUOTED}role:(?P<role>system|user|assistant|tool|developer){_QUOTED}.*?property {_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}",
+    )
+)
+#: Capabilities an error says the model lacks; each names the request field that uses it.
+_CAPABILITIES: Final = (
+    ("tools", re.compile(r"support (?:tool use|tools|tool calling|function calling)|"
+                         r"(?:tools?|function calling|tool calling) (?:is |are )?not supported|"
+                         r"does not support (?:tool|function)", re.I)),
+    ("image", re.compile(r"(?:support|supports) (?:image|vision)|image input|"
+                         r"(?:image|vision)[\w ]* (?:is |are )?not supported|not a multimodal", re.I)),
+)  # fmt: skip
+#: Neutral values for a named parameter when the error quotes none: the commonest client value.
+DEFAULT_VALUES: Final[dict[str, Any]] = {
+    "max_tokens": 4096, "max_completion_tokens": 4096, "max_output_tokens": 4096, "temperature": 0.7,
+    "top_p": 0.9, "presence_penalty": 0.5, "frequency_penalty": 0.5, "n": 1, "seed": 42,
+    "stream": True, "logprobs": True, "top_logprobs": 5, "parallel_tool_calls": True,
+    "tool_choice": "auto", "reasoning_effort": "medium", "store": True, "user": "user-1",
+    "metadata": {"k": "v"}, "stop": ["\n\n"], "response_format": {"type": "json_object"},
+    "stream_options": {"include_usage": True}, "enable_thinking": True, "top_k": 40,
+    "thinking": {"type": "enabled"}, "include": ["reasoning.encrypted_content"],
+}  # fmt: skip
+#: Fields whose value is a structure the error does not show (a tool list, a schema, the input):
+#: naming them proves nothing about their content, so they are never filled in.
+STRUCTURAL: Final = frozenset(
+    {"model", "messages", "input", "tools", "functions", "text", "response_format", "instructions"}
+)
+#: Labels of the older corpus (``tests/data/error_corpus.json``) that name a cause under another id
+#: than the rule that now detects it: label vocabulary only, never a request.
+LABEL_ALIASES: Final = {
+    "dashscope.thinking-requires-stream": "quirks.qwen-thinking-non-stream",
+    "groq.unsupported-property": "params.unknown",
+    "groq.unsupported-message-property": "roles.unknown-message-key",
+    "gemini.unknown-field": "params.unknown",
+    "params.max-tokens-unsupported": "params.max-tokens-on-reasoning-model",
+    "params.temperature-unsupported": "params.temperature-on-reasoning-model",
+    "params.parallel-tool-calls-without-tools": "parallel_tool_calls.without-tools",
+    "params.max-tokens-below-one": "params.max-tokens-range",
+    "params.reasoning-effort-value-unsupported": "params.reasoning-effort-value",
+    "tools.function-name-pattern": "tools.invalid-name",
+    "tools.function-description-too-long": "tools.description-too-long",
+    "messages.tool-call-function-name-pattern": "tools.invalid-history-name",
+    "deepseek.missing-reasoning-content": "quirks.deepseek-reasoning-content-missing",
+    "mistral.tool-call-id-format": "quirks.mistral-tool-call-id",
+    "ollama.image-url-not-supported": "content.remote-image-url",
+    "ollama.image-not-base64": "content.invalid-base64",
+}
+_CAMEL: Final = re.compile(r"[a-z][A-Z]")
+_TOOL: Final = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather for a city.",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
+_IMAGE_URL: Final = "https://upload.wikimedia.org/wikipedia/commons/4/47/PNG_transparency_demonstration_1.png"
+
+
+@dataclass(slots=True)
+class Named:
+    """What an error text names about the request that caused it."""
+
+    params: dict[str, Any] = field(default_factory=dict)
+    message_fields: list[tuple[str, str]] = field(default_factory=list)
+    statements: list[tuple[Statement, re.Match[str]]] = field(default_factory=list)
+    capabilities: list[str] = field(default_factory=list)
+
+    @property
+    def fields(self) -> set[str]:
+        """Dotted field paths without indices (``max_tokens``, ``messages.reasoning_content``)."""
+        out = set(self.params)
+        out |= {f"messages.{name}" for _, name in self.message_fields}
+        out |= {statement.field for statement, _ in self.statements}
+        out |= {"tools" if c == "tools" else "messages.content" for c in self.capabilities}
+        return out
+
+    def __bool__(self) -> bool:
+        return bool(self.params or self.message_fields or self.statements or self.capabilities)
+
+
+def _text(body: Any) -> str:
+    return body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+
+
+def _is_param(name: str) -> bool:
+    """A known parameter, or a camelCase spelling (what a client really sent: ``topP``)."""
+    return name in KNOWN_PARAMS or (bool(_CAMEL.search(name)) and len(name) < 40)
+
+
+def _quoted_value(text: str, name: str) -> Any:
+    """The value an error quotes for ``name``: ``'temperature' does not support 0.7``, or the
+    pydantic ``"input": X`` next to its ``loc``. ``None`` when none is quoted."""
+    key = re.escape(name)
+    for pattern in (
+        rf"{_QUOTED}{key}{_QUOTED}\s+does not support\s+{_QUOTED}(?P<v>[\w.\-]+)",
+        rf"Invalid value for {_QUOTED}{key}{_QUOTED}:?\s*{_QUOTED}(?P<v>[\w.\-]+)",
+        rf"{key}\b[^.\n]{{0,60}}?\bgot:?\s*{_QUOTED}(?P<v>-?[\w.]+)",
+    ):
+        match = re.search(pattern, text)
+        if match is not None:
+            break
+    else:
+        return None
+    raw = match.group("v")
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+
+
+def named_by(body: Any) -> Named:
+    """Read which request fields an error text names (never the label: only the text)."""
+    text = _text(body)
+    named = Named()
+    for pattern in _MESSAGE_FIELD_PATTERNS:
+        for match in pattern.finditer(text):
+            pair = (match.group("role"), match.group("f"))
+            if pair not in named.message_fields:
+                named.message_fields.append(pair)
+    for pattern in _PARAM_PATTERNS:
+        for match in pattern.finditer(text):
+            names = (
+                [n.strip() for n in match.group("list").split(",")]
+                if "list" in match.groupdict() and match.group("list")
+                else [match.group("f")]
+            )
+            for name in names:
+                if name and _is_param(name) and name not in named.params and name != "messages":
+                    named.params[name] = _quoted_value(text, name)
+    for statement in STATEMENTS:
+        if (found := statement.pattern.search(text)) is not None:
+            named.statements.append((statement, found))
+    for capability, pattern in _CAPABILITIES:
+        if pattern.search(text):
+            named.capabilities.append(capability)
+    return named
+
+
+# --- sentences that state the request's shape ---------------------------------------------------
+_USER: Final = {"role": "user", "content": "What is the weather in Paris?"}
+
+
+def _call(call_id: str = "call_1") -> dict[str, Any]:
+    return {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+    }
+
+
+def _calling(content: str | None = None) -> dict[str, Any]:
+    return {"role": "assistant", "content": content, "tool_calls": [_call()]}
+
+
+_RESULT: Final = {"role": "tool", "tool_call_id": "call_1", "content": "sunny"}
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """An error sentence that states what the request contained, and that content.
+
+    ``messages`` is the conversation the sentence describes (it replaces the one-message stub);
+    ``top`` the top-level fields it names; ``field`` is the request field it concerns (used to match
+    ``cause.*`` labels). Each is written from the sentence alone, never from a rule's example.
+    """
+
+    name: str
+    pattern: re.Pattern[str]
+    field: str
+    messages: tuple[dict[str, Any], ...] = ()
+    top: tuple[tuple[str, Any], ...] = ()
+    apis: tuple[str, ...] = ("chat",)
+    derive: Any = None  # (match) -> (messages, top) for sentences that quote a role or value
+    drop: tuple[str, ...] = ()  # fields the sentence says the request did not have
+
+    def build(self, found: re.Match[str], body: dict[str, Any]) -> None:
+        messages, top = self.derive(found) if self.derive else (list(self.messages), dict(self.top))
+        if messages:
+            key = "input" if "input" in body else "messages"
+            body[key] = json.loads(json.dumps(messages))
+        for name, value in top.items():
+            body.setdefault(name, json.loads(json.dumps(value)))
+        for name in self.drop:
+            body.pop(name, None)
+
+
+def _role_pair(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``Unexpected role 'user' after role 'tool'``: a ``second`` message right after a ``first``."""
+    first, second = found.group("first"), found.group("second")
+    messages: list[dict[str, Any]] = [dict(_USER)]
+    if first == "tool":
+        messages += [_calling(), dict(_RESULT)]
+    elif first == "assistant":
+        messages.append({"role": "assistant", "content": "Let me check."})
+    elif first == "system":
+        messages = [{"role": "system", "content": "Be brief."}]
+    messages.append({"role": second, "content": "Thanks."})
+    return messages, {"tools": [_TOOL]} if first == "tool" else {}
+
+
+def _role_rejected(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``invalid message role: system`` / ``developer is not one of [...]``: a message of that role."""
+    return [{"role": found.group("role").lower(), "content": "Be brief."}, dict(_USER)], {}
+
+
+def _tool_choice_value(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``"auto" tool choice requires ...``: that ``tool_choice`` string, with a tool to choose."""
+    return [], {"tool_choice": found.group("v"), "tools": [_TOOL]}
+
+
+def _tool_choice_named(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``Unsupported tool_choice: type='function' function=...(name='X')``: the object form."""
+    tool = json.loads(json.dumps(_TOOL))
+    tool["function"]["name"] = found.group("name")
+    choice = {"type": "function", "function": {"name": found.group("name")}}
+    return [], {"tool_choice": choice, "tools": [tool]}
+
+
+def _empty_message(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``the message at position N with role 'assistant' must not be empty``: an empty message of
+    that role inside the conversation."""
+    role = found.group("role")
+    if role == "assistant":
+        return [dict(_USER), {"role": "assistant", "content": ""}, {"role": "user", "content": "Go on."}], {}
+    return [{"role": role, "content": ""}], {}
+
+
+def _function_call_output(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``No tool call found for function call output with call_id X``: that output, no call."""
+    return [
+        {"role": "user", "content": "What is the weather in Paris?"},
+        {"type": "function_call_output", "call_id": found.group("id"), "output": "sunny"},
+    ], {}
+
+
+def _item_reference(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``Item with id 'X' not found. Items are not persisted when 'store' is set to false``."""
+    return [{"type": "item_reference", "id": found.group("id")}, {"role": "user", "content": "Go on."}], {
+        "store": False
+    }
+
+
+def _s(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I | re.S)
+
+
+_Q: Final = r"[\"'`“”\\]*"
+#: Sentences that state the request's shape, in the providers' own words (dev part only).
+STATEMENTS: Final = (
+    Statement(
+        "tool message without a preceding call",
+        _s(rf"messages with role {_Q}tool{_Q} must be a response to a preced"),
+        "messages",
+        messages=(_USER, _RESULT),
+    ),
+    Statement(
+        "tool call without its tool messages",
+        _s(rf"assistant message with\s+{_Q}tool_calls{_Q}\s+must be followed by tool\s+messages"),
+        "messages",
+        messages=(_USER, _calling(), {"role": "user", "content": "Go on."}),
+        top=(("tools", [_TOOL]),),
+    ),
+    Statement(
+        "two adjacent roles named",
+        _s(
+            rf"role {_Q}(?P<second>user|assistant|tool|system){_Q} after role {_Q}(?P<first>user|assistant|tool|system)"
+        ),
+        "messages",
+        derive=_role_pair,
+    ),
+    Statement(
+        "successive messages of one role",
+        _s(
+            r"successive user or assistant messages|roles must alternate|roles should be alternating"
+            r"|must alternate (?:between )?(?:user and assistant|roles)|should alternate with assistant"
+        ),
+        "messages",
+        messages=(_USER, {"role": "user", "content": "And in Rome?"}),
+    ),
+    Statement(
+        "conversation ends with an assistant message",
+        _s(
+            rf"must end with a user message|last role .{{0,60}}got assistant|last message role should be {_Q}user"
+            r"|last message of .{0,40} must be a user message"
+        ),
+        "messages",
+        messages=(_USER, {"role": "assistant", "content": "The weather in Paris is"}),
+    ),
+    Statement(
+        "several assistant messages at the end",
+        _s(r"2 or more assistant messages at the end"),
+        "messages",
+        messages=(
+            _USER,
+            {"role": "assistant", "content": "Sunny."},
+            {"role": "assistant", "content": "Anything else?"},
+        ),
+    ),
+    Statement(
+        "first message after the system message is not a user message",
+        _s(r"first message \(except the system message\).{0,40}must be a user message"),
+        "messages",
+        messages=(
+            {"role": "system", "content": "Be brief."},
+            {"role": "assistant", "content": "Hello."},
+            _USER,
+        ),
+    ),
+    Statement(
+        "system message not at the beginning",
+        _s(r"system message must be at the beginning"),
+        "messages",
+        messages=(_USER, {"role": "system", "content": "Be brief."}),
+    ),
+    Statement(
+        "a role the server does not take",
+        _s(r"invalid message role:\s*(?P<role>system|developer)"),
+        "messages",
+        derive=_role_rejected,
+    ),
+    Statement(
+        "developer role not among the accepted roles",
+        _s(r"(?P<role>developer) is not one of"),
+        "messages",
+        derive=_role_rejected,
+    ),
+    Statement(
+        "system role not supported",
+        _s(r"(?P<role>system) role (?:is )?not supported"),
+        "messages",
+        derive=_role_rejected,
+    ),
+    Statement(
+        "assistant tool call replayed without reasoning_content",
+        _s(
+            r"missing .?reasoning_content.? field in the assistant message|reasoning_content in the thinking mode must be passed back"
+        ),
+        "messages",
+        messages=(_USER, _calling(), _RESULT),
+        top=(("tools", [_TOOL]),),
+    ),
+    Statement(
+        "function call replayed without a thought signature",
+        _s(r"function call is missing a thought_signature"),
+        "messages",
+        messages=(_USER, _calling(), _RESULT),
+        top=(("tools", [_TOOL]),),
+    ),
+    Statement(
+        "a tool_choice string named",
+        _s(rf"{_Q}(?P<v>auto|required){_Q} tool choice requires"),
+        "tool_choice",
+        derive=_tool_choice_value,
+    ),
+    Statement(
+        "a named-function tool_choice",
+        _s(r"unsupported tool_choice: type=.function. function=\w*\(name=.(?P<name>[\w-]+)"),
+        "tool_choice",
+        derive=_tool_choice_named,
+    ),
+    Statement(
+        "required or object tool_choice",
+        _s(r"tool_choice parameter does not support being set to required"),
+        "tool_choice",
+        top=(("tool_choice", "required"), ("tools", [_TOOL])),
+    ),
+    Statement(
+        "JSON mode together with tools",
+        _s(r"json(?:_object| mode)? cannot be combined with tool"),
+        "response_format",
+        top=(("response_format", {"type": "json_object"}), ("tools", [_TOOL])),
+    ),
+    Statement(
+        "content given as an array where a string is required",
+        _s(
+            r"content.{0,10} : value must be a string|cannot unmarshal array into .{0,60}content of type string"
+        ),
+        "messages",
+        messages=({"role": "user", "content": [{"type": "text", "text": "What is the weather in Paris?"}]},),
+    ),
+    Statement(
+        "an empty message of a named role",
+        _s(rf"with role {_Q}(?P<role>assistant|user|system){_Q} must not be empty"),
+        "messages",
+        derive=_empty_message,
+    ),
+    Statement(
+        "an empty text part",
+        _s(r"text content blocks must be non-empty|content\[\d+\]\.text:\s*text cannot be empty"),
+        "messages",
+        messages=({"role": "user", "content": [{"type": "text", "text": ""}]},),
+    ),
+    Statement(
+        "function call output without its call",
+        _s(r"no tool call found for function call output with call_id (?P<id>[\w-]+)"),
+        "input",
+        apis=("responses",),
+        derive=_function_call_output,
+    ),
+    Statement(
+        "reasoning item without its following item",
+        _s(r"(?P<id>rs_\w+).{0,20} of type .reasoning. was provided without its required following item"),
+        "input",
+        apis=("responses",),
+        messages=(
+            {"role": "user", "content": "What is the weather in Paris?"},
+            {"type": "reasoning", "id": "rs_1", "summary": []},
+        ),
+    ),
+    Statement(
+        "item reference with store false",
+        _s(r"item with id .(?P<id>[\w-]+). not found\. items are not persisted when .store. is set to false"),
+        "input",
+        apis=("responses",),
+        derive=_item_reference,
+    ),
+    Statement(
+        "a chat body sent to the Responses API",
+        _s(r"unsupported parameter: .messages.\. in the responses api"),
+        "messages",
+        apis=("responses",),
+        top=(("messages", [_USER]),),
+        drop=("input",),  # "this parameter has moved to 'input'": the body had messages instead
+    ),
+)
+
+
+# --- building the request -----------------------------------------------------------------------
+def _message_with(role: str, name: str) -> list[dict[str, Any]]:
+    """Messages ending the conversation with a ``role`` message carrying the extra field ``name``
+    (the field's own value is unknown; an empty-ish string is what clients replay)."""
+    extra: Any = "Let me think." if name.startswith("reasoning") else ""
+    if role == "assistant":
+        return [
+            {"role": "assistant", "content": "Hello.", name: extra},
+            {"role": "user", "content": "Go on."},
+        ]
+    if role == "tool":
+        return [
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": "{}"},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": "call_1", "content": "sunny", name: extra},
+        ]
+    return [{"role": role, "content": "Hi.", name: extra}]
+
+
+def build_request(entry: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+    """The request an entry proves, and how it was obtained (``"request"``/``"built"``/a reason).
+
+    - The entry's ``request`` when the thread shows it: a verbatim one exactly as is; a reconstructed
+      fragment with ``model`` filled from the entry and a one-line user message added when it has
+      neither ``messages`` nor ``input`` (threads often quote only the offending part).
+    - Otherwise built from what the error text names (:func:`named_by`): a minimal request
+      (``model`` from the entry, one user message) plus each named top-level parameter with the
+      value the error quotes (else the commonest client value, :data:`DEFAULT_VALUES`); a message
+      field named by location is put on a message of the named role; two roles named as adjacent
+      are put adjacent; a sentence that states the request's shape (:data:`STATEMENTS`, e.g.
+      "messages with role 'tool' must be a response to a preceding message with 'tool_calls'")
+      adds exactly that shape to the conversation; a capability the error says is missing (tools, images) gets one function
+      tool or one image part. The label (rule id or cause) is never read.
+    - Not evaluable when the error names nothing in the request (context length, role
+      alternation with no roles named, ...), when the entry has no model and the error is about
+      parameters, or for an API toolguard does not check.
+    """
+    api = entry.get("api")
+    if api not in ENDPOINT_KINDS:
+        return None, f"api {api!r} is not checked by toolguard"
+    model = entry.get("model") or "unknown-model"
+    request = entry.get("request")
+    if isinstance(request, dict):
+        body = dict(request)
+        if entry.get("request_fidelity") == "verbatim":
+            return body, "request"  # the whole request as sent: nothing is filled in
+        body.setdefault("model", model)
+        if api == "responses":
+            if "input" not in body and "messages" not in body:
+                body["input"] = "Hi."
+        elif "messages" not in body and "input" not in body:
+            body["messages"] = [{"role": "user", "content": "Hi."}]
+        return body, "request"
+    named = named_by(entry.get("body"))
+    if not named:
+        return None, "the error names no request field"
+    if entry.get("class") == "model" and not entry.get("model"):
+        return None, "a model-capability failure whose model the thread does not name"
+    base: dict[str, Any]
+    if api == "responses":
+        base = {"model": model, "input": "Hi."}
+    else:
+        base = {"model": model, "messages": [{"role": "user", "content": "What is the weather in Paris?"}]}
+    body = json.loads(json.dumps(base))
+    for name, value in named.params.items():
+        if name in body or name in STRUCTURAL:
+            continue
+        body[name] = value if value is not None else _default(name)
+    if api != "responses":
+        messages = body["messages"]
+        for role, name in named.message_fields:
+            messages.extend(_message_with(role, name))
+        if "image" in named.capabilities:
+            messages.append(
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "What is in this image?"},
+                        {"type": "image_url", "image_url": {"url": _IMAGE_URL}},
+                    ],
+                }
+            )
+    for statement, found in named.statements:
+        if api in statement.apis:
+            statement.build(found, body)
+    if "tools" in named.capabilities or body.get("tool_choice") not in (None, "none"):
+        body.setdefault("tools", [_TOOL])
+    if body == base:
+        return None, "the error names only fields whose content it does not show"
+    return body, "built"
+
+
+def _default(name: str) -> Any:
+    """The commonest client value of ``name`` (a camelCase spelling takes its snake_case twin's);
+    a vendor field with no common value gets a short string: its presence is what the error names."""
+    snake = _CAMEL.sub(lambda m: f"{m.group()[0]}_{m.group()[1].lower()}", name)
+    return DEFAULT_VALUES.get(name, DEFAULT_VALUES.get(snake, "x"))
+
+
+def url_for(entry: dict[str, Any]) -> str:
+    """The entry's URL when it is a full http(s) URL to the API kind's path, else the provider's
+    public base URL (built-in profile, else :data:`OTHER_BASE_URLS`) plus that path."""
+    api = entry.get("api") or "chat"
+    path = API_PATHS.get(api, "/chat/completions")
+    url = entry.get("url")
+    if isinstance(url, str) and url.startswith("http") and url.split("?", 1)[0].rstrip("/").endswith(path):
+        return url
+    provider = entry.get("provider") or ""
+    profile = BUILTIN_PROFILES.get(provider)
+    base = profile.base_url if profile is not None and profile.base_url else OTHER_BASE_URLS.get(provider)
+    base = base or "https://unknown.example/v1"
+    for placeholder, value in _PLACEHOLDERS.items():
+        base = base.replace(placeholder, value)
+    base = base.rstrip("/")
+    if api == "messages" and not base.endswith("/v1"):
+        path = "/v1" + path  # Anthropic-style bases (https://api.anthropic.com) put /v1 in the path
+    return base + path
+
+
+def target_for(entry: dict[str, Any], url: str) -> Target:
+    """The entry names its provider, so a built-in provider is taken as a user's host mapping
+    would give it (not guessed from a shared port); other providers are detected from the URL."""
+    target = Target.from_url(url, DEFAULT_REGISTRY)
+    profile = BUILTIN_PROFILES.get(entry.get("provider") or "")
+    return dataclasses.replace(target, provider=profile) if profile is not None else target
+
+
+# --- matching -------------------------------------------------------------------------------------
+_INDEX: Final = re.compile(r"\[\d+\]")
+
+
+def field_of(location: str) -> str:
+    """``messages[3].content[0].text`` → ``messages.content.text``; ``tools[0]`` → ``tools``."""
+    return _INDEX.sub("", location).strip(".")
+
+
+def _same_field(a: str, b: str) -> bool:
+    """Equal, or one is a dotted prefix of the other (``messages`` names every message field)."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+#: The request field each ``cause.*`` label is about, for errors whose text names no field (label
+#: vocabulary, like LABEL_ALIASES: it says what the cause concerns, never what the request held).
+CAUSE_FIELDS: Final = {
+    "cause.model-no-tools": "tools",
+    "cause.tools-with-json-mode": "response_format",
+    "cause.tool-choice-unsupported": "tool_choice",
+    "cause.model-no-vision": "messages.content",
+    "cause.too-many-images": "messages.content",
+    "cause.content-array-unsupported": "messages.content",
+    "cause.content-part-unsupported": "messages.content",
+    "cause.empty-content": "messages",
+    "cause.role-order": "messages",
+    "cause.last-message-assistant": "messages",
+    "cause.no-user-message": "messages",
+    "cause.model-no-system-role": "messages",
+    "cause.missing-tool-result": "messages",
+    "cause.thought-signature-missing": "messages",
+    "cause.thinking-block-missing": "messages",
+    "cause.tool-call-id-invalid": "messages",
+    "cause.extra-message-field": "messages",
+    "cause.max-tokens-too-large": "max_tokens",
+    "cause.temperature-with-top-p": "top_p",
+    "cause.item-reference-without-store": "input",
+    "cause.tool-schema-invalid": "tools",
+    "cause.response-format-invalid": "response_format",
+}
+
+
+def _rule_labels(label: str) -> set[str]:
+    """The rule ids a rule-id label stands for: itself; a legacy id's current rule; and the catalog's
+    ``model.*`` rule of the same name (it detects the same cause on any host)."""
+    rule = label.split(":", 1)[0]
+    ids = {rule, LABEL_ALIASES.get(rule, rule)}
+    family, _, name = rule.partition(".")
+    if family == "params":
+        ids.add(f"model.{name}")
+    return ids
+
+
+def matches(label: str, finding: Finding, named: Named) -> bool:
+    """An error finding matches a rule-id label when its rule is that rule (:func:`_rule_labels`);
+    it matches a ``cause.*`` label when it is located at a field the error text names
+    (:func:`named_by`), or, when the text names none, at the field the cause concerns
+    (:data:`CAUSE_FIELDS`); ``messages`` covers every message field."""
+    if finding.severity != Severity.ERROR:
+        return False
+    if not label.startswith("cause."):
+        return finding.rule in _rule_labels(label)
+    spot = field_of(finding.location)
+    fields = named.fields or ({CAUSE_FIELDS[label]} if label in CAUSE_FIELDS else set())
+    return any(_same_field(spot, name) for name in fields)
+
+
+# --- the evaluation ---------------------------------------------------------------------------------
+@dataclass(slots=True)
+class Outcome:
+    id: str
+    split: str
+    cls: str
+    label: str
+    evaluable: bool
+    how: str
+    hit: bool = False
+    errors: list[str] = field(default_factory=list)
+
+
+def evaluate_failure(entry: dict[str, Any]) -> Outcome:
+    outcome = Outcome(entry["id"], entry["split"], entry["class"], entry["root_cause"], False, "")
+    body, how = build_request(entry)
+    outcome.how = how
+    if body is None:
+        return outcome
+    outcome.evaluable = True
+    url = url_for(entry)
+    analysis = analyse_request(json.dumps(body), url, target=target_for(entry, url))
+    named = named_by(entry.get("body"))
+    errors = [f for f in analysis.findings if f.severity == Severity.ERROR]
+    outcome.errors = [f"{f.rule}@{f.location}" for f in errors]
+    outcome.hit = any(matches(entry["root_cause"], f, named) for f in errors)
+    return outcome
+
+
+def evaluate_valid(entry: dict[str, Any]) -> list[str]:
+    """The error findings on one accepted request (each is a false positive). Only requests to an
+    API toolguard checks are run (the addon's scope is ``/chat/completions`` and ``/responses``;
+    a Messages or native Gemini/Bedrock body is passed through unchecked, so it is not judged)."""
+    url = entry["url"]
+    request = entry["request"]
+    target = target_for(entry, url)
+    analysis = analyse_request(json.dumps(request), url, target=target)
+    return [f.one_line() for f in analysis.findings if f.severity == Severity.ERROR]
+
+
+def failures(split: str) -> Iterator[dict[str, Any]]:
+    """The split's failures of the three measured classes; the split is filtered before anything
+    else reads an entry, so a dev run never touches held-out bodies."""
+    for entry in load_failures():
+        if entry["split"] == split and entry["class"] in CLASSES:
+            yield entry
+
+
+def score(splits: Iterable[str]) -> dict[str, Any]:
+    result: dict[str, Any] = {"splits": {}, "valid": {}}
+    for split in splits:
+        rows: dict[str, dict[str, Any]] = {}
+        outcomes = [evaluate_failure(entry) for entry in failures(split)]
+        for cls in CLASSES:
+            mine = [o for o in outcomes if o.cls == cls]
+            evaluable = [o for o in mine if o.evaluable]
+            hits = sum(o.hit for o in evaluable)
+            rows[cls] = {
+                "entries": len(mine),
+                "evaluable": len(evaluable),
+                "from_request": sum(o.how == "request" for o in evaluable),
+                "built": sum(o.how == "built" for o in evaluable),
+                "hits": hits,
+                "recall": round(hits / len(evaluable), 3) if evaluable else None,
+                # Why the others are not evaluable (reason → count): summary numbers only.
+                "not_evaluable": dict(Counter(o.how for o in mine if not o.evaluable).most_common()),
+            }
+        result["splits"][split] = {"classes": rows, "_outcomes": outcomes}
+    valid_errors: dict[str, list[str]] = {}
+    valid = load_valid()
+    checked = [entry for entry in valid if entry.get("api") in ENDPOINT_KINDS]
+    for entry in checked:
+        errors = evaluate_valid(entry)
+        if errors:
+            valid_errors[entry["id"]] = errors
+    result["valid"] = {
+        "requests": len(valid),
+        "checked": len(checked),
+        "with_errors": len(valid_errors),
+        "errors": valid_errors,
+    }
+    return result
+
+
+def _table(result: dict[str, Any]) -> str:
+    lines = [
+        f"{'split':<8} {'class':<9} {'entries':>7} {'evaluable':>9} {'(req/built)':>11} {'hits':>5} {'recall':>7}"
+    ]
+    for split, part in result["splits"].items():
+        for cls, row in part["classes"].items():
+            recall = "-" if row["recall"] is None else f"{row['recall']:.2f}"
+            lines.append(
+                f"{split:<8} {cls:<9} {row['entries']:>7} {row['evaluable']:>9} "
+                f"{row['from_request']:>5}/{row['built']:<5} {row['hits']:>5} {recall:>7}"
+            )
+    valid = result["valid"]
+    lines.append(
+        f"valid requests: {valid['requests']} ({valid['checked']} on an API toolguard checks), "
+        f"with an error finding: {valid['with_errors']}"
+    )
+    for vid, errors in valid["errors"].items():
+        lines.extend(f"  {vid}: {error}" for error in errors)
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=SPLITS, action="append", help="part(s) to score (default both)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--misses", action="store_true", help="list each dev miss (dev only)")
+    args = parser.parse_args(argv)
+    splits = args.split or list(SPLITS)
+    if args.misses and splits != ["dev"]:
+        parser.error("--misses lists entries, so it only runs with --split dev (held-out stays unread)")
+    result = score(splits)
+    if args.misses:
+        for outcome in result["splits"]["dev"]["_outcomes"]:
+            if not outcome.hit:
+                print(f"{outcome.id} {outcome.cls} {outcome.label} [{outcome.how}] errors={outcome.errors}")
+    for part in result["splits"].values():
+        part.pop("_outcomes")
+    print(json.dumps(result, indent=2) if args.json else _table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""The rule-accuracy measurement (scripts/eval_rules.py) on the development part of the corpus.
+
+The hard gate: no accepted request in ``tests/data/corpus/valid-*.jsonl`` gets an error finding
+(a provider took it, so an error would flag what the provider accepts). The recall numbers are a
+measurement, reported in docs/accuracy.md, not asserted here; only their shape is. The held-out part
+is never scored in the suite, so no test can be tuned to it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("eval_rules", ROOT / "scripts" / "eval_rules.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["eval_rules"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+EVAL = _load()
+
+
+@pytest.fixture(scope="module")
+def dev() -> dict[str, Any]:
+    return EVAL.score(["dev"])
+
+
+def test_no_error_finding_on_any_valid_request(dev: dict[str, Any]) -> None:
+    valid = dev["valid"]
+    assert valid["checked"] > 0
+    assert valid["errors"] == {}, json.dumps(valid["errors"], indent=2)
+
+
+def test_dev_table_has_every_class_with_consistent_counts(dev: dict[str, Any]) -> None:
+    rows = dev["splits"]["dev"]["classes"]
+    assert set(rows) == {"spec", "provider", "model"}
+    for row in rows.values():
+        assert 0 < row["evaluable"] <= row["entries"]
+        assert row["from_request"] + row["built"] == row["evaluable"]
+        assert 0 <= row["hits"] <= row["evaluable"]
+        assert row["recall"] == round(row["hits"] / row["evaluable"], 3)
+
+
+def test_only_the_requested_split_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dev run builds no request from a held-out entry (the discipline the script promises)."""
+    seen: list[str] = []
+    original = EVAL.build_request
+
+    def spy(entry: dict[str, Any]) -> Any:
+        seen.append(entry["split"])
+        return original(entry)
+
+    monkeypatch.setattr(EVAL, "build_request", spy)
+    EVAL.score(["dev"])
+    assert seen and set(seen) == {"dev"}
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # OpenAI's reasoning-model rejection names max_tokens.
+        (
+            "Unsupported parameter: 'max_tokens' is not supported with this model. "
+            "Use 'max_completion_tokens' instead.",
+            {"max_tokens": 4096},
+        ),
+        # A quoted value is taken as sent.
+        (
+            "Unsupported value: 'temperature' does not support 0.2 with this model. "
+            "Only the default (1) value is supported.",
+            {"temperature": 0.2},
+        ),
+        # Azure's list of camelCase arguments: the client really sent these names.
+        (
+            "Unrecognized request arguments supplied: frequencyPenalty, presencePenalty, topP",
+            {"frequencyPenalty": 0.5, "presencePenalty": 0.5, "topP": 0.9},
+        ),
+        # Cerebras names the field with a body. prefix.
+        ("API Error: 422 body.store: property 'body.store' is unsupported", {"store": True}),
+    ],
+)
+def test_named_parameters_are_built_into_the_request(body: str, expected: dict[str, Any]) -> None:
+    entry = {"api": "chat", "model": "m", "request": None, "body": body, "class": "provider"}
+    request, how = EVAL.build_request(entry)
+    assert how == "built"
+    assert request == {
+        "model": "m",
+        "messages": [{"role": "user", "content": "What is the weather in Paris?"}],
+        **expected,
+    }
+
+
+def test_an_error_naming_nothing_is_not_evaluable() -> None:
+    entry = {"api": "chat", "model": "m", "request": None, "body": "prompt is too long", "class": "model"}
+    assert EVAL.build_request(entry) == (None, "the error names no request field")
+
+
+def test_a_cause_label_matches_an_error_at_the_named_field() -> None:
+    from toolguard_core.findings import Finding, Severity
+
+    named = EVAL.named_by("Unsupported parameter: 'max_tokens' is not supported with this model.")
+    at_field = Finding(rule="x.y", severity=Severity.ERROR, location="max_tokens", message="m")
+    elsewhere = Finding(rule="x.y", severity=Severity.ERROR, location="temperature", message="m")
+    warning = Finding(rule="x.y", severity=Severity.WARNING, location="max_tokens", message="m")
+    assert EVAL.matches("cause.param-unsupported", at_field, named)
+    assert not EVAL.matches("cause.param-unsupported", elsewhere, named)
+    assert not EVAL.matches("cause.param-unsupported", warning, named)
+    assert EVAL.matches("x.y", elsewhere, named)
+    assert EVAL.matches("x.y:detail", elsewhere, named)
+
+
+def test_a_cause_label_falls_back_to_the_field_it_concerns_and_params_labels_match_the_catalog() -> None:
+    from toolguard_core.findings import Finding, Severity
+
+    named = EVAL.named_by("No endpoints found that support the requested features.")
+    assert not named
+    at_tools = Finding(
+        rule="model.tools-unsupported", severity=Severity.ERROR, location="tools[0]", message="m"
+    )
+    assert EVAL.matches("cause.model-no-tools", at_tools, named)
+    assert not EVAL.matches("cause.model-no-vision", at_tools, named)
+    catalog = Finding(
+        rule="model.max-tokens-on-reasoning-model", severity=Severity.ERROR, location="x", message="m"
+    )
+    assert EVAL.matches("params.max-tokens-on-reasoning-model", catalog, named)
