@@ -1,8 +1,14 @@
-"""The library behind ``toolguard check``: lint one request body offline through the addon's own code path."""
+"""The library behind ``toolguard check``: lint request bodies offline through the addon's own code path.
+
+Bodies come from files (one JSON body each, or JSON Lines: one body per line) or from a stored flow
+(re-checked with today's rules). Without ``--url`` a body's shape picks the endpoint: ``input`` and
+no ``messages`` is a Responses API body, anything else a chat-completions one.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +20,7 @@ from toolguard_core.providers import DEFAULT_REGISTRY
 from toolguard_core.request import Target
 
 DEFAULT_URL = "https://api.openai.com/v1/chat/completions"
+RESPONSES_URL = "https://api.openai.com/v1/responses"
 
 
 def validate_url(url: str) -> str:
@@ -52,15 +59,96 @@ def check_body(body: bytes, url: str, providers_file: str | None = None) -> Anal
     return analysis
 
 
+@dataclass(slots=True)
+class Checked:
+    """One body's analysis: where it came from and the URL it was judged for."""
+
+    source: str
+    url: str
+    analysis: Analysis
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "url": self.url,
+            "provider": self.analysis.target.provider.id,
+            "provider_name": self.analysis.target.provider.name,
+            "findings": [f.model_dump(mode="json") for f in self.analysis.findings],
+        }
+
+
+def split_bodies(source: str, data: bytes) -> list[tuple[str, bytes]]:
+    """One body, or one per line when ``data`` is JSON Lines (``source:LINE`` names each)."""
+    try:
+        json.loads(data)
+        return [(source, data)]
+    except ValueError:
+        pass
+    lines = [(n, line) for n, line in enumerate(data.splitlines(), 1) if line.strip()]
+    if len(lines) < 2:
+        return [(source, data)]
+    try:
+        for _, line in lines:
+            json.loads(line)
+    except ValueError:
+        return [(source, data)]  # not JSON Lines either: analysed whole, body.not-json says why
+    return [(f"{source}:{n}", line) for n, line in lines]
+
+
+def url_for_shape(body: bytes, url: str | None) -> str:
+    """``url`` when given, else the endpoint the body's shape belongs to (Responses or chat)."""
+    if url:
+        return url
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return DEFAULT_URL
+    if isinstance(parsed, dict) and "input" in parsed and "messages" not in parsed:
+        return RESPONSES_URL
+    return DEFAULT_URL
+
+
+def check_bodies(
+    bodies: list[tuple[str, bytes]], url: str | None, providers_file: str | None = None
+) -> list[Checked]:
+    """Each body analysed as sent to ``url`` (or to the endpoint its shape names)."""
+    results = []
+    for source, body in bodies:
+        body_url = url_for_shape(body, url)
+        results.append(Checked(source, body_url, check_body(body, body_url, providers_file)))
+    return results
+
+
+def stored_flow_body(db_path: Path, flow_ref: str) -> tuple[str, bytes, str]:
+    """A stored flow's request body and URL, to re-check it with today's rules: (source, body, url)."""
+    from toolguard_analysis.show import find_flow, request_body
+
+    flow = find_flow(db_path, flow_ref)
+    url = flow.row.get("url") or DEFAULT_URL
+    return f"flow {flow.id}", request_body(flow).encode(), url
+
+
 def render_findings(analysis: Analysis, url: str, fmt: str = "text") -> str:
-    """``text``: one line per finding and a count line; ``json``: ``{"findings": [...]}``."""
+    """One body's findings (see :func:`render_results`)."""
+    return render_results([Checked("-", url, analysis)], fmt)
+
+
+def render_results(results: list[Checked], fmt: str = "text") -> str:
+    """``text``: per body, one line per finding and a count line naming the provider and URL (with a
+    ``== SOURCE`` heading when there are several); ``json``: an object per body with its source,
+    provider, URL and findings (a list of them for several bodies)."""
     if fmt == "json":
-        payload: dict[str, Any] = {"findings": [f.model_dump(mode="json") for f in analysis.findings]}
-        return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
-    lines = [finding.one_line() for finding in analysis.findings]
-    counts = {s: sum(1 for f in analysis.findings if f.severity == s) for s in Severity}
-    lines.append(
-        f"{counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} warning(s) "
-        f"for {analysis.target.provider.name} ({url})"
-    )
+        payload: Any = [r.as_json() for r in results]
+        return json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False) + "\n"
+    lines: list[str] = []
+    for result in results:
+        analysis = result.analysis
+        if len(results) > 1:
+            lines.append(f"== {result.source}")
+        lines += [finding.one_line() for finding in analysis.findings]
+        counts = {s: sum(1 for f in analysis.findings if f.severity == s) for s in Severity}
+        lines.append(
+            f"{counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} warning(s) "
+            f"for {analysis.target.provider.name} ({result.url})"
+        )
     return "\n".join(lines) + "\n"

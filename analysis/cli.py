@@ -9,6 +9,7 @@ docs/cli.md is generated from that help (scripts/gen_cli_doc.py).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -17,13 +18,33 @@ from typing import IO, Any, TextIO
 
 import click
 
-from toolguard_analysis.check import DEFAULT_URL, check_body, render_findings, validate_url
+from toolguard_analysis import db as dbsource
+from toolguard_analysis.check import (
+    DEFAULT_URL,
+    RESPONSES_URL,
+    check_bodies,
+    render_results,
+    split_bodies,
+    stored_flow_body,
+    validate_url,
+)
+from toolguard_analysis.datasette import metadata_for
 from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_analysis.merge import merge
-from toolguard_analysis.render import render
-from toolguard_analysis.run import DEFAULT_API_PATH, DEFAULT_UPSTREAM, run_session
+from toolguard_analysis.render import NO_LIMIT, render
+from toolguard_analysis.run import (
+    DEFAULT_API_PATH,
+    DEFAULT_UPSTREAM,
+    addon_script,
+    mitmdump_executable,
+    run_session,
+)
+from toolguard_analysis.show import FORMATS as SHOW_FORMATS
+from toolguard_analysis.show import find_flow, request_body
+from toolguard_analysis.show import render as render_flow
 from toolguard_analysis.summary import build_summary
 from toolguard_analysis.timefilters import parse_when
+from toolguard_core.dburl import is_postgres_url, label
 from toolguard_core.modes import Mode
 from toolguard_core.store import default_db_path
 
@@ -40,7 +61,9 @@ def _library[T](fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         raise click.ClickException(str(exc)) from exc
 
 
-def _url_option(ctx: click.Context, param: click.Parameter, url: str) -> str:
+def _url_option(ctx: click.Context, param: click.Parameter, url: str | None) -> str | None:
+    if url is None:
+        return None
     try:
         return validate_url(url)
     except BadParameter as exc:
@@ -54,12 +77,17 @@ def cli() -> None:
 
     \b
     Capture (the proxy writes flagged flows to the default database):
-        mitmdump -s addon/toolguard.py --mode reverse:https://api.openai.com
+        toolguard run -- python agent.py       # run a client through toolguard, then report
+        toolguard proxy --mode reverse:https://api.openai.com
+        mitmdump -s "$(toolguard addon-path)" --mode reverse:https://api.openai.com
+        toolguard addon-path --help            # loading the addon into your own mitmweb
     Examples:
+        toolguard show --last                  # the latest stored flow, as a bug report
         toolguard summary                      # recurring failures, by rule and error
         toolguard check request.json           # lint one request body offline
-        toolguard run -- qwen -p "..." --yolo  # run a client through toolguard
         toolguard merge all.db laptop.db ci.db # combine databases from several machines
+        toolguard datasette-metadata capture.db > meta.yml   # datasette capture.db -m meta.yml
+        toolguard sync toolguard.db postgresql://db.example/toolguard  # push to the team's PostgreSQL
     """
 
 
@@ -68,8 +96,7 @@ def db_option(multiple: bool = False) -> Callable[[Callable[..., Any]], Callable
         "--db",
         "db_paths" if multiple else "db_path",
         multiple=multiple,
-        type=click.Path(dir_okay=False),
-        help=f"Database file (default: $TOOLGUARD_DB or {default_db_path()}).",
+        help=f"Database file or postgresql:// URL (default: $TOOLGUARD_DB or {default_db_path()}).",
     )
 
 
@@ -77,13 +104,13 @@ def db_option(multiple: bool = False) -> Callable[[Callable[..., Any]], Callable
 
 
 @cli.command()
-@click.argument("file", type=click.File("rb"), default="-")
+@click.argument("files", type=click.File("rb"), nargs=-1)
 @click.option(
     "--url",
-    default=DEFAULT_URL,
-    show_default=True,
     callback=_url_option,
-    help="Validate as if the body were sent to this URL (decides the provider and its rules).",
+    help="Validate as if the bodies were sent to this URL (decides the provider and its rules). "
+    f"Default: by the body's shape, {RESPONSES_URL} for a Responses body (input, no messages), "
+    f"else {DEFAULT_URL}; for --flow, the flow's own URL.",
 )
 @click.option(
     "--format",
@@ -91,7 +118,8 @@ def db_option(multiple: bool = False) -> Callable[[Callable[..., Any]], Callable
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help='text: one line per finding; json: {"findings": [{rule, severity, location, message}]}.',
+    help="text: one line per finding; json: {source, url, provider, provider_name, findings: [{rule, "
+    "severity, location, message}]} per body (a list of them for several bodies).",
 )
 @click.option(
     "--providers",
@@ -99,10 +127,21 @@ def db_option(multiple: bool = False) -> Callable[[Callable[..., Any]], Callable
     type=click.Path(exists=True, dir_okay=False),
     help="Provider profiles file (gateway hosts, model overrides), as given to the addon.",
 )
-def check(file: IO[bytes], url: str, fmt: str, providers_file: str | None) -> None:
-    """Lint one chat-completions request body (FILE, or - for stdin) offline.
+@click.option(
+    "--flow", "flow_ref", metavar="ID", help="Re-check a stored flow (id or prefix) with today's rules."
+)
+@db_option()
+def check(
+    files: tuple[IO[bytes], ...],
+    url: str | None,
+    fmt: str,
+    providers_file: str | None,
+    flow_ref: str | None,
+    db_path: str | None,
+) -> None:
+    """Lint request bodies offline: FILES (- for stdin; JSON Lines give one body per line), or --flow.
 
-    The body goes through the same code path as the proxy addon (analyse_request), as if it were
+    Each body goes through the same code path as the proxy addon (analyse_request), as if it were
     sent to --url: the URL decides the provider, and the provider decides which rules apply and
     how severe they are (vLLM accepts what OpenAI rejects).
 
@@ -115,13 +154,26 @@ def check(file: IO[bytes], url: str, fmt: str, providers_file: str | None) -> No
         toolguard check --url https://api.deepseek.com/chat/completions request.json
         toolguard check --url http://localhost:8000/v1/chat/completions vllm-body.json
         cat body.json | toolguard check --format json -
+        toolguard check a.json b.json requests.jsonl
+        toolguard check --flow 6f9bebcc --db capture.db    # a stored flow, with today's rules
         toolguard check --providers gateways.toml --url https://llm.corp.example/v1/chat/completions req.json
     """
-    analysis = _library(check_body, file.read(), url, providers_file)
-    click.echo(render_findings(analysis, url, fmt), nl=False)
-    for internal in analysis.internal_errors:  # a toolguard bug: say so, but never fail the lint on it
-        click.echo(f"toolguard internal error in {internal.where}: {internal.error}", err=True)
-    sys.exit(1 if analysis.has_error else 0)
+    if flow_ref and files:
+        raise click.UsageError("give FILES or --flow, not both")
+    if flow_ref:
+        path = Path(db_path).expanduser() if db_path else default_db_path()
+        source, body, stored_url = _library(stored_flow_body, path, flow_ref)
+        bodies, url = [(source, body)], url or stored_url
+    else:
+        bodies = []
+        for file in files or (click.get_binary_stream("stdin"),):
+            bodies += split_bodies(getattr(file, "name", "-"), file.read())
+    results = _library(check_bodies, bodies, url, providers_file)
+    click.echo(render_results(results, fmt), nl=False)
+    for result in results:  # a toolguard bug: say so, but never fail the lint on it
+        for internal in result.analysis.internal_errors:
+            click.echo(f"toolguard internal error in {internal.where}: {internal.error}", err=True)
+    sys.exit(1 if any(r.analysis.has_error for r in results) else 0)
 
 
 # --- run -----------------------------------------------------------------------------------------------
@@ -203,7 +255,10 @@ def run(
 
     Starts mitmdump with the toolguard addon on 127.0.0.1, runs COMMAND with an environment that
     routes its OpenAI-compatible API calls through it, waits for COMMAND, stops the proxy cleanly
-    and prints (on stderr) the rules, flows, verdicts and upstream errors of this run.
+    and prints (on stderr) what this run saw, read from its own row in the database's runs table
+    (so runs sharing a database never mix): how many requests reached the proxy, were validated,
+    had findings, were rejected by the upstream or got no answer (or, with none, the likely reason),
+    then the rules and each stored flow with its verdict and upstream error.
 
     \b
     Reverse mode (default): the proxy forwards to --upstream (default: the base URL
@@ -254,6 +309,52 @@ def run(
     sys.exit(status)
 
 
+# --- show ----------------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("flow_id", required=False)
+@click.option("--last", is_flag=True, help="Show the latest stored flow instead of FLOW_ID.")
+@db_option()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(SHOW_FORMATS)),
+    default="text",
+    show_default=True,
+    help="text for the terminal; markdown is a bug report to paste for the client's maintainers "
+    "(secrets are redacted); json is the stored row with its findings, bodies parsed.",
+)
+@click.option(
+    "--request",
+    "request_only",
+    is_flag=True,
+    help="Print only the stored request body (redacted), e.g. to replay it with curl --data @-.",
+)
+def show(flow_id: str | None, last: bool, db_path: str | None, fmt: str, request_only: bool) -> None:
+    """Show one stored flow: FLOW_ID (a unique prefix is enough, as in the run report), or --last.
+
+    As mitmweb's Chat Completions view shows it: provider and model, the conversation with each tool
+    call paired with its answer and the broken pair called out, every finding with its fix, the
+    upstream's error and the rule that explains it, timing, and the request headers (redacted).
+
+    \b
+    Examples:
+        toolguard show --last
+        toolguard show 6f9bebcc
+        toolguard show 6f9bebcc --format markdown > bug-report.md
+        toolguard show --last --format json | jq .findings
+        toolguard show 6f9bebcc --request | curl -s https://api.openai.com/v1/chat/completions \\
+            -H "authorization: Bearer $OPENAI_API_KEY" -H "content-type: application/json" --data @-
+    """
+    path = Path(db_path).expanduser() if db_path else default_db_path()
+    flow = _library(find_flow, path, flow_id, last)
+    if request_only:
+        click.echo(_library(request_body, flow))
+    else:
+        click.echo(render_flow(flow, fmt), nl=False)
+
+
 # --- summary -------------------------------------------------------------------------------------------
 
 
@@ -262,8 +363,8 @@ def run(
     "--db",
     "db_paths",
     multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help=f"Capture database; repeat for several machines (default: $TOOLGUARD_DB or {default_db_path()}).",
+    help="Capture database: a SQLite file or a postgresql:// URL (the shared store, docs/deployment.md); "
+    f"repeat for several (default: $TOOLGUARD_DB or {default_db_path()}).",
 )
 @click.option(
     "--since",
@@ -291,7 +392,7 @@ def run(
     help="Write to this file instead of stdout.",
 )
 def summary(
-    db_paths: tuple[Path, ...],
+    db_paths: tuple[str, ...],
     since: str | None,
     until: str | None,
     host: str | None,
@@ -311,19 +412,30 @@ def summary(
         toolguard summary --host api.deepseek.com --model deepseek-reasoner --until 2026-11-20
         toolguard summary --format json | jq '.groups[] | {pattern, count}'
         toolguard summary --format html -o report.html
+        toolguard summary --db postgresql://toolguard@db.example/toolguard --since 24h
     """
-    paths = list(db_paths) or [default_db_path()]
+    paths: list[dbsource.Source] = [p if is_postgres_url(p) else Path(p) for p in db_paths] or [
+        default_db_path()
+    ]
     for path in paths:
-        if not path.exists():
+        if not dbsource.exists(path):
             raise click.ClickException(f"no toolguard database at {path}")
     try:
-        data = build_summary(
-            paths, _library(parse_when, since), _library(parse_when, until), host, client, model
+        data = _library(
+            build_summary,
+            paths,
+            _library(parse_when, since),
+            _library(parse_when, until),
+            host,
+            client,
+            model,
+            with_flows=output_format == "html",
         )
-    except sqlite3.DatabaseError as exc:
+    except dbsource.database_errors() as exc:
         raise click.ClickException(f"cannot read the database: {exc}") from exc
     stream: TextIO = sys.stdout
-    text = render(data, output_format, colour=output is None and stream.isatty())
+    terminal = output is None and stream.isatty()
+    text = render(data, output_format, colour=terminal, width=None if terminal else NO_LIMIT)
     if output:
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
@@ -335,26 +447,130 @@ def summary(
 
 
 @cli.command(name="merge")
-@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("out")
 @click.argument(
     "inputs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-def merge_command(out: Path, inputs: tuple[Path, ...]) -> None:
-    """Combine capture databases into OUT (created if missing) without duplicates.
+def merge_command(out: str, inputs: tuple[Path, ...]) -> None:
+    """Combine capture databases into OUT (a file, created if missing) without duplicates.
 
     Flows are matched by flow id and findings by (flow id, index); rows already in OUT win, so
-    running the same merge twice changes nothing. The inputs are only read.
+    running the same merge twice changes nothing. The inputs are only read. An OUT that is a
+    postgresql:// URL gets the inputs through `toolguard sync` (there the newest copy of a row wins).
 
     \b
     Examples:
         toolguard merge all.db laptop.db ci.db
         toolguard merge all.db ~/.local/share/toolguard/toolguard.db other-machine.db
         toolguard summary --db all.db
+        toolguard merge postgresql://toolguard@db.example/toolguard laptop.db ci.db
     """
+    if is_postgres_url(out):
+        for path in inputs:
+            _sync(path, out)
+        return
     try:
-        added = merge(out, list(inputs))
+        added = merge(Path(out), list(inputs))
     except (ValueError, sqlite3.DatabaseError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(
         f"{out}: added {added['flows']} flows and {added['findings']} findings from {len(inputs)} database(s)"
     )
+
+
+# --- addon-path / proxy --------------------------------------------------------------------------------
+
+
+@cli.command(name="addon-path")
+def addon_path() -> None:
+    """Print the path of toolguard's mitmproxy script, to load it into your own mitmdump or mitmweb.
+
+    The script ships inside the installed package, so this works from a checkout and after
+    pip install / pipx install alike.
+
+    \b
+    Examples:
+        mitmdump -s "$(toolguard addon-path)" --mode reverse:https://api.openai.com
+        mitmweb -s "$(toolguard addon-path)" --set toolguard_db=capture.db
+    """
+    click.echo(addon_script())
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("mitmdump_args", nargs=-1, type=click.UNPROCESSED)
+def proxy(mitmdump_args: tuple[str, ...]) -> None:
+    """Run mitmdump with toolguard loaded; every argument goes to mitmdump.
+
+    The same as mitmdump -s "$(toolguard addon-path)" MITMDUMP_ARGS..., with the mitmdump installed
+    next to toolguard. toolguard's options are mitmproxy options (--set toolguard_db=PATH, ...; see
+    mitmdump --options). Stop it with Ctrl-C: every flagged flow is on disk by then. mitmdump's own
+    help: mitmdump --help.
+
+    \b
+    Examples:
+        toolguard proxy --mode reverse:https://api.openai.com -p 8080
+        toolguard proxy --listen-host 127.0.0.1 -p 8080 --set toolguard_db=capture.db
+    """
+    executable = _library(mitmdump_executable)
+    command = [str(executable), "-s", str(addon_script()), *mitmdump_args]
+    os.execv(executable, command)
+
+
+# --- datasette-metadata --------------------------------------------------------------------------------
+
+
+@cli.command(name="datasette-metadata")
+@click.argument("databases", nargs=-1, type=click.Path(dir_okay=False))
+def datasette_metadata(databases: tuple[str, ...]) -> None:
+    """Print toolguard's Datasette metadata (YAML) for DATABASES, whatever their file names.
+
+    Datasette keys table descriptions and canned queries by database name, the file name without
+    .db; this writes them under each given file's name (default: toolguard, for toolguard.db).
+
+    \b
+    Examples:
+        toolguard datasette-metadata capture.db > meta.yml && datasette capture.db -m meta.yml
+        toolguard datasette-metadata laptop.db ci.db > meta.yml && datasette laptop.db ci.db -m meta.yml
+    """
+    click.echo(_library(metadata_for, databases), nl=False)
+
+
+# --- sync ----------------------------------------------------------------------------------------------
+
+
+@cli.command(name="sync")
+@click.argument("sqlite_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("url")
+def sync_command(sqlite_file: Path, url: str) -> None:
+    """Push a SQLite capture to a shared PostgreSQL database (URL: postgresql://...).
+
+    The tables are created in PostgreSQL if missing, with the schema derived from the SQLite one
+    (docs/deployment.md). Rows are upserted by their keys (flows by flow id, findings by flow id
+    and index), so syncing the same file twice, or a file a proxy already synced, adds nothing
+    twice. The file is only read. Needs the postgres extra: pip install 'toolguard[postgres]'.
+
+    \b
+    Examples:
+        toolguard sync ~/.local/share/toolguard/toolguard.db postgresql://toolguard@db.example/toolguard
+        toolguard sync laptop.db "postgresql://toolguard:$PGPASSWORD@10.0.0.5:5432/toolguard"
+        toolguard summary --db postgresql://toolguard@db.example/toolguard
+    """
+    if not is_postgres_url(url):
+        raise click.BadParameter("expected a postgresql:// URL", param_hint="URL")
+    _sync(sqlite_file, url)
+
+
+def _sync(path: Path, url: str) -> None:
+    try:
+        from toolguard_core import pgstore
+
+        sent = pgstore.push_file(path, url)
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except (OSError, sqlite3.DatabaseError) as exc:
+        raise click.ClickException(f"cannot read {path}: {exc}") from exc
+    except Exception as exc:  # psycopg.Error: unreachable server, refused login
+        raise click.ClickException(f"cannot sync to {label(url)}: {exc}") from exc
+    # Tables with rows only: later migrations add tables an older capture has nothing in.
+    counts = ", ".join(f"{n} {table}" for table, n in sent.items() if n) or "no rows"
+    click.echo(f"{label(url)}: sent {counts} from {path}")

@@ -1,15 +1,34 @@
 """Reading capture databases (the ``flows`` and ``findings`` tables of docs/schema.md) read-only,
-with the summary's filters applied in SQL (time, host, model) and in Python (client)."""
+with the summary's filters applied in SQL (time, host, model) and in Python (client).
+
+A database is a SQLite file or a ``postgresql://`` URL (the shared store, docs/deployment.md). The
+queries are written once, in SQL both dialects read (``?`` placeholders, ``lower``/``coalesce``/
+``like``); :class:`Connection` is the one place that knows which dialect it talks to.
+"""
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from toolguard_analysis.clients import headers as _headers
 from toolguard_analysis.clients import parse_client
+from toolguard_analysis.errors import ToolguardError
+from toolguard_core.dburl import is_postgres_url, redact_url
+
+Source = str | os.PathLike[str]
+
+
+def database_errors() -> tuple[type[Exception], ...]:
+    """What reading a database can raise: SQLite's errors, and psycopg's once a PostgreSQL
+    connection has loaded it (not imported here: the summary library stays light)."""
+    psycopg = sys.modules.get("psycopg")
+    return (sqlite3.DatabaseError, psycopg.Error) if psycopg is not None else (sqlite3.DatabaseError,)
+
 
 FLOW_COLUMNS = (
     "id, datetime_utc, host, path, provider, client, model, status, error_message, error_type, error_code, "
@@ -17,14 +36,55 @@ FLOW_COLUMNS = (
 )
 
 
-def _connect_readonly(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    return conn
+class Connection:
+    """A read-only connection to a SQLite file or a PostgreSQL database, rows as dicts."""
+
+    def __init__(self, source: Source) -> None:
+        self.postgres = is_postgres_url(source)
+        self.label = redact_url(str(source)) if self.postgres else str(source)
+        if self.postgres:
+            from psycopg.rows import dict_row
+
+            from toolguard_core import pgstore
+
+            try:
+                self._pg = pgstore.connect(str(source), row_factory=dict_row, autocommit=True)
+            except ImportError as exc:
+                raise ToolguardError(str(exc)) from exc
+            except Exception as exc:  # psycopg.OperationalError: unreachable, bad credentials
+                raise ToolguardError(f"cannot connect to {self.label}: {exc}") from exc
+            self._pg.read_only = True
+        else:
+            self._sqlite = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+            self._sqlite.row_factory = sqlite3.Row
+
+    def query(self, sql: str, args: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        """Run portable SQL written with ``?`` placeholders."""
+        if self.postgres:
+            yield from self._pg.execute(sql.replace("%", "%%").replace("?", "%s"), list(args))
+        else:
+            for row in self._sqlite.execute(sql, list(args)):
+                yield dict(row)
+
+    def has_table(self, name: str) -> bool:
+        """Whether the database has this table (older captures lack the later migrations' tables)."""
+        if self.postgres:
+            sql = "select to_regclass(?) is not null as present"
+        else:
+            sql = "select exists (select 1 from sqlite_master where type = 'table' and name = ?) as present"
+        return bool(next(self.query(sql, [name]))["present"])
+
+    def close(self) -> None:
+        (self._pg if self.postgres else self._sqlite).close()
+
+
+def exists(source: Source) -> bool:
+    """A file that exists, or any PostgreSQL URL (whether it answers is found out on connecting)."""
+    return is_postgres_url(source) or Path(source).exists()
 
 
 def load(
-    paths: Sequence[Path],
+    paths: Sequence[Source],
     since: str | None = None,
     until: str | None = None,
     host: str | None = None,
@@ -50,10 +110,9 @@ def load(
         args.append(f"%{model.lower()}%")
     sql = f"select {FLOW_COLUMNS} from flows" + (f" where {' and '.join(where)}" if where else "")
     for path in paths:
-        conn = _connect_readonly(path)
+        conn = Connection(path)
         try:
-            for row in conn.execute(sql + " order by datetime_utc", args):
-                flow = dict(row)
+            for flow in conn.query(sql + " order by datetime_utc", args):
                 if flow["id"] in flows:
                     continue
                 flow["client_name"] = parse_client(
@@ -65,7 +124,7 @@ def load(
                 ):
                     continue
                 flows[flow["id"]] = flow
-            for row in conn.execute(
+            for row in conn.query(
                 "select flow_id, idx, rule, severity, location, message from findings order by flow_id, idx"
             ):
                 if row["flow_id"] in flows and row["flow_id"] not in findings:
@@ -79,18 +138,17 @@ def load(
     return list(flows.values()), findings
 
 
-def load_repairs(paths: Sequence[Path], flows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def load_repairs(paths: Sequence[Source], flows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """The ``repairs`` rows (docs/schema.md) of the given flows, each with its flow's ``verdict``;
     databases written before repair mode existed have no such table and give nothing."""
     rows: list[dict[str, Any]] = []
     seen: set[tuple[str, int]] = set()
     for path in paths:
-        conn = _connect_readonly(path)
+        conn = Connection(path)
         try:
-            exists = conn.execute("select 1 from sqlite_master where type = 'table' and name = 'repairs'")
-            if exists.fetchone() is None:
+            if not conn.has_table("repairs"):
                 continue
-            for row in conn.execute(
+            for row in conn.query(
                 "select flow_id, idx, rule, family, location, applied from repairs order by flow_id, idx"
             ):
                 key = (row["flow_id"], row["idx"])

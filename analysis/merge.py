@@ -1,6 +1,7 @@
 """The library behind ``toolguard merge OUT.db IN.db ...``: combine captures from several machines without duplicates.
 
-Flows are keyed by their mitmproxy flow id (a uuid, unique across machines), findings and repairs by
+Flows are keyed by their mitmproxy flow id (a uuid, unique across machines), runs by their id, findings and
+repairs by
 ``(flow_id, idx)``. Rows already in ``OUT.db`` are kept as they are (``INSERT OR IGNORE``), so merging
 the same inputs again changes nothing. Inputs are opened read-only and never modified.
 """
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from toolguard_core.store import open_db
 
-TABLES = ("flows", "findings", "repairs")
+TABLES = ("flows", "findings", "repairs", "runs")
 
 
 def _columns(conn: sqlite3.Connection, schema: str, table: str) -> list[str]:

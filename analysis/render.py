@@ -24,6 +24,11 @@ def ansi_style(text: str, fg: str | None = None, **flags: bool) -> str:
     return "".join(f"\x1b[{code}m" for code in codes) + text + "\x1b[0m"
 
 
+#: A width that cuts nothing: piped or written to a file, the text keeps every id (OpenAI's
+#: unanswered-call message ends with the tool_call ids, past any terminal's width).
+NO_LIMIT = 1 << 30
+
+
 def _trim(text: str, width: int) -> str:
     text = re.sub(r"\s*\n\s*|\t", " ", str(text)).rstrip()
     return text if len(text) <= width else text[: max(1, width - 1)] + "…"
@@ -207,12 +212,15 @@ def render_json(summary: dict[str, Any]) -> str:
     return json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
 
 
-def render(summary: dict[str, Any], output_format: str, colour: bool = False) -> str:
-    """The summary in ``text``, ``markdown``, ``json`` or ``html``."""
+def render(
+    summary: dict[str, Any], output_format: str, colour: bool = False, width: int | None = None
+) -> str:
+    """The summary in ``text``, ``markdown``, ``json`` or ``html``. ``width``: where text lines are cut
+    (``None``: the terminal's width; the CLI passes :data:`NO_LIMIT` when stdout is not a terminal)."""
     if output_format == "json":
         return render_json(summary)
     if output_format == "markdown":
         return render_markdown(summary)
     if output_format == "html":
         return render_html(summary)
-    return render_text(summary, colour=colour)
+    return render_text(summary, colour=colour, width=width)

@@ -4,7 +4,10 @@
 rejections over time by pattern (stacked bars, drawn as inline SVG so it needs no JavaScript), the
 group table with a drill-down per group (native ``<details>``: error text, clients, models, hosts,
 example flows and the messages around the finding), the unexplained rejections, precision per rule and
-verdict counts. ``report.html#<fingerprint>`` opens that group. The summary JSON is embedded too (``<script type="application/json"
+verdict counts, the flows that got no answer, and a drill-down per flow (its upstream error, its
+findings with their fixes, the messages around the first finding). Groups link to their flows and
+rules to their section of docs/rules.md. ``report.html#<fingerprint>`` opens that group,
+``report.html#flow-<id>`` that flow. The summary JSON is embedded too (``<script type="application/json"
 id="toolguard-summary">``) for anyone who wants to post-process the page.
 """
 
@@ -13,6 +16,9 @@ from __future__ import annotations
 import json
 from html import escape
 from typing import Any
+
+from toolguard_analysis.rule_links import rule_doc_link
+from toolguard_core.verdict import verdict_words
 
 PALETTE = (
     "#4e79a7",
@@ -49,17 +55,31 @@ details { margin: 0; } summary { cursor: pointer; }
 .cards { display: flex; gap: 12px; flex-wrap: wrap; margin: 12px 0; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 8px 14px; min-width: 120px; }
 .card b { display: block; font-size: 20px; }
+.nowrap, td.when, td.fp { white-space: nowrap; }
+a { color: #1f5fa8; } a.rule { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
+details.flow { border-bottom: 1px solid var(--line); padding: 4px 0; }
+details.flow > summary { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12.5px; }
+details.flow[open] { background: #fafbfc; }
+.findings li { margin: 4px 0; } .sev-error { color: #b42318; font-weight: 600; } .sev-warning { color: #b54708; }
+.flowlinks a { margin-right: 8px; white-space: nowrap; }
 """
 
 
-# report.html#<fingerprint> opens that group's drill-down (inline, no external script).
-OPEN_LINKED_GROUP = """(function () {
-  var id = decodeURIComponent(location.hash.slice(1));
-  var row = id && document.getElementById(id);
-  if (row && row.classList.contains("group")) {
-    row.querySelector("details").open = true;
-    row.scrollIntoView();
+# report.html#<fingerprint> opens that group's drill-down, report.html#flow-<id> that flow's, also when a
+# link inside the page is followed (hashchange). Inline, no external script.
+OPEN_LINKED = """(function () {
+  function openLinked() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    if (!target) return;
+    var details = target.tagName === "DETAILS" ? target : target.querySelector("details");
+    if (details && (target.classList.contains("group") || target.classList.contains("flow"))) {
+      details.open = true;
+      target.scrollIntoView();
+    }
   }
+  openLinked();
+  window.addEventListener("hashchange", openLinked);
 })();"""
 
 
@@ -76,26 +96,55 @@ def _colours(series: list[str]) -> dict[str, str]:
     return colours
 
 
-def chart_svg(timeline: dict[str, Any], colours: dict[str, str], width: int = 1100, height: int = 260) -> str:
-    """Stacked bars of rejections per time bucket, one colour per pattern."""
+def _nice_step(peak: int, ticks: int = 4) -> int:
+    """A gridline step of 1, 2 or 5 times a power of ten giving about ``ticks`` lines up to ``peak``."""
+    raw = max(1.0, peak / ticks)
+    magnitude = 10 ** (len(str(int(raw))) - 1)
+    return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+
+
+def _bucket_label(bucket: str, unit: str) -> str:
+    if unit == "minute":
+        return bucket[11:]  # 10:03
+    if unit == "hour":
+        return bucket[5:].replace("T", " ") + "h"  # 11-20 10h
+    return bucket[5:]  # 11-20
+
+
+def chart_svg(timeline: dict[str, Any], colours: dict[str, str], width: int = 1100, height: int = 290) -> str:
+    """Stacked bars of rejections per time bucket, one colour per pattern, with gridlines, axis labels
+    and each bar's total above it."""
     buckets: list[str] = timeline.get("buckets", [])
     series: dict[str, list[int]] = timeline.get("series", {})
+    unit = timeline.get("unit", "day")
     if not buckets:
         return '<p class="muted" id="chart-empty">No rejected requests in the selection.</p>'
-    left, right, top, bottom = 40, 10, 10, 40
+    left, right, top, bottom = 56, 10, 20, 52
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(values[i] for values in series.values()) for i in range(len(buckets))]
-    peak = max(totals) or 1
+    step = _nice_step(max(totals) or 1)
+    peak = max(step, -(-max(totals) // step) * step)  # the top gridline, a multiple of the step
     slot = plot_w / len(buckets)
     bar_w = max(2.0, min(48.0, slot * 0.7))
     parts = [
         f'<svg id="chart" role="img" aria-label="Rejections over time by pattern" xmlns="http://www.w3.org/2000/svg" '
         f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMidYMid meet">',
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="#9aa4ae"/>',
-        f'<text x="{left - 6}" y="{top + 10}" text-anchor="end" font-size="11" fill="#5b6673">{peak}</text>',
-        f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" font-size="11" fill="#5b6673">0</text>',
     ]
-    label_every = max(1, len(buckets) // 8)
+    for value in range(0, peak + 1, step):
+        y = top + plot_h - plot_h * value / peak
+        parts.append(
+            f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
+            f'stroke="{"#9aa4ae" if value == 0 else "#e6e9ed"}"/>'
+            f'<text class="tick" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+            f'fill="#5b6673">{value}</text>'
+        )
+    parts.append(
+        f'<text class="axis-label" transform="translate(14 {top + plot_h / 2:.0f}) rotate(-90)" '
+        f'text-anchor="middle" font-size="11" fill="#5b6673">rejected requests</text>'
+        f'<text class="axis-label" x="{left + plot_w / 2:.0f}" y="{height - 6}" text-anchor="middle" '
+        f'font-size="11" fill="#5b6673">time (UTC), one bar per {_e(unit)}</text>'
+    )
+    label_every = max(1, len(buckets) // 10)
     for i, bucket in enumerate(buckets):
         x = left + i * slot + (slot - bar_w) / 2
         y = top + plot_h
@@ -110,11 +159,15 @@ def chart_svg(timeline: dict[str, Any], colours: dict[str, str], width: int = 11
                 f'width="{bar_w:.1f}" height="{h:.1f}" fill="{colours.get(name, "#888")}">'
                 f"<title>{_e(bucket)}: {count} × {_e(name)}</title></rect>"
             )
-        if i % label_every == 0 or i == len(buckets) - 1:
-            label = bucket[5:] if timeline.get("unit") == "day" else bucket[5:].replace("T", " ") + "h"
+        if totals[i]:
             parts.append(
-                f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 16}" text-anchor="middle" font-size="11" '
-                f'fill="#5b6673">{_e(label)}</text>'
+                f'<text class="count" data-bucket="{_e(bucket)}" x="{x + bar_w / 2:.1f}" y="{y - 4:.1f}" '
+                f'text-anchor="middle" font-size="11" fill="#1d232a">{totals[i]}</text>'
+            )
+        if i % label_every == 0 or i == len(buckets) - 1:
+            parts.append(
+                f'<text class="bucket" x="{x + bar_w / 2:.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
+                f'font-size="11" fill="#5b6673">{_e(_bucket_label(bucket, unit))}</text>'
             )
     parts.append("</svg>")
     legend = "".join(
@@ -122,6 +175,19 @@ def chart_svg(timeline: dict[str, Any], colours: dict[str, str], width: int = 11
         for name in series
     )
     return "".join(parts) + f'<div class="legend">{legend}</div>'
+
+
+def _rule_link(rule: str | None) -> str:
+    if not rule:
+        return '<span class="unexplained">unexplained</span>'
+    return f'<a class="rule" href="{_e(rule_doc_link(rule))}">{_e(rule)}</a>'
+
+
+def _flow_link(flow_id: str, known: set[str]) -> str:
+    """A link to the flow's drill-down, or its id alone when the page has no drill-down for it."""
+    if flow_id in known:
+        return f'<a class="flow-link" href="#flow-{_e(flow_id)}">{_e(flow_id)}</a>'
+    return f'<span class="mono">{_e(flow_id)}</span>'
 
 
 def _excerpt_html(excerpt: dict[str, Any] | None) -> str:
@@ -152,15 +218,12 @@ def _excerpt_html(excerpt: dict[str, Any] | None) -> str:
     )
 
 
-def _group_rows(groups: list[dict[str, Any]], colours: dict[str, str]) -> str:
+def _group_rows(groups: list[dict[str, Any]], colours: dict[str, str], known: set[str]) -> str:
     rows = []
     for group in groups:
         name = group["pattern"] or "unexplained"
-        pattern = (
-            f'<span class="pattern">{_e(group["pattern"])}</span>'
-            if group["pattern"]
-            else '<span class="unexplained">unexplained</span>'
-        )
+        pattern = f'<span class="pattern">{_rule_link(group["pattern"])}</span>'
+        flows = " ".join(_flow_link(flow_id, known) for flow_id in reversed(group["flow_ids"]))
         drill = (
             '<div class="drill"><dl>'
             f'<dt>Upstream error</dt><dd class="mono">{_e(group["error_message"])}</dd>'
@@ -168,7 +231,7 @@ def _group_rows(groups: list[dict[str, Any]], colours: dict[str, str]) -> str:
             f"<dt>Clients</dt><dd>{_e(', '.join(group['clients']) or '-')}</dd>"
             f"<dt>Models</dt><dd>{_e(', '.join(group['models']) or '-')}</dd>"
             f"<dt>Hosts</dt><dd>{_e(', '.join(group['hosts']) or '-')}</dd>"
-            f'<dt>Example flows</dt><dd class="mono">{_e(", ".join(group["example_flow_ids"]))}</dd>'
+            f'<dt>Flows (newest first)</dt><dd class="flowlinks mono">{flows}</dd>'
             f"<dt>Minimal offending excerpt</dt><dd>{_excerpt_html(group.get('excerpt'))}</dd>"
             "</dl></div>"
         )
@@ -178,10 +241,60 @@ def _group_rows(groups: list[dict[str, Any]], colours: dict[str, str]) -> str:
             f'<td><i class="swatch" style="background:{colours.get(name, "#888")}"></i>{pattern}</td>'
             f"<td><details><summary>{_e(group['template'])}</summary>{drill}</details></td>"
             f'<td class="mono">{_e(", ".join(map(str, group["statuses"])))}</td>'
-            f'<td class="mono">{_e(group["first_seen"])}<br>{_e(group["last_seen"])}</td>'
-            f'<td class="mono">{_e(group["fingerprint"])}</td></tr>'
+            f'<td class="mono when">{_e(group["first_seen"])}<br>{_e(group["last_seen"])}</td>'
+            f'<td class="mono fp">{_e(group["fingerprint"])}</td></tr>'
         )
     return "".join(rows)
+
+
+def _flow_sections(flows: list[dict[str, Any]]) -> str:
+    """One ``<details class="flow" id="flow-<id>">`` per flow: what the upstream said, the findings
+    with their fixes, and the messages around the first finding."""
+    if not flows:
+        return '<p class="muted">No flows in the selection.</p>'
+    out = []
+    for flow in flows:
+        first = flow["findings"][0]["rule"] if flow["findings"] else (flow.get("pattern") or "")
+        status = flow["status"] if flow["status"] is not None else "no answer"
+        summary_line = (
+            f"{_e(flow['datetime_utc'])} · {_e(status)} · {_e(flow['verdict'] or '-')} · {_e(first) or '-'} · "
+            f"{_e(flow['host'])}{_e(flow['path'] or '')} · {_e(flow['model'] or '-')} · {_e(flow['id'])}"
+        )
+        answer = []
+        if flow.get("error"):
+            answer.append(f'<dt>Upstream error</dt><dd class="mono">{_e(flow["error"])}</dd>')
+        if flow.get("flow_error"):
+            answer.append(f'<dt>Connection</dt><dd class="mono">{_e(flow["flow_error"])}</dd>')
+        findings = "".join(
+            f'<li><span class="sev-{_e(f["severity"])}">{_e(f["severity"])}</span> {_rule_link(f["rule"])} '
+            f'at <code>{_e(f["location"])}</code>: <span class="fix">{_e(f["message"])}</span></li>'
+            for f in flow["findings"]
+        )
+        out.append(
+            f'<details class="flow" id="flow-{_e(flow["id"])}" data-verdict="{_e(flow["verdict"])}">'
+            f"<summary>{summary_line}</summary>"
+            '<div class="drill"><dl>'
+            f"<dt>Verdict</dt><dd>{_e(flow['verdict'] or '-')}: {_e(verdict_words(flow['verdict']))}</dd>"
+            f"<dt>Client</dt><dd>{_e(flow['client'] or '-')}</dd>"
+            + "".join(answer)
+            + "<dt>Findings (each with its fix)</dt><dd>"
+            + (f'<ul class="findings">{findings}</ul>' if findings else '<span class="muted">none</span>')
+            + "</dd>"
+            f"<dt>Request excerpt</dt><dd>{_excerpt_html(flow.get('excerpt'))}</dd>"
+            f"<dt>Everything</dt><dd><code>toolguard show {_e(flow['id'])}</code></dd>"
+            "</dl></div></details>"
+        )
+    return "".join(out)
+
+
+def _no_answer_rows(flows: list[dict[str, Any]], known: set[str]) -> str:
+    rows = [
+        f'<tr><td class="mono when">{_e(f["datetime_utc"])}</td><td class="mono">{_e(f["host"])}{_e(f["path"] or "")}</td>'
+        f'<td class="mono">{_e(f["flow_error"] or "-")}</td><td>{_flow_link(f["id"], known)}</td></tr>'
+        for f in flows
+        if f.get("verdict") == "no_answer"
+    ]
+    return "".join(rows) or '<tr><td colspan="4" class="muted">None: every request got an answer.</td></tr>'
 
 
 def render_html(summary: dict[str, Any]) -> str:
@@ -200,14 +313,14 @@ def render_html(summary: dict[str, Any]) -> str:
     unexplained = (
         "".join(
             f'<tr><td class="num">{g["count"]}</td><td class="mono">{_e(", ".join(map(str, g["statuses"])))}</td>'
-            f'<td class="mono">{_e(g["template"])}</td><td class="mono">{_e(g["fingerprint"])}</td></tr>'
+            f'<td class="mono">{_e(g["template"])}</td><td class="mono fp">{_e(g["fingerprint"])}</td></tr>'
             for g in summary["unexplained"]
         )
         or '<tr><td colspan="4" class="muted">None: every rejection is explained by a rule.</td></tr>'
     )
     rules = (
         "".join(
-            f'<tr><td class="mono">{_e(r["rule"])}</td><td class="num">{r["predicted"]}</td>'
+            f'<tr><td>{_rule_link(r["rule"])}</td><td class="num">{r["predicted"]}</td>'
             f'<td class="num">{r["false_alarm"]}</td>'
             f'<td class="num">{"-" if r["precision"] is None else f"{r['precision']:.0%}"}</td></tr>'
             for r in summary["rules"]
@@ -232,8 +345,10 @@ def render_html(summary: dict[str, Any]) -> str:
         else ""
     )
     data = json.dumps(summary, ensure_ascii=False).replace("</", "<\\/")
+    flows: list[dict[str, Any]] = summary.get("flows", [])
+    known = {f["id"] for f in flows}
     groups = (
-        _group_rows(summary["groups"], colours)
+        _group_rows(summary["groups"], colours, known)
         or '<tr><td colspan="6" class="muted">No rejected requests.</td></tr>'
     )
     return f"""<!doctype html>
@@ -248,8 +363,8 @@ def render_html(summary: dict[str, Any]) -> str:
 <h2>Rejections over time by pattern (per {_e(summary["timeline"]["unit"])})</h2>
 {chart_svg(summary["timeline"], colours)}
 <h2>Failures by pattern</h2>
-<p class="muted">Click a row's error text for the drill-down: clients, models, hosts, example flows and the
-messages around the finding.</p>
+<p class="muted">Click a row's error text for the drill-down: clients, models, hosts, its flows and the
+messages around the finding. A rule links to its section of docs/rules.md.</p>
 <table id="groups"><thead><tr><th class="num">count</th><th>pattern (rule)</th><th>error (normalised)</th>
 <th>status</th><th>first / last seen</th><th>fingerprint</th></tr></thead><tbody>{groups}</tbody></table>
 <h2>Unexplained rejections</h2>
@@ -262,7 +377,15 @@ messages around the finding.</p>
 {repairs_section}
 <h2>Verdicts</h2>
 <table id="verdicts" style="max-width:360px"><tbody>{verdicts}</tbody></table>
+<h2>No answer from the upstream</h2>
+<p class="muted">Connection refused, timeouts, clients gone before the answer: no status to judge.</p>
+<table id="no-answer"><thead><tr><th>when</th><th>upstream</th><th>error</th><th>flow</th></tr></thead>
+<tbody>{_no_answer_rows(flows, known)}</tbody></table>
+<h2>Flows</h2>
+<p class="muted">Each flow{f" (the newest {len(flows)})" if len(flows) < summary["totals"]["flows"] else ""}: its
+answer, its findings with their fixes, and the messages around the first finding.</p>
+<div id="flows">{_flow_sections(flows)}</div>
 <script type="application/json" id="toolguard-summary">{data}</script>
-<script>{OPEN_LINKED_GROUP}</script>
+<script>{OPEN_LINKED}</script>
 </body></html>
 """

@@ -10,8 +10,8 @@ writer thread drains) and the short report printed on stderr.
 
 from __future__ import annotations
 
-import ast
 import contextlib
+import importlib.resources
 import json
 import os
 import re
@@ -23,9 +23,9 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -37,10 +37,11 @@ from toolguard_analysis.db import load_repairs
 from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_analysis.patterns import explain
 from toolguard_analysis.summary import repair_stats
+from toolguard_core.dburl import is_postgres_url, label, spool_path_for
 from toolguard_core.modes import Mode, parse_mode
 from toolguard_core.repair import parse_families
-from toolguard_core.store import default_db_path, format_utc
-from toolguard_core.verdict import error_text
+from toolguard_core.store import default_db_path
+from toolguard_core.verdict import error_text, verdict_words
 
 DEFAULT_UPSTREAM = "https://api.openai.com"
 DEFAULT_API_PATH = "/v1"
@@ -53,9 +54,8 @@ EXIT_NOT_EXECUTABLE = 126
 EXIT_NOT_FOUND = 127
 
 _LISTENING = re.compile(r"listening at (?:\*|[\[\]0-9a-fA-F.:]+?):(\d+)")
-# The addon's counters, logged once at shutdown (ToolGuard.done): requests that reached the proxy,
-# requests (and WebSocket messages) validated, flagged, stored.
-_STATS = re.compile(r"toolguard: (\{'.*\})\s*$")
+# What the addon logs in its `running` hook (toolguard_core.addon.ToolGuard.running).
+_RUNNING = "toolguard: writing flagged flows to "
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "127.0.0.0/8", "::1/128", ".localhost"})
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 # curl ignores SSL_CERT_FILE for the proxy's CA and needs CURL_CA_BUNDLE (agent-clis.md, "curl").
@@ -180,8 +180,9 @@ def mitmdump_executable() -> Path:
 
 
 def addon_script() -> Path:
-    """``addon/toolguard.py``, the shim beside the installed ``toolguard_core`` package."""
-    return Path(toolguard_core.__file__).resolve().parent.parent / "toolguard.py"
+    """The mitmproxy script shipped inside ``toolguard_core`` (``toolguard_core/script/toolguard.py``),
+    found through ``importlib``: the same file in a checkout and in an installed wheel."""
+    return Path(str(importlib.resources.files("toolguard_core.script").joinpath("toolguard.py")))
 
 
 class ProxyProcess:
@@ -195,7 +196,6 @@ class ProxyProcess:
         self.command = command
         self.log_path = log_path
         self.port: int | None = None
-        self.stats: dict[str, int] | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._reader: threading.Thread | None = None
         self._listening = threading.Event()
@@ -232,12 +232,10 @@ class ProxyProcess:
             self._log.flush()
             if self.port is None and (match := _LISTENING.search(line)):
                 self.port = int(match.group(1))
+            if self.port is not None and _RUNNING in line:
+                # Listening is not enough: mitmdump prints it before it gives up on a startup error
+                # (a database it cannot open), and the addon logs this line only once running.
                 self._listening.set()
-            if match := _STATS.search(line):
-                with contextlib.suppress(ValueError, SyntaxError):
-                    stats = ast.literal_eval(match.group(1))  # the addon logs a dict of counters
-                    if isinstance(stats, dict):
-                        self.stats = {str(k): v for k, v in stats.items() if isinstance(v, int)}
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
         """SIGINT (mitmdump's clean shutdown: the addon's ``done`` drains the database queue), then wait."""
@@ -338,105 +336,136 @@ def run_client(command: list[str], env: dict[str, str]) -> int:
 # --------------------------------------------------------------------------- the report
 
 
-def traffic_line(stats: Mapping[str, int] | None) -> str:
-    """How many requests reached the proxy and how many were validated ("" when mitmdump said nothing)."""
-    if stats is None:
-        return ""
-    requests = stats.get("requests", 0)
-    messages = stats.get("websocket_messages", 0)
-    reached = f"{requests} request(s)" + (f" and {messages} WebSocket message(s)" if messages else "")
-    return f"{reached} reached the proxy, {stats.get('validated', 0)} validated; "
+# Why a client may send nothing through the proxy, by the kind of client `toolguard run` started
+# (client_name) and the mode: declared once (docs/guide-*.md, /work/shared/reference/agent-clis.md:
+# each of these was observed). `toolguard run` sets OPENAI_BASE_URL, OPENAI_API_BASE and
+# ANTHROPIC_BASE_URL in reverse mode, HTTPS_PROXY (and a Node preload) in regular mode.
+_NO_TRAFFIC_HINTS: dict[tuple[str, str], str] = {
+    (
+        "reverse",
+        "codex",
+    ): "the Codex CLI's built-in OpenAI provider ignores OPENAI_BASE_URL; use regular mode "
+    "(toolguard run --proxy-mode regular -- codex ...), or a fixed port and its config key (toolguard run "
+    '--port 8765 -- codex -c openai_base_url="http://127.0.0.1:8765/v1" ...); see docs/guide-codex.md',
+    ("reverse", "qwen"): "qwen-code takes its base URL from a settings.json modelProviders entry or a "
+    "project .env before OPENAI_BASE_URL, and calls an OpenAI-compatible API only with --auth-type openai",
+    ("reverse", "opencode"): "opencode takes its provider's baseURL from opencode.json; set it to "
+    '"{env:OPENAI_BASE_URL}" (see docs/guide-opencode.md)',
+    ("regular", "node"): "Node's built-in fetch ignores HTTPS_PROXY; toolguard preloads a module that routes "
+    "it through undici's EnvHttpProxyAgent, which needs the undici package where the app can import it "
+    "(npm install undici), or use reverse mode (the default); see docs/guide-node.md",
+}
+_NO_TRAFFIC_DEFAULT = {
+    "reverse": "the client did not read OPENAI_BASE_URL, OPENAI_API_BASE or ANTHROPIC_BASE_URL (a base URL "
+    "in its configuration, a .env of its own or its command line wins over them), or it made no API call; "
+    "try --proxy-mode regular",
+    "regular": "the client ignored HTTPS_PROXY/HTTP_PROXY, did not trust mitmproxy's CA (its TLS handshake "
+    "failed before a request), or made no API call; reverse mode (the default) needs neither",
+}
+#: Traffic reached the proxy but nothing was validated: not on a path toolguard validates.
+_NOT_VALIDATED_HINT = (
+    "requests reached the proxy, but none on an API path toolguard validates (toolguard_paths: "
+    "/chat/completions, /responses, /v1/messages by default)"
+)
 
 
-def bypass_cause(client: str, proxy_mode: str, env: Mapping[str, str], stats: Mapping[str, int]) -> str:
-    """The likely reason nothing reached (or nothing was validated by) the proxy, for this client."""
-    if stats.get("requests", 0) or stats.get("websocket_messages", 0):
-        return (
-            "requests reached the proxy, but none on an API path toolguard validates (toolguard_paths: "
-            "/chat/completions, /responses, /v1/messages by default)"
-        )
-    if client == "codex" and proxy_mode == "reverse":
-        return (
-            "Codex's built-in OpenAI provider ignores OPENAI_BASE_URL. Use regular mode (toolguard run "
-            "--proxy-mode regular -- codex ...), or a fixed port and its config key (toolguard run --port 8765 "
-            '-- codex -c openai_base_url="http://127.0.0.1:8765/v1" ...); see docs/guide-codex.md'
-        )
-    if client == "node" and proxy_mode == "regular":
-        return (
-            "Node's built-in fetch ignores HTTPS_PROXY; toolguard preloads a module that routes it through "
-            "undici's EnvHttpProxyAgent, which needs the undici package where the app can import it "
-            "(npm install undici), or use reverse mode; see docs/guide-node.md"
-        )
-    no_proxy = ",".join(v for k in ("NO_PROXY", "no_proxy") if (v := env.get(k, "")))
-    if proxy_mode == "regular":
-        cause = "the client did not use HTTPS_PROXY/HTTP_PROXY"
-        if no_proxy:
-            cause += f", or NO_PROXY ({no_proxy}) names its API host"
-        return cause
-    cause = (
-        "the client did not read OPENAI_BASE_URL, OPENAI_API_BASE or ANTHROPIC_BASE_URL (a config file or "
-        ".env of its own may set the base URL); try --proxy-mode regular"
+def no_traffic_hint(command: list[str], mode: str, env: Mapping[str, str] | None = None) -> str:
+    """The likely reason why no request reached the proxy, for this client in this mode."""
+    if command and Path(command[0]).name == "env" and len(command) > 1:
+        command = command[1:]
+    client = client_name(command)
+    if command and Path(command[0]).name == "npx" and (mode, client_name(command[1:])) in _NO_TRAFFIC_HINTS:
+        client = client_name(command[1:])  # `npx qwen ...` is qwen-code; `npx tsx app.ts` stays node
+    hint = _NO_TRAFFIC_HINTS.get(
+        (mode, client), _NO_TRAFFIC_DEFAULT.get(mode, _NO_TRAFFIC_DEFAULT["reverse"])
     )
-    if client == "opencode":
-        cause += "; opencode reads the base URL from opencode.json: see docs/guide-opencode.md"
-    return cause
+    no_proxy = ",".join(v for k in ("NO_PROXY", "no_proxy") if (v := (env or {}).get(k, "")))
+    if mode == "regular" and no_proxy:
+        hint += f"; or NO_PROXY ({no_proxy}) names its API host"
+    return hint
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def counts_line(run: Mapping[str, Any]) -> str:
+    """The run's counts in words, zeros included."""
+    seen = int(run["requests_seen"] or 0)
+    messages = int(run.get("websocket_messages") or 0)  # NULL/absent in a database before m004
+    reached = _plural(seen, "request") + (
+        f" and {_plural(messages, 'WebSocket message')}" if messages else ""
+    )
+    return (
+        f"{reached} reached the proxy: {run['validated']} validated, "
+        f"{run['with_findings']} with findings, {run['rejected']} rejected by the upstream, "
+        f"{run['no_answer']} without an answer"
+        + (f", {run['blocked']} blocked by toolguard" if run.get("blocked") else "")
+        + f"; {_plural(int(run['stored'] or 0), 'flow')} stored"
+        + (f"; {run['internal_errors']} toolguard internal errors" if run["internal_errors"] else "")
+        + "."
+    )
+
+
+def read_run(
+    db_path: Path, run_id: str
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """The run's row, its flows (oldest first) and their findings, read by ``run_id`` only."""
+    if not db_path.exists():
+        return None, [], {}
+    db = sqlite_utils.Database(db_path)
+    try:
+        if not db["runs"].exists():
+            return None, [], {}
+        rows = list(db.query("select * from runs where id = ?", [run_id]))
+        # A database written before m004_websocket_messages has no websocket_json column yet.
+        websocket = (
+            "websocket_json" if "websocket_json" in db["flows"].columns_dict else "null as websocket_json"
+        )
+        flows = list(
+            db.query(
+                "select id, datetime_utc, method, host, path, status, verdict, error_message, error_json, "
+                f"flow_error, {websocket} from flows where run_id = ? order by datetime_utc, id",
+                [run_id],
+            )
+        )
+        findings: dict[str, list[dict[str, Any]]] = {}
+        for row in db.query(
+            "select x.flow_id, x.rule, x.severity, x.location from findings x join flows f on f.id = x.flow_id "
+            "where f.run_id = ? order by x.flow_id, x.idx",
+            [run_id],
+        ):
+            findings.setdefault(row["flow_id"], []).append(row)
+    finally:
+        db.close()
+    return (rows[0] if rows else None), flows, findings
+
+
+NO_RUN_PREFIX = "toolguard: the proxy recorded no run"
 
 
 def report(
     db_path: Path,
-    since: str,
-    until: str,
-    stats: Mapping[str, int] | None,
-    *,
-    client: str = "",
-    proxy_mode: str = "reverse",
+    run_id: str,
+    command: list[str] | None = None,
+    mode: str = "reverse",
+    database: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> str:
-    """What this run stored: flows written between ``since`` and ``until``, with findings and errors,
-    after a line saying how many requests reached the proxy and were validated (and, when none
-    was, the likely cause for this client)."""
-    lines = []
-    checked = traffic_line(stats)
-    flows: list[dict[str, Any]] = []
-    findings: dict[str, list[dict[str, Any]]] = {}
-    if db_path.exists():
-        db = sqlite_utils.Database(db_path)
-        if db["flows"].exists():
-            websocket = (
-                ", websocket_json"
-                if "websocket_json" in db["flows"].columns_dict
-                else ", null as websocket_json"
-            )
-            flows = list(
-                db.query(
-                    "select id, datetime_utc, method, host, path, status, verdict, error_message, error_json, "
-                    f"flow_error{websocket} from flows where datetime_utc >= ? and datetime_utc <= ? "
-                    "order by datetime_utc",
-                    [since, until],
-                )
-            )
-        if flows and db["findings"].exists():
-            ids = [f["id"] for f in flows]
-            marks = ",".join("?" * len(ids))
-            for row in db.query(
-                f"select flow_id, rule, severity, location from findings where flow_id in ({marks}) "
-                "order by flow_id, idx",
-                ids,
-            ):
-                findings.setdefault(row["flow_id"], []).append(row)
-        db.close()
-    if stats is not None and not stats.get("validated", 0) and not flows:
-        lines.append(f"toolguard: {checked}nothing was checked in this run.")
-        lines.append(f"  likely cause: {bypass_cause(client, proxy_mode, env or {}, stats)}.")
-        return "\n".join(lines) + "\n"
-    if not flows:
-        lines.append(f"toolguard: {checked}nothing flagged in this run.")
-        return "\n".join(lines) + "\n"
+    """What this run saw, from its row in ``runs`` and its flows (``flows.run_id``): counts in words,
+    the rules, and each stored flow with its verdict. Other runs on the same database never show."""
+    run, flows, findings = read_run(db_path, run_id)
+    if run is None:
+        return f"{NO_RUN_PREFIX} {run_id} in {db_path} (it did not start or did not stop cleanly; see its log).\n"
+    lines = [f"toolguard: {counts_line(run)}"]
+    if not run["requests_seen"] and not run.get("websocket_messages"):
+        lines.append(f"  likely cause: {no_traffic_hint(command or [], mode, env)}.")
+    elif not run["validated"] and not flows:
+        lines.append(f"  likely cause: {_NOT_VALIDATED_HINT}.")
     counts: dict[tuple[str, str], int] = {}
     for rows in findings.values():
         for row in rows:
             counts[(row["rule"], row["severity"])] = counts.get((row["rule"], row["severity"]), 0) + 1
-    lines.append(f"toolguard: {checked}{len(flows)} flow(s) flagged in this run.")
     if counts:
         lines.append("  rules:")
         for (rule, severity), n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
@@ -451,12 +480,13 @@ def report(
                 f"    {r['applied']:>4}  {r['rule']}: {r['repaired']} repaired, {r['repair_failed']} failed "
                 f"(success {rate}){left}"
             )
-    lines.append("  flows:")
+    if flows:
+        lines.append("  flows:")
     for flow in flows:
         status = flow["status"] if flow["status"] is not None else "-"
+        where = f"{flow['method']} {flow['host']}{flow['path']}" if flow["method"] else f"{flow['host']}"
         lines.append(
-            f"    {flow['id']}  {status}  {flow['method']} {flow['host']}{flow['path']}  "
-            f"verdict: {flow['verdict'] or '-'}"
+            f"    {flow['id']}  {status}  {where}  {flow['verdict'] or '-'}: {verdict_words(flow['verdict'])}"
         )
         if flow["websocket_json"]:
             socket = json.loads(flow["websocket_json"])
@@ -479,8 +509,12 @@ def report(
                 lines.append(f"        known failure: {explained_by} (matched by the upstream's wording)")
         elif flow["flow_error"]:
             lines.append(f"        connection: {_one_line(flow['flow_error'])}")
-    lines.append(f"  database: {db_path}")
-    lines.append(f"  more: toolguard summary --db {shlex.quote(str(db_path))}")
+    if flows:
+        # With a PostgreSQL store, db_path is this proxy's spool and ``database`` the shared URL.
+        shown = database or str(db_path)
+        lines.append(f"  database: {shown}")
+        lines.append(f"  one flow: toolguard show --db {shlex.quote(str(db_path))} {flows[-1]['id'][:8]}")
+        lines.append(f"  more: toolguard summary --db {shlex.quote(shown)}")
     return "\n".join(lines) + "\n"
 
 
@@ -527,8 +561,14 @@ def run_session(
         if proxy_mode == "reverse"
         else None
     )
-    database = Path(db_path).expanduser() if db_path else default_db_path()
+    # A postgresql:// URL: the proxy spools to a local file first (pgstore.py); this run's report is
+    # read from that file, which holds every row the proxy wrote whether or not it is synced yet.
+    shared = db_path if is_postgres_url(db_path) else None
+    database = (
+        spool_path_for(shared) if shared else Path(db_path).expanduser() if db_path else default_db_path()
+    )
     conf = Path(confdir).expanduser()
+    run_id = str(uuid.uuid4())
     script = addon_script()
     if not script.exists():
         raise ToolguardError(f"the toolguard addon is not at {script}")
@@ -543,10 +583,17 @@ def run_session(
         "--set",
         f"confdir={conf}",
         "--set",
-        f"toolguard_db={database}",
+        f"toolguard_db={shared or database}",
+        "--set",
+        f"toolguard_run_id={run_id}",
+        "--set",
+        f"toolguard_run_command={shlex.join(command)}",
     ]
     if target is not None:
-        proxy_command += ["--mode", f"reverse:{target.origin}"]
+        # Read the request before connecting upstream: an unreachable upstream then fails a flow that
+        # carries the request (stored as no_answer, the client gets a 502 naming the error) instead of
+        # a connection closed before anything was read (mitmproxy's default, connection_strategy=eager).
+        proxy_command += ["--mode", f"reverse:{target.origin}", "--set", "connection_strategy=lazy"]
     if repair_families is not None and mode != Mode.REPAIR:
         raise UsageError("--repair chooses the fixes of --mode repair; add --mode repair")
     if mode is not None:
@@ -570,7 +617,6 @@ def run_session(
     else:
         log_file = Path(log_path).expanduser()
 
-    since = format_utc(datetime.now(UTC).timestamp() - 0.001)
     proxy = ProxyProcess(proxy_command, log_file)
     try:
         proxy.start()
@@ -585,31 +631,25 @@ def run_session(
         ca_cert = conf / "mitmproxy-ca-cert.pem"
         env = regular_env(os.environ, proxy.port, ca_cert)
         where = f"proxy at http://127.0.0.1:{proxy.port} (CA {ca_cert})"
-    _say(f"toolguard: {where}; database {database}")
+    _say(f"toolguard: {where}; database {label(shared) if shared else database}")
 
     status = EXIT_TOOLGUARD_FAILED
     try:
         status = run_client(list(command), env)
     finally:
         proxy_status = proxy.stop()
-    until = format_utc(time.time() + 0.001)
     trouble = proxy_status not in (0, None)
     if trouble:
         _say(f"toolguard: mitmdump exited with status {proxy_status}; its log, {log_file}:")
         _say(proxy.tail(), end="")
     try:
-        _say(
-            report(
-                database,
-                since,
-                until,
-                proxy.stats,
-                client=client_name(list(command)),
-                proxy_mode=proxy_mode,
-                env=os.environ,
-            ),
-            end="",
+        text = report(
+            database, run_id, list(command), proxy_mode, label(shared) if shared else None, os.environ
         )
+        _say(text, end="")
+        if text.startswith(NO_RUN_PREFIX):
+            _say(f"toolguard: mitmdump's log: {log_file}")
+            trouble = True  # the log is what explains it: keep it
     except Exception as exc:  # a report problem must not hide the command's status
         _say(f"toolguard: could not read {database}: {exc}")
         trouble = True

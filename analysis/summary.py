@@ -12,15 +12,17 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from toolguard_analysis.db import load, load_repairs
+from toolguard_analysis.db import Source, load, load_repairs
 from toolguard_analysis.fingerprint import NORMALISER_VERSION, fingerprint, normalise
 from toolguard_analysis.patterns import explain, vote
+from toolguard_core.dburl import label
 from toolguard_core.verdict import Verdict, error_text, row_rejected
 
 SUMMARY_FORMAT_VERSION = 1
+# The HTML report's per-flow drill-downs: the newest flows, bounded so a large capture stays a page.
+MAX_FLOW_DETAILS = 500
 EXAMPLE_FLOWS = 3
 EXCERPT_CONTENT_CHARS = 160
 
@@ -123,18 +125,81 @@ def _ranked(values: Iterable[str | None]) -> list[str]:
     return [value for value, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
+#: Bucket units by the capture's span: (unit, longest span, ISO prefix length, step).
+BUCKET_UNITS: tuple[tuple[str, timedelta, int, timedelta], ...] = (
+    ("minute", timedelta(hours=3), 16, timedelta(minutes=1)),
+    ("hour", timedelta(days=2), 13, timedelta(hours=1)),
+    ("day", timedelta.max, 10, timedelta(days=1)),
+)
+
+
+def _parse_utc(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
 def _bucket_format(first: str | None, last: str | None) -> tuple[str, int]:
-    """Day buckets, or hour buckets when everything happened within two days."""
+    """Minute buckets for a capture of up to three hours, hours up to two days, days beyond."""
     if first and last:
         try:
-            span = datetime.fromisoformat(last.replace("Z", "+00:00")) - datetime.fromisoformat(
-                first.replace("Z", "+00:00")
-            )
-            if span <= timedelta(days=2):
-                return "hour", 13
+            span = _parse_utc(last) - _parse_utc(first)
         except ValueError:
-            pass
+            return "day", 10
+        for unit, longest, width, _ in BUCKET_UNITS:
+            if span <= longest:
+                return unit, width
     return "day", 10
+
+
+def _all_buckets(present: Iterable[str], unit: str) -> list[str]:
+    """Every bucket from the first to the last with data, empty ones included: a time axis without gaps."""
+    present = sorted(present)
+    if not present:
+        return []
+    width, step = next((w, st) for u, _, w, st in BUCKET_UNITS if u == unit)
+    suffix = {"minute": ":00", "hour": ":00:00", "day": "T00:00:00"}[unit]
+    try:
+        current, end = (datetime.fromisoformat(b + suffix) for b in (present[0], present[-1]))
+    except ValueError:
+        return present
+    buckets = []
+    while current <= end and len(buckets) < 5000:  # bounded: a corrupt timestamp must not loop on
+        buckets.append(current.isoformat()[:width])
+        current += step
+    return sorted(set(buckets) | set(present))
+
+
+def flow_details(
+    flows: Iterable[dict[str, Any]], findings: dict[str, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Each flow for a per-flow drill-down (the HTML report): its answer, its findings with their
+    fixes, the messages around the first finding, newest first, at most :data:`MAX_FLOW_DETAILS`."""
+    details = []
+    for flow in sorted(flows, key=lambda f: (f.get("datetime_utc") or "", f["id"]), reverse=True)[
+        :MAX_FLOW_DETAILS
+    ]:
+        flow_findings = findings.get(flow["id"], [])
+        location = flow_findings[0]["location"] if flow_findings else flow.get("error_param")
+        details.append(
+            {
+                "id": flow["id"],
+                "datetime_utc": flow.get("datetime_utc"),
+                "host": flow.get("host"),
+                "path": flow.get("path"),
+                "model": flow.get("model"),
+                "client": flow.get("client_name"),
+                "status": flow.get("status"),
+                "verdict": flow.get("verdict"),
+                "error": error_text(flow.get("error_json"), flow.get("error_message")),
+                "flow_error": flow.get("flow_error"),
+                "pattern": flow.get("pattern"),
+                "fingerprint": flow.get("fingerprint"),
+                "findings": [
+                    {k: f[k] for k in ("rule", "severity", "location", "message")} for f in flow_findings
+                ],
+                "excerpt": excerpt(flow, location),
+            }
+        )
+    return details
 
 
 def repair_stats(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -164,13 +229,16 @@ def repair_stats(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def build_summary(
-    paths: Sequence[Path],
+    paths: Sequence[Source],
     since: str | None = None,
     until: str | None = None,
     host: str | None = None,
     client: str | None = None,
     model: str | None = None,
+    with_flows: bool = False,
 ) -> dict[str, Any]:
+    """The summary dict (docs/summary.md). ``with_flows`` adds ``flows``: each flow's details for the
+    HTML report's drill-downs (:func:`flow_details`)."""
     flows, findings = load(paths, since, until, host, client, model)
     verdicts = Counter(flow.get("verdict") or "unknown" for flow in flows)
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -254,13 +322,14 @@ def build_summary(
     for flow in rejected:
         if flow.get("datetime_utc"):
             timeline[flow["datetime_utc"][:width]][flow.get("pattern") or "unexplained"] += 1
-    buckets = sorted(timeline)
+    buckets = _all_buckets(timeline, unit)
     series_names = sorted({name for counter in timeline.values() for name in counter})
 
+    extra: dict[str, Any] = {"flows": flow_details(flows, findings)} if with_flows else {}
     return {
         "format_version": SUMMARY_FORMAT_VERSION,
         "normaliser_version": NORMALISER_VERSION,
-        "databases": [str(p) for p in paths],
+        "databases": [label(p) for p in paths],
         "filters": {"since": since, "until": until, "host": host, "client": client, "model": model},
         "totals": {"flows": len(flows), "rejected": len(rejected), "groups": len(group_items)},
         "verdicts": dict(sorted(verdicts.items())),
@@ -273,4 +342,5 @@ def build_summary(
             "buckets": buckets,
             "series": {name: [timeline[b][name] for b in buckets] for name in series_names},
         },
+        **extra,
     }

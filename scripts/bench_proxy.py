@@ -303,9 +303,14 @@ def proxy(
         "--set",
         f"confdir={workdir / 'conf'}",
     ]
+    extra = extra or []
     if with_addon:
-        args += ["-s", str(ADDON), "--set", f"toolguard_db={workdir / 'bench.db'}"]
-    args += extra or []
+        args += ["-s", str(ADDON)]
+        if not any(arg.startswith("toolguard_db=") for arg in extra):
+            args += ["--set", f"toolguard_db={workdir / 'bench.db'}"]
+        elif not any(arg.startswith("toolguard_spool=") for arg in extra):
+            args += ["--set", f"toolguard_spool={workdir / 'spool.db'}"]  # one spool per proxy
+    args += extra
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
     try:
@@ -401,6 +406,9 @@ class Config:
     connections: int
     only: set[str]
     big_messages: int
+    # Extra --set NAME=VALUE for the toolguard proxy only, e.g. toolguard_db=postgresql://... or
+    # toolguard_otlp_endpoint=... (issue #17: the shared store and the export, measured the same way).
+    toolguard_options: tuple[str, ...] = ()
 
 
 @dataclass
@@ -466,10 +474,16 @@ def run_big(p: Proxy, body: bytes, small_file: Path, seconds: float) -> tuple[fl
     return result.p99_ms, big_seconds[0] if big_seconds else float("nan"), p.peak_rss_mb()
 
 
+def toolguard_set(cfg: Config, with_addon: bool) -> list[str]:
+    if not with_addon:
+        return []
+    return [arg for option in cfg.toolguard_options for arg in ("--set", option)]
+
+
 def measure_round(cfg: Config, upstream: int, tmp: Path, results: Results, files: dict[str, Path]) -> None:
     for with_addon in (False, True):
         workdir = Path(tempfile.mkdtemp(dir=tmp))
-        with proxy(upstream, with_addon, workdir) as p:
+        with proxy(upstream, with_addon, workdir, toolguard_set(cfg, with_addon)) as p:
             base = f"http://127.0.0.1:{p.port}"
             # Warm-up: the first requests import code and fill caches in both proxies alike.
             wrk(f"{base}/ok/v1/chat/completions", files["small"], connections=2, seconds=1)
@@ -511,7 +525,7 @@ def measure_round(cfg: Config, upstream: int, tmp: Path, results: Results, files
             results.add("peak rss MB", p.name, p.peak_rss_mb())
         if "big" in cfg.only:
             workdir = Path(tempfile.mkdtemp(dir=tmp))
-            with proxy(upstream, with_addon, workdir) as p:
+            with proxy(upstream, with_addon, workdir, toolguard_set(cfg, with_addon)) as p:
                 wrk(
                     f"http://127.0.0.1:{p.port}/ok/v1/chat/completions",
                     files["small"],
@@ -580,6 +594,14 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="one short round (a smoke test, not a measurement)"
     )
     parser.add_argument("--json", type=Path, help="also write every round's values here")
+    parser.add_argument(
+        "--toolguard-set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra mitmdump option for the toolguard proxy (repeatable), e.g. "
+        "toolguard_db=postgresql://127.0.0.1/toolguard or toolguard_otlp_endpoint=http://127.0.0.1:4318",
+    )
     args = parser.parse_args(argv)
     cfg = Config(
         rounds=1 if args.quick else args.rounds,
@@ -588,6 +610,7 @@ def main(argv: list[str] | None = None) -> int:
         connections=args.connections,
         only={s.strip() for s in args.only.split(",") if s.strip()},
         big_messages=100_000 if args.quick else args.big_messages,
+        toolguard_options=tuple(args.toolguard_set),
     )
     with tempfile.TemporaryDirectory(prefix="toolguard-bench-") as tmp_name:
         tmp = Path(tmp_name)

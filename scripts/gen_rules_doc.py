@@ -16,6 +16,7 @@ import json
 import sys
 from pathlib import Path
 
+from toolguard_analysis.rule_links import rule_anchor
 from toolguard_core.providers import BUILTIN_PROFILES
 from toolguard_core.rules import RULES, Rule
 from toolguard_core.rules.registry import RULE_MODULES
@@ -157,8 +158,8 @@ def render() -> str:
 
 
 def _anchor(rule_id: str) -> str:
-    # GitHub's heading anchors: lower case, punctuation other than '-' and '_' dropped.
-    return "".join(c for c in rule_id.lower() if c.isalnum() or c in "-_")
+    # One definition with the links of reports and `toolguard show` (toolguard_analysis.rule_links).
+    return rule_anchor(rule_id)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -119,3 +119,26 @@ def _no_proxy_env_leaks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_PROXY", "")
     if "OPENAI_BASE_URL" in os.environ:
         monkeypatch.delenv("OPENAI_BASE_URL")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """A real PostgreSQL server (Debian's package) on a throwaway cluster, for the whole session."""
+    pytest.importorskip("psycopg")
+    from support.postgres import PostgresServer, binaries
+
+    bin_dir = binaries()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql; scripts/bootstrap --test does)")
+    server = PostgresServer(bin_dir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.destroy()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: Any) -> str:
+    """The URL of a new, empty database on the session's PostgreSQL server."""
+    return postgres_server.create_database("t_" + secrets.token_hex(6))

@@ -3,6 +3,7 @@ changed on the wire, bad bodies and internal errors handled, whole rows in the S
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import logging
@@ -15,12 +16,13 @@ import pytest
 import sqlite_utils
 from backports import zstd  # mitmproxy 12's zstd (its dependency)
 from mitmproxy import exceptions, http
+from mitmproxy import version as mitmproxy_version
 from mitmproxy.test import taddons, tflow
 from support.seeds import DUPLICATE, LONE_TOOL, ONE_ANSWER, SEED_CASES, TOOLS, VALID_PARALLEL, SeedCase
 
 import toolguard_core
 from toolguard_core import addon as addon_module
-from toolguard_core import analyze
+from toolguard_core import analyze, catalog
 from toolguard_core.addon import MARK, METADATA_KEY, ToolGuard
 from toolguard_core.store import format_utc
 
@@ -344,6 +346,8 @@ def test_whole_rows_for_a_predicted_rejection(guard, db_path):
         "error_finding_count": 1,
         "internal_error": None,
         "toolguard_version": toolguard_core.__version__,
+        # No toolguard_run_id set: the run of this process.
+        "run_id": addon_module.PROCESS_RUN_ID,
     }
     error_json = json.loads(row.pop("error_json"))
     assert (error_json["message"], error_json["param"], error_json["shape"]) == (
@@ -555,9 +559,10 @@ def test_stats_command(guard):
     addon.store.close()  # the writer has drained: "rows_written" counts rows on disk, not queued
     stats = json.loads(tctx.command(addon.stats_command))
     assert stats == {
-        "requests": 1,  # every request that reached the proxy (toolguard run's report)
+        "requests_seen": 1,
         "validated": 1,
         "flagged": 1,
+        "rejected": 1,
         "queued": 1,
         "rows_queued": 1,
         "rows_written": 1,
@@ -732,3 +737,146 @@ def test_redact_headers_option_and_credential_shaped_headers_are_never_stored(gu
         "x-trace": "[REDACTED]",
     }
     assert stored["user-agent"] == "OpenAI/Python 1.54.0"
+
+
+# ------------------------------------------------------------------------------ runs and the console
+
+VALID_BODY = {"model": "gpt-4o-mini", "messages": VALID_PARALLEL, "tools": TOOLS}
+
+
+def test_one_console_line_per_flagged_or_rejected_flow(guard, caplog):
+    addon, _ = guard
+    flagged, rejected_only, fine = (
+        make_flow(LONE_TOOL.body()),
+        make_flow(VALID_BODY),
+        make_flow(VALID_BODY),
+    )
+    with caplog.at_level(logging.INFO, logger="toolguard_core.addon"):
+        run(addon, flagged, answer(400, LONE_TOOL.error_body()))
+        run(
+            addon,
+            rejected_only,
+            answer(429, {"error": {"message": "Rate limit reached", "type": "rate_limit"}}),
+        )
+        run(addon, fine, answer(200, ok_completion()))
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("toolguard: ")]
+    assert lines == [
+        f"toolguard: predicted: HTTP 400; error sequence.orphan-tool-message at messages[0]; "
+        f"flow {flagged.id} (toolguard show {flagged.id[:8]})",
+        f"toolguard: unexplained: HTTP 429; no rule explains it; flow {rejected_only.id} "
+        f"(toolguard show {rejected_only.id[:8]})",
+    ]
+    assert all(r.levelno == logging.INFO for r in caplog.records if r.getMessage() in lines)
+
+
+def test_toolguard_console_false_silences_the_flow_lines(guard, caplog):
+    addon, tctx = guard
+    tctx.configure(addon, toolguard_console=False)
+    with caplog.at_level(logging.INFO, logger="toolguard_core.addon"):
+        run(addon, make_flow(LONE_TOOL.body()), answer(400, LONE_TOOL.error_body()))
+    assert not [r for r in caplog.records if "toolguard show" in r.getMessage()]
+
+
+def test_the_run_row_has_the_counts_and_every_stored_flow_names_it(guard, db_path):
+    addon, tctx = guard
+    tctx.configure(addon, toolguard_run_id="run-42", toolguard_run_command="python agent.py")
+    addon.running()
+    run(addon, make_flow(LONE_TOOL.body()), answer(400, LONE_TOOL.error_body()))
+    run(addon, make_flow(VALID_BODY), answer(200, ok_completion()))
+    unanswered = make_flow(VALID_BODY)
+    unanswered.error = tflow.terr("Connect call failed")
+    run(addon, unanswered, None)
+    run(
+        addon, make_flow(b"", method="GET", url="https://api.openai.com/v1/models"), answer(200, {"data": []})
+    )
+    addon.done()
+    [run_row] = sqlite_utils.Database(db_path)["runs"].rows
+    assert run_row.pop("started_utc") <= run_row.pop("ended_utc")
+    assert run_row == {
+        "id": "run-42",
+        "command": "python agent.py",
+        "mode": "regular",
+        "upstream": None,
+        "proxy_version": f"mitmproxy {mitmproxy_version.VERSION}",
+        "toolguard_version": toolguard_core.__version__,
+        "requests_seen": 4,
+        "validated": 3,
+        "with_findings": 1,
+        "rejected": 1,
+        "no_answer": 1,
+        "blocked": 0,
+        "stored": 2,
+        "internal_errors": 0,
+        "websocket_messages": 0,
+    }
+    flows, _ = rows(db_path)
+    assert sorted((f["verdict"], f["run_id"]) for f in flows) == [
+        ("no_answer", "run-42"),
+        ("predicted", "run-42"),
+    ]
+
+
+def test_a_hot_reload_keeps_counting_in_the_same_run(db_path):
+    """mitmproxy reloads a changed script: a new ToolGuard instance, the same process and run."""
+    for _ in range(2):
+        addon = ToolGuard()
+        with taddons.context(addon) as tctx:
+            tctx.configure(addon, toolguard_db=str(db_path), toolguard_run_id="reloaded-run")
+            addon.running()
+            run(addon, make_flow(LONE_TOOL.body()), answer(400, LONE_TOOL.error_body()))
+            addon.done()
+    [run_row] = sqlite_utils.Database(db_path)["runs"].rows
+    assert (run_row["requests_seen"], run_row["with_findings"], run_row["rejected"], run_row["stored"]) == (
+        2,
+        2,
+        2,
+        2,
+    )
+
+
+def test_the_parsed_body_is_let_go_once_the_request_hook_is_done(guard, db_path):
+    # The pending flow lives until its answer ends (minutes for a stream); the parsed tree is many
+    # times the body's size and nothing reads it after the request hook.
+    addon, _ = guard
+    flow = make_flow(LONE_TOOL.body())
+    addon.request(flow)
+    analysis = addon.pending[flow.id].analysis
+    assert (analysis.body, analysis.is_json, analysis.has_error) == (None, True, True)
+    flow.response = answer(200, ok_completion())
+    addon.response(flow)
+    addon.done()
+    flows, _ = rows(db_path)
+    assert [json.loads(f["request_json"]) for f in flows] == [LONE_TOOL.body()]
+
+
+def test_a_failure_at_shutdown_is_counted_and_the_queued_rows_are_still_written(guard, db_path, monkeypatch):
+    # done() settles bodies still waiting for the worker; a failure there used to escape into
+    # mitmproxy and skip the store's drain, losing every row still queued.
+    addon, _ = guard
+    stored = make_flow(LONE_TOOL.body())
+    run(addon, stored, answer(200, ok_completion()))
+    waiting = make_flow(LONE_TOOL.body())
+    addon.request(waiting)
+    loop = asyncio.new_event_loop()
+    try:
+        addon.pending[waiting.id].validation = loop.create_future()  # the worker has not answered
+
+        def explode(*args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(addon_module, "analyse_request", explode)
+        addon.done()
+    finally:
+        loop.close()
+    flows, _ = rows(db_path)
+    assert sorted((f["id"], f["verdict"], f["internal_error"]) for f in flows) == sorted(
+        [(stored.id, "false_alarm", None), (waiting.id, "no_answer", "done: RuntimeError('boom')")]
+    )
+    assert addon.stats["internal_errors"] == 1
+
+
+def test_the_model_catalog_is_read_when_the_proxy_starts_not_in_the_first_request(guard):
+    addon, _ = guard
+    catalog._snapshot.cache_clear()
+    addon.running()
+    assert catalog._snapshot.cache_info().currsize == 1

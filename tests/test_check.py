@@ -133,3 +133,90 @@ def test_real_process_lints_a_file(tmp_path: Path) -> None:
     )
     assert result.returncode == 1, result.stderr
     assert [f["rule"] for f in json.loads(result.stdout)["findings"]] == ["tools.invalid-name"]
+
+
+# --------------------------------------------------------------------------- several bodies, shapes, flows
+
+# A Responses API body whose function_call_output answers no call (OpenAI rejects it).
+RESPONSES_ORPHAN = {
+    "model": "gpt-4o",
+    "input": [
+        {"role": "user", "content": "hi"},
+        {"type": "function_call_output", "call_id": "call_nope", "output": "done"},
+    ],
+}
+
+
+def test_json_output_names_the_source_provider_and_url() -> None:
+    result = run(["--format", "json", "req.json"], ORPHAN)
+    data = json.loads(result.output)
+    assert {k: v for k, v in data.items() if k != "findings"} == {
+        "source": "req.json",
+        "url": "https://api.openai.com/v1/chat/completions",
+        "provider": "openai",
+        "provider_name": "OpenAI",
+    }
+
+
+def test_a_responses_body_is_recognised_by_its_shape() -> None:
+    result = run(["--format", "json", "req.json"], RESPONSES_ORPHAN)
+    data = json.loads(result.output)
+    assert data["url"] == "https://api.openai.com/v1/responses"
+    assert result.exit_code == 1
+    assert [f["rule"] for f in data["findings"]] and all(
+        f["rule"].startswith("responses.") for f in data["findings"]
+    )
+
+
+def test_several_files_and_json_lines() -> None:
+    Path("a.json").write_text(json.dumps(VALID))
+    Path("b.jsonl").write_text(json.dumps(ORPHAN) + "\n\n" + json.dumps(DOTTED_TOOL) + "\n")
+    result = run(["a.json", "b.jsonl"])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert [line for line in lines if line.startswith("==") or " error(s), " in line] == [
+        "== a.json",
+        "0 error(s), 0 warning(s) for OpenAI (https://api.openai.com/v1/chat/completions)",
+        "== b.jsonl:1",
+        "1 error(s), 0 warning(s) for OpenAI (https://api.openai.com/v1/chat/completions)",
+        "== b.jsonl:3",
+        "1 error(s), 0 warning(s) for OpenAI (https://api.openai.com/v1/chat/completions)",
+    ]
+    data = json.loads(run(["--format", "json", "a.json", "b.jsonl"]).output)
+    assert [(d["source"], [f["rule"] for f in d["findings"]]) for d in data] == [
+        ("a.json", []),
+        ("b.jsonl:1", ["sequence.orphan-tool-message"]),
+        ("b.jsonl:3", ["tools.invalid-name"]),
+    ]
+
+
+def test_flow_rechecks_a_stored_flow_with_its_own_url(tmp_path: Path) -> None:
+    from toolguard_core.store import FlowRow, open_db, write_rows
+
+    db_path = tmp_path / "t.db"
+    db = open_db(db_path)
+    write_rows(
+        db,
+        [
+            FlowRow(
+                id="f00d-1",
+                datetime_utc="2026-01-01T00:00:00.000Z",
+                url="http://localhost:8000/v1/chat/completions",
+                request_json=json.dumps(DOTTED_TOOL),
+            )
+        ],
+    )
+    db.close()
+    # vLLM (the stored URL) accepts a dotted tool name; OpenAI (an explicit --url) does not.
+    result = run(["--flow", "f00d", "--db", str(db_path), "--format", "json"])
+    assert (result.exit_code, json.loads(result.output)["source"], json.loads(result.output)["findings"]) == (
+        0,
+        "flow f00d-1",
+        [],
+    )
+    result = run(
+        ["--flow", "f00d", "--db", str(db_path), "--url", "https://api.openai.com/v1/chat/completions"]
+    )
+    assert result.exit_code == 1 and "tools.invalid-name" in result.output
+    result = run(["--flow", "f00d", "--db", str(db_path), "req.json"], VALID)
+    assert result.exit_code == 2 and "give FILES or --flow, not both" in result.output

@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 from test_summary import machine_a, machine_b, write_db
+
+from toolguard_analysis.cli import cli
+from toolguard_core.store import RunRow, open_db, write_run
 
 METADATA = yaml.safe_load((Path(__file__).parent.parent / "analysis" / "datasette.yml").read_text())
 DATABASE = METADATA["databases"]["toolguard"]
@@ -17,6 +21,9 @@ DATABASE = METADATA["databases"]["toolguard"]
 def db(tmp_path_factory: pytest.TempPathFactory) -> sqlite3.Connection:
     path = tmp_path_factory.mktemp("ds") / "toolguard.db"
     write_db(path, machine_a() + machine_b()[1:])
+    store = open_db(path)
+    write_run(store, RunRow(id="run-1", started_utc="2026-11-21T10:00:00.000Z", requests_seen=9, stored=8))
+    store.close()
     conn = sqlite3.connect(path)
     yield conn
     conn.close()
@@ -53,3 +60,13 @@ def test_answers(db: sqlite3.Connection) -> None:
     assert [r[-4:-2] for r in db.execute(queries["flow"]["sql"], {"flow_id": "a2"})] == [
         ("sequence.orphan-tool-message", "error")
     ]
+
+
+@pytest.mark.parametrize("names", [["capture-2026.db"], ["laptop.db", "/tmp/ci: nightly.db"], []])
+def test_metadata_for_any_file_name(names: list[str]) -> None:
+    """Datasette keys metadata by file stem: each file gets the toolguard.db block under its own name."""
+    result = CliRunner().invoke(cli, ["datasette-metadata", *names])
+    assert result.exit_code == 0, result.output
+    generated = yaml.safe_load(result.output)
+    expected_names = [Path(n).stem for n in names] or ["toolguard"]
+    assert generated == {**METADATA, "databases": dict.fromkeys(expected_names, DATABASE)}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,10 @@ from mitmproxy.test import taddons
 from support.seeds import DUPLICATE, LONE_TOOL, ONE_ANSWER, SEED_CASES, VALID_PARALLEL, SeedCase
 from test_addon import API_KEY, HEADERS, answer, make_flow, ok_completion, run
 
+from toolguard_core import analyze
 from toolguard_core.addon import METADATA_KEY, ToolGuard
-from toolguard_core.repair import SYNTHETIC_MARK
+from toolguard_core.capture import Capture
+from toolguard_core.repair import SYNTHETIC_MARK, NotRepaired
 
 
 @pytest.fixture
@@ -140,6 +143,9 @@ def test_block_answers_with_openais_error_and_the_explanation(block, db_path):
         LONE_TOOL.error_message,
         "messages.[0].role",
     )
+    # The run counts it as blocked, not as a rejection by the upstream (which never saw it).
+    [run_row] = sqlite_utils.Database(db_path)["runs"].rows
+    assert (run_row["blocked"], run_row["rejected"], run_row["stored"]) == (1, 0, 1)
 
 
 def test_block_names_the_duplicates_own_message_index(block):
@@ -279,6 +285,93 @@ def test_secrets_in_a_repaired_body_are_redacted(repair, db_path):
     assert "[REDACTED]" in stored["request_before"] and "[REDACTED]" in stored["request_after"]
 
 
+def test_a_secret_a_repair_drops_is_redacted_in_the_log_as_in_the_database(repair, db_path, caplog):
+    # params.unknown's fix names the value it drops; a client that puts its key in the body
+    # (some gateways read it there) must not find it in mitmdump's log either.
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "api_key": API_KEY}
+    flow = make_flow(body)
+    with caplog.at_level(logging.INFO, logger="toolguard_core.addon"):
+        repair.request(flow)
+    flow.response = answer(200, ok_completion())
+    repair.response(flow)
+    repair.done()
+    assert "api_key" not in json.loads(flow.request.content)
+    logged = [r.getMessage() for r in caplog.records if "repaired flow" in r.getMessage()]
+    assert logged == [
+        f"toolguard: repaired flow {flow.id}: params.unknown at api_key: dropped the field "
+        'api_key ("[REDACTED]"), which the provider or model rejects'
+    ]
+    assert [(r["rule"], r["description"]) for r in repairs_rows(db_path)] == [
+        ("params.unknown", 'dropped the field api_key ("[REDACTED]"), which the provider or model rejects')
+    ]
+
+
+@pytest.mark.parametrize(
+    ("mode", "went_on"),
+    [
+        ("observe", "the flow passes through unchanged"),
+        ("block", "the request was answered by toolguard (block mode)"),
+        ("repair", "the request went on repaired (repair mode)"),
+    ],
+)
+def test_a_rule_failure_logs_how_the_flow_really_went_on(db_path, monkeypatch, caplog, mode, went_on):
+    # The log said "the flow passes through unchanged" after the other rules' findings had been
+    # acted on: the request was blocked or its body repaired.
+    def broken_rule(view: Any) -> list[Any]:
+        raise RuntimeError("rule bug")
+
+    checks_for = analyze.checks_for
+    monkeypatch.setattr(analyze, "checks_for", lambda endpoint: [*checks_for(endpoint), broken_rule])
+    for addon in start(db_path, toolguard_mode=mode):
+        flow = make_flow(DUPLICATE.body())
+        with caplog.at_level(logging.WARNING, logger="toolguard_core.addon"):
+            addon.request(flow)
+    [logged] = [r.getMessage() for r in caplog.records if "broken_rule" in r.getMessage()]
+    assert logged.endswith(f"RuntimeError('rule bug'); the rule was skipped, {went_on}")
+
+
+def test_a_lone_surrogate_is_sent_escaped_as_it_came_and_the_repair_applied(repair, db_path):
+    # JSON allows "\ud800"; UTF-8 cannot encode it: the repaired body failed to encode, the hook
+    # failed after recording the repair, and the flow was stored as repaired while it went as sent.
+    body = DUPLICATE.body()
+    body["messages"][0] = {"role": "user", "content": "half an emoji: \ud83d"}
+    flow = make_flow(json.dumps(body).encode())
+    repair.request(flow)
+    sent = flow.request.content
+    assert b"\\ud83d" in sent
+    assert json.loads(sent)["messages"][0] == body["messages"][0]
+    flow.response = answer(200, ok_completion())
+    repair.response(flow)
+    repair.done()
+    [row] = sqlite_utils.Database(db_path)["flows"].rows
+    assert (row["verdict"], row["internal_error"]) == ("repaired", None)
+    assert [(r["rule"], r["applied"]) for r in repairs_rows(db_path)] == [
+        ("sequence.duplicate-tool-response", 1)
+    ]
+
+
+def test_a_body_that_cannot_be_written_back_as_it_came_is_not_repaired(repair, db_path):
+    # 1e400 parses as inf and would be written as Infinity, which no JSON parser accepts.
+    text = json.dumps({**DUPLICATE.body(), "seed": "@"}).replace('"@"', "1e400").encode()
+    flow = make_flow(text)
+    before = flow.request.get_state()
+    repair.request(flow)
+    assert flow.request.get_state() == before
+    flow.response = answer(400, DUPLICATE.error_body())
+    repair.response(flow)
+    repair.done()
+    [row] = sqlite_utils.Database(db_path)["flows"].rows
+    assert (row["verdict"], row["internal_error"]) == ("predicted", None)
+    assert [(r["rule"], r["applied"], r["description"]) for r in repairs_rows(db_path)] == [
+        (
+            "sequence.duplicate-tool-response",
+            0,
+            "the repaired body cannot be written as the JSON that came (a number out of range)",
+        ),
+        ("params.wrong-type", 0, "no safe repair for this rule"),
+    ]
+
+
 def test_replayed_flows_are_never_answered_or_changed(block):
     flow = make_flow(LONE_TOOL.body())
     flow.live = False  # read with `mitmdump -r`: evidence, not traffic
@@ -294,6 +387,7 @@ def test_summary_and_run_report_count_repairs_per_rule(db_path):
     from toolguard_analysis.report_html import render_html
     from toolguard_analysis.run import report
     from toolguard_analysis.summary import build_summary
+    from toolguard_core.addon import PROCESS_RUN_ID
 
     addon_iter = start(db_path, toolguard_mode="repair")
     addon = next(addon_iter)
@@ -338,7 +432,7 @@ def test_summary_and_run_report_count_repairs_per_rule(db_path):
         '<tr><td class="mono">sequence.duplicate-tool-response</td><td class="num">2</td><td class="num">1</td>'
         '<td class="num">1</td><td class="num">50%</td><td class="num">1</td></tr>'
     ) in render_html(summary)
-    lines = report(db_path, "2000-01-01T00:00:00.000Z", "2100-01-01T00:00:00.000Z", None).splitlines()
+    lines = report(db_path, PROCESS_RUN_ID).splitlines()  # the run of this process (no toolguard_run_id)
     start_at = lines.index("  repairs (applied, accepted by the upstream):")
     assert lines[start_at + 1 : start_at + 3] == [
         "       2  sequence.duplicate-tool-response: 1 repaired, 1 failed (success 50%), 1 left as is",
@@ -433,3 +527,33 @@ def test_block_answers_an_anthropic_messages_request_in_anthropics_shape(block):
     }
     assert body["toolguard"]["findings"][0]["rule"] == "anthropic.tool-use-without-result"
     assert flow.response.headers["x-toolguard-rule"] == "anthropic.tool-use-without-result"
+
+
+def test_a_reason_for_leaving_a_finding_is_redacted_like_every_column():
+    # A "left as is" reason can quote the request (a value, an exception's text): scrubbed too.
+    capture = Capture(
+        flow_id="f",
+        started=0.0,
+        ended=1.0,
+        method="POST",
+        scheme="https",
+        host="api.openai.com",
+        port=443,
+        path="/v1/chat/completions",
+        url="https://api.openai.com/v1/chat/completions",
+        provider="openai",
+        model="gpt-4o-mini",
+        stream=False,
+        request_headers=[("authorization", f"Bearer {API_KEY}")],
+        request_text="{}",
+        request_is_json=True,
+        request_bytes=2,
+        findings=[],
+        secrets=[API_KEY],
+        verdict="predicted",
+        not_repaired=[
+            NotRepaired(rule="params.unknown", location="api_key", reason=f"cannot drop {API_KEY}")
+        ],
+    )
+    [row] = capture.to_row().repairs
+    assert (row.rule, row.applied, row.description) == ("params.unknown", False, "cannot drop [REDACTED]")

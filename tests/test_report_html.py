@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from test_summary import machine_a, machine_b, write_db
+from test_summary import OPENAI_ORPHAN, machine_a, machine_b, write_db
 
 from toolguard_analysis.cli import cli
+from toolguard_analysis.fingerprint import fingerprint
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Flags from the machine notes: no sandbox as root, and no background traffic on a closed network.
@@ -140,7 +141,7 @@ def test_chromium_shows_chart_groups_and_drill_down(report: Path, tmp_path: Path
         "QwenCode/0.24.4 (OpenAI/JS 5.11.0), OpenAI/Python 1.54.0",
         "gpt-4o, deepseek-chat",
         "api.openai.com, api.deepseek.com",
-        "b1, a2, a1",
+        "b1 a2 a1",  # the group's flows, newest first, each a link to its drill-down
         "tool_call_id: call_5abcDEF · hello.txt",
         "preceeding message with 'tool_calls'",
     ):
@@ -154,3 +155,117 @@ def test_empty_report_renders(tmp_path: Path) -> None:
     assert result.exit_code == 0
     page = rendered_dom(out.as_uri(), tmp_path)
     assert page.rows == [] and not page.chart
+
+
+class FlowPage(HTMLParser):
+    """The rendered DOM's flow links (from group rows), flow drill-downs (open or not, their text),
+    rule links, chart ticks, bar counts, axis labels and the no_answer table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.group_flow_links: dict[str, list[str]] = {}
+        self.rule_links: set[str] = set()
+        self.flows: dict[str, dict[str, Any]] = {}
+        self.svg_text: dict[str, list[str]] = {"tick": [], "count": [], "axis-label": [], "bucket": []}
+        self.no_answer_rows: list[list[str]] = []
+        self._group: str | None = None
+        self._flow: dict[str, Any] | None = None
+        self._svg_class: str | None = None
+        self._in_no_answer = False
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "tr" and a.get("class") == "group":
+            self._group = a.get("data-fingerprint")
+            self.group_flow_links[self._group or ""] = []
+        if tag == "a" and a.get("class") == "flow-link" and self._group is not None:
+            self.group_flow_links[self._group].append(a.get("href") or "")
+        if tag == "a" and a.get("class") == "rule":
+            self.rule_links.add(a.get("href") or "")
+        if tag == "details" and a.get("class") == "flow":
+            self._flow = {"open": "open" in a, "text": []}
+            self.flows[(a.get("id") or "").removeprefix("flow-")] = self._flow
+        if tag == "text" and a.get("class") in self.svg_text:
+            self._svg_class = a.get("class")
+        if tag == "table" and a.get("id") == "no-answer":
+            self._in_no_answer = True
+        if self._in_no_answer and tag == "tr":
+            self._row = []
+        if self._in_no_answer and tag == "td":
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "details":
+            self._flow = None
+        if tag == "tr" and self._group is not None:
+            self._group = None
+        if tag == "text":
+            self._svg_class = None
+        if tag == "td" and self._cell is not None and self._row is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        if tag == "tr" and self._row is not None:
+            if self._row:
+                self.no_answer_rows.append(self._row)
+            self._row = None
+        if tag == "table":
+            self._in_no_answer = False
+
+    def handle_data(self, data: str) -> None:
+        if self._flow is not None:
+            self._flow["text"].append(data)
+        if self._svg_class:
+            self.svg_text[self._svg_class].append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def dump_dom(url: str, tmp_path: Path) -> str:
+    if not CHROMIUM:
+        pytest.skip(
+            "chromium is not installed (Debian package `chromium`; scripts/bootstrap --test installs it)"
+        )
+    result = subprocess.run(
+        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}", "--dump-dom", url],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+# The orphan group's id: its template's fingerprint (it changes with NORMALISER_VERSION).
+ORPHAN_GROUP = fingerprint(OPENAI_ORPHAN)
+
+
+def test_chromium_click_through_from_a_group_to_a_flow_drill_down(report: Path, tmp_path: Path) -> None:
+    page = FlowPage()
+    page.feed(dump_dom(report.as_uri(), tmp_path))
+    # The orphan group links to its three flows; no flow drill-down is open on a plain load.
+    assert page.group_flow_links[ORPHAN_GROUP] == ["#flow-b1", "#flow-a2", "#flow-a1"]
+    assert not any(f["open"] for f in page.flows.values())
+    assert "docs/rules.md#sequenceorphan-tool-message" in page.rule_links
+    # Axis: gridline labels from 0, each bar's count, both axis labels.
+    assert page.svg_text["tick"][0] == "0" and page.svg_text["count"]
+    assert page.svg_text["axis-label"] == ["rejected requests", "time (UTC), one bar per hour"]
+    assert page.no_answer_rows == [
+        ["2026-11-21T13:00:00.000Z", "api.openai.com/v1/chat/completions", "connection refused", "a5"]
+    ]
+
+    # Following the group's link to a2 (what a click does: the URL gets its #fragment) opens that flow.
+    followed = FlowPage()
+    followed.feed(dump_dom(report.as_uri() + page.group_flow_links[ORPHAN_GROUP][1], tmp_path))
+    assert [flow_id for flow_id, f in followed.flows.items() if f["open"]] == ["a2"]
+    text = " ".join(" ".join(followed.flows["a2"]["text"]).split())
+    for needle in (
+        "predicted: rejected by the upstream, as toolguard predicted",
+        "Upstream error Invalid parameter: messages with role 'tool' must be a response",
+        "error sequence.orphan-tool-message at messages[5] : tool message at messages[5] answers no tool call",
+        "[5] tool tool_call_id: call_5abcDEF · hello.txt",  # the request excerpt around the finding
+        "toolguard show a2",
+    ):
+        assert needle in text, needle

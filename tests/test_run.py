@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlite_utils
@@ -17,8 +21,16 @@ from click.testing import CliRunner
 from support.upstream import ORPHAN_MESSAGE, Upstream
 
 from toolguard_analysis.cli import cli
-from toolguard_analysis.run import NODE_PRELOAD, default_upstream, regular_env, report, reverse_env
+from toolguard_analysis.run import (
+    NODE_PRELOAD,
+    default_upstream,
+    no_traffic_hint,
+    regular_env,
+    report,
+    reverse_env,
+)
 from toolguard_analysis.run import Upstream as UpstreamURL
+from toolguard_core.store import FlowRow, RunRow, open_db, write_rows, write_run
 
 TOOLGUARD = Path(sys.executable).parent / "toolguard"
 PYTHON = sys.executable
@@ -160,48 +172,107 @@ def test_default_upstream_keeps_the_users_base_url(
     assert default_upstream(command, env) == upstream
 
 
-def test_report_of_a_run_with_traffic_and_nothing_flagged(tmp_path: Path) -> None:
-    stats = {"requests": 2, "validated": 2}
-    assert report(tmp_path / "none.db", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:01.000Z", stats) == (
-        "toolguard: 2 request(s) reached the proxy, 2 validated; nothing flagged in this run.\n"
+def test_report_when_the_proxy_wrote_no_run(tmp_path: Path) -> None:
+    assert report(tmp_path / "none.db", "run-1") == (
+        f"toolguard: the proxy recorded no run run-1 in {tmp_path / 'none.db'} (it did not start or did not "
+        "stop cleanly; see its log).\n"
+    )
+
+
+def test_report_reads_only_its_own_run_and_says_zero_as_zero(tmp_path: Path) -> None:
+    db_path = tmp_path / "shared.db"
+    db = open_db(db_path)
+    zeros = {
+        "requests_seen": 0,
+        "validated": 0,
+        "with_findings": 0,
+        "rejected": 0,
+        "no_answer": 0,
+        "stored": 0,
+    }
+    write_run(db, RunRow(id="mine", started_utc="2026-01-01T00:00:00.000Z", **zeros))
+    write_run(db, RunRow(id="other", started_utc="2026-01-01T00:00:00.000Z", **{**zeros, "requests_seen": 5}))
+    write_rows(
+        db, [FlowRow(id="f-other", datetime_utc="2026-01-01T00:00:00.500Z", run_id="other", status=400)]
+    )
+    db.close()
+    assert report(db_path, "mine", ["node", "app.js"], "regular") == (
+        "toolguard: 0 requests reached the proxy: 0 validated, 0 with findings, 0 rejected by the upstream, "
+        "0 without an answer; 0 flows stored.\n"
+        "  likely cause: Node's built-in fetch ignores HTTPS_PROXY; toolguard preloads a module that routes it "
+        "through undici's EnvHttpProxyAgent, which needs the undici package where the app can import it (npm "
+        "install undici), or use reverse mode (the default); see docs/guide-node.md.\n"
     )
 
 
 @pytest.mark.parametrize(
-    ("client", "mode", "env", "cause"),
+    ("command", "mode", "env", "cause"),
     [
-        ("codex", "reverse", {}, "Codex's built-in OpenAI provider ignores OPENAI_BASE_URL"),
-        ("node", "regular", {}, "Node's built-in fetch ignores HTTPS_PROXY"),
         (
-            "python",
-            "regular",
-            {"NO_PROXY": "api.openai.com"},
-            "or NO_PROXY (api.openai.com) names its API host",
+            ["codex", "exec", "hi"],
+            "reverse",
+            {},
+            "the Codex CLI's built-in OpenAI provider ignores OPENAI_BASE_URL",
         ),
-        ("opencode", "reverse", {}, "opencode reads the base URL from opencode.json"),
+        (["npx", "qwen", "-p", "x"], "reverse", {}, "qwen-code takes its base URL from a settings.json"),
+        (["env", "qwen", "-p", "x"], "reverse", {}, "qwen-code takes its base URL from a settings.json"),
         (
-            "qwen",
+            ["opencode", "run", "hi"],
+            "reverse",
+            {},
+            "opencode takes its provider's baseURL from opencode.json",
+        ),
+        (["node", "app.mjs"], "regular", {}, "Node's built-in fetch ignores HTTPS_PROXY; toolguard preloads"),
+        (
+            ["python", "agent.py"],
             "reverse",
             {},
             "the client did not read OPENAI_BASE_URL, OPENAI_API_BASE or ANTHROPIC_BASE_URL",
         ),
+        # Claude Code gets ANTHROPIC_BASE_URL from toolguard run: the general reverse-mode cause.
+        (["claude", "-p", "hi"], "reverse", {}, "the client did not read OPENAI_BASE_URL"),
+        (["python", "agent.py"], "regular", {}, "the client ignored HTTPS_PROXY/HTTP_PROXY"),
     ],
 )
-def test_report_of_a_run_that_never_reached_the_proxy_names_the_cause(
-    tmp_path: Path, client: str, mode: str, env: dict[str, str], cause: str
+def test_no_traffic_hint_names_the_clients_likely_cause(
+    command: list[str], mode: str, env: dict[str, str], cause: str
 ) -> None:
-    text = report(
-        tmp_path / "none.db",
-        "2026-01-01T00:00:00.000Z",
-        "2026-01-01T00:00:01.000Z",
-        {"requests": 0, "validated": 0},
-        client=client,
-        proxy_mode=mode,
-        env=env,
+    assert no_traffic_hint(command, mode, env).startswith(cause)
+
+
+def test_no_traffic_hint_in_regular_mode_names_a_no_proxy_entry() -> None:
+    assert no_traffic_hint(["python", "agent.py"], "regular", {"NO_PROXY": "api.openai.com"}).endswith(
+        "; or NO_PROXY (api.openai.com) names its API host"
     )
-    first, second = text.splitlines()
-    assert first == "toolguard: 0 request(s) reached the proxy, 0 validated; nothing was checked in this run."
-    assert second.startswith("  likely cause: ") and cause in second
+
+
+def test_report_counts_websocket_messages_and_says_why_nothing_was_validated(tmp_path: Path) -> None:
+    db_path = tmp_path / "ws.db"
+    db = open_db(db_path)
+    zeros = {
+        "requests_seen": 0,
+        "validated": 0,
+        "with_findings": 0,
+        "rejected": 0,
+        "no_answer": 0,
+        "stored": 0,
+    }
+    write_run(db, RunRow(id="codex", started_utc="2026-01-01T00:00:00.000Z", **{**zeros, "requests_seen": 1,
+              "validated": 3, "websocket_messages": 3}))  # fmt: skip
+    write_run(
+        db, RunRow(id="other-path", started_utc="2026-01-01T00:00:00.000Z", **{**zeros, "requests_seen": 2})
+    )
+    db.close()
+    assert report(db_path, "codex", ["codex", "exec", "hi"], "regular") == (
+        "toolguard: 1 request and 3 WebSocket messages reached the proxy: 3 validated, 0 with findings, "
+        "0 rejected by the upstream, 0 without an answer; 0 flows stored.\n"
+    )
+    assert report(db_path, "other-path", ["python", "agent.py"], "reverse") == (
+        "toolguard: 2 requests reached the proxy: 0 validated, 0 with findings, 0 rejected by the upstream, "
+        "0 without an answer; 0 flows stored.\n"
+        "  likely cause: requests reached the proxy, but none on an API path toolguard validates "
+        "(toolguard_paths: /chat/completions, /responses, /v1/messages by default).\n"
+    )
 
 
 def test_help_documents_both_modes_with_examples() -> None:
@@ -243,24 +314,33 @@ def test_run_reports_the_flagged_flow_and_exits_with_the_clients_status(
     assert result.stdout == f"400 {ORPHAN_MESSAGE}\n"  # the client's stdout, untouched
     [flow] = sqlite_utils.Database(db_path)["flows"].rows
     assert (flow["status"], flow["verdict"], flow["error_message"]) == (400, "predicted", ORPHAN_MESSAGE)
+    [run] = sqlite_utils.Database(db_path)["runs"].rows
+    assert flow["run_id"] == run["id"]
     report_lines = result.stderr.splitlines()
-    first = "toolguard: 1 request(s) reached the proxy, 1 validated; 1 flow(s) flagged in this run."
-    start = report_lines.index(first)
+    start = report_lines.index(COUNTS_ONE_PREDICTED)
     assert report_lines[start:] == [
-        first,
+        COUNTS_ONE_PREDICTED,
         "  rules:",
         "       1  error    sequence.orphan-tool-message",
         "  flows:",
-        f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  verdict: predicted",
+        f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  predicted: rejected by the upstream, "
+        "as toolguard predicted",
         "        error    sequence.orphan-tool-message at messages[0]",
         f"        upstream: {ORPHAN_MESSAGE}",
         f"  database: {db_path}",
+        f"  one flow: toolguard show --db {db_path} {flow['id'][:8]}",
         f"  more: toolguard summary --db {db_path}",
     ]
 
 
+COUNTS_ONE_PREDICTED = (
+    "toolguard: 1 request reached the proxy: 1 validated, 1 with findings, 1 rejected by the upstream, "
+    "0 without an answer; 1 flow stored."
+)
+
+
 @pytest.mark.e2e
-def test_run_passes_stdin_through_and_reports_nothing_for_no_traffic(
+def test_run_passes_stdin_through_and_says_no_request_reached_the_proxy(
     upstream: Upstream, tmp_path: Path
 ) -> None:
     result = toolguard_run(
@@ -270,12 +350,148 @@ def test_run_passes_stdin_through_and_reports_nothing_for_no_traffic(
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout == "line one\nline two\n"
-    # `cat` makes no API call: the report says nothing reached the proxy, and why that may be.
     assert result.stderr.splitlines()[-2:] == [
-        "toolguard: 0 request(s) reached the proxy, 0 validated; nothing was checked in this run.",
-        "  likely cause: the client did not read OPENAI_BASE_URL, OPENAI_API_BASE or ANTHROPIC_BASE_URL (a "
-        "config file or .env of its own may set the base URL); try --proxy-mode regular.",
+        "toolguard: 0 requests reached the proxy: 0 validated, 0 with findings, 0 rejected by the upstream, "
+        "0 without an answer; 0 flows stored.",
+        "  likely cause: the client did not read OPENAI_BASE_URL, OPENAI_API_BASE or ANTHROPIC_BASE_URL (a base "
+        "URL in its configuration, a .env of its own or its command line wins over them), or it made no API call; "
+        "try --proxy-mode regular.",
     ]
+
+
+# Sends `count` valid requests, then (when `orphan`) the orphan-tool request, pausing in between so
+# that two runs started together overlap in time.
+COUNTING_CLIENT = textwrap.dedent(
+    """
+    import sys, time, openai
+    count, orphan = int(sys.argv[1]), sys.argv[2] == "orphan"
+    client = openai.OpenAI(api_key="sk-test-parallel-runs", max_retries=0, timeout=15)
+    for _ in range(count):
+        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+        time.sleep(0.3)
+    if orphan:
+        try:
+            client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "tool", "content": "done", "tool_call_id": "dummy"}]
+            )
+        except openai.BadRequestError:
+            pass
+    """
+)
+
+
+@pytest.mark.e2e
+def test_two_parallel_runs_on_one_database_each_report_only_their_own_flows(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    db_path = tmp_path / "shared.db"
+    common = ["run", "--upstream", upstream.url, "--db", str(db_path)]
+    processes = [
+        subprocess.Popen(
+            [
+                str(TOOLGUARD),
+                *common,
+                "--confdir",
+                str(tmp_path / f"conf{n}"),
+                "--",
+                PYTHON,
+                "-c",
+                COUNTING_CLIENT,
+                str(count),
+                orphan,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n, (count, orphan) in enumerate([(3, "orphan"), (2, "none")])
+    ]
+    outputs = [p.communicate(timeout=RUN_TIMEOUT)[1] for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    db = sqlite_utils.Database(db_path)
+    runs = {run["command"].split()[-2]: run for run in db["runs"].rows}
+    assert {
+        name: (r["requests_seen"], r["validated"], r["with_findings"], r["rejected"], r["stored"])
+        for name, r in runs.items()
+    } == {"3": (4, 4, 1, 1, 1), "2": (2, 2, 0, 0, 0)}
+    [flow] = db["flows"].rows
+    assert flow["run_id"] == runs["3"]["id"]
+    first, second = (err.splitlines() for err in outputs)
+    assert (
+        "toolguard: 4 requests reached the proxy: 4 validated, 1 with findings, 1 rejected by the upstream, "
+        "0 without an answer; 1 flow stored."
+    ) in first
+    assert [line for line in first if line.startswith("    ") and "  POST " in line] == [
+        f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  predicted: rejected by the upstream, "
+        "as toolguard predicted"
+    ]
+    assert second[-1] == (
+        "toolguard: 2 requests reached the proxy: 2 validated, 0 with findings, 0 rejected by the upstream, "
+        "0 without an answer; 0 flows stored."
+    )
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.e2e
+def test_run_stores_an_unreachable_upstream_as_no_answer_with_the_request(tmp_path: Path) -> None:
+    db_path = tmp_path / "run.db"
+    client = textwrap.dedent(
+        """
+        import openai
+        client = openai.OpenAI(api_key="sk-test-unreachable", max_retries=0, timeout=15)
+        try:
+            client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+        except openai.APIStatusError as exc:
+            print(exc.status_code)
+        """
+    )
+    port = closed_port()
+    result = toolguard_run(
+        "--upstream", f"http://127.0.0.1:{port}/v1", "--db", str(db_path), "--confdir", str(tmp_path / "conf"),
+        "--", PYTHON, "-c", client,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "502\n"  # mitmproxy's Bad Gateway, naming the connect error
+    [flow] = sqlite_utils.Database(db_path)["flows"].rows
+    assert (flow["method"], flow["path"], flow["status"], flow["verdict"], flow["model"]) == (
+        "POST", "/v1/chat/completions", None, "no_answer", "gpt-4o-mini",
+    )  # fmt: skip
+    assert f"Connect call failed ('127.0.0.1', {port})" in flow["flow_error"]
+    assert (
+        "toolguard: 1 request reached the proxy: 1 validated, 0 with findings, 0 rejected by the upstream, "
+        "1 without an answer; 1 flow stored." in result.stderr.splitlines()
+    )
+
+
+@pytest.mark.e2e
+def test_mitmdump_reverse_mode_stores_a_refused_connection_as_no_answer(
+    mitmdump_factory: Any, tmp_path: Path
+) -> None:
+    """Plain `mitmdump -s` (connection_strategy=eager): the connect fails before a request is read."""
+    port = closed_port()
+    proxy = mitmdump_factory(mode=f"reverse:http://127.0.0.1:{port}")
+    body = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}).encode()
+    request = urllib.request.Request(f"{proxy.url}/v1/chat/completions", data=body, method="POST")
+    with pytest.raises(OSError):  # the proxy closes the connection: there is nothing to answer with
+        urllib.request.urlopen(request, timeout=10)
+    proxy.wait_for_output(r"toolguard: no_answer: cannot reach the upstream")
+    proxy.stop()
+    [flow] = proxy.flows()
+    [run] = proxy.db()["runs"].rows
+    assert (flow["host"], flow["port"], flow["method"], flow["status"], flow["verdict"], flow["run_id"]) == (
+        "127.0.0.1", port, None, None, "no_answer", run["id"],
+    )  # fmt: skip
+    assert flow["flow_error"].startswith(f"[Errno 111] Connect call failed ('127.0.0.1', {port})")
+    assert (run["mode"], run["upstream"], run["no_answer"], run["stored"]) == (
+        "reverse", f"http://127.0.0.1:{port}", 1, 1,
+    )  # fmt: skip
+    assert run["ended_utc"] and run["proxy_version"].startswith("mitmproxy 12.")
 
 
 @pytest.mark.e2e
@@ -353,7 +569,9 @@ def test_sigint_reaches_the_whole_client_process_group_and_the_proxy_stops_clean
         if process.poll() is None:
             process.kill()
     assert process.returncode == 128 + signal.SIGINT, stderr
-    assert "nothing was checked in this run." in stderr  # the report ran, so the proxy was stopped first
+    assert (
+        "toolguard: 0 requests reached the proxy" in stderr
+    )  # the report ran, so the proxy was stopped first
     assert not alive(grandchild)
 
 
@@ -364,3 +582,62 @@ def alive(pid: int) -> bool:
     except (FileNotFoundError, ProcessLookupError):
         return False
     return state != "Z"
+
+
+@pytest.mark.e2e
+def test_a_proxy_that_fails_at_startup_stops_the_run_before_the_client(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    """mitmdump prints "listening" and then exits on a startup error: the client must not run proxy-less."""
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    result = toolguard_run(
+        "--upstream", upstream.url, "--db", str(blocker / "run.db"), "--confdir", str(tmp_path / "conf"),
+        "--", "sh", "-c", "echo the client ran",
+    )  # fmt: skip
+    assert result.returncode == 125, result.stderr
+    assert result.stdout == ""
+    assert (
+        "toolguard: mitmdump did not start" in result.stderr and "toolguard_db: cannot open" in result.stderr
+    )
+
+
+@pytest.mark.e2e
+def test_toolguard_proxy_is_mitmdump_with_the_addon(upstream: Upstream, tmp_path: Path) -> None:
+    """`toolguard proxy ARGS` = `mitmdump -s "$(toolguard addon-path)" ARGS`: an orphan request is stored."""
+    db_path = tmp_path / "proxy.db"
+    process = subprocess.Popen(
+        [str(TOOLGUARD), "proxy", "--listen-host", "127.0.0.1", "-p", "0", "--mode", f"reverse:{upstream.url}",
+         "--set", f"confdir={tmp_path / 'conf'}", "--set", f"toolguard_db={db_path}"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        lines: list[str] = []
+        for line in process.stdout:  # ends when mitmdump listens, or exits (it then closes its output)
+            lines.append(line)
+            if "listening at" in line:
+                break
+        assert lines and "listening at" in lines[-1], "".join(lines)
+        port = int(lines[-1].rsplit(":", 1)[1].rstrip(".\n"))
+        body = json.dumps(
+            {"model": "gpt-4o-mini", "messages": [{"role": "tool", "content": "x", "tool_call_id": "d"}]}
+        )
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/v1/chat/completions",
+            data=body.encode(),
+            headers={"content-type": "application/json"},
+            method="POST",
+        )
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(request, timeout=15)
+        assert answer.value.code == 400
+        process.send_signal(signal.SIGINT)
+        output = "".join(lines) + process.communicate(timeout=RUN_TIMEOUT)[0]
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, output
+    assert "Loading script" in output and "toolguard_core/script/toolguard.py" in output
+    [flow] = sqlite_utils.Database(db_path)["flows"].rows
+    assert (flow["status"], flow["verdict"]) == (400, "predicted")

@@ -13,6 +13,7 @@ from toolguard_core.store import (
     DB_ENV,
     FindingRow,
     FlowRow,
+    RunRow,
     Store,
     default_db_path,
     format_utc,
@@ -89,6 +90,36 @@ def test_migrations_are_recorded_and_idempotent(tmp_path: Path):
     assert applied == [m.name for m in migrations._migrations]
     assert len(applied) == len(set(applied))
     assert migrations.pending(db) == []
+
+
+def test_migrations_run_in_their_fixed_order() -> None:
+    # Migrations applies them in definition order: the websocket columns (issue #11) come after runs (#13).
+    assert [m.name for m in migrations._migrations] == [
+        "m001_flows_and_findings",
+        "m002_repairs",
+        "m003_runs",
+        "m004_websocket_messages",
+    ]
+
+
+def test_a_database_from_the_agents_development_build_upgrades(tmp_path: Path) -> None:
+    """That build added flows.websocket_json as `m003_websocket_messages`, before `runs` existed."""
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    migrations.apply(db, stop_before="m003_runs")
+    db.execute("ALTER TABLE flows ADD COLUMN websocket_json TEXT")
+    db["_sqlite_migrations"].insert(
+        {"migration_set": "toolguard", "name": "m003_websocket_messages", "applied_at": "2026-11-29"}
+    )
+    db.close()
+    db = open_db(path)
+    assert [c for c in db["flows"].columns_dict if c in ("run_id", "websocket_json")] == [
+        "websocket_json",
+        "run_id",
+    ]
+    assert db["runs"].columns_dict["websocket_messages"] is int
+    assert migrations.pending(db) == []
+    db.close()
 
 
 def test_error_code_keeps_its_wire_type(tmp_path: Path):
@@ -194,3 +225,40 @@ def test_every_column_is_documented_in_docs_schema(tmp_path: Path):
         section = schema_doc.split(f"## Table `{table}`", 1)[1].split("\n## ", 1)[0]
         for column in db[table].columns_dict:
             assert f"| `{column}` |" in section, f"{table}.{column} is not documented in docs/schema.md"
+
+
+def test_processes_opening_one_new_file_at_once_all_migrate_it(tmp_path: Path):
+    """Two `toolguard run`s on one new database: every opener ends with the full schema, none fails."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "shared.db"
+    script = "import sys; from toolguard_core.store import open_db; open_db(sys.argv[1]).close()"
+    processes = [
+        subprocess.Popen([sys.executable, "-c", script, str(path)], stderr=subprocess.PIPE) for _ in range(6)
+    ]
+    errors = [p.communicate(timeout=60)[1].decode() for p in processes]
+    assert [p.returncode for p in processes] == [0] * 6, errors
+    db = open_db(path)
+    applied = [m["name"] for m in db["_sqlite_migrations"].rows_where("migration_set = ?", ["toolguard"])]
+    assert applied == [m.name for m in migrations._migrations]
+
+
+def test_run_rows_are_written_in_queue_order_and_not_counted_as_flow_rows(tmp_path: Path):
+    path = tmp_path / "runs.db"
+    store = Store(path)
+    store.start()
+    store.put(RunRow(id="r1", started_utc="2026-01-01T00:00:00.000Z"))
+    store.put(FlowRow(id="f1", datetime_utc="2026-01-01T00:00:01.000Z", run_id="r1"))
+    store.put(
+        RunRow(
+            id="r1", started_utc="2026-01-01T00:00:00.000Z", ended_utc="2026-01-01T00:00:02.000Z", stored=1
+        )
+    )
+    store.close()
+    assert (store.queued, store.written, store.failed) == (1, 1, 0)
+    db = open_db(path)
+    assert [(r["id"], r["ended_utc"], r["stored"]) for r in db["runs"].rows] == [
+        ("r1", "2026-01-01T00:00:02.000Z", 1)
+    ]
+    assert [(f["id"], f["run_id"]) for f in db["flows"].rows] == [("f1", "r1")]

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from toolguard_analysis.cli import cli
 from toolguard_analysis.clients import parse_client
 from toolguard_analysis.fingerprint import fingerprint
+from toolguard_analysis.render import render_text
 from toolguard_analysis.summary import build_summary, excerpt, message_index
 from toolguard_analysis.timefilters import parse_when
 from toolguard_core.store import FindingRow, FlowRow, Store
@@ -447,7 +448,13 @@ def test_cli_text_has_every_section_and_no_colour_when_piped(dbs: tuple[Path, Pa
         "false_alarm 1  no_answer 1  predicted 3  unexplained 3",
     ):
         assert needle in text, needle
-    assert max(len(line) for line in text.splitlines()) <= 80  # fits the 80-column terminal
+    # Piped, nothing is cut (the ids at the end of OpenAI's unanswered-call message stay); on an
+    # 80-column terminal every line fits.
+    assert not [line for line in text.splitlines() if line.endswith("…")]
+    assert max(len(line) for line in text.splitlines()) > 80
+    on_terminal = render_text(build_summary(list(dbs)), width=80)
+    assert max(len(line) for line in on_terminal.splitlines()) <= 80
+    assert [line for line in on_terminal.splitlines() if line.endswith("…")]
 
 
 def test_cli_markdown_and_output_file(dbs: tuple[Path, Path], tmp_path: Path) -> None:
@@ -565,3 +572,47 @@ CAPTURED_CLIENTS = {
 def test_parse_client_names_every_captured_client_by_its_own_headers() -> None:
     named = {name: parse_client(h.get("user-agent"), h) for name, h in _captured_requests()}
     assert named == CAPTURED_CLIENTS
+
+
+@pytest.mark.parametrize(
+    ("times", "unit", "buckets", "counts"),
+    [
+        pytest.param(
+            ["2026-11-20T10:00:10.000Z", "2026-11-20T10:00:50.000Z", "2026-11-20T10:03:05.000Z"],
+            "minute",
+            ["2026-11-20T10:00", "2026-11-20T10:01", "2026-11-20T10:02", "2026-11-20T10:03"],
+            [2, 0, 0, 1],
+            id="three-minutes-per-minute",
+        ),
+        pytest.param(
+            ["2026-11-20T10:00:00.000Z", "2026-11-20T13:30:00.000Z"],
+            "hour",
+            ["2026-11-20T10", "2026-11-20T11", "2026-11-20T12", "2026-11-20T13"],
+            [1, 0, 0, 1],
+            id="hours-per-hour",
+        ),
+        pytest.param(
+            ["2026-11-20T10:00:00.000Z", "2026-11-23T09:00:00.000Z"],
+            "day",
+            ["2026-11-20", "2026-11-21", "2026-11-22", "2026-11-23"],
+            [1, 0, 0, 1],
+            id="days-per-day",
+        ),
+    ],
+)
+def test_timeline_buckets_follow_the_capture_span_without_gaps(
+    tmp_path: Path, times: list[str], unit: str, buckets: list[str], counts: list[int]
+) -> None:
+    rows = [
+        flow(
+            f"f{i}",
+            when,
+            host="api.openai.com",
+            status=429,
+            error_message="Rate limit",
+            verdict="unexplained",
+        )
+        for i, when in enumerate(times)
+    ]
+    data = build_summary([write_db(tmp_path / "t.db", rows)])
+    assert data["timeline"] == {"unit": unit, "buckets": buckets, "series": {"unexplained": counts}}

@@ -17,20 +17,27 @@ import json
 import logging
 import queue
 import re
+import shlex
+import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mitmproxy import command, ctx, exceptions, http
+from mitmproxy import command, ctx, exceptions, http, version
+from mitmproxy.proxy import server_hooks
+from mitmproxy.proxy.mode_specs import ProxyMode, ReverseMode
 from mitmproxy.utils import human
 
-from toolguard_core import contentview, redact
+import toolguard_core
+from toolguard_core import catalog, contentview, contentview_messages, contentview_responses, redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, InternalError, analyse_request
 from toolguard_core.capture import Capture
+from toolguard_core.dburl import is_postgres_url, redact_url, spool_path_for
 from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.modes import Mode, blocked_answer, parse_mode
@@ -55,7 +62,7 @@ from toolguard_core.request import MESSAGES_SUFFIX, RESPONSES, Target, endpoint_
 from toolguard_core.rules.body import NOT_VALIDATED
 from toolguard_core.rules.model import UNKNOWN_MODEL
 from toolguard_core.sse import SSETap
-from toolguard_core.store import Store, default_db_path
+from toolguard_core.store import RunRow, Store, default_db_path, format_utc, utc_now
 from toolguard_core.verdict import (
     REJECTED_VERDICTS,
     Scope,
@@ -93,6 +100,13 @@ MAX_PENDING = 10_000
 # Responses WebSockets followed at once, and WebSocket messages waiting for the worker thread.
 MAX_SOCKETS = 256
 MAX_QUEUED_MESSAGES = 10_000
+# A proxy process without `toolguard_run_id` is one run: the id is made once per process, so a hot
+# reload of the script (a new ToolGuard instance) keeps writing the same run row.
+PROCESS_RUN_ID = str(uuid.uuid4())
+PROCESS_STARTED = time.time()
+# Counts of addon instances that already stopped in this process, per (database, run): a hot reload
+# replaces the ToolGuard instance (and its stats) but the run row keeps counting from where it was.
+_STOPPED_COUNTS: dict[tuple[str, str], Counter[str]] = {}
 
 
 @dataclass(slots=True)
@@ -115,6 +129,8 @@ class Pending:
     blocked: bool = False
     repair: RepairResult | None = None
     repaired_at: float | None = None
+    # The client connection the flow came in on: a failed upstream connect is matched to it.
+    client_conn: str = ""
 
     def stored_body(self, max_body: int) -> tuple[bytes | None, int]:
         """The body to store (decoded, bounded by ``max_body``; as sent when it cannot be decoded)
@@ -139,7 +155,7 @@ class Pending:
 
 @dataclass(slots=True)
 class Settings:
-    db_path: str
+    db_path: str  # the SQLite file written; with a PostgreSQL target, its local spool
     hosts: tuple[str, ...]
     paths: tuple[re.Pattern[str], ...]
     record_paths: tuple[re.Pattern[str], ...]
@@ -149,12 +165,23 @@ class Settings:
     redact_headers: tuple[str, ...] = ()
     mode: Mode = Mode.OBSERVE
     repair: RepairOptions = field(default_factory=RepairOptions)
+    run_id: str = PROCESS_RUN_ID
+    console: bool = True
+    pg_url: str | None = None  # toolguard_db=postgresql://...: the spool is synced there (pgstore.py)
+    otlp_endpoint: str = ""
+    otlp_content: bool = False
+
+    def sinks(self) -> tuple[str, str | None, str, bool]:
+        """What the store and its hooks depend on: a change reopens them."""
+        return (self.db_path, self.pg_url, self.otlp_endpoint, self.otlp_content)
 
 
 class ToolGuard:
     def __init__(self) -> None:
         self.settings: Settings | None = None
         self.store: Store | None = None
+        self.syncer: Any = None  # pgstore.Syncer when toolguard_db is a postgresql:// URL
+        self.otlp: Any = None  # otel.OtlpExport when toolguard_otlp_endpoint is set
         self.pending: dict[str, Pending] = {}
         self.stats: Counter[str] = Counter()
         self._gc_frozen = False
@@ -163,6 +190,7 @@ class ToolGuard:
         self._logged_errors: set[tuple[str, str]] = set()
         self.registry: ProviderRegistry = DEFAULT_REGISTRY
         self.sockets: SocketWorker | None = None
+        self.run_started = PROCESS_STARTED
         self.validator = Validator()
 
     # ----------------------------------------------------------------- lifecycle
@@ -173,7 +201,30 @@ class ToolGuard:
             str,
             "",
             "Path of the SQLite database toolguard writes flagged flows to. Empty means $TOOLGUARD_DB, "
-            "or else the per-user default (~/.local/share/toolguard/toolguard.db on Linux).",
+            "or else the per-user default (~/.local/share/toolguard/toolguard.db on Linux). "
+            "A postgresql:// URL writes to a shared PostgreSQL database instead, through a local "
+            "spool file (see toolguard_spool and docs/deployment.md).",
+        )
+        loader.add_option(
+            "toolguard_spool",
+            str,
+            "",
+            "With toolguard_db=postgresql://...: the local SQLite file rows are written to first and "
+            "synced from (kept while PostgreSQL is unreachable). Empty means a file beside the default "
+            "database named after the PostgreSQL target; give each proxy on one machine its own.",
+        )
+        loader.add_option(
+            "toolguard_otlp_endpoint",
+            str,
+            "",
+            "Export each stored flow as an OpenTelemetry log record and span to this OTLP/HTTP "
+            "endpoint (e.g. http://127.0.0.1:4318; /v1/logs and /v1/traces are appended). Empty: off.",
+        )
+        loader.add_option(
+            "toolguard_otlp_content",
+            bool,
+            False,
+            "Include the (redacted) request body and response in the exported log records.",
         )
         loader.add_option(
             "toolguard_hosts",
@@ -260,6 +311,27 @@ class ToolGuard:
             "(see docs/providers.md). Empty means the built-in provider profiles only.",
         )
         loader.add_option(
+            "toolguard_run_id",
+            str,
+            "",
+            "Id of the run this proxy's flows belong to (the runs table, flows.run_id). `toolguard run` "
+            "sets it so that it reports exactly its own flows; empty means a new id for this process.",
+        )
+        loader.add_option(
+            "toolguard_run_command",
+            str,
+            "",
+            "The command recorded in this run's row (`toolguard run` records the client it ran). "
+            "Empty means mitmdump's own command line.",
+        )
+        loader.add_option(
+            "toolguard_console",
+            bool,
+            True,
+            "Print one line to the console (at info level) for each flow with findings or an upstream "
+            "rejection: its verdict, first rule, location and flow id. Set it to false to silence these lines.",
+        )
+        loader.add_option(
             "toolguard_redact_headers",
             Sequence[str],
             [],
@@ -298,8 +370,13 @@ class ToolGuard:
             "toolguard_record_paths",
             "toolguard_max_body",
             "toolguard_store_all",
+            "toolguard_run_id",
+            "toolguard_console",
             "toolguard_redact_headers",
             "toolguard_offload",
+            "toolguard_spool",
+            "toolguard_otlp_endpoint",
+            "toolguard_otlp_content",
             "toolguard_mode",
             "toolguard_repair",
             "toolguard_repair_unanswered",
@@ -319,6 +396,11 @@ class ToolGuard:
             raise exceptions.OptionsError(
                 f"toolguard_offload: {exc} (a size such as 64k, or 'off')"
             ) from None
+        pg_url = opts.toolguard_db if is_postgres_url(opts.toolguard_db) else None
+        if pg_url:
+            db_path = opts.toolguard_spool or str(spool_path_for(pg_url))
+        else:
+            db_path = str(opts.toolguard_db or default_db_path())
         try:
             mode = parse_mode(opts.toolguard_mode)
         except ValueError as exc:
@@ -332,20 +414,25 @@ class ToolGuard:
         except ValueError as exc:
             raise exceptions.OptionsError(f"toolguard_repair_unanswered: {exc}") from None
         settings = Settings(
-            db_path=str(opts.toolguard_db or default_db_path()),
+            db_path=db_path,
             hosts=tuple(h.lower() for h in opts.toolguard_hosts),
             paths=paths,
             record_paths=record_paths,
             max_body_bytes=max_body if max_body is not None else DEFAULT_MAX_BODY_BYTES,
             store_all=opts.toolguard_store_all,
+            run_id=opts.toolguard_run_id or PROCESS_RUN_ID,
+            console=opts.toolguard_console,
             offload_min_bytes=offload_min
             if offload_min is not None or offload == "off"
             else DEFAULT_OFFLOAD_MIN_BYTES,
             redact_headers=tuple(opts.toolguard_redact_headers),
+            pg_url=pg_url,
+            otlp_endpoint=opts.toolguard_otlp_endpoint.strip(),
+            otlp_content=opts.toolguard_otlp_content,
             mode=mode,
             repair=RepairOptions(families=families, unanswered=unanswered),
         )
-        if self.store is None or self.settings is None or settings.db_path != self.settings.db_path:
+        if self.store is None or self.settings is None or settings.sinks() != self.settings.sinks():
             store = Store(settings.db_path)
             try:
                 store.start()
@@ -353,24 +440,36 @@ class ToolGuard:
                 raise exceptions.OptionsError(
                     f"toolguard_db: cannot open {settings.db_path}: {exc}"
                 ) from None
-            if self.sockets is not None:  # it writes to the old store: finish it first
-                self.sockets.close()
-                self.stats.update(self.sockets.stats)
-                self.sockets = None
-            if self.store is not None:
-                self.store.close()
-            self.store = store
-        elif self.sockets is not None and settings.store_all != self.sockets.store_all:
+            try:
+                syncer, otlp = _open_sinks(settings, store)
+            except Exception:
+                store.close()
+                raise
+            self._close_sockets()  # it writes to the old store: finish it first
+            self._close_store()
+            self.store, self.syncer, self.otlp = store, syncer, otlp
+        elif self.sockets is not None:
             self.sockets.store_all = settings.store_all
+            self.sockets.run_id = settings.run_id
         self.settings = settings
 
     def running(self) -> None:
         self._running = True
+        # The model catalog is read on its first lookup (catalog.py): here, before traffic, rather
+        # than in the first request's hook (about 30 ms of file read and JSON parse on the loop).
+        try:
+            catalog.snapshot_meta()
+        except Exception as exc:  # never stops the proxy; the model rules then fail per flow, counted
+            logger.warning("toolguard: cannot read the model catalog: %r", exc)
         if self.settings and self.settings.offload_min_bytes is not None:
             # Started in the background; until it is up, bodies are validated in place.
             self.validator.launch()
         if self.settings:
-            logger.info("toolguard: writing flagged flows to %s", self.settings.db_path)
+            logger.info(
+                "toolguard: writing flagged flows to %s (run %s)", self.settings.db_path, self.settings.run_id
+            )
+            if self.settings.pg_url:
+                logger.info("toolguard: syncing them to %s", redact_url(self.settings.pg_url))
             if self.settings.mode is not Mode.OBSERVE:
                 families = ",".join(sorted(self.settings.repair.families)) or "none"
                 logger.info(
@@ -378,6 +477,7 @@ class ToolGuard:
                     self.settings.mode,
                     f" (repairs: {families})" if self.settings.mode is Mode.REPAIR else "",
                 )
+        self._put_run(ended=False)
         # Measured with scripts/bench_proxy.py: about half of toolguard's added latency on a 70 KB
         # agent request was full collections walking mitmproxy's start-up objects.
         if ctx.options.toolguard_gc_freeze and not self._gc_frozen:
@@ -395,13 +495,9 @@ class ToolGuard:
             flow = pending.answered_flow or pending.flow
             if flow is None:
                 continue
-            if future.done() and not future.cancelled() and future.exception() is None:
-                self._on_validated(flow, pending, future)  # finishes an answered flow
-            else:
-                pending.validation = None
-                self._validate_in_place(flow, pending)
-                if pending.answered_flow is not None:
-                    self._finish(pending.answered_flow)
+            # Guarded like every hook: one flow's failure must not skip the flows after it, nor the
+            # store's drain below (the rows already queued would be lost).
+            self._guard("done", flow, lambda f, p=pending, fut=future: self._settle(f, p, fut))
             future.cancel()
         self.validator.close()
         # Flows still in flight (the upstream has not answered, or a stream is still running) never
@@ -413,33 +509,67 @@ class ToolGuard:
         self.pending.clear()
         # The content view outlives this addon (hot reload, tests): it falls back to the built-ins.
         contentview.chat_completions.registry = DEFAULT_REGISTRY
-        if self.sockets is not None:  # its last rows go to the store before the store drains
+        self._close_sockets()  # its last rows and counts go to the store before the run row and the drain
+        if self.store is not None:
+            self._put_run(ended=True)
+            if self.settings is not None:
+                key = (self.settings.db_path, self.settings.run_id)
+                _STOPPED_COUNTS[key] = _STOPPED_COUNTS.get(key, Counter()) + self.stats
+            # Drains the whole queue however long it takes, with progress lines, and logs how many
+            # rows were written (and dropped, and why); see Store.close. Then the syncer and the
+            # exporter send what is left (both bounded).
+            logger.info("toolguard: %s", json.loads(self._close_store()))  # a dict, as before
+
+    def _close_store(self) -> str:
+        """Drain the store, then let the syncer send the rest and the exporter flush (both bounded);
+        returns the final ``toolguard.stats``."""
+        if self.store is not None:
+            self.store.close()
+        if self.syncer is not None:
+            self.syncer.close()
+        if self.otlp is not None:
+            self.otlp.shutdown()
+        final = self.stats_command()
+        self.store = self.syncer = self.otlp = None
+        return final
+
+    def _close_sockets(self) -> None:
+        """Let the WebSocket worker judge what it queued and hand its last rows to the store; its
+        counters join the hooks' (the run row and `toolguard.stats` count both)."""
+        if self.sockets is not None:
             self.sockets.close()
             self.stats.update(self.sockets.stats)
             self.sockets = None
-        if self.store is not None:
-            # Drains the whole queue however long it takes, with progress lines, and logs how many
-            # rows were written (and dropped, and why); see Store.close.
-            self.store.close()
-            # Always logged, zeros included for requests/validated: `toolguard run` reads how many
-            # requests reached the proxy and how many were validated from this line (a client that
-            # bypassed the proxy shows as 0, not as silence).
-            logger.info("toolguard: %s", json.loads(self.stats_command()))  # a dict, as before
-            self.store = None
+
+    def _sink_stats(self) -> dict[str, int]:
+        stats: dict[str, int] = {}
+        for sink in (self.syncer, self.otlp):
+            if sink is not None:
+                stats.update(sink.stats())
+        return stats
+
+    def _settle(self, flow: http.HTTPFlow, pending: Pending, future: asyncio.Future[WorkerResult]) -> None:
+        """At shutdown: the worker's verdict if it came, else the body validated here; an answered
+        flow is then finished."""
+        if future.done() and not future.cancelled() and future.exception() is None:
+            self._on_validated(flow, pending, future)  # finishes an answered flow
+            return
+        pending.validation = None
+        self._validate_in_place(flow, pending)
+        if pending.answered_flow is not None:
+            self._finish(pending.answered_flow)
 
     def all_stats(self) -> dict[str, int]:
         """The counters of the hooks and of the WebSocket worker, added up."""
         counts = Counter(self.stats)
         if self.sockets is not None:
             counts.update(self.sockets.stats)
-        for key in ("requests", "validated"):  # what `toolguard run`'s report needs, zeros included
-            counts.setdefault(key, 0)
         return dict(counts)
 
     # ----------------------------------------------------------------- flow hooks
 
     def request(self, flow: http.HTTPFlow) -> None:
-        self.stats["requests"] += 1  # every request that reached the proxy, validated or not
+        self.stats["requests_seen"] += 1
         self._guard("request", flow, self._on_request)
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
@@ -462,13 +592,31 @@ class ToolGuard:
     def websocket_end(self, flow: http.HTTPFlow) -> None:
         self._guard("websocket_end", flow, self._on_websocket_end)
 
+    def server_connect_error(self, data: server_hooks.ServerConnectionHookData) -> None:
+        """A reverse proxy that cannot reach its upstream, before any request was read.
+
+        With mitmproxy's default ``connection_strategy=eager``, a reverse proxy connects to the
+        upstream as soon as a client connects and, when that fails, closes the client's connection
+        without reading a request: no flow, no ``error`` hook. The failure is stored here as a
+        ``no_answer`` row without a request (docs/errors.md). When a request is waiting on this
+        connection (``connection_strategy=lazy``, as ``toolguard run`` sets), its ``error`` hook
+        stores it with the request instead.
+        """
+        try:
+            self._on_server_connect_error(data)
+        except Exception as exc:
+            self.stats["internal_errors"] += 1
+            logger.exception("toolguard: internal error in server_connect_error: %r", exc)
+
     @command.command("toolguard.stats")
     def stats_command(self) -> str:
-        """Counters: flows validated, flagged and queued for storage, internal errors, and the
-        writer's rows written, dropped (by reason) and write retries."""
+        """Counters: flows validated, flagged and queued for storage, internal errors, the writer's rows
+        written, dropped (by reason) and write retries, and the PostgreSQL syncer's and the
+        OpenTelemetry export's (docs/deployment.md, docs/opentelemetry.md)."""
         counters: dict[str, int] = self.all_stats()
         if self.store is not None:
             counters.update(self.store.counters())
+        counters.update(self._sink_stats())
         return json.dumps(counters, sort_keys=True)
 
     @command.command("toolguard.summary")
@@ -480,7 +628,7 @@ class ToolGuard:
         """
         if self.settings is None:
             return "toolguard is not configured"
-        path = Path(self.settings.db_path)
+        path: Path | str = self.settings.pg_url or Path(self.settings.db_path)
         self.summary_thread = threading.Thread(
             target=_log_summary, args=(path,), name="toolguard-summary", daemon=True
         )
@@ -498,15 +646,16 @@ class ToolGuard:
             # With its traceback once per hook and error type; repeats are only counted (and debug-logged).
             log = logger.debug if key in self._logged_errors else logger.exception
             self._logged_errors.add(key)
+            pending = self.pending.get(flow.id)
             log(
-                "toolguard: internal error in %s for %s %s (flow %s): %r; the flow passes through unchanged",
+                "toolguard: internal error in %s for %s %s (flow %s): %r; %s",
                 hook,
                 flow.request.method,
                 redact.redact_url(flow.request.pretty_url),
                 flow.id,
                 exc,
+                _what_went_on(pending),
             )
-            pending = self.pending.get(flow.id)
             if pending is not None:
                 pending.extra["internal_error"] = f"{hook}: {exc!r}"
             elif hook == "request":
@@ -568,6 +717,7 @@ class ToolGuard:
             ),
             content_encoding=content_encoding,
             flow=flow,
+            client_conn=flow.client_conn.id,
         )
         offload_min = self.settings.offload_min_bytes
         # Block and repair must know the verdict before the request goes on: validated in place.
@@ -612,6 +762,9 @@ class ToolGuard:
         # The opt-in modes act on live flows only: a flow replayed with `mitmdump -r` is evidence.
         if not observing and analysis.has_error and flow.live and not flow.response:
             self._act(flow, pending)
+        # The parsed tree (several times the body's size in Python objects) is not read after this
+        # point, but the pending flow lives until its answer ends (minutes for a stream): let it go.
+        analysis.body = None
         self._validated(flow, pending, analysis.internal_errors)
 
     def _act(self, flow: http.HTTPFlow, pending: Pending) -> None:
@@ -647,13 +800,14 @@ class ToolGuard:
                 flow.id,
                 skipped.rule,
                 skipped.location,
-                skipped.reason,
+                redact.scrub(skipped.reason, pending.secrets),
             )
         if not result.changed:
             return
         # Setting `content` re-encodes with the request's own Content-Encoding and updates
         # Content-Length; every other header and the method, URL and HTTP version stay as they came.
-        flow.request.content = json.dumps(result.body, ensure_ascii=False).encode()
+        assert result.content is not None  # set whenever a repair was applied
+        flow.request.content = result.content
         self.stats["repaired"] += 1
         for repair in result.repairs:
             logger.info(
@@ -661,7 +815,9 @@ class ToolGuard:
                 flow.id,
                 repair.rule,
                 repair.location,
-                repair.description,
+                # The description quotes the value it dropped (an unknown `api_key` field, say):
+                # scrubbed like the stored column (capture.py), since logs reach disk too.
+                redact.scrub(repair.description, pending.secrets),
             )
 
     def _analyse(self, pending: Pending) -> Analysis:
@@ -691,6 +847,9 @@ class ToolGuard:
             self._not_validated(pending, "worker", error)
         else:
             result = future.result()
+            # Said apart from `validated`: a body meant for the worker but validated in place (the
+            # worker not started, or not restarted) must not look the same in the counters.
+            self.stats["validated_in_worker"] += 1
             analysis = pending.analysis
             analysis.findings = result.findings
             analysis.body_facts(model=result.model, stream=result.stream, is_json=result.is_json)
@@ -718,13 +877,13 @@ class ToolGuard:
             log = logger.debug if key in self._logged_errors else logger.warning
             self._logged_errors.add(key)
             log(
-                "toolguard: rule %s failed on %s %s (flow %s): %s; the rule was skipped, the flow passes "
-                "through unchanged",
+                "toolguard: rule %s failed on %s %s (flow %s): %s; the rule was skipped, %s",
                 internal.where,
                 request.method,
                 redact.redact_url(request.pretty_url),
                 flow.id,
-                internal.error,
+                redact.scrub(internal.error, pending.secrets),  # an exception's repr may quote the body
+                _what_went_on(pending),
             )
         if pending.answered_flow is None:
             self._annotate(flow, analysis.findings, verdict=None, pending=pending)
@@ -743,7 +902,7 @@ class ToolGuard:
         if endpoint_kind(path) != RESPONSES or not any(p.search(path) for p in settings.paths):
             return
         if self.sockets is None:
-            self.sockets = SocketWorker(self.store, settings.store_all)
+            self.sockets = SocketWorker(self.store, settings.store_all, settings.run_id)
         url = request.pretty_url
         self.sockets.open(
             flow.id,
@@ -791,6 +950,7 @@ class ToolGuard:
                     request.path.partition("?")[2],
                     self.settings.redact_headers if self.settings else (),
                 ),
+                client_conn=flow.client_conn.id,
                 flow=flow,
                 extra={"internal_error": internal_error} if internal_error else {},
             ),
@@ -851,6 +1011,14 @@ class ToolGuard:
         self._annotate(flow, findings, verdict, pending=pending)
         if tap is not None:
             flow.metadata[METADATA_KEY]["stream"] = tap.summary()
+        if pending.blocked:
+            pass  # toolguard's own answer (counted as blocked when given): the upstream never saw it
+        elif was_rejected:
+            self.stats["rejected"] += 1
+        elif verdict == Verdict.NO_ANSWER:
+            self.stats["no_answer"] += 1
+        if self.settings is not None and self.settings.console and (findings or verdict in CONSOLE_VERDICTS):
+            logger.info("%s", console_line(flow.id, verdict, status, findings, flow.error))
         hook_failed = "internal_error" in pending.extra  # a hook failed on it: stored with the error
         if not hook_failed and not should_store(
             has_findings=_worth_keeping(findings),
@@ -964,7 +1132,121 @@ class ToolGuard:
             repairs=list(pending.repair.repairs) if pending.repair is not None else [],
             not_repaired=list(pending.repair.not_repaired) if pending.repair is not None else [],
             repaired_at=pending.repaired_at,
+            run_id=self.settings.run_id if self.settings else None,
         )
+
+    def _on_server_connect_error(self, data: server_hooks.ServerConnectionHookData) -> None:
+        mode = data.client.proxy_mode
+        if not isinstance(mode, ReverseMode) or self.settings is None or self.store is None:
+            return
+        if ctx.options.connection_strategy == "lazy" or any(
+            p.client_conn == data.client.id for p in self.pending.values()
+        ):
+            return  # a request waits on this connection: its `error` hook stores it (when in scope)
+        address = data.server.address
+        host, port = (str(address[0]), int(address[1])) if address else ("", 0)
+        scheme = "https" if data.server.tls else "http"
+        error = data.server.error or "cannot connect to the upstream"
+        now = time.time()
+        flow_id = str(uuid.uuid4())
+        self.stats["no_answer"] += 1
+        self.stats["queued"] += 1
+        if self.settings.console:
+            logger.info(
+                "toolguard: no_answer: cannot reach the upstream %s://%s:%s (%s); the client's connection "
+                "was closed before it sent a request (flow %s)",
+                scheme,
+                host,
+                port,
+                error,
+                flow_id,
+            )
+        self.store.put(
+            Capture(
+                flow_id=flow_id,
+                started=data.server.timestamp_start or now,
+                ended=now,
+                method=None,
+                scheme=scheme,
+                host=host,
+                port=port,
+                path=None,
+                url=f"{scheme}://{host}:{port}",
+                provider=Target.from_url(f"{scheme}://{host}:{port}/", self.registry).provider.id,
+                model=None,
+                stream=None,
+                request_headers=[],
+                request_text=None,
+                request_is_json=False,
+                request_bytes=0,
+                findings=[],
+                secrets=[],
+                verdict=Verdict.NO_ANSWER.value,
+                flow_error=f"{error} (reverse mode connects before reading the request, so none was stored)",
+                run_id=self.settings.run_id,
+            )
+        )
+
+    def _put_run(self, *, ended: bool) -> None:
+        """Queue this run's row: at start (no counts yet), and at stop with its counts."""
+        if self.store is None or self.settings is None:
+            return
+        modes = [ProxyMode.parse(spec) for spec in ctx.options.mode]
+        stats = _STOPPED_COUNTS.get((self.settings.db_path, self.settings.run_id), Counter()) + Counter(
+            self.all_stats()
+        )
+        self.store.put(
+            RunRow(
+                id=self.settings.run_id,
+                started_utc=format_utc(self.run_started),
+                ended_utc=utc_now() if ended else None,
+                command=ctx.options.toolguard_run_command or shlex.join(sys.argv),
+                mode=",".join(m.type_name for m in modes),
+                upstream=",".join(m.data for m in modes if isinstance(m, ReverseMode)) or None,
+                proxy_version=f"mitmproxy {version.VERSION}",
+                toolguard_version=toolguard_core.__version__,
+                requests_seen=stats["requests_seen"],
+                validated=stats["validated"],
+                with_findings=stats["flagged"],
+                rejected=stats["rejected"],
+                no_answer=stats["no_answer"],
+                blocked=stats["blocked"],
+                stored=stats["queued"],  # queued for the writer, which drains before exit
+                internal_errors=stats["internal_errors"],
+                websocket_messages=stats["websocket_messages"],
+            )
+        )
+
+
+def make_addons() -> list[ToolGuard]:
+    """What a toolguard mitmproxy script exports as ``addons`` (``addon/toolguard.py`` in a checkout,
+    ``toolguard_core/script/toolguard.py`` when installed): the addon, with the "Chat Completions" and
+    "Anthropic Messages" and "Responses" content views registered in mitmweb/mitmproxy (the request
+    as a conversation, findings in place)."""
+    contentview.register()
+    contentview_messages.register()
+    contentview_responses.register()
+    return [ToolGuard()]
+
+
+#: Verdicts that get a console line even without findings: the upstream said no, or nothing answered.
+CONSOLE_VERDICTS = frozenset({*REJECTED_VERDICTS, Verdict.NO_ANSWER})
+
+
+def console_line(
+    flow_id: str, verdict: str | None, status: int | None, findings: list[Finding], error: Any
+) -> str:
+    """The console line of a flagged flow: verdict, status, first rule and location, flow id."""
+    answer = (
+        f"HTTP {status}" if status is not None else f"no answer ({error.msg if error else 'no response'})"
+    )
+    if findings:
+        first = next((f for f in findings if f.severity == Severity.ERROR), findings[0])
+        more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
+        what = f"{first.severity} {first.rule} at {first.location}{more}"
+    else:
+        what = "no rule explains it"
+    return f"toolguard: {verdict or '-'}: {answer}; {what}; flow {flow_id} (toolguard show {flow_id[:8]})"
 
 
 @dataclass(slots=True)
@@ -994,9 +1276,10 @@ class SocketWorker:
     with the event loop); :meth:`ToolGuard.all_stats` adds them up.
     """
 
-    def __init__(self, store: Store, store_all: bool) -> None:
+    def __init__(self, store: Store, store_all: bool, run_id: str | None) -> None:
         self.store = store
         self.store_all = store_all
+        self.run_id = run_id  # the rows name their run like the HTTP hooks' (issue #13)
         self.stats: Counter[str] = Counter()
         self._followed: set[str] = set()  # touched on the event loop only
         self._connections: dict[str, _Connection] = {}  # touched on the worker thread only
@@ -1080,6 +1363,8 @@ class SocketWorker:
 
     def _finish(self, connection: _Connection, turn: Turn) -> None:
         analysis = turn.analysis
+        if turn.rejected:  # counted like the HTTP hooks' rejections (the run row's `rejected`)
+            self.stats["rejected"] += 1
         if not should_store(
             has_findings=bool(analysis.findings),
             rejected=turn.rejected,
@@ -1118,6 +1403,7 @@ class SocketWorker:
                 stream_capture=turn.error_text if stream_error is not None else None,
                 flow_error=None if turn.finished else "no answer on the WebSocket before it closed",
                 websocket={"connection": connection.flow_id, **turn.context()},
+                run_id=self.run_id,
             )
         )
         self.stats["queued"] += 1  # as the HTTP hooks count a row handed to the store
@@ -1135,7 +1421,33 @@ def _compile_patterns(option: str, patterns: Sequence[str]) -> tuple[re.Pattern[
     return tuple(compiled)
 
 
-def _log_summary(path: Path) -> None:
+def _open_sinks(settings: Settings, store: Store) -> tuple[Any, Any]:
+    """The PostgreSQL syncer and the OpenTelemetry export, hooked to the store's written rows.
+    Their libraries are optional extras, imported only when asked for (a clear message if missing)."""
+    syncer = otlp = None
+    if settings.pg_url:
+        from toolguard_core.pgstore import Syncer
+
+        try:
+            syncer = Syncer(Path(settings.db_path), settings.pg_url)
+        except ImportError as exc:
+            raise exceptions.OptionsError(f"toolguard_db: {exc}") from None
+    if settings.otlp_endpoint:
+        from toolguard_core.otel import OtlpExport
+
+        try:
+            otlp = OtlpExport(settings.otlp_endpoint, content=settings.otlp_content)
+        except ImportError as exc:
+            raise exceptions.OptionsError(f"toolguard_otlp_endpoint: {exc}") from None
+    if syncer is not None:
+        store.listeners.append(syncer.wake)
+        syncer.start()
+    if otlp is not None:
+        store.listeners.append(otlp.on_rows)
+    return syncer, otlp
+
+
+def _log_summary(path: Path | str) -> None:
     try:  # the CLI package is installed with toolguard; a bare `mitmdump -s` may run without it
         from toolguard_analysis.render import render_text
         from toolguard_analysis.summary import build_summary
@@ -1148,6 +1460,16 @@ def _log_summary(path: Path) -> None:
         logger.info("%s", render_text(build_summary([path])))
     except Exception as exc:  # a broken or missing file: say so, never raise into the proxy
         logger.warning("toolguard: cannot summarise %s: %r", path, exc)
+
+
+def _what_went_on(pending: Pending | None) -> str:
+    """How the flow went on, for a failure's log line: "unchanged" only when no mode acted on it
+    (a rule failing in repair mode leaves the other rules' repairs in place)."""
+    if pending is not None and pending.blocked:
+        return "the request was answered by toolguard (block mode)"
+    if pending is not None and pending.repair is not None and pending.repair.changed:
+        return "the request went on repaired (repair mode)"
+    return "the flow passes through unchanged"
 
 
 def _worth_keeping(findings: list[Finding]) -> bool:

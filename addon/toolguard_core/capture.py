@@ -30,11 +30,11 @@ class Capture:
     flow_id: str
     started: float
     ended: float
-    method: str
+    method: str | None
     scheme: str
     host: str
     port: int
-    path: str
+    path: str | None
     url: str
     provider: str
     model: str | None
@@ -56,6 +56,7 @@ class Capture:
     stream_capture: str | None = None
     flow_error: str | None = None
     internal_error: str | None = None
+    run_id: str | None = None
     # Extra credential header globs (the addon's toolguard_redact_headers option), see redact.py.
     redact_headers: tuple[str, ...] = ()
     # Repair mode: the fixes applied to the request before it went upstream, the findings left alone,
@@ -136,6 +137,7 @@ class Capture:
             error_finding_count=sum(f.severity == Severity.ERROR for f in self.findings),
             internal_error=self.internal_error,
             toolguard_version=toolguard_core.__version__,
+            run_id=self.run_id,
             websocket_json=json.dumps(self.websocket) if self.websocket is not None else None,
         )
         # Every text column is scrubbed, not a list of them (issue #16: a key echoed in error.param
@@ -177,7 +179,8 @@ class Capture:
                 rule=n.rule,
                 location=scrub(n.location) or "",
                 applied=False,
-                description=n.reason,
+                # The reason can quote the request (a value, a tool-call id, an exception's text).
+                description=scrub(n.reason),
             )
             for i, n in enumerate(self.not_repaired)
         ]

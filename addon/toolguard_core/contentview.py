@@ -15,14 +15,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from mitmproxy import contentviews, http
 from mitmproxy.contentviews import Metadata, SyntaxHighlight
 
+from toolguard_core import conversation
 from toolguard_core.analyze import analyse_request
-from toolguard_core.findings import SEVERITY_ORDER, Finding, Severity
+from toolguard_core.conversation import MAX_TEXT, _cut
+from toolguard_core.findings import Finding
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.request import MESSAGES, endpoint_kind
 from toolguard_core.upstream_errors import parse_error
@@ -32,20 +33,6 @@ METADATA_KEY = "toolguard"
 # The addon's default scope (toolguard_paths): POST …/chat/completions.
 CHAT_PATH = re.compile(r"/chat/completions/?$")
 RESPONSES_PATH = re.compile(r"/responses/?$")
-# Long texts (qwen-code's system prompt is ~27k characters) are cut; the JSON view has them whole.
-MAX_TEXT = 600
-MAX_ARGUMENTS = 300
-_LOCATION_MESSAGE = re.compile(r"^messages\[(\d+)\]")
-
-
-@dataclass(slots=True)
-class _Call:
-    message_index: int
-    call_index: int
-    id: str | None
-    name: str
-    arguments: str
-    answers: list[int]
 
 
 class ChatCompletionsContentview(contentviews.Contentview):
@@ -139,69 +126,15 @@ def render_conversation(
     flow: http.HTTPFlow | None = None,
     changes: list[str] | None = None,
 ) -> str:
-    """The transcript text; pure apart from reading ``flow.response`` for the upstream's error.
-    ``changes``: lines describing repair mode's changes, shown right under the header."""
-    messages = body.get("messages")
-    messages = messages if isinstance(messages, list) else []
-    by_message: dict[int, list[Finding]] = {}
-    general: list[Finding] = []
-    for finding in sorted(findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 9)):
-        match = _LOCATION_MESSAGE.match(finding.location)
-        if match and int(match.group(1)) < len(messages):
-            by_message.setdefault(int(match.group(1)), []).append(finding)
-        else:
-            general.append(finding)
-
-    out: list[str] = []
-    out += _header(body, by_message, general, verdict, flow)
-    out += changes or []
-    calls, answered_by = _pair_calls(messages)
-    for index, message in enumerate(messages):
-        out.append("")
-        out += _render_message(index, message, calls, answered_by, by_message.get(index, []))
-    return "\n".join(out) + "\n"
-
-
-def _header(
-    body: dict[str, Any],
-    by_message: dict[int, list[Finding]],
-    general: list[Finding],
-    verdict: str | None,
-    flow: http.HTTPFlow | None,
-) -> list[str]:
-    all_findings = [f for group in by_message.values() for f in group] + general
-    errors = sum(f.severity == Severity.ERROR for f in all_findings)
-    lines = []
-    summary = f"toolguard: {len(all_findings)} finding(s), {errors} error(s)"
-    if verdict:
-        summary += f", verdict: {verdict}"
-    lines.append(summary)
+    """The transcript (:func:`toolguard_core.conversation.render_conversation`), with the upstream's
+    error read from ``flow.response``. ``changes``: lines describing repair mode's changes, shown
+    right under the header."""
+    upstream = None
     if flow is not None and flow.response is not None and rejected(flow.response.status_code, False):
-        lines.append(f"upstream answered {flow.response.status_code}: {_error_message(flow.response)}")
-    params = [f"model={json.dumps(body.get('model'))}"]
-    for key in ("stream", "tool_choice", "parallel_tool_calls", "max_tokens", "max_completion_tokens"):
-        if key in body:
-            params.append(f"{key}={json.dumps(body[key])}")
-    lines.append("request: " + " ".join(params))
-    tools = body.get("tools")
-    if isinstance(tools, list):
-        names = [_tool_name(t) for t in tools]
-        lines.append(f"tools ({len(names)}): {', '.join(names)}")
-    for finding in general:
-        lines += _render_finding(finding)
-    return lines
-
-
-def _tool_name(tool: Any) -> str:
-    if isinstance(tool, dict):
-        function = tool.get("function")
-        if isinstance(function, dict) and isinstance(function.get("name"), str):
-            return function["name"]
-        if isinstance(tool.get("name"), str):
-            return tool["name"]
-        if isinstance(tool.get("type"), str):
-            return f"<{tool['type']}>"
-    return "?"
+        upstream = f"upstream answered {flow.response.status_code}: {_error_message(flow.response)}"
+    return conversation.render_conversation(
+        body, findings, verdict=verdict, upstream_error=upstream, changes=changes
+    )
 
 
 def _error_message(response: http.Response) -> str:
@@ -215,125 +148,6 @@ def _error_message(response: http.Response) -> str:
         return _cut(response.get_text(strict=False) or "", 200)
     param = next((e.param for e in reversed(error.chain()) if e.param), None)
     return f"{text} (param: {param})" if param else text
-
-
-def _pair_calls(messages: list[Any]) -> tuple[list[_Call], dict[int, _Call]]:
-    """Each assistant tool call and the tool messages answering it, plus tool message → its call.
-
-    A tool message answers the latest earlier call with its id (ids can be reused across turns).
-    Where the pairing breaks the rules, the findings say so at that message.
-    """
-    calls: list[_Call] = []
-    latest_by_id: dict[str, _Call] = {}
-    answered_by: dict[int, _Call] = {}
-    for index, message in enumerate(messages):
-        if not isinstance(message, dict):
-            continue
-        if message.get("role") == "assistant" and isinstance(message.get("tool_calls"), list):
-            for call_index, raw in enumerate(message["tool_calls"]):
-                raw = raw if isinstance(raw, dict) else {}
-                function = raw.get("function") if isinstance(raw.get("function"), dict) else {}
-                arguments = function.get("arguments")
-                call = _Call(
-                    message_index=index,
-                    call_index=call_index,
-                    id=raw.get("id") if isinstance(raw.get("id"), str) else None,
-                    name=function.get("name") if isinstance(function.get("name"), str) else "?",
-                    arguments=arguments if isinstance(arguments, str) else json.dumps(arguments),
-                    answers=[],
-                )
-                calls.append(call)
-                if call.id:
-                    latest_by_id[call.id] = call
-        elif message.get("role") == "tool":
-            call = latest_by_id.get(message.get("tool_call_id"))  # type: ignore[arg-type]
-            if call is not None:
-                call.answers.append(index)
-                answered_by[index] = call
-    return calls, answered_by
-
-
-def _render_message(
-    index: int, message: Any, calls: list[_Call], answered_by: dict[int, _Call], findings: list[Finding]
-) -> list[str]:
-    """One message; a finding located at one of its tool calls is printed right under that call."""
-    placed: set[int] = set()
-    if not isinstance(message, dict):
-        lines = [f"[{index}] (not an object) {_cut(json.dumps(message), MAX_TEXT)}"]
-        return lines + [line for f in findings for line in _render_finding(f)]
-    role = message.get("role")
-    head = f"[{index}] {role if isinstance(role, str) else repr(role)}"
-    if isinstance(message.get("name"), str):
-        head += f" ({message['name']})"
-    lines = []
-    if role == "tool":
-        tool_call_id = message.get("tool_call_id")
-        call = answered_by.get(index)
-        if call is not None:
-            head += (
-                f"  answers {tool_call_id} = {call.name}, called at "
-                f"messages[{call.message_index}].tool_calls[{call.call_index}]"
-            )
-        else:
-            head += f"  answers {tool_call_id!r}: NO CALL with this id before it"
-    lines.append(head)
-    text = _content_text(message.get("content"))
-    if text:
-        lines += _indent(_cut(text, MAX_TEXT))
-    if role == "assistant":
-        for call in (c for c in calls if c.message_index == index):
-            arguments = _cut(call.arguments, MAX_ARGUMENTS)
-            lines.append(f"  -> call {call.id or '(no id)'}: {call.name}({arguments})")
-            if call.answers:
-                where = ", ".join(f"messages[{i}]" for i in call.answers)
-                lines.append(f"     answered by {where}")
-            else:
-                lines.append("     NO ANSWER in this request")
-            prefix = f"messages[{index}].tool_calls[{call.call_index}]"
-            for number, finding in enumerate(findings):
-                if finding.location == prefix or finding.location.startswith((prefix + ".", prefix + "[")):
-                    placed.add(number)
-                    lines += _render_finding(finding)
-    for number, finding in enumerate(findings):
-        if number not in placed:
-            lines += _render_finding(finding)
-    return lines
-
-
-def _render_finding(finding: Finding) -> list[str]:
-    marker = {"error": "!!", "warning": "! ", "info": "i "}.get(finding.severity, "? ")
-    return [
-        f"  {marker} {finding.severity.upper()} {finding.rule} at {finding.location}",
-        f"     {finding.message}",
-    ]
-
-
-def _content_text(content: Any) -> str:
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = []
-        for part in content:
-            if isinstance(part, dict) and isinstance(part.get("text"), str):
-                parts.append(part["text"])
-            elif isinstance(part, dict):
-                parts.append(f"<{part.get('type', 'part')}>")
-            else:
-                parts.append(json.dumps(part))
-        return "\n".join(parts)
-    return json.dumps(content)
-
-
-def _cut(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
-
-
-def _indent(text: str) -> list[str]:
-    return ["    " + line for line in text.splitlines() or [""]]
 
 
 chat_completions = ChatCompletionsContentview()

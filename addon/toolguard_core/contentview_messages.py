@@ -19,15 +19,8 @@ from typing import Any
 from mitmproxy import contentviews, http
 from mitmproxy.contentviews import Metadata, SyntaxHighlight
 
-from toolguard_core.contentview import (
-    MAX_ARGUMENTS,
-    MAX_TEXT,
-    _cut,
-    _error_message,
-    _findings_for,
-    _indent,
-    _render_finding,
-)
+from toolguard_core.contentview import _error_message, _findings_for
+from toolguard_core.conversation import MAX_ARGUMENTS, MAX_TEXT, _cut, _indent, _render_finding
 from toolguard_core.findings import SEVERITY_ORDER, Finding, Severity
 from toolguard_core.request import MESSAGES, endpoint_kind
 

@@ -37,6 +37,10 @@ logger = logging.getLogger(__name__)
 
 #: Bodies from this size on are validated in the worker; smaller ones in place (cheaper than IPC).
 DEFAULT_OFFLOAD_MIN_BYTES = 64 * 1024
+#: A job the worker has not answered in this long means a hung worker (a rule stuck in a loop):
+#: it is killed and restarted, and the flows it held are counted as not validated. The largest
+#: bodies (toolguard_max_body, 32 MB) validate in seconds; issue #12's worst took tens of seconds.
+DEFAULT_JOB_TIMEOUT = 120.0
 _LENGTH = struct.Struct(">Q")
 NO_BODY = 2**64 - 1
 
@@ -103,11 +107,18 @@ def _grow_pipe(proc: asyncio.subprocess.Process) -> None:
 class Validator:
     """The proxy's handle on the worker process."""
 
-    def __init__(self, max_pending: int = 32, max_pending_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        max_pending: int = 32,
+        max_pending_bytes: int = 64 * 1024 * 1024,
+        job_timeout: float = DEFAULT_JOB_TIMEOUT,
+    ) -> None:
         self.max_pending = max_pending
         self.max_pending_bytes = max_pending_bytes
+        self.job_timeout = job_timeout
         self.restarts = 0
         self.failed_start: str | None = None
+        self._started = False  # a worker process ran once: from then on one that died is restarted
         self._proc: asyncio.subprocess.Process | None = None
         self._reader: asyncio.Task[None] | None = None
         self._starting: asyncio.Task[None] | None = None
@@ -150,12 +161,15 @@ class Validator:
         )
         _grow_pipe(proc)
         self._proc = proc
+        self._started = True
+        # Until this line, bodies are validated in place (WorkerNotReady); tests wait for it.
+        logger.info("toolguard: validation worker started (pid %d)", proc.pid)
         self._reader = asyncio.get_running_loop().create_task(self._read(proc))
 
     def submit(self, body: bytes | None, header: dict[str, object]) -> asyncio.Future[WorkerResult]:
         """Queue ``body`` for validation; :class:`WorkerUnavailable` when it cannot be."""
         proc = self._proc
-        if proc is None and self.restarts == 0:
+        if proc is None and not self._started:
             raise WorkerNotReady("the validation worker has not started")
         if proc is None or proc.returncode is not None or proc.stdin is None:
             self._restart()
@@ -165,11 +179,25 @@ class Validator:
             raise WorkerUnavailable(f"{len(self._futures)} requests already wait for validation")
         self._next_id += 1
         job_id = self._next_id
-        future: asyncio.Future[WorkerResult] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[WorkerResult] = loop.create_future()
         self._futures[job_id] = (future, size)
         self._pending_bytes += size
         proc.stdin.write(encode_job(job_id, body, header))
+        # Without a deadline a hung worker would hold its flows forever: answered flows never
+        # stored, and past max_pending every large body refused as busy.
+        timer = loop.call_later(self.job_timeout, self._overdue, proc, job_id)
+        future.add_done_callback(lambda _: timer.cancel())
         return future
+
+    def _overdue(self, proc: asyncio.subprocess.Process, job_id: int) -> None:
+        if job_id not in self._futures or proc is not self._proc or proc.returncode is not None:
+            return
+        logger.warning(
+            "toolguard: the validation worker has not answered in %ss; stopping it", self.job_timeout
+        )
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()  # _read sees the end of its output, fails its flows, and it is restarted
 
     async def _read(self, proc: asyncio.subprocess.Process) -> None:
         assert proc.stdout is not None
@@ -184,9 +212,13 @@ class Validator:
                 self._pending_bytes -= size
                 if not future.done():
                     future.set_result(WorkerResult.from_json(data))
-        except (asyncio.IncompleteReadError, ConnectionError, ValueError) as exc:
+        except (asyncio.IncompleteReadError, ConnectionError, ValueError, KeyError, TypeError) as exc:
+            # The end of its output, or an answer toolguard cannot read: either way this worker is
+            # done with (a half-read frame leaves the stream out of step); its flows are failed below.
             if proc is self._proc:
                 logger.warning("toolguard: the validation worker stopped (%r); restarting it", exc)
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
         finally:
             if proc is self._proc:
                 self._fail_all(WorkerUnavailable("the validation worker stopped"))

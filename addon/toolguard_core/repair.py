@@ -99,6 +99,8 @@ class RepairResult:
     not_repaired: list[NotRepaired] = field(default_factory=list)
     #: The findings of the repaired body (the original findings when nothing was repaired).
     findings_after: list[Finding] = field(default_factory=list)
+    #: The repaired body as it goes on the wire (:func:`encode`); None when nothing was repaired.
+    content: bytes | None = None
 
     @property
     def changed(self) -> bool:
@@ -518,6 +520,16 @@ def repair_request(
             )
         )
         current, current_findings = repaired, after
+    if result.repairs:
+        try:
+            result.content = encode(current)
+        except ValueError:
+            # A number JSON cannot write back (1e400 parses as inf and would go out as Infinity,
+            # which no JSON parser accepts): the repaired body would not say what the client said.
+            reason = "the repaired body cannot be written as the JSON that came (a number out of range)"
+            result.not_repaired.extend(NotRepaired(r.rule, r.location, reason) for r in result.repairs)
+            result.repairs = []
+            current, current_findings = body, list(findings)
     # What is still wrong and was never attempted: off families and rules without a fix.
     attempted = {(n.rule, n.location) for n in result.not_repaired}
     for finding in _errors(current_findings):
@@ -533,6 +545,15 @@ def repair_request(
     result.body = current
     result.findings_after = current_findings
     return result
+
+
+def encode(body: dict[str, Any]) -> bytes:
+    """The repaired body as bytes: UTF-8 as clients send it, and a lone surrogate (valid in JSON as
+    an escape, not encodable as UTF-8) escaped the way it came. ValueError for a non-finite number."""
+    try:
+        return json.dumps(body, ensure_ascii=False, allow_nan=False).encode()
+    except UnicodeEncodeError:
+        return json.dumps(body, allow_nan=False).encode()
 
 
 def _improves(before: Sequence[Finding], after: Sequence[Finding], rule: str) -> bool:

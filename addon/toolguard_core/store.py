@@ -17,6 +17,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,6 +30,7 @@ from sqlite_utils import Migrations
 logger = logging.getLogger(__name__)
 
 DB_ENV = "TOOLGUARD_DB"
+MIGRATE_ATTEMPTS = 20
 
 
 def default_db_path() -> Path:
@@ -167,10 +169,70 @@ def m002_repairs(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m003_websocket_messages(db: sqlite_utils.Database) -> None:
-    # A row can be one message on a WebSocket (a Responses API `response.create` that the server
-    # rejected, or that had findings): this column says which connection and message, NULL for HTTP.
-    db["flows"].add_column("websocket_json", str)
+def m003_runs(db: sqlite_utils.Database) -> None:
+    # Runs as data (issue #13): one row per proxy process (or per `toolguard run`), and each flow
+    # names its run, so `toolguard run` reports its own flows even when several runs share a file.
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS runs (
+            id TEXT PRIMARY KEY,
+            started_utc TEXT NOT NULL,
+            ended_utc TEXT,
+            command TEXT,
+            mode TEXT,
+            upstream TEXT,
+            proxy_version TEXT,
+            toolguard_version TEXT,
+            requests_seen INTEGER NOT NULL DEFAULT 0,
+            validated INTEGER NOT NULL DEFAULT 0,
+            with_findings INTEGER NOT NULL DEFAULT 0,
+            rejected INTEGER NOT NULL DEFAULT 0,
+            no_answer INTEGER NOT NULL DEFAULT 0,
+            blocked INTEGER NOT NULL DEFAULT 0,
+            stored INTEGER NOT NULL DEFAULT 0,
+            internal_errors INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    # IF NOT EXISTS: a database from a development build recorded this migration under another name.
+    if "run_id" not in db["flows"].columns_dict:
+        db.execute("ALTER TABLE flows ADD COLUMN run_id TEXT")
+    db["flows"].create_index(["run_id"], if_not_exists=True)
+
+
+class RunRow(BaseModel):
+    """One proxy run: written when it starts and again (with its counts) when it stops."""
+
+    id: str
+    started_utc: str
+    ended_utc: str | None = None
+    command: str | None = None
+    mode: str | None = None
+    upstream: str | None = None
+    proxy_version: str | None = None
+    toolguard_version: str | None = None
+    requests_seen: int = 0
+    validated: int = 0
+    with_findings: int = 0
+    rejected: int = 0
+    no_answer: int = 0
+    blocked: int = 0
+    stored: int = 0
+    internal_errors: int = 0
+    websocket_messages: int = 0
+
+
+@migrations()
+def m004_websocket_messages(db: sqlite_utils.Database) -> None:
+    # After m003_runs (Migrations applies in definition order). A row can be one message on a
+    # WebSocket (a Responses API `response.create` that the server rejected, or that had findings,
+    # issue #11): `websocket_json` says which connection and message, NULL for HTTP. The run row
+    # counts the client's WebSocket messages next to its HTTP requests. IF-NOT-EXISTS checks: a
+    # database from the `agents` development build added `websocket_json` as `m003_websocket_messages`.
+    if "websocket_json" not in db["flows"].columns_dict:
+        db.execute("ALTER TABLE flows ADD COLUMN websocket_json TEXT")
+    if "websocket_messages" not in db["runs"].columns_dict:
+        db.execute("ALTER TABLE runs ADD COLUMN websocket_messages INTEGER NOT NULL DEFAULT 0")
 
 
 class FindingRow(BaseModel):
@@ -237,6 +299,7 @@ class FlowRow(BaseModel):
     error_finding_count: int = 0
     internal_error: str | None = None
     toolguard_version: str | None = None
+    run_id: str | None = None
     websocket_json: str | None = None
     findings: list[FindingRow] = []
     repairs: list[RepairRow] = []
@@ -256,8 +319,20 @@ def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_u
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(sqlite3.connect(path, timeout=busy_timeout))
-    db.enable_wal()
-    migrations.apply(db)
+    # Two proxies starting on one new file (two `toolguard run`s sharing a database) both migrate it:
+    # SQLite answers the loser "database is locked" at once (a lock upgrade does not wait on the busy
+    # timeout), or its migration finds the table the other just created ("already exists": each
+    # migration is its own transaction). Retry, bounded: the migrations the other applied are skipped.
+    for attempt in range(MIGRATE_ATTEMPTS):
+        try:
+            db.enable_wal()
+            migrations.apply(db)
+            break
+        except sqlite3.OperationalError as exc:
+            racing = "locked" in str(exc) or "already exists" in str(exc)
+            if not racing or attempt == MIGRATE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
     return db
 
 
@@ -298,6 +373,11 @@ def write_rows(db: sqlite_utils.Database, rows: list[FlowRow]) -> None:
                         for r in row.repairs
                     ],
                 )
+
+
+def write_run(db: sqlite_utils.Database, run: RunRow) -> None:
+    """Insert or update one run row (the same run is written at start and at stop)."""
+    db["runs"].upsert(run.model_dump(), pk="id")
 
 
 class RowSource(Protocol):
@@ -364,6 +444,9 @@ class Store:
         # counts from there, so a first failure after an idle hour is still retried.
         self._failing_since: float | None = None
         self._thread = threading.Thread(target=self._run, name="toolguard-writer", daemon=True)
+        # "Rows written" hooks, called on the writer thread after each committed batch: the
+        # PostgreSQL syncer and the OpenTelemetry exporter (issue #17). A failing hook is logged.
+        self.listeners: list[Callable[[list[FlowRow]], None]] = []
 
     @property
     def failed(self) -> int:
@@ -390,9 +473,11 @@ class Store:
         if self._error is not None:
             raise self._error
 
-    def put(self, item: FlowRow | RowSource) -> None:
-        """Queue a row, or a source whose ``to_row()`` the writer thread calls (costly work off the loop)."""
-        self.queued += 1
+    def put(self, item: FlowRow | RunRow | RowSource) -> None:
+        """Queue a row, or a source whose ``to_row()`` the writer thread calls (costly work off the loop).
+        A run's row is queued too (after its flows) but not counted: the counters are about flows."""
+        if not isinstance(item, RunRow):
+            self.queued += 1
         self.queue.put(item)
 
     def close(self, timeout: float | None = None) -> None:
@@ -476,6 +561,22 @@ class Store:
         finally:
             db.close()
 
+    def _write(self, db: sqlite_utils.Database, items: list[Any]) -> sqlite_utils.Database:
+        """Write a batch in queue order: flows, and run rows (a run's counts follow its flows)."""
+        flows: list[Any] = []
+        for item in items:
+            if not isinstance(item, RunRow):
+                flows.append(item)
+                continue
+            db = self._write_flows(db, flows)
+            flows = []
+            try:
+                write_run(db, item)
+            except Exception as exc:
+                self._drop(1, f"run row: {type(exc).__name__}")
+                logger.exception("toolguard: could not store run %s in %s", item.id, self.path)
+        return self._write_flows(db, flows)
+
     def _same_file(self) -> bool:
         try:
             st = os.stat(self.path)
@@ -496,7 +597,7 @@ class Store:
         self.recreated += 1
         return db
 
-    def _write(self, db: sqlite_utils.Database, items: list[Any]) -> sqlite_utils.Database:
+    def _write_flows(self, db: sqlite_utils.Database, items: list[Any]) -> sqlite_utils.Database:
         batch: list[FlowRow] = []
         for item in items:
             try:
@@ -513,6 +614,7 @@ class Store:
                 write_rows(db, batch)
                 self.written += len(batch)
                 self._failing_since = None
+                self._notify(batch)
                 return db
             except Exception as exc:
                 if not _transient(exc):
@@ -539,11 +641,22 @@ class Store:
                 time.sleep(delay)
                 delay = min(delay * 2, BACKOFF[1])
         # One bad row must not cost the batch: write row by row, drop (and name) what SQLite refuses.
+        written: list[FlowRow] = []
         for row in batch:
             try:
                 write_rows(db, [row])
                 self.written += 1
+                written.append(row)
             except Exception as exc:
                 self._drop(1, f"rejected by SQLite: {type(exc).__name__}")
                 logger.exception("toolguard: could not store flow %s in %s", row.id, self.path)
+        self._notify(written)
         return db
+
+    def _notify(self, rows: list[FlowRow]) -> None:
+        """Run the rows-written hooks on the rows just committed (a failing hook is logged only)."""
+        for listener in self.listeners:
+            try:
+                listener(rows)
+            except Exception:
+                logger.exception("toolguard: a rows-written hook failed")

@@ -54,6 +54,23 @@ class Verdict(StrEnum):
 #: upstream, so it is not among them.
 REJECTED_VERDICTS = frozenset({Verdict.PREDICTED, Verdict.UNEXPLAINED, Verdict.REPAIR_FAILED})
 
+#: Each verdict in words, for reports that a person reads (`toolguard run`, `toolguard show`, HTML).
+VERDICT_WORDS: dict[str, str] = {
+    Verdict.PREDICTED: "rejected by the upstream, as toolguard predicted",
+    Verdict.UNEXPLAINED: "rejected by the upstream; no toolguard rule explains it",
+    Verdict.FALSE_ALARM: "accepted by the upstream despite an error finding (a false alarm)",
+    Verdict.NO_ANSWER: "no answer from the upstream",
+    Verdict.ACCEPTED: "accepted by the upstream (its findings are warnings)",
+    Verdict.BLOCKED: "answered by toolguard with the provider's error (block mode); never sent upstream",
+    Verdict.REPAIRED: "repaired by toolguard, then accepted by the upstream",
+    Verdict.REPAIR_FAILED: "repaired by toolguard, still rejected by the upstream",
+}
+
+
+def verdict_words(verdict: str | None) -> str:
+    """The verdict in words; a flow stored without one (an old row) says so."""
+    return VERDICT_WORDS.get(verdict or "", f"verdict {verdict}" if verdict else "no verdict")
+
 
 def rejected(status: int | None, stream_error: bool) -> bool:
     """Did the upstream reject the request? A status >= 400, or an error event inside a 2xx stream."""

@@ -9,6 +9,7 @@ one bad body never stops the worker.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from functools import cache
@@ -27,8 +28,8 @@ def registry_for(providers_path: str) -> ProviderRegistry:
 
 
 def handle(header: dict, body: bytes | None) -> dict:
-    url = header["url"]
     try:
+        url = header["url"]
         registry = registry_for(header.get("providers") or "")
         analysis = analyse_request(
             body,
@@ -40,7 +41,7 @@ def handle(header: dict, body: bytes | None) -> dict:
         )
     except Exception as exc:  # never let one body stop the worker
         return {
-            "id": header["id"],
+            "id": header.get("id"),
             "findings": [],
             "model": None,
             "stream": None,
@@ -80,6 +81,17 @@ def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
         stdout.flush()
 
 
-if __name__ == "__main__":
+def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the proxy ends the worker by closing its input
-    serve(sys.stdin.buffer, sys.stdout.buffer)
+    # The frames travel on file descriptor 1. A stray print() anywhere in the core or a library it
+    # imports would land between them, the proxy would read its text as a frame length and wait
+    # for bytes that never come: every flow given to the worker after it would stay unvalidated.
+    # So the frames get a private copy of fd 1, and fd 1 itself (sys.stdout) goes to stderr.
+    frames = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    serve(sys.stdin.buffer, frames)
+
+
+if __name__ == "__main__":
+    main()

@@ -143,7 +143,7 @@ def test_agent_guide(guide: Guide, upstream: Upstream, tmp_path: Path) -> None:
     for report in reports:
         # Every run went through the proxy, was validated and had nothing to flag.
         assert re.fullmatch(
-            r"toolguard: \d+ request\(s\)( and \d+ WebSocket message\(s\))? reached the proxy, "
-            r"[1-9]\d* validated; nothing flagged in this run\.",
+            r"toolguard: \d+ requests?( and \d+ WebSocket messages?)? reached the proxy: [1-9]\d* validated, "
+            r"0 with findings, 0 rejected by the upstream, 0 without an answer; 0 flows stored\.",
             report,
         ), report

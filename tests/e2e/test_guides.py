@@ -222,10 +222,12 @@ def test_qwen_code_guide(upstream: Upstream, tls_upstream: Upstream, tmp_path: P
         assert request.header("authorization") == f"Bearer {FAKE_KEY}"
     toolguard_runs = [r for r in qwen_runs if "toolguard run" in r.block]
     for ran in toolguard_runs:
-        assert (
-            ran.stderr.splitlines()[-1]
-            == "toolguard: 2 request(s) reached the proxy, 2 validated; nothing flagged in this run."
-        )
+        # Regular mode also proxies whatever else qwen-code sends: only the validated count is fixed.
+        assert re.fullmatch(
+            r"toolguard: \d+ requests reached the proxy: 2 validated, 0 with findings, 0 rejected by the "
+            r"upstream, 0 without an answer; 0 flows stored\.",
+            ran.stderr.splitlines()[-1],
+        ), ran.stderr
     assert "toolguard summary" in runner.ran[-1].stdout
 
 

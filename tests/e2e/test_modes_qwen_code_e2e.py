@@ -14,10 +14,7 @@ turn carrying its result both go through, and each change is in the ``repairs`` 
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -36,27 +33,20 @@ from support.upstream import (
 
 from e2e.test_qwen_code_e2e import (
     FINAL_TEXT,
-    QWEN,
-    RUN_TIMEOUT,
     chunk,
+    installed_qwen,
     qwen_result,
     text_stream,
     tool_call_stream,
 )
+from e2e.test_qwen_code_e2e import run_qwen as run_qwen_code
 
 pytestmark = pytest.mark.e2e
-
-TOOLGUARD = Path(sys.executable).parent / "toolguard"
 
 
 @pytest.fixture(scope="module")
 def qwen() -> Path:
-    if not QWEN.exists():
-        message = f"qwen-code not installed at {QWEN}; run scripts/bootstrap --test"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return QWEN
+    return installed_qwen()
 
 
 # Each provider's own API path (Groq serves OpenAI's API under /openai/v1; docs/providers.md).
@@ -78,43 +68,20 @@ def openai_enforcing(request: RecordedRequest) -> Reply | StreamReply:
 
 def run_qwen(
     qwen: Path, upstream: Upstream, tmp_path: Path, *toolguard_args: str, provider: str = "openai", model: str = "gpt-5"
-) -> tuple[
-    subprocess.CompletedProcess[str], Path
-]:  # fmt: skip
-    home, project, db_path = tmp_path / "home", tmp_path / "project", tmp_path / "toolguard.db"
-    (home / ".qwen").mkdir(parents=True)
-    project.mkdir()
-    (project / "hello.txt").write_text("hi\n")
-    settings = {"memory": {"enableManagedAutoMemory": False, "enableManagedAutoDream": False}}
-    (home / ".qwen" / "settings.json").write_text(json.dumps(settings))
+) -> tuple[subprocess.CompletedProcess[str], Path]:  # fmt: skip
+    """The shared runner, told by a providers file that the loopback upstream is ``provider``."""
     providers = tmp_path / "providers.toml"
     providers.write_text(
         f'[[gateway]]\nhost = "127.0.0.1"\nprovider = "{provider}"\nname = "{provider} (loopback fake)"\n'
     )
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(home),
-        "OPENAI_API_KEY": "sk-toolguard-e2e-not-a-key",
-        "OPENAI_MODEL": model,
-        "QWEN_USAGE_STATISTICS_ENABLED": "false",
-        "QWEN_CODE_SUPPRESS_YOLO_WARNING": "1",
-    }
-    command = [
-        str(TOOLGUARD), "run", "--upstream", upstream.url + API_PATHS[provider], "--db", str(db_path), "--confdir", str(tmp_path / "conf"),
-        "--set", f"toolguard_providers={providers}", *toolguard_args,
-        "--", str(qwen), "--auth-type", "openai", "--yolo", "-o", "json", "-p", "List the files",
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command, cwd=project, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, start_new_session=True,
-    )  # fmt: skip
-    try:
-        stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        stdout, stderr = process.communicate()
-        pytest.fail(f"qwen-code under toolguard run overstayed {RUN_TIMEOUT}s:\n{stderr[-3000:]}")
-    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr), db_path
+    return run_qwen_code(
+        qwen,
+        upstream,
+        tmp_path,
+        toolguard_args=("--set", f"toolguard_providers={providers}", *toolguard_args),
+        api_path=API_PATHS[provider],
+        model=model,
+    )
 
 
 def test_observe_mode_the_run_fails(qwen: Path, upstream: Upstream, tmp_path: Path) -> None:

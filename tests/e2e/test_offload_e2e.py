@@ -8,6 +8,8 @@ worker, so small seed conversations exercise it too.
 
 from __future__ import annotations
 
+import ast
+
 import openai
 import pytest
 from support.seeds import MODEL, TOOLS
@@ -27,16 +29,20 @@ def padded(messages: list[dict], size: int) -> list[dict]:
 
 
 @pytest.mark.parametrize(
-    ("options", "pad"),
+    ("options", "pad", "in_worker"),
     [
-        ({}, 200_000),  # default: bodies from 64 KB on go to the worker
-        ({"toolguard_offload": "0"}, 0),  # every body goes to the worker
-        ({"toolguard_offload": "off"}, 200_000),  # in place, for comparison
+        ({}, 200_000, 2),  # default: bodies from 64 KB on go to the worker
+        ({"toolguard_offload": "0"}, 0, 2),  # every body goes to the worker
+        ({"toolguard_offload": "off"}, 200_000, 0),  # in place, for comparison
     ],
     ids=["large-default", "all-offloaded", "off"],
 )
-def test_offloaded_verdicts_match_in_place_ones(mitmdump_reverse, openai_client, options, pad) -> None:
+def test_offloaded_verdicts_match_in_place_ones(
+    mitmdump_reverse, openai_client, options, pad, in_worker
+) -> None:
     proxy = mitmdump_reverse(options=options)
+    if in_worker:  # the worker starts in the background; until then bodies are validated in place
+        proxy.wait_for_output(r"validation worker started")
     client = openai_client(proxy)
     with pytest.raises(openai.BadRequestError):
         client.chat.completions.create(model=MODEL, messages=padded(ORPHAN_MESSAGES, pad), tools=TOOLS)
@@ -51,4 +57,7 @@ def test_offloaded_verdicts_match_in_place_ones(mitmdump_reverse, openai_client,
     assert [f["rule"] for f in proxy.findings(row["id"])] == ["sequence.orphan-tool-message"]
     stats = next(line for line in output.splitlines() if "toolguard: {" in line)
     assert "'validated': 2" in stats
+    # The worker really validated them: without this the three cases could not tell it from in place.
+    counters = ast.literal_eval(stats.split("toolguard: ", 1)[1])
+    assert counters.get("validated_in_worker", 0) == in_worker
     assert "not_validated" not in stats

@@ -15,7 +15,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,11 @@ FINAL_TEXT = "The directory holds hello.txt."
 
 @pytest.fixture(scope="module")
 def qwen() -> Path:
+    return installed_qwen()
+
+
+def installed_qwen() -> Path:
+    """The pinned qwen-code, or a skip (a failure on CI) saying how to install it."""
     if not QWEN.exists():
         message = f"qwen-code not installed at {QWEN}; run scripts/bootstrap --test"
         if os.environ.get("CI"):
@@ -123,10 +128,12 @@ def provider(policy: Policy) -> Callable[[RecordedRequest], Reply | StreamReply]
     return handle
 
 
-def run_qwen(qwen: Path, upstream: Upstream, tmp_path: Path, prompt: str = "List the files") -> tuple[
-    subprocess.CompletedProcess[str], Path
-]:  # fmt: skip
-    """``toolguard run --upstream <fake> -- qwen ...`` in a scratch HOME and project; bounded."""
+def run_qwen(
+    qwen: Path, upstream: Upstream, tmp_path: Path, prompt: str = "List the files", *,
+    toolguard_args: Sequence[str] = (), api_path: str = "", model: str = "gpt-4o",
+) -> tuple[subprocess.CompletedProcess[str], Path]:  # fmt: skip
+    """``toolguard run --upstream <fake><api_path> [toolguard_args] -- qwen ...`` in a scratch HOME and
+    project; bounded. test_modes_qwen_code_e2e.py runs it with a mode and a providers file."""
     home, project, db_path = tmp_path / "home", tmp_path / "project", tmp_path / "toolguard.db"
     (home / ".qwen").mkdir(parents=True)
     project.mkdir()
@@ -138,13 +145,13 @@ def run_qwen(qwen: Path, upstream: Upstream, tmp_path: Path, prompt: str = "List
         "PATH": os.environ["PATH"],
         "HOME": str(home),
         "OPENAI_API_KEY": "sk-toolguard-e2e-not-a-key",
-        "OPENAI_MODEL": "gpt-4o",
+        "OPENAI_MODEL": model,
         "QWEN_USAGE_STATISTICS_ENABLED": "false",  # no telemetry host in the proxy (docs/guide-qwen-code.md)
         "QWEN_CODE_SUPPRESS_YOLO_WARNING": "1",
     }
     command = [
-        str(TOOLGUARD), "run", "--upstream", upstream.url, "--db", str(db_path), "--confdir", str(tmp_path / "conf"),
-        "--", str(qwen), "--auth-type", "openai", "--yolo", "-o", "json", "-p", prompt,
+        str(TOOLGUARD), "run", "--upstream", upstream.url + api_path, "--db", str(db_path), "--confdir", str(tmp_path / "conf"),
+        *toolguard_args, "--", str(qwen), "--auth-type", "openai", "--yolo", "-o", "json", "-p", prompt,
     ]  # fmt: skip
     process = subprocess.Popen(
         command, cwd=project, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -177,9 +184,9 @@ def test_tool_call_then_answer_stores_nothing(qwen: Path, upstream: Upstream, tm
     second = requests[1].json()
     assert second["messages"][-1]["role"] == "tool"  # the tool really ran and its result went back
     assert "hello.txt" in second["messages"][-1]["content"][0]["text"]
-    assert (
-        result.stderr.splitlines()[-1]
-        == "toolguard: 2 request(s) reached the proxy, 2 validated; nothing flagged in this run."
+    assert result.stderr.splitlines()[-1] == (
+        "toolguard: 2 requests reached the proxy: 2 validated, 0 with findings, 0 rejected by the upstream, "
+        "0 without an answer; 0 flows stored."
     )
     db = sqlite_utils.Database(db_path)
     assert db["flows"].count == 0 and db["findings"].count == 0
@@ -222,7 +229,10 @@ def test_upstream_400_is_stored_with_its_parsed_error_and_qwens_status(
     }
     assert json.loads(flow["request_json"])["messages"][3]["tool_call_id"] == "call_e2e_qwen_0002"
     assert "sk-toolguard-e2e-not-a-key" not in json.dumps(flow)
-    assert f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  verdict: unexplained" in result.stderr
+    assert (
+        f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  unexplained: rejected by the upstream; "
+        "no toolguard rule explains it"
+    ) in result.stderr
     assert f"        upstream: {ORPHAN_MESSAGE}" in result.stderr
 
 

@@ -86,9 +86,9 @@ class Mitmdump:
             "0",
             "--set",
             f"confdir={self.confdir}",
-            "--set",
-            f"toolguard_db={self.db_path}",
         ]
+        if "toolguard_db" not in self.options:  # e.g. a postgresql:// URL given as an option
+            cmd += ["--set", f"toolguard_db={self.db_path}"]
         if self.mode:
             cmd += ["--mode", self.mode]
         for name, value in self.options.items():

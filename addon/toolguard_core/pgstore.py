@@ -1,0 +1,549 @@
+"""The shared PostgreSQL store (issue #17): its schema, derived from SQLite's, and the syncer.
+
+The SQLite migrations in :mod:`toolguard_core.store` are the one declaration of the schema. The
+PostgreSQL schema is derived from them: the migrations run into an in-memory SQLite database,
+sqlite-utils introspects its tables, columns, primary keys, indexes and views, and
+:func:`ensure_schema` creates in PostgreSQL whatever is missing (``CREATE TABLE IF NOT EXISTS``,
+``ADD COLUMN IF NOT EXISTS``, ``CREATE INDEX IF NOT EXISTS``). So every future SQLite migration
+reaches PostgreSQL with no second copy of the DDL to keep in step.
+
+Rows reach PostgreSQL only from a SQLite file: the proxy keeps writing its local file (the spool,
+:func:`spool_path_for`), and :class:`Syncer` — a thread of its own, never the proxy's event loop —
+pushes what is new there with idempotent upserts keyed by each table's primary key (flows by their
+mitmproxy flow id, a uuid unique across machines; findings by ``(flow_id, idx)``). Several proxies
+therefore write one database with no duplicates, and a proxy that cannot reach PostgreSQL keeps
+proxying and spooling, retries with back-off and sends the backlog when the server is back.
+``toolguard sync FILE URL`` pushes an existing capture through the same :func:`push_file`.
+
+psycopg is an optional dependency (``pip install 'toolguard[postgres]'``): imported only here, and
+this module only when a ``postgresql://`` URL is given (:mod:`toolguard_core.dburl` tells).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import sqlite3
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from toolguard_core.dburl import redact_url
+from toolguard_core.store import migrations
+
+try:
+    import psycopg
+    from psycopg import sql
+except ImportError:  # without the extra: every entry point says how to install it (require_driver)
+    psycopg = None  # type: ignore[assignment]
+    sql = None  # type: ignore[assignment]
+
+logger = logging.getLogger(__name__)
+
+MISSING_DRIVER = (
+    "a postgresql:// database needs psycopg: pip install 'toolguard[postgres]' "
+    "(or scripts/bootstrap --test, which installs it)"
+)
+# Serialises schema creation when several proxies start at once: concurrent CREATE TABLE IF NOT
+# EXISTS can still fail on PostgreSQL's catalog unique index. Any constant works; this one spells
+# "toolgrd" in ASCII.
+SCHEMA_LOCK = 0x746F6F6C677264
+CONNECT_TIMEOUT = 5  # seconds; a black-holed server must not hold the syncer (or the CLI) for long
+
+
+def require_driver() -> None:
+    if psycopg is None:
+        raise ImportError(MISSING_DRIVER)
+
+
+# --------------------------------------------------------------------------- the derived schema
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    sqlite_type: str
+    pg_type: str
+    notnull: bool
+    default: str | None  # a PostgreSQL literal, or None
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    name: str
+    columns: tuple[str, ...]
+    unique: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+    indexes: tuple[Index, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    name: str
+    select: str
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    tables: tuple[Table, ...]
+    views: tuple[View, ...]
+
+    def table(self, name: str) -> Table:
+        return next(t for t in self.tables if t.name == name)
+
+    def shape(self) -> dict[str, Any]:
+        """What both databases must agree on, table for table and column for column: names,
+        PostgreSQL types, NOT NULL, defaults, primary keys, indexes and view names."""
+        return {
+            "tables": {
+                t.name: {
+                    "columns": [(c.name, c.pg_type, c.notnull, c.default) for c in t.columns],
+                    "primary_key": t.primary_key,
+                    "indexes": sorted(t.indexes, key=lambda i: i.name),
+                }
+                for t in self.tables
+            },
+            "views": sorted(v.name for v in self.views),
+        }
+
+
+def pg_type(sqlite_type: str) -> str:
+    """SQLite's declared type -> a PostgreSQL type, by SQLite's own affinity rules
+    (https://www.sqlite.org/datatype3.html#determination_of_column_affinity).
+
+    A column with no declared type (``flows.error_code``, which keeps the wire's string or
+    integer) becomes ``text``: PostgreSQL has no per-value type, and text holds both.
+    """
+    declared = sqlite_type.upper()
+    if "INT" in declared:
+        return "bigint"
+    if any(word in declared for word in ("CHAR", "CLOB", "TEXT")) or not declared:
+        return "text"
+    if "BLOB" in declared:
+        return "bytea"
+    if any(word in declared for word in ("REAL", "FLOA", "DOUB")):
+        return "double precision"
+    return "numeric"
+
+
+_LITERAL = re.compile(r"^(-?\d+(\.\d+)?|'([^']|'')*')$")
+
+
+def _default(value: Any) -> str | None:
+    """A column default PostgreSQL reads the same way (numbers, quoted strings); others are dropped:
+    the writer always sends every column, so a default only matters for rows from older files."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    return text if _LITERAL.match(text) else None
+
+
+def is_internal_table(name: str) -> bool:
+    """sqlite-utils' migration bookkeeping and SQLite's own tables are not part of the schema."""
+    return name.startswith(("_", "sqlite_"))
+
+
+def sqlite_schema(db: sqlite_utils.Database | None = None) -> Schema:
+    """The schema the SQLite migrations build (into a scratch in-memory database unless ``db``)."""
+    if db is None:
+        db = sqlite_utils.Database(memory=True)
+        migrations.apply(db)
+    tables = []
+    for table in db.tables:
+        if is_internal_table(table.name) or table.name.endswith(("_fts", "_fts_data", "_fts_idx")):
+            continue
+        pks = tuple(table.pks) if table.pks != ["rowid"] else ()
+        columns = tuple(
+            # A primary key column is NOT NULL in PostgreSQL (SQLite only lets NULL in by a legacy quirk).
+            Column(
+                c.name,
+                c.type or "",
+                pg_type(c.type or ""),
+                bool(c.notnull or c.is_pk),
+                _default(c.default_value),
+            )
+            for c in table.columns
+        )
+        indexes = tuple(
+            Index(i.name, tuple(i.columns), bool(i.unique))
+            for i in sorted(table.indexes, key=lambda i: i.name)
+            if i.origin == "c" and not i.partial  # not the primary key's, nor a partial index
+        )
+        tables.append(Table(table.name, columns, pks, indexes))
+    views = []
+    for name in db.view_names():
+        definition = db.execute("select sql from sqlite_master where type = 'view' and name = ?", [name])
+        text = definition.fetchone()[0]
+        select = re.split(r"\bAS\b", text, maxsplit=1, flags=re.IGNORECASE)[1].strip()
+        views.append(View(name, select))
+    return Schema(tuple(tables), tuple(views))  # creation order: parents before their children
+
+
+def _column_ddl(column: Column) -> Any:
+    parts = [sql.Identifier(column.name), sql.SQL(column.pg_type)]
+    if column.notnull:
+        parts.append(sql.SQL("NOT NULL"))
+    if column.default is not None:
+        parts.append(sql.SQL("DEFAULT ") + sql.SQL(column.default))
+    return sql.SQL(" ").join(parts)
+
+
+def ensure_schema(conn: Any, schema: Schema | None = None) -> None:
+    """Create in PostgreSQL whatever of the derived schema is missing; idempotent, and safe when
+    several proxies start together (an advisory lock serialises them)."""
+    require_driver()
+    schema = schema or sqlite_schema()
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", [SCHEMA_LOCK])
+        for table in schema.tables:
+            items = [_column_ddl(c) for c in table.columns]
+            if table.primary_key:
+                items.append(
+                    sql.SQL("PRIMARY KEY ({})").format(
+                        sql.SQL(", ").join(map(sql.Identifier, table.primary_key))
+                    )
+                )
+            conn.execute(
+                sql.SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(
+                    sql.Identifier(table.name), sql.SQL(", ").join(items)
+                )
+            )
+            for column in table.columns:  # columns later migrations added
+                conn.execute(
+                    sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}").format(
+                        sql.Identifier(table.name), _column_ddl(column)
+                    )
+                )
+            for index in table.indexes:
+                conn.execute(
+                    sql.SQL("CREATE {}INDEX IF NOT EXISTS {} ON {} ({})").format(
+                        sql.SQL("UNIQUE " if index.unique else ""),
+                        sql.Identifier(index.name),
+                        sql.Identifier(table.name),
+                        sql.SQL(", ").join(map(sql.Identifier, index.columns)),
+                    )
+                )
+        for view in schema.views:
+            # The view's SELECT as SQLite has it: documented queries stay portable (docs/schema.md),
+            # so PostgreSQL reads it too. A savepoint keeps one untranslatable view from undoing the rest.
+            try:
+                with conn.transaction():
+                    conn.execute(
+                        sql.SQL("CREATE OR REPLACE VIEW {} AS ").format(sql.Identifier(view.name))
+                        + sql.SQL(view.select)
+                    )
+            except psycopg.Error as exc:
+                logger.warning("toolguard: view %s is not created in PostgreSQL: %s", view.name, exc)
+
+
+def pg_schema(conn: Any) -> Schema:
+    """What PostgreSQL has now, in the same shape as :func:`sqlite_schema` (for the equality test
+    and for ``push``'s column lists). Only tables the derived schema knows are read."""
+    tables = []
+    for name in (t.name for t in sqlite_schema().tables):
+        rows = conn.execute(
+            "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = %s ORDER BY ordinal_position",
+            [name],
+        ).fetchall()
+        if not rows:
+            continue
+        columns = tuple(
+            Column(col, "", data_type, nullable == "NO", _default(re.sub(r"::[a-z ]+$", "", default or "")))
+            for col, data_type, nullable, default in rows
+        )
+        pk = conn.execute(
+            "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+            "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary "
+            "ORDER BY array_position(i.indkey, a.attnum)",
+            [name],
+        ).fetchall()
+        indexes = conn.execute(
+            "SELECT ic.relname, ix.indisunique, array_agg(a.attname ORDER BY array_position(ix.indkey, a.attnum)) "
+            "FROM pg_index ix JOIN pg_class ic ON ic.oid = ix.indexrelid "
+            "JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = ANY(ix.indkey) "
+            "WHERE ix.indrelid = %s::regclass AND NOT ix.indisprimary GROUP BY ic.relname, ix.indisunique "
+            "ORDER BY ic.relname",
+            [name],
+        ).fetchall()
+        tables.append(
+            Table(
+                name,
+                columns,
+                tuple(r[0] for r in pk),
+                tuple(Index(n, tuple(cols), bool(u)) for n, u, cols in indexes),
+            )
+        )
+    views = conn.execute(
+        "SELECT table_name FROM information_schema.views WHERE table_schema = current_schema() ORDER BY 1"
+    ).fetchall()
+    return Schema(tuple(tables), tuple(View(v[0], "") for v in views))
+
+
+def connect(url: str, **kwargs: Any) -> Any:
+    require_driver()
+    return psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT, **kwargs)
+
+
+# --------------------------------------------------------------------------- pushing rows
+
+
+def _coerce(value: Any, column: Column) -> Any:
+    """A SQLite value as PostgreSQL's column type takes it. SQLite keeps any value in any column
+    (a string in an INTEGER column, an int in the untyped ``error_code``); a value that cannot be
+    converted becomes NULL rather than blocking every later row behind it."""
+    if value is None:
+        return None
+    if column.pg_type == "text":
+        if isinstance(value, bytes):
+            return value.decode("utf-8", "replace")
+        return value if isinstance(value, str) else str(value)
+    if column.pg_type == "bigint" and not isinstance(value, int):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            logger.warning("toolguard: %r is not an integer for column %s; sent as NULL", value, column.name)
+            return None
+    return value
+
+
+def _source_columns(src: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in src.execute(f'PRAGMA table_info("{table}")')}
+
+
+def push(
+    src: sqlite3.Connection,
+    conn: Any,
+    schema: Schema,
+    after: dict[str, int],
+    batch_size: int = 500,
+) -> dict[str, tuple[int, int]]:
+    """Upsert one batch per table of the rows of ``src`` past the ``after`` rowids, in one
+    PostgreSQL transaction. Returns ``{table: (rows sent, last rowid sent)}`` for tables with rows.
+
+    Last write wins (``ON CONFLICT DO UPDATE``), like the SQLite writer's ``INSERT OR REPLACE``:
+    sending a row again changes nothing, so a batch resent after a failure is harmless.
+    """
+    sent: dict[str, tuple[int, int]] = {}
+    with conn.transaction():
+        for table in schema.tables:
+            if not table.primary_key:
+                continue  # no key to upsert on: not mirrored (no such table today)
+            available = _source_columns(src, table.name)
+            if not available:
+                continue  # an older file without this table
+            columns = [c for c in table.columns if c.name in available]
+            names = ", ".join(f'"{c.name}"' for c in columns)
+            rows = src.execute(
+                f'SELECT rowid, {names} FROM "{table.name}" WHERE rowid > ? ORDER BY rowid LIMIT ?',
+                [after.get(table.name, 0), batch_size],
+            ).fetchall()
+            if not rows:
+                continue
+            updates = [c for c in columns if c.name not in table.primary_key]
+            statement = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO {}").format(
+                sql.Identifier(table.name),
+                sql.SQL(", ").join(sql.Identifier(c.name) for c in columns),
+                sql.SQL(", ").join(sql.Placeholder() * len(columns)),
+                sql.SQL(", ").join(map(sql.Identifier, table.primary_key)),
+                sql.SQL("UPDATE SET ")
+                + sql.SQL(", ").join(
+                    sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c.name)) for c in updates
+                )
+                if updates
+                else sql.SQL("NOTHING"),
+            )
+            with conn.cursor() as cur:
+                cur.executemany(
+                    statement,
+                    [[_coerce(v, c) for v, c in zip(row[1:], columns, strict=True)] for row in rows],
+                )
+            sent[table.name] = (len(rows), rows[-1][0])
+    return sent
+
+
+def pending_rows(src: sqlite3.Connection, schema: Schema, after: dict[str, int]) -> int:
+    total = 0
+    for table in schema.tables:
+        if table.primary_key and _source_columns(src, table.name):
+            total += src.execute(
+                f'SELECT count(*) FROM "{table.name}" WHERE rowid > ?', [after.get(table.name, 0)]
+            ).fetchone()[0]
+    return total
+
+
+def push_file(path: str | os.PathLike[str], url: str, batch_size: int = 500) -> dict[str, int]:
+    """``toolguard sync``: send every row of a SQLite capture to PostgreSQL (idempotent).
+    The file is opened read-only. Returns the rows sent per table."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(path)
+    schema = sqlite_schema()
+    src = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+    totals = {t.name: 0 for t in schema.tables}
+    try:
+        with connect(url) as conn:
+            ensure_schema(conn, schema)
+            after: dict[str, int] = {}
+            while sent := push(src, conn, schema, after, batch_size):
+                for table, (count, last) in sent.items():
+                    totals[table] += count
+                    after[table] = last
+    finally:
+        src.close()
+    return totals
+
+
+# --------------------------------------------------------------------------- the proxy's syncer
+
+
+class Syncer:
+    """Pushes a proxy's spool to PostgreSQL on a thread of its own.
+
+    Woken by the store's writer after each batch (:meth:`wake`), and every ``interval`` seconds
+    anyway. What was sent is remembered as one rowid per table in ``<spool>.sync.json`` (a file of
+    its own, not a table, so the spool keeps exactly the documented schema); a restart resends at
+    most the last batch, which the upserts absorb. While PostgreSQL is unreachable the rows wait in
+    the spool and the syncer retries with exponential back-off up to ``max_backoff``.
+    """
+
+    def __init__(
+        self,
+        spool: Path,
+        url: str,
+        *,
+        interval: float = 2.0,
+        gather: float = 1.0,
+        batch_size: int = 500,
+        max_backoff: float = 10.0,
+    ) -> None:
+        require_driver()
+        self.spool = Path(spool)
+        self.url = url
+        self.interval = interval
+        self.gather = gather
+        self.batch_size = batch_size
+        self.max_backoff = max_backoff
+        self.state_path = self.spool.with_name(self.spool.name + ".sync.json")
+        self.schema = sqlite_schema()
+        self.synced = 0
+        self.errors = 0
+        self.pending = 0
+        self.last_error: str | None = None
+        self._after: dict[str, int] = self._load_state()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._conn: Any = None
+        self._src: sqlite3.Connection | None = None
+        self._thread = threading.Thread(target=self._run, name="toolguard-pg-sync", daemon=True)
+
+    def stats(self) -> dict[str, int]:
+        return {"pg_rows_synced": self.synced, "pg_rows_pending": self.pending, "pg_sync_errors": self.errors}
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self, rows: Sequence[object] = ()) -> None:
+        """The store's ``row written`` hook (runs on the writer thread; only sets an event)."""
+        self._wake.set()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop after one last attempt to send what is left (bounded by ``timeout``); rows still
+        unsent stay in the spool and go out on the next start."""
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def _load_state(self) -> dict[str, int]:
+        try:
+            data = json.loads(self.state_path.read_text())
+            return {str(k): int(v) for k, v in data.get("after", {}).items()}
+        except (OSError, ValueError, AttributeError):
+            return {}
+
+    def _save_state(self) -> None:
+        temp = self.state_path.with_name(self.state_path.name + ".tmp")
+        temp.write_text(json.dumps({"target": redact_url(self.url), "after": self._after}))
+        temp.replace(self.state_path)
+
+    def _run(self) -> None:
+        backoff = 0.0
+        while True:
+            stopping = self._stop.is_set()
+            try:
+                self._sync_once()
+                backoff = 0.0
+            except Exception as exc:  # unreachable server, lost connection, bad row: retried later
+                self.errors += 1
+                message = f"{type(exc).__name__}: {exc}".strip()
+                if message != self.last_error:
+                    logger.warning(
+                        "toolguard: cannot sync to %s (%s); rows stay in %s and are retried",
+                        redact_url(self.url),
+                        message,
+                        self.spool,
+                    )
+                self.last_error = message
+                self._disconnect()
+                backoff = min(self.max_backoff, max(0.5, backoff * 2))
+            if stopping:
+                self._disconnect()
+                if self._src is not None:
+                    self._src.close()
+                return
+            if backoff:
+                # Backing off: new rows do not shorten the wait (each attempt against a black-holed
+                # server costs a connect timeout); only stopping does.
+                self._stop.wait(backoff)
+            else:
+                if self._wake.wait(self.interval) and not self._stop.is_set():
+                    # Woken by the writer: let a few more batches land first. Measured with
+                    # bench_proxy.py (flagged requests, every one stored): syncing after each
+                    # writer batch cost the proxy a third of its throughput in small transactions.
+                    self._stop.wait(self.gather)
+            self._wake.clear()
+
+    def _disconnect(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = None
+
+    def _sync_once(self) -> None:
+        if self._src is None:  # kept open: a pass is a read transaction, not a new connection
+            self._src = sqlite3.connect(f"file:{self.spool}?mode=ro", uri=True, timeout=10)
+        src = self._src
+        try:
+            self.pending = pending_rows(src, self.schema, self._after)
+            if not self.pending:
+                return
+            if self._conn is None:
+                self._conn = connect(self.url)
+                ensure_schema(self._conn, self.schema)
+            while sent := push(src, self._conn, self.schema, self._after, self.batch_size):
+                for table, (count, last) in sent.items():
+                    self.synced += count
+                    self.pending = max(0, self.pending - count)
+                    self._after[table] = last
+                self._save_state()
+        finally:
+            src.rollback()  # ends the read transaction, so the spool's WAL can be checkpointed

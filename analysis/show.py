@@ -1,0 +1,323 @@
+"""The library behind ``toolguard show``: one stored flow, from "something failed" to the broken message.
+
+A flow is found by its id, a unique prefix of it, or as the latest one (``--last``), and rendered as
+text (the terminal), markdown (a bug report for the client's maintainers) or JSON. The conversation
+is the mitmweb content view's own transcript (:func:`toolguard_core.conversation.render_conversation`):
+each tool call paired with its answer and the broken pair called out. Everything shown comes from
+the database, where secrets were already redacted before the row was written; the output is
+scrubbed once more for key shapes, as a second net for a bug report pasted in public.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolguard_analysis.errors import ToolguardError, UsageError
+from toolguard_analysis.patterns import explain
+from toolguard_analysis.rule_links import rule_doc_link
+from toolguard_core import redact
+from toolguard_core.conversation import render_conversation, render_responses_input
+from toolguard_core.findings import Finding, Severity
+from toolguard_core.request import MESSAGES, endpoint_kind
+from toolguard_core.upstream_errors import MAX_NESTING
+from toolguard_core.verdict import error_text, rejected, row_rejected, verdict_words
+
+FORMATS = ("text", "markdown", "json")
+
+
+@dataclass(slots=True)
+class StoredFlow:
+    """One ``flows`` row and its ``findings`` rows."""
+
+    row: dict[str, Any]
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return str(self.row["id"])
+
+    def body(self) -> dict[str, Any] | None:
+        try:
+            body = json.loads(self.row.get("request_json") or "null")
+        except ValueError:
+            return None
+        return body if isinstance(body, dict) else None
+
+    def finding_models(self) -> list[Finding]:
+        out = []
+        for f in self.findings:
+            try:
+                out.append(
+                    Finding(
+                        rule=f["rule"], severity=f["severity"], location=f["location"], message=f["message"]
+                    )
+                )
+            except ValueError:  # a row from a newer toolguard with a severity this one does not know
+                continue
+        return out
+
+    def error_text(self) -> str | None:
+        return error_text(self.row.get("error_json"), self.row.get("error_message"))
+
+    def error_param(self) -> str | None:
+        """The innermost ``param`` along the stored error chain (what the provider itself blamed)."""
+        try:
+            error = json.loads(self.row.get("error_json") or "null")
+        except ValueError:
+            error = None
+        param = self.row.get("error_param")
+        for _ in range(MAX_NESTING + 1):
+            if not isinstance(error, dict):
+                break
+            if isinstance(error.get("param"), str) and error["param"]:
+                param = error["param"]
+            error = error.get("upstream")
+        return param
+
+    def root_cause(self) -> str | None:
+        """The rule that explains the rejection (the summary's :func:`explain`), when it was rejected."""
+        if not row_rejected(self.row.get("verdict"), self.row.get("status"), self.row.get("error_message")):
+            return None
+        errors = [f["rule"] for f in self.findings if f["severity"] == Severity.ERROR]
+        return explain(self.error_text(), errors)
+
+    def upstream_line(self) -> str | None:
+        """The upstream's answer in one line, as the content view's header says it."""
+        status = self.row.get("status")
+        text = self.error_text()
+        if status is None:
+            if self.row.get("verdict") == "no_answer" or self.row.get("flow_error"):
+                return f"no answer from the upstream: {self.row.get('flow_error') or 'no response'}"
+            return None
+        by_status = rejected(status, False)
+        if not text:
+            return f"upstream answered {status}" if by_status else None
+        where = "" if by_status else " (an error event inside the stream)"
+        param = self.error_param()
+        return f"upstream answered {status}{where}: {text}" + (f" (param: {param})" if param else "")
+
+    def headers(self) -> dict[str, str]:
+        try:
+            headers = json.loads(self.row.get("request_headers_json") or "{}")
+        except ValueError:
+            return {}
+        return {str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {}
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    if not path.exists():
+        raise ToolguardError(f"no toolguard database at {path}")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def find_flow(db_path: Path, ref: str | None, last: bool = False) -> StoredFlow:
+    """The flow whose id is ``ref`` or starts with it, or the latest one with ``last``."""
+    if bool(ref) == last:
+        raise UsageError("give a FLOW_ID (or a prefix of one), or --last")
+    conn = _connect(db_path)
+    try:
+        if last:
+            rows = conn.execute(
+                "select * from flows order by datetime_utc desc, rowid desc limit 1"
+            ).fetchall()
+            if not rows:
+                raise ToolguardError(f"{db_path} has no flows")
+        else:
+            assert ref is not None
+            rows = conn.execute("select * from flows where id = ?", [ref]).fetchall()
+            if not rows:
+                pattern = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                rows = conn.execute(
+                    "select * from flows where id like ? escape '\\' order by datetime_utc limit 11",
+                    [pattern],
+                ).fetchall()
+            if not rows:
+                raise ToolguardError(f"no flow with id {ref!r} (or starting with it) in {db_path}")
+            if len(rows) > 1:
+                ids = "\n  ".join(f"{r['id']}  {r['datetime_utc']}" for r in rows[:10])
+                raise ToolguardError(f"{ref!r} matches more than one flow; give more of the id:\n  {ids}")
+        row = dict(rows[0])
+        findings = [
+            dict(r)
+            for r in conn.execute(
+                "select idx, rule, severity, location, message from findings where flow_id = ? order by idx",
+                [row["id"]],
+            )
+        ]
+    finally:
+        conn.close()
+    return StoredFlow(row, findings)
+
+
+def render(flow: StoredFlow, fmt: str = "text") -> str:
+    """``text``, ``markdown`` or ``json``; key-shaped strings scrubbed from the result."""
+    if fmt == "json":
+        text = json.dumps(to_json(flow), indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "markdown":
+        text = render_markdown(flow)
+    else:
+        text = render_text(flow)
+    return redact.scrub(text) or ""
+
+
+def request_body(flow: StoredFlow) -> str:
+    """The stored request body (redacted when stored), for replaying it with curl."""
+    body = flow.row.get("request_json") or flow.row.get("request_body")
+    if body is None:
+        raise ToolguardError(f"flow {flow.id} has no stored request body")
+    return str(body)
+
+
+def _facts(flow: StoredFlow) -> list[tuple[str, str]]:
+    row = flow.row
+    method = row.get("method") or "(no request read)"
+    facts = [
+        ("request", f"{method} {row.get('url') or ''}".strip()),
+        ("provider", f"{row.get('provider') or '?'}, model {row.get('model') or '?'}"),
+        ("client", row.get("client") or "?"),
+        ("when", str(row.get("datetime_utc")) + _duration(row.get("duration_ms"))),
+        ("verdict", f"{row.get('verdict') or '-'}: {verdict_words(row.get('verdict'))}"),
+    ]
+    if row.get("stream") is not None:
+        facts.insert(3, ("stream", "yes" if row.get("stream") else "no"))
+    if row.get("run_id"):
+        facts.append(("run", str(row["run_id"])))
+    return facts
+
+
+def _duration(ms: int | None) -> str:
+    return f", {ms} ms until the answer ended" if ms is not None else ""
+
+
+def _conversation(flow: StoredFlow, max_text: int | None) -> str:
+    body = flow.body()
+    if body is None:
+        stored = flow.row.get("request_body")
+        if stored:
+            return f"(the request body was not a JSON object: {stored[:600]})\n"
+        return "(no request body was stored)\n"
+    if endpoint_kind(str(flow.row.get("path") or "")) == MESSAGES:  # Anthropic's Messages API
+        # The mitmweb "Anthropic Messages" view's own rendering (it imports mitmproxy: loaded here only).
+        from toolguard_core.contentview_messages import render_messages
+
+        return render_messages(body, flow.finding_models(), verdict=flow.row.get("verdict"))
+    if "messages" not in body and "input" in body:  # a Responses API body
+        return render_responses_input(
+            body, flow.finding_models(), verdict=flow.row.get("verdict"), max_text=max_text
+        )
+    return render_conversation(
+        body,
+        flow.finding_models(),
+        verdict=flow.row.get("verdict"),
+        max_text=max_text,
+    )
+
+
+def render_text(flow: StoredFlow) -> str:
+    lines = [f"flow {flow.id}"]
+    lines += [f"  {name + ':':<10} {value}" for name, value in _facts(flow)]
+    upstream = flow.upstream_line()
+    if upstream:
+        lines.append(f"  {'upstream:':<10} {upstream}")
+    root = flow.root_cause()
+    if root:
+        lines.append(f"  {'cause:':<10} {root} ({rule_doc_link(root)})")
+    lines.append("")
+    lines.append(f"findings ({len(flow.findings)}):" if flow.findings else "findings: none")
+    for f in flow.findings:
+        lines.append(f"  {f['severity'].upper():<7} {f['rule']} at {f['location']}")
+        lines.append(f"          {f['message']}")
+    lines.append("")
+    lines.append("conversation (as mitmweb's Chat Completions view shows it):")
+    lines += ["  " + line if line else "" for line in _conversation(flow, max_text=600).splitlines()]
+    lines.append("")
+    lines.append("request headers (redacted):")
+    lines += [f"  {name}: {value}" for name, value in flow.headers().items()]
+    lines.append("")
+    lines.append(
+        f"replay: toolguard show {flow.id[:8]} --request > body.json  (then curl --data @body.json ...)"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(flow: StoredFlow) -> str:
+    """A bug report for the client's maintainers: what was sent, what the API said, which rule."""
+    row = flow.row
+    first = next((f for f in flow.findings if f["severity"] == Severity.ERROR), None) or (
+        flow.findings[0] if flow.findings else None
+    )
+    title = (
+        f"{row.get('provider') or 'API'} rejects the request"
+        if row_rejected(row.get("verdict"), row.get("status"), row.get("error_message"))
+        else "toolguard flagged the request"
+    )
+    if first:
+        title += f": {first['rule']} at {first['location']}"
+    lines = [f"### {title}", ""]
+    lines += [
+        f"- **{name.capitalize()}**: {_md_code(value) if name in _CODE_FACTS else value}"
+        for name, value in _facts(flow)
+    ]
+    upstream = flow.upstream_line()
+    if upstream:
+        lines.append(f"- **Upstream**: {upstream}")
+    root = flow.root_cause()
+    if root:
+        lines.append(f"- **Root cause**: [`{root}`]({rule_doc_link(root)})")
+    lines += ["", "#### Findings", ""]
+    if not flow.findings:
+        lines.append("None: no toolguard rule flagged this request.")
+    for f in flow.findings:
+        lines.append(f"- **{f['severity']}** `{f['rule']}` at `{f['location']}`: {f['message']}")
+    lines += [
+        "",
+        "#### The conversation",
+        "",
+        "Each tool call with the tool message answering it; the broken pair is called out.",
+        "",
+        "```text",
+        _conversation(flow, max_text=600).rstrip("\n"),
+        "```",
+        "",
+        "#### Request headers (secrets redacted)",
+        "",
+        "```text",
+        *[f"{name}: {value}" for name, value in flow.headers().items()],
+        "```",
+        "",
+        f"<sub>Found with toolguard ({row.get('toolguard_version') or '?'}): `toolguard show {flow.id} "
+        "--format markdown`.</sub>",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+#: Facts that are literal values (a URL, a User-Agent, an id): code in markdown; the rest is prose.
+_CODE_FACTS = frozenset({"request", "client", "run"})
+
+
+def _md_code(value: str) -> str:
+    return f"`{value}`" if value and "`" not in value else value
+
+
+def to_json(flow: StoredFlow) -> dict[str, Any]:
+    """The row (request and response bodies parsed when JSON), its findings, cause and verdict words."""
+    row = dict(flow.row)
+    for column in ("request_json", "request_headers_json", "response_headers_json", "error_json"):
+        value = row.pop(column, None)
+        try:
+            row[column.removesuffix("_json")] = json.loads(value) if value else None
+        except ValueError:
+            row[column.removesuffix("_json")] = value
+    return {
+        "flow": row,
+        "findings": flow.findings,
+        "verdict_words": verdict_words(flow.row.get("verdict")),
+        "upstream": flow.upstream_line(),
+        "root_cause": flow.root_cause(),
+    }

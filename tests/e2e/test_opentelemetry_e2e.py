@@ -1,0 +1,227 @@
+"""OpenTelemetry export end to end: real mitmdump + toolguard with ``toolguard_otlp_endpoint``, the
+real openai SDK, and a loopback OTLP/HTTP receiver that decodes the protobuf payloads
+(opentelemetry-proto) the way a collector does."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import re
+import sqlite3
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+from e2e.test_summary_e2e import CALL_A, CALL_B, USER, call, tool
+
+pytestmark = pytest.mark.e2e
+pytest.importorskip("opentelemetry.sdk")  # the otel extra (the test extra installs it)
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (  # noqa: E402
+    ExportLogsServiceRequest,
+    ExportLogsServiceResponse,
+)
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (  # noqa: E402
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+
+ORPHAN = [USER, tool(CALL_A)]  # the fake answers OpenAI's real 400 for a lone tool message
+VALID = [USER, call(CALL_A, CALL_B), tool(CALL_A), tool(CALL_B)]
+
+
+def value(any_value: Any) -> Any:
+    """An OTLP AnyValue as plain Python."""
+    kind = any_value.WhichOneof("value")
+    if kind == "array_value":
+        return [value(v) for v in any_value.array_value.values]
+    if kind == "kvlist_value":
+        return {kv.key: value(kv.value) for kv in any_value.kvlist_value.values}
+    return getattr(any_value, kind) if kind else None
+
+
+def attrs(key_values: Any) -> dict[str, Any]:
+    return {kv.key: value(kv.value) for kv in key_values}
+
+
+class Receiver:
+    """An OTLP/HTTP receiver on 127.0.0.1: /v1/logs and /v1/traces, protobuf, decoded as they arrive."""
+
+    def __init__(self) -> None:
+        self.logs: list[Any] = []  # LogRecord messages, with their resource attributes
+        self.spans: list[Any] = []
+        self.resources: list[dict[str, Any]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                if self.headers.get("content-encoding") == "gzip":
+                    body = gzip.decompress(body)
+                if self.path == "/v1/logs":
+                    request = ExportLogsServiceRequest.FromString(body)
+                    for resource_logs in request.resource_logs:
+                        receiver.resources.append(attrs(resource_logs.resource.attributes))
+                        for scope in resource_logs.scope_logs:
+                            receiver.logs.extend(scope.log_records)
+                    reply = ExportLogsServiceResponse().SerializeToString()
+                elif self.path == "/v1/traces":
+                    request = ExportTraceServiceRequest.FromString(body)
+                    for resource_spans in request.resource_spans:
+                        for scope in resource_spans.scope_spans:
+                            receiver.spans.extend(scope.spans)
+                    reply = ExportTraceServiceResponse().SerializeToString()
+                else:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("content-type", "application/x-protobuf")
+                self.send_header("content-length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.timeout = 5
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Receiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def send(client: Any, messages: list[dict[str, Any]]) -> str | None:
+    with contextlib.suppress(openai.BadRequestError):
+        return (
+            client.chat.completions.create(model="gpt-4o-mini", messages=messages).choices[0].message.content
+        )
+    return None
+
+
+def stored(db: Path) -> dict[str, dict[str, Any]]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        flows = {r["id"]: dict(r) for r in conn.execute("SELECT * FROM flows")}
+        for flow_id, rule in conn.execute("SELECT flow_id, rule FROM findings ORDER BY flow_id, idx"):
+            flows[flow_id].setdefault("rules", []).append(rule)
+        return flows
+    finally:
+        conn.close()
+
+
+def final_stats(output: str) -> dict[str, int]:
+    return json.loads(re.findall(r"toolguard: (\{.*\})", output)[-1].replace("'", '"'))
+
+
+def test_each_stored_flow_becomes_a_log_record_and_a_span(upstream, mitmdump_reverse, openai_client) -> None:
+    with Receiver() as receiver:
+        proxy = mitmdump_reverse(
+            options={"toolguard_otlp_endpoint": receiver.url, "toolguard_store_all": "true"}
+        )
+        client = openai_client(proxy)
+        assert send(client, ORPHAN) is None
+        assert send(client, VALID) == "Both calls completed."
+        output = proxy.stop()  # shutdown flushes the batch processors
+        flows = stored(proxy.db_path)
+
+    assert len(flows) == 2 and len(receiver.logs) == 2 and len(receiver.spans) == 2
+    assert receiver.resources[0]["service.name"] == "toolguard"
+    by_flow = {attrs(r.attributes)["toolguard.flow_id"]: r for r in receiver.logs}
+    assert set(by_flow) == set(flows)
+    for flow_id, flow in flows.items():
+        record = by_flow[flow_id]
+        rejected = flow["status"] == 400
+        expected = {
+            "gen_ai.provider.name": "generic",  # the loopback fake is no known provider's host
+            "gen_ai.system": "generic",
+            "toolguard.provider": flow["provider"],
+            "gen_ai.operation.name": "chat",
+            "gen_ai.request.model": "gpt-4o-mini",
+            "http.request.method": "POST",
+            "http.response.status_code": flow["status"],
+            "server.address": "127.0.0.1",
+            "server.port": flow["port"],
+            "url.path": "/v1/chat/completions",
+            "user_agent.original": flow["client"],
+            "toolguard.flow_id": flow_id,
+            "toolguard.run_id": flow["run_id"],
+            "toolguard.verdict": flow["verdict"],
+            "toolguard.finding_count": flow["finding_count"],
+        }
+        if rejected:
+            expected |= {
+                "error.type": "invalid_request_error",
+                "toolguard.rule_ids": ["sequence.orphan-tool-message"],
+                "toolguard.error_code": flow["error_code"],
+                "toolguard.error_provider": flow["error_provider"],
+                "toolguard.error_message": flow["error_message"],
+            }
+            expected = {k: v for k, v in expected.items() if v is not None}
+        assert attrs(record.attributes) == expected
+        assert record.severity_text == ("ERROR" if rejected else "INFO")
+        assert record.event_name == "toolguard.flow"
+        # Content is off by default: the body is a one-line summary, not the conversation.
+        body = value(record.body)
+        assert body.startswith(f"toolguard {flow['verdict']}: POST 127.0.0.1/v1/chat/completions -> ")
+        assert "What is 3 * 12?" not in body
+    spans = {attrs(s.attributes)["toolguard.flow_id"]: s for s in receiver.spans}
+    assert set(spans) == set(flows)
+    for flow_id, span in spans.items():
+        assert span.name == "chat gpt-4o-mini"
+        assert attrs(span.attributes) == attrs(by_flow[flow_id].attributes)
+        assert span.trace_id == by_flow[flow_id].trace_id and span.span_id == by_flow[flow_id].span_id
+        assert (span.end_time_unix_nano - span.start_time_unix_nano) // 1_000_000 == flows[flow_id][
+            "duration_ms"
+        ]
+    stats = final_stats(output)
+    assert (stats["otlp_exported"], stats["otlp_failed"], stats["otlp_dropped"]) == (2, 0, 0)
+
+
+def test_content_is_exported_only_when_asked_and_redacted(upstream, mitmdump_reverse, openai_client) -> None:
+    with Receiver() as receiver:
+        proxy = mitmdump_reverse(
+            options={"toolguard_otlp_endpoint": receiver.url, "toolguard_otlp_content": "true"}
+        )
+        client = openai_client(proxy)
+        send(client, ORPHAN)
+        proxy.stop()
+    (record,) = receiver.logs
+    body = value(record.body)
+    assert body["request"]["messages"] == ORPHAN
+    assert body["request"]["model"] == "gpt-4o-mini"
+    assert "Invalid parameter" in body["response"]
+    everything = b"".join(r.SerializeToString() for r in [*receiver.logs, *receiver.spans])
+    assert client.api_key.encode() not in everything  # the key never leaves the proxy
+
+
+def test_a_down_receiver_does_not_affect_traffic(upstream, mitmdump_reverse, openai_client) -> None:
+    with Receiver() as receiver:
+        dead = receiver.url  # closed when the block ends: nothing listens there any more
+    proxy = mitmdump_reverse(options={"toolguard_otlp_endpoint": dead, "toolguard_store_all": "true"})
+    client = openai_client(proxy)
+    started = time.monotonic()
+    answers = [send(client, VALID) for _ in range(5)] + [send(client, ORPHAN) for _ in range(3)]
+    elapsed = time.monotonic() - started
+    assert answers == ["Both calls completed."] * 5 + [None] * 3
+    assert elapsed < 10, elapsed  # the export's retries never hold a flow
+    stop_started = time.monotonic()
+    output = proxy.stop()
+    assert time.monotonic() - stop_started < 25
+    assert len(stored(proxy.db_path)) == 8  # the database is complete regardless
+    stats = final_stats(output)
+    assert stats["otlp_exported"] == 0
+    assert stats["otlp_failed"] + stats["otlp_dropped"] == 8

@@ -1,0 +1,379 @@
+"""The shared PostgreSQL store against a real PostgreSQL server (Debian's package, a throwaway
+cluster): the schema derived from the SQLite migrations, ``toolguard sync``/``merge``/``summary``
+with a postgresql:// URL, and two real mitmdump processes writing one database at once through the
+real openai SDK, with the server stopped in the middle of the run."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+import sqlite_utils
+from support.proxy import Mitmdump
+
+from e2e.test_summary_e2e import CASES
+from toolguard_core import pgstore
+from toolguard_core.store import FindingRow, FlowRow, RepairRow, open_db, write_rows
+
+pytestmark = pytest.mark.e2e
+psycopg = pytest.importorskip("psycopg")  # the postgres extra (the test extra installs it)
+dict_row = psycopg.rows.dict_row
+
+TOOLGUARD = Path(sys.executable).with_name("toolguard")
+SYNC_TIMEOUT = 45.0  # the syncer's back-off tops out at 10 s; a restarted server is reached well within
+
+
+def toolguard(*args: str) -> str:
+    result = subprocess.run([str(TOOLGUARD), *args], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def pg_rows(url: str, table: str, order: str) -> list[dict[str, Any]]:
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        return conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
+
+
+def sqlite_rows(path: Path, table: str, order: str) -> list[dict[str, Any]]:
+    db = sqlite_utils.Database(path)
+    try:
+        return list(db.query(f"SELECT * FROM {table} ORDER BY {order}"))
+    finally:
+        db.close()
+
+
+def as_pg(row: dict[str, Any], table: pgstore.Table) -> dict[str, Any]:
+    """A SQLite row as PostgreSQL stores it (the untyped error_code as text)."""
+    types = {c.name: c.pg_type for c in table.columns}
+    return {k: (str(v) if v is not None and types[k] == "text" else v) for k, v in row.items()}
+
+
+def flow_row(flow_id: str, when: str, status: int, error_code: str | int | None, rules: list[str]) -> FlowRow:
+    return FlowRow(
+        id=flow_id,
+        datetime_utc=when,
+        method="POST",
+        scheme="https",
+        host="api.openai.com",
+        port=443,
+        path="/v1/chat/completions",
+        provider="openai",
+        model="gpt-4o-mini",
+        stream=False,
+        status=status,
+        error_message="Invalid parameter: messages with role 'tool' must be a response to a preceeding "
+        "message with 'tool_calls'."
+        if status == 400
+        else None,
+        error_code=error_code,
+        verdict="predicted" if status == 400 else "false_alarm",
+        request_json='{"model": "gpt-4o-mini", "messages": []}',
+        finding_count=len(rules),
+        error_finding_count=len(rules),
+        findings=[
+            FindingRow(idx=i, rule=rule, severity="error", location=f"messages[{i}]", message="m")
+            for i, rule in enumerate(rules)
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- the derived schema
+
+
+def test_the_postgresql_schema_is_the_sqlite_schema_table_for_table(postgres_url: str) -> None:
+    derived = pgstore.sqlite_schema()
+    with psycopg.connect(postgres_url) as conn:
+        pgstore.ensure_schema(conn)
+        pgstore.ensure_schema(conn)  # idempotent: a second proxy starting finds everything there
+        actual = pgstore.pg_schema(conn)
+    assert actual.shape() == derived.shape()
+    # Every table the migrations create (bookkeeping aside), with every column, is in PostgreSQL.
+    db = sqlite_utils.Database(memory=True)
+    pgstore.migrations.apply(db)
+    expected = {t.name: [c.name for c in t.columns] for t in db.tables if not t.name.startswith("_")}
+    assert {t: [c[0] for c in s["columns"]] for t, s in actual.shape()["tables"].items()} == expected
+    assert {"flows", "findings"} <= set(expected)
+
+
+def test_a_later_sqlite_migration_reaches_postgresql(postgres_url: str) -> None:
+    """Simulates the next migration (a new table, a new column, a new index) on a database the
+    current schema already created: ensure_schema adds exactly what is missing. Its names are ones
+    no migration uses (`runs` and `flows.run_id` exist since m003_runs)."""
+    db = sqlite_utils.Database(memory=True)
+    pgstore.migrations.apply(db)
+    with psycopg.connect(postgres_url) as conn:
+        pgstore.ensure_schema(conn, pgstore.sqlite_schema(db))
+        conn.execute("INSERT INTO flows (id, datetime_utc) VALUES ('f1', '2026-11-30T00:00:00.000Z')")
+        conn.commit()
+        db.execute("ALTER TABLE flows ADD COLUMN later_note TEXT")
+        db.execute(
+            "CREATE TABLE later_runs (id TEXT PRIMARY KEY, started_utc TEXT NOT NULL, flows INTEGER DEFAULT 0)"
+        )
+        db["flows"].create_index(["later_note"])
+        later = pgstore.sqlite_schema(db)
+        pgstore.ensure_schema(conn, later)
+        shape = pgstore.pg_schema(conn).shape()
+        tables = {t["primary_key"] for t in shape["tables"].values()}
+        flows = conn.execute("SELECT id, later_note FROM flows").fetchall()
+    # pg_schema reads the tables the *current* migrations know; compare those, and the new table by hand.
+    assert shape["tables"]["flows"] == later.shape()["tables"]["flows"]
+    assert ("id",) in tables and flows == [("f1", None)]
+    with psycopg.connect(postgres_url) as conn:
+        columns = conn.execute(
+            "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns "
+            "WHERE table_name = 'later_runs' ORDER BY ordinal_position"
+        ).fetchall()
+    assert columns == [
+        ("id", "text", "NO", None),
+        ("started_utc", "text", "NO", None),
+        ("flows", "bigint", "YES", "0"),
+    ]
+
+
+# --------------------------------------------------------------------------- sync, merge, summary
+
+
+def test_sync_pushes_a_capture_once_and_the_summary_reads_it_back(tmp_path: Path, postgres_url: str) -> None:
+    capture = tmp_path / "laptop.db"
+    db = open_db(capture)
+    repaired = flow_row("r", "2026-11-30T00:59:00.000Z", 200, None, ["sequence.orphan-tool-message"])
+    repaired.repairs = [
+        RepairRow(
+            idx=0,
+            datetime_utc="2026-11-30T00:59:00.001Z",
+            rule="sequence.orphan-tool-message",
+            family="sequence",
+            location="messages[1]",
+            applied=True,
+            patch_json='[{"op": "remove", "path": "/messages/1"}]',
+        )
+    ]
+    write_rows(
+        db,
+        [
+            repaired,
+            flow_row("a", "2026-11-30T01:00:00.000Z", 400, "invalid_value", ["sequence.orphan-tool-message"]),
+            flow_row("b", "2026-11-30T01:01:00.000Z", 400, 400, ["sequence.orphan-tool-message"]),
+            flow_row("c", "2026-11-30T01:02:00.000Z", 200, None, ["sequence.unanswered-tool-call", "x.y"]),
+        ],
+    )
+    db.close()
+
+    first = toolguard("sync", str(capture), postgres_url)
+    again = toolguard("sync", str(capture), postgres_url)
+    assert first == again == f"{postgres_url}: sent 4 flows, 5 findings, 1 repairs from {capture}\n"
+
+    schema = pgstore.sqlite_schema()
+    for table, order in (("flows", "id"), ("findings", "flow_id, idx"), ("repairs", "flow_id, idx")):
+        assert pg_rows(postgres_url, table, order) == [
+            as_pg(r, schema.table(table)) for r in sqlite_rows(capture, table, order)
+        ]
+
+    from_pg = json.loads(toolguard("summary", "--db", postgres_url, "--format", "json"))
+    from_file = json.loads(toolguard("summary", "--db", str(capture), "--format", "json"))
+    assert from_pg["databases"] == [postgres_url] and from_file["databases"] == [str(capture)]
+    from_pg.pop("databases"), from_file.pop("databases")
+    assert from_pg == from_file
+    assert from_pg["totals"] == {"flows": 4, "rejected": 2, "groups": 1}
+
+    # merge into a URL is sync: a second capture adds its own flow only.
+    other = tmp_path / "ci.db"
+    db = open_db(other)
+    write_rows(db, [flow_row("d", "2026-11-30T02:00:00.000Z", 400, None, [])])
+    db.close()
+    toolguard("merge", postgres_url, str(capture), str(other))
+    assert [r["id"] for r in pg_rows(postgres_url, "flows", "id")] == ["a", "b", "c", "d", "r"]
+
+
+def test_a_password_never_reaches_the_output(tmp_path: Path, postgres_server: Any) -> None:
+    url = postgres_server.url.replace("toolguard@", "toolguard:s3cret-pw@")  # trust auth ignores it
+    capture = tmp_path / "one.db"
+    db = open_db(capture)
+    write_rows(db, [flow_row("a", "2026-11-30T01:00:00.000Z", 400, None, [])])
+    db.close()
+    out = toolguard("sync", str(capture), url)
+    summary = toolguard("summary", "--db", url, "--format", "json")
+    assert "s3cret-pw" not in out + summary
+    assert json.loads(summary)["databases"] == [url.replace("s3cret-pw", "***")]
+
+
+def test_an_unreachable_server_is_a_clean_error(tmp_path: Path) -> None:
+    capture = tmp_path / "one.db"
+    open_db(capture).close()
+    result = subprocess.run(
+        [str(TOOLGUARD), "summary", "--db", "postgresql://toolguard@127.0.0.1:1/none"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: cannot connect to postgresql://toolguard@127.0.0.1:1/none")
+    assert "Traceback" not in result.stderr
+
+
+# --------------------------------------------------------------------------- two proxies, one database
+
+
+def send_cases(client: Any, rounds: int) -> int:
+    sent = 0
+    for _ in range(rounds):
+        for messages in CASES:
+            with contextlib.suppress(openai.BadRequestError):
+                client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+            sent += 1
+    return sent
+
+
+def stored_ids(spool: Path) -> set[str]:
+    conn = sqlite3.connect(spool)
+    try:
+        return {row[0] for row in conn.execute("SELECT id FROM flows")}
+    finally:
+        conn.close()
+
+
+def pg_flow_ids(url: str) -> list[str]:
+    try:
+        with psycopg.connect(url, connect_timeout=2) as conn:
+            return [r[0] for r in conn.execute("SELECT id FROM flows").fetchall()]
+    except psycopg.Error:
+        return []
+
+
+def test_two_proxies_write_one_database_and_survive_a_server_outage(
+    upstream: Any,
+    mitmdump_reverse: Any,
+    openai_client: Any,
+    postgres_server: Any,
+    postgres_url: str,
+    tmp_path: Path,
+) -> None:
+    upstream.max_requests = 200
+    proxies = [
+        mitmdump_reverse(
+            options={
+                "toolguard_db": postgres_url,
+                "toolguard_spool": str(tmp_path / f"spool-{i}.db"),
+                "toolguard_store_all": "true",
+            },
+            db_path=tmp_path / f"spool-{i}.db",
+        )
+        for i in range(2)
+    ]
+    clients = [openai_client(p) for p in proxies]
+
+    def both(rounds: int) -> None:
+        threads = [threading.Thread(target=send_cases, args=(c, rounds)) for c in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+
+    both(3)  # 2 proxies x 3 rounds x 4 requests, at the same time
+    assert pgstore_wait(lambda: len(pg_flow_ids(postgres_url)) == 24), proxies[0].output[-3000:]
+
+    postgres_server.stop()
+    both(2)  # the server is down: the proxies keep answering and spool
+    time.sleep(1)
+    postgres_server.start()
+    assert pgstore_wait(lambda: len(pg_flow_ids(postgres_url)) == 40), len(pg_flow_ids(postgres_url))
+    outputs = [p.stop() for p in proxies]
+
+    spooled = [stored_ids(tmp_path / f"spool-{i}.db") for i in range(2)]
+    assert [len(s) for s in spooled] == [20, 20] and not spooled[0] & spooled[1]
+    ids = pg_flow_ids(postgres_url)
+    assert sorted(ids) == sorted(spooled[0] | spooled[1])  # every flow of both proxies, exactly once
+
+    data = json.loads(toolguard("summary", "--db", postgres_url, "--format", "json"))
+    assert data["totals"] == {"flows": 40, "rejected": 30, "groups": 2}
+    rejected = {r["id"] for r in pg_rows(postgres_url, "flows", "id") if r["status"] == 400}
+    assert sorted(i for g in data["groups"] for i in g["flow_ids"]) == sorted(rejected)
+    assert [(g["pattern"], g["count"]) for g in data["groups"]] == [
+        ("sequence.orphan-tool-message", 20),
+        ("sequence.unanswered-tool-call", 10),
+    ]
+    # The outage was seen and counted, and nothing was left pending at exit.
+    stats = [json.loads(re.findall(r"toolguard: (\{.*\})", o)[-1].replace("'", '"')) for o in outputs]
+    assert sum(s["pg_sync_errors"] for s in stats) >= 1
+    assert [s["pg_rows_pending"] for s in stats] == [0, 0]
+    assert sum(s["pg_rows_synced"] for s in stats) >= 40 + 30  # flows and the findings of the flagged
+
+
+def pgstore_wait(predicate: Any, timeout: float = SYNC_TIMEOUT) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.25)
+    return bool(predicate())
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"toolguard_db": "postgresql://toolguard@127.0.0.1:1/none"},
+            "toolguard_db: a postgresql:// database needs psycopg: pip install 'toolguard[postgres]'",
+        ),
+        (
+            {"toolguard_otlp_endpoint": "http://127.0.0.1:1"},
+            "toolguard_otlp_endpoint: the OpenTelemetry export needs the SDK: pip install 'toolguard[otel]'",
+        ),
+    ],
+)
+def test_without_the_extra_the_proxy_refuses_to_start_and_says_what_to_install(
+    tmp_path: Path, options: dict[str, str], message: str
+) -> None:
+    # Packages that fail to import shadow the installed psycopg and opentelemetry: as if the extras
+    # were not installed, with the real mitmdump and addon.
+    hidden = tmp_path / "hidden"
+    for package in ("psycopg", "opentelemetry"):
+        (hidden / package).mkdir(parents=True)
+        (hidden / package / "__init__.py").write_text(f"raise ImportError('{package} is not installed')\n")
+    command = Mitmdump(tmp_path / "proxy", options=options).command()
+    env = dict(os.environ, PYTHONPATH=str(hidden))
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, check=False)
+    assert message in result.stdout + result.stderr
+    assert "Error logged during startup, exiting" in result.stdout + result.stderr
+
+
+def test_toolguard_run_writes_to_postgresql_and_reports_from_its_spool(
+    upstream: Any, postgres_url: str, tmp_path: Path
+) -> None:
+    from test_run import ORPHAN_CLIENT
+
+    from toolguard_core.dburl import spool_path_for
+
+    env = dict(os.environ, TOOLGUARD_DB=str(tmp_path / "default.db"))  # the spool goes beside it
+    result = subprocess.run(
+        [str(TOOLGUARD), "run", "--upstream", upstream.url, "--db", postgres_url,
+         "--confdir", str(tmp_path / "conf"), "--", sys.executable, "-c", ORPHAN_CLIENT],
+        capture_output=True, text=True, timeout=90, env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 3, result.stderr
+    [flow] = pg_rows(postgres_url, "flows", "id")  # sent before the proxy exited
+    assert (flow["status"], flow["verdict"]) == (400, "predicted")
+    spool = spool_path_for(postgres_url, beside=tmp_path)
+    assert stored_ids(spool) == {flow["id"]}
+    lines = result.stderr.splitlines()
+    assert lines[-3:] == [
+        f"  database: {postgres_url}",
+        f"  one flow: toolguard show --db {spool} {flow['id'][:8]}",  # read from the spool (issue #13)
+        f"  more: toolguard summary --db {postgres_url}",
+    ]
+    assert (
+        f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  predicted: rejected by the upstream, "
+        "as toolguard predicted"
+    ) in lines

@@ -1,0 +1,88 @@
+"""A real, throwaway PostgreSQL server for the tests: Debian's ``postgresql`` package, a new cluster
+in a temporary directory, listening on 127.0.0.1 on a free port (and its unix socket in that
+directory). ``stop()``/``start()`` let a test take the server away in the middle of a run.
+
+PostgreSQL refuses to run as root, so as root the cluster belongs to ``nobody`` (``runuser``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+TIMEOUT = 60
+
+
+def binaries() -> Path | None:
+    """The newest installed PostgreSQL's bin directory, if any."""
+    for directory in BIN_DIRS:
+        if (directory / "initdb").exists() and (directory / "pg_ctl").exists():
+            return directory
+    found = shutil.which("pg_ctl")
+    return Path(found).resolve().parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PostgresServer:
+    def __init__(self, bin_dir: Path) -> None:
+        self.bin_dir = bin_dir
+        # Not under pytest's tmp dir: its parents are private to root, and the server runs as nobody.
+        self.root = Path(tempfile.mkdtemp(prefix="toolguard-pg-"))
+        self.data = self.root / "data"
+        self.log = self.root / "server.log"
+        self.port = _free_port()
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            self.as_user = ["runuser", "-u", "nobody", "--"]
+            shutil.chown(self.root, "nobody")
+        self._run(
+            "initdb", "-D", str(self.data), "-U", "toolguard", "--auth=trust", "-E", "UTF8", "--no-sync"
+        )
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write(
+                f"listen_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = '{self.root}'\n"
+                "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 50\n"
+            )
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://toolguard@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, tool: str, *args: str) -> None:
+        subprocess.run(
+            [*self.as_user, str(self.bin_dir / tool), *args],
+            check=True,
+            capture_output=True,
+            timeout=TIMEOUT,
+            cwd=self.root,
+        )
+
+    def start(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30", "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop")
+
+    def create_database(self, name: str) -> str:
+        """A fresh database on this server; its URL."""
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url.rsplit("/", 1)[0] + f"/{name}"
+
+    def destroy(self) -> None:
+        with contextlib.suppress(Exception):
+            self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -1,0 +1,137 @@
+"""The parts of the PostgreSQL store and the OpenTelemetry export that need no server: the type
+mapping, URL handling, and the attributes a stored row becomes. The server-side behaviour is in
+tests/e2e/test_postgres_store_e2e.py and tests/e2e/test_opentelemetry_e2e.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from toolguard_core import dburl, pgstore
+from toolguard_core.store import FindingRow, FlowRow, migrations
+
+
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [
+        ("INTEGER", "bigint"),
+        ("BIGINT", "bigint"),
+        ("TEXT", "text"),
+        ("VARCHAR(20)", "text"),
+        ("", "text"),  # flows.error_code: the wire's string or integer
+        ("BLOB", "bytea"),
+        ("FLOAT", "double precision"),
+        ("REAL", "double precision"),
+        ("NUMERIC", "numeric"),
+    ],
+)
+def test_sqlite_affinity_to_postgresql_type(declared: str, expected: str) -> None:
+    assert pgstore.pg_type(declared) == expected
+
+
+@pytest.mark.parametrize(
+    ("default", "expected"),
+    [(None, None), ("0", "0"), ("(0)", "0"), ("'x'", "'x'"), ("-1.5", "-1.5"), ("CURRENT_TIMESTAMP", None)],
+)
+def test_only_portable_defaults_are_kept(default: str | None, expected: str | None) -> None:
+    assert pgstore._default(default) == expected
+
+
+def test_the_derived_schema_has_every_migrated_table_with_its_keys() -> None:
+    schema = pgstore.sqlite_schema()
+    flows, findings = schema.table("flows"), schema.table("findings")
+    assert flows.primary_key == ("id",) and findings.primary_key == ("flow_id", "idx")
+    assert set(FlowRow(id="f", datetime_utc="t").columns()) == set(flows.column_names)
+    assert {c.name: c.pg_type for c in flows.columns}["error_code"] == "text"
+    # Every index the SQLite migrations create (run_id came with the runs table), no more.
+    migrated = sqlite_utils.Database(memory=True)
+    migrations.apply(migrated)
+    own = sorted(i.name for i in migrated["flows"].indexes if not i.name.startswith("sqlite_"))
+    assert [i.name for i in flows.indexes] == own
+    assert {"idx_flows_datetime_utc", "idx_flows_host", "idx_flows_verdict"} <= {
+        i.name for i in flows.indexes
+    }
+    assert not any(pgstore.is_internal_table(t.name) for t in schema.tables)
+
+
+@pytest.mark.parametrize(
+    ("url", "redacted"),
+    [
+        ("postgresql://u:pw@db:5432/tg", "postgresql://u:***@db:5432/tg"),
+        ("postgresql://u@db/tg", "postgresql://u@db/tg"),
+        ("postgres://u:p%40ss@10.0.0.5/tg?sslmode=require", "postgres://u:***@10.0.0.5/tg?sslmode=require"),
+    ],
+)
+def test_urls_are_named_without_their_password(url: str, redacted: str) -> None:
+    assert dburl.is_postgres_url(url)
+    assert dburl.redact_url(url) == redacted == dburl.label(url)
+
+
+def test_a_file_is_not_a_url() -> None:
+    assert not dburl.is_postgres_url("toolguard.db")
+    assert not dburl.is_postgres_url(Path("postgresql:/x"))  # a Path is always a file
+    assert dburl.label(Path("/tmp/a.db")) == "/tmp/a.db"
+
+
+def test_the_spool_is_named_after_the_target_and_never_holds_the_password(tmp_path: Path) -> None:
+    one = dburl.spool_path_for("postgresql://u:secret@db.example:6543/toolguard", beside=tmp_path)
+    other = dburl.spool_path_for("postgresql://u:secret@db.example:6543/other", beside=tmp_path)
+    assert one.parent == tmp_path and one.name.startswith("spool-db.example_6543_toolguard-")
+    assert one != other and "secret" not in one.name
+
+
+def test_values_are_coerced_to_the_column_type() -> None:
+    text = pgstore.Column("error_code", "", "text", False, None)
+    integer = pgstore.Column("status", "INTEGER", "bigint", False, None)
+    assert pgstore._coerce(400, text) == "400"
+    assert pgstore._coerce(b"ab", text) == "ab"
+    assert pgstore._coerce("404", integer) == 404
+    assert pgstore._coerce("n/a", integer) is None  # never a row that blocks every later one
+    assert pgstore._coerce(None, integer) is None
+
+
+def test_a_row_becomes_genai_attributes() -> None:
+    otel = pytest.importorskip("toolguard_core.otel")
+    row = FlowRow(
+        id="f1",
+        datetime_utc="2026-11-30T01:00:00.000Z",
+        method="POST",
+        host="api.mistral.ai",
+        port=443,
+        path="/v1/chat/completions",
+        provider="mistral",
+        model="mistral-large-latest",
+        status=422,
+        duration_ms=12,
+        verdict="predicted",
+        finding_count=2,
+        findings=[
+            FindingRow(idx=0, rule="b.rule", severity="error", location="x", message="m"),
+            FindingRow(idx=1, rule="a.rule", severity="error", location="y", message="m"),
+        ],
+    )
+    assert otel.attributes(row) == {
+        "gen_ai.provider.name": "mistral_ai",
+        "gen_ai.system": "mistral_ai",
+        "toolguard.provider": "mistral",
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": "mistral-large-latest",
+        "http.request.method": "POST",
+        "http.response.status_code": 422,
+        "server.address": "api.mistral.ai",
+        "server.port": 443,
+        "url.path": "/v1/chat/completions",
+        "error.type": "422",
+        "toolguard.flow_id": "f1",
+        "toolguard.verdict": "predicted",
+        "toolguard.rule_ids": ["a.rule", "b.rule"],
+        "toolguard.finding_count": 2,
+    }
+    assert [otel.operation(p) for p in ("/v1/embeddings", "/v1/completions", "/v1/responses", None)] == [
+        "embeddings",
+        "text_completion",
+        "chat",
+        "chat",
+    ]

@@ -1,0 +1,196 @@
+"""``toolguard show``: finding a flow by id, prefix or --last, and what it says about rows without a request."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from toolguard_analysis.check import check_body
+from toolguard_analysis.cli import cli
+from toolguard_core.store import FindingRow, FlowRow, open_db, write_rows
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    path = tmp_path / "t.db"
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            FlowRow(id="abc-1", datetime_utc="2026-01-01T00:00:01.000Z", verdict="accepted", status=200),
+            FlowRow(id="abc-2", datetime_utc="2026-01-01T00:00:03.000Z", verdict="unexplained", status=429),
+            # A refused reverse-mode connection (connection_strategy=eager): no request was read.
+            FlowRow(
+                id="def-3",
+                datetime_utc="2026-01-01T00:00:02.000Z",
+                scheme="http",
+                host="127.0.0.1",
+                port=9,
+                url="http://127.0.0.1:9",
+                verdict="no_answer",
+                flow_error="[Errno 111] Connect call failed ('127.0.0.1', 9)",
+            ),
+        ],
+    )
+    db.close()
+    return path
+
+
+def show(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["show", *args])
+    return result.exit_code, result.output
+
+
+def test_an_ambiguous_prefix_lists_the_candidates(db_path: Path) -> None:
+    assert show("--db", str(db_path), "abc") == (
+        1,
+        "Error: 'abc' matches more than one flow; give more of the id:\n"
+        "  abc-1  2026-01-01T00:00:01.000Z\n"
+        "  abc-2  2026-01-01T00:00:03.000Z\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        (["zzz"], 1, "Error: no flow with id 'zzz' (or starting with it) in {db}\n"),
+        ([], 2, "Error: give a FLOW_ID (or a prefix of one), or --last\n"),
+        (["abc-1", "--last"], 2, "Error: give a FLOW_ID (or a prefix of one), or --last\n"),
+        (["abc-1", "--request"], 1, "Error: flow abc-1 has no stored request body\n"),
+    ],
+)
+def test_errors_name_the_problem(db_path: Path, args: list[str], status: int, message: str) -> None:
+    code, output = show("--db", str(db_path), *args)
+    assert (code, output.splitlines()[-1] + "\n") == (status, message.format(db=db_path))
+
+
+def test_a_missing_database_is_an_error(tmp_path: Path) -> None:
+    assert show("--db", str(tmp_path / "none.db"), "--last") == (
+        1,
+        f"Error: no toolguard database at {tmp_path / 'none.db'}\n",
+    )
+
+
+def test_last_is_the_latest_and_a_request_less_no_answer_row_says_why(db_path: Path) -> None:
+    code, output = show("--db", str(db_path), "--last")
+    assert (code, output.splitlines()[0]) == (0, "flow abc-2")
+    code, output = show("--db", str(db_path), "def")
+    assert code == 0
+    assert output.splitlines()[:8] == [
+        "flow def-3",
+        "  request:   (no request read) http://127.0.0.1:9",
+        "  provider:  ?, model ?",
+        "  client:    ?",
+        "  when:      2026-01-01T00:00:02.000Z",
+        "  verdict:   no_answer: no answer from the upstream",
+        "  upstream:  no answer from the upstream: [Errno 111] Connect call failed ('127.0.0.1', 9)",
+        "",
+    ]
+    assert "  (no request body was stored)" in output.splitlines()
+
+
+def test_a_responses_flow_pairs_calls_and_outputs(tmp_path: Path) -> None:
+    """A Responses API body (input items): each function_call with its output, the broken ones called out."""
+    body = {
+        "model": "gpt-4.1",
+        "input": [
+            {"role": "user", "content": "list the files"},
+            {"type": "function_call", "call_id": "call_ok", "name": "ls", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "call_ok", "output": "a.txt"},
+            {"type": "function_call", "call_id": "call_open", "name": "cat", "arguments": '{"f": "a.txt"}'},
+            {"type": "function_call_output", "call_id": "call_gone", "output": "b"},
+        ],
+    }
+    url = "https://api.openai.com/v1/responses"
+    findings = check_body(json.dumps(body).encode(), url).findings
+    path = tmp_path / "r.db"
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            FlowRow(
+                id="resp-1",
+                datetime_utc="2026-01-01T00:00:00.000Z",
+                url=url,
+                method="POST",
+                request_json=json.dumps(body),
+                findings=[
+                    FindingRow(
+                        idx=i, rule=f.rule, severity=f.severity, location=f.location, message=f.message
+                    )
+                    for i, f in enumerate(findings)
+                ],
+            )
+        ],
+    )
+    db.close()
+    code, output = show("--db", str(path), "resp-1")
+    assert code == 0
+    lines = output.splitlines()
+    start = lines.index("  [1] function_call call_ok: ls({})")
+    assert lines[start : start + 8] == [
+        "  [1] function_call call_ok: ls({})",
+        "       answered by input[2]",
+        "",
+        "  [2] function_call_output  answers call_ok, called at input[1]",
+        "      a.txt",
+        "",
+        '  [3] function_call call_open: cat({"f": "a.txt"})',
+        "       NO OUTPUT in this request",
+    ]
+    assert "  [4] function_call_output  answers call_gone: NO CALL with this call_id before it" in lines
+    placed = {f.location.split(".")[0] for f in findings}
+    assert placed >= {"input[3]", "input[4]"}  # the rules flag both broken items, shown in place
+    assert sum(line.startswith("    !! ERROR responses.") for line in lines) == len(
+        [f for f in findings if f.severity == "error"]
+    )
+
+
+def test_an_anthropic_messages_flow_uses_the_messages_view(tmp_path: Path) -> None:
+    """A stored Anthropic Messages request renders as mitmweb's Anthropic Messages view does."""
+    body = {
+        "model": "claude-sonnet-4-5",
+        "max_tokens": 1024,
+        "messages": [
+            {"role": "user", "content": "list the files"},
+            {
+                "role": "assistant",
+                "content": [{"type": "tool_use", "id": "toolu_01Open", "name": "ls", "input": {}}],
+            },
+            {"role": "user", "content": "and then?"},
+        ],
+    }
+    url = "https://api.anthropic.com/v1/messages"
+    findings = check_body(json.dumps(body).encode(), url).findings
+    path = tmp_path / "a.db"
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            FlowRow(
+                id="anth-1",
+                datetime_utc="2026-01-01T00:00:00.000Z",
+                url=url,
+                path="/v1/messages",
+                method="POST",
+                request_json=json.dumps(body),
+                findings=[
+                    FindingRow(
+                        idx=i, rule=f.rule, severity=f.severity, location=f.location, message=f.message
+                    )
+                    for i, f in enumerate(findings)
+                ],
+            )
+        ],
+    )
+    db.close()
+    code, output = show("--db", str(path), "anth-1")
+    assert code == 0
+    lines = output.splitlines()
+    assert "    -> tool_use toolu_01Open: ls({})" in lines
+    assert (
+        lines[lines.index("    -> tool_use toolu_01Open: ls({})") + 1] == "       NO RESULT in this request"
+    )
