@@ -191,8 +191,10 @@ def check(
 @click.option(
     "--upstream",
     metavar="URL",
-    help=f"Reverse mode: the real API to forward to, with its API path (default {DEFAULT_UPSTREAM}, "
-    f"path {DEFAULT_API_PATH}). The client's base URL becomes http://127.0.0.1:PORT/<path>.",
+    help="Reverse mode: the real API to forward to, with its API path. Default: the client's own "
+    "OPENAI_BASE_URL/OPENAI_API_BASE (ANTHROPIC_BASE_URL for claude) when set, else "
+    f"{DEFAULT_UPSTREAM}{DEFAULT_API_PATH} (https://api.anthropic.com/v1 for claude). The client's base URL "
+    "becomes http://127.0.0.1:PORT/<path>.",
 )
 @click.option(
     "--proxy-mode",
@@ -263,14 +265,22 @@ def run(
     then the rules and each stored flow with its verdict and upstream error.
 
     \b
-    Reverse mode (default): the proxy forwards to --upstream; COMMAND gets
+    Reverse mode (default): the proxy forwards to --upstream (default: the base URL
+    COMMAND already had); COMMAND gets
         OPENAI_BASE_URL=http://127.0.0.1:PORT/v1  (openai SDKs, qwen-code)
         OPENAI_API_BASE=http://127.0.0.1:PORT/v1  (LangChain)
+        ANTHROPIC_BASE_URL=http://127.0.0.1:PORT  (Claude Code, Anthropic SDKs)
     with the upstream's API path kept (e.g. DashScope's /compatible-mode/v1).
+    Codex's built-in provider ignores these: use regular mode (docs/guide-codex.md).
     Regular mode (--proxy-mode regular): COMMAND keeps its base URL and gets
         HTTPS_PROXY/HTTP_PROXY (and lowercase) = http://127.0.0.1:PORT
-        NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, REQUESTS_CA_BUNDLE = mitmproxy's CA
+        NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE = mitmproxy's CA
+        NODE_OPTIONS += --import=<toolguard's preload>  (Node's fetch through the proxy)
     and loopback entries removed from NO_PROXY/no_proxy.
+
+    \b
+    The report says how many requests reached the proxy and how many were validated;
+    when none did, it names the likely cause for COMMAND's client.
 
     \b
     Examples:

@@ -39,7 +39,7 @@ import re
 __all__ = ["NORMALISER_VERSION", "fingerprint", "normalise"]
 
 #: Bump when a change to :func:`normalise` can change a template. It prefixes every fingerprint.
-NORMALISER_VERSION = "n1"
+NORMALISER_VERSION = "n2"
 
 _MAX_INPUT = 20_000  # longer messages are echoes of the request; their head identifies the error
 
@@ -61,9 +61,11 @@ _REQUEST_ID = re.compile(r"\s*\((?:request id|request_id|req_id|trace id)[:=][^)
 _URL = re.compile(r"\bhttps?://[^\s'\"`)\]}>,]+", re.I)
 _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
 # Prefixed ids from OpenAI, Anthropic, Vertex, Responses API items, relays.
+# The placeholders docs and issues write instead of a real id (``call_XXX``, ``call_...``, ``call_<id>``)
+# fold like a real id, so a rule's quoted text matches the real message with its id (issue #11).
 _PREFIXED_ID = re.compile(
     r"\b(?:call|toolu|toolu_vrtx|tooluse|fc|rs|msg|req|req_vrtx|resp|chatcmpl|chatcmpl-tool|gen)"
-    r"[_-][A-Za-z0-9_\-]{4,}"
+    r"[_-](?:[A-Za-z0-9_\-]{4,}|XXX\b|xxx\b|\.\.\.|…|<[a-z_]+>)"
 )
 # qwen-code / Kimi style per-turn ids: "run_shell_command:4", "read_file:0__qwen_dup_2".
 _NAME_INDEX_ID = re.compile(r"\b[A-Za-z_][\w\-]*:\d+(?:__qwen_dup_\d+)?\b")
@@ -206,6 +208,6 @@ def normalise(text: str | None) -> str:
 
 
 def fingerprint(text: str | None) -> str:
-    """A short stable id of the error's template, e.g. ``n1-3fa9c0d1b7e2`` (normaliser version + hash)."""
+    """A short stable id of the error's template, e.g. ``n2-3fa9c0d1b7e2`` (normaliser version + hash)."""
     digest = hashlib.sha256(f"{NORMALISER_VERSION}\n{normalise(text)}".encode()).hexdigest()
     return f"{NORMALISER_VERSION}-{digest[:12]}"

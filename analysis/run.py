@@ -32,8 +32,10 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
+import toolguard_core
 from toolguard_analysis.db import load_repairs
 from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
+from toolguard_analysis.patterns import explain
 from toolguard_analysis.summary import repair_stats
 from toolguard_core.dburl import is_postgres_url, label, spool_path_for
 from toolguard_core.modes import Mode, parse_mode
@@ -56,7 +58,15 @@ _LISTENING = re.compile(r"listening at (?:\*|[\[\]0-9a-fA-F.:]+?):(\d+)")
 _RUNNING = "toolguard: writing flagged flows to "
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "127.0.0.0/8", "::1/128", ".localhost"})
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
-CA_VARIABLES = ("NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
+# curl ignores SSL_CERT_FILE for the proxy's CA and needs CURL_CA_BUNDLE (agent-clis.md, "curl").
+CA_VARIABLES = ("NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+#: The base-URL variables a user may already have set: reverse mode forwards to that URL (when no
+#: --upstream is given) instead of silently replacing it with the default.
+BASE_URL_VARIABLES = ("OPENAI_BASE_URL", "OPENAI_API_BASE")
+ANTHROPIC_UPSTREAM = "https://api.anthropic.com"
+#: Node's built-in fetch ignores HTTPS_PROXY; this module (shipped with toolguard_core) is preloaded in
+#: regular mode to route it through undici's EnvHttpProxyAgent (agent-clis.md).
+NODE_PRELOAD = Path(toolguard_core.__file__).resolve().parent / "node_env_proxy.mjs"
 
 
 # --------------------------------------------------------------------------- environment
@@ -80,12 +90,40 @@ class Upstream:
         return cls(origin=f"{parts.scheme}://{parts.netloc}", api_path=path)
 
 
+def client_name(command: list[str]) -> str:
+    """What kind of client ``command`` runs, from its program name: ``codex``, ``claude``,
+    ``opencode``, ``node`` (a Node script or package runner), ``python``, ``curl``, or the name itself."""
+    name = Path(command[0]).name.lower() if command else ""
+    if name in ("node", "nodejs", "npx", "npm", "pnpm", "yarn", "tsx", "ts-node") or name.endswith(
+        (".js", ".mjs")
+    ):
+        return "node"
+    if name.startswith("python") or name in ("uv", "uvx", "pipx"):
+        return "python"
+    return name
+
+
+def default_upstream(command: list[str], env: Mapping[str, str]) -> str:
+    """Reverse mode's upstream when ``--upstream`` is not given: the base URL the user already set for
+    this client (kept, not silently replaced), else the client's provider's public API."""
+    if client_name(command) == "claude":
+        # Claude Code's ANTHROPIC_BASE_URL is the host root; it posts to <root>/v1/messages.
+        base = env.get("ANTHROPIC_BASE_URL", "").strip().rstrip("/")
+        return f"{base}/v1" if base else ANTHROPIC_UPSTREAM
+    for name in BASE_URL_VARIABLES:
+        if env.get(name, "").strip():
+            return env[name].strip()
+    return DEFAULT_UPSTREAM
+
+
 def reverse_env(base: Mapping[str, str], proxy_port: int, upstream: Upstream) -> dict[str, str]:
     """The client's environment in reverse mode: every common base-URL variable points at the proxy."""
     env = dict(base)
     base_url = f"http://127.0.0.1:{proxy_port}{upstream.api_path}"
     env["OPENAI_BASE_URL"] = base_url  # openai SDKs (Python, Node), qwen-code --auth-type openai
     env["OPENAI_API_BASE"] = base_url  # LangChain ChatOpenAI (read before OPENAI_BASE_URL)
+    # Claude Code and the Anthropic SDKs: the host root (they append /v1/messages themselves).
+    env["ANTHROPIC_BASE_URL"] = f"http://127.0.0.1:{proxy_port}{upstream.api_path.removesuffix('/v1')}"
     # A proxy from the environment must not catch the loopback hop to toolguard.
     if any(env.get(name) for name in PROXY_VARIABLES):
         for name in ("NO_PROXY", "no_proxy"):
@@ -101,9 +139,16 @@ def regular_env(base: Mapping[str, str], proxy_port: int, ca_cert: Path) -> dict
     for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
         env[name] = proxy_url
     for name in CA_VARIABLES:
-        # NODE_EXTRA_CA_CERTS adds to Node's store; SSL_CERT_FILE/REQUESTS_CA_BUNDLE replace the store
-        # of OpenSSL/httpx and requests, which is fine: every TLS connection now ends at mitmproxy.
+        # NODE_EXTRA_CA_CERTS adds to Node's store; SSL_CERT_FILE/REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE
+        # replace the store of OpenSSL/httpx, requests and curl, which is fine: every TLS connection
+        # now ends at mitmproxy.
         env[name] = str(ca_cert)
+    # Node's fetch ignores the proxy variables: preload the module that routes it through them.
+    # NODE_USE_ENV_PROXY does the same natively on Node versions that have it (not Node 20).
+    preload = f'--import="{NODE_PRELOAD.as_uri()}"'
+    if preload not in env.get("NODE_OPTIONS", ""):
+        env["NODE_OPTIONS"] = f"{env.get('NODE_OPTIONS', '')} {preload}".strip()
+    env["NODE_USE_ENV_PROXY"] = "1"
     # A loopback upstream (a local model server) must go through the proxy too: qwen-code silently
     # bypasses a proxy when NO_PROXY names the target (docs/guide-qwen-code.md).
     for name in ("NO_PROXY", "no_proxy"):
@@ -291,37 +336,53 @@ def run_client(command: list[str], env: dict[str, str]) -> int:
 # --------------------------------------------------------------------------- the report
 
 
-# Why a client may send nothing through the proxy, by the program `toolguard run` started and the
-# mode (docs/guide-*.md, /work/shared/reference/agent-clis.md: each of these was observed).
+# Why a client may send nothing through the proxy, by the kind of client `toolguard run` started
+# (client_name) and the mode: declared once (docs/guide-*.md, /work/shared/reference/agent-clis.md:
+# each of these was observed). `toolguard run` sets OPENAI_BASE_URL, OPENAI_API_BASE and
+# ANTHROPIC_BASE_URL in reverse mode, HTTPS_PROXY (and a Node preload) in regular mode.
 _NO_TRAFFIC_HINTS: dict[tuple[str, str], str] = {
-    ("reverse", "codex"): "the Codex CLI's built-in OpenAI provider ignores OPENAI_BASE_URL; give it "
-    "-c openai_base_url=http://127.0.0.1:PORT/v1 (fix the port with toolguard run --port PORT)",
-    ("reverse", "claude"): "Claude Code reads ANTHROPIC_BASE_URL, not the OpenAI base-URL variables "
-    "toolguard run sets",
+    (
+        "reverse",
+        "codex",
+    ): "the Codex CLI's built-in OpenAI provider ignores OPENAI_BASE_URL; use regular mode "
+    "(toolguard run --proxy-mode regular -- codex ...), or a fixed port and its config key (toolguard run "
+    '--port 8765 -- codex -c openai_base_url="http://127.0.0.1:8765/v1" ...); see docs/guide-codex.md',
     ("reverse", "qwen"): "qwen-code takes its base URL from a settings.json modelProviders entry or a "
     "project .env before OPENAI_BASE_URL, and calls an OpenAI-compatible API only with --auth-type openai",
     ("reverse", "opencode"): "opencode takes its provider's baseURL from opencode.json; set it to "
-    '"{env:OPENAI_BASE_URL}"',
-    ("regular", "node"): "Node's built-in fetch (openai-node v5+, the Vercel AI SDK) ignores HTTPS_PROXY; "
-    "use reverse mode (the default)",
+    '"{env:OPENAI_BASE_URL}" (see docs/guide-opencode.md)',
+    ("regular", "node"): "Node's built-in fetch ignores HTTPS_PROXY; toolguard preloads a module that routes "
+    "it through undici's EnvHttpProxyAgent, which needs the undici package where the app can import it "
+    "(npm install undici), or use reverse mode (the default); see docs/guide-node.md",
 }
 _NO_TRAFFIC_DEFAULT = {
-    "reverse": "the client did not use OPENAI_BASE_URL or OPENAI_API_BASE (a base URL in its configuration "
-    "or on its command line wins over them), or it made no API call",
-    "regular": "the client ignored HTTPS_PROXY/HTTP_PROXY (Node's built-in fetch does), did not trust "
-    "mitmproxy's CA (its TLS handshake failed before a request), or made no API call; reverse mode (the "
-    "default) needs neither",
+    "reverse": "the client did not read OPENAI_BASE_URL, OPENAI_API_BASE or ANTHROPIC_BASE_URL (a base URL "
+    "in its configuration, a .env of its own or its command line wins over them), or it made no API call; "
+    "try --proxy-mode regular",
+    "regular": "the client ignored HTTPS_PROXY/HTTP_PROXY, did not trust mitmproxy's CA (its TLS handshake "
+    "failed before a request), or made no API call; reverse mode (the default) needs neither",
 }
+#: Traffic reached the proxy but nothing was validated: not on a path toolguard validates.
+_NOT_VALIDATED_HINT = (
+    "requests reached the proxy, but none on an API path toolguard validates (toolguard_paths: "
+    "/chat/completions, /responses, /v1/messages by default)"
+)
 
 
-def no_traffic_hint(command: list[str], mode: str) -> str:
+def no_traffic_hint(command: list[str], mode: str, env: Mapping[str, str] | None = None) -> str:
     """The likely reason why no request reached the proxy, for this client in this mode."""
-    program = Path(command[0]).name if command else ""
-    if program in ("npx", "env") and len(command) > 1:
-        program = Path(command[1]).name
-    return _NO_TRAFFIC_HINTS.get(
-        (mode, program), _NO_TRAFFIC_DEFAULT.get(mode, _NO_TRAFFIC_DEFAULT["reverse"])
+    if command and Path(command[0]).name == "env" and len(command) > 1:
+        command = command[1:]
+    client = client_name(command)
+    if command and Path(command[0]).name == "npx" and (mode, client_name(command[1:])) in _NO_TRAFFIC_HINTS:
+        client = client_name(command[1:])  # `npx qwen ...` is qwen-code; `npx tsx app.ts` stays node
+    hint = _NO_TRAFFIC_HINTS.get(
+        (mode, client), _NO_TRAFFIC_DEFAULT.get(mode, _NO_TRAFFIC_DEFAULT["reverse"])
     )
+    no_proxy = ",".join(v for k in ("NO_PROXY", "no_proxy") if (v := (env or {}).get(k, "")))
+    if mode == "regular" and no_proxy:
+        hint += f"; or NO_PROXY ({no_proxy}) names its API host"
+    return hint
 
 
 def _plural(n: int, word: str) -> str:
@@ -331,8 +392,12 @@ def _plural(n: int, word: str) -> str:
 def counts_line(run: Mapping[str, Any]) -> str:
     """The run's counts in words, zeros included."""
     seen = int(run["requests_seen"] or 0)
+    messages = int(run.get("websocket_messages") or 0)  # NULL/absent in a database before m004
+    reached = _plural(seen, "request") + (
+        f" and {_plural(messages, 'WebSocket message')}" if messages else ""
+    )
     return (
-        f"{_plural(seen, 'request')} reached the proxy: {run['validated']} validated, "
+        f"{reached} reached the proxy: {run['validated']} validated, "
         f"{run['with_findings']} with findings, {run['rejected']} rejected by the upstream, "
         f"{run['no_answer']} without an answer"
         + (f", {run['blocked']} blocked by toolguard" if run.get("blocked") else "")
@@ -353,10 +418,14 @@ def read_run(
         if not db["runs"].exists():
             return None, [], {}
         rows = list(db.query("select * from runs where id = ?", [run_id]))
+        # A database written before m006_websocket_messages has no websocket_json column yet.
+        websocket = (
+            "websocket_json" if "websocket_json" in db["flows"].columns_dict else "null as websocket_json"
+        )
         flows = list(
             db.query(
                 "select id, datetime_utc, method, host, path, status, verdict, error_message, error_json, "
-                "flow_error, cause_json from flows where run_id = ? order by datetime_utc, id",
+                f"flow_error, cause_json, {websocket} from flows where run_id = ? order by datetime_utc, id",
                 [run_id],
             )
         )
@@ -381,6 +450,7 @@ def report(
     command: list[str] | None = None,
     mode: str = "reverse",
     database: str | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> str:
     """What this run saw, from its row in ``runs`` and its flows (``flows.run_id``): counts in words,
     the rules, and each stored flow with its verdict. Other runs on the same database never show."""
@@ -388,8 +458,10 @@ def report(
     if run is None:
         return f"{NO_RUN_PREFIX} {run_id} in {db_path} (it did not start or did not stop cleanly; see its log).\n"
     lines = [f"toolguard: {counts_line(run)}"]
-    if not run["requests_seen"]:
-        lines.append(f"  likely cause: {no_traffic_hint(command or [], mode)}.")
+    if not run["requests_seen"] and not run.get("websocket_messages"):
+        lines.append(f"  likely cause: {no_traffic_hint(command or [], mode, env)}.")
+    elif not run["validated"] and not flows:
+        lines.append(f"  likely cause: {_NOT_VALIDATED_HINT}.")
     counts: dict[tuple[str, str], int] = {}
     for rows in findings.values():
         for row in rows:
@@ -398,10 +470,10 @@ def report(
         lines.append("  rules:")
         for (rule, severity), n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
             lines.append(f"    {n:>4}  {severity:<8} {rule}")
-    stats = repair_stats(_repairs_of(db_path, flows))
-    if stats:
+    repairs = repair_stats(_repairs_of(db_path, flows))
+    if repairs:
         lines.append("  repairs (applied, accepted by the upstream):")
-        for r in stats:
+        for r in repairs:
             rate = "-" if r["success_rate"] is None else f"{r['success_rate']:.0%}"
             left = f", {r['not_applied']} left as is" if r["not_applied"] else ""
             lines.append(
@@ -416,19 +488,33 @@ def report(
         lines.append(
             f"    {flow['id']}  {status}  {where}  {flow['verdict'] or '-'}: {verdict_words(flow['verdict'])}"
         )
+        if flow["websocket_json"]:
+            socket = json.loads(flow["websocket_json"])
+            lines.append(
+                f"        WebSocket message {socket.get('message')} (response.create"
+                + (f" after {socket['previous_response_id']}" if socket.get("previous_response_id") else "")
+                + ")"
+            )
         for row in findings.get(flow["id"], []):
             lines.append(f"        {row['severity']:<8} {row['rule']} at {row['location']}")
         message = error_text(flow["error_json"], flow["error_message"])
         if message:
             lines.append(f"        upstream: {_one_line(message)}")
+            explained_by = explain(
+                message, [r["rule"] for r in findings.get(flow["id"], []) if r["severity"] == "error"]
+            )
+            if explained_by and flow["verdict"] != "predicted":
+                # No finding on this request, but a rule predicts the provider's wording: the
+                # failure is a known one (the request may depend on state toolguard cannot see).
+                lines.append(f"        known failure: {explained_by} (matched by the upstream's wording)")
+        elif flow["flow_error"]:
+            lines.append(f"        connection: {_one_line(flow['flow_error'])}")
         cause = json.loads(flow["cause_json"]) if flow.get("cause_json") else None
         if cause:
             # predicted / recognised / unexplained is the verdict above; this names the root cause.
             lines.append(
                 f"        root cause: {cause['cause']}: {_one_line(cause.get('fix') or cause['title'])}"
             )
-        elif flow["flow_error"]:
-            lines.append(f"        connection: {_one_line(flow['flow_error'])}")
     if flows:
         # With a PostgreSQL store, db_path is this proxy's spool and ``database`` the shared URL.
         shown = database or str(db_path)
@@ -475,7 +561,12 @@ def run_session(
     starts when the options are wrong."""
     if proxy_mode == "regular" and upstream:
         raise UsageError("--upstream is for reverse mode; in regular mode the client's own URL is used")
-    target = Upstream.parse(upstream or DEFAULT_UPSTREAM) if proxy_mode == "reverse" else None
+    # Without --upstream, a base URL the user already set is where the proxy forwards (kept, not replaced).
+    target = (
+        Upstream.parse(upstream or default_upstream(list(command), os.environ))
+        if proxy_mode == "reverse"
+        else None
+    )
     # A postgresql:// URL: the proxy spools to a local file first (pgstore.py); this run's report is
     # read from that file, which holds every row the proxy wrote whether or not it is synced yet.
     shared = db_path if is_postgres_url(db_path) else None
@@ -558,7 +649,9 @@ def run_session(
         _say(f"toolguard: mitmdump exited with status {proxy_status}; its log, {log_file}:")
         _say(proxy.tail(), end="")
     try:
-        text = report(database, run_id, list(command), proxy_mode, label(shared) if shared else None)
+        text = report(
+            database, run_id, list(command), proxy_mode, label(shared) if shared else None, os.environ
+        )
         _say(text, end="")
         if text.startswith(NO_RUN_PREFIX):
             _say(f"toolguard: mitmdump's log: {log_file}")

@@ -842,6 +842,7 @@ def test_the_run_row_has_the_counts_and_every_stored_flow_names_it(guard, db_pat
         "blocked": 0,
         "stored": 2,
         "internal_errors": 0,
+        "websocket_messages": 0,
     }
     flows, _ = rows(db_path)
     assert sorted((f["verdict"], f["run_id"]) for f in flows) == [

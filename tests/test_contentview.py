@@ -12,7 +12,7 @@ import pytest
 from mitmproxy import contentviews, http
 from mitmproxy.test import taddons, tflow
 
-from toolguard_core import contentview
+from toolguard_core import contentview, contentview_responses
 from toolguard_core.addon import ToolGuard
 
 URL = "https://api.openai.com/v1/chat/completions"
@@ -63,6 +63,7 @@ OPENAI_UNANSWERED_400 = {
 @pytest.fixture
 def tctx() -> Iterator[taddons.context]:
     contentview.register()
+    contentview_responses.register()  # what addon/toolguard.py registers next to it
     with taddons.context() as context:
         yield context
 
@@ -200,7 +201,7 @@ def test_qwen_code_shape_array_content_and_long_system_prompt(tctx: taddons.cont
         pytest.param("POST", "https://api.openai.com/v1/embeddings", False, "JSON", id="other-path"),
         pytest.param("POST", "https://gw.example.test/llm/invoke", True, "Chat Completions", id="analysed-flow"),
         pytest.param("GET", URL, False, "JSON", id="get"),
-        pytest.param("POST", "https://api.openai.com/v1/responses", True, "JSON", id="responses-api"),
+        pytest.param("POST", "https://api.openai.com/v1/responses", True, "Responses", id="responses-api"),
     ],
 )  # fmt: skip
 def test_selected_only_for_requests_in_scope(

@@ -132,13 +132,13 @@ def test_fingerprint_is_stable_and_versioned() -> None:
     text = "Messages with role 'tool' must be a response to a preceding message with 'tool_calls'"
     assert (
         fingerprint(text)
-        == "n1-" + __import__("hashlib").sha256(f"n1\n{normalise(text)}".encode()).hexdigest()[:12]
+        == "n2-" + __import__("hashlib").sha256(f"n2\n{normalise(text)}".encode()).hexdigest()[:12]
     )
-    assert fingerprint(text) == "n1-cd8b4f448be6"
+    assert fingerprint(text) == "n2-5c3f8faf1746"
     assert fingerprint(text).startswith(NORMALISER_VERSION + "-")
 
 
 def test_bad_input_does_not_crash() -> None:
     assert normalise(None) == ""
-    assert fingerprint("x" * 1_000_000).startswith("n1-")
+    assert fingerprint("x" * 1_000_000).startswith("n2-")
     assert normalise("'input': {unbalanced [") == "input: <v>"

@@ -74,3 +74,23 @@ def test_vote() -> None:
     assert vote(["a", None, "b", "b"]) == "b"
     assert vote(["b", "a"]) == "a"
     assert vote([None, None]) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        # The real message with a real call id (the fake provider's, as Codex got it over a WebSocket,
+        # and an OpenAI-shaped one): the rule quotes the text with a placeholder id, call_XXX.
+        ("No tool output found for function call call_tg0002resp.", "responses.unanswered-function-call"),
+        (
+            "No tool output found for function call call_Fo6YPd3EALEdfPLMbfr4BTKf.",
+            "responses.unanswered-function-call",
+        ),
+        (
+            "Invalid 'input[12].id': '0c6a1b52-7f0e-4d8e-9a35-2f8b1f0e9d11'. Expected an ID that begins with 'msg'.",
+            "responses.item-id-prefix",
+        ),
+    ],
+)
+def test_real_responses_errors_map_to_the_rule_that_predicts_them(text: str, rule: str) -> None:
+    assert explain(text) == rule

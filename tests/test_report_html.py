@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from test_summary import machine_a, machine_b, write_db
+from test_summary import OPENAI_ORPHAN, machine_a, machine_b, write_db
 
 from toolguard_analysis.cli import cli
+from toolguard_analysis.fingerprint import fingerprint
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Flags from the machine notes: no sandbox as root, and no background traffic on a closed network.
@@ -115,7 +116,7 @@ def rendered_dom(url: str, tmp_path: Path) -> Page:
 
 
 def test_chromium_shows_chart_groups_and_drill_down(report: Path, tmp_path: Path) -> None:
-    orphan = "n1-cd8b4f448be6"  # fingerprint of the orphan-tool group (OpenAI + DeepSeek wordings)
+    orphan = "n2-5c3f8faf1746"  # fingerprint of the orphan-tool group (OpenAI + DeepSeek wordings)
     page = rendered_dom(report.as_uri() + "#" + orphan, tmp_path)
 
     assert page.chart
@@ -237,11 +238,15 @@ def dump_dom(url: str, tmp_path: Path) -> str:
     return result.stdout
 
 
+# The orphan group's id: its template's fingerprint (it changes with NORMALISER_VERSION).
+ORPHAN_GROUP = fingerprint(OPENAI_ORPHAN)
+
+
 def test_chromium_click_through_from_a_group_to_a_flow_drill_down(report: Path, tmp_path: Path) -> None:
     page = FlowPage()
     page.feed(dump_dom(report.as_uri(), tmp_path))
     # The orphan group links to its three flows; no flow drill-down is open on a plain load.
-    assert page.group_flow_links["n1-cd8b4f448be6"] == ["#flow-b1", "#flow-a2", "#flow-a1"]
+    assert page.group_flow_links[ORPHAN_GROUP] == ["#flow-b1", "#flow-a2", "#flow-a1"]
     assert not any(f["open"] for f in page.flows.values())
     assert "docs/rules.md#sequenceorphan-tool-message" in page.rule_links
     # Axis: gridline labels from 0, each bar's count, both axis labels.
@@ -253,7 +258,7 @@ def test_chromium_click_through_from_a_group_to_a_flow_drill_down(report: Path, 
 
     # Following the group's link to a2 (what a click does: the URL gets its #fragment) opens that flow.
     followed = FlowPage()
-    followed.feed(dump_dom(report.as_uri() + page.group_flow_links["n1-cd8b4f448be6"][1], tmp_path))
+    followed.feed(dump_dom(report.as_uri() + page.group_flow_links[ORPHAN_GROUP][1], tmp_path))
     assert [flow_id for flow_id, f in followed.flows.items() if f["open"]] == ["a2"]
     text = " ".join(" ".join(followed.flows["a2"]["text"]).split())
     for needle in (

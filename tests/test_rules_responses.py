@@ -446,6 +446,62 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "without its required 'reasoning' item: 'rs_0a4d512680f81369006a5364c4142481a1803037dcae023e29'.",
     ),
     ("fc-id-non-reasoning-model", "openai", req([USER, call(id="fc_0a4d5126"), output()]), [], None),
+    (
+        # Codex (store: false, encrypted reasoning requested) replays every reasoning item it got: a call
+        # with none before it had none to replay (the captured Codex turn 2), so no warning.
+        "fc-id-stateless-client-replaying-its-reasoning",
+        "openai",
+        req(
+            [USER, call(id="fc_0a4d5126"), output()],
+            model="gpt-5",
+            store=False,
+            include=["reasoning.encrypted_content"],
+        ),
+        [],
+        None,
+    ),
+    (
+        # openai/codex#33176: a replayed message whose id Codex made up (a uuid, no msg_ prefix).
+        "message-id-without-msg-prefix",
+        "openai",
+        req(
+            [
+                USER,
+                {
+                    "type": "message",
+                    "role": "assistant",
+                    "id": "019f629b-43ee-7a82-acb1-3071dbffbdad",
+                    "content": [{"type": "output_text", "text": "Checking."}],
+                },
+                {"role": "user", "content": "Go on."},
+            ]
+        ),
+        [("responses.item-id-prefix", E, "input[1].id")],
+        "Invalid 'input[371].id': '019f629b-43ee-7a82-acb1-3071dbffbdad'. Expected an ID that begins with 'msg'.",
+    ),
+    (
+        # A chat-completions call id replayed as the item id of a function call; cockpit-tools#2090 for rs.
+        "call-and-reasoning-ids-without-their-prefix",
+        "openai",
+        req([USER, reasoning("item_df7e40c3f04fc8ade5c3800e"), call(id=CALL_ID), output()], model="gpt-5"),
+        [("responses.item-id-prefix", E, "input[1].id"), ("responses.item-id-prefix", E, "input[2].id")],
+        "Invalid 'input[66].id': 'item_df7e40c3f04fc8ade5c3800e'. Expected an ID that begins with 'rs'.",
+    ),
+    (
+        # Codex's function_call_output ids (fco_...) and ids on self-hosted servers are not judged.
+        "prefixed-ids-and-unjudged-types",
+        "openai",
+        req([USER, call(id="fc_0a4d5126"), {**output(), "id": "fco_01a22ad1-3980-7e23"}]),
+        [],
+        None,
+    ),
+    (
+        "id-prefix-on-vllm-is-a-warning",
+        "vllm",
+        req([USER, call(id=CALL_ID), output()]),
+        [("responses.item-id-prefix", W, "input[1].id")],
+        None,
+    ),
     # ---------------------------------------------------------------- state kept server-side or not
     (
         "item-reference-with-store-false",

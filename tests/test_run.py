@@ -21,8 +21,15 @@ from click.testing import CliRunner
 from support.upstream import ORPHAN_MESSAGE, Upstream
 
 from toolguard_analysis.cli import cli
+from toolguard_analysis.run import (
+    NODE_PRELOAD,
+    default_upstream,
+    no_traffic_hint,
+    regular_env,
+    report,
+    reverse_env,
+)
 from toolguard_analysis.run import Upstream as UpstreamURL
-from toolguard_analysis.run import no_traffic_hint, regular_env, report, reverse_env
 from toolguard_core.store import FlowRow, RunRow, open_db, write_rows, write_run
 
 TOOLGUARD = Path(sys.executable).parent / "toolguard"
@@ -86,6 +93,7 @@ def test_upstream_with_regular_mode_is_a_usage_error() -> None:
             {
                 "OPENAI_BASE_URL": "http://127.0.0.1:8123/compatible-mode/v1",
                 "OPENAI_API_BASE": "http://127.0.0.1:8123/compatible-mode/v1",
+                "ANTHROPIC_BASE_URL": "http://127.0.0.1:8123/compatible-mode",
             },
             id="no-proxy-env",
         ),
@@ -95,6 +103,7 @@ def test_upstream_with_regular_mode_is_a_usage_error() -> None:
             {
                 "OPENAI_BASE_URL": "http://127.0.0.1:8123/compatible-mode/v1",
                 "OPENAI_API_BASE": "http://127.0.0.1:8123/compatible-mode/v1",
+                "ANTHROPIC_BASE_URL": "http://127.0.0.1:8123/compatible-mode",
                 "NO_PROXY": "internal.example,127.0.0.1,localhost",
                 "no_proxy": "127.0.0.1,localhost",
             },
@@ -107,11 +116,15 @@ def test_reverse_env(base: dict[str, str], expected_changes: dict[str, str]) -> 
     assert reverse_env(base, 8123, upstream) == {**base, **expected_changes}
 
 
-def test_regular_env() -> None:
+@pytest.mark.parametrize("node_options", [None, "--max-old-space-size=4096"])
+def test_regular_env(node_options: str | None) -> None:
     base = {"PATH": "/bin", "NO_PROXY": "127.0.0.1, localhost,internal.example", "no_proxy": "localhost,::1"}
+    if node_options:
+        base["NODE_OPTIONS"] = node_options
     env = regular_env(base, 8123, Path("/conf/mitmproxy-ca-cert.pem"))
     proxy = "http://127.0.0.1:8123"
     ca = "/conf/mitmproxy-ca-cert.pem"
+    preload = f'--import="{NODE_PRELOAD.as_uri()}"'
     assert env == {
         "PATH": "/bin",
         "NO_PROXY": "internal.example",
@@ -122,7 +135,41 @@ def test_regular_env() -> None:
         "NODE_EXTRA_CA_CERTS": ca,
         "SSL_CERT_FILE": ca,
         "REQUESTS_CA_BUNDLE": ca,
+        "CURL_CA_BUNDLE": ca,
+        # The user's own Node options are kept; the preload that proxies fetch is added after them.
+        "NODE_OPTIONS": f"{node_options} {preload}" if node_options else preload,
+        "NODE_USE_ENV_PROXY": "1",
     }
+    assert NODE_PRELOAD.is_file()
+
+
+@pytest.mark.parametrize(
+    ("command", "env", "upstream"),
+    [
+        (["qwen", "-p", "hi"], {}, "https://api.openai.com"),
+        # The user's own base URL is where the proxy forwards, not silently replaced by OpenAI's.
+        (
+            ["python", "agent.py"],
+            {"OPENAI_BASE_URL": "http://localhost:11434/v1"},
+            "http://localhost:11434/v1",
+        ),
+        (
+            ["python", "agent.py"],
+            {"OPENAI_API_BASE": "https://api.deepseek.com/v1"},
+            "https://api.deepseek.com/v1",
+        ),
+        (["/usr/bin/claude", "-p", "hi"], {}, "https://api.anthropic.com"),
+        (
+            ["claude", "-p", "hi"],
+            {"ANTHROPIC_BASE_URL": "https://api.deepseek.com/anthropic/"},
+            "https://api.deepseek.com/anthropic/v1",
+        ),
+    ],
+)
+def test_default_upstream_keeps_the_users_base_url(
+    command: list[str], env: dict[str, str], upstream: str
+) -> None:
+    assert default_upstream(command, env) == upstream
 
 
 def test_report_when_the_proxy_wrote_no_run(tmp_path: Path) -> None:
@@ -152,26 +199,80 @@ def test_report_reads_only_its_own_run_and_says_zero_as_zero(tmp_path: Path) -> 
     assert report(db_path, "mine", ["node", "app.js"], "regular") == (
         "toolguard: 0 requests reached the proxy: 0 validated, 0 with findings, 0 rejected by the upstream, "
         "0 without an answer; 0 flows stored.\n"
-        "  likely cause: Node's built-in fetch (openai-node v5+, the Vercel AI SDK) ignores HTTPS_PROXY; use "
-        "reverse mode (the default).\n"
+        "  likely cause: Node's built-in fetch ignores HTTPS_PROXY; toolguard preloads a module that routes it "
+        "through undici's EnvHttpProxyAgent, which needs the undici package where the app can import it (npm "
+        "install undici), or use reverse mode (the default); see docs/guide-node.md.\n"
     )
 
 
 @pytest.mark.parametrize(
-    ("command", "mode", "cause"),
+    ("command", "mode", "env", "cause"),
     [
         (
             ["codex", "exec", "hi"],
             "reverse",
+            {},
             "the Codex CLI's built-in OpenAI provider ignores OPENAI_BASE_URL",
         ),
-        (["npx", "qwen", "-p", "x"], "reverse", "qwen-code takes its base URL from a settings.json"),
-        (["python", "agent.py"], "reverse", "the client did not use OPENAI_BASE_URL or OPENAI_API_BASE"),
-        (["python", "agent.py"], "regular", "the client ignored HTTPS_PROXY/HTTP_PROXY"),
+        (["npx", "qwen", "-p", "x"], "reverse", {}, "qwen-code takes its base URL from a settings.json"),
+        (["env", "qwen", "-p", "x"], "reverse", {}, "qwen-code takes its base URL from a settings.json"),
+        (
+            ["opencode", "run", "hi"],
+            "reverse",
+            {},
+            "opencode takes its provider's baseURL from opencode.json",
+        ),
+        (["node", "app.mjs"], "regular", {}, "Node's built-in fetch ignores HTTPS_PROXY; toolguard preloads"),
+        (
+            ["python", "agent.py"],
+            "reverse",
+            {},
+            "the client did not read OPENAI_BASE_URL, OPENAI_API_BASE or ANTHROPIC_BASE_URL",
+        ),
+        # Claude Code gets ANTHROPIC_BASE_URL from toolguard run: the general reverse-mode cause.
+        (["claude", "-p", "hi"], "reverse", {}, "the client did not read OPENAI_BASE_URL"),
+        (["python", "agent.py"], "regular", {}, "the client ignored HTTPS_PROXY/HTTP_PROXY"),
     ],
 )
-def test_no_traffic_hint_names_the_clients_likely_cause(command: list[str], mode: str, cause: str) -> None:
-    assert no_traffic_hint(command, mode).startswith(cause)
+def test_no_traffic_hint_names_the_clients_likely_cause(
+    command: list[str], mode: str, env: dict[str, str], cause: str
+) -> None:
+    assert no_traffic_hint(command, mode, env).startswith(cause)
+
+
+def test_no_traffic_hint_in_regular_mode_names_a_no_proxy_entry() -> None:
+    assert no_traffic_hint(["python", "agent.py"], "regular", {"NO_PROXY": "api.openai.com"}).endswith(
+        "; or NO_PROXY (api.openai.com) names its API host"
+    )
+
+
+def test_report_counts_websocket_messages_and_says_why_nothing_was_validated(tmp_path: Path) -> None:
+    db_path = tmp_path / "ws.db"
+    db = open_db(db_path)
+    zeros = {
+        "requests_seen": 0,
+        "validated": 0,
+        "with_findings": 0,
+        "rejected": 0,
+        "no_answer": 0,
+        "stored": 0,
+    }
+    write_run(db, RunRow(id="codex", started_utc="2026-01-01T00:00:00.000Z", **{**zeros, "requests_seen": 1,
+              "validated": 3, "websocket_messages": 3}))  # fmt: skip
+    write_run(
+        db, RunRow(id="other-path", started_utc="2026-01-01T00:00:00.000Z", **{**zeros, "requests_seen": 2})
+    )
+    db.close()
+    assert report(db_path, "codex", ["codex", "exec", "hi"], "regular") == (
+        "toolguard: 1 request and 3 WebSocket messages reached the proxy: 3 validated, 0 with findings, "
+        "0 rejected by the upstream, 0 without an answer; 0 flows stored.\n"
+    )
+    assert report(db_path, "other-path", ["python", "agent.py"], "reverse") == (
+        "toolguard: 2 requests reached the proxy: 0 validated, 0 with findings, 0 rejected by the upstream, "
+        "0 without an answer; 0 flows stored.\n"
+        "  likely cause: requests reached the proxy, but none on an API path toolguard validates "
+        "(toolguard_paths: /chat/completions, /responses, /v1/messages by default).\n"
+    )
 
 
 def test_help_documents_both_modes_with_examples() -> None:
@@ -254,8 +355,9 @@ def test_run_passes_stdin_through_and_says_no_request_reached_the_proxy(
     assert result.stderr.splitlines()[-2:] == [
         "toolguard: 0 requests reached the proxy: 0 validated, 0 with findings, 0 rejected by the upstream, "
         "0 without an answer; 0 flows stored.",
-        "  likely cause: the client did not use OPENAI_BASE_URL or OPENAI_API_BASE (a base URL in its "
-        "configuration or on its command line wins over them), or it made no API call.",
+        "  likely cause: the client did not read OPENAI_BASE_URL, OPENAI_API_BASE or ANTHROPIC_BASE_URL (a base "
+        "URL in its configuration, a .env of its own or its command line wins over them), or it made no API call; "
+        "try --proxy-mode regular.",
     ]
 
 

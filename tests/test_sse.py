@@ -10,7 +10,13 @@ from pathlib import Path
 import brotli
 import pytest
 from backports import zstd  # mitmproxy 12's zstd (its dependency)
-from support.scripted import ANTHROPIC_THINKING, anthropic_events, anthropic_message, typed_sse
+from support.scripted import (
+    ANTHROPIC_THINKING,
+    anthropic_events,
+    anthropic_message,
+    response_events,
+    typed_sse,
+)
 
 from toolguard_core.sse import SSETap
 from toolguard_core.upstream_errors import UpstreamError
@@ -554,6 +560,47 @@ def test_hook_anthropic_client_hanging_up_after_message_stop_is_not_stored(tmp_p
     )
     assert rows == []
     assert (metadata["verdict"], metadata["findings"], metadata["stream"]["done"]) == ("accepted", [], True)
+
+
+# Codex's HTTP turn 2, as captured, and the Responses API's event stream answering it.
+CODEX_TURN2 = json.loads(
+    (Path(__file__).parent / "data" / "requests" / "codex-0.171.0-responses-turn2.json").read_text(
+        encoding="utf-8"
+    )
+)["body"]
+RESPONSES_CLEAN = b"".join(
+    typed_sse(event["type"], event)
+    for event in response_events(
+        "resp_tg0003",
+        "gpt-5",
+        {
+            "type": "message",
+            "id": "msg_tg0003",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": "hi"}],
+        },
+    )
+)
+
+
+@pytest.mark.parametrize("end", ["response", "disconnect"])
+def test_hook_codex_hanging_up_after_response_completed_is_not_stored(tmp_path, end):
+    # Codex closes the stream as soon as it has read `response.completed` (agent-clis.md); a clean turn
+    # whose last bytes mitmproxy sees after that must not be stored as "Client disconnected".
+    metadata, rows, _ = _drive(
+        tmp_path, CODEX_TURN2, split(RESPONSES_CLEAN, 64), end=end, url="https://api.openai.com/v1/responses"
+    )
+    assert rows == []
+    assert (metadata["verdict"], metadata["findings"], metadata["stream"]["done"]) == ("accepted", [], True)
+
+
+def test_hook_responses_stream_cut_before_response_completed_is_stored(tmp_path):
+    head = RESPONSES_CLEAN.split(b"event: response.completed")[0]
+    metadata, rows, _ = _drive(
+        tmp_path, CODEX_TURN2, [head], end="disconnect", url="https://api.openai.com/v1/responses"
+    )
+    assert [(r["verdict"], r["flow_error"]) for r in rows] == [("accepted", "Client disconnected.")]
+    assert metadata["stream"]["done"] is False
 
 
 def test_hook_anthropic_error_event_is_stored_with_anthropics_error(tmp_path):

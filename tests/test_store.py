@@ -92,6 +92,38 @@ def test_migrations_are_recorded_and_idempotent(tmp_path: Path):
     assert migrations.pending(db) == []
 
 
+def test_migrations_run_in_their_fixed_order() -> None:
+    # Migrations applies them in definition order: each after the ones that shipped before it.
+    assert [m.name for m in migrations._migrations] == [
+        "m001_flows_and_findings",
+        "m002_repairs",
+        "m003_runs",
+        "m004_root_causes",
+        "m005_learned",
+        "m006_websocket_messages",
+    ]
+
+
+def test_a_database_from_the_agents_development_build_upgrades(tmp_path: Path) -> None:
+    """That build added flows.websocket_json as `m003_websocket_messages`, before `runs` existed."""
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    migrations.apply(db, stop_before="m003_runs")
+    db.execute("ALTER TABLE flows ADD COLUMN websocket_json TEXT")
+    db["_sqlite_migrations"].insert(
+        {"migration_set": "toolguard", "name": "m003_websocket_messages", "applied_at": "2026-11-29"}
+    )
+    db.close()
+    db = open_db(path)
+    assert [c for c in db["flows"].columns_dict if c in ("run_id", "websocket_json")] == [
+        "websocket_json",
+        "run_id",
+    ]
+    assert db["runs"].columns_dict["websocket_messages"] is int
+    assert migrations.pending(db) == []
+    db.close()
+
+
 def test_error_code_keeps_its_wire_type(tmp_path: Path):
     db = open_db(tmp_path / "t.db")
     from toolguard_core.store import write_rows

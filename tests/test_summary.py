@@ -398,7 +398,7 @@ def test_filters(dbs: tuple[Path, Path]) -> None:
         (None, {}, "(no user-agent)"),
     ],
 )
-def test_parse_client(ua: str | None, headers: dict[str, str], client: str) -> None:
+def test_parse_client_examples(ua: str | None, headers: dict[str, str], client: str) -> None:
     assert parse_client(ua, headers) == client
 
 
@@ -597,6 +597,34 @@ def test_reexplain_then_summary(dbs: tuple[Path, Path]) -> None:
         ("sequence.orphan-tool-message", "cause.orphan-tool-result", {"recognised": 1}, ["b1"]),
         ("sequence.unanswered-tool-call", "cause.missing-tool-result", {"predicted": 1}, ["b2"]),
     ]
+
+
+def _captured_requests() -> list[tuple[str, dict[str, str]]]:
+    folder = Path(__file__).resolve().parent / "data" / "requests"
+    out = []
+    for path in sorted(folder.glob("*-turn1.json")):
+        capture = json.loads(path.read_text())
+        out.append((path.name, capture["headers"]))
+    return out
+
+
+# The name each captured client gets (tests/data/requests/*-turn1.json, their own headers).
+CAPTURED_CLIENTS = {
+    "ai-sdk-7.0.173-chat-turn1.json": "ai-sdk/7.0.173",
+    "ai-sdk-7.0.173-responses-turn1.json": "ai-sdk/7.0.173",
+    "claude-code-2.1.332-messages-turn1.json": "claude-cli/2.1.332 (Anthropic/JS 0.128.0)",
+    "codex-0.171.0-responses-turn1.json": "codex_exec/0.171.0",
+    "codex-0.171.0-responses-ws-turn1.json": "codex_exec/0.171.0",
+    "openai-node-7.59.0-chat-turn1.json": "OpenAI/JS 7.59.0",
+    "openai-node-7.59.0-responses-turn1.json": "OpenAI/JS 7.59.0",
+    "opencode-1.18.33-chat-turn1.json": "opencode/1.18.33",
+    "opencode-1.18.33-responses-turn1.json": "opencode/1.18.33",
+}
+
+
+def test_parse_client_names_every_captured_client_by_its_own_headers() -> None:
+    named = {name: parse_client(h.get("user-agent"), h) for name, h in _captured_requests()}
+    assert named == CAPTURED_CLIENTS
 
 
 @pytest.mark.parametrize(

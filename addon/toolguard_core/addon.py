@@ -15,6 +15,7 @@ import fnmatch
 import gc
 import json
 import logging
+import queue
 import re
 import shlex
 import sys
@@ -33,7 +34,7 @@ from mitmproxy.proxy.mode_specs import ProxyMode, ReverseMode
 from mitmproxy.utils import human
 
 import toolguard_core
-from toolguard_core import catalog, contentview, contentview_messages, redact
+from toolguard_core import catalog, contentview, contentview_messages, contentview_responses, redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, InternalError, analyse_request
 from toolguard_core.capture import Capture
 from toolguard_core.dburl import is_postgres_url, redact_url, spool_path_for
@@ -59,7 +60,7 @@ from toolguard_core.repair import (
     parse_unanswered,
     repair_request,
 )
-from toolguard_core.request import MESSAGES_SUFFIX, Target
+from toolguard_core.request import MESSAGES_SUFFIX, RESPONSES, Target, endpoint_kind
 from toolguard_core.rules.body import NOT_VALIDATED
 from toolguard_core.rules.model import UNKNOWN_MODEL
 from toolguard_core.sse import SSETap
@@ -73,6 +74,7 @@ from toolguard_core.verdict import (
     should_store,
 )
 from toolguard_core.verdict import verdict as verdict_for
+from toolguard_core.wsresponses import ResponsesSocket, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +99,9 @@ MAX_STORED_RESPONSE = 64 * 1024
 MAX_STORED_NON_JSON_REQUEST = 64 * 1024
 # Flows seen in `request` but not yet finished; bounded so a proxy bug cannot leak memory.
 MAX_PENDING = 10_000
+# Responses WebSockets followed at once, and WebSocket messages waiting for the worker thread.
+MAX_SOCKETS = 256
+MAX_QUEUED_MESSAGES = 10_000
 # A proxy process without `toolguard_run_id` is one run: the id is made once per process, so a hot
 # reload of the script (a new ToolGuard instance) keeps writing the same run row.
 PROCESS_RUN_ID = str(uuid.uuid4())
@@ -187,6 +192,7 @@ class ToolGuard:
         self.summary_thread: threading.Thread | None = None
         self._logged_errors: set[tuple[str, str]] = set()
         self.registry: ProviderRegistry = DEFAULT_REGISTRY
+        self.sockets: SocketWorker | None = None
         self.run_started = PROCESS_STARTED
         self.validator = Validator()
         # What the upstreams taught (learned.py): a snapshot the writer thread replaces whole after
@@ -459,8 +465,12 @@ class ToolGuard:
             except Exception:
                 store.close()
                 raise
+            self._close_sockets()  # it writes to the old store: finish it first
             self._close_store()
             self.store, self.syncer, self.otlp = store, syncer, otlp
+        elif self.sockets is not None:
+            self.sockets.store_all = settings.store_all
+            self.sockets.run_id = settings.run_id
         self.store.demote_after = _demote_after(settings)
         self.settings = settings
 
@@ -520,6 +530,7 @@ class ToolGuard:
         self.pending.clear()
         # The content view outlives this addon (hot reload, tests): it falls back to the built-ins.
         contentview.chat_completions.registry = DEFAULT_REGISTRY
+        self._close_sockets()  # its last rows and counts go to the store before the run row and the drain
         if self.store is not None:
             self._put_run(ended=True)
             if self.settings is not None:
@@ -543,6 +554,14 @@ class ToolGuard:
         self.store = self.syncer = self.otlp = None
         return final
 
+    def _close_sockets(self) -> None:
+        """Let the WebSocket worker judge what it queued and hand its last rows to the store; its
+        counters join the hooks' (the run row and `toolguard.stats` count both)."""
+        if self.sockets is not None:
+            self.sockets.close()
+            self.stats.update(self.sockets.stats)
+            self.sockets = None
+
     def _sink_stats(self) -> dict[str, int]:
         stats: dict[str, int] = {}
         for sink in (self.syncer, self.otlp):
@@ -561,6 +580,13 @@ class ToolGuard:
         if pending.answered_flow is not None:
             self._finish(pending.answered_flow)
 
+    def all_stats(self) -> dict[str, int]:
+        """The counters of the hooks and of the WebSocket worker, added up."""
+        counts = Counter(self.stats)
+        if self.sockets is not None:
+            counts.update(self.sockets.stats)
+        return dict(counts)
+
     # ----------------------------------------------------------------- flow hooks
 
     def request(self, flow: http.HTTPFlow) -> None:
@@ -575,6 +601,17 @@ class ToolGuard:
 
     def error(self, flow: http.HTTPFlow) -> None:
         self._guard("error", flow, self._finish)
+
+    def websocket_start(self, flow: http.HTTPFlow) -> None:
+        self._guard("websocket_start", flow, self._on_websocket_start)
+
+    def websocket_message(self, flow: http.HTTPFlow) -> None:
+        # Only a copy of the message is queued: the frame goes on at once, unchanged; the worker
+        # thread parses and judges it (a 100 KB Codex turn must not wait for the rules).
+        self._guard("websocket_message", flow, self._on_websocket_message)
+
+    def websocket_end(self, flow: http.HTTPFlow) -> None:
+        self._guard("websocket_end", flow, self._on_websocket_end)
 
     def server_connect_error(self, data: server_hooks.ServerConnectionHookData) -> None:
         """A reverse proxy that cannot reach its upstream, before any request was read.
@@ -598,7 +635,7 @@ class ToolGuard:
         written, dropped (by reason) and write retries, the PostgreSQL syncer's and the OpenTelemetry
         export's (docs/deployment.md, docs/opentelemetry.md), and what the upstreams taught."""
         knowledge = self.knowledge
-        stats: dict[str, Any] = dict(self.stats)
+        stats: dict[str, Any] = dict(self.all_stats())
         if self.store is not None:
             stats.update(self.store.counters())
         stats.update(self._sink_stats())
@@ -886,6 +923,51 @@ class ToolGuard:
         if pending.answered_flow is None:
             self._annotate(flow, analysis.findings, verdict=None, pending=pending)
 
+    def _on_websocket_start(self, flow: http.HTTPFlow) -> None:
+        """Follow a Responses API WebSocket (Codex's built-in provider): ``GET .../responses`` upgraded,
+        on a host ``toolguard_hosts`` lets through, with a path ``toolguard_paths`` validates."""
+        settings = self.settings
+        if settings is None or self.store is None:
+            return
+        request = flow.request
+        path = request.path.split("?", 1)[0]
+        host = request.pretty_host.lower()
+        if settings.hosts and not any(fnmatch.fnmatchcase(host, p) for p in settings.hosts):
+            return
+        if endpoint_kind(path) != RESPONSES or not any(p.search(path) for p in settings.paths):
+            return
+        if self.sockets is None:
+            self.sockets = SocketWorker(self.store, settings.store_all, settings.run_id)
+        url = request.pretty_url
+        self.sockets.open(
+            flow.id,
+            _Connection(
+                socket=ResponsesSocket(url, Target.from_url(url, self.registry), settings.max_body_bytes),
+                flow_id=flow.id,
+                scheme=request.scheme,
+                host=request.pretty_host,
+                port=request.port,
+                path=path,
+                url=url,
+                headers=list(request.headers.items(multi=True)),
+                secrets=redact.secret_values(
+                    request.headers.items(multi=True), request.path.partition("?")[2]
+                ),
+            ),
+        )
+
+    def _on_websocket_message(self, flow: http.HTTPFlow) -> None:
+        sockets = self.sockets
+        if sockets is None or flow.websocket is None or not sockets.follows(flow.id):
+            return
+        message = flow.websocket.messages[-1]
+        if message.is_text:
+            sockets.message(flow.id, message.from_client, message.content, message.timestamp)
+
+    def _on_websocket_end(self, flow: http.HTTPFlow) -> None:
+        if self.sockets is not None and self.sockets.follows(flow.id):
+            self.sockets.end(flow.id, time.time())
+
     def _track_unvalidated(self, flow: http.HTTPFlow, internal_error: str | None = None) -> None:
         """Remember a record-only flow without parsing its body (nothing validates it), or a flow
         whose request hook failed (``internal_error``), which is then stored whatever its answer."""
@@ -1145,7 +1227,9 @@ class ToolGuard:
         if self.store is None or self.settings is None:
             return
         modes = [ProxyMode.parse(spec) for spec in ctx.options.mode]
-        stats = _STOPPED_COUNTS.get((self.settings.db_path, self.settings.run_id), Counter()) + self.stats
+        stats = _STOPPED_COUNTS.get((self.settings.db_path, self.settings.run_id), Counter()) + Counter(
+            self.all_stats()
+        )
         self.store.put(
             RunRow(
                 id=self.settings.run_id,
@@ -1164,6 +1248,7 @@ class ToolGuard:
                 blocked=stats["blocked"],
                 stored=stats["queued"],  # queued for the writer, which drains before exit
                 internal_errors=stats["internal_errors"],
+                websocket_messages=stats["websocket_messages"],
             )
         )
 
@@ -1171,10 +1256,11 @@ class ToolGuard:
 def make_addons() -> list[ToolGuard]:
     """What a toolguard mitmproxy script exports as ``addons`` (``addon/toolguard.py`` in a checkout,
     ``toolguard_core/script/toolguard.py`` when installed): the addon, with the "Chat Completions" and
-    "Anthropic Messages" content views registered in mitmweb/mitmproxy (the request as a
-    conversation, findings in place)."""
+    "Anthropic Messages" and "Responses" content views registered in mitmweb/mitmproxy (the request
+    as a conversation, findings in place)."""
     contentview.register()
     contentview_messages.register()
+    contentview_responses.register()
     return [ToolGuard()]
 
 
@@ -1196,6 +1282,166 @@ def console_line(
     else:
         what = "no rule explains it"
     return f"toolguard: {verdict or '-'}: {answer}; {what}; flow {flow_id} (toolguard show {flow_id[:8]})"
+
+
+@dataclass(slots=True)
+class _Connection:
+    """A followed WebSocket: its judge and plain copies of the upgrade request (for the rows)."""
+
+    socket: ResponsesSocket
+    flow_id: str
+    scheme: str
+    host: str
+    port: int
+    path: str
+    url: str
+    headers: list[tuple[str, str]]
+    secrets: list[str]
+
+
+_STOP = object()
+
+
+class SocketWorker:
+    """Judges WebSocket messages on a thread of its own, in the order they crossed the proxy.
+
+    The hooks only queue ``(connection, from_client, bytes, timestamp)``; the thread parses, follows
+    each connection's turns (:class:`~toolguard_core.wsresponses.ResponsesSocket`) and queues a row
+    for the store when a turn is rejected or has findings. Its counters are its own (no lock shared
+    with the event loop); :meth:`ToolGuard.all_stats` adds them up.
+    """
+
+    def __init__(self, store: Store, store_all: bool, run_id: str | None) -> None:
+        self.store = store
+        self.store_all = store_all
+        self.run_id = run_id  # the rows name their run like the HTTP hooks' (issue #13)
+        self.stats: Counter[str] = Counter()
+        self._followed: set[str] = set()  # touched on the event loop only
+        self._connections: dict[str, _Connection] = {}  # touched on the worker thread only
+        self._queue: queue.Queue[Any] = queue.Queue(MAX_QUEUED_MESSAGES)
+        self._thread = threading.Thread(target=self._run, name="toolguard-websocket", daemon=True)
+        self._thread.start()
+
+    def follows(self, flow_id: str) -> bool:
+        return flow_id in self._followed
+
+    def open(self, flow_id: str, connection: _Connection) -> None:
+        if len(self._followed) >= MAX_SOCKETS:
+            self.stats["websockets_not_followed"] += 1
+            return
+        self._followed.add(flow_id)
+        self._put(("open", flow_id, connection))
+
+    def message(self, flow_id: str, from_client: bool, content: bytes, timestamp: float) -> None:
+        self._put(("message", flow_id, from_client, content, timestamp))
+
+    def end(self, flow_id: str, timestamp: float) -> None:
+        self._followed.discard(flow_id)
+        self._put(("end", flow_id, timestamp))
+
+    def close(self, timeout: float = 30.0) -> None:
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join(timeout)
+
+    def _put(self, item: tuple[Any, ...]) -> None:
+        try:
+            self._queue.put_nowait(item)
+        except queue.Full:  # never block the event loop: a message not judged is counted
+            self.stats["websocket_messages_dropped"] += 1
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                for flow_id in list(self._connections):
+                    self._end(flow_id, time.time())
+                return
+            try:
+                self._handle(item)
+            except Exception:
+                self.stats["internal_errors"] += 1
+                logger.exception("toolguard: internal error judging a WebSocket message; it passed unchanged")
+
+    def _handle(self, item: tuple[Any, ...]) -> None:
+        kind, flow_id = item[0], item[1]
+        if kind == "open":
+            self._connections[flow_id] = item[2]
+            return
+        if kind == "end":
+            self._end(flow_id, item[2])
+            return
+        connection = self._connections.get(flow_id)
+        if connection is None:
+            return
+        _, _, from_client, content, timestamp = item
+        text = content.decode("utf-8", "replace")
+        if from_client:
+            self.stats["websocket_messages"] += 1
+            turn = connection.socket.client_message(text, timestamp)
+            if turn is not None:
+                self.stats["validated"] += 1
+                if turn.analysis.findings:
+                    self.stats["flagged"] += 1
+            return
+        finished = connection.socket.server_message(text, timestamp)
+        if finished is not None:
+            self._finish(connection, finished)
+
+    def _end(self, flow_id: str, timestamp: float) -> None:
+        connection = self._connections.pop(flow_id, None)
+        if connection is None:
+            return
+        for turn in connection.socket.close():  # sent, never answered: kept only with findings
+            turn.ended = timestamp
+            self._finish(connection, turn)
+
+    def _finish(self, connection: _Connection, turn: Turn) -> None:
+        analysis = turn.analysis
+        if turn.rejected:  # counted like the HTTP hooks' rejections (the run row's `rejected`)
+            self.stats["rejected"] += 1
+        if not should_store(
+            has_findings=bool(analysis.findings),
+            rejected=turn.rejected,
+            flow_failed=False,
+            stream_complete=turn.completed,
+            store_all=self.store_all,
+        ):
+            return
+        stream_error = turn.error if turn.error is not None and turn.status is None else None
+        verdict = verdict_for(analysis.has_error, turn.status, stream_error is not None, None)
+        self.store.put(
+            Capture(
+                flow_id=f"{connection.flow_id}-ws{turn.index}",
+                started=turn.started,
+                ended=turn.ended or time.time(),
+                method="WS",
+                scheme=connection.scheme,
+                host=connection.host,
+                port=connection.port,
+                path=connection.path,
+                url=connection.url,
+                provider=analysis.target.provider.id,
+                model=analysis.model,
+                stream=analysis.stream,
+                request_headers=connection.headers,
+                request_text=turn.text,
+                request_is_json=analysis.body is not None,
+                request_bytes=len(turn.text.encode()),
+                findings=list(analysis.findings),
+                secrets=connection.secrets,
+                verdict=verdict,
+                status=turn.status,
+                response_body=turn.error_text.encode() if turn.error_text and stream_error is None else None,
+                response_content_type="application/json" if turn.error_text else None,
+                stream_error=stream_error,
+                stream_capture=turn.error_text if stream_error is not None else None,
+                flow_error=None if turn.finished else "no answer on the WebSocket before it closed",
+                websocket={"connection": connection.flow_id, **turn.context()},
+                run_id=self.run_id,
+            )
+        )
+        self.stats["queued"] += 1  # as the HTTP hooks count a row handed to the store
 
 
 def _compile_patterns(option: str, patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:

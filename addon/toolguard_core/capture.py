@@ -66,6 +66,8 @@ class Capture:
     not_repaired: list[NotRepaired] = field(default_factory=list)
     repaired_at: float | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    # A message on a WebSocket (the Responses API's WebSocket mode): which connection and message.
+    websocket: dict[str, object] | None = None
 
     def upstream_error(self) -> tuple[UpstreamError | None, str | None]:
         """The upstream's rejection, if any, and where it was found (``body`` or ``stream``)."""
@@ -148,6 +150,7 @@ class Capture:
             internal_error=self.internal_error,
             toolguard_version=toolguard_core.__version__,
             run_id=self.run_id,
+            websocket_json=json.dumps(self.websocket) if self.websocket is not None else None,
         )
         # Every text column is scrubbed, not a list of them (issue #16: a key echoed in error.param
         # or error.code was stored raw): a column added later is covered without thinking of it.

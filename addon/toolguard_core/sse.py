@@ -30,9 +30,11 @@ from toolguard_core.decoding import Decoder
 from toolguard_core.upstream_errors import UpstreamError, parse_error
 
 # Named events that end a complete answer, like OpenAI's `data: [DONE]`: Anthropic's Messages stream
-# closes with `event: message_stop` (docs.anthropic.com streaming, "Event types"). A client that hangs
-# up right after it (Claude Code does) got the whole answer, not an interrupted one.
-COMPLETION_EVENTS = frozenset({"message_stop"})
+# closes with `event: message_stop` (docs.anthropic.com streaming, "Event types"), the Responses API's
+# with `event: response.completed` (or `response.incomplete`, e.g. at max_output_tokens; doc [OAS]
+# ResponseStreamEvent). A client that hangs up right after it (Claude Code and Codex do; agent-clis.md)
+# got the whole answer, not an interrupted one.
+COMPLETION_EVENTS = frozenset({"message_stop", "response.completed", "response.incomplete"})
 # The start of the stream kept for storage (role, first deltas, model id).
 DEFAULT_HEAD_BYTES = 8 * 1024
 # All error events kept for storage, together.

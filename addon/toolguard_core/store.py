@@ -226,6 +226,7 @@ class RunRow(BaseModel):
     blocked: int = 0
     stored: int = 0
     internal_errors: int = 0
+    websocket_messages: int = 0
 
 
 @migrations()
@@ -285,6 +286,19 @@ def m005_learned(db: sqlite_utils.Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m006_websocket_messages(db: sqlite_utils.Database) -> None:
+    # After m003_runs (Migrations applies in definition order). A row can be one message on a
+    # WebSocket (a Responses API `response.create` that the server rejected, or that had findings,
+    # issue #11): `websocket_json` says which connection and message, NULL for HTTP. The run row
+    # counts the client's WebSocket messages next to its HTTP requests. IF-NOT-EXISTS checks: a
+    # database from the `agents` development build added `websocket_json` as `m003_websocket_messages`.
+    if "websocket_json" not in db["flows"].columns_dict:
+        db.execute("ALTER TABLE flows ADD COLUMN websocket_json TEXT")
+    if "websocket_messages" not in db["runs"].columns_dict:
+        db.execute("ALTER TABLE runs ADD COLUMN websocket_messages INTEGER NOT NULL DEFAULT 0")
 
 
 class FindingRow(BaseModel):
@@ -354,6 +368,7 @@ class FlowRow(BaseModel):
     internal_error: str | None = None
     toolguard_version: str | None = None
     run_id: str | None = None
+    websocket_json: str | None = None
     findings: list[FindingRow] = []
     repairs: list[RepairRow] = []
 

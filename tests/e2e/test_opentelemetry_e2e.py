@@ -158,9 +158,9 @@ def test_each_stored_flow_becomes_a_log_record_and_a_span(upstream, mitmdump_rev
             "url.path": "/v1/chat/completions",
             "user_agent.original": flow["client"],
             "toolguard.flow_id": flow_id,
+            "toolguard.run_id": flow["run_id"],
             "toolguard.verdict": flow["verdict"],
             "toolguard.finding_count": flow["finding_count"],
-            "toolguard.run_id": flow["run_id"],  # the proxy's run (runs table)
         }
         if rejected:
             expected |= {

@@ -478,6 +478,63 @@ CALL_WITHOUT_REASONING = define(
     fixed=_example(input=[_USER]),
 )
 
+#: The prefix OpenAI expects on a replayed item's ``id``, per item type: it checks each input item's id
+#: against the prefix it mints for that type (``invalid_id_prefix``). Function call outputs and other
+#: types are not checked here (no provider answer observed for them: Codex sends ``fco_`` ids).
+ID_PREFIXES = {"message": "msg", "function_call": "fc", "reasoning": "rs"}
+ITEM_ID_PREFIX = define(
+    "responses.item-id-prefix",
+    Severity.ERROR,
+    "An input item's `id` does not begin with its type's prefix (`msg_` for a message, `fc_` for a "
+    "function call, `rs_` for a reasoning item).",
+    policy=policy(error=("openai-family",), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid 'input[371].id': '019f629b-43ee-7a82-acb1-3071dbffbdad'. Expected an ID that begins "
+                "with 'msg'."
+            ),
+            # Also farion1231/cc-switch#5338 and mastra-ai/mastra#10815 (an `rs_` id on a message item).
+            source="https://github.com/openai/codex/issues/33176",
+            param="input[371].id",
+            code="invalid_id_prefix",
+        ),
+        PredictedError(
+            provider="openai",
+            text="Invalid 'input[66].id': 'item_df7e40c3f04fc8ade5c3800e'. Expected an ID that begins with 'rs'.",
+            source="https://github.com/jlcodes99/cockpit-tools/issues/2090",
+            param="input[66].id",
+        ),
+    ),
+    example=_example(
+        input=[
+            _USER,
+            {
+                "type": "message",
+                "role": "assistant",
+                "id": "019f629b-43ee-7a82-acb1-3071dbffbdad",
+                "content": [_REPLY],
+            },
+            {"role": "user", "content": "And tomorrow?"},
+        ]
+    ),
+    example_url=RESPONSES_URL,
+    notes=(
+        "Item ids are optional: drop an id the client made up (or one minted by another provider, e.g. "
+        "`call_...` from a chat-completions model) instead of inventing a prefixed one. The same check for "
+        "function calls answers \"Expected an ID that begins with 'fc'\" (openai/codex#33176's reports). "
+        "A warning on other Responses implementations."
+    ),
+    fixed=_example(
+        input=[
+            _USER,
+            {"type": "message", "role": "assistant", "content": [_REPLY]},
+            {"role": "user", "content": "And tomorrow?"},
+        ]
+    ),
+)
+
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -816,12 +873,22 @@ def check_items(view: RequestView) -> Iterator[Finding]:
                     "once, or drop the replayed item ids.",
                 )
             item_ids.setdefault(item_id, index)
+        kind = "message" if _is_message(item) else item.get("type")
+        prefix = ID_PREFIXES.get(kind) if isinstance(kind, str) else None
+        if prefix and isinstance(item_id, str) and item_id and not item_id.startswith(prefix):
+            yield from ITEM_ID_PREFIX.report(
+                view,
+                f"{where}.id",
+                f"{where} ({kind}) has id {item_id!r}, which does not begin with '{prefix}'; OpenAI expects "
+                f"the {prefix}_ ids it minted. Drop the id (it is optional) rather than replay a made-up one.",
+            )
         if _is_message(item):
             yield from _check_message(view, where, item)
         elif (
             item.get("type") == "function_call"
             and reasoning_model
             and not stateful
+            and not _replays_own_reasoning(view)
             and isinstance(item_id, str)
             and item_id.startswith("fc_")
             and not _reasoning_before(items, index)
@@ -841,6 +908,18 @@ def check_items(view: RequestView) -> Iterator[Finding]:
             "function_call it produced, or drop the reasoning item.",
         )
     yield from _check_json_word(view, items)
+
+
+def _replays_own_reasoning(view: RequestView) -> bool:
+    """A stateless client that asks for ``reasoning.encrypted_content`` (``store: false``) keeps every
+    reasoning item the server returned and replays it (Codex, opencode): a call without one before it
+    had none (the server returned no reasoning item to replay), so there is nothing to warn about."""
+    include = view.body.get("include")
+    return (
+        view.body.get("store") is False
+        and isinstance(include, list)
+        and "reasoning.encrypted_content" in include
+    )
 
 
 def _reasoning_before(items: list[Any], index: int) -> bool:

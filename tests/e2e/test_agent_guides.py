@@ -1,0 +1,149 @@
+"""The agent-CLI guides' commands, run as written: docs/guide-codex.md, guide-claude-code.md,
+guide-opencode.md and guide-node.md (the way tests/e2e/test_guides.py runs the other guides).
+
+Every fenced ``bash`` block of a guide runs, in order, in ``bash -eu`` from a scratch project with a
+scratch HOME, after the ``export`` lines of the blocks before it (one shell session, as a reader has); the files a guide shows are written first: a ``toml`` block starting ``# ~/.codex/config.toml``
+to Codex's config, a ``json`` block to ``opencode.json``, a ``js`` block starting ``// name.mjs`` to the
+project. The scripted loopback fake (:mod:`support.scripted`) plays the API.
+
+The only adaptations: the real API's URL becomes the fake's (in commands and config files; for clients
+whose default API URL appears nowhere in the guide, the environment says where the API is:
+``OPENAI_BASE_URL`` for the Node apps, ``ANTHROPIC_BASE_URL`` for Claude Code, and ``-c
+openai_base_url`` for Codex's built-in provider), the key ``sk-your-key`` a fake one, and ``npm install``
+blocks are skipped (the pinned packages of tests/e2e/node are linked into the project instead).
+
+These runs are also issue #11's clean-run acceptance: every client through ``toolguard run`` and a real
+mitmdump is validated turn by turn, nothing is flagged and nothing stored (the rejected runs are in
+tests/e2e/test_agents_run_e2e.py).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from support import clis
+from support.scripted import Conversation, ToolCall
+from support.upstream import Upstream
+
+from e2e.test_guides import blocks
+
+pytestmark = pytest.mark.e2e
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+FAKE_KEY = "sk-toolguard-guide-test"
+BLOCK_TIMEOUT = 90
+# Codex's quiet switches (agent-clis.md), around whatever the guide puts in its config.
+CODEX_QUIET_KEYS = 'check_for_update_on_startup = false\nmodel = "gpt-5"\n'
+CODEX_QUIET_TABLES = "\n[analytics]\nenabled = false\n\n[feedback]\nenabled = false\n"
+
+
+@dataclass(frozen=True)
+class Guide:
+    name: str
+    tool_call: ToolCall
+    final_text: str
+    runs: int  # toolguard run blocks in the guide
+
+
+GUIDES = [
+    Guide("guide-codex.md", clis.TOOL_CALLS["codex"], "The tool said hi.", 2),
+    Guide("guide-claude-code.md", clis.TOOL_CALLS["claude-code"], "The tool said hi.", 1),
+    Guide("guide-opencode.md", clis.TOOL_CALLS["opencode"], "The tool said hi.", 1),
+    Guide("guide-node.md", clis.TOOL_CALLS["openai-node"], "The tool said hi.", 3),
+]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def node_clients() -> None:
+    if clis.node_missing() is not None:
+        pytest.skip(f"{clis.node_missing()}: the Node clients cannot run")
+    not_installed = clis.installed()
+    if not_installed is not None:
+        pytest.fail(not_installed)
+
+
+def environment(home: Path, fake: str) -> dict[str, str]:
+    env = {
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), str(clis.BIN), os.environ["PATH"]]),
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_STATE_HOME": str(home / ".local" / "state"),
+        "NO_COLOR": "1",
+        "TERM": "dumb",
+        # Where the API is for clients whose guide never names its URL (their built-in default).
+        "OPENAI_BASE_URL": f"{fake}/v1",
+        "ANTHROPIC_BASE_URL": fake,
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+        "OPENCODE_DISABLE_MODELS_FETCH": "1",
+        "OPENCODE_DISABLE_LSP_DOWNLOAD": "1",
+        "OPENCODE_DISABLE_DEFAULT_PLUGINS": "1",
+    }
+    return env
+
+
+def adapt(text: str, fake: str, codex_builtin: bool) -> str:
+    text = text.replace("https://api.openai.com/v1", f"{fake}/v1").replace("sk-your-key", FAKE_KEY)
+    if codex_builtin:  # the built-in provider's API URL is compiled in: point it at the fake
+        text = text.replace(" codex exec ", f' codex -c openai_base_url="{fake}/v1" exec ')
+    assert "api.openai.com" not in text and "api.anthropic.com" not in text, text
+    return text
+
+
+@pytest.mark.parametrize("guide", GUIDES, ids=[g.name for g in GUIDES])
+def test_agent_guide(guide: Guide, upstream: Upstream, tmp_path: Path) -> None:
+    Conversation("chat", guide.tool_call, final_text=guide.final_text).install(upstream)
+    home, project = tmp_path / "home", tmp_path / "project"
+    (home / ".codex").mkdir(parents=True)
+    project.mkdir()
+    (project / "node_modules").symlink_to(clis.NODE_DIR / "node_modules")
+    (home / ".codex" / "config.toml").write_text(CODEX_QUIET_KEYS + CODEX_QUIET_TABLES)
+    env = environment(home, upstream.url)
+    codex_builtin = True
+    reports: list[str] = []
+    exports: list[str] = []
+    for block in blocks(DOCS / guide.name):
+        first = block.text.splitlines()[0] if block.text else ""
+        if block.lang == "toml" and first == "# ~/.codex/config.toml":
+            config = adapt(block.text, upstream.url, False)
+            (home / ".codex" / "config.toml").write_text(CODEX_QUIET_KEYS + config + CODEX_QUIET_TABLES)
+            codex_builtin = False
+        elif block.lang == "json":
+            (project / "opencode.json").write_text(adapt(block.text, upstream.url, False))
+        elif block.lang == "js" and (match := re.match(r"// ([\w-]+\.mjs)\n", block.text)):
+            (project / match.group(1)).write_text(block.text)
+        elif block.lang == "bash" and not first.startswith("npm install"):
+            script = adapt(block.text, upstream.url, codex_builtin)
+            script, exports = (
+                "\n".join([*exports, script]),
+                [*exports, *re.findall(r"^export .*$", script, re.M)],
+            )
+            ran = subprocess.run(
+                ["bash", "-euc", script], cwd=project, env=env, stdin=subprocess.DEVNULL,
+                capture_output=True, text=True, timeout=BLOCK_TIMEOUT, start_new_session=True,
+            )  # fmt: skip
+            assert ran.returncode == 0, f"{script}\n{ran.stdout[-2000:]}\n{ran.stderr[-3000:]}"
+            assert guide.final_text in ran.stdout, ran.stdout[-2000:]
+            [report] = [line for line in ran.stderr.splitlines() if "reached the proxy" in line]
+            reports.append(report)
+    assert len(reports) == guide.runs
+    # Clean runs leave no row (the guides use the default database, under the scratch HOME).
+    database = home / ".local" / "share" / "toolguard" / "toolguard.db"
+    assert database.exists()
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("select count(*) from flows").fetchone() == (0,)
+    for report in reports:
+        # Every run went through the proxy, was validated and had nothing to flag.
+        assert re.fullmatch(
+            r"toolguard: \d+ requests?( and \d+ WebSocket messages?)? reached the proxy: [1-9]\d* validated, "
+            r"0 with findings, 0 rejected by the upstream, 0 without an answer; 0 flows stored\.",
+            report,
+        ), report
