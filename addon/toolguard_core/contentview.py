@@ -25,7 +25,7 @@ from toolguard_core.analyze import analyse_request
 from toolguard_core.conversation import MAX_TEXT, _cut
 from toolguard_core.findings import Finding
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
-from toolguard_core.request import MESSAGES, endpoint_kind
+from toolguard_core.request import MESSAGES, EndpointKind, endpoint_kind
 from toolguard_core.upstream_errors import parse_error
 from toolguard_core.verdict import error_text, rejected
 
@@ -33,6 +33,57 @@ METADATA_KEY = "toolguard"
 # The addon's default scope (toolguard_paths): POST …/chat/completions.
 CHAT_PATH = re.compile(r"/chat/completions/?$")
 RESPONSES_PATH = re.compile(r"/responses/?$")
+
+
+def request_flow(data: bytes, metadata: Metadata) -> http.HTTPFlow | None:
+    """The flow when ``data`` is a POST request's body worth a conversation view, else None."""
+    flow = metadata.flow
+    if not isinstance(flow, http.HTTPFlow) or metadata.http_message is not flow.request:
+        return None
+    if flow.request.method != "POST" or not data:
+        return None
+    return flow
+
+
+class EndpointContentview(contentviews.Contentview):
+    """A request body of one endpoint kind (the Responses API, Anthropic's Messages API) rendered
+    as a conversation with the findings in place; subclasses name the kind and render."""
+
+    title: str
+    endpoint: EndpointKind
+
+    @property
+    def name(self) -> str:
+        return self.title
+
+    @property
+    def syntax_highlight(self) -> SyntaxHighlight:
+        return "none"
+
+    def render_priority(self, data: bytes, metadata: Metadata) -> float:
+        flow = request_flow(data, metadata)
+        if flow is None:
+            return -1
+        path = flow.request.path.split("?", 1)[0]
+        return 2 if endpoint_kind(path) == self.endpoint else -1  # above the built-in JSON view (1)
+
+    def prettify(self, data: bytes, metadata: Metadata) -> str:
+        body = json.loads(data)
+        if not isinstance(body, dict):
+            raise ValueError("not a JSON object")
+        flow = metadata.flow if isinstance(metadata.flow, http.HTTPFlow) else None
+        findings, verdict = _findings_for(data, flow)
+        return self.render(body, findings, verdict=verdict, flow=flow)
+
+    def render(
+        self,
+        body: dict[str, Any],
+        findings: Iterable[Finding],
+        *,
+        verdict: str | None,
+        flow: http.HTTPFlow | None,
+    ) -> str:
+        raise NotImplementedError
 
 
 class ChatCompletionsContentview(contentviews.Contentview):
@@ -52,10 +103,8 @@ class ChatCompletionsContentview(contentviews.Contentview):
         return "none"
 
     def render_priority(self, data: bytes, metadata: Metadata) -> float:
-        flow = metadata.flow
-        if not isinstance(flow, http.HTTPFlow) or metadata.http_message is not flow.request:
-            return -1
-        if flow.request.method != "POST" or not data:
+        flow = request_flow(data, metadata)
+        if flow is None:
             return -1
         path = flow.request.path.split("?", 1)[0]
         if RESPONSES_PATH.search(path):  # the Responses API has `input`, not `messages`

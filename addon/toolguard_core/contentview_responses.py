@@ -17,43 +17,30 @@ from collections.abc import Iterable
 from typing import Any
 
 from mitmproxy import contentviews, http
-from mitmproxy.contentviews import Metadata, SyntaxHighlight
 
-from toolguard_core.contentview import _error_message, _findings_for
+from toolguard_core.contentview import EndpointContentview, _error_message
 from toolguard_core.conversation import MAX_ARGUMENTS, MAX_TEXT, _content_text, _cut, _indent, _render_finding
 from toolguard_core.findings import SEVERITY_ORDER, Finding, Severity
-from toolguard_core.request import RESPONSES, endpoint_kind
+from toolguard_core.request import RESPONSES
 
 _LOCATION = re.compile(r"^input\[(\d+)\]")
 _REQUEST_PARAMS = ("stream", "store", "previous_response_id", "conversation", "tool_choice", "include")
 
 
-class ResponsesContentview(contentviews.Contentview):
+class ResponsesContentview(EndpointContentview):
     """Render an OpenAI Responses API request body as a conversation."""
 
-    @property
-    def name(self) -> str:
-        return "Responses"
+    title = "Responses"
+    endpoint = RESPONSES
 
-    @property
-    def syntax_highlight(self) -> SyntaxHighlight:
-        return "none"
-
-    def render_priority(self, data: bytes, metadata: Metadata) -> float:
-        flow = metadata.flow
-        if not isinstance(flow, http.HTTPFlow) or metadata.http_message is not flow.request:
-            return -1
-        if flow.request.method != "POST" or not data:
-            return -1
-        path = flow.request.path.split("?", 1)[0]
-        return 2 if endpoint_kind(path) == RESPONSES else -1  # above the built-in JSON view (1)
-
-    def prettify(self, data: bytes, metadata: Metadata) -> str:
-        body = json.loads(data)
-        if not isinstance(body, dict):
-            raise ValueError("not a JSON object")
-        flow = metadata.flow if isinstance(metadata.flow, http.HTTPFlow) else None
-        findings, verdict = _findings_for(data, flow)
+    def render(
+        self,
+        body: dict[str, Any],
+        findings: Iterable[Finding],
+        *,
+        verdict: str | None,
+        flow: http.HTTPFlow | None,
+    ) -> str:
         return render_responses(body, findings, verdict=verdict, flow=flow)
 
 
