@@ -149,11 +149,11 @@ def test_rejected_turn_is_stored_with_the_error_and_its_rule(
     flow_id, method, status, verdict, error, websocket = stored[0]
     assert {row[1:] for row in stored} == {stored[0][1:]}
     # The provider rejected a well-paired turn (the fake's scripted 400), so no finding predicted it:
-    # unexplained by a finding, but the provider's wording is the known failure of `case.rule`.
-    assert (method, status, verdict, str(error).startswith(case.error), websocket) == (
+    # its wording names a known root cause (recognised), the failure `case.rule` predicts elsewhere.
+    assert (method, status, verdict, str(error).startswith(case.error), bool(websocket)) == (
         case.method,
         400,
-        "unexplained",
+        "recognised",
         True,
         case.method == "WS",
     )
