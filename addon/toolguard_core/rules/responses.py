@@ -353,22 +353,24 @@ CHAT_STYLE_TOOL = define(
     example_url=RESPONSES_URL,
     fixed=_example(input=[_USER], tools=[_TOOL]),
 )
+#: OpenAI's answer to a `messages` field on the Responses endpoint, with or without `input`.
+MESSAGES_MOVED_TO_INPUT = PredictedError(
+    provider="openai",
+    text=(
+        "Unsupported parameter: 'messages'. In the Responses API, this parameter has moved to 'input'. "
+        "Try again with the new parameter. See the API documentation for more information: "
+        "https://platform.openai.com/docs/api-reference/responses/create."
+    ),
+    source="https://github.com/madox2/vim-ai/issues/162",
+    param="messages",
+)
 CHAT_BODY = define(
     "responses.chat-body",
     Severity.ERROR,
     "A Chat Completions body (`messages`, no `input`) was sent to the Responses endpoint, which reads `input`.",
     policy=policy(otherwise=Severity.ERROR),
     predicts=(
-        PredictedError(
-            provider="openai",
-            text=(
-                "Unsupported parameter: 'messages'. In the Responses API, this parameter has moved to 'input'. "
-                "Try again with the new parameter. See the API documentation for more information: "
-                "https://platform.openai.com/docs/api-reference/responses/create."
-            ),
-            source="https://github.com/madox2/vim-ai/issues/162",
-            param="messages",
-        ),
+        MESSAGES_MOVED_TO_INPUT,
         PredictedError(provider="llama.cpp", text="'input' is required", source="code [LCPP]"),
     ),
     example={"model": "gpt-4.1", "messages": [_USER]},
@@ -632,18 +634,7 @@ MESSAGES_WITH_INPUT = define(
     Severity.ERROR,
     "A Responses body carries both `input` and a Chat Completions `messages` field.",
     policy=policy(error=("openai-family",), otherwise=Severity.WARNING),
-    predicts=(
-        PredictedError(
-            provider="openai",
-            text=(
-                "Unsupported parameter: 'messages'. In the Responses API, this parameter has moved to 'input'. "
-                "Try again with the new parameter. See the API documentation for more information: "
-                "https://platform.openai.com/docs/api-reference/responses/create."
-            ),
-            source="https://github.com/madox2/vim-ai/issues/162",
-            param="messages",
-        ),
-    ),
+    predicts=(MESSAGES_MOVED_TO_INPUT,),
     example={"model": "gpt-4.1", "input": [_USER], "messages": [_USER]},
     example_url=RESPONSES_URL,
     fixed={"model": "gpt-4.1", "input": [_USER]},
