@@ -4,6 +4,12 @@
     .venv/bin/python scripts/eval_causes.py --dev-only            # while developing
     .venv/bin/python scripts/eval_causes.py                       # once, at the end: dev and heldout
     .venv/bin/python scripts/eval_causes.py --corpus other.jsonl  # extra corpus files (repeatable)
+    .venv/bin/python scripts/eval_causes.py --dev-only --probe    # plus the fresh probe set
+
+Probe set: ``tests/data/corpus/probe-causes.jsonl`` holds real error texts from public threads that
+are in neither corpus split (checked by text when they were collected), each labelled with a cause.
+It stands in for unseen text when the catalogue's generalisation is measured; its rows have
+``split`` ``probe`` and are never part of ``failures-*.jsonl`` (that would move the held-out split).
 
 Corpus: every ``tests/data/corpus/failures-*.jsonl`` (one JSON object a line with ``split``
 ``dev``/``heldout``, ``body``, ``status``, ``provider``, ``root_cause``, ``class``) plus the legacy
@@ -39,6 +45,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS_GLOB = "tests/data/corpus/failures-*.jsonl"
 LEGACY = ROOT / "tests" / "data" / "error_corpus.json"
 LEGACY_LABELS = ROOT / "tests" / "data" / "legacy_cause_labels.json"
+PROBE = ROOT / "tests" / "data" / "corpus" / "probe-causes.jsonl"
+#: Splits whose disagreeing rows may be printed (never the held-out one: only its aggregate is shown).
+_INSPECTABLE = frozenset({"dev", "probe"})
 #: The split field of a development row, checked on the raw line before it is decoded.
 _DEV_SPLIT = re.compile(r'"split"\s*:\s*"dev"')
 #: A row whose label says the text names no known cause.
@@ -95,6 +104,23 @@ def load_legacy(path: Path = LEGACY, labels_path: Path = LEGACY_LABELS) -> Itera
         )
 
 
+def load_probe(path: Path = PROBE) -> Iterator[Row]:
+    """The probe set (split ``probe``): fresh real texts, labelled, outside both corpus splits."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        data: dict[str, Any] = json.loads(line)
+        yield Row(
+            id=str(data.get("id") or f"{path.name}:{number}"),
+            split="probe",
+            klass="probe",
+            provider=data.get("provider"),
+            label=str(data.get("root_cause") or ""),
+            body=data["body"] if isinstance(data.get("body"), str) else json.dumps(data.get("body")),
+            status=data.get("status") if isinstance(data.get("status"), int) else None,
+        )
+
+
 def recognise_row(row: Row) -> Recognition | None:
     error = parse_error(row.body, status=row.status)
     return recognise_error(error, provider=row.provider)
@@ -114,6 +140,8 @@ def report(rows: list[Row], *, show_misses: bool) -> None:
         results = by_split[split]
         print(f"\n== {split}: {len(results)} rows")
         _table(results)
+        if split not in _INSPECTABLE:
+            continue  # held-out: the aggregate only, never which rows or labels disagree
         confusion = Counter(
             (row.label, found.cause_id if found else "—") for row, found in results if not agrees(row, found)
         )
@@ -121,7 +149,7 @@ def report(rows: list[Row], *, show_misses: bool) -> None:
             print("  disagreements (label -> recognised cause):")
             for (label, got), n in confusion.most_common():
                 print(f"    {n:3d}  {label} -> {got}")
-        if show_misses and split == "dev":
+        if show_misses:
             for row, found in results:
                 if not agrees(row, found):
                     head = " ".join(row.body.split())[:160]
@@ -147,12 +175,15 @@ def main() -> None:
     parser.add_argument("--dev-only", action="store_true", help="never read the held-out rows")
     parser.add_argument("--corpus", action="append", type=Path, default=[], help="extra JSONL corpus file")
     parser.add_argument("--no-legacy", action="store_true", help="leave out tests/data/error_corpus.json")
-    parser.add_argument("--show-misses", action="store_true", help="list disagreeing development rows")
+    parser.add_argument("--show-misses", action="store_true", help="list disagreeing development/probe rows")
+    parser.add_argument("--probe", action="store_true", help="also measure the probe set (probe-causes.jsonl)")
     args = parser.parse_args()
     paths = sorted(ROOT.glob(CORPUS_GLOB)) + list(args.corpus)
     rows = list(load_rows(paths, dev_only=args.dev_only))
     if not args.no_legacy:
         rows.extend(load_legacy())
+    if args.probe:
+        rows.extend(load_probe())
     print(f"corpus files: {', '.join(str(p) for p in paths) or '(none)'}; legacy: {not args.no_legacy}")
     report(rows, show_misses=args.show_misses)
 
