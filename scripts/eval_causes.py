@@ -176,7 +176,9 @@ def main() -> None:
     parser.add_argument("--corpus", action="append", type=Path, default=[], help="extra JSONL corpus file")
     parser.add_argument("--no-legacy", action="store_true", help="leave out tests/data/error_corpus.json")
     parser.add_argument("--show-misses", action="store_true", help="list disagreeing development/probe rows")
-    parser.add_argument("--probe", action="store_true", help="also measure the probe set (probe-causes.jsonl)")
+    parser.add_argument(
+        "--probe", action="store_true", help="also measure the probe set (probe-causes.jsonl)"
+    )
     args = parser.parse_args()
     paths = sorted(ROOT.glob(CORPUS_GLOB)) + list(args.corpus)
     rows = list(load_rows(paths, dev_only=args.dev_only))

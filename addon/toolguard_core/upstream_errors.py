@@ -31,6 +31,13 @@ shape                  body
 ``ollama-string``      ``{"error": "..."}`` (Ollama native API, many gateways)
 ``relay-nested``       any of the above whose message is itself an upstream JSON error (a relay
                        that stringified the upstream's body); the inner error is ``upstream``
+``responses-failed``   a Responses API ``response.failed`` event object ``{"type":
+                       "response.failed", "response": {"error": {"code", "message"}}}``
+``minimax``            MiniMax's native ``{"base_resp": {"status_code": int, "status_msg"}}`` (also
+                       sent with HTTP 200); ``status_code`` becomes ``code``
+``sse``                an event stream body (``data:``/``event:`` lines): the first error event
+                       (an ``error`` key, ``"type": "error"``, ``event: error`` or
+                       ``response.failed``), parsed as above, its fields kept
 ``empty``              no body at all (SDKs print "400 status code (no body)")
 ``html``               an HTML page from a gateway; ``message`` is its ``<title>``
 ``text``               plain text
@@ -71,6 +78,10 @@ _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
+# An event stream body: its first line is an SSE field (https://html.spec.whatwg.org/#event-stream-interpretation).
+_SSE_START = re.compile(r"(?:event|data|id|retry)\s*:|:")
+# At most this many events of a stream body are looked at for its error event.
+MAX_SSE_EVENTS = 4096
 
 
 class UpstreamError(BaseModel):
@@ -159,9 +170,18 @@ def _parse_text(text: str, content_type: str | None, *, depth: int) -> UpstreamE
             data = _NOT_JSON
         if data is not _NOT_JSON:
             return _from_json(data, raw, depth=depth)
+    if _SSE_START.match(stripped):
+        event = _sse_error(stripped, depth=depth)
+        if event is not None:
+            return event.model_copy(update={"shape": "sse", "raw": raw})
     if _looks_like_html(stripped, content_type):
         return UpstreamError(shape="html", message=_html_message(stripped), raw=raw)
-    return UpstreamError(shape="text", message=_bound(_SPACE.sub(" ", stripped), MAX_MESSAGE_CHARS), raw=raw)
+    text_error = UpstreamError(
+        shape="text", message=_bound(_SPACE.sub(" ", stripped), MAX_MESSAGE_CHARS), raw=raw
+    )
+    # A client or relay that printed the upstream's error into plain text ("Error code: 400 - {...}"):
+    # the embedded error is the provider's own answer.
+    return _with_nested(text_error, stripped[:MAX_LITERAL_CHARS], depth=depth)
 
 
 _NOT_JSON = object()
@@ -176,6 +196,25 @@ def _from_json(data: Any, raw: str, *, depth: int) -> UpstreamError:
     error = data.get("error")
     if isinstance(error, dict):
         return _from_wrapper(data, error, raw, depth=depth)
+    failed = _responses_failure(data)
+    if failed is not None:
+        # The Responses API's `response.failed` event: the error sits inside the response object
+        # (doc [OAS] ResponseFailedEvent; openai/codex's stream tests quote real ones).
+        inner = _from_wrapper(data, failed, raw, depth=depth)
+        return inner.model_copy(update={"shape": "responses-failed"})
+    base_resp = data.get("base_resp")
+    if isinstance(base_resp, dict) and error is None and "message" not in data:
+        status_code = base_resp.get("status_code")
+        if isinstance(status_code, int) and not isinstance(status_code, bool) and status_code != 0:
+            # MiniMax's native envelope: the error is base_resp.status_msg with a numeric status_code
+            # (MiniMax sends it with HTTP 200 too: adrianlyjak/obsidian-aloud-tts#114).
+            return UpstreamError(
+                shape="minimax",
+                message=_str(base_resp.get("status_msg")) or None,
+                code=status_code,
+                request_id=_str(data.get("id")) if isinstance(data.get("id"), str) else None,
+                raw=raw,
+            )
     if isinstance(error, str):
         # Ollama native API and many gateways: {"error": "<text>"}.
         return _with_nested(
@@ -216,6 +255,57 @@ def _from_json(data: Any, raw: str, *, depth: int) -> UpstreamError:
         return _with_nested(result, message, depth=depth)
 
     return UpstreamError(shape="unknown", message=_guess_message(data), raw=raw)
+
+
+def _responses_failure(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The error object of a Responses ``response.failed`` event, if ``data`` is one."""
+    if data.get("type") != "response.failed":
+        return None
+    response = data.get("response")
+    failure = response.get("error") if isinstance(response, dict) else None
+    return failure if isinstance(failure, dict) else None
+
+
+def _sse_error(text: str, *, depth: int) -> UpstreamError | None:
+    """The first error event of an event stream body, parsed; ``None`` when it has none."""
+    name = ""
+    data_lines: list[str] = []
+    events = 0
+    for line in [*text.splitlines(), ""]:
+        if line.strip():
+            field, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            if field == "event":
+                name = value.strip()
+            elif field == "data":
+                data_lines.append(value)
+            continue
+        if not data_lines:
+            name = ""
+            continue
+        events += 1
+        if events > MAX_SSE_EVENTS:
+            return None
+        data = "\n".join(data_lines)
+        current, name, data_lines = name, "", []
+        if current != "error" and "error" not in data and "failed" not in data:
+            continue  # a content event: not decoded (streams can be megabytes)
+        try:
+            payload = json.loads(data)
+        except (ValueError, RecursionError):
+            payload = None
+        if isinstance(payload, dict) and (
+            current == "error"
+            or payload.get("error") is not None
+            or payload.get("type") in ("error", "response.failed")
+            or str(payload.get("object") or "").lower() == "error"
+        ):
+            parsed = _from_json(payload, _bound(data, MAX_RAW_CHARS) or "", depth=depth)
+            if parsed.message is not None or parsed.code is not None:
+                return parsed
+        elif current == "error" and data.strip():
+            return UpstreamError(shape="text", message=_bound(data.strip(), MAX_MESSAGE_CHARS), raw=data)
+    return None
 
 
 def _from_list(data: list[Any], raw: str, *, depth: int) -> UpstreamError:
