@@ -26,6 +26,7 @@ import toolguard_core
 from toolguard_core import addon as addon_module
 from toolguard_core import analyze, catalog
 from toolguard_core.addon import MARK, METADATA_KEY, ToolGuard
+from toolguard_core.causes import CAUSES_BY_ID
 from toolguard_core.store import format_utc
 
 URL = "https://api.openai.com/v1/chat/completions"
@@ -133,30 +134,50 @@ def test_valid_conversation_is_accepted_and_not_marked(guard, db_path):
     assert rows(db_path) == ([], [])
 
 
+# Gemini's bare INVALID_ARGUMENT names nothing (google-gemini/gemini-cli#4635); a 429 whose text says
+# "Rate limit" names its cause (cause.rate-limit, a structural recogniser).
+GEMINI_BARE = {
+    "error": {"code": 400, "message": "Request contains an invalid argument.", "status": "INVALID_ARGUMENT"}
+}
+RATE_LIMITED = {
+    "error": {
+        "message": "Rate limit reached",
+        "type": "requests",
+        "param": None,
+        "code": "rate_limit_exceeded",
+    }
+}
+
+
 def test_unexplained_rejection_is_marked_and_stored(guard, db_path):
     addon, _ = guard
     flow = make_flow({"model": "gpt-4o-mini", "messages": VALID_PARALLEL})
-    body = {
-        "error": {
-            "message": "Rate limit reached",
-            "type": "requests",
-            "param": None,
-            "code": "rate_limit_exceeded",
-        }
-    }
-    run(addon, flow, answer(429, body))
+    run(addon, flow, answer(400, GEMINI_BARE))
     assert flow.metadata[METADATA_KEY]["verdict"] == "unexplained"
     assert flow.marked == MARK
-    assert flow.comment == "toolguard: upstream rejected (429), no rule explains it"
+    assert flow.comment == "toolguard: upstream rejected (400), no rule explains it"
     addon.done()
     (row,), findings = rows(db_path)
     assert (row["status"], row["error_message"], row["error_code"], row["verdict"]) == (
-        429,
-        "Rate limit reached",
-        "rate_limit_exceeded",
+        400,
+        "Request contains an invalid argument.",
+        400,
         "unexplained",
     )
     assert findings == []
+
+
+def test_a_rejection_its_text_explains_is_recognised_on_the_flow_as_in_the_row(guard, db_path):
+    # The comment, the flow's verdict and the stored row agree (issue #10: they said `unexplained`).
+    addon, _ = guard
+    flow = make_flow({"model": "gpt-4o-mini", "messages": VALID_PARALLEL})
+    run(addon, flow, answer(429, RATE_LIMITED))
+    meta = flow.metadata[METADATA_KEY]
+    assert (meta["verdict"], meta["cause"], flow.marked) == ("recognised", "cause.rate-limit", MARK)
+    assert flow.comment == "toolguard: upstream rejected (429), cause.rate-limit [recognised]"
+    addon.done()
+    (row,), _ = rows(db_path)
+    assert (row["status"], row["verdict"], row["error_code"]) == (429, "recognised", "rate_limit_exceeded")
 
 
 # ------------------------------------------------------------------------------ nothing changes
@@ -781,25 +802,25 @@ VALID_BODY = {"model": "gpt-4o-mini", "messages": VALID_PARALLEL, "tools": TOOLS
 
 def test_one_console_line_per_flagged_or_rejected_flow(guard, caplog):
     addon, _ = guard
-    flagged, rejected_only, fine = (
+    flagged, rejected_only, recognised, fine = (
         make_flow(LONE_TOOL.body()),
+        make_flow(VALID_BODY),
         make_flow(VALID_BODY),
         make_flow(VALID_BODY),
     )
     with caplog.at_level(logging.INFO, logger="toolguard_core.addon"):
         run(addon, flagged, answer(400, LONE_TOOL.error_body()))
-        run(
-            addon,
-            rejected_only,
-            answer(429, {"error": {"message": "Rate limit reached", "type": "rate_limit"}}),
-        )
+        run(addon, rejected_only, answer(400, GEMINI_BARE))
+        run(addon, recognised, answer(429, RATE_LIMITED))
         run(addon, fine, answer(200, ok_completion()))
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("toolguard: ")]
     assert lines == [
         f"toolguard: predicted: HTTP 400; error sequence.orphan-tool-message at messages[0]; "
         f"flow {flagged.id} (toolguard show {flagged.id[:8]})",
-        f"toolguard: unexplained: HTTP 429; no rule explains it; flow {rejected_only.id} "
+        f"toolguard: unexplained: HTTP 400; no rule explains it; flow {rejected_only.id} "
         f"(toolguard show {rejected_only.id[:8]})",
+        f"toolguard: recognised: HTTP 429; cause.rate-limit: {CAUSES_BY_ID['cause.rate-limit'].title}; "
+        f"flow {recognised.id} (toolguard show {recognised.id[:8]})",
     ]
     assert all(r.levelno == logging.INFO for r in caplog.records if r.getMessage() in lines)
 

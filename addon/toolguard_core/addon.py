@@ -36,7 +36,8 @@ from mitmproxy.utils import human
 import toolguard_core
 from toolguard_core import catalog, contentview, contentview_messages, contentview_responses, redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, InternalError, analyse_request
-from toolguard_core.capture import Capture
+from toolguard_core.capture import Capture, early_recognition
+from toolguard_core.causes import Recognition
 from toolguard_core.dburl import is_postgres_url, redact_url, spool_path_for
 from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
@@ -69,6 +70,7 @@ from toolguard_core.verdict import (
     REJECTED_VERDICTS,
     Scope,
     Verdict,
+    explained,
     rejected,
     scope,
     should_store,
@@ -1043,7 +1045,21 @@ class ToolGuard:
             blocked=pending.blocked,
             repaired=pending.repair is not None and pending.repair.changed,
         )
-        self._annotate(flow, findings, verdict, pending=pending)
+        recognition = None
+        if verdict == Verdict.UNEXPLAINED:
+            # Name the root cause now, so the console line and the comment say `recognised` as the
+            # stored row will (the writer thread decides the row's verdict the same way).
+            recognition = early_recognition(
+                status=status,
+                raw_body=flow.response.raw_content if flow.response is not None else None,
+                content_encoding=flow.response.headers.get("content-encoding") if flow.response else None,
+                content_type=flow.response.headers.get("content-type") if flow.response else None,
+                stream_error=tap.error if tap is not None else None,
+                provider=pending.analysis.target.provider.id,
+                finding_rules=[],
+            )
+            verdict = explained(verdict, recognition)
+        self._annotate(flow, findings, verdict, pending=pending, recognition=recognition)
         if tap is not None:
             flow.metadata[METADATA_KEY]["stream"] = tap.summary()
         if pending.blocked:
@@ -1053,7 +1069,7 @@ class ToolGuard:
         elif verdict == Verdict.NO_ANSWER:
             self.stats["no_answer"] += 1
         if self.settings is not None and self.settings.console and (findings or verdict in CONSOLE_VERDICTS):
-            logger.info("%s", console_line(flow.id, verdict, status, findings, flow.error))
+            logger.info("%s", console_line(flow.id, verdict, status, findings, flow.error, recognition))
         hook_failed = "internal_error" in pending.extra  # a hook failed on it: stored with the error
         if not hook_failed and not should_store(
             has_findings=_worth_keeping(findings),
@@ -1073,6 +1089,7 @@ class ToolGuard:
         findings: list[Finding],
         verdict: str | None,
         pending: Pending | None = None,
+        recognition: Recognition | None = None,
     ) -> None:
         errors = [f for f in findings if f.severity == Severity.ERROR]
         flow.metadata[METADATA_KEY] = {
@@ -1111,10 +1128,14 @@ class ToolGuard:
             flow.comment = f"toolguard: {first.rule} at {first.location}{more}" + (
                 f" [{verdict}]" if verdict else ""
             )
-        elif verdict == Verdict.UNEXPLAINED:
+        elif verdict in (Verdict.UNEXPLAINED, Verdict.RECOGNISED):
             status = flow.response.status_code if flow.response else "?"
             where = "an error event in the stream" if status == 200 else status
-            flow.comment = f"toolguard: upstream rejected ({where}), no rule explains it"
+            flow.comment = f"toolguard: upstream rejected ({where}), " + (
+                f"{recognition.cause_id} [recognised]" if recognition is not None else "no rule explains it"
+            )
+        if recognition is not None:
+            flow.metadata[METADATA_KEY]["cause"] = recognition.cause_id
 
     def _capture(self, flow: http.HTTPFlow, pending: Pending, verdict: str | None) -> Capture:
         """Copy plain data off the flow; the writer thread turns it into a row (see capture.py)."""
@@ -1269,9 +1290,15 @@ CONSOLE_VERDICTS = frozenset({*REJECTED_VERDICTS, Verdict.NO_ANSWER})
 
 
 def console_line(
-    flow_id: str, verdict: str | None, status: int | None, findings: list[Finding], error: Any
+    flow_id: str,
+    verdict: str | None,
+    status: int | None,
+    findings: list[Finding],
+    error: Any,
+    recognition: Recognition | None = None,
 ) -> str:
-    """The console line of a flagged flow: verdict, status, first rule and location, flow id."""
+    """The console line of a flagged flow: verdict, status, first rule and location (or the root cause
+    the answer names), flow id."""
     answer = (
         f"HTTP {status}" if status is not None else f"no answer ({error.msg if error else 'no response'})"
     )
@@ -1279,6 +1306,8 @@ def console_line(
         first = next((f for f in findings if f.severity == Severity.ERROR), findings[0])
         more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
         what = f"{first.severity} {first.rule} at {first.location}{more}"
+    elif recognition is not None:
+        what = f"{recognition.cause_id}: {recognition.title}"
     else:
         what = "no rule explains it"
     return f"toolguard: {verdict or '-'}: {answer}; {what}; flow {flow_id} (toolguard show {flow_id[:8]})"

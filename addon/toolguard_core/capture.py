@@ -16,7 +16,8 @@ from typing import Any
 
 import toolguard_core
 from toolguard_core import redact
-from toolguard_core.causes import recognise_error
+from toolguard_core.causes import Recognition, recognise_error
+from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.repair import NotRepaired, Repair
 from toolguard_core.store import FindingRow, FlowRow, RepairRow, cause_columns, format_utc
@@ -24,6 +25,49 @@ from toolguard_core.upstream_errors import UpstreamError, parse_error
 from toolguard_core.verdict import REJECTED_VERDICTS, explained, rejected
 
 Headers = list[tuple[str, str]]
+
+
+#: How much of a rejection's body the proxy thread reads to name its root cause early, for the console
+#: line and the flow's comment (the writer thread parses the stored body again for the row; error
+#: bodies are small, a gateway's page is cut).
+EARLY_BODY_BYTES = 64 * 1024
+
+
+def answer_error(
+    status: int | None, body: bytes | None, content_type: str | None, stream_error: UpstreamError | None
+) -> tuple[UpstreamError | None, str | None]:
+    """The upstream's rejection, if any, and where it was found (``body`` or ``stream``)."""
+    if rejected(status, False):
+        if stream_error is not None and body is None:
+            # A rejection sent as an event stream: the tap already parsed its error event.
+            return stream_error, "stream"
+        return parse_error(body, status=status, content_type=content_type), "body"
+    if stream_error is not None:
+        return stream_error, "stream"
+    return None, None
+
+
+def early_recognition(
+    *,
+    status: int | None,
+    raw_body: bytes | None,
+    content_encoding: str | None,
+    content_type: str | None,
+    stream_error: UpstreamError | None,
+    provider: str | None,
+    finding_rules: list[str],
+) -> Recognition | None:
+    """The root cause an unexplained rejection's answer names, read when the flow finishes so the
+    console line and ``flow.comment`` say ``recognised`` like the stored row will. Never raises."""
+    try:
+        body = None
+        if raw_body is not None:
+            decoded = decode_body(raw_body, content_encoding, EARLY_BODY_BYTES)
+            body = decoded.body if decoded.body is not None else raw_body[:EARLY_BODY_BYTES]
+        error, _ = answer_error(status, body, content_type, stream_error)
+        return recognise_error(error, provider=provider, finding_rules=finding_rules) if error else None
+    except Exception:  # defensive: naming a cause early must never break the flow
+        return None
 
 
 @dataclass(slots=True)
@@ -71,17 +115,7 @@ class Capture:
 
     def upstream_error(self) -> tuple[UpstreamError | None, str | None]:
         """The upstream's rejection, if any, and where it was found (``body`` or ``stream``)."""
-        if rejected(self.status, False):
-            if self.stream_error is not None and self.response_body is None:
-                # A rejection sent as an event stream: the tap already parsed its error event.
-                return self.stream_error, "stream"
-            return (
-                parse_error(self.response_body, status=self.status, content_type=self.response_content_type),
-                "body",
-            )
-        if self.stream_error is not None:
-            return self.stream_error, "stream"
-        return None, None
+        return answer_error(self.status, self.response_body, self.response_content_type, self.stream_error)
 
     def to_row(self) -> FlowRow:
         secrets = self.secrets
