@@ -477,8 +477,14 @@ def merge_command(out: str, inputs: tuple[Path, ...]) -> None:
         added = merge(Path(out), list(inputs))
     except (ValueError, sqlite3.DatabaseError) as exc:
         raise click.ClickException(str(exc)) from exc
+    learned = (
+        f"; merged {added['learned']} learned constraints and {added['rule_calibration']} rule calibrations"
+        if added["learned"] or added["rule_calibration"]
+        else ""
+    )
     click.echo(
         f"{out}: added {added['flows']} flows and {added['findings']} findings from {len(inputs)} database(s)"
+        + learned
     )
 
 

@@ -303,3 +303,60 @@ def test_a_demoted_rule_reports_a_warning_through_its_policy() -> None:
     assert [(f.rule, f.severity) for f in analysis.findings if f.rule == rule.id] == [
         (rule.id, Severity.WARNING)
     ]
+
+
+def test_an_accepted_learned_error_counts_toward_demoting_that_learned_rule(tmp_path: Path) -> None:
+    # The upstream rejected presence_penalty once (a learned constraint), then kept accepting requests
+    # that carried it, each flagged with a learned.param error: counted like a built-in rule's false
+    # alarm, and past the threshold learned.param is a warning for that host and model.
+    learned_error = ("learned.param",)
+    rows = [
+        _row("a", "unexplained", status=400, body=json.dumps({"error": XAI_TEXT})),
+        *[_row("e" * (2 + i), "false_alarm", status=200, body=None, rules=learned_error) for i in range(3)],
+    ]
+    snapshots = _store(tmp_path / "t.db", rows, demote_after=3)
+    data = export_learned(open_db(tmp_path / "t.db"))
+    assert [
+        (c["rule"], c["host"], c["model"], c["accepted"], c["demoted_at"] is not None)
+        for c in data["calibration"]
+    ] == [("learned.param", "127.0.0.1", "grok-4", 3, True)]
+    calibration = snapshots.items[-1].for_request("127.0.0.1", "grok-4")
+    assert calibration.demoted == {"learned.param"}
+    out = calibrate(BODY, [], calibration)
+    assert [(f.rule, f.severity, f.location) for f in out] == [
+        ("learned.param", Severity.WARNING, "presence_penalty")
+    ]
+    assert "accepted" in out[0].message
+
+
+def test_merge_copies_what_each_machine_learned_once(tmp_path: Path) -> None:
+    from toolguard_analysis.merge import merge
+
+    xai = json.dumps({"error": XAI_TEXT})
+    orphan = ("sequence.orphan-tool-message",)
+    # Machine A saw the rejection twice and one false alarm; machine B the rejection once (another
+    # flow) and two false alarms of the same rule, host and model.
+    _store(tmp_path / "a.db", [_row("a", "unexplained", status=400, body=xai), _row("aa", "unexplained", status=400, body=xai),
+                               _row("fa1", "false_alarm", status=200, body=None, rules=orphan)])  # fmt: skip
+    _store(tmp_path / "b.db", [_row("b", "unexplained", status=400, body=xai),
+                               _row("fb1", "false_alarm", status=200, body=None, rules=orphan),
+                               _row("fb22", "false_alarm", status=200, body=None, rules=orphan)])  # fmt: skip
+    out = tmp_path / "all.db"
+    added = merge(out, [tmp_path / "a.db", tmp_path / "b.db"])
+    # The constraint: inserted from A; B's copy (count 1, seen within A's span) changes nothing.
+    # The calibration: inserted from A (1 acceptance), then B's larger count (2) is kept.
+    assert (added["learned"], added["rule_calibration"]) == (1, 2)
+    merged = export_learned(open_db(out))
+    keys = ("host", "model", "kind", "name", "count", "first_flow", "source")
+    assert [{k: c[k] for k in keys} for c in merged["constraints"]] == [
+        {"host": "127.0.0.1", "model": "grok-4", "kind": "param", "name": "presence_penalty", "count": 2,
+         "first_flow": "a", "source": "observed"}
+    ]  # fmt: skip
+    assert [(c["rule"], c["accepted"]) for c in merged["calibration"]] == [
+        ("sequence.orphan-tool-message", 2)
+    ]
+    # Idempotent: the same inputs again change nothing, in any order.
+    assert merge(out, [tmp_path / "b.db", tmp_path / "a.db"]) == dict.fromkeys(added, 0)
+    assert export_learned(open_db(out)) == merged
+    # The merged database predicts what either machine learned.
+    assert load_knowledge(open_db(out)).for_request("127.0.0.1", "grok-4").constraints

@@ -195,14 +195,19 @@ def calibrate(body: Mapping[str, Any], findings: list[Finding], calibration: Cal
         text = " ".join(learned.error_text.split())
         if len(text) > QUOTE_CHARS:
             text = text[: QUOTE_CHARS - 1] + "…"
+        message = (
+            f"This host rejected {_describe(learned.constraint)} for this model before "
+            f"(flow {learned.first_flow}): {text!r}. Remove or change it, or `toolguard learned forget` "
+            "if the upstream has changed."
+        )
+        # A learned rule the upstream kept accepting since is demoted like a built-in one.
+        demoted = learned.rule in calibration.demoted
         out.append(
             Finding(
                 rule=learned.rule,
-                severity=Severity.ERROR,
+                severity=Severity.WARNING if demoted else Severity.ERROR,
                 location=location,
-                message=f"This host rejected {_describe(learned.constraint)} for this model before "
-                f"(flow {learned.first_flow}): {text!r}. Remove or change it, or `toolguard learned forget` "
-                "if the upstream has changed.",
+                message=message + (DEMOTED_NOTE if demoted else ""),
             )
         )
     return out

@@ -78,16 +78,17 @@ def learn_from_rows(db: sqlite_utils.Database, rows: Iterable[Any], demote_after
         if not row.host:
             continue
         host, model = row.host.lower(), row.model or ""
-        builtin_errors = [
-            f.rule for f in row.findings if f.severity == Severity.ERROR and not is_learned(f.rule)
-        ]
+        error_rules = [f.rule for f in row.findings if f.severity == Severity.ERROR]
+        builtin_errors = [rule for rule in error_rules if not is_learned(rule)]
         if row.verdict in _LEARN_FROM and row.cause_json:
             cause = json.loads(row.cause_json)
             constraint = cause.get("constraint")
             if constraint and not cause.get("transient") and cause.get("rule") not in builtin_errors:
                 changed += _observe_constraint(db, row, host, model, cause, constraint)
         elif row.verdict == Verdict.FALSE_ALARM:
-            for rule in dict.fromkeys(builtin_errors):
+            # Built-in and learned rules alike: an upstream that accepts what a learned constraint
+            # flagged (it changed, or a gateway now drops the field) demotes that learned rule there.
+            for rule in dict.fromkeys(error_rules):
                 changed += _observe_acceptance(db, row, host, model, rule, demote_after)
     return changed
 
@@ -257,6 +258,35 @@ def import_learned(db: sqlite_utils.Database, data: Any) -> tuple[int, int]:
             row["accepted"] = int(row.get("accepted") or 0)
             _merge(db, "rule_calibration", row, ("rule", "host", "model"), "accepted")
     return len(constraints), len(calibration)
+
+
+#: Per learned table: its key and the counter two copies of one row are merged on.
+MERGE_KEYS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
+    "learned": (("host", "model", "kind", "name", "value"), "count", LEARNED_COLUMNS),
+    "rule_calibration": (("rule", "host", "model"), "accepted", CALIBRATION_COLUMNS),
+}
+
+
+def merge_rows(db: sqlite_utils.Database, table: str, rows: Iterable[dict[str, Any]]) -> int:
+    """Merge rows of another database's ``learned`` or ``rule_calibration`` table into ``db`` (``toolguard
+    merge``), the way an import merges: a new key is inserted as it was (its ``source`` kept), a key
+    both have gets the larger count, the earliest first and latest last sighting and the earliest
+    demotion. Idempotent: merging the same rows again changes nothing. Returns the rows that changed."""
+    key, counter, columns = MERGE_KEYS[table]
+    where = " AND ".join(f"{k} = ?" for k in key)
+    changed = 0
+    for item in rows:
+        row = {c: item[c] for c in columns if c in item}
+        for column in ("model", "name", "value"):
+            if column in row and row[column] is None:
+                row[column] = ""
+        if any(row.get(k) is None for k in key):
+            continue  # not a row this schema can hold
+        before = db.execute(f"SELECT * FROM {table} WHERE {where}", [row[k] for k in key]).fetchone()
+        _merge(db, table, row, key, counter)
+        after = db.execute(f"SELECT * FROM {table} WHERE {where}", [row[k] for k in key]).fetchone()
+        changed += tuple(before or ()) != tuple(after or ())
+    return changed
 
 
 def _row(item: Any, columns: tuple[str, ...], *, required: tuple[str, ...]) -> dict[str, Any]:
