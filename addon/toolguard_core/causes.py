@@ -3796,12 +3796,24 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "400 Unsupported parameter: 'messages'. In the Responses API, this parameter has moved to 'input'.",
         no_constraint=True,
     ),
+    # A path the server does not serve (a doubled /chat/completions, a chat model on the completions
+    # endpoint): OpenAI's, Express's and Go's routers word it as below.
+    _s(
+        "cause.wrong-endpoint",
+        "generic",
+        r"\bInvalid URL \((?:POST|GET) [^)]{1,200}\)|\bCannot (?:POST|GET) /[\w/.-]{0,200}|\b404 page not found\b|"
+        r"\bUnknown request URL\b|\bThis is (?:a|not a) chat model\b|\bDid you mean to use v1/|"
+        r"\b(?:only )?supported in v1/(?:responses|chat/completions|completions)\b",
+        "https://github.com/OpenHands/OpenHands/issues/485",
+        "Invalid URL (POST /chat/completions)",
+        no_constraint=True,
+    ),
     # Money before limits: "quota" also appears in rate-limit texts, these phrases do not.
     _s(
         "cause.quota",
         "generic",
         r"\binsufficient[ _](?:account[ _])?(?:balance|credits?|funds|quota)\b|\bcredit balance is too low\b|"
-        r"\bpayment[ _]required\b|\bout of credits\b|余额不足|\bexceeded (?:your )?current quota\b(?!.{0,300}?rate-limits)",
+        r"\bpayment[ _]required\b|\bout of credits\b|余额不足|\breached your (?:specified )?(?:API )?usage limits?\b|\bexceeded (?:your )?current quota\b(?!.{0,300}?rate-limits)",
         "https://github.com/MoonshotAI/Kimi-K2/issues/5",
         "Your account xx> is not active, organization <xx> exceeded current quota, please check your plan and "
         "billing details",
@@ -3853,7 +3865,9 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "cause.tool-name-invalid",
         "generic",
         r"(?P<field>tools?\[(?P<index>\d+)\]\.(?:function\.name|function_declarations\[\d+\]\.name)|"
-        r"function_declarations\[\d+\]\.name)\b[^;]{0,60}?(?:does not match|invalid|must)|\bInvalid (?:function|tool) name\b",
+        r"function_declarations\[\d+\]\.name)\b[^;]{0,60}?(?:does not match|invalid|must)|\bInvalid (?:function|tool) name\b|"
+        # OpenAI's function-name pattern quoted back: the rejected string is a tool's (or a replayed call's) name.
+        r"\bExpected a string that matches the pattern {Q}\^\[a-zA-Z0-9_",
         "https://github.com/coinbase/agentkit/pull/217",
         "Error: 400 Invalid 'tools[0].function.name': string does not match pattern. Expected a string that matches the "
         "pattern '^[a-zA-Z0-9_-]+$'.",
@@ -3888,7 +3902,10 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "generic",
         r"\brole {Q}(?P<role>system|developer){Q} is not supported\b|\b(?:invalid|unsupported|unknown) (?:message )?"
         r"role:? {Q}(?P<role2>system|developer){Q}|\bmessage role: ?(?P<role3>system|developer)\b|"
-        r"\b(?P<role4>system|developer) (?:role|messages?) (?:is |are )?not supported\b",
+        r"\b(?P<role4>system|developer) (?:role|messages?) (?:is |are )?not supported\b|"
+        r"\b(?:does not|doesn't) support (?:the )?(?P<role5>system|developer) (?:role|messages?|prompts?|instructions?)\b|"
+        r"\b(?P<role6>developer|system) instructions? (?:is |are )?not (?:enabled|supported)\b|"
+        r"\bunknown variant {Q}(?P<role7>developer|system){Q}",
         "https://github.com/sgl-project/sglang/issues/892",
         "System role not supported",
     ),
@@ -3897,16 +3914,36 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "generic",
         r"\b(?:image|vision|image_url|multimodal|multi-modal)\b(?: input| content| inputs)?[^.;]{0,40}?\b(?:is |are )?"
         r"(?:not supported|unsupported|only supported by certain models)\b|\bnot (?:a )?vision model\b|"
-        r"\bnot supported for vision\b|\bdoes not support (?:image|vision)",
+        r"\bnot supported for vision\b|\b(?:does not|doesn't) support (?:images?|vision|image input)|"
+        r"\b(?:image|vision|multimodal)\b(?: input)?(?: modality)? (?:is |are )?not (?:enabled|available)\b",
         "https://github.com/ggml-org/llama.cpp/issues/13566",
         "image input is not supported by this server",
+    ),
+    # JSON mode together with tools, in either order of the sentence.
+    _s(
+        "cause.tools-with-json-mode",
+        "generic",
+        r"\b(?:json[ _]mode|json_object|response_format)\b[^.;]{0,60}?\b(?:cannot|can ?not|can't|not) (?:be )?"
+        r"(?:combined|used|supported|allowed) (?:with|together with|alongside)\b[^.;]{0,20}?\b(?:tools?|tool/function "
+        r"calling|tool calling|function calling|functions)\b",
+        "https://github.com/agno-agi/agno/issues/1065",
+        "'response_format` json_object cannot be combined with tool/function calling",
+    ),
+    _s(
+        "cause.thinking-budget-invalid",
+        "generic",
+        r"\b(?:budget_tokens|thinking_budget|thinkingBudget)\b[^;]{0,80}?(?:must|should|greater|less|at least|"
+        r">=|<=|Input should|not supported|to 0)",
+        "https://github.com/earendil-works/pi/issues/3460",
+        "Unable to submit request because The model does not support setting thinking_budget to 0",
     ),
     _s(
         "cause.model-no-tools",
         "generic",
         r"(?<!parallel )\b(?P<param>tools?|functions?|function[ _]call(?:ing|s)?|tool[ _]call(?:ing|s)?|tool use)\b "
-        r"(?:is |are )?not supported\b(?! with this model)|\bdoes not support (?:tools|function calling|tool "
-        r"(?:use|calling))\b",
+        r"(?:is |are )?not supported\b(?! with this model)|\b(?:does not|doesn't|do not|don't) support (?:tools|"
+        r"function calling|tool (?:use|calling))\b|\b(?:function calling|tool calling|tool use) (?:is |are )?not "
+        r"(?:enabled|available)\b",
         "https://github.com/truefoundry/models/pull/944",
         "deepinfra error: Tool calling is not supported for model: mistralai/Mistral-Small-24B-Instruct-2501",
     ),
@@ -3924,7 +3961,8 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "cause.context-length-exceeded",
         "generic",
         r"\bcontext (?:length|window|size)\b[^.;]{0,60}?\b(?:exceed|is|of|limit)|\b(?:prompt|input|request) is too "
-        r"long\b|\bmaximum (?:context|input|prompt) (?:length|tokens?)\b|\btoo many (?:input |prompt )?tokens\b",
+        r"long\b|\bmaximum (?:context|input|prompt) (?:length|tokens?)\b|\btoo many (?:input |prompt )?tokens\b|"
+        r"\breduce the length of the messages\b|\bexceeds? (?:the )?(?:model'?s? )?(?:maximum )?context\b",
         "https://github.com/langchain-ai/langchain/pull/25671",
         "Requested input length 99009 exceeds maximum input length 8192",
     ),
@@ -3932,7 +3970,8 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "cause.empty-content",
         "generic",
         r"\b(?:content|text|parts)\b[^.;]{0,60}?\b(?:must not be empty|must n't be empty|cannot be empty|can ?not be "
-        r"(?:empty|blank)|must be non-?empty|is blank|is empty|must not be blank)\b|\bnon-empty content\b",
+        r"(?:empty|blank)|must be non-?empty|is blank|is empty|must not be blank)\b|\bnon-empty content\b|"
+        r"\bmust have (?:either )?(?:content|text) or tool_calls\b|\bmessage\b[^.;]{0,60}?\bmust not be empty\b",
         "https://github.com/langchain-ai/langgraph/issues/3939",
         "GenerateContentRequest.contents[3].parts: contents.parts must not be empty.",
     ),
@@ -3983,7 +4022,7 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "cause.param-unsupported",
         "generic",
         r"(?<![\w.])(?:the )?{Q}(?P<param>[a-z][a-z_]{1,63}){Q} (?:parameter |field |argument )?is not supported\b|"
-        r"\bdoes not support (?:the )?{Q}(?P<param2>[a-z][a-z_]{1,63}){Q} (?:parameter|field|argument)",
+        r"\b(?:does not|doesn't) support (?:the )?{Q}(?P<param2>[a-z][a-z_]{1,63}){Q} (?:parameter|field|argument)",
         "https://github.com/0xPlaygrounds/rig/issues/1134",
         "`reasoning_format` is not supported with this model",
         model_scoped=True,
@@ -3991,7 +4030,8 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
     _s(
         "cause.overloaded",
         "generic",
-        r"\boverloaded\b|\bover capacity\b|\bat capacity\b|\bcapacity exceeded\b|\bhigh demand\b|\bserver is busy\b",
+        r"\boverloaded\b|\bover capacity\b|\bat capacity\b|\bcapacity exceeded\b|\bhigh demand\b|\bserver is busy\b|"
+        r"\bservice (?:is )?(?:temporarily )?unavailable\b|\btemporarily unavailable\b",
         "https://github.com/anthropics/claude-code/issues/3572",
         "Overloaded",
     ),
@@ -3999,7 +4039,7 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "cause.server-error",
         "generic",
         r"\binternal (?:server )?error\b|\ban unexpected error (?:has )?occurred\b|\bbad gateway\b|"
-        r"\bgateway time-?out\b",
+        r"\bgateway time-?out\b|\bupstream connect error\b",
         "https://github.com/anthropics/claude-code/issues/91800",
         "Internal server error",
     ),
