@@ -179,8 +179,12 @@ def _parse_text(text: str, content_type: str | None, *, depth: int) -> UpstreamE
     text_error = UpstreamError(
         shape="text", message=_bound(_SPACE.sub(" ", stripped), MAX_MESSAGE_CHARS), raw=raw
     )
-    # A client or relay that printed the upstream's error into plain text ("Error code: 400 - {...}"):
-    # the embedded error is the provider's own answer.
+    # A client or relay that printed the upstream's error after its own words ("Error code: 400 - {...}",
+    # "Error from provider: {...}"): the embedded error is the provider's own answer. A body that is
+    # nothing but a Python dict (no prefix) stays one text, as before: stored rows and summary groups
+    # keyed on that text keep their identity.
+    if stripped[0] in "[{":
+        return text_error
     return _with_nested(text_error, stripped[:MAX_LITERAL_CHARS], depth=depth)
 
 
