@@ -3919,6 +3919,16 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "https://github.com/ggml-org/llama.cpp/issues/13566",
         "image input is not supported by this server",
     ),
+    # A tool's schema the server cannot read (Bedrock names the toolSpec path; others the schema).
+    _s(
+        "cause.tool-schema-invalid",
+        "bedrock",
+        r"\b(?P<field>toolConfig\.tools\.(?P<index>\d+)\.toolSpec\.inputSchema[\w.]{0,40})\b[^;]{0,60}?"
+        r"(?:is invalid|must be|not valid)|\b(?:input_?schema|function parameters|parameters schema)\b[^;]{0,40}?"
+        r"(?:is invalid|is not a valid|invalid (?:json )?schema)",
+        "https://github.com/aaif-goose/goose/pull/5064",
+        "The value at toolConfig.tools.3.toolSpec.inputSchema.json.type must be one of the following: object.",
+    ),
     # JSON mode together with tools, in either order of the sentence.
     _s(
         "cause.tools-with-json-mode",
@@ -3962,14 +3972,15 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "generic",
         r"\bcontext (?:length|window|size)\b[^.;]{0,60}?\b(?:exceed|is|of|limit)|\b(?:prompt|input|request) is too "
         r"long\b|\bmaximum (?:context|input|prompt) (?:length|tokens?)\b|\btoo many (?:input |prompt )?tokens\b|"
-        r"\breduce the length of the messages\b|\bexceeds? (?:the )?(?:model'?s? )?(?:maximum )?context\b",
+        r"\breduce the length of the messages\b|\bexceeds? (?:the )?(?:model'?s? )?(?:maximum )?context\b|"
+        r"\bgreater than the context length\b",
         "https://github.com/langchain-ai/langchain/pull/25671",
         "Requested input length 99009 exceeds maximum input length 8192",
     ),
     _s(
         "cause.empty-content",
         "generic",
-        r"\b(?:content|text|parts)\b[^.;]{0,60}?\b(?:must not be empty|must n't be empty|cannot be empty|can ?not be "
+        r"\b(?:content|text|parts)\b[^;]{0,80}?\b(?:must not be empty|must n't be empty|cannot be empty|can ?not be "
         r"(?:empty|blank)|must be non-?empty|is blank|is empty|must not be blank)\b|\bnon-empty content\b|"
         r"\bmust have (?:either )?(?:content|text) or tool_calls\b|\bmessage\b[^.;]{0,60}?\bmust not be empty\b",
         "https://github.com/langchain-ai/langgraph/issues/3939",
