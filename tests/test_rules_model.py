@@ -198,6 +198,40 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
     ),
     # Known provider, unknown model: no "skipped" note (the provider's own rules ran).
     ("openai-unknown-model", URLS["openai"], {"model": "ft:acme-x", "messages": [USER]}, []),
+    # A gateway's alias of an OpenAI family model (a LiteLLM model group, BerriAI/litellm#33738): no
+    # catalog entry, but the name is the gpt-5 family's, judged as OpenAI by the family rules only.
+    (
+        "litellm-alias-gpt-5-nano-temperature",
+        "http://localhost:4000/v1/chat/completions",
+        {"model": "gpt-5-nano-env", "temperature": 0.1, "messages": [USER]},
+        [("model.sampling-on-reasoning-model", "error", "temperature")],
+    ),
+    (
+        "litellm-alias-gpt-5-nano-temperature-1",
+        "http://localhost:4000/v1/chat/completions",
+        {"model": "gpt-5-nano-env", "temperature": 1, "messages": [USER]},
+        [],
+    ),
+    # The same model family on the Responses API (the thread quotes both endpoints).
+    (
+        "litellm-alias-responses-temperature",
+        "http://localhost:4000/v1/responses",
+        {"model": "gpt-5-nano-env", "temperature": 0.1, "input": "Hi."},
+        [("model.sampling-on-reasoning-model", "error", "temperature")],
+    ),
+    (
+        "generic-responses-gpt-5.1-effort-none",
+        "https://llm.corp.example/v1/responses",
+        {"model": "gpt-5.1", "temperature": 0.3, "reasoning": {"effort": "none"}, "input": "Hi."},
+        [],
+    ),
+    # xAI's -beta ids name the same model (grok-3-mini-beta is grok-3-mini).
+    (
+        "generic-grok-3-mini-beta-known",
+        GENERIC,
+        {"model": "grok-3-mini-beta", "messages": [USER], "max_tokens": 100},
+        [],
+    ),
 ]  # fmt: skip
 
 
@@ -270,3 +304,18 @@ def test_cli_says_once_that_model_rules_were_skipped(tmp_path: Path) -> None:
         'skipped. Map the host with [[gateway]] or add [models."acme-finetune-v3"] in the providers config '
         "to check them."
     ]
+
+
+def test_an_alias_judged_by_its_family_name_says_the_provider_was_inferred() -> None:
+    body = {"model": "gpt-5-nano-env", "temperature": 0.1, "messages": [USER]}
+    analysis = analyse_request(json.dumps(body), "http://localhost:4000/v1/chat/completions")
+    [finding] = [f for f in analysis.findings if f.rule.startswith("model.")]
+    assert "the provider (OpenAI) was inferred from the model name" in finding.message
+    assert not any(f.rule == "model.rules-skipped" for f in analysis.findings)
+
+
+def test_a_beta_suffix_matches_the_catalog_entry() -> None:
+    from toolguard_core.catalog import lookup
+
+    info = lookup("grok-3-mini-beta")
+    assert info is not None and (info.name, info.matched_as) == ("grok-3-mini", "date")

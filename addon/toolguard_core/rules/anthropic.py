@@ -111,7 +111,8 @@ _THINKING = {"type": "enabled", "budget_tokens": 2048}
 def _example(*messages: dict[str, Any], **fields: Any) -> dict[str, Any]:
     return {
         "model": "claude-sonnet-4-5",
-        "max_tokens": 1024,
+        # Above every example's thinking budget: max_tokens must exceed thinking.budget_tokens.
+        "max_tokens": 4096,
         "tools": [_TOOL],
         "messages": list(messages),
         **fields,
@@ -381,7 +382,7 @@ THINKING_NOT_FIRST = define(
             source="https://github.com/deepset-ai/haystack-core-integrations/issues/2146",
         ),
     ),
-    example=_example(_USER, _CALL, _ANSWER, thinking={"type": "enabled", "budget_tokens": 2048}),
+    example=_example(_USER, _CALL, _ANSWER, thinking=_THINKING),
     example_url=MESSAGES_URL,
     policy=_SIGNED,
     fixed=_example(_USER, _SIGNED_CALL, _ANSWER, thinking=_THINKING),
@@ -410,7 +411,7 @@ THINKING_SIGNATURE = define(
             "content": [{"type": "thinking", "thinking": "Check the weather."}, *_CALL["content"]],
         },
         _ANSWER,
-        thinking={"type": "enabled", "budget_tokens": 2048},
+        thinking=_THINKING,
     ),
     example_url=MESSAGES_URL,
     policy=_SIGNED,
@@ -450,7 +451,7 @@ THINKING_FORCED_TOOL = define(
             source="https://github.com/mastra-ai/mastra/issues/7507",
         ),
     ),
-    example=_example(_USER, tool_choice={"type": "any"}, thinking={"type": "enabled", "budget_tokens": 2048}),
+    example=_example(_USER, tool_choice={"type": "any"}, thinking=_THINKING),
     example_url=MESSAGES_URL,
     policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
     fixed=_example(_USER, tool_choice={"type": "auto"}, thinking=_THINKING),
@@ -716,6 +717,30 @@ TEMPERATURE_RANGE = define(
     fixed=_example(_USER, temperature=0.75),
     notes="vercel/ai#10308 clamps for the same reason. A warning on other providers' compatible endpoints.",
 )
+THINKING_BUDGET = define(
+    "anthropic.thinking-budget-not-below-max-tokens",
+    Severity.ERROR,
+    "`thinking.budget_tokens` is not below `max_tokens`: the thinking budget is spent out of `max_tokens`.",
+    policy=_STRUCTURAL,
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text=(
+                "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at "
+                "https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size"
+            ),
+            source="https://github.com/ProfSynapse/nexus/issues/17",
+        ),
+    ),
+    example=_example(_USER, max_tokens=2048, thinking=_THINKING),
+    example_url=MESSAGES_URL,
+    fixed=_example(_USER, max_tokens=4096, thinking=_THINKING),
+    notes=(
+        "Raise `max_tokens` above the budget (the answer needs room after the thinking) or lower "
+        "`budget_tokens`. Not reported with `?beta=true` in the URL: with the interleaved-thinking beta the "
+        "budget may exceed `max_tokens` (Anthropic's extended-thinking docs), and the rules do not see headers."
+    ),
+)
 TEMPERATURE_WITH_TOP_P = define(
     "anthropic.temperature-with-top-p",
     Severity.ERROR,
@@ -859,6 +884,16 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
             "top_p",
             f"{view.model} accepts `temperature` or `top_p`, not both; drop one (usually `top_p`).",
         )
+    thinking = body.get("thinking")
+    if isinstance(thinking, dict) and thinking.get("type") == "enabled" and not beta_enabled(view):
+        budget, limit = thinking.get("budget_tokens"), body.get("max_tokens")
+        if _is_number(budget) and _is_number(limit) and budget >= limit:
+            yield from THINKING_BUDGET.report(
+                view,
+                "thinking.budget_tokens",
+                f"`thinking.budget_tokens` is {budget} but `max_tokens` is {limit}; `max_tokens` must be greater "
+                "than the budget. Raise `max_tokens` or lower the budget.",
+            )
     yield from _check_tool_choice(view)
 
 
