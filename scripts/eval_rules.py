@@ -103,6 +103,8 @@ _PARAM_PATTERNS: Final = tuple(
         rf"does not support (?:the )?(?:parameter|argument|field)s?\s*{_QUOTED}(?P<f>[A-Za-z_]\w*)",
         # LiteLLM's UnsupportedParamsError: "gpt-5-nano doesn't support temperature=0.1 while ..."
         r"(?:does not|doesn't) support (?P<f>[a-z_]+)=\S",
+        # Anthropic's limit answer: "max_tokens: 128001 > 64000, which is the maximum allowed ..."
+        r"(?P<f>[a-z_]+): \d+ > \d+, which is the maximum",
         rf"{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} (?:is not supported|is unsupported|not supported)",
         rf"[Ii]nvalid (?:value for )?{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}",
         rf"{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} must be",
@@ -124,7 +126,9 @@ _CAPABILITIES: Final = (
                          r"(?:tools?|function calling|tool calling) (?:is |are )?not supported|"
                          r"does not support (?:tool|function)", re.I)),
     ("image", re.compile(r"(?:support|supports) (?:image|vision)|image input|"
-                         r"(?:image|vision)[\w ]* (?:is |are )?not supported|not a multimodal", re.I)),
+                         r"(?:image|vision)[\w ]* (?:is |are )?not supported|not a multimodal|"
+                         # DeepSeek's serde answer: "messages[5]: unknown variant `image_url`, expected `text`"
+                         r"unknown variant .image_url.", re.I)),
 )  # fmt: skip
 #: Neutral values for a named parameter when the error quotes none: the commonest client value.
 DEFAULT_VALUES: Final[dict[str, Any]] = {
@@ -213,6 +217,7 @@ def _quoted_value(text: str, name: str) -> Any:
         rf"Invalid value for {_QUOTED}{key}{_QUOTED}:?\s*{_QUOTED}(?P<v>[\w.\-]+)",
         rf"{key}\b[^.\n]{{0,60}}?\bgot:?\s*{_QUOTED}(?P<v>-?\w+(?:\.\d+)?)",
         rf"(?:does not|doesn't) support {key}=(?P<v>-?\d+(?:\.\d+)?)",
+        rf"{key}: (?P<v>\d+) > \d+, which is the maximum",
     ):
         match = re.search(pattern, text)
         if match is not None:
@@ -541,6 +546,14 @@ STATEMENTS: Final = (
         drop=("input",),  # "this parameter has moved to 'input'": the body had messages instead
     ),
     Statement(
+        # Anthropic (and Bedrock relaying it) names both fields: the request set both.
+        "temperature and top_p together",
+        _s(rf"{_Q}temperature{_Q} and {_Q}top_p{_Q} cannot both be specified"),
+        "top_p",
+        apis=("chat", "messages"),
+        top=(("temperature", DEFAULT_VALUES["temperature"]), ("top_p", DEFAULT_VALUES["top_p"])),
+    ),
+    Statement(
         # Anthropic: the request enabled thinking with a budget not below max_tokens. The sentence gives
         # neither number; the budget equal to the max_tokens the build already holds is the least such
         # request (the default max_tokens, as max_tokens is named by the same sentence).
@@ -658,6 +671,11 @@ def build_request(entry: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
             statement.build(found, body)
     if "tools" in named.capabilities or body.get("tool_choice") not in (None, "none"):
         body.setdefault("tools", [_TOOL])
+    if api == "messages":
+        # The Messages API requires max_tokens; a request that got any other answer had one (the
+        # common value unless the error quotes it), so its absence is not a failure the thread shows.
+        base["max_tokens"] = DEFAULT_VALUES["max_tokens"]
+        body.setdefault("max_tokens", base["max_tokens"])
     if body == base:
         return None, "the error names only fields whose content it does not show"
     return body, "built"

@@ -89,6 +89,17 @@ def test_only_the_requested_split_is_read(monkeypatch: pytest.MonkeyPatch) -> No
         ),
         # Cerebras names the field with a body. prefix.
         ("API Error: 422 body.store: property 'body.store' is unsupported", {"store": True}),
+        # Anthropic's limit answer quotes the value sent.
+        (
+            '{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: 128001 > 64000, '
+            'which is the maximum allowed number of output tokens for claude-opus-4-5-20251101"}}',
+            {"max_tokens": 128001},
+        ),
+        # "cannot both be specified" states that the request set both.
+        (
+            "`temperature` and `top_p` cannot both be specified for this model. Please use only one.",
+            {"temperature": 0.7, "top_p": 0.9},
+        ),
         # LiteLLM's UnsupportedParamsError names the field and the value as name=value.
         (
             "litellm.UnsupportedParamsError: gpt-5-nano doesn't support temperature=0.1 while reasoning is "
@@ -206,3 +217,36 @@ def test_anthropic_budget_sentence_builds_a_budget_not_below_max_tokens() -> Non
         "max_tokens": 4096,
         "thinking": {"type": "enabled", "budget_tokens": 4096},
     }
+
+
+def test_deepseek_unknown_image_url_variant_names_an_image_part() -> None:
+    body = {
+        "error": {
+            "message": "Failed to deserialize the JSON body into the target type: messages[148]: unknown variant "
+            "`image_url`, expect..."
+        }
+    }
+    entry = {"api": "chat", "model": "deepseek-v4-pro", "request": None, "body": body, "class": "model"}
+    request, how = EVAL.build_request(entry)
+    assert how == "built" and request is not None
+    assert request["messages"][-1]["content"][1]["type"] == "image_url"
+
+
+def test_a_messages_request_is_built_with_its_required_max_tokens() -> None:
+    entry = {
+        "api": "messages",
+        "model": "claude-sonnet-4-5",
+        "request": None,
+        "body": "temperature and top_p cannot both be specified for this model. Please use only one.",
+        "class": "model",
+    }
+    assert EVAL.build_request(entry) == (
+        {
+            "model": "claude-sonnet-4-5",
+            "messages": [{"role": "user", "content": "What is the weather in Paris?"}],
+            "temperature": 0.7,
+            "top_p": 0.9,
+            "max_tokens": 4096,
+        },
+        "built",
+    )

@@ -34,12 +34,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import normalise_model
 from toolguard_core.request import MESSAGES, RequestView
 from toolguard_core.rules.jsonvalues import json_type
+from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 MESSAGES_URL = "https://api.anthropic.com/v1/messages"
@@ -74,10 +74,6 @@ TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,128}$")
 TOOL_NAME_MAX = 128
 #: ``tool_use.id`` pattern, quoted in the error below.
 TOOL_USE_ID = re.compile(r"^[a-zA-Z0-9_-]+$")
-#: Claude models that reject ``temperature`` together with ``top_p``: the 4.5 generation and later
-#: (Sonnet 4.5 langfuse/langfuse#9882, Sonnet 4.6 skydiscover-ai/skydiscover#15). ``claude-sonnet-4-20250514``
-#: is Claude 4.0: the date after ``4-`` must not be read as a minor version.
-_SAMPLING_EXCLUSIVE_MODEL = re.compile(r"^claude-(opus|sonnet|haiku)-(4-[5-9](?!\d)|[5-9](?!\d))")
 
 # ----------------------------------------------------------------------------- example bodies
 
@@ -767,12 +763,6 @@ TEMPERATURE_WITH_TOP_P = define(
 # ----------------------------------------------------------------------------- helpers
 
 
-def beta_enabled(view: RequestView) -> bool:
-    """Whether the URL asks for beta behaviour (``?beta=true``, what the Anthropic SDK's beta client and
-    Claude Code send); mid-conversation system messages are accepted then."""
-    return any(v.lower() == "true" for v in parse_qs(view.target.query).get("beta", ()))
-
-
 @dataclass(slots=True)
 class Block:
     """One content block, where it sits in the request."""
@@ -878,7 +868,7 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
             "(0-2) by half.",
         )
     model = normalise_model(view.model or "")
-    if _is_number(temperature) and _is_number(body.get("top_p")) and _SAMPLING_EXCLUSIVE_MODEL.match(model):
+    if _is_number(temperature) and _is_number(body.get("top_p")) and SAMPLING_EXCLUSIVE_MODEL.match(model):
         yield from TEMPERATURE_WITH_TOP_P.report(
             view,
             "top_p",

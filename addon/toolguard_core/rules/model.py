@@ -33,8 +33,8 @@ from toolguard_core.providers import (
     VLLM_REASONING_EFFORTS,
     ModelFamily,
 )
-from toolguard_core.request import RESPONSES, RequestView
-from toolguard_core.rules.modelinfo import family_of
+from toolguard_core.request import MESSAGES, RESPONSES, RequestView
+from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled, family_of, is_number
 from toolguard_core.rules.policy import SELF_HOSTED
 from toolguard_core.rules.registry import Policy, PredictedError, Rule, check, define, policy
 
@@ -243,8 +243,16 @@ MAX_TOKENS_ABOVE_LIMIT = define(
     "model.max-tokens-above-limit",
     Severity.ERROR,
     "`max_tokens` / `max_completion_tokens` above the model's output limit.",
-    policy=_capability_policy("openai-family", "generic"),
+    policy=_capability_policy("openai-family", "anthropic", "generic"),
     predicts=(
+        PredictedError(
+            provider="anthropic",
+            text=(
+                "max_tokens: 128001 > 64000, which is the maximum allowed number of output tokens for "
+                "claude-opus-4-5-20251101"
+            ),
+            source="https://github.com/anthropics/claude-code/issues/24451",
+        ),
         PredictedError(
             provider="openai",
             text=(
@@ -268,7 +276,9 @@ MAX_TOKENS_ABOVE_LIMIT = define(
     example={"model": "gpt-4o", "messages": [_USER], "max_tokens": 32000},
     notes=(
         "The limit is the larger of the two catalog sources' output limits, so a finding is certain for "
-        "that model; other hosts of the model (warning) may cap differently."
+        "that model; other hosts of the model (warning) may cap differently. Checked for the Messages API "
+        "too, except with `?beta=true` in the URL: Anthropic's output betas raise some models' limits "
+        "(output-128k for Claude 3.7 Sonnet), and the rules do not see the beta headers."
     ),
 )
 CONTEXT_EXCEEDED = define(
@@ -413,6 +423,33 @@ SAMPLING_REASONING = define(
         "params.unsupported-for-model. gpt-5.1 and later accept sampling with reasoning_effort 'none'."
     ),
 )
+CLAUDE_SAMPLING = define(
+    "model.temperature-with-top-p",
+    Severity.ERROR,
+    "Both `temperature` and `top_p` sent through an unrecognised host (a gateway, Bedrock's OpenAI-compatible "
+    "endpoint) to a Claude 4.5-or-later model, which accepts only one of them.",
+    policy=policy(
+        error=("anthropic", "generic"),
+        conditions={
+            "anthropic": "judged as Anthropic off its own host; on /v1/messages anthropic.temperature-with-top-p",
+            "generic": "a Claude 4.5-or-later model the catalog attributes to Anthropic",
+        },
+    ),
+    predicts=(
+        PredictedError(
+            provider="bedrock via litellm",
+            text=(
+                'litellm.BadRequestError: BedrockException - {"message":"The model returned the following '
+                'errors: `temperature` and `top_p` cannot both be specified for this model. Please use only one."}'
+            ),
+            source="https://github.com/skydiscover-ai/skydiscover/issues/15",
+        ),
+    ),
+    example={"model": "claude-sonnet-4-6", "messages": [_USER], "temperature": 0.7, "top_p": 0.9},
+    example_url=_GENERIC_URL,
+    fixed={"model": "claude-sonnet-4-6", "messages": [_USER], "temperature": 0.7},
+    notes="The models are those of anthropic.temperature-with-top-p (one definition, in rules/anthropic.py).",
+)
 UNKNOWN_MODEL = define(
     "model.rules-skipped",
     Severity.INFO,
@@ -551,6 +588,16 @@ def check_model(view: RequestView) -> Iterator[Finding]:
     yield from _check_reasoning(view, subject)
 
 
+@check(endpoints=(MESSAGES,))
+def check_model_messages(view: RequestView) -> Iterator[Finding]:
+    """The Messages API: the model's output limit (Anthropic's own answer is quoted on the rule). Not
+    under ``?beta=true``, where output betas may raise the limit (see the rule's notes)."""
+    subject = _subject(view)
+    if subject is None or beta_enabled(view):
+        return
+    yield from _check_output_limit(view, subject)
+
+
 @check(endpoints=(RESPONSES,))
 def check_model_responses(view: RequestView) -> Iterator[Finding]:
     """The Responses API: the reasoning-family sampling rules (the same models reject the same fields
@@ -658,6 +705,12 @@ def _parts(messages: list[Any]) -> Iterator[tuple[str, str]]:
 
 
 def _check_limits(view: RequestView, subject: _Subject) -> Iterator[Finding]:
+    yield from _check_output_limit(view, subject)
+    if subject.info.max_input_tokens is not None:
+        yield from _check_context(view, subject, subject.info.max_input_tokens)
+
+
+def _check_output_limit(view: RequestView, subject: _Subject) -> Iterator[Finding]:
     info = subject.info
     body = view.body
     if info.max_output_tokens is not None:
@@ -673,8 +726,6 @@ def _check_limits(view: RequestView, subject: _Subject) -> Iterator[Finding]:
                     f"tokens; lower it to {info.max_output_tokens} or less.",
                 )
                 break
-    if info.max_input_tokens is not None:
-        yield from _check_context(view, subject, info.max_input_tokens)
 
 
 def _texts(view: RequestView) -> Iterator[str]:
@@ -759,6 +810,25 @@ def _check_reasoning(view: RequestView, subject: _Subject) -> Iterator[Finding]:
             "`max_completion_tokens` instead.",
         )
     yield from _check_family_sampling(view, subject, effort)
+    yield from _check_claude_sampling(view, subject)
+
+
+def _check_claude_sampling(view: RequestView, subject: _Subject) -> Iterator[Finding]:
+    """A Claude 4.5+ model behind an unrecognised host takes `temperature` or `top_p`, not both."""
+    body = view.body
+    if (
+        subject.inferred == "anthropic"
+        and is_number(body.get("temperature"))
+        and is_number(body.get("top_p"))
+        and SAMPLING_EXCLUSIVE_MODEL.match(subject.info.name)
+    ):
+        yield from _report(
+            CLAUDE_SAMPLING,
+            view,
+            subject,
+            "top_p",
+            f"{subject.name()} accepts `temperature` or `top_p`, not both; drop one (usually `top_p`).",
+        )
 
 
 def _report_family(
