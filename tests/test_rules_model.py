@@ -232,6 +232,20 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         {"model": "claude-3-7-sonnet-20250219", "max_tokens": 128000, "messages": [USER]},
         [],
     ),
+    # GitHub Copilot answers OpenAI's own texts for OpenAI's models (caozhiyuan/copilot-api#164).
+    (
+        "copilot-gpt-5-mini-max-tokens",
+        URLS["copilot"],
+        {"model": "gpt-5-mini", "messages": [USER], "max_tokens": 100},
+        [("model.max-tokens-on-reasoning-model", "error", "max_tokens")],
+    ),
+    ("copilot-gpt-4-1-max-tokens", URLS["copilot"], {"model": "gpt-4.1", "messages": [USER], "max_tokens": 100}, []),
+    (
+        "copilot-claude-max-tokens",
+        URLS["copilot"],
+        {"model": "claude-sonnet-4", "messages": [USER], "max_tokens": 100, "temperature": 0.2},
+        [],
+    ),
     # xAI's -beta ids name the same model (grok-3-mini-beta is grok-3-mini).
     (
         "generic-grok-3-mini-beta-known",

@@ -69,12 +69,17 @@ def _capability_policy(*error: str) -> Policy:
 #: The OpenAI reasoning-family rules applied off OpenAI's own host: judged as OpenAI when the model name
 #: is one of its families (providers.py OPENAI_FAMILIES); on api.openai.com and Azure params.* reports.
 _FAMILY_POLICY = policy(
-    error=("openai", "generic"),
+    error=("openai", "generic", "copilot"),
     conditions={
         "openai": "judged as OpenAI off its own host; on api.openai.com params.* reports it",
         "generic": "a model name of an OpenAI reasoning family",
+        "copilot": "an OpenAI reasoning model (Copilot answers with OpenAI's validator)",
     },
 )
+#: Known hosts that hand OpenAI's models to OpenAI's own validator, so its reasoning-family rules hold
+#: there: GitHub Copilot's chat API answers OpenAI's texts (caozhiyuan/copilot-api#164: "Unsupported
+#: parameter: 'max_tokens' is not supported with this model."; microsoft/vscode#282170 for top_p).
+FAMILY_RELAYS = frozenset({"copilot"})
 
 # --- rule definitions -------------------------------------------------------------------------
 
@@ -372,8 +377,8 @@ SYSTEM_UNSUPPORTED = define(
 MAX_TOKENS_REASONING = define(
     "model.max-tokens-on-reasoning-model",
     Severity.ERROR,
-    "`max_tokens` sent through an unrecognised host to a model the catalog attributes to OpenAI's "
-    "reasoning families (o-series, gpt-5), which only take `max_completion_tokens`.",
+    "`max_tokens` sent through an unrecognised host (or GitHub Copilot, which relays OpenAI's validator) to "
+    "a model of OpenAI's reasoning families (o-series, gpt-5), which only take `max_completion_tokens`.",
     policy=_FAMILY_POLICY,
     predicts=(
         PredictedError(
@@ -401,7 +406,7 @@ SAMPLING_REASONING = define(
     "model.sampling-on-reasoning-model",
     Severity.ERROR,
     "A sampling field (`temperature` other than 1, `top_p`, penalties) sent through an unrecognised host "
-    "to a model the catalog attributes to OpenAI's reasoning families.",
+    "(or GitHub Copilot, which relays OpenAI's validator) to a model of OpenAI's reasoning families.",
     policy=_FAMILY_POLICY,
     predicts=(
         PredictedError(
@@ -511,6 +516,11 @@ class _Subject:
     def provenance(self) -> str:
         """The sentence every finding ends with: where the fact comes from."""
         source = "your providers config" if self.info.origin != "snapshot" else "toolguard's model catalog"
+        if self.provider_id in FAMILY_RELAYS and self.inferred is None:
+            host = BUILTIN_PROFILES[self.provider_id].name
+            return (
+                f" ({host} passes OpenAI's models to OpenAI's validator; the model is OpenAI's in {source}.)"
+            )
         if self.by_name:
             return (
                 " The host is not a recognised provider and the model catalog has no entry for this name, but "
@@ -560,10 +570,12 @@ def _subject(view: RequestView) -> _Subject | None:
 
 
 def _inferred_family(subject: _Subject) -> ModelFamily:
-    """On an unrecognised host: the built-in family of the inferred vendor (o-series, gpt-5, ...)."""
-    if subject.inferred != "openai":  # the families whose rejections are cited above
+    """On an unrecognised host (or a relay of OpenAI's validator): the built-in family of the inferred
+    vendor (o-series, gpt-5, ...)."""
+    relayed = subject.provider_id in FAMILY_RELAYS and "openai" in subject.info.providers
+    if subject.inferred != "openai" and not relayed:  # the families whose rejections are cited above
         return DEFAULT_FAMILY
-    return BUILTIN_PROFILES[subject.inferred].family_for(subject.model)
+    return BUILTIN_PROFILES["openai"].family_for(subject.model)
 
 
 # --- the checks -------------------------------------------------------------------------------
