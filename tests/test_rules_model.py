@@ -46,6 +46,7 @@ LOCATIONS: dict[str, str] = {
     "model.max-tokens-on-reasoning-model": "max_tokens",
     "model.sampling-on-reasoning-model": "temperature",
     "model.temperature-with-top-p": "top_p",
+    "model.tool-choice-unsupported": "tool_choice",
     "model.rules-skipped": "model",
 }
 
@@ -244,6 +245,26 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         "copilot-claude-max-tokens",
         URLS["copilot"],
         {"model": "claude-sonnet-4", "messages": [USER], "max_tokens": 100, "temperature": 0.2},
+        [],
+    ),
+    # deepseek-reasoner takes no forced tool_choice (google-gemini/gemini-fullstack-langgraph-quickstart#123);
+    # `auto` is not known to fail, and deepseek-chat takes it.
+    (
+        "deepseek-reasoner-required",
+        URLS["deepseek"],
+        {"model": "deepseek-reasoner", "messages": [USER], "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "required"},
+        [("model.tool-choice-unsupported", "error", "tool_choice")],
+    ),
+    (
+        "deepseek-reasoner-auto",
+        URLS["deepseek"],
+        {"model": "deepseek-reasoner", "messages": [USER], "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "auto"},
+        [],
+    ),
+    (
+        "deepseek-chat-required",
+        URLS["deepseek"],
+        {"model": "deepseek-chat", "messages": [USER], "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "required"},
         [],
     ),
     # xAI's -beta ids name the same model (grok-3-mini-beta is grok-3-mini).

@@ -112,6 +112,38 @@ TOOLS_UNSUPPORTED = define(
         "or drop `tools`/`tool_choice`."
     ),
 )
+TOOL_CHOICE_UNSUPPORTED = define(
+    "model.tool-choice-unsupported",
+    Severity.ERROR,
+    "`tool_choice` forces a tool call (`required` or a named function) on a model that does not take a "
+    "forced `tool_choice`.",
+    policy=_capability_policy("deepseek", "generic"),
+    predicts=(
+        PredictedError(
+            provider="deepseek",
+            text="deepseek-reasoner does not support this tool_choice",
+            source="https://github.com/google-gemini/gemini-fullstack-langgraph-quickstart/issues/123",
+        ),
+    ),
+    example={
+        "model": "deepseek-reasoner",
+        "messages": [_USER],
+        "tools": [{"type": "function", "function": {"name": "ls", "parameters": {"type": "object"}}}],
+        "tool_choice": {"type": "function", "function": {"name": "ls"}},
+    },
+    example_url="https://api.deepseek.com/chat/completions",
+    fixed={
+        "model": "deepseek-reasoner",
+        "messages": [_USER],
+        "tools": [{"type": "function", "function": {"name": "ls", "parameters": {"type": "object"}}}],
+    },
+    notes=(
+        "The catalog's `tool_choice` flag (LiteLLM `supports_tool_choice`). LangChain's "
+        "`with_structured_output` forces a named tool this way. Only forcing values are flagged: whether "
+        "such a model takes `auto` or `none` is not known. Drop `tool_choice` (or use `auto`) and ask for "
+        "the tool in the prompt, or use a model that takes a forced choice."
+    ),
+)
 IMAGE_UNSUPPORTED = define(
     "model.image-unsupported",
     Severity.ERROR,
@@ -651,6 +683,18 @@ def _check_capabilities(view: RequestView, subject: _Subject) -> Iterator[Findin
                     f"{subject.name()} has no function calling, so a request with `{key}` is rejected; use a "
                     f"model with tool calling or drop `{key}` (and `tool_choice`).",
                 )
+    choice = body.get("tool_choice")
+    forced = choice == "required" or (isinstance(choice, dict) and choice.get("type") in ("function", "tool"))
+    if info.tool_choice is False and forced and isinstance(body.get("tools"), list) and body["tools"]:
+        what = "required" if choice == "required" else "a named function"
+        yield from _report(
+            TOOL_CHOICE_UNSUPPORTED,
+            view,
+            subject,
+            "tool_choice",
+            f"{subject.name()} does not take a forced `tool_choice` ({what}); drop `tool_choice` (or send "
+            "`auto`) and ask for the tool in the prompt, or use a model that takes it.",
+        )
     if (
         info.parallel_tool_calls is False
         and "parallel_tool_calls" in body
