@@ -267,6 +267,27 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         {"model": "deepseek-chat", "messages": [USER], "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "required"},
         [],
     ),
+    # The Responses API on OpenAI's and Azure's own hosts (ThinkInAIXYZ/deepchat#655: o3, temperature).
+    (
+        "openai-responses-o3-mini-temperature",
+        "https://api.openai.com/v1/responses",
+        {"model": "o3-mini", "temperature": 0.2, "input": "Hi."},
+        [("model.sampling-on-reasoning-model", "error", "temperature")],
+    ),
+    (
+        "azure-responses-o4-mini-top-p",
+        "https://example.openai.azure.com/openai/v1/responses",
+        {"model": "o4-mini", "top_p": 0.5, "input": "Hi."},
+        [("model.sampling-on-reasoning-model", "error", "top_p")],
+    ),
+    ("openai-responses-gpt-4o-temperature", "https://api.openai.com/v1/responses", {"model": "gpt-4o", "temperature": 0.2, "input": "Hi."}, []),
+    ("openai-responses-gpt-5-temperature-1", "https://api.openai.com/v1/responses", {"model": "gpt-5", "temperature": 1, "input": "Hi."}, []),
+    (
+        "openai-responses-gpt-5.1-effort-none",
+        "https://api.openai.com/v1/responses",
+        {"model": "gpt-5.1", "temperature": 0.3, "reasoning": {"effort": "none"}, "input": "Hi."},
+        [],
+    ),
     # xAI's -beta ids name the same model (grok-3-mini-beta is grok-3-mini).
     (
         "generic-grok-3-mini-beta-known",

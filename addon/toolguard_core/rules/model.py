@@ -437,9 +437,18 @@ MAX_TOKENS_REASONING = define(
 SAMPLING_REASONING = define(
     "model.sampling-on-reasoning-model",
     Severity.ERROR,
-    "A sampling field (`temperature` other than 1, `top_p`, penalties) sent through an unrecognised host "
-    "(or GitHub Copilot, which relays OpenAI's validator) to a model of OpenAI's reasoning families.",
-    policy=_FAMILY_POLICY,
+    "A sampling field (`temperature` other than 1, `top_p`, penalties) sent to a model of OpenAI's "
+    "reasoning families through an unrecognised host or GitHub Copilot (which relays OpenAI's validator), "
+    "or on the Responses API.",
+    policy=policy(
+        error=("openai-family", "generic", "copilot"),
+        conditions={
+            "openai-family": "the Responses API, or judged as OpenAI off its own host (chat on api.openai.com "
+            "and Azure: params.*)",
+            "generic": "a model name of an OpenAI reasoning family",
+            "copilot": "an OpenAI reasoning model (Copilot answers with OpenAI's validator)",
+        },
+    ),
     predicts=(
         PredictedError(
             provider="openai-compatible gateway → openai",
@@ -451,13 +460,21 @@ SAMPLING_REASONING = define(
             ),
             source="https://github.com/BeehiveInnovations/pal-mcp-server/issues/78",
         ),
+        PredictedError(
+            # The Responses API with o3 (the client's "openai responses" API type).
+            provider="openai",
+            text="400 Unsupported parameter: 'temperature' is not supported with this model.",
+            source="https://github.com/ThinkInAIXYZ/deepchat/issues/655",
+        ),
     ),
     fixed={"model": "o3-mini", "messages": [_USER]},
     example={"model": "o3-mini", "messages": [_USER], "temperature": 0.2},
     example_url=_GENERIC_URL,
     notes=(
-        "On api.openai.com and Azure these are params.temperature-on-reasoning-model and "
-        "params.unsupported-for-model. gpt-5.1 and later accept sampling with reasoning_effort 'none'."
+        "On chat completions at api.openai.com and Azure these are params.temperature-on-reasoning-model and "
+        "params.unsupported-for-model; the Responses API is judged here on every host (the same models "
+        "reject the same fields there; effort is `reasoning.effort`). gpt-5.1 and later accept sampling "
+        "with reasoning effort 'none'."
     ),
 )
 CLAUDE_SAMPLING = define(
@@ -651,7 +668,9 @@ def check_model_responses(view: RequestView) -> Iterator[Finding]:
         return
     reasoning = view.body.get("reasoning")
     effort = reasoning.get("effort") if isinstance(reasoning, dict) else None
-    yield from _check_family_sampling(view, subject, effort)
+    # On OpenAI's own hosts no params.* rule reads a Responses body, so the family is the host's own.
+    own = view.provider.openai_validator and subject.inferred is None
+    yield from _check_family_sampling(view, subject, effort, own_host=own)
 
 
 def _report(
@@ -896,10 +915,13 @@ def _report_family(
     yield from rule.report(view, location, f"{message}{subject.provenance()}", judged_as="openai")
 
 
-def _check_family_sampling(view: RequestView, subject: _Subject, effort: Any) -> Iterator[Finding]:
+def _check_family_sampling(
+    view: RequestView, subject: _Subject, effort: Any, *, own_host: bool = False
+) -> Iterator[Finding]:
     """An unrecognised host, a model of a known reasoning family: the family rules that params.* applies
-    on the vendor's own host (providers.py OPENAI_FAMILIES; errors cited above)."""
-    family = _inferred_family(subject)
+    on the vendor's own host (providers.py OPENAI_FAMILIES; errors cited above). ``own_host``: the
+    Responses API on OpenAI or Azure, judged by the host's own families."""
+    family = view.provider.family_for(subject.model) if own_host else _inferred_family(subject)
     if family is DEFAULT_FAMILY:
         return
     body = view.body
