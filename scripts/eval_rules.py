@@ -101,6 +101,10 @@ _PARAM_PATTERNS: Final = tuple(
         rf"[Uu]nknown name {_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}(?::| at {_QUOTED}[A-Za-z_]\w*{_QUOTED}:)",
         rf"[Aa]rgument not supported(?: on this model)?:\s*{_QUOTED}(?P<f>[A-Za-z_]\w*)",
         rf"does not support (?:the )?(?:parameter|argument|field)s?\s*{_QUOTED}(?P<f>[A-Za-z_]\w*)",
+        # LiteLLM's UnsupportedParamsError: "gpt-5-nano doesn't support temperature=0.1 while ..."
+        r"(?:does not|doesn't) support (?P<f>[a-z_]+)=\S",
+        # Anthropic's limit answer: "max_tokens: 128001 > 64000, which is the maximum allowed ..."
+        r"(?P<f>[a-z_]+): \d+ > \d+, which is the maximum",
         rf"{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} (?:is not supported|is unsupported|not supported)",
         rf"[Ii]nvalid (?:value for )?{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}",
         rf"{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} must be",
@@ -122,7 +126,9 @@ _CAPABILITIES: Final = (
                          r"(?:tools?|function calling|tool calling) (?:is |are )?not supported|"
                          r"does not support (?:tool|function)", re.I)),
     ("image", re.compile(r"(?:support|supports) (?:image|vision)|image input|"
-                         r"(?:image|vision)[\w ]* (?:is |are )?not supported|not a multimodal", re.I)),
+                         r"(?:image|vision)[\w ]* (?:is |are )?not supported|not a multimodal|"
+                         # DeepSeek's serde answer: "messages[5]: unknown variant `image_url`, expected `text`"
+                         r"unknown variant .image_url.", re.I)),
 )  # fmt: skip
 #: Neutral values for a named parameter when the error quotes none: the commonest client value.
 DEFAULT_VALUES: Final[dict[str, Any]] = {
@@ -210,6 +216,8 @@ def _quoted_value(text: str, name: str) -> Any:
         rf"{_QUOTED}{key}{_QUOTED}\s+does not support\s+{_QUOTED}(?P<v>[\w.\-]+)",
         rf"Invalid value for {_QUOTED}{key}{_QUOTED}:?\s*{_QUOTED}(?P<v>[\w.\-]+)",
         rf"{key}\b[^.\n]{{0,60}}?\bgot:?\s*{_QUOTED}(?P<v>-?\w+(?:\.\d+)?)",
+        rf"(?:does not|doesn't) support {key}=(?P<v>-?\d+(?:\.\d+)?)",
+        rf"{key}: (?P<v>\d+) > \d+, which is the maximum",
     ):
         match = re.search(pattern, text)
         if match is not None:
@@ -537,6 +545,24 @@ STATEMENTS: Final = (
         top=(("messages", [_USER]),),
         drop=("input",),  # "this parameter has moved to 'input'": the body had messages instead
     ),
+    Statement(
+        # Anthropic (and Bedrock relaying it) names both fields: the request set both.
+        "temperature and top_p together",
+        _s(rf"{_Q}temperature{_Q} and {_Q}top_p{_Q} cannot both be specified"),
+        "top_p",
+        apis=("chat", "messages"),
+        top=(("temperature", DEFAULT_VALUES["temperature"]), ("top_p", DEFAULT_VALUES["top_p"])),
+    ),
+    Statement(
+        # Anthropic: the request enabled thinking with a budget not below max_tokens. The sentence gives
+        # neither number; the budget equal to the max_tokens the build already holds is the least such
+        # request (the default max_tokens, as max_tokens is named by the same sentence).
+        "a thinking budget not below max_tokens",
+        _s(rf"{_Q}max_tokens{_Q} must be greater than {_Q}thinking\.budget_tokens"),
+        "thinking",
+        apis=("messages",),
+        top=(("thinking", {"type": "enabled", "budget_tokens": DEFAULT_VALUES["max_tokens"]}),),
+    ),
 )
 
 
@@ -591,6 +617,10 @@ def build_request(entry: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
         return None, f"api {api!r} is not checked by toolguard"
     model = entry.get("model") or "unknown-model"
     request = entry.get("request")
+    unnamed = entry.get("class") == "model" and not _names_model(entry)
+    if isinstance(request, dict) and unnamed:
+        # The same bar as a built request: a shown request names the model only through a real id.
+        return None, "a model-capability failure whose model the thread does not name"
     if isinstance(request, dict):
         body = dict(request)
         if entry.get("request_fidelity") == "verbatim":
@@ -605,8 +635,13 @@ def build_request(entry: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
     named = named_by(entry.get("body"))
     if not named:
         return None, "the error names no request field"
-    if entry.get("class") == "model" and not entry.get("model"):
+    if unnamed:
         return None, "a model-capability failure whose model the thread does not name"
+    for name, value in named.params.items():
+        if value is None and name not in STRUCTURAL and _in_stated_range(_text(entry.get("body")), name):
+            # "the valid range of max_tokens is [1, 8192]": the sent value lay outside it, but the
+            # text does not say where, and the common default would lie inside it.
+            return None, "the error states the valid range of a field but not the value sent"
     base: dict[str, Any]
     if api == "responses":
         base = {"model": model, "input": "Hi."}
@@ -636,9 +671,38 @@ def build_request(entry: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
             statement.build(found, body)
     if "tools" in named.capabilities or body.get("tool_choice") not in (None, "none"):
         body.setdefault("tools", [_TOOL])
+    if api == "messages":
+        # The Messages API requires max_tokens; a request that got any other answer had one (the
+        # common value unless the error quotes it), so its absence is not a failure the thread shows.
+        base["max_tokens"] = DEFAULT_VALUES["max_tokens"]
+        body.setdefault("max_tokens", base["max_tokens"])
     if body == base:
         return None, "the error names only fields whose content it does not show"
     return body, "built"
+
+
+#: Model ids a thread shows only as a template slot (``<YOUR_ENDPOINT_ID>``, ``{model}``, ``YOUR_MODEL``).
+_PLACEHOLDER_MODEL: Final = re.compile(r"^\s*(?:<[^>]*>|\{[^}]*\}|\$\{?\w+\}?|your[_-]\w*)\s*$", re.I)
+
+
+def _names_model(entry: dict[str, Any]) -> bool:
+    """Whether the thread names the model: the entry's model, or the shown request's, not a placeholder."""
+    request = entry.get("request")
+    shown = request.get("model") if isinstance(request, dict) else None
+    return any(
+        isinstance(model, str) and model.strip() and not _PLACEHOLDER_MODEL.match(model)
+        for model in (entry.get("model"), shown)
+    )
+
+
+def _in_stated_range(text: str, name: str) -> bool:
+    """Whether ``text`` states the valid range of ``name`` and its common default lies inside it."""
+    key = re.escape(name)
+    found = re.search(rf"range of {_QUOTED}{key}{_QUOTED} is \[\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*\]", text)
+    if found is None:
+        return False
+    default = _default(name)
+    return isinstance(default, int | float) and float(found[1]) <= default <= float(found[2])
 
 
 def _default(name: str) -> Any:

@@ -36,10 +36,13 @@ provider accepts it and the rule reports nothing there; **info** is context. A c
 says when the rule applies on that provider at all (a model family, say). A provider recognised only
 by a shared local port gets a provider-specific error as a warning (map its host to make it an error).
 
-Rules marked *declared* state this table themselves (`policy=` on the rule) and report only through
-it, and tests/test_rule_policies.py runs each one's example against every built-in provider. For the
-others the table is derived from their default severity and provider list; their checks still pick
-some severities per provider (issue 9, being migrated).
+Every rule declares this table itself (`policy=` on the rule) and its checks report only through it
+(`Rule.report`); tests/test_severity_declared.py holds every check to that, and
+tests/test_rule_policies.py runs each rule's example against every built-in provider. Two inputs can
+only weaken a declared error, and the finding says which: a check that doubts its own evidence (a
+model capability only a reseller's catalog entry states, a host that is not the model's vendor, a token
+count that is an estimate) reports it as a warning "(A warning: why.)", and a host that accepted what the
+rule flags for this model before (`toolguard learned list`) demotes it.
 
 Lint a request body offline with `toolguard check request.json --url <provider URL>`.
 """

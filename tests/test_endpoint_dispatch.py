@@ -121,12 +121,22 @@ def test_registry_keeps_each_endpoint_kinds_checks_apart() -> None:
     messages = CHECKS_BY_ENDPOINT["messages"]
     assert sequence.check_tool_sequence in chat and sequence.check_tool_sequence not in resp
     assert responses.check_function_call_pairing in resp and responses.check_function_call_pairing not in chat
-    # Besides the Responses rules, only checks of endpoint-agnostic fields (the model id) run there.
+    # Besides the Responses rules, only checks of endpoint-agnostic fields (the model id) and the
+    # model's own per-endpoint check (sampling on reasoning models, output limits) run there.
     assert {fn.__module__ for fn in resp} == {
         "toolguard_core.rules.responses",
         "toolguard_core.rules.model_id",
+        "toolguard_core.rules.model",
     }
-    assert {fn.__module__ for fn in messages} == {"toolguard_core.rules.anthropic"}
+    assert {fn.__module__ for fn in messages} == {
+        "toolguard_core.rules.anthropic",
+        "toolguard_core.rules.model",
+    }
+    # The model checks are one per endpoint kind, each reading that kind's own fields.
+    from toolguard_core.rules import model
+
+    assert model.check_model in chat and model.check_model_responses in resp
+    assert model.check_model_messages in messages
     assert not set(messages) & (set(chat) | set(resp))
     assert set(CHECKS) == set(chat) | set(resp) | set(messages)
     # Registration order is the run order, per kind as in CHECKS.

@@ -89,6 +89,23 @@ def test_only_the_requested_split_is_read(monkeypatch: pytest.MonkeyPatch) -> No
         ),
         # Cerebras names the field with a body. prefix.
         ("API Error: 422 body.store: property 'body.store' is unsupported", {"store": True}),
+        # Anthropic's limit answer quotes the value sent.
+        (
+            '{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: 128001 > 64000, '
+            'which is the maximum allowed number of output tokens for claude-opus-4-5-20251101"}}',
+            {"max_tokens": 128001},
+        ),
+        # "cannot both be specified" states that the request set both.
+        (
+            "`temperature` and `top_p` cannot both be specified for this model. Please use only one.",
+            {"temperature": 0.7, "top_p": 0.9},
+        ),
+        # LiteLLM's UnsupportedParamsError names the field and the value as name=value.
+        (
+            "litellm.UnsupportedParamsError: gpt-5-nano doesn't support temperature=0.1 while reasoning is "
+            "active. Only temperature=1 is supported",
+            {"temperature": 0.1},
+        ),
     ],
 )
 def test_named_parameters_are_built_into_the_request(body: str, expected: dict[str, Any]) -> None:
@@ -105,6 +122,52 @@ def test_named_parameters_are_built_into_the_request(body: str, expected: dict[s
 def test_an_error_naming_nothing_is_not_evaluable() -> None:
     entry = {"api": "chat", "model": "m", "request": None, "body": "prompt is too long", "class": "model"}
     assert EVAL.build_request(entry) == (None, "the error names no request field")
+
+
+@pytest.mark.parametrize(
+    ("model", "request_model", "named"),
+    [
+        ("gpt-4o", None, True),
+        (None, "hf.co/org/model:Q4_K_M", True),
+        (None, "<YOUR_ENDPOINT_ID>", False),
+        (None, "{model}", False),
+        (None, "YOUR_MODEL", False),
+        (None, None, False),
+        ("", "   ", False),
+    ],
+)
+def test_a_model_failure_is_evaluable_only_when_the_thread_names_a_real_model(
+    model: str | None, request_model: str | None, named: bool
+) -> None:
+    """The same bar for a thread's request and a built one: a template slot names no model."""
+    request = {"messages": [{"role": "user", "content": "hi"}]}
+    if request_model is not None:
+        request["model"] = request_model
+    entry = {
+        "api": "chat",
+        "model": model,
+        "request": request,
+        "request_fidelity": "verbatim",
+        "body": "x",
+        "class": "model",
+    }
+    assert EVAL._names_model(entry) is named
+    _, how = EVAL.build_request(entry)
+    assert (how == "request") is named
+
+
+def test_a_stated_range_without_the_sent_value_is_not_evaluable() -> None:
+    """DeepSeek names the range, not the value; the default 4096 would lie inside [1, 8192]."""
+    body = {"error": {"message": "Invalid max_tokens value, the valid range of max_tokens is [1, 8192]"}}
+    entry = {"api": "chat", "model": "deepseek-reasoner", "request": None, "body": body, "class": "model"}
+    assert EVAL.build_request(entry) == (
+        None,
+        "the error states the valid range of a field but not the value sent",
+    )
+    # A range the default lies outside of is still built (the default is a value the error rejects).
+    narrow = {"error": {"message": "Invalid max_tokens value, the valid range of max_tokens is [1, 2048]"}}
+    request, how = EVAL.build_request({**entry, "body": narrow})
+    assert how == "built" and request is not None and request["max_tokens"] == 4096
 
 
 def test_a_cause_label_matches_an_error_at_the_named_field() -> None:
@@ -135,3 +198,55 @@ def test_a_cause_label_falls_back_to_the_field_it_concerns_and_params_labels_mat
         rule="model.max-tokens-on-reasoning-model", severity=Severity.ERROR, location="x", message="m"
     )
     assert EVAL.matches("params.max-tokens-on-reasoning-model", catalog, named)
+
+
+def test_anthropic_budget_sentence_builds_a_budget_not_below_max_tokens() -> None:
+    body = {
+        "type": "error",
+        "error": {
+            "type": "invalid_request_error",
+            "message": "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation",
+        },
+    }
+    entry = {"api": "messages", "model": None, "request": None, "body": body, "class": "spec"}
+    request, how = EVAL.build_request(entry)
+    assert how == "built"
+    assert request == {
+        "model": "unknown-model",
+        "messages": [{"role": "user", "content": "What is the weather in Paris?"}],
+        "max_tokens": 4096,
+        "thinking": {"type": "enabled", "budget_tokens": 4096},
+    }
+
+
+def test_deepseek_unknown_image_url_variant_names_an_image_part() -> None:
+    body = {
+        "error": {
+            "message": "Failed to deserialize the JSON body into the target type: messages[148]: unknown variant "
+            "`image_url`, expect..."
+        }
+    }
+    entry = {"api": "chat", "model": "deepseek-v4-pro", "request": None, "body": body, "class": "model"}
+    request, how = EVAL.build_request(entry)
+    assert how == "built" and request is not None
+    assert request["messages"][-1]["content"][1]["type"] == "image_url"
+
+
+def test_a_messages_request_is_built_with_its_required_max_tokens() -> None:
+    entry = {
+        "api": "messages",
+        "model": "claude-sonnet-4-5",
+        "request": None,
+        "body": "temperature and top_p cannot both be specified for this model. Please use only one.",
+        "class": "model",
+    }
+    assert EVAL.build_request(entry) == (
+        {
+            "model": "claude-sonnet-4-5",
+            "messages": [{"role": "user", "content": "What is the weather in Paris?"}],
+            "temperature": 0.7,
+            "top_p": 0.9,
+            "max_tokens": 4096,
+        },
+        "built",
+    )

@@ -15,12 +15,18 @@ import json
 import pytest
 
 from toolguard_core.analyze import analyse_request
-from toolguard_core.findings import Finding
+from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import BUILTIN_PROFILES, DEFAULT_REGISTRY
 from toolguard_core.request import Target
 from toolguard_core.rules import RULES, Rule
+from toolguard_core.rules.registry import UNCERTAIN_NOTE
 
 DECLARED = sorted((rule for rule in RULES.values() if rule.declared), key=lambda rule: rule.id)
+#: Rules about toolguard's own handling of a flow, not about a body a provider answers: the deployment's
+#: size limit, a Content-Encoding header it could not decode, a saturated validation worker. No request
+#: body alone shows them, so they have no example; each declares one level for every provider.
+FLOW_RULES = frozenset({"body.too-large", "body.undecodable", "body.not-validated"})
+EXAMPLED = [rule for rule in DECLARED if rule.id not in FLOW_RULES]
 
 
 def _findings(
@@ -47,7 +53,7 @@ def _example(rule: Rule) -> dict[str, object] | bytes:
     return example
 
 
-@pytest.mark.parametrize("rule", DECLARED, ids=lambda rule: rule.id)
+@pytest.mark.parametrize("rule", EXAMPLED, ids=lambda rule: rule.id)
 def test_declared_rule_has_example_and_correction(rule: Rule) -> None:
     assert (rule.example is not None or rule.raw_example is not None) and rule.fixed is not None
     # Grounded: a real provider error with its source, or (rules from a provider's docs/code) notes
@@ -56,9 +62,14 @@ def test_declared_rule_has_example_and_correction(rule: Rule) -> None:
 
 
 @pytest.mark.parametrize("provider", sorted(BUILTIN_PROFILES))
-@pytest.mark.parametrize("rule", DECLARED, ids=lambda rule: rule.id)
+@pytest.mark.parametrize("rule", EXAMPLED, ids=lambda rule: rule.id)
 def test_example_gives_the_documented_severity(rule: Rule, provider: str) -> None:
-    mine = [f.severity for f in _findings(rule, _example(rule), provider) if f.rule == rule.id]
+    found = [f for f in _findings(rule, _example(rule), provider) if f.rule == rule.id]
+    # A check that doubts its evidence (a reseller's catalog fact, a host that is not the model's vendor)
+    # reports the declared error as a warning and says why; that is the declared level, weakened in view.
+    doubted = [f for f in found if UNCERTAIN_NOTE in f.message]
+    assert all(f.severity == "warning" for f in doubted)
+    mine = [f.severity for f in found if f not in doubted] + [Severity.ERROR for f in doubted]
     level = rule.policy.level(provider)
     if level is None:
         assert mine == []
@@ -69,11 +80,11 @@ def test_example_gives_the_documented_severity(rule: Rule, provider: str) -> Non
 
 
 def test_example_fires_on_its_own_provider() -> None:
-    for rule in DECLARED:
+    for rule in EXAMPLED:
         assert any(f.rule == rule.id for f in _findings(rule, _example(rule), None)), rule.id
 
 
-@pytest.mark.parametrize("rule", DECLARED, ids=lambda rule: rule.id)
+@pytest.mark.parametrize("rule", EXAMPLED, ids=lambda rule: rule.id)
 def test_corrected_example_gives_no_finding(rule: Rule) -> None:
     assert rule.fixed is not None
     url = rule.fixed_url or rule.example_url
@@ -128,3 +139,15 @@ def test_body_rules_declare_one_level_for_every_provider(rule_id: str, severity:
     rule = RULES[rule_id]
     assert rule.declared and rule.policy.uniform and rule.policy.otherwise == severity
     assert rule.severity == severity
+
+
+def test_every_rule_declares_its_policy() -> None:
+    """Issue 9: one declared severity per rule and provider; no rule left on a derived policy."""
+    assert [rule.id for rule in RULES.values() if not rule.declared] == []
+
+
+@pytest.mark.parametrize("rule_id", sorted(FLOW_RULES))
+def test_flow_rules_are_uniform_and_never_errors(rule_id: str) -> None:
+    rule = RULES[rule_id]
+    assert rule.policy.uniform and rule.policy.otherwise in ("info", "warning")
+    assert rule.example is None and rule.raw_example is None

@@ -78,7 +78,8 @@ def answer(*blocks: dict[str, Any]) -> dict[str, Any]:
 
 
 def req(*messages: dict[str, Any], model: str = "claude-sonnet-4-5", **fields: Any) -> dict[str, Any]:
-    return {"model": model, "max_tokens": 1024, "tools": [TOOL], "messages": list(messages), **fields}
+    # max_tokens above THINK_ON's budget: Anthropic rejects a budget that is not below max_tokens.
+    return {"model": model, "max_tokens": 4096, "tools": [TOOL], "messages": list(messages), **fields}
 
 
 def findings(provider: str, body: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -467,6 +468,35 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         req(USER, tool_choice={"type": "any"}, thinking=THINK_ON),
         [("anthropic.thinking-with-forced-tool-choice", E, "tool_choice")],
         "Thinking may not be enabled when tool_choice forces tool use.",
+    ),
+    # The real answer (ProfSynapse/nexus#17): the budget is spent out of max_tokens.
+    (
+        "thinking-budget-equal-to-max-tokens",
+        "anthropic",
+        req(USER, max_tokens=2048, thinking=THINK_ON),
+        [("anthropic.thinking-budget-not-below-max-tokens", E, "thinking.budget_tokens")],
+        "`max_tokens` must be greater than `thinking.budget_tokens`.",
+    ),
+    (
+        "thinking-budget-above-max-tokens-generic",
+        "generic",
+        req(USER, max_tokens=1024, thinking=THINK_ON),
+        [("anthropic.thinking-budget-not-below-max-tokens", E, "thinking.budget_tokens")],
+        None,
+    ),
+    (
+        "thinking-budget-above-max-tokens-deepseek",
+        "deepseek",
+        req(USER, max_tokens=1024, thinking=THINK_ON),
+        [("anthropic.thinking-budget-not-below-max-tokens", W, "thinking.budget_tokens")],
+        None,
+    ),
+    (
+        "thinking-budget-below-max-tokens",
+        "anthropic",
+        req(USER, max_tokens=2049, thinking=THINK_ON),
+        [],
+        None,
     ),
     (
         "forced-tool-with-adaptive-thinking",
@@ -872,3 +902,14 @@ def test_bodies_built_by_the_anthropic_sdk_give_no_findings(upstream: Upstream) 
     assert bodies[1]["messages"][1]["content"][0]["type"] == "thinking"  # replayed with its signature
     for body in bodies:
         assert findings("anthropic", body) == []
+
+
+def test_thinking_budget_is_not_judged_under_a_beta() -> None:
+    """With the interleaved-thinking beta the budget may exceed max_tokens; `?beta=true` turns it off."""
+    body = req(USER, max_tokens=1024, thinking=THINK_ON)
+    plain = analyse_request(json.dumps(body), "https://api.anthropic.com/v1/messages")
+    beta = analyse_request(json.dumps(body), "https://api.anthropic.com/v1/messages?beta=true")
+    assert [(f.rule, str(f.severity)) for f in plain.findings] == [
+        ("anthropic.thinking-budget-not-below-max-tokens", "error")
+    ]
+    assert beta.findings == []

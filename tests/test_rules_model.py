@@ -33,69 +33,43 @@ def model_findings(body: dict[str, Any], url: str, registry: Any = None) -> list
     return [(f.rule, str(f.severity), f.location) for f in analysis.findings if f.rule.startswith("model.")]
 
 
-# rule -> (location of its example's finding, corrected example: "use instead").
-CORRECTED: dict[str, tuple[str, dict[str, Any]]] = {
-    "model.tools-unsupported": (
-        "tools",
-        {**RULES["model.tools-unsupported"].example, "model": "openai/gpt-4o"},  # type: ignore[dict-item]
-    ),
-    "model.image-unsupported": (
-        "messages[0].content[1]",
-        {**RULES["model.image-unsupported"].example, "model": "gpt-4o"},  # type: ignore[dict-item]
-    ),
-    "model.audio-unsupported": (
-        "messages[0].content[0]",
-        {**RULES["model.audio-unsupported"].example, "model": "gpt-4o-audio-preview"},  # type: ignore[dict-item]
-    ),
-    "model.parallel-tool-calls-unsupported": (
-        "parallel_tool_calls",
-        {
-            key: value
-            for key, value in RULES["model.parallel-tool-calls-unsupported"].example.items()  # type: ignore[union-attr]
-            if key != "parallel_tool_calls"
-        },
-    ),
-    "model.max-tokens-above-limit": (
-        "max_tokens",
-        {"model": "gpt-4o", "messages": [USER], "max_tokens": 16000},
-    ),
-    "model.context-window-exceeded": (
-        "messages",
-        {"model": "gpt-4.1", "messages": [{"role": "user", "content": "word " * 9000}]},
-    ),
-    "model.reasoning-effort-value": (
-        "reasoning_effort",
-        {"model": "o3-mini", "messages": [USER], "reasoning_effort": "low"},
-    ),
-    "model.system-role-unsupported": (
-        "messages[0].role",
-        {"model": "gemma-3-27b-it", "messages": [{"role": "user", "content": "Be brief.\n\nHello"}]},
-    ),
-    "model.max-tokens-on-reasoning-model": (
-        "max_tokens",
-        {"model": "o3-mini", "messages": [USER], "max_completion_tokens": 100},
-    ),
-    "model.sampling-on-reasoning-model": ("temperature", {"model": "o3-mini", "messages": [USER]}),
-    "model.rules-skipped": ("model", {"model": "gpt-4o-mini", "messages": [USER], "max_tokens": 100}),
+# rule -> location of its example's finding (the corrected example is the rule's own ``fixed``).
+LOCATIONS: dict[str, str] = {
+    "model.tools-unsupported": "tools",
+    "model.image-unsupported": "messages[0].content[1]",
+    "model.audio-unsupported": "messages[0].content[0]",
+    "model.parallel-tool-calls-unsupported": "parallel_tool_calls",
+    "model.max-tokens-above-limit": "max_tokens",
+    "model.context-window-exceeded": "messages",
+    "model.reasoning-effort-value": "reasoning_effort",
+    "model.system-role-unsupported": "messages[0].role",
+    "model.max-tokens-on-reasoning-model": "max_tokens",
+    "model.sampling-on-reasoning-model": "temperature",
+    "model.temperature-with-top-p": "top_p",
+    "model.tool-choice-unsupported": "tool_choice",
+    "model.rules-skipped": "model",
 }
 
 
 def test_every_model_rule_has_a_corrected_example() -> None:
-    assert sorted(CORRECTED) == MODEL_RULES
+    assert sorted(LOCATIONS) == MODEL_RULES
+    assert all(RULES[rule_id].fixed is not None for rule_id in MODEL_RULES)
 
 
 @pytest.mark.parametrize("rule_id", MODEL_RULES)
 def test_example_gives_the_documented_severity(rule_id: str) -> None:
     rule = RULES[rule_id]
     assert rule.example is not None
-    location = CORRECTED[rule_id][0]
-    assert model_findings(rule.example, rule.example_url) == [(rule_id, str(rule.severity), location)]
+    assert model_findings(rule.example, rule.example_url) == [
+        (rule_id, str(rule.severity), LOCATIONS[rule_id])
+    ]
 
 
 @pytest.mark.parametrize("rule_id", MODEL_RULES)
 def test_corrected_example_gives_no_model_finding(rule_id: str) -> None:
     rule = RULES[rule_id]
-    assert model_findings(CORRECTED[rule_id][1], rule.example_url) == []
+    assert rule.fixed is not None
+    assert model_findings(rule.fixed, rule.example_url) == []
 
 
 # (case, url, body, expected model findings): severity per provider, no double reports.
@@ -198,6 +172,129 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
     ),
     # Known provider, unknown model: no "skipped" note (the provider's own rules ran).
     ("openai-unknown-model", URLS["openai"], {"model": "ft:acme-x", "messages": [USER]}, []),
+    # A gateway's alias of an OpenAI family model (a LiteLLM model group, BerriAI/litellm#33738): no
+    # catalog entry, but the name is the gpt-5 family's, judged as OpenAI by the family rules only.
+    (
+        "litellm-alias-gpt-5-nano-temperature",
+        "http://localhost:4000/v1/chat/completions",
+        {"model": "gpt-5-nano-env", "temperature": 0.1, "messages": [USER]},
+        [("model.sampling-on-reasoning-model", "error", "temperature")],
+    ),
+    (
+        "litellm-alias-gpt-5-nano-temperature-1",
+        "http://localhost:4000/v1/chat/completions",
+        {"model": "gpt-5-nano-env", "temperature": 1, "messages": [USER]},
+        [],
+    ),
+    # The same model family on the Responses API (the thread quotes both endpoints).
+    (
+        "litellm-alias-responses-temperature",
+        "http://localhost:4000/v1/responses",
+        {"model": "gpt-5-nano-env", "temperature": 0.1, "input": "Hi."},
+        [("model.sampling-on-reasoning-model", "error", "temperature")],
+    ),
+    (
+        "generic-responses-gpt-5.1-effort-none",
+        "https://llm.corp.example/v1/responses",
+        {"model": "gpt-5.1", "temperature": 0.3, "reasoning": {"effort": "none"}, "input": "Hi."},
+        [],
+    ),
+    # Claude 4.5+ through a gateway (Bedrock's OpenAI-compatible endpoint via LiteLLM,
+    # skydiscover-ai/skydiscover#15): temperature or top_p, not both. Claude 4.0 takes both.
+    (
+        "generic-claude-sonnet-4-6-temperature-and-top-p",
+        "https://bedrock-runtime.us-east-1.amazonaws.com/openai/v1/chat/completions",
+        {"model": "claude-sonnet-4-6", "messages": [USER], "temperature": 0.7, "top_p": 0.9},
+        [("model.temperature-with-top-p", "error", "top_p")],
+    ),
+    (
+        "generic-claude-sonnet-4-temperature-and-top-p",
+        GENERIC,
+        {"model": "claude-sonnet-4-20250514", "messages": [USER], "temperature": 0.7, "top_p": 0.9},
+        [],
+    ),
+    # Anthropic's Messages API answers max_tokens above the model's limit (anthropics/claude-code#24451).
+    (
+        "anthropic-opus-4-5-max-tokens",
+        "https://api.anthropic.com/v1/messages",
+        {"model": "claude-opus-4-5-20251101", "max_tokens": 128001, "messages": [USER]},
+        [("model.max-tokens-above-limit", "error", "max_tokens")],
+    ),
+    (
+        "anthropic-opus-4-5-max-tokens-at-limit",
+        "https://api.anthropic.com/v1/messages",
+        {"model": "claude-opus-4-5-20251101", "max_tokens": 64000, "messages": [USER]},
+        [],
+    ),
+    # Under ?beta=true an output beta may raise the limit (Claude 3.7 Sonnet's output-128k): not judged.
+    (
+        "anthropic-beta-max-tokens",
+        "https://api.anthropic.com/v1/messages?beta=true",
+        {"model": "claude-3-7-sonnet-20250219", "max_tokens": 128000, "messages": [USER]},
+        [],
+    ),
+    # GitHub Copilot answers OpenAI's own texts for OpenAI's models (caozhiyuan/copilot-api#164).
+    (
+        "copilot-gpt-5-mini-max-tokens",
+        URLS["copilot"],
+        {"model": "gpt-5-mini", "messages": [USER], "max_tokens": 100},
+        [("model.max-tokens-on-reasoning-model", "error", "max_tokens")],
+    ),
+    ("copilot-gpt-4-1-max-tokens", URLS["copilot"], {"model": "gpt-4.1", "messages": [USER], "max_tokens": 100}, []),
+    (
+        "copilot-claude-max-tokens",
+        URLS["copilot"],
+        {"model": "claude-sonnet-4", "messages": [USER], "max_tokens": 100, "temperature": 0.2},
+        [],
+    ),
+    # deepseek-reasoner takes no forced tool_choice (google-gemini/gemini-fullstack-langgraph-quickstart#123);
+    # `auto` is not known to fail, and deepseek-chat takes it.
+    (
+        "deepseek-reasoner-required",
+        URLS["deepseek"],
+        {"model": "deepseek-reasoner", "messages": [USER], "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "required"},
+        [("model.tool-choice-unsupported", "error", "tool_choice")],
+    ),
+    (
+        "deepseek-reasoner-auto",
+        URLS["deepseek"],
+        {"model": "deepseek-reasoner", "messages": [USER], "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "auto"},
+        [],
+    ),
+    (
+        "deepseek-chat-required",
+        URLS["deepseek"],
+        {"model": "deepseek-chat", "messages": [USER], "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "required"},
+        [],
+    ),
+    # The Responses API on OpenAI's and Azure's own hosts (ThinkInAIXYZ/deepchat#655: o3, temperature).
+    (
+        "openai-responses-o3-mini-temperature",
+        "https://api.openai.com/v1/responses",
+        {"model": "o3-mini", "temperature": 0.2, "input": "Hi."},
+        [("model.sampling-on-reasoning-model", "error", "temperature")],
+    ),
+    (
+        "azure-responses-o4-mini-top-p",
+        "https://example.openai.azure.com/openai/v1/responses",
+        {"model": "o4-mini", "top_p": 0.5, "input": "Hi."},
+        [("model.sampling-on-reasoning-model", "error", "top_p")],
+    ),
+    ("openai-responses-gpt-4o-temperature", "https://api.openai.com/v1/responses", {"model": "gpt-4o", "temperature": 0.2, "input": "Hi."}, []),
+    ("openai-responses-gpt-5-temperature-1", "https://api.openai.com/v1/responses", {"model": "gpt-5", "temperature": 1, "input": "Hi."}, []),
+    (
+        "openai-responses-gpt-5.1-effort-none",
+        "https://api.openai.com/v1/responses",
+        {"model": "gpt-5.1", "temperature": 0.3, "reasoning": {"effort": "none"}, "input": "Hi."},
+        [],
+    ),
+    # xAI's -beta ids name the same model (grok-3-mini-beta is grok-3-mini).
+    (
+        "generic-grok-3-mini-beta-known",
+        GENERIC,
+        {"model": "grok-3-mini-beta", "messages": [USER], "max_tokens": 100},
+        [],
+    ),
 ]  # fmt: skip
 
 
@@ -270,3 +367,18 @@ def test_cli_says_once_that_model_rules_were_skipped(tmp_path: Path) -> None:
         'skipped. Map the host with [[gateway]] or add [models."acme-finetune-v3"] in the providers config '
         "to check them."
     ]
+
+
+def test_an_alias_judged_by_its_family_name_says_the_provider_was_inferred() -> None:
+    body = {"model": "gpt-5-nano-env", "temperature": 0.1, "messages": [USER]}
+    analysis = analyse_request(json.dumps(body), "http://localhost:4000/v1/chat/completions")
+    [finding] = [f for f in analysis.findings if f.rule.startswith("model.")]
+    assert "the provider (OpenAI) was inferred from the model name" in finding.message
+    assert not any(f.rule == "model.rules-skipped" for f in analysis.findings)
+
+
+def test_a_beta_suffix_matches_the_catalog_entry() -> None:
+    from toolguard_core.catalog import lookup
+
+    info = lookup("grok-3-mini-beta")
+    assert info is not None and (info.name, info.matched_as) == ("grok-3-mini", "date")

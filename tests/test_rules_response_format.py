@@ -194,6 +194,25 @@ CASES = [
         req(schema_format(name="default", strict=True, schema={"type": "object", "properties": {"c": {}}})),
         [],
     ),
+    # Cerebras rejects a json_schema without `name` (Cerebras/cerebras-cloud-sdk-python#4: the request
+    # of the thread, strict schema and all); a present name of another form is not confirmed there.
+    (
+        "name-missing-cerebras",
+        "cerebras",
+        {
+            "model": "llama-3.3-70b",
+            "messages": [{"role": "user", "content": "invent a dog"}],
+            "stream": True,
+            "response_format": schema_format(strict=True, schema=COLOURS),
+        },
+        [("response_format.json-schema-invalid-name", E, "response_format.json_schema.name")],
+    ),
+    (
+        "name-pattern-cerebras",
+        "cerebras",
+        req(schema_format(name="my colours", schema=COLOURS)),
+        [("response_format.json-schema-invalid-name", W, "response_format.json_schema.name")],
+    ),
 ]
 
 
@@ -223,6 +242,7 @@ def test_response_format_rules(
             "'additionalProperties' is required to be supplied and to be false.",
         ),
         ("response_format.unknown-type", 'response_format type must be one of "text" or "json_object"'),
+        ("response_format.json-schema-invalid-name", "type: Input should be 'text'"),
     ],
 )
 def test_rules_predict_the_real_provider_text(rule: str, fragment: str) -> None:

@@ -99,7 +99,7 @@ _CLOUD = re.compile(
 )
 _VERTEX_VERSION = re.compile(r"@[\w.-]+$")
 _TAG = re.compile(r":(?:free|beta|extended|thinking|online|nitro|floor|exacto|latest)$")
-_DATE = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4}|latest)$")
+_DATE = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4}|latest|beta)$")
 
 
 def _candidates(model: str) -> list[tuple[str, str]]:

@@ -31,15 +31,15 @@ chat and Responses rules never see a Messages body, and these never see theirs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import normalise_model
 from toolguard_core.request import MESSAGES, RequestView
 from toolguard_core.rules.jsonvalues import json_type
+from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 MESSAGES_URL = "https://api.anthropic.com/v1/messages"
@@ -74,10 +74,6 @@ TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,128}$")
 TOOL_NAME_MAX = 128
 #: ``tool_use.id`` pattern, quoted in the error below.
 TOOL_USE_ID = re.compile(r"^[a-zA-Z0-9_-]+$")
-#: Claude models that reject ``temperature`` together with ``top_p``: the 4.5 generation and later
-#: (Sonnet 4.5 langfuse/langfuse#9882, Sonnet 4.6 skydiscover-ai/skydiscover#15). ``claude-sonnet-4-20250514``
-#: is Claude 4.0: the date after ``4-`` must not be read as a minor version.
-_SAMPLING_EXCLUSIVE_MODEL = re.compile(r"^claude-(opus|sonnet|haiku)-(4-[5-9](?!\d)|[5-9](?!\d))")
 
 # ----------------------------------------------------------------------------- example bodies
 
@@ -97,17 +93,40 @@ _CALL = {
 }
 _RESULT = {"type": "tool_result", "tool_use_id": _TOOL_USE_ID, "content": "18C, sunny"}
 _ANSWER = {"role": "user", "content": [_RESULT]}
+#: The assistant turn of a thinking tool loop as the API returned it: the signed thinking block first.
+_SIGNED_CALL = {
+    "role": "assistant",
+    "content": [
+        {"type": "thinking", "thinking": "Check the weather.", "signature": "EqQBCgIYAhIM1gbcDa9GJwZA2b3h"},
+        *_CALL["content"],
+    ],
+}
+_THINKING = {"type": "enabled", "budget_tokens": 2048}
 
 
 def _example(*messages: dict[str, Any], **fields: Any) -> dict[str, Any]:
     return {
         "model": "claude-sonnet-4-5",
-        "max_tokens": 1024,
+        # Above every example's thinking budget: max_tokens must exceed thinking.budget_tokens.
+        "max_tokens": 4096,
         "tools": [_TOOL],
         "messages": list(messages),
         **fields,
     }
 
+
+# ----------------------------------------------------------------------------- policies
+
+#: The structural rules: Anthropic's own validator rejects, and so does an unknown host (most often a
+#: gateway to Anthropic); other providers' Anthropic-compatible endpoints document less: a warning.
+_STRUCTURAL = policy(error=tuple(sorted(STRUCTURAL)), otherwise=Severity.WARNING)
+#: Tool pairing: as structural, and DeepSeek's Anthropic endpoint answers unpaired tool_use with
+#: Anthropic's own text (Codewhale#4329, quoted on anthropic.tool-use-without-result).
+_PAIRING = policy(error=tuple(sorted(STRUCTURAL | {"deepseek"})), otherwise=Severity.WARNING)
+#: Thinking signatures are Anthropic's: an error there, a warning on an unknown host (maybe a gateway to
+#: Anthropic), nothing on other providers' compatible endpoints, which sign (or skip) thinking their own
+#: way (z.ai's blocks fail Anthropic's check, shunirr/cc-glm).
+_SIGNED = policy(error=tuple(ANTHROPIC_API), warning=("generic",))
 
 # ----------------------------------------------------------------------------- rules
 
@@ -140,6 +159,8 @@ UNANSWERED_TOOL_USE = define(
     ),
     example=_example(_USER, _CALL, {"role": "user", "content": "Never mind."}),
     example_url=MESSAGES_URL,
+    policy=_PAIRING,
+    fixed=_example(_USER, _CALL, _ANSWER),
     notes=(
         "Consecutive messages of one role are merged first (Anthropic does so), so results split over two "
         "user messages in a row still count. An error on Anthropic, unknown hosts and DeepSeek (its own "
@@ -164,6 +185,8 @@ ORPHAN_TOOL_RESULT = define(
     ),
     example=_example(_USER, {"role": "assistant", "content": "Let me check."}, _ANSWER),
     example_url=MESSAGES_URL,
+    policy=_PAIRING,
+    fixed=_example(_USER, _CALL, _ANSWER),
 )
 DUPLICATE_TOOL_RESULT = define(
     "anthropic.duplicate-tool-result",
@@ -182,6 +205,8 @@ DUPLICATE_TOOL_RESULT = define(
     ),
     example=_example(_USER, _CALL, {"role": "user", "content": [_RESULT, _RESULT]}),
     example_url=MESSAGES_URL,
+    policy=_PAIRING,
+    fixed=_example(_USER, _CALL, _ANSWER),
 )
 RESULT_NOT_FIRST = define(
     "anthropic.tool-result-not-first",
@@ -202,6 +227,10 @@ RESULT_NOT_FIRST = define(
         _USER, _CALL, {"role": "user", "content": [{"type": "text", "text": "Here you go:"}, _RESULT]}
     ),
     example_url=MESSAGES_URL,
+    policy=_PAIRING,
+    fixed=_example(
+        _USER, _CALL, {"role": "user", "content": [_RESULT, {"type": "text", "text": "Here you go:"}]}
+    ),
     notes="Text after the results is fine; put every `tool_result` block before it.",
 )
 SYSTEM_ROLE = define(
@@ -221,6 +250,8 @@ SYSTEM_ROLE = define(
     ),
     example=_example({"role": "system", "content": "You are terse."}, _USER),
     example_url=MESSAGES_URL,
+    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    fixed=_example(_USER, system="You are terse."),
     notes=(
         "Not reported when the URL has `?beta=true`: Claude Code sends mid-conversation system messages there "
         "under a beta (its real requests are in tests/data/requests). A warning on Anthropic-compatible "
@@ -234,6 +265,8 @@ INVALID_ROLE = define(
     "message).",
     example=_example(_USER, _CALL, {"role": "tool", "tool_call_id": _TOOL_USE_ID, "content": "18C"}),
     example_url=MESSAGES_URL,
+    policy=_STRUCTURAL,
+    fixed=_example(_USER, _CALL, _ANSWER),
     notes=(
         "doc: MessageParam.role is `user` | `assistant`; tool results are `tool_result` blocks in a user "
         "message. No verbatim provider text for other role values has been observed yet."
@@ -253,6 +286,8 @@ FIRST_NOT_USER = define(
     ),
     example=_example({"role": "assistant", "content": "How can I help?"}, _USER),
     example_url=DEEPSEEK_MESSAGES_URL,
+    policy=policy(silent=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    fixed=_example(_USER),
     notes=(
         "Not reported on Anthropic's API, which accepts it (anthropic-sdk-typescript#622); it used to answer "
         "the text above (tonyljx/TextWordExplain#2). A warning elsewhere: other implementations may still "
@@ -273,6 +308,8 @@ EMPTY_CONTENT = define(
     ),
     example=_example({"role": "user", "content": ""}),
     example_url=MESSAGES_URL,
+    policy=_STRUCTURAL,
+    fixed=_example({"role": "user", "content": "Hi"}),
     notes="A final assistant message may be empty (a prefill); a missing `content` is reported too.",
 )
 EMPTY_TEXT = define(
@@ -301,6 +338,8 @@ EMPTY_TEXT = define(
         {"role": "user", "content": [{"type": "text", "text": ""}, {"type": "text", "text": "Hi"}]}
     ),
     example_url=MESSAGES_URL,
+    policy=policy(error=tuple(sorted(EMPTY_TEXT_CONFIRMED)), otherwise=Severity.WARNING),
+    fixed=_example({"role": "user", "content": [{"type": "text", "text": "Hi"}]}),
     notes="Drop the empty block instead of sending it. Checked for the blocks of `messages` and `system`.",
 )
 MAX_TOKENS_MISSING = define(
@@ -316,6 +355,8 @@ MAX_TOKENS_MISSING = define(
     ),
     example={"model": "claude-sonnet-4-5", "messages": [_USER]},
     example_url=MESSAGES_URL,
+    policy=_STRUCTURAL,
+    fixed={"model": "claude-sonnet-4-5", "max_tokens": 1024, "messages": [_USER]},
     notes="Chat-to-Anthropic adapters often forget it (OpenAI's `max_tokens` is optional).",
 )
 THINKING_NOT_FIRST = define(
@@ -337,8 +378,10 @@ THINKING_NOT_FIRST = define(
             source="https://github.com/deepset-ai/haystack-core-integrations/issues/2146",
         ),
     ),
-    example=_example(_USER, _CALL, _ANSWER, thinking={"type": "enabled", "budget_tokens": 2048}),
+    example=_example(_USER, _CALL, _ANSWER, thinking=_THINKING),
     example_url=MESSAGES_URL,
+    policy=_SIGNED,
+    fixed=_example(_USER, _SIGNED_CALL, _ANSWER, thinking=_THINKING),
     notes=(
         "Only `thinking.type: enabled` is checked: with `adaptive` the model may not have thought. The check is "
         "conservative: it fires only when no assistant message of the trailing tool loop starts with a "
@@ -364,9 +407,11 @@ THINKING_SIGNATURE = define(
             "content": [{"type": "thinking", "thinking": "Check the weather."}, *_CALL["content"]],
         },
         _ANSWER,
-        thinking={"type": "enabled", "budget_tokens": 2048},
+        thinking=_THINKING,
     ),
     example_url=MESSAGES_URL,
+    policy=_SIGNED,
+    fixed=_example(_USER, _SIGNED_CALL, _ANSWER, thinking=_THINKING),
     notes=(
         "Replay thinking blocks exactly as received (with `signature`), or drop them; a block made up by the "
         "client can never be valid. Not reported on other providers' Anthropic-compatible endpoints, which "
@@ -380,6 +425,8 @@ TOOL_CHOICE_FORM = define(
     '(an OpenAI-style string like "required" or {"type": "function", ...} is the usual slip).',
     example=_example(_USER, tool_choice="auto"),
     example_url=MESSAGES_URL,
+    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    fixed=_example(_USER, tool_choice={"type": "auto"}),
     notes=(
         "doc: `tool_choice` is an object (ToolChoiceAuto/Any/Tool/None). The pydantic-style answer "
         "`tool_choice: Input should be a valid dictionary or object to extract fields from` is quoted in several "
@@ -400,8 +447,10 @@ THINKING_FORCED_TOOL = define(
             source="https://github.com/mastra-ai/mastra/issues/7507",
         ),
     ),
-    example=_example(_USER, tool_choice={"type": "any"}, thinking={"type": "enabled", "budget_tokens": 2048}),
+    example=_example(_USER, tool_choice={"type": "any"}, thinking=_THINKING),
     example_url=MESSAGES_URL,
+    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    fixed=_example(_USER, tool_choice={"type": "auto"}, thinking=_THINKING),
     notes="Use `auto` (or `none`) while thinking, or turn thinking off for the forced call.",
 )
 TOOL_NAME_RULE = define(
@@ -551,6 +600,19 @@ IMAGE_SOURCE = define(
         }
     ),
     example_url=MESSAGES_URL,
+    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    fixed=_example(
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "image",
+                    "source": {"type": "base64", "media_type": "image/jpeg", "data": "/9j/4AAQSkZJRg=="},
+                },
+                {"type": "text", "text": "What is in this picture?"},
+            ],
+        }
+    ),
     notes=(
         "Images inside `tool_result` content are checked too. `image/jpg`, `image/svg+xml`, `image/bmp` and "
         "`image/heic` are the usual offenders; convert them first. Whether the bytes match the declared type "
@@ -575,6 +637,16 @@ DOCUMENT_SOURCE = define(
         }
     ),
     example_url=MESSAGES_URL,
+    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    fixed=_example(
+        {
+            "role": "user",
+            "content": [
+                {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "a,b"}},
+                {"type": "text", "text": "Summarise this file."},
+            ],
+        }
+    ),
     notes=(
         "Base64 documents must be PDFs: adapters that pass another MIME type through are rejected "
         "(langchain-ai/langchain#37585 for `text/csv`); send other text as a `text` source or a text block. "
@@ -641,6 +713,30 @@ TEMPERATURE_RANGE = define(
     fixed=_example(_USER, temperature=0.75),
     notes="vercel/ai#10308 clamps for the same reason. A warning on other providers' compatible endpoints.",
 )
+THINKING_BUDGET = define(
+    "anthropic.thinking-budget-not-below-max-tokens",
+    Severity.ERROR,
+    "`thinking.budget_tokens` is not below `max_tokens`: the thinking budget is spent out of `max_tokens`.",
+    policy=_STRUCTURAL,
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text=(
+                "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at "
+                "https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size"
+            ),
+            source="https://github.com/ProfSynapse/nexus/issues/17",
+        ),
+    ),
+    example=_example(_USER, max_tokens=2048, thinking=_THINKING),
+    example_url=MESSAGES_URL,
+    fixed=_example(_USER, max_tokens=4096, thinking=_THINKING),
+    notes=(
+        "Raise `max_tokens` above the budget (the answer needs room after the thinking) or lower "
+        "`budget_tokens`. Not reported with `?beta=true` in the URL: with the interleaved-thinking beta the "
+        "budget may exceed `max_tokens` (Anthropic's extended-thinking docs), and the rules do not see headers."
+    ),
+)
 TEMPERATURE_WITH_TOP_P = define(
     "anthropic.temperature-with-top-p",
     Severity.ERROR,
@@ -655,6 +751,8 @@ TEMPERATURE_WITH_TOP_P = define(
     ),
     example=_example(_USER, temperature=0.7, top_p=0.9),
     example_url=MESSAGES_URL,
+    policy=policy(error=tuple(ANTHROPIC_API), conditions={"anthropic": "Claude 4.5 and later models"}),
+    fixed=_example(_USER, temperature=0.7),
     notes=(
         "Checked for `claude-{opus,sonnet,haiku}-4-5` and later model ids on Anthropic's API only; older models "
         "accept both."
@@ -663,25 +761,6 @@ TEMPERATURE_WITH_TOP_P = define(
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _severity(
-    view: RequestView, errors: Iterable[str] = STRUCTURAL, silent: Iterable[str] = ()
-) -> Severity | None:
-    """Error where the provider's answer is known (``errors``), nothing where it accepts the request
-    (``silent``), else a warning (an Anthropic-compatible endpoint that documents less)."""
-    pid = view.provider.id
-    if pid in errors:
-        return Severity.ERROR
-    if pid in silent:
-        return None
-    return Severity.WARNING
-
-
-def beta_enabled(view: RequestView) -> bool:
-    """Whether the URL asks for beta behaviour (``?beta=true``, what the Anthropic SDK's beta client and
-    Claude Code send); mid-conversation system messages are accepted then."""
-    return any(v.lower() == "true" for v in parse_qs(view.target.query).get("beta", ()))
 
 
 @dataclass(slots=True)
@@ -774,14 +853,12 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
     """Top-level fields: ``max_tokens``, sampling ranges, thinking with a forced tool choice."""
     body = view.body
     if "max_tokens" not in body:
-        severity = _severity(view)
-        if severity is not None:
-            yield MAX_TOKENS_MISSING.finding(
-                "max_tokens",
-                "`max_tokens` is missing; the Messages API requires it. Set the most tokens the answer may "
-                "use (e.g. 4096).",
-                severity=severity,
-            )
+        yield from MAX_TOKENS_MISSING.report(
+            view,
+            "max_tokens",
+            "`max_tokens` is missing; the Messages API requires it. Set the most tokens the answer may "
+            "use (e.g. 4096).",
+        )
     temperature = body.get("temperature")
     if _is_number(temperature) and not 0 <= temperature <= 1:
         yield from TEMPERATURE_RANGE.report(
@@ -791,16 +868,22 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
             "(0-2) by half.",
         )
     model = normalise_model(view.model or "")
-    if (
-        view.provider.id in ANTHROPIC_API
-        and _is_number(temperature)
-        and _is_number(body.get("top_p"))
-        and _SAMPLING_EXCLUSIVE_MODEL.match(model)
-    ):
-        yield TEMPERATURE_WITH_TOP_P.finding(
+    if _is_number(temperature) and _is_number(body.get("top_p")) and SAMPLING_EXCLUSIVE_MODEL.match(model):
+        yield from TEMPERATURE_WITH_TOP_P.report(
+            view,
             "top_p",
             f"{view.model} accepts `temperature` or `top_p`, not both; drop one (usually `top_p`).",
         )
+    thinking = body.get("thinking")
+    if isinstance(thinking, dict) and thinking.get("type") == "enabled" and not beta_enabled(view):
+        budget, limit = thinking.get("budget_tokens"), body.get("max_tokens")
+        if _is_number(budget) and _is_number(limit) and budget >= limit:
+            yield from THINKING_BUDGET.report(
+                view,
+                "thinking.budget_tokens",
+                f"`thinking.budget_tokens` is {budget} but `max_tokens` is {limit}; `max_tokens` must be greater "
+                "than the budget. Raise `max_tokens` or lower the budget.",
+            )
     yield from _check_tool_choice(view)
 
 
@@ -822,16 +905,15 @@ def _check_tool_choice(view: RequestView) -> Iterator[Finding]:
         else:
             problem = f"is a JSON {json_type(choice)}; send an object with a `type`"
         # Grounded in Anthropic's docs only (no verbatim text with a source): an error on its own API.
-        severity = _severity(view, ANTHROPIC_API) or Severity.WARNING
-        yield TOOL_CHOICE_FORM.finding("tool_choice", f"`tool_choice` {problem}.", severity=severity)
+        yield from TOOL_CHOICE_FORM.report(view, "tool_choice", f"`tool_choice` {problem}.")
         return
     if kind == "tool":
         name = choice.get("name")
         if not isinstance(name, str) or not name:
-            yield TOOL_CHOICE_FORM.finding(
+            yield from TOOL_CHOICE_FORM.report(
+                view,
                 "tool_choice.name",
                 '`tool_choice` is {"type": "tool"} without the `name` of the tool to call; add it.',
-                severity=_severity(view, ANTHROPIC_API) or Severity.WARNING,
             )
         else:
             tools = body.get("tools")
@@ -841,19 +923,24 @@ def _check_tool_choice(view: RequestView) -> Iterator[Finding]:
                 else set()
             )
             if name not in names:
-                yield TOOL_CHOICE_FORM.finding(
+                yield from TOOL_CHOICE_FORM.report(
+                    view,
                     "tool_choice.name",
                     f"`tool_choice` forces tool {name!r}, which is not in `tools`; name one of the tools sent.",
-                    severity=Severity.WARNING,
+                    uncertain="no provider's answer to a forced tool missing from `tools` has been collected",
                 )
     if kind in ("any", "tool") and _thinking(view) in ("enabled", "adaptive"):
         # Confirmed for `enabled` (mastra#7507); `adaptive` is the same feature switched on by the model.
-        severity = _severity(view, ANTHROPIC_API) if _thinking(view) == "enabled" else Severity.WARNING
-        yield THINKING_FORCED_TOOL.finding(
+        yield from THINKING_FORCED_TOOL.report(
+            view,
             "tool_choice",
             f'`thinking` is {_thinking(view)} and `tool_choice` is "{kind}", which forces a tool call; Anthropic '
             'does not allow both. Use {"type": "auto"} or disable thinking for this request.',
-            severity=severity or Severity.WARNING,
+            uncertain=(
+                "with adaptive thinking the model decides whether to think; only `enabled` is confirmed"
+                if _thinking(view) != "enabled"
+                else None
+            ),
         )
 
 
@@ -918,12 +1005,11 @@ def check_messages(view: RequestView) -> Iterator[Finding]:
         where = f"messages[{index}]"
         if role == "system":
             if not beta:
-                severity = _severity(view, ANTHROPIC_API)
-                yield SYSTEM_ROLE.finding(
+                yield from SYSTEM_ROLE.report(
+                    view,
                     f"{where}.role",
                     f'{where} has role "system"; move its text into the top-level `system` field (a string or a '
                     "list of text blocks).",
-                    severity=severity or Severity.WARNING,
                 )
             continue
         if not _one_of(role, ROLES):
@@ -932,22 +1018,16 @@ def check_messages(view: RequestView) -> Iterator[Finding]:
                 if role == "tool"
                 else 'use "user" or "assistant" (the system prompt goes in the top-level `system` field)'
             )
-            yield INVALID_ROLE.finding(
-                f"{where}.role",
-                f"{where} has role {role!r}: {fix}.",
-                severity=_severity(view) or Severity.WARNING,
-            )
+            yield from INVALID_ROLE.report(view, f"{where}.role", f"{where} has role {role!r}: {fix}.")
             continue
         if first_conversational:
             first_conversational = False
             if role == "assistant":
-                severity = _severity(view, (), silent=ANTHROPIC_API)
-                if severity is not None:
-                    yield FIRST_NOT_USER.finding(
-                        f"{where}.role",
-                        f"{where} is the first message and an assistant message; start with a user message.",
-                        severity=severity,
-                    )
+                yield from FIRST_NOT_USER.report(
+                    view,
+                    f"{where}.role",
+                    f"{where} is the first message and an assistant message; start with a user message.",
+                )
         yield from _check_content(
             view, index, message, final_assistant=index == last_index and role == "assistant"
         )
@@ -962,15 +1042,13 @@ def _check_content(
     content = message.get("content")
     empty = content is None or content == "" or content == []
     if empty and not final_assistant:
-        severity = _severity(view)
-        if severity is not None:
-            state = "no `content`" if content is None else f"empty content ({content!r})"
-            yield EMPTY_CONTENT.finding(
-                f"{where}.content",
-                f"{where} ({message.get('role')}) has {state}; only the final assistant message may be empty. "
-                "Drop the message or give it content.",
-                severity=severity,
-            )
+        state = "no `content`" if content is None else f"empty content ({content!r})"
+        yield from EMPTY_CONTENT.report(
+            view,
+            f"{where}.content",
+            f"{where} ({message.get('role')}) has {state}; only the final assistant message may be empty. "
+            "Drop the message or give it content.",
+        )
         return
     for block in message_blocks(index, message):
         yield from _check_block(view, block, final_assistant=final_assistant)
@@ -982,11 +1060,11 @@ def _check_block(view: RequestView, block: Block, *, final_assistant: bool) -> I
     if kind == "text":
         text = value if block.index is None else (value.get("text") if isinstance(value, dict) else None)
         if isinstance(text, str) and not text.strip() and not (final_assistant and block.index is None):
-            yield EMPTY_TEXT.finding(
+            yield from EMPTY_TEXT.report(
+                view,
                 block.where if block.index is None else f"{block.where}.text",
                 f"{block.where} is {'an empty' if not text else 'a whitespace-only'} text; drop the block (or "
                 "the message) instead of sending it.",
-                severity=_severity(view, EMPTY_TEXT_CONFIRMED) or Severity.WARNING,
             )
         return
     if not isinstance(value, dict):
@@ -1010,14 +1088,12 @@ def _check_block(view: RequestView, block: Block, *, final_assistant: bool) -> I
     elif kind == "thinking":
         signature = value.get("signature")
         if not isinstance(signature, str) or not signature:
-            severity = _signature_severity(view)
-            if severity is not None:
-                yield THINKING_SIGNATURE.finding(
-                    f"{block.where}.signature",
-                    f"{block.where} is a thinking block without a signature; replay the block exactly as the API "
-                    "returned it (signature included) or drop it.",
-                    severity=severity,
-                )
+            yield from THINKING_SIGNATURE.report(
+                view,
+                f"{block.where}.signature",
+                f"{block.where} is a thinking block without a signature; replay the block exactly as the API "
+                "returned it (signature included) or drop it.",
+            )
     elif kind == "image":
         yield from _check_source(view, block, value.get("source"), image=True)
     elif kind == "document":
@@ -1035,16 +1111,6 @@ def _check_block(view: RequestView, block: Block, *, final_assistant: bool) -> I
                         image=True,
                         where=f"{block.where}.content[{position}]",
                     )
-
-
-def _signature_severity(view: RequestView) -> Severity | None:
-    """Thinking signatures are Anthropic's: an error there, a warning on an unknown host (maybe a gateway
-    to Anthropic), nothing on other providers' compatible endpoints, which sign (or skip) thinking their
-    own way (z.ai's blocks fail Anthropic's check, shunirr/cc-glm)."""
-    pid = view.provider.id
-    if pid in ANTHROPIC_API:
-        return Severity.ERROR
-    return Severity.WARNING if pid == "generic" else None
 
 
 def _check_source(
@@ -1081,11 +1147,7 @@ def _check_source(
     if problem is None:
         return
     what = "image" if image else "document"
-    yield rule.finding(
-        location,
-        f"The {what} at {where or block.where} {problem}.",
-        severity=_severity(view, ANTHROPIC_API) or Severity.WARNING,
-    )
+    yield from rule.report(view, location, f"The {what} at {where or block.where} {problem}.")
 
 
 def _check_system_blocks(view: RequestView) -> Iterator[Finding]:
@@ -1096,10 +1158,8 @@ def _check_system_blocks(view: RequestView) -> Iterator[Finding]:
         if isinstance(block, dict) and block.get("type") == "text":
             text = block.get("text")
             if isinstance(text, str) and not text.strip():
-                yield EMPTY_TEXT.finding(
-                    f"system[{index}].text",
-                    f"system[{index}] is an empty text block; drop it.",
-                    severity=_severity(view, EMPTY_TEXT_CONFIRMED) or Severity.WARNING,
+                yield from EMPTY_TEXT.report(
+                    view, f"system[{index}].text", f"system[{index}] is an empty text block; drop it."
                 )
 
 
@@ -1144,14 +1204,13 @@ def check_tool_pairing(view: RequestView) -> Iterator[Finding]:
     """Every ``tool_use`` answered once by a ``tool_result`` at the start of the next user turn, and no
     result without its call; plus the thinking blocks a thinking tool loop must replay."""
     conversation = turns(view)
-    pairing = _pairing_severity(view)
     for position, turn in enumerate(conversation):
         following = conversation[position + 1] if position + 1 < len(conversation) else None
         if turn.role == "assistant":
             calls = turn.of_type("tool_use")
             answered = {_result_id(b) for b in following.of_type("tool_result")} if following else set()
             missing = [b for b in calls if _tool_use_id(b) is not None and _tool_use_id(b) not in answered]
-            if missing and pairing is not None:
+            if missing:
                 ids = ", ".join(str(_tool_use_id(b)) for b in missing)
                 together = f" (unanswered: {ids})" if len(missing) > 1 else ""
                 where = (
@@ -1163,19 +1222,19 @@ def check_tool_pairing(view: RequestView) -> Iterator[Finding]:
                     )
                 )
                 for block in missing:
-                    yield UNANSWERED_TOOL_USE.finding(
+                    yield from UNANSWERED_TOOL_USE.report(
+                        view,
                         f"{block.where}.id",
                         f"{block.where} calls {_tool_use_id(block)}{together} but {where}. Send a user "
                         "message right after it that starts with a tool_result block for each id (is_error: true "
                         "if the tool did not run), or drop the tool_use.",
-                        severity=pairing,
                     )
             continue
         # A user turn: its results must answer the previous assistant turn's calls, once each, first.
         previous = conversation[position - 1] if position > 0 else None
         called = {_tool_use_id(b) for b in previous.of_type("tool_use")} if previous else set()
         results = turn.of_type("tool_result")
-        if not results or pairing is None:
+        if not results:
             continue
         seen: dict[str, Block] = {}
         for block in results:
@@ -1183,18 +1242,18 @@ def check_tool_pairing(view: RequestView) -> Iterator[Finding]:
             if result_id is None:
                 continue
             if result_id not in called:
-                yield ORPHAN_TOOL_RESULT.finding(
+                yield from ORPHAN_TOOL_RESULT.report(
+                    view,
                     f"{block.where}.tool_use_id",
                     f"{block.where} answers {result_id}, which the assistant message before it did not call. "
                     "Keep each tool_result right after the assistant message with its tool_use, or drop it.",
-                    severity=pairing,
                 )
             elif result_id in seen:
-                yield DUPLICATE_TOOL_RESULT.finding(
+                yield from DUPLICATE_TOOL_RESULT.report(
+                    view,
                     f"{block.where}.tool_use_id",
                     f"{block.where} answers {result_id} again (already at {seen[result_id].where}); send one "
                     "tool_result per tool_use (merge the outputs into its content).",
-                    severity=pairing,
                 )
             seen.setdefault(result_id, block)
         if called:
@@ -1202,18 +1261,13 @@ def check_tool_pairing(view: RequestView) -> Iterator[Finding]:
             if first_other is not None and any(
                 (b.message, b.index or 0) > (first_other.message, first_other.index or 0) for b in results
             ):
-                yield RESULT_NOT_FIRST.finding(
+                yield from RESULT_NOT_FIRST.report(
+                    view,
                     first_other.where,
                     f"{first_other.where} ({first_other.type}) comes before this turn's tool_result blocks; put "
                     "every tool_result first and the text after them.",
-                    severity=pairing,
                 )
     yield from _check_thinking_loop(view, conversation)
-
-
-def _pairing_severity(view: RequestView) -> Severity | None:
-    # DeepSeek's Anthropic endpoint answers unpaired tool_use with Anthropic's own text (Codewhale#4329).
-    return _severity(view, STRUCTURAL | {"deepseek"})
 
 
 def _check_thinking_loop(view: RequestView, conversation: list[Turn]) -> Iterator[Finding]:
@@ -1238,13 +1292,12 @@ def _check_thinking_loop(view: RequestView, conversation: list[Turn]) -> Iterato
         return
     last = loop[0]
     first = last.blocks[0] if last.blocks else None
-    severity = _signature_severity(view)
-    if first is None or severity is None:
+    if first is None:
         return
-    yield THINKING_NOT_FIRST.finding(
+    yield from THINKING_NOT_FIRST.report(
+        view,
         f"{first.where}.type",
         f"`thinking` is enabled and the request ends in a tool loop, but {first.where} is a {first.type} block "
         "and none of the loop's assistant messages starts with a thinking block. Replay the thinking (or "
         "redacted_thinking) blocks the API returned, in front of the tool_use, or disable thinking.",
-        severity=severity,
     )

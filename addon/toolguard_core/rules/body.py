@@ -74,6 +74,10 @@ TOO_LARGE = define(
     "body.too-large",
     Severity.INFO,
     "The body is larger than toolguard_max_body, so it was passed through without validation.",
+    # toolguard's own limit, not a provider's: context about the flow, the same wherever it goes.
+    policy=policy(otherwise=Severity.INFO),
+    notes="Raise toolguard_max_body (docs/robustness.md) to validate larger bodies. No example: the limit "
+    "is the deployment's setting, and a provider may accept the body.",
 )
 TOO_DEEP = define(
     "body.too-deep",
@@ -90,12 +94,18 @@ UNDECODABLE = define(
     "body.undecodable",
     Severity.WARNING,
     "The body's Content-Encoding could not be decoded; it was passed through without validation.",
+    # toolguard could not read the body; whether the provider can is not known: a warning everywhere.
+    policy=policy(otherwise=Severity.WARNING),
+    notes="No example: the finding is about the flow's Content-Encoding header, not the body alone.",
 )
 NOT_VALIDATED = define(
     "body.not-validated",
     Severity.INFO,
     "The body was forwarded without validation: the validation worker was saturated or had stopped "
     "(work per request is bounded, so toolguard never holds traffic to validate it).",
+    # toolguard's own load, not the request's: context, the same for every provider.
+    policy=policy(otherwise=Severity.INFO),
+    notes="No example: reported by the addon when its validation worker is saturated, whatever the body.",
 )
 
 

@@ -33,10 +33,10 @@ from toolguard_core.providers import (
     VLLM_REASONING_EFFORTS,
     ModelFamily,
 )
-from toolguard_core.request import RequestView
-from toolguard_core.rules.modelinfo import family_of
+from toolguard_core.request import MESSAGES, RESPONSES, RequestView
+from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled, family_of, is_number
 from toolguard_core.rules.policy import SELF_HOSTED
-from toolguard_core.rules.registry import PredictedError, check, define
+from toolguard_core.rules.registry import Policy, PredictedError, Rule, check, define, policy
 
 _USER = {"role": "user", "content": "Hello"}
 _GENERIC_URL = "https://llm.corp.example/v1/chat/completions"
@@ -54,13 +54,40 @@ VENDOR_IDS: Mapping[str, frozenset[str]] = MappingProxyType(
 _INFERABLE = tuple(pid for pid in VENDOR_IDS if pid != "azure")
 
 
+# --- policies ---------------------------------------------------------------------------------
+# The level is read for the provider a request is judged as: the host, or on an unrecognised host the
+# vendor the model name points to (``judged_as``, said in every finding). A capability only resellers'
+# catalog entries state, or a host that is not the model's vendor, is reported as a warning whatever the
+# level (``uncertain``: the check states its evidence, the policy sets the level). Self-hosted servers
+# are silent: their model names and limits are whatever the operator configured.
+
+
+def _capability_policy(*error: str) -> Policy:
+    return policy(error=error, silent=("self-hosted",), otherwise=Severity.WARNING)
+
+
+#: The OpenAI reasoning-family rules applied off OpenAI's own host: judged as OpenAI when the model name
+#: is one of its families (providers.py OPENAI_FAMILIES); on api.openai.com and Azure params.* reports.
+_FAMILY_POLICY = policy(
+    error=("openai", "generic", "copilot"),
+    conditions={
+        "openai": "judged as OpenAI off its own host; on api.openai.com params.* reports it",
+        "generic": "a model name of an OpenAI reasoning family",
+        "copilot": "an OpenAI reasoning model (Copilot answers with OpenAI's validator)",
+    },
+)
+#: Known hosts that hand OpenAI's models to OpenAI's own validator, so its reasoning-family rules hold
+#: there: GitHub Copilot's chat API answers OpenAI's texts (caozhiyuan/copilot-api#164: "Unsupported
+#: parameter: 'max_tokens' is not supported with this model."; microsoft/vscode#282170 for top_p).
+FAMILY_RELAYS = frozenset({"copilot"})
+
 # --- rule definitions -------------------------------------------------------------------------
 
 TOOLS_UNSUPPORTED = define(
     "model.tools-unsupported",
     Severity.ERROR,
     "`tools` (or `functions`) sent to a model that has no function calling.",
-    providers=("openrouter", "openai", "azure", "generic"),
+    policy=_capability_policy("openrouter", "openai-family", "generic"),
     predicts=(
         PredictedError(
             provider="openrouter",
@@ -72,6 +99,7 @@ TOOLS_UNSUPPORTED = define(
             status=404,
         ),
     ),
+    fixed={"model": "openai/gpt-5-chat", "messages": [_USER]},
     example={
         "model": "openai/gpt-5-chat",
         "messages": [_USER],
@@ -84,11 +112,43 @@ TOOLS_UNSUPPORTED = define(
         "or drop `tools`/`tool_choice`."
     ),
 )
+TOOL_CHOICE_UNSUPPORTED = define(
+    "model.tool-choice-unsupported",
+    Severity.ERROR,
+    "`tool_choice` forces a tool call (`required` or a named function) on a model that does not take a "
+    "forced `tool_choice`.",
+    policy=_capability_policy("deepseek", "generic"),
+    predicts=(
+        PredictedError(
+            provider="deepseek",
+            text="deepseek-reasoner does not support this tool_choice",
+            source="https://github.com/google-gemini/gemini-fullstack-langgraph-quickstart/issues/123",
+        ),
+    ),
+    example={
+        "model": "deepseek-reasoner",
+        "messages": [_USER],
+        "tools": [{"type": "function", "function": {"name": "ls", "parameters": {"type": "object"}}}],
+        "tool_choice": {"type": "function", "function": {"name": "ls"}},
+    },
+    example_url="https://api.deepseek.com/chat/completions",
+    fixed={
+        "model": "deepseek-reasoner",
+        "messages": [_USER],
+        "tools": [{"type": "function", "function": {"name": "ls", "parameters": {"type": "object"}}}],
+    },
+    notes=(
+        "The catalog's `tool_choice` flag (LiteLLM `supports_tool_choice`). LangChain's "
+        "`with_structured_output` forces a named tool this way. Only forcing values are flagged: whether "
+        "such a model takes `auto` or `none` is not known. Drop `tool_choice` (or use `auto`) and ask for "
+        "the tool in the prompt, or use a model that takes a forced choice."
+    ),
+)
 IMAGE_UNSUPPORTED = define(
     "model.image-unsupported",
     Severity.ERROR,
     "An `image_url` content part sent to a model without image input.",
-    providers=("openai", "azure", "openrouter", "deepseek", "generic"),
+    policy=_capability_policy("openai-family", "openrouter", "deepseek", "generic"),
     predicts=(
         PredictedError(
             provider="openai",
@@ -114,6 +174,18 @@ IMAGE_UNSUPPORTED = define(
             source="https://github.com/deepseek-ai/DeepSeek-V3/issues/337",
         ),
     ),
+    fixed={
+        "model": "gpt-4o",
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "What is this?"},
+                    {"type": "image_url", "image_url": {"url": _PNG}},
+                ],
+            }
+        ],
+    },
     example={
         "model": "o3-mini",
         "messages": [
@@ -132,7 +204,18 @@ AUDIO_UNSUPPORTED = define(
     "model.audio-unsupported",
     Severity.WARNING,
     "An `input_audio` content part sent to a model without audio input.",
-    providers=("*",),
+    policy=_capability_policy(),
+    fixed={
+        "model": "gpt-4o-audio-preview",
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "input_audio", "input_audio": {"data": "UklGRiQAAABXQVZF", "format": "wav"}}
+                ],
+            }
+        ],
+    },
     example={
         "model": "gpt-4o-mini",
         "messages": [
@@ -155,7 +238,11 @@ PARALLEL_UNSUPPORTED = define(
     Severity.ERROR,
     "`parallel_tool_calls` (even `false`) sent to an OpenAI model that does not take it (o1, o3, o3-mini, "
     "o4-mini).",
-    providers=("openai", "azure", "generic"),
+    # Acted on for OpenAI's own models only (the check's condition): other providers accept the field.
+    policy=policy(
+        error=("openai-family", "generic"),
+        conditions={"generic": "a model the catalog attributes to OpenAI (judged as OpenAI)"},
+    ),
     predicts=(
         PredictedError(
             provider="openai",
@@ -172,6 +259,11 @@ PARALLEL_UNSUPPORTED = define(
             code="unsupported_parameter",
         ),
     ),
+    fixed={
+        "model": "o4-mini",
+        "messages": [_USER],
+        "tools": [{"type": "function", "function": {"name": "ls", "parameters": {"type": "object"}}}],
+    },
     example={
         "model": "o4-mini",
         "messages": [_USER],
@@ -188,8 +280,16 @@ MAX_TOKENS_ABOVE_LIMIT = define(
     "model.max-tokens-above-limit",
     Severity.ERROR,
     "`max_tokens` / `max_completion_tokens` above the model's output limit.",
-    providers=("openai", "azure", "generic"),
+    policy=_capability_policy("openai-family", "anthropic", "generic"),
     predicts=(
+        PredictedError(
+            provider="anthropic",
+            text=(
+                "max_tokens: 128001 > 64000, which is the maximum allowed number of output tokens for "
+                "claude-opus-4-5-20251101"
+            ),
+            source="https://github.com/anthropics/claude-code/issues/24451",
+        ),
         PredictedError(
             provider="openai",
             text=(
@@ -209,17 +309,20 @@ MAX_TOKENS_ABOVE_LIMIT = define(
             source="https://github.com/enoch3712/ExtractThinker/issues/346",
         ),
     ),
+    fixed={"model": "gpt-4o", "messages": [_USER], "max_tokens": 16384},
     example={"model": "gpt-4o", "messages": [_USER], "max_tokens": 32000},
     notes=(
         "The limit is the larger of the two catalog sources' output limits, so a finding is certain for "
-        "that model; other hosts of the model (warning) may cap differently."
+        "that model; other hosts of the model (warning) may cap differently. Checked for the Messages API "
+        "too, except with `?beta=true` in the URL: Anthropic's output betas raise some models' limits "
+        "(output-128k for Claude 3.7 Sonnet), and the rules do not see the beta headers."
     ),
 )
 CONTEXT_EXCEEDED = define(
     "model.context-window-exceeded",
     Severity.ERROR,
     "The messages and tool definitions cannot fit the model's context window.",
-    providers=("openai", "azure", "deepseek", "generic"),
+    policy=_capability_policy("openai-family", "deepseek", "generic"),
     predicts=(
         PredictedError(
             provider="openai",
@@ -241,6 +344,7 @@ CONTEXT_EXCEEDED = define(
             source="https://github.com/evalstate/fast-agent/issues/621",
         ),
     ),
+    fixed={"model": "gpt-4", "messages": [{"role": "user", "content": "word " * 100}]},
     example={"model": "gpt-4", "messages": [{"role": "user", "content": "word " * 9000}]},
     notes=(
         "No tokenizer is downloaded. Error only when the count of whitespace-separated words already "
@@ -255,7 +359,7 @@ REASONING_EFFORT_FOR_MODEL = define(
     Severity.ERROR,
     "`reasoning_effort` has a value this model does not take (the set differs between o-series, gpt-5, "
     "gpt-5.1+, Grok, Kimi, ...).",
-    providers=("openai", "azure", "generic"),
+    policy=_capability_policy("openai-family", "generic"),
     predicts=(
         PredictedError(
             provider="kimi-code",
@@ -266,6 +370,7 @@ REASONING_EFFORT_FOR_MODEL = define(
             source="https://github.com/Kilo-Org/cloud/pull/3807",
         ),
     ),
+    fixed={"model": "o3-mini", "messages": [_USER], "reasoning_effort": "low"},
     example={"model": "o3-mini", "messages": [_USER], "reasoning_effort": "none"},
     notes=(
         "The model's values come from the catalog (models.dev `reasoning_options`, LiteLLM's "
@@ -277,7 +382,7 @@ SYSTEM_UNSUPPORTED = define(
     "model.system-role-unsupported",
     Severity.ERROR,
     "A `system` or `developer` message sent to a model that has no system role.",
-    providers=("gemini", "generic"),
+    policy=_capability_policy("gemini", "generic"),
     predicts=(
         PredictedError(
             provider="gemini",
@@ -290,6 +395,7 @@ SYSTEM_UNSUPPORTED = define(
             source="https://github.com/CherryHQ/cherry-studio/issues/3242",
         ),
     ),
+    fixed={"model": "gemma-3-27b-it", "messages": [{"role": "user", "content": "Be brief. Hello"}]},
     example={
         "model": "gemma-3-27b-it",
         "messages": [{"role": "system", "content": "Be brief."}, _USER],
@@ -303,9 +409,9 @@ SYSTEM_UNSUPPORTED = define(
 MAX_TOKENS_REASONING = define(
     "model.max-tokens-on-reasoning-model",
     Severity.ERROR,
-    "`max_tokens` sent through an unrecognised host to a model the catalog attributes to OpenAI's "
-    "reasoning families (o-series, gpt-5), which only take `max_completion_tokens`.",
-    providers=("generic",),
+    "`max_tokens` sent through an unrecognised host (or GitHub Copilot, which relays OpenAI's validator) to "
+    "a model of OpenAI's reasoning families (o-series, gpt-5), which only take `max_completion_tokens`.",
+    policy=_FAMILY_POLICY,
     predicts=(
         PredictedError(
             provider="litellm proxy → openai",
@@ -323,6 +429,7 @@ MAX_TOKENS_REASONING = define(
             source="https://github.com/logancyang/obsidian-copilot/issues/1477",
         ),
     ),
+    fixed={"model": "o3-mini", "messages": [_USER], "max_completion_tokens": 100},
     example={"model": "o3-mini", "messages": [_USER], "max_tokens": 100},
     example_url=_GENERIC_URL,
     notes="On api.openai.com and Azure the same request is params.max-tokens-on-reasoning-model.",
@@ -330,9 +437,18 @@ MAX_TOKENS_REASONING = define(
 SAMPLING_REASONING = define(
     "model.sampling-on-reasoning-model",
     Severity.ERROR,
-    "A sampling field (`temperature` other than 1, `top_p`, penalties) sent through an unrecognised host "
-    "to a model the catalog attributes to OpenAI's reasoning families.",
-    providers=("generic",),
+    "A sampling field (`temperature` other than 1, `top_p`, penalties) sent to a model of OpenAI's "
+    "reasoning families through an unrecognised host or GitHub Copilot (which relays OpenAI's validator), "
+    "or on the Responses API.",
+    policy=policy(
+        error=("openai-family", "generic", "copilot"),
+        conditions={
+            "openai-family": "the Responses API, or judged as OpenAI off its own host (chat on api.openai.com "
+            "and Azure: params.*)",
+            "generic": "a model name of an OpenAI reasoning family",
+            "copilot": "an OpenAI reasoning model (Copilot answers with OpenAI's validator)",
+        },
+    ),
     predicts=(
         PredictedError(
             provider="openai-compatible gateway → openai",
@@ -344,19 +460,57 @@ SAMPLING_REASONING = define(
             ),
             source="https://github.com/BeehiveInnovations/pal-mcp-server/issues/78",
         ),
+        PredictedError(
+            # The Responses API with o3 (the client's "openai responses" API type).
+            provider="openai",
+            text="400 Unsupported parameter: 'temperature' is not supported with this model.",
+            source="https://github.com/ThinkInAIXYZ/deepchat/issues/655",
+        ),
     ),
+    fixed={"model": "o3-mini", "messages": [_USER]},
     example={"model": "o3-mini", "messages": [_USER], "temperature": 0.2},
     example_url=_GENERIC_URL,
     notes=(
-        "On api.openai.com and Azure these are params.temperature-on-reasoning-model and "
-        "params.unsupported-for-model. gpt-5.1 and later accept sampling with reasoning_effort 'none'."
+        "On chat completions at api.openai.com and Azure these are params.temperature-on-reasoning-model and "
+        "params.unsupported-for-model; the Responses API is judged here on every host (the same models "
+        "reject the same fields there; effort is `reasoning.effort`). gpt-5.1 and later accept sampling "
+        "with reasoning effort 'none'."
     ),
+)
+CLAUDE_SAMPLING = define(
+    "model.temperature-with-top-p",
+    Severity.ERROR,
+    "Both `temperature` and `top_p` sent through an unrecognised host (a gateway, Bedrock's OpenAI-compatible "
+    "endpoint) to a Claude 4.5-or-later model, which accepts only one of them.",
+    policy=policy(
+        error=("anthropic", "generic"),
+        conditions={
+            "anthropic": "judged as Anthropic off its own host; on /v1/messages anthropic.temperature-with-top-p",
+            "generic": "a Claude 4.5-or-later model the catalog attributes to Anthropic",
+        },
+    ),
+    predicts=(
+        PredictedError(
+            provider="bedrock via litellm",
+            text=(
+                'litellm.BadRequestError: BedrockException - {"message":"The model returned the following '
+                'errors: `temperature` and `top_p` cannot both be specified for this model. Please use only one."}'
+            ),
+            source="https://github.com/skydiscover-ai/skydiscover/issues/15",
+        ),
+    ),
+    example={"model": "claude-sonnet-4-6", "messages": [_USER], "temperature": 0.7, "top_p": 0.9},
+    example_url=_GENERIC_URL,
+    fixed={"model": "claude-sonnet-4-6", "messages": [_USER], "temperature": 0.7},
+    notes="The models are those of anthropic.temperature-with-top-p (one definition, in rules/anthropic.py).",
 )
 UNKNOWN_MODEL = define(
     "model.rules-skipped",
     Severity.INFO,
     "Neither the host nor the model is known, so no model rules ran for this request.",
-    providers=("generic",),
+    # Context, not a rejection: an info finding where toolguard had nothing to judge the model by.
+    policy=policy(info=("generic",)),
+    fixed={"model": "gpt-4o", "messages": [_USER], "max_tokens": 100},
     example={"model": "acme-finetune-v3", "messages": [_USER], "max_tokens": 100},
     example_url=_GENERIC_URL,
     notes=(
@@ -380,29 +534,49 @@ class _Subject:
     inferred: str | None
     #: The vendor's own catalog entry (or the user's config) says so.
     confirmed: bool
+    #: The catalog has no entry, but the name is one of OpenAI's model families (a gateway's alias such
+    #: as ``gpt-5-nano-env``, a LiteLLM model group): only the family rules apply.
+    by_name: bool = False
 
-    def severity(self, error_on: frozenset[str]) -> Severity:
-        """ERROR where ``error_on`` holds the host's provider (or the inferred one) and the fact is
-        the vendor's; WARNING otherwise (a reseller's fact, or a host that is not the vendor)."""
+    @property
+    def judged_as(self) -> str:
+        """The provider whose policy level applies: the inferred vendor, else the host itself (OpenRouter
+        included: its own capability answers are quoted, so its openai/* models are not re-judged)."""
+        return self.inferred or self.provider_id
+
+    def doubt(self) -> str | None:
+        """Why a capability fact from the catalog may not hold for this request (None: it holds)."""
         if not self.confirmed:
-            return Severity.WARNING
-        if self.inferred is not None:
-            return Severity.ERROR if self.inferred in error_on else Severity.WARNING
-        if self.provider_id == "openrouter":
-            return Severity.ERROR if "openrouter" in error_on else Severity.WARNING
-        vendor = VENDOR_IDS.get(self.provider_id, frozenset())
-        own = bool(vendor & set(self.info.providers)) or self.info.origin != "snapshot"
-        return Severity.ERROR if own and self.provider_id in error_on else Severity.WARNING
+            return "only resellers' catalog entries state this, not the model's vendor"
+        if self.inferred is not None or self.provider_id == "openrouter" or self.info.origin != "snapshot":
+            return None
+        if VENDOR_IDS.get(self.provider_id, frozenset()) & set(self.info.providers):
+            return None
+        if self.provider_id == "generic":
+            return "the host is not recognised and the model's vendor has no built-in profile"
+        return f"{BUILTIN_PROFILES[self.provider_id].name} is not this model's vendor and may serve it differently"
 
     def name(self) -> str:
         """How messages name the model (and the catalog entry when the name was normalised)."""
-        if self.info.matched_as == "exact" or self.info.name == self.model:
+        if self.by_name or self.info.matched_as == "exact" or self.info.name == self.model:
             return self.model
         return f"{self.model} (catalog entry {self.info.name})"
 
     def provenance(self) -> str:
         """The sentence every finding ends with: where the fact comes from."""
         source = "your providers config" if self.info.origin != "snapshot" else "toolguard's model catalog"
+        if self.provider_id in FAMILY_RELAYS and self.inferred is None:
+            host = BUILTIN_PROFILES[self.provider_id].name
+            return (
+                f" ({host} passes OpenAI's models to OpenAI's validator; the model is OpenAI's in {source}.)"
+            )
+        if self.by_name:
+            return (
+                " The host is not a recognised provider and the model catalog has no entry for this name, but "
+                "the name is one of OpenAI's model families, so the provider (OpenAI) was inferred from the "
+                "model name; map the host with [[gateway]] or declare the model in the providers config if "
+                "that is wrong."
+            )
         if self.inferred is not None:
             vendor = BUILTIN_PROFILES[self.inferred].name
             return (
@@ -419,26 +593,41 @@ def _subject(view: RequestView) -> _Subject | None:
     if not model or pid in SELF_HOSTED:
         return None
     info = view.model_info
+    openai_family = BUILTIN_PROFILES["openai"].family_for(model) is not DEFAULT_FAMILY
     if info is None:
+        if pid == "generic" and openai_family:
+            # OpenAI's own host judges any name of these families by the family's rules (providers.py
+            # OPENAI_FAMILIES); a gateway alias of one (BerriAI/litellm#33738's ``gpt-5-nano-env``) is
+            # rejected the same way once the gateway forwards it.
+            return _Subject(
+                model=model,
+                info=ModelInfo(name=model, matched_as="family-name"),
+                provider_id=pid,
+                inferred="openai",
+                confirmed=True,
+                by_name=True,
+            )
         return None
     inferred = None
     if pid == "generic":
         served = set(info.providers)
         inferred = next((p for p in _INFERABLE if VENDOR_IDS[p] & served), None)
-        if inferred is None and BUILTIN_PROFILES["openai"].family_for(model) is not DEFAULT_FAMILY:
+        if inferred is None and openai_family:
             inferred = "openai"  # only resellers list it (o1-mini), but the name is an OpenAI family's
     confirmed = bool(info.providers) or info.origin != "snapshot"
     return _Subject(model=model, info=info, provider_id=pid, inferred=inferred, confirmed=confirmed)
 
 
 def _inferred_family(subject: _Subject) -> ModelFamily:
-    """On an unrecognised host: the built-in family of the inferred vendor (o-series, gpt-5, ...)."""
-    if subject.inferred != "openai":  # the families whose rejections are cited above
+    """On an unrecognised host (or a relay of OpenAI's validator): the built-in family of the inferred
+    vendor (o-series, gpt-5, ...)."""
+    relayed = subject.provider_id in FAMILY_RELAYS and "openai" in subject.info.providers
+    if subject.inferred != "openai" and not relayed:  # the families whose rejections are cited above
         return DEFAULT_FAMILY
-    return BUILTIN_PROFILES[subject.inferred].family_for(subject.model)
+    return BUILTIN_PROFILES["openai"].family_for(subject.model)
 
 
-# --- the check --------------------------------------------------------------------------------
+# --- the checks -------------------------------------------------------------------------------
 
 
 @check
@@ -446,7 +635,8 @@ def check_model(view: RequestView) -> Iterator[Finding]:
     subject = _subject(view)
     if subject is None:
         if view.provider.id == "generic" and view.model and not view.provider.guessed:
-            yield UNKNOWN_MODEL.finding(
+            yield from UNKNOWN_MODEL.report(
+                view,
                 "model",
                 f"toolguard knows neither this host ({view.target.host or 'unknown'}) nor the model "
                 f"{view.model!r}, so the model rules (tools, images, limits, reasoning parameters) were "
@@ -459,6 +649,44 @@ def check_model(view: RequestView) -> Iterator[Finding]:
     yield from _check_reasoning(view, subject)
 
 
+@check(endpoints=(MESSAGES,))
+def check_model_messages(view: RequestView) -> Iterator[Finding]:
+    """The Messages API: the model's output limit (Anthropic's own answer is quoted on the rule). Not
+    under ``?beta=true``, where output betas may raise the limit (see the rule's notes)."""
+    subject = _subject(view)
+    if subject is None or beta_enabled(view):
+        return
+    yield from _check_output_limit(view, subject)
+
+
+@check(endpoints=(RESPONSES,))
+def check_model_responses(view: RequestView) -> Iterator[Finding]:
+    """The Responses API: the reasoning-family sampling rules (the same models reject the same fields
+    there: BerriAI/litellm#33738 quotes both endpoints). Effort is ``reasoning.effort``."""
+    subject = _subject(view)
+    if subject is None:
+        return
+    reasoning = view.body.get("reasoning")
+    effort = reasoning.get("effort") if isinstance(reasoning, dict) else None
+    # On OpenAI's own hosts no params.* rule reads a Responses body, so the family is the host's own.
+    own = view.provider.openai_validator and subject.inferred is None
+    yield from _check_family_sampling(view, subject, effort, own_host=own)
+
+
+def _report(
+    rule: Rule, view: RequestView, subject: _Subject, location: str, message: str
+) -> Iterator[Finding]:
+    """A capability finding: the level for the provider the request is judged as, a warning where the
+    catalog's fact may not hold (:meth:`_Subject.doubt`)."""
+    yield from rule.report(
+        view,
+        location,
+        f"{message}{subject.provenance()}",
+        judged_as=subject.judged_as,
+        uncertain=subject.doubt(),
+    )
+
+
 def _check_capabilities(view: RequestView, subject: _Subject) -> Iterator[Finding]:
     info = subject.info
     body = view.body
@@ -466,12 +694,26 @@ def _check_capabilities(view: RequestView, subject: _Subject) -> Iterator[Findin
         for key in ("tools", "functions"):
             value = body.get(key)
             if isinstance(value, list) and value:
-                yield TOOLS_UNSUPPORTED.finding(
+                yield from _report(
+                    TOOLS_UNSUPPORTED,
+                    view,
+                    subject,
                     key,
                     f"{subject.name()} has no function calling, so a request with `{key}` is rejected; use a "
-                    f"model with tool calling or drop `{key}` (and `tool_choice`).{subject.provenance()}",
-                    severity=subject.severity(frozenset(TOOLS_UNSUPPORTED.providers)),
+                    f"model with tool calling or drop `{key}` (and `tool_choice`).",
                 )
+    choice = body.get("tool_choice")
+    forced = choice == "required" or (isinstance(choice, dict) and choice.get("type") in ("function", "tool"))
+    if info.tool_choice is False and forced and isinstance(body.get("tools"), list) and body["tools"]:
+        what = "required" if choice == "required" else "a named function"
+        yield from _report(
+            TOOL_CHOICE_UNSUPPORTED,
+            view,
+            subject,
+            "tool_choice",
+            f"{subject.name()} does not take a forced `tool_choice` ({what}); drop `tool_choice` (or send "
+            "`auto`) and ask for the tool in the prompt, or use a model that takes it.",
+        )
     if (
         info.parallel_tool_calls is False
         and "parallel_tool_calls" in body
@@ -480,29 +722,34 @@ def _check_capabilities(view: RequestView, subject: _Subject) -> Iterator[Findin
         and "openai" in info.providers
         and (subject.provider_id in ("openai", "azure") or subject.inferred == "openai")
     ):
-        yield PARALLEL_UNSUPPORTED.finding(
+        yield from _report(
+            PARALLEL_UNSUPPORTED,
+            view,
+            subject,
             "parallel_tool_calls",
-            f"{subject.name()} does not take `parallel_tool_calls` (not even false); omit the key."
-            f"{subject.provenance()}",
-            severity=subject.severity(frozenset(PARALLEL_UNSUPPORTED.providers)),
+            f"{subject.name()} does not take `parallel_tool_calls` (not even false); omit the key.",
         )
     check_images = info.vision is False
     check_audio = info.audio_input is False
     if check_images or check_audio:
         for where, part_type in _parts(view.messages):
             if part_type == "image_url" and check_images:
-                yield IMAGE_UNSUPPORTED.finding(
+                yield from _report(
+                    IMAGE_UNSUPPORTED,
+                    view,
+                    subject,
                     where,
                     f"{subject.name()} takes no image input; send the image to a vision model or describe it "
-                    f"in text.{subject.provenance()}",
-                    severity=subject.severity(frozenset(IMAGE_UNSUPPORTED.providers)),
+                    "in text.",
                 )
                 check_images = False  # one finding is enough: every image fails the same way
             elif part_type == "input_audio" and check_audio:
-                yield AUDIO_UNSUPPORTED.finding(
+                yield from _report(
+                    AUDIO_UNSUPPORTED,
+                    view,
+                    subject,
                     where,
-                    f"{subject.name()} takes no audio input; use an audio model or a transcript."
-                    f"{subject.provenance()}",
+                    f"{subject.name()} takes no audio input; use an audio model or a transcript.",
                 )
                 check_audio = False
     rejects_system = info.system_messages is False or (
@@ -511,11 +758,13 @@ def _check_capabilities(view: RequestView, subject: _Subject) -> Iterator[Findin
     if rejects_system and not family_of(view).rejects_system_role:  # else roles.system-unsupported
         for index, message in enumerate(view.messages):
             if isinstance(message, dict) and message.get("role") in ("system", "developer"):
-                yield SYSTEM_UNSUPPORTED.finding(
+                yield from _report(
+                    SYSTEM_UNSUPPORTED,
+                    view,
+                    subject,
                     f"messages[{index}].role",
                     f"{subject.name()} has no system role, so a {message['role']} message is rejected; merge "
-                    f"its text into the first user message.{subject.provenance()}",
-                    severity=subject.severity(frozenset(SYSTEM_UNSUPPORTED.providers)),
+                    "its text into the first user message.",
                 )
                 break
 
@@ -531,21 +780,27 @@ def _parts(messages: list[Any]) -> Iterator[tuple[str, str]]:
 
 
 def _check_limits(view: RequestView, subject: _Subject) -> Iterator[Finding]:
+    yield from _check_output_limit(view, subject)
+    if subject.info.max_input_tokens is not None:
+        yield from _check_context(view, subject, subject.info.max_input_tokens)
+
+
+def _check_output_limit(view: RequestView, subject: _Subject) -> Iterator[Finding]:
     info = subject.info
     body = view.body
     if info.max_output_tokens is not None:
         for key in ("max_completion_tokens", "max_tokens"):
             value = body.get(key)
             if isinstance(value, int) and not isinstance(value, bool) and value > info.max_output_tokens:
-                yield MAX_TOKENS_ABOVE_LIMIT.finding(
+                yield from _report(
+                    MAX_TOKENS_ABOVE_LIMIT,
+                    view,
+                    subject,
                     key,
                     f"`{key}` is {value}, but {subject.name()} writes at most {info.max_output_tokens} "
-                    f"tokens; lower it to {info.max_output_tokens} or less.{subject.provenance()}",
-                    severity=subject.severity(frozenset(MAX_TOKENS_ABOVE_LIMIT.providers)),
+                    f"tokens; lower it to {info.max_output_tokens} or less.",
                 )
                 break
-    if info.max_input_tokens is not None:
-        yield from _check_context(view, subject, info.max_input_tokens)
 
 
 def _texts(view: RequestView) -> Iterator[str]:
@@ -581,20 +836,24 @@ def _check_context(view: RequestView, subject: _Subject, window: int) -> Iterato
     for text in texts:
         words += len(text.split())
         if words > window:
-            yield CONTEXT_EXCEEDED.finding(
+            yield from _report(
+                CONTEXT_EXCEEDED,
+                view,
+                subject,
                 "messages",
                 f"The request has more than {window} whitespace-separated words, so more than {window} "
                 f"tokens, but {subject.name()} reads at most {window}; shorten or summarise the "
-                f"conversation, or use a model with a larger window.{subject.provenance()}",
-                severity=subject.severity(frozenset(CONTEXT_EXCEEDED.providers)),
+                "conversation, or use a model with a larger window.",
             )
             return
-    yield CONTEXT_EXCEEDED.finding(
+    yield from CONTEXT_EXCEEDED.report(
+        view,
         "messages",
         f"The request has {chars} characters, about {chars // 4} tokens at the usual 4 characters a "
         f"token, more than the {window} that {subject.name()} reads; it is likely rejected. Shorten "
         f"the conversation.{subject.provenance()}",
-        severity=Severity.WARNING,
+        judged_as=subject.judged_as,
+        uncertain="the token count is an estimate, not a certain bound",
     )
 
 
@@ -602,31 +861,71 @@ def _check_reasoning(view: RequestView, subject: _Subject) -> Iterator[Finding]:
     body = view.body
     effort = body.get("reasoning_effort")
     allowed = subject.info.reasoning_efforts
-    family = _inferred_family(subject)
     if (
         isinstance(effort, str)
         and allowed
         and effort not in allowed
         and not _params_report_effort(view, effort)
     ):
-        yield REASONING_EFFORT_FOR_MODEL.finding(
+        yield from _report(
+            REASONING_EFFORT_FOR_MODEL,
+            view,
+            subject,
             "reasoning_effort",
-            f"`reasoning_effort` is {effort!r}; {subject.name()} takes {', '.join(allowed)}."
-            f"{subject.provenance()}",
-            severity=subject.severity(frozenset(REASONING_EFFORT_FOR_MODEL.providers)),
+            f"`reasoning_effort` is {effort!r}; {subject.name()} takes {', '.join(allowed)}.",
         )
-    if family is DEFAULT_FAMILY:
-        return
-    # An unrecognised host, a model of a known reasoning family: the family rules that params.*
-    # applies on the vendor's own host (providers.py OPENAI_FAMILIES; errors cited above).
-    sampling_allowed = family.sampling_when_effort_none and effort == "none"
+    family = _inferred_family(subject)
     if family.rejects_max_tokens and "max_tokens" in body:
-        yield MAX_TOKENS_REASONING.finding(
+        yield from _report_family(
+            MAX_TOKENS_REASONING,
+            view,
+            subject,
             "max_tokens",
             f"{subject.name()} ({family.name}) does not accept `max_tokens`; send the limit as "
-            f"`max_completion_tokens` instead.{subject.provenance()}",
-            severity=subject.severity(frozenset({"openai"})),
+            "`max_completion_tokens` instead.",
         )
+    yield from _check_family_sampling(view, subject, effort)
+    yield from _check_claude_sampling(view, subject)
+
+
+def _check_claude_sampling(view: RequestView, subject: _Subject) -> Iterator[Finding]:
+    """A Claude 4.5+ model behind an unrecognised host takes `temperature` or `top_p`, not both."""
+    body = view.body
+    if (
+        subject.inferred == "anthropic"
+        and is_number(body.get("temperature"))
+        and is_number(body.get("top_p"))
+        and SAMPLING_EXCLUSIVE_MODEL.match(subject.info.name)
+    ):
+        yield from _report(
+            CLAUDE_SAMPLING,
+            view,
+            subject,
+            "top_p",
+            f"{subject.name()} accepts `temperature` or `top_p`, not both; drop one (usually `top_p`).",
+        )
+
+
+def _report_family(
+    rule: Rule, view: RequestView, subject: _Subject, location: str, message: str
+) -> Iterator[Finding]:
+    """A reasoning-family finding off OpenAI's host: judged as OpenAI. The fact is the family's (OpenAI's
+    own rejections, cited on the rules), not the catalog's, so a reseller-only catalog entry casts no
+    doubt on it."""
+    yield from rule.report(view, location, f"{message}{subject.provenance()}", judged_as="openai")
+
+
+def _check_family_sampling(
+    view: RequestView, subject: _Subject, effort: Any, *, own_host: bool = False
+) -> Iterator[Finding]:
+    """An unrecognised host, a model of a known reasoning family: the family rules that params.* applies
+    on the vendor's own host (providers.py OPENAI_FAMILIES; errors cited above). ``own_host``: the
+    Responses API on OpenAI or Azure, judged by the host's own families."""
+    family = view.provider.family_for(subject.model) if own_host else _inferred_family(subject)
+    if family is DEFAULT_FAMILY:
+        return
+    body = view.body
+    sampling_allowed = family.sampling_when_effort_none and effort == "none"
     temperature = body.get("temperature")
     if (
         family.fixed_temperature is not None
@@ -635,17 +934,21 @@ def _check_reasoning(view: RequestView, subject: _Subject) -> Iterator[Finding]:
         and temperature != family.fixed_temperature
         and not sampling_allowed
     ):
-        yield SAMPLING_REASONING.finding(
+        yield from _report_family(
+            SAMPLING_REASONING,
+            view,
+            subject,
             "temperature",
             f"{subject.name()} ({family.name}) only takes temperature {family.fixed_temperature:g}; got "
-            f"{temperature}. Omit `temperature`.{subject.provenance()}",
-            severity=subject.severity(frozenset({"openai"})),
+            f"{temperature}. Omit `temperature`.",
         )
     for key in sorted(family.unsupported_params & body.keys()):
-        yield SAMPLING_REASONING.finding(
+        yield from _report_family(
+            SAMPLING_REASONING,
+            view,
+            subject,
             key,
-            f"{subject.name()} ({family.name}) does not take `{key}`; remove it.{subject.provenance()}",
-            severity=subject.severity(frozenset({"openai"})),
+            f"{subject.name()} ({family.name}) does not take `{key}`; remove it.",
         )
 
 

@@ -1,12 +1,20 @@
-"""Model and value helpers shared by the rule modules (params.*, quirks.*, roles.*): the model family
-a request is judged by. Not a rule module: it defines no rules."""
+"""Model and value helpers shared by the rule modules (params.*, quirks.*, roles.*, anthropic.*, model.*):
+the model family a request is judged by, the Claude models whose sampling fields exclude each other,
+whether a Messages request asks for beta behaviour. Not a rule module: it defines no rules."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import parse_qs
 
 from toolguard_core.providers import DEFAULT_FAMILY, ModelFamily
 from toolguard_core.request import RequestView
+
+#: Claude models that reject ``temperature`` together with ``top_p``: the 4.5 generation and later
+#: (Sonnet 4.5 langfuse/langfuse#9882, Sonnet 4.6 skydiscover-ai/skydiscover#15). ``claude-sonnet-4-20250514``
+#: is Claude 4.0: the date after ``4-`` must not be read as a minor version.
+SAMPLING_EXCLUSIVE_MODEL = re.compile(r"^claude-(opus|sonnet|haiku)-(4-[5-9](?!\d)|[5-9](?!\d))")
 
 
 def is_number(value: Any) -> bool:
@@ -30,3 +38,9 @@ def family_of(view: RequestView) -> ModelFamily:
     if not profile.family_rules:
         return DEFAULT_FAMILY
     return profile.family_for(model_for_family(view))
+
+
+def beta_enabled(view: RequestView) -> bool:
+    """Whether the URL asks for beta behaviour (``?beta=true``, what the Anthropic SDK's beta client and
+    Claude Code send); mid-conversation system messages are accepted then."""
+    return any(v.lower() == "true" for v in parse_qs(view.target.query).get("beta", ()))

@@ -107,10 +107,13 @@ def policy(
     silent: Iterable[str] = (),
     otherwise: Level = None,
     conditions: dict[str, str] | None = None,
+    info: Iterable[str] = (),
 ) -> Policy:
-    """A :class:`Policy` from lists of provider ids or group names per level."""
+    """A :class:`Policy` from lists of provider ids or group names per level (``info``: context, not a
+    rejection, e.g. "no model rules ran")."""
     levels: list[tuple[str, Level]] = [(key, Severity.ERROR) for key in error]
     levels += [(key, Severity.WARNING) for key in warning]
+    levels += [(key, Severity.INFO) for key in info]
     levels += [(key, None) for key in silent]
     keys = [key for key, _ in levels]
     if len(keys) != len(set(keys)):
@@ -166,11 +169,22 @@ class Rule:
     #: example then is these bytes, not ``example`` serialised.
     raw_example: bytes | None = None
 
-    def finding(self, location: str, message: str, severity: Severity | None = None) -> Finding:
-        return Finding(rule=self.id, severity=severity or self.severity, location=location, message=message)
+    def finding(self, location: str, message: str) -> Finding:
+        """The finding of a rule every provider answers alike, where there is no request view to read a
+        provider from (the body rules run before a body is parsed). A rule whose level differs per
+        provider must report through :meth:`report`."""
+        if not self.policy.uniform or self.policy.otherwise is None:
+            raise ValueError(f"{self.id}: its level differs per provider; report it through Rule.report")
+        return Finding(rule=self.id, severity=self.policy.otherwise, location=location, message=message)
 
     def report(
-        self, view: RequestView, location: str, message: str, *, judged_as: str | None = None
+        self,
+        view: RequestView,
+        location: str,
+        message: str,
+        *,
+        judged_as: str | None = None,
+        uncertain: str | None = None,
     ) -> Iterator[Finding]:
         """The finding for ``view``'s provider at the level the policy declares (nothing when silent).
 
@@ -178,7 +192,10 @@ class Rule:
         accepts the request, so a provider-specific error is reported as a warning there, saying how
         to make it an error; a rule every provider enforces stays an error. ``judged_as`` is the
         provider a check inferred (the model catalog's vendor of a known model on an unknown host):
-        the policy is read for it, and the message should say it was inferred.
+        the policy is read for it, and the message should say it was inferred. ``uncertain`` is the
+        check's reason to doubt its own evidence (a capability only a reseller's catalog entry states, a
+        thinking mode the model may not have used): the declared level is then at most a warning, and the
+        reason is appended to the message. A check states its evidence; the policy alone sets the level.
         """
         # A policy that names the target itself (OpenRouter's own paths, say) is about that target;
         # otherwise OpenRouter's openai/* models are judged as OpenAI (provider_id).
@@ -190,6 +207,8 @@ class Rule:
             level = self.policy.level(target if named else provider_id(view))
         if level is None:
             return
+        if level == Severity.ERROR and uncertain is not None:
+            level, message = Severity.WARNING, f"{message}{UNCERTAIN_NOTE}{uncertain}.)"
         if level == Severity.ERROR and self.id in view.demoted:
             # The second input of the level: this host accepted what the rule flags for this model.
             level, message = Severity.WARNING, message + DEMOTED_NOTE
@@ -201,6 +220,9 @@ class Rule:
             )
         yield Finding(rule=self.id, severity=level, location=location, message=message)
 
+
+#: Opens the note appended to a finding whose check doubted its own evidence (``Rule.report(uncertain=...)``).
+UNCERTAIN_NOTE = " (A warning: "
 
 #: Appended to a finding whose rule is demoted for its host and model (toolguard_core.learned).
 DEMOTED_NOTE = (

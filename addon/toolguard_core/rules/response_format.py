@@ -142,7 +142,11 @@ JSON_SCHEMA_NAME = define(
     Severity.ERROR,
     "`response_format.json_schema.name` is missing, or not 1-64 characters of `[a-zA-Z0-9_-]`.",
     policy=policy(
-        error=("openai-family", "vllm", "sglang"), silent=("llama.cpp", "ollama"), otherwise=Severity.WARNING
+        error=("openai-family", "vllm", "sglang", "cerebras"),
+        silent=("llama.cpp", "ollama"),
+        otherwise=Severity.WARNING,
+        # Cerebras' answer is quoted for a missing name only; a present name of another form is a warning.
+        conditions={"cerebras": "a missing name"},
     ),
     predicts=(
         PredictedError(
@@ -151,6 +155,15 @@ JSON_SCHEMA_NAME = define(
             source="https://github.com/edubruell/tidyllm/issues/40",
             param="response_format.json_schema.name",
             code="missing_required_parameter",
+        ),
+        PredictedError(
+            # Cerebras' pydantic model tries each response_format variant; without `name` the json_schema
+            # one fails and the error names the last variant's `type` (the maintainer: name is required).
+            provider="cerebras",
+            text="type: Input should be 'text'",
+            source="https://github.com/Cerebras/cerebras-cloud-sdk-python/issues/4",
+            param="validation_error",
+            code="wrong_api_format",
         ),
     ),
     example={
@@ -360,6 +373,11 @@ def check_response_format(view: RequestView) -> Iterator[Finding]:
             view,
             "response_format.json_schema.name",
             f"response_format.json_schema.name {problem}; name the schema, e.g. 'answer'.",
+            uncertain=(
+                "Cerebras' rejection is confirmed for a missing name, not for this one"
+                if name is not None and view.provider.id == "cerebras"
+                else None
+            ),
         )
     schema = json_schema.get("schema")
     if schema is None:
