@@ -29,7 +29,7 @@ def test_merge_twice_equals_merge_once(tmp_path: Path) -> None:
     digests = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (a, b)}
 
     once = tmp_path / "once.db"
-    assert merge(once, [a, b]) == {"flows": 8, "findings": 4, "repairs": 0, "runs": 0}
+    assert merge(once, [a, b]) == {"contents": 0, "flows": 8, "findings": 4, "repairs": 0, "runs": 0}
     snapshot = {name: table(once, name) for name in ("flows", "findings")}
     assert [row[0] for row in snapshot["flows"]] == ["a1", "a2", "a3", "a4", "a5", "b1", "b2", "b3"]
     assert [(row[0], row[1], row[2]) for row in snapshot["findings"]] == [
@@ -42,8 +42,8 @@ def test_merge_twice_equals_merge_once(tmp_path: Path) -> None:
     source_rows = {row[0]: row for row in table(a, "flows") + table(b, "flows")}
     assert all(row == source_rows[row[0]] for row in snapshot["flows"])
 
-    assert merge(once, [a, b]) == {"flows": 0, "findings": 0, "repairs": 0, "runs": 0}
-    assert merge(once, [b]) == {"flows": 0, "findings": 0, "repairs": 0, "runs": 0}
+    assert merge(once, [a, b]) == {"contents": 0, "flows": 0, "findings": 0, "repairs": 0, "runs": 0}
+    assert merge(once, [b]) == {"contents": 0, "flows": 0, "findings": 0, "repairs": 0, "runs": 0}
     assert {name: table(once, name) for name in ("flows", "findings")} == snapshot
     assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (a, b)} == digests  # inputs untouched
 
@@ -86,5 +86,5 @@ def test_repairs_are_merged_with_their_flows(tmp_path: Path) -> None:
     )
     db.close()
     out = tmp_path / "out.db"
-    assert merge(out, [source, source]) == {"flows": 1, "findings": 0, "repairs": 1, "runs": 0}
+    assert merge(out, [source, source]) == {"contents": 0, "flows": 1, "findings": 0, "repairs": 1, "runs": 0}
     assert table(out, "repairs") == table(source, "repairs")

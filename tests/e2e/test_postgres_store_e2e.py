@@ -78,7 +78,9 @@ def flow_row(flow_id: str, when: str, status: int, error_code: str | int | None,
         else None,
         error_code=error_code,
         verdict="predicted" if status == 400 else "false_alarm",
-        request_json='{"model": "gpt-4o-mini", "messages": []}',
+        # Compact JSON, as Node clients send it: its two messages are stored once, as contents, for all flows.
+        request_json='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"What is 3 * 12?"},'
+        '{"role":"tool","tool_call_id":"call_1","content":"36"}]}',
         finding_count=len(rules),
         error_finding_count=len(rules),
         findings=[
@@ -103,7 +105,8 @@ def test_the_postgresql_schema_is_the_sqlite_schema_table_for_table(postgres_url
     pgstore.migrations.apply(db)
     expected = {t.name: [c.name for c in t.columns] for t in db.tables if not t.name.startswith("_")}
     assert {t: [c[0] for c in s["columns"]] for t, s in actual.shape()["tables"].items()} == expected
-    assert {"flows", "findings"} <= set(expected)
+    assert {"flow_rows", "contents", "findings"} <= set(expected)
+    assert [v.name for v in actual.views] == ["flows"]
 
 
 def test_a_later_sqlite_migration_reaches_postgresql(postgres_url: str) -> None:
@@ -116,18 +119,19 @@ def test_a_later_sqlite_migration_reaches_postgresql(postgres_url: str) -> None:
         pgstore.ensure_schema(conn, pgstore.sqlite_schema(db))
         conn.execute("INSERT INTO flows (id, datetime_utc) VALUES ('f1', '2026-11-30T00:00:00.000Z')")
         conn.commit()
-        db.execute("ALTER TABLE flows ADD COLUMN later_note TEXT")
+        # Since m008_content_dedup, flows is a view over flow_rows: columns are added to the table.
+        db.execute("ALTER TABLE flow_rows ADD COLUMN later_note TEXT")
         db.execute(
             "CREATE TABLE later_runs (id TEXT PRIMARY KEY, started_utc TEXT NOT NULL, flows INTEGER DEFAULT 0)"
         )
-        db["flows"].create_index(["later_note"])
+        db["flow_rows"].create_index(["later_note"])
         later = pgstore.sqlite_schema(db)
         pgstore.ensure_schema(conn, later)
         shape = pgstore.pg_schema(conn).shape()
         tables = {t["primary_key"] for t in shape["tables"].values()}
         flows = conn.execute("SELECT id, later_note FROM flows").fetchall()
     # pg_schema reads the tables the *current* migrations know; compare those, and the new table by hand.
-    assert shape["tables"]["flows"] == later.shape()["tables"]["flows"]
+    assert shape["tables"]["flow_rows"] == later.shape()["tables"]["flow_rows"]
     assert ("id",) in tables and flows == [("f1", None)]
     with psycopg.connect(postgres_url) as conn:
         columns = conn.execute(
@@ -172,13 +176,28 @@ def test_sync_pushes_a_capture_once_and_the_summary_reads_it_back(tmp_path: Path
 
     first = toolguard("sync", str(capture), postgres_url)
     again = toolguard("sync", str(capture), postgres_url)
-    assert first == again == f"{postgres_url}: sent 4 flows, 5 findings, 1 repairs from {capture}\n"
+    # Two messages and the chunk listing them: sent once for the four flows.
+    assert (
+        first == again == f"{postgres_url}: sent 4 flows, 5 findings, 1 repairs, 3 contents from {capture}\n"
+    )
 
     schema = pgstore.sqlite_schema()
-    for table, order in (("flows", "id"), ("findings", "flow_id, idx"), ("repairs", "flow_id, idx")):
+    for table, order in (
+        ("flow_rows", "id"),
+        ("contents", "id"),
+        ("findings", "flow_id, idx"),
+        ("repairs", "flow_id, idx"),
+    ):
         assert pg_rows(postgres_url, table, order) == [
             as_pg(r, schema.table(table)) for r in sqlite_rows(capture, table, order)
         ]
+    # The flows view rebuilds each request in PostgreSQL to the same text as in SQLite.
+    assert pg_rows(postgres_url, "flows", "id") == [
+        as_pg(r, schema.table("flow_rows")) for r in sqlite_rows(capture, "flows", "id")
+    ]
+    assert {r["request_json"] for r in pg_rows(postgres_url, "flows", "id")} == {
+        flow_row("x", "", 400, None, []).request_json
+    }
 
     from_pg = json.loads(toolguard("summary", "--db", postgres_url, "--format", "json"))
     from_file = json.loads(toolguard("summary", "--db", str(capture), "--format", "json"))
