@@ -292,3 +292,32 @@ def test_secrets_are_scrubbed_before_anything_is_hashed_or_stored(tmp_path: Path
     assert split_ids(path) == {"f"}
     assert key.encode() not in path.read_bytes()
     assert "[REDACTED]" in flows(path)["f"]["request_json"]
+
+
+def _documented_sql(comment: str) -> str:
+    """The SQL block of docs/schema.md that starts with this comment line."""
+    text = (ROOT / "docs" / "schema.md").read_text()
+    start = text.index(f"-- {comment}\n")
+    return text[start : text.index("```", start)]
+
+
+def test_the_documented_pruning_removes_exactly_the_unreferenced_contents(tmp_path: Path) -> None:
+    bench = _bench()
+    bodies = [b.decode() for b in bench.session(20)]
+    anthropic = wire("claude-code-2.1.332-messages-turn2.json")  # a system prompt as one content
+    path = tmp_path / "t.db"
+    store(path, [row(f"f{i:02d}", body) for i, body in enumerate(bodies)] + [row("a", anthropic)])
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("DELETE FROM flows WHERE id >= 'f10' AND id < 'f99'")  # the longer half of the session
+    kept = flows(path)
+    before = conn.execute("SELECT count(*) FROM contents").fetchone()[0]
+    with conn:
+        conn.execute(_documented_sql("Contents no flow references any more"))
+    after = conn.execute("SELECT count(*) FROM contents").fetchone()[0]
+    conn.close()
+    assert flows(path) == kept  # every remaining flow still reads back whole
+    # What is left is exactly what the remaining flows need: writing them again adds nothing.
+    fresh = tmp_path / "fresh.db"
+    store(fresh, [row(f"f{i:02d}", body) for i, body in enumerate(bodies[:10])] + [row("a", anthropic)])
+    assert after == sqlite_utils.Database(fresh)["contents"].count < before

@@ -222,6 +222,40 @@ def test_sync_pushes_a_capture_once_and_the_summary_reads_it_back(tmp_path: Path
     assert [r["id"] for r in pg_rows(postgres_url, "flows", "id")] == ["a", "b", "c", "d", "r"]
 
 
+def test_a_database_from_before_content_dedup_keeps_its_rows(tmp_path: Path, postgres_url: str) -> None:
+    """A PostgreSQL store and a capture file both written before m008_content_dedup: the PG `flows`
+    table becomes `flow_rows` (its rows whole), the old file syncs from its `flows` table, and the
+    view answers reads, UPDATE and DELETE like the table did."""
+    old_db = sqlite_utils.Database(memory=True)
+    pgstore.migrations.apply(old_db, stop_before="m008_content_dedup")
+    old_row = flow_row("old", "2026-11-29T00:00:00.000Z", 400, None, [])
+    with psycopg.connect(postgres_url) as conn:
+        pgstore.ensure_schema(conn, pgstore.sqlite_schema(old_db))
+        conn.execute(
+            "INSERT INTO flows (id, datetime_utc, request_json) VALUES ('old', %s, %s)",
+            [old_row.datetime_utc, old_row.request_json],
+        )
+        conn.commit()
+    capture = tmp_path / "old.db"  # never opened by this version: still the table `flows`
+    legacy = sqlite_utils.Database(capture)
+    pgstore.migrations.apply(legacy, stop_before="m008_content_dedup")
+    write_rows(legacy, [flow_row("file", "2026-11-29T01:00:00.000Z", 400, None, ["x.y"])])
+    legacy.close()
+
+    assert (
+        toolguard("sync", str(capture), postgres_url)
+        == f"{postgres_url}: sent 1 flows, 1 findings from {capture}\n"
+    )
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("SELECT to_regclass('flow_rows') IS NOT NULL").fetchone() == (True,)
+        rows = conn.execute("SELECT id, request_json FROM flows ORDER BY id").fetchall()
+        assert rows == [("file", old_row.request_json), ("old", old_row.request_json)]
+        conn.execute("UPDATE flows SET verdict = 'recognised' WHERE id = 'old'")
+        conn.execute("DELETE FROM flows WHERE id = 'file'")
+        conn.commit()
+        assert conn.execute("SELECT id, verdict FROM flows").fetchall() == [("old", "recognised")]
+
+
 def test_a_password_never_reaches_the_output(tmp_path: Path, postgres_server: Any) -> None:
     url = postgres_server.url.replace("toolguard@", "toolguard:s3cret-pw@")  # trust auth ignores it
     capture = tmp_path / "one.db"
