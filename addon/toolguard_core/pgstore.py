@@ -373,10 +373,28 @@ def push(
     Last write wins (``ON CONFLICT DO UPDATE``), like the SQLite writer's ``INSERT OR REPLACE``:
     sending a row again changes nothing, so a batch resent after a failure is harmless.
     """
-    sent: dict[str, tuple[int, int]] = {}
     # Contents first, so that a flow never arrives before the contents its request is rebuilt from
-    # (a file writes a flow's contents in the flow's transaction, so with lower rowids).
+    # (the writer stores a flow's contents in the flow's transaction), all tables read from one
+    # snapshot of the file: a flow the writer commits between two reads waits for the next batch.
     tables = sorted(schema.tables, key=lambda t: t.name != dedup.CONTENTS_TABLE)
+    snapshot = not src.in_transaction
+    if snapshot:
+        src.execute("BEGIN")
+    try:
+        return _push_tables(src, conn, tables, after, batch_size)
+    finally:
+        if snapshot:
+            src.rollback()
+
+
+def _push_tables(
+    src: sqlite3.Connection,
+    conn: Any,
+    tables: list[Table],
+    after: dict[str, int],
+    batch_size: int,
+) -> dict[str, tuple[int, int]]:
+    sent: dict[str, tuple[int, int]] = {}
     with conn.transaction():
         for table in tables:
             if table.name != dedup.CONTENTS_TABLE and sent.get(dedup.CONTENTS_TABLE, (0, 0))[0] >= batch_size:

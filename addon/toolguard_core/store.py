@@ -380,7 +380,11 @@ def store_request(db: sqlite_utils.Database, text: str | None) -> tuple[str | No
     """``(request_json, request_parts_json)`` to store for a request body: the skeleton and its
     references after inserting the contents not yet stored, or ``(text, None)`` to keep it whole
     (not splittable, or an id already taken by a different text: a hash collision)."""
-    split = dedup.split_request(text)
+    try:
+        split = dedup.split_request(text)
+    except Exception:  # a toolguard bug must not cost the row: it is stored whole, as before
+        logger.exception("toolguard: could not split a request into contents; it is stored whole")
+        split = None
     if split is None:
         return text, None
     ids = list(split.contents)

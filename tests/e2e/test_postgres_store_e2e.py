@@ -6,6 +6,7 @@ real openai SDK, with the server stopped in the middle of the run."""
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import re
@@ -31,6 +32,7 @@ psycopg = pytest.importorskip("psycopg")  # the postgres extra (the test extra i
 dict_row = psycopg.rows.dict_row
 
 TOOLGUARD = Path(sys.executable).with_name("toolguard")
+ROOT = Path(__file__).resolve().parents[2]
 SYNC_TIMEOUT = 45.0  # the syncer's back-off tops out at 10 s; a restarted server is reached well within
 
 
@@ -220,6 +222,25 @@ def test_sync_pushes_a_capture_once_and_the_summary_reads_it_back(tmp_path: Path
     db.close()
     toolguard("merge", postgres_url, str(capture), str(other))
     assert [r["id"] for r in pg_rows(postgres_url, "flows", "id")] == ["a", "b", "c", "d", "r"]
+
+
+def test_small_batches_send_contents_before_the_flows_that_need_them(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """A growing agent session (several chunks per list, a system prompt) synced 5 rows at a time:
+    PostgreSQL's flows view rebuilds every request to the text SQLite's does."""
+    spec = importlib.util.spec_from_file_location("bench_storage", ROOT / "scripts" / "bench_storage.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    capture = tmp_path / "session.db"
+    bench.through_store(24, capture)
+    sent = pgstore.push_file(capture, postgres_url, batch_size=5)
+    assert sent["flows"] == 24 and sent["contents"] == sqlite_utils.Database(capture)["contents"].count
+    expected = [(r["id"], r["request_json"]) for r in sqlite_rows(capture, "flows", "id")]
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("SELECT id, request_json FROM flows ORDER BY id").fetchall() == expected
+    assert [body.decode() for body in bench.session(24)] == [text for _, text in expected]
 
 
 def test_a_database_from_before_content_dedup_keeps_its_rows(tmp_path: Path, postgres_url: str) -> None:
