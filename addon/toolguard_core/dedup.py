@@ -146,24 +146,6 @@ def split_request(text: str | None) -> Split | None:
     return Split(skeleton_text, json.dumps(parts, separators=(",", ":")), contents)
 
 
-def join(skeleton: str, parts_json: str, contents: dict[int, str]) -> str:
-    """The request text from a skeleton, its references and their contents (what the view does,
-    in Python: for the tests, and for readers handed rows rather than a database)."""
-    parts = json.loads(parts_json)
-    text = skeleton
-    for key in CONTENT_KEYS:
-        ref = parts.get(key)
-        if ref is None:
-            continue
-        if isinstance(ref, list):
-            ids = [i for chunk in ref for i in json.loads(contents[chunk])]
-            piece = "[" + ",".join(contents[i] for i in ids) + "]"
-        else:
-            piece = contents[ref]
-        text = text.replace(marker_text(key), piece)
-    return text
-
-
 # --------------------------------------------------------------------------- the flows view
 
 
