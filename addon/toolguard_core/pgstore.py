@@ -397,7 +397,7 @@ def _push_tables(
     sent: dict[str, tuple[int, int]] = {}
     with conn.transaction():
         for table in tables:
-            if table.name != dedup.CONTENTS_TABLE and sent.get(dedup.CONTENTS_TABLE, (0, 0))[0] >= batch_size:
+            if table.name != dedup.CONTENTS_TABLE and _more_contents(src, sent):
                 break  # more contents to send first: the flows wait for the next batch
             if not table.primary_key:
                 continue  # no key to upsert on: not mirrored (no such table today)
@@ -435,6 +435,15 @@ def _push_tables(
                 )
             sent[table.name] = (len(rows), rows[-1][0])
     return sent
+
+
+def _more_contents(src: sqlite3.Connection, sent: dict[str, tuple[int, int]]) -> bool:
+    """Whether the batch just sent left contents behind (whatever limited its size)."""
+    if dedup.CONTENTS_TABLE not in sent:
+        return False
+    last = sent[dedup.CONTENTS_TABLE][1]
+    query = f"SELECT EXISTS (SELECT 1 FROM {dedup.CONTENTS_TABLE} WHERE rowid > ?)"
+    return bool(src.execute(query, [last]).fetchone()[0])
 
 
 def pending_rows(src: sqlite3.Connection, schema: Schema, after: dict[str, int]) -> int:

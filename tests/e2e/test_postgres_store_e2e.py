@@ -235,12 +235,23 @@ def test_small_batches_send_contents_before_the_flows_that_need_them(
     spec.loader.exec_module(bench)
     capture = tmp_path / "session.db"
     bench.through_store(24, capture)
-    sent = pgstore.push_file(capture, postgres_url, batch_size=5)
-    assert sent["flows"] == 24 and sent["contents"] == sqlite_utils.Database(capture)["contents"].count
-    expected = [(r["id"], r["request_json"]) for r in sqlite_rows(capture, "flows", "id")]
+    expected = {r["id"]: r["request_json"] for r in sqlite_rows(capture, "flows", "id")}
+    assert [body.decode() for body in bench.session(24)] == [expected[i] for i in sorted(expected)]
+    schema = pgstore.sqlite_schema()
+    src = sqlite3.connect(f"file:{capture}?mode=ro", uri=True)
+    after: dict[str, int] = {}
+    batches = 0
     with psycopg.connect(postgres_url) as conn:
-        assert conn.execute("SELECT id, request_json FROM flows ORDER BY id").fetchall() == expected
-    assert [body.decode() for body in bench.session(24)] == [text for _, text in expected]
+        pgstore.ensure_schema(conn, schema)
+        while sent := pgstore.push(src, conn, schema, after, batch_size=5):
+            after.update({table: last for table, (_, last) in sent.items()})
+            batches += 1
+            # After every batch, each flow PostgreSQL has reads back whole: its contents came first.
+            for flow_id, text in conn.execute("SELECT id, request_json FROM flows").fetchall():
+                assert text == expected[flow_id], (batches, flow_id)
+        assert dict(conn.execute("SELECT id, request_json FROM flows").fetchall()) == expected
+    src.close()
+    assert batches > 24 // 5  # the contents held the flows back for several batches
 
 
 def test_a_database_from_before_content_dedup_keeps_its_rows(tmp_path: Path, postgres_url: str) -> None:
