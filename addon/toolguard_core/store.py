@@ -39,6 +39,8 @@ DB_ENV = "TOOLGUARD_DB"
 #: How often an idle writer checks whether another process changed what was learned.
 KNOWLEDGE_REFRESH_SECONDS = 2.0
 MIGRATE_ATTEMPTS = 20
+#: compact_rows says what it is doing from this many flows on (m008_content_dedup on a large file).
+COMPACT_NOTICE_ROWS = 10_000
 
 
 def default_db_path() -> Path:
@@ -331,7 +333,13 @@ def compact_rows(db: sqlite_utils.Database) -> int:
     ids = db.execute(
         f"SELECT id FROM {dedup.FLOW_ROWS_TABLE} WHERE {dedup.PARTS_COLUMN} IS NULL AND request_json IS NOT NULL"
     ).fetchall()
-    for (flow_id,) in ids:
+    if len(ids) >= COMPACT_NOTICE_ROWS:  # a large capture takes a while (10-40 MB of requests a second)
+        logger.warning("toolguard: storing the requests of %d flows once per distinct content ...", len(ids))
+    last_log = time.monotonic()
+    for done, (flow_id,) in enumerate(ids):
+        if time.monotonic() - last_log > PROGRESS_SECONDS:
+            logger.warning("toolguard: ... %d of %d flows done", done, len(ids))
+            last_log = time.monotonic()
         (text,) = db.execute(
             f"SELECT request_json FROM {dedup.FLOW_ROWS_TABLE} WHERE id = ?", [flow_id]
         ).fetchone()
