@@ -321,3 +321,14 @@ def test_the_documented_pruning_removes_exactly_the_unreferenced_contents(tmp_pa
     fresh = tmp_path / "fresh.db"
     store(fresh, [row(f"f{i:02d}", body) for i, body in enumerate(bodies[:10])] + [row("a", anthropic)])
     assert after == sqlite_utils.Database(fresh)["contents"].count < before
+
+
+def test_a_spool_synced_before_the_migration_resumes_where_it_was(tmp_path: Path) -> None:
+    """The syncer's rowid bookmark for the old `flows` table is flow_rows' (the rename keeps rowids),
+    so upgrading a proxy does not send its whole spool again."""
+    pgstore = pytest.importorskip("toolguard_core.pgstore")
+    pytest.importorskip("psycopg")
+    spool = tmp_path / "spool.db"
+    spool.with_name("spool.db.sync.json").write_text(json.dumps({"after": {"flows": 7, "findings": 3}}))
+    syncer = pgstore.Syncer(spool, "postgresql://toolguard@127.0.0.1:1/none")
+    assert syncer._after == {"flow_rows": 7, "findings": 3}

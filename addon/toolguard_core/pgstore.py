@@ -543,9 +543,13 @@ class Syncer:
     def _load_state(self) -> dict[str, int]:
         try:
             data = json.loads(self.state_path.read_text())
-            return {str(k): int(v) for k, v in data.get("after", {}).items()}
+            after = {str(k): int(v) for k, v in data.get("after", {}).items()}
         except (OSError, ValueError, AttributeError):
             return {}
+        # A spool synced before m008_content_dedup: its flows table is flow_rows now, same rowids.
+        if "flows" in after:
+            after.setdefault(dedup.FLOW_ROWS_TABLE, after.pop("flows"))
+        return after
 
     def _save_state(self) -> None:
         temp = self.state_path.with_name(self.state_path.name + ".tmp")
