@@ -1,9 +1,11 @@
 """The library behind ``toolguard merge OUT.db IN.db ...``: combine captures from several machines without duplicates.
 
 Flows are keyed by their mitmproxy flow id (a uuid, unique across machines), runs by their id, findings and
-repairs by
-``(flow_id, idx)``. Rows already in ``OUT.db`` are kept as they are (``INSERT OR IGNORE``), so merging
-the same inputs again changes nothing. Inputs are opened read-only and never modified.
+repairs by ``(flow_id, idx)``, and request contents (m008_content_dedup) by their id, which is derived from
+their text: a message that several files hold is stored once in OUT. Rows already in ``OUT.db`` are kept as
+they are (``INSERT OR IGNORE``), so merging the same inputs again changes nothing. Inputs are opened
+read-only and never modified; rows from a file written before m008_content_dedup are split into contents
+in OUT like the writer would have.
 
 What the upstreams taught (issue #10.3: ``learned`` constraints, ``rule_calibration`` counts) is merged
 per key the way ``toolguard learned import`` merges a file: a key only one side has is copied, a key
@@ -19,10 +21,12 @@ from pathlib import Path
 
 import sqlite_utils
 
+from toolguard_core import dedup
 from toolguard_core.learned_store import MERGE_KEYS, merge_rows
-from toolguard_core.store import open_db
+from toolguard_core.store import compact_rows, open_db
 
-TABLES = ("flows", "findings", "repairs", "runs")
+#: Copied in this order: contents before the flows whose requests they rebuild.
+TABLES = (dedup.CONTENTS_TABLE, dedup.FLOW_ROWS_TABLE, "findings", "repairs", "runs")
 LEARNED_TABLES = tuple(MERGE_KEYS)
 
 
@@ -30,8 +34,30 @@ def _columns(conn: sqlite3.Connection, schema: str, table: str) -> list[str]:
     return [row[1] for row in conn.execute(f"PRAGMA {schema}.table_info({table})")]
 
 
+def _source_table(conn: sqlite3.Connection, table: str) -> str:
+    """An input written before m008_content_dedup has its flows in the table ``flows``."""
+    if table == dedup.FLOW_ROWS_TABLE and not _columns(conn, "src", table):
+        kind = conn.execute("SELECT type FROM src.sqlite_master WHERE name = 'flows'").fetchone()
+        if kind is not None and kind[0] == "table":
+            return "flows"
+    return table
+
+
+def _collisions(conn: sqlite3.Connection) -> int:
+    """Contents of the input whose id OUT holds with another text (a 63-bit hash collision)."""
+    if not _columns(conn, "src", dedup.CONTENTS_TABLE):
+        return 0
+    return int(
+        conn.execute(
+            f"SELECT count(*) FROM src.{dedup.CONTENTS_TABLE} AS s JOIN main.{dedup.CONTENTS_TABLE} AS m "
+            "ON m.id = s.id WHERE m.content_json IS NOT s.content_json"
+        ).fetchone()[0]
+    )
+
+
 def merge(out: Path, inputs: list[Path]) -> dict[str, int]:
-    """Merge ``inputs`` into ``out`` (created with the current schema if missing); rows added per table."""
+    """Merge ``inputs`` into ``out`` (created with the current schema if missing); rows added per
+    table (``flows`` counts flow_rows)."""
     out = Path(out)
     for path in inputs:
         if not Path(path).exists():
@@ -48,15 +74,24 @@ def merge(out: Path, inputs: list[Path]) -> dict[str, int]:
             conn.execute("ATTACH DATABASE ? AS src", (f"file:{Path(path).resolve()}?mode=ro",))
             try:
                 with conn:
+                    # Practically never: then this input's requests are copied whole, rebuilt by its view.
+                    whole = _collisions(conn) > 0
                     for table in TABLES:
-                        source_columns = set(_columns(conn, "src", table))
+                        source = _source_table(conn, table)
+                        if whole and table == dedup.CONTENTS_TABLE:
+                            continue
+                        if whole and table == dedup.FLOW_ROWS_TABLE:
+                            source = dedup.FLOWS_VIEW
+                        source_columns = set(_columns(conn, "src", source))
                         if not source_columns:
                             continue  # not a toolguard database (or an empty one): nothing to take
                         columns = [c for c in _columns(conn, "main", table) if c in source_columns]
+                        if whole:
+                            columns = [c for c in columns if c != dedup.PARTS_COLUMN]
                         names = ", ".join(columns)
                         before = conn.total_changes
                         conn.execute(
-                            f"INSERT OR IGNORE INTO main.{table} ({names}) SELECT {names} FROM src.{table}"
+                            f"INSERT OR IGNORE INTO main.{table} ({names}) SELECT {names} FROM src.{source}"
                         )
                         added[table] += conn.total_changes - before
                     for table in LEARNED_TABLES:
@@ -66,6 +101,9 @@ def merge(out: Path, inputs: list[Path]) -> dict[str, int]:
                         added[table] += merge_rows(db, table, rows)
             finally:
                 conn.execute("DETACH DATABASE src")
+        # Requests that arrived whole (older inputs) take the content layout too.
+        with conn:
+            compact_rows(sqlite_utils.Database(conn))
     finally:
         conn.close()
-    return added
+    return {("flows" if t == dedup.FLOW_ROWS_TABLE else t): n for t, n in added.items()}

@@ -19,7 +19,7 @@ from typing import Any
 from toolguard_analysis.errors import ToolguardError, UsageError
 from toolguard_analysis.patterns import explain
 from toolguard_analysis.rule_links import rule_doc_link
-from toolguard_core import redact
+from toolguard_core import dedup, redact
 from toolguard_core.conversation import render_conversation, render_responses_input
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import MESSAGES, endpoint_kind
@@ -123,8 +123,14 @@ def find_flow(db_path: Path, ref: str | None, last: bool = False) -> StoredFlow:
     conn = _connect(db_path)
     try:
         if last:
+            # The latest written breaks a tie: rowid is the table's (flows is a view over flow_rows
+            # since m008_content_dedup, and a view has no rowid).
+            split = conn.execute(
+                "select 1 from sqlite_master where type = 'table' and name = ?", [dedup.FLOW_ROWS_TABLE]
+            ).fetchone()
+            table = dedup.FLOW_ROWS_TABLE if split else "flows"
             rows = conn.execute(
-                "select * from flows order by datetime_utc desc, rowid desc limit 1"
+                f"select * from flows where id = (select id from {table} order by datetime_utc desc, rowid desc limit 1)"
             ).fetchall()
             if not rows:
                 raise ToolguardError(f"{db_path} has no flows")

@@ -51,7 +51,7 @@ def _stored(db_path: Path) -> list[str]:
     if not db_path.exists():
         return []
     db = sqlite_utils.Database(db_path)
-    return [row["verdict"] for row in db["flows"].rows] if "flows" in db.table_names() else []
+    return [row["verdict"] for row in db["flows"].rows] if "flows" in db.view_names() else []
 
 
 def test_skipped_note_alone_is_counted_not_stored(guard: tuple[ToolGuard, Any, Path]) -> None:

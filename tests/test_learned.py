@@ -248,9 +248,9 @@ def test_reexplain_relabels_rows_stored_before_the_catalogue_knew_them(tmp_path:
         verdict="unexplained",
         findings=[FindingRow(idx=0, rule="x.y", severity="warning", location="body", message="m")],
     )
-    db["flows"].insert({k: v for k, v in old.columns().items() if v is not None})
+    db["flow_rows"].insert({k: v for k, v in old.columns().items() if v is not None})
     assert relabel_rows(db) == 1
-    row = db["flows"].get("old")
+    row = db["flow_rows"].get("old")
     assert (row["verdict"], row["cause_id"]) == ("recognised", "cause.sampling-on-reasoning-model")
     assert json.loads(row["cause_json"])["constraint"] == {
         "kind": "param",
@@ -260,7 +260,7 @@ def test_reexplain_relabels_rows_stored_before_the_catalogue_knew_them(tmp_path:
     assert relabel_rows(db) == 0  # nothing left to change
     # The migrations run again on an already migrated file without touching it.
     migrations.apply(db)
-    assert db["flows"].get("old")["verdict"] == "recognised"
+    assert db["flow_rows"].get("old")["verdict"] == "recognised"
 
 
 def test_the_validation_worker_applies_the_hosts_knowledge() -> None:

@@ -30,6 +30,7 @@ def test_merge_twice_equals_merge_once(tmp_path: Path) -> None:
 
     once = tmp_path / "once.db"
     assert merge(once, [a, b]) == {
+        "contents": 0,
         "flows": 8,
         "findings": 4,
         "repairs": 0,
@@ -50,6 +51,7 @@ def test_merge_twice_equals_merge_once(tmp_path: Path) -> None:
     assert all(row == source_rows[row[0]] for row in snapshot["flows"])
 
     assert merge(once, [a, b]) == {
+        "contents": 0,
         "flows": 0,
         "findings": 0,
         "repairs": 0,
@@ -58,6 +60,7 @@ def test_merge_twice_equals_merge_once(tmp_path: Path) -> None:
         "rule_calibration": 0,
     }
     assert merge(once, [b]) == {
+        "contents": 0,
         "flows": 0,
         "findings": 0,
         "repairs": 0,
@@ -108,6 +111,7 @@ def test_repairs_are_merged_with_their_flows(tmp_path: Path) -> None:
     db.close()
     out = tmp_path / "out.db"
     assert merge(out, [source, source]) == {
+        "contents": 0,
         "flows": 1,
         "findings": 0,
         "repairs": 1,

@@ -41,14 +41,23 @@ def test_only_portable_defaults_are_kept(default: str | None, expected: str | No
 
 def test_the_derived_schema_has_every_migrated_table_with_its_keys() -> None:
     schema = pgstore.sqlite_schema()
-    flows, findings = schema.table("flows"), schema.table("findings")
+    # flow_rows holds the flows (m008_content_dedup): FlowRow's columns plus the request's references.
+    flows, findings = schema.table("flow_rows"), schema.table("findings")
     assert flows.primary_key == ("id",) and findings.primary_key == ("flow_id", "idx")
-    assert set(FlowRow(id="f", datetime_utc="t").columns()) == set(flows.column_names)
+    assert set(FlowRow(id="f", datetime_utc="t").columns()) | {"request_parts_json"} == set(
+        flows.column_names
+    )
+    assert schema.table("contents").primary_key == ("id",)
+    # PostgreSQL gets the flows view written in its own SQL, with the documented columns.
+    (view,) = schema.views
+    assert (
+        view.name == "flows" and "json_array_elements_text" in view.select and "json_each" not in view.select
+    )
     assert {c.name: c.pg_type for c in flows.columns}["error_code"] == "text"
     # Every index the SQLite migrations create (run_id came with the runs table), no more.
     migrated = sqlite_utils.Database(memory=True)
     migrations.apply(migrated)
-    own = sorted(i.name for i in migrated["flows"].indexes if not i.name.startswith("sqlite_"))
+    own = sorted(i.name for i in migrated["flow_rows"].indexes if not i.name.startswith("sqlite_"))
     assert [i.name for i in flows.indexes] == own
     assert {"idx_flows_datetime_utc", "idx_flows_host", "idx_flows_verdict"} <= {
         i.name for i in flows.indexes

@@ -56,7 +56,9 @@ class Exploding:
 
 def test_open_db_creates_the_documented_tables(tmp_path: Path):
     db = open_db(tmp_path / "sub" / "dir" / "t.db")
-    assert {"flows", "findings"} <= set(db.table_names())
+    # `flows` is the view over flow_rows that rebuilds request_json (m008_content_dedup).
+    assert {"flow_rows", "contents", "findings"} <= set(db.table_names())
+    assert "flows" in db.view_names()
     flows = db["flows"].columns_dict
     for column in (
         "id",
@@ -77,7 +79,7 @@ def test_open_db_creates_the_documented_tables(tmp_path: Path):
     ):
         assert column in flows, column
     assert set(db["findings"].columns_dict) >= {"flow_id", "idx", "rule", "severity", "location", "message"}
-    assert db["flows"].pks == ["id"]
+    assert db["flow_rows"].pks == ["id"]
     assert db["findings"].pks == ["flow_id", "idx"]
     assert db.journal_mode == "wal"
 
@@ -101,6 +103,7 @@ def test_migrations_run_in_their_fixed_order() -> None:
         "m004_root_causes",
         "m005_learned",
         "m006_websocket_messages",
+        "m008_content_dedup",
     ]
 
 

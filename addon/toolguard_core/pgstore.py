@@ -35,6 +35,7 @@ from typing import Any
 
 import sqlite_utils
 
+from toolguard_core import dedup
 from toolguard_core.dburl import redact_url
 from toolguard_core.store import migrations
 
@@ -191,6 +192,12 @@ def sqlite_schema(db: sqlite_utils.Database | None = None) -> Schema:
         tables.append(Table(table.name, columns, pks, indexes))
     views = []
     for name in db.view_names():
+        if name == dedup.FLOWS_VIEW and dedup.FLOW_ROWS_TABLE in db.table_names():
+            # The view that rebuilds request_json uses SQLite's JSON functions: dedup.py writes the
+            # same rebuild in PostgreSQL's, from the same column list.
+            columns = [c.name for c in db[dedup.FLOW_ROWS_TABLE].columns]
+            views.append(View(name, dedup.flows_view_sql(columns, "postgres")))
+            continue
         definition = db.execute("select sql from sqlite_master where type = 'view' and name = ?", [name])
         text = definition.fetchone()[0]
         select = re.split(r"\bAS\b", text, maxsplit=1, flags=re.IGNORECASE)[1].strip()
@@ -214,6 +221,16 @@ def ensure_schema(conn: Any, schema: Schema | None = None) -> None:
     schema = schema or sqlite_schema()
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [SCHEMA_LOCK])
+        # m008_content_dedup renamed SQLite's `flows` table to `flow_rows` (now a view's name): a
+        # database an older toolguard created is renamed the same way, its rows kept whole.
+        old_flows = conn.execute(
+            "SELECT to_regclass('flows') IS NOT NULL AND to_regclass('flow_rows') IS NULL "
+            "AND EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'flows')"
+        ).fetchone()[0]
+        if old_flows and any(t.name == dedup.FLOW_ROWS_TABLE for t in schema.tables):
+            conn.execute(
+                sql.SQL("ALTER TABLE flows RENAME TO {}").format(sql.Identifier(dedup.FLOW_ROWS_TABLE))
+            )
         for table in schema.tables:
             items = [_column_ddl(c) for c in table.columns]
             if table.primary_key:
@@ -326,8 +343,21 @@ def _coerce(value: Any, column: Column) -> Any:
     return value
 
 
+def source_table(src: sqlite3.Connection, table: str) -> str:
+    """The table of ``src`` holding ``table``'s rows: a file written before m008_content_dedup (a
+    spool or capture read without migrating it) keeps its flows in the table ``flows``."""
+    if table == dedup.FLOW_ROWS_TABLE:
+        found = src.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, 'flows') ORDER BY name = 'flows'",
+            [table],
+        ).fetchone()
+        if found is not None:
+            return str(found[0])
+    return table
+
+
 def _source_columns(src: sqlite3.Connection, table: str) -> set[str]:
-    return {row[1] for row in src.execute(f'PRAGMA table_info("{table}")')}
+    return {row[1] for row in src.execute(f'PRAGMA table_info("{source_table(src, table)}")')}
 
 
 def push(
@@ -343,9 +373,32 @@ def push(
     Last write wins (``ON CONFLICT DO UPDATE``), like the SQLite writer's ``INSERT OR REPLACE``:
     sending a row again changes nothing, so a batch resent after a failure is harmless.
     """
+    # Contents first, so that a flow never arrives before the contents its request is rebuilt from
+    # (the writer stores a flow's contents in the flow's transaction), all tables read from one
+    # snapshot of the file: a flow the writer commits between two reads waits for the next batch.
+    tables = sorted(schema.tables, key=lambda t: t.name != dedup.CONTENTS_TABLE)
+    snapshot = not src.in_transaction
+    if snapshot:
+        src.execute("BEGIN")
+    try:
+        return _push_tables(src, conn, tables, after, batch_size)
+    finally:
+        if snapshot:
+            src.rollback()
+
+
+def _push_tables(
+    src: sqlite3.Connection,
+    conn: Any,
+    tables: list[Table],
+    after: dict[str, int],
+    batch_size: int,
+) -> dict[str, tuple[int, int]]:
     sent: dict[str, tuple[int, int]] = {}
     with conn.transaction():
-        for table in schema.tables:
+        for table in tables:
+            if table.name != dedup.CONTENTS_TABLE and _more_contents(src, sent):
+                break  # more contents to send first: the flows wait for the next batch
             if not table.primary_key:
                 continue  # no key to upsert on: not mirrored (no such table today)
             available = _source_columns(src, table.name)
@@ -354,12 +407,15 @@ def push(
             columns = [c for c in table.columns if c.name in available]
             names = ", ".join(f'"{c.name}"' for c in columns)
             rows = src.execute(
-                f'SELECT rowid, {names} FROM "{table.name}" WHERE rowid > ? ORDER BY rowid LIMIT ?',
+                f'SELECT rowid, {names} FROM "{source_table(src, table.name)}" WHERE rowid > ? ORDER BY rowid LIMIT ?',
                 [after.get(table.name, 0), batch_size],
             ).fetchall()
             if not rows:
                 continue
-            updates = [c for c in columns if c.name not in table.primary_key]
+            # A content never changes (its id is its hash): a copy already there is kept.
+            updates = [
+                c for c in columns if c.name not in table.primary_key and table.name != dedup.CONTENTS_TABLE
+            ]
             statement = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO {}").format(
                 sql.Identifier(table.name),
                 sql.SQL(", ").join(sql.Identifier(c.name) for c in columns),
@@ -381,19 +437,30 @@ def push(
     return sent
 
 
+def _more_contents(src: sqlite3.Connection, sent: dict[str, tuple[int, int]]) -> bool:
+    """Whether the batch just sent left contents behind (whatever limited its size)."""
+    if dedup.CONTENTS_TABLE not in sent:
+        return False
+    last = sent[dedup.CONTENTS_TABLE][1]
+    query = f"SELECT EXISTS (SELECT 1 FROM {dedup.CONTENTS_TABLE} WHERE rowid > ?)"
+    return bool(src.execute(query, [last]).fetchone()[0])
+
+
 def pending_rows(src: sqlite3.Connection, schema: Schema, after: dict[str, int]) -> int:
     total = 0
     for table in schema.tables:
         if table.primary_key and _source_columns(src, table.name):
             total += src.execute(
-                f'SELECT count(*) FROM "{table.name}" WHERE rowid > ?', [after.get(table.name, 0)]
+                f'SELECT count(*) FROM "{source_table(src, table.name)}" WHERE rowid > ?',
+                [after.get(table.name, 0)],
             ).fetchone()[0]
     return total
 
 
 def push_file(path: str | os.PathLike[str], url: str, batch_size: int = 500) -> dict[str, int]:
     """``toolguard sync``: send every row of a SQLite capture to PostgreSQL (idempotent).
-    The file is opened read-only. Returns the rows sent per table."""
+    The file is opened read-only. Returns the rows sent per table (``flows`` for flow_rows).
+    A capture from before m008_content_dedup sends its ``flows`` table to ``flow_rows``, whole."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(path)
@@ -410,7 +477,7 @@ def push_file(path: str | os.PathLike[str], url: str, batch_size: int = 500) -> 
                     after[table] = last
     finally:
         src.close()
-    return totals
+    return {("flows" if t == dedup.FLOW_ROWS_TABLE else t): n for t, n in totals.items()}
 
 
 # --------------------------------------------------------------------------- the proxy's syncer
@@ -476,9 +543,13 @@ class Syncer:
     def _load_state(self) -> dict[str, int]:
         try:
             data = json.loads(self.state_path.read_text())
-            return {str(k): int(v) for k, v in data.get("after", {}).items()}
+            after = {str(k): int(v) for k, v in data.get("after", {}).items()}
         except (OSError, ValueError, AttributeError):
             return {}
+        # A spool synced before m008_content_dedup: its flows table is flow_rows now, same rowids.
+        if "flows" in after:
+            after.setdefault(dedup.FLOW_ROWS_TABLE, after.pop("flows"))
+        return after
 
     def _save_state(self) -> None:
         temp = self.state_path.with_name(self.state_path.name + ".tmp")

@@ -28,6 +28,7 @@ from platformdirs import user_data_path
 from pydantic import BaseModel, field_validator
 from sqlite_utils import Migrations
 
+from toolguard_core import dedup
 from toolguard_core.learned import Knowledge
 from toolguard_core.learned_store import learn_from_rows, load_knowledge
 from toolguard_core.verdict import REJECTED_VERDICTS, explained, recognise_stored
@@ -38,6 +39,8 @@ DB_ENV = "TOOLGUARD_DB"
 #: How often an idle writer checks whether another process changed what was learned.
 KNOWLEDGE_REFRESH_SECONDS = 2.0
 MIGRATE_ATTEMPTS = 20
+#: compact_rows says what it is doing from this many flows on (m008_content_dedup on a large file).
+COMPACT_NOTICE_ROWS = 10_000
 
 
 def default_db_path() -> Path:
@@ -301,6 +304,117 @@ def m006_websocket_messages(db: sqlite_utils.Database) -> None:
         db.execute("ALTER TABLE runs ADD COLUMN websocket_messages INTEGER NOT NULL DEFAULT 0")
 
 
+@migrations()
+def m008_content_dedup(db: sqlite_utils.Database) -> None:
+    # Issue #12.3: each distinct message, input item, system prompt and tool list is stored once, in
+    # `contents`, and a flow keeps its request as a skeleton plus references (toolguard_core/dedup.py).
+    # The table becomes `flow_rows`; `flows` is a view with the documented columns that rebuilds
+    # `request_json`, so every documented query, Datasette and the readers work unchanged.
+    # `contents.id` is declared INT, not INTEGER: an INTEGER PRIMARY KEY would be the rowid, and ids
+    # derived from hashes would then break the rowid order that the PostgreSQL syncer relies on.
+    # Idempotent, like the migrations before it: a half-applied development build finishes here.
+    if dedup.FLOW_ROWS_TABLE not in db.table_names():
+        db.execute(f"ALTER TABLE flows RENAME TO {dedup.FLOW_ROWS_TABLE}")
+    if dedup.PARTS_COLUMN not in db[dedup.FLOW_ROWS_TABLE].columns_dict:
+        db.execute(f"ALTER TABLE {dedup.FLOW_ROWS_TABLE} ADD COLUMN {dedup.PARTS_COLUMN} TEXT")
+    db.execute(
+        f"CREATE TABLE IF NOT EXISTS {dedup.CONTENTS_TABLE} (id INT NOT NULL PRIMARY KEY, content_json TEXT NOT NULL)"
+    )
+    create_flows_view(db)
+    # The rows stored whole so far move to the new layout (the file shrinks after `sqlite-utils vacuum`).
+    compact_rows(db)
+
+
+def compact_rows(db: sqlite_utils.Database) -> int:
+    """Move every flow whose request is stored whole into contents + skeleton where it splits (the
+    migration, and ``toolguard merge`` for rows from older files). Returns how many moved."""
+    moved = 0
+    # Ids first, then one body at a time: a large capture's bodies never sit in memory together.
+    ids = db.execute(
+        f"SELECT id FROM {dedup.FLOW_ROWS_TABLE} WHERE {dedup.PARTS_COLUMN} IS NULL AND request_json IS NOT NULL"
+    ).fetchall()
+    if len(ids) >= COMPACT_NOTICE_ROWS:  # a large capture takes a while (10-40 MB of requests a second)
+        logger.warning("toolguard: storing the requests of %d flows once per distinct content ...", len(ids))
+    last_log = time.monotonic()
+    for done, (flow_id,) in enumerate(ids):
+        if time.monotonic() - last_log > PROGRESS_SECONDS:
+            logger.warning("toolguard: ... %d of %d flows done", done, len(ids))
+            last_log = time.monotonic()
+        (text,) = db.execute(
+            f"SELECT request_json FROM {dedup.FLOW_ROWS_TABLE} WHERE id = ?", [flow_id]
+        ).fetchone()
+        stored, parts = store_request(db, text)
+        if parts is not None:
+            db.execute(
+                f"UPDATE {dedup.FLOW_ROWS_TABLE} SET request_json = ?, {dedup.PARTS_COLUMN} = ? WHERE id = ?",
+                [stored, parts, flow_id],
+            )
+            moved += 1
+    return moved
+
+
+def flows_table(db: sqlite_utils.Database) -> str:
+    """The table flows are written to: ``flow_rows`` once m008_content_dedup ran, ``flows`` before
+    (migrations before it, and later ones that add a column, use this name)."""
+    return dedup.FLOW_ROWS_TABLE if dedup.FLOW_ROWS_TABLE in db.table_names() else "flows"
+
+
+def create_flows_view(db: sqlite_utils.Database) -> None:
+    """(Re)create the ``flows`` view and its write triggers over flow_rows' current columns: a
+    migration that adds a column to flow_rows calls this (and open_db does when they differ)."""
+    columns = list(db[dedup.FLOW_ROWS_TABLE].columns_dict)
+    for trigger in ("flows_insert", "flows_update", "flows_delete"):
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    db.execute(f"DROP VIEW IF EXISTS {dedup.FLOWS_VIEW}")
+    db.execute(f"CREATE VIEW {dedup.FLOWS_VIEW} AS {dedup.flows_view_sql(columns)}")
+    defaults = {
+        row[1]: row[4]
+        for row in db.execute(f"PRAGMA table_info({dedup.FLOW_ROWS_TABLE})")
+        if row[4] is not None
+    }
+    for statement in dedup.flows_trigger_sql(columns, defaults):
+        db.execute(statement)
+
+
+def _view_is_current(db: sqlite_utils.Database) -> bool:
+    if dedup.FLOW_ROWS_TABLE not in db.table_names():
+        return True
+    wanted = dedup.view_columns(list(db[dedup.FLOW_ROWS_TABLE].columns_dict))
+    have = [row[1] for row in db.execute(f"PRAGMA table_info({dedup.FLOWS_VIEW})").fetchall()]
+    return have == wanted
+
+
+def store_request(db: sqlite_utils.Database, text: str | None) -> tuple[str | None, str | None]:
+    """``(request_json, request_parts_json)`` to store for a request body: the skeleton and its
+    references after inserting the contents not yet stored, or ``(text, None)`` to keep it whole
+    (not splittable, or an id already taken by a different text: a hash collision)."""
+    try:
+        split = dedup.split_request(text)
+    except Exception:  # a toolguard bug must not cost the row: it is stored whole, as before
+        logger.exception("toolguard: could not split a request into contents; it is stored whole")
+        split = None
+    if split is None:
+        return text, None
+    ids = list(split.contents)
+    known: dict[int, str] = {}
+    for start in range(0, len(ids), 500):  # SQLite's variable limit
+        chunk = ids[start : start + 500]
+        known.update(
+            db.execute(
+                f"SELECT id, content_json FROM {dedup.CONTENTS_TABLE} WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+        )
+    if any(known[i] != split.contents[i] for i in known):
+        logger.warning("toolguard: content id collision; this request is stored whole")
+        return text, None
+    db.conn.executemany(
+        f"INSERT INTO {dedup.CONTENTS_TABLE} (id, content_json) VALUES (?, ?)",
+        [(i, t) for i, t in split.contents.items() if i not in known],
+    )
+    return split.skeleton, split.parts_json
+
+
 class FindingRow(BaseModel):
     idx: int
     rule: str
@@ -403,7 +517,7 @@ def relabel_rows(db: sqlite_utils.Database) -> int:
             new_verdict = explained(verdict, recognition)
             if (cause_id, cause_json, new_verdict) != (old_id, old_json, verdict):
                 db.execute(
-                    "UPDATE flows SET cause_id = ?, cause_json = ?, verdict = ? WHERE id = ?",
+                    f"UPDATE {flows_table(db)} SET cause_id = ?, cause_json = ?, verdict = ? WHERE id = ?",
                     [cause_id, cause_json, new_verdict, flow_id],
                 )
                 changed += 1
@@ -434,6 +548,9 @@ def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_u
         try:
             db.enable_wal()
             migrations.apply(db)
+            if not _view_is_current(db):  # a later migration added a column to flow_rows
+                with db.atomic():
+                    create_flows_view(db)
             break
         except (sqlite3.OperationalError, sqlite3.IntegrityError) as exc:
             # An idempotent migration (IF NOT EXISTS, a column added only when missing) runs through in
@@ -460,11 +577,14 @@ def write_rows(
     With ``demote_after`` the rows also teach the ``learned`` and ``rule_calibration`` tables
     (:func:`toolguard_core.learned_store.learn_from_rows`) in the same transaction; ``on_learned`` is
     then called inside it when they changed, so a new snapshot is published before the commit."""
+    table = flows_table(db)
     with db.atomic():
         for row in rows:
             columns = row.columns()
+            if table == dedup.FLOW_ROWS_TABLE:  # each distinct content once (m008_content_dedup)
+                columns["request_json"], columns[dedup.PARTS_COLUMN] = store_request(db, row.request_json)
             db.execute(
-                f"INSERT OR REPLACE INTO flows ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                 list(columns.values()),
             )
             db.execute("DELETE FROM findings WHERE flow_id = ?", [row.id])

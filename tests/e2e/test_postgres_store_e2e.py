@@ -6,6 +6,7 @@ real openai SDK, with the server stopped in the middle of the run."""
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import re
@@ -31,6 +32,7 @@ psycopg = pytest.importorskip("psycopg")  # the postgres extra (the test extra i
 dict_row = psycopg.rows.dict_row
 
 TOOLGUARD = Path(sys.executable).with_name("toolguard")
+ROOT = Path(__file__).resolve().parents[2]
 SYNC_TIMEOUT = 45.0  # the syncer's back-off tops out at 10 s; a restarted server is reached well within
 
 
@@ -78,7 +80,9 @@ def flow_row(flow_id: str, when: str, status: int, error_code: str | int | None,
         else None,
         error_code=error_code,
         verdict="predicted" if status == 400 else "false_alarm",
-        request_json='{"model": "gpt-4o-mini", "messages": []}',
+        # Compact JSON, as Node clients send it: its two messages are stored once, as contents, for all flows.
+        request_json='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"What is 3 * 12?"},'
+        '{"role":"tool","tool_call_id":"call_1","content":"36"}]}',
         finding_count=len(rules),
         error_finding_count=len(rules),
         findings=[
@@ -103,7 +107,8 @@ def test_the_postgresql_schema_is_the_sqlite_schema_table_for_table(postgres_url
     pgstore.migrations.apply(db)
     expected = {t.name: [c.name for c in t.columns] for t in db.tables if not t.name.startswith("_")}
     assert {t: [c[0] for c in s["columns"]] for t, s in actual.shape()["tables"].items()} == expected
-    assert {"flows", "findings"} <= set(expected)
+    assert {"flow_rows", "contents", "findings"} <= set(expected)
+    assert [v.name for v in actual.views] == ["flows"]
 
 
 def test_a_later_sqlite_migration_reaches_postgresql(postgres_url: str) -> None:
@@ -116,18 +121,19 @@ def test_a_later_sqlite_migration_reaches_postgresql(postgres_url: str) -> None:
         pgstore.ensure_schema(conn, pgstore.sqlite_schema(db))
         conn.execute("INSERT INTO flows (id, datetime_utc) VALUES ('f1', '2026-11-30T00:00:00.000Z')")
         conn.commit()
-        db.execute("ALTER TABLE flows ADD COLUMN later_note TEXT")
+        # Since m008_content_dedup, flows is a view over flow_rows: columns are added to the table.
+        db.execute("ALTER TABLE flow_rows ADD COLUMN later_note TEXT")
         db.execute(
             "CREATE TABLE later_runs (id TEXT PRIMARY KEY, started_utc TEXT NOT NULL, flows INTEGER DEFAULT 0)"
         )
-        db["flows"].create_index(["later_note"])
+        db["flow_rows"].create_index(["later_note"])
         later = pgstore.sqlite_schema(db)
         pgstore.ensure_schema(conn, later)
         shape = pgstore.pg_schema(conn).shape()
         tables = {t["primary_key"] for t in shape["tables"].values()}
         flows = conn.execute("SELECT id, later_note FROM flows").fetchall()
     # pg_schema reads the tables the *current* migrations know; compare those, and the new table by hand.
-    assert shape["tables"]["flows"] == later.shape()["tables"]["flows"]
+    assert shape["tables"]["flow_rows"] == later.shape()["tables"]["flow_rows"]
     assert ("id",) in tables and flows == [("f1", None)]
     with psycopg.connect(postgres_url) as conn:
         columns = conn.execute(
@@ -172,13 +178,28 @@ def test_sync_pushes_a_capture_once_and_the_summary_reads_it_back(tmp_path: Path
 
     first = toolguard("sync", str(capture), postgres_url)
     again = toolguard("sync", str(capture), postgres_url)
-    assert first == again == f"{postgres_url}: sent 4 flows, 5 findings, 1 repairs from {capture}\n"
+    # Two messages and the chunk listing them: sent once for the four flows.
+    assert (
+        first == again == f"{postgres_url}: sent 4 flows, 5 findings, 1 repairs, 3 contents from {capture}\n"
+    )
 
     schema = pgstore.sqlite_schema()
-    for table, order in (("flows", "id"), ("findings", "flow_id, idx"), ("repairs", "flow_id, idx")):
+    for table, order in (
+        ("flow_rows", "id"),
+        ("contents", "id"),
+        ("findings", "flow_id, idx"),
+        ("repairs", "flow_id, idx"),
+    ):
         assert pg_rows(postgres_url, table, order) == [
             as_pg(r, schema.table(table)) for r in sqlite_rows(capture, table, order)
         ]
+    # The flows view rebuilds each request in PostgreSQL to the same text as in SQLite.
+    assert pg_rows(postgres_url, "flows", "id") == [
+        as_pg(r, schema.table("flow_rows")) for r in sqlite_rows(capture, "flows", "id")
+    ]
+    assert {r["request_json"] for r in pg_rows(postgres_url, "flows", "id")} == {
+        flow_row("x", "", 400, None, []).request_json
+    }
 
     from_pg = json.loads(toolguard("summary", "--db", postgres_url, "--format", "json"))
     from_file = json.loads(toolguard("summary", "--db", str(capture), "--format", "json"))
@@ -201,6 +222,70 @@ def test_sync_pushes_a_capture_once_and_the_summary_reads_it_back(tmp_path: Path
     db.close()
     toolguard("merge", postgres_url, str(capture), str(other))
     assert [r["id"] for r in pg_rows(postgres_url, "flows", "id")] == ["a", "b", "c", "d", "r"]
+
+
+def test_small_batches_send_contents_before_the_flows_that_need_them(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """A growing agent session (several chunks per list, a system prompt) synced 5 rows at a time:
+    PostgreSQL's flows view rebuilds every request to the text SQLite's does."""
+    spec = importlib.util.spec_from_file_location("bench_storage", ROOT / "scripts" / "bench_storage.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    capture = tmp_path / "session.db"
+    bench.through_store(24, capture)
+    expected = {r["id"]: r["request_json"] for r in sqlite_rows(capture, "flows", "id")}
+    assert [body.decode() for body in bench.session(24)] == [expected[i] for i in sorted(expected)]
+    schema = pgstore.sqlite_schema()
+    src = sqlite3.connect(f"file:{capture}?mode=ro", uri=True)
+    after: dict[str, int] = {}
+    batches = 0
+    with psycopg.connect(postgres_url) as conn:
+        pgstore.ensure_schema(conn, schema)
+        while sent := pgstore.push(src, conn, schema, after, batch_size=5):
+            after.update({table: last for table, (_, last) in sent.items()})
+            batches += 1
+            # After every batch, each flow PostgreSQL has reads back whole: its contents came first.
+            for flow_id, text in conn.execute("SELECT id, request_json FROM flows").fetchall():
+                assert text == expected[flow_id], (batches, flow_id)
+        assert dict(conn.execute("SELECT id, request_json FROM flows").fetchall()) == expected
+    src.close()
+    assert batches > 24 // 5  # the contents held the flows back for several batches
+
+
+def test_a_database_from_before_content_dedup_keeps_its_rows(tmp_path: Path, postgres_url: str) -> None:
+    """A PostgreSQL store and a capture file both written before m008_content_dedup: the PG `flows`
+    table becomes `flow_rows` (its rows whole), the old file syncs from its `flows` table, and the
+    view answers reads, UPDATE and DELETE like the table did."""
+    old_db = sqlite_utils.Database(memory=True)
+    pgstore.migrations.apply(old_db, stop_before="m008_content_dedup")
+    old_row = flow_row("old", "2026-11-29T00:00:00.000Z", 400, None, [])
+    with psycopg.connect(postgres_url) as conn:
+        pgstore.ensure_schema(conn, pgstore.sqlite_schema(old_db))
+        conn.execute(
+            "INSERT INTO flows (id, datetime_utc, request_json) VALUES ('old', %s, %s)",
+            [old_row.datetime_utc, old_row.request_json],
+        )
+        conn.commit()
+    capture = tmp_path / "old.db"  # never opened by this version: still the table `flows`
+    legacy = sqlite_utils.Database(capture)
+    pgstore.migrations.apply(legacy, stop_before="m008_content_dedup")
+    write_rows(legacy, [flow_row("file", "2026-11-29T01:00:00.000Z", 400, None, ["x.y"])])
+    legacy.close()
+
+    assert (
+        toolguard("sync", str(capture), postgres_url)
+        == f"{postgres_url}: sent 1 flows, 1 findings from {capture}\n"
+    )
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("SELECT to_regclass('flow_rows') IS NOT NULL").fetchone() == (True,)
+        rows = conn.execute("SELECT id, request_json FROM flows ORDER BY id").fetchall()
+        assert rows == [("file", old_row.request_json), ("old", old_row.request_json)]
+        conn.execute("UPDATE flows SET verdict = 'recognised' WHERE id = 'old'")
+        conn.execute("DELETE FROM flows WHERE id = 'file'")
+        conn.commit()
+        assert conn.execute("SELECT id, verdict FROM flows").fetchall() == [("old", "recognised")]
 
 
 def test_a_password_never_reaches_the_output(tmp_path: Path, postgres_server: Any) -> None:
