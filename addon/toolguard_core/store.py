@@ -38,7 +38,9 @@ logger = logging.getLogger(__name__)
 DB_ENV = "TOOLGUARD_DB"
 #: How often an idle writer checks whether another process changed what was learned.
 KNOWLEDGE_REFRESH_SECONDS = 2.0
-MIGRATE_ATTEMPTS = 20
+#: How long an opener keeps retrying while other processes migrate the same new file. A deadline, not
+#: a count: on a loaded machine six openers racing through m008 outlasted twenty short retries.
+MIGRATE_DEADLINE_SECONDS = 60.0
 #: compact_rows says what it is doing from this many flows on (m008_content_dedup on a large file).
 COMPACT_NOTICE_ROWS = 10_000
 
@@ -544,7 +546,10 @@ def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_u
     # SQLite answers the loser "database is locked" at once (a lock upgrade does not wait on the busy
     # timeout), or its migration finds the table the other just created ("already exists": each
     # migration is its own transaction). Retry, bounded: the migrations the other applied are skipped.
-    for attempt in range(MIGRATE_ATTEMPTS):
+    deadline = time.monotonic() + MIGRATE_DEADLINE_SECONDS
+    attempt = 0
+    while True:
+        attempt += 1
         try:
             db.enable_wal()
             migrations.apply(db)
@@ -559,9 +564,9 @@ def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_u
                 text in str(exc)
                 for text in ("locked", "already exists", "duplicate column", "_sqlite_migrations")
             )
-            if not racing or attempt == MIGRATE_ATTEMPTS - 1:
+            if not racing or time.monotonic() > deadline:
                 raise
-            time.sleep(0.05 * (attempt + 1))
+            time.sleep(min(0.05 * attempt, 0.5))
     return db
 
 
