@@ -12,10 +12,30 @@ of :mod:`support.scripted`. Each client is run the way its guide in docs/ says:
 * Claude Code (``claude -p``): reverse mode with no ``--upstream``; the user's own ANTHROPIC_BASE_URL
   (the fake) is kept as the upstream and replaced by the proxy's URL for the client.
 
-For each, a run whose turn 2 the provider rejects with its real tool-pairing 400 stores that turn
-(one row, the parsed error) and the report names the rule that predicts the provider's wording. The
-clean runs of the same clients, the same ways, are the guides' commands (tests/e2e/test_agent_guides.py:
-each validated turn by turn, nothing flagged, nothing stored); they are not run twice.
+A run whose turn 2 the provider rejects with its real tool-pairing 400 stores that turn (one row, the
+parsed error) and the report names the rule that predicts the provider's wording.
+
+Where the client really sends a broken pairing, the row is ``predicted`` with the rule's finding
+stored: the openai-node app with the bug apps really have, a naive context-window trim that keeps
+the system prompt and the last message (``TOOLGUARD_APP_KEEP_LAST=1``) and so sends the tool message
+without the assistant message that called it; the fake answers OpenAI's own sequencing 400.
+
+The three agent CLIs pinned here repair a broken pairing before every request, so no real path makes
+them send one (checked in the pinned builds; a resumed session interrupted mid tool call included):
+
+* Claude Code 2.1.332: ``ensureToolResultPairing`` runs on every request and injects a
+  ``[Tool result missing due to internal error]`` tool_result for a tool_use without one (with
+  ``strictToolResultPairing`` it refuses locally instead; nothing is sent either way).
+* Codex 0.171.0: its history normaliser (codex-rs ``context_manager/normalize.rs``; the string
+  "Function call output is missing for call id" is in the pinned binary) inserts an ``aborted``
+  function_call_output for every call without one and drops outputs without a call, on resume too.
+* opencode 1.18.33: a tool part still ``pending``/``running`` (an interrupted session) is replayed as an
+  error result ``[Tool execution was interrupted]``, so every call is answered.
+
+For them the provider's 400 is scripted on a well-paired turn: no finding predicted it, and the row
+is ``recognised`` (the wording names a known root cause). The clean runs of the same clients, the
+same ways, are the guides' commands (tests/e2e/test_agent_guides.py: each validated turn by turn,
+nothing flagged, nothing stored); they are not run twice.
 """
 
 from __future__ import annotations
@@ -51,6 +71,9 @@ class Case:
     rule: str  # the rule whose wording it is
     method: str  # how the rejected turn reached the proxy
     upstream: bool = True  # reverse mode: pass --upstream (else the client's own base URL is kept)
+    # "predicted": the client itself sent the broken pairing (the rule's finding is stored);
+    # "recognised": the client repairs pairings (see the module docstring), the 400 is scripted.
+    verdict: str = "recognised"
 
 
 CASES = [
@@ -81,10 +104,13 @@ CASES = [
     Case(
         clis.OPENAI_NODE_CHAT,
         "regular",
-        lambda fake, port, work, prefix: clis.node_app(clis.OPENAI_NODE_CHAT, fake, work, prefix=prefix),
+        lambda fake, port, work, prefix: clis.node_app(
+            clis.OPENAI_NODE_CHAT, fake, work, prefix=prefix, env={"TOOLGUARD_APP_KEEP_LAST": "1"}
+        ),
         ORPHAN_MESSAGE,
         "sequence.orphan-tool-message",
         "POST",
+        verdict="predicted",
     ),
     Case(
         clis.CLAUDE_CODE,
@@ -148,18 +174,26 @@ def test_rejected_turn_is_stored_with_the_error_and_its_rule(
     assert len(stored) == 1 or case.client.name == "claude-code", stored
     flow_id, method, status, verdict, error, websocket = stored[0]
     assert {row[1:] for row in stored} == {stored[0][1:]}
-    # The provider rejected a well-paired turn (the fake's scripted 400), so no finding predicted it:
-    # its wording names a known root cause (recognised), the failure `case.rule` predicts elsewhere.
     assert (method, status, verdict, str(error).startswith(case.error), bool(websocket)) == (
         case.method,
         400,
-        "recognised",
+        case.verdict,
         True,
         case.method == "WS",
     )
+    errors = rows(
+        db, f"select rule, severity from findings where flow_id = '{flow_id}' and severity = 'error'"
+    )
     assert f"        upstream: {error}" in report
-    assert f"        known failure: {case.rule} (matched by the upstream's wording)" in report
     assert any(line.startswith(f"    {flow_id}  400  {case.method} ") for line in report), report
+    if case.verdict == "predicted":
+        # The client sent the broken pairing: the rule that predicts the provider's wording found it.
+        assert errors == [(case.rule, "error")], report
+    else:
+        # A well-paired turn (the fake's scripted 400): no finding predicted it; its wording names a
+        # known root cause, the failure `case.rule` predicts when a client does send it.
+        assert errors == []
+        assert f"        known failure: {case.rule} (matched by the upstream's wording)" in report
 
 
 def test_report_of_a_client_that_never_reached_the_proxy_says_so(upstream: Upstream, tmp_path: Path) -> None:
