@@ -1012,9 +1012,10 @@ class ToolGuard:
             if action is None:
                 return
             if action.kind == "block":
-                message.drop()
                 # Through mitmproxy's own injection: the client reads it like the server's error event.
+                # Injected first: if that fails, the message goes on as sent rather than unanswered.
                 ctx.master.commands.call("inject.websocket", flow, True, action.text.encode(), True)
+                message.drop()
                 flow.marked = MARK_BLOCKED
                 logger.info("toolguard: blocked WebSocket message on flow %s: %s", flow.id, action.what)
             else:
@@ -1395,10 +1396,14 @@ class _SocketOffload:
     min_bytes: int
     providers: str
 
-    def validate(self, body: bytes, url: str, max_body: int, stopping: Callable[[], bool]) -> WorkerResult:
-        """On the socket thread: the worker's result. :class:`WorkerUnavailable` when it is busy or
-        failed; :class:`WorkerNotReady` when it has not started, or toolguard is stopping (the
-        caller then validates in place, as the HTTP hooks do)."""
+    def validate(
+        self, body: bytes, url: str, max_body: int, stopping: Callable[[], bool]
+    ) -> tuple[str, WorkerResult | None, str]:
+        """On the socket thread: ``("ok", result, "")``, or ``(reason, None, detail)`` when the body
+        was not validated, ``reason`` as the HTTP hooks count it: ``busy`` (the worker's bounds were
+        reached, or it is restarting) or ``worker`` (it failed while holding the body).
+        :class:`WorkerNotReady` when it has not started, or toolguard is stopping: the caller then
+        validates in place, as the HTTP hooks do."""
         header: dict[str, object] = {
             "url": url,
             "max_body": max_body,
@@ -1407,8 +1412,15 @@ class _SocketOffload:
             "learned": None,
         }
 
-        async def submit() -> WorkerResult:
-            return await self.validator.submit(body, header)
+        async def submit() -> tuple[str, WorkerResult | None, str]:
+            try:
+                job = self.validator.submit(body, header)
+            except WorkerUnavailable as exc:
+                return "busy", None, str(exc)
+            try:
+                return "ok", await job, ""
+            except (WorkerUnavailable, asyncio.CancelledError) as exc:
+                return "worker", None, str(exc) or "cancelled"
 
         future = asyncio.run_coroutine_threadsafe(submit(), self.loop)
         deadline = time.monotonic() + self.validator.job_timeout + 5.0
@@ -1422,7 +1434,7 @@ class _SocketOffload:
                     future.cancel()
                     raise WorkerNotReady("toolguard is stopping") from None
             except concurrent.futures.CancelledError:
-                raise WorkerUnavailable("the validation was cancelled") from None
+                return "worker", None, "the validation was cancelled"
 
 
 class SocketWorker:
@@ -1554,18 +1566,18 @@ class SocketWorker:
         offload = self.offload
         if offload is not None and not acting and len(prepared.body) >= offload.min_bytes:
             analysis = Analysis(target=socket.target)
+            outcome: str | None
             try:
-                result = offload.validate(
+                outcome, result, detail = offload.validate(
                     prepared.body, socket.url, socket.max_body_bytes, lambda: self._stopping
                 )
-            except WorkerNotReady:
-                pass  # validated in place below
-            except WorkerUnavailable as exc:  # counted and said in the row, as for HTTP bodies
-                reason = "busy" if "wait for validation" in str(exc) else "worker"
-                self.stats[f"not_validated_{reason}"] += 1
-                analysis.findings.append(NOT_VALIDATED.finding("body", f"Not validated: {exc}."))
+            except WorkerNotReady:  # validated in place below
+                outcome, result, detail = None, None, ""
+            if outcome is not None and result is None:  # counted and said in the row, as for HTTP
+                self.stats[f"not_validated_{outcome}"] += 1
+                analysis.findings.append(NOT_VALIDATED.finding("body", f"Not validated: {detail}."))
                 return analysis
-            else:
+            if result is not None:
                 self.stats["validated_in_worker"] += 1
                 self.stats["validated"] += 1
                 analysis.findings = result.findings
