@@ -70,7 +70,7 @@ class Turn:
     error_text: str | None = None  # that frame, as received
     items: list[Any] = field(default_factory=list)  # the judged input (history + new)
     keys: frozenset[tuple[str, str]] = frozenset()  # (rule, location) found in the judged input
-    repair: RepairResult | None = None  # repair mode changed the message (turn.text is what was sent)
+    repair: RepairResult | None = None  # repair mode ran on it (turn.text stays as the client sent it)
     blocked: bool = False  # block mode answered it: the server never saw it
     repaired_at: float | None = None
 
