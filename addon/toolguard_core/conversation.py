@@ -253,27 +253,55 @@ def render_responses_input(
 
     The one Responses renderer: mitmweb's "Responses" view (:mod:`toolguard_core.contentview_responses`,
     which adds the upstream's error from the live flow) and ``toolguard show`` both call it."""
+    items = responses_items(body)
+    placed, general = _place_items(findings, len(items))
+    out = _responses_header(body, placed, general, verdict, upstream_error)
+    out += changes or []
+    out += render_responses_items(body, findings, max_text=max_text)
+    return "\n".join(out) + "\n"
+
+
+def responses_items(body: dict[str, Any]) -> list[Any]:
+    """A Responses body's ``input`` as items (a plain string is one user message)."""
     raw = body.get("input")
-    items: list[Any] = (
+    return (
         [{"role": "user", "content": raw}] if isinstance(raw, str) else raw if isinstance(raw, list) else []
     )
+
+
+def render_responses_items(
+    body: dict[str, Any],
+    findings: Iterable[Finding] = (),
+    *,
+    start: int = 0,
+    end: int | None = None,
+    max_text: int | None = MAX_TEXT,
+) -> list[str]:
+    """The item blocks of :func:`render_responses_input` for ``input[start:end]`` (each preceded by a
+    blank line), paired over the whole input: the summary's excerpt of a Responses flow shows these."""
+    items = responses_items(body)
+    placed, _ = _place_items(findings, len(items))
+    calls, outputs = _pair_items(items)
+    stateful = bool(body.get("previous_response_id"))
+    out: list[str] = []
+    for index in range(max(0, start), len(items) if end is None else min(end, len(items))):
+        out.append("")
+        out += _render_item(index, items[index], calls, outputs, stateful, max_text)
+        out += [line for f in placed.get(index, []) for line in _render_finding(f)]
+    return out
+
+
+def _place_items(findings: Iterable[Finding], count: int) -> tuple[dict[int, list[Finding]], list[Finding]]:
+    """Findings by the ``input[k]`` item they point at (most severe first), and the others."""
     placed: dict[int, list[Finding]] = {}
     general: list[Finding] = []
     for finding in sorted(findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 9)):
         match = _LOCATION_INPUT.match(finding.location)
-        if match and int(match.group(1)) < len(items):
+        if match and int(match.group(1)) < count:
             placed.setdefault(int(match.group(1)), []).append(finding)
         else:
             general.append(finding)
-    out = _responses_header(body, placed, general, verdict, upstream_error)
-    out += changes or []
-    calls, outputs = _pair_items(items)
-    stateful = bool(body.get("previous_response_id"))
-    for index, item in enumerate(items):
-        out.append("")
-        out += _render_item(index, item, calls, outputs, stateful, max_text)
-        out += [line for f in placed.get(index, []) for line in _render_finding(f)]
-    return "\n".join(out) + "\n"
+    return placed, general
 
 
 # The request parameters the Responses header names (besides the model), in this order.
