@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlite_utils
 from mitmproxy import command, http
 from mitmproxy.flow import Flow
@@ -16,6 +19,7 @@ from mitmproxy.websocket import WebSocketMessage
 from support.scripted import RESPONSES_UNANSWERED, response_events
 from wsproto.frame_protocol import Opcode
 
+from toolguard_core import addon as addon_module
 from toolguard_core.addon import ToolGuard
 from toolguard_core.repair import SYNTHETIC_RESULT
 
@@ -178,7 +182,11 @@ DROPPED_OUTPUT = {**FRAMES[2], "input": [{"role": "user", "content": "And now?"}
 
 
 async def act_on_connection(
-    tmp_path: Path, mode: str, turn_2: dict[str, Any], answer_2: list[dict[str, Any]]
+    tmp_path: Path,
+    mode: str,
+    turn_2: dict[str, Any],
+    answer_2: list[dict[str, Any]],
+    after_turn_2: Callable[[], None] = lambda: None,
 ) -> tuple[http.HTTPFlow, list[tuple[bool, bytes]], list[dict[str, Any]], dict[str, Any], dict[str, int]]:
     """Codex's connection in ``mode``: the hooks' awaitables awaited as mitmproxy awaits them.
     Returns the flow, what was injected, the rows, the repairs rows and the counters."""
@@ -207,6 +215,7 @@ async def act_on_connection(
         for event in response_events("resp_tg0002", "gpt-5", CALL):
             await send(False, event)
         await send(True, turn_2)
+        after_turn_2()
         for event in answer_2:
             await send(False, event)
         addon.websocket_end(flow)
@@ -381,3 +390,44 @@ def test_a_busy_worker_sheds_messages_with_a_count_and_a_finding(tmp_path: Path)
     assert {(f["rule"], f["severity"], f["location"]) for f in findings} == {
         ("body.not-validated", "info", "body")
     }
+
+
+def test_a_verdict_too_late_lets_the_message_pass_and_it_is_judged_as_in_observe_mode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Block mode holds a message at most SOCKET_ACT_TIMEOUT: here the socket thread is held back
+    until the hook gave up, so the broken turn goes on as sent, counted, and is then stored as the
+    server's rejection (predicted), not as blocked."""
+    monkeypatch.setattr(addon_module, "SOCKET_ACT_TIMEOUT", 0.2)
+    released = threading.Event()
+    judge = addon_module.SocketWorker._analyse
+
+    def late(self: Any, connection: Any, prepared: Any, acting: bool) -> Any:
+        if prepared.index == 3:
+            released.wait(10)
+        return judge(self, connection, prepared, acting)
+
+    monkeypatch.setattr(addon_module.SocketWorker, "_analyse", late)
+    error = {
+        "type": "error",
+        "status": 400,
+        "error": {
+            "type": "invalid_request_error",
+            "code": None,
+            "message": RESPONSES_UNANSWERED.format(call_id="call_tg0002resp"),
+            "param": "input",
+        },
+    }
+
+    async def run() -> Any:
+        return await act_on_connection(tmp_path, "block", DROPPED_OUTPUT, [error], after_turn_2=released.set)
+
+    flow, injected, [row], _, stats = asyncio.run(run())
+    assert flow.websocket is not None
+    assert injected == [] and not any(m.dropped for m in flow.websocket.messages)
+    assert (row["verdict"], row["status"], stats["websocket_not_acted"], stats.get("blocked", 0)) == (
+        "predicted",
+        400,
+        1,
+        0,
+    )

@@ -990,25 +990,32 @@ class ToolGuard:
         if self.settings is None or self.settings.mode is Mode.OBSERVE or not message.from_client:
             sockets.message(flow.id, message.from_client, message.content, message.timestamp)
             return
-        loop = asyncio.get_running_loop()
-        decided: asyncio.Future[_SocketAction | None] = loop.create_future()
-
-        def reply(action: _SocketAction | None) -> None:  # on the socket thread
-            loop.call_soon_threadsafe(_resolve, decided, action)
-
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not called from mitmproxy's event loop: judged, not acted on
+            sockets.message(flow.id, True, message.content, message.timestamp)
+            return
+        reply = _SocketReply(loop, loop.create_future())
         sockets.message(flow.id, True, message.content, message.timestamp, reply)
-        acting.append(self._act_on_socket_message(flow, message, decided))
+        acting.append(self._act_on_socket_message(flow, message, reply))
 
-    async def _act_on_socket_message(
-        self,
-        flow: http.HTTPFlow,
-        message: Any,
-        decided: asyncio.Future[_SocketAction | None],
-    ) -> None:
+    async def _act_on_socket_message(self, flow: http.HTTPFlow, message: Any, reply: _SocketReply) -> None:
         """Block mode: drop the message and answer the client on the socket with the provider's own
         error event; repair mode: send the repaired message instead. Any failure lets it pass."""
         try:
-            action = await asyncio.wait_for(decided, SOCKET_ACT_TIMEOUT)
+            try:
+                action = await asyncio.wait_for(asyncio.shield(reply.decided), SOCKET_ACT_TIMEOUT)
+            except TimeoutError:
+                # The socket thread is behind: the message goes on as sent, and is then judged as in
+                # observe mode (the thread sees `abandoned` before acting on it).
+                reply.abandoned.set()
+                self.stats["websocket_not_acted"] += 1
+                logger.warning(
+                    "toolguard: no verdict for a WebSocket message within %ss (flow %s); it passed unchanged",
+                    SOCKET_ACT_TIMEOUT,
+                    flow.id,
+                )
+                return
             if action is None:
                 return
             if action.kind == "block":
@@ -1387,6 +1394,20 @@ def _resolve(future: asyncio.Future[_SocketAction | None], action: _SocketAction
 
 
 @dataclass(slots=True)
+class _SocketReply:
+    """How the socket thread tells the waiting hook what to do with a client message."""
+
+    loop: asyncio.AbstractEventLoop
+    decided: asyncio.Future[_SocketAction | None]
+    #: Set by the hook when it stopped waiting (the message went on as sent): do not act on it.
+    abandoned: threading.Event = field(default_factory=threading.Event)
+
+    def send(self, action: _SocketAction | None) -> None:
+        """On the socket thread; a second call is ignored."""
+        self.loop.call_soon_threadsafe(_resolve, self.decided, action)
+
+
+@dataclass(slots=True)
 class _SocketOffload:
     """Large WebSocket messages go to the same validation worker as HTTP bodies (offload.py), with
     the same bounds: the socket thread hands the body to the event loop, which submits it."""
@@ -1486,12 +1507,12 @@ class SocketWorker:
         from_client: bool,
         content: bytes,
         timestamp: float,
-        reply: Callable[[_SocketAction | None], None] | None = None,
+        reply: _SocketReply | None = None,
     ) -> None:
-        """Queue a message. ``reply`` (block and repair modes): called on the socket thread with what
-        to do with it, exactly once (None: let it pass), also when it cannot be judged."""
+        """Queue a message. ``reply`` (block and repair modes): told on the socket thread what to do
+        with it (None: let it pass), also when it cannot be judged."""
         if not self._put(("message", flow_id, from_client, content, timestamp, reply)) and reply is not None:
-            reply(None)
+            reply.send(None)
 
     def end(self, flow_id: str, timestamp: float) -> None:
         self._followed.discard(flow_id)
@@ -1526,7 +1547,7 @@ class SocketWorker:
                 self.stats["internal_errors"] += 1
                 logger.exception("toolguard: internal error judging a WebSocket message; it passed unchanged")
                 if reply is not None:
-                    reply(None)  # a second call is ignored (_resolve)
+                    reply.send(None)  # a second call is ignored (_resolve)
 
     def _handle(self, item: tuple[Any, ...]) -> None:
         kind, flow_id = item[0], item[1]
@@ -1550,10 +1571,10 @@ class SocketWorker:
                 turn = connection.socket.judge(prepared, analysis)
                 if turn.analysis.findings:
                     self.stats["flagged"] += 1
-                if reply is not None and analysis.has_error:
+                if reply is not None and analysis.has_error and not reply.abandoned.is_set():
                     action = self._act(connection, turn, prepared)
             if reply is not None:
-                reply(action)
+                reply.send(action)
             return
         finished = connection.socket.server_message(text, timestamp)
         if finished is not None:
