@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import fnmatch
 import gc
 import json
@@ -1404,7 +1405,8 @@ class _SocketReply:
 
     def send(self, action: _SocketAction | None) -> None:
         """On the socket thread; a second call is ignored."""
-        self.loop.call_soon_threadsafe(_resolve, self.decided, action)
+        with contextlib.suppress(RuntimeError):  # the event loop is closed: nobody waits any more
+            self.loop.call_soon_threadsafe(_resolve, self.decided, action)
 
 
 @dataclass(slots=True)
