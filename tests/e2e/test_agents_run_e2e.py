@@ -215,6 +215,9 @@ def test_rejected_turn_is_stored_with_the_error_and_its_rule(
 
 # A tool call that is still running when the client is killed (a closed terminal, a crash).
 SLOW_COMMAND = "echo start; sleep 120; echo end"
+# Each run's bound: opencode takes about 40 s here before its first request (more on a loaded
+# machine), and each case runs its client twice.
+RESUME_TIMEOUT = 150.0
 SLOW_CALLS: dict[str, ToolCall] = {
     "codex": ToolCall("exec_command", {"cmd": SLOW_COMMAND}),
     "claude-code": ToolCall("Bash", {"command": SLOW_COMMAND, "description": "Wait"}),
@@ -238,7 +241,7 @@ RESUMES = [
         clis.CLAUDE_CODE,
         "reverse",
         lambda fake, port, work, prefix, resume, stop: clis.claude_code(
-            fake, work, prefix=prefix, resume=resume, stop_when=stop
+            fake, work, prefix=prefix, resume=resume, stop_when=stop, timeout=RESUME_TIMEOUT
         ),
         # Claude Code 2.1.332 (--continue): its tool_result for a tool_use the session never answered.
         "[Tool call interrupted: the session ended before this call's result was recorded, so its outcome "
@@ -249,7 +252,7 @@ RESUMES = [
         clis.CODEX_HTTP,
         "regular",
         lambda fake, port, work, prefix, resume, stop: clis.codex(
-            fake, work, websocket=False, prefix=prefix, resume=resume, stop_when=stop
+            fake, work, websocket=False, prefix=prefix, resume=resume, stop_when=stop, timeout=RESUME_TIMEOUT
         ),
         "aborted",  # Codex 0.171.0 (exec resume): its history normaliser's output for a call without one
     ),
@@ -257,7 +260,7 @@ RESUMES = [
         clis.CODEX_WS,
         "regular",
         lambda fake, port, work, prefix, resume, stop: clis.codex(
-            fake, work, prefix=prefix, resume=resume, stop_when=stop
+            fake, work, prefix=prefix, resume=resume, stop_when=stop, timeout=RESUME_TIMEOUT
         ),
         "aborted",
     ),
@@ -265,7 +268,12 @@ RESUMES = [
         clis.OPENCODE_CHAT,
         "reverse",
         lambda fake, port, work, prefix, resume, stop: clis.opencode(
-            f"http://127.0.0.1:{port}" if resume else fake, work, prefix=prefix, resume=resume, stop_when=stop
+            f"http://127.0.0.1:{port}" if resume else fake,
+            work,
+            prefix=prefix,
+            resume=resume,
+            stop_when=stop,
+            timeout=RESUME_TIMEOUT,
         ),
         "[Tool execution was interrupted]",  # opencode 1.18.33 (--continue): a tool part still running
     ),
