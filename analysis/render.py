@@ -84,6 +84,10 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
                 marker = "→" if message["index"] == ex["focus"] else " "
                 line = _trim(f"[{message['index']}] {_describe(message)}", width - len(indent) - 4)
                 out.append(f"{indent}  {marker} {line}")
+            # A Responses API flow: the items as the one Responses renderer shows them.
+            out += [
+                f"{indent}    {_trim(line, width - len(indent) - 4)}" for line in ex.get("transcript", [])
+            ]
         if i < len(summary["groups"]):
             out.append("")
     out.append("")
@@ -235,6 +239,7 @@ def render_markdown(summary: dict[str, Any]) -> str:
                 f"{'→' if m['index'] == ex['focus'] else ' '} [{m['index']}] {_describe(m)}"
                 for m in ex["messages"]
             ]
+            out += ex.get("transcript", [])
             out.append("```")
     out += ["", "## Unexplained rejections", ""]
     if summary["unexplained"]:

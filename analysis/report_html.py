@@ -194,6 +194,12 @@ def _flow_link(flow_id: str, known: set[str]) -> str:
 def _excerpt_html(excerpt: dict[str, Any] | None) -> str:
     if not excerpt:
         return '<p class="muted">No request body stored for the example flow.</p>'
+    if excerpt.get("transcript"):  # a Responses API flow, as the one Responses renderer shows it
+        return (
+            f'<p class="muted">Flow <code>{_e(excerpt["flow_id"])}</code>, around '
+            f"<code>{_e(excerpt['location'])}</code> ({excerpt['messages_total']} input items):</p>"
+            f'<pre class="excerpt">{_e(chr(10).join(excerpt["transcript"]))}</pre>'
+        )
     rows = []
     for message in excerpt["messages"]:
         detail = []

@@ -18,6 +18,7 @@ from typing import Any
 from toolguard_analysis.db import Source, load, load_learned, load_repairs
 from toolguard_analysis.fingerprint import NORMALISER_VERSION, fingerprint, normalise
 from toolguard_analysis.patterns import explain
+from toolguard_core.conversation import render_responses_items, responses_items
 from toolguard_core.dburl import label
 from toolguard_core.verdict import Verdict, error_text, recognise_stored, row_rejected
 
@@ -88,6 +89,8 @@ def excerpt(flow: dict[str, Any], location: str | None) -> dict[str, Any] | None
     except ValueError:
         return None
     messages = body.get("messages") if isinstance(body, dict) else None
+    if isinstance(body, dict) and not isinstance(messages, list) and "input" in body:
+        return _responses_excerpt(flow, body, location)
     if not isinstance(messages, list) or not messages:
         return None
     index = message_index(location)
@@ -118,6 +121,31 @@ def excerpt(flow: dict[str, Any], location: str | None) -> dict[str, Any] | None
         "focus": index,
         "messages_total": len(messages),
         "messages": shown,
+    }
+
+
+_INPUT_INDEX = re.compile(r"\binput\[(\d+)\]")
+
+
+def _responses_excerpt(
+    flow: dict[str, Any], body: dict[str, Any], location: str | None
+) -> dict[str, Any] | None:
+    """A Responses API body's items around ``location`` (two before, one after), as the one Responses
+    renderer shows them (``transcript``: the content view's and ``toolguard show``'s lines)."""
+    items = responses_items(body)
+    if not items:
+        return None
+    match = _INPUT_INDEX.search(location or "")
+    index = int(match.group(1)) if match and int(match.group(1)) < len(items) else len(items) - 1
+    start, end = max(0, index - 2), min(len(items), index + 2)
+    lines = render_responses_items(body, start=start, end=end, max_text=EXCERPT_CONTENT_CHARS)
+    return {
+        "flow_id": flow["id"],
+        "location": location,
+        "focus": index,
+        "messages_total": len(items),
+        "messages": [],
+        "transcript": [line for line in lines if line],
     }
 
 

@@ -3,18 +3,25 @@ WebSocket, judged off the event loop, frames untouched, rejected turns stored li
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlite_utils
-from mitmproxy import http
+from mitmproxy import command, http
+from mitmproxy.flow import Flow
 from mitmproxy.test import taddons, tflow
 from mitmproxy.websocket import WebSocketMessage
 from support.scripted import RESPONSES_UNANSWERED, response_events
 from wsproto.frame_protocol import Opcode
 
+from toolguard_core import addon as addon_module
 from toolguard_core.addon import ToolGuard
+from toolguard_core.repair import SYNTHETIC_RESULT
 
 CAPTURE = json.loads(
     (Path(__file__).parent / "data" / "requests" / "codex-0.171.0-responses-ws-turn2.json").read_text()
@@ -153,3 +160,274 @@ def test_other_paths_are_not_followed(tmp_path: Path) -> None:
         addon.websocket_end(flow)
         addon.done()
         assert addon.all_stats().get("validated", 0) == 0
+
+
+# -- block and repair modes ---------------------------------------------------------------------
+
+
+class InjectRecorder:
+    """Stands in for mitmproxy's proxyserver addon, which owns ``inject.websocket`` and needs a live
+    connection: records what block mode injects. The e2e test (tests/e2e/test_modes_e2e.py) checks
+    that a real client receives it through a real mitmdump."""
+
+    def __init__(self) -> None:
+        self.injected: list[tuple[bool, bytes]] = []
+
+    @command.command("inject.websocket")
+    def inject_websocket(self, flow: Flow, to_client: bool, message: bytes, is_text: bool = True) -> None:
+        self.injected.append((to_client, message))
+
+
+DROPPED_OUTPUT = {**FRAMES[2], "input": [{"role": "user", "content": "And now?"}]}
+
+
+async def act_on_connection(
+    tmp_path: Path,
+    mode: str,
+    turn_2: dict[str, Any],
+    answer_2: list[dict[str, Any]],
+    after_turn_2: Callable[[], None] = lambda: None,
+) -> tuple[http.HTTPFlow, list[tuple[bool, bytes]], list[dict[str, Any]], dict[str, Any], dict[str, int]]:
+    """Codex's connection in ``mode``: the hooks' awaitables awaited as mitmproxy awaits them.
+    Returns the flow, what was injected, the rows, the repairs rows and the counters."""
+    db_path = tmp_path / "toolguard.db"
+    addon, recorder = ToolGuard(), InjectRecorder()
+    with taddons.context(addon, recorder) as tctx:
+        tctx.configure(addon, toolguard_db=str(db_path), toolguard_mode=mode)
+        flow = socket_flow()
+        addon.websocket_start(flow)
+
+        async def send(from_client: bool, message: dict[str, Any]) -> None:
+            assert flow.websocket is not None
+            content = json.dumps(message).encode()
+            flow.websocket.messages.append(
+                WebSocketMessage(Opcode.TEXT, from_client, content, 1_796_000_000.0)
+            )
+            acting = addon.websocket_message(flow)
+            assert (acting is not None) == from_client  # only client messages wait for a verdict
+            if acting is not None:
+                await acting
+
+        await send(True, FRAMES[0])
+        for event in response_events("resp_tg0001", "gpt-5", None):
+            await send(False, event)
+        await send(True, FRAMES[1])
+        for event in response_events("resp_tg0002", "gpt-5", CALL):
+            await send(False, event)
+        await send(True, turn_2)
+        after_turn_2()
+        for event in answer_2:
+            await send(False, event)
+        addon.websocket_end(flow)
+        addon.done()
+        stats = addon.all_stats()
+    db = sqlite_utils.Database(db_path)
+    rows = list(db["flows"].rows)
+    repairs = list(db["repairs"].rows) if db["repairs"].exists() else []
+    return flow, recorder.injected, rows, {"repairs": repairs}, stats
+
+
+def test_block_mode_answers_the_client_on_the_socket_and_forwards_nothing(tmp_path: Path) -> None:
+    flow, injected, [row], _, stats = asyncio.run(act_on_connection(tmp_path, "block", DROPPED_OUTPUT, []))
+    assert flow.websocket is not None
+    sent = [m for m in flow.websocket.messages if m.from_client]
+    assert [m.dropped for m in sent] == [False, False, True]  # the broken turn never reached the server
+    [(to_client, text)] = injected
+    event = json.loads(text)
+    # OpenAI's own WebSocket error event, with the wording the rule quotes (modes.blocked_answer).
+    assert (to_client, event["type"], event["status"], event["error"]) == (
+        True,
+        "error",
+        400,
+        {
+            "message": RESPONSES_UNANSWERED.format(call_id="call_XXX"),
+            "type": "invalid_request_error",
+            "param": "input",
+            "code": None,
+        },
+    )
+    assert event["toolguard"]["findings"][0]["rule"] == "responses.unanswered-function-call"
+    assert {
+        k: row[k]
+        for k in ("method", "status", "verdict", "error_finding_count", "request_json", "response_body")
+    } == {
+        "method": "WS",
+        "status": 400,
+        "verdict": "blocked",
+        "error_finding_count": 1,
+        "request_json": json.dumps(DROPPED_OUTPUT),
+        "response_body": text.decode(),
+    }
+    assert (stats["blocked"], stats.get("rejected", 0), stats["validated"]) == (1, 0, 3)
+
+
+def test_repair_mode_sends_the_repaired_message_and_records_the_repair(tmp_path: Path) -> None:
+    answer = {
+        "type": "message",
+        "id": "msg_tg0003",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": "hi"}],
+    }
+    flow, injected, [row], extra, stats = asyncio.run(
+        act_on_connection(tmp_path, "repair", DROPPED_OUTPUT, response_events("resp_tg0003", "gpt-5", answer))
+    )
+    assert flow.websocket is not None
+    sent = [m for m in flow.websocket.messages if m.from_client]
+    assert injected == [] and not any(m.dropped for m in sent)
+    repaired = json.loads(sent[2].content)
+    synthetic = {
+        "type": "function_call_output",
+        "call_id": "call_tg0002resp",
+        "output": SYNTHETIC_RESULT.format(call_id="call_tg0002resp", name="exec_command"),
+    }
+    # The history stays upstream (previous_response_id); the synthetic output goes first in the new items.
+    assert repaired == {
+        "type": "response.create",
+        "previous_response_id": "resp_tg0002",
+        **{k: v for k, v in DROPPED_OUTPUT.items() if k not in ("type", "previous_response_id", "input")},
+        "input": [synthetic, *DROPPED_OUTPUT["input"]],
+    }
+    assert (row["verdict"], row["status"], row["request_json"]) == (
+        "repaired",
+        200,
+        json.dumps(DROPPED_OUTPUT),
+    )
+    [repair] = extra["repairs"]
+    assert (repair["flow_id"], repair["rule"], repair["location"]) == (
+        row["id"],
+        "responses.unanswered-function-call",
+        "input[4].call_id",  # in the body the server judged: the 5 items of history, then the new ones
+    )
+    assert stats["repaired"] == 1
+
+
+# -- large messages in the validation worker --------------------------------------------------------
+
+
+async def offloaded_connection(
+    tmp_path: Path, max_pending: int
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Codex's connection with toolguard_offload=16k (each of its messages is 20-38 KB), through the
+    real worker process (offload.py), the event loop running as in mitmdump."""
+    db_path = tmp_path / "toolguard.db"
+    addon = ToolGuard()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, toolguard_db=str(db_path), toolguard_offload="16k")
+        addon.running()
+        for _ in range(200):  # the worker starts in the background (about a second)
+            if addon.validator._proc is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert addon.validator._proc is not None
+        addon.validator.max_pending = max_pending
+        flow = socket_flow()
+        addon.websocket_start(flow)
+
+        async def send(from_client: bool, message: dict[str, Any]) -> None:
+            assert flow.websocket is not None
+            content = json.dumps(message).encode()
+            flow.websocket.messages.append(
+                WebSocketMessage(Opcode.TEXT, from_client, content, 1_796_000_000.0)
+            )
+            assert addon.websocket_message(flow) is None  # observe mode: nothing waits
+            if from_client:  # the socket thread hands the body to the loop: let it run
+                judged = addon.all_stats().get("websocket_messages", 0) + 1
+                for _ in range(400):
+                    stats = addon.all_stats()
+                    if stats.get("validated", 0) + stats.get("not_validated_busy", 0) >= judged:
+                        break
+                    await asyncio.sleep(0.01)
+
+        await send(True, FRAMES[0])
+        for event in response_events("resp_tg0001", "gpt-5", None):
+            await send(False, event)
+        await send(True, FRAMES[1])
+        for event in response_events("resp_tg0002", "gpt-5", CALL):
+            await send(False, event)
+        await send(True, DROPPED_OUTPUT)
+        error = {
+            "type": "error",
+            "status": 400,
+            "error": {
+                "type": "invalid_request_error",
+                "code": None,
+                "message": RESPONSES_UNANSWERED.format(call_id="call_tg0002resp"),
+                "param": "input",
+            },
+        }
+        await send(False, error)
+        addon.websocket_end(flow)
+        addon.done()
+        stats = addon.all_stats()
+    return list(sqlite_utils.Database(db_path)["flows"].rows), stats
+
+
+def test_large_messages_are_validated_in_the_worker_process(tmp_path: Path) -> None:
+    [row], stats = asyncio.run(offloaded_connection(tmp_path, max_pending=32))
+    assert (stats["validated_in_worker"], stats["validated"], stats.get("not_validated_busy", 0)) == (3, 3, 0)
+    # The worker judged history + new items, as the in-place path does.
+    assert (row["verdict"], row["error_finding_count"], row["error_message"]) == (
+        "predicted",
+        1,
+        RESPONSES_UNANSWERED.format(call_id="call_tg0002resp"),
+    )
+
+
+def test_a_busy_worker_sheds_messages_with_a_count_and_a_finding(tmp_path: Path) -> None:
+    rows, stats = asyncio.run(offloaded_connection(tmp_path, max_pending=0))
+    assert (stats.get("validated_in_worker", 0), stats.get("validated", 0), stats["not_validated_busy"]) == (
+        0,
+        0,
+        3,
+    )
+    # Never a silent pass: each message is kept with the note that it was not validated (as an HTTP
+    # body the worker could not take), and the rejected one with the upstream's answer.
+    assert [
+        (json.loads(r["websocket_json"])["message"], r["verdict"], r["status"], r["finding_count"])
+        for r in rows
+    ] == [(1, "accepted", 200, 1), (2, "accepted", 200, 1), (3, "recognised", 400, 1)]
+    findings = sqlite_utils.Database(tmp_path / "toolguard.db")["findings"].rows
+    assert {(f["rule"], f["severity"], f["location"]) for f in findings} == {
+        ("body.not-validated", "info", "body")
+    }
+
+
+def test_a_verdict_too_late_lets_the_message_pass_and_it_is_judged_as_in_observe_mode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Block mode holds a message at most SOCKET_ACT_TIMEOUT: here the socket thread is held back
+    until the hook gave up, so the broken turn goes on as sent, counted, and is then stored as the
+    server's rejection (predicted), not as blocked."""
+    monkeypatch.setattr(addon_module, "SOCKET_ACT_TIMEOUT", 0.2)
+    released = threading.Event()
+    judge = addon_module.SocketWorker._analyse
+
+    def late(self: Any, connection: Any, prepared: Any, acting: bool) -> Any:
+        if prepared.index == 3:
+            released.wait(10)
+        return judge(self, connection, prepared, acting)
+
+    monkeypatch.setattr(addon_module.SocketWorker, "_analyse", late)
+    error = {
+        "type": "error",
+        "status": 400,
+        "error": {
+            "type": "invalid_request_error",
+            "code": None,
+            "message": RESPONSES_UNANSWERED.format(call_id="call_tg0002resp"),
+            "param": "input",
+        },
+    }
+
+    async def run() -> Any:
+        return await act_on_connection(tmp_path, "block", DROPPED_OUTPUT, [error], after_turn_2=released.set)
+
+    flow, injected, [row], _, stats = asyncio.run(run())
+    assert flow.websocket is not None
+    assert injected == [] and not any(m.dropped for m in flow.websocket.messages)
+    assert (row["verdict"], row["status"], stats["websocket_not_acted"], stats.get("blocked", 0)) == (
+        "predicted",
+        400,
+        1,
+        0,
+    )

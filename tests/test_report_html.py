@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -11,10 +12,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from test_summary import OPENAI_ORPHAN, machine_a, machine_b, write_db
+from test_summary import OPENAI_ORPHAN, flow, machine_a, machine_b, write_db
 
 from toolguard_analysis.cli import cli
 from toolguard_analysis.fingerprint import fingerprint
+from toolguard_core.store import FindingRow
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Flags from the machine notes: no sandbox as root, and no background traffic on a closed network.
@@ -269,3 +271,77 @@ def test_chromium_click_through_from_a_group_to_a_flow_drill_down(report: Path, 
         "toolguard show a2",
     ):
         assert needle in text, needle
+
+
+def test_a_responses_flow_excerpt_is_the_responses_transcript(tmp_path: Path) -> None:
+    """A rejected Responses turn (a WebSocket message, as Codex sends them): the group's excerpt is the
+    one Responses renderer's text, not "no request body"."""
+    body = {
+        "type": "response.create",
+        "model": "gpt-5",
+        "input": [
+            {"role": "user", "content": "list the files"},
+            {"type": "function_call", "id": "fc_1", "call_id": "call_open", "name": "ls", "arguments": "{}"},
+            {"role": "user", "content": "And <now>?"},
+        ],
+    }
+    db = write_db(
+        tmp_path / "ws.db",
+        [
+            flow(
+                "ws1",
+                "2026-11-20T10:00:00.000Z",
+                method="WS",
+                path="/v1/responses",
+                host="api.openai.com",
+                model="gpt-5",
+                status=400,
+                request_json=json.dumps(body),
+                error_message="No tool output found for function call call_open.",
+                error_param="input",
+                error_provider="openai",
+                verdict="predicted",
+                finding_count=1,
+                error_finding_count=1,
+                findings=[
+                    FindingRow(
+                        idx=0,
+                        rule="responses.unanswered-function-call",
+                        severity="error",
+                        location="input[1].call_id",
+                        message="input[1] calls call_open but no function_call_output with that call_id follows it.",
+                    )
+                ],
+            )
+        ],
+    )
+    out = tmp_path / "ws.html"
+    result = CliRunner().invoke(cli, ["summary", "--db", str(db), "--format", "html", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    transcript = "\n".join(
+        [
+            "[0] user",
+            "    list the files",
+            "[1] function_call fc_1",
+            "  -&gt; call call_open: ls({})",  # escaped like every text in the page
+            "     NO OUTPUT in this request",
+            "[2] user",
+            "    And &lt;now&gt;?",
+        ]
+    )
+    assert f'<pre class="excerpt">{transcript}</pre>' in text
+    assert "No request body stored for the example flow." not in text
+    # The text summary shows the same lines under the group.
+    result = CliRunner().invoke(cli, ["summary", "--db", str(db)])
+    lines = result.output.splitlines()
+    start = lines.index("         excerpt (input[1].call_id):")
+    assert lines[start + 1 : start + 8] == [
+        "             [0] user",
+        "                 list the files",
+        "             [1] function_call fc_1",
+        "               -> call call_open: ls({})",
+        "                  NO OUTPUT in this request",
+        "             [2] user",
+        "                 And <now>?",
+    ]

@@ -130,18 +130,20 @@ def test_a_responses_flow_pairs_calls_and_outputs(tmp_path: Path) -> None:
     code, output = show("--db", str(path), "resp-1")
     assert code == 0
     lines = output.splitlines()
-    start = lines.index("  [1] function_call call_ok: ls({})")
-    assert lines[start : start + 8] == [
-        "  [1] function_call call_ok: ls({})",
+    start = lines.index("  [1] function_call")
+    assert lines[start : start + 10] == [
+        "  [1] function_call",
+        "    -> call call_ok: ls({})",
         "       answered by input[2]",
         "",
-        "  [2] function_call_output  answers call_ok, called at input[1]",
+        "  [2] function_call_output  answers 'call_ok', called at input[1]",
         "      a.txt",
         "",
-        '  [3] function_call call_open: cat({"f": "a.txt"})',
+        "  [3] function_call",
+        '    -> call call_open: cat({"f": "a.txt"})',
         "       NO OUTPUT in this request",
     ]
-    assert "  [4] function_call_output  answers call_gone: NO CALL with this call_id before it" in lines
+    assert "  [4] function_call_output  answers 'call_gone': NO CALL in this request" in lines
     placed = {f.location.split(".")[0] for f in findings}
     assert placed >= {"input[3]", "input[4]"}  # the rules flag both broken items, shown in place
     assert sum(line.startswith("    !! ERROR responses.") for line in lines) == len(

@@ -366,6 +366,43 @@ def test_excerpt_of_an_anthropic_body_names_the_tool_use_and_tool_result_ids() -
     ]
 
 
+def test_excerpt_of_a_responses_body_is_the_responses_transcript() -> None:
+    """Codex's incremental turn as stored for a WebSocket message: the items around the finding, as
+    the content view and `toolguard show` render them (conversation.render_responses_items)."""
+    body = {
+        "type": "response.create",
+        "model": "gpt-5",
+        "previous_response_id": "resp_tg0002",
+        "input": [
+            {"role": "user", "content": "list the files"},
+            {"type": "function_call", "id": "fc_1", "call_id": "call_ok", "name": "ls", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "call_ok", "output": "a.txt"},
+            {"type": "function_call", "id": "fc_2", "call_id": "call_open", "name": "cat", "arguments": "{}"},
+            {"role": "user", "content": "And now?"},
+        ],
+    }
+    shown = excerpt({"id": "ws", "request_json": json.dumps(body)}, "input[3].call_id")
+    assert shown == {
+        "flow_id": "ws",
+        "location": "input[3].call_id",
+        "focus": 3,
+        "messages_total": 5,
+        "messages": [],
+        "transcript": [
+            "[1] function_call fc_1",
+            "  -> call call_ok: ls({})",
+            "     answered by input[2]",
+            "[2] function_call_output  answers 'call_ok', called at input[1]",
+            "    a.txt",
+            "[3] function_call fc_2",
+            "  -> call call_open: cat({})",
+            "     NO OUTPUT in this request",
+            "[4] user",
+            "    And now?",
+        ],
+    }
+
+
 def test_filters(dbs: tuple[Path, Path]) -> None:
     def flow_ids(**kwargs: Any) -> list[str]:
         return sorted(i for g in build_summary(list(dbs), **kwargs)["groups"] for i in g["flow_ids"])

@@ -11,6 +11,8 @@ and the flow goes on untouched.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import fnmatch
 import gc
 import json
@@ -23,7 +25,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +45,7 @@ from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.learned import NOTHING_LEARNED, Knowledge
 from toolguard_core.learned_store import DEFAULT_DEMOTE_AFTER
-from toolguard_core.modes import Mode, blocked_answer, parse_mode
+from toolguard_core.modes import BODY_KEY, Mode, blocked_answer, parse_mode
 from toolguard_core.offload import (
     DEFAULT_OFFLOAD_MIN_BYTES,
     Validator,
@@ -76,7 +78,7 @@ from toolguard_core.verdict import (
     should_store,
 )
 from toolguard_core.verdict import verdict as verdict_for
-from toolguard_core.wsresponses import ResponsesSocket, Turn
+from toolguard_core.wsresponses import Prepared, ResponsesSocket, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -607,10 +609,15 @@ class ToolGuard:
     def websocket_start(self, flow: http.HTTPFlow) -> None:
         self._guard("websocket_start", flow, self._on_websocket_start)
 
-    def websocket_message(self, flow: http.HTTPFlow) -> None:
-        # Only a copy of the message is queued: the frame goes on at once, unchanged; the worker
-        # thread parses and judges it (a 100 KB Codex turn must not wait for the rules).
-        self._guard("websocket_message", flow, self._on_websocket_message)
+    def websocket_message(self, flow: http.HTTPFlow) -> Awaitable[None] | None:
+        # Observe mode: only a copy of the message is queued, the frame goes on at once, unchanged;
+        # the socket thread judges it (a 100 KB Codex turn must not wait for the rules). Block and
+        # repair modes must know the verdict of a client message before it goes on: the hook then
+        # returns an awaitable, which mitmproxy awaits before relaying the message (its layer holds
+        # the connection's later events meanwhile, so the order on the wire is kept).
+        acting: list[Awaitable[None]] = []
+        self._guard("websocket_message", flow, lambda f: self._on_websocket_message(f, acting))
+        return acting[0] if acting else None
 
     def websocket_end(self, flow: http.HTTPFlow) -> None:
         self._guard("websocket_end", flow, self._on_websocket_end)
@@ -939,7 +946,24 @@ class ToolGuard:
         if endpoint_kind(path) != RESPONSES or not any(p.search(path) for p in settings.paths):
             return
         if self.sockets is None:
-            self.sockets = SocketWorker(self.store, settings.store_all, settings.run_id)
+            offload = None
+            if settings.offload_min_bytes is not None:
+                try:
+                    loop = asyncio.get_running_loop()
+                except RuntimeError:  # no event loop (a test driving the hooks by hand): in place
+                    loop = None
+                if loop is not None:
+                    offload = _SocketOffload(
+                        loop, self.validator, settings.offload_min_bytes, ctx.options.toolguard_providers
+                    )
+            self.sockets = SocketWorker(
+                self.store,
+                settings.store_all,
+                settings.run_id,
+                mode=settings.mode,
+                repair=settings.repair,
+                offload=offload,
+            )
         url = request.pretty_url
         self.sockets.open(
             flow.id,
@@ -958,13 +982,63 @@ class ToolGuard:
             ),
         )
 
-    def _on_websocket_message(self, flow: http.HTTPFlow) -> None:
+    def _on_websocket_message(self, flow: http.HTTPFlow, acting: list[Awaitable[None]]) -> None:
         sockets = self.sockets
         if sockets is None or flow.websocket is None or not sockets.follows(flow.id):
             return
         message = flow.websocket.messages[-1]
-        if message.is_text:
+        # An injected message is toolguard's own block answer (or another addon's): not the server's.
+        if not message.is_text or message.injected:
+            return
+        if self.settings is None or self.settings.mode is Mode.OBSERVE or not message.from_client:
             sockets.message(flow.id, message.from_client, message.content, message.timestamp)
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not called from mitmproxy's event loop: judged, not acted on
+            sockets.message(flow.id, True, message.content, message.timestamp)
+            return
+        reply = _SocketReply(loop, loop.create_future())
+        sockets.message(flow.id, True, message.content, message.timestamp, reply)
+        acting.append(self._act_on_socket_message(flow, message, reply))
+
+    async def _act_on_socket_message(self, flow: http.HTTPFlow, message: Any, reply: _SocketReply) -> None:
+        """Block mode: drop the message and answer the client on the socket with the provider's own
+        error event; repair mode: send the repaired message instead. Any failure lets it pass."""
+        try:
+            try:
+                action = await asyncio.wait_for(asyncio.shield(reply.decided), SOCKET_ACT_TIMEOUT)
+            except TimeoutError:
+                # The socket thread is behind: the message goes on as sent, and is then judged as in
+                # observe mode (the thread sees `abandoned` before acting on it).
+                reply.abandoned.set()
+                self.stats["websocket_not_acted"] += 1
+                logger.warning(
+                    "toolguard: no verdict for a WebSocket message within %ss (flow %s); it passed unchanged",
+                    SOCKET_ACT_TIMEOUT,
+                    flow.id,
+                )
+                return
+            if action is None:
+                return
+            if action.kind == "block":
+                # Through mitmproxy's own injection: the client reads it like the server's error event.
+                # Injected first: if that fails, the message goes on as sent rather than unanswered.
+                ctx.master.commands.call("inject.websocket", flow, True, action.text.encode(), True)
+                message.drop()
+                flow.marked = MARK_BLOCKED
+                logger.info("toolguard: blocked WebSocket message on flow %s: %s", flow.id, action.what)
+            else:
+                message.content = action.text.encode()
+                flow.marked = MARK_REPAIRED
+                logger.info("toolguard: repaired WebSocket message on flow %s: %s", flow.id, action.what)
+        except Exception as exc:  # never break traffic: the message goes on as the client sent it
+            self.stats["internal_errors"] += 1
+            logger.warning(
+                "toolguard: internal error acting on a WebSocket message (flow %s): %r; it passed unchanged",
+                flow.id,
+                exc,
+            )
 
     def _on_websocket_end(self, flow: http.HTTPFlow) -> None:
         if self.sockets is not None and self.sockets.follows(flow.id):
@@ -1329,6 +1403,90 @@ class _Connection:
 
 
 _STOP = object()
+#: How long block or repair mode holds a client's WebSocket message for its verdict (the socket
+#: thread judges messages in order; past this the message goes on unchanged and it is counted).
+SOCKET_ACT_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class _SocketAction:
+    """What block or repair mode does with a client message: ``block`` answers the client with
+    ``text`` (an error event) instead of forwarding; ``repair`` forwards ``text`` instead."""
+
+    kind: str
+    text: str
+    what: str  # for the log line: the rule and location
+
+
+def _resolve(future: asyncio.Future[_SocketAction | None], action: _SocketAction | None) -> None:
+    if not future.done():
+        future.set_result(action)
+
+
+@dataclass(slots=True)
+class _SocketReply:
+    """How the socket thread tells the waiting hook what to do with a client message."""
+
+    loop: asyncio.AbstractEventLoop
+    decided: asyncio.Future[_SocketAction | None]
+    #: Set by the hook when it stopped waiting (the message went on as sent): do not act on it.
+    abandoned: threading.Event = field(default_factory=threading.Event)
+
+    def send(self, action: _SocketAction | None) -> None:
+        """On the socket thread; a second call is ignored."""
+        with contextlib.suppress(RuntimeError):  # the event loop is closed: nobody waits any more
+            self.loop.call_soon_threadsafe(_resolve, self.decided, action)
+
+
+@dataclass(slots=True)
+class _SocketOffload:
+    """Large WebSocket messages go to the same validation worker as HTTP bodies (offload.py), with
+    the same bounds: the socket thread hands the body to the event loop, which submits it."""
+
+    loop: asyncio.AbstractEventLoop
+    validator: Validator
+    min_bytes: int
+    providers: str
+
+    def validate(
+        self, body: bytes, url: str, max_body: int, stopping: Callable[[], bool]
+    ) -> tuple[str, WorkerResult | None, str]:
+        """On the socket thread: ``("ok", result, "")``, or ``(reason, None, detail)`` when the body
+        was not validated, ``reason`` as the HTTP hooks count it: ``busy`` (the worker's bounds were
+        reached, or it is restarting) or ``worker`` (it failed while holding the body).
+        :class:`WorkerNotReady` when it has not started, or toolguard is stopping: the caller then
+        validates in place, as the HTTP hooks do."""
+        header: dict[str, object] = {
+            "url": url,
+            "max_body": max_body,
+            "content_encoding": None,
+            "providers": self.providers,
+            "learned": None,
+        }
+
+        async def submit() -> tuple[str, WorkerResult | None, str]:
+            try:
+                job = self.validator.submit(body, header)
+            except WorkerUnavailable as exc:
+                return "busy", None, str(exc)
+            try:
+                return "ok", await job, ""
+            except (WorkerUnavailable, asyncio.CancelledError) as exc:
+                return "worker", None, str(exc) or "cancelled"
+
+        future = asyncio.run_coroutine_threadsafe(submit(), self.loop)
+        deadline = time.monotonic() + self.validator.job_timeout + 5.0
+        while True:
+            try:
+                return future.result(timeout=0.1)
+            except concurrent.futures.TimeoutError:
+                # The event loop is blocked in `done` (it joins this thread), or the worker hangs
+                # past its own deadline: stop waiting for it.
+                if stopping() or time.monotonic() > deadline:
+                    future.cancel()
+                    raise WorkerNotReady("toolguard is stopping") from None
+            except concurrent.futures.CancelledError:
+                return "worker", None, "the validation was cancelled"
 
 
 class SocketWorker:
@@ -1340,10 +1498,23 @@ class SocketWorker:
     with the event loop); :meth:`ToolGuard.all_stats` adds them up.
     """
 
-    def __init__(self, store: Store, store_all: bool, run_id: str | None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        store_all: bool,
+        run_id: str | None,
+        *,
+        mode: Mode = Mode.OBSERVE,
+        repair: RepairOptions | None = None,
+        offload: _SocketOffload | None = None,
+    ) -> None:
         self.store = store
         self.store_all = store_all
         self.run_id = run_id  # the rows name their run like the HTTP hooks' (issue #13)
+        self.mode = mode
+        self.repair = repair or RepairOptions()
+        self.offload = offload
+        self._stopping = False
         self.stats: Counter[str] = Counter()
         self._followed: set[str] = set()  # touched on the event loop only
         self._connections: dict[str, _Connection] = {}  # touched on the worker thread only
@@ -1361,23 +1532,37 @@ class SocketWorker:
         self._followed.add(flow_id)
         self._put(("open", flow_id, connection))
 
-    def message(self, flow_id: str, from_client: bool, content: bytes, timestamp: float) -> None:
-        self._put(("message", flow_id, from_client, content, timestamp))
+    def message(
+        self,
+        flow_id: str,
+        from_client: bool,
+        content: bytes,
+        timestamp: float,
+        reply: _SocketReply | None = None,
+    ) -> None:
+        """Queue a message. ``reply`` (block and repair modes): told on the socket thread what to do
+        with it (None: let it pass), also when it cannot be judged."""
+        if not self._put(("message", flow_id, from_client, content, timestamp, reply)) and reply is not None:
+            reply.send(None)
 
     def end(self, flow_id: str, timestamp: float) -> None:
         self._followed.discard(flow_id)
         self._put(("end", flow_id, timestamp))
 
     def close(self, timeout: float = 30.0) -> None:
+        # The event loop waits here: a message waiting for the worker process is validated in place.
+        self._stopping = True
         if self._thread.is_alive():
             self._queue.put(_STOP)
             self._thread.join(timeout)
 
-    def _put(self, item: tuple[Any, ...]) -> None:
+    def _put(self, item: tuple[Any, ...]) -> bool:
         try:
             self._queue.put_nowait(item)
         except queue.Full:  # never block the event loop: a message not judged is counted
             self.stats["websocket_messages_dropped"] += 1
+            return False
+        return True
 
     def _run(self) -> None:
         while True:
@@ -1386,11 +1571,14 @@ class SocketWorker:
                 for flow_id in list(self._connections):
                     self._end(flow_id, time.time())
                 return
+            reply = item[5] if item[0] == "message" else None
             try:
                 self._handle(item)
             except Exception:
                 self.stats["internal_errors"] += 1
                 logger.exception("toolguard: internal error judging a WebSocket message; it passed unchanged")
+                if reply is not None:
+                    reply.send(None)  # a second call is ignored (_resolve)
 
     def _handle(self, item: tuple[Any, ...]) -> None:
         kind, flow_id = item[0], item[1]
@@ -1403,19 +1591,112 @@ class SocketWorker:
         connection = self._connections.get(flow_id)
         if connection is None:
             return
-        _, _, from_client, content, timestamp = item
+        _, _, from_client, content, timestamp, reply = item
         text = content.decode("utf-8", "replace")
         if from_client:
             self.stats["websocket_messages"] += 1
-            turn = connection.socket.client_message(text, timestamp)
-            if turn is not None:
-                self.stats["validated"] += 1
+            action = None
+            prepared = connection.socket.prepare(text, timestamp)
+            if prepared is not None:
+                analysis = self._analyse(connection, prepared, acting=reply is not None)
+                turn = connection.socket.judge(prepared, analysis)
                 if turn.analysis.findings:
                     self.stats["flagged"] += 1
+                if reply is not None and analysis.has_error and not reply.abandoned.is_set():
+                    action = self._act(connection, turn, prepared)
+            if reply is not None:
+                reply.send(action)
             return
         finished = connection.socket.server_message(text, timestamp)
         if finished is not None:
             self._finish(connection, finished)
+
+    def _analyse(self, connection: _Connection, prepared: Prepared, acting: bool) -> Analysis:
+        """The rules on the message's body: in the validation worker for a large message in observe
+        mode (block and repair modes need the verdict now: in place, as for HTTP bodies)."""
+        socket = connection.socket
+        offload = self.offload
+        if offload is not None and not acting and len(prepared.body) >= offload.min_bytes:
+            analysis = Analysis(target=socket.target)
+            outcome: str | None
+            try:
+                outcome, result, detail = offload.validate(
+                    prepared.body, socket.url, socket.max_body_bytes, lambda: self._stopping
+                )
+            except WorkerNotReady:  # validated in place below
+                outcome, result, detail = None, None, ""
+            if outcome is not None and result is None:  # counted and said in the row, as for HTTP
+                self.stats[f"not_validated_{outcome}"] += 1
+                analysis.findings.append(NOT_VALIDATED.finding("body", f"Not validated: {detail}."))
+                return analysis
+            if result is not None:
+                self.stats["validated_in_worker"] += 1
+                self.stats["validated"] += 1
+                analysis.findings = result.findings
+                analysis.internal_errors = result.internal_errors
+                analysis.body_facts(model=result.model, stream=result.stream, is_json=result.is_json)
+                self._count_internal(result.internal_errors)
+                return analysis
+        analysis = analyse_request(
+            prepared.body, socket.url, target=socket.target, max_body_bytes=socket.max_body_bytes
+        )
+        self.stats["validated"] += 1
+        self._count_internal(analysis.internal_errors)
+        return analysis
+
+    def _count_internal(self, internal_errors: list[InternalError]) -> None:
+        for internal in internal_errors:  # a rule that failed: counted like the HTTP hooks count it
+            self.stats["internal_errors"] += 1
+            logger.debug(
+                "toolguard: rule %s failed on a WebSocket message: %s", internal.where, internal.error
+            )
+
+    def _act(self, connection: _Connection, turn: Turn, prepared: Prepared) -> _SocketAction | None:
+        """Block or repair mode on a message with an error finding (docs/modes.md)."""
+        socket = connection.socket
+        analysis = turn.analysis
+        if self.mode is Mode.BLOCK:
+            answer = blocked_answer(analysis.findings, socket.target)
+            if answer is None:
+                return None
+            body = json.loads(answer.body)
+            # The Responses WebSocket's own error event (agent-clis.md; the server's `error` message):
+            # the client's SDK raises what it raises on the provider's 400; toolguard's explanation
+            # rides in the extra `toolguard` key, as in block mode's HTTP answer.
+            event = {
+                "type": "error",
+                "status": answer.status,
+                "error": body["error"],
+                BODY_KEY: body[BODY_KEY],
+            }
+            text = json.dumps(event, ensure_ascii=False)
+            socket.withdraw(turn)
+            turn.blocked = True
+            turn.status = answer.status
+            turn.error_text = text
+            turn.ended = time.time()
+            self.stats["blocked"] += 1
+            self._finish(connection, turn)
+            return _SocketAction("block", text, f"{answer.finding.rule} at {answer.finding.location}")
+        if self.mode is not Mode.REPAIR:
+            return None
+        try:
+            judged = json.loads(prepared.body)
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(judged, dict):
+            return None
+        result = repair_request(
+            judged, socket.target, prepared.findings, self.repair, max_body_bytes=socket.max_body_bytes
+        )
+        turn.repair = result
+        turn.repaired_at = time.time()
+        text = socket.repaired(turn, prepared, result)
+        if text is None:
+            return None
+        self.stats["repaired"] += 1
+        rules = ", ".join(dict.fromkeys(f"{r.rule} at {r.location}" for r in result.repairs))
+        return _SocketAction("repair", text, rules)
 
     def _end(self, flow_id: str, timestamp: float) -> None:
         connection = self._connections.pop(flow_id, None)
@@ -1429,7 +1710,7 @@ class SocketWorker:
         analysis = turn.analysis
         if turn.rejected:  # counted like the HTTP hooks' rejections (the run row's `rejected`)
             self.stats["rejected"] += 1
-        if not should_store(
+        if not turn.blocked and not should_store(
             has_findings=bool(analysis.findings),
             rejected=turn.rejected,
             flow_failed=False,
@@ -1438,7 +1719,15 @@ class SocketWorker:
         ):
             return
         stream_error = turn.error if turn.error is not None and turn.status is None else None
-        verdict = verdict_for(analysis.has_error, turn.status, stream_error is not None, None)
+        repair = turn.repair
+        verdict = verdict_for(
+            analysis.has_error,
+            turn.status,
+            stream_error is not None,
+            None,
+            blocked=turn.blocked,
+            repaired=repair is not None and repair.changed,
+        )
         self.store.put(
             Capture(
                 flow_id=f"{connection.flow_id}-ws{turn.index}",
@@ -1465,8 +1754,13 @@ class SocketWorker:
                 response_content_type="application/json" if turn.error_text else None,
                 stream_error=stream_error,
                 stream_capture=turn.error_text if stream_error is not None else None,
-                flow_error=None if turn.finished else "no answer on the WebSocket before it closed",
+                flow_error=None
+                if turn.finished or turn.blocked
+                else "no answer on the WebSocket before it closed",
                 websocket={"connection": connection.flow_id, **turn.context()},
+                repairs=list(repair.repairs) if repair is not None else [],
+                not_repaired=list(repair.not_repaired) if repair is not None else [],
+                repaired_at=turn.repaired_at,
                 run_id=self.run_id,
             )
         )

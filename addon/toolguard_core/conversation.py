@@ -243,68 +243,165 @@ def render_responses_input(
     verdict: str | None = None,
     upstream_error: str | None = None,
     max_text: int | None = MAX_TEXT,
+    changes: list[str] | None = None,
 ) -> str:
-    """A Responses API body's ``input`` as a transcript, the same way: each function call with the
-    output answering it ("NO OUTPUT in this request"), each output with its call ("NO CALL with this
-    call_id before it"), findings under the item they point at."""
-    items = body.get("input")
-    items = items if isinstance(items, list) else ([{"role": "user", "content": items}] if items else [])
-    by_item: dict[int, list[Finding]] = {}
-    general: list[Finding] = []
-    for finding in sorted(findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 9)):
-        match = _LOCATION_INPUT.match(finding.location)
-        if match and int(match.group(1)) < len(items):
-            by_item.setdefault(int(match.group(1)), []).append(finding)
-        else:
-            general.append(finding)
-    out = _header(body, by_item, general, verdict, upstream_error)
-    if isinstance(body.get("previous_response_id"), str):
-        out.append(f"previous_response_id: {body['previous_response_id']} (earlier items live upstream)")
-    calls: dict[str, int] = {}
-    outputs: dict[str, list[int]] = {}
-    for index, item in enumerate(items):
-        if isinstance(item, dict) and isinstance(item.get("call_id"), str):
-            if item.get("type") in CALL_ITEMS:
-                calls.setdefault(item["call_id"], index)
-            elif item.get("type") in OUTPUT_ITEMS and index > calls.get(item["call_id"], len(items)):
-                outputs.setdefault(item["call_id"], []).append(index)
-    for index, item in enumerate(items):
-        out.append("")
-        out += _render_item(index, item, calls, outputs, max_text)
-        out += [line for f in by_item.get(index, []) for line in _render_finding(f)]
+    """A Responses API body's ``input`` as a transcript: one block per item, messages with their
+    text, each call (``function_call`` and its siblings) with the outputs answering its ``call_id``
+    ("NO OUTPUT in this request"), each output with the call it answers ("NO CALL in this request",
+    which ``previous_response_id`` may explain), reasoning items with whether they carry
+    ``encrypted_content``, and findings under the item they point at (``input[3].call_id``).
+
+    The one Responses renderer: mitmweb's "Responses" view (:mod:`toolguard_core.contentview_responses`,
+    which adds the upstream's error from the live flow) and ``toolguard show`` both call it."""
+    items = responses_items(body)
+    placed, general = _place_items(findings, len(items))
+    out = _responses_header(body, placed, general, verdict, upstream_error)
+    out += changes or []
+    out += render_responses_items(body, findings, max_text=max_text)
     return "\n".join(out) + "\n"
 
 
+def responses_items(body: dict[str, Any]) -> list[Any]:
+    """A Responses body's ``input`` as items (a plain string is one user message)."""
+    raw = body.get("input")
+    return (
+        [{"role": "user", "content": raw}] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+    )
+
+
+def render_responses_items(
+    body: dict[str, Any],
+    findings: Iterable[Finding] = (),
+    *,
+    start: int = 0,
+    end: int | None = None,
+    max_text: int | None = MAX_TEXT,
+) -> list[str]:
+    """The item blocks of :func:`render_responses_input` for ``input[start:end]`` (each preceded by a
+    blank line), paired over the whole input: the summary's excerpt of a Responses flow shows these."""
+    items = responses_items(body)
+    placed, _ = _place_items(findings, len(items))
+    calls, outputs = _pair_items(items)
+    stateful = bool(body.get("previous_response_id"))
+    out: list[str] = []
+    for index in range(max(0, start), len(items) if end is None else min(end, len(items))):
+        out.append("")
+        out += _render_item(index, items[index], calls, outputs, stateful, max_text)
+        out += [line for f in placed.get(index, []) for line in _render_finding(f)]
+    return out
+
+
+def _place_items(findings: Iterable[Finding], count: int) -> tuple[dict[int, list[Finding]], list[Finding]]:
+    """Findings by the ``input[k]`` item they point at (most severe first), and the others."""
+    placed: dict[int, list[Finding]] = {}
+    general: list[Finding] = []
+    for finding in sorted(findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 9)):
+        match = _LOCATION_INPUT.match(finding.location)
+        if match and int(match.group(1)) < count:
+            placed.setdefault(int(match.group(1)), []).append(finding)
+        else:
+            general.append(finding)
+    return placed, general
+
+
+# The request parameters the Responses header names (besides the model), in this order.
+_RESPONSES_PARAMS = ("stream", "store", "previous_response_id", "conversation", "tool_choice", "include")
+
+
+def _responses_header(
+    body: dict[str, Any],
+    placed: dict[int, list[Finding]],
+    general: list[Finding],
+    verdict: str | None,
+    upstream_error: str | None,
+) -> list[str]:
+    every = [f for group in placed.values() for f in group] + general
+    errors = sum(f.severity == Severity.ERROR for f in every)
+    summary = f"toolguard: {len(every)} finding(s), {errors} error(s)"
+    if verdict:
+        summary += f", verdict: {verdict}"
+    lines = [summary]
+    if upstream_error:
+        lines.append(upstream_error)
+    params = [f"model={json.dumps(body.get('model'))}"]
+    params += [f"{key}={json.dumps(body[key])}" for key in _RESPONSES_PARAMS if key in body]
+    lines.append("request: " + " ".join(params))
+    tools = body.get("tools")
+    if isinstance(tools, list):
+        lines.append(f"tools ({len(tools)}): {', '.join(_tool_name(t) for t in tools)}")
+    instructions = body.get("instructions")
+    if isinstance(instructions, str) and instructions:
+        lines.append(f"instructions: {_cut(instructions.splitlines()[0], 120)}")
+    for finding in general:
+        lines += _render_finding(finding)
+    return lines
+
+
+def _pair_items(items: list[Any]) -> tuple[dict[int, list[int]], dict[int, int]]:
+    """Call item index -> the outputs answering its call_id; output index -> the call it answers
+    (the latest earlier call with that call_id: ids can be reused across turns)."""
+    calls: dict[int, list[int]] = {}
+    outputs: dict[int, int] = {}
+    latest: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("call_id"), str):
+            continue
+        if item.get("type") in CALL_ITEMS:
+            calls[index] = []
+            latest[item["call_id"]] = index
+        elif item.get("type") in OUTPUT_ITEMS and item["call_id"] in latest:
+            call = latest[item["call_id"]]
+            calls[call].append(index)
+            outputs[index] = call
+    return calls, outputs
+
+
 def _render_item(
-    index: int, item: Any, calls: dict[str, int], outputs: dict[str, list[int]], max_text: int | None
+    index: int,
+    item: Any,
+    calls: dict[int, list[int]],
+    outputs: dict[int, int],
+    stateful: bool,
+    max_text: int | None,
 ) -> list[str]:
     if not isinstance(item, dict):
         return [f"[{index}] (not an object) {_cut(json.dumps(item), max_text)}"]
-    kind = item.get("type") or "message"
-    call_id = item.get("call_id")
+    kind = item.get("type") or ("message" if "role" in item else None)
+    item_id = f" {item['id']}" if isinstance(item.get("id"), str) else ""
+    if kind == "message":
+        lines = [f"[{index}] {item.get('role')!s}{item_id}"]
+        text = _content_text(item.get("content"))
+        return lines + (_indent(_cut(text, max_text)) if text else [])
     if kind in CALL_ITEMS:
+        # A custom tool call carries `input` (free text), a function call `arguments` (JSON text).
         arguments = item.get("arguments", item.get("input", ""))
-        arguments = arguments if isinstance(arguments, str) else json.dumps(arguments)
-        lines = [
-            f"[{index}] {kind} {call_id or '(no call_id)'}: {item.get('name', '?')}({_cut(arguments, MAX_ARGUMENTS if max_text else None)})"
-        ]
-        answered = outputs.get(call_id, []) if isinstance(call_id, str) else []
-        lines.append(
-            f"     answered by {', '.join(f'input[{i}]' for i in answered)}"
-            if answered
-            else "     NO OUTPUT in this request"
-        )
+        arguments = arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
+        cut = _cut(arguments, MAX_ARGUMENTS if max_text else None)
+        lines = [f"[{index}] {kind}{item_id}"]
+        lines.append(f"  -> call {item.get('call_id') or '(no call_id)'}: {item.get('name', '?')}({cut})")
+        answers = calls.get(index)
+        if answers:
+            lines.append(f"     answered by {', '.join(f'input[{i}]' for i in answers)}")
+        else:
+            lines.append("     NO OUTPUT in this request")
         return lines
     if kind in OUTPUT_ITEMS:
-        called = calls.get(call_id) if isinstance(call_id, str) else None
-        head = f"[{index}] {kind}  answers {call_id}" + (
-            f", called at input[{called}]"
-            if called is not None and called < index
-            else ": NO CALL with this call_id before it"
-        )
+        head = f"[{index}] {kind}{item_id}  answers {item.get('call_id')!r}"
+        if index in outputs:
+            head += f", called at input[{outputs[index]}]"
+        else:
+            head += ": NO CALL in this request" + (" (previous_response_id may hold it)" if stateful else "")
         output = item.get("output")
-        return [head, *_indent(_cut(output if isinstance(output, str) else json.dumps(output), max_text))]
-    role = item.get("role")
-    head = f"[{index}] {kind}" + (f" ({role})" if isinstance(role, str) else "")
-    text = _content_text(item.get("content")) if "content" in item else ""
-    return [head, *(_indent(_cut(text, max_text)) if text else [])]
+        text = output if isinstance(output, str) else _content_text(output)
+        return [head] + (_indent(_cut(text, max_text)) if text else [])
+    if kind == "reasoning":
+        encrypted = "encrypted" if item.get("encrypted_content") else "not encrypted"
+        lines = [f"[{index}] reasoning{item_id} ({encrypted})"]
+        summary = item.get("summary")
+        text = (
+            "\n".join(p["text"] for p in summary if isinstance(p, dict) and isinstance(p.get("text"), str))
+            if isinstance(summary, list)
+            else ""
+        )
+        return lines + (_indent(_cut(text, max_text)) if text else [])
+    return [f"[{index}] {kind}{item_id}"]

@@ -316,6 +316,53 @@ def _answer_unanswered(
     )
 
 
+_INPUT_CALL = re.compile(r"^input\[(\d+)\](?:\.call_id)?$")
+#: The Responses API's call items and the items answering them (conversation.py says the same).
+_RESPONSES_CALLS = frozenset({"function_call", "custom_tool_call", "local_shell_call"})
+_RESPONSES_OUTPUTS = frozenset({"function_call_output", "custom_tool_call_output", "local_shell_call_output"})
+
+
+def _answer_unanswered_item(
+    body: dict[str, Any], finding: Finding, options: RepairOptions
+) -> tuple[list[dict[str, Any]], str]:
+    """The Responses API twin of :func:`_answer_unanswered`: a ``function_call`` item no output
+    answers gets a marked synthetic ``function_call_output`` right after its run of call and output
+    items (or, with ``toolguard_repair_unanswered=remove``, the call item is removed)."""
+    items = body.get("input")
+    match = _INPUT_CALL.match(finding.location)
+    if not isinstance(items, list) or match is None or int(match.group(1)) >= len(items):
+        raise Unsafe(f"not a call item location: {finding.location}")
+    index = int(match.group(1))
+    call = items[index]
+    if not isinstance(call, dict) or call.get("type") not in _RESPONSES_CALLS:
+        raise Unsafe(f"input[{index}] is not a call item")
+    call_id = call.get("call_id")
+    if not isinstance(call_id, str) or any(
+        isinstance(i, dict) and i.get("type") in _RESPONSES_OUTPUTS and i.get("call_id") == call_id
+        for i in items[index + 1 :]
+    ):
+        raise Unsafe(f"the call at input[{index}] has no call_id or is answered later")
+    if options.unanswered is Unanswered.REMOVE:
+        return [{"op": "remove", "path": pointer("input", index)}], (
+            f"removed the unanswered call {call_id} at input[{index}]"
+        )
+    end = index + 1
+    kinds = _RESPONSES_CALLS | _RESPONSES_OUTPUTS
+    while end < len(items) and isinstance(items[end], dict) and items[end].get("type") in kinds:
+        end += 1
+    name = call.get("name") if isinstance(call.get("name"), str) else "unknown tool"
+    output_type = "function_call_output" if call["type"] == "function_call" else f"{call['type']}_output"
+    synthetic = {
+        "type": output_type,
+        "call_id": call_id,
+        "output": SYNTHETIC_RESULT.format(call_id=call_id, name=name),
+    }
+    return [{"op": "add", "path": pointer("input", end), "value": synthetic}], (
+        f"answered the call {call_id} of input[{index}] with a synthetic output marked "
+        f"{SYNTHETIC_MARK!r} at input[{end}]"
+    )
+
+
 # --------------------------------------------------------------------------- params fixes
 
 
@@ -392,6 +439,13 @@ FIXES: dict[str, FixSpec] = {
         Family.SEQUENCE,
         _answer_unanswered,
         "answer the call with a marked synthetic tool result (or remove the call: "
+        "toolguard_repair_unanswered=remove)",
+    ),
+    # OpenAI: "No tool output found for function call call_...", the Responses API's unanswered call.
+    "responses.unanswered-function-call": FixSpec(
+        Family.SEQUENCE,
+        _answer_unanswered_item,
+        "answer the call item with a marked synthetic function_call_output (or remove it: "
         "toolguard_repair_unanswered=remove)",
     ),
     "params.max-tokens-on-reasoning-model": FixSpec(

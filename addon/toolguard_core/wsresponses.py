@@ -14,8 +14,11 @@ items), bounded, so an incremental turn is judged as the server sees it: history
 ``input[k]`` of the new items, ``history[k]`` of an item from an earlier turn. A finding the earlier
 turn already had (same rule, same place) is not reported again.
 
-Pure: no mitmproxy import and no I/O. The addon feeds it messages from a worker thread (the proxy
-forwards every frame unchanged and undelayed) and stores the turns it returns.
+Pure: no mitmproxy import and no I/O. The addon feeds it messages from its socket thread and stores
+the turns it returns: :meth:`ResponsesSocket.prepare` resolves the history, the rules run on the
+prepared body (here, or in the validation worker for a large message), :meth:`ResponsesSocket.judge`
+records the turn. Block mode withdraws a turn it answered itself; repair mode sends the repaired
+message (:meth:`ResponsesSocket.repaired`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any
 
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, analyse_request
 from toolguard_core.findings import Finding
+from toolguard_core.repair import NotRepaired, RepairResult
 from toolguard_core.request import Target
 from toolguard_core.upstream_errors import UpstreamError, parse_error
 
@@ -66,6 +70,9 @@ class Turn:
     error_text: str | None = None  # that frame, as received
     items: list[Any] = field(default_factory=list)  # the judged input (history + new)
     keys: frozenset[tuple[str, str]] = frozenset()  # (rule, location) found in the judged input
+    repair: RepairResult | None = None  # repair mode ran on it (turn.text stays as the client sent it)
+    blocked: bool = False  # block mode answered it: the server never saw it
+    repaired_at: float | None = None
 
     @property
     def finished(self) -> bool:
@@ -83,6 +90,22 @@ class Turn:
             "history_items": self.history_items,
             "response_id": self.response_id,
         }
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A ``response.create`` message before its judgement: the body the server will judge."""
+
+    index: int
+    started: float
+    text: str
+    message: dict[str, Any]
+    body: bytes  # the message without `type`, history + new items when previous_response_id is known
+    previous: str | None
+    history: list[Any] | None  # the earlier turns' items, when previous_response_id names a known one
+    reported: frozenset[tuple[str, str]]
+    items: list[Any]  # the judged input (history + new)
+    findings: list[Finding] = field(default_factory=list)  # on `body`, before rebase (for repair)
 
 
 @dataclass(slots=True)
@@ -105,8 +128,19 @@ class ResponsesSocket:
     # -- the client -------------------------------------------------------------------------------
 
     def client_message(self, text: str, timestamp: float) -> Turn | None:
-        """Judge a client message. Returns the turn when it is a ``response.create`` (else None); a
-        turn pushed out of a full in-flight list is dropped unanswered."""
+        """Judge a client message here. Returns the turn when it is a ``response.create`` (else
+        None); a turn pushed out of a full in-flight list is dropped unanswered."""
+        prepared = self.prepare(text, timestamp)
+        if prepared is None:
+            return None
+        analysis = analyse_request(
+            prepared.body, self.url, target=self.target, max_body_bytes=self.max_body_bytes
+        )
+        return self.judge(prepared, analysis)
+
+    def prepare(self, text: str, timestamp: float) -> Prepared | None:
+        """The body the server will judge for a ``response.create`` message (its history resolved),
+        as bytes for the rules here or in the worker process (offload.py); None for other messages."""
         try:
             message = json.loads(text)
         except (ValueError, RecursionError):
@@ -127,34 +161,82 @@ class ResponsesSocket:
                 new_items = [{"role": "user", "content": new_items}]
             if isinstance(new_items, list):
                 body["input"] = [*history, *new_items]
-        analysis = analyse_request(
-            json.dumps(body, ensure_ascii=False).encode(),
-            self.url,
-            target=self.target,
-            max_body_bytes=self.max_body_bytes,
-        )
-        # Where each finding sits in what was judged: the next turn's history has the same positions.
-        keys = frozenset((f.rule, f.location) for f in analysis.findings)
-        if known is not None:
-            analysis.findings = rebase(analysis.findings, len(history), known.reported)
-            if isinstance(analysis.body, dict):  # the stored model/stream come from the message itself
-                analysis.body = {k: v for k, v in message.items() if k != "type"}
         judged = body.get("input") if isinstance(body.get("input"), list) else []
-        turn = Turn(
+        return Prepared(
             index=self.count,
             started=timestamp,
             text=text,
-            analysis=analysis,
-            previous_response_id=previous,
-            history_items=len(history),
-            generate=message.get("generate") is not False,
+            message=message,
+            body=json.dumps(body, ensure_ascii=False).encode(),
+            previous=previous,
+            history=history if known is not None else None,
+            reported=known.reported if known is not None else frozenset(),
             items=list(judged),
+        )
+
+    def judge(self, prepared: Prepared, analysis: Analysis) -> Turn:
+        """The turn of a prepared message, given the analysis of its body (``prepare().body``);
+        the turn now waits for the server's answer."""
+        # Where each finding sits in what was judged: the next turn's history has the same positions.
+        keys = frozenset((f.rule, f.location) for f in analysis.findings)
+        prepared.findings = list(analysis.findings)
+        history = prepared.history
+        if history is not None:
+            analysis.findings = rebase(analysis.findings, len(history), prepared.reported)
+        if analysis.body is not None or history is not None:
+            # The stored model and stream come from the message itself.
+            message = {k: v for k, v in prepared.message.items() if k != "type"}
+            analysis.body = message
+            analysis.body_facts(model=message.get("model"), stream=message.get("stream"), is_json=True)
+        turn = Turn(
+            index=prepared.index,
+            started=prepared.started,
+            text=prepared.text,
+            analysis=analysis,
+            previous_response_id=prepared.previous,
+            history_items=len(history or []),
+            generate=prepared.message.get("generate") is not False,
+            items=prepared.items,
             keys=keys,
         )
         self.in_flight.append(turn)
         if len(self.in_flight) > MAX_IN_FLIGHT:
             self.in_flight.pop(0)
         return turn
+
+    def withdraw(self, turn: Turn) -> None:
+        """The message never reaches the server (block mode answered it): no answer will follow."""
+        if turn in self.in_flight:
+            self.in_flight.remove(turn)
+
+    def repaired(self, turn: Turn, prepared: Prepared, result: RepairResult) -> str | None:
+        """Apply repair mode's result for the judged body to the message: the text to send instead,
+        or None when nothing changed. A repair that touches an item of an earlier turn (which the
+        server keeps under ``previous_response_id``) cannot be sent and is reported as not repaired."""
+        if not result.changed or not isinstance(result.body, dict):
+            return None
+        body = dict(result.body)
+        history = prepared.history
+        if history is not None:
+            items = body.get("input") if isinstance(body.get("input"), list) else []
+            if items[: len(history)] != history:
+                reason = (
+                    "it changes an item of an earlier turn, which the server keeps (previous_response_id)"
+                )
+                result.not_repaired.extend(NotRepaired(r.rule, r.location, reason) for r in result.repairs)
+                result.repairs = []
+                return None
+            body["input"] = items[len(history) :]
+            body = {"previous_response_id": prepared.previous, **body}
+        message = {"type": CREATE, **body}
+        text = json.dumps(message, ensure_ascii=False)
+        # turn.text stays the message as the client sent it (stored, like an HTTP body before repair);
+        # the next turn's history is what the server saw.
+        turn.items = (
+            list(result.body.get("input") or []) if isinstance(result.body.get("input"), list) else []
+        )
+        turn.repair = result
+        return text
 
     # -- the server -------------------------------------------------------------------------------
 

@@ -12,27 +12,62 @@ of :mod:`support.scripted`. Each client is run the way its guide in docs/ says:
 * Claude Code (``claude -p``): reverse mode with no ``--upstream``; the user's own ANTHROPIC_BASE_URL
   (the fake) is kept as the upstream and replaced by the proxy's URL for the client.
 
-For each, a run whose turn 2 the provider rejects with its real tool-pairing 400 stores that turn
-(one row, the parsed error) and the report names the rule that predicts the provider's wording. The
-clean runs of the same clients, the same ways, are the guides' commands (tests/e2e/test_agent_guides.py:
-each validated turn by turn, nothing flagged, nothing stored); they are not run twice.
+A run whose turn 2 the provider rejects with its real tool-pairing 400 stores that turn (one row, the
+parsed error) and the report names the rule that predicts the provider's wording.
+
+Where the client really sends a broken pairing, the row is ``predicted`` with the rule's finding
+stored: the openai-node app with the bug apps really have, a naive context-window trim that keeps
+the system prompt and the last message (``TOOLGUARD_APP_KEEP_LAST=1``) and so sends the tool message
+without the assistant message that called it; the fake answers OpenAI's own sequencing 400.
+
+The three agent CLIs pinned here repair a broken pairing before they send it, so no real path makes
+them send one. The way users get one, resuming a session saved while a tool call was still running,
+is run here for each (test_a_resumed_session_interrupted_mid_tool_call_is_sent_well_paired: the
+client is killed mid tool call, then resumed under ``toolguard run``), and each answers the call
+itself; the code doing it, in the pinned builds:
+
+* Claude Code 2.1.332: on resume, a ``[Tool call interrupted: ...]`` tool_result; and before every
+  request ``ensureToolResultPairing`` drops duplicate or orphan blocks and injects ``[Tool result
+  missing due to internal error]`` for a tool_use without a result (with ``strictToolResultPairing``
+  it refuses locally instead; nothing broken is sent either way).
+* Codex 0.171.0: its history normaliser (codex-rs ``context_manager/normalize.rs``; the string
+  "Function call output is missing for call id" is in the pinned binary) inserts an ``aborted``
+  function_call_output for every call without one and drops outputs without a call, on resume too.
+* opencode 1.18.33: a tool part still ``pending``/``running`` (an interrupted session) is replayed as an
+  error result ``[Tool execution was interrupted]``, so every call is answered.
+
+For them the provider's 400 is scripted on a well-paired turn: no finding predicted it, and the row
+is ``recognised`` (the wording names a known root cause). The clean runs of the same clients, the
+same ways, are the guides' commands (tests/e2e/test_agent_guides.py: each validated turn by turn,
+nothing flagged, nothing stored); they are not run twice.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import clis
 from support.clis import Client, ClientRun
-from support.scripted import ANTHROPIC_UNANSWERED, RESPONSES_UNANSWERED, Conversation
+from support.scripted import (
+    ANTHROPIC_UNANSWERED,
+    RESPONSES_UNANSWERED,
+    Api,
+    Conversation,
+    ToolCall,
+    turn_frames,
+    turn_requests,
+)
 from support.upstream import ORPHAN_MESSAGE, Upstream
 
 pytestmark = pytest.mark.e2e
@@ -51,6 +86,9 @@ class Case:
     rule: str  # the rule whose wording it is
     method: str  # how the rejected turn reached the proxy
     upstream: bool = True  # reverse mode: pass --upstream (else the client's own base URL is kept)
+    # "predicted": the client itself sent the broken pairing (the rule's finding is stored);
+    # "recognised": the client repairs pairings (see the module docstring), the 400 is scripted.
+    verdict: str = "recognised"
 
 
 CASES = [
@@ -81,10 +119,13 @@ CASES = [
     Case(
         clis.OPENAI_NODE_CHAT,
         "regular",
-        lambda fake, port, work, prefix: clis.node_app(clis.OPENAI_NODE_CHAT, fake, work, prefix=prefix),
+        lambda fake, port, work, prefix: clis.node_app(
+            clis.OPENAI_NODE_CHAT, fake, work, prefix=prefix, env={"TOOLGUARD_APP_KEEP_LAST": "1"}
+        ),
         ORPHAN_MESSAGE,
         "sequence.orphan-tool-message",
         "POST",
+        verdict="predicted",
     ),
     Case(
         clis.CLAUDE_CODE,
@@ -148,18 +189,181 @@ def test_rejected_turn_is_stored_with_the_error_and_its_rule(
     assert len(stored) == 1 or case.client.name == "claude-code", stored
     flow_id, method, status, verdict, error, websocket = stored[0]
     assert {row[1:] for row in stored} == {stored[0][1:]}
-    # The provider rejected a well-paired turn (the fake's scripted 400), so no finding predicted it:
-    # its wording names a known root cause (recognised), the failure `case.rule` predicts elsewhere.
     assert (method, status, verdict, str(error).startswith(case.error), bool(websocket)) == (
         case.method,
         400,
-        "recognised",
+        case.verdict,
         True,
         case.method == "WS",
     )
+    errors = rows(
+        db, f"select rule, severity from findings where flow_id = '{flow_id}' and severity = 'error'"
+    )
     assert f"        upstream: {error}" in report
-    assert f"        known failure: {case.rule} (matched by the upstream's wording)" in report
     assert any(line.startswith(f"    {flow_id}  400  {case.method} ") for line in report), report
+    if case.verdict == "predicted":
+        # The client sent the broken pairing: the rule that predicts the provider's wording found it.
+        assert errors == [(case.rule, "error")], report
+    else:
+        # A well-paired turn (the fake's scripted 400): no finding predicted it; its wording names a
+        # known root cause, the failure `case.rule` predicts when a client does send it.
+        assert errors == []
+        assert f"        known failure: {case.rule} (matched by the upstream's wording)" in report
+
+
+# -- resuming a session interrupted mid tool call ------------------------------------------------
+
+# A tool call that is still running when the client is killed (a closed terminal, a crash).
+SLOW_COMMAND = "echo start; sleep 120; echo end"
+# Each run's bound: opencode takes about 40 s here before its first request (more on a loaded
+# machine), and each case runs its client twice.
+RESUME_TIMEOUT = 150.0
+SLOW_CALLS: dict[str, ToolCall] = {
+    "codex": ToolCall("exec_command", {"cmd": SLOW_COMMAND}),
+    "claude-code": ToolCall("Bash", {"command": SLOW_COMMAND, "description": "Wait"}),
+    "opencode": ToolCall("bash", {"command": SLOW_COMMAND, "description": "Wait"}),
+}
+
+
+@dataclass(frozen=True)
+class Resume:
+    client: Client
+    mode: str
+    # (fake provider URL, proxy port, work dir, prefix, resume, stop_when) -> the client's run
+    launch: Callable[[str, int, Path, list[str], bool, Callable[[], bool] | None], ClientRun]
+    # The result the client itself puts in for the interrupted call when it resumes the session.
+    synthetic: str
+    upstream: bool = True
+
+
+RESUMES = [
+    Resume(
+        clis.CLAUDE_CODE,
+        "reverse",
+        lambda fake, port, work, prefix, resume, stop: clis.claude_code(
+            fake, work, prefix=prefix, resume=resume, stop_when=stop, timeout=RESUME_TIMEOUT
+        ),
+        # Claude Code 2.1.332 (--continue): its tool_result for a tool_use the session never answered.
+        "[Tool call interrupted: the session ended before this call's result was recorded, so its outcome "
+        "is unknown. Check whether it took effect before relying on it or running it again.]",
+        upstream=False,
+    ),
+    Resume(
+        clis.CODEX_HTTP,
+        "regular",
+        lambda fake, port, work, prefix, resume, stop: clis.codex(
+            fake, work, websocket=False, prefix=prefix, resume=resume, stop_when=stop, timeout=RESUME_TIMEOUT
+        ),
+        "aborted",  # Codex 0.171.0 (exec resume): its history normaliser's output for a call without one
+    ),
+    Resume(
+        clis.CODEX_WS,
+        "regular",
+        lambda fake, port, work, prefix, resume, stop: clis.codex(
+            fake, work, prefix=prefix, resume=resume, stop_when=stop, timeout=RESUME_TIMEOUT
+        ),
+        "aborted",
+    ),
+    Resume(
+        clis.OPENCODE_CHAT,
+        "reverse",
+        lambda fake, port, work, prefix, resume, stop: clis.opencode(
+            f"http://127.0.0.1:{port}" if resume else fake,
+            work,
+            prefix=prefix,
+            resume=resume,
+            stop_when=stop,
+            timeout=RESUME_TIMEOUT,
+        ),
+        "[Tool execution was interrupted]",  # opencode 1.18.33 (--continue): a tool part still running
+    ),
+]
+
+
+def sent_turns(upstream: Upstream, api: Api) -> list[dict[str, Any]]:
+    """The turns the fake received: HTTP bodies with tools, or WebSocket ``response.create`` messages."""
+    return [r.json() for r in turn_requests(upstream.requests, api)] + turn_frames(upstream.requests)
+
+
+def answered_calls(body: dict[str, Any], api: Api) -> dict[str, str]:
+    """Each tool call of a request body -> the text of the result answering it ("" when none)."""
+    calls: dict[str, str] = {}
+    if api == "messages":
+        for message in body["messages"]:
+            for block in message["content"] if isinstance(message["content"], list) else []:
+                if block["type"] == "tool_use":
+                    calls[block["id"]] = ""
+                elif block["type"] == "tool_result":
+                    content = block["content"]
+                    texts = [b["text"] for b in content] if isinstance(content, list) else [content]
+                    calls[block["tool_use_id"]] = "".join(texts)
+    elif api == "responses":
+        for item in body["input"]:
+            if item.get("type") == "function_call":
+                calls[item["call_id"]] = ""
+            elif item.get("type") == "function_call_output":
+                calls[item["call_id"]] = item["output"]
+    else:
+        for message in body["messages"]:
+            for call in message.get("tool_calls") or []:
+                calls[call["id"]] = ""
+            if message["role"] == "tool":
+                calls[message["tool_call_id"]] = message["content"]
+    return calls
+
+
+@pytest.mark.parametrize("case", RESUMES, ids=[f"{c.client.name}-{c.client.variant}" for c in RESUMES])
+def test_a_resumed_session_interrupted_mid_tool_call_is_sent_well_paired(
+    case: Resume, tmp_path: Path
+) -> None:
+    """The way users get a broken pairing: the session is saved with a tool call still running when
+    the client dies, then resumed. Each pinned CLI answers the call itself before sending it, so the
+    resumed turn goes through toolguard well paired: validated, nothing flagged, nothing stored."""
+    work = tmp_path / "work"
+    with Upstream() as fake:
+        first = Conversation(case.client.api, SLOW_CALLS[case.client.name]).install(fake)
+        since: list[float] = []
+
+        def tool_running() -> bool:  # the fake asked for the slow call: give the client time to start it
+            if first.turns and not since:
+                since.append(time.monotonic())
+            return bool(since) and time.monotonic() - since[0] > 3.0
+
+        killed = case.launch(fake.url, 0, work, [], False, tool_running)
+        # Killed while the tool ran: the fake never got the call's result.
+        assert (killed.stderr.endswith("[clis.py] stopped (stop_when)"), first.turns) == (
+            True,
+            [(1, case.client.api)],
+        ), killed.output[-3000:]
+    with Upstream() as fake:
+        Conversation(case.client.api, clis.TOOL_CALLS[case.client.name]).install(fake)
+        db, port = work / "run.db", free_port()
+        prefix = [
+            str(TOOLGUARD),
+            "run",
+            "--db",
+            str(db),
+            "--confdir",
+            str(work / "conf"),
+            "--port",
+            str(port),
+        ]
+        if case.mode == "reverse" and case.upstream:
+            prefix += ["--upstream", fake.url]
+        elif case.mode == "regular":
+            prefix += ["--proxy-mode", "regular"]
+        run = case.launch(fake.url, port, work, [*prefix, "--"], True, None)
+        assert run.returncode == 0, run.output[-3000:]
+        [resumed, *_] = sent_turns(fake, case.client.api)
+    # The interrupted call, answered by the client's own synthetic result.
+    assert list(answered_calls(resumed, case.client.api).values()) == [case.synthetic]
+    assert rows(db, "select id, verdict from flows") == []
+    report = run.stderr[run.stderr.index("toolguard: ", run.stderr.index("database ")) :].splitlines()
+    assert re.fullmatch(
+        r"toolguard: .+ reached the proxy: [1-9]\d* validated, 0 with findings, "
+        r"0 rejected by the upstream, 0 without an answer; 0 flows stored\.",
+        report[0],
+    ), report
 
 
 def test_report_of_a_client_that_never_reached_the_proxy_says_so(upstream: Upstream, tmp_path: Path) -> None:

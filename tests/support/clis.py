@@ -22,7 +22,8 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,8 @@ BIN = NODE_DIR / "node_modules" / ".bin"
 APPS = NODE_DIR / "apps"
 RUN_TIMEOUT = 60.0  # each client finishes a two-turn run in a few seconds here
 PROMPT = "Run `echo hi` in the shell and tell me what it printed."
+# What the user types when resuming a session (``resume=True``).
+RESUME_PROMPT = "Go on."
 # A key-shaped secret: the captures must never contain it (they say "sk-REDACTED").
 API_KEY = "sk-toolguard-e2e-not-a-key"
 
@@ -109,6 +112,7 @@ def _run(
     project: Path,
     env: dict[str, str],
     timeout: float,
+    stop_when: Callable[[], bool] | None = None,
 ) -> ClientRun:
     full_env = {
         "PATH": os.environ["PATH"],
@@ -131,12 +135,22 @@ def _run(
         text=True,
         start_new_session=True,  # Codex, Claude Code and opencode spawn helpers: kill the whole group
     )
-    try:
-        stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        stdout, stderr = process.communicate()
-        stderr += f"\n[clis.py] killed after {timeout:.0f}s"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            stdout, stderr = process.communicate(timeout=0.2 if stop_when is not None else timeout)
+            break
+        except subprocess.TimeoutExpired:
+            stopped = stop_when is not None and stop_when()
+            if not stopped and time.monotonic() < deadline:
+                continue
+            # Killed like a closed terminal or a crash would: no chance to save anything more.
+            os.killpg(process.pid, signal.SIGKILL)
+            stdout, stderr = process.communicate()
+            stderr += (
+                "\n[clis.py] stopped (stop_when)" if stopped else f"\n[clis.py] killed after {timeout:.0f}s"
+            )
+            break
     return ClientRun(client, argv, process.returncode, stdout, stderr, home, project)
 
 
@@ -166,10 +180,14 @@ def codex(
     env: dict[str, str] | None = None,
     timeout: float = RUN_TIMEOUT,
     prefix: Sequence[str] = (),
+    resume: bool = False,
+    stop_when: Callable[[], bool] | None = None,
 ) -> ClientRun:
     """``codex exec``: the built-in OpenAI provider via ``-c openai_base_url=...`` (it ignores
     OPENAI_BASE_URL and speaks the Responses API over a WebSocket), or (``websocket=False``) a custom
-    provider ``toolguard`` (custom providers stay on HTTP POST /v1/responses with SSE)."""
+    provider ``toolguard`` (custom providers stay on HTTP POST /v1/responses with SSE).
+    ``resume``: ``codex exec resume --last`` the session an earlier run in ``workdir`` saved.
+    ``stop_when``: kill the client once it returns True (checked every 0.2 s)."""
     home, project = _scratch(workdir)
     (home / ".codex").mkdir(exist_ok=True)
     config = _CODEX_CONFIG
@@ -189,7 +207,7 @@ wire_api = "responses"
     argv = [str(BIN / "codex"), "exec", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"]
     if websocket:
         argv += ["-c", f'openai_base_url="{base_url}/v1"']
-    argv.append(PROMPT)
+    argv += ["resume", "--last", RESUME_PROMPT] if resume else [PROMPT]
     child_env = {
         "CODEX_HOME": str(home / ".codex"),
         "OPENAI_API_KEY": API_KEY,
@@ -197,7 +215,8 @@ wire_api = "responses"
         "TOOLGUARD_E2E_API_KEY": API_KEY,
         **(env or {}),
     }
-    return _run(CODEX_WS if websocket else CODEX_HTTP, [*prefix, *argv], home, project, child_env, timeout)
+    client = CODEX_WS if websocket else CODEX_HTTP
+    return _run(client, [*prefix, *argv], home, project, child_env, timeout, stop_when)
 
 
 # -- Claude Code ----------------------------------------------------------------------------------
@@ -212,10 +231,15 @@ def claude_code(
     env: dict[str, str] | None = None,
     timeout: float = RUN_TIMEOUT,
     prefix: Sequence[str] = (),
+    resume: bool = False,
+    stop_when: Callable[[], bool] | None = None,
 ) -> ClientRun:
-    """``claude -p`` with ``ANTHROPIC_BASE_URL`` (the host root: it posts to /v1/messages?beta=true)."""
+    """``claude -p`` with ``ANTHROPIC_BASE_URL`` (the host root: it posts to /v1/messages?beta=true).
+    ``resume``: ``--continue`` the session an earlier run in ``workdir`` saved."""
     home, project = _scratch(workdir)
-    argv = [str(BIN / "claude"), "-p", PROMPT, "--allowedTools", "Bash"]
+    argv = [str(BIN / "claude"), "-p", RESUME_PROMPT if resume else PROMPT, "--allowedTools", "Bash"]
+    if resume:
+        argv.append("--continue")
     child_env = {
         "ANTHROPIC_BASE_URL": base_url,
         "ANTHROPIC_API_KEY": API_KEY,
@@ -225,7 +249,7 @@ def claude_code(
         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
         **(env or {}),
     }
-    return _run(CLAUDE_CODE, [*prefix, *argv], home, project, child_env, timeout)
+    return _run(CLAUDE_CODE, [*prefix, *argv], home, project, child_env, timeout, stop_when)
 
 
 # -- opencode -------------------------------------------------------------------------------------
@@ -242,9 +266,12 @@ def opencode(
     env: dict[str, str] | None = None,
     timeout: float = RUN_TIMEOUT,
     prefix: Sequence[str] = (),
+    resume: bool = False,
+    stop_when: Callable[[], bool] | None = None,
 ) -> ClientRun:
     """``opencode run``: an OpenAI-compatible provider from ``opencode.json`` (Chat Completions), or
-    (``responses=True``) the built-in ``openai`` provider with a base URL (the Responses API)."""
+    (``responses=True``) the built-in ``openai`` provider with a base URL (the Responses API).
+    ``resume``: ``--continue`` the session an earlier run in ``workdir`` saved."""
     home, project = _scratch(workdir)
     options = {"baseURL": f"{base_url}/v1", "apiKey": "{env:TOOLGUARD_E2E_API_KEY}"}
     if responses:
@@ -277,7 +304,8 @@ def opencode(
         "autoupdate": False,
     }
     (project / "opencode.json").write_text(json.dumps(config, indent=1))
-    argv = [str(BIN / "opencode"), "run", "--model", model, PROMPT]
+    argv = [str(BIN / "opencode"), "run", *(["--continue"] if resume else []), "--model", model]
+    argv.append(RESUME_PROMPT if resume else PROMPT)
     child_env = {
         "TOOLGUARD_E2E_API_KEY": API_KEY,
         "OPENCODE_DISABLE_AUTOUPDATE": "1",
@@ -288,7 +316,7 @@ def opencode(
         **(env or {}),
     }
     client = OPENCODE_RESPONSES if responses else OPENCODE_CHAT
-    return _run(client, [*prefix, *argv], home, project, child_env, timeout)
+    return _run(client, [*prefix, *argv], home, project, child_env, timeout, stop_when)
 
 
 # -- Node apps ------------------------------------------------------------------------------------

@@ -11,6 +11,17 @@ const client = new OpenAI({ maxRetries: 0, timeout: 20_000, fetchOptions: dispat
 const prompt = process.env.TOOLGUARD_PROMPT ?? "Print hi with the echo tool.";
 const model = process.env.TOOLGUARD_MODEL ?? "gpt-4o";
 
+// TOOLGUARD_APP_KEEP_LAST=N turns on the app bug the e2e tests need: a naive context-window trim
+// that keeps the system prompt and the last N messages. Cutting between an assistant message with
+// tool_calls and its tool messages orphans them: the way apps really get OpenAI's "messages with
+// role 'tool' must be a response to a preceeding message with 'tool_calls'" 400.
+const keepLast = Number(process.env.TOOLGUARD_APP_KEEP_LAST ?? 0);
+
+function trimmed(messages) {
+  if (!keepLast || messages.length <= keepLast + 1) return messages;
+  return [messages[0], ...messages.slice(-keepLast)];
+}
+
 async function chat() {
   const tools = [{ type: "function", function: { name: "echo", description: "Print a text.", parameters: ECHO_SCHEMA } }];
   const messages = [
@@ -23,7 +34,7 @@ async function chat() {
   for (const call of message.tool_calls ?? []) {
     messages.push({ role: "tool", tool_call_id: call.id, content: echo(JSON.parse(call.function.arguments)) });
   }
-  const second = await client.chat.completions.create({ model, messages, tools });
+  const second = await client.chat.completions.create({ model, messages: trimmed(messages), tools });
   return second.choices[0].message.content;
 }
 
