@@ -288,13 +288,21 @@ class Statement:
     derive: Any = None  # (match) -> (messages, top) for sentences that quote a role or value
     drop: tuple[str, ...] = ()  # fields the sentence says the request did not have
 
-    def build(self, found: re.Match[str], body: dict[str, Any]) -> None:
+    def build(
+        self, found: re.Match[str], body: dict[str, Any], defaulted: frozenset[str] = frozenset()
+    ) -> None:
+        """Put the stated shape into ``body``. A field the sentence states overrides one that was only
+        filled with its commonest value (``defaulted``: the error named it but quoted no value), never
+        a value the error quoted."""
         messages, top = self.derive(found) if self.derive else (list(self.messages), dict(self.top))
         if messages:
             key = "input" if "input" in body else "messages"
             body[key] = json.loads(json.dumps(messages))
         for name, value in top.items():
-            body.setdefault(name, json.loads(json.dumps(value)))
+            if name in defaulted:
+                body[name] = json.loads(json.dumps(value))
+            else:
+                body.setdefault(name, json.loads(json.dumps(value)))
         for name in self.drop:
             body.pop(name, None)
 
@@ -329,6 +337,23 @@ def _tool_choice_named(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict
     tool["function"]["name"] = found.group("name")
     choice = {"type": "function", "function": {"name": found.group("name")}}
     return [], {"tool_choice": choice, "tools": [tool]}
+
+
+def _array_content(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``for 'role:system' ... content : value must be a string``: array content on a message of the
+    role the sentence names (a user message when it names none)."""
+    role = (found.group("role") or "user").lower()
+    parts = [{"type": "text", "text": "Be brief." if role == "system" else "What is the weather in Paris?"}]
+    messages: list[dict[str, Any]] = [{"role": role, "content": parts}]
+    if role != "user":
+        messages.append(dict(_USER))
+    return messages, {}
+
+
+def _tool_choice_named_default(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``Invalid tool_choice type: 'object'``: the object form, forcing the one declared tool."""
+    choice = {"type": "function", "function": {"name": _TOOL["function"]["name"]}}
+    return [], {"tool_choice": choice, "tools": [_TOOL]}
 
 
 def _empty_message(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -474,6 +499,12 @@ STATEMENTS: Final = (
         derive=_tool_choice_named,
     ),
     Statement(
+        "an object tool_choice where only strings are taken",
+        _s(rf"invalid tool_choice type:\s*{_Q}object{_Q}"),
+        "tool_choice",
+        derive=_tool_choice_named_default,
+    ),
+    Statement(
         "required or object tool_choice",
         _s(r"tool_choice parameter does not support being set to required"),
         "tool_choice",
@@ -488,10 +519,11 @@ STATEMENTS: Final = (
     Statement(
         "content given as an array where a string is required",
         _s(
-            r"content.{0,10} : value must be a string|cannot unmarshal array into .{0,60}content of type string"
+            rf"(?:for {_Q}role:(?P<role>system|user|assistant|tool|developer){_Q}.{{0,80}})?"
+            r"(?:content.{0,10} : value must be a string|cannot unmarshal array into .{0,60}content of type string)"
         ),
         "messages",
-        messages=({"role": "user", "content": [{"type": "text", "text": "What is the weather in Paris?"}]},),
+        derive=_array_content,
     ),
     Statement(
         "an empty message of a named role",
@@ -613,10 +645,13 @@ def build_request(entry: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
     else:
         base = {"model": model, "messages": [{"role": "user", "content": "What is the weather in Paris?"}]}
     body = json.loads(json.dumps(base))
+    defaulted: set[str] = set()
     for name, value in named.params.items():
         if name in body or name in STRUCTURAL:
             continue
         body[name] = value if value is not None else _default(name)
+        if value is None:
+            defaulted.add(name)
     if api != "responses":
         messages = body["messages"]
         for role, name in named.message_fields:
@@ -633,7 +668,7 @@ def build_request(entry: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
             )
     for statement, found in named.statements:
         if api in statement.apis:
-            statement.build(found, body)
+            statement.build(found, body, frozenset(defaulted))
     if "tools" in named.capabilities or body.get("tool_choice") not in (None, "none"):
         body.setdefault("tools", [_TOOL])
     if body == base:

@@ -135,3 +135,74 @@ def test_a_cause_label_falls_back_to_the_field_it_concerns_and_params_labels_mat
         rule="model.max-tokens-on-reasoning-model", severity=Severity.ERROR, location="x", message="m"
     )
     assert EVAL.matches("params.max-tokens-on-reasoning-model", catalog, named)
+
+
+_WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather for a city.",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # Cerebras names the forced function: the object form, not the defaulted "auto" (the error's
+        # `param: tool_choice` names the field with no value, the sentence states the value).
+        (
+            "Unsupported tool_choice: type='function' function=ChoiceObjectFunction(name='Steps'). "
+            "Expected 'auto' or 'none'.",
+            {
+                "tool_choice": {"type": "function", "function": {"name": "Steps"}},
+                "tools": [{**_WEATHER_TOOL, "function": {**_WEATHER_TOOL["function"], "name": "Steps"}}],
+            },
+        ),
+        # LM Studio says the object type was sent.
+        (
+            "{'error': \"Invalid tool_choice type: 'object'. Supported string values: none, auto, required\"}",
+            {
+                "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
+                "tools": [_WEATHER_TOOL],
+            },
+        ),
+    ],
+)
+def test_a_stated_tool_choice_overrides_the_default_value(body: str, expected: dict[str, Any]) -> None:
+    entry = {"api": "chat", "model": "m", "request": None, "body": body, "class": "provider"}
+    request, how = EVAL.build_request(entry)
+    assert how == "built"
+    assert request == {
+        "model": "m",
+        "messages": [{"role": "user", "content": "What is the weather in Paris?"}],
+        **expected,
+    }
+
+
+def test_a_quoted_value_is_not_overridden_by_a_statement() -> None:
+    body = "Invalid value for 'tool_choice': 'get_weather'. Invalid tool_choice type: 'object'."
+    entry = {"api": "chat", "model": "m", "request": None, "body": body, "class": "provider"}
+    request, _ = EVAL.build_request(entry)
+    assert request is not None
+    assert request["tool_choice"] == "get_weather"
+
+
+def test_content_array_goes_on_the_role_the_error_names() -> None:
+    body = (
+        "{'error': {'message': \"'messages.0' : for 'role:system' the following must be satisfied"
+        "[('messages.0.content' : value must be a string)]\", 'type': 'invalid_request_error'}}"
+    )
+    entry = {"api": "chat", "model": "m", "request": None, "body": body, "class": "provider"}
+    request, how = EVAL.build_request(entry)
+    assert (how, request) == (
+        "built",
+        {
+            "model": "m",
+            "messages": [
+                {"role": "system", "content": [{"type": "text", "text": "Be brief."}]},
+                {"role": "user", "content": "What is the weather in Paris?"},
+            ],
+        },
+    )
