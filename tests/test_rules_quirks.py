@@ -108,6 +108,20 @@ CASES = [
         [],
     ),
     (
+        # A model name toolguard does not know is judged by DeepSeek's default (thinking on): the
+        # replay is rejected unless thinking is turned off (continuedev/continue#9913 names no model).
+        "deepseek-unknown-model-thinks-by-default",
+        "deepseek",
+        {"model": "deepseek-x1", "messages": history(), "tools": TOOLS},
+        [("quirks.deepseek-reasoning-content-missing", E, "messages[1].reasoning_content")],
+    ),
+    (
+        "deepseek-unknown-model-thinking-disabled-ok",
+        "deepseek",
+        {"model": "deepseek-x1", "messages": history(), "thinking": {"type": "disabled"}},
+        [],
+    ),
+    (
         "deepseek-v4-thinking-disabled-ok",
         "deepseek",
         {"model": "deepseek-v4-flash", "messages": history(), "thinking": {"type": "disabled"}},

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.providers import DEFAULT_FAMILY
 from toolguard_core.request import RequestView
 from toolguard_core.rules.modelinfo import family_of, is_number
 from toolguard_core.rules.registry import PredictedError, check, define, policy
@@ -135,7 +136,13 @@ DEEPSEEK_REASONING_CONTENT = define(
     Severity.ERROR,
     "DeepSeek in thinking mode (deepseek-reasoner, or thinking.type=enabled): an assistant message with "
     "tool calls does not carry back its `reasoning_content`.",
-    policy=policy(error=("deepseek",), conditions={"deepseek": "thinking mode"}),
+    policy=policy(
+        error=("deepseek",),
+        conditions={
+            "deepseek": "thinking mode: deepseek-reasoner, deepseek-v4-*, thinking.type=enabled, or a model "
+            "name toolguard does not know (DeepSeek's current models think by default)"
+        },
+    ),
     predicts=(
         PredictedError(
             provider="deepseek",
@@ -490,8 +497,17 @@ def check_quirks(view: RequestView) -> Iterator[Finding]:
     elif pid == "deepseek":
         family = family_of(view)
         thinking = _thinking_enabled(view.body)
-        if family.thinking_only or thinking or (thinking is None and family.thinking_default):
-            yield from _reasoning_content(view, DEEPSEEK_REASONING_CONTENT, "DeepSeek thinking mode")
+        # DeepSeek's current models think unless told not to (V4: "thinking mode enabled by default");
+        # only deepseek-chat is known not to. A model name toolguard does not know is judged by that
+        # default rather than skipped: the request is rejected either way unless thinking is off.
+        if family.thinking_only or thinking or (thinking is None and family.thinking_default is not False):
+            mode = (
+                "DeepSeek thinking mode"
+                if family is not DEFAULT_FAMILY
+                else f"DeepSeek thinking mode (toolguard does not know {view.model or 'the model'}; DeepSeek's "
+                'current models think unless thinking: {"type": "disabled"} is sent)'
+            )
+            yield from _reasoning_content(view, DEEPSEEK_REASONING_CONTENT, mode)
     elif pid == "moonshot":
         yield from _moonshot(view)
     elif pid == "mistral":
