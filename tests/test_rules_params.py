@@ -61,6 +61,26 @@ CASES = [
         req("Qwen/Qwen3-8B", chat_template_kwargs={"enable_thinking": False}, stop_token_ids=[1]),
         [],
     ),
+    # Cerebras is strict (opencode#6648: "property 'body.maxTokens' is unsupported"): a camelCase
+    # spelling and a vendor switch are refused; its own reasoning fields and the OpenAI ones are not.
+    (
+        "unknown-cerebras-camelcase-and-thinking",
+        "cerebras",
+        req("gpt-oss-120b", maxTokens=4096, thinking={"type": "enabled"}),
+        [("params.unknown", E, "maxTokens"), ("params.unknown", E, "thinking")],
+    ),
+    (
+        "cerebras-own-fields-ok",
+        "cerebras",
+        req("zai-glm-4.7", reasoning_format="parsed", clear_thinking=False, max_completion_tokens=512),
+        [],
+    ),
+    (
+        "cerebras-store-rejected",
+        "cerebras",
+        req("llama3.1-8b", store=True),
+        [("params.rejected-by-provider", E, "store")],
+    ),
     ("unknown-llamacpp-ok", "llama.cpp", req("qwen3", mirostat=2, n_predict=64), []),
     ("unknown-dashscope-ok", "dashscope", req("qwen-plus", enable_thinking=False, enable_search=True), []),
     ("unknown-generic-ok", "generic", req(thinking={"type": "enabled"}), []),
@@ -318,6 +338,7 @@ def test_param_rules(provider: str, body: dict[str, Any], expected: list[tuple[s
         ("params.unknown", "property 'store' is unsupported, did you mean 'stop'?"),
         ("params.unknown", 'Unknown name "web_search_options": Cannot find field.'),
         ("params.unknown", '"type":"extra_forbidden","loc":["body","max_completion_tokens"]'),
+        ("params.unknown", "body.maxTokens: property 'body.maxTokens' is unsupported"),
         (
             "params.max-tokens-on-reasoning-model",
             "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
@@ -359,6 +380,12 @@ def test_messages_name_the_fix() -> None:
     assert finding.message == (
         "o3-mini (o-series reasoning (o1, o3, o4-mini)) does not accept `max_tokens`; send the limit as "
         "`max_completion_tokens` instead (it also counts reasoning tokens)."
+    )
+    cerebras = analyse("cerebras", req("gpt-oss-120b", maxTokens=4096))
+    [finding] = [f for f in cerebras.findings if f.rule.startswith("params.")]
+    assert finding.message == (
+        "Cerebras Inference does not accept the field `maxTokens` and rejects the request; send it as "
+        "`max_tokens`, the name the API defines."
     )
     vllm = analyse("vllm", req("m", top_p=0))
     [finding] = [f for f in vllm.findings if f.rule.startswith("params.")]

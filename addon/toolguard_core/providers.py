@@ -723,15 +723,17 @@ CEREBRAS = ProviderProfile(
     name="Cerebras Inference",
     base_url="https://api.cerebras.ai/v1",
     chat_paths=_OPENAI_CHAT,
+    # Strict: any field outside its schema is refused, a camelCase spelling and a vendor switch
+    # alike ("body.maxTokens: property 'body.maxTokens' is unsupported\nbody.thinking: property
+    # 'body.thinking' is unsupported", https://github.com/anomalyco/opencode/issues/6648). Known: the
+    # OpenAI fields plus Cerebras' own reasoning switches (inference-docs.cerebras.ai, "Reasoning":
+    # reasoning_format; clear_thinking and disable_reasoning for GLM).
+    known_params=OPENAI_PARAMS | {"reasoning_format", "clear_thinking", "disable_reasoning"},
     rejected_params=MappingProxyType(
         {
             # "API Error: 422 body.store: property 'body.store' is unsupported"
             # (https://github.com/Gitlawb/openclaude/issues/740).
             "store": "Cerebras rejects `store` (422 property 'body.store' is unsupported)",
-            # "body.thinking: property 'body.thinking' is unsupported"
-            # (https://github.com/anomalyco/opencode/issues/6648).
-            "thinking": "Cerebras rejects `thinking` (property 'body.thinking' is unsupported); use "
-            "reasoning_effort",
         }
     ),
     message_keys=CEREBRAS_MESSAGE_KEYS,
