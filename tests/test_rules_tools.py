@@ -46,6 +46,22 @@ E, W = "error", "warning"
 NAME = "tools[0].function.name"
 
 CASES = [
+    # --- tool_choice on Fireworks: "any" is a mode, null is refused (onyx#9010) ---
+    (
+        "fireworks-null-choice",
+        "fireworks",
+        req(tool_choice=None),
+        [("tool_choice.invalid", E, "tool_choice")],
+    ),
+    ("fireworks-any-ok", "fireworks", req(tools=[tool()], tool_choice="any"), []),
+    (
+        "fireworks-name-string",
+        "fireworks",
+        req(tools=[tool()], tool_choice="get_weather"),
+        [("tool_choice.invalid", E, "tool_choice")],
+    ),
+    ("openai-null-choice-ok", "openai", req(tool_choice=None), []),
+    ("fireworks-no-choice-ok", "fireworks", req(), []),
     # --- an empty tools array (koog#786, marimo#5493, php-mistral#76; Ollama accepts it) ---
     ("empty-openai", "openai", req(tools=[]), [("tools.empty", E, "tools")]),
     ("empty-deepseek", "deepseek", req(model="deepseek-chat", tools=[]), [("tools.empty", E, "tools")]),
@@ -390,6 +406,7 @@ def test_tool_rules(provider: str, body: dict[str, Any], expected: list[tuple[st
     ("rule", "fragment"),
     [
         ("tools.empty", "[] is too short - 'tools'"),
+        ("tool_choice.invalid", "Input should be 'auto', 'none', 'any' or 'required'"),
         ("tools.empty", "Invalid 'tools': empty array. Expected an array with minimum length 1"),
         (
             "tools.invalid-name",

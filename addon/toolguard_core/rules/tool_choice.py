@@ -12,6 +12,13 @@ from toolguard_core.rules.policy import has_tools, provider_id
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 TOOL_CHOICE_MODES = frozenset({"none", "auto", "required"})
+#: Providers that take a further string mode: Mistral's own ``any``, which Fireworks' validator
+#: lists too ("Input should be 'auto', 'none', 'any' or 'required'", onyx-dot-app/onyx#9010).
+EXTRA_MODES: dict[str, frozenset[str]] = {"mistral": frozenset({"any"}), "fireworks": frozenset({"any"})}
+#: Providers whose validator refuses an explicit ``tool_choice: null`` instead of treating it as
+#: absent: Fireworks answers "Input should be 'auto', 'none', 'any' or 'required' ... value: None"
+#: (onyx-dot-app/onyx#9010, a client that sends null on turns without tools).
+NULL_REJECTED = frozenset({"fireworks"})
 
 TOOL_CHOICE_WITHOUT_TOOLS = define(
     "tool_choice.without-tools",
@@ -76,13 +83,25 @@ TOOL_CHOICE_INVALID = define(
     Severity.ERROR,
     '`tool_choice` is neither `none`/`auto`/`required` nor `{"type": "function", "function": {"name": ...}}`.',
     policy=policy(
-        error=("openai-family", "vllm", "sglang"), silent=("llama.cpp", "ollama"), otherwise=Severity.WARNING
+        error=("openai-family", "vllm", "sglang", "fireworks"),
+        silent=("llama.cpp", "ollama"),
+        otherwise=Severity.WARNING,
     ),
     predicts=(
         PredictedError(
             provider="openai",
             text="'$.tool_choice' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
             source="https://github.com/Azure/azure-sdk-for-js/issues/28325",
+        ),
+        PredictedError(
+            provider="fireworks",
+            text=(
+                "2 request validation errors: Input should be 'auto', 'none', 'any' or 'required', field: "
+                "'tool_choice.literal[\\'auto\\',\\'none\\',\\'any\\',\\'required\\']', value: None; Input "
+                "should be a valid dictionary or object to extract fields from, field: "
+                "'tool_choice.FunctionSelection', value: None"
+            ),
+            source="https://github.com/onyx-dot-app/onyx/issues/9010",
         ),
     ),
     example={"model": "gpt-4o", "messages": [USER], "tools": [example_tool()], "tool_choice": "get_weather"},
@@ -94,7 +113,9 @@ TOOL_CHOICE_INVALID = define(
     },
     notes=(
         'A bare function name (`tool_choice: "multiply"`, https://github.com/langchain-ai/langchain/issues/16767) '
-        "or the flat `{type, name}` Responses shape. Mistral's own value `any` is valid on Mistral only."
+        "or the flat `{type, name}` Responses shape. Mistral's own value `any` is valid on Mistral and "
+        "Fireworks. Fireworks' validator (a union of those strings and a function selection) also refuses "
+        "an explicit `null`: omit the field instead."
     ),
 )
 
@@ -138,9 +159,16 @@ TOOL_CHOICE_FORM_UNSUPPORTED = define(
 def check_tool_choice(view: RequestView) -> Iterator[Finding]:
     body = view.body
     choice = body.get("tool_choice")
-    if choice is None:
-        return
     pid = provider_id(view)
+    if choice is None:
+        if "tool_choice" in body and pid in NULL_REJECTED:
+            yield from TOOL_CHOICE_INVALID.report(
+                view,
+                "tool_choice",
+                f"tool_choice is null; {view.provider.name} does not read null as 'not set' and rejects it. Omit "
+                "tool_choice when there is nothing to choose.",
+            )
+        return
     if pid == "ollama":
         return  # Ollama ignores tool_choice (doc [OLL-DOC])
     if not has_tools(body):
@@ -153,7 +181,7 @@ def check_tool_choice(view: RequestView) -> Iterator[Finding]:
         )
         return
     if isinstance(choice, str):
-        if choice in TOOL_CHOICE_MODES or (choice == "any" and pid == "mistral"):
+        if choice in TOOL_CHOICE_MODES or choice in EXTRA_MODES.get(pid, ()):
             return
         yield from TOOL_CHOICE_INVALID.report(
             view,
