@@ -350,6 +350,26 @@ def _array_content(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str
     return messages, {}
 
 
+def _call_with_id(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``Tool call id was X but must be ...``: a replayed call with that id and its answer."""
+    call_id = found.group("id")
+    return [dict(_USER), _calling_with(_call(call_id)), {**_RESULT, "tool_call_id": call_id}], {
+        "tools": [_TOOL]
+    }
+
+
+def _calling_with(call: dict[str, Any]) -> dict[str, Any]:
+    return {"role": "assistant", "content": None, "tool_calls": [call]}
+
+
+def _non_json_arguments(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``function.arguments ... must be in JSON format`` / ``invalid function arguments json string``:
+    a replayed call whose arguments do not parse (cut off, as a broken stream leaves them)."""
+    call = _call()
+    call["function"]["arguments"] = '{"city": "Par'
+    return [dict(_USER), _calling_with(call), dict(_RESULT)], {"tools": [_TOOL]}
+
+
 def _tool_choice_named_default(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """``Invalid tool_choice type: 'object'``: the object form, forcing the one declared tool."""
     choice = {"type": "function", "function": {"name": _TOOL["function"]["name"]}}
@@ -420,7 +440,7 @@ STATEMENTS: Final = (
     Statement(
         "conversation ends with an assistant message",
         _s(
-            rf"must end with a user message|last role .{{0,60}}got assistant|last message role should be {_Q}user"
+            rf"must end with a user message|last role .{{0,80}}got assistant|last message role should be {_Q}user"
             r"|last message of .{0,40} must be a user message"
         ),
         "messages",
@@ -485,6 +505,21 @@ STATEMENTS: Final = (
         "messages",
         messages=(_USER, _calling(), _RESULT),
         top=(("tools", [_TOOL]),),
+    ),
+    Statement(
+        "a tool call id quoted with the format it breaks",
+        _s(r"tool call id was (?P<id>\S+?) but must be"),
+        "messages",
+        derive=_call_with_id,
+    ),
+    Statement(
+        "tool call arguments that are not JSON",
+        _s(
+            rf"{_Q}function\.arguments{_Q} parameter .{{0,40}}must be in JSON format"
+            r"|invalid function arguments json string"
+        ),
+        "messages",
+        derive=_non_json_arguments,
     ),
     Statement(
         "a tool_choice string named",

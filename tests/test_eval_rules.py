@@ -206,3 +206,42 @@ def test_content_array_goes_on_the_role_the_error_names() -> None:
             ],
         },
     )
+
+
+def _built(body: str) -> dict[str, Any] | None:
+    entry = {"api": "chat", "model": "m", "request": None, "body": body, "class": "provider"}
+    request, how = EVAL.build_request(entry)
+    assert how == "built", how
+    return request
+
+
+def test_a_quoted_tool_call_id_is_replayed_with_its_answer() -> None:
+    request = _built("Tool call id was call_0fypS1hVX but must be a-z, A-Z, 0-9, with a length of 9.")
+    assert request is not None
+    [_, calling, answer] = request["messages"]
+    assert calling["tool_calls"][0]["id"] == "call_0fypS1hVX"
+    assert answer == {"role": "tool", "tool_call_id": "call_0fypS1hVX", "content": "sunny"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<400> InternalError.Algo.InvalidParameter: The "function.arguments" parameter of the code model '
+        "must be in JSON format.",
+        "invalid params, invalid function arguments json string, tool_call_id: call_1 (2013)",
+    ],
+)
+def test_arguments_said_not_to_be_json_are_built_unparseable(body: str) -> None:
+    request = _built(body)
+    assert request is not None
+    arguments = request["messages"][1]["tool_calls"][0]["function"]["arguments"]
+    with pytest.raises(ValueError):
+        json.loads(arguments)
+
+
+def test_mistrals_last_role_sentence_builds_a_trailing_assistant() -> None:
+    request = _built(
+        "Expected last role User or Tool (or Assistant with prefix True) for serving but got assistant"
+    )
+    assert request is not None
+    assert request["messages"][-1]["role"] == "assistant"

@@ -291,6 +291,24 @@ def test_bad_arguments_are_an_error_where_the_provider_rejects_them():
     ]
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        # '<400> InternalError.Algo.InvalidParameter: The "function.arguments" parameter of the code model
+        # must be in JSON format.' (HKUDS/nanobot#2469, continuedev/continue#11556)
+        "https://dashscope-intl.aliyuncs.com/compatible-mode/v1/chat/completions",
+        # "invalid params, invalid function arguments json string, tool_call_id: ... (2013)"
+        # (earendil-works/pi#5468, HKUDS/nanobot#2373)
+        "https://api.minimax.io/v1/chat/completions",
+    ],
+)
+def test_arguments_cut_off_mid_stream_are_an_error_on_dashscope_and_minimax(url: str) -> None:
+    assert findings(bad_arguments('{"city": "Par'), url) == [
+        ("shape.invalid-tool-arguments", "error", "messages[1].tool_calls[0].function.arguments")
+    ]
+    assert findings(bad_arguments('{"city": "Paris"}'), url) == []
+
+
 def test_stream_merge_is_named_in_the_message():
     (message,) = messages_of(bad_arguments('{"a":1}{"b":2}'))
     assert "more than one JSON value" in message

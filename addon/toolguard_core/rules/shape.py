@@ -108,8 +108,26 @@ BAD_ARGUMENTS = define(
     "shape.invalid-tool-arguments",
     Severity.WARNING,
     "A tool call's `function.arguments` is not a string holding exactly one JSON object.",
-    policy=policy(error=("ollama",), otherwise=Severity.WARNING),
-    predicts=(PredictedError(provider="ollama", text="invalid tool call arguments", source="code [OLL-GO]"),),
+    policy=policy(error=("ollama", "dashscope", "minimax"), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(provider="ollama", text="invalid tool call arguments", source="code [OLL-GO]"),
+        PredictedError(
+            provider="dashscope",
+            text=(
+                '<400> InternalError.Algo.InvalidParameter: The "function.arguments" parameter of the code '
+                "model must be in JSON format."
+            ),
+            source="https://github.com/HKUDS/nanobot/issues/2469",
+        ),
+        PredictedError(
+            provider="minimax",
+            text=(
+                "invalid params, invalid function arguments json string, tool_call_id: "
+                "call_function_abraty2ssz2_1 (2013)"
+            ),
+            source="https://github.com/earendil-works/pi/issues/5468",
+        ),
+    ),
     example={
         "model": "gpt-4o",
         "messages": [
@@ -128,7 +146,13 @@ BAD_ARGUMENTS = define(
             {"role": "tool", "content": "done", "tool_call_id": "call_1"},
         ],
     },
-    notes="Typical of a bad streaming merge of parallel calls (qwen-code PR #6981). Errors on Ollama.",
+    notes=(
+        "Typical of a bad streaming merge of parallel calls (qwen-code PR #6981) or of a stream cut off "
+        "mid-call. Errors on Ollama (code), DashScope (continuedev/continue#11556, #11315, "
+        "HKUDS/nanobot#2469) and MiniMax (earendil-works/pi#5468, HKUDS/nanobot#2373), whose answers "
+        "concern arguments that do not parse; that they also refuse parsed non-object arguments is "
+        "inferred from the same validation. OpenAI replays them (warning)."
+    ),
     fixed={
         "model": "gpt-4o",
         "messages": [
