@@ -80,7 +80,7 @@ KNOWN_PARAMS: Final = OPENAI_PARAMS | {
     "reasoning", "include_reasoning", "reasoning_format", "random_seed", "safe_prompt", "prompt_mode",
     "extra_body", "options", "keep_alive", "format", "chat_template_kwargs", "input", "instructions",
     "previous_response_id", "include", "text", "truncation", "max_output_tokens", "functions",
-    "function_call", "stream_otpions",
+    "function_call", "stream_otpions", "tool_stream", "reasoning_budget",
 }  # fmt: skip
 _QUOTED: Final = r"[\"'`\\]*"
 #: Patterns that name one top-level request field (group ``f``), in any provider's wording.
@@ -97,6 +97,9 @@ _PARAM_PATTERNS: Final = tuple(
         rf"{_QUOTED}param{_QUOTED}\s*:\s*{_QUOTED}(?P<f>[A-Za-z_]\w*)",
         rf"loc{_QUOTED}\s*:\s*\[\s*{_QUOTED}body{_QUOTED}\s*,\s*{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}\s*\]",
         r"(?:^|[\s'\"])body\.(?P<f>[A-Za-z_]\w*)",
+        # DashScope prefixes the field it refuses with "parameter." in either language
+        # ("parameter.enable_thinking must be set to false ...", "parameter.enable_thinking必须设置为false").
+        r"(?:^|[\s'\"])parameter\.(?P<f>[A-Za-z_][A-Za-z0-9_]*)",
         rf"[Pp]roperty {_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} is unsupported",
         rf"[Uu]nknown name {_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}(?::| at {_QUOTED}[A-Za-z_]\w*{_QUOTED}:)",
         rf"[Aa]rgument not supported(?: on this model)?:\s*{_QUOTED}(?P<f>[A-Za-z_]\w*)",

@@ -89,6 +89,10 @@ def test_only_the_requested_split_is_read(monkeypatch: pytest.MonkeyPatch) -> No
         ),
         # Cerebras names the field with a body. prefix.
         ("API Error: 422 body.store: property 'body.store' is unsupported", {"store": True}),
+        # DashScope names it with a parameter. prefix, in Chinese as in English.
+        ("parameter.enable_thinking必须设置为false才能进行非流式调用", {"enable_thinking": True}),
+        # NVIDIA NIM's validator lists the fields it refuses.
+        ("API Error: 400 Validation: Unsupported parameter(s): `tool_stream`", {"tool_stream": "x"}),
     ],
 )
 def test_named_parameters_are_built_into_the_request(body: str, expected: dict[str, Any]) -> None:

@@ -81,6 +81,30 @@ CASES = [
         req("llama3.1-8b", store=True),
         [("params.rejected-by-provider", E, "store")],
     ),
+    # NVIDIA NIM: each model's schema is additionalProperties:false (openclaude#1950: tool_stream;
+    # 9router#2268: thinking); extras some NIM model documents are not flagged.
+    (
+        "unknown-nvidia-tool-stream",
+        "nvidia",
+        req("z-ai/glm-5.2", tool_stream=True),
+        [("params.unknown", E, "tool_stream")],
+    ),
+    (
+        "unknown-nvidia-thinking",
+        "nvidia",
+        req("minimaxai/minimax-m2.7", thinking={"type": "enabled"}),
+        [("params.unknown", E, "thinking")],
+    ),
+    (
+        "nvidia-documented-extras-ok",
+        "nvidia",
+        req(
+            "nvidia/nemotron-3-super-120b-a12b",
+            chat_template_kwargs={"thinking": True},
+            reasoning_budget=1024,
+        ),
+        [],
+    ),
     ("unknown-llamacpp-ok", "llama.cpp", req("qwen3", mirostat=2, n_predict=64), []),
     ("unknown-dashscope-ok", "dashscope", req("qwen-plus", enable_thinking=False, enable_search=True), []),
     ("unknown-generic-ok", "generic", req(thinking={"type": "enabled"}), []),
@@ -146,12 +170,6 @@ CASES = [
         "nvidia",
         req("z-ai/glm4.7", prompt_cache_key="session-1"),
         [("params.rejected-by-provider", E, "prompt_cache_key")],
-    ),
-    (
-        "nvidia-thinking",
-        "nvidia",
-        req("minimaxai/minimax-m2.7", thinking={"type": "enabled"}),
-        [("params.rejected-by-provider", E, "thinking")],
     ),
     (
         "nvidia-chat-template-kwargs-ok",

@@ -823,6 +823,15 @@ NVIDIA = ProviderProfile(
     name="NVIDIA NIM (integrate.api.nvidia.com)",
     base_url="https://integrate.api.nvidia.com/v1",
     chat_paths=_OPENAI_CHAT,
+    # Each model's request schema is `additionalProperties: false` (the per-model OpenAPI pages of
+    # docs.api.nvidia.com, as https://github.com/can1357/oh-my-pi/issues/2299 found for
+    # qwen3.5 rejecting enable_thinking): "Validation: Unsupported parameter(s): `tool_stream`" for
+    # z-ai/glm-5.2 (https://github.com/Gitlawb/openclaude/issues/1950), "... thinking" for MiniMax.
+    # Known: OpenAI's fields plus the extras some NIM model documents (chat_template_kwargs and
+    # reasoning_budget for the thinking models, nvext and the vLLM sampling knobs): a field one model
+    # takes is not flagged for another, so only fields no NIM schema has are errors.
+    known_params=OPENAI_PARAMS
+    | {"chat_template_kwargs", "reasoning_budget", "nvext", "top_k", "min_p", "repetition_penalty"},
     rejected_params=MappingProxyType(
         {
             # "[400]: Validation: Unsupported parameter(s): `prompt_cache_key`" for z-ai/glm4.7
@@ -830,10 +839,6 @@ NVIDIA = ProviderProfile(
             # sending it (https://github.com/MoonshotAI/kimi-cli/issues/2534).
             "prompt_cache_key": "NVIDIA NIM rejects `prompt_cache_key` (400 Validation: Unsupported "
             "parameter(s))",
-            # {"error":{"message":"Validation: Unsupported parameter(s): thinking",...}} for
-            # minimaxai/minimax-m2.7 (https://github.com/decolua/9router/issues/2268).
-            "thinking": "NVIDIA NIM rejects a top-level `thinking` (400 Validation: Unsupported parameter(s)); "
-            "NIM's thinking models are switched with chat_template_kwargs",
         }
     ),
     ranges=_warn(OPENAI_RANGES, "inf"),

@@ -66,13 +66,23 @@ UNKNOWN_PARAM = define(
     Severity.ERROR,
     "A top-level field the target provider does not know; strict providers reject the request.",
     # Checked where the profile lists the fields it knows (``known_params``).
-    policy=policy(error=("openai", "groq", "gemini", "mistral", "cerebras"), warning=("azure",)),
+    policy=policy(error=("openai", "groq", "gemini", "mistral", "cerebras", "nvidia"), warning=("azure",)),
     predicts=(
         OPENAI_UNRECOGNIZED,
         GROQ_UNSUPPORTED_PROPERTY,
         GEMINI_UNKNOWN_NAME,
         MISTRAL_EXTRA_FORBIDDEN,
         CEREBRAS_UNSUPPORTED_PROPERTY,
+        PredictedError(
+            provider="nvidia",
+            text="API Error: 400 Validation: Unsupported parameter(s): `tool_stream`",
+            source="https://github.com/Gitlawb/openclaude/issues/1950",
+        ),
+        PredictedError(
+            provider="nvidia",
+            text='{"error":{"message":"Validation: Unsupported parameter(s): thinking","type":"Bad Request","code":400}}',
+            source="https://github.com/decolua/9router/issues/2268",
+        ),
     ),
     example={"model": "gpt-4o", "messages": [_USER], "thinking": {"type": "enabled"}},
     fixed={"model": "gpt-4o", "messages": [_USER]},
@@ -86,7 +96,7 @@ REJECTED_BY_PROVIDER = define(
     "params.rejected-by-provider",
     Severity.ERROR,
     "A field that this provider documents or answers as unsupported (Groq: logprobs, top_logprobs, "
-    "logit_bias; Cerebras: store; NVIDIA NIM: prompt_cache_key, thinking).",
+    "logit_bias; Cerebras: store; NVIDIA NIM: prompt_cache_key).",
     # Checked where the profile lists such fields (``rejected_params``, each with its reason).
     policy=policy(error=("groq", "cerebras", "nvidia")),
     predicts=(
@@ -94,11 +104,6 @@ REJECTED_BY_PROVIDER = define(
             provider="nvidia",
             text="[400]: Validation: Unsupported parameter(s): `prompt_cache_key`",
             source="https://github.com/diegosouzapw/OmniRoute/issues/848",
-        ),
-        PredictedError(
-            provider="nvidia",
-            text='{"error":{"message":"Validation: Unsupported parameter(s): thinking","type":"Bad Request","code":400}}',
-            source="https://github.com/decolua/9router/issues/2268",
         ),
         PredictedError(
             provider="cerebras",
