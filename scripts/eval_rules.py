@@ -149,6 +149,7 @@ LABEL_ALIASES: Final = {
     "groq.unsupported-property": "params.unknown",
     "groq.unsupported-message-property": "roles.unknown-message-key",
     "gemini.unknown-field": "params.unknown",
+    "gemini.schema-keyword": "tools.schema-keyword-unsupported",
     "params.max-tokens-unsupported": "params.max-tokens-on-reasoning-model",
     "params.temperature-unsupported": "params.temperature-on-reasoning-model",
     "params.parallel-tool-calls-without-tools": "parallel_tool_calls.without-tools",
@@ -373,6 +374,55 @@ def _non_json_arguments(found: re.Match[str]) -> tuple[list[dict[str, Any]], dic
     return [dict(_USER), _calling_with(call), dict(_RESULT)], {"tools": [_TOOL]}
 
 
+def _tool_with(parameters: dict[str, Any]) -> dict[str, Any]:
+    tool = json.loads(json.dumps(_TOOL))
+    tool["function"]["parameters"] = parameters
+    return tool
+
+
+def _ref_conflict(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Moonshot's ``At path 'properties.X': conflicting keywords found after $ref expansion: K``: at
+    ``properties.X`` a ``$ref`` whose definition sets K sits next to K."""
+    name, keyword = found.group("name"), found.group("keyword")
+    definition = {"type": "object", "properties": {}, keyword: "From the definition."}
+    parameters = {
+        "type": "object",
+        "properties": {name: {"$ref": f"#/$defs/{name}", keyword: "Next to the $ref."}},
+        "$defs": {name: definition},
+    }
+    return [], {"tools": [_tool_with(parameters)]}
+
+
+#: One step of a Gemini proto path under ``parameters`` (``properties[8].value``, ``items``,
+#: ``any_of[0]``) and the JSON-Schema step it stands for.
+_PROTO_STEP: Final = re.compile(r"(?P<key>properties|any_of|items)(?:\[(?P<index>\d+)\])?(?:\.value)?")
+
+
+def _schema_keyword_at(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Gemini's ``Unknown name "K" at 'tools[N].function_declarations[M].parameters.<path>'``: a tool
+    whose parameters carry K at that path (proto names mapped back: ``properties[i].value`` → a
+    property, ``any_of[i]`` → ``anyOf``, ``items``)."""
+    keyword = found.group("keyword")
+    root: dict[str, Any] = {"type": "object", "properties": {}}
+    node = root
+    for step in _PROTO_STEP.finditer(found.group("path")):
+        key, index = step.group("key"), int(step.group("index") or 0)
+        if key == "properties":
+            child: dict[str, Any] = {"type": "string"}
+            node.setdefault("properties", {})[f"field{index}"] = child
+        elif key == "items":
+            child = {"type": "string"}
+            node["type"], node["items"] = "array", child
+        else:
+            branches: list[dict[str, Any]] = [{"type": "string"} for _ in range(index + 1)]
+            node.pop("type", None)
+            node["anyOf"] = branches
+            child = branches[index]
+        node = child
+    node[keyword] = "x" if keyword == "const" else False
+    return [], {"tools": [_tool_with(root)]}
+
+
 def _tool_choice_named_default(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """``Invalid tool_choice type: 'object'``: the object form, forcing the one declared tool."""
     choice = {"type": "function", "function": {"name": _TOOL["function"]["name"]}}
@@ -523,6 +573,24 @@ STATEMENTS: Final = (
         ),
         "messages",
         derive=_non_json_arguments,
+    ),
+    Statement(
+        "a $ref next to a keyword its definition sets",
+        _s(
+            r"at path .properties\.(?P<name>\w+).: conflicting keywords found after \$ref expansion: "
+            r"(?P<keyword>\w+)"
+        ),
+        "tools",
+        derive=_ref_conflict,
+    ),
+    Statement(
+        "a schema keyword at a Gemini proto path",
+        _s(
+            r"unknown name .(?P<keyword>\w+). at .tools\[\d+\]\.function_declarations\[\d+\]\.parameters"
+            r"(?P<path>(?:\.[\w\[\]]+)*)."
+        ),
+        "tools",
+        derive=_schema_keyword_at,
     ),
     Statement(
         "a tool_choice string named",

@@ -249,3 +249,34 @@ def test_mistrals_last_role_sentence_builds_a_trailing_assistant() -> None:
     )
     assert request is not None
     assert request["messages"][-1]["role"] == "assistant"
+
+
+def test_moonshots_ref_conflict_builds_the_ref_next_to_the_keyword() -> None:
+    request = _built(
+        "Invalid request: tools.function.parameters is not a valid moonshot flavored json schema, details: "
+        "<At path 'properties.variantOptions': conflicting keywords found after $ref expansion: description>"
+    )
+    assert request is not None
+    parameters = request["tools"][0]["function"]["parameters"]
+    assert parameters["properties"]["variantOptions"] == {
+        "$ref": "#/$defs/variantOptions",
+        "description": "Next to the $ref.",
+    }
+    assert parameters["$defs"]["variantOptions"]["description"] == "From the definition."
+
+
+def test_a_gemini_proto_path_is_mapped_back_to_the_schema() -> None:
+    request = _built(
+        'Invalid JSON payload received. Unknown name "const" at \'tools[0].function_declarations[5]'
+        ".parameters.properties[8].value.items.any_of[1]': Cannot find field."
+    )
+    assert request is not None
+    assert request["tools"][0]["function"]["parameters"] == {
+        "type": "object",
+        "properties": {
+            "field8": {
+                "type": "array",
+                "items": {"anyOf": [{"type": "string"}, {"type": "string", "const": "x"}]},
+            }
+        },
+    }
