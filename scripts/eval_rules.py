@@ -366,6 +366,13 @@ def _calling_with(call: dict[str, Any]) -> dict[str, Any]:
     return {"role": "assistant", "content": None, "tool_calls": [call]}
 
 
+def _call_extra_key(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """pydantic's ``loc: [body, messages, N, assistant, tool_calls, M, K]`` extra_forbidden: a replayed
+    call carrying the key K (its value is not shown: null, as the error's ``input`` often is)."""
+    call = {**_call(), found.group("key"): None}
+    return [dict(_USER), _calling_with(call), dict(_RESULT)], {"tools": [_TOOL]}
+
+
 def _non_json_arguments(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """``function.arguments ... must be in JSON format`` / ``invalid function arguments json string``:
     a replayed call whose arguments do not parse (cut off, as a broken stream leaves them)."""
@@ -558,6 +565,15 @@ STATEMENTS: Final = (
         "messages",
         messages=(_USER, _calling(), _RESULT),
         top=(("tools", [_TOOL]),),
+    ),
+    Statement(
+        "an extra key on a replayed tool call",
+        _s(
+            rf"{_Q}messages{_Q}\s*,\s*\d+\s*,\s*{_Q}assistant{_Q}\s*,\s*{_Q}tool_calls{_Q}\s*,\s*\d+\s*,\s*"
+            rf"{_Q}(?P<key>[A-Za-z_]\w*){_Q}\s*\].{{0,40}}extra inputs are not permitted"
+        ),
+        "messages",
+        derive=_call_extra_key,
     ),
     Statement(
         "a tool call id quoted with the format it breaks",

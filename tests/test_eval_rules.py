@@ -280,3 +280,13 @@ def test_a_gemini_proto_path_is_mapped_back_to_the_schema() -> None:
             }
         },
     }
+
+
+def test_an_extra_key_on_a_tool_call_is_put_on_the_replayed_call() -> None:
+    request = _built(
+        'Mistral API error (422 Unprocessable Entity): {"detail":[{"type":"extra_forbidden","loc":["body",'
+        '"messages",6,"assistant","tool_calls",0,"name"],"msg":"Extra inputs are not permitted","input":null}'
+    )
+    assert request is not None
+    [call] = request["messages"][1]["tool_calls"]
+    assert "name" in call and call["name"] is None

@@ -19,6 +19,8 @@ def req(model: str, *messages: dict[str, Any]) -> dict[str, Any]:
     return {"model": model, "messages": list(messages)}
 
 
+MISTRAL_CALL = {"id": "D681PevKs", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}
+
 CASES = [
     (
         "o1-mini-system",
@@ -72,6 +74,34 @@ CASES = [
         "mistral",
         req("mistral-small-latest", {**USER, "name": ""}),
         [("roles.name-unsupported", E, "messages[0].name")],
+    ),
+    # A replayed tool call is a closed object on Mistral (zeroclaw#2693: extra_forbidden at
+    # messages.6.assistant.tool_calls.0.name); its own `index` is accepted; other providers are lenient.
+    (
+        "mistral-tool-call-extra-name",
+        "mistral",
+        req(
+            "mistral-large-latest",
+            USER,
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [{**MISTRAL_CALL, "name": None, "index": 0}],
+            },
+            {"role": "tool", "tool_call_id": MISTRAL_CALL["id"], "content": "sunny"},
+        ),
+        [("roles.unknown-message-key", E, "messages[1].tool_calls[0].name")],
+    ),
+    (
+        "openai-tool-call-extra-name-ok",
+        "openai",
+        req(
+            "gpt-4o",
+            USER,
+            {"role": "assistant", "content": None, "tool_calls": [{**MISTRAL_CALL, "name": None}]},
+            {"role": "tool", "tool_call_id": MISTRAL_CALL["id"], "content": "sunny"},
+        ),
+        [],
     ),
     (
         "mistral-reasoning-content",
@@ -156,6 +186,7 @@ def test_role_rules(provider: str, body: dict[str, Any], expected: list[tuple[st
         ),
         ("roles.unknown-message-key", "property 'reasoning_content' is unsupported"),
         ("roles.unknown-message-key", '"msg": "Extra inputs are not permitted"'),
+        ("roles.unknown-message-key", '"loc":["body","messages",6,"assistant","tool_calls",0,"name"]'),
         ("roles.name-unsupported", '"loc":["body","messages",0,"user","name"]'),
         (
             "roles.trailing-assistant-messages",

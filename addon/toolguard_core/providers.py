@@ -447,6 +447,9 @@ class ProviderProfile:
     ignored_params: frozenset[str] = frozenset()
     #: Message keys per role for providers that reject unknown keys inside messages; None = lenient.
     message_keys: Mapping[str, frozenset[str]] | None = None
+    #: The keys a strict provider accepts on an assistant message's ``tool_calls[]`` entries; None =
+    #: not checked. (Mistral: id, type, function and its own index.)
+    tool_call_keys: frozenset[str] | None = None
     ranges: Mapping[str, ParamRange] = GENERIC_RANGES
     #: Max number of stop sequences (OpenAI: 4); None = not limited/not known.
     max_stop: int | None = None
@@ -640,6 +643,10 @@ MISTRAL = ProviderProfile(
     chat_paths=_OPENAI_CHAT,
     known_params=MISTRAL_PARAMS,
     message_keys=MISTRAL_MESSAGE_KEYS,
+    # A tool call's own schema is closed too: a `name` next to `function` is refused with
+    # extra_forbidden at loc ["body","messages",6,"assistant","tool_calls",0,"name"] for
+    # mistral-large-latest (https://github.com/zeroclaw-labs/zeroclaw/issues/2693). `index` is Mistral's own field (its ToolCall model, API reference).
+    tool_call_keys=frozenset({"id", "type", "function", "index"}),
     ranges=_warn(OPENAI_RANGES, "doc (Mistral API reference); no rejection text known"),
     developer_role_documented=False,
     hosts=("api.mistral.ai", "codestral.mistral.ai"),

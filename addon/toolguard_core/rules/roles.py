@@ -112,8 +112,9 @@ NAME_UNSUPPORTED = define(
 UNKNOWN_MESSAGE_KEY = define(
     "roles.unknown-message-key",
     Severity.ERROR,
-    "A message carries a key that a strict provider does not accept (e.g. `reasoning_content` replayed "
-    "to Groq, Mistral or Cerebras, `tool_calls` on a user message).",
+    "A message, or a replayed tool call, carries a key that a strict provider does not accept (e.g. "
+    "`reasoning_content` replayed to Groq, Mistral or Cerebras, `tool_calls` on a user message, `name` next "
+    "to a Mistral tool call's `function`).",
     policy=policy(error=("groq", "mistral", "cerebras")),
     predicts=(
         PredictedError(
@@ -131,6 +132,16 @@ UNKNOWN_MESSAGE_KEY = define(
                 '"loc": ["body", "messages", X, "assistant", "reasoning_content"]'
             ),
             source="https://github.com/charmbracelet/crush/issues/1590",
+            status=422,
+        ),
+        PredictedError(
+            provider="mistral",
+            text=(
+                'Mistral API error (422 Unprocessable Entity): {"detail":[{"type":"extra_forbidden","loc":'
+                '["body","messages",6,"assistant","tool_calls",0,"name"],"msg":"Extra inputs are not '
+                'permitted","input":null}'
+            ),
+            source="https://github.com/zeroclaw-labs/zeroclaw/issues/2693",
             status=422,
         ),
         PredictedError(
@@ -534,6 +545,21 @@ def _check_keys(
                 f"{where}.{key}",
                 f"{name} rejects the key `{key}` on {role} messages; strip it before sending the history.",
             )
+    call_keys = view.provider.tool_call_keys
+    calls = message.get("tool_calls")
+    if role != "assistant" or call_keys is None or not isinstance(calls, list):
+        return
+    for index, call in enumerate(calls):
+        if not isinstance(call, dict):
+            continue  # a malformed call is shape.*'s
+        for key in call:
+            if key not in call_keys:
+                yield from UNKNOWN_MESSAGE_KEY.report(
+                    view,
+                    f"{where}.tool_calls[{index}].{key}",
+                    f"{name} rejects the key `{key}` on a tool call (it takes {', '.join(sorted(call_keys))}); "
+                    "strip it before sending the history.",
+                )
 
 
 def _check_tail(
