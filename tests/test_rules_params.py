@@ -23,8 +23,16 @@ CASES = [
     # --- unknown top-level fields: strict providers reject, lenient ones accept (§3) ---
     ("unknown-openai", "openai", req(thinking={"type": "enabled"}), [("params.unknown", E, "thinking")]),
     ("extra-body-literal-openai", "openai", req(extra_body={"x": 1}), [("params.unknown", E, "extra_body")]),
-    ("unknown-azure-warns", "azure", req(enable_thinking=False), [("params.unknown", W, "enable_thinking")]),
+    # Azure answers with OpenAI's validator (quarkus-langchain4j#285: camelCase names, one-api#1978).
+    ("unknown-azure", "azure", req(enable_thinking=False), [("params.unknown", E, "enable_thinking")]),
+    ("unknown-azure-camelcase", "azure", req(topP=1.0), [("params.unknown", E, "topP")]),
     ("azure-data-sources-ok", "azure", req(data_sources=[]), []),
+    (
+        "azure-preview-own-fields-ok",
+        "azure",
+        req(dataSources=[], enhancements={"ocr": {"enabled": True}}),
+        [],
+    ),
     (
         "unknown-groq-store",
         "groq",

@@ -542,9 +542,13 @@ AZURE = dataclasses.replace(
     name="Azure OpenAI",
     base_url="https://{resource}.openai.azure.com/openai/v1",
     chat_paths=(),  # checked by the Azure endpoint rules (deployment path or v1 path)
-    # Azure adds its own fields (data_sources, On Your Data); whether others are rejected is not
-    # documented for every api-version: params.unknown's policy makes it a warning.
-    known_params=OPENAI_PARAMS | {"data_sources", "user_security_context"},
+    # OpenAI's validator: a name outside every api-version's schema is refused ("Unrecognized request
+    # arguments supplied: frequencyPenalty, presencePenalty, topP",
+    # https://github.com/quarkiverse/quarkus-langchain4j/issues/285; "... character_profile",
+    # https://github.com/songquanpeng/one-api/issues/1978). Known: OpenAI's fields plus Azure's own
+    # (data_sources for On Your Data, its 2023 preview spelling dataSources, the GPT-4V enhancements,
+    # user_security_context). An OpenAI field an old api-version lacks is not flagged (version unknown).
+    known_params=OPENAI_PARAMS | {"data_sources", "dataSources", "enhancements", "user_security_context"},
     hosts=(),
     host_globs=("*.openai.azure.com", "*.cognitiveservices.azure.com"),
 )

@@ -66,13 +66,18 @@ UNKNOWN_PARAM = define(
     Severity.ERROR,
     "A top-level field the target provider does not know; strict providers reject the request.",
     # Checked where the profile lists the fields it knows (``known_params``).
-    policy=policy(error=("openai", "groq", "gemini", "mistral", "cerebras", "nvidia"), warning=("azure",)),
+    policy=policy(error=("openai", "azure", "groq", "gemini", "mistral", "cerebras", "nvidia")),
     predicts=(
         OPENAI_UNRECOGNIZED,
         GROQ_UNSUPPORTED_PROPERTY,
         GEMINI_UNKNOWN_NAME,
         MISTRAL_EXTRA_FORBIDDEN,
         CEREBRAS_UNSUPPORTED_PROPERTY,
+        PredictedError(
+            provider="azure",
+            text="Unrecognized request arguments supplied: frequencyPenalty, presencePenalty, topP",
+            source="https://github.com/quarkiverse/quarkus-langchain4j/issues/285",
+        ),
         PredictedError(
             provider="nvidia",
             text="API Error: 400 Validation: Unsupported parameter(s): `tool_stream`",
@@ -88,8 +93,9 @@ UNKNOWN_PARAM = define(
     fixed={"model": "gpt-4o", "messages": [_USER]},
     notes=(
         "Lenient providers are not flagged: current vLLM ignores unknown fields (code [VLLM-ENG]), "
-        "llama.cpp passes them to its sampler, Ollama drops them. Azure gets a warning (it adds its own "
-        "fields such as data_sources). Gateways that accept extra fields: list them in the config file."
+        "llama.cpp passes them to its sampler, Ollama drops them. Azure's own fields (data_sources, "
+        "enhancements, ...) are known; an OpenAI field an old Azure api-version lacks is not flagged. "
+        "Gateways that accept extra fields: list them in the config file."
     ),
 )
 REJECTED_BY_PROVIDER = define(
