@@ -282,6 +282,20 @@ CASES = [
     ),
     ("n-openai", "openai", req(n=129), [("params.n-range", E, "n")]),
     ("max-tokens-zero-vllm", "vllm", req("m", max_tokens=0), [("params.max-tokens-range", E, "max_tokens")]),
+    # OpenAI's validator: "integer below minimum value. Expected a value >= 1" (mucgpt#608).
+    ("max-tokens-zero-openai", "openai", req(max_tokens=0), [("params.max-tokens-range", E, "max_tokens")]),
+    (
+        "max-completion-tokens-negative-azure",
+        "azure",
+        req(max_completion_tokens=-15335),
+        [("params.max-tokens-range", E, "max_completion_tokens")],
+    ),
+    (
+        "max-tokens-zero-groq-warns",
+        "groq",
+        req("llama-3.3-70b-versatile", max_tokens=0),
+        [("params.max-tokens-range", W, "max_tokens")],
+    ),
     ("min-p-vllm", "vllm", req("m", min_p=1.5), [("params.sampling-range", E, "min_p")]),
     (
         "top-logprobs-range",
@@ -388,6 +402,10 @@ def test_param_rules(provider: str, body: dict[str, Any], expected: list[tuple[s
             "when using `top_logprobs`, `logprobs` must be set to true.",
         ),
         ("params.logit-bias", "logit_bias contains key(s) that cannot be converted to integer token IDs"),
+        (
+            "params.max-tokens-range",
+            "Invalid 'max_tokens': integer below minimum value. Expected a value >= 1",
+        ),
     ],
 )
 def test_rules_predict_the_real_provider_text(rule: str, fragment: str) -> None:

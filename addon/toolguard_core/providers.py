@@ -136,8 +136,12 @@ OPENAI_RANGES: Mapping[str, ParamRange] = MappingProxyType(
         "frequency_penalty": ParamRange(Bounds(-2, 2), Severity.ERROR, "doc [OAS]"),
         "n": ParamRange(Bounds(1, 128, integer=True), Severity.ERROR, "doc [OAS]"),
         "top_logprobs": ParamRange(Bounds(0, 20, integer=True), Severity.ERROR, "doc [OAS]"),
-        "max_tokens": ParamRange(Bounds(1, None, integer=True), Severity.WARNING, "inf"),
-        "max_completion_tokens": ParamRange(Bounds(1, None, integer=True), Severity.WARNING, "inf"),
+        # "Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got 0 instead."
+        # (https://github.com/it-at-m/mucgpt/issues/608; -15335 in OpenBMB/ChatDev#446).
+        "max_tokens": ParamRange(Bounds(1, None, integer=True), Severity.ERROR, "issue it-at-m/mucgpt#608"),
+        "max_completion_tokens": ParamRange(
+            Bounds(1, None, integer=True), Severity.ERROR, "issue it-at-m/mucgpt#608 (same validator)"
+        ),
     }
 )
 #: vLLM's SamplingParams validation (code [VLLM-SP], [VLLM-CHAT]): each raises a 400.

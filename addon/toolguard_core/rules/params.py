@@ -331,6 +331,13 @@ _RANGE_PREDICTS: dict[str, tuple[PredictedError, ...]] = {
         PredictedError(
             provider="vllm", text="max_tokens must be at least 1, got 0.", source="code [VLLM-SP]"
         ),
+        PredictedError(
+            provider="openai",
+            text="Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got 0 instead.",
+            source="https://github.com/it-at-m/mucgpt/issues/608",
+            param="max_tokens",
+            code="integer_below_min_value",
+        ),
     ),
 }
 
