@@ -464,12 +464,13 @@ def check_content_parts(view: RequestView) -> Iterator[Finding]:
         if content is None or isinstance(content, str):
             continue  # the common case; missing content is messages.missing-content's business
         where = f"messages[{index}].content"
-        if pid == "groq" and message.get("role") == "system" and isinstance(content, list):
+        if message.get("role") == "system" and isinstance(content, list):
+            # Where this is refused is ARRAY_NOT_SUPPORTED's policy (Groq); elsewhere it stays silent.
             yield from ARRAY_NOT_SUPPORTED.report(
                 view,
                 where,
-                f"{where} is an array of parts; Groq takes a system message's content only as a string. "
-                "Join the text parts into one string.",
+                f"{where} is an array of parts; {view.provider.name} takes a system message's content only "
+                "as a string. Join the text parts into one string.",
             )
         if not isinstance(content, list):
             yield from INVALID_PART.report(

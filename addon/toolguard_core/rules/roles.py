@@ -512,7 +512,9 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
                 f"{where} is the second {role} message in a row; {profile.name} ({view.model}) requires "
                 "user and assistant to alternate. Merge the two messages.",
             )
-        if role == "user" and previous_role == "tool" and pid == "mistral":
+        if (
+            role == "user" and previous_role == "tool"
+        ):  # refused where USER_AFTER_TOOL's policy says (Mistral)
             yield from USER_AFTER_TOOL.report(
                 view,
                 f"{where}.role",

@@ -208,13 +208,13 @@ def check_tool_choice(view: RequestView) -> Iterator[Finding]:
         and isinstance(tool.get("function"), dict)
         and isinstance(tool["function"].get("name"), str)
     }
-    if pid in ("cerebras", "lmstudio"):
-        yield from TOOL_CHOICE_FORM_UNSUPPORTED.report(
-            view,
-            "tool_choice",
-            f"tool_choice forces {name!r}; {view.provider.name} takes only the string modes. Send 'auto' "
-            "('required' where accepted) and only the tool you want called, if it must be that one.",
-        )
+    # Which providers take only the string modes is the rule's policy (declared once, on the rule).
+    yield from TOOL_CHOICE_FORM_UNSUPPORTED.report(
+        view,
+        "tool_choice",
+        f"tool_choice forces {name!r}; {view.provider.name} takes only the string modes. Send 'auto' "
+        "('required' where accepted) and only the tool you want called, if it must be that one.",
+    )
     if name not in declared:
         yield from TOOL_CHOICE_UNKNOWN_FUNCTION.report(
             view,
