@@ -875,11 +875,23 @@ CAUSE_FIELDS: Final = {
 }
 
 
+#: Rule ids that split one provider answer by toolguard's own bookkeeping: a provider that refuses a
+#: top-level field says the same thing whether or not the field is in OpenAI's schema (Cerebras'
+#: "property 'body.store' is unsupported" and "property 'body.maxTokens' is unsupported"), and
+#: toolguard reports the first as params.rejected-by-provider, the second as params.unknown.
+SAME_CAUSE: Final = {
+    "params.unknown": "params.rejected-by-provider",
+    "params.rejected-by-provider": "params.unknown",
+}
+
+
 def _rule_labels(label: str) -> set[str]:
-    """The rule ids a rule-id label stands for: itself; a legacy id's current rule; and the catalog's
-    ``model.*`` rule of the same name (it detects the same cause on any host)."""
+    """The rule ids a rule-id label stands for: itself; a legacy id's current rule; the rule that
+    reports the same provider answer (:data:`SAME_CAUSE`); and the catalog's ``model.*`` rule of the
+    same name (it detects the same cause on any host)."""
     rule = label.split(":", 1)[0]
     ids = {rule, LABEL_ALIASES.get(rule, rule)}
+    ids |= {SAME_CAUSE[i] for i in ids if i in SAME_CAUSE}
     family, _, name = rule.partition(".")
     if family == "params":
         ids.add(f"model.{name}")

@@ -290,3 +290,18 @@ def test_an_extra_key_on_a_tool_call_is_put_on_the_replayed_call() -> None:
     assert request is not None
     [call] = request["messages"][1]["tool_calls"]
     assert "name" in call and call["name"] is None
+
+
+def test_a_refused_field_label_matches_either_rule_that_reports_it() -> None:
+    """Cerebras' 'property body.store is unsupported' is params.rejected-by-provider in toolguard (store is
+    an OpenAI field), 'body.maxTokens' is params.unknown: one provider answer, either label."""
+    from toolguard_core.findings import Finding, Severity
+
+    named = EVAL.named_by("API Error: 422 body.store: property 'body.store' is unsupported")
+    rejected = Finding(
+        rule="params.rejected-by-provider", severity=Severity.ERROR, location="store", message="m"
+    )
+    unknown = Finding(rule="params.unknown", severity=Severity.ERROR, location="maxTokens", message="m")
+    assert EVAL.matches("params.unknown", rejected, named)
+    assert EVAL.matches("params.rejected-by-provider", unknown, named)
+    assert not EVAL.matches("params.max-tokens-range", rejected, named)
