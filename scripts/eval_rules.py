@@ -80,7 +80,7 @@ KNOWN_PARAMS: Final = OPENAI_PARAMS | {
     "reasoning", "include_reasoning", "reasoning_format", "random_seed", "safe_prompt", "prompt_mode",
     "extra_body", "options", "keep_alive", "format", "chat_template_kwargs", "input", "instructions",
     "previous_response_id", "include", "text", "truncation", "max_output_tokens", "functions",
-    "function_call", "stream_otpions", "tool_stream", "reasoning_budget",
+    "function_call", "stream_otpions", "tool_stream", "reasoning_budget", "google",
 }  # fmt: skip
 _QUOTED: Final = r"[\"'`\\]*"
 #: Patterns that name one top-level request field (group ``f``), in any provider's wording.

@@ -91,6 +91,8 @@ def test_only_the_requested_split_is_read(monkeypatch: pytest.MonkeyPatch) -> No
         ("API Error: 422 body.store: property 'body.store' is unsupported", {"store": True}),
         # DashScope names it with a parameter. prefix, in Chinese as in English.
         ("parameter.enable_thinking必须设置为false才能进行非流式调用", {"enable_thinking": True}),
+        # Gemini's own field, sent at the top level instead of inside extra_body.
+        ('Invalid JSON payload received. Unknown name "google": Cannot find field.', {"google": "x"}),
         # NVIDIA NIM's validator lists the fields it refuses.
         ("API Error: 400 Validation: Unsupported parameter(s): `tool_stream`", {"tool_stream": "x"}),
     ],

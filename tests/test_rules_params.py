@@ -45,6 +45,20 @@ CASES = [
         req("gemini-2.5-flash", web_search_options={}),
         [("params.unknown", E, "web_search_options")],
     ),
+    # Gemini takes its own fields nested in extra_body; a top-level `google` (what an SDK's extra_body
+    # merge produces) is "Unknown name \"google\": Cannot find field." (free-claude-code#542).
+    (
+        "unknown-gemini-google",
+        "gemini",
+        req("gemini-2.5-flash", google={"thinking_config": {}}),
+        [("params.unknown", E, "google")],
+    ),
+    (
+        "gemini-extra-body-google-ok",
+        "gemini",
+        req("gemini-2.5-flash", extra_body={"google": {"thinking_config": {"thinking_budget": 0}}}),
+        [],
+    ),
     (
         "unknown-mistral-max-completion-tokens",
         "mistral",
