@@ -66,7 +66,41 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str, ...], list[tuple[str, str
         ("content.",),
         [],
     ),
-    # content.array-not-supported: Groq system messages only.
+    # content.array-not-supported: Groq system messages; DeepSeek tool messages (openclaude#774,
+    # qwen-code#2318), whose user text parts it takes.
+    (
+        "deepseek-tool-array",
+        "deepseek",
+        msgs(
+            "deepseek-chat",
+            USER,
+            assistant(tool_calls=[CALL]),
+            {"role": "tool", "tool_call_id": "c1", "content": [{"type": "text", "text": "sunny"}]},
+            tools=[TOOL],
+        ),
+        ("content.",),
+        [("content.array-not-supported", E, "messages[2].content")],
+    ),
+    (
+        "deepseek-user-text-parts-ok",
+        "deepseek",
+        msgs("deepseek-chat", {"role": "user", "content": [{"type": "text", "text": "Hi"}]}),
+        ("content.",),
+        [],
+    ),
+    (
+        "openai-tool-array-ok",
+        "openai",
+        msgs(
+            "gpt-4o",
+            USER,
+            assistant(tool_calls=[CALL]),
+            {"role": "tool", "tool_call_id": "c1", "content": [{"type": "text", "text": "sunny"}]},
+            tools=[TOOL],
+        ),
+        ("content.",),
+        [],
+    ),
     (
         "groq-user-array-ok",
         "groq",
