@@ -103,6 +103,56 @@ CASES = [
         ),
         [],
     ),
+    # roles.user-after-tool: mistral_common's validator, wherever it serves a Mistral model
+    # (mistral-vibe#454 on vLLM, hermes-agent#20154 on NIM); other models there are not held to it.
+    (
+        "vllm-devstral-user-after-tool",
+        "vllm",
+        req(
+            "mistralai/Devstral-2-123B-Instruct-2512",
+            USER,
+            {"role": "assistant", "content": None, "tool_calls": [MISTRAL_CALL]},
+            {"role": "tool", "tool_call_id": MISTRAL_CALL["id"], "content": "sunny"},
+            USER,
+        ),
+        [("roles.user-after-tool", E, "messages[3].role")],
+    ),
+    (
+        "nvidia-mistral-small-user-after-tool",
+        "nvidia",
+        req(
+            "mistralai/mistral-small-4-119b-2603",
+            USER,
+            {"role": "assistant", "content": None, "tool_calls": [MISTRAL_CALL]},
+            {"role": "tool", "tool_call_id": MISTRAL_CALL["id"], "content": "sunny"},
+            USER,
+        ),
+        [("roles.user-after-tool", E, "messages[3].role")],
+    ),
+    (
+        "vllm-qwen-user-after-tool-ok",
+        "vllm",
+        req(
+            "Qwen/Qwen3-8B",
+            USER,
+            {"role": "assistant", "content": None, "tool_calls": [MISTRAL_CALL]},
+            {"role": "tool", "tool_call_id": MISTRAL_CALL["id"], "content": "sunny"},
+            USER,
+        ),
+        [],
+    ),
+    (
+        "openai-mistral-named-user-after-tool-ok",
+        "openai",
+        req(
+            "mistral-large-latest",
+            USER,
+            {"role": "assistant", "content": None, "tool_calls": [MISTRAL_CALL]},
+            {"role": "tool", "tool_call_id": MISTRAL_CALL["id"], "content": "sunny"},
+            USER,
+        ),
+        [],
+    ),
     (
         "mistral-reasoning-content",
         "mistral",

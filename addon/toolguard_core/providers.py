@@ -215,6 +215,11 @@ class ModelFamily:
 
 DEFAULT_FAMILY = ModelFamily(id="default", name="any model")
 
+#: Mistral AI's model names (searched in the lower-cased model id, any host): served through
+#: mistral_common, whose request validator answers the same way on Mistral's API, on vLLM and on
+#: NVIDIA NIM (tool-call ids of 9 characters, no user message right after a tool message).
+MISTRAL_MODELS = re.compile(r"(mistral|mixtral|codestral|devstral|magistral|ministral|pixtral)")
+
 _O_SAMPLING = frozenset({"top_p", "presence_penalty", "frequency_penalty"})
 _O_DOUBTFUL = frozenset({"logprobs", "top_logprobs", "logit_bias"})
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.providers import DEFAULT_FAMILY
+from toolguard_core.providers import DEFAULT_FAMILY, MISTRAL_MODELS
 from toolguard_core.request import RequestView
 from toolguard_core.rules.modelinfo import family_of, is_number
 from toolguard_core.rules.registry import PredictedError, check, define, policy
@@ -381,7 +381,6 @@ VLLM_PROMPT_LOGPROBS_STREAM = define(
 )
 
 _MISTRAL_ID = re.compile(r"[a-zA-Z0-9]{9}")
-_MISTRAL_MODEL = re.compile(r"(mistral|mixtral|codestral|devstral|magistral|ministral|pixtral)")
 
 
 GEMINI_THOUGHT_SIGNATURE = define(
@@ -758,5 +757,5 @@ def _vllm(view: RequestView) -> Iterator[Finding]:
             "prompt_logprobs",
             "prompt_logprobs are not available in streamed requests; drop one of them.",
         )
-    if _MISTRAL_MODEL.search((view.model or "").lower()):
+    if MISTRAL_MODELS.search((view.model or "").lower()):
         yield from _mistral_ids(view)

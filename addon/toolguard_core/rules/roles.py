@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.providers import MISTRAL_MODELS
 from toolguard_core.request import RequestView
 from toolguard_core.rules.modelinfo import family_of, model_for_family
 from toolguard_core.rules.registry import PredictedError, check, define, policy, provider_id
@@ -385,15 +386,29 @@ FIRST_NOT_USER = define(
 USER_AFTER_TOOL = define(
     "roles.user-after-tool",
     Severity.ERROR,
-    "A user message directly after a tool message: Mistral wants the assistant's answer to the tool "
-    "results first.",
-    policy=policy(error=("mistral",)),
+    "A user message directly after a tool message: Mistral's request validator (mistral_common, on "
+    "Mistral's API, on vLLM and on NVIDIA NIM serving Mistral models) wants the assistant's answer to the "
+    "tool results first.",
+    policy=policy(
+        error=("mistral", "vllm", "nvidia"),
+        conditions={"vllm": "Mistral models", "nvidia": "Mistral models"},
+    ),
     predicts=(
         PredictedError(
             provider="mistral",
             text="Unexpected role 'user' after role 'tool'",
             source="https://github.com/avante-corp/avante.nvim/pull/2695",
             code="3230",
+        ),
+        PredictedError(
+            provider="vllm",
+            text="ValueError: Unexpected role 'user' after role 'tool'",
+            source="https://github.com/mistralai/mistral-vibe/issues/454",
+        ),
+        PredictedError(
+            provider="nvidia",
+            text="HTTP 400: Unexpected role 'user' after role 'tool'",
+            source="https://github.com/NousResearch/hermes-agent/issues/20154",
         ),
     ),
     example={
@@ -512,9 +527,9 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
                 f"{where} is the second {role} message in a row; {profile.name} ({view.model}) requires "
                 "user and assistant to alternate. Merge the two messages.",
             )
-        if (
-            role == "user" and previous_role == "tool"
-        ):  # refused where USER_AFTER_TOOL's policy says (Mistral)
+        # Mistral's validator (mistral_common): on Mistral's API always, elsewhere for its models; the
+        # policy says where that is an error.
+        if role == "user" and previous_role == "tool" and (pid == "mistral" or MISTRAL_MODELS.search(model)):
             yield from USER_AFTER_TOOL.report(
                 view,
                 f"{where}.role",
