@@ -127,6 +127,17 @@ CASES = [
         {"model": "deepseek-v4-flash", "messages": history(), "thinking": {"type": "disabled"}},
         [],
     ),
+    # NIM serving a Mistral model applies mistral_common's id rule (pi#3975); its other models do not.
+    (
+        "nvidia-mistral-long-call-id",
+        "nvidia",
+        {"model": "mistralai/mistral-small-4-119b-2603", "messages": history("ns.bash:0")},
+        [
+            ("quirks.mistral-tool-call-id", E, "messages[1].tool_calls[0].id"),
+            ("quirks.mistral-tool-call-id", E, "messages[2].tool_call_id"),
+        ],
+    ),
+    ("nvidia-glm-long-call-id-ok", "nvidia", {"model": "z-ai/glm4.7", "messages": history("ns.bash:0")}, []),
     # --- Moonshot (§5.5) ---
     (
         "kimi-thinking-missing",

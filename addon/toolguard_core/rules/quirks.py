@@ -214,13 +214,22 @@ MISTRAL_TOOL_CALL_ID = define(
     "quirks.mistral-tool-call-id",
     Severity.ERROR,
     "A tool-call id that is not exactly 9 characters of a-z, A-Z, 0-9, sent to Mistral (or to a "
-    "self-hosted Mistral model, where mistral_common enforces the same).",
-    policy=policy(error=("mistral",), warning=("vllm",), conditions={"vllm": "Mistral models"}),
+    "Mistral model on NVIDIA NIM or a self-hosted server, where mistral_common enforces the same).",
+    policy=policy(
+        error=("mistral", "nvidia"),
+        warning=("vllm",),
+        conditions={"vllm": "Mistral models", "nvidia": "Mistral models"},
+    ),
     predicts=(
         PredictedError(
             provider="mistral",
             text="Tool call id was call_0fypS1hVX but must be a-z, A-Z, 0-9, with a length of 9.",
             source="https://github.com/jackmpcollins/magentic/issues/276",
+        ),
+        PredictedError(
+            provider="nvidia",
+            text="400 Tool call id was ns.bash:0 but must be a-z, A-Z, 0-9, with a length of 9.",
+            source="https://github.com/earendil-works/pi/issues/3975",
         ),
     ),
     example={
@@ -510,6 +519,10 @@ def check_quirks(view: RequestView) -> Iterator[Finding]:
     elif pid == "moonshot":
         yield from _moonshot(view)
     elif pid == "mistral":
+        yield from _mistral_ids(view)
+    elif pid == "nvidia" and MISTRAL_MODELS.search((view.model or "").lower()):
+        # NIM serves Mistral models through mistral_common too: "Tool call id was ns.bash:0 but must be
+        # ..." (earendil-works/pi#3975; decolua/9router#2839 normalises ids for NIM for this reason).
         yield from _mistral_ids(view)
     elif pid == "gemini":
         yield from _gemini(view)
