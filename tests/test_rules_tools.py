@@ -46,6 +46,25 @@ E, W = "error", "warning"
 NAME = "tools[0].function.name"
 
 CASES = [
+    # --- Z.AI takes only "auto" (hindsight#4246: "Tool choice must be auto") ---
+    (
+        "zhipu-required",
+        "zhipu",
+        req(model="glm-4.6", tools=[tool()], tool_choice="required"),
+        [("tool_choice.form-unsupported", E, "tool_choice")],
+    ),
+    (
+        "zhipu-forced-function",
+        "zhipu",
+        req(
+            model="glm-4.6",
+            tools=[tool()],
+            tool_choice={"type": "function", "function": {"name": "get_weather"}},
+        ),
+        [("tool_choice.form-unsupported", E, "tool_choice")],
+    ),
+    ("zhipu-auto-ok", "zhipu", req(model="glm-4.6", tools=[tool()], tool_choice="auto"), []),
+    ("openai-required-ok", "openai", req(tools=[tool()], tool_choice="required"), []),
     # --- tool_choice on Fireworks: "any" is a mode, null is refused (onyx#9010) ---
     (
         "fireworks-null-choice",
@@ -407,6 +426,7 @@ def test_tool_rules(provider: str, body: dict[str, Any], expected: list[tuple[st
     [
         ("tools.empty", "[] is too short - 'tools'"),
         ("tool_choice.invalid", "Input should be 'auto', 'none', 'any' or 'required'"),
+        ("tool_choice.form-unsupported", "Tool choice must be auto"),
         ("tools.empty", "Invalid 'tools': empty array. Expected an array with minimum length 1"),
         (
             "tools.invalid-name",

@@ -19,6 +19,10 @@ EXTRA_MODES: dict[str, frozenset[str]] = {"mistral": frozenset({"any"}), "firewo
 #: absent: Fireworks answers "Input should be 'auto', 'none', 'any' or 'required' ... value: None"
 #: (onyx-dot-app/onyx#9010, a client that sends null on turns without tools).
 NULL_REJECTED = frozenset({"fireworks"})
+#: Providers that take fewer string modes than OpenAI's three: Z.AI (Zhipu GLM) answers anything but
+#: "auto" with "Tool choice must be auto" (vectorize-io/hindsight#4246: "required" and the object form
+#: refused, "auto" accepted; Zhipu's API reference: "currently only auto is supported").
+ONLY_MODES: dict[str, frozenset[str]] = {"zhipu": frozenset({"auto"})}
 
 TOOL_CHOICE_WITHOUT_TOOLS = define(
     "tool_choice.without-tools",
@@ -123,9 +127,9 @@ TOOL_CHOICE_INVALID = define(
 TOOL_CHOICE_FORM_UNSUPPORTED = define(
     "tool_choice.form-unsupported",
     Severity.ERROR,
-    "A forced-function `tool_choice` object sent to a provider that takes only the string modes (Cerebras, "
-    "LM Studio).",
-    policy=policy(error=("cerebras", "lmstudio")),
+    "A `tool_choice` form the provider does not take: the forced-function object where only string modes "
+    "are taken (Cerebras, LM Studio, Z.AI), or a mode other than `auto` on Z.AI.",
+    policy=policy(error=("cerebras", "lmstudio", "zhipu")),
     predicts=(
         PredictedError(
             provider="cerebras",
@@ -141,6 +145,11 @@ TOOL_CHOICE_FORM_UNSUPPORTED = define(
             provider="lmstudio",
             text="Invalid tool_choice type: 'object'. Supported string values: none, auto, required",
             source="https://github.com/567-labs/instructor/issues/2048",
+        ),
+        PredictedError(
+            provider="zhipu",
+            text='{"error":{"message":"Tool choice must be auto","code":400,"metadata":{"provider_name":"Z.AI"}}}',
+            source="https://github.com/vectorize-io/hindsight/issues/4246",
         ),
     ),
     example={
@@ -181,6 +190,15 @@ def check_tool_choice(view: RequestView) -> Iterator[Finding]:
         )
         return
     if isinstance(choice, str):
+        only = ONLY_MODES.get(pid)
+        if only is not None and choice in TOOL_CHOICE_MODES and choice not in only:
+            yield from TOOL_CHOICE_FORM_UNSUPPORTED.report(
+                view,
+                "tool_choice",
+                f"tool_choice is {choice!r}; {view.provider.name} takes only {', '.join(sorted(only))}. Send "
+                "'auto' and, to force a call, send only the tool that must be called.",
+            )
+            return
         if choice in TOOL_CHOICE_MODES or choice in EXTRA_MODES.get(pid, ()):
             return
         yield from TOOL_CHOICE_INVALID.report(
