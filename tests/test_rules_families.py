@@ -180,6 +180,36 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str, ...], list[tuple[str, str
         ("quirks.",),
         [],
     ),
+    # Through OpenRouter the signature rides in reasoning_details (Roo-Code#10307, LibreChat agents#37).
+    (
+        "openrouter-gemini3-without-reasoning-details",
+        "openrouter",
+        msgs("google/gemini-3-pro-preview", USER, assistant(tool_calls=[CALL]), result()),
+        ("quirks.",),
+        [("quirks.gemini-thought-signature-missing", E, "messages[1].reasoning_details")],
+    ),
+    (
+        "openrouter-gemini3-reasoning-details-ok",
+        "openrouter",
+        msgs(
+            "google/gemini-3-flash-preview",
+            USER,
+            assistant(
+                tool_calls=[CALL],
+                reasoning_details=[{"type": "reasoning.encrypted", "data": "CsQBAY89", "id": "c1"}],
+            ),
+            result(),
+        ),
+        ("quirks.",),
+        [],
+    ),
+    (
+        "openrouter-claude-without-reasoning-details-ok",
+        "openrouter",
+        msgs("anthropic/claude-sonnet-4.5", USER, assistant(tool_calls=[CALL]), result()),
+        ("quirks.",),
+        [],
+    ),
     # Role ordering.
     (
         "perplexity-tool-turn-ok",

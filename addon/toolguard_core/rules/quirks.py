@@ -396,8 +396,12 @@ GEMINI_THOUGHT_SIGNATURE = define(
     "quirks.gemini-thought-signature-missing",
     Severity.ERROR,
     "Gemini 3: an assistant tool call of the current turn is replayed without the thought signature "
-    "Gemini returned with it (`extra_content.google.thought_signature`).",
-    policy=policy(error=("gemini",), conditions={"gemini": "Gemini 3 models"}),
+    "Gemini returned with it (`extra_content.google.thought_signature`; on OpenRouter, the message's "
+    "`reasoning_details`).",
+    policy=policy(
+        error=("gemini", "openrouter"),
+        conditions={"gemini": "Gemini 3 models", "openrouter": "google/gemini-3* models"},
+    ),
     predicts=(
         PredictedError(
             provider="gemini",
@@ -407,6 +411,16 @@ GEMINI_THOUGHT_SIGNATURE = define(
                 "performance. Additional data, function call default_api:t_02--list-sections , position 2."
             ),
             source="https://github.com/nanbingxyz/5ire/issues/405",
+        ),
+        PredictedError(
+            provider="openrouter",
+            text=(
+                "OpenRouter completion error: Gemini models require OpenRouter reasoning details to be "
+                "preserved in each request. Please refer to our docs: https://openrouter.ai/docs/guides/"
+                'best-practices/reasoning-tokens#preserving-reasoning-blocks. Upstream error: { "error": { '
+                '"code": 400, "message": "Function call is missing a thought_signature in functionCall parts.'
+            ),
+            source="https://github.com/RooCodeInc/Roo-Code/issues/10307",
         ),
     ),
     example={
@@ -447,7 +461,9 @@ GEMINI_THOUGHT_SIGNATURE = define(
         "Gemini 3 validates the signature of the first function call of every step since the last user "
         "message (Gemini docs, 'Thought signatures', OpenAI compatibility: `extra_content.google."
         "thought_signature`). Keep the tool call objects Gemini returned unchanged when replaying history; "
-        "earlier turns are not validated. Other Gemini models do not enforce it."
+        "earlier turns are not validated. Other Gemini models do not enforce it. Through OpenRouter the "
+        "signature travels in the assistant message's `reasoning_details`, which must be sent back "
+        "(LibreChat-AI/agents#37, musistudio/claude-code-router#1057)."
     ),
 )
 
@@ -532,6 +548,8 @@ def check_quirks(view: RequestView) -> Iterator[Finding]:
         yield from _ollama(view)
     elif pid in ("vllm", "sglang"):
         yield from _vllm(view)
+    elif pid == "openrouter":
+        yield from _gemini_signatures(view, via_openrouter=True)
 
 
 def _qwen(view: RequestView) -> Iterator[Finding]:
@@ -649,8 +667,9 @@ def _moonshot(view: RequestView) -> Iterator[Finding]:
         )
 
 
-def _gemini_signatures(view: RequestView) -> Iterator[Finding]:
-    """The first tool call of each assistant step after the last user message must carry its signature."""
+def _gemini_signatures(view: RequestView, via_openrouter: bool = False) -> Iterator[Finding]:
+    """The first tool call of each assistant step after the last user message must carry its signature
+    (on OpenRouter: the message's ``reasoning_details``, where OpenRouter keeps it)."""
     if not _GEMINI_3.search((view.model or "").lower()):
         return
     messages = view.messages
@@ -668,6 +687,18 @@ def _gemini_signatures(view: RequestView) -> Iterator[Finding]:
         extra = first.get("extra_content") if isinstance(first, dict) else None
         google = extra.get("google") if isinstance(extra, dict) else None
         signature = google.get("thought_signature") if isinstance(google, dict) else None
+        details = message.get("reasoning_details")
+        if via_openrouter and isinstance(details, list) and details:
+            continue
+        if via_openrouter and not (isinstance(signature, str) and signature):
+            yield from GEMINI_THOUGHT_SIGNATURE.report(
+                view,
+                f"messages[{index}].reasoning_details",
+                f"messages[{index}] replays a tool call of the current turn without the reasoning_details "
+                "OpenRouter returned with it; Gemini 3 rejects the call without its thought signature. Send "
+                "the assistant message back with its reasoning_details unchanged.",
+            )
+            continue
         if not (isinstance(signature, str) and signature):
             yield from GEMINI_THOUGHT_SIGNATURE.report(
                 view,
