@@ -119,6 +119,8 @@ _MESSAGE_FIELD_PATTERNS: Final = tuple(
         rf"for {_QUOTED}role:(?P<role>system|user|assistant|tool|developer){_QUOTED}.*?property {_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}",
     )
 )
+#: A message field named without its role: "Validating messages' `tool_calls` raised an error".
+_MESSAGE_KEY_PATTERN: Final = re.compile(r"messages'\s+`(?P<f>[A-Za-z_]\w*)`")
 #: Capabilities an error says the model lacks; each names the request field that uses it.
 _CAPABILITIES: Final = (
     ("tools", re.compile(r"support (?:tool use|tools|tool calling|function calling)|"
@@ -183,12 +185,16 @@ class Named:
     message_fields: list[tuple[str, str]] = field(default_factory=list)
     statements: list[tuple[Statement, re.Match[str]]] = field(default_factory=list)
     capabilities: list[str] = field(default_factory=list)
+    #: Message fields named without a role (vLLM's "Validating messages' `tool_calls` raised an
+    #: error"): they say where the error is, not what to build, so they only serve matching.
+    message_keys: list[str] = field(default_factory=list)
 
     @property
     def fields(self) -> set[str]:
         """Dotted field paths without indices (``max_tokens``, ``messages.reasoning_content``)."""
         out = set(self.params)
         out |= {f"messages.{name}" for _, name in self.message_fields}
+        out |= {f"messages.{name}" for name in self.message_keys}
         out |= {statement.field for statement, _ in self.statements}
         out |= {"tools" if c == "tools" else "messages.content" for c in self.capabilities}
         return out
@@ -252,6 +258,9 @@ def named_by(body: Any) -> Named:
     for capability, pattern in _CAPABILITIES:
         if pattern.search(text):
             named.capabilities.append(capability)
+    for match in _MESSAGE_KEY_PATTERN.finditer(text):
+        if match.group("f") not in named.message_keys:
+            named.message_keys.append(match.group("f"))
     return named
 
 

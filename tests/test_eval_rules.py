@@ -307,3 +307,23 @@ def test_a_refused_field_label_matches_either_rule_that_reports_it() -> None:
     assert EVAL.matches("params.unknown", rejected, named)
     assert EVAL.matches("params.rejected-by-provider", unknown, named)
     assert not EVAL.matches("params.max-tokens-range", rejected, named)
+
+
+def test_a_message_field_named_without_a_role_serves_matching_only() -> None:
+    from toolguard_core.findings import Finding, Severity
+
+    named = EVAL.named_by(
+        "ValueError: Validating messages' `tool_calls` raised an error. Please ensure `tool_calls` are "
+        "iterable of tool calls."
+    )
+    assert named.fields == {"messages.tool_calls"}
+    at_calls = Finding(
+        rule="shape.tool-calls-not-array",
+        severity=Severity.ERROR,
+        location="messages[1].tool_calls",
+        message="m",
+    )
+    assert EVAL.matches("cause.param-type-invalid", at_calls, named)
+    entry = {"api": "chat", "model": "m", "request": None, "body": "Validating messages' `tool_calls` raised"}
+    # Nothing to build from: an entry without a thread request stays not evaluable.
+    assert EVAL.build_request({**entry, "class": "spec"}) == (None, "the error names no request field")
