@@ -153,6 +153,20 @@ CASES = [
         ),
         [],
     ),
+    # roles.multiple-system: MiniMax takes one system message (openclaw#19386: "invalid chat setting").
+    (
+        "minimax-two-system-messages",
+        "minimax",
+        req("MiniMax-M2.5", {"role": "system", "content": "A"}, {"role": "system", "content": "B"}, USER),
+        [("roles.multiple-system", E, "messages[1].role")],
+    ),
+    ("minimax-one-system-ok", "minimax", req("MiniMax-M2.5", {"role": "system", "content": "A B"}, USER), []),
+    (
+        "openai-two-system-messages-ok",
+        "openai",
+        req("gpt-4o", {"role": "system", "content": "A"}, {"role": "system", "content": "B"}, USER),
+        [],
+    ),
     (
         "mistral-reasoning-content",
         "mistral",

@@ -197,6 +197,33 @@ SYSTEM_NOT_FIRST = define(
     example_url="https://api.perplexity.ai/chat/completions",
     fixed={"model": "sonar", "messages": [{"role": "system", "content": "Be brief."}, _USER]},
 )
+MULTIPLE_SYSTEM = define(
+    "roles.multiple-system",
+    Severity.ERROR,
+    "More than one system message, where the provider takes a single one (MiniMax).",
+    policy=policy(error=("minimax",)),
+    predicts=(
+        PredictedError(
+            provider="minimax",
+            text=(
+                '{"type":"error","error":{"type":"bad_request_error","message":"invalid params, invalid chat '
+                'setting (2013)","http_code":"400"}}'
+            ),
+            source="https://github.com/openclaw/openclaw/issues/19386",
+        ),
+    ),
+    example={
+        "model": "MiniMax-M2.5",
+        "messages": [{"role": "system", "content": "A"}, {"role": "system", "content": "B"}, _USER],
+    },
+    example_url="https://api.minimax.io/v1/chat/completions",
+    fixed={"model": "MiniMax-M2.5", "messages": [{"role": "system", "content": "A\n\nB"}, _USER]},
+    notes=(
+        "A direct request with two system messages fails and the same text merged into one succeeds "
+        "(openclaw/openclaw#19386; can1357/oh-my-pi#954 tested each field of the failing request). Clients "
+        "that add context blocks as extra system messages hit it; merge them into the first."
+    ),
+)
 ALTERNATION = define(
     "roles.alternation",
     Severity.WARNING,
@@ -476,6 +503,7 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
     system_first_only = pid in ("perplexity", "cloudflare") or local
     previous_role: str | None = None
     seen_other = False
+    first_system: int | None = None
     for index, message in enumerate(messages):
         if not isinstance(message, dict):
             previous_role = None
@@ -483,6 +511,15 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
         role = message.get("role")
         where = f"messages[{index}]"
         if role == "system":
+            if first_system is None:
+                first_system = index
+            else:
+                yield from MULTIPLE_SYSTEM.report(
+                    view,
+                    f"{where}.role",
+                    f"{where} is a second system message (the first is messages[{first_system}]); "
+                    f"{profile.name} takes one. Merge their text into messages[{first_system}].",
+                )
             if family.rejects_system_role or (local and _NO_SYSTEM_TEMPLATE_MODELS.search(model)):
                 yield from SYSTEM_UNSUPPORTED.report(
                     view,
