@@ -139,6 +139,35 @@ CASES = [
     ),
     ("nvidia-glm-long-call-id-ok", "nvidia", {"model": "z-ai/glm4.7", "messages": history("ns.bash:0")}, []),
     # --- Moonshot (§5.5) ---
+    # Kimi with thinking on refuses a forced tool_choice before K3 (AstrBot#7805, oh-my-pi#1077,
+    # inspect_ai#5152), and both thinking switches at once (nanobot#3939).
+    (
+        "kimi-k26-required-thinking-default",
+        "moonshot",
+        req("kimi-k2.6", tools=TOOLS, tool_choice="required"),
+        [("quirks.kimi-thinking-forced-tool-choice", E, "tool_choice")],
+    ),
+    (
+        "kimi-k26-named-thinking-default",
+        "moonshot",
+        req("kimi-k2.6", tools=TOOLS, tool_choice={"type": "function", "function": {"name": "get_weather"}}),
+        [("quirks.kimi-thinking-forced-tool-choice", E, "tool_choice")],
+    ),
+    (
+        "kimi-k26-required-thinking-disabled-ok",
+        "moonshot",
+        req("kimi-k2.6", tools=TOOLS, tool_choice="required", thinking={"type": "disabled"}),
+        [],
+    ),
+    ("kimi-k3-required-ok", "moonshot", req("kimi-k3", tools=TOOLS, tool_choice="required"), []),
+    ("kimi-k26-auto-ok", "moonshot", req("kimi-k2.6", tools=TOOLS, tool_choice="auto"), []),
+    (
+        "kimi-thinking-and-effort",
+        "moonshot",
+        req("kimi-k2.6", thinking={"type": "enabled"}, reasoning_effort="medium"),
+        [("quirks.kimi-thinking-with-reasoning-effort", E, "reasoning_effort")],
+    ),
+    ("kimi-effort-only-ok", "moonshot", req("kimi-k2.6", reasoning_effort="medium"), []),
     (
         "kimi-thinking-missing",
         "moonshot",

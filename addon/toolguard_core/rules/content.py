@@ -487,7 +487,7 @@ def check_content_parts(view: RequestView) -> Iterator[Finding]:
             continue  # the common case; missing content is messages.missing-content's business
         where = f"messages[{index}].content"
         role = message.get("role")
-        if isinstance(content, list) and role in STRING_ONLY_ROLES.get(pid, ()):
+        if isinstance(content, list) and isinstance(role, str) and role in STRING_ONLY_ROLES.get(pid, ()):
             yield from ARRAY_NOT_SUPPORTED.report(
                 view,
                 where,

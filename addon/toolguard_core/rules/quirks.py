@@ -484,6 +484,66 @@ MOONSHOT_THINKING_NOT_OBJECT = define(
     example_url="https://api.moonshot.ai/v1/chat/completions",
     fixed={"model": "kimi-k2-thinking", "messages": [_USER], "thinking": {"type": "enabled"}},
 )
+KIMI_THINKING_FORCED_TOOL_CHOICE = define(
+    "quirks.kimi-thinking-forced-tool-choice",
+    Severity.ERROR,
+    "Kimi before K3 in thinking mode (the default from K2.5 on): `tool_choice` forces a call (`required` "
+    "or a named function).",
+    policy=policy(error=("moonshot",), conditions={"moonshot": "thinking on, models before kimi-k3"}),
+    predicts=(
+        PredictedError(
+            provider="moonshot",
+            text="tool_choice 'required' is incompatible with thinking enabled",
+            source="https://github.com/AstrBotDevs/AstrBot/issues/7805",
+        ),
+        PredictedError(
+            provider="moonshot",
+            text="tool_choice specified is incompatible with thinking enabled",
+            source="https://github.com/can1357/oh-my-pi/issues/1077",
+        ),
+    ),
+    example={
+        "model": "kimi-k2.6",
+        "messages": [_USER],
+        "tools": _TOOLS,
+        "tool_choice": "required",
+    },
+    example_url="https://api.moonshot.ai/v1/chat/completions",
+    fixed={
+        "model": "kimi-k2.6",
+        "messages": [_USER],
+        "tools": _TOOLS,
+        "tool_choice": "required",
+        "thinking": {"type": "disabled"},
+    },
+    notes=(
+        'Send `thinking: {"type": "disabled"}` for the forced turn, or `tool_choice: "auto"`. Moonshot '
+        "rejects both forms on every Kimi model with thinking on except K3 (UKGovernmentBEIS/inspect_ai#5152 "
+        "probed each model)."
+    ),
+)
+KIMI_THINKING_WITH_EFFORT = define(
+    "quirks.kimi-thinking-with-reasoning-effort",
+    Severity.ERROR,
+    "Kimi: both `thinking` and `reasoning_effort` are sent; Moonshot takes one of them.",
+    policy=policy(error=("moonshot",)),
+    predicts=(
+        PredictedError(
+            provider="moonshot",
+            text="invalid_request_error: cannot specify both 'thinking' and 'reasoning_effort'",
+            source="https://github.com/HKUDS/nanobot/issues/3939",
+        ),
+    ),
+    example={
+        "model": "kimi-k2.6",
+        "messages": [_USER],
+        "thinking": {"type": "enabled"},
+        "reasoning_effort": "medium",
+    },
+    example_url="https://api.moonshot.ai/v1/chat/completions",
+    fixed={"model": "kimi-k2.6", "messages": [_USER], "thinking": {"type": "enabled"}},
+    notes="Either field alone is accepted (the thread's curl table); Kimi's own switch is `thinking`.",
+)
 KIMI_THINKING_TEMPERATURE = define(
     "quirks.kimi-thinking-temperature",
     Severity.ERROR,
@@ -638,6 +698,9 @@ def _mistral_ids(view: RequestView) -> Iterator[Finding]:
 _GEMINI_3 = re.compile(r"(^|/)gemini-3")
 
 
+#: Kimi K3 and later accept a forced tool_choice with thinking on (inspect_ai#5152's probe matrix).
+_KIMI_K3_OR_LATER = re.compile(r"(^|/)kimi-k[3-9]")
+
 #: "invalid temperature: only 1 is allowed for this model" (kimi-k2.5/k2.6 in thinking mode).
 _KIMI_THINKING_TEMPERATURE = 1
 
@@ -653,10 +716,26 @@ def _moonshot(view: RequestView) -> Iterator[Finding]:
             f'thinking is {flag!r}; Moonshot takes an object: {{"type": "enabled"}} or '
             '{"type": "disabled"}.',
         )
+    if "thinking" in body and body.get("reasoning_effort") is not None:
+        yield from KIMI_THINKING_WITH_EFFORT.report(
+            view,
+            "reasoning_effort",
+            "the request sends both thinking and reasoning_effort; Moonshot accepts one. Keep `thinking` "
+            "(Kimi's own switch) and drop reasoning_effort.",
+        )
     thinking = _thinking_enabled(body)
     if not (family.thinking_only or thinking or (thinking is None and family.thinking_default)):
         return
     yield from _reasoning_content(view, MOONSHOT_REASONING_CONTENT, "Kimi thinking mode")
+    tool_choice = body.get("tool_choice")
+    forced = tool_choice == "required" or isinstance(tool_choice, dict)
+    if forced and not _KIMI_K3_OR_LATER.search((view.model or "").lower()):
+        yield from KIMI_THINKING_FORCED_TOOL_CHOICE.report(
+            view,
+            "tool_choice",
+            f"tool_choice forces a call while {view.model} thinks (on by default); Moonshot refuses that. "
+            'Send thinking: {"type": "disabled"} for this turn, or tool_choice "auto".',
+        )
     temperature = body.get("temperature")
     if family.id == "kimi-k2.5+" and is_number(temperature) and temperature != _KIMI_THINKING_TEMPERATURE:
         yield from KIMI_THINKING_TEMPERATURE.report(
