@@ -138,6 +138,37 @@ CASES = [
         ],
     ),
     ("nvidia-glm-long-call-id-ok", "nvidia", {"model": "z-ai/glm4.7", "messages": history("ns.bash:0")}, []),
+    # DeepSeek thinking mode refuses a forced tool_choice (DeepSeek-V3#1376, eliza#18378).
+    (
+        "deepseek-v4-required",
+        "deepseek",
+        req("deepseek-v4-flash", tools=TOOLS, tool_choice="required"),
+        [("quirks.deepseek-thinking-forced-tool-choice", E, "tool_choice")],
+    ),
+    (
+        "deepseek-v4-named",
+        "deepseek",
+        req(
+            "deepseek-v4-pro",
+            tools=TOOLS,
+            tool_choice={"type": "function", "function": {"name": "get_weather"}},
+        ),
+        [("quirks.deepseek-thinking-forced-tool-choice", E, "tool_choice")],
+    ),
+    ("deepseek-chat-required-ok", "deepseek", req("deepseek-chat", tools=TOOLS, tool_choice="required"), []),
+    (
+        "deepseek-v4-required-thinking-disabled-ok",
+        "deepseek",
+        req("deepseek-v4-flash", tools=TOOLS, tool_choice="required", thinking={"type": "disabled"}),
+        [],
+    ),
+    (
+        "deepseek-v4-required-effort-none-ok",
+        "deepseek",
+        req("deepseek-v4-flash", tools=TOOLS, tool_choice="required", reasoning_effort="none"),
+        [],
+    ),
+    ("deepseek-v4-auto-ok", "deepseek", req("deepseek-v4-flash", tools=TOOLS, tool_choice="auto"), []),
     # --- Moonshot (§5.5) ---
     # Kimi with thinking on refuses a forced tool_choice before K3 (AstrBot#7805, oh-my-pi#1077,
     # inspect_ai#5152), and both thinking switches at once (nanobot#3939).

@@ -180,6 +180,41 @@ DEEPSEEK_REASONING_CONTENT = define(
         "tools": _TOOLS,
     },
 )
+DEEPSEEK_THINKING_TOOL_CHOICE = define(
+    "quirks.deepseek-thinking-forced-tool-choice",
+    Severity.ERROR,
+    "DeepSeek in thinking mode (the V4 default): `tool_choice` forces a call (`required` or a named "
+    "function).",
+    policy=policy(
+        error=("deepseek",),
+        conditions={"deepseek": "thinking mode (deepseek-v4-*, deepseek-reasoner, thinking.type=enabled)"},
+    ),
+    predicts=(
+        PredictedError(
+            provider="deepseek",
+            text='{"error":{"message":"Thinking mode does not support this tool_choice","type":"invalid_request_error"}}',
+            source="https://github.com/deepseek-ai/DeepSeek-V3/issues/1376",
+        ),
+        PredictedError(
+            provider="deepseek",
+            text="Thinking mode does not support this tool_choice",
+            source="https://github.com/elizaOS/eliza/issues/18378",
+        ),
+    ),
+    example={"model": "deepseek-v4-flash", "messages": [_USER], "tools": _TOOLS, "tool_choice": "required"},
+    example_url="https://api.deepseek.com/chat/completions",
+    fixed={
+        "model": "deepseek-v4-flash",
+        "messages": [_USER],
+        "tools": _TOOLS,
+        "tool_choice": "required",
+        "thinking": {"type": "disabled"},
+    },
+    notes=(
+        "deepseek-v4-pro and deepseek-v4-flash think by default and refuse both forced forms; deepseek-chat "
+        "does not think and takes them (deepseek-ai/DeepSeek-V3#1376). Disable thinking for the forced turn."
+    ),
+)
 MOONSHOT_REASONING_CONTENT = define(
     "quirks.moonshot-reasoning-content-missing",
     Severity.ERROR,
@@ -579,19 +614,7 @@ def check_quirks(view: RequestView) -> Iterator[Finding]:
     if pid == "dashscope":
         yield from _qwen(view)
     elif pid == "deepseek":
-        family = family_of(view)
-        thinking = _thinking_enabled(view.body)
-        # DeepSeek's current models think unless told not to (V4: "thinking mode enabled by default");
-        # only deepseek-chat is known not to. A model name toolguard does not know is judged by that
-        # default rather than skipped: the request is rejected either way unless thinking is off.
-        if family.thinking_only or thinking or (thinking is None and family.thinking_default is not False):
-            mode = (
-                "DeepSeek thinking mode"
-                if family is not DEFAULT_FAMILY
-                else f"DeepSeek thinking mode (toolguard does not know {view.model or 'the model'}; DeepSeek's "
-                'current models think unless thinking: {"type": "disabled"} is sent)'
-            )
-            yield from _reasoning_content(view, DEEPSEEK_REASONING_CONTENT, mode)
+        yield from _deepseek(view)
     elif pid == "moonshot":
         yield from _moonshot(view)
     elif pid == "mistral":
@@ -610,6 +633,34 @@ def check_quirks(view: RequestView) -> Iterator[Finding]:
         yield from _vllm(view)
     elif pid == "openrouter":
         yield from _gemini_signatures(view, via_openrouter=True)
+
+
+def _deepseek(view: RequestView) -> Iterator[Finding]:
+    body = view.body
+    family = family_of(view)
+    thinking = _thinking_enabled(body)
+    if thinking is None and body.get("reasoning_effort") == "none":
+        thinking = False  # V4 turns thinking off with effort none (elizaOS/eliza#18378)
+    # DeepSeek's current models think unless told not to (V4: "thinking mode enabled by default");
+    # only deepseek-chat is known not to. A model name toolguard does not know is judged by that
+    # default rather than skipped: the request is rejected either way unless thinking is off.
+    if not (family.thinking_only or thinking or (thinking is None and family.thinking_default is not False)):
+        return
+    mode = (
+        "DeepSeek thinking mode"
+        if family is not DEFAULT_FAMILY
+        else f"DeepSeek thinking mode (toolguard does not know {view.model or 'the model'}; DeepSeek's "
+        'current models think unless thinking: {"type": "disabled"} is sent)'
+    )
+    yield from _reasoning_content(view, DEEPSEEK_REASONING_CONTENT, mode)
+    tool_choice = body.get("tool_choice")
+    if tool_choice == "required" or isinstance(tool_choice, dict):
+        yield from DEEPSEEK_THINKING_TOOL_CHOICE.report(
+            view,
+            "tool_choice",
+            f"tool_choice forces a call in {mode}, which does not support it. Send "
+            'thinking: {"type": "disabled"} for this turn, or tool_choice "auto".',
+        )
 
 
 def _qwen(view: RequestView) -> Iterator[Finding]:
