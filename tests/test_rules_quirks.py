@@ -169,6 +169,21 @@ CASES = [
         [],
     ),
     ("deepseek-v4-auto-ok", "deepseek", req("deepseek-v4-flash", tools=TOOLS, tool_choice="auto"), []),
+    # Qwen 3.5+ plus/flash think by default (Model Studio docs via dify-official-plugins#2628): a forced
+    # tool_choice is refused in thinking mode; they are not held to Qwen3's streaming-only rule.
+    (
+        "qwen36-plus-required-thinking-default",
+        "dashscope",
+        req("qwen3.6-plus", tools=TOOLS, tool_choice="required", stream=True),
+        [("quirks.qwen-thinking-forced-tool-choice", E, "tool_choice")],
+    ),
+    ("qwen35-plus-non-stream-ok", "dashscope", req("qwen3.5-plus"), []),
+    (
+        "qwen35-flash-required-thinking-off-ok",
+        "dashscope",
+        req("qwen3.5-flash", tools=TOOLS, tool_choice="required", enable_thinking=False),
+        [],
+    ),
     # --- Moonshot (§5.5) ---
     # Kimi with thinking on refuses a forced tool_choice before K3 (AstrBot#7805, oh-my-pi#1077,
     # inspect_ai#5152), and both thinking switches at once (nanobot#3939).

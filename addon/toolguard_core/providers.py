@@ -206,6 +206,9 @@ class ModelFamily:
     #: Thinking (Qwen/DeepSeek/Moonshot): on by default? None = unknown; ``thinking_only`` = always on.
     thinking_default: bool | None = None
     thinking_only: bool = False
+    #: DashScope: whether thinking is allowed only in streaming calls (Qwen3's rule; the 3.5 series is
+    #: not held to it, see QWEN_FAMILIES).
+    thinking_needs_stream: bool = True
     #: Whether the model takes `tools`; None = not known here (the model catalog may know).
     function_calling: bool | None = None
 
@@ -306,6 +309,19 @@ QWEN_FAMILIES: tuple[ModelFamily, ...] = (
         patterns=(r"qwen3-\d+(\.\d+)?b",),
         reasoning=True,
         thinking_default=True,
+    ),
+    # Qwen 3.5 and later commercial models think by default: Model Studio's docs, quoted in
+    # https://github.com/langgenius/dify-official-plugins/pull/2628 ("qwen3.5-plus ... 默认开启"), and
+    # DashScope's "The tool_choice parameter does not support being set to required or object in
+    # thinking mode" for a plain qwen3.6-plus request. Dify stopped forcing them into streaming
+    # (dify-official-plugins#2626), so the streaming-only rule of Qwen3 thinking is not applied.
+    ModelFamily(
+        id="qwen3.5+-commercial",
+        name="Qwen 3.5 and later plus/flash (thinking on by default)",
+        patterns=(r"qwen3\.[5-9]-(plus|flash)",),
+        reasoning=True,
+        thinking_default=True,
+        thinking_needs_stream=False,
     ),
     # Commercial hybrid models: thinking off unless enable_thinking=true (doc [DS-THINK]).
     ModelFamily(

@@ -672,12 +672,13 @@ def _qwen(view: RequestView) -> Iterator[Finding]:
     elif isinstance(flag, bool):
         thinking, why = flag, "enable_thinking is true"
     elif family.thinking_default:
-        thinking, why = True, f"{view.model} thinks by default (open-source Qwen3)"
+        source = "open-source Qwen3" if family.thinking_needs_stream else "Qwen 3.5 and later"
+        thinking, why = True, f"{view.model} thinks by default ({source})"
     else:
         return
     if not thinking:
         return
-    if body.get("stream") is not True:
+    if body.get("stream") is not True and family.thinking_needs_stream:
         fix = (
             "stream the request (stream: true)"
             if family.thinking_only
