@@ -80,7 +80,7 @@ KNOWN_PARAMS: Final = OPENAI_PARAMS | {
     "reasoning", "include_reasoning", "reasoning_format", "random_seed", "safe_prompt", "prompt_mode",
     "extra_body", "options", "keep_alive", "format", "chat_template_kwargs", "input", "instructions",
     "previous_response_id", "include", "text", "truncation", "max_output_tokens", "functions",
-    "function_call", "stream_otpions",
+    "function_call", "stream_otpions", "tool_stream", "reasoning_budget", "google",
 }  # fmt: skip
 _QUOTED: Final = r"[\"'`\\]*"
 #: Patterns that name one top-level request field (group ``f``), in any provider's wording.
@@ -97,6 +97,9 @@ _PARAM_PATTERNS: Final = tuple(
         rf"{_QUOTED}param{_QUOTED}\s*:\s*{_QUOTED}(?P<f>[A-Za-z_]\w*)",
         rf"loc{_QUOTED}\s*:\s*\[\s*{_QUOTED}body{_QUOTED}\s*,\s*{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}\s*\]",
         r"(?:^|[\s'\"])body\.(?P<f>[A-Za-z_]\w*)",
+        # DashScope prefixes the field it refuses with "parameter." in either language
+        # ("parameter.enable_thinking must be set to false ...", "parameter.enable_thinking必须设置为false").
+        r"(?:^|[\s'\"])parameter\.(?P<f>[A-Za-z_][A-Za-z0-9_]*)",
         rf"[Pp]roperty {_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} is unsupported",
         rf"[Uu]nknown name {_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}(?::| at {_QUOTED}[A-Za-z_]\w*{_QUOTED}:)",
         rf"[Aa]rgument not supported(?: on this model)?:\s*{_QUOTED}(?P<f>[A-Za-z_]\w*)",
@@ -120,6 +123,8 @@ _MESSAGE_FIELD_PATTERNS: Final = tuple(
         rf"for {_QUOTED}role:(?P<role>system|user|assistant|tool|developer){_QUOTED}.*?property {_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}",
     )
 )
+#: A message field named without its role: "Validating messages' `tool_calls` raised an error".
+_MESSAGE_KEY_PATTERN: Final = re.compile(r"messages'\s+`(?P<f>[A-Za-z_]\w*)`")
 #: Capabilities an error says the model lacks; each names the request field that uses it.
 _CAPABILITIES: Final = (
     ("tools", re.compile(r"support (?:tool use|tools|tool calling|function calling)|"
@@ -152,6 +157,7 @@ LABEL_ALIASES: Final = {
     "groq.unsupported-property": "params.unknown",
     "groq.unsupported-message-property": "roles.unknown-message-key",
     "gemini.unknown-field": "params.unknown",
+    "gemini.schema-keyword": "tools.schema-keyword-unsupported",
     "params.max-tokens-unsupported": "params.max-tokens-on-reasoning-model",
     "params.temperature-unsupported": "params.temperature-on-reasoning-model",
     "params.parallel-tool-calls-without-tools": "parallel_tool_calls.without-tools",
@@ -185,12 +191,16 @@ class Named:
     message_fields: list[tuple[str, str]] = field(default_factory=list)
     statements: list[tuple[Statement, re.Match[str]]] = field(default_factory=list)
     capabilities: list[str] = field(default_factory=list)
+    #: Message fields named without a role (vLLM's "Validating messages' `tool_calls` raised an
+    #: error"): they say where the error is, not what to build, so they only serve matching.
+    message_keys: list[str] = field(default_factory=list)
 
     @property
     def fields(self) -> set[str]:
         """Dotted field paths without indices (``max_tokens``, ``messages.reasoning_content``)."""
         out = set(self.params)
         out |= {f"messages.{name}" for _, name in self.message_fields}
+        out |= {f"messages.{name}" for name in self.message_keys}
         out |= {statement.field for statement, _ in self.statements}
         out |= {"tools" if c == "tools" else "messages.content" for c in self.capabilities}
         return out
@@ -256,6 +266,9 @@ def named_by(body: Any) -> Named:
     for capability, pattern in _CAPABILITIES:
         if pattern.search(text):
             named.capabilities.append(capability)
+    for match in _MESSAGE_KEY_PATTERN.finditer(text):
+        if match.group("f") not in named.message_keys:
+            named.message_keys.append(match.group("f"))
     return named
 
 
@@ -296,13 +309,21 @@ class Statement:
     derive: Any = None  # (match) -> (messages, top) for sentences that quote a role or value
     drop: tuple[str, ...] = ()  # fields the sentence says the request did not have
 
-    def build(self, found: re.Match[str], body: dict[str, Any]) -> None:
+    def build(
+        self, found: re.Match[str], body: dict[str, Any], defaulted: frozenset[str] = frozenset()
+    ) -> None:
+        """Put the stated shape into ``body``. A field the sentence states overrides one that was only
+        filled with its commonest value (``defaulted``: the error named it but quoted no value), never
+        a value the error quoted."""
         messages, top = self.derive(found) if self.derive else (list(self.messages), dict(self.top))
         if messages:
             key = "input" if "input" in body else "messages"
             body[key] = json.loads(json.dumps(messages))
         for name, value in top.items():
-            body.setdefault(name, json.loads(json.dumps(value)))
+            if name in defaulted:
+                body[name] = json.loads(json.dumps(value))
+            else:
+                body.setdefault(name, json.loads(json.dumps(value)))
         for name in self.drop:
             body.pop(name, None)
 
@@ -337,6 +358,99 @@ def _tool_choice_named(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict
     tool["function"]["name"] = found.group("name")
     choice = {"type": "function", "function": {"name": found.group("name")}}
     return [], {"tool_choice": choice, "tools": [tool]}
+
+
+def _array_content(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``for 'role:system' ... content : value must be a string``: array content on a message of the
+    role the sentence names (a user message when it names none)."""
+    role = (found.group("role") or "user").lower()
+    parts = [{"type": "text", "text": "Be brief." if role == "system" else "What is the weather in Paris?"}]
+    messages: list[dict[str, Any]] = [{"role": role, "content": parts}]
+    if role != "user":
+        messages.append(dict(_USER))
+    return messages, {}
+
+
+def _call_with_id(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``Tool call id was X but must be ...``: a replayed call with that id and its answer."""
+    call_id = found.group("id")
+    return [dict(_USER), _calling_with(_call(call_id)), {**_RESULT, "tool_call_id": call_id}], {
+        "tools": [_TOOL]
+    }
+
+
+def _calling_with(call: dict[str, Any]) -> dict[str, Any]:
+    return {"role": "assistant", "content": None, "tool_calls": [call]}
+
+
+def _call_extra_key(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """pydantic's ``loc: [body, messages, N, assistant, tool_calls, M, K]`` extra_forbidden: a replayed
+    call carrying the key K (its value is not shown: null, as the error's ``input`` often is)."""
+    call = {**_call(), found.group("key"): None}
+    return [dict(_USER), _calling_with(call), dict(_RESULT)], {"tools": [_TOOL]}
+
+
+def _non_json_arguments(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``function.arguments ... must be in JSON format`` / ``invalid function arguments json string``:
+    a replayed call whose arguments do not parse (cut off, as a broken stream leaves them)."""
+    call = _call()
+    call["function"]["arguments"] = '{"city": "Par'
+    return [dict(_USER), _calling_with(call), dict(_RESULT)], {"tools": [_TOOL]}
+
+
+def _tool_with(parameters: dict[str, Any]) -> dict[str, Any]:
+    tool = json.loads(json.dumps(_TOOL))
+    tool["function"]["parameters"] = parameters
+    return tool
+
+
+def _ref_conflict(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Moonshot's ``At path 'properties.X': conflicting keywords found after $ref expansion: K``: at
+    ``properties.X`` a ``$ref`` whose definition sets K sits next to K."""
+    name, keyword = found.group("name"), found.group("keyword")
+    definition = {"type": "object", "properties": {}, keyword: "From the definition."}
+    parameters = {
+        "type": "object",
+        "properties": {name: {"$ref": f"#/$defs/{name}", keyword: "Next to the $ref."}},
+        "$defs": {name: definition},
+    }
+    return [], {"tools": [_tool_with(parameters)]}
+
+
+#: One step of a Gemini proto path under ``parameters`` (``properties[8].value``, ``items``,
+#: ``any_of[0]``) and the JSON-Schema step it stands for.
+_PROTO_STEP: Final = re.compile(r"(?P<key>properties|any_of|items)(?:\[(?P<index>\d+)\])?(?:\.value)?")
+
+
+def _schema_keyword_at(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Gemini's ``Unknown name "K" at 'tools[N].function_declarations[M].parameters.<path>'``: a tool
+    whose parameters carry K at that path (proto names mapped back: ``properties[i].value`` → a
+    property, ``any_of[i]`` → ``anyOf``, ``items``)."""
+    keyword = found.group("keyword")
+    root: dict[str, Any] = {"type": "object", "properties": {}}
+    node = root
+    for step in _PROTO_STEP.finditer(found.group("path")):
+        key, index = step.group("key"), int(step.group("index") or 0)
+        if key == "properties":
+            child: dict[str, Any] = {"type": "string"}
+            node.setdefault("properties", {})[f"field{index}"] = child
+        elif key == "items":
+            child = {"type": "string"}
+            node["type"], node["items"] = "array", child
+        else:
+            branches: list[dict[str, Any]] = [{"type": "string"} for _ in range(index + 1)]
+            node.pop("type", None)
+            node["anyOf"] = branches
+            child = branches[index]
+        node = child
+    node[keyword] = "x" if keyword == "const" else False
+    return [], {"tools": [_tool_with(root)]}
+
+
+def _tool_choice_named_default(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``Invalid tool_choice type: 'object'``: the object form, forcing the one declared tool."""
+    choice = {"type": "function", "function": {"name": _TOOL["function"]["name"]}}
+    return [], {"tool_choice": choice, "tools": [_TOOL]}
 
 
 def _empty_message(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -403,7 +517,7 @@ STATEMENTS: Final = (
     Statement(
         "conversation ends with an assistant message",
         _s(
-            rf"must end with a user message|last role .{{0,60}}got assistant|last message role should be {_Q}user"
+            rf"must end with a user message|last role .{{0,80}}got assistant|last message role should be {_Q}user"
             r"|last message of .{0,40} must be a user message"
         ),
         "messages",
@@ -470,6 +584,48 @@ STATEMENTS: Final = (
         top=(("tools", [_TOOL]),),
     ),
     Statement(
+        "an extra key on a replayed tool call",
+        _s(
+            rf"{_Q}messages{_Q}\s*,\s*\d+\s*,\s*{_Q}assistant{_Q}\s*,\s*{_Q}tool_calls{_Q}\s*,\s*\d+\s*,\s*"
+            rf"{_Q}(?P<key>[A-Za-z_]\w*){_Q}\s*\].{{0,40}}extra inputs are not permitted"
+        ),
+        "messages",
+        derive=_call_extra_key,
+    ),
+    Statement(
+        "a tool call id quoted with the format it breaks",
+        _s(r"tool call id was (?P<id>\S+?) but must be"),
+        "messages",
+        derive=_call_with_id,
+    ),
+    Statement(
+        "tool call arguments that are not JSON",
+        _s(
+            rf"{_Q}function\.arguments{_Q} parameter .{{0,40}}must be in JSON format"
+            r"|invalid function arguments json string"
+        ),
+        "messages",
+        derive=_non_json_arguments,
+    ),
+    Statement(
+        "a $ref next to a keyword its definition sets",
+        _s(
+            r"at path .properties\.(?P<name>\w+).: conflicting keywords found after \$ref expansion: "
+            r"(?P<keyword>\w+)"
+        ),
+        "tools",
+        derive=_ref_conflict,
+    ),
+    Statement(
+        "a schema keyword at a Gemini proto path",
+        _s(
+            r"unknown name .(?P<keyword>\w+). at .tools\[\d+\]\.function_declarations\[\d+\]\.parameters"
+            r"(?P<path>(?:\.[\w\[\]]+)*)."
+        ),
+        "tools",
+        derive=_schema_keyword_at,
+    ),
+    Statement(
         "a tool_choice string named",
         _s(rf"{_Q}(?P<v>auto|required){_Q} tool choice requires"),
         "tool_choice",
@@ -480,6 +636,12 @@ STATEMENTS: Final = (
         _s(r"unsupported tool_choice: type=.function. function=\w*\(name=.(?P<name>[\w-]+)"),
         "tool_choice",
         derive=_tool_choice_named,
+    ),
+    Statement(
+        "an object tool_choice where only strings are taken",
+        _s(rf"invalid tool_choice type:\s*{_Q}object{_Q}"),
+        "tool_choice",
+        derive=_tool_choice_named_default,
     ),
     Statement(
         "required or object tool_choice",
@@ -496,10 +658,11 @@ STATEMENTS: Final = (
     Statement(
         "content given as an array where a string is required",
         _s(
-            r"content.{0,10} : value must be a string|cannot unmarshal array into .{0,60}content of type string"
+            rf"(?:for {_Q}role:(?P<role>system|user|assistant|tool|developer){_Q}.{{0,80}})?"
+            r"(?:content.{0,10} : value must be a string|cannot unmarshal array into .{0,60}content of type string)"
         ),
         "messages",
-        messages=({"role": "user", "content": [{"type": "text", "text": "What is the weather in Paris?"}]},),
+        derive=_array_content,
     ),
     Statement(
         "an empty message of a named role",
@@ -648,10 +811,13 @@ def build_request(entry: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
     else:
         base = {"model": model, "messages": [{"role": "user", "content": "What is the weather in Paris?"}]}
     body = json.loads(json.dumps(base))
+    defaulted: set[str] = set()
     for name, value in named.params.items():
         if name in body or name in STRUCTURAL:
             continue
         body[name] = value if value is not None else _default(name)
+        if value is None:
+            defaulted.add(name)
     if api != "responses":
         messages = body["messages"]
         for role, name in named.message_fields:
@@ -668,7 +834,7 @@ def build_request(entry: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
             )
     for statement, found in named.statements:
         if api in statement.apis:
-            statement.build(found, body)
+            statement.build(found, body, frozenset(defaulted))
     if "tools" in named.capabilities or body.get("tool_choice") not in (None, "none"):
         body.setdefault("tools", [_TOOL])
     if api == "messages":
@@ -782,11 +948,23 @@ CAUSE_FIELDS: Final = {
 }
 
 
+#: Rule ids that split one provider answer by toolguard's own bookkeeping: a provider that refuses a
+#: top-level field says the same thing whether or not the field is in OpenAI's schema (Cerebras'
+#: "property 'body.store' is unsupported" and "property 'body.maxTokens' is unsupported"), and
+#: toolguard reports the first as params.rejected-by-provider, the second as params.unknown.
+SAME_CAUSE: Final = {
+    "params.unknown": "params.rejected-by-provider",
+    "params.rejected-by-provider": "params.unknown",
+}
+
+
 def _rule_labels(label: str) -> set[str]:
-    """The rule ids a rule-id label stands for: itself; a legacy id's current rule; and the catalog's
-    ``model.*`` rule of the same name (it detects the same cause on any host)."""
+    """The rule ids a rule-id label stands for: itself; a legacy id's current rule; the rule that
+    reports the same provider answer (:data:`SAME_CAUSE`); and the catalog's ``model.*`` rule of the
+    same name (it detects the same cause on any host)."""
     rule = label.split(":", 1)[0]
     ids = {rule, LABEL_ALIASES.get(rule, rule)}
+    ids |= {SAME_CAUSE[i] for i in ids if i in SAME_CAUSE}
     family, _, name = rule.partition(".")
     if family == "params":
         ids.add(f"model.{name}")

@@ -106,6 +106,12 @@ def test_only_the_requested_split_is_read(monkeypatch: pytest.MonkeyPatch) -> No
             "active. Only temperature=1 is supported",
             {"temperature": 0.1},
         ),
+        # DashScope names it with a parameter. prefix, in Chinese as in English.
+        ("parameter.enable_thinking必须设置为false才能进行非流式调用", {"enable_thinking": True}),
+        # Gemini's own field, sent at the top level instead of inside extra_body.
+        ('Invalid JSON payload received. Unknown name "google": Cannot find field.', {"google": "x"}),
+        # NVIDIA NIM's validator lists the fields it refuses.
+        ("API Error: 400 Validation: Unsupported parameter(s): `tool_stream`", {"tool_stream": "x"}),
     ],
 )
 def test_named_parameters_are_built_into_the_request(body: str, expected: dict[str, Any]) -> None:
@@ -250,3 +256,189 @@ def test_a_messages_request_is_built_with_its_required_max_tokens() -> None:
         },
         "built",
     )
+
+
+_WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather for a city.",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # Cerebras names the forced function: the object form, not the defaulted "auto" (the error's
+        # `param: tool_choice` names the field with no value, the sentence states the value).
+        (
+            "Unsupported tool_choice: type='function' function=ChoiceObjectFunction(name='Steps'). "
+            "Expected 'auto' or 'none'.",
+            {
+                "tool_choice": {"type": "function", "function": {"name": "Steps"}},
+                "tools": [{**_WEATHER_TOOL, "function": {**_WEATHER_TOOL["function"], "name": "Steps"}}],
+            },
+        ),
+        # LM Studio says the object type was sent.
+        (
+            "{'error': \"Invalid tool_choice type: 'object'. Supported string values: none, auto, required\"}",
+            {
+                "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
+                "tools": [_WEATHER_TOOL],
+            },
+        ),
+    ],
+)
+def test_a_stated_tool_choice_overrides_the_default_value(body: str, expected: dict[str, Any]) -> None:
+    entry = {"api": "chat", "model": "m", "request": None, "body": body, "class": "provider"}
+    request, how = EVAL.build_request(entry)
+    assert how == "built"
+    assert request == {
+        "model": "m",
+        "messages": [{"role": "user", "content": "What is the weather in Paris?"}],
+        **expected,
+    }
+
+
+def test_a_quoted_value_is_not_overridden_by_a_statement() -> None:
+    body = "Invalid value for 'tool_choice': 'get_weather'. Invalid tool_choice type: 'object'."
+    entry = {"api": "chat", "model": "m", "request": None, "body": body, "class": "provider"}
+    request, _ = EVAL.build_request(entry)
+    assert request is not None
+    assert request["tool_choice"] == "get_weather"
+
+
+def test_content_array_goes_on_the_role_the_error_names() -> None:
+    body = (
+        "{'error': {'message': \"'messages.0' : for 'role:system' the following must be satisfied"
+        "[('messages.0.content' : value must be a string)]\", 'type': 'invalid_request_error'}}"
+    )
+    entry = {"api": "chat", "model": "m", "request": None, "body": body, "class": "provider"}
+    request, how = EVAL.build_request(entry)
+    assert (how, request) == (
+        "built",
+        {
+            "model": "m",
+            "messages": [
+                {"role": "system", "content": [{"type": "text", "text": "Be brief."}]},
+                {"role": "user", "content": "What is the weather in Paris?"},
+            ],
+        },
+    )
+
+
+def _built(body: str) -> dict[str, Any] | None:
+    entry = {"api": "chat", "model": "m", "request": None, "body": body, "class": "provider"}
+    request, how = EVAL.build_request(entry)
+    assert how == "built", how
+    return request
+
+
+def test_a_quoted_tool_call_id_is_replayed_with_its_answer() -> None:
+    request = _built("Tool call id was call_0fypS1hVX but must be a-z, A-Z, 0-9, with a length of 9.")
+    assert request is not None
+    [_, calling, answer] = request["messages"]
+    assert calling["tool_calls"][0]["id"] == "call_0fypS1hVX"
+    assert answer == {"role": "tool", "tool_call_id": "call_0fypS1hVX", "content": "sunny"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<400> InternalError.Algo.InvalidParameter: The "function.arguments" parameter of the code model '
+        "must be in JSON format.",
+        "invalid params, invalid function arguments json string, tool_call_id: call_1 (2013)",
+    ],
+)
+def test_arguments_said_not_to_be_json_are_built_unparseable(body: str) -> None:
+    request = _built(body)
+    assert request is not None
+    arguments = request["messages"][1]["tool_calls"][0]["function"]["arguments"]
+    with pytest.raises(ValueError):
+        json.loads(arguments)
+
+
+def test_mistrals_last_role_sentence_builds_a_trailing_assistant() -> None:
+    request = _built(
+        "Expected last role User or Tool (or Assistant with prefix True) for serving but got assistant"
+    )
+    assert request is not None
+    assert request["messages"][-1]["role"] == "assistant"
+
+
+def test_moonshots_ref_conflict_builds_the_ref_next_to_the_keyword() -> None:
+    request = _built(
+        "Invalid request: tools.function.parameters is not a valid moonshot flavored json schema, details: "
+        "<At path 'properties.variantOptions': conflicting keywords found after $ref expansion: description>"
+    )
+    assert request is not None
+    parameters = request["tools"][0]["function"]["parameters"]
+    assert parameters["properties"]["variantOptions"] == {
+        "$ref": "#/$defs/variantOptions",
+        "description": "Next to the $ref.",
+    }
+    assert parameters["$defs"]["variantOptions"]["description"] == "From the definition."
+
+
+def test_a_gemini_proto_path_is_mapped_back_to_the_schema() -> None:
+    request = _built(
+        'Invalid JSON payload received. Unknown name "const" at \'tools[0].function_declarations[5]'
+        ".parameters.properties[8].value.items.any_of[1]': Cannot find field."
+    )
+    assert request is not None
+    assert request["tools"][0]["function"]["parameters"] == {
+        "type": "object",
+        "properties": {
+            "field8": {
+                "type": "array",
+                "items": {"anyOf": [{"type": "string"}, {"type": "string", "const": "x"}]},
+            }
+        },
+    }
+
+
+def test_an_extra_key_on_a_tool_call_is_put_on_the_replayed_call() -> None:
+    request = _built(
+        'Mistral API error (422 Unprocessable Entity): {"detail":[{"type":"extra_forbidden","loc":["body",'
+        '"messages",6,"assistant","tool_calls",0,"name"],"msg":"Extra inputs are not permitted","input":null}'
+    )
+    assert request is not None
+    [call] = request["messages"][1]["tool_calls"]
+    assert "name" in call and call["name"] is None
+
+
+def test_a_refused_field_label_matches_either_rule_that_reports_it() -> None:
+    """Cerebras' 'property body.store is unsupported' is params.rejected-by-provider in toolguard (store is
+    an OpenAI field), 'body.maxTokens' is params.unknown: one provider answer, either label."""
+    from toolguard_core.findings import Finding, Severity
+
+    named = EVAL.named_by("API Error: 422 body.store: property 'body.store' is unsupported")
+    rejected = Finding(
+        rule="params.rejected-by-provider", severity=Severity.ERROR, location="store", message="m"
+    )
+    unknown = Finding(rule="params.unknown", severity=Severity.ERROR, location="maxTokens", message="m")
+    assert EVAL.matches("params.unknown", rejected, named)
+    assert EVAL.matches("params.rejected-by-provider", unknown, named)
+    assert not EVAL.matches("params.max-tokens-range", rejected, named)
+
+
+def test_a_message_field_named_without_a_role_serves_matching_only() -> None:
+    from toolguard_core.findings import Finding, Severity
+
+    named = EVAL.named_by(
+        "ValueError: Validating messages' `tool_calls` raised an error. Please ensure `tool_calls` are "
+        "iterable of tool calls."
+    )
+    assert named.fields == {"messages.tool_calls"}
+    at_calls = Finding(
+        rule="shape.tool-calls-not-array",
+        severity=Severity.ERROR,
+        location="messages[1].tool_calls",
+        message="m",
+    )
+    assert EVAL.matches("cause.param-type-invalid", at_calls, named)
+    entry = {"api": "chat", "model": "m", "request": None, "body": "Validating messages' `tool_calls` raised"}
+    # Nothing to build from: an entry without a thread request stays not evaluable.
+    assert EVAL.build_request({**entry, "class": "spec"}) == (None, "the error names no request field")

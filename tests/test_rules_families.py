@@ -66,7 +66,41 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str, ...], list[tuple[str, str
         ("content.",),
         [],
     ),
-    # content.array-not-supported: Groq system messages only.
+    # content.array-not-supported: Groq system messages; DeepSeek tool messages (openclaude#774,
+    # qwen-code#2318), whose user text parts it takes.
+    (
+        "deepseek-tool-array",
+        "deepseek",
+        msgs(
+            "deepseek-chat",
+            USER,
+            assistant(tool_calls=[CALL]),
+            {"role": "tool", "tool_call_id": "c1", "content": [{"type": "text", "text": "sunny"}]},
+            tools=[TOOL],
+        ),
+        ("content.",),
+        [("content.array-not-supported", E, "messages[2].content")],
+    ),
+    (
+        "deepseek-user-text-parts-ok",
+        "deepseek",
+        msgs("deepseek-chat", {"role": "user", "content": [{"type": "text", "text": "Hi"}]}),
+        ("content.",),
+        [],
+    ),
+    (
+        "openai-tool-array-ok",
+        "openai",
+        msgs(
+            "gpt-4o",
+            USER,
+            assistant(tool_calls=[CALL]),
+            {"role": "tool", "tool_call_id": "c1", "content": [{"type": "text", "text": "sunny"}]},
+            tools=[TOOL],
+        ),
+        ("content.",),
+        [],
+    ),
     (
         "groq-user-array-ok",
         "groq",
@@ -143,6 +177,36 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str, ...], list[tuple[str, str
         "gemini25-unsigned-ok",
         "gemini",
         msgs("gemini-2.5-flash", USER, assistant(tool_calls=[CALL]), result()),
+        ("quirks.",),
+        [],
+    ),
+    # Through OpenRouter the signature rides in reasoning_details (Roo-Code#10307, LibreChat agents#37).
+    (
+        "openrouter-gemini3-without-reasoning-details",
+        "openrouter",
+        msgs("google/gemini-3-pro-preview", USER, assistant(tool_calls=[CALL]), result()),
+        ("quirks.",),
+        [("quirks.gemini-thought-signature-missing", E, "messages[1].reasoning_details")],
+    ),
+    (
+        "openrouter-gemini3-reasoning-details-ok",
+        "openrouter",
+        msgs(
+            "google/gemini-3-flash-preview",
+            USER,
+            assistant(
+                tool_calls=[CALL],
+                reasoning_details=[{"type": "reasoning.encrypted", "data": "CsQBAY89", "id": "c1"}],
+            ),
+            result(),
+        ),
+        ("quirks.",),
+        [],
+    ),
+    (
+        "openrouter-claude-without-reasoning-details-ok",
+        "openrouter",
+        msgs("anthropic/claude-sonnet-4.5", USER, assistant(tool_calls=[CALL]), result()),
         ("quirks.",),
         [],
     ),

@@ -23,8 +23,16 @@ CASES = [
     # --- unknown top-level fields: strict providers reject, lenient ones accept (§3) ---
     ("unknown-openai", "openai", req(thinking={"type": "enabled"}), [("params.unknown", E, "thinking")]),
     ("extra-body-literal-openai", "openai", req(extra_body={"x": 1}), [("params.unknown", E, "extra_body")]),
-    ("unknown-azure-warns", "azure", req(enable_thinking=False), [("params.unknown", W, "enable_thinking")]),
+    # Azure answers with OpenAI's validator (quarkus-langchain4j#285: camelCase names, one-api#1978).
+    ("unknown-azure", "azure", req(enable_thinking=False), [("params.unknown", E, "enable_thinking")]),
+    ("unknown-azure-camelcase", "azure", req(topP=1.0), [("params.unknown", E, "topP")]),
     ("azure-data-sources-ok", "azure", req(data_sources=[]), []),
+    (
+        "azure-preview-own-fields-ok",
+        "azure",
+        req(dataSources=[], enhancements={"ocr": {"enabled": True}}),
+        [],
+    ),
     (
         "unknown-groq-store",
         "groq",
@@ -36,6 +44,20 @@ CASES = [
         "gemini",
         req("gemini-2.5-flash", web_search_options={}),
         [("params.unknown", E, "web_search_options")],
+    ),
+    # Gemini takes its own fields nested in extra_body; a top-level `google` (what an SDK's extra_body
+    # merge produces) is "Unknown name \"google\": Cannot find field." (free-claude-code#542).
+    (
+        "unknown-gemini-google",
+        "gemini",
+        req("gemini-2.5-flash", google={"thinking_config": {}}),
+        [("params.unknown", E, "google")],
+    ),
+    (
+        "gemini-extra-body-google-ok",
+        "gemini",
+        req("gemini-2.5-flash", extra_body={"google": {"thinking_config": {"thinking_budget": 0}}}),
+        [],
     ),
     (
         "unknown-mistral-max-completion-tokens",
@@ -59,6 +81,50 @@ CASES = [
         "vllm-chat-template-kwargs-ok",
         "vllm",
         req("Qwen/Qwen3-8B", chat_template_kwargs={"enable_thinking": False}, stop_token_ids=[1]),
+        [],
+    ),
+    # Cerebras is strict (opencode#6648: "property 'body.maxTokens' is unsupported"): a camelCase
+    # spelling and a vendor switch are refused; its own reasoning fields and the OpenAI ones are not.
+    (
+        "unknown-cerebras-camelcase-and-thinking",
+        "cerebras",
+        req("gpt-oss-120b", maxTokens=4096, thinking={"type": "enabled"}),
+        [("params.unknown", E, "maxTokens"), ("params.unknown", E, "thinking")],
+    ),
+    (
+        "cerebras-own-fields-ok",
+        "cerebras",
+        req("zai-glm-4.7", reasoning_format="parsed", clear_thinking=False, max_completion_tokens=512),
+        [],
+    ),
+    (
+        "cerebras-store-rejected",
+        "cerebras",
+        req("llama3.1-8b", store=True),
+        [("params.rejected-by-provider", E, "store")],
+    ),
+    # NVIDIA NIM: each model's schema is additionalProperties:false (openclaude#1950: tool_stream;
+    # 9router#2268: thinking); extras some NIM model documents are not flagged.
+    (
+        "unknown-nvidia-tool-stream",
+        "nvidia",
+        req("z-ai/glm-5.2", tool_stream=True),
+        [("params.unknown", E, "tool_stream")],
+    ),
+    (
+        "unknown-nvidia-thinking",
+        "nvidia",
+        req("minimaxai/minimax-m2.7", thinking={"type": "enabled"}),
+        [("params.unknown", E, "thinking")],
+    ),
+    (
+        "nvidia-documented-extras-ok",
+        "nvidia",
+        req(
+            "nvidia/nemotron-3-super-120b-a12b",
+            chat_template_kwargs={"thinking": True},
+            reasoning_budget=1024,
+        ),
         [],
     ),
     ("unknown-llamacpp-ok", "llama.cpp", req("qwen3", mirostat=2, n_predict=64), []),
@@ -126,12 +192,6 @@ CASES = [
         "nvidia",
         req("z-ai/glm4.7", prompt_cache_key="session-1"),
         [("params.rejected-by-provider", E, "prompt_cache_key")],
-    ),
-    (
-        "nvidia-thinking",
-        "nvidia",
-        req("minimaxai/minimax-m2.7", thinking={"type": "enabled"}),
-        [("params.rejected-by-provider", E, "thinking")],
     ),
     (
         "nvidia-chat-template-kwargs-ok",
@@ -236,6 +296,20 @@ CASES = [
     ),
     ("n-openai", "openai", req(n=129), [("params.n-range", E, "n")]),
     ("max-tokens-zero-vllm", "vllm", req("m", max_tokens=0), [("params.max-tokens-range", E, "max_tokens")]),
+    # OpenAI's validator: "integer below minimum value. Expected a value >= 1" (mucgpt#608).
+    ("max-tokens-zero-openai", "openai", req(max_tokens=0), [("params.max-tokens-range", E, "max_tokens")]),
+    (
+        "max-completion-tokens-negative-azure",
+        "azure",
+        req(max_completion_tokens=-15335),
+        [("params.max-tokens-range", E, "max_completion_tokens")],
+    ),
+    (
+        "max-tokens-zero-groq-warns",
+        "groq",
+        req("llama-3.3-70b-versatile", max_tokens=0),
+        [("params.max-tokens-range", W, "max_tokens")],
+    ),
     ("min-p-vllm", "vllm", req("m", min_p=1.5), [("params.sampling-range", E, "min_p")]),
     (
         "top-logprobs-range",
@@ -318,6 +392,7 @@ def test_param_rules(provider: str, body: dict[str, Any], expected: list[tuple[s
         ("params.unknown", "property 'store' is unsupported, did you mean 'stop'?"),
         ("params.unknown", 'Unknown name "web_search_options": Cannot find field.'),
         ("params.unknown", '"type":"extra_forbidden","loc":["body","max_completion_tokens"]'),
+        ("params.unknown", "body.maxTokens: property 'body.maxTokens' is unsupported"),
         (
             "params.max-tokens-on-reasoning-model",
             "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
@@ -341,6 +416,10 @@ def test_param_rules(provider: str, body: dict[str, Any], expected: list[tuple[s
             "when using `top_logprobs`, `logprobs` must be set to true.",
         ),
         ("params.logit-bias", "logit_bias contains key(s) that cannot be converted to integer token IDs"),
+        (
+            "params.max-tokens-range",
+            "Invalid 'max_tokens': integer below minimum value. Expected a value >= 1",
+        ),
     ],
 )
 def test_rules_predict_the_real_provider_text(rule: str, fragment: str) -> None:
@@ -359,6 +438,12 @@ def test_messages_name_the_fix() -> None:
     assert finding.message == (
         "o3-mini (o-series reasoning (o1, o3, o4-mini)) does not accept `max_tokens`; send the limit as "
         "`max_completion_tokens` instead (it also counts reasoning tokens)."
+    )
+    cerebras = analyse("cerebras", req("gpt-oss-120b", maxTokens=4096))
+    [finding] = [f for f in cerebras.findings if f.rule.startswith("params.")]
+    assert finding.message == (
+        "Cerebras Inference does not accept the field `maxTokens` and rejects the request; send it as "
+        "`max_tokens`, the name the API defines."
     )
     vllm = analyse("vllm", req("m", top_p=0))
     [finding] = [f for f in vllm.findings if f.rule.startswith("params.")]

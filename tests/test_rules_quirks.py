@@ -108,12 +108,112 @@ CASES = [
         [],
     ),
     (
+        # A model name toolguard does not know is judged by DeepSeek's default (thinking on): the
+        # replay is rejected unless thinking is turned off (continuedev/continue#9913 names no model).
+        "deepseek-unknown-model-thinks-by-default",
+        "deepseek",
+        {"model": "deepseek-x1", "messages": history(), "tools": TOOLS},
+        [("quirks.deepseek-reasoning-content-missing", E, "messages[1].reasoning_content")],
+    ),
+    (
+        "deepseek-unknown-model-thinking-disabled-ok",
+        "deepseek",
+        {"model": "deepseek-x1", "messages": history(), "thinking": {"type": "disabled"}},
+        [],
+    ),
+    (
         "deepseek-v4-thinking-disabled-ok",
         "deepseek",
         {"model": "deepseek-v4-flash", "messages": history(), "thinking": {"type": "disabled"}},
         [],
     ),
+    # NIM serving a Mistral model applies mistral_common's id rule (pi#3975); its other models do not.
+    (
+        "nvidia-mistral-long-call-id",
+        "nvidia",
+        {"model": "mistralai/mistral-small-4-119b-2603", "messages": history("ns.bash:0")},
+        [
+            ("quirks.mistral-tool-call-id", E, "messages[1].tool_calls[0].id"),
+            ("quirks.mistral-tool-call-id", E, "messages[2].tool_call_id"),
+        ],
+    ),
+    ("nvidia-glm-long-call-id-ok", "nvidia", {"model": "z-ai/glm4.7", "messages": history("ns.bash:0")}, []),
+    # DeepSeek thinking mode refuses a forced tool_choice (DeepSeek-V3#1376, eliza#18378).
+    (
+        "deepseek-v4-required",
+        "deepseek",
+        req("deepseek-v4-flash", tools=TOOLS, tool_choice="required"),
+        [("quirks.deepseek-thinking-forced-tool-choice", E, "tool_choice")],
+    ),
+    (
+        "deepseek-v4-named",
+        "deepseek",
+        req(
+            "deepseek-v4-pro",
+            tools=TOOLS,
+            tool_choice={"type": "function", "function": {"name": "get_weather"}},
+        ),
+        [("quirks.deepseek-thinking-forced-tool-choice", E, "tool_choice")],
+    ),
+    ("deepseek-chat-required-ok", "deepseek", req("deepseek-chat", tools=TOOLS, tool_choice="required"), []),
+    (
+        "deepseek-v4-required-thinking-disabled-ok",
+        "deepseek",
+        req("deepseek-v4-flash", tools=TOOLS, tool_choice="required", thinking={"type": "disabled"}),
+        [],
+    ),
+    (
+        "deepseek-v4-required-effort-none-ok",
+        "deepseek",
+        req("deepseek-v4-flash", tools=TOOLS, tool_choice="required", reasoning_effort="none"),
+        [],
+    ),
+    ("deepseek-v4-auto-ok", "deepseek", req("deepseek-v4-flash", tools=TOOLS, tool_choice="auto"), []),
+    # Qwen 3.5+ plus/flash think by default (Model Studio docs via dify-official-plugins#2628): a forced
+    # tool_choice is refused in thinking mode; they are not held to Qwen3's streaming-only rule.
+    (
+        "qwen36-plus-required-thinking-default",
+        "dashscope",
+        req("qwen3.6-plus", tools=TOOLS, tool_choice="required", stream=True),
+        [("quirks.qwen-thinking-forced-tool-choice", E, "tool_choice")],
+    ),
+    ("qwen35-plus-non-stream-ok", "dashscope", req("qwen3.5-plus"), []),
+    (
+        "qwen35-flash-required-thinking-off-ok",
+        "dashscope",
+        req("qwen3.5-flash", tools=TOOLS, tool_choice="required", enable_thinking=False),
+        [],
+    ),
     # --- Moonshot (§5.5) ---
+    # Kimi with thinking on refuses a forced tool_choice before K3 (AstrBot#7805, oh-my-pi#1077,
+    # inspect_ai#5152), and both thinking switches at once (nanobot#3939).
+    (
+        "kimi-k26-required-thinking-default",
+        "moonshot",
+        req("kimi-k2.6", tools=TOOLS, tool_choice="required"),
+        [("quirks.kimi-thinking-forced-tool-choice", E, "tool_choice")],
+    ),
+    (
+        "kimi-k26-named-thinking-default",
+        "moonshot",
+        req("kimi-k2.6", tools=TOOLS, tool_choice={"type": "function", "function": {"name": "get_weather"}}),
+        [("quirks.kimi-thinking-forced-tool-choice", E, "tool_choice")],
+    ),
+    (
+        "kimi-k26-required-thinking-disabled-ok",
+        "moonshot",
+        req("kimi-k2.6", tools=TOOLS, tool_choice="required", thinking={"type": "disabled"}),
+        [],
+    ),
+    ("kimi-k3-required-ok", "moonshot", req("kimi-k3", tools=TOOLS, tool_choice="required"), []),
+    ("kimi-k26-auto-ok", "moonshot", req("kimi-k2.6", tools=TOOLS, tool_choice="auto"), []),
+    (
+        "kimi-thinking-and-effort",
+        "moonshot",
+        req("kimi-k2.6", thinking={"type": "enabled"}, reasoning_effort="medium"),
+        [("quirks.kimi-thinking-with-reasoning-effort", E, "reasoning_effort")],
+    ),
+    ("kimi-effort-only-ok", "moonshot", req("kimi-k2.6", reasoning_effort="medium"), []),
     (
         "kimi-thinking-missing",
         "moonshot",

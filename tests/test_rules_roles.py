@@ -19,6 +19,8 @@ def req(model: str, *messages: dict[str, Any]) -> dict[str, Any]:
     return {"model": model, "messages": list(messages)}
 
 
+MISTRAL_CALL = {"id": "D681PevKs", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}
+
 CASES = [
     (
         "o1-mini-system",
@@ -72,6 +74,98 @@ CASES = [
         "mistral",
         req("mistral-small-latest", {**USER, "name": ""}),
         [("roles.name-unsupported", E, "messages[0].name")],
+    ),
+    # A replayed tool call is a closed object on Mistral (zeroclaw#2693: extra_forbidden at
+    # messages.6.assistant.tool_calls.0.name); its own `index` is accepted; other providers are lenient.
+    (
+        "mistral-tool-call-extra-name",
+        "mistral",
+        req(
+            "mistral-large-latest",
+            USER,
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [{**MISTRAL_CALL, "name": None, "index": 0}],
+            },
+            {"role": "tool", "tool_call_id": MISTRAL_CALL["id"], "content": "sunny"},
+        ),
+        [("roles.unknown-message-key", E, "messages[1].tool_calls[0].name")],
+    ),
+    (
+        "openai-tool-call-extra-name-ok",
+        "openai",
+        req(
+            "gpt-4o",
+            USER,
+            {"role": "assistant", "content": None, "tool_calls": [{**MISTRAL_CALL, "name": None}]},
+            {"role": "tool", "tool_call_id": MISTRAL_CALL["id"], "content": "sunny"},
+        ),
+        [],
+    ),
+    # roles.user-after-tool: mistral_common's validator, wherever it serves a Mistral model
+    # (mistral-vibe#454 on vLLM, hermes-agent#20154 on NIM); other models there are not held to it.
+    (
+        "vllm-devstral-user-after-tool",
+        "vllm",
+        req(
+            "mistralai/Devstral-2-123B-Instruct-2512",
+            USER,
+            {"role": "assistant", "content": None, "tool_calls": [MISTRAL_CALL]},
+            {"role": "tool", "tool_call_id": MISTRAL_CALL["id"], "content": "sunny"},
+            USER,
+        ),
+        [("roles.user-after-tool", E, "messages[3].role")],
+    ),
+    (
+        "nvidia-mistral-small-user-after-tool",
+        "nvidia",
+        req(
+            "mistralai/mistral-small-4-119b-2603",
+            USER,
+            {"role": "assistant", "content": None, "tool_calls": [MISTRAL_CALL]},
+            {"role": "tool", "tool_call_id": MISTRAL_CALL["id"], "content": "sunny"},
+            USER,
+        ),
+        [("roles.user-after-tool", E, "messages[3].role")],
+    ),
+    (
+        "vllm-qwen-user-after-tool-ok",
+        "vllm",
+        req(
+            "Qwen/Qwen3-8B",
+            USER,
+            {"role": "assistant", "content": None, "tool_calls": [MISTRAL_CALL]},
+            {"role": "tool", "tool_call_id": MISTRAL_CALL["id"], "content": "sunny"},
+            USER,
+        ),
+        [],
+    ),
+    (
+        "openai-mistral-named-user-after-tool-ok",
+        "openai",
+        req(
+            "mistral-large-latest",
+            USER,
+            {"role": "assistant", "content": None, "tool_calls": [MISTRAL_CALL]},
+            {"role": "tool", "tool_call_id": MISTRAL_CALL["id"], "content": "sunny"},
+            USER,
+        ),
+        [],
+    ),
+    # roles.multiple-system: MiniMax takes one system message (openclaw#19386: "invalid chat setting").
+    (
+        "minimax-two-system-messages",
+        "minimax",
+        req("MiniMax-M2.5", {"role": "system", "content": "A"}, {"role": "system", "content": "B"}, USER),
+        [("roles.multiple-system", E, "messages[1].role")],
+    ),
+    ("minimax-one-system-ok", "minimax", req("MiniMax-M2.5", {"role": "system", "content": "A B"}, USER), []),
+    (
+        "openai-two-system-messages-ok",
+        "openai",
+        req("gpt-4o", {"role": "system", "content": "A"}, {"role": "system", "content": "B"}, USER),
+        [],
     ),
     (
         "mistral-reasoning-content",
@@ -156,6 +250,7 @@ def test_role_rules(provider: str, body: dict[str, Any], expected: list[tuple[st
         ),
         ("roles.unknown-message-key", "property 'reasoning_content' is unsupported"),
         ("roles.unknown-message-key", '"msg": "Extra inputs are not permitted"'),
+        ("roles.unknown-message-key", '"loc":["body","messages",6,"assistant","tool_calls",0,"name"]'),
         ("roles.name-unsupported", '"loc":["body","messages",0,"user","name"]'),
         (
             "roles.trailing-assistant-messages",

@@ -46,6 +46,54 @@ E, W = "error", "warning"
 NAME = "tools[0].function.name"
 
 CASES = [
+    # --- Z.AI takes only "auto" (hindsight#4246: "Tool choice must be auto") ---
+    (
+        "zhipu-required",
+        "zhipu",
+        req(model="glm-4.6", tools=[tool()], tool_choice="required"),
+        [("tool_choice.form-unsupported", E, "tool_choice")],
+    ),
+    (
+        "zhipu-forced-function",
+        "zhipu",
+        req(
+            model="glm-4.6",
+            tools=[tool()],
+            tool_choice={"type": "function", "function": {"name": "get_weather"}},
+        ),
+        [("tool_choice.form-unsupported", E, "tool_choice")],
+    ),
+    ("zhipu-auto-ok", "zhipu", req(model="glm-4.6", tools=[tool()], tool_choice="auto"), []),
+    ("openai-required-ok", "openai", req(tools=[tool()], tool_choice="required"), []),
+    # --- tool_choice on Fireworks: "any" is a mode, null is refused (onyx#9010) ---
+    (
+        "fireworks-null-choice",
+        "fireworks",
+        req(tool_choice=None),
+        [("tool_choice.invalid", E, "tool_choice")],
+    ),
+    ("fireworks-any-ok", "fireworks", req(tools=[tool()], tool_choice="any"), []),
+    (
+        "fireworks-name-string",
+        "fireworks",
+        req(tools=[tool()], tool_choice="get_weather"),
+        [("tool_choice.invalid", E, "tool_choice")],
+    ),
+    ("openai-null-choice-ok", "openai", req(tool_choice=None), []),
+    ("fireworks-no-choice-ok", "fireworks", req(), []),
+    # --- an empty tools array (koog#786, marimo#5493, php-mistral#76; Ollama accepts it) ---
+    ("empty-openai", "openai", req(tools=[]), [("tools.empty", E, "tools")]),
+    ("empty-deepseek", "deepseek", req(model="deepseek-chat", tools=[]), [("tools.empty", E, "tools")]),
+    ("empty-mistral", "mistral", req(model="mistral-small-latest", tools=[]), [("tools.empty", E, "tools")]),
+    (
+        "empty-groq-warns",
+        "groq",
+        req(model="llama-3.3-70b-versatile", tools=[]),
+        [("tools.empty", W, "tools")],
+    ),
+    ("empty-ollama-ok", "ollama", req(model="llama3.2", tools=[]), []),
+    ("empty-vllm-ok", "vllm", req(model="Qwen/Qwen3-8B", tools=[]), []),
+    ("null-tools-ok", "openai", req(tools=None), []),
     # --- function name pattern (OpenAI doc [OAS]; DeepSeek/Groq same; Gemini/Azure variants) ---
     ("name-space-openai", "openai", req(tools=[tool("get weather")]), [("tools.invalid-name", E, NAME)]),
     (
@@ -309,7 +357,7 @@ CASES = [
         "parallel-empty-tools-azure",
         "azure",
         req(parallel_tool_calls=False, tools=[]),
-        [("parallel_tool_calls.without-tools", E, "parallel_tool_calls")],
+        [("tools.empty", E, "tools"), ("parallel_tool_calls.without-tools", E, "parallel_tool_calls")],
     ),
     ("parallel-no-tools-vllm", "vllm", req(parallel_tool_calls=True), []),
     ("parallel-with-tools-ok", "openai", req(parallel_tool_calls=True, tools=[tool()]), []),
@@ -376,6 +424,10 @@ def test_tool_rules(provider: str, body: dict[str, Any], expected: list[tuple[st
 @pytest.mark.parametrize(
     ("rule", "fragment"),
     [
+        ("tools.empty", "[] is too short - 'tools'"),
+        ("tool_choice.invalid", "Input should be 'auto', 'none', 'any' or 'required'"),
+        ("tool_choice.form-unsupported", "Tool choice must be auto"),
+        ("tools.empty", "Invalid 'tools': empty array. Expected an array with minimum length 1"),
         (
             "tools.invalid-name",
             "string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'",

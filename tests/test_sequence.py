@@ -213,6 +213,12 @@ CASES: list[tuple[str, list[Any], list[tuple[str, str, str]], list[tuple[str, ..
         [],
     ),
     (
+        "tool_calls given as its JSON text (vllm#34438)",
+        [USER, {"role": "assistant", "content": "...", "tool_calls": '[{"id": "call_1"}]'}, USER],
+        [("shape.tool-calls-not-array", "warning", "messages[1].tool_calls")],
+        [()],
+    ),
+    (
         "arguments {a:1}{b:2} from a bad stream merge",
         bad_arguments('{"a":1}{"b":2}'),
         [("shape.invalid-tool-arguments", "warning", "messages[1].tool_calls[0].function.arguments")],
@@ -288,6 +294,44 @@ def test_bad_arguments_are_an_error_where_the_provider_rejects_them():
     """Ollama rejects arguments that are not one JSON object (providers.md §6.2): error, not warning."""
     assert findings(bad_arguments('{"a":1}{"b":2}'), OLLAMA_URL) == [
         ("shape.invalid-tool-arguments", "error", "messages[1].tool_calls[0].function.arguments")
+    ]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # '<400> InternalError.Algo.InvalidParameter: The "function.arguments" parameter of the code model
+        # must be in JSON format.' (HKUDS/nanobot#2469, continuedev/continue#11556)
+        "https://dashscope-intl.aliyuncs.com/compatible-mode/v1/chat/completions",
+        # "invalid params, invalid function arguments json string, tool_call_id: ... (2013)"
+        # (earendil-works/pi#5468, HKUDS/nanobot#2373)
+        "https://api.minimax.io/v1/chat/completions",
+    ],
+)
+def test_arguments_cut_off_mid_stream_are_an_error_on_dashscope_and_minimax(url: str) -> None:
+    assert findings(bad_arguments('{"city": "Par'), url) == [
+        ("shape.invalid-tool-arguments", "error", "messages[1].tool_calls[0].function.arguments")
+    ]
+    assert findings(bad_arguments('{"city": "Paris"}'), url) == []
+
+
+def test_tool_calls_as_text_are_an_error_on_vllm() -> None:
+    """vllm#34438's request, to a host mapped to vLLM (a port-only guess would make it a warning)."""
+    import dataclasses
+
+    from toolguard_core.providers import BUILTIN_PROFILES
+
+    body = [
+        USER,
+        {"role": "assistant", "content": "...", "tool_calls": "should_be_serialized_object_but_its_str"},
+    ]
+    target = Target.from_url("http://gpu-box:8000/v1/chat/completions", DEFAULT_REGISTRY)
+    view = RequestView(
+        body={"model": "m", "messages": body},
+        target=dataclasses.replace(target, provider=BUILTIN_PROFILES["vllm"]),
+    )
+    assert [(f.rule, f.severity.value, f.location) for f in check_message_shape(view)] == [
+        ("shape.tool-calls-not-array", "error", "messages[1].tool_calls")
     ]
 
 

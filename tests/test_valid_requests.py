@@ -48,7 +48,10 @@ def errors(body: bytes | dict[str, Any], url: str) -> list[str]:
     return [f.one_line() for f in analysis.findings if f.severity == "error"]
 
 
-def parallel_history(model: str) -> dict[str, Any]:
+def parallel_history(model: str, tool_parts: bool = True) -> dict[str, Any]:
+    """Two parallel calls and their results; the second result as text parts unless ``tool_parts`` is
+    False (DeepSeek takes a tool message's content only as a string: Gitlawb/openclaude#774,
+    QwenLM/qwen-code#2318, rule content.array-not-supported)."""
     calls = [
         {
             "id": f"call_{i}",
@@ -64,7 +67,11 @@ def parallel_history(model: str) -> dict[str, Any]:
             {"role": "user", "content": "Weather in Paris and Berlin?"},
             {"role": "assistant", "content": None, "tool_calls": calls},
             {"role": "tool", "tool_call_id": "call_0", "content": "18 C"},
-            {"role": "tool", "tool_call_id": "call_1", "content": [{"type": "text", "text": "12 C"}]},
+            {
+                "role": "tool",
+                "tool_call_id": "call_1",
+                "content": [{"type": "text", "text": "12 C"}] if tool_parts else "12 C",
+            },
         ],
         "tools": [WEATHER],
         "tool_choice": "auto",
@@ -161,7 +168,7 @@ CASES = [
     ("llama-cpp-parallel-calls", "llama.cpp", parallel_history("qwen3")),
     ("ollama-base64-image", "ollama", OLLAMA_IMAGE),
     ("deepseek-json-mode", "deepseek", JSON_MODE),
-    ("deepseek-parallel-calls", "deepseek", parallel_history("deepseek-chat")),
+    ("deepseek-parallel-calls", "deepseek", parallel_history("deepseek-chat", tool_parts=False)),
     ("groq-parallel-calls", "groq", parallel_history("llama-3.3-70b-versatile")),
     ("gemini-parallel-calls", "gemini", parallel_history("gemini-2.5-flash")),
     (

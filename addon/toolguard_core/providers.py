@@ -136,8 +136,12 @@ OPENAI_RANGES: Mapping[str, ParamRange] = MappingProxyType(
         "frequency_penalty": ParamRange(Bounds(-2, 2), Severity.ERROR, "doc [OAS]"),
         "n": ParamRange(Bounds(1, 128, integer=True), Severity.ERROR, "doc [OAS]"),
         "top_logprobs": ParamRange(Bounds(0, 20, integer=True), Severity.ERROR, "doc [OAS]"),
-        "max_tokens": ParamRange(Bounds(1, None, integer=True), Severity.WARNING, "inf"),
-        "max_completion_tokens": ParamRange(Bounds(1, None, integer=True), Severity.WARNING, "inf"),
+        # "Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got 0 instead."
+        # (https://github.com/it-at-m/mucgpt/issues/608; -15335 in OpenBMB/ChatDev#446).
+        "max_tokens": ParamRange(Bounds(1, None, integer=True), Severity.ERROR, "issue it-at-m/mucgpt#608"),
+        "max_completion_tokens": ParamRange(
+            Bounds(1, None, integer=True), Severity.ERROR, "issue it-at-m/mucgpt#608 (same validator)"
+        ),
     }
 )
 #: vLLM's SamplingParams validation (code [VLLM-SP], [VLLM-CHAT]): each raises a 400.
@@ -202,6 +206,9 @@ class ModelFamily:
     #: Thinking (Qwen/DeepSeek/Moonshot): on by default? None = unknown; ``thinking_only`` = always on.
     thinking_default: bool | None = None
     thinking_only: bool = False
+    #: DashScope: whether thinking is allowed only in streaming calls (Qwen3's rule; the 3.5 series is
+    #: not held to it, see QWEN_FAMILIES).
+    thinking_needs_stream: bool = True
     #: Whether the model takes `tools`; None = not known here (the model catalog may know).
     function_calling: bool | None = None
 
@@ -210,6 +217,11 @@ class ModelFamily:
 
 
 DEFAULT_FAMILY = ModelFamily(id="default", name="any model")
+
+#: Mistral AI's model names (searched in the lower-cased model id, any host): served through
+#: mistral_common, whose request validator answers the same way on Mistral's API, on vLLM and on
+#: NVIDIA NIM (tool-call ids of 9 characters, no user message right after a tool message).
+MISTRAL_MODELS = re.compile(r"(mistral|mixtral|codestral|devstral|magistral|ministral|pixtral)")
 
 _O_SAMPLING = frozenset({"top_p", "presence_penalty", "frequency_penalty"})
 _O_DOUBTFUL = frozenset({"logprobs", "top_logprobs", "logit_bias"})
@@ -297,6 +309,19 @@ QWEN_FAMILIES: tuple[ModelFamily, ...] = (
         patterns=(r"qwen3-\d+(\.\d+)?b",),
         reasoning=True,
         thinking_default=True,
+    ),
+    # Qwen 3.5 and later commercial models think by default: Model Studio's docs, quoted in
+    # https://github.com/langgenius/dify-official-plugins/pull/2628 ("qwen3.5-plus ... 默认开启"), and
+    # DashScope's "The tool_choice parameter does not support being set to required or object in
+    # thinking mode" for a plain qwen3.6-plus request. Dify stopped forcing them into streaming
+    # (dify-official-plugins#2626), so the streaming-only rule of Qwen3 thinking is not applied.
+    ModelFamily(
+        id="qwen3.5+-commercial",
+        name="Qwen 3.5 and later plus/flash (thinking on by default)",
+        patterns=(r"qwen3\.[5-9]-(plus|flash)",),
+        reasoning=True,
+        thinking_default=True,
+        thinking_needs_stream=False,
     ),
     # Commercial hybrid models: thinking off unless enable_thinking=true (doc [DS-THINK]).
     ModelFamily(
@@ -447,6 +472,9 @@ class ProviderProfile:
     ignored_params: frozenset[str] = frozenset()
     #: Message keys per role for providers that reject unknown keys inside messages; None = lenient.
     message_keys: Mapping[str, frozenset[str]] | None = None
+    #: The keys a strict provider accepts on an assistant message's ``tool_calls[]`` entries; None =
+    #: not checked. (Mistral: id, type, function and its own index.)
+    tool_call_keys: frozenset[str] | None = None
     ranges: Mapping[str, ParamRange] = GENERIC_RANGES
     #: Max number of stop sequences (OpenAI: 4); None = not limited/not known.
     max_stop: int | None = None
@@ -539,9 +567,13 @@ AZURE = dataclasses.replace(
     name="Azure OpenAI",
     base_url="https://{resource}.openai.azure.com/openai/v1",
     chat_paths=(),  # checked by the Azure endpoint rules (deployment path or v1 path)
-    # Azure adds its own fields (data_sources, On Your Data); whether others are rejected is not
-    # documented for every api-version: params.unknown's policy makes it a warning.
-    known_params=OPENAI_PARAMS | {"data_sources", "user_security_context"},
+    # OpenAI's validator: a name outside every api-version's schema is refused ("Unrecognized request
+    # arguments supplied: frequencyPenalty, presencePenalty, topP",
+    # https://github.com/quarkiverse/quarkus-langchain4j/issues/285; "... character_profile",
+    # https://github.com/songquanpeng/one-api/issues/1978). Known: OpenAI's fields plus Azure's own
+    # (data_sources for On Your Data, its 2023 preview spelling dataSources, the GPT-4V enhancements,
+    # user_security_context). An OpenAI field an old api-version lacks is not flagged (version unknown).
+    known_params=OPENAI_PARAMS | {"data_sources", "dataSources", "enhancements", "user_security_context"},
     hosts=(),
     host_globs=("*.openai.azure.com", "*.cognitiveservices.azure.com"),
 )
@@ -640,6 +672,10 @@ MISTRAL = ProviderProfile(
     chat_paths=_OPENAI_CHAT,
     known_params=MISTRAL_PARAMS,
     message_keys=MISTRAL_MESSAGE_KEYS,
+    # A tool call's own schema is closed too: a `name` next to `function` is refused with
+    # extra_forbidden at loc ["body","messages",6,"assistant","tool_calls",0,"name"] for
+    # mistral-large-latest (https://github.com/zeroclaw-labs/zeroclaw/issues/2693). `index` is Mistral's own field (its ToolCall model, API reference).
+    tool_call_keys=frozenset({"id", "type", "function", "index"}),
     ranges=_warn(OPENAI_RANGES, "doc (Mistral API reference); no rejection text known"),
     developer_role_documented=False,
     hosts=("api.mistral.ai", "codestral.mistral.ai"),
@@ -723,15 +759,17 @@ CEREBRAS = ProviderProfile(
     name="Cerebras Inference",
     base_url="https://api.cerebras.ai/v1",
     chat_paths=_OPENAI_CHAT,
+    # Strict: any field outside its schema is refused, a camelCase spelling and a vendor switch
+    # alike ("body.maxTokens: property 'body.maxTokens' is unsupported\nbody.thinking: property
+    # 'body.thinking' is unsupported", https://github.com/anomalyco/opencode/issues/6648). Known: the
+    # OpenAI fields plus Cerebras' own reasoning switches (inference-docs.cerebras.ai, "Reasoning":
+    # reasoning_format; clear_thinking and disable_reasoning for GLM).
+    known_params=OPENAI_PARAMS | {"reasoning_format", "clear_thinking", "disable_reasoning"},
     rejected_params=MappingProxyType(
         {
             # "API Error: 422 body.store: property 'body.store' is unsupported"
             # (https://github.com/Gitlawb/openclaude/issues/740).
             "store": "Cerebras rejects `store` (422 property 'body.store' is unsupported)",
-            # "body.thinking: property 'body.thinking' is unsupported"
-            # (https://github.com/anomalyco/opencode/issues/6648).
-            "thinking": "Cerebras rejects `thinking` (property 'body.thinking' is unsupported); use "
-            "reasoning_effort",
         }
     ),
     message_keys=CEREBRAS_MESSAGE_KEYS,
@@ -821,6 +859,15 @@ NVIDIA = ProviderProfile(
     name="NVIDIA NIM (integrate.api.nvidia.com)",
     base_url="https://integrate.api.nvidia.com/v1",
     chat_paths=_OPENAI_CHAT,
+    # Each model's request schema is `additionalProperties: false` (the per-model OpenAPI pages of
+    # docs.api.nvidia.com, as https://github.com/can1357/oh-my-pi/issues/2299 found for
+    # qwen3.5 rejecting enable_thinking): "Validation: Unsupported parameter(s): `tool_stream`" for
+    # z-ai/glm-5.2 (https://github.com/Gitlawb/openclaude/issues/1950), "... thinking" for MiniMax.
+    # Known: OpenAI's fields plus the extras some NIM model documents (chat_template_kwargs and
+    # reasoning_budget for the thinking models, nvext and the vLLM sampling knobs): a field one model
+    # takes is not flagged for another, so only fields no NIM schema has are errors.
+    known_params=OPENAI_PARAMS
+    | {"chat_template_kwargs", "reasoning_budget", "nvext", "top_k", "min_p", "repetition_penalty"},
     rejected_params=MappingProxyType(
         {
             # "[400]: Validation: Unsupported parameter(s): `prompt_cache_key`" for z-ai/glm4.7
@@ -828,10 +875,6 @@ NVIDIA = ProviderProfile(
             # sending it (https://github.com/MoonshotAI/kimi-cli/issues/2534).
             "prompt_cache_key": "NVIDIA NIM rejects `prompt_cache_key` (400 Validation: Unsupported "
             "parameter(s))",
-            # {"error":{"message":"Validation: Unsupported parameter(s): thinking",...}} for
-            # minimaxai/minimax-m2.7 (https://github.com/decolua/9router/issues/2268).
-            "thinking": "NVIDIA NIM rejects a top-level `thinking` (400 Validation: Unsupported parameter(s)); "
-            "NIM's thinking models are switched with chat_template_kwargs",
         }
     ),
     ranges=_warn(OPENAI_RANGES, "inf"),

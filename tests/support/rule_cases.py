@@ -40,6 +40,8 @@ URLS = {
     "zhipu": "https://open.bigmodel.cn/api/paas/v4/chat/completions",
     "cloudflare": "https://api.cloudflare.com/client/v4/accounts/abc123/ai/v1/chat/completions",
     "lmstudio": "http://127.0.0.1:1234/v1/chat/completions",
+    "fireworks": "https://api.fireworks.ai/inference/v1/chat/completions",
+    "minimax": "https://api.minimax.io/v1/chat/completions",
 }
 
 

@@ -345,11 +345,25 @@ INVALID_BASE64 = define(
         "errors)."
     ),
 )
+#: The roles whose ``content`` a provider takes only as a string (an array of parts is refused).
+STRING_ONLY_ROLES: dict[str, frozenset[str]] = {
+    # "'messages.0' : for 'role:system' ... ('messages.0.content' : value must be a string)"
+    "groq": frozenset({"system"}),
+    # "invalid type: sequence, expected a string" for tool results sent as text parts
+    # (Gitlawb/openclaude#774 and its fix PR #806; QwenLM/qwen-code#2318 and PR #2320). A user
+    # message's text parts are accepted ("unknown variant `image_url`, expected `text`" names the
+    # one part type it takes there, esengine/DeepSeek-Reasonix#7859).
+    "deepseek": frozenset({"tool"}),
+}
 ARRAY_NOT_SUPPORTED = define(
     "content.array-not-supported",
     Severity.ERROR,
-    "A system message's `content` is an array of parts where the provider takes only a string (Groq).",
-    policy=policy(error=("groq",)),
+    "A message's `content` is an array of parts for a role whose content the provider takes only as a "
+    "string (Groq: system; DeepSeek: tool).",
+    policy=policy(
+        error=tuple(STRING_ONLY_ROLES),
+        conditions={pid: ", ".join(sorted(roles)) + " messages" for pid, roles in STRING_ONLY_ROLES.items()},
+    ),
     predicts=(
         PredictedError(
             provider="groq",
@@ -358,6 +372,14 @@ ARRAY_NOT_SUPPORTED = define(
                 "value must be a string)]"
             ),
             source="https://github.com/OpenHands/OpenHands/issues/4643",
+        ),
+        PredictedError(
+            provider="deepseek",
+            text=(
+                "API Error: 400 Failed to deserialize the JSON body into the target type: messages[7]: invalid "
+                "type: sequence,   expected a string at line 1 column 22979"
+            ),
+            source="https://github.com/QwenLM/qwen-code/issues/2318",
         ),
     ),
     example={
@@ -464,12 +486,13 @@ def check_content_parts(view: RequestView) -> Iterator[Finding]:
         if content is None or isinstance(content, str):
             continue  # the common case; missing content is messages.missing-content's business
         where = f"messages[{index}].content"
-        if pid == "groq" and message.get("role") == "system" and isinstance(content, list):
+        role = message.get("role")
+        if isinstance(content, list) and isinstance(role, str) and role in STRING_ONLY_ROLES.get(pid, ()):
             yield from ARRAY_NOT_SUPPORTED.report(
                 view,
                 where,
-                f"{where} is an array of parts; Groq takes a system message's content only as a string. "
-                "Join the text parts into one string.",
+                f"{where} is an array of parts; {view.provider.name} takes a {role} message's content only "
+                "as a string. Join the text parts into one string.",
             )
         if not isinstance(content, list):
             yield from INVALID_PART.report(

@@ -8,6 +8,7 @@ fields but validates sampling values; Ollama drops what it does not know (provid
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,6 +26,8 @@ from toolguard_core.rules.modelinfo import family_of, is_number, model_for_famil
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 _USER = {"role": "user", "content": "Hello"}
+#: A lower-case letter followed by an upper-case one: where a camelCase name splits into snake_case.
+_CAMEL = re.compile(r"[a-z][A-Z]")
 
 OPENAI_UNRECOGNIZED = PredictedError(
     provider="openai",
@@ -52,26 +55,54 @@ MISTRAL_EXTRA_FORBIDDEN = PredictedError(
     status=422,
 )
 
+CEREBRAS_UNSUPPORTED_PROPERTY = PredictedError(
+    provider="cerebras",
+    text="body.maxTokens: property 'body.maxTokens' is unsupported\nbody.thinking: property 'body.thinking' is unsupported",
+    source="https://github.com/anomalyco/opencode/issues/6648",
+)
+
 UNKNOWN_PARAM = define(
     "params.unknown",
     Severity.ERROR,
     "A top-level field the target provider does not know; strict providers reject the request.",
     # Checked where the profile lists the fields it knows (``known_params``).
-    policy=policy(error=("openai", "groq", "gemini", "mistral"), warning=("azure",)),
-    predicts=(OPENAI_UNRECOGNIZED, GROQ_UNSUPPORTED_PROPERTY, GEMINI_UNKNOWN_NAME, MISTRAL_EXTRA_FORBIDDEN),
+    policy=policy(error=("openai", "azure", "groq", "gemini", "mistral", "cerebras", "nvidia")),
+    predicts=(
+        OPENAI_UNRECOGNIZED,
+        GROQ_UNSUPPORTED_PROPERTY,
+        GEMINI_UNKNOWN_NAME,
+        MISTRAL_EXTRA_FORBIDDEN,
+        CEREBRAS_UNSUPPORTED_PROPERTY,
+        PredictedError(
+            provider="azure",
+            text="Unrecognized request arguments supplied: frequencyPenalty, presencePenalty, topP",
+            source="https://github.com/quarkiverse/quarkus-langchain4j/issues/285",
+        ),
+        PredictedError(
+            provider="nvidia",
+            text="API Error: 400 Validation: Unsupported parameter(s): `tool_stream`",
+            source="https://github.com/Gitlawb/openclaude/issues/1950",
+        ),
+        PredictedError(
+            provider="nvidia",
+            text='{"error":{"message":"Validation: Unsupported parameter(s): thinking","type":"Bad Request","code":400}}',
+            source="https://github.com/decolua/9router/issues/2268",
+        ),
+    ),
     example={"model": "gpt-4o", "messages": [_USER], "thinking": {"type": "enabled"}},
     fixed={"model": "gpt-4o", "messages": [_USER]},
     notes=(
         "Lenient providers are not flagged: current vLLM ignores unknown fields (code [VLLM-ENG]), "
-        "llama.cpp passes them to its sampler, Ollama drops them. Azure gets a warning (it adds its own "
-        "fields such as data_sources). Gateways that accept extra fields: list them in the config file."
+        "llama.cpp passes them to its sampler, Ollama drops them. Azure's own fields (data_sources, "
+        "enhancements, ...) are known; an OpenAI field an old Azure api-version lacks is not flagged. "
+        "Gateways that accept extra fields: list them in the config file."
     ),
 )
 REJECTED_BY_PROVIDER = define(
     "params.rejected-by-provider",
     Severity.ERROR,
     "A field that this provider documents or answers as unsupported (Groq: logprobs, top_logprobs, "
-    "logit_bias; Cerebras: store, thinking; NVIDIA NIM: prompt_cache_key, thinking).",
+    "logit_bias; Cerebras: store; NVIDIA NIM: prompt_cache_key).",
     # Checked where the profile lists such fields (``rejected_params``, each with its reason).
     policy=policy(error=("groq", "cerebras", "nvidia")),
     predicts=(
@@ -81,20 +112,10 @@ REJECTED_BY_PROVIDER = define(
             source="https://github.com/diegosouzapw/OmniRoute/issues/848",
         ),
         PredictedError(
-            provider="nvidia",
-            text='{"error":{"message":"Validation: Unsupported parameter(s): thinking","type":"Bad Request","code":400}}',
-            source="https://github.com/decolua/9router/issues/2268",
-        ),
-        PredictedError(
             provider="cerebras",
             text="API Error: 422 body.store: property 'body.store' is unsupported",
             source="https://github.com/Gitlawb/openclaude/issues/740",
             status=422,
-        ),
-        PredictedError(
-            provider="cerebras",
-            text="body.maxTokens: property 'body.maxTokens' is unsupported\nbody.thinking: property 'body.thinking' is unsupported",
-            source="https://github.com/anomalyco/opencode/issues/6648",
         ),
     ),
     example={
@@ -309,6 +330,13 @@ _RANGE_PREDICTS: dict[str, tuple[PredictedError, ...]] = {
     "max_tokens": (
         PredictedError(
             provider="vllm", text="max_tokens must be at least 1, got 0.", source="code [VLLM-SP]"
+        ),
+        PredictedError(
+            provider="openai",
+            text="Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got 0 instead.",
+            source="https://github.com/it-at-m/mucgpt/issues/608",
+            param="max_tokens",
+            code="integer_below_min_value",
         ),
     ),
 }
@@ -539,15 +567,16 @@ def _check_keys(view: RequestView, body: dict[str, Any], profile: ProviderProfil
     known = profile.known_params
     for key in body:
         if known is not None and key not in known:
+            snake = _CAMEL.sub(lambda m: f"{m.group()[0]}_{m.group()[1].lower()}", key)
+            if snake != key and snake in known:
+                # A client's camelCase spelling (maxTokens, topP): the fix is the wire name.
+                hint = f"; send it as `{snake}`, the name the API defines."
+            elif key == "extra_body":
+                hint = "; `extra_body` is an SDK argument, its contents belong at the top level."
+            else:
+                hint = "; remove it (with the OpenAI SDK, extra_body fields are merged into the top level)."
             yield from UNKNOWN_PARAM.report(
-                view,
-                key,
-                f"{profile.name} does not accept the field `{key}` and rejects the request; remove it"
-                + (
-                    " (with the OpenAI SDK, extra_body fields are merged into the top level)."
-                    if key != "extra_body"
-                    else " — `extra_body` is an SDK argument, its contents belong at the top level."
-                ),
+                view, key, f"{profile.name} does not accept the field `{key}` and rejects the request{hint}"
             )
         elif key in profile.rejected_params:
             yield from REJECTED_BY_PROVIDER.report(

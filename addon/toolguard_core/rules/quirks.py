@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.providers import DEFAULT_FAMILY, MISTRAL_MODELS
 from toolguard_core.request import RequestView
 from toolguard_core.rules.modelinfo import family_of, is_number
 from toolguard_core.rules.registry import PredictedError, check, define, policy
@@ -135,7 +136,13 @@ DEEPSEEK_REASONING_CONTENT = define(
     Severity.ERROR,
     "DeepSeek in thinking mode (deepseek-reasoner, or thinking.type=enabled): an assistant message with "
     "tool calls does not carry back its `reasoning_content`.",
-    policy=policy(error=("deepseek",), conditions={"deepseek": "thinking mode"}),
+    policy=policy(
+        error=("deepseek",),
+        conditions={
+            "deepseek": "thinking mode: deepseek-reasoner, deepseek-v4-*, thinking.type=enabled, or a model "
+            "name toolguard does not know (DeepSeek's current models think by default)"
+        },
+    ),
     predicts=(
         PredictedError(
             provider="deepseek",
@@ -173,6 +180,41 @@ DEEPSEEK_REASONING_CONTENT = define(
         "tools": _TOOLS,
     },
 )
+DEEPSEEK_THINKING_TOOL_CHOICE = define(
+    "quirks.deepseek-thinking-forced-tool-choice",
+    Severity.ERROR,
+    "DeepSeek in thinking mode (the V4 default): `tool_choice` forces a call (`required` or a named "
+    "function).",
+    policy=policy(
+        error=("deepseek",),
+        conditions={"deepseek": "thinking mode (deepseek-v4-*, deepseek-reasoner, thinking.type=enabled)"},
+    ),
+    predicts=(
+        PredictedError(
+            provider="deepseek",
+            text='{"error":{"message":"Thinking mode does not support this tool_choice","type":"invalid_request_error"}}',
+            source="https://github.com/deepseek-ai/DeepSeek-V3/issues/1376",
+        ),
+        PredictedError(
+            provider="deepseek",
+            text="Thinking mode does not support this tool_choice",
+            source="https://github.com/elizaOS/eliza/issues/18378",
+        ),
+    ),
+    example={"model": "deepseek-v4-flash", "messages": [_USER], "tools": _TOOLS, "tool_choice": "required"},
+    example_url="https://api.deepseek.com/chat/completions",
+    fixed={
+        "model": "deepseek-v4-flash",
+        "messages": [_USER],
+        "tools": _TOOLS,
+        "tool_choice": "required",
+        "thinking": {"type": "disabled"},
+    },
+    notes=(
+        "deepseek-v4-pro and deepseek-v4-flash think by default and refuse both forced forms; deepseek-chat "
+        "does not think and takes them (deepseek-ai/DeepSeek-V3#1376). Disable thinking for the forced turn."
+    ),
+)
 MOONSHOT_REASONING_CONTENT = define(
     "quirks.moonshot-reasoning-content-missing",
     Severity.ERROR,
@@ -207,13 +249,22 @@ MISTRAL_TOOL_CALL_ID = define(
     "quirks.mistral-tool-call-id",
     Severity.ERROR,
     "A tool-call id that is not exactly 9 characters of a-z, A-Z, 0-9, sent to Mistral (or to a "
-    "self-hosted Mistral model, where mistral_common enforces the same).",
-    policy=policy(error=("mistral",), warning=("vllm",), conditions={"vllm": "Mistral models"}),
+    "Mistral model on NVIDIA NIM or a self-hosted server, where mistral_common enforces the same).",
+    policy=policy(
+        error=("mistral", "nvidia"),
+        warning=("vllm",),
+        conditions={"vllm": "Mistral models", "nvidia": "Mistral models"},
+    ),
     predicts=(
         PredictedError(
             provider="mistral",
             text="Tool call id was call_0fypS1hVX but must be a-z, A-Z, 0-9, with a length of 9.",
             source="https://github.com/jackmpcollins/magentic/issues/276",
+        ),
+        PredictedError(
+            provider="nvidia",
+            text="400 Tool call id was ns.bash:0 but must be a-z, A-Z, 0-9, with a length of 9.",
+            source="https://github.com/earendil-works/pi/issues/3975",
         ),
     ),
     example={
@@ -374,15 +425,18 @@ VLLM_PROMPT_LOGPROBS_STREAM = define(
 )
 
 _MISTRAL_ID = re.compile(r"[a-zA-Z0-9]{9}")
-_MISTRAL_MODEL = re.compile(r"(mistral|mixtral|codestral|devstral|magistral|ministral|pixtral)")
 
 
 GEMINI_THOUGHT_SIGNATURE = define(
     "quirks.gemini-thought-signature-missing",
     Severity.ERROR,
     "Gemini 3: an assistant tool call of the current turn is replayed without the thought signature "
-    "Gemini returned with it (`extra_content.google.thought_signature`).",
-    policy=policy(error=("gemini",), conditions={"gemini": "Gemini 3 models"}),
+    "Gemini returned with it (`extra_content.google.thought_signature`; on OpenRouter, the message's "
+    "`reasoning_details`).",
+    policy=policy(
+        error=("gemini", "openrouter"),
+        conditions={"gemini": "Gemini 3 models", "openrouter": "google/gemini-3* models"},
+    ),
     predicts=(
         PredictedError(
             provider="gemini",
@@ -392,6 +446,16 @@ GEMINI_THOUGHT_SIGNATURE = define(
                 "performance. Additional data, function call default_api:t_02--list-sections , position 2."
             ),
             source="https://github.com/nanbingxyz/5ire/issues/405",
+        ),
+        PredictedError(
+            provider="openrouter",
+            text=(
+                "OpenRouter completion error: Gemini models require OpenRouter reasoning details to be "
+                "preserved in each request. Please refer to our docs: https://openrouter.ai/docs/guides/"
+                'best-practices/reasoning-tokens#preserving-reasoning-blocks. Upstream error: { "error": { '
+                '"code": 400, "message": "Function call is missing a thought_signature in functionCall parts.'
+            ),
+            source="https://github.com/RooCodeInc/Roo-Code/issues/10307",
         ),
     ),
     example={
@@ -432,7 +496,9 @@ GEMINI_THOUGHT_SIGNATURE = define(
         "Gemini 3 validates the signature of the first function call of every step since the last user "
         "message (Gemini docs, 'Thought signatures', OpenAI compatibility: `extra_content.google."
         "thought_signature`). Keep the tool call objects Gemini returned unchanged when replaying history; "
-        "earlier turns are not validated. Other Gemini models do not enforce it."
+        "earlier turns are not validated. Other Gemini models do not enforce it. Through OpenRouter the "
+        "signature travels in the assistant message's `reasoning_details`, which must be sent back "
+        "(LibreChat-AI/agents#37, musistudio/claude-code-router#1057)."
     ),
 )
 
@@ -452,6 +518,66 @@ MOONSHOT_THINKING_NOT_OBJECT = define(
     example={"model": "kimi-k2-thinking", "messages": [_USER], "thinking": True},
     example_url="https://api.moonshot.ai/v1/chat/completions",
     fixed={"model": "kimi-k2-thinking", "messages": [_USER], "thinking": {"type": "enabled"}},
+)
+KIMI_THINKING_FORCED_TOOL_CHOICE = define(
+    "quirks.kimi-thinking-forced-tool-choice",
+    Severity.ERROR,
+    "Kimi before K3 in thinking mode (the default from K2.5 on): `tool_choice` forces a call (`required` "
+    "or a named function).",
+    policy=policy(error=("moonshot",), conditions={"moonshot": "thinking on, models before kimi-k3"}),
+    predicts=(
+        PredictedError(
+            provider="moonshot",
+            text="tool_choice 'required' is incompatible with thinking enabled",
+            source="https://github.com/AstrBotDevs/AstrBot/issues/7805",
+        ),
+        PredictedError(
+            provider="moonshot",
+            text="tool_choice specified is incompatible with thinking enabled",
+            source="https://github.com/can1357/oh-my-pi/issues/1077",
+        ),
+    ),
+    example={
+        "model": "kimi-k2.6",
+        "messages": [_USER],
+        "tools": _TOOLS,
+        "tool_choice": "required",
+    },
+    example_url="https://api.moonshot.ai/v1/chat/completions",
+    fixed={
+        "model": "kimi-k2.6",
+        "messages": [_USER],
+        "tools": _TOOLS,
+        "tool_choice": "required",
+        "thinking": {"type": "disabled"},
+    },
+    notes=(
+        'Send `thinking: {"type": "disabled"}` for the forced turn, or `tool_choice: "auto"`. Moonshot '
+        "rejects both forms on every Kimi model with thinking on except K3 (UKGovernmentBEIS/inspect_ai#5152 "
+        "probed each model)."
+    ),
+)
+KIMI_THINKING_WITH_EFFORT = define(
+    "quirks.kimi-thinking-with-reasoning-effort",
+    Severity.ERROR,
+    "Kimi: both `thinking` and `reasoning_effort` are sent; Moonshot takes one of them.",
+    policy=policy(error=("moonshot",)),
+    predicts=(
+        PredictedError(
+            provider="moonshot",
+            text="invalid_request_error: cannot specify both 'thinking' and 'reasoning_effort'",
+            source="https://github.com/HKUDS/nanobot/issues/3939",
+        ),
+    ),
+    example={
+        "model": "kimi-k2.6",
+        "messages": [_USER],
+        "thinking": {"type": "enabled"},
+        "reasoning_effort": "medium",
+    },
+    example_url="https://api.moonshot.ai/v1/chat/completions",
+    fixed={"model": "kimi-k2.6", "messages": [_USER], "thinking": {"type": "enabled"}},
+    notes="Either field alone is accepted (the thread's curl table); Kimi's own switch is `thinking`.",
 )
 KIMI_THINKING_TEMPERATURE = define(
     "quirks.kimi-thinking-temperature",
@@ -488,13 +614,14 @@ def check_quirks(view: RequestView) -> Iterator[Finding]:
     if pid == "dashscope":
         yield from _qwen(view)
     elif pid == "deepseek":
-        family = family_of(view)
-        thinking = _thinking_enabled(view.body)
-        if family.thinking_only or thinking or (thinking is None and family.thinking_default):
-            yield from _reasoning_content(view, DEEPSEEK_REASONING_CONTENT, "DeepSeek thinking mode")
+        yield from _deepseek(view)
     elif pid == "moonshot":
         yield from _moonshot(view)
     elif pid == "mistral":
+        yield from _mistral_ids(view)
+    elif pid == "nvidia" and MISTRAL_MODELS.search((view.model or "").lower()):
+        # NIM serves Mistral models through mistral_common too: "Tool call id was ns.bash:0 but must be
+        # ..." (earendil-works/pi#3975; decolua/9router#2839 normalises ids for NIM for this reason).
         yield from _mistral_ids(view)
     elif pid == "gemini":
         yield from _gemini(view)
@@ -504,6 +631,36 @@ def check_quirks(view: RequestView) -> Iterator[Finding]:
         yield from _ollama(view)
     elif pid in ("vllm", "sglang"):
         yield from _vllm(view)
+    elif pid == "openrouter":
+        yield from _gemini_signatures(view, via_openrouter=True)
+
+
+def _deepseek(view: RequestView) -> Iterator[Finding]:
+    body = view.body
+    family = family_of(view)
+    thinking = _thinking_enabled(body)
+    if thinking is None and body.get("reasoning_effort") == "none":
+        thinking = False  # V4 turns thinking off with effort none (elizaOS/eliza#18378)
+    # DeepSeek's current models think unless told not to (V4: "thinking mode enabled by default");
+    # only deepseek-chat is known not to. A model name toolguard does not know is judged by that
+    # default rather than skipped: the request is rejected either way unless thinking is off.
+    if not (family.thinking_only or thinking or (thinking is None and family.thinking_default is not False)):
+        return
+    mode = (
+        "DeepSeek thinking mode"
+        if family is not DEFAULT_FAMILY
+        else f"DeepSeek thinking mode (toolguard does not know {view.model or 'the model'}; DeepSeek's "
+        'current models think unless thinking: {"type": "disabled"} is sent)'
+    )
+    yield from _reasoning_content(view, DEEPSEEK_REASONING_CONTENT, mode)
+    tool_choice = body.get("tool_choice")
+    if tool_choice == "required" or isinstance(tool_choice, dict):
+        yield from DEEPSEEK_THINKING_TOOL_CHOICE.report(
+            view,
+            "tool_choice",
+            f"tool_choice forces a call in {mode}, which does not support it. Send "
+            'thinking: {"type": "disabled"} for this turn, or tool_choice "auto".',
+        )
 
 
 def _qwen(view: RequestView) -> Iterator[Finding]:
@@ -515,12 +672,13 @@ def _qwen(view: RequestView) -> Iterator[Finding]:
     elif isinstance(flag, bool):
         thinking, why = flag, "enable_thinking is true"
     elif family.thinking_default:
-        thinking, why = True, f"{view.model} thinks by default (open-source Qwen3)"
+        source = "open-source Qwen3" if family.thinking_needs_stream else "Qwen 3.5 and later"
+        thinking, why = True, f"{view.model} thinks by default ({source})"
     else:
         return
     if not thinking:
         return
-    if body.get("stream") is not True:
+    if body.get("stream") is not True and family.thinking_needs_stream:
         fix = (
             "stream the request (stream: true)"
             if family.thinking_only
@@ -592,6 +750,9 @@ def _mistral_ids(view: RequestView) -> Iterator[Finding]:
 _GEMINI_3 = re.compile(r"(^|/)gemini-3")
 
 
+#: Kimi K3 and later accept a forced tool_choice with thinking on (inspect_ai#5152's probe matrix).
+_KIMI_K3_OR_LATER = re.compile(r"(^|/)kimi-k[3-9]")
+
 #: "invalid temperature: only 1 is allowed for this model" (kimi-k2.5/k2.6 in thinking mode).
 _KIMI_THINKING_TEMPERATURE = 1
 
@@ -607,10 +768,26 @@ def _moonshot(view: RequestView) -> Iterator[Finding]:
             f'thinking is {flag!r}; Moonshot takes an object: {{"type": "enabled"}} or '
             '{"type": "disabled"}.',
         )
+    if "thinking" in body and body.get("reasoning_effort") is not None:
+        yield from KIMI_THINKING_WITH_EFFORT.report(
+            view,
+            "reasoning_effort",
+            "the request sends both thinking and reasoning_effort; Moonshot accepts one. Keep `thinking` "
+            "(Kimi's own switch) and drop reasoning_effort.",
+        )
     thinking = _thinking_enabled(body)
     if not (family.thinking_only or thinking or (thinking is None and family.thinking_default)):
         return
     yield from _reasoning_content(view, MOONSHOT_REASONING_CONTENT, "Kimi thinking mode")
+    tool_choice = body.get("tool_choice")
+    forced = tool_choice == "required" or isinstance(tool_choice, dict)
+    if forced and not _KIMI_K3_OR_LATER.search((view.model or "").lower()):
+        yield from KIMI_THINKING_FORCED_TOOL_CHOICE.report(
+            view,
+            "tool_choice",
+            f"tool_choice forces a call while {view.model} thinks (on by default); Moonshot refuses that. "
+            'Send thinking: {"type": "disabled"} for this turn, or tool_choice "auto".',
+        )
     temperature = body.get("temperature")
     if family.id == "kimi-k2.5+" and is_number(temperature) and temperature != _KIMI_THINKING_TEMPERATURE:
         yield from KIMI_THINKING_TEMPERATURE.report(
@@ -621,8 +798,9 @@ def _moonshot(view: RequestView) -> Iterator[Finding]:
         )
 
 
-def _gemini_signatures(view: RequestView) -> Iterator[Finding]:
-    """The first tool call of each assistant step after the last user message must carry its signature."""
+def _gemini_signatures(view: RequestView, via_openrouter: bool = False) -> Iterator[Finding]:
+    """The first tool call of each assistant step after the last user message must carry its signature
+    (on OpenRouter: the message's ``reasoning_details``, where OpenRouter keeps it)."""
     if not _GEMINI_3.search((view.model or "").lower()):
         return
     messages = view.messages
@@ -640,6 +818,18 @@ def _gemini_signatures(view: RequestView) -> Iterator[Finding]:
         extra = first.get("extra_content") if isinstance(first, dict) else None
         google = extra.get("google") if isinstance(extra, dict) else None
         signature = google.get("thought_signature") if isinstance(google, dict) else None
+        details = message.get("reasoning_details")
+        if via_openrouter and isinstance(details, list) and details:
+            continue
+        if via_openrouter and not (isinstance(signature, str) and signature):
+            yield from GEMINI_THOUGHT_SIGNATURE.report(
+                view,
+                f"messages[{index}].reasoning_details",
+                f"messages[{index}] replays a tool call of the current turn without the reasoning_details "
+                "OpenRouter returned with it; Gemini 3 rejects the call without its thought signature. Send "
+                "the assistant message back with its reasoning_details unchanged.",
+            )
+            continue
         if not (isinstance(signature, str) and signature):
             yield from GEMINI_THOUGHT_SIGNATURE.report(
                 view,
@@ -742,5 +932,5 @@ def _vllm(view: RequestView) -> Iterator[Finding]:
             "prompt_logprobs",
             "prompt_logprobs are not available in streamed requests; drop one of them.",
         )
-    if _MISTRAL_MODEL.search((view.model or "").lower()):
+    if MISTRAL_MODELS.search((view.model or "").lower()):
         yield from _mistral_ids(view)

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.providers import MISTRAL_MODELS
 from toolguard_core.request import RequestView
 from toolguard_core.rules.modelinfo import family_of, model_for_family
 from toolguard_core.rules.registry import PredictedError, check, define, policy, provider_id
@@ -112,8 +113,9 @@ NAME_UNSUPPORTED = define(
 UNKNOWN_MESSAGE_KEY = define(
     "roles.unknown-message-key",
     Severity.ERROR,
-    "A message carries a key that a strict provider does not accept (e.g. `reasoning_content` replayed "
-    "to Groq, Mistral or Cerebras, `tool_calls` on a user message).",
+    "A message, or a replayed tool call, carries a key that a strict provider does not accept (e.g. "
+    "`reasoning_content` replayed to Groq, Mistral or Cerebras, `tool_calls` on a user message, `name` next "
+    "to a Mistral tool call's `function`).",
     policy=policy(error=("groq", "mistral", "cerebras")),
     predicts=(
         PredictedError(
@@ -131,6 +133,16 @@ UNKNOWN_MESSAGE_KEY = define(
                 '"loc": ["body", "messages", X, "assistant", "reasoning_content"]'
             ),
             source="https://github.com/charmbracelet/crush/issues/1590",
+            status=422,
+        ),
+        PredictedError(
+            provider="mistral",
+            text=(
+                'Mistral API error (422 Unprocessable Entity): {"detail":[{"type":"extra_forbidden","loc":'
+                '["body","messages",6,"assistant","tool_calls",0,"name"],"msg":"Extra inputs are not '
+                'permitted","input":null}'
+            ),
+            source="https://github.com/zeroclaw-labs/zeroclaw/issues/2693",
             status=422,
         ),
         PredictedError(
@@ -184,6 +196,33 @@ SYSTEM_NOT_FIRST = define(
     example={"model": "sonar", "messages": [_USER, {"role": "system", "content": "Be brief."}]},
     example_url="https://api.perplexity.ai/chat/completions",
     fixed={"model": "sonar", "messages": [{"role": "system", "content": "Be brief."}, _USER]},
+)
+MULTIPLE_SYSTEM = define(
+    "roles.multiple-system",
+    Severity.ERROR,
+    "More than one system message, where the provider takes a single one (MiniMax).",
+    policy=policy(error=("minimax",)),
+    predicts=(
+        PredictedError(
+            provider="minimax",
+            text=(
+                '{"type":"error","error":{"type":"bad_request_error","message":"invalid params, invalid chat '
+                'setting (2013)","http_code":"400"}}'
+            ),
+            source="https://github.com/openclaw/openclaw/issues/19386",
+        ),
+    ),
+    example={
+        "model": "MiniMax-M2.5",
+        "messages": [{"role": "system", "content": "A"}, {"role": "system", "content": "B"}, _USER],
+    },
+    example_url="https://api.minimax.io/v1/chat/completions",
+    fixed={"model": "MiniMax-M2.5", "messages": [{"role": "system", "content": "A\n\nB"}, _USER]},
+    notes=(
+        "A direct request with two system messages fails and the same text merged into one succeeds "
+        "(openclaw/openclaw#19386; can1357/oh-my-pi#954 tested each field of the failing request). Clients "
+        "that add context blocks as extra system messages hit it; merge them into the first."
+    ),
 )
 ALTERNATION = define(
     "roles.alternation",
@@ -374,15 +413,29 @@ FIRST_NOT_USER = define(
 USER_AFTER_TOOL = define(
     "roles.user-after-tool",
     Severity.ERROR,
-    "A user message directly after a tool message: Mistral wants the assistant's answer to the tool "
-    "results first.",
-    policy=policy(error=("mistral",)),
+    "A user message directly after a tool message: Mistral's request validator (mistral_common, on "
+    "Mistral's API, on vLLM and on NVIDIA NIM serving Mistral models) wants the assistant's answer to the "
+    "tool results first.",
+    policy=policy(
+        error=("mistral", "vllm", "nvidia"),
+        conditions={"vllm": "Mistral models", "nvidia": "Mistral models"},
+    ),
     predicts=(
         PredictedError(
             provider="mistral",
             text="Unexpected role 'user' after role 'tool'",
             source="https://github.com/avante-corp/avante.nvim/pull/2695",
             code="3230",
+        ),
+        PredictedError(
+            provider="vllm",
+            text="ValueError: Unexpected role 'user' after role 'tool'",
+            source="https://github.com/mistralai/mistral-vibe/issues/454",
+        ),
+        PredictedError(
+            provider="nvidia",
+            text="HTTP 400: Unexpected role 'user' after role 'tool'",
+            source="https://github.com/NousResearch/hermes-agent/issues/20154",
         ),
     ),
     example={
@@ -450,6 +503,7 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
     system_first_only = pid in ("perplexity", "cloudflare") or local
     previous_role: str | None = None
     seen_other = False
+    first_system: int | None = None
     for index, message in enumerate(messages):
         if not isinstance(message, dict):
             previous_role = None
@@ -457,6 +511,15 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
         role = message.get("role")
         where = f"messages[{index}]"
         if role == "system":
+            if first_system is None:
+                first_system = index
+            else:
+                yield from MULTIPLE_SYSTEM.report(
+                    view,
+                    f"{where}.role",
+                    f"{where} is a second system message (the first is messages[{first_system}]); "
+                    f"{profile.name} takes one. Merge their text into messages[{first_system}].",
+                )
             if family.rejects_system_role or (local and _NO_SYSTEM_TEMPLATE_MODELS.search(model)):
                 yield from SYSTEM_UNSUPPORTED.report(
                     view,
@@ -501,7 +564,9 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
                 f"{where} is the second {role} message in a row; {profile.name} ({view.model}) requires "
                 "user and assistant to alternate. Merge the two messages.",
             )
-        if role == "user" and previous_role == "tool" and pid == "mistral":
+        # Mistral's validator (mistral_common): on Mistral's API always, elsewhere for its models; the
+        # policy says where that is an error.
+        if role == "user" and previous_role == "tool" and (pid == "mistral" or MISTRAL_MODELS.search(model)):
             yield from USER_AFTER_TOOL.report(
                 view,
                 f"{where}.role",
@@ -534,6 +599,21 @@ def _check_keys(
                 f"{where}.{key}",
                 f"{name} rejects the key `{key}` on {role} messages; strip it before sending the history.",
             )
+    call_keys = view.provider.tool_call_keys
+    calls = message.get("tool_calls")
+    if role != "assistant" or call_keys is None or not isinstance(calls, list):
+        return
+    for index, call in enumerate(calls):
+        if not isinstance(call, dict):
+            continue  # a malformed call is shape.*'s
+        for key in call:
+            if key not in call_keys:
+                yield from UNKNOWN_MESSAGE_KEY.report(
+                    view,
+                    f"{where}.tool_calls[{index}].{key}",
+                    f"{name} rejects the key `{key}` on a tool call (it takes {', '.join(sorted(call_keys))}); "
+                    "strip it before sending the history.",
+                )
 
 
 def _check_tail(

@@ -11,7 +11,7 @@ from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
-from toolguard_core.rules.jsonvalues import arguments_problem
+from toolguard_core.rules.jsonvalues import arguments_problem, json_type
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 _CALL = {"id": "call_1", "type": "function", "function": {"name": "foo_tool", "arguments": "{}"}}
@@ -43,6 +43,36 @@ EMPTY_TOOL_CALLS = define(
         "messages": [_USER, {"role": "assistant", "content": "ok", "tool_calls": []}],
     },
     fixed={"model": "gpt-4o", "messages": [_USER, {"role": "assistant", "content": "ok"}]},
+)
+TOOL_CALLS_NOT_ARRAY = define(
+    "shape.tool-calls-not-array",
+    Severity.ERROR,
+    "An assistant message's `tool_calls` is not an array (a string, an object, a number).",
+    # vLLM validates it (below); OpenAI's validator checks types ("Invalid type for 'messages[0].content':
+    # expected a string, but got an array instead", danny-avila/LibreChat#3111) but no answer for this
+    # field is quoted, so elsewhere it is a warning.
+    policy=policy(error=("vllm",), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(
+            provider="vllm",
+            text=(
+                "ValueError: Validating messages' `tool_calls` raised an error. Please ensure `tool_calls` "
+                "are iterable of tool calls."
+            ),
+            source="https://github.com/vllm-project/vllm/pull/34438",
+        ),
+    ),
+    example={
+        "model": "Qwen/Qwen3-8B",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": "...", "tool_calls": '[{"id": "call_1"}]'},
+            _USER,
+        ],
+    },
+    example_url="http://localhost:8000/v1/chat/completions",
+    fixed={"model": "Qwen/Qwen3-8B", "messages": [_USER, {"role": "assistant", "content": "..."}, _USER]},
+    notes="Send the calls as an array of {id, type, function} objects (not their JSON text), or omit the key.",
 )
 MISSING_CALL_ID = define(
     "shape.missing-tool-call-id",
@@ -108,8 +138,26 @@ BAD_ARGUMENTS = define(
     "shape.invalid-tool-arguments",
     Severity.WARNING,
     "A tool call's `function.arguments` is not a string holding exactly one JSON object.",
-    policy=policy(error=("ollama",), otherwise=Severity.WARNING),
-    predicts=(PredictedError(provider="ollama", text="invalid tool call arguments", source="code [OLL-GO]"),),
+    policy=policy(error=("ollama", "dashscope", "minimax"), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(provider="ollama", text="invalid tool call arguments", source="code [OLL-GO]"),
+        PredictedError(
+            provider="dashscope",
+            text=(
+                '<400> InternalError.Algo.InvalidParameter: The "function.arguments" parameter of the code '
+                "model must be in JSON format."
+            ),
+            source="https://github.com/HKUDS/nanobot/issues/2469",
+        ),
+        PredictedError(
+            provider="minimax",
+            text=(
+                "invalid params, invalid function arguments json string, tool_call_id: "
+                "call_function_abraty2ssz2_1 (2013)"
+            ),
+            source="https://github.com/earendil-works/pi/issues/5468",
+        ),
+    ),
     example={
         "model": "gpt-4o",
         "messages": [
@@ -128,7 +176,13 @@ BAD_ARGUMENTS = define(
             {"role": "tool", "content": "done", "tool_call_id": "call_1"},
         ],
     },
-    notes="Typical of a bad streaming merge of parallel calls (qwen-code PR #6981). Errors on Ollama.",
+    notes=(
+        "Typical of a bad streaming merge of parallel calls (qwen-code PR #6981) or of a stream cut off "
+        "mid-call. Errors on Ollama (code), DashScope (continuedev/continue#11556, #11315, "
+        "HKUDS/nanobot#2469) and MiniMax (earendil-works/pi#5468, HKUDS/nanobot#2373), whose answers "
+        "concern arguments that do not parse; that they also refuse parsed non-object arguments is "
+        "inferred from the same validation. OpenAI replays them (warning)."
+    ),
     fixed={
         "model": "gpt-4o",
         "messages": [
@@ -191,7 +245,14 @@ def check_message_shape(view: RequestView) -> Iterator[Finding]:
             continue
         calls = message.get("tool_calls")
         if not isinstance(calls, list):
-            if calls is None and message.get("content") is None and not message.get("function_call"):
+            if calls is not None:
+                yield from TOOL_CALLS_NOT_ARRAY.report(
+                    view,
+                    f"messages[{index}].tool_calls",
+                    f"messages[{index}].tool_calls is a JSON {json_type(calls)}; send an array of tool-call "
+                    "objects (not their serialised text), or omit the key.",
+                )
+            elif message.get("content") is None and not message.get("function_call"):
                 yield from EMPTY_ASSISTANT.report(
                     view,
                     f"messages[{index}]",

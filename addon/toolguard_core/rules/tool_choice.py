@@ -12,6 +12,17 @@ from toolguard_core.rules.policy import has_tools, provider_id
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 TOOL_CHOICE_MODES = frozenset({"none", "auto", "required"})
+#: Providers that take a further string mode: Mistral's own ``any``, which Fireworks' validator
+#: lists too ("Input should be 'auto', 'none', 'any' or 'required'", onyx-dot-app/onyx#9010).
+EXTRA_MODES: dict[str, frozenset[str]] = {"mistral": frozenset({"any"}), "fireworks": frozenset({"any"})}
+#: Providers whose validator refuses an explicit ``tool_choice: null`` instead of treating it as
+#: absent: Fireworks answers "Input should be 'auto', 'none', 'any' or 'required' ... value: None"
+#: (onyx-dot-app/onyx#9010, a client that sends null on turns without tools).
+NULL_REJECTED = frozenset({"fireworks"})
+#: Providers that take fewer string modes than OpenAI's three: Z.AI (Zhipu GLM) answers anything but
+#: "auto" with "Tool choice must be auto" (vectorize-io/hindsight#4246: "required" and the object form
+#: refused, "auto" accepted; Zhipu's API reference: "currently only auto is supported").
+ONLY_MODES: dict[str, frozenset[str]] = {"zhipu": frozenset({"auto"})}
 
 TOOL_CHOICE_WITHOUT_TOOLS = define(
     "tool_choice.without-tools",
@@ -76,13 +87,25 @@ TOOL_CHOICE_INVALID = define(
     Severity.ERROR,
     '`tool_choice` is neither `none`/`auto`/`required` nor `{"type": "function", "function": {"name": ...}}`.',
     policy=policy(
-        error=("openai-family", "vllm", "sglang"), silent=("llama.cpp", "ollama"), otherwise=Severity.WARNING
+        error=("openai-family", "vllm", "sglang", "fireworks"),
+        silent=("llama.cpp", "ollama"),
+        otherwise=Severity.WARNING,
     ),
     predicts=(
         PredictedError(
             provider="openai",
             text="'$.tool_choice' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
             source="https://github.com/Azure/azure-sdk-for-js/issues/28325",
+        ),
+        PredictedError(
+            provider="fireworks",
+            text=(
+                "2 request validation errors: Input should be 'auto', 'none', 'any' or 'required', field: "
+                "'tool_choice.literal[\\'auto\\',\\'none\\',\\'any\\',\\'required\\']', value: None; Input "
+                "should be a valid dictionary or object to extract fields from, field: "
+                "'tool_choice.FunctionSelection', value: None"
+            ),
+            source="https://github.com/onyx-dot-app/onyx/issues/9010",
         ),
     ),
     example={"model": "gpt-4o", "messages": [USER], "tools": [example_tool()], "tool_choice": "get_weather"},
@@ -94,7 +117,9 @@ TOOL_CHOICE_INVALID = define(
     },
     notes=(
         'A bare function name (`tool_choice: "multiply"`, https://github.com/langchain-ai/langchain/issues/16767) '
-        "or the flat `{type, name}` Responses shape. Mistral's own value `any` is valid on Mistral only."
+        "or the flat `{type, name}` Responses shape. Mistral's own value `any` is valid on Mistral and "
+        "Fireworks. Fireworks' validator (a union of those strings and a function selection) also refuses "
+        "an explicit `null`: omit the field instead."
     ),
 )
 
@@ -102,9 +127,9 @@ TOOL_CHOICE_INVALID = define(
 TOOL_CHOICE_FORM_UNSUPPORTED = define(
     "tool_choice.form-unsupported",
     Severity.ERROR,
-    "A forced-function `tool_choice` object sent to a provider that takes only the string modes (Cerebras, "
-    "LM Studio).",
-    policy=policy(error=("cerebras", "lmstudio")),
+    "A `tool_choice` form the provider does not take: the forced-function object where only string modes "
+    "are taken (Cerebras, LM Studio, Z.AI), or a mode other than `auto` on Z.AI.",
+    policy=policy(error=("cerebras", "lmstudio", "zhipu")),
     predicts=(
         PredictedError(
             provider="cerebras",
@@ -120,6 +145,11 @@ TOOL_CHOICE_FORM_UNSUPPORTED = define(
             provider="lmstudio",
             text="Invalid tool_choice type: 'object'. Supported string values: none, auto, required",
             source="https://github.com/567-labs/instructor/issues/2048",
+        ),
+        PredictedError(
+            provider="zhipu",
+            text='{"error":{"message":"Tool choice must be auto","code":400,"metadata":{"provider_name":"Z.AI"}}}',
+            source="https://github.com/vectorize-io/hindsight/issues/4246",
         ),
     ),
     example={
@@ -138,9 +168,16 @@ TOOL_CHOICE_FORM_UNSUPPORTED = define(
 def check_tool_choice(view: RequestView) -> Iterator[Finding]:
     body = view.body
     choice = body.get("tool_choice")
-    if choice is None:
-        return
     pid = provider_id(view)
+    if choice is None:
+        if "tool_choice" in body and pid in NULL_REJECTED:
+            yield from TOOL_CHOICE_INVALID.report(
+                view,
+                "tool_choice",
+                f"tool_choice is null; {view.provider.name} does not read null as 'not set' and rejects it. Omit "
+                "tool_choice when there is nothing to choose.",
+            )
+        return
     if pid == "ollama":
         return  # Ollama ignores tool_choice (doc [OLL-DOC])
     if not has_tools(body):
@@ -153,7 +190,16 @@ def check_tool_choice(view: RequestView) -> Iterator[Finding]:
         )
         return
     if isinstance(choice, str):
-        if choice in TOOL_CHOICE_MODES or (choice == "any" and pid == "mistral"):
+        only = ONLY_MODES.get(pid)
+        if only is not None and choice in TOOL_CHOICE_MODES and choice not in only:
+            yield from TOOL_CHOICE_FORM_UNSUPPORTED.report(
+                view,
+                "tool_choice",
+                f"tool_choice is {choice!r}; {view.provider.name} takes only {', '.join(sorted(only))}. Send "
+                "'auto' and, to force a call, send only the tool that must be called.",
+            )
+            return
+        if choice in TOOL_CHOICE_MODES or choice in EXTRA_MODES.get(pid, ()):
             return
         yield from TOOL_CHOICE_INVALID.report(
             view,
@@ -180,13 +226,13 @@ def check_tool_choice(view: RequestView) -> Iterator[Finding]:
         and isinstance(tool.get("function"), dict)
         and isinstance(tool["function"].get("name"), str)
     }
-    if pid in ("cerebras", "lmstudio"):
-        yield from TOOL_CHOICE_FORM_UNSUPPORTED.report(
-            view,
-            "tool_choice",
-            f"tool_choice forces {name!r}; {view.provider.name} takes only the string modes. Send 'auto' "
-            "('required' where accepted) and only the tool you want called, if it must be that one.",
-        )
+    # Which providers take only the string modes is the rule's policy (declared once, on the rule).
+    yield from TOOL_CHOICE_FORM_UNSUPPORTED.report(
+        view,
+        "tool_choice",
+        f"tool_choice forces {name!r}; {view.provider.name} takes only the string modes. Send 'auto' "
+        "('required' where accepted) and only the tool you want called, if it must be that one.",
+    )
     if name not in declared:
         yield from TOOL_CHOICE_UNKNOWN_FUNCTION.report(
             view,

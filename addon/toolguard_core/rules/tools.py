@@ -619,6 +619,48 @@ def _check_schema_subset(
                 )
 
 
+EMPTY = define(
+    "tools.empty",
+    Severity.ERROR,
+    "`tools` is an empty array; OpenAI, DeepSeek and Mistral require at least one tool when the field "
+    "is sent.",
+    policy=policy(
+        error=("openai-family", "deepseek", "mistral"), silent=("self-hosted",), otherwise=Severity.WARNING
+    ),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="[] is too short - 'tools'",
+            source="https://github.com/JetBrains/koog/issues/786",
+        ),
+        PredictedError(
+            provider="deepseek",
+            text=(
+                "Invalid 'tools': empty array. Expected an array with minimum length 1, but got an empty "
+                "array instead."
+            ),
+            source="https://github.com/marimo-team/marimo/issues/5493",
+        ),
+        PredictedError(
+            provider="mistral",
+            text=(
+                '{"object":"Error","detail":[{"type":"extra_forbidden","loc":["body","tools"],"msg":"Extra '
+                'inputs are not permitted","input":[]}],"type":"invalid_request_error","code":3001}'
+            ),
+            source="https://github.com/partITech/php-mistral/issues/76",
+            status=422,
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [USER], "tools": []},
+    fixed={"model": "gpt-4o", "messages": [USER]},
+    notes=(
+        "Clients build `tools` from a registry that may be empty on some turns (qwen-code#2054: an empty "
+        "array is truthy in JS). Omit the field when there are no tools. Self-hosted servers accept it "
+        "(Ollama checks for an empty list, ollama#5779); other providers are not confirmed (warning)."
+    ),
+)
+
+
 @check
 def check_tools(view: RequestView) -> Iterator[Finding]:
     body = view.body
@@ -633,6 +675,11 @@ def _check_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
             view,
             "tools",
             f"tools is a {type(tools).__name__}; send an array of {{type: function, function}} objects.",
+        )
+        return
+    if not tools:
+        yield from EMPTY.report(
+            view, "tools", "tools is an empty array; omit `tools` (and `tool_choice`) on turns without tools."
         )
         return
     if len(tools) > MAX_TOOLS_OPENAI:
