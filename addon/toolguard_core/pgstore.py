@@ -314,9 +314,9 @@ def _coerce(value: Any, column: Column) -> Any:
     if value is None:
         return None
     if column.pg_type == "text":
-        if isinstance(value, bytes):
-            return value.decode("utf-8", "replace")
-        return value if isinstance(value, str) else str(value)
+        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+        # PostgreSQL's text holds no NUL character (SQLite's does): dropped, not the row.
+        return text.replace("\x00", "")
     if column.pg_type == "bigint" and not isinstance(value, int):
         try:
             return int(value)
@@ -330,6 +330,93 @@ def _source_columns(src: sqlite3.Connection, table: str) -> set[str]:
     return {row[1] for row in src.execute(f'PRAGMA table_info("{table}")')}
 
 
+#: A batch stops early past this much COPY data, whatever ``batch_size`` says: a spool of flows with
+#: megabyte request bodies must not be read into memory 500 at a time.
+MAX_BATCH_BYTES = 16 * 1024 * 1024
+
+
+def _copy_text(column: Column) -> str:
+    """A SQLite expression giving ``column``'s value in COPY's text format
+    (https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.2): ``\\N`` for NULL, and
+    backslash, newline, carriage return and tab escaped. SQLite computes it while reading the spool,
+    so the syncer's thread handles one string per row, not one Python object per value.
+
+    The conversions are :func:`_coerce`'s: an integer column takes integers, reals (truncated, as
+    ``int()`` does) and integer-looking text; anything else there becomes NULL rather than failing
+    the batch. A text column takes any value as its text. A BLOB that is not valid UTF-8, or a NUL
+    character (PostgreSQL's text cannot hold one, and SQLite's replace() cannot remove it), makes
+    PostgreSQL refuse the COPY, and the batch is sent again row by row (:func:`_upsert_rows`)."""
+    name = '"' + column.name.replace('"', '""') + '"'
+    escaped = (
+        f"replace(replace(replace(replace(CAST({name} AS TEXT), '\\', '\\\\'), "
+        "char(10), '\\n'), char(13), '\\r'), char(9), '\\t')"
+    )
+    if column.pg_type == "bigint":
+        value = (
+            f"CASE typeof({name}) WHEN 'integer' THEN CAST({name} AS TEXT) "
+            f"WHEN 'real' THEN CAST(CAST({name} AS INTEGER) AS TEXT) "
+            f"WHEN 'text' THEN CASE WHEN trim({name}) GLOB '[0-9]*' AND NOT trim({name}) GLOB '*[^0-9]*' "
+            f"OR trim({name}) GLOB '-[0-9]*' AND NOT substr(trim({name}), 2) GLOB '*[^0-9]*' "
+            f"THEN trim({name}) END END"
+        )
+    elif column.pg_type == "bytea":
+        value = f"'\\\\x' || hex({name})"
+    else:
+        value = escaped
+    return f"coalesce({value}, '\\N')"
+
+
+def _upsert_sql(table: Table, columns: Sequence[Column], source: Any) -> Any:
+    """``INSERT INTO table (columns) <source> ON CONFLICT (primary key) DO UPDATE``: last write wins,
+    like the SQLite writer's ``INSERT OR REPLACE``, so a batch sent again changes nothing."""
+    updates = [c for c in columns if c.name not in table.primary_key]
+    return sql.SQL("INSERT INTO {} ({}) {} ON CONFLICT ({}) DO {}").format(
+        sql.Identifier(table.name),
+        sql.SQL(", ").join(sql.Identifier(c.name) for c in columns),
+        source,
+        sql.SQL(", ").join(map(sql.Identifier, table.primary_key)),
+        sql.SQL("UPDATE SET ")
+        + sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c.name)) for c in updates)
+        if updates
+        else sql.SQL("NOTHING"),
+    )
+
+
+def _copy_upsert(conn: Any, table: Table, columns: Sequence[Column], data: bytes) -> None:
+    """COPY the serialised rows into a temporary table, then upsert them from there in one
+    statement: three round trips and one statement for the server to plan, for the whole batch."""
+    staging = sql.Identifier(f"_toolguard_in_{table.name}")
+    names = sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
+    conn.execute(
+        sql.SQL(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        ).format(staging, sql.Identifier(table.name))
+    )
+    with conn.cursor() as cursor:
+        with cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(staging, names)) as copy:
+            copy.write(data)  # psycopg sends it in messages of at most 128 KiB
+        cursor.execute(_upsert_sql(table, columns, sql.SQL("SELECT {} FROM {}").format(names, staging)))
+
+
+def _upsert_rows(
+    conn: Any, src: sqlite3.Connection, table: Table, columns: Sequence[Column], first: int, last: int
+) -> None:
+    """The batch again, row by row with each value converted in Python (:func:`_coerce`): the path for
+    the rare batch PostgreSQL refused as COPY data (a BLOB that is not UTF-8 text)."""
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    rows = src.execute(
+        f'SELECT {names} FROM "{table.name}" WHERE rowid >= ? AND rowid <= ? ORDER BY rowid',
+        [first, last],
+    ).fetchall()
+    statement = _upsert_sql(
+        table, columns, sql.SQL("VALUES ({})").format(sql.SQL(", ").join(sql.Placeholder() * len(columns)))
+    )
+    with conn.cursor() as cursor:
+        cursor.executemany(
+            statement, [[_coerce(v, c) for v, c in zip(row, columns, strict=True)] for row in rows]
+        )
+
+
 def push(
     src: sqlite3.Connection,
     conn: Any,
@@ -340,8 +427,11 @@ def push(
     """Upsert one batch per table of the rows of ``src`` past the ``after`` rowids, in one
     PostgreSQL transaction. Returns ``{table: (rows sent, last rowid sent)}`` for tables with rows.
 
-    Last write wins (``ON CONFLICT DO UPDATE``), like the SQLite writer's ``INSERT OR REPLACE``:
-    sending a row again changes nothing, so a batch resent after a failure is harmless.
+    Each batch goes as COPY data that SQLite serialised (:func:`_copy_text`) into a temporary table,
+    and from there into the table with ``ON CONFLICT DO UPDATE`` (:func:`_copy_upsert`). Measured
+    with scripts/profile_pg_sync.py, this replaced a per-row ``executemany`` whose per-value Python
+    conversions and per-row protocol messages held the interpreter lock the proxy's event loop needs.
+    Sending a row again changes nothing, so a batch resent after a failure is harmless.
     """
     sent: dict[str, tuple[int, int]] = {}
     with conn.transaction():
@@ -352,32 +442,28 @@ def push(
             if not available:
                 continue  # an older file without this table
             columns = [c for c in table.columns if c.name in available]
-            names = ", ".join(f'"{c.name}"' for c in columns)
-            rows = src.execute(
-                f'SELECT rowid, {names} FROM "{table.name}" WHERE rowid > ? ORDER BY rowid LIMIT ?',
-                [after.get(table.name, 0), batch_size],
-            ).fetchall()
-            if not rows:
+            line = " || char(9) || ".join(_copy_text(c) for c in columns) + " || char(10)"
+            # One result row for the whole batch: SQLite serialises and concatenates the rows (a
+            # prefix of them up to MAX_BATCH_BYTES, at least one), so the syncer's thread steps the
+            # cursor once instead of once per row, each step a release and retake of the lock.
+            first, last, count, data = src.execute(
+                "SELECT min(rowid), max(rowid), count(*), CAST(group_concat(line, '') AS BLOB) FROM ("
+                "SELECT rowid, line, sum(length(CAST(line AS BLOB))) OVER (ORDER BY rowid) AS upto FROM ("
+                f'SELECT rowid, {line} AS line FROM "{table.name}" WHERE rowid > ? ORDER BY rowid LIMIT ?'
+                ")) WHERE upto - length(CAST(line AS BLOB)) < ?",
+                [after.get(table.name, 0), batch_size, MAX_BATCH_BYTES],
+            ).fetchone()
+            if not count:
                 continue
-            updates = [c for c in columns if c.name not in table.primary_key]
-            statement = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO {}").format(
-                sql.Identifier(table.name),
-                sql.SQL(", ").join(sql.Identifier(c.name) for c in columns),
-                sql.SQL(", ").join(sql.Placeholder() * len(columns)),
-                sql.SQL(", ").join(map(sql.Identifier, table.primary_key)),
-                sql.SQL("UPDATE SET ")
-                + sql.SQL(", ").join(
-                    sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c.name)) for c in updates
+            try:
+                with conn.transaction():  # a savepoint: a refused COPY leaves the batch's transaction usable
+                    _copy_upsert(conn, table, columns, data)
+            except psycopg.DataError as exc:
+                logger.warning(
+                    "toolguard: %s rows refused as COPY data (%s); sent row by row", table.name, exc
                 )
-                if updates
-                else sql.SQL("NOTHING"),
-            )
-            with conn.cursor() as cur:
-                cur.executemany(
-                    statement,
-                    [[_coerce(v, c) for v, c in zip(row[1:], columns, strict=True)] for row in rows],
-                )
-            sent[table.name] = (len(rows), rows[-1][0])
+                _upsert_rows(conn, src, table, columns, first, last)
+            sent[table.name] = (count, last)
     return sent
 
 
@@ -435,6 +521,7 @@ class Syncer:
         gather: float = 1.0,
         batch_size: int = 500,
         max_backoff: float = 10.0,
+        max_interval: float = 30.0,
     ) -> None:
         require_driver()
         self.spool = Path(spool)
@@ -443,6 +530,7 @@ class Syncer:
         self.gather = gather
         self.batch_size = batch_size
         self.max_backoff = max_backoff
+        self.max_interval = max_interval
         self.state_path = self.spool.with_name(self.spool.name + ".sync.json")
         self.schema = sqlite_schema()
         self.synced = 0
@@ -487,11 +575,18 @@ class Syncer:
 
     def _run(self) -> None:
         backoff = 0.0
+        idle = self.interval
         while True:
             stopping = self._stop.is_set()
             try:
+                before = self.synced
                 self._sync_once()
                 backoff = 0.0
+                # Adaptive polling: the writer wakes the syncer for every batch it writes, so the
+                # timed pass only catches what the wake-up missed; while passes find nothing, it
+                # comes less often (up to max_interval), and as often as `interval` again once
+                # rows flow.
+                idle = self.interval if self.synced > before else min(self.max_interval, idle * 2)
             except Exception as exc:  # unreachable server, lost connection, bad row: retried later
                 self.errors += 1
                 message = f"{type(exc).__name__}: {exc}".strip()
@@ -515,7 +610,7 @@ class Syncer:
                 # server costs a connect timeout); only stopping does.
                 self._stop.wait(backoff)
             else:
-                if self._wake.wait(self.interval) and not self._stop.is_set():
+                if self._wake.wait(idle) and not self._stop.is_set():
                     # Woken by the writer: let a few more batches land first. Measured with
                     # bench_proxy.py (flagged requests, every one stored): syncing after each
                     # writer batch cost the proxy a third of its throughput in small transactions.
