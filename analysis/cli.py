@@ -460,15 +460,14 @@ def summary(
 
 @cli.command(name="merge")
 @click.argument("out")
-@click.argument(
-    "inputs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
-def merge_command(out: str, inputs: tuple[Path, ...]) -> None:
+@click.argument("inputs", nargs=-1, required=True)
+def merge_command(out: str, inputs: tuple[str, ...]) -> None:
     """Combine capture databases into OUT (a file, created if missing) without duplicates.
 
     Flows are matched by flow id and findings by (flow id, index); rows already in OUT win, so
     running the same merge twice changes nothing. The inputs are only read. An OUT that is a
-    postgresql:// URL gets the inputs through `toolguard sync` (there the newest copy of a row wins).
+    postgresql:// URL gets the inputs through `toolguard sync` (there the newest copy of a row wins);
+    an input that is one is the team's shared store, taken into the file OUT.
 
     \b
     Examples:
@@ -476,15 +475,27 @@ def merge_command(out: str, inputs: tuple[Path, ...]) -> None:
         toolguard merge all.db ~/.local/share/toolguard/toolguard.db other-machine.db
         toolguard summary --db all.db
         toolguard merge postgresql://toolguard@db.example/toolguard laptop.db ci.db
+        toolguard merge offline.db postgresql://toolguard@db.example/toolguard
     """
+    for path in inputs:
+        if not is_postgres_url(path) and not Path(path).is_file():
+            raise click.BadParameter(f"{path!r}: no such file", param_hint="INPUTS")
     if is_postgres_url(out):
         for path in inputs:
-            _sync(path, out)
+            if is_postgres_url(path):
+                raise click.BadParameter(
+                    "from one PostgreSQL database to another: use pg_dump", param_hint="INPUTS"
+                )
+            _sync(Path(path), out)
         return
     try:
-        added = merge(Path(out), list(inputs))
+        added = merge(Path(out), [p if is_postgres_url(p) else Path(p) for p in inputs])
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from exc
     except (ValueError, sqlite3.DatabaseError) as exc:
         raise click.ClickException(str(exc)) from exc
+    except dbsource.database_errors() as exc:  # psycopg's, once a URL was opened
+        raise click.ClickException(f"cannot read {', '.join(map(label, inputs))}: {exc}") from exc
     click.echo(
         f"{out}: added {added['flows']} flows and {added['findings']} findings from {len(inputs)} database(s)"
     )

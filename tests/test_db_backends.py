@@ -381,3 +381,30 @@ def test_datasette_metadata_says_datasette_reads_sqlite_only() -> None:
     assert status == 2
     assert "Datasette reads SQLite files, not PostgreSQL" in output
     assert "postgresql://toolguard:***@db.example/toolguard" in output and ":pw@" not in output
+
+
+def test_merge_takes_the_shared_store_offline_into_a_file(databases: dict[str, str], tmp_path: Path) -> None:
+    offline = tmp_path / "offline.db"
+    url = databases["postgresql"]
+    assert toolguard("merge", str(offline), url) == (
+        0,
+        f"{offline}: added 3 flows and 1 findings from 1 database(s)\n",
+    )
+    assert toolguard("merge", str(offline), url) == (  # idempotent, like merging files
+        0,
+        f"{offline}: added 0 flows and 0 findings from 1 database(s)\n",
+    )
+    summaries = [
+        json.loads(toolguard("summary", "--db", db, "--format", "json")[1])
+        for db in (databases["sqlite"], str(offline))
+    ]
+    for summary in summaries:
+        summary.pop("databases")
+    assert summaries[0] == summaries[1]
+    assert (
+        on_both(
+            {"sqlite": databases["sqlite"], "postgresql": str(offline)},
+            lambda db: toolguard("show", "--last", "--db", db, "--format", "json"),
+        )[0]
+        == 0
+    )
