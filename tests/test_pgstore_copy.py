@@ -135,3 +135,36 @@ def test_a_batch_stops_at_its_byte_bound_and_the_next_one_goes_on_from_there(
     batches = _push_all(spool, postgres_url, batch_size=500)
     assert batches == [{"flows": (3, 3)}, {"flows": (3, 6)}, {"flows": (3, 9)}, {"flows": (1, 10)}]
     assert _pg_values(postgres_url, rows) == ["x" * 1000] * 10
+
+
+def test_the_idle_poll_backs_off_and_rows_bring_it_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The syncer's timed pass (the safety net behind the writer's wake-ups) doubles its wait while
+    passes find nothing, up to max_interval, and returns to `interval` once a pass sends rows. The
+    passes are counted on the real thread; only what one pass finds is decided here."""
+    import threading
+    import time
+
+    passes: list[float] = []
+    rows_to_send = threading.Event()
+
+    def sync_once(self: pgstore.Syncer) -> None:
+        passes.append(time.monotonic())
+        if rows_to_send.is_set():
+            self.synced += 1
+
+    monkeypatch.setattr(pgstore.Syncer, "_sync_once", sync_once)
+    syncer = pgstore.Syncer(tmp_path / "spool.db", "postgresql://nobody@127.0.0.1:1/none", interval=0.05,
+                            gather=0.0, max_interval=0.4)  # fmt: skip
+    syncer.start()
+    time.sleep(1.6)  # idle: waits of 0.1, 0.2, 0.4, 0.4, 0.4 after the first pass
+    idle = len(passes)
+    rows_to_send.set()
+    syncer.wake()  # what the writer does after each batch it writes
+    time.sleep(0.6)  # rows on every pass: back to 0.05 s between passes
+    busy = len(passes) - idle
+    syncer.close()
+    # A fixed 0.05 s poll would have made ~30 idle passes; backing off makes 5-7 (timing slack).
+    assert 4 <= idle <= 8, passes
+    assert busy >= 6, passes
