@@ -5,8 +5,8 @@ The code that changes rows (:mod:`toolguard_core.learned_store`, :func:`toolguar
 is written against the part of sqlite-utils' ``Database`` it uses: ``execute`` (a DB-API cursor),
 ``query`` (rows as dicts), ``atomic`` (one transaction) and ``table_names``. A SQLite file is opened
 as exactly that (:func:`toolguard_core.store.open_db`, migrated); a PostgreSQL URL as
-:class:`PostgresDatabase`, the same four methods over psycopg, with the schema created if missing
-(:func:`toolguard_core.pgstore.ensure_schema`). So each statement is written once, in SQL both
+:class:`PostgresDatabase`, the same four methods over psycopg (an import first creates the tables
+if missing, :func:`toolguard_core.pgstore.ensure_schema`). So each statement is written once, in SQL both
 dialects read, and both backends give the same answers.
 
 Reading only (``show``, ``summary``) goes through :class:`toolguard_analysis.db.Connection`, which
@@ -38,7 +38,7 @@ class PostgresDatabase:
     :meth:`atomic` is one transaction (nested calls are savepoints, as in sqlite-utils).
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, prepare: bool = False) -> None:
         from toolguard_core import pgstore
 
         self.label = redact_url(url)
@@ -48,6 +48,8 @@ class PostgresDatabase:
             raise ToolguardError(str(exc)) from exc
         except Exception as exc:  # psycopg.OperationalError: unreachable, bad credentials
             raise ToolguardError(f"cannot connect to {self.label}: {exc}") from exc
+        if not prepare:
+            return
         try:
             pgstore.ensure_schema(self.conn)
         except Exception as exc:  # psycopg.Error: a role that may not create the tables
@@ -84,7 +86,10 @@ def open_writable(source: Source, *, create: bool = False) -> Any:
     ``postgresql://`` URL as a :class:`PostgresDatabase`. Raises :class:`ToolguardError` when the
     file is missing (without ``create``), is no database, or the server cannot be reached."""
     if is_postgres_url(source):
-        return PostgresDatabase(str(source))
+        # Tables are created only where rows are added (an import): listing, exporting or forgetting
+        # must work for a role that may read and delete but not create (PostgreSQL checks the
+        # schema's CREATE privilege even for CREATE TABLE IF NOT EXISTS on a table that exists).
+        return PostgresDatabase(str(source), prepare=create)
     from toolguard_core.store import open_db  # sqlite-utils and click: the CLI's, not the summary's
 
     path = Path(source).expanduser()

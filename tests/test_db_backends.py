@@ -9,6 +9,7 @@ The PostgreSQL database gets its rows the way a team's does: ``toolguard sync`` 
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -408,3 +409,33 @@ def test_merge_takes_the_shared_store_offline_into_a_file(databases: dict[str, s
         )[0]
         == 0
     )
+
+
+def test_a_read_only_role_lists_and_exports_and_an_empty_database_gets_no_tables(
+    databases: dict[str, str], postgres_server: Any, tmp_path: Path
+) -> None:
+    """Reading what was learned needs no right to create tables (a teammate's read-only login), and
+    listing an empty database leaves it empty: only an import creates the tables."""
+    import psycopg
+
+    url = databases["postgresql"]
+    export_file = tmp_path / "team.json"
+    export_file.write_text(json.dumps(EXPORT))
+    assert toolguard("learned", "import", str(export_file), "--db", url)[0] == 0
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS reader")
+        conn.execute("CREATE ROLE reader LOGIN")
+        conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader")
+    reader = url.replace("toolguard@", "reader@")
+    owner_listing = toolguard("learned", "list", "--db", url)
+    assert toolguard("learned", "list", "--db", reader) == owner_listing
+    assert owner_listing[1].startswith("learned.param          logit_bias")
+
+    empty = postgres_server.create_database("t_empty_" + secrets.token_hex(4))
+    assert toolguard("learned", "list", "--db", empty) == (0, "nothing learned yet\n")
+    with psycopg.connect(empty) as conn:
+        tables = conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+        ).fetchone()
+    assert tables == (0,)
