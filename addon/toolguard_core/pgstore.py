@@ -22,12 +22,14 @@ this module only when a ``postgresql://`` URL is given (:mod:`toolguard_core.dbu
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -509,7 +511,9 @@ class Syncer:
     anyway. What was sent is remembered as one rowid per table in ``<spool>.sync.json`` (a file of
     its own, not a table, so the spool keeps exactly the documented schema); a restart resends at
     most the last batch, which the upserts absorb. While PostgreSQL is unreachable the rows wait in
-    the spool and the syncer retries with exponential back-off up to ``max_backoff``.
+    the spool and the syncer retries with exponential back-off up to ``max_backoff``. Every
+    ``pull_interval`` seconds it also brings the team's learned rows into the spool
+    (:meth:`_pull_learned`), so what one proxy learned, every proxy checks.
     """
 
     def __init__(
@@ -521,7 +525,8 @@ class Syncer:
         gather: float = 1.0,
         batch_size: int = 500,
         max_backoff: float = 10.0,
-        max_interval: float = 30.0,
+        max_interval: float = 10.0,
+        pull_interval: float = 10.0,
     ) -> None:
         require_driver()
         self.spool = Path(spool)
@@ -531,6 +536,10 @@ class Syncer:
         self.batch_size = batch_size
         self.max_backoff = max_backoff
         self.max_interval = max_interval
+        self.pull_interval = pull_interval
+        self.pulled = 0
+        self._next_pull = 0.0  # time.monotonic() of the next pull of the team's learned rows
+        self._pulled_digest: str | None = None
         self.state_path = self.spool.with_name(self.spool.name + ".sync.json")
         self.schema = sqlite_schema()
         self.synced = 0
@@ -545,7 +554,12 @@ class Syncer:
         self._thread = threading.Thread(target=self._run, name="toolguard-pg-sync", daemon=True)
 
     def stats(self) -> dict[str, int]:
-        return {"pg_rows_synced": self.synced, "pg_rows_pending": self.pending, "pg_sync_errors": self.errors}
+        return {
+            "pg_rows_synced": self.synced,
+            "pg_rows_pending": self.pending,
+            "pg_sync_errors": self.errors,
+            "pg_learned_pulled": self.pulled,
+        }
 
     def start(self) -> None:
         self._thread.start()
@@ -629,11 +643,16 @@ class Syncer:
         src = self._src
         try:
             self.pending = pending_rows(src, self.schema, self._after)
-            if not self.pending:
+            pull = time.monotonic() >= self._next_pull
+            if not self.pending and not pull:
                 return
             if self._conn is None:
                 self._conn = connect(self.url)
                 ensure_schema(self._conn, self.schema)
+            if pull:
+                src.rollback()
+                self._pull_learned()
+                self._next_pull = time.monotonic() + self.pull_interval
             while sent := push(src, self._conn, self.schema, self._after, self.batch_size):
                 for table, (count, last) in sent.items():
                     self.synced += count
@@ -642,3 +661,55 @@ class Syncer:
                 self._save_state()
         finally:
             src.rollback()  # ends the read transaction, so the spool's WAL can be checkpointed
+
+    def _pull_learned(self) -> None:
+        """Bring what the team learned into this proxy: the ``learned`` and ``rule_calibration`` rows
+        other proxies sent to PostgreSQL are added to the spool (``INSERT OR IGNORE``: a row this
+        proxy has for the same key stays as it is), where the store's writer picks them up within
+        seconds, as it does a ``toolguard learned import``. Rows added here are not sent back: the
+        table's high-water mark moves past them when nothing of this proxy's own was pending."""
+        tables = [t for t in (self.schema.table("learned"), self.schema.table("rule_calibration"))]
+        remote: dict[str, list[tuple[Any, ...]]] = {}
+        for table in tables:
+            names = sql.SQL(", ").join(sql.Identifier(c.name) for c in table.columns)
+            remote[table.name] = self._conn.execute(
+                sql.SQL("SELECT {} FROM {} ORDER BY {}").format(
+                    names,
+                    sql.Identifier(table.name),
+                    sql.SQL(", ").join(map(sql.Identifier, table.primary_key)),
+                )
+            ).fetchall()
+        self._conn.rollback()  # the read's transaction: idle-in-transaction would hold a snapshot
+        digest = hashlib.sha256(repr(remote).encode()).hexdigest()
+        if digest == self._pulled_digest:
+            return
+        spool = sqlite3.connect(self.spool, timeout=10, isolation_level=None)
+        try:
+            spool.execute("BEGIN IMMEDIATE")  # the writer waits: no row of its own slips in between
+            for table in tables:
+                rows = remote[table.name]
+                present = {r[1] for r in spool.execute(f'PRAGMA table_info("{table.name}")')}
+                columns = [c.name for c in table.columns]
+                if not rows or not set(columns) <= present:
+                    continue
+                before = spool.execute(f'SELECT coalesce(max(rowid), 0) FROM "{table.name}"').fetchone()[0]
+                changes = spool.total_changes
+                spool.executemany(
+                    f'INSERT OR IGNORE INTO "{table.name}" ({", ".join(columns)}) '
+                    f"VALUES ({', '.join('?' * len(columns))})",
+                    rows,
+                )
+                self.pulled += spool.total_changes - changes
+                if before <= self._after.get(table.name, 0):
+                    self._after[table.name] = spool.execute(
+                        f'SELECT coalesce(max(rowid), 0) FROM "{table.name}"'
+                    ).fetchone()[0]
+            spool.execute("COMMIT")
+        except BaseException:
+            if spool.in_transaction:
+                spool.execute("ROLLBACK")
+            raise
+        finally:
+            spool.close()
+        self._save_state()
+        self._pulled_digest = digest

@@ -127,3 +127,50 @@ def test_a_flow_a_proxy_stored_in_postgresql_is_shown_and_its_lesson_travels_to_
     other.stop()
     third = json.loads(toolguard("show", "--last", "--db", str(other_db), "--format", "json"))["flow"]["id"]
     assert findings_of(third, str(other_db)) == learned_by_the_proxy  # the same finding, citing the same flow
+
+
+def test_what_one_proxy_learned_reaches_another_proxy_through_postgresql(
+    upstream: Upstream,
+    mitmdump_reverse: Callable[..., Mitmdump],
+    openai_client: Callable[..., Any],
+    postgres_url: str,
+    tmp_path: Path,
+) -> None:
+    """Issue #17: learned constraints are shared through the store. Proxy A learns that xAI rejects
+    presence_penalty for grok-4; proxy B, on another spool, pulls it from PostgreSQL and flags the
+    very first such request it sees (predicted, learned.param) without having been rejected itself."""
+    upstream.handler = lambda request: Reply.json(400, XAI_PRESENCE_PENALTY)
+    spools = [tmp_path / "spool-a.db", tmp_path / "spool-b.db"]
+    a, b = (
+        mitmdump_reverse(options={"toolguard_db": postgres_url, "toolguard_spool": str(s)}, db_path=s)
+        for s in spools
+    )
+    grok_request(openai_client(a))
+    wait_for(lambda: pg_rows(postgres_url, "SELECT * FROM learned"), "A's learned constraint in PostgreSQL")
+
+    def in_b() -> list[Any]:
+        import sqlite3
+
+        conn = sqlite3.connect(spools[1])
+        try:
+            return conn.execute("SELECT name, source FROM learned").fetchall()
+        except sqlite3.OperationalError:
+            return []
+        finally:
+            conn.close()
+
+    assert wait_for(in_b, "the constraint pulled into B's spool") == [("presence_penalty", "observed")]
+    time.sleep(3)  # the store's writer re-reads what was learned when idle, every 2 s
+    grok_request(openai_client(b))
+    b_out = b.stop()
+    a.stop()
+    flow = json.loads(toolguard("show", "--last", "--db", str(spools[1]), "--format", "json"))
+    assert flow["flow"]["verdict"] == "predicted"
+    assert [(f["rule"], f["severity"], f["location"]) for f in flow["findings"]] == [
+        ("learned.param", "error", "presence_penalty")
+    ]
+    assert "'pg_learned_pulled': 1" in b_out
+    # Not sent back: PostgreSQL still has the one row A wrote, as A wrote it.
+    assert [(r["name"], r["source"], r["count"]) for r in pg_rows(postgres_url, "SELECT * FROM learned")] == [
+        ("presence_penalty", "observed", 1)
+    ]
