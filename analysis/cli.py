@@ -45,10 +45,11 @@ from toolguard_analysis.show import find_flow, request_body
 from toolguard_analysis.show import render as render_flow
 from toolguard_analysis.summary import build_summary
 from toolguard_analysis.timefilters import parse_when
+from toolguard_analysis.writable import run_on
 from toolguard_core.dburl import is_postgres_url, label
 from toolguard_core.learned_store import export_learned, forget, import_learned
 from toolguard_core.modes import Mode
-from toolguard_core.store import default_db_path, open_db, relabel_rows
+from toolguard_core.store import default_db_path, relabel_rows
 
 
 def _library[T](fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -93,6 +94,14 @@ def cli() -> None:
         toolguard datasette-metadata capture.db > meta.yml   # datasette capture.db -m meta.yml
         toolguard sync toolguard.db postgresql://db.example/toolguard  # push to the team's PostgreSQL
     """
+
+
+def _source(db_path: str | None) -> dbsource.Source:
+    """The database a ``--db`` names: a postgresql:// URL as given, a file path with ~ expanded,
+    or the default database."""
+    if db_path and is_postgres_url(db_path):
+        return db_path
+    return Path(db_path).expanduser() if db_path else default_db_path()
 
 
 def db_option(multiple: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -165,8 +174,7 @@ def check(
     if flow_ref and files:
         raise click.UsageError("give FILES or --flow, not both")
     if flow_ref:
-        path = Path(db_path).expanduser() if db_path else default_db_path()
-        source, body, stored_url = _library(stored_flow_body, path, flow_ref)
+        source, body, stored_url = _library(stored_flow_body, _source(db_path), flow_ref)
         bodies, url = [(source, body)], url or stored_url
     else:
         bodies = []
@@ -347,12 +355,12 @@ def show(flow_id: str | None, last: bool, db_path: str | None, fmt: str, request
         toolguard show --last
         toolguard show 6f9bebcc
         toolguard show 6f9bebcc --format markdown > bug-report.md
+        toolguard show --last --db postgresql://toolguard@db.example/toolguard   # the team's store
         toolguard show --last --format json | jq .findings
         toolguard show 6f9bebcc --request | curl -s https://api.openai.com/v1/chat/completions \\
             -H "authorization: Bearer $OPENAI_API_KEY" -H "content-type: application/json" --data @-
     """
-    path = Path(db_path).expanduser() if db_path else default_db_path()
-    flow = _library(find_flow, path, flow_id, last)
+    flow = _library(find_flow, _source(db_path), flow_id, last)
     if request_only:
         click.echo(_library(request_body, flow))
     else:
@@ -452,15 +460,14 @@ def summary(
 
 @cli.command(name="merge")
 @click.argument("out")
-@click.argument(
-    "inputs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
-def merge_command(out: str, inputs: tuple[Path, ...]) -> None:
+@click.argument("inputs", nargs=-1, required=True)
+def merge_command(out: str, inputs: tuple[str, ...]) -> None:
     """Combine capture databases into OUT (a file, created if missing) without duplicates.
 
     Flows are matched by flow id and findings by (flow id, index); rows already in OUT win, so
     running the same merge twice changes nothing. The inputs are only read. An OUT that is a
-    postgresql:// URL gets the inputs through `toolguard sync` (there the newest copy of a row wins).
+    postgresql:// URL gets the inputs through `toolguard sync` (there the newest copy of a row wins);
+    an input that is one is the team's shared store, taken into the file OUT.
 
     \b
     Examples:
@@ -468,15 +475,27 @@ def merge_command(out: str, inputs: tuple[Path, ...]) -> None:
         toolguard merge all.db ~/.local/share/toolguard/toolguard.db other-machine.db
         toolguard summary --db all.db
         toolguard merge postgresql://toolguard@db.example/toolguard laptop.db ci.db
+        toolguard merge offline.db postgresql://toolguard@db.example/toolguard
     """
+    for path in inputs:
+        if not is_postgres_url(path) and not Path(path).is_file():
+            raise click.BadParameter(f"{path!r}: no such file", param_hint="INPUTS")
     if is_postgres_url(out):
         for path in inputs:
-            _sync(path, out)
+            if is_postgres_url(path):
+                raise click.BadParameter(
+                    "from one PostgreSQL database to another: use pg_dump", param_hint="INPUTS"
+                )
+            _sync(Path(path), out)
         return
     try:
-        added = merge(Path(out), list(inputs))
+        added = merge(Path(out), [p if is_postgres_url(p) else Path(p) for p in inputs])
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from exc
     except (ValueError, sqlite3.DatabaseError) as exc:
         raise click.ClickException(str(exc)) from exc
+    except dbsource.database_errors() as exc:  # psycopg's, once a URL was opened
+        raise click.ClickException(f"cannot read {', '.join(map(label, inputs))}: {exc}") from exc
     learned = (
         f"; merged {added['learned']} learned constraints and {added['rule_calibration']} rule calibrations"
         if added["learned"] or added["rule_calibration"]
@@ -504,12 +523,9 @@ def reexplain(db_path: str | None) -> None:
     Examples:
         toolguard reexplain
         toolguard reexplain --db laptop.db && toolguard summary --db laptop.db
+        toolguard reexplain --db postgresql://toolguard@db.example/toolguard
     """
-    db = _open_existing(db_path)
-    try:
-        changed = relabel_rows(db)
-    finally:
-        db.close()
+    changed = _library(run_on, _source(db_path), relabel_rows)
     click.echo(f"{changed} stored rejection(s) relabelled")
 
 
@@ -525,6 +541,7 @@ def learned() -> None:
     Examples:
         toolguard learned list
         toolguard learned export team.json && toolguard learned import team.json --db other.db
+        toolguard learned list --db postgresql://toolguard@db.example/toolguard   # what every proxy learned
         toolguard learned forget --host api.example.com --rule learned.param
     """
 
@@ -539,12 +556,9 @@ def learned_list(db_path: str | None, as_json: bool) -> None:
     Examples:
         toolguard learned list
         toolguard learned list --json | jq '.constraints[] | {host, model, name}'
+        toolguard learned list --db postgresql://toolguard@db.example/toolguard
     """
-    db = _open_existing(db_path)
-    try:
-        data = export_learned(db)
-    finally:
-        db.close()
+    data = _library(run_on, _source(db_path), export_learned)
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
@@ -590,11 +604,9 @@ def learned_forget(
     """
     if not everything and all(v is None for v in (host, model, rule, name)):
         raise click.UsageError("give a filter (--host, --model, --rule, --name) or --all")
-    db = _open_existing(db_path)
-    try:
-        removed = forget(db, host=host, model=model, rule=rule, name=name)
-    finally:
-        db.close()
+    removed = _library(
+        run_on, _source(db_path), lambda db: forget(db, host=host, model=model, rule=rule, name=name)
+    )
     click.echo(f"forgot {removed} row(s)")
 
 
@@ -607,13 +619,10 @@ def learned_export(file: TextIO, db_path: str | None) -> None:
     \b
     Examples:
         toolguard learned export team-learned.json
+        toolguard learned export team.json --db postgresql://toolguard@db.example/toolguard
         toolguard learned export - | jq .constraints
     """
-    db = _open_existing(db_path)
-    try:
-        data = export_learned(db)
-    finally:
-        db.close()
+    data = _library(run_on, _source(db_path), export_learned)
     file.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     if file is not sys.stdout:
         click.echo(
@@ -626,36 +635,26 @@ def learned_export(file: TextIO, db_path: str | None) -> None:
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @db_option()
 def learned_import(file: TextIO, db_path: str | None) -> None:
-    """Merge an export into the database (created if missing). Importing the same file again
-    changes nothing. A running proxy picks it up within seconds.
+    """Merge an export into the database (a file is created if missing; in PostgreSQL the tables
+    are). Importing the same file again changes nothing. A running proxy picks it up within seconds.
 
     \b
     Examples:
         toolguard learned import team-learned.json
         toolguard learned import team-learned.json --db ~/ci/toolguard.db
+        toolguard learned import team.json --db postgresql://toolguard@db.example/toolguard
     """
     try:
         data = json.load(file)
     except ValueError as exc:
         raise click.ClickException(f"{file.name}: not JSON: {exc}") from exc
-    db = open_db(Path(db_path) if db_path else default_db_path())
     try:
-        constraints, calibration = import_learned(db, data)
-    except ValueError as exc:
+        constraints, calibration = _library(
+            run_on, _source(db_path), lambda db: import_learned(db, data), create=True
+        )
+    except ValueError as exc:  # not an export (learned_store.ImportError_)
         raise click.ClickException(f"{file.name}: {exc}") from exc
-    finally:
-        db.close()
     click.echo(f"imported {constraints} constraint(s), {calibration} calibration(s)")
-
-
-def _open_existing(db_path: str | None) -> Any:
-    path = Path(db_path) if db_path else default_db_path()
-    if not path.exists():
-        raise click.ClickException(f"no toolguard database at {path}")
-    try:
-        return open_db(path)
-    except sqlite3.DatabaseError as exc:
-        raise click.ClickException(f"cannot open the database: {exc}") from exc
 
 
 # --- addon-path / proxy --------------------------------------------------------------------------------
@@ -706,6 +705,7 @@ def datasette_metadata(databases: tuple[str, ...]) -> None:
 
     Datasette keys table descriptions and canned queries by database name, the file name without
     .db; this writes them under each given file's name (default: toolguard, for toolguard.db).
+    Datasette opens SQLite files only: a postgresql:// URL is refused (see docs/deployment.md).
 
     \b
     Examples:

@@ -12,7 +12,8 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from toolguard_analysis.errors import ToolguardError
+from toolguard_analysis.errors import BadParameter, ToolguardError
+from toolguard_core.dburl import is_postgres_url, label
 
 TEMPLATE_NAME = "toolguard"
 _BLOCK_START = f"  {TEMPLATE_NAME}:\n"
@@ -35,6 +36,14 @@ def metadata_for(paths: Sequence[str | Path], text: str | None = None) -> str:
     if not marker or not block.startswith(_BLOCK_START):
         raise ToolguardError(f"the Datasette metadata template has no '{TEMPLATE_NAME}:' database block")
     body = block[len(_BLOCK_START) :]
+    for path in paths:
+        if is_postgres_url(path):
+            # Datasette opens SQLite files only; a team's PostgreSQL store is read with its own tools.
+            raise BadParameter(
+                f"{label(path)}: Datasette reads SQLite files, not PostgreSQL; point a PostgreSQL "
+                "dashboard (Grafana, Metabase) at the shared store instead (docs/deployment.md)",
+                param="DATABASES",
+            )
     names = [database_name(p) for p in paths] or [TEMPLATE_NAME]
     # A JSON string is a YAML string: any file name (spaces, colons, unicode) stays one key.
     blocks = "".join(f"  {json.dumps(name)}:\n{body}" for name in dict.fromkeys(names))

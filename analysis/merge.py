@@ -22,6 +22,7 @@ from pathlib import Path
 import sqlite_utils
 
 from toolguard_core import dedup
+from toolguard_core.dburl import is_postgres_url
 from toolguard_core.learned_store import MERGE_KEYS, merge_rows
 from toolguard_core.store import compact_rows, open_db
 
@@ -55,11 +56,14 @@ def _collisions(conn: sqlite3.Connection) -> int:
     )
 
 
-def merge(out: Path, inputs: list[Path]) -> dict[str, int]:
-    """Merge ``inputs`` into ``out`` (created with the current schema if missing); rows added per
-    table (``flows`` counts flow_rows)."""
+def merge(out: Path, inputs: list[Path | str]) -> dict[str, int]:
+    """Merge ``inputs`` into ``out`` (created with the current schema if missing); rows added per table
+    (``flows`` counts flow_rows).
+    An input may be a ``postgresql://`` URL: the team's shared store, taken offline into a file."""
     out = Path(out)
     for path in inputs:
+        if is_postgres_url(path):
+            continue
         if not Path(path).exists():
             raise FileNotFoundError(path)
         if out.exists() and Path(path).resolve() == out.resolve():
@@ -71,6 +75,9 @@ def merge(out: Path, inputs: list[Path]) -> dict[str, int]:
     db = sqlite_utils.Database(conn)
     try:
         for path in inputs:
+            if is_postgres_url(path):
+                _merge_postgres(conn, str(path), added)
+                continue
             conn.execute("ATTACH DATABASE ? AS src", (f"file:{Path(path).resolve()}?mode=ro",))
             try:
                 with conn:
@@ -107,3 +114,39 @@ def merge(out: Path, inputs: list[Path]) -> dict[str, int]:
     finally:
         conn.close()
     return {("flows" if t == dedup.FLOW_ROWS_TABLE else t): n for t, n in added.items()}
+
+
+def _merge_postgres(conn: sqlite3.Connection, url: str, added: dict[str, int]) -> None:
+    """The same ``INSERT OR IGNORE`` per table, with the rows read from PostgreSQL through a
+    server-side cursor (a team's store can be larger than memory), in one SQLite transaction."""
+    from toolguard_core import pgstore
+
+    with pgstore.connect(url) as pg, conn:
+        present = {
+            row[0]
+            for row in pg.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+            )
+        }
+        for table in TABLES:
+            if table not in present:
+                continue
+            source_columns = {
+                row[0]
+                for row in pg.execute(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = current_schema() AND table_name = %s",
+                    [table],
+                )
+            }
+            columns = [c for c in _columns(conn, "main", table) if c in source_columns]
+            names = ", ".join(f'"{c}"' for c in columns)
+            before = conn.total_changes
+            with pg.cursor(name=f"toolguard_merge_{table}") as cursor:
+                cursor.itersize = 1000
+                cursor.execute(f'SELECT {names} FROM "{table}"')
+                conn.executemany(
+                    f"INSERT OR IGNORE INTO main.{table} ({names}) VALUES ({', '.join('?' * len(columns))})",
+                    cursor,
+                )
+            added[table] += conn.total_changes - before

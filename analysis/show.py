@@ -11,15 +11,14 @@ scrubbed once more for key shapes, as a second net for a bug report pasted in pu
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from toolguard_analysis.db import Connection, Source, database_errors, exists
 from toolguard_analysis.errors import ToolguardError, UsageError
 from toolguard_analysis.patterns import explain
 from toolguard_analysis.rule_links import rule_doc_link
-from toolguard_core import dedup, redact
+from toolguard_core import redact
 from toolguard_core.conversation import render_conversation, render_responses_input
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import MESSAGES, endpoint_kind
@@ -108,54 +107,47 @@ class StoredFlow:
         return {str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {}
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    if not path.exists():
-        raise ToolguardError(f"no toolguard database at {path}")
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    return conn
-
-
-def find_flow(db_path: Path, ref: str | None, last: bool = False) -> StoredFlow:
-    """The flow whose id is ``ref`` or starts with it, or the latest one with ``last``."""
+def find_flow(source: Source, ref: str | None, last: bool = False) -> StoredFlow:
+    """The flow whose id is ``ref`` or starts with it, or the latest one with ``last``, from a SQLite
+    file or a ``postgresql://`` URL (read through :class:`toolguard_analysis.db.Connection`, so both
+    give the same rows and the same output)."""
     if bool(ref) == last:
         raise UsageError("give a FLOW_ID (or a prefix of one), or --last")
-    conn = _connect(db_path)
+    if not exists(source):
+        raise ToolguardError(f"no toolguard database at {source}")
+    conn = Connection(source)
+    where = conn.label
     try:
         if last:
-            # The latest written breaks a tie: rowid is the table's (flows is a view over flow_rows
-            # since m008_content_dedup, and a view has no rowid).
-            split = conn.execute(
-                "select 1 from sqlite_master where type = 'table' and name = ?", [dedup.FLOW_ROWS_TABLE]
-            ).fetchone()
-            table = dedup.FLOW_ROWS_TABLE if split else "flows"
-            rows = conn.execute(
-                f"select * from flows where id = (select id from {table} order by datetime_utc desc, rowid desc limit 1)"
-            ).fetchall()
+            # Ties on the millisecond are broken by id on both databases (PostgreSQL has no rowid).
+            rows = list(conn.query("select * from flows order by datetime_utc desc, id desc limit 1"))
             if not rows:
-                raise ToolguardError(f"{db_path} has no flows")
+                raise ToolguardError(f"{where} has no flows")
         else:
             assert ref is not None
-            rows = conn.execute("select * from flows where id = ?", [ref]).fetchall()
+            rows = list(conn.query("select * from flows where id = ?", [ref]))
             if not rows:
                 pattern = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-                rows = conn.execute(
-                    "select * from flows where id like ? escape '\\' order by datetime_utc limit 11",
-                    [pattern],
-                ).fetchall()
+                rows = list(
+                    conn.query(
+                        "select * from flows where id like ? escape '\\' order by datetime_utc, id limit 11",
+                        [pattern],
+                    )
+                )
             if not rows:
-                raise ToolguardError(f"no flow with id {ref!r} (or starting with it) in {db_path}")
+                raise ToolguardError(f"no flow with id {ref!r} (or starting with it) in {where}")
             if len(rows) > 1:
                 ids = "\n  ".join(f"{r['id']}  {r['datetime_utc']}" for r in rows[:10])
                 raise ToolguardError(f"{ref!r} matches more than one flow; give more of the id:\n  {ids}")
-        row = dict(rows[0])
-        findings = [
-            dict(r)
-            for r in conn.execute(
+        row = rows[0]
+        findings = list(
+            conn.query(
                 "select idx, rule, severity, location, message from findings where flow_id = ? order by idx",
                 [row["id"]],
             )
-        ]
+        )
+    except database_errors() as exc:
+        raise ToolguardError(f"cannot read {where}: {exc}") from exc
     finally:
         conn.close()
     return StoredFlow(row, findings)

@@ -12,7 +12,7 @@ import pytest
 from mitmproxy import contentviews, http
 from mitmproxy.test import taddons, tflow
 
-from toolguard_core import contentview, contentview_responses
+from toolguard_core import contentview, contentview_messages, contentview_responses
 from toolguard_core.addon import ToolGuard
 
 URL = "https://api.openai.com/v1/chat/completions"
@@ -228,3 +228,77 @@ def test_bad_body_falls_back_to_raw(tctx: taddons.context, content: bytes) -> No
     result = contentviews.prettify_message(flow.request, flow)
     assert result.view_name == "Raw"
     assert "[failed to parse as Chat Completions]" in result.description
+
+
+RESPONSES_BODY = {"model": "gpt-4o", "input": [{"role": "user", "content": "hi"}]}
+MESSAGES_BODY = {
+    "model": "claude-sonnet-4-5",
+    "max_tokens": 64,
+    "messages": [{"role": "user", "content": "hi"}],
+}
+VIEWS = {
+    "chat": (contentview.chat_completions, URL, UNANSWERED),
+    "responses": (contentview_responses.responses, "https://api.openai.com/v1/responses", RESPONSES_BODY),
+    "messages": (
+        contentview_messages.anthropic_messages,
+        "https://api.anthropic.com/v1/messages",
+        MESSAGES_BODY,
+    ),
+}
+
+
+@pytest.mark.parametrize("stored", [False, True], ids=["not-analysed", "analysed"])
+@pytest.mark.parametrize("kind", list(VIEWS))
+def test_the_body_is_parsed_once_and_stored_findings_are_not_recomputed(
+    tctx: taddons.context, monkeypatch: pytest.MonkeyPatch, kind: str, stored: bool
+) -> None:
+    """A view opened on a large request must not parse it twice (once to render, once to validate),
+    and a flow the addon analysed is never validated again: its stored findings are what it shows.
+    The view's own prettify is called (mitmproxy's selection asks every view, and its GraphQL view
+    parses JSON bodies itself)."""
+    from mitmproxy.contentviews import Metadata
+
+    from toolguard_core.rules import body as body_rules
+
+    view, url, body = VIEWS[kind]
+    flow = chat_flow(body, url=url)
+    data = flow.request.content
+    assert data is not None
+    stored_finding = {"rule": "x.stored", "severity": "warning", "location": "model", "message": "kept"}
+    if stored:
+        flow.metadata["toolguard"] = {"verdict": "false_alarm", "findings": [stored_finding]}
+    parses: list[str] = []
+    real_loads, real_parse, real_analyse = json.loads, body_rules.parse_body, contentview.analyse_request
+
+    def loads(text: Any, *args: Any, **kwargs: Any) -> Any:
+        if text == data:
+            parses.append("json.loads")
+        return real_loads(text, *args, **kwargs)
+
+    def parse_body(raw: Any, *args: Any, **kwargs: Any) -> Any:
+        if raw == data:
+            parses.append("parse_body")
+        return real_parse(raw, *args, **kwargs)
+
+    def analyse_request(*args: Any, **kwargs: Any) -> Any:
+        parses.append("analyse_request")
+        return real_analyse(*args, **kwargs)
+
+    monkeypatch.setattr(json, "loads", loads)
+    monkeypatch.setattr(body_rules, "parse_body", parse_body)
+    monkeypatch.setattr(contentview, "analyse_request", analyse_request)
+    text = view.prettify(data, Metadata(flow=flow, http_message=flow.request))
+    assert parses == (["json.loads"] if stored else ["analyse_request", "parse_body"])
+    assert ("x.stored at model" in text) is stored
+    monkeypatch.undo()  # the same text as before the change: one parse renders what two did
+    analysis = real_analyse(data, url, registry=contentview.chat_completions.registry)
+    findings = analysis.findings if not stored else [contentview.Finding.model_validate(stored_finding)]
+    verdict = "false_alarm" if stored else None
+    body_tree = real_loads(data)
+    if kind == "chat":
+        expected = contentview.render_conversation(
+            body_tree, findings, verdict=verdict, flow=flow, changes=[]
+        )
+    else:
+        expected = view.render(body_tree, findings, verdict=verdict, flow=flow)
+    assert text == expected

@@ -68,11 +68,8 @@ class EndpointContentview(contentviews.Contentview):
         return 2 if endpoint_kind(path) == self.endpoint else -1  # above the built-in JSON view (1)
 
     def prettify(self, data: bytes, metadata: Metadata) -> str:
-        body = json.loads(data)
-        if not isinstance(body, dict):
-            raise ValueError("not a JSON object")
         flow = metadata.flow if isinstance(metadata.flow, http.HTTPFlow) else None
-        findings, verdict = _findings_for(data, flow)
+        body, findings, verdict = analysed(data, flow)
         return self.render(body, findings, verdict=verdict, flow=flow)
 
     def render(
@@ -117,11 +114,8 @@ class ChatCompletionsContentview(contentviews.Contentview):
         return -1
 
     def prettify(self, data: bytes, metadata: Metadata) -> str:
-        body = json.loads(data)
-        if not isinstance(body, dict):
-            raise ValueError("not a JSON object")
         flow = metadata.flow if isinstance(metadata.flow, http.HTTPFlow) else None
-        findings, verdict = _findings_for(data, flow)
+        body, findings, verdict = analysed(data, flow)
         return render_conversation(body, findings, verdict=verdict, flow=flow, changes=_changes_for(flow))
 
 
@@ -153,7 +147,15 @@ def _changes_for(flow: http.HTTPFlow | None) -> list[str]:
     return lines
 
 
-def _findings_for(data: bytes, flow: http.HTTPFlow | None) -> tuple[list[Finding], str | None]:
+def analysed(data: bytes, flow: http.HTTPFlow | None) -> tuple[dict[str, Any], list[Finding], str | None]:
+    """The request body parsed once, with its findings and verdict.
+
+    A flow the addon analysed carries its findings and verdict in ``flow.metadata`` (the addon's
+    ``_annotate``): those are shown as they are, never recomputed, and the body is only parsed for
+    rendering. A flow the addon never saw (a ``.mitm`` file opened in mitmweb, a flow still in
+    flight) is analysed here, and the view renders the tree that analysis parsed: one parse either
+    way. Raises ValueError for a body that is not a JSON object (mitmproxy then shows the next view).
+    """
     stored = flow.metadata.get(METADATA_KEY) if flow is not None else None
     if isinstance(stored, dict) and isinstance(stored.get("findings"), list):
         findings = []
@@ -162,9 +164,21 @@ def _findings_for(data: bytes, flow: http.HTTPFlow | None) -> tuple[list[Finding
                 findings.append(Finding.model_validate(item))
             except ValueError:
                 continue
-        return findings, stored.get("verdict") if isinstance(stored.get("verdict"), str) else None
+        verdict = stored.get("verdict") if isinstance(stored.get("verdict"), str) else None
+        return _json_object(data), findings, verdict
     url = flow.request.pretty_url if flow is not None else "https://api.openai.com/v1/chat/completions"
-    return analyse_request(data, url, registry=chat_completions.registry).findings, None
+    analysis = analyse_request(data, url, registry=chat_completions.registry)
+    # No tree when the analysis did not parse the body: bad JSON (raised below), or a body over the
+    # parse limit, which is still shown, with the finding that says it was not validated.
+    body = analysis.body if analysis.body is not None else _json_object(data)
+    return body, analysis.findings, None
+
+
+def _json_object(data: bytes) -> dict[str, Any]:
+    body = json.loads(data)
+    if not isinstance(body, dict):
+        raise ValueError("not a JSON object")
+    return body
 
 
 def render_conversation(

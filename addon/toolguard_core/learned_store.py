@@ -150,7 +150,8 @@ def _observe_acceptance(
 
 
 def has_tables(db: sqlite_utils.Database) -> bool:
-    return db["learned"].exists() and db["rule_calibration"].exists()
+    # table_names(): what a PostgreSQL database (toolguard_analysis.writable) answers as well.
+    return {"learned", "rule_calibration"} <= set(db.table_names())
 
 
 def load_knowledge(db: sqlite_utils.Database) -> Knowledge:
@@ -187,9 +188,15 @@ def load_knowledge(db: sqlite_utils.Database) -> Knowledge:
 def list_learned(db: sqlite_utils.Database) -> dict[str, list[dict[str, Any]]]:
     if not has_tables(db):
         return {"constraints": [], "calibration": []}
+    # Sorted here, not by ORDER BY: PostgreSQL sorts text by its collation (often not byte order),
+    # and the listing and export must be the same whichever database they come from.
+    constraints = list(db.query("SELECT * FROM learned"))
+    calibration = list(db.query("SELECT * FROM rule_calibration"))
     return {
-        "constraints": list(db.query("SELECT * FROM learned ORDER BY host, model, kind, name, value")),
-        "calibration": list(db.query("SELECT * FROM rule_calibration ORDER BY host, model, rule")),
+        "constraints": sorted(
+            constraints, key=lambda r: [r[c] for c in ("host", "model", "kind", "name", "value")]
+        ),
+        "calibration": sorted(calibration, key=lambda r: [r[c] for c in ("host", "model", "rule")]),
     }
 
 

@@ -22,12 +22,14 @@ this module only when a ``postgresql://`` URL is given (:mod:`toolguard_core.dbu
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -331,9 +333,9 @@ def _coerce(value: Any, column: Column) -> Any:
     if value is None:
         return None
     if column.pg_type == "text":
-        if isinstance(value, bytes):
-            return value.decode("utf-8", "replace")
-        return value if isinstance(value, str) else str(value)
+        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+        # PostgreSQL's text holds no NUL character (SQLite's does): dropped, not the row.
+        return text.replace("\x00", "")
     if column.pg_type == "bigint" and not isinstance(value, int):
         try:
             return int(value)
@@ -360,6 +362,94 @@ def _source_columns(src: sqlite3.Connection, table: str) -> set[str]:
     return {row[1] for row in src.execute(f'PRAGMA table_info("{source_table(src, table)}")')}
 
 
+#: A batch stops early past this much COPY data, whatever ``batch_size`` says: a spool of flows with
+#: megabyte request bodies must not be read into memory 500 at a time.
+MAX_BATCH_BYTES = 16 * 1024 * 1024
+
+
+def _copy_text(column: Column) -> str:
+    """A SQLite expression giving ``column``'s value in COPY's text format
+    (https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.2): ``\\N`` for NULL, and
+    backslash, newline, carriage return and tab escaped. SQLite computes it while reading the spool,
+    so the syncer's thread handles one string per row, not one Python object per value.
+
+    The conversions are :func:`_coerce`'s: an integer column takes integers, reals (truncated, as
+    ``int()`` does) and integer-looking text; anything else there becomes NULL rather than failing
+    the batch. A text column takes any value as its text. A BLOB that is not valid UTF-8, or a NUL
+    character (PostgreSQL's text cannot hold one, and SQLite's replace() cannot remove it), makes
+    PostgreSQL refuse the COPY, and the batch is sent again row by row (:func:`_upsert_rows`)."""
+    name = '"' + column.name.replace('"', '""') + '"'
+    escaped = (
+        f"replace(replace(replace(replace(CAST({name} AS TEXT), '\\', '\\\\'), "
+        "char(10), '\\n'), char(13), '\\r'), char(9), '\\t')"
+    )
+    if column.pg_type == "bigint":
+        value = (
+            f"CASE typeof({name}) WHEN 'integer' THEN CAST({name} AS TEXT) "
+            f"WHEN 'real' THEN CAST(CAST({name} AS INTEGER) AS TEXT) "
+            f"WHEN 'text' THEN CASE WHEN trim({name}) GLOB '[0-9]*' AND NOT trim({name}) GLOB '*[^0-9]*' "
+            f"OR trim({name}) GLOB '-[0-9]*' AND NOT substr(trim({name}), 2) GLOB '*[^0-9]*' "
+            f"THEN trim({name}) END END"
+        )
+    elif column.pg_type == "bytea":
+        value = f"'\\\\x' || hex({name})"
+    else:
+        value = escaped
+    return f"coalesce({value}, '\\N')"
+
+
+def _upsert_sql(table: Table, columns: Sequence[Column], source: Any) -> Any:
+    """``INSERT INTO table (columns) <source> ON CONFLICT (primary key) DO UPDATE``: last write wins,
+    like the SQLite writer's ``INSERT OR REPLACE``, so a batch sent again changes nothing. A content never
+    changes (its id is its hash, m008_content_dedup): a copy already there is kept."""
+    updates = [c for c in columns if c.name not in table.primary_key and table.name != dedup.CONTENTS_TABLE]
+    return sql.SQL("INSERT INTO {} ({}) {} ON CONFLICT ({}) DO {}").format(
+        sql.Identifier(table.name),
+        sql.SQL(", ").join(sql.Identifier(c.name) for c in columns),
+        source,
+        sql.SQL(", ").join(map(sql.Identifier, table.primary_key)),
+        sql.SQL("UPDATE SET ")
+        + sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c.name)) for c in updates)
+        if updates
+        else sql.SQL("NOTHING"),
+    )
+
+
+def _copy_upsert(conn: Any, table: Table, columns: Sequence[Column], data: bytes) -> None:
+    """COPY the serialised rows into a temporary table, then upsert them from there in one
+    statement: three round trips and one statement for the server to plan, for the whole batch."""
+    staging = sql.Identifier(f"_toolguard_in_{table.name}")
+    names = sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
+    conn.execute(
+        sql.SQL(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        ).format(staging, sql.Identifier(table.name))
+    )
+    with conn.cursor() as cursor:
+        with cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(staging, names)) as copy:
+            copy.write(data)  # psycopg sends it in messages of at most 128 KiB
+        cursor.execute(_upsert_sql(table, columns, sql.SQL("SELECT {} FROM {}").format(names, staging)))
+
+
+def _upsert_rows(
+    conn: Any, src: sqlite3.Connection, table: Table, columns: Sequence[Column], first: int, last: int
+) -> None:
+    """The batch again, row by row with each value converted in Python (:func:`_coerce`): the path for
+    the rare batch PostgreSQL refused as COPY data (a BLOB that is not UTF-8 text)."""
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    rows = src.execute(
+        f'SELECT {names} FROM "{source_table(src, table.name)}" WHERE rowid >= ? AND rowid <= ? ORDER BY rowid',
+        [first, last],
+    ).fetchall()
+    statement = _upsert_sql(
+        table, columns, sql.SQL("VALUES ({})").format(sql.SQL(", ").join(sql.Placeholder() * len(columns)))
+    )
+    with conn.cursor() as cursor:
+        cursor.executemany(
+            statement, [[_coerce(v, c) for v, c in zip(row, columns, strict=True)] for row in rows]
+        )
+
+
 def push(
     src: sqlite3.Connection,
     conn: Any,
@@ -370,8 +460,11 @@ def push(
     """Upsert one batch per table of the rows of ``src`` past the ``after`` rowids, in one
     PostgreSQL transaction. Returns ``{table: (rows sent, last rowid sent)}`` for tables with rows.
 
-    Last write wins (``ON CONFLICT DO UPDATE``), like the SQLite writer's ``INSERT OR REPLACE``:
-    sending a row again changes nothing, so a batch resent after a failure is harmless.
+    Each batch goes as COPY data that SQLite serialised (:func:`_copy_text`) into a temporary table,
+    and from there into the table with ``ON CONFLICT DO UPDATE`` (:func:`_copy_upsert`). Measured
+    with scripts/profile_pg_sync.py, this replaced a per-row ``executemany`` whose per-value Python
+    conversions and per-row protocol messages held the interpreter lock the proxy's event loop needs.
+    Sending a row again changes nothing, so a batch resent after a failure is harmless.
     """
     # Contents first, so that a flow never arrives before the contents its request is rebuilt from
     # (the writer stores a flow's contents in the flow's transaction), all tables read from one
@@ -405,35 +498,28 @@ def _push_tables(
             if not available:
                 continue  # an older file without this table
             columns = [c for c in table.columns if c.name in available]
-            names = ", ".join(f'"{c.name}"' for c in columns)
-            rows = src.execute(
-                f'SELECT rowid, {names} FROM "{source_table(src, table.name)}" WHERE rowid > ? ORDER BY rowid LIMIT ?',
-                [after.get(table.name, 0), batch_size],
-            ).fetchall()
-            if not rows:
+            line = " || char(9) || ".join(_copy_text(c) for c in columns) + " || char(10)"
+            # One result row for the whole batch: SQLite serialises and concatenates the rows (a
+            # prefix of them up to MAX_BATCH_BYTES, at least one), so the syncer's thread steps the
+            # cursor once instead of once per row, each step a release and retake of the lock.
+            first, last, count, data = src.execute(
+                "SELECT min(rowid), max(rowid), count(*), CAST(group_concat(line, '') AS BLOB) FROM ("
+                "SELECT rowid, line, sum(length(CAST(line AS BLOB))) OVER (ORDER BY rowid) AS upto FROM ("
+                f'SELECT rowid, {line} AS line FROM "{source_table(src, table.name)}" WHERE rowid > ? ORDER BY rowid LIMIT ?'
+                ")) WHERE upto - length(CAST(line AS BLOB)) < ?",
+                [after.get(table.name, 0), batch_size, MAX_BATCH_BYTES],
+            ).fetchone()
+            if not count:
                 continue
-            # A content never changes (its id is its hash): a copy already there is kept.
-            updates = [
-                c for c in columns if c.name not in table.primary_key and table.name != dedup.CONTENTS_TABLE
-            ]
-            statement = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO {}").format(
-                sql.Identifier(table.name),
-                sql.SQL(", ").join(sql.Identifier(c.name) for c in columns),
-                sql.SQL(", ").join(sql.Placeholder() * len(columns)),
-                sql.SQL(", ").join(map(sql.Identifier, table.primary_key)),
-                sql.SQL("UPDATE SET ")
-                + sql.SQL(", ").join(
-                    sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c.name)) for c in updates
+            try:
+                with conn.transaction():  # a savepoint: a refused COPY leaves the batch's transaction usable
+                    _copy_upsert(conn, table, columns, data)
+            except psycopg.DataError as exc:
+                logger.warning(
+                    "toolguard: %s rows refused as COPY data (%s); sent row by row", table.name, exc
                 )
-                if updates
-                else sql.SQL("NOTHING"),
-            )
-            with conn.cursor() as cur:
-                cur.executemany(
-                    statement,
-                    [[_coerce(v, c) for v, c in zip(row[1:], columns, strict=True)] for row in rows],
-                )
-            sent[table.name] = (len(rows), rows[-1][0])
+                _upsert_rows(conn, src, table, columns, first, last)
+            sent[table.name] = (count, last)
     return sent
 
 
@@ -490,7 +576,9 @@ class Syncer:
     anyway. What was sent is remembered as one rowid per table in ``<spool>.sync.json`` (a file of
     its own, not a table, so the spool keeps exactly the documented schema); a restart resends at
     most the last batch, which the upserts absorb. While PostgreSQL is unreachable the rows wait in
-    the spool and the syncer retries with exponential back-off up to ``max_backoff``.
+    the spool and the syncer retries with exponential back-off up to ``max_backoff``. Every
+    ``pull_interval`` seconds it also brings the team's learned rows into the spool
+    (:meth:`_pull_learned`), so what one proxy learned, every proxy checks.
     """
 
     def __init__(
@@ -502,6 +590,8 @@ class Syncer:
         gather: float = 1.0,
         batch_size: int = 500,
         max_backoff: float = 10.0,
+        max_interval: float = 10.0,
+        pull_interval: float = 10.0,
     ) -> None:
         require_driver()
         self.spool = Path(spool)
@@ -510,6 +600,11 @@ class Syncer:
         self.gather = gather
         self.batch_size = batch_size
         self.max_backoff = max_backoff
+        self.max_interval = max_interval
+        self.pull_interval = pull_interval
+        self.pulled = 0
+        self._next_pull = 0.0  # time.monotonic() of the next pull of the team's learned rows
+        self._pulled_digest: str | None = None
         self.state_path = self.spool.with_name(self.spool.name + ".sync.json")
         self.schema = sqlite_schema()
         self.synced = 0
@@ -524,7 +619,12 @@ class Syncer:
         self._thread = threading.Thread(target=self._run, name="toolguard-pg-sync", daemon=True)
 
     def stats(self) -> dict[str, int]:
-        return {"pg_rows_synced": self.synced, "pg_rows_pending": self.pending, "pg_sync_errors": self.errors}
+        return {
+            "pg_rows_synced": self.synced,
+            "pg_rows_pending": self.pending,
+            "pg_sync_errors": self.errors,
+            "pg_learned_pulled": self.pulled,
+        }
 
     def start(self) -> None:
         self._thread.start()
@@ -558,11 +658,18 @@ class Syncer:
 
     def _run(self) -> None:
         backoff = 0.0
+        idle = self.interval
         while True:
             stopping = self._stop.is_set()
             try:
+                before = self.synced
                 self._sync_once()
                 backoff = 0.0
+                # Adaptive polling: the writer wakes the syncer for every batch it writes, so the
+                # timed pass only catches what the wake-up missed; while passes find nothing, it
+                # comes less often (up to max_interval), and as often as `interval` again once
+                # rows flow.
+                idle = self.interval if self.synced > before else min(self.max_interval, idle * 2)
             except Exception as exc:  # unreachable server, lost connection, bad row: retried later
                 self.errors += 1
                 message = f"{type(exc).__name__}: {exc}".strip()
@@ -586,7 +693,7 @@ class Syncer:
                 # server costs a connect timeout); only stopping does.
                 self._stop.wait(backoff)
             else:
-                if self._wake.wait(self.interval) and not self._stop.is_set():
+                if self._wake.wait(idle) and not self._stop.is_set():
                     # Woken by the writer: let a few more batches land first. Measured with
                     # bench_proxy.py (flagged requests, every one stored): syncing after each
                     # writer batch cost the proxy a third of its throughput in small transactions.
@@ -605,11 +712,16 @@ class Syncer:
         src = self._src
         try:
             self.pending = pending_rows(src, self.schema, self._after)
-            if not self.pending:
+            pull = time.monotonic() >= self._next_pull
+            if not self.pending and not pull:
                 return
             if self._conn is None:
                 self._conn = connect(self.url)
                 ensure_schema(self._conn, self.schema)
+            if pull:
+                src.rollback()
+                self._pull_learned()
+                self._next_pull = time.monotonic() + self.pull_interval
             while sent := push(src, self._conn, self.schema, self._after, self.batch_size):
                 for table, (count, last) in sent.items():
                     self.synced += count
@@ -618,3 +730,55 @@ class Syncer:
                 self._save_state()
         finally:
             src.rollback()  # ends the read transaction, so the spool's WAL can be checkpointed
+
+    def _pull_learned(self) -> None:
+        """Bring what the team learned into this proxy: the ``learned`` and ``rule_calibration`` rows
+        other proxies sent to PostgreSQL are added to the spool (``INSERT OR IGNORE``: a row this
+        proxy has for the same key stays as it is), where the store's writer picks them up within
+        seconds, as it does a ``toolguard learned import``. Rows added here are not sent back: the
+        table's high-water mark moves past them when nothing of this proxy's own was pending."""
+        tables = [t for t in (self.schema.table("learned"), self.schema.table("rule_calibration"))]
+        remote: dict[str, list[tuple[Any, ...]]] = {}
+        for table in tables:
+            names = sql.SQL(", ").join(sql.Identifier(c.name) for c in table.columns)
+            remote[table.name] = self._conn.execute(
+                sql.SQL("SELECT {} FROM {} ORDER BY {}").format(
+                    names,
+                    sql.Identifier(table.name),
+                    sql.SQL(", ").join(map(sql.Identifier, table.primary_key)),
+                )
+            ).fetchall()
+        self._conn.rollback()  # the read's transaction: idle-in-transaction would hold a snapshot
+        digest = hashlib.sha256(repr(remote).encode()).hexdigest()
+        if digest == self._pulled_digest:
+            return
+        spool = sqlite3.connect(self.spool, timeout=10, isolation_level=None)
+        try:
+            spool.execute("BEGIN IMMEDIATE")  # the writer waits: no row of its own slips in between
+            for table in tables:
+                rows = remote[table.name]
+                present = {r[1] for r in spool.execute(f'PRAGMA table_info("{table.name}")')}
+                columns = [c.name for c in table.columns]
+                if not rows or not set(columns) <= present:
+                    continue
+                before = spool.execute(f'SELECT coalesce(max(rowid), 0) FROM "{table.name}"').fetchone()[0]
+                changes = spool.total_changes
+                spool.executemany(
+                    f'INSERT OR IGNORE INTO "{table.name}" ({", ".join(columns)}) '
+                    f"VALUES ({', '.join('?' * len(columns))})",
+                    rows,
+                )
+                self.pulled += spool.total_changes - changes
+                if before <= self._after.get(table.name, 0):
+                    self._after[table.name] = spool.execute(
+                        f'SELECT coalesce(max(rowid), 0) FROM "{table.name}"'
+                    ).fetchone()[0]
+            spool.execute("COMMIT")
+        except BaseException:
+            if spool.in_transaction:
+                spool.execute("ROLLBACK")
+            raise
+        finally:
+            spool.close()
+        self._save_state()
+        self._pulled_digest = digest
