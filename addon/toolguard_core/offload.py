@@ -13,6 +13,14 @@ imports the very toolguard_core the proxy loaded (a checkout's ``addon/`` or an 
 and speaks length-prefixed frames on its stdin/stdout (:mod:`toolguard_core.worker`). No thread is
 added to the proxy's process: frames are written and read by asyncio on the event loop.
 
+Bodies travel through shared memory (:class:`Arena`, a memfd both processes map), not the pipe:
+measured with ``scripts/bench_proxy.py`` (CPU per request of the proxy process), writing a 1 MB body
+into the pipe cost the event loop about 3 ms per request (the join into one frame, then the
+partial writes and asyncio's buffering of the remainder while the worker drained the pipe), as much
+as validating it; one copy into the arena costs about 0.1 ms. The pipe only carries the frame
+headers (the body's offset and length), and the body itself where the arena is unavailable (a
+platform without ``memfd_create``) or momentarily full.
+
 Work is bounded: at most ``max_pending`` bodies (and ``max_pending_bytes``) wait for the worker;
 past that a request is not validated and the caller counts it. A worker that dies is restarted on
 the next request; the flows it held are failed with :class:`WorkerUnavailable` and counted.
@@ -24,9 +32,11 @@ import asyncio
 import contextlib
 import json
 import logging
+import mmap
 import os
 import struct
 import sys
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,6 +114,79 @@ def _grow_pipe(proc: asyncio.subprocess.Process) -> None:
         pass
 
 
+class Arena:
+    """A ring of shared memory for the bodies waiting for the worker.
+
+    The worker answers jobs in the order it receives them, so regions are released in the order
+    they were taken: a ring with a head (where the next body goes) and the oldest region still in
+    use. Its size is the Validator's ``max_pending_bytes``, the bound the backlog already had; only
+    the pages a body touched take memory.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.fd = os.memfd_create("toolguard-bodies")
+        try:
+            os.ftruncate(self.fd, size)
+            self.map = mmap.mmap(self.fd, size)
+        except OSError:
+            os.close(self.fd)
+            raise
+        # (job id, start, end) of the regions in use, oldest first.
+        self._regions: deque[tuple[int, int, int]] = deque()
+        self._head = 0
+
+    def put(self, job_id: int, body: bytes) -> int | None:
+        """Copy ``body`` into a free region and return its offset; None when no region fits now."""
+        size = len(body)
+        start = self._place(size)
+        if start is None:
+            return None
+        self.map[start : start + size] = body
+        self._regions.append((job_id, start, start + size))
+        self._head = start + size
+        return start
+
+    def _place(self, size: int) -> int | None:
+        if not self._regions:
+            return 0 if size <= self.size else None
+        oldest = self._regions[0][1]
+        if self._head >= oldest:  # in use: [oldest, head); free: [head, size) and [0, oldest)
+            if self._head + size <= self.size:
+                return self._head
+            return 0 if size <= oldest else None
+        # Wrapped, in use: [oldest, size) and [0, head); free: [head, oldest).
+        return self._head if self._head + size <= oldest else None
+
+    def release_through(self, job_id: int) -> None:
+        """The worker answered ``job_id``, so it is done with every body sent before it too."""
+        while self._regions and self._regions[0][0] <= job_id:
+            self._regions.popleft()
+        if not self._regions:
+            self._head = 0
+
+    def reset(self) -> None:
+        """The worker is gone: nothing reads the arena any more."""
+        self._regions.clear()
+        self._head = 0
+
+    def close(self) -> None:
+        self.reset()
+        self.map.close()
+        os.close(self.fd)
+
+
+def _open_arena(size: int) -> Arena | None:
+    """The shared-memory ring, or None where it cannot be made (bodies then go through the pipe)."""
+    if not hasattr(os, "memfd_create"):
+        return None
+    try:
+        return Arena(size)
+    except OSError as exc:
+        logger.info("toolguard: no shared memory for the worker (%r); bodies go through its pipe", exc)
+        return None
+
+
 class Validator:
     """The proxy's handle on the worker process."""
 
@@ -125,6 +208,9 @@ class Validator:
         self._futures: dict[int, tuple[asyncio.Future[WorkerResult], int]] = {}
         self._pending_bytes = 0
         self._next_id = 0
+        self._arena: Arena | None = None
+        #: Bodies sent through the pipe because the arena was full or missing (bench_proxy reads it).
+        self.piped = 0
 
     @property
     def pending(self) -> int:
@@ -147,10 +233,15 @@ class Validator:
             logger.warning("toolguard: cannot start the validation worker (%r); validating in place", exc)
 
     async def _start(self) -> None:
+        if self._arena is None:  # one arena for the Validator's life: a restarted worker maps it again
+            self._arena = _open_arena(self.max_pending_bytes)
+        arena_args = ["--arena-fd", str(self._arena.fd)] if self._arena is not None else []
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "toolguard_core.worker",
+            *arena_args,
+            pass_fds=(self._arena.fd,) if self._arena is not None else (),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             env=_worker_env(),
@@ -183,7 +274,12 @@ class Validator:
         future: asyncio.Future[WorkerResult] = loop.create_future()
         self._futures[job_id] = (future, size)
         self._pending_bytes += size
-        proc.stdin.write(encode_job(job_id, body, header))
+        offset = self._arena.put(job_id, body) if self._arena is not None and body else None
+        if offset is not None:
+            proc.stdin.write(encode_job(job_id, None, {**header, "arena": [offset, size]}))
+        else:
+            self.piped += body is not None
+            proc.stdin.write(encode_job(job_id, body, header))
         # Without a deadline a hung worker would hold its flows forever: answered flows never
         # stored, and past max_pending every large body refused as busy.
         timer = loop.call_later(self.job_timeout, self._overdue, proc, job_id)
@@ -205,6 +301,8 @@ class Validator:
             while True:
                 length = _LENGTH.unpack(await proc.stdout.readexactly(_LENGTH.size))[0]
                 data = json.loads(await proc.stdout.readexactly(length))
+                if self._arena is not None and isinstance(data["id"], int):
+                    self._arena.release_through(data["id"])
                 entry = self._futures.pop(data["id"], None)
                 if entry is None:
                     continue
@@ -226,6 +324,8 @@ class Validator:
 
     def _fail_all(self, exc: Exception) -> None:
         futures, self._futures, self._pending_bytes = self._futures, {}, 0
+        if self._arena is not None:
+            self._arena.reset()
         for future, _size in futures.values():
             if not future.done():
                 future.set_exception(exc)
@@ -240,6 +340,9 @@ class Validator:
         """Stop the worker (it holds nothing to save) and fail what it still held."""
         proc, self._proc = self._proc, None
         self._fail_all(WorkerUnavailable("toolguard is shutting down"))
+        arena, self._arena = self._arena, None
+        if arena is not None:
+            arena.close()
         if proc is None or proc.returncode is not None:
             return
         if proc.stdin is not None:
