@@ -120,7 +120,10 @@ def analyse_request(
     # are an input of every rule's level (Rule.report); the learned constraints are checked below.
     calibration = knowledge.for_request(analysis.target.host, analysis.model) if knowledge else None
     view = RequestView(
-        body=parsed, target=analysis.target, demoted=calibration.demoted if calibration else frozenset()
+        body=parsed,
+        target=analysis.target,
+        demoted=calibration.demoted if calibration else frozenset(),
+        size=len(body) if body is not None else None,
     )
     for check in checks_for(analysis.target.endpoint):
         try:
