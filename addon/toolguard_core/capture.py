@@ -154,14 +154,22 @@ class Capture:
         )
         # Every text column is scrubbed, not a list of them (issue #16: a key echoed in error.param
         # or error.code was stored raw): a column added later is covered without thinking of it.
-        columns = {name: scrub(value) if isinstance(value, str) else value for name, value in columns.items()}
+        # With the findings' texts, in one pass (redact.scrub_many; issue #12).
+        names = [name for name, value in columns.items() if isinstance(value, str)]
+        n_findings = len(self.findings)
+        texts: list[str | None] = [columns[name] for name in names]
+        texts += [f.location for f in self.findings] + [f.message for f in self.findings]
+        scrubbed = redact.scrub_many(texts, secrets)
+        columns.update(zip(names, scrubbed, strict=False))
+        locations = scrubbed[len(names) : len(names) + n_findings]
+        messages = scrubbed[len(names) + n_findings :]
         findings = [
             FindingRow(
                 idx=i,
                 rule=f.rule,
                 severity=f.severity,
-                location=scrub(f.location) or "",
-                message=scrub(f.message) or "",
+                location=locations[i] or "",
+                message=messages[i] or "",
             )
             for i, f in enumerate(self.findings)
         ]
