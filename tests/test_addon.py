@@ -26,7 +26,8 @@ import toolguard_core
 from toolguard_core import addon as addon_module
 from toolguard_core import analyze, catalog
 from toolguard_core.addon import MARK, METADATA_KEY, ToolGuard
-from toolguard_core.store import format_utc
+from toolguard_core.capture import Capture
+from toolguard_core.store import format_utc, open_db, write_rows
 
 URL = "https://api.openai.com/v1/chat/completions"
 API_KEY = "sk-proj-" + "T3stKeyForToolguardHooks0123456789abcdef"
@@ -915,3 +916,57 @@ def test_the_model_catalog_is_read_when_the_proxy_starts_not_in_the_first_reques
     catalog._snapshot.cache_clear()
     addon.running()
     assert catalog._snapshot.cache_info().currsize == 1
+
+
+# A body the worker validated under its Content-Encoding is decoded for the store on the writer
+# thread (Capture.encoded_request), not again on the event loop (issue #12): the stored row is the
+# same as for a body decoded in place.
+@pytest.mark.parametrize(
+    ("encoding", "raw", "expected_json", "expected_body", "expected_bytes"),
+    [
+        ("gzip", gzip.compress(b'{"model": "m"}'), '{"model": "m"}', None, 14),
+        ("br", brotli.compress(b'{"model": "m"}'), '{"model": "m"}', None, 14),
+        ("zstd", zstd.compress(b'{"model": "m"}'), '{"model": "m"}', None, 14),
+        # Not decodable: the start of the bytes as sent, their size as sent.
+        ("gzip", b"not gzip at all", None, "not gzip at all", 15),
+    ],
+)
+def test_a_body_still_encoded_is_decoded_by_the_writer(
+    db_path: Path,
+    encoding: str,
+    raw: bytes,
+    expected_json: str | None,
+    expected_body: str | None,
+    expected_bytes: int,
+) -> None:
+    capture = Capture(
+        flow_id="f",
+        started=0.0,
+        ended=1.0,
+        method="POST",
+        scheme="https",
+        host="api.openai.com",
+        port=443,
+        path="/v1/chat/completions",
+        url=URL,
+        provider="openai",
+        model="m",
+        stream=None,
+        request_headers=[("content-encoding", encoding)],
+        request_text=None,
+        request_is_json=expected_json is not None,
+        request_bytes=len(raw),
+        findings=[],
+        secrets=[],
+        verdict="unexplained",
+        status=400,
+        encoded_request=(raw, encoding, 1 << 20),
+    )
+    db = open_db(db_path)
+    write_rows(db, [capture.to_row()])
+    (row,) = db["flows"].rows
+    assert (row["request_json"], row["request_body"], row["request_bytes"]) == (
+        expected_json,
+        expected_body,
+        expected_bytes,
+    )

@@ -36,7 +36,7 @@ from mitmproxy.utils import human
 import toolguard_core
 from toolguard_core import catalog, contentview, contentview_messages, contentview_responses, redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, InternalError, analyse_request
-from toolguard_core.capture import Capture
+from toolguard_core.capture import Capture, stored_request
 from toolguard_core.dburl import is_postgres_url, redact_url, spool_path_for
 from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
@@ -96,7 +96,6 @@ DEFAULT_RECORD_PATHS = (
 # Bounded copies of what is stored: a request body is kept whole (it is the evidence), a response
 # body up to this size (error bodies are small; streams keep only their start and error events).
 MAX_STORED_RESPONSE = 64 * 1024
-MAX_STORED_NON_JSON_REQUEST = 64 * 1024
 # Flows seen in `request` but not yet finished; bounded so a proxy bug cannot leak memory.
 MAX_PENDING = 10_000
 # Responses WebSockets followed at once, and WebSocket messages waiting for the worker thread.
@@ -134,25 +133,16 @@ class Pending:
     # The client connection the flow came in on: a failed upstream connect is matched to it.
     client_conn: str = ""
 
-    def stored_body(self, max_body: int) -> tuple[bytes | None, int]:
-        """The body to store (decoded, bounded by ``max_body``; as sent when it cannot be decoded)
-        and its size: decoded, or as sent when it was not (fully) decoded (docs/schema.md)."""
+    def stored_request(self, max_body: int) -> tuple[str | None, int] | None:
+        """The request text to store and its size in bytes (:func:`capture.stored_request`), or None
+        when the body is still compressed: the worker validated it and kept its decoding, so the
+        writer thread decodes it again (Capture.encoded_request), never the event loop (issue #12)."""
         body = self.body
         if body is None or not self.content_encoding:
-            return body, len(body or b"")
+            return stored_request(body, None, max_body, self.analysis.is_json)
         if self.analysis.decoded is not None and self.analysis.is_json:  # decoded here already
-            return self.analysis.decoded, len(self.analysis.decoded)
-        decoded = decode_body(body, self.content_encoding, max_body)
-        if decoded.body is None or not decoded.complete:
-            return decoded.body or body, len(body)
-        return decoded.body, len(decoded.body)
-
-    def request_text(self, body: bytes | None) -> str | None:
-        if body is None:
-            return None
-        if self.analysis.is_json:
-            return body.decode("utf-8")
-        return body[:MAX_STORED_NON_JSON_REQUEST].decode("utf-8", "replace") or None
+            return stored_request(self.analysis.decoded, None, max_body, True)
+        return None
 
 
 @dataclass(slots=True)
@@ -1133,9 +1123,9 @@ class ToolGuard:
             )
         end = (response.timestamp_end if response is not None else None) or time.time()
         tap: SSETap | None = pending.sse_tap
-        stored_body, stored_bytes = pending.stored_body(
-            self.settings.max_body_bytes if self.settings else DEFAULT_MAX_BODY_BYTES
-        )
+        max_body = self.settings.max_body_bytes if self.settings else DEFAULT_MAX_BODY_BYTES
+        stored = pending.stored_request(max_body)
+        request_text, request_bytes = stored if stored is not None else (None, len(pending.body or b""))
         return Capture(
             flow_id=flow.id,
             started=pending.started,
@@ -1150,9 +1140,14 @@ class ToolGuard:
             model=analysis.model,
             stream=analysis.stream,
             request_headers=list(request.headers.items(multi=True)),
-            request_text=pending.request_text(stored_body),
+            request_text=request_text,
             request_is_json=analysis.is_json,
-            request_bytes=stored_bytes,
+            request_bytes=request_bytes,
+            encoded_request=(
+                (pending.body, pending.content_encoding, max_body)
+                if stored is None and pending.body is not None and pending.content_encoding
+                else None
+            ),
             findings=list(analysis.findings),
             secrets=pending.secrets,
             verdict=verdict,

@@ -17,6 +17,7 @@ from typing import Any
 import toolguard_core
 from toolguard_core import redact
 from toolguard_core.causes import recognise_error
+from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.repair import NotRepaired, Repair
 from toolguard_core.store import FindingRow, FlowRow, RepairRow, cause_columns, format_utc
@@ -68,6 +69,10 @@ class Capture:
     extra: dict[str, object] = field(default_factory=dict)
     # A message on a WebSocket (the Responses API's WebSocket mode): which connection and message.
     websocket: dict[str, object] | None = None
+    # A request body still under its Content-Encoding (body as sent, the header's value, the
+    # decoding bound): the worker validated it, and this thread decodes it for request_text and
+    # request_bytes, so the event loop never decodes a body twice (issue #12).
+    encoded_request: tuple[bytes, str, int] | None = None
 
     def upstream_error(self) -> tuple[UpstreamError | None, str | None]:
         """The upstream's rejection, if any, and where it was found (``body`` or ``stream``)."""
@@ -84,6 +89,12 @@ class Capture:
         return None, None
 
     def to_row(self) -> FlowRow:
+        if self.encoded_request is not None:
+            body, encoding, max_body = self.encoded_request
+            self.request_text, self.request_bytes = stored_request(
+                body, encoding, max_body, self.request_is_json
+            )
+            self.encoded_request = None
         secrets = self.secrets
         extra = self.redact_headers
 
@@ -205,6 +216,30 @@ class Capture:
             for i, n in enumerate(self.not_repaired)
         ]
         return rows
+
+
+# A request body is kept whole (it is the evidence); one that is not JSON up to this size.
+MAX_STORED_NON_JSON_REQUEST = 64 * 1024
+
+
+def stored_request(
+    body: bytes | None, content_encoding: str | None, max_body: int, is_json: bool
+) -> tuple[str | None, int]:
+    """The request text to store and its size (docs/schema.md): decoded from ``content_encoding``
+    (bounded by ``max_body``; the bytes as sent when they cannot be decoded), and the size decoded,
+    or as sent when it was not (fully) decoded. A JSON body is stored whole, another one's start."""
+    if body is None:
+        return None, 0
+    size = len(body)
+    if content_encoding:
+        decoded = decode_body(body, content_encoding, max_body)
+        if decoded.body is not None and decoded.complete:
+            body, size = decoded.body, len(decoded.body)
+        else:
+            body = decoded.body or body
+    if is_json:
+        return body.decode("utf-8"), size
+    return body[:MAX_STORED_NON_JSON_REQUEST].decode("utf-8", "replace") or None, size
 
 
 def _header(headers: Headers, name: str) -> str | None:
