@@ -919,7 +919,7 @@ def test_the_model_catalog_is_read_when_the_proxy_starts_not_in_the_first_reques
 
 
 # A body the worker validated under its Content-Encoding is decoded for the store on the writer
-# thread (Capture.encoded_request), not again on the event loop (issue #12): the stored row is the
+# thread (Capture.raw_request), not again on the event loop (issue #12): the stored row is the
 # same as for a body decoded in place.
 @pytest.mark.parametrize(
     ("encoding", "raw", "expected_json", "expected_body", "expected_bytes"),
@@ -960,7 +960,7 @@ def test_a_body_still_encoded_is_decoded_by_the_writer(
         secrets=[],
         verdict="unexplained",
         status=400,
-        encoded_request=(raw, encoding, 1 << 20),
+        raw_request=(raw, encoding, 1 << 20),
     )
     db = open_db(db_path)
     write_rows(db, [capture.to_row()])

@@ -17,6 +17,7 @@ from toolguard_core.offload import (
     _LENGTH,
     Arena,
     Validator,
+    WorkerNotReady,
     WorkerResult,
     WorkerUnavailable,
     _worker_env,
@@ -177,3 +178,39 @@ def test_the_arena_places_bodies_in_a_ring_released_in_answer_order(
             assert arena.map[expected : expected + size] == b"y" * size
     finally:
         arena.close()
+
+
+def test_bodies_sent_while_the_worker_starts_wait_for_it_instead_of_holding_the_event_loop():
+    # Issue #12: a 30 MB body sent right after start-up was validated in place, on the event loop.
+    async def scenario() -> None:
+        validator = Validator()
+        validator.launch()
+        try:
+            future = validator.submit(BODY, HEADER)
+            assert validator._proc is None  # not started yet: the body waits, it is not refused
+            assert await rules_of(future) == ["sequence.orphan-tool-message"]
+            assert validator.pending == 0 and not validator._arena._regions  # type: ignore[union-attr]
+        finally:
+            validator.close()
+
+    asyncio.run(scenario())
+
+
+def test_bodies_waiting_for_a_worker_that_cannot_start_come_back_as_not_ready(monkeypatch):
+    # The addon then validates them in place, as it does when no worker was ever started.
+    monkeypatch.setattr("toolguard_core.offload.sys.executable", "/nonexistent/python")
+
+    async def scenario() -> None:
+        validator = Validator()
+        validator.launch()
+        try:
+            future = validator.submit(BODY, HEADER)
+            with pytest.raises(WorkerNotReady, match="could not start"):
+                await asyncio.wait_for(future, 30)
+            assert validator.failed_start is not None and validator.pending == 0
+            with pytest.raises(WorkerNotReady):
+                validator.submit(BODY, HEADER)
+        finally:
+            validator.close()
+
+    asyncio.run(scenario())

@@ -36,7 +36,7 @@ from mitmproxy.utils import human
 import toolguard_core
 from toolguard_core import catalog, contentview, contentview_messages, contentview_responses, redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, InternalError, analyse_request
-from toolguard_core.capture import Capture, stored_request
+from toolguard_core.capture import Capture
 from toolguard_core.dburl import is_postgres_url, redact_url, spool_path_for
 from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
@@ -133,16 +133,17 @@ class Pending:
     # The client connection the flow came in on: a failed upstream connect is matched to it.
     client_conn: str = ""
 
-    def stored_request(self, max_body: int) -> tuple[str | None, int] | None:
-        """The request text to store and its size in bytes (:func:`capture.stored_request`), or None
-        when the body is still compressed: the worker validated it and kept its decoding, so the
-        writer thread decodes it again (Capture.encoded_request), never the event loop (issue #12)."""
+    def request_to_store(self) -> tuple[bytes | None, str | None]:
+        """The request body for the store and its Content-Encoding: the bytes decoded here when
+        they were (and parsed), else the body as sent. The writer thread turns them into the stored
+        text (:func:`capture.stored_request`): decoding, or only turning a 30 MB body into text, on
+        the event loop would hold every other flow (issue #12)."""
         body = self.body
-        if body is None or not self.content_encoding:
-            return stored_request(body, None, max_body, self.analysis.is_json)
-        if self.analysis.decoded is not None and self.analysis.is_json:  # decoded here already
-            return stored_request(self.analysis.decoded, None, max_body, True)
-        return None
+        if body is not None and self.content_encoding:
+            if self.analysis.decoded is not None and self.analysis.is_json:  # decoded here already
+                return self.analysis.decoded, None
+            return body, self.content_encoding
+        return body, None
 
 
 @dataclass(slots=True)
@@ -868,8 +869,13 @@ class ToolGuard:
         if pending.validation is not future:
             return  # already handled (at shutdown, see done)
         pending.validation = None
-        if future.cancelled() or future.exception() is not None:
-            error = "cancelled" if future.cancelled() else repr(future.exception())
+        failure = None if future.cancelled() else future.exception()
+        if isinstance(failure, WorkerNotReady):
+            # The body waited for a worker that could not start: validated here, as without one.
+            self._validate_in_place(flow, pending)
+            pending.analysis.body = None  # the parsed tree is not read after this point
+        elif future.cancelled() or failure is not None:
+            error = "cancelled" if future.cancelled() else repr(failure)
             self._not_validated(pending, "worker", error)
         else:
             result = future.result()
@@ -1124,8 +1130,7 @@ class ToolGuard:
         end = (response.timestamp_end if response is not None else None) or time.time()
         tap: SSETap | None = pending.sse_tap
         max_body = self.settings.max_body_bytes if self.settings else DEFAULT_MAX_BODY_BYTES
-        stored = pending.stored_request(max_body)
-        request_text, request_bytes = stored if stored is not None else (None, len(pending.body or b""))
+        request_body, request_encoding = pending.request_to_store()
         return Capture(
             flow_id=flow.id,
             started=pending.started,
@@ -1140,14 +1145,10 @@ class ToolGuard:
             model=analysis.model,
             stream=analysis.stream,
             request_headers=list(request.headers.items(multi=True)),
-            request_text=request_text,
+            request_text=None,  # set by the writer thread from raw_request
             request_is_json=analysis.is_json,
-            request_bytes=request_bytes,
-            encoded_request=(
-                (pending.body, pending.content_encoding, max_body)
-                if stored is None and pending.body is not None and pending.content_encoding
-                else None
-            ),
+            request_bytes=len(request_body or b""),
+            raw_request=(request_body, request_encoding, max_body) if request_body is not None else None,
             findings=list(analysis.findings),
             secrets=pending.secrets,
             verdict=verdict,

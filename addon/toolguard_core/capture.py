@@ -69,10 +69,10 @@ class Capture:
     extra: dict[str, object] = field(default_factory=dict)
     # A message on a WebSocket (the Responses API's WebSocket mode): which connection and message.
     websocket: dict[str, object] | None = None
-    # A request body still under its Content-Encoding (body as sent, the header's value, the
-    # decoding bound): the worker validated it, and this thread decodes it for request_text and
-    # request_bytes, so the event loop never decodes a body twice (issue #12).
-    encoded_request: tuple[bytes, str, int] | None = None
+    # The request body for request_text and request_bytes, turned into text on this thread (body,
+    # its Content-Encoding or None, the decoding bound): decoding a compressed body again, or only
+    # decoding a 30 MB one to text, would hold the event loop (issue #12). The hooks set it.
+    raw_request: tuple[bytes, str | None, int] | None = None
 
     def upstream_error(self) -> tuple[UpstreamError | None, str | None]:
         """The upstream's rejection, if any, and where it was found (``body`` or ``stream``)."""
@@ -89,12 +89,12 @@ class Capture:
         return None, None
 
     def to_row(self) -> FlowRow:
-        if self.encoded_request is not None:
-            body, encoding, max_body = self.encoded_request
+        if self.raw_request is not None:
+            body, encoding, max_body = self.raw_request
             self.request_text, self.request_bytes = stored_request(
                 body, encoding, max_body, self.request_is_json
             )
-            self.encoded_request = None
+            self.raw_request = None
         secrets = self.secrets
         extra = self.redact_headers
 
