@@ -217,6 +217,34 @@ def wait_port(port: int, proc: subprocess.Popen[bytes], what: str, timeout: floa
     raise SystemExit(f"{what} did not listen on 127.0.0.1:{port} within {timeout:.0f} s")
 
 
+def wait_worker(proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Until toolguard's validation worker runs and has warmed up (its CPU time stops growing):
+    mitmdump listens before its addons' ``running`` hook, and on a busy machine the worker's imports
+    take seconds, so a round started at once would measure start-up, not the proxy."""
+    deadline = time.monotonic() + timeout
+    last = -1.0
+    while time.monotonic() < deadline:
+        workers = [
+            int(child)
+            for task in Path(f"/proc/{proc.pid}/task").glob("*/children")
+            for child in task.read_text().split()
+            if b"toolguard_core.worker" in _cmdline(int(child))
+        ]
+        used = sum(_cpu_of(pid) for pid in workers)
+        if workers and used == last:
+            return
+        last = used if workers else -1.0
+        time.sleep(0.5)
+    raise SystemExit(f"toolguard's validation worker did not start within {timeout:.0f} s")
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def nginx_config(port: int, workdir: Path) -> str:
     def quoted(text: str) -> str:
         return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
@@ -338,6 +366,8 @@ def proxy(
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
     try:
         wait_port(port, proc, "mitmdump")
+        if with_addon and not any(arg == "toolguard_offload=off" for arg in extra):
+            wait_worker(proc)
         yield Proxy("toolguard" if with_addon else "plain", with_addon, proc, port, workdir)
     finally:
         proc.send_signal(signal.SIGINT)
