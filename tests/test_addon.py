@@ -19,6 +19,7 @@ import sqlite_utils
 from backports import zstd  # mitmproxy 12's zstd (its dependency)
 from mitmproxy import exceptions, http
 from mitmproxy import version as mitmproxy_version
+from mitmproxy.log import LegacyLogEvents
 from mitmproxy.test import taddons, tflow
 from support.seeds import DUPLICATE, LONE_TOOL, MODEL, ONE_ANSWER, SEED_CASES, TOOLS, VALID_PARALLEL, SeedCase
 
@@ -803,6 +804,47 @@ def test_one_console_line_per_flagged_or_rejected_flow(guard, caplog):
         f"(toolguard show {rejected_only.id[:8]})",
     ]
     assert all(r.levelno == logging.INFO for r in caplog.records if r.getMessage() in lines)
+
+
+@pytest.mark.parametrize(
+    ("terminal_level", "shown"),
+    [(logging.ERROR, False), (logging.INFO, True)],
+    ids=["mitmdump-q", "mitmdump"],
+)
+def test_console_lines_are_built_only_when_a_handler_shows_them(guard, monkeypatch, terminal_level, shown):
+    # Issue #12: under `mitmdump -q` (the terminal at ERROR) each line was still formatted and sent
+    # through mitmproxy's bridge to the deprecated add_log hook, to every addon, on the event loop.
+    addon, _ = guard
+    captured: list[logging.LogRecord] = []
+
+    class Terminal(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            captured.append(record)
+
+    class Bridge(LegacyLogEvents):  # mitmproxy's bridge, without the master it posts to
+        def emit(self, record: logging.LogRecord) -> None:
+            pass
+
+    bridge = Bridge(master=None)  # type: ignore[arg-type]
+    monkeypatch.setattr(logging.getLogger(), "handlers", [Terminal(terminal_level), bridge])
+    addon_logger = logging.getLogger("toolguard_core.addon")
+    level = addon_logger.level
+    addon_logger.setLevel(logging.INFO)  # setLevel, not the attribute: it clears the logger's cache
+    try:
+        flow = make_flow(LONE_TOOL.body())
+        run(addon, flow, answer(400, LONE_TOOL.error_body()))
+    finally:
+        addon_logger.setLevel(level)
+    lines = [r.getMessage() for r in captured if "toolguard show" in r.getMessage()]
+    assert lines == (
+        [
+            f"toolguard: predicted: HTTP 400; error sequence.orphan-tool-message at messages[0]; "
+            f"flow {flow.id} (toolguard show {flow.id[:8]})"
+        ]
+        if shown
+        else []
+    )
+    assert flow.metadata[METADATA_KEY]["verdict"] == "predicted"  # the flow is judged either way
 
 
 def test_toolguard_console_false_silences_the_flow_lines(guard, caplog):

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from mitmproxy import command, ctx, exceptions, http, version
+from mitmproxy.log import LegacyLogEvents
 from mitmproxy.proxy import server_hooks
 from mitmproxy.proxy.mode_specs import ProxyMode, ReverseMode
 from mitmproxy.utils import human
@@ -1049,7 +1050,12 @@ class ToolGuard:
             self.stats["rejected"] += 1
         elif verdict == Verdict.NO_ANSWER:
             self.stats["no_answer"] += 1
-        if self.settings is not None and self.settings.console and (findings or verdict in CONSOLE_VERDICTS):
+        if (
+            self.settings is not None
+            and self.settings.console
+            and (findings or verdict in CONSOLE_VERDICTS)
+            and _console_shown()
+        ):
             logger.info("%s", console_line(flow.id, verdict, status, findings, flow.error))
         hook_failed = "internal_error" in pending.extra  # a hook failed on it: stored with the error
         if not hook_failed and not should_store(
@@ -1263,6 +1269,21 @@ def make_addons() -> list[ToolGuard]:
 
 #: Verdicts that get a console line even without findings: the upstream said no, or nothing answered.
 CONSOLE_VERDICTS = frozenset({*REJECTED_VERDICTS, Verdict.NO_ANSWER})
+
+
+def _console_shown() -> bool:
+    """Whether an INFO line reaches anyone: a handler on the root logger that takes INFO, other
+    than mitmproxy's bridge to the deprecated ``add_log`` hook. With ``mitmdump -q`` (terminal at
+    ERROR) nothing shows the console line, yet each one was formatted and sent through that bridge to
+    every addon: measured with py-spy on bench_proxy's flagged scenario, the largest part of
+    toolguard's own time on the event loop per flagged flow (issue #12)."""
+    root = logging.getLogger()
+    if not logger.isEnabledFor(logging.INFO):
+        return False
+    return any(
+        handler.level <= logging.INFO and not isinstance(handler, LegacyLogEvents)
+        for handler in root.handlers
+    )
 
 
 def console_line(
