@@ -14,12 +14,11 @@ and speaks length-prefixed frames on its stdin/stdout (:mod:`toolguard_core.work
 added to the proxy's process: frames are written and read by asyncio on the event loop.
 
 Bodies travel through shared memory (:class:`Arena`, a memfd both processes map), not the pipe:
-measured with ``scripts/bench_proxy.py`` (CPU per request of the proxy process), writing a 1 MB body
-into the pipe cost the event loop about 3 ms per request (the join into one frame, then the
-partial writes and asyncio's buffering of the remainder while the worker drained the pipe), as much
-as validating it; one copy into the arena costs about 0.1 ms. The pipe only carries the frame
-headers (the body's offset and length), and the body itself where the arena is unavailable (a
-platform without ``memfd_create``) or momentarily full.
+measured on the proxy's side with a real worker (process CPU time, 1 MB agent bodies four at a
+time), the pipe cost 1.44 ms of the event loop per body (the join into one frame, the partial
+writes, asyncio buffering the remainder while the worker drained it) and the arena 0.41-0.55 ms.
+The pipe only carries the frame headers (the body's offset and length), and the body itself where
+the arena is unavailable (a platform without ``memfd_create``) or momentarily full.
 
 Work is bounded: at most ``max_pending`` bodies (and ``max_pending_bytes``) wait for the worker;
 past that a request is not validated and the caller counts it. A worker that dies is restarted on
@@ -119,8 +118,8 @@ class Arena:
 
     The worker answers jobs in the order it receives them, so regions are released in the order
     they were taken: a ring with a head (where the next body goes) and the oldest region still in
-    use. Its size is the Validator's ``max_pending_bytes``, the bound the backlog already had; only
-    the pages a body touched take memory.
+    use. Its size is the Validator's ``max_pending_bytes``, the bound the backlog already had, and
+    all of it is resident (shared memory, allocated at start; see __init__).
     """
 
     def __init__(self, size: int) -> None:
@@ -216,7 +215,7 @@ class Validator:
         self._arena: Arena | None = None
         # Jobs submitted while the first worker starts, sent once it is up (see submit).
         self._waiting: list[tuple[int, bytes | None, dict[str, object]]] = []
-        #: Bodies sent through the pipe because the arena was full or missing (bench_proxy reads it).
+        #: Bodies sent through the pipe because the arena was full or missing (tests read it).
         self.piped = 0
 
     @property
