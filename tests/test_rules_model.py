@@ -18,6 +18,7 @@ from toolguard_core.analyze import analyse_request
 from toolguard_core.profiles_config import build_registry, parse_config
 from toolguard_core.request import Target
 from toolguard_core.rules import RULES
+from toolguard_core.rules.model import _words
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERIC = "https://llm.corp.example/v1/chat/completions"
@@ -382,3 +383,53 @@ def test_a_beta_suffix_matches_the_catalog_entry() -> None:
 
     info = lookup("grok-3-mini-beta")
     assert info is not None and (info.name, info.matched_as) == ("grok-3-mini", "date")
+
+
+# The context-window bound (issue #12): a body of at most 4 bytes a token of the window is never
+# walked; a larger one is measured on its text only, so bulky non-text content (an image's data URL)
+# does not make a finding, and the word count stays a lower bound on str.split()'s.
+IMAGE_MB = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + "A" * 600_000}}
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "expected"),
+    [
+        (
+            "bulky-image-within-window",
+            {
+                "model": "gpt-4o",
+                "messages": [{"role": "user", "content": [IMAGE_MB, {"type": "text", "text": "?"}]}],
+            },
+            [],
+        ),
+        (
+            "words-over-window",
+            {"model": "gpt-4", "messages": [{"role": "user", "content": "word\t" * 9000}]},
+            [("model.context-window-exceeded", "error", "messages")],
+        ),
+        (
+            # No-break spaces are not counted as separators: fewer words, the estimate's warning.
+            "no-break-spaces-are-not-word-breaks",
+            {"model": "gpt-4", "messages": [{"role": "user", "content": "word\u00a0" * 9000}]},
+            [("model.context-window-exceeded", "warning", "messages")],
+        ),
+    ],
+)
+def test_context_window_bound(name: str, body: dict[str, Any], expected: list[tuple[str, str, str]]) -> None:
+    findings = analyse_request(json.dumps(body).encode(), URLS["openai"]).findings
+    assert [
+        (f.rule, str(f.severity), f.location) for f in findings if f.rule.startswith("model.")
+    ] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "one", "  two  words ", "a\tb\nc\rd\x0be\x0cf\x1cg\x1fh", "tabs\t\t\tand\n\nnewlines", "é è ü"],
+)
+def test_word_count_equals_split_on_ascii_whitespace(text: str) -> None:
+    assert _words(text) == len(text.split())
+
+
+def test_word_count_is_a_lower_bound_with_unicode_spaces() -> None:
+    text = "a\u00a0b\u3000c d"
+    assert _words(text) == 2 < len(text.split()) == 4

@@ -783,6 +783,11 @@ class Store:
 
     def _open(self) -> sqlite_utils.Database:
         db = open_db(self.path, self.busy_timeout)
+        # WAL's recommended level: a commit no longer waits for fsync (the WAL is synced at each
+        # checkpoint); a crash of the proxy loses nothing, a power loss at most the last commits.
+        # Measured (py-spy on bench_proxy's flagged scenario): the writer spent most of its time
+        # in the per-batch fsync, batches of one or two rows at a few hundred flows a second.
+        db.execute("PRAGMA synchronous=NORMAL")
         st = os.stat(self.path)
         self._inode = (st.st_dev, st.st_ino)
         return db

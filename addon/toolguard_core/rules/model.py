@@ -822,10 +822,29 @@ def _texts(view: RequestView) -> Iterator[str]:
                 yield function["arguments"]
     tools = view.body.get("tools")
     if isinstance(tools, list) and tools:
-        yield json.dumps(tools, ensure_ascii=False)
+        # Compact, so that (like every text above) it is never longer than its part of the body.
+        yield json.dumps(tools, ensure_ascii=False, separators=(",", ":"))
+
+
+# ASCII whitespace (what str.split() splits on, below 128) to a space, every other byte to "x": a
+# word then starts at each " x" of the translated text. Non-ASCII spaces (U+00A0, U+3000) count as
+# letters, so the count can only be lower than str.split()'s: still a lower bound on the tokens.
+_WORD_BYTES = bytes(32 if chr(i).isspace() else 120 for i in range(128)) + b"x" * 128
+
+
+def _words(text: str) -> int:
+    """The whitespace-separated words of ``text``, at most ``len(text.split())``, counted in C
+    without making a string per word (3-4x faster than split() on a 1 MB conversation)."""
+    return (b" " + text.encode("utf-8", "surrogatepass").translate(_WORD_BYTES)).count(b" x")
 
 
 def _check_context(view: RequestView, subject: _Subject, window: int) -> Iterator[Finding]:
+    # Every text measured is at most its length in the body (JSON adds quotes and escapes, UTF-8
+    # takes one byte or more a character), so a body within 4 bytes a token of the window is within
+    # the estimate below whatever it holds: not walked (issue #12: the walk cost about 0.3 ms of a
+    # 1 MB request's 2.5 ms, on every request to a model with a window).
+    if view.size is not None and view.size // 4 <= window:
+        return
     texts = list(_texts(view))
     chars = sum(len(t) for t in texts)
     if chars // 4 <= window:
@@ -834,7 +853,7 @@ def _check_context(view: RequestView, subject: _Subject, window: int) -> Iterato
         return
     words = 0
     for text in texts:
-        words += len(text.split())
+        words += _words(text)
         if words > window:
             yield from _report(
                 CONTEXT_EXCEEDED,
