@@ -10,6 +10,7 @@ The schema is a public interface, documented in docs/schema.md. Change it only w
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -18,7 +19,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -533,6 +534,24 @@ def cause_columns(recognition: Any) -> tuple[str | None, str | None]:
     return recognition.cause_id, json.dumps(recognition.summary(), ensure_ascii=False, sort_keys=True)
 
 
+@contextlib.contextmanager
+def _migration_lock(path: Path) -> Iterator[None]:
+    """An exclusive advisory lock on ``<db>.migrate.lock`` while migrations are applied (POSIX
+    ``flock``; where it is missing, as on Windows, the bounded retry in :func:`open_db` remains)."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    lock_path = path.with_name(path.name + ".migrate.lock")
+    with open(lock_path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_utils.Database:
     """Open (creating if needed) a toolguard database with the schema migrated to the latest version.
 
@@ -552,7 +571,12 @@ def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_u
         attempt += 1
         try:
             db.enable_wal()
-            migrations.apply(db)
+            if migrations.pending(db):
+                # One migrating process at a time: sqlite-utils reads the applied list once, so a process
+                # that read it before another finished m008 would re-run an early migration against
+                # `flows`, a view by then (`'View' object has no attribute 'create_index'`).
+                with _migration_lock(path):
+                    migrations.apply(db)
             if not _view_is_current(db):  # a later migration added a column to flow_rows
                 with db.atomic():
                     create_flows_view(db)
