@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from toolguard_core.store import open_db
+from toolguard_core.store import open_db, refresh_summary_columns
 
 TABLES = ("flows", "findings", "repairs", "runs")
 
@@ -51,4 +51,11 @@ def merge(out: Path, inputs: list[Path]) -> dict[str, int]:
                 conn.execute("DETACH DATABASE src")
     finally:
         conn.close()
+    # Rows from a database written before m007_summary_columns (or with an older normaliser) get the
+    # summary columns this toolguard computes, so the merged file summarises in SQL like a fresh one.
+    db = open_db(out)
+    try:
+        refresh_summary_columns(db, stale_only=True)
+    finally:
+        db.close()
     return added

@@ -28,6 +28,7 @@ from platformdirs import user_data_path
 from pydantic import BaseModel, field_validator
 from sqlite_utils import Migrations
 
+from toolguard_core import grouping
 from toolguard_core.learned import Knowledge
 from toolguard_core.learned_store import learn_from_rows, load_knowledge
 from toolguard_core.verdict import REJECTED_VERDICTS, explained, recognise_stored
@@ -301,6 +302,66 @@ def m006_websocket_messages(db: sqlite_utils.Database) -> None:
         db.execute("ALTER TABLE runs ADD COLUMN websocket_messages INTEGER NOT NULL DEFAULT 0")
 
 
+@migrations()
+def m007_summary_columns(db: sqlite_utils.Database) -> None:
+    # Issue #12.4: the summary's grouping keys as columns (toolguard_core.grouping), so summaries
+    # aggregate with GROUP BY instead of loading every flow. Rows already stored are backfilled here
+    # in batches; new rows get them from write_rows. Indexes: a group's members by time (examples,
+    # first/last seen), the stale-row check, and the per-fingerprint/per-rule look-ups of the docs.
+    columns = db["flows"].columns_dict
+    for column in grouping.COLUMNS:
+        if column not in columns:
+            db.execute(f"ALTER TABLE flows ADD COLUMN {column} TEXT")
+    db["flows"].create_index(["group_key", "datetime_utc"], if_not_exists=True)
+    db["flows"].create_index(["summary_version", "verdict"], if_not_exists=True)
+    db["flows"].create_index(["fingerprint"], if_not_exists=True)
+    db["flows"].create_index(["pattern"], if_not_exists=True)
+    refresh_summary_columns(db)
+
+
+#: The columns :func:`grouping.derive` reads, and how many rows the backfill holds at once.
+_DERIVE_READS = (
+    "id, verdict, status, error_message, error_type, error_json, provider, cause_json, client, "
+    "request_headers_json"
+)
+REFRESH_BATCH = 2000
+
+
+def refresh_summary_columns(db: sqlite_utils.Database, *, stale_only: bool = False) -> int:
+    """Recompute the summary columns (:data:`toolguard_core.grouping.COLUMNS`) of stored rows with this
+    toolguard's normaliser and catalogues, in batches of :data:`REFRESH_BATCH` rows (memory stays
+    bounded on a database of millions). ``stale_only``: only rows not derived with the current
+    :func:`~toolguard_core.grouping.summary_version`. Returns how many rows were recomputed."""
+    current = grouping.summary_version()
+    where = "AND (summary_version IS NULL OR summary_version != ?)" if stale_only else ""
+    done = 0
+    last = -1
+    with db.atomic():
+        while True:
+            rows = db.execute(
+                f"SELECT rowid, {_DERIVE_READS} FROM flows WHERE rowid > ? {where} ORDER BY rowid LIMIT ?",
+                [last, *([current] if stale_only else []), REFRESH_BATCH],
+            ).fetchall()
+            if not rows:
+                return done
+            last = rows[-1][0]
+            names = ["rowid", *(c.strip() for c in _DERIVE_READS.split(","))]
+            batch = [dict(zip(names, row, strict=True)) for row in rows]
+            errors: dict[str, list[str]] = {}
+            marks = ", ".join("?" * len(batch))
+            for flow_id, rule in db.execute(
+                f"SELECT flow_id, rule FROM findings WHERE severity = 'error' AND flow_id IN ({marks}) "
+                "ORDER BY flow_id, idx",
+                [r["id"] for r in batch],
+            ).fetchall():
+                errors.setdefault(flow_id, []).append(rule)
+            db.conn.executemany(
+                f"UPDATE flows SET {', '.join(f'{c} = ?' for c in grouping.COLUMNS)} WHERE rowid = ?",
+                [(*grouping.derive(r, errors.get(r["id"], ())), r["rowid"]) for r in batch],
+            )
+            done += len(batch)
+
+
 class FindingRow(BaseModel):
     idx: int
     rule: str
@@ -369,6 +430,14 @@ class FlowRow(BaseModel):
     toolguard_version: str | None = None
     run_id: str | None = None
     websocket_json: str | None = None
+    # The summary's grouping keys (m007_summary_columns): write_rows derives them on the writer thread
+    # from the other columns and the findings (toolguard_core.grouping); whatever is set here is replaced.
+    client_name: str | None = None
+    fingerprint: str | None = None
+    pattern: str | None = None
+    explanation: str | None = None
+    group_key: str | None = None
+    summary_version: str | None = None
     findings: list[FindingRow] = []
     repairs: list[RepairRow] = []
 
@@ -407,6 +476,10 @@ def relabel_rows(db: sqlite_utils.Database) -> int:
                     [cause_id, cause_json, new_verdict, flow_id],
                 )
                 changed += 1
+        # The summary's groups follow the root cause (toolguard_core.grouping): recompute them too.
+        # (m004 runs this before m007 added the columns; m007 then derives them itself.)
+        if "summary_version" in db["flows"].columns_dict:
+            refresh_summary_columns(db)
     return changed
 
 
@@ -463,6 +536,9 @@ def write_rows(
     with db.atomic():
         for row in rows:
             columns = row.columns()
+            # The summary's grouping keys, derived here on the writer thread (not the event loop).
+            error_rules = [f.rule for f in row.findings if str(f.severity) == "error"]
+            columns.update(zip(grouping.COLUMNS, grouping.derive(columns, error_rules), strict=True))
             db.execute(
                 f"INSERT OR REPLACE INTO flows ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                 list(columns.values()),
