@@ -44,10 +44,11 @@ def expected_b() -> dict[str, tuple[Any, ...]]:
     dashscope_fp = fingerprint(DASHSCOPE_UNANSWERED)
     qwen = "QwenCode/0.24.4 (OpenAI/JS 5.11.0)"
     return {
-        "a1": (qwen, orphan_fp, ORPHAN, "predicted", group_key(None, ORPHAN, orphan_fp), version),
+        "a1": (qwen, ORPHAN, orphan_fp, ORPHAN, "predicted", group_key(None, ORPHAN, orphan_fp), version),
         # b1: stored unexplained by an older toolguard, no finding: its wording names the rule.
         "b1": (
             "OpenAI/Python 1.54.0",
+            None,
             orphan_fp,
             ORPHAN,
             "unexplained",
@@ -56,6 +57,7 @@ def expected_b() -> dict[str, tuple[Any, ...]]:
         ),
         "b2": (
             "QwenCode/0.5.0",
+            UNANSWERED,
             dashscope_fp,
             UNANSWERED,
             "predicted",
@@ -64,6 +66,7 @@ def expected_b() -> dict[str, tuple[Any, ...]]:
         ),
         "b3": (
             "OpenAI/Python 1.54.0",
+            None,
             empty_fp,
             None,
             "unexplained",
@@ -77,8 +80,8 @@ def test_the_writer_derives_the_columns_of_every_row(tmp_path: Path) -> None:
     assert derived(write_db(tmp_path / "b.db", machine_b())) == expected_b()
     # Rows that are not rejections get their client name and version only.
     a = derived(write_db(tmp_path / "a.db", machine_a()))
-    assert a["a4"] == ("OpenAI/Python 1.54.0", None, None, None, None, summary_version())
-    assert a["a5"] == ("(no user-agent)", None, None, None, None, summary_version())
+    assert a["a4"] == ("OpenAI/Python 1.54.0", UNANSWERED, None, None, None, None, summary_version())
+    assert a["a5"] == ("(no user-agent)", None, None, None, None, None, summary_version())
 
 
 def _old_database(path: Path, rows: list[FlowRow]) -> Path:
@@ -105,8 +108,9 @@ def test_the_migration_backfills_stored_rows_in_batches(
     assert derived(path) == expected_b()
     indexes = {tuple(i.columns) for i in sqlite_utils.Database(path)["flows"].indexes}
     assert {
-        ("group_key", "datetime_utc"),
+        store.SUMMARY_INDEX,
         ("summary_version", "verdict"),
+        ("verdict", "error_rules"),
         ("fingerprint",),
         ("pattern",),
     } <= indexes
@@ -130,7 +134,7 @@ def test_refingerprint_recomputes_stale_rows_only_unless_all(tmp_path: Path) -> 
     )
     assert derived(path) == {
         **expected_b(),
-        "b2": (*expected_b()["b2"][:2], "tampered", *expected_b()["b2"][3:]),
+        "b2": (*expected_b()["b2"][:3], "tampered", *expected_b()["b2"][4:]),
     }
     result = CliRunner().invoke(cli, ["refingerprint", "--db", str(path), "--all"])
     assert result.output == f"4 stored flow(s) refingerprinted ({summary_version()})\n"
@@ -145,6 +149,7 @@ def test_reexplain_regroups_the_rows_it_relabels(tmp_path: Path) -> None:
     # b1's text names the orphan-tool root cause now: recognised, in a group of its own cause.
     assert rows["b1"] == (
         "OpenAI/Python 1.54.0",
+        None,
         orphan_fp,
         ORPHAN,
         "recognised",

@@ -5,6 +5,8 @@ SQL (``GROUP BY``) instead of loading every flow, so each row carries its groupi
 (migration ``m007_summary_columns``, docs/schema.md):
 
 - ``client_name``: the client with its version and SDK (:func:`toolguard_core.clients.parse_client`);
+- ``error_rules``: the rule ids of the flow's error-severity findings, space-separated, each once, in
+  finding order (NULL when none): the per-rule precision tallies group by it without a join;
 - for a rejection (:func:`toolguard_core.verdict.row_rejected`) only, NULL otherwise:
   ``fingerprint`` (the normalised error text's id), ``pattern`` (the rule that explains it),
   ``explanation`` (``predicted``/``recognised``/``unexplained``) and ``group_key`` (root cause + rule +
@@ -47,6 +49,7 @@ __all__ = [
 #: The derived columns, in the order :func:`derive` returns them.
 COLUMNS: tuple[str, ...] = (
     "client_name",
+    "error_rules",
     "fingerprint",
     "pattern",
     "explanation",
@@ -151,8 +154,9 @@ def derive(
     (and no version, so it reads as not derived)."""
     try:
         client = parse_client(row.get("client"), parse_headers(row.get("request_headers_json")))
+        rules = " ".join(dict.fromkeys(error_rules)) or None
         if not row_rejected(row.get("verdict"), row.get("status"), row.get("error_message")):
-            return (client, None, None, None, None, summary_version())
+            return (client, rules, None, None, None, None, summary_version())
         cause = stored_cause(row, error_rules, causes_stored=causes_stored)
         # Rules are matched against the same text that is fingerprinted: the innermost provider
         # message, so an OpenRouter-wrapped OpenAI error is explained by OpenAI's wording.
@@ -162,6 +166,6 @@ def derive(
         # Keyed by root cause AND rule, not by the sentence alone: OpenAI answers an orphan tool
         # message and a duplicate tool answer with one sentence; the rule that fired tells them apart.
         key = group_key(cause["cause"] if cause else None, pattern, fp)
-        return (client, fp, pattern, explanation(error_rules, cause), key, summary_version())
+        return (client, rules, fp, pattern, explanation(error_rules, cause), key, summary_version())
     except Exception:  # defensive: a bug here must not cost the row (house rule: never break traffic)
-        return (None, None, None, None, None, None)
+        return (None,) * len(COLUMNS)

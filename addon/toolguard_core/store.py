@@ -306,17 +306,36 @@ def m006_websocket_messages(db: sqlite_utils.Database) -> None:
 def m007_summary_columns(db: sqlite_utils.Database) -> None:
     # Issue #12.4: the summary's grouping keys as columns (toolguard_core.grouping), so summaries
     # aggregate with GROUP BY instead of loading every flow. Rows already stored are backfilled here
-    # in batches; new rows get them from write_rows. Indexes: a group's members by time (examples,
-    # first/last seen), the stale-row check, and the per-fingerprint/per-rule look-ups of the docs.
+    # in batches; new rows get them from write_rows.
     columns = db["flows"].columns_dict
     for column in grouping.COLUMNS:
         if column not in columns:
             db.execute(f"ALTER TABLE flows ADD COLUMN {column} TEXT")
-    db["flows"].create_index(["group_key", "datetime_utc"], if_not_exists=True)
+    # Covering indexes, so the summary's GROUP BYs read an index instead of the rows (a row carries
+    # its request body: a million flows are gigabytes): a group's tallies and time buckets (its
+    # leading (group_key, datetime_utc) also finds a group's newest members), the verdict and
+    # stale-row counts, the per-rule precision counts. fingerprint and pattern: Datasette look-ups.
+    db["flows"].create_index(list(SUMMARY_INDEX), if_not_exists=True)
     db["flows"].create_index(["summary_version", "verdict"], if_not_exists=True)
+    db["flows"].create_index(["verdict", "error_rules"], if_not_exists=True)
     db["flows"].create_index(["fingerprint"], if_not_exists=True)
     db["flows"].create_index(["pattern"], if_not_exists=True)
     refresh_summary_columns(db)
+
+
+#: The columns of a rejection's summary tallies (toolguard_analysis.summary), indexed together.
+SUMMARY_INDEX = (
+    "group_key",
+    "datetime_utc",
+    "explanation",
+    "verdict",
+    "status",
+    "client_name",
+    "model",
+    "host",
+    "error_provider",
+    "provider",
+)
 
 
 #: The columns :func:`grouping.derive` reads, and how many rows the backfill holds at once.
@@ -433,6 +452,7 @@ class FlowRow(BaseModel):
     # The summary's grouping keys (m007_summary_columns): write_rows derives them on the writer thread
     # from the other columns and the findings (toolguard_core.grouping); whatever is set here is replaced.
     client_name: str | None = None
+    error_rules: str | None = None
     fingerprint: str | None = None
     pattern: str | None = None
     explanation: str | None = None
