@@ -85,6 +85,14 @@ class Connection:
             sql = "select name from pragma_table_info(?)"
         return {row["name"] for row in self.query(sql, [table])}
 
+    @classmethod
+    def over(cls, conn: sqlite3.Connection, label: str) -> Connection:
+        """A :class:`Connection` over an open SQLite connection (the summary's staging file)."""
+        self = cls.__new__(cls)
+        self.postgres, self.label, self._sqlite = False, label, conn
+        conn.row_factory = sqlite3.Row
+        return self
+
     def close(self) -> None:
         (self._pg if self.postgres else self._sqlite).close()
 

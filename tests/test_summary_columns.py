@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from tests.test_summary import DASHSCOPE_UNANSWERED, OPENAI_ORPHAN, machine_a, machine_b, write_db
 from toolguard_analysis.cli import cli
 from toolguard_analysis.merge import merge
-from toolguard_core import store
+from toolguard_core import grouping
 from toolguard_core.fingerprint import fingerprint
 from toolguard_core.grouping import COLUMNS, group_key, summary_version
 from toolguard_core.store import FlowRow, migrations, open_db
@@ -84,10 +84,11 @@ def test_the_writer_derives_the_columns_of_every_row(tmp_path: Path) -> None:
     assert a["a5"] == ("(no user-agent)", None, None, None, None, None, summary_version())
 
 
-def _old_database(path: Path, rows: list[FlowRow]) -> Path:
-    """A database as toolguard wrote it before m007: migrated up to m006, rows inserted by hand."""
+def _old_database(path: Path, rows: list[FlowRow], stop_before: str = "m007_summary_columns") -> Path:
+    """A database as an older toolguard wrote it: migrated up to before ``stop_before``, rows inserted
+    with the columns it had."""
     db = sqlite_utils.Database(path)
-    migrations.apply(db, stop_before="m007_summary_columns")
+    migrations.apply(db, stop_before=stop_before)
     names = [c for c in db["flows"].columns_dict]
     for row in rows:
         columns = {k: v for k, v in row.columns().items() if k in names}
@@ -102,13 +103,13 @@ def _old_database(path: Path, rows: list[FlowRow]) -> Path:
 def test_the_migration_backfills_stored_rows_in_batches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store, "REFRESH_BATCH", 2)  # four rows: two batches and a last empty read
+    monkeypatch.setattr(grouping, "REFRESH_BATCH", 2)  # four rows: two batches and a last empty read
     path = _old_database(tmp_path / "old.db", machine_b())
     open_db(path).close()
     assert derived(path) == expected_b()
     indexes = {tuple(i.columns) for i in sqlite_utils.Database(path)["flows"].indexes}
     assert {
-        store.SUMMARY_INDEX,
+        grouping.SUMMARY_INDEX,
         ("summary_version", "verdict"),
         ("verdict", "error_rules"),
         ("fingerprint",),

@@ -16,7 +16,8 @@ SQL (``GROUP BY``) instead of loading every flow, so each row carries its groupi
   the summary says how many, and ``toolguard refingerprint`` (or ``toolguard reexplain``) recomputes them.
 
 The store computes them on its writer thread (:func:`toolguard_core.store.write_rows`), never on
-mitmproxy's event loop. Pure: no I/O.
+mitmproxy's event loop. :func:`derive` is pure; :func:`refresh_columns` recomputes stored rows over a
+connection it is handed (the migration, ``toolguard refingerprint``, the summary's staging file).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from enum import Enum
@@ -38,10 +40,12 @@ from toolguard_core.verdict import Verdict, error_text, recognise_stored, row_re
 
 __all__ = [
     "COLUMNS",
+    "SUMMARY_INDEX",
     "derive",
     "explanation",
     "fingerprint_text",
     "group_key",
+    "refresh_columns",
     "stored_cause",
     "summary_version",
 ]
@@ -169,3 +173,64 @@ def derive(
         return (client, rules, fp, pattern, explanation(error_rules, cause), key, summary_version())
     except Exception:  # defensive: a bug here must not cost the row (house rule: never break traffic)
         return (None,) * len(COLUMNS)
+
+
+#: The columns of a rejection's summary tallies (toolguard_analysis.summary), indexed together.
+SUMMARY_INDEX = (
+    "group_key",
+    "datetime_utc",
+    "explanation",
+    "verdict",
+    "status",
+    "client_name",
+    "model",
+    "host",
+    "error_provider",
+    "provider",
+)
+
+#: The columns :func:`derive` reads, and how many rows the backfill holds at once.
+_DERIVE_READS = (
+    "id, verdict, status, error_message, error_type, error_json, provider, cause_json, client, "
+    "request_headers_json"
+)
+REFRESH_BATCH = 2000
+
+
+def refresh_columns(conn: sqlite3.Connection, *, stale_only: bool = False, only_missing: bool = False) -> int:
+    """Recompute the summary columns (:data:`COLUMNS`) of stored rows with this
+    toolguard's normaliser and catalogues, in batches of :data:`REFRESH_BATCH` rows (memory stays
+    bounded on a database of millions). ``stale_only``: only rows not derived with the current
+    :func:`summary_version`; ``only_missing``: only rows never derived (NULL
+    version). Returns how many rows were recomputed. The caller owns the transaction."""
+    current = summary_version()
+    where = ""
+    if only_missing:
+        where, stale_only = "AND summary_version IS NULL", False
+    elif stale_only:
+        where = "AND (summary_version IS NULL OR summary_version != ?)"
+    done = 0
+    last = -1
+    while True:
+        rows = conn.execute(
+            f"SELECT rowid, {_DERIVE_READS} FROM flows WHERE rowid > ? {where} ORDER BY rowid LIMIT ?",
+            [last, *([current] if stale_only else []), REFRESH_BATCH],
+        ).fetchall()
+        if not rows:
+            return done
+        last = rows[-1][0]
+        names = ["rowid", *(c.strip() for c in _DERIVE_READS.split(","))]
+        batch = [dict(zip(names, row, strict=True)) for row in rows]
+        errors: dict[str, list[str]] = {}
+        marks = ", ".join("?" * len(batch))
+        for flow_id, rule in conn.execute(
+            f"SELECT flow_id, rule FROM findings WHERE severity = 'error' AND flow_id IN ({marks}) "
+            "ORDER BY flow_id, idx",
+            [r["id"] for r in batch],
+        ).fetchall():
+            errors.setdefault(flow_id, []).append(rule)
+        conn.executemany(
+            f"UPDATE flows SET {', '.join(f'{c} = ?' for c in COLUMNS)} WHERE rowid = ?",
+            [(*derive(r, errors.get(r["id"], ())), r["rowid"]) for r in batch],
+        )
+        done += len(batch)

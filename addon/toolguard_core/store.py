@@ -315,7 +315,7 @@ def m007_summary_columns(db: sqlite_utils.Database) -> None:
     # its request body: a million flows are gigabytes): a group's tallies and time buckets (its
     # leading (group_key, datetime_utc) also finds a group's newest members), the verdict and
     # stale-row counts, the per-rule precision counts. fingerprint and pattern: Datasette look-ups.
-    db["flows"].create_index(list(SUMMARY_INDEX), if_not_exists=True)
+    db["flows"].create_index(list(grouping.SUMMARY_INDEX), if_not_exists=True)
     db["flows"].create_index(["summary_version", "verdict"], if_not_exists=True)
     db["flows"].create_index(["verdict", "error_rules"], if_not_exists=True)
     db["flows"].create_index(["fingerprint"], if_not_exists=True)
@@ -323,62 +323,12 @@ def m007_summary_columns(db: sqlite_utils.Database) -> None:
     refresh_summary_columns(db)
 
 
-#: The columns of a rejection's summary tallies (toolguard_analysis.summary), indexed together.
-SUMMARY_INDEX = (
-    "group_key",
-    "datetime_utc",
-    "explanation",
-    "verdict",
-    "status",
-    "client_name",
-    "model",
-    "host",
-    "error_provider",
-    "provider",
-)
-
-
-#: The columns :func:`grouping.derive` reads, and how many rows the backfill holds at once.
-_DERIVE_READS = (
-    "id, verdict, status, error_message, error_type, error_json, provider, cause_json, client, "
-    "request_headers_json"
-)
-REFRESH_BATCH = 2000
-
-
-def refresh_summary_columns(db: sqlite_utils.Database, *, stale_only: bool = False) -> int:
-    """Recompute the summary columns (:data:`toolguard_core.grouping.COLUMNS`) of stored rows with this
-    toolguard's normaliser and catalogues, in batches of :data:`REFRESH_BATCH` rows (memory stays
-    bounded on a database of millions). ``stale_only``: only rows not derived with the current
-    :func:`~toolguard_core.grouping.summary_version`. Returns how many rows were recomputed."""
-    current = grouping.summary_version()
-    where = "AND (summary_version IS NULL OR summary_version != ?)" if stale_only else ""
-    done = 0
-    last = -1
+def refresh_summary_columns(
+    db: sqlite_utils.Database, *, stale_only: bool = False, only_missing: bool = False
+) -> int:
+    """:func:`toolguard_core.grouping.refresh_columns` in one transaction (a savepoint inside a migration's)."""
     with db.atomic():
-        while True:
-            rows = db.execute(
-                f"SELECT rowid, {_DERIVE_READS} FROM flows WHERE rowid > ? {where} ORDER BY rowid LIMIT ?",
-                [last, *([current] if stale_only else []), REFRESH_BATCH],
-            ).fetchall()
-            if not rows:
-                return done
-            last = rows[-1][0]
-            names = ["rowid", *(c.strip() for c in _DERIVE_READS.split(","))]
-            batch = [dict(zip(names, row, strict=True)) for row in rows]
-            errors: dict[str, list[str]] = {}
-            marks = ", ".join("?" * len(batch))
-            for flow_id, rule in db.execute(
-                f"SELECT flow_id, rule FROM findings WHERE severity = 'error' AND flow_id IN ({marks}) "
-                "ORDER BY flow_id, idx",
-                [r["id"] for r in batch],
-            ).fetchall():
-                errors.setdefault(flow_id, []).append(rule)
-            db.conn.executemany(
-                f"UPDATE flows SET {', '.join(f'{c} = ?' for c in grouping.COLUMNS)} WHERE rowid = ?",
-                [(*grouping.derive(r, errors.get(r["id"], ())), r["rowid"]) for r in batch],
-            )
-            done += len(batch)
+        return grouping.refresh_columns(db.conn, stale_only=stale_only, only_missing=only_missing)
 
 
 class FindingRow(BaseModel):
