@@ -142,9 +142,17 @@ def test_a_group_lists_its_newest_flows_only(tmp_path: Path, monkeypatch: pytest
     )
 
 
-def test_every_tally_reads_an_index_not_the_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"since": "2026-11-01T00:00:00.000Z", "until": "2026-12-01", "host": "openai", "model": "gpt"}],
+    ids=["everything", "time-host-model"],
+)
+def test_every_tally_reads_an_index_not_the_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, filters: dict[str, str]
+) -> None:
     """A stored row carries its request body: a GROUP BY that reads rows reads gigabytes on a large
-    capture. Every aggregate the summary runs over one database must be answered from an index."""
+    capture. Every aggregate the summary runs over one database must be answered from an index,
+    with the time, host and model filters too."""
     path = write_db(tmp_path / "a.db", machine_a() + machine_b()[1:])
     seen: list[tuple[str, list[Any]]] = []
     original = Connection.query
@@ -154,7 +162,7 @@ def test_every_tally_reads_an_index_not_the_rows(tmp_path: Path, monkeypatch: py
         return original(self, sql, args)
 
     monkeypatch.setattr(Connection, "query", record)
-    build_summary([path])
+    build_summary([path], **filters)
     # (The repairs tally reads the repairs table, one row per repair mode fix, and each one's flow.)
     aggregates = [
         (sql, args)

@@ -41,6 +41,7 @@ from toolguard_core.verdict import Verdict, error_text, recognise_stored, row_re
 __all__ = [
     "COLUMNS",
     "SUMMARY_INDEX",
+    "SUMMARY_INDEXES",
     "derive",
     "explanation",
     "fingerprint_text",
@@ -187,6 +188,17 @@ SUMMARY_INDEX = (
     "host",
     "error_provider",
     "provider",
+)
+#: The columns the summary's filters read (``--since``/``--until``, ``--host``, ``--model``): in every
+#: covering index, so a filtered summary reads no rows either (``--client`` also reads the raw
+#: User-Agent, so it does).
+FILTER_COLUMNS = ("datetime_utc", "host", "model", "client_name")
+#: Every index the summary's aggregates read (migration m007): the tallies, the verdict and
+#: stale-row counts, the per-rule counts.
+SUMMARY_INDEXES: tuple[tuple[str, ...], ...] = (
+    SUMMARY_INDEX,
+    ("summary_version", "verdict", *FILTER_COLUMNS),
+    ("verdict", "error_rules", *FILTER_COLUMNS),
 )
 
 #: The columns :func:`derive` reads, and how many rows the backfill holds at once.

@@ -312,12 +312,12 @@ def m007_summary_columns(db: sqlite_utils.Database) -> None:
         if column not in columns:
             db.execute(f"ALTER TABLE flows ADD COLUMN {column} TEXT")
     # Covering indexes, so the summary's GROUP BYs read an index instead of the rows (a row carries
-    # its request body: a million flows are gigabytes): a group's tallies and time buckets (its
-    # leading (group_key, datetime_utc) also finds a group's newest members), the verdict and
-    # stale-row counts, the per-rule precision counts. fingerprint and pattern: Datasette look-ups.
-    db["flows"].create_index(list(grouping.SUMMARY_INDEX), if_not_exists=True)
-    db["flows"].create_index(["summary_version", "verdict"], if_not_exists=True)
-    db["flows"].create_index(["verdict", "error_rules"], if_not_exists=True)
+    # its request body: a million flows are gigabytes), filters on time, host and model included:
+    # a group's tallies and time buckets (its leading (group_key, datetime_utc) also finds a group's
+    # newest members), the verdict and stale-row counts, the per-rule precision counts.
+    # fingerprint and pattern: Datasette look-ups.
+    for index in grouping.SUMMARY_INDEXES:
+        db["flows"].create_index(list(index), if_not_exists=True)
     db["flows"].create_index(["fingerprint"], if_not_exists=True)
     db["flows"].create_index(["pattern"], if_not_exists=True)
     refresh_summary_columns(db)
