@@ -250,8 +250,8 @@ def _stage(
             "DELETE FROM flows WHERE NOT (lower(coalesce(client_name, '') || ' ' || coalesce(client, '')) like ?)",
             [_like(client)],
         )
-    for i, index in enumerate(grouping.SUMMARY_INDEXES):
-        staging.execute(f"CREATE INDEX flows_summary_{i} ON flows ({', '.join(index)})")
+    for name, index in grouping.SUMMARY_INDEXES.items():
+        staging.execute(f"CREATE INDEX {name} ON flows ({', '.join(index)})")
     staging.execute("CREATE INDEX flows_time ON flows (datetime_utc)")
     staging.commit()
     return derived

@@ -193,13 +193,14 @@ SUMMARY_INDEX = (
 #: covering index, so a filtered summary reads no rows either (``--client`` also reads the raw
 #: User-Agent, so it does).
 FILTER_COLUMNS = ("datetime_utc", "host", "model", "client_name")
-#: Every index the summary's aggregates read (migration m007): the tallies, the verdict and
-#: stale-row counts, the per-rule counts.
-SUMMARY_INDEXES: tuple[tuple[str, ...], ...] = (
-    SUMMARY_INDEX,
-    ("summary_version", "verdict", *FILTER_COLUMNS),
-    ("verdict", "error_rules", *FILTER_COLUMNS),
-)
+#: Every index the summary's aggregates read (migration m007), by name: the tallies, the verdict and
+#: stale-row counts, the per-rule counts. Named, because the names sqlite-utils derives from so many
+#: columns pass PostgreSQL's 63-character identifier limit (which would cut them).
+SUMMARY_INDEXES: dict[str, tuple[str, ...]] = {
+    "idx_flows_summary": SUMMARY_INDEX,
+    "idx_flows_summary_versions": ("summary_version", "verdict", *FILTER_COLUMNS),
+    "idx_flows_summary_rules": ("verdict", "error_rules", *FILTER_COLUMNS),
+}
 
 #: The columns :func:`derive` reads, and how many rows the backfill holds at once.
 _DERIVE_READS = (

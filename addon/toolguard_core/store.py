@@ -316,8 +316,8 @@ def m007_summary_columns(db: sqlite_utils.Database) -> None:
     # a group's tallies and time buckets (its leading (group_key, datetime_utc) also finds a group's
     # newest members), the verdict and stale-row counts, the per-rule precision counts.
     # fingerprint and pattern: Datasette look-ups.
-    for index in grouping.SUMMARY_INDEXES:
-        db["flows"].create_index(list(index), if_not_exists=True)
+    for name, index in grouping.SUMMARY_INDEXES.items():
+        db["flows"].create_index(list(index), index_name=name, if_not_exists=True)
     db["flows"].create_index(["fingerprint"], if_not_exists=True)
     db["flows"].create_index(["pattern"], if_not_exists=True)
     refresh_summary_columns(db)
