@@ -144,15 +144,19 @@ def test_a_group_lists_its_newest_flows_only(tmp_path: Path, monkeypatch: pytest
 
 @pytest.mark.parametrize(
     "filters",
-    [{}, {"since": "2026-11-01T00:00:00.000Z", "until": "2026-12-01", "host": "openai", "model": "gpt"}],
-    ids=["everything", "time-host-model"],
+    [
+        {},
+        {"since": "2026-11-01T00:00:00.000Z", "until": "2026-12-01", "host": "openai", "model": "gpt"},
+        {"client": "OpenAI/Python"},
+    ],
+    ids=["everything", "time-host-model", "client"],
 )
 def test_every_tally_reads_an_index_not_the_rows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, filters: dict[str, str]
 ) -> None:
     """A stored row carries its request body: a GROUP BY that reads rows reads gigabytes on a large
     capture. Every aggregate the summary runs over one database must be answered from an index,
-    with the time, host and model filters too."""
+    with every filter too."""
     path = write_db(tmp_path / "a.db", machine_a() + machine_b()[1:])
     seen: list[tuple[str, list[Any]]] = []
     original = Connection.query

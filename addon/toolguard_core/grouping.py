@@ -188,11 +188,12 @@ SUMMARY_INDEX = (
     "host",
     "error_provider",
     "provider",
+    "client",
 )
-#: The columns the summary's filters read (``--since``/``--until``, ``--host``, ``--model``): in every
-#: covering index, so a filtered summary reads no rows either (``--client`` also reads the raw
-#: User-Agent, so it does).
-FILTER_COLUMNS = ("datetime_utc", "host", "model", "client_name")
+#: The columns the summary's filters read (``--since``/``--until``, ``--host``, ``--model``,
+#: ``--client``: the parsed name or the raw User-Agent): in every covering index, so a filtered
+#: summary reads no rows either.
+FILTER_COLUMNS = ("datetime_utc", "host", "model", "client_name", "client")
 #: Every index the summary's aggregates read (migration m007), by name: the tallies, the verdict and
 #: stale-row counts, the per-rule counts. Named, because the names sqlite-utils derives from so many
 #: columns pass PostgreSQL's 63-character identifier limit (which would cut them).
