@@ -29,6 +29,8 @@ from toolguard_core import analyze, catalog
 from toolguard_core.addon import MARK, METADATA_KEY, ToolGuard
 from toolguard_core.capture import Capture
 from toolguard_core.causes import CAUSES_BY_ID
+from toolguard_core.fingerprint import fingerprint
+from toolguard_core.grouping import group_key, summary_version
 from toolguard_core.store import format_utc, open_db, write_rows
 
 URL = "https://api.openai.com/v1/chat/completions"
@@ -374,6 +376,18 @@ def test_whole_rows_for_a_predicted_rejection(guard, db_path):
         "toolguard_version": toolguard_core.__version__,
         # No toolguard_run_id set: the run of this process.
         "run_id": addon_module.PROCESS_RUN_ID,
+        # The summary's grouping columns (m007), derived by the writer from this row and its finding.
+        "client_name": "OpenAI/Python 1.54.0",
+        "error_rules": "sequence.unanswered-tool-call",
+        "fingerprint": fingerprint(ONE_ANSWER.error_message),
+        "pattern": "sequence.unanswered-tool-call",
+        "explanation": "predicted",
+        "group_key": group_key(
+            "cause.missing-tool-result",
+            "sequence.unanswered-tool-call",
+            fingerprint(ONE_ANSWER.error_message),
+        ),
+        "summary_version": summary_version(),
     }
     cause = json.loads(row.pop("cause_json"))
     # The rule that fired and the root cause the text names agree; the text named the call id.
