@@ -146,6 +146,7 @@ def stored_cause(flow: dict[str, Any], error_rules: Sequence[str]) -> dict[str, 
         flow.get("error_message"),
         provider=flow.get("provider"),
         finding_rules=error_rules,
+        status=flow.get("status") if isinstance(flow.get("status"), int) else None,
     )
     return recognition.summary() if recognition is not None else None
 

@@ -65,9 +65,11 @@ from toolguard_core.upstream_errors import MAX_MESSAGE_CHARS, UpstreamError
 __all__ = [
     "CAUSES",
     "CAUSES_BY_ID",
+    "CODES",
     "EXTENSIONS",
     "GENERATION_PARAMS",
     "PARAM_CAUSES",
+    "STATUS",
     "STRUCTURAL",
     "UNCATALOGUED",
     "VOCABULARY",
@@ -196,7 +198,7 @@ class Wording:
     rule_id: str | None = None
     #: Other rules whose failure the provider reports with this same sentence (see the module doc).
     shared_by: tuple[str, ...] = ()
-    on: Literal["message", "code"] = "message"
+    on: Literal["message", "code", "status"] = "message"
     #: The sentence says the model rejects it ("with this model"): :data:`PARAM_CAUSES` may refine it.
     model_scoped: bool = False
     #: The server says it does not support the named key (not a schema-strictness error such as
@@ -3846,6 +3848,80 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "https://github.com/compl-ai/compl-ai/issues/20",
         "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.",
     ),
+    # The last message must be the user's (or a tool's): "Expected last role User or Tool ... but got
+    # assistant", "Last message role should be 'user'", "Last message must have role `user`".
+    _s(
+        "cause.last-message-assistant",
+        "generic",
+        r"\blast (?:message|role|turn)\b(?: role)?[^.;]{0,70}?\b(?:must|should|to be|but got)\b",
+        "https://github.com/0xPlaygrounds/rig/pull/1130",
+        "Expected last role User or Tool (or Assistant with prefix True) for serving but got assistant",
+        no_constraint=True,
+    ),
+    # A model served on another operation/API than the one called (Azure's OperationNotSupported, a
+    # generate-only/chat-only model): the endpoint is wrong for the model, not the request's fields.
+    _s(
+        "cause.wrong-endpoint",
+        "generic",
+        r"\b(?:chatCompletion|completion|embeddings?) operation does not work with\b|\bplease use the "
+        r"(?:chat|completions?|responses) API\b|\b(?:generate|chat|completions?) API is not supported for model\b|"
+        r"\buse (?:the )?/?(?:v1/)?(?:chat/)?completions API instead\b|\bCould not route to\b|"
+        r"\bNo (?:handler|route) (?:found )?(?:on|for) (?:that |this )?(?:route|URI|path)\b",
+        "https://github.com/BerriAI/litellm/issues/9485",
+        "invalid request: generate API is not supported for model 'command-a-03-2025'. Please use the chat API instead",
+        no_constraint=True,
+    ),
+    # Model ids a gateway cannot serve, in the words of routers and hosted catalogues (LiteLLM's proxy,
+    # xAI's "Model not found: <id>", Together's "Unable to access non-serverless model <id>" for a model
+    # that needs a dedicated endpoint, NVIDIA NIM's function id, OpenRouter's routing).
+    _s(
+        "cause.model-not-found",
+        "generic",
+        r"\bModel not found\b|\bInvalid model name passed in\b|\bUnable to access non-serverless model\b|"
+        r"\bNo (?:allowed )?(?:providers|endpoints) (?:are )?available for (?:the|this) (?:selected )?model\b|"
+        r"\bFunction {Q}[0-9a-f-]{36}{Q}: Not found for account\b",
+        "https://github.com/BerriAI/litellm/issues/9663",
+        "/chat/completions: Invalid model name passed in model=None. Call `/v1/models` to view available models "
+        "for your key.",
+        no_constraint=True,
+    ),
+    # A replayed tool call whose arguments are not a JSON object string.
+    _s(
+        "cause.tool-arguments-invalid",
+        "generic",
+        r"\binvalid function arguments json\b|\barguments\b[^;]{0,100}?\b(?:must be a (?:valid )?JSON|got invalid "
+        r"JSON|is not valid JSON|invalid JSON)\b",
+        "https://github.com/HKUDS/nanobot/issues/2373",
+        "invalid params, invalid function arguments json string, toolcallid: 5LJlV4a2z (2013)",
+        no_constraint=True,
+    ),
+    # A tool definition without parameters, or with a schema construct the server does not take.
+    _s(
+        "cause.tool-schema-invalid",
+        "generic",
+        r"\b(?:function )?(?:name or )?parameters (?:is|are) (?:empty|missing|required)\b|{Q}parameters{Q} is a "
+        r"required property for {Q}function{Q}|\binput_schema\b[^;]{0,40}?\b(?:does not support|must|is invalid)\b|"
+        r"\bfunction\.parameters(?:\.[\w]+){0,4}: ",
+        "https://github.com/zhangyang-crazy-one/tabby-ai-assistant/issues/13",
+        "invalid params, function name or parameters is empty (2013)",
+        no_constraint=True,
+    ),
+    # Bedrock InvokeModel's JSON-schema check on the native body: a top-level key the model's schema lacks.
+    _s(
+        "cause.extra-request-field",
+        "bedrock",
+        r"\bMalformed input request: (?:#: )?extraneous key \[(?P<field>[\w$.-]{1,80})\] is not permitted",
+        "https://github.com/BerriAI/litellm/issues/7416",
+        "Malformed input request: #: extraneous key [chat_id] is not permitted",
+    ),
+    # Memory on the serving side: nothing in the request to change.
+    _s(
+        "cause.server-error",
+        "generic",
+        r"\brequires more system memory\b|\bCUDA out of memory\b|\bout of memory\b",
+        "https://github.com/continuedev/continue/issues/11715",
+        "model requires more system memory (5.0 GiB) than is available (3.9 GiB)",
+    ),
     # Before "not supported": a model that does not exist is not a model that lacks a feature.
     _s(
         "cause.model-not-found",
@@ -4057,6 +4133,113 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
     ),
 )
 
+# ------------------------------------------------------------------- error codes beyond the catalogue
+# Error codes/types (matched whole, after the catalogue's own codes) that name a cause on their own,
+# whatever the message says: the providers' documented error vocabularies.
+_OPENAI_CODES = "https://platform.openai.com/docs/guides/error-codes"
+_GOOGLE_CODES = "https://cloud.google.com/apis/design/errors#handling_errors"
+_BEDROCK_CODES = "https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_Errors"
+
+
+def _c(cause_id: str, provider: str, code: str, source: str) -> tuple[str, Wording]:
+    return cause_id, Wording(
+        provider=provider, pattern=_code(code), source=source, example=code, on="code", no_constraint=True
+    )
+
+
+#: Error codes/types that name a cause (tried after the catalogue's code wordings).
+CODES: tuple[tuple[str, Wording], ...] = (
+    _c("cause.rate-limit", "openai", "rate_limit_exceeded", _OPENAI_CODES),
+    _c("cause.rate-limit", "google", "RESOURCE_EXHAUSTED", _GOOGLE_CODES),
+    _c("cause.rate-limit", "bedrock", "ThrottlingException", _BEDROCK_CODES),
+    _c("cause.auth", "google", "UNAUTHENTICATED", _GOOGLE_CODES),
+    _c("cause.auth", "google", "PERMISSION_DENIED", _GOOGLE_CODES),
+    _c("cause.auth", "bedrock", "AccessDeniedException", _BEDROCK_CODES),
+    _c("cause.auth", "anthropic", "permission_error", "https://docs.anthropic.com/en/api/errors"),
+    _c(
+        "cause.auth",
+        "bedrock",
+        "ExpiredTokenException",
+        "https://docs.aws.amazon.com/bedrock/latest/APIReference/CommonErrors.html",
+    ),
+    _c(
+        "cause.auth",
+        "bedrock",
+        "UnrecognizedClientException",
+        "https://docs.aws.amazon.com/bedrock/latest/APIReference/CommonErrors.html",
+    ),
+    _c("cause.overloaded", "bedrock", "ServiceUnavailableException", _BEDROCK_CODES),
+    _c("cause.overloaded", "bedrock", "ModelNotReadyException", _BEDROCK_CODES),
+    _c("cause.server-error", "bedrock", "InternalServerException", _BEDROCK_CODES),
+    _c("cause.model-not-found", "bedrock", "ResourceNotFoundException", _BEDROCK_CODES),
+    _c(
+        "cause.model-not-found",
+        "together",
+        "model_not_available",
+        "https://docs.together.ai/docs/error-codes",
+    ),
+    _c(
+        "cause.context-length-exceeded",
+        "anthropic",
+        "request_too_large",
+        "https://docs.anthropic.com/en/api/errors",
+    ),
+    _c(
+        "cause.quota",
+        "moonshot",
+        "exceeded_current_quota_error",
+        "https://github.com/MoonshotAI/Kimi-K2/issues/5",
+    ),
+    _c(
+        "cause.moderation",
+        "azure",
+        "ResponsibleAIPolicyViolation",
+        "https://github.com/compl-ai/compl-ai/issues/20",
+    ),
+    _c(
+        "cause.wrong-endpoint",
+        "azure",
+        "OperationNotSupported",
+        "https://github.com/Azure-Samples/azure-search-openai-demo-csharp/issues/158",
+    ),
+)
+
+# --------------------------------------------------------------------------- the HTTP status alone
+# The last, lowest-ranked tier: when neither a sentence, a code nor a family phrase names the cause,
+# the status still says which side to look at (RFC 9110 §15, RFC 6585 §4 for 429, Anthropic's 529).
+# A recognition from here says so: its wording's provider is ``http-status`` and ``values["status"]``
+# holds the code. 404 is split by the text: one that mentions a model is a model the server does
+# not have, any other a path it does not serve.
+_RFC = "https://www.rfc-editor.org/rfc/rfc9110#name-"
+_STATUS_SOURCES: Mapping[int, tuple[str, str]] = {
+    401: ("cause.auth", _RFC + "401-unauthorized"),
+    402: ("cause.quota", _RFC + "402-payment-required"),
+    403: ("cause.auth", _RFC + "403-forbidden"),
+    404: ("cause.wrong-endpoint", _RFC + "404-not-found"),
+    413: ("cause.context-length-exceeded", _RFC + "413-content-too-large"),
+    429: ("cause.rate-limit", "https://www.rfc-editor.org/rfc/rfc6585#section-4"),
+    500: ("cause.server-error", _RFC + "500-internal-server-error"),
+    502: ("cause.server-error", _RFC + "502-bad-gateway"),
+    503: ("cause.overloaded", _RFC + "503-service-unavailable"),
+    504: ("cause.server-error", _RFC + "504-gateway-timeout"),
+    529: ("cause.overloaded", "https://docs.anthropic.com/en/api/errors"),
+}
+STATUS: Mapping[int, tuple[str, Wording]] = {
+    status: (
+        cause_id,
+        Wording(
+            provider="http-status",
+            pattern=_code(str(status)),
+            source=source,
+            example=str(status),
+            on="status",
+            no_constraint=True,
+        ),
+    )
+    for status, (cause_id, source) in _STATUS_SOURCES.items()
+}
+_MENTIONS_MODEL = re.compile(r"\bmodels?\b", re.IGNORECASE)
+
 # ---------------------------------------------------------------------------------- recognition
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
@@ -4113,7 +4296,11 @@ def recognise(
 
 
 def recognise_error(
-    err: UpstreamError | None, *, provider: str | None = None, finding_rules: Iterable[str] = ()
+    err: UpstreamError | None,
+    *,
+    provider: str | None = None,
+    finding_rules: Iterable[str] = (),
+    status: int | None = None,
 ) -> Recognition | None:
     """The root cause an upstream error names: the innermost provider message first, then outer ones,
     then the error codes/types, then the structural recognisers on the messages (a code such as
@@ -4141,9 +4328,27 @@ def recognise_error(
             found = _recognise_structural(error.message, hint, rules, fallback_param=error.param)
             if found is not None:
                 return found
+        if status is not None:
+            return _recognise_status(status, err, hint, rules)
     except Exception:  # defensive, as above
         return None
     return None
+
+
+def _recognise_status(
+    status: int, err: UpstreamError, provider: str | None, finding_rules: tuple[str, ...]
+) -> Recognition | None:
+    """The lowest tier: the HTTP status alone (:data:`STATUS`), stated as such in the values."""
+    entry = STATUS.get(status)
+    if entry is None:
+        return None
+    cause_id, wording = entry
+    text = err.effective_message or ""
+    if status == 404 and _MENTIONS_MODEL.search(text):
+        cause_id = "cause.model-not-found"
+    return _build(
+        CAUSES_BY_ID[cause_id], wording, {"status": str(status)}, text, provider, finding_rules, None
+    )
 
 
 def _recognise_message(
@@ -4196,11 +4401,14 @@ def _merge_alternatives(groups: dict[str, str]) -> dict[str, str]:
 def _recognise_code(
     code: str, error: UpstreamError, provider: str | None, finding_rules: tuple[str, ...]
 ) -> Recognition | None:
+    text = error.message or code
     for cause in CAUSES:
         for wording in cause.wordings:
             if wording.on == "code" and wording.pattern.fullmatch(code.strip()):
-                text = error.message or code
                 return _build(cause, wording, {}, text, provider, finding_rules, error.param)
+    for cause_id, wording in CODES:
+        if wording.pattern.fullmatch(code.strip()):
+            return _build(CAUSES_BY_ID[cause_id], wording, {}, text, provider, finding_rules, error.param)
     return None
 
 
