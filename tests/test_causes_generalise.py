@@ -193,3 +193,19 @@ def test_every_code_and_status_wording_matches_its_example() -> None:
     for _, wording in (*CODES, *STATUS.values()):
         assert wording.pattern.fullmatch(wording.example), wording.example
         assert wording.source.startswith("https://")
+
+
+def test_one_alternation_sentence_names_the_system_role_when_the_request_shows_one() -> None:
+    # vLLM + Mistral v0.2 (microsoft/autogen#1037): the template rejects the system message with the
+    # alternation sentence. The flow's own finding (the request carries a system message the model
+    # does not take) decides; without it the text names alternation.
+    body = (
+        "{'object': 'error', 'message': 'Conversation roles must alternate user/assistant/user/assistant/...', "
+        "'type': 'invalid_request_error', 'param': None, 'code': None}"
+    )
+    error = parse_error(body, status=400)
+    plain = recognise_error(error, status=400)
+    shown = recognise_error(error, status=400, finding_rules=["roles.system-unsupported"])
+    assert plain is not None and shown is not None
+    assert (plain.cause_id, plain.rule_id) == ("cause.role-order", "roles.alternation")
+    assert (shown.cause_id, shown.rule_id) == ("cause.model-no-system-role", "roles.system-unsupported")

@@ -198,6 +198,10 @@ class Wording:
     rule_id: str | None = None
     #: Other rules whose failure the provider reports with this same sentence (see the module doc).
     shared_by: tuple[str, ...] = ()
+    #: (rule, cause) pairs: when the flow's own finding is that rule, the request shows which cause the
+    #: shared sentence stands for (vLLM's "roles must alternate" for a system message is that the model
+    #: takes no system role), so the recognition names that cause, not the sentence's.
+    cause_by_rule: tuple[tuple[str, str], ...] = ()
     on: Literal["message", "code", "status"] = "message"
     #: The sentence says the model rejects it ("with this model"): :data:`PARAM_CAUSES` may refine it.
     model_scoped: bool = False
@@ -2449,8 +2453,10 @@ CAUSES: tuple[Cause, ...] = (
                 pattern=_re(r"conversation roles must alternate user"),
                 source="https://github.com/microsoft/autogen/issues/1037",
                 example="Conversation roles must alternate user/assistant/user/assistant/...",
-                # vLLM's Mistral templates raise it for a system message too (roles.system-not-first).
-                shared_by=("roles.system-not-first",),
+                # vLLM's Mistral templates raise it for a system message too: one not first
+                # (roles.system-not-first) or any at all (roles.system-unsupported; the thread's case).
+                shared_by=("roles.system-not-first", "roles.system-unsupported"),
+                cause_by_rule=(("roles.system-unsupported", "cause.model-no-system-role"),),
             ),
         ),
     ),
@@ -4478,6 +4484,9 @@ def _build(
                 _PARAM_REJECTION_RULES.get(values["param"]) if "value" not in values else None
             ) or cause.rule_id
     rule_id = _pick_rule(rule_id, wording, finding_rules)
+    switch = dict(wording.cause_by_rule).get(rule_id or "")
+    if switch is not None and rule_id in finding_rules:
+        cause = CAUSES_BY_ID[switch]  # the request shows which of the sentence's causes it is
     # The wording's own constraint, else the (possibly refined) cause's: a refined cause says what was rejected.
     spec = None if wording.no_constraint else (wording.constraint or cause.constraint)
     if spec is not None and spec.name_group == "param" and "param" not in values and fallback_param:
