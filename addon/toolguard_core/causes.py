@@ -3793,6 +3793,18 @@ def _s(
 
 #: Structural recognisers, ranked: (cause id, wording). The first that matches wins.
 STRUCTURAL: tuple[tuple[str, Wording], ...] = (
+    # A model or deployment the upstream does not have, in phrasings that would otherwise read as a path
+    # problem (Azure's deployment, OpenRouter's "No endpoints found for <model>").
+    _s(
+        "cause.model-not-found",
+        "generic",
+        r"\bdeployment for this resource does not exist\b|\bThe requested model is not supported\b|模型不存在|"
+        r"\bNo endpoints found for (?!that\b)(?P<model>[\w./:@-]{1,200})",
+        "https://github.com/MicrosoftDocs/azure-docs/issues/114013",
+        "An error occurred: The API deployment for this resource does not exist. If you created the deployment "
+        "within the last 5 minutes, please wait a moment and try again.",
+        no_constraint=True,
+    ),
     # A Chat Completions parameter sent to the Responses API (or back): OpenAI names where it moved.
     _s(
         "cause.wrong-endpoint",
@@ -3803,6 +3815,28 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         r"moved to {Q}(?P<moved_to>" + _NAME + r"){Q}",
         "https://github.com/cline/cline/issues/5419",
         "400 Unsupported parameter: 'messages'. In the Responses API, this parameter has moved to 'input'.",
+        no_constraint=True,
+    ),
+    # max_tokens refused in favour of max_completion_tokens (OpenAI's reasoning models and their relays):
+    # before any generic "not supported" family, which would name a plain unsupported parameter.
+    _s(
+        "cause.max-tokens-not-supported",
+        "openai",
+        r"\b(?P<param>max_tokens){Q}?\b[^;]{0,80}?\b(?:use|in favou?r of|replaced by)\b {Q}?max_completion_tokens\b",
+        "https://github.com/koosoli/ESPHomeDesigner/issues/379",
+        "Error: Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' "
+        "instead.",
+    ),
+    # A tool_choice form the server cannot honour ("auto" without a tool parser, "required"/an object in
+    # thinking mode, a router with no endpoint for it), written with or without the underscore.
+    _s(
+        "cause.tool-choice-unsupported",
+        "generic",
+        r"\b(?P<param>tool[ _]choice)\b[^.;]{0,80}?\b(?:requires|does not support|doesn't support|is not supported|"
+        r"not supported|unsupported|is supported in)\b|\b(?:does not|doesn't) support (?:this|the|that) tool[ _]choice\b|"
+        r"\bInvalid tool[ _]choice\b|\bOnly {Q}\w+{Q} or {Q}\w+{Q} tool[ _]choice\b|\bsupport the provided {Q}tool_choice{Q}",
+        "https://github.com/vllm-project/vllm/issues/9986",
+        '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set',
         no_constraint=True,
     ),
     # A path the server does not serve (a doubled /chat/completions, a chat model on the completions
@@ -3853,6 +3887,208 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         r"\busage polic(?:y|ies)\b|\bcontent[ _]filter(?:ing)?\b",
         "https://github.com/compl-ai/compl-ai/issues/20",
         "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.",
+    ),
+    # Tool calls left without their results: Anthropic's tool_use/tool_result pairing, OpenAI-style
+    # "must be followed by tool messages", Gemini's function call/response part counts, the Responses
+    # API's missing tool output. Before the orphan family (a result without its call).
+    _s(
+        "cause.missing-tool-result",
+        "generic",
+        r"{Q}tool_use{Q} ids? (?:were|was) found without {Q}tool_result\b|\bmust be followed by tool messages\b|"
+        r"\b(?:did not|didn't) have (?:a )?response messages?\b|\bDid not find \d+ {Q}?tool_result\b|"
+        r"\binsufficient tool messages\b|\bnumber of function response parts is equal to the number of function "
+        r"call parts\b|\bNo tool (?:output|result) found for (?:function |tool )?call\b|"
+        r"\b(?:tool[ _]?calls?|tool_use|function[ _]calls?)\b[^.;]{0,60}?\b(?:without|missing|lacks?) (?:a |any |their )?"
+        r"(?:corresponding |matching )?(?:tool[ _]?)?(?:results?|responses?|outputs?)\b",
+        "https://github.com/langgenius/dify/issues/32222",
+        "An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. "
+        "(insufficient tool messages following tool_calls message)",
+        no_constraint=True,
+    ),
+    # A tool answer with no call before it.
+    _s(
+        "cause.orphan-tool-result",
+        "generic",
+        r"\brole {Q}tool{Q} must be a response to a preceding\b|\bunexpected {Q}tool_use_id{Q} found in {Q}tool_result\b|"
+        r"\b(?:tool|function)[ _](?:results?|responses?|messages?|outputs?)\b[^.;]{0,60}?\b(?:without|no|has no|have no) "
+        r"(?:a )?(?:preceding|corresponding|matching) (?:tool[ _]?calls?|tool_use|function[ _]calls?)\b",
+        "https://github.com/run-llama/LlamaIndexTS/issues/2165",
+        "400 Messages with role 'tool' must be a response to a preceding message with 'tool_calls'",
+        no_constraint=True,
+    ),
+    # Thinking mode: the assistant's earlier reasoning must be sent back (DeepSeek/Moonshot
+    # reasoning_content, Anthropic's thinking blocks before tool_use).
+    _s(
+        "cause.thinking-block-missing",
+        "generic",
+        r"\bExpected {Q}thinking{Q} or {Q}redacted_thinking{Q}|\bMissing {Q}reasoning_content{Q}|"
+        r"\breasoning_content\b[^.;]{0,60}?\b(?:is missing|missing|must be passed back|is required)\b|"
+        r"\b(?:thinking|reasoning) (?:mode )?is enabled\b[^.;]{0,60}?\b(?:missing|must (?:start|begin) with)\b",
+        "https://github.com/mastra-ai/mastra/issues/12592",
+        "thinking is enabled but reasoning_content is missing in assistant tool call message at index 2",
+        no_constraint=True,
+    ),
+    # A turn out of order in Gemini's and Mistral's words (which turn must come after which).
+    _s(
+        "cause.role-order",
+        "generic",
+        r"\bturn comes immediately after\b|\bUnexpected role {Q}\w+{Q} after role {Q}\w+{Q}|"
+        r"\b(?:must|should) (?:come|follow) (?:immediately )?after (?:a |the )?(?:user|assistant|tool|function)\b",
+        "https://github.com/google-gemini/gemini-cli/issues/26486",
+        "Please ensure that function call turn comes immediately after a user turn or after a function response turn.",
+        no_constraint=True,
+    ),
+    # The prompt alone over the window, in token counts ("prompt token count of N exceeds the limit of M",
+    # TGI's inputs + max_new_tokens, DashScope's input length range, "exceeded model token limit").
+    _s(
+        "cause.context-length-exceeded",
+        "generic",
+        r"\b(?:prompt|input)[ _]tokens?(?: count)?\b[^.;]{0,40}?\b(?:exceeds?|must be less than|is greater than)\b|"
+        r"\blength of prompt_tokens\b[^.;]{0,40}?\bmust be less than\b|\bRange of input length should be\b|"
+        r"{Q}inputs{Q} tokens \+ {Q}max_new_tokens{Q} must be <=|{Q}inputs{Q} must have less than \d+ tokens\b|"
+        r"\bexceeded (?:the )?model(?:'s)? token limit\b",
+        "https://github.com/jjleng/copilot-more/issues/35",
+        "prompt token count of 93854 exceeds the limit of 90000",
+    ),
+    # A parameter (camelCase in JS SDKs' words) the model does not take: refined by PARAM_CAUSES
+    # (presencePenalty on a reasoning model is a sampling parameter, reasoningEffort its own cause).
+    _s(
+        "cause.param-unsupported",
+        "generic",
+        r"\b(?:does not|doesn't) support (?:the )?parameter {Q}?(?P<param>[A-Za-z_]{2,64}){Q}?|"
+        r"\bArgument not supported on this model: {Q}?(?P<param2>[A-Za-z_]{2,64})|"
+        r"\bparameter {Q}?(?P<param3>[A-Za-z_]{2,64}){Q}? is not supported (?:by|for|on|with) (?:this|the) model\b",
+        "https://github.com/miaoxworld/NativeTavern/issues/83",
+        "Model xxx does not support parameter presencePenalty.",
+        model_scoped=True,
+    ),
+    _s(
+        "cause.sampling-on-reasoning-model",
+        "generic",
+        r"\b(?P<param>temperature|top_p)=[\d.]+ while reasoning\b",
+        "https://github.com/BerriAI/litellm/pull/33738",
+        "gpt-5-nano doesn't support temperature=0.1 while reasoning is active. Only temperature=1 is supported",
+    ),
+    # A value outside what the server takes, in validators' words (a header's value, a bound, a count).
+    _s(
+        "cause.param-value-unsupported",
+        "generic",
+        r"\bUnexpected value\(?s?\)? (?P<value>\S{1,100}) for the (?P<param>[\w-]{1,64}) (?:header|parameter|field)\b|"
+        r"\bparameter\.(?P<param2>\w{1,64}) must be (?:set to )?\w|"
+        r"\bis (?:less|greater) than the (?:minimum|maximum) of [\d.]+ - {Q}(?P<param3>\w{1,64}){Q}|"
+        r"\binvalid (?P<param4>temperature|top_p|top_k|seed|n|max_tokens): |"
+        r"\bCannot request more than \d+ (?P<param5>logprobs|top_logprobs|choices)\b",
+        "https://github.com/chatchat-space/Langchain-Chatchat/issues/2065",
+        "0 is less than the minimum of 1 - 'max_tokens'",
+    ),
+    # Strict validators naming the rejected key by its path: pydantic's "<loc>: Extra inputs are not
+    # permitted", Groq/Cerebras's "property '<loc>' is unsupported", Groq's per-message form. Where the
+    # key sits (a message or the request) comes from the path (_apply_loc), not from this wording.
+    _s(
+        "cause.extra-request-field",
+        "generic",
+        r"{Q}(?P<container>messages\.\d+){Q} ?: for {Q}role:\w+{Q} the following must be satisfied\[\({Q}messages\.\d+{Q} ?: "
+        r"property {Q}(?P<field>[\w.]{1,80}){Q} is unsupported|"
+        r"(?:^|[\s;(])(?P<loc>[A-Za-z_][\w.\[\]]{0,160}) ?: (?:Extra inputs are not permitted|property {Q}[\w.\[\]]{1,160}{Q} "
+        r"is unsupported)|\bproperty {Q}(?P<loc2>[A-Za-z_][\w.\[\]]{0,160}){Q} is unsupported",
+        "https://github.com/odysseus-dev/odysseus/issues/200",
+        "Groq returned HTTP 400: 'messages.1' : for 'role:user' the following must be satisfied[('messages.1' : "
+        "property 'metadata' is unsupported)]",
+    ),
+    # Roles out of order in the phrasings the sentence wordings do not cover.
+    _s(
+        "cause.role-order",
+        "generic",
+        r"\b(?:should|must) (?:be )?alternat(?:e|ing)\b|\b(?:consecutive|successive) (?:user|assistant)(?: or "
+        r"(?:user|assistant))? messages\b|\binterleave the user/assistant\b",
+        "https://github.com/serac-labs/serac/issues/53",
+        "After the (optional) system message(s), user or tool message(s) should alternate with assistant message(s).",
+        no_constraint=True,
+    ),
+    # A tool's schema the provider cannot read (OpenAI's "Invalid schema for function", Gemini's OBJECT
+    # parameters, Moonshot's flavoured JSON schema, Gemini's function_declarations paths).
+    _s(
+        "cause.tool-schema-invalid",
+        "generic",
+        r"\bInvalid schema for (?:function|tool) {Q}(?P<name>[^'\"`]{1,100}){Q}|\bparameters schema should be of type "
+        r"OBJECT\b|\bis not a valid [\w ]{0,30}json schema\b|\bInvalid value at {Q}tools\[\d+\]\.function_declarations\b",
+        "https://github.com/kevinwatt/mysql-mcp/issues/5",
+        "Invalid schema for function 'mysql_execute': In context=(), 'required' is required to be supplied and to be "
+        "an array including every key in properties.",
+        no_constraint=True,
+    ),
+    _s(
+        "cause.param-value-unsupported",
+        "generic",
+        r"{Q}(?P<param>[a-z_]{2,64}){Q} must be a (?:positive|non-negative|valid) (?:value|integer|number)\b|"
+        r"\bInvalid (?P<param2>[a-z_]{2,40})(?: and [a-z_]{2,40})? value\b",
+        "https://github.com/vllm-project/vllm/issues/24948",
+        "`prompt_logprobs` must be a positive value.",
+    ),
+    # Image input the model or server cannot take (vLLM's text-only model, Rust/serde servers that have
+    # no image_url variant, llama.cpp without a projector).
+    _s(
+        "cause.model-no-vision",
+        "generic",
+        r"\bis not a multimodal model\b|\bunknown variant {Q}image_url{Q}|\bUnsupported content part type: {Q}image_url{Q}",
+        "https://github.com/ggml-org/llama.cpp/issues/12947",
+        'Failed to parse messages: Unsupported content part type: "image_url"',
+        no_constraint=True,
+    ),
+    # An image the server cannot read (not a data URL, a wrong media type, undecodable bytes).
+    _s(
+        "cause.invalid-image",
+        "generic",
+        r"\bInvalid image URL\b|\bExpected a base64-encoded data URL with an image MIME type\b|\bImage does not "
+        r"match the provided media type\b|\bfailed to decode image\b",
+        "https://github.com/anthropics/claude-code/issues/6300",
+        "messages.2.content.0.image.source.base64.data: Image does not match the provided media type image/png",
+        no_constraint=True,
+    ),
+    _s(
+        "cause.thought-signature-missing",
+        "gemini",
+        r"\bmissing a thought_?signature\b|\bthought_?signature\b[^.;]{0,40}?\b(?:is )?(?:missing|required)\b",
+        "https://github.com/nanbingxyz/5ire/issues/405",
+        "Function call is missing a thought_signature in functionCall parts.",
+        no_constraint=True,
+    ),
+    _s(
+        "cause.response-format-invalid",
+        "generic",
+        r"\bInvalid schema for response_format\b|\bUnsupported JSON schema fields\b",
+        "https://github.com/musistudio/claude-code-router/issues/708",
+        "Unsupported JSON schema fields: {'minItems', 'items'}",
+        no_constraint=True,
+    ),
+    # A message with no content (or none where the API needs one).
+    _s(
+        "cause.empty-content",
+        "generic",
+        r"\bcontents is not specified\b|\bcontent field is a required field\b|\bmessage must be at least 1 token long\b|"
+        r"\bExpected {Q}content{Q} to be a string or an array\b",
+        "https://github.com/ggml-org/llama.cpp/issues/13471",
+        "Expected 'content' to be a string or an array",
+        no_constraint=True,
+    ),
+    # Tools on a llama.cpp server started without --jinja (its chat template cannot render them).
+    _s(
+        "cause.param-unsupported",
+        "llamacpp",
+        r"\b(?P<param>tools) param requires --jinja\b|\bUnsupported param: (?P<param2>\w{1,64})|"
+        r"\bArgument not supported: (?P<param3>\w{1,64})",
+        "https://github.com/ggml-org/llama.cpp/issues/10920",
+        '{"code":500,"message":"Unsupported param: tools","type":"server_error"}',
+    ),
+    # Go servers (Ollama, one-api/new-api) decoding the request into typed structs: an array where the
+    # struct holds a string content is a content array the server does not take.
+    _s(
+        "cause.content-array-unsupported",
+        "generic",
+        r"\bcannot unmarshal array into Go struct field [\w.]*\bcontent of type string\b",
+        "https://github.com/ollama/ollama/issues/10255",
+        "json: cannot unmarshal array into Go struct field ChatRequest.messages.content of type string",
+        no_constraint=True,
     ),
     # The last message must be the user's (or a tool's): "Expected last role User or Tool ... but got
     # assistant", "Last message role should be 'user'", "Last message must have role `user`".
