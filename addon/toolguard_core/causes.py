@@ -4090,6 +4090,31 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "json: cannot unmarshal array into Go struct field ChatRequest.messages.content of type string",
         no_constraint=True,
     ),
+    # A Responses API item sent by id while nothing was stored (store=false): whatever the id looks like.
+    _s(
+        "cause.item-reference-without-store",
+        "openai",
+        r"\bItems are not persisted when {Q}store{Q} is set to false\b",
+        "https://github.com/anomalyco/opencode/issues/7724",
+        "Item with id 'rs_xxxxx' not found. Items are not persisted when 'store' is set to false",
+        no_constraint=True,
+    ),
+    _s(
+        "cause.empty-content",
+        "anthropic",
+        r"\btext content blocks? must be non-empty\b|\b(?:for|on) empty text blocks?\b|\bempty text blocks? (?:are|is) "
+        r"not (?:allowed|permitted)\b",
+        "https://github.com/anthropics/claude-code/issues/59812",
+        "messages: text content blocks must be non-empty",
+        no_constraint=True,
+    ),
+    _s(
+        "cause.context-length-exceeded",
+        "vllm",
+        r"\bprompt \(\d+ tokens\) is too long and exceeds (?:the )?limit\b",
+        "https://github.com/vllm-project/vllm/issues/525",
+        "Input prompt (2716 tokens) is too long and exceeds limit of 4096",
+    ),
     # The last message must be the user's (or a tool's): "Expected last role User or Tool ... but got
     # assistant", "Last message role should be 'user'", "Last message must have role `user`".
     _s(
