@@ -18,8 +18,10 @@ with this model"). This module is a catalogue of root causes, each with
 :class:`~toolguard_core.upstream_errors.UpstreamError` and tries the innermost provider message first
 (OpenRouter's ``metadata.raw``, relays, FastAPI/pydantic ``detail`` lists are already unwrapped by the
 parser), then the error codes/types that name a cause (``context_length_exceeded``,
-``overloaded_error`` ...), then the structural recognisers (:data:`STRUCTURAL`): family phrases
-rather than one provider's sentence, ranked, for text no catalogued sentence was written from.
+``overloaded_error`` ..., then the providers' documented vocabularies in :data:`CODES`), then the
+structural recognisers (:data:`STRUCTURAL`): family phrases rather than one provider's sentence,
+ranked, for text no catalogued sentence was written from; and last, lowest-ranked and saying so,
+the HTTP status alone (:data:`STATUS`: 401 auth, 429 rate limit, 503 overloaded ...).
 
 Matching rules (why the catalogue is ordered): causes are tried in catalogue order and the first
 wording that matches wins, so specific sentences come before generic ones ("Unsupported parameter:
