@@ -209,3 +209,24 @@ def test_one_alternation_sentence_names_the_system_role_when_the_request_shows_o
     assert plain is not None and shown is not None
     assert (plain.cause_id, plain.rule_id) == ("cause.role-order", "roles.alternation")
     assert (shown.cause_id, shown.rule_id) == ("cause.model-no-system-role", "roles.system-unsupported")
+
+
+@pytest.mark.parametrize(
+    ("body", "cause"),
+    [
+        # Ollama's 404 for a model it has not pulled (ollama/ollama#5089): the text mentions the model.
+        ('{"error":"model \\"llama3.1:70b\\" not found, try pulling it first"}', "cause.model-not-found"),
+        # FastAPI's 404 for a path the server does not route (a wrong base URL).
+        ('{"detail":"Not Found"}', "cause.wrong-endpoint"),
+    ],
+)
+def test_the_status_tier_splits_404_by_whether_the_text_mentions_a_model(body: str, cause: str) -> None:
+    from toolguard_core.causes import _recognise_status
+
+    found = _recognise_status(404, parse_error(body, status=404), None, ())
+    assert found is not None
+    assert (found.cause_id, found.wording.provider, dict(found.values)) == (
+        cause,
+        "http-status",
+        {"status": "404"},
+    )
