@@ -214,8 +214,8 @@ def test_one_alternation_sentence_names_the_system_role_when_the_request_shows_o
 @pytest.mark.parametrize(
     ("body", "cause"),
     [
-        # Ollama's 404 for a model it has not pulled (ollama/ollama#5089): the text mentions the model.
-        ('{"error":"model \\"llama3.1:70b\\" not found, try pulling it first"}', "cause.model-not-found"),
+        # Ollama's 404 for a model it has not pulled (otwld/ollama-helm#61): the text mentions the model.
+        ('{"error":"model \'tinyllama\' not found, try pulling it first"}', "cause.model-not-found"),
         # FastAPI's 404 for a path the server does not route (a wrong base URL).
         ('{"detail":"Not Found"}', "cause.wrong-endpoint"),
     ],
