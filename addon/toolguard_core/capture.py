@@ -65,7 +65,11 @@ def early_recognition(
             decoded = decode_body(raw_body, content_encoding, EARLY_BODY_BYTES)
             body = decoded.body if decoded.body is not None else raw_body[:EARLY_BODY_BYTES]
         error, _ = answer_error(status, body, content_type, stream_error)
-        return recognise_error(error, provider=provider, finding_rules=finding_rules) if error else None
+        return (
+            recognise_error(error, provider=provider, finding_rules=finding_rules, status=status)
+            if error
+            else None
+        )
     except Exception:  # defensive: naming a cause early must never break the flow
         return None
 
@@ -146,7 +150,7 @@ class Capture:
         # parsed error; an unexplained rejection it explains is stored as ``recognised``.
         error_rules = [f.rule for f in self.findings if f.severity == Severity.ERROR]
         recognition = (
-            recognise_error(error, provider=self.provider, finding_rules=error_rules)
+            recognise_error(error, provider=self.provider, finding_rules=error_rules, status=self.status)
             if error is not None and self.verdict in REJECTED_VERDICTS
             else None
         )

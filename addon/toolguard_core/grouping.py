@@ -100,6 +100,7 @@ def stored_cause(
         row.get("error_message"),
         provider=row.get("provider"),
         finding_rules=error_rules,
+        status=row.get("status") if isinstance(row.get("status"), int) else None,
     )
     return recognition.summary() if recognition is not None else None
 

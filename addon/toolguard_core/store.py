@@ -562,14 +562,18 @@ def relabel_rows(db: sqlite_utils.Database) -> int:
         errors.setdefault(flow_id, []).append(rule)
     changed = 0
     rows = db.execute(
-        f"SELECT id, verdict, error_json, error_message, provider, cause_id, cause_json FROM flows "
+        f"SELECT id, verdict, error_json, error_message, provider, cause_id, cause_json, status FROM flows "
         f"WHERE verdict IN ({', '.join('?' * len(rejected))})",
         rejected,
     ).fetchall()
     with db.atomic():
-        for flow_id, verdict, error_json, error_message, provider, old_id, old_json in rows:
+        for flow_id, verdict, error_json, error_message, provider, old_id, old_json, status in rows:
             recognition = recognise_stored(
-                error_json, error_message, provider=provider, finding_rules=errors.get(flow_id, ())
+                error_json,
+                error_message,
+                provider=provider,
+                finding_rules=errors.get(flow_id, ()),
+                status=status,
             )
             cause_id, cause_json = cause_columns(recognition)
             new_verdict = explained(verdict, recognition)
