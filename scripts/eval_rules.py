@@ -5,6 +5,7 @@
     .venv/bin/python scripts/eval_rules.py --split dev      # one part only
     .venv/bin/python scripts/eval_rules.py --json           # machine-readable
     .venv/bin/python scripts/eval_rules.py --split dev --misses   # dev misses, to write rules from
+    .venv/bin/python scripts/eval_rules.py --probe [--misses]     # the fresh probe set (probe-rules.jsonl)
 
 A measurement, never a gate: the exit code is 0 whatever the numbers (the suite's gate on "no error
 finding on a valid request" lives in tests/test_eval_rules.py). ``--misses`` refuses the held-out
@@ -33,7 +34,7 @@ from typing import Any, Final
 ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support.corpus import load_failures, load_valid  # noqa: E402
+from support.corpus import CORPUS_DIR, load_failures, load_valid, read_jsonl  # noqa: E402
 
 from toolguard_core.analyze import analyse_request  # noqa: E402
 from toolguard_core.findings import Finding, Severity  # noqa: E402
@@ -42,6 +43,9 @@ from toolguard_core.request import ENDPOINT_KINDS, Target  # noqa: E402
 
 CLASSES: Final = ("spec", "provider", "model")
 SPLITS: Final = ("dev", "heldout")
+#: Fresh failures gathered after the rules were written, to measure whether a fix generalises before
+#: the held-out part is read (issue 9 round 2): neither split, never written from entry by entry.
+PROBE: Final = CORPUS_DIR / "probe-rules.jsonl"
 
 #: Public base URLs of providers the corpus names that have no built-in profile (toolguard judges
 #: them as a generic OpenAI-compatible server, which is what a user without a mapping gets).
@@ -849,7 +853,10 @@ def evaluate_valid(entry: dict[str, Any]) -> list[str]:
 
 def failures(split: str) -> Iterator[dict[str, Any]]:
     """The split's failures of the three measured classes; the split is filtered before anything
-    else reads an entry, so a dev run never touches held-out bodies."""
+    else reads an entry, so a dev run never touches held-out bodies. ``probe`` reads the probe file only."""
+    if split == "probe":
+        yield from (entry for entry in read_jsonl(PROBE) if entry["class"] in CLASSES)
+        return
     for entry in load_failures():
         if entry["split"] == split and entry["class"] in CLASSES:
             yield entry
@@ -916,14 +923,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=SPLITS, action="append", help="part(s) to score (default both)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--misses", action="store_true", help="list each dev miss (dev only)")
+    parser.add_argument("--misses", action="store_true", help="list each dev (or probe) miss")
+    parser.add_argument("--probe", action="store_true", help="score the probe set (probe-rules.jsonl) only")
     args = parser.parse_args(argv)
-    splits = args.split or list(SPLITS)
-    if args.misses and splits != ["dev"]:
-        parser.error("--misses lists entries, so it only runs with --split dev (held-out stays unread)")
+    splits = ["probe"] if args.probe else (args.split or list(SPLITS))
+    if args.misses and splits not in (["dev"], ["probe"]):
+        parser.error(
+            "--misses lists entries, so it only runs with --split dev or --probe (held-out stays unread)"
+        )
     result = score(splits)
     if args.misses:
-        for outcome in result["splits"]["dev"]["_outcomes"]:
+        for outcome in result["splits"][splits[0]]["_outcomes"]:
             if not outcome.hit:
                 print(f"{outcome.id} {outcome.cls} {outcome.label} [{outcome.how}] errors={outcome.errors}")
     for part in result["splits"].values():
