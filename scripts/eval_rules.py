@@ -194,6 +194,9 @@ class Named:
     def fields(self) -> set[str]:
         """Dotted field paths without indices (``max_tokens``, ``messages.reasoning_content``)."""
         out = set(self.params)
+        # xAI names request fields in camelCase ("does not support parameter reasoningEffort"): the
+        # field the request carried is the snake_case twin when that is a known parameter.
+        out |= {snake for name in self.params if (snake := _snake(name)) != name and snake in KNOWN_PARAMS}
         out |= {f"messages.{name}" for _, name in self.message_fields}
         out |= {statement.field for statement, _ in self.statements}
         out |= {"tools" if c == "tools" else "messages.content" for c in self.capabilities}
@@ -709,11 +712,15 @@ def _in_stated_range(text: str, name: str) -> bool:
     return isinstance(default, int | float) and float(found[1]) <= default <= float(found[2])
 
 
+def _snake(name: str) -> str:
+    """``reasoningEffort`` → ``reasoning_effort`` (other names unchanged)."""
+    return _CAMEL.sub(lambda m: f"{m.group()[0]}_{m.group()[1].lower()}", name)
+
+
 def _default(name: str) -> Any:
     """The commonest client value of ``name`` (a camelCase spelling takes its snake_case twin's);
     a vendor field with no common value gets a short string: its presence is what the error names."""
-    snake = _CAMEL.sub(lambda m: f"{m.group()[0]}_{m.group()[1].lower()}", name)
-    return DEFAULT_VALUES.get(name, DEFAULT_VALUES.get(snake, "x"))
+    return DEFAULT_VALUES.get(name, DEFAULT_VALUES.get(_snake(name), "x"))
 
 
 def url_for(entry: dict[str, Any]) -> str:
