@@ -112,8 +112,15 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         "generic-o1-mini-system",
         GENERIC,
         {"model": "o1-mini", "messages": [{"role": "system", "content": "x"}, USER]},
-        # o1-mini's catalog entry is a reseller's (no OpenAI entry): a warning, not an error.
-        [("model.system-role-unsupported", "warning", "messages[0].role")],
+        # The o1-mini family's rejection is OpenAI's own ("'messages[0].role' does not support 'system'
+        # with this model."), as for max_tokens on the same model: an error whatever the catalog's source.
+        [("model.system-role-unsupported", "error", "messages[0].role")],
+    ),
+    (
+        "generic-o1-mini-developer",
+        GENERIC,
+        {"model": "o1-mini-2024-09-12", "messages": [{"role": "developer", "content": "x"}, USER]},
+        [("model.system-role-unsupported", "error", "messages[0].role")],
     ),
     (
         "generic-gpt-5.1-sampling-with-effort-none",

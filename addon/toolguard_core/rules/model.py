@@ -382,7 +382,14 @@ SYSTEM_UNSUPPORTED = define(
     "model.system-role-unsupported",
     Severity.ERROR,
     "A `system` or `developer` message sent to a model that has no system role.",
-    policy=_capability_policy("gemini", "generic"),
+    policy=policy(
+        error=("gemini", "generic", "openai"),
+        silent=("self-hosted",),
+        otherwise=Severity.WARNING,
+        conditions={
+            "openai": "o1-mini / o1-preview judged as OpenAI off its own host (there roles.system-unsupported)",
+        },
+    ),
     predicts=(
         PredictedError(
             provider="gemini",
@@ -752,20 +759,27 @@ def _check_capabilities(view: RequestView, subject: _Subject) -> Iterator[Findin
                     f"{subject.name()} takes no audio input; use an audio model or a transcript.",
                 )
                 check_audio = False
-    rejects_system = info.system_messages is False or (
-        subject.inferred is not None and _inferred_family(subject).rejects_system_role
+    # The o1-mini / o1-preview family's rejection is OpenAI's own answer ("Unsupported value:
+    # 'messages[0].role' does not support 'system' with this model.", cited on roles.system-unsupported),
+    # so a gateway relaying it is judged as OpenAI without the catalog's doubt; the catalog's flag is
+    # the catalog's fact, reported with its provenance.
+    by_family = (
+        info.system_messages is not False
+        and subject.inferred is not None
+        and _inferred_family(subject).rejects_system_role
     )
-    if rejects_system and not family_of(view).rejects_system_role:  # else roles.system-unsupported
-        for index, message in enumerate(view.messages):
+    if (info.system_messages is False or by_family) and not family_of(view).rejects_system_role:
+        for index, message in enumerate(view.messages):  # else roles.system-unsupported (the vendor's host)
             if isinstance(message, dict) and message.get("role") in ("system", "developer"):
-                yield from _report(
-                    SYSTEM_UNSUPPORTED,
-                    view,
-                    subject,
-                    f"messages[{index}].role",
+                where = f"messages[{index}].role"
+                text = (
                     f"{subject.name()} has no system role, so a {message['role']} message is rejected; merge "
-                    "its text into the first user message.",
+                    "its text into the first user message."
                 )
+                if by_family:
+                    yield from _report_family(SYSTEM_UNSUPPORTED, view, subject, where, text)
+                else:
+                    yield from _report(SYSTEM_UNSUPPORTED, view, subject, where, text)
                 break
 
 
