@@ -553,6 +553,11 @@ class _Subject:
 
     def doubt(self) -> str | None:
         """Why a capability fact from the catalog may not hold for this request (None: it holds)."""
+        if self.info.lossy is not None:
+            return (
+                f"the name matched the catalog entry {self.info.name} only after a lossy normalisation "
+                f"({self.info.lossy}), so it may be another size, version or release"
+            )
         if not self.confirmed:
             return "only resellers' catalog entries state this, not the model's vendor"
         if self.inferred is not None or self.provider_id == "openrouter" or self.info.origin != "snapshot":
