@@ -248,6 +248,27 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         [("model.max-tokens-on-reasoning-model", "error", "max_tokens")],
     ),
     ("copilot-gpt-4-1-max-tokens", URLS["copilot"], {"model": "gpt-4.1", "messages": [USER], "max_tokens": 100}, []),
+    # Copilot relays the catalog's OpenAI facts too: "'reasoning_effort' does not support 'xhigh' with
+    # this model. Supported values are: 'minimal', 'low', 'medium', and 'high'." (kaitranntt/ccs#344).
+    (
+        "copilot-gpt-5-mini-effort-xhigh",
+        URLS["copilot"],
+        {"model": "gpt-5-mini", "messages": [USER], "reasoning_effort": "xhigh"},
+        [("model.reasoning-effort-value", "error", "reasoning_effort")],
+    ),
+    # The Responses API's reasoning.effort against the model's values (openai/openai-agents-python#2089).
+    (
+        "openai-responses-gpt-5.1-effort-minimal",
+        "https://api.openai.com/v1/responses",
+        {"model": "gpt-5.1", "input": "Hi.", "reasoning": {"effort": "minimal"}},
+        [("model.reasoning-effort-value", "error", "reasoning.effort")],
+    ),
+    (
+        "generic-responses-gpt-5-effort-minimal-ok",
+        "https://llm.corp.example/v1/responses",
+        {"model": "gpt-5", "input": "Hi.", "reasoning": {"effort": "minimal"}},
+        [],
+    ),
     (
         "copilot-claude-max-tokens",
         URLS["copilot"],

@@ -359,7 +359,14 @@ REASONING_EFFORT_FOR_MODEL = define(
     Severity.ERROR,
     "`reasoning_effort` has a value this model does not take (the set differs between o-series, gpt-5, "
     "gpt-5.1+, Grok, Kimi, ...).",
-    policy=_capability_policy("openai-family", "generic"),
+    policy=policy(
+        error=("openai-family", "generic", "copilot"),
+        silent=("self-hosted",),
+        otherwise=Severity.WARNING,
+        conditions={
+            "copilot": "an OpenAI model (Copilot answers with OpenAI's validator, kaitranntt/ccs#344)"
+        },
+    ),
     predicts=(
         PredictedError(
             provider="kimi-code",
@@ -562,6 +569,8 @@ class _Subject:
             return "only resellers' catalog entries state this, not the model's vendor"
         if self.inferred is not None or self.provider_id == "openrouter" or self.info.origin != "snapshot":
             return None
+        if self.provider_id in FAMILY_RELAYS and "openai" in self.info.providers:
+            return None  # the relay hands OpenAI's model to OpenAI's validator: the vendor's facts hold
         if VENDOR_IDS.get(self.provider_id, frozenset()) & set(self.info.providers):
             return None
         if self.provider_id == "generic":
@@ -682,6 +691,17 @@ def check_model_responses(view: RequestView) -> Iterator[Finding]:
     effort = reasoning.get("effort") if isinstance(reasoning, dict) else None
     # On OpenAI's own hosts no params.* rule reads a Responses body, so the family is the host's own.
     own = view.provider.openai_validator and subject.inferred is None
+    allowed = subject.info.reasoning_efforts
+    if isinstance(effort, str) and allowed and effort not in allowed:
+        # "Unsupported value: 'minimal' is not supported with the 'gpt-5.1' model. Supported values are:
+        # 'none', 'low', 'medium', and 'high'." (param reasoning.effort, openai/openai-agents-python#2089)
+        yield from _report(
+            REASONING_EFFORT_FOR_MODEL,
+            view,
+            subject,
+            "reasoning.effort",
+            f"`reasoning.effort` is {effort!r}; {subject.name()} takes {', '.join(allowed)}.",
+        )
     yield from _check_family_sampling(view, subject, effort, own_host=own)
 
 
