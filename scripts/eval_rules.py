@@ -786,6 +786,7 @@ CAUSE_FIELDS: Final = {
     "cause.tool-call-id-invalid": "messages",
     "cause.extra-message-field": "messages",
     "cause.max-tokens-too-large": "max_tokens",
+    "cause.context-length-exceeded": "messages",
     "cause.temperature-with-top-p": "top_p",
     "cause.item-reference-without-store": "input",
     "cause.tool-schema-invalid": "tools",

@@ -240,6 +240,17 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         {"model": "claude-3-7-sonnet-20250219", "max_tokens": 128000, "messages": [USER]},
         [],
     ),
+    # gpt-4's output limit spans its 8192-token window: max_tokens 8192 leaves no room for the prompt
+    # ("you requested 8256 tokens (64 in the messages, 8192 in the completion)", NextChat#3195).
+    (
+        "openai-gpt-4-completion-fills-window",
+        URLS["openai"],
+        {"model": "gpt-4", "messages": [USER], "max_tokens": 8192},
+        [("model.context-window-exceeded", "error", "messages")],
+    ),
+    ("openai-gpt-4-completion-leaves-room", URLS["openai"], {"model": "gpt-4", "messages": [USER], "max_tokens": 8000}, []),
+    # gpt-4o's window is input-only in the catalog (128k in, 16k out): the completion is not added.
+    ("openai-gpt-4o-max-output", URLS["openai"], {"model": "gpt-4o", "messages": [USER], "max_tokens": 16384}, []),
     # GitHub Copilot answers OpenAI's own texts for OpenAI's models (caozhiyuan/copilot-api#164).
     (
         "copilot-gpt-5-mini-max-tokens",

@@ -343,6 +343,16 @@ CONTEXT_EXCEEDED = define(
             ),
             source="https://github.com/evalstate/fast-agent/issues/621",
         ),
+        PredictedError(
+            provider="openai",
+            text=(
+                "This model's maximum context length is 8192 tokens. However, you requested 8256 tokens (64 in "
+                "the messages, 8192 in the completion). Please reduce the length of the messages or completion."
+            ),
+            source="https://github.com/ChatGPTNextWeb/NextChat/issues/3195",
+            param="messages",
+            code="context_length_exceeded",
+        ),
     ),
     fixed={"model": "gpt-4", "messages": [{"role": "user", "content": "word " * 100}]},
     example={"model": "gpt-4", "messages": [{"role": "user", "content": "word " * 9000}]},
@@ -351,7 +361,8 @@ CONTEXT_EXCEEDED = define(
         "exceeds the window: tokenizers split text at whitespace before merging (tiktoken, SentencePiece "
         "with whitespace splitting), so every word is at least one token and the count is a certain lower "
         "bound. The words are counted only when characters/4 (the usual English average) exceeds the window, "
-        "which alone is a warning. Images are not counted."
+        "which alone is a warning. Images are not counted. Where the catalog's output limit spans the whole "
+        "window, `max_tokens` plus one token per message above the window is an error too."
     ),
 )
 REASONING_EFFORT_FOR_MODEL = define(
@@ -820,8 +831,38 @@ def _parts(messages: list[Any]) -> Iterator[tuple[str, str]]:
 
 def _check_limits(view: RequestView, subject: _Subject) -> Iterator[Finding]:
     yield from _check_output_limit(view, subject)
-    if subject.info.max_input_tokens is not None:
-        yield from _check_context(view, subject, subject.info.max_input_tokens)
+    window = subject.info.max_input_tokens
+    if window is not None:
+        over = list(_check_context(view, subject, window))
+        yield from over
+        if not over:
+            yield from _check_completion_share(view, subject, window)
+
+
+def _check_completion_share(view: RequestView, subject: _Subject, window: int) -> Iterator[Finding]:
+    """A model whose output limit spans its whole window (gpt-4: 8192 and 8192) shares the window between
+    the prompt and the completion the request reserves: "This model's maximum context length is 8192
+    tokens. However, you requested 8256 tokens (64 in the messages, 8192 in the completion)."
+    (ChatGPTNextWeb/NextChat#3195). Every message costs at least one token (its role marker), so
+    ``max_tokens`` plus the number of messages is a certain lower bound; O(1), no text is read."""
+    limit = subject.info.max_output_tokens
+    if limit is None or limit < window:
+        return  # a separate input window (gpt-5: 272k in, 128k out): the completion does not share it
+    for key in ("max_completion_tokens", "max_tokens"):
+        value = view.body.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value <= limit:
+            prompt = max(1, len(view.messages))
+            if value + prompt > window:
+                yield from _report(
+                    CONTEXT_EXCEEDED,
+                    view,
+                    subject,
+                    "messages",  # OpenAI's param for this answer, as for the prompt-only case
+                    f"`{key}` reserves {value} tokens for the completion, and the {prompt} message(s) take at "
+                    f"least {prompt} more, but {subject.name()} has {window} tokens for both; lower `{key}` to "
+                    "leave room for the prompt.",
+                )
+            return
 
 
 def _check_output_limit(view: RequestView, subject: _Subject) -> Iterator[Finding]:
