@@ -5,6 +5,7 @@
     .venv/bin/python scripts/eval_rules.py --split dev      # one part only
     .venv/bin/python scripts/eval_rules.py --json           # machine-readable
     .venv/bin/python scripts/eval_rules.py --split dev --misses   # dev misses, to write rules from
+    .venv/bin/python scripts/eval_rules.py --probe [--misses]     # the fresh probe set (probe-rules.jsonl)
 
 A measurement, never a gate: the exit code is 0 whatever the numbers (the suite's gate on "no error
 finding on a valid request" lives in tests/test_eval_rules.py). ``--misses`` refuses the held-out
@@ -33,7 +34,7 @@ from typing import Any, Final
 ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support.corpus import load_failures, load_valid  # noqa: E402
+from support.corpus import CORPUS_DIR, load_failures, load_valid, read_jsonl  # noqa: E402
 
 from toolguard_core.analyze import analyse_request  # noqa: E402
 from toolguard_core.findings import Finding, Severity  # noqa: E402
@@ -42,6 +43,9 @@ from toolguard_core.request import ENDPOINT_KINDS, Target  # noqa: E402
 
 CLASSES: Final = ("spec", "provider", "model")
 SPLITS: Final = ("dev", "heldout")
+#: Fresh failures gathered after the rules were written, to measure whether a fix generalises before
+#: the held-out part is read (issue 9 round 2): neither split, never written from entry by entry.
+PROBE: Final = CORPUS_DIR / "probe-rules.jsonl"
 
 #: Public base URLs of providers the corpus names that have no built-in profile (toolguard judges
 #: them as a generic OpenAI-compatible server, which is what a user without a mapping gets).
@@ -199,6 +203,9 @@ class Named:
     def fields(self) -> set[str]:
         """Dotted field paths without indices (``max_tokens``, ``messages.reasoning_content``)."""
         out = set(self.params)
+        # xAI names request fields in camelCase ("does not support parameter reasoningEffort"): the
+        # field the request carried is the snake_case twin when that is a known parameter.
+        out |= {snake for name in self.params if (snake := _snake(name)) != name and snake in KNOWN_PARAMS}
         out |= {f"messages.{name}" for _, name in self.message_fields}
         out |= {f"messages.{name}" for name in self.message_keys}
         out |= {statement.field for statement, _ in self.statements}
@@ -871,11 +878,15 @@ def _in_stated_range(text: str, name: str) -> bool:
     return isinstance(default, int | float) and float(found[1]) <= default <= float(found[2])
 
 
+def _snake(name: str) -> str:
+    """``reasoningEffort`` → ``reasoning_effort`` (other names unchanged)."""
+    return _CAMEL.sub(lambda m: f"{m.group()[0]}_{m.group()[1].lower()}", name)
+
+
 def _default(name: str) -> Any:
     """The commonest client value of ``name`` (a camelCase spelling takes its snake_case twin's);
     a vendor field with no common value gets a short string: its presence is what the error names."""
-    snake = _CAMEL.sub(lambda m: f"{m.group()[0]}_{m.group()[1].lower()}", name)
-    return DEFAULT_VALUES.get(name, DEFAULT_VALUES.get(snake, "x"))
+    return DEFAULT_VALUES.get(name, DEFAULT_VALUES.get(_snake(name), "x"))
 
 
 def url_for(entry: dict[str, Any]) -> str:
@@ -941,6 +952,7 @@ CAUSE_FIELDS: Final = {
     "cause.tool-call-id-invalid": "messages",
     "cause.extra-message-field": "messages",
     "cause.max-tokens-too-large": "max_tokens",
+    "cause.context-length-exceeded": "messages",
     "cause.temperature-with-top-p": "top_p",
     "cause.item-reference-without-store": "input",
     "cause.tool-schema-invalid": "tools",
@@ -1027,7 +1039,10 @@ def evaluate_valid(entry: dict[str, Any]) -> list[str]:
 
 def failures(split: str) -> Iterator[dict[str, Any]]:
     """The split's failures of the three measured classes; the split is filtered before anything
-    else reads an entry, so a dev run never touches held-out bodies."""
+    else reads an entry, so a dev run never touches held-out bodies. ``probe`` reads the probe file only."""
+    if split == "probe":
+        yield from (entry for entry in read_jsonl(PROBE) if entry["class"] in CLASSES)
+        return
     for entry in load_failures():
         if entry["split"] == split and entry["class"] in CLASSES:
             yield entry
@@ -1094,14 +1109,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=SPLITS, action="append", help="part(s) to score (default both)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--misses", action="store_true", help="list each dev miss (dev only)")
+    parser.add_argument("--misses", action="store_true", help="list each dev (or probe) miss")
+    parser.add_argument("--probe", action="store_true", help="score the probe set (probe-rules.jsonl) only")
     args = parser.parse_args(argv)
-    splits = args.split or list(SPLITS)
-    if args.misses and splits != ["dev"]:
-        parser.error("--misses lists entries, so it only runs with --split dev (held-out stays unread)")
+    splits = ["probe"] if args.probe else (args.split or list(SPLITS))
+    if args.misses and splits not in (["dev"], ["probe"]):
+        parser.error(
+            "--misses lists entries, so it only runs with --split dev or --probe (held-out stays unread)"
+        )
     result = score(splits)
     if args.misses:
-        for outcome in result["splits"]["dev"]["_outcomes"]:
+        for outcome in result["splits"][splits[0]]["_outcomes"]:
             if not outcome.hit:
                 print(f"{outcome.id} {outcome.cls} {outcome.label} [{outcome.how}] errors={outcome.errors}")
     for part in result["splits"].values():

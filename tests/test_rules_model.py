@@ -113,8 +113,15 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         "generic-o1-mini-system",
         GENERIC,
         {"model": "o1-mini", "messages": [{"role": "system", "content": "x"}, USER]},
-        # o1-mini's catalog entry is a reseller's (no OpenAI entry): a warning, not an error.
-        [("model.system-role-unsupported", "warning", "messages[0].role")],
+        # The o1-mini family's rejection is OpenAI's own ("'messages[0].role' does not support 'system'
+        # with this model."), as for max_tokens on the same model: an error whatever the catalog's source.
+        [("model.system-role-unsupported", "error", "messages[0].role")],
+    ),
+    (
+        "generic-o1-mini-developer",
+        GENERIC,
+        {"model": "o1-mini-2024-09-12", "messages": [{"role": "developer", "content": "x"}, USER]},
+        [("model.system-role-unsupported", "error", "messages[0].role")],
     ),
     (
         "generic-gpt-5.1-sampling-with-effort-none",
@@ -234,6 +241,17 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         {"model": "claude-3-7-sonnet-20250219", "max_tokens": 128000, "messages": [USER]},
         [],
     ),
+    # gpt-4's output limit spans its 8192-token window: max_tokens 8192 leaves no room for the prompt
+    # ("you requested 8256 tokens (64 in the messages, 8192 in the completion)", NextChat#3195).
+    (
+        "openai-gpt-4-completion-fills-window",
+        URLS["openai"],
+        {"model": "gpt-4", "messages": [USER], "max_tokens": 8192},
+        [("model.context-window-exceeded", "error", "messages")],
+    ),
+    ("openai-gpt-4-completion-leaves-room", URLS["openai"], {"model": "gpt-4", "messages": [USER], "max_tokens": 8000}, []),
+    # gpt-4o's window is input-only in the catalog (128k in, 16k out): the completion is not added.
+    ("openai-gpt-4o-max-output", URLS["openai"], {"model": "gpt-4o", "messages": [USER], "max_tokens": 16384}, []),
     # GitHub Copilot answers OpenAI's own texts for OpenAI's models (caozhiyuan/copilot-api#164).
     (
         "copilot-gpt-5-mini-max-tokens",
@@ -242,6 +260,27 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         [("model.max-tokens-on-reasoning-model", "error", "max_tokens")],
     ),
     ("copilot-gpt-4-1-max-tokens", URLS["copilot"], {"model": "gpt-4.1", "messages": [USER], "max_tokens": 100}, []),
+    # Copilot relays the catalog's OpenAI facts too: "'reasoning_effort' does not support 'xhigh' with
+    # this model. Supported values are: 'minimal', 'low', 'medium', and 'high'." (kaitranntt/ccs#344).
+    (
+        "copilot-gpt-5-mini-effort-xhigh",
+        URLS["copilot"],
+        {"model": "gpt-5-mini", "messages": [USER], "reasoning_effort": "xhigh"},
+        [("model.reasoning-effort-value", "error", "reasoning_effort")],
+    ),
+    # The Responses API's reasoning.effort against the model's values (openai/openai-agents-python#2089).
+    (
+        "openai-responses-gpt-5.1-effort-minimal",
+        "https://api.openai.com/v1/responses",
+        {"model": "gpt-5.1", "input": "Hi.", "reasoning": {"effort": "minimal"}},
+        [("model.reasoning-effort-value", "error", "reasoning.effort")],
+    ),
+    (
+        "generic-responses-gpt-5-effort-minimal-ok",
+        "https://llm.corp.example/v1/responses",
+        {"model": "gpt-5", "input": "Hi.", "reasoning": {"effort": "minimal"}},
+        [],
+    ),
     (
         "copilot-claude-max-tokens",
         URLS["copilot"],

@@ -223,10 +223,11 @@ CASES = [
         ],
     ),
     (
-        "gpt-5-stop-doubtful",
+        # "Unsupported parameter: 'stop' is not supported with this model." (FlowiseAI/Flowise#5046)
+        "gpt-5-stop-rejected",
         "openai",
         req("gpt-5-mini", stop=["\n"], logit_bias={"50256": -100}),
-        [("params.doubtful-for-model", W, "stop"), ("params.doubtful-for-model", W, "logit_bias")],
+        [("params.unsupported-for-model", E, "stop"), ("params.doubtful-for-model", W, "logit_bias")],
     ),
     (
         "gpt-5.1-effort-none-sampling-ok",
@@ -436,7 +437,7 @@ def test_messages_name_the_fix() -> None:
     analysis = analyse_request(json.dumps(req("o3-mini", max_tokens=100)), URLS["openai"])
     [finding] = [f for f in analysis.findings if f.rule.startswith("params.")]
     assert finding.message == (
-        "o3-mini (o-series reasoning (o1, o3, o4-mini)) does not accept `max_tokens`; send the limit as "
+        "o3-mini (o3-mini reasoning, takes stop) does not accept `max_tokens`; send the limit as "
         "`max_completion_tokens` instead (it also counts reasoning tokens)."
     )
     cerebras = analyse("cerebras", req("gpt-oss-120b", maxTokens=4096))

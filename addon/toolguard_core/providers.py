@@ -225,6 +225,13 @@ MISTRAL_MODELS = re.compile(r"(mistral|mixtral|codestral|devstral|magistral|mini
 
 _O_SAMPLING = frozenset({"top_p", "presence_penalty", "frequency_penalty"})
 _O_DOUBTFUL = frozenset({"logprobs", "top_logprobs", "logit_bias"})
+#: ``stop`` is refused by the reasoning models that followed o1-mini / o3-mini, with OpenAI's
+#: "Unsupported parameter: 'stop' is not supported with this model." (param ``stop``): o1-preview on
+#: Azure (https://github.com/crewAIInc/crewAI/issues/1908), o3 (crewAIInc/crewAI#2738), o4-mini
+#: (EleutherAI/lm-evaluation-harness#3215), gpt-5 (FlowiseAI/Flowise#5046, BittnerPierre/AI-Agent-Casebook#133)
+#: and gpt-5.2 on Azure (huggingface/smolagents#1893). o3-mini takes it (huggingface/smolagents#1211 drops
+#: `stop` for o3 and o4-mini only), so o3-mini is its own family below.
+_O_STOP = frozenset({"stop"})
 
 OPENAI_FAMILIES: tuple[ModelFamily, ...] = (
     ModelFamily(
@@ -237,7 +244,7 @@ OPENAI_FAMILIES: tuple[ModelFamily, ...] = (
         name="o1-mini / o1-preview",
         patterns=(r"o1-mini", r"o1-preview"),
         reasoning=True,
-        unsupported_params=_O_SAMPLING,
+        unsupported_params=_O_SAMPLING | _O_STOP,
         doubtful_params=_O_DOUBTFUL,
         fixed_temperature=1,
         rejects_max_tokens=True,
@@ -245,12 +252,37 @@ OPENAI_FAMILIES: tuple[ModelFamily, ...] = (
         rejects_system_role=True,
     ),
     ModelFamily(
+        id="openai-o3-mini",
+        name="o3-mini reasoning, takes stop",
+        patterns=(r"o3-mini",),
+        reasoning=True,
+        unsupported_params=_O_SAMPLING,
+        doubtful_params=_O_DOUBTFUL,
+        fixed_temperature=1,
+        rejects_max_tokens=True,
+        reasoning_effort=True,
+    ),
+    ModelFamily(
         id="openai-o-series",
         name="o-series reasoning (o1, o3, o4-mini)",
         patterns=(r"o[1-9](-|$)",),
         reasoning=True,
-        unsupported_params=_O_SAMPLING,
-        doubtful_params=_O_DOUBTFUL | {"stop"},
+        unsupported_params=_O_SAMPLING | _O_STOP,
+        doubtful_params=_O_DOUBTFUL,
+        fixed_temperature=1,
+        rejects_max_tokens=True,
+        reasoning_effort=True,
+    ),
+    # The codex models only reason (efforts low..xhigh, no 'none'), so no sampling field is ever taken:
+    # "Unsupported parameter: 'top_p' is not supported with this model." for gpt-5.1-codex-max through
+    # GitHub Copilot (https://github.com/microsoft/vscode/issues/282170).
+    ModelFamily(
+        id="openai-gpt-5-codex",
+        name="gpt-5 codex models (reasoning only)",
+        patterns=(r"gpt-5(\.\d+)?-codex",),
+        reasoning=True,
+        unsupported_params=_O_SAMPLING | _O_STOP,
+        doubtful_params=_O_DOUBTFUL,
         fixed_temperature=1,
         rejects_max_tokens=True,
         reasoning_effort=True,
@@ -260,18 +292,27 @@ OPENAI_FAMILIES: tuple[ModelFamily, ...] = (
         name="gpt-5.1 and later (reasoning; sampling only with reasoning_effort none)",
         patterns=(r"gpt-5\.[1-9]",),
         reasoning=True,
-        doubtful_params=_O_SAMPLING | _O_DOUBTFUL | {"stop"},
+        # stop is refused even at gpt-5.2's default effort (smolagents#1893); the sampling knobs are
+        # accepted with effort 'none' (code [LL-GPT5]), so they stay doubtful.
+        unsupported_params=_O_STOP,
+        doubtful_params=_O_SAMPLING | _O_DOUBTFUL,
         fixed_temperature=1,
         rejects_max_tokens=True,
         reasoning_effort=True,
         sampling_when_effort_none=True,
     ),
+    # gpt-5, gpt-5-mini, gpt-5-nano have no 'none' effort, so they never take sampling fields (Azure's
+    # reasoning-models doc lists temperature, top_p, presence_penalty, frequency_penalty, logprobs,
+    # top_logprobs, logit_bias and max_tokens as unsupported): "Unsupported parameter: 'top_p' is not
+    # supported with this model." (lfnovo/open-notebook#107), the same for 'presence_penalty' on
+    # gpt-5-mini (nextai-translator/nextai-translator#1781).
     ModelFamily(
         id="openai-gpt-5",
         name="gpt-5 reasoning (gpt-5, gpt-5-mini, gpt-5-nano)",
         patterns=(r"gpt-5(-|$)",),
         reasoning=True,
-        doubtful_params=_O_SAMPLING | _O_DOUBTFUL | {"stop"},
+        unsupported_params=_O_SAMPLING | _O_STOP,
+        doubtful_params=_O_DOUBTFUL,
         fixed_temperature=1,
         rejects_max_tokens=True,
         reasoning_effort=True,
@@ -387,12 +428,21 @@ GROQ_FAMILIES: tuple[ModelFamily, ...] = (
 #: frequencyPenalty and stop as unsupported by reasoning models. grok-3-mini, grok-4.3 and later take
 #: reasoning_effort and match neither family.
 XAI_FAMILIES: tuple[ModelFamily, ...] = (
+    # "grok-4-1-fast-non-reasoning does not support parameter presencePenalty"
+    # (https://github.com/lobehub/lobehub/issues/13332); grok-4-fast-non-reasoning is not reported to.
+    ModelFamily(
+        id="grok-4-1-fast-non-reasoning",
+        name="grok-4-1-fast-non-reasoning (no reasoning_effort or presence_penalty)",
+        patterns=(r"grok-4-1-fast-non-reasoning",),
+        unsupported_params=frozenset({"presence_penalty"}),
+        doubtful_params=frozenset({"frequency_penalty", "stop"}),
+        reasoning_effort=False,
+    ),
     ModelFamily(
         id="grok-4-non-reasoning",
         name="Grok 4 non-reasoning variants (no reasoning_effort)",
         patterns=(
             r"grok-4-fast-non-reasoning",
-            r"grok-4-1-fast-non-reasoning",
             r"grok-4\.20-(\d+-)?non-reasoning",
         ),
         reasoning_effort=False,
@@ -406,6 +456,9 @@ XAI_FAMILIES: tuple[ModelFamily, ...] = (
             r"grok-4-latest",
             r"grok-4-fast-reasoning",
             r"grok-4-1-fast-reasoning",
+            # The bare fast aliases name the reasoning variants (xAI's model list).
+            r"grok-4-fast$",
+            r"grok-4-1-fast$",
             r"grok-4\.20-(\d+-)?reasoning",
             r"grok-code-fast",
         ),

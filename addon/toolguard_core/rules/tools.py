@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.request import RequestView
+from toolguard_core.request import RESPONSES, RequestView
 from toolguard_core.rules.examples import USER, WEATHER_PARAMS, example_tool
 from toolguard_core.rules.policy import (
     provider_id,
@@ -667,6 +667,34 @@ def check_tools(view: RequestView) -> Iterator[Finding]:
     if "tools" in body and body["tools"] is not None:
         yield from _check_tool_list(view, body["tools"])
     yield from _check_history_names(view)
+
+
+@check(endpoints=(RESPONSES,))
+def check_responses_tools(view: RequestView) -> Iterator[Finding]:
+    """The Responses API's flat function tools (``name``/``parameters`` at the top level): the strict
+    subset only (the shape itself is responses.chat-style-tool)."""
+    tools = view.body.get("tools")
+    for index, tool in enumerate(tools if isinstance(tools, list) else ()):
+        name = tool.get("name") if isinstance(tool, dict) and tool.get("type") == "function" else None
+        if isinstance(name, str) and name:
+            yield from _check_strict_schema(view, index, name, tool)
+
+
+def _check_strict_schema(view: RequestView, index: int, name: str, tool: dict[str, Any]) -> Iterator[Finding]:
+    """A flat function tool with ``strict: true``: the same strict-mode subset as Chat Completions (the
+    rules are tools.strict-*, one definition). The Agents SDK sends ``strict: true`` on every tool, and
+    OpenAI answers "Invalid schema for function 'process_user': In context=(), 'additionalProperties' is
+    required to be supplied and to be false." (openai/openai-agents-python#1023). A tool without the key
+    is not judged: whether the Responses API then enforces the subset is not established here."""
+    parameters = tool.get("parameters")
+    if tool.get("strict") is not True or not isinstance(parameters, dict):
+        return
+    location = f"tools[{index}].parameters"
+    for kind, path, detail in strict_schema_problems(parameters):
+        rule = STRICT_ADDITIONAL_PROPERTIES if kind == "additional-properties" else STRICT_REQUIRED
+        yield from rule.report(
+            view, dotted(location, path), f"Function {name!r} is strict: In {context_text(path)}, {detail}."
+        )
 
 
 def _check_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
