@@ -5,6 +5,7 @@
     .venv/bin/python scripts/eval_rules.py --split dev      # one part only
     .venv/bin/python scripts/eval_rules.py --json           # machine-readable
     .venv/bin/python scripts/eval_rules.py --split dev --misses   # dev misses, to write rules from
+    .venv/bin/python scripts/eval_rules.py --probe-file tests/data/corpus/probe-provider-rules.jsonl --misses
 
 A measurement, never a gate: the exit code is 0 whatever the numbers (the suite's gate on "no error
 finding on a valid request" lives in tests/test_eval_rules.py). ``--misses`` refuses the held-out
@@ -33,7 +34,7 @@ from typing import Any, Final
 ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support.corpus import load_failures, load_valid  # noqa: E402
+from support.corpus import load_failures, load_valid, read_jsonl  # noqa: E402
 
 from toolguard_core.analyze import analyse_request  # noqa: E402
 from toolguard_core.findings import Finding, Severity  # noqa: E402
@@ -1033,11 +1034,17 @@ def failures(split: str) -> Iterator[dict[str, Any]]:
             yield entry
 
 
-def score(splits: Iterable[str]) -> dict[str, Any]:
+def score(splits: Iterable[str], probe: Path | None = None) -> dict[str, Any]:
+    """Recall per class for each split (and for ``probe``, a file of unseen failures in the same
+    shape, scored as one more part named after it), plus the error findings on the valid requests."""
     result: dict[str, Any] = {"splits": {}, "valid": {}}
-    for split in splits:
+    parts: list[tuple[str, list[dict[str, Any]]]] = [(split, list(failures(split))) for split in splits]
+    if probe is not None:
+        rows_ = [e for e in read_jsonl(probe) if e["class"] in CLASSES]
+        parts.append(("probe", rows_))
+    for split, entries in parts:
         rows: dict[str, dict[str, Any]] = {}
-        outcomes = [evaluate_failure(entry) for entry in failures(split)]
+        outcomes = [evaluate_failure(entry) for entry in entries]
         for cls in CLASSES:
             mine = [o for o in outcomes if o.cls == cls]
             evaluable = [o for o in mine if o.evaluable]
@@ -1094,16 +1101,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=SPLITS, action="append", help="part(s) to score (default both)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--misses", action="store_true", help="list each dev miss (dev only)")
+    parser.add_argument("--misses", action="store_true", help="list each dev (or probe) miss")
+    parser.add_argument(
+        "--probe-file", type=Path, help="also score a probe file of unseen failures (failure-corpus shape)"
+    )
     args = parser.parse_args(argv)
-    splits = args.split or list(SPLITS)
-    if args.misses and splits != ["dev"]:
-        parser.error("--misses lists entries, so it only runs with --split dev (held-out stays unread)")
-    result = score(splits)
+    splits = args.split or ([] if args.probe_file else list(SPLITS))
+    if args.misses and "heldout" in splits:
+        parser.error("--misses lists entries, so it never runs on the held-out part")
+    result = score(splits, args.probe_file)
     if args.misses:
-        for outcome in result["splits"]["dev"]["_outcomes"]:
-            if not outcome.hit:
-                print(f"{outcome.id} {outcome.cls} {outcome.label} [{outcome.how}] errors={outcome.errors}")
+        for part in ("dev", "probe"):
+            if part not in result["splits"]:
+                continue
+            for outcome in result["splits"][part]["_outcomes"]:
+                if not outcome.hit:
+                    print(
+                        f"{outcome.id} {outcome.cls} {outcome.label} [{outcome.how}] errors={outcome.errors}"
+                    )
     for part in result["splits"].values():
         part.pop("_outcomes")
     print(json.dumps(result, indent=2) if args.json else _table(result))
