@@ -69,7 +69,10 @@ OTHER_BASE_URLS: Final = {
     "volcengine": "https://ark.cn-beijing.volces.com/api/v3",
 }
 #: Concrete stand-ins for the placeholders in built-in base URLs.
-_PLACEHOLDERS: Final = {"{resource}": "example", "<host>": "localhost", "{account_id}": "ACCOUNT"}
+_PLACEHOLDERS: Final = {
+    "{resource}": "example", "<host>": "localhost", "{account_id}": "ACCOUNT", "{location}": "us-central1",
+    "{project}": "PROJECT", "{region}": "us-east-1", "{workspace}": "example",
+}  # fmt: skip
 #: The path each API kind appends to a base URL.
 API_PATHS: Final = {"chat": "/chat/completions", "responses": "/responses", "messages": "/messages"}
 
