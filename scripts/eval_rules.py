@@ -124,7 +124,8 @@ _MESSAGE_FIELD_PATTERNS: Final = tuple(
     for p in (
         rf"{_QUOTED}messages{_QUOTED}\s*,\s*(?:\w+|X)\s*,\s*{_QUOTED}(?P<role>system|user|assistant|tool|developer){_QUOTED}\s*,\s*{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}\s*\]",
         r"messages\.\d+\.(?P<role>system|user|assistant|tool|developer)\.(?P<f>[A-Za-z_]\w*)",
-        rf"for {_QUOTED}role:(?P<role>system|user|assistant|tool|developer){_QUOTED}.*?property {_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}",
+        # Groq also writes "for 'role: assistant'" with a space (SimonSchubert/Kai#265).
+        rf"for {_QUOTED}role:\s?(?P<role>system|user|assistant|tool|developer){_QUOTED}.*?property {_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}",
     )
 )
 #: A message field named without its role: "Validating messages' `tool_calls` raised an error".
