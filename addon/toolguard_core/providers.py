@@ -581,6 +581,19 @@ AZURE = dataclasses.replace(
     hosts=(),
     host_globs=("*.openai.azure.com", "*.cognitiveservices.azure.com"),
 )
+#: The first Azure OpenAI data-plane ``api-version`` whose chat schema has the field (Azure OpenAI
+#: "API version lifecycle" / REST reference changelog): an older api-version answers "Unrecognized
+#: request argument supplied: <field>" (functions on 2023-05-15, openinterpreter/openinterpreter#618;
+#: max_completion_tokens before 2024-09-01-preview, OpenHands/OpenHands#6777).
+AZURE_FIELD_API_VERSIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "functions": "2023-07-01-preview",
+        "function_call": "2023-07-01-preview",
+        "tools": "2023-12-01-preview",
+        "tool_choice": "2023-12-01-preview",
+        "max_completion_tokens": "2024-09-01-preview",
+    }
+)
 GENERIC = ProviderProfile(
     id="generic",
     name="OpenAI-compatible (unknown provider)",
