@@ -6,6 +6,7 @@
     .venv/bin/python scripts/eval_rules.py --json           # machine-readable
     .venv/bin/python scripts/eval_rules.py --split dev --misses   # dev misses, to write rules from
     .venv/bin/python scripts/eval_rules.py --probe [--misses]     # the fresh probe set (probe-rules.jsonl)
+    .venv/bin/python scripts/eval_rules.py --probe-file tests/data/corpus/probe-provider-rules.jsonl --misses
 
 A measurement, never a gate: the exit code is 0 whatever the numbers (the suite's gate on "no error
 finding on a valid request" lives in tests/test_eval_rules.py). ``--misses`` refuses the held-out
@@ -72,7 +73,10 @@ OTHER_BASE_URLS: Final = {
     "volcengine": "https://ark.cn-beijing.volces.com/api/v3",
 }
 #: Concrete stand-ins for the placeholders in built-in base URLs.
-_PLACEHOLDERS: Final = {"{resource}": "example", "<host>": "localhost", "{account_id}": "ACCOUNT"}
+_PLACEHOLDERS: Final = {
+    "{resource}": "example", "<host>": "localhost", "{account_id}": "ACCOUNT", "{location}": "us-central1",
+    "{project}": "PROJECT", "{region}": "us-east-1", "{workspace}": "example",
+}  # fmt: skip
 #: The path each API kind appends to a base URL.
 API_PATHS: Final = {"chat": "/chat/completions", "responses": "/responses", "messages": "/messages"}
 
@@ -124,7 +128,8 @@ _MESSAGE_FIELD_PATTERNS: Final = tuple(
     for p in (
         rf"{_QUOTED}messages{_QUOTED}\s*,\s*(?:\w+|X)\s*,\s*{_QUOTED}(?P<role>system|user|assistant|tool|developer){_QUOTED}\s*,\s*{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}\s*\]",
         r"messages\.\d+\.(?P<role>system|user|assistant|tool|developer)\.(?P<f>[A-Za-z_]\w*)",
-        rf"for {_QUOTED}role:(?P<role>system|user|assistant|tool|developer){_QUOTED}.*?property {_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}",
+        # Groq also writes "for 'role: assistant'" with a space (SimonSchubert/Kai#265).
+        rf"for {_QUOTED}role:\s?(?P<role>system|user|assistant|tool|developer){_QUOTED}.*?property {_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}",
     )
 )
 #: A message field named without its role: "Validating messages' `tool_calls` raised an error".
@@ -1048,11 +1053,17 @@ def failures(split: str) -> Iterator[dict[str, Any]]:
             yield entry
 
 
-def score(splits: Iterable[str]) -> dict[str, Any]:
+def score(splits: Iterable[str], probe: Path | None = None) -> dict[str, Any]:
+    """Recall per class for each split (and for ``probe``, a file of unseen failures in the same
+    shape, scored as one more part named after it), plus the error findings on the valid requests."""
     result: dict[str, Any] = {"splits": {}, "valid": {}}
-    for split in splits:
+    parts: list[tuple[str, list[dict[str, Any]]]] = [(split, list(failures(split))) for split in splits]
+    if probe is not None:
+        rows_ = [e for e in read_jsonl(probe) if e["class"] in CLASSES]
+        parts.append(("probe", rows_))
+    for split, entries in parts:
         rows: dict[str, dict[str, Any]] = {}
-        outcomes = [evaluate_failure(entry) for entry in failures(split)]
+        outcomes = [evaluate_failure(entry) for entry in entries]
         for cls in CLASSES:
             mine = [o for o in outcomes if o.cls == cls]
             evaluable = [o for o in mine if o.evaluable]
@@ -1110,18 +1121,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=SPLITS, action="append", help="part(s) to score (default both)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--misses", action="store_true", help="list each dev (or probe) miss")
-    parser.add_argument("--probe", action="store_true", help="score the probe set (probe-rules.jsonl) only")
+    parser.add_argument(
+        "--probe", action="store_true", help="score the model/spec probe set (probe-rules.jsonl) only"
+    )
+    parser.add_argument(
+        "--probe-file", type=Path, help="score a probe file of unseen failures (failure-corpus shape)"
+    )
     args = parser.parse_args(argv)
-    splits = ["probe"] if args.probe else (args.split or list(SPLITS))
-    if args.misses and splits not in (["dev"], ["probe"]):
-        parser.error(
-            "--misses lists entries, so it only runs with --split dev or --probe (held-out stays unread)"
-        )
-    result = score(splits)
+    probe = args.probe_file or (PROBE if args.probe else None)
+    splits = args.split or ([] if probe else list(SPLITS))
+    if args.misses and ((not splits and probe is None) or "heldout" in splits):
+        parser.error("--misses lists entries, so it never runs on the held-out part")
+    result = score(splits, probe)
     if args.misses:
-        for outcome in result["splits"][splits[0]]["_outcomes"]:
-            if not outcome.hit:
-                print(f"{outcome.id} {outcome.cls} {outcome.label} [{outcome.how}] errors={outcome.errors}")
+        for part in ("dev", "probe"):
+            if part not in result["splits"]:
+                continue
+            for outcome in result["splits"][part]["_outcomes"]:
+                if not outcome.hit:
+                    print(
+                        f"{outcome.id} {outcome.cls} {outcome.label} [{outcome.how}] errors={outcome.errors}"
+                    )
     for part in result["splits"].values():
         part.pop("_outcomes")
     print(json.dumps(result, indent=2) if args.json else _table(result))

@@ -567,6 +567,10 @@ class ProviderProfile:
     #: (xAI names fields that way in its errors: presencePenalty, reasoningEffort), so the family
     #: rules match ``presencePenalty`` as ``presence_penalty``.
     proto_json_names: bool = False
+    #: A cloud that serves many vendors' models under its own host (Bedrock, Vertex AI, Databricks,
+    #: Azure AI Foundry): the model rules infer the vendor from the model name as on an unrecognised
+    #: host (rules/model.py), since recognising the host says nothing about the model.
+    multi_vendor: bool = False
     extra: dict[str, object] = field(default_factory=dict)
     _family_cache: dict[str, ModelFamily] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -629,6 +633,19 @@ AZURE = dataclasses.replace(
     known_params=OPENAI_PARAMS | {"data_sources", "dataSources", "enhancements", "user_security_context"},
     hosts=(),
     host_globs=("*.openai.azure.com", "*.cognitiveservices.azure.com"),
+)
+#: The first Azure OpenAI data-plane ``api-version`` whose chat schema has the field (Azure OpenAI
+#: "API version lifecycle" / REST reference changelog): an older api-version answers "Unrecognized
+#: request argument supplied: <field>" (functions on 2023-05-15, openinterpreter/openinterpreter#618;
+#: max_completion_tokens before 2024-09-01-preview, OpenHands/OpenHands#6777).
+AZURE_FIELD_API_VERSIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "functions": "2023-07-01-preview",
+        "function_call": "2023-07-01-preview",
+        "tools": "2023-12-01-preview",
+        "tool_choice": "2023-12-01-preview",
+        "max_completion_tokens": "2024-09-01-preview",
+    }
 )
 GENERIC = ProviderProfile(
     id="generic",
@@ -965,13 +982,72 @@ MINIMAX = ProviderProfile(
     catalog_vendors=frozenset({"minimax"}),
 )
 
+#: Google Vertex AI's OpenAI-compatible endpoint (``.../endpoints/openapi/chat/completions``) for
+#: Gemini and partner models, in every region (``{location}-aiplatform.googleapis.com``) and the global
+#: endpoint (``aiplatform.googleapis.com``). Lenient until a Vertex-specific rejection is confirmed;
+#: recognising it keeps catalog and Gemini-model findings from being reported as "unknown provider".
+VERTEX = ProviderProfile(
+    id="vertex",
+    name="Google Vertex AI (OpenAI-compatible endpoint)",
+    base_url="https://{location}-aiplatform.googleapis.com/v1/projects/{project}/locations/{location}/endpoints/openapi",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("aiplatform.googleapis.com",),
+    host_globs=("*-aiplatform.googleapis.com",),
+    catalog_vendors=frozenset({"vertex_ai", "vertex_ai-language-models"}),
+    multi_vendor=True,
+)
+#: Amazon Bedrock's runtime: OpenAI-compatible Chat Completions under ``/openai/v1`` next to the native
+#: Converse API, in every region (``bedrock-runtime.{region}.amazonaws.com``, FIPS variants too).
+BEDROCK = ProviderProfile(
+    id="bedrock",
+    name="Amazon Bedrock (runtime)",
+    base_url="https://bedrock-runtime.{region}.amazonaws.com/openai/v1",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    host_globs=("bedrock-runtime.*.amazonaws.com", "bedrock-runtime-fips.*.amazonaws.com"),
+    native_chat_path=r"^/model/[^/]+/(converse|invoke)",
+    catalog_vendors=frozenset({"bedrock", "bedrock_converse"}),
+    multi_vendor=True,
+)
+#: Databricks Model Serving (Foundation Model APIs and external models): workspace hosts on AWS, Azure
+#: and GCP, chat under ``/serving-endpoints/chat/completions`` or ``/serving-endpoints/{name}/...``.
+DATABRICKS = ProviderProfile(
+    id="databricks",
+    name="Databricks Model Serving",
+    base_url="https://{workspace}.cloud.databricks.com/serving-endpoints",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    host_globs=("*.cloud.databricks.com", "*.azuredatabricks.net", "*.gcp.databricks.com"),
+    catalog_vendors=frozenset({"databricks"}),
+    multi_vendor=True,
+)
+SAMBANOVA = ProviderProfile(
+    id="sambanova",
+    name="SambaNova Cloud",
+    base_url="https://api.sambanova.ai/v1",
+    chat_paths=_OPENAI_CHAT,
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.sambanova.ai",),
+    catalog_vendors=frozenset({"sambanova"}),
+)
+#: Azure AI Foundry's model-inference endpoint (``/models/chat/completions`` on
+#: ``*.services.ai.azure.com``; the older serverless ``*.models.ai.azure.com``): many vendors' models
+#: behind one schema. Its ``/openai/...`` paths are Azure OpenAI (:data:`PATH_ROUTES`).
+AZURE_AI = ProviderProfile(
+    id="azure-ai",
+    name="Azure AI Foundry (model inference)",
+    base_url="https://{resource}.services.ai.azure.com/models",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    host_globs=("*.services.ai.azure.com", "*.models.ai.azure.com"),
+    multi_vendor=True,
+)
+
 BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
     {
         p.id: p
         for p in (
             OPENAI, AZURE, DASHSCOPE, DEEPSEEK, OPENROUTER, GROQ, GEMINI, MISTRAL, TOGETHER,
             FIREWORKS, XAI, MOONSHOT, WANDB, PERPLEXITY, CEREBRAS, COPILOT, CLOUDFLARE, VLLM, SGLANG,
-            LLAMA_CPP, OLLAMA, LMSTUDIO, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, GENERIC,
+            LLAMA_CPP, OLLAMA, LMSTUDIO, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, VERTEX, BEDROCK, DATABRICKS,
+            SAMBANOVA, AZURE_AI, GENERIC,
         )
     }
 )  # fmt: skip
@@ -1006,6 +1082,52 @@ class GatewayRule:
         return (self.port is None or self.port == port) and fnmatch.fnmatchcase(host, self.host)
 
 
+@dataclass(frozen=True, slots=True)
+class PathRoute:
+    """A host whose URL path, not its name, says which provider answers: a gateway that names its
+    upstream in the path, or a host serving two APIs under two prefixes. ``pattern`` either has a
+    group ``upstream`` (looked up in ``upstreams``; an unknown name leaves the host's own profile) or
+    routes every match to ``provider``."""
+
+    host: str
+    pattern: re.Pattern[str]
+    upstreams: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    provider: str | None = None
+
+    def provider_for(self, path: str) -> str | None:
+        match = self.pattern.match(path)
+        if match is None:
+            return None
+        if self.provider is not None:
+            return self.provider
+        return self.upstreams.get(match.group("upstream").lower())
+
+
+#: Cloudflare AI Gateway's provider path segments (``/v1/{account}/{gateway}/{provider}/...``,
+#: developers.cloudflare.com/ai-gateway/providers/) → toolguard's provider ids. ``compat`` (the unified
+#: OpenAI-compatible endpoint, which routes by a ``provider/model`` id) is left to the gateway's own
+#: profile.
+CLOUDFLARE_GATEWAY_UPSTREAMS: Mapping[str, str] = MappingProxyType(
+    {
+        "openai": "openai", "azure-openai": "azure", "anthropic": "anthropic", "groq": "groq",
+        "mistral": "mistral", "deepseek": "deepseek", "perplexity-ai": "perplexity", "cerebras": "cerebras",
+        "grok": "xai", "openrouter": "openrouter", "google-ai-studio": "gemini", "google-vertex-ai": "vertex",
+        "aws-bedrock": "bedrock", "workers-ai": "cloudflare",
+    }
+)  # fmt: skip
+#: Hosts whose path decides the provider. A routed profile takes any path (``chat_paths=()``): the
+#: gateway's prefix is not the upstream's documented path.
+PATH_ROUTES: tuple[PathRoute, ...] = (
+    PathRoute(
+        "gateway.ai.cloudflare.com",
+        re.compile(r"^/v1/[^/]+/[^/]+/(?P<upstream>[^/]+)(?:/|$)"),
+        upstreams=CLOUDFLARE_GATEWAY_UPSTREAMS,
+    ),
+    # Azure AI Foundry resources serve Azure OpenAI under /openai/ (deployments and the v1 API).
+    PathRoute("*.services.ai.azure.com", re.compile(r"^/openai(?:/|$)"), provider="azure"),
+)
+
+
 class ProviderRegistry:
     """Recognises the provider of a URL: user gateways first, then the profiles' exact hosts, then
     their host globs, then local servers by port, then the generic fallback. The host, glob, port
@@ -1036,19 +1158,34 @@ class ProviderRegistry:
         self._native_paths: Mapping[str, re.Pattern[str]] = MappingProxyType(
             {p.id: re.compile(p.native_chat_path) for p in self.profiles.values() if p.native_chat_path}
         )
-        self._cache: dict[tuple[str, int | None], ProviderProfile] = {}
+        self.path_routes: tuple[PathRoute, ...] = PATH_ROUTES
+        self._cache: dict[tuple[str, int | None] | tuple[str, int | None, str], ProviderProfile] = {}
 
     def get(self, provider_id: str) -> ProviderProfile:
         return self.profiles[provider_id]
 
-    def detect(self, host: str, port: int | None = None) -> ProviderProfile:
-        key = (host.lower(), port)
+    def detect(self, host: str, port: int | None = None, path: str = "") -> ProviderProfile:
+        """The profile for a host and port; for a host of :data:`PATH_ROUTES` (and no user gateway
+        mapping it) the path may name another provider. Cached per (host, port[, routed provider])."""
+        host = host.lower()
+        routed = self._routed(host, port, path) if path else None
+        key = (host, port) if routed is None else (host, port, routed)
         cached = self._cache.get(key)
         if cached is None:
-            cached = self._detect(*key)
+            cached = self._detect(host, port)
+            if routed is not None and routed in self.profiles:
+                cached = dataclasses.replace(self.profiles[routed], chat_paths=())
             if len(self._cache) < 4096:
                 self._cache[key] = cached
         return cached
+
+    def _routed(self, host: str, port: int | None, path: str) -> str | None:
+        if not self.path_routes or any(g.matches(host, port) for g in self.gateways):
+            return None  # a user mapping wins over any path
+        for route in self.path_routes:
+            if fnmatch.fnmatchcase(host, route.host):
+                return route.provider_for(path)
+        return None
 
     def endpoint_candidate(self, host: str, port: int | None, path: str) -> bool:
         """Whether a POST outside the chat-completions paths may still be a chat request sent to a
@@ -1075,6 +1212,7 @@ class ProviderRegistry:
 DEFAULT_REGISTRY = ProviderRegistry()
 
 
-def detect_provider(host: str, port: int | None = None) -> ProviderProfile:
-    """The built-in profile for a host and port; unknown hosts get the generic OpenAI-compatible profile."""
-    return DEFAULT_REGISTRY.detect(host, port)
+def detect_provider(host: str, port: int | None = None, path: str = "") -> ProviderProfile:
+    """The built-in profile for a host, port and path; unknown hosts get the generic OpenAI-compatible
+    profile."""
+    return DEFAULT_REGISTRY.detect(host, port, path)

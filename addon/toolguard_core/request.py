@@ -71,7 +71,7 @@ class Target:
             port=port,
             path=parts.path or "/",
             query=parts.query,
-            provider=registry.detect(host, port),
+            provider=registry.detect(host, port, parts.path or "/"),
             catalog=registry.catalog,
         )
 

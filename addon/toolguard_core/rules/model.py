@@ -611,6 +611,12 @@ class _Subject:
             )
         if self.inferred is not None:
             vendor = BUILTIN_PROFILES[self.inferred].name
+            if self.provider_id != "generic":  # a multi-vendor cloud (ProviderProfile.multi_vendor)
+                host = BUILTIN_PROFILES[self.provider_id].name
+                return (
+                    f" {host} serves several vendors' models: the model's vendor ({vendor}) was inferred from "
+                    f"the model name, using {source}."
+                )
             return (
                 f" The host is not a recognised provider: the provider ({vendor}) was inferred from the "
                 f"model name, using {source}; map the host with [[gateway]] in the providers config if "
@@ -641,7 +647,7 @@ def _subject(view: RequestView) -> _Subject | None:
             )
         return None
     inferred = None
-    if pid == "generic":
+    if pid == "generic" or view.provider.multi_vendor:
         served = set(info.providers)
         inferred = next((p for p in _INFERABLE if VENDOR_IDS[p] & served), None)
         if inferred is None and openai_family:
@@ -666,11 +672,17 @@ def _inferred_family(subject: _Subject) -> ModelFamily:
 def check_model(view: RequestView) -> Iterator[Finding]:
     subject = _subject(view)
     if subject is None:
-        if view.provider.id == "generic" and view.model and not view.provider.guessed:
+        multi = view.provider.multi_vendor
+        if (view.provider.id == "generic" or multi) and view.model and not view.provider.guessed:
+            host = (
+                f"this host ({view.target.host or 'unknown'})"
+                if not multi
+                else f"which vendor's model {view.provider.name} serves here"
+            )
             yield from UNKNOWN_MODEL.report(
                 view,
                 "model",
-                f"toolguard knows neither this host ({view.target.host or 'unknown'}) nor the model "
+                f"toolguard knows neither {host} nor the model "
                 f"{view.model!r}, so the model rules (tools, images, limits, reasoning parameters) were "
                 f'skipped. Map the host with [[gateway]] or add [models."{view.model}"] in the providers '
                 "config to check them.",

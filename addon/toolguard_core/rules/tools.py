@@ -211,7 +211,7 @@ PARAMETERS_NOT_OBJECT = define(
     Severity.ERROR,
     'A tool\'s `parameters` is not a JSON Schema of `type: "object"`.',
     policy=policy(
-        error=("openai-family", "deepseek", "vllm"),
+        error=("openai-family", "deepseek", "vllm", "moonshot"),
         silent=("llama.cpp", "ollama", "sglang", "lmstudio"),
         otherwise=Severity.WARNING,
         conditions={"vllm": "parameters not an object at all"},
@@ -221,6 +221,11 @@ PARAMETERS_NOT_OBJECT = define(
             provider="openai",
             text="schema must be a JSON Schema of 'type: \"object\"', got 'type: \"None\"'.",
             source="https://github.com/openai/openai-java/issues/68",
+        ),
+        PredictedError(
+            provider="moonshot",
+            text='tools.function.parameters.type is required and must be "object"',
+            source="https://github.com/14790897/MiqroForge-Desktop/issues/1165",
         ),
         PredictedError(
             provider="deepseek",
@@ -594,6 +599,18 @@ def _check_schema_subset(
     if unsupported is None and pid != "moonshot":
         return
     for path, node in iter_schemas(parameters):
+        if (
+            pid == "moonshot"
+            and len(path) >= 2
+            and path[-2] == "properties"
+            and not TYPE_GIVING & node.keys()
+        ):
+            yield from SCHEMA_TYPE_MISSING.report(
+                view,
+                dotted(location, path),
+                f"Function {name!r}: {context_text(path)} has no type; Moonshot requires one on every "
+                "property. Add it (e.g. 'string'), or move the choices into anyOf items that each have one.",
+            )
         if unsupported is not None:
             for keyword in sorted(unsupported & node.keys()):
                 yield from SCHEMA_KEYWORD_UNSUPPORTED.report(
@@ -617,6 +634,90 @@ def _check_schema_subset(
                     f"{', '.join(clash)}, which the definition sets too; Moonshot refuses the conflict after "
                     "expanding $ref. Keep the keyword on one side.",
                 )
+
+
+SCHEMA_TYPE_MISSING = define(
+    "tools.schema-type-missing",
+    Severity.ERROR,
+    "A property of a tool's parameter schema has no `type` (and no anyOf/oneOf/allOf/$ref giving one): "
+    'Moonshot\'s "moonshot flavored json schema" requires it.',
+    policy=policy(error=("moonshot",)),
+    predicts=(
+        PredictedError(
+            provider="moonshot",
+            text=(
+                "Invalid request: tools.function.parameters is not a valid moonshot flavored json schema, "
+                "details: <At path 'properties.source': type is not defined>"
+            ),
+            source="https://github.com/earendil-works/pi/issues/4138",
+        ),
+    ),
+    example={
+        "model": "kimi-k2.6",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={"type": "object", "properties": {"source": {"description": "Path or URL."}}}
+            )
+        ],
+    },
+    example_url="https://api.moonshot.ai/v1/chat/completions",
+    fixed={
+        "model": "kimi-k2.6",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"source": {"type": "string", "description": "Path or URL."}},
+                }
+            )
+        ],
+    },
+    notes=(
+        "OpenAI and most servers take a property schema without `type` (any value). Moonshot validates tool "
+        "schemas itself; it also refuses a root without `type: object` (tools.parameters-not-object). The "
+        "anyOf-parent rule quoted in jiuwenswarm#3942 is not flagged: MiqroForge-Desktop#1165 could not "
+        "reproduce it on the official endpoint."
+    ),
+)
+#: Keywords that give a property schema its type without a `type` of its own.
+TYPE_GIVING = frozenset({"type", "anyOf", "oneOf", "allOf", "$ref"})
+PARAMETERS_MISSING = define(
+    "tools.parameters-missing",
+    Severity.ERROR,
+    "A function tool has no `parameters`: OpenAI reads that as a function without arguments, Databricks "
+    "Model Serving requires the field.",
+    policy=policy(error=("databricks",)),
+    predicts=(
+        PredictedError(
+            provider="databricks",
+            text='Bad request: "parameters" is a required property for "function" object in parameter "tools"',
+            source="https://github.com/posit-dev/querychat/issues/273",
+        ),
+    ),
+    example={
+        "model": "databricks-meta-llama-3-3-70b-instruct",
+        "messages": [USER],
+        "tools": [{"type": "function", "function": {"name": "reset_dashboard", "description": "Reset it."}}],
+    },
+    example_url="https://dbc-1.cloud.databricks.com/serving-endpoints/chat/completions",
+    fixed={
+        "model": "databricks-meta-llama-3-3-70b-instruct",
+        "messages": [USER],
+        "tools": [
+            {
+                "type": "function",
+                "function": {
+                    "name": "reset_dashboard",
+                    "description": "Reset it.",
+                    "parameters": {"type": "object", "properties": {}},
+                },
+            }
+        ],
+    },
+    notes="Send an empty object schema for a function without arguments.",
+)
 
 
 EMPTY = define(
@@ -796,7 +897,14 @@ def _check_parameters(
     view: RequestView, where: str, name: str, function: dict[str, Any]
 ) -> Iterator[Finding]:
     if "parameters" not in function or function["parameters"] is None:
-        return  # a function without arguments (doc [OAS])
+        # A function without arguments (doc [OAS]); the rule's policy says who requires the field.
+        yield from PARAMETERS_MISSING.report(
+            view,
+            f"{where}.function",
+            f"Function {name!r} has no parameters; {view.provider.name} requires them. Send "
+            "{'type': 'object', 'properties': {}} for a function without arguments.",
+        )
+        return
     parameters = function["parameters"]
     location = f"{where}.function.parameters"
     if not isinstance(parameters, dict) or parameters.get("type") != "object":
