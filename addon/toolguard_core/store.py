@@ -312,19 +312,21 @@ def m007_summary_columns(db: sqlite_utils.Database) -> None:
     # Issue #12.4: the summary's grouping keys as columns (toolguard_core.grouping), so summaries
     # aggregate with GROUP BY instead of loading every flow. Rows already stored are backfilled here
     # in batches; new rows get them from write_rows.
-    columns = db["flows"].columns_dict
+    # flows_table: a file a development build moved to m008_content_dedup first has `flow_rows`.
+    table = db[flows_table(db)]
+    columns = table.columns_dict
     for column in grouping.COLUMNS:
         if column not in columns:
-            db.execute(f"ALTER TABLE flows ADD COLUMN {column} TEXT")
+            db.execute(f"ALTER TABLE {table.name} ADD COLUMN {column} TEXT")
     # Covering indexes, so the summary's GROUP BYs read an index instead of the rows (a row carries
     # its request body: a million flows are gigabytes), filters on time, host and model included:
     # a group's tallies and time buckets (its leading (group_key, datetime_utc) also finds a group's
     # newest members), the verdict and stale-row counts, the per-rule precision counts.
     # fingerprint and pattern: Datasette look-ups.
     for name, index in grouping.SUMMARY_INDEXES.items():
-        db["flows"].create_index(list(index), index_name=name, if_not_exists=True)
-    db["flows"].create_index(["fingerprint"], if_not_exists=True)
-    db["flows"].create_index(["pattern"], if_not_exists=True)
+        table.create_index(list(index), index_name=name, if_not_exists=True)
+    table.create_index(["fingerprint"], if_not_exists=True)
+    table.create_index(["pattern"], if_not_exists=True)
     refresh_summary_columns(db)
 
 

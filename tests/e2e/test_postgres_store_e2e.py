@@ -435,7 +435,8 @@ def test_without_the_extra_the_proxy_refuses_to_start_and_says_what_to_install(
         (hidden / package).mkdir(parents=True)
         (hidden / package / "__init__.py").write_text(f"raise ImportError('{package} is not installed')\n")
     command = Mitmdump(tmp_path / "proxy", options=options).command()
-    env = dict(os.environ, PYTHONPATH=str(hidden))
+    # The spool goes beside the default database: keep it in the test's directory, not the user's.
+    env = dict(os.environ, PYTHONPATH=str(hidden), TOOLGUARD_DB=str(tmp_path / "default.db"))
     result = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, check=False)
     assert message in result.stdout + result.stderr
     assert "Error logged during startup, exiting" in result.stdout + result.stderr
