@@ -34,6 +34,7 @@ import logging
 import mmap
 import os
 import struct
+import subprocess
 import sys
 from collections import deque
 from dataclasses import dataclass, field
@@ -99,7 +100,7 @@ def _worker_env() -> dict[str, str]:
     return dict(os.environ, PYTHONPATH=os.pathsep.join(paths), PYTHONWARNINGS="ignore")
 
 
-def _grow_pipe(proc: asyncio.subprocess.Process) -> None:
+def _grow_pipe(proc: WorkerProcess) -> None:
     """A 1 MiB pipe (Linux's default maximum) instead of 64 KiB: a large body goes to the worker in
     a few writes instead of waiting in asyncio's write buffer, which shifts its remainder on every
     partial write."""
@@ -191,6 +192,74 @@ def _open_arena(size: int) -> Arena | None:
         return None
 
 
+class WorkerProcess:
+    """The worker's process, with its pipes as asyncio streams (``stdin`` a StreamWriter, ``stdout`` a
+    StreamReader), ``pid``, ``returncode`` and ``kill()`` as asyncio's ``Process`` has them.
+
+    Spawned with :class:`subprocess.Popen` (as asyncio itself does, on the loop) and connected with
+    ``connect_read_pipe``/``connect_write_pipe`` instead of ``asyncio.create_subprocess_exec``: when
+    mitmdump stops within a second of starting, asyncio's shutdown cancels every task, including the
+    one connecting a new subprocess transport's pipes, and CPython's ``_make_subprocess_transport``
+    then awaits that transport's exit forever (pipes that never connected never report closed), so
+    mitmdump never exits (measured: 1 stop in 5 right after start-up hung). Cancelling these awaits
+    only closes the transports, and the process is killed here.
+    """
+
+    def __init__(
+        self, popen: subprocess.Popen[bytes], stdin: asyncio.StreamWriter, stdout: asyncio.StreamReader
+    ):
+        self.popen = popen
+        self.stdin: asyncio.StreamWriter | None = stdin
+        self.stdout: asyncio.StreamReader | None = stdout
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self.popen.poll()  # also reaps it once it has ended
+
+    def kill(self) -> None:
+        self.popen.kill()
+
+    async def wait(self) -> int:
+        """Its exit status, without blocking the loop (polled: no child watcher involved)."""
+        while (code := self.popen.poll()) is None:
+            await asyncio.sleep(0.02)
+        return code
+
+    @classmethod
+    async def spawn(
+        cls, args: list[str], *, pass_fds: tuple[int, ...], env: dict[str, str], limit: int
+    ) -> WorkerProcess:
+        popen = subprocess.Popen(
+            args,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            pass_fds=pass_fds,
+            env=env,
+            # Its own session: Ctrl-C at the terminal stops mitmdump, which then closes the
+            # worker's input; the worker must not die first with flows still in it.
+            start_new_session=True,
+        )
+        assert popen.stdin is not None and popen.stdout is not None
+        loop = asyncio.get_running_loop()
+        try:
+            reader = asyncio.StreamReader(limit=limit, loop=loop)
+            await loop.connect_read_pipe(
+                lambda: asyncio.StreamReaderProtocol(reader, loop=loop), popen.stdout
+            )
+            transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, popen.stdin)
+        except BaseException:  # cancelled while stopping, or the pipes failed: no orphan worker
+            with contextlib.suppress(ProcessLookupError):
+                popen.kill()
+            popen.stdin.close()
+            popen.stdout.close()
+            raise
+        return cls(popen, asyncio.StreamWriter(transport, protocol, None, loop), reader)
+
+
 class Validator:
     """The proxy's handle on the worker process."""
 
@@ -206,7 +275,7 @@ class Validator:
         self.restarts = 0
         self.failed_start: str | None = None
         self._started = False  # a worker process ran once: from then on one that died is restarted
-        self._proc: asyncio.subprocess.Process | None = None
+        self._proc: WorkerProcess | None = None
         self._reader: asyncio.Task[None] | None = None
         self._starting: asyncio.Task[None] | None = None
         self._futures: dict[int, tuple[asyncio.Future[WorkerResult], int]] = {}
@@ -254,19 +323,11 @@ class Validator:
                 None, _open_arena, self.max_pending_bytes
             )
         arena_args = ["--arena-fd", str(self._arena.fd)] if self._arena is not None else []
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "toolguard_core.worker",
-            *arena_args,
+        proc = await WorkerProcess.spawn(
+            [sys.executable, "-m", "toolguard_core.worker", *arena_args],
             pass_fds=(self._arena.fd,) if self._arena is not None else (),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
             env=_worker_env(),
             limit=2**26,
-            # Its own session: Ctrl-C at the terminal stops mitmdump, which then closes the
-            # worker's input; the worker must not die first with flows still in it.
-            start_new_session=True,
         )
         _grow_pipe(proc)
         self._proc = proc
@@ -308,9 +369,7 @@ class Validator:
             self._send(proc, job_id, body, header)
         return future
 
-    def _send(
-        self, proc: asyncio.subprocess.Process, job_id: int, body: bytes | None, header: dict[str, object]
-    ) -> None:
+    def _send(self, proc: WorkerProcess, job_id: int, body: bytes | None, header: dict[str, object]) -> None:
         assert proc.stdin is not None
         size = len(body or b"")
         offset = self._arena.put(job_id, body) if self._arena is not None and body else None
@@ -327,7 +386,7 @@ class Validator:
         timer = asyncio.get_running_loop().call_later(self.job_timeout, self._overdue, proc, job_id)
         entry[0].add_done_callback(lambda _: timer.cancel())
 
-    def _overdue(self, proc: asyncio.subprocess.Process, job_id: int) -> None:
+    def _overdue(self, proc: WorkerProcess, job_id: int) -> None:
         if job_id not in self._futures or proc is not self._proc or proc.returncode is not None:
             return
         logger.warning(
@@ -336,7 +395,7 @@ class Validator:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()  # _read sees the end of its output, fails its flows, and it is restarted
 
-    async def _read(self, proc: asyncio.subprocess.Process) -> None:
+    async def _read(self, proc: WorkerProcess) -> None:
         assert proc.stdout is not None
         try:
             while True:
