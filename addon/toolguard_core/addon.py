@@ -1142,16 +1142,21 @@ class ToolGuard:
             self.stats["rejected"] += 1
         elif verdict == Verdict.NO_ANSWER:
             self.stats["no_answer"] += 1
-        if self.settings is not None and self.settings.console and (findings or verdict in CONSOLE_VERDICTS):
-            logger.info("%s", console_line(flow.id, verdict, status, findings, flow.error, recognition))
         hook_failed = "internal_error" in pending.extra  # a hook failed on it: stored with the error
-        if not hook_failed and not should_store(
+        keep = hook_failed or should_store(
             has_findings=_worth_keeping(findings),
             rejected=was_rejected,
             flow_failed=flow_error is not None,
             stream_complete=tap is not None and tap.done,
             store_all=bool(self.settings and self.settings.store_all),
-        ):
+        )
+        if self.settings is not None and self.settings.console and (findings or verdict in CONSOLE_VERDICTS):
+            # The line names `toolguard show` only for a flow that is stored: an unstored one (the
+            # model.rules-skipped note alone) would send the user to "no flow with id ...".
+            logger.info(
+                "%s", console_line(flow.id, verdict, status, findings, flow.error, recognition, stored=keep)
+            )
+        if not keep:
             return
         if self.store is not None:
             self.store.put(self._capture(flow, pending, verdict))
@@ -1370,9 +1375,11 @@ def console_line(
     findings: list[Finding],
     error: Any,
     recognition: Recognition | None = None,
+    *,
+    stored: bool = True,
 ) -> str:
     """The console line of a flagged flow: verdict, status, first rule and location (or the root cause
-    the answer names), flow id."""
+    the answer names), flow id, and the command that shows it (or why it is not stored)."""
     answer = (
         f"HTTP {status}" if status is not None else f"no answer ({error.msg if error else 'no response'})"
     )
@@ -1384,7 +1391,12 @@ def console_line(
         what = f"{recognition.cause_id}: {recognition.title}"
     else:
         what = "no rule explains it"
-    return f"toolguard: {verdict or '-'}: {answer}; {what}; flow {flow_id} (toolguard show {flow_id[:8]})"
+    where = (
+        f"toolguard show {flow_id[:8]}"
+        if stored
+        else f"not stored: only the {UNKNOWN_MODEL.id} note; counted in the stats"
+    )
+    return f"toolguard: {verdict or '-'}: {answer}; {what}; flow {flow_id} ({where})"
 
 
 @dataclass(slots=True)
