@@ -133,7 +133,12 @@ def test_a_batch_stops_at_its_byte_bound_and_the_next_one_goes_on_from_there(
     _spool(spool, rows)
     monkeypatch.setattr(pgstore, "MAX_BATCH_BYTES", 2500)  # two 1 kB rows and part of a third
     batches = _push_all(spool, postgres_url, batch_size=500)
-    assert batches == [{"flow_rows": (3, 3)}, {"flow_rows": (3, 6)}, {"flow_rows": (3, 9)}, {"flow_rows": (1, 10)}]
+    assert batches == [
+        {"flow_rows": (3, 3)},
+        {"flow_rows": (3, 6)},
+        {"flow_rows": (3, 9)},
+        {"flow_rows": (1, 10)},
+    ]
     assert _pg_values(postgres_url, rows) == ["x" * 1000] * 10
 
 
