@@ -39,6 +39,7 @@ from toolguard_analysis.patterns import explain
 from toolguard_analysis.summary import repair_stats
 from toolguard_core.dburl import is_postgres_url, label, spool_path_for
 from toolguard_core.modes import Mode, parse_mode
+from toolguard_core.providers import GENERIC
 from toolguard_core.repair import parse_families
 from toolguard_core.store import default_db_path
 from toolguard_core.verdict import error_text, verdict_words
@@ -424,7 +425,7 @@ def read_run(
         )
         flows = list(
             db.query(
-                "select id, datetime_utc, method, host, path, status, verdict, error_message, error_json, "
+                "select id, datetime_utc, method, host, path, provider, status, verdict, error_message, error_json, "
                 f"flow_error, cause_json, {websocket} from flows where run_id = ? order by datetime_utc, id",
                 [run_id],
             )
@@ -515,6 +516,14 @@ def report(
             lines.append(
                 f"        root cause: {cause['cause']}: {_one_line(cause.get('fix') or cause['title'])}"
             )
+    unrecognised = sorted({flow["host"] for flow in flows if flow["provider"] == GENERIC.id and flow["host"]})
+    if unrecognised:
+        # Said once per run: the rules that ran were the generic profile's and the model catalog's
+        # (docs/providers.md), not a provider's; a loopback fake or a company gateway gets here.
+        lines.append(
+            "  hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+            f"{', '.join(unrecognised)}; map one with [[gateway]] in the providers config (docs/providers.md)"
+        )
     if flows:
         # With a PostgreSQL store, db_path is this proxy's spool and ``database`` the shared URL.
         shown = database or str(db_path)

@@ -206,6 +206,50 @@ def test_report_reads_only_its_own_run_and_says_zero_as_zero(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize(
+    ("flows", "hosts_line"),
+    [
+        # A loopback fake, a company gateway: the generic profile's rules (plus the model catalog) ran, and
+        # the report says so once, naming each host (seen on a fresh clone: nothing in the report said it).
+        (
+            [
+                ("f1", "generic", "127.0.0.1"),
+                ("f2", "generic", "llm.corp.example"),
+                ("f3", "generic", "127.0.0.1"),
+            ],
+            "  hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+            "127.0.0.1, llm.corp.example; map one with [[gateway]] in the providers config (docs/providers.md)",
+        ),
+        ([("f1", "openai", "api.openai.com")], None),
+    ],
+)
+def test_report_names_the_hosts_toolguard_did_not_recognise(
+    tmp_path: Path, flows: list[tuple[str, str, str]], hosts_line: str | None
+) -> None:
+    db_path = tmp_path / "hosts.db"
+    db = open_db(db_path)
+    counts = {"requests_seen": 3, "validated": 3, "with_findings": 0, "rejected": 3, "no_answer": 0}
+    write_run(db, RunRow(id="run", started_utc="2026-01-01T00:00:00.000Z", stored=len(flows), **counts))
+    write_rows(
+        db,
+        [
+            FlowRow(id=flow_id, datetime_utc=f"2026-01-01T00:00:0{i}.000Z", run_id="run", method="POST", host=host,
+                    path="/v1/chat/completions", provider=provider, status=400, verdict="unexplained")
+            for i, (flow_id, provider, host) in enumerate(flows)
+        ],
+    )  # fmt: skip
+    db.close()
+    lines = report(db_path, "run", ["python", "agent.py"], "reverse").splitlines()
+    # The report's own lines (the flows under "flows:" are indented further).
+    assert [line for line in lines if line.startswith("  ") and not line.startswith("   ")] == [
+        "  flows:",
+        *([hosts_line] if hosts_line else []),
+        f"  database: {db_path}",
+        f"  one flow: toolguard show --db {db_path} {flows[-1][0]}",
+        f"  more: toolguard summary --db {db_path}",
+    ]
+
+
+@pytest.mark.parametrize(
     ("command", "mode", "env", "cause"),
     [
         (
@@ -329,6 +373,8 @@ def test_run_reports_the_flagged_flow_and_exits_with_the_clients_status(
         f"        upstream: {ORPHAN_MESSAGE}",
         "        root cause: cause.orphan-tool-result: Send each tool message right after the assistant message "
         "whose tool_calls contain its id, once; drop results whose call was removed or already answered.",
+        "  hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+        "127.0.0.1; map one with [[gateway]] in the providers config (docs/providers.md)",
         f"  database: {db_path}",
         f"  one flow: toolguard show --db {db_path} {flow['id'][:8]}",
         f"  more: toolguard summary --db {db_path}",
