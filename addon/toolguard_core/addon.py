@@ -64,7 +64,7 @@ from toolguard_core.repair import (
     repair_request,
 )
 from toolguard_core.request import MESSAGES_SUFFIX, RESPONSES, Target, endpoint_kind
-from toolguard_core.rules.body import NOT_VALIDATED
+from toolguard_core.rules.body import NOT_VALIDATED, TOO_DEEP, TOO_LARGE, UNDECODABLE
 from toolguard_core.rules.model import UNKNOWN_MODEL
 from toolguard_core.sse import SSETap
 from toolguard_core.store import RunRow, Store, default_db_path, format_utc, utc_now
@@ -908,11 +908,16 @@ class ToolGuard:
 
     def _validated(self, flow: http.HTTPFlow, pending: Pending, internal_errors: list[InternalError]) -> None:
         analysis = pending.analysis
-        self.stats["validated"] += 1
-        if _worth_keeping(analysis.findings):
-            self.stats["flagged"] += 1
-        elif analysis.findings:  # the note alone: counted (never silent), the flow is not kept for it
-            self.stats["model_rules_skipped"] += 1
+        if any(f.rule in PASSED_THROUGH_RULES for f in analysis.findings):
+            # Beyond toolguard's own limits: passed through unvalidated, so not counted as validated
+            # (the run report's "N validated" said otherwise); its finding and row say which limit.
+            self.stats["not_validated_body"] += 1
+        else:
+            self.stats["validated"] += 1
+            if _worth_keeping(analysis.findings):
+                self.stats["flagged"] += 1
+            elif analysis.findings:  # the note alone: counted (never silent), the flow is not kept for it
+                self.stats["model_rules_skipped"] += 1
         request = flow.request
         for internal in internal_errors:
             self.stats["internal_errors"] += 1
@@ -1363,6 +1368,9 @@ def make_addons() -> list[ToolGuard]:
     contentview_responses.register()
     return [ToolGuard()]
 
+
+#: Findings that say the body was passed through without validation (toolguard's limits, rules/body.py).
+PASSED_THROUGH_RULES = frozenset({TOO_LARGE.id, UNDECODABLE.id, TOO_DEEP.id})
 
 #: Verdicts that get a console line even without findings: the upstream said no, or nothing answered.
 CONSOLE_VERDICTS = frozenset({*REJECTED_VERDICTS, Verdict.NO_ANSWER})
