@@ -23,6 +23,7 @@ from support.upstream import ORPHAN_MESSAGE, Upstream
 from toolguard_analysis.cli import cli
 from toolguard_analysis.run import (
     NODE_PRELOAD,
+    NOT_STARTED_HINT,
     default_upstream,
     no_traffic_hint,
     regular_env,
@@ -202,6 +203,34 @@ def test_report_reads_only_its_own_run_and_says_zero_as_zero(tmp_path: Path) -> 
         "  likely cause: Node's built-in fetch ignores HTTPS_PROXY; toolguard preloads a module that routes it "
         "through undici's EnvHttpProxyAgent, which needs the undici package where the app can import it (npm "
         "install undici), or use reverse mode (the default); see docs/guide-node.md.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("started", "cause"),
+    [
+        # Found on a fresh clone: `toolguard run -- no-such-command` said "command not found", then blamed
+        # the client for not reading OPENAI_BASE_URL.
+        (False, NOT_STARTED_HINT),
+        (True, no_traffic_hint(["no-such-command"], "reverse")),
+    ],
+)
+def test_report_of_a_command_that_never_started_says_so(tmp_path: Path, started: bool, cause: str) -> None:
+    db_path = tmp_path / "none.db"
+    db = open_db(db_path)
+    zeros = {
+        "requests_seen": 0,
+        "validated": 0,
+        "with_findings": 0,
+        "rejected": 0,
+        "no_answer": 0,
+        "stored": 0,
+    }
+    write_run(db, RunRow(id="run", started_utc="2026-01-01T00:00:00.000Z", **zeros))
+    db.close()
+    assert report(db_path, "run", ["no-such-command"], "reverse", started=started) == (
+        "toolguard: 0 requests reached the proxy: 0 validated, 0 with findings, 0 rejected by the upstream, "
+        f"0 without an answer; 0 flows stored.\n  likely cause: {cause}.\n"
     )
 
 
@@ -575,6 +604,7 @@ def test_regular_mode_gives_the_client_the_proxy_and_an_existing_ca(tmp_path: Pa
         pytest.param(["sh", "-c", "kill -TERM $$"], 128 + signal.SIGTERM, id="killed-by-signal"),
         pytest.param(["sh", "-c", "exit 7"], 7, id="exit-7"),
         pytest.param(["toolguard-no-such-command-here"], 127, id="not-found"),
+        pytest.param([str(Path(__file__))], 126, id="not-executable"),
     ],
 )
 def test_exit_status(upstream: Upstream, tmp_path: Path, command: list[str], status: int) -> None:
@@ -583,6 +613,12 @@ def test_exit_status(upstream: Upstream, tmp_path: Path, command: list[str], sta
         "--", *command,
     )  # fmt: skip
     assert result.returncode == status, result.stderr
+    # A command that never started sent nothing: the report says so, not a base-URL cause.
+    assert result.stderr.splitlines()[-1] == (
+        f"  likely cause: {NOT_STARTED_HINT}."
+        if status in (126, 127)
+        else f"  likely cause: {no_traffic_hint(command, 'reverse')}."
+    )
 
 
 @pytest.mark.e2e
