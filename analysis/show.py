@@ -251,7 +251,8 @@ def render_markdown(flow: StoredFlow) -> str:
         flow.findings[0] if flow.findings else None
     )
     title = (
-        f"{row.get('provider') or 'API'} rejects the request"
+        # By its host: the provider's id ("generic") is not a name, and it has its own bullet below.
+        (f"The API at {row['host']}" if row.get("host") else "The API") + " rejects the request"
         if row_rejected(row.get("verdict"), row.get("status"), row.get("error_message"))
         else "toolguard flagged the request"
     )

@@ -196,3 +196,31 @@ def test_an_anthropic_messages_flow_uses_the_messages_view(tmp_path: Path) -> No
     assert (
         lines[lines.index("    -> tool_use toolu_01Open: ls({})") + 1] == "       NO RESULT in this request"
     )
+
+
+@pytest.mark.parametrize(
+    ("provider", "host", "verdict", "status", "heading"),
+    [
+        # Found on a fresh clone: a loopback upstream gave "### generic rejects the request", the profile's
+        # id in a sentence; the bug report names the API by its host (the provider has its own bullet).
+        ("generic", "127.0.0.1", "unexplained", 400, "### The API at 127.0.0.1 rejects the request"),
+        ("openai", "api.openai.com", "unexplained", 400, "### The API at api.openai.com rejects the request"),
+        (None, None, "unexplained", 400, "### The API rejects the request"),
+        ("openai", "api.openai.com", "accepted", 200, "### toolguard flagged the request"),
+    ],
+)
+def test_markdown_heading_names_the_api_by_its_host(
+    tmp_path: Path, provider: str | None, host: str | None, verdict: str, status: int, heading: str
+) -> None:
+    path = tmp_path / "h.db"
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            FlowRow(id="flow-1", datetime_utc="2026-01-01T00:00:01.000Z", provider=provider, host=host,
+                    verdict=verdict, status=status, error_message="bad request" if status >= 400 else None)
+        ],
+    )  # fmt: skip
+    db.close()
+    code, output = show("--db", str(path), "--last", "--format", "markdown")
+    assert (code, output.splitlines()[0]) == (0, heading)
