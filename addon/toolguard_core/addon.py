@@ -38,7 +38,7 @@ from mitmproxy.utils import human
 import toolguard_core
 from toolguard_core import catalog, contentview, contentview_messages, contentview_responses, redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, InternalError, analyse_request
-from toolguard_core.capture import Capture, early_recognition
+from toolguard_core.capture import MAX_STORED_NON_JSON_REQUEST, Capture, early_recognition
 from toolguard_core.causes import Recognition
 from toolguard_core.dburl import is_postgres_url, redact_url, spool_path_for
 from toolguard_core.decoding import decode_body
@@ -100,7 +100,6 @@ DEFAULT_RECORD_PATHS = (
 # Bounded copies of what is stored: a request body is kept whole (it is the evidence), a response
 # body up to this size (error bodies are small; streams keep only their start and error events).
 MAX_STORED_RESPONSE = 64 * 1024
-MAX_STORED_NON_JSON_REQUEST = 64 * 1024
 # Flows seen in `request` but not yet finished; bounded so a proxy bug cannot leak memory.
 MAX_PENDING = 10_000
 # Responses WebSockets followed at once, and WebSocket messages waiting for the worker thread.

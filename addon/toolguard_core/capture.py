@@ -24,6 +24,10 @@ from toolguard_core.store import FindingRow, FlowRow, RepairRow, cause_columns, 
 from toolguard_core.upstream_errors import UpstreamError, parse_error
 from toolguard_core.verdict import REJECTED_VERDICTS, explained, rejected
 
+#: A request body that is not a JSON object toolguard could read is stored as text up to this size
+#: (flows.request_body); ``request_bytes`` keeps the whole size, so a reader can tell it was cut.
+MAX_STORED_NON_JSON_REQUEST = 64 * 1024
+
 Headers = list[tuple[str, str]]
 
 
