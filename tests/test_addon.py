@@ -579,6 +579,18 @@ def test_a_body_passed_through_unvalidated_is_not_counted_as_validated(
     ), name
 
 
+def test_a_key_on_the_clients_command_line_never_reaches_the_database(guard, db_path):
+    addon, tctx = guard
+    key = "sk-proj-REVIEWcommandline0123456789"
+    tctx.configure(addon, toolguard_run_command=f"qwen --openai-api-key {key} --auth-type openai -p hi")
+    run(addon, make_flow(VALID_BODY), answer(200, ok_completion()))
+    addon.done()
+    [row] = sqlite_utils.Database(db_path)["runs"].rows
+    assert row["command"] == "qwen --openai-api-key '[REDACTED]' --auth-type openai -p hi"
+    raw = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
+    assert key.encode() not in raw
+
+
 # ------------------------------------------------------------------------------ options
 
 

@@ -1339,7 +1339,8 @@ class ToolGuard:
                 id=self.settings.run_id,
                 started_utc=format_utc(self.run_started),
                 ended_utc=utc_now() if ended else None,
-                command=ctx.options.toolguard_run_command or shlex.join(sys.argv),
+                # The client's command line may carry its key (qwen --openai-api-key ...): never to disk.
+                command=redact.redact_command(ctx.options.toolguard_run_command or shlex.join(sys.argv)),
                 mode=",".join(m.type_name for m in modes),
                 upstream=",".join(m.data for m in modes if isinstance(m, ReverseMode)) or None,
                 proxy_version=f"mitmproxy {version.VERSION}",
