@@ -1620,7 +1620,9 @@ class SocketWorker:
             if prepared is not None:
                 analysis = self._analyse(connection, prepared, acting=reply is not None)
                 turn = connection.socket.judge(prepared, analysis)
-                if turn.analysis.findings:
+                if turn.analysis.findings and not any(
+                    f.rule in PASSED_THROUGH_RULES for f in turn.analysis.findings
+                ):
                     self.stats["flagged"] += 1
                 if reply is not None and analysis.has_error and not reply.abandoned.is_set():
                     action = self._act(connection, turn, prepared)
@@ -1651,7 +1653,7 @@ class SocketWorker:
                 return analysis
             if result is not None:
                 self.stats["validated_in_worker"] += 1
-                self.stats["validated"] += 1
+                self._count_validated(result.findings)
                 analysis.findings = result.findings
                 analysis.internal_errors = result.internal_errors
                 analysis.body_facts(model=result.model, stream=result.stream, is_json=result.is_json)
@@ -1660,9 +1662,15 @@ class SocketWorker:
         analysis = analyse_request(
             prepared.body, socket.url, target=socket.target, max_body_bytes=socket.max_body_bytes
         )
-        self.stats["validated"] += 1
+        self._count_validated(analysis.findings)
         self._count_internal(analysis.internal_errors)
         return analysis
+
+    def _count_validated(self, findings: list[Finding]) -> None:
+        """As for HTTP bodies (ToolGuard._validated): a message passed through beyond toolguard's
+        limits is counted as not validated."""
+        passed_through = any(f.rule in PASSED_THROUGH_RULES for f in findings)
+        self.stats["not_validated_body" if passed_through else "validated"] += 1
 
     def _count_internal(self, internal_errors: list[InternalError]) -> None:
         for internal in internal_errors:  # a rule that failed: counted like the HTTP hooks count it
