@@ -47,9 +47,10 @@ from toolguard_analysis.summary import build_summary
 from toolguard_analysis.timefilters import parse_when
 from toolguard_analysis.writable import run_on
 from toolguard_core.dburl import is_postgres_url, label
+from toolguard_core.grouping import summary_version
 from toolguard_core.learned_store import export_learned, forget, import_learned
 from toolguard_core.modes import Mode
-from toolguard_core.store import default_db_path, relabel_rows
+from toolguard_core.store import default_db_path, refresh_summary_columns, relabel_rows
 
 
 def _library[T](fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -91,6 +92,7 @@ def cli() -> None:
         toolguard merge all.db laptop.db ci.db # combine databases from several machines
         toolguard learned list                 # what the upstreams taught (learned.* findings)
         toolguard reexplain                    # re-label stored rejections after an upgrade
+        toolguard refingerprint                # regroup stored flows after an upgrade
         toolguard datasette-metadata capture.db > meta.yml   # datasette capture.db -m meta.yml
         toolguard sync toolguard.db postgresql://db.example/toolguard  # push to the team's PostgreSQL
     """
@@ -516,7 +518,8 @@ def reexplain(db_path: str | None) -> None:
     """Recompute the root cause of every stored rejection with this toolguard's catalogue.
 
     Sets ``cause_id``/``cause_json`` and moves each rejection between ``unexplained`` and
-    ``recognised`` (the error text names a known root cause); ``predicted`` rows keep their verdict.
+    ``recognised`` (the error text names a known root cause); ``predicted`` rows keep their verdict,
+    and recomputes the summary's grouping columns, which follow the root cause.
     Run it after upgrading toolguard: the migration that added the columns ran it once.
 
     \b
@@ -527,6 +530,32 @@ def reexplain(db_path: str | None) -> None:
     """
     changed = _library(run_on, _source(db_path), relabel_rows)
     click.echo(f"{changed} stored rejection(s) relabelled")
+
+
+# --- refingerprint -------------------------------------------------------------------------------------
+
+
+@cli.command()
+@db_option()
+@click.option("--all", "every_row", is_flag=True, help="Recompute every row, not only the stale ones.")
+def refingerprint(db_path: str | None, every_row: bool) -> None:
+    """Recompute the summary's grouping columns of stored flows (fingerprint, pattern, explanation,
+    group, client name) with this toolguard's normaliser and catalogues.
+
+    Rows are written with them; after an upgrade that changed the normaliser or the root-cause
+    catalogue, `toolguard summary` counts the stale rows and says to run this. Only stale rows (and
+    rows copied from an older database) are recomputed unless --all is given.
+
+    \b
+    Examples:
+        toolguard refingerprint
+        toolguard refingerprint --db laptop.db && toolguard summary --db laptop.db
+        toolguard refingerprint --db postgresql://toolguard@db.example/toolguard
+    """
+    changed = _library(
+        run_on, _source(db_path), lambda db: refresh_summary_columns(db, stale_only=not every_row)
+    )
+    click.echo(f"{changed} stored flow(s) refingerprinted ({summary_version()})")
 
 
 # --- learned -------------------------------------------------------------------------------------------

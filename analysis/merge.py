@@ -24,7 +24,7 @@ import sqlite_utils
 from toolguard_core import dedup
 from toolguard_core.dburl import is_postgres_url
 from toolguard_core.learned_store import MERGE_KEYS, merge_rows
-from toolguard_core.store import compact_rows, open_db
+from toolguard_core.store import compact_rows, open_db, refresh_summary_columns
 
 #: Copied in this order: contents before the flows whose requests they rebuild.
 TABLES = (dedup.CONTENTS_TABLE, dedup.FLOW_ROWS_TABLE, "findings", "repairs", "runs")
@@ -113,6 +113,13 @@ def merge(out: Path, inputs: list[Path | str]) -> dict[str, int]:
             compact_rows(sqlite_utils.Database(conn))
     finally:
         conn.close()
+    # Rows from a database written before m007_summary_columns (or with an older normaliser) get the
+    # summary columns this toolguard computes, so the merged file summarises in SQL like a fresh one.
+    db = open_db(out)
+    try:
+        refresh_summary_columns(db, stale_only=True)
+    finally:
+        db.close()
     return {("flows" if t == dedup.FLOW_ROWS_TABLE else t): n for t, n in added.items()}
 
 

@@ -10,6 +10,7 @@ import shutil
 from typing import Any
 
 from toolguard_analysis.report_html import render_html
+from toolguard_analysis.summary import grouping_notes
 
 __all__ = ["render", "render_html", "render_json", "render_markdown", "render_text"]
 
@@ -52,6 +53,8 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
     )
     if totals["rejected"]:
         out.append(_trim(_vocabulary_line(totals), width))
+    for note in grouping_notes(summary):
+        out.append(style(note, fg="yellow"))
     out.append("")
     out.append(style("Failures by pattern (most frequent first)", bold=True, underline=True))
     if not summary["groups"]:
@@ -212,6 +215,7 @@ def render_markdown(summary: dict[str, Any]) -> str:
         "",
         _vocabulary_line(totals) + ".",
         "",
+        *(f"**{_md(note)}.**\n" for note in grouping_notes(summary)),
         "## Failures by pattern",
         "",
         "| count | pattern | root cause | explained | fingerprint | status | error | first seen | last seen | clients | models | hosts |",

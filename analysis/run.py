@@ -33,7 +33,6 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 import toolguard_core
-from toolguard_analysis.db import load_repairs
 from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_analysis.patterns import explain
 from toolguard_analysis.summary import repair_stats
@@ -413,16 +412,34 @@ def counts_line(run: Mapping[str, Any]) -> str:
     )
 
 
-def read_run(
-    db_path: Path, run_id: str
-) -> tuple[dict[str, Any] | None, list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
-    """The run's row, its flows (oldest first) and their findings, read by ``run_id`` only."""
+#: The report lists a run's newest flows, at most this many (a day-long agent session stores
+#: thousands); the counts above them cover every flow of the run.
+MAX_REPORT_FLOWS = 50
+
+
+@dataclass
+class RunData:
+    """What the report reads of one run, aggregated in SQL and bounded (issue #12.4)."""
+
+    run: dict[str, Any] | None
+    #: The newest flows (at most :data:`MAX_REPORT_FLOWS`), oldest first, and their findings.
+    flows: list[dict[str, Any]]
+    findings: dict[str, list[dict[str, Any]]]
+    #: How many flows the run stored; findings per (rule, severity); repairs per (rule, applied, verdict).
+    stored: int = 0
+    rule_counts: dict[tuple[str, str], int] | None = None
+    repairs: list[dict[str, Any]] | None = None
+
+
+def read_run(db_path: Path, run_id: str) -> RunData:
+    """The run's row, its counts by rule (GROUP BY over ``flows.run_id``), and its newest flows with
+    their findings; other runs in the same database never show."""
     if not db_path.exists():
-        return None, [], {}
+        return RunData(None, [], {})
     db = sqlite_utils.Database(db_path)
     try:
         if not db["runs"].exists():
-            return None, [], {}
+            return RunData(None, [], {})
         rows = list(db.query("select * from runs where id = ?", [run_id]))
         # A database written before m006_websocket_messages has no websocket_json column yet.
         websocket = (
@@ -431,20 +448,43 @@ def read_run(
         flows = list(
             db.query(
                 "select id, datetime_utc, method, host, path, provider, status, verdict, error_message, error_json, "
-                f"flow_error, cause_json, {websocket} from flows where run_id = ? order by datetime_utc, id",
+                f"flow_error, cause_json, {websocket} from flows where run_id = ? "
+                "order by datetime_utc desc, id desc limit ?",
+                [run_id, MAX_REPORT_FLOWS],
+            )
+        )[::-1]
+        stored = next(db.query("select count(*) as n from flows where run_id = ?", [run_id]))["n"]
+        findings: dict[str, list[dict[str, Any]]] = {}
+        if flows:
+            marks = ", ".join("?" * len(flows))
+            for row in db.query(
+                f"select flow_id, rule, severity, location from findings where flow_id in ({marks}) "
+                "order by flow_id, idx",
+                [f["id"] for f in flows],
+            ):
+                findings.setdefault(row["flow_id"], []).append(row)
+        rule_counts = {
+            (row["rule"], row["severity"]): row["n"]
+            for row in db.query(
+                "select x.rule, x.severity, count(*) as n from findings x join flows f on f.id = x.flow_id "
+                "where f.run_id = ? group by x.rule, x.severity",
                 [run_id],
             )
+        }
+        repairs = (
+            list(
+                db.query(
+                    "select r.rule, r.applied, f.verdict, count(*) as n from repairs r "
+                    "join flows f on f.id = r.flow_id where f.run_id = ? group by r.rule, r.applied, f.verdict",
+                    [run_id],
+                )
+            )
+            if db["repairs"].exists()
+            else []
         )
-        findings: dict[str, list[dict[str, Any]]] = {}
-        for row in db.query(
-            "select x.flow_id, x.rule, x.severity, x.location from findings x join flows f on f.id = x.flow_id "
-            "where f.run_id = ? order by x.flow_id, x.idx",
-            [run_id],
-        ):
-            findings.setdefault(row["flow_id"], []).append(row)
     finally:
         db.close()
-    return (rows[0] if rows else None), flows, findings
+    return RunData(rows[0] if rows else None, flows, findings, stored, rule_counts, repairs)
 
 
 NO_RUN_PREFIX = "toolguard: the proxy recorded no run"
@@ -464,7 +504,8 @@ def report(
     """What this run saw, from its row in ``runs`` and its flows (``flows.run_id``): counts in words,
     the rules, and each stored flow with its verdict. Other runs on the same database never show.
     ``started`` is False when COMMAND could not be run at all (not found, not executable)."""
-    run, flows, findings = read_run(db_path, run_id)
+    data = read_run(db_path, run_id)
+    run, flows, findings = data.run, data.flows, data.findings
     if run is None:
         return f"{NO_RUN_PREFIX} {run_id} in {db_path} (it did not start or did not stop cleanly; see its log).\n"
     lines = [f"toolguard: {counts_line(run)}"]
@@ -473,15 +514,12 @@ def report(
         lines.append(f"  likely cause: {hint}.")
     elif not run["validated"] and not flows:
         lines.append(f"  likely cause: {_NOT_VALIDATED_HINT}.")
-    counts: dict[tuple[str, str], int] = {}
-    for rows in findings.values():
-        for row in rows:
-            counts[(row["rule"], row["severity"])] = counts.get((row["rule"], row["severity"]), 0) + 1
+    counts = data.rule_counts or {}
     if counts:
         lines.append("  rules:")
         for (rule, severity), n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
             lines.append(f"    {n:>4}  {severity:<8} {rule}")
-    repairs = repair_stats(_repairs_of(db_path, flows))
+    repairs = repair_stats(data.repairs or [])
     if repairs:
         lines.append("  repairs (applied, accepted by the upstream):")
         for r in repairs:
@@ -492,7 +530,8 @@ def report(
                 f"(success {rate}){left}"
             )
     if flows:
-        lines.append("  flows:")
+        shown = f" (the newest {len(flows)} of {data.stored})" if data.stored > len(flows) else ""
+        lines.append(f"  flows{shown}:")
     for flow in flows:
         status = flow["status"] if flow["status"] is not None else "-"
         where = f"{flow['method']} {flow['host']}{flow['path']}" if flow["method"] else f"{flow['host']}"
@@ -541,11 +580,6 @@ def report(
         lines.append(f"  one flow: toolguard show --db {shlex.quote(str(db_path))} {flows[-1]['id'][:8]}")
         lines.append(f"  more: toolguard summary --db {shlex.quote(shown)}")
     return "\n".join(lines) + "\n"
-
-
-def _repairs_of(db_path: Path, flows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The run's ``repairs`` rows with their flow's verdict (none in a database without the table)."""
-    return load_repairs([db_path], {f["id"]: f for f in flows}) if flows else []
 
 
 def _one_line(text: str, limit: int = 200) -> str:

@@ -1,53 +1,59 @@
 """The summary: recurring failure patterns across one or more capture databases.
 
-:func:`build_summary` reads the ``flows`` and ``findings`` tables (docs/schema.md) and returns one plain
-dict, the documented JSON format (docs/summary.md); the text, markdown and HTML formats render that
-dict, so every format shows the same numbers.
+:func:`build_summary` aggregates the ``flows`` table in SQL (docs/schema.md): each row carries its
+grouping keys (fingerprint, pattern, explanation, group, client name; computed when it was written,
+``toolguard_core.grouping``), so the summary is a handful of ``GROUP BY`` queries over covering
+indexes plus a bounded number of example rows per group, never every flow (issue #12: a million flows
+in seconds and a few hundred MB). It returns one plain dict, the documented JSON format
+(docs/summary.md); the text, markdown and HTML formats render that dict, so every format shows the
+same numbers.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from toolguard_analysis.db import Source, load, load_learned, load_repairs
-from toolguard_analysis.fingerprint import NORMALISER_VERSION, fingerprint, normalise
-from toolguard_analysis.patterns import explain
+from toolguard_analysis.db import Source, load_learned
+from toolguard_analysis.selection import Selection, select_flows
 from toolguard_core.conversation import render_responses_items, responses_items
 from toolguard_core.dburl import label
-from toolguard_core.verdict import Verdict, error_text, recognise_stored, row_rejected
+from toolguard_core.fingerprint import NORMALISER_VERSION, normalise
+from toolguard_core.grouping import explanation, fingerprint_text, group_key, stored_cause, summary_version
+from toolguard_core.verdict import Verdict, error_text, row_rejected
+
+__all__ = [
+    "EXPLANATIONS",
+    "build_summary",
+    "excerpt",
+    "explanation",
+    "fingerprint_text",
+    "flow_details",
+    "group_key",
+    "grouping_notes",
+    "is_rejected",
+    "message_index",
+    "repair_stats",
+    "stored_cause",
+]
 
 SUMMARY_FORMAT_VERSION = 1
 # The HTML report's per-flow drill-downs: the newest flows, bounded so a large capture stays a page.
 MAX_FLOW_DETAILS = 500
 EXAMPLE_FLOWS = 3
+#: A group lists the ids of its newest flows, at most this many (``count`` says how many it has).
+MAX_GROUP_FLOW_IDS = 100
+#: A rule lists the ids of its newest false alarms, at most this many.
+MAX_RULE_FLOW_IDS = 100
 EXCERPT_CONTENT_CHARS = 160
 
 
 def is_rejected(flow: dict[str, Any]) -> bool:
     return row_rejected(flow.get("verdict"), flow.get("status"), flow.get("error_message"))
-
-
-def fingerprint_text(flow: dict[str, Any]) -> str:
-    """What is fingerprinted: the flow's error text (:func:`toolguard_core.verdict.error_text`, the
-    innermost provider message), else a stand-in naming the status.
-
-    A gateway's own words say little ("Provider returned error" from OpenRouter, a LiteLLM
-    "BadRequestError: ... Error code: 400 - {...}" wrapper): the provider's error nested inside
-    (``error_json``'s ``upstream`` chain, see docs/errors.md) is what identifies the failure.
-    """
-    text = error_text(flow.get("error_json"), flow.get("error_message"))
-    if text:
-        return text
-    parts = [f"HTTP {flow['status']}" if flow.get("status") is not None else "no response"]
-    if flow.get("error_type"):
-        parts.append(str(flow["error_type"]))
-    return " ".join(parts) + " (no error message)"
 
 
 _LOCATION_INDEX = re.compile(r"messages?\.?\[?\s*(\d+)")
@@ -149,9 +155,11 @@ def _responses_excerpt(
     }
 
 
-def _ranked(values: Iterable[str | None]) -> list[str]:
-    counts = Counter(v for v in values if v)
-    return [value for value, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+def _ranked(counts: Mapping[Any, int]) -> list[str]:
+    """The non-empty values, most frequent first (ties: alphabetical)."""
+    return [
+        value for value, _ in sorted(((v, n) for v, n in counts.items() if v), key=lambda kv: (-kv[1], kv[0]))
+    ]
 
 
 #: The vocabulary for a rejection (the verdict column's rejected values): a rule flagged it before
@@ -159,48 +167,11 @@ def _ranked(values: Iterable[str | None]) -> list[str]:
 EXPLANATIONS = (Verdict.PREDICTED.value, Verdict.RECOGNISED.value, Verdict.UNEXPLAINED.value)
 
 
-def stored_cause(flow: dict[str, Any], error_rules: Sequence[str]) -> dict[str, Any] | None:
-    """The flow's root cause: its ``cause_json`` as written (the same record the verdict column was
-    decided with, so the summary and the column agree; ``toolguard reexplain`` refreshes both), or,
-    for a database written before root causes were stored, recognised now."""
-    if flow.get("causes_stored", True):
-        try:
-            cause = json.loads(flow.get("cause_json") or "null")
-        except ValueError:
-            return None
-        return cause if isinstance(cause, dict) and cause.get("cause") else None
-    recognition = recognise_stored(
-        flow.get("error_json"),
-        flow.get("error_message"),
-        provider=flow.get("provider"),
-        finding_rules=error_rules,
-    )
-    return recognition.summary() if recognition is not None else None
-
-
-def explanation(error_rules: Sequence[str], cause: dict[str, Any] | None) -> str:
-    """``predicted``, ``recognised`` or ``unexplained``: the same decision as the verdict column
-    (:func:`toolguard_core.verdict.explained`), made again so older rows read the same way."""
-    if error_rules:
-        return Verdict.PREDICTED.value
-    return (Verdict.RECOGNISED if cause else Verdict.UNEXPLAINED).value
-
-
-def group_key(cause_id: str | None, pattern: str | None, fp: str) -> str:
-    """A group's stable id (anchors in the HTML report): its root cause, its rule and its wording."""
-    return hashlib.sha256(f"{cause_id or '-'}\n{pattern or '-'}\n{fp}".encode()).hexdigest()[:12]
-
-
 def _main_explanation(counts: Counter[str]) -> str:
     for name in EXPLANATIONS:
         if counts.get(name):
             return name
     return Verdict.UNEXPLAINED.value
-
-
-def _series_name(flow: dict[str, Any]) -> str:
-    """The chart's series of a rejection: its rule, else its root cause, else unexplained."""
-    return flow.get("pattern") or (flow["cause"] or {}).get("cause") or Verdict.UNEXPLAINED.value
 
 
 #: Bucket units by the capture's span: (unit, longest span, ISO prefix length, step).
@@ -246,16 +217,20 @@ def _all_buckets(present: Iterable[str], unit: str) -> list[str]:
     return sorted(set(buckets) | set(present))
 
 
-def flow_details(
-    flows: Iterable[dict[str, Any]], findings: dict[str, list[dict[str, Any]]]
-) -> list[dict[str, Any]]:
+def flow_details(selection: Selection) -> list[dict[str, Any]]:
     """Each flow for a per-flow drill-down (the HTML report): its answer, its findings with their
-    fixes, the messages around the first finding, newest first, at most :data:`MAX_FLOW_DETAILS`."""
+    fixes, the messages around the first finding, newest first, at most :data:`MAX_FLOW_DETAILS`
+    (read one at a time: only the shown flows' request bodies are read)."""
     details = []
-    for flow in sorted(flows, key=lambda f: (f.get("datetime_utc") or "", f["id"]), reverse=True)[
-        :MAX_FLOW_DETAILS
-    ]:
-        flow_findings = findings.get(flow["id"], [])
+    newest = list(
+        selection.query(
+            f"select {_DETAIL_COLUMNS} from flows f where {selection.where} "
+            f"order by f.datetime_utc desc, f.id desc limit {MAX_FLOW_DETAILS}",
+            selection.args,
+        )
+    )
+    for flow in newest:
+        flow_findings = _findings(selection, flow["id"])
         location = flow_findings[0]["location"] if flow_findings else flow.get("error_param")
         details.append(
             {
@@ -274,7 +249,7 @@ def flow_details(
                 "findings": [
                     {k: f[k] for k in ("rule", "severity", "location", "message")} for f in flow_findings
                 ],
-                "excerpt": excerpt(flow, location),
+                "excerpt": excerpt({**flow, "request_json": selection.request_json(flow["id"])}, location),
             }
         )
     return details
@@ -284,18 +259,20 @@ def repair_stats(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Repairs per rule (repair mode, docs/modes.md): how many were applied, how many requests the
     upstream then accepted (``repaired``) or still rejected (``repair_failed``), the success rate over
     those two, and how many were left as is (not safe, family off, or the fix failed re-validation).
-    ``rows`` are ``repairs`` rows with their flow's ``verdict``; ``toolguard run``'s report shares this."""
+    ``rows`` are ``repairs`` rows with their flow's ``verdict`` (and ``n``, how many such rows, when
+    they are counted in SQL); ``toolguard run``'s report shares this."""
     stats: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"applied": 0, Verdict.REPAIRED.value: 0, Verdict.REPAIR_FAILED.value: 0, "not_applied": 0}
     )
     for row in rows:
         entry = stats[row["rule"]]
+        n = int(row.get("n", 1))
         if not row["applied"]:
-            entry["not_applied"] += 1
+            entry["not_applied"] += n
             continue
-        entry["applied"] += 1
+        entry["applied"] += n
         if row.get("verdict") in (Verdict.REPAIRED, Verdict.REPAIR_FAILED):
-            entry[row["verdict"]] += 1
+            entry[row["verdict"]] += n
     out = []
     for rule, entry in stats.items():
         judged = entry["repaired"] + entry["repair_failed"]
@@ -304,6 +281,47 @@ def repair_stats(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         )
     out.sort(key=lambda r: (-r["applied"], -r["not_applied"], r["rule"]))
     return out
+
+
+def _findings(selection: Selection, flow_id: str) -> list[dict[str, Any]]:
+    return list(
+        selection.query(
+            "select rule, severity, location, message from findings where flow_id = ? order by idx", [flow_id]
+        )
+    )
+
+
+#: What an example or a drill-down shows of a flow (never its request body: read separately, once).
+_DETAIL_COLUMNS = ", ".join(
+    f"f.{c}"
+    for c in (
+        "id",
+        "datetime_utc",
+        "host",
+        "path",
+        "model",
+        "client_name",
+        "status",
+        "verdict",
+        "error_message",
+        "error_type",
+        "error_param",
+        "error_json",
+        "flow_error",
+        "pattern",
+        "fingerprint",
+        "cause_id",
+        "cause_json",
+    )
+)
+
+
+def _cause(cause_json: str | None) -> dict[str, Any] | None:
+    return stored_cause({"cause_json": cause_json}, ())
+
+
+def _int(value: Any) -> int:
+    return int(value or 0)
 
 
 def build_summary(
@@ -315,70 +333,95 @@ def build_summary(
     model: str | None = None,
     with_flows: bool = False,
 ) -> dict[str, Any]:
-    """The summary dict (docs/summary.md). ``with_flows`` adds ``flows``: each flow's details for the
-    HTML report's drill-downs (:func:`flow_details`)."""
-    flows, findings = load(paths, since, until, host, client, model)
+    """The summary dict (docs/summary.md). ``with_flows`` adds ``flows``: the newest flows' details
+    for the HTML report's drill-downs (:func:`flow_details`)."""
     learned = load_learned(paths)
-    groups: dict[tuple[str | None, str | None, str], list[dict[str, Any]]] = defaultdict(list)
-    for flow in flows:
-        if not is_rejected(flow):
-            continue
-        error_rules = [f["rule"] for f in findings.get(flow["id"], []) if f["severity"] == "error"]
-        cause = stored_cause(flow, error_rules)
-        flow["cause"] = cause
-        flow["explanation"] = explanation(error_rules, cause)
-        # Rules are matched against the same text that is fingerprinted: the innermost provider
-        # message, so an OpenRouter-wrapped OpenAI error is explained by OpenAI's wording.
-        text = error_text(flow.get("error_json"), flow.get("error_message"))
-        flow["pattern"] = explain(text, error_rules) or (cause or {}).get("rule")
-        flow["fingerprint"] = fingerprint(fingerprint_text(flow))
-        # Keyed by root cause AND rule, not by the sentence alone: OpenAI answers an orphan tool
-        # message and a duplicate tool answer with one sentence; the rule that fired tells them apart.
-        cause_id = cause["cause"] if cause else None
-        groups[(cause_id, flow["pattern"], flow["fingerprint"])].append(flow)
-    verdicts = Counter(flow.get("verdict") or "unknown" for flow in flows)
+    with select_flows(paths, since, until, host, client, model) as selection:
+        data = _summarise(selection, learned, with_flows)
+    return {
+        "format_version": SUMMARY_FORMAT_VERSION,
+        "normaliser_version": NORMALISER_VERSION,
+        "databases": [label(p) for p in paths],
+        "filters": {"since": since, "until": until, "host": host, "client": client, "model": model},
+        **data,
+    }
 
-    group_items: list[dict[str, Any]] = []
-    for (cause_id, pattern, fp), members in groups.items():
-        members.sort(key=lambda f: (f.get("datetime_utc") or "", f["id"]))
-        example = next(
-            (f for f in reversed(members) if f.get("pattern") == pattern and findings.get(f["id"])),
-            members[-1],
+
+def _summarise(
+    selection: Selection, learned: dict[str, list[dict[str, Any]]], with_flows: bool
+) -> dict[str, Any]:
+    where, args = selection.where, selection.args
+    current = summary_version()
+
+    # Verdicts, and whether every row's grouping columns are current (one covering index).
+    verdicts: Counter[str] = Counter()
+    versions: Counter[str] = Counter()
+    for row in selection.query(
+        f"select f.summary_version as version, f.verdict as verdict, count(*) as n from flows f "
+        f"where {where} group by f.summary_version, f.verdict",
+        args,
+    ):
+        verdicts[row["verdict"] or "unknown"] += _int(row["n"])
+        versions[row["version"] or ""] += _int(row["n"])
+    total = sum(verdicts.values())
+
+    # The rejections' span decides the time buckets; then one GROUP BY gives every per-group tally
+    # and the timeline (the summary index covers every column it reads).
+    span = next(
+        selection.query(
+            f"select min(f.datetime_utc) as first, max(f.datetime_utc) as last from flows f "
+            f"where {where} and f.group_key is not null",
+            args,
         )
-        example_findings = findings.get(example["id"], [])
-        location = next(
-            (f["location"] for f in example_findings if f["rule"] == pattern),
-            next((f["location"] for f in example_findings), example.get("error_param")),
-        )
-        explanations = Counter(f["explanation"] for f in members)
-        cause = next((f["cause"] for f in reversed(members) if f["cause"]), None)
-        group_items.append(
+    )
+    unit, width = _bucket_format(span["first"], span["last"])
+    tallies: dict[str, dict[str, Any]] = {}
+    by_bucket: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in selection.query(
+        f"select f.group_key as k, substr(f.datetime_utc, 1, {width}) as bucket, f.explanation as explanation, "
+        "f.verdict as verdict, f.status as status, f.client_name as client, f.model as model, f.host as host, "
+        "f.error_provider as error_provider, f.provider as provider, count(*) as n, "
+        "min(f.datetime_utc) as first, max(f.datetime_utc) as last "
+        f"from flows f where {where} and f.group_key is not null "
+        "group by f.group_key, substr(f.datetime_utc, 1, "
+        f"{width}), f.explanation, f.verdict, f.status, f.client_name, f.model, f.host, f.error_provider, f.provider",
+        args,
+    ):
+        n = _int(row["n"])
+        t = tallies.setdefault(
+            row["k"],
             {
-                "fingerprint": fp,
-                "key": group_key(cause_id, pattern, fp),
-                "pattern": pattern,
-                "cause": cause_id,
-                "cause_title": cause.get("title") if cause else None,
-                "fix": cause.get("fix") if cause else None,
-                "values": cause.get("values") if cause else None,
-                "explanation": _main_explanation(explanations),
-                "explanations": dict(sorted(explanations.items())),
-                "count": len(members),
-                "template": normalise(fingerprint_text(members[0])),
-                "error_message": fingerprint_text(example),
-                "flow_ids": [f["id"] for f in members],
-                "example_flow_ids": [f["id"] for f in members[-EXAMPLE_FLOWS:]][::-1],
-                "first_seen": members[0].get("datetime_utc"),
-                "last_seen": members[-1].get("datetime_utc"),
-                "clients": _ranked(f.get("client_name") for f in members),
-                "models": _ranked(f.get("model") for f in members),
-                "hosts": _ranked(f.get("host") for f in members),
-                "providers": _ranked(f.get("error_provider") or f.get("provider") for f in members),
-                "statuses": sorted({f["status"] for f in members if f.get("status") is not None}),
-                "verdicts": dict(Counter(f.get("verdict") or "unknown" for f in members)),
-                "excerpt": excerpt(example, location),
-            }
+                "count": 0,
+                "first": None,
+                "last": None,
+                "explanations": Counter(),
+                "verdicts": {},
+                "clients": Counter(),
+                "models": Counter(),
+                "hosts": Counter(),
+                "providers": Counter(),
+                "statuses": set(),
+            },
         )
+        t["count"] += n
+        t["first"] = min(filter(None, (t["first"], row["first"])), default=None)
+        t["last"] = max(filter(None, (t["last"], row["last"])), default=None)
+        t["explanations"][row["explanation"] or Verdict.UNEXPLAINED.value] += n
+        # A group's verdicts in the order they first occurred.
+        verdict = row["verdict"] or "unknown"
+        seen = t["verdicts"].setdefault(verdict, [row["first"] or "", 0])
+        seen[0] = min(seen[0], row["first"] or "")
+        seen[1] += n
+        t["clients"][row["client"]] += n
+        t["models"][row["model"]] += n
+        t["hosts"][row["host"]] += n
+        t["providers"][row["error_provider"] or row["provider"]] += n
+        if row["status"] is not None:
+            t["statuses"].add(int(row["status"]))
+        if row["bucket"]:
+            by_bucket[row["bucket"]][row["k"]] += n
+
+    group_items = [_group(selection, key, t) for key, t in tallies.items()]
     group_items.sort(key=lambda g: (-g["count"], g["last_seen"] or "", g["fingerprint"]))
 
     unexplained = [
@@ -387,54 +430,35 @@ def build_summary(
         if g["explanation"] == Verdict.UNEXPLAINED
     ]
 
-    rule_stats: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {Verdict.PREDICTED.value: 0, Verdict.FALSE_ALARM.value: 0, "false_alarm_flow_ids": []}
-    )
-    for flow in flows:
-        verdict = flow.get("verdict")
-        if verdict not in (Verdict.PREDICTED, Verdict.FALSE_ALARM):
-            continue
-        for rule in sorted({f["rule"] for f in findings.get(flow["id"], []) if f["severity"] == "error"}):
-            rule_stats[rule][verdict] += 1
-            if verdict == Verdict.FALSE_ALARM:
-                rule_stats[rule]["false_alarm_flow_ids"].append(flow["id"])
-    rules = []
-    for rule, stats in rule_stats.items():
-        total = stats["predicted"] + stats["false_alarm"]
-        rules.append(
-            {"rule": rule, **stats, "precision": round(stats["predicted"] / total, 4) if total else None}
-        )
-    demoted = [row for row in learned["calibration"] if row.get("demoted_at")]
-    for item in rules:
-        item["demoted"] = [
-            f"{row['host']} {row['model'] or '*'}" for row in demoted if row["rule"] == item["rule"]
-        ]
-    rules.sort(key=lambda r: (-r["false_alarm"], -r["predicted"], r["rule"]))
-
-    repairs = repair_stats(load_repairs(paths, {flow["id"]: flow for flow in flows}))
-
-    rejected = [f for g in groups.values() for f in g]
-    first = min((f["datetime_utc"] for f in rejected if f.get("datetime_utc")), default=None)
-    last = max((f["datetime_utc"] for f in rejected if f.get("datetime_utc")), default=None)
-    unit, width = _bucket_format(first, last)
+    # The chart's series of a rejection: its rule, else its root cause, else unexplained.
+    series_of = {g["key"]: g["pattern"] or g["cause"] or Verdict.UNEXPLAINED.value for g in group_items}
     timeline: dict[str, Counter[str]] = defaultdict(Counter)
-    for flow in rejected:
-        if flow.get("datetime_utc"):
-            timeline[flow["datetime_utc"][:width]][_series_name(flow)] += 1
+    for bucket, counts in by_bucket.items():
+        for key, n in counts.items():
+            timeline[bucket][series_of[key]] += n
     buckets = _all_buckets(timeline, unit)
     series_names = sorted({name for counter in timeline.values() for name in counter})
 
-    extra: dict[str, Any] = {"flows": flow_details(flows, findings)} if with_flows else {}
+    rules = _rule_stats(selection, learned)
+    repairs: list[dict[str, Any]] = []
+    if selection.has_repairs:
+        repairs = repair_stats(
+            selection.query(
+                "select r.rule as rule, r.applied as applied, f.verdict as verdict, count(*) as n "
+                f"from repairs r join flows f on f.id = r.flow_id where {where} "
+                "group by r.rule, r.applied, f.verdict",
+                args,
+            )
+        )
+    demoted = [row for row in learned["calibration"] if row.get("demoted_at")]
+    stale = sum(n for version, n in versions.items() if version and version != current)
+    extra: dict[str, Any] = {"flows": flow_details(selection)} if with_flows else {}
     return {
-        "format_version": SUMMARY_FORMAT_VERSION,
-        "normaliser_version": NORMALISER_VERSION,
-        "databases": [label(p) for p in paths],
-        "filters": {"since": since, "until": until, "host": host, "client": client, "model": model},
         "totals": {
-            "flows": len(flows),
-            "rejected": len(rejected),
+            "flows": total,
+            "rejected": sum(g["count"] for g in group_items),
             "groups": len(group_items),
-            **{name: sum(1 for f in rejected if f["explanation"] == name) for name in EXPLANATIONS},
+            **{name: sum(t["explanations"][name] for t in tallies.values()) for name in EXPLANATIONS},
         },
         "verdicts": dict(sorted(verdicts.items())),
         "groups": group_items,
@@ -448,5 +472,133 @@ def build_summary(
             "buckets": buckets,
             "series": {name: [timeline[b][name] for b in buckets] for name in series_names},
         },
+        # How current the stored grouping columns are (docs/summary.md, "Stale groups").
+        "grouping": {
+            "summary_version": current,
+            "stale_flows": stale,
+            "stale_versions": sorted(v for v in versions if v and v != current),
+            "ungrouped_flows": versions.get("", 0),
+            "derived_on_read": selection.derived_on_read,
+        },
         **extra,
     }
+
+
+def _group(selection: Selection, key: str, t: dict[str, Any]) -> dict[str, Any]:
+    """One group's entry: the tallies from the GROUP BY, and its newest members read by index (the ids
+    shown, the example with its findings and excerpt)."""
+    where, args = selection.where, selection.args
+    newest = list(
+        selection.query(
+            "select f.id, f.pattern, f.fingerprint, f.cause_id, f.cause_json from flows f "
+            f"where f.group_key = ? and {where} order by f.datetime_utc desc, f.id desc limit {MAX_GROUP_FLOW_IDS}",
+            [key, *args],
+        )
+    )
+    head = newest[0]
+    pattern, fp = head["pattern"], head["fingerprint"]
+    cause = next((c for c in (_cause(r["cause_json"]) for r in newest) if c), None)
+    cause_id = cause["cause"] if cause else None
+    # The example: the newest member with findings (its excerpt shows what the rule saw), else the newest.
+    example = next(
+        selection.query(
+            f"select {_DETAIL_COLUMNS} from flows f where f.group_key = ? and {where} "
+            "and exists (select 1 from findings x where x.flow_id = f.id) "
+            "order by f.datetime_utc desc, f.id desc limit 1",
+            [key, *args],
+        ),
+        None,
+    ) or next(selection.query(f"select {_DETAIL_COLUMNS} from flows f where f.id = ?", [head["id"]]))
+    example_findings = _findings(selection, example["id"])
+    location = next(
+        (f["location"] for f in example_findings if f["rule"] == pattern),
+        next((f["location"] for f in example_findings), example.get("error_param")),
+    )
+    verdicts = sorted(t["verdicts"].items(), key=lambda item: item[1][0])
+    return {
+        "fingerprint": fp,
+        "key": key,
+        "pattern": pattern,
+        "cause": cause_id,
+        "cause_title": cause.get("title") if cause else None,
+        "fix": cause.get("fix") if cause else None,
+        "values": cause.get("values") if cause else None,
+        "explanation": _main_explanation(t["explanations"]),
+        "explanations": dict(sorted(t["explanations"].items())),
+        "count": t["count"],
+        # Every member has this template (the fingerprint is its hash).
+        "template": normalise(fingerprint_text(example)),
+        "error_message": fingerprint_text(example),
+        "flow_ids": [r["id"] for r in reversed(newest)],
+        "example_flow_ids": [r["id"] for r in newest[:EXAMPLE_FLOWS]],
+        "first_seen": t["first"],
+        "last_seen": t["last"],
+        "clients": _ranked(t["clients"]),
+        "models": _ranked(t["models"]),
+        "hosts": _ranked(t["hosts"]),
+        "providers": _ranked(t["providers"]),
+        "statuses": sorted(t["statuses"]),
+        "verdicts": {verdict: n for verdict, (_, n) in verdicts},
+        "excerpt": excerpt({**example, "request_json": selection.request_json(example["id"])}, location),
+    }
+
+
+def _rule_stats(selection: Selection, learned: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Per rule: requests it flagged as an error that the upstream rejected (``predicted``) or accepted
+    (``false_alarm``), and the precision; counted over ``error_rules`` (a covering index)."""
+    where, args = selection.where, selection.args
+    stats: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {Verdict.PREDICTED.value: 0, Verdict.FALSE_ALARM.value: 0, "false_alarm_flow_ids": []}
+    )
+    for row in selection.query(
+        "select f.error_rules as rules, f.verdict as verdict, count(*) as n from flows f "
+        f"where {where} and f.verdict in (?, ?) and f.error_rules is not null "
+        "group by f.error_rules, f.verdict",
+        [*args, Verdict.PREDICTED.value, Verdict.FALSE_ALARM.value],
+    ):
+        for rule in set(row["rules"].split()):
+            stats[rule][row["verdict"]] += _int(row["n"])
+    for rule, entry in stats.items():
+        if entry[Verdict.FALSE_ALARM.value]:
+            pattern = "% " + rule.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + " %"
+            entry["false_alarm_flow_ids"] = [
+                r["id"]
+                for r in selection.query(
+                    f"select f.id from flows f where {where} and f.verdict = ? "
+                    "and (' ' || f.error_rules || ' ') like ? escape '\\' "
+                    f"order by f.datetime_utc, f.id limit {MAX_RULE_FLOW_IDS}",
+                    [*args, Verdict.FALSE_ALARM.value, pattern],
+                )
+            ]
+    rules = []
+    for rule, entry in stats.items():
+        total = entry["predicted"] + entry["false_alarm"]
+        rules.append(
+            {"rule": rule, **entry, "precision": round(entry["predicted"] / total, 4) if total else None}
+        )
+    demoted = [row for row in learned["calibration"] if row.get("demoted_at")]
+    for item in rules:
+        item["demoted"] = [
+            f"{row['host']} {row['model'] or '*'}" for row in demoted if row["rule"] == item["rule"]
+        ]
+    rules.sort(key=lambda r: (-r["false_alarm"], -r["predicted"], r["rule"]))
+    return rules
+
+
+def grouping_notes(summary: dict[str, Any]) -> list[str]:
+    """What the groups cannot be trusted for: rows grouped by an older normaliser or catalogue, rows
+    not grouped at all (docs/summary.md, "Stale groups"). Empty when every row is current."""
+    grouping = summary.get("grouping") or {}
+    notes = []
+    if grouping.get("stale_flows"):
+        notes.append(
+            f"{grouping['stale_flows']} flow(s) were grouped by an older normaliser or root-cause catalogue "
+            f"({', '.join(grouping['stale_versions'])}; this toolguard: {grouping['summary_version']}), so "
+            "their groups may be split or named differently: run toolguard refingerprint"
+        )
+    if grouping.get("ungrouped_flows"):
+        notes.append(
+            f"{grouping['ungrouped_flows']} flow(s) have no grouping columns (copied in from an older "
+            "toolguard) and are NOT counted in the groups below: run toolguard refingerprint"
+        )
+    return notes

@@ -217,6 +217,34 @@ def wait_port(port: int, proc: subprocess.Popen[bytes], what: str, timeout: floa
     raise SystemExit(f"{what} did not listen on 127.0.0.1:{port} within {timeout:.0f} s")
 
 
+def wait_worker(proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Until toolguard's validation worker runs and has warmed up (its CPU time stops growing):
+    mitmdump listens before its addons' ``running`` hook, and on a busy machine the worker's imports
+    take seconds, so a round started at once would measure start-up, not the proxy."""
+    deadline = time.monotonic() + timeout
+    last = -1.0
+    while time.monotonic() < deadline:
+        workers = [
+            int(child)
+            for task in Path(f"/proc/{proc.pid}/task").glob("*/children")
+            for child in task.read_text().split()
+            if b"toolguard_core.worker" in _cmdline(int(child))
+        ]
+        used = sum(_cpu_of(pid) for pid in workers)
+        if workers and used == last:
+            return
+        last = used if workers else -1.0
+        time.sleep(0.5)
+    raise SystemExit(f"toolguard's validation worker did not start within {timeout:.0f} s")
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def nginx_config(port: int, workdir: Path) -> str:
     def quoted(text: str) -> str:
         return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
@@ -287,6 +315,27 @@ class Proxy:
         match = re.search(r"VmRSS:\s+(\d+)", status)
         return int(match.group(1)) / 1024 if match else float("nan")
 
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU seconds (user + system) used so far by the proxy process and by its live children
+        (toolguard's validation worker). Wall-clock ratios drift with the shared machine's load;
+        CPU time per request says what toolguard itself costs."""
+        own = _cpu_of(self.proc.pid)
+        children = 0.0
+        for task in Path(f"/proc/{self.proc.pid}/task").glob("*/children"):
+            for child in task.read_text().split():
+                children += _cpu_of(int(child))
+        return own, children
+
+
+def _cpu_of(pid: int) -> float:
+    """utime + stime of ``pid`` from /proc/PID/stat, in seconds (0 when it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rpartition(")")[2].split()  # the command name may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 @contextmanager
 def proxy(
@@ -317,6 +366,8 @@ def proxy(
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
     try:
         wait_port(port, proc, "mitmdump")
+        if with_addon and not any(arg == "toolguard_offload=off" for arg in extra):
+            wait_worker(proc)
         yield Proxy("toolguard" if with_addon else "plain", with_addon, proc, port, workdir)
     finally:
         proc.send_signal(signal.SIGINT)
@@ -489,30 +540,26 @@ def measure_round(cfg: Config, upstream: int, tmp: Path, results: Results, files
             base = f"http://127.0.0.1:{p.port}"
             # Warm-up: the first requests import code and fill caches in both proxies alike.
             wrk(f"{base}/ok/v1/chat/completions", files["small"], connections=2, seconds=1)
-            if "small" in cfg.only:
+            for scenario, path in (("small", "ok"), ("agent", "ok"), ("flagged", "bad")):
+                if scenario not in cfg.only:
+                    continue
+                before = p.cpu_seconds()
                 r = wrk(
-                    f"{base}/ok/v1/chat/completions",
-                    files["small"],
+                    f"{base}/{path}/v1/chat/completions",
+                    files[scenario],
                     connections=cfg.connections,
                     seconds=cfg.seconds,
                 )
-                results.add("small req/s", p.name, r.rps)
-            if "agent" in cfg.only:
-                r = wrk(
-                    f"{base}/ok/v1/chat/completions",
-                    files["agent"],
-                    connections=cfg.connections,
-                    seconds=cfg.seconds,
-                )
-                results.add("agent req/s", p.name, r.rps)
-            if "flagged" in cfg.only:
-                r = wrk(
-                    f"{base}/bad/v1/chat/completions",
-                    files["flagged"],
-                    connections=cfg.connections,
-                    seconds=cfg.seconds,
-                )
-                results.add("flagged req/s", p.name, r.rps)
+                after = p.cpu_seconds()
+                results.add(f"{scenario} req/s", p.name, r.rps)
+                # CPU per request: the proxy's own process, then its worker (toolguard only); a
+                # worker restarted during the run would under-count, and says so by a negative value.
+                requests = max(r.requests, 1)
+                results.add(f"{scenario} proxy cpu ms/req", p.name, (after[0] - before[0]) * 1000 / requests)
+                if p.with_addon:
+                    results.add(
+                        f"{scenario} worker cpu ms/req", p.name, (after[1] - before[1]) * 1000 / requests
+                    )
             if "latency" in cfg.only:
                 r = wrk(
                     f"{base}/ok/v1/chat/completions",
@@ -544,10 +591,13 @@ def report(cfg: Config, results: Results, direct_sse: float | None) -> list[str]
     print(f"\nmedians of {cfg.rounds} alternating round(s)")
     print(f"{'metric':24}{'plain mitmdump':>16}{'+ toolguard':>14}{'ratio / added':>16}")
     for metric in results.values:
+        if "plain" not in results.values[metric]:  # the worker's CPU: toolguard only
+            print(f"{metric:28}{'':>16}{results.median(metric, 'toolguard'):>14.3f}")
+            continue
         plain = results.median(metric, "plain")
         guarded = results.median(metric, "toolguard")
-        relation = f"{guarded / plain:.3f}" if metric.endswith("req/s") else f"{guarded - plain:+.2f}"
-        print(f"{metric:24}{plain:>16.2f}{guarded:>14.2f}{relation:>16}")
+        relation = f"{guarded / plain:.3f}" if metric.endswith(" req/s") else f"{guarded - plain:+.3f}"
+        print(f"{metric:28}{plain:>16.3f}{guarded:>14.3f}{relation:>16}")
     if direct_sse is not None:
         print(f"{'sse first byte, direct':24}{direct_sse:>16.2f}")
     misses: list[str] = []

@@ -3,8 +3,9 @@
 
 The rows are built the way the proxy builds them (``Capture.to_row``: redaction, error parsing) from
 real provider error bodies of the labelled corpus (tests/data/error_corpus.json), then cloned with
-new ids and spread over 30 days, and written with the store's own ``write_rows``, so the database
-has the schema and the content mix a team's months of captures would have. Then ``toolguard summary``
+new ids and spread over 30 days, and written with the store's own ``write_rows`` (which derives each
+row's grouping columns, as the proxy's writer does), so the database has the schema, indexes and
+content mix a team's months of captures would have. Then ``toolguard summary``
 runs in a child process and its wall time and peak RSS are measured.
 
 Targets (issue #12): 1,000,000 flows summarised in under 30 s with a peak RSS under 500 MB; exit 1
@@ -14,12 +15,14 @@ Usage:
   .venv/bin/python scripts/bench_summary.py                     # 1,000,000 flows, ~1 KB requests
   .venv/bin/python scripts/bench_summary.py --flows 20000 --request-bytes 5000
   .venv/bin/python scripts/bench_summary.py --db /tmp/big.db --keep   # reuse/keep the generated file
+  .venv/bin/python scripts/bench_summary.py --db /tmp/big.db --keep --format html   # the HTML report
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import subprocess
@@ -113,11 +116,21 @@ def generate(path: Path, flows: int, request_bytes: int, seed: int = 7) -> None:
     db.conn.close()
 
 
-def measure(path: Path) -> tuple[float, float, int]:
+def measure(path: Path, output_format: str = "text") -> tuple[float, float, int]:
+    """Wall time and peak RSS of one ``toolguard summary`` child (RUSAGE_CHILDREN: the only child)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [str(Path(sys.executable).with_name("toolguard")), "summary", "--db", str(path), "--since", "90d"],
+        [
+            str(Path(sys.executable).with_name("toolguard")),
+            "summary",
+            "--db",
+            str(path),
+            "--since",
+            "90d",
+            "--format",
+            output_format,
+        ],
         capture_output=True,
         text=True,
     )
@@ -136,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--request-bytes", type=int, default=1000)
     parser.add_argument("--db", type=Path, help="database to generate (reused if it exists and --keep)")
     parser.add_argument("--keep", action="store_true", help="keep the generated database")
+    parser.add_argument(
+        "--format", default="text", choices=["text", "json", "markdown", "html"], help="the summary's format"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="toolguard-bench-summary-") as tmp:
         path = args.db or Path(tmp) / "bench.db"
@@ -144,9 +160,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"generating {args.flows:,} flows into {path} ...", flush=True)
             generate(path, args.flows, args.request_bytes)
         size_mb = path.stat().st_size / 2**20
-        seconds, rss_mb, status = measure(path)
+        load = os.getloadavg()[0]
+        seconds, rss_mb, status = measure(path, args.format)
         print(f"flows {args.flows:,}  database {size_mb:,.0f} MB")
-        print(f"toolguard summary: {seconds:.1f} s, peak RSS {rss_mb:.0f} MB, exit {status}")
+        # The machine's load: the summary's time is only comparable between equally loaded runs.
+        print(
+            f"load average (1 min) before {load:.1f}, after {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        )
+        print(
+            f"toolguard summary --format {args.format}: {seconds:.1f} s, peak RSS {rss_mb:.0f} MB, exit {status}"
+        )
         misses = []
         if status != 0:
             misses.append(f"toolguard summary exited {status}")

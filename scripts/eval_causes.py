@@ -123,7 +123,7 @@ def load_probe(path: Path = PROBE) -> Iterator[Row]:
 
 def recognise_row(row: Row) -> Recognition | None:
     error = parse_error(row.body, status=row.status)
-    return recognise_error(error, provider=row.provider)
+    return recognise_error(error, provider=row.provider, status=row.status)
 
 
 def agrees(row: Row, found: Recognition | None) -> bool:

@@ -5,6 +5,8 @@
     .venv/bin/python scripts/eval_rules.py --split dev      # one part only
     .venv/bin/python scripts/eval_rules.py --json           # machine-readable
     .venv/bin/python scripts/eval_rules.py --split dev --misses   # dev misses, to write rules from
+    .venv/bin/python scripts/eval_rules.py --probe [--misses]     # the fresh probe set (probe-rules.jsonl)
+    .venv/bin/python scripts/eval_rules.py --probe-file tests/data/corpus/probe-provider-rules.jsonl --misses
 
 A measurement, never a gate: the exit code is 0 whatever the numbers (the suite's gate on "no error
 finding on a valid request" lives in tests/test_eval_rules.py). ``--misses`` refuses the held-out
@@ -33,7 +35,7 @@ from typing import Any, Final
 ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support.corpus import load_failures, load_valid  # noqa: E402
+from support.corpus import CORPUS_DIR, load_failures, load_valid, read_jsonl  # noqa: E402
 
 from toolguard_core.analyze import analyse_request  # noqa: E402
 from toolguard_core.findings import Finding, Severity  # noqa: E402
@@ -42,6 +44,9 @@ from toolguard_core.request import ENDPOINT_KINDS, Target  # noqa: E402
 
 CLASSES: Final = ("spec", "provider", "model")
 SPLITS: Final = ("dev", "heldout")
+#: Fresh failures gathered after the rules were written, to measure whether a fix generalises before
+#: the held-out part is read (issue 9 round 2): neither split, never written from entry by entry.
+PROBE: Final = CORPUS_DIR / "probe-rules.jsonl"
 
 #: Public base URLs of providers the corpus names that have no built-in profile (toolguard judges
 #: them as a generic OpenAI-compatible server, which is what a user without a mapping gets).
@@ -68,7 +73,10 @@ OTHER_BASE_URLS: Final = {
     "volcengine": "https://ark.cn-beijing.volces.com/api/v3",
 }
 #: Concrete stand-ins for the placeholders in built-in base URLs.
-_PLACEHOLDERS: Final = {"{resource}": "example", "<host>": "localhost", "{account_id}": "ACCOUNT"}
+_PLACEHOLDERS: Final = {
+    "{resource}": "example", "<host>": "localhost", "{account_id}": "ACCOUNT", "{location}": "us-central1",
+    "{project}": "PROJECT", "{region}": "us-east-1", "{workspace}": "example",
+}  # fmt: skip
 #: The path each API kind appends to a base URL.
 API_PATHS: Final = {"chat": "/chat/completions", "responses": "/responses", "messages": "/messages"}
 
@@ -120,7 +128,8 @@ _MESSAGE_FIELD_PATTERNS: Final = tuple(
     for p in (
         rf"{_QUOTED}messages{_QUOTED}\s*,\s*(?:\w+|X)\s*,\s*{_QUOTED}(?P<role>system|user|assistant|tool|developer){_QUOTED}\s*,\s*{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}\s*\]",
         r"messages\.\d+\.(?P<role>system|user|assistant|tool|developer)\.(?P<f>[A-Za-z_]\w*)",
-        rf"for {_QUOTED}role:(?P<role>system|user|assistant|tool|developer){_QUOTED}.*?property {_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}",
+        # Groq also writes "for 'role: assistant'" with a space (SimonSchubert/Kai#265).
+        rf"for {_QUOTED}role:\s?(?P<role>system|user|assistant|tool|developer){_QUOTED}.*?property {_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}",
     )
 )
 #: A message field named without its role: "Validating messages' `tool_calls` raised an error".
@@ -199,6 +208,9 @@ class Named:
     def fields(self) -> set[str]:
         """Dotted field paths without indices (``max_tokens``, ``messages.reasoning_content``)."""
         out = set(self.params)
+        # xAI names request fields in camelCase ("does not support parameter reasoningEffort"): the
+        # field the request carried is the snake_case twin when that is a known parameter.
+        out |= {snake for name in self.params if (snake := _snake(name)) != name and snake in KNOWN_PARAMS}
         out |= {f"messages.{name}" for _, name in self.message_fields}
         out |= {f"messages.{name}" for name in self.message_keys}
         out |= {statement.field for statement, _ in self.statements}
@@ -871,11 +883,15 @@ def _in_stated_range(text: str, name: str) -> bool:
     return isinstance(default, int | float) and float(found[1]) <= default <= float(found[2])
 
 
+def _snake(name: str) -> str:
+    """``reasoningEffort`` → ``reasoning_effort`` (other names unchanged)."""
+    return _CAMEL.sub(lambda m: f"{m.group()[0]}_{m.group()[1].lower()}", name)
+
+
 def _default(name: str) -> Any:
     """The commonest client value of ``name`` (a camelCase spelling takes its snake_case twin's);
     a vendor field with no common value gets a short string: its presence is what the error names."""
-    snake = _CAMEL.sub(lambda m: f"{m.group()[0]}_{m.group()[1].lower()}", name)
-    return DEFAULT_VALUES.get(name, DEFAULT_VALUES.get(snake, "x"))
+    return DEFAULT_VALUES.get(name, DEFAULT_VALUES.get(_snake(name), "x"))
 
 
 def url_for(entry: dict[str, Any]) -> str:
@@ -941,6 +957,7 @@ CAUSE_FIELDS: Final = {
     "cause.tool-call-id-invalid": "messages",
     "cause.extra-message-field": "messages",
     "cause.max-tokens-too-large": "max_tokens",
+    "cause.context-length-exceeded": "messages",
     "cause.temperature-with-top-p": "top_p",
     "cause.item-reference-without-store": "input",
     "cause.tool-schema-invalid": "tools",
@@ -1027,17 +1044,26 @@ def evaluate_valid(entry: dict[str, Any]) -> list[str]:
 
 def failures(split: str) -> Iterator[dict[str, Any]]:
     """The split's failures of the three measured classes; the split is filtered before anything
-    else reads an entry, so a dev run never touches held-out bodies."""
+    else reads an entry, so a dev run never touches held-out bodies. ``probe`` reads the probe file only."""
+    if split == "probe":
+        yield from (entry for entry in read_jsonl(PROBE) if entry["class"] in CLASSES)
+        return
     for entry in load_failures():
         if entry["split"] == split and entry["class"] in CLASSES:
             yield entry
 
 
-def score(splits: Iterable[str]) -> dict[str, Any]:
+def score(splits: Iterable[str], probe: Path | None = None) -> dict[str, Any]:
+    """Recall per class for each split (and for ``probe``, a file of unseen failures in the same
+    shape, scored as one more part named after it), plus the error findings on the valid requests."""
     result: dict[str, Any] = {"splits": {}, "valid": {}}
-    for split in splits:
+    parts: list[tuple[str, list[dict[str, Any]]]] = [(split, list(failures(split))) for split in splits]
+    if probe is not None:
+        rows_ = [e for e in read_jsonl(probe) if e["class"] in CLASSES]
+        parts.append(("probe", rows_))
+    for split, entries in parts:
         rows: dict[str, dict[str, Any]] = {}
-        outcomes = [evaluate_failure(entry) for entry in failures(split)]
+        outcomes = [evaluate_failure(entry) for entry in entries]
         for cls in CLASSES:
             mine = [o for o in outcomes if o.cls == cls]
             evaluable = [o for o in mine if o.evaluable]
@@ -1094,16 +1120,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=SPLITS, action="append", help="part(s) to score (default both)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--misses", action="store_true", help="list each dev miss (dev only)")
+    parser.add_argument("--misses", action="store_true", help="list each dev (or probe) miss")
+    parser.add_argument(
+        "--probe", action="store_true", help="score the model/spec probe set (probe-rules.jsonl) only"
+    )
+    parser.add_argument(
+        "--probe-file", type=Path, help="score a probe file of unseen failures (failure-corpus shape)"
+    )
     args = parser.parse_args(argv)
-    splits = args.split or list(SPLITS)
-    if args.misses and splits != ["dev"]:
-        parser.error("--misses lists entries, so it only runs with --split dev (held-out stays unread)")
-    result = score(splits)
+    probe = args.probe_file or (PROBE if args.probe else None)
+    splits = args.split or ([] if probe else list(SPLITS))
+    if args.misses and ((not splits and probe is None) or "heldout" in splits):
+        parser.error("--misses lists entries, so it never runs on the held-out part")
+    result = score(splits, probe)
     if args.misses:
-        for outcome in result["splits"]["dev"]["_outcomes"]:
-            if not outcome.hit:
-                print(f"{outcome.id} {outcome.cls} {outcome.label} [{outcome.how}] errors={outcome.errors}")
+        for part in ("dev", "probe"):
+            if part not in result["splits"]:
+                continue
+            for outcome in result["splits"][part]["_outcomes"]:
+                if not outcome.hit:
+                    print(
+                        f"{outcome.id} {outcome.cls} {outcome.label} [{outcome.how}] errors={outcome.errors}"
+                    )
     for part in result["splits"].values():
         part.pop("_outcomes")
     print(json.dumps(result, indent=2) if args.json else _table(result))

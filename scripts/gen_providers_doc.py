@@ -16,7 +16,7 @@ import difflib
 import sys
 from pathlib import Path
 
-from toolguard_core.providers import BUILTIN_PROFILES, SHARED_LOCAL_PORTS, ProviderProfile
+from toolguard_core.providers import BUILTIN_PROFILES, PATH_ROUTES, SHARED_LOCAL_PORTS, ProviderProfile
 from toolguard_core.rules import RULES
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "providers.md"
@@ -61,6 +61,25 @@ def render_tables() -> str:
         # A pipe inside a table cell must be escaped, even in inline code (GFM).
         native = f"`{p.native_chat_path.replace('|', r'\|')}`" if p.native_chat_path else "—"
         lines.append(f"| `{p.id}` | {_codes(p.hosts)} | {_codes(p.host_globs)} | {_ports(p)} | {native} |")
+    lines += [
+        "",
+        "### Hosts whose path names the provider",
+        "",
+        "Tried before the host's own profile unless a `[[gateway]]` mapping covers the host. A routed",
+        "profile accepts any path (the gateway's prefix is not the upstream's documented one); a path",
+        "segment not listed keeps the host's own profile.",
+        "",
+        "| host | path pattern | provider |",
+        "| --- | --- | --- |",
+    ]
+    for route in PATH_ROUTES:
+        target = (
+            f"`{route.provider}`"
+            if route.provider
+            else ", ".join(f"`{seg}` → `{pid}`" for seg, pid in route.upstreams.items())
+        )
+        pattern = route.pattern.pattern.replace("|", r"\|")
+        lines.append(f"| `{route.host}` | `{pattern}` | {target} |")
     lines += [
         "",
         "### Built-in profiles",

@@ -19,6 +19,7 @@ import sqlite_utils
 from backports import zstd  # mitmproxy 12's zstd (its dependency)
 from mitmproxy import exceptions, http
 from mitmproxy import version as mitmproxy_version
+from mitmproxy.log import LegacyLogEvents
 from mitmproxy.test import taddons, tflow
 from support.seeds import DUPLICATE, LONE_TOOL, MODEL, ONE_ANSWER, SEED_CASES, TOOLS, VALID_PARALLEL, SeedCase
 
@@ -26,8 +27,11 @@ import toolguard_core
 from toolguard_core import addon as addon_module
 from toolguard_core import analyze, catalog
 from toolguard_core.addon import MARK, METADATA_KEY, ToolGuard
+from toolguard_core.capture import Capture
 from toolguard_core.causes import CAUSES_BY_ID
-from toolguard_core.store import format_utc
+from toolguard_core.fingerprint import fingerprint
+from toolguard_core.grouping import group_key, summary_version
+from toolguard_core.store import format_utc, open_db, write_rows
 
 URL = "https://api.openai.com/v1/chat/completions"
 API_KEY = "sk-proj-" + "T3stKeyForToolguardHooks0123456789abcdef"
@@ -372,6 +376,18 @@ def test_whole_rows_for_a_predicted_rejection(guard, db_path):
         "toolguard_version": toolguard_core.__version__,
         # No toolguard_run_id set: the run of this process.
         "run_id": addon_module.PROCESS_RUN_ID,
+        # The summary's grouping columns (m007), derived by the writer from this row and its finding.
+        "client_name": "OpenAI/Python 1.54.0",
+        "error_rules": "sequence.unanswered-tool-call",
+        "fingerprint": fingerprint(ONE_ANSWER.error_message),
+        "pattern": "sequence.unanswered-tool-call",
+        "explanation": "predicted",
+        "group_key": group_key(
+            "cause.missing-tool-result",
+            "sequence.unanswered-tool-call",
+            fingerprint(ONE_ANSWER.error_message),
+        ),
+        "summary_version": summary_version(),
     }
     cause = json.loads(row.pop("cause_json"))
     # The rule that fired and the root cause the text names agree; the text named the call id.
@@ -874,6 +890,47 @@ def test_one_console_line_per_flagged_or_rejected_flow(guard, caplog):
     assert all(r.levelno == logging.INFO for r in caplog.records if r.getMessage() in lines)
 
 
+@pytest.mark.parametrize(
+    ("terminal_level", "shown"),
+    [(logging.ERROR, False), (logging.INFO, True)],
+    ids=["mitmdump-q", "mitmdump"],
+)
+def test_console_lines_are_built_only_when_a_handler_shows_them(guard, monkeypatch, terminal_level, shown):
+    # Issue #12: under `mitmdump -q` (the terminal at ERROR) each line was still formatted and sent
+    # through mitmproxy's bridge to the deprecated add_log hook, to every addon, on the event loop.
+    addon, _ = guard
+    captured: list[logging.LogRecord] = []
+
+    class Terminal(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            captured.append(record)
+
+    class Bridge(LegacyLogEvents):  # mitmproxy's bridge, without the master it posts to
+        def emit(self, record: logging.LogRecord) -> None:
+            pass
+
+    bridge = Bridge(master=None)  # type: ignore[arg-type]
+    monkeypatch.setattr(logging.getLogger(), "handlers", [Terminal(terminal_level), bridge])
+    addon_logger = logging.getLogger("toolguard_core.addon")
+    level = addon_logger.level
+    addon_logger.setLevel(logging.INFO)  # setLevel, not the attribute: it clears the logger's cache
+    try:
+        flow = make_flow(LONE_TOOL.body())
+        run(addon, flow, answer(400, LONE_TOOL.error_body()))
+    finally:
+        addon_logger.setLevel(level)
+    lines = [r.getMessage() for r in captured if "toolguard show" in r.getMessage()]
+    assert lines == (
+        [
+            f"toolguard: predicted: HTTP 400; error sequence.orphan-tool-message at messages[0]; "
+            f"flow {flow.id} (toolguard show {flow.id[:8]})"
+        ]
+        if shown
+        else []
+    )
+    assert flow.metadata[METADATA_KEY]["verdict"] == "predicted"  # the flow is judged either way
+
+
 def test_toolguard_console_false_silences_the_flow_lines(guard, caplog):
     addon, tctx = guard
     tctx.configure(addon, toolguard_console=False)
@@ -985,3 +1042,57 @@ def test_the_model_catalog_is_read_when_the_proxy_starts_not_in_the_first_reques
     catalog._snapshot.cache_clear()
     addon.running()
     assert catalog._snapshot.cache_info().currsize == 1
+
+
+# A body the worker validated under its Content-Encoding is decoded for the store on the writer
+# thread (Capture.raw_request), not again on the event loop (issue #12): the stored row is the
+# same as for a body decoded in place.
+@pytest.mark.parametrize(
+    ("encoding", "raw", "expected_json", "expected_body", "expected_bytes"),
+    [
+        ("gzip", gzip.compress(b'{"model": "m"}'), '{"model": "m"}', None, 14),
+        ("br", brotli.compress(b'{"model": "m"}'), '{"model": "m"}', None, 14),
+        ("zstd", zstd.compress(b'{"model": "m"}'), '{"model": "m"}', None, 14),
+        # Not decodable: the start of the bytes as sent, their size as sent.
+        ("gzip", b"not gzip at all", None, "not gzip at all", 15),
+    ],
+)
+def test_a_body_still_encoded_is_decoded_by_the_writer(
+    db_path: Path,
+    encoding: str,
+    raw: bytes,
+    expected_json: str | None,
+    expected_body: str | None,
+    expected_bytes: int,
+) -> None:
+    capture = Capture(
+        flow_id="f",
+        started=0.0,
+        ended=1.0,
+        method="POST",
+        scheme="https",
+        host="api.openai.com",
+        port=443,
+        path="/v1/chat/completions",
+        url=URL,
+        provider="openai",
+        model="m",
+        stream=None,
+        request_headers=[("content-encoding", encoding)],
+        request_text=None,
+        request_is_json=expected_json is not None,
+        request_bytes=len(raw),
+        findings=[],
+        secrets=[],
+        verdict="unexplained",
+        status=400,
+        raw_request=(raw, encoding, 1 << 20),
+    )
+    db = open_db(db_path)
+    write_rows(db, [capture.to_row()])
+    (row,) = db["flows"].rows
+    assert (row["request_json"], row["request_body"], row["request_bytes"]) == (
+        expected_json,
+        expected_body,
+        expected_bytes,
+    )

@@ -78,7 +78,26 @@ LOOKUPS = [
     ("meta-llama/llama-3.3-70b-instruct", "llama-3.3-70b-instruct", "router-prefix"),
     ("mistral-large-latest", "mistral-large-latest", "exact"),
     ("mistral/mistral-small-latest", "mistral-small-latest", "router-prefix"),
+    # Gateways' and platforms' spellings (issue 9 round 2): each prefix or suffix is the platform's, the
+    # entry is the model's own.
+    ("openrouter/openai/gpt-4o", "gpt-4o", "router-prefix"),
+    ("azure/gpt-4.1-2025-04-14", "gpt-4.1-2025-04-14", "router-prefix"),
+    ("@cf/meta/llama-3.1-8b-instruct", "llama-3.1-8b-instruct", "router-prefix"),
+    ("accounts/fireworks/models/llama-v3p1-8b-instruct", "llama-v3p1-8b-instruct", "router-prefix"),
+    ("Qwen/Qwen2.5-72B-Instruct", "qwen2.5-72b-instruct", "case+router-prefix"),
+    ("us.anthropic.claude-3-7-sonnet-20250219-v1:0", "claude-3-7-sonnet-20250219", "cloud-prefix"),
+    ("claude-3.5-sonnet-20241022", "claude-3.5-sonnet", "date"),
+    ("gpt-4o:latest", "gpt-4o", "tag"),
+    ("deepseek-chat-v3-0324:free", "deepseek-chat-v3-0324", "tag"),
+    ("models/gemini-2.5-flash-preview-05-20", "gemini-2.5-flash-preview-05-20", "models-prefix"),
+    # Lossy: an Ollama size/variant tag, a version spelled with '-' for '.' (rules warn on these).
+    ("gemma3:27b-it-fp16", "gemma3:27b", "ollama-tag"),
+    ("llama3.1:8b", "llama3.1-8b", "ollama-tag"),
+    ("deepseek-r1:14b", "deepseek-r1", "ollama-tag"),
+    ("grok-4-1-fast", "grok-4.1-fast", "spelling"),
 ]
+
+LOSSY = {"ollama-tag", "preview", "spelling"}
 
 
 @pytest.mark.parametrize(("model", "name", "matched_as"), LOOKUPS)
@@ -91,6 +110,26 @@ def test_lookup_matches_real_model_ids(model: str, name: str, matched_as: str) -
         "snapshot",
         matched_as != "exact",
     )
+    assert info.lossy == next((step for step in matched_as.split("+") if step in LOSSY), None)
+
+
+def test_a_lossy_match_is_a_warning_never_an_error() -> None:
+    """gemma3:27b-it-fp16 behind a gateway: the catalog's gemma3:27b says no tools, but the tag may
+    name another build, so the finding says why it is unsure and stays a warning."""
+    import json
+
+    from toolguard_core.analyze import analyse_request
+
+    body = {
+        "model": "gemma3:27b-it-fp16",
+        "messages": [{"role": "user", "content": "Hi"}],
+        "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}],
+    }
+    analysis = analyse_request(json.dumps(body), "https://llm.corp.example/v1/chat/completions")
+    found = [(f.rule, f.severity.value) for f in analysis.findings if f.rule.startswith("model.")]
+    assert found == [("model.tools-unsupported", "warning")]
+    [finding] = [f for f in analysis.findings if f.rule == "model.tools-unsupported"]
+    assert "lossy normalisation (ollama-tag)" in finding.message
 
 
 # Capabilities the rules read, for models whose vendor documents them.

@@ -17,7 +17,7 @@ import pytest
 import sqlite_utils
 
 from toolguard_analysis.merge import merge
-from toolguard_core import dedup
+from toolguard_core import dedup, grouping
 from toolguard_core.capture import Capture
 from toolguard_core.store import FindingRow, FlowRow, Store, migrations, open_db, write_rows
 
@@ -58,6 +58,14 @@ def row(flow_id: str, request_json: str | None, request_body: str | None = None)
         finding_count=1,
         findings=[FindingRow(idx=0, rule="x.y", severity="warning", location="body", message="m")],
     )
+
+
+def stored(flow: FlowRow) -> dict[str, Any]:
+    """The whole row the writer stores for ``flow``: its columns plus the summary's grouping columns
+    it derives (m007_summary_columns)."""
+    columns = flow.columns()
+    error_rules = [f.rule for f in flow.findings if str(f.severity) == "error"]
+    return {**columns, **dict(zip(grouping.COLUMNS, grouping.derive(columns, error_rules), strict=True))}
 
 
 def flows(path: Path) -> dict[str, dict[str, Any]]:
@@ -141,7 +149,7 @@ def test_a_stored_flow_reads_back_as_it_was_sent(name: str, tmp_path: Path) -> N
     sent = row("f", request_json, request_body)
     path = tmp_path / "t.db"
     store(path, [sent, row("g", request_json, request_body)])  # twice: the second reuses every content
-    assert flows(path) == {"f": sent.columns(), "g": row("g", request_json, request_body).columns()}
+    assert flows(path) == {"f": stored(sent), "g": stored(row("g", request_json, request_body))}
     assert split_ids(path) == ({"f", "g"} if split else set())
 
 
@@ -179,7 +187,7 @@ def test_the_migration_moves_existing_rows_and_keeps_them_equal(tmp_path: Path) 
     old.close()
     db = open_db(path)
     db.close()
-    assert flows(path) == before == {r.id: r.columns() for r in rows}
+    assert flows(path) == before == {r.id: stored(r) for r in rows}
     assert split_ids(path) == {name for name, (_, _, split) in CASES.items() if split}
 
 
@@ -197,7 +205,7 @@ def test_flows_stays_writable_like_the_table_it_was(tmp_path: Path) -> None:
         conn.execute("UPDATE flows SET request_json = '{}' WHERE id = 'f'")  # a changed request is kept whole
         conn.execute("DELETE FROM flows WHERE id = 'g'")
     conn.close()
-    assert flows(path) == {"f": {**row("f", body).columns(), "verdict": "recognised", "request_json": "{}"}}
+    assert flows(path) == {"f": {**stored(row("f", body)), "verdict": "recognised", "request_json": "{}"}}
     assert split_ids(path) == set()
 
 
@@ -210,7 +218,7 @@ def test_a_colliding_content_id_keeps_the_request_whole(tmp_path: Path) -> None:
     )
     write_rows(db, [row("f", COMPACT)])
     db.close()
-    assert flows(path) == {"f": row("f", COMPACT).columns()}
+    assert flows(path) == {"f": stored(row("f", COMPACT))}
     assert split_ids(path) == set()
 
 

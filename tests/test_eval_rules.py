@@ -442,3 +442,29 @@ def test_a_message_field_named_without_a_role_serves_matching_only() -> None:
     entry = {"api": "chat", "model": "m", "request": None, "body": "Validating messages' `tool_calls` raised"}
     # Nothing to build from: an entry without a thread request stays not evaluable.
     assert EVAL.build_request({**entry, "class": "spec"}) == (None, "the error names no request field")
+
+
+def test_the_probe_set_is_fresh_and_in_the_corpus_shape() -> None:
+    """probe-rules.jsonl: every corpus field, split "probe", a measured class, and no thread that the
+    dev or held-out parts hold (the probe measures unseen cases)."""
+    from support.corpus import FAILURE_FIELDS, load_failures, read_jsonl
+
+    rows = read_jsonl(EVAL.PROBE)
+    assert len(rows) >= 40
+    corpus = {r["thread"].strip().lower().split("#", 1)[0].rstrip("/") for r in load_failures()}
+    for row in rows:
+        assert set(FAILURE_FIELDS) <= row.keys(), row["id"]
+        assert (row["split"], row["class"] in EVAL.CLASSES) == ("probe", True), row["id"]
+        assert row["thread"].strip().lower().split("#", 1)[0].rstrip("/") not in corpus, row["id"]
+        assert row["source"].startswith("https://") and row["body"], row["id"]
+
+
+def test_probe_scores_only_the_probe_file_and_misses_run_there(capsys: pytest.CaptureFixture[str]) -> None:
+    result = EVAL.score(["probe"])
+    assert list(result["splits"]) == ["probe"]
+    model = result["splits"]["probe"]["classes"]["model"]
+    assert model["entries"] == model["evaluable"] > 0
+    assert EVAL.main(["--probe", "--misses"]) == 0
+    assert "probe " in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        EVAL.main(["--split", "heldout", "--misses"])

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import base64
 import re
+from urllib.parse import quote
 
 import pytest
 
-from toolguard_core.redact import REDACTED, redact_headers, redact_query, redact_url, scrub, secret_values
+from toolguard_core.redact import (
+    REDACTED,
+    redact_headers,
+    redact_query,
+    redact_url,
+    scrub,
+    scrub_many,
+    secret_values,
+)
 
 OPENAI_KEY = "sk-proj-Abc123Def456Ghi789Jkl012Mno345Pqr678Stu901"
 
@@ -156,7 +165,6 @@ def test_scrub_none_and_empty():
 
 # ---------------------------------------------------------------------------------- issue #16
 
-from urllib.parse import quote  # noqa: E402
 
 from toolguard_core.redact import is_secret_header  # noqa: E402
 
@@ -217,6 +225,28 @@ def test_basic_credentials_are_secrets_decoded_too():
 def test_a_key_hidden_in_base64_is_scrubbed_without_knowing_it():
     hidden = base64.b64encode(b"token=sk-proj-" + b"Z9" * 20).decode()
     assert scrub(f"x {hidden} y") == f"x {REDACTED} y"
+
+
+# scrub_many (issue #12): one pass over a row's texts must scrub exactly as scrub() does text by
+# text, whatever the texts hold, so the writer's shortcut can never store a secret scrub() removes.
+_KEY = "sk-proj-" + "Q7" * 20
+_HIDDEN = base64.b64encode(b"token=" + _KEY.encode()).decode()
+_SHORT_SECRETS = secret_values([("api-key", "k9Tz5"), ("Authorization", f"Bearer {_KEY}")])
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        [None, "", "plain", f"Incorrect API key provided: {_KEY}.", "k9Tz5", "xk9Tz5 and k9Tz5."],
+        [f"x {_HIDDEN} y", "A" * 19, "B" * 19],  # two short texts never form one 20-character run
+        ["bearer abcdef12345 and basic zz9zz9zz9", '{"authorization": "Bearer ' + _KEY + '"}'],
+        ["a\x00b k9Tz5", f"{_KEY}\x00"],  # texts holding the separator: scrubbed one by one
+        ["x" * (64 * 1024 + 1) + f" {_HIDDEN} {_KEY}", f"y {_HIDDEN}"],  # over the base64 scan limit
+        [quote(_KEY, safe=""), _KEY.replace("-", "\\u002d"), "k9Tz5" * 3],
+    ],
+)
+def test_scrub_many_equals_scrub_text_by_text(texts: list[str | None]) -> None:
+    assert scrub_many(texts, _SHORT_SECRETS) == [scrub(t, _SHORT_SECRETS) for t in texts]
 
 
 from toolguard_core.redact import redact_command  # noqa: E402

@@ -469,6 +469,31 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         [("anthropic.thinking-with-forced-tool-choice", E, "tool_choice")],
         "Thinking may not be enabled when tool_choice forces tool use.",
     ),
+    # "`temperature` may only be set to 1 when thinking is enabled." (MartialBE/one-hub#529)
+    (
+        "thinking-with-temperature",
+        "anthropic",
+        req(USER, temperature=0.2, thinking=THINK_ON),
+        [("anthropic.thinking-temperature", E, "temperature")],
+        "`temperature` may only be set to 1 when thinking is enabled.",
+    ),
+    ("thinking-with-temperature-1", "anthropic", req(USER, temperature=1, thinking=THINK_ON), [], None),
+    ("temperature-without-thinking", "anthropic", req(USER, temperature=0.2), [], None),
+    # Bedrock's Claude answer (danny-avila/LibreChat#8346): the smallest budget is 1024.
+    (
+        "thinking-budget-below-minimum",
+        "anthropic",
+        req(USER, thinking={"type": "enabled", "budget_tokens": 512}),
+        [("anthropic.thinking-budget-too-small", E, "thinking.budget_tokens")],
+        "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024",
+    ),
+    (
+        "thinking-budget-at-minimum",
+        "anthropic",
+        req(USER, thinking={"type": "enabled", "budget_tokens": 1024}),
+        [],
+        None,
+    ),
     # The real answer (ProfSynapse/nexus#17): the budget is spent out of max_tokens.
     (
         "thinking-budget-equal-to-max-tokens",

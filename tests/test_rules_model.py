@@ -18,6 +18,7 @@ from toolguard_core.analyze import analyse_request
 from toolguard_core.profiles_config import build_registry, parse_config
 from toolguard_core.request import Target
 from toolguard_core.rules import RULES
+from toolguard_core.rules.model import _words
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERIC = "https://llm.corp.example/v1/chat/completions"
@@ -112,8 +113,15 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         "generic-o1-mini-system",
         GENERIC,
         {"model": "o1-mini", "messages": [{"role": "system", "content": "x"}, USER]},
-        # o1-mini's catalog entry is a reseller's (no OpenAI entry): a warning, not an error.
-        [("model.system-role-unsupported", "warning", "messages[0].role")],
+        # The o1-mini family's rejection is OpenAI's own ("'messages[0].role' does not support 'system'
+        # with this model."), as for max_tokens on the same model: an error whatever the catalog's source.
+        [("model.system-role-unsupported", "error", "messages[0].role")],
+    ),
+    (
+        "generic-o1-mini-developer",
+        GENERIC,
+        {"model": "o1-mini-2024-09-12", "messages": [{"role": "developer", "content": "x"}, USER]},
+        [("model.system-role-unsupported", "error", "messages[0].role")],
     ),
     (
         "generic-gpt-5.1-sampling-with-effort-none",
@@ -233,6 +241,17 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         {"model": "claude-3-7-sonnet-20250219", "max_tokens": 128000, "messages": [USER]},
         [],
     ),
+    # gpt-4's output limit spans its 8192-token window: max_tokens 8192 leaves no room for the prompt
+    # ("you requested 8256 tokens (64 in the messages, 8192 in the completion)", NextChat#3195).
+    (
+        "openai-gpt-4-completion-fills-window",
+        URLS["openai"],
+        {"model": "gpt-4", "messages": [USER], "max_tokens": 8192},
+        [("model.context-window-exceeded", "error", "messages")],
+    ),
+    ("openai-gpt-4-completion-leaves-room", URLS["openai"], {"model": "gpt-4", "messages": [USER], "max_tokens": 8000}, []),
+    # gpt-4o's window is input-only in the catalog (128k in, 16k out): the completion is not added.
+    ("openai-gpt-4o-max-output", URLS["openai"], {"model": "gpt-4o", "messages": [USER], "max_tokens": 16384}, []),
     # GitHub Copilot answers OpenAI's own texts for OpenAI's models (caozhiyuan/copilot-api#164).
     (
         "copilot-gpt-5-mini-max-tokens",
@@ -241,6 +260,27 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         [("model.max-tokens-on-reasoning-model", "error", "max_tokens")],
     ),
     ("copilot-gpt-4-1-max-tokens", URLS["copilot"], {"model": "gpt-4.1", "messages": [USER], "max_tokens": 100}, []),
+    # Copilot relays the catalog's OpenAI facts too: "'reasoning_effort' does not support 'xhigh' with
+    # this model. Supported values are: 'minimal', 'low', 'medium', and 'high'." (kaitranntt/ccs#344).
+    (
+        "copilot-gpt-5-mini-effort-xhigh",
+        URLS["copilot"],
+        {"model": "gpt-5-mini", "messages": [USER], "reasoning_effort": "xhigh"},
+        [("model.reasoning-effort-value", "error", "reasoning_effort")],
+    ),
+    # The Responses API's reasoning.effort against the model's values (openai/openai-agents-python#2089).
+    (
+        "openai-responses-gpt-5.1-effort-minimal",
+        "https://api.openai.com/v1/responses",
+        {"model": "gpt-5.1", "input": "Hi.", "reasoning": {"effort": "minimal"}},
+        [("model.reasoning-effort-value", "error", "reasoning.effort")],
+    ),
+    (
+        "generic-responses-gpt-5-effort-minimal-ok",
+        "https://llm.corp.example/v1/responses",
+        {"model": "gpt-5", "input": "Hi.", "reasoning": {"effort": "minimal"}},
+        [],
+    ),
     (
         "copilot-claude-max-tokens",
         URLS["copilot"],
@@ -382,3 +422,53 @@ def test_a_beta_suffix_matches_the_catalog_entry() -> None:
 
     info = lookup("grok-3-mini-beta")
     assert info is not None and (info.name, info.matched_as) == ("grok-3-mini", "date")
+
+
+# The context-window bound (issue #12): a body of at most 4 bytes a token of the window is never
+# walked; a larger one is measured on its text only, so bulky non-text content (an image's data URL)
+# does not make a finding, and the word count stays a lower bound on str.split()'s.
+IMAGE_MB = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + "A" * 600_000}}
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "expected"),
+    [
+        (
+            "bulky-image-within-window",
+            {
+                "model": "gpt-4o",
+                "messages": [{"role": "user", "content": [IMAGE_MB, {"type": "text", "text": "?"}]}],
+            },
+            [],
+        ),
+        (
+            "words-over-window",
+            {"model": "gpt-4", "messages": [{"role": "user", "content": "word\t" * 9000}]},
+            [("model.context-window-exceeded", "error", "messages")],
+        ),
+        (
+            # No-break spaces are not counted as separators: fewer words, the estimate's warning.
+            "no-break-spaces-are-not-word-breaks",
+            {"model": "gpt-4", "messages": [{"role": "user", "content": "word\u00a0" * 9000}]},
+            [("model.context-window-exceeded", "warning", "messages")],
+        ),
+    ],
+)
+def test_context_window_bound(name: str, body: dict[str, Any], expected: list[tuple[str, str, str]]) -> None:
+    findings = analyse_request(json.dumps(body).encode(), URLS["openai"]).findings
+    assert [
+        (f.rule, str(f.severity), f.location) for f in findings if f.rule.startswith("model.")
+    ] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "one", "  two  words ", "a\tb\nc\rd\x0be\x0cf\x1cg\x1fh", "tabs\t\t\tand\n\nnewlines", "é è ü"],
+)
+def test_word_count_equals_split_on_ascii_whitespace(text: str) -> None:
+    assert _words(text) == len(text.split())
+
+
+def test_word_count_is_a_lower_bound_with_unicode_spaces() -> None:
+    text = "a\u00a0b\u3000c d"
+    assert _words(text) == 2 < len(text.split()) == 4

@@ -6,10 +6,13 @@ as (rule, severity, location). Errors are tied to the provider's verbatim error 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from support.rule_cases import findings, predicted_texts
+
+from toolguard_core.analyze import analyse_request
 
 USER = {"role": "user", "content": "Summarise the release notes."}
 E, W = "error", "warning"
@@ -223,10 +226,11 @@ CASES = [
         ],
     ),
     (
-        "gpt-5-stop-doubtful",
+        # "Unsupported parameter: 'stop' is not supported with this model." (FlowiseAI/Flowise#5046)
+        "gpt-5-stop-rejected",
         "openai",
         req("gpt-5-mini", stop=["\n"], logit_bias={"50256": -100}),
-        [("params.doubtful-for-model", W, "stop"), ("params.doubtful-for-model", W, "logit_bias")],
+        [("params.unsupported-for-model", E, "stop"), ("params.doubtful-for-model", W, "logit_bias")],
     ),
     (
         "gpt-5.1-effort-none-sampling-ok",
@@ -436,7 +440,7 @@ def test_messages_name_the_fix() -> None:
     analysis = analyse_request(json.dumps(req("o3-mini", max_tokens=100)), URLS["openai"])
     [finding] = [f for f in analysis.findings if f.rule.startswith("params.")]
     assert finding.message == (
-        "o3-mini (o-series reasoning (o1, o3, o4-mini)) does not accept `max_tokens`; send the limit as "
+        "o3-mini (o3-mini reasoning, takes stop) does not accept `max_tokens`; send the limit as "
         "`max_completion_tokens` instead (it also counts reasoning tokens)."
     )
     cerebras = analyse("cerebras", req("gpt-oss-120b", maxTokens=4096))
@@ -451,3 +455,51 @@ def test_messages_name_the_fix() -> None:
         "`top_p` is 0; vLLM accepts (0, 1] (code [VLLM-SP]). For greedy decoding use temperature 0 "
         "instead of top_p 0."
     )
+
+
+@pytest.mark.parametrize(
+    ("query", "body_extra", "expected"),
+    [
+        # Before 2024-09-01-preview Azure answers "Unrecognized request argument supplied: max_completion_tokens".
+        (
+            "api-version=2024-08-01-preview",
+            {"max_completion_tokens": 100},
+            [("max_completion_tokens", "error")],
+        ),
+        ("api-version=2024-06-01", {"max_completion_tokens": 100}, [("max_completion_tokens", "error")]),
+        ("api-version=2024-09-01-preview", {"max_completion_tokens": 100}, []),
+        ("api-version=2024-10-21", {"max_completion_tokens": 100}, []),
+        # functions on 2023-05-15 (openinterpreter#618); tools need 2023-12-01-preview.
+        (
+            "api-version=2023-05-15",
+            {"functions": [{"name": "f", "parameters": {"type": "object"}}]},
+            [("functions", "error")],
+        ),
+        (
+            "foo=1&api-version=2023-07-01-preview",
+            {"tools": [{"type": "function", "function": {"name": "f"}}]},
+            [("tools", "error")],
+        ),
+        ("api-version=2024-02-01", {"tools": [{"type": "function", "function": {"name": "f"}}]}, []),
+        # Not a dated version: nothing is known.
+        ("api-version=preview", {"max_completion_tokens": 100}, []),
+    ],
+)
+def test_azure_api_version_predates_a_field(
+    query: str, body_extra: dict[str, object], expected: list[tuple[str, str]]
+) -> None:
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hi."}], **body_extra}
+    url = f"https://contoso.openai.azure.com/openai/deployments/gpt-4o/chat/completions?{query}"
+    analysis = analyse_request(json.dumps(body), url)
+    found = [
+        (f.location, f.severity) for f in analysis.findings if f.rule == "params.azure-api-version-too-old"
+    ]
+    assert found == expected
+
+
+def test_the_api_version_rule_is_azure_only() -> None:
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hi."}], "max_completion_tokens": 10}
+    analysis = analyse_request(
+        json.dumps(body), "https://api.openai.com/v1/chat/completions?api-version=2024-06-01"
+    )
+    assert [f.rule for f in analysis.findings if f.rule == "params.azure-api-version-too-old"] == []

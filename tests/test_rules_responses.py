@@ -78,6 +78,68 @@ def findings(provider: str, body: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 # (id, provider, body, expected findings, a real error text the first finding's rule predicts)
 CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | None]] = [
+    # ------------------------------------------- strict flat function tools (the Agents SDK sends strict)
+    (
+        "strict-tool-without-additional-properties",
+        "openai",
+        {
+            "model": "gpt-4o",
+            "input": "Hi",
+            "tools": [{**TOOL, "name": "process_user", "strict": True}],
+        },
+        [("tools.strict-additional-properties", E, "tools[0].parameters")],
+        None,
+    ),
+    (
+        "strict-tool-nested-object-open",
+        "openai",
+        {
+            "model": "gpt-4o",
+            "input": "Hi",
+            "tools": [
+                {
+                    **TOOL,
+                    "strict": True,
+                    "parameters": {
+                        "type": "object",
+                        "properties": {
+                            "p": {
+                                "type": "object",
+                                "properties": {"m": {"type": "string"}},
+                                "required": ["m"],
+                            }
+                        },
+                        "required": ["p"],
+                        "additionalProperties": False,
+                    },
+                }
+            ],
+        },
+        [("tools.strict-additional-properties", E, "tools[0].parameters.properties.p")],
+        None,
+    ),
+    # Without the key (Codex, most adapters) nothing is judged; strict: false opts out explicitly.
+    (
+        "tool-without-strict-not-judged",
+        "openai",
+        {"model": "gpt-4o", "input": "Hi", "tools": [TOOL]},
+        [],
+        None,
+    ),
+    (
+        "strict-false-not-judged",
+        "openai",
+        {"model": "gpt-4o", "input": "Hi", "tools": [{**TOOL, "strict": False}]},
+        [],
+        None,
+    ),
+    (
+        "strict-tool-vllm-silent",
+        "vllm",
+        {"model": "m", "input": "Hi", "tools": [{**TOOL, "strict": True}]},
+        [],
+        None,
+    ),
     # ---------------------------------------------------------------- valid traffic: no findings
     ("string-input", "openai", {"model": "gpt-4.1", "input": "Say hello."}, [], None),
     ("one-round", "openai", req([USER, call(), output()]), [], None),
@@ -595,4 +657,5 @@ def test_every_rule_example_triggers_exactly_that_rule(rule_id: str) -> None:
 
 def test_every_responses_rule_is_covered_by_a_case() -> None:
     covered = {rule for case in CASES for rule, _severity, _location in case[3]}
-    assert covered == set(RESPONSES_RULES)
+    # tools.strict-* are defined once in rules/tools.py and applied to flat tools here too.
+    assert covered - {"tools.strict-additional-properties"} == set(RESPONSES_RULES)

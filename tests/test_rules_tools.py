@@ -484,3 +484,83 @@ def test_hostile_schema_depth_does_not_crash() -> None:
     node["properties"]["y"] = {"type": "array"}
     # The array sits below the walk's depth limit: no finding, and above all no exception.
     assert findings("openai", req(tools=[tool(parameters=deep, strict=True)]), "tools.array") == []
+
+
+def _tool_findings(url: str, tools: list[dict[str, object]], model: str = "m") -> list[tuple[str, str, str]]:
+    import json as _json
+
+    from toolguard_core.analyze import analyse_request as _analyse
+
+    body = {"model": model, "messages": [{"role": "user", "content": "Hi."}], "tools": tools}
+    analysis = _analyse(_json.dumps(body), url)
+    return [(f.rule, f.severity, f.location) for f in analysis.findings if f.rule.startswith("tools.")]
+
+
+MOONSHOT_URL = "https://api.moonshot.ai/v1/chat/completions"
+
+
+@pytest.mark.parametrize(
+    ("parameters", "expected"),
+    [
+        # A property without type: Moonshot's "type is not defined" (earendil-works/pi#4138).
+        (
+            {"type": "object", "properties": {"source": {"description": "Path."}}},
+            [("tools.schema-type-missing", "error", "tools[0].function.parameters.properties.source")],
+        ),
+        # Nested: the items' property is checked too.
+        (
+            {
+                "type": "object",
+                "properties": {"q": {"type": "array", "items": {"type": "object", "properties": {"x": {}}}}},
+            },
+            [
+                (
+                    "tools.schema-type-missing",
+                    "error",
+                    "tools[0].function.parameters.properties.q.items.properties.x",
+                )
+            ],
+        ),
+        # anyOf / $ref give the type; the anyOf-parent rule is not flagged (MiqroForge-Desktop#1165).
+        ({"type": "object", "properties": {"v": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}}, []),
+        ({"type": "object", "anyOf": [{"properties": {"a": {"type": "string"}}}]}, []),
+        # The root without type: Moonshot's "parameters.type is required and must be \"object\"".
+        (
+            {"properties": {"a": {"type": "string"}}},
+            [("tools.parameters-not-object", "error", "tools[0].function.parameters")],
+        ),
+    ],
+)
+def test_moonshot_tool_schema_subset(
+    parameters: dict[str, object], expected: list[tuple[str, str, str]]
+) -> None:
+    tool = {"type": "function", "function": {"name": "read", "parameters": parameters}}
+    assert _tool_findings(MOONSHOT_URL, [tool], "kimi-k2.6") == expected
+
+
+def test_a_property_without_type_passes_elsewhere() -> None:
+    tool = {
+        "type": "function",
+        "function": {"name": "read", "parameters": {"type": "object", "properties": {"s": {}}}},
+    }
+    assert _tool_findings("https://api.openai.com/v1/chat/completions", [tool], "gpt-4o") == []
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "https://dbc-1.cloud.databricks.com/serving-endpoints/chat/completions",
+            [("tools.parameters-missing", "error", "tools[0].function")],
+        ),
+        (
+            "https://adb-1.7.azuredatabricks.net/serving-endpoints/chat/completions",
+            [("tools.parameters-missing", "error", "tools[0].function")],
+        ),
+        ("https://api.openai.com/v1/chat/completions", []),
+        ("https://api.groq.com/openai/v1/chat/completions", []),
+    ],
+)
+def test_a_function_without_parameters(url: str, expected: list[tuple[str, str, str]]) -> None:
+    tool = {"type": "function", "function": {"name": "reset", "description": "Reset."}}
+    assert _tool_findings(url, [tool]) == expected

@@ -206,6 +206,63 @@ def test_report_reads_only_its_own_run_and_says_zero_as_zero(tmp_path: Path) -> 
     )
 
 
+def test_report_counts_every_flow_in_sql_and_lists_the_newest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long run stores thousands of flows: the rule counts cover all of them (GROUP BY over the
+    run's flows), the list shows the newest MAX_REPORT_FLOWS and says how many there are."""
+    from toolguard_analysis import run as run_module
+    from toolguard_core.store import FindingRow
+
+    monkeypatch.setattr(run_module, "MAX_REPORT_FLOWS", 2)
+    db_path = tmp_path / "long.db"
+    db = open_db(db_path)
+    counts = {
+        "requests_seen": 3,
+        "validated": 3,
+        "with_findings": 3,
+        "rejected": 3,
+        "no_answer": 0,
+        "stored": 3,
+    }
+    write_run(db, RunRow(id="long", started_utc="2026-01-01T00:00:00.000Z", **counts))
+    finding = FindingRow(
+        idx=0, rule="sequence.orphan-tool-message", severity="error", location="messages[1]", message="x"
+    )
+    write_rows(
+        db,
+        [
+            FlowRow(
+                id=f"flow-{i}",
+                datetime_utc=f"2026-01-01T00:00:0{i}.000Z",
+                run_id="long",
+                method="POST",
+                host="api.openai.com",
+                path="/v1/chat/completions",
+                status=400,
+                verdict="predicted",
+                findings=[finding],
+            )
+            for i in range(3)
+        ],
+    )
+    db.close()
+    assert report(db_path, "long") == (
+        "toolguard: 3 requests reached the proxy: 3 validated, 3 with findings, 3 rejected by the upstream, "
+        "0 without an answer; 3 flows stored.\n"
+        "  rules:\n"
+        "       3  error    sequence.orphan-tool-message\n"
+        "  flows (the newest 2 of 3):\n"
+        "    flow-1  400  POST api.openai.com/v1/chat/completions  predicted: rejected by the upstream, as toolguard predicted\n"
+        "        error    sequence.orphan-tool-message at messages[1]\n"
+        "    flow-2  400  POST api.openai.com/v1/chat/completions  predicted: rejected by the upstream, as toolguard predicted\n"
+        "        error    sequence.orphan-tool-message at messages[1]\n"
+        f"  database: {db_path}\n"
+        f"  one flow: toolguard show --db {db_path} flow-2\n"
+        f"  more: toolguard summary --db {db_path}\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("started", "cause"),
     [

@@ -103,6 +103,7 @@ def test_migrations_run_in_their_fixed_order() -> None:
         "m004_root_causes",
         "m005_learned",
         "m006_websocket_messages",
+        "m007_summary_columns",
         "m008_content_dedup",
     ]
 

@@ -15,7 +15,9 @@ from support.seeds import LONE_TOOL
 
 from toolguard_core.offload import (
     _LENGTH,
+    Arena,
     Validator,
+    WorkerNotReady,
     WorkerResult,
     WorkerUnavailable,
     _worker_env,
@@ -119,6 +121,95 @@ def test_a_hung_worker_is_stopped_and_its_jobs_fail_instead_of_waiting_forever()
                 await asyncio.wait_for(future, 10)
             assert await asyncio.wait_for(hung.wait(), 10) == -signal.SIGKILL
             assert validator.pending == 0
+        finally:
+            validator.close()
+
+    asyncio.run(scenario())
+
+
+def test_bodies_travel_through_shared_memory_and_the_pipe_only_when_it_is_full():
+    # Issue #12: writing a 1 MB body into the worker's pipe cost the event loop about 3 ms per
+    # request; the arena costs one copy. A body the arena cannot hold right now still goes (by pipe).
+    async def scenario() -> None:
+        validator = Validator(max_pending_bytes=3 * len(BODY) + 16)
+        await validator.start()
+        try:
+            assert validator._arena is not None
+            futures = [validator.submit(BODY, HEADER) for _ in range(3)]
+            assert validator.piped == 0
+            validator._arena._head = validator._arena.size  # as if the ring were full at its end
+            validator._arena._regions.appendleft((0, 0, validator._arena.size))
+            futures.append(validator.submit(b"{}", HEADER))
+            assert validator.piped == 1
+            validator._arena._regions.popleft()
+            assert [await rules_of(f) for f in futures] == [["sequence.orphan-tool-message"]] * 3 + [
+                ["messages.missing"]
+            ]
+            assert not validator._arena._regions  # every region released by the answers
+        finally:
+            validator.close()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("taken", "released_through", "size", "expected"),
+    [
+        ([], None, 10, 0),  # empty: from the start
+        ([(1, 4)], None, 6, 4),  # after the last body
+        ([(1, 4)], None, 7, None),  # past the end, and the start is not free
+        ([(1, 4), (2, 4)], 1, 4, 0),  # wraps to the start once the oldest is released
+        ([(1, 4), (2, 4)], 1, 5, None),  # the start has only 4 bytes before the oldest in use
+        ([(1, 4), (2, 4)], 2, 10, 0),  # all released: the whole ring again
+        ([], None, 11, None),  # larger than the ring
+    ],
+)
+def test_the_arena_places_bodies_in_a_ring_released_in_answer_order(
+    taken: list[tuple[int, int]], released_through: int | None, size: int, expected: int | None
+) -> None:
+    arena = Arena(10)
+    try:
+        for job_id, length in taken:
+            assert arena.put(job_id, b"x" * length) is not None
+        if released_through is not None:
+            arena.release_through(released_through)
+        assert arena.put(99, b"y" * size) == expected
+        if expected is not None:
+            assert arena.map[expected : expected + size] == b"y" * size
+    finally:
+        arena.close()
+
+
+def test_bodies_sent_while_the_worker_starts_wait_for_it_instead_of_holding_the_event_loop():
+    # Issue #12: a 30 MB body sent right after start-up was validated in place, on the event loop.
+    async def scenario() -> None:
+        validator = Validator()
+        validator.launch()
+        try:
+            future = validator.submit(BODY, HEADER)
+            assert validator._proc is None  # not started yet: the body waits, it is not refused
+            assert await rules_of(future) == ["sequence.orphan-tool-message"]
+            assert validator.pending == 0 and not validator._arena._regions  # type: ignore[union-attr]
+        finally:
+            validator.close()
+
+    asyncio.run(scenario())
+
+
+def test_bodies_waiting_for_a_worker_that_cannot_start_come_back_as_not_ready(monkeypatch):
+    # The addon then validates them in place, as it does when no worker was ever started.
+    monkeypatch.setattr("toolguard_core.offload.sys.executable", "/nonexistent/python")
+
+    async def scenario() -> None:
+        validator = Validator()
+        validator.launch()
+        try:
+            future = validator.submit(BODY, HEADER)
+            with pytest.raises(WorkerNotReady, match="could not start"):
+                await asyncio.wait_for(future, 30)
+            assert validator.failed_start is not None and validator.pending == 0
+            with pytest.raises(WorkerNotReady):
+                validator.submit(BODY, HEADER)
         finally:
             validator.close()
 

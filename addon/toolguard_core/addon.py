@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from mitmproxy import command, ctx, exceptions, http, version
+from mitmproxy.log import LegacyLogEvents
 from mitmproxy.proxy import server_hooks
 from mitmproxy.proxy.mode_specs import ProxyMode, ReverseMode
 from mitmproxy.utils import human
@@ -38,7 +39,7 @@ from mitmproxy.utils import human
 import toolguard_core
 from toolguard_core import catalog, contentview, contentview_messages, contentview_responses, redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, InternalError, analyse_request
-from toolguard_core.capture import MAX_STORED_NON_JSON_REQUEST, Capture, early_recognition
+from toolguard_core.capture import Capture, early_recognition
 from toolguard_core.causes import Recognition
 from toolguard_core.dburl import is_postgres_url, redact_url, spool_path_for
 from toolguard_core.decoding import decode_body
@@ -137,25 +138,17 @@ class Pending:
     # The client connection the flow came in on: a failed upstream connect is matched to it.
     client_conn: str = ""
 
-    def stored_body(self, max_body: int) -> tuple[bytes | None, int]:
-        """The body to store (decoded, bounded by ``max_body``; as sent when it cannot be decoded)
-        and its size: decoded, or as sent when it was not (fully) decoded (docs/schema.md)."""
+    def request_to_store(self) -> tuple[bytes | None, str | None]:
+        """The request body for the store and its Content-Encoding: the bytes decoded here when
+        they were (and parsed), else the body as sent. The writer thread turns them into the stored
+        text (:func:`capture.stored_request`): decoding, or only turning a 30 MB body into text, on
+        the event loop would hold every other flow (issue #12)."""
         body = self.body
-        if body is None or not self.content_encoding:
-            return body, len(body or b"")
-        if self.analysis.decoded is not None and self.analysis.is_json:  # decoded here already
-            return self.analysis.decoded, len(self.analysis.decoded)
-        decoded = decode_body(body, self.content_encoding, max_body)
-        if decoded.body is None or not decoded.complete:
-            return decoded.body or body, len(body)
-        return decoded.body, len(decoded.body)
-
-    def request_text(self, body: bytes | None) -> str | None:
-        if body is None:
-            return None
-        if self.analysis.is_json:
-            return body.decode("utf-8")
-        return body[:MAX_STORED_NON_JSON_REQUEST].decode("utf-8", "replace") or None
+        if body is not None and self.content_encoding:
+            if self.analysis.decoded is not None and self.analysis.is_json:  # decoded here already
+                return self.analysis.decoded, None
+            return body, self.content_encoding
+        return body, None
 
 
 @dataclass(slots=True)
@@ -708,12 +701,11 @@ class ToolGuard:
                 except Exception as again:  # the same bug again: counted and logged, never raised
                     logger.debug("toolguard: could not remember flow %s: %r", flow.id, again)
 
-    def _allowed(self, flow: http.HTTPFlow) -> bool:
+    def _allowed(self, flow: http.HTTPFlow, host: str) -> bool:
         """A POST to a host that ``toolguard_hosts`` lets through (all hosts when it is empty)."""
         settings = self.settings
         if settings is None or flow.request.method != "POST":
             return False
-        host = flow.request.pretty_host.lower()
         return not settings.hosts or any(fnmatch.fnmatchcase(host, pattern) for pattern in settings.hosts)
 
     def scope(self, flow: http.HTTPFlow) -> Scope:
@@ -722,14 +714,16 @@ class ToolGuard:
             return Scope.IGNORE
         request = flow.request
         path = request.path.split("?", 1)[0]
-        allowed = self._allowed(flow)
+        # Once per flow: mitmproxy re-parses and IDNA-checks the Host header on every access
+        # (about a tenth of the request hook's time for a 1 KB request, issue #12).
+        host = request.pretty_host.lower()
+        allowed = self._allowed(flow, host)
         return scope(
             allowed=allowed,
             path=path,
             paths=self.settings.paths,
             record_paths=self.settings.record_paths,
-            native_chat_path=allowed
-            and self.registry.endpoint_candidate(request.pretty_host.lower(), request.port, path),
+            native_chat_path=allowed and self.registry.endpoint_candidate(host, request.port, path),
         )
 
     def _on_request(self, flow: http.HTTPFlow) -> None:
@@ -885,8 +879,13 @@ class ToolGuard:
         if pending.validation is not future:
             return  # already handled (at shutdown, see done)
         pending.validation = None
-        if future.cancelled() or future.exception() is not None:
-            error = "cancelled" if future.cancelled() else repr(future.exception())
+        failure = None if future.cancelled() else future.exception()
+        if isinstance(failure, WorkerNotReady):
+            # The body waited for a worker that could not start: validated here, as without one.
+            self._validate_in_place(flow, pending)
+            pending.analysis.body = None  # the parsed tree is not read after this point
+        elif future.cancelled() or failure is not None:
+            error = "cancelled" if future.cancelled() else repr(failure)
             self._not_validated(pending, "worker", error)
         else:
             result = future.result()
@@ -1154,7 +1153,12 @@ class ToolGuard:
             stream_complete=tap is not None and tap.done,
             store_all=bool(self.settings and self.settings.store_all),
         )
-        if self.settings is not None and self.settings.console and (findings or verdict in CONSOLE_VERDICTS):
+        if (
+            self.settings is not None
+            and self.settings.console
+            and (findings or verdict in CONSOLE_VERDICTS)
+            and _console_shown()
+        ):
             # The line names `toolguard show` only for a flow that is stored: an unstored one (the
             # model.rules-skipped note alone) would send the user to "no flow with id ...".
             logger.info(
@@ -1236,9 +1240,8 @@ class ToolGuard:
             )
         end = (response.timestamp_end if response is not None else None) or time.time()
         tap: SSETap | None = pending.sse_tap
-        stored_body, stored_bytes = pending.stored_body(
-            self.settings.max_body_bytes if self.settings else DEFAULT_MAX_BODY_BYTES
-        )
+        max_body = self.settings.max_body_bytes if self.settings else DEFAULT_MAX_BODY_BYTES
+        request_body, request_encoding = pending.request_to_store()
         return Capture(
             flow_id=flow.id,
             started=pending.started,
@@ -1253,9 +1256,10 @@ class ToolGuard:
             model=analysis.model,
             stream=analysis.stream,
             request_headers=list(request.headers.items(multi=True)),
-            request_text=pending.request_text(stored_body),
+            request_text=None,  # set by the writer thread from raw_request
             request_is_json=analysis.is_json,
-            request_bytes=stored_bytes,
+            request_bytes=len(request_body or b""),
+            raw_request=(request_body, request_encoding, max_body) if request_body is not None else None,
             findings=list(analysis.findings),
             secrets=pending.secrets,
             verdict=verdict,
@@ -1374,6 +1378,21 @@ PASSED_THROUGH_RULES = frozenset({TOO_LARGE.id, UNDECODABLE.id, TOO_DEEP.id})
 
 #: Verdicts that get a console line even without findings: the upstream said no, or nothing answered.
 CONSOLE_VERDICTS = frozenset({*REJECTED_VERDICTS, Verdict.NO_ANSWER})
+
+
+def _console_shown() -> bool:
+    """Whether an INFO line reaches anyone: a handler on the root logger that takes INFO, other
+    than mitmproxy's bridge to the deprecated ``add_log`` hook. With ``mitmdump -q`` (terminal at
+    ERROR) nothing shows the console line, yet each one was formatted and sent through that bridge to
+    every addon: measured with py-spy on bench_proxy's flagged scenario, the largest part of
+    toolguard's own time on the event loop per flagged flow (issue #12)."""
+    root = logging.getLogger()
+    if not logger.isEnabledFor(logging.INFO):
+        return False
+    return any(
+        handler.level <= logging.INFO and not isinstance(handler, LegacyLogEvents)
+        for handler in root.handlers
+    )
 
 
 def console_line(

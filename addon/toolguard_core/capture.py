@@ -24,10 +24,6 @@ from toolguard_core.store import FindingRow, FlowRow, RepairRow, cause_columns, 
 from toolguard_core.upstream_errors import UpstreamError, parse_error
 from toolguard_core.verdict import REJECTED_VERDICTS, explained, rejected
 
-#: A request body that is not a JSON object toolguard could read is stored as text up to this size
-#: (flows.request_body); ``request_bytes`` keeps the whole size, so a reader can tell it was cut.
-MAX_STORED_NON_JSON_REQUEST = 64 * 1024
-
 Headers = list[tuple[str, str]]
 
 
@@ -69,7 +65,11 @@ def early_recognition(
             decoded = decode_body(raw_body, content_encoding, EARLY_BODY_BYTES)
             body = decoded.body if decoded.body is not None else raw_body[:EARLY_BODY_BYTES]
         error, _ = answer_error(status, body, content_type, stream_error)
-        return recognise_error(error, provider=provider, finding_rules=finding_rules) if error else None
+        return (
+            recognise_error(error, provider=provider, finding_rules=finding_rules, status=status)
+            if error
+            else None
+        )
     except Exception:  # defensive: naming a cause early must never break the flow
         return None
 
@@ -116,12 +116,22 @@ class Capture:
     extra: dict[str, object] = field(default_factory=dict)
     # A message on a WebSocket (the Responses API's WebSocket mode): which connection and message.
     websocket: dict[str, object] | None = None
+    # The request body for request_text and request_bytes, turned into text on this thread (body,
+    # its Content-Encoding or None, the decoding bound): decoding a compressed body again, or only
+    # decoding a 30 MB one to text, would hold the event loop (issue #12). The hooks set it.
+    raw_request: tuple[bytes, str | None, int] | None = None
 
     def upstream_error(self) -> tuple[UpstreamError | None, str | None]:
         """The upstream's rejection, if any, and where it was found (``body`` or ``stream``)."""
         return answer_error(self.status, self.response_body, self.response_content_type, self.stream_error)
 
     def to_row(self) -> FlowRow:
+        if self.raw_request is not None:
+            body, encoding, max_body = self.raw_request
+            self.request_text, self.request_bytes = stored_request(
+                body, encoding, max_body, self.request_is_json
+            )
+            self.raw_request = None
         secrets = self.secrets
         extra = self.redact_headers
 
@@ -140,7 +150,7 @@ class Capture:
         # parsed error; an unexplained rejection it explains is stored as ``recognised``.
         error_rules = [f.rule for f in self.findings if f.severity == Severity.ERROR]
         recognition = (
-            recognise_error(error, provider=self.provider, finding_rules=error_rules)
+            recognise_error(error, provider=self.provider, finding_rules=error_rules, status=self.status)
             if error is not None and self.verdict in REJECTED_VERDICTS
             else None
         )
@@ -192,14 +202,22 @@ class Capture:
         )
         # Every text column is scrubbed, not a list of them (issue #16: a key echoed in error.param
         # or error.code was stored raw): a column added later is covered without thinking of it.
-        columns = {name: scrub(value) if isinstance(value, str) else value for name, value in columns.items()}
+        # With the findings' texts, in one pass (redact.scrub_many; issue #12).
+        names = [name for name, value in columns.items() if isinstance(value, str)]
+        n_findings = len(self.findings)
+        texts: list[str | None] = [columns[name] for name in names]
+        texts += [f.location for f in self.findings] + [f.message for f in self.findings]
+        scrubbed = redact.scrub_many(texts, secrets)
+        columns.update(zip(names, scrubbed, strict=False))
+        locations = scrubbed[len(names) : len(names) + n_findings]
+        messages = scrubbed[len(names) + n_findings :]
         findings = [
             FindingRow(
                 idx=i,
                 rule=f.rule,
                 severity=f.severity,
-                location=scrub(f.location) or "",
-                message=scrub(f.message) or "",
+                location=locations[i] or "",
+                message=messages[i] or "",
             )
             for i, f in enumerate(self.findings)
         ]
@@ -235,6 +253,31 @@ class Capture:
             for i, n in enumerate(self.not_repaired)
         ]
         return rows
+
+
+# A request body is kept whole (it is the evidence); one that is not JSON up to this size
+# (flows.request_body; request_bytes keeps the whole size, so `toolguard show` can tell it was cut).
+MAX_STORED_NON_JSON_REQUEST = 64 * 1024
+
+
+def stored_request(
+    body: bytes | None, content_encoding: str | None, max_body: int, is_json: bool
+) -> tuple[str | None, int]:
+    """The request text to store and its size (docs/schema.md): decoded from ``content_encoding``
+    (bounded by ``max_body``; the bytes as sent when they cannot be decoded), and the size decoded,
+    or as sent when it was not (fully) decoded. A JSON body is stored whole, another one's start."""
+    if body is None:
+        return None, 0
+    size = len(body)
+    if content_encoding:
+        decoded = decode_body(body, content_encoding, max_body)
+        if decoded.body is not None and decoded.complete:
+            body, size = decoded.body, len(decoded.body)
+        else:
+            body = decoded.body or body
+    if is_json:
+        return body.decode("utf-8"), size
+    return body[:MAX_STORED_NON_JSON_REQUEST].decode("utf-8", "replace") or None, size
 
 
 def _header(headers: Headers, name: str) -> str | None:

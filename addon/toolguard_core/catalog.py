@@ -33,7 +33,8 @@ class ModelInfo:
     #: The catalog entry that matched.
     name: str
     #: How the requested name matched: ``exact``, or the normalisation steps joined by ``+``
-    #: (``case``, ``models-prefix``, ``router-prefix``, ``cloud-prefix``, ``tag``, ``date``).
+    #: (``case``, ``models-prefix``, ``router-prefix``, ``cloud-prefix``, ``tag``, ``date``; and the
+    #: lossy ones of :data:`LOSSY_STEPS`: ``ollama-tag``, ``preview``, ``spelling``).
     matched_as: str = "exact"
     #: The vendors' own APIs serving it (LiteLLM / models.dev provider ids).
     providers: tuple[str, ...] = ()
@@ -56,6 +57,12 @@ class ModelInfo:
     def inferred(self) -> bool:
         """Whether the name matched only after normalisation."""
         return self.matched_as != "exact"
+
+    @property
+    def lossy(self) -> str | None:
+        """The first lossy normalisation step the match needed (the entry may be another size or
+        version of the model: a rule reading it reports a warning), or None."""
+        return next((step for step in self.matched_as.split("+") if step in LOSSY_STEPS), None)
 
 
 #: Fields an entry (snapshot or config) may set.
@@ -99,7 +106,19 @@ _CLOUD = re.compile(
 )
 _VERTEX_VERSION = re.compile(r"@[\w.-]+$")
 _TAG = re.compile(r":(?:free|beta|extended|thinking|online|nitro|floor|exacto|latest)$")
-_DATE = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4}|latest|beta)$")
+#: Pinned snapshots: ISO dates, ``20241022``, ByteDance/Volcengine's ``250115``, ``2407``/``0613``,
+#: Gemini's ``-05-06``; ``-latest``/``-beta`` aliases.
+_DATE = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{6}|\d{4}|\d{2}-\d{2}|latest|beta)$")
+#: Ollama ``name:tag``: a size (``27b``, ``0.8b``, ``360m``) and then a variant (``-it-fp16``, ``-q4_K_M``).
+_OLLAMA_TAG = re.compile(r"^(?P<base>[^:/]+):(?P<size>\d+(?:\.\d+)?[bmk])(?P<variant>-[\w.-]+)?$")
+_PREVIEW = re.compile(r"-preview$")
+_DOTTED_VERSION = re.compile(r"(?<=\d)\.(?=\d)")
+_DASHED_VERSION = re.compile(r"(?<=-\d)-(?=\d(?:-|$))")
+#: Steps after which the entry may be another size, version or release of the model: Ollama tags
+#: (gemma3:1b takes no images, gemma3:4b does), ``-preview`` (previews change before release) and a
+#: version spelled another way (``kimi-k2.5`` / ``kimi-k2-5``, nearly always the same model). A rule
+#: reading such an entry reports a warning with the reason (``uncertain=``), never an error.
+LOSSY_STEPS = frozenset({"ollama-tag", "preview", "spelling"})
 
 
 def _candidates(model: str) -> list[tuple[str, str]]:
@@ -135,6 +154,26 @@ def _candidates(model: str) -> list[tuple[str, str]]:
         if "date" not in steps:
             steps.append("date")
         out.append((name, "+".join(steps)))
+    # Lossy steps last, so an exact or safely normalised entry always wins.
+    ollama = _OLLAMA_TAG.match(name)
+    if ollama:
+        steps.append("ollama-tag")
+        base, size = ollama.group("base"), ollama.group("size")
+        for candidate in (f"{base}:{size}", f"{base}-{size}", base):
+            if candidate != name:
+                out.append((candidate, "+".join(steps)))
+        name = base
+    elif ":" in name and not name.startswith(":"):
+        steps.append("ollama-tag")
+        name = name.split(":", 1)[0]
+        out.append((name, "+".join(steps)))
+    if _PREVIEW.search(name):
+        name = _PREVIEW.sub("", name)
+        steps.append("preview")
+        out.append((name, "+".join(steps)))
+    for spelled in (_DOTTED_VERSION.sub("-", name), _DASHED_VERSION.sub(".", name)):
+        if spelled != name:
+            out.append((spelled, "+".join([*steps, "spelling"])))
     return out
 
 

@@ -18,8 +18,10 @@ with this model"). This module is a catalogue of root causes, each with
 :class:`~toolguard_core.upstream_errors.UpstreamError` and tries the innermost provider message first
 (OpenRouter's ``metadata.raw``, relays, FastAPI/pydantic ``detail`` lists are already unwrapped by the
 parser), then the error codes/types that name a cause (``context_length_exceeded``,
-``overloaded_error`` ...), then the structural recognisers (:data:`STRUCTURAL`): family phrases
-rather than one provider's sentence, ranked, for text no catalogued sentence was written from.
+``overloaded_error`` ..., then the providers' documented vocabularies in :data:`CODES`), then the
+structural recognisers (:data:`STRUCTURAL`): family phrases rather than one provider's sentence,
+ranked, for text no catalogued sentence was written from; and last, lowest-ranked and saying so,
+the HTTP status alone (:data:`STATUS`: 401 auth, 429 rate limit, 503 overloaded ...).
 
 Matching rules (why the catalogue is ordered): causes are tried in catalogue order and the first
 wording that matches wins, so specific sentences come before generic ones ("Unsupported parameter:
@@ -65,9 +67,11 @@ from toolguard_core.upstream_errors import MAX_MESSAGE_CHARS, UpstreamError
 __all__ = [
     "CAUSES",
     "CAUSES_BY_ID",
+    "CODES",
     "EXTENSIONS",
     "GENERATION_PARAMS",
     "PARAM_CAUSES",
+    "STATUS",
     "STRUCTURAL",
     "UNCATALOGUED",
     "VOCABULARY",
@@ -196,7 +200,11 @@ class Wording:
     rule_id: str | None = None
     #: Other rules whose failure the provider reports with this same sentence (see the module doc).
     shared_by: tuple[str, ...] = ()
-    on: Literal["message", "code"] = "message"
+    #: (rule, cause) pairs: when the flow's own finding is that rule, the request shows which cause the
+    #: shared sentence stands for (vLLM's "roles must alternate" for a system message is that the model
+    #: takes no system role), so the recognition names that cause, not the sentence's.
+    cause_by_rule: tuple[tuple[str, str], ...] = ()
+    on: Literal["message", "code", "status"] = "message"
     #: The sentence says the model rejects it ("with this model"): :data:`PARAM_CAUSES` may refine it.
     model_scoped: bool = False
     #: The server says it does not support the named key (not a schema-strictness error such as
@@ -2447,8 +2455,10 @@ CAUSES: tuple[Cause, ...] = (
                 pattern=_re(r"conversation roles must alternate user"),
                 source="https://github.com/microsoft/autogen/issues/1037",
                 example="Conversation roles must alternate user/assistant/user/assistant/...",
-                # vLLM's Mistral templates raise it for a system message too (roles.system-not-first).
-                shared_by=("roles.system-not-first",),
+                # vLLM's Mistral templates raise it for a system message too: one not first
+                # (roles.system-not-first) or any at all (roles.system-unsupported; the thread's case).
+                shared_by=("roles.system-not-first", "roles.system-unsupported"),
+                cause_by_rule=(("roles.system-unsupported", "cause.model-no-system-role"),),
             ),
         ),
     ),
@@ -3785,6 +3795,18 @@ def _s(
 
 #: Structural recognisers, ranked: (cause id, wording). The first that matches wins.
 STRUCTURAL: tuple[tuple[str, Wording], ...] = (
+    # A model or deployment the upstream does not have, in phrasings that would otherwise read as a path
+    # problem (Azure's deployment, OpenRouter's "No endpoints found for <model>").
+    _s(
+        "cause.model-not-found",
+        "generic",
+        r"\bdeployment for this resource does not exist\b|\bThe requested model is not supported\b|模型不存在|"
+        r"\bNo endpoints found for (?!that\b)(?P<model>[\w./:@-]{1,200})",
+        "https://github.com/MicrosoftDocs/azure-docs/issues/114013",
+        "An error occurred: The API deployment for this resource does not exist. If you created the deployment "
+        "within the last 5 minutes, please wait a moment and try again.",
+        no_constraint=True,
+    ),
     # A Chat Completions parameter sent to the Responses API (or back): OpenAI names where it moved.
     _s(
         "cause.wrong-endpoint",
@@ -3795,6 +3817,28 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         r"moved to {Q}(?P<moved_to>" + _NAME + r"){Q}",
         "https://github.com/cline/cline/issues/5419",
         "400 Unsupported parameter: 'messages'. In the Responses API, this parameter has moved to 'input'.",
+        no_constraint=True,
+    ),
+    # max_tokens refused in favour of max_completion_tokens (OpenAI's reasoning models and their relays):
+    # before any generic "not supported" family, which would name a plain unsupported parameter.
+    _s(
+        "cause.max-tokens-not-supported",
+        "openai",
+        r"\b(?P<param>max_tokens){Q}?\b[^;]{0,80}?\b(?:use|in favou?r of|replaced by)\b {Q}?max_completion_tokens\b",
+        "https://github.com/koosoli/ESPHomeDesigner/issues/379",
+        "Error: Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' "
+        "instead.",
+    ),
+    # A tool_choice form the server cannot honour ("auto" without a tool parser, "required"/an object in
+    # thinking mode, a router with no endpoint for it), written with or without the underscore.
+    _s(
+        "cause.tool-choice-unsupported",
+        "generic",
+        r"\b(?P<param>tool[ _]choice)\b[^.;]{0,80}?\b(?:requires|does not support|doesn't support|is not supported|"
+        r"not supported|unsupported|is supported in)\b|\b(?:does not|doesn't) support (?:this|the|that) tool[ _]choice\b|"
+        r"\bInvalid tool[ _]choice\b|\bOnly {Q}\w+{Q} or {Q}\w+{Q} tool[ _]choice\b|\bsupport the provided {Q}tool_choice{Q}",
+        "https://github.com/vllm-project/vllm/issues/9986",
+        '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set',
         no_constraint=True,
     ),
     # A path the server does not serve (a doubled /chat/completions, a chat model on the completions
@@ -3845,6 +3889,307 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         r"\busage polic(?:y|ies)\b|\bcontent[ _]filter(?:ing)?\b",
         "https://github.com/compl-ai/compl-ai/issues/20",
         "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.",
+    ),
+    # Tool calls left without their results: Anthropic's tool_use/tool_result pairing, OpenAI-style
+    # "must be followed by tool messages", Gemini's function call/response part counts, the Responses
+    # API's missing tool output. Before the orphan family (a result without its call).
+    _s(
+        "cause.missing-tool-result",
+        "generic",
+        r"{Q}tool_use{Q} ids? (?:were|was) found without {Q}tool_result\b|\bmust be followed by tool messages\b|"
+        r"\b(?:did not|didn't) have (?:a )?response messages?\b|\bDid not find \d+ {Q}?tool_result\b|"
+        r"\binsufficient tool messages\b|\bnumber of function response parts is equal to the number of function "
+        r"call parts\b|\bNo tool (?:output|result) found for (?:function |tool )?call\b|"
+        r"\b(?:tool[ _]?calls?|tool_use|function[ _]calls?)\b[^.;]{0,60}?\b(?:without|missing|lacks?) (?:a |any |their )?"
+        r"(?:corresponding |matching )?(?:tool[ _]?)?(?:results?|responses?|outputs?)\b",
+        "https://github.com/langgenius/dify/issues/32222",
+        "An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. "
+        "(insufficient tool messages following tool_calls message)",
+        no_constraint=True,
+    ),
+    # A tool answer with no call before it.
+    _s(
+        "cause.orphan-tool-result",
+        "generic",
+        r"\brole {Q}tool{Q} must be a response to a preceding\b|\bunexpected {Q}tool_use_id{Q} found in {Q}tool_result\b|"
+        r"\b(?:tool|function)[ _](?:results?|responses?|messages?|outputs?)\b[^.;]{0,60}?\b(?:without|no|has no|have no) "
+        r"(?:a )?(?:preceding|corresponding|matching) (?:tool[ _]?calls?|tool_use|function[ _]calls?)\b",
+        "https://github.com/run-llama/LlamaIndexTS/issues/2165",
+        "400 Messages with role 'tool' must be a response to a preceding message with 'tool_calls'",
+        no_constraint=True,
+    ),
+    # Thinking mode: the assistant's earlier reasoning must be sent back (DeepSeek/Moonshot
+    # reasoning_content, Anthropic's thinking blocks before tool_use).
+    _s(
+        "cause.thinking-block-missing",
+        "generic",
+        r"\bExpected {Q}thinking{Q} or {Q}redacted_thinking{Q}|\bMissing {Q}reasoning_content{Q}|"
+        r"\breasoning_content\b[^.;]{0,60}?\b(?:is missing|missing|must be passed back|is required)\b|"
+        r"\b(?:thinking|reasoning) (?:mode )?is enabled\b[^.;]{0,60}?\b(?:missing|must (?:start|begin) with)\b",
+        "https://github.com/mastra-ai/mastra/issues/12592",
+        "thinking is enabled but reasoning_content is missing in assistant tool call message at index 2",
+        no_constraint=True,
+    ),
+    # A turn out of order in Gemini's and Mistral's words (which turn must come after which).
+    _s(
+        "cause.role-order",
+        "generic",
+        r"\bturn comes immediately after\b|\bUnexpected role {Q}\w+{Q} after role {Q}\w+{Q}|"
+        r"\b(?:must|should) (?:come|follow) (?:immediately )?after (?:a |the )?(?:user|assistant|tool|function)\b",
+        "https://github.com/google-gemini/gemini-cli/issues/26486",
+        "Please ensure that function call turn comes immediately after a user turn or after a function response turn.",
+        no_constraint=True,
+    ),
+    # The prompt alone over the window, in token counts ("prompt token count of N exceeds the limit of M",
+    # TGI's inputs + max_new_tokens, DashScope's input length range, "exceeded model token limit").
+    _s(
+        "cause.context-length-exceeded",
+        "generic",
+        r"\b(?:prompt|input)[ _]tokens?(?: count)?\b[^.;]{0,40}?\b(?:exceeds?|must be less than|is greater than)\b|"
+        r"\blength of prompt_tokens\b[^.;]{0,40}?\bmust be less than\b|\bRange of input length should be\b|"
+        r"{Q}inputs{Q} tokens \+ {Q}max_new_tokens{Q} must be <=|{Q}inputs{Q} must have less than \d+ tokens\b|"
+        r"\bexceeded (?:the )?model(?:'s)? token limit\b",
+        "https://github.com/jjleng/copilot-more/issues/35",
+        "prompt token count of 93854 exceeds the limit of 90000",
+    ),
+    # A parameter (camelCase in JS SDKs' words) the model does not take: refined by PARAM_CAUSES
+    # (presencePenalty on a reasoning model is a sampling parameter, reasoningEffort its own cause).
+    _s(
+        "cause.param-unsupported",
+        "generic",
+        r"\b(?:does not|doesn't) support (?:the )?parameter {Q}?(?P<param>[A-Za-z_]{2,64}){Q}?|"
+        r"\bArgument not supported on this model: {Q}?(?P<param2>[A-Za-z_]{2,64})|"
+        r"\bparameter {Q}?(?P<param3>[A-Za-z_]{2,64}){Q}? is not supported (?:by|for|on|with) (?:this|the) model\b",
+        "https://github.com/miaoxworld/NativeTavern/issues/83",
+        "Model xxx does not support parameter presencePenalty.",
+        model_scoped=True,
+    ),
+    _s(
+        "cause.sampling-on-reasoning-model",
+        "generic",
+        r"\b(?P<param>temperature|top_p)=[\d.]+ while reasoning\b",
+        "https://github.com/BerriAI/litellm/pull/33738",
+        "gpt-5-nano doesn't support temperature=0.1 while reasoning is active. Only temperature=1 is supported",
+    ),
+    # A value outside what the server takes, in validators' words (a header's value, a bound, a count).
+    _s(
+        "cause.param-value-unsupported",
+        "generic",
+        r"\bUnexpected value\(?s?\)? (?P<value>\S{1,100}) for the (?P<param>[\w-]{1,64}) (?:header|parameter|field)\b|"
+        r"\bparameter\.(?P<param2>\w{1,64}) must be (?:set to )?\w|"
+        r"\bis (?:less|greater) than the (?:minimum|maximum) of [\d.]+ - {Q}(?P<param3>\w{1,64}){Q}|"
+        r"\binvalid (?P<param4>temperature|top_p|top_k|seed|n|max_tokens): |"
+        r"\bCannot request more than \d+ (?P<param5>logprobs|top_logprobs|choices)\b",
+        "https://github.com/chatchat-space/Langchain-Chatchat/issues/2065",
+        "0 is less than the minimum of 1 - 'max_tokens'",
+    ),
+    # Strict validators naming the rejected key by its path: pydantic's "<loc>: Extra inputs are not
+    # permitted", Groq/Cerebras's "property '<loc>' is unsupported", Groq's per-message form. Where the
+    # key sits (a message or the request) comes from the path (_apply_loc), not from this wording.
+    _s(
+        "cause.extra-request-field",
+        "generic",
+        r"{Q}(?P<container>messages\.\d+){Q} ?: for {Q}role:\w+{Q} the following must be satisfied\[\({Q}messages\.\d+{Q} ?: "
+        r"property {Q}(?P<field>[\w.]{1,80}){Q} is unsupported|"
+        r"(?:^|[\s;(])(?P<loc>[A-Za-z_][\w.\[\]]{0,160}) ?: (?:Extra inputs are not permitted|property {Q}[\w.\[\]]{1,160}{Q} "
+        r"is unsupported)|\bproperty {Q}(?P<loc2>[A-Za-z_][\w.\[\]]{0,160}){Q} is unsupported",
+        "https://github.com/odysseus-dev/odysseus/issues/200",
+        "Groq returned HTTP 400: 'messages.1' : for 'role:user' the following must be satisfied[('messages.1' : "
+        "property 'metadata' is unsupported)]",
+    ),
+    # Roles out of order in the phrasings the sentence wordings do not cover.
+    _s(
+        "cause.role-order",
+        "generic",
+        r"\b(?:should|must) (?:be )?alternat(?:e|ing)\b|\b(?:consecutive|successive) (?:user|assistant)(?: or "
+        r"(?:user|assistant))? messages\b|\binterleave the user/assistant\b",
+        "https://github.com/serac-labs/serac/issues/53",
+        "After the (optional) system message(s), user or tool message(s) should alternate with assistant message(s).",
+        no_constraint=True,
+    ),
+    # A tool's schema the provider cannot read (OpenAI's "Invalid schema for function", Gemini's OBJECT
+    # parameters, Moonshot's flavoured JSON schema, Gemini's function_declarations paths).
+    _s(
+        "cause.tool-schema-invalid",
+        "generic",
+        r"\bInvalid schema for (?:function|tool) {Q}(?P<name>[^'\"`]{1,100}){Q}|\bparameters schema should be of type "
+        r"OBJECT\b|\bis not a valid [\w ]{0,30}json schema\b|\bInvalid value at {Q}tools\[\d+\]\.function_declarations\b",
+        "https://github.com/kevinwatt/mysql-mcp/issues/5",
+        "Invalid schema for function 'mysql_execute': In context=(), 'required' is required to be supplied and to be "
+        "an array including every key in properties.",
+        no_constraint=True,
+    ),
+    _s(
+        "cause.param-value-unsupported",
+        "generic",
+        r"{Q}(?P<param>[a-z_]{2,64}){Q} must be a (?:positive|non-negative|valid) (?:value|integer|number)\b|"
+        r"\bInvalid (?P<param2>[a-z_]{2,40})(?: and [a-z_]{2,40})? value\b",
+        "https://github.com/vllm-project/vllm/issues/24948",
+        "`prompt_logprobs` must be a positive value.",
+    ),
+    # Image input the model or server cannot take (vLLM's text-only model, Rust/serde servers that have
+    # no image_url variant, llama.cpp without a projector).
+    _s(
+        "cause.model-no-vision",
+        "generic",
+        r"\bis not a multimodal model\b|\bunknown variant {Q}image_url{Q}|\bUnsupported content part type: {Q}image_url{Q}",
+        "https://github.com/ggml-org/llama.cpp/issues/12947",
+        'Failed to parse messages: Unsupported content part type: "image_url"',
+        no_constraint=True,
+    ),
+    # An image the server cannot read (not a data URL, a wrong media type, undecodable bytes).
+    _s(
+        "cause.invalid-image",
+        "generic",
+        r"\bInvalid image URL\b|\bExpected a base64-encoded data URL with an image MIME type\b|\bImage does not "
+        r"match the provided media type\b|\bfailed to decode image\b",
+        "https://github.com/anthropics/claude-code/issues/6300",
+        "messages.2.content.0.image.source.base64.data: Image does not match the provided media type image/png",
+        no_constraint=True,
+    ),
+    _s(
+        "cause.thought-signature-missing",
+        "gemini",
+        r"\bmissing a thought_?signature\b|\bthought_?signature\b[^.;]{0,40}?\b(?:is )?(?:missing|required)\b",
+        "https://github.com/nanbingxyz/5ire/issues/405",
+        "Function call is missing a thought_signature in functionCall parts.",
+        no_constraint=True,
+    ),
+    _s(
+        "cause.response-format-invalid",
+        "generic",
+        r"\bInvalid schema for response_format\b|\bUnsupported JSON schema fields\b",
+        "https://github.com/musistudio/claude-code-router/issues/708",
+        "Unsupported JSON schema fields: {'minItems', 'items'}",
+        no_constraint=True,
+    ),
+    # A message with no content (or none where the API needs one).
+    _s(
+        "cause.empty-content",
+        "generic",
+        r"\bcontents is not specified\b|\bcontent field is a required field\b|\bmessage must be at least 1 token long\b|"
+        r"\bExpected {Q}content{Q} to be a string or an array\b",
+        "https://github.com/ggml-org/llama.cpp/issues/13471",
+        "Expected 'content' to be a string or an array",
+        no_constraint=True,
+    ),
+    # Tools on a llama.cpp server started without --jinja (its chat template cannot render them).
+    _s(
+        "cause.param-unsupported",
+        "llamacpp",
+        r"\b(?P<param>tools) param requires --jinja\b|\bUnsupported param: (?P<param2>\w{1,64})|"
+        r"\bArgument not supported: (?P<param3>\w{1,64})",
+        "https://github.com/ggml-org/llama.cpp/issues/10920",
+        '{"code":500,"message":"Unsupported param: tools","type":"server_error"}',
+    ),
+    # Go servers (Ollama, one-api/new-api) decoding the request into typed structs: an array where the
+    # struct holds a string content is a content array the server does not take.
+    _s(
+        "cause.content-array-unsupported",
+        "generic",
+        r"\bcannot unmarshal array into Go struct field [\w.]*\bcontent of type string\b",
+        "https://github.com/ollama/ollama/issues/10255",
+        "json: cannot unmarshal array into Go struct field ChatRequest.messages.content of type string",
+        no_constraint=True,
+    ),
+    # A Responses API item sent by id while nothing was stored (store=false): whatever the id looks like.
+    _s(
+        "cause.item-reference-without-store",
+        "openai",
+        r"\bItems are not persisted when {Q}store{Q} is set to false\b",
+        "https://github.com/anomalyco/opencode/issues/7724",
+        "Item with id 'rs_xxxxx' not found. Items are not persisted when 'store' is set to false",
+        no_constraint=True,
+    ),
+    _s(
+        "cause.empty-content",
+        "anthropic",
+        r"\btext content blocks? must be non-empty\b|\b(?:for|on) empty text blocks?\b|\bempty text blocks? (?:are|is) "
+        r"not (?:allowed|permitted)\b",
+        "https://github.com/anthropics/claude-code/issues/59812",
+        "messages: text content blocks must be non-empty",
+        no_constraint=True,
+    ),
+    _s(
+        "cause.context-length-exceeded",
+        "vllm",
+        r"\bprompt \(\d+ tokens\) is too long and exceeds (?:the )?limit\b",
+        "https://github.com/vllm-project/vllm/issues/525",
+        "Input prompt (2716 tokens) is too long and exceeds limit of 4096",
+    ),
+    # The last message must be the user's (or a tool's): "Expected last role User or Tool ... but got
+    # assistant", "Last message role should be 'user'", "Last message must have role `user`".
+    _s(
+        "cause.last-message-assistant",
+        "generic",
+        r"\blast (?:message|role|turn)\b(?: role)?[^.;]{0,70}?\b(?:must|should|to be|but got)\b",
+        "https://github.com/0xPlaygrounds/rig/pull/1130",
+        "Expected last role User or Tool (or Assistant with prefix True) for serving but got assistant",
+        no_constraint=True,
+    ),
+    # A model served on another operation/API than the one called (Azure's OperationNotSupported, a
+    # generate-only/chat-only model): the endpoint is wrong for the model, not the request's fields.
+    _s(
+        "cause.wrong-endpoint",
+        "generic",
+        r"\b(?:chatCompletion|completion|embeddings?) operation does not work with\b|\bplease use the "
+        r"(?:chat|completions?|responses) API\b|\b(?:generate|chat|completions?) API is not supported for model\b|"
+        r"\buse (?:the )?/?(?:v1/)?(?:chat/)?completions API instead\b|\bCould not route to\b|"
+        r"\bNo (?:handler|route) (?:found )?(?:on|for) (?:that |this )?(?:route|URI|path)\b",
+        "https://github.com/BerriAI/litellm/issues/9485",
+        "invalid request: generate API is not supported for model 'command-a-03-2025'. Please use the chat API instead",
+        no_constraint=True,
+    ),
+    # Model ids a gateway cannot serve, in the words of routers and hosted catalogues (LiteLLM's proxy,
+    # xAI's "Model not found: <id>", Together's "Unable to access non-serverless model <id>" for a model
+    # that needs a dedicated endpoint, NVIDIA NIM's function id, OpenRouter's routing).
+    _s(
+        "cause.model-not-found",
+        "generic",
+        r"\bModel not found\b|\bInvalid model name passed in\b|\bUnable to access non-serverless model\b|"
+        r"\bNo (?:allowed )?(?:providers|endpoints) (?:are )?available for (?:the|this) (?:selected )?model\b|"
+        r"\bFunction {Q}[0-9a-f-]{36}{Q}: Not found for account\b",
+        "https://github.com/BerriAI/litellm/issues/9663",
+        "/chat/completions: Invalid model name passed in model=None. Call `/v1/models` to view available models "
+        "for your key.",
+        no_constraint=True,
+    ),
+    # A replayed tool call whose arguments are not a JSON object string.
+    _s(
+        "cause.tool-arguments-invalid",
+        "generic",
+        r"\binvalid function arguments json\b|\barguments\b[^;]{0,100}?\b(?:must be a (?:valid )?JSON|got invalid "
+        r"JSON|is not valid JSON|invalid JSON)\b",
+        "https://github.com/HKUDS/nanobot/issues/2373",
+        "invalid params, invalid function arguments json string, toolcallid: 5LJlV4a2z (2013)",
+        no_constraint=True,
+    ),
+    # A tool definition without parameters, or with a schema construct the server does not take.
+    _s(
+        "cause.tool-schema-invalid",
+        "generic",
+        r"\b(?:function )?(?:name or )?parameters (?:is|are) (?:empty|missing|required)\b|{Q}parameters{Q} is a "
+        r"required property for {Q}function{Q}|\binput_schema\b[^;]{0,40}?\b(?:does not support|must|is invalid)\b|"
+        r"\bfunction\.parameters(?:\.[\w]+){0,4}: ",
+        "https://github.com/zhangyang-crazy-one/tabby-ai-assistant/issues/13",
+        "invalid params, function name or parameters is empty (2013)",
+        no_constraint=True,
+    ),
+    # Bedrock InvokeModel's JSON-schema check on the native body: a top-level key the model's schema lacks.
+    _s(
+        "cause.extra-request-field",
+        "bedrock",
+        r"\bMalformed input request: (?:#: )?extraneous key \[(?P<field>[\w$.-]{1,80})\] is not permitted",
+        "https://github.com/BerriAI/litellm/issues/7416",
+        "Malformed input request: #: extraneous key [chat_id] is not permitted",
+    ),
+    # Memory on the serving side: nothing in the request to change.
+    _s(
+        "cause.server-error",
+        "generic",
+        r"\brequires more system memory\b|\bCUDA out of memory\b|\bout of memory\b",
+        "https://github.com/continuedev/continue/issues/11715",
+        "model requires more system memory (5.0 GiB) than is available (3.9 GiB)",
     ),
     # Before "not supported": a model that does not exist is not a model that lacks a feature.
     _s(
@@ -4057,6 +4402,113 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
     ),
 )
 
+# ------------------------------------------------------------------- error codes beyond the catalogue
+# Error codes/types (matched whole, after the catalogue's own codes) that name a cause on their own,
+# whatever the message says: the providers' documented error vocabularies.
+_OPENAI_CODES = "https://platform.openai.com/docs/guides/error-codes"
+_GOOGLE_CODES = "https://cloud.google.com/apis/design/errors#handling_errors"
+_BEDROCK_CODES = "https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_Errors"
+
+
+def _c(cause_id: str, provider: str, code: str, source: str) -> tuple[str, Wording]:
+    return cause_id, Wording(
+        provider=provider, pattern=_code(code), source=source, example=code, on="code", no_constraint=True
+    )
+
+
+#: Error codes/types that name a cause (tried after the catalogue's code wordings).
+CODES: tuple[tuple[str, Wording], ...] = (
+    _c("cause.rate-limit", "openai", "rate_limit_exceeded", _OPENAI_CODES),
+    _c("cause.rate-limit", "google", "RESOURCE_EXHAUSTED", _GOOGLE_CODES),
+    _c("cause.rate-limit", "bedrock", "ThrottlingException", _BEDROCK_CODES),
+    _c("cause.auth", "google", "UNAUTHENTICATED", _GOOGLE_CODES),
+    _c("cause.auth", "google", "PERMISSION_DENIED", _GOOGLE_CODES),
+    _c("cause.auth", "bedrock", "AccessDeniedException", _BEDROCK_CODES),
+    _c("cause.auth", "anthropic", "permission_error", "https://docs.anthropic.com/en/api/errors"),
+    _c(
+        "cause.auth",
+        "bedrock",
+        "ExpiredTokenException",
+        "https://docs.aws.amazon.com/bedrock/latest/APIReference/CommonErrors.html",
+    ),
+    _c(
+        "cause.auth",
+        "bedrock",
+        "UnrecognizedClientException",
+        "https://docs.aws.amazon.com/bedrock/latest/APIReference/CommonErrors.html",
+    ),
+    _c("cause.overloaded", "bedrock", "ServiceUnavailableException", _BEDROCK_CODES),
+    _c("cause.overloaded", "bedrock", "ModelNotReadyException", _BEDROCK_CODES),
+    _c("cause.server-error", "bedrock", "InternalServerException", _BEDROCK_CODES),
+    _c("cause.model-not-found", "bedrock", "ResourceNotFoundException", _BEDROCK_CODES),
+    _c(
+        "cause.model-not-found",
+        "together",
+        "model_not_available",
+        "https://docs.together.ai/docs/error-codes",
+    ),
+    _c(
+        "cause.context-length-exceeded",
+        "anthropic",
+        "request_too_large",
+        "https://docs.anthropic.com/en/api/errors",
+    ),
+    _c(
+        "cause.quota",
+        "moonshot",
+        "exceeded_current_quota_error",
+        "https://github.com/MoonshotAI/Kimi-K2/issues/5",
+    ),
+    _c(
+        "cause.moderation",
+        "azure",
+        "ResponsibleAIPolicyViolation",
+        "https://github.com/compl-ai/compl-ai/issues/20",
+    ),
+    _c(
+        "cause.wrong-endpoint",
+        "azure",
+        "OperationNotSupported",
+        "https://github.com/Azure-Samples/azure-search-openai-demo-csharp/issues/158",
+    ),
+)
+
+# --------------------------------------------------------------------------- the HTTP status alone
+# The last, lowest-ranked tier: when neither a sentence, a code nor a family phrase names the cause,
+# the status still says which side to look at (RFC 9110 §15, RFC 6585 §4 for 429, Anthropic's 529).
+# A recognition from here says so: its wording's provider is ``http-status`` and ``values["status"]``
+# holds the code. 404 is split by the text: one that mentions a model is a model the server does
+# not have, any other a path it does not serve.
+_RFC = "https://www.rfc-editor.org/rfc/rfc9110#name-"
+_STATUS_SOURCES: Mapping[int, tuple[str, str]] = {
+    401: ("cause.auth", _RFC + "401-unauthorized"),
+    402: ("cause.quota", _RFC + "402-payment-required"),
+    403: ("cause.auth", _RFC + "403-forbidden"),
+    404: ("cause.wrong-endpoint", _RFC + "404-not-found"),
+    413: ("cause.context-length-exceeded", _RFC + "413-content-too-large"),
+    429: ("cause.rate-limit", "https://www.rfc-editor.org/rfc/rfc6585#section-4"),
+    500: ("cause.server-error", _RFC + "500-internal-server-error"),
+    502: ("cause.server-error", _RFC + "502-bad-gateway"),
+    503: ("cause.overloaded", _RFC + "503-service-unavailable"),
+    504: ("cause.server-error", _RFC + "504-gateway-timeout"),
+    529: ("cause.overloaded", "https://docs.anthropic.com/en/api/errors"),
+}
+STATUS: Mapping[int, tuple[str, Wording]] = {
+    status: (
+        cause_id,
+        Wording(
+            provider="http-status",
+            pattern=_code(str(status)),
+            source=source,
+            example=str(status),
+            on="status",
+            no_constraint=True,
+        ),
+    )
+    for status, (cause_id, source) in _STATUS_SOURCES.items()
+}
+_MENTIONS_MODEL = re.compile(r"\bmodels?\b", re.IGNORECASE)
+
 # ---------------------------------------------------------------------------------- recognition
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
@@ -4113,7 +4565,11 @@ def recognise(
 
 
 def recognise_error(
-    err: UpstreamError | None, *, provider: str | None = None, finding_rules: Iterable[str] = ()
+    err: UpstreamError | None,
+    *,
+    provider: str | None = None,
+    finding_rules: Iterable[str] = (),
+    status: int | None = None,
 ) -> Recognition | None:
     """The root cause an upstream error names: the innermost provider message first, then outer ones,
     then the error codes/types, then the structural recognisers on the messages (a code such as
@@ -4141,9 +4597,27 @@ def recognise_error(
             found = _recognise_structural(error.message, hint, rules, fallback_param=error.param)
             if found is not None:
                 return found
+        if status is not None:
+            return _recognise_status(status, err, hint, rules)
     except Exception:  # defensive, as above
         return None
     return None
+
+
+def _recognise_status(
+    status: int, err: UpstreamError, provider: str | None, finding_rules: tuple[str, ...]
+) -> Recognition | None:
+    """The lowest tier: the HTTP status alone (:data:`STATUS`), stated as such in the values."""
+    entry = STATUS.get(status)
+    if entry is None:
+        return None
+    cause_id, wording = entry
+    text = err.effective_message or ""
+    if status == 404 and _MENTIONS_MODEL.search(text):
+        cause_id = "cause.model-not-found"
+    return _build(
+        CAUSES_BY_ID[cause_id], wording, {"status": str(status)}, text, provider, finding_rules, None
+    )
 
 
 def _recognise_message(
@@ -4196,11 +4670,14 @@ def _merge_alternatives(groups: dict[str, str]) -> dict[str, str]:
 def _recognise_code(
     code: str, error: UpstreamError, provider: str | None, finding_rules: tuple[str, ...]
 ) -> Recognition | None:
+    text = error.message or code
     for cause in CAUSES:
         for wording in cause.wordings:
             if wording.on == "code" and wording.pattern.fullmatch(code.strip()):
-                text = error.message or code
                 return _build(cause, wording, {}, text, provider, finding_rules, error.param)
+    for cause_id, wording in CODES:
+        if wording.pattern.fullmatch(code.strip()):
+            return _build(CAUSES_BY_ID[cause_id], wording, {}, text, provider, finding_rules, error.param)
     return None
 
 
@@ -4270,6 +4747,9 @@ def _build(
                 _PARAM_REJECTION_RULES.get(values["param"]) if "value" not in values else None
             ) or cause.rule_id
     rule_id = _pick_rule(rule_id, wording, finding_rules)
+    switch = dict(wording.cause_by_rule).get(rule_id or "")
+    if switch is not None and rule_id in finding_rules:
+        cause = CAUSES_BY_ID[switch]  # the request shows which of the sentence's causes it is
     # The wording's own constraint, else the (possibly refined) cause's: a refined cause says what was rejected.
     spec = None if wording.no_constraint else (wording.constraint or cause.constraint)
     if spec is not None and spec.name_group == "param" and "param" not in values and fallback_param:

@@ -39,6 +39,7 @@ import sqlite_utils
 
 from toolguard_core import dedup
 from toolguard_core.dburl import redact_url
+from toolguard_core.learned_store import MERGE_KEYS
 from toolguard_core.store import migrations
 
 try:
@@ -401,17 +402,23 @@ def _copy_text(column: Column) -> str:
 def _upsert_sql(table: Table, columns: Sequence[Column], source: Any) -> Any:
     """``INSERT INTO table (columns) <source> ON CONFLICT (primary key) DO UPDATE``: last write wins,
     like the SQLite writer's ``INSERT OR REPLACE``, so a batch sent again changes nothing. A content never
-    changes (its id is its hash, m008_content_dedup): a copy already there is kept."""
+    changes (its id is its hash, m008_content_dedup): a copy already there is kept. The learned tables
+    merge per key (:func:`_merge_action`)."""
     updates = [c for c in columns if c.name not in table.primary_key and table.name != dedup.CONTENTS_TABLE]
+    if table.name in MERGE_KEYS:  # what the upstreams taught merges per key, as `toolguard merge` does
+        action = _merge_action(table.name, {c.name for c in columns})
+    elif updates:
+        action = sql.SQL("UPDATE SET ") + sql.SQL(", ").join(
+            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c.name)) for c in updates
+        )
+    else:
+        action = sql.SQL("NOTHING")
     return sql.SQL("INSERT INTO {} ({}) {} ON CONFLICT ({}) DO {}").format(
         sql.Identifier(table.name),
         sql.SQL(", ").join(sql.Identifier(c.name) for c in columns),
         source,
         sql.SQL(", ").join(map(sql.Identifier, table.primary_key)),
-        sql.SQL("UPDATE SET ")
-        + sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c.name)) for c in updates)
-        if updates
-        else sql.SQL("NOTHING"),
+        action,
     )
 
 
@@ -530,6 +537,28 @@ def _more_contents(src: sqlite3.Connection, sent: dict[str, tuple[int, int]]) ->
     last = sent[dedup.CONTENTS_TABLE][1]
     query = f"SELECT EXISTS (SELECT 1 FROM {dedup.CONTENTS_TABLE} WHERE rowid > ?)"
     return bool(src.execute(query, [last]).fetchone()[0])
+
+
+def _merge_action(table: str, columns: set[str]) -> Any:
+    """What the upstreams taught (``learned``, ``rule_calibration``) merges per key the way ``toolguard
+    merge`` does (:func:`toolguard_core.learned_store.merge_rows`), not last-write-wins: two machines
+    that learned one constraint keep the larger count, the earliest first and latest last sighting and
+    the earliest demotion; the rest of the row stays as first sent. Syncing again changes nothing."""
+    _, counter, _ = MERGE_KEYS[table]
+    target = sql.Identifier(table)
+    parts = [
+        sql.SQL("{c} = GREATEST({t}.{c}, EXCLUDED.{c})").format(c=sql.Identifier(counter), t=target),
+        # '' stands for "not seen" (NOT NULL columns): ignored by the min/max like merge_rows does.
+        sql.SQL(
+            "first_seen = COALESCE(LEAST(NULLIF({t}.first_seen, ''), NULLIF(EXCLUDED.first_seen, '')), '')"
+        ).format(t=target),
+        sql.SQL(
+            "last_seen = COALESCE(GREATEST(NULLIF({t}.last_seen, ''), NULLIF(EXCLUDED.last_seen, '')), '')"
+        ).format(t=target),
+    ]
+    if "demoted_at" in columns:  # PostgreSQL's LEAST skips NULLs: the earliest demotion either side had
+        parts.append(sql.SQL("demoted_at = LEAST({t}.demoted_at, EXCLUDED.demoted_at)").format(t=target))
+    return sql.SQL("UPDATE SET ") + sql.SQL(", ").join(parts)
 
 
 def pending_rows(src: sqlite3.Connection, schema: Schema, after: dict[str, int]) -> int:

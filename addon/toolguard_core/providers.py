@@ -225,6 +225,13 @@ MISTRAL_MODELS = re.compile(r"(mistral|mixtral|codestral|devstral|magistral|mini
 
 _O_SAMPLING = frozenset({"top_p", "presence_penalty", "frequency_penalty"})
 _O_DOUBTFUL = frozenset({"logprobs", "top_logprobs", "logit_bias"})
+#: ``stop`` is refused by the reasoning models that followed o1-mini / o3-mini, with OpenAI's
+#: "Unsupported parameter: 'stop' is not supported with this model." (param ``stop``): o1-preview on
+#: Azure (https://github.com/crewAIInc/crewAI/issues/1908), o3 (crewAIInc/crewAI#2738), o4-mini
+#: (EleutherAI/lm-evaluation-harness#3215), gpt-5 (FlowiseAI/Flowise#5046, BittnerPierre/AI-Agent-Casebook#133)
+#: and gpt-5.2 on Azure (huggingface/smolagents#1893). o3-mini takes it (huggingface/smolagents#1211 drops
+#: `stop` for o3 and o4-mini only), so o3-mini is its own family below.
+_O_STOP = frozenset({"stop"})
 
 OPENAI_FAMILIES: tuple[ModelFamily, ...] = (
     ModelFamily(
@@ -237,7 +244,7 @@ OPENAI_FAMILIES: tuple[ModelFamily, ...] = (
         name="o1-mini / o1-preview",
         patterns=(r"o1-mini", r"o1-preview"),
         reasoning=True,
-        unsupported_params=_O_SAMPLING,
+        unsupported_params=_O_SAMPLING | _O_STOP,
         doubtful_params=_O_DOUBTFUL,
         fixed_temperature=1,
         rejects_max_tokens=True,
@@ -245,12 +252,37 @@ OPENAI_FAMILIES: tuple[ModelFamily, ...] = (
         rejects_system_role=True,
     ),
     ModelFamily(
+        id="openai-o3-mini",
+        name="o3-mini reasoning, takes stop",
+        patterns=(r"o3-mini",),
+        reasoning=True,
+        unsupported_params=_O_SAMPLING,
+        doubtful_params=_O_DOUBTFUL,
+        fixed_temperature=1,
+        rejects_max_tokens=True,
+        reasoning_effort=True,
+    ),
+    ModelFamily(
         id="openai-o-series",
         name="o-series reasoning (o1, o3, o4-mini)",
         patterns=(r"o[1-9](-|$)",),
         reasoning=True,
-        unsupported_params=_O_SAMPLING,
-        doubtful_params=_O_DOUBTFUL | {"stop"},
+        unsupported_params=_O_SAMPLING | _O_STOP,
+        doubtful_params=_O_DOUBTFUL,
+        fixed_temperature=1,
+        rejects_max_tokens=True,
+        reasoning_effort=True,
+    ),
+    # The codex models only reason (efforts low..xhigh, no 'none'), so no sampling field is ever taken:
+    # "Unsupported parameter: 'top_p' is not supported with this model." for gpt-5.1-codex-max through
+    # GitHub Copilot (https://github.com/microsoft/vscode/issues/282170).
+    ModelFamily(
+        id="openai-gpt-5-codex",
+        name="gpt-5 codex models (reasoning only)",
+        patterns=(r"gpt-5(\.\d+)?-codex",),
+        reasoning=True,
+        unsupported_params=_O_SAMPLING | _O_STOP,
+        doubtful_params=_O_DOUBTFUL,
         fixed_temperature=1,
         rejects_max_tokens=True,
         reasoning_effort=True,
@@ -260,18 +292,27 @@ OPENAI_FAMILIES: tuple[ModelFamily, ...] = (
         name="gpt-5.1 and later (reasoning; sampling only with reasoning_effort none)",
         patterns=(r"gpt-5\.[1-9]",),
         reasoning=True,
-        doubtful_params=_O_SAMPLING | _O_DOUBTFUL | {"stop"},
+        # stop is refused even at gpt-5.2's default effort (smolagents#1893); the sampling knobs are
+        # accepted with effort 'none' (code [LL-GPT5]), so they stay doubtful.
+        unsupported_params=_O_STOP,
+        doubtful_params=_O_SAMPLING | _O_DOUBTFUL,
         fixed_temperature=1,
         rejects_max_tokens=True,
         reasoning_effort=True,
         sampling_when_effort_none=True,
     ),
+    # gpt-5, gpt-5-mini, gpt-5-nano have no 'none' effort, so they never take sampling fields (Azure's
+    # reasoning-models doc lists temperature, top_p, presence_penalty, frequency_penalty, logprobs,
+    # top_logprobs, logit_bias and max_tokens as unsupported): "Unsupported parameter: 'top_p' is not
+    # supported with this model." (lfnovo/open-notebook#107), the same for 'presence_penalty' on
+    # gpt-5-mini (nextai-translator/nextai-translator#1781).
     ModelFamily(
         id="openai-gpt-5",
         name="gpt-5 reasoning (gpt-5, gpt-5-mini, gpt-5-nano)",
         patterns=(r"gpt-5(-|$)",),
         reasoning=True,
-        doubtful_params=_O_SAMPLING | _O_DOUBTFUL | {"stop"},
+        unsupported_params=_O_SAMPLING | _O_STOP,
+        doubtful_params=_O_DOUBTFUL,
         fixed_temperature=1,
         rejects_max_tokens=True,
         reasoning_effort=True,
@@ -387,12 +428,21 @@ GROQ_FAMILIES: tuple[ModelFamily, ...] = (
 #: frequencyPenalty and stop as unsupported by reasoning models. grok-3-mini, grok-4.3 and later take
 #: reasoning_effort and match neither family.
 XAI_FAMILIES: tuple[ModelFamily, ...] = (
+    # "grok-4-1-fast-non-reasoning does not support parameter presencePenalty"
+    # (https://github.com/lobehub/lobehub/issues/13332); grok-4-fast-non-reasoning is not reported to.
+    ModelFamily(
+        id="grok-4-1-fast-non-reasoning",
+        name="grok-4-1-fast-non-reasoning (no reasoning_effort or presence_penalty)",
+        patterns=(r"grok-4-1-fast-non-reasoning",),
+        unsupported_params=frozenset({"presence_penalty"}),
+        doubtful_params=frozenset({"frequency_penalty", "stop"}),
+        reasoning_effort=False,
+    ),
     ModelFamily(
         id="grok-4-non-reasoning",
         name="Grok 4 non-reasoning variants (no reasoning_effort)",
         patterns=(
             r"grok-4-fast-non-reasoning",
-            r"grok-4-1-fast-non-reasoning",
             r"grok-4\.20-(\d+-)?non-reasoning",
         ),
         reasoning_effort=False,
@@ -406,6 +456,9 @@ XAI_FAMILIES: tuple[ModelFamily, ...] = (
             r"grok-4-latest",
             r"grok-4-fast-reasoning",
             r"grok-4-1-fast-reasoning",
+            # The bare fast aliases name the reasoning variants (xAI's model list).
+            r"grok-4-fast$",
+            r"grok-4-1-fast$",
             r"grok-4\.20-(\d+-)?reasoning",
             r"grok-code-fast",
         ),
@@ -514,6 +567,10 @@ class ProviderProfile:
     #: (xAI names fields that way in its errors: presencePenalty, reasoningEffort), so the family
     #: rules match ``presencePenalty`` as ``presence_penalty``.
     proto_json_names: bool = False
+    #: A cloud that serves many vendors' models under its own host (Bedrock, Vertex AI, Databricks,
+    #: Azure AI Foundry): the model rules infer the vendor from the model name as on an unrecognised
+    #: host (rules/model.py), since recognising the host says nothing about the model.
+    multi_vendor: bool = False
     extra: dict[str, object] = field(default_factory=dict)
     _family_cache: dict[str, ModelFamily] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -576,6 +633,19 @@ AZURE = dataclasses.replace(
     known_params=OPENAI_PARAMS | {"data_sources", "dataSources", "enhancements", "user_security_context"},
     hosts=(),
     host_globs=("*.openai.azure.com", "*.cognitiveservices.azure.com"),
+)
+#: The first Azure OpenAI data-plane ``api-version`` whose chat schema has the field (Azure OpenAI
+#: "API version lifecycle" / REST reference changelog): an older api-version answers "Unrecognized
+#: request argument supplied: <field>" (functions on 2023-05-15, openinterpreter/openinterpreter#618;
+#: max_completion_tokens before 2024-09-01-preview, OpenHands/OpenHands#6777).
+AZURE_FIELD_API_VERSIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "functions": "2023-07-01-preview",
+        "function_call": "2023-07-01-preview",
+        "tools": "2023-12-01-preview",
+        "tool_choice": "2023-12-01-preview",
+        "max_completion_tokens": "2024-09-01-preview",
+    }
 )
 GENERIC = ProviderProfile(
     id="generic",
@@ -912,13 +982,72 @@ MINIMAX = ProviderProfile(
     catalog_vendors=frozenset({"minimax"}),
 )
 
+#: Google Vertex AI's OpenAI-compatible endpoint (``.../endpoints/openapi/chat/completions``) for
+#: Gemini and partner models, in every region (``{location}-aiplatform.googleapis.com``) and the global
+#: endpoint (``aiplatform.googleapis.com``). Lenient until a Vertex-specific rejection is confirmed;
+#: recognising it keeps catalog and Gemini-model findings from being reported as "unknown provider".
+VERTEX = ProviderProfile(
+    id="vertex",
+    name="Google Vertex AI (OpenAI-compatible endpoint)",
+    base_url="https://{location}-aiplatform.googleapis.com/v1/projects/{project}/locations/{location}/endpoints/openapi",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("aiplatform.googleapis.com",),
+    host_globs=("*-aiplatform.googleapis.com",),
+    catalog_vendors=frozenset({"vertex_ai", "vertex_ai-language-models"}),
+    multi_vendor=True,
+)
+#: Amazon Bedrock's runtime: OpenAI-compatible Chat Completions under ``/openai/v1`` next to the native
+#: Converse API, in every region (``bedrock-runtime.{region}.amazonaws.com``, FIPS variants too).
+BEDROCK = ProviderProfile(
+    id="bedrock",
+    name="Amazon Bedrock (runtime)",
+    base_url="https://bedrock-runtime.{region}.amazonaws.com/openai/v1",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    host_globs=("bedrock-runtime.*.amazonaws.com", "bedrock-runtime-fips.*.amazonaws.com"),
+    native_chat_path=r"^/model/[^/]+/(converse|invoke)",
+    catalog_vendors=frozenset({"bedrock", "bedrock_converse"}),
+    multi_vendor=True,
+)
+#: Databricks Model Serving (Foundation Model APIs and external models): workspace hosts on AWS, Azure
+#: and GCP, chat under ``/serving-endpoints/chat/completions`` or ``/serving-endpoints/{name}/...``.
+DATABRICKS = ProviderProfile(
+    id="databricks",
+    name="Databricks Model Serving",
+    base_url="https://{workspace}.cloud.databricks.com/serving-endpoints",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    host_globs=("*.cloud.databricks.com", "*.azuredatabricks.net", "*.gcp.databricks.com"),
+    catalog_vendors=frozenset({"databricks"}),
+    multi_vendor=True,
+)
+SAMBANOVA = ProviderProfile(
+    id="sambanova",
+    name="SambaNova Cloud",
+    base_url="https://api.sambanova.ai/v1",
+    chat_paths=_OPENAI_CHAT,
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.sambanova.ai",),
+    catalog_vendors=frozenset({"sambanova"}),
+)
+#: Azure AI Foundry's model-inference endpoint (``/models/chat/completions`` on
+#: ``*.services.ai.azure.com``; the older serverless ``*.models.ai.azure.com``): many vendors' models
+#: behind one schema. Its ``/openai/...`` paths are Azure OpenAI (:data:`PATH_ROUTES`).
+AZURE_AI = ProviderProfile(
+    id="azure-ai",
+    name="Azure AI Foundry (model inference)",
+    base_url="https://{resource}.services.ai.azure.com/models",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    host_globs=("*.services.ai.azure.com", "*.models.ai.azure.com"),
+    multi_vendor=True,
+)
+
 BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
     {
         p.id: p
         for p in (
             OPENAI, AZURE, DASHSCOPE, DEEPSEEK, OPENROUTER, GROQ, GEMINI, MISTRAL, TOGETHER,
             FIREWORKS, XAI, MOONSHOT, WANDB, PERPLEXITY, CEREBRAS, COPILOT, CLOUDFLARE, VLLM, SGLANG,
-            LLAMA_CPP, OLLAMA, LMSTUDIO, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, GENERIC,
+            LLAMA_CPP, OLLAMA, LMSTUDIO, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, VERTEX, BEDROCK, DATABRICKS,
+            SAMBANOVA, AZURE_AI, GENERIC,
         )
     }
 )  # fmt: skip
@@ -953,6 +1082,52 @@ class GatewayRule:
         return (self.port is None or self.port == port) and fnmatch.fnmatchcase(host, self.host)
 
 
+@dataclass(frozen=True, slots=True)
+class PathRoute:
+    """A host whose URL path, not its name, says which provider answers: a gateway that names its
+    upstream in the path, or a host serving two APIs under two prefixes. ``pattern`` either has a
+    group ``upstream`` (looked up in ``upstreams``; an unknown name leaves the host's own profile) or
+    routes every match to ``provider``."""
+
+    host: str
+    pattern: re.Pattern[str]
+    upstreams: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    provider: str | None = None
+
+    def provider_for(self, path: str) -> str | None:
+        match = self.pattern.match(path)
+        if match is None:
+            return None
+        if self.provider is not None:
+            return self.provider
+        return self.upstreams.get(match.group("upstream").lower())
+
+
+#: Cloudflare AI Gateway's provider path segments (``/v1/{account}/{gateway}/{provider}/...``,
+#: developers.cloudflare.com/ai-gateway/providers/) → toolguard's provider ids. ``compat`` (the unified
+#: OpenAI-compatible endpoint, which routes by a ``provider/model`` id) is left to the gateway's own
+#: profile.
+CLOUDFLARE_GATEWAY_UPSTREAMS: Mapping[str, str] = MappingProxyType(
+    {
+        "openai": "openai", "azure-openai": "azure", "anthropic": "anthropic", "groq": "groq",
+        "mistral": "mistral", "deepseek": "deepseek", "perplexity-ai": "perplexity", "cerebras": "cerebras",
+        "grok": "xai", "openrouter": "openrouter", "google-ai-studio": "gemini", "google-vertex-ai": "vertex",
+        "aws-bedrock": "bedrock", "workers-ai": "cloudflare",
+    }
+)  # fmt: skip
+#: Hosts whose path decides the provider. A routed profile takes any path (``chat_paths=()``): the
+#: gateway's prefix is not the upstream's documented path.
+PATH_ROUTES: tuple[PathRoute, ...] = (
+    PathRoute(
+        "gateway.ai.cloudflare.com",
+        re.compile(r"^/v1/[^/]+/[^/]+/(?P<upstream>[^/]+)(?:/|$)"),
+        upstreams=CLOUDFLARE_GATEWAY_UPSTREAMS,
+    ),
+    # Azure AI Foundry resources serve Azure OpenAI under /openai/ (deployments and the v1 API).
+    PathRoute("*.services.ai.azure.com", re.compile(r"^/openai(?:/|$)"), provider="azure"),
+)
+
+
 class ProviderRegistry:
     """Recognises the provider of a URL: user gateways first, then the profiles' exact hosts, then
     their host globs, then local servers by port, then the generic fallback. The host, glob, port
@@ -983,19 +1158,34 @@ class ProviderRegistry:
         self._native_paths: Mapping[str, re.Pattern[str]] = MappingProxyType(
             {p.id: re.compile(p.native_chat_path) for p in self.profiles.values() if p.native_chat_path}
         )
-        self._cache: dict[tuple[str, int | None], ProviderProfile] = {}
+        self.path_routes: tuple[PathRoute, ...] = PATH_ROUTES
+        self._cache: dict[tuple[str, int | None] | tuple[str, int | None, str], ProviderProfile] = {}
 
     def get(self, provider_id: str) -> ProviderProfile:
         return self.profiles[provider_id]
 
-    def detect(self, host: str, port: int | None = None) -> ProviderProfile:
-        key = (host.lower(), port)
+    def detect(self, host: str, port: int | None = None, path: str = "") -> ProviderProfile:
+        """The profile for a host and port; for a host of :data:`PATH_ROUTES` (and no user gateway
+        mapping it) the path may name another provider. Cached per (host, port[, routed provider])."""
+        host = host.lower()
+        routed = self._routed(host, port, path) if path else None
+        key = (host, port) if routed is None else (host, port, routed)
         cached = self._cache.get(key)
         if cached is None:
-            cached = self._detect(*key)
+            cached = self._detect(host, port)
+            if routed is not None and routed in self.profiles:
+                cached = dataclasses.replace(self.profiles[routed], chat_paths=())
             if len(self._cache) < 4096:
                 self._cache[key] = cached
         return cached
+
+    def _routed(self, host: str, port: int | None, path: str) -> str | None:
+        if not self.path_routes or any(g.matches(host, port) for g in self.gateways):
+            return None  # a user mapping wins over any path
+        for route in self.path_routes:
+            if fnmatch.fnmatchcase(host, route.host):
+                return route.provider_for(path)
+        return None
 
     def endpoint_candidate(self, host: str, port: int | None, path: str) -> bool:
         """Whether a POST outside the chat-completions paths may still be a chat request sent to a
@@ -1022,6 +1212,7 @@ class ProviderRegistry:
 DEFAULT_REGISTRY = ProviderRegistry()
 
 
-def detect_provider(host: str, port: int | None = None) -> ProviderProfile:
-    """The built-in profile for a host and port; unknown hosts get the generic OpenAI-compatible profile."""
-    return DEFAULT_REGISTRY.detect(host, port)
+def detect_provider(host: str, port: int | None = None, path: str = "") -> ProviderProfile:
+    """The built-in profile for a host, port and path; unknown hosts get the generic OpenAI-compatible
+    profile."""
+    return DEFAULT_REGISTRY.detect(host, port, path)

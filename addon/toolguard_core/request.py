@@ -71,7 +71,7 @@ class Target:
             port=port,
             path=parts.path or "/",
             query=parts.query,
-            provider=registry.detect(host, port),
+            provider=registry.detect(host, port, parts.path or "/"),
             catalog=registry.catalog,
         )
 
@@ -90,6 +90,10 @@ class RequestView:
     #: Rules this user's upstream accepted for this host and model past ``toolguard_demote_after``
     #: (toolguard_core.learned): a policy input beside the declared provider levels (Rule.report).
     demoted: frozenset[str] = frozenset()
+    #: The body's length as parsed (bytes, or characters for a text body); None when not known.
+    #: Every text a rule measures is at most this long, so a size rule can rule a request out
+    #: without walking it (model.context-window-exceeded).
+    size: int | None = None
 
     @property
     def provider(self) -> ProviderProfile:

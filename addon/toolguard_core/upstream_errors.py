@@ -180,11 +180,10 @@ def _parse_text(text: str, content_type: str | None, *, depth: int) -> UpstreamE
         shape="text", message=_bound(_SPACE.sub(" ", stripped), MAX_MESSAGE_CHARS), raw=raw
     )
     # A client or relay that printed the upstream's error after its own words ("Error code: 400 - {...}",
-    # "Error from provider: {...}"): the embedded error is the provider's own answer. A body that is
-    # nothing but a Python dict (no prefix) stays one text, as before: stored rows and summary groups
-    # keyed on that text keep their identity.
-    if stripped[0] in "[{":
-        return text_error
+    # "Error from provider: {...}") or as nothing but a Python dict (``str(exception)`` of the openai
+    # SDK, LiteLLM: ``{'error': {'message': ..., 'code': 'model_not_found'}}``): the embedded error is
+    # the provider's own answer, with its ``code``/``type`` fields, and becomes ``upstream``. The outer
+    # text stays the row's message, so stored columns keep their wording.
     return _with_nested(text_error, stripped[:MAX_LITERAL_CHARS], depth=depth)
 
 
@@ -247,6 +246,10 @@ def _from_json(data: Any, raw: str, *, depth: int) -> UpstreamError:
         # DashScope's native API: {"request_id", "code", "message"} (no `type`, no wrapper).
         shape = "dashscope" if "request_id" in data and "type" not in data else "flat-message"
         rendered, type_, param = _render_message(message)
+        aws_type = data.get("__type")
+        if isinstance(aws_type, str):
+            # AWS JSON protocol (Bedrock): the exception name is the error type (x-amzn-ErrorType).
+            shape, type_ = "aws", _aws_type(aws_type)
         result = UpstreamError(
             shape=shape,
             message=rendered,
@@ -258,7 +261,53 @@ def _from_json(data: Any, raw: str, *, depth: int) -> UpstreamError:
         )
         return _with_nested(result, message, depth=depth)
 
+    errors = data.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict) and "message" in errors[0]:
+        # Cloudflare's v4 envelope ({"success": false, "errors": [{"code": 7003, "message": ...}]}) and
+        # GraphQL-style gateways: every item's message, the first item's code.
+        message, type_, param = _issues(errors)
+        return UpstreamError(
+            shape="errors-array",
+            message=message,
+            type=type_,
+            param=param,
+            code=_code(errors[0].get("code")),
+            raw=raw,
+        )
+    aws_type = data.get("__type")
+    if isinstance(aws_type, str) and isinstance(data.get("Message") or data.get("message"), str):
+        # AWS JSON protocol (Bedrock): {"__type": "com.amazon.coral.service#ThrottlingException", "Message": ...};
+        # the exception name is the error type (as the x-amzn-ErrorType header carries it).
+        return UpstreamError(
+            shape="aws",
+            message=_str(data.get("Message") or data.get("message")),
+            type=_aws_type(aws_type),
+            raw=raw,
+        )
     return UpstreamError(shape="unknown", message=_guess_message(data), raw=raw)
+
+
+def _aws_type(value: str) -> str:
+    """``com.amazon.coral.service#ThrottlingException:http://...`` -> ``ThrottlingException``."""
+    return value.rpartition("#")[2].partition(":")[0] or value
+
+
+def _issues(items: list[Any]) -> tuple[str | None, str | None, str | None]:
+    """A list of ``{"message", "path"?, "code"?}`` issues (Cloudflare, GraphQL, zod) as one message:
+    ``"2.function.parameters.properties: Required; ..."``; type and param from the first item."""
+    parts: list[str] = []
+    for item in items[:50]:
+        if not isinstance(item, dict):
+            continue
+        path = item.get("path")
+        where = ".".join(_text(part) for part in path) if isinstance(path, list) else _str(path)
+        msg = _str(item.get("message")) or _text(item)
+        parts.append(f"{where}: {msg}" if where else msg)
+    first = items[0] if isinstance(items[0], dict) else {}
+    path = first.get("path")
+    param = ".".join(_text(part) for part in path) if isinstance(path, list) and path else None
+    code = first.get("code")
+    return _bound("; ".join(parts), MAX_MESSAGE_CHARS) if parts else None, _str(code) if code else None, param
 
 
 def _responses_failure(data: dict[str, Any]) -> dict[str, Any] | None:
@@ -321,6 +370,10 @@ def _from_list(data: list[Any], raw: str, *, depth: int) -> UpstreamError:
     if isinstance(first, dict) and ("loc" in first or "msg" in first):
         message, type_, param = _validation(data)
         return UpstreamError(shape="fastapi-validation", message=message, type=type_, param=param, raw=raw)
+    if isinstance(first, dict) and "path" in first and "message" in first:
+        # zod issues (LM Studio's server validates with zod and answers its issue list as the error text).
+        message, type_, param = _issues(data)
+        return UpstreamError(shape="zod-issues", message=message, type=type_, param=param, raw=raw)
     return UpstreamError(
         shape="unknown", message=_guess_message(first) if first is not None else None, raw=raw
     )
@@ -355,14 +408,19 @@ def _from_wrapper(top: dict[str, Any], error: dict[str, Any], raw: str, *, depth
         (message and _DASHSCOPE_PREFIX.match(message)) or code == "invalid_parameter_error"
     ):
         shape = "dashscope"
-    elif "status" in error and "type" not in error:
+    elif "status" in error and "type" not in error and not isinstance(error.get("status"), int):
         # Google APIs: {"error": {"code": 400, "message": ..., "status": "INVALID_ARGUMENT"}}.
         shape = "google"
         type_ = _str(error.get("status"))
+        message = _with_violations(message, error.get("details"))
     elif isinstance(code, int):
         shape = "openai-int-code"
     else:
         shape = "openai"
+    inner = error.get("innererror")
+    if type_ is None and isinstance(inner, dict) and isinstance(inner.get("code"), str):
+        # Azure OpenAI: {"error": {..., "type": null, "innererror": {"code": "ResponsibleAIPolicyViolation"}}}.
+        type_ = _str(inner["code"])
     nested = error.get("upstream_error")
     if upstream is None and isinstance(nested, dict) and depth < MAX_NESTING:
         # A Claude Code relay (ding113/claude-code-hub#518) keeps Anthropic's whole answer as an object
@@ -383,6 +441,24 @@ def _from_wrapper(top: dict[str, Any], error: dict[str, Any], raw: str, *, depth
     if upstream is None:
         result = _with_nested(result, message_value, depth=depth)
     return result
+
+
+def _with_violations(message: str | None, details: Any) -> str | None:
+    """Google's ``details[].fieldViolations`` name the rejected field; append those the message lacks."""
+    if not isinstance(details, list):
+        return message
+    extra: list[str] = []
+    for detail in details[:10]:
+        violations = detail.get("fieldViolations") if isinstance(detail, dict) else None
+        for violation in violations[:10] if isinstance(violations, list) else ():
+            if not isinstance(violation, dict):
+                continue
+            text = " ".join(_text(violation[k]) for k in ("field", "description") if violation.get(k))
+            if text and text not in (message or ""):
+                extra.append(text)
+    if not extra:
+        return message
+    return _bound("; ".join([message, *extra] if message else extra), MAX_MESSAGE_CHARS)
 
 
 def _from_flat_object(data: dict[str, Any], raw: str, *, depth: int) -> UpstreamError:

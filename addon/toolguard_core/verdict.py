@@ -135,9 +135,10 @@ def recognise_stored(
     *,
     provider: str | None = None,
     finding_rules: Sequence[str] = (),
+    status: int | None = None,
 ) -> Recognition | None:
     """The root cause of a stored rejection: from its ``error_json`` (the parsed chain, innermost
-    provider message first), else from the plain ``error_message``."""
+    provider message first), else from the plain ``error_message``; ``status`` is the last tier."""
     error = None
     if error_json:
         try:
@@ -145,8 +146,10 @@ def recognise_stored(
         except ValueError:
             error = None
     if error is not None:
-        return recognise_error(error, provider=provider, finding_rules=finding_rules)
-    return recognise(error_message, provider=provider, finding_rules=finding_rules)
+        return recognise_error(error, provider=provider, finding_rules=finding_rules, status=status)
+    return recognise(error_message, provider=provider, finding_rules=finding_rules) or (
+        recognise_error(UpstreamError(message=error_message), status=status) if status else None
+    )
 
 
 def row_rejected(verdict: str | None, status: int | None, error_message: str | None) -> bool:

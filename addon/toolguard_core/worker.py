@@ -1,15 +1,19 @@
 """``python -m toolguard_core.worker``: the validation worker the proxy starts (see offload.py).
 
 Reads jobs from stdin (8-byte length + JSON header, 8-byte length + the body, ``2**64-1`` for no
-body) and writes one result frame per job to stdout (8-byte length + JSON), in order. It exits on
-end of input. A job that fails inside toolguard answers with the error as an internal error, so
+body) and writes one result frame per job to stdout (8-byte length + JSON), in order. With
+``--arena-fd N`` the proxy puts bodies in shared memory (offload.Arena) and a header's ``arena``
+says where (``[offset, length]``); answering a job tells the proxy that its region, and every
+earlier one, is free again, so the answers must stay in order. It exits on end of input. A job that fails inside toolguard answers with the error as an internal error, so
 one bad body never stops the worker.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
+import mmap
 import os
 import signal
 import sys
@@ -66,7 +70,7 @@ def _read_exactly(stream: BinaryIO, n: int) -> bytes | None:
     return data if data is not None and len(data) == n else None
 
 
-def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
+def serve(stdin: BinaryIO, stdout: BinaryIO, arena: mmap.mmap | None = None) -> None:
     while True:
         raw = _read_exactly(stdin, _LENGTH.size)
         if raw is None:
@@ -79,12 +83,20 @@ def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
         body = None if size == NO_BODY else _read_exactly(stdin, size)
         if size != NO_BODY and body is None:
             return
+        where = header.get("arena")
+        if body is None and arena is not None and where is not None:
+            offset, length = where
+            body = arena[offset : offset + length]  # a copy: the region is reused once answered
         out = json.dumps(handle(header, body)).encode()
         stdout.write(_LENGTH.pack(len(out)) + out)
         stdout.flush()
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m toolguard_core.worker")
+    parser.add_argument("--arena-fd", type=int, help="the proxy's shared memory for bodies (offload.Arena)")
+    args = parser.parse_args()
+    arena = mmap.mmap(args.arena_fd, 0, access=mmap.ACCESS_READ) if args.arena_fd is not None else None
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the proxy ends the worker by closing its input
     # Traffic first: on a busy machine the proxy's own process gets the CPU and validation takes
     # what is left; a backlog past the Validator's bounds is shed and counted, never queued forever.
@@ -103,7 +115,7 @@ def main() -> None:
         {"id": None, "url": "https://api.openai.com/v1/chat/completions", "max_body": 1 << 20},
         b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}',
     )
-    serve(sys.stdin.buffer, frames)
+    serve(sys.stdin.buffer, frames, arena)
 
 
 if __name__ == "__main__":

@@ -737,6 +737,58 @@ THINKING_BUDGET = define(
         "budget may exceed `max_tokens` (Anthropic's extended-thinking docs), and the rules do not see headers."
     ),
 )
+THINKING_TEMPERATURE = define(
+    "anthropic.thinking-temperature",
+    Severity.ERROR,
+    "Extended thinking is enabled and `temperature` is not 1: thinking runs at the default temperature only.",
+    policy=_STRUCTURAL,
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text=(
+                "`temperature` may only be set to 1 when thinking is enabled. Please consult our documentation at "
+                "https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#important-considerations-"
+                "when-using-extended-thinking"
+            ),
+            # Anthropic's answer relayed by a gateway for claude-3-7-sonnet with thinking.
+            source="https://github.com/MartialBE/one-hub/issues/529",
+        ),
+    ),
+    example=_example(_USER, temperature=0.2, thinking=_THINKING),
+    example_url=MESSAGES_URL,
+    fixed=_example(_USER, thinking=_THINKING),
+    notes=(
+        "doc: Anthropic's extended-thinking guide, 'Thinking isn't compatible with temperature or top_k "
+        "modifications as well as forced tool use'. Omit `temperature` (or send 1) while thinking is on."
+    ),
+)
+THINKING_BUDGET_MINIMUM = define(
+    "anthropic.thinking-budget-too-small",
+    Severity.ERROR,
+    "`thinking.budget_tokens` is below 1024, the smallest thinking budget Anthropic takes.",
+    policy=_STRUCTURAL,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "The model returned the following errors: thinking.enabled.budget_tokens: Input should be "
+                "greater than or equal to 1024"
+            ),
+            source="https://github.com/danny-avila/LibreChat/issues/8346",
+        ),
+        PredictedError(
+            provider="anthropic-compatible gateway",
+            text="***.enabled.budget_tokens: Input should be greater than or equal to 1024",
+            source="https://github.com/tingly-dev/tingly-box/pull/569",
+        ),
+    ),
+    example=_example(_USER, thinking={"type": "enabled", "budget_tokens": 512}),
+    example_url=MESSAGES_URL,
+    fixed=_example(_USER, thinking={"type": "enabled", "budget_tokens": 1024}),
+    notes="doc: Anthropic's extended-thinking guide gives 1024 tokens as the minimum budget.",
+)
+#: Anthropic's smallest thinking budget (its extended-thinking guide; the 400s quoted above).
+MIN_THINKING_BUDGET = 1024
 TEMPERATURE_WITH_TOP_P = define(
     "anthropic.temperature-with-top-p",
     Severity.ERROR,
@@ -875,6 +927,22 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
             f"{view.model} accepts `temperature` or `top_p`, not both; drop one (usually `top_p`).",
         )
     thinking = body.get("thinking")
+    if isinstance(thinking, dict) and thinking.get("type") == "enabled":
+        if _is_number(temperature) and temperature != 1:
+            yield from THINKING_TEMPERATURE.report(
+                view,
+                "temperature",
+                f"`temperature` is {temperature} with thinking enabled; Anthropic takes only 1 then. Omit "
+                "`temperature` (or disable thinking for this request).",
+            )
+        budget = thinking.get("budget_tokens")
+        if _is_number(budget) and budget < MIN_THINKING_BUDGET:
+            yield from THINKING_BUDGET_MINIMUM.report(
+                view,
+                "thinking.budget_tokens",
+                f"`thinking.budget_tokens` is {budget}; the smallest budget is {MIN_THINKING_BUDGET}. Raise it "
+                f"to {MIN_THINKING_BUDGET} or more (and keep `max_tokens` above it), or disable thinking.",
+            )
     if isinstance(thinking, dict) and thinking.get("type") == "enabled" and not beta_enabled(view):
         budget, limit = thinking.get("budget_tokens"), body.get("max_tokens")
         if _is_number(budget) and _is_number(limit) and budget >= limit:

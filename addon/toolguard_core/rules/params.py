@@ -14,6 +14,7 @@ from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import (
+    AZURE_FIELD_API_VERSIONS,
     BUILTIN_PROFILES,
     DEFAULT_FAMILY,
     OPENAI_REASONING_EFFORTS,
@@ -553,6 +554,44 @@ _NUMERIC = {
 _BOOLEAN = ("stream", "logprobs", "parallel_tool_calls", "store")
 
 
+AZURE_API_VERSION_FIELD = define(
+    "params.azure-api-version-too-old",
+    Severity.ERROR,
+    "A field that the request's Azure OpenAI `api-version` predates (tools before 2023-12-01-preview, "
+    "max_completion_tokens before 2024-09-01-preview, ...).",
+    policy=policy(error=("azure",)),
+    predicts=(
+        PredictedError(
+            provider="azure",
+            text="Unrecognized request argument supplied: max_completion_tokens",
+            source="https://github.com/OpenHands/OpenHands/issues/6777",
+        ),
+        PredictedError(
+            provider="azure",
+            text="Unrecognized request argument supplied: functions",
+            source="https://github.com/openinterpreter/openinterpreter/issues/618",
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [_USER], "max_completion_tokens": 100},
+    example_url="https://example.openai.azure.com/openai/deployments/gpt-4o/chat/completions?api-version=2024-06-01",
+    fixed={"model": "gpt-4o", "messages": [_USER], "max_tokens": 100},
+    notes=(
+        "Only when the URL carries a dated api-version (the deployment path); the v1 path and "
+        "`preview`/`latest` are current. Raise the api-version, or send the older field (max_tokens)."
+    ),
+)
+#: ``2024-09-01-preview`` → ((2024, 9, 1), preview=True): a GA version of a date is later than its preview.
+_API_VERSION = re.compile(r"(?:^|&)api-version=(\d{4})-(\d{2})-(\d{2})(-preview)?(?:&|$)")
+
+
+def _api_version(value: str) -> tuple[int, int, int, int] | None:
+    match = _API_VERSION.search(value)
+    if match is None:
+        return None
+    year, month, day, preview = match.groups()
+    return int(year), int(month), int(day), 0 if preview else 1
+
+
 @check
 def check_params(view: RequestView) -> Iterator[Finding]:
     body = view.body
@@ -565,6 +604,8 @@ def check_params(view: RequestView) -> Iterator[Finding]:
 
 def _check_keys(view: RequestView, body: dict[str, Any], profile: ProviderProfile) -> Iterator[Finding]:
     known = profile.known_params
+    if profile.id == "azure" and view.target.query and not AZURE_FIELD_API_VERSIONS.keys().isdisjoint(body):
+        yield from _check_azure_api_version(view, body)
     for key in body:
         if known is not None and key not in known:
             snake = _CAMEL.sub(lambda m: f"{m.group()[0]}_{m.group()[1].lower()}", key)
@@ -585,6 +626,22 @@ def _check_keys(view: RequestView, body: dict[str, Any], profile: ProviderProfil
         elif key in profile.ignored_params:
             yield from IGNORED_BY_PROVIDER.report(
                 view, key, f"{profile.name} ignores `{key}`; the request runs as if it were not set."
+            )
+
+
+def _check_azure_api_version(view: RequestView, body: dict[str, Any]) -> Iterator[Finding]:
+    sent = _api_version(view.target.query)
+    if sent is None:
+        return
+    for key, first in AZURE_FIELD_API_VERSIONS.items():
+        needed = _api_version(f"api-version={first}")
+        if key in body and body[key] is not None and needed is not None and sent < needed:
+            yield from AZURE_API_VERSION_FIELD.report(
+                view,
+                key,
+                f"api-version {view.target.query.split('api-version=', 1)[1].split('&', 1)[0]} predates "
+                f"`{key}` (Azure OpenAI has it from {first}); raise the api-version in the URL"
+                + (", or send `max_tokens`." if key == "max_completion_tokens" else "."),
             )
 
 

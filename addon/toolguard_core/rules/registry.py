@@ -45,6 +45,10 @@ GROUPS: dict[str, frozenset[str]] = {
     "openai-family": frozenset(p.id for p in BUILTIN_PROFILES.values() if p.openai_validator),
     # Self-hosted servers whose OpenAI layer is a permissive pydantic/Go/C++ model (providers.md §12).
     "self-hosted": frozenset(p.id for p in BUILTIN_PROFILES.values() if p.local),
+    # A policy's "generic" level (the unrecognised host) holds too for the clouds that serve many
+    # vendors' models (ProviderProfile.multi_vendor: Bedrock, Vertex AI, ...): knowing such a host says
+    # nothing about the model, so the model is judged as on an unknown host (rules/model.py).
+    "generic": frozenset({"generic"} | {p.id for p in BUILTIN_PROFILES.values() if p.multi_vendor}),
 }
 
 

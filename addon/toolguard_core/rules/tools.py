@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.request import RequestView
+from toolguard_core.request import RESPONSES, RequestView
 from toolguard_core.rules.examples import USER, WEATHER_PARAMS, example_tool
 from toolguard_core.rules.policy import (
     provider_id,
@@ -211,7 +211,7 @@ PARAMETERS_NOT_OBJECT = define(
     Severity.ERROR,
     'A tool\'s `parameters` is not a JSON Schema of `type: "object"`.',
     policy=policy(
-        error=("openai-family", "deepseek", "vllm"),
+        error=("openai-family", "deepseek", "vllm", "moonshot"),
         silent=("llama.cpp", "ollama", "sglang", "lmstudio"),
         otherwise=Severity.WARNING,
         conditions={"vllm": "parameters not an object at all"},
@@ -221,6 +221,11 @@ PARAMETERS_NOT_OBJECT = define(
             provider="openai",
             text="schema must be a JSON Schema of 'type: \"object\"', got 'type: \"None\"'.",
             source="https://github.com/openai/openai-java/issues/68",
+        ),
+        PredictedError(
+            provider="moonshot",
+            text='tools.function.parameters.type is required and must be "object"',
+            source="https://github.com/14790897/MiqroForge-Desktop/issues/1165",
         ),
         PredictedError(
             provider="deepseek",
@@ -594,6 +599,18 @@ def _check_schema_subset(
     if unsupported is None and pid != "moonshot":
         return
     for path, node in iter_schemas(parameters):
+        if (
+            pid == "moonshot"
+            and len(path) >= 2
+            and path[-2] == "properties"
+            and not TYPE_GIVING & node.keys()
+        ):
+            yield from SCHEMA_TYPE_MISSING.report(
+                view,
+                dotted(location, path),
+                f"Function {name!r}: {context_text(path)} has no type; Moonshot requires one on every "
+                "property. Add it (e.g. 'string'), or move the choices into anyOf items that each have one.",
+            )
         if unsupported is not None:
             for keyword in sorted(unsupported & node.keys()):
                 yield from SCHEMA_KEYWORD_UNSUPPORTED.report(
@@ -617,6 +634,90 @@ def _check_schema_subset(
                     f"{', '.join(clash)}, which the definition sets too; Moonshot refuses the conflict after "
                     "expanding $ref. Keep the keyword on one side.",
                 )
+
+
+SCHEMA_TYPE_MISSING = define(
+    "tools.schema-type-missing",
+    Severity.ERROR,
+    "A property of a tool's parameter schema has no `type` (and no anyOf/oneOf/allOf/$ref giving one): "
+    'Moonshot\'s "moonshot flavored json schema" requires it.',
+    policy=policy(error=("moonshot",)),
+    predicts=(
+        PredictedError(
+            provider="moonshot",
+            text=(
+                "Invalid request: tools.function.parameters is not a valid moonshot flavored json schema, "
+                "details: <At path 'properties.source': type is not defined>"
+            ),
+            source="https://github.com/earendil-works/pi/issues/4138",
+        ),
+    ),
+    example={
+        "model": "kimi-k2.6",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={"type": "object", "properties": {"source": {"description": "Path or URL."}}}
+            )
+        ],
+    },
+    example_url="https://api.moonshot.ai/v1/chat/completions",
+    fixed={
+        "model": "kimi-k2.6",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"source": {"type": "string", "description": "Path or URL."}},
+                }
+            )
+        ],
+    },
+    notes=(
+        "OpenAI and most servers take a property schema without `type` (any value). Moonshot validates tool "
+        "schemas itself; it also refuses a root without `type: object` (tools.parameters-not-object). The "
+        "anyOf-parent rule quoted in jiuwenswarm#3942 is not flagged: MiqroForge-Desktop#1165 could not "
+        "reproduce it on the official endpoint."
+    ),
+)
+#: Keywords that give a property schema its type without a `type` of its own.
+TYPE_GIVING = frozenset({"type", "anyOf", "oneOf", "allOf", "$ref"})
+PARAMETERS_MISSING = define(
+    "tools.parameters-missing",
+    Severity.ERROR,
+    "A function tool has no `parameters`: OpenAI reads that as a function without arguments, Databricks "
+    "Model Serving requires the field.",
+    policy=policy(error=("databricks",)),
+    predicts=(
+        PredictedError(
+            provider="databricks",
+            text='Bad request: "parameters" is a required property for "function" object in parameter "tools"',
+            source="https://github.com/posit-dev/querychat/issues/273",
+        ),
+    ),
+    example={
+        "model": "databricks-meta-llama-3-3-70b-instruct",
+        "messages": [USER],
+        "tools": [{"type": "function", "function": {"name": "reset_dashboard", "description": "Reset it."}}],
+    },
+    example_url="https://dbc-1.cloud.databricks.com/serving-endpoints/chat/completions",
+    fixed={
+        "model": "databricks-meta-llama-3-3-70b-instruct",
+        "messages": [USER],
+        "tools": [
+            {
+                "type": "function",
+                "function": {
+                    "name": "reset_dashboard",
+                    "description": "Reset it.",
+                    "parameters": {"type": "object", "properties": {}},
+                },
+            }
+        ],
+    },
+    notes="Send an empty object schema for a function without arguments.",
+)
 
 
 EMPTY = define(
@@ -667,6 +768,34 @@ def check_tools(view: RequestView) -> Iterator[Finding]:
     if "tools" in body and body["tools"] is not None:
         yield from _check_tool_list(view, body["tools"])
     yield from _check_history_names(view)
+
+
+@check(endpoints=(RESPONSES,))
+def check_responses_tools(view: RequestView) -> Iterator[Finding]:
+    """The Responses API's flat function tools (``name``/``parameters`` at the top level): the strict
+    subset only (the shape itself is responses.chat-style-tool)."""
+    tools = view.body.get("tools")
+    for index, tool in enumerate(tools if isinstance(tools, list) else ()):
+        name = tool.get("name") if isinstance(tool, dict) and tool.get("type") == "function" else None
+        if isinstance(name, str) and name:
+            yield from _check_strict_schema(view, index, name, tool)
+
+
+def _check_strict_schema(view: RequestView, index: int, name: str, tool: dict[str, Any]) -> Iterator[Finding]:
+    """A flat function tool with ``strict: true``: the same strict-mode subset as Chat Completions (the
+    rules are tools.strict-*, one definition). The Agents SDK sends ``strict: true`` on every tool, and
+    OpenAI answers "Invalid schema for function 'process_user': In context=(), 'additionalProperties' is
+    required to be supplied and to be false." (openai/openai-agents-python#1023). A tool without the key
+    is not judged: whether the Responses API then enforces the subset is not established here."""
+    parameters = tool.get("parameters")
+    if tool.get("strict") is not True or not isinstance(parameters, dict):
+        return
+    location = f"tools[{index}].parameters"
+    for kind, path, detail in strict_schema_problems(parameters):
+        rule = STRICT_ADDITIONAL_PROPERTIES if kind == "additional-properties" else STRICT_REQUIRED
+        yield from rule.report(
+            view, dotted(location, path), f"Function {name!r} is strict: In {context_text(path)}, {detail}."
+        )
 
 
 def _check_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
@@ -768,7 +897,14 @@ def _check_parameters(
     view: RequestView, where: str, name: str, function: dict[str, Any]
 ) -> Iterator[Finding]:
     if "parameters" not in function or function["parameters"] is None:
-        return  # a function without arguments (doc [OAS])
+        # A function without arguments (doc [OAS]); the rule's policy says who requires the field.
+        yield from PARAMETERS_MISSING.report(
+            view,
+            f"{where}.function",
+            f"Function {name!r} has no parameters; {view.provider.name} requires them. Send "
+            "{'type': 'object', 'properties': {}} for a function without arguments.",
+        )
+        return
     parameters = function["parameters"]
     location = f"{where}.function.parameters"
     if not isinstance(parameters, dict) or parameters.get("type") != "object":

@@ -1,0 +1,265 @@
+"""What the summary groups a stored flow by, derived once from the row when it is written.
+
+Issue #12 point 4: ``toolguard summary``, the HTML report and ``toolguard run``'s report aggregate in
+SQL (``GROUP BY``) instead of loading every flow, so each row carries its grouping keys as columns
+(migration ``m007_summary_columns``, docs/schema.md):
+
+- ``client_name``: the client with its version and SDK (:func:`toolguard_core.clients.parse_client`);
+- ``error_rules``: the rule ids of the flow's error-severity findings, space-separated, each once, in
+  finding order (NULL when none): the per-rule precision tallies group by it without a join;
+- for a rejection (:func:`toolguard_core.verdict.row_rejected`) only, NULL otherwise:
+  ``fingerprint`` (the normalised error text's id), ``pattern`` (the rule that explains it),
+  ``explanation`` (``predicted``/``recognised``/``unexplained``) and ``group_key`` (root cause + rule +
+  fingerprint: one summary group);
+- ``summary_version``: :func:`summary_version`, the normaliser version and a digest of the cause
+  catalogue and rule wordings these values were computed with. A row with another value is stale:
+  the summary says how many, and ``toolguard refingerprint`` (or ``toolguard reexplain``) recomputes them.
+
+The store computes them on its writer thread (:func:`toolguard_core.store.write_rows`), never on
+mitmproxy's event loop. :func:`derive` is pure; :func:`refresh_columns` recomputes stored rows over a
+connection it is handed (the migration, ``toolguard refingerprint``, the summary's staging file).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import fields, is_dataclass
+from enum import Enum
+from re import Pattern
+from typing import Any
+
+from toolguard_core.clients import headers as parse_headers
+from toolguard_core.clients import parse_client
+from toolguard_core.fingerprint import NORMALISER_VERSION, fingerprint
+from toolguard_core.patterns import EXTRA_WORDINGS, PREFERRED, explain
+from toolguard_core.verdict import Verdict, error_text, recognise_stored, row_rejected
+
+__all__ = [
+    "COLUMNS",
+    "SUMMARY_INDEX",
+    "SUMMARY_INDEXES",
+    "derive",
+    "explanation",
+    "fingerprint_text",
+    "group_key",
+    "refresh_columns",
+    "stored_cause",
+    "summary_version",
+]
+
+#: The derived columns, in the order :func:`derive` returns them.
+COLUMNS: tuple[str, ...] = (
+    "client_name",
+    "error_rules",
+    "fingerprint",
+    "pattern",
+    "explanation",
+    "group_key",
+    "summary_version",
+)
+#: Bump when :func:`derive` itself changes what it computes (the normaliser and the catalogues are
+#: digested into :func:`summary_version` on their own).
+DERIVATION = "d1"
+
+
+def fingerprint_text(row: Mapping[str, Any]) -> str:
+    """What is fingerprinted: the flow's error text (:func:`toolguard_core.verdict.error_text`, the
+    innermost provider message), else a stand-in naming the status.
+
+    A gateway's own words say little ("Provider returned error" from OpenRouter, a LiteLLM
+    "BadRequestError: ... Error code: 400 - {...}" wrapper): the provider's error nested inside
+    (``error_json``'s ``upstream`` chain, see docs/errors.md) is what identifies the failure.
+    """
+    text = error_text(row.get("error_json"), row.get("error_message"))
+    if text:
+        return text
+    parts = [f"HTTP {row['status']}" if row.get("status") is not None else "no response"]
+    if row.get("error_type"):
+        parts.append(str(row["error_type"]))
+    return " ".join(parts) + " (no error message)"
+
+
+def stored_cause(
+    row: Mapping[str, Any], error_rules: Sequence[str], *, causes_stored: bool = True
+) -> dict[str, Any] | None:
+    """The flow's root cause: its ``cause_json`` as written (the same record the verdict column was
+    decided with, so the summary and the column agree; ``toolguard reexplain`` refreshes both), or,
+    for a database written before root causes were stored (``causes_stored`` false), recognised now."""
+    if causes_stored:
+        try:
+            cause = json.loads(row.get("cause_json") or "null")
+        except ValueError:
+            return None
+        return cause if isinstance(cause, dict) and cause.get("cause") else None
+    recognition = recognise_stored(
+        row.get("error_json"),
+        row.get("error_message"),
+        provider=row.get("provider"),
+        finding_rules=error_rules,
+        status=row.get("status") if isinstance(row.get("status"), int) else None,
+    )
+    return recognition.summary() if recognition is not None else None
+
+
+def explanation(error_rules: Sequence[str], cause: Mapping[str, Any] | None) -> str:
+    """``predicted``, ``recognised`` or ``unexplained``: the same decision as the verdict column
+    (:func:`toolguard_core.verdict.explained`), made again so older rows read the same way."""
+    if error_rules:
+        return Verdict.PREDICTED.value
+    return (Verdict.RECOGNISED if cause else Verdict.UNEXPLAINED).value
+
+
+def group_key(cause_id: str | None, pattern: str | None, fp: str) -> str:
+    """A group's stable id (anchors in the HTML report): its root cause, its rule and its wording."""
+    return hashlib.sha256(f"{cause_id or '-'}\n{pattern or '-'}\n{fp}".encode()).hexdigest()[:12]
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready, address-free form of catalogue objects (dataclasses, enums, compiled patterns),
+    so the digest is the same on every machine and run (``repr`` of a pattern is cut at 200 chars)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Pattern):
+        return [value.pattern, value.flags]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | frozenset | set):
+        items = [_plain(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, frozenset | set) else items
+    return value
+
+
+@functools.cache
+def summary_version() -> str:
+    """``n2.d1.3fa9c0d1``: the normaliser version, :data:`DERIVATION`, and a digest of the root-cause
+    catalogue and of every wording a rule predicts; any of them changing makes stored values stale."""
+    from toolguard_core.causes import CAUSES
+    from toolguard_core.rules import RULES
+
+    material = {
+        "causes": _plain(CAUSES),
+        "wordings": sorted([rule.id, p.provider, p.text] for rule in RULES.values() for p in rule.predicts),
+        "extra": _plain(EXTRA_WORDINGS),
+        "preferred": list(PREFERRED),
+    }
+    digest = hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
+    return f"{NORMALISER_VERSION}.{DERIVATION}.{digest[:8]}"
+
+
+def derive(
+    row: Mapping[str, Any], error_rules: Sequence[str], *, causes_stored: bool = True
+) -> tuple[str | None, ...]:
+    """The derived columns (:data:`COLUMNS`) of one stored row, given the rule ids of its
+    error-severity findings in finding order. Never raises: a row that cannot be derived keeps NULLs
+    (and no version, so it reads as not derived)."""
+    try:
+        client = parse_client(row.get("client"), parse_headers(row.get("request_headers_json")))
+        rules = " ".join(dict.fromkeys(error_rules)) or None
+        if not row_rejected(row.get("verdict"), row.get("status"), row.get("error_message")):
+            return (client, rules, None, None, None, None, summary_version())
+        cause = stored_cause(row, error_rules, causes_stored=causes_stored)
+        # Rules are matched against the same text that is fingerprinted: the innermost provider
+        # message, so an OpenRouter-wrapped OpenAI error is explained by OpenAI's wording.
+        text = error_text(row.get("error_json"), row.get("error_message"))
+        pattern = explain(text, error_rules) or (cause or {}).get("rule")
+        fp = fingerprint(fingerprint_text(row))
+        # Keyed by root cause AND rule, not by the sentence alone: OpenAI answers an orphan tool
+        # message and a duplicate tool answer with one sentence; the rule that fired tells them apart.
+        key = group_key(cause["cause"] if cause else None, pattern, fp)
+        return (client, rules, fp, pattern, explanation(error_rules, cause), key, summary_version())
+    except Exception:  # defensive: a bug here must not cost the row (house rule: never break traffic)
+        return (None,) * len(COLUMNS)
+
+
+#: The columns of a rejection's summary tallies (toolguard_analysis.summary), indexed together.
+SUMMARY_INDEX = (
+    "group_key",
+    "datetime_utc",
+    "explanation",
+    "verdict",
+    "status",
+    "client_name",
+    "model",
+    "host",
+    "error_provider",
+    "provider",
+    "client",
+)
+#: The columns the summary's filters read (``--since``/``--until``, ``--host``, ``--model``,
+#: ``--client``: the parsed name or the raw User-Agent): in every covering index, so a filtered
+#: summary reads no rows either.
+FILTER_COLUMNS = ("datetime_utc", "host", "model", "client_name", "client")
+#: Every index the summary's aggregates read (migration m007), by name: the tallies, the verdict and
+#: stale-row counts, the per-rule counts. Named, because the names sqlite-utils derives from so many
+#: columns pass PostgreSQL's 63-character identifier limit (which would cut them).
+SUMMARY_INDEXES: dict[str, tuple[str, ...]] = {
+    "idx_flows_summary": SUMMARY_INDEX,
+    "idx_flows_summary_versions": ("summary_version", "verdict", *FILTER_COLUMNS),
+    "idx_flows_summary_rules": ("verdict", "error_rules", *FILTER_COLUMNS),
+}
+
+#: The columns :func:`derive` reads, and how many rows the backfill holds at once.
+_DERIVE_READS = (
+    "id, verdict, status, error_message, error_type, error_json, provider, cause_json, client, "
+    "request_headers_json"
+)
+REFRESH_BATCH = 2000
+
+
+def refresh_columns(
+    conn: Any,
+    *,
+    stale_only: bool = False,
+    only_missing: bool = False,
+    table: str = "flows",
+    key: str = "rowid",
+) -> int:
+    """Recompute the summary columns (:data:`COLUMNS`) of stored rows with this
+    toolguard's normaliser and catalogues, in batches of :data:`REFRESH_BATCH` rows (memory stays
+    bounded on a database of millions). ``stale_only``: only rows not derived with the current
+    :func:`summary_version`; ``only_missing``: only rows never derived (NULL
+    version). ``table``: where the rows are (``flow_rows`` since m008_content_dedup: the ``flows`` view
+    has no rowid to page by or update through). ``conn``: a sqlite3 connection, or anything with its
+    ``execute(sql, params)`` taking ``?`` placeholders (the CLI's PostgreSQL database, paged by
+    ``key="id"``: PostgreSQL has no rowid). Returns how many rows were recomputed. The caller owns the
+    transaction."""
+    current = summary_version()
+    where = ""
+    if only_missing:
+        where, stale_only = "AND summary_version IS NULL", False
+    elif stale_only:
+        where = "AND (summary_version IS NULL OR summary_version != ?)"
+    done = 0
+    last: Any = -1 if key == "rowid" else ""
+    while True:
+        rows = conn.execute(
+            f"SELECT {key}, {_DERIVE_READS} FROM {table} WHERE {key} > ? {where} ORDER BY {key} LIMIT ?",
+            [last, *([current] if stale_only else []), REFRESH_BATCH],
+        ).fetchall()
+        if not rows:
+            return done
+        last = rows[-1][0]
+        names = ["_key", *(c.strip() for c in _DERIVE_READS.split(","))]
+        batch = [dict(zip(names, row, strict=True)) for row in rows]
+        errors: dict[str, list[str]] = {}
+        marks = ", ".join("?" * len(batch))
+        for flow_id, rule in conn.execute(
+            f"SELECT flow_id, rule FROM findings WHERE severity = 'error' AND flow_id IN ({marks}) "
+            "ORDER BY flow_id, idx",
+            [r["id"] for r in batch],
+        ).fetchall():
+            errors.setdefault(flow_id, []).append(rule)
+        update = f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in COLUMNS)} WHERE {key} = ?"
+        values = [(*derive(r, errors.get(r["id"], ())), r["_key"]) for r in batch]
+        if isinstance(conn, sqlite3.Connection):
+            conn.executemany(update, values)
+        else:
+            for row_values in values:
+                conn.execute(update, row_values)
+        done += len(batch)

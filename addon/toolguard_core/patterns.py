@@ -1,0 +1,119 @@
+"""Root-cause patterns: which rule explains an upstream error.
+
+Two sources, in this order:
+
+1. **The finding on the same flow.** toolguard validated the very request the upstream rejected; an
+   error-severity finding whose rule predicts the upstream's wording explains it, and so does the only
+   error finding of a flow whose wording no rule knows yet.
+2. **Known provider wordings of the same failure.** Every rule carries the verbatim texts it predicts
+   (``toolguard_core.rules.RULES[id].predicts``, each with its source). Their fingerprints map to the
+   rule, so OpenAI's, DeepSeek's and DashScope's orphan-tool messages all lead to
+   ``sequence.orphan-tool-message`` even on a flow toolguard did not flag (an older capture, another
+   machine, a rule added later). :data:`EXTRA_WORDINGS` adds real wordings that no rule lists (yet).
+
+A pattern can therefore span providers: it is keyed by rule id, not by text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+
+from toolguard_core.fingerprint import fingerprint
+
+__all__ = ["EXTRA_WORDINGS", "Wording", "explain", "known_wordings", "rules_for_text", "vote"]
+
+
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """A real provider text and the rule whose failure it reports."""
+
+    rule: str
+    provider: str
+    text: str
+    source: str
+
+
+#: Real wordings that the rule definitions do not quote. Each has its source; never invent one.
+EXTRA_WORDINGS: tuple[Wording, ...] = (
+    Wording(
+        rule="sequence.unanswered-tool-call",
+        provider="openai",
+        text=(
+            "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+            "'tool_call_id'. (insufficient tool messages following tool_calls message)"
+        ),
+        source="https://github.com/agno-agi/agno/issues/3105",
+    ),
+)
+
+
+def _rule_wordings() -> Iterable[Wording]:
+    from toolguard_core.rules import RULES
+
+    for rule in RULES.values():
+        for predicted in rule.predicts:
+            yield Wording(
+                rule=rule.id, provider=predicted.provider, text=predicted.text, source=predicted.source
+            )
+
+
+#: When several rules predict the same wording (OpenAI answers an unknown id, a duplicate response and a
+#: non-adjacent response all with its orphan-tool sentence), the rule whose failure the sentence names
+#: comes first. Otherwise the rule that predicts the wording for the most providers comes first.
+PREFERRED: tuple[str, ...] = ("sequence.orphan-tool-message", "sequence.unanswered-tool-call")
+
+
+@cache
+def known_wordings() -> Mapping[str, tuple[str, ...]]:
+    """Fingerprint -> the rule ids whose predicted texts have that fingerprint, best explanation first."""
+    providers: dict[str, dict[str, set[str]]] = {}
+    for wording in (*_rule_wordings(), *EXTRA_WORDINGS):
+        providers.setdefault(fingerprint(wording.text), {}).setdefault(wording.rule, set()).add(
+            wording.provider
+        )
+
+    def rank(item: tuple[str, set[str]]) -> tuple[int, int, str]:
+        rule, provider_set = item
+        preferred = PREFERRED.index(rule) if rule in PREFERRED else len(PREFERRED)
+        return (preferred, -len(provider_set), rule)
+
+    return {fp: tuple(rule for rule, _ in sorted(rules.items(), key=rank)) for fp, rules in providers.items()}
+
+
+def rules_for_text(text: str | None) -> tuple[str, ...]:
+    """Rules whose known provider wordings match ``text`` (after normalisation)."""
+    if not text:
+        return ()
+    return known_wordings().get(fingerprint(text), ())
+
+
+def explain(error_text: str | None, error_finding_rules: Iterable[str] = ()) -> str | None:
+    """The rule id that explains one rejected flow, or ``None`` (a candidate for a new rule).
+
+    ``error_finding_rules`` are the rules of the flow's error-severity findings, in finding order.
+    """
+    findings = [rule for rule in error_finding_rules if rule]
+    by_wording = rules_for_text(error_text)
+    for rule in findings:
+        if rule in by_wording:
+            return rule  # toolguard's finding and the upstream's wording agree
+    if by_wording:
+        # The upstream says what failed; a finding about something else did not explain it.
+        return by_wording[0]
+    if findings:
+        # A wording no rule lists yet (another provider, a new phrasing): the finding on the very
+        # request the upstream rejected is the best explanation there is.
+        return findings[0]
+    return None
+
+
+def vote(patterns: Iterable[str | None]) -> str | None:
+    """One pattern for a group of flows: the most common non-null one (ties: smallest rule id)."""
+    counts = Counter(p for p in patterns if p)
+    if not counts:
+        return None
+    best = max(counts.values())
+    return min(rule for rule, n in counts.items() if n == best)
