@@ -232,7 +232,8 @@ def render_markdown(summary: dict[str, Any]) -> str:
         out += ["", f"### {_label(g)} — `{g['fingerprint']}` ({g['count']}×, {_explanations(g)})", ""]
         if g.get("cause"):
             out += [
-                f"Root cause: `{g['cause']}`: {_md(g['cause_title'])}. Fix: {_md(g.get('fix') or '-')}",
+                # Cause titles are sentences with their own full stop (causes.py): add one only if missing.
+                f"Root cause: `{g['cause']}`: {_md(g['cause_title'].rstrip('.'))}. Fix: {_md(g.get('fix') or '-')}",
                 "",
             ]
         out.append(f"Example flows: {', '.join(f'`{i}`' for i in g['example_flow_ids'])}")

@@ -38,6 +38,7 @@ from toolguard_analysis.patterns import explain
 from toolguard_analysis.summary import repair_stats
 from toolguard_core.dburl import is_postgres_url, label, spool_path_for
 from toolguard_core.modes import Mode, parse_mode
+from toolguard_core.providers import GENERIC
 from toolguard_core.repair import parse_families
 from toolguard_core.store import default_db_path
 from toolguard_core.verdict import error_text, verdict_words
@@ -290,6 +291,11 @@ def _terminal_foreground() -> Iterator[Any]:
         os.close(fd)
 
 
+def _runnable(program: str, env: Mapping[str, str]) -> bool:
+    """Whether ``program`` resolves to an executable file on the client's PATH (as Popen looks it up)."""
+    return shutil.which(program, path=env.get("PATH")) is not None
+
+
 def run_client(command: list[str], env: dict[str, str]) -> int:
     """Run the client in its own process group, forward SIGINT/SIGTERM/SIGHUP to the group, wait.
 
@@ -441,7 +447,7 @@ def read_run(db_path: Path, run_id: str) -> RunData:
         )
         flows = list(
             db.query(
-                "select id, datetime_utc, method, host, path, status, verdict, error_message, error_json, "
+                "select id, datetime_utc, method, host, path, provider, status, verdict, error_message, error_json, "
                 f"flow_error, cause_json, {websocket} from flows where run_id = ? "
                 "order by datetime_utc desc, id desc limit ?",
                 [run_id, MAX_REPORT_FLOWS],
@@ -482,6 +488,8 @@ def read_run(db_path: Path, run_id: str) -> RunData:
 
 
 NO_RUN_PREFIX = "toolguard: the proxy recorded no run"
+#: A command that could not be run sent nothing; its base-URL variables are not the cause.
+NOT_STARTED_HINT = "the command did not start (see the line above), so it sent nothing"
 
 
 def report(
@@ -491,16 +499,19 @@ def report(
     mode: str = "reverse",
     database: str | None = None,
     env: Mapping[str, str] | None = None,
+    started: bool = True,
 ) -> str:
     """What this run saw, from its row in ``runs`` and its flows (``flows.run_id``): counts in words,
-    the rules, and each stored flow with its verdict. Other runs on the same database never show."""
+    the rules, and each stored flow with its verdict. Other runs on the same database never show.
+    ``started`` is False when COMMAND could not be run at all (not found, not executable)."""
     data = read_run(db_path, run_id)
     run, flows, findings = data.run, data.flows, data.findings
     if run is None:
         return f"{NO_RUN_PREFIX} {run_id} in {db_path} (it did not start or did not stop cleanly; see its log).\n"
     lines = [f"toolguard: {counts_line(run)}"]
     if not run["requests_seen"] and not run.get("websocket_messages"):
-        lines.append(f"  likely cause: {no_traffic_hint(command or [], mode, env)}.")
+        hint = no_traffic_hint(command or [], mode, env) if started else NOT_STARTED_HINT
+        lines.append(f"  likely cause: {hint}.")
     elif not run["validated"] and not flows:
         lines.append(f"  likely cause: {_NOT_VALIDATED_HINT}.")
     counts = data.rule_counts or {}
@@ -554,6 +565,14 @@ def report(
             lines.append(
                 f"        root cause: {cause['cause']}: {_one_line(cause.get('fix') or cause['title'])}"
             )
+    unrecognised = sorted({flow["host"] for flow in flows if flow["provider"] == GENERIC.id and flow["host"]})
+    if unrecognised:
+        # Said once per run: the rules that ran were the generic profile's and the model catalog's
+        # (docs/providers.md), not a provider's; a loopback fake or a company gateway gets here.
+        lines.append(
+            "  hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+            f"{', '.join(unrecognised)}; map one with [[gateway]] in the providers config (docs/providers.md)"
+        )
     if flows:
         # With a PostgreSQL store, db_path is this proxy's spool and ``database`` the shared URL.
         shown = database or str(db_path)
@@ -674,8 +693,12 @@ def run_session(
     _say(f"toolguard: {where}; database {label(shared) if shared else database}")
 
     status = EXIT_TOOLGUARD_FAILED
+    started = False
     try:
         status = run_client(list(command), env)
+        # run_client answers 126/127 itself when Popen fails; a command that ran and exited 127
+        # (a shell's "not found" inside it) is on PATH, so it counts as started.
+        started = status not in (EXIT_NOT_FOUND, EXIT_NOT_EXECUTABLE) or _runnable(command[0], env)
     finally:
         proxy_status = proxy.stop()
     trouble = proxy_status not in (0, None)
@@ -684,7 +707,13 @@ def run_session(
         _say(proxy.tail(), end="")
     try:
         text = report(
-            database, run_id, list(command), proxy_mode, label(shared) if shared else None, os.environ
+            database,
+            run_id,
+            list(command),
+            proxy_mode,
+            label(shared) if shared else None,
+            os.environ,
+            started=started,
         )
         _say(text, end="")
         if text.startswith(NO_RUN_PREFIX):

@@ -19,6 +19,7 @@ from toolguard_analysis.errors import ToolguardError, UsageError
 from toolguard_analysis.patterns import explain
 from toolguard_analysis.rule_links import rule_doc_link
 from toolguard_core import redact
+from toolguard_core.capture import MAX_STORED_NON_JSON_REQUEST
 from toolguard_core.conversation import render_conversation, render_responses_input
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import MESSAGES, endpoint_kind
@@ -169,6 +170,14 @@ def request_body(flow: StoredFlow) -> str:
     body = flow.row.get("request_json") or flow.row.get("request_body")
     if body is None:
         raise ToolguardError(f"flow {flow.id} has no stored request body")
+    size = flow.row.get("request_bytes") or 0
+    if flow.row.get("request_json") is None and size > MAX_STORED_NON_JSON_REQUEST:
+        # Only the start was kept: replaying it (curl) or re-checking it would judge another body.
+        raise ToolguardError(
+            f"flow {flow.id} stored only the first {MAX_STORED_NON_JSON_REQUEST} of its {size} bytes (a body "
+            f"that is not a JSON object toolguard could read is kept up to {MAX_STORED_NON_JSON_REQUEST // 1024} "
+            "KB); it cannot be replayed or re-checked"
+        )
     return str(body)
 
 
@@ -251,7 +260,8 @@ def render_markdown(flow: StoredFlow) -> str:
         flow.findings[0] if flow.findings else None
     )
     title = (
-        f"{row.get('provider') or 'API'} rejects the request"
+        # By its host: the provider's id ("generic") is not a name, and it has its own bullet below.
+        (f"The API at {row['host']}" if row.get("host") else "The API") + " rejects the request"
         if row_rejected(row.get("verdict"), row.get("status"), row.get("error_message"))
         else "toolguard flagged the request"
     )

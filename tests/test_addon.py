@@ -558,6 +558,55 @@ def test_max_body_option_passes_big_bodies_unvalidated(guard):
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "raw", "encoding", "max_body", "rule"),
+    [
+        # Found on a fresh clone: `toolguard run --set toolguard_max_body=1m` with a 2 MB body reported
+        # "7 requests reached the proxy: 6 validated" although one was passed through unvalidated.
+        (
+            "too large",
+            json.dumps({**LONE_TOOL.body(), "padding": "x" * 2000}).encode(),
+            None,
+            "1k",
+            "body.too-large",
+        ),
+        ("undecodable", b"definitely not compressed", "gzip", None, "body.undecodable"),
+        ("too deep", b"[" * 5000 + b"]" * 5000, None, None, "body.too-deep"),
+    ],
+)
+def test_a_body_passed_through_unvalidated_is_not_counted_as_validated(
+    guard, db_path, name: str, raw: bytes, encoding: str | None, max_body: str | None, rule: str
+):
+    addon, tctx = guard
+    if max_body:
+        tctx.configure(addon, toolguard_max_body=max_body)
+    flow = make_flow(b"")
+    if encoding:
+        flow.request.headers["content-encoding"] = encoding
+    flow.request.raw_content = raw
+    run(addon, flow, answer(200, ok_completion()))
+    addon.done()
+    assert [f["rule"] for f in flow.metadata[METADATA_KEY]["findings"]] == [rule]
+    [row] = sqlite_utils.Database(db_path)["runs"].rows
+    counts = {k: row[k] for k in ("requests_seen", "validated", "with_findings", "stored")}
+    assert (counts, addon.stats["not_validated_body"]) == (
+        {"requests_seen": 1, "validated": 0, "with_findings": 0, "stored": 1},
+        1,
+    ), name
+
+
+def test_a_key_on_the_clients_command_line_never_reaches_the_database(guard, db_path):
+    addon, tctx = guard
+    key = "sk-proj-REVIEWcommandline0123456789"
+    tctx.configure(addon, toolguard_run_command=f"qwen --openai-api-key {key} --auth-type openai -p hi")
+    run(addon, make_flow(VALID_BODY), answer(200, ok_completion()))
+    addon.done()
+    [row] = sqlite_utils.Database(db_path)["runs"].rows
+    assert row["command"] == "qwen --openai-api-key '[REDACTED]' --auth-type openai -p hi"
+    raw = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
+    assert key.encode() not in raw
+
+
 # ------------------------------------------------------------------------------ options
 
 

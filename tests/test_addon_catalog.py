@@ -4,6 +4,7 @@ analysis, and the "model rules skipped" note is counted without storing every su
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,3 +82,33 @@ def test_config_models_reach_the_proxy(guard: tuple[ToolGuard, Any, Path], tmp_p
     ]
     addon.done()
     assert _stored(db_path) == ["false_alarm"]
+
+
+@pytest.mark.parametrize(
+    ("status", "verdict", "stored", "hint"),
+    [
+        # The note alone on an accepted request is counted, not stored: pointing at `toolguard show` would
+        # send the user to "no flow with id ..." (seen on a fresh clone through `toolguard run`).
+        (200, "accepted", [], "not stored: only the model.rules-skipped note; counted in the stats"),
+        # With a rejection the flow is stored, and the line names the command that shows it.
+        (400, "unexplained", ["unexplained"], "toolguard show {short}"),
+    ],
+)
+def test_console_line_points_to_show_only_for_a_stored_flow(
+    guard: tuple[ToolGuard, Any, Path],
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+    verdict: str,
+    stored: list[str],
+    hint: str,
+) -> None:
+    addon, _, db_path = guard
+    with caplog.at_level(logging.INFO, logger="toolguard_core.addon"):
+        flow = _exchange(addon, {"model": "acme-ft", "messages": [USER]}, status=status)
+    addon.done()
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith(f"toolguard: {verdict}")]
+    assert lines == [
+        f"toolguard: {verdict}: HTTP {status}; info model.rules-skipped at model; flow {flow.id} "
+        f"({hint.format(short=flow.id[:8])})"
+    ]
+    assert _stored(db_path) == stored

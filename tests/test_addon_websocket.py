@@ -431,3 +431,21 @@ def test_a_verdict_too_late_lets_the_message_pass_and_it_is_judged_as_in_observe
         1,
         0,
     )
+
+
+def test_a_message_over_toolguard_max_body_is_not_counted_as_validated(tmp_path: Path) -> None:
+    """As for HTTP bodies (test_addon.py): a response.create message passed through beyond
+    toolguard_max_body is counted as not_validated_body, not as validated or with findings."""
+    db_path = tmp_path / "toolguard.db"
+    addon = ToolGuard()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, toolguard_db=str(db_path), toolguard_max_body="1k")
+        flow = socket_flow()
+        addon.websocket_start(flow)
+        play(addon, flow, True, {**FRAMES[0], "instructions": "x" * 2000})
+        addon.websocket_end(flow)
+        addon.done()
+        stats = addon.all_stats()
+    [run] = sqlite_utils.Database(db_path)["runs"].rows
+    assert (stats["websocket_messages"], stats.get("validated", 0), stats["not_validated_body"]) == (1, 0, 1)
+    assert (run["validated"], run["with_findings"]) == (0, 0)

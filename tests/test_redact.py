@@ -247,3 +247,29 @@ _SHORT_SECRETS = secret_values([("api-key", "k9Tz5"), ("Authorization", f"Bearer
 )
 def test_scrub_many_equals_scrub_text_by_text(texts: list[str | None]) -> None:
     assert scrub_many(texts, _SHORT_SECRETS) == [scrub(t, _SHORT_SECRETS) for t in texts]
+
+
+from toolguard_core.redact import redact_command  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("command", "stored"),
+    [
+        # Found on a fresh clone: `toolguard run -- qwen --openai-api-key sk-...` (a documented qwen-code
+        # flag) put the key in runs.command, on disk.
+        ("qwen --openai-api-key sk-proj-abcdef0123456789xyz -p hi", "qwen --openai-api-key '[REDACTED]' -p hi"),
+        ("agent --api-key=plainsecretvalue --model o3", "agent '--api-key=[REDACTED]' --model o3"),
+        ("env OPENAI_API_KEY=whatever123 HF_TOKEN=hf-x python a.py", "env 'OPENAI_API_KEY=[REDACTED]' "
+         "'HF_TOKEN=[REDACTED]' python a.py"),
+        ("curl -H 'Authorization: Bearer abc123def456' http://x", "curl -H 'Authorization: Bearer [REDACTED]' http://x"),
+        ("python agent.py sk-ant-0123456789abcdefghij", "python agent.py '[REDACTED]'"),
+        # Not secrets: options whose name only contains a secret word, and ordinary commands.
+        ("qwen --auth-type openai --yolo -p 'List the files'", "qwen --auth-type openai --yolo -p 'List the files'"),
+        ("agent --max-tokens 50 --token-limit 9", "agent --max-tokens 50 --token-limit 9"),
+        ("", ""),
+        # Unbalanced quotes (mitmdump's own argv joined by hand): still scrubbed as one text.
+        ("agent 'unclosed sk-0123456789abcdefghijkl", "agent 'unclosed [REDACTED]"),
+    ],
+)  # fmt: skip
+def test_redact_command(command: str, stored: str) -> None:
+    assert redact_command(command) == stored

@@ -23,6 +23,7 @@ from support.upstream import ORPHAN_MESSAGE, Upstream
 from toolguard_analysis.cli import cli
 from toolguard_analysis.run import (
     NODE_PRELOAD,
+    NOT_STARTED_HINT,
     default_upstream,
     no_traffic_hint,
     regular_env,
@@ -263,6 +264,78 @@ def test_report_counts_every_flow_in_sql_and_lists_the_newest(
 
 
 @pytest.mark.parametrize(
+    ("started", "cause"),
+    [
+        # Found on a fresh clone: `toolguard run -- no-such-command` said "command not found", then blamed
+        # the client for not reading OPENAI_BASE_URL.
+        (False, NOT_STARTED_HINT),
+        (True, no_traffic_hint(["no-such-command"], "reverse")),
+    ],
+)
+def test_report_of_a_command_that_never_started_says_so(tmp_path: Path, started: bool, cause: str) -> None:
+    db_path = tmp_path / "none.db"
+    db = open_db(db_path)
+    zeros = {
+        "requests_seen": 0,
+        "validated": 0,
+        "with_findings": 0,
+        "rejected": 0,
+        "no_answer": 0,
+        "stored": 0,
+    }
+    write_run(db, RunRow(id="run", started_utc="2026-01-01T00:00:00.000Z", **zeros))
+    db.close()
+    assert report(db_path, "run", ["no-such-command"], "reverse", started=started) == (
+        "toolguard: 0 requests reached the proxy: 0 validated, 0 with findings, 0 rejected by the upstream, "
+        f"0 without an answer; 0 flows stored.\n  likely cause: {cause}.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("flows", "hosts_line"),
+    [
+        # A loopback fake, a company gateway: the generic profile's rules (plus the model catalog) ran, and
+        # the report says so once, naming each host (seen on a fresh clone: nothing in the report said it).
+        (
+            [
+                ("f1", "generic", "127.0.0.1"),
+                ("f2", "generic", "llm.corp.example"),
+                ("f3", "generic", "127.0.0.1"),
+            ],
+            "  hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+            "127.0.0.1, llm.corp.example; map one with [[gateway]] in the providers config (docs/providers.md)",
+        ),
+        ([("f1", "openai", "api.openai.com")], None),
+    ],
+)
+def test_report_names_the_hosts_toolguard_did_not_recognise(
+    tmp_path: Path, flows: list[tuple[str, str, str]], hosts_line: str | None
+) -> None:
+    db_path = tmp_path / "hosts.db"
+    db = open_db(db_path)
+    counts = {"requests_seen": 3, "validated": 3, "with_findings": 0, "rejected": 3, "no_answer": 0}
+    write_run(db, RunRow(id="run", started_utc="2026-01-01T00:00:00.000Z", stored=len(flows), **counts))
+    write_rows(
+        db,
+        [
+            FlowRow(id=flow_id, datetime_utc=f"2026-01-01T00:00:0{i}.000Z", run_id="run", method="POST", host=host,
+                    path="/v1/chat/completions", provider=provider, status=400, verdict="unexplained")
+            for i, (flow_id, provider, host) in enumerate(flows)
+        ],
+    )  # fmt: skip
+    db.close()
+    lines = report(db_path, "run", ["python", "agent.py"], "reverse").splitlines()
+    # The report's own lines (the flows under "flows:" are indented further).
+    assert [line for line in lines if line.startswith("  ") and not line.startswith("   ")] == [
+        "  flows:",
+        *([hosts_line] if hosts_line else []),
+        f"  database: {db_path}",
+        f"  one flow: toolguard show --db {db_path} {flows[-1][0]}",
+        f"  more: toolguard summary --db {db_path}",
+    ]
+
+
+@pytest.mark.parametrize(
     ("command", "mode", "env", "cause"),
     [
         (
@@ -386,6 +459,8 @@ def test_run_reports_the_flagged_flow_and_exits_with_the_clients_status(
         f"        upstream: {ORPHAN_MESSAGE}",
         "        root cause: cause.orphan-tool-result: Send each tool message right after the assistant message "
         "whose tool_calls contain its id, once; drop results whose call was removed or already answered.",
+        "  hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+        "127.0.0.1; map one with [[gateway]] in the providers config (docs/providers.md)",
         f"  database: {db_path}",
         f"  one flow: toolguard show --db {db_path} {flow['id'][:8]}",
         f"  more: toolguard summary --db {db_path}",
@@ -586,6 +661,7 @@ def test_regular_mode_gives_the_client_the_proxy_and_an_existing_ca(tmp_path: Pa
         pytest.param(["sh", "-c", "kill -TERM $$"], 128 + signal.SIGTERM, id="killed-by-signal"),
         pytest.param(["sh", "-c", "exit 7"], 7, id="exit-7"),
         pytest.param(["toolguard-no-such-command-here"], 127, id="not-found"),
+        pytest.param([str(Path(__file__))], 126, id="not-executable"),
     ],
 )
 def test_exit_status(upstream: Upstream, tmp_path: Path, command: list[str], status: int) -> None:
@@ -594,6 +670,12 @@ def test_exit_status(upstream: Upstream, tmp_path: Path, command: list[str], sta
         "--", *command,
     )  # fmt: skip
     assert result.returncode == status, result.stderr
+    # A command that never started sent nothing: the report says so, not a base-URL cause.
+    assert result.stderr.splitlines()[-1] == (
+        f"  likely cause: {NOT_STARTED_HINT}."
+        if status in (126, 127)
+        else f"  likely cause: {no_traffic_hint(command, 'reverse')}."
+    )
 
 
 @pytest.mark.e2e

@@ -196,3 +196,68 @@ def test_an_anthropic_messages_flow_uses_the_messages_view(tmp_path: Path) -> No
     assert (
         lines[lines.index("    -> tool_use toolu_01Open: ls({})") + 1] == "       NO RESULT in this request"
     )
+
+
+@pytest.mark.parametrize(
+    ("provider", "host", "verdict", "status", "heading"),
+    [
+        # Found on a fresh clone: a loopback upstream gave "### generic rejects the request", the profile's
+        # id in a sentence; the bug report names the API by its host (the provider has its own bullet).
+        ("generic", "127.0.0.1", "unexplained", 400, "### The API at 127.0.0.1 rejects the request"),
+        ("openai", "api.openai.com", "unexplained", 400, "### The API at api.openai.com rejects the request"),
+        (None, None, "unexplained", 400, "### The API rejects the request"),
+        ("openai", "api.openai.com", "accepted", 200, "### toolguard flagged the request"),
+    ],
+)
+def test_markdown_heading_names_the_api_by_its_host(
+    tmp_path: Path, provider: str | None, host: str | None, verdict: str, status: int, heading: str
+) -> None:
+    path = tmp_path / "h.db"
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            FlowRow(id="flow-1", datetime_utc="2026-01-01T00:00:01.000Z", provider=provider, host=host,
+                    verdict=verdict, status=status, error_message="bad request" if status >= 400 else None)
+        ],
+    )  # fmt: skip
+    db.close()
+    code, output = show("--db", str(path), "--last", "--format", "markdown")
+    assert (code, output.splitlines()[0]) == (0, heading)
+
+
+TRUNCATED = "flow big-1 stored only the first 65536 of its 2000133 bytes (a body that is not a JSON object "
+TRUNCATED += "toolguard could read is kept up to 64 KB); it cannot be replayed or re-checked"
+
+
+@pytest.mark.parametrize(
+    ("text", "size", "shown", "checked"),
+    [
+        # Found on a fresh clone: a 2 MB body over toolguard_max_body is stored as its first 64 KB;
+        # `show --request` printed that prefix for curl and `check --flow` called it "not valid JSON".
+        ('{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "' + "x" * 65470, 2000133,
+         (1, f"Error: {TRUNCATED}\n"), (1, f"Error: {TRUNCATED}\n")),
+        # A short body that is not JSON is stored whole: both work on it.
+        ("not json", 8, (0, "not json\n"), (1, None)),
+    ],
+)  # fmt: skip
+def test_a_truncated_stored_body_is_neither_replayed_nor_rechecked(
+    tmp_path: Path, text: str, size: int, shown: tuple[int, str], checked: tuple[int, str | None]
+) -> None:
+    path = tmp_path / "big.db"
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            FlowRow(id="big-1", datetime_utc="2026-01-01T00:00:01.000Z", url="http://127.0.0.1:9/v1/chat/completions",
+                    verdict="accepted", status=200, request_body=text, request_bytes=size)
+        ],
+    )  # fmt: skip
+    db.close()
+    assert show("--db", str(path), "big-1", "--request") == shown
+    result = CliRunner().invoke(cli, ["check", "--db", str(path), "--flow", "big-1"])
+    assert result.exit_code == checked[0]
+    if checked[1] is not None:
+        assert result.output == checked[1]
+    else:
+        assert result.output.startswith("error body.not-json at body: ")

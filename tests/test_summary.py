@@ -706,3 +706,18 @@ def test_timeline_buckets_follow_the_capture_span_without_gaps(
     ]
     data = build_summary([write_db(tmp_path / "t.db", rows)])
     assert data["timeline"] == {"unit": unit, "buckets": buckets, "series": {"unexplained": counts}}
+
+
+def test_markdown_root_cause_line_ends_each_sentence_once(dbs: tuple[Path, Path]) -> None:
+    # Every cause title is a sentence ending in "." (causes.py); the line added another one, so each
+    # bug report read "... before it.. Fix:" (seen on a fresh clone with `summary --format markdown`).
+    from toolguard_analysis.render import render_markdown
+
+    assert CliRunner().invoke(cli, ["reexplain", "--db", str(dbs[1])]).exit_code == 0  # stores causes
+    data = build_summary(list(dbs))
+    caused = [g for g in data["groups"] if g["cause"]]
+    assert caused, "the fixture has groups with a root cause"
+    lines = [line for line in render_markdown(data).splitlines() if line.startswith("Root cause: ")]
+    assert lines == [
+        f"Root cause: `{g['cause']}`: {g['cause_title']} Fix: {g.get('fix') or '-'}" for g in caused
+    ]

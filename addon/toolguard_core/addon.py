@@ -65,7 +65,7 @@ from toolguard_core.repair import (
     repair_request,
 )
 from toolguard_core.request import MESSAGES_SUFFIX, RESPONSES, Target, endpoint_kind
-from toolguard_core.rules.body import NOT_VALIDATED
+from toolguard_core.rules.body import NOT_VALIDATED, TOO_DEEP, TOO_LARGE, UNDECODABLE
 from toolguard_core.rules.model import UNKNOWN_MODEL
 from toolguard_core.sse import SSETap
 from toolguard_core.store import RunRow, Store, default_db_path, format_utc, utc_now
@@ -906,11 +906,16 @@ class ToolGuard:
 
     def _validated(self, flow: http.HTTPFlow, pending: Pending, internal_errors: list[InternalError]) -> None:
         analysis = pending.analysis
-        self.stats["validated"] += 1
-        if _worth_keeping(analysis.findings):
-            self.stats["flagged"] += 1
-        elif analysis.findings:  # the note alone: counted (never silent), the flow is not kept for it
-            self.stats["model_rules_skipped"] += 1
+        if any(f.rule in PASSED_THROUGH_RULES for f in analysis.findings):
+            # Beyond toolguard's own limits: passed through unvalidated, so not counted as validated
+            # (the run report's "N validated" said otherwise); its finding and row say which limit.
+            self.stats["not_validated_body"] += 1
+        else:
+            self.stats["validated"] += 1
+            if _worth_keeping(analysis.findings):
+                self.stats["flagged"] += 1
+            elif analysis.findings:  # the note alone: counted (never silent), the flow is not kept for it
+                self.stats["model_rules_skipped"] += 1
         request = flow.request
         for internal in internal_errors:
             self.stats["internal_errors"] += 1
@@ -1140,21 +1145,26 @@ class ToolGuard:
             self.stats["rejected"] += 1
         elif verdict == Verdict.NO_ANSWER:
             self.stats["no_answer"] += 1
+        hook_failed = "internal_error" in pending.extra  # a hook failed on it: stored with the error
+        keep = hook_failed or should_store(
+            has_findings=_worth_keeping(findings),
+            rejected=was_rejected,
+            flow_failed=flow_error is not None,
+            stream_complete=tap is not None and tap.done,
+            store_all=bool(self.settings and self.settings.store_all),
+        )
         if (
             self.settings is not None
             and self.settings.console
             and (findings or verdict in CONSOLE_VERDICTS)
             and _console_shown()
         ):
-            logger.info("%s", console_line(flow.id, verdict, status, findings, flow.error, recognition))
-        hook_failed = "internal_error" in pending.extra  # a hook failed on it: stored with the error
-        if not hook_failed and not should_store(
-            has_findings=_worth_keeping(findings),
-            rejected=was_rejected,
-            flow_failed=flow_error is not None,
-            stream_complete=tap is not None and tap.done,
-            store_all=bool(self.settings and self.settings.store_all),
-        ):
+            # The line names `toolguard show` only for a flow that is stored: an unstored one (the
+            # model.rules-skipped note alone) would send the user to "no flow with id ...".
+            logger.info(
+                "%s", console_line(flow.id, verdict, status, findings, flow.error, recognition, stored=keep)
+            )
+        if not keep:
             return
         if self.store is not None:
             self.store.put(self._capture(flow, pending, verdict))
@@ -1333,7 +1343,8 @@ class ToolGuard:
                 id=self.settings.run_id,
                 started_utc=format_utc(self.run_started),
                 ended_utc=utc_now() if ended else None,
-                command=ctx.options.toolguard_run_command or shlex.join(sys.argv),
+                # The client's command line may carry its key (qwen --openai-api-key ...): never to disk.
+                command=redact.redact_command(ctx.options.toolguard_run_command or shlex.join(sys.argv)),
                 mode=",".join(m.type_name for m in modes),
                 upstream=",".join(m.data for m in modes if isinstance(m, ReverseMode)) or None,
                 proxy_version=f"mitmproxy {version.VERSION}",
@@ -1362,6 +1373,9 @@ def make_addons() -> list[ToolGuard]:
     return [ToolGuard()]
 
 
+#: Findings that say the body was passed through without validation (toolguard's limits, rules/body.py).
+PASSED_THROUGH_RULES = frozenset({TOO_LARGE.id, UNDECODABLE.id, TOO_DEEP.id})
+
 #: Verdicts that get a console line even without findings: the upstream said no, or nothing answered.
 CONSOLE_VERDICTS = frozenset({*REJECTED_VERDICTS, Verdict.NO_ANSWER})
 
@@ -1388,9 +1402,11 @@ def console_line(
     findings: list[Finding],
     error: Any,
     recognition: Recognition | None = None,
+    *,
+    stored: bool = True,
 ) -> str:
     """The console line of a flagged flow: verdict, status, first rule and location (or the root cause
-    the answer names), flow id."""
+    the answer names), flow id, and the command that shows it (or why it is not stored)."""
     answer = (
         f"HTTP {status}" if status is not None else f"no answer ({error.msg if error else 'no response'})"
     )
@@ -1402,7 +1418,12 @@ def console_line(
         what = f"{recognition.cause_id}: {recognition.title}"
     else:
         what = "no rule explains it"
-    return f"toolguard: {verdict or '-'}: {answer}; {what}; flow {flow_id} (toolguard show {flow_id[:8]})"
+    where = (
+        f"toolguard show {flow_id[:8]}"
+        if stored
+        else f"not stored: only the {UNKNOWN_MODEL.id} note; counted in the stats"
+    )
+    return f"toolguard: {verdict or '-'}: {answer}; {what}; flow {flow_id} ({where})"
 
 
 @dataclass(slots=True)
@@ -1618,7 +1639,9 @@ class SocketWorker:
             if prepared is not None:
                 analysis = self._analyse(connection, prepared, acting=reply is not None)
                 turn = connection.socket.judge(prepared, analysis)
-                if turn.analysis.findings:
+                if turn.analysis.findings and not any(
+                    f.rule in PASSED_THROUGH_RULES for f in turn.analysis.findings
+                ):
                     self.stats["flagged"] += 1
                 if reply is not None and analysis.has_error and not reply.abandoned.is_set():
                     action = self._act(connection, turn, prepared)
@@ -1649,7 +1672,7 @@ class SocketWorker:
                 return analysis
             if result is not None:
                 self.stats["validated_in_worker"] += 1
-                self.stats["validated"] += 1
+                self._count_validated(result.findings)
                 analysis.findings = result.findings
                 analysis.internal_errors = result.internal_errors
                 analysis.body_facts(model=result.model, stream=result.stream, is_json=result.is_json)
@@ -1658,9 +1681,15 @@ class SocketWorker:
         analysis = analyse_request(
             prepared.body, socket.url, target=socket.target, max_body_bytes=socket.max_body_bytes
         )
-        self.stats["validated"] += 1
+        self._count_validated(analysis.findings)
         self._count_internal(analysis.internal_errors)
         return analysis
+
+    def _count_validated(self, findings: list[Finding]) -> None:
+        """As for HTTP bodies (ToolGuard._validated): a message passed through beyond toolguard's
+        limits is counted as not validated."""
+        passed_through = any(f.rule in PASSED_THROUGH_RULES for f in findings)
+        self.stats["not_validated_body" if passed_through else "validated"] += 1
 
     def _count_internal(self, internal_errors: list[InternalError]) -> None:
         for internal in internal_errors:  # a rule that failed: counted like the HTTP hooks count it

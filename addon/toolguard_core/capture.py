@@ -255,7 +255,8 @@ class Capture:
         return rows
 
 
-# A request body is kept whole (it is the evidence); one that is not JSON up to this size.
+# A request body is kept whole (it is the evidence); one that is not JSON up to this size
+# (flows.request_body; request_bytes keeps the whole size, so `toolguard show` can tell it was cut).
 MAX_STORED_NON_JSON_REQUEST = 64 * 1024
 
 

@@ -20,6 +20,7 @@ import fnmatch
 import functools
 import json
 import re
+import shlex
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
@@ -289,3 +290,34 @@ def _redact_base64_key(match: re.Match[str]) -> str:
     if any(prefix in text for prefix in _KEY_PREFIXES) and _KEY_SHAPES.search(text):
         return REDACTED
     return run
+
+
+# A command-line option or environment assignment whose name ends in a credential word carries a
+# secret as its value (qwen-code's `--openai-api-key`, `OPENAI_API_KEY=...`, `--token`); a name that
+# only contains one (`--auth-type`, `--max-tokens`) does not.
+_SECRET_ARG_NAME = re.compile(r"(?i)(^|[_\-.])(key|apikey|token|secret|password|passwd|pwd|credentials?)$")
+
+
+def redact_command(command: str) -> str:
+    """A command line as stored in ``runs.command``: the values of secret-named options and
+    assignments, key shapes and bearer tokens replaced by ``[REDACTED]`` (secrets never reach disk)."""
+    try:
+        words = shlex.split(command)
+    except ValueError:  # unbalanced quotes: scrub it as one text
+        return scrub(command) or command
+    out: list[str] = []
+    secret_next = False
+    for word in words:
+        if secret_next:
+            out.append(REDACTED)
+            secret_next = False
+            continue
+        name, eq, value = word.partition("=")
+        bare = name.lstrip("-")
+        if eq and value and _SECRET_ARG_NAME.search(bare):
+            out.append(f"{name}={REDACTED}")
+            continue
+        if word.startswith("-") and not eq and _SECRET_ARG_NAME.search(bare):
+            secret_next = True
+        out.append(scrub(word) or word)
+    return shlex.join(out)

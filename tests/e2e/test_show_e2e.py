@@ -90,7 +90,9 @@ def test_show_markdown_is_a_bug_report_without_secrets(stored_orphan: Any) -> No
     result = show(proxy.db_path, "--last", "--format", "markdown")
     assert result.returncode == 0, result.stderr
     text = result.stdout
-    assert text.startswith("### generic rejects the request: sequence.orphan-tool-message at messages[2]\n")
+    assert text.startswith(
+        "### The API at 127.0.0.1 rejects the request: sequence.orphan-tool-message at messages[2]\n"
+    )
     assert (
         "- **Root cause**: [`sequence.orphan-tool-message`](docs/rules.md#sequenceorphan-tool-message)"
         in text
