@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 from support.scripted import (
+    ANTHROPIC_DUPLICATE_ID,
+    ANTHROPIC_ID_PATTERN,
     ANTHROPIC_ORPHAN,
     ANTHROPIC_UNANSWERED,
     RESPONSES_ORPHAN,
@@ -24,6 +26,8 @@ from support.scripted import (
     anthropic_error,
 )
 from support.upstream import RecordedRequest, Reply, unanswered_error
+
+from toolguard_core.analyze import analyse_request
 
 REQUESTS = Path(__file__).parent / "data" / "requests"
 HTTP_TURNS = sorted(p for p in REQUESTS.glob("*-turn[12].json") if "-responses-ws-" not in p.name)
@@ -107,6 +111,45 @@ def test_a_tool_result_without_its_call_gets_the_providers_400(path: Path) -> No
         expected = anthropic_error("invalid_request_error", message)
     reply = post(Conversation(api, ToolCall("echo", {})), api, broken)
     assert (reply.status, json.loads(reply.body)) == (400, expected)
+
+
+MESSAGES_TURN2 = [p for p in TURN2 if "-messages-" in p.name]
+
+
+@pytest.mark.parametrize("path", MESSAGES_TURN2, ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    ("case", "rule"),
+    [("foreign-id", "anthropic.invalid-tool-use-id"), ("repeated-id", "anthropic.duplicate-tool-use-id")],
+)
+def test_a_tool_use_id_anthropic_refuses_gets_its_400_and_the_rule_names_the_same_block(
+    path: Path, case: str, rule: str
+) -> None:
+    """A client replaying a tool_use id a gateway's backend minted (Kimi's ``functions.Bash:0``) or
+    repeated on a later turn: the fake answers Anthropic's real 400 for the block, and toolguard's rule
+    (on the generic profile of a loopback host) reports the same block as an error."""
+    _, body = capture(path)
+    broken = copy.deepcopy(body)
+    index = tool_use_index(broken["messages"])
+    [(block, use)] = [
+        (n, b) for n, b in enumerate(broken["messages"][index]["content"]) if b["type"] == "tool_use"
+    ]
+    [result] = [b for b in broken["messages"][index + 1]["content"] if b.get("type") == "tool_result"]
+    if case == "foreign-id":
+        use["id"] = result["tool_use_id"] = "functions.Bash:0"
+        expected, at = ANTHROPIC_ID_PATTERN.format(index=index, block=block), (index, block)
+    else:
+        # The same call and result again as the next turn, same id (a backend numbering per turn).
+        repeat = [copy.deepcopy(broken["messages"][index]), copy.deepcopy(broken["messages"][index + 1])]
+        broken["messages"][index + 2 : index + 2] = repeat
+        expected, at = ANTHROPIC_DUPLICATE_ID.format(index=index + 2, block=block), (index + 2, block)
+    reply = post(Conversation("messages", ToolCall("echo", {})), "messages", broken)
+    assert (reply.status, json.loads(reply.body)) == (400, anthropic_error("invalid_request_error", expected))
+    analysis = analyse_request(json.dumps(broken).encode(), "http://127.0.0.1:8765/v1/messages?beta=true")
+    errors = [(f.rule, f.location) for f in analysis.findings if str(f.severity) == "error"]
+    assert (analysis.target.provider.id, errors) == (
+        "generic",
+        [(rule, f"messages[{at[0]}].content[{at[1]}].id")],
+    )
 
 
 def codex_frames() -> list[str]:

@@ -20,6 +20,13 @@ stored: the openai-node app with the bug apps really have, a naive context-windo
 the system prompt and the last message (``TOOLGUARD_APP_KEEP_LAST=1``) and so sends the tool message
 without the assistant message that called it; the fake answers OpenAI's own sequencing 400.
 
+Claude Code's rejected run is ``predicted`` too, by the path users really meet (anomalyco/opencode#1279,
+BlockRunAI/ClawRouter#17): a gateway whose backend mints tool_use ids Anthropic refuses (Kimi's
+``functions.Bash:0``) answers turn 1; the client replays the id verbatim on turn 2, and the fake,
+judging ids the way Anthropic does (:func:`support.scripted.anthropic_pairing_error`), answers
+Anthropic's real pattern 400. Nothing is scripted on that turn: the client's own request is refused,
+and ``anthropic.invalid-tool-use-id`` (an error on an unknown host, most often a gateway) predicted it.
+
 The three agent CLIs pinned here repair a broken pairing before they send it, so no real path makes
 them send one. The way users get one, resuming a session saved while a tool call was still running,
 is run here for each (test_a_resumed_session_interrupted_mid_tool_call_is_sent_well_paired: the
@@ -60,6 +67,7 @@ import pytest
 from support import clis
 from support.clis import Client, ClientRun
 from support.scripted import (
+    ANTHROPIC_ID_PATTERN,
     ANTHROPIC_UNANSWERED,
     RESPONSES_UNANSWERED,
     Api,
@@ -73,6 +81,9 @@ from support.upstream import ORPHAN_MESSAGE, Upstream
 pytestmark = pytest.mark.e2e
 
 TOOLGUARD = Path(sys.executable).parent / "toolguard"
+# A tool_use id as Kimi mints it (numbered per turn, with a dot and a colon), which opencode and Claude
+# Code users met replayed to Claude behind one gateway (anomalyco/opencode#1279).
+KIMI_TOOL_USE_ID = "functions.Bash:0"
 FINAL_TEXT = "The tool said hi."
 
 
@@ -82,13 +93,18 @@ class Case:
     mode: str  # toolguard run's --proxy-mode
     # (fake provider URL, proxy port, work dir, prefix) -> the client's run
     launch: Callable[[str, int, Path, list[str]], ClientRun]
-    error: str  # the start of the real 400 the fake answers on turn 2 (the call id varies)
+    error: str  # a regex matching the start of the real 400 the fake answers on turn 2 (ids vary)
     rule: str  # the rule whose wording it is
     method: str  # how the rejected turn reached the proxy
     upstream: bool = True  # reverse mode: pass --upstream (else the client's own base URL is kept)
     # "predicted": the client itself sent the broken pairing (the rule's finding is stored);
     # "recognised": the client repairs pairings (see the module docstring), the 400 is scripted.
     verdict: str = "recognised"
+    # Messages API: turn 1's tool_use id as a gateway in front of another backend mints it. The client
+    # replays it on turn 2 and the fake judges that turn as Anthropic does (its real 400, nothing
+    # scripted): the client's own request is what is rejected.
+    tool_use_id: str | None = None
+    name: str = ""  # the test id's suffix, for a client run more than one way
 
 
 CASES = [
@@ -96,7 +112,7 @@ CASES = [
         clis.CODEX_WS,
         "regular",
         lambda fake, port, work, prefix: clis.codex(fake, work, prefix=prefix),
-        RESPONSES_UNANSWERED.split("{")[0] + "call_tg",
+        re.escape(RESPONSES_UNANSWERED.split("{")[0] + "call_tg"),
         "responses.unanswered-function-call",
         "WS",
     ),
@@ -104,7 +120,7 @@ CASES = [
         clis.CODEX_HTTP,
         "regular",
         lambda fake, port, work, prefix: clis.codex(fake, work, websocket=False, prefix=prefix),
-        RESPONSES_UNANSWERED.split("{")[0] + "call_tg",
+        re.escape(RESPONSES_UNANSWERED.split("{")[0] + "call_tg"),
         "responses.unanswered-function-call",
         "POST",
     ),
@@ -112,7 +128,7 @@ CASES = [
         clis.OPENCODE_CHAT,
         "reverse",
         lambda fake, port, work, prefix: clis.opencode(f"http://127.0.0.1:{port}", work, prefix=prefix),
-        ORPHAN_MESSAGE,
+        re.escape(ORPHAN_MESSAGE),
         "sequence.orphan-tool-message",
         "POST",
     ),
@@ -122,7 +138,7 @@ CASES = [
         lambda fake, port, work, prefix: clis.node_app(
             clis.OPENAI_NODE_CHAT, fake, work, prefix=prefix, env={"TOOLGUARD_APP_KEEP_LAST": "1"}
         ),
-        ORPHAN_MESSAGE,
+        re.escape(ORPHAN_MESSAGE),
         "sequence.orphan-tool-message",
         "POST",
         verdict="predicted",
@@ -131,13 +147,25 @@ CASES = [
         clis.CLAUDE_CODE,
         "reverse",
         lambda fake, port, work, prefix: clis.claude_code(fake, work, prefix=prefix),
-        ANTHROPIC_UNANSWERED.split("{")[0],
+        re.escape(ANTHROPIC_UNANSWERED.split("{")[0]),
         "anthropic.tool-use-without-result",
         "POST",
         upstream=False,
     ),
+    Case(
+        clis.CLAUDE_CODE,
+        "reverse",
+        lambda fake, port, work, prefix: clis.claude_code(fake, work, prefix=prefix),
+        re.escape(ANTHROPIC_ID_PATTERN).replace(r"\{index\}", r"\d+").replace(r"\{block\}", r"\d+"),
+        "anthropic.invalid-tool-use-id",
+        "POST",
+        upstream=False,
+        verdict="predicted",
+        tool_use_id=KIMI_TOOL_USE_ID,
+        name="foreign-id",
+    ),
 ]
-IDS = [f"{case.client.name}-{case.client.variant}" for case in CASES]
+IDS = [f"{case.client.name}-{case.client.variant}" + (f"-{case.name}" if case.name else "") for case in CASES]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -179,7 +207,10 @@ def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
 def test_rejected_turn_is_stored_with_the_error_and_its_rule(
     case: Case, upstream: Upstream, tmp_path: Path
 ) -> None:
-    Conversation(case.client.api, case.client.tool_call, fail_turn=2).install(upstream)
+    if case.tool_use_id is None:
+        Conversation(case.client.api, case.client.tool_call, fail_turn=2).install(upstream)
+    else:
+        Conversation(case.client.api, case.client.tool_call, tool_use_id=case.tool_use_id).install(upstream)
     run, db, report = run_under_toolguard(case, upstream, tmp_path)
     assert run.returncode != 0, run.output[-3000:]
     stored = rows(
@@ -189,7 +220,7 @@ def test_rejected_turn_is_stored_with_the_error_and_its_rule(
     assert len(stored) == 1 or case.client.name == "claude-code", stored
     flow_id, method, status, verdict, error, websocket = stored[0]
     assert {row[1:] for row in stored} == {stored[0][1:]}
-    assert (method, status, verdict, str(error).startswith(case.error), bool(websocket)) == (
+    assert (method, status, verdict, bool(re.match(case.error, str(error))), bool(websocket)) == (
         case.method,
         400,
         case.verdict,

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -76,6 +77,14 @@ ANTHROPIC_ORPHAN = (
     "messages.{index}.content.{block}: unexpected `tool_use_id` found in `tool_result` blocks: {id}. "
     "Each `tool_result` block must have a corresponding `tool_use` block in the previous message."
 )
+# Anthropic for a tool_use id outside its pattern, e.g. a Kimi id replayed to Claude (N: message, M: block).
+# Source: https://github.com/anomalyco/opencode/issues/1279 (also BlockRunAI/ClawRouter#17).
+ANTHROPIC_ID_PATTERN = (
+    "messages.{index}.content.{block}.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'"
+)
+# Anthropic for a tool_use id that an earlier block of the request already has (the later block is named).
+# Source: https://github.com/anthropics/claude-code/issues/21317 (also #20901, anomalyco/opencode#1279).
+ANTHROPIC_DUPLICATE_ID = "messages.{index}.content.{block}: `tool_use` ids must be unique"
 # A thinking block as Anthropic returns it: the signature is opaque base64 the client must replay.
 ANTHROPIC_THINKING = {
     "type": "thinking",
@@ -112,6 +121,9 @@ class Conversation:
     # Messages API: answer turn 1 of a request that enables thinking with a signed thinking block
     # before the tool_use, as Anthropic does, so the client must replay it (signature included).
     thinking: bool = False
+    # Messages API: the id of turn 1's tool_use, as a gateway in front of another backend mints it
+    # (Kimi's ``functions.Bash:0``); None: Anthropic's own form, ``toolu_…``.
+    tool_use_id: str | None = None
     # (turn, api) of each answered turn; side requests and prewarms are not turns.
     turns: list[tuple[int, str]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -288,7 +300,8 @@ class Conversation:
             message = ANTHROPIC_UNANSWERED.format(index=index, ids=", ".join(ids))
             return Reply.json(400, anthropic_error("invalid_request_error", message))
         if turn == 1:
-            use = {"type": "tool_use", "id": f"toolu_tg{number:04d}", "name": self.tool_call.name}
+            use_id = f"toolu_tg{number:04d}" if self.tool_use_id is None else self.tool_use_id
+            use = {"type": "tool_use", "id": use_id, "name": self.tool_call.name}
             thinks = isinstance(body.get("thinking"), dict) and body["thinking"].get("type") != "disabled"
             content = [ANTHROPIC_THINKING] if self.thinking and thinks else []
             return self._message_reply(
@@ -345,8 +358,18 @@ def _blocks(message: Any, kind: str) -> list[tuple[int, dict[str, Any]]]:
 
 
 def anthropic_pairing_error(messages: Sequence[Any]) -> str | None:
-    """Anthropic's verdict on tool pairing: every ``tool_use`` answered by a ``tool_result`` in the next
-    message, every ``tool_result`` answering a ``tool_use`` of the previous one. Its message, or None."""
+    """Anthropic's verdict on tool ids and pairing: each ``tool_use`` id in its pattern and unique in the
+    request, every ``tool_use`` answered by a ``tool_result`` in the next message, every ``tool_result``
+    answering a ``tool_use`` of the previous one. Its message, or None."""
+    seen: set[Any] = set()
+    for index, message in enumerate(messages):
+        for block_index, block in _blocks(message, "tool_use"):
+            use_id = block.get("id")
+            if not isinstance(use_id, str) or not re.fullmatch(r"[a-zA-Z0-9_-]+", use_id):
+                return ANTHROPIC_ID_PATTERN.format(index=index, block=block_index)
+            if use_id in seen:
+                return ANTHROPIC_DUPLICATE_ID.format(index=index, block=block_index)
+            seen.add(use_id)
     for index, message in enumerate(messages):
         previous = messages[index - 1] if index else None
         uses = {b.get("id") for _, b in _blocks(previous, "tool_use")}
