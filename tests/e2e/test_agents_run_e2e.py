@@ -20,12 +20,19 @@ stored: the openai-node app with the bug apps really have, a naive context-windo
 the system prompt and the last message (``TOOLGUARD_APP_KEEP_LAST=1``) and so sends the tool message
 without the assistant message that called it; the fake answers OpenAI's own sequencing 400.
 
-Claude Code's rejected run is ``predicted`` too, by the path users really meet (anomalyco/opencode#1279,
-BlockRunAI/ClawRouter#17): a gateway whose backend mints tool_use ids Anthropic refuses (Kimi's
-``functions.Bash:0``) answers turn 1; the client replays the id verbatim on turn 2, and the fake,
-judging ids the way Anthropic does (:func:`support.scripted.anthropic_pairing_error`), answers
-Anthropic's real pattern 400. Nothing is scripted on that turn: the client's own request is refused,
-and ``anthropic.invalid-tool-use-id`` (an error on an unknown host, most often a gateway) predicted it.
+Claude Code and opencode (on ``@ai-sdk/anthropic``, the Messages API) end ``predicted`` too, by the
+path users really meet behind a gateway whose backend mints tool_use ids unlike Anthropic's
+(anomalyco/opencode#1279, BlockRunAI/ClawRouter#17): Kimi numbers calls per turn, ``functions.bash:0``
+each time. The fake, judging ids the way Anthropic does (:func:`support.scripted.anthropic_pairing_error`),
+answers Anthropic's real 400 to the client's own request; nothing is scripted on that turn, and the
+stored finding is on the very block the provider names (an error on an unknown host, most often a
+gateway). What each pinned client does with such ids, seen on the wire:
+
+* Claude Code 2.1.332 replays the id verbatim, so turn 2 breaks Anthropic's id pattern
+  (``anthropic.invalid-tool-use-id``).
+* opencode 1.18.33 rewrites ids for Anthropic models to ``[a-zA-Z0-9_-]`` (``functions_bash_0``), so
+  the pattern case never reaches the provider; but the rewritten ids of two turns collide, and its
+  third turn repeats the id (``anthropic.duplicate-tool-use-id``; the fake asks for the tool twice).
 
 The three agent CLIs pinned here repair a broken pairing before they send it, so no real path makes
 them send one. The way users get one, resuming a session saved while a tool call was still running,
@@ -67,6 +74,7 @@ import pytest
 from support import clis
 from support.clis import Client, ClientRun
 from support.scripted import (
+    ANTHROPIC_DUPLICATE_ID,
     ANTHROPIC_ID_PATTERN,
     ANTHROPIC_UNANSWERED,
     RESPONSES_UNANSWERED,
@@ -87,6 +95,11 @@ KIMI_TOOL_USE_ID = "functions.Bash:0"
 FINAL_TEXT = "The tool said hi."
 
 
+def whole(template: str) -> str:
+    """A regex for a whole provider message whose ``{index}``/``{block}`` vary with the client."""
+    return re.escape(template).replace(r"\{index\}", r"\d+").replace(r"\{block\}", r"\d+") + r"\Z"
+
+
 @dataclass(frozen=True)
 class Case:
     client: Client
@@ -104,6 +117,7 @@ class Case:
     # replays it on turn 2 and the fake judges that turn as Anthropic does (its real 400, nothing
     # scripted): the client's own request is what is rejected.
     tool_use_id: str | None = None
+    tool_turns: int = 1  # turns whose answer is a tool call (2: turn 2 gets the same id again)
     name: str = ""  # the test id's suffix, for a client run more than one way
 
 
@@ -156,13 +170,27 @@ CASES = [
         clis.CLAUDE_CODE,
         "reverse",
         lambda fake, port, work, prefix: clis.claude_code(fake, work, prefix=prefix),
-        re.escape(ANTHROPIC_ID_PATTERN).replace(r"\{index\}", r"\d+").replace(r"\{block\}", r"\d+"),
+        whole(ANTHROPIC_ID_PATTERN),
         "anthropic.invalid-tool-use-id",
         "POST",
         upstream=False,
         verdict="predicted",
         tool_use_id=KIMI_TOOL_USE_ID,
         name="foreign-id",
+    ),
+    Case(
+        clis.OPENCODE_MESSAGES,
+        "reverse",
+        lambda fake, port, work, prefix: clis.opencode(
+            f"http://127.0.0.1:{port}", work, messages=True, prefix=prefix
+        ),
+        whole(ANTHROPIC_DUPLICATE_ID),
+        "anthropic.duplicate-tool-use-id",
+        "POST",
+        verdict="predicted",
+        tool_use_id=KIMI_TOOL_USE_ID.lower(),
+        tool_turns=2,
+        name="repeated-id",
     ),
 ]
 IDS = [f"{case.client.name}-{case.client.variant}" + (f"-{case.name}" if case.name else "") for case in CASES]
@@ -210,7 +238,9 @@ def test_rejected_turn_is_stored_with_the_error_and_its_rule(
     if case.tool_use_id is None:
         Conversation(case.client.api, case.client.tool_call, fail_turn=2).install(upstream)
     else:
-        Conversation(case.client.api, case.client.tool_call, tool_use_id=case.tool_use_id).install(upstream)
+        Conversation(
+            case.client.api, case.client.tool_call, tool_use_id=case.tool_use_id, tool_turns=case.tool_turns
+        ).install(upstream)
     run, db, report = run_under_toolguard(case, upstream, tmp_path)
     assert run.returncode != 0, run.output[-3000:]
     stored = rows(
@@ -232,7 +262,18 @@ def test_rejected_turn_is_stored_with_the_error_and_its_rule(
     )
     assert f"        upstream: {error}" in report
     assert any(line.startswith(f"    {flow_id}  400  {case.method} ") for line in report), report
-    if case.verdict == "predicted":
+    if case.verdict == "predicted" and case.tool_use_id is not None:
+        # The provider names the block it refused (messages.N.content.M): the finding is on that block.
+        named = re.match(r"messages\.(\d+)\.content\.(\d+)", str(error))
+        assert named is not None, error
+        located = rows(
+            db,
+            f"select rule, severity, location from findings where flow_id = '{flow_id}' and severity = 'error'",
+        )
+        assert located == [(case.rule, "error", "messages[{}].content[{}].id".format(*named.groups()))], (
+            report
+        )
+    elif case.verdict == "predicted":
         # The client sent the broken pairing: the rule that predicts the provider's wording found it.
         assert errors == [(case.rule, "error")], report
     else:

@@ -121,9 +121,12 @@ class Conversation:
     # Messages API: answer turn 1 of a request that enables thinking with a signed thinking block
     # before the tool_use, as Anthropic does, so the client must replay it (signature included).
     thinking: bool = False
-    # Messages API: the id of turn 1's tool_use, as a gateway in front of another backend mints it
-    # (Kimi's ``functions.Bash:0``); None: Anthropic's own form, ``toolu_…``.
+    # Messages API: the id of each tool_use, as a gateway in front of another backend mints it (Kimi
+    # numbers calls per turn: ``functions.bash:0`` every time); None: Anthropic's own, ``toolu_…``.
     tool_use_id: str | None = None
+    # Messages API: how many turns ask for the tool call before the final answer (turn N is the request
+    # carrying N-1 tool results), so a later turn can replay an id an earlier one got.
+    tool_turns: int = 1
     # (turn, api) of each answered turn; side requests and prewarms are not turns.
     turns: list[tuple[int, str]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -289,7 +292,7 @@ class Conversation:
             and isinstance(m.get("content"), list)
             and any(isinstance(b, dict) and b.get("type") == "tool_result" for b in m["content"])
         ]
-        turn = 2 if results else 1
+        turn = 1 + len(results)
         self._turn(turn)
         invalid = anthropic_pairing_error(messages)
         if invalid is not None:
@@ -299,7 +302,7 @@ class Conversation:
             ids = [b.get("id") for _, b in _blocks(messages[index], "tool_use")] or ["toolu_tg0000none"]
             message = ANTHROPIC_UNANSWERED.format(index=index, ids=", ".join(ids))
             return Reply.json(400, anthropic_error("invalid_request_error", message))
-        if turn == 1:
+        if turn <= self.tool_turns:
             use_id = f"toolu_tg{number:04d}" if self.tool_use_id is None else self.tool_use_id
             use = {"type": "tool_use", "id": use_id, "name": self.tool_call.name}
             thinks = isinstance(body.get("thinking"), dict) and body["thinking"].get("type") != "disabled"
