@@ -19,6 +19,7 @@ from support.scripted import (
     ANTHROPIC_ID_PATTERN,
     ANTHROPIC_ORPHAN,
     ANTHROPIC_UNANSWERED,
+    RESPONSES_ID_PREFIX,
     RESPONSES_ORPHAN,
     RESPONSES_UNANSWERED,
     Conversation,
@@ -149,6 +150,39 @@ def test_a_tool_use_id_anthropic_refuses_gets_its_400_and_the_rule_names_the_sam
     assert (analysis.target.provider.id, errors) == (
         "generic",
         [(rule, f"messages[{at[0]}].content[{at[1]}].id")],
+    )
+
+
+RESPONSES_TURN2 = [p for p in TURN2 if "-responses-" in p.name]
+
+
+@pytest.mark.parametrize("path", RESPONSES_TURN2, ids=lambda p: p.stem)
+def test_a_replayed_item_id_without_its_prefix_gets_openais_400_and_the_rule_names_the_same_item(
+    path: Path,
+) -> None:
+    """A client replaying a function_call whose id a relay minted (``item_…``, CodexPlusPlus#1796): the
+    fake answers OpenAI's real invalid_id_prefix 400, and toolguard's rule (on the generic profile of a
+    loopback host) reports the same item as an error."""
+    _, body = capture(path)
+    broken = copy.deepcopy(body)
+    [(index, call)] = [(n, i) for n, i in enumerate(broken["input"]) if i.get("type") == "function_call"]
+    call["id"] = "item_c270d5511c7129adc7475632"
+    message = RESPONSES_ID_PREFIX.format(index=index, id=call["id"], prefix="fc")
+    expected = {
+        "error": {
+            "type": "invalid_request_error",
+            "code": "invalid_id_prefix",
+            "message": message,
+            "param": f"input[{index}].id",
+        }
+    }
+    reply = post(Conversation("responses", ToolCall("echo", {})), "responses", broken)
+    assert (reply.status, json.loads(reply.body)) == (400, expected)
+    analysis = analyse_request(json.dumps(broken).encode(), "http://127.0.0.1:8765/v1/responses")
+    errors = [(f.rule, f.location) for f in analysis.findings if str(f.severity) == "error"]
+    assert (analysis.target.provider.id, errors) == (
+        "generic",
+        [("responses.item-id-prefix", f"input[{index}].id")],
     )
 
 

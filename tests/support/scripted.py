@@ -77,6 +77,12 @@ ANTHROPIC_ORPHAN = (
     "messages.{index}.content.{block}: unexpected `tool_use_id` found in `tool_result` blocks: {id}. "
     "Each `tool_result` block must have a corresponding `tool_use` block in the previous message."
 )
+# OpenAI (Responses API) for a replayed item whose id lacks its type's prefix (code invalid_id_prefix,
+# param input[N].id): a relay had minted ``item_…`` for a function_call and Codex replayed it.
+# Source: https://github.com/BigPizzaV3/CodexPlusPlus/issues/1796 (also openai/codex#33176 for 'msg').
+RESPONSES_ID_PREFIX = "Invalid 'input[{index}].id': '{id}'. Expected an ID that begins with '{prefix}'."
+# The prefix OpenAI mints, per item type, that it checks on replay (the ones the sources above show).
+RESPONSES_ID_PREFIXES = {"message": "msg", "function_call": "fc", "reasoning": "rs"}
 # Anthropic for a tool_use id outside its pattern, e.g. a Kimi id replayed to Claude (N: message, M: block).
 # Source: https://github.com/anomalyco/opencode/issues/1279 (also BlockRunAI/ClawRouter#17).
 ANTHROPIC_ID_PATTERN = (
@@ -121,6 +127,9 @@ class Conversation:
     # Messages API: answer turn 1 of a request that enables thinking with a signed thinking block
     # before the tool_use, as Anthropic does, so the client must replay it (signature included).
     thinking: bool = False
+    # Responses API: the id of turn 1's function_call item, as a relay in front of OpenAI mints it
+    # (``item_…``, CodexPlusPlus#1796); None: OpenAI's own, ``fc_…``.
+    item_id: str | None = None
     # Messages API: the id of each tool_use, as a gateway in front of another backend mints it (Kimi
     # numbers calls per turn: ``functions.bash:0`` every time); None: Anthropic's own, ``toolu_…``.
     tool_use_id: str | None = None
@@ -234,7 +243,7 @@ class Conversation:
         if turn == 1:
             item = {
                 "type": "function_call",
-                "id": f"fc_tg{number:04d}",
+                "id": f"fc_tg{number:04d}" if self.item_id is None else self.item_id,
                 "call_id": f"call_tg{number:04d}resp",
                 "name": self.tool_call.name,
                 "arguments": self.tool_call.arguments_json,
@@ -335,8 +344,20 @@ class Conversation:
 
 
 def responses_pairing_error(items: Sequence[Any], open_calls: Sequence[str]) -> dict[str, Any] | None:
-    """OpenAI's verdict on a Responses ``input``: each output answers an earlier call (or one left open
-    by ``previous_response_id``), each call is answered. An OpenAI error object, or None."""
+    """OpenAI's verdict on a Responses ``input``: each replayed item's id has its type's prefix, each
+    output answers an earlier call (or one left open by ``previous_response_id``), each call is
+    answered. An OpenAI error object, or None."""
+    for index, item in enumerate(items):
+        kind = item.get("type") if isinstance(item, dict) else None
+        prefix = RESPONSES_ID_PREFIXES.get(kind) if isinstance(kind, str) else None
+        item_id = item.get("id") if isinstance(item, dict) else None
+        if prefix is not None and isinstance(item_id, str) and not item_id.startswith(prefix):
+            return {
+                "type": "invalid_request_error",
+                "code": "invalid_id_prefix",
+                "message": RESPONSES_ID_PREFIX.format(index=index, id=item_id, prefix=prefix),
+                "param": f"input[{index}].id",
+            }
     still_open = list(open_calls)
     for item in items:
         kind = item.get("type") if isinstance(item, dict) else None
