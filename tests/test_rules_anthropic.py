@@ -282,6 +282,44 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "each tool_use must have a single result",
     ),
     (
+        # Kimi numbers calls per turn (`functions.bash:0` every time): replayed to Claude, the id repeats
+        # across turns (anomalyco/opencode#1279). Anthropic names the later block.
+        "tool-use-id-repeated-across-turns",
+        "anthropic",
+        req(USER, call(CALL_ID), answer(result(CALL_ID)), call(CALL_ID, text=None), answer(result(CALL_ID))),
+        [("anthropic.duplicate-tool-use-id", E, "messages[3].content[0].id")],
+        "`tool_use` ids must be unique",
+    ),
+    (
+        "tool-use-id-repeated-in-one-message",
+        "anthropic",
+        req(USER, call(CALL_ID, CALL_ID), answer(result(CALL_ID))),
+        [("anthropic.duplicate-tool-use-id", E, "messages[1].content[2].id")],
+        "tool_use ids must be unique",
+    ),
+    (
+        # An unknown host on /v1/messages is most often a gateway to Anthropic (musistudio/claude-code-router#593).
+        "tool-use-id-repeated-generic",
+        "generic",
+        req(USER, call(CALL_ID), answer(result(CALL_ID)), call(CALL_ID, text=None), answer(result(CALL_ID))),
+        [("anthropic.duplicate-tool-use-id", E, "messages[3].content[0].id")],
+        None,
+    ),
+    (
+        "tool-use-id-repeated-moonshot-is-a-warning",
+        "moonshot",
+        req(
+            USER,
+            call(CALL_ID),
+            answer(result(CALL_ID)),
+            call(CALL_ID, text=None),
+            answer(result(CALL_ID)),
+            model="kimi-k2-0905-preview",
+        ),
+        [("anthropic.duplicate-tool-use-id", W, "messages[3].content[0].id")],
+        None,
+    ),
+    (
         "text-before-tool-result",
         "anthropic",
         req(USER, call(CALL_ID), answer({"type": "text", "text": "Here:"}, result(CALL_ID))),
@@ -585,6 +623,55 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         ),
         [("anthropic.invalid-tool-use-id", E, "messages[1].content[0].id")],
         "String should match pattern '^[a-zA-Z0-9_-]+$'",
+    ),
+    (
+        # opencode#1279: an empty callID stored by opencode replayed to Claude.
+        "tool-use-id-empty",
+        "anthropic",
+        req(
+            USER,
+            {
+                "role": "assistant",
+                "content": [{"type": "tool_use", "id": "", "name": "get_weather", "input": {}}],
+            },
+            answer(result("")),
+        ),
+        [("anthropic.invalid-tool-use-id", E, "messages[1].content[0].id")],
+        "messages.1.content.1.tool_use.id",
+    ),
+    (
+        # A gateway (unknown host) in front of Anthropic relays the same 400 (BlockRunAI/ClawRouter#17).
+        "tool-use-id-from-another-provider-generic",
+        "generic",
+        req(
+            USER,
+            {
+                "role": "assistant",
+                "content": [
+                    {"type": "tool_use", "id": "functions.bash:0", "name": "get_weather", "input": {}}
+                ],
+            },
+            answer(result("functions.bash:0")),
+        ),
+        [("anthropic.invalid-tool-use-id", E, "messages[1].content[0].id")],
+        None,
+    ),
+    (
+        "tool-use-id-from-kimi-on-moonshot-is-a-warning",
+        "moonshot",
+        req(
+            USER,
+            {
+                "role": "assistant",
+                "content": [
+                    {"type": "tool_use", "id": "functions.bash:0", "name": "get_weather", "input": {}}
+                ],
+            },
+            answer(result("functions.bash:0")),
+            model="kimi-k2-0905-preview",
+        ),
+        [("anthropic.invalid-tool-use-id", W, "messages[1].content[0].id")],
+        None,
     ),
     (
         "tool-use-input-as-json-string",

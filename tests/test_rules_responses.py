@@ -558,6 +558,15 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         None,
     ),
     (
+        # A relay in front of OpenAI (an unknown host) minted `item_` ids for function calls; Codex
+        # replayed them and OpenAI's 400 came back through the relay (BigPizzaV3/CodexPlusPlus#1796).
+        "relay-minted-call-id-on-an-unknown-host",
+        "generic",
+        req([USER, call(id="item_c270d5511c7129adc7475632"), output()]),
+        [("responses.item-id-prefix", E, "input[1].id")],
+        "Invalid 'input[274].id': 'item_c270d5511c7129adc7475632'. Expected an ID that begins with 'fc'.",
+    ),
+    (
         "id-prefix-on-vllm-is-a-warning",
         "vllm",
         req([USER, call(id=CALL_ID), output()]),

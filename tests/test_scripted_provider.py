@@ -15,8 +15,11 @@ from typing import Any
 
 import pytest
 from support.scripted import (
+    ANTHROPIC_DUPLICATE_ID,
+    ANTHROPIC_ID_PATTERN,
     ANTHROPIC_ORPHAN,
     ANTHROPIC_UNANSWERED,
+    RESPONSES_ID_PREFIX,
     RESPONSES_ORPHAN,
     RESPONSES_UNANSWERED,
     Conversation,
@@ -24,6 +27,8 @@ from support.scripted import (
     anthropic_error,
 )
 from support.upstream import RecordedRequest, Reply, unanswered_error
+
+from toolguard_core.analyze import analyse_request
 
 REQUESTS = Path(__file__).parent / "data" / "requests"
 HTTP_TURNS = sorted(p for p in REQUESTS.glob("*-turn[12].json") if "-responses-ws-" not in p.name)
@@ -107,6 +112,78 @@ def test_a_tool_result_without_its_call_gets_the_providers_400(path: Path) -> No
         expected = anthropic_error("invalid_request_error", message)
     reply = post(Conversation(api, ToolCall("echo", {})), api, broken)
     assert (reply.status, json.loads(reply.body)) == (400, expected)
+
+
+MESSAGES_TURN2 = [p for p in TURN2 if "-messages-" in p.name]
+
+
+@pytest.mark.parametrize("path", MESSAGES_TURN2, ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    ("case", "rule"),
+    [("foreign-id", "anthropic.invalid-tool-use-id"), ("repeated-id", "anthropic.duplicate-tool-use-id")],
+)
+def test_a_tool_use_id_anthropic_refuses_gets_its_400_and_the_rule_names_the_same_block(
+    path: Path, case: str, rule: str
+) -> None:
+    """A client replaying a tool_use id a gateway's backend minted (Kimi's ``functions.Bash:0``) or
+    repeated on a later turn: the fake answers Anthropic's real 400 for the block, and toolguard's rule
+    (on the generic profile of a loopback host) reports the same block as an error."""
+    _, body = capture(path)
+    broken = copy.deepcopy(body)
+    index = tool_use_index(broken["messages"])
+    [(block, use)] = [
+        (n, b) for n, b in enumerate(broken["messages"][index]["content"]) if b["type"] == "tool_use"
+    ]
+    [result] = [b for b in broken["messages"][index + 1]["content"] if b.get("type") == "tool_result"]
+    if case == "foreign-id":
+        use["id"] = result["tool_use_id"] = "functions.Bash:0"
+        expected, at = ANTHROPIC_ID_PATTERN.format(index=index, block=block), (index, block)
+    else:
+        # The same call and result again as the next turn, same id (a backend numbering per turn).
+        repeat = [copy.deepcopy(broken["messages"][index]), copy.deepcopy(broken["messages"][index + 1])]
+        broken["messages"][index + 2 : index + 2] = repeat
+        expected, at = ANTHROPIC_DUPLICATE_ID.format(index=index + 2, block=block), (index + 2, block)
+    reply = post(Conversation("messages", ToolCall("echo", {})), "messages", broken)
+    assert (reply.status, json.loads(reply.body)) == (400, anthropic_error("invalid_request_error", expected))
+    analysis = analyse_request(json.dumps(broken).encode(), "http://127.0.0.1:8765/v1/messages?beta=true")
+    errors = [(f.rule, f.location) for f in analysis.findings if str(f.severity) == "error"]
+    assert (analysis.target.provider.id, errors) == (
+        "generic",
+        [(rule, f"messages[{at[0]}].content[{at[1]}].id")],
+    )
+
+
+RESPONSES_TURN2 = [p for p in TURN2 if "-responses-" in p.name]
+
+
+@pytest.mark.parametrize("path", RESPONSES_TURN2, ids=lambda p: p.stem)
+def test_a_replayed_item_id_without_its_prefix_gets_openais_400_and_the_rule_names_the_same_item(
+    path: Path,
+) -> None:
+    """A client replaying a function_call whose id a relay minted (``item_…``, CodexPlusPlus#1796): the
+    fake answers OpenAI's real invalid_id_prefix 400, and toolguard's rule (on the generic profile of a
+    loopback host) reports the same item as an error."""
+    _, body = capture(path)
+    broken = copy.deepcopy(body)
+    [(index, call)] = [(n, i) for n, i in enumerate(broken["input"]) if i.get("type") == "function_call"]
+    call["id"] = "item_c270d5511c7129adc7475632"
+    message = RESPONSES_ID_PREFIX.format(index=index, id=call["id"], prefix="fc")
+    expected = {
+        "error": {
+            "type": "invalid_request_error",
+            "code": "invalid_id_prefix",
+            "message": message,
+            "param": f"input[{index}].id",
+        }
+    }
+    reply = post(Conversation("responses", ToolCall("echo", {})), "responses", broken)
+    assert (reply.status, json.loads(reply.body)) == (400, expected)
+    analysis = analyse_request(json.dumps(broken).encode(), "http://127.0.0.1:8765/v1/responses")
+    errors = [(f.rule, f.location) for f in analysis.findings if str(f.severity) == "error"]
+    assert (analysis.target.provider.id, errors) == (
+        "generic",
+        [("responses.item-id-prefix", f"input[{index}].id")],
+    )
 
 
 def codex_frames() -> list[str]:

@@ -20,6 +20,29 @@ stored: the openai-node app with the bug apps really have, a naive context-windo
 the system prompt and the last message (``TOOLGUARD_APP_KEEP_LAST=1``) and so sends the tool message
 without the assistant message that called it; the fake answers OpenAI's own sequencing 400.
 
+Claude Code, opencode (on ``@ai-sdk/anthropic``, the Messages API) and Codex over HTTP end
+``predicted`` too, by the path users really meet behind a gateway whose backend mints tool-call ids
+the provider refuses (anomalyco/opencode#1279, BlockRunAI/ClawRouter#17, BigPizzaV3/CodexPlusPlus#1796):
+Kimi numbers calls per turn, ``functions.bash:0`` each time; a relay mints ``item_…``. The fake,
+judging ids the way the provider does (:func:`support.scripted.anthropic_pairing_error`,
+:func:`support.scripted.responses_pairing_error`), answers the provider's real 400 to the client's own
+request; nothing is scripted on that turn, and the stored finding is on the very item the provider
+names (an error on an unknown host, most often a gateway). What each pinned client does with such
+ids, seen on the wire:
+
+* Claude Code 2.1.332 replays the id verbatim, so turn 2 breaks Anthropic's id pattern
+  (``anthropic.invalid-tool-use-id``).
+* opencode 1.18.33 rewrites ids for Anthropic models to ``[a-zA-Z0-9_-]`` (``functions_bash_0``), so
+  the pattern case never reaches the provider; but the rewritten ids of two turns collide, and its
+  third turn repeats the id (``anthropic.duplicate-tool-use-id``; the fake asks for the tool twice).
+* Codex 0.171.0 over HTTP replays the whole history with each item's ``id`` as the server gave it; a
+  relay in front of OpenAI that mints ``item_…`` ids for function calls (BigPizzaV3/CodexPlusPlus#1796)
+  gets OpenAI's real ``invalid_id_prefix`` 400 for it (``responses.item-id-prefix``; the fake checks
+  item id prefixes as OpenAI does). Over the WebSocket, Codex sends turn 2 incrementally
+  (``previous_response_id`` and the new function_call_output only; tests/data/requests/
+  codex-0.171.0-responses-ws-turn2.json), so a minted id is never replayed there: that case keeps the
+  scripted, ``recognised`` 400.
+
 The three agent CLIs pinned here repair a broken pairing before they send it, so no real path makes
 them send one. The way users get one, resuming a session saved while a tool call was still running,
 is run here for each (test_a_resumed_session_interrupted_mid_tool_call_is_sent_well_paired: the
@@ -60,7 +83,10 @@ import pytest
 from support import clis
 from support.clis import Client, ClientRun
 from support.scripted import (
+    ANTHROPIC_DUPLICATE_ID,
+    ANTHROPIC_ID_PATTERN,
     ANTHROPIC_UNANSWERED,
+    RESPONSES_ID_PREFIX,
     RESPONSES_UNANSWERED,
     Api,
     Conversation,
@@ -73,7 +99,28 @@ from support.upstream import ORPHAN_MESSAGE, Upstream
 pytestmark = pytest.mark.e2e
 
 TOOLGUARD = Path(sys.executable).parent / "toolguard"
+# A tool_use id as Kimi mints it (numbered per turn, with a dot and a colon), which opencode and Claude
+# Code users met replayed to Claude behind one gateway (anomalyco/opencode#1279).
+KIMI_TOOL_USE_ID = "functions.Bash:0"
+# A function_call item id as a relay in front of OpenAI minted it (BigPizzaV3/CodexPlusPlus#1796).
+RELAY_ITEM_ID = "item_c270d5511c7129adc7475632"
 FINAL_TEXT = "The tool said hi."
+
+
+def whole(template: str) -> str:
+    """A regex for a whole provider message whose ``{index}``/``{block}`` vary with the client."""
+    return re.escape(template).replace(r"\{index\}", r"\d+").replace(r"\{block\}", r"\d+") + r"\Z"
+
+
+def named_location(error: str) -> str:
+    """The toolguard location of the item a provider's message names: Anthropic's
+    ``messages.N.content.M`` (a block), OpenAI's ``'input[N].id'`` (an item's id)."""
+    block = re.match(r"messages\.(\d+)\.content\.(\d+)", error)
+    if block is not None:
+        return "messages[{}].content[{}].id".format(*block.groups())
+    item = re.match(r"Invalid 'input\[(\d+)\]\.id'", error)
+    assert item is not None, error
+    return f"input[{item.group(1)}].id"
 
 
 @dataclass(frozen=True)
@@ -82,13 +129,19 @@ class Case:
     mode: str  # toolguard run's --proxy-mode
     # (fake provider URL, proxy port, work dir, prefix) -> the client's run
     launch: Callable[[str, int, Path, list[str]], ClientRun]
-    error: str  # the start of the real 400 the fake answers on turn 2 (the call id varies)
+    error: str  # a regex matching the start of the real 400 the fake answers on turn 2 (ids vary)
     rule: str  # the rule whose wording it is
     method: str  # how the rejected turn reached the proxy
     upstream: bool = True  # reverse mode: pass --upstream (else the client's own base URL is kept)
     # "predicted": the client itself sent the broken pairing (the rule's finding is stored);
     # "recognised": the client repairs pairings (see the module docstring), the 400 is scripted.
     verdict: str = "recognised"
+    # The id the fake gives its tool call (a Messages tool_use, a Responses function_call item) as a
+    # gateway in front of another backend mints it. The client replays it and the fake judges that
+    # turn as the provider does (its real 400, nothing scripted): the client's own request is rejected.
+    minted_id: str | None = None
+    tool_turns: int = 1  # turns whose answer is a tool call (2: turn 2 gets the same id again)
+    name: str = ""  # the test id's suffix, for a client run more than one way
 
 
 CASES = [
@@ -96,7 +149,7 @@ CASES = [
         clis.CODEX_WS,
         "regular",
         lambda fake, port, work, prefix: clis.codex(fake, work, prefix=prefix),
-        RESPONSES_UNANSWERED.split("{")[0] + "call_tg",
+        re.escape(RESPONSES_UNANSWERED.split("{")[0] + "call_tg"),
         "responses.unanswered-function-call",
         "WS",
     ),
@@ -104,15 +157,26 @@ CASES = [
         clis.CODEX_HTTP,
         "regular",
         lambda fake, port, work, prefix: clis.codex(fake, work, websocket=False, prefix=prefix),
-        RESPONSES_UNANSWERED.split("{")[0] + "call_tg",
+        re.escape(RESPONSES_UNANSWERED.split("{")[0] + "call_tg"),
         "responses.unanswered-function-call",
         "POST",
+    ),
+    Case(
+        clis.CODEX_HTTP,
+        "regular",
+        lambda fake, port, work, prefix: clis.codex(fake, work, websocket=False, prefix=prefix),
+        whole(RESPONSES_ID_PREFIX.replace("{id}", RELAY_ITEM_ID).replace("{prefix}", "fc")),
+        "responses.item-id-prefix",
+        "POST",
+        verdict="predicted",
+        minted_id=RELAY_ITEM_ID,
+        name="relay-id",
     ),
     Case(
         clis.OPENCODE_CHAT,
         "reverse",
         lambda fake, port, work, prefix: clis.opencode(f"http://127.0.0.1:{port}", work, prefix=prefix),
-        ORPHAN_MESSAGE,
+        re.escape(ORPHAN_MESSAGE),
         "sequence.orphan-tool-message",
         "POST",
     ),
@@ -122,7 +186,7 @@ CASES = [
         lambda fake, port, work, prefix: clis.node_app(
             clis.OPENAI_NODE_CHAT, fake, work, prefix=prefix, env={"TOOLGUARD_APP_KEEP_LAST": "1"}
         ),
-        ORPHAN_MESSAGE,
+        re.escape(ORPHAN_MESSAGE),
         "sequence.orphan-tool-message",
         "POST",
         verdict="predicted",
@@ -131,13 +195,39 @@ CASES = [
         clis.CLAUDE_CODE,
         "reverse",
         lambda fake, port, work, prefix: clis.claude_code(fake, work, prefix=prefix),
-        ANTHROPIC_UNANSWERED.split("{")[0],
+        re.escape(ANTHROPIC_UNANSWERED.split("{")[0]),
         "anthropic.tool-use-without-result",
         "POST",
         upstream=False,
     ),
+    Case(
+        clis.CLAUDE_CODE,
+        "reverse",
+        lambda fake, port, work, prefix: clis.claude_code(fake, work, prefix=prefix),
+        whole(ANTHROPIC_ID_PATTERN),
+        "anthropic.invalid-tool-use-id",
+        "POST",
+        upstream=False,
+        verdict="predicted",
+        minted_id=KIMI_TOOL_USE_ID,
+        name="foreign-id",
+    ),
+    Case(
+        clis.OPENCODE_MESSAGES,
+        "reverse",
+        lambda fake, port, work, prefix: clis.opencode(
+            f"http://127.0.0.1:{port}", work, messages=True, prefix=prefix
+        ),
+        whole(ANTHROPIC_DUPLICATE_ID),
+        "anthropic.duplicate-tool-use-id",
+        "POST",
+        verdict="predicted",
+        minted_id=KIMI_TOOL_USE_ID.lower(),
+        tool_turns=2,
+        name="repeated-id",
+    ),
 ]
-IDS = [f"{case.client.name}-{case.client.variant}" for case in CASES]
+IDS = [f"{case.client.name}-{case.client.variant}" + (f"-{case.name}" if case.name else "") for case in CASES]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -179,7 +269,13 @@ def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
 def test_rejected_turn_is_stored_with_the_error_and_its_rule(
     case: Case, upstream: Upstream, tmp_path: Path
 ) -> None:
-    Conversation(case.client.api, case.client.tool_call, fail_turn=2).install(upstream)
+    if case.minted_id is None:
+        Conversation(case.client.api, case.client.tool_call, fail_turn=2).install(upstream)
+    else:
+        minted = {"tool_use_id" if case.client.api == "messages" else "item_id": case.minted_id}
+        Conversation(case.client.api, case.client.tool_call, tool_turns=case.tool_turns, **minted).install(
+            upstream
+        )
     run, db, report = run_under_toolguard(case, upstream, tmp_path)
     assert run.returncode != 0, run.output[-3000:]
     stored = rows(
@@ -189,7 +285,7 @@ def test_rejected_turn_is_stored_with_the_error_and_its_rule(
     assert len(stored) == 1 or case.client.name == "claude-code", stored
     flow_id, method, status, verdict, error, websocket = stored[0]
     assert {row[1:] for row in stored} == {stored[0][1:]}
-    assert (method, status, verdict, str(error).startswith(case.error), bool(websocket)) == (
+    assert (method, status, verdict, bool(re.match(case.error, str(error))), bool(websocket)) == (
         case.method,
         400,
         case.verdict,
@@ -201,7 +297,14 @@ def test_rejected_turn_is_stored_with_the_error_and_its_rule(
     )
     assert f"        upstream: {error}" in report
     assert any(line.startswith(f"    {flow_id}  400  {case.method} ") for line in report), report
-    if case.verdict == "predicted":
+    if case.verdict == "predicted" and case.minted_id is not None:
+        # The provider names the item it refused: the finding is on that very item.
+        located = rows(
+            db,
+            f"select rule, severity, location from findings where flow_id = '{flow_id}' and severity = 'error'",
+        )
+        assert located == [(case.rule, "error", named_location(str(error)))], report
+    elif case.verdict == "predicted":
         # The client sent the broken pairing: the rule that predicts the provider's wording found it.
         assert errors == [(case.rule, "error")], report
     else:

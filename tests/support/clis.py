@@ -256,6 +256,7 @@ def claude_code(
 
 OPENCODE_CHAT = Client("opencode", "opencode-ai", "chat", "openai", "chat")
 OPENCODE_RESPONSES = Client("opencode", "opencode-ai", "responses", "openai", "responses")
+OPENCODE_MESSAGES = Client("opencode", "opencode-ai", "messages", "anthropic", "messages")
 
 
 def opencode(
@@ -263,20 +264,39 @@ def opencode(
     workdir: Path,
     *,
     responses: bool = False,
+    messages: bool = False,
     env: dict[str, str] | None = None,
     timeout: float = RUN_TIMEOUT,
     prefix: Sequence[str] = (),
     resume: bool = False,
     stop_when: Callable[[], bool] | None = None,
 ) -> ClientRun:
-    """``opencode run``: an OpenAI-compatible provider from ``opencode.json`` (Chat Completions), or
-    (``responses=True``) the built-in ``openai`` provider with a base URL (the Responses API).
+    """``opencode run``: an OpenAI-compatible provider from ``opencode.json`` (Chat Completions),
+    (``responses=True``) the built-in ``openai`` provider with a base URL (the Responses API), or
+    (``messages=True``) a provider on ``@ai-sdk/anthropic`` with a base URL, as users point opencode at
+    a gateway to Claude (the Messages API).
     ``resume``: ``--continue`` the session an earlier run in ``workdir`` saved."""
     home, project = _scratch(workdir)
     options = {"baseURL": f"{base_url}/v1", "apiKey": "{env:TOOLGUARD_E2E_API_KEY}"}
     if responses:
         provider = {"openai": {"options": options, "models": {"gpt-5": {}}}}
         model = "openai/gpt-5"
+    elif messages:
+        provider = {
+            "toolguard": {
+                "npm": "@ai-sdk/anthropic",
+                "name": "toolguard",
+                "options": options,
+                "models": {
+                    "claude-sonnet-4-5": {
+                        "name": "claude-sonnet-4-5",
+                        "tool_call": True,
+                        "limit": {"context": 200000, "output": 64000},
+                    }
+                },
+            }
+        }
+        model = "toolguard/claude-sonnet-4-5"
     else:
         provider = {
             "toolguard": {
@@ -315,7 +335,7 @@ def opencode(
         "OPENCODE_DISABLE_SHARE": "1",
         **(env or {}),
     }
-    client = OPENCODE_RESPONSES if responses else OPENCODE_CHAT
+    client = OPENCODE_RESPONSES if responses else OPENCODE_MESSAGES if messages else OPENCODE_CHAT
     return _run(client, [*prefix, *argv], home, project, child_env, timeout, stop_when)
 
 

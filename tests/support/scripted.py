@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -76,6 +77,20 @@ ANTHROPIC_ORPHAN = (
     "messages.{index}.content.{block}: unexpected `tool_use_id` found in `tool_result` blocks: {id}. "
     "Each `tool_result` block must have a corresponding `tool_use` block in the previous message."
 )
+# OpenAI (Responses API) for a replayed item whose id lacks its type's prefix (code invalid_id_prefix,
+# param input[N].id): a relay had minted ``item_…`` for a function_call and Codex replayed it.
+# Source: https://github.com/BigPizzaV3/CodexPlusPlus/issues/1796 (also openai/codex#33176 for 'msg').
+RESPONSES_ID_PREFIX = "Invalid 'input[{index}].id': '{id}'. Expected an ID that begins with '{prefix}'."
+# The prefix OpenAI mints, per item type, that it checks on replay (the ones the sources above show).
+RESPONSES_ID_PREFIXES = {"message": "msg", "function_call": "fc", "reasoning": "rs"}
+# Anthropic for a tool_use id outside its pattern, e.g. a Kimi id replayed to Claude (N: message, M: block).
+# Source: https://github.com/anomalyco/opencode/issues/1279 (also BlockRunAI/ClawRouter#17).
+ANTHROPIC_ID_PATTERN = (
+    "messages.{index}.content.{block}.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'"
+)
+# Anthropic for a tool_use id that an earlier block of the request already has (the later block is named).
+# Source: https://github.com/anthropics/claude-code/issues/21317 (also #20901, anomalyco/opencode#1279).
+ANTHROPIC_DUPLICATE_ID = "messages.{index}.content.{block}: `tool_use` ids must be unique"
 # A thinking block as Anthropic returns it: the signature is opaque base64 the client must replay.
 ANTHROPIC_THINKING = {
     "type": "thinking",
@@ -112,6 +127,15 @@ class Conversation:
     # Messages API: answer turn 1 of a request that enables thinking with a signed thinking block
     # before the tool_use, as Anthropic does, so the client must replay it (signature included).
     thinking: bool = False
+    # Responses API: the id of turn 1's function_call item, as a relay in front of OpenAI mints it
+    # (``item_…``, CodexPlusPlus#1796); None: OpenAI's own, ``fc_…``.
+    item_id: str | None = None
+    # Messages API: the id of each tool_use, as a gateway in front of another backend mints it (Kimi
+    # numbers calls per turn: ``functions.bash:0`` every time); None: Anthropic's own, ``toolu_…``.
+    tool_use_id: str | None = None
+    # Messages API: how many turns ask for the tool call before the final answer (turn N is the request
+    # carrying N-1 tool results), so a later turn can replay an id an earlier one got.
+    tool_turns: int = 1
     # (turn, api) of each answered turn; side requests and prewarms are not turns.
     turns: list[tuple[int, str]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -219,7 +243,7 @@ class Conversation:
         if turn == 1:
             item = {
                 "type": "function_call",
-                "id": f"fc_tg{number:04d}",
+                "id": f"fc_tg{number:04d}" if self.item_id is None else self.item_id,
                 "call_id": f"call_tg{number:04d}resp",
                 "name": self.tool_call.name,
                 "arguments": self.tool_call.arguments_json,
@@ -277,7 +301,7 @@ class Conversation:
             and isinstance(m.get("content"), list)
             and any(isinstance(b, dict) and b.get("type") == "tool_result" for b in m["content"])
         ]
-        turn = 2 if results else 1
+        turn = 1 + len(results)
         self._turn(turn)
         invalid = anthropic_pairing_error(messages)
         if invalid is not None:
@@ -287,8 +311,9 @@ class Conversation:
             ids = [b.get("id") for _, b in _blocks(messages[index], "tool_use")] or ["toolu_tg0000none"]
             message = ANTHROPIC_UNANSWERED.format(index=index, ids=", ".join(ids))
             return Reply.json(400, anthropic_error("invalid_request_error", message))
-        if turn == 1:
-            use = {"type": "tool_use", "id": f"toolu_tg{number:04d}", "name": self.tool_call.name}
+        if turn <= self.tool_turns:
+            use_id = f"toolu_tg{number:04d}" if self.tool_use_id is None else self.tool_use_id
+            use = {"type": "tool_use", "id": use_id, "name": self.tool_call.name}
             thinks = isinstance(body.get("thinking"), dict) and body["thinking"].get("type") != "disabled"
             content = [ANTHROPIC_THINKING] if self.thinking and thinks else []
             return self._message_reply(
@@ -319,8 +344,20 @@ class Conversation:
 
 
 def responses_pairing_error(items: Sequence[Any], open_calls: Sequence[str]) -> dict[str, Any] | None:
-    """OpenAI's verdict on a Responses ``input``: each output answers an earlier call (or one left open
-    by ``previous_response_id``), each call is answered. An OpenAI error object, or None."""
+    """OpenAI's verdict on a Responses ``input``: each replayed item's id has its type's prefix, each
+    output answers an earlier call (or one left open by ``previous_response_id``), each call is
+    answered. An OpenAI error object, or None."""
+    for index, item in enumerate(items):
+        kind = item.get("type") if isinstance(item, dict) else None
+        prefix = RESPONSES_ID_PREFIXES.get(kind) if isinstance(kind, str) else None
+        item_id = item.get("id") if isinstance(item, dict) else None
+        if prefix is not None and isinstance(item_id, str) and not item_id.startswith(prefix):
+            return {
+                "type": "invalid_request_error",
+                "code": "invalid_id_prefix",
+                "message": RESPONSES_ID_PREFIX.format(index=index, id=item_id, prefix=prefix),
+                "param": f"input[{index}].id",
+            }
     still_open = list(open_calls)
     for item in items:
         kind = item.get("type") if isinstance(item, dict) else None
@@ -345,8 +382,18 @@ def _blocks(message: Any, kind: str) -> list[tuple[int, dict[str, Any]]]:
 
 
 def anthropic_pairing_error(messages: Sequence[Any]) -> str | None:
-    """Anthropic's verdict on tool pairing: every ``tool_use`` answered by a ``tool_result`` in the next
-    message, every ``tool_result`` answering a ``tool_use`` of the previous one. Its message, or None."""
+    """Anthropic's verdict on tool ids and pairing: each ``tool_use`` id in its pattern and unique in the
+    request, every ``tool_use`` answered by a ``tool_result`` in the next message, every ``tool_result``
+    answering a ``tool_use`` of the previous one. Its message, or None."""
+    seen: set[Any] = set()
+    for index, message in enumerate(messages):
+        for block_index, block in _blocks(message, "tool_use"):
+            use_id = block.get("id")
+            if not isinstance(use_id, str) or not re.fullmatch(r"[a-zA-Z0-9_-]+", use_id):
+                return ANTHROPIC_ID_PATTERN.format(index=index, block=block_index)
+            if use_id in seen:
+                return ANTHROPIC_DUPLICATE_ID.format(index=index, block=block_index)
+            seen.add(use_id)
     for index, message in enumerate(messages):
         previous = messages[index - 1] if index else None
         uses = {b.get("id") for _, b in _blocks(previous, "tool_use")}

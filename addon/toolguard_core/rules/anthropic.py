@@ -208,6 +208,50 @@ DUPLICATE_TOOL_RESULT = define(
     policy=_PAIRING,
     fixed=_example(_USER, _CALL, _ANSWER),
 )
+DUPLICATE_TOOL_USE_ID = define(
+    "anthropic.duplicate-tool-use-id",
+    Severity.ERROR,
+    "Two `tool_use` blocks in the request carry the same `id` (in one assistant message or across turns).",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="messages.1.content.1: `tool_use` ids must be unique",
+            # Claude Code 2.1.19-2.1.20 duplicated blocks; also #20901, #28515 (messages.43.content.2) and
+            # anomalyco/opencode#1279 (ids like `functions.edit:0` that Kimi repeats each turn, replayed
+            # to Claude).
+            source="https://github.com/anthropics/claude-code/issues/21317",
+        ),
+        PredictedError(
+            provider="anthropic",
+            # The same check, quoted without backticks in other reports.
+            text="messages.5.content.1: tool_use ids must be unique",
+            source="https://github.com/anthropics/claude-code/issues/20700",
+        ),
+    ),
+    example=_example(
+        _USER,
+        _CALL,
+        _ANSWER,
+        {"role": "assistant", "content": [_CALL["content"][1]]},
+        {"role": "user", "content": [_RESULT]},
+    ),
+    example_url=MESSAGES_URL,
+    # Structural: Anthropic and an unknown host on /v1/messages (a gateway to it: musistudio/
+    # claude-code-router#593 relayed this 400 for ids a Google backend repeated).
+    policy=_STRUCTURAL,
+    fixed=_example(
+        _USER,
+        _CALL,
+        _ANSWER,
+        {"role": "assistant", "content": [{**_CALL["content"][1], "id": "toolu_01SJzDkeAZER935cpGFptTNk"}]},
+        {"role": "user", "content": [{**_RESULT, "tool_use_id": "toolu_01SJzDkeAZER935cpGFptTNk"}]},
+    ),
+    notes=(
+        "Anthropic requires every `tool_use` id of the request to be unique, not only within one message. "
+        "Backends that number calls per turn (Kimi's `functions.bash:0`) or gateways that re-derive ids repeat "
+        "them; give each call a fresh id (and its `tool_result` the same one) when converting."
+    ),
+)
 RESULT_NOT_FIRST = define(
     "anthropic.tool-result-not-first",
     Severity.ERROR,
@@ -524,6 +568,12 @@ TOOL_USE_ID_RULE = define(
             # Also CommandCodeAI/command-code#323, RooCodeInc/Roo-Code#10649.
             source="https://github.com/BlockRunAI/ClawRouter/issues/17",
         ),
+        PredictedError(
+            provider="anthropic",
+            text="messages.1.content.1.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'",
+            # opencode replaying Kimi ids (`functions.edit:0`) or an empty id to Claude Sonnet 4.
+            source="https://github.com/anomalyco/opencode/issues/1279",
+        ),
     ),
     example=_example(
         _USER,
@@ -531,13 +581,19 @@ TOOL_USE_ID_RULE = define(
         {"role": "user", "content": [{**_RESULT, "tool_use_id": "functions.get_weather:0"}]},
     ),
     example_url=MESSAGES_URL,
-    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    # Structural: Anthropic and an unknown host on /v1/messages. Such a host is most often a gateway to
+    # Anthropic, and gateways are where foreign ids meet Claude (ClawRouter#17 above is one).
+    policy=_STRUCTURAL,
     fixed=_example(
         _USER,
         {"role": "assistant", "content": [{**_CALL["content"][1], "id": "functions_get_weather_0"}]},
         {"role": "user", "content": [{**_RESULT, "tool_use_id": "functions_get_weather_0"}]},
     ),
-    notes="Map foreign ids to a safe form on both the `tool_use` and its `tool_result`, keeping them paired.",
+    notes=(
+        "Map foreign ids to a safe form on both the `tool_use` and its `tool_result`, keeping them paired. An "
+        "empty id breaks the pattern too (opencode#1279). An error on Anthropic and on an unknown host (a "
+        "gateway); a warning on other providers' Anthropic-compatible endpoints, which mint such ids themselves."
+    ),
 )
 TOOL_INPUT_NOT_OBJECT = define(
     "anthropic.tool-use-input-not-object",
@@ -1139,7 +1195,7 @@ def _check_block(view: RequestView, block: Block, *, final_assistant: bool) -> I
         return
     if kind == "tool_use":
         tool_id = value.get("id")
-        if isinstance(tool_id, str) and not TOOL_USE_ID.match(tool_id):
+        if isinstance(tool_id, str) and not TOOL_USE_ID.fullmatch(tool_id):
             yield from TOOL_USE_ID_RULE.report(
                 view,
                 f"{block.where}.id",
@@ -1335,7 +1391,26 @@ def check_tool_pairing(view: RequestView) -> Iterator[Finding]:
                     f"{first_other.where} ({first_other.type}) comes before this turn's tool_result blocks; put "
                     "every tool_result first and the text after them.",
                 )
+    yield from _check_duplicate_ids(view, conversation)
     yield from _check_thinking_loop(view, conversation)
+
+
+def _check_duplicate_ids(view: RequestView, conversation: list[Turn]) -> Iterator[Finding]:
+    """Each ``tool_use`` id once in the whole request; the later block is the one Anthropic names."""
+    first: dict[str, Block] = {}
+    for turn in conversation:
+        for block in turn.of_type("tool_use"):
+            tool_id = _tool_use_id(block)
+            if tool_id is None:
+                continue
+            if tool_id in first:
+                yield from DUPLICATE_TOOL_USE_ID.report(
+                    view,
+                    f"{block.where}.id",
+                    f"{block.where} reuses tool_use id {tool_id!r} (already at {first[tool_id].where}); give "
+                    "each tool_use a fresh id and its tool_result the same one.",
+                )
+            first.setdefault(tool_id, block)
 
 
 def _check_thinking_loop(view: RequestView, conversation: list[Turn]) -> Iterator[Finding]:

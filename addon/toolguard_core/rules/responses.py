@@ -489,7 +489,10 @@ ITEM_ID_PREFIX = define(
     Severity.ERROR,
     "An input item's `id` does not begin with its type's prefix (`msg_` for a message, `fc_` for a "
     "function call, `rs_` for a reasoning item).",
-    policy=policy(error=("openai-family",), otherwise=Severity.WARNING),
+    # OpenAI's validator, and an unknown host: most often a relay in front of OpenAI, which passes the
+    # 400 on (CodexPlusPlus#1796, cockpit-tools#2090 below minted the ids themselves). A warning on
+    # other Responses implementations (self-hosted servers, other clouds).
+    policy=policy(error=("openai-family", "generic"), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -507,6 +510,16 @@ ITEM_ID_PREFIX = define(
             text="Invalid 'input[66].id': 'item_df7e40c3f04fc8ade5c3800e'. Expected an ID that begins with 'rs'.",
             source="https://github.com/jlcodes99/cockpit-tools/issues/2090",
             param="input[66].id",
+        ),
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid 'input[274].id': 'item_c270d5511c7129adc7475632'. Expected an ID that begins with 'fc'."
+            ),
+            # A relay (Codex++) minted `item_` ids for function calls; Codex replayed them to OpenAI.
+            source="https://github.com/BigPizzaV3/CodexPlusPlus/issues/1796",
+            param="input[274].id",
+            code="invalid_id_prefix",
         ),
     ),
     example=_example(
@@ -526,7 +539,8 @@ ITEM_ID_PREFIX = define(
         "Item ids are optional: drop an id the client made up (or one minted by another provider, e.g. "
         "`call_...` from a chat-completions model) instead of inventing a prefixed one. The same check for "
         "function calls answers \"Expected an ID that begins with 'fc'\" (openai/codex#33176's reports). "
-        "A warning on other Responses implementations."
+        "An error on an unknown host (most often a relay to OpenAI); a warning on other Responses "
+        "implementations."
     ),
     fixed=_example(
         input=[
