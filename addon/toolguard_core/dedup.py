@@ -56,8 +56,11 @@ CONTENT_KEYS = ("system", "instructions", "tools", "input", "messages")
 CHUNK = 16
 #: A non-list value (a string, an object) is cut out only from this size; smaller ones stay inline.
 MIN_SINGLE_CHARS = 256
-#: Bodies larger than this are stored whole (splitting costs parse + serialise time on the writer).
-MAX_CHARS = 32 * 1024 * 1024
+#: Bodies larger than this are stored whole. Splitting parses, serialises and hashes the body on the
+#: writer thread, which holds the interpreter lock the event loop needs: for bench_proxy.py's 29 MB
+#: million-message request, small requests on other connections waited up to 494 ms (p99) with a 32 MB
+#: bound and 188 ms with a 4 MB one (issue #12). An agent conversation is far below this.
+MAX_CHARS = 8 * 1024 * 1024
 
 Dialect = Literal["sqlite", "postgres"]
 
