@@ -184,6 +184,15 @@ class Mitmdump:
                 return int(line.split()[1]) * 1024
         raise MitmdumpError("no VmHWM in /proc/<pid>/status")
 
+    def shared_rss_bytes(self) -> int:
+        """Resident shared memory now (``RssShmem``): toolguard's fixed ring for the validation worker
+        (offload.Arena, mapped whole at start), which a test of per-request memory leaves out."""
+        assert self._process is not None, "mitmdump not started"
+        for line in Path(f"/proc/{self._process.pid}/status").read_text().splitlines():
+            if line.startswith("RssShmem:"):
+                return int(line.split()[1]) * 1024
+        return 0
+
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
