@@ -176,22 +176,25 @@ class Mitmdump:
             self.returncode = process.returncode
         self._process = None
 
-    def peak_rss_bytes(self) -> int:
-        """The process's peak resident memory so far (``VmHWM`` in /proc; Linux only)."""
+    def _status_bytes(self, field: str) -> int | None:
+        """A memory line of ``/proc/<pid>/status`` in bytes (Linux only); None when it is absent."""
         assert self._process is not None, "mitmdump not started"
         for line in Path(f"/proc/{self._process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) * 1024
-        raise MitmdumpError("no VmHWM in /proc/<pid>/status")
+        return None
+
+    def peak_rss_bytes(self) -> int:
+        """The process's peak resident memory so far (``VmHWM``)."""
+        peak = self._status_bytes("VmHWM")
+        if peak is None:
+            raise MitmdumpError("no VmHWM in /proc/<pid>/status")
+        return peak
 
     def shared_rss_bytes(self) -> int:
         """Resident shared memory now (``RssShmem``): toolguard's fixed ring for the validation worker
         (offload.Arena, mapped whole at start), which a test of per-request memory leaves out."""
-        assert self._process is not None, "mitmdump not started"
-        for line in Path(f"/proc/{self._process.pid}/status").read_text().splitlines():
-            if line.startswith("RssShmem:"):
-                return int(line.split()[1]) * 1024
-        return 0
+        return self._status_bytes("RssShmem") or 0
 
     @property
     def running(self) -> bool:
