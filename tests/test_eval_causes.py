@@ -93,3 +93,34 @@ def test_probe_set_is_fresh_sourced_and_recognised_at_the_documented_rate() -> N
 
     agreeing = sum(1 for row in rows if eval_causes.agrees(row, eval_causes.recognise_row(row)))
     assert agreeing / len(rows) >= 0.85
+
+
+def test_probe_rounds_from_six_on_come_from_threads_nothing_was_written_from() -> None:
+    """A probe text stands for unseen text only if its thread is unseen too: from round 6 on, no
+    recogniser (sentence, family, code) cites the thread and no development corpus row comes from it.
+    (Rounds 1-5 were checked by text only; a few of their threads are cited, see docs/errors.md.)"""
+    import re as _re
+
+    from toolguard_core.causes import CAUSES, CODES, STRUCTURAL
+
+    eval_causes = _script()
+    raw = [
+        json.loads(line)
+        for line in eval_causes.PROBE.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    fresh = [r for r in raw if (r.get("round") or 0) >= 6]
+    assert len(fresh) >= 39
+
+    def key(url: str) -> str:
+        return url.strip().lower().split("#", 1)[0].rstrip("/")
+
+    wordings = [w for c in CAUSES for w in c.wordings] + [w for _, w in STRUCTURAL] + [w for _, w in CODES]
+    cited = {key(w.source) for w in wordings}
+    dev_threads: set[str] = set()
+    for path in sorted(eval_causes.ROOT.glob(eval_causes.CORPUS_GLOB)):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if _re.search(r'"split"\s*:\s*"dev"', line):  # held-out rows are never decoded
+                row = json.loads(line)
+                dev_threads.add(key(row.get("thread") or row["source"]))
+    assert [r["id"] for r in fresh if key(r["source"]) in cited | dev_threads] == []

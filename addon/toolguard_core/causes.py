@@ -154,6 +154,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cause.too-many-cache-breakpoints",
     "cause.tool-name-reserved",
     "cause.tools-empty",
+    "cause.region-unavailable",
 )
 
 
@@ -3329,6 +3330,39 @@ CAUSES: tuple[Cause, ...] = (
             ),
         ),
     ),
+    # The provider refuses the caller's country or region (Gemini's FAILED_PRECONDITION, OpenAI's
+    # request_forbidden): not the key (cause.auth's fix would send the user to the wrong place) and not
+    # the request; the region the call comes from (a proxy, a CDN node) decides.
+    Cause(
+        id="cause.region-unavailable",
+        title="The provider does not serve requests from the caller's country or region.",
+        fix="Call the API from a region the provider supports (its list of available regions), or through a "
+        "gateway located there; the request itself is not at fault.",
+        transient=True,
+        wordings=(
+            Wording(
+                provider="gemini",
+                pattern=_re(r"\bUser location is not supported for the API use\b"),
+                source="https://github.com/Xeift/Telegram-Discord-Bot/issues/4",
+                example="400 FAILED_PRECONDITION. {'error': {'code': 400, 'message': 'User location is not supported "
+                "for the API use.', 'status': 'FAILED_PRECONDITION'}}",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"\bCountry, region, or territory not supported\b"),
+                source="https://github.com/home-assistant/core/issues/120072",
+                example="Error code: 403 - {'error': {'code': 'unsupported_country_region_territory', 'message': "
+                "'Country, region, or territory not supported', 'param': None, 'type': 'request_forbidden'}}",
+            ),
+            Wording(
+                provider="openai",
+                pattern=_code("unsupported_country_region_territory"),
+                source="https://github.com/home-assistant/core/issues/120072",
+                example="unsupported_country_region_territory",
+                on="code",
+            ),
+        ),
+    ),
     Cause(
         id="cause.auth",
         title="The API key is missing, wrong or not valid for this endpoint.",
@@ -3807,6 +3841,28 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "within the last 5 minutes, please wait a moment and try again.",
         no_constraint=True,
     ),
+    # LiteLLM's router has no model group of that name (its cooldown, "No deployments available for
+    # selected model", is a rate limit below).
+    _s(
+        "cause.model-not-found",
+        "litellm",
+        r"\bYou passed in model=(?P<model>[\w./:@-]{1,200})\. There are no healthy deployments for this model",
+        "https://github.com/emcie-co/parlant/issues/507",
+        "litellm.BadRequestError: You passed in model=gpt-4o-2024-08-06. There are no healthy deployments for this "
+        "model. Received Model Group=gpt-4o-2024-08-06\nAvailable Model Group Fallbacks=None",
+        no_constraint=True,
+    ),
+    # The caller's country or region, in the providers' and gateways' words: before any "<x> is not
+    # supported" family, which would read the location as a rejected parameter.
+    _s(
+        "cause.region-unavailable",
+        "generic",
+        r"\b(?:user |your )?(?:country|region|location|territory)(?:, region,? or territory)? (?:is |are )?not "
+        r"(?:supported|available)\b|\bnot available in your (?:country|region|territory)\b|\bunsupported[ _]country\b",
+        "https://github.com/pengzhile/pandora/issues/640",
+        "access_denied: OpenAI's services are not available in your country. (error=unsupported_country)",
+        no_constraint=True,
+    ),
     # A Chat Completions parameter sent to the Responses API (or back): OpenAI names where it moved.
     _s(
         "cause.wrong-endpoint",
@@ -3863,6 +3919,25 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "Your account xx> is not active, organization <xx> exceeded current quota, please check your plan and "
         "billing details",
     ),
+    # An account in arrears (DashScope's overdue-payment page, gateways' "overdue account").
+    _s(
+        "cause.quota",
+        "generic",
+        r"\boverdue[ _-](?:account|payment|bill(?:ing)?)s?\b|\baccount (?:is )?(?:overdue|in arrears)\b|欠费",
+        "https://github.com/anomalyco/opencode/issues/22994",
+        "Access denied, please make sure your account is in good standing. For details, see: "
+        "https://help.aliyun.com/zh/model-studio/error-code#overdue-payment",
+    ),
+    # A spend cap on the key or the account (OpenRouter's per-key limit, gateways' budgets): money, and
+    # retrying does not lift it.
+    _s(
+        "cause.quota",
+        "generic",
+        r"\b(?:key|spend(?:ing)?|budget) limit (?:exceeded|reached)\b|\bbudget (?:has been )?exceeded\b",
+        "https://github.com/gptme/gptme/issues/1449",
+        "Error code: 403 - {'error': {'message': 'Key limit exceeded (monthly limit). Manage it using "
+        "https://openrouter.ai/settings/keys', 'code': 403}}",
+    ),
     _s(
         "cause.rate-limit",
         "generic",
@@ -3872,6 +3947,17 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "https://github.com/google-gemini/gemini-cli/issues/8437",
         "You exceeded your current quota, please check your plan and billing details. For more information on this "
         "error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.",
+    ),
+    # A retry delay in seconds is a limiter's answer (LiteLLM's router cooling its deployments down,
+    # gateways pacing pooled accounts).
+    _s(
+        "cause.rate-limit",
+        "generic",
+        r"\bNo deployments available for selected model\b|\b(?:please )?(?:wait|retry|try again)(?: in| after)? "
+        r"\d+(?:\.\d+)? ?(?:s|secs?|seconds)\b",
+        "https://github.com/BerriAI/litellm/issues/5177",
+        "No deployments available for selected model, Try again in 60 seconds. Passed model=claude-3-haiku-20240307. "
+        "Try again in 60 seconds.",
     ),
     _s(
         "cause.auth",
@@ -3889,6 +3975,24 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         r"\busage polic(?:y|ies)\b|\bcontent[ _]filter(?:ing)?\b",
         "https://github.com/compl-ai/compl-ai/issues/20",
         "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.",
+    ),
+    # A refusal worded as risk or safety rather than policy (Moonshot's "considered high risk",
+    # DeepSeek's "Content Exists Risk", Anthropic's "restricted for safety reasons").
+    _s(
+        "cause.moderation",
+        "generic",
+        r"\b(?:rejected|restricted|blocked|refused)\b[^.;]{0,60}?\b(?:safety|high[ -]risk|unsafe|sensitive|"
+        r"inappropriate)\b",
+        "https://github.com/MoonshotAI/kimi-code/issues/242",
+        "Error: [provider.api_error] 400 The request was rejected because it was considered high risk",
+    ),
+    _s(
+        "cause.moderation",
+        "generic",
+        r"\b(?:content|input|output|prompt)s? (?:exists?|contains?|may contain) (?:\w+ ){0,2}?(?:risk|unsafe|"
+        r"sensitive|inappropriate)\b",
+        "https://github.com/deepseek-ai/DeepSeek-V2/issues/30",
+        "BadRequestError: Error code: 400 - {'detail': 'Content Exists Risk'}",
     ),
     # Tool calls left without their results: Anthropic's tool_use/tool_result pairing, OpenAI-style
     # "must be followed by tool messages", Gemini's function call/response part counts, the Responses
@@ -4453,6 +4557,8 @@ CODES: tuple[tuple[str, Wording], ...] = (
         "request_too_large",
         "https://docs.anthropic.com/en/api/errors",
     ),
+    # OpenAI's inactive billing (also relayed by one-api with its own sentence): money, not a rate limit.
+    _c("cause.quota", "openai", "billing_not_active", "https://github.com/BerriAI/litellm/issues/2743"),
     _c(
         "cause.quota",
         "moonshot",
@@ -4480,6 +4586,9 @@ CODES: tuple[tuple[str, Wording], ...] = (
 # holds the code. 404 is split by the text: one that mentions a model is a model the server does
 # not have, any other a path it does not serve.
 _RFC = "https://www.rfc-editor.org/rfc/rfc9110#name-"
+_CLOUDFLARE_5XX = (
+    "https://developers.cloudflare.com/support/troubleshooting/http-status-codes/cloudflare-5xx-errors/"
+)
 _STATUS_SOURCES: Mapping[int, tuple[str, str]] = {
     401: ("cause.auth", _RFC + "401-unauthorized"),
     402: ("cause.quota", _RFC + "402-payment-required"),
@@ -4491,6 +4600,13 @@ _STATUS_SOURCES: Mapping[int, tuple[str, str]] = {
     502: ("cause.server-error", _RFC + "502-bad-gateway"),
     503: ("cause.overloaded", _RFC + "503-service-unavailable"),
     504: ("cause.server-error", _RFC + "504-gateway-timeout"),
+    # Cloudflare's own statuses in front of an API (api.openai.com, gateways): the origin failed,
+    # refused, timed out or was unreachable; a server-side problem whatever the request was.
+    520: ("cause.server-error", _CLOUDFLARE_5XX + "#error-520-web-server-returns-an-unknown-error"),
+    521: ("cause.server-error", _CLOUDFLARE_5XX + "#error-521-web-server-is-down"),
+    522: ("cause.server-error", _CLOUDFLARE_5XX + "#error-522-connection-timed-out"),
+    523: ("cause.server-error", _CLOUDFLARE_5XX + "#error-523-origin-is-unreachable"),
+    524: ("cause.server-error", _CLOUDFLARE_5XX + "#error-524-a-timeout-occurred"),
     529: ("cause.overloaded", "https://docs.anthropic.com/en/api/errors"),
 }
 STATUS: Mapping[int, tuple[str, Wording]] = {
