@@ -49,6 +49,7 @@ LOCATIONS: dict[str, str] = {
     "model.temperature-with-top-p": "top_p",
     "model.tool-choice-unsupported": "tool_choice",
     "model.rules-skipped": "model",
+    "model.chat-completions-unsupported": "model",
 }
 
 
@@ -70,7 +71,7 @@ def test_example_gives_the_documented_severity(rule_id: str) -> None:
 def test_corrected_example_gives_no_model_finding(rule_id: str) -> None:
     rule = RULES[rule_id]
     assert rule.fixed is not None
-    assert model_findings(rule.fixed, rule.example_url) == []
+    assert model_findings(rule.fixed, rule.fixed_url or rule.example_url) == []
 
 
 # (case, url, body, expected model findings): severity per provider, no double reports.
@@ -328,6 +329,16 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         {"model": "gpt-5.1", "temperature": 0.3, "reasoning": {"effort": "none"}, "input": "Hi."},
         [],
     ),
+    # Responses-only models on Chat Completions (issue 9 round 3): OpenAI's and Azure's validator and
+    # Copilot's relay refuse them; a gateway may translate (a warning); OpenRouter translates (silent).
+    ("openai-codex-chat", URLS["openai"], {"model": "gpt-5-codex", "messages": [USER]}, [("model.chat-completions-unsupported", "error", "model")]),
+    ("openai-o3-pro-dated-chat", URLS["openai"], {"model": "o3-pro-2025-06-10", "messages": [USER]}, [("model.chat-completions-unsupported", "error", "model")]),
+    ("azure-codex-chat", URLS["azure"], {"model": "gpt-5.1-codex-mini", "messages": [USER]}, [("model.chat-completions-unsupported", "error", "model")]),
+    ("copilot-codex-chat", "https://api.githubcopilot.com/chat/completions", {"model": "gpt-5.1-codex", "messages": [USER]}, [("model.chat-completions-unsupported", "error", "model")]),
+    ("generic-codex-chat", GENERIC, {"model": "gpt-5-codex", "messages": [USER]}, [("model.chat-completions-unsupported", "warning", "model")]),
+    ("openrouter-codex-chat", URLS["openrouter"], {"model": "openai/gpt-5-codex", "messages": [USER]}, []),
+    ("openai-codex-responses", "https://api.openai.com/v1/responses", {"model": "gpt-5-codex", "input": "Hi."}, []),
+    ("openai-gpt-5.1-chat", URLS["openai"], {"model": "gpt-5.1", "messages": [USER]}, []),
     # xAI's -beta ids name the same model (grok-3-mini-beta is grok-3-mini).
     (
         "generic-grok-3-mini-beta-known",

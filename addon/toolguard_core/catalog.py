@@ -52,6 +52,8 @@ class ModelInfo:
     structured_output: bool | None = None
     max_input_tokens: int | None = None
     max_output_tokens: int | None = None
+    #: False: served by the Responses API only (the vendor's own catalog entry says so); None: unknown.
+    chat_completions: bool | None = None
 
     @property
     def inferred(self) -> bool:

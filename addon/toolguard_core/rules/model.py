@@ -529,6 +529,46 @@ CLAUDE_SAMPLING = define(
     fixed={"model": "claude-sonnet-4-6", "messages": [_USER], "temperature": 0.7},
     notes="The models are those of anthropic.temperature-with-top-p (one definition, in rules/anthropic.py).",
 )
+CHAT_UNSUPPORTED = define(
+    "model.chat-completions-unsupported",
+    Severity.ERROR,
+    "A model served by the Responses API only (the codex and pro models) sent to Chat Completions.",
+    # Error wherever the request reaches the vendor's validator; reported as a warning (saying why) on a
+    # host that is not the vendor or may translate the request (``uncertain``); OpenRouter translates.
+    policy=policy(silent=("openrouter", "self-hosted"), otherwise=Severity.ERROR),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="This model is only supported in v1/responses and not in v1/chat/completions.",
+            source="https://github.com/egoist/chatwise-releases/issues/1122",
+            status=404,
+            param="model",
+        ),
+        PredictedError(
+            provider="copilot",
+            text="model gpt-5-codex is not accessible via the /chat/completions endpoint",
+            source="https://github.com/anomalyco/opencode/issues/2758",
+            code="unsupported_api_for_model",
+        ),
+        PredictedError(
+            provider="copilot",
+            text="model gpt-5.1-codex-mini is not accessible via the /chat/completions endpoint",
+            source="https://github.com/router-for-me/CLIProxyAPIPlus/issues/41",
+            code="unsupported_api_for_model",
+        ),
+    ),
+    example={"model": "gpt-5-codex", "messages": [_USER]},
+    example_url="https://api.openai.com/v1/chat/completions",
+    fixed={"model": "gpt-5-codex", "input": "Hello"},
+    fixed_url="https://api.openai.com/v1/responses",
+    notes=(
+        "The catalog's `chat_completions` flag: false where the vendor's own LiteLLM entry has `mode: "
+        "responses` (gpt-5-codex, gpt-5.x-codex, gpt-5-pro, o1-pro, o3-pro, the deep-research models). Send "
+        "the request to `/v1/responses` (`input` instead of `messages`). A gateway may translate Chat "
+        "Completions to the Responses API for such a model (LiteLLM's proxy does), so on an unrecognised "
+        "host it is a warning; OpenRouter translates, so it is silent there."
+    ),
+)
 UNKNOWN_MODEL = define(
     "model.rules-skipped",
     Severity.INFO,
@@ -745,6 +785,20 @@ def _report(
 def _check_capabilities(view: RequestView, subject: _Subject) -> Iterator[Finding]:
     info = subject.info
     body = view.body
+    if info.chat_completions is False:
+        yield from CHAT_UNSUPPORTED.report(
+            view,
+            "model",
+            f"{subject.name()} is served by the Responses API only, so Chat Completions rejects it; send "
+            f"the request to /v1/responses (`input` instead of `messages`).{subject.provenance()}",
+            judged_as=subject.judged_as,
+            uncertain=subject.doubt()
+            or (
+                None
+                if subject.inferred is None
+                else "a gateway may translate Chat Completions to the Responses API for this model"
+            ),
+        )
     if info.function_calling is False:
         for key in ("tools", "functions"):
             value = body.get(key)
