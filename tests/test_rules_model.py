@@ -339,6 +339,16 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
     ("openrouter-codex-chat", URLS["openrouter"], {"model": "openai/gpt-5-codex", "messages": [USER]}, []),
     ("openai-codex-responses", "https://api.openai.com/v1/responses", {"model": "gpt-5-codex", "input": "Hi."}, []),
     ("openai-gpt-5.1-chat", URLS["openai"], {"model": "gpt-5.1", "messages": [USER]}, []),
+    # Claude 4.5+ takes temperature or top_p: through Copilot (Anthropic's validator answers,
+    # copilot-eclipse-feedback#79), a Bedrock id on a gateway (the id names the vendor), a LiteLLM alias
+    # (lossy: a warning), a Bedrock id on a server known by its port only (a warning); not Claude 4.0,
+    # not a self-hosted model.
+    ("copilot-claude-4.5-both", "https://api.githubcopilot.com/chat/completions", {"model": "claude-sonnet-4.5", "messages": [USER], "temperature": 0, "top_p": 1}, [("model.temperature-with-top-p", "error", "top_p")]),
+    ("copilot-claude-4-both", "https://api.githubcopilot.com/chat/completions", {"model": "claude-sonnet-4", "messages": [USER], "temperature": 0, "top_p": 1}, []),
+    ("generic-bedrock-id-both", GENERIC, {"model": "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "messages": [USER], "temperature": 0.7, "top_p": 1}, [("model.temperature-with-top-p", "error", "top_p")]),
+    ("generic-alias-both", GENERIC, {"model": "bedrock-claude-sonnet-4-5", "messages": [USER], "temperature": 0.7, "top_p": 1}, [("model.temperature-with-top-p", "warning", "top_p")]),
+    ("port-8000-bedrock-id-both", "http://localhost:8000/api/v1/chat/completions", {"model": "eu.anthropic.claude-haiku-4-5-20251001-v1:0", "messages": [USER], "temperature": 0.7, "top_p": 1}, [("model.temperature-with-top-p", "warning", "top_p")]),
+    ("port-8000-qwen-both", "http://localhost:8000/v1/chat/completions", {"model": "Qwen/Qwen3-8B", "messages": [USER], "temperature": 0.7, "top_p": 1}, []),
     # xAI's -beta ids name the same model (grok-3-mini-beta is grok-3-mini).
     (
         "generic-grok-3-mini-beta-known",

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from toolguard_core.catalog import ModelInfo
+from toolguard_core.catalog import ModelInfo, cloud_vendor, own_name
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import (
     BUILTIN_PROFILES,
@@ -80,6 +80,24 @@ _FAMILY_POLICY = policy(
 #: there: GitHub Copilot's chat API answers OpenAI's texts (caozhiyuan/copilot-api#164: "Unsupported
 #: parameter: 'max_tokens' is not supported with this model."; microsoft/vscode#282170 for top_p).
 FAMILY_RELAYS = frozenset({"copilot"})
+#: The vendors whose models those relays hand to the vendor's own validator (catalog vendor id -> name):
+#: Copilot answers Claude requests with Anthropic's texts too (microsoft/copilot-eclipse-feedback#79:
+#: "temperature and top_p cannot both be specified for this model").
+RELAYED_VENDORS: Mapping[str, str] = MappingProxyType({"openai": "OpenAI", "anthropic": "Anthropic"})
+
+
+def _relayed_vendor(provider_id: str, info: ModelInfo) -> str | None:
+    """The vendor (catalog id) whose validator a relay hands this model to, or None."""
+    if provider_id not in FAMILY_RELAYS:
+        return None
+    if info.providers:
+        return next((v for v in RELAYED_VENDORS if v in info.providers), None)
+    # The relay's own catalog entry (models.dev's github-copilot ``claude-sonnet-4.5``) lists no vendor:
+    # the name does.
+    if own_name(info.name).startswith("claude-"):
+        return "anthropic"
+    return "openai" if BUILTIN_PROFILES["openai"].family_for(info.name) is not DEFAULT_FAMILY else None
+
 
 # --- rule definitions -------------------------------------------------------------------------
 
@@ -508,13 +526,22 @@ CLAUDE_SAMPLING = define(
     "Both `temperature` and `top_p` sent through an unrecognised host (a gateway, Bedrock's OpenAI-compatible "
     "endpoint) to a Claude 4.5-or-later model, which accepts only one of them.",
     policy=policy(
-        error=("anthropic", "generic"),
+        error=("anthropic", "generic", "copilot"),
         conditions={
             "anthropic": "judged as Anthropic off its own host; on /v1/messages anthropic.temperature-with-top-p",
             "generic": "a Claude 4.5-or-later model the catalog attributes to Anthropic",
+            "copilot": "a Claude 4.5-or-later model (Copilot passes it to Anthropic's validator)",
         },
     ),
     predicts=(
+        PredictedError(
+            provider="copilot",
+            text=(
+                '{"error":{"code":"invalid_request_error","message":"temperature and top_p cannot both be '
+                'specified for this model. Please use only one.","type":"invalid_request_error","param":null}}'
+            ),
+            source="https://github.com/microsoft/copilot-eclipse-feedback/issues/79",
+        ),
         PredictedError(
             provider="bedrock via litellm",
             text=(
@@ -620,8 +647,8 @@ class _Subject:
             return "only resellers' catalog entries state this, not the model's vendor"
         if self.inferred is not None or self.provider_id == "openrouter" or self.info.origin != "snapshot":
             return None
-        if self.provider_id in FAMILY_RELAYS and "openai" in self.info.providers:
-            return None  # the relay hands OpenAI's model to OpenAI's validator: the vendor's facts hold
+        if _relayed_vendor(self.provider_id, self.info) is not None:
+            return None  # the relay hands the model to its vendor's validator: the vendor's facts hold
         if VENDOR_IDS.get(self.provider_id, frozenset()) & set(self.info.providers):
             return None
         if self.provider_id == "generic":
@@ -637,10 +664,13 @@ class _Subject:
     def provenance(self) -> str:
         """The sentence every finding ends with: where the fact comes from."""
         source = "your providers config" if self.info.origin != "snapshot" else "toolguard's model catalog"
-        if self.provider_id in FAMILY_RELAYS and self.inferred is None:
+        relayed = _relayed_vendor(self.provider_id, self.info)
+        if relayed is not None and self.inferred is None:
             host = BUILTIN_PROFILES[self.provider_id].name
+            vendor = RELAYED_VENDORS[relayed]
             return (
-                f" ({host} passes OpenAI's models to OpenAI's validator; the model is OpenAI's in {source}.)"
+                f" ({host} passes {vendor}'s models to {vendor}'s validator; the model is {vendor}'s in "
+                f"{source}.)"
             )
         if self.by_name:
             return (
@@ -668,8 +698,15 @@ class _Subject:
 def _subject(view: RequestView) -> _Subject | None:
     model = view.model
     pid = view.provider.id
-    if not model or pid in SELF_HOSTED:
+    if not model:
         return None
+    if pid in SELF_HOSTED:
+        # A server taken for vLLM or Ollama by its port alone that is asked for a cloud platform's model id
+        # (Bedrock Access Gateway listens on :8000 too, aws-samples/bedrock-access-gateway) is a gateway to
+        # that platform: judged like an unrecognised host (and the port-only guess keeps it a warning).
+        if not (view.provider.guessed and cloud_vendor(model)):
+            return None
+        pid = "generic"
     info = view.model_info
     openai_family = BUILTIN_PROFILES["openai"].family_for(model) is not DEFAULT_FAMILY
     if info is None:
@@ -688,7 +725,8 @@ def _subject(view: RequestView) -> _Subject | None:
         return None
     inferred = None
     if pid == "generic" or view.provider.multi_vendor:
-        served = set(info.providers)
+        # A cloud platform's id names the vendor itself where the catalog's entry for it is a reseller's.
+        served = set(info.providers) or {v for v in (cloud_vendor(model),) if v}
         inferred = next((p for p in _INFERABLE if VENDOR_IDS[p] & served), None)
         if inferred is None and openai_family:
             inferred = "openai"  # only resellers list it (o1-mini), but the name is an OpenAI family's
@@ -1054,20 +1092,29 @@ def _check_reasoning(view: RequestView, subject: _Subject) -> Iterator[Finding]:
 
 
 def _check_claude_sampling(view: RequestView, subject: _Subject) -> Iterator[Finding]:
-    """A Claude 4.5+ model behind an unrecognised host takes `temperature` or `top_p`, not both."""
+    """A Claude 4.5+ model behind an unrecognised host, or GitHub Copilot (which hands Claude models to
+    Anthropic's validator: microsoft/copilot-eclipse-feedback#79), takes `temperature` or `top_p`, not
+    both."""
     body = view.body
+    to_anthropic = (
+        subject.inferred == "anthropic" or _relayed_vendor(subject.provider_id, subject.info) == "anthropic"
+    )
     if (
-        subject.inferred == "anthropic"
+        to_anthropic
         and is_number(body.get("temperature"))
         and is_number(body.get("top_p"))
-        and SAMPLING_EXCLUSIVE_MODEL.match(subject.info.name)
+        and SAMPLING_EXCLUSIVE_MODEL.match(own_name(subject.info.name))
     ):
-        yield from _report(
-            CLAUDE_SAMPLING,
+        # The fact is Anthropic's (its answer is cited on the rule) and the name fixes the model, so a
+        # reseller-only catalog entry (Bedrock's own ids) casts no doubt; a lossy match (an alias) does.
+        doubt = subject.doubt() if subject.info.lossy is not None else None
+        yield from CLAUDE_SAMPLING.report(
             view,
-            subject,
             "top_p",
-            f"{subject.name()} accepts `temperature` or `top_p`, not both; drop one (usually `top_p`).",
+            f"{subject.name()} accepts `temperature` or `top_p`, not both; drop one (usually `top_p`)."
+            f"{subject.provenance()}",
+            judged_as=subject.judged_as,
+            uncertain=doubt,
         )
 
 
