@@ -50,6 +50,7 @@ LOCATIONS: dict[str, str] = {
     "model.tool-choice-unsupported": "tool_choice",
     "model.rules-skipped": "model",
     "model.chat-completions-unsupported": "model",
+    "model.json-schema-unsupported": "response_format.type",
 }
 
 
@@ -339,6 +340,14 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
     ("openrouter-codex-chat", URLS["openrouter"], {"model": "openai/gpt-5-codex", "messages": [USER]}, []),
     ("openai-codex-responses", "https://api.openai.com/v1/responses", {"model": "gpt-5-codex", "input": "Hi."}, []),
     ("openai-gpt-5.1-chat", URLS["openai"], {"model": "gpt-5.1", "messages": [USER]}, []),
+    # Structured Outputs on a model without them: OpenAI's validator (error), a gateway (may emulate:
+    # warning), the Responses API's text.format; JSON mode and a model with them are fine.
+    ("openai-gpt-4-json-schema", URLS["openai"], {"model": "gpt-4", "messages": [USER], "response_format": {"type": "json_schema", "json_schema": {"name": "o", "schema": {"type": "object"}}}}, [("model.json-schema-unsupported", "error", "response_format.type")]),
+    ("azure-gpt-35-turbo-json-schema", URLS["azure"], {"model": "gpt-3.5-turbo", "messages": [USER], "response_format": {"type": "json_schema", "json_schema": {"name": "o", "schema": {"type": "object"}}}}, [("model.json-schema-unsupported", "error", "response_format.type")]),
+    ("generic-gpt-4-turbo-json-schema", GENERIC, {"model": "gpt-4-turbo", "messages": [USER], "response_format": {"type": "json_schema", "json_schema": {"name": "o", "schema": {"type": "object"}}}}, [("model.json-schema-unsupported", "warning", "response_format.type")]),
+    ("openai-responses-gpt-4-json-schema", "https://api.openai.com/v1/responses", {"model": "gpt-4", "input": "Hi.", "text": {"format": {"type": "json_schema", "name": "o", "schema": {"type": "object"}}}}, [("model.json-schema-unsupported", "error", "text.format.type")]),
+    ("openai-gpt-4-json-object", URLS["openai"], {"model": "gpt-4", "messages": [{"role": "user", "content": "JSON please"}], "response_format": {"type": "json_object"}}, []),
+    ("openai-gpt-4o-json-schema", URLS["openai"], {"model": "gpt-4o", "messages": [USER], "response_format": {"type": "json_schema", "json_schema": {"name": "o", "schema": {"type": "object"}}}}, []),
     # Claude 4.5+ takes temperature or top_p: through Copilot (Anthropic's validator answers,
     # copilot-eclipse-feedback#79), a Bedrock id on a gateway (the id names the vendor), a LiteLLM alias
     # (lossy: a warning), a Bedrock id on a server known by its port only (a warning); not Claude 4.0,

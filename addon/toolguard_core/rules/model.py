@@ -596,6 +596,45 @@ CHAT_UNSUPPORTED = define(
         "host it is a warning; OpenRouter translates, so it is silent there."
     ),
 )
+JSON_SCHEMA_UNSUPPORTED = define(
+    "model.json-schema-unsupported",
+    Severity.ERROR,
+    "A `json_schema` response format (Structured Outputs) sent to a model without structured outputs.",
+    # OpenAI's validator refuses it; a gateway may emulate it with a forced tool (LiteLLM does), so off
+    # the vendor's host it is a warning saying so.
+    policy=policy(silent=("openrouter", "self-hosted"), otherwise=Severity.ERROR),
+    predicts=(
+        PredictedError(
+            provider="azure",
+            text=(
+                "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model. "
+                "Learn more about supported models at the Structured Outputs guide: "
+                "https://platform.openai.com/docs/guides/structured-outputs"
+            ),
+            source="https://github.com/langchain-ai/langchain/issues/31490",
+        ),
+    ),
+    example={
+        "model": "gpt-4",
+        "messages": [_USER],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "out", "schema": {"type": "object", "properties": {}}},
+        },
+    },
+    example_url="https://api.openai.com/v1/chat/completions",
+    fixed={
+        "model": "gpt-4",
+        "messages": [{"role": "user", "content": "Answer in JSON."}],
+        "response_format": {"type": "json_object"},
+    },
+    notes=(
+        "The catalog's `structured_output` flag (LiteLLM `supports_response_schema`, models.dev "
+        "`structured_output`), false for gpt-4, gpt-4-turbo and gpt-3.5-turbo. Use a model with Structured "
+        "Outputs (gpt-4o-2024-08-06 and later, gpt-4.1, the o-series), or JSON mode "
+        '(`{"type": "json_object"}`) with the schema described in the prompt.'
+    ),
+)
 UNKNOWN_MODEL = define(
     "model.rules-skipped",
     Severity.INFO,
@@ -803,6 +842,10 @@ def check_model_responses(view: RequestView) -> Iterator[Finding]:
             "reasoning.effort",
             f"`reasoning.effort` is {effort!r}; {subject.name()} takes {', '.join(allowed)}.",
         )
+    text = view.body.get("text")
+    text_format = text.get("format") if isinstance(text, dict) else None
+    if subject.info.structured_output is False and isinstance(text_format, dict):
+        yield from _check_json_schema(view, subject, text_format, "text.format")
     yield from _check_family_sampling(view, subject, effort, own_host=own)
 
 
@@ -849,6 +892,9 @@ def _check_capabilities(view: RequestView, subject: _Subject) -> Iterator[Findin
                     f"{subject.name()} has no function calling, so a request with `{key}` is rejected; use a "
                     f"model with tool calling or drop `{key}` (and `tool_choice`).",
                 )
+    response_format = body.get("response_format")
+    if info.structured_output is False and isinstance(response_format, dict):
+        yield from _check_json_schema(view, subject, response_format, "response_format")
     choice = body.get("tool_choice")
     forced = choice == "required" or (isinstance(choice, dict) and choice.get("type") in ("function", "tool"))
     if info.tool_choice is False and forced and isinstance(body.get("tools"), list) and body["tools"]:
@@ -921,6 +967,27 @@ def _check_capabilities(view: RequestView, subject: _Subject) -> Iterator[Findin
                 else:
                     yield from _report(SYSTEM_UNSUPPORTED, view, subject, where, text)
                 break
+
+
+def _check_json_schema(
+    view: RequestView, subject: _Subject, response_format: dict[str, Any], location: str
+) -> Iterator[Finding]:
+    if response_format.get("type") != "json_schema":
+        return
+    yield from JSON_SCHEMA_UNSUPPORTED.report(
+        view,
+        f"{location}.type",
+        f"{subject.name()} has no Structured Outputs, so a `json_schema` response format is rejected; use a "
+        "model that has them, or JSON mode (`json_object`) with the schema in the prompt."
+        f"{subject.provenance()}",
+        judged_as=subject.judged_as,
+        uncertain=subject.doubt()
+        or (
+            None
+            if subject.inferred is None
+            else "a gateway may emulate Structured Outputs with a forced tool"
+        ),
+    )
 
 
 def _parts(messages: list[Any]) -> Iterator[tuple[str, str]]:
