@@ -102,6 +102,18 @@ LOOKUPS = [
     ("doubao-1-5-pro-32k-250115", "doubao-1-5-pro-32k", "date"),
     ("qwen/qwen3-235b-a22b:free", "qwen3-235b-a22b", "router-prefix+tag"),
     ("eu.anthropic.claude-haiku-4-5-20251001-v1:0", "eu.anthropic.claude-haiku-4-5-20251001-v1:0", "exact"),
+    (
+        "bedrock/us.anthropic.claude-3-7-sonnet-20250219-v1:0",
+        "claude-3-7-sonnet-20250219",
+        "router-prefix+cloud-prefix",
+    ),
+    ("mistral.mistral-large-2407-v1:0", "mistral-large-2407", "cloud-prefix"),
+    ("publishers/anthropic/models/claude-sonnet-4-5", "claude-sonnet-4-5", "router-prefix"),
+    ("deepseek-ai/DeepSeek-V3", "deepseek-v3", "case+router-prefix"),
+    ("moonshotai/Kimi-K2-Instruct", "kimi-k2-instruct", "case+router-prefix"),
+    ("gemini-2.5-pro-latest", "gemini-2.5-pro", "date"),
+    ("x-ai/grok-4-fast:free", "grok-4-fast", "router-prefix+tag"),
+    ("llama3.2:3b-instruct-q4_K_M", "llama3.2-3b", "case+ollama-tag"),
 ]
 
 LOSSY = {"ollama-tag", "preview", "spelling", "alias"}
