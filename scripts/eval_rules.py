@@ -134,6 +134,9 @@ _MESSAGE_FIELD_PATTERNS: Final = tuple(
 )
 #: A message field named without its role: "Validating messages' `tool_calls` raised an error".
 _MESSAGE_KEY_PATTERN: Final = re.compile(r"messages'\s+`(?P<f>[A-Za-z_]\w*)`")
+#: OpenAI's quoted parameter path into a message: "Missing required parameter:
+#: 'messages[2].tool_calls[0].type'", "Invalid type for 'messages.[0].content'" (matching only).
+_MESSAGE_PATH_PATTERN: Final = re.compile(r"'messages\.?\[\d+\]\.(?P<f>[A-Za-z_][\w.\[\]]*?)'")
 #: Capabilities an error says the model lacks; each names the request field that uses it.
 _CAPABILITIES: Final = (
     ("tools", re.compile(r"support (?:tool use|tools|tool calling|function calling)|"
@@ -281,6 +284,10 @@ def named_by(body: Any) -> Named:
     for match in _MESSAGE_KEY_PATTERN.finditer(text):
         if match.group("f") not in named.message_keys:
             named.message_keys.append(match.group("f"))
+    for match in _MESSAGE_PATH_PATTERN.finditer(text):
+        path = field_of(match.group("f"))
+        if path and path not in named.message_keys:
+            named.message_keys.append(path)
     return named
 
 
@@ -962,8 +969,13 @@ CAUSE_FIELDS: Final = {
     "cause.item-reference-without-store": "input",
     "cause.tool-schema-invalid": "tools",
     "cause.response-format-invalid": "response_format",
+    "cause.wrong-endpoint": "model",
 }
 
+
+#: The catalog's rule that reports a params.* cause under another name on any host: the reasoning
+#: families' fixed temperature is one of the sampling fields model.sampling-on-reasoning-model reports.
+MODEL_RULE_FOR: Final = {"params.temperature-on-reasoning-model": "model.sampling-on-reasoning-model"}
 
 #: Rule ids that split one provider answer by toolguard's own bookkeeping: a provider that refuses a
 #: top-level field says the same thing whether or not the field is in OpenAI's schema (Cerebras'
@@ -985,6 +997,7 @@ def _rule_labels(label: str) -> set[str]:
     family, _, name = rule.partition(".")
     if family == "params":
         ids.add(f"model.{name}")
+        ids |= {MODEL_RULE_FOR[i] for i in ids if i in MODEL_RULE_FOR}
     return ids
 
 

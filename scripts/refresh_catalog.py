@@ -54,6 +54,27 @@ CHAT_MODES = frozenset({"chat", "responses"})
 #: models.dev has no mode field; these names are not chat models.
 _NOT_CHAT = re.compile(r"embed|rerank|tts|whisper|transcri|moderation|image|video|dall-e|speech|ocr")
 _EFFORT_ORDER = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+#: Facts the vendor states (its docs or its own error text) where both datasets are wrong or silent;
+#: applied last, over the merged entry. Each names its source. Keep it short: a fact here is one a
+#: public dataset should carry, and is dropped once it does.
+VENDOR_FACTS: dict[str, dict[str, Any]] = {
+    # OpenAI: the 1106 snapshot writes at most 4,096 tokens ("max_tokens is too large: 8192. This model
+    # supports at most 4096 completion tokens", ChatGPTNextWeb/NextChat#3195; LiteLLM's own entry says
+    # 4096, models.dev 16384, and the merge keeps the larger limit).
+    "gpt-3.5-turbo-1106": {
+        "max_output_tokens": 4096,
+        "source": "https://github.com/ChatGPTNextWeb/NextChat/issues/3195",
+    },
+    # ByteDance's Doubao models on Volcengine Ark (neither dataset lists the 1.5 generation): Ark's own
+    # answer states the output limit ("integer above maximum value, expected a value <= 12288, but got
+    # 32000 instead", param max_completion_tokens, Gitlawb/openclaude#331); 32k is the model's window.
+    "doubao-1-5-pro-32k": {
+        "providers": ["volcengine"],
+        "max_input_tokens": 32768,
+        "max_output_tokens": 12288,
+        "source": "https://github.com/Gitlawb/openclaude/issues/331",
+    },
+}
 #: Bedrock ids: an optional region group, the vendor, the model, a ``-v1:0`` version.
 _BEDROCK = re.compile(
     r"^(?:(?:us|eu|apac|global|jp|au|ca|us-gov)\.)?[a-z0-9-]+\.(?P<name>.+?)(?:-v\d+(?::\d+)?|:\d+)?$"
@@ -62,7 +83,7 @@ _BEDROCK_PROVIDERS = frozenset({"bedrock", "bedrock_converse", "oci"})
 _FIELDS = (
     "function_calling", "parallel_tool_calls", "tool_choice", "vision", "audio_input",
     "system_messages", "reasoning", "reasoning_efforts", "structured_output",
-    "max_input_tokens", "max_output_tokens",
+    "max_input_tokens", "max_output_tokens", "chat_completions",
 )  # fmt: skip
 
 
@@ -115,6 +136,9 @@ def _litellm_info(entry: Mapping[str, Any]) -> dict[str, Any]:
         "structured_output": structured,
         "max_input_tokens": _int(entry.get("max_input_tokens")),
         "max_output_tokens": _int(entry.get("max_output_tokens")),
+        # LiteLLM's ``mode: responses``: served by the Responses API only ("This model is only supported
+        # in v1/responses and not in v1/chat/completions."). Only ever False: absence is "unknown".
+        "chat_completions": False if entry.get("mode") == "responses" else None,
     }
     return {k: v for k, v in info.items() if v is not None}
 
@@ -137,6 +161,10 @@ def read_litellm(path: Path) -> dict[str, tuple[int, dict[str, Any], set[str]]]:
         # A key without a prefix is LiteLLM's entry for the vendor's own API.
         rank = (0 if "/" not in key else 1) if provider in LITELLM_FIRST_PARTY else 2
         info = _litellm_info(entry)
+        if rank == 2:
+            # A reseller's route may be Responses-only where the vendor serves chat (Perplexity's
+            # ``perplexity/openai/gpt-5``): only the vendor's own entry says which endpoint serves it.
+            info.pop("chat_completions", None)
         previous = best.get(name)
         providers = (previous[2] if previous else set()) | ({provider} if provider else set())
         if previous is None or rank < previous[0]:
@@ -249,7 +277,19 @@ def build(
         serving = (primary[2] if primary else set()) | (secondary[2] if secondary else set())
         providers = sorted(serving & (LITELLM_FIRST_PARTY | set(MODELS_DEV_FIRST_PARTY)))
         models[name] = {"providers": providers, **info} if providers else info
-    return _drop_dated_aliases(models)
+    apply_vendor_facts(models)
+    return _drop_dated_aliases(dict(sorted(models.items())))
+
+
+def apply_vendor_facts(
+    models: dict[str, dict[str, Any]], facts: Mapping[str, Mapping[str, Any]] = VENDOR_FACTS
+) -> None:
+    """Overlay :data:`VENDOR_FACTS` (their ``source`` is documentation, not data)."""
+    for name, fact in facts.items():
+        entry = dict(models.get(name, {}))
+        entry.update({k: v for k, v in fact.items() if k != "source"})
+        ordered = {k: entry[k] for k in ("providers", *_FIELDS) if k in entry}
+        models[name] = ordered
 
 
 _DATED = re.compile(r"^(?P<base>.+?)-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$")

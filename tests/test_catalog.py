@@ -95,9 +95,28 @@ LOOKUPS = [
     ("llama3.1:8b", "llama3.1-8b", "ollama-tag"),
     ("deepseek-r1:14b", "deepseek-r1", "ollama-tag"),
     ("grok-4-1-fast", "grok-4.1-fast", "spelling"),
+    # Lossy: a gateway alias around the model's own name (a LiteLLM model group, litellm#15070).
+    ("bedrock-claude-sonnet-4-5", "claude-sonnet-4-5", "alias"),
+    ("prod-eu-claude-haiku-4-5", "claude-haiku-4-5", "alias"),
+    # Issue 9 round 3: Volcengine's dated Doubao id, an Ollama library tag, a :free router tag.
+    ("doubao-1-5-pro-32k-250115", "doubao-1-5-pro-32k", "date"),
+    ("qwen/qwen3-235b-a22b:free", "qwen3-235b-a22b", "router-prefix+tag"),
+    ("eu.anthropic.claude-haiku-4-5-20251001-v1:0", "eu.anthropic.claude-haiku-4-5-20251001-v1:0", "exact"),
+    (
+        "bedrock/us.anthropic.claude-3-7-sonnet-20250219-v1:0",
+        "claude-3-7-sonnet-20250219",
+        "router-prefix+cloud-prefix",
+    ),
+    ("mistral.mistral-large-2407-v1:0", "mistral-large-2407", "cloud-prefix"),
+    ("publishers/anthropic/models/claude-sonnet-4-5", "claude-sonnet-4-5", "router-prefix"),
+    ("deepseek-ai/DeepSeek-V3", "deepseek-v3", "case+router-prefix"),
+    ("moonshotai/Kimi-K2-Instruct", "kimi-k2-instruct", "case+router-prefix"),
+    ("gemini-2.5-pro-latest", "gemini-2.5-pro", "date"),
+    ("x-ai/grok-4-fast:free", "grok-4-fast", "router-prefix+tag"),
+    ("llama3.2:3b-instruct-q4_K_M", "llama3.2-3b", "case+ollama-tag"),
 ]
 
-LOSSY = {"ollama-tag", "preview", "spelling"}
+LOSSY = {"ollama-tag", "preview", "spelling", "alias"}
 
 
 @pytest.mark.parametrize(("model", "name", "matched_as"), LOOKUPS)
@@ -141,6 +160,18 @@ CAPABILITIES = [
     ),
     ("gpt-4o", {"reasoning": False, "vision": True, "function_calling": True, "max_output_tokens": 16384}),
     ("claude-sonnet-4-5", {"vision": True, "function_calling": True, "max_output_tokens": 64000}),
+    # Issue 9 round 3 data fixes. OpenAI's answer for the 1106 snapshot (NextChat#3195): 4096 out.
+    ("gpt-3.5-turbo-1106", {"max_output_tokens": 4096, "chat_completions": None}),
+    # Volcengine Ark's answer for Doubao 1.5 Pro 32k (openclaude#331), under its dated id.
+    (
+        "doubao-1-5-pro-32k-250115",
+        {"name": "doubao-1-5-pro-32k", "max_output_tokens": 12288, "providers": ("volcengine",)},
+    ),
+    # LiteLLM's vendor entries with mode "responses": served by the Responses API only.
+    ("gpt-5-codex", {"chat_completions": False}),
+    ("gpt-5.1-codex-mini", {"chat_completions": False}),
+    ("o3-pro-2025-06-10", {"chat_completions": False}),
+    ("gpt-5.1", {"chat_completions": None}),
 ]
 
 
@@ -169,7 +200,7 @@ EXPECTED_FIXTURE_SNAPSHOT = {
     "_meta": {
         "generated": "2026-01-02",
         "generator": "scripts/refresh_catalog.py",
-        "models": 7,
+        "models": 10,
         "sources": [
             {
                 "name": "LiteLLM model map",
@@ -186,12 +217,21 @@ EXPECTED_FIXTURE_SNAPSHOT = {
         ],
     },
     "models": {
+        # VENDOR_FACTS: the vendor's own answer over both datasets (a doubao entry neither lists).
+        "doubao-1-5-pro-32k": {"providers": ["volcengine"], "max_input_tokens": 32768, "max_output_tokens": 12288},
+        "gpt-3.5-turbo-1106": {"max_output_tokens": 4096},
+        # The vendor's own entry has mode "responses": Chat Completions is refused.
+        "gpt-5-codex": {
+            "providers": ["openai"], "function_calling": True, "reasoning": True,
+            "max_input_tokens": 272000, "max_output_tokens": 128000, "chat_completions": False,
+        },
         # Disagreement on function calling -> absent; the larger limits win.
         "deepseek-reasoner": {
             "providers": ["deepseek"], "tool_choice": False, "vision": False, "audio_input": False,
             "system_messages": True, "reasoning": True, "max_input_tokens": 1000000, "max_output_tokens": 384000,
         },
-        # gpt-4o-2024-08-06 said the same as gpt-4o: dropped (the lookup strips dates).
+        # gpt-4o-2024-08-06 said the same as gpt-4o: dropped (the lookup strips dates). A reseller's
+        # Responses-only route (perplexity/openai/gpt-4o) says nothing about OpenAI's endpoint.
         "gpt-4o": {
             "providers": ["openai"], "function_calling": True, "parallel_tool_calls": True, "tool_choice": True,
             "vision": True, "system_messages": True, "structured_output": True,

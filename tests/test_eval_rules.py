@@ -206,6 +206,42 @@ def test_a_cause_label_falls_back_to_the_field_it_concerns_and_params_labels_mat
     assert EVAL.matches("params.max-tokens-on-reasoning-model", catalog, named)
 
 
+def test_openai_parameter_paths_into_messages_name_the_message_field() -> None:
+    """OpenAI quotes the path of a bad message field ("Missing required parameter:
+    'messages[2].tool_calls[0].type'", DashScope's "Invalid type for 'messages.[0].content'"): the
+    path without indices is a named field for matching; nothing is built from it."""
+    from toolguard_core.findings import Finding, Severity
+
+    named = EVAL.named_by("Missing required parameter: 'messages[2].tool_calls[0].type'.")
+    assert named.fields == {"messages.tool_calls.type"} and not named
+    at_call = Finding(
+        rule="x.y", severity=Severity.ERROR, location="messages[1].tool_calls[0].type", message="m"
+    )
+    at_content = Finding(rule="x.y", severity=Severity.ERROR, location="messages[1].content", message="m")
+    assert EVAL.matches("cause.param-type-invalid", at_call, named)
+    assert not EVAL.matches("cause.param-type-invalid", at_content, named)
+    dashscope = EVAL.named_by(
+        "Invalid type for 'messages.[0].content': expected one of a string or array of objects, but got an "
+        "object instead."
+    )
+    assert dashscope.fields == {"messages.content"}
+
+
+def test_labels_of_the_same_cause_match_the_catalog_rule_and_the_endpoint_cause() -> None:
+    from toolguard_core.findings import Finding, Severity
+
+    nothing = EVAL.named_by("")
+    sampling = Finding(
+        rule="model.sampling-on-reasoning-model", severity=Severity.ERROR, location="temperature", message="m"
+    )
+    assert EVAL.matches("params.temperature-on-reasoning-model", sampling, nothing)
+    at_model = Finding(
+        rule="model.chat-completions-unsupported", severity=Severity.ERROR, location="model", message="m"
+    )
+    assert EVAL.matches("cause.wrong-endpoint", at_model, nothing)
+    assert not EVAL.matches("cause.model-no-tools", at_model, nothing)
+
+
 def test_anthropic_budget_sentence_builds_a_budget_not_below_max_tokens() -> None:
     body = {
         "type": "error",

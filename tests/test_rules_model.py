@@ -49,6 +49,8 @@ LOCATIONS: dict[str, str] = {
     "model.temperature-with-top-p": "top_p",
     "model.tool-choice-unsupported": "tool_choice",
     "model.rules-skipped": "model",
+    "model.chat-completions-unsupported": "model",
+    "model.json-schema-unsupported": "response_format.type",
 }
 
 
@@ -70,7 +72,7 @@ def test_example_gives_the_documented_severity(rule_id: str) -> None:
 def test_corrected_example_gives_no_model_finding(rule_id: str) -> None:
     rule = RULES[rule_id]
     assert rule.fixed is not None
-    assert model_findings(rule.fixed, rule.example_url) == []
+    assert model_findings(rule.fixed, rule.fixed_url or rule.example_url) == []
 
 
 # (case, url, body, expected model findings): severity per provider, no double reports.
@@ -328,6 +330,34 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         {"model": "gpt-5.1", "temperature": 0.3, "reasoning": {"effort": "none"}, "input": "Hi."},
         [],
     ),
+    # Responses-only models on Chat Completions (issue 9 round 3): OpenAI's and Azure's validator and
+    # Copilot's relay refuse them; a gateway may translate (a warning); OpenRouter translates (silent).
+    ("openai-codex-chat", URLS["openai"], {"model": "gpt-5-codex", "messages": [USER]}, [("model.chat-completions-unsupported", "error", "model")]),
+    ("openai-o3-pro-dated-chat", URLS["openai"], {"model": "o3-pro-2025-06-10", "messages": [USER]}, [("model.chat-completions-unsupported", "error", "model")]),
+    ("azure-codex-chat", URLS["azure"], {"model": "gpt-5.1-codex-mini", "messages": [USER]}, [("model.chat-completions-unsupported", "error", "model")]),
+    ("copilot-codex-chat", "https://api.githubcopilot.com/chat/completions", {"model": "gpt-5.1-codex", "messages": [USER]}, [("model.chat-completions-unsupported", "error", "model")]),
+    ("generic-codex-chat", GENERIC, {"model": "gpt-5-codex", "messages": [USER]}, [("model.chat-completions-unsupported", "warning", "model")]),
+    ("openrouter-codex-chat", URLS["openrouter"], {"model": "openai/gpt-5-codex", "messages": [USER]}, []),
+    ("openai-codex-responses", "https://api.openai.com/v1/responses", {"model": "gpt-5-codex", "input": "Hi."}, []),
+    ("openai-gpt-5.1-chat", URLS["openai"], {"model": "gpt-5.1", "messages": [USER]}, []),
+    # Structured Outputs on a model without them: OpenAI's validator (error), a gateway (may emulate:
+    # warning), the Responses API's text.format; JSON mode and a model with them are fine.
+    ("openai-gpt-4-json-schema", URLS["openai"], {"model": "gpt-4", "messages": [USER], "response_format": {"type": "json_schema", "json_schema": {"name": "o", "schema": {"type": "object"}}}}, [("model.json-schema-unsupported", "error", "response_format.type")]),
+    ("azure-gpt-35-turbo-json-schema", URLS["azure"], {"model": "gpt-3.5-turbo", "messages": [USER], "response_format": {"type": "json_schema", "json_schema": {"name": "o", "schema": {"type": "object"}}}}, [("model.json-schema-unsupported", "error", "response_format.type")]),
+    ("generic-gpt-4-turbo-json-schema", GENERIC, {"model": "gpt-4-turbo", "messages": [USER], "response_format": {"type": "json_schema", "json_schema": {"name": "o", "schema": {"type": "object"}}}}, [("model.json-schema-unsupported", "warning", "response_format.type")]),
+    ("openai-responses-gpt-4-json-schema", "https://api.openai.com/v1/responses", {"model": "gpt-4", "input": "Hi.", "text": {"format": {"type": "json_schema", "name": "o", "schema": {"type": "object"}}}}, [("model.json-schema-unsupported", "error", "text.format.type")]),
+    ("openai-gpt-4-json-object", URLS["openai"], {"model": "gpt-4", "messages": [{"role": "user", "content": "JSON please"}], "response_format": {"type": "json_object"}}, []),
+    ("openai-gpt-4o-json-schema", URLS["openai"], {"model": "gpt-4o", "messages": [USER], "response_format": {"type": "json_schema", "json_schema": {"name": "o", "schema": {"type": "object"}}}}, []),
+    # Claude 4.5+ takes temperature or top_p: through Copilot (Anthropic's validator answers,
+    # copilot-eclipse-feedback#79), a Bedrock id on a gateway (the id names the vendor), a LiteLLM alias
+    # (lossy: a warning), a Bedrock id on a server known by its port only (a warning); not Claude 4.0,
+    # not a self-hosted model.
+    ("copilot-claude-4.5-both", "https://api.githubcopilot.com/chat/completions", {"model": "claude-sonnet-4.5", "messages": [USER], "temperature": 0, "top_p": 1}, [("model.temperature-with-top-p", "error", "top_p")]),
+    ("copilot-claude-4-both", "https://api.githubcopilot.com/chat/completions", {"model": "claude-sonnet-4", "messages": [USER], "temperature": 0, "top_p": 1}, []),
+    ("generic-bedrock-id-both", GENERIC, {"model": "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "messages": [USER], "temperature": 0.7, "top_p": 1}, [("model.temperature-with-top-p", "error", "top_p")]),
+    ("generic-alias-both", GENERIC, {"model": "bedrock-claude-sonnet-4-5", "messages": [USER], "temperature": 0.7, "top_p": 1}, [("model.temperature-with-top-p", "warning", "top_p")]),
+    ("port-8000-bedrock-id-both", "http://localhost:8000/api/v1/chat/completions", {"model": "eu.anthropic.claude-haiku-4-5-20251001-v1:0", "messages": [USER], "temperature": 0.7, "top_p": 1}, [("model.temperature-with-top-p", "warning", "top_p")]),
+    ("port-8000-qwen-both", "http://localhost:8000/v1/chat/completions", {"model": "Qwen/Qwen3-8B", "messages": [USER], "temperature": 0.7, "top_p": 1}, []),
     # xAI's -beta ids name the same model (grok-3-mini-beta is grok-3-mini).
     (
         "generic-grok-3-mini-beta-known",

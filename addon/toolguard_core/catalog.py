@@ -34,7 +34,7 @@ class ModelInfo:
     name: str
     #: How the requested name matched: ``exact``, or the normalisation steps joined by ``+``
     #: (``case``, ``models-prefix``, ``router-prefix``, ``cloud-prefix``, ``tag``, ``date``; and the
-    #: lossy ones of :data:`LOSSY_STEPS`: ``ollama-tag``, ``preview``, ``spelling``).
+    #: lossy ones of :data:`LOSSY_STEPS`: ``ollama-tag``, ``preview``, ``spelling``, ``alias``).
     matched_as: str = "exact"
     #: The vendors' own APIs serving it (LiteLLM / models.dev provider ids).
     providers: tuple[str, ...] = ()
@@ -52,6 +52,8 @@ class ModelInfo:
     structured_output: bool | None = None
     max_input_tokens: int | None = None
     max_output_tokens: int | None = None
+    #: False: served by the Responses API only (the vendor's own catalog entry says so); None: unknown.
+    chat_completions: bool | None = None
 
     @property
     def inferred(self) -> bool:
@@ -101,7 +103,7 @@ def snapshot_meta() -> Mapping[str, Any]:
 #   pinned snapshots: ``gpt-4o-2024-08-06``, ``claude-3-5-sonnet-20241022``, ``mistral-large-2407``
 _CLOUD = re.compile(
     r"^(?:(?:us|eu|apac|global|jp|au|ca|us-gov)\.)?"
-    r"(?:anthropic|meta|mistral|amazon|cohere|ai21|deepseek|qwen|moonshotai|openai|google|writer|xai)\."
+    r"(?P<vendor>anthropic|meta|mistral|amazon|cohere|ai21|deepseek|qwen|moonshotai|openai|google|writer|xai)\."
     r"(?P<name>.+?)(?:-v\d+(?::\d+)?)?$"
 )
 _VERTEX_VERSION = re.compile(r"@[\w.-]+$")
@@ -118,7 +120,25 @@ _DASHED_VERSION = re.compile(r"(?<=-\d)-(?=\d(?:-|$))")
 #: (gemma3:1b takes no images, gemma3:4b does), ``-preview`` (previews change before release) and a
 #: version spelled another way (``kimi-k2.5`` / ``kimi-k2-5``, nearly always the same model). A rule
 #: reading such an entry reports a warning with the reason (``uncertain=``), never an error.
-LOSSY_STEPS = frozenset({"ollama-tag", "preview", "spelling"})
+LOSSY_STEPS = frozenset({"ollama-tag", "preview", "spelling", "alias"})
+#: A gateway's model alias that wraps a model's own name in its own words: a LiteLLM model group such as
+#: ``bedrock-claude-sonnet-4-5`` (BerriAI/litellm#15070's "Received Model Group=bedrock-claude-sonnet-4-5").
+#: One or two leading words are dropped when what remains still reads as a full model name (three words
+#: or more, starting with a letter); lossy, since an alias may point anywhere.
+_ALIAS_WORDS = 3
+
+
+def cloud_vendor(model: str) -> str | None:
+    """The vendor a cloud platform's model id names (``anthropic`` in Bedrock's
+    ``eu.anthropic.claude-haiku-4-5-20251001-v1:0``), or None: no self-hosted server names a model so."""
+    match = _CLOUD.match(model.strip().lower())
+    return match.group("vendor") if match else None
+
+
+def own_name(model: str) -> str:
+    """The model's own name inside a cloud platform's id (``claude-haiku-4-5-20251001``), else ``model``."""
+    match = _CLOUD.match(model.strip().lower())
+    return _VERTEX_VERSION.sub("", match.group("name")) if match else model
 
 
 def _candidates(model: str) -> list[tuple[str, str]]:
@@ -174,6 +194,11 @@ def _candidates(model: str) -> list[tuple[str, str]]:
     for spelled in (_DOTTED_VERSION.sub("-", name), _DASHED_VERSION.sub(".", name)):
         if spelled != name:
             out.append((spelled, "+".join([*steps, "spelling"])))
+    words = name.split("-")
+    for drop in (1, 2):
+        rest = words[drop:]
+        if len(rest) >= _ALIAS_WORDS and rest[0][:1].isalpha():
+            out.append(("-".join(rest), "+".join([*steps, "alias"])))
     return out
 
 

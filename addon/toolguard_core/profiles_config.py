@@ -160,6 +160,7 @@ class CatalogEntry(_Strict):
     structured_output: bool | None = None
     max_input_tokens: Annotated[int, Field(ge=1)] | None = None
     max_output_tokens: Annotated[int, Field(ge=1)] | None = None
+    chat_completions: bool | None = None
 
     def info(self, name: str, origin: str) -> ModelInfo:
         values = self.model_dump(exclude_none=True)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from toolguard_core.catalog import ModelInfo
+from toolguard_core.catalog import ModelInfo, cloud_vendor, own_name
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import (
     BUILTIN_PROFILES,
@@ -80,6 +80,24 @@ _FAMILY_POLICY = policy(
 #: there: GitHub Copilot's chat API answers OpenAI's texts (caozhiyuan/copilot-api#164: "Unsupported
 #: parameter: 'max_tokens' is not supported with this model."; microsoft/vscode#282170 for top_p).
 FAMILY_RELAYS = frozenset({"copilot"})
+#: The vendors whose models those relays hand to the vendor's own validator (catalog vendor id -> name):
+#: Copilot answers Claude requests with Anthropic's texts too (microsoft/copilot-eclipse-feedback#79:
+#: "temperature and top_p cannot both be specified for this model").
+RELAYED_VENDORS: Mapping[str, str] = MappingProxyType({"openai": "OpenAI", "anthropic": "Anthropic"})
+
+
+def _relayed_vendor(provider_id: str, info: ModelInfo) -> str | None:
+    """The vendor (catalog id) whose validator a relay hands this model to, or None."""
+    if provider_id not in FAMILY_RELAYS:
+        return None
+    if info.providers:
+        return next((v for v in RELAYED_VENDORS if v in info.providers), None)
+    # The relay's own catalog entry (models.dev's github-copilot ``claude-sonnet-4.5``) lists no vendor:
+    # the name does.
+    if own_name(info.name).startswith("claude-"):
+        return "anthropic"
+    return "openai" if BUILTIN_PROFILES["openai"].family_for(info.name) is not DEFAULT_FAMILY else None
+
 
 # --- rule definitions -------------------------------------------------------------------------
 
@@ -508,13 +526,22 @@ CLAUDE_SAMPLING = define(
     "Both `temperature` and `top_p` sent through an unrecognised host (a gateway, Bedrock's OpenAI-compatible "
     "endpoint) to a Claude 4.5-or-later model, which accepts only one of them.",
     policy=policy(
-        error=("anthropic", "generic"),
+        error=("anthropic", "generic", "copilot"),
         conditions={
             "anthropic": "judged as Anthropic off its own host; on /v1/messages anthropic.temperature-with-top-p",
             "generic": "a Claude 4.5-or-later model the catalog attributes to Anthropic",
+            "copilot": "a Claude 4.5-or-later model (Copilot passes it to Anthropic's validator)",
         },
     ),
     predicts=(
+        PredictedError(
+            provider="copilot",
+            text=(
+                '{"error":{"code":"invalid_request_error","message":"temperature and top_p cannot both be '
+                'specified for this model. Please use only one.","type":"invalid_request_error","param":null}}'
+            ),
+            source="https://github.com/microsoft/copilot-eclipse-feedback/issues/79",
+        ),
         PredictedError(
             provider="bedrock via litellm",
             text=(
@@ -528,6 +555,85 @@ CLAUDE_SAMPLING = define(
     example_url=_GENERIC_URL,
     fixed={"model": "claude-sonnet-4-6", "messages": [_USER], "temperature": 0.7},
     notes="The models are those of anthropic.temperature-with-top-p (one definition, in rules/anthropic.py).",
+)
+CHAT_UNSUPPORTED = define(
+    "model.chat-completions-unsupported",
+    Severity.ERROR,
+    "A model served by the Responses API only (the codex and pro models) sent to Chat Completions.",
+    # Error wherever the request reaches the vendor's validator; reported as a warning (saying why) on a
+    # host that is not the vendor or may translate the request (``uncertain``); OpenRouter translates.
+    policy=policy(silent=("openrouter", "self-hosted"), otherwise=Severity.ERROR),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="This model is only supported in v1/responses and not in v1/chat/completions.",
+            source="https://github.com/egoist/chatwise-releases/issues/1122",
+            status=404,
+            param="model",
+        ),
+        PredictedError(
+            provider="copilot",
+            text="model gpt-5-codex is not accessible via the /chat/completions endpoint",
+            source="https://github.com/anomalyco/opencode/issues/2758",
+            code="unsupported_api_for_model",
+        ),
+        PredictedError(
+            provider="copilot",
+            text="model gpt-5.1-codex-mini is not accessible via the /chat/completions endpoint",
+            source="https://github.com/router-for-me/CLIProxyAPIPlus/issues/41",
+            code="unsupported_api_for_model",
+        ),
+    ),
+    example={"model": "gpt-5-codex", "messages": [_USER]},
+    example_url="https://api.openai.com/v1/chat/completions",
+    fixed={"model": "gpt-5-codex", "input": "Hello"},
+    fixed_url="https://api.openai.com/v1/responses",
+    notes=(
+        "The catalog's `chat_completions` flag: false where the vendor's own LiteLLM entry has `mode: "
+        "responses` (gpt-5-codex, gpt-5.x-codex, gpt-5-pro, o1-pro, o3-pro, the deep-research models). Send "
+        "the request to `/v1/responses` (`input` instead of `messages`). A gateway may translate Chat "
+        "Completions to the Responses API for such a model (LiteLLM's proxy does), so on an unrecognised "
+        "host it is a warning; OpenRouter translates, so it is silent there."
+    ),
+)
+JSON_SCHEMA_UNSUPPORTED = define(
+    "model.json-schema-unsupported",
+    Severity.ERROR,
+    "A `json_schema` response format (Structured Outputs) sent to a model without structured outputs.",
+    # OpenAI's validator refuses it; a gateway may emulate it with a forced tool (LiteLLM does), so off
+    # the vendor's host it is a warning saying so.
+    policy=policy(silent=("openrouter", "self-hosted"), otherwise=Severity.ERROR),
+    predicts=(
+        PredictedError(
+            provider="azure",
+            text=(
+                "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model. "
+                "Learn more about supported models at the Structured Outputs guide: "
+                "https://platform.openai.com/docs/guides/structured-outputs"
+            ),
+            source="https://github.com/langchain-ai/langchain/issues/31490",
+        ),
+    ),
+    example={
+        "model": "gpt-4",
+        "messages": [_USER],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "out", "schema": {"type": "object", "properties": {}}},
+        },
+    },
+    example_url="https://api.openai.com/v1/chat/completions",
+    fixed={
+        "model": "gpt-4",
+        "messages": [{"role": "user", "content": "Answer in JSON."}],
+        "response_format": {"type": "json_object"},
+    },
+    notes=(
+        "The catalog's `structured_output` flag (LiteLLM `supports_response_schema`, models.dev "
+        "`structured_output`), false for gpt-4, gpt-4-turbo and gpt-3.5-turbo. Use a model with Structured "
+        "Outputs (gpt-4o-2024-08-06 and later, gpt-4.1, the o-series), or JSON mode "
+        '(`{"type": "json_object"}`) with the schema described in the prompt.'
+    ),
 )
 UNKNOWN_MODEL = define(
     "model.rules-skipped",
@@ -580,8 +686,8 @@ class _Subject:
             return "only resellers' catalog entries state this, not the model's vendor"
         if self.inferred is not None or self.provider_id == "openrouter" or self.info.origin != "snapshot":
             return None
-        if self.provider_id in FAMILY_RELAYS and "openai" in self.info.providers:
-            return None  # the relay hands OpenAI's model to OpenAI's validator: the vendor's facts hold
+        if _relayed_vendor(self.provider_id, self.info) is not None:
+            return None  # the relay hands the model to its vendor's validator: the vendor's facts hold
         if VENDOR_IDS.get(self.provider_id, frozenset()) & set(self.info.providers):
             return None
         if self.provider_id == "generic":
@@ -597,10 +703,13 @@ class _Subject:
     def provenance(self) -> str:
         """The sentence every finding ends with: where the fact comes from."""
         source = "your providers config" if self.info.origin != "snapshot" else "toolguard's model catalog"
-        if self.provider_id in FAMILY_RELAYS and self.inferred is None:
+        relayed = _relayed_vendor(self.provider_id, self.info)
+        if relayed is not None and self.inferred is None:
             host = BUILTIN_PROFILES[self.provider_id].name
+            vendor = RELAYED_VENDORS[relayed]
             return (
-                f" ({host} passes OpenAI's models to OpenAI's validator; the model is OpenAI's in {source}.)"
+                f" ({host} passes {vendor}'s models to {vendor}'s validator; the model is {vendor}'s in "
+                f"{source}.)"
             )
         if self.by_name:
             return (
@@ -628,8 +737,15 @@ class _Subject:
 def _subject(view: RequestView) -> _Subject | None:
     model = view.model
     pid = view.provider.id
-    if not model or pid in SELF_HOSTED:
+    if not model:
         return None
+    if pid in SELF_HOSTED:
+        # A server taken for vLLM or Ollama by its port alone that is asked for a cloud platform's model id
+        # (Bedrock Access Gateway listens on :8000 too, aws-samples/bedrock-access-gateway) is a gateway to
+        # that platform: judged like an unrecognised host (and the port-only guess keeps it a warning).
+        if not (view.provider.guessed and cloud_vendor(model)):
+            return None
+        pid = "generic"
     info = view.model_info
     openai_family = BUILTIN_PROFILES["openai"].family_for(model) is not DEFAULT_FAMILY
     if info is None:
@@ -648,7 +764,8 @@ def _subject(view: RequestView) -> _Subject | None:
         return None
     inferred = None
     if pid == "generic" or view.provider.multi_vendor:
-        served = set(info.providers)
+        # A cloud platform's id names the vendor itself where the catalog's entry for it is a reseller's.
+        served = set(info.providers) or {v for v in (cloud_vendor(model),) if v}
         inferred = next((p for p in _INFERABLE if VENDOR_IDS[p] & served), None)
         if inferred is None and openai_family:
             inferred = "openai"  # only resellers list it (o1-mini), but the name is an OpenAI family's
@@ -725,6 +842,10 @@ def check_model_responses(view: RequestView) -> Iterator[Finding]:
             "reasoning.effort",
             f"`reasoning.effort` is {effort!r}; {subject.name()} takes {', '.join(allowed)}.",
         )
+    text = view.body.get("text")
+    text_format = text.get("format") if isinstance(text, dict) else None
+    if subject.info.structured_output is False and isinstance(text_format, dict):
+        yield from _check_json_schema(view, subject, text_format, "text.format")
     yield from _check_family_sampling(view, subject, effort, own_host=own)
 
 
@@ -745,6 +866,20 @@ def _report(
 def _check_capabilities(view: RequestView, subject: _Subject) -> Iterator[Finding]:
     info = subject.info
     body = view.body
+    if info.chat_completions is False:
+        yield from CHAT_UNSUPPORTED.report(
+            view,
+            "model",
+            f"{subject.name()} is served by the Responses API only, so Chat Completions rejects it; send "
+            f"the request to /v1/responses (`input` instead of `messages`).{subject.provenance()}",
+            judged_as=subject.judged_as,
+            uncertain=subject.doubt()
+            or (
+                None
+                if subject.inferred is None
+                else "a gateway may translate Chat Completions to the Responses API for this model"
+            ),
+        )
     if info.function_calling is False:
         for key in ("tools", "functions"):
             value = body.get(key)
@@ -757,6 +892,9 @@ def _check_capabilities(view: RequestView, subject: _Subject) -> Iterator[Findin
                     f"{subject.name()} has no function calling, so a request with `{key}` is rejected; use a "
                     f"model with tool calling or drop `{key}` (and `tool_choice`).",
                 )
+    response_format = body.get("response_format")
+    if info.structured_output is False and isinstance(response_format, dict):
+        yield from _check_json_schema(view, subject, response_format, "response_format")
     choice = body.get("tool_choice")
     forced = choice == "required" or (isinstance(choice, dict) and choice.get("type") in ("function", "tool"))
     if info.tool_choice is False and forced and isinstance(body.get("tools"), list) and body["tools"]:
@@ -829,6 +967,27 @@ def _check_capabilities(view: RequestView, subject: _Subject) -> Iterator[Findin
                 else:
                     yield from _report(SYSTEM_UNSUPPORTED, view, subject, where, text)
                 break
+
+
+def _check_json_schema(
+    view: RequestView, subject: _Subject, response_format: dict[str, Any], location: str
+) -> Iterator[Finding]:
+    if response_format.get("type") != "json_schema":
+        return
+    yield from JSON_SCHEMA_UNSUPPORTED.report(
+        view,
+        f"{location}.type",
+        f"{subject.name()} has no Structured Outputs, so a `json_schema` response format is rejected; use a "
+        "model that has them, or JSON mode (`json_object`) with the schema in the prompt."
+        f"{subject.provenance()}",
+        judged_as=subject.judged_as,
+        uncertain=subject.doubt()
+        or (
+            None
+            if subject.inferred is None
+            else "a gateway may emulate Structured Outputs with a forced tool"
+        ),
+    )
 
 
 def _parts(messages: list[Any]) -> Iterator[tuple[str, str]]:
@@ -1000,20 +1159,29 @@ def _check_reasoning(view: RequestView, subject: _Subject) -> Iterator[Finding]:
 
 
 def _check_claude_sampling(view: RequestView, subject: _Subject) -> Iterator[Finding]:
-    """A Claude 4.5+ model behind an unrecognised host takes `temperature` or `top_p`, not both."""
+    """A Claude 4.5+ model behind an unrecognised host, or GitHub Copilot (which hands Claude models to
+    Anthropic's validator: microsoft/copilot-eclipse-feedback#79), takes `temperature` or `top_p`, not
+    both."""
     body = view.body
+    to_anthropic = (
+        subject.inferred == "anthropic" or _relayed_vendor(subject.provider_id, subject.info) == "anthropic"
+    )
     if (
-        subject.inferred == "anthropic"
+        to_anthropic
         and is_number(body.get("temperature"))
         and is_number(body.get("top_p"))
-        and SAMPLING_EXCLUSIVE_MODEL.match(subject.info.name)
+        and SAMPLING_EXCLUSIVE_MODEL.match(own_name(subject.info.name))
     ):
-        yield from _report(
-            CLAUDE_SAMPLING,
+        # The fact is Anthropic's (its answer is cited on the rule) and the name fixes the model, so a
+        # reseller-only catalog entry (Bedrock's own ids) casts no doubt; a lossy match (an alias) does.
+        doubt = subject.doubt() if subject.info.lossy is not None else None
+        yield from CLAUDE_SAMPLING.report(
             view,
-            subject,
             "top_p",
-            f"{subject.name()} accepts `temperature` or `top_p`, not both; drop one (usually `top_p`).",
+            f"{subject.name()} accepts `temperature` or `top_p`, not both; drop one (usually `top_p`)."
+            f"{subject.provenance()}",
+            judged_as=subject.judged_as,
+            uncertain=doubt,
         )
 
 

@@ -13,8 +13,8 @@ from toolguard_core.request import RequestView
 
 #: Claude models that reject ``temperature`` together with ``top_p``: the 4.5 generation and later
 #: (Sonnet 4.5 langfuse/langfuse#9882, Sonnet 4.6 skydiscover-ai/skydiscover#15). ``claude-sonnet-4-20250514``
-#: is Claude 4.0: the date after ``4-`` must not be read as a minor version.
-SAMPLING_EXCLUSIVE_MODEL = re.compile(r"^claude-(opus|sonnet|haiku)-(4-[5-9](?!\d)|[5-9](?!\d))")
+#: is Claude 4.0: the date after ``4-`` must not be read as a minor version. Copilot spells ``claude-sonnet-4.5``.
+SAMPLING_EXCLUSIVE_MODEL = re.compile(r"^claude-(opus|sonnet|haiku)-(4[-.][5-9](?!\d)|[5-9](?!\d))")
 
 
 def is_number(value: Any) -> bool:

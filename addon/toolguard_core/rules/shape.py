@@ -103,6 +103,46 @@ MISSING_CALL_ID = define(
         ],
     },
 )
+MISSING_CALL_TYPE = define(
+    "shape.tool-call-missing-type",
+    Severity.ERROR,
+    'A replayed tool call has no `type` (OpenAI\'s schema requires `"type": "function"`).',
+    policy=policy(error=("openai-family", "azure-ai"), silent=("self-hosted",), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(
+            provider="azure-ai",
+            text="Missing required parameter: 'messages[2].tool_calls[0].type'.",
+            source="https://github.com/langchain-ai/langchain-azure/issues/35",
+            status=424,
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [{"id": "call_1", "function": _CALL["function"]}],
+            },
+            {"role": "tool", "content": "done", "tool_call_id": "call_1"},
+        ],
+    },
+    fixed={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "tool_calls": [_CALL]},
+            {"role": "tool", "content": "done", "tool_call_id": _CALL["id"]},
+        ],
+    },
+    notes=(
+        "`type` is required on an assistant tool call (doc [OAS]: ChatCompletionMessageToolCall requires id, "
+        "type and function). Clients that rebuild the history from their own message objects drop it "
+        "(langchain-azure-ai's AzureAIChatCompletionsModel, langchain-azure#35). Self-hosted servers default "
+        "it; elsewhere a warning until the provider's answer is seen."
+    ),
+)
 MISSING_TOOL_MESSAGE_ID = define(
     "shape.tool-message-without-id",
     Severity.ERROR,
@@ -281,6 +321,7 @@ def check_message_shape(view: RequestView) -> Iterator[Finding]:
                 and call_id
                 and isinstance(function, dict)
                 and arguments_problem(function.get("arguments")) is None
+                and "type" in call
             ):
                 yield from _call_shape(view, index, call_index, call)
 
@@ -292,6 +333,12 @@ def _call_shape(view: RequestView, index: int, call_index: int, call: Any) -> It
             view, where, f"{where} is not an object; each tool call needs id, type and function."
         )
         return
+    if "type" not in call:
+        yield from MISSING_CALL_TYPE.report(
+            view,
+            f"{where}.type",
+            f'{where} has no type; send "type": "function" with each tool call, as the model returned it.',
+        )
     call_id = call.get("id")
     if not isinstance(call_id, str) or not call_id:
         yield from MISSING_CALL_ID.report(

@@ -1,0 +1,60 @@
+"""The second model/spec probe set (issue 9, round 3): real model-capability and spec failures
+quoted in public threads that no rule was written from, none in ``failures-*.jsonl`` or the
+earlier probe files, scored by ``scripts/eval_rules.py --probe-file``. These tests keep the set
+honest: whole rows in the corpus shape, one public thread each, none shared with the corpus or
+an earlier probe, and a spread of providers and classes."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+
+import eval_rules
+from support.corpus import APIS, BODY_KINDS, CORPUS_DIR, FAILURE_FIELDS, FIDELITIES, load_failures, read_jsonl
+
+PROBE = CORPUS_DIR / "probe-rules-2.jsonl"
+EARLIER = (CORPUS_DIR / "probe-rules.jsonl", CORPUS_DIR / "probe-provider-rules.jsonl")
+ROWS = read_jsonl(PROBE)
+
+
+def _key(url: str) -> str:
+    return url.strip().lower().split("#", 1)[0].rstrip("/")
+
+
+def test_probe_rows_have_the_corpus_shape() -> None:
+    assert len(ROWS) >= 50
+    for row in ROWS:
+        assert tuple(row) == FAILURE_FIELDS, row["id"]
+        assert row["split"] == "probe" and row["api"] in APIS and row["body_kind"] in BODY_KINDS
+        assert row["thread"].startswith("https://") and row["source"] == row["thread"], row["id"]
+        assert row["class"] in {"spec", "provider", "model"} and row["root_cause"] and row["body"]
+        assert row["request"] is not None and row["request_fidelity"] in FIDELITIES, row["id"]
+
+
+def test_probe_threads_are_new_and_distinct() -> None:
+    seen = {_key(r["thread"]) for r in load_failures()}
+    for path in EARLIER:
+        seen |= {_key(r["thread"]) for r in read_jsonl(path)}
+    threads = [_key(r["thread"]) for r in ROWS]
+    assert len(set(threads)) == len(threads)
+    assert not seen & set(threads)
+
+
+def test_probe_spreads_over_classes_and_providers() -> None:
+    classes = Counter(r["class"] for r in ROWS)
+    assert classes["model"] >= 30 and classes["spec"] >= 8
+    assert len({r["provider"] for r in ROWS}) >= 12
+    assert len({r["model"] for r in ROWS if r["model"]}) >= 30
+
+
+def test_eval_scores_the_probe_file_as_its_own_part() -> None:
+    result = eval_rules.score([], PROBE)
+    assert list(result["splits"]) == ["probe"]
+    for cls in ("spec", "model"):
+        part = result["splits"]["probe"]["classes"][cls]
+        assert part["entries"] == sum(r["class"] == cls for r in ROWS)
+        assert 0 < part["evaluable"] <= part["entries"]
+        assert 0 <= part["hits"] <= part["evaluable"]
