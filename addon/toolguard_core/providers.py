@@ -1025,7 +1025,8 @@ MINIMAX = ProviderProfile(
     name="MiniMax",
     base_url="https://api.minimax.io/v1",
     ranges=_warn(OPENAI_RANGES, "inf"),
-    hosts=("api.minimax.io", "api.minimaxi.com"),
+    # api.minimax.chat: the older host still in client configs (sigoden/aichat#1091).
+    hosts=("api.minimax.io", "api.minimaxi.com", "api.minimax.chat"),
     catalog_vendors=frozenset({"minimax"}),
 )
 
@@ -1087,6 +1088,66 @@ AZURE_AI = ProviderProfile(
     multi_vendor=True,
 )
 
+#: Hosts of many vendors' open-weight models behind one OpenAI-compatible API, recognised so that a
+#: report names them and the model rules infer the vendor from the model name (``multi_vendor``), as on
+#: an unknown host; no provider-specific rejection of theirs is confirmed yet, so none is declared.
+#: Base URLs from each provider's API docs (and the client configs quoted beside them).
+DEEPINFRA = ProviderProfile(
+    id="deepinfra",
+    name="DeepInfra",
+    base_url="https://api.deepinfra.com/v1/openai",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.deepinfra.com",),
+    multi_vendor=True,
+)
+#: Nebius AI Studio, renamed Token Factory (https://api.studio.nebius.com/v1/ in WrenAI#1700's config;
+#: https://api.tokenfactory.nebius.com/v1 in PrimeIntellect-ai/prime-agent#715).
+NEBIUS = ProviderProfile(
+    id="nebius",
+    name="Nebius AI Studio / Token Factory",
+    base_url="https://api.tokenfactory.nebius.com/v1",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.studio.nebius.com", "api.studio.nebius.ai", "api.tokenfactory.nebius.com"),
+    multi_vendor=True,
+)
+#: Novita AI (https://api.novita.ai/v3/openai; newer docs https://api.novita.ai/openai).
+NOVITA = ProviderProfile(
+    id="novita",
+    name="Novita AI",
+    base_url="https://api.novita.ai/v3/openai",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.novita.ai",),
+    multi_vendor=True,
+)
+#: Hyperbolic (Base URL https://api.hyperbolic.xyz/v1, as its founder answers in cline/cline#1109).
+HYPERBOLIC = ProviderProfile(
+    id="hyperbolic",
+    name="Hyperbolic",
+    base_url="https://api.hyperbolic.xyz/v1",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.hyperbolic.xyz",),
+    multi_vendor=True,
+)
+#: Baseten Model APIs (https://inference.baseten.co/v1).
+BASETEN = ProviderProfile(
+    id="baseten",
+    name="Baseten Model APIs",
+    base_url="https://inference.baseten.co/v1",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("inference.baseten.co",),
+    multi_vendor=True,
+)
+#: Vercel AI Gateway: one OpenAI-compatible endpoint for many vendors, model ids ``vendor/model``
+#: (https://ai-gateway.vercel.sh/v1; the gateway Helicone fronts in its Vercel example).
+VERCEL = ProviderProfile(
+    id="vercel",
+    name="Vercel AI Gateway",
+    base_url="https://ai-gateway.vercel.sh/v1",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("ai-gateway.vercel.sh",),
+    multi_vendor=True,
+)
+
 BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
     {
         p.id: p
@@ -1094,7 +1155,7 @@ BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
             OPENAI, AZURE, DASHSCOPE, DEEPSEEK, OPENROUTER, GROQ, GEMINI, MISTRAL, TOGETHER,
             FIREWORKS, XAI, MOONSHOT, WANDB, PERPLEXITY, CEREBRAS, COPILOT, CLOUDFLARE, VLLM, SGLANG,
             LLAMA_CPP, OLLAMA, LMSTUDIO, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, VERTEX, BEDROCK, DATABRICKS,
-            SAMBANOVA, AZURE_AI, GENERIC,
+            SAMBANOVA, AZURE_AI, DEEPINFRA, NEBIUS, NOVITA, HYPERBOLIC, BASETEN, VERCEL, GENERIC,
         )
     }
 )  # fmt: skip
