@@ -104,6 +104,8 @@ _PARAM_PATTERNS: Final = tuple(
         r"[Uu]nrecognized request arguments? supplied:\s*(?P<list>[\w, ]+)",
         rf"{_QUOTED}param{_QUOTED}\s*:\s*{_QUOTED}(?P<f>[A-Za-z_]\w*)",
         rf"loc{_QUOTED}\s*:\s*\[\s*{_QUOTED}body{_QUOTED}\s*,\s*{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}\s*\]",
+        # The same pydantic location printed as a Python tuple (NVIDIA NIM: "'loc': ('body', 'x')").
+        rf"loc{_QUOTED}\s*:\s*\(\s*{_QUOTED}body{_QUOTED}\s*,\s*{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}\s*\)",
         r"(?:^|[\s'\"])body\.(?P<f>[A-Za-z_]\w*)",
         # DashScope prefixes the field it refuses with "parameter." in either language
         # ("parameter.enable_thinking must be set to false ...", "parameter.enable_thinking必须设置为false").
@@ -531,6 +533,9 @@ STATEMENTS: Final = (
         _s(
             rf"must end with a user message|last role .{{0,80}}got assistant|last message role should be {_Q}user"
             r"|last message of .{0,40} must be a user message"
+            # llama-server's refusal of a prefill under a thinking template; Mistral's wording cut before
+            # "but got assistant" (error 3230 quoted without its tail).
+            r"|[Aa]ssistant response prefill is incompatible|Expected last role User or Tool"
         ),
         "messages",
         messages=(_USER, {"role": "assistant", "content": "The weather in Paris is"}),

@@ -103,6 +103,14 @@ CASES = [
     ),
     ("deepseek-json-object", "deepseek", req("deepseek-chat", response_format={"type": "json_object"}), []),
     ("openai-json-schema", "openai", req("gpt-4o", response_format=JSON_SCHEMA), []),
+    # LM Studio: "'response_format.type' must be 'json_schema' or 'text'" (LoadShine/tada#16).
+    (
+        "lmstudio-json-object",
+        "lmstudio",
+        req("qwen3-30b-a3b", response_format={"type": "json_object"}),
+        [("params.response-format-type", E, "response_format.type")],
+    ),
+    ("lmstudio-json-schema", "lmstudio", req("qwen3-30b-a3b", response_format=JSON_SCHEMA), []),
     # Moonshot resolves only #/$defs/ references (ms-365-mcp-server#458).
     (
         "moonshot-ref-into-properties",
@@ -204,6 +212,7 @@ def test_round_three_families(name: str, provider: str, body: dict[str, Any], ex
         ("roles.unknown-message-key", "messages[2].cot_id"),
         ("roles.assistant-last", "Assistant response prefill is incompatible with enable_thinking"),
         ("params.response-format-type", "This response_format type is unavailable now"),
+        ("params.response-format-type", "must be 'json_schema' or 'text'"),
         ("tools.schema-ref-not-defs", "references must start with #/$defs/"),
         ("tools.parameters-not-object", "Invalid discriminator value. Expected 'object'"),
         ("tools.parameters-missing", "function parameters is empty"),

@@ -965,6 +965,10 @@ LMSTUDIO = ProviderProfile(
     roles=None,
     validates_tool_pairing=False,
     chat_paths=_OPENAI_CHAT,
+    # Structured output only: "'response_format.type' must be 'json_schema' or 'text'" for json_object
+    # (LM Studio 0.4.20, webai-at-home/webai-at-home#219; LoadShine/tada#16; lmstudio-bug-tracker#189,
+    # where releases before 0.3.6 said "must be 'json_schema'" and refused text too).
+    response_format_types=frozenset({"json_schema", "text"}),
     local=True,
     local_ports=(1234,),
 )

@@ -588,8 +588,15 @@ RESPONSE_FORMAT_TYPE = define(
     "params.response-format-type",
     Severity.ERROR,
     "`response_format.type` is one OpenAI defines but the provider does not take (DeepSeek's JSON Output is "
-    "`json_object` only: no `json_schema`).",
-    policy=policy(error=_RESPONSE_FORMAT_PROVIDERS),
+    "`json_object` only, no `json_schema`; LM Studio takes `json_schema`, not `json_object`).",
+    policy=policy(
+        error=_RESPONSE_FORMAT_PROVIDERS,
+        conditions={
+            p.id: "types other than " + ", ".join(sorted(p.response_format_types or ()))
+            for p in BUILTIN_PROFILES.values()
+            if p.response_format_types is not None
+        },
+    ),
     predicts=(
         PredictedError(
             provider="deepseek",
@@ -605,6 +612,11 @@ RESPONSE_FORMAT_TYPE = define(
             source="https://github.com/BerriAI/litellm/pull/31466",
             status=422,
         ),
+        PredictedError(
+            provider="lmstudio",
+            text="API request failed with status 400: {\"error\":\"'response_format.type' must be 'json_schema' or 'text'\"}",
+            source="https://github.com/LoadShine/tada/issues/16",
+        ),
     ),
     example={
         "model": "deepseek-chat",
@@ -618,14 +630,16 @@ RESPONSE_FORMAT_TYPE = define(
         },
     },
     example_url="https://api.deepseek.com/chat/completions",
+    # The fix differs per provider (DeepSeek: json_object; LM Studio: json_schema); the one every such
+    # provider takes is to describe the format in the prompt alone.
     fixed={
         "model": "deepseek-chat",
         "messages": [{"role": "user", "content": "Reply in JSON with a key `a`."}],
-        "response_format": {"type": "json_object"},
     },
     notes=(
         "DeepSeek documents `text` and `json_object` (api-docs.deepseek.com/guides/json_mode): send "
-        "`json_object` and put the schema in the prompt, which must mention JSON."
+        "`json_object` and put the schema in the prompt, which must mention JSON. LM Studio answers JSON mode "
+        'only as structured output: a `json_schema` whose schema is `{"type": "object"}` means the same.'
     ),
 )
 #: ``2024-09-01-preview`` → ((2024, 9, 1), preview=True): a GA version of a date is later than its preview.
@@ -654,12 +668,16 @@ def check_params(view: RequestView) -> Iterator[Finding]:
         kind = response_format.get("type")
         # Only OpenAI's own types: a name OpenAI does not define is response_format.unknown-type's.
         if kind in ("json_schema", "json_object", "text") and kind not in accepted:
+            fix = (
+                "send {'type': 'json_object'} and describe the schema in the prompt"
+                if "json_object" in accepted
+                else "send {'type': 'json_schema', 'json_schema': {'name': ..., 'schema': {'type': 'object', ...}}}"
+            )
             yield from RESPONSE_FORMAT_TYPE.report(
                 view,
                 "response_format.type",
                 f"{profile.name} does not take response_format type {kind!r} (it takes "
-                f"{', '.join(sorted(accepted))}); send {{'type': 'json_object'}} and describe the schema in the "
-                "prompt.",
+                f"{', '.join(sorted(accepted))}); {fix}.",
             )
 
 
