@@ -189,6 +189,30 @@ CASES = [
         [("tools.parameters-not-object", E, "tools[0].function.parameters")],
     ),
     ("lmstudio-object-parameters", "lmstudio", req("qwen3-30b-a3b", tools=[tool(OBJECT)]), []),
+    # Cloudflare Workers AI: one content shape for the whole conversation (opencode#30381).
+    (
+        "cloudflare-mixed-content",
+        "cloudflare",
+        req(
+            "@cf/meta/llama-3.3-70b-instruct-fp8-fast",
+            {"role": "system", "content": [{"type": "text", "text": "You are opencode."}]},
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": "Hello."},
+        ),
+        [("content.mixed-string-and-array", E, "messages[1].content")],
+    ),
+    (
+        "cloudflare-all-strings",
+        "cloudflare",
+        req("@cf/meta/llama-3.3-70b-instruct-fp8-fast", {"role": "system", "content": "Be terse."}, USER),
+        [],
+    ),
+    (
+        "openai-mixed-content",
+        "openai",
+        req("gpt-4o", {"role": "system", "content": [{"type": "text", "text": "Be terse."}]}, USER),
+        [],
+    ),
     # MiniMax requires function.parameters (qwen-code#11905); OpenAI reads its absence as no arguments.
     (
         "minimax-parameterless-tool",
@@ -216,6 +240,7 @@ def test_round_three_families(name: str, provider: str, body: dict[str, Any], ex
         ("tools.schema-ref-not-defs", "references must start with #/$defs/"),
         ("tools.parameters-not-object", "Invalid discriminator value. Expected 'object'"),
         ("tools.parameters-missing", "function parameters is empty"),
+        ("content.mixed-string-and-array", "'array' not in 'string'"),
     ],
 )
 def test_each_family_quotes_the_real_error(rule: str, fragment: str) -> None:
