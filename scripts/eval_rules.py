@@ -183,6 +183,7 @@ LABEL_ALIASES: Final = {
     "ollama.image-not-base64": "content.invalid-base64",
 }
 _CAMEL: Final = re.compile(r"[a-z][A-Z]")
+_IDENTIFIER: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 _TOOL: Final = {
     "type": "function",
     "function": {
@@ -271,8 +272,12 @@ def named_by(body: Any) -> Named:
                 if "list" in match.groupdict() and match.group("list")
                 else [match.group("f")]
             )
+            # A list the error calls request arguments ("Unrecognized request argument supplied: a, b")
+            # names top-level fields whatever they are; other patterns need a known parameter name.
+            listed = "list" in match.groupdict() and bool(match.group("list"))
             for name in names:
-                if name and _is_param(name) and name not in named.params and name != "messages":
+                named_ok = _is_param(name) or (listed and _IDENTIFIER.fullmatch(name) is not None)
+                if name and named_ok and name not in named.params and name != "messages":
                     named.params[name] = _quoted_value(text, name)
     for statement in STATEMENTS:
         if (found := statement.pattern.search(text)) is not None:
