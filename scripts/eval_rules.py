@@ -104,6 +104,8 @@ _PARAM_PATTERNS: Final = tuple(
         r"[Uu]nrecognized request arguments? supplied:\s*(?P<list>[\w, ]+)",
         rf"{_QUOTED}param{_QUOTED}\s*:\s*{_QUOTED}(?P<f>[A-Za-z_]\w*)",
         rf"loc{_QUOTED}\s*:\s*\[\s*{_QUOTED}body{_QUOTED}\s*,\s*{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}\s*\]",
+        # The same pydantic location printed as a Python tuple (NVIDIA NIM: "'loc': ('body', 'x')").
+        rf"loc{_QUOTED}\s*:\s*\(\s*{_QUOTED}body{_QUOTED}\s*,\s*{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}\s*\)",
         r"(?:^|[\s'\"])body\.(?P<f>[A-Za-z_]\w*)",
         # DashScope prefixes the field it refuses with "parameter." in either language
         # ("parameter.enable_thinking must be set to false ...", "parameter.enable_thinking必须设置为false").
@@ -184,6 +186,7 @@ LABEL_ALIASES: Final = {
     "ollama.image-not-base64": "content.invalid-base64",
 }
 _CAMEL: Final = re.compile(r"[a-z][A-Z]")
+_IDENTIFIER: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 _TOOL: Final = {
     "type": "function",
     "function": {
@@ -272,8 +275,12 @@ def named_by(body: Any) -> Named:
                 if "list" in match.groupdict() and match.group("list")
                 else [match.group("f")]
             )
+            # A list the error calls request arguments ("Unrecognized request argument supplied: a, b")
+            # names top-level fields whatever they are; other patterns need a known parameter name.
+            listed = "list" in match.groupdict() and bool(match.group("list"))
             for name in names:
-                if name and _is_param(name) and name not in named.params and name != "messages":
+                named_ok = _is_param(name) or (listed and _IDENTIFIER.fullmatch(name) is not None)
+                if name and named_ok and name not in named.params and name != "messages":
                     named.params[name] = _quoted_value(text, name)
     for statement in STATEMENTS:
         if (found := statement.pattern.search(text)) is not None:
@@ -538,6 +545,9 @@ STATEMENTS: Final = (
         _s(
             rf"must end with a user message|last role .{{0,80}}got assistant|last message role should be {_Q}user"
             r"|last message of .{0,40} must be a user message"
+            # llama-server's refusal of a prefill under a thinking template; Mistral's wording cut before
+            # "but got assistant" (error 3230 quoted without its tail).
+            r"|[Aa]ssistant response prefill is incompatible|Expected last role User or Tool"
         ),
         "messages",
         messages=(_USER, {"role": "assistant", "content": "The weather in Paris is"}),

@@ -1,29 +1,46 @@
-"""The provider-rule probe set (issue 9, round 2): real provider rejections from public threads
+"""The provider-rule probe sets (issue 9, rounds 2 and 3): real provider rejections from public threads
 that no rule was written from and that are not in the failure corpus, scored by
-``scripts/eval_rules.py --probe-file``. These tests keep the set honest: whole rows in the corpus
-shape, one public thread each, none shared with ``failures-*.jsonl``."""
+``scripts/eval_rules.py --probe-file``. These tests keep each set honest: whole rows in the corpus
+shape, one public thread each, none shared with ``failures-*.jsonl`` or with an earlier probe set, and
+(round 3) no error text that a corpus or earlier probe row already quotes."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 import eval_rules
 from support.corpus import APIS, BODY_KINDS, CORPUS_DIR, FAILURE_FIELDS, FIDELITIES, load_failures, read_jsonl
 
-PROBE = CORPUS_DIR / "probe-provider-rules.jsonl"
-ROWS = read_jsonl(PROBE)
+#: Each probe file, the fewest rows it holds and the fewest providers it spans (the briefs' bars).
+PROBES = {
+    CORPUS_DIR / "probe-provider-rules.jsonl": (40, 20),
+    CORPUS_DIR / "probe-provider-rules-2.jsonl": (50, 20),
+}
+ROUND_2 = CORPUS_DIR / "probe-provider-rules.jsonl"
+ROUND_3 = CORPUS_DIR / "probe-provider-rules-2.jsonl"
 
 
 def _key(url: str) -> str:
     return url.strip().lower().split("#", 1)[0].rstrip("/")
 
 
-def test_probe_rows_have_the_corpus_shape() -> None:
-    assert len(ROWS) >= 40
-    for row in ROWS:
+def _text(body: Any) -> str:
+    return body if isinstance(body, str) else json.dumps(body, sort_keys=True)
+
+
+@pytest.mark.parametrize("probe", list(PROBES), ids=lambda p: p.name)
+def test_probe_rows_have_the_corpus_shape(probe: Path) -> None:
+    rows = read_jsonl(probe)
+    least, _ = PROBES[probe]
+    assert len(rows) >= least
+    for row in rows:
         assert tuple(row) == FAILURE_FIELDS, row["id"]
         assert row["split"] == "probe" and row["api"] in APIS and row["body_kind"] in BODY_KINDS
         assert row["thread"].startswith("https://") and row["source"] == row["thread"]
@@ -34,18 +51,34 @@ def test_probe_rows_have_the_corpus_shape() -> None:
             assert row["request_fidelity"] in FIDELITIES, row["id"]
 
 
-def test_probe_threads_are_new_and_distinct() -> None:
+@pytest.mark.parametrize("probe", list(PROBES), ids=lambda p: p.name)
+def test_probe_threads_are_new_and_distinct(probe: Path) -> None:
+    rows = read_jsonl(probe)
     corpus = {_key(r["thread"]) for r in load_failures()}
-    threads = [_key(r["thread"]) for r in ROWS]
+    threads = [_key(r["thread"]) for r in rows]
     assert len(set(threads)) == len(threads)
-    assert not corpus & set(threads)
-    assert len({r["provider"] for r in ROWS}) >= 20
+    # Only the probe's own ids are reported: printing corpus threads would show held-out ones.
+    assert [r["id"] for r in rows if _key(r["thread"]) in corpus] == []
+    assert len({r["provider"] for r in rows}) >= PROBES[probe][1]
 
 
-def test_eval_scores_the_probe_file_as_its_own_part() -> None:
-    result = eval_rules.score([], PROBE)
+def test_round_three_probe_is_unseen_by_thread_and_text() -> None:
+    """Round 3's probe shares no thread with round 2's and no error text with any corpus or earlier
+    probe row (a text quoted in the corpus is a failure the rules may already be fitted to)."""
+    fresh = read_jsonl(ROUND_3)
+    earlier = [*read_jsonl(ROUND_2), *read_jsonl(CORPUS_DIR / "probe-rules.jsonl")]
+    earlier_threads = {_key(r["thread"]) for r in earlier}
+    assert [r["id"] for r in fresh if _key(r["thread"]) in earlier_threads] == []
+    seen = {_text(r["body"]) for r in [*load_failures(), *earlier]}
+    assert [r["id"] for r in fresh if _text(r["body"]) in seen] == []
+
+
+@pytest.mark.parametrize("probe", list(PROBES), ids=lambda p: p.name)
+def test_eval_scores_the_probe_file_as_its_own_part(probe: Path) -> None:
+    rows = read_jsonl(probe)
+    result = eval_rules.score([], probe)
     assert list(result["splits"]) == ["probe"]
     provider = result["splits"]["probe"]["classes"]["provider"]
-    assert provider["entries"] == sum(r["class"] == "provider" for r in ROWS)
+    assert provider["entries"] == sum(r["class"] == "provider" for r in rows)
     assert 0 < provider["evaluable"] <= provider["entries"]
     assert 0 <= provider["hits"] <= provider["evaluable"]

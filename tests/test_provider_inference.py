@@ -45,9 +45,24 @@ CASES = [
     ("https://gateway.ai.cloudflare.com/v1/acct/gw/compat/chat/completions", "generic"),
     ("https://gateway.ai.cloudflare.com/v1/acct/gw/somethingnew/chat/completions", "generic"),
     ("https://api.cloudflare.com/client/v4/accounts/acct/ai/v1/chat/completions", "cloudflare"),
+    # Helicone's per-provider proxies forward the body unchanged (docs.helicone.ai).
+    ("https://oai.helicone.ai/v1/chat/completions", "openai"),
+    ("https://oai.hconeai.com/v1/chat/completions", "openai"),
+    ("https://together.helicone.ai/v1/chat/completions", "together"),
+    # Hosts of many vendors' open models, and routers.
+    ("https://api.deepinfra.com/v1/openai/chat/completions", "deepinfra"),
+    ("https://api.studio.nebius.com/v1/chat/completions", "nebius"),
+    ("https://api.tokenfactory.nebius.com/v1/chat/completions", "nebius"),
+    ("https://api.novita.ai/v3/openai/chat/completions", "novita"),
+    ("https://api.hyperbolic.xyz/v1/chat/completions", "hyperbolic"),
+    ("https://inference.baseten.co/v1/chat/completions", "baseten"),
+    ("https://ai-gateway.vercel.sh/v1/chat/completions", "vercel"),
+    ("https://api.minimax.chat/v1/chat/completions", "minimax"),
+    ("https://api.minimaxi.com/v1/chat/completions", "minimax"),
     # Look-alikes stay generic.
     ("https://bedrock-runtime.us-east-1.amazonaws.com.example.org/openai/v1/chat/completions", "generic"),
     ("https://aiplatform.googleapis.com.evil.example/v1/chat/completions", "generic"),
+    ("https://oai.helicone.ai.example.org/v1/chat/completions", "generic"),
 ]  # fmt: skip
 
 

@@ -33,6 +33,7 @@ def test_registry_indexes_the_profiles() -> None:
         8000: "vllm",
         30000: "sglang",
         8080: "llama.cpp",
+        1337: "llama.cpp",  # Jan's local server runs llama-server
         11434: "ollama",
         1234: "lmstudio",
     }

@@ -43,11 +43,12 @@ CASES = [
         req("o1-preview", SYSTEM, USER),
         [("roles.system-unsupported", E, "messages[0].role")],
     ),
+    # DeepSeek's role is a closed serde enum: "unknown variant `developer`" (cc-switch#3330).
     (
-        "deepseek-developer-warns",
+        "deepseek-developer-rejected",
         "deepseek",
         req("deepseek-chat", DEVELOPER, USER),
-        [("roles.developer-unsupported", W, "messages[0].role")],
+        [("roles.developer-unsupported", E, "messages[0].role")],
     ),
     # Groq: name rejected on any message; unknown keys rejected (doc [GROQ]; Kai #265).
     (
@@ -221,10 +222,39 @@ CASES = [
         req("qwen3", USER, {"role": "assistant", "content": "a"}, {"role": "assistant", "content": "b"}),
         [("roles.trailing-assistant-messages", E, "messages[2]")],
     ),
+    # One prefill: taken unless the model's template thinks, when llama-server answers "Assistant response
+    # prefill is incompatible with enable_thinking." (mastra#15234, opencode#27920; llama.cpp#15404).
     (
         "llamacpp-one-trailing-prefill-ok",
         "llama.cpp",
-        req("qwen3", USER, {"role": "assistant", "content": "```json"}),
+        req("llama-3.1-8b-instruct", USER, {"role": "assistant", "content": "```json"}),
+        [],
+    ),
+    (
+        "llamacpp-prefill-thinking-template",
+        "llama.cpp",
+        req("Qwen3.5-27B-Q6_K.gguf", USER, {"role": "assistant", "content": "```json"}),
+        [("roles.assistant-last", E, "messages[1].role")],
+    ),
+    (
+        "llamacpp-prefill-gpt-oss",
+        "llama.cpp",
+        req("ggml-org/gpt-oss-120b-GGUF", USER, {"role": "assistant", "content": "Sure"}),
+        [("roles.assistant-last", E, "messages[1].role")],
+    ),
+    (
+        "llamacpp-prefill-thinking-off",
+        "llama.cpp",
+        {
+            **req("qwen3", USER, {"role": "assistant", "content": "```json"}),
+            "chat_template_kwargs": {"enable_thinking": False},
+        },
+        [],
+    ),
+    (
+        "llamacpp-prefill-qwen3-instruct-2507",
+        "llama.cpp",
+        req("Qwen3-4B-Instruct-2507", USER, {"role": "assistant", "content": "```json"}),
         [],
     ),
     (

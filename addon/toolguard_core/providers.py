@@ -222,6 +222,14 @@ DEFAULT_FAMILY = ModelFamily(id="default", name="any model")
 #: mistral_common, whose request validator answers the same way on Mistral's API, on vLLM and on
 #: NVIDIA NIM (tool-call ids of 9 characters, no user message right after a tool message).
 MISTRAL_MODELS = re.compile(r"(mistral|mixtral|codestral|devstral|magistral|ministral|pixtral)")
+#: Open-weight models whose stock chat template thinks unless told not to (searched in the lower-cased
+#: model id or GGUF file name a self-hosted server is given): llama.cpp's llama-server turns
+#: enable_thinking on for such a template and then refuses an assistant prefill (common/chat.cpp;
+#: ggml-org/llama.cpp#15404). Qwen3's 2507 Instruct releases are the non-thinking variants.
+THINKING_TEMPLATE_MODELS = re.compile(
+    r"(qwen3(?![\w.-]*instruct-2507)|qwq|gpt-oss|deepseek-r1|r1-distill|glm-4\.[5-9]|glm-?5|"
+    r"kimi-k2-thinking|minimax-m2|magistral)"
+)
 
 _O_SAMPLING = frozenset({"top_p", "presence_penalty", "frequency_penalty"})
 _O_DOUBTFUL = frozenset({"logprobs", "top_logprobs", "logit_bias"})
@@ -523,6 +531,8 @@ class ProviderProfile:
     rejected_params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: Fields the provider accepts but ignores (Ollama: tool_choice, n, ...): warning.
     ignored_params: frozenset[str] = frozenset()
+    #: The ``response_format.type`` values the provider documents; None = not restricted (or unknown).
+    response_format_types: frozenset[str] | None = None
     #: Message keys per role for providers that reject unknown keys inside messages; None = lenient.
     message_keys: Mapping[str, frozenset[str]] | None = None
     #: The keys a strict provider accepts on an assistant message's ``tool_calls[]`` entries; None =
@@ -614,7 +624,9 @@ OPENAI = ProviderProfile(
     max_stop=4,
     stream_options_severity=Severity.ERROR,
     families=OPENAI_FAMILIES,
-    hosts=("api.openai.com",),
+    # Helicone's OpenAI proxy forwards the body unchanged (docs.helicone.ai "How to integrate":
+    # base URL https://oai.helicone.ai/v1; oai.hconeai.com is its older name).
+    hosts=("api.openai.com", "oai.helicone.ai", "oai.hconeai.com"),
     openai_validator=True,
     catalog_vendors=frozenset({"openai"}),
 )
@@ -684,6 +696,14 @@ DEEPSEEK = ProviderProfile(
     chat_paths=("/chat/completions", "/v1/chat/completions", "/beta/chat/completions"),
     ranges=_warn(OPENAI_RANGES, "doc [OAS] (DeepSeek follows OpenAI's ranges; no rejection text known)"),
     developer_role_documented=False,
+    # DeepSeek's request model is a closed serde enum: "messages[1].role: unknown variant `developer`,
+    # expected one of `system`, `user`, `assistant`, `tool`, `latest_reminder`"
+    # (https://github.com/farion1231/cc-switch/issues/3330, 2026-05-30). `developer` stays in this set
+    # only so that roles.developer-unsupported, which says to send it as `system`, reports it once.
+    roles=frozenset({"system", "user", "assistant", "tool", "latest_reminder", "developer"}),
+    # JSON Output takes `json_object` only (api-docs.deepseek.com/guides/json_mode); `json_schema` is
+    # answered "This response_format type is unavailable now" (params.response-format-type).
+    response_format_types=frozenset({"text", "json_object"}),
     families=DEEPSEEK_FAMILIES,
     hosts=("api.deepseek.com",),
     catalog_vendors=frozenset({"deepseek"}),
@@ -757,13 +777,34 @@ TOGETHER = ProviderProfile(
     base_url="https://api.together.xyz/v1",
     chat_paths=_OPENAI_CHAT,
     ranges=_warn(OPENAI_RANGES, "inf"),
-    hosts=("api.together.xyz", "api.together.ai"),
+    # together.helicone.ai: Helicone's proxy in front of Together (docs.helicone.ai/external/togetherai).
+    hosts=("api.together.xyz", "api.together.ai", "together.helicone.ai"),
+)
+#: Fireworks validates messages with a closed pydantic model: keys outside it are refused with
+#: "Extra inputs are not permitted" ("messages[2].cot_id messages[2].cot_summary",
+#: https://github.com/microsoft/vscode/issues/335780; the same validator on a response_format field,
+#: "Extra inputs are not permitted, field: 'response_format.schema_field'",
+#: https://github.com/BerriAI/litellm/issues/7533). Known: OpenAI's message keys plus the reasoning
+#: fields Fireworks itself returns for reasoning models (reasoning_content), so a replay of them is
+#: not flagged.
+FIREWORKS_MESSAGE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "system": frozenset({"role", "content", "name"}),
+        "developer": frozenset({"role", "content", "name"}),
+        "user": frozenset({"role", "content", "name"}),
+        "assistant": frozenset(
+            {"role", "content", "name", "tool_calls", "function_call", "refusal", "reasoning_content"}
+        ),
+        "tool": frozenset({"role", "content", "tool_call_id", "name"}),
+        "function": frozenset({"role", "content", "name"}),
+    }
 )
 FIREWORKS = ProviderProfile(
     id="fireworks",
     name="Fireworks AI",
     base_url="https://api.fireworks.ai/inference/v1",
     chat_paths=("/inference/v1/chat/completions",),
+    message_keys=FIREWORKS_MESSAGE_KEYS,
     ranges=_warn(OPENAI_RANGES, "inf"),
     hosts=("api.fireworks.ai",),
 )
@@ -805,6 +846,10 @@ PERPLEXITY = ProviderProfile(
     base_url="https://api.perplexity.ai",
     # Documented path is /chat/completions; /v1/chat/completions is served too (clients use both).
     chat_paths=("/chat/completions", "/v1/chat/completions"),
+    # The Sonar API's message roles (docs.perplexity.ai API reference: system, user, assistant); a tool
+    # message is refused by its request model: "At body -> messages -> 1 -> role: Input should be
+    # 'system', 'user' or 'assistant'" (https://github.com/BerriAI/litellm/issues/11665).
+    roles=frozenset({"system", "user", "assistant"}),
     ranges=_warn(OPENAI_RANGES, "inf"),
     hosts=("api.perplexity.ai",),
 )
@@ -895,7 +940,9 @@ LLAMA_CPP = ProviderProfile(
     validates_tool_pairing=False,
     chat_paths=("/v1/chat/completions", "/chat/completions"),
     local=True,
-    local_ports=(8080,),
+    # 1337: Jan's local API server, which serves its models through llama.cpp's llama-server (the
+    # errors Jan users quote are llama-server's: https://github.com/hotovo/aider-desk/issues/785).
+    local_ports=(8080, 1337),
 )
 OLLAMA = ProviderProfile(
     id="ollama",
@@ -918,6 +965,10 @@ LMSTUDIO = ProviderProfile(
     roles=None,
     validates_tool_pairing=False,
     chat_paths=_OPENAI_CHAT,
+    # Structured output only: "'response_format.type' must be 'json_schema' or 'text'" for json_object
+    # (LM Studio 0.4.20, webai-at-home/webai-at-home#219; LoadShine/tada#16; lmstudio-bug-tracker#189,
+    # where releases before 0.3.6 said "must be 'json_schema'" and refused text too).
+    response_format_types=frozenset({"json_schema", "text"}),
     local=True,
     local_ports=(1234,),
 )
@@ -978,7 +1029,8 @@ MINIMAX = ProviderProfile(
     name="MiniMax",
     base_url="https://api.minimax.io/v1",
     ranges=_warn(OPENAI_RANGES, "inf"),
-    hosts=("api.minimax.io", "api.minimaxi.com"),
+    # api.minimax.chat: the older host still in client configs (sigoden/aichat#1091).
+    hosts=("api.minimax.io", "api.minimaxi.com", "api.minimax.chat"),
     catalog_vendors=frozenset({"minimax"}),
 )
 
@@ -1040,6 +1092,66 @@ AZURE_AI = ProviderProfile(
     multi_vendor=True,
 )
 
+#: Hosts of many vendors' open-weight models behind one OpenAI-compatible API, recognised so that a
+#: report names them and the model rules infer the vendor from the model name (``multi_vendor``), as on
+#: an unknown host; no provider-specific rejection of theirs is confirmed yet, so none is declared.
+#: Base URLs from each provider's API docs (and the client configs quoted beside them).
+DEEPINFRA = ProviderProfile(
+    id="deepinfra",
+    name="DeepInfra",
+    base_url="https://api.deepinfra.com/v1/openai",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.deepinfra.com",),
+    multi_vendor=True,
+)
+#: Nebius AI Studio, renamed Token Factory (https://api.studio.nebius.com/v1/ in WrenAI#1700's config;
+#: https://api.tokenfactory.nebius.com/v1 in PrimeIntellect-ai/prime-agent#715).
+NEBIUS = ProviderProfile(
+    id="nebius",
+    name="Nebius AI Studio / Token Factory",
+    base_url="https://api.tokenfactory.nebius.com/v1",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.studio.nebius.com", "api.studio.nebius.ai", "api.tokenfactory.nebius.com"),
+    multi_vendor=True,
+)
+#: Novita AI (https://api.novita.ai/v3/openai; newer docs https://api.novita.ai/openai).
+NOVITA = ProviderProfile(
+    id="novita",
+    name="Novita AI",
+    base_url="https://api.novita.ai/v3/openai",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.novita.ai",),
+    multi_vendor=True,
+)
+#: Hyperbolic (Base URL https://api.hyperbolic.xyz/v1, as its founder answers in cline/cline#1109).
+HYPERBOLIC = ProviderProfile(
+    id="hyperbolic",
+    name="Hyperbolic",
+    base_url="https://api.hyperbolic.xyz/v1",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.hyperbolic.xyz",),
+    multi_vendor=True,
+)
+#: Baseten Model APIs (https://inference.baseten.co/v1).
+BASETEN = ProviderProfile(
+    id="baseten",
+    name="Baseten Model APIs",
+    base_url="https://inference.baseten.co/v1",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("inference.baseten.co",),
+    multi_vendor=True,
+)
+#: Vercel AI Gateway: one OpenAI-compatible endpoint for many vendors, model ids ``vendor/model``
+#: (https://ai-gateway.vercel.sh/v1; the gateway Helicone fronts in its Vercel example).
+VERCEL = ProviderProfile(
+    id="vercel",
+    name="Vercel AI Gateway",
+    base_url="https://ai-gateway.vercel.sh/v1",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("ai-gateway.vercel.sh",),
+    multi_vendor=True,
+)
+
 BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
     {
         p.id: p
@@ -1047,7 +1159,7 @@ BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
             OPENAI, AZURE, DASHSCOPE, DEEPSEEK, OPENROUTER, GROQ, GEMINI, MISTRAL, TOGETHER,
             FIREWORKS, XAI, MOONSHOT, WANDB, PERPLEXITY, CEREBRAS, COPILOT, CLOUDFLARE, VLLM, SGLANG,
             LLAMA_CPP, OLLAMA, LMSTUDIO, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, VERTEX, BEDROCK, DATABRICKS,
-            SAMBANOVA, AZURE_AI, GENERIC,
+            SAMBANOVA, AZURE_AI, DEEPINFRA, NEBIUS, NOVITA, HYPERBOLIC, BASETEN, VERCEL, GENERIC,
         )
     }
 )  # fmt: skip

@@ -445,6 +445,45 @@ EMPTY_TEXT = define(
     ),
 )
 
+#: Providers whose request schema takes a message's ``content`` as all strings or all arrays across the
+#: conversation, never a mix (a JSON-schema ``oneOf`` over the whole messages array).
+UNIFORM_CONTENT_PROVIDERS = frozenset({"cloudflare"})
+MIXED_CONTENT = define(
+    "content.mixed-string-and-array",
+    Severity.ERROR,
+    "Some messages carry `content` as a string and others as an array of parts; Cloudflare Workers AI "
+    "validates the conversation against one shape or the other.",
+    policy=policy(error=tuple(UNIFORM_CONTENT_PROVIDERS)),
+    predicts=(
+        PredictedError(
+            provider="cloudflare",
+            text=(
+                'Bad Request: {"errors":{"message":"AiError: Bad input: Error: oneOf at \'/\' not met, 0 '
+                "matches: required properties at '/' are 'prompt', Type mismatch of '/messages/0/content', "
+                "'array' not in 'string', Type mismatch of '/messages/1/content', 'string' not in 'array', "
+                "required properties at '/messages/1' are 'role,content' (d9e09afe-...)\",\"code\":5006}"
+            ),
+            source="https://github.com/anomalyco/opencode/issues/30381",
+        ),
+    ),
+    example={
+        "model": "@cf/meta/llama-3.3-70b-instruct-fp8-fast",
+        "messages": [
+            {"role": "system", "content": [{"type": "text", "text": "You are terse."}]},
+            {"role": "user", "content": "Hi"},
+        ],
+    },
+    example_url="https://api.cloudflare.com/client/v4/accounts/abc123/ai/v1/chat/completions",
+    fixed={
+        "model": "@cf/meta/llama-3.3-70b-instruct-fp8-fast",
+        "messages": [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Hi"}],
+    },
+    notes=(
+        "Flatten text-only arrays to strings (the fix opencode shipped, anomalyco/opencode#36850; "
+        "OmniRoute#2539 reports the same answer for every Workers AI model)."
+    ),
+)
+
 
 #: Characters no base64 variant (standard, URL-safe, with line breaks) contains.
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/\-_=\s]")
@@ -477,10 +516,27 @@ def check_content_parts(view: RequestView) -> Iterator[Finding]:
     pid = provider_id(view)
     empty_text = _empty_text_applies(view, pid)
     messages = view.messages
+    # The first message's content kind (str or list), where a provider wants one kind throughout.
+    first_kind: tuple[int, type] | None = None
+    uniform = pid in UNIFORM_CONTENT_PROVIDERS
     for index, message in enumerate(messages):
         if not isinstance(message, dict):
             continue
         content = message.get("content")
+        if uniform and isinstance(content, (str, list)):
+            if first_kind is None:
+                first_kind = (index, type(content))
+            elif not isinstance(content, first_kind[1]):
+                uniform = False  # one finding per request
+                shape = "an array of parts" if isinstance(content, list) else "a string"
+                other = "a string" if first_kind[1] is str else "an array of parts"
+                yield from MIXED_CONTENT.report(
+                    view,
+                    f"messages[{index}].content",
+                    f"messages[{index}].content is {shape} while messages[{first_kind[0]}].content is "
+                    f"{other}; {view.provider.name} takes one shape for the whole conversation. Send every "
+                    "text-only content as a string.",
+                )
         if empty_text is not None:
             yield from _check_empty_text(view, empty_text, index, message, index == len(messages) - 1)
         if content is None or isinstance(content, str):

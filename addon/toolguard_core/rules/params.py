@@ -580,6 +580,68 @@ AZURE_API_VERSION_FIELD = define(
         "`preview`/`latest` are current. Raise the api-version, or send the older field (max_tokens)."
     ),
 )
+#: Providers that document which ``response_format.type`` values they take (ProviderProfile.response_format_types).
+_RESPONSE_FORMAT_PROVIDERS = tuple(
+    p.id for p in BUILTIN_PROFILES.values() if p.response_format_types is not None
+)
+RESPONSE_FORMAT_TYPE = define(
+    "params.response-format-type",
+    Severity.ERROR,
+    "`response_format.type` is one OpenAI defines but the provider does not take (DeepSeek's JSON Output is "
+    "`json_object` only, no `json_schema`; LM Studio takes `json_schema`, not `json_object`).",
+    policy=policy(
+        error=_RESPONSE_FORMAT_PROVIDERS,
+        conditions={
+            p.id: "types other than " + ", ".join(sorted(p.response_format_types or ()))
+            for p in BUILTIN_PROFILES.values()
+            if p.response_format_types is not None
+        },
+    ),
+    predicts=(
+        PredictedError(
+            provider="deepseek",
+            text=(
+                "Error code: 400 - {'error': {'message': 'This response_format type is unavailable now', 'type': "
+                "'invalid_request_error', 'param': None, 'code': 'invalid_request_error'}}"
+            ),
+            source="https://github.com/UKGovernmentBEIS/inspect_ai/issues/4916",
+        ),
+        PredictedError(
+            provider="deepseek",
+            text="DeepseekException - response_format.type `json_schema` is unavailable now",
+            source="https://github.com/BerriAI/litellm/pull/31466",
+            status=422,
+        ),
+        PredictedError(
+            provider="lmstudio",
+            text="API request failed with status 400: {\"error\":\"'response_format.type' must be 'json_schema' or 'text'\"}",
+            source="https://github.com/LoadShine/tada/issues/16",
+        ),
+    ),
+    example={
+        "model": "deepseek-chat",
+        "messages": [{"role": "user", "content": "Reply in JSON with a key `a`."}],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {
+                "name": "out",
+                "schema": {"type": "object", "properties": {"a": {"type": "string"}}},
+            },
+        },
+    },
+    example_url="https://api.deepseek.com/chat/completions",
+    # The fix differs per provider (DeepSeek: json_object; LM Studio: json_schema); the one every such
+    # provider takes is to describe the format in the prompt alone.
+    fixed={
+        "model": "deepseek-chat",
+        "messages": [{"role": "user", "content": "Reply in JSON with a key `a`."}],
+    },
+    notes=(
+        "DeepSeek documents `text` and `json_object` (api-docs.deepseek.com/guides/json_mode): send "
+        "`json_object` and put the schema in the prompt, which must mention JSON. LM Studio answers JSON mode "
+        'only as structured output: a `json_schema` whose schema is `{"type": "object"}` means the same.'
+    ),
+)
 #: ``2024-09-01-preview`` → ((2024, 9, 1), preview=True): a GA version of a date is later than its preview.
 _API_VERSION = re.compile(r"(?:^|&)api-version=(\d{4})-(\d{2})-(\d{2})(-preview)?(?:&|$)")
 
@@ -600,6 +662,23 @@ def check_params(view: RequestView) -> Iterator[Finding]:
     yield from _check_types_and_ranges(view, body, profile)
     yield from _check_family(view, body, profile)
     yield from _check_combinations(view, body, profile)
+    accepted = profile.response_format_types
+    response_format = body.get("response_format")
+    if accepted is not None and isinstance(response_format, dict):
+        kind = response_format.get("type")
+        # Only OpenAI's own types: a name OpenAI does not define is response_format.unknown-type's.
+        if kind in ("json_schema", "json_object", "text") and kind not in accepted:
+            fix = (
+                "send {'type': 'json_object'} and describe the schema in the prompt"
+                if "json_object" in accepted
+                else "send {'type': 'json_schema', 'json_schema': {'name': ..., 'schema': {'type': 'object', ...}}}"
+            )
+            yield from RESPONSE_FORMAT_TYPE.report(
+                view,
+                "response_format.type",
+                f"{profile.name} does not take response_format type {kind!r} (it takes "
+                f"{', '.join(sorted(accepted))}); {fix}.",
+            )
 
 
 def _check_keys(view: RequestView, body: dict[str, Any], profile: ProviderProfile) -> Iterator[Finding]:

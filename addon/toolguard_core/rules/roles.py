@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.providers import MISTRAL_MODELS
+from toolguard_core.providers import MISTRAL_MODELS, THINKING_TEMPLATE_MODELS
 from toolguard_core.request import RequestView
 from toolguard_core.rules.modelinfo import family_of, model_for_family
 from toolguard_core.rules.registry import PredictedError, check, define, policy, provider_id
@@ -66,8 +66,8 @@ DEVELOPER_UNSUPPORTED = define(
     Severity.WARNING,
     "A `developer` message sent to a provider or model that does not take the developer role.",
     policy=policy(
-        error=("dashscope",),
-        warning=("deepseek", "mistral", "openai-family"),
+        error=("dashscope", "deepseek"),
+        warning=("mistral", "openai-family"),
         conditions={"openai-family": "o1-mini, o1-preview"},
     ),
     predicts=(
@@ -76,14 +76,24 @@ DEVELOPER_UNSUPPORTED = define(
             text="developer is not one of ['system', 'assistant', 'user', 'tool', 'function'] - 'messages.['0].role'",
             source="https://github.com/DayuanJiang/next-ai-draw-io/issues/304",
         ),
+        PredictedError(
+            provider="deepseek",
+            text=(
+                "Failed to deserialize the JSON body into the target type: messages[1].role: unknown variant "
+                "`developer`, expected one of `system`, `user`, `assistant`, `tool`, `latest_reminder` at line 1 "
+                "column 49926"
+            ),
+            source="https://github.com/farion1231/cc-switch/issues/3330",
+        ),
     ),
     example={"model": "qwen-plus", "messages": [{"role": "developer", "content": "Be brief."}, _USER]},
     example_url="https://dashscope-intl.aliyuncs.com/compatible-mode/v1/chat/completions",
     fixed={"model": "qwen-plus", "messages": [{"role": "system", "content": "Be brief."}, _USER]},
     notes=(
-        "`developer` is OpenAI's newer name for `system` (doc [OAS]). DashScope rejects it (error above); "
-        "DeepSeek and Mistral do not document it and community tests report o1-mini rejects it [OAI-COMM]: "
-        "warnings until a rejection text is confirmed. Send `system` instead."
+        "`developer` is OpenAI's newer name for `system` (doc [OAS]). DashScope and DeepSeek reject it "
+        "(errors above; DeepSeek's role is a closed enum); Mistral does not document it and community tests "
+        "report o1-mini rejects it [OAI-COMM]: warnings until a rejection text is confirmed. Send `system` "
+        "instead."
     ),
 )
 NAME_UNSUPPORTED = define(
@@ -115,8 +125,11 @@ UNKNOWN_MESSAGE_KEY = define(
     Severity.ERROR,
     "A message, or a replayed tool call, carries a key that a strict provider does not accept (e.g. "
     "`reasoning_content` replayed to Groq, Mistral or Cerebras, `tool_calls` on a user message, `name` next "
-    "to a Mistral tool call's `function`).",
-    policy=policy(error=("groq", "mistral", "cerebras")),
+    "to a Mistral tool call's `function`, a client's own bookkeeping fields sent to Fireworks).",
+    policy=policy(
+        error=("groq", "mistral", "cerebras", "fireworks"),
+        conditions={"fireworks": "keys outside OpenAI's message fields (its own reasoning_content is taken)"},
+    ),
     predicts=(
         PredictedError(
             provider="groq",
@@ -152,6 +165,14 @@ UNKNOWN_MESSAGE_KEY = define(
                 "is unsupported"
             ),
             source="https://github.com/Alishahryar1/free-claude-code/issues/1136",
+        ),
+        PredictedError(
+            provider="fireworks",
+            text=(
+                "400 invalid_request_error Extra inputs are not permitted: messages[2].cot_id "
+                "messages[2].cot_summary"
+            ),
+            source="https://github.com/microsoft/vscode/issues/335780",
         ),
     ),
     example={
@@ -294,7 +315,12 @@ TRAILING_ASSISTANTS = define(
         "messages": [_USER, {"role": "assistant", "content": "a"}, {"role": "assistant", "content": "b"}],
     },
     example_url="http://127.0.0.1:8080/v1/chat/completions",
-    fixed={"model": "qwen3", "messages": [_USER, {"role": "assistant", "content": "a b"}]},
+    # One prefill is taken when the template does not think (Qwen3's is told not to here): roles.assistant-last.
+    fixed={
+        "model": "qwen3",
+        "messages": [_USER, {"role": "assistant", "content": "a b"}],
+        "chat_template_kwargs": {"enable_thinking": False},
+    },
 )
 PREFILL_WITH_TOOL_CALLS = define(
     "roles.prefill-with-tool-calls",
@@ -342,10 +368,15 @@ ASSISTANT_LAST = define(
     Severity.ERROR,
     "The conversation ends with an assistant message (a prefill) where the provider or model takes "
     "none: Mistral and deepseek-reasoner unless the message sets `prefix: true`, Claude models on "
-    "GitHub Copilot.",
+    "GitHub Copilot, llama.cpp (and Jan, which serves through it) with a model whose template thinks.",
     policy=policy(
-        error=("mistral", "deepseek", "copilot"),
-        conditions={"deepseek": "deepseek-reasoner", "copilot": "Claude models"},
+        error=("mistral", "deepseek", "copilot", "llama.cpp"),
+        conditions={
+            "deepseek": "deepseek-reasoner",
+            "copilot": "Claude models",
+            "llama.cpp": "thinking templates (Qwen3/3.5, QwQ, gpt-oss, DeepSeek-R1, GLM-4.5+, ...) unless "
+            "chat_template_kwargs.enable_thinking is false",
+        },
     ),
     predicts=(
         PredictedError(
@@ -369,6 +400,19 @@ ASSISTANT_LAST = define(
             ),
             source="https://github.com/caozhiyuan/copilot-api/issues/251",
         ),
+        PredictedError(
+            provider="llama.cpp",
+            text=(
+                'srv    operator(): got exception: {"error":{"code":400,"message":"Assistant response prefill '
+                'is incompatible with enable_thinking.","type":"invalid_request_error"}}'
+            ),
+            source="https://github.com/mastra-ai/mastra/issues/15234",
+        ),
+        PredictedError(
+            provider="llama.cpp",
+            text='HTTP 400 {"error":{"message":"Assistant response prefill is incompatible with enable_thinking."}}',
+            source="https://github.com/anomalyco/opencode/issues/27920",
+        ),
     ),
     example={
         "model": "mistral-large-latest",
@@ -381,7 +425,11 @@ ASSISTANT_LAST = define(
     },
     notes=(
         "Mistral and DeepSeek continue a final assistant message only in prefix mode (`prefix: true`; "
-        "DeepSeek on its beta base URL); Copilot's Claude models refuse prefills outright."
+        "DeepSeek on its beta base URL); Copilot's Claude models refuse prefills outright. llama-server turns "
+        "enable_thinking on for a template that thinks and then refuses any final assistant message "
+        "(ggml-org/llama.cpp#15404, #21889); a model name that names no thinking template is not flagged, "
+        "and a server started with --reasoning-budget 0 accepts the prefill (its host is then demoted, "
+        "`toolguard learned list`)."
     ),
 )
 FIRST_NOT_USER = define(
@@ -638,6 +686,14 @@ def _check_tail(
                 f"messages[{index}] ends the conversation with tool calls; send the tool results after it "
                 "before asking for the next completion.",
             )
+        elif THINKING_TEMPLATE_MODELS.search(model) and not _thinking_disabled(view):
+            yield from ASSISTANT_LAST.report(
+                view,
+                f"messages[{index}].role",
+                f"messages[{index}] is an assistant message at the end (a prefill); llama.cpp turns "
+                f"enable_thinking on for {view.model}'s template and then refuses a prefill. End with a user "
+                'message, or send chat_template_kwargs: {"enable_thinking": false}.',
+            )
         return
     if last.get("tool_calls") or last.get("prefix") is True:
         return
@@ -649,3 +705,10 @@ def _check_tail(
             f"({view.model}) does not take here; end with a user message"
             + (", or set `prefix: true` on it." if pid in ("mistral", "deepseek") else "."),
         )
+
+
+def _thinking_disabled(view: RequestView) -> bool:
+    """The request turns the template's thinking off (``chat_template_kwargs.enable_thinking: false``,
+    the switch llama-server reads per request)."""
+    kwargs = view.body.get("chat_template_kwargs")
+    return isinstance(kwargs, dict) and kwargs.get("enable_thinking") is False

@@ -211,8 +211,8 @@ PARAMETERS_NOT_OBJECT = define(
     Severity.ERROR,
     'A tool\'s `parameters` is not a JSON Schema of `type: "object"`.',
     policy=policy(
-        error=("openai-family", "deepseek", "vllm", "moonshot"),
-        silent=("llama.cpp", "ollama", "sglang", "lmstudio"),
+        error=("openai-family", "deepseek", "vllm", "moonshot", "lmstudio"),
+        silent=("llama.cpp", "ollama", "sglang"),
         otherwise=Severity.WARNING,
         conditions={"vllm": "parameters not an object at all"},
     ),
@@ -235,6 +235,14 @@ PARAMETERS_NOT_OBJECT = define(
             ),
             source="https://github.com/farion1231/cc-switch/issues/5490",
         ),
+        PredictedError(
+            # LM Studio 0.3.29+ validates tool schemas with a discriminated union on parameters.type; the
+            # README of a proxy written to patch Copilot's requests for it quotes the answer (an earlier
+            # revision of alessandrobologna/copilot-lmstudio-config, "Copilot-LMStudio Proxy", issue #2).
+            provider="lmstudio",
+            text="Invalid discriminator value. Expected 'object' at tools.X.parameters.type",
+            source="https://github.com/alessandrobologna/copilot-lmstudio-config",
+        ),
     ),
     example={
         "model": "gpt-4o",
@@ -243,7 +251,7 @@ PARAMETERS_NOT_OBJECT = define(
     },
     notes=(
         "`parameters` may be omitted (a function without arguments, doc [OAS]). vLLM needs a dict but "
-        "accepts any schema in it."
+        "accepts any schema in it. LM Studio validates the schema since 0.3.29 (older versions took it)."
     ),
     fixed={
         "model": "gpt-4o",
@@ -577,6 +585,54 @@ SCHEMA_REF_SIBLINGS = define(
     },
     notes="Keep the keyword on one side: drop it next to the `$ref`, or inline the definition.",
 )
+SCHEMA_REF_NOT_DEFS = define(
+    "tools.schema-ref-not-defs",
+    Severity.ERROR,
+    "A `$ref` in a tool's schema points elsewhere than `#/$defs/...` (a `#/definitions/` or "
+    "`#/properties/...` pointer, as zod-to-json-schema writes for a repeated sub-schema): Moonshot resolves "
+    "only references into `$defs`.",
+    policy=policy(error=("moonshot",)),
+    predicts=(
+        PredictedError(
+            provider="moonshot",
+            text=(
+                "parameters is not a valid moonshot flavored json schema, details:<At path "
+                "'***.***.***.***.***. startDateTime.$ref':references must start with #/$defs/>"
+            ),
+            source="https://github.com/Softeria/ms-365-mcp-server/issues/458",
+        ),
+    ),
+    example={
+        "model": "kimi-k2.6",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={
+                    "type": "object",
+                    "properties": {
+                        "start": {"type": "string", "format": "date-time"},
+                        "end": {"$ref": "#/properties/start"},
+                    },
+                }
+            )
+        ],
+    },
+    example_url="https://api.moonshot.ai/v1/chat/completions",
+    fixed={
+        "model": "kimi-k2.6",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"start": {"$ref": "#/$defs/Time"}, "end": {"$ref": "#/$defs/Time"}},
+                    "$defs": {"Time": {"type": "string", "format": "date-time"}},
+                }
+            )
+        ],
+    },
+    notes="Move the shared sub-schema under `$defs` and point every `$ref` there, or inline it.",
+)
 #: JSON-Schema keywords each provider's tool-schema subset lacks (real rejections quoted above).
 UNSUPPORTED_SCHEMA_KEYWORDS: dict[str, frozenset[str]] = {"gemini": frozenset({"const"})}
 
@@ -622,6 +678,15 @@ def _check_schema_subset(
                 )
         ref = node.get("$ref")
         if pid == "moonshot" and isinstance(ref, str):
+            if not ref.startswith("#/$defs/"):
+                yield from SCHEMA_REF_NOT_DEFS.report(
+                    view,
+                    dotted(location, (*path, "$ref")),
+                    f"Function {name!r}: in {context_text(path)} the $ref {ref!r} does not point into $defs; "
+                    "Moonshot takes only references starting with #/$defs/. Move the sub-schema under $defs "
+                    "(or inline it).",
+                )
+                continue
             target = _resolve_local_ref(parameters, ref)
             if target is None:
                 continue
@@ -687,13 +752,18 @@ PARAMETERS_MISSING = define(
     "tools.parameters-missing",
     Severity.ERROR,
     "A function tool has no `parameters`: OpenAI reads that as a function without arguments, Databricks "
-    "Model Serving requires the field.",
-    policy=policy(error=("databricks",)),
+    "Model Serving and MiniMax require the field.",
+    policy=policy(error=("databricks", "minimax")),
     predicts=(
         PredictedError(
             provider="databricks",
             text='Bad request: "parameters" is a required property for "function" object in parameter "tools"',
             source="https://github.com/posit-dev/querychat/issues/273",
+        ),
+        PredictedError(
+            provider="minimax",
+            text="HTTP 400 error 2013 (`function parameters is empty`)",
+            source="https://github.com/QwenLM/qwen-code/issues/11905",
         ),
     ),
     example={
