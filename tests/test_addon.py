@@ -657,6 +657,7 @@ def test_stats_command(guard):
     stats = json.loads(tctx.command(addon.stats_command))
     assert stats == {
         "requests_seen": 1,
+        "model_rules_skipped": 0,  # said, not left out (api.openai.com and its model are known)
         "validated": 1,
         "flagged": 1,
         "rejected": 1,
@@ -970,6 +971,8 @@ def test_the_run_row_has_the_counts_and_every_stored_flow_names_it(guard, db_pat
         "stored": 2,
         "internal_errors": 0,
         "websocket_messages": 0,
+        "model_rules_skipped": 0,
+        "model_rules_skipped_hosts": None,
     }
     flows, _ = rows(db_path)
     assert sorted((f["verdict"], f["run_id"]) for f in flows) == [

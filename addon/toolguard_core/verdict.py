@@ -4,13 +4,13 @@
 verdict            meaning
 =================  =====================================================================================
 ``predicted``      toolguard found an error-severity problem and the upstream rejected the request
-                   (status >= 400, or an error event inside a 200 stream)
-``recognised``     the upstream rejected the request, no rule flagged it, but the error text names a
-                   known root cause (``cause_id``, see :mod:`toolguard_core.causes`): labelled when
-                   the row is written, from the upstream's answer
+                   (status >= 400, or an error event inside a 200 stream) for a reason that may be
+                   that problem (see "The rule of decision" below)
+``recognised``     the upstream rejected the request, no rule is credited with it, but the error text
+                   names a known root cause (``cause_id``, see :mod:`toolguard_core.causes`): no rule
+                   flagged the request, or the answer is unrelated to what they flagged (a 429)
 ``unexplained``    the upstream rejected the request and neither a rule nor the root-cause catalogue
-                   explains it: a candidate for a new rule or cause (this includes 401/429/5xx that
-                   no catalogue wording names; filter on ``status`` to narrow it)
+                   explains it: a candidate for a new rule or cause
 ``false_alarm``    toolguard found an error-severity problem but the upstream accepted the request
 ``no_answer``      no upstream response at all: connection refused, timeout, client gone before the
                    response headers, body size limit (``flow_error`` says which)
@@ -24,6 +24,24 @@ verdict            meaning
                    rejected it (both bodies are in ``repairs``)
 =================  =====================================================================================
 
+The rule of decision for a rejection (:func:`rejection_verdict`) looks at both sides: the request's
+error findings and the answer's root cause. A rule is credited (``predicted``) unless the answer is
+unrelated to anything a rule checks (:func:`unrelated_answer`):
+
+- its root cause is *transient* (:attr:`toolguard_core.causes.Cause.transient`: credentials, quota,
+  rate limit, overload, a server failure, moderation): a 429 says nothing about the request's fields,
+  so the rule is neither confirmed nor refuted (it is not counted in the summary's per-rule
+  precision, nor in the calibration of ``toolguard learned``). One exception: a bare HTTP 500 whose
+  text names nothing, because llama.cpp and servers using Jinja chat templates answer malformed
+  requests with 500 (/work/shared/reference/providers.md; https://github.com/mistralai/mistral-vibe/issues/1006);
+- or its text is the known wording of a ``body.*`` rule that did not fire (OpenAI's "We could not
+  parse the JSON body of your request"): the upstream never read the fields the other rules checked.
+
+A root cause that names one of the request's own rules always credits it. Such a rejection is then
+``recognised`` when its root cause is known, else ``unexplained``. A content rejection the catalogue
+attributes to another rule still credits the request's rule: the catalogue's rule ids are not
+precise enough to refute a finding (sibling rules predict the same sentence).
+
 A response that started (a status is known) counts as the upstream's answer even if the client
 disconnected later in the stream: the upstream took the request. ``flow_error`` still records the
 disconnect. See docs/errors.md.
@@ -36,11 +54,13 @@ They are pure (no mitmproxy import), so the click-free analysis library can use 
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
+from typing import Any
 
-from toolguard_core.causes import Recognition, recognise, recognise_error
+from toolguard_core.causes import STATUS, Recognition, recognise, recognise_error
 from toolguard_core.upstream_errors import UpstreamError, innermost_message
 
 
@@ -67,7 +87,7 @@ REJECTED_VERDICTS = frozenset(
 #: Each verdict in words, for reports that a person reads (`toolguard run`, `toolguard show`, HTML).
 VERDICT_WORDS: dict[str, str] = {
     Verdict.PREDICTED: "rejected by the upstream, as toolguard predicted",
-    Verdict.RECOGNISED: "rejected by the upstream; no rule flagged it, but the error names a known root cause",
+    Verdict.RECOGNISED: "rejected by the upstream for a known root cause that no rule flagged",
     Verdict.UNEXPLAINED: "rejected by the upstream; neither a rule nor a known root cause explains it",
     Verdict.FALSE_ALARM: "accepted by the upstream despite an error finding (a false alarm)",
     Verdict.NO_ANSWER: "no answer from the upstream",
@@ -118,15 +138,76 @@ def verdict(
     return (Verdict.FALSE_ALARM if has_error_finding else Verdict.ACCEPTED).value
 
 
-def explained(verdict: str | None, recognition: Recognition | None) -> str | None:
-    """The verdict once the upstream's answer is read: an ``unexplained`` rejection whose error text
-    names a known root cause is ``recognised``. Decided where the row is written (the writer thread,
-    :meth:`toolguard_core.capture.Capture.to_row`) and by ``toolguard reexplain`` for stored rows."""
-    if verdict == Verdict.UNEXPLAINED and recognition is not None:
-        return Verdict.RECOGNISED.value
-    if verdict == Verdict.RECOGNISED and recognition is None:
-        return Verdict.UNEXPLAINED.value  # the catalogue no longer names it (reexplain)
-    return verdict
+#: The wording "provider" of the catalogue's last tier, the HTTP status alone (causes.STATUS).
+STATUS_TIER = next(iter(STATUS.values()))[1].provider
+#: Statuses whose status-tier root cause does not discredit a finding: llama.cpp (and servers whose
+#: Jinja chat templates raise) answer a malformed request with 500 (providers.md; mistral-vibe#1006).
+AMBIGUOUS_STATUSES = frozenset({"500"})
+#: The rule family whose wordings say the upstream could not read the body at all (rules/body.py).
+UNREADABLE_BODY_FAMILY = "body"
+
+
+@functools.cache
+def _unreadable_body_rules() -> frozenset[str]:
+    from toolguard_core.rules import RULES  # lazily: the rules import much more than this module needs
+
+    return frozenset(rule.id for rule in RULES.values() if rule.family == UNREADABLE_BODY_FAMILY)
+
+
+def unrelated_answer(
+    error_rules: Sequence[str], cause: Mapping[str, Any] | None, text: str | None
+) -> str | None:
+    """Why a rejection neither confirms nor refutes the request's error findings, or ``None`` when it
+    may be what they predicted (see "The rule of decision" in the module docstring).
+
+    ``cause``: the root cause as stored (:meth:`~toolguard_core.causes.Recognition.summary`, the
+    ``cause_json`` column); ``text``: the error text (:func:`error_text`)."""
+    if cause and cause.get("rule") and cause.get("rule") in error_rules:
+        return None  # the catalogue names the request's own rule
+    if cause and cause.get("transient"):
+        status = (cause.get("values") or {}).get("status")
+        if not (cause.get("provider") == STATUS_TIER and status in AMBIGUOUS_STATUSES):
+            return f"{cause.get('cause')}: {cause.get('title') or 'not about the request'}"
+    if text:
+        from toolguard_core.patterns import rules_for_text
+
+        unreadable = _unreadable_body_rules()
+        named = [rule for rule in rules_for_text(text) if rule in unreadable]
+        if named and not set(named) & set(error_rules):
+            return f"the upstream could not read the body ({named[0]}'s wording)"
+    return None
+
+
+def rejection_verdict(
+    error_rules: Sequence[str], cause: Mapping[str, Any] | None, text: str | None
+) -> Verdict:
+    """``predicted``, ``recognised`` or ``unexplained`` for a rejection: the one decision that the
+    verdict column, the summary's ``explanation`` column, the console line and the reports share."""
+    if error_rules and unrelated_answer(error_rules, cause, text) is None:
+        return Verdict.PREDICTED
+    return Verdict.RECOGNISED if cause else Verdict.UNEXPLAINED
+
+
+#: The verdicts :func:`explained` decides again once the answer is read.
+_REJECTION_WORDS = frozenset({Verdict.PREDICTED, Verdict.RECOGNISED, Verdict.UNEXPLAINED})
+
+
+def explained(
+    verdict: str | None,
+    recognition: Recognition | None,
+    *,
+    error_rules: Sequence[str],
+    text: str | None,
+) -> str | None:
+    """The verdict once the upstream's answer is read (:func:`rejection_verdict`): an ``unexplained``
+    rejection whose error text names a known root cause is ``recognised``, and so is a flagged one
+    whose answer is unrelated to the findings (a 429). Decided where the row is written (the writer
+    thread, :meth:`toolguard_core.capture.Capture.to_row`), by the addon for the console line, and by
+    ``toolguard reexplain`` for stored rows. ``error_rules``: the flow's error-severity rules."""
+    if verdict not in _REJECTION_WORDS:
+        return verdict
+    cause = recognition.summary() if recognition is not None else None
+    return rejection_verdict(error_rules, cause, text).value
 
 
 def recognise_stored(
