@@ -10,7 +10,8 @@ import shutil
 from typing import Any
 
 from toolguard_analysis.report_html import render_html
-from toolguard_analysis.summary import grouping_notes
+from toolguard_analysis.summary import grouping_notes, seen_notes
+from toolguard_core.visibility import NOTHING_SEEN
 
 __all__ = ["render", "render_html", "render_json", "render_markdown", "render_text"]
 
@@ -53,6 +54,8 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
     )
     if totals["rejected"]:
         out.append(_trim(_vocabulary_line(totals), width))
+    for note in seen_notes(summary):  # what was seen beyond the stored flows, never left out
+        out.append(style(note, bold=True) if note == NOTHING_SEEN else style(note, fg="yellow"))
     for note in grouping_notes(summary):
         out.append(style(note, fg="yellow"))
     out.append("")
@@ -215,6 +218,7 @@ def render_markdown(summary: dict[str, Any]) -> str:
         "",
         _vocabulary_line(totals) + ".",
         "",
+        *(f"{_md(note)}.\n" for note in seen_notes(summary)),
         *(f"**{_md(note)}.**\n" for note in grouping_notes(summary)),
         "## Failures by pattern",
         "",
