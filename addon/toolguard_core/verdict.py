@@ -1,46 +1,10 @@
 """The link between toolguard's prediction and the upstream's answer, as one word per stored flow.
 
-=================  =====================================================================================
-verdict            meaning
-=================  =====================================================================================
-``predicted``      toolguard found an error-severity problem and the upstream rejected the request
-                   (status >= 400, or an error event inside a 200 stream) for a reason that may be
-                   that problem (see "The rule of decision" below)
-``recognised``     the upstream rejected the request, no rule is credited with it, but the error text
-                   names a known root cause (``cause_id``, see :mod:`toolguard_core.causes`): no rule
-                   flagged the request, or the answer is unrelated to what they flagged (a 429)
-``unexplained``    the upstream rejected the request and neither a rule nor the root-cause catalogue
-                   explains it: a candidate for a new rule or cause
-``false_alarm``    toolguard found an error-severity problem but the upstream accepted the request
-``no_answer``      no upstream response at all: connection refused, timeout, client gone before the
-                   response headers, body size limit (``flow_error`` says which)
-``accepted``       the upstream accepted a request that had findings of lower severity only
-                   (warnings/info); stored because of those findings
-``blocked``        ``toolguard_mode=block``: the request had an error finding and the proxy answered it
-                   itself with the provider's error shape; the upstream never saw it (docs/modes.md)
-``repaired``       ``toolguard_mode=repair``: toolguard changed the request (rows in ``repairs``) and the
-                   upstream accepted the repaired request
-``repair_failed``  ``toolguard_mode=repair``: toolguard changed the request and the upstream still
-                   rejected it (both bodies are in ``repairs``)
-=================  =====================================================================================
-
-The rule of decision for a rejection (:func:`rejection_verdict`) looks at both sides: the request's
-error findings and the answer's root cause. A rule is credited (``predicted``) unless the answer is
-unrelated to anything a rule checks (:func:`unrelated_answer`):
-
-- its root cause is *transient* (:attr:`toolguard_core.causes.Cause.transient`: credentials, quota,
-  rate limit, overload, a server failure, moderation): a 429 says nothing about the request's fields,
-  so the rule is neither confirmed nor refuted (it is not counted in the summary's per-rule
-  precision, nor in the calibration of ``toolguard learned``). One exception: a bare HTTP 500 whose
-  text names nothing, because llama.cpp and servers using Jinja chat templates answer malformed
-  requests with 500 (/work/shared/reference/providers.md; https://github.com/mistralai/mistral-vibe/issues/1006);
-- or its text is the known wording of a ``body.*`` rule that did not fire (OpenAI's "We could not
-  parse the JSON body of your request"): the upstream never read the fields the other rules checked.
-
-A root cause that names one of the request's own rules always credits it. Such a rejection is then
-``recognised`` when its root cause is known, else ``unexplained``. A content rejection the catalogue
-attributes to another rule still credits the request's rule: the catalogue's rule ids are not
-precise enough to refute a finding (sibling rules predict the same sentence).
+Each verdict and its meaning is declared once, here: :class:`Verdict`, :data:`VERDICT_MEANINGS` (in
+full), :data:`REJECTION_VOCABULARY` (the three words for a rejection in a few words, for reports)
+and :data:`DECISION_RULE` (how a rejection gets its word). docs/errors.md's verdict table and rule
+of decision are generated from them (scripts/gen_verdicts_doc.py); the summary, ``toolguard run``,
+``toolguard show`` and the HTML report read them.
 
 A response that started (a status is known) counts as the upstream's answer even if the client
 disconnected later in the stream: the upstream took the request. ``flow_error`` still records the
@@ -84,10 +48,77 @@ REJECTED_VERDICTS = frozenset(
     {Verdict.PREDICTED, Verdict.RECOGNISED, Verdict.UNEXPLAINED, Verdict.REPAIR_FAILED}
 )
 
+#: Each verdict's meaning, in full (docs/errors.md's table is generated from this).
+VERDICT_MEANINGS: dict[str, str] = {
+    Verdict.PREDICTED: (
+        "toolguard had an error-severity finding and the upstream rejected the request (status >= 400, or an "
+        "error event inside a 200 stream) for a reason that may be what it flagged (see the rule of decision)"
+    ),
+    Verdict.RECOGNISED: (
+        "the upstream rejected the request, no rule is credited with it, but its error text names a known root "
+        "cause (`cause_id`, `cause_json`: the catalogue in `toolguard_core/causes.py`): no rule flagged the "
+        "request, or the answer is unrelated to what the rules flagged (a 429, a 401, an overload)"
+    ),
+    Verdict.UNEXPLAINED: (
+        "the upstream rejected the request and neither a credited rule nor a known root cause explains it: a "
+        "candidate for a new rule or cause"
+    ),
+    Verdict.FALSE_ALARM: "toolguard had an error-severity finding and the upstream accepted the request",
+    Verdict.NO_ANSWER: (
+        "no response at all (`status` is NULL; `flow_error` says why: connection refused, timeout, client gone "
+        "before the response headers, body size limit). In reverse mode a refused upstream connection is stored "
+        "too, without the request unless `connection_strategy=lazy` (docs/schema.md)"
+    ),
+    Verdict.ACCEPTED: (
+        "the upstream accepted a request whose findings were warnings/info only (stored because of those findings)"
+    ),
+    Verdict.BLOCKED: (
+        "`toolguard_mode=block`: toolguard answered the request itself with the provider's error; the upstream "
+        "never saw it (docs/modes.md)"
+    ),
+    Verdict.REPAIRED: (
+        "`toolguard_mode=repair`: toolguard fixed the request (rows in `repairs`) and the upstream accepted it"
+    ),
+    Verdict.REPAIR_FAILED: (
+        "`toolguard_mode=repair`: toolguard fixed the request and the upstream still rejected it (counted as a "
+        "rejection; both bodies are in `repairs`)"
+    ),
+}
+
+#: The one vocabulary for a rejection, each word in a few words: `toolguard summary` (every format),
+#: `toolguard run`, the HTML report and the Datasette metadata (tests check they agree).
+REJECTION_VOCABULARY: dict[str, str] = {
+    Verdict.PREDICTED: "a rule flagged what the upstream rejected",
+    Verdict.RECOGNISED: "no rule credited, the error text names a known root cause",
+    Verdict.UNEXPLAINED: "neither",
+}
+
+#: How a rejection gets its word (:func:`rejection_verdict`), as the docs state it (Markdown).
+DECISION_RULE: tuple[str, ...] = (
+    "A rejection's verdict is decided from both sides: the request's error findings and the root cause "
+    "the upstream's answer names. A rule is credited (`predicted`) unless the answer is unrelated to "
+    "anything a rule checks:",
+    "- its root cause is *transient* (`Cause.transient` in `toolguard_core/causes.py`: credentials, quota, "
+    "rate limit, overload, a server failure, moderation): a 429 says nothing about the request's fields, "
+    "so the rule is neither confirmed nor refuted: it is not counted in the summary's per-rule precision, "
+    "nor in `rule_calibration`, and nothing is learned from it. One exception: a bare HTTP 500 whose text "
+    "names nothing (the status alone), because llama.cpp and servers whose Jinja chat templates raise "
+    "answer malformed requests with 500 (https://github.com/mistralai/mistral-vibe/issues/1006);",
+    "- or its text is the known wording of a `body.*` rule that did not fire (OpenAI's \"We could not "
+    'parse the JSON body of your request"): the upstream never read the fields the other rules checked.',
+    "A root cause that names one of the request's own rules always credits it. A rejection whose rules "
+    "are not credited is `recognised` when its root cause is known, else `unexplained`; the same holds "
+    "for a rejection no rule flagged. A content rejection the catalogue attributes to another rule still "
+    "credits the request's rule: the catalogue's rule ids are not precise enough to refute a finding "
+    "(sibling rules predict the same sentence). The verdict column, the summary's `explanation` and "
+    "`pattern` columns, the console line and `flow.comment`, `toolguard run`, `toolguard show` and "
+    "`toolguard reexplain` all apply this one decision.",
+)
+
 #: Each verdict in words, for reports that a person reads (`toolguard run`, `toolguard show`, HTML).
 VERDICT_WORDS: dict[str, str] = {
     Verdict.PREDICTED: "rejected by the upstream, as toolguard predicted",
-    Verdict.RECOGNISED: "rejected by the upstream for a known root cause that no rule flagged",
+    Verdict.RECOGNISED: "rejected by the upstream for a known root cause; no rule is credited with it",
     Verdict.UNEXPLAINED: "rejected by the upstream; neither a rule nor a known root cause explains it",
     Verdict.FALSE_ALARM: "accepted by the upstream despite an error finding (a false alarm)",
     Verdict.NO_ANSWER: "no answer from the upstream",
@@ -158,7 +189,7 @@ def unrelated_answer(
     error_rules: Sequence[str], cause: Mapping[str, Any] | None, text: str | None
 ) -> str | None:
     """Why a rejection neither confirms nor refutes the request's error findings, or ``None`` when it
-    may be what they predicted (see "The rule of decision" in the module docstring).
+    may be what they predicted (:data:`DECISION_RULE`).
 
     ``cause``: the root cause as stored (:meth:`~toolguard_core.causes.Recognition.summary`, the
     ``cause_json`` column); ``text``: the error text (:func:`error_text`)."""
