@@ -834,3 +834,34 @@ def test_report_says_the_model_rules_were_skipped(tmp_path: Path) -> None:
         'rules were skipped (declare the host with [[gateway]] or the model with [models."name"] in the '
         "providers config, docs/providers.md).",
     ]
+
+
+# A client asking for a model no catalog knows (a fine-tune) through an unrecognised host.
+UNKNOWN_MODEL_CLIENT = textwrap.dedent(
+    """
+    import openai
+    client = openai.OpenAI(api_key="sk-test-unknown-model", max_retries=0, timeout=15)
+    client.chat.completions.create(model="acme-finetune-v3", messages=[{"role": "user", "content": "hi"}])
+    """
+)
+
+
+@pytest.mark.e2e
+def test_run_says_once_that_the_model_rules_were_skipped(upstream: Upstream, tmp_path: Path) -> None:
+    """The accepted request is not stored (the model.rules-skipped note alone is not worth a row), so
+    the run report reads the run row's count and hosts: never silent about what it could not check."""
+    result = toolguard_run(
+        "--upstream", upstream.url, "--db", str(tmp_path / "run.db"), "--confdir", str(tmp_path / "conf"),
+        "--", PYTHON, "-c", UNKNOWN_MODEL_CLIENT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    start = lines.index(
+        "toolguard: 1 request reached the proxy: 1 validated, 0 with findings, 0 rejected by the upstream, "
+        "0 without an answer; 0 flows stored."
+    )
+    assert lines[start + 1 :] == [
+        "  1 request to unrecognised hosts (127.0.0.1) with models no catalog knows: model rules were skipped "
+        '(declare the host with [[gateway]] or the model with [models."name"] in the providers config, '
+        "docs/providers.md).",
+    ]
