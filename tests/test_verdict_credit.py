@@ -226,3 +226,9 @@ def test_stored_predicted_rows_are_decided_again(tmp_path: Path) -> None:
         "recognised",
         "predicted",
     ]
+
+
+def test_an_error_text_that_cannot_be_fingerprinted_is_no_crash() -> None:
+    """A lone surrogate in the upstream's message (tests/test_fuzz.py's body): the decision still stands."""
+    assert rejection_verdict([ORPHAN_RULE], None, "bad \ud800") == "predicted"
+    assert unrelated_answer([ORPHAN_RULE], None, "bad \ud800") is None

@@ -203,7 +203,10 @@ def unrelated_answer(
         from toolguard_core.patterns import rules_for_text
 
         unreadable = _unreadable_body_rules()
-        named = [rule for rule in rules_for_text(text) if rule in unreadable]
+        try:
+            named = [rule for rule in rules_for_text(text) if rule in unreadable]
+        except UnicodeError:  # a lone surrogate cannot be fingerprinted: it is no rule's wording
+            named = []
         if named and not set(named) & set(error_rules):
             return f"the upstream could not read the body ({named[0]}'s wording)"
     return None
