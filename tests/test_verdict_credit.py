@@ -232,3 +232,21 @@ def test_an_error_text_that_cannot_be_fingerprinted_is_no_crash() -> None:
     """A lone surrogate in the upstream's message (tests/test_fuzz.py's body): the decision still stands."""
     assert rejection_verdict([ORPHAN_RULE], None, "bad \ud800") == "predicted"
     assert unrelated_answer([ORPHAN_RULE], None, "bad \ud800") is None
+
+
+def test_merge_decides_an_older_inputs_verdicts_again(tmp_path: Path) -> None:
+    """`toolguard merge` copies rows verbatim; an input written before the two-sided decision has its
+    flagged 429 stored as `predicted`, and the merged file says `recognised`, grouped by its cause."""
+    from toolguard_analysis.merge import merge
+
+    old = tmp_path / "old.db"
+    db = open_db(old)
+    write_rows(db, [_row("f-429", 429, OPENAI_429, [ORPHAN_RULE], "predicted")])
+    db.execute("update flow_rows set summary_version = 'n2.d1.older', explanation = 'predicted'")
+    db.close()
+    out = tmp_path / "merged.db"
+    merge(out, [old])
+    merged = open_db(out)
+    assert [(r["verdict"], r["explanation"], r["pattern"]) for r in merged.query("select * from flows")] == [
+        ("recognised", "recognised", None)
+    ]
