@@ -576,6 +576,8 @@ class ToolGuard:
         if self.sockets is not None:
             self.sockets.close()
             self.stats.update(self.sockets.stats)
+            for host, n in self.sockets.skipped_hosts.items():
+                add_host(self.skipped_hosts, host, n)
             self.sockets = None
 
     def _sink_stats(self) -> dict[str, int]:
@@ -1598,6 +1600,8 @@ class SocketWorker:
         self.repair = repair or RepairOptions()
         self.offload = offload
         self._stopping = False
+        # Hosts of messages whose provider and model no catalog knows (joins the addon's at close).
+        self.skipped_hosts: Counter[str] = Counter()
         self.stats: Counter[str] = Counter()
         self._followed: set[str] = set()  # touched on the event loop only
         self._connections: dict[str, _Connection] = {}  # touched on the worker thread only
@@ -1686,7 +1690,11 @@ class SocketWorker:
                 if turn.analysis.findings and not any(
                     f.rule in PASSED_THROUGH_RULES for f in turn.analysis.findings
                 ):
-                    self.stats["flagged"] += 1
+                    if _worth_keeping(turn.analysis.findings):
+                        self.stats["flagged"] += 1
+                    if any(f.rule == UNKNOWN_MODEL.id for f in turn.analysis.findings):
+                        self.stats["model_rules_skipped"] += 1  # as the HTTP hooks count it, with its host
+                        add_host(self.skipped_hosts, connection.host)
                 if reply is not None and analysis.has_error and not reply.abandoned.is_set():
                     action = self._act(connection, turn, prepared)
             if reply is not None:

@@ -34,10 +34,10 @@ MAX_TRACKED_HOSTS = 1000
 MAX_NAMED_HOSTS = 5
 
 
-def add_host(hosts: Counter[str], host: str) -> None:
-    """Count one request to ``host`` in the proxy's bounded tally (:data:`MAX_TRACKED_HOSTS`)."""
+def add_host(hosts: Counter[str], host: str, requests: int = 1) -> None:
+    """Count requests to ``host`` in the proxy's bounded tally (:data:`MAX_TRACKED_HOSTS`)."""
     if host in hosts or len(hosts) < MAX_TRACKED_HOSTS:
-        hosts[host] += 1
+        hosts[host] += requests
 
 
 def hosts_json(hosts: Mapping[str, int]) -> str | None:
@@ -81,7 +81,7 @@ def skipped_line(count: int, hosts: Mapping[str, int]) -> str | None:
     Hosts beyond :data:`MAX_TRACKED_HOSTS` are not named; the sentence says some are missing."""
     if count <= 0:
         return None
-    named = hosts_list(hosts)
+    named = hosts_list(merge_hosts([hosts]))  # most requests first
     if sum(hosts.values()) < count:
         named = (named + " and other hosts") if named else "hosts not recorded"
     requests = "1 request" if count == 1 else f"{count} requests"
