@@ -517,9 +517,10 @@ def merge_command(out: str, inputs: tuple[str, ...]) -> None:
 def reexplain(db_path: str | None) -> None:
     """Recompute the root cause of every stored rejection with this toolguard's catalogue.
 
-    Sets ``cause_id``/``cause_json`` and moves each rejection between ``unexplained`` and
-    ``recognised`` (the error text names a known root cause); ``predicted`` rows keep their verdict,
-    and recomputes the summary's grouping columns, which follow the root cause.
+    Sets ``cause_id``/``cause_json`` and decides each rejection's verdict again among ``predicted``,
+    ``recognised`` and ``unexplained`` (a flagged request the upstream rejected for an unrelated
+    reason, a 429 or a 401, is ``recognised``: docs/errors.md, "The rule of decision"), and
+    recomputes the summary's grouping columns, which follow the root cause.
     Run it after upgrading toolguard: the migration that added the columns ran it once.
 
     \b

@@ -110,3 +110,39 @@ def load_learned(paths: Sequence[Source]) -> dict[str, list[dict[str, Any]]]:
         finally:
             conn.close()
     return {"constraints": list(constraints.values()), "calibration": list(calibration.values())}
+
+
+def load_runs(
+    paths: Sequence[Source], since: str | None = None, until: str | None = None
+) -> list[dict[str, Any]]:
+    """The ``runs`` rows of every database (first database wins per id) that overlap the time window
+    (started before ``until``, ended, or started, at or after ``since``); none for a database written
+    before that table existed. Only the columns the summary's "what was seen" block reads."""
+    runs: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        conn = Connection(path)
+        try:
+            if not conn.has_table("runs"):
+                continue
+            columns = conn.columns("runs")
+            wanted = ["id", "started_utc", "ended_utc", "requests_seen", "validated"]
+            wanted += [
+                c
+                for c in ("websocket_messages", "model_rules_skipped", "model_rules_skipped_hosts")
+                if c in columns
+            ]
+            where, args = ["1 = 1"], []
+            if until:
+                where.append("started_utc < ?")
+                args.append(until)
+            if since:
+                where.append("coalesce(ended_utc, started_utc) >= ?")
+                args.append(since)
+            for row in conn.query(
+                f"select {', '.join(wanted)} from runs where {' and '.join(where)} order by started_utc, id",
+                args,
+            ):
+                runs.setdefault(row["id"], row)
+        finally:
+            conn.close()
+    return list(runs.values())

@@ -24,7 +24,7 @@ import sqlite_utils
 from toolguard_core import dedup
 from toolguard_core.dburl import is_postgres_url
 from toolguard_core.learned_store import MERGE_KEYS, merge_rows
-from toolguard_core.store import compact_rows, open_db, refresh_summary_columns
+from toolguard_core.store import compact_rows, open_db, recredit_rows, refresh_summary_columns
 
 #: Copied in this order: contents before the flows whose requests they rebuild.
 TABLES = (dedup.CONTENTS_TABLE, dedup.FLOW_ROWS_TABLE, "findings", "repairs", "runs")
@@ -115,8 +115,12 @@ def merge(out: Path, inputs: list[Path | str]) -> dict[str, int]:
         conn.close()
     # Rows from a database written before m007_summary_columns (or with an older normaliser) get the
     # summary columns this toolguard computes, so the merged file summarises in SQL like a fresh one.
+    # Verdicts stored by an older toolguard are decided again from both sides (a flagged request
+    # rejected with a 429 is `recognised`, docs/errors.md), as m009_visibility does for a file in place.
     db = open_db(out)
     try:
+        with db.atomic():
+            recredit_rows(db)
         refresh_summary_columns(db, stale_only=True)
     finally:
         db.close()

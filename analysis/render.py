@@ -10,7 +10,9 @@ import shutil
 from typing import Any
 
 from toolguard_analysis.report_html import render_html
-from toolguard_analysis.summary import grouping_notes
+from toolguard_analysis.summary import grouping_notes, seen_notes
+from toolguard_core.verdict import REJECTION_VOCABULARY
+from toolguard_core.visibility import NOTHING_SEEN
 
 __all__ = ["render", "render_html", "render_json", "render_markdown", "render_text"]
 
@@ -53,6 +55,8 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
     )
     if totals["rejected"]:
         out.append(_trim(_vocabulary_line(totals), width))
+    for note in seen_notes(summary):  # what was seen beyond the stored flows, never left out
+        out.append(style(note, bold=True) if note == NOTHING_SEEN else style(note, fg="yellow"))
     for note in grouping_notes(summary):
         out.append(style(note, fg="yellow"))
     out.append("")
@@ -161,10 +165,10 @@ def _explanations(group: dict[str, Any]) -> str:
 
 
 def _vocabulary_line(totals: dict[str, Any]) -> str:
-    return (
-        f"{totals.get('predicted', 0)} predicted (a rule flagged it before the answer), "
-        f"{totals.get('recognised', 0)} recognised (the error text names a known root cause), "
-        f"{totals.get('unexplained', 0)} unexplained"
+    """The three words for a rejection with their counts and meanings (verdict.REJECTION_VOCABULARY)."""
+    return ", ".join(
+        f"{totals.get(word, 0)} {word}" + (f" ({meaning})" if meaning != "neither" else "")
+        for word, meaning in REJECTION_VOCABULARY.items()
     )
 
 
@@ -215,6 +219,7 @@ def render_markdown(summary: dict[str, Any]) -> str:
         "",
         _vocabulary_line(totals) + ".",
         "",
+        *(f"{_md(note)}.\n" for note in seen_notes(summary)),
         *(f"**{_md(note)}.**\n" for note in grouping_notes(summary)),
         "## Failures by pattern",
         "",

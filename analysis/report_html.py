@@ -19,7 +19,7 @@ from html import escape
 from typing import Any
 
 from toolguard_analysis.rule_links import rule_doc_link
-from toolguard_analysis.summary import grouping_notes
+from toolguard_analysis.summary import grouping_notes, seen_notes
 from toolguard_core.verdict import verdict_words
 
 PALETTE = (
@@ -404,6 +404,7 @@ def render_html(summary: dict[str, Any]) -> str:
 <h1>toolguard report</h1>
 <p class="muted">{_e(", ".join(summary["databases"]))} · normaliser {_e(summary["normaliser_version"])}</p>
 <div class="cards">{cards}</div>
+{"".join(f'<p class="seen-note">{_e(note)}.</p>' for note in seen_notes(summary))}
 {"".join(f'<p class="unexplained grouping-note">{_e(note)}.</p>' for note in grouping_notes(summary))}
 <h2>Rejections over time by pattern (per {_e(summary["timeline"]["unit"])})</h2>
 {chart_svg(summary["timeline"], colours)}

@@ -42,6 +42,7 @@ from toolguard_core.providers import GENERIC
 from toolguard_core.repair import parse_families
 from toolguard_core.store import default_db_path
 from toolguard_core.verdict import error_text, verdict_words
+from toolguard_core.visibility import NOTHING_SEEN, hosts_list, parse_hosts, skipped_line
 
 DEFAULT_UPSTREAM = "https://api.openai.com"
 DEFAULT_API_PATH = "/v1"
@@ -395,9 +396,16 @@ def _plural(n: int, word: str) -> str:
 
 
 def counts_line(run: Mapping[str, Any]) -> str:
-    """The run's counts in words, zeros included."""
+    """The run's counts in words, zeros included; a run that saw nothing says so plainly."""
     seen = int(run["requests_seen"] or 0)
     messages = int(run.get("websocket_messages") or 0)  # NULL/absent in a database before m004
+    if not seen and not messages:
+        # Never "nothing flagged" without the count of what was seen (visibility.NOTHING_SEEN).
+        return (
+            f"{NOTHING_SEEN}; {_plural(int(run['stored'] or 0), 'flow')} stored"
+            + (f"; {run['internal_errors']} toolguard internal errors" if run["internal_errors"] else "")
+            + "."
+        )
     reached = _plural(seen, "request") + (
         f" and {_plural(messages, 'WebSocket message')}" if messages else ""
     )
@@ -415,6 +423,8 @@ def counts_line(run: Mapping[str, Any]) -> str:
 #: The report lists a run's newest flows, at most this many (a day-long agent session stores
 #: thousands); the counts above them cover every flow of the run.
 MAX_REPORT_FLOWS = 50
+#: The hosts line names at most this many hosts, then says how many more ("and 3 more").
+MAX_REPORT_HOSTS = 10
 
 
 @dataclass
@@ -429,6 +439,8 @@ class RunData:
     stored: int = 0
     rule_counts: dict[tuple[str, str], int] | None = None
     repairs: list[dict[str, Any]] | None = None
+    #: Every host of the run's stored flows that no provider profile recognises (all of them, in SQL).
+    unrecognised_hosts: list[str] | None = None
 
 
 def read_run(db_path: Path, run_id: str) -> RunData:
@@ -482,9 +494,17 @@ def read_run(db_path: Path, run_id: str) -> RunData:
             if db["repairs"].exists()
             else []
         )
+        unrecognised = [
+            row["host"]
+            for row in db.query(
+                "select distinct host from flows where run_id = ? and provider = ? and host is not null "
+                "and host != '' order by host",
+                [run_id, GENERIC.id],
+            )
+        ]
     finally:
         db.close()
-    return RunData(rows[0] if rows else None, flows, findings, stored, rule_counts, repairs)
+    return RunData(rows[0] if rows else None, flows, findings, stored, rule_counts, repairs, unrecognised)
 
 
 NO_RUN_PREFIX = "toolguard: the proxy recorded no run"
@@ -508,16 +528,22 @@ def report(
     run, flows, findings = data.run, data.flows, data.findings
     if run is None:
         return f"{NO_RUN_PREFIX} {run_id} in {db_path} (it did not start or did not stop cleanly; see its log).\n"
-    lines = [f"toolguard: {counts_line(run)}"]
+    counts = counts_line(run)
+    lines = [counts if counts.startswith(NOTHING_SEEN) else f"toolguard: {counts}"]
+    skipped = skipped_line(
+        int(run.get("model_rules_skipped") or 0), parse_hosts(run.get("model_rules_skipped_hosts"))
+    )
+    if skipped:
+        lines.append(f"  {skipped}.")
     if not run["requests_seen"] and not run.get("websocket_messages"):
         hint = no_traffic_hint(command or [], mode, env) if started else NOT_STARTED_HINT
         lines.append(f"  likely cause: {hint}.")
     elif not run["validated"] and not flows:
         lines.append(f"  likely cause: {_NOT_VALIDATED_HINT}.")
-    counts = data.rule_counts or {}
-    if counts:
+    rule_counts = data.rule_counts or {}
+    if rule_counts:
         lines.append("  rules:")
-        for (rule, severity), n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        for (rule, severity), n in sorted(rule_counts.items(), key=lambda item: (-item[1], item[0])):
             lines.append(f"    {n:>4}  {severity:<8} {rule}")
     repairs = repair_stats(data.repairs or [])
     if repairs:
@@ -550,9 +576,9 @@ def report(
         message = error_text(flow["error_json"], flow["error_message"])
         if message:
             lines.append(f"        upstream: {_one_line(message)}")
-            explained_by = explain(
-                message, [r["rule"] for r in findings.get(flow["id"], []) if r["severity"] == "error"]
-            )
+            # Only the provider's wording counts here: a finding the verdict does not credit (a 429 on a
+            # flagged request) is not a "known failure" (verdict.rejection_verdict).
+            explained_by = explain(message, ())
             if explained_by and flow["verdict"] != "predicted":
                 # No finding on this request, but a rule predicts the provider's wording: the
                 # failure is a known one (the request may depend on state toolguard cannot see).
@@ -565,13 +591,15 @@ def report(
             lines.append(
                 f"        root cause: {cause['cause']}: {_one_line(cause.get('fix') or cause['title'])}"
             )
-    unrecognised = sorted({flow["host"] for flow in flows if flow["provider"] == GENERIC.id and flow["host"]})
+    unrecognised = data.unrecognised_hosts or []
     if unrecognised:
         # Said once per run: the rules that ran were the generic profile's and the model catalog's
         # (docs/providers.md), not a provider's; a loopback fake or a company gateway gets here.
+        # Counted over every stored flow of the run in SQL, not the capped list shown above.
         lines.append(
             "  hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
-            f"{', '.join(unrecognised)}; map one with [[gateway]] in the providers config (docs/providers.md)"
+            f"{hosts_list(unrecognised, limit=MAX_REPORT_HOSTS)}; map one with [[gateway]] in the providers "
+            "config (docs/providers.md)"
         )
     if flows:
         # With a PostgreSQL store, db_path is this proxy's spool and ``database`` the shared URL.

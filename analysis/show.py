@@ -23,8 +23,9 @@ from toolguard_core.capture import MAX_STORED_NON_JSON_REQUEST
 from toolguard_core.conversation import render_conversation, render_responses_input
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import MESSAGES, endpoint_kind
+from toolguard_core.rules import RULES
 from toolguard_core.upstream_errors import MAX_NESTING
-from toolguard_core.verdict import error_text, rejected, row_rejected, verdict_words
+from toolguard_core.verdict import Verdict, error_text, rejected, row_rejected, verdict_words
 
 FORMATS = ("text", "markdown", "json")
 
@@ -79,11 +80,35 @@ class StoredFlow:
         return param
 
     def root_cause(self) -> str | None:
-        """The rule that explains the rejection (the summary's :func:`explain`), when it was rejected."""
+        """What explains the rejection, when it was rejected: the rule the verdict credits (the
+        summary's :func:`explain`; a finding a 429 does not confirm is not credited, see
+        :func:`toolguard_core.verdict.rejection_verdict`), a rule whose known wording the error text
+        is, or else the root cause the text names (``cause_id``)."""
         if not row_rejected(self.row.get("verdict"), self.row.get("status"), self.row.get("error_message")):
             return None
         errors = [f["rule"] for f in self.findings if f["severity"] == Severity.ERROR]
-        return explain(self.error_text(), errors)
+        verdict = self.row.get("verdict")
+        credited = errors if verdict in (None, Verdict.PREDICTED, Verdict.REPAIR_FAILED) else []
+        cause = self.cause()
+        return explain(self.error_text(), credited) or (cause or {}).get("rule") or (cause or {}).get("cause")
+
+    def cause(self) -> dict[str, Any] | None:
+        """The stored root cause (``cause_json``), if any."""
+        try:
+            cause = json.loads(self.row.get("cause_json") or "null")
+        except ValueError:
+            return None
+        return cause if isinstance(cause, dict) and cause.get("cause") else None
+
+    def root_cause_words(self, root: str) -> str | None:
+        """What ``root`` (a rule id or a root-cause id) means, in one sentence."""
+        rule = RULES.get(root)
+        if rule is not None:
+            return rule.summary
+        cause = self.cause()
+        return (
+            str(cause.get("title")) if cause and cause.get("cause") == root and cause.get("title") else None
+        )
 
     def upstream_line(self) -> str | None:
         """The upstream's answer in one line, as the content view's header says it."""
@@ -234,7 +259,9 @@ def render_text(flow: StoredFlow) -> str:
         lines.append(f"  {'upstream:':<10} {upstream}")
     root = flow.root_cause()
     if root:
-        lines.append(f"  {'cause:':<10} {root} ({rule_doc_link(root)})")
+        # A rule's section in docs/rules.md (a path in toolguard's source); a root cause has its title.
+        where = rule_doc_link(root) if root in RULES else flow.root_cause_words(root)
+        lines.append(f"  {'cause:':<10} {root}" + (f" ({where})" if where else ""))
     lines.append("")
     lines.append(f"findings ({len(flow.findings)}):" if flow.findings else "findings: none")
     for f in flow.findings:
@@ -277,7 +304,10 @@ def render_markdown(flow: StoredFlow) -> str:
         lines.append(f"- **Upstream**: {upstream}")
     root = flow.root_cause()
     if root:
-        lines.append(f"- **Root cause**: [`{root}`]({rule_doc_link(root)})")
+        # No link: a bug report is pasted into another project's tracker, where a path relative to
+        # toolguard's source resolves nowhere, and toolguard has no published docs URL to make it absolute.
+        words = flow.root_cause_words(root)
+        lines.append(f"- **Root cause**: `{root}`" + (f": {words}" if words else ""))
     lines += ["", "#### Findings", ""]
     if not flow.findings:
         lines.append("None: no toolguard rule flagged this request.")

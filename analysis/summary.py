@@ -18,13 +18,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from toolguard_analysis.db import Source, load_learned
+from toolguard_analysis.db import Source, load_learned, load_runs
 from toolguard_analysis.selection import Selection, select_flows
 from toolguard_core.conversation import render_responses_items, responses_items
 from toolguard_core.dburl import label
 from toolguard_core.fingerprint import NORMALISER_VERSION, normalise
 from toolguard_core.grouping import explanation, fingerprint_text, group_key, stored_cause, summary_version
+from toolguard_core.providers import GENERIC
 from toolguard_core.verdict import Verdict, error_text, row_rejected
+from toolguard_core.visibility import (
+    MAX_NAMED_HOSTS,
+    NOTHING_SEEN,
+    hosts_list,
+    merge_hosts,
+    parse_hosts,
+    seen_line,
+    skipped_line,
+)
 
 __all__ = [
     "EXPLANATIONS",
@@ -38,6 +48,7 @@ __all__ = [
     "is_rejected",
     "message_index",
     "repair_stats",
+    "seen_notes",
     "stored_cause",
 ]
 
@@ -336,14 +347,89 @@ def build_summary(
     """The summary dict (docs/summary.md). ``with_flows`` adds ``flows``: the newest flows' details
     for the HTML report's drill-downs (:func:`flow_details`)."""
     learned = load_learned(paths)
+    runs = load_runs(paths, since, until)
     with select_flows(paths, since, until, host, client, model) as selection:
         data = _summarise(selection, learned, with_flows)
+        data["seen"] = _seen(selection, runs, host, data["totals"]["flows"])
     return {
         "format_version": SUMMARY_FORMAT_VERSION,
         "normaliser_version": NORMALISER_VERSION,
         "databases": [label(p) for p in paths],
         "filters": {"since": since, "until": until, "host": host, "client": client, "model": model},
         **data,
+    }
+
+
+#: At most this many unrecognised hosts are listed in the summary's ``seen`` block (the count is whole).
+MAX_SEEN_HOSTS = 100
+
+
+def _seen(selection: Selection, runs: list[dict[str, Any]], host: str | None, stored: int) -> dict[str, Any]:
+    """What the proxies saw, beyond the stored flows (docs/summary.md, "What was seen"): the requests
+    the runs in the time window saw and checked, the requests whose provider and model no catalog knows
+    (the model rules were skipped; usually not stored), and the hosts of the selected flows that no
+    provider profile recognises. ``notes`` says each in words, once; every format shows them.
+
+    The run counts follow ``--since``/``--until`` (runs overlapping the window) but not ``--host``,
+    ``--model`` or ``--client`` (a run row is not per host); the skipped hosts follow ``--host``."""
+    skipped_hosts = merge_hosts(parse_hosts(run.get("model_rules_skipped_hosts")) for run in runs)
+    skipped = sum(int(run.get("model_rules_skipped") or 0) for run in runs)
+    if host:
+        skipped_hosts = {h: n for h, n in skipped_hosts.items() if host.lower() in h.lower()}
+        skipped = sum(skipped_hosts.values())
+    unrecognised = [
+        row["host"]
+        for row in selection.query(
+            f"select distinct f.host as host from flows f where {selection.where} and f.provider = ? "
+            f"and f.host is not null and f.host != '' order by f.host limit {MAX_SEEN_HOSTS + 1}",
+            [*selection.args, GENERIC.id],
+        )
+    ]
+    more_hosts = 0
+    if len(unrecognised) > MAX_SEEN_HOSTS:
+        more_hosts = next(
+            selection.query(
+                f"select count(distinct f.host) as n from flows f where {selection.where} and f.provider = ? "
+                "and f.host is not null and f.host != ''",
+                [*selection.args, GENERIC.id],
+            )
+        )["n"]
+        unrecognised = unrecognised[:MAX_SEEN_HOSTS]
+    requests_seen = sum(int(run.get("requests_seen") or 0) for run in runs)
+    messages = sum(int(run.get("websocket_messages") or 0) for run in runs)
+    validated = sum(int(run.get("validated") or 0) for run in runs)
+    notes = []
+    if runs:
+        if not requests_seen and not messages:
+            notes.append(NOTHING_SEEN)
+        else:
+            notes.append(f"{seen_line(requests_seen + messages, validated)} in {len(runs)} run(s)")
+    else:
+        # Flows copied in (toolguard merge) or a database written before runs were recorded.
+        notes.append(
+            NOTHING_SEEN
+            if not stored
+            else "toolguard recorded no run here: how many requests it saw is unknown"
+        )
+    line = skipped_line(skipped, skipped_hosts)
+    if line:
+        notes.append(line)
+    if unrecognised:
+        total = max(more_hosts, len(unrecognised))
+        notes.append(
+            "hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+            f"{hosts_list(unrecognised, total=total, limit=MAX_NAMED_HOSTS)}"
+        )
+    return {
+        "runs": len(runs),
+        "requests_seen": requests_seen,
+        "websocket_messages": messages,
+        "validated": validated,
+        "model_rules_skipped": skipped,
+        "model_rules_skipped_hosts": skipped_hosts,
+        "unrecognised_hosts": unrecognised,
+        "unrecognised_host_count": max(more_hosts, len(unrecognised)),
+        "notes": notes,
     }
 
 
@@ -602,3 +688,9 @@ def grouping_notes(summary: dict[str, Any]) -> list[str]:
             "toolguard) and are NOT counted in the groups below: run toolguard refingerprint"
         )
     return notes
+
+
+def seen_notes(summary: dict[str, Any]) -> list[str]:
+    """The "what was seen" sentences (:func:`_seen`): requests seen (zero said plainly), model rules
+    skipped, unrecognised hosts. Every format shows them; a summary from an older toolguard has none."""
+    return list((summary.get("seen") or {}).get("notes") or [])

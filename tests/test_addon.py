@@ -657,6 +657,7 @@ def test_stats_command(guard):
     stats = json.loads(tctx.command(addon.stats_command))
     assert stats == {
         "requests_seen": 1,
+        "model_rules_skipped": 0,  # said, not left out (api.openai.com and its model are known)
         "validated": 1,
         "flagged": 1,
         "rejected": 1,
@@ -970,6 +971,8 @@ def test_the_run_row_has_the_counts_and_every_stored_flow_names_it(guard, db_pat
         "stored": 2,
         "internal_errors": 0,
         "websocket_messages": 0,
+        "model_rules_skipped": 0,
+        "model_rules_skipped_hosts": None,
     }
     flows, _ = rows(db_path)
     assert sorted((f["verdict"], f["run_id"]) for f in flows) == [
@@ -1096,3 +1099,37 @@ def test_a_body_still_encoded_is_decoded_by_the_writer(
         expected_body,
         expected_bytes,
     )
+
+
+def test_a_flagged_request_answered_429_is_recognised_everywhere(guard, db_path):
+    """The comment, the flow's metadata and the stored row give the same verdict: a rate limit neither
+    confirms nor refutes the finding (verdict.rejection_verdict), so it is not `predicted`."""
+    addon, _ = guard
+    # OpenAI's 429 (TPM), quoted in TheR1D/shell_gpt#653.
+    body = {
+        "error": {
+            "message": "Request too large for gpt-4o in organization org-78asdf87asdf9aaa8976 on tokens per min "
+            "(TPM): Limit 30000, Requested 31538. The input or output tokens must be reduced in order to run "
+            "successfully. Visit https://platform.openai.com/account/rate-limits to learn more.",
+            "type": "tokens",
+            "param": None,
+            "code": "rate_limit_exceeded",
+        }
+    }
+    flow = make_flow(LONE_TOOL.body())
+    run(addon, flow, answer(429, body))
+    assert (flow.metadata[METADATA_KEY]["verdict"], flow.metadata[METADATA_KEY]["cause"], flow.comment) == (
+        "recognised",
+        "cause.rate-limit",
+        f"toolguard: {LONE_TOOL.rule} at messages[0] [recognised: cause.rate-limit]",
+    )
+    addon.done()
+    (row,), findings = rows(db_path)
+    assert (row["verdict"], row["cause_id"], row["explanation"], row["pattern"]) == (
+        "recognised",
+        "cause.rate-limit",
+        "recognised",
+        None,
+    )
+    assert [(f["rule"], f["severity"]) for f in findings] == [(LONE_TOOL.rule, "error")]
+    assert addon.stats["rejected"] == 1

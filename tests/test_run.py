@@ -22,6 +22,7 @@ from support.upstream import ORPHAN_MESSAGE, Upstream
 
 from toolguard_analysis.cli import cli
 from toolguard_analysis.run import (
+    MAX_REPORT_FLOWS,
     NODE_PRELOAD,
     NOT_STARTED_HINT,
     default_upstream,
@@ -198,8 +199,7 @@ def test_report_reads_only_its_own_run_and_says_zero_as_zero(tmp_path: Path) -> 
     )
     db.close()
     assert report(db_path, "mine", ["node", "app.js"], "regular") == (
-        "toolguard: 0 requests reached the proxy: 0 validated, 0 with findings, 0 rejected by the upstream, "
-        "0 without an answer; 0 flows stored.\n"
+        "toolguard saw 0 requests: nothing was checked; 0 flows stored.\n"
         "  likely cause: Node's built-in fetch ignores HTTPS_PROXY; toolguard preloads a module that routes it "
         "through undici's EnvHttpProxyAgent, which needs the undici package where the app can import it (npm "
         "install undici), or use reverse mode (the default); see docs/guide-node.md.\n"
@@ -286,8 +286,7 @@ def test_report_of_a_command_that_never_started_says_so(tmp_path: Path, started:
     write_run(db, RunRow(id="run", started_utc="2026-01-01T00:00:00.000Z", **zeros))
     db.close()
     assert report(db_path, "run", ["no-such-command"], "reverse", started=started) == (
-        "toolguard: 0 requests reached the proxy: 0 validated, 0 with findings, 0 rejected by the upstream, "
-        f"0 without an answer; 0 flows stored.\n  likely cause: {cause}.\n"
+        f"toolguard saw 0 requests: nothing was checked; 0 flows stored.\n  likely cause: {cause}.\n"
     )
 
 
@@ -485,8 +484,7 @@ def test_run_passes_stdin_through_and_says_no_request_reached_the_proxy(
     assert result.returncode == 0, result.stderr
     assert result.stdout == "line one\nline two\n"
     assert result.stderr.splitlines()[-2:] == [
-        "toolguard: 0 requests reached the proxy: 0 validated, 0 with findings, 0 rejected by the upstream, "
-        "0 without an answer; 0 flows stored.",
+        "toolguard saw 0 requests: nothing was checked; 0 flows stored.",
         "  likely cause: the client did not read OPENAI_BASE_URL, OPENAI_API_BASE or ANTHROPIC_BASE_URL (a base "
         "URL in its configuration, a .env of its own or its command line wins over them), or it made no API call; "
         "try --proxy-mode regular.",
@@ -711,7 +709,7 @@ def test_sigint_reaches_the_whole_client_process_group_and_the_proxy_stops_clean
             process.kill()
     assert process.returncode == 128 + signal.SIGINT, stderr
     assert (
-        "toolguard: 0 requests reached the proxy" in stderr
+        "toolguard saw 0 requests: nothing was checked" in stderr
     )  # the report ran, so the proxy was stopped first
     assert not alive(grandchild)
 
@@ -782,3 +780,88 @@ def test_toolguard_proxy_is_mitmdump_with_the_addon(upstream: Upstream, tmp_path
     assert "Loading script" in output and "toolguard_core/script/toolguard.py" in output
     [flow] = sqlite_utils.Database(db_path)["flows"].rows
     assert (flow["status"], flow["verdict"]) == (400, "predicted")
+
+
+def test_report_hosts_line_covers_every_flow_and_says_how_many_more(tmp_path: Path) -> None:
+    """The hosts line is counted over every stored flow of the run (not the newest 50 shown), and a
+    long list says how many hosts it left out instead of omitting them silently."""
+    db_path = tmp_path / "many.db"
+    db = open_db(db_path)
+    # The oldest flow's host would fall outside the newest MAX_REPORT_FLOWS; 12 hosts in all.
+    hosts = [f"gw{i:02}.corp.example" for i in range(12)]
+    rows = [("f-old", hosts[0], "2026-01-01T00:00:00.000Z")] + [
+        (f"f{i:03}", hosts[1 + i % 11], f"2026-01-01T00:01:{i % 60:02}.{i:03}Z")
+        for i in range(MAX_REPORT_FLOWS)
+    ]
+    write_run(
+        db,
+        RunRow(id="run", started_utc="2026-01-01T00:00:00.000Z", requests_seen=len(rows), validated=len(rows),
+               rejected=len(rows), stored=len(rows)),
+    )  # fmt: skip
+    write_rows(
+        db,
+        [
+            FlowRow(id=flow_id, datetime_utc=when, run_id="run", method="POST", host=host,
+                    path="/v1/chat/completions", provider="generic", status=400, verdict="unexplained")
+            for flow_id, host, when in rows
+        ],
+    )  # fmt: skip
+    db.close()
+    lines = report(db_path, "run", ["python", "agent.py"], "reverse").splitlines()
+    assert f"  flows (the newest {MAX_REPORT_FLOWS} of {len(rows)}):" in lines
+    assert [line for line in lines if line.startswith("  hosts not recognised")] == [
+        "  hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+        + ", ".join(hosts[:10])
+        + " and 2 more; map one with [[gateway]] in the providers config (docs/providers.md)"
+    ]
+
+
+def test_report_says_the_model_rules_were_skipped(tmp_path: Path) -> None:
+    """Requests whose provider and model no catalog knows are usually not stored (the note alone is not
+    worth a row): the run row counts them with their hosts, and the report says so once."""
+    db_path = tmp_path / "skipped.db"
+    db = open_db(db_path)
+    write_run(
+        db,
+        RunRow(id="run", started_utc="2026-01-01T00:00:00.000Z", requests_seen=5, validated=5,
+               model_rules_skipped=4, model_rules_skipped_hosts='{"llm.corp.example": 3, "127.0.0.1": 1}'),
+    )  # fmt: skip
+    db.close()
+    assert report(db_path, "run", ["python", "agent.py"], "reverse").splitlines() == [
+        "toolguard: 5 requests reached the proxy: 5 validated, 0 with findings, 0 rejected by the upstream, "
+        "0 without an answer; 0 flows stored.",
+        "  4 requests to unrecognised hosts (llm.corp.example, 127.0.0.1) with models no catalog knows: model "
+        'rules were skipped (declare the host with [[gateway]] or the model with [models."name"] in the '
+        "providers config, docs/providers.md).",
+    ]
+
+
+# A client asking for a model no catalog knows (a fine-tune) through an unrecognised host.
+UNKNOWN_MODEL_CLIENT = textwrap.dedent(
+    """
+    import openai
+    client = openai.OpenAI(api_key="sk-test-unknown-model", max_retries=0, timeout=15)
+    client.chat.completions.create(model="acme-finetune-v3", messages=[{"role": "user", "content": "hi"}])
+    """
+)
+
+
+@pytest.mark.e2e
+def test_run_says_once_that_the_model_rules_were_skipped(upstream: Upstream, tmp_path: Path) -> None:
+    """The accepted request is not stored (the model.rules-skipped note alone is not worth a row), so
+    the run report reads the run row's count and hosts: never silent about what it could not check."""
+    result = toolguard_run(
+        "--upstream", upstream.url, "--db", str(tmp_path / "run.db"), "--confdir", str(tmp_path / "conf"),
+        "--", PYTHON, "-c", UNKNOWN_MODEL_CLIENT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    start = lines.index(
+        "toolguard: 1 request reached the proxy: 1 validated, 0 with findings, 0 rejected by the upstream, "
+        "0 without an answer; 0 flows stored."
+    )
+    assert lines[start + 1 :] == [
+        "  1 request to unrecognised hosts (127.0.0.1) with models no catalog knows: model rules were skipped "
+        '(declare the host with [[gateway]] or the model with [models."name"] in the providers config, '
+        "docs/providers.md).",
+    ]

@@ -105,6 +105,7 @@ def test_migrations_run_in_their_fixed_order() -> None:
         "m006_websocket_messages",
         "m007_summary_columns",
         "m008_content_dedup",
+        "m009_visibility",
     ]
 
 

@@ -90,10 +90,12 @@ def test_stale_and_ungrouped_rows_are_counted_and_said(tmp_path: Path) -> None:
         "groups below: run toolguard refingerprint"
     )
     lines = render_text(data, width=400).splitlines()
-    assert lines[1:5] == [
+    assert lines[1:6] == [
         "5 stored flows, 2 rejected by the upstream, 1 distinct failure(s)",
-        "2 predicted (a rule flagged it before the answer), 0 recognised (the error text names a known root "
-        "cause), 0 unexplained",
+        "2 predicted (a rule flagged what the upstream rejected), 0 recognised (no rule credited, the error "
+        "text names a known root cause), 0 unexplained",
+        # Flows written without a run row (write_rows alone): what was seen is unknown, and said so.
+        "toolguard recorded no run here: how many requests it saw is unknown",
         stale,
         ungrouped,
     ]

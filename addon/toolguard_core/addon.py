@@ -79,6 +79,7 @@ from toolguard_core.verdict import (
     should_store,
 )
 from toolguard_core.verdict import verdict as verdict_for
+from toolguard_core.visibility import NOTHING_SEEN, add_host, hosts_json, merge_hosts, skipped_line
 from toolguard_core.wsresponses import Prepared, ResponsesSocket, Turn
 
 logger = logging.getLogger(__name__)
@@ -113,6 +114,8 @@ PROCESS_STARTED = time.time()
 # Counts of addon instances that already stopped in this process, per (database, run): a hot reload
 # replaces the ToolGuard instance (and its stats) but the run row keeps counting from where it was.
 _STOPPED_COUNTS: dict[tuple[str, str], Counter[str]] = {}
+# The same for the hosts of requests whose provider and model no catalog knows (runs.model_rules_skipped_hosts).
+_STOPPED_SKIPPED_HOSTS: dict[tuple[str, str], Counter[str]] = {}
 
 
 @dataclass(slots=True)
@@ -183,6 +186,8 @@ class ToolGuard:
         self.otlp: Any = None  # otel.OtlpExport when toolguard_otlp_endpoint is set
         self.pending: dict[str, Pending] = {}
         self.stats: Counter[str] = Counter()
+        # Hosts of the requests counted in stats["model_rules_skipped"] (bounded: visibility.add_host).
+        self.skipped_hosts: Counter[str] = Counter()
         self._gc_frozen = False
         self._running = False
         self.summary_thread: threading.Thread | None = None
@@ -532,10 +537,25 @@ class ToolGuard:
             if self.settings is not None:
                 key = (self.settings.db_path, self.settings.run_id)
                 _STOPPED_COUNTS[key] = _STOPPED_COUNTS.get(key, Counter()) + self.stats
+                _STOPPED_SKIPPED_HOSTS[key] = _STOPPED_SKIPPED_HOSTS.get(key, Counter()) + self.skipped_hosts
             # Drains the whole queue however long it takes, with progress lines, and logs how many
             # rows were written (and dropped, and why); see Store.close. Then the syncer and the
             # exporter send what is left (both bounded).
             logger.info("toolguard: %s", json.loads(self._close_store()))  # a dict, as before
+        for line in self._unseen_lines():
+            logger.info("%s", line)
+
+    def _unseen_lines(self) -> list[str]:
+        """What the proxy did not see or could not check, in words (visibility.py): no request at all,
+        requests whose provider and model no catalog knows. Said at shutdown, after the stats."""
+        stats = self.all_stats()
+        lines = []
+        if not stats.get("requests_seen") and not stats.get("websocket_messages"):
+            lines.append(NOTHING_SEEN)
+        skipped = skipped_line(stats.get("model_rules_skipped", 0), self.skipped_hosts)
+        if skipped:
+            lines.append(f"toolguard: {skipped}")
+        return lines
 
     def _close_store(self) -> str:
         """Drain the store, then let the syncer send the rest and the exporter flush (both bounded);
@@ -556,6 +576,8 @@ class ToolGuard:
         if self.sockets is not None:
             self.sockets.close()
             self.stats.update(self.sockets.stats)
+            for host, n in self.sockets.skipped_hosts.items():
+                add_host(self.skipped_hosts, host, n)
             self.sockets = None
 
     def _sink_stats(self) -> dict[str, int]:
@@ -637,6 +659,11 @@ class ToolGuard:
         export's (docs/deployment.md, docs/opentelemetry.md), and what the upstreams taught."""
         knowledge = self.knowledge
         stats: dict[str, Any] = dict(self.all_stats())
+        # Zero is said, not left out: "0 requests seen" is what tells a misconfigured client apart.
+        stats.setdefault("requests_seen", 0)
+        stats.setdefault("model_rules_skipped", 0)
+        if self.skipped_hosts:
+            stats["model_rules_skipped_hosts"] = merge_hosts([self.skipped_hosts])
         if self.store is not None:
             stats.update(self.store.counters())
         stats.update(self._sink_stats())
@@ -914,8 +941,11 @@ class ToolGuard:
             self.stats["validated"] += 1
             if _worth_keeping(analysis.findings):
                 self.stats["flagged"] += 1
-            elif analysis.findings:  # the note alone: counted (never silent), the flow is not kept for it
+            if analysis.findings and any(f.rule == UNKNOWN_MODEL.id for f in analysis.findings):
+                # Counted with its host whether or not the flow is stored (the note alone is not):
+                # the run report, the summary and the stats line say the model rules were skipped.
                 self.stats["model_rules_skipped"] += 1
+                add_host(self.skipped_hosts, flow.request.pretty_host)
         request = flow.request
         for internal in internal_errors:
             self.stats["internal_errors"] += 1
@@ -1123,19 +1153,22 @@ class ToolGuard:
             repaired=pending.repair is not None and pending.repair.changed,
         )
         recognition = None
-        if verdict == Verdict.UNEXPLAINED:
-            # Name the root cause now, so the console line and the comment say `recognised` as the
-            # stored row will (the writer thread decides the row's verdict the same way).
-            recognition = early_recognition(
+        if verdict in (Verdict.UNEXPLAINED, Verdict.PREDICTED):
+            # Name the root cause now, so the console line and the comment give the verdict the stored
+            # row will (the writer thread decides the row's verdict the same way): an unexplained
+            # rejection the catalogue names is `recognised`, and so is a flagged one the upstream
+            # rejected for an unrelated reason (a 429 neither confirms nor refutes a rule).
+            error_rules = [f.rule for f in findings if f.severity == Severity.ERROR]
+            recognition, error_message = early_recognition(
                 status=status,
                 raw_body=flow.response.raw_content if flow.response is not None else None,
                 content_encoding=flow.response.headers.get("content-encoding") if flow.response else None,
                 content_type=flow.response.headers.get("content-type") if flow.response else None,
                 stream_error=tap.error if tap is not None else None,
                 provider=pending.analysis.target.provider.id,
-                finding_rules=[],
+                finding_rules=error_rules,
             )
-            verdict = explained(verdict, recognition)
+            verdict = explained(verdict, recognition, error_rules=error_rules, text=error_message)
         self._annotate(flow, findings, verdict, pending=pending, recognition=recognition)
         if tap is not None:
             flow.metadata[METADATA_KEY]["stream"] = tap.summary()
@@ -1212,8 +1245,10 @@ class ToolGuard:
         elif findings:
             first = errors[0] if errors else findings[0]
             more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
+            # A flagged request rejected for an unrelated reason (a 429) names that cause: not credited.
+            cause = f": {recognition.cause_id}" if verdict == Verdict.RECOGNISED and recognition else ""
             flow.comment = f"toolguard: {first.rule} at {first.location}{more}" + (
-                f" [{verdict}]" if verdict else ""
+                f" [{verdict}{cause}]" if verdict else ""
             )
         elif verdict in (Verdict.UNEXPLAINED, Verdict.RECOGNISED):
             status = flow.response.status_code if flow.response else "?"
@@ -1358,8 +1393,16 @@ class ToolGuard:
                 stored=stats["queued"],  # queued for the writer, which drains before exit
                 internal_errors=stats["internal_errors"],
                 websocket_messages=stats["websocket_messages"],
+                model_rules_skipped=stats["model_rules_skipped"],
+                model_rules_skipped_hosts=hosts_json(self._skipped_hosts()),
             )
         )
+
+    def _skipped_hosts(self) -> Counter[str]:
+        """This run's hosts of requests whose provider and model no catalog knows (hot reloads included)."""
+        key = (self.settings.db_path, self.settings.run_id) if self.settings is not None else None
+        stopped = _STOPPED_SKIPPED_HOSTS.get(key, Counter()) if key is not None else Counter()
+        return stopped + self.skipped_hosts
 
 
 def make_addons() -> list[ToolGuard]:
@@ -1414,6 +1457,9 @@ def console_line(
         first = next((f for f in findings if f.severity == Severity.ERROR), findings[0])
         more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
         what = f"{first.severity} {first.rule} at {first.location}{more}"
+        if verdict == Verdict.RECOGNISED and recognition is not None:
+            # The answer is unrelated to the finding (verdict.rejection_verdict): say what it was.
+            what += f", not confirmed by the answer: {recognition.cause_id}: {recognition.title}"
     elif recognition is not None:
         what = f"{recognition.cause_id}: {recognition.title}"
     else:
@@ -1554,6 +1600,8 @@ class SocketWorker:
         self.repair = repair or RepairOptions()
         self.offload = offload
         self._stopping = False
+        # Hosts of messages whose provider and model no catalog knows (joins the addon's at close).
+        self.skipped_hosts: Counter[str] = Counter()
         self.stats: Counter[str] = Counter()
         self._followed: set[str] = set()  # touched on the event loop only
         self._connections: dict[str, _Connection] = {}  # touched on the worker thread only
@@ -1642,7 +1690,11 @@ class SocketWorker:
                 if turn.analysis.findings and not any(
                     f.rule in PASSED_THROUGH_RULES for f in turn.analysis.findings
                 ):
-                    self.stats["flagged"] += 1
+                    if _worth_keeping(turn.analysis.findings):
+                        self.stats["flagged"] += 1
+                    if any(f.rule == UNKNOWN_MODEL.id for f in turn.analysis.findings):
+                        self.stats["model_rules_skipped"] += 1  # as the HTTP hooks count it, with its host
+                        add_host(self.skipped_hosts, connection.host)
                 if reply is not None and analysis.has_error and not reply.abandoned.is_set():
                     action = self._act(connection, turn, prepared)
             if reply is not None:

@@ -56,22 +56,23 @@ def early_recognition(
     stream_error: UpstreamError | None,
     provider: str | None,
     finding_rules: list[str],
-) -> Recognition | None:
-    """The root cause an unexplained rejection's answer names, read when the flow finishes so the
-    console line and ``flow.comment`` say ``recognised`` like the stored row will. Never raises."""
+) -> tuple[Recognition | None, str | None]:
+    """The root cause a rejection's answer names and its error text, read when the flow finishes so
+    the console line and ``flow.comment`` give the verdict the stored row will (a flagged request
+    answered 429 is ``recognised``, not ``predicted``: :func:`toolguard_core.verdict.explained`).
+    Never raises."""
     try:
         body = None
         if raw_body is not None:
             decoded = decode_body(raw_body, content_encoding, EARLY_BODY_BYTES)
             body = decoded.body if decoded.body is not None else raw_body[:EARLY_BODY_BYTES]
         error, _ = answer_error(status, body, content_type, stream_error)
-        return (
-            recognise_error(error, provider=provider, finding_rules=finding_rules, status=status)
-            if error
-            else None
-        )
+        if error is None:
+            return None, None
+        recognition = recognise_error(error, provider=provider, finding_rules=finding_rules, status=status)
+        return recognition, error.effective_message
     except Exception:  # defensive: naming a cause early must never break the flow
-        return None
+        return None, None
 
 
 @dataclass(slots=True)
@@ -147,7 +148,8 @@ class Capture:
             response_text = None
         request_text = self.request_text
         # The root cause the answer names (issue #10): read here, on the writer thread, from the
-        # parsed error; an unexplained rejection it explains is stored as ``recognised``.
+        # parsed error; an unexplained rejection it explains is stored as ``recognised``, and so is a
+        # flagged one whose answer is unrelated to the findings (a 429: verdict.rejection_verdict).
         error_rules = [f.rule for f in self.findings if f.severity == Severity.ERROR]
         recognition = (
             recognise_error(error, provider=self.provider, finding_rules=error_rules, status=self.status)
@@ -190,7 +192,12 @@ class Capture:
             error_json=json.dumps(error.summary(), ensure_ascii=False) if error else None,
             error_source=error_source,
             flow_error=self.flow_error,
-            verdict=explained(self.verdict, recognition),
+            verdict=explained(
+                self.verdict,
+                recognition,
+                error_rules=error_rules,
+                text=error.effective_message if error is not None else None,
+            ),
             cause_id=cause_id,
             cause_json=cause_json,
             finding_count=len(self.findings),

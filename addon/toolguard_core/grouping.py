@@ -36,7 +36,7 @@ from toolguard_core.clients import headers as parse_headers
 from toolguard_core.clients import parse_client
 from toolguard_core.fingerprint import NORMALISER_VERSION, fingerprint
 from toolguard_core.patterns import EXTRA_WORDINGS, PREFERRED, explain
-from toolguard_core.verdict import Verdict, error_text, recognise_stored, row_rejected
+from toolguard_core.verdict import Verdict, error_text, recognise_stored, rejection_verdict, row_rejected
 
 __all__ = [
     "COLUMNS",
@@ -63,7 +63,7 @@ COLUMNS: tuple[str, ...] = (
 )
 #: Bump when :func:`derive` itself changes what it computes (the normaliser and the catalogues are
 #: digested into :func:`summary_version` on their own).
-DERIVATION = "d1"
+DERIVATION = "d2"  # d2: the explanation is decided from both sides (verdict.rejection_verdict)
 
 
 def fingerprint_text(row: Mapping[str, Any]) -> str:
@@ -105,12 +105,11 @@ def stored_cause(
     return recognition.summary() if recognition is not None else None
 
 
-def explanation(error_rules: Sequence[str], cause: Mapping[str, Any] | None) -> str:
-    """``predicted``, ``recognised`` or ``unexplained``: the same decision as the verdict column
-    (:func:`toolguard_core.verdict.explained`), made again so older rows read the same way."""
-    if error_rules:
-        return Verdict.PREDICTED.value
-    return (Verdict.RECOGNISED if cause else Verdict.UNEXPLAINED).value
+def explanation(error_rules: Sequence[str], cause: Mapping[str, Any] | None, text: str | None) -> str:
+    """``predicted``, ``recognised`` or ``unexplained``: the verdict column's decision
+    (:func:`toolguard_core.verdict.rejection_verdict`, from both sides), made again so older rows
+    read the same way."""
+    return rejection_verdict(error_rules, cause, text).value
 
 
 def group_key(cause_id: str | None, pattern: str | None, fp: str) -> str:
@@ -167,12 +166,16 @@ def derive(
         # Rules are matched against the same text that is fingerprinted: the innermost provider
         # message, so an OpenRouter-wrapped OpenAI error is explained by OpenAI's wording.
         text = error_text(row.get("error_json"), row.get("error_message"))
-        pattern = explain(text, error_rules) or (cause or {}).get("rule")
+        verdict = explanation(error_rules, cause, text)
+        # A finding the answer does not credit (a 429 on a flagged request) does not name the group:
+        # only a rule whose known wording the text is, or the root cause's rule, does.
+        credited = error_rules if verdict == Verdict.PREDICTED else ()
+        pattern = explain(text, credited) or (cause or {}).get("rule")
         fp = fingerprint(fingerprint_text(row))
         # Keyed by root cause AND rule, not by the sentence alone: OpenAI answers an orphan tool
         # message and a duplicate tool answer with one sentence; the rule that fired tells them apart.
         key = group_key(cause["cause"] if cause else None, pattern, fp)
-        return (client, rules, fp, pattern, explanation(error_rules, cause), key, summary_version())
+        return (client, rules, fp, pattern, verdict, key, summary_version())
     except Exception:  # defensive: a bug here must not cost the row (house rule: never break traffic)
         return (None,) * len(COLUMNS)
 

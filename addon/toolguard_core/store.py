@@ -32,7 +32,13 @@ from sqlite_utils import Migrations
 from toolguard_core import dedup, grouping
 from toolguard_core.learned import Knowledge
 from toolguard_core.learned_store import learn_from_rows, load_knowledge
-from toolguard_core.verdict import REJECTED_VERDICTS, explained, recognise_stored
+from toolguard_core.verdict import (
+    REJECTED_VERDICTS,
+    error_text,
+    explained,
+    recognise_stored,
+    rejection_verdict,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -233,6 +239,10 @@ class RunRow(BaseModel):
     stored: int = 0
     internal_errors: int = 0
     websocket_messages: int = 0
+    #: Requests whose provider and model no catalog knows (the model rules were skipped), and their
+    #: hosts as JSON ``{host: requests}`` (m009_visibility).
+    model_rules_skipped: int = 0
+    model_rules_skipped_hosts: str | None = None
 
 
 @migrations()
@@ -374,6 +384,55 @@ def m008_content_dedup(db: sqlite_utils.Database) -> None:
     create_flows_view(db)
     # The rows stored whole so far move to the new layout (the file shrinks after `sqlite-utils vacuum`).
     compact_rows(db)
+
+
+@migrations()
+def m009_visibility(db: sqlite_utils.Database) -> None:
+    # Issue #9/#10 ("never reassuring about what was not seen"): requests whose provider and model no
+    # catalog knows (the model rules could not run, `model.rules-skipped`) are counted per run, with
+    # their hosts (JSON {host: requests}), since such a request is usually not stored. And a flagged
+    # request the upstream rejected for an unrelated reason (a 429, a 401, an overload) is no longer
+    # `predicted` (verdict.rejection_verdict): stored verdicts and summary columns are decided again.
+    # Idempotent: columns added only when missing.
+    columns = db["runs"].columns_dict
+    if "model_rules_skipped" not in columns:
+        db.execute("ALTER TABLE runs ADD COLUMN model_rules_skipped INTEGER NOT NULL DEFAULT 0")
+    if "model_rules_skipped_hosts" not in columns:
+        db.execute("ALTER TABLE runs ADD COLUMN model_rules_skipped_hosts TEXT")
+    recredit_rows(db)
+    if has_summary_columns(db):
+        refresh_summary_columns(db, stale_only=True)
+
+
+def recredit_rows(db: sqlite_utils.Database) -> int:
+    """Decide again, from both sides (:func:`toolguard_core.verdict.rejection_verdict`), the verdict of
+    every stored ``predicted`` row with its stored root cause; returns how many became ``recognised``
+    or ``unexplained``. In batches by rowid: memory stays bounded on a large file."""
+    table = flows_table(db)
+    changed, last = 0, -1
+    while True:
+        rows = db.execute(
+            f"SELECT rowid, id, error_json, error_message, cause_json FROM {table} "
+            "WHERE verdict = ? AND rowid > ? ORDER BY rowid LIMIT ?",
+            ["predicted", last, grouping.REFRESH_BATCH],
+        ).fetchall()
+        if not rows:
+            return changed
+        last = rows[-1][0]
+        marks = ", ".join("?" * len(rows))
+        errors: dict[str, list[str]] = {}
+        for flow_id, rule in db.execute(
+            f"SELECT flow_id, rule FROM findings WHERE severity = 'error' AND flow_id IN ({marks}) "
+            "ORDER BY flow_id, idx",
+            [row[1] for row in rows],
+        ).fetchall():
+            errors.setdefault(flow_id, []).append(rule)
+        for _, flow_id, error_json, error_message, cause_json in rows:
+            cause = grouping.stored_cause({"cause_json": cause_json}, ())
+            decided = rejection_verdict(errors.get(flow_id, ()), cause, error_text(error_json, error_message))
+            if decided != "predicted":
+                db.execute(f"UPDATE {table} SET verdict = ? WHERE id = ?", [decided.value, flow_id])
+                changed += 1
 
 
 def compact_rows(db: sqlite_utils.Database) -> int:
@@ -554,8 +613,9 @@ class FlowRow(BaseModel):
 
 def relabel_rows(db: sqlite_utils.Database) -> int:
     """Recompute ``cause_id``/``cause_json`` of every stored rejection with the current catalogue, and
-    its verdict between ``unexplained`` and ``recognised`` (``toolguard reexplain``; the migration that
-    added the columns runs it once). Returns how many rows changed."""
+    its verdict among ``predicted``, ``recognised`` and ``unexplained`` (``toolguard reexplain``; the
+    migrations that added the columns and the two-sided decision run it once). Returns how many rows
+    changed."""
     rejected = tuple(v.value for v in REJECTED_VERDICTS)
     errors: dict[str, list[str]] = {}
     for flow_id, rule in db.execute(
@@ -578,7 +638,12 @@ def relabel_rows(db: sqlite_utils.Database) -> int:
                 status=status,
             )
             cause_id, cause_json = cause_columns(recognition)
-            new_verdict = explained(verdict, recognition)
+            new_verdict = explained(
+                verdict,
+                recognition,
+                error_rules=errors.get(flow_id, ()),
+                text=error_text(error_json, error_message),
+            )
             if (cause_id, cause_json, new_verdict) != (old_id, old_json, verdict):
                 db.execute(
                     f"UPDATE {flows_table(db)} SET cause_id = ?, cause_json = ?, verdict = ? WHERE id = ?",

@@ -1,28 +1,10 @@
 """The link between toolguard's prediction and the upstream's answer, as one word per stored flow.
 
-=================  =====================================================================================
-verdict            meaning
-=================  =====================================================================================
-``predicted``      toolguard found an error-severity problem and the upstream rejected the request
-                   (status >= 400, or an error event inside a 200 stream)
-``recognised``     the upstream rejected the request, no rule flagged it, but the error text names a
-                   known root cause (``cause_id``, see :mod:`toolguard_core.causes`): labelled when
-                   the row is written, from the upstream's answer
-``unexplained``    the upstream rejected the request and neither a rule nor the root-cause catalogue
-                   explains it: a candidate for a new rule or cause (this includes 401/429/5xx that
-                   no catalogue wording names; filter on ``status`` to narrow it)
-``false_alarm``    toolguard found an error-severity problem but the upstream accepted the request
-``no_answer``      no upstream response at all: connection refused, timeout, client gone before the
-                   response headers, body size limit (``flow_error`` says which)
-``accepted``       the upstream accepted a request that had findings of lower severity only
-                   (warnings/info); stored because of those findings
-``blocked``        ``toolguard_mode=block``: the request had an error finding and the proxy answered it
-                   itself with the provider's error shape; the upstream never saw it (docs/modes.md)
-``repaired``       ``toolguard_mode=repair``: toolguard changed the request (rows in ``repairs``) and the
-                   upstream accepted the repaired request
-``repair_failed``  ``toolguard_mode=repair``: toolguard changed the request and the upstream still
-                   rejected it (both bodies are in ``repairs``)
-=================  =====================================================================================
+Each verdict and its meaning is declared once, here: :class:`Verdict`, :data:`VERDICT_MEANINGS` (in
+full), :data:`REJECTION_VOCABULARY` (the three words for a rejection in a few words, for reports)
+and :data:`DECISION_RULE` (how a rejection gets its word). docs/errors.md's verdict table and rule
+of decision are generated from them (scripts/gen_verdicts_doc.py); the summary, ``toolguard run``,
+``toolguard show`` and the HTML report read them.
 
 A response that started (a status is known) counts as the upstream's answer even if the client
 disconnected later in the stream: the upstream took the request. ``flow_error`` still records the
@@ -36,11 +18,13 @@ They are pure (no mitmproxy import), so the click-free analysis library can use 
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
+from typing import Any
 
-from toolguard_core.causes import Recognition, recognise, recognise_error
+from toolguard_core.causes import STATUS, Recognition, recognise, recognise_error
 from toolguard_core.upstream_errors import UpstreamError, innermost_message
 
 
@@ -64,10 +48,77 @@ REJECTED_VERDICTS = frozenset(
     {Verdict.PREDICTED, Verdict.RECOGNISED, Verdict.UNEXPLAINED, Verdict.REPAIR_FAILED}
 )
 
+#: Each verdict's meaning, in full (docs/errors.md's table is generated from this).
+VERDICT_MEANINGS: dict[str, str] = {
+    Verdict.PREDICTED: (
+        "toolguard had an error-severity finding and the upstream rejected the request (status >= 400, or an "
+        "error event inside a 200 stream) for a reason that may be what it flagged (see the rule of decision)"
+    ),
+    Verdict.RECOGNISED: (
+        "the upstream rejected the request, no rule is credited with it, but its error text names a known root "
+        "cause (`cause_id`, `cause_json`: the catalogue in `toolguard_core/causes.py`): no rule flagged the "
+        "request, or the answer is unrelated to what the rules flagged (a 429, a 401, an overload)"
+    ),
+    Verdict.UNEXPLAINED: (
+        "the upstream rejected the request and neither a credited rule nor a known root cause explains it: a "
+        "candidate for a new rule or cause"
+    ),
+    Verdict.FALSE_ALARM: "toolguard had an error-severity finding and the upstream accepted the request",
+    Verdict.NO_ANSWER: (
+        "no response at all (`status` is NULL; `flow_error` says why: connection refused, timeout, client gone "
+        "before the response headers, body size limit). In reverse mode a refused upstream connection is stored "
+        "too, without the request unless `connection_strategy=lazy` (docs/schema.md)"
+    ),
+    Verdict.ACCEPTED: (
+        "the upstream accepted a request whose findings were warnings/info only (stored because of those findings)"
+    ),
+    Verdict.BLOCKED: (
+        "`toolguard_mode=block`: toolguard answered the request itself with the provider's error; the upstream "
+        "never saw it (docs/modes.md)"
+    ),
+    Verdict.REPAIRED: (
+        "`toolguard_mode=repair`: toolguard fixed the request (rows in `repairs`) and the upstream accepted it"
+    ),
+    Verdict.REPAIR_FAILED: (
+        "`toolguard_mode=repair`: toolguard fixed the request and the upstream still rejected it (counted as a "
+        "rejection; both bodies are in `repairs`)"
+    ),
+}
+
+#: The one vocabulary for a rejection, each word in a few words: `toolguard summary` (every format),
+#: `toolguard run`, the HTML report and the Datasette metadata (tests check they agree).
+REJECTION_VOCABULARY: dict[str, str] = {
+    Verdict.PREDICTED: "a rule flagged what the upstream rejected",
+    Verdict.RECOGNISED: "no rule credited, the error text names a known root cause",
+    Verdict.UNEXPLAINED: "neither",
+}
+
+#: How a rejection gets its word (:func:`rejection_verdict`), as the docs state it (Markdown).
+DECISION_RULE: tuple[str, ...] = (
+    "A rejection's verdict is decided from both sides: the request's error findings and the root cause "
+    "the upstream's answer names. A rule is credited (`predicted`) unless the answer is unrelated to "
+    "anything a rule checks:",
+    "- its root cause is *transient* (`Cause.transient` in `toolguard_core/causes.py`: credentials, quota, "
+    "rate limit, overload, a server failure, moderation): a 429 says nothing about the request's fields, "
+    "so the rule is neither confirmed nor refuted: it is not counted in the summary's per-rule precision, "
+    "nor in `rule_calibration`, and nothing is learned from it. One exception: a bare HTTP 500 whose text "
+    "names nothing (the status alone), because llama.cpp and servers whose Jinja chat templates raise "
+    "answer malformed requests with 500 (https://github.com/mistralai/mistral-vibe/issues/1006);",
+    "- or its text is the known wording of a `body.*` rule that did not fire (OpenAI's \"We could not "
+    'parse the JSON body of your request"): the upstream never read the fields the other rules checked.',
+    "A root cause that names one of the request's own rules always credits it. A rejection whose rules "
+    "are not credited is `recognised` when its root cause is known, else `unexplained`; the same holds "
+    "for a rejection no rule flagged. A content rejection the catalogue attributes to another rule still "
+    "credits the request's rule: the catalogue's rule ids are not precise enough to refute a finding "
+    "(sibling rules predict the same sentence). The verdict column, the summary's `explanation` and "
+    "`pattern` columns, the console line and `flow.comment`, `toolguard run`, `toolguard show` and "
+    "`toolguard reexplain` all apply this one decision.",
+)
+
 #: Each verdict in words, for reports that a person reads (`toolguard run`, `toolguard show`, HTML).
 VERDICT_WORDS: dict[str, str] = {
     Verdict.PREDICTED: "rejected by the upstream, as toolguard predicted",
-    Verdict.RECOGNISED: "rejected by the upstream; no rule flagged it, but the error names a known root cause",
+    Verdict.RECOGNISED: "rejected by the upstream for a known root cause; no rule is credited with it",
     Verdict.UNEXPLAINED: "rejected by the upstream; neither a rule nor a known root cause explains it",
     Verdict.FALSE_ALARM: "accepted by the upstream despite an error finding (a false alarm)",
     Verdict.NO_ANSWER: "no answer from the upstream",
@@ -118,15 +169,79 @@ def verdict(
     return (Verdict.FALSE_ALARM if has_error_finding else Verdict.ACCEPTED).value
 
 
-def explained(verdict: str | None, recognition: Recognition | None) -> str | None:
-    """The verdict once the upstream's answer is read: an ``unexplained`` rejection whose error text
-    names a known root cause is ``recognised``. Decided where the row is written (the writer thread,
-    :meth:`toolguard_core.capture.Capture.to_row`) and by ``toolguard reexplain`` for stored rows."""
-    if verdict == Verdict.UNEXPLAINED and recognition is not None:
-        return Verdict.RECOGNISED.value
-    if verdict == Verdict.RECOGNISED and recognition is None:
-        return Verdict.UNEXPLAINED.value  # the catalogue no longer names it (reexplain)
-    return verdict
+#: The wording "provider" of the catalogue's last tier, the HTTP status alone (causes.STATUS).
+STATUS_TIER = next(iter(STATUS.values()))[1].provider
+#: Statuses whose status-tier root cause does not discredit a finding: llama.cpp (and servers whose
+#: Jinja chat templates raise) answer a malformed request with 500 (providers.md; mistral-vibe#1006).
+AMBIGUOUS_STATUSES = frozenset({"500"})
+#: The rule family whose wordings say the upstream could not read the body at all (rules/body.py).
+UNREADABLE_BODY_FAMILY = "body"
+
+
+@functools.cache
+def _unreadable_body_rules() -> frozenset[str]:
+    from toolguard_core.rules import RULES  # lazily: the rules import much more than this module needs
+
+    return frozenset(rule.id for rule in RULES.values() if rule.family == UNREADABLE_BODY_FAMILY)
+
+
+def unrelated_answer(
+    error_rules: Sequence[str], cause: Mapping[str, Any] | None, text: str | None
+) -> str | None:
+    """Why a rejection neither confirms nor refutes the request's error findings, or ``None`` when it
+    may be what they predicted (:data:`DECISION_RULE`).
+
+    ``cause``: the root cause as stored (:meth:`~toolguard_core.causes.Recognition.summary`, the
+    ``cause_json`` column); ``text``: the error text (:func:`error_text`)."""
+    if cause and cause.get("rule") and cause.get("rule") in error_rules:
+        return None  # the catalogue names the request's own rule
+    if cause and cause.get("transient"):
+        status = (cause.get("values") or {}).get("status")
+        if not (cause.get("provider") == STATUS_TIER and status in AMBIGUOUS_STATUSES):
+            return f"{cause.get('cause')}: {cause.get('title') or 'not about the request'}"
+    if text:
+        from toolguard_core.patterns import rules_for_text
+
+        unreadable = _unreadable_body_rules()
+        try:
+            named = [rule for rule in rules_for_text(text) if rule in unreadable]
+        except UnicodeError:  # a lone surrogate cannot be fingerprinted: it is no rule's wording
+            named = []
+        if named and not set(named) & set(error_rules):
+            return f"the upstream could not read the body ({named[0]}'s wording)"
+    return None
+
+
+def rejection_verdict(
+    error_rules: Sequence[str], cause: Mapping[str, Any] | None, text: str | None
+) -> Verdict:
+    """``predicted``, ``recognised`` or ``unexplained`` for a rejection: the one decision that the
+    verdict column, the summary's ``explanation`` column, the console line and the reports share."""
+    if error_rules and unrelated_answer(error_rules, cause, text) is None:
+        return Verdict.PREDICTED
+    return Verdict.RECOGNISED if cause else Verdict.UNEXPLAINED
+
+
+#: The verdicts :func:`explained` decides again once the answer is read.
+_REJECTION_WORDS = frozenset({Verdict.PREDICTED, Verdict.RECOGNISED, Verdict.UNEXPLAINED})
+
+
+def explained(
+    verdict: str | None,
+    recognition: Recognition | None,
+    *,
+    error_rules: Sequence[str],
+    text: str | None,
+) -> str | None:
+    """The verdict once the upstream's answer is read (:func:`rejection_verdict`): an ``unexplained``
+    rejection whose error text names a known root cause is ``recognised``, and so is a flagged one
+    whose answer is unrelated to the findings (a 429). Decided where the row is written (the writer
+    thread, :meth:`toolguard_core.capture.Capture.to_row`), by the addon for the console line, and by
+    ``toolguard reexplain`` for stored rows. ``error_rules``: the flow's error-severity rules."""
+    if verdict not in _REJECTION_WORDS:
+        return verdict
+    cause = recognition.summary() if recognition is not None else None
+    return rejection_verdict(error_rules, cause, text).value
 
 
 def recognise_stored(

@@ -504,8 +504,7 @@ def test_report_of_a_client_that_never_reached_the_proxy_says_so(upstream: Upstr
     lines = result.stderr.splitlines()
     assert lines[1].startswith("toolguard: Node's fetch ignores HTTPS_PROXY")  # the preload's own warning
     assert lines[-2:] == [
-        "toolguard: 0 requests reached the proxy: 0 validated, 0 with findings, 0 rejected by the upstream, "
-        "0 without an answer; 0 flows stored.",
+        "toolguard saw 0 requests: nothing was checked; 0 flows stored.",
         "  likely cause: Node's built-in fetch ignores HTTPS_PROXY; toolguard preloads a module that routes it "
         "through undici's EnvHttpProxyAgent, which needs the undici package where the app can import it "
         "(npm install undici), or use reverse mode (the default); see docs/guide-node.md.",

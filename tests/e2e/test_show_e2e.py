@@ -93,10 +93,12 @@ def test_show_markdown_is_a_bug_report_without_secrets(stored_orphan: Any) -> No
     assert text.startswith(
         "### The API at 127.0.0.1 rejects the request: sequence.orphan-tool-message at messages[2]\n"
     )
+    # No relative link (it resolves nowhere in another project's tracker): the rule and what it means.
     assert (
-        "- **Root cause**: [`sequence.orphan-tool-message`](docs/rules.md#sequenceorphan-tool-message)"
-        in text
-    )
+        "- **Root cause**: `sequence.orphan-tool-message`: A tool message is not in the contiguous block right "
+        "after an assistant message with `tool_calls`.\n"
+    ) in text
+    assert "](" not in text  # no markdown link at all: toolguard has no published docs URL
     assert "[2] tool  answers 'call_Lost42': NO CALL with this id before it" in text
     assert "authorization: [REDACTED]" in text
     # No secret in any form: not the key, not its tail, not a bearer token.

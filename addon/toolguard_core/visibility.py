@@ -1,0 +1,105 @@
+"""What toolguard did not see, said in words: one sentence per fact, shared by the proxy's shutdown
+stats line, ``toolguard run``'s report and ``toolguard summary`` (text, JSON, HTML).
+
+The principle (issues #9/#10): never sound reassuring about what was not seen. Zero requests, an
+unknown provider and model (the model rules were skipped), a capped list of hosts: each is said,
+with its count, wherever a report could otherwise read as "nothing wrong".
+
+Pure: no mitmproxy import, no I/O.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+__all__ = [
+    "MAX_NAMED_HOSTS",
+    "MAX_TRACKED_HOSTS",
+    "NOTHING_SEEN",
+    "add_host",
+    "hosts_json",
+    "hosts_list",
+    "merge_hosts",
+    "parse_hosts",
+    "seen_line",
+    "skipped_line",
+]
+
+#: How many distinct hosts a run keeps for ``runs.model_rules_skipped_hosts``: memory stays bounded
+#: on a proxy that sees many hosts; requests to further hosts still count in ``model_rules_skipped``.
+MAX_TRACKED_HOSTS = 1000
+#: How many hosts a sentence names before "and N more".
+MAX_NAMED_HOSTS = 5
+
+
+def add_host(hosts: Counter[str], host: str, requests: int = 1) -> None:
+    """Count requests to ``host`` in the proxy's bounded tally (:data:`MAX_TRACKED_HOSTS`)."""
+    if host in hosts or len(hosts) < MAX_TRACKED_HOSTS:
+        hosts[host] += requests
+
+
+def hosts_json(hosts: Mapping[str, int]) -> str | None:
+    """The ``runs.model_rules_skipped_hosts`` value: ``{host: requests}``, most requests first."""
+    if not hosts:
+        return None
+    return json.dumps(merge_hosts([hosts]))
+
+
+def parse_hosts(value: str | None) -> dict[str, int]:
+    """A ``model_rules_skipped_hosts`` column back as ``{host: requests}``; a bad value reads as none."""
+    try:
+        data = json.loads(value) if value else {}
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(host): int(n) for host, n in data.items() if isinstance(n, int) and not isinstance(n, bool)}
+
+
+def merge_hosts(values: Iterable[Mapping[str, int]]) -> dict[str, int]:
+    """Several runs' hosts added up, most requests first (ties: by name)."""
+    total: Counter[str] = Counter()
+    for value in values:
+        total.update(value)
+    return dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def hosts_list(hosts: Iterable[str], *, total: int | None = None, limit: int = MAX_NAMED_HOSTS) -> str:
+    """``a, b, c and 4 more``: at most ``limit`` names, and how many were left out, never silently.
+    ``total``: how many hosts there are when ``hosts`` is itself a capped list."""
+    names = list(hosts)
+    count = max(total or 0, len(names))
+    shown = names[:limit]
+    more = count - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def skipped_line(count: int, hosts: Mapping[str, int]) -> str | None:
+    """The sentence for requests whose provider and model no catalog knows, or ``None`` when none.
+    Hosts beyond :data:`MAX_TRACKED_HOSTS` are not named; the sentence says some are missing."""
+    if count <= 0:
+        return None
+    named = hosts_list(merge_hosts([hosts]))  # most requests first
+    if sum(hosts.values()) < count:
+        named = (named + " and other hosts") if named else "hosts not recorded"
+    requests = "1 request" if count == 1 else f"{count} requests"
+    return (
+        f"{requests} to unrecognised hosts ({named}) with models no catalog knows: model rules were "
+        'skipped (declare the host with [[gateway]] or the model with [models."name"] in the '
+        "providers config, docs/providers.md)"
+    )
+
+
+#: The sentence when the proxy saw no request at all.
+NOTHING_SEEN = "toolguard saw 0 requests: nothing was checked"
+
+
+def seen_line(requests_seen: int, validated: int | None = None) -> str:
+    """How many requests toolguard saw (and checked): said plainly, zero included."""
+    if requests_seen <= 0:
+        return NOTHING_SEEN
+    requests = "1 request" if requests_seen == 1 else f"{requests_seen} requests"
+    checked = f" ({validated} checked)" if validated is not None else ""
+    return f"toolguard saw {requests}{checked}"

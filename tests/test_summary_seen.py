@@ -1,0 +1,124 @@
+"""``toolguard summary``'s "what was seen" block (every format): the requests the runs saw, zero said
+plainly, the requests whose provider and model no catalog knows (model rules skipped: usually not
+stored, so only the run rows know them) and the unrecognised hosts of the stored flows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from toolguard_analysis.cli import cli
+from toolguard_analysis.render import render_html, render_markdown, render_text
+from toolguard_analysis.summary import build_summary
+from toolguard_core.store import FlowRow, RunRow, open_db, write_rows, write_run
+
+SKIPPED = (
+    "4 requests to unrecognised hosts (llm.corp.example, 127.0.0.1) with models no catalog knows: model "
+    'rules were skipped (declare the host with [[gateway]] or the model with [models."name"] in the '
+    "providers config, docs/providers.md)"
+)
+
+
+def _with_runs(path: Path) -> Path:
+    db = open_db(path)
+    write_run(
+        db,
+        RunRow(id="r1", started_utc="2026-11-30T09:00:00.000Z", ended_utc="2026-11-30T09:10:00.000Z",
+               requests_seen=6, validated=5, model_rules_skipped=3,
+               model_rules_skipped_hosts='{"llm.corp.example": 3}'),
+    )  # fmt: skip
+    write_run(
+        db,
+        RunRow(id="r2", started_utc="2026-11-30T10:00:00.000Z", ended_utc="2026-11-30T10:05:00.000Z",
+               requests_seen=2, validated=2, model_rules_skipped=1, model_rules_skipped_hosts='{"127.0.0.1": 1}'),
+    )  # fmt: skip
+    write_rows(
+        db,
+        [
+            FlowRow(id="f1", datetime_utc="2026-11-30T09:01:00.000Z", run_id="r1", host="llm.corp.example",
+                    provider="generic", model="acme-ft", status=400, verdict="unexplained"),
+            FlowRow(id="f2", datetime_utc="2026-11-30T10:01:00.000Z", run_id="r2", host="api.openai.com",
+                    provider="openai", model="gpt-4o", status=400, verdict="unexplained"),
+        ],
+    )  # fmt: skip
+    db.close()
+    return path
+
+
+def test_an_empty_database_says_nothing_was_seen(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    open_db(path).close()
+    data = build_summary([path])
+    assert data["seen"] == {
+        "runs": 0,
+        "requests_seen": 0,
+        "websocket_messages": 0,
+        "validated": 0,
+        "model_rules_skipped": 0,
+        "model_rules_skipped_hosts": {},
+        "unrecognised_hosts": [],
+        "unrecognised_host_count": 0,
+        "notes": ["toolguard saw 0 requests: nothing was checked"],
+    }
+    assert render_text(data, width=400).splitlines()[1:3] == [
+        "0 stored flows, 0 rejected by the upstream, 0 distinct failure(s)",
+        "toolguard saw 0 requests: nothing was checked",
+    ]
+    assert "toolguard saw 0 requests: nothing was checked.\n" in render_markdown(data)
+    assert '<p class="seen-note">toolguard saw 0 requests: nothing was checked.</p>' in render_html(data)
+
+
+def test_a_run_that_saw_nothing_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "idle.db"
+    db = open_db(path)
+    write_run(
+        db, RunRow(id="r", started_utc="2026-11-30T09:00:00.000Z", ended_utc="2026-11-30T09:01:00.000Z")
+    )
+    db.close()
+    assert build_summary([path])["seen"]["notes"] == ["toolguard saw 0 requests: nothing was checked"]
+
+
+def test_the_runs_skipped_model_rules_and_unrecognised_hosts_are_said(tmp_path: Path) -> None:
+    path = _with_runs(tmp_path / "runs.db")
+    data = build_summary([path])
+    assert data["seen"] == {
+        "runs": 2,
+        "requests_seen": 8,
+        "websocket_messages": 0,
+        "validated": 7,
+        "model_rules_skipped": 4,
+        "model_rules_skipped_hosts": {"llm.corp.example": 3, "127.0.0.1": 1},
+        "unrecognised_hosts": ["llm.corp.example"],
+        "unrecognised_host_count": 1,
+        "notes": [
+            "toolguard saw 8 requests (7 checked) in 2 run(s)",
+            SKIPPED,
+            "hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+            "llm.corp.example",
+        ],
+    }
+    text = render_text(data, width=400)
+    for note in data["seen"]["notes"]:
+        assert text.count(note) == 1  # said once
+    # The JSON format carries the same block (docs/summary.md).
+    result = CliRunner().invoke(cli, ["summary", "--db", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["seen"] == data["seen"]
+
+
+def test_the_time_window_and_the_host_filter_apply(tmp_path: Path) -> None:
+    path = _with_runs(tmp_path / "runs.db")
+    late = build_summary([path], since="2026-11-30T09:30:00.000Z")["seen"]
+    assert (late["runs"], late["requests_seen"], late["model_rules_skipped_hosts"]) == (
+        2 - 1,
+        2,
+        {"127.0.0.1": 1},
+    )
+    corp = build_summary([path], host="corp")["seen"]
+    assert (corp["model_rules_skipped"], corp["model_rules_skipped_hosts"], corp["unrecognised_hosts"]) == (
+        3,
+        {"llm.corp.example": 3},
+        ["llm.corp.example"],
+    )

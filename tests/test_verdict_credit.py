@@ -1,0 +1,252 @@
+"""The rule of decision for a rejection, from both sides (toolguard_core.verdict.rejection_verdict):
+a flagged request the upstream rejects for an unrelated reason (a rate limit, credentials, an
+overload, a body it could not parse) is not ``predicted``; the verdict column, the summary's
+``explanation``/``pattern`` columns and ``toolguard reexplain`` agree. Real provider bodies only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from toolguard_core import grouping
+from toolguard_core.causes import recognise_error
+from toolguard_core.fingerprint import fingerprint
+from toolguard_core.store import FindingRow, FlowRow, open_db, recredit_rows, relabel_rows, write_rows
+from toolguard_core.upstream_errors import parse_error
+from toolguard_core.verdict import explained, rejection_verdict, unrelated_answer
+
+ORPHAN_RULE = "sequence.orphan-tool-message"
+# OpenAI's 429 (TPM), quoted in TheR1D/shell_gpt#653.
+OPENAI_429 = {
+    "error": {
+        "message": (
+            "Request too large for gpt-4o in organization org-78asdf87asdf9aaa8976 on tokens per min (TPM): "
+            "Limit 30000, Requested 31538. The input or output tokens must be reduced in order to run "
+            "successfully. Visit https://platform.openai.com/account/rate-limits to learn more."
+        ),
+        "type": "tokens",
+        "param": None,
+        "code": "rate_limit_exceeded",
+    }
+}
+# Anthropic's 529 (anthropics/claude-code#3572; https://docs.anthropic.com/en/api/errors).
+ANTHROPIC_529 = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+# OpenAI's 401 (popjane/free_chatgpt_api#3).
+OPENAI_401 = {
+    "error": {
+        "message": (
+            "Incorrect API key provided: sk-PMafP***************************************E873. You can find "
+            "your API key at https://platform.openai.com/account/api-keys."
+        ),
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "invalid_api_key",
+    }
+}
+# OpenAI's answer to a body that is not JSON (rules/body.py's body.not-json predicts it).
+OPENAI_NOT_JSON = {
+    "error": {
+        "message": (
+            "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your "
+            "HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid "
+            "JSON. If you have trouble figuring out how to fix this, please contact us through our help "
+            "center at help.openai.com.)"
+        ),
+        "type": "invalid_request_error",
+        "param": None,
+        "code": None,
+    }
+}
+# OpenAI's orphan-tool sentence (the seed, LangChain INVALID_TOOL_RESULTS).
+OPENAI_ORPHAN = {
+    "error": {
+        "message": (
+            "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with "
+            "'tool_calls'."
+        ),
+        "type": "invalid_request_error",
+        "param": "messages.[1].role",
+        "code": None,
+    }
+}
+
+# (case, status, body, error rules, verdict, root cause)
+CASES: list[tuple[str, int, Any, list[str], str, str | None]] = [
+    ("openai 429 on a flagged request", 429, OPENAI_429, [ORPHAN_RULE], "recognised", "cause.rate-limit"),
+    (
+        "anthropic 529 on a flagged request",
+        529,
+        ANTHROPIC_529,
+        [ORPHAN_RULE],
+        "recognised",
+        "cause.overloaded",
+    ),
+    ("openai 401 on a flagged request", 401, OPENAI_401, [ORPHAN_RULE], "recognised", "cause.auth"),
+    # The upstream never read the fields the rule checked: not credited, and no cause names it.
+    ("openai could-not-parse on a flagged request", 400, OPENAI_NOT_JSON, [ORPHAN_RULE], "unexplained", None),
+    # ... unless the body rule itself fired: then it predicted exactly this.
+    ("openai could-not-parse on body.not-json", 400, OPENAI_NOT_JSON, ["body.not-json"], "predicted", None),
+    (
+        "openai orphan sentence on the orphan rule",
+        400,
+        OPENAI_ORPHAN,
+        [ORPHAN_RULE],
+        "predicted",
+        "cause.orphan-tool-result",
+    ),
+    # A bare 500 names nothing: llama.cpp answers malformed requests with 500 (providers.md).
+    ("bare 500 on a flagged request", 500, b"", [ORPHAN_RULE], "predicted", "cause.server-error"),
+    # Unflagged requests: as before.
+    ("openai 429 on an unflagged request", 429, OPENAI_429, [], "recognised", "cause.rate-limit"),
+    ("openai could-not-parse on an unflagged request", 400, OPENAI_NOT_JSON, [], "unexplained", None),
+]
+
+
+def _body(body: Any) -> bytes:
+    return body if isinstance(body, bytes) else json.dumps(body).encode()
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "body", "rules", "expected", "cause_id"), CASES, ids=[c[0] for c in CASES]
+)
+def test_the_verdict_is_decided_from_both_sides(
+    case: str, status: int, body: Any, rules: list[str], expected: str, cause_id: str | None
+) -> None:
+    error = parse_error(_body(body), status=status, content_type="application/json")
+    recognition = recognise_error(error, finding_rules=rules, status=status)
+    assert (recognition.cause_id if recognition else None) == cause_id
+    start = "predicted" if rules else "unexplained"  # what verdict() says before the answer is read
+    assert explained(start, recognition, error_rules=rules, text=error.effective_message) == expected
+    cause = recognition.summary() if recognition else None
+    assert rejection_verdict(rules, cause, error.effective_message) == expected
+    if rules:  # the answer neither confirms nor refutes the findings exactly when they are not credited
+        assert (unrelated_answer(rules, cause, error.effective_message) is None) == (expected == "predicted")
+
+
+def test_other_verdicts_are_left_alone() -> None:
+    error = parse_error(_body(OPENAI_429), status=429, content_type="application/json")
+    recognition = recognise_error(error, status=429)
+    for verdict in ("false_alarm", "accepted", "no_answer", "blocked", "repaired", "repair_failed", None):
+        assert (
+            explained(verdict, recognition, error_rules=[ORPHAN_RULE], text=error.effective_message)
+            == verdict
+        )
+
+
+def _row(flow_id: str, status: int, body: Any, rules: list[str], verdict: str) -> FlowRow:
+    """A stored rejection as the writer stores it (error columns from the real parser)."""
+    error = parse_error(_body(body), status=status, content_type="application/json")
+    recognition = recognise_error(error, finding_rules=rules, status=status)
+    return FlowRow(
+        id=flow_id,
+        datetime_utc="2026-11-30T10:00:00.000Z",
+        host="api.openai.com",
+        provider="openai",
+        model="gpt-4o-mini",
+        status=status,
+        verdict=verdict,
+        error_message=error.message,
+        error_type=error.type,
+        error_json=json.dumps(error.summary()),
+        cause_id=recognition.cause_id if recognition else None,
+        cause_json=json.dumps(recognition.summary(), sort_keys=True) if recognition else None,
+        finding_count=len(rules),
+        error_finding_count=len(rules),
+        findings=[
+            FindingRow(idx=i, rule=rule, severity="error", location="messages[1]", message="m")
+            for i, rule in enumerate(rules)
+        ],
+    )
+
+
+def test_the_summary_columns_agree_with_the_verdict(tmp_path: Path) -> None:
+    """Whole rows: a 429 on a flagged request is grouped under its root cause, not the rule."""
+    db = open_db(tmp_path / "t.db")
+    write_rows(
+        db,
+        [
+            _row("f-429", 429, OPENAI_429, [ORPHAN_RULE], "recognised"),
+            _row("f-orphan", 400, OPENAI_ORPHAN, [ORPHAN_RULE], "predicted"),
+        ],
+    )
+    columns = ["id", "verdict", *grouping.COLUMNS]
+    rows = {r["id"]: r for r in db.query(f"select {', '.join(columns)} from flows order by id")}
+    version = grouping.summary_version()
+    rate_fp = fingerprint(OPENAI_429["error"]["message"])
+    orphan_fp = fingerprint(OPENAI_ORPHAN["error"]["message"])
+    assert rows["f-429"] == {
+        "id": "f-429",
+        "verdict": "recognised",
+        "client_name": "(no user-agent)",
+        "error_rules": ORPHAN_RULE,
+        "fingerprint": rate_fp,
+        "pattern": None,  # the rule is not credited with a rate limit
+        "explanation": "recognised",
+        "group_key": grouping.group_key("cause.rate-limit", None, rate_fp),
+        "summary_version": version,
+    }
+    assert rows["f-orphan"] == {
+        "id": "f-orphan",
+        "verdict": "predicted",
+        "client_name": "(no user-agent)",
+        "error_rules": ORPHAN_RULE,
+        "fingerprint": orphan_fp,
+        "pattern": ORPHAN_RULE,
+        "explanation": "predicted",
+        "group_key": grouping.group_key("cause.orphan-tool-result", ORPHAN_RULE, orphan_fp),
+        "summary_version": version,
+    }
+
+
+def test_stored_predicted_rows_are_decided_again(tmp_path: Path) -> None:
+    """A database written before the two-sided decision: m009 (recredit_rows) and `toolguard
+    reexplain` (relabel_rows) turn its flagged 429 from `predicted` into `recognised`."""
+    db = open_db(tmp_path / "t.db")
+    write_rows(
+        db,
+        [
+            _row("f-429", 429, OPENAI_429, [ORPHAN_RULE], "predicted"),  # as an older toolguard stored it
+            _row("f-529", 529, ANTHROPIC_529, [ORPHAN_RULE], "predicted"),
+            _row("f-orphan", 400, OPENAI_ORPHAN, [ORPHAN_RULE], "predicted"),
+        ],
+    )
+    assert recredit_rows(db) == 2
+    assert [(r["id"], r["verdict"]) for r in db.query("select id, verdict from flows order by id")] == [
+        ("f-429", "recognised"),
+        ("f-529", "recognised"),
+        ("f-orphan", "predicted"),
+    ]
+    db.execute("update flow_rows set verdict = 'predicted'")
+    assert relabel_rows(db) == 2
+    assert [r["verdict"] for r in db.query("select verdict from flows order by id")] == [
+        "recognised",
+        "recognised",
+        "predicted",
+    ]
+
+
+def test_an_error_text_that_cannot_be_fingerprinted_is_no_crash() -> None:
+    """A lone surrogate in the upstream's message (tests/test_fuzz.py's body): the decision still stands."""
+    assert rejection_verdict([ORPHAN_RULE], None, "bad \ud800") == "predicted"
+    assert unrelated_answer([ORPHAN_RULE], None, "bad \ud800") is None
+
+
+def test_merge_decides_an_older_inputs_verdicts_again(tmp_path: Path) -> None:
+    """`toolguard merge` copies rows verbatim; an input written before the two-sided decision has its
+    flagged 429 stored as `predicted`, and the merged file says `recognised`, grouped by its cause."""
+    from toolguard_analysis.merge import merge
+
+    old = tmp_path / "old.db"
+    db = open_db(old)
+    write_rows(db, [_row("f-429", 429, OPENAI_429, [ORPHAN_RULE], "predicted")])
+    db.execute("update flow_rows set summary_version = 'n2.d1.older', explanation = 'predicted'")
+    db.close()
+    out = tmp_path / "merged.db"
+    merge(out, [old])
+    merged = open_db(out)
+    assert [(r["verdict"], r["explanation"], r["pattern"]) for r in merged.query("select * from flows")] == [
+        ("recognised", "recognised", None)
+    ]

@@ -1,0 +1,53 @@
+"""toolguard_core.visibility: the sentences that say what toolguard did not see, and its bounded tally."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from toolguard_core import visibility
+from toolguard_core.visibility import add_host, hosts_json, hosts_list, parse_hosts, seen_line, skipped_line
+
+
+def test_the_host_tally_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(visibility, "MAX_TRACKED_HOSTS", 2)
+    hosts: Counter[str] = Counter()
+    for host in ("a", "b", "c", "a"):
+        add_host(hosts, host)
+    add_host(hosts, "b", 3)
+    assert hosts == Counter({"b": 4, "a": 2})  # "c" came third: counted in the total only
+    assert hosts_json(hosts) == '{"b": 4, "a": 2}'
+    # 7 requests, 6 of them to named hosts: the sentence says other hosts were not named.
+    assert skipped_line(7, hosts) == (
+        "7 requests to unrecognised hosts (b, a and other hosts) with models no catalog knows: model rules were "
+        'skipped (declare the host with [[gateway]] or the model with [models."name"] in the providers config, '
+        "docs/providers.md)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("hosts", "total", "expected"),
+    [
+        (["a"], None, "a"),
+        (["a", "b", "c", "d", "e", "f", "g"], None, "a, b, c, d, e and 2 more"),
+        (["a", "b"], 12, "a, b and 10 more"),  # a capped list of 12
+    ],
+)
+def test_hosts_list_never_omits_silently(hosts: list[str], total: int | None, expected: str) -> None:
+    assert hosts_list(hosts, total=total) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, {}), ("", {}), ("not json", {}), ("[1]", {}), ('{"h": 2, "x": "y", "t": true}', {"h": 2})],
+)
+def test_a_bad_hosts_column_reads_as_none(value: str | None, expected: dict[str, int]) -> None:
+    assert parse_hosts(value) == expected
+
+
+def test_seen_and_skipped_lines() -> None:
+    assert seen_line(0) == seen_line(0, 0) == "toolguard saw 0 requests: nothing was checked"
+    assert seen_line(1) == "toolguard saw 1 request"
+    assert seen_line(3, 2) == "toolguard saw 3 requests (2 checked)"
+    assert skipped_line(0, {}) is None
