@@ -170,7 +170,17 @@ def test_what_one_proxy_learned_reaches_another_proxy_through_postgresql(
         ("learned.param", "error", "presence_penalty")
     ]
     assert "'pg_learned_pulled': 1" in b_out
-    # Not sent back: PostgreSQL still has the one row A wrote, as A wrote it.
-    assert [(r["name"], r["source"], r["count"]) for r in pg_rows(postgres_url, "SELECT * FROM learned")] == [
-        ("presence_penalty", "observed", 1)
-    ]
+    # B's upstream rejected it too: B's row (pulled with A's count 1) counted it, and the updated row
+    # reached PostgreSQL merged per key — one row, A's first flow, the count both proxies saw.
+    [shared] = pg_rows(postgres_url, "SELECT * FROM learned")
+    assert (shared["name"], shared["source"], shared["count"]) == ("presence_penalty", "observed", 2)
+    # Whole rows: B's spool has the same row, but for the last flow (B's own; PostgreSQL keeps the rest
+    # of a row as first sent, like toolguard merge) — the merged fields agree on both sides.
+    import sqlite3
+
+    conn = sqlite3.connect(spools[1])
+    conn.row_factory = sqlite3.Row
+    [b_row] = [dict(r) for r in conn.execute("SELECT * FROM learned")]
+    conn.close()
+    assert b_row["last_flow"] == flow["flow"]["id"] != shared["first_flow"]
+    assert shared == {**b_row, "last_flow": shared["first_flow"]}
