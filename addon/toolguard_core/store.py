@@ -37,7 +37,7 @@ from toolguard_core.verdict import REJECTED_VERDICTS, explained, recognise_store
 logger = logging.getLogger(__name__)
 
 DB_ENV = "TOOLGUARD_DB"
-#: How often an idle writer checks whether another process changed what was learned.
+#: How often the writer (idle, or between batches) checks whether another connection changed what was learned.
 KNOWLEDGE_REFRESH_SECONDS = 2.0
 #: How long an opener keeps retrying while other processes migrate the same new file. A deadline, not
 #: a count: on a loaded machine six openers racing through m008 outlasted twenty short retries.
