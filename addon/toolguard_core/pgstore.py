@@ -687,21 +687,30 @@ class Syncer:
     def _load_state(self) -> None:
         try:
             data = json.loads(self.state_path.read_text())
+        except (OSError, ValueError):
+            return
+        if not isinstance(data, dict):
+            return
+        if data.get("target", redact_url(self.url)) != redact_url(self.url):
+            # Another database (an explicit toolguard_spool kept across a new URL): it has none of
+            # what the state says was sent, so everything goes again (the upserts make that safe).
+            logger.info("toolguard: %s was synced to another database; sending it whole", self.spool)
+            return
+        with contextlib.suppress(ValueError, AttributeError, TypeError):
             after = {str(k): int(v) for k, v in data.get("after", {}).items()}
+            # A spool synced before m008_content_dedup: its flows table is flow_rows now, same rowids.
+            if "flows" in after:
+                after.setdefault(dedup.FLOW_ROWS_TABLE, after.pop("flows"))
+            # A state file from before the learned tables were compared kept rowids for them: dropped,
+            # so their rows are compared (and sent once more, which the per-key merge absorbs).
+            self._after = {k: v for k, v in after.items() if k not in MERGE_KEYS}
+        with contextlib.suppress(ValueError, AttributeError, TypeError):  # a bad part costs only a resend
             agreed = {
                 str(table): {str(k): str(v) for k, v in keys.items()}
                 for table, keys in data.get("learned", {}).items()
                 if table in MERGE_KEYS
             }
-        except (OSError, ValueError, AttributeError):
-            return
-        # A spool synced before m008_content_dedup: its flows table is flow_rows now, same rowids.
-        if "flows" in after:
-            after.setdefault(dedup.FLOW_ROWS_TABLE, after.pop("flows"))
-        # A state file from before the learned tables were compared kept rowids for them: dropped,
-        # so their rows are compared (and sent once more, which the per-key merge absorbs).
-        self._after = {k: v for k, v in after.items() if k not in MERGE_KEYS}
-        self._agreed.update(agreed)
+            self._agreed.update(agreed)
 
     def _save_state(self) -> None:
         temp = self.state_path.with_name(self.state_path.name + ".tmp")
