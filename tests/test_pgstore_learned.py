@@ -335,3 +335,61 @@ def test_a_busy_proxy_picks_up_what_the_team_learned(
         stop.set()
         sender.join()
     assert b.store.failed == 0
+
+
+CALIBRATION = {
+    "rule": RULE,
+    "host": HOST,
+    "model": MODEL,
+    "accepted": 1,
+    "first_flow": "f1",
+    "last_flow": "f1",
+    "first_seen": "2025-11-30T10:00:00.000Z",
+    "last_seen": "2025-11-30T10:00:00.000Z",
+    "demoted_at": None,
+    "source": "observed",
+}
+LATER = "2025-11-30T11:00:00.000Z"
+EARLIER = "2025-11-30T09:00:00.000Z"
+
+
+@pytest.mark.parametrize(
+    ("current", "incoming"),
+    [
+        ({}, {"accepted": 3, "last_seen": LATER, "demoted_at": LATER}),  # the other proxy demoted it
+        ({"accepted": 4, "demoted_at": LATER}, {"accepted": 3, "demoted_at": EARLIER}),  # earliest demotion
+        ({"first_seen": ""}, {"first_seen": EARLIER, "last_seen": ""}),  # '' is "not seen"
+        ({"first_seen": "", "last_seen": ""}, {"first_seen": "", "last_seen": ""}),
+        ({"accepted": 5, "first_seen": EARLIER}, {"accepted": 2, "last_seen": LATER, "source": "imported"}),
+        ({}, {}),  # the same row again: no change
+    ],
+)
+def test_postgresql_merges_a_row_as_merge_values_does(
+    postgres_url: str, current: dict[str, Any], incoming: dict[str, Any]
+) -> None:
+    """The syncer's upsert (pgstore._merge_action, in SQL) and the spool's merge
+    (learned_store.merge_values, used by merge_rows) agree, in both orders."""
+    from toolguard_core.learned_store import merge_values, merged_fields
+
+    schema = pgstore.sqlite_schema()
+    table = schema.table("rule_calibration")
+    a, b = {**CALIBRATION, **current}, {**CALIBRATION, **incoming}
+    statement = pgstore._upsert_sql(
+        table,
+        table.columns,
+        pgstore.sql.SQL("VALUES ({})").format(
+            pgstore.sql.SQL(", ").join(pgstore.sql.Placeholder() * len(table.columns))
+        ),
+    )
+    for first, second in ((a, b), (b, a)):
+        with psycopg.connect(postgres_url) as conn:
+            pgstore.ensure_schema(conn, schema)
+            conn.execute("DELETE FROM rule_calibration")
+            for row in (first, second, second):  # sending again changes nothing
+                conn.execute(statement, [row[c] for c in table.column_names])
+            [stored] = conn.cursor(row_factory=psycopg.rows.dict_row).execute(
+                "SELECT * FROM rule_calibration"
+            )
+        # The merged fields as merge_values gives them; the rest of the row as first stored.
+        assert stored == {**first, **merge_values("rule_calibration", first, second)}
+        assert set(merge_values("rule_calibration", first, second)) == set(merged_fields("rule_calibration"))
