@@ -159,7 +159,7 @@ def test_a_row_becomes_genai_attributes() -> None:
                 "learned": {"learned": {'["h"]': "[1]"}},
             },
             {"flow_rows": 7},
-            {"learned": {'["h"]': "[1]"}, "rule_calibration": {}},
+            {"learned": {("h",): (1,)}, "rule_calibration": {}},
         ),
         # From before the learned tables were compared: their rowids are dropped (compared instead).
         (
@@ -184,7 +184,10 @@ def test_a_row_becomes_genai_attributes() -> None:
     ],
 )
 def test_the_sync_state_file_is_read_part_by_part(
-    tmp_path: Path, state: Any, after: dict[str, int], agreed: dict[str, dict[str, str]]
+    tmp_path: Path,
+    state: Any,
+    after: dict[str, int],
+    agreed: dict[str, dict[tuple[Any, ...], tuple[Any, ...]]],
 ) -> None:
     pytest.importorskip("psycopg")
     spool = tmp_path / "spool.db"

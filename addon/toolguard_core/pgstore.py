@@ -25,6 +25,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import operator
 import os
 import re
 import sqlite3
@@ -651,8 +652,9 @@ class Syncer:
         self.pending = 0
         self.last_error: str | None = None
         self._after: dict[str, int] = {}
-        #: Per learned table, key -> merge state PostgreSQL holds (both JSON text, as in the state file).
-        self._agreed: dict[str, dict[str, str]] = {name: {} for name in MERGE_KEYS}
+        #: Per learned table, key -> the merge state PostgreSQL is known to hold (tuples of values;
+        #: JSON lists in the state file).
+        self._agreed: dict[str, dict[tuple[Any, ...], tuple[Any, ...]]] = {name: {} for name in MERGE_KEYS}
         self._load_state()
         #: The spool's data_version when its learned tables last matched ``_agreed`` (None: unknown).
         self._learned_version: int | None = None
@@ -706,7 +708,7 @@ class Syncer:
             self._after = {k: v for k, v in after.items() if k not in MERGE_KEYS}
         with contextlib.suppress(ValueError, AttributeError, TypeError):  # a bad part costs only a resend
             agreed = {
-                str(table): {str(k): str(v) for k, v in keys.items()}
+                str(table): {tuple(json.loads(k)): tuple(json.loads(v)) for k, v in keys.items()}
                 for table, keys in data.get("learned", {}).items()
                 if table in MERGE_KEYS
             }
@@ -715,7 +717,16 @@ class Syncer:
     def _save_state(self) -> None:
         temp = self.state_path.with_name(self.state_path.name + ".tmp")
         temp.write_text(
-            json.dumps({"target": redact_url(self.url), "after": self._after, "learned": self._agreed})
+            json.dumps(
+                {
+                    "target": redact_url(self.url),
+                    "after": self._after,
+                    "learned": {
+                        table: {json.dumps(list(k)): json.dumps(list(v)) for k, v in keys.items()}
+                        for table, keys in self._agreed.items()
+                    },
+                }
+            )
         )
         temp.replace(self.state_path)
 
@@ -799,25 +810,20 @@ class Syncer:
 
     # ------------------------------------------------------------------ the learned tables, per key
 
-    def _learned_tables(self, spool: sqlite3.Connection) -> list[tuple[Table, list[Column]]]:
-        """The learned tables the spool has, each with the columns both sides know."""
+    def _learned_tables(self, spool: sqlite3.Connection) -> list[tuple[Table, list[Column], Any]]:
+        """The learned tables the spool has, each with the columns both sides know and the function
+        that splits a row of those columns into its key and its merge state (tuples)."""
         found = []
         for name in MERGE_KEYS:
             available = _source_columns(spool, name)
             columns = [c for c in self.schema.table(name).columns if c.name in available]
+            names = [c.name for c in columns]
             key, _, _ = MERGE_KEYS[name]
             if columns and set(key) | set(merged_fields(name)) <= available:
-                found.append((self.schema.table(name), columns))
+                key_of = operator.itemgetter(*(names.index(k) for k in key))
+                state_of = operator.itemgetter(*(names.index(f) for f in merged_fields(name)))
+                found.append((self.schema.table(name), columns, _splitter(key_of, state_of)))
         return found
-
-    @staticmethod
-    def _key_and_state(table: str, row: dict[str, Any]) -> tuple[str, str]:
-        """A learned row's key and merge state, as JSON text (how the state file keeps them)."""
-        key, _, _ = MERGE_KEYS[table]
-        return (
-            json.dumps([row[k] if row[k] is not None else "" for k in key]),
-            json.dumps([row[f] for f in merged_fields(table)]),
-        )
 
     def _changed_learned(self, src: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
         """The spool's learned rows whose merge state PostgreSQL is not known to hold: new keys, and
@@ -828,12 +834,12 @@ class Syncer:
         if version == self._learned_version:
             return {}
         changed: dict[str, list[tuple[Any, ...]]] = {}
-        for table, columns in self._learned_tables(src):
+        for table, columns, split in self._learned_tables(src):
             names = [c.name for c in columns]
             agreed = self._agreed[table.name]
             present = set()
             for values in src.execute(f'SELECT {", ".join(names)} FROM "{table.name}"'):
-                key, state = self._key_and_state(table.name, dict(zip(names, values, strict=True)))
+                key, state = split(values)
                 present.add(key)
                 if agreed.get(key) != state:
                     changed.setdefault(table.name, []).append(values)
@@ -848,10 +854,10 @@ class Syncer:
         sending a row PostgreSQL already holds, or a smaller one, changes nothing there."""
         if not changed:
             return
-        tables = {t.name: (t, cs) for t, cs in self._learned_tables(self._src)}  # type: ignore[arg-type]
+        tables = {t.name: (t, cs, split) for t, cs, split in self._learned_tables(self._src)}  # type: ignore[arg-type]
         with self._conn.transaction():
             for name, rows in changed.items():
-                table, columns = tables[name]
+                table, columns, _ = tables[name]
                 statement = _upsert_sql(
                     table,
                     columns,
@@ -862,10 +868,10 @@ class Syncer:
                         statement,
                         [[_coerce(v, c) for v, c in zip(row, columns, strict=True)] for row in rows],
                     )
-        names = {name: [c.name for c in tables[name][1]] for name in changed}
         for name, rows in changed.items():
+            split = tables[name][2]
             for values in rows:
-                key, state = self._key_and_state(name, dict(zip(names[name], values, strict=True)))
+                key, state = split(values)
                 self._agreed[name][key] = state
             self.synced += len(rows)
             self.pending = max(0, self.pending - len(rows))
@@ -900,16 +906,16 @@ class Syncer:
         try:
             db = sqlite_utils.Database(spool)
             spool.execute("BEGIN IMMEDIATE")  # the writer waits: no row of its own slips in between
-            for table, columns in self._learned_tables(spool):
+            for table, columns, split in self._learned_tables(spool):
                 names = [c.name for c in columns]
                 rows = [{k: r[k] for k in names} for r in remote[table.name]]
                 self.pulled += merge_rows(db, table.name, rows)
                 local = {
-                    self._key_and_state(table.name, dict(zip(names, values, strict=True)))
+                    split(values)
                     for values in spool.execute(f'SELECT {", ".join(names)} FROM "{table.name}"')
                 }
                 for row in rows:
-                    key, state = self._key_and_state(table.name, row)
+                    key, state = split([row[k] for k in names])
                     if (key, state) in local:
                         self._agreed[table.name][key] = state
             spool.execute("COMMIT")
@@ -921,3 +927,13 @@ class Syncer:
             spool.close()
         self._save_state()
         self._pulled_digest = digest
+
+
+def _splitter(key_of: Any, state_of: Any) -> Any:
+    """A learned row (its values in column order) -> (key, merge state), as tuples. The key columns
+    are NOT NULL on both sides (model, name and value default to ''), so they compare as they are."""
+
+    def split(values: Sequence[Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        return key_of(values), state_of(values)
+
+    return split
