@@ -798,6 +798,9 @@ class Syncer:
                 self._pull_learned()
                 self._next_pull = time.monotonic() + self.pull_interval
                 changed = self._changed_learned(src)  # the pull may have agreed some of them
+                self.pending = pending_rows(src, self._appended, self._after) + sum(
+                    map(len, changed.values())
+                )
             while sent := push(src, self._conn, self._appended, self._after, self.batch_size):
                 for table, (count, last) in sent.items():
                     self.synced += count
