@@ -4,7 +4,9 @@ tests/e2e/test_postgres_store_e2e.py and tests/e2e/test_opentelemetry_e2e.py."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlite_utils
@@ -144,3 +146,52 @@ def test_a_row_becomes_genai_attributes() -> None:
         "chat",
         "chat",
     ]
+
+
+@pytest.mark.parametrize(
+    ("state", "after", "agreed"),
+    [
+        # As written: rowids for the appended tables, per-key merge states for the learned ones.
+        (
+            {
+                "target": "postgresql://u:***@db/tg",
+                "after": {"flow_rows": 7},
+                "learned": {"learned": {'["h"]': "[1]"}},
+            },
+            {"flow_rows": 7},
+            {"learned": {("h",): (1,)}, "rule_calibration": {}},
+        ),
+        # From before the learned tables were compared: their rowids are dropped (compared instead).
+        (
+            {"after": {"flows": 7, "learned": 3, "rule_calibration": 2}},
+            {"flow_rows": 7},
+            {"learned": {}, "rule_calibration": {}},
+        ),
+        # A damaged learned part costs a resend of the learned rows, not of the whole spool.
+        (
+            {"target": "postgresql://u:***@db/tg", "after": {"findings": 4}, "learned": ["not", "a", "map"]},
+            {"findings": 4},
+            {"learned": {}, "rule_calibration": {}},
+        ),
+        # Synced to another database: nothing of it is there, so everything is sent.
+        (
+            {"target": "postgresql://u:***@other/tg", "after": {"flow_rows": 7}},
+            {},
+            {"learned": {}, "rule_calibration": {}},
+        ),
+        ("not json", {}, {"learned": {}, "rule_calibration": {}}),
+        ([1, 2], {}, {"learned": {}, "rule_calibration": {}}),
+    ],
+)
+def test_the_sync_state_file_is_read_part_by_part(
+    tmp_path: Path,
+    state: Any,
+    after: dict[str, int],
+    agreed: dict[str, dict[tuple[Any, ...], tuple[Any, ...]]],
+) -> None:
+    pytest.importorskip("psycopg")
+    spool = tmp_path / "spool.db"
+    text = state if isinstance(state, str) else json.dumps(state)
+    spool.with_name("spool.db.sync.json").write_text(text)
+    syncer = pgstore.Syncer(spool, "postgresql://u:secret@db/tg")
+    assert (syncer._after, syncer._agreed) == (after, agreed)

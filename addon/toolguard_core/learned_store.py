@@ -312,8 +312,8 @@ def _row(item: Any, columns: tuple[str, ...], *, required: tuple[str, ...]) -> d
 def _merge(
     db: sqlite_utils.Database, table: str, row: dict[str, Any], key: tuple[str, ...], counter: str
 ) -> None:
-    """Insert ``row``, or merge it into the row with its key: the larger count, the earliest first and
-    latest last sighting (so one file imported twice changes nothing). An observed row stays observed."""
+    """Insert ``row``, or merge it into the row with its key (:func:`merge_values`), so one file
+    imported twice changes nothing. An observed row stays observed."""
     where = " AND ".join(f"{k} = ?" for k in key)
     existing = db.execute(f"SELECT * FROM {table} WHERE {where}", [row[k] for k in key]).fetchone()
     if existing is None:
@@ -324,14 +324,31 @@ def _merge(
         )
         return
     names = [d[0] for d in db.execute(f"SELECT * FROM {table} LIMIT 0").description]
-    current = dict(zip(names, existing, strict=True))
-    merged = {
-        counter: max(int(current[counter] or 0), int(row[counter] or 0)),
-        "first_seen": min(filter(None, (current["first_seen"], row["first_seen"])), default=""),
-        "last_seen": max(filter(None, (current["last_seen"], row["last_seen"])), default=""),
-    }
-    if table == "rule_calibration":
-        dates = [d for d in (current["demoted_at"], row.get("demoted_at")) if d]
-        merged["demoted_at"] = min(dates) if dates else None
+    merged = merge_values(table, dict(zip(names, existing, strict=True)), row)
     sets = ", ".join(f"{k} = ?" for k in merged)
     db.execute(f"UPDATE {table} SET {sets} WHERE {where}", [*merged.values(), *(row[k] for k in key)])
+
+
+def merged_fields(table: str) -> tuple[str, ...]:
+    """The columns two copies of one learned row are merged on (:func:`merge_values`); the rest of a
+    row stays as it was first stored. Their values are the row's whole merge state: two copies that
+    agree on them merge into no change (the PostgreSQL syncer compares them to know what to send)."""
+    _, counter, _ = MERGE_KEYS[table]
+    return (counter, "first_seen", "last_seen", *(("demoted_at",) if table == "rule_calibration" else ()))
+
+
+def merge_values(table: str, current: dict[str, Any], incoming: dict[str, Any]) -> dict[str, Any]:
+    """The merged values of :func:`merged_fields` for two copies of one row: the larger count, the
+    earliest first and latest last sighting ('' is "not seen" and loses to any time) and the
+    earliest demotion. Commutative, associative and idempotent, so copies merged in any order, any
+    number of times, end equal. pgstore._merge_action says the same in PostgreSQL's SQL."""
+    _, counter, _ = MERGE_KEYS[table]
+    merged: dict[str, Any] = {
+        counter: max(int(current.get(counter) or 0), int(incoming.get(counter) or 0)),
+        "first_seen": min(filter(None, (current.get("first_seen"), incoming.get("first_seen"))), default=""),
+        "last_seen": max(filter(None, (current.get("last_seen"), incoming.get("last_seen"))), default=""),
+    }
+    if table == "rule_calibration":
+        dates = [d for d in (current.get("demoted_at"), incoming.get("demoted_at")) if d]
+        merged["demoted_at"] = min(dates) if dates else None
+    return merged

@@ -25,6 +25,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import operator
 import os
 import re
 import sqlite3
@@ -39,7 +40,7 @@ import sqlite_utils
 
 from toolguard_core import dedup
 from toolguard_core.dburl import redact_url
-from toolguard_core.learned_store import MERGE_KEYS
+from toolguard_core.learned_store import MERGE_KEYS, merge_rows, merged_fields
 from toolguard_core.store import migrations
 
 try:
@@ -602,12 +603,18 @@ class Syncer:
     """Pushes a proxy's spool to PostgreSQL on a thread of its own.
 
     Woken by the store's writer after each batch (:meth:`wake`), and every ``interval`` seconds
-    anyway. What was sent is remembered as one rowid per table in ``<spool>.sync.json`` (a file of
-    its own, not a table, so the spool keeps exactly the documented schema); a restart resends at
-    most the last batch, which the upserts absorb. While PostgreSQL is unreachable the rows wait in
-    the spool and the syncer retries with exponential back-off up to ``max_backoff``. Every
-    ``pull_interval`` seconds it also brings the team's learned rows into the spool
-    (:meth:`_pull_learned`), so what one proxy learned, every proxy checks.
+    anyway. Flows and their child rows are appended and never change, so what was sent is one rowid
+    per table. The learned tables (``learned``, ``rule_calibration``) are updated in place — a count
+    grows, a demotion happens — and keep their rowid, so they are compared instead: for each of
+    their keys the syncer remembers the merge state (:func:`~toolguard_core.learned_store.merged_fields`)
+    PostgreSQL is known to hold, and sends a row whose state differs, merged per key there
+    (:func:`_merge_action`). No clock is compared, so skew between machines changes nothing. Both
+    bookmarks are kept in ``<spool>.sync.json`` (a file of its own, not a table, so the spool keeps
+    exactly the documented schema); a restart resends at most the last batch, which the upserts
+    absorb. While PostgreSQL is unreachable the rows wait in the spool and the syncer retries with
+    exponential back-off up to ``max_backoff``. Every ``pull_interval`` seconds it also merges the
+    team's learned rows into the spool (:meth:`_pull_learned`), so what one proxy learned, every
+    proxy checks.
     """
 
     def __init__(
@@ -636,11 +643,21 @@ class Syncer:
         self._pulled_digest: str | None = None
         self.state_path = self.spool.with_name(self.spool.name + ".sync.json")
         self.schema = sqlite_schema()
+        # The tables sent by rowid: every keyed table but the learned ones (compared per key instead).
+        self._appended = Schema(
+            tuple(t for t in self.schema.tables if t.name not in MERGE_KEYS), self.schema.views
+        )
         self.synced = 0
         self.errors = 0
         self.pending = 0
         self.last_error: str | None = None
-        self._after: dict[str, int] = self._load_state()
+        self._after: dict[str, int] = {}
+        #: Per learned table, key -> the merge state PostgreSQL is known to hold (tuples of values;
+        #: JSON lists in the state file).
+        self._agreed: dict[str, dict[tuple[Any, ...], tuple[Any, ...]]] = {name: {} for name in MERGE_KEYS}
+        self._load_state()
+        #: The spool's data_version when its learned tables last matched ``_agreed`` (None: unknown).
+        self._learned_version: int | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._conn: Any = None
@@ -669,20 +686,48 @@ class Syncer:
         self._wake.set()
         self._thread.join(timeout)
 
-    def _load_state(self) -> dict[str, int]:
+    def _load_state(self) -> None:
         try:
             data = json.loads(self.state_path.read_text())
+        except (OSError, ValueError):
+            return
+        if not isinstance(data, dict):
+            return
+        if data.get("target", redact_url(self.url)) != redact_url(self.url):
+            # Another database (an explicit toolguard_spool kept across a new URL): it has none of
+            # what the state says was sent, so everything goes again (the upserts make that safe).
+            logger.info("toolguard: %s was synced to another database; sending it whole", self.spool)
+            return
+        with contextlib.suppress(ValueError, AttributeError, TypeError):
             after = {str(k): int(v) for k, v in data.get("after", {}).items()}
-        except (OSError, ValueError, AttributeError):
-            return {}
-        # A spool synced before m008_content_dedup: its flows table is flow_rows now, same rowids.
-        if "flows" in after:
-            after.setdefault(dedup.FLOW_ROWS_TABLE, after.pop("flows"))
-        return after
+            # A spool synced before m008_content_dedup: its flows table is flow_rows now, same rowids.
+            if "flows" in after:
+                after.setdefault(dedup.FLOW_ROWS_TABLE, after.pop("flows"))
+            # A state file from before the learned tables were compared kept rowids for them: dropped,
+            # so their rows are compared (and sent once more, which the per-key merge absorbs).
+            self._after = {k: v for k, v in after.items() if k not in MERGE_KEYS}
+        with contextlib.suppress(ValueError, AttributeError, TypeError):  # a bad part costs only a resend
+            agreed = {
+                str(table): {tuple(json.loads(k)): tuple(json.loads(v)) for k, v in keys.items()}
+                for table, keys in data.get("learned", {}).items()
+                if table in MERGE_KEYS
+            }
+            self._agreed.update(agreed)
 
     def _save_state(self) -> None:
         temp = self.state_path.with_name(self.state_path.name + ".tmp")
-        temp.write_text(json.dumps({"target": redact_url(self.url), "after": self._after}))
+        temp.write_text(
+            json.dumps(
+                {
+                    "target": redact_url(self.url),
+                    "after": self._after,
+                    "learned": {
+                        table: {json.dumps(list(k)): json.dumps(list(v)) for k, v in keys.items()}
+                        for table, keys in self._agreed.items()
+                    },
+                }
+            )
+        )
         temp.replace(self.state_path)
 
     def _run(self) -> None:
@@ -740,7 +785,8 @@ class Syncer:
             self._src = sqlite3.connect(f"file:{self.spool}?mode=ro", uri=True, timeout=10)
         src = self._src
         try:
-            self.pending = pending_rows(src, self.schema, self._after)
+            changed = self._changed_learned(src)
+            self.pending = pending_rows(src, self._appended, self._after) + sum(map(len, changed.values()))
             pull = time.monotonic() >= self._next_pull
             if not self.pending and not pull:
                 return
@@ -751,57 +797,130 @@ class Syncer:
                 src.rollback()
                 self._pull_learned()
                 self._next_pull = time.monotonic() + self.pull_interval
-            while sent := push(src, self._conn, self.schema, self._after, self.batch_size):
+                changed = self._changed_learned(src)  # the pull may have agreed some of them
+                self.pending = pending_rows(src, self._appended, self._after) + sum(
+                    map(len, changed.values())
+                )
+            while sent := push(src, self._conn, self._appended, self._after, self.batch_size):
                 for table, (count, last) in sent.items():
                     self.synced += count
                     self.pending = max(0, self.pending - count)
                     self._after[table] = last
                 self._save_state()
+            self._push_learned(changed)
         finally:
             src.rollback()  # ends the read transaction, so the spool's WAL can be checkpointed
 
+    # ------------------------------------------------------------------ the learned tables, per key
+
+    def _learned_tables(self, spool: sqlite3.Connection) -> list[tuple[Table, list[Column], Any]]:
+        """The learned tables the spool has, each with the columns both sides know and the function
+        that splits a row of those columns into its key and its merge state (tuples)."""
+        found = []
+        for name in MERGE_KEYS:
+            available = _source_columns(spool, name)
+            columns = [c for c in self.schema.table(name).columns if c.name in available]
+            names = [c.name for c in columns]
+            key, _, _ = MERGE_KEYS[name]
+            if columns and set(key) | set(merged_fields(name)) <= available:
+                key_of = operator.itemgetter(*(names.index(k) for k in key))
+                state_of = operator.itemgetter(*(names.index(f) for f in merged_fields(name)))
+                found.append((self.schema.table(name), columns, _splitter(key_of, state_of)))
+        return found
+
+    def _changed_learned(self, src: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
+        """The spool's learned rows whose merge state PostgreSQL is not known to hold: new keys, and
+        rows the writer (or ``toolguard learned import``) updated in place since they were sent.
+        Skipped while the spool's ``data_version`` (moved by any other connection's commit) says
+        nothing changed since the tables last matched."""
+        version = src.execute("PRAGMA data_version").fetchone()[0]
+        if version == self._learned_version:
+            return {}
+        changed: dict[str, list[tuple[Any, ...]]] = {}
+        for table, columns, split in self._learned_tables(src):
+            names = [c.name for c in columns]
+            agreed = self._agreed[table.name]
+            present = set()
+            for values in src.execute(f'SELECT {", ".join(names)} FROM "{table.name}"'):
+                key, state = split(values)
+                present.add(key)
+                if agreed.get(key) != state:
+                    changed.setdefault(table.name, []).append(values)
+            for key in set(agreed) - present:  # forgotten here: nothing to compare any more
+                del agreed[key]
+        if not changed:
+            self._learned_version = version
+        return changed
+
+    def _push_learned(self, changed: dict[str, list[tuple[Any, ...]]]) -> None:
+        """Upsert the changed learned rows, merged per key in PostgreSQL (:func:`_merge_action`):
+        sending a row PostgreSQL already holds, or a smaller one, changes nothing there."""
+        if not changed:
+            return
+        tables = {t.name: (t, cs, split) for t, cs, split in self._learned_tables(self._src)}  # type: ignore[arg-type]
+        with self._conn.transaction():
+            for name, rows in changed.items():
+                table, columns, _ = tables[name]
+                statement = _upsert_sql(
+                    table,
+                    columns,
+                    sql.SQL("VALUES ({})").format(sql.SQL(", ").join(sql.Placeholder() * len(columns))),
+                )
+                with self._conn.cursor() as cursor:
+                    cursor.executemany(
+                        statement,
+                        [[_coerce(v, c) for v, c in zip(row, columns, strict=True)] for row in rows],
+                    )
+        for name, rows in changed.items():
+            split = tables[name][2]
+            for values in rows:
+                key, state = split(values)
+                self._agreed[name][key] = state
+            self.synced += len(rows)
+            self.pending = max(0, self.pending - len(rows))
+        self._save_state()
+        self._learned_version = None  # compared again next pass: the writer may have moved on meanwhile
+
     def _pull_learned(self) -> None:
         """Bring what the team learned into this proxy: the ``learned`` and ``rule_calibration`` rows
-        other proxies sent to PostgreSQL are added to the spool (``INSERT OR IGNORE``: a row this
-        proxy has for the same key stays as it is), where the store's writer picks them up within
-        seconds, as it does a ``toolguard learned import``. Rows added here are not sent back: the
-        table's high-water mark moves past them when nothing of this proxy's own was pending."""
-        tables = [t for t in (self.schema.table("learned"), self.schema.table("rule_calibration"))]
-        remote: dict[str, list[tuple[Any, ...]]] = {}
-        for table in tables:
-            names = sql.SQL(", ").join(sql.Identifier(c.name) for c in table.columns)
-            remote[table.name] = self._conn.execute(
+        in PostgreSQL are merged into the spool per key, as ``toolguard merge`` merges
+        (:func:`~toolguard_core.learned_store.merge_rows`: a new key is added, a key both have gets
+        the larger count, the earliest first and latest last sighting, the earliest demotion), where
+        the store's writer picks them up within seconds, as it does a ``toolguard learned import``.
+        A key whose merged row now equals PostgreSQL's is recorded as agreed, so a row changed only
+        by the pull is not sent back; one that still has more than PostgreSQL (a local update the
+        pull did not cover) is sent by the next push, merged there."""
+        remote: dict[str, list[dict[str, Any]]] = {}
+        for table in (self.schema.table(name) for name in MERGE_KEYS):
+            names = [c.name for c in table.columns]
+            rows = self._conn.execute(
                 sql.SQL("SELECT {} FROM {} ORDER BY {}").format(
-                    names,
+                    sql.SQL(", ").join(map(sql.Identifier, names)),
                     sql.Identifier(table.name),
                     sql.SQL(", ").join(map(sql.Identifier, table.primary_key)),
                 )
             ).fetchall()
+            remote[table.name] = [dict(zip(names, row, strict=True)) for row in rows]
         self._conn.rollback()  # the read's transaction: idle-in-transaction would hold a snapshot
         digest = hashlib.sha256(repr(remote).encode()).hexdigest()
         if digest == self._pulled_digest:
             return
         spool = sqlite3.connect(self.spool, timeout=10, isolation_level=None)
         try:
+            db = sqlite_utils.Database(spool)
             spool.execute("BEGIN IMMEDIATE")  # the writer waits: no row of its own slips in between
-            for table in tables:
-                rows = remote[table.name]
-                present = {r[1] for r in spool.execute(f'PRAGMA table_info("{table.name}")')}
-                columns = [c.name for c in table.columns]
-                if not rows or not set(columns) <= present:
-                    continue
-                before = spool.execute(f'SELECT coalesce(max(rowid), 0) FROM "{table.name}"').fetchone()[0]
-                changes = spool.total_changes
-                spool.executemany(
-                    f'INSERT OR IGNORE INTO "{table.name}" ({", ".join(columns)}) '
-                    f"VALUES ({', '.join('?' * len(columns))})",
-                    rows,
-                )
-                self.pulled += spool.total_changes - changes
-                if before <= self._after.get(table.name, 0):
-                    self._after[table.name] = spool.execute(
-                        f'SELECT coalesce(max(rowid), 0) FROM "{table.name}"'
-                    ).fetchone()[0]
+            for table, columns, split in self._learned_tables(spool):
+                names = [c.name for c in columns]
+                rows = [{k: r[k] for k in names} for r in remote[table.name]]
+                self.pulled += merge_rows(db, table.name, rows)
+                local = {
+                    split(values)
+                    for values in spool.execute(f'SELECT {", ".join(names)} FROM "{table.name}"')
+                }
+                for row in rows:
+                    key, state = split([row[k] for k in names])
+                    if (key, state) in local:
+                        self._agreed[table.name][key] = state
             spool.execute("COMMIT")
         except BaseException:
             if spool.in_transaction:
@@ -811,3 +930,13 @@ class Syncer:
             spool.close()
         self._save_state()
         self._pulled_digest = digest
+
+
+def _splitter(key_of: Any, state_of: Any) -> Any:
+    """A learned row (its values in column order) -> (key, merge state), as tuples. The key columns
+    are NOT NULL on both sides (model, name and value default to ''), so they compare as they are."""
+
+    def split(values: Sequence[Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        return key_of(values), state_of(values)
+
+    return split

@@ -43,7 +43,7 @@ from toolguard_core.verdict import (
 logger = logging.getLogger(__name__)
 
 DB_ENV = "TOOLGUARD_DB"
-#: How often an idle writer checks whether another process changed what was learned.
+#: How often the writer (idle, or between batches) checks whether another connection changed what was learned.
 KNOWLEDGE_REFRESH_SECONDS = 2.0
 #: How long an opener keeps retrying while other processes migrate the same new file. A deadline, not
 #: a count: on a loaded machine six openers racing through m008 outlasted twenty short retries.
@@ -844,6 +844,7 @@ class Store:
         self.on_knowledge = on_knowledge
         self.refresh_seconds = refresh_seconds
         self._data_version: int | None = None
+        self._checked_at = 0.0  # time.monotonic() of the last data_version check
         self.retry_seconds = retry_seconds
         self.queue: queue.Queue[Any] = queue.Queue()
         self.queued = 0
@@ -982,6 +983,10 @@ class Store:
                         batch.append(item)
                 if batch:
                     db = self._write(db, batch)
+                    if self.on_knowledge and time.monotonic() - self._checked_at >= self.refresh_seconds:
+                        # Busy: rows keep coming, so the idle check above never runs; what another
+                        # connection changed (the PostgreSQL syncer's pull) is picked up all the same.
+                        self._refresh_if_changed(db)
                 if stop:
                     return
         finally:
@@ -998,6 +1003,7 @@ class Store:
             logger.exception("toolguard: could not load what was learned from %s", self.path)
 
     def _refresh_if_changed(self, db: sqlite_utils.Database) -> None:
+        self._checked_at = time.monotonic()
         try:
             version = db.execute("PRAGMA data_version").fetchone()[0]
         except Exception:

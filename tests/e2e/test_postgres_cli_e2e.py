@@ -10,6 +10,7 @@ rejection body."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -170,7 +171,90 @@ def test_what_one_proxy_learned_reaches_another_proxy_through_postgresql(
         ("learned.param", "error", "presence_penalty")
     ]
     assert "'pg_learned_pulled': 1" in b_out
-    # Not sent back: PostgreSQL still has the one row A wrote, as A wrote it.
-    assert [(r["name"], r["source"], r["count"]) for r in pg_rows(postgres_url, "SELECT * FROM learned")] == [
-        ("presence_penalty", "observed", 1)
+    # B's upstream rejected it too: B's row (pulled with A's count 1) counted it, and the updated row
+    # reached PostgreSQL merged per key — one row, A's first flow, the count both proxies saw.
+    [shared] = pg_rows(postgres_url, "SELECT * FROM learned")
+    assert (shared["name"], shared["source"], shared["count"]) == ("presence_penalty", "observed", 2)
+    # Whole rows: B's spool has the same row, but for the last flow (B's own; PostgreSQL keeps the rest
+    # of a row as first sent, like toolguard merge) — the merged fields agree on both sides.
+    import sqlite3
+
+    conn = sqlite3.connect(spools[1])
+    conn.row_factory = sqlite3.Row
+    [b_row] = [dict(r) for r in conn.execute("SELECT * FROM learned")]
+    conn.close()
+    assert b_row["last_flow"] == flow["flow"]["id"] != shared["first_flow"]
+    assert shared == {**b_row, "last_flow": shared["first_flow"]}
+
+
+def test_a_rule_one_proxys_upstream_keeps_accepting_is_demoted_on_every_proxy(
+    upstream: Upstream,
+    mitmdump_reverse: Callable[..., Mitmdump],
+    openai_client: Callable[..., Any],
+    postgres_url: str,
+    tmp_path: Path,
+) -> None:
+    """Issue #10.3 through #17: proxy A's upstream accepts a lone tool message three times, so A
+    demotes the orphan-tool-message rule there; the calibration row (updated in place on every
+    acceptance) reaches PostgreSQL, B pulls it and B's next such request gets a warning, not an error."""
+    from support.seeds import LONE_TOOL
+    from support.upstream import completion
+
+    upstream.handler = lambda request: Reply.json(200, completion())
+    spools = [tmp_path / "spool-a.db", tmp_path / "spool-b.db"]
+    a, b = (
+        mitmdump_reverse(
+            options={"toolguard_db": postgres_url, "toolguard_spool": str(s), "toolguard_demote_after": "3"},
+            db_path=s,
+        )
+        for s in spools
+    )
+    body = LONE_TOOL.body()
+    client_a = openai_client(a)
+    for accepted in (1, 2, 3):
+        client_a.chat.completions.create(**body)
+        wait_for(
+            lambda n=accepted: (
+                [r["accepted"] for r in pg_rows(postgres_url, "SELECT * FROM rule_calibration")] == [n]
+            ),
+            f"A's count {accepted} in PostgreSQL",
+        )
+    [shared] = wait_for(
+        lambda: pg_rows(postgres_url, "SELECT * FROM rule_calibration WHERE demoted_at IS NOT NULL"),
+        "A's demotion in PostgreSQL",
+    )
+    assert (shared["rule"], shared["host"], shared["model"], shared["accepted"]) == (
+        LONE_TOOL.rule,
+        "127.0.0.1",
+        body["model"],
+        3,
+    )
+
+    def in_b() -> list[dict[str, Any]]:
+        import sqlite3
+
+        conn = sqlite3.connect(spools[1])
+        conn.row_factory = sqlite3.Row
+        try:
+            return [dict(r) for r in conn.execute("SELECT * FROM rule_calibration")]
+        except sqlite3.OperationalError:
+            return []
+        finally:
+            conn.close()
+
+    assert wait_for(in_b, "the demotion pulled into B's spool") == [shared]
+    time.sleep(3)  # the store's writer re-reads what was learned within 2 s
+    openai_client(b).chat.completions.create(**body)
+    b_out = b.stop()
+    a.stop()
+    flow = json.loads(toolguard("show", "--last", "--db", str(spools[1]), "--format", "json"))
+    assert (flow["flow"]["verdict"], flow["flow"]["model"]) == ("accepted", body["model"])
+    assert [(f["rule"], f["severity"], f["location"]) for f in flow["findings"]] == [
+        (LONE_TOOL.rule, "warning", LONE_TOOL.location)
     ]
+    stats = json.loads(re.findall(r"toolguard: (\{.*\})", b_out)[-1].replace("'", '"'))
+    # One pull per state of A's row that B saw (its pulls are timed, A's count moved three times).
+    assert 1 <= stats["pg_learned_pulled"] <= 3
+    assert (stats["pg_rows_pending"], stats["pg_sync_errors"]) == (0, 0)
+    # B's acceptance was of a warning (not a false alarm): nothing changed, nothing sent back.
+    assert pg_rows(postgres_url, "SELECT * FROM rule_calibration") == [shared] == in_b()
