@@ -172,6 +172,35 @@ CASES = [
         [],
     ),
     ("xai-grok-3-mini-effort-ok", "xai", req("grok-3-mini", reasoning_effort="high"), []),
+    # grok-3-mini refuses the penalties (LinguaGacha#159, AIaW#62) and stop (xAI's reasoning guide).
+    (
+        "xai-grok-3-mini-penalties-stop",
+        "xai",
+        req("grok-3-mini-fast", presencePenalty=0, frequency_penalty=0.2, stop=["\n"]),
+        [
+            ("params.unsupported-for-model", E, "presencePenalty"),
+            ("params.unsupported-for-model", E, "frequency_penalty"),
+            ("params.unsupported-for-model", E, "stop"),
+        ],
+    ),
+    ("xai-grok-3-mini-plain-ok", "xai", req("grok-3-mini", temperature=0.7, max_tokens=1024), []),
+    ("xai-grok-3-penalty-ok", "xai", req("grok-3", presence_penalty=0.5, stop=["\n"]), []),
+    # Kimi Code takes only temperature 1 (repowise#1323), thinking or not.
+    (
+        "moonshot-kimi-for-coding-temperature",
+        "moonshot",
+        req("kimi-for-coding", temperature=0.6),
+        [("params.temperature-on-reasoning-model", E, "temperature")],
+    ),
+    (
+        "moonshot-k3-256k-temperature",
+        "moonshot",
+        req("k3-256k", temperature=0.1, thinking={"type": "disabled"}),
+        [("params.temperature-on-reasoning-model", E, "temperature")],
+    ),
+    ("moonshot-kimi-for-coding-temperature-1-ok", "moonshot", req("kimi-for-coding", temperature=1), []),
+    ("moonshot-kimi-for-coding-no-temperature-ok", "moonshot", req("kimi-for-coding", max_tokens=4096), []),
+    ("moonshot-kimi-k2-temperature-ok", "moonshot", req("kimi-k2-0905-preview", temperature=0.6), []),
     ("xai-grok-4.3-effort-ok", "xai", req("grok-4.3", reasoning_effort="low"), []),
     ("xai-grok-4-plain-ok", "xai", req("grok-4", temperature=0.7, max_tokens=1024), []),
     # Groq: reasoning_format only on reasoning models (rig#1134).
@@ -406,6 +435,8 @@ def test_param_rules(provider: str, body: dict[str, Any], expected: list[tuple[s
             "Unsupported value: 'temperature' does not support 0.7 with this model. Only the default (1) value is supported.",
         ),
         ("params.unsupported-for-model", "Unsupported parameter: 'top_p' is not supported with this model."),
+        ("params.unsupported-for-model", "'Argument not supported on this model: presencePenalty'"),
+        ("params.temperature-on-reasoning-model", "invalid temperature: only 1 is allowed for this model"),
         ("params.reasoning-effort-unsupported", "Unrecognized request argument supplied: reasoning_effort"),
         ("params.top-p-range", "top_p must be in (0, 1], got 0.0."),
         ("params.temperature-range", "temperature must be in [0, 2], got"),

@@ -434,8 +434,22 @@ GROQ_FAMILIES: tuple[ModelFamily, ...] = (
 #: refuse the penalties and stop: "Argument not supported on this model: presencePenalty" for grok-4
 #: (https://github.com/lobehub/lobehub/issues/8389); xAI's reasoning guide lists presencePenalty,
 #: frequencyPenalty and stop as unsupported by reasoning models. grok-3-mini, grok-4.3 and later take
-#: reasoning_effort and match neither family.
+#: reasoning_effort and match neither Grok 4 family.
 XAI_FAMILIES: tuple[ModelFamily, ...] = (
+    # grok-3-mini (and -fast, -beta) reasons and takes reasoning_effort ("low"/"high"), but refuses the
+    # penalties like the Grok 4 reasoning models: "Argument not supported on this model: presencePenalty"
+    # (https://github.com/neavo/LinguaGacha/issues/159, grok-3-mini;
+    # https://github.com/NitroRCr/AIaW/issues/62, grok-3-mini-fast); LobeChat drops presence_penalty and
+    # frequency_penalty for the series (https://github.com/lobehub/lobehub/pull/7371). `stop` is on the
+    # list of xAI's reasoning guide (https://docs.x.ai/docs/guides/reasoning) for reasoning models.
+    ModelFamily(
+        id="grok-3-mini",
+        name="grok-3-mini (reasoning; no penalties or stop)",
+        patterns=(r"grok-3-mini",),
+        reasoning=True,
+        unsupported_params=frozenset({"presence_penalty", "frequency_penalty", "stop"}),
+        reasoning_effort=True,
+    ),
     # "grok-4-1-fast-non-reasoning does not support parameter presencePenalty"
     # (https://github.com/lobehub/lobehub/issues/13332); grok-4-fast-non-reasoning is not reported to.
     ModelFamily(
@@ -492,6 +506,17 @@ OLLAMA_FAMILIES: tuple[ModelFamily, ...] = (
 )
 
 MOONSHOT_FAMILIES: tuple[ModelFamily, ...] = (
+    # Kimi Code's models (api.kimi.com/coding/v1: kimi-for-coding, -highspeed, k3, k3-256k) take only
+    # temperature 1, thinking or not: "invalid temperature: only 1 is allowed for this model" for 0.3 and
+    # 0.6, while 1 or no temperature is accepted (checked against the live endpoint in
+    # https://github.com/repowise-dev/repowise/pull/1323, which also names k3). In April 2026 the same
+    # endpoint answered "only 0.6 is allowed" (MoonshotAI/kimi-cli#1924): the fixed value has changed once.
+    ModelFamily(
+        id="kimi-code",
+        name="Kimi Code models (kimi-for-coding*, k3*; temperature 1 only)",
+        patterns=(r"kimi-for-coding", r"k3($|-)"),
+        fixed_temperature=1,
+    ),
     # kimi-k2.5 and later think unless `thinking: {"type": "disabled"}`: a plain request replaying tool
     # calls without reasoning_content is refused ("thinking is enabled but reasoning_content is missing",
     # https://github.com/mastra-ai/mastra/issues/12592). Its temperature rule holds in thinking mode only,

@@ -145,14 +145,14 @@ UNSUPPORTED_FOR_MODEL = define(
     Severity.ERROR,
     "A sampling field the model family rejects (OpenAI o-series: top_p, presence_penalty, "
     "frequency_penalty; DeepSeek reasoner: logprobs, top_logprobs; Groq Llama: reasoning_format; Grok 4 "
-    "reasoning: presence_penalty, frequency_penalty, stop).",
+    "reasoning and grok-3-mini: presence_penalty, frequency_penalty, stop).",
     policy=policy(
         error=("openai-family", "deepseek", "groq", "xai"),
         conditions={
             "openai-family": "model families that reject the field",
             "deepseek": "deepseek-reasoner",
             "groq": "Llama chat models (reasoning_format)",
-            "xai": "Grok 4 reasoning models (presence_penalty, frequency_penalty, stop)",
+            "xai": "Grok 4 reasoning models and grok-3-mini (presence_penalty, frequency_penalty, stop)",
         },
     ),
     predicts=(
@@ -160,6 +160,14 @@ UNSUPPORTED_FOR_MODEL = define(
             provider="xai",
             text='{"error": "Argument not supported on this model: presencePenalty"}',
             source="https://github.com/lobehub/lobehub/issues/8389",
+        ),
+        PredictedError(
+            provider="xai",
+            text=(
+                "Error code: 400 - {'code': 'Client specified an invalid argument', 'error': 'Argument not "
+                "supported on this model: presencePenalty'}"
+            ),
+            source="https://github.com/neavo/LinguaGacha/issues/159",
         ),
         PredictedError(
             provider="groq",
@@ -246,9 +254,13 @@ MAX_TOKENS_REASONING = define(
 TEMPERATURE_REASONING = define(
     "params.temperature-on-reasoning-model",
     Severity.ERROR,
-    "A `temperature` other than 1 sent to an OpenAI reasoning model.",
+    "A `temperature` other than 1 sent to an OpenAI reasoning model or Kimi Code's models.",
     policy=policy(
-        error=("openai-family",), conditions={"openai-family": "reasoning models (o-series, gpt-5)"}
+        error=("openai-family", "moonshot"),
+        conditions={
+            "openai-family": "reasoning models (o-series, gpt-5)",
+            "moonshot": "Kimi Code's kimi-for-coding* and k3* (thinking or not)",
+        },
     ),
     predicts=(
         PredictedError(
@@ -267,6 +279,11 @@ TEMPERATURE_REASONING = define(
             source="https://github.com/simonw/llm/issues/731",
             param="temperature",
             code="unsupported_parameter",
+        ),
+        PredictedError(
+            provider="moonshot",
+            text="400 invalid_request_error: invalid temperature: only 1 is allowed for this model",
+            source="https://github.com/repowise-dev/repowise/pull/1323",
         ),
     ),
     example={"model": "gpt-5-mini", "messages": [_USER], "temperature": 0.7},
