@@ -1059,6 +1059,29 @@ MINIMAX = ProviderProfile(
     catalog_vendors=frozenset({"minimax"}),
 )
 
+#: Volcengine Ark (ByteDance's Doubao models, and DeepSeek/Kimi/GLM models it hosts) in every region
+#: (ark.cn-beijing.volces.com, ark.cn-shanghai...), and BytePlus ModelArk abroad
+#: (ark.ap-southeast.bytepluses.com), both under /api/v3; the coding plan is /api/coding/v3
+#: (HKUDS/nanobot#2548) and bots (applications) are /api/v3/bots. Ark validates numbers against each
+#: model's own limits ("The parameter `max_tokens` specified in the request are not valid: integer above
+#: maximum value, expected a value <= 4096, but got 8192 instead.", langgenius/dify#14376), so a limit the
+#: catalog has from Ark itself (scripts/refresh_catalog.py VENDOR_FACTS) is an error here. Not a
+#: multi-vendor cloud in the profile's sense: Ark answers with its own validator and caps whatever the
+#: model, so a hosted model is judged as on Ark (the model rules report other vendors' facts as warnings).
+VOLCENGINE = ProviderProfile(
+    id="volcengine",
+    name="Volcengine Ark / BytePlus ModelArk (Doubao)",
+    base_url="https://ark.cn-beijing.volces.com/api/v3",
+    chat_paths=(
+        "/api/v3/chat/completions",
+        "/api/coding/v3/chat/completions",
+        "/api/v3/bots/chat/completions",
+    ),
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    host_globs=("ark.*.volces.com", "ark.*.bytepluses.com"),
+    catalog_vendors=frozenset({"volcengine", "byteplus"}),
+)
+
 #: Google Vertex AI's OpenAI-compatible endpoint (``.../endpoints/openapi/chat/completions``) for
 #: Gemini and partner models, in every region (``{location}-aiplatform.googleapis.com``) and the global
 #: endpoint (``aiplatform.googleapis.com``). Lenient until a Vertex-specific rejection is confirmed;
@@ -1184,7 +1207,7 @@ BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
             OPENAI, AZURE, DASHSCOPE, DEEPSEEK, OPENROUTER, GROQ, GEMINI, MISTRAL, TOGETHER,
             FIREWORKS, XAI, MOONSHOT, WANDB, PERPLEXITY, CEREBRAS, COPILOT, CLOUDFLARE, VLLM, SGLANG,
             LLAMA_CPP, OLLAMA, LMSTUDIO, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, VERTEX, BEDROCK, DATABRICKS,
-            SAMBANOVA, AZURE_AI, DEEPINFRA, NEBIUS, NOVITA, HYPERBOLIC, BASETEN, VERCEL, GENERIC,
+            SAMBANOVA, AZURE_AI, DEEPINFRA, NEBIUS, NOVITA, HYPERBOLIC, BASETEN, VERCEL, VOLCENGINE, GENERIC,
         )
     }
 )  # fmt: skip

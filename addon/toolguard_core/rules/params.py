@@ -601,6 +601,37 @@ AZURE_API_VERSION_FIELD = define(
 _RESPONSE_FORMAT_PROVIDERS = tuple(
     p.id for p in BUILTIN_PROFILES.values() if p.response_format_types is not None
 )
+MAX_TOKENS_BOTH = define(
+    "params.max-tokens-and-max-completion-tokens",
+    Severity.ERROR,
+    "Both `max_tokens` and `max_completion_tokens` in one request, which Volcengine Ark refuses.",
+    policy=policy(error=("volcengine",)),
+    predicts=(
+        PredictedError(
+            provider="volcengine",
+            text=(
+                "The parameter max_tokens specified in the request are not valid: max_tokens and "
+                "max_completion_tokens cannot be set at the same time."
+            ),
+            source="https://github.com/HKUDS/nanobot/issues/2548",
+            param="max_tokens",
+            code="InvalidParameter",
+        ),
+    ),
+    example={
+        "model": "doubao-seed-1-6-250615",
+        "messages": [_USER],
+        "max_tokens": 4096,
+        "max_completion_tokens": 4096,
+    },
+    example_url="https://ark.cn-beijing.volces.com/api/v3/chat/completions",
+    fixed={"model": "doubao-seed-1-6-250615", "messages": [_USER], "max_completion_tokens": 4096},
+    notes=(
+        "Ark's max_completion_tokens counts reasoning and answer together, max_tokens the answer only "
+        "(cloudwego/eino-ext#597); send one of them. Other providers take both (OpenAI uses "
+        "max_completion_tokens), so the rule is Ark's only."
+    ),
+)
 RESPONSE_FORMAT_TYPE = define(
     "params.response-format-type",
     Severity.ERROR,
@@ -871,6 +902,17 @@ def _check_combinations(
                 "logit_bias",
                 f'`logit_bias` {problem}; send {{"<token id>": <integer -100..100>}}.',
             )
+    if (
+        pid == "volcengine"
+        and body.get("max_tokens") is not None
+        and body.get("max_completion_tokens") is not None
+    ):
+        yield from MAX_TOKENS_BOTH.report(
+            view,
+            "max_tokens",
+            "the request sets both max_tokens and max_completion_tokens; Volcengine Ark takes one. Keep "
+            "max_completion_tokens (it bounds reasoning and answer together) and drop max_tokens.",
+        )
     stop = body.get("stop")
     if profile.max_stop is not None and isinstance(stop, list) and len(stop) > profile.max_stop:
         yield from STOP_COUNT.report(
