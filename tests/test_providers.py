@@ -81,7 +81,7 @@ def test_detect_provider(host: str, port: int | None, expected: str) -> None:
         ("deepseek", "deepseek-chat", "deepseek-chat"),
         ("deepseek", "deepseek-v4-flash", "deepseek-v4"),
         ("groq", "llama-3.3-70b-versatile", "groq-llama"),
-        ("groq", "meta-llama/llama-4-scout-17b-16e-instruct", "groq-llama"),
+        ("groq", "meta-llama/llama-4-scout-17b-16e-instruct", "groq-llama-4"),
         ("groq", "deepseek-r1-distill-llama-70b", "default"),
         ("groq", "qwen/qwen3-32b", "default"),
         ("xai", "grok-4-0709", "grok-4-reasoning"),

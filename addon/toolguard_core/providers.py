@@ -211,6 +211,8 @@ class ModelFamily:
     thinking_needs_stream: bool = True
     #: Whether the model takes `tools`; None = not known here (the model catalog may know).
     function_calling: bool | None = None
+    #: Whether the provider serves a `json_schema` response format for the model; None = not known here.
+    json_schema: bool | None = None
 
     def matches(self, model: str) -> bool:
         return any(re.match(p, model) for p in self.patterns)
@@ -418,10 +420,22 @@ DEEPSEEK_FAMILIES: tuple[ModelFamily, ...] = (
 #: model" for llama-3.1-8b-instant (https://github.com/0xPlaygrounds/rig/issues/1134). Groq's
 #: reasoning models (openai/gpt-oss-*, qwen/qwen3-32b, deepseek-r1-distill-*) do not match.
 GROQ_FAMILIES: tuple[ModelFamily, ...] = (
+    # Groq serves `json_schema` response formats on the models its Structured Outputs page lists
+    # (https://console.groq.com/docs/structured-outputs: gpt-oss, Kimi K2, Llama 4 Scout/Maverick; the
+    # first list in groq/groq-changelog#11). Llama 3.x is not one: "This model does not support response
+    # format `json_schema`." for llama-3.3-70b-versatile (https://github.com/plune-ai/cairn/pull/36).
+    # Other models off the list are not flagged: no refusal text is known for them.
     ModelFamily(
         id="groq-llama",
-        name="Groq Llama chat models (llama-3.x, llama3-*, llama-4-*; no reasoning)",
-        patterns=(r"llama-3\.", r"llama3-", r"llama-4-"),
+        name="Groq Llama 3 chat models (llama-3.x, llama3-*; no reasoning, no json_schema)",
+        patterns=(r"llama-3\.", r"llama3-"),
+        unsupported_params=frozenset({"reasoning_format"}),
+        json_schema=False,
+    ),
+    ModelFamily(
+        id="groq-llama-4",
+        name="Groq Llama 4 chat models (llama-4-*; no reasoning)",
+        patterns=(r"llama-4-",),
         unsupported_params=frozenset({"reasoning_format"}),
     ),
 )

@@ -601,6 +601,50 @@ AZURE_API_VERSION_FIELD = define(
 _RESPONSE_FORMAT_PROVIDERS = tuple(
     p.id for p in BUILTIN_PROFILES.values() if p.response_format_types is not None
 )
+JSON_SCHEMA_FOR_MODEL = define(
+    "params.json-schema-unsupported-for-model",
+    Severity.ERROR,
+    "A `json_schema` response format sent to a model the provider serves without Structured Outputs "
+    "(Groq: Llama 3.x).",
+    policy=policy(
+        error=("groq",), conditions={"groq": "Llama 3.x (Structured Outputs: gpt-oss, Kimi K2, Llama 4)"}
+    ),
+    predicts=(
+        PredictedError(
+            provider="groq",
+            text="400 This model does not support response format `json_schema`.",
+            source="https://github.com/plune-ai/cairn/pull/36",
+        ),
+    ),
+    example={
+        "model": "llama-3.3-70b-versatile",
+        "messages": [_USER],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {
+                "name": "answer",
+                "schema": {"type": "object", "properties": {"a": {"type": "string"}}},
+            },
+        },
+    },
+    example_url="https://api.groq.com/openai/v1/chat/completions",
+    fixed={
+        "model": "openai/gpt-oss-120b",
+        "messages": [_USER],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {
+                "name": "answer",
+                "schema": {"type": "object", "properties": {"a": {"type": "string"}}},
+            },
+        },
+    },
+    notes=(
+        "Use a model Groq lists for Structured Outputs (https://console.groq.com/docs/structured-outputs), JSON "
+        "mode (`json_object`, with the schema in the prompt), or a forced tool call. Other hosts of the same "
+        "Llama weights may serve json_schema; the rule is Groq's."
+    ),
+)
 MAX_TOKENS_BOTH = define(
     "params.max-tokens-and-max-completion-tokens",
     Severity.ERROR,
@@ -868,6 +912,19 @@ def _check_family(view: RequestView, body: dict[str, Any], profile: ProviderProf
             yield from IGNORED_FOR_MODEL.report(
                 view, key, f"{model} ({family.name}) accepts `{key}` but ignores it; it has no effect."
             )
+    response_format = body.get("response_format")
+    if (
+        family.json_schema is False
+        and isinstance(response_format, dict)
+        and response_format.get("type") == "json_schema"
+    ):
+        yield from JSON_SCHEMA_FOR_MODEL.report(
+            view,
+            "response_format.type",
+            f"{model} ({family.name}) is served without Structured Outputs on {profile.name}, so a json_schema "
+            "response format is refused; use a model that has them, or json_object with the schema in the "
+            "prompt.",
+        )
     if effort is not None and effort_key is not None and family.reasoning_effort is False:
         yield from REASONING_EFFORT_UNSUPPORTED.report(
             view,
