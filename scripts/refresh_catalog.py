@@ -74,6 +74,24 @@ VENDOR_FACTS: dict[str, dict[str, Any]] = {
         "max_output_tokens": 12288,
         "source": "https://github.com/Gitlawb/openclaude/issues/331",
     },
+    # Doubao's thinking and Seed 1.6 models on Ark call tools and reason (Seed 1.6 sees images): the
+    # reseller entry the merge has for them says false to every capability. LobeChat's Volcengine model
+    # cards, written from Ark's model list (https://www.volcengine.com/docs/82379/1330310), give
+    # functionCall/reasoning/vision per model.
+    **{
+        name: {
+            "function_calling": True,
+            "reasoning": True,
+            **({"vision": True} if vision else {}),
+            "source": "https://unpkg.com/@lobehub/chat@1.94.11/src/config/aiModels/volcengine.ts",
+        }
+        for name, vision in (
+            ("doubao-seed-1-6-250615", True),
+            ("doubao-seed-1-6-thinking-250615", True),
+            ("doubao-1-5-thinking-pro-250415", False),
+            ("doubao-1-5-thinking-vision-pro-250428", True),
+        )
+    },
 }
 #: Bedrock ids: an optional region group, the vendor, the model, a ``-v1:0`` version.
 _BEDROCK = re.compile(

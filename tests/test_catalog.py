@@ -200,7 +200,7 @@ EXPECTED_FIXTURE_SNAPSHOT = {
     "_meta": {
         "generated": "2026-01-02",
         "generator": "scripts/refresh_catalog.py",
-        "models": 10,
+        "models": 14,
         "sources": [
             {
                 "name": "LiteLLM model map",
@@ -220,6 +220,11 @@ EXPECTED_FIXTURE_SNAPSHOT = {
         # VENDOR_FACTS: the vendor's own answer over both datasets (a doubao entry neither lists).
         "doubao-1-5-pro-32k": {"providers": ["volcengine"], "max_input_tokens": 32768, "max_output_tokens": 12288},
         "gpt-3.5-turbo-1106": {"max_output_tokens": 4096},
+        # ... and Doubao's tool-calling models on Ark (Ark's model list, through LobeChat's model cards).
+        "doubao-seed-1-6-250615": {"function_calling": True, "vision": True, "reasoning": True},
+        "doubao-seed-1-6-thinking-250615": {"function_calling": True, "vision": True, "reasoning": True},
+        "doubao-1-5-thinking-pro-250415": {"function_calling": True, "reasoning": True},
+        "doubao-1-5-thinking-vision-pro-250428": {"function_calling": True, "vision": True, "reasoning": True},
         # The vendor's own entry has mode "responses": Chat Completions is refused.
         "gpt-5-codex": {
             "providers": ["openai"], "function_calling": True, "reasoning": True,

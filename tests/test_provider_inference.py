@@ -59,7 +59,14 @@ CASES = [
     ("https://ai-gateway.vercel.sh/v1/chat/completions", "vercel"),
     ("https://api.minimax.chat/v1/chat/completions", "minimax"),
     ("https://api.minimaxi.com/v1/chat/completions", "minimax"),
+    # Volcengine Ark in its regions, its coding plan and bots paths, and BytePlus ModelArk abroad.
+    ("https://ark.cn-beijing.volces.com/api/v3/chat/completions", "volcengine"),
+    ("https://ark.cn-shanghai.volces.com/api/v3/chat/completions", "volcengine"),
+    ("https://ark.cn-beijing.volces.com/api/coding/v3/chat/completions", "volcengine"),
+    ("https://ark.cn-beijing.volces.com/api/v3/bots/chat/completions", "volcengine"),
+    ("https://ark.ap-southeast.bytepluses.com/api/v3/chat/completions", "volcengine"),
     # Look-alikes stay generic.
+    ("https://ark.cn-beijing.volces.com.example.org/api/v3/chat/completions", "generic"),
     ("https://bedrock-runtime.us-east-1.amazonaws.com.example.org/openai/v1/chat/completions", "generic"),
     ("https://aiplatform.googleapis.com.evil.example/v1/chat/completions", "generic"),
     ("https://oai.helicone.ai.example.org/v1/chat/completions", "generic"),

@@ -198,7 +198,48 @@ CASES = [
         "content-object-openai",
         "openai",
         {"model": "gpt-4o", "messages": [{"role": "user", "content": {"type": "text", "text": "hi"}}]},
-        [("content.invalid-part", E, "messages[0].content")],
+        [("content.not-string-or-array", E, "messages[0].content")],
+    ),
+    # DashScope answers OpenAI's text for a content object (coze-studio#2317, nanobot#1344) ...
+    (
+        "content-object-dashscope",
+        "dashscope",
+        {"model": "qwen-plus", "messages": [{"role": "user", "content": {"type": "text", "text": "hi"}}]},
+        [("content.not-string-or-array", E, "messages[0].content")],
+    ),
+    (
+        "content-number-vllm",
+        "vllm",
+        {"model": "m", "messages": [{"role": "user", "content": 42}]},
+        [("content.not-string-or-array", E, "messages[0].content")],
+    ),
+    (
+        "content-object-ollama-silent",
+        "ollama",
+        {"model": "m", "messages": [{"role": "user", "content": {}}]},
+        [],
+    ),
+    (
+        "content-object-generic-warning",
+        "generic",
+        {"model": "m", "messages": [{"role": "user", "content": {"type": "text", "text": "hi"}}]},
+        [("content.not-string-or-array", W, "messages[0].content")],
+    ),
+    # ... but its refusal of an unknown part type is undocumented: still a warning there.
+    (
+        "unknown-part-dashscope-warning",
+        "dashscope",
+        {
+            "model": "qwen-vl-plus",
+            "messages": [{"role": "user", "content": [{"type": "image", "image": "x"}]}],
+        },
+        [("content.invalid-part", W, "messages[0].content[0].type")],
+    ),
+    (
+        "content-array-dashscope-ok",
+        "dashscope",
+        {"model": "qwen-plus", "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}]},
+        [],
     ),
     (
         "unknown-part-ollama-silent",
@@ -275,6 +316,10 @@ def test_content_rules(provider: str, body: dict[str, Any], expected: list[tuple
         ),
         ("content.part-not-allowed-for-role", "Image URLs are only allowed for messages with role 'user'"),
         ("content.invalid-part", "Invalid value: 'image'. Supported values are: 'text' and 'image_url'."),
+        (
+            "content.not-string-or-array",
+            "expected one of a string or array of objects, but got an object instead",
+        ),
     ],
 )
 def test_rules_predict_the_real_provider_text(rule: str, fragment: str) -> None:

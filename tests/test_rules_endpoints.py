@@ -310,3 +310,34 @@ def test_dashscope_native_body_on_native_path_passes() -> None:
 )
 def test_rules_predict_the_real_provider_text(rule: str, fragment: str) -> None:
     assert any(fragment in text for text in predicted_texts(rule))
+
+
+VERTEX_OPENAPI = (
+    "https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/endpoints/openapi"
+)
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        # Claude on Vertex is served at :rawPredict only (Google's Claude guide; cloudflare/vibesdk#311).
+        ("anthropic/claude-sonnet-4-6", [("endpoint.vertex-claude-chat-completions", E, "model")]),
+        ("claude-3-5-sonnet-v2@20241022", [("endpoint.vertex-claude-chat-completions", E, "model")]),
+        # Gemini and Model Garden's open models are served by the OpenAI-compatible endpoint.
+        ("google/gemini-2.5-flash", []),
+        ("meta/llama-3.3-70b-instruct-maas", []),
+        ("qwen/qwen3-coder-480b-a35b-instruct-maas", []),
+    ],
+)
+def test_vertex_openai_endpoint_does_not_serve_claude(
+    model: str, expected: list[tuple[str, str, str]]
+) -> None:
+    body = {"model": model, "messages": BODY["messages"]}
+    found = endpoint_findings(f"{VERTEX_OPENAPI}/chat/completions", body)
+    assert [(rule, severity, location) for rule, severity, location, _ in found] == expected
+
+
+def test_claude_elsewhere_is_not_a_vertex_finding() -> None:
+    body = {"model": "claude-sonnet-4-6", "messages": BODY["messages"]}
+    assert endpoint_findings("https://openrouter.ai/api/v1/chat/completions", body) == []
+    assert endpoint_findings("https://llm.internal.example/v1/chat/completions", body) == []

@@ -18,6 +18,15 @@ USER = {"role": "user", "content": "Summarise the release notes."}
 E, W = "error", "warning"
 
 
+JSON_SCHEMA = {
+    "type": "json_schema",
+    "json_schema": {
+        "name": "release",
+        "schema": {"type": "object", "properties": {"title": {"type": "string"}}},
+    },
+}
+
+
 def req(model: str = "gpt-4o", **fields: Any) -> dict[str, Any]:
     return {"model": model, "messages": [USER], **fields}
 
@@ -172,6 +181,35 @@ CASES = [
         [],
     ),
     ("xai-grok-3-mini-effort-ok", "xai", req("grok-3-mini", reasoning_effort="high"), []),
+    # grok-3-mini refuses the penalties (LinguaGacha#159, AIaW#62) and stop (xAI's reasoning guide).
+    (
+        "xai-grok-3-mini-penalties-stop",
+        "xai",
+        req("grok-3-mini-fast", presencePenalty=0, frequency_penalty=0.2, stop=["\n"]),
+        [
+            ("params.unsupported-for-model", E, "presencePenalty"),
+            ("params.unsupported-for-model", E, "frequency_penalty"),
+            ("params.unsupported-for-model", E, "stop"),
+        ],
+    ),
+    ("xai-grok-3-mini-plain-ok", "xai", req("grok-3-mini", temperature=0.7, max_tokens=1024), []),
+    ("xai-grok-3-penalty-ok", "xai", req("grok-3", presence_penalty=0.5, stop=["\n"]), []),
+    # Kimi Code takes only temperature 1 (repowise#1323), thinking or not.
+    (
+        "moonshot-kimi-for-coding-temperature",
+        "moonshot",
+        req("kimi-for-coding", temperature=0.6),
+        [("params.temperature-on-reasoning-model", E, "temperature")],
+    ),
+    (
+        "moonshot-k3-256k-temperature",
+        "moonshot",
+        req("k3-256k", temperature=0.1, thinking={"type": "disabled"}),
+        [("params.temperature-on-reasoning-model", E, "temperature")],
+    ),
+    ("moonshot-kimi-for-coding-temperature-1-ok", "moonshot", req("kimi-for-coding", temperature=1), []),
+    ("moonshot-kimi-for-coding-no-temperature-ok", "moonshot", req("kimi-for-coding", max_tokens=4096), []),
+    ("moonshot-kimi-k2-temperature-ok", "moonshot", req("kimi-k2-0905-preview", temperature=0.6), []),
     ("xai-grok-4.3-effort-ok", "xai", req("grok-4.3", reasoning_effort="low"), []),
     ("xai-grok-4-plain-ok", "xai", req("grok-4", temperature=0.7, max_tokens=1024), []),
     # Groq: reasoning_format only on reasoning models (rig#1134).
@@ -180,6 +218,38 @@ CASES = [
         "groq",
         req("llama-3.1-8b-instant", reasoning_format="parsed"),
         [("params.unsupported-for-model", E, "reasoning_format")],
+    ),
+    # Groq's json_schema only on its Structured Outputs models (plune-ai/cairn#36 for Llama 3.3).
+    (
+        "groq-llama-3-json-schema",
+        "groq",
+        req("llama-3.3-70b-versatile", response_format=JSON_SCHEMA),
+        [("params.json-schema-unsupported-for-model", E, "response_format.type")],
+    ),
+    (
+        "groq-llama-3-json-object-ok",
+        "groq",
+        req("llama-3.1-8b-instant", response_format={"type": "json_object"}),
+        [],
+    ),
+    ("groq-gpt-oss-json-schema-ok", "groq", req("openai/gpt-oss-20b", response_format=JSON_SCHEMA), []),
+    (
+        "groq-llama-4-json-schema-ok",
+        "groq",
+        req("meta-llama/llama-4-scout-17b-16e-instruct", response_format=JSON_SCHEMA),
+        [],
+    ),
+    (
+        "groq-kimi-json-schema-ok",
+        "groq",
+        req("moonshotai/kimi-k2-instruct-0905", response_format=JSON_SCHEMA),
+        [],
+    ),
+    (
+        "together-llama-3-json-schema-ok",
+        "together",
+        req("meta-llama/Llama-3.3-70B-Instruct-Turbo", response_format=JSON_SCHEMA),
+        [],
     ),
     ("groq-qwen3-reasoning-format-ok", "groq", req("qwen/qwen3-32b", reasoning_format="parsed"), []),
     ("groq-gpt-oss-reasoning-format-ok", "groq", req("openai/gpt-oss-120b", reasoning_format="hidden"), []),
@@ -406,6 +476,12 @@ def test_param_rules(provider: str, body: dict[str, Any], expected: list[tuple[s
             "Unsupported value: 'temperature' does not support 0.7 with this model. Only the default (1) value is supported.",
         ),
         ("params.unsupported-for-model", "Unsupported parameter: 'top_p' is not supported with this model."),
+        ("params.unsupported-for-model", "'Argument not supported on this model: presencePenalty'"),
+        ("params.temperature-on-reasoning-model", "invalid temperature: only 1 is allowed for this model"),
+        (
+            "params.json-schema-unsupported-for-model",
+            "This model does not support response format `json_schema`.",
+        ),
         ("params.reasoning-effort-unsupported", "Unrecognized request argument supplied: reasoning_effort"),
         ("params.top-p-range", "top_p must be in (0, 1], got 0.0."),
         ("params.temperature-range", "temperature must be in [0, 2], got"),

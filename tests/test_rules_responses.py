@@ -78,6 +78,48 @@ def findings(provider: str, body: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 # (id, provider, body, expected findings, a real error text the first finding's rule predicts)
 CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | None]] = [
+    # ------------------------------------------- the schema root of flat function tools (not only strict)
+    (
+        "flat-tool-parameters-without-type",
+        "openai",
+        {
+            "model": "gpt-4o-mini",
+            "input": "Hi",
+            "tools": [{**TOOL, "parameters": {"properties": {"to": {"type": "string"}}}}],
+        },
+        [("tools.parameters-not-object", E, "tools[0].parameters")],
+        "schema must be a JSON Schema of 'type: \"object\"', got 'type: \"None\"'.",
+    ),
+    (
+        "flat-tool-root-anyof",
+        "azure",
+        {
+            "model": "gpt-4.1",
+            "input": "Hi",
+            "tools": [{**TOOL, "parameters": {**TOOL["parameters"], "anyOf": [{"required": ["location"]}]}}],
+        },
+        [("tools.parameters-root-combinator", E, "tools[0].parameters.anyOf")],
+        "schema must have type 'object' and not have 'oneOf'/'anyOf'/'allOf'/'enum'/'not' at the top level.",
+    ),
+    (
+        "flat-tool-root-anyof-generic-warning",
+        "generic",
+        {
+            "model": "m",
+            "input": "Hi",
+            "tools": [{**TOOL, "parameters": {**TOOL["parameters"], "oneOf": [{"required": ["location"]}]}}],
+        },
+        [("tools.parameters-root-combinator", W, "tools[0].parameters.oneOf")],
+        None,
+    ),
+    (
+        "flat-tool-null-parameters-ok",
+        "openai",
+        {"model": "gpt-4o", "input": "Hi", "tools": [{**TOOL, "parameters": None}]},
+        [],
+        None,
+    ),
+    ("flat-tool-ok", "openai", {"model": "gpt-4o", "input": "Hi", "tools": [TOOL]}, [], None),
     # ------------------------------------------- strict flat function tools (the Agents SDK sends strict)
     (
         "strict-tool-without-additional-properties",
@@ -666,5 +708,11 @@ def test_every_rule_example_triggers_exactly_that_rule(rule_id: str) -> None:
 
 def test_every_responses_rule_is_covered_by_a_case() -> None:
     covered = {rule for case in CASES for rule, _severity, _location in case[3]}
-    # tools.strict-* are defined once in rules/tools.py and applied to flat tools here too.
-    assert covered - {"tools.strict-additional-properties"} == set(RESPONSES_RULES)
+    # tools.strict-* and the schema-root rules are defined once in rules/tools.py and applied to flat
+    # tools here too.
+    shared = {
+        "tools.strict-additional-properties",
+        "tools.parameters-not-object",
+        "tools.parameters-root-combinator",
+    }
+    assert covered - shared == set(RESPONSES_RULES)

@@ -204,6 +204,52 @@ CASES = [
         req(tools=[tool(parameters={"type": "array", "items": {}})]),
         [],
     ),
+    # --- no combinator beside type: object at the root (GPT_API_free#403 relays OpenAI's text) ---
+    (
+        "root-anyof-openai",
+        "openai",
+        req(tools=[tool(parameters={**PARAMS, "anyOf": [{"required": ["city"]}, {"required": ["zip"]}]})]),
+        [("tools.parameters-root-combinator", E, "tools[0].function.parameters.anyOf")],
+    ),
+    (
+        "root-oneof-azure",
+        "azure",
+        req(tools=[tool(parameters={**PARAMS, "oneOf": [{"required": ["city"]}]})]),
+        [("tools.parameters-root-combinator", E, "tools[0].function.parameters.oneOf")],
+    ),
+    (
+        "root-allof-generic-warning",
+        "generic",
+        req(tools=[tool(parameters={**PARAMS, "allOf": [{"required": ["city"]}]})]),
+        [("tools.parameters-root-combinator", W, "tools[0].function.parameters.allOf")],
+    ),
+    (
+        "root-anyof-vllm-silent",
+        "vllm",
+        req(model="m", tools=[tool(parameters={**PARAMS, "anyOf": [{}]})]),
+        [],
+    ),
+    (
+        "root-anyof-without-type-is-not-object",
+        "openai",
+        req(tools=[tool(parameters={"anyOf": [{"type": "object", "properties": {}}]})]),
+        [("tools.parameters-not-object", E, "tools[0].function.parameters")],
+    ),
+    (
+        "nested-anyof-ok",
+        "openai",
+        req(
+            tools=[
+                tool(
+                    parameters={
+                        "type": "object",
+                        "properties": {"when": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+                    }
+                )
+            ]
+        ),
+        [],
+    ),
     # --- array without items (OpenAI rejects it even without strict) ---
     (
         "array-no-items-openai",

@@ -211,6 +211,8 @@ class ModelFamily:
     thinking_needs_stream: bool = True
     #: Whether the model takes `tools`; None = not known here (the model catalog may know).
     function_calling: bool | None = None
+    #: Whether the provider serves a `json_schema` response format for the model; None = not known here.
+    json_schema: bool | None = None
 
     def matches(self, model: str) -> bool:
         return any(re.match(p, model) for p in self.patterns)
@@ -418,10 +420,22 @@ DEEPSEEK_FAMILIES: tuple[ModelFamily, ...] = (
 #: model" for llama-3.1-8b-instant (https://github.com/0xPlaygrounds/rig/issues/1134). Groq's
 #: reasoning models (openai/gpt-oss-*, qwen/qwen3-32b, deepseek-r1-distill-*) do not match.
 GROQ_FAMILIES: tuple[ModelFamily, ...] = (
+    # Groq serves `json_schema` response formats on the models its Structured Outputs page lists
+    # (https://console.groq.com/docs/structured-outputs: gpt-oss, Kimi K2, Llama 4 Scout/Maverick; the
+    # first list in groq/groq-changelog#11). Llama 3.x is not one: "This model does not support response
+    # format `json_schema`." for llama-3.3-70b-versatile (https://github.com/plune-ai/cairn/pull/36).
+    # Other models off the list are not flagged: no refusal text is known for them.
     ModelFamily(
         id="groq-llama",
-        name="Groq Llama chat models (llama-3.x, llama3-*, llama-4-*; no reasoning)",
-        patterns=(r"llama-3\.", r"llama3-", r"llama-4-"),
+        name="Groq Llama 3 chat models (llama-3.x, llama3-*; no reasoning, no json_schema)",
+        patterns=(r"llama-3\.", r"llama3-"),
+        unsupported_params=frozenset({"reasoning_format"}),
+        json_schema=False,
+    ),
+    ModelFamily(
+        id="groq-llama-4",
+        name="Groq Llama 4 chat models (llama-4-*; no reasoning)",
+        patterns=(r"llama-4-",),
         unsupported_params=frozenset({"reasoning_format"}),
     ),
 )
@@ -434,8 +448,22 @@ GROQ_FAMILIES: tuple[ModelFamily, ...] = (
 #: refuse the penalties and stop: "Argument not supported on this model: presencePenalty" for grok-4
 #: (https://github.com/lobehub/lobehub/issues/8389); xAI's reasoning guide lists presencePenalty,
 #: frequencyPenalty and stop as unsupported by reasoning models. grok-3-mini, grok-4.3 and later take
-#: reasoning_effort and match neither family.
+#: reasoning_effort and match neither Grok 4 family.
 XAI_FAMILIES: tuple[ModelFamily, ...] = (
+    # grok-3-mini (and -fast, -beta) reasons and takes reasoning_effort ("low"/"high"), but refuses the
+    # penalties like the Grok 4 reasoning models: "Argument not supported on this model: presencePenalty"
+    # (https://github.com/neavo/LinguaGacha/issues/159, grok-3-mini;
+    # https://github.com/NitroRCr/AIaW/issues/62, grok-3-mini-fast); LobeChat drops presence_penalty and
+    # frequency_penalty for the series (https://github.com/lobehub/lobehub/pull/7371). `stop` is on the
+    # list of xAI's reasoning guide (https://docs.x.ai/docs/guides/reasoning) for reasoning models.
+    ModelFamily(
+        id="grok-3-mini",
+        name="grok-3-mini (reasoning; no penalties or stop)",
+        patterns=(r"grok-3-mini",),
+        reasoning=True,
+        unsupported_params=frozenset({"presence_penalty", "frequency_penalty", "stop"}),
+        reasoning_effort=True,
+    ),
     # "grok-4-1-fast-non-reasoning does not support parameter presencePenalty"
     # (https://github.com/lobehub/lobehub/issues/13332); grok-4-fast-non-reasoning is not reported to.
     ModelFamily(
@@ -492,6 +520,17 @@ OLLAMA_FAMILIES: tuple[ModelFamily, ...] = (
 )
 
 MOONSHOT_FAMILIES: tuple[ModelFamily, ...] = (
+    # Kimi Code's models (api.kimi.com/coding/v1: kimi-for-coding, -highspeed, k3, k3-256k) take only
+    # temperature 1, thinking or not: "invalid temperature: only 1 is allowed for this model" for 0.3 and
+    # 0.6, while 1 or no temperature is accepted (checked against the live endpoint in
+    # https://github.com/repowise-dev/repowise/pull/1323, which also names k3). In April 2026 the same
+    # endpoint answered "only 0.6 is allowed" (MoonshotAI/kimi-cli#1924): the fixed value has changed once.
+    ModelFamily(
+        id="kimi-code",
+        name="Kimi Code models (kimi-for-coding*, k3*; temperature 1 only)",
+        patterns=(r"kimi-for-coding", r"k3($|-)"),
+        fixed_temperature=1,
+    ),
     # kimi-k2.5 and later think unless `thinking: {"type": "disabled"}`: a plain request replaying tool
     # calls without reasoning_content is refused ("thinking is enabled but reasoning_content is missing",
     # https://github.com/mastra-ai/mastra/issues/12592). Its temperature rule holds in thinking mode only,
@@ -1034,6 +1073,29 @@ MINIMAX = ProviderProfile(
     catalog_vendors=frozenset({"minimax"}),
 )
 
+#: Volcengine Ark (ByteDance's Doubao models, and DeepSeek/Kimi/GLM models it hosts) in every region
+#: (ark.cn-beijing.volces.com, ark.cn-shanghai...), and BytePlus ModelArk abroad
+#: (ark.ap-southeast.bytepluses.com), both under /api/v3; the coding plan is /api/coding/v3
+#: (HKUDS/nanobot#2548) and bots (applications) are /api/v3/bots. Ark validates numbers against each
+#: model's own limits ("The parameter `max_tokens` specified in the request are not valid: integer above
+#: maximum value, expected a value <= 4096, but got 8192 instead.", langgenius/dify#14376), so a limit the
+#: catalog has from Ark itself (scripts/refresh_catalog.py VENDOR_FACTS) is an error here. Not a
+#: multi-vendor cloud in the profile's sense: Ark answers with its own validator and caps whatever the
+#: model, so a hosted model is judged as on Ark (the model rules report other vendors' facts as warnings).
+VOLCENGINE = ProviderProfile(
+    id="volcengine",
+    name="Volcengine Ark / BytePlus ModelArk (Doubao)",
+    base_url="https://ark.cn-beijing.volces.com/api/v3",
+    chat_paths=(
+        "/api/v3/chat/completions",
+        "/api/coding/v3/chat/completions",
+        "/api/v3/bots/chat/completions",
+    ),
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    host_globs=("ark.*.volces.com", "ark.*.bytepluses.com"),
+    catalog_vendors=frozenset({"volcengine", "byteplus"}),
+)
+
 #: Google Vertex AI's OpenAI-compatible endpoint (``.../endpoints/openapi/chat/completions``) for
 #: Gemini and partner models, in every region (``{location}-aiplatform.googleapis.com``) and the global
 #: endpoint (``aiplatform.googleapis.com``). Lenient until a Vertex-specific rejection is confirmed;
@@ -1159,7 +1221,7 @@ BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
             OPENAI, AZURE, DASHSCOPE, DEEPSEEK, OPENROUTER, GROQ, GEMINI, MISTRAL, TOGETHER,
             FIREWORKS, XAI, MOONSHOT, WANDB, PERPLEXITY, CEREBRAS, COPILOT, CLOUDFLARE, VLLM, SGLANG,
             LLAMA_CPP, OLLAMA, LMSTUDIO, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, VERTEX, BEDROCK, DATABRICKS,
-            SAMBANOVA, AZURE_AI, DEEPINFRA, NEBIUS, NOVITA, HYPERBOLIC, BASETEN, VERCEL, GENERIC,
+            SAMBANOVA, AZURE_AI, DEEPINFRA, NEBIUS, NOVITA, HYPERBOLIC, BASETEN, VERCEL, VOLCENGINE, GENERIC,
         )
     }
 )  # fmt: skip

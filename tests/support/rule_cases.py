@@ -42,6 +42,7 @@ URLS = {
     "lmstudio": "http://127.0.0.1:1234/v1/chat/completions",
     "fireworks": "https://api.fireworks.ai/inference/v1/chat/completions",
     "minimax": "https://api.minimax.io/v1/chat/completions",
+    "volcengine": "https://ark.cn-beijing.volces.com/api/v3/chat/completions",
 }
 
 

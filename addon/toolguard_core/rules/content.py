@@ -72,8 +72,7 @@ def _image_message(url: str, **image: Any) -> dict[str, Any]:
 INVALID_PART = define(
     "content.invalid-part",
     Severity.ERROR,
-    "A message's `content` is neither a string nor an array of typed parts, or a part's `type` is "
-    "missing or unknown.",
+    "A content part's `type` is missing or unknown (or a part is not an object).",
     policy=policy(
         error=("openai-family", "vllm", "sglang", "llama.cpp"), silent=("ollama",), otherwise=Severity.WARNING
     ),
@@ -113,6 +112,56 @@ INVALID_PART = define(
         "types (`audio_url`, `video_url`, `input_image`, ...); llama.cpp refuses `file`; Ollama is silent."
     ),
     fixed={"model": "gpt-4o", "messages": [_image_message(_PNG)]},
+)
+CONTENT_NOT_STRING_OR_ARRAY = define(
+    "content.not-string-or-array",
+    Severity.ERROR,
+    "A message's `content` is neither a string nor an array of parts (a single part object, a number).",
+    # DashScope's compatible mode answers OpenAI's own text for a content object (its refusal of an
+    # unknown part *type* is not documented, so that stays content.invalid-part's warning there).
+    policy=policy(
+        error=("openai-family", "vllm", "sglang", "llama.cpp", "dashscope"),
+        silent=("ollama",),
+        otherwise=Severity.WARNING,
+    ),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid type for 'messages[1].content': expected one of a string or array of objects, but "
+                "got an object instead."
+            ),
+            source="https://github.com/pydantic/pydantic-ai/issues/2653",
+            param="messages[1].content",
+            code="invalid_type",
+        ),
+        PredictedError(
+            provider="dashscope",
+            text=(
+                "Invalid type for 'messages.[0].content': expected one of a string or array of objects, but "
+                "got an object instead."
+            ),
+            source="https://github.com/coze-dev/coze-studio/issues/2317",
+        ),
+        PredictedError(
+            provider="dashscope",
+            text=(
+                "litellm.BadRequestError: DashscopeException - Invalid type for 'messages.[0].content': "
+                "expected one of a string or array of objects, but got an object instead."
+            ),
+            source="https://github.com/HKUDS/nanobot/issues/1344",
+        ),
+    ),
+    example={
+        "model": "qwen-plus",
+        "messages": [{"role": "user", "content": {"type": "text", "text": "Hello"}}],
+    },
+    example_url="https://dashscope-intl.aliyuncs.com/compatible-mode/v1/chat/completions",
+    fixed={
+        "model": "qwen-plus",
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "Hello"}]}],
+    },
+    notes="Wrap a single part in an array, or send its text as a string.",
 )
 PART_NOT_ALLOWED_FOR_ROLE = define(
     "content.part-not-allowed-for-role",
@@ -551,7 +600,7 @@ def check_content_parts(view: RequestView) -> Iterator[Finding]:
                 "as a string. Join the text parts into one string.",
             )
         if not isinstance(content, list):
-            yield from INVALID_PART.report(
+            yield from CONTENT_NOT_STRING_OR_ARRAY.report(
                 view,
                 where,
                 f"{where} is a {type(content).__name__}; send a string or an array of typed parts.",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.providers import BUILTIN_PROFILES, ProviderProfile
+from toolguard_core.providers import BUILTIN_PROFILES, ProviderProfile, normalise_model
 from toolguard_core.request import RequestView, Target
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
@@ -159,6 +159,40 @@ WANDB_HOST = define(
         "completions.' The provider documents the rejection, so it is an error."
     ),
 )
+_VERTEX_OPENAPI = (
+    "https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/endpoints/openapi"
+)
+VERTEX_CLAUDE = define(
+    "endpoint.vertex-claude-chat-completions",
+    Severity.ERROR,
+    "A Claude model asked for on Vertex AI's OpenAI-compatible endpoint, which does not serve Anthropic's "
+    "models (they take Anthropic's Messages body at `:rawPredict` / `:streamRawPredict`).",
+    policy=policy(error=("vertex",)),
+    predicts=(
+        PredictedError(
+            # The only verbatim answer found is a probe-2 thread's (in-sample there); the fact itself is
+            # Google's Claude guide (rawPredict only) and cloudflare/vibesdk#311's maintainer: "Vertex AI
+            # Claude models use the Anthropic API format, not OpenAI-compatible endpoints".
+            provider="vertex",
+            text=(
+                "The deployed model does not support ChatCompletions. endpoint_id: ..., deployed_model_id: ..."
+            ),
+            source="https://github.com/docker/docker-agent/issues/2469",
+            code="FAILED_PRECONDITION",
+        ),
+    ),
+    example={"model": "anthropic/claude-sonnet-4-6", "messages": _BODY["messages"]},
+    example_url=f"{_VERTEX_OPENAPI}/chat/completions",
+    fixed={"model": "google/gemini-2.5-flash", "messages": _BODY["messages"]},
+    notes=(
+        "Send Claude requests to https://{region}-aiplatform.googleapis.com/v1/projects/{project}/locations/"
+        "{region}/publishers/anthropic/models/{model}:rawPredict with Anthropic's Messages body and "
+        '"anthropic_version": "vertex-2023-10-16" (https://cloud.google.com/vertex-ai/generative-ai/docs/'
+        "partner-models/claude/use-claude), or through a gateway that translates; the corrected example is "
+        "a model the OpenAI-compatible endpoint serves. Open models from Model Garden (Llama, Qwen, "
+        "DeepSeek, Kimi, gpt-oss) are served there and are not flagged."
+    ),
+)
 DASHSCOPE_NATIVE = define(
     "endpoint.dashscope-native-path",
     Severity.ERROR,
@@ -270,6 +304,14 @@ def check_endpoint(view: RequestView) -> Iterator[Finding]:
                 f"https://{target.host}/compatible-mode/v1 (same region host).",
             )
         return
+    if pid == "vertex" and path.endswith(_CHAT) and normalise_model(view.model or "").startswith("claude-"):
+        yield from VERTEX_CLAUDE.report(
+            view,
+            "model",
+            f"{view.model} is not served by Vertex AI's OpenAI-compatible endpoint; Claude on Vertex takes "
+            "Anthropic's Messages body at .../publishers/anthropic/models/<model>:rawPredict (or use a gateway "
+            "that translates).",
+        )
     if pid == "wandb" and target.host == "api.wandb.ai":
         yield from WANDB_HOST.report(
             view,

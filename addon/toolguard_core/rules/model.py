@@ -298,8 +298,27 @@ MAX_TOKENS_ABOVE_LIMIT = define(
     "model.max-tokens-above-limit",
     Severity.ERROR,
     "`max_tokens` / `max_completion_tokens` above the model's output limit.",
-    policy=_capability_policy("openai-family", "anthropic", "generic"),
+    policy=_capability_policy("openai-family", "anthropic", "volcengine", "generic"),
     predicts=(
+        PredictedError(
+            provider="volcengine",
+            text=(
+                "The parameter `max_tokens` specified in the request are not valid: integer above maximum "
+                "value, expected a value <= 4096, but got 8192 instead."
+            ),
+            source="https://github.com/langgenius/dify/issues/14376",
+            param="max_tokens",
+            code="InvalidParameter",
+        ),
+        PredictedError(
+            provider="volcengine",
+            text=(
+                "The parameter `max_completion_tokens` specified in the request are not valid: integer above "
+                "maximum value, expected a value <= 12288, but got 16384 instead."
+            ),
+            source="https://github.com/xuanyustudio/LocalMiniDrama/issues/39",
+            param="max_completion_tokens",
+        ),
         PredictedError(
             provider="anthropic",
             text=(

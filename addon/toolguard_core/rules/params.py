@@ -145,14 +145,14 @@ UNSUPPORTED_FOR_MODEL = define(
     Severity.ERROR,
     "A sampling field the model family rejects (OpenAI o-series: top_p, presence_penalty, "
     "frequency_penalty; DeepSeek reasoner: logprobs, top_logprobs; Groq Llama: reasoning_format; Grok 4 "
-    "reasoning: presence_penalty, frequency_penalty, stop).",
+    "reasoning and grok-3-mini: presence_penalty, frequency_penalty, stop).",
     policy=policy(
         error=("openai-family", "deepseek", "groq", "xai"),
         conditions={
             "openai-family": "model families that reject the field",
             "deepseek": "deepseek-reasoner",
             "groq": "Llama chat models (reasoning_format)",
-            "xai": "Grok 4 reasoning models (presence_penalty, frequency_penalty, stop)",
+            "xai": "Grok 4 reasoning models and grok-3-mini (presence_penalty, frequency_penalty, stop)",
         },
     ),
     predicts=(
@@ -160,6 +160,14 @@ UNSUPPORTED_FOR_MODEL = define(
             provider="xai",
             text='{"error": "Argument not supported on this model: presencePenalty"}',
             source="https://github.com/lobehub/lobehub/issues/8389",
+        ),
+        PredictedError(
+            provider="xai",
+            text=(
+                "Error code: 400 - {'code': 'Client specified an invalid argument', 'error': 'Argument not "
+                "supported on this model: presencePenalty'}"
+            ),
+            source="https://github.com/neavo/LinguaGacha/issues/159",
         ),
         PredictedError(
             provider="groq",
@@ -246,9 +254,13 @@ MAX_TOKENS_REASONING = define(
 TEMPERATURE_REASONING = define(
     "params.temperature-on-reasoning-model",
     Severity.ERROR,
-    "A `temperature` other than 1 sent to an OpenAI reasoning model.",
+    "A `temperature` other than 1 sent to an OpenAI reasoning model or Kimi Code's models.",
     policy=policy(
-        error=("openai-family",), conditions={"openai-family": "reasoning models (o-series, gpt-5)"}
+        error=("openai-family", "moonshot"),
+        conditions={
+            "openai-family": "reasoning models (o-series, gpt-5)",
+            "moonshot": "Kimi Code's kimi-for-coding* and k3* (thinking or not)",
+        },
     ),
     predicts=(
         PredictedError(
@@ -267,6 +279,11 @@ TEMPERATURE_REASONING = define(
             source="https://github.com/simonw/llm/issues/731",
             param="temperature",
             code="unsupported_parameter",
+        ),
+        PredictedError(
+            provider="moonshot",
+            text="400 invalid_request_error: invalid temperature: only 1 is allowed for this model",
+            source="https://github.com/repowise-dev/repowise/pull/1323",
         ),
     ),
     example={"model": "gpt-5-mini", "messages": [_USER], "temperature": 0.7},
@@ -584,6 +601,81 @@ AZURE_API_VERSION_FIELD = define(
 _RESPONSE_FORMAT_PROVIDERS = tuple(
     p.id for p in BUILTIN_PROFILES.values() if p.response_format_types is not None
 )
+JSON_SCHEMA_FOR_MODEL = define(
+    "params.json-schema-unsupported-for-model",
+    Severity.ERROR,
+    "A `json_schema` response format sent to a model the provider serves without Structured Outputs "
+    "(Groq: Llama 3.x).",
+    policy=policy(
+        error=("groq",), conditions={"groq": "Llama 3.x (Structured Outputs: gpt-oss, Kimi K2, Llama 4)"}
+    ),
+    predicts=(
+        PredictedError(
+            provider="groq",
+            text="400 This model does not support response format `json_schema`.",
+            source="https://github.com/plune-ai/cairn/pull/36",
+        ),
+    ),
+    example={
+        "model": "llama-3.3-70b-versatile",
+        "messages": [_USER],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {
+                "name": "answer",
+                "schema": {"type": "object", "properties": {"a": {"type": "string"}}},
+            },
+        },
+    },
+    example_url="https://api.groq.com/openai/v1/chat/completions",
+    fixed={
+        "model": "openai/gpt-oss-120b",
+        "messages": [_USER],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {
+                "name": "answer",
+                "schema": {"type": "object", "properties": {"a": {"type": "string"}}},
+            },
+        },
+    },
+    notes=(
+        "Use a model Groq lists for Structured Outputs (https://console.groq.com/docs/structured-outputs), JSON "
+        "mode (`json_object`, with the schema in the prompt), or a forced tool call. Other hosts of the same "
+        "Llama weights may serve json_schema; the rule is Groq's."
+    ),
+)
+MAX_TOKENS_BOTH = define(
+    "params.max-tokens-and-max-completion-tokens",
+    Severity.ERROR,
+    "Both `max_tokens` and `max_completion_tokens` in one request, which Volcengine Ark refuses.",
+    policy=policy(error=("volcengine",)),
+    predicts=(
+        PredictedError(
+            provider="volcengine",
+            text=(
+                "The parameter max_tokens specified in the request are not valid: max_tokens and "
+                "max_completion_tokens cannot be set at the same time."
+            ),
+            source="https://github.com/HKUDS/nanobot/issues/2548",
+            param="max_tokens",
+            code="InvalidParameter",
+        ),
+    ),
+    example={
+        "model": "doubao-seed-1-6-250615",
+        "messages": [_USER],
+        "max_tokens": 4096,
+        "max_completion_tokens": 4096,
+    },
+    example_url="https://ark.cn-beijing.volces.com/api/v3/chat/completions",
+    fixed={"model": "doubao-seed-1-6-250615", "messages": [_USER], "max_completion_tokens": 4096},
+    notes=(
+        "Ark's max_completion_tokens counts reasoning and answer together, max_tokens the answer only "
+        "(cloudwego/eino-ext#597); send one of them. Other providers take both (OpenAI uses "
+        "max_completion_tokens), so the rule is Ark's only."
+    ),
+)
 RESPONSE_FORMAT_TYPE = define(
     "params.response-format-type",
     Severity.ERROR,
@@ -820,6 +912,19 @@ def _check_family(view: RequestView, body: dict[str, Any], profile: ProviderProf
             yield from IGNORED_FOR_MODEL.report(
                 view, key, f"{model} ({family.name}) accepts `{key}` but ignores it; it has no effect."
             )
+    response_format = body.get("response_format")
+    if (
+        family.json_schema is False
+        and isinstance(response_format, dict)
+        and response_format.get("type") == "json_schema"
+    ):
+        yield from JSON_SCHEMA_FOR_MODEL.report(
+            view,
+            "response_format.type",
+            f"{model} ({family.name}) is served without Structured Outputs on {profile.name}, so a json_schema "
+            "response format is refused; use a model that has them, or json_object with the schema in the "
+            "prompt.",
+        )
     if effort is not None and effort_key is not None and family.reasoning_effort is False:
         yield from REASONING_EFFORT_UNSUPPORTED.report(
             view,
@@ -854,6 +959,17 @@ def _check_combinations(
                 "logit_bias",
                 f'`logit_bias` {problem}; send {{"<token id>": <integer -100..100>}}.',
             )
+    if (
+        pid == "volcengine"
+        and body.get("max_tokens") is not None
+        and body.get("max_completion_tokens") is not None
+    ):
+        yield from MAX_TOKENS_BOTH.report(
+            view,
+            "max_tokens",
+            "the request sets both max_tokens and max_completion_tokens; Volcengine Ark takes one. Keep "
+            "max_completion_tokens (it bounds reasoning and answer together) and drop max_tokens.",
+        )
     stop = body.get("stop")
     if profile.max_stop is not None and isinstance(stop, list) and len(stop) > profile.max_stop:
         yield from STOP_COUNT.report(

@@ -223,6 +223,17 @@ PARAMETERS_NOT_OBJECT = define(
             source="https://github.com/openai/openai-java/issues/68",
         ),
         PredictedError(
+            # The Responses API's flat tool, the same validator (a probe-2 thread: in-sample there).
+            provider="openai",
+            text=(
+                "Invalid schema for function 'GMAIL_CREATE_EMAIL_DRAFT': schema must be a JSON Schema of "
+                "'type: \"object\"', got 'type: \"None\"'."
+            ),
+            source="https://github.com/ComposioHQ/composio/issues/1829",
+            param="tools[0].parameters",
+            code="invalid_function_parameters",
+        ),
+        PredictedError(
             provider="moonshot",
             text='tools.function.parameters.type is required and must be "object"',
             source="https://github.com/14790897/MiqroForge-Desktop/issues/1165",
@@ -258,6 +269,62 @@ PARAMETERS_NOT_OBJECT = define(
         "messages": [USER],
         "tools": [example_tool(parameters={"type": "object", "properties": {"city": {"type": "string"}}})],
     },
+)
+#: The keywords OpenAI refuses at a tool schema's root even beside `type: object` (its own text lists them).
+ROOT_COMBINATORS = ("oneOf", "anyOf", "allOf", "enum", "not")
+PARAMETERS_ROOT_COMBINATOR = define(
+    "tools.parameters-root-combinator",
+    Severity.ERROR,
+    "A tool's `parameters` has `oneOf`/`anyOf`/`allOf`/`enum`/`not` at its root (beside `type: object`).",
+    # vLLM takes any schema in a dict (tools.parameters-not-object's condition); llama.cpp, Ollama and
+    # SGLang hand the schema to a template or grammar without this check. Moonshot takes a root anyOf
+    # beside type: object (the schema of MiqroForge-Desktop#1165, tools.schema-type-missing's test).
+    policy=policy(
+        error=("openai-family",),
+        silent=("vllm", "llama.cpp", "ollama", "sglang", "moonshot"),
+        otherwise=Severity.WARNING,
+    ),
+    predicts=(
+        PredictedError(
+            # chatanywhere's GPT_API_free relays to OpenAI and passes its validator's answer through.
+            provider="openai",
+            text=(
+                "schema must have type 'object' and not have 'oneOf'/'anyOf'/'allOf'/'enum'/'not' at the top "
+                "level."
+            ),
+            source="https://github.com/chatanywhere/GPT_API_free/issues/403",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"city": {"type": "string"}, "zip": {"type": "string"}},
+                    "anyOf": [{"required": ["city"]}, {"required": ["zip"]}],
+                }
+            )
+        ],
+    },
+    fixed={
+        "model": "gpt-4o",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"city": {"type": "string"}, "zip": {"type": "string"}},
+                }
+            )
+        ],
+    },
+    notes=(
+        "A discriminated union (Zod's `z.discriminatedUnion`, an MCP server's `anyOf` of required sets) is "
+        "refused at the root only: move it into a property, or drop it and check the arguments in the tool. "
+        "A root with `anyOf` and no `type` is tools.parameters-not-object (OpenAI answers that first)."
+    ),
 )
 ARRAY_WITHOUT_ITEMS = define(
     "tools.array-without-items",
@@ -848,6 +915,12 @@ def check_responses_tools(view: RequestView) -> Iterator[Finding]:
     for index, tool in enumerate(tools if isinstance(tools, list) else ()):
         name = tool.get("name") if isinstance(tool, dict) and tool.get("type") == "function" else None
         if isinstance(name, str) and name:
+            # The same validator answers the same text for a flat tool's root ("Invalid schema for function
+            # 'GMAIL_CREATE_EMAIL_DRAFT': schema must be a JSON Schema of 'type: \"object\"', got 'type:
+            # \"None\"'.", param tools[0].parameters, on /v1/responses: ComposioHQ/composio#1829).
+            parameters = tool.get("parameters")
+            if parameters is not None:
+                yield from _check_root(view, f"tools[{index}].parameters", name, parameters)
             yield from _check_strict_schema(view, index, name, tool)
 
 
@@ -977,18 +1050,9 @@ def _check_parameters(
         return
     parameters = function["parameters"]
     location = f"{where}.function.parameters"
-    if not isinstance(parameters, dict) or parameters.get("type") != "object":
-        got = parameters.get("type") if isinstance(parameters, dict) else type(parameters).__name__
-        # vLLM needs a dict but accepts any schema in it (its policy's condition).
-        if not (provider_id(view) == "vllm" and isinstance(parameters, dict)):
-            yield from PARAMETERS_NOT_OBJECT.report(
-                view,
-                location,
-                f"Function {name!r}: parameters must be a JSON Schema with type 'object' (got {got!r}). Wrap the "
-                "arguments as {'type': 'object', 'properties': {...}}.",
-            )
-        if not isinstance(parameters, dict):
-            return
+    yield from _check_root(view, location, name, parameters)
+    if not isinstance(parameters, dict):
+        return
     yield from _check_schema_subset(view, location, name, parameters)
     for path, node in iter_schemas(parameters):
         if is_array_schema(node) and "items" not in node and "prefixItems" not in node:
@@ -1006,6 +1070,32 @@ def _check_parameters(
                 dotted(location, path),
                 f"Function {name!r} is strict: In {context_text(path)}, {detail}.",
             )
+
+
+def _check_root(view: RequestView, location: str, name: str, parameters: Any) -> Iterator[Finding]:
+    """The schema root of a function tool (Chat Completions' nested or the Responses API's flat shape):
+    an object schema, without a combinator beside its type."""
+    if not isinstance(parameters, dict) or parameters.get("type") != "object":
+        got = parameters.get("type") if isinstance(parameters, dict) else type(parameters).__name__
+        # vLLM needs a dict but accepts any schema in it (its policy's condition).
+        if not (provider_id(view) == "vllm" and isinstance(parameters, dict)):
+            yield from PARAMETERS_NOT_OBJECT.report(
+                view,
+                location,
+                f"Function {name!r}: parameters must be a JSON Schema with type 'object' (got {got!r}). Wrap the "
+                "arguments as {'type': 'object', 'properties': {...}}.",
+            )
+        return
+    for key in ROOT_COMBINATORS:
+        if key in parameters:
+            yield from PARAMETERS_ROOT_COMBINATOR.report(
+                view,
+                f"{location}.{key}",
+                f"Function {name!r}: the schema root has {key!r} beside type 'object'; "
+                f"{view.provider.name} refuses {'/'.join(ROOT_COMBINATORS)} at the top level. Move it into a "
+                "property or drop it (check the arguments in the tool instead).",
+            )
+            return
 
 
 def _check_history_names(view: RequestView) -> Iterator[Finding]:
