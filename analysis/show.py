@@ -11,6 +11,7 @@ scrubbed once more for key shapes, as a second net for a bug report pasted in pu
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from toolguard_analysis.db import Connection, Source, database_errors, exists
 from toolguard_analysis.errors import ToolguardError, UsageError
 from toolguard_analysis.patterns import explain
 from toolguard_analysis.rule_links import rule_doc_link
-from toolguard_core import redact
+from toolguard_core import dburl, redact
 from toolguard_core.capture import MAX_STORED_NON_JSON_REQUEST
 from toolguard_core.conversation import render_conversation, render_responses_input
 from toolguard_core.findings import Finding, Severity
@@ -154,14 +155,15 @@ def find_flow(source: Source, ref: str | None, last: bool = False) -> StoredFlow
     return StoredFlow(row, findings)
 
 
-def render(flow: StoredFlow, fmt: str = "text") -> str:
-    """``text``, ``markdown`` or ``json``; key-shaped strings scrubbed from the result."""
+def render(flow: StoredFlow, fmt: str = "text", db: str | None = None) -> str:
+    """``text``, ``markdown`` or ``json``; key-shaped strings scrubbed from the result. ``db``: the
+    database the user named with ``--db`` (None: the default one), repeated in the replay hint."""
     if fmt == "json":
         text = json.dumps(to_json(flow), indent=2, ensure_ascii=False) + "\n"
     elif fmt == "markdown":
         text = render_markdown(flow)
     else:
-        text = render_text(flow)
+        text = render_text(flow, db)
     return redact.scrub(text) or ""
 
 
@@ -226,7 +228,7 @@ def _conversation(flow: StoredFlow, max_text: int | None) -> str:
     )
 
 
-def render_text(flow: StoredFlow) -> str:
+def render_text(flow: StoredFlow, db: str | None = None) -> str:
     lines = [f"flow {flow.id}"]
     lines += [f"  {name + ':':<10} {value}" for name, value in _facts(flow)]
     upstream = flow.upstream_line()
@@ -247,8 +249,10 @@ def render_text(flow: StoredFlow) -> str:
     lines.append("request headers (redacted):")
     lines += [f"  {name}: {value}" for name, value in flow.headers().items()]
     lines.append("")
+    # The hint must run as printed: a flow read from a --db database is not in the default one.
+    where = f"--db {shlex.quote(dburl.label(db))} " if db else ""
     lines.append(
-        f"replay: toolguard show {flow.id[:8]} --request > body.json  (then curl --data @body.json ...)"
+        f"replay: toolguard show {where}{flow.id[:8]} --request > body.json  (then curl --data @body.json ...)"
     )
     return "\n".join(lines) + "\n"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -261,3 +262,44 @@ def test_a_truncated_stored_body_is_neither_replayed_nor_rechecked(
         assert result.output == checked[1]
     else:
         assert result.output.startswith("error body.not-json at body: ")
+
+
+# Found on a fresh clone: `toolguard show --db capture.db --last` ended with
+# "replay: toolguard show abc-2 --request > body.json", which opens the DEFAULT database and fails with
+# "no toolguard database at ~/.local/share/toolguard/toolguard.db" (or finds no such flow). The hint
+# must name the database the flow was read from, and only when the bare command would open another one.
+@pytest.mark.parametrize(
+    ("db_arg", "env_db", "hint_db"),
+    [
+        (True, False, True),  # --db given: the hint repeats it
+        (False, True, False),  # $TOOLGUARD_DB: the bare command opens the same database
+        (True, True, True),  # --db wins over $TOOLGUARD_DB, so the hint must say it
+    ],
+)
+def test_the_replay_hint_runs_as_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_arg: bool, env_db: bool, hint_db: bool
+) -> None:
+    path = tmp_path / "capture dir" / "c.db"  # a space: the hint must quote it
+    path.parent.mkdir()
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            FlowRow(id="rep-1", datetime_utc="2026-01-01T00:00:01.000Z", url="https://api.openai.com/v1/chat/completions",
+                    method="POST", verdict="unexplained", status=400, request_json=json.dumps(body))
+        ],
+    )  # fmt: skip
+    db.close()
+    monkeypatch.setenv("TOOLGUARD_DB", str(path) if env_db else str(tmp_path / "other.db"))
+    code, output = show(*(["--db", str(path)] if db_arg else []), "--last")
+    last = output.splitlines()[-1]
+    db_part = f"--db {shlex.quote(str(path))} " if hint_db else ""
+    assert (code, last) == (
+        0,
+        f"replay: toolguard show {db_part}rep-1 --request > body.json  (then curl --data @body.json ...)",
+    )
+    # ... and the command it names prints the request body.
+    command = shlex.split(last.removeprefix("replay: ").split(" > ")[0])
+    assert command[:2] == ["toolguard", "show"]
+    assert show(*command[2:]) == (0, json.dumps(body) + "\n")
