@@ -23,6 +23,7 @@ from toolguard_core import dburl, redact
 from toolguard_core.capture import MAX_STORED_NON_JSON_REQUEST
 from toolguard_core.conversation import render_conversation, render_responses_input
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.grouping import stored_cause
 from toolguard_core.request import MESSAGES, endpoint_kind
 from toolguard_core.upstream_errors import MAX_NESTING
 from toolguard_core.verdict import error_text, rejected, row_rejected, verdict_words
@@ -85,6 +86,14 @@ class StoredFlow:
             return None
         errors = [f["rule"] for f in self.findings if f["severity"] == Severity.ERROR]
         return explain(self.error_text(), errors)
+
+    def cause(self) -> dict[str, Any] | None:
+        """The stored root cause of the rejection (``cause_json``: id, title, fix with the values the
+        error named), as the run report and the summary print it; None when not rejected or unknown."""
+        if not row_rejected(self.row.get("verdict"), self.row.get("status"), self.row.get("error_message")):
+            return None
+        errors = [f["rule"] for f in self.findings if f["severity"] == Severity.ERROR]
+        return stored_cause(self.row, errors)
 
     def upstream_line(self) -> str | None:
         """The upstream's answer in one line, as the content view's header says it."""
@@ -235,8 +244,13 @@ def render_text(flow: StoredFlow, db: str | None = None) -> str:
     if upstream:
         lines.append(f"  {'upstream:':<10} {upstream}")
     root = flow.root_cause()
+    cause = flow.cause()
     if root:
         lines.append(f"  {'cause:':<10} {root} ({rule_doc_link(root)})")
+    elif cause:  # recognised from the error text alone (a wrong key, a server error): no rule names it
+        lines.append(f"  {'cause:':<10} {cause['cause']}: {cause.get('title') or ''}".rstrip())
+    if cause and cause.get("fix"):
+        lines.append(f"  {'fix:':<10} {cause['fix']}")
     lines.append("")
     lines.append(f"findings ({len(flow.findings)}):" if flow.findings else "findings: none")
     for f in flow.findings:
@@ -260,9 +274,12 @@ def render_text(flow: StoredFlow, db: str | None = None) -> str:
 def render_markdown(flow: StoredFlow) -> str:
     """A bug report for the client's maintainers: what was sent, what the API said, which rule."""
     row = flow.row
-    first = next((f for f in flow.findings if f["severity"] == Severity.ERROR), None) or (
-        flow.findings[0] if flow.findings else None
+    # The heading names what the API objects to: an error finding, else a warning, else the root cause
+    # the answer names; never an info note (model.rules-skipped did not make a 401 happen).
+    first = next((f for f in flow.findings if f["severity"] == Severity.ERROR), None) or next(
+        (f for f in flow.findings if f["severity"] == Severity.WARNING), None
     )
+    cause = flow.cause()
     title = (
         # By its host: the provider's id ("generic") is not a name, and it has its own bullet below.
         (f"The API at {row['host']}" if row.get("host") else "The API") + " rejects the request"
@@ -271,6 +288,8 @@ def render_markdown(flow: StoredFlow) -> str:
     )
     if first:
         title += f": {first['rule']} at {first['location']}"
+    elif cause:
+        title += f": {cause['cause']}"
     lines = [f"### {title}", ""]
     lines += [
         f"- **{name.capitalize()}**: {_md_code(value) if name in _CODE_FACTS else value}"
@@ -282,6 +301,10 @@ def render_markdown(flow: StoredFlow) -> str:
     root = flow.root_cause()
     if root:
         lines.append(f"- **Root cause**: [`{root}`]({rule_doc_link(root)})")
+    elif cause:
+        lines.append(f"- **Root cause**: `{cause['cause']}`: {cause.get('title') or ''}".rstrip())
+    if cause and cause.get("fix"):
+        lines.append(f"- **Fix**: {cause['fix']}")
     lines += ["", "#### Findings", ""]
     if not flow.findings:
         lines.append("None: no toolguard rule flagged this request.")
