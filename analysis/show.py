@@ -18,7 +18,7 @@ from typing import Any
 from toolguard_analysis.db import Connection, Source, database_errors, exists
 from toolguard_analysis.errors import ToolguardError, UsageError
 from toolguard_analysis.patterns import explain
-from toolguard_analysis.rule_links import rule_doc_link
+from toolguard_analysis.rule_links import CAUSES_DOC, rule_doc_link
 from toolguard_core import dburl, redact
 from toolguard_core.capture import MAX_STORED_NON_JSON_REQUEST
 from toolguard_core.conversation import render_conversation, render_responses_input
@@ -248,7 +248,8 @@ def render_text(flow: StoredFlow, db: str | None = None) -> str:
     if root:
         lines.append(f"  {'cause:':<10} {root} ({rule_doc_link(root)})")
     elif cause:  # recognised from the error text alone (a wrong key, a server error): no rule names it
-        lines.append(f"  {'cause:':<10} {cause['cause']}: {cause.get('title') or ''}".rstrip())
+        link = rule_doc_link(cause["cause"], CAUSES_DOC)
+        lines.append(f"  {'cause:':<10} {cause['cause']} ({link}): {cause.get('title') or ''}".rstrip())
     if cause and cause.get("fix"):
         lines.append(f"  {'fix:':<10} {cause['fix']}")
     lines.append("")
@@ -302,7 +303,8 @@ def render_markdown(flow: StoredFlow) -> str:
     if root:
         lines.append(f"- **Root cause**: [`{root}`]({rule_doc_link(root)})")
     elif cause:
-        lines.append(f"- **Root cause**: `{cause['cause']}`: {cause.get('title') or ''}".rstrip())
+        link = rule_doc_link(cause["cause"], CAUSES_DOC)
+        lines.append(f"- **Root cause**: [`{cause['cause']}`]({link}): {cause.get('title') or ''}".rstrip())
     if cause and cause.get("fix"):
         lines.append(f"- **Fix**: {cause['fix']}")
     lines += ["", "#### Findings", ""]

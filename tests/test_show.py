@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from toolguard_analysis.check import check_body
 from toolguard_analysis.cli import cli
+from toolguard_analysis.rule_links import rule_anchor
 from toolguard_core.causes import CAUSES_BY_ID, recognise
 from toolguard_core.store import FindingRow, FlowRow, cause_columns, open_db, write_rows
 
@@ -351,12 +352,15 @@ def test_a_recognised_rejection_shows_its_root_cause_and_fix(
     facts = [line for line in text.splitlines() if line.startswith(("  cause:", "  fix:"))]
     assert (code, facts) == (
         0,
-        [f"  cause:     {cause_id}: {recognition.title}", f"  fix:       {recognition.fix}"],
+        [
+            f"  cause:     {cause_id} (docs/causes.md#{rule_anchor(cause_id)}): {recognition.title}",
+            f"  fix:       {recognition.fix}",
+        ],
     )
     code, markdown = show("--db", str(path), "rec-1", "--format", "markdown")
     lines = markdown.splitlines()
     assert (code, lines[0]) == (0, f"### The API at 127.0.0.1 rejects the request: {cause_id}")
     assert [line for line in lines if line.startswith(("- **Root cause**", "- **Fix**"))] == [
-        f"- **Root cause**: `{cause_id}`: {recognition.title}",
+        f"- **Root cause**: [`{cause_id}`](docs/causes.md#{rule_anchor(cause_id)}): {recognition.title}",
         f"- **Fix**: {recognition.fix}",
     ]
