@@ -362,11 +362,12 @@ def show(flow_id: str | None, last: bool, db_path: str | None, fmt: str, request
         toolguard show 6f9bebcc --request | curl -s https://api.openai.com/v1/chat/completions \\
             -H "authorization: Bearer $OPENAI_API_KEY" -H "content-type: application/json" --data @-
     """
-    flow = _library(find_flow, _source(db_path), flow_id, last)
+    source = _source(db_path)
+    flow = _library(find_flow, source, flow_id, last)
     if request_only:
         click.echo(_library(request_body, flow))
     else:
-        click.echo(render_flow(flow, fmt), nl=False)
+        click.echo(render_flow(flow, fmt, db=str(source) if db_path else None), nl=False)
 
 
 # --- summary -------------------------------------------------------------------------------------------

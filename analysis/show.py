@@ -11,17 +11,19 @@ scrubbed once more for key shapes, as a second net for a bug report pasted in pu
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
 from toolguard_analysis.db import Connection, Source, database_errors, exists
 from toolguard_analysis.errors import ToolguardError, UsageError
 from toolguard_analysis.patterns import explain
-from toolguard_analysis.rule_links import rule_doc_link
-from toolguard_core import redact
+from toolguard_analysis.rule_links import CAUSES_DOC, rule_doc_link
+from toolguard_core import dburl, redact
 from toolguard_core.capture import MAX_STORED_NON_JSON_REQUEST
 from toolguard_core.conversation import render_conversation, render_responses_input
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.grouping import stored_cause
 from toolguard_core.request import MESSAGES, endpoint_kind
 from toolguard_core.rules import RULES
 from toolguard_core.upstream_errors import MAX_NESTING
@@ -92,14 +94,6 @@ class StoredFlow:
         cause = self.cause()
         return explain(self.error_text(), credited) or (cause or {}).get("rule") or (cause or {}).get("cause")
 
-    def cause(self) -> dict[str, Any] | None:
-        """The stored root cause (``cause_json``), if any."""
-        try:
-            cause = json.loads(self.row.get("cause_json") or "null")
-        except ValueError:
-            return None
-        return cause if isinstance(cause, dict) and cause.get("cause") else None
-
     def root_cause_words(self, root: str) -> str | None:
         """What ``root`` (a rule id or a root-cause id) means, in one sentence."""
         rule = RULES.get(root)
@@ -109,6 +103,14 @@ class StoredFlow:
         return (
             str(cause.get("title")) if cause and cause.get("cause") == root and cause.get("title") else None
         )
+
+    def cause(self) -> dict[str, Any] | None:
+        """The stored root cause of the rejection (``cause_json``: id, title, fix with the values the
+        error named), as the run report and the summary print it; None when not rejected or unknown."""
+        if not row_rejected(self.row.get("verdict"), self.row.get("status"), self.row.get("error_message")):
+            return None
+        errors = [f["rule"] for f in self.findings if f["severity"] == Severity.ERROR]
+        return stored_cause(self.row, errors)
 
     def upstream_line(self) -> str | None:
         """The upstream's answer in one line, as the content view's header says it."""
@@ -179,14 +181,15 @@ def find_flow(source: Source, ref: str | None, last: bool = False) -> StoredFlow
     return StoredFlow(row, findings)
 
 
-def render(flow: StoredFlow, fmt: str = "text") -> str:
-    """``text``, ``markdown`` or ``json``; key-shaped strings scrubbed from the result."""
+def render(flow: StoredFlow, fmt: str = "text", db: str | None = None) -> str:
+    """``text``, ``markdown`` or ``json``; key-shaped strings scrubbed from the result. ``db``: the
+    database the user named with ``--db`` (None: the default one), repeated in the replay hint."""
     if fmt == "json":
         text = json.dumps(to_json(flow), indent=2, ensure_ascii=False) + "\n"
     elif fmt == "markdown":
         text = render_markdown(flow)
     else:
-        text = render_text(flow)
+        text = render_text(flow, db)
     return redact.scrub(text) or ""
 
 
@@ -251,17 +254,23 @@ def _conversation(flow: StoredFlow, max_text: int | None) -> str:
     )
 
 
-def render_text(flow: StoredFlow) -> str:
+def render_text(flow: StoredFlow, db: str | None = None) -> str:
     lines = [f"flow {flow.id}"]
     lines += [f"  {name + ':':<10} {value}" for name, value in _facts(flow)]
     upstream = flow.upstream_line()
     if upstream:
         lines.append(f"  {'upstream:':<10} {upstream}")
     root = flow.root_cause()
+    cause = flow.cause()
     if root:
-        # A rule's section in docs/rules.md (a path in toolguard's source); a root cause has its title.
-        where = rule_doc_link(root) if root in RULES else flow.root_cause_words(root)
-        lines.append(f"  {'cause:':<10} {root}" + (f" ({where})" if where else ""))
+        if root in RULES:
+            lines.append(f"  {'cause:':<10} {root} ({rule_doc_link(root)})")
+        else:  # recognised from the error text alone (a wrong key, a server error): no rule names it
+            words = flow.root_cause_words(root)
+            link = rule_doc_link(root, CAUSES_DOC)
+            lines.append(f"  {'cause:':<10} {root} ({link})" + (f": {words}" if words else ""))
+    if cause and cause.get("fix"):
+        lines.append(f"  {'fix:':<10} {cause['fix']}")
     lines.append("")
     lines.append(f"findings ({len(flow.findings)}):" if flow.findings else "findings: none")
     for f in flow.findings:
@@ -274,8 +283,10 @@ def render_text(flow: StoredFlow) -> str:
     lines.append("request headers (redacted):")
     lines += [f"  {name}: {value}" for name, value in flow.headers().items()]
     lines.append("")
+    # The hint must run as printed: a flow read from a --db database is not in the default one.
+    where = f"--db {shlex.quote(dburl.label(db))} " if db else ""
     lines.append(
-        f"replay: toolguard show {flow.id[:8]} --request > body.json  (then curl --data @body.json ...)"
+        f"replay: toolguard show {where}{flow.id[:8]} --request > body.json  (then curl --data @body.json ...)"
     )
     return "\n".join(lines) + "\n"
 
@@ -283,8 +294,17 @@ def render_text(flow: StoredFlow) -> str:
 def render_markdown(flow: StoredFlow) -> str:
     """A bug report for the client's maintainers: what was sent, what the API said, which rule."""
     row = flow.row
-    first = next((f for f in flow.findings if f["severity"] == Severity.ERROR), None) or (
-        flow.findings[0] if flow.findings else None
+    # The heading names what the API objects to: an error finding, else a warning, else the root cause
+    # the answer names; never an info note (model.rules-skipped did not make a 401 happen).
+    cause = flow.cause()
+    # A rejection no rule is credited with (a 429 on a flagged request: docs/errors.md, the rule of
+    # decision) is headed by its root cause, not by the finding the upstream did not answer.
+    credited = row.get("verdict") not in (Verdict.RECOGNISED, Verdict.UNEXPLAINED) or not cause
+    first = (
+        next((f for f in flow.findings if f["severity"] == Severity.ERROR), None)
+        or next((f for f in flow.findings if f["severity"] == Severity.WARNING), None)
+        if credited
+        else None
     )
     title = (
         # By its host: the provider's id ("generic") is not a name, and it has its own bullet below.
@@ -294,6 +314,8 @@ def render_markdown(flow: StoredFlow) -> str:
     )
     if first:
         title += f": {first['rule']} at {first['location']}"
+    elif cause:
+        title += f": {cause['cause']}"
     lines = [f"### {title}", ""]
     lines += [
         f"- **{name.capitalize()}**: {_md_code(value) if name in _CODE_FACTS else value}"
@@ -308,6 +330,8 @@ def render_markdown(flow: StoredFlow) -> str:
         # toolguard's source resolves nowhere, and toolguard has no published docs URL to make it absolute.
         words = flow.root_cause_words(root)
         lines.append(f"- **Root cause**: `{root}`" + (f": {words}" if words else ""))
+    if cause and cause.get("fix"):
+        lines.append(f"- **Fix**: {cause['fix']}")
     lines += ["", "#### Findings", ""]
     if not flow.findings:
         lines.append("None: no toolguard rule flagged this request.")

@@ -243,7 +243,9 @@ def test_show_last_as_text_from_postgresql(databases: dict[str, str]) -> None:
         "  user-agent: OpenAI/Python 1.99.0\n"
         "  authorization: Bearer [REDACTED]\n"
         "\n"
-        "replay: toolguard show 6f9bebcc --request > body.json  (then curl --data @body.json ...)\n"
+        # The replay hint repeats the --db it was given, so it runs as printed.
+        f"replay: toolguard show --db {databases['postgresql']} 6f9bebcc --request > body.json"
+        "  (then curl --data @body.json ...)\n"
     )
 
 

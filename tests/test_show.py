@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,9 @@ from click.testing import CliRunner
 
 from toolguard_analysis.check import check_body
 from toolguard_analysis.cli import cli
-from toolguard_core.store import FindingRow, FlowRow, open_db, write_rows
+from toolguard_analysis.rule_links import rule_anchor
+from toolguard_core.causes import CAUSES_BY_ID, recognise
+from toolguard_core.store import FindingRow, FlowRow, cause_columns, open_db, write_rows
 
 
 @pytest.fixture
@@ -261,3 +264,103 @@ def test_a_truncated_stored_body_is_neither_replayed_nor_rechecked(
         assert result.output == checked[1]
     else:
         assert result.output.startswith("error body.not-json at body: ")
+
+
+# Found on a fresh clone: `toolguard show --db capture.db --last` ended with
+# "replay: toolguard show abc-2 --request > body.json", which opens the DEFAULT database and fails with
+# "no toolguard database at ~/.local/share/toolguard/toolguard.db" (or finds no such flow). The hint
+# must name the database the flow was read from, and only when the bare command would open another one.
+@pytest.mark.parametrize(
+    ("db_arg", "env_db", "hint_db"),
+    [
+        (True, False, True),  # --db given: the hint repeats it
+        (False, True, False),  # $TOOLGUARD_DB: the bare command opens the same database
+        (True, True, True),  # --db wins over $TOOLGUARD_DB, so the hint must say it
+    ],
+)
+def test_the_replay_hint_runs_as_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_arg: bool, env_db: bool, hint_db: bool
+) -> None:
+    path = tmp_path / "capture dir" / "c.db"  # a space: the hint must quote it
+    path.parent.mkdir()
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            FlowRow(id="rep-1", datetime_utc="2026-01-01T00:00:01.000Z", url="https://api.openai.com/v1/chat/completions",
+                    method="POST", verdict="unexplained", status=400, request_json=json.dumps(body))
+        ],
+    )  # fmt: skip
+    db.close()
+    monkeypatch.setenv("TOOLGUARD_DB", str(path) if env_db else str(tmp_path / "other.db"))
+    code, output = show(*(["--db", str(path)] if db_arg else []), "--last")
+    last = output.splitlines()[-1]
+    db_part = f"--db {shlex.quote(str(path))} " if hint_db else ""
+    assert (code, last) == (
+        0,
+        f"replay: toolguard show {db_part}rep-1 --request > body.json  (then curl --data @body.json ...)",
+    )
+    # ... and the command it names prints the request body.
+    command = shlex.split(last.removeprefix("replay: ").split(" > ")[0])
+    assert command[:2] == ["toolguard", "show"]
+    assert show(*command[2:]) == (0, json.dumps(body) + "\n")
+
+
+def _example(cause_id: str, words: str) -> str:
+    """A provider's real error text, as the cause catalogue quotes it (with its source)."""
+    return next(w.example for w in CAUSES_BY_ID[cause_id].wordings if w.example and words in w.example)
+
+
+# Found on a fresh clone: a 401 (wrong key) through a host toolguard does not know is stored as
+# `recognised` with cause.auth and its fix, and the run report prints that fix; but `toolguard show`,
+# which the report points to, printed no cause at all, and its markdown bug report was headed
+# "rejects the request: model.rules-skipped at model", blaming an info note for the rejection.
+@pytest.mark.parametrize(
+    ("cause_id", "words", "status", "error_source"),
+    [
+        ("cause.auth", "Incorrect API key provided", 401, None),
+        ("cause.server-error", "The server had an error", 200, "stream"),  # an error event in a 200 stream
+    ],
+)
+def test_a_recognised_rejection_shows_its_root_cause_and_fix(
+    tmp_path: Path, cause_id: str, words: str, status: int, error_source: str | None
+) -> None:
+    message = _example(cause_id, words)
+    recognition = recognise(message, provider="openai")
+    assert recognition is not None and recognition.cause_id == cause_id
+    stored_id, stored_json = cause_columns(recognition)
+    body = {"model": "zz-private-7b", "messages": [{"role": "user", "content": "hi"}]}
+    url = "http://127.0.0.1:9/v1/chat/completions"
+    [note] = check_body(json.dumps(body).encode(), url).findings
+    assert note.severity == "info"  # model.rules-skipped: an unknown host and model
+    path = tmp_path / "c.db"
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            FlowRow(id="rec-1", datetime_utc="2026-01-01T00:00:01.000Z", url=url, host="127.0.0.1", method="POST",
+                    provider="generic", model=body["model"], request_json=json.dumps(body), status=status,
+                    error_message=message, error_source=error_source, verdict="recognised", cause_id=stored_id,
+                    cause_json=stored_json,
+                    findings=[FindingRow(idx=0, rule=note.rule, severity=note.severity, location=note.location,
+                                         message=note.message)])
+        ],
+    )  # fmt: skip
+    db.close()
+    code, text = show("--db", str(path), "rec-1")
+    facts = [line for line in text.splitlines() if line.startswith(("  cause:", "  fix:"))]
+    assert (code, facts) == (
+        0,
+        [
+            f"  cause:     {cause_id} (docs/causes.md#{rule_anchor(cause_id)}): {recognition.title}",
+            f"  fix:       {recognition.fix}",
+        ],
+    )
+    code, markdown = show("--db", str(path), "rec-1", "--format", "markdown")
+    lines = markdown.splitlines()
+    assert (code, lines[0]) == (0, f"### The API at 127.0.0.1 rejects the request: {cause_id}")
+    assert [line for line in lines if line.startswith(("- **Root cause**", "- **Fix**"))] == [
+        f"- **Root cause**: [`{cause_id}`](docs/causes.md#{rule_anchor(cause_id)}): {recognition.title}",
+        f"- **Fix**: {recognition.fix}",
+    ]
