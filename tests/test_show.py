@@ -361,6 +361,7 @@ def test_a_recognised_rejection_shows_its_root_cause_and_fix(
     lines = markdown.splitlines()
     assert (code, lines[0]) == (0, f"### The API at 127.0.0.1 rejects the request: {cause_id}")
     assert [line for line in lines if line.startswith(("- **Root cause**", "- **Fix**"))] == [
-        f"- **Root cause**: [`{cause_id}`](docs/causes.md#{rule_anchor(cause_id)}): {recognition.title}",
+        # No link in a bug report: it is pasted into another project's tracker (no relative paths).
+        f"- **Root cause**: `{cause_id}`: {recognition.title}",
         f"- **Fix**: {recognition.fix}",
     ]
