@@ -365,3 +365,34 @@ def test_a_recognised_rejection_shows_its_root_cause_and_fix(
         f"- **Root cause**: `{cause_id}`: {recognition.title}",
         f"- **Fix**: {recognition.fix}",
     ]
+
+
+def test_a_flagged_request_rejected_for_an_unrelated_reason_is_headed_by_its_cause(tmp_path: Path) -> None:
+    """A 429 on a request with an orphan tool message: no rule is credited (docs/errors.md, the rule of
+    decision), so the bug report is headed by the rate limit, not by the finding the 429 did not answer."""
+    message = _example("cause.rate-limit", "Rate limit reached")
+    recognition = recognise(message, provider="openai")
+    assert recognition is not None and recognition.cause_id == "cause.rate-limit"
+    stored_id, stored_json = cause_columns(recognition)
+    body = {"model": "gpt-4o", "messages": [{"role": "tool", "tool_call_id": "call_1", "content": "42"}]}
+    url = "https://api.openai.com/v1/chat/completions"
+    findings = [f for f in check_body(json.dumps(body).encode(), url).findings if f.severity == "error"]
+    assert findings, "the orphan tool message is an error finding"
+    path = tmp_path / "c.db"
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            FlowRow(id="rl-1", datetime_utc="2026-01-01T00:00:01.000Z", url=url, host="api.openai.com", method="POST",
+                    provider="openai", model=body["model"], request_json=json.dumps(body), status=429,
+                    error_message=message, verdict="recognised", cause_id=stored_id, cause_json=stored_json,
+                    findings=[FindingRow(idx=i, rule=f.rule, severity=f.severity, location=f.location,
+                                         message=f.message) for i, f in enumerate(findings)])
+        ],
+    )  # fmt: skip
+    db.close()
+    code, markdown = show("--db", str(path), "rl-1", "--format", "markdown")
+    assert (code, markdown.splitlines()[0]) == (
+        0,
+        "### The API at api.openai.com rejects the request: cause.rate-limit",
+    )
