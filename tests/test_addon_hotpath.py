@@ -15,6 +15,9 @@ from mitmproxy.test import taddons, tflow
 from support.seeds import LONE_TOOL, VALID_PARALLEL
 
 from toolguard_core.addon import METADATA_KEY, ToolGuard
+from toolguard_core.analyze import analyse_request
+from toolguard_core.profiles_config import load_registry
+from toolguard_core.providers import DEFAULT_REGISTRY
 
 KEY = "sk-proj-" + "H0tPathKeyForToolguardTests0123456789abcd"
 
@@ -141,3 +144,20 @@ def test_secrets_are_the_request_as_sent_even_when_collected_later(guard):
             "Incorrect API key provided: [REDACTED].",
         )
     ]
+
+
+def test_model_judgements_follow_the_providers_file(tmp_path: Path):
+    """The model rules' judgement of a model is remembered per model, profile and catalog: a providers
+    file that corrects the model (a new registry, as a reload makes) is judged by the correction, and
+    the built-in registry still by the snapshot, in one process."""
+    config = tmp_path / "providers.toml"
+    config.write_text('[models."gpt-4o-mini"]\nmax_output_tokens = 1000\n')
+    corrected = load_registry(config)
+    url = "https://api.openai.com/v1/chat/completions"
+    body = json.dumps({"model": "gpt-4o-mini", "messages": VALID_PARALLEL, "max_tokens": 4000}).encode()
+    judged = [
+        [(f.rule, f.severity) for f in analyse_request(body, url, registry=registry).findings]
+        for registry in (DEFAULT_REGISTRY, corrected, DEFAULT_REGISTRY, corrected)
+    ]
+    limit = [("model.max-tokens-above-limit", "error")]
+    assert judged == [[], limit, [], limit]
