@@ -3,6 +3,7 @@ changes and the Host header, and secrets collected only when needed are still th
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from mitmproxy import http
 from mitmproxy.test import taddons, tflow
 from support.seeds import LONE_TOOL, VALID_PARALLEL
 
-from toolguard_core.addon import METADATA_KEY, ToolGuard
+from toolguard_core.addon import MARK, METADATA_KEY, ToolGuard
 from toolguard_core.analyze import analyse_request
 from toolguard_core.profiles_config import load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY
@@ -161,3 +162,68 @@ def test_model_judgements_follow_the_providers_file(tmp_path: Path):
     ]
     limit = [("model.max-tokens-above-limit", "error")]
     assert judged == [[], limit, [], limit]
+
+
+ORPHAN_ANSWER = json.loads(LONE_TOOL.error_body())
+
+
+@pytest.mark.parametrize(
+    ("order", "expected"),
+    [
+        # The rules' turn comes before the answer (as on the wire: the answer needs the network).
+        (
+            "rules, answer",
+            ("predicted", 400, MARK, f"toolguard: {LONE_TOOL.rule} at {LONE_TOOL.location} [predicted]"),
+        ),
+        # The answer is handled in the same turn as the request: the flow waits for its verdict.
+        (
+            "answer, rules",
+            ("predicted", 400, MARK, f"toolguard: {LONE_TOOL.rule} at {LONE_TOOL.location} [predicted]"),
+        ),
+        # mitmproxy stops before the rules' turn: done() judges it and stores it unanswered.
+        (
+            "shutdown",
+            ("no_answer", None, MARK, f"toolguard: {LONE_TOOL.rule} at {LONE_TOOL.location} [no_answer]"),
+        ),
+    ],
+)
+def test_observe_mode_forwards_first_and_judges_a_turn_later(
+    tmp_path: Path, order: str, expected: tuple[Any, ...]
+):
+    """On mitmproxy's event loop the request hook returns before the rules run (the request goes on
+    at once); the verdict, mark, comment, counters and stored row are those of in-place validation."""
+    db_path = tmp_path / "toolguard.db"
+
+    async def scenario() -> tuple[Any, ...]:
+        addon = ToolGuard()
+        with taddons.context(addon) as tctx:
+            tctx.configure(addon, toolguard_db=str(db_path), toolguard_offload="off")
+            flow = flow_for("https://api.openai.com/v1/chat/completions", LONE_TOOL.body())
+            addon.request(flow)
+            forwarded_unjudged = METADATA_KEY not in flow.metadata
+            if order == "rules, answer":
+                await asyncio.sleep(0)
+                judged = [f["rule"] for f in flow.metadata[METADATA_KEY]["findings"]]
+                assert (judged, flow.marked) == ([LONE_TOOL.rule], MARK)
+                finish(addon, flow, 400, ORPHAN_ANSWER)
+            elif order == "answer, rules":
+                finish(addon, flow, 400, ORPHAN_ANSWER)
+                assert METADATA_KEY not in flow.metadata  # waits for its verdict
+                await asyncio.sleep(0)
+            addon.done()
+            meta = flow.metadata[METADATA_KEY]
+            (row,) = sqlite_utils.Database(db_path)["flows"].rows
+            findings = [r["rule"] for r in sqlite_utils.Database(db_path)["findings"].rows]
+            return (
+                forwarded_unjudged,
+                (meta["verdict"], row["status"], flow.marked, flow.comment),
+                (row["verdict"], findings),
+                (addon.stats["validated"], addon.stats["flagged"], addon.stats["queued"]),
+            )
+
+    assert asyncio.run(scenario()) == (
+        True,
+        expected,
+        (expected[0], [LONE_TOOL.rule]),
+        (1, 1, 1),
+    )

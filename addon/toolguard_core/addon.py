@@ -871,6 +871,24 @@ class ToolGuard:
                     )
                 )
                 return
+        if observing and not wide:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no event loop (a test driving the hooks by hand): judged now
+                loop = None
+            if loop is not None:
+                # Observe mode needs no verdict before the request goes on: the hook returns at once,
+                # mitmproxy forwards the request, and the rules run a loop turn later while the
+                # upstream works on it (a small clean request no longer waits for them, issue #12).
+                # The answer never overtakes them: it needs the network, a later turn; if it does,
+                # _finish waits for the verdict as it does for the worker's.
+                marker: asyncio.Future[WorkerResult] = loop.create_future()
+                pending.validation = marker
+                self._remember(flow, pending)
+                loop.call_soon(
+                    self._guard, "request", flow, lambda f: self._validate_deferred(f, pending, marker)
+                )
+                return
         analysis = self._analyse(pending)
         # A native path is kept only when a rule explains the wrong endpoint (a native body is fine).
         if wide and not any(f.rule.startswith("endpoint.") for f in analysis.findings):
@@ -952,6 +970,21 @@ class ToolGuard:
 
     def _validate_in_place(self, flow: http.HTTPFlow, pending: Pending) -> None:
         self._validated(flow, pending, self._analyse(pending).internal_errors)
+
+    def _validate_deferred(
+        self, flow: http.HTTPFlow, pending: Pending, marker: asyncio.Future[WorkerResult]
+    ) -> None:
+        """The rules on a body the request hook forwarded unjudged (observe mode, below the worker's
+        threshold); then the flow is finished if its answer already came."""
+        if pending.validation is not marker:
+            return  # settled at shutdown (done)
+        pending.validation = None
+        try:
+            self._validate_in_place(flow, pending)
+            pending.analysis.body = None  # the parsed tree is not read after this point
+        finally:
+            if pending.answered_flow is not None:
+                self._finish(pending.answered_flow)
 
     def _on_validated(
         self, flow: http.HTTPFlow, pending: Pending, future: asyncio.Future[WorkerResult]
