@@ -118,6 +118,39 @@ _STOPPED_COUNTS: dict[tuple[str, str], Counter[str]] = {}
 _STOPPED_SKIPPED_HOSTS: dict[tuple[str, str], Counter[str]] = {}
 
 
+@dataclass(frozen=True, slots=True)
+class _Route:
+    """What the request hook derives from a request's method, URL and Host header: its scope, its
+    URL as mitmproxy shows it (``pretty_url``) and its :class:`Target` (None for an ignored flow).
+    A client sends the same few of these again and again; deriving them every time (the Host header
+    parsed and IDNA-checked twice, the URL unparsed and split again, the provider looked up) was about
+    a fifth of the hooks' time for a 1 KB request (issue #12)."""
+
+    scope: Scope
+    url: str
+    target: Target | None
+
+
+_IGNORED = _Route(Scope.IGNORE, "", None)
+#: Distinct routes remembered; past it the cache starts again (a client varying its query string).
+MAX_ROUTES = 1024
+
+
+def _native(raw: bytes) -> str:
+    """A header name or value as mitmproxy's ``Headers`` gives it (UTF-8, undecodable bytes kept)."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _header(fields: tuple[tuple[bytes, bytes], ...], name: bytes) -> str | None:
+    """``Headers.get(name)`` over the raw fields (``name`` lower-case; repeated headers folded with
+    ", " as mitmproxy folds them), without the multidict's per-call key conversions: a fifth of the
+    cost, on every hook of every flow (issue #12)."""
+    values = [value for key, value in fields if key.lower() == name]
+    if not values:
+        return None
+    return _native(values[0]) if len(values) == 1 else ", ".join(map(_native, values))
+
+
 @dataclass(slots=True)
 class Pending:
     """What `request` learned, kept until `response`/`error` decides whether to store the flow."""
@@ -125,7 +158,11 @@ class Pending:
     analysis: Analysis
     started: float
     body: bytes | None  # as sent; decoded to the stored text only if the flow is stored
-    secrets: list[str]
+    # The request's header fields as sent (mitmproxy's immutable tuple of byte pairs: a later change
+    # to the headers replaces it, never alters it) and its query string, for :attr:`secrets`.
+    headers: tuple[tuple[bytes, bytes], ...] = ()
+    query: str = ""
+    redact_headers: tuple[str, ...] = ()
     content_encoding: str | None = None
     sse_tap: Any = None
     # The flow itself, so that `done` can store flows still in flight at shutdown (as no_answer).
@@ -140,6 +177,18 @@ class Pending:
     repaired_at: float | None = None
     # The client connection the flow came in on: a failed upstream connect is matched to it.
     client_conn: str = ""
+    _secrets: list[str] | None = None
+
+    @property
+    def secrets(self) -> list[str]:
+        """The literal secrets the request carries (:func:`redact.secret_values`), collected on first
+        use: only a stored flow or a log line that quotes the request needs them, and a clean flow
+        is neither (issue #12: the clean path does only what its verdict needs)."""
+        if self._secrets is None:
+            self._secrets = redact.secret_values(
+                ((_native(k), _native(v)) for k, v in self.headers), self.query, self.redact_headers
+            )
+        return self._secrets
 
     def request_to_store(self) -> tuple[bytes | None, str | None]:
         """The request body for the store and its Content-Encoding: the bytes decoded here when
@@ -199,6 +248,7 @@ class ToolGuard:
         # What the upstreams taught (learned.py): a snapshot the writer thread replaces whole after
         # each write that changed it, so the event loop reads it without touching SQLite.
         self.knowledge: Knowledge = NOTHING_LEARNED
+        self._routes: dict[tuple[Any, ...], _Route] = {}
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -370,6 +420,7 @@ class ToolGuard:
             logger.error("toolguard: cannot start: %s", exc)
 
     def _configure(self, updated: set[str]) -> None:
+        self._routes.clear()  # they depend on the settings and the providers file
         if "toolguard_providers" in updated:
             # Parsed once here; a bad file stops start-up with the file, line/field and reason.
             path = ctx.options.toolguard_providers
@@ -737,46 +788,76 @@ class ToolGuard:
 
     def scope(self, flow: http.HTTPFlow) -> Scope:
         """What to do with this flow (:func:`toolguard_core.verdict.scope`)."""
+        return self._route(flow).scope
+
+    def _route(self, flow: http.HTTPFlow) -> _Route:
+        """The flow's scope, URL and target, derived once per distinct request line and Host header
+        (see :class:`_Route`); the cache is emptied when the options or providers change."""
         if self.settings is None:
-            return Scope.IGNORE
+            return _IGNORED
+        request = flow.request
+        data = request.data
+        # Everything `pretty_url`, `pretty_host` and the scope read: the same key, the same answer.
+        key = (
+            data.method,
+            data.scheme,
+            data.host,
+            data.port,
+            data.path,
+            data.authority,
+            data.http_version,
+            tuple(value for name, value in data.headers.fields if name.lower() == b"host"),
+        )
+        route = self._routes.get(key)
+        if route is None:
+            route = self._derive_route(flow)
+            if len(self._routes) >= MAX_ROUTES:
+                self._routes.clear()
+            self._routes[key] = route
+        return route
+
+    def _derive_route(self, flow: http.HTTPFlow) -> _Route:
+        assert self.settings is not None
         request = flow.request
         path = request.path.split("?", 1)[0]
-        # Once per flow: mitmproxy re-parses and IDNA-checks the Host header on every access
-        # (about a tenth of the request hook's time for a 1 KB request, issue #12).
+        # mitmproxy re-parses and IDNA-checks the Host header on every access of these (issue #12).
         host = request.pretty_host.lower()
         allowed = self._allowed(flow, host)
-        return scope(
+        flow_scope = scope(
             allowed=allowed,
             path=path,
             paths=self.settings.paths,
             record_paths=self.settings.record_paths,
             native_chat_path=allowed and self.registry.endpoint_candidate(host, request.port, path),
         )
+        if flow_scope is Scope.IGNORE:  # nothing more is read of an ignored flow
+            return _Route(flow_scope, "", None)
+        url = request.pretty_url
+        return _Route(flow_scope, url, Target.from_url(url, self.registry))
 
     def _on_request(self, flow: http.HTTPFlow) -> None:
-        flow_scope = self.scope(flow)
+        route = self._route(flow)
+        flow_scope = route.scope
         if flow_scope in (Scope.RECORD, Scope.IGNORE):
             if flow_scope is Scope.RECORD:
-                self._track_unvalidated(flow)
+                self._track_unvalidated(flow, route=route)
             return
         wide = flow_scope is Scope.ENDPOINT
-        assert self.settings is not None
+        assert self.settings is not None and route.target is not None
         request = flow.request
         # The body as sent: the core decodes it bounded by toolguard_max_body (decoding.py), in the
         # worker or here, never through request.content, which decompresses whole and unbounded.
         body = request.raw_content
-        content_encoding = request.headers.get("content-encoding")
-        url = request.pretty_url
-        target = Target.from_url(url, self.registry)
+        headers = request.data.headers.fields
+        content_encoding = _header(headers, b"content-encoding")
+        url, target = route.url, route.target
         pending = Pending(
             analysis=Analysis(target=target),
             started=request.timestamp_start,
             body=body,
-            secrets=redact.secret_values(
-                request.headers.items(multi=True),
-                request.path.partition("?")[2],
-                self.settings.redact_headers,
-            ),
+            headers=headers,
+            query=request.path.partition("?")[2],
+            redact_headers=self.settings.redact_headers,
             content_encoding=content_encoding,
             flow=flow,
             client_conn=flow.client_conn.id,
@@ -815,6 +896,24 @@ class ToolGuard:
                     lambda future: self._guard(
                         "validated", flow, lambda f: self._on_validated(f, pending, future)
                     )
+                )
+                return
+        if observing and not wide:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no event loop (a test driving the hooks by hand): judged now
+                loop = None
+            if loop is not None:
+                # Observe mode needs no verdict before the request goes on: the hook returns at once,
+                # mitmproxy forwards the request, and the rules run a loop turn later while the
+                # upstream works on it (a small clean request no longer waits for them, issue #12).
+                # The answer never overtakes them: it needs the network, a later turn; if it does,
+                # _finish waits for the verdict as it does for the worker's.
+                marker: asyncio.Future[WorkerResult] = loop.create_future()
+                pending.validation = marker
+                self._remember(flow, pending)
+                loop.call_soon(
+                    self._guard, "request", flow, lambda f: self._validate_deferred(f, pending, marker)
                 )
                 return
         analysis = self._analyse(pending)
@@ -898,6 +997,21 @@ class ToolGuard:
 
     def _validate_in_place(self, flow: http.HTTPFlow, pending: Pending) -> None:
         self._validated(flow, pending, self._analyse(pending).internal_errors)
+
+    def _validate_deferred(
+        self, flow: http.HTTPFlow, pending: Pending, marker: asyncio.Future[WorkerResult]
+    ) -> None:
+        """The rules on a body the request hook forwarded unjudged (observe mode, below the worker's
+        threshold); then the flow is finished if its answer already came."""
+        if pending.validation is not marker:
+            return  # settled at shutdown (done)
+        pending.validation = None
+        try:
+            self._validate_in_place(flow, pending)
+            pending.analysis.body = None  # the parsed tree is not read after this point
+        finally:
+            if pending.answered_flow is not None:
+                self._finish(pending.answered_flow)
 
     def _on_validated(
         self, flow: http.HTTPFlow, pending: Pending, future: asyncio.Future[WorkerResult]
@@ -1077,23 +1191,26 @@ class ToolGuard:
         if self.sockets is not None and self.sockets.follows(flow.id):
             self.sockets.end(flow.id, time.time())
 
-    def _track_unvalidated(self, flow: http.HTTPFlow, internal_error: str | None = None) -> None:
+    def _track_unvalidated(
+        self, flow: http.HTTPFlow, internal_error: str | None = None, route: _Route | None = None
+    ) -> None:
         """Remember a record-only flow without parsing its body (nothing validates it), or a flow
         whose request hook failed (``internal_error``), which is then stored whatever its answer."""
         request = flow.request
         raw = request.raw_content or b""
-        url = request.pretty_url
+        if route is not None and route.target is not None:
+            target = route.target
+        else:  # after a failure: derived again, not from the cache
+            target = Target.from_url(request.pretty_url, self.registry)
         self._remember(
             flow,
             Pending(
-                analysis=Analysis(target=Target.from_url(url, self.registry)),
+                analysis=Analysis(target=target),
                 started=request.timestamp_start,
                 body=raw,
-                secrets=redact.secret_values(
-                    request.headers.items(multi=True),
-                    request.path.partition("?")[2],
-                    self.settings.redact_headers if self.settings else (),
-                ),
+                headers=request.data.headers.fields,
+                query=request.path.partition("?")[2],
+                redact_headers=self.settings.redact_headers if self.settings else (),
                 client_conn=flow.client_conn.id,
                 flow=flow,
                 extra={"internal_error": internal_error} if internal_error else {},
@@ -1112,7 +1229,7 @@ class ToolGuard:
         pending = self.pending.get(flow.id)
         if pending is None or flow.response is None:
             return
-        content_type = flow.response.headers.get("content-type", "")
+        content_type = _header(flow.response.data.headers.fields, b"content-type") or ""
         if content_type.lower().startswith("text/event-stream"):
             # Stream SSE through unbuffered: mitmproxy buffers whole bodies by default and qwen-code
             # (always streaming) would see nothing until the generation ends (mitmproxy#4469).

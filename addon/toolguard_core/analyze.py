@@ -128,7 +128,12 @@ def analyse_request(
     )
     for check in checks_for(analysis.target.endpoint):
         try:
-            analysis.findings.extend(_capped(check(view)))
+            found = iter(check(view))
+            # Almost every check finds nothing: one step of it says so, without the cap's list and
+            # slice (a fifth of the rules' time for a 1 KB request, issue #12).
+            first = next(found, _NOTHING)
+            if first is not _NOTHING:
+                analysis.findings.extend(_capped(chain((first,), found)))
         except Exception as exc:  # a rule bug must never break the caller
             analysis.internal_errors.append(InternalError(where=check_name(check), error=repr(exc)))
     if calibration:
@@ -139,6 +144,9 @@ def analyse_request(
     if analysis.target.provider.guessed:
         analysis.findings = [_as_guess(f, analysis.target.provider.name) for f in analysis.findings]
     return analysis
+
+
+_NOTHING: Any = object()
 
 
 def _capped(findings: Iterable[Finding]) -> list[Finding]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -53,6 +53,12 @@ class Target:
     #: Model capabilities by name: the registry's catalog (the shipped snapshot plus the
     #: providers file's ``[models."name"]`` tables).
     catalog: Catalog
+    #: Which API the path speaks (:func:`endpoint_kind`), decided once: every check's registration
+    #: and many rules ask, several times per request (issue #12).
+    endpoint: EndpointKind = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.endpoint = endpoint_kind(self.path)
 
     @classmethod
     def from_url(cls, url: str, registry: ProviderRegistry) -> Target:
@@ -74,10 +80,6 @@ class Target:
             provider=registry.detect(host, port, parts.path or "/"),
             catalog=registry.catalog,
         )
-
-    @property
-    def endpoint(self) -> EndpointKind:
-        return endpoint_kind(self.path)
 
 
 @dataclass(slots=True)

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""toolguard's own hook time per flow, in-process: the clean path without the proxy around it.
+
+Runs the addon's hooks (request, responseheaders, response) on real mitmproxy flows built with
+``tflow``/``taddons``, as bench_proxy.py sends them (its ~1 KB clean request through a reverse
+proxy, answered 200), and prints the process CPU time per flow: the minimum over repeated batches,
+which on a shared machine moves far less than wall time. With ``--profile`` it prints cProfile's
+table instead. It measures only toolguard's hooks (no sockets, no mitmproxy event handling): the
+number to compare between versions of the hot path; bench_proxy.py measures the whole proxy.
+
+Hooks run without an event loop here, so the rules run inside the request hook (on mitmproxy's
+loop in observe mode they run one loop turn later; the CPU is the same).
+
+  .venv/bin/python scripts/bench_hooks.py                 # min / median per flow
+  .venv/bin/python scripts/bench_hooks.py --profile 5000  # cProfile, by own time
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import logging
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from mitmproxy import http
+from mitmproxy.test import taddons, tflow
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_proxy import COMPLETION, small_body
+
+from toolguard_core.addon import ToolGuard
+
+BODY = json.dumps(small_body()).encode()
+# As nginx's reverse proxy sees it in bench_proxy.py: a loopback upstream on some port.
+URL = "http://127.0.0.1:41234/ok/v1/chat/completions"
+HEADERS = {
+    "host": "127.0.0.1:41234",
+    "content-type": "application/json",
+    "authorization": "Bearer sk-bench-not-a-real-key",
+    "content-length": str(len(BODY)),
+}
+
+
+def make_flows(count: int) -> list[http.HTTPFlow]:
+    flows = []
+    for _ in range(count):
+        flow = tflow.tflow(req=http.Request.make("POST", URL, BODY, HEADERS))
+        flow.response = http.Response.make(200, COMPLETION.encode(), {"content-type": "application/json"})
+        flows.append(flow)
+    return flows
+
+
+def run_hooks(addon: ToolGuard, flows: list[http.HTTPFlow]) -> None:
+    for flow in flows:
+        addon.request(flow)
+        addon.responseheaders(flow)
+        addon.response(flow)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--batch", type=int, default=2000, help="flows per timed batch")
+    parser.add_argument("--batches", type=int, default=15, help="timed batches (the minimum is reported)")
+    parser.add_argument("--profile", type=int, metavar="FLOWS", help="profile this many flows instead")
+    args = parser.parse_args(argv)
+    addon = ToolGuard()
+    with tempfile.TemporaryDirectory() as tmp, taddons.context(addon) as tctx:
+        tctx.configure(addon, toolguard_db=str(Path(tmp) / "bench.db"), toolguard_offload="off")
+        logging.getLogger().setLevel(logging.WARNING)
+        run_hooks(addon, make_flows(200))  # warm-up: imports, caches
+        if args.profile:
+            flows = make_flows(args.profile)
+            profile = cProfile.Profile()
+            profile.enable()
+            run_hooks(addon, flows)
+            profile.disable()
+            pstats.Stats(profile).sort_stats("tottime").print_stats(40)
+        else:
+            per_flow = []
+            for _ in range(args.batches):
+                flows = make_flows(args.batch)
+                start = time.process_time()
+                run_hooks(addon, flows)
+                per_flow.append((time.process_time() - start) / len(flows) * 1e6)
+            print(
+                f"toolguard hooks per small clean flow: min {min(per_flow):.1f} us, "
+                f"median {statistics.median(per_flow):.1f} us ({args.batches} x {args.batch} flows)"
+            )
+        stats = dict(addon.stats)
+        addon.done()
+    # The flows were judged as the benchmark's are: validated, nothing flagged or stored.
+    if stats.get("flagged") or stats.get("queued") or stats.get("internal_errors"):
+        print(f"unexpected counters: {stats}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

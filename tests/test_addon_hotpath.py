@@ -1,0 +1,229 @@
+"""The clean path's shortcuts (issue #12) keep every behaviour: the per-route cache follows option
+changes and the Host header, and secrets collected only when needed are still the request's own."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlite_utils
+from mitmproxy import http
+from mitmproxy.test import taddons, tflow
+from support.seeds import LONE_TOOL, VALID_PARALLEL
+
+from toolguard_core.addon import MARK, METADATA_KEY, ToolGuard
+from toolguard_core.analyze import analyse_request
+from toolguard_core.profiles_config import load_registry
+from toolguard_core.providers import DEFAULT_REGISTRY
+
+KEY = "sk-proj-" + "H0tPathKeyForToolguardTests0123456789abcd"
+
+
+@pytest.fixture
+def guard(tmp_path: Path) -> Iterator[tuple[ToolGuard, Any, Path]]:
+    addon = ToolGuard()
+    db_path = tmp_path / "toolguard.db"
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, toolguard_db=str(db_path), toolguard_offload="off")
+        yield addon, tctx, db_path
+        addon.done()
+
+
+def flow_for(url: str, body: dict[str, Any], host: str | None = None) -> http.HTTPFlow:
+    request = http.Request.make(
+        "POST",
+        url,
+        json.dumps(body).encode(),
+        {"content-type": "application/json", "authorization": f"Bearer {KEY}"},
+    )
+    if host is not None:  # as a reverse proxy receives it: Host names the API, the line the proxy
+        request.headers["host"] = host
+    return tflow.tflow(req=request)
+
+
+def finish(addon: ToolGuard, flow: http.HTTPFlow, status: int, body: dict[str, Any]) -> None:
+    flow.response = http.Response.make(
+        status, json.dumps(body).encode(), {"content-type": "application/json"}
+    )
+    addon.responseheaders(flow)
+    addon.response(flow)
+
+
+def stored(db_path: Path) -> list[tuple[Any, ...]]:
+    db = sqlite_utils.Database(db_path)
+    return [
+        (row["host"], row["url"], row["provider"], row["verdict"], row["error_message"])
+        for row in db["flows"].rows_where(order_by="datetime_utc, rowid")
+    ]
+
+
+OK = {"id": "chatcmpl-1", "object": "chat.completion", "choices": []}
+
+
+def test_the_same_request_line_follows_option_changes(guard):
+    """The scope of a request line is remembered; changing toolguard_hosts or toolguard_paths at
+    runtime (`:set` in the console) must still take effect on the next flow."""
+    addon, tctx, _ = guard
+    url = "https://api.openai.com/v1/chat/completions"
+    seen: list[tuple[str, list[str] | None]] = []
+    for options in (
+        {},
+        {"toolguard_hosts": ["*.deepseek.com"]},
+        {"toolguard_hosts": []},
+        {"toolguard_paths": [r"/v2/"]},
+        {"toolguard_paths": [r"/chat/completions$"]},
+    ):
+        if options:
+            tctx.configure(addon, **options)
+        flow = flow_for(url, LONE_TOOL.body())
+        addon.request(flow)
+        meta = flow.metadata.get(METADATA_KEY)
+        seen.append((json.dumps(options), [f["rule"] for f in meta["findings"]] if meta else None))
+    assert seen == [
+        ("{}", [LONE_TOOL.rule]),
+        ('{"toolguard_hosts": ["*.deepseek.com"]}', None),
+        ('{"toolguard_hosts": []}', [LONE_TOOL.rule]),
+        ('{"toolguard_paths": ["/v2/"]}', None),
+        ('{"toolguard_paths": ["/chat/completions$"]}', [LONE_TOOL.rule]),
+    ]
+    assert addon.stats["validated"] == 3
+
+
+def test_the_same_request_line_with_another_host_header_is_another_route(guard):
+    """A reverse proxy sees one request line for every upstream; the Host header names the provider
+    (pretty_host), so it is part of what the route is remembered by."""
+    addon, tctx, db_path = guard
+    tctx.configure(addon, toolguard_store_all=True)
+    for host in ("api.deepseek.com", "api.openai.com", "api.deepseek.com"):
+        flow = flow_for(
+            "http://127.0.0.1:9000/v1/chat/completions",
+            {"model": "gpt-4o-mini", "messages": VALID_PARALLEL},
+            host,
+        )
+        addon.request(flow)
+        finish(addon, flow, 200, OK)
+    addon.done()
+    # DeepSeek's own host does not serve gpt-4o-mini (a finding, so a false alarm when answered 200);
+    # OpenAI's does: the provider is the Host header's, not the first flow's.
+    assert stored(db_path) == [
+        ("api.deepseek.com", "http://api.deepseek.com/v1/chat/completions", "deepseek", "false_alarm", None),
+        ("api.openai.com", "http://api.openai.com/v1/chat/completions", "openai", "accepted", None),
+        ("api.deepseek.com", "http://api.deepseek.com/v1/chat/completions", "deepseek", "false_alarm", None),
+    ]
+
+
+def test_secrets_are_the_request_as_sent_even_when_collected_later(guard):
+    """The secrets are collected only when a flow is stored (or a log line quotes it), from the
+    headers as the request hook saw them: a key another addon swaps afterwards is still scrubbed
+    from the upstream's echo."""
+    addon, _, db_path = guard
+    flow = flow_for(
+        "https://api.openai.com/v1/chat/completions", {"model": "gpt-4o-mini", "messages": VALID_PARALLEL}
+    )
+    addon.request(flow)
+    flow.request.headers["authorization"] = "Bearer sk-another-addon-swapped-this-key-000000"
+    echo = {
+        "error": {
+            "message": f"Incorrect API key provided: {KEY}.",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "invalid_api_key",
+        }
+    }
+    finish(addon, flow, 401, echo)
+    addon.done()
+    assert stored(db_path) == [
+        (
+            "api.openai.com",
+            "https://api.openai.com/v1/chat/completions",
+            "openai",
+            "recognised",
+            "Incorrect API key provided: [REDACTED].",
+        )
+    ]
+
+
+def test_model_judgements_follow_the_providers_file(tmp_path: Path):
+    """The model rules' judgement of a model is remembered per model, profile and catalog: a providers
+    file that corrects the model (a new registry, as a reload makes) is judged by the correction, and
+    the built-in registry still by the snapshot, in one process."""
+    config = tmp_path / "providers.toml"
+    config.write_text('[models."gpt-4o-mini"]\nmax_output_tokens = 1000\n')
+    corrected = load_registry(config)
+    url = "https://api.openai.com/v1/chat/completions"
+    body = json.dumps({"model": "gpt-4o-mini", "messages": VALID_PARALLEL, "max_tokens": 4000}).encode()
+    judged = [
+        [(f.rule, f.severity) for f in analyse_request(body, url, registry=registry).findings]
+        for registry in (DEFAULT_REGISTRY, corrected, DEFAULT_REGISTRY, corrected)
+    ]
+    limit = [("model.max-tokens-above-limit", "error")]
+    assert judged == [[], limit, [], limit]
+
+
+ORPHAN_ANSWER = json.loads(LONE_TOOL.error_body())
+
+
+@pytest.mark.parametrize(
+    ("order", "expected"),
+    [
+        # The rules' turn comes before the answer (as on the wire: the answer needs the network).
+        (
+            "rules, answer",
+            ("predicted", 400, MARK, f"toolguard: {LONE_TOOL.rule} at {LONE_TOOL.location} [predicted]"),
+        ),
+        # The answer is handled in the same turn as the request: the flow waits for its verdict.
+        (
+            "answer, rules",
+            ("predicted", 400, MARK, f"toolguard: {LONE_TOOL.rule} at {LONE_TOOL.location} [predicted]"),
+        ),
+        # mitmproxy stops before the rules' turn: done() judges it and stores it unanswered.
+        (
+            "shutdown",
+            ("no_answer", None, MARK, f"toolguard: {LONE_TOOL.rule} at {LONE_TOOL.location} [no_answer]"),
+        ),
+    ],
+)
+def test_observe_mode_forwards_first_and_judges_a_turn_later(
+    tmp_path: Path, order: str, expected: tuple[Any, ...]
+):
+    """On mitmproxy's event loop the request hook returns before the rules run (the request goes on
+    at once); the verdict, mark, comment, counters and stored row are those of in-place validation."""
+    db_path = tmp_path / "toolguard.db"
+
+    async def scenario() -> tuple[Any, ...]:
+        addon = ToolGuard()
+        with taddons.context(addon) as tctx:
+            tctx.configure(addon, toolguard_db=str(db_path), toolguard_offload="off")
+            flow = flow_for("https://api.openai.com/v1/chat/completions", LONE_TOOL.body())
+            addon.request(flow)
+            forwarded_unjudged = METADATA_KEY not in flow.metadata
+            if order == "rules, answer":
+                await asyncio.sleep(0)
+                judged = [f["rule"] for f in flow.metadata[METADATA_KEY]["findings"]]
+                assert (judged, flow.marked) == ([LONE_TOOL.rule], MARK)
+                finish(addon, flow, 400, ORPHAN_ANSWER)
+            elif order == "answer, rules":
+                finish(addon, flow, 400, ORPHAN_ANSWER)
+                assert METADATA_KEY not in flow.metadata  # waits for its verdict
+                await asyncio.sleep(0)
+            addon.done()
+            meta = flow.metadata[METADATA_KEY]
+            (row,) = sqlite_utils.Database(db_path)["flows"].rows
+            findings = [r["rule"] for r in sqlite_utils.Database(db_path)["findings"].rows]
+            return (
+                forwarded_unjudged,
+                (meta["verdict"], row["status"], flow.marked, flow.comment),
+                (row["verdict"], findings),
+                (addon.stats["validated"], addon.stats["flagged"], addon.stats["queued"]),
+            )
+
+    assert asyncio.run(scenario()) == (
+        True,
+        expected,
+        (expected[0], [LONE_TOOL.rule]),
+        (1, 1, 1),
+    )
