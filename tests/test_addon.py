@@ -28,10 +28,11 @@ from toolguard_core import addon as addon_module
 from toolguard_core import analyze, catalog
 from toolguard_core.addon import MARK, METADATA_KEY, ToolGuard
 from toolguard_core.capture import Capture
-from toolguard_core.causes import CAUSES_BY_ID
+from toolguard_core.causes import CAUSES_BY_ID, recognise_error
 from toolguard_core.fingerprint import fingerprint
 from toolguard_core.grouping import group_key, summary_version
 from toolguard_core.store import format_utc, open_db, write_rows
+from toolguard_core.upstream_errors import UpstreamError
 
 URL = "https://api.openai.com/v1/chat/completions"
 API_KEY = "sk-proj-" + "T3stKeyForToolguardHooks0123456789abcdef"
@@ -880,13 +881,14 @@ def test_one_console_line_per_flagged_or_rejected_flow(guard, caplog):
         run(addon, recognised, answer(429, RATE_LIMITED))
         run(addon, fine, answer(200, ok_completion()))
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("toolguard: ")]
+    show = f"toolguard show --db {addon.settings.db_path}"  # the test's own file, not the default
     assert lines == [
         f"toolguard: predicted: HTTP 400; error sequence.orphan-tool-message at messages[0]; "
-        f"flow {flagged.id} (toolguard show {flagged.id[:8]})",
+        f"flow {flagged.id} ({show} {flagged.id[:8]})",
         f"toolguard: unexplained: HTTP 400; no rule explains it; flow {rejected_only.id} "
-        f"(toolguard show {rejected_only.id[:8]})",
+        f"({show} {rejected_only.id[:8]})",
         f"toolguard: recognised: HTTP 429; cause.rate-limit: {CAUSES_BY_ID['cause.rate-limit'].title}; "
-        f"flow {recognised.id} (toolguard show {recognised.id[:8]})",
+        f"flow {recognised.id} ({show} {recognised.id[:8]})",
     ]
     assert all(r.levelno == logging.INFO for r in caplog.records if r.getMessage() in lines)
 
@@ -924,7 +926,7 @@ def test_console_lines_are_built_only_when_a_handler_shows_them(guard, monkeypat
     assert lines == (
         [
             f"toolguard: predicted: HTTP 400; error sequence.orphan-tool-message at messages[0]; "
-            f"flow {flow.id} (toolguard show {flow.id[:8]})"
+            f"flow {flow.id} (toolguard show --db {addon.settings.db_path} {flow.id[:8]})"
         ]
         if shown
         else []
@@ -1133,3 +1135,44 @@ def test_a_flagged_request_answered_429_is_recognised_everywhere(guard, db_path)
     )
     assert [(f["rule"], f["severity"]) for f in findings] == [(LONE_TOOL.rule, "error")]
     assert addon.stats["rejected"] == 1
+
+
+@pytest.mark.parametrize(
+    ("toolguard_db", "command"),
+    [
+        ("", "toolguard show"),  # the default database: `toolguard show` finds it
+        (str(addon_module.default_db_path()), "toolguard show"),
+        ("proxy.db", "toolguard show --db proxy.db"),
+        ("/tmp/my captures/a.db", "toolguard show --db '/tmp/my captures/a.db'"),
+        # A PostgreSQL URL loses its password: the log is no place for a secret.
+        ("postgresql://team:s3cret@db.internal/toolguard", "toolguard show --db 'postgresql://team:***@db.internal/toolguard'"),
+    ],
+)  # fmt: skip
+def test_the_console_line_names_the_database_it_wrote(toolguard_db: str, command: str) -> None:
+    # A bare `toolguard show ID` for a proxy started with --set toolguard_db=proxy.db answered "no
+    # toolguard database at ~/.local/share/..." (found by a fresh-eyes review).
+    show = addon_module.show_command_for(toolguard_db)
+    finding = _lone_tool_finding()
+    line = addon_module.console_line("0123456789ab", "predicted", 400, [finding], None, show=show)
+    assert (show, line.endswith(f"({command} 01234567)")) == (command, True)
+
+
+def _lone_tool_finding() -> Any:
+    url = "https://api.openai.com/v1/chat/completions"
+    body = json.dumps(LONE_TOOL.body()).encode()
+    return next(f for f in analyze.analyse_request(body, url).findings if f.severity == "error")
+
+
+def test_an_info_note_never_heads_the_line_of_a_recognised_rejection() -> None:
+    # An unknown host and model (model.rules-skipped, an info note) answered 401: the line names the
+    # root cause, not the note (found by a fresh-eyes review: "info model.rules-skipped at model").
+    body = json.dumps({"model": "zz-private-7b", "messages": [{"role": "user", "content": "hi"}]}).encode()
+    [note] = analyze.analyse_request(body, "http://127.0.0.1:9/v1/chat/completions").findings
+    recognition = recognise_error(
+        UpstreamError(message="Incorrect API key provided: sk-****"), provider="openai", status=401
+    )
+    assert (note.severity, recognition is not None and recognition.cause_id) == ("info", "cause.auth")
+    line = addon_module.console_line("0123456789ab", "recognised", 401, [note], None, recognition)
+    assert line == (
+        f"toolguard: recognised: HTTP 401; cause.auth: {recognition.title}; flow 0123456789ab (toolguard show 01234567)"
+    )

@@ -221,6 +221,10 @@ class Settings:
     pg_url: str | None = None  # toolguard_db=postgresql://...: the spool is synced there (pgstore.py)
     otlp_endpoint: str = ""
     otlp_content: bool = False
+    # The command the console line names for a stored flow: `toolguard show` reads the default
+    # database, so a proxy writing elsewhere must say where (a bare `toolguard show ID` answered
+    # "no toolguard database at ..." for `--set toolguard_db=proxy.db`).
+    show_command: str = "toolguard show"
 
     def sinks(self) -> tuple[str, str | None, str, bool]:
         """What the store and its hooks depend on: a change reopens them."""
@@ -500,6 +504,7 @@ class ToolGuard:
             otlp_content=opts.toolguard_otlp_content,
             mode=mode,
             repair=RepairOptions(families=families, unanswered=unanswered),
+            show_command=show_command_for(opts.toolguard_db),
         )
         if self.store is None or self.settings is None or settings.sinks() != self.settings.sinks():
             self.knowledge = NOTHING_LEARNED
@@ -1312,7 +1317,17 @@ class ToolGuard:
             # The line names `toolguard show` only for a flow that is stored: an unstored one (the
             # model.rules-skipped note alone) would send the user to "no flow with id ...".
             logger.info(
-                "%s", console_line(flow.id, verdict, status, findings, flow.error, recognition, stored=keep)
+                "%s",
+                console_line(
+                    flow.id,
+                    verdict,
+                    status,
+                    findings,
+                    flow.error,
+                    recognition,
+                    stored=keep,
+                    show=self.settings.show_command,
+                ),
             )
         if not keep:
             return
@@ -1555,6 +1570,15 @@ def _console_shown() -> bool:
     )
 
 
+def show_command_for(toolguard_db: str) -> str:
+    """``toolguard show`` with the ``--db`` the proxy writes to, unless that is the default database
+    (a PostgreSQL URL without its password: the log is no place for a secret)."""
+    if not toolguard_db or Path(toolguard_db).expanduser() == default_db_path():
+        return "toolguard show"
+    where = redact_url(toolguard_db) if is_postgres_url(toolguard_db) else toolguard_db
+    return f"toolguard show --db {shlex.quote(where)}"
+
+
 def console_line(
     flow_id: str,
     verdict: str | None,
@@ -1564,14 +1588,18 @@ def console_line(
     recognition: Recognition | None = None,
     *,
     stored: bool = True,
+    show: str = "toolguard show",
 ) -> str:
     """The console line of a flagged flow: verdict, status, first rule and location (or the root cause
     the answer names), flow id, and the command that shows it (or why it is not stored)."""
     answer = (
         f"HTTP {status}" if status is not None else f"no answer ({error.msg if error else 'no response'})"
     )
-    if findings:
-        first = next((f for f in findings if f.severity == Severity.ERROR), findings[0])
+    # Info notes (model.rules-skipped) never head the line of a rejection whose cause is known: the
+    # note did not make the 401 happen.
+    significant = [f for f in findings if f.severity != Severity.INFO]
+    if significant or (findings and recognition is None):
+        first = next((f for f in findings if f.severity == Severity.ERROR), (significant or findings)[0])
         more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
         what = f"{first.severity} {first.rule} at {first.location}{more}"
         if verdict == Verdict.RECOGNISED and recognition is not None:
@@ -1582,7 +1610,7 @@ def console_line(
     else:
         what = "no rule explains it"
     where = (
-        f"toolguard show {flow_id[:8]}"
+        f"{show} {flow_id[:8]}"
         if stored
         else f"not stored: only the {UNKNOWN_MODEL.id} note; counted in the stats"
     )

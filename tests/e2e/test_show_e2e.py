@@ -48,7 +48,7 @@ def stored_orphan(
     # mitmdump's console said so at once, naming the command that shows the flow.
     assert (
         f"toolguard: predicted: HTTP 400; error sequence.orphan-tool-message at messages[2]; flow {flow['id']} "
-        f"(toolguard show {flow['id'][:8]})"
+        f"(toolguard show --db {proxy.db_path} {flow['id'][:8]})"
     ) in output
     return proxy, flow, client.api_key
 

@@ -148,7 +148,7 @@ def test_a_flagged_request_rejected_for_an_unrelated_reason_is_not_predicted(
     assert (
         f"toolguard: recognised: HTTP 429; error {ORPHAN_RULE} at messages[1], not confirmed by the answer: "
         "cause.rate-limit: The request exceeds the account's rate limit.; "
-        f"flow {rows[0]['id']} (toolguard show {rows[0]['id'][:8]})"
+        f"flow {rows[0]['id']} (toolguard show --db {proxy.db_path} {rows[0]['id'][:8]})"
     ) in output
     assert f"toolguard: recognised: HTTP 529; error {anthropic_rule} at " in output
 
