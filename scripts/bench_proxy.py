@@ -30,6 +30,7 @@ nginx and wrk come from Debian (`apt-get install nginx wrk`; the script says so 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -315,16 +316,30 @@ class Proxy:
         match = re.search(r"VmRSS:\s+(\d+)", status)
         return int(match.group(1)) / 1024 if match else float("nan")
 
-    def cpu_seconds(self) -> tuple[float, float]:
-        """CPU seconds (user + system) used so far by the proxy process and by its live children
-        (toolguard's validation worker). Wall-clock ratios drift with the shared machine's load;
-        CPU time per request says what toolguard itself costs."""
-        own = _cpu_of(self.proc.pid)
-        children = 0.0
+    def writer_peak_rss_mb(self) -> float:
+        """The writer process's VmHWM (it builds the stored rows, a 29 MB request's too)."""
         for task in Path(f"/proc/{self.proc.pid}/task").glob("*/children"):
             for child in task.read_text().split():
-                children += _cpu_of(int(child))
-        return own, children
+                if b"toolguard_core.writer" in _cmdline(int(child)):
+                    with contextlib.suppress(OSError):
+                        status = Path(f"/proc/{child}/status").read_text()
+                        match = re.search(r"VmHWM:\s+(\d+)", status)
+                        return int(match.group(1)) / 1024 if match else float("nan")
+        return float("nan")
+
+    def cpu_seconds(self) -> tuple[float, float, float]:
+        """CPU seconds (user + system) used so far by the proxy process, by its validation worker and
+        by its writer process (toolguard's live children). Wall-clock ratios drift with the shared
+        machine's load; CPU time per request says what toolguard itself costs."""
+        own = _cpu_of(self.proc.pid)
+        worker = writer = 0.0
+        for task in Path(f"/proc/{self.proc.pid}/task").glob("*/children"):
+            for child in task.read_text().split():
+                if b"toolguard_core.writer" in _cmdline(int(child)):
+                    writer += _cpu_of(int(child))
+                else:
+                    worker += _cpu_of(int(child))
+        return own, worker, writer
 
 
 def _cpu_of(pid: int) -> float:
@@ -552,13 +567,17 @@ def measure_round(cfg: Config, upstream: int, tmp: Path, results: Results, files
                 )
                 after = p.cpu_seconds()
                 results.add(f"{scenario} req/s", p.name, r.rps)
-                # CPU per request: the proxy's own process, then its worker (toolguard only); a
-                # worker restarted during the run would under-count, and says so by a negative value.
+                # CPU per request: the proxy's own process, then its worker and its writer process
+                # (toolguard only); a child restarted during the run would under-count, and says so
+                # by a negative value.
                 requests = max(r.requests, 1)
                 results.add(f"{scenario} proxy cpu ms/req", p.name, (after[0] - before[0]) * 1000 / requests)
                 if p.with_addon:
                     results.add(
                         f"{scenario} worker cpu ms/req", p.name, (after[1] - before[1]) * 1000 / requests
+                    )
+                    results.add(
+                        f"{scenario} writer cpu ms/req", p.name, (after[2] - before[2]) * 1000 / requests
                     )
             if "latency" in cfg.only:
                 r = wrk(
@@ -585,6 +604,8 @@ def measure_round(cfg: Config, upstream: int, tmp: Path, results: Results, files
                 results.add("big: others' p99 ms", p.name, p99)
                 results.add("big: its own s", p.name, big_s)
                 results.add("big: peak rss MB", p.name, rss)
+                if p.with_addon:
+                    results.add("big: writer peak rss MB", p.name, p.writer_peak_rss_mb())
 
 
 def report(cfg: Config, results: Results, direct_sse: float | None) -> list[str]:

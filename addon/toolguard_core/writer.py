@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from toolguard_core.learned import Knowledge
-from toolguard_core.store import _STOP, DEFAULT_RETRY_SECONDS, Store
+from toolguard_core.store import _STOP, Store
 from toolguard_core.writerproc import HEAD, LENGTH, WriterConfig, read_exactly
 
 #: How often the counters go to the proxy when they changed (they also go after the last write).
@@ -107,13 +107,13 @@ class Writer:
     def __init__(self, config: WriterConfig, link: Link) -> None:
         self.config = config
         self.link = link
-        retry = config.retry_seconds if config.retry_seconds is not None else DEFAULT_RETRY_SECONDS
         self.store = ChildStore(
             config.db,
             config.batch_size,
             demote_after=config.demote_after,
             on_knowledge=self._knowledge if config.learn else None,
-            retry_seconds=retry,
+            refresh_seconds=config.refresh_seconds,
+            retry_seconds=config.retry_seconds,
             busy_timeout=config.busy_timeout,
         )
         self.syncer: Any = None

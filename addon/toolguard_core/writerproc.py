@@ -45,9 +45,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolguard_core import store as _store
 from toolguard_core.learned import Knowledge
 from toolguard_core.offload import _worker_env
-from toolguard_core.store import PROGRESS_SECONDS, FlowRow, RowSource, RunRow
+from toolguard_core.store import (
+    DEFAULT_RETRY_SECONDS,
+    KNOWLEDGE_REFRESH_SECONDS,
+    FlowRow,
+    RowSource,
+    RunRow,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +72,7 @@ RESTART_BACKOFF = (0.2, 5.0)
 SEND_BATCH = 200
 #: The sender lets items gather this long after waking: one write (and one wake-up of this
 #: process's threads) per few flows instead of per flow, at a few hundred stored flows a second.
-GATHER_SECONDS = 0.005
+GATHER_SECONDS = 0.02
 #: Counters of the sinks that are gauges (the current child's value), not totals to add up.
 _GAUGES = ("pg_rows_pending",)
 
@@ -141,7 +148,8 @@ class WriterConfig:
     demote_after: int | None = None
     learn: bool = False
     batch_size: int = 200
-    retry_seconds: float | None = None
+    refresh_seconds: float = KNOWLEDGE_REFRESH_SECONDS
+    retry_seconds: float = DEFAULT_RETRY_SECONDS
     busy_timeout: float = 5.0
     pg_url: str | None = None
     otlp_endpoint: str = ""
@@ -170,15 +178,16 @@ class ProcessStore:
     def __init__(
         self,
         path: str | os.PathLike[str],
+        batch_size: int = 200,
         *,
         demote_after: int | None = None,
         on_knowledge: Callable[[Knowledge], None] | None = None,
+        refresh_seconds: float = KNOWLEDGE_REFRESH_SECONDS,
+        retry_seconds: float = DEFAULT_RETRY_SECONDS,
+        busy_timeout: float = 5.0,
         pg_url: str | None = None,
         otlp_endpoint: str = "",
         otlp_content: bool = False,
-        batch_size: int = 200,
-        retry_seconds: float | None = None,
-        busy_timeout: float = 5.0,
     ) -> None:
         self.path = Path(path)
         self.on_knowledge = on_knowledge
@@ -187,6 +196,7 @@ class ProcessStore:
             demote_after=demote_after,
             learn=on_knowledge is not None,
             batch_size=batch_size,
+            refresh_seconds=refresh_seconds,
             retry_seconds=retry_seconds,
             busy_timeout=busy_timeout,
             pg_url=pg_url,
@@ -196,9 +206,10 @@ class ProcessStore:
         self.queued = 0
         #: Writer processes started again after one died.
         self.restarts = 0
-        # Drops decided here (a dead child's unacknowledged items, an item that cannot be pickled),
-        # and the totals of children that ended; the live child's own counters are added on read.
-        self.dropped: Counter[str] = Counter()
+        # Drops decided here (a dead child's unacknowledged items, an item that cannot be pickled)
+        # and by children that ended, and the other totals of those children; the live child's own
+        # counters are added on read (``dropped``, ``counters``).
+        self._lost: Counter[str] = Counter()
         self._base: Counter[str] = Counter()
         self._items: deque[Any] = deque()
         self._lock = threading.Lock()
@@ -226,13 +237,39 @@ class ProcessStore:
         self._nudge()
 
     @property
+    def dropped(self) -> Counter[str]:
+        """Rows given up on, by reason (the writer processes' and this side's)."""
+        with self._lock:
+            return self._dropped()
+
+    @property
     def failed(self) -> int:
-        return sum(self._dropped().values())
+        return sum(self.dropped.values())
 
     @property
     def written(self) -> int:
+        return self.counters()["rows_written"]
+
+    @property
+    def retries(self) -> int:
+        return self.counters()["write_retries"]
+
+    @property
+    def recreated(self) -> int:
+        return self.counters()["db_recreated"]
+
+    @property
+    def in_flight(self) -> int:
+        """Items written to the current writer process and not yet acknowledged by it."""
+        with self._lock:
+            child = self._child
+            return child.sent - child.acked if child is not None and not child.dead else 0
+
+    @property
+    def pid(self) -> int | None:
+        """The current writer process (tests stop it to see a restart)."""
         child = self._child
-        return self._base["written"] + (child.written if child is not None and not child.dead else 0)
+        return child.popen.pid if child is not None and not child.dead else None
 
     def start(self) -> None:
         """Start the writer process and wait until it has opened the database (and the sinks), so a
@@ -287,7 +324,9 @@ class ProcessStore:
         deadline = None if timeout is None else time.monotonic() + timeout
         while self._supervisor.is_alive():
             wait = (
-                PROGRESS_SECONDS if deadline is None else min(PROGRESS_SECONDS, deadline - time.monotonic())
+                _store.PROGRESS_SECONDS
+                if deadline is None
+                else min(_store.PROGRESS_SECONDS, deadline - time.monotonic())
             )
             if wait <= 0:
                 break
@@ -303,7 +342,7 @@ class ProcessStore:
         if self._supervisor.is_alive():  # only with an explicit timeout
             lost = self.counters()["rows_pending"]
             with self._lock:
-                self.dropped["shutdown timeout"] += lost
+                self._lost["shutdown timeout"] += lost
                 self._items.clear()
                 child = self._child
                 if child is not None:
@@ -317,7 +356,7 @@ class ProcessStore:
     def shutdown_line(self) -> str:
         counts = self.counters()
         line = f"{counts['rows_written']} of {self.queued} rows written to {self.path}"
-        dropped = self._dropped()
+        dropped = self.dropped
         if dropped:
             reasons = ", ".join(f"{n} {reason}" for reason, n in dropped.most_common())
             line += f"; {sum(dropped.values())} DROPPED ({reasons})"
@@ -330,7 +369,7 @@ class ProcessStore:
     # ---------------------------------------------------------------- internals
 
     def _dropped(self) -> Counter[str]:
-        dropped = Counter(self.dropped)
+        dropped = Counter(self._lost)  # callers hold the lock
         child = self._child
         if child is not None and not child.dead:
             dropped.update(child.dropped)
@@ -416,12 +455,14 @@ class ProcessStore:
             self._base["retries"] += child.retries
             self._base["recreated"] += child.recreated
             for key, value in child.sinks.items():
-                if key not in _GAUGES:
+                if key in _GAUGES:  # its last value stands until another child reports one
+                    self._base[key] = value
+                else:
                     self._base[key] += value
-            self.dropped.update(child.dropped)
+            self._lost.update(child.dropped)
             if lost:
                 code = child.popen.returncode
-                self.dropped[f"writer process died (exit status {code})"] += lost
+                self._lost[f"writer process died (exit status {code})"] += lost
             return lost
 
     def _supervise(self) -> None:
@@ -461,7 +502,7 @@ class ProcessStore:
                         if self._stopping:
                             lost = sum(1 for i in self._items if not isinstance(i, _Control))
                             self._items.clear()
-                            self.dropped["writer process could not restart"] += lost
+                            self._lost["writer process could not restart"] += lost
                             self._sender_done = True
                             self._child_ready.notify_all()
                             return
@@ -515,8 +556,8 @@ class ProcessStore:
                     count += 1
                 except Exception as exc:  # a toolguard bug: counted and logged, the rest goes on
                     with self._lock:
-                        self.dropped[f"row could not be sent to the writer: {type(exc).__name__}"] += 1
-                    logger.exception("toolguard: could not hand %r to the writer process", _name(item))
+                        self._lost[f"row could not be sent to the writer: {type(exc).__name__}"] += 1
+                    logger.exception("toolguard: could not hand %s to the writer process", _name(item))
             with self._lock:
                 if child.dead:  # died meanwhile: these go to the next one
                     self._items.extendleft(reversed(batch))
