@@ -188,6 +188,7 @@ def test_rows_round_trip_whole_as_the_writer_thread_writes_them(tmp_path: Path):
         "db_recreated": 0,
     }
     assert process.shutdown_line() == f"9 of 9 rows written to {tmp_path / 'process.db'}"
+    assert process.exit_status == 0  # drained and exited on its own
     # Redacted before anything was written: no byte of the key in the file or its WAL.
     for name in os.listdir(tmp_path):
         if name.startswith("process.db"):
@@ -326,5 +327,6 @@ def test_the_syncer_runs_in_the_writer_process_and_its_counters_reach_the_proxy(
         "pg_sync_errors",
         "pg_learned_pulled",
     }
+    assert store.exit_status == 0  # the syncer's last attempt did not cut the drain short
     # Pending: the flow's row and its finding's, unsent.
     assert (counts["pg_rows_synced"], counts["pg_rows_pending"], counts["pg_sync_errors"] > 0) == (0, 2, True)

@@ -120,6 +120,7 @@ class Writer:
         self.otlp: Any = None
         self._last: dict[str, Any] | None = None
         self._done = threading.Event()
+        self._draining = False  # the end of input: the writer thread finishes on purpose
 
     def _knowledge(self, knowledge: Knowledge) -> None:
         self.link.send({"t": "knowledge", "data": knowledge.as_json()})
@@ -188,7 +189,7 @@ class Writer:
         (the proxy then counts what it held as dropped and starts another writer)."""
         while not self._done.wait(ACK_SECONDS):
             self.ack()
-            if not self.store._thread.is_alive():
+            if not self._draining and not self.store._thread.is_alive():
                 logging.getLogger(__name__).error("toolguard: the writer thread stopped; exiting")
                 self.link.out.flush()
                 os._exit(3)
@@ -204,6 +205,7 @@ class Writer:
                 self.store.put(value)
             elif kind == "demote_after":
                 self.store.demote_after = value
+        self._draining = True
         self._stop_store()
         if self.syncer is not None:
             self.syncer.close()

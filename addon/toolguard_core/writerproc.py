@@ -204,8 +204,9 @@ class ProcessStore:
             otlp_content=otlp_content,
         )
         self.queued = 0
-        #: Writer processes started again after one died.
+        #: Writer processes started again after one died, and the last one's exit status.
         self.restarts = 0
+        self.exit_status: int | None = None
         # Drops decided here (a dead child's unacknowledged items, an item that cannot be pickled)
         # and by children that ended, and the other totals of those children; the live child's own
         # counters are added on read (``dropped``, ``counters``).
@@ -479,16 +480,19 @@ class ProcessStore:
                 with contextlib.suppress(OSError):
                     child.popen.kill()
             code = child.popen.wait()
+            self.exit_status = code
             _close(child.popen)
             lost = self._retire(child)
             with self._lock:
                 finished = self._sender_done
-            if lost or (code != 0 and not finished):
+            if lost:
                 logger.error(
                     "toolguard: the writer process stopped (exit status %s); %d rows it held were DROPPED",
                     code,
                     lost,
                 )
+            elif code != 0:
+                logger.warning("toolguard: the writer process stopped (exit status %s)", code)
             if finished:
                 return
             # Not done: start another, with back-off while starting fails (a database that went away).
