@@ -197,6 +197,10 @@ class Writer:
     def serve(self, stdin: BinaryIO) -> None:
         self._last = self.counters()
         self.link.send({"t": "ready", **self._last})
+        # Warm up after saying ready (the proxy waits for that line at start): the first Capture to
+        # unpickle imports the row's code (causes, redaction, error parsing), a few hundred ms.
+        import toolguard_core.capture  # noqa: F401
+
         acks = threading.Thread(target=self._acks, name="toolguard-writer-ack", daemon=True)
         acks.start()
         while (message := read_message(stdin)) is not None:
