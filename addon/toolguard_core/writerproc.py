@@ -34,6 +34,7 @@ import logging
 import os
 import pickle
 import select
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -170,6 +171,8 @@ class _Child:
     recreated: int = 0
     dropped: Counter[str] = field(default_factory=Counter)
     sinks: dict[str, int] = field(default_factory=dict)
+    #: (a flow?, its id) of the items sent and not yet acknowledged, oldest first.
+    unacked: deque[tuple[bool, str]] = field(default_factory=deque)
 
 
 class ProcessStore:
@@ -430,7 +433,10 @@ class ProcessStore:
         kind = frame.get("t")
         if kind in ("ack", "ready"):
             with self._lock:
-                child.acked = max(child.acked, int(frame.get("processed", 0)))
+                processed = int(frame.get("processed", 0))
+                for _ in range(min(processed - child.acked, len(child.unacked))):
+                    child.unacked.popleft()
+                child.acked = max(child.acked, processed)
                 child.written = int(frame.get("written", 0))
                 child.retries = int(frame.get("retries", 0))
                 child.recreated = int(frame.get("recreated", 0))
@@ -447,12 +453,44 @@ class ProcessStore:
                 int(frame.get("level", logging.INFO)), "%s", frame.get("msg", "")
             )
 
+    def _on_disk(self, flow_ids: list[str]) -> set[str]:
+        """Which of these flows are in the database (a writer that died may have written rows it
+        had not acknowledged yet: those are not dropped). Read-only, on the supervisor's thread."""
+        if not flow_ids:
+            return set()
+        try:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5)
+        except sqlite3.Error:
+            return set()
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            table = "flow_rows" if "flow_rows" in tables else "flows"
+            found: set[str] = set()
+            for start in range(0, len(flow_ids), 500):  # SQLite's variable limit
+                chunk = flow_ids[start : start + 500]
+                found.update(
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT id FROM {table} WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+                    )
+                )
+            return found
+        except sqlite3.Error:
+            return set()
+        finally:
+            conn.close()
+
     def _retire(self, child: _Child) -> int:
-        """Fold an ended child's counters into the totals; its unacknowledged items are dropped."""
+        """Fold an ended child's counters into the totals. Of the items it had not acknowledged, the
+        flows found in the database count as written, the others as dropped (returned)."""
         with self._lock:
             child.dead = True
-            lost = child.sent - child.acked
-            self._base["written"] += child.written
+            unacked = list(child.unacked)
+        on_disk = self._on_disk([name for is_flow, name in unacked if is_flow])
+        with self._lock:
+            confirmed = sum(1 for is_flow, name in unacked if is_flow and name in on_disk)
+            lost = child.sent - child.acked - confirmed
+            self._base["written"] += child.written + confirmed
             self._base["retries"] += child.retries
             self._base["recreated"] += child.recreated
             for key, value in child.sinks.items():
@@ -549,24 +587,27 @@ class ProcessStore:
             while self._items and len(batch) < SEND_BATCH:
                 batch.append(self._items.popleft())
             parts: list[Any] = []
-            count = 0
+            sendable: list[Any] = []
+            names: list[tuple[bool, str]] = []  # (a flow?, its id) of each item, in order
             for item in batch:
                 try:
                     if isinstance(item, _Control):
                         parts += encode((item.kind, item.value))
-                        continue
-                    _out_of_band(item)
-                    parts += encode(("item", item))
-                    count += 1
+                    else:
+                        _out_of_band(item)
+                        parts += encode(("item", item))
+                        names.append((not isinstance(item, RunRow), _name(item)))
+                    sendable.append(item)
                 except Exception as exc:  # a toolguard bug: counted and logged, the rest goes on
                     with self._lock:
                         self._lost[f"row could not be sent to the writer: {type(exc).__name__}"] += 1
                     logger.exception("toolguard: could not hand %s to the writer process", _name(item))
             with self._lock:
                 if child.dead:  # died meanwhile: these go to the next one
-                    self._items.extendleft(reversed(batch))
+                    self._items.extendleft(reversed(sendable))
                     continue
-                child.sent += count
+                child.sent += len(names)
+                child.unacked.extend(names)
             try:
                 _write_parts(child.stdin, parts)
             except OSError:
