@@ -330,3 +330,25 @@ def test_the_syncer_runs_in_the_writer_process_and_its_counters_reach_the_proxy(
     assert store.exit_status == 0  # the syncer's last attempt did not cut the drain short
     # Pending: the flow's row and its finding's, unsent.
     assert (counts["pg_rows_synced"], counts["pg_rows_pending"], counts["pg_sync_errors"] > 0) == (0, 2, True)
+
+
+def test_close_with_a_timeout_gives_up_counts_the_rest_and_starts_no_new_writer(tmp_path: Path, caplog):
+    path = tmp_path / "t.db"
+    store = ProcessStore(path, busy_timeout=0.05)
+    store.start()
+    first = store.pid
+    locked = threading.Event()
+    holder = threading.Thread(target=hold_lock, args=(path, 3.0, locked))
+    holder.start()
+    locked.wait(5)
+    for i in range(3):
+        store.put(capture(f"r{i}", {"model": "gpt-4o"}))
+    wait_for(lambda: store.in_flight == 3)
+    started = time.monotonic()
+    store.close(timeout=0.5)
+    assert time.monotonic() - started < 2.5
+    holder.join()
+    assert store.dropped == {"shutdown timeout": 3}
+    assert (store.queued, store.written, store.failed, store.restarts) == (3, 0, 3, 0)
+    assert store.pid is None and first is not None
+    assert "gave up waiting for the writer; 3 queued rows not written" in caplog.text

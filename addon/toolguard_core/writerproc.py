@@ -348,9 +348,11 @@ class ProcessStore:
             with self._lock:
                 self._lost["shutdown timeout"] += lost
                 self._items.clear()
+                self._sender_done = True  # no new writer: this one is stopped below
                 child = self._child
                 if child is not None:
                     child.sent = child.acked  # counted just above
+                    child.unacked.clear()
             if child is not None:
                 with contextlib.suppress(OSError):
                     child.popen.kill()
