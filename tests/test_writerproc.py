@@ -352,3 +352,31 @@ def test_close_with_a_timeout_gives_up_counts_the_rest_and_starts_no_new_writer(
     assert (store.queued, store.written, store.failed, store.restarts) == (3, 0, 3, 0)
     assert store.pid is None and first is not None
     assert "gave up waiting for the writer; 3 queued rows not written" in caplog.text
+
+
+def test_the_addon_stores_the_same_rows_and_stats_with_either_writer(tmp_path: Path):
+    """toolguard_writer=process (the default) and =thread: same rows, same toolguard.stats keys and values."""
+    from mitmproxy.test import taddons
+    from support.seeds import LONE_TOOL
+    from test_addon import answer, make_flow, run
+
+    from toolguard_core.addon import ToolGuard
+
+    results = {}
+    for writer in ("process", "thread"):
+        db_path = tmp_path / f"{writer}.db"
+        addon = ToolGuard()
+        with taddons.context(addon) as tctx:
+            tctx.configure(addon, toolguard_db=str(db_path), toolguard_writer=writer)
+            assert type(addon.store) is (ProcessStore if writer == "process" else Store)
+            run(addon, make_flow(LONE_TOOL.body()), answer(400, LONE_TOOL.error_body()))
+            assert addon.store is not None
+            addon.store.close()
+            stats = json.loads(tctx.command(addon.stats_command))
+            addon.done()
+        varying = {"id", "datetime_utc", "duration_ms", "run_id"}
+        flows = [{k: v for k, v in r.items() if k not in varying} for r in dump(db_path)["flows"]]
+        findings = [{k: v for k, v in r.items() if k != "flow_id"} for r in dump(db_path)["findings"]]
+        results[writer] = (stats, flows, findings)
+    assert results["process"] == results["thread"]
+    assert results["process"][0]["rows_written"] == 1 and len(results["process"][1]) == 1
