@@ -414,8 +414,11 @@ class ProcessStore:
 
     def _handshake(self, child: _Child) -> None:
         deadline = time.monotonic() + START_TIMEOUT
+        # poll, not select: a restart in a busy proxy can get a descriptor past select's 1024.
+        poller = select.poll()
+        poller.register(child.stdout, select.POLLIN)
         while True:
-            ready, _, _ = select.select([child.stdout], [], [], max(0.0, deadline - time.monotonic()))
+            ready = poller.poll(max(0.0, deadline - time.monotonic()) * 1000)
             if not ready:
                 raise WriterStartError(
                     "toolguard_db", f"the writer process did not start in {START_TIMEOUT:g}s"
