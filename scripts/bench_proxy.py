@@ -30,6 +30,7 @@ nginx and wrk come from Debian (`apt-get install nginx wrk`; the script says so 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -315,17 +316,32 @@ class Proxy:
         match = re.search(r"VmRSS:\s+(\d+)", status)
         return int(match.group(1)) / 1024 if match else float("nan")
 
-    def cpu_seconds(self) -> tuple[float, float, float]:
-        """CPU seconds (user + system) used so far by the proxy process, by its live children
-        (toolguard's validation worker) and by its main thread alone (mitmproxy's event loop, where
-        every hook runs; the process also counts the store's writer thread). Wall-clock ratios drift
-        with the shared machine's load; CPU time per request says what toolguard itself costs."""
-        own = _cpu_of(self.proc.pid)
-        children = 0.0
+    def writer_peak_rss_mb(self) -> float:
+        """The writer process's VmHWM (it builds the stored rows, a 29 MB request's too)."""
         for task in Path(f"/proc/{self.proc.pid}/task").glob("*/children"):
             for child in task.read_text().split():
-                children += _cpu_of(int(child))
-        return own, children, _cpu_of(self.proc.pid, f"/proc/{self.proc.pid}/task/{self.proc.pid}/stat")
+                if b"toolguard_core.writer" in _cmdline(int(child)):
+                    with contextlib.suppress(OSError):
+                        status = Path(f"/proc/{child}/status").read_text()
+                        match = re.search(r"VmHWM:\s+(\d+)", status)
+                        return int(match.group(1)) / 1024 if match else float("nan")
+        return float("nan")
+
+    def cpu_seconds(self) -> tuple[float, float, float, float]:
+        """CPU seconds (user + system) used so far by the proxy process, by its validation worker, by
+        its writer process (toolguard's live children) and by the proxy's main thread alone
+        (mitmproxy's event loop, where every hook runs). Wall-clock ratios drift with the shared
+        machine's load; CPU time per request says what toolguard itself costs."""
+        own = _cpu_of(self.proc.pid)
+        worker = writer = 0.0
+        for task in Path(f"/proc/{self.proc.pid}/task").glob("*/children"):
+            for child in task.read_text().split():
+                if b"toolguard_core.writer" in _cmdline(int(child)):
+                    writer += _cpu_of(int(child))
+                else:
+                    worker += _cpu_of(int(child))
+        loop = _cpu_of(self.proc.pid, f"/proc/{self.proc.pid}/task/{self.proc.pid}/stat")
+        return own, worker, writer, loop
 
 
 def _cpu_of(pid: int, stat_path: str = "") -> float:
@@ -554,16 +570,19 @@ def measure_round(cfg: Config, upstream: int, tmp: Path, results: Results, files
                 )
                 after = p.cpu_seconds()
                 results.add(f"{scenario} req/s", p.name, r.rps)
-                # CPU per request: the proxy's own process, then its worker (toolguard only); a
-                # worker restarted during the run would under-count, and says so by a negative value.
+                # CPU per request: the proxy's own process, then its worker and its writer process
+                # (toolguard only); a child restarted during the run would under-count, and says so
+                # by a negative value.
                 requests = max(r.requests, 1)
                 results.add(f"{scenario} proxy cpu ms/req", p.name, (after[0] - before[0]) * 1000 / requests)
-                # The event loop's share: what the hooks cost, without the store's writer thread (a
-                # run's last flows, cut off by wrk, are stored as no_answer while this is read).
-                results.add(f"{scenario} loop cpu ms/req", p.name, (after[2] - before[2]) * 1000 / requests)
+                # The event loop's share: what the hooks cost, without the proxy's other threads.
+                results.add(f"{scenario} loop cpu ms/req", p.name, (after[3] - before[3]) * 1000 / requests)
                 if p.with_addon:
                     results.add(
                         f"{scenario} worker cpu ms/req", p.name, (after[1] - before[1]) * 1000 / requests
+                    )
+                    results.add(
+                        f"{scenario} writer cpu ms/req", p.name, (after[2] - before[2]) * 1000 / requests
                     )
             if "latency" in cfg.only:
                 r = wrk(
@@ -590,6 +609,8 @@ def measure_round(cfg: Config, upstream: int, tmp: Path, results: Results, files
                 results.add("big: others' p99 ms", p.name, p99)
                 results.add("big: its own s", p.name, big_s)
                 results.add("big: peak rss MB", p.name, rss)
+                if p.with_addon:
+                    results.add("big: writer peak rss MB", p.name, p.writer_peak_rss_mb())
 
 
 def report(cfg: Config, results: Results, direct_sse: float | None) -> list[str]:

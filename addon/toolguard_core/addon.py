@@ -80,6 +80,7 @@ from toolguard_core.verdict import (
 )
 from toolguard_core.verdict import verdict as verdict_for
 from toolguard_core.visibility import NOTHING_SEEN, add_host, hosts_json, merge_hosts, skipped_line
+from toolguard_core.writerproc import ProcessStore, WriterStartError
 from toolguard_core.wsresponses import Prepared, ResponsesSocket, Turn
 
 logger = logging.getLogger(__name__)
@@ -225,16 +226,17 @@ class Settings:
     # database, so a proxy writing elsewhere must say where (a bare `toolguard show ID` answered
     # "no toolguard database at ..." for `--set toolguard_db=proxy.db`).
     show_command: str = "toolguard show"
+    writer: str = "process"  # toolguard_writer: the store in a child process (writerproc.py) or a thread
 
-    def sinks(self) -> tuple[str, str | None, str, bool]:
+    def sinks(self) -> tuple[str, str | None, str, bool, str]:
         """What the store and its hooks depend on: a change reopens them."""
-        return (self.db_path, self.pg_url, self.otlp_endpoint, self.otlp_content)
+        return (self.db_path, self.pg_url, self.otlp_endpoint, self.otlp_content, self.writer)
 
 
 class ToolGuard:
     def __init__(self) -> None:
         self.settings: Settings | None = None
-        self.store: Store | None = None
+        self.store: Store | ProcessStore | None = None
         self.syncer: Any = None  # pgstore.Syncer when toolguard_db is a postgresql:// URL
         self.otlp: Any = None  # otel.OtlpExport when toolguard_otlp_endpoint is set
         self.pending: dict[str, Pending] = {}
@@ -323,6 +325,16 @@ class ToolGuard:
             "process, so the proxy forwards them without waiting for the rules; smaller bodies are "
             "validated in place, which costs less than handing them over. 'off' validates every body in "
             "the proxy's own process.",
+        )
+        loader.add_option(
+            "toolguard_writer",
+            str,
+            "process",
+            "Where stored flows are turned into rows and written: 'process' (a child process, so the "
+            "redaction, error parsing and inserts of a stored flow cost the proxy almost nothing; "
+            "the PostgreSQL syncer and the OpenTelemetry export run there too) or 'thread' (a thread "
+            "in the proxy's own process).",
+            choices=["process", "thread"],
         )
         loader.add_option(
             "toolguard_gc_freeze",
@@ -445,6 +457,7 @@ class ToolGuard:
             "toolguard_console",
             "toolguard_redact_headers",
             "toolguard_offload",
+            "toolguard_writer",
             "toolguard_demote_after",
             "toolguard_spool",
             "toolguard_otlp_endpoint",
@@ -502,26 +515,14 @@ class ToolGuard:
             pg_url=pg_url,
             otlp_endpoint=opts.toolguard_otlp_endpoint.strip(),
             otlp_content=opts.toolguard_otlp_content,
+            writer=opts.toolguard_writer,
             mode=mode,
             repair=RepairOptions(families=families, unanswered=unanswered),
             show_command=show_command_for(opts.toolguard_db),
         )
         if self.store is None or self.settings is None or settings.sinks() != self.settings.sinks():
             self.knowledge = NOTHING_LEARNED
-            store = Store(
-                settings.db_path, demote_after=_demote_after(settings), on_knowledge=self._set_knowledge
-            )
-            try:
-                store.start()
-            except Exception as exc:
-                raise exceptions.OptionsError(
-                    f"toolguard_db: cannot open {settings.db_path}: {exc}"
-                ) from None
-            try:
-                syncer, otlp = _open_sinks(settings, store)
-            except Exception:
-                store.close()
-                raise
+            store, syncer, otlp = self._open_store(settings)
             self._close_sockets()  # it writes to the old store: finish it first
             self._close_store()
             self.store, self.syncer, self.otlp = store, syncer, otlp
@@ -612,6 +613,41 @@ class ToolGuard:
         if skipped:
             lines.append(f"toolguard: {skipped}")
         return lines
+
+    def _open_store(self, settings: Settings) -> tuple[Store | ProcessStore, Any, Any]:
+        """The store, started (a bad database path fails here, loudly), and its sinks: built in the
+        writer process with ``toolguard_writer=process`` (writerproc.py), else here."""
+        if settings.writer == "process":
+            store = ProcessStore(
+                settings.db_path,
+                demote_after=_demote_after(settings),
+                on_knowledge=self._set_knowledge,
+                pg_url=settings.pg_url,
+                otlp_endpoint=settings.otlp_endpoint,
+                otlp_content=settings.otlp_content,
+            )
+            try:
+                store.start()
+            except WriterStartError as exc:
+                raise exceptions.OptionsError(f"{exc.option}: {exc.message}") from None
+            except Exception as exc:
+                raise exceptions.OptionsError(
+                    f"toolguard_db: cannot start the writer process: {exc!r}"
+                ) from None
+            return store, None, None
+        thread_store = Store(
+            settings.db_path, demote_after=_demote_after(settings), on_knowledge=self._set_knowledge
+        )
+        try:
+            thread_store.start()
+        except Exception as exc:
+            raise exceptions.OptionsError(f"toolguard_db: cannot open {settings.db_path}: {exc}") from None
+        try:
+            syncer, otlp = _open_sinks(settings, thread_store)
+        except Exception:
+            thread_store.close()
+            raise
+        return thread_store, syncer, otlp
 
     def _close_store(self) -> str:
         """Drain the store, then let the syncer send the rest and the exporter flush (both bounded);
@@ -733,7 +769,8 @@ class ToolGuard:
         return json.dumps(stats, sort_keys=True)
 
     def _set_knowledge(self, knowledge: Knowledge) -> None:
-        """Called on the writer thread: one reference swap, read by the next request."""
+        """Called on the writer thread (the writer process's reader thread): one reference swap, read by
+        the next request."""
         self.knowledge = knowledge
 
     @command.command("toolguard.summary")
@@ -1730,7 +1767,7 @@ class SocketWorker:
 
     def __init__(
         self,
-        store: Store,
+        store: Store | ProcessStore,
         store_all: bool,
         run_id: str | None,
         *,

@@ -1,0 +1,673 @@
+"""The capture store in a process of its own: the proxy hands each Capture over and goes on.
+
+:class:`~toolguard_core.store.Store` (a queue and a writer thread) does the row's work in the
+proxy's own interpreter: redaction, parsing the upstream's error, the grouping columns, the content
+split and the inserts. Measured with ``scripts/bench_proxy.py`` (issue #12, docs/benchmarks.md),
+that cost the proxy +1.24 ms of CPU per stored flow on top of plain mitmdump, and one 29 MB
+request's row held the interpreter lock long enough to raise other connections' p99 to 147 ms.
+
+:class:`ProcessStore` has the same interface (``start``/``put``/``close``/``counters``/
+``shutdown_line``) and runs that very ``Store`` in a child process (``python -m
+toolguard_core.writer``, the interpreter and ``sys.path`` the validation worker gets), with the
+PostgreSQL syncer and the OpenTelemetry export built there from the same settings. The proxy side
+only pickles each item on a sender thread and writes it to the child's stdin: bulky bytes (a
+request body, an upstream's body) travel as out-of-band pickle buffers written straight from the
+object, never copied on the event loop, and ``os.write`` releases the interpreter lock while the
+kernel copies them. Nothing touches a file on the way: the child redacts before anything is
+written, as the thread did.
+
+The child answers on its stdout with JSON frames: acknowledgements (how many items it has
+processed, and its counters), the learned :class:`~toolguard_core.learned.Knowledge` whenever it
+changes, and its log records, which are logged here under their own logger names.
+
+Never break traffic: a child that dies is restarted; the items it had been sent and not yet
+acknowledged are counted as dropped (``rows_dropped[writer process died ...]``) and logged, the
+items not sent yet go to the new child. ``close`` sends the rest, lets the child drain and exit,
+with a progress line every :data:`~toolguard_core.store.PROGRESS_SECONDS`, as the thread did.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import pickle
+import select
+import sqlite3
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolguard_core import store as _store
+from toolguard_core.learned import Knowledge
+from toolguard_core.offload import _worker_env
+from toolguard_core.store import (
+    DEFAULT_RETRY_SECONDS,
+    KNOWLEDGE_REFRESH_SECONDS,
+    FlowRow,
+    RowSource,
+    RunRow,
+)
+
+logger = logging.getLogger(__name__)
+
+#: A frame: the pickle's length, how many out-of-band buffers follow it; each buffer is a length
+#: and its bytes (parent to child). Child to parent: a length and a JSON object.
+HEAD = struct.Struct(">QI")
+LENGTH = struct.Struct(">Q")
+#: Bytes values from this size on travel out of band (written from the object itself, no copy).
+OUT_OF_BAND_BYTES = 64 * 1024
+#: How long ``start`` waits for the child to open the database (imports included; a loaded machine).
+START_TIMEOUT = 120.0
+#: Back-off between attempts to start a child again after one died, doubling up to the second value.
+RESTART_BACKOFF = (0.2, 5.0)
+#: How many items the sender pickles and writes in one go.
+SEND_BATCH = 200
+#: The sender lets items gather this long after waking: one write (and one wake-up of this
+#: process's threads) per few flows instead of per flow, at a few hundred stored flows a second.
+GATHER_SECONDS = 0.02
+#: Counters of the sinks that are gauges (the current child's value), not totals to add up.
+_GAUGES = ("pg_rows_pending",)
+
+
+class WriterStartError(Exception):
+    """The writer process could not open the database or a sink. ``option`` names the setting."""
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(message)
+        self.option = option
+        self.message = message
+
+
+def encode(message: tuple[str, Any]) -> list[Any]:
+    """A message as frame parts: the header with the pickle, then each out-of-band buffer's length
+    and the buffer itself (a memoryview of the caller's bytes, not a copy)."""
+    buffers: list[pickle.PickleBuffer] = []
+    data = pickle.dumps(message, protocol=5, buffer_callback=buffers.append)
+    parts: list[Any] = [HEAD.pack(len(data), len(buffers)) + data]
+    for buffer in buffers:
+        view = buffer.raw()
+        parts.append(LENGTH.pack(view.nbytes))
+        parts.append(view)
+    return parts
+
+
+def _out_of_band(item: Any) -> None:
+    """Mark a Capture's bulky bytes for out-of-band pickling (the store owns the item from ``put``
+    on: the hooks never read it again)."""
+    raw = getattr(item, "raw_request", None)
+    if isinstance(raw, tuple) and raw and isinstance(raw[0], bytes) and len(raw[0]) >= OUT_OF_BAND_BYTES:
+        item.raw_request = (pickle.PickleBuffer(raw[0]), *raw[1:])
+    body = getattr(item, "response_body", None)
+    if isinstance(body, bytes) and len(body) >= OUT_OF_BAND_BYTES:
+        item.response_body = pickle.PickleBuffer(body)
+
+
+def write_all(fd: int, data: Any) -> None:
+    """Write every byte (a pipe takes at most its size per call; the interpreter lock is released
+    while the kernel copies)."""
+    view = memoryview(data).cast("B")
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def read_exactly(fd: int, n: int) -> bytes | None:
+    """``n`` bytes from ``fd``, or None at the end of input."""
+    chunks: list[bytes] = []
+    while n:
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks) if len(chunks) != 1 else chunks[0]
+
+
+def read_json_frame(fd: int) -> dict[str, Any] | None:
+    raw = read_exactly(fd, LENGTH.size)
+    if raw is None:
+        return None
+    data = read_exactly(fd, LENGTH.unpack(raw)[0])
+    return None if data is None else json.loads(data)
+
+
+@dataclass
+class WriterConfig:
+    """What the child needs to build the store and its sinks (sent as the first frame, not on the
+    command line: a PostgreSQL URL can carry a password, and /proc/PID/cmdline is world-readable)."""
+
+    db: str
+    demote_after: int | None = None
+    learn: bool = False
+    batch_size: int = 200
+    refresh_seconds: float = KNOWLEDGE_REFRESH_SECONDS
+    retry_seconds: float = DEFAULT_RETRY_SECONDS
+    busy_timeout: float = 5.0
+    pg_url: str | None = None
+    otlp_endpoint: str = ""
+    otlp_content: bool = False
+
+
+@dataclass
+class _Child:
+    popen: subprocess.Popen[bytes]
+    stdin: int
+    stdout: int
+    #: Items written to it, and how many of them it said it has processed (written or dropped).
+    sent: int = 0
+    acked: int = 0
+    dead: bool = False
+    written: int = 0
+    retries: int = 0
+    recreated: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+    sinks: dict[str, int] = field(default_factory=dict)
+    #: (a flow?, its id) of the items sent and not yet acknowledged, oldest first.
+    unacked: deque[tuple[bool, str]] = field(default_factory=deque)
+
+
+class ProcessStore:
+    """:class:`~toolguard_core.store.Store`'s interface, with the store running in a child process."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        batch_size: int = 200,
+        *,
+        demote_after: int | None = None,
+        on_knowledge: Callable[[Knowledge], None] | None = None,
+        refresh_seconds: float = KNOWLEDGE_REFRESH_SECONDS,
+        retry_seconds: float = DEFAULT_RETRY_SECONDS,
+        busy_timeout: float = 5.0,
+        pg_url: str | None = None,
+        otlp_endpoint: str = "",
+        otlp_content: bool = False,
+    ) -> None:
+        self.path = Path(path)
+        self.on_knowledge = on_knowledge
+        self.config = WriterConfig(
+            db=str(path),
+            demote_after=demote_after,
+            learn=on_knowledge is not None,
+            batch_size=batch_size,
+            refresh_seconds=refresh_seconds,
+            retry_seconds=retry_seconds,
+            busy_timeout=busy_timeout,
+            pg_url=pg_url,
+            otlp_endpoint=otlp_endpoint,
+            otlp_content=otlp_content,
+        )
+        self.queued = 0
+        #: Writer processes started again after one died, and the last one's exit status.
+        self.restarts = 0
+        self.exit_status: int | None = None
+        # Drops decided here (a dead child's unacknowledged items, an item that cannot be pickled)
+        # and by children that ended, and the other totals of those children; the live child's own
+        # counters are added on read (``dropped``, ``counters``).
+        self._lost: Counter[str] = Counter()
+        self._base: Counter[str] = Counter()
+        self._items: deque[Any] = deque()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._idle = False
+        self._child: _Child | None = None
+        self._child_ready = threading.Condition(self._lock)
+        self._stopping = False
+        self._sender_done = False
+        self._sender = threading.Thread(target=self._send_loop, name="toolguard-writer-send", daemon=True)
+        self._supervisor = threading.Thread(target=self._supervise, name="toolguard-writer-read", daemon=True)
+
+    # ---------------------------------------------------------------- the Store interface
+
+    @property
+    def demote_after(self) -> int | None:
+        return self.config.demote_after
+
+    @demote_after.setter
+    def demote_after(self, value: int | None) -> None:
+        if value == self.config.demote_after:
+            return
+        self.config.demote_after = value
+        self._items.append(_Control("demote_after", value))
+        self._nudge()
+
+    @property
+    def dropped(self) -> Counter[str]:
+        """Rows given up on, by reason (the writer processes' and this side's)."""
+        with self._lock:
+            return self._dropped()
+
+    @property
+    def failed(self) -> int:
+        return sum(self.dropped.values())
+
+    @property
+    def written(self) -> int:
+        return self.counters()["rows_written"]
+
+    @property
+    def retries(self) -> int:
+        return self.counters()["write_retries"]
+
+    @property
+    def recreated(self) -> int:
+        return self.counters()["db_recreated"]
+
+    @property
+    def in_flight(self) -> int:
+        """Items written to the current writer process and not yet acknowledged by it."""
+        with self._lock:
+            child = self._child
+            return child.sent - child.acked if child is not None and not child.dead else 0
+
+    @property
+    def pid(self) -> int | None:
+        """The current writer process (tests stop it to see a restart)."""
+        child = self._child
+        return child.popen.pid if child is not None and not child.dead else None
+
+    def start(self) -> None:
+        """Start the writer process and wait until it has opened the database (and the sinks), so a
+        bad path fails here, loudly (:class:`WriterStartError`)."""
+        self._child = self._spawn()
+        self._sender.start()
+        self._supervisor.start()
+
+    def put(self, item: FlowRow | RunRow | RowSource) -> None:
+        """Queue an item for the writer process (never blocks; any thread). A run's row is not
+        counted: the counters are about flows."""
+        if not isinstance(item, RunRow):
+            self.queued += 1
+        self._items.append(item)
+        self._nudge()
+
+    def counters(self) -> dict[str, int]:
+        """The same keys as ``Store.counters``, plus the sinks' (the child owns the syncer and export)."""
+        with self._lock:
+            child = self._child
+            live = child if child is not None and not child.dead else None
+            in_flight = live.sent - live.acked if live is not None else 0
+            sinks = Counter({k: v for k, v in self._base.items() if k.startswith(("pg_", "otlp_"))})
+            if live is not None:
+                for key, value in live.sinks.items():
+                    if key in _GAUGES:
+                        sinks[key] = value
+                    else:
+                        sinks[key] += value
+            dropped = self._dropped()
+            result = {
+                "rows_queued": self.queued,
+                "rows_written": self._base["written"] + (live.written if live else 0),
+                "rows_dropped": sum(dropped.values()),
+                "rows_pending": sum(1 for i in list(self._items) if not isinstance(i, _Control)) + in_flight,
+                "write_retries": self._base["retries"] + (live.retries if live else 0),
+                "db_recreated": self._base["recreated"] + (live.recreated if live else 0),
+            }
+        result.update({f"rows_dropped[{reason}]": n for reason, n in sorted(dropped.items())})
+        result.update(sinks)
+        return result
+
+    def close(self, timeout: float | None = None) -> None:
+        """Send everything queued, let the writer process write it and exit, however long it takes
+        (``timeout`` only for tests), with a progress line every PROGRESS_SECONDS; then log how many
+        rows were written and, if any, dropped and why."""
+        if not self._supervisor.is_alive():
+            return
+        with self._lock:
+            self._stopping = True
+        self._wake.set()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._supervisor.is_alive():
+            wait = (
+                _store.PROGRESS_SECONDS
+                if deadline is None
+                else min(_store.PROGRESS_SECONDS, deadline - time.monotonic())
+            )
+            if wait <= 0:
+                break
+            self._supervisor.join(wait)
+            if self._supervisor.is_alive():
+                counts = self.counters()
+                logger.info(
+                    "toolguard: still writing to %s: %d rows queued, %d written so far",
+                    self.path,
+                    counts["rows_pending"],
+                    counts["rows_written"],
+                )
+        if self._supervisor.is_alive():  # only with an explicit timeout
+            lost = self.counters()["rows_pending"]
+            with self._lock:
+                self._lost["shutdown timeout"] += lost
+                self._items.clear()
+                self._sender_done = True  # no new writer: this one is stopped below
+                child = self._child
+                if child is not None:
+                    child.sent = child.acked  # counted just above
+                    child.unacked.clear()
+            if child is not None:
+                with contextlib.suppress(OSError):
+                    child.popen.kill()
+            logger.error("toolguard: gave up waiting for the writer; %d queued rows not written", lost)
+        logger.info("toolguard: %s", self.shutdown_line())
+
+    def shutdown_line(self) -> str:
+        counts = self.counters()
+        line = f"{counts['rows_written']} of {self.queued} rows written to {self.path}"
+        dropped = self.dropped
+        if dropped:
+            reasons = ", ".join(f"{n} {reason}" for reason, n in dropped.most_common())
+            line += f"; {sum(dropped.values())} DROPPED ({reasons})"
+        if counts["write_retries"]:
+            line += f"; {counts['write_retries']} write retries"
+        if counts["db_recreated"]:
+            line += f"; database file recreated {counts['db_recreated']} time(s)"
+        return line
+
+    # ---------------------------------------------------------------- internals
+
+    def _dropped(self) -> Counter[str]:
+        dropped = Counter(self._lost)  # callers hold the lock
+        child = self._child
+        if child is not None and not child.dead:
+            dropped.update(child.dropped)
+        return +dropped
+
+    def _nudge(self) -> None:
+        if self._idle:
+            self._wake.set()
+
+    def _spawn(self) -> _Child:
+        """A new writer process, once it said it is ready; :class:`WriterStartError` if it cannot be."""
+        popen = subprocess.Popen(
+            [sys.executable, "-m", "toolguard_core.writer"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=_worker_env(),
+            # Its own session: Ctrl-C at the terminal stops mitmdump, which then closes the writer's
+            # input; the writer must not die first with rows still in it.
+            start_new_session=True,
+        )
+        assert popen.stdin is not None and popen.stdout is not None
+        child = _Child(popen, popen.stdin.fileno(), popen.stdout.fileno())
+        _grow_pipe(child.stdin)
+        try:
+            for part in encode(("config", self.config)):
+                write_all(child.stdin, part)
+            self._handshake(child)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                popen.kill()
+            popen.wait()
+            _close(popen)
+            raise
+        logger.debug("toolguard: writer process started (pid %d)", popen.pid)
+        return child
+
+    def _handshake(self, child: _Child) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        # poll, not select: a restart in a busy proxy can get a descriptor past select's 1024.
+        poller = select.poll()
+        poller.register(child.stdout, select.POLLIN)
+        while True:
+            ready = poller.poll(max(0.0, deadline - time.monotonic()) * 1000)
+            if not ready:
+                raise WriterStartError(
+                    "toolguard_db", f"the writer process did not start in {START_TIMEOUT:g}s"
+                )
+            frame = read_json_frame(child.stdout)
+            if frame is None:
+                code = child.popen.wait()
+                raise WriterStartError("toolguard_db", f"the writer process exited at start (status {code})")
+            if frame.get("t") == "ready":
+                if frame.get("error"):
+                    raise WriterStartError(frame.get("option") or "toolguard_db", frame["error"])
+                self._on_frame(child, frame)
+                return
+            self._on_frame(child, frame)
+
+    def _on_frame(self, child: _Child, frame: dict[str, Any]) -> None:
+        kind = frame.get("t")
+        if kind in ("ack", "ready"):
+            with self._lock:
+                processed = int(frame.get("processed", 0))
+                for _ in range(min(processed - child.acked, len(child.unacked))):
+                    child.unacked.popleft()
+                child.acked = max(child.acked, processed)
+                child.written = int(frame.get("written", 0))
+                child.retries = int(frame.get("retries", 0))
+                child.recreated = int(frame.get("recreated", 0))
+                child.dropped = Counter(frame.get("dropped") or {})
+                child.sinks = dict(frame.get("sinks") or {})
+        elif kind == "knowledge":
+            if self.on_knowledge is not None:
+                try:
+                    self.on_knowledge(Knowledge.from_json(frame.get("data")))
+                except Exception:
+                    logger.exception("toolguard: could not read what the writer process learned")
+        elif kind == "log":
+            logging.getLogger(str(frame.get("name") or __name__)).log(
+                int(frame.get("level", logging.INFO)), "%s", frame.get("msg", "")
+            )
+
+    def _on_disk(self, flow_ids: list[str]) -> set[str]:
+        """Which of these flows are in the database (a writer that died may have written rows it
+        had not acknowledged yet: those are not dropped). Read-only, on the supervisor's thread."""
+        if not flow_ids:
+            return set()
+        try:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5)
+        except sqlite3.Error:
+            return set()
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            table = "flow_rows" if "flow_rows" in tables else "flows"
+            found: set[str] = set()
+            for start in range(0, len(flow_ids), 500):  # SQLite's variable limit
+                chunk = flow_ids[start : start + 500]
+                found.update(
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT id FROM {table} WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+                    )
+                )
+            return found
+        except sqlite3.Error:
+            return set()
+        finally:
+            conn.close()
+
+    def _retire(self, child: _Child) -> int:
+        """Fold an ended child's counters into the totals. Of the items it had not acknowledged, the
+        flows found in the database count as written, the others as dropped (returned)."""
+        with self._lock:
+            child.dead = True
+            unacked = list(child.unacked)
+        on_disk = self._on_disk([name for is_flow, name in unacked if is_flow])
+        with self._lock:
+            confirmed = sum(1 for is_flow, name in unacked if is_flow and name in on_disk)
+            lost = child.sent - child.acked - confirmed
+            self._base["written"] += child.written + confirmed
+            self._base["retries"] += child.retries
+            self._base["recreated"] += child.recreated
+            for key, value in child.sinks.items():
+                if key in _GAUGES:  # its last value stands until another child reports one
+                    self._base[key] = value
+                else:
+                    self._base[key] += value
+            self._lost.update(child.dropped)
+            if lost:
+                code = child.popen.returncode
+                self._lost[f"writer process died (exit status {code})"] += lost
+            return lost
+
+    def _supervise(self) -> None:
+        """Read the child's frames; when it ends, account for it and start another (unless done)."""
+        child = self._child
+        assert child is not None
+        backoff = RESTART_BACKOFF[0]
+        while True:
+            try:
+                while (frame := read_json_frame(child.stdout)) is not None:
+                    self._on_frame(child, frame)
+            except (OSError, ValueError) as exc:  # an unreadable answer: this child is done with
+                logger.warning("toolguard: cannot read the writer process (%r); stopping it", exc)
+                with contextlib.suppress(OSError):
+                    child.popen.kill()
+            code = child.popen.wait()
+            self.exit_status = code
+            _close(child.popen)
+            lost = self._retire(child)
+            with self._lock:
+                finished = self._sender_done
+            if lost:
+                logger.error(
+                    "toolguard: the writer process stopped (exit status %s); %d rows it held were DROPPED",
+                    code,
+                    lost,
+                )
+            elif code != 0:
+                logger.warning("toolguard: the writer process stopped (exit status %s)", code)
+            if finished:
+                return
+            # Not done: start another, with back-off while starting fails (a database that went away).
+            while True:
+                try:
+                    new = self._spawn()
+                    break
+                except Exception as exc:
+                    logger.error("toolguard: cannot restart the writer process (%s); retrying", exc)
+                    with self._lock:
+                        if self._stopping:
+                            lost = sum(1 for i in self._items if not isinstance(i, _Control))
+                            self._items.clear()
+                            self._lost["writer process could not restart"] += lost
+                            self._sender_done = True
+                            self._child_ready.notify_all()
+                            return
+                    time.sleep(backoff)
+                    backoff = min(backoff * 2, RESTART_BACKOFF[1])
+            backoff = RESTART_BACKOFF[0]
+            self.restarts += 1
+            logger.warning("toolguard: writer process restarted (pid %d)", new.popen.pid)
+            with self._lock:
+                self._child = child = new
+                self._child_ready.notify_all()
+
+    def _live_child(self) -> _Child | None:
+        """The current child, waiting while a dead one is being replaced (None: give up, done)."""
+        with self._lock:
+            while True:
+                child = self._child
+                if child is not None and not child.dead:
+                    return child
+                if self._sender_done:
+                    return None
+                self._child_ready.wait(1.0)
+
+    def _send_loop(self) -> None:
+        while True:
+            self._idle = True
+            self._wake.clear()
+            if not self._items:
+                if self._stopping:
+                    break
+                self._wake.wait()
+                self._idle = False
+                if not self._stopping:
+                    time.sleep(GATHER_SECONDS)
+            self._idle = False
+            child = self._live_child()
+            if child is None:
+                return
+            batch: list[Any] = []
+            while self._items and len(batch) < SEND_BATCH:
+                batch.append(self._items.popleft())
+            parts: list[Any] = []
+            sendable: list[Any] = []
+            names: list[tuple[bool, str]] = []  # (a flow?, its id) of each item, in order
+            for item in batch:
+                try:
+                    if isinstance(item, _Control):
+                        parts += encode((item.kind, item.value))
+                    else:
+                        _out_of_band(item)
+                        parts += encode(("item", item))
+                        names.append((not isinstance(item, RunRow), _name(item)))
+                    sendable.append(item)
+                except Exception as exc:  # a toolguard bug: counted and logged, the rest goes on
+                    with self._lock:
+                        self._lost[f"row could not be sent to the writer: {type(exc).__name__}"] += 1
+                    logger.exception("toolguard: could not hand %s to the writer process", _name(item))
+            with self._lock:
+                if child.dead:  # died meanwhile: these go to the next one
+                    self._items.extendleft(reversed(sendable))
+                    continue
+                child.sent += len(names)
+                child.unacked.extend(names)
+            try:
+                _write_parts(child.stdin, parts)
+            except OSError:
+                # It died while being written to: the supervisor counts these as in flight (dropped).
+                with contextlib.suppress(OSError):
+                    child.popen.kill()
+        # Done: closing its input tells the child to drain, write and exit.
+        with self._lock:
+            self._sender_done = True
+            child = self._child
+        if child is not None and child.popen.stdin is not None:
+            with contextlib.suppress(OSError):
+                child.popen.stdin.close()
+
+
+@dataclass(frozen=True)
+class _Control:
+    """A setting sent to the child in the items' order (not an item: not counted or acknowledged)."""
+
+    kind: str
+    value: Any
+
+
+def _write_parts(fd: int, parts: list[Any]) -> None:
+    """Small parts joined into one write; a big buffer written from itself (no copy)."""
+    small: list[Any] = []
+    for part in parts:
+        if isinstance(part, memoryview) and part.nbytes >= OUT_OF_BAND_BYTES:
+            if small:
+                write_all(fd, b"".join(small))
+                small = []
+            write_all(fd, part)
+        else:
+            small.append(part)
+    if small:
+        write_all(fd, b"".join(small))
+
+
+def _grow_pipe(fd: int) -> None:
+    """A 1 MiB pipe (Linux's default maximum) instead of 64 KiB: fewer wake-ups per large body."""
+    try:
+        import fcntl
+
+        if hasattr(fcntl, "F_SETPIPE_SZ"):
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+    except OSError:
+        pass
+
+
+def _close(popen: subprocess.Popen[bytes]) -> None:
+    for stream in (popen.stdin, popen.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
+
+
+def _name(item: Any) -> str:
+    return str(getattr(item, "flow_id", None) or getattr(item, "id", None) or type(item).__name__)

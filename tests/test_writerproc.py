@@ -1,0 +1,382 @@
+"""The store in a writer process (writerproc.py, writer.py), through real child processes and real
+SQLite files: rows arrive whole (the same rows the writer thread builds), a writer killed mid-run is
+restarted with the rows it held counted as dropped, a bad path fails at start, what was learned
+reaches the proxy, and no secret reaches the file."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlite_utils
+from test_store_faults import hold_lock, ids
+
+from toolguard_core.capture import Capture
+from toolguard_core.findings import Finding, Severity
+from toolguard_core.learned_store import load_knowledge
+from toolguard_core.repair import Family, NotRepaired, Repair
+from toolguard_core.sse import SSETap
+from toolguard_core.store import FindingRow, FlowRow, RunRow, Store, open_db
+from toolguard_core.writerproc import OUT_OF_BAND_BYTES, ProcessStore, WriterStartError
+
+KEY = "sk-proj-Zq3xV9mLr2Tn8KpW4yHs7Bd1"  # a made-up key in OpenAI's format
+URL = "http://127.0.0.1:9/v1/chat/completions"
+# A rejection the catalogue recognises and learns from (lobehub/lobehub#8389, as in test_learned.py).
+XAI_ERROR = json.dumps({"error": "Argument not supported on this model: presencePenalty"}).encode()
+OPENAI_ERROR = json.dumps(
+    {
+        "error": {
+            "message": "Invalid parameter: messages with role 'tool' must be a response to a preceeding "
+            "message with 'tool_calls'.",
+            "type": "invalid_request_error",
+            "param": "messages.[1].role",
+            "code": None,
+        }
+    }
+).encode()
+
+
+def capture(flow_id: str, body: dict[str, Any] | bytes | None, **fields: Any) -> Capture:
+    """A Capture the way the hooks build one: raw request bytes for the writer to turn into text."""
+    # Compact, as Node and httpx send it: the content split applies (dedup.py).
+    raw = (
+        body if isinstance(body, bytes) or body is None else json.dumps(body, separators=(",", ":")).encode()
+    )
+    values: dict[str, Any] = dict(
+        flow_id=flow_id,
+        started=1_700_000_000.0 + len(flow_id),
+        ended=1_700_000_000.5 + len(flow_id),
+        method="POST",
+        scheme="http",
+        host="127.0.0.1",
+        port=9,
+        path="/v1/chat/completions",
+        url=URL + f"?key={KEY}",
+        provider="openai",
+        model="gpt-4o",
+        stream=False,
+        request_headers=[("authorization", f"Bearer {KEY}"), ("user-agent", "OpenAI/Python 1.99.0")],
+        request_text=None,
+        request_is_json=True,
+        request_bytes=len(raw or b""),
+        raw_request=(raw, None, 32 << 20) if raw is not None else None,
+        findings=[
+            Finding(
+                rule="sequence.orphan-tool-message",
+                severity=Severity.ERROR,
+                location="messages[1]",
+                message=f"the tool message answers no call (it quotes {KEY})",
+            )
+        ],
+        secrets=[KEY],
+        verdict="predicted",
+        status=400,
+        response_headers=[("content-type", "application/json")],
+        response_body=OPENAI_ERROR,
+        response_content_type="application/json",
+        run_id="run-1",
+    )
+    values.update(fields)
+    return Capture(**values)
+
+
+def captures() -> list[Capture]:
+    """One of each kind the proxy stores: small, a body over the out-of-band bound, a gzip body,
+    a non-JSON body, an event stream's capture, a repair, a flow without an answer."""
+    history = [{"role": "user", "content": f"turn {i} " + "x" * 2000} for i in range(60)]
+    big = {"model": "gpt-4o", "messages": [*history, {"role": "tool", "content": KEY}]}
+    assert len(json.dumps(big)) > OUT_OF_BAND_BYTES
+    tap = SSETap()
+    tap(b'data: {"error": {"message": "Rate limit reached", "type": "rate_limit_error"}}\n\n')
+    tap(b"")
+    assert tap.error is not None
+    small = {
+        "model": "gpt-4o",
+        "messages": [{"role": "user", "content": "hi"}, {"role": "tool", "content": "x"}],
+    }
+    zipped = gzip.compress(json.dumps(small, separators=(",", ":")).encode())
+    return [
+        capture("small", small),
+        capture("big", big, response_body=b"<html>" + b"y" * (OUT_OF_BAND_BYTES + 10) + b"</html>"),
+        capture("gzip", zipped, raw_request=(zipped, "gzip", 32 << 20)),
+        capture("form", b"a=1&key=" + KEY.encode(), request_is_json=False),
+        capture(
+            "stream",
+            small,
+            status=200,
+            verdict="unexplained",
+            response_body=None,
+            stream_error=tap.error,
+            stream_capture=tap.captured_body(),
+        ),
+        capture(
+            "repaired",
+            small,
+            verdict="accepted",
+            status=200,
+            response_body=b"{}",
+            repairs=[
+                Repair(
+                    rule="sequence.orphan-tool-message",
+                    family=Family.SEQUENCE,
+                    location="messages[1]",
+                    description="removed the tool message",
+                    patch=[{"op": "remove", "path": "/messages/1"}],
+                    before=small,
+                    after={"model": "gpt-4o", "messages": [{"role": "user", "content": KEY}]},
+                )
+            ],
+            not_repaired=[NotRepaired(rule="x.y", location="tools[0]", reason=f"no fix for {KEY}")],
+            repaired_at=1_700_000_010.0,
+        ),
+        capture(
+            "no-answer", None, status=None, verdict="no_answer", response_body=None, flow_error="refused"
+        ),
+        capture("learns", small, verdict="unexplained", response_body=XAI_ERROR, model="grok-4"),
+    ]
+
+
+def dump(path: Path) -> dict[str, list[dict[str, Any]]]:
+    db = sqlite_utils.Database(path)
+    return {
+        table: [dict(r) for r in db.query(f"SELECT * FROM {table} ORDER BY 1, 2")]
+        for table in ("flows", "findings", "repairs", "contents", "learned", "rule_calibration", "runs")
+    }
+
+
+def wait_for(predicate: Any, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_rows_round_trip_whole_as_the_writer_thread_writes_them(tmp_path: Path):
+    run = RunRow(id="run-1", started_utc="2026-11-30T10:00:00.000Z", stored=8)
+    row = FlowRow(
+        id="row",
+        datetime_utc="2026-11-30T10:00:01.000Z",
+        findings=[FindingRow(idx=0, rule="r", severity="warning", location="l", message="m")],
+    )
+    thread = Store(tmp_path / "thread.db", demote_after=3, on_knowledge=lambda k: None)
+    process = ProcessStore(tmp_path / "process.db", demote_after=3, on_knowledge=lambda k: None)
+    for store in (thread, process):
+        store.start()
+        for item in (*captures(), row, run):
+            store.put(item)
+        store.close()
+    expected = dump(tmp_path / "thread.db")
+    assert [r["id"] for r in expected["flows"]] == sorted(
+        ["small", "big", "gzip", "form", "stream", "repaired", "no-answer", "learns", "row"]
+    )
+    assert expected["repairs"] and expected["contents"] and expected["learned"] and expected["runs"]
+    assert dump(tmp_path / "process.db") == expected
+    assert process.counters() == {
+        "rows_queued": 9,
+        "rows_written": 9,
+        "rows_dropped": 0,
+        "rows_pending": 0,
+        "write_retries": 0,
+        "db_recreated": 0,
+    }
+    assert process.shutdown_line() == f"9 of 9 rows written to {tmp_path / 'process.db'}"
+    assert process.exit_status == 0  # drained and exited on its own
+    # Redacted before anything was written: no byte of the key in the file or its WAL.
+    for name in os.listdir(tmp_path):
+        if name.startswith("process.db"):
+            assert KEY.encode() not in (tmp_path / name).read_bytes(), name
+
+
+def test_what_the_writer_process_learns_reaches_the_proxy(tmp_path: Path):
+    snapshots: list[Any] = []
+    got = threading.Event()
+    store = ProcessStore(
+        tmp_path / "t.db", demote_after=3, on_knowledge=lambda k: (snapshots.append(k), got.set())
+    )
+    store.start()
+    assert [k.as_json() for k in snapshots] == [[]]  # the snapshot at start: nothing learned yet
+    got.clear()
+    store.put(
+        capture("learns", {"model": "grok-4"}, verdict="unexplained", response_body=XAI_ERROR, model="grok-4")
+    )
+    assert got.wait(20)
+    store.close()
+    learned = load_knowledge(open_db(tmp_path / "t.db"))
+    assert learned.constraint_count == 1
+    assert snapshots[-1].as_json() == learned.as_json()
+
+
+def test_a_killed_writer_is_restarted_and_the_rows_it_held_are_counted_as_dropped(tmp_path: Path, caplog):
+    caplog.set_level(logging.INFO)
+    path = tmp_path / "t.db"
+    store = ProcessStore(path, busy_timeout=0.05)
+    store.start()
+    first = store.pid
+    locked = threading.Event()
+    holder = threading.Thread(target=hold_lock, args=(path, 1.0, locked))
+    holder.start()
+    locked.wait(5)
+    for i in range(5):  # the writer holds these, retrying against the lock
+        store.put(capture(f"held{i}", {"model": "gpt-4o"}))
+    wait_for(lambda: store.in_flight == 5)
+    os.kill(first, signal.SIGKILL)
+    wait_for(lambda: store.pid not in (None, first))
+    holder.join()
+    for i in range(3):
+        store.put(capture(f"after{i}", {"model": "gpt-4o"}))
+    store.close()
+    assert ids(path) == ["after0", "after1", "after2"]
+    reason = f"writer process died (exit status {-signal.SIGKILL})"
+    assert store.counters() == {
+        "rows_queued": 8,
+        "rows_written": 3,
+        "rows_dropped": 5,
+        "rows_pending": 0,
+        "write_retries": store.retries,
+        "db_recreated": 0,
+        f"rows_dropped[{reason}]": 5,
+    }
+    assert store.restarts == 1
+    assert "5 rows it held were DROPPED" in caplog.text
+    assert f"3 of 8 rows written to {path}; 5 DROPPED (5 {reason})" in caplog.text
+
+
+def test_rows_queued_while_the_writer_restarts_are_written(tmp_path: Path):
+    path = tmp_path / "t.db"
+    store = ProcessStore(path)
+    store.start()
+    store.put(capture("before", {"model": "gpt-4o"}))
+    wait_for(lambda: store.written == 1)
+    first = store.pid
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    for i in range(20):  # some reach the dead process's pipe, the others wait for the next one
+        store.put(capture(f"r{i:02}", {"model": "gpt-4o"}))
+    wait_for(lambda: store.pid not in (None, first))
+    for i in range(20, 25):
+        store.put(capture(f"r{i:02}", {"model": "gpt-4o"}))
+    store.close()
+    counts = store.counters()
+    stored = ids(path)
+    # Each row is either on disk or counted as dropped, for the one reason; none is lost silently.
+    assert {"before", "r20", "r21", "r22", "r23", "r24"} <= set(stored)
+    assert len(stored) == counts["rows_written"]
+    assert counts["rows_written"] + counts["rows_dropped"] == 26
+    assert set(store.dropped) <= {f"writer process died (exit status {-signal.SIGKILL})"}
+    assert store.restarts == 1
+
+
+def test_a_bad_path_fails_at_start_with_the_option_named(tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    store = ProcessStore(blocker / "t.db")
+    with pytest.raises(WriterStartError) as raised:
+        store.start()
+    assert raised.value.option == "toolguard_db"
+    assert raised.value.message.startswith(f"cannot open {blocker / 't.db'}: ")
+    store.close()  # safe after a failed start
+
+
+def test_an_unpicklable_item_is_dropped_and_counted_the_rest_written(tmp_path: Path, caplog):
+    path = tmp_path / "t.db"
+    store = ProcessStore(path)
+    store.start()
+    store.put(capture("ok1", {"model": "gpt-4o"}))
+    store.put(capture("bad", {"model": "gpt-4o"}, extra={"lock": threading.Lock()}))
+    store.put(capture("ok2", {"model": "gpt-4o"}))
+    store.close()
+    assert ids(path) == ["ok1", "ok2"]
+    assert store.dropped == {"row could not be sent to the writer: TypeError": 1}
+    assert "could not hand bad to the writer process" in caplog.text
+
+
+def test_the_writer_process_runs_at_normal_priority_with_the_same_interpreter(tmp_path: Path):
+    store = ProcessStore(tmp_path / "t.db")
+    store.start()
+    try:
+        pid = store.pid
+        assert pid is not None
+        assert os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0)
+        exe = os.readlink(f"/proc/{pid}/exe")
+        assert exe == os.readlink(f"/proc/{os.getpid()}/exe")
+        assert b"toolguard_core.writer" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    finally:
+        store.close()
+
+
+def test_the_syncer_runs_in_the_writer_process_and_its_counters_reach_the_proxy(tmp_path: Path):
+    # A PostgreSQL URL no server answers: the syncer is built in the writer process (and retries in
+    # the background), the rows stay in the spool, and its counters reach the proxy's side.
+    store = ProcessStore(tmp_path / "spool.db", pg_url="postgresql://toolguard@127.0.0.1:9/none")
+    store.start()
+    store.put(capture("spooled", {"model": "gpt-4o"}))
+    store.close()
+    counts = store.counters()
+    assert ids(tmp_path / "spool.db") == ["spooled"]
+    assert {k for k in counts if k.startswith("pg_")} == {
+        "pg_rows_synced",
+        "pg_rows_pending",
+        "pg_sync_errors",
+        "pg_learned_pulled",
+    }
+    assert store.exit_status == 0  # the syncer's last attempt did not cut the drain short
+    # Pending: the flow's row and its finding's, unsent.
+    assert (counts["pg_rows_synced"], counts["pg_rows_pending"], counts["pg_sync_errors"] > 0) == (0, 2, True)
+
+
+def test_close_with_a_timeout_gives_up_counts_the_rest_and_starts_no_new_writer(tmp_path: Path, caplog):
+    path = tmp_path / "t.db"
+    store = ProcessStore(path, busy_timeout=0.05)
+    store.start()
+    first = store.pid
+    locked = threading.Event()
+    holder = threading.Thread(target=hold_lock, args=(path, 3.0, locked))
+    holder.start()
+    locked.wait(5)
+    for i in range(3):
+        store.put(capture(f"r{i}", {"model": "gpt-4o"}))
+    wait_for(lambda: store.in_flight == 3)
+    started = time.monotonic()
+    store.close(timeout=0.5)
+    assert time.monotonic() - started < 2.5
+    holder.join()
+    assert store.dropped == {"shutdown timeout": 3}
+    assert (store.queued, store.written, store.failed, store.restarts) == (3, 0, 3, 0)
+    assert store.pid is None and first is not None
+    assert "gave up waiting for the writer; 3 queued rows not written" in caplog.text
+
+
+def test_the_addon_stores_the_same_rows_and_stats_with_either_writer(tmp_path: Path):
+    """toolguard_writer=process (the default) and =thread: same rows, same toolguard.stats keys and values."""
+    from mitmproxy.test import taddons
+    from support.seeds import LONE_TOOL
+    from test_addon import answer, make_flow, run
+
+    from toolguard_core.addon import ToolGuard
+
+    results = {}
+    for writer in ("process", "thread"):
+        db_path = tmp_path / f"{writer}.db"
+        addon = ToolGuard()
+        with taddons.context(addon) as tctx:
+            tctx.configure(addon, toolguard_db=str(db_path), toolguard_writer=writer)
+            assert type(addon.store) is (ProcessStore if writer == "process" else Store)
+            run(addon, make_flow(LONE_TOOL.body()), answer(400, LONE_TOOL.error_body()))
+            assert addon.store is not None
+            addon.store.close()
+            stats = json.loads(tctx.command(addon.stats_command))
+            addon.done()
+        varying = {"id", "datetime_utc", "duration_ms", "run_id"}
+        flows = [{k: v for k, v in r.items() if k not in varying} for r in dump(db_path)["flows"]]
+        findings = [{k: v for k, v in r.items() if k != "flow_id"} for r in dump(db_path)["findings"]]
+        results[writer] = (stats, flows, findings)
+    assert results["process"] == results["thread"]
+    assert results["process"][0]["rows_written"] == 1 and len(results["process"][1]) == 1
