@@ -91,7 +91,8 @@ def test_config_models_reach_the_proxy(guard: tuple[ToolGuard, Any, Path], tmp_p
         # send the user to "no flow with id ..." (seen on a fresh clone through `toolguard run`).
         (200, "accepted", [], "not stored: only the model.rules-skipped note; counted in the stats"),
         # With a rejection the flow is stored, and the line names the command that shows it.
-        (400, "unexplained", ["unexplained"], "toolguard show {short}"),
+        # (with the test's own database named: it is not the default one)
+        (400, "unexplained", ["unexplained"], "toolguard show --db {db} {short}"),
     ],
 )
 def test_console_line_points_to_show_only_for_a_stored_flow(
@@ -109,6 +110,6 @@ def test_console_line_points_to_show_only_for_a_stored_flow(
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith(f"toolguard: {verdict}")]
     assert lines == [
         f"toolguard: {verdict}: HTTP {status}; info model.rules-skipped at model; flow {flow.id} "
-        f"({hint.format(short=flow.id[:8])})"
+        f"({hint.format(short=flow.id[:8], db=db_path)})"
     ]
     assert _stored(db_path) == stored
