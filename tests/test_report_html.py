@@ -387,7 +387,9 @@ class Glossary(HTMLParser):
             self._dd.append(data)
 
 
-ORPHAN_MEANING = "A tool message is not in the contiguous block right after an assistant message with `tool_calls`."
+ORPHAN_MEANING = (
+    "A tool message is not in the contiguous block right after an assistant message with `tool_calls`."
+)
 UNANSWERED_MEANING = (
     "An assistant `tool_calls` entry has no tool message answering it in the block right after it."
 )
