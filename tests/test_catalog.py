@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
-import tomllib
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from types import ModuleType
 
