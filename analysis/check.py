@@ -8,16 +8,18 @@ no ``messages`` is a Responses API body, anything else a chat-completions one.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from toolguard_analysis.errors import BadParameter, UsageError
+from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_core.analyze import Analysis, analyse_request
 from toolguard_core.findings import SEVERITY_ORDER, Severity
-from toolguard_core.providers import DEFAULT_REGISTRY
+from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.request import Target
+from toolguard_core.verdict import DEFAULT_PATHS, DEFAULT_RECORD_PATHS, Scope, scope
 
 DEFAULT_URL = "https://api.openai.com/v1/chat/completions"
 RESPONSES_URL = "https://api.openai.com/v1/responses"
@@ -35,10 +37,35 @@ def validate_url(url: str) -> str:
     return url
 
 
+class NotChecked(ToolguardError):
+    """The URL is an endpoint toolguard has no rules for (the addon only records it): nothing was checked."""
+
+
+_PATHS = tuple(re.compile(p) for p in DEFAULT_PATHS)
+_RECORD_PATHS = tuple(re.compile(p) for p in DEFAULT_RECORD_PATHS)
+
+
 def target_for(url: str, providers_file: str | None) -> Target:
-    """The target as the addon would see it: built-in profiles, or the user's providers file."""
-    if providers_file is None:
-        return Target.from_url(url, DEFAULT_REGISTRY)
+    """The target as the addon would see it: built-in profiles, or the user's providers file.
+    :class:`NotChecked` when the addon, with its default paths, would only record such a request
+    (embeddings, moderations, legacy completions, images, audio): judging that body as a chat
+    request would report findings no such endpoint gives. Any other path is checked, by
+    :func:`~toolguard_core.request.endpoint_kind` (a gateway's own path is what toolguard_paths is for)."""
+    registry = DEFAULT_REGISTRY if providers_file is None else _load_registry(providers_file)
+    target = Target.from_url(url, registry)
+    where = scope(
+        allowed=True,
+        path=target.path,
+        paths=_PATHS,
+        record_paths=_RECORD_PATHS,
+        native_chat_path=registry.endpoint_candidate(target.host, target.port, target.path),
+    )
+    if where is Scope.RECORD:
+        raise NotChecked(f"toolguard does not check {target.path} requests: nothing was checked.")
+    return target
+
+
+def _load_registry(providers_file: str) -> ProviderRegistry:
     try:
         from toolguard_core import profiles_config  # the provider-config loader (issue 3, profiles)
     except ImportError as exc:  # pragma: no cover - depends on the profiles module being present
@@ -47,7 +74,7 @@ def target_for(url: str, providers_file: str | None) -> Target:
         registry = profiles_config.load_registry(Path(providers_file))
     except Exception as exc:  # any problem in the user's file is a usage error, reported clearly
         raise BadParameter(f"{providers_file}: {exc}", "--providers") from exc
-    return Target.from_url(url, registry)
+    return registry
 
 
 def check_body(body: bytes, url: str, providers_file: str | None = None) -> Analysis:

@@ -23,6 +23,8 @@ from toolguard_analysis import db as dbsource
 from toolguard_analysis.check import (
     DEFAULT_URL,
     RESPONSES_URL,
+    Checked,
+    NotChecked,
     check_bodies,
     render_results,
     split_bodies,
@@ -161,7 +163,9 @@ def check(
     how severe they are (vLLM accepts what OpenAI rejects).
 
     Exit status: 1 when any error-severity finding, 0 otherwise (warnings only, or clean),
-    2 on usage errors (missing file, bad URL, bad providers file).
+    2 on usage errors (missing file, bad URL, bad providers file) and for a URL toolguard does not
+    check (embeddings, moderations, legacy completions, images, audio: the addon only records those),
+    where nothing was checked.
 
     \b
     Examples:
@@ -182,12 +186,24 @@ def check(
         bodies = []
         for file in files or (click.get_binary_stream("stdin"),):
             bodies += split_bodies(getattr(file, "name", "-"), file.read())
-    results = _library(check_bodies, bodies, url, providers_file)
+    results = _library(_checked_or_exit, bodies, url, providers_file)
     click.echo(render_results(results, fmt), nl=False)
     for result in results:  # a toolguard bug: say so, but never fail the lint on it
         for internal in result.analysis.internal_errors:
             click.echo(f"toolguard internal error in {internal.where}: {internal.error}", err=True)
     sys.exit(1 if any(r.analysis.has_error for r in results) else 0)
+
+
+def _checked_or_exit(
+    bodies: list[tuple[str, bytes]], url: str | None, providers_file: str | None
+) -> list[Checked]:
+    """:func:`check_bodies`, or, for an endpoint toolguard has no rules for, that plain sentence and
+    status 2: no output that reads like a clean lint."""
+    try:
+        return check_bodies(bodies, url, providers_file)
+    except NotChecked as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
 
 
 # --- run -----------------------------------------------------------------------------------------------

@@ -5,8 +5,10 @@ rejections over time by pattern (stacked bars, drawn as inline SVG so it needs n
 group table with a drill-down per group (native ``<details>``: error text, clients, models, hosts,
 example flows and the messages around the finding), the unexplained rejections, precision per rule and
 verdict counts, the flows that got no answer, and a drill-down per flow (its upstream error, its
-findings with their fixes, the messages around the first finding). Groups link to their flows and
-rules to their section of docs/rules.md. ``report.html#<fingerprint>`` opens that group,
+findings with their fixes, the messages around the first finding). Groups link to their flows, and
+each rule or root-cause id carries its one-line meaning (a tooltip) and links to the glossary at the
+end of the page, generated from the rule registry and the causes catalogue: the page is read wherever
+it is copied, so nothing links into a source tree. ``report.html#<fingerprint>`` opens that group,
 ``report.html#flow-<id>`` that flow. The summary JSON is embedded too (``<script type="application/json"
 id="toolguard-summary">``) for anyone who wants to post-process the page.
 """
@@ -18,7 +20,7 @@ from collections import Counter
 from html import escape
 from typing import Any
 
-from toolguard_analysis.rule_links import rule_doc_link
+from toolguard_analysis.rule_links import rule_anchor, rule_meaning
 from toolguard_analysis.summary import grouping_notes, seen_notes
 from toolguard_core.verdict import verdict_words
 
@@ -182,7 +184,29 @@ def chart_svg(timeline: dict[str, Any], colours: dict[str, str], width: int = 11
 def _rule_link(rule: str | None) -> str:
     if not rule:
         return '<span class="unexplained">unexplained</span>'
-    return f'<a class="rule" href="{_e(rule_doc_link(rule))}">{_e(rule)}</a>'
+    meaning, _ = rule_meaning(rule)
+    return f'<a class="rule" href="#rule-{_e(rule_anchor(rule))}" title="{_e(meaning)}">{_e(rule)}</a>'
+
+
+def _page_ids(summary: dict[str, Any]) -> list[str]:
+    """Every rule and root-cause id the page names, sorted: the glossary's entries."""
+    ids = {g.get("pattern") for g in summary["groups"]} | {g.get("cause") for g in summary["groups"]}
+    ids |= {r["rule"] for r in summary["rules"]}
+    ids |= {f["rule"] for flow in summary.get("flows", []) for f in flow["findings"]}
+    return sorted(i for i in ids if i)
+
+
+def _glossary(summary: dict[str, Any]) -> str:
+    """One entry per id on the page: its meaning and, for a root cause, its fix in generic words."""
+    entries = []
+    for rule in _page_ids(summary):
+        meaning, fix = rule_meaning(rule)
+        entries.append(
+            f'<dt id="rule-{_e(rule_anchor(rule))}" class="mono">{_e(rule)}</dt><dd>{_e(meaning)}'
+            + (f'<br><span class="fix">Fix: {_e(fix)}</span>' if fix else "")
+            + "</dd>"
+        )
+    return "".join(entries) or '<dd class="muted">No rules or root causes on this page.</dd>'
 
 
 def _flow_link(flow_id: str, known: set[str]) -> str:
@@ -238,7 +262,7 @@ def _group_rows(groups: list[dict[str, Any]], colours: dict[str, str], known: se
         if explained and group["pattern"]:
             pattern = f'<span class="pattern">{_rule_link(group["pattern"])}</span>'
         elif explained:
-            pattern = f'<span class="pattern">{_e(name)}</span>'
+            pattern = f'<span class="pattern">{_rule_link(name)}</span>'
         else:
             pattern = '<span class="unexplained">unexplained</span>'
         explanations = ", ".join(f"{k} {v}" for k, v in group["explanations"].items())
@@ -410,7 +434,7 @@ def render_html(summary: dict[str, Any]) -> str:
 {chart_svg(summary["timeline"], colours)}
 <h2>Failures by pattern</h2>
 <p class="muted">Click a row's error text for the drill-down: clients, models, hosts, its flows and the
-messages around the finding. A rule links to its section of docs/rules.md.</p>
+messages around the finding. A rule or root cause links to its meaning in the glossary at the end.</p>
 <table id="groups"><thead><tr><th class="num">count</th><th>pattern (rule or root cause)</th>
 <th>explained</th><th>error (normalised)</th>
 <th>status</th><th>first / last seen</th><th>fingerprint</th></tr></thead><tbody>{groups}</tbody></table>
@@ -436,6 +460,9 @@ new rule.</p>
 <p class="muted">Each flow{f" (the newest {len(flows)})" if len(flows) < summary["totals"]["flows"] else ""}: its
 answer, its findings with their fixes, and the messages around the first finding.</p>
 <div id="flows">{_flow_sections(flows)}</div>
+<h2>Glossary</h2>
+<p class="muted">Each rule and root cause this page names; every finding's message says what to change.</p>
+<dl id="glossary">{_glossary(summary)}</dl>
 <script type="application/json" id="toolguard-summary">{data}</script>
 <script>{OPEN_LINKED}</script>
 </body></html>

@@ -8,6 +8,7 @@ import importlib.util
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from types import ModuleType
 
@@ -50,8 +51,11 @@ def test_snapshot_records_its_sources_and_date() -> None:
 
 
 def test_snapshot_is_packaged() -> None:
-    text = (ROOT / "pyproject.toml").read_text()
-    assert '"data/*.json"' in text
+    """The snapshot's directory is a declared (data-only) package with its JSON as package data; the
+    built wheel's contents are checked in tests/e2e/test_wheel_contents_e2e.py."""
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "toolguard_core.data" in setuptools["packages"]
+    assert setuptools["package-data"]["toolguard_core.data"] == ["*.json"]
 
 
 # Real model ids seen in traffic -> (catalog entry, how it matched).

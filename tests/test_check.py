@@ -220,3 +220,43 @@ def test_flow_rechecks_a_stored_flow_with_its_own_url(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "tools.invalid-name" in result.output
     result = run(["--flow", "f00d", "--db", str(db_path), "req.json"], VALID)
     assert result.exit_code == 2 and "give FILES or --flow, not both" in result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("https://api.openai.com/v1/embeddings", "/v1/embeddings"),
+        ("http://127.0.0.1:9/v1/embeddings/", "/v1/embeddings/"),
+        ("https://api.openai.com/v1/moderations", "/v1/moderations"),
+        ("https://api.openai.com/v1/completions", "/v1/completions"),
+        ("https://api.openai.com/v1/images/generations", "/v1/images/generations"),
+        ("https://llm.corp.example/openai/v1/audio/transcriptions?x=1", "/openai/v1/audio/transcriptions"),
+    ],
+)
+def test_an_endpoint_toolguard_does_not_check_is_said_plainly(url: str, path: str) -> None:
+    """The addon only records these endpoints (a rejection is stored as unexplained), so check never
+    judges a body sent there as if it were a chat request: a chat body that would be flagged on
+    /v1/chat/completions gives no findings here, one plain line, and the usage-error status."""
+    for fmt in ("text", "json"):
+        result = CliRunner().invoke(
+            cli, ["check", "--url", url, "--format", fmt, "-"], input=json.dumps(ORPHAN).encode()
+        )
+        assert (result.exit_code, result.stdout, result.stderr) == (
+            2,
+            "",
+            f"toolguard does not check {path} requests: nothing was checked.\n",
+        )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.openai.com/v1/chat/completions",
+        "https://gateway.example/openai/deployments/x/chat/completions",
+        "https://api.anthropic.com/v1/messages",
+        "https://api.openai.com/v1/responses",
+    ],
+)
+def test_the_checked_endpoints_are_still_checked(url: str) -> None:
+    result = CliRunner().invoke(cli, ["check", "--url", url, "--format", "json", "-"], input=b'{"model": 1}')
+    assert result.exit_code in (0, 1) and json.loads(result.stdout)["url"] == url

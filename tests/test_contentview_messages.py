@@ -198,6 +198,9 @@ def test_bad_body_falls_back_to_raw(tctx: taddons.context, content: bytes) -> No
     assert "[failed to parse as Anthropic Messages]" in result.description
 
 
+INFERRED = "the provider (Anthropic) was inferred from the model name"
+
+
 def test_flow_the_addon_never_saw_is_judged_with_the_users_providers_file(tctx: taddons.context) -> None:
     # A company gateway in front of Anthropic, mapped to `anthropic` in the providers file: the view
     # judges an opened capture with the registry the addon configured (contentview.chat_completions).
@@ -206,8 +209,9 @@ def test_flow_the_addon_never_saw_is_judged_with_the_users_providers_file(tctx: 
     url = "https://llm-gateway.example.test/v1/messages"
     default = contentview.chat_completions.registry
     try:
+        # Unmapped, the provider is only inferred from the model name (rules/inferred.py), and says so.
         unmapped = messages_flow(body, url=url)
-        assert "temperature-with-top-p" not in contentviews.prettify_message(unmapped.request, unmapped).text
+        assert INFERRED in contentviews.prettify_message(unmapped.request, unmapped).text
         contentview.chat_completions.registry = build_registry(
             parse_config('[[gateway]]\nhost = "llm-gateway.example.test"\nprovider = "anthropic"\n')
         )
@@ -216,3 +220,4 @@ def test_flow_the_addon_never_saw_is_judged_with_the_users_providers_file(tctx: 
     finally:
         contentview.chat_completions.registry = default
     assert "  !! ERROR anthropic.temperature-with-top-p at top_p" in text.splitlines()
+    assert INFERRED not in text  # mapped: judged as Anthropic because the user said so

@@ -16,6 +16,8 @@ from test_summary import OPENAI_ORPHAN, flow, machine_a, machine_b, write_db
 
 from toolguard_analysis.cli import cli
 from toolguard_analysis.fingerprint import fingerprint
+from toolguard_analysis.rule_links import rule_meaning
+from toolguard_core.causes import CAUSES_BY_ID, generic_fix
 from toolguard_core.store import FindingRow
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -250,7 +252,7 @@ def test_chromium_click_through_from_a_group_to_a_flow_drill_down(report: Path, 
     # The orphan group links to its three flows; no flow drill-down is open on a plain load.
     assert page.group_flow_links[ORPHAN_GROUP] == ["#flow-b1", "#flow-a2", "#flow-a1"]
     assert not any(f["open"] for f in page.flows.values())
-    assert "docs/rules.md#sequenceorphan-tool-message" in page.rule_links
+    assert "#rule-sequenceorphan-tool-message" in page.rule_links
     # Axis: gridline labels from 0, each bar's count, both axis labels.
     assert page.svg_text["tick"][0] == "0" and page.svg_text["count"]
     assert page.svg_text["axis-label"] == ["rejected requests", "time (UTC), one bar per hour"]
@@ -345,3 +347,88 @@ def test_a_responses_flow_excerpt_is_the_responses_transcript(tmp_path: Path) ->
         "             [2] user",
         "                 And <now>?",
     ]
+
+
+class Glossary(HTMLParser):
+    """Every href on the page, each rule/cause link's target and tooltip, and the glossary's entries
+    (id -> text) as the parser reads the file: no browser needed to check a file's links."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.rule_links: dict[str, set[str | None]] = {}
+        self.entries: dict[str, str] = {}
+        self._dt: str | None = None
+        self._dd: list[str] | None = None
+        self._in_glossary = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("href") is not None:
+            self.hrefs.append(a["href"] or "")
+        if tag == "a" and a.get("class") == "rule":
+            self.rule_links.setdefault(a.get("href") or "", set()).add(a.get("title"))
+        if tag == "dl" and a.get("id") == "glossary":
+            self._in_glossary = True
+        if self._in_glossary and tag == "dt":
+            self._dt = a.get("id")
+        if self._in_glossary and tag == "dd":
+            self._dd = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "dd" and self._dd is not None and self._dt is not None:
+            self.entries[self._dt] = " ".join("".join(self._dd).split())
+            self._dd = None
+        if tag == "dl":
+            self._in_glossary = False
+
+    def handle_data(self, data: str) -> None:
+        if self._dd is not None:
+            self._dd.append(data)
+
+
+ORPHAN_MEANING = (
+    "A tool message is not in the contiguous block right after an assistant message with `tool_calls`."
+)
+UNANSWERED_MEANING = (
+    "An assistant `tool_calls` entry has no tool message answering it in the block right after it."
+)
+
+
+def test_rule_ids_link_into_the_page_glossary_never_into_a_source_tree(report: Path) -> None:
+    """A report copied anywhere (a pip install has no docs/): every link stays in the page, each rule
+    id carries its meaning as a tooltip, and the glossary holds one entry per id with the registry's
+    summary."""
+    page = Glossary()
+    page.feed(report.read_text())
+    assert all(href.startswith("#") for href in page.hrefs), [h for h in page.hrefs if not h.startswith("#")]
+    assert page.rule_links == {
+        "#rule-sequenceorphan-tool-message": {ORPHAN_MEANING},
+        "#rule-sequenceunanswered-tool-call": {UNANSWERED_MEANING},
+    }
+    assert page.entries == {
+        "rule-sequenceorphan-tool-message": ORPHAN_MEANING,
+        "rule-sequenceunanswered-tool-call": UNANSWERED_MEANING,
+    }
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "meaning"),
+    [
+        ("sequence.orphan-tool-message", (ORPHAN_MEANING, None)),
+        (
+            "cause.auth",
+            (
+                "The API key is missing, wrong or not valid for this endpoint.",
+                generic_fix(CAUSES_BY_ID["cause.auth"]),
+            ),
+        ),
+        ("rule.retired-long-ago", ("Not a rule or root cause this toolguard version knows.", None)),
+    ],
+)
+def test_each_id_means_what_its_registry_says(rule_id: str, meaning: tuple[str, str | None]) -> None:
+    """A rule's summary; a root cause's title and its fix in generic words (no [[...]] or {placeholders}
+    left); an unknown id says so instead of failing the report."""
+    assert rule_meaning(rule_id) == meaning
+    fix = meaning[1] or ""
+    assert "[[" not in fix and "{" not in fix

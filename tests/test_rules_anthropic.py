@@ -487,9 +487,17 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         None,
     ),
     (
+        # A Claude model behind an unknown gateway is judged as Anthropic, which rejects it (rules/inferred.py).
         "tool-choice-openai-string-through-a-gateway",
         "generic",
         req(USER, tool_choice="auto"),
+        [("anthropic.invalid-tool-choice", E, "tool_choice")],
+        None,
+    ),
+    (
+        "tool-choice-openai-string-unknown-model-through-a-gateway",
+        "generic",
+        req(USER, model="my-own-model", tool_choice="auto"),
         [("anthropic.invalid-tool-choice", W, "tool_choice")],
         None,
     ),

@@ -64,12 +64,14 @@ from toolguard_core.repair import (
     parse_unanswered,
     repair_request,
 )
-from toolguard_core.request import MESSAGES_SUFFIX, RESPONSES, Target, endpoint_kind
+from toolguard_core.request import RESPONSES, Target, endpoint_kind
 from toolguard_core.rules.body import NOT_VALIDATED, TOO_DEEP, TOO_LARGE, UNDECODABLE
 from toolguard_core.rules.model import UNKNOWN_MODEL
 from toolguard_core.sse import SSETap
 from toolguard_core.store import RunRow, Store, default_db_path, format_utc, utc_now
 from toolguard_core.verdict import (
+    DEFAULT_PATHS,
+    DEFAULT_RECORD_PATHS,
     REJECTED_VERDICTS,
     Scope,
     Verdict,
@@ -90,16 +92,8 @@ MARK = ":warning:"
 # mitmweb shows these emoji shortcodes as the flow's mark (mitmproxy-notes.md (e)).
 MARK_BLOCKED = ":no_entry:"
 MARK_REPAIRED = ":wrench:"
-# Anthropic's Messages API: /v1/messages under any prefix (Anthropic-compatible endpoints put it
-# under /anthropic/...), not its /count_tokens and /batches siblings (request.endpoint_kind).
-DEFAULT_PATHS = (r"/chat/completions/?$", r"/responses/?$", rf"{re.escape(MESSAGES_SUFFIX)}/?$")
-# The other OpenAI-compatible endpoints: no rules, but a rejection there is stored (as unexplained),
-# so an agent's failing embeddings or legacy completions calls show up in the summary too.
-DEFAULT_RECORD_PATHS = (
-    r"(?<!/chat)/completions/?$",
-    r"/(embeddings|moderations)/?$",
-    r"/(images|audio)/[a-z_]+/?$",
-)
+# The default toolguard_paths and toolguard_record_paths: declared in verdict.py next to scope(), so
+# `toolguard check --url` decides what it checks from the same patterns.
 # Bounded copies of what is stored: a request body is kept whole (it is the evidence), a response
 # body up to this size (error bodies are small; streams keep only their start and error events).
 MAX_STORED_RESPONSE = 64 * 1024

@@ -81,6 +81,7 @@ __all__ = [
     "ConstraintSpec",
     "Recognition",
     "Wording",
+    "generic_fix",
     "recognise",
     "recognise_error",
 ]
@@ -4928,6 +4929,11 @@ def _param_name(raw: str) -> str:
 class _Filled(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return _DEFAULTS.get(key, key)
+
+
+def generic_fix(cause: Cause) -> str:
+    """The cause's fix in generic words, for a glossary where no upstream text named any values."""
+    return _render(cause.fix, {})
 
 
 def _render(template: str, values: Mapping[str, str]) -> str:

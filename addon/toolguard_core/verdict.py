@@ -25,6 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 from toolguard_core.causes import STATUS, Recognition, recognise, recognise_error
+from toolguard_core.request import MESSAGES_SUFFIX
 from toolguard_core.upstream_errors import UpstreamError, innermost_message
 
 
@@ -297,6 +298,18 @@ def should_store(
     connection right after ``data: [DONE]``, which can beat mitmproxy to the end of the message."""
     interrupted = flow_failed and not (stream_complete and not rejected)
     return has_findings or rejected or interrupted or store_all
+
+
+# Anthropic's Messages API: /v1/messages under any prefix (Anthropic-compatible endpoints put it
+# under /anthropic/...), not its /count_tokens and /batches siblings (request.endpoint_kind).
+DEFAULT_PATHS = (r"/chat/completions/?$", r"/responses/?$", rf"{re.escape(MESSAGES_SUFFIX)}/?$")
+# The other OpenAI-compatible endpoints: no rules, but a rejection there is stored (as unexplained),
+# so an agent's failing embeddings or legacy completions calls show up in the summary too.
+DEFAULT_RECORD_PATHS = (
+    r"(?<!/chat)/completions/?$",
+    r"/(embeddings|moderations)/?$",
+    r"/(images|audio)/[a-z_]+/?$",
+)
 
 
 class Scope(StrEnum):

@@ -38,6 +38,7 @@ from typing import Any
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import normalise_model
 from toolguard_core.request import MESSAGES, RequestView
+from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.jsonvalues import json_type
 from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled
 from toolguard_core.rules.registry import PredictedError, check, define, policy
@@ -961,7 +962,8 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
     """Top-level fields: ``max_tokens``, sampling ranges, thinking with a forced tool choice."""
     body = view.body
     if "max_tokens" not in body:
-        yield from MAX_TOKENS_MISSING.report(
+        yield from report_judged(
+            MAX_TOKENS_MISSING,
             view,
             "max_tokens",
             "`max_tokens` is missing; the Messages API requires it. Set the most tokens the answer may "
@@ -969,7 +971,8 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
         )
     temperature = body.get("temperature")
     if _is_number(temperature) and not 0 <= temperature <= 1:
-        yield from TEMPERATURE_RANGE.report(
+        yield from report_judged(
+            TEMPERATURE_RANGE,
             view,
             "temperature",
             f"`temperature` is {temperature}; the Messages API accepts 0 to 1. Scale an OpenAI-style value "
@@ -977,7 +980,8 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
         )
     model = normalise_model(view.model or "")
     if _is_number(temperature) and _is_number(body.get("top_p")) and SAMPLING_EXCLUSIVE_MODEL.match(model):
-        yield from TEMPERATURE_WITH_TOP_P.report(
+        yield from report_judged(
+            TEMPERATURE_WITH_TOP_P,
             view,
             "top_p",
             f"{view.model} accepts `temperature` or `top_p`, not both; drop one (usually `top_p`).",
@@ -985,7 +989,8 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
     thinking = body.get("thinking")
     if isinstance(thinking, dict) and thinking.get("type") == "enabled":
         if _is_number(temperature) and temperature != 1:
-            yield from THINKING_TEMPERATURE.report(
+            yield from report_judged(
+                THINKING_TEMPERATURE,
                 view,
                 "temperature",
                 f"`temperature` is {temperature} with thinking enabled; Anthropic takes only 1 then. Omit "
@@ -993,7 +998,8 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
             )
         budget = thinking.get("budget_tokens")
         if _is_number(budget) and budget < MIN_THINKING_BUDGET:
-            yield from THINKING_BUDGET_MINIMUM.report(
+            yield from report_judged(
+                THINKING_BUDGET_MINIMUM,
                 view,
                 "thinking.budget_tokens",
                 f"`thinking.budget_tokens` is {budget}; the smallest budget is {MIN_THINKING_BUDGET}. Raise it "
@@ -1002,7 +1008,8 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
     if isinstance(thinking, dict) and thinking.get("type") == "enabled" and not beta_enabled(view):
         budget, limit = thinking.get("budget_tokens"), body.get("max_tokens")
         if _is_number(budget) and _is_number(limit) and budget >= limit:
-            yield from THINKING_BUDGET.report(
+            yield from report_judged(
+                THINKING_BUDGET,
                 view,
                 "thinking.budget_tokens",
                 f"`thinking.budget_tokens` is {budget} but `max_tokens` is {limit}; `max_tokens` must be greater "
@@ -1029,12 +1036,13 @@ def _check_tool_choice(view: RequestView) -> Iterator[Finding]:
         else:
             problem = f"is a JSON {json_type(choice)}; send an object with a `type`"
         # Grounded in Anthropic's docs only (no verbatim text with a source): an error on its own API.
-        yield from TOOL_CHOICE_FORM.report(view, "tool_choice", f"`tool_choice` {problem}.")
+        yield from report_judged(TOOL_CHOICE_FORM, view, "tool_choice", f"`tool_choice` {problem}.")
         return
     if kind == "tool":
         name = choice.get("name")
         if not isinstance(name, str) or not name:
-            yield from TOOL_CHOICE_FORM.report(
+            yield from report_judged(
+                TOOL_CHOICE_FORM,
                 view,
                 "tool_choice.name",
                 '`tool_choice` is {"type": "tool"} without the `name` of the tool to call; add it.',
@@ -1047,7 +1055,8 @@ def _check_tool_choice(view: RequestView) -> Iterator[Finding]:
                 else set()
             )
             if name not in names:
-                yield from TOOL_CHOICE_FORM.report(
+                yield from report_judged(
+                    TOOL_CHOICE_FORM,
                     view,
                     "tool_choice.name",
                     f"`tool_choice` forces tool {name!r}, which is not in `tools`; name one of the tools sent.",
@@ -1055,7 +1064,8 @@ def _check_tool_choice(view: RequestView) -> Iterator[Finding]:
                 )
     if kind in ("any", "tool") and _thinking(view) in ("enabled", "adaptive"):
         # Confirmed for `enabled` (mastra#7507); `adaptive` is the same feature switched on by the model.
-        yield from THINKING_FORCED_TOOL.report(
+        yield from report_judged(
+            THINKING_FORCED_TOOL,
             view,
             "tool_choice",
             f'`thinking` is {_thinking(view)} and `tool_choice` is "{kind}", which forces a tool call; Anthropic '
@@ -1080,7 +1090,8 @@ def check_tools(view: RequestView) -> Iterator[Finding]:
         kind = tool.get("type")
         if kind not in (None, "custom"):
             if kind == "function":  # OpenAI's shape, not an Anthropic server tool
-                yield from TOOL_SCHEMA_MISSING.report(
+                yield from report_judged(
+                    TOOL_SCHEMA_MISSING,
                     view,
                     f"tools[{index}]",
                     f"tools[{index}] has the OpenAI shape (type function); send "
@@ -1094,7 +1105,8 @@ def check_tools(view: RequestView) -> Iterator[Finding]:
             else:
                 bad = sorted({c for c in name if not re.match(r"[a-zA-Z0-9_-]", c)})
                 problem = "is empty" if not name else f"contains {', '.join(repr(c) for c in bad)}"
-            yield from TOOL_NAME_RULE.report(
+            yield from report_judged(
+                TOOL_NAME_RULE,
                 view,
                 f"tools[{index}].name",
                 f"Tool name {name!r} {problem}; use only letters, digits, _ and - (e.g. replace . or / with _), "
@@ -1105,7 +1117,8 @@ def check_tools(view: RequestView) -> Iterator[Finding]:
             what = "no `input_schema`" if schema is None else "an `input_schema` without `type`"
             if schema is None and "parameters" in tool:
                 what += " (it has OpenAI's `parameters`: rename it to `input_schema`)"
-            yield from TOOL_SCHEMA_MISSING.report(
+            yield from report_judged(
+                TOOL_SCHEMA_MISSING,
                 view,
                 f"tools[{index}].input_schema",
                 f'tools[{index}] has {what}; give it a JSON Schema object with "type": "object".',
@@ -1129,7 +1142,8 @@ def check_messages(view: RequestView) -> Iterator[Finding]:
         where = f"messages[{index}]"
         if role == "system":
             if not beta:
-                yield from SYSTEM_ROLE.report(
+                yield from report_judged(
+                    SYSTEM_ROLE,
                     view,
                     f"{where}.role",
                     f'{where} has role "system"; move its text into the top-level `system` field (a string or a '
@@ -1142,12 +1156,15 @@ def check_messages(view: RequestView) -> Iterator[Finding]:
                 if role == "tool"
                 else 'use "user" or "assistant" (the system prompt goes in the top-level `system` field)'
             )
-            yield from INVALID_ROLE.report(view, f"{where}.role", f"{where} has role {role!r}: {fix}.")
+            yield from report_judged(
+                INVALID_ROLE, view, f"{where}.role", f"{where} has role {role!r}: {fix}."
+            )
             continue
         if first_conversational:
             first_conversational = False
             if role == "assistant":
-                yield from FIRST_NOT_USER.report(
+                yield from report_judged(
+                    FIRST_NOT_USER,
                     view,
                     f"{where}.role",
                     f"{where} is the first message and an assistant message; start with a user message.",
@@ -1167,7 +1184,8 @@ def _check_content(
     empty = content is None or content == "" or content == []
     if empty and not final_assistant:
         state = "no `content`" if content is None else f"empty content ({content!r})"
-        yield from EMPTY_CONTENT.report(
+        yield from report_judged(
+            EMPTY_CONTENT,
             view,
             f"{where}.content",
             f"{where} ({message.get('role')}) has {state}; only the final assistant message may be empty. "
@@ -1184,7 +1202,8 @@ def _check_block(view: RequestView, block: Block, *, final_assistant: bool) -> I
     if kind == "text":
         text = value if block.index is None else (value.get("text") if isinstance(value, dict) else None)
         if isinstance(text, str) and not text.strip() and not (final_assistant and block.index is None):
-            yield from EMPTY_TEXT.report(
+            yield from report_judged(
+                EMPTY_TEXT,
                 view,
                 block.where if block.index is None else f"{block.where}.text",
                 f"{block.where} is {'an empty' if not text else 'a whitespace-only'} text; drop the block (or "
@@ -1196,14 +1215,16 @@ def _check_block(view: RequestView, block: Block, *, final_assistant: bool) -> I
     if kind == "tool_use":
         tool_id = value.get("id")
         if isinstance(tool_id, str) and not TOOL_USE_ID.fullmatch(tool_id):
-            yield from TOOL_USE_ID_RULE.report(
+            yield from report_judged(
+                TOOL_USE_ID_RULE,
                 view,
                 f"{block.where}.id",
                 f"tool_use id {tool_id!r} has characters outside letters, digits, _ and -; rewrite it (and the "
                 "matching tool_result's tool_use_id) to a safe form.",
             )
         if "input" in value and not isinstance(value["input"], dict):
-            yield from TOOL_INPUT_NOT_OBJECT.report(
+            yield from report_judged(
+                TOOL_INPUT_NOT_OBJECT,
                 view,
                 f"{block.where}.input",
                 f"{block.where}.input is a JSON {json_type(value['input'])}; send the tool arguments as an "
@@ -1212,7 +1233,8 @@ def _check_block(view: RequestView, block: Block, *, final_assistant: bool) -> I
     elif kind == "thinking":
         signature = value.get("signature")
         if not isinstance(signature, str) or not signature:
-            yield from THINKING_SIGNATURE.report(
+            yield from report_judged(
+                THINKING_SIGNATURE,
                 view,
                 f"{block.where}.signature",
                 f"{block.where} is a thinking block without a signature; replay the block exactly as the API "
@@ -1271,7 +1293,7 @@ def _check_source(
     if problem is None:
         return
     what = "image" if image else "document"
-    yield from rule.report(view, location, f"The {what} at {where or block.where} {problem}.")
+    yield from report_judged(rule, view, location, f"The {what} at {where or block.where} {problem}.")
 
 
 def _check_system_blocks(view: RequestView) -> Iterator[Finding]:
@@ -1282,8 +1304,11 @@ def _check_system_blocks(view: RequestView) -> Iterator[Finding]:
         if isinstance(block, dict) and block.get("type") == "text":
             text = block.get("text")
             if isinstance(text, str) and not text.strip():
-                yield from EMPTY_TEXT.report(
-                    view, f"system[{index}].text", f"system[{index}] is an empty text block; drop it."
+                yield from report_judged(
+                    EMPTY_TEXT,
+                    view,
+                    f"system[{index}].text",
+                    f"system[{index}] is an empty text block; drop it.",
                 )
 
 
@@ -1315,7 +1340,8 @@ def _check_cache_breakpoints(view: RequestView) -> Iterator[Finding]:
                 ]
     if len(locations) <= MAX_CACHE_BREAKPOINTS:
         return
-    yield from CACHE_BREAKPOINTS.report(
+    yield from report_judged(
+        CACHE_BREAKPOINTS,
         view,
         locations[MAX_CACHE_BREAKPOINTS],
         f"{len(locations)} blocks carry cache_control ({', '.join(locations)}); at most {MAX_CACHE_BREAKPOINTS} "
@@ -1346,7 +1372,8 @@ def check_tool_pairing(view: RequestView) -> Iterator[Finding]:
                     )
                 )
                 for block in missing:
-                    yield from UNANSWERED_TOOL_USE.report(
+                    yield from report_judged(
+                        UNANSWERED_TOOL_USE,
                         view,
                         f"{block.where}.id",
                         f"{block.where} calls {_tool_use_id(block)}{together} but {where}. Send a user "
@@ -1366,14 +1393,16 @@ def check_tool_pairing(view: RequestView) -> Iterator[Finding]:
             if result_id is None:
                 continue
             if result_id not in called:
-                yield from ORPHAN_TOOL_RESULT.report(
+                yield from report_judged(
+                    ORPHAN_TOOL_RESULT,
                     view,
                     f"{block.where}.tool_use_id",
                     f"{block.where} answers {result_id}, which the assistant message before it did not call. "
                     "Keep each tool_result right after the assistant message with its tool_use, or drop it.",
                 )
             elif result_id in seen:
-                yield from DUPLICATE_TOOL_RESULT.report(
+                yield from report_judged(
+                    DUPLICATE_TOOL_RESULT,
                     view,
                     f"{block.where}.tool_use_id",
                     f"{block.where} answers {result_id} again (already at {seen[result_id].where}); send one "
@@ -1385,7 +1414,8 @@ def check_tool_pairing(view: RequestView) -> Iterator[Finding]:
             if first_other is not None and any(
                 (b.message, b.index or 0) > (first_other.message, first_other.index or 0) for b in results
             ):
-                yield from RESULT_NOT_FIRST.report(
+                yield from report_judged(
+                    RESULT_NOT_FIRST,
                     view,
                     first_other.where,
                     f"{first_other.where} ({first_other.type}) comes before this turn's tool_result blocks; put "
@@ -1404,7 +1434,8 @@ def _check_duplicate_ids(view: RequestView, conversation: list[Turn]) -> Iterato
             if tool_id is None:
                 continue
             if tool_id in first:
-                yield from DUPLICATE_TOOL_USE_ID.report(
+                yield from report_judged(
+                    DUPLICATE_TOOL_USE_ID,
                     view,
                     f"{block.where}.id",
                     f"{block.where} reuses tool_use id {tool_id!r} (already at {first[tool_id].where}); give "
@@ -1437,7 +1468,8 @@ def _check_thinking_loop(view: RequestView, conversation: list[Turn]) -> Iterato
     first = last.blocks[0] if last.blocks else None
     if first is None:
         return
-    yield from THINKING_NOT_FIRST.report(
+    yield from report_judged(
+        THINKING_NOT_FIRST,
         view,
         f"{first.where}.type",
         f"`thinking` is enabled and the request ends in a tool loop, but {first.where} is a {first.type} block "

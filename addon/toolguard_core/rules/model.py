@@ -818,6 +818,15 @@ def _judge_subject(view: RequestView, model: str) -> _Subject | None:
     return _Subject(model=model, info=info, provider_id=pid, inferred=inferred, confirmed=confirmed)
 
 
+def inferred_vendor(view: RequestView) -> tuple[str, str] | None:
+    """On an unrecognised host, the built-in provider the model name points to and the sentence every
+    finding judged as it ends with (the inference the model rules use, for rules/inferred.py); else None."""
+    subject = _subject(view) if view.provider.id == "generic" else None
+    if subject is None or subject.inferred is None:
+        return None
+    return subject.inferred, subject.provenance()
+
+
 def _inferred_family(subject: _Subject) -> ModelFamily:
     """On an unrecognised host (or a relay of OpenAI's validator): the built-in family of the inferred
     vendor (o-series, gpt-5, ...)."""

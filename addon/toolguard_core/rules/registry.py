@@ -75,6 +75,11 @@ class Policy:
                 return level
         return self.otherwise
 
+    def declares(self, provider_id: str) -> bool:
+        """Whether a level is declared for the provider itself (its id or a group of it), not only the
+        ``otherwise`` fallback every other provider gets."""
+        return any(key == provider_id or provider_id in GROUPS.get(key, ()) for key, _ in self.levels)
+
     def condition(self, provider_id: str) -> str:
         for key, text in self.conditions:
             if key == provider_id or provider_id in GROUPS.get(key, ()):

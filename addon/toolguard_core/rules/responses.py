@@ -23,6 +23,7 @@ from typing import Any
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import normalise_model
 from toolguard_core.request import RESPONSES, RequestView
+from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.jsonvalues import arguments_problem, json_type
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
@@ -683,7 +684,8 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
     """Top-level fields: a chat body sent here, the shape of ``input``, state, output budget."""
     body = view.body
     if "messages" in body:
-        yield from (CHAT_BODY if "input" not in body else MESSAGES_WITH_INPUT).report(
+        yield from report_judged(
+            (CHAT_BODY if "input" not in body else MESSAGES_WITH_INPUT),
             view,
             "messages",
             "The body has `messages`, which the Responses API does not read; send the conversation as "
@@ -691,26 +693,32 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
         )
     value = body.get("input")
     if value is not None and not isinstance(value, str | list):
-        yield from INVALID_INPUT.report(
-            view, "input", f"`input` is a JSON {json_type(value)}; send a string or an array of input items."
+        yield from report_judged(
+            INVALID_INPUT,
+            view,
+            "input",
+            f"`input` is a JSON {json_type(value)}; send a string or an array of input items.",
         )
     for index, item in enumerate(_input_items(view)):
         if not isinstance(item, dict):
-            yield from INVALID_INPUT.report(
+            yield from report_judged(
+                INVALID_INPUT,
                 view,
                 f"input[{index}]",
                 f"input[{index}] is a JSON {json_type(item)}, not an item object; wrap text as "
                 '{"role": "user", "content": "..."}.',
             )
     if body.get("previous_response_id") and body.get("conversation"):
-        yield from STATE_CONFLICT.report(
+        yield from report_judged(
+            STATE_CONFLICT,
             view,
             "previous_response_id",
             "Both `previous_response_id` and `conversation` are set; keep one source of earlier turns "
             "(`conversation` for a stored conversation, `previous_response_id` to chain responses).",
         )
     if body.get("previous_response_id") and body.get("instructions"):
-        yield from PREVIOUS_WITH_INSTRUCTIONS.report(
+        yield from report_judged(
+            PREVIOUS_WITH_INSTRUCTIONS,
             view,
             "instructions",
             f"`instructions` is set together with `previous_response_id`; {view.provider.name} does not "
@@ -729,7 +737,8 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
                 and item_id
                 and not item.get("encrypted_content")
             ):
-                yield from STORED_REFERENCE.report(
+                yield from report_judged(
+                    STORED_REFERENCE,
                     view,
                     f"input[{index}]",
                     f"input[{index}] refers to stored item {item_id} but `store` is false, so nothing was "
@@ -737,7 +746,8 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
                 )
     limit = body.get("max_output_tokens")
     if isinstance(limit, int) and not isinstance(limit, bool) and limit < MIN_OUTPUT_TOKENS:
-        yield from MAX_OUTPUT_TOKENS.report(
+        yield from report_judged(
+            MAX_OUTPUT_TOKENS,
             view,
             "max_output_tokens",
             f"`max_output_tokens` is {limit}; the Responses API requires at least {MIN_OUTPUT_TOKENS}.",
@@ -784,13 +794,14 @@ def check_function_call_pairing(view: RequestView) -> Iterator[Finding]:
                     open_calls[oldest[1]].pop(0)
                     fix += f" (probably {oldest[1]}, called at input[{oldest[0]}] and not answered yet)"
                 fix += "."
-            yield from MISSING_CALL_ID.report(
-                view, f"{where}.call_id", f"{where} ({kind}) has {problem}; {fix}"
+            yield from report_judged(
+                MISSING_CALL_ID, view, f"{where}.call_id", f"{where} ({kind}) has {problem}; {fix}"
             )
             continue
         if kind == "function_call":
             if call_id in first_call:
-                yield from DUPLICATE_CALL_ID.report(
+                yield from report_judged(
+                    DUPLICATE_CALL_ID,
                     view,
                     f"{where}.call_id",
                     f"{where} reuses call_id {call_id}, first used at input[{first_call[call_id]}]; give every "
@@ -806,7 +817,8 @@ def check_function_call_pairing(view: RequestView) -> Iterator[Finding]:
             answered[call_id] = index
             continue
         if call_id in answered:
-            yield from DUPLICATE_OUTPUT.report(
+            yield from report_judged(
+                DUPLICATE_OUTPUT,
                 view,
                 f"{where}.call_id",
                 f"{where} answers {call_id} again (already answered at input[{answered[call_id]}]); keep one "
@@ -816,7 +828,8 @@ def check_function_call_pairing(view: RequestView) -> Iterator[Finding]:
         later = [site for site in call_sites.get(call_id, ()) if site > index and site not in answered_early]
         if later:
             answered_early.add(later[0])
-            yield from ORPHAN_OUTPUT.report(
+            yield from report_judged(
+                ORPHAN_OUTPUT,
                 view,
                 f"{where}.call_id",
                 f"{where} answers {call_id}, but its function_call comes later, at input[{later[0]}]. Move the "
@@ -825,7 +838,8 @@ def check_function_call_pairing(view: RequestView) -> Iterator[Finding]:
             continue
         if stateful:
             continue  # the call can be a stored item of previous_response_id / conversation
-        yield from ORPHAN_OUTPUT.report(
+        yield from report_judged(
+            ORPHAN_OUTPUT,
             view,
             f"{where}.call_id",
             f"{where} answers {call_id}, but no function_call item with that call_id comes before it and the "
@@ -836,7 +850,8 @@ def check_function_call_pairing(view: RequestView) -> Iterator[Finding]:
         for site in sites:
             if site in answered_early:
                 continue
-            yield from UNANSWERED_CALL.report(
+            yield from report_judged(
+                UNANSWERED_CALL,
                 view,
                 f"input[{site}].call_id",
                 f"input[{site}] calls {call_id} but no function_call_output with that call_id follows it. Add "
@@ -850,7 +865,8 @@ def _check_arguments(view: RequestView, where: str, item: dict[str, Any]) -> Ite
         return
     # A non-string breaks the documented type; a string that is not one object may still be accepted.
     rule = BAD_ARGUMENTS if isinstance(item.get("arguments"), str) else ARGUMENTS_NOT_STRING
-    yield from rule.report(
+    yield from report_judged(
+        rule,
         view,
         f"{where}.arguments",
         f"{where}.arguments {problem}; send one JSON object serialised as a string, e.g. '{{}}'.",
@@ -871,7 +887,8 @@ def check_items(view: RequestView) -> Iterator[Finding]:
         item_id = item.get("id")
         if isinstance(item_id, str) and item_id:
             if item_id in item_ids:
-                yield from DUPLICATE_ITEM_ID.report(
+                yield from report_judged(
+                    DUPLICATE_ITEM_ID,
                     view,
                     f"{where}.id",
                     f"{where} repeats item id {item_id} (first at input[{item_ids[item_id]}]); send each item "
@@ -881,7 +898,8 @@ def check_items(view: RequestView) -> Iterator[Finding]:
         kind = "message" if _is_message(item) else item.get("type")
         prefix = ID_PREFIXES.get(kind) if isinstance(kind, str) else None
         if prefix and isinstance(item_id, str) and item_id and not item_id.startswith(prefix):
-            yield from ITEM_ID_PREFIX.report(
+            yield from report_judged(
+                ITEM_ID_PREFIX,
                 view,
                 f"{where}.id",
                 f"{where} ({kind}) has id {item_id!r}, which does not begin with '{prefix}'; OpenAI expects "
@@ -898,7 +916,8 @@ def check_items(view: RequestView) -> Iterator[Finding]:
             and item_id.startswith("fc_")
             and not _reasoning_before(items, index)
         ):
-            yield from CALL_WITHOUT_REASONING.report(
+            yield from report_judged(
+                CALL_WITHOUT_REASONING,
                 view,
                 where,
                 f"{where} replays function_call {item_id} for reasoning model {view.model}, but no reasoning "
@@ -906,7 +925,8 @@ def check_items(view: RequestView) -> Iterator[Finding]:
                 "item before it, or omit the function_call's id.",
             )
     if items and isinstance(items[-1], dict) and items[-1].get("type") == "reasoning":
-        yield from REASONING_LAST.report(
+        yield from report_judged(
+            REASONING_LAST,
             view,
             f"input[{len(items) - 1}]",
             f"input[{len(items) - 1}] is a reasoning item with nothing after it; replay the message or "
@@ -951,13 +971,14 @@ def _check_message(view: RequestView, where: str, item: dict[str, Any]) -> Itera
             )
         else:
             fix = "use user, assistant, system or developer"
-        yield from INVALID_ROLE.report(view, f"{where}.role", f"{where} has role {role!r}: {fix}.")
+        yield from report_judged(INVALID_ROLE, view, f"{where}.role", f"{where} has role {role!r}: {fix}.")
         return
     content = item.get("content")
     if isinstance(content, str):
         return
     if not isinstance(content, list):
-        yield from INVALID_CONTENT.report(
+        yield from report_judged(
+            INVALID_CONTENT,
             view,
             f"{where}.content",
             f"{where} ({role}) has "
@@ -985,8 +1006,8 @@ def _check_message(view: RequestView, where: str, item: dict[str, Any]) -> Itera
             rule, fix = UNCONFIRMED_PART, "replayed assistant text is an output_text part"
         else:
             rule, fix = UNCONFIRMED_PART, f"a {role} message takes {', '.join(sorted(allowed))} parts"
-        yield from rule.report(
-            view, location, f"{location} has type {part_type!r} in a {role} message; {fix}."
+        yield from report_judged(
+            rule, view, location, f"{location} has type {part_type!r} in a {role} message; {fix}."
         )
 
 
@@ -997,7 +1018,8 @@ def _check_json_word(view: RequestView, items: list[Any]) -> Iterator[Finding]:
         return
     if any(_JSON_WORD.search(chunk) for chunk in _input_texts(view, items)):
         return
-    yield from JSON_WITHOUT_WORD.report(
+    yield from report_judged(
+        JSON_WITHOUT_WORD,
         view,
         "text.format",
         '`text.format` is json_object but no input message or `instructions` contains the word "json"; '
@@ -1045,4 +1067,4 @@ def check_tools(view: RequestView) -> Iterator[Finding]:
             )
         else:
             message = f"tools[{index}] is a function tool without a `name`; add the function's name."
-        yield from CHAT_STYLE_TOOL.report(view, f"tools[{index}].name", message)
+        yield from report_judged(CHAT_STYLE_TOOL, view, f"tools[{index}].name", message)
