@@ -143,11 +143,17 @@ class Arena:
 
     def put(self, job_id: int, body: bytes) -> int | None:
         """Copy ``body`` into a free region and return its offset; None when no region fits now."""
-        size = len(body)
+        start = self.reserve(job_id, len(body))
+        if start is not None:
+            self.map[start : start + len(body)] = body
+        return start
+
+    def reserve(self, job_id: int, size: int) -> int | None:
+        """Take a free region of ``size`` bytes for ``job_id`` (its body is copied in by the caller)
+        and return its offset; None when no region fits now."""
         start = self._place(size)
         if start is None:
             return None
-        self.map[start : start + size] = body
         self._regions.append((job_id, start, start + size))
         self._head = start + size
         return start
@@ -179,6 +185,26 @@ class Arena:
         self.reset()
         self.map.close()
         os.close(self.fd)
+
+
+#: Bodies at least this large are copied into the arena on a thread, with ``os.pwrite`` (which
+#: releases the interpreter lock while the kernel copies), not on the event loop: copying the
+#: million-tool-message request's 29 MB into the mapping held the loop about 70 ms, and small
+#: requests on other connections waited behind it (issue #12; py-spy: ``Validator._send`` →
+#: ``Arena.put``). Smaller bodies stay on the loop: a thread hop costs about what copying 4 MB does.
+THREADED_COPY_MIN_BYTES = 4 * 1024 * 1024
+
+
+def _copy_into(fd: int, body: bytes, start: int) -> None:
+    """Write ``body`` at ``start`` of the arena's memfd (``fd``: a duplicate this function closes, so
+    the file outlives an arena closed meanwhile and the number is never another file's)."""
+    try:
+        view = memoryview(body)
+        done = 0
+        while done < len(view):
+            done += os.pwrite(fd, view[done:], start + done)
+    finally:
+        os.close(fd)
 
 
 def _open_arena(size: int) -> Arena | None:
@@ -284,6 +310,11 @@ class Validator:
         self._arena: Arena | None = None
         # Jobs submitted while the first worker starts, sent once it is up (see submit).
         self._waiting: list[tuple[int, bytes | None, dict[str, object]]] = []
+        # A large body being copied into the arena on a thread (THREADED_COPY_MIN_BYTES), and the
+        # jobs sent after it, held so the worker gets jobs in order (it answers in order, and the
+        # arena releases regions in that order) and no region is taken while the copy runs.
+        self._copying = False
+        self._held: deque[tuple[WorkerProcess, int, bytes | None, dict[str, object]]] = deque()
         #: Bodies sent through the pipe because the arena was full or missing (tests read it).
         self.piped = 0
 
@@ -370,14 +401,65 @@ class Validator:
         return future
 
     def _send(self, proc: WorkerProcess, job_id: int, body: bytes | None, header: dict[str, object]) -> None:
-        assert proc.stdin is not None
+        if self._copying or self._held:
+            self._held.append((proc, job_id, body, header))
+            return
+        size = len(body or b"")
+        if self._arena is not None and body and size >= THREADED_COPY_MIN_BYTES:
+            start = self._arena.reserve(job_id, size)
+            if start is not None:
+                self._copying = True
+                copy = asyncio.get_running_loop().run_in_executor(
+                    None, _copy_into, os.dup(self._arena.fd), body, start
+                )
+                copy.add_done_callback(lambda done: self._copied(done, proc, job_id, body, start, header))
+                return
+        self._write_job(proc, job_id, body, header)
+
+    def _copied(
+        self,
+        copy: asyncio.Future[None],
+        proc: WorkerProcess,
+        job_id: int,
+        body: bytes,
+        start: int,
+        header: dict[str, object],
+    ) -> None:
+        """A large body is in the arena: send its job, then the jobs held behind it, in order."""
+        self._copying = False
+        if copy.cancelled() or job_id not in self._futures or proc is not self._proc:
+            pass  # shutting down, or its worker is gone: _fail_all failed the flow
+        elif proc.returncode is not None:
+            pass  # the worker died meanwhile: _read fails its flows
+        elif self._arena is not None:
+            if copy.exception() is None:
+                self._write_header(proc, job_id, {**header, "arena": [start, len(body)]})
+            else:  # the shared memory failed: the pipe still works
+                logger.warning("toolguard: could not copy a body to shared memory (%r)", copy.exception())
+                self.piped += 1
+                self._write_header(proc, job_id, header, body)
+        held, self._held = self._held, deque()
+        while held and not self._copying:
+            self._send(*held.popleft())
+        self._held.extend(held)  # behind the next large copy
+
+    def _write_job(
+        self, proc: WorkerProcess, job_id: int, body: bytes | None, header: dict[str, object]
+    ) -> None:
         size = len(body or b"")
         offset = self._arena.put(job_id, body) if self._arena is not None and body else None
         if offset is not None:
-            proc.stdin.write(encode_job(job_id, None, {**header, "arena": [offset, size]}))
+            self._write_header(proc, job_id, {**header, "arena": [offset, size]})
         else:
             self.piped += body is not None
-            proc.stdin.write(encode_job(job_id, body, header))
+            self._write_header(proc, job_id, header, body)
+
+    def _write_header(
+        self, proc: WorkerProcess, job_id: int, header: dict[str, object], body: bytes | None = None
+    ) -> None:
+        """Write the job to the worker (its body inline when not in the arena) and start its deadline."""
+        assert proc.stdin is not None
+        proc.stdin.write(encode_job(job_id, body, header))
         entry = self._futures.get(job_id)
         if entry is None:
             return
@@ -425,6 +507,7 @@ class Validator:
     def _fail_all(self, exc: Exception) -> None:
         futures, self._futures, self._pending_bytes = self._futures, {}, 0
         self._waiting = []
+        self._held.clear()  # their futures are failed below; a copy in flight keeps _copying set
         if self._arena is not None:
             self._arena.reset()
         for future, _size in futures.values():
