@@ -658,6 +658,14 @@ class Syncer:
         self._load_state()
         #: The spool's data_version when its learned tables last matched ``_agreed`` (None: unknown).
         self._learned_version: int | None = None
+        #: ``runs`` rows as last sent, by id. A run's row is written at its start and again with its
+        #: counts at its stop, under the same rowid, which the rowid high-water mark never sends again:
+        #: PostgreSQL kept every run's start (0 requests seen) and the team summary's "seen" block
+        #: said so. After a restart every run row is compared (and sent) once more; the upsert
+        #: absorbs it.
+        self._runs_sent: dict[Any, tuple[Any, ...]] = {}
+        self._runs_version: int | None = None  # data_version when runs last matched _runs_sent
+        self._runs_read_version: int | None = None  # data_version of the last read of runs
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._conn: Any = None
@@ -786,7 +794,10 @@ class Syncer:
         src = self._src
         try:
             changed = self._changed_learned(src)
-            self.pending = pending_rows(src, self._appended, self._after) + sum(map(len, changed.values()))
+            runs = self._changed_runs(src)
+            self.pending = (
+                pending_rows(src, self._appended, self._after) + sum(map(len, changed.values())) + len(runs)
+            )
             pull = time.monotonic() >= self._next_pull
             if not self.pending and not pull:
                 return
@@ -808,8 +819,53 @@ class Syncer:
                     self._after[table] = last
                 self._save_state()
             self._push_learned(changed)
+            self._push_runs(runs)
         finally:
             src.rollback()  # ends the read transaction, so the spool's WAL can be checkpointed
+
+    # ------------------------------------------------------------------ runs updated in place
+
+    def _changed_runs(self, src: sqlite3.Connection) -> list[tuple[Any, ...]]:
+        """The spool's ``runs`` rows that differ from what was last sent (new runs, and runs whose row
+        the proxy wrote again with its counts). Read only when the spool's data_version moved."""
+        version = src.execute("PRAGMA data_version").fetchone()[0]
+        if version == self._runs_version:
+            return []
+        available = _source_columns(src, "runs")
+        if not available:
+            self._runs_version = version
+            return []
+        columns = self._runs_columns(available)
+        names = ", ".join(f'"{c.name}"' for c in columns)
+        rows = [tuple(r) for r in src.execute(f'SELECT {names} FROM "runs"')]
+        self._runs_read_version = version
+        return [row for row in rows if self._runs_sent.get(row[0]) != row]
+
+    def _runs_columns(self, available: set[str]) -> list[Column]:
+        """The runs columns both sides know, its key (``id``) first."""
+        table = self.schema.table("runs")
+        return sorted((c for c in table.columns if c.name in available), key=lambda c: c.name != "id")
+
+    def _push_runs(self, rows: list[tuple[Any, ...]]) -> None:
+        """Upsert the changed runs rows (last write wins: a run is one proxy's, its last row the truth)."""
+        if rows:
+            table = self.schema.table("runs")
+            columns = self._runs_columns(_source_columns(self._src, "runs"))  # type: ignore[arg-type]
+            statement = _upsert_sql(
+                table,
+                columns,
+                sql.SQL("VALUES ({})").format(sql.SQL(", ").join(sql.Placeholder() * len(columns))),
+            )
+            with self._conn.transaction(), self._conn.cursor() as cursor:
+                cursor.executemany(
+                    statement,
+                    [[_coerce(v, c) for v, c in zip(row, columns, strict=True)] for row in rows],
+                )
+            for row in rows:
+                self._runs_sent[row[0]] = row
+            self.synced += len(rows)
+            self.pending = max(0, self.pending - len(rows))
+        self._runs_version = self._runs_read_version
 
     # ------------------------------------------------------------------ the learned tables, per key
 
