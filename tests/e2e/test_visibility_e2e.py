@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.answers import ANTHROPIC_529, OPENAI_401, OPENAI_429, OPENAI_NOT_JSON
 from support.scripted import ANTHROPIC_UNANSWERED, anthropic_error
 from support.upstream import Reply, completion, orphan_error
 
@@ -33,47 +34,6 @@ ORPHAN_RULE = "sequence.orphan-tool-message"
 USER = {"role": "user", "content": "What is 3 * 12?"}
 ORPHAN = [USER, {"role": "tool", "tool_call_id": "call_Fo6YPd3EALEdfPLMbfr4BTKf", "content": "36"}]
 
-# OpenAI's 429 (TPM), quoted in TheR1D/shell_gpt#653.
-OPENAI_429 = {
-    "error": {
-        "message": (
-            "Request too large for gpt-4o in organization org-78asdf87asdf9aaa8976 on tokens per min (TPM): "
-            "Limit 30000, Requested 31538. The input or output tokens must be reduced in order to run "
-            "successfully. Visit https://platform.openai.com/account/rate-limits to learn more."
-        ),
-        "type": "tokens",
-        "param": None,
-        "code": "rate_limit_exceeded",
-    }
-}
-# OpenAI's 401 (popjane/free_chatgpt_api#3).
-OPENAI_401 = {
-    "error": {
-        "message": (
-            "Incorrect API key provided: sk-PMafP***************************************E873. You can find "
-            "your API key at https://platform.openai.com/account/api-keys."
-        ),
-        "type": "invalid_request_error",
-        "param": None,
-        "code": "invalid_api_key",
-    }
-}
-# OpenAI's answer to a body that is not JSON (rules/body.py, body.not-json's predicted text).
-OPENAI_NOT_JSON = {
-    "error": {
-        "message": (
-            "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your "
-            "HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid "
-            "JSON. If you have trouble figuring out how to fix this, please contact us through our help "
-            "center at help.openai.com.)"
-        ),
-        "type": "invalid_request_error",
-        "param": None,
-        "code": None,
-    }
-}
-# Anthropic's 529 (anthropics/claude-code#3572; https://docs.anthropic.com/en/api/errors).
-ANTHROPIC_529 = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
 CALL_ID = "toolu_01AbmHJypDhKqBF7NKdRPJ6d"
 ANTHROPIC_BROKEN = [
     {"role": "user", "content": "What is the weather in Paris? Use the tool."},
