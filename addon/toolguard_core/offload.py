@@ -427,11 +427,10 @@ class Validator:
     ) -> None:
         """A large body is in the arena: send its job, then the jobs held behind it, in order."""
         self._copying = False
-        if copy.cancelled() or job_id not in self._futures or proc is not self._proc:
-            pass  # shutting down, or its worker is gone: _fail_all failed the flow
-        elif proc.returncode is not None:
-            pass  # the worker died meanwhile: _read fails its flows
-        elif self._arena is not None:
+        # Shutting down, or its worker gone or dying: _fail_all (or _read, at the worker's end)
+        # fails the flow, so there is nothing to send.
+        sendable = not copy.cancelled() and job_id in self._futures and proc is self._proc
+        if sendable and proc.returncode is None and self._arena is not None:
             if copy.exception() is None:
                 self._write_header(proc, job_id, {**header, "arena": [start, len(body)]})
             else:  # the shared memory failed: the pipe still works
