@@ -267,8 +267,12 @@ def test_a_worker_killed_during_a_large_copy_fails_its_flows_and_the_next_worker
             for future in (first, held):
                 with pytest.raises(WorkerUnavailable):
                     await asyncio.wait_for(future, 30)
-            while validator._copying:  # the copy thread finishes on its own
-                await asyncio.sleep(0.01)
+
+            async def copy_finished() -> None:  # the copy thread finishes on its own
+                while validator._copying:
+                    await asyncio.sleep(0.01)
+
+            await asyncio.wait_for(copy_finished(), 30)
             with pytest.raises(WorkerUnavailable, match="restarting"):
                 validator.submit(BODY, HEADER)
             assert validator._starting is not None
