@@ -5,6 +5,7 @@
     .venv/bin/python scripts/eval_causes.py                       # once, at the end: dev and heldout
     .venv/bin/python scripts/eval_causes.py --corpus other.jsonl  # extra corpus files (repeatable)
     .venv/bin/python scripts/eval_causes.py --dev-only --probe    # plus the fresh probe set
+    .venv/bin/python scripts/eval_causes.py --dev-only --probe --breakdown  # what kind goes unnamed
 
 Probe set: ``tests/data/corpus/probe-causes.jsonl`` holds real error texts from public threads that
 are in neither corpus split (checked by text when they were collected), each labelled with a cause.
@@ -157,6 +158,41 @@ def report(rows: list[Row], *, show_misses: bool) -> None:
                     print(f"    MISS {row.id} [{row.provider}] {row.label} -> {got}: {head}")
 
 
+def _language(text: str) -> str:
+    """``cjk`` when the text has Chinese/Japanese/Korean characters, else ``latin``."""
+    return "cjk" if re.search(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", text) else "latin"
+
+
+def _length(text: str) -> str:
+    n = len(text)
+    return "<80" if n < 80 else "80-300" if n < 300 else ">=300"
+
+
+def breakdown(rows: list[Row]) -> None:
+    """What kind of development/probe rejection no tier names, by parser shape, status, provider,
+    language and length: the held-out misses are likely of the same kinds, not the same sentences.
+    Never given held-out rows (see ``main``)."""
+    missed: list[tuple[Row, str]] = []
+    for row in rows:
+        if row.split not in _INSPECTABLE or row.label == UNKNOWN:
+            continue
+        error = parse_error(row.body, status=row.status)
+        if recognise_error(error, provider=row.provider, status=row.status) is None:
+            missed.append((row, error.shape if error is not None else "none"))
+    print(f"\n== unnamed development/probe rows: {len(missed)}")
+    axes = {
+        "shape": lambda r, shape: shape,
+        "status": lambda r, shape: str(r.status),
+        "provider": lambda r, shape: str(r.provider),
+        "language": lambda r, shape: _language(r.body),
+        "length": lambda r, shape: _length(r.body),
+        "label": lambda r, shape: r.label,
+    }
+    for axis, key in axes.items():
+        counts = Counter(key(row, shape) for row, shape in missed)
+        print(f"  by {axis}: " + ", ".join(f"{k} {n}" for k, n in counts.most_common()))
+
+
 def _table(results: list[tuple[Row, Recognition | None]]) -> None:
     classes: dict[str, list[tuple[Row, Recognition | None]]] = defaultdict(list)
     for item in results:
@@ -179,6 +215,9 @@ def main() -> None:
     parser.add_argument(
         "--probe", action="store_true", help="also measure the probe set (probe-causes.jsonl)"
     )
+    parser.add_argument(
+        "--breakdown", action="store_true", help="classify the unnamed development/probe rows (needs --dev-only)"
+    )
     args = parser.parse_args()
     paths = sorted(ROOT.glob(CORPUS_GLOB)) + list(args.corpus)
     rows = list(load_rows(paths, dev_only=args.dev_only))
@@ -188,6 +227,8 @@ def main() -> None:
         rows.extend(load_probe())
     print(f"corpus files: {', '.join(str(p) for p in paths) or '(none)'}; legacy: {not args.no_legacy}")
     report(rows, show_misses=args.show_misses)
+    if args.breakdown and args.dev_only:
+        breakdown(rows)
 
 
 if __name__ == "__main__":
