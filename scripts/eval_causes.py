@@ -216,7 +216,9 @@ def main() -> None:
         "--probe", action="store_true", help="also measure the probe set (probe-causes.jsonl)"
     )
     parser.add_argument(
-        "--breakdown", action="store_true", help="classify the unnamed development/probe rows (needs --dev-only)"
+        "--breakdown",
+        action="store_true",
+        help="classify the unnamed development/probe rows (needs --dev-only)",
     )
     args = parser.parse_args()
     paths = sorted(ROOT.glob(CORPUS_GLOB)) + list(args.corpus)

@@ -3828,8 +3828,44 @@ def _s(
     return cause_id, Wording(provider=provider, pattern=_re(pattern), source=source, example=example, **kw)  # type: ignore[arg-type]
 
 
+#: Output-budget parameters under their providers' names (OpenAI, Gemini/Qianfan, TGI, Ollama).
+_MAX_TOKEN_PARAMS = (
+    "max_tokens",
+    "max_completion_tokens",
+    "max_output_tokens",
+    "max_new_tokens",
+    "num_predict",
+)
+#: Parameters a bound in numbers can be about: the sampling knobs and the output budget. A bound on
+#: a name outside this list is not claimed (it may be a limit of something the request does not set).
+_BOUNDED_PARAMS = (
+    *_MAX_TOKEN_PARAMS, "temperature", "top_p", "top_k", "min_p", "presence_penalty", "frequency_penalty",
+    "repetition_penalty", "seed", "top_logprobs", "n",
+)  # fmt: skip
+
+
+def _bounded_params(names: Iterable[str]) -> str:
+    """An alternation of parameter names in any spelling providers print them: ``frequency_penalty``,
+    ``frequencyPenalty``, ``Frequency penalty`` (the patterns are case-insensitive); longest first."""
+    return "|".join(name.replace("_", "[ _]?") for name in sorted(names, key=len, reverse=True))
+
+
 #: Structural recognisers, ranked: (cause id, wording). The first that matches wins.
 STRUCTURAL: tuple[tuple[str, Wording], ...] = (
+    # Round 4 (docs/errors.md "Generalisation"): "<model> is not supported" names a model the server
+    # does not serve, not a parameter: before the generic "<x> is not supported" family, which read
+    # "Model" as a rejected parameter. Written from the development row's sentence, generalised to the
+    # forms that quote the model id; a model "not supported for tools/vision/..." is a capability, left
+    # to the capability families.
+    _s(
+        "cause.model-not-found",
+        "generic",
+        r"(?:\b(?:the )?(?:requested )?model(?: {Q}(?P<model>[\w./:@-]{1,200}){Q})?|\bthe {Q}(?P<model2>[\w./:@-]{1,200}){Q}"
+        r" model) (?:is|was) not supported(?= ?(?:[.,;:!\"'}\])]|$|for this request\b|when using\b))",
+        "https://github.com/anomalyco/opencode/issues/34048",
+        "The requested model is not supported.",
+        no_constraint=True,
+    ),
     # A model or deployment the upstream does not have, in phrasings that would otherwise read as a path
     # problem (Azure's deployment, OpenRouter's "No endpoints found for <model>").
     _s(
@@ -4232,6 +4268,26 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "Expected last role User or Tool (or Assistant with prefix True) for serving but got assistant",
         no_constraint=True,
     ),
+    # Round 4: a model that exists but not on this API ("does not support the /v1/completions API",
+    # Volcengine's "the requested model <id> does not support this api"): the endpoint, not a field.
+    _s(
+        "cause.wrong-endpoint",
+        "generic",
+        r"\bmodel {Q}?(?P<model>[\w./:@-]{1,200}){Q}? does not support (?:this|the|that) (?:/?v\d/[\w/]{1,40} )?api\b",
+        "https://github.com/danny-avila/LibreChat/issues/2005",
+        "The model mistral-xxx does not support the /v1/completions API",
+        no_constraint=True,
+    ),
+    # Round 4: the path does not take a POST (a base URL for another API, a UI route), in the words of
+    # the HTTP status (RFC 9110 §15.5.6), printed as text when the status itself is not at hand.
+    _s(
+        "cause.wrong-endpoint",
+        "generic",
+        r"\bmethod not allowed\b|\b405 Not Allowed\b",
+        "https://github.com/vllm-project/vllm/issues/7463",
+        "openai.APIStatusError: Error code: 405 - {'detail': 'Method Not Allowed'}",
+        no_constraint=True,
+    ),
     # A model served on another operation/API than the one called (Azure's OperationNotSupported, a
     # generate-only/chat-only model): the endpoint is wrong for the model, not the request's fields.
     _s(
@@ -4408,6 +4464,24 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "https://github.com/truefoundry/models/pull/944",
         "deepinfra error: Tool calling is not supported for model: mistralai/Mistral-Small-24B-Instruct-2501",
     ),
+    # Round 4: a parameter's bounds said with numbers, whatever the sentence around them (Qianfan's
+    # "<param> range is [2, 4096]", DashScope's "Range of <param> should be [1, 8192]", GigaChat's
+    # "must be in range (0, +inf)", Anthropic's "range: -1 or 0..1", vLLM's "must be at least 1").
+    # The parameter must be one a request carries (any spelling: "Frequency penalty", frequencyPenalty),
+    # so a bound on anything else names nothing. The output budget's upper bound first: its own cause.
+    _s(
+        "cause.max-tokens-too-large",
+        "generic",
+        r"\b(?P<param>"
+        + _bounded_params(_MAX_TOKEN_PARAMS)
+        + r"){Q} (?:range is|should be (?:in|within|between))"
+        r" ?[\[(]|\bRange of {Q}(?P<param2>" + _bounded_params(_MAX_TOKEN_PARAMS) + r"){Q} (?:should|must) be"
+        r" (?:in |within |between )?[\[(]",
+        "https://github.com/QuantumNous/new-api/issues/353",
+        "错误：parameter check failed, max_output_tokens range is [2, 2048]",
+        # A bound says which values are refused, not that the key is: nothing to learn from it.
+        no_constraint=True,
+    ),
     # Upper bounds on the output budget before the context window (both say "maximum").
     _s(
         "cause.max-tokens-too-large",
@@ -4417,6 +4491,22 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         r"valid range|out of range|maximum allowed)",
         "https://github.com/anthropics/claude-code/issues/24451",
         "max_tokens: 128001 > 64000, which is the maximum allowed number of output tokens for claude-opus-4-5-20251101",
+    ),
+    _s(
+        "cause.param-value-unsupported",
+        "generic",
+        r"\b(?P<param>"
+        + _bounded_params(_BOUNDED_PARAMS)
+        + r"){Q}:? (?:range is|range:|should be (?:in|within|"
+        r"between)|must be (?:in|within|between)(?: the)?(?: range)?|must satisfy|must be at (?:least|most) -?\d|"
+        r"must be (?:>=|<=|>|<) ?-?\d|must be (?:greater|less) than(?: or equal to)? -?\d)|\bRange of "
+        r"{Q}(?P<param2>"
+        + _bounded_params(_BOUNDED_PARAMS)
+        + r"){Q} (?:should|must) be (?:in |within |between )?[\[(]",
+        "https://github.com/ai-forever/gigachain/issues/237",
+        '{"status":422,"message":"Invalid params: temperature must be in range (0, +inf)"}',
+        # A bound says which values are refused, not that the key is: nothing to learn from it.
+        no_constraint=True,
     ),
     _s(
         "cause.context-length-exceeded",
@@ -4436,6 +4526,18 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         r"\bmust have (?:either )?(?:content|text) or tool_calls\b|\bmessage\b[^.;]{0,60}?\bmust not be empty\b",
         "https://github.com/langchain-ai/langgraph/issues/3939",
         "GenerateContentRequest.contents[3].parts: contents.parts must not be empty.",
+    ),
+    # Round 4: the first turn must be the user's (Bedrock Converse, Anthropic, Gemini): a role-order
+    # rule in other words than "alternate".
+    _s(
+        "cause.role-order",
+        "bedrock",
+        r"\b(?:conversation|messages?|chat history|contents?)\b[^.;]{0,30}?\b(?:must|should) (?:start|begin) with "
+        r"(?:a |an |the )?{Q}?user{Q}? (?:message|role|turn)\b|\bfirst (?:non-system )?message must be (?:a |an |from "
+        r"the )?{Q}?user{Q}?",
+        "https://github.com/langgenius/dify/issues/12340",
+        "[bedrock] Error: ValidationException: A conversation must start with a user message. Try again with a "
+        "conversation that starts with a user message.",
     ),
     _s(
         "cause.role-order",
@@ -4464,6 +4566,19 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "https://github.com/decolua/9router/issues/2268",
         "Validation: Unsupported parameter(s): thinking",
         names_parameters=True,
+    ),
+    # Round 4: a rejected value followed by the list the server takes ("invalid <param>: <value>
+    # (allowed: a, b)"): a value, whichever provider words the rest.
+    _s(
+        "cause.param-value-unsupported",
+        "minimax",
+        r"\binvalid {Q}?(?P<param>"
+        + _NAME
+        + r"){Q}?: {Q}?(?P<value>[^\s'\"`\\]{1,60}){Q}? \((?:allowed|supported|"
+        r"valid|expected)(?: values?)?:",
+        "https://github.com/HenriGrimm/Minnow/issues/364",
+        'Error from provider (MiniMax): invalid params, invalid thinking.type: "enabled" (allowed: adaptive, disabled)'
+        " (2013)",
     ),
     _s(
         "cause.param-value-unsupported",
@@ -4595,6 +4710,8 @@ _STATUS_SOURCES: Mapping[int, tuple[str, str]] = {
     402: ("cause.quota", _RFC + "402-payment-required"),
     403: ("cause.auth", _RFC + "403-forbidden"),
     404: ("cause.wrong-endpoint", _RFC + "404-not-found"),
+    # The server does not take a POST at this path: a base URL or route for another API.
+    405: ("cause.wrong-endpoint", _RFC + "405-method-not-allowed"),
     413: ("cause.context-length-exceeded", _RFC + "413-content-too-large"),
     429: ("cause.rate-limit", "https://www.rfc-editor.org/rfc/rfc6585#section-4"),
     500: ("cause.server-error", _RFC + "500-internal-server-error"),
@@ -4921,6 +5038,7 @@ def _param_name(raw: str) -> str:
     """``'presencePenalty'``/``body.top_p`` -> ``presence_penalty``/``top_p`` (request spelling)."""
     name = raw.strip().strip("'\"`")
     name = name.removeprefix("body.")
+    name = _WS.sub("_", name)  # "Frequency penalty", "tool choice": the request's snake_case
     if "_" not in name and "." not in name and "[" not in name:
         name = _CAMEL.sub(r"_\1", name).lower()
     return name
