@@ -6,6 +6,7 @@ generalise rather than to fit (docs/errors.md "Generalisation"):
   for a parameter a request carries in any spelling; the output budget's upper bound is its own cause;
 * a rejected value followed by the list the server takes ("invalid <param>: <v> (allowed: a, b)");
 * a conversation that must start with a user message (role order in other words than "alternate");
+* a cap on requests in flight ("Concurrency limit exceeded", "Too many concurrent requests");
 * "<model> is not supported" (a model the server does not serve, not a parameter named "model");
 * a model that exists but not on this API, and a path that does not take a POST ("Method Not
   Allowed" as text; the status tier takes 405 alone, RFC 9110).
@@ -90,6 +91,14 @@ ROWS = [
         'Request Failed: 400 {"error":{"message":"Model is not supported for this request.","code":'
         '"model_not_supported","param":"model","type":"invalid_request_error"}}',
         "cause.model-not-found", None, "generic", "message"),
+    # A cap on requests in flight (a relay pooling accounts, a relay's own limiter).
+    Row("https://github.com/Wei-Shaw/sub2api/issues/3821", 429,
+        '{\n  "error": {\n    "message": "Concurrency limit exceeded for user, please retry later",\n    "type": '
+        '"rate_limit_error"\n  },\n  "type": "error"\n}',
+        "cause.rate-limit", None, "anthropic", "code"),
+    Row("https://github.com/Wei-Shaw/claude-relay-service/pull/773", 429,
+        "429 Too many concurrent requests. Limit: 1 concurrent requests",
+        "cause.rate-limit", None, "generic", "message"),
     # A model on the wrong API; a path that does not take a POST (text, and the status alone).
     Row("https://github.com/danny-avila/LibreChat/issues/2005", 400,
         "The model mistral-xxx does not support the /v1/completions API",

@@ -3985,6 +3985,16 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "You exceeded your current quota, please check your plan and billing details. For more information on this "
         "error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.",
     ),
+    # Round 4: a cap on requests in flight rather than per minute (relays pooling accounts, gateways).
+    _s(
+        "cause.rate-limit",
+        "generic",
+        r"\bconcurren(?:cy|t requests?)(?: limit)?\b[^.;]{0,30}?\b(?:exceeded|reached|too many)\b|"
+        r"\btoo many concurrent (?:requests|connections|calls)\b",
+        "https://github.com/Wei-Shaw/sub2api/issues/3821",
+        '{"error": {"message": "Concurrency limit exceeded for user, please retry later", "type": '
+        '"rate_limit_error"}, "type": "error"}',
+    ),
     # A retry delay in seconds is a limiter's answer (LiteLLM's router cooling its deployments down,
     # gateways pacing pooled accounts).
     _s(
