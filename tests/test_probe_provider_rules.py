@@ -79,7 +79,12 @@ def test_round_four_probe_is_unseen_by_thread_and_text() -> None:
     """Round 4's probe shares no thread with any earlier probe file (the cause probe included) and no
     error text with the corpus or an earlier probe."""
     fresh = read_jsonl(ROUND_4)
-    earlier = [row for path in sorted(CORPUS_DIR.glob("probe-*.jsonl")) if path != ROUND_4 for row in read_jsonl(path)]
+    earlier = [
+        row
+        for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
+        if path != ROUND_4
+        for row in read_jsonl(path)
+    ]
     earlier_threads = {_key(r.get("thread") or r.get("source") or "") for r in earlier}
     assert [r["id"] for r in fresh if _key(r["thread"]) in earlier_threads] == []
     seen = {_text(r.get("body")) for r in [*load_failures(), *earlier]}
