@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import OPENAI_ROLES
 from toolguard_core.request import RequestView
+from toolguard_core.rules.policy import provider_id
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 MISSING = define(
@@ -130,6 +131,58 @@ MISSING_CONTENT = define(
 
 CONTENT_REQUIRED_ROLES = frozenset({"system", "developer", "user", "tool"})
 
+ASSISTANT_EMPTY = define(
+    "messages.assistant-empty",
+    Severity.ERROR,
+    "An assistant message with neither content nor tool calls (an empty turn replayed from the history): "
+    "Mistral refuses it, and llama-server refuses one without a `content` key.",
+    policy=policy(
+        error=("mistral", "llama.cpp"),
+        conditions={
+            "mistral": "content missing, null or empty",
+            "llama.cpp": "no `content` key (null is taken)",
+        },
+    ),
+    predicts=(
+        PredictedError(
+            provider="mistral",
+            text=(
+                '{"object":"error","message":"Assistant message must have either content or tool_calls, but not '
+                'none.","type":"invalid_request_error","param":null,"code":null}'
+            ),
+            source="https://github.com/solbrowse/extension/issues/16",
+        ),
+        PredictedError(
+            # common/chat.cpp raises it for an assistant message that carries neither key (it tests the
+            # keys' presence, so `"content": null` passes); bytebot-ai/bytebot#135 quotes it via LiteLLM.
+            provider="llama.cpp",
+            text="Assistant message must contain either 'content' or 'tool_calls'!",
+            source="code [LCPP] common/chat.cpp",
+        ),
+    ),
+    example={
+        "model": "mistral-large-latest",
+        "messages": [
+            {"role": "user", "content": "Summarise the file."},
+            {"role": "assistant", "content": ""},
+            {"role": "user", "content": "Go on."},
+        ],
+    },
+    example_url="https://api.mistral.ai/v1/chat/completions",
+    fixed={
+        "model": "mistral-large-latest",
+        "messages": [
+            {"role": "user", "content": "Summarise the file."},
+            {"role": "user", "content": "Go on."},
+        ],
+    },
+    notes=(
+        "An empty assistant turn comes from a model that answered with reasoning only or nothing; drop it "
+        "from the history (or keep its text). OpenAI takes an empty string, so other providers are not "
+        "flagged. Mistral's validator reads the content's truthiness, so an empty string counts as none."
+    ),
+)
+
 
 @check
 def check_messages_shape(view: RequestView) -> Iterator[Finding]:
@@ -178,9 +231,27 @@ def check_messages_shape(view: RequestView) -> Iterator[Finding]:
                 detail = f"{view.provider.name} accepts {', '.join(sorted(roles))}."
             yield from UNKNOWN_ROLE.report(view, f"{where}.role", f"{where} has role {role!r}; {detail}")
             continue
-        if role in CONTENT_REQUIRED_ROLES and message.get("content") is None:
+        if role == "assistant":
+            yield from _check_assistant_empty(view, where, message)
+        elif role in CONTENT_REQUIRED_ROLES and message.get("content") is None:
             yield from MISSING_CONTENT.report(
                 view,
                 f"{where}.content",
                 f"{where} ({role}) has no content; {role} messages need a string or an array of parts.",
             )
+
+
+def _check_assistant_empty(view: RequestView, where: str, message: dict[str, object]) -> Iterator[Finding]:
+    """An assistant turn with nothing in it: no tool calls and no content (llama-server reads the key's
+    presence; Mistral an empty value too)."""
+    if message.get("tool_calls") or message.get("function_call"):
+        return
+    content = message.get("content")
+    empty = "content" not in message if provider_id(view) == "llama.cpp" else content in (None, "", [])
+    if empty:
+        yield from ASSISTANT_EMPTY.report(
+            view,
+            f"{where}.content",
+            f"{where} is an assistant message with no content and no tool calls; {view.provider.name} refuses "
+            "it. Drop the empty turn from the history, or give it its text.",
+        )
