@@ -872,7 +872,9 @@ MOONSHOT = ProviderProfile(
     id="moonshot",
     name="Moonshot AI (Kimi)",
     base_url="https://api.moonshot.ai/v1",
-    chat_paths=_OPENAI_CHAT,
+    # Kimi Code's OpenAI-compatible base is https://api.kimi.com/coding/v1 (kimi-code#2661's provider,
+    # jiuwenswarm#3942's configuration), so its chat path is /coding/v1/chat/completions.
+    chat_paths=(*_OPENAI_CHAT, "/coding/v1/chat/completions"),
     ranges=_warn(OPENAI_RANGES, "inf"),
     families=MOONSHOT_FAMILIES,
     # api.kimi.com: Kimi Code's Anthropic-compatible endpoint (https://api.kimi.com/coding/v1/messages).
