@@ -691,8 +691,10 @@ def _check_tail(
                 view,
                 f"messages[{index}].role",
                 f"messages[{index}] is an assistant message at the end (a prefill); llama.cpp turns "
-                f"enable_thinking on for {view.model}'s template and then refuses a prefill. End with a user "
-                'message, or send chat_template_kwargs: {"enable_thinking": false}.',
+                f"enable_thinking on for {view.model}'s template and then refuses a prefill (llama-server since its "
+                "enable_thinking prefill check, ggml-org/llama.cpp#15404; recent builds still refuse it, "
+                "opencode#27920). End with a user message, or send chat_template_kwargs: "
+                '{"enable_thinking": false}.',
             )
         return
     if last.get("tool_calls") or last.get("prefix") is True:

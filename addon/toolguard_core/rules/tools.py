@@ -1155,11 +1155,16 @@ def _check_root(view: RequestView, location: str, name: str, parameters: Any) ->
         got = parameters.get("type") if isinstance(parameters, dict) else type(parameters).__name__
         # vLLM needs a dict but accepts any schema in it (its policy's condition).
         if not (provider_id(view) == "vllm" and isinstance(parameters, dict)):
+            since = (
+                " LM Studio validates tool schemas since 0.3.29 (earlier releases took this; current ones refuse it)."
+                if provider_id(view) == "lmstudio"
+                else ""
+            )
             yield from PARAMETERS_NOT_OBJECT.report(
                 view,
                 location,
                 f"Function {name!r}: parameters must be a JSON Schema with type 'object' (got {got!r}). Wrap the "
-                "arguments as {'type': 'object', 'properties': {...}}.",
+                "arguments as {'type': 'object', 'properties': {...}}." + since,
             )
         return
     for key in ROOT_COMBINATORS:
