@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import OPENAI_ROLES
 from toolguard_core.request import RequestView
-from toolguard_core.rules.policy import provider_id
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 MISSING = define(
@@ -131,18 +130,14 @@ MISSING_CONTENT = define(
 
 CONTENT_REQUIRED_ROLES = frozenset({"system", "developer", "user", "tool"})
 
-ASSISTANT_EMPTY = define(
-    "messages.assistant-empty",
+ASSISTANT_EMPTY_TEXT = define(
+    "messages.assistant-empty-text",
     Severity.ERROR,
-    "An assistant message with neither content nor tool calls (an empty turn replayed from the history): "
-    "Mistral refuses it, and llama-server refuses one without a `content` key.",
-    policy=policy(
-        error=("mistral", "llama.cpp"),
-        conditions={
-            "mistral": "content missing, null or empty",
-            "llama.cpp": "no `content` key (null is taken)",
-        },
-    ),
+    "An assistant message whose content is an empty string (or empty list) and which has no tool calls: "
+    "Mistral reads the content's truthiness and refuses it as a message with neither.",
+    # A null or missing content is shape.empty-assistant-message (every provider); this rule is the empty
+    # string OpenAI takes and Mistral does not.
+    policy=policy(error=("mistral",)),
     predicts=(
         PredictedError(
             provider="mistral",
@@ -151,13 +146,6 @@ ASSISTANT_EMPTY = define(
                 'none.","type":"invalid_request_error","param":null,"code":null}'
             ),
             source="https://github.com/solbrowse/extension/issues/16",
-        ),
-        PredictedError(
-            # common/chat.cpp raises it for an assistant message that carries neither key (it tests the
-            # keys' presence, so `"content": null` passes); bytebot-ai/bytebot#135 quotes it via LiteLLM.
-            provider="llama.cpp",
-            text="Assistant message must contain either 'content' or 'tool_calls'!",
-            source="code [LCPP] common/chat.cpp",
         ),
     ),
     example={
@@ -177,9 +165,9 @@ ASSISTANT_EMPTY = define(
         ],
     },
     notes=(
-        "An empty assistant turn comes from a model that answered with reasoning only or nothing; drop it "
-        "from the history (or keep its text). OpenAI takes an empty string, so other providers are not "
-        "flagged. Mistral's validator reads the content's truthiness, so an empty string counts as none."
+        "An empty assistant turn comes from a model that answered with reasoning only or nothing (a chat "
+        "UI's second question, solbrowse/extension#16); drop it from the history. OpenAI takes an empty "
+        "string, so other providers are not flagged."
     ),
 )
 
@@ -242,16 +230,13 @@ def check_messages_shape(view: RequestView) -> Iterator[Finding]:
 
 
 def _check_assistant_empty(view: RequestView, where: str, message: dict[str, object]) -> Iterator[Finding]:
-    """An assistant turn with nothing in it: no tool calls and no content (llama-server reads the key's
-    presence; Mistral an empty value too)."""
-    if message.get("tool_calls") or message.get("function_call"):
+    """An assistant turn whose content is empty text and which calls no tool (a null content is
+    shape.empty-assistant-message's)."""
+    if message.get("tool_calls") or message.get("function_call") or message.get("content") not in ("", []):
         return
-    content = message.get("content")
-    empty = "content" not in message if provider_id(view) == "llama.cpp" else content in (None, "", [])
-    if empty:
-        yield from ASSISTANT_EMPTY.report(
-            view,
-            f"{where}.content",
-            f"{where} is an assistant message with no content and no tool calls; {view.provider.name} refuses "
-            "it. Drop the empty turn from the history, or give it its text.",
-        )
+    yield from ASSISTANT_EMPTY_TEXT.report(
+        view,
+        f"{where}.content",
+        f"{where} is an assistant message with empty content and no tool calls; {view.provider.name} refuses "
+        "it. Drop the empty turn from the history, or give it its text.",
+    )
