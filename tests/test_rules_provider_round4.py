@@ -108,6 +108,21 @@ CASES = [
         req("gemini-2.5-flash", frequency_penalty=0.2),
         [("params.rejected-by-provider", E, "frequency_penalty")],
     ),
+    # GLM's API refuses a history without the user's turn (zhipuai-sdk-python-v4#14, opencode#2557).
+    (
+        "zhipu-no-user-message",
+        "zhipu",
+        req(
+            "glm-4",
+            {"role": "system", "content": "你是一个专业的工具调用助手"},
+            {"role": "assistant", "content": "", "tool_calls": [CALL]},
+            {"role": "tool", "tool_call_id": CALL["id"], "content": '{"success":true}'},
+            tools=[TOOL],
+        ),
+        [("roles.no-user-message", E, "messages")],
+    ),
+    ("zhipu-with-user", "zhipu", req("glm-4", {"role": "system", "content": "Be brief."}, USER), []),
+    ("openai-no-user-message", "openai", req("gpt-4o", {"role": "system", "content": "Say hi."}), []),
     ("gemini-plain", "gemini", req("gemini-2.5-flash", temperature=0.2), []),
     ("openai-frequency-penalty", "openai", req("gpt-4o", frequency_penalty=0.2), []),
 ]
@@ -125,6 +140,7 @@ def test_round_four_families(name: str, provider: str, body: dict[str, Any], exp
         ("tool_choice.invalid", "Only allowed string values for 'tool_choice' are none, auto, and required"),
         ("tool_choice.unknown-function", "requested tool does not exist"),
         ("params.rejected-by-provider", 'Unknown name "frequency_penalty"'),
+        ("roles.no-user-message", "messages 参数非法"),
     ],
 )
 def test_each_family_quotes_the_real_error(rule: str, fragment: str) -> None:
