@@ -19,6 +19,7 @@ AGAIN = {"role": "user", "content": "Go on."}
 E = "error"
 FAMILIES = (
     "messages.",
+    "roles.no-user-message",
     "shape.empty-assistant",
     "tool_choice.",
     "params.rejected-by-provider",
