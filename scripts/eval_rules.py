@@ -134,8 +134,16 @@ _MESSAGE_FIELD_PATTERNS: Final = tuple(
         rf"for {_QUOTED}role:\s?(?P<role>system|user|assistant|tool|developer){_QUOTED}.*?property {_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}",
     )
 )
-#: A message field named without its role: "Validating messages' `tool_calls` raised an error".
-_MESSAGE_KEY_PATTERN: Final = re.compile(r"messages'\s+`(?P<f>[A-Za-z_]\w*)`")
+#: A message field named without its role: "Validating messages' `tool_calls` raised an error", and
+#: Groq's roleless form "'messages.1' : property 'metadata' is unsupported" (ed-donner/llm_engineering#1130).
+_MESSAGE_KEY_PATTERN: Final = re.compile(
+    rf"messages'\s+`(?P<f>[A-Za-z_]\w*)`|{_QUOTED}messages\.\d+{_QUOTED}\s*:\s*property {_QUOTED}(?P<g>[A-Za-z_]\w*){_QUOTED}"
+)
+#: Gemini's proto parser names the top-level field it cannot map ("Unknown name "max_new_tokens": Cannot
+#: find field."): whatever the name, it is a field of the request, like a listed argument.
+_TOP_LEVEL_UNKNOWN: Final = re.compile(
+    rf"[Uu]nknown name {_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}: Cannot find field"
+)
 #: OpenAI's quoted parameter path into a message: "Missing required parameter:
 #: 'messages[2].tool_calls[0].type'", "Invalid type for 'messages.[0].content'" (matching only).
 _MESSAGE_PATH_PATTERN: Final = re.compile(r"'messages\.?\[\d+\]\.(?P<f>[A-Za-z_][\w.\[\]]*?)'")
@@ -289,8 +297,12 @@ def named_by(body: Any) -> Named:
         if pattern.search(text):
             named.capabilities.append(capability)
     for match in _MESSAGE_KEY_PATTERN.finditer(text):
-        if match.group("f") not in named.message_keys:
-            named.message_keys.append(match.group("f"))
+        key = match.group("f") or match.group("g")
+        if key not in named.message_keys:
+            named.message_keys.append(key)
+    for match in _TOP_LEVEL_UNKNOWN.finditer(text):
+        if match.group("f") not in named.params and match.group("f") != "messages":
+            named.params[match.group("f")] = _quoted_value(text, match.group("f"))
     for match in _MESSAGE_PATH_PATTERN.finditer(text):
         path = field_of(match.group("f"))
         if path and path not in named.message_keys:

@@ -22,9 +22,11 @@ from support.corpus import APIS, BODY_KINDS, CORPUS_DIR, FAILURE_FIELDS, FIDELIT
 PROBES = {
     CORPUS_DIR / "probe-provider-rules.jsonl": (40, 20),
     CORPUS_DIR / "probe-provider-rules-2.jsonl": (50, 20),
+    CORPUS_DIR / "probe-provider-rules-3.jsonl": (50, 20),
 }
 ROUND_2 = CORPUS_DIR / "probe-provider-rules.jsonl"
 ROUND_3 = CORPUS_DIR / "probe-provider-rules-2.jsonl"
+ROUND_4 = CORPUS_DIR / "probe-provider-rules-3.jsonl"
 
 
 def _key(url: str) -> str:
@@ -70,6 +72,22 @@ def test_round_three_probe_is_unseen_by_thread_and_text() -> None:
     earlier_threads = {_key(r["thread"]) for r in earlier}
     assert [r["id"] for r in fresh if _key(r["thread"]) in earlier_threads] == []
     seen = {_text(r["body"]) for r in [*load_failures(), *earlier]}
+    assert [r["id"] for r in fresh if _text(r["body"]) in seen] == []
+
+
+def test_round_four_probe_is_unseen_by_thread_and_text() -> None:
+    """Round 4's probe shares no thread with any earlier probe file (the cause probe included) and no
+    error text with the corpus or an earlier probe."""
+    fresh = read_jsonl(ROUND_4)
+    earlier = [
+        row
+        for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
+        if path != ROUND_4
+        for row in read_jsonl(path)
+    ]
+    earlier_threads = {_key(r.get("thread") or r.get("source") or "") for r in earlier}
+    assert [r["id"] for r in fresh if _key(r["thread"]) in earlier_threads] == []
+    seen = {_text(r.get("body")) for r in [*load_failures(), *earlier]}
     assert [r["id"] for r in fresh if _text(r["body"]) in seen] == []
 
 

@@ -567,9 +567,13 @@ MOONSHOT_URL = "https://api.moonshot.ai/v1/chat/completions"
                 )
             ],
         ),
-        # anyOf / $ref give the type; the anyOf-parent rule is not flagged (MiqroForge-Desktop#1165).
+        # anyOf gives the type; a type beside anyOf is refused on Kimi Code and was taken by api.moonshot.cn
+        # in a September 2026 test (MiqroForge-Desktop#1165), so it is a warning on api.moonshot.ai.
         ({"type": "object", "properties": {"v": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}}, []),
-        ({"type": "object", "anyOf": [{"properties": {"a": {"type": "string"}}}]}, []),
+        (
+            {"type": "object", "anyOf": [{"properties": {"a": {"type": "string"}}}]},
+            [("tools.schema-type-beside-anyof", "warning", "tools[0].function.parameters.anyOf")],
+        ),
         # The root without type: Moonshot's "parameters.type is required and must be \"object\"".
         (
             {"properties": {"a": {"type": "string"}}},
@@ -582,6 +586,21 @@ def test_moonshot_tool_schema_subset(
 ) -> None:
     tool = {"type": "function", "function": {"name": "read", "parameters": parameters}}
     assert _tool_findings(MOONSHOT_URL, [tool], "kimi-k2.6") == expected
+
+
+def test_kimi_code_refuses_a_type_beside_anyof() -> None:
+    """kimi-code#2661: Kimi Code's validator refuses the Notion MCP tool's root `type` beside `anyOf`."""
+    parameters = {
+        "type": "object",
+        "anyOf": [
+            {"type": "object", "properties": {"filename": {"type": "string"}}, "required": ["filename"]},
+            {"type": "object", "properties": {"source_url": {"type": "string"}}, "required": ["source_url"]},
+        ],
+    }
+    tool = {"type": "function", "function": {"name": "notion-create-attachment", "parameters": parameters}}
+    assert _tool_findings("https://api.kimi.com/coding/v1/chat/completions", [tool], "k3") == [
+        ("tools.schema-type-beside-anyof", "error", "tools[0].function.parameters.anyOf")
+    ]
 
 
 def test_a_property_without_type_passes_elsewhere() -> None:

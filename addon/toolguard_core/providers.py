@@ -790,6 +790,16 @@ GEMINI = ProviderProfile(
     # Strict proto parsing: unknown names are rejected (providers.md §3). OpenAI fields Gemini
     # does not document are not flagged (not confirmed), only names outside OpenAI's schema.
     known_params=(OPENAI_PARAMS - {"web_search_options"}) | {"extra_body"},
+    rejected_params=MappingProxyType(
+        {
+            # The proto behind the Gemini API's OpenAI layer has no frequency_penalty: "Invalid JSON payload
+            # received. Unknown name \"frequency_penalty\": Cannot find field." (August 2025,
+            # https://github.com/MinLL/SkyrimNet-GamePlugin/issues/77). Vertex AI's OpenAI endpoint lists it
+            # as supported, so only this host's profile declares it.
+            "frequency_penalty": "The Gemini API's OpenAI compatibility layer has no `frequency_penalty` "
+            '(400 Invalid JSON payload received. Unknown name "frequency_penalty")',
+        }
+    ),
     ranges=_warn(OPENAI_RANGES, "doc [GEM]"),
     hosts=("generativelanguage.googleapis.com",),
     catalog_vendors=frozenset({"gemini", "google", "vertex_ai-language-models"}),
@@ -862,7 +872,9 @@ MOONSHOT = ProviderProfile(
     id="moonshot",
     name="Moonshot AI (Kimi)",
     base_url="https://api.moonshot.ai/v1",
-    chat_paths=_OPENAI_CHAT,
+    # Kimi Code's OpenAI-compatible base is https://api.kimi.com/coding/v1 (kimi-code#2661's provider,
+    # jiuwenswarm#3942's configuration), so its chat path is /coding/v1/chat/completions.
+    chat_paths=(*_OPENAI_CHAT, "/coding/v1/chat/completions"),
     ranges=_warn(OPENAI_RANGES, "inf"),
     families=MOONSHOT_FAMILIES,
     # api.kimi.com: Kimi Code's Anthropic-compatible endpoint (https://api.kimi.com/coding/v1/messages).
@@ -1203,6 +1215,17 @@ BASETEN = ProviderProfile(
     hosts=("inference.baseten.co",),
     multi_vendor=True,
 )
+#: SiliconFlow (硅基流动): https://api.siliconflow.cn/v1 in China, https://api.siliconflow.com/v1 abroad
+#: (JohnnyZ93/oai-compatible-copilot#12's configuration; chatboxai/chatbox#2573 on the two hosts). Its
+#: errors carry `{"code": 20015, "message": ..., "data": null}`.
+SILICONFLOW = ProviderProfile(
+    id="siliconflow",
+    name="SiliconFlow",
+    base_url="https://api.siliconflow.cn/v1",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.siliconflow.cn", "api.siliconflow.com"),
+    multi_vendor=True,
+)
 #: Vercel AI Gateway: one OpenAI-compatible endpoint for many vendors, model ids ``vendor/model``
 #: (https://ai-gateway.vercel.sh/v1; the gateway Helicone fronts in its Vercel example).
 VERCEL = ProviderProfile(
@@ -1221,7 +1244,8 @@ BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
             OPENAI, AZURE, DASHSCOPE, DEEPSEEK, OPENROUTER, GROQ, GEMINI, MISTRAL, TOGETHER,
             FIREWORKS, XAI, MOONSHOT, WANDB, PERPLEXITY, CEREBRAS, COPILOT, CLOUDFLARE, VLLM, SGLANG,
             LLAMA_CPP, OLLAMA, LMSTUDIO, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, VERTEX, BEDROCK, DATABRICKS,
-            SAMBANOVA, AZURE_AI, DEEPINFRA, NEBIUS, NOVITA, HYPERBOLIC, BASETEN, VERCEL, VOLCENGINE, GENERIC,
+            SAMBANOVA, AZURE_AI, DEEPINFRA, NEBIUS, NOVITA, HYPERBOLIC, BASETEN, SILICONFLOW, VERCEL, VOLCENGINE,
+            GENERIC,
         )
     }
 )  # fmt: skip

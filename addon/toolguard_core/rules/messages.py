@@ -130,6 +130,47 @@ MISSING_CONTENT = define(
 
 CONTENT_REQUIRED_ROLES = frozenset({"system", "developer", "user", "tool"})
 
+ASSISTANT_EMPTY_TEXT = define(
+    "messages.assistant-empty-text",
+    Severity.ERROR,
+    "An assistant message whose content is an empty string (or empty list) and which has no tool calls: "
+    "Mistral reads the content's truthiness and refuses it as a message with neither.",
+    # A null or missing content is shape.empty-assistant-message (every provider); this rule is the empty
+    # string OpenAI takes and Mistral does not.
+    policy=policy(error=("mistral",)),
+    predicts=(
+        PredictedError(
+            provider="mistral",
+            text=(
+                '{"object":"error","message":"Assistant message must have either content or tool_calls, but not '
+                'none.","type":"invalid_request_error","param":null,"code":null}'
+            ),
+            source="https://github.com/solbrowse/extension/issues/16",
+        ),
+    ),
+    example={
+        "model": "mistral-large-latest",
+        "messages": [
+            {"role": "user", "content": "Summarise the file."},
+            {"role": "assistant", "content": ""},
+            {"role": "user", "content": "Go on."},
+        ],
+    },
+    example_url="https://api.mistral.ai/v1/chat/completions",
+    fixed={
+        "model": "mistral-large-latest",
+        "messages": [
+            {"role": "user", "content": "Summarise the file."},
+            {"role": "user", "content": "Go on."},
+        ],
+    },
+    notes=(
+        "An empty assistant turn comes from a model that answered with reasoning only or nothing (a chat "
+        "UI's second question, solbrowse/extension#16); drop it from the history. OpenAI takes an empty "
+        "string, so other providers are not flagged."
+    ),
+)
+
 
 @check
 def check_messages_shape(view: RequestView) -> Iterator[Finding]:
@@ -178,9 +219,24 @@ def check_messages_shape(view: RequestView) -> Iterator[Finding]:
                 detail = f"{view.provider.name} accepts {', '.join(sorted(roles))}."
             yield from UNKNOWN_ROLE.report(view, f"{where}.role", f"{where} has role {role!r}; {detail}")
             continue
-        if role in CONTENT_REQUIRED_ROLES and message.get("content") is None:
+        if role == "assistant":
+            yield from _check_assistant_empty(view, where, message)
+        elif role in CONTENT_REQUIRED_ROLES and message.get("content") is None:
             yield from MISSING_CONTENT.report(
                 view,
                 f"{where}.content",
                 f"{where} ({role}) has no content; {role} messages need a string or an array of parts.",
             )
+
+
+def _check_assistant_empty(view: RequestView, where: str, message: dict[str, object]) -> Iterator[Finding]:
+    """An assistant turn whose content is empty text and which calls no tool (a null content is
+    shape.empty-assistant-message's)."""
+    if message.get("tool_calls") or message.get("function_call") or message.get("content") not in ("", []):
+        return
+    yield from ASSISTANT_EMPTY_TEXT.report(
+        view,
+        f"{where}.content",
+        f"{where} is an assistant message with empty content and no tool calls; {view.provider.name} refuses "
+        "it. Drop the empty turn from the history, or give it its text.",
+    )

@@ -103,10 +103,15 @@ REJECTED_BY_PROVIDER = define(
     "params.rejected-by-provider",
     Severity.ERROR,
     "A field that this provider documents or answers as unsupported (Groq: logprobs, top_logprobs, "
-    "logit_bias; Cerebras: store; NVIDIA NIM: prompt_cache_key).",
+    "logit_bias; Cerebras: store; NVIDIA NIM: prompt_cache_key; the Gemini API: frequency_penalty).",
     # Checked where the profile lists such fields (``rejected_params``, each with its reason).
-    policy=policy(error=("groq", "cerebras", "nvidia")),
+    policy=policy(error=("groq", "cerebras", "nvidia", "gemini")),
     predicts=(
+        PredictedError(
+            provider="gemini",
+            text='Invalid JSON payload received. Unknown name "frequency_penalty": Cannot find field.',
+            source="https://github.com/MinLL/SkyrimNet-GamePlugin/issues/77",
+        ),
         PredictedError(
             provider="nvidia",
             text="[400]: Validation: Unsupported parameter(s): `prompt_cache_key`",
@@ -125,6 +130,7 @@ REJECTED_BY_PROVIDER = define(
         "logprobs": True,
         "store": True,
         "prompt_cache_key": "session-1",
+        "frequency_penalty": 0.5,
     },
     example_url="https://api.groq.com/openai/v1/chat/completions",
     fixed={"model": "llama-3.3-70b-versatile", "messages": [_USER]},

@@ -691,8 +691,10 @@ def _check_tail(
                 view,
                 f"messages[{index}].role",
                 f"messages[{index}] is an assistant message at the end (a prefill); llama.cpp turns "
-                f"enable_thinking on for {view.model}'s template and then refuses a prefill. End with a user "
-                'message, or send chat_template_kwargs: {"enable_thinking": false}.',
+                f"enable_thinking on for {view.model}'s template and then refuses a prefill (llama-server since its "
+                "enable_thinking prefill check, ggml-org/llama.cpp#15404; recent builds still refuse it, "
+                "opencode#27920). End with a user message, or send chat_template_kwargs: "
+                '{"enable_thinking": false}.',
             )
         return
     if last.get("tool_calls") or last.get("prefix") is True:
@@ -712,3 +714,58 @@ def _thinking_disabled(view: RequestView) -> bool:
     the switch llama-server reads per request)."""
     kwargs = view.body.get("chat_template_kwargs")
     return isinstance(kwargs, dict) and kwargs.get("enable_thinking") is False
+
+
+NO_USER_MESSAGE = define(
+    "roles.no-user-message",
+    Severity.ERROR,
+    "The conversation has no user message (system, assistant and tool messages only): Zhipu's GLM API "
+    "refuses it as an illegal messages parameter.",
+    policy=policy(error=("zhipu",)),
+    predicts=(
+        PredictedError(
+            # A tool-calling history replayed after a system prompt, without the user's turn.
+            provider="zhipu",
+            text='"error":{"code":"1214","message":"messages 参数非法。请检查文档。"',
+            source="https://github.com/MetaGLM/zhipuai-sdk-python-v4/issues/14",
+        ),
+        PredictedError(
+            # Z.ai abroad, in English; a commenter traced it to requests with zero user messages.
+            provider="zhipu",
+            text="AI_APICallError: The messages parameter is illegal. Please check the documentation.",
+            source="https://github.com/anomalyco/opencode/issues/2557",
+        ),
+    ),
+    example={
+        "model": "glm-4.6",
+        "messages": [
+            {"role": "system", "content": "You call tools for the user."},
+            {"role": "assistant", "content": "Ready."},
+        ],
+    },
+    example_url="https://open.bigmodel.cn/api/paas/v4/chat/completions",
+    fixed={
+        "model": "glm-4.6",
+        "messages": [{"role": "system", "content": "You call tools for the user."}, _USER],
+    },
+    notes=(
+        "OpenAI and most servers answer a conversation without a user turn; GLM's API (code 1214) does not. "
+        "Keep the user's question in the history sent back with tool results."
+    ),
+)
+
+
+@check
+def check_user_present(view: RequestView) -> Iterator[Finding]:
+    """Zhipu needs at least one user message (the policy names where this is an error)."""
+    messages = view.messages
+    if not messages or any(isinstance(m, dict) and m.get("role") == "user" for m in messages):
+        return
+    if not all(isinstance(m, dict) and isinstance(m.get("role"), str) for m in messages):
+        return  # a malformed message is messages.*'s
+    yield from NO_USER_MESSAGE.report(
+        view,
+        "messages",
+        "The conversation has no user message; "
+        f"{view.provider.name} refuses it (code 1214, messages parameter illegal). Include the user's turn.",
+    )

@@ -17,8 +17,10 @@ TOOL_CHOICE_MODES = frozenset({"none", "auto", "required"})
 EXTRA_MODES: dict[str, frozenset[str]] = {"mistral": frozenset({"any"}), "fireworks": frozenset({"any"})}
 #: Providers whose validator refuses an explicit ``tool_choice: null`` instead of treating it as
 #: absent: Fireworks answers "Input should be 'auto', 'none', 'any' or 'required' ... value: None"
-#: (onyx-dot-app/onyx#9010, a client that sends null on turns without tools).
-NULL_REJECTED = frozenset({"fireworks"})
+#: (onyx-dot-app/onyx#9010, a client that sends null on turns without tools); Groq answers "Only allowed
+#: string values for 'tool_choice' are none, auto, and required" (brianpetro/obsidian-smart-connections#942,
+#: a body carrying ``"tool_choice": null``).
+NULL_REJECTED = frozenset({"fireworks", "groq"})
 #: Providers that take fewer string modes than OpenAI's three: Z.AI (Zhipu GLM) answers anything but
 #: "auto" with "Tool choice must be auto" (vectorize-io/hindsight#4246: "required" and the object form
 #: refused, "auto" accepted; Zhipu's API reference: "currently only auto is supported").
@@ -57,12 +59,20 @@ TOOL_CHOICE_UNKNOWN_FUNCTION = define(
     "tool_choice.unknown-function",
     Severity.ERROR,
     "`tool_choice` names a function that is not among the request's `tools`.",
-    policy=policy(error=("vllm", "sglang"), silent=("llama.cpp", "ollama"), otherwise=Severity.WARNING),
+    policy=policy(
+        error=("vllm", "sglang", "groq"), silent=("llama.cpp", "ollama"), otherwise=Severity.WARNING
+    ),
     predicts=(
         PredictedError(
             provider="vllm",
             text="The tool specified in `tool_choice` does not match any of the specified `tools`",
             source="code [VLLM-CHAT] vllm/entrypoints/openai/chat_completion/protocol.py",
+        ),
+        PredictedError(
+            # LiteLLM's Groq transform forced a tool by a name the request's tools did not carry.
+            provider="groq",
+            text='GroqException - {"error":{"message":"requested tool does not exist","type":"invalid_request_error"}}',
+            source="https://github.com/BerriAI/litellm/issues/11001",
         ),
     ),
     example={
@@ -78,7 +88,11 @@ TOOL_CHOICE_UNKNOWN_FUNCTION = define(
         "tools": [example_tool()],
         "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
     },
-    notes="OpenAI's answer is not confirmed (warning there and elsewhere); Ollama ignores `tool_choice`.",
+    notes=(
+        "OpenAI's answer is not confirmed (warning there and elsewhere); Ollama ignores `tool_choice`. Groq "
+        'answers a forced name missing from `tools` with "requested tool does not exist" (BerriAI/litellm#11001; '
+        "\"Requested tool '' does not exist.\" for an object without a name, groq/groq-typescript#38)."
+    ),
 )
 
 
@@ -87,11 +101,22 @@ TOOL_CHOICE_INVALID = define(
     Severity.ERROR,
     '`tool_choice` is neither `none`/`auto`/`required` nor `{"type": "function", "function": {"name": ...}}`.',
     policy=policy(
-        error=("openai-family", "vllm", "sglang", "fireworks"),
+        error=("openai-family", "vllm", "sglang", "fireworks", "groq"),
         silent=("llama.cpp", "ollama"),
         otherwise=Severity.WARNING,
     ),
     predicts=(
+        PredictedError(
+            provider="groq",
+            text="Only allowed string values for 'tool_choice' are none, auto, and required",
+            source="https://github.com/brianpetro/obsidian-smart-connections/issues/942",
+        ),
+        PredictedError(
+            # `tool_choice: {"string": "none"}` (the SDK's mistyped shape): no function name at all.
+            provider="groq",
+            text="Requested tool '' does not exist.",
+            source="https://github.com/groq/groq-typescript/issues/38",
+        ),
         PredictedError(
             provider="openai",
             text="'$.tool_choice' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
@@ -118,8 +143,8 @@ TOOL_CHOICE_INVALID = define(
     notes=(
         'A bare function name (`tool_choice: "multiply"`, https://github.com/langchain-ai/langchain/issues/16767) '
         "or the flat `{type, name}` Responses shape. Mistral's own value `any` is valid on Mistral and "
-        "Fireworks. Fireworks' validator (a union of those strings and a function selection) also refuses "
-        "an explicit `null`: omit the field instead."
+        "Fireworks. Fireworks' validator (a union of those strings and a function selection) and Groq's also "
+        "refuse an explicit `null`: omit the field instead."
     ),
 )
 

@@ -700,6 +700,72 @@ SCHEMA_REF_NOT_DEFS = define(
     },
     notes="Move the shared sub-schema under `$defs` and point every `$ref` there, or inline it.",
 )
+SCHEMA_TYPE_BESIDE_ANYOF = define(
+    "tools.schema-type-beside-anyof",
+    Severity.ERROR,
+    "A node of a tool's schema has `type` next to `anyOf` (valid JSON Schema, common in MCP tools): "
+    "Moonshot's validator wants the type inside each anyOf item.",
+    policy=policy(
+        error=("moonshot",),
+        conditions={
+            "moonshot": "an error on Kimi Code (api.kimi.com); a warning on api.moonshot.*, which accepted it "
+            "in a September 2026 test"
+        },
+    ),
+    predicts=(
+        PredictedError(
+            provider="moonshot",
+            text=(
+                "400 tools.function.parameters is not a valid moonshot flavored json schema, details: <At path "
+                "'root': when using anyOf, type should be defined in anyOf items instead of the parent schema>"
+            ),
+            source="https://github.com/MoonshotAI/kimi-code/issues/2661",
+        ),
+        PredictedError(
+            provider="moonshot",
+            text=(
+                "400 Invalid request: tools.function.parameters is not a valid moonshot flavored json schema, "
+                "details: <At path 'properties.tasks_attributes.items': when using anyOf, type should be defined "
+                "in anyOf items instead of the parent schema>"
+            ),
+            source="https://github.com/openclaw/openclaw/issues/113130",
+        ),
+    ),
+    example={
+        "model": "kimi-for-coding",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"path": {"type": "string"}, "url": {"type": "string"}},
+                    "anyOf": [{"required": ["path"]}, {"required": ["url"]}],
+                }
+            )
+        ],
+    },
+    example_url="https://api.kimi.com/coding/v1/chat/completions",
+    fixed={
+        "model": "kimi-for-coding",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"path": {"type": "string"}, "url": {"type": "string"}},
+                }
+            )
+        ],
+    },
+    notes=(
+        "Kimi Code (kimi-code#2661, k3, August 2026) and kimi-k2.6 on api.moonshot.ai (openclaw#113130, July "
+        "2026) refused it; a direct test of api.moonshot.cn with kimi-k3 and kimi-k2.6 in September 2026 got a "
+        "200 for the same shape (14790897/MiqroForge-Desktop#1165), so off api.kimi.com it is a warning. Move "
+        "the type into each anyOf item, or check the alternatives in the tool."
+    ),
+)
+#: Kimi Code's host, whose validator still refuses a type beside anyOf (kimi-code#2661).
+KIMI_CODE_HOST = "api.kimi.com"
 #: JSON-Schema keywords each provider's tool-schema subset lacks (real rejections quoted above).
 UNSUPPORTED_SCHEMA_KEYWORDS: dict[str, frozenset[str]] = {"gemini": frozenset({"const"})}
 
@@ -743,6 +809,16 @@ def _check_schema_subset(
                     f"(in {context_text(path)}); "
                     + ("use a one-value enum instead." if keyword == "const" else "remove it."),
                 )
+        if pid == "moonshot" and "type" in node and isinstance(node.get("anyOf"), list):
+            yield from SCHEMA_TYPE_BESIDE_ANYOF.report(
+                view,
+                dotted(location, (*path, "anyOf")),
+                f"Function {name!r}: {context_text(path)} has type next to anyOf; Moonshot's schema validator "
+                "wants the type inside each anyOf item. Move it there, or check the alternatives in the tool.",
+                uncertain=None
+                if view.target.host == KIMI_CODE_HOST
+                else "api.moonshot.cn accepted this shape in a September 2026 test (MiqroForge-Desktop#1165)",
+            )
         ref = node.get("$ref")
         if pid == "moonshot" and isinstance(ref, str):
             if not ref.startswith("#/$defs/"):
@@ -1079,11 +1155,16 @@ def _check_root(view: RequestView, location: str, name: str, parameters: Any) ->
         got = parameters.get("type") if isinstance(parameters, dict) else type(parameters).__name__
         # vLLM needs a dict but accepts any schema in it (its policy's condition).
         if not (provider_id(view) == "vllm" and isinstance(parameters, dict)):
+            since = (
+                " LM Studio validates tool schemas since 0.3.29 (earlier releases took this; current ones refuse it)."
+                if provider_id(view) == "lmstudio"
+                else ""
+            )
             yield from PARAMETERS_NOT_OBJECT.report(
                 view,
                 location,
                 f"Function {name!r}: parameters must be a JSON Schema with type 'object' (got {got!r}). Wrap the "
-                "arguments as {'type': 'object', 'properties': {...}}.",
+                "arguments as {'type': 'object', 'properties': {...}}." + since,
             )
         return
     for key in ROOT_COMBINATORS:
