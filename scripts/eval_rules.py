@@ -121,6 +121,11 @@ _PARAM_PATTERNS: Final = tuple(
         rf"{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} (?:is not supported|is unsupported|not supported)",
         rf"[Ii]nvalid (?:value for )?{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}",
         rf"{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} must be",
+        # OpenAI's sentence without its "Unsupported value:" prefix, as clients re-word it ("for gpt-5 :
+        # 'temperature' does not support 0.7 with this model").
+        rf"{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} does not support {_QUOTED}?-?[\w.]+{_QUOTED}? with this model",
+        # GitHub Copilot's CAPI: 'reasoning_effort "medium" was provided, but model X does not support ...'.
+        rf"(?P<f>[a-z_]+) {_QUOTED}[\w.-]+{_QUOTED} was provided, but model",
     )
 )
 #: A message field named by a location (pydantic ``loc``, ``messages.N.role.field`` or Groq's
@@ -955,7 +960,7 @@ def _same_field(a: str, b: str) -> bool:
 
 #: The request field each ``cause.*`` label is about, for errors whose text names no field (label
 #: vocabulary, like LABEL_ALIASES: it says what the cause concerns, never what the request held).
-CAUSE_FIELDS: Final = {
+CAUSE_FIELDS: Final[dict[str, str | tuple[str, ...]]] = {
     "cause.model-no-tools": "tools",
     "cause.tools-with-json-mode": "response_format",
     "cause.tool-choice-unsupported": "tool_choice",
@@ -980,7 +985,24 @@ CAUSE_FIELDS: Final = {
     "cause.tool-schema-invalid": "tools",
     "cause.response-format-invalid": "response_format",
     "cause.wrong-endpoint": "model",
+    # The effort field of either API, and the sampling fields the reasoning families refuse.
+    "cause.reasoning-effort-unsupported": ("reasoning_effort", "reasoning.effort"),
+    "cause.sampling-on-reasoning-model": ("temperature", "top_p", "presence_penalty", "frequency_penalty"),
+    "cause.reasoning-item-missing": "input",
+    "cause.reasoning-item-invalid": "input",
 }
+#: The Responses API keeps the conversation in ``input``, not ``messages``: a cause about the messages
+#: concerns the same items there (``messages.content`` -> ``input.content``).
+_RESPONSES_FIELD: Final = re.compile(r"^messages(?=\.|$)")
+
+
+def cause_fields(label: str, api: str = "chat") -> set[str]:
+    """The request fields a ``cause.*`` label concerns (:data:`CAUSE_FIELDS`), for the entry's API."""
+    value = CAUSE_FIELDS.get(label, ())
+    fields = {value} if isinstance(value, str) else set(value)
+    if api == "responses":
+        fields = {_RESPONSES_FIELD.sub("input", name) for name in fields}
+    return fields
 
 
 #: The catalog's rule that reports a params.* cause under another name on any host: the reasoning
@@ -1011,7 +1033,7 @@ def _rule_labels(label: str) -> set[str]:
     return ids
 
 
-def matches(label: str, finding: Finding, named: Named) -> bool:
+def matches(label: str, finding: Finding, named: Named, api: str = "chat") -> bool:
     """An error finding matches a rule-id label when its rule is that rule (:func:`_rule_labels`);
     it matches a ``cause.*`` label when it is located at a field the error text names
     (:func:`named_by`), or, when the text names none, at the field the cause concerns
@@ -1021,7 +1043,7 @@ def matches(label: str, finding: Finding, named: Named) -> bool:
     if not label.startswith("cause."):
         return finding.rule in _rule_labels(label)
     spot = field_of(finding.location)
-    fields = named.fields or ({CAUSE_FIELDS[label]} if label in CAUSE_FIELDS else set())
+    fields = named.fields or cause_fields(label, api)
     return any(_same_field(spot, name) for name in fields)
 
 
@@ -1050,7 +1072,8 @@ def evaluate_failure(entry: dict[str, Any]) -> Outcome:
     named = named_by(entry.get("body"))
     errors = [f for f in analysis.findings if f.severity == Severity.ERROR]
     outcome.errors = [f"{f.rule}@{f.location}" for f in errors]
-    outcome.hit = any(matches(entry["root_cause"], f, named) for f in errors)
+    api = entry.get("api") or "chat"
+    outcome.hit = any(matches(entry["root_cause"], f, named, api) for f in errors)
     return outcome
 
 

@@ -504,3 +504,33 @@ def test_probe_scores_only_the_probe_file_and_misses_run_there(capsys: pytest.Ca
     assert "probe " in capsys.readouterr().out
     with pytest.raises(SystemExit):
         EVAL.main(["--split", "heldout", "--misses"])
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # OpenAI's sentence as a client re-words it (Datus-ai/Datus-agent#98), without "Unsupported value:".
+        ("for gpt-5 : 'temperature' does not support 0.7 with this model. Only the default (1) value is "
+         "supported", "temperature", 0.7),
+        # GitHub Copilot's CAPI (github/copilot-cli#3394).
+        ('CAPIError: 400 reasoning_effort "medium" was provided, but model gpt-4o-2024-11-20 does not support '
+         "reasoning effort", "reasoning_effort", None),
+    ],
+)  # fmt: skip
+def test_round_four_wordings_name_their_field(text: str, field: str, value: Any) -> None:
+    """Read alike for every entry of every part (issue 9 round 4): the field the sentence names."""
+    named = EVAL.named_by(text)
+    assert field in named.params and named.params[field] == value
+
+
+def test_a_cause_about_the_messages_concerns_input_on_the_responses_api() -> None:
+    """The Responses API keeps the conversation in ``input``: label vocabulary per API, never the request."""
+    from toolguard_core.findings import Finding, Severity
+
+    nothing = EVAL.named_by("Invalid value: 'input_text'. Supported values are: 'output_text' and 'refusal'.")
+    at_input = Finding(rule="x.y", severity=Severity.ERROR, location="input[2].content[0]", message="m")
+    assert EVAL.cause_fields("cause.content-part-unsupported", "responses") == {"input.content"}
+    assert EVAL.matches("cause.content-part-unsupported", at_input, nothing, "responses")
+    assert not EVAL.matches("cause.content-part-unsupported", at_input, nothing, "chat")
+    effort = Finding(rule="x.y", severity=Severity.ERROR, location="reasoning.effort", message="m")
+    assert EVAL.matches("cause.reasoning-effort-unsupported", effort, nothing, "responses")
