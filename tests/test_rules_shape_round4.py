@@ -179,3 +179,32 @@ def test_the_rules_cite_real_answers() -> None:
         assert RULES[rule_id].predicts and all(
             p.source.startswith("https://") for p in RULES[rule_id].predicts
         )
+
+
+GATEWAY = "https://llm.internal.example/v1/chat/completions"
+JUDGED_CASES = [
+    # OpenAI's validator refuses these (the rules' texts); a gateway in front of an OpenAI model forwards
+    # them, so the rule's OpenAI level applies there, saying the provider was inferred; an unknown model
+    # stays a warning.
+    ("unknown-type", {"messages": [USER], "response_format": {"type": "object"}}, "response_format.unknown-type", "response_format.type"),
+    ("json-schema-missing", {"messages": [USER], "response_format": {"type": "json_schema", "schema": {"type": "object"}}}, "response_format.json-schema-missing", "response_format.json_schema"),
+    ("call-missing-type", {"messages": [USER, {"role": "assistant", "content": None, "tool_calls": [{"id": "call_1", "function": {"name": "get_weather", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "call_1", "content": "Sunny"}]}, "shape.tool-call-missing-type", "messages[1].tool_calls[0].type"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("body", "rule", "location"), [c[1:] for c in JUDGED_CASES], ids=[c[0] for c in JUDGED_CASES]
+)
+def test_spec_rules_on_a_gateway_are_judged_as_the_models_vendor(
+    body: dict[str, Any], rule: str, location: str
+) -> None:
+    def found(model: str) -> list[tuple[str, str, str, bool]]:
+        analysis = analyse_request(json.dumps({"model": model, **body}), GATEWAY)
+        return [
+            (f.rule, f.severity.value, f.location, "inferred" in f.message)
+            for f in analysis.findings
+            if f.rule == rule
+        ]
+
+    assert found("gpt-4o-mini") == [(rule, "error", location, True)]
+    assert found("house-model") == [(rule, "warning", location, False)]

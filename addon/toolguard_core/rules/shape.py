@@ -427,7 +427,8 @@ def check_message_shape(view: RequestView) -> Iterator[Finding]:
                 )
             continue
         if not calls:
-            yield from EMPTY_TOOL_CALLS.report(
+            yield from report_judged(
+                EMPTY_TOOL_CALLS,
                 view,
                 f"messages[{index}].tool_calls",
                 f"messages[{index}] has an empty tool_calls array; omit the key when there are no calls.",
@@ -478,7 +479,8 @@ def _call_shape(view: RequestView, index: int, call_index: int, call: Any) -> It
         )
         return
     if "type" not in call:
-        yield from MISSING_CALL_TYPE.report(
+        yield from report_judged(
+            MISSING_CALL_TYPE,
             view,
             f"{where}.type",
             f'{where} has no type; send "type": "function" with each tool call, as the model returned it.',
