@@ -320,6 +320,13 @@ def _calling(content: str | None = None) -> dict[str, Any]:
 
 
 _RESULT: Final = {"role": "tool", "tool_call_id": "call_1", "content": "sunny"}
+#: The Messages API's tool call and tool, for Anthropic's sentences about them.
+_TOOL_USE: Final = {"type": "tool_use", "id": "toolu_01A", "name": "get_weather", "input": {"city": "Paris"}}
+_ANTHROPIC_TOOL: Final = {
+    "name": "get_weather",
+    "description": "Current weather for a city",
+    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -706,9 +713,43 @@ STATEMENTS: Final = (
     ),
     Statement(
         "an empty text part",
-        _s(r"text content blocks must be non-empty|content\[\d+\]\.text:\s*text cannot be empty"),
+        _s(r"text content blocks\s+must\s+be\s+non-empty|content\[\d+\]\.text:\s*text cannot be empty"),
         "messages",
         messages=({"role": "user", "content": [{"type": "text", "text": ""}]},),
+        # The same part shape in both APIs; Anthropic's own sentence is the first wording.
+        apis=("chat", "messages"),
+    ),
+    Statement(
+        # Anthropic: an assistant tool_use block with no tool_result in the next (user) message.
+        "tool_use without its tool_result",
+        _s(rf"{_Q}tool_use{_Q} ids were found without {_Q}tool_result{_Q} blocks immediately after"),
+        "messages",
+        apis=("messages",),
+        messages=(
+            _USER,
+            {"role": "assistant", "content": [_TOOL_USE]},
+            {"role": "user", "content": "Go on."},
+        ),
+        top=(("tools", [_ANTHROPIC_TOOL]),),
+    ),
+    Statement(
+        # Anthropic: thinking enabled, and the final assistant turn (its tool_use) does not start with
+        # the thinking block that produced it; the conversation goes on with that tool's result.
+        "a final assistant turn without its thinking block",
+        _s(
+            rf"when {_Q}thinking{_Q} is enabled, a final {_Q}assistant{_Q} message must start with a thinking block"
+        ),
+        "messages",
+        apis=("messages",),
+        messages=(
+            _USER,
+            {"role": "assistant", "content": [_TOOL_USE]},
+            {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": _TOOL_USE["id"], "content": "sunny"}],
+            },
+        ),
+        top=(("thinking", {"type": "enabled", "budget_tokens": 1024}), ("tools", [_ANTHROPIC_TOOL])),
     ),
     Statement(
         "function call output without its call",

@@ -534,3 +534,34 @@ def test_a_cause_about_the_messages_concerns_input_on_the_responses_api() -> Non
     assert not EVAL.matches("cause.content-part-unsupported", at_input, nothing, "chat")
     effort = Finding(rule="x.y", severity=Severity.ERROR, location="reasoning.effort", message="m")
     assert EVAL.matches("cause.reasoning-effort-unsupported", effort, nothing, "responses")
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        # Anthropic's own sentences (dev threads), read for every Messages API entry of every part.
+        ("messages.33: `tool_use` ids were found without `tool_result` blocks immediately after: "
+         "toolu_01WQfwh7MJKmV9YfsFiJ4zxx. Each `tool_use` block must have a corresponding `tool_result` block "
+         "in the next message.", "anthropic.tool-use-without-result"),
+        ("messages: text content blocks must be\n     non-empty", "anthropic.empty-text-block"),
+        ("messages.x.content.0.type: Expected `thinking` or `redacted_thinking`, but found `text`. When "
+         "`thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the "
+         "lastmost set of `tool_use` and `tool_result` blocks).", "anthropic.thinking-block-missing"),
+    ],
+)  # fmt: skip
+def test_anthropic_sentences_state_the_messages_shape(text: str, rule: str) -> None:
+    from toolguard_core.analyze import analyse_request
+
+    entry = {
+        "id": "t",
+        "api": "messages",
+        "provider": "anthropic",
+        "model": "claude-sonnet-4-5",
+        "body": text,
+    }
+    request, how = EVAL.build_request(entry)
+    assert how == "built" and request is not None
+    analysis = analyse_request(json.dumps(request), EVAL.url_for(entry))
+    assert rule in {f.rule for f in analysis.findings if f.severity.value == "error"}
+    # The same sentence on Chat Completions builds nothing Anthropic-shaped.
+    assert "thinking" not in (EVAL.build_request({**entry, "api": "chat"})[0] or {})
