@@ -515,6 +515,25 @@ def _item_reference(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[st
     }
 
 
+def _cache_blocks(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Anthropic's ``A maximum of 4 blocks with cache_control may be provided. Found N``: N such blocks."""
+    count = int(found.group("n"))
+    block = {"type": "text", "text": "Context.", "cache_control": {"type": "ephemeral"}}
+    return [{"role": "user", "content": [dict(block) for _ in range(count)]}], {}
+
+
+def _untyped_schema(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``Invalid schema for function 'X': schema must be a JSON Schema of 'type: "object"', got 'type:
+    None'``: function X whose parameters have no type (the least such schema: no keywords at all)."""
+    name = found.group("name")
+    return [], {"tools": [{"type": "function", "function": {"name": name, "parameters": {}}}]}
+
+
+def _untyped_flat_schema(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The same on the Responses API, whose function tools are flat."""
+    return [], {"tools": [{"type": "function", "name": found.group("name"), "parameters": {}}]}
+
+
 def _s(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.I | re.S)
 
@@ -720,9 +739,13 @@ STATEMENTS: Final = (
         apis=("chat", "messages"),
     ),
     Statement(
-        # Anthropic: an assistant tool_use block with no tool_result in the next (user) message.
+        # Anthropic: an assistant tool_use block with no tool_result in the next (user) message (two
+        # wordings: the ids left without results, and the next message's missing leading results).
         "tool_use without its tool_result",
-        _s(rf"{_Q}tool_use{_Q} ids were found without {_Q}tool_result{_Q} blocks immediately after"),
+        _s(
+            rf"{_Q}tool_use{_Q} ids were found without {_Q}tool_result{_Q} blocks immediately after"
+            r"|Messages following .?tool_use.? blocks must begin with a matching number of .?tool_result"
+        ),
         "messages",
         apis=("messages",),
         messages=(
@@ -750,6 +773,95 @@ STATEMENTS: Final = (
             },
         ),
         top=(("thinking", {"type": "enabled", "budget_tokens": 1024}), ("tools", [_ANTHROPIC_TOOL])),
+    ),
+    Statement(
+        # Anthropic: more than four cache breakpoints; the sentence counts them.
+        "too many cache_control blocks",
+        _s(r"A maximum of 4 blocks with cache_control may be provided\. Found (?P<n>\d+)"),
+        "messages",
+        apis=("messages",),
+        derive=_cache_blocks,
+    ),
+    Statement(
+        # OpenAI's validator (DeepSeek's wording says 'type: null'): the function's schema has no type.
+        "a function schema without a type",
+        _s(
+            rf"Invalid schema for function {_Q}(?P<name>[\w:.-]+){_Q}: schema must be a JSON Schema of "
+            rf"{_Q}type: {_Q}object{_Q}{_Q}, got {_Q}type: {_Q}?(?:None|null)"
+        ),
+        "tools",
+        derive=_untyped_schema,
+    ),
+    Statement(
+        "a function schema without a type (Responses API)",
+        _s(
+            rf"Invalid schema for function {_Q}(?P<name>[\w:.-]+){_Q}: schema must be a JSON Schema of "
+            rf"{_Q}type: {_Q}object{_Q}{_Q}, got {_Q}type: {_Q}?(?:None|null)"
+        ),
+        "tools",
+        apis=("responses",),
+        derive=_untyped_flat_schema,
+    ),
+    Statement(
+        # OpenAI ("Invalid 'tools': empty array. Expected an array with minimum length 1").
+        "an empty tools array",
+        _s(rf"Invalid {_Q}tools{_Q}: empty array"),
+        "tools",
+        apis=("chat", "responses"),
+        top=(("tools", []),),
+    ),
+    Statement(
+        # OpenAI ("Missing parameter 'tool_call_id': messages with role 'tool' must have a 'tool_call_id'")
+        # and serde-based servers ("messages[3]: missing field `tool_call_id`", DeepSeek).
+        "a tool message without tool_call_id",
+        _s(
+            rf"messages with role {_Q}tool{_Q} must have a {_Q}tool_call_id"
+            rf"|messages\[\d+\]: missing field {_Q}tool_call_id"
+        ),
+        "messages",
+        messages=(_USER, _calling(), {"role": "tool", "content": "sunny"}),
+        top=(("tools", [_TOOL]),),
+    ),
+    Statement(
+        # llama.cpp ("Assistant message must contain either 'content' or 'tool_calls'!") and Zhipu
+        # ("messages[4]:content和tool_calls 字段不能同时为空": content and tool_calls cannot both be empty).
+        "an assistant message with neither content nor tool calls",
+        _s(
+            rf"Assistant message must contain either {_Q}content{_Q} or {_Q}tool_calls"
+            r"|content和tool_calls\s*字段不能同时为空"
+        ),
+        "messages",
+        messages=(_USER, {"role": "assistant", "content": None}, {"role": "user", "content": "Go on."}),
+    ),
+    Statement(
+        # OpenAI: an image_url that is neither a URL nor a data: URL (bare base64).
+        "an image URL without its data: prefix",
+        _s(
+            r"Expected a base64-encoded data URL with an image MIME type .{0,80}but got a value without the .data:. prefix"
+        ),
+        "messages.content",
+        messages=(
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "What is in this image?"},
+                    {
+                        "type": "image_url",
+                        "image_url": {
+                            "url": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAcCBlCwAAAABJRU5ErkJggg=="
+                        },
+                    },
+                ],
+            },
+        ),
+    ),
+    Statement(
+        # OpenAI's JSON mode on the Responses API.
+        "JSON mode without the word json (Responses API)",
+        _s(rf"Response input messages must contain the word {_Q}json{_Q}"),
+        "text",
+        apis=("responses",),
+        top=(("text", {"format": {"type": "json_object"}}),),
     ),
     Statement(
         "function call output without its call",

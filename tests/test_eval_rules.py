@@ -565,3 +565,40 @@ def test_anthropic_sentences_state_the_messages_shape(text: str, rule: str) -> N
     assert rule in {f.rule for f in analysis.findings if f.severity.value == "error"}
     # The same sentence on Chat Completions builds nothing Anthropic-shaped.
     assert "thinking" not in (EVAL.build_request({**entry, "api": "chat"})[0] or {})
+
+
+@pytest.mark.parametrize(
+    ("api", "provider", "text", "rule"),
+    [
+        # Each a real wording (dev threads); the request built states only what the sentence does.
+        ("messages", "anthropic", "Did not find 1 tool_result block(s) at the beginning of this message. Messages "
+         "following tool_use blocks must begin with a matching number of tool_result blocks.",
+         "anthropic.tool-use-without-result"),
+        ("messages", "anthropic", "A maximum of 4 blocks with cache_control may be provided. Found 5.",
+         "anthropic.too-many-cache-breakpoints"),
+        ("chat", "deepseek", "Invalid schema for function 'image_generate': schema must be a JSON Schema of "
+         "'type: \"object\"', got 'type: null'.", "tools.parameters-not-object"),
+        ("responses", "openai", "Invalid schema for function 'codex_app::automation_update': schema must be a JSON "
+         "Schema of 'type: \"object\"', got 'type: \"None\"'.", "tools.parameters-not-object"),
+        ("chat", "deepseek", "Invalid 'tools': empty array. Expected an array with minimum length 1, but got an "
+         "empty array instead.", "tools.empty"),
+        ("chat", "deepseek", "Failed to deserialize the JSON body into the target type: messages[3]: missing field "
+         "`tool_call_id`", "shape.tool-message-without-id"),
+        ("chat", "zhipu", '{"error":{"code":"1214","message":"messages[4]:content和tool_calls 字段不能同时为空"}}',
+         "shape.empty-assistant-message"),
+        ("chat", "openai", "Invalid image URL: 'messages[0].content[1].image_url.url'. Expected a base64-encoded "
+         "data URL with an image MIME type (e.g. 'data:image/png;base64,aW1nIGJ5dGVzIGhlcmU='), but got a value "
+         "without the 'data:' prefix.", "content.invalid-image-url"),
+        ("responses", "openai", "Response input messages must contain the word 'json' in some form to use "
+         "'text.format' of type 'json_object'.", "responses.json-without-json-word"),
+    ],
+)  # fmt: skip
+def test_round_four_sentences_build_what_they_state(api: str, provider: str, text: str, rule: str) -> None:
+    from toolguard_core.analyze import analyse_request
+
+    entry = {"id": "t", "api": api, "provider": provider, "model": "m-1", "body": text}
+    request, how = EVAL.build_request(entry)
+    assert how == "built" and request is not None
+    url = EVAL.url_for(entry)
+    analysis = analyse_request(json.dumps(request), url, target=EVAL.target_for(entry, url))
+    assert rule in {f.rule for f in analysis.findings if f.severity.value == "error"}
