@@ -864,6 +864,21 @@ STATEMENTS: Final = (
         top=(("text", {"format": {"type": "json_object"}}),),
     ),
     Statement(
+        # Moonshot's Kimi in thinking mode: a replayed tool call without its reasoning_content.
+        "a thinking-mode tool call without reasoning_content",
+        _s(r"thinking is enabled but reasoning_content is missing in assistant tool call message"),
+        "messages",
+        messages=(_USER, _calling(), _RESULT),
+        top=(("tools", [_TOOL]),),
+    ),
+    Statement(
+        # ModelScope's Qwen thinking models: the call was not streamed.
+        "thinking without streaming (stated as stream=False)",
+        _s(r"enable thinking can not be support when .?stream=False"),
+        "stream",
+        top=(("stream", False),),
+    ),
+    Statement(
         "function call output without its call",
         _s(r"no tool call found for function call output with call_id (?P<id>[\w-]+)"),
         "input",

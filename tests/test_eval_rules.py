@@ -602,3 +602,22 @@ def test_round_four_sentences_build_what_they_state(api: str, provider: str, tex
     url = EVAL.url_for(entry)
     analysis = analyse_request(json.dumps(request), url, target=EVAL.target_for(entry, url))
     assert rule in {f.rule for f in analysis.findings if f.severity.value == "error"}
+
+
+def test_thinking_mode_sentences_state_their_shape() -> None:
+    """Moonshot's "thinking is enabled but reasoning_content is missing in assistant tool call message" builds
+    that tool call; ModelScope's "enable thinking can not be support when `stream=False`" states stream=False."""
+    from toolguard_core.analyze import analyse_request
+
+    kimi = {"id": "t", "api": "chat", "provider": "moonshot", "model": "kimi-k2.5", "class": "model",
+            "body": "thinking is enabled but reasoning_content is missing in assistant tool call message at index 2"}  # fmt: skip
+    request, how = EVAL.build_request(kimi)
+    assert how == "built" and request is not None
+    assert request["messages"][1]["tool_calls"] and "reasoning_content" not in request["messages"][1]
+    url = EVAL.url_for(kimi)
+    analysis = analyse_request(json.dumps(request), url, target=EVAL.target_for(kimi, url))
+    assert "quirks.moonshot-reasoning-content-missing" in {f.rule for f in analysis.findings}
+    qwen = {**kimi, "provider": "modelscope", "model": "Qwen/Qwen3-235B-A22B-Thinking-2507",
+            "body": "enable thinking can not be support when `stream=False`."}  # fmt: skip
+    request, how = EVAL.build_request(qwen)
+    assert how == "built" and request is not None and request["stream"] is False
