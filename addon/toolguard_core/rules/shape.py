@@ -505,7 +505,8 @@ def _call_shape(view: RequestView, index: int, call_index: int, call: Any) -> It
         )
         return
     # A parsed value, or none at all: the documented type is broken (OpenAI's validator says so).
-    what = "is missing" if arguments is None and "arguments" not in (function or {}) else problem
+    absent = not isinstance(function, dict) or "arguments" not in function
+    what = "is missing" if arguments is None and absent else problem
     yield from report_judged(
         ARGUMENTS_NOT_STRING,
         view,
