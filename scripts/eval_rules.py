@@ -121,6 +121,11 @@ _PARAM_PATTERNS: Final = tuple(
         rf"{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} (?:is not supported|is unsupported|not supported)",
         rf"[Ii]nvalid (?:value for )?{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}",
         rf"{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} must be",
+        # OpenAI's sentence without its "Unsupported value:" prefix, as clients re-word it ("for gpt-5 :
+        # 'temperature' does not support 0.7 with this model").
+        rf"{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} does not support {_QUOTED}?-?[\w.]+{_QUOTED}? with this model",
+        # GitHub Copilot's CAPI: 'reasoning_effort "medium" was provided, but model X does not support ...'.
+        rf"(?P<f>[a-z_]+) {_QUOTED}[\w.-]+{_QUOTED} was provided, but model",
     )
 )
 #: A message field named by a location (pydantic ``loc``, ``messages.N.role.field`` or Groq's
@@ -327,6 +332,13 @@ def _calling(content: str | None = None) -> dict[str, Any]:
 
 
 _RESULT: Final = {"role": "tool", "tool_call_id": "call_1", "content": "sunny"}
+#: The Messages API's tool call and tool, for Anthropic's sentences about them.
+_TOOL_USE: Final = {"type": "tool_use", "id": "toolu_01A", "name": "get_weather", "input": {"city": "Paris"}}
+_ANTHROPIC_TOOL: Final = {
+    "name": "get_weather",
+    "description": "Current weather for a city",
+    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -513,6 +525,25 @@ def _item_reference(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[st
     return [{"type": "item_reference", "id": found.group("id")}, {"role": "user", "content": "Go on."}], {
         "store": False
     }
+
+
+def _cache_blocks(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Anthropic's ``A maximum of 4 blocks with cache_control may be provided. Found N``: N such blocks."""
+    count = int(found.group("n"))
+    block = {"type": "text", "text": "Context.", "cache_control": {"type": "ephemeral"}}
+    return [{"role": "user", "content": [dict(block) for _ in range(count)]}], {}
+
+
+def _untyped_schema(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``Invalid schema for function 'X': schema must be a JSON Schema of 'type: "object"', got 'type:
+    None'``: function X whose parameters have no type (the least such schema: no keywords at all)."""
+    name = found.group("name")
+    return [], {"tools": [{"type": "function", "function": {"name": name, "parameters": {}}}]}
+
+
+def _untyped_flat_schema(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The same on the Responses API, whose function tools are flat."""
+    return [], {"tools": [{"type": "function", "name": found.group("name"), "parameters": {}}]}
 
 
 def _s(pattern: str) -> re.Pattern[str]:
@@ -713,9 +744,151 @@ STATEMENTS: Final = (
     ),
     Statement(
         "an empty text part",
-        _s(r"text content blocks must be non-empty|content\[\d+\]\.text:\s*text cannot be empty"),
+        _s(r"text content blocks\s+must\s+be\s+non-empty|content\[\d+\]\.text:\s*text cannot be empty"),
         "messages",
         messages=({"role": "user", "content": [{"type": "text", "text": ""}]},),
+        # The same part shape in both APIs; Anthropic's own sentence is the first wording.
+        apis=("chat", "messages"),
+    ),
+    Statement(
+        # Anthropic: an assistant tool_use block with no tool_result in the next (user) message (two
+        # wordings: the ids left without results, and the next message's missing leading results).
+        "tool_use without its tool_result",
+        _s(
+            rf"{_Q}tool_use{_Q} ids were found without {_Q}tool_result{_Q} blocks immediately after"
+            r"|Messages following .?tool_use.? blocks must begin with a matching number of .?tool_result"
+        ),
+        "messages",
+        apis=("messages",),
+        messages=(
+            _USER,
+            {"role": "assistant", "content": [_TOOL_USE]},
+            {"role": "user", "content": "Go on."},
+        ),
+        top=(("tools", [_ANTHROPIC_TOOL]),),
+    ),
+    Statement(
+        # Anthropic: thinking enabled, and the final assistant turn (its tool_use) does not start with
+        # the thinking block that produced it; the conversation goes on with that tool's result.
+        "a final assistant turn without its thinking block",
+        _s(
+            rf"when {_Q}thinking{_Q} is enabled, a final {_Q}assistant{_Q} message must start with a thinking block"
+        ),
+        "messages",
+        apis=("messages",),
+        messages=(
+            _USER,
+            {"role": "assistant", "content": [_TOOL_USE]},
+            {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": _TOOL_USE["id"], "content": "sunny"}],
+            },
+        ),
+        top=(("thinking", {"type": "enabled", "budget_tokens": 1024}), ("tools", [_ANTHROPIC_TOOL])),
+    ),
+    Statement(
+        # Anthropic: more than four cache breakpoints; the sentence counts them.
+        "too many cache_control blocks",
+        _s(r"A maximum of 4 blocks with cache_control may be provided\. Found (?P<n>\d+)"),
+        "messages",
+        apis=("messages",),
+        derive=_cache_blocks,
+    ),
+    Statement(
+        # OpenAI's validator (DeepSeek's wording says 'type: null'): the function's schema has no type.
+        "a function schema without a type",
+        _s(
+            rf"Invalid schema for function {_Q}(?P<name>[\w:.-]+){_Q}: schema must be a JSON Schema of "
+            rf"{_Q}type: {_Q}object{_Q}{_Q}, got {_Q}type: {_Q}?(?:None|null)"
+        ),
+        "tools",
+        derive=_untyped_schema,
+    ),
+    Statement(
+        "a function schema without a type (Responses API)",
+        _s(
+            rf"Invalid schema for function {_Q}(?P<name>[\w:.-]+){_Q}: schema must be a JSON Schema of "
+            rf"{_Q}type: {_Q}object{_Q}{_Q}, got {_Q}type: {_Q}?(?:None|null)"
+        ),
+        "tools",
+        apis=("responses",),
+        derive=_untyped_flat_schema,
+    ),
+    Statement(
+        # OpenAI ("Invalid 'tools': empty array. Expected an array with minimum length 1").
+        "an empty tools array",
+        _s(rf"Invalid {_Q}tools{_Q}: empty array"),
+        "tools",
+        apis=("chat", "responses"),
+        top=(("tools", []),),
+    ),
+    Statement(
+        # OpenAI ("Missing parameter 'tool_call_id': messages with role 'tool' must have a 'tool_call_id'")
+        # and serde-based servers ("messages[3]: missing field `tool_call_id`", DeepSeek).
+        "a tool message without tool_call_id",
+        _s(
+            rf"messages with role {_Q}tool{_Q} must have a {_Q}tool_call_id"
+            rf"|messages\[\d+\]: missing field {_Q}tool_call_id"
+        ),
+        "messages",
+        messages=(_USER, _calling(), {"role": "tool", "content": "sunny"}),
+        top=(("tools", [_TOOL]),),
+    ),
+    Statement(
+        # llama.cpp ("Assistant message must contain either 'content' or 'tool_calls'!") and Zhipu
+        # ("messages[4]:content和tool_calls 字段不能同时为空": content and tool_calls cannot both be empty).
+        "an assistant message with neither content nor tool calls",
+        _s(
+            rf"Assistant message must contain either {_Q}content{_Q} or {_Q}tool_calls"
+            r"|content和tool_calls\s*字段不能同时为空"
+        ),
+        "messages",
+        messages=(_USER, {"role": "assistant", "content": None}, {"role": "user", "content": "Go on."}),
+    ),
+    Statement(
+        # OpenAI: an image_url that is neither a URL nor a data: URL (bare base64).
+        "an image URL without its data: prefix",
+        _s(
+            r"Expected a base64-encoded data URL with an image MIME type .{0,80}but got a value without the .data:. prefix"
+        ),
+        "messages.content",
+        messages=(
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "What is in this image?"},
+                    {
+                        "type": "image_url",
+                        "image_url": {
+                            "url": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAcCBlCwAAAABJRU5ErkJggg=="
+                        },
+                    },
+                ],
+            },
+        ),
+    ),
+    Statement(
+        # OpenAI's JSON mode on the Responses API.
+        "JSON mode without the word json (Responses API)",
+        _s(rf"Response input messages must contain the word {_Q}json{_Q}"),
+        "text",
+        apis=("responses",),
+        top=(("text", {"format": {"type": "json_object"}}),),
+    ),
+    Statement(
+        # Moonshot's Kimi in thinking mode: a replayed tool call without its reasoning_content.
+        "a thinking-mode tool call without reasoning_content",
+        _s(r"thinking is enabled but reasoning_content is missing in assistant tool call message"),
+        "messages",
+        messages=(_USER, _calling(), _RESULT),
+        top=(("tools", [_TOOL]),),
+    ),
+    Statement(
+        # ModelScope's Qwen thinking models: the call was not streamed.
+        "thinking without streaming (stated as stream=False)",
+        _s(r"enable thinking can not be support when .?stream=False"),
+        "stream",
+        top=(("stream", False),),
     ),
     Statement(
         "function call output without its call",
@@ -967,7 +1140,7 @@ def _same_field(a: str, b: str) -> bool:
 
 #: The request field each ``cause.*`` label is about, for errors whose text names no field (label
 #: vocabulary, like LABEL_ALIASES: it says what the cause concerns, never what the request held).
-CAUSE_FIELDS: Final = {
+CAUSE_FIELDS: Final[dict[str, str | tuple[str, ...]]] = {
     "cause.model-no-tools": "tools",
     "cause.tools-with-json-mode": "response_format",
     "cause.tool-choice-unsupported": "tool_choice",
@@ -992,7 +1165,24 @@ CAUSE_FIELDS: Final = {
     "cause.tool-schema-invalid": "tools",
     "cause.response-format-invalid": "response_format",
     "cause.wrong-endpoint": "model",
+    # The effort field of either API, and the sampling fields the reasoning families refuse.
+    "cause.reasoning-effort-unsupported": ("reasoning_effort", "reasoning.effort"),
+    "cause.sampling-on-reasoning-model": ("temperature", "top_p", "presence_penalty", "frequency_penalty"),
+    "cause.reasoning-item-missing": "input",
+    "cause.reasoning-item-invalid": "input",
 }
+#: The Responses API keeps the conversation in ``input``, not ``messages``: a cause about the messages
+#: concerns the same items there (``messages.content`` -> ``input.content``).
+_RESPONSES_FIELD: Final = re.compile(r"^messages(?=\.|$)")
+
+
+def cause_fields(label: str, api: str = "chat") -> set[str]:
+    """The request fields a ``cause.*`` label concerns (:data:`CAUSE_FIELDS`), for the entry's API."""
+    value = CAUSE_FIELDS.get(label, ())
+    fields = {value} if isinstance(value, str) else set(value)
+    if api == "responses":
+        fields = {_RESPONSES_FIELD.sub("input", name) for name in fields}
+    return fields
 
 
 #: The catalog's rule that reports a params.* cause under another name on any host: the reasoning
@@ -1023,7 +1213,7 @@ def _rule_labels(label: str) -> set[str]:
     return ids
 
 
-def matches(label: str, finding: Finding, named: Named) -> bool:
+def matches(label: str, finding: Finding, named: Named, api: str = "chat") -> bool:
     """An error finding matches a rule-id label when its rule is that rule (:func:`_rule_labels`);
     it matches a ``cause.*`` label when it is located at a field the error text names
     (:func:`named_by`), or, when the text names none, at the field the cause concerns
@@ -1033,7 +1223,7 @@ def matches(label: str, finding: Finding, named: Named) -> bool:
     if not label.startswith("cause."):
         return finding.rule in _rule_labels(label)
     spot = field_of(finding.location)
-    fields = named.fields or ({CAUSE_FIELDS[label]} if label in CAUSE_FIELDS else set())
+    fields = named.fields or cause_fields(label, api)
     return any(_same_field(spot, name) for name in fields)
 
 
@@ -1062,7 +1252,8 @@ def evaluate_failure(entry: dict[str, Any]) -> Outcome:
     named = named_by(entry.get("body"))
     errors = [f for f in analysis.findings if f.severity == Severity.ERROR]
     outcome.errors = [f"{f.rule}@{f.location}" for f in errors]
-    outcome.hit = any(matches(entry["root_cause"], f, named) for f in errors)
+    api = entry.get("api") or "chat"
+    outcome.hit = any(matches(entry["root_cause"], f, named, api) for f in errors)
     return outcome
 
 

@@ -19,7 +19,9 @@ Usage::
         --models-dev path/to/models.dev --models-dev-ref "f3fc692 (2026-07-02)" \\
         [--out addon/toolguard_core/data/model_catalog.json] [--date YYYY-MM-DD]
 
-Nothing is downloaded; either source may be omitted.
+Nothing is downloaded; either source may be omitted. ``--facts-only`` re-applies :data:`VENDOR_FACTS`
+to the snapshot already at ``--out`` (its sources and date kept): the facts are applied last, over the
+merged entries, so this gives what a full run over the recorded sources would.
 """
 
 from __future__ import annotations
@@ -58,6 +60,13 @@ _EFFORT_ORDER = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 #: applied last, over the merged entry. Each names its source. Keep it short: a fact here is one a
 #: public dataset should carry, and is dropped once it does.
 VENDOR_FACTS: dict[str, dict[str, Any]] = {
+    # OpenAI: GPT-5 pro reasons at high effort only (its model page: "reasoning.effort: high"; checked
+    # against the live API's "Unsupported value: 'medium' is not supported with the 'gpt-5-pro' model.
+    # Supported values are: 'high'." by anomalyco/opencode#26268). LiteLLM lists gpt-5's four values.
+    "gpt-5-pro": {
+        "reasoning_efforts": ["high"],
+        "source": "https://github.com/anomalyco/opencode/pull/26268",
+    },
     # OpenAI: the 1106 snapshot writes at most 4,096 tokens ("max_tokens is too large: 8192. This model
     # supports at most 4096 completion tokens", ChatGPTNextWeb/NextChat#3195; LiteLLM's own entry says
     # 4096, models.dev 16384, and the merge keeps the larger limit).
@@ -382,7 +391,17 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--models-dev-ref", default="", help="its commit and date, recorded in _meta")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--date", default=dt.date.today().isoformat(), help="generated date (default today)")
+    parser.add_argument(
+        "--facts-only", action="store_true", help="re-apply VENDOR_FACTS to the snapshot at --out (offline)"
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
+    if args.facts_only:
+        data = json.loads(args.out.read_text(encoding="utf-8"))
+        apply_vendor_facts(data["models"])
+        data["_meta"]["models"] = len(data["models"])
+        args.out.write_text(dump(data), encoding="utf-8")
+        print(f"{args.out}: vendor facts re-applied ({len(VENDOR_FACTS)})", file=sys.stderr)
+        return 0
     if args.litellm is None and args.models_dev is None:
         parser.error("give --litellm and/or --models-dev")
     data = snapshot(args.litellm, args.models_dev, args.litellm_ref, args.models_dev_ref, args.date)

@@ -171,6 +171,8 @@ CAPABILITIES = [
         "doubao-1-5-pro-32k-250115",
         {"name": "doubao-1-5-pro-32k", "max_output_tokens": 12288, "providers": ("volcengine",)},
     ),
+    # Issue 9 round 4: GPT-5 pro takes high effort only (VENDOR_FACTS; opencode PR #26268).
+    ("gpt-5-pro", {"reasoning": True, "reasoning_efforts": ("high",)}),
     # LiteLLM's vendor entries with mode "responses": served by the Responses API only.
     ("gpt-5-codex", {"chat_completions": False}),
     ("gpt-5.1-codex-mini", {"chat_completions": False}),
@@ -204,7 +206,7 @@ EXPECTED_FIXTURE_SNAPSHOT = {
     "_meta": {
         "generated": "2026-01-02",
         "generator": "scripts/refresh_catalog.py",
-        "models": 14,
+        "models": 15,
         "sources": [
             {
                 "name": "LiteLLM model map",
@@ -224,6 +226,8 @@ EXPECTED_FIXTURE_SNAPSHOT = {
         # VENDOR_FACTS: the vendor's own answer over both datasets (a doubao entry neither lists).
         "doubao-1-5-pro-32k": {"providers": ["volcengine"], "max_input_tokens": 32768, "max_output_tokens": 12288},
         "gpt-3.5-turbo-1106": {"max_output_tokens": 4096},
+        # GPT-5 pro's one effort (OpenAI's model page; opencode PR #26268).
+        "gpt-5-pro": {"reasoning_efforts": ["high"]},
         # ... and Doubao's tool-calling models on Ark (Ark's model list, through LobeChat's model cards).
         "doubao-seed-1-6-250615": {"function_calling": True, "vision": True, "reasoning": True},
         "doubao-seed-1-6-thinking-250615": {"function_calling": True, "vision": True, "reasoning": True},
@@ -363,3 +367,17 @@ def test_catalog_overrides_are_case_insensitive() -> None:
     catalog = Catalog({"Acme-LLM": ModelInfo(name="Acme-LLM", origin="cfg", vision=True)})
     info = catalog.lookup("ACME-llm")
     assert info is not None and (info.name, info.vision, info.matched_as) == ("acme-llm", True, "case")
+
+
+def test_facts_only_reproduces_the_shipped_snapshot(tmp_path: Path) -> None:
+    """``--facts-only`` re-applies VENDOR_FACTS offline; on the shipped snapshot it changes nothing (the
+    facts are already there, applied last), so a fact added to the table is all a refresh changes."""
+    shipped = ROOT / "addon" / "toolguard_core" / "data" / "model_catalog.json"
+    out = tmp_path / "catalog.json"
+    out.write_bytes(shipped.read_bytes())
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--facts-only", "--out", str(out)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes() == shipped.read_bytes()

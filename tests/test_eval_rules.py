@@ -504,3 +504,120 @@ def test_probe_scores_only_the_probe_file_and_misses_run_there(capsys: pytest.Ca
     assert "probe " in capsys.readouterr().out
     with pytest.raises(SystemExit):
         EVAL.main(["--split", "heldout", "--misses"])
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # OpenAI's sentence as a client re-words it (Datus-ai/Datus-agent#98), without "Unsupported value:".
+        ("for gpt-5 : 'temperature' does not support 0.7 with this model. Only the default (1) value is "
+         "supported", "temperature", 0.7),
+        # GitHub Copilot's CAPI (github/copilot-cli#3394).
+        ('CAPIError: 400 reasoning_effort "medium" was provided, but model gpt-4o-2024-11-20 does not support '
+         "reasoning effort", "reasoning_effort", None),
+    ],
+)  # fmt: skip
+def test_round_four_wordings_name_their_field(text: str, field: str, value: Any) -> None:
+    """Read alike for every entry of every part (issue 9 round 4): the field the sentence names."""
+    named = EVAL.named_by(text)
+    assert field in named.params and named.params[field] == value
+
+
+def test_a_cause_about_the_messages_concerns_input_on_the_responses_api() -> None:
+    """The Responses API keeps the conversation in ``input``: label vocabulary per API, never the request."""
+    from toolguard_core.findings import Finding, Severity
+
+    nothing = EVAL.named_by("Invalid value: 'input_text'. Supported values are: 'output_text' and 'refusal'.")
+    at_input = Finding(rule="x.y", severity=Severity.ERROR, location="input[2].content[0]", message="m")
+    assert EVAL.cause_fields("cause.content-part-unsupported", "responses") == {"input.content"}
+    assert EVAL.matches("cause.content-part-unsupported", at_input, nothing, "responses")
+    assert not EVAL.matches("cause.content-part-unsupported", at_input, nothing, "chat")
+    effort = Finding(rule="x.y", severity=Severity.ERROR, location="reasoning.effort", message="m")
+    assert EVAL.matches("cause.reasoning-effort-unsupported", effort, nothing, "responses")
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        # Anthropic's own sentences (dev threads), read for every Messages API entry of every part.
+        ("messages.33: `tool_use` ids were found without `tool_result` blocks immediately after: "
+         "toolu_01WQfwh7MJKmV9YfsFiJ4zxx. Each `tool_use` block must have a corresponding `tool_result` block "
+         "in the next message.", "anthropic.tool-use-without-result"),
+        ("messages: text content blocks must be\n     non-empty", "anthropic.empty-text-block"),
+        ("messages.x.content.0.type: Expected `thinking` or `redacted_thinking`, but found `text`. When "
+         "`thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the "
+         "lastmost set of `tool_use` and `tool_result` blocks).", "anthropic.thinking-block-missing"),
+    ],
+)  # fmt: skip
+def test_anthropic_sentences_state_the_messages_shape(text: str, rule: str) -> None:
+    from toolguard_core.analyze import analyse_request
+
+    entry = {
+        "id": "t",
+        "api": "messages",
+        "provider": "anthropic",
+        "model": "claude-sonnet-4-5",
+        "body": text,
+    }
+    request, how = EVAL.build_request(entry)
+    assert how == "built" and request is not None
+    analysis = analyse_request(json.dumps(request), EVAL.url_for(entry))
+    assert rule in {f.rule for f in analysis.findings if f.severity.value == "error"}
+    # The same sentence on Chat Completions builds nothing Anthropic-shaped.
+    assert "thinking" not in (EVAL.build_request({**entry, "api": "chat"})[0] or {})
+
+
+@pytest.mark.parametrize(
+    ("api", "provider", "text", "rule"),
+    [
+        # Each a real wording (dev threads); the request built states only what the sentence does.
+        ("messages", "anthropic", "Did not find 1 tool_result block(s) at the beginning of this message. Messages "
+         "following tool_use blocks must begin with a matching number of tool_result blocks.",
+         "anthropic.tool-use-without-result"),
+        ("messages", "anthropic", "A maximum of 4 blocks with cache_control may be provided. Found 5.",
+         "anthropic.too-many-cache-breakpoints"),
+        ("chat", "deepseek", "Invalid schema for function 'image_generate': schema must be a JSON Schema of "
+         "'type: \"object\"', got 'type: null'.", "tools.parameters-not-object"),
+        ("responses", "openai", "Invalid schema for function 'codex_app::automation_update': schema must be a JSON "
+         "Schema of 'type: \"object\"', got 'type: \"None\"'.", "tools.parameters-not-object"),
+        ("chat", "deepseek", "Invalid 'tools': empty array. Expected an array with minimum length 1, but got an "
+         "empty array instead.", "tools.empty"),
+        ("chat", "deepseek", "Failed to deserialize the JSON body into the target type: messages[3]: missing field "
+         "`tool_call_id`", "shape.tool-message-without-id"),
+        ("chat", "zhipu", '{"error":{"code":"1214","message":"messages[4]:content和tool_calls 字段不能同时为空"}}',
+         "shape.empty-assistant-message"),
+        ("chat", "openai", "Invalid image URL: 'messages[0].content[1].image_url.url'. Expected a base64-encoded "
+         "data URL with an image MIME type (e.g. 'data:image/png;base64,aW1nIGJ5dGVzIGhlcmU='), but got a value "
+         "without the 'data:' prefix.", "content.invalid-image-url"),
+        ("responses", "openai", "Response input messages must contain the word 'json' in some form to use "
+         "'text.format' of type 'json_object'.", "responses.json-without-json-word"),
+    ],
+)  # fmt: skip
+def test_round_four_sentences_build_what_they_state(api: str, provider: str, text: str, rule: str) -> None:
+    from toolguard_core.analyze import analyse_request
+
+    entry = {"id": "t", "api": api, "provider": provider, "model": "m-1", "body": text}
+    request, how = EVAL.build_request(entry)
+    assert how == "built" and request is not None
+    url = EVAL.url_for(entry)
+    analysis = analyse_request(json.dumps(request), url, target=EVAL.target_for(entry, url))
+    assert rule in {f.rule for f in analysis.findings if f.severity.value == "error"}
+
+
+def test_thinking_mode_sentences_state_their_shape() -> None:
+    """Moonshot's "thinking is enabled but reasoning_content is missing in assistant tool call message" builds
+    that tool call; ModelScope's "enable thinking can not be support when `stream=False`" states stream=False."""
+    from toolguard_core.analyze import analyse_request
+
+    kimi = {"id": "t", "api": "chat", "provider": "moonshot", "model": "kimi-k2.5", "class": "model",
+            "body": "thinking is enabled but reasoning_content is missing in assistant tool call message at index 2"}  # fmt: skip
+    request, how = EVAL.build_request(kimi)
+    assert how == "built" and request is not None
+    assert request["messages"][1]["tool_calls"] and "reasoning_content" not in request["messages"][1]
+    url = EVAL.url_for(kimi)
+    analysis = analyse_request(json.dumps(request), url, target=EVAL.target_for(kimi, url))
+    assert "quirks.moonshot-reasoning-content-missing" in {f.rule for f in analysis.findings}
+    qwen = {**kimi, "provider": "modelscope", "model": "Qwen/Qwen3-235B-A22B-Thinking-2507",
+            "body": "enable thinking can not be support when `stream=False`."}  # fmt: skip
+    request, how = EVAL.build_request(qwen)
+    assert how == "built" and request is not None and request["stream"] is False

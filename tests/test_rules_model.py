@@ -358,6 +358,21 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
     ("generic-alias-both", GENERIC, {"model": "bedrock-claude-sonnet-4-5", "messages": [USER], "temperature": 0.7, "top_p": 1}, [("model.temperature-with-top-p", "warning", "top_p")]),
     ("port-8000-bedrock-id-both", "http://localhost:8000/api/v1/chat/completions", {"model": "eu.anthropic.claude-haiku-4-5-20251001-v1:0", "messages": [USER], "temperature": 0.7, "top_p": 1}, [("model.temperature-with-top-p", "warning", "top_p")]),
     ("port-8000-qwen-both", "http://localhost:8000/v1/chat/completions", {"model": "Qwen/Qwen3-8B", "messages": [USER], "temperature": 0.7, "top_p": 1}, []),
+    # A reasoning effort sent to a model that does not reason (issue 9 round 4): OpenAI's "Unrecognized
+    # request argument supplied: reasoning_effort" (generative-computing/mellea#270) and, on the Responses
+    # API, "'reasoning.effort' is not supported with this model" (BoundaryML/baml#2708); Copilot relays its
+    # OpenAI models; a gateway is judged as the vendor; null is accepted; OpenAI's own host answers through
+    # params.* on Chat Completions (no model.* duplicate there).
+    ("copilot-gpt-4.1-effort", URLS["copilot"], {"model": "gpt-4.1", "messages": [USER], "reasoning_effort": "medium"}, [("model.reasoning-effort-value", "error", "reasoning_effort")]),
+    ("copilot-gpt-4o-dated-effort", URLS["copilot"], {"model": "gpt-4o-2024-11-20", "messages": [USER], "reasoning_effort": "medium"}, [("model.reasoning-effort-value", "error", "reasoning_effort")]),
+    ("openai-responses-gpt-4o-effort", "https://api.openai.com/v1/responses", {"model": "gpt-4o", "input": "Hi.", "reasoning": {"effort": "medium"}}, [("model.reasoning-effort-value", "error", "reasoning.effort")]),
+    ("generic-gpt-4o-mini-effort", GENERIC, {"model": "gpt-4o-mini", "messages": [USER], "reasoning_effort": "none"}, [("model.reasoning-effort-value", "error", "reasoning_effort")]),
+    ("generic-gpt-4o-mini-effort-null", GENERIC, {"model": "gpt-4o-mini", "messages": [USER], "reasoning_effort": None}, []),
+    ("generic-deepseek-chat-effort", GENERIC, {"model": "deepseek-chat", "messages": [USER], "reasoning_effort": "high"}, [("model.reasoning-effort-value", "warning", "reasoning_effort")]),
+    ("openai-gpt-4o-effort-is-params", URLS["openai"], {"model": "gpt-4o", "messages": [USER], "reasoning_effort": "low"}, []),
+    # GPT-5 pro reasons at high effort only (OpenAI's model page; opencode PR #26268).
+    ("openai-responses-gpt-5-pro-medium", "https://api.openai.com/v1/responses", {"model": "gpt-5-pro", "input": "Hi.", "reasoning": {"effort": "medium"}}, [("model.reasoning-effort-value", "error", "reasoning.effort")]),
+    ("openai-responses-gpt-5-pro-high", "https://api.openai.com/v1/responses", {"model": "gpt-5-pro", "input": "Hi.", "reasoning": {"effort": "high"}}, []),
     # xAI's -beta ids name the same model (grok-3-mini-beta is grok-3-mini).
     (
         "generic-grok-3-mini-beta-known",

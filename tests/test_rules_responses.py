@@ -535,6 +535,85 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "its required following item.",
     ),
     (
+        # openai/openai-node#1567: the assistant's answer retyped as {role, content} after its reasoning item.
+        "reasoning-then-retyped-assistant",
+        "openai",
+        req([USER, reasoning(), {"role": "assistant", "content": "There are 3."}, USER], model="o4-mini"),
+        [("responses.reasoning-without-following-item", E, "input[1]")],
+        "rs_68636eda2eec81a09eae5a780d7953000caa926c51f9f663 of type 'reasoning' was provided without its "
+        "required following item",
+    ),
+    (
+        "reasoning-then-user-message",
+        "azure",
+        req([USER, reasoning(), USER], model="gpt-5"),
+        [("responses.reasoning-without-following-item", E, "input[1]")],
+        None,
+    ),
+    (
+        # The produced item follows (with its id, or a call): no finding; nor for a stateless replay of its
+        # own encrypted reasoning that retypes the message without an id (Codex, opencode).
+        "reasoning-then-its-message-or-call",
+        "openai",
+        req(
+            [
+                USER,
+                reasoning(),
+                {
+                    "type": "message",
+                    "id": "msg_1",
+                    "role": "assistant",
+                    "content": [{"type": "output_text", "text": "Hi"}],
+                },
+                USER,
+                reasoning("rs_2"),
+                call(),
+                output(),
+            ],
+            model="gpt-5",
+        ),
+        [],
+        None,
+    ),
+    (
+        "stateless-replay-retypes-message",
+        "openai",
+        req(
+            [USER, reasoning(), {"role": "assistant", "content": "Hi"}, USER],
+            model="gpt-5",
+            store=False,
+            include=["reasoning.encrypted_content"],
+        ),
+        [],
+        None,
+    ),
+    (
+        "reasoning-without-summary",
+        "openai",
+        req([USER, {"type": "reasoning", "id": "rs_1"}, call(id="fc_1"), output()], model="o4-mini"),
+        [("responses.reasoning-without-summary", E, "input[1].summary")],
+        None,
+    ),
+    (
+        # AnswerDotAI/fastllm#45 (ChatGPT's Codex backend): a 116-character call_id.
+        "call-id-too-long",
+        "openai",
+        req([USER, call("c" * 116), output("c" * 116)], model="gpt-5"),
+        [
+            ("responses.call-id-too-long", E, "input[1].call_id"),
+            ("responses.call-id-too-long", E, "input[2].call_id"),
+        ],
+        "Invalid 'input[95].call_id': string too long. Expected a string with maximum length 64, but got a string "
+        "with length 116 instead.",
+    ),
+    (
+        "call-id-of-64-is-fine",
+        "openai",
+        req([USER, call("c" * 64), output("c" * 64)], model="gpt-5"),
+        [],
+        None,
+    ),
+    (
         # cline#12242: the reasoning items were filtered out, the fc_ ids kept.
         "fc-id-without-reasoning",
         "openai",

@@ -237,9 +237,11 @@ CASES: list[tuple[str, list[Any], list[tuple[str, str, str]], list[tuple[str, ..
         [()],
     ),
     (
+        # OpenAI: "Invalid type for 'messages[2].tool_calls[0].function.arguments': expected a string, but
+        # got an object instead." (aaif-goose/goose-mobile#20)
         "arguments an object instead of a string",
         bad_arguments({"a": 1}),
-        [("shape.invalid-tool-arguments", "warning", "messages[1].tool_calls[0].function.arguments")],
+        [("shape.tool-arguments-not-string", "error", "messages[1].tool_calls[0].function.arguments")],
         [()],
     ),
     ("non-object messages are skipped here", ["hello", USER], [], []),

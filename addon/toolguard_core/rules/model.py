@@ -424,6 +424,19 @@ REASONING_EFFORT_FOR_MODEL = define(
             ),
             source="https://github.com/Kilo-Org/cloud/pull/3807",
         ),
+        PredictedError(
+            # A model that does not reason takes no value (gpt-4o with reasoning_effort "none").
+            provider="openai",
+            text="Unrecognized request argument supplied: reasoning_effort",
+            source="https://github.com/generative-computing/mellea/issues/270",
+        ),
+        PredictedError(
+            provider="openai",
+            text="Unsupported parameter: 'reasoning.effort' is not supported with this model.",
+            source="https://github.com/BoundaryML/baml/pull/2708",
+            param="reasoning.effort",
+            code="unsupported_parameter",
+        ),
     ),
     fixed={"model": "o3-mini", "messages": [_USER], "reasoning_effort": "low"},
     example={"model": "o3-mini", "messages": [_USER], "reasoning_effort": "none"},
@@ -885,6 +898,7 @@ def check_model_responses(view: RequestView) -> Iterator[Finding]:
     effort = reasoning.get("effort") if isinstance(reasoning, dict) else None
     # On OpenAI's own hosts no params.* rule reads a Responses body, so the family is the host's own.
     own = view.provider.openai_validator and subject.inferred is None
+    yield from _check_effort_without_reasoning(view, subject, effort, "reasoning.effort")
     allowed = subject.info.reasoning_efforts
     if isinstance(effort, str) and allowed and effort not in allowed:
         # "Unsupported value: 'minimal' is not supported with the 'gpt-5.1' model. Supported values are:
@@ -1184,6 +1198,8 @@ def _check_context(view: RequestView, subject: _Subject, window: int) -> Iterato
 def _check_reasoning(view: RequestView, subject: _Subject) -> Iterator[Finding]:
     body = view.body
     effort = body.get("reasoning_effort")
+    if not _params_report_effort(view, effort) if isinstance(effort, str) else False:
+        yield from _check_effort_without_reasoning(view, subject, effort, "reasoning_effort")
     allowed = subject.info.reasoning_efforts
     if (
         isinstance(effort, str)
@@ -1283,6 +1299,30 @@ def _check_family_sampling(
             key,
             f"{subject.name()} ({family.name}) does not take `{key}`; remove it.",
         )
+
+
+def _check_effort_without_reasoning(
+    view: RequestView, subject: _Subject, effort: Any, location: str
+) -> Iterator[Finding]:
+    """A reasoning effort sent to a model the catalog says does not reason: no value is one it takes.
+    OpenAI answers "Unrecognized request argument supplied: reasoning_effort" on Chat Completions and
+    "Unsupported parameter: 'reasoning.effort' is not supported with this model." on the Responses API
+    (the rule's texts); Copilot relays its OpenAI models to that validator. ``null`` is accepted."""
+    if subject.info.reasoning is not False or not isinstance(effort, str):
+        return
+    if (
+        subject.provider_id in FAMILY_RELAYS
+        and _relayed_vendor(subject.provider_id, subject.info) != "openai"
+    ):
+        return  # the policy's Copilot level is for OpenAI's models only
+    yield from _report(
+        REASONING_EFFORT_FOR_MODEL,
+        view,
+        subject,
+        location,
+        f"{subject.name()} is not a reasoning model, so it takes no `{location}` ({effort!r} was sent); omit "
+        "it, or send null.",
+    )
 
 
 def _params_report_effort(view: RequestView, effort: str) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
+from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.policy import provider_id
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 from toolguard_core.rules.schemas import context_text, dotted, strict_schema_problems
@@ -325,7 +326,8 @@ def check_response_format(view: RequestView) -> Iterator[Finding]:
     kind = response_format.get("type")
     allowed = TYPES_BY_PROVIDER.get(pid, OPENAI_TYPES | EXTRA_TYPES.get(pid, frozenset()))
     if not isinstance(kind, str) or kind not in allowed:
-        yield from UNKNOWN_TYPE.report(
+        yield from report_judged(
+            UNKNOWN_TYPE,
             view,
             "response_format.type",
             f"response_format.type is {kind!r}; use one of {', '.join(sorted(allowed))}.",
@@ -341,7 +343,8 @@ def check_response_format(view: RequestView) -> Iterator[Finding]:
                 "mode with tool calling. Drop one of them for this request.",
             )
         if not _mentions_json(view.messages):
-            yield from JSON_WITHOUT_WORD.report(
+            yield from report_judged(
+                JSON_WITHOUT_WORD,
                 view,
                 "messages",
                 "response_format is json_object but no message contains the word 'json'; say in the system "
@@ -353,7 +356,8 @@ def check_response_format(view: RequestView) -> Iterator[Finding]:
     json_schema = response_format.get("json_schema")
     if not isinstance(json_schema, dict):
         flat = "schema" in response_format or "name" in response_format
-        yield from JSON_SCHEMA_MISSING.report(
+        yield from report_judged(
+            JSON_SCHEMA_MISSING,
             view,
             "response_format.json_schema",
             "response_format is json_schema but has no json_schema object"
@@ -369,7 +373,8 @@ def check_response_format(view: RequestView) -> Iterator[Finding]:
         problem = (
             "is missing" if name is None else f"is {name!r}, which is not 1-64 characters of [a-zA-Z0-9_-]"
         )
-        yield from JSON_SCHEMA_NAME.report(
+        yield from report_judged(
+            JSON_SCHEMA_NAME,
             view,
             "response_format.json_schema.name",
             f"response_format.json_schema.name {problem}; name the schema, e.g. 'answer'.",
@@ -389,7 +394,8 @@ def check_response_format(view: RequestView) -> Iterator[Finding]:
         return
     if json_schema.get("strict") is True:
         for _kind, path, detail in strict_schema_problems(schema):
-            yield from STRICT_SCHEMA.report(
+            yield from report_judged(
+                STRICT_SCHEMA,
                 view,
                 dotted("response_format.json_schema.schema", path),
                 f"Strict schema {name!r}: In {context_text(path)}, {detail}.",

@@ -427,8 +427,9 @@ DUPLICATE_ITEM_ID = define(
 REASONING_LAST = define(
     "responses.reasoning-without-following-item",
     Severity.ERROR,
-    "A `reasoning` item is the last input item, so the item it belongs to (a message or function call) "
-    "is missing.",
+    "A `reasoning` item is not followed by the item it produced (a message or function call): it is the "
+    "last input item, or the next one is an input (a user message, a tool output) or an assistant message "
+    "typed in again without its item id.",
     policy=policy(error=("openai-family",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
@@ -440,14 +441,105 @@ REASONING_LAST = define(
             source="https://github.com/continuedev/continue/issues/8933",
             param="input",
         ),
+        PredictedError(
+            # The input the thread shows: a reasoning item, then the assistant's answer as a plain
+            # {role, content} message (its msg_ id dropped), then the next user turn.
+            provider="openai",
+            text=(
+                "rs_68636eda2eec81a09eae5a780d7953000caa926c51f9f663 of type 'reasoning' was provided without "
+                "its required following item"
+            ),
+            source="https://github.com/openai/openai-node/issues/1567",
+            param="input",
+        ),
     ),
     example=_example(
         model="o4-mini",
         input=[_USER, {"type": "reasoning", "id": "rs_0c3876fcd4", "summary": []}],
     ),
     example_url=RESPONSES_URL,
-    notes="A warning on other Responses implementations. Replay the item that followed the reasoning item.",
+    notes=(
+        "A warning on other Responses implementations. Replay the item that followed the reasoning item, "
+        "with its id (`msg_...`, `fc_...`), or drop the reasoning item. A stateless client that keeps "
+        "`encrypted_content` (`store: false`) may retype the assistant message without its id."
+    ),
     fixed=_example(input=[_USER]),
+)
+#: The longest Responses ``call_id`` OpenAI's validator takes (Chat Completions' ids: shape.tool-call-id-too-long).
+MAX_CALL_ID = 64
+CALL_ID_TOO_LONG = define(
+    "responses.call-id-too-long",
+    Severity.ERROR,
+    f"A `function_call` or `function_call_output` item's `call_id` is longer than the {MAX_CALL_ID} "
+    "characters OpenAI takes.",
+    policy=policy(error=("openai-family",), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(
+            # ChatGPT's Codex backend (the same validator); a probe-3 thread, in-sample for the probe.
+            provider="openai",
+            text=(
+                "Invalid 'input[95].call_id': string too long. Expected a string with maximum length 64, but got "
+                "a string with length 116 instead."
+            ),
+            source="https://github.com/AnswerDotAI/fastllm/issues/45",
+            param="input[95].call_id",
+            code="string_above_max_length",
+        ),
+    ),
+    example=_example(
+        input=[_USER, {**_CALL, "call_id": "call_" + "x" * 60}, {**_OUTPUT, "call_id": "call_" + "x" * 60}],
+        tools=[_TOOL],
+    ),
+    example_url=RESPONSES_URL,
+    fixed=_example(input=[_USER, _CALL, _OUTPUT], tools=[_TOOL]),
+    notes=(
+        "Ids minted by another provider or a gateway and replayed (the Chat Completions limit is 40, "
+        "shape.tool-call-id-too-long). Map each long id to a short one in the call and its output."
+    ),
+)
+REASONING_NO_SUMMARY = define(
+    "responses.reasoning-without-summary",
+    Severity.ERROR,
+    "A replayed `reasoning` item has no `summary` array (the Responses API requires it, `[]` when empty).",
+    # doc [OAS] ResponseReasoningItem: `summary` is required; llama.cpp's server only recognises a reasoning
+    # item by its summary array (am17an/llama.cpp#50, upstream ggml-org/llama.cpp#29159: "Cannot determine
+    # type of 'item'"). An unrecognised Responses host follows the same schema (the probe-3 thread
+    # newo-ether/Agora#141, in-sample there: "Input[N] missing required field `summary`").
+    policy=policy(error=("openai-family", "generic", "llama.cpp"), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(
+            provider="llama.cpp",
+            text="Cannot determine type of 'item'",
+            source="https://github.com/am17an/llama.cpp/issues/50",
+        ),
+        PredictedError(
+            provider="generic",
+            text="400 invalid_request_error: Input[N] missing required field `summary`",
+            source="https://github.com/newo-ether/Agora/issues/141",
+        ),
+    ),
+    example=_example(
+        model="o4-mini",
+        input=[
+            _USER,
+            {"type": "reasoning", "id": "rs_0c3876fcd4"},
+            {**_CALL, "id": "fc_0c3876fcd4"},
+            _OUTPUT,
+        ],
+        tools=[_TOOL],
+    ),
+    example_url=RESPONSES_URL,
+    fixed=_example(
+        model="o4-mini",
+        input=[
+            _USER,
+            {"type": "reasoning", "id": "rs_0c3876fcd4", "summary": []},
+            {**_CALL, "id": "fc_0c3876fcd4"},
+            _OUTPUT,
+        ],
+        tools=[_TOOL],
+    ),
+    notes='Clients that store reasoning items drop an empty summary; replay it as `"summary": []`.',
 )
 CALL_WITHOUT_REASONING = define(
     "responses.function-call-without-reasoning",
@@ -905,6 +997,31 @@ def check_items(view: RequestView) -> Iterator[Finding]:
                 f"{where} ({kind}) has id {item_id!r}, which does not begin with '{prefix}'; OpenAI expects "
                 f"the {prefix}_ ids it minted. Drop the id (it is optional) rather than replay a made-up one.",
             )
+        call_id = item.get("call_id")
+        if isinstance(call_id, str) and len(call_id) > MAX_CALL_ID:
+            yield from report_judged(
+                CALL_ID_TOO_LONG,
+                view,
+                f"{where}.call_id",
+                f"{where}.call_id is {len(call_id)} characters; OpenAI takes at most {MAX_CALL_ID}. Replace it "
+                "with a shorter id in the call and in its output.",
+            )
+        if item.get("type") == "reasoning":
+            if not isinstance(item.get("summary"), list):
+                yield from report_judged(
+                    REASONING_NO_SUMMARY,
+                    view,
+                    f"{where}.summary",
+                    f'{where} (reasoning) has no summary array; send "summary": [] when it is empty.',
+                )
+            if index + 1 < len(items) and _needs_following_item(view, item, items[index + 1]):
+                yield from report_judged(
+                    REASONING_LAST,
+                    view,
+                    where,
+                    f"{where} is a reasoning item followed by {_item_kind(items[index + 1])}, not by the item it "
+                    "produced; replay that message or function_call with its id, or drop the reasoning item.",
+                )
         if _is_message(item):
             yield from _check_message(view, where, item)
         elif (
@@ -933,6 +1050,43 @@ def check_items(view: RequestView) -> Iterator[Finding]:
             "function_call it produced, or drop the reasoning item.",
         )
     yield from _check_json_word(view, items)
+
+
+#: Items a reasoning item can produce: an assistant message or a tool call of any kind.
+_PRODUCED = re.compile(r"^(?:function_call|\w+_call)$")
+
+
+def _needs_following_item(view: RequestView, reasoning: dict[str, Any], following: Any) -> bool:
+    """Whether the item after a reasoning item (one OpenAI knows by its ``rs_`` id) is not what it
+    produced: an input (a user/system/developer message, a tool output), or the assistant's message typed in
+    again without its ``msg_`` id (openai/openai-node#1567). A stateless client replaying its own
+    encrypted reasoning retypes messages without ids; that is not judged here."""
+    if not isinstance(following, dict) or not str(reasoning.get("id") or "").startswith("rs_"):
+        return False
+    kind = following.get("type")
+    if isinstance(kind, str) and (_PRODUCED.match(kind) or kind == "reasoning"):
+        return False
+    if kind == "function_call_output" or (isinstance(kind, str) and kind.endswith("_output")):
+        return True
+    if not _is_message(following):
+        return False  # an item type toolguard does not know: not judged
+    if following.get("role") != "assistant":
+        return True
+    return not following.get("id") and not _replays_own_reasoning(view)
+
+
+def _item_kind(item: Any) -> str:
+    if isinstance(item, dict):
+        if _is_message(item):
+            role = item.get("role")
+            article = "an" if str(role)[:1] in ("a", "e", "i", "o", "u") else "a"
+            return f"{article} {role} message" + (
+                "" if item.get("id") or role != "assistant" else " without its id"
+            )
+        kind = item.get("type")
+        if isinstance(kind, str):
+            return f"a {kind} item"
+    return "an item that is not an object"
 
 
 def _replays_own_reasoning(view: RequestView) -> bool:

@@ -1,5 +1,6 @@
-"""shape.*: malformed tool-call turns (empty ``tool_calls``, calls without an id or with arguments
-that are not one JSON object, tool messages without ``tool_call_id``, empty assistant messages).
+"""shape.*: malformed tool-call turns (empty ``tool_calls``, calls without an id, with an id longer than
+OpenAI takes, or with arguments that are not one JSON object in a string, tool messages without
+``tool_call_id``, empty assistant messages).
 
 Split from the pairing pass in sequence.py so a rule id's prefix names its module (issue #15); the
 pairing rules skip what is malformed here (a call without an id pairs with nothing)."""
@@ -9,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from toolguard_core.catalog import lookup
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
+from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.jsonvalues import arguments_problem, json_type
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
@@ -248,6 +251,129 @@ BAD_ARGUMENTS = define(
         ],
     },
 )
+ARGUMENTS_NOT_STRING = define(
+    "shape.tool-arguments-not-string",
+    Severity.ERROR,
+    "A replayed tool call's `function.arguments` is missing or not a string (an object sent as is).",
+    # doc [OAS]: ChatCompletionMessageToolCall.function requires `name` and `arguments`, a string of JSON.
+    # OpenAI's validator checks the type (its answers below); the three providers that refuse arguments
+    # that do not parse (shape.invalid-tool-arguments) parse the same string. Elsewhere a warning.
+    policy=policy(error=("openai-family", "ollama", "dashscope", "minimax"), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid type for 'messages[2].tool_calls[0].function.arguments': expected a string, but got "
+                "an object instead."
+            ),
+            # A probe-3 thread (in-sample for the probe); the Responses API twin is
+            # responses.function-arguments-not-string.
+            source="https://github.com/aaif-goose/goose-mobile/pull/20",
+            param="messages[2].tool_calls[0].function.arguments",
+            code="invalid_type",
+        ),
+        PredictedError(
+            provider="openai",
+            text="Missing required parameter: 'messages[1].tool_calls[1].function.arguments'.",
+            source="https://github.com/mark3labs/mcphost/issues/117",
+            param="messages[1].tool_calls[1].function.arguments",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "call_1", "type": "function", "function": {"name": "foo_tool", "arguments": {}}}
+                ],
+            },
+            {"role": "tool", "content": "done", "tool_call_id": "call_1"},
+        ],
+    },
+    fixed={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "tool_calls": [_CALL]},
+            {"role": "tool", "content": "done", "tool_call_id": _CALL["id"]},
+        ],
+    },
+    notes=(
+        "Clients that parse the model's arguments to call the tool (json.loads, JSON.parse) and replay the "
+        "parsed value instead of the string, or drop empty arguments. Serialise them again: '{}' when none."
+    ),
+)
+#: The longest tool call id OpenAI's validator takes: Chat Completions ``tool_calls[].id`` (40) and the
+#: Responses API's ``call_id`` (64, responses.call-id-too-long). Its own ids are ``call_`` + 24 characters.
+MAX_TOOL_CALL_ID = 40
+CALL_ID_TOO_LONG = define(
+    "shape.tool-call-id-too-long",
+    Severity.ERROR,
+    f"A replayed tool call's `id` is longer than the {MAX_TOOL_CALL_ID} characters OpenAI takes (an id "
+    "minted by another provider, a gateway or a client).",
+    # OpenAI's and Azure's validator (texts below); GitHub Copilot hands OpenAI models to it
+    # (kaitranntt/ccs#344), OpenRouter's openai/* models too (provider_id). Self-hosted servers take any id.
+    policy=policy(
+        error=("openai-family", "copilot"),
+        silent=("self-hosted",),
+        otherwise=Severity.WARNING,
+        conditions={"copilot": "an OpenAI model (Copilot answers with OpenAI's validator)"},
+    ),
+    predicts=(
+        PredictedError(
+            provider="azure",
+            text=(
+                "'messages[2].tool_calls[0].id': string too long. Expected a string with maximum length 40, but "
+                "got a string with length 44 instead."
+            ),
+            source="https://github.com/Portkey-AI/gateway/issues/1062",
+            param="messages[2].tool_calls[0].id",
+            code="string_above_max_length",
+        ),
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid 'messages[36].tool_calls[0].id': string too long. Expected a string with maximum length "
+                "40, but got a string with length 51 instead."
+            ),
+            source="https://github.com/vercel/ai/issues/8132",
+            param="messages[36].tool_calls[0].id",
+            code="string_above_max_length",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [{**_CALL, "id": "ws_689e2d4880a0819d98acca37694989b00b15d90494fc6b87"}],
+            },
+            {
+                "role": "tool",
+                "content": "done",
+                "tool_call_id": "ws_689e2d4880a0819d98acca37694989b00b15d90494fc6b87",
+            },
+        ],
+    },
+    fixed={
+        "model": "gpt-4o",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": None, "tool_calls": [_CALL]},
+            {"role": "tool", "content": "done", "tool_call_id": _CALL["id"]},
+        ],
+    },
+    notes=(
+        "Seen when a conversation moves between providers or through a gateway that mints long ids "
+        "(langgenius/dify#28987, camel-ai/camel#3845; the verbatim answers are probe-3 threads). Map each "
+        "long id to a short one (a hash) in both the call and its tool message."
+    ),
+)
 EMPTY_ASSISTANT = define(
     "shape.empty-assistant-message",
     Severity.ERROR,
@@ -301,7 +427,8 @@ def check_message_shape(view: RequestView) -> Iterator[Finding]:
                 )
             continue
         if not calls:
-            yield from EMPTY_TOOL_CALLS.report(
+            yield from report_judged(
+                EMPTY_TOOL_CALLS,
                 view,
                 f"messages[{index}].tool_calls",
                 f"messages[{index}] has an empty tool_calls array; omit the key when there are no calls.",
@@ -324,6 +451,24 @@ def check_message_shape(view: RequestView) -> Iterator[Finding]:
                 and "type" in call
             ):
                 yield from _call_shape(view, index, call_index, call)
+            if isinstance(call_id, str) and len(call_id) > MAX_TOOL_CALL_ID and _openai_checks_ids(view):
+                where = f"messages[{index}].tool_calls[{call_index}].id"
+                yield from report_judged(
+                    CALL_ID_TOO_LONG,
+                    view,
+                    where,
+                    f"{where} is {len(call_id)} characters; OpenAI takes at most {MAX_TOOL_CALL_ID}. Replace it "
+                    "with a shorter id (a hash of it) in the call and in the tool message that answers it.",
+                )
+
+
+def _openai_checks_ids(view: RequestView) -> bool:
+    """Whether OpenAI's validator sees the ids: always, except on GitHub Copilot, which hands only its
+    OpenAI models to it (its Claude models go to Anthropic's, which has no such limit)."""
+    if view.provider.id != "copilot":
+        return True
+    info = lookup(view.model or "")
+    return info is not None and "openai" in info.providers
 
 
 def _call_shape(view: RequestView, index: int, call_index: int, call: Any) -> Iterator[Finding]:
@@ -334,7 +479,8 @@ def _call_shape(view: RequestView, index: int, call_index: int, call: Any) -> It
         )
         return
     if "type" not in call:
-        yield from MISSING_CALL_TYPE.report(
+        yield from report_judged(
+            MISSING_CALL_TYPE,
             view,
             f"{where}.type",
             f'{where} has no type; send "type": "function" with each tool call, as the model returned it.',
@@ -349,9 +495,22 @@ def _call_shape(view: RequestView, index: int, call_index: int, call: Any) -> It
     function = call.get("function")
     arguments = function.get("arguments") if isinstance(function, dict) else None
     problem = arguments_problem(arguments)
-    if problem:
+    if not problem:
+        return
+    if isinstance(arguments, str):
         yield from BAD_ARGUMENTS.report(
             view,
             f"{where}.function.arguments",
             f"{where}.function.arguments {problem}; send one JSON object serialised as a string, e.g. '{{}}'.",
         )
+        return
+    # A parsed value, or none at all: the documented type is broken (OpenAI's validator says so).
+    absent = not isinstance(function, dict) or "arguments" not in function
+    what = "is missing" if arguments is None and absent else problem
+    yield from report_judged(
+        ARGUMENTS_NOT_STRING,
+        view,
+        f"{where}.function.arguments",
+        f"{where}.function.arguments {what}; send the arguments as a JSON string (json.dumps the parsed "
+        "value), '{}' when there are none.",
+    )
