@@ -243,10 +243,14 @@ def test_a_killed_writer_is_restarted_and_the_rows_it_held_are_counted_as_droppe
         "write_retries": store.retries,
         "db_recreated": 0,
         f"rows_dropped[{reason}]": 5,
+        "writer_restarts": 1,
     }
     assert store.restarts == 1
     assert "5 rows it held were DROPPED" in caplog.text
-    assert f"3 of 8 rows written to {path}; 5 DROPPED (5 {reason})" in caplog.text
+    assert f"{reason}; 5 rows it held were DROPPED" in caplog.text
+    assert f"3 of 8 rows written to {path}; 5 DROPPED (5 {reason}); writer process restarted 1 time(s)" in (
+        caplog.text
+    )
 
 
 def test_rows_queued_while_the_writer_restarts_are_written(tmp_path: Path):
