@@ -33,6 +33,7 @@ from toolguard_core.fingerprint import fingerprint
 from toolguard_core.grouping import group_key, summary_version
 from toolguard_core.store import format_utc, open_db, write_rows
 from toolguard_core.upstream_errors import UpstreamError
+from toolguard_core.writerproc import WriterStartError
 
 URL = "https://api.openai.com/v1/chat/completions"
 API_KEY = "sk-proj-" + "T3stKeyForToolguardHooks0123456789abcdef"
@@ -632,6 +633,15 @@ def test_unusable_database_path_at_start_up_is_one_error_line(tmp_path, caplog):
     addon = ToolGuard()
     with taddons.context(addon) as tctx:
         tctx.configure(addon, toolguard_db=str(blocker / "sub" / "toolguard.db"))
+        # The writer process's start is not waited for at start-up (writerproc.py): its failure
+        # arrives once it has tried to open the file (bounded by the store's own start timeout).
+        store = addon.store
+        assert store is not None
+        with pytest.raises(WriterStartError):
+            store.wait_started()
+        deadline = time.monotonic() + 10
+        while addon.store is not None and time.monotonic() < deadline:
+            time.sleep(0.01)
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert [(r.getMessage().split(":")[0:2], r.exc_info) for r in errors] == [
         (["toolguard", " cannot start"], None)

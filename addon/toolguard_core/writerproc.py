@@ -401,9 +401,12 @@ class ProcessStore:
         stuck writer is killed by the watchdog (its rows accounted), and a writer that cannot start
         again ends the wait with the queued rows counted as dropped
         (``writer process could not restart``)."""
-        if not self._supervisor.is_alive():
-            if self.started.done() and self.started.exception() is not None and self.queued:
+        if self.started.done() and self.started.exception() is not None:
+            # Never started (the error was said then): only what it took down with it, if anything.
+            if self.queued:
                 logger.info("toolguard: %s", self.shutdown_line())
+            return
+        if not self._supervisor.is_alive():
             return
         with self._lock:
             self._stopping = True
