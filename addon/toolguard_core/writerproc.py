@@ -86,6 +86,9 @@ OUT_OF_BAND_BYTES = 64 * 1024
 START_TIMEOUT = 120.0
 #: Back-off between attempts to start a child again after one died, doubling up to the second value.
 RESTART_BACKOFF = (0.2, 5.0)
+#: A restart that keeps failing is logged at its first attempt and then every this many (a minute
+#: at the back-off's cap).
+RESTART_LOG_EVERY = 12
 #: The child sends its counters at least this often, changed or not (writer.py): the watchdog's
 #: sign of life.
 HEARTBEAT_SECONDS = 1.0
@@ -679,25 +682,33 @@ class ProcessStore:
             if finished:
                 return
             # Not done: start another, with back-off while starting fails (a database that went away).
+            attempts = 0
             while True:
                 try:
                     new = self._spawn()
                     break
                 except Exception as exc:
-                    logger.error("toolguard: cannot restart the writer process (%s); retrying", exc)
+                    attempts += 1
+                    if attempts % RESTART_LOG_EVERY == 1:  # the first failure, then about once a minute
+                        logger.error(
+                            "toolguard: cannot restart the writer process (%s); retrying (attempt %d)",
+                            exc,
+                            attempts,
+                        )
                     with self._lock:
-                        if self._stopping:
+                        stopping = self._stopping
+                        if stopping:  # close() waits: give up, counting what waited for it
                             lost = sum(1 for i in self._items if not isinstance(i, (_Control, RunRow)))
                             self._items.clear()
                             if lost:
                                 self._lost["writer process could not restart"] += lost
                             self._sender_done = True
                             self._child_ready.notify_all()
-                        if lost:
-                            logger.error(
-                                "toolguard: the writer process could not start again; %d queued rows DROPPED",
-                                lost,
-                            )
+                    if stopping:
+                        logger.error(
+                            "toolguard: the writer process could not start again; %d queued rows DROPPED",
+                            lost,
+                        )
                         return
                     time.sleep(backoff)
                     backoff = min(backoff * 2, RESTART_BACKOFF[1])
