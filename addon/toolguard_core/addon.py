@@ -523,6 +523,8 @@ class ToolGuard:
             self._close_sockets()  # it writes to the old store: finish it first
             self._close_store()
             self.store, self.syncer, self.otlp = store, syncer, otlp
+            if isinstance(store, ProcessStore) and not self._store_ready:
+                self._hear_start(store)  # once it is self.store: _store_started checks that
         elif self.sockets is not None:
             self.sockets.store_all = settings.store_all
             self.sockets.run_id = settings.run_id
@@ -647,17 +649,6 @@ class ToolGuard:
                     f"toolguard_db: cannot start the writer process: {exc!r}"
                 ) from None
             self._store_ready = wait
-            if not wait:
-                try:
-                    loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-                except RuntimeError:  # no event loop (a test driving the hooks by hand)
-                    loop = None
-                at_startup = not _PROXY_STARTED.is_set()  # not a hot reload of a running proxy
-                store.started.add_done_callback(
-                    lambda future: _call_on_loop(
-                        loop, self._store_started, store, future.exception(), at_startup
-                    )
-                )
             return store, None, None
         thread_store = Store(
             settings.db_path, demote_after=_demote_after(settings), on_knowledge=self._set_knowledge
@@ -673,6 +664,17 @@ class ToolGuard:
             raise
         self._store_ready = True
         return thread_store, syncer, otlp
+
+    def _hear_start(self, store: ProcessStore) -> None:
+        """Have ``_store_started`` called on the event loop when the writer process's start ends."""
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (a test driving the hooks by hand): on its thread
+            loop = None
+        at_startup = not _PROXY_STARTED.is_set()  # not a hot reload of a running proxy
+        store.started.add_done_callback(
+            lambda future: _call_on_loop(loop, self._store_started, store, future.exception(), at_startup)
+        )
 
     def _store_started(self, store: ProcessStore, error: BaseException | None, at_startup: bool) -> None:
         """How the writer process's start went (on the event loop). Ready: say the proxy is storing.
