@@ -109,3 +109,38 @@ def test_a_stopped_writer_process_leaves_traffic_untouched_and_is_found_stuck(
     }
     assert len(stored(proxy.db_path)) == 4
     assert f"4 of 6 rows written to {proxy.db_path}; 2 DROPPED (2 {reason})" in output
+
+
+def test_a_writer_that_cannot_start_again_does_not_hold_mitmdumps_stop(
+    upstream, mitmdump_reverse, openai_client, tmp_path
+) -> None:
+    """The database's directory renamed away (a file in its place) and the writer killed: every
+    restart fails. Traffic passes; the stop ends at the next attempt, not never, and the final
+    stats count the waiting rows as dropped with the reason."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    proxy = mitmdump_reverse(options={"toolguard_store_all": "true", "toolguard_db": str(folder / "t.db")})
+    client = openai_client(proxy)
+    assert send(client, VALID) == "Both calls completed."
+    wait_for(lambda: len(stored(folder / "t.db")) == 1)
+    [first] = writer_pids(proxy._process.pid)
+    folder.rename(tmp_path / "moved")
+    folder.write_text("not a directory any more")
+    os.kill(first, signal.SIGKILL)
+    proxy.wait_for_output(r"cannot restart the writer process \(cannot open .*\); retrying \(attempt 1\)")
+    assert [send(client, VALID), send(client, ORPHAN)] == ["Both calls completed.", None]  # untouched
+    started = time.monotonic()
+    output = proxy.stop()
+    assert time.monotonic() - started < 20  # one back-off (5 s at most) and one failed start
+    stats = final_stats(output)
+    reason = "writer process could not restart"
+    writer = {k: v for k, v in stats.items() if k.startswith(("rows_", "writer_"))}
+    assert writer == {
+        "rows_queued": 3,
+        "rows_written": 1,
+        "rows_dropped": 2,
+        "rows_pending": 0,
+        f"rows_dropped[{reason}]": 2,
+    }
+    assert "the writer process could not start again; 2 queued rows DROPPED" in output
+    assert len(stored(tmp_path / "moved" / "t.db")) == 1
