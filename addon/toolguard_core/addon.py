@@ -696,7 +696,9 @@ class ToolGuard:
         if at_startup and self._running:
             # mitmproxy's errorcheck stops a start-up that logged an error before `running`; this
             # one came after (the writer is not waited for), so stop it the same way: exit status 1
-            # (SystemExit leaves the event loop; mitmproxy still runs every addon's `done`).
+            # (SystemExit leaves the event loop; mitmproxy still runs every addon's `done`), with the
+            # line errorcheck prints (mitmproxy/addons/errorcheck.py), which scripts look for.
+            print("Error logged during startup, exiting...", file=sys.stderr)
             raise SystemExit(1)
 
     def _close_store(self) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from e2e.test_opentelemetry_e2e import ORPHAN, VALID, final_stats, send, stored
+from toolguard_core.writer import ACK_SECONDS
 from toolguard_core.writerproc import SILENCE_SECONDS
 
 pytestmark = pytest.mark.e2e
@@ -123,6 +124,9 @@ def test_a_writer_that_cannot_start_again_does_not_hold_mitmdumps_stop(
     client = openai_client(proxy)
     assert send(client, VALID) == "Both calls completed."
     wait_for(lambda: len(stored(folder / "t.db")) == 1)
+    # On disk is not yet acknowledged: once the file is gone, an unacknowledged row could not be
+    # looked up there and would count as dropped. The writer acknowledges within ACK_SECONDS.
+    time.sleep(ACK_SECONDS * 5)
     [first] = writer_pids(proxy._process.pid)
     folder.rename(tmp_path / "moved")
     folder.write_text("not a directory any more")
