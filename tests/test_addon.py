@@ -8,6 +8,7 @@ import gzip
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,7 @@ from toolguard_core.fingerprint import fingerprint
 from toolguard_core.grouping import group_key, summary_version
 from toolguard_core.store import format_utc, open_db, write_rows
 from toolguard_core.upstream_errors import UpstreamError
+from toolguard_core.writerproc import ProcessStore, WriterStartError
 
 URL = "https://api.openai.com/v1/chat/completions"
 API_KEY = "sk-proj-" + "T3stKeyForToolguardHooks0123456789abcdef"
@@ -632,12 +634,78 @@ def test_unusable_database_path_at_start_up_is_one_error_line(tmp_path, caplog):
     addon = ToolGuard()
     with taddons.context(addon) as tctx:
         tctx.configure(addon, toolguard_db=str(blocker / "sub" / "toolguard.db"))
+        # The writer process's start is not waited for at start-up (writerproc.py): its failure
+        # arrives once it has tried to open the file (bounded by the store's own start timeout).
+        store = addon.store
+        assert store is not None
+        with pytest.raises(WriterStartError):
+            store.wait_started()
+        deadline = time.monotonic() + 10
+        while addon.store is not None and time.monotonic() < deadline:
+            time.sleep(0.01)
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert [(r.getMessage().split(":")[0:2], r.exc_info) for r in errors] == [
         (["toolguard", " cannot start"], None)
     ]
     assert "toolguard_db: cannot open" in errors[0].getMessage()
     assert addon.store is None
+
+
+def test_a_writer_that_fails_after_running_at_start_up_exits_with_status_1(tmp_path, monkeypatch):
+    # At start-up, after `running` (mitmproxy's errorcheck has looked already): SystemExit(1), raised
+    # on the event loop in mitmdump; called here directly, as the loop would.
+    import toolguard_core.addon as addon_module
+
+    monkeypatch.setattr(addon_module, "_PROXY_STARTED", threading.Event())  # a fresh mitmdump
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    addon = ToolGuard()
+    with taddons.context(addon):
+        addon._running = True
+        store = ProcessStore(blocker / "t.db")
+        store.start(wait=False)
+        with pytest.raises(WriterStartError) as raised:
+            store.wait_started()
+        addon.store = store
+        with pytest.raises(SystemExit) as exited:
+            addon._store_started(store, raised.value, True)
+    assert exited.value.code == 1
+    assert addon.store is None
+
+
+def test_a_writer_that_fails_on_a_hot_reload_leaves_the_proxy_running_without_a_store(
+    tmp_path, caplog, monkeypatch
+):
+    import toolguard_core.addon as addon_module
+
+    started = threading.Event()
+    started.set()  # a proxy ran in this process: this start is a hot reload
+    monkeypatch.setattr(addon_module, "_PROXY_STARTED", started)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    addon = ToolGuard()
+    raised: list[BaseException] = []
+    heard = addon._store_started
+
+    def observed(*args: Any) -> None:  # the real handler; what it raises is kept for the test
+        try:
+            heard(*args)
+        except BaseException as exc:
+            raised.append(exc)
+
+    monkeypatch.setattr(addon, "_store_started", observed)
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, toolguard_db=str(blocker / "sub" / "toolguard.db"), toolguard_gc_freeze=False)
+        addon.running()  # the reload's `running` comes before the writer's answer
+        # Heard on the writer's thread (no event loop here); no SystemExit for a reload.
+        deadline = time.monotonic() + 30
+        while addon.store is not None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert addon.store is None
+        addon.done()
+    assert raised == []  # the proxy keeps running
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].startswith("toolguard: cannot start: toolguard_db: cannot open ")
 
 
 def test_default_database_path_comes_from_the_environment(tmp_path, monkeypatch):

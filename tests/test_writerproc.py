@@ -5,6 +5,7 @@ reaches the proxy, and no secret reaches the file."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import logging
@@ -243,10 +244,14 @@ def test_a_killed_writer_is_restarted_and_the_rows_it_held_are_counted_as_droppe
         "write_retries": store.retries,
         "db_recreated": 0,
         f"rows_dropped[{reason}]": 5,
+        "writer_restarts": 1,
     }
     assert store.restarts == 1
     assert "5 rows it held were DROPPED" in caplog.text
-    assert f"3 of 8 rows written to {path}; 5 DROPPED (5 {reason})" in caplog.text
+    assert f"{reason}; 5 rows it held were DROPPED" in caplog.text
+    assert f"3 of 8 rows written to {path}; 5 DROPPED (5 {reason}); writer process restarted 1 time(s)" in (
+        caplog.text
+    )
 
 
 def test_rows_queued_while_the_writer_restarts_are_written(tmp_path: Path):
@@ -380,3 +385,197 @@ def test_the_addon_stores_the_same_rows_and_stats_with_either_writer(tmp_path: P
         results[writer] = (stats, flows, findings)
     assert results["process"] == results["thread"]
     assert results["process"][0]["rows_written"] == 1 and len(results["process"][1]) == 1
+
+
+def rowids(path: Path) -> list[str]:
+    """The stored flows in the order they were written."""
+    # flows is a view over flow_rows (store.py's migrations): the table has the insertion order.
+    return [r["id"] for r in sqlite_utils.Database(path).query("SELECT id FROM flow_rows ORDER BY rowid")]
+
+
+def test_rows_put_while_the_writer_starts_wait_and_are_written_in_order(tmp_path: Path):
+    path = tmp_path / "t.db"
+    store = ProcessStore(path)
+    started = time.monotonic()
+    store.start(wait=False)
+    returned = time.monotonic() - started
+    assert not store.started.done()  # the child is still importing: start did not wait for it
+    for i in range(5):
+        store.put(capture(f"early{i}", {"model": "gpt-4o"}))
+    store.wait_started()
+    store.put(capture("late", {"model": "gpt-4o"}))
+    store.close()
+    assert rowids(path) == ["early0", "early1", "early2", "early3", "early4", "late"]
+    assert store.counters() == {
+        "rows_queued": 6,
+        "rows_written": 6,
+        "rows_dropped": 0,
+        "rows_pending": 0,
+        "write_retries": 0,
+        "db_recreated": 0,
+    }
+    assert returned < 0.5, returned  # a fork and a write, not the child's imports and migrations
+
+
+def test_past_the_queue_bound_a_waiting_flow_is_dropped_and_counted(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("toolguard_core.writerproc.MAX_QUEUED", 3)
+    path = tmp_path / "t.db"
+    store = ProcessStore(path)
+    store.start(wait=False)
+    for i in range(5):  # nothing is sent before the child is ready: the queue holds 3
+        store.put(capture(f"r{i}", {"model": "gpt-4o"}))
+    store.put(RunRow(id="run-1", started_utc="2026-11-30T10:00:00.000Z"))  # a run's row is kept
+    assert not store.started.done()
+    store.close()
+    assert rowids(path) == ["r0", "r1", "r2"]
+    assert [r["id"] for r in sqlite_utils.Database(path)["runs"].rows] == ["run-1"]
+    assert store.counters() == {
+        "rows_queued": 5,
+        "rows_written": 3,
+        "rows_dropped": 2,
+        "rows_pending": 0,
+        "write_retries": 0,
+        "db_recreated": 0,
+        "rows_dropped[writer queue full (3 rows waiting)]": 2,
+    }
+
+
+def test_a_writer_that_cannot_start_reports_it_and_counts_the_rows_it_took_down(tmp_path: Path, caplog):
+    caplog.set_level(logging.INFO)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    store = ProcessStore(blocker / "t.db")
+    store.start(wait=False)
+    store.put(capture("r0", {"model": "gpt-4o"}))
+    store.put(capture("r1", {"model": "gpt-4o"}))
+    with pytest.raises(WriterStartError) as raised:
+        store.wait_started()
+    assert raised.value.message.startswith(f"cannot open {blocker / 't.db'}: ")
+    started = time.monotonic()
+    store.close()
+    assert time.monotonic() - started < 1
+    assert store.dropped == {"writer process could not start": 2}
+    assert f"0 of 2 rows written to {blocker / 't.db'}; 2 DROPPED (2 writer process could not start)" in (
+        caplog.text
+    )
+    assert store.pid is None
+
+
+def test_a_stopped_writer_is_found_stuck_killed_and_replaced(tmp_path: Path, caplog):
+    """kill -STOP: alive, silent. The watchdog kills it once it holds rows and has said nothing for
+    silence_seconds; its rows are dropped with that reason, the next ones written."""
+    caplog.set_level(logging.INFO)
+    path = tmp_path / "t.db"
+    store = ProcessStore(path, silence_seconds=3.0)
+    store.start()
+    store.put(capture("before", {"model": "gpt-4o"}))
+    wait_for(lambda: store.written == 1)
+    first = store.pid
+    assert first is not None
+    os.kill(first, signal.SIGSTOP)
+    try:
+        for i in range(3):
+            store.put(capture(f"held{i}", {"model": "gpt-4o"}))
+        wait_for(lambda: store.in_flight == 3, timeout=5)  # in its pipe, never read
+        wait_for(lambda: store.pid not in (None, first), timeout=30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(first, signal.SIGKILL)
+    for i in range(2):
+        store.put(capture(f"after{i}", {"model": "gpt-4o"}))
+    store.close()
+    reason = "writer process stuck (no answer for 3s)"
+    assert rowids(path) == ["before", "after0", "after1"]
+    assert store.counters() == {
+        "rows_queued": 6,
+        "rows_written": 3,
+        "rows_dropped": 3,
+        "rows_pending": 0,
+        "write_retries": 0,
+        "db_recreated": 0,
+        f"rows_dropped[{reason}]": 3,
+        "writer_restarts": 1,
+        "writer_stuck": 1,
+    }
+    assert f"the writer process (pid {first}) is stuck: no answer for 3s, holding 3 rows; killing it" in (
+        caplog.text
+    )
+    assert f"{reason}; 3 rows it held were DROPPED" in caplog.text
+    assert (
+        f"3 of 6 rows written to {path}; 3 DROPPED (3 {reason}); "
+        "writer process restarted 1 time(s) (1 found stuck)" in caplog.text
+    )
+
+
+def test_a_writer_stuck_in_a_lock_wait_is_killed_and_its_rows_accounted(tmp_path: Path, caplog):
+    """Alive and answering, but no row acknowledged: a statement waiting on another process's lock
+    (busy_timeout longer than the stall limit, as a hung file system or a deadlock would)."""
+    path = tmp_path / "t.db"
+    store = ProcessStore(path, busy_timeout=30.0, stall_seconds=1.0)
+    store.start()
+    first = store.pid
+    locked = threading.Event()
+    holder = threading.Thread(target=hold_lock, args=(path, 4.0, locked))
+    holder.start()
+    try:
+        assert locked.wait(5)
+        for i in range(2):
+            store.put(capture(f"held{i}", {"model": "gpt-4o"}))
+        wait_for(lambda: store.pid not in (None, first), timeout=30)  # killed; the next one opens
+    finally:
+        holder.join()
+    store.put(capture("after", {"model": "gpt-4o"}))
+    store.close()
+    reason = "writer process stuck (no row acknowledged for 1s)"
+    assert rowids(path) == ["after"]
+    assert store.counters() == {
+        "rows_queued": 3,
+        "rows_written": 1,
+        "rows_dropped": 2,
+        "rows_pending": 0,
+        "write_retries": 0,
+        "db_recreated": 0,
+        f"rows_dropped[{reason}]": 2,
+        "writer_restarts": 1,
+        "writer_stuck": 1,
+    }
+
+
+def test_a_writer_that_cannot_start_again_does_not_hold_close(tmp_path: Path, caplog):
+    """The database's directory renamed away (a file in its place) and the writer killed: every
+    restart fails; close gives up at the next attempt and says how many rows were dropped and why."""
+    caplog.set_level(logging.INFO)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    path = folder / "t.db"
+    store = ProcessStore(path)
+    store.start()
+    store.put(capture("before", {"model": "gpt-4o"}))
+    wait_for(lambda: store.written == 1)
+    first = store.pid
+    assert first is not None
+    folder.rename(tmp_path / "moved")
+    folder.write_text("not a directory any more")
+    os.kill(first, signal.SIGKILL)
+    wait_for(lambda: "cannot restart the writer process" in caplog.text, timeout=30)
+    for i in range(3):
+        store.put(capture(f"r{i}", {"model": "gpt-4o"}))
+    started = time.monotonic()
+    store.close()
+    waited = time.monotonic() - started
+    # At most one back-off (RESTART_BACKOFF's cap, 5 s) and one failed start.
+    assert waited < 15, waited
+    assert rowids(tmp_path / "moved" / "t.db") == ["before"]
+    reason = "writer process could not restart"
+    assert store.counters() == {
+        "rows_queued": 4,
+        "rows_written": 1,
+        "rows_dropped": 3,
+        "rows_pending": 0,
+        "write_retries": 0,
+        "db_recreated": 0,
+        f"rows_dropped[{reason}]": 3,
+    }
+    assert "the writer process could not start again; 3 queued rows DROPPED" in caplog.text
+    assert f"1 of 4 rows written to {path}; 3 DROPPED (3 {reason})" in caplog.text
+    assert store.pid is None

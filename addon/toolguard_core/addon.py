@@ -239,6 +239,9 @@ class ToolGuard:
         self.skipped_hosts: Counter[str] = Counter()
         self._gc_frozen = False
         self._running = False
+        # The store said it is ready (the writer process's handshake is read off the event loop).
+        self._store_ready = False
+        self._start_failed = False  # the one line said it: no "nothing seen" at the stop
         self.summary_thread: threading.Thread | None = None
         self._logged_errors: set[tuple[str, str]] = set()
         self.registry: ProviderRegistry = DEFAULT_REGISTRY
@@ -520,6 +523,8 @@ class ToolGuard:
             self._close_sockets()  # it writes to the old store: finish it first
             self._close_store()
             self.store, self.syncer, self.otlp = store, syncer, otlp
+            if isinstance(store, ProcessStore) and not self._store_ready:
+                self._hear_start(store)  # once it is self.store: _store_started checks that
         elif self.sockets is not None:
             self.sockets.store_all = settings.store_all
             self.sockets.run_id = settings.run_id
@@ -528,19 +533,16 @@ class ToolGuard:
 
     def running(self) -> None:
         self._running = True
+        _PROXY_STARTED.set()
         # The model catalog is read on its first lookup (catalog.py): here, before traffic, rather
         # than in the first request's hook (about 30 ms of file read and JSON parse on the loop).
         try:
             catalog.snapshot_meta()
         except Exception as exc:  # never stops the proxy; the model rules then fail per flow, counted
             logger.warning("toolguard: cannot read the model catalog: %r", exc)
-        if self.settings and self.settings.offload_min_bytes is not None:
-            # Started in the background; until it is up, bodies are validated in place.
-            self.validator.launch()
         if self.settings:
-            logger.info(
-                "toolguard: writing flagged flows to %s (run %s)", self.settings.db_path, self.settings.run_id
-            )
+            if self._store_ready:  # else once the writer process is (_store_started)
+                self._store_running()
             if self.settings.pg_url:
                 logger.info("toolguard: syncing them to %s", redact_url(self.settings.pg_url))
             if self.settings.mode is not Mode.OBSERVE:
@@ -593,7 +595,7 @@ class ToolGuard:
             # rows were written (and dropped, and why); see Store.close. Then the syncer and the
             # exporter send what is left (both bounded).
             logger.info("toolguard: %s", json.loads(self._close_store()))  # a dict, as before
-        for line in self._unseen_lines():
+        for line in [] if self._start_failed else self._unseen_lines():
             logger.info("%s", line)
 
     def _unseen_lines(self) -> list[str]:
@@ -608,9 +610,24 @@ class ToolGuard:
             lines.append(f"toolguard: {skipped}")
         return lines
 
+    def _store_running(self) -> None:
+        """Running, with the store ready: start the validation worker, and say the proxy is storing
+        (``toolguard run`` waits for that line). Not before: a proxy whose writer process cannot
+        start stops at once, with one line."""
+        if self.settings is not None:
+            if self.settings.offload_min_bytes is not None:
+                # Started in the background; until it is up, bodies are validated in place.
+                self.validator.launch()
+            logger.info(
+                "toolguard: writing flagged flows to %s (run %s)", self.settings.db_path, self.settings.run_id
+            )
+
     def _open_store(self, settings: Settings) -> tuple[Store | ProcessStore, Any, Any]:
-        """The store, started (a bad database path fails here, loudly), and its sinks: built in the
-        writer process with ``toolguard_writer=process`` (writerproc.py), else here."""
+        """The store, started, and its sinks: built in the writer process with
+        ``toolguard_writer=process`` (writerproc.py), else here. A bad database path fails here,
+        loudly (OptionsError) — except the writer process's at start-up, which is not waited for
+        (about 0.7 s of imports and migrations would hold mitmdump's start and its event loop):
+        ``_store_started`` hears how it went, and a failure then stops mitmdump just the same."""
         if settings.writer == "process":
             store = ProcessStore(
                 settings.db_path,
@@ -620,14 +637,18 @@ class ToolGuard:
                 otlp_endpoint=settings.otlp_endpoint,
                 otlp_content=settings.otlp_content,
             )
+            # A change at runtime (`:set toolguard_db=...`) is waited for: mitmproxy must be able to
+            # reject it (OptionsError), keeping the store that works.
+            wait = self._running
             try:
-                store.start()
+                store.start(wait=wait)
             except WriterStartError as exc:
                 raise exceptions.OptionsError(f"{exc.option}: {exc.message}") from None
             except Exception as exc:
                 raise exceptions.OptionsError(
                     f"toolguard_db: cannot start the writer process: {exc!r}"
                 ) from None
+            self._store_ready = wait
             return store, None, None
         thread_store = Store(
             settings.db_path, demote_after=_demote_after(settings), on_knowledge=self._set_knowledge
@@ -641,7 +662,44 @@ class ToolGuard:
         except Exception:
             thread_store.close()
             raise
+        self._store_ready = True
         return thread_store, syncer, otlp
+
+    def _hear_start(self, store: ProcessStore) -> None:
+        """Have ``_store_started`` called on the event loop when the writer process's start ends."""
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (a test driving the hooks by hand): on its thread
+            loop = None
+        at_startup = not _PROXY_STARTED.is_set()  # not a hot reload of a running proxy
+        store.started.add_done_callback(
+            lambda future: _call_on_loop(loop, self._store_started, store, future.exception(), at_startup)
+        )
+
+    def _store_started(self, store: ProcessStore, error: BaseException | None, at_startup: bool) -> None:
+        """How the writer process's start went (on the event loop). Ready: say the proxy is storing.
+        Failed: the one ``cannot start`` line, and no store (flows pass, nothing stored); at
+        mitmdump's start-up it then exits with status 1, as for any start-up error."""
+        if store is not self.store:  # replaced or closed meanwhile
+            return
+        if error is None:
+            self._store_ready = True
+            if self._running:
+                self._store_running()
+            return
+        message = f"{error.option}: {error.message}" if isinstance(error, WriterStartError) else repr(error)
+        logger.error("toolguard: cannot start: %s", message)
+        self._start_failed = True
+        self._close_sockets()
+        self.store = None
+        store.close()
+        if at_startup and self._running:
+            # mitmproxy's errorcheck stops a start-up that logged an error before `running`; this
+            # one came after (the writer is not waited for), so stop it the same way: exit status 1
+            # (SystemExit leaves the event loop; mitmproxy still runs every addon's `done`), with the
+            # line errorcheck prints (mitmproxy/addons/errorcheck.py), which scripts look for.
+            print("Error logged during startup, exiting...", file=sys.stderr)
+            raise SystemExit(1)
 
     def _close_store(self) -> str:
         """Drain the store, then let the syncer send the rest and the exporter flush (both bounded);
@@ -1566,6 +1624,20 @@ class ToolGuard:
         key = (self.settings.db_path, self.settings.run_id) if self.settings is not None else None
         stopped = _STOPPED_SKIPPED_HOSTS.get(key, Counter()) if key is not None else Counter()
         return stopped + self.skipped_hosts
+
+
+#: Set once a proxy in this process ran (`running`): a later start of the addon is a hot reload,
+#: whose failure must not stop the proxy.
+_PROXY_STARTED = threading.Event()
+
+
+def _call_on_loop(loop: asyncio.AbstractEventLoop | None, callback: Callable[..., None], *args: Any) -> None:
+    """Run ``callback`` on the proxy's event loop (from any thread); without one, here."""
+    if loop is None:
+        callback(*args)
+        return
+    with contextlib.suppress(RuntimeError):  # the loop is closed: mitmdump is gone
+        loop.call_soon_threadsafe(callback, *args)
 
 
 def make_addons() -> list[ToolGuard]:

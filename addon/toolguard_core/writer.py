@@ -20,12 +20,13 @@ import pickle
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from toolguard_core.learned import Knowledge
 from toolguard_core.store import _STOP, Store
-from toolguard_core.writerproc import HEAD, LENGTH, WriterConfig, read_exactly
+from toolguard_core.writerproc import HEAD, HEARTBEAT_SECONDS, LENGTH, WriterConfig, read_exactly
 
 #: How often the counters go to the proxy when they changed (they also go after the last write).
 ACK_SECONDS = 0.2
@@ -119,6 +120,7 @@ class Writer:
         self.syncer: Any = None
         self.otlp: Any = None
         self._last: dict[str, Any] | None = None
+        self._sent_at = time.monotonic()  # of the last frame with the counters
         self._done = threading.Event()
         self._draining = False  # the end of input: the writer thread finishes on purpose
 
@@ -182,13 +184,16 @@ class Writer:
         counts = self.counters()
         if force or counts != self._last:
             self._last = counts
+            self._sent_at = time.monotonic()
             self.link.send({"t": "ack", **counts})
 
     def _acks(self) -> None:
-        """Counters every ACK_SECONDS while they change; a writer thread that died ends the process
-        (the proxy then counts what it held as dropped and starts another writer)."""
+        """Counters every ACK_SECONDS while they change, and every HEARTBEAT_SECONDS anyway (the
+        proxy's watchdog takes a silent writer holding rows for a stuck one: writerproc.py); a
+        writer thread that died ends the process (the proxy then counts what it held as dropped and
+        starts another writer)."""
         while not self._done.wait(ACK_SECONDS):
-            self.ack()
+            self.ack(force=time.monotonic() - self._sent_at >= HEARTBEAT_SECONDS)
             if not self._draining and not self.store._thread.is_alive():
                 logging.getLogger(__name__).error("toolguard: the writer thread stopped; exiting")
                 self.link.out.flush()

@@ -20,10 +20,26 @@ The child answers on its stdout with JSON frames: acknowledgements (how many ite
 processed, and its counters), the learned :class:`~toolguard_core.learned.Knowledge` whenever it
 changes, and its log records, which are logged here under their own logger names.
 
+Start-up does not hold the proxy: ``start(wait=False)`` spawns the child and hands it its
+settings; the handshake (imports, opening the database, migrations: about 0.7 s) is read on the
+supervisor thread, and ``started`` (a future) says how it went. Items put meanwhile wait in order
+in the proxy-side queue (at most :data:`MAX_QUEUED` items; beyond that a flow is dropped and
+counted, ``rows_dropped[writer queue full ...]``).
+
 Never break traffic: a child that dies is restarted; the items it had been sent and not yet
-acknowledged are counted as dropped (``rows_dropped[writer process died ...]``) and logged, the
-items not sent yet go to the new child. ``close`` sends the rest, lets the child drain and exit,
-with a progress line every :data:`~toolguard_core.store.PROGRESS_SECONDS`, as the thread did.
+acknowledged are looked up in the database (a row on disk counts as written), the others counted
+as dropped (``rows_dropped[writer process died ...]``) and logged; the items not sent yet go to
+the new child. A child that is alive but stuck (stopped, frozen, a statement that never returns)
+is found by a watchdog: it answers a heartbeat every :data:`HEARTBEAT_SECONDS`, so one that holds
+rows and has said nothing for ``silence_seconds``, or has acknowledged none of them for
+``stall_seconds`` (longer than its own store's retry budget), is killed, counted (``writer_stuck``)
+and replaced, its rows accounted as for a death (``rows_dropped[writer process stuck ...]``).
+
+Every wait is bounded: a restart that fails is retried with back-off doubling up to
+:data:`RESTART_BACKOFF`'s cap, and gives up (the queued rows counted as dropped) once ``close``
+is called; ``close`` waits while the writer makes progress (a progress line every
+:data:`~toolguard_core.store.PROGRESS_SECONDS`) — a stuck writer is killed by the watchdog, one
+that cannot start again ends the wait — and logs how many rows were written and dropped, and why.
 """
 
 from __future__ import annotations
@@ -42,6 +58,7 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,10 +82,30 @@ HEAD = struct.Struct(">QI")
 LENGTH = struct.Struct(">Q")
 #: Bytes values from this size on travel out of band (written from the object itself, no copy).
 OUT_OF_BAND_BYTES = 64 * 1024
-#: How long ``start`` waits for the child to open the database (imports included; a loaded machine).
+#: How long a child may take to open the database (imports included; a loaded machine).
 START_TIMEOUT = 120.0
 #: Back-off between attempts to start a child again after one died, doubling up to the second value.
 RESTART_BACKOFF = (0.2, 5.0)
+#: A restart that keeps failing is logged at its first attempt and then every this many (a minute
+#: at the back-off's cap).
+RESTART_LOG_EVERY = 12
+#: The child sends its counters at least this often, changed or not (writer.py): the watchdog's
+#: sign of life.
+HEARTBEAT_SECONDS = 1.0
+#: A child that holds unacknowledged rows and has sent nothing for this long is stuck: stopped
+#: (SIGSTOP), frozen, or its process starved; killed and replaced. Many heartbeats, so a loaded
+#: machine's scheduling hiccup is not taken for it.
+SILENCE_SECONDS = 15.0
+#: A child that answers but has acknowledged none of its rows for its store's retry budget
+#: (``retry_seconds``: after that the store drops the batch, which is an acknowledgement), plus one
+#: statement's lock wait (``busy_timeout``), plus this, is stuck too (a statement that never returns).
+STALL_GRACE_SECONDS = 30.0
+#: How often the watchdog looks.
+WATCH_SECONDS = 0.25
+#: Items waiting on the proxy's side (the child is starting, restarting, or not reading): a flow
+#: beyond this is dropped and counted rather than held in memory without bound (as MAX_PENDING
+#: bounds the flows in flight in addon.py).
+MAX_QUEUED = 10_000
 #: How many items the sender pickles and writes in one go.
 SEND_BATCH = 200
 #: The sender lets items gather this long after waking: one write (and one wake-up of this
@@ -162,6 +199,14 @@ class _Child:
     popen: subprocess.Popen[bytes]
     stdin: int
     stdout: int
+    #: It said ``ready`` (the sender writes items to a ready child only).
+    ready: bool = False
+    #: time.monotonic() of its last frame, and of its last progress: an acknowledgement that moved,
+    #: or rows handed to it when it held none (the watchdog's clocks).
+    last_frame: float = field(default_factory=time.monotonic)
+    last_progress: float = field(default_factory=time.monotonic)
+    #: Why the watchdog killed it (None: it was not).
+    stuck: str | None = None
     #: Items written to it, and how many of them it said it has processed (written or dropped).
     sent: int = 0
     acked: int = 0
@@ -191,8 +236,14 @@ class ProcessStore:
         pg_url: str | None = None,
         otlp_endpoint: str = "",
         otlp_content: bool = False,
+        silence_seconds: float = SILENCE_SECONDS,
+        stall_seconds: float | None = None,
     ) -> None:
         self.path = Path(path)
+        self.silence_seconds = silence_seconds
+        self.stall_seconds = (
+            stall_seconds if stall_seconds is not None else retry_seconds + busy_timeout + STALL_GRACE_SECONDS
+        )
         self.on_knowledge = on_knowledge
         self.config = WriterConfig(
             db=str(path),
@@ -207,9 +258,13 @@ class ProcessStore:
             otlp_content=otlp_content,
         )
         self.queued = 0
-        #: Writer processes started again after one died, and the last one's exit status.
+        #: Writer processes started again after one died, those the watchdog found stuck, and the
+        #: last one's exit status.
         self.restarts = 0
+        self.stuck = 0
         self.exit_status: int | None = None
+        #: Done when the first child said ready; its exception (WriterStartError) when it could not.
+        self.started: Future[None] = Future()
         # Drops decided here (a dead child's unacknowledged items, an item that cannot be pickled)
         # and by children that ended, and the other totals of those children; the live child's own
         # counters are added on read (``dropped``, ``counters``).
@@ -223,8 +278,10 @@ class ProcessStore:
         self._child_ready = threading.Condition(self._lock)
         self._stopping = False
         self._sender_done = False
+        self._finished = threading.Event()
         self._sender = threading.Thread(target=self._send_loop, name="toolguard-writer-send", daemon=True)
         self._supervisor = threading.Thread(target=self._supervise, name="toolguard-writer-read", daemon=True)
+        self._watchdog = threading.Thread(target=self._watch, name="toolguard-writer-watch", daemon=True)
 
     # ---------------------------------------------------------------- the Store interface
 
@@ -275,19 +332,37 @@ class ProcessStore:
         child = self._child
         return child.popen.pid if child is not None and not child.dead else None
 
-    def start(self) -> None:
-        """Start the writer process and wait until it has opened the database (and the sinks), so a
-        bad path fails here, loudly (:class:`WriterStartError`)."""
-        self._child = self._spawn()
+    def start(self, *, wait: bool = True) -> None:
+        """Start the writer process. ``wait``: until it has opened the database (and the sinks), so
+        a bad path fails here (:class:`WriterStartError`); else return at once (the proxy's
+        ``configure``) and learn how it went from :attr:`started`."""
+        self._child = self._launch()
         self._sender.start()
         self._supervisor.start()
+        self._watchdog.start()
+        if wait:
+            self.wait_started()
+
+    def wait_started(self, timeout: float | None = START_TIMEOUT + 5) -> None:
+        """Until the first writer process is ready; :class:`WriterStartError` if it could not be."""
+        try:
+            self.started.result(timeout)
+        except TimeoutError:
+            raise WriterStartError("toolguard_db", "the writer process did not start") from None
 
     def put(self, item: FlowRow | RunRow | RowSource) -> None:
         """Queue an item for the writer process (never blocks; any thread). A run's row is not
-        counted: the counters are about flows."""
-        if not isinstance(item, RunRow):
+        counted: the counters are about flows. Past :data:`MAX_QUEUED` waiting items (no writer
+        reads them) a flow is dropped and counted; a run's row is always kept (one per run)."""
+        if isinstance(item, RunRow):
+            self._items.append(item)
+        else:
             self.queued += 1
-        self._items.append(item)
+            if len(self._items) >= MAX_QUEUED:
+                with self._lock:
+                    self._lost[f"writer queue full ({MAX_QUEUED} rows waiting)"] += 1
+                return
+            self._items.append(item)
         self._nudge()
 
     def counters(self) -> dict[str, int]:
@@ -313,13 +388,27 @@ class ProcessStore:
                 "db_recreated": self._base["recreated"] + (live.recreated if live else 0),
             }
         result.update({f"rows_dropped[{reason}]": n for reason, n in sorted(dropped.items())})
+        # Only when it happened: the same keys as the writer thread's otherwise.
+        if self.restarts:
+            result["writer_restarts"] = self.restarts
+        if self.stuck:
+            result["writer_stuck"] = self.stuck
         result.update(sinks)
         return result
 
     def close(self, timeout: float | None = None) -> None:
-        """Send everything queued, let the writer process write it and exit, however long it takes
-        (``timeout`` only for tests), with a progress line every PROGRESS_SECONDS; then log how many
-        rows were written and, if any, dropped and why."""
+        """Send everything queued, let the writer process write it and exit, with a progress line
+        every PROGRESS_SECONDS; then log how many rows were written and, if any, dropped and why.
+
+        Bounded without ``timeout`` (tests give one): it waits while the writer makes progress. A
+        stuck writer is killed by the watchdog (its rows accounted), and a writer that cannot start
+        again ends the wait with the queued rows counted as dropped
+        (``writer process could not restart``)."""
+        if self.started.done() and self.started.exception() is not None:
+            # Never started (the error was said then): only what it took down with it, if anything.
+            if self.queued:
+                logger.info("toolguard: %s", self.shutdown_line())
+            return
         if not self._supervisor.is_alive():
             return
         with self._lock:
@@ -370,6 +459,10 @@ class ProcessStore:
             line += f"; {counts['write_retries']} write retries"
         if counts["db_recreated"]:
             line += f"; database file recreated {counts['db_recreated']} time(s)"
+        if self.restarts or self.stuck:
+            line += f"; writer process restarted {self.restarts} time(s)"
+            if self.stuck:
+                line += f" ({self.stuck} found stuck)"
         return line
 
     # ---------------------------------------------------------------- internals
@@ -387,6 +480,16 @@ class ProcessStore:
 
     def _spawn(self) -> _Child:
         """A new writer process, once it said it is ready; :class:`WriterStartError` if it cannot be."""
+        child = self._launch()
+        try:
+            self._handshake(child)
+        except BaseException:
+            _reap(child)
+            raise
+        return child
+
+    def _launch(self) -> _Child:
+        """A new writer process, given its settings (not waited for: see ``_handshake``)."""
         popen = subprocess.Popen(
             [sys.executable, "-m", "toolguard_core.writer"],
             stdin=subprocess.PIPE,
@@ -400,16 +503,12 @@ class ProcessStore:
         child = _Child(popen, popen.stdin.fileno(), popen.stdout.fileno())
         _grow_pipe(child.stdin)
         try:
+            # A few hundred bytes into an empty pipe: never waits for the child.
             for part in encode(("config", self.config)):
                 write_all(child.stdin, part)
-            self._handshake(child)
         except BaseException:
-            with contextlib.suppress(OSError):
-                popen.kill()
-            popen.wait()
-            _close(popen)
+            _reap(child)
             raise
-        logger.debug("toolguard: writer process started (pid %d)", popen.pid)
         return child
 
     def _handshake(self, child: _Child) -> None:
@@ -431,14 +530,21 @@ class ProcessStore:
                 if frame.get("error"):
                     raise WriterStartError(frame.get("option") or "toolguard_db", frame["error"])
                 self._on_frame(child, frame)
+                with self._lock:
+                    child.ready = True
+                    child.last_frame = child.last_progress = time.monotonic()
+                logger.debug("toolguard: writer process started (pid %d)", child.popen.pid)
                 return
             self._on_frame(child, frame)
 
     def _on_frame(self, child: _Child, frame: dict[str, Any]) -> None:
         kind = frame.get("t")
+        child.last_frame = time.monotonic()
         if kind in ("ack", "ready"):
             with self._lock:
                 processed = int(frame.get("processed", 0))
+                if processed > child.acked:
+                    child.last_progress = child.last_frame
                 for _ in range(min(processed - child.acked, len(child.unacked))):
                     child.unacked.popleft()
                 child.acked = max(child.acked, processed)
@@ -505,11 +611,48 @@ class ProcessStore:
                     self._base[key] += value
             self._lost.update(child.dropped)
             if lost:
-                code = child.popen.returncode
-                self._lost[f"writer process died (exit status {code})"] += lost
+                self._lost[_ended(child)] += lost
             return lost
 
     def _supervise(self) -> None:
+        try:
+            if self._first_handshake():
+                self._serve()
+        finally:
+            self._finished.set()
+
+    def _first_handshake(self) -> bool:
+        """The first child's ``ready``, read here (off the proxy's event loop); ``started`` says how
+        it went. A child that could not start takes the queued rows with it (counted)."""
+        child = self._child
+        assert child is not None
+        try:
+            self._handshake(child)
+        except BaseException as exc:
+            _reap(child)
+            error = (
+                exc
+                if isinstance(exc, WriterStartError)
+                else WriterStartError("toolguard_db", f"cannot start the writer process: {exc!r}")
+            )
+            with self._lock:
+                child.dead = True
+                self.exit_status = child.popen.returncode
+                waiting = sum(1 for i in self._items if not isinstance(i, (_Control, RunRow)))
+                self._items.clear()
+                if waiting:
+                    self._lost["writer process could not start"] += waiting
+                self._sender_done = True
+                self._child_ready.notify_all()
+            self._wake.set()
+            self.started.set_exception(error)
+            return False
+        with self._lock:
+            self._child_ready.notify_all()
+        self.started.set_result(None)
+        return True
+
+    def _serve(self) -> None:
         """Read the child's frames; when it ends, account for it and start another (unless done)."""
         child = self._child
         assert child is not None
@@ -530,8 +673,8 @@ class ProcessStore:
                 finished = self._sender_done
             if lost:
                 logger.error(
-                    "toolguard: the writer process stopped (exit status %s); %d rows it held were DROPPED",
-                    code,
+                    "toolguard: %s; %d rows it held were DROPPED",
+                    _ended(child),
                     lost,
                 )
             elif code != 0:
@@ -539,20 +682,34 @@ class ProcessStore:
             if finished:
                 return
             # Not done: start another, with back-off while starting fails (a database that went away).
+            attempts = 0
             while True:
                 try:
                     new = self._spawn()
                     break
                 except Exception as exc:
-                    logger.error("toolguard: cannot restart the writer process (%s); retrying", exc)
+                    attempts += 1
+                    if attempts % RESTART_LOG_EVERY == 1:  # the first failure, then about once a minute
+                        logger.error(
+                            "toolguard: cannot restart the writer process (%s); retrying (attempt %d)",
+                            exc,
+                            attempts,
+                        )
                     with self._lock:
-                        if self._stopping:
-                            lost = sum(1 for i in self._items if not isinstance(i, _Control))
+                        stopping = self._stopping
+                        if stopping:  # close() waits: give up, counting what waited for it
+                            lost = sum(1 for i in self._items if not isinstance(i, (_Control, RunRow)))
                             self._items.clear()
-                            self._lost["writer process could not restart"] += lost
+                            if lost:
+                                self._lost["writer process could not restart"] += lost
                             self._sender_done = True
                             self._child_ready.notify_all()
-                            return
+                    if stopping:
+                        logger.error(
+                            "toolguard: the writer process could not start again; %d queued rows DROPPED",
+                            lost,
+                        )
+                        return
                     time.sleep(backoff)
                     backoff = min(backoff * 2, RESTART_BACKOFF[1])
             backoff = RESTART_BACKOFF[0]
@@ -562,12 +719,39 @@ class ProcessStore:
                 self._child = child = new
                 self._child_ready.notify_all()
 
+    def _watch(self) -> None:
+        """Kill a child that holds rows and is stuck (silent, or acknowledging nothing); the
+        supervisor then accounts for its rows and starts another, as after a death."""
+        while not self._finished.wait(WATCH_SECONDS):
+            with self._lock:
+                child = self._child
+                if child is None or child.dead or not child.ready or child.stuck or not child.unacked:
+                    continue
+                now = time.monotonic()
+                if now - child.last_frame > self.silence_seconds:
+                    child.stuck = f"no answer for {self.silence_seconds:g}s"
+                elif now - child.last_progress > self.stall_seconds:
+                    child.stuck = f"no row acknowledged for {self.stall_seconds:g}s"
+                else:
+                    continue
+                self.stuck += 1
+                held = len(child.unacked)
+            logger.error(
+                "toolguard: the writer process (pid %d) is stuck: %s, holding %d rows; killing it",
+                child.popen.pid,
+                child.stuck,
+                held,
+            )
+            with contextlib.suppress(OSError):
+                child.popen.kill()  # SIGKILL ends a stopped process too
+
     def _live_child(self) -> _Child | None:
-        """The current child, waiting while a dead one is being replaced (None: give up, done)."""
+        """The current child once ready, waiting while it starts or a dead one is being replaced
+        (None: give up, done)."""
         with self._lock:
             while True:
                 child = self._child
-                if child is not None and not child.dead:
+                if child is not None and not child.dead and child.ready:
                     return child
                 if self._sender_done:
                     return None
@@ -611,6 +795,8 @@ class ProcessStore:
                 if child.dead:  # died meanwhile: these go to the next one
                     self._items.extendleft(reversed(sendable))
                     continue
+                if not child.unacked and names:
+                    child.last_progress = time.monotonic()  # the stall clock starts with work held
                 child.sent += len(names)
                 child.unacked.extend(names)
             try:
@@ -660,6 +846,20 @@ def _grow_pipe(fd: int) -> None:
             fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
     except OSError:
         pass
+
+
+def _ended(child: _Child) -> str:
+    """Why a child's unacknowledged rows are dropped: the watchdog's finding, or its exit status."""
+    if child.stuck:
+        return f"writer process stuck ({child.stuck})"
+    return f"writer process died (exit status {child.popen.returncode})"
+
+
+def _reap(child: _Child) -> None:
+    with contextlib.suppress(OSError):
+        child.popen.kill()
+    child.popen.wait()
+    _close(child.popen)
 
 
 def _close(popen: subprocess.Popen[bytes]) -> None:

@@ -3,6 +3,7 @@ writer takes over, and every flow is either on disk or counted as dropped with t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from e2e.test_opentelemetry_e2e import ORPHAN, VALID, final_stats, send, stored
+from toolguard_core.writer import ACK_SECONDS
+from toolguard_core.writerproc import SILENCE_SECONDS
 
 pytestmark = pytest.mark.e2e
 
@@ -60,3 +63,88 @@ def test_a_killed_writer_process_leaves_traffic_untouched_and_is_replaced(
     assert len(rows) == stats["rows_written"] >= 3
     assert stats["rows_pending"] == 0
     assert f"{stats['rows_written']} of 7 rows written to {proxy.db_path}" in output
+
+
+def test_a_stopped_writer_process_leaves_traffic_untouched_and_is_found_stuck(
+    upstream, mitmdump_reverse, openai_client
+) -> None:
+    """kill -STOP: the writer is alive but silent. Flows pass at once all the same; the watchdog
+    (SILENCE_SECONDS) kills it, its rows are dropped with that reason, and a new writer takes over."""
+    proxy = mitmdump_reverse(options={"toolguard_store_all": "true"})
+    client = openai_client(proxy)
+    assert [send(client, VALID), send(client, ORPHAN)] == ["Both calls completed.", None]
+    wait_for(lambda: len(stored(proxy.db_path)) == 2)
+    [first] = writer_pids(proxy._process.pid)
+    os.kill(first, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        during = [send(client, VALID), send(client, ORPHAN)]
+        answered_in = time.monotonic() - started
+        assert during == ["Both calls completed.", None]  # as without the fault
+        assert answered_in < SILENCE_SECONDS / 2, answered_in  # not held by the stuck writer
+        proxy.wait_for_output(
+            # 2 rows, or 3: the last row before the stop may be on disk and not acknowledged yet
+            # (then looked up there, and counted as written, not dropped).
+            rf"writer process \(pid {first}\) is stuck: no answer for {SILENCE_SECONDS:g}s, holding [23] rows",
+            timeout=SILENCE_SECONDS + 20,
+        )
+        proxy.wait_for_output(r"writer process restarted \(pid \d+\)", timeout=30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(first, signal.SIGKILL)
+    [second] = writer_pids(proxy._process.pid)
+    assert second != first
+    assert [send(client, VALID), send(client, ORPHAN)] == ["Both calls completed.", None]
+    output = proxy.stop()
+    stats = final_stats(output)
+    reason = f"writer process stuck (no answer for {SILENCE_SECONDS:g}s)"
+    writer = {k: v for k, v in stats.items() if k.startswith(("rows_", "writer_"))}
+    assert writer == {
+        "rows_queued": 6,
+        "rows_written": 4,
+        "rows_dropped": 2,
+        "rows_pending": 0,
+        f"rows_dropped[{reason}]": 2,
+        "writer_restarts": 1,
+        "writer_stuck": 1,
+    }
+    assert len(stored(proxy.db_path)) == 4
+    assert f"4 of 6 rows written to {proxy.db_path}; 2 DROPPED (2 {reason})" in output
+
+
+def test_a_writer_that_cannot_start_again_does_not_hold_mitmdumps_stop(
+    upstream, mitmdump_reverse, openai_client, tmp_path
+) -> None:
+    """The database's directory renamed away (a file in its place) and the writer killed: every
+    restart fails. Traffic passes; the stop ends at the next attempt, not never, and the final
+    stats count the waiting rows as dropped with the reason."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    proxy = mitmdump_reverse(options={"toolguard_store_all": "true", "toolguard_db": str(folder / "t.db")})
+    client = openai_client(proxy)
+    assert send(client, VALID) == "Both calls completed."
+    wait_for(lambda: len(stored(folder / "t.db")) == 1)
+    # On disk is not yet acknowledged: once the file is gone, an unacknowledged row could not be
+    # looked up there and would count as dropped. The writer acknowledges within ACK_SECONDS.
+    time.sleep(ACK_SECONDS * 5)
+    [first] = writer_pids(proxy._process.pid)
+    folder.rename(tmp_path / "moved")
+    folder.write_text("not a directory any more")
+    os.kill(first, signal.SIGKILL)
+    proxy.wait_for_output(r"cannot restart the writer process \(cannot open .*\); retrying \(attempt 1\)")
+    assert [send(client, VALID), send(client, ORPHAN)] == ["Both calls completed.", None]  # untouched
+    started = time.monotonic()
+    output = proxy.stop()
+    assert time.monotonic() - started < 20  # one back-off (5 s at most) and one failed start
+    stats = final_stats(output)
+    reason = "writer process could not restart"
+    writer = {k: v for k, v in stats.items() if k.startswith(("rows_", "writer_"))}
+    assert writer == {
+        "rows_queued": 3,
+        "rows_written": 1,
+        "rows_dropped": 2,
+        "rows_pending": 0,
+        f"rows_dropped[{reason}]": 2,
+    }
+    assert "the writer process could not start again; 2 queued rows DROPPED" in output
+    assert len(stored(tmp_path / "moved" / "t.db")) == 1

@@ -28,6 +28,8 @@ ADDON = REPO_ROOT / "addon" / "toolguard.py"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 30.0
 _LISTENING = re.compile(r"listening at (?:\*|[\[\]0-9a-fA-F.:]+?):(\d+)\.?\s*$", re.MULTILINE)
+#: What the addon logs once running with its store ready (as `toolguard run` waits for it, run.py).
+_READY = "toolguard: writing flagged flows to "
 
 
 def mitmdump_executable() -> Path:
@@ -112,8 +114,11 @@ class Mitmdump:
         self._reader.start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            match = _LISTENING.search(self.output)
-            if match:
+            output = self.output
+            match = _LISTENING.search(output)
+            # And the store open: the writer process starts beside mitmdump, not before it listens
+            # (writerproc.py), and a test reading the database must find its tables.
+            if match and _READY in output:
                 self.port = int(match.group(1))
                 return self
             if self._process.poll() is not None:
