@@ -833,9 +833,7 @@ def test_an_upstream_error_body_bomb_is_decoded_bounded(guard, db_path, encoding
     assert flow.response.raw_content is encoded  # never decoded in place
     addon.done()
     flows, _ = rows(db_path)
-    assert [(f["status"], len(f["response_body"]) <= MAX_STORED_RESPONSE) for f in flows] == [
-        (400, True)
-    ]
+    assert [(f["status"], len(f["response_body"]) <= MAX_STORED_RESPONSE) for f in flows] == [(400, True)]
     assert flows[0]["response_body"].startswith('{"error": {"message": "bad request"')
 
 
