@@ -844,7 +844,9 @@ class ToolGuard:
             data.path,
             data.authority,
             data.http_version,
-            tuple(value for name, value in data.headers.fields if name.lower() == b"host"),
+            # A list comprehension, inlined by Python 3.12 (PEP 709): a generator here was a tenth of
+            # the clean path's own (non-rule) loop samples in py-spy under wrk (issue #12).
+            tuple([value for name, value in data.headers.fields if name.lower() == b"host"]),
         )
         route = self._routes.get(key)
         if route is None:
