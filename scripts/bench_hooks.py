@@ -13,6 +13,12 @@ loop in observe mode they run one loop turn later; the CPU is the same).
 
   .venv/bin/python scripts/bench_hooks.py                 # min / median per flow
   .venv/bin/python scripts/bench_hooks.py --profile 5000  # cProfile, by own time
+  .venv/bin/python scripts/bench_hooks.py --flagged       # bench_proxy's flagged flow, stored
+
+``--flagged`` runs bench_proxy's "flagged" scenario instead: the orphan tool message answered with
+OpenAI's real 400, so every flow is flagged, named early (console line, comment) and handed to the
+store's writer process. The time is then the main thread's alone (``time.thread_time``): the
+writer's sender thread pickles on its own thread, and the event loop is what the other flows wait on.
 """
 
 from __future__ import annotations
@@ -32,11 +38,12 @@ from mitmproxy import http
 from mitmproxy.test import taddons, tflow
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_proxy import COMPLETION, small_body
+from bench_proxy import COMPLETION, ORPHAN_ERROR, small_body
 
 from toolguard_core.addon import ToolGuard
 
 BODY = json.dumps(small_body()).encode()
+FLAGGED_BODY = json.dumps(small_body(orphan=True)).encode()
 # As nginx's reverse proxy sees it in bench_proxy.py: a loopback upstream on some port.
 URL = "http://127.0.0.1:41234/ok/v1/chat/completions"
 HEADERS = {
@@ -47,11 +54,14 @@ HEADERS = {
 }
 
 
-def make_flows(count: int) -> list[http.HTTPFlow]:
+def make_flows(count: int, flagged: bool = False) -> list[http.HTTPFlow]:
+    body = FLAGGED_BODY if flagged else BODY
+    headers = {**HEADERS, "content-length": str(len(body))}
+    status, answer = (400, ORPHAN_ERROR) if flagged else (200, COMPLETION)
     flows = []
     for _ in range(count):
-        flow = tflow.tflow(req=http.Request.make("POST", URL, BODY, HEADERS))
-        flow.response = http.Response.make(200, COMPLETION.encode(), {"content-type": "application/json"})
+        flow = tflow.tflow(req=http.Request.make("POST", URL, body, headers))
+        flow.response = http.Response.make(status, answer.encode(), {"content-type": "application/json"})
         flows.append(flow)
     return flows
 
@@ -70,34 +80,49 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=2000, help="flows per timed batch")
     parser.add_argument("--batches", type=int, default=15, help="timed batches (the minimum is reported)")
     parser.add_argument("--profile", type=int, metavar="FLOWS", help="profile this many flows instead")
+    parser.add_argument("--sort", default="tottime", help="cProfile's sort key (tottime, cumulative)")
+    parser.add_argument("--lines", type=int, default=40, help="cProfile's rows printed")
+    parser.add_argument(
+        "--flagged", action="store_true", help="bench_proxy's flagged flow (answered 400, stored) instead"
+    )
     args = parser.parse_args(argv)
+    flagged = args.flagged
+    # The flagged flow's Capture goes to the writer's sender thread: count the hooks' thread only.
+    clock = time.thread_time if flagged else time.process_time
     addon = ToolGuard()
     with tempfile.TemporaryDirectory() as tmp, taddons.context(addon) as tctx:
         tctx.configure(addon, toolguard_db=str(Path(tmp) / "bench.db"), toolguard_offload="off")
         logging.getLogger().setLevel(logging.WARNING)
-        run_hooks(addon, make_flows(200))  # warm-up: imports, caches
+        run_hooks(addon, make_flows(200, flagged))  # warm-up: imports, caches
         if args.profile:
-            flows = make_flows(args.profile)
+            flows = make_flows(args.profile, flagged)
             profile = cProfile.Profile()
             profile.enable()
             run_hooks(addon, flows)
             profile.disable()
-            pstats.Stats(profile).sort_stats("tottime").print_stats(40)
+            pstats.Stats(profile).sort_stats(args.sort).print_stats(args.lines)
         else:
             per_flow = []
             for _ in range(args.batches):
-                flows = make_flows(args.batch)
-                start = time.process_time()
+                flows = make_flows(args.batch, flagged)
+                start = clock()
                 run_hooks(addon, flows)
-                per_flow.append((time.process_time() - start) / len(flows) * 1e6)
+                per_flow.append((clock() - start) / len(flows) * 1e6)
+            what = "flagged and stored flow (main thread)" if flagged else "small clean flow"
             print(
-                f"toolguard hooks per small clean flow: min {min(per_flow):.1f} us, "
+                f"toolguard hooks per {what}: min {min(per_flow):.1f} us, "
                 f"median {statistics.median(per_flow):.1f} us ({args.batches} x {args.batch} flows)"
             )
         stats = dict(addon.stats)
         addon.done()
-    # The flows were judged as the benchmark's are: validated, nothing flagged or stored.
-    if stats.get("flagged") or stats.get("queued") or stats.get("internal_errors"):
+    # The flows were judged as the benchmark's are: clean ones validated, nothing flagged or stored;
+    # flagged ones all flagged and stored.
+    if flagged:
+        unexpected = stats.get("internal_errors") or stats.get("flagged") != stats.get("queued")
+        unexpected = unexpected or not stats.get("flagged")
+    else:
+        unexpected = stats.get("flagged") or stats.get("queued") or stats.get("internal_errors")
+    if unexpected:
         print(f"unexpected counters: {stats}")
         return 1
     return 0

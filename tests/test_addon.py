@@ -28,7 +28,7 @@ import toolguard_core
 from toolguard_core import addon as addon_module
 from toolguard_core import analyze, catalog
 from toolguard_core.addon import MARK, METADATA_KEY, ToolGuard
-from toolguard_core.capture import Capture
+from toolguard_core.capture import MAX_STORED_RESPONSE, Capture
 from toolguard_core.causes import CAUSES_BY_ID, recognise_error
 from toolguard_core.fingerprint import fingerprint
 from toolguard_core.grouping import group_key, summary_version
@@ -901,9 +901,7 @@ def test_an_upstream_error_body_bomb_is_decoded_bounded(guard, db_path, encoding
     assert flow.response.raw_content is encoded  # never decoded in place
     addon.done()
     flows, _ = rows(db_path)
-    assert [(f["status"], len(f["response_body"]) <= addon_module.MAX_STORED_RESPONSE) for f in flows] == [
-        (400, True)
-    ]
+    assert [(f["status"], len(f["response_body"]) <= MAX_STORED_RESPONSE) for f in flows] == [(400, True)]
     assert flows[0]["response_body"].startswith('{"error": {"message": "bad request"')
 
 

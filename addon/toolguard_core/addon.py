@@ -39,10 +39,9 @@ from mitmproxy.utils import human
 import toolguard_core
 from toolguard_core import catalog, contentview, contentview_messages, contentview_responses, redact
 from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, InternalError, analyse_request
-from toolguard_core.capture import Capture, early_recognition
+from toolguard_core.capture import Capture, EarlyAnswer, early_recognition, response_body
 from toolguard_core.causes import Recognition
 from toolguard_core.dburl import is_postgres_url, redact_url, spool_path_for
-from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.learned import NOTHING_LEARNED, Knowledge
 from toolguard_core.learned_store import DEFAULT_DEMOTE_AFTER
@@ -75,7 +74,7 @@ from toolguard_core.verdict import (
     REJECTED_VERDICTS,
     Scope,
     Verdict,
-    explained,
+    explained_by,
     rejected,
     scope,
     should_store,
@@ -94,9 +93,6 @@ MARK_BLOCKED = ":no_entry:"
 MARK_REPAIRED = ":wrench:"
 # The default toolguard_paths and toolguard_record_paths: declared in verdict.py next to scope(), so
 # `toolguard check --url` decides what it checks from the same patterns.
-# Bounded copies of what is stored: a request body is kept whole (it is the evidence), a response
-# body up to this size (error bodies are small; streams keep only their start and error events).
-MAX_STORED_RESPONSE = 64 * 1024
 # Flows seen in `request` but not yet finished; bounded so a proxy bug cannot leak memory.
 MAX_PENDING = 10_000
 # Responses WebSockets followed at once, and WebSocket messages waiting for the worker thread.
@@ -124,6 +120,9 @@ class _Route:
     scope: Scope
     url: str
     target: Target | None
+    # ``pretty_host`` as it was (not lower-cased): the stored row's host, copied from here instead of
+    # parsing the Host header again for every stored flow (issue #12).
+    host: str = ""
 
 
 _IGNORED = _Route(Scope.IGNORE, "", None)
@@ -172,6 +171,9 @@ class Pending:
     repaired_at: float | None = None
     # The client connection the flow came in on: a failed upstream connect is matched to it.
     client_conn: str = ""
+    # The request's route (its URL and host as mitmproxy shows them), for the stored row; None when
+    # the request hook failed before deriving it.
+    route: _Route | None = None
     _secrets: list[str] | None = None
 
     @property
@@ -900,7 +902,9 @@ class ToolGuard:
             data.path,
             data.authority,
             data.http_version,
-            tuple(value for name, value in data.headers.fields if name.lower() == b"host"),
+            # A list comprehension, inlined by Python 3.12 (PEP 709): a generator here was a tenth of
+            # the clean path's own (non-rule) loop samples in py-spy under wrk (issue #12).
+            tuple([value for name, value in data.headers.fields if name.lower() == b"host"]),
         )
         route = self._routes.get(key)
         if route is None:
@@ -915,7 +919,8 @@ class ToolGuard:
         request = flow.request
         path = request.path.split("?", 1)[0]
         # mitmproxy re-parses and IDNA-checks the Host header on every access of these (issue #12).
-        host = request.pretty_host.lower()
+        pretty_host = request.pretty_host
+        host = pretty_host.lower()
         allowed = self._allowed(flow, host)
         flow_scope = scope(
             allowed=allowed,
@@ -927,7 +932,7 @@ class ToolGuard:
         if flow_scope is Scope.IGNORE:  # nothing more is read of an ignored flow
             return _Route(flow_scope, "", None)
         url = request.pretty_url
-        return _Route(flow_scope, url, Target.from_url(url, self.registry))
+        return _Route(flow_scope, url, Target.from_url(url, self.registry), pretty_host)
 
     def _on_request(self, flow: http.HTTPFlow) -> None:
         route = self._route(flow)
@@ -955,6 +960,7 @@ class ToolGuard:
             content_encoding=content_encoding,
             flow=flow,
             client_conn=flow.client_conn.id,
+            route=route,
         )
         offload_min = self.settings.offload_min_bytes
         # Block and repair must know the verdict before the request goes on: validated in place.
@@ -1308,6 +1314,7 @@ class ToolGuard:
                 client_conn=flow.client_conn.id,
                 flow=flow,
                 extra={"internal_error": internal_error} if internal_error else {},
+                route=route,
             ),
         )
         if internal_error is None:
@@ -1363,23 +1370,35 @@ class ToolGuard:
             blocked=pending.blocked,
             repaired=pending.repair is not None and pending.repair.changed,
         )
-        recognition = None
+        response = flow.response
+        # The answer's header fields as mitmproxy holds them: read without the multidict's per-call
+        # key conversions, and handed to the writer as they are (issue #12).
+        response_fields = response.data.headers.fields if response is not None else None
+        content_type = _header(response_fields, b"content-type") if response_fields is not None else None
+        body: bytes | None = None
+        recognition = early = None
         if verdict in (Verdict.UNEXPLAINED, Verdict.PREDICTED):
             # Name the root cause now, so the console line and the comment give the verdict the stored
-            # row will (the writer thread decides the row's verdict the same way): an unexplained
-            # rejection the catalogue names is `recognised`, and so is a flagged one the upstream
-            # rejected for an unrelated reason (a 429 neither confirms nor refutes a rule).
+            # row will (the row takes this reading, capture.EarlyAnswer): an unexplained rejection
+            # the catalogue names is `recognised`, and so is a flagged one the upstream rejected for
+            # an unrelated reason (a 429 neither confirms nor refutes a rule).
             error_rules = [f.rule for f in findings if f.severity == Severity.ERROR]
-            recognition, error_message = early_recognition(
+            if response is not None and response_fields is not None:
+                body = response_body(response.raw_content, _header(response_fields, b"content-encoding"))
+            recognition, error_message, early = early_recognition(
                 status=status,
-                raw_body=flow.response.raw_content if flow.response is not None else None,
-                content_encoding=flow.response.headers.get("content-encoding") if flow.response else None,
-                content_type=flow.response.headers.get("content-type") if flow.response else None,
+                body=body,
+                content_type=content_type,
                 stream_error=tap.error if tap is not None else None,
                 provider=pending.analysis.target.provider.id,
                 finding_rules=error_rules,
             )
-            verdict = explained(verdict, recognition, error_rules=error_rules, text=error_message)
+            verdict = explained_by(
+                verdict,
+                early.cause if early is not None else None,
+                error_rules=error_rules,
+                text=error_message,
+            )
         self._annotate(flow, findings, verdict, pending=pending, recognition=recognition)
         if tap is not None:
             flow.metadata[METADATA_KEY]["stream"] = tap.summary()
@@ -1421,7 +1440,7 @@ class ToolGuard:
         if not keep:
             return
         if self.store is not None:
-            self.store.put(self._capture(flow, pending, verdict))
+            self.store.put(self._capture(flow, pending, verdict, content_type, body, early))
             self.stats["queued"] += 1
 
     def _annotate(
@@ -1480,21 +1499,35 @@ class ToolGuard:
         if recognition is not None:
             flow.metadata[METADATA_KEY]["cause"] = recognition.cause_id
 
-    def _capture(self, flow: http.HTTPFlow, pending: Pending, verdict: str | None) -> Capture:
-        """Copy plain data off the flow; the writer thread turns it into a row (see capture.py)."""
+    def _capture(
+        self,
+        flow: http.HTTPFlow,
+        pending: Pending,
+        verdict: str | None,
+        content_type: str | None,
+        body: bytes | None,
+        early: EarlyAnswer | None,
+    ) -> Capture:
+        """Copy plain data off the flow; the writer turns it into a row (see capture.py). ``body``:
+        the answer's body as _finish already read it for its error (None: not read yet)."""
         request, response = flow.request, flow.response
         analysis = pending.analysis
-        response_body = None
-        if response is not None and response.raw_content is not None:
-            # Decoded bounded (decoding.py): an upstream's compressed error body can be a bomb too.
-            decoded = decode_body(
-                response.raw_content, response.headers.get("content-encoding"), MAX_STORED_RESPONSE
-            )
-            # Undecodable (corrupt or unknown Content-Encoding): keep the start of the raw bytes.
-            response_body = (
-                decoded.body if decoded.body is not None else response.raw_content[:MAX_STORED_RESPONSE]
-            )
+        response_fields = None
+        if response is not None:
+            response_fields = response.data.headers.fields
+            if body is None:
+                body = response_body(response.raw_content, _header(response_fields, b"content-encoding"))
         end = (response.timestamp_end if response is not None else None) or time.time()
+        route = pending.route
+        if route is None or route.target is None:  # the request hook failed: derived again
+            route = _Route(Scope.RECORD, request.pretty_url, None, request.pretty_host)
+        request_fields = request.data.headers.fields
+        # The writer collects the secrets from the header fields handed over, unless they were
+        # collected already (a log line quoted the request) or the headers changed since the request
+        # hook saw them (another addon, repair mode): then from what the request hook saw, as before.
+        secrets = pending._secrets
+        if secrets is None and request_fields is not pending.headers:
+            secrets = pending.secrets
         tap: SSETap | None = pending.sse_tap
         max_body = self.settings.max_body_bytes if self.settings else DEFAULT_MAX_BODY_BYTES
         request_body, request_encoding = pending.request_to_store()
@@ -1504,25 +1537,26 @@ class ToolGuard:
             ended=end,
             method=request.method,
             scheme=request.scheme,
-            host=request.pretty_host,
+            host=route.host,
             port=request.port,
             path=request.path.split("?", 1)[0],
-            url=request.pretty_url,
+            url=route.url,
             provider=analysis.target.provider.id,
             model=analysis.model,
             stream=analysis.stream,
-            request_headers=list(request.headers.items(multi=True)),
+            request_headers=request_fields,
             request_text=None,  # set by the writer thread from raw_request
             request_is_json=analysis.is_json,
             request_bytes=len(request_body or b""),
             raw_request=(request_body, request_encoding, max_body) if request_body is not None else None,
             findings=list(analysis.findings),
-            secrets=pending.secrets,
+            secrets=secrets,
+            query=pending.query,
             verdict=verdict,
             status=response.status_code if response is not None else None,
-            response_headers=list(response.headers.items(multi=True)) if response is not None else None,
-            response_body=response_body,
-            response_content_type=response.headers.get("content-type") if response is not None else None,
+            response_headers=response_fields,
+            response_body=body,
+            response_content_type=content_type,
             stream_error=tap.error if tap is not None else None,
             stream_capture=tap.captured_body() if tap is not None else None,
             flow_error=flow.error.msg if flow.error else pending.extra.get("flow_error"),
@@ -1532,6 +1566,7 @@ class ToolGuard:
             not_repaired=list(pending.repair.not_repaired) if pending.repair is not None else [],
             repaired_at=pending.repaired_at,
             run_id=self.settings.run_id if self.settings else None,
+            early=early,
         )
 
     def _on_server_connect_error(self, data: server_hooks.ServerConnectionHookData) -> None:

@@ -20,17 +20,48 @@ from toolguard_core.causes import Recognition, recognise_error
 from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.repair import NotRepaired, Repair
-from toolguard_core.store import FindingRow, FlowRow, RepairRow, cause_columns, format_utc
+from toolguard_core.store import FindingRow, FlowRow, RepairRow, cause_columns, format_utc, summary_json
 from toolguard_core.upstream_errors import UpstreamError, parse_error
-from toolguard_core.verdict import REJECTED_VERDICTS, explained, rejected
+from toolguard_core.verdict import REJECTED_VERDICTS, explained, explained_by, rejected
 
 Headers = list[tuple[str, str]]
+#: A message's header fields as mitmproxy holds them (``Headers.fields``: an immutable tuple of byte
+#: pairs). The hooks hand these over as they are and the writer decodes them (:func:`text_headers`):
+#: building the text list on the event loop was a tenth of a flagged flow's hook time (issue #12).
+RawHeaders = tuple[tuple[bytes, bytes], ...]
 
 
-#: How much of a rejection's body the proxy thread reads to name its root cause early, for the console
-#: line and the flow's comment (the writer thread parses the stored body again for the row; error
-#: bodies are small, a gateway's page is cut).
-EARLY_BODY_BYTES = 64 * 1024
+def text_headers(headers: Headers | RawHeaders) -> Headers:
+    """Header fields as text, decoded as mitmproxy's ``Headers.items(multi=True)`` gives them
+    (UTF-8, undecodable bytes kept as surrogate escapes); text fields are returned as they are."""
+    return [
+        (
+            key.decode("utf-8", "surrogateescape") if isinstance(key, bytes) else key,
+            value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value,
+        )
+        for key, value in headers
+    ]
+
+
+#: A response body is stored up to this size (error bodies are small; a gateway's page is cut, a
+#: stream keeps only its start and error events). The proxy reads the same bounded body to name a
+#: rejection's root cause early, for the console line and the flow's comment, so what it parsed is
+#: what the row stores, and the parse travels to the writer with the flow (:class:`EarlyAnswer`).
+MAX_STORED_RESPONSE = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class EarlyAnswer:
+    """The upstream's rejection as the proxy read it when the flow finished: the parsed error, where
+    it was found, and the root cause it names (``cause``: :meth:`Recognition.summary`, plain data,
+    so it pickles small). :meth:`Capture.to_row` stores these instead of parsing and recognising the
+    same body again (issue #12), and so the row's verdict is the console line's and the comment's by
+    construction, not by running the same code twice."""
+
+    error: UpstreamError | None
+    source: str | None
+    cause_id: str | None
+    cause: dict[str, Any] | None
 
 
 def answer_error(
@@ -47,32 +78,67 @@ def answer_error(
     return None, None
 
 
+def response_body(raw_body: bytes | None, content_encoding: str | None) -> bytes | None:
+    """The answer's body as stored and read for its error: decoded bounded (decoding.py: an
+    upstream's compressed error body can be a bomb too), or, undecodable (corrupt or unknown
+    Content-Encoding), the start of the raw bytes."""
+    if raw_body is None:
+        return None
+    if not content_encoding:  # identity: decode_body would only slice (most answers)
+        return raw_body[:MAX_STORED_RESPONSE]
+    decoded = decode_body(raw_body, content_encoding, MAX_STORED_RESPONSE)
+    return decoded.body if decoded.body is not None else raw_body[:MAX_STORED_RESPONSE]
+
+
+#: Early answers remembered, by everything :func:`early_recognition` reads: an agent retrying a
+#: failing request gets the same error body each time, and parsing and recognising it again was a
+#: sixth of a flagged flow's hook time (issue #12). Bounded; emptied when full.
+MAX_EARLY_ANSWERS = 256
+_early_answers: dict[tuple[Any, ...], tuple[Recognition | None, str | None, EarlyAnswer | None]] = {}
+
+
 def early_recognition(
     *,
     status: int | None,
-    raw_body: bytes | None,
-    content_encoding: str | None,
+    body: bytes | None,
     content_type: str | None,
     stream_error: UpstreamError | None,
     provider: str | None,
     finding_rules: list[str],
-) -> tuple[Recognition | None, str | None]:
+) -> tuple[Recognition | None, str | None, EarlyAnswer | None]:
     """The root cause a rejection's answer names and its error text, read when the flow finishes so
     the console line and ``flow.comment`` give the verdict the stored row will (a flagged request
-    answered 429 is ``recognised``, not ``predicted``: :func:`toolguard_core.verdict.explained`).
-    Never raises."""
+    answered 429 is ``recognised``, not ``predicted``: :func:`toolguard_core.verdict.explained`),
+    and what was parsed, for the row (:class:`EarlyAnswer`). ``body``: :func:`response_body`.
+    Never raises (a failure gives no early answer; the writer then parses the body itself)."""
+    key = None
+    if stream_error is None:  # a stream's error is its own object: not remembered
+        key = (status, content_type, body, provider, tuple(finding_rules))
+        known = _early_answers.get(key)
+        if known is not None:
+            return known
     try:
-        body = None
-        if raw_body is not None:
-            decoded = decode_body(raw_body, content_encoding, EARLY_BODY_BYTES)
-            body = decoded.body if decoded.body is not None else raw_body[:EARLY_BODY_BYTES]
-        error, _ = answer_error(status, body, content_type, stream_error)
+        error, source = answer_error(status, body, content_type, stream_error)
         if error is None:
-            return None, None
-        recognition = recognise_error(error, provider=provider, finding_rules=finding_rules, status=status)
-        return recognition, error.effective_message
+            answer: tuple[Recognition | None, str | None, EarlyAnswer | None] = (
+                None,
+                None,
+                EarlyAnswer(None, source, None, None),
+            )
+        else:
+            recognition = recognise_error(
+                error, provider=provider, finding_rules=finding_rules, status=status
+            )
+            summary = recognition.summary() if recognition is not None else None
+            early = EarlyAnswer(error, source, recognition.cause_id if recognition else None, summary)
+            answer = (recognition, error.effective_message, early)
     except Exception:  # defensive: naming a cause early must never break the flow
-        return None, None
+        return None, None, None
+    if key is not None:
+        if len(_early_answers) >= MAX_EARLY_ANSWERS:
+            _early_answers.clear()
+        _early_answers[key] = answer
+    return answer
 
 
 @dataclass(slots=True)
@@ -89,15 +155,17 @@ class Capture:
     provider: str
     model: str | None
     stream: bool | None
-    request_headers: Headers
+    request_headers: Headers | RawHeaders
     request_text: str | None
     request_is_json: bool
     request_bytes: int
     findings: list[Finding]
-    secrets: list[str]
+    # The literal secrets to scrub (redact.secret_values); None: collected by the writer from the
+    # request headers, ``query`` and ``redact_headers`` before anything is written (issue #12).
+    secrets: list[str] | None
     verdict: str | None
     status: int | None = None
-    response_headers: Headers | None = None
+    response_headers: Headers | RawHeaders | None = None
     response_body: bytes | None = None
     response_content_type: str | None = None
     # An error seen inside a 200 event stream (already parsed by the SSE tap), and the stream's
@@ -121,6 +189,11 @@ class Capture:
     # its Content-Encoding or None, the decoding bound): decoding a compressed body again, or only
     # decoding a 30 MB one to text, would hold the event loop (issue #12). The hooks set it.
     raw_request: tuple[bytes, str | None, int] | None = None
+    # The request's query string, for the secrets it may carry (``secrets`` None).
+    query: str = ""
+    # The rejection as the proxy already parsed and recognised it (set only by the HTTP hooks, when
+    # they named the root cause early); None: to_row parses the response itself.
+    early: EarlyAnswer | None = None
 
     def upstream_error(self) -> tuple[UpstreamError | None, str | None]:
         """The upstream's rejection, if any, and where it was found (``body`` or ``stream``)."""
@@ -133,13 +206,17 @@ class Capture:
                 body, encoding, max_body, self.request_is_json
             )
             self.raw_request = None
-        secrets = self.secrets
         extra = self.redact_headers
+        request_headers = text_headers(self.request_headers)
+        secrets = self.secrets
+        if secrets is None:  # collected here, off the event loop, before any text is written
+            secrets = self.secrets = redact.secret_values(request_headers, self.query, extra)
 
         def scrub(text: str | None) -> str | None:
             return redact.scrub(text, secrets)
 
-        error, error_source = self.upstream_error()
+        early = self.early
+        error, error_source = (early.error, early.source) if early is not None else self.upstream_error()
         if self.stream_capture is not None:
             response_text: str | None = self.stream_capture
         elif self.response_body is not None:
@@ -151,12 +228,19 @@ class Capture:
         # parsed error; an unexplained rejection it explains is stored as ``recognised``, and so is a
         # flagged one whose answer is unrelated to the findings (a 429: verdict.rejection_verdict).
         error_rules = [f.rule for f in self.findings if f.severity == Severity.ERROR]
-        recognition = (
-            recognise_error(error, provider=self.provider, finding_rules=error_rules, status=self.status)
-            if error is not None and self.verdict in REJECTED_VERDICTS
-            else None
-        )
-        cause_id, cause_json = cause_columns(recognition)
+        text = error.effective_message if error is not None else None
+        if early is not None:  # the proxy's own reading: the verdict its console line and comment gave
+            cause_id = early.cause_id
+            cause_json = summary_json(early.cause) if early.cause is not None else None
+            verdict = explained_by(self.verdict, early.cause, error_rules=error_rules, text=text)
+        else:
+            recognition = (
+                recognise_error(error, provider=self.provider, finding_rules=error_rules, status=self.status)
+                if error is not None and self.verdict in REJECTED_VERDICTS
+                else None
+            )
+            cause_id, cause_json = cause_columns(recognition)
+            verdict = explained(self.verdict, recognition, error_rules=error_rules, text=text)
         columns: dict[str, Any] = dict(
             id=self.flow_id,
             datetime_utc=format_utc(self.started),
@@ -167,17 +251,17 @@ class Capture:
             path=self.path,
             url=redact.redact_url(self.url),
             provider=self.provider,
-            client=_header(self.request_headers, "user-agent"),
+            client=_header(request_headers, "user-agent"),
             model=self.model,
             stream=self.stream,
             status=self.status,
             duration_ms=round((self.ended - self.started) * 1000),
-            request_headers_json=json.dumps(redact.redact_headers(self.request_headers, extra)),
+            request_headers_json=json.dumps(redact.redact_headers(request_headers, extra)),
             request_json=request_text if self.request_is_json else None,
             request_body=None if self.request_is_json else request_text,
             request_bytes=self.request_bytes,
             response_headers_json=(
-                json.dumps(redact.redact_headers(self.response_headers, extra))
+                json.dumps(redact.redact_headers(text_headers(self.response_headers), extra))
                 if self.response_headers is not None
                 else None
             ),
@@ -192,12 +276,7 @@ class Capture:
             error_json=json.dumps(error.summary(), ensure_ascii=False) if error else None,
             error_source=error_source,
             flow_error=self.flow_error,
-            verdict=explained(
-                self.verdict,
-                recognition,
-                error_rules=error_rules,
-                text=error.effective_message if error is not None else None,
-            ),
+            verdict=verdict,
             cause_id=cause_id,
             cause_json=cause_json,
             finding_count=len(self.findings),

@@ -661,7 +661,12 @@ def cause_columns(recognition: Any) -> tuple[str | None, str | None]:
     """``cause_id`` and ``cause_json`` of a :class:`~toolguard_core.causes.Recognition` (or None)."""
     if recognition is None:
         return None, None
-    return recognition.cause_id, json.dumps(recognition.summary(), ensure_ascii=False, sort_keys=True)
+    return recognition.cause_id, summary_json(recognition.summary())
+
+
+def summary_json(summary: dict[str, Any]) -> str:
+    """The ``cause_json`` column of a root cause's :meth:`~toolguard_core.causes.Recognition.summary`."""
+    return json.dumps(summary, ensure_ascii=False, sort_keys=True)
 
 
 @contextlib.contextmanager

@@ -241,7 +241,21 @@ def explained(
     ``toolguard reexplain`` for stored rows. ``error_rules``: the flow's error-severity rules."""
     if verdict not in _REJECTION_WORDS:
         return verdict
-    cause = recognition.summary() if recognition is not None else None
+    return explained_by(
+        verdict,
+        recognition.summary() if recognition is not None else None,
+        error_rules=error_rules,
+        text=text,
+    )
+
+
+def explained_by(
+    verdict: str | None, cause: Mapping[str, Any] | None, *, error_rules: Sequence[str], text: str | None
+) -> str | None:
+    """:func:`explained` from the root cause's summary (the ``cause_json`` column's data), for a
+    recognition read elsewhere (the proxy's early reading, :class:`toolguard_core.capture.EarlyAnswer`)."""
+    if verdict not in _REJECTION_WORDS:
+        return verdict
     return rejection_verdict(error_rules, cause, text).value
 
 
