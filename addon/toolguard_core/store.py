@@ -50,6 +50,13 @@ KNOWLEDGE_REFRESH_SECONDS = 2.0
 MIGRATE_DEADLINE_SECONDS = 60.0
 #: compact_rows says what it is doing from this many flows on (m008_content_dedup on a large file).
 COMPACT_NOTICE_ROWS = 10_000
+#: Rows per transaction in the migrations that rewrite every stored row (m007's and m009's summary
+#: columns, m008's content split, m009's verdicts). Each batch commits: on a multi-GB capture the
+#: write lock is held for one batch (well under a second), not for the whole file (minutes), memory
+#: holds one batch, and a migration interrupted (Ctrl-C, a kill, a full disk) resumes where it
+#: stopped: each batch selects only rows still to do, and a migration is recorded as applied only
+#: once every batch is in (docs/benchmarks.md, "Migrations on a large file").
+MIGRATION_BATCH_ROWS = 1000
 
 
 def default_db_path() -> Path:
@@ -317,7 +324,7 @@ def m006_websocket_messages(db: sqlite_utils.Database) -> None:
         db.execute("ALTER TABLE runs ADD COLUMN websocket_messages INTEGER NOT NULL DEFAULT 0")
 
 
-@migrations()
+@migrations(transactional=False)  # batches of its own: MIGRATION_BATCH_ROWS
 def m007_summary_columns(db: sqlite_utils.Database) -> None:
     # Issue #12.4: the summary's grouping keys as columns (toolguard_core.grouping), so summaries
     # aggregate with GROUP BY instead of loading every flow. Rows already stored are backfilled here
@@ -325,19 +332,22 @@ def m007_summary_columns(db: sqlite_utils.Database) -> None:
     # flows_table: a file a development build moved to m008_content_dedup first has `flow_rows`.
     table = db[flows_table(db)]
     columns = table.columns_dict
-    for column in grouping.COLUMNS:
-        if column not in columns:
-            db.execute(f"ALTER TABLE {table.name} ADD COLUMN {column} TEXT")
+    with db.atomic():
+        for column in grouping.COLUMNS:
+            if column not in columns:
+                db.execute(f"ALTER TABLE {table.name} ADD COLUMN {column} TEXT")
     # Covering indexes, so the summary's GROUP BYs read an index instead of the rows (a row carries
     # its request body: a million flows are gigabytes), filters on time, host and model included:
     # a group's tallies and time buckets (its leading (group_key, datetime_utc) also finds a group's
     # newest members), the verdict and stale-row counts, the per-rule precision counts.
     # fingerprint and pattern: Datasette look-ups.
-    for name, index in grouping.SUMMARY_INDEXES.items():
-        table.create_index(list(index), index_name=name, if_not_exists=True)
-    table.create_index(["fingerprint"], if_not_exists=True)
-    table.create_index(["pattern"], if_not_exists=True)
-    refresh_summary_columns(db)
+    with db.atomic():
+        for name, index in grouping.SUMMARY_INDEXES.items():
+            table.create_index(list(index), index_name=name, if_not_exists=True)
+        table.create_index(["fingerprint"], if_not_exists=True)
+        table.create_index(["pattern"], if_not_exists=True)
+    # Every row, then: none has a version yet, and a resumed run skips the ones already derived.
+    refresh_summary_columns_in_batches(db, "m007_summary_columns")
 
 
 def refresh_summary_columns(db: Any, *, stale_only: bool = False, only_missing: bool = False) -> int:
@@ -354,6 +364,42 @@ def refresh_summary_columns(db: Any, *, stale_only: bool = False, only_missing: 
         )
 
 
+def migration_progress(step: str, done: int, total: int) -> None:
+    """Called after each committed batch of a migration that rewrites rows (``step``: its name): logs
+    how far it is, at most every :data:`PROGRESS_SECONDS`, from :data:`COMPACT_NOTICE_ROWS` rows on."""
+    global _progress_logged
+    now = time.monotonic()
+    if total < COMPACT_NOTICE_ROWS or (now - _progress_logged < PROGRESS_SECONDS and done < total):
+        return
+    _progress_logged = now
+    logger.warning("toolguard: migrating %s: %d of %d rows done", step, done, total)
+
+
+_progress_logged = 0.0
+
+
+def refresh_summary_columns_in_batches(db: sqlite_utils.Database, step: str) -> int:
+    """The stale summary columns recomputed in committed batches of :data:`MIGRATION_BATCH_ROWS` (the
+    migrations: outside any transaction, so each batch commits; resumable since a derived row is no
+    longer stale). Returns how many rows were recomputed."""
+    table = flows_table(db)
+    current = grouping.summary_version()
+    total = db.execute(
+        f"SELECT count(*) FROM {table} WHERE summary_version IS NULL OR summary_version != ?", [current]
+    ).fetchone()[0]
+    done = 0
+
+    def committed(batch: int) -> None:
+        nonlocal done
+        db.conn.commit()
+        done += batch
+        migration_progress(step, done, total)
+
+    return grouping.refresh_columns(
+        db.conn, stale_only=True, table=table, batch_rows=MIGRATION_BATCH_ROWS, after_batch=committed
+    )
+
+
 def has_summary_columns(db: Any) -> bool:
     """Whether m007_summary_columns' columns exist (m004 relabels before m007 added them)."""
     if isinstance(db, sqlite_utils.Database):
@@ -365,7 +411,7 @@ def has_summary_columns(db: Any) -> bool:
     return bool(rows)
 
 
-@migrations()
+@migrations(transactional=False)  # batches of its own: MIGRATION_BATCH_ROWS
 def m008_content_dedup(db: sqlite_utils.Database) -> None:
     # Issue #12.3: each distinct message, input item, system prompt and tool list is stored once, in
     # `contents`, and a flow keeps its request as a skeleton plus references (toolguard_core/dedup.py).
@@ -373,94 +419,118 @@ def m008_content_dedup(db: sqlite_utils.Database) -> None:
     # `request_json`, so every documented query, Datasette and the readers work unchanged.
     # `contents.id` is declared INT, not INTEGER: an INTEGER PRIMARY KEY would be the rowid, and ids
     # derived from hashes would then break the rowid order that the PostgreSQL syncer relies on.
-    # Idempotent, like the migrations before it: a half-applied development build finishes here.
-    if dedup.FLOW_ROWS_TABLE not in db.table_names():
-        db.execute(f"ALTER TABLE flows RENAME TO {dedup.FLOW_ROWS_TABLE}")
-    if dedup.PARTS_COLUMN not in db[dedup.FLOW_ROWS_TABLE].columns_dict:
-        db.execute(f"ALTER TABLE {dedup.FLOW_ROWS_TABLE} ADD COLUMN {dedup.PARTS_COLUMN} TEXT")
-    db.execute(
-        f"CREATE TABLE IF NOT EXISTS {dedup.CONTENTS_TABLE} (id INT NOT NULL PRIMARY KEY, content_json TEXT NOT NULL)"
-    )
-    create_flows_view(db)
+    # Idempotent, like the migrations before it: a half-applied development build, or this migration
+    # interrupted between two batches, finishes here. The layout changes in one transaction; the rows
+    # then move in committed batches, and the view reads moved and not-yet-moved rows alike.
+    with db.atomic():
+        if dedup.FLOW_ROWS_TABLE not in db.table_names():
+            db.execute(f"ALTER TABLE flows RENAME TO {dedup.FLOW_ROWS_TABLE}")
+        if dedup.PARTS_COLUMN not in db[dedup.FLOW_ROWS_TABLE].columns_dict:
+            db.execute(f"ALTER TABLE {dedup.FLOW_ROWS_TABLE} ADD COLUMN {dedup.PARTS_COLUMN} TEXT")
+        db.execute(
+            f"CREATE TABLE IF NOT EXISTS {dedup.CONTENTS_TABLE} (id INT NOT NULL PRIMARY KEY, content_json TEXT NOT NULL)"
+        )
+        create_flows_view(db)
     # The rows stored whole so far move to the new layout (the file shrinks after `sqlite-utils vacuum`).
     compact_rows(db)
 
 
-@migrations()
+@migrations(transactional=False)  # batches of its own: MIGRATION_BATCH_ROWS
 def m009_visibility(db: sqlite_utils.Database) -> None:
     # Issue #9/#10 ("never reassuring about what was not seen"): requests whose provider and model no
     # catalog knows (the model rules could not run, `model.rules-skipped`) are counted per run, with
     # their hosts (JSON {host: requests}), since such a request is usually not stored. And a flagged
     # request the upstream rejected for an unrelated reason (a 429, a 401, an overload) is no longer
     # `predicted` (verdict.rejection_verdict): stored verdicts and summary columns are decided again.
-    # Idempotent: columns added only when missing.
+    # Idempotent: columns added only when missing; rows decided again in committed batches (a row
+    # that left `predicted` is not selected again, one that stays is decided the same way again).
     columns = db["runs"].columns_dict
-    if "model_rules_skipped" not in columns:
-        db.execute("ALTER TABLE runs ADD COLUMN model_rules_skipped INTEGER NOT NULL DEFAULT 0")
-    if "model_rules_skipped_hosts" not in columns:
-        db.execute("ALTER TABLE runs ADD COLUMN model_rules_skipped_hosts TEXT")
-    recredit_rows(db)
+    with db.atomic():
+        if "model_rules_skipped" not in columns:
+            db.execute("ALTER TABLE runs ADD COLUMN model_rules_skipped INTEGER NOT NULL DEFAULT 0")
+        if "model_rules_skipped_hosts" not in columns:
+            db.execute("ALTER TABLE runs ADD COLUMN model_rules_skipped_hosts TEXT")
+    recredit_rows(db, step="m009_visibility")
     if has_summary_columns(db):
-        refresh_summary_columns(db, stale_only=True)
+        refresh_summary_columns_in_batches(db, "m009_visibility")
 
 
-def recredit_rows(db: sqlite_utils.Database) -> int:
+def recredit_rows(db: sqlite_utils.Database, *, step: str | None = None) -> int:
     """Decide again, from both sides (:func:`toolguard_core.verdict.rejection_verdict`), the verdict of
     every stored ``predicted`` row with its stored root cause; returns how many became ``recognised``
-    or ``unexplained``. In batches by rowid: memory stays bounded on a large file."""
+    or ``unexplained``. In batches of :data:`MIGRATION_BATCH_ROWS` by rowid, each in its own
+    transaction (a savepoint inside a caller's): memory and the write lock stay bounded on a large
+    file. ``step``: the migration running it, for :func:`migration_progress`."""
     table = flows_table(db)
-    changed, last = 0, -1
+    total = db.execute(f"SELECT count(*) FROM {table} WHERE verdict = ?", ["predicted"]).fetchone()[0]
+    changed, last, done = 0, -1, 0
     while True:
-        rows = db.execute(
-            f"SELECT rowid, id, error_json, error_message, cause_json FROM {table} "
-            "WHERE verdict = ? AND rowid > ? ORDER BY rowid LIMIT ?",
-            ["predicted", last, grouping.REFRESH_BATCH],
-        ).fetchall()
-        if not rows:
-            return changed
-        last = rows[-1][0]
-        marks = ", ".join("?" * len(rows))
-        errors: dict[str, list[str]] = {}
-        for flow_id, rule in db.execute(
-            f"SELECT flow_id, rule FROM findings WHERE severity = 'error' AND flow_id IN ({marks}) "
-            "ORDER BY flow_id, idx",
-            [row[1] for row in rows],
-        ).fetchall():
-            errors.setdefault(flow_id, []).append(rule)
-        for _, flow_id, error_json, error_message, cause_json in rows:
-            cause = grouping.stored_cause({"cause_json": cause_json}, ())
-            decided = rejection_verdict(errors.get(flow_id, ()), cause, error_text(error_json, error_message))
-            if decided != "predicted":
-                db.execute(f"UPDATE {table} SET verdict = ? WHERE id = ?", [decided.value, flow_id])
-                changed += 1
+        with db.atomic():
+            rows = db.execute(
+                f"SELECT rowid, id, error_json, error_message, cause_json FROM {table} "
+                "WHERE verdict = ? AND rowid > ? ORDER BY rowid LIMIT ?",
+                ["predicted", last, MIGRATION_BATCH_ROWS],
+            ).fetchall()
+            if not rows:
+                return changed
+            last = rows[-1][0]
+            marks = ", ".join("?" * len(rows))
+            errors: dict[str, list[str]] = {}
+            for flow_id, rule in db.execute(
+                f"SELECT flow_id, rule FROM findings WHERE severity = 'error' AND flow_id IN ({marks}) "
+                "ORDER BY flow_id, idx",
+                [row[1] for row in rows],
+            ).fetchall():
+                errors.setdefault(flow_id, []).append(rule)
+            for rowid, flow_id, error_json, error_message, cause_json in rows:
+                cause = grouping.stored_cause({"cause_json": cause_json}, ())
+                decided = rejection_verdict(
+                    errors.get(flow_id, ()), cause, error_text(error_json, error_message)
+                )
+                if decided != "predicted":
+                    db.execute(f"UPDATE {table} SET verdict = ? WHERE rowid = ?", [decided.value, rowid])
+                    changed += 1
+        done += len(rows)
+        if step is not None:
+            migration_progress(step, done, total)
 
 
 def compact_rows(db: sqlite_utils.Database) -> int:
     """Move every flow whose request is stored whole into contents + skeleton where it splits (the
-    migration, and ``toolguard merge`` for rows from older files). Returns how many moved."""
-    moved = 0
-    # Ids first, then one body at a time: a large capture's bodies never sit in memory together.
-    ids = db.execute(
-        f"SELECT id FROM {dedup.FLOW_ROWS_TABLE} WHERE {dedup.PARTS_COLUMN} IS NULL AND request_json IS NOT NULL"
-    ).fetchall()
-    if len(ids) >= COMPACT_NOTICE_ROWS:  # a large capture takes a while (10-40 MB of requests a second)
-        logger.warning("toolguard: storing the requests of %d flows once per distinct content ...", len(ids))
-    last_log = time.monotonic()
-    for done, (flow_id,) in enumerate(ids):
-        if time.monotonic() - last_log > PROGRESS_SECONDS:
-            logger.warning("toolguard: ... %d of %d flows done", done, len(ids))
-            last_log = time.monotonic()
-        (text,) = db.execute(
-            f"SELECT request_json FROM {dedup.FLOW_ROWS_TABLE} WHERE id = ?", [flow_id]
-        ).fetchone()
-        stored, parts = store_request(db, text)
-        if parts is not None:
-            db.execute(
-                f"UPDATE {dedup.FLOW_ROWS_TABLE} SET request_json = ?, {dedup.PARTS_COLUMN} = ? WHERE id = ?",
-                [stored, parts, flow_id],
-            )
-            moved += 1
-    return moved
+    migration, and ``toolguard merge`` for rows from older files). Returns how many moved.
+
+    In batches of :data:`MIGRATION_BATCH_ROWS` by rowid, each its own transaction (a savepoint inside
+    a caller's, as in ``merge``), one body read at a time: a large capture's bodies never sit in
+    memory together, and an interrupted run leaves whole rows that the next run moves (a row that
+    does not split stays whole, and is tried again: the same answer)."""
+    pending = f"{dedup.PARTS_COLUMN} IS NULL AND request_json IS NOT NULL"
+    total = db.execute(f"SELECT count(*) FROM {dedup.FLOW_ROWS_TABLE} WHERE {pending}").fetchone()[0]
+    if total >= COMPACT_NOTICE_ROWS:  # a large capture takes a while (10-40 MB of requests a second)
+        logger.warning("toolguard: storing the requests of %d flows once per distinct content ...", total)
+    moved, last, done = 0, -1, 0
+    while True:
+        with db.atomic():
+            batch = db.execute(
+                f"SELECT rowid FROM {dedup.FLOW_ROWS_TABLE} WHERE rowid > ? AND {pending} ORDER BY rowid LIMIT ?",
+                [last, MIGRATION_BATCH_ROWS],
+            ).fetchall()
+            if not batch:
+                return moved
+            for (rowid,) in batch:
+                (text,) = db.execute(
+                    f"SELECT request_json FROM {dedup.FLOW_ROWS_TABLE} WHERE rowid = ?", [rowid]
+                ).fetchone()
+                stored, parts = store_request(db, text)
+                if parts is not None:
+                    db.execute(
+                        f"UPDATE {dedup.FLOW_ROWS_TABLE} SET request_json = ?, {dedup.PARTS_COLUMN} = ? "
+                        "WHERE rowid = ?",
+                        [stored, parts, rowid],
+                    )
+                    moved += 1
+        last = batch[-1][0]
+        done += len(batch)
+        migration_progress("m008_content_dedup", done, total)
 
 
 def flows_table(db: sqlite_utils.Database) -> str:
