@@ -29,7 +29,7 @@ from platformdirs import user_data_path
 from pydantic import BaseModel, field_validator
 from sqlite_utils import Migrations
 
-from toolguard_core import dedup, grouping
+from toolguard_core import dedup, grouping, repair_rows
 from toolguard_core.learned import Knowledge
 from toolguard_core.learned_store import learn_from_rows, load_knowledge
 from toolguard_core.verdict import (
@@ -378,6 +378,27 @@ def migration_progress(step: str, done: int, total: int) -> None:
 _progress_logged = 0.0
 
 
+@contextlib.contextmanager
+def _batch(db: sqlite_utils.Database) -> Iterator[None]:
+    """One batch of a row-rewriting migration: its own transaction, which takes the write lock first
+    (``BEGIN IMMEDIATE``, waiting up to the busy timeout). A deferred one reads, then writes, and that
+    upgrade gets "database is locked" at once when another connection (a running proxy's writer)
+    holds the lock: SQLite does not wait on the busy timeout there (found by
+    scripts/bench_migrations.py's lock probe). Inside a caller's transaction: a savepoint."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
 def refresh_summary_columns_in_batches(db: sqlite_utils.Database, step: str) -> int:
     """The stale summary columns recomputed in committed batches of :data:`MIGRATION_BATCH_ROWS` (the
     migrations: outside any transaction, so each batch commits; resumable since a derived row is no
@@ -455,6 +476,51 @@ def m009_visibility(db: sqlite_utils.Database) -> None:
         refresh_summary_columns_in_batches(db, "m009_visibility")
 
 
+@migrations(transactional=False)  # batches of its own: MIGRATION_BATCH_ROWS flows
+def m010_repair_patches(db: sqlite_utils.Database) -> None:
+    # A repaired request stored its whole body before and after every step: a three-step repair of a
+    # 1 MB conversation took 6 MB. Each step's change is its RFC 6902 patch (patch_json), so a body
+    # the patches give back is no longer stored (toolguard_core/repair_rows.py; readers expand it).
+    # Resumable: a flow whose afters are all derived is not selected again; one whose rows are
+    # compacted already is expanded and compacted to the same rows.
+    compact_repairs(db)
+
+
+def compact_repairs(db: sqlite_utils.Database) -> int:
+    """Store every flow's repair rows compactly (:func:`toolguard_core.repair_rows.compact`), one flow's
+    rows in memory at a time, :data:`MIGRATION_BATCH_ROWS` flows per transaction. Returns how many
+    bodies were left out."""
+    pending = "applied = 1 AND patch_json IS NOT NULL AND request_after IS NOT NULL"
+    total = db.execute(f"SELECT count(DISTINCT flow_id) FROM repairs WHERE {pending}").fetchone()[0]
+    names = ", ".join(REPAIR_COLUMNS)
+    last, done, dropped = "", 0, 0
+    while True:
+        with _batch(db):
+            flow_ids = [
+                flow_id
+                for (flow_id,) in db.execute(
+                    f"SELECT DISTINCT flow_id FROM repairs WHERE flow_id > ? AND {pending} ORDER BY flow_id LIMIT ?",
+                    [last, MIGRATION_BATCH_ROWS],
+                ).fetchall()
+            ]
+            if not flow_ids:
+                return dropped
+            for flow_id in flow_ids:
+                cursor = db.execute(f"SELECT {names} FROM repairs WHERE flow_id = ? ORDER BY idx", [flow_id])
+                stored = [dict(zip(REPAIR_COLUMNS, values, strict=True)) for values in cursor.fetchall()]
+                for old, new in zip(stored, repair_rows.compact(repair_rows.expand(stored)), strict=True):
+                    changed = [c for c in repair_rows.BODY_COLUMNS if old[c] != new[c]]
+                    if changed:
+                        db.execute(
+                            f"UPDATE repairs SET {', '.join(f'{c} = ?' for c in changed)} WHERE flow_id = ? AND idx = ?",
+                            [*(new[c] for c in changed), flow_id, old["idx"]],
+                        )
+                        dropped += sum(new[c] is None for c in changed)
+        last = flow_ids[-1]
+        done += len(flow_ids)
+        migration_progress("m010_repair_patches", done, total)
+
+
 def recredit_rows(db: sqlite_utils.Database, *, step: str | None = None) -> int:
     """Decide again, from both sides (:func:`toolguard_core.verdict.rejection_verdict`), the verdict of
     every stored ``predicted`` row with its stored root cause; returns how many became ``recognised``
@@ -465,7 +531,7 @@ def recredit_rows(db: sqlite_utils.Database, *, step: str | None = None) -> int:
     total = db.execute(f"SELECT count(*) FROM {table} WHERE verdict = ?", ["predicted"]).fetchone()[0]
     changed, last, done = 0, -1, 0
     while True:
-        with db.atomic():
+        with _batch(db):
             rows = db.execute(
                 f"SELECT rowid, id, error_json, error_message, cause_json FROM {table} "
                 "WHERE verdict = ? AND rowid > ? ORDER BY rowid LIMIT ?",
@@ -509,7 +575,7 @@ def compact_rows(db: sqlite_utils.Database) -> int:
         logger.warning("toolguard: storing the requests of %d flows once per distinct content ...", total)
     moved, last, done = 0, -1, 0
     while True:
-        with db.atomic():
+        with _batch(db):
             batch = db.execute(
                 f"SELECT rowid FROM {dedup.FLOW_ROWS_TABLE} WHERE rowid > ? AND {pending} ORDER BY rowid LIMIT ?",
                 [last, MIGRATION_BATCH_ROWS],
@@ -604,6 +670,21 @@ class FindingRow(BaseModel):
 
     # Every row model sanitises its own values, so no builder can hand SQLite a value it rejects.
     _storable = field_validator("*", mode="before")(lambda value: storable(value))
+
+
+#: The ``repairs`` columns after ``flow_id``, in table order (RepairRow's fields).
+REPAIR_COLUMNS = (
+    "idx",
+    "datetime_utc",
+    "rule",
+    "family",
+    "location",
+    "applied",
+    "description",
+    "patch_json",
+    "request_before",
+    "request_after",
+)
 
 
 class RepairRow(BaseModel):
@@ -826,25 +907,16 @@ def write_rows(
             )
             db.execute("DELETE FROM repairs WHERE flow_id = ?", [row.id])
             if row.repairs:
+                # The bodies the patches give back are not stored (m010_repair_patches, repair_rows.py).
+                repairs = repair_rows.compact(
+                    r.model_dump() for r in sorted(row.repairs, key=lambda r: r.idx)
+                )
                 db.conn.executemany(
-                    "INSERT INTO repairs (flow_id, idx, datetime_utc, rule, family, location, applied, "
-                    "description, patch_json, request_before, request_after) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO repairs (flow_id, {', '.join(REPAIR_COLUMNS)}) "
+                    f"VALUES (?, {', '.join('?' * len(REPAIR_COLUMNS))})",
                     [
-                        (
-                            row.id,
-                            r.idx,
-                            r.datetime_utc,
-                            r.rule,
-                            r.family,
-                            r.location,
-                            int(r.applied),
-                            r.description,
-                            r.patch_json,
-                            r.request_before,
-                            r.request_after,
-                        )
-                        for r in row.repairs
+                        (row.id, *(int(r[c]) if c == "applied" else r[c] for c in REPAIR_COLUMNS))
+                        for r in repairs
                     ],
                 )
         if demote_after is not None and learn_from_rows(db, rows, demote_after) and on_learned is not None:
