@@ -179,12 +179,16 @@ def find_flow(source: Source, ref: str | None, last: bool = False) -> StoredFlow
                 [row["id"]],
             )
         )
-        repairs = repair_rows.expand(
-            conn.query(
-                "select idx, rule, family, location, applied, description, patch_json, request_before, "
-                "request_after from repairs where flow_id = ? order by idx",
-                [row["id"]],
+        repairs = (
+            repair_rows.expand(
+                conn.query(
+                    "select idx, rule, family, location, applied, description, patch_json, request_before, "
+                    "request_after from repairs where flow_id = ? order by idx",
+                    [row["id"]],
+                )
             )
+            if conn.has_table("repairs")  # a capture from before m002_repairs has none
+            else []
         )
     except database_errors() as exc:
         raise ToolguardError(f"cannot read {where}: {exc}") from exc

@@ -50,12 +50,12 @@ KNOWLEDGE_REFRESH_SECONDS = 2.0
 MIGRATE_DEADLINE_SECONDS = 60.0
 #: compact_rows says what it is doing from this many flows on (m008_content_dedup on a large file).
 COMPACT_NOTICE_ROWS = 10_000
-#: Rows per transaction in the migrations that rewrite every stored row (m007's and m009's summary
-#: columns, m008's content split, m009's verdicts). Each batch commits: on a multi-GB capture the
-#: write lock is held for one batch (well under a second), not for the whole file (minutes), memory
-#: holds one batch, and a migration interrupted (Ctrl-C, a kill, a full disk) resumes where it
-#: stopped: each batch selects only rows still to do, and a migration is recorded as applied only
-#: once every batch is in (docs/benchmarks.md, "Migrations on a large file").
+#: Rows (m010: flows) per transaction in the migrations that rewrite every stored row (m007's and
+#: m009's summary columns, m008's content split, m009's verdicts, m010's repair bodies). Each batch
+#: commits: on a multi-GB capture the write lock is held for one batch, not for the whole file
+#: (minutes), memory holds one batch, and a migration interrupted (Ctrl-C, a kill, a full disk)
+#: resumes where it stopped: each batch selects only rows still to do, and a migration is recorded as
+#: applied only once every batch is in (docs/benchmarks.md, "Migrations on a large file").
 MIGRATION_BATCH_ROWS = 1000
 
 
