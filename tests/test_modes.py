@@ -17,10 +17,11 @@ import pytest
 import sqlite_utils
 from backports import zstd
 from mitmproxy.test import taddons
+from support.repairs import expanded_repairs
 from support.seeds import DUPLICATE, LONE_TOOL, ONE_ANSWER, SEED_CASES, VALID_PARALLEL, SeedCase
 from test_addon import API_KEY, HEADERS, answer, make_flow, ok_completion, run
 
-from toolguard_core import analyze, repair_rows
+from toolguard_core import analyze
 from toolguard_core.addon import METADATA_KEY, ToolGuard
 from toolguard_core.capture import Capture
 from toolguard_core.repair import SYNTHETIC_MARK, NotRepaired
@@ -56,9 +57,7 @@ def repair(db_path: Path) -> Iterator[ToolGuard]:
 
 def repairs_rows(db_path: Path) -> list[dict[str, Any]]:
     """The repairs rows as readers see them: the bodies the patches give back expanded (repair_rows.py)."""
-    rows = list(sqlite_utils.Database(db_path)["repairs"].rows_where(order_by="flow_id, idx"))
-    flows = dict.fromkeys(r["flow_id"] for r in rows)
-    return [r for flow_id in flows for r in repair_rows.expand(r for r in rows if r["flow_id"] == flow_id)]
+    return expanded_repairs(db_path)
 
 
 # ------------------------------------------------------------------------------ options
