@@ -43,7 +43,7 @@ from toolguard_analysis.run import (
     run_session,
 )
 from toolguard_analysis.show import FORMATS as SHOW_FORMATS
-from toolguard_analysis.show import find_flow, request_body
+from toolguard_analysis.show import REPAIR_BODIES, find_flow, repaired_body, request_body
 from toolguard_analysis.show import render as render_flow
 from toolguard_analysis.summary import build_summary
 from toolguard_analysis.timefilters import parse_when
@@ -361,7 +361,20 @@ def run(
     is_flag=True,
     help="Print only the stored request body (redacted), e.g. to replay it with curl --data @-.",
 )
-def show(flow_id: str | None, last: bool, db_path: str | None, fmt: str, request_only: bool) -> None:
+@click.option(
+    "--repair-body",
+    type=click.Choice(list(REPAIR_BODIES)),
+    help="A repaired flow (repair mode): print only the request before its first fix (as the client "
+    "sent it) or after its last (as it went upstream), redacted. The fixes themselves are in the text.",
+)
+def show(
+    flow_id: str | None,
+    last: bool,
+    db_path: str | None,
+    fmt: str,
+    request_only: bool,
+    repair_body: str | None,
+) -> None:
     """Show one stored flow: FLOW_ID (a unique prefix is enough, as in the run report), or --last.
 
     As mitmweb's Chat Completions view shows it: provider and model, the conversation with each tool
@@ -375,12 +388,15 @@ def show(flow_id: str | None, last: bool, db_path: str | None, fmt: str, request
         toolguard show 6f9bebcc --format markdown > bug-report.md
         toolguard show --last --db postgresql://toolguard@db.example/toolguard   # the team's store
         toolguard show --last --format json | jq .findings
+        toolguard show 6f9bebcc --repair-body before > sent.json   # a repaired flow, as the client sent it
         toolguard show 6f9bebcc --request | curl -s https://api.openai.com/v1/chat/completions \\
             -H "authorization: Bearer $OPENAI_API_KEY" -H "content-type: application/json" --data @-
     """
     source = _source(db_path)
     flow = _library(find_flow, source, flow_id, last)
-    if request_only:
+    if repair_body:
+        click.echo(_library(repaired_body, flow, repair_body))
+    elif request_only:
         click.echo(_library(request_body, flow))
     else:
         click.echo(render_flow(flow, fmt, db=str(source) if db_path else None), nl=False)

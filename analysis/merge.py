@@ -24,7 +24,13 @@ import sqlite_utils
 from toolguard_core import dedup
 from toolguard_core.dburl import is_postgres_url
 from toolguard_core.learned_store import MERGE_KEYS, merge_rows
-from toolguard_core.store import compact_rows, open_db, recredit_rows, refresh_summary_columns
+from toolguard_core.store import (
+    compact_repairs,
+    compact_rows,
+    open_db,
+    recredit_rows,
+    refresh_summary_columns,
+)
 
 #: Copied in this order: contents before the flows whose requests they rebuild.
 TABLES = (dedup.CONTENTS_TABLE, dedup.FLOW_ROWS_TABLE, "findings", "repairs", "runs")
@@ -108,9 +114,11 @@ def merge(out: Path, inputs: list[Path | str]) -> dict[str, int]:
                         added[table] += merge_rows(db, table, rows)
             finally:
                 conn.execute("DETACH DATABASE src")
-        # Requests that arrived whole (older inputs) take the content layout too.
+        # Requests that arrived whole (older inputs) take the content layout too, and their repairs
+        # the patch layout (m010_repair_patches).
         with conn:
             compact_rows(sqlite_utils.Database(conn))
+            compact_repairs(sqlite_utils.Database(conn))
     finally:
         conn.close()
     # Rows from a database written before m007_summary_columns (or with an older normaliser) get the

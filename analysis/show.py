@@ -19,7 +19,7 @@ from toolguard_analysis.db import Connection, Source, database_errors, exists
 from toolguard_analysis.errors import ToolguardError, UsageError
 from toolguard_analysis.patterns import explain
 from toolguard_analysis.rule_links import CAUSES_DOC, rule_doc_link
-from toolguard_core import dburl, redact
+from toolguard_core import dburl, redact, repair_rows
 from toolguard_core.capture import MAX_STORED_NON_JSON_REQUEST
 from toolguard_core.conversation import render_conversation, render_responses_input
 from toolguard_core.findings import Finding, Severity
@@ -38,6 +38,11 @@ class StoredFlow:
 
     row: dict[str, Any]
     findings: list[dict[str, Any]] = field(default_factory=list)
+    #: Its ``repairs`` rows (repair mode), bodies expanded (toolguard_core.repair_rows), in idx order.
+    repairs: list[dict[str, Any]] = field(default_factory=list)
+
+    def applied_repairs(self) -> list[dict[str, Any]]:
+        return [r for r in self.repairs if r.get("applied")]
 
     @property
     def id(self) -> str:
@@ -174,11 +179,22 @@ def find_flow(source: Source, ref: str | None, last: bool = False) -> StoredFlow
                 [row["id"]],
             )
         )
+        repairs = (
+            repair_rows.expand(
+                conn.query(
+                    "select idx, rule, family, location, applied, description, patch_json, request_before, "
+                    "request_after from repairs where flow_id = ? order by idx",
+                    [row["id"]],
+                )
+            )
+            if conn.has_table("repairs")  # a capture from before m002_repairs has none
+            else []
+        )
     except database_errors() as exc:
         raise ToolguardError(f"cannot read {where}: {exc}") from exc
     finally:
         conn.close()
-    return StoredFlow(row, findings)
+    return StoredFlow(row, findings, repairs)
 
 
 def render(flow: StoredFlow, fmt: str = "text", db: str | None = None) -> str:
@@ -207,6 +223,46 @@ def request_body(flow: StoredFlow) -> str:
             "KB); it cannot be replayed or re-checked"
         )
     return str(body)
+
+
+#: ``toolguard show --repair-body``: the request as the client sent it, or as it went upstream.
+REPAIR_BODIES = ("before", "after")
+
+
+def repaired_body(flow: StoredFlow, which: str) -> str:
+    """The request before the first applied repair (``before``) or after the last (``after``)."""
+    applied = flow.applied_repairs()
+    if not applied:
+        raise ToolguardError(f"flow {flow.id} was not repaired (no repair was applied to it)")
+    body = applied[0]["request_before"] if which == "before" else applied[-1]["request_after"]
+    if body is None:
+        raise ToolguardError(f"flow {flow.id} has no stored request body {which} its repairs")
+    return str(body)
+
+
+def _patch_text(patch_json: str | None) -> str:
+    """The RFC 6902 patch on one line, as stored (compact)."""
+    try:
+        return json.dumps(json.loads(patch_json or "null"), ensure_ascii=False)
+    except ValueError:
+        return str(patch_json)
+
+
+def _repair_lines(flow: StoredFlow) -> list[str]:
+    """The text section on repairs: each fix with its patch (the diff), each finding left as it was."""
+    if not flow.repairs:
+        return []
+    lines = [f"repairs ({len(flow.applied_repairs())} applied, {len(flow.repairs)} in all):"]
+    for r in flow.repairs:
+        state = "APPLIED" if r.get("applied") else "LEFT"
+        lines.append(f"  {state:<7} {r['rule']} at {r['location']}: {r.get('description') or ''}".rstrip())
+        if r.get("applied"):
+            lines.append(f"          patch (RFC 6902): {_patch_text(r.get('patch_json'))}")
+    if flow.applied_repairs():
+        lines.append(
+            f"  the request before and after: toolguard show {flow.id[:8]} --repair-body before|after"
+        )
+    return [*lines, ""]
 
 
 def _facts(flow: StoredFlow) -> list[tuple[str, str]]:
@@ -277,6 +333,7 @@ def render_text(flow: StoredFlow, db: str | None = None) -> str:
         lines.append(f"  {f['severity'].upper():<7} {f['rule']} at {f['location']}")
         lines.append(f"          {f['message']}")
     lines.append("")
+    lines += _repair_lines(flow)
     lines.append("conversation (as mitmweb's Chat Completions view shows it):")
     lines += ["  " + line if line else "" for line in _conversation(flow, max_text=600).splitlines()]
     lines.append("")
@@ -337,6 +394,14 @@ def render_markdown(flow: StoredFlow) -> str:
         lines.append("None: no toolguard rule flagged this request.")
     for f in flow.findings:
         lines.append(f"- **{f['severity']}** `{f['rule']}` at `{f['location']}`: {f['message']}")
+    if flow.repairs:
+        lines += ["", "#### Repairs (toolguard repair mode)", ""]
+        for r in flow.repairs:
+            lines.append(
+                f"- **{'applied' if r.get('applied') else 'left as is'}** `{r['rule']}` at `{r['location']}`: "
+                f"{r.get('description') or ''}".rstrip()
+                + (f" Patch: `{_patch_text(r.get('patch_json'))}`" if r.get("applied") else "")
+            )
     lines += [
         "",
         "#### The conversation",
@@ -376,9 +441,20 @@ def to_json(flow: StoredFlow) -> dict[str, Any]:
             row[column.removesuffix("_json")] = json.loads(value) if value else None
         except ValueError:
             row[column.removesuffix("_json")] = value
+    repairs = []
+    for r in flow.repairs:
+        parsed = dict(r)
+        for column in ("patch_json", "request_before", "request_after"):
+            value = parsed.pop(column, None)
+            try:
+                parsed[column.removesuffix("_json")] = json.loads(value) if value else None
+            except ValueError:
+                parsed[column.removesuffix("_json")] = value
+        repairs.append(parsed)
     return {
         "flow": row,
         "findings": flow.findings,
+        "repairs": repairs,
         "verdict_words": verdict_words(flow.row.get("verdict")),
         "upstream": flow.upstream_line(),
         "root_cause": flow.root_cause(),

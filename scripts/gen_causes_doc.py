@@ -12,11 +12,10 @@ pure function of the catalogue, so it never drifts from the code.
 
 from __future__ import annotations
 
-import argparse
-import difflib
 import sys
 from pathlib import Path
 
+from toolguard_analysis import gendoc
 from toolguard_analysis.rule_links import rule_anchor, rule_doc_link
 from toolguard_core.causes import CAUSES, STRUCTURAL, Cause, Wording, _render
 
@@ -80,26 +79,10 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if docs/causes.md is not current")
-    args = parser.parse_args(argv)
-    expected = render()
-    if args.check:
-        current = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else ""
-        if current != expected:
-            diff = difflib.unified_diff(
-                current.splitlines(), expected.splitlines(), "docs/causes.md", "generated", lineterm="", n=1
-            )
-            print("\n".join(list(diff)[:40]), file=sys.stderr)
-            print(
-                "docs/causes.md is stale: run .venv/bin/python scripts/gen_causes_doc.py and commit it.",
-                file=sys.stderr,
-            )
-            return 1
-        return 0
-    DOC_PATH.write_text(expected, encoding="utf-8")
-    print(f"wrote {DOC_PATH} ({len(CAUSES)} causes)")
-    return 0
+    # DOC_PATH read at call time: the tests point it at a scratch page.
+    return gendoc.main(
+        argv, doc_path=DOC_PATH, render=lambda _current: render(), script=__file__, description=__doc__
+    )
 
 
 if __name__ == "__main__":

@@ -12,12 +12,12 @@ is the same on every machine.
 
 from __future__ import annotations
 
-import argparse
-import difflib
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from toolguard_analysis import gendoc
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC_PATH = ROOT / "docs" / "cli.md"
@@ -68,26 +68,10 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if docs/cli.md is not current")
-    args = parser.parse_args(argv)
-    expected = render()
-    if args.check:
-        current = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else ""
-        if current != expected:
-            sys.stdout.writelines(
-                difflib.unified_diff(
-                    current.splitlines(keepends=True),
-                    expected.splitlines(keepends=True),
-                    "current",
-                    "expected",
-                )
-            )
-            print("docs/cli.md is stale: run .venv/bin/python scripts/gen_cli_doc.py", file=sys.stderr)
-            return 1
-        return 0
-    DOC_PATH.write_text(expected, encoding="utf-8")
-    return 0
+    # DOC_PATH read at call time: the tests point it at a scratch page.
+    return gendoc.main(
+        argv, doc_path=DOC_PATH, render=lambda _current: render(), script=__file__, description=__doc__
+    )
 
 
 if __name__ == "__main__":

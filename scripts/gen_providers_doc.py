@@ -11,11 +11,10 @@ hand-written: only the text between the GENERATED markers is replaced.
 
 from __future__ import annotations
 
-import argparse
-import difflib
 import sys
 from pathlib import Path
 
+from toolguard_analysis import gendoc
 from toolguard_core.providers import BUILTIN_PROFILES, PATH_ROUTES, SHARED_LOCAL_PORTS, ProviderProfile
 from toolguard_core.rules import RULES
 
@@ -101,29 +100,8 @@ def render(current: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if docs/providers.md is not current")
-    args = parser.parse_args(argv)
-    current = DOC_PATH.read_text(encoding="utf-8")
-    expected = render(current)
-    if args.check:
-        if current != expected:
-            sys.stdout.writelines(
-                difflib.unified_diff(
-                    current.splitlines(keepends=True),
-                    expected.splitlines(keepends=True),
-                    "current",
-                    "expected",
-                )
-            )
-            print(
-                "docs/providers.md is stale: run .venv/bin/python scripts/gen_providers_doc.py",
-                file=sys.stderr,
-            )
-            return 1
-        return 0
-    DOC_PATH.write_text(expected, encoding="utf-8")
-    return 0
+    # DOC_PATH read at call time: the tests point it at a scratch page.
+    return gendoc.main(argv, doc_path=DOC_PATH, render=render, script=__file__, description=__doc__)
 
 
 if __name__ == "__main__":

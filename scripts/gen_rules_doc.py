@@ -10,12 +10,11 @@ with its id, severity, providers, an example bad request and the provider errors
 
 from __future__ import annotations
 
-import argparse
-import difflib
 import json
 import sys
 from pathlib import Path
 
+from toolguard_analysis import gendoc
 from toolguard_analysis.rule_links import rule_anchor
 from toolguard_core.providers import BUILTIN_PROFILES
 from toolguard_core.rules import RULES, Rule
@@ -169,27 +168,10 @@ def _anchor(rule_id: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if docs/rules.md is not current")
-    args = parser.parse_args(argv)
-    expected = render()
-    if args.check:
-        current = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else ""
-        if current != expected:
-            diff = difflib.unified_diff(
-                current.splitlines(), expected.splitlines(), "docs/rules.md", "generated", lineterm="", n=1
-            )
-            print("\n".join(list(diff)[:40]), file=sys.stderr)
-            print(
-                "docs/rules.md is stale: run .venv/bin/python scripts/gen_rules_doc.py and commit it.",
-                file=sys.stderr,
-            )
-            return 1
-        return 0
-    DOC_PATH.parent.mkdir(parents=True, exist_ok=True)
-    DOC_PATH.write_text(expected, encoding="utf-8")
-    print(f"wrote {DOC_PATH} ({len(RULES)} rules)")
-    return 0
+    # DOC_PATH read at call time: the tests point it at a scratch page.
+    return gendoc.main(
+        argv, doc_path=DOC_PATH, render=lambda _current: render(), script=__file__, description=__doc__
+    )
 
 
 if __name__ == "__main__":

@@ -12,11 +12,10 @@ Only the text between the GENERATED markers is replaced.
 
 from __future__ import annotations
 
-import argparse
-import difflib
 import sys
 from pathlib import Path
 
+from toolguard_analysis import gendoc
 from toolguard_core.verdict import DECISION_RULE, REJECTION_VOCABULARY, VERDICT_MEANINGS, Verdict
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
@@ -55,28 +54,8 @@ def render(current: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if docs/errors.md is not current")
-    args = parser.parse_args(argv)
-    current = DOC_PATH.read_text(encoding="utf-8")
-    expected = render(current)
-    if args.check:
-        if current != expected:
-            sys.stdout.writelines(
-                difflib.unified_diff(
-                    current.splitlines(keepends=True),
-                    expected.splitlines(keepends=True),
-                    "current",
-                    "expected",
-                )
-            )
-            print(
-                "docs/errors.md is stale: run .venv/bin/python scripts/gen_verdicts_doc.py", file=sys.stderr
-            )
-            return 1
-        return 0
-    DOC_PATH.write_text(expected, encoding="utf-8")
-    return 0
+    # DOC_PATH read at call time: the tests point it at a scratch page.
+    return gendoc.main(argv, doc_path=DOC_PATH, render=render, script=__file__, description=__doc__)
 
 
 if __name__ == "__main__":

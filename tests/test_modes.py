@@ -17,6 +17,7 @@ import pytest
 import sqlite_utils
 from backports import zstd
 from mitmproxy.test import taddons
+from support.repairs import expanded_repairs
 from support.seeds import DUPLICATE, LONE_TOOL, ONE_ANSWER, SEED_CASES, VALID_PARALLEL, SeedCase
 from test_addon import API_KEY, HEADERS, answer, make_flow, ok_completion, run
 
@@ -55,7 +56,8 @@ def repair(db_path: Path) -> Iterator[ToolGuard]:
 
 
 def repairs_rows(db_path: Path) -> list[dict[str, Any]]:
-    return list(sqlite_utils.Database(db_path)["repairs"].rows_where(order_by="flow_id, idx"))
+    """The repairs rows as readers see them: the bodies the patches give back expanded (repair_rows.py)."""
+    return expanded_repairs(db_path)
 
 
 # ------------------------------------------------------------------------------ options

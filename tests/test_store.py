@@ -106,6 +106,7 @@ def test_migrations_run_in_their_fixed_order() -> None:
         "m007_summary_columns",
         "m008_content_dedup",
         "m009_visibility",
+        "m010_repair_patches",
     ]
 
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from tests.test_summary import DASHSCOPE_UNANSWERED, OPENAI_ORPHAN, machine_a, machine_b, write_db
 from toolguard_analysis.cli import cli
 from toolguard_analysis.merge import merge
-from toolguard_core import grouping
+from toolguard_core import grouping, store
 from toolguard_core.fingerprint import fingerprint
 from toolguard_core.grouping import COLUMNS, group_key, summary_version
 from toolguard_core.store import FlowRow, migrations, open_db
@@ -103,7 +103,8 @@ def _old_database(path: Path, rows: list[FlowRow], stop_before: str = "m007_summ
 def test_the_migration_backfills_stored_rows_in_batches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(grouping, "REFRESH_BATCH", 2)  # four rows: two batches and a last empty read
+    # Four rows: two committed batches and a last empty read (the migration's own batch size).
+    monkeypatch.setattr(store, "MIGRATION_BATCH_ROWS", 2)
     path = _old_database(tmp_path / "old.db", machine_b())
     open_db(path).close()
     assert derived(path) == expected_b()

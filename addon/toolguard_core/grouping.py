@@ -26,7 +26,7 @@ import functools
 import hashlib
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from enum import Enum
 from re import Pattern
@@ -222,6 +222,8 @@ def refresh_columns(
     only_missing: bool = False,
     table: str = "flows",
     key: str = "rowid",
+    batch_rows: int | None = None,
+    after_batch: Callable[[int], None] | None = None,
 ) -> int:
     """Recompute the summary columns (:data:`COLUMNS`) of stored rows with this
     toolguard's normaliser and catalogues, in batches of :data:`REFRESH_BATCH` rows (memory stays
@@ -231,7 +233,8 @@ def refresh_columns(
     has no rowid to page by or update through). ``conn``: a sqlite3 connection, or anything with its
     ``execute(sql, params)`` taking ``?`` placeholders (the CLI's PostgreSQL database, paged by
     ``key="id"``: PostgreSQL has no rowid). Returns how many rows were recomputed. The caller owns the
-    transaction."""
+    transaction; ``after_batch(rows)`` is called after each batch's updates (the migrations commit
+    there, store.refresh_summary_columns_in_batches)."""
     current = summary_version()
     where = ""
     if only_missing:
@@ -243,7 +246,7 @@ def refresh_columns(
     while True:
         rows = conn.execute(
             f"SELECT {key}, {_DERIVE_READS} FROM {table} WHERE {key} > ? {where} ORDER BY {key} LIMIT ?",
-            [last, *([current] if stale_only else []), REFRESH_BATCH],
+            [last, *([current] if stale_only else []), batch_rows or REFRESH_BATCH],
         ).fetchall()
         if not rows:
             return done
@@ -266,3 +269,5 @@ def refresh_columns(
             for row_values in values:
                 conn.execute(update, row_values)
         done += len(batch)
+        if after_batch is not None:
+            after_batch(len(batch))

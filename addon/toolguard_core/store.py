@@ -29,7 +29,7 @@ from platformdirs import user_data_path
 from pydantic import BaseModel, field_validator
 from sqlite_utils import Migrations
 
-from toolguard_core import dedup, grouping
+from toolguard_core import dedup, grouping, repair_rows
 from toolguard_core.learned import Knowledge
 from toolguard_core.learned_store import learn_from_rows, load_knowledge
 from toolguard_core.verdict import (
@@ -50,6 +50,13 @@ KNOWLEDGE_REFRESH_SECONDS = 2.0
 MIGRATE_DEADLINE_SECONDS = 60.0
 #: compact_rows says what it is doing from this many flows on (m008_content_dedup on a large file).
 COMPACT_NOTICE_ROWS = 10_000
+#: Rows (m010: flows) per transaction in the migrations that rewrite every stored row (m007's and
+#: m009's summary columns, m008's content split, m009's verdicts, m010's repair bodies). Each batch
+#: commits: on a multi-GB capture the write lock is held for one batch, not for the whole file
+#: (minutes), memory holds one batch, and a migration interrupted (Ctrl-C, a kill, a full disk)
+#: resumes where it stopped: each batch selects only rows still to do, and a migration is recorded as
+#: applied only once every batch is in (docs/benchmarks.md, "Migrations on a large file").
+MIGRATION_BATCH_ROWS = 1000
 
 
 def default_db_path() -> Path:
@@ -317,7 +324,7 @@ def m006_websocket_messages(db: sqlite_utils.Database) -> None:
         db.execute("ALTER TABLE runs ADD COLUMN websocket_messages INTEGER NOT NULL DEFAULT 0")
 
 
-@migrations()
+@migrations(transactional=False)  # batches of its own: MIGRATION_BATCH_ROWS
 def m007_summary_columns(db: sqlite_utils.Database) -> None:
     # Issue #12.4: the summary's grouping keys as columns (toolguard_core.grouping), so summaries
     # aggregate with GROUP BY instead of loading every flow. Rows already stored are backfilled here
@@ -325,19 +332,22 @@ def m007_summary_columns(db: sqlite_utils.Database) -> None:
     # flows_table: a file a development build moved to m008_content_dedup first has `flow_rows`.
     table = db[flows_table(db)]
     columns = table.columns_dict
-    for column in grouping.COLUMNS:
-        if column not in columns:
-            db.execute(f"ALTER TABLE {table.name} ADD COLUMN {column} TEXT")
+    with db.atomic():
+        for column in grouping.COLUMNS:
+            if column not in columns:
+                db.execute(f"ALTER TABLE {table.name} ADD COLUMN {column} TEXT")
     # Covering indexes, so the summary's GROUP BYs read an index instead of the rows (a row carries
     # its request body: a million flows are gigabytes), filters on time, host and model included:
     # a group's tallies and time buckets (its leading (group_key, datetime_utc) also finds a group's
     # newest members), the verdict and stale-row counts, the per-rule precision counts.
     # fingerprint and pattern: Datasette look-ups.
-    for name, index in grouping.SUMMARY_INDEXES.items():
-        table.create_index(list(index), index_name=name, if_not_exists=True)
-    table.create_index(["fingerprint"], if_not_exists=True)
-    table.create_index(["pattern"], if_not_exists=True)
-    refresh_summary_columns(db)
+    with db.atomic():
+        for name, index in grouping.SUMMARY_INDEXES.items():
+            table.create_index(list(index), index_name=name, if_not_exists=True)
+        table.create_index(["fingerprint"], if_not_exists=True)
+        table.create_index(["pattern"], if_not_exists=True)
+    # Every row, then: none has a version yet, and a resumed run skips the ones already derived.
+    refresh_summary_columns_in_batches(db, "m007_summary_columns")
 
 
 def refresh_summary_columns(db: Any, *, stale_only: bool = False, only_missing: bool = False) -> int:
@@ -354,6 +364,63 @@ def refresh_summary_columns(db: Any, *, stale_only: bool = False, only_missing: 
         )
 
 
+def migration_progress(step: str, done: int, total: int) -> None:
+    """Called after each committed batch of a migration that rewrites rows (``step``: its name): logs
+    how far it is, at most every :data:`PROGRESS_SECONDS`, from :data:`COMPACT_NOTICE_ROWS` rows on."""
+    global _progress_logged
+    now = time.monotonic()
+    if total < COMPACT_NOTICE_ROWS or (now - _progress_logged < PROGRESS_SECONDS and done < total):
+        return
+    _progress_logged = now
+    logger.warning("toolguard: migrating %s: %d of %d rows done", step, done, total)
+
+
+_progress_logged = 0.0
+
+
+@contextlib.contextmanager
+def _batch(db: sqlite_utils.Database) -> Iterator[None]:
+    """One batch of a row-rewriting migration: its own transaction, which takes the write lock first
+    (``BEGIN IMMEDIATE``, waiting up to the busy timeout). A deferred one reads, then writes, and that
+    upgrade gets "database is locked" at once when another connection (a running proxy's writer)
+    holds the lock: SQLite does not wait on the busy timeout there (found by
+    scripts/bench_migrations.py's lock probe). Inside a caller's transaction: a savepoint."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def refresh_summary_columns_in_batches(db: sqlite_utils.Database, step: str) -> int:
+    """The stale summary columns recomputed in committed batches of :data:`MIGRATION_BATCH_ROWS` (the
+    migrations: outside any transaction, so each batch commits; resumable since a derived row is no
+    longer stale). Returns how many rows were recomputed."""
+    table = flows_table(db)
+    current = grouping.summary_version()
+    total = db.execute(
+        f"SELECT count(*) FROM {table} WHERE summary_version IS NULL OR summary_version != ?", [current]
+    ).fetchone()[0]
+    done = 0
+
+    def committed(batch: int) -> None:
+        nonlocal done
+        db.conn.commit()
+        done += batch
+        migration_progress(step, done, total)
+
+    return grouping.refresh_columns(
+        db.conn, stale_only=True, table=table, batch_rows=MIGRATION_BATCH_ROWS, after_batch=committed
+    )
+
+
 def has_summary_columns(db: Any) -> bool:
     """Whether m007_summary_columns' columns exist (m004 relabels before m007 added them)."""
     if isinstance(db, sqlite_utils.Database):
@@ -365,7 +432,7 @@ def has_summary_columns(db: Any) -> bool:
     return bool(rows)
 
 
-@migrations()
+@migrations(transactional=False)  # batches of its own: MIGRATION_BATCH_ROWS
 def m008_content_dedup(db: sqlite_utils.Database) -> None:
     # Issue #12.3: each distinct message, input item, system prompt and tool list is stored once, in
     # `contents`, and a flow keeps its request as a skeleton plus references (toolguard_core/dedup.py).
@@ -373,94 +440,163 @@ def m008_content_dedup(db: sqlite_utils.Database) -> None:
     # `request_json`, so every documented query, Datasette and the readers work unchanged.
     # `contents.id` is declared INT, not INTEGER: an INTEGER PRIMARY KEY would be the rowid, and ids
     # derived from hashes would then break the rowid order that the PostgreSQL syncer relies on.
-    # Idempotent, like the migrations before it: a half-applied development build finishes here.
-    if dedup.FLOW_ROWS_TABLE not in db.table_names():
-        db.execute(f"ALTER TABLE flows RENAME TO {dedup.FLOW_ROWS_TABLE}")
-    if dedup.PARTS_COLUMN not in db[dedup.FLOW_ROWS_TABLE].columns_dict:
-        db.execute(f"ALTER TABLE {dedup.FLOW_ROWS_TABLE} ADD COLUMN {dedup.PARTS_COLUMN} TEXT")
-    db.execute(
-        f"CREATE TABLE IF NOT EXISTS {dedup.CONTENTS_TABLE} (id INT NOT NULL PRIMARY KEY, content_json TEXT NOT NULL)"
-    )
-    create_flows_view(db)
+    # Idempotent, like the migrations before it: a half-applied development build, or this migration
+    # interrupted between two batches, finishes here. The layout changes in one transaction; the rows
+    # then move in committed batches, and the view reads moved and not-yet-moved rows alike.
+    with db.atomic():
+        if dedup.FLOW_ROWS_TABLE not in db.table_names():
+            db.execute(f"ALTER TABLE flows RENAME TO {dedup.FLOW_ROWS_TABLE}")
+        if dedup.PARTS_COLUMN not in db[dedup.FLOW_ROWS_TABLE].columns_dict:
+            db.execute(f"ALTER TABLE {dedup.FLOW_ROWS_TABLE} ADD COLUMN {dedup.PARTS_COLUMN} TEXT")
+        db.execute(
+            f"CREATE TABLE IF NOT EXISTS {dedup.CONTENTS_TABLE} (id INT NOT NULL PRIMARY KEY, content_json TEXT NOT NULL)"
+        )
+        create_flows_view(db)
     # The rows stored whole so far move to the new layout (the file shrinks after `sqlite-utils vacuum`).
     compact_rows(db)
 
 
-@migrations()
+@migrations(transactional=False)  # batches of its own: MIGRATION_BATCH_ROWS
 def m009_visibility(db: sqlite_utils.Database) -> None:
     # Issue #9/#10 ("never reassuring about what was not seen"): requests whose provider and model no
     # catalog knows (the model rules could not run, `model.rules-skipped`) are counted per run, with
     # their hosts (JSON {host: requests}), since such a request is usually not stored. And a flagged
     # request the upstream rejected for an unrelated reason (a 429, a 401, an overload) is no longer
     # `predicted` (verdict.rejection_verdict): stored verdicts and summary columns are decided again.
-    # Idempotent: columns added only when missing.
+    # Idempotent: columns added only when missing; rows decided again in committed batches (a row
+    # that left `predicted` is not selected again, one that stays is decided the same way again).
     columns = db["runs"].columns_dict
-    if "model_rules_skipped" not in columns:
-        db.execute("ALTER TABLE runs ADD COLUMN model_rules_skipped INTEGER NOT NULL DEFAULT 0")
-    if "model_rules_skipped_hosts" not in columns:
-        db.execute("ALTER TABLE runs ADD COLUMN model_rules_skipped_hosts TEXT")
-    recredit_rows(db)
+    with db.atomic():
+        if "model_rules_skipped" not in columns:
+            db.execute("ALTER TABLE runs ADD COLUMN model_rules_skipped INTEGER NOT NULL DEFAULT 0")
+        if "model_rules_skipped_hosts" not in columns:
+            db.execute("ALTER TABLE runs ADD COLUMN model_rules_skipped_hosts TEXT")
+    recredit_rows(db, step="m009_visibility")
     if has_summary_columns(db):
-        refresh_summary_columns(db, stale_only=True)
+        refresh_summary_columns_in_batches(db, "m009_visibility")
 
 
-def recredit_rows(db: sqlite_utils.Database) -> int:
+@migrations(transactional=False)  # batches of its own: MIGRATION_BATCH_ROWS flows
+def m010_repair_patches(db: sqlite_utils.Database) -> None:
+    # A repaired request stored its whole body before and after every step: a three-step repair of a
+    # 1 MB conversation took 6 MB. Each step's change is its RFC 6902 patch (patch_json), so a body
+    # the patches give back is no longer stored (toolguard_core/repair_rows.py; readers expand it).
+    # Resumable: a flow whose afters are all derived is not selected again; one whose rows are
+    # compacted already is expanded and compacted to the same rows.
+    compact_repairs(db)
+
+
+def compact_repairs(db: sqlite_utils.Database) -> int:
+    """Store every flow's repair rows compactly (:func:`toolguard_core.repair_rows.compact`), one flow's
+    rows in memory at a time, :data:`MIGRATION_BATCH_ROWS` flows per transaction. Returns how many
+    bodies were left out."""
+    pending = "applied = 1 AND patch_json IS NOT NULL AND request_after IS NOT NULL"
+    total = db.execute(f"SELECT count(DISTINCT flow_id) FROM repairs WHERE {pending}").fetchone()[0]
+    names = ", ".join(REPAIR_COLUMNS)
+    last, done, dropped = "", 0, 0
+    while True:
+        with _batch(db):
+            flow_ids = [
+                flow_id
+                for (flow_id,) in db.execute(
+                    f"SELECT DISTINCT flow_id FROM repairs WHERE flow_id > ? AND {pending} ORDER BY flow_id LIMIT ?",
+                    [last, MIGRATION_BATCH_ROWS],
+                ).fetchall()
+            ]
+            if not flow_ids:
+                return dropped
+            for flow_id in flow_ids:
+                cursor = db.execute(f"SELECT {names} FROM repairs WHERE flow_id = ? ORDER BY idx", [flow_id])
+                stored = [dict(zip(REPAIR_COLUMNS, values, strict=True)) for values in cursor.fetchall()]
+                for old, new in zip(stored, repair_rows.compact(repair_rows.expand(stored)), strict=True):
+                    changed = [c for c in repair_rows.BODY_COLUMNS if old[c] != new[c]]
+                    if changed:
+                        db.execute(
+                            f"UPDATE repairs SET {', '.join(f'{c} = ?' for c in changed)} WHERE flow_id = ? AND idx = ?",
+                            [*(new[c] for c in changed), flow_id, old["idx"]],
+                        )
+                        dropped += sum(new[c] is None for c in changed)
+        last = flow_ids[-1]
+        done += len(flow_ids)
+        migration_progress("m010_repair_patches", done, total)
+
+
+def recredit_rows(db: sqlite_utils.Database, *, step: str | None = None) -> int:
     """Decide again, from both sides (:func:`toolguard_core.verdict.rejection_verdict`), the verdict of
     every stored ``predicted`` row with its stored root cause; returns how many became ``recognised``
-    or ``unexplained``. In batches by rowid: memory stays bounded on a large file."""
+    or ``unexplained``. In batches of :data:`MIGRATION_BATCH_ROWS` by rowid, each in its own
+    transaction (a savepoint inside a caller's): memory and the write lock stay bounded on a large
+    file. ``step``: the migration running it, for :func:`migration_progress`."""
     table = flows_table(db)
-    changed, last = 0, -1
+    total = db.execute(f"SELECT count(*) FROM {table} WHERE verdict = ?", ["predicted"]).fetchone()[0]
+    changed, last, done = 0, -1, 0
     while True:
-        rows = db.execute(
-            f"SELECT rowid, id, error_json, error_message, cause_json FROM {table} "
-            "WHERE verdict = ? AND rowid > ? ORDER BY rowid LIMIT ?",
-            ["predicted", last, grouping.REFRESH_BATCH],
-        ).fetchall()
-        if not rows:
-            return changed
-        last = rows[-1][0]
-        marks = ", ".join("?" * len(rows))
-        errors: dict[str, list[str]] = {}
-        for flow_id, rule in db.execute(
-            f"SELECT flow_id, rule FROM findings WHERE severity = 'error' AND flow_id IN ({marks}) "
-            "ORDER BY flow_id, idx",
-            [row[1] for row in rows],
-        ).fetchall():
-            errors.setdefault(flow_id, []).append(rule)
-        for _, flow_id, error_json, error_message, cause_json in rows:
-            cause = grouping.stored_cause({"cause_json": cause_json}, ())
-            decided = rejection_verdict(errors.get(flow_id, ()), cause, error_text(error_json, error_message))
-            if decided != "predicted":
-                db.execute(f"UPDATE {table} SET verdict = ? WHERE id = ?", [decided.value, flow_id])
-                changed += 1
+        with _batch(db):
+            rows = db.execute(
+                f"SELECT rowid, id, error_json, error_message, cause_json FROM {table} "
+                "WHERE verdict = ? AND rowid > ? ORDER BY rowid LIMIT ?",
+                ["predicted", last, MIGRATION_BATCH_ROWS],
+            ).fetchall()
+            if not rows:
+                return changed
+            last = rows[-1][0]
+            marks = ", ".join("?" * len(rows))
+            errors: dict[str, list[str]] = {}
+            for flow_id, rule in db.execute(
+                f"SELECT flow_id, rule FROM findings WHERE severity = 'error' AND flow_id IN ({marks}) "
+                "ORDER BY flow_id, idx",
+                [row[1] for row in rows],
+            ).fetchall():
+                errors.setdefault(flow_id, []).append(rule)
+            for rowid, flow_id, error_json, error_message, cause_json in rows:
+                cause = grouping.stored_cause({"cause_json": cause_json}, ())
+                decided = rejection_verdict(
+                    errors.get(flow_id, ()), cause, error_text(error_json, error_message)
+                )
+                if decided != "predicted":
+                    db.execute(f"UPDATE {table} SET verdict = ? WHERE rowid = ?", [decided.value, rowid])
+                    changed += 1
+        done += len(rows)
+        if step is not None:
+            migration_progress(step, done, total)
 
 
 def compact_rows(db: sqlite_utils.Database) -> int:
     """Move every flow whose request is stored whole into contents + skeleton where it splits (the
-    migration, and ``toolguard merge`` for rows from older files). Returns how many moved."""
-    moved = 0
-    # Ids first, then one body at a time: a large capture's bodies never sit in memory together.
-    ids = db.execute(
-        f"SELECT id FROM {dedup.FLOW_ROWS_TABLE} WHERE {dedup.PARTS_COLUMN} IS NULL AND request_json IS NOT NULL"
-    ).fetchall()
-    if len(ids) >= COMPACT_NOTICE_ROWS:  # a large capture takes a while (10-40 MB of requests a second)
-        logger.warning("toolguard: storing the requests of %d flows once per distinct content ...", len(ids))
-    last_log = time.monotonic()
-    for done, (flow_id,) in enumerate(ids):
-        if time.monotonic() - last_log > PROGRESS_SECONDS:
-            logger.warning("toolguard: ... %d of %d flows done", done, len(ids))
-            last_log = time.monotonic()
-        (text,) = db.execute(
-            f"SELECT request_json FROM {dedup.FLOW_ROWS_TABLE} WHERE id = ?", [flow_id]
-        ).fetchone()
-        stored, parts = store_request(db, text)
-        if parts is not None:
-            db.execute(
-                f"UPDATE {dedup.FLOW_ROWS_TABLE} SET request_json = ?, {dedup.PARTS_COLUMN} = ? WHERE id = ?",
-                [stored, parts, flow_id],
-            )
-            moved += 1
-    return moved
+    migration, and ``toolguard merge`` for rows from older files). Returns how many moved.
+
+    In batches of :data:`MIGRATION_BATCH_ROWS` by rowid, each its own transaction (a savepoint inside
+    a caller's, as in ``merge``), one body read at a time: a large capture's bodies never sit in
+    memory together, and an interrupted run leaves whole rows that the next run moves (a row that
+    does not split stays whole, and is tried again: the same answer)."""
+    pending = f"{dedup.PARTS_COLUMN} IS NULL AND request_json IS NOT NULL"
+    total = db.execute(f"SELECT count(*) FROM {dedup.FLOW_ROWS_TABLE} WHERE {pending}").fetchone()[0]
+    if total >= COMPACT_NOTICE_ROWS:  # a large capture takes a while (10-40 MB of requests a second)
+        logger.warning("toolguard: storing the requests of %d flows once per distinct content ...", total)
+    moved, last, done = 0, -1, 0
+    while True:
+        with _batch(db):
+            batch = db.execute(
+                f"SELECT rowid FROM {dedup.FLOW_ROWS_TABLE} WHERE rowid > ? AND {pending} ORDER BY rowid LIMIT ?",
+                [last, MIGRATION_BATCH_ROWS],
+            ).fetchall()
+            if not batch:
+                return moved
+            for (rowid,) in batch:
+                (text,) = db.execute(
+                    f"SELECT request_json FROM {dedup.FLOW_ROWS_TABLE} WHERE rowid = ?", [rowid]
+                ).fetchone()
+                stored, parts = store_request(db, text)
+                if parts is not None:
+                    db.execute(
+                        f"UPDATE {dedup.FLOW_ROWS_TABLE} SET request_json = ?, {dedup.PARTS_COLUMN} = ? "
+                        "WHERE rowid = ?",
+                        [stored, parts, rowid],
+                    )
+                    moved += 1
+        last = batch[-1][0]
+        done += len(batch)
+        migration_progress("m008_content_dedup", done, total)
 
 
 def flows_table(db: sqlite_utils.Database) -> str:
@@ -534,6 +670,21 @@ class FindingRow(BaseModel):
 
     # Every row model sanitises its own values, so no builder can hand SQLite a value it rejects.
     _storable = field_validator("*", mode="before")(lambda value: storable(value))
+
+
+#: The ``repairs`` columns after ``flow_id``, in table order (RepairRow's fields).
+REPAIR_COLUMNS = (
+    "idx",
+    "datetime_utc",
+    "rule",
+    "family",
+    "location",
+    "applied",
+    "description",
+    "patch_json",
+    "request_before",
+    "request_after",
+)
 
 
 class RepairRow(BaseModel):
@@ -761,25 +912,16 @@ def write_rows(
             )
             db.execute("DELETE FROM repairs WHERE flow_id = ?", [row.id])
             if row.repairs:
+                # The bodies the patches give back are not stored (m010_repair_patches, repair_rows.py).
+                repairs = repair_rows.compact(
+                    r.model_dump() for r in sorted(row.repairs, key=lambda r: r.idx)
+                )
                 db.conn.executemany(
-                    "INSERT INTO repairs (flow_id, idx, datetime_utc, rule, family, location, applied, "
-                    "description, patch_json, request_before, request_after) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO repairs (flow_id, {', '.join(REPAIR_COLUMNS)}) "
+                    f"VALUES (?, {', '.join('?' * len(REPAIR_COLUMNS))})",
                     [
-                        (
-                            row.id,
-                            r.idx,
-                            r.datetime_utc,
-                            r.rule,
-                            r.family,
-                            r.location,
-                            int(r.applied),
-                            r.description,
-                            r.patch_json,
-                            r.request_before,
-                            r.request_after,
-                        )
-                        for r in row.repairs
+                        (row.id, *(int(r[c]) if c == "applied" else r[c] for c in REPAIR_COLUMNS))
+                        for r in repairs
                     ],
                 )
         if demote_after is not None and learn_from_rows(db, rows, demote_after) and on_learned is not None:

@@ -20,6 +20,7 @@ import jsonpatch
 import pytest
 import sqlite_utils
 from support.proxy import Mitmdump
+from support.repairs import expanded_repairs
 from support.seeds import DUPLICATE, ONE_ANSWER, SEED_CASES
 from support.upstream import (
     ORPHAN_MESSAGE,
@@ -39,7 +40,7 @@ pytestmark = pytest.mark.e2e
 
 
 def repairs(proxy: Mitmdump) -> list[dict[str, Any]]:
-    return list(proxy.db()["repairs"].rows_where(order_by="datetime_utc, idx"))
+    return expanded_repairs(proxy.db(), order_by="datetime_utc, idx")  # bodies stored once, expanded
 
 
 def post(proxy: Mitmdump, body: bytes, headers: dict[str, str]) -> tuple[int, list[tuple[str, str]], bytes]:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from support.repairs import expanded_repairs
 from support.upstream import (
     MAX_TOKENS_MESSAGE,
     RecordedRequest,
@@ -113,7 +114,7 @@ def test_repair_mode_the_run_completes(qwen: Path, upstream: Upstream, tmp_path:
         (200, "repaired", 1),
         (200, "repaired", 1),
     ]
-    rows = list(db["repairs"].rows_where(order_by="datetime_utc, idx"))
+    rows = expanded_repairs(db, order_by="datetime_utc, idx")  # bodies stored once, expanded
     assert [
         (r["flow_id"], r["rule"], r["location"], r["applied"], json.loads(r["patch_json"])) for r in rows
     ] == [
@@ -204,7 +205,7 @@ def test_repair_mode_strips_the_replayed_reasoning_and_the_run_completes(
     assert json.loads(flow["request_json"])["messages"][2]["reasoning_content"] == (
         "The user wants the files. I will run ls."
     )
-    [row] = db["repairs"].rows
+    [row] = expanded_repairs(db)
     assert (row["rule"], row["family"], row["location"], row["applied"], json.loads(row["patch_json"])) == (
         "roles.unknown-message-key",
         "fields",
