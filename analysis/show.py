@@ -230,6 +230,17 @@ def _duration(ms: int | None) -> str:
     return f", {ms} ms until the answer ended" if ms is not None else ""
 
 
+def _view_name(flow: StoredFlow) -> str:
+    """The mitmweb view whose rendering ``show`` prints: named by the flow's API, so an Anthropic
+    Messages flow is not introduced as a Chat Completions conversation."""
+    if endpoint_kind(str(flow.row.get("path") or "")) == MESSAGES:  # Anthropic's Messages API
+        return "Anthropic Messages"
+    body = flow.body()
+    if body is not None and "messages" not in body and "input" in body:  # a Responses API body
+        return "Responses"
+    return "Chat Completions"
+
+
 def _conversation(flow: StoredFlow, max_text: int | None) -> str:
     body = flow.body()
     if body is None:
@@ -237,12 +248,13 @@ def _conversation(flow: StoredFlow, max_text: int | None) -> str:
         if stored:
             return f"(the request body was not a JSON object: {stored[:600]})\n"
         return "(no request body was stored)\n"
-    if endpoint_kind(str(flow.row.get("path") or "")) == MESSAGES:  # Anthropic's Messages API
+    view = _view_name(flow)
+    if view == "Anthropic Messages":
         # The mitmweb "Anthropic Messages" view's own rendering (it imports mitmproxy: loaded here only).
         from toolguard_core.contentview_messages import render_messages
 
         return render_messages(body, flow.finding_models(), verdict=flow.row.get("verdict"))
-    if "messages" not in body and "input" in body:  # a Responses API body
+    if view == "Responses":
         return render_responses_input(
             body, flow.finding_models(), verdict=flow.row.get("verdict"), max_text=max_text
         )
@@ -277,7 +289,7 @@ def render_text(flow: StoredFlow, db: str | None = None) -> str:
         lines.append(f"  {f['severity'].upper():<7} {f['rule']} at {f['location']}")
         lines.append(f"          {f['message']}")
     lines.append("")
-    lines.append("conversation (as mitmweb's Chat Completions view shows it):")
+    lines.append(f"conversation (as mitmweb's {_view_name(flow)} view shows it):")
     lines += ["  " + line if line else "" for line in _conversation(flow, max_text=600).splitlines()]
     lines.append("")
     lines.append("request headers (redacted):")

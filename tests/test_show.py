@@ -133,6 +133,7 @@ def test_a_responses_flow_pairs_calls_and_outputs(tmp_path: Path) -> None:
     code, output = show("--db", str(path), "resp-1")
     assert code == 0
     lines = output.splitlines()
+    assert "conversation (as mitmweb's Responses view shows it):" in lines
     start = lines.index("  [1] function_call")
     assert lines[start : start + 10] == [
         "  [1] function_call",
@@ -195,6 +196,8 @@ def test_an_anthropic_messages_flow_uses_the_messages_view(tmp_path: Path) -> No
     code, output = show("--db", str(path), "anth-1")
     assert code == 0
     lines = output.splitlines()
+    # Was "as mitmweb's Chat Completions view shows it" for a Messages flow (a review-4 walkthrough).
+    assert "conversation (as mitmweb's Anthropic Messages view shows it):" in lines
     assert "    -> tool_use toolu_01Open: ls({})" in lines
     assert (
         lines[lines.index("    -> tool_use toolu_01Open: ls({})") + 1] == "       NO RESULT in this request"
