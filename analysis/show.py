@@ -127,12 +127,26 @@ class StoredFlow:
         param = self.error_param()
         return f"upstream answered {status}{where}: {text}" + (f" (param: {param})" if param else "")
 
+    def upstream_line_clipped(self) -> str | None:
+        """:meth:`upstream_line` cut at :data:`MAX_UPSTREAM_CHARS` for the text and Markdown formats,
+        saying how much was left out and where the whole text is (the JSON format keeps it all)."""
+        line = self.upstream_line()
+        if line is None or len(line) <= MAX_UPSTREAM_CHARS:
+            return line
+        more = len(line) - MAX_UPSTREAM_CHARS
+        return f"{line[:MAX_UPSTREAM_CHARS]}… ({more} more characters: --format json has the whole text)"
+
     def headers(self) -> dict[str, str]:
         try:
             headers = json.loads(self.row.get("request_headers_json") or "{}")
         except ValueError:
             return {}
         return {str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {}
+
+
+#: The longest upstream error ``show`` prints in its text and Markdown formats: a 5 MB error body's
+#: message (stored at about 8,000 characters) made one 8,000-character line of the flow's header.
+MAX_UPSTREAM_CHARS = 1000
 
 
 def find_flow(source: Source, ref: str | None, last: bool = False) -> StoredFlow:
@@ -269,7 +283,7 @@ def _conversation(flow: StoredFlow, max_text: int | None) -> str:
 def render_text(flow: StoredFlow, db: str | None = None) -> str:
     lines = [f"flow {flow.id}"]
     lines += [f"  {name + ':':<10} {value}" for name, value in _facts(flow)]
-    upstream = flow.upstream_line()
+    upstream = flow.upstream_line_clipped()
     if upstream:
         lines.append(f"  {'upstream:':<10} {upstream}")
     root = flow.root_cause()
@@ -333,7 +347,7 @@ def render_markdown(flow: StoredFlow) -> str:
         f"- **{name.capitalize()}**: {_md_code(value) if name in _CODE_FACTS else value}"
         for name, value in _facts(flow)
     ]
-    upstream = flow.upstream_line()
+    upstream = flow.upstream_line_clipped()
     if upstream:
         lines.append(f"- **Upstream**: {upstream}")
     root = flow.root_cause()
