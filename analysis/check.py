@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_core.analyze import Analysis, analyse_request
 from toolguard_core.findings import SEVERITY_ORDER, Severity
-from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
-from toolguard_core.request import Target
+from toolguard_core.providers import DEFAULT_REGISTRY, GENERIC, ProviderRegistry
+from toolguard_core.request import MESSAGES, Target
 from toolguard_core.verdict import DEFAULT_PATHS, DEFAULT_RECORD_PATHS, Scope, scope
 
 DEFAULT_URL = "https://api.openai.com/v1/chat/completions"
@@ -176,6 +176,15 @@ def render_results(results: list[Checked], fmt: str = "text") -> str:
         counts = {s: sum(1 for f in analysis.findings if f.severity == s) for s in Severity}
         lines.append(
             f"{counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} warning(s) "
-            f"for {analysis.target.provider.name} ({result.url})"
+            f"for {_provider_words(analysis.target)} ({result.url})"
         )
     return "\n".join(lines) + "\n"
+
+
+def _provider_words(target: Target) -> str:
+    """The provider a body was checked for, in words. An Anthropic Messages path on a host no profile
+    knows gets the generic profile, but its rules are the Messages ones: "OpenAI-compatible" there
+    told the user the wrong API was assumed."""
+    if target.provider.id == GENERIC.id and target.endpoint == MESSAGES:
+        return "Anthropic Messages-compatible (unknown provider)"
+    return target.provider.name

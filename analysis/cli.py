@@ -377,9 +377,10 @@ def show(
 ) -> None:
     """Show one stored flow: FLOW_ID (a unique prefix is enough, as in the run report), or --last.
 
-    As mitmweb's Chat Completions view shows it: provider and model, the conversation with each tool
-    call paired with its answer and the broken pair called out, every finding with its fix, the
-    upstream's error and the rule that explains it, timing, and the request headers (redacted).
+    As mitmweb's view for its API (Chat Completions, Responses, Anthropic Messages) shows it:
+    provider and model, the conversation with each tool call paired with its answer and the broken
+    pair called out, every finding with its fix, the upstream's error and the rule that explains it,
+    timing, and the request headers (redacted).
 
     \b
     Examples:

@@ -66,6 +66,9 @@ details.flow > summary { font-family: ui-monospace, SFMono-Regular, Menlo, monos
 details.flow[open] { background: #fafbfc; }
 .findings li { margin: 4px 0; } .sev-error { color: #b42318; font-weight: 600; } .sev-warning { color: #b54708; }
 .flowlinks a { margin-right: 8px; white-space: nowrap; }
+/* An error text can be one unbroken token thousands of characters long (a 5 MB body's message):
+   without this its cell widens the page far past the window instead of wrapping. */
+.err { overflow-wrap: anywhere; }
 """
 
 
@@ -290,7 +293,7 @@ def _group_rows(groups: list[dict[str, Any]], colours: dict[str, str], known: se
             f'<td class="num">{group["count"]}</td>'
             f'<td><i class="swatch" style="background:{colours.get(name, "#888")}"></i>{pattern}</td>'
             f'<td class="explained">{_e(explanations)}</td>'
-            f"<td><details><summary>{_e(group['template'])}</summary>{drill}</details></td>"
+            f'<td class="err"><details><summary>{_e(group["template"])}</summary>{drill}</details></td>'
             f'<td class="mono">{_e(", ".join(map(str, group["statuses"])))}</td>'
             f'<td class="mono when">{_e(group["first_seen"])}<br>{_e(group["last_seen"])}</td>'
             f'<td class="mono fp">{_e(group["fingerprint"])}</td></tr>'
@@ -313,9 +316,9 @@ def _flow_sections(flows: list[dict[str, Any]]) -> str:
         )
         answer = []
         if flow.get("error"):
-            answer.append(f'<dt>Upstream error</dt><dd class="mono">{_e(flow["error"])}</dd>')
+            answer.append(f'<dt>Upstream error</dt><dd class="mono err">{_e(flow["error"])}</dd>')
         if flow.get("flow_error"):
-            answer.append(f'<dt>Connection</dt><dd class="mono">{_e(flow["flow_error"])}</dd>')
+            answer.append(f'<dt>Connection</dt><dd class="mono err">{_e(flow["flow_error"])}</dd>')
         findings = "".join(
             f'<li><span class="sev-{_e(f["severity"])}">{_e(f["severity"])}</span> {_rule_link(f["rule"])} '
             f'at <code>{_e(f["location"])}</code>: <span class="fix">{_e(f["message"])}</span></li>'
@@ -366,7 +369,7 @@ def render_html(summary: dict[str, Any]) -> str:
     unexplained = (
         "".join(
             f'<tr><td class="num">{g["count"]}</td><td class="mono">{_e(", ".join(map(str, g["statuses"])))}</td>'
-            f'<td class="mono">{_e(g["template"])}</td><td class="mono fp">{_e(g["fingerprint"])}</td></tr>'
+            f'<td class="mono err">{_e(g["template"])}</td><td class="mono fp">{_e(g["fingerprint"])}</td></tr>'
             for g in summary["unexplained"]
         )
         or '<tr><td colspan="4" class="muted">None: a rule or a known root cause explains every rejection.</td></tr>'

@@ -132,12 +132,26 @@ class StoredFlow:
         param = self.error_param()
         return f"upstream answered {status}{where}: {text}" + (f" (param: {param})" if param else "")
 
+    def upstream_line_clipped(self) -> str | None:
+        """:meth:`upstream_line` cut at :data:`MAX_UPSTREAM_CHARS` for the text and Markdown formats,
+        saying how much was left out and where the whole text is (the JSON format keeps it all)."""
+        line = self.upstream_line()
+        if line is None or len(line) <= MAX_UPSTREAM_CHARS:
+            return line
+        more = len(line) - MAX_UPSTREAM_CHARS
+        return f"{line[:MAX_UPSTREAM_CHARS]}… ({more} more characters: --format json has the whole text)"
+
     def headers(self) -> dict[str, str]:
         try:
             headers = json.loads(self.row.get("request_headers_json") or "{}")
         except ValueError:
             return {}
         return {str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {}
+
+
+#: The longest upstream error ``show`` prints in its text and Markdown formats: a 5 MB error body's
+#: message (stored at about 8,000 characters) made one 8,000-character line of the flow's header.
+MAX_UPSTREAM_CHARS = 1000
 
 
 def find_flow(source: Source, ref: str | None, last: bool = False) -> StoredFlow:
@@ -286,6 +300,17 @@ def _duration(ms: int | None) -> str:
     return f", {ms} ms until the answer ended" if ms is not None else ""
 
 
+def _view_name(flow: StoredFlow) -> str:
+    """The mitmweb view whose rendering ``show`` prints: named by the flow's API, so an Anthropic
+    Messages flow is not introduced as a Chat Completions conversation."""
+    if endpoint_kind(str(flow.row.get("path") or "")) == MESSAGES:  # Anthropic's Messages API
+        return "Anthropic Messages"
+    body = flow.body()
+    if body is not None and "messages" not in body and "input" in body:  # a Responses API body
+        return "Responses"
+    return "Chat Completions"
+
+
 def _conversation(flow: StoredFlow, max_text: int | None) -> str:
     body = flow.body()
     if body is None:
@@ -293,12 +318,13 @@ def _conversation(flow: StoredFlow, max_text: int | None) -> str:
         if stored:
             return f"(the request body was not a JSON object: {stored[:600]})\n"
         return "(no request body was stored)\n"
-    if endpoint_kind(str(flow.row.get("path") or "")) == MESSAGES:  # Anthropic's Messages API
+    view = _view_name(flow)
+    if view == "Anthropic Messages":
         # The mitmweb "Anthropic Messages" view's own rendering (it imports mitmproxy: loaded here only).
         from toolguard_core.contentview_messages import render_messages
 
         return render_messages(body, flow.finding_models(), verdict=flow.row.get("verdict"))
-    if "messages" not in body and "input" in body:  # a Responses API body
+    if view == "Responses":
         return render_responses_input(
             body, flow.finding_models(), verdict=flow.row.get("verdict"), max_text=max_text
         )
@@ -313,7 +339,7 @@ def _conversation(flow: StoredFlow, max_text: int | None) -> str:
 def render_text(flow: StoredFlow, db: str | None = None) -> str:
     lines = [f"flow {flow.id}"]
     lines += [f"  {name + ':':<10} {value}" for name, value in _facts(flow)]
-    upstream = flow.upstream_line()
+    upstream = flow.upstream_line_clipped()
     if upstream:
         lines.append(f"  {'upstream:':<10} {upstream}")
     root = flow.root_cause()
@@ -334,7 +360,7 @@ def render_text(flow: StoredFlow, db: str | None = None) -> str:
         lines.append(f"          {f['message']}")
     lines.append("")
     lines += _repair_lines(flow)
-    lines.append("conversation (as mitmweb's Chat Completions view shows it):")
+    lines.append(f"conversation (as mitmweb's {_view_name(flow)} view shows it):")
     lines += ["  " + line if line else "" for line in _conversation(flow, max_text=600).splitlines()]
     lines.append("")
     lines.append("request headers (redacted):")
@@ -378,7 +404,7 @@ def render_markdown(flow: StoredFlow) -> str:
         f"- **{name.capitalize()}**: {_md_code(value) if name in _CODE_FACTS else value}"
         for name, value in _facts(flow)
     ]
-    upstream = flow.upstream_line()
+    upstream = flow.upstream_line_clipped()
     if upstream:
         lines.append(f"- **Upstream**: {upstream}")
     root = flow.root_cause()

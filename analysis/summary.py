@@ -360,6 +360,15 @@ def build_summary(
     }
 
 
+def running_line(count: int) -> str:
+    """The sentence for runs whose counts are not written yet (still running, or stopped uncleanly)."""
+    runs, its, it = ("1 run", "its", "it") if count == 1 else (f"{count} runs", "their", "they")
+    return (
+        f"{runs} still running (or stopped without writing {its} counts): how many requests {it} saw is "
+        "recorded when mitmdump stops"
+    )
+
+
 #: At most this many unrecognised hosts are listed in the summary's ``seen`` block (the count is whole).
 MAX_SEEN_HOSTS = 100
 
@@ -399,11 +408,18 @@ def _seen(selection: Selection, runs: list[dict[str, Any]], host: str | None, st
     messages = sum(int(run.get("websocket_messages") or 0) for run in runs)
     validated = sum(int(run.get("validated") or 0) for run in runs)
     notes = []
+    # A run's counts reach its row only when mitmdump stops (addon.py, _put_run): a run without an end
+    # is still running (or was killed), and its zeros mean "not written yet", not "saw nothing".
+    running = sum(1 for run in runs if not run.get("ended_utc"))
     if runs:
-        if not requests_seen and not messages:
+        finished = len(runs) - running
+        if requests_seen or messages:
+            where = f"{finished} finished run(s)" if running else f"{len(runs)} run(s)"
+            notes.append(f"{seen_line(requests_seen + messages, validated)} in {where}")
+        elif not running:
             notes.append(NOTHING_SEEN)
-        else:
-            notes.append(f"{seen_line(requests_seen + messages, validated)} in {len(runs)} run(s)")
+        if running:
+            notes.append(running_line(running))
     else:
         # Flows copied in (toolguard merge) or a database written before runs were recorded.
         notes.append(

@@ -260,3 +260,20 @@ def test_an_endpoint_toolguard_does_not_check_is_said_plainly(url: str, path: st
 def test_the_checked_endpoints_are_still_checked(url: str) -> None:
     result = CliRunner().invoke(cli, ["check", "--url", url, "--format", "json", "-"], input=b'{"model": 1}')
     assert result.exit_code in (0, 1) and json.loads(result.stdout)["url"] == url
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        # The anthropic SDK through a loopback gateway: the Messages rules ran, yet the line said
+        # "OpenAI-compatible (unknown provider)" (a review-4 walkthrough).
+        ("http://127.0.0.1:4000/v1/messages", "Anthropic Messages-compatible (unknown provider)"),
+        ("http://127.0.0.1:4000/v1/chat/completions", "OpenAI-compatible (unknown provider)"),
+        ("https://api.anthropic.com/v1/messages", "Anthropic"),
+    ],
+)
+def test_the_summary_line_names_the_api_a_generic_host_was_checked_as(url: str, words: str) -> None:
+    body = {"model": "claude-x", "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}]}
+    result = run(["--url", url, "req.json"], body)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1].endswith(f" for {words} ({url})")

@@ -432,3 +432,37 @@ def test_each_id_means_what_its_registry_says(rule_id: str, meaning: tuple[str, 
     assert rule_meaning(rule_id) == meaning
     fix = meaning[1] or ""
     assert "[[" not in fix and "{" not in fix
+
+
+def test_a_huge_unbroken_error_text_wraps_inside_the_window(tmp_path: Path) -> None:
+    """A 5 MB error body's message is one token thousands of characters long (stored capped, still
+    about 8,000): the report showed it on one line, so the groups and unexplained tables widened the
+    page to tens of thousands of pixels. Chromium lays the page out at 1280 px and the page's own
+    scroll width is read back from the DOM."""
+    message = "x" * 8000
+    db = write_db(
+        tmp_path / "huge.db",
+        [
+            flow("h1", "2026-11-30T14:44:33.000Z", host="127.0.0.1", model="big-error", status=400,
+                 request_json=json.dumps({"model": "big-error", "messages": [{"role": "user", "content": "hi"}]}),
+                 error_message=message, verdict="unexplained"),
+        ],
+    )  # fmt: skip
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(cli, ["summary", "--db", str(db), "--format", "html", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    probe = "<script>document.body.setAttribute('data-scroll-width', document.documentElement.scrollWidth)</script>"
+    out.write_text(out.read_text().replace("</body>", probe + "</body>"))
+    if not CHROMIUM:
+        pytest.skip(
+            "chromium is not installed (Debian package `chromium`; scripts/bootstrap --test installs it)"
+        )
+    dom = subprocess.run(
+        [CHROMIUM, *CHROMIUM_FLAGS, "--window-size=1280,900", f"--user-data-dir={tmp_path / 'profile'}",
+         "--dump-dom", out.as_uri()],
+        capture_output=True, text=True, timeout=90, check=False,
+    )  # fmt: skip
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    width = re.search(r'data-scroll-width="(\d+)"', dom.stdout)
+    assert width is not None and message in dom.stdout
+    assert int(width.group(1)) <= 1280

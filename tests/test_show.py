@@ -133,6 +133,7 @@ def test_a_responses_flow_pairs_calls_and_outputs(tmp_path: Path) -> None:
     code, output = show("--db", str(path), "resp-1")
     assert code == 0
     lines = output.splitlines()
+    assert "conversation (as mitmweb's Responses view shows it):" in lines
     start = lines.index("  [1] function_call")
     assert lines[start : start + 10] == [
         "  [1] function_call",
@@ -195,6 +196,8 @@ def test_an_anthropic_messages_flow_uses_the_messages_view(tmp_path: Path) -> No
     code, output = show("--db", str(path), "anth-1")
     assert code == 0
     lines = output.splitlines()
+    # Was "as mitmweb's Chat Completions view shows it" for a Messages flow (a review-4 walkthrough).
+    assert "conversation (as mitmweb's Anthropic Messages view shows it):" in lines
     assert "    -> tool_use toolu_01Open: ls({})" in lines
     assert (
         lines[lines.index("    -> tool_use toolu_01Open: ls({})") + 1] == "       NO RESULT in this request"
@@ -396,3 +399,25 @@ def test_a_flagged_request_rejected_for_an_unrelated_reason_is_headed_by_its_cau
         0,
         "### The API at api.openai.com rejects the request: cause.rate-limit",
     )
+
+
+def test_a_huge_upstream_error_is_clipped_in_text_and_markdown_but_whole_in_json(tmp_path: Path) -> None:
+    """A 5 MB error body (its message one token) is stored at about 8,000 characters; ``show`` printed
+    all of them as one header line. Text and Markdown now stop at 1,000 and say what was left out."""
+    message = "x" * 8000
+    path = tmp_path / "big.db"
+    db = open_db(path)
+    write_rows(
+        db,
+        [FlowRow(id="big-1", datetime_utc="2026-11-30T14:44:33.000Z", host="127.0.0.1", status=400,
+                 verdict="unexplained", error_message=message)],
+    )  # fmt: skip
+    db.close()
+    line = f"upstream answered 400: {message}"
+    clipped = f"{line[:1000]}… ({len(line) - 1000} more characters: --format json has the whole text)"
+    code, text = show("--db", str(path), "big-1")
+    assert (code, f"  {'upstream:':<10} {clipped}" in text.splitlines()) == (0, True)
+    code, markdown = show("--db", str(path), "big-1", "--format", "markdown")
+    assert (code, f"- **Upstream**: {clipped}" in markdown.splitlines()) == (0, True)
+    code, raw = show("--db", str(path), "big-1", "--format", "json")
+    assert (code, json.loads(raw)["upstream"]) == (0, line)

@@ -122,3 +122,36 @@ def test_the_time_window_and_the_host_filter_apply(tmp_path: Path) -> None:
         {"llm.corp.example": 3},
         ["llm.corp.example"],
     )
+
+
+def test_a_run_still_running_is_not_said_to_have_seen_nothing(tmp_path: Path) -> None:
+    """A proxy writes its run's counts when it stops: while it runs, ``toolguard summary`` showed
+    "toolguard saw 0 requests: nothing was checked" above the flows that run had just stored."""
+    path = tmp_path / "running.db"
+    db = open_db(path)
+    write_run(db, RunRow(id="live", started_utc="2026-11-30T14:44:12.000Z"))  # no end, no counts yet
+    write_rows(
+        db,
+        [FlowRow(id="f1", datetime_utc="2026-11-30T14:44:32.000Z", run_id="live", host="api.openai.com",
+                 provider="openai", model="gpt-4o", status=400, verdict="unexplained")],
+    )  # fmt: skip
+    db.close()
+    notes = build_summary([path])["seen"]["notes"]
+    assert notes == [
+        "1 run still running (or stopped without writing its counts): how many requests it saw is "
+        "recorded when mitmdump stops"
+    ]
+    assert "nothing was checked" not in render_text(build_summary([path]), width=400)
+
+
+def test_finished_runs_are_counted_beside_a_running_one(tmp_path: Path) -> None:
+    path = _with_runs(tmp_path / "mixed.db")
+    db = open_db(path)
+    write_run(db, RunRow(id="r3", started_utc="2026-11-30T11:00:00.000Z"))
+    write_run(db, RunRow(id="r4", started_utc="2026-11-30T11:30:00.000Z"))
+    db.close()
+    assert build_summary([path])["seen"]["notes"][:2] == [
+        "toolguard saw 8 requests (7 checked) in 2 finished run(s)",
+        "2 runs still running (or stopped without writing their counts): how many requests they saw is "
+        "recorded when mitmdump stops",
+    ]

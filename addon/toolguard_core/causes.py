@@ -1876,7 +1876,10 @@ CAUSES: tuple[Cause, ...] = (
             Wording(
                 provider="openai",
                 pattern=_re(
-                    r"maximum context length is (?P<limit>\d+) tokens\.?(?:.{0,40}?(?:requested|resulted in)\s+(?P<value>\d+))?"
+                    # The number must be a total ("requested 8256 tokens"), not vLLM's output budget
+                    # ("you requested 32000 output tokens and your prompt contains ..."), which would tell
+                    # the user the request fitted (https://github.com/anomalyco/opencode/issues/38108).
+                    r"maximum context length is (?P<limit>\d+) tokens\.?(?:.{0,40}?(?:requested|resulted in)\s+(?P<value>\d+)(?= tokens))?"
                 ),
                 source="https://github.com/ChatGPTNextWeb/NextChat/issues/3195",
                 example=(
