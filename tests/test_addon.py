@@ -1121,7 +1121,7 @@ def test_the_model_catalog_is_read_when_the_proxy_starts_not_in_the_first_reques
 @pytest.mark.parametrize(
     ("encoding", "raw", "expected_json", "expected_body", "expected_bytes"),
     [
-        ("gzip", gzip.compress(b'{"model": "m"}'), '{"model": "m"}', None, 14),
+        ("gzip", gzip.compress(b'{"model": "m"}', mtime=0), '{"model": "m"}', None, 14),
         ("br", brotli.compress(b'{"model": "m"}'), '{"model": "m"}', None, 14),
         ("zstd", zstd.compress(b'{"model": "m"}'), '{"model": "m"}', None, 14),
         # Not decodable: the start of the bytes as sent, their size as sent.

@@ -7,15 +7,11 @@ installs the worktree into a throwaway venv and runs the stream tap there, in a 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
 
 # The mid-stream error OpenAI/vLLM send as a `data:` JSON (providers.md §9); OpenAI's real
 # context-length error from https://github.com/crewAIInc/crewAI-examples/issues/121
@@ -57,28 +53,10 @@ SCRIPT = textwrap.dedent(
 
 
 @pytest.mark.e2e
-def test_plain_install_parses_zstd_error_events(tmp_path: Path) -> None:
-    # A copy of what the package is built from, so the build writes nothing into the worktree.
-    source = tmp_path / "src"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(ROOT / name, source / name)
-    for name in ("addon", "analysis"):
-        shutil.copytree(
-            ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
-        )
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(source)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        cwd=tmp_path,
-    )
-    assert install.returncode == 0, install.stderr[-4000:]
+def test_plain_install_parses_zstd_error_events(wheel_venv: Path, tmp_path: Path) -> None:
+    # The session's wheel installed without the test extra into a fresh venv (tests/e2e/conftest.py):
+    # the dependencies a plain `pip install .` gets (it builds the same wheel and installs that).
+    python = wheel_venv / "bin" / "python"
     result = subprocess.run(
         [str(python), "-c", SCRIPT, json.dumps(ERROR_BODY)],
         capture_output=True,

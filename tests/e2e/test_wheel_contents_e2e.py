@@ -9,13 +9,12 @@ package directories, so a new data file that the packaging config misses fails t
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from support.wheel import BuiltWheel
 
 ROOT = Path(__file__).resolve().parents[2]
 # Where each import package's files live in the checkout (pyproject's [tool.setuptools.package-dir]).
@@ -41,41 +40,12 @@ def expected_files() -> set[str]:
 
 
 @pytest.mark.e2e
-def test_the_wheel_ships_every_package_file_without_a_packaging_warning(tmp_path: Path) -> None:
-    source = tmp_path / "src"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(ROOT / name, source / name)
-    for name in ("addon", "analysis"):
-        shutil.copytree(
-            ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
-        )
-    dist = str(tmp_path / "dist")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--disable-pip-version-check",
-            "-v",
-            "-w",
-            dist,
-            "./src",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=tmp_path,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    log = result.stdout + result.stderr
+def test_the_wheel_ships_every_package_file_without_a_packaging_warning(built_wheel: BuiltWheel) -> None:
+    # The wheel and `pip wheel -v`'s log come from tests/e2e/conftest.py (built once per session).
+    log = built_wheel.log
     assert "absent from the `packages` configuration" not in log
     assert "absent from the packages configuration" not in log.replace("`", "")
-    [wheel] = (tmp_path / "dist").glob("toolguard-*.whl")
-    with zipfile.ZipFile(wheel) as archive:
+    with zipfile.ZipFile(built_wheel.path) as archive:
         shipped = {name for name in archive.namelist() if name.split("/")[0] in PACKAGE_DIRS}
     expected = expected_files()
     assert "toolguard_core/data/model_catalog.json" in expected  # the file the warning was about

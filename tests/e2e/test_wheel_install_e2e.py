@@ -9,7 +9,6 @@ from a directory outside the checkout with the openai SDK against the loopback f
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -18,9 +17,6 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from support.upstream import ORPHAN_MESSAGE, Upstream
-
-ROOT = Path(__file__).resolve().parents[2]
-PIP_TIMEOUT = 300
 
 # The client is the project's python (it has the openai SDK); toolguard is the freshly installed one.
 ORPHAN_CLIENT = textwrap.dedent(
@@ -38,36 +34,11 @@ ORPHAN_CLIENT = textwrap.dedent(
 )
 
 
-def pip(python: Path, *args: str, cwd: Path) -> None:
-    result = subprocess.run(
-        [str(python), "-m", "pip", *args, "--quiet", "--disable-pip-version-check"],
-        capture_output=True,
-        text=True,
-        timeout=PIP_TIMEOUT,
-        check=False,
-        cwd=cwd,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-
-
 @pytest.mark.e2e
 def test_a_wheel_installed_outside_the_checkout_runs_toolguard_run(
-    upstream: Upstream, tmp_path: Path
+    upstream: Upstream, wheel_venv: Path, tmp_path: Path
 ) -> None:
-    source = tmp_path / "src"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(ROOT / name, source / name)
-    for name in ("addon", "analysis"):
-        shutil.copytree(
-            ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
-        )
-    pip(Path(sys.executable), "wheel", "--no-deps", "-w", str(tmp_path / "dist"), "./src", cwd=tmp_path)
-    [wheel] = (tmp_path / "dist").glob("toolguard-*.whl")
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    # --no-compile: byte-compiling all of mitmproxy at install time costs more than this one run saves.
-    pip(venv / "bin" / "python", "install", "--no-compile", str(wheel), cwd=tmp_path)
+    venv = wheel_venv  # the session's wheel in a fresh venv (tests/e2e/conftest.py)
     toolguard = venv / "bin" / "toolguard"
     work = tmp_path / "elsewhere"  # not the checkout: nothing there to find by accident
     work.mkdir()

@@ -28,6 +28,12 @@ def binaries() -> Path | None:
     return Path(found).resolve().parent if found else None
 
 
+def _ram_dir() -> str | None:
+    """A tmpfs directory for the throwaway cluster, or None for the default temporary directory."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -38,7 +44,9 @@ class PostgresServer:
     def __init__(self, bin_dir: Path) -> None:
         self.bin_dir = bin_dir
         # Not under pytest's tmp dir: its parents are private to root, and the server runs as nobody.
-        self.root = Path(tempfile.mkdtemp(prefix="toolguard-pg-"))
+        # In RAM (/dev/shm) when there is one: every test's CREATE DATABASE copies template1 (~8 MB,
+        # ~300 files), and on a shared disk deleting a session's worth of them took 20-50 s.
+        self.root = Path(tempfile.mkdtemp(prefix="toolguard-pg-", dir=_ram_dir()))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.port = _free_port()
@@ -83,6 +91,7 @@ class PostgresServer:
         return self.url.rsplit("/", 1)[0] + f"/{name}"
 
     def destroy(self) -> None:
+        # Immediate, not fast: the cluster is deleted next, so its shutdown checkpoint is wasted work.
         with contextlib.suppress(Exception):
-            self.stop()
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "-t", "30", "stop")
         shutil.rmtree(self.root, ignore_errors=True)
