@@ -28,6 +28,26 @@ from support.upstream import TLSFiles, Upstream, make_self_signed, openai_like
 CLIENT_TIMEOUT = 15.0
 
 
+@pytest.fixture(autouse=True)
+def _in_process_hooks_write_on_a_thread(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The in-process hook tests (taddons) build rows on the writer thread, not a child process.
+
+    Starting the writer process costs about 0.3 s per addon (2.9 s under load) and some 350 hook
+    tests each start one: ten times their own run time. The rows are the same either way (the child
+    runs the same Store code; tests/test_writerproc.py checks process and thread give equal rows and
+    stats), and the process transport keeps its own tests: tests/test_writerproc.py, tests marked
+    ``writer_process``, and every e2e test, whose real mitmdump runs the default. A test that passes
+    ``toolguard_writer`` explicitly gets what it asks for.
+    """
+    if request.node.get_closest_marker("e2e") or request.node.get_closest_marker("writer_process"):
+        return
+    from toolguard_core import addon
+
+    monkeypatch.setattr(addon, "DEFAULT_WRITER", "thread")
+
+
 @pytest.fixture
 def upstream() -> Iterator[Upstream]:
     """A started fake provider answering like OpenAI (``upstream.handler`` can be replaced)."""

@@ -628,6 +628,7 @@ def test_bad_option_values_raise_options_error_once_running(guard, options):
         tctx.configure(addon, **options)
 
 
+@pytest.mark.writer_process
 def test_unusable_database_path_at_start_up_is_one_error_line(tmp_path, caplog):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")

@@ -85,14 +85,27 @@ def test_config_models_reach_the_proxy(guard: tuple[ToolGuard, Any, Path], tmp_p
 
 
 @pytest.mark.parametrize(
-    ("status", "verdict", "stored", "hint"),
+    ("status", "verdict", "what", "stored", "hint"),
     [
         # The note alone on an accepted request is counted, not stored: pointing at `toolguard show` would
         # send the user to "no flow with id ..." (seen on a fresh clone through `toolguard run`).
-        (200, "accepted", [], "not stored: only the model.rules-skipped note; counted in the stats"),
-        # With a rejection the flow is stored, and the line names the command that shows it.
-        # (with the test's own database named: it is not the default one)
-        (400, "unexplained", ["unexplained"], "toolguard show --db {db} {short}"),
+        (
+            200,
+            "accepted",
+            "info model.rules-skipped at model",
+            [],
+            "not stored: only the model.rules-skipped note; counted in the stats",
+        ),
+        # With a rejection the flow is stored, and the line names the command that shows it
+        # (with the test's own database named: it is not the default one). The note is not the
+        # rejection's reason, so it does not head the line.
+        (
+            400,
+            "unexplained",
+            "no rule explains it (note: model.rules-skipped)",
+            ["unexplained"],
+            "toolguard show --db {db} {short}",
+        ),
     ],
 )
 def test_console_line_points_to_show_only_for_a_stored_flow(
@@ -100,6 +113,7 @@ def test_console_line_points_to_show_only_for_a_stored_flow(
     caplog: pytest.LogCaptureFixture,
     status: int,
     verdict: str,
+    what: str,
     stored: list[str],
     hint: str,
 ) -> None:
@@ -109,7 +123,7 @@ def test_console_line_points_to_show_only_for_a_stored_flow(
     addon.done()
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith(f"toolguard: {verdict}")]
     assert lines == [
-        f"toolguard: {verdict}: HTTP {status}; info model.rules-skipped at model; flow {flow.id} "
+        f"toolguard: {verdict}: HTTP {status}; {what}; flow {flow.id} "
         f"({hint.format(short=flow.id[:8], db=db_path)})"
     ]
     assert _stored(db_path) == stored

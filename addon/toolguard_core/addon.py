@@ -328,12 +328,12 @@ class ToolGuard:
         loader.add_option(
             "toolguard_writer",
             str,
-            "process",
+            DEFAULT_WRITER,
             "Where stored flows are turned into rows and written: 'process' (a child process, so the "
             "redaction, error parsing and inserts of a stored flow cost the proxy almost nothing; "
             "the PostgreSQL syncer and the OpenTelemetry export run there too) or 'thread' (a thread "
             "in the proxy's own process).",
-            choices=["process", "thread"],
+            choices=list(WRITERS),
         )
         loader.add_option(
             "toolguard_gc_freeze",
@@ -1736,7 +1736,8 @@ def console_line(
     # Info notes (model.rules-skipped) never head the line of a rejection whose cause is known: the
     # note did not make the 401 happen.
     significant = [f for f in findings if f.severity != Severity.INFO]
-    if significant or (findings and recognition is None):
+    rejected = status is not None and status >= 400
+    if significant or (findings and recognition is None and not rejected):
         first = next((f for f in findings if f.severity == Severity.ERROR), (significant or findings)[0])
         more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
         what = f"{first.severity} {first.rule} at {first.location}{more}"
@@ -1746,7 +1747,9 @@ def console_line(
     elif recognition is not None:
         what = f"{recognition.cause_id}: {recognition.title}"
     else:
-        what = "no rule explains it"
+        # A rejection with only notes: the note did not cause it, it says what was not checked
+        # (a fresh-clone walkthrough read "unexplained: HTTP 400; info model.rules-skipped" as the reason).
+        what = "no rule explains it" + (f" (note: {findings[0].rule})" if findings else "")
     where = (
         f"{show} {flow_id[:8]}"
         if stored
@@ -1769,6 +1772,13 @@ class _Connection:
     headers: list[tuple[str, str]]
     secrets: list[str]
 
+
+#: Where stored flows become rows (option ``toolguard_writer``): a child process (the default, so
+#: the proxy pays almost nothing per stored flow) or a thread in the proxy's own process. The
+#: in-process hook tests select the thread (tests/conftest.py): the process transport has its own
+#: tests (tests/test_writerproc.py, the e2e suite through real mitmdump).
+WRITERS = ("process", "thread")
+DEFAULT_WRITER = "process"
 
 _STOP = object()
 #: How long block or repair mode holds a client's WebSocket message for its verdict (the socket
