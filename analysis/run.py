@@ -39,6 +39,7 @@ from toolguard_analysis.summary import repair_stats
 from toolguard_core.dburl import is_postgres_url, label, spool_path_for
 from toolguard_core.modes import Mode, parse_mode
 from toolguard_core.providers import GENERIC
+from toolguard_core.redact import redact_text_urls
 from toolguard_core.repair import parse_families
 from toolguard_core.store import default_db_path
 from toolguard_core.verdict import error_text, verdict_words
@@ -229,7 +230,8 @@ class ProxyProcess:
         assert self._process is not None and self._process.stdout is not None and self._log is not None
         for raw in self._process.stdout:
             line = raw.decode("utf-8", "replace")
-            self._log.write(line)
+            # mitmdump's per-flow lines print request URLs, ?key= included: never to disk unredacted.
+            self._log.write(redact_text_urls(line))
             self._log.flush()
             if self.port is None and (match := _LISTENING.search(line)):
                 self.port = int(match.group(1))

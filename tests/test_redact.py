@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import re
+import sys
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -12,6 +14,7 @@ from toolguard_core.redact import (
     REDACTED,
     redact_headers,
     redact_query,
+    redact_text_urls,
     redact_url,
     scrub,
     scrub_many,
@@ -273,3 +276,45 @@ from toolguard_core.redact import redact_command  # noqa: E402
 )  # fmt: skip
 def test_redact_command(command: str, stored: str) -> None:
     assert redact_command(command) == stored
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # mitmdump's per-flow line for Gemini's API key in the query (toolguard run writes it to a file).
+        (
+            "127.0.0.1:50912: POST https://generativelanguage.googleapis.com/v1beta/models/"
+            "gemini-2.5-flash:streamGenerateContent?alt=sse&key=AIzaSyFAKEFAKEFAKEFAKE",
+            "127.0.0.1:50912: POST https://generativelanguage.googleapis.com/v1beta/models/"
+            "gemini-2.5-flash:streamGenerateContent?alt=sse&key=[REDACTED]",
+        ),
+        # A bare path with Azure's api-version (kept) and a key-like parameter (redacted).
+        (
+            "POST /openai/deployments/x/chat/completions?api-version=2024-10-21&api-key=abc123 HTTP/1.1",
+            "POST /openai/deployments/x/chat/completions?api-version=2024-10-21&api-key=[REDACTED] HTTP/1.1",
+        ),
+        (
+            "upstream https://bob:hunter2@llm.corp.example/v1",
+            "upstream https://[REDACTED]@llm.corp.example/v1",
+        ),
+        # Lines without a URL are left alone.
+        ("   << 200 OK 1.2k", "   << 200 OK 1.2k"),
+        ("what? nothing to redact", "what? nothing to redact"),
+    ],
+)
+def test_redact_text_urls(line: str, expected: str) -> None:
+    assert redact_text_urls(line) == expected
+
+
+def test_toolguard_run_log_never_holds_a_query_key(tmp_path: Path) -> None:
+    """ProxyProcess copies mitmdump's output to its log file through the redaction (a real child process
+    printing mitmdump's per-flow line; it never listens, so start() gives up and says so)."""
+    from toolguard_analysis.errors import ToolguardError
+    from toolguard_analysis.run import ProxyProcess
+
+    log = tmp_path / "mitmdump.log"
+    line = "127.0.0.1:1: POST https://example.test/v1beta/models/m:generateContent?key=AIzaSyLEAKLEAKLEAK"
+    proxy = ProxyProcess([sys.executable, "-c", f"print({line!r})"], log)
+    with pytest.raises(ToolguardError):
+        proxy.start(timeout=10)
+    assert log.read_text("utf-8") == line.replace("AIzaSyLEAKLEAKLEAK", "[REDACTED]") + "\n"

@@ -143,6 +143,23 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, redact_query(parts.query), parts.fragment))
 
 
+#: A query string inside a line of text (a URL or a bare path followed by ``?``), up to the next blank
+#: or quote: what mitmdump's per-flow lines print (``POST https://host/v1/models/x:generate?key=...``).
+_QUERY_IN_TEXT = re.compile(r"(?P<before>[^\s?\"'<>]*)\?(?P<query>[^\s\"'<>#]+)")
+_USERINFO_IN_TEXT = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/@\"'<>]+@")
+
+
+def redact_text_urls(line: str) -> str:
+    """A log line with every URL's key-like query parameters and userinfo redacted, whatever else it
+    says: ``toolguard run`` writes mitmdump's own output to a file, and mitmdump's per-flow line
+    prints the request URL, a ``?key=`` included (Gemini's and Azure's API keys travel there)."""
+    if "?" in line:
+        line = _QUERY_IN_TEXT.sub(lambda m: f"{m['before']}?{redact_query(m['query'])}", line)
+    if "@" in line:
+        line = _USERINFO_IN_TEXT.sub(lambda m: f"{m['scheme']}{REDACTED}@", line)
+    return line
+
+
 def secret_values(
     headers: Iterable[tuple[str, str]], query: str = "", extra: Iterable[str] = ()
 ) -> list[str]:
