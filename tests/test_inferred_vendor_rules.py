@@ -96,3 +96,299 @@ def test_rules_judge_a_known_model_by_its_vendor_on_an_unknown_host(
 ) -> None:
     analysis = check_body(json.dumps(body).encode(), url)
     assert [(f.rule, f.severity, f.location, f.message) for f in analysis.findings] == expected
+
+
+# --- the OpenAI-compatible rules that encode a vendor's validator (tools.*, tool_choice.*,
+# parallel_tool_calls.*, messages.*): the same judgment on Chat Completions ---------------------------
+
+CHAT = f"{UNKNOWN_HOST}/v1/chat/completions"
+PARAMS = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+NO_PARAMS = object()
+
+
+def tool(name: str = "get_weather", parameters: Any = PARAMS, **extra: Any) -> dict[str, Any]:
+    function: dict[str, Any] = {"name": name, **extra}
+    if parameters is not NO_PARAMS:
+        function["parameters"] = parameters
+    return {"type": "function", "function": function}
+
+
+def chat(model: str, **fields: Any) -> dict[str, Any]:
+    return {"model": model, "messages": [USER], **fields}
+
+
+def name_message(pattern: str, host: str) -> str:
+    return (
+        f"Function name 'get weather' does not match {pattern} on {host} (offending: ' '). Replace other "
+        "characters with '_'."
+    )
+
+
+OPENAI_NAME = "^[a-zA-Z0-9_-]+$"
+UNKNOWN = "OpenAI-compatible (unknown provider)"
+CONST_SCHEMA = {"type": "object", "properties": {"unit": {"type": "string", "const": "c"}}}
+EMPTY_TOOLS = "tools is an empty array; omit `tools` (and `tool_choice`) on turns without tools."
+PARALLEL = "parallel_tool_calls is set but the request sends no tools; drop parallel_tool_calls on turns without tools."
+STRICT = "Function 'get_weather' is strict: In context=(), 'additionalProperties' is required to be supplied and to be false."
+FORCED = {"type": "function", "function": {"name": "get_weather"}}
+FAMILIES = ("tools.", "tool_choice.", "parallel_tool_calls.", "messages.")
+
+# (id, url, body, expected rows): per moved rule, a known model on an unknown host gets its vendor's level
+# and the inferred sentence; an unknown model there and a recognised host are judged as before.
+CHAT_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str, str]]]] = [
+    (
+        "invalid-name-openai-model",
+        CHAT,
+        chat("gpt-4o", tools=[tool("get weather")]),
+        [
+            (
+                "tools.invalid-name",
+                "error",
+                "tools[0].function.name",
+                name_message(OPENAI_NAME, "OpenAI") + inferred("OpenAI"),
+            )
+        ],
+    ),
+    (
+        "invalid-name-unknown-model",
+        CHAT,
+        chat("my-own-model", tools=[tool("get weather")]),
+        [("tools.invalid-name", "warning", "tools[0].function.name", name_message(OPENAI_NAME, UNKNOWN))],
+    ),
+    (
+        "invalid-name-openai-host",
+        "https://api.openai.com/v1/chat/completions",
+        chat("gpt-4o", tools=[tool("get weather")]),
+        [("tools.invalid-name", "error", "tools[0].function.name", name_message(OPENAI_NAME, "OpenAI"))],
+    ),
+    (
+        "invalid-name-groq-host",
+        "https://api.groq.com/openai/v1/chat/completions",
+        chat("openai/gpt-oss-120b", tools=[tool("get weather")]),
+        [("tools.invalid-name", "error", "tools[0].function.name", name_message(OPENAI_NAME, "Groq"))],
+    ),
+    # Gemini's own pattern takes a dot, so a Gemini model's dotted name is not flagged by OpenAI's (it was a
+    # warning before); a space still breaks Gemini's.
+    ("invalid-name-gemini-dot", CHAT, chat("gemini-2.5-flash", tools=[tool("weather.get")]), []),
+    (
+        "invalid-name-gemini-space",
+        CHAT,
+        chat("gemini-2.5-flash", tools=[tool("get weather")]),
+        [
+            (
+                "tools.invalid-name",
+                "error",
+                "tools[0].function.name",
+                name_message("^[a-zA-Z_][a-zA-Z0-9_.-]*$", "Gemini (OpenAI compatibility)")
+                + inferred("Gemini (OpenAI compatibility)"),
+            )
+        ],
+    ),
+    (
+        "empty-deepseek-model",
+        CHAT,
+        chat("deepseek-chat", tools=[]),
+        [("tools.empty", "error", "tools", EMPTY_TOOLS + inferred("DeepSeek"))],
+    ),
+    (
+        "empty-unknown-model",
+        CHAT,
+        chat("my-own-model", tools=[]),
+        [("tools.empty", "warning", "tools", EMPTY_TOOLS)],
+    ),
+    (
+        "too-many-openai-model",
+        CHAT,
+        chat("gpt-4o", tools=[tool(f"t{i}") for i in range(129)]),
+        [
+            (
+                "tools.too-many",
+                "error",
+                "tools",
+                "The request declares 129 tools; OpenAI accepts at most 128. Send only the tools this turn needs, "
+                "or defer the rest behind a search tool." + inferred("OpenAI"),
+            )
+        ],
+    ),
+    (
+        "schema-keyword-gemini-model",
+        CHAT,
+        chat("gemini-2.5-flash", tools=[tool(parameters=CONST_SCHEMA)]),
+        [
+            (
+                "tools.schema-keyword-unsupported",
+                "error",
+                "tools[0].function.parameters.properties.unit.const",
+                "Function 'get_weather': Gemini (OpenAI compatibility) does not take the schema keyword 'const' "
+                "(in context=('properties', 'unit')); use a one-value enum instead."
+                + inferred("Gemini (OpenAI compatibility)"),
+            )
+        ],
+    ),
+    ("schema-keyword-unknown-model", CHAT, chat("my-own-model", tools=[tool(parameters=CONST_SCHEMA)]), []),
+    (
+        "schema-type-missing-kimi-model",
+        CHAT,
+        chat(
+            "kimi-k2-0905-preview",
+            tools=[tool(parameters={"type": "object", "properties": {"u": {"description": "x"}}})],
+        ),
+        [
+            (
+                "tools.schema-type-missing",
+                "error",
+                "tools[0].function.parameters.properties.u",
+                "Function 'get_weather': context=('properties', 'u') has no type; Moonshot requires one on every "
+                "property. Add it (e.g. 'string'), or move the choices into anyOf items that each have one."
+                + inferred("Moonshot AI (Kimi)"),
+            )
+        ],
+    ),
+    (
+        "parameters-missing-minimax-model",
+        CHAT,
+        chat("MiniMax-M2", tools=[tool(parameters=NO_PARAMS)]),
+        [
+            (
+                "tools.parameters-missing",
+                "error",
+                "tools[0].function",
+                "Function 'get_weather' has no parameters; MiniMax requires them. Send {'type': 'object', "
+                "'properties': {}} for a function without arguments." + inferred("MiniMax"),
+            )
+        ],
+    ),
+    ("parameters-missing-unknown-model", CHAT, chat("my-own-model", tools=[tool(parameters=NO_PARAMS)]), []),
+    (
+        "strict-openai-model",
+        CHAT,
+        chat("gpt-4o", tools=[tool(strict=True)]),
+        [
+            (
+                "tools.strict-additional-properties",
+                "error",
+                "tools[0].function.parameters",
+                STRICT + inferred("OpenAI"),
+            )
+        ],
+    ),
+    # Mistral accepts a strict schema without additionalProperties (the rule is silent there): judged as
+    # Mistral, the warning an unknown host gets goes too.
+    ("strict-mistral-model", CHAT, chat("mistral-large-latest", tools=[tool(strict=True)]), []),
+    (
+        "strict-unknown-model",
+        CHAT,
+        chat("my-own-model", tools=[tool(strict=True)]),
+        [("tools.strict-additional-properties", "warning", "tools[0].function.parameters", STRICT)],
+    ),
+    (
+        "description-too-long-openai-model",
+        CHAT,
+        chat("gpt-4o", tools=[tool(description="x" * 1100)]),
+        [
+            (
+                "tools.description-too-long",
+                "warning",
+                "tools[0].function.description",
+                "tools[0].function.description has 1100 characters; some OpenAI deployments and proxies reject "
+                "more than 1024." + inferred("OpenAI"),
+            )
+        ],
+    ),
+    (
+        "description-too-long-unknown-model",
+        CHAT,
+        chat("my-own-model", tools=[tool(description="x" * 1100)]),
+        [],
+    ),
+    (
+        "tool-choice-invalid-openai-model",
+        CHAT,
+        chat("gpt-4o", tools=[tool()], tool_choice="any"),
+        [
+            (
+                "tool_choice.invalid",
+                "error",
+                "tool_choice",
+                "tool_choice 'any' is not one of 'none', 'auto', 'required'. To force one function send "
+                "{'type': 'function', 'function': {'name': 'any'}}." + inferred("OpenAI"),
+            )
+        ],
+    ),
+    (
+        "tool-choice-form-glm-model",
+        CHAT,
+        chat("glm-4.6", tools=[tool()], tool_choice=FORCED),
+        [
+            (
+                "tool_choice.form-unsupported",
+                "error",
+                "tool_choice",
+                "tool_choice forces 'get_weather'; Zhipu AI (GLM) / Z.ai takes only the string modes. Send 'auto' "
+                "('required' where accepted) and only the tool you want called, if it must be that one."
+                + inferred("Zhipu AI (GLM) / Z.ai"),
+            )
+        ],
+    ),
+    ("tool-choice-form-unknown-model", CHAT, chat("my-own-model", tools=[tool()], tool_choice=FORCED), []),
+    (
+        "parallel-openai-model",
+        CHAT,
+        chat("gpt-4o", parallel_tool_calls=True),
+        [
+            (
+                "parallel_tool_calls.without-tools",
+                "error",
+                "parallel_tool_calls",
+                PARALLEL + inferred("OpenAI"),
+            )
+        ],
+    ),
+    (
+        "parallel-unknown-model",
+        CHAT,
+        chat("my-own-model", parallel_tool_calls=True),
+        [("parallel_tool_calls.without-tools", "warning", "parallel_tool_calls", PARALLEL)],
+    ),
+    (
+        "assistant-empty-text-mistral-model",
+        CHAT,
+        {"model": "mistral-large-latest", "messages": [USER, {"role": "assistant", "content": ""}, USER]},
+        [
+            (
+                "messages.assistant-empty-text",
+                "error",
+                "messages[1].content",
+                "messages[1] is an assistant message with empty content and no tool calls; Mistral AI refuses it. "
+                "Drop the empty turn from the history, or give it its text." + inferred("Mistral AI"),
+            )
+        ],
+    ),
+    (
+        "assistant-empty-text-unknown-model",
+        CHAT,
+        {"model": "my-own-model", "messages": [USER, {"role": "assistant", "content": ""}, USER]},
+        [],
+    ),
+    # Valid requests stay clean whoever the vendor is.
+    (
+        "valid-openai-model",
+        CHAT,
+        chat("gpt-4o", tools=[tool()], tool_choice="auto", parallel_tool_calls=True),
+        [],
+    ),
+    ("valid-glm-model", CHAT, chat("glm-4.6", tools=[tool()], tool_choice="auto"), []),
+    ("valid-gemini-model", CHAT, chat("gemini-2.5-flash", tools=[tool("weather.get")]), []),
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "expected"), [c[1:] for c in CHAT_CASES], ids=[c[0] for c in CHAT_CASES]
+)
+def test_chat_rules_judge_a_known_model_by_its_vendor_on_an_unknown_host(
+    url: str, body: dict[str, Any], expected: list[tuple[str, str, str, str]]
+) -> None:
+    analysis = check_body(json.dumps(body).encode(), url)
+    assert [
+        (f.rule, f.severity, f.location, f.message) for f in analysis.findings if f.rule.startswith(FAMILIES)
+    ] == expected
