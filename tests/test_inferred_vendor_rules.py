@@ -392,3 +392,149 @@ def test_chat_rules_judge_a_known_model_by_its_vendor_on_an_unknown_host(
     assert [
         (f.rule, f.severity, f.location, f.message) for f in analysis.findings if f.rule.startswith(FAMILIES)
     ] == expected
+
+
+# --- content.*: OpenAI's part and image validation, DeepSeek's string-only tool results, Moonshot's and
+# Zhipu's empty text ---------------------------------------------------------------------------------
+
+INPUT_TEXT = [{"role": "user", "content": [{"type": "input_text", "text": "Hi"}]}]
+INVALID_PART = (
+    "messages[0].content[0] has type 'input_text'; {} accepts file, image_url, input_audio, refusal, text."
+)
+NO_PREFIX = [
+    {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": "x"},
+            {"type": "image_url", "image_url": {"url": "iVBORw0KGgo"}},
+        ],
+    }
+]
+NO_PREFIX_MESSAGE = (
+    "The image URL starts with 'iVBORw0KGgo': not http(s) and without the 'data:' prefix. Send "
+    "'data:image/png;base64,' + the base64 bytes, or an https URL."
+)
+CALL = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+TOOL_RESULT_PARTS = [
+    USER,
+    {"role": "assistant", "content": None, "tool_calls": [CALL]},
+    {"role": "tool", "tool_call_id": "c1", "content": [{"type": "text", "text": "ok"}]},
+]
+EMPTY_ASSISTANT = [USER, {"role": "assistant", "content": " "}, USER]
+CONTENT_FAMILIES = ("content.",)
+
+CONTENT_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str, str]]]] = [
+    (
+        "invalid-part-openai-model",
+        CHAT,
+        {"model": "gpt-4o", "messages": INPUT_TEXT},
+        [
+            (
+                "content.invalid-part",
+                "error",
+                "messages[0].content[0].type",
+                INVALID_PART.format("OpenAI") + inferred("OpenAI"),
+            )
+        ],
+    ),
+    (
+        "invalid-part-unknown-model",
+        CHAT,
+        {"model": "my-own-model", "messages": INPUT_TEXT},
+        [("content.invalid-part", "warning", "messages[0].content[0].type", INVALID_PART.format(UNKNOWN))],
+    ),
+    (
+        "invalid-part-openai-host",
+        "https://api.openai.com/v1/chat/completions",
+        {"model": "gpt-4o", "messages": INPUT_TEXT},
+        [("content.invalid-part", "error", "messages[0].content[0].type", INVALID_PART.format("OpenAI"))],
+    ),
+    (
+        "image-url-without-prefix-openai-model",
+        CHAT,
+        {"model": "gpt-4o", "messages": NO_PREFIX},
+        [
+            (
+                "content.invalid-image-url",
+                "error",
+                "messages[0].content[1].image_url.url",
+                NO_PREFIX_MESSAGE + inferred("OpenAI"),
+            )
+        ],
+    ),
+    (
+        "image-url-without-prefix-unknown-model",
+        CHAT,
+        {"model": "my-own-model", "messages": NO_PREFIX},
+        [("content.invalid-image-url", "warning", "messages[0].content[1].image_url.url", NO_PREFIX_MESSAGE)],
+    ),
+    (
+        "tool-result-parts-deepseek-model",
+        CHAT,
+        {"model": "deepseek-chat", "messages": TOOL_RESULT_PARTS},
+        [
+            (
+                "content.array-not-supported",
+                "error",
+                "messages[2].content",
+                "messages[2].content is an array of parts; DeepSeek takes a tool message's content only as a "
+                "string. Join the text parts into one string." + inferred("DeepSeek"),
+            )
+        ],
+    ),
+    ("tool-result-parts-unknown-model", CHAT, {"model": "my-own-model", "messages": TOOL_RESULT_PARTS}, []),
+    (
+        "empty-assistant-kimi-model",
+        CHAT,
+        {"model": "kimi-k2-0905-preview", "messages": EMPTY_ASSISTANT},
+        [
+            (
+                "content.empty-text",
+                "error",
+                "messages[1].content",
+                "messages[1] (assistant) has empty content, which Moonshot AI (Kimi) (kimi-k2-0905-preview) "
+                "rejects; drop the message or give it text." + inferred("Moonshot AI (Kimi)"),
+            )
+        ],
+    ),
+    ("empty-assistant-unknown-model", CHAT, {"model": "my-own-model", "messages": EMPTY_ASSISTANT}, []),
+    (
+        "empty-text-part-glm-model",
+        CHAT,
+        {"model": "glm-4.6", "messages": [{"role": "user", "content": [{"type": "text", "text": ""}]}]},
+        [
+            (
+                "content.empty-text",
+                "error",
+                "messages[0].content[0].text",
+                "messages[0].content[0] is an empty text part, which Zhipu AI (GLM) / Z.ai (glm-4.6) rejects; "
+                "drop the part." + inferred("Zhipu AI (GLM) / Z.ai"),
+            )
+        ],
+    ),
+    # Valid requests stay clean.
+    ("valid-image-openai-model", CHAT, {"model": "gpt-4o", "messages": [USER]}, []),
+    (
+        "valid-tool-result-deepseek-model",
+        CHAT,
+        {
+            "model": "deepseek-chat",
+            "messages": [*TOOL_RESULT_PARTS[:2], {"role": "tool", "tool_call_id": "c1", "content": "ok"}],
+        },
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "expected"), [c[1:] for c in CONTENT_CASES], ids=[c[0] for c in CONTENT_CASES]
+)
+def test_content_rules_judge_a_known_model_by_its_vendor_on_an_unknown_host(
+    url: str, body: dict[str, Any], expected: list[tuple[str, str, str, str]]
+) -> None:
+    analysis = check_body(json.dumps(body).encode(), url)
+    assert [
+        (f.rule, f.severity, f.location, f.message)
+        for f in analysis.findings
+        if f.rule.startswith(CONTENT_FAMILIES)
+    ] == expected
