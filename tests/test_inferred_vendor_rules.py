@@ -538,3 +538,173 @@ def test_content_rules_judge_a_known_model_by_its_vendor_on_an_unknown_host(
         for f in analysis.findings
         if f.rule.startswith(CONTENT_FAMILIES)
     ] == expected
+
+
+# --- roles.*: DeepSeek's reasoner order, Mistral's prefill and tool/user order, MiniMax's one system
+# message, Zhipu's required user turn ---------------------------------------------------------------
+
+SYSTEM = {"role": "system", "content": "Be brief."}
+REPLY = {"role": "assistant", "content": "Hi"}
+TOOL_TURN = [
+    USER,
+    {"role": "assistant", "content": None, "tool_calls": [CALL]},
+    {"role": "tool", "tool_call_id": "c1", "content": "ok"},
+    USER,
+]
+ROLE_TOOLS = [tool("f", {"type": "object", "properties": {}})]
+ALTERNATION = (
+    "messages[1] is the second user message in a row; {} (deepseek-reasoner) requires user and assistant to "
+    "alternate. Merge the two messages."
+)
+PREFILL = (
+    "messages[1] is an assistant message at the end (a prefill), which {} ({}) does not take here; end with a "
+    "user message, or set `prefix: true` on it."
+)
+USER_AFTER_TOOL = (
+    "messages[3] is a user message right after a tool message; {} wants an assistant message answering the tool "
+    "results first. Insert the assistant's reply before it."
+)
+ROLE_FAMILIES = ("roles.",)
+
+ROLE_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str, str]]]] = [
+    (
+        "alternation-deepseek-reasoner",
+        CHAT,
+        {"model": "deepseek-reasoner", "messages": [USER, USER]},
+        [
+            (
+                "roles.alternation",
+                "error",
+                "messages[1].role",
+                ALTERNATION.format("DeepSeek") + inferred("DeepSeek"),
+            )
+        ],
+    ),
+    ("alternation-deepseek-chat", CHAT, {"model": "deepseek-chat", "messages": [USER, USER]}, []),
+    ("alternation-unknown-model", CHAT, {"model": "my-own-model", "messages": [USER, USER]}, []),
+    (
+        "alternation-deepseek-host",
+        "https://api.deepseek.com/chat/completions",
+        {"model": "deepseek-reasoner", "messages": [USER, USER]},
+        [("roles.alternation", "error", "messages[1].role", ALTERNATION.format("DeepSeek"))],
+    ),
+    (
+        "first-not-user-deepseek-reasoner",
+        CHAT,
+        {"model": "deepseek-reasoner", "messages": [SYSTEM, REPLY, USER]},
+        [
+            (
+                "roles.first-not-user",
+                "error",
+                "messages[1].role",
+                "messages[1] is the first message after the system messages but a assistant message; "
+                "deepseek-reasoner needs a user message first. Drop it or put a user message before it."
+                + inferred("DeepSeek"),
+            )
+        ],
+    ),
+    (
+        "prefill-mistral-model",
+        CHAT,
+        {"model": "mistral-large-latest", "messages": [USER, REPLY]},
+        [
+            (
+                "roles.assistant-last",
+                "error",
+                "messages[1].role",
+                PREFILL.format("Mistral AI", "mistral-large-latest") + inferred("Mistral AI"),
+            )
+        ],
+    ),
+    (
+        "prefill-mistral-host",
+        "https://api.mistral.ai/v1/chat/completions",
+        {"model": "mistral-large-latest", "messages": [USER, REPLY]},
+        [
+            (
+                "roles.assistant-last",
+                "error",
+                "messages[1].role",
+                PREFILL.format("Mistral AI", "mistral-large-latest"),
+            )
+        ],
+    ),
+    ("prefill-openai-model", CHAT, {"model": "gpt-4o", "messages": [USER, REPLY]}, []),
+    ("prefill-unknown-model", CHAT, {"model": "my-own-model", "messages": [USER, REPLY]}, []),
+    (
+        "user-after-tool-mistral-model",
+        CHAT,
+        {"model": "mistral-large-latest", "tools": ROLE_TOOLS, "messages": TOOL_TURN},
+        [
+            (
+                "roles.user-after-tool",
+                "error",
+                "messages[3].role",
+                USER_AFTER_TOOL.format("Mistral AI") + inferred("Mistral AI"),
+            )
+        ],
+    ),
+    (
+        "user-after-tool-openai-model",
+        CHAT,
+        {"model": "gpt-4o", "tools": ROLE_TOOLS, "messages": TOOL_TURN},
+        [],
+    ),
+    (
+        "multiple-system-minimax-model",
+        CHAT,
+        {"model": "MiniMax-M2", "messages": [SYSTEM, SYSTEM, USER]},
+        [
+            (
+                "roles.multiple-system",
+                "error",
+                "messages[1].role",
+                "messages[1] is a second system message (the first is messages[0]); MiniMax takes one. Merge their "
+                "text into messages[0]." + inferred("MiniMax"),
+            )
+        ],
+    ),
+    (
+        "multiple-system-unknown-model",
+        CHAT,
+        {"model": "my-own-model", "messages": [SYSTEM, SYSTEM, USER]},
+        [],
+    ),
+    (
+        "no-user-glm-model",
+        CHAT,
+        {"model": "glm-4.6", "messages": [SYSTEM, REPLY]},
+        [
+            (
+                "roles.no-user-message",
+                "error",
+                "messages",
+                "The conversation has no user message; Zhipu AI (GLM) / Z.ai refuses it (code 1214, messages "
+                "parameter illegal). Include the user's turn." + inferred("Zhipu AI (GLM) / Z.ai"),
+            )
+        ],
+    ),
+    ("no-user-unknown-model", CHAT, {"model": "my-own-model", "messages": [SYSTEM, REPLY]}, []),
+    # Valid conversations stay clean.
+    (
+        "valid-deepseek-reasoner",
+        CHAT,
+        {"model": "deepseek-reasoner", "messages": [SYSTEM, USER, REPLY, USER]},
+        [],
+    ),
+    ("valid-mistral-model", CHAT, {"model": "mistral-large-latest", "messages": [SYSTEM, USER]}, []),
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "expected"), [c[1:] for c in ROLE_CASES], ids=[c[0] for c in ROLE_CASES]
+)
+def test_role_rules_judge_a_known_model_by_its_vendor_on_an_unknown_host(
+    url: str, body: dict[str, Any], expected: list[tuple[str, str, str, str]]
+) -> None:
+    analysis = check_body(json.dumps(body).encode(), url)
+    assert [
+        (f.rule, f.severity, f.location, f.message)
+        for f in analysis.findings
+        if f.rule.startswith(ROLE_FAMILIES)
+    ] == expected
