@@ -708,3 +708,111 @@ def test_role_rules_judge_a_known_model_by_its_vendor_on_an_unknown_host(
         for f in analysis.findings
         if f.rule.startswith(ROLE_FAMILIES)
     ] == expected
+
+
+# --- params.*: OpenAI's (and DeepSeek's) type and pairing validation ---------------------------------
+
+WRONG_TYPE = "`temperature` is '0.5' (str); send a number."
+TOP_LOGPROBS = "`top_logprobs` needs `logprobs: true`; set it or drop `top_logprobs`."
+STREAM_OPTIONS = "`stream_options` is only allowed with `stream: true`; drop it for non-streaming requests."
+LOGIT_BIAS = (
+    "`logit_bias` has the key 'abc', which is not a token id; send {\"<token id>\": <integer -100..100>}."
+)
+
+PARAM_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str, str]]]] = [
+    (
+        "wrong-type-openai-model",
+        CHAT,
+        chat("gpt-4o", temperature="0.5"),
+        [("params.wrong-type", "error", "temperature", WRONG_TYPE + inferred("OpenAI"))],
+    ),
+    (
+        "wrong-type-unknown-model",
+        CHAT,
+        chat("my-own-model", temperature="0.5"),
+        [("params.wrong-type", "warning", "temperature", WRONG_TYPE)],
+    ),
+    (
+        "wrong-type-openai-host",
+        "https://api.openai.com/v1/chat/completions",
+        chat("gpt-4o", temperature="0.5"),
+        [("params.wrong-type", "error", "temperature", WRONG_TYPE)],
+    ),
+    # Anthropic's models through an OpenAI-compatible gateway: the rule declares nothing for Anthropic, so
+    # the unknown host's warning stands.
+    (
+        "wrong-type-claude-model",
+        CHAT,
+        chat("claude-sonnet-4-5", temperature="0.5"),
+        [("params.wrong-type", "warning", "temperature", WRONG_TYPE)],
+    ),
+    (
+        "top-logprobs-deepseek-model",
+        CHAT,
+        chat("deepseek-chat", top_logprobs=3),
+        [
+            (
+                "params.top-logprobs-without-logprobs",
+                "error",
+                "top_logprobs",
+                TOP_LOGPROBS + inferred("DeepSeek"),
+            )
+        ],
+    ),
+    (
+        "top-logprobs-unknown-model",
+        CHAT,
+        chat("my-own-model", top_logprobs=3),
+        [("params.top-logprobs-without-logprobs", "warning", "top_logprobs", TOP_LOGPROBS)],
+    ),
+    (
+        "logit-bias-openai-model",
+        CHAT,
+        chat("gpt-4o", logit_bias={"abc": 5}),
+        [("params.logit-bias", "error", "logit_bias", LOGIT_BIAS + inferred("OpenAI"))],
+    ),
+    (
+        "stream-options-openai-model",
+        CHAT,
+        chat("gpt-4o", stream_options={"include_usage": True}),
+        [
+            (
+                "params.stream-options-without-stream",
+                "error",
+                "stream_options",
+                STREAM_OPTIONS + inferred("OpenAI"),
+            )
+        ],
+    ),
+    (
+        "stream-options-unknown-model",
+        CHAT,
+        chat("my-own-model", stream_options={"include_usage": True}),
+        [("params.stream-options-without-stream", "warning", "stream_options", STREAM_OPTIONS)],
+    ),
+    (
+        "valid-params-openai-model",
+        CHAT,
+        chat(
+            "gpt-4o",
+            temperature=0.5,
+            logprobs=True,
+            top_logprobs=3,
+            stream=True,
+            stream_options={"include_usage": True},
+        ),
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "expected"), [c[1:] for c in PARAM_CASES], ids=[c[0] for c in PARAM_CASES]
+)
+def test_param_rules_judge_a_known_model_by_its_vendor_on_an_unknown_host(
+    url: str, body: dict[str, Any], expected: list[tuple[str, str, str, str]]
+) -> None:
+    analysis = check_body(json.dumps(body).encode(), url)
+    assert [
+        (f.rule, f.severity, f.location, f.message) for f in analysis.findings if f.rule.startswith("params.")
+    ] == expected
