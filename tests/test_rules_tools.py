@@ -117,7 +117,14 @@ CASES = [
     ("name-ollama-any", "ollama", req(tools=[tool("weather lookup.v2")]), []),
     ("name-llama-cpp-any", "llama.cpp", req(tools=[tool("weather lookup.v2")]), []),
     ("name-dashscope-warn", "dashscope", req(tools=[tool("get weather")]), [("tools.invalid-name", W, NAME)]),
-    ("name-generic-warn", "generic", req(tools=[tool("get weather")]), [("tools.invalid-name", W, NAME)]),
+    # An unknown host with a model no catalog knows: a warning (a known model there is judged as its
+    # vendor: tests/test_inferred_vendor_rules.py).
+    (
+        "name-generic-warn",
+        "generic",
+        req(model="my-own-model", tools=[tool("get weather")]),
+        [("tools.invalid-name", W, NAME)],
+    ),
     (
         "name-openrouter-openai-model",
         "openrouter",
@@ -220,7 +227,7 @@ CASES = [
     (
         "root-allof-generic-warning",
         "generic",
-        req(tools=[tool(parameters={**PARAMS, "allOf": [{"required": ["city"]}]})]),
+        req(model="my-own-model", tools=[tool(parameters={**PARAMS, "allOf": [{"required": ["city"]}]})]),
         [("tools.parameters-root-combinator", W, "tools[0].function.parameters.allOf")],
     ),
     (

@@ -17,7 +17,8 @@ from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
-from toolguard_core.rules.registry import PredictedError, check, define, policy, provider_id
+from toolguard_core.rules.inferred import judged_id, judged_name, report_judged
+from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 # doc [OAS] ChatCompletionRequest*ContentPart, per role.
 OPENAI_PART_TYPES = frozenset({"text", "image_url", "input_audio", "file", "refusal"})
@@ -562,7 +563,8 @@ def _is_blank(text: Any) -> bool:
 
 @check
 def check_content_parts(view: RequestView) -> Iterator[Finding]:
-    pid = provider_id(view)
+    # The inferred vendor on an unrecognised host (its empty-text, string-only and part rules apply).
+    pid = judged_id(view)
     empty_text = _empty_text_applies(view, pid)
     messages = view.messages
     # The first message's content kind (str or list), where a provider wants one kind throughout.
@@ -579,11 +581,12 @@ def check_content_parts(view: RequestView) -> Iterator[Finding]:
                 uniform = False  # one finding per request
                 shape = "an array of parts" if isinstance(content, list) else "a string"
                 other = "a string" if first_kind[1] is str else "an array of parts"
-                yield from MIXED_CONTENT.report(
+                yield from report_judged(
+                    MIXED_CONTENT,
                     view,
                     f"messages[{index}].content",
                     f"messages[{index}].content is {shape} while messages[{first_kind[0]}].content is "
-                    f"{other}; {view.provider.name} takes one shape for the whole conversation. Send every "
+                    f"{other}; {judged_name(MIXED_CONTENT, view)} takes one shape for the whole conversation. Send every "
                     "text-only content as a string.",
                 )
         if empty_text is not None:
@@ -593,14 +596,16 @@ def check_content_parts(view: RequestView) -> Iterator[Finding]:
         where = f"messages[{index}].content"
         role = message.get("role")
         if isinstance(content, list) and isinstance(role, str) and role in STRING_ONLY_ROLES.get(pid, ()):
-            yield from ARRAY_NOT_SUPPORTED.report(
+            yield from report_judged(
+                ARRAY_NOT_SUPPORTED,
                 view,
                 where,
-                f"{where} is an array of parts; {view.provider.name} takes a {role} message's content only "
+                f"{where} is an array of parts; {judged_name(ARRAY_NOT_SUPPORTED, view)} takes a {role} message's content only "
                 "as a string. Join the text parts into one string.",
             )
         if not isinstance(content, list):
-            yield from CONTENT_NOT_STRING_OR_ARRAY.report(
+            yield from report_judged(
+                CONTENT_NOT_STRING_OR_ARRAY,
                 view,
                 where,
                 f"{where} is a {type(content).__name__}; send a string or an array of typed parts.",
@@ -622,10 +627,11 @@ def _check_empty_text(
             return
         for part_index, part in enumerate(content):
             if isinstance(part, dict) and part.get("type") == "text" and _is_blank(part.get("text")):
-                yield from EMPTY_TEXT.report(
+                yield from report_judged(
+                    EMPTY_TEXT,
                     view,
                     f"{where}[{part_index}].text",
-                    f"{where}[{part_index}] is an empty text part, which {view.provider.name} ({view.model}) "
+                    f"{where}[{part_index}] is an empty text part, which {judged_name(EMPTY_TEXT, view)} ({view.model}) "
                     "rejects; drop the part.",
                 )
         return
@@ -636,10 +642,11 @@ def _check_empty_text(
     if (scope == "assistant" and role == "assistant") or (
         scope == "any" and role in ("user", "assistant", "system")
     ):
-        yield from EMPTY_TEXT.report(
+        yield from report_judged(
+            EMPTY_TEXT,
             view,
             where,
-            f"messages[{index}] ({role}) has empty content, which {view.provider.name} ({view.model}) rejects; "
+            f"messages[{index}] ({role}) has empty content, which {judged_name(EMPTY_TEXT, view)} ({view.model}) rejects; "
             "drop the message or give it text.",
         )
 
@@ -651,10 +658,11 @@ def _check_part(
     known = PART_TYPES_BY_PROVIDER.get(pid, OPENAI_PART_TYPES)
     if not isinstance(part_type, str) or part_type not in known:
         problem = "is not an object" if not isinstance(part, dict) else f"has type {part_type!r}"
-        yield from INVALID_PART.report(
+        yield from report_judged(
+            INVALID_PART,
             view,
             f"{where}.type" if isinstance(part, dict) else where,
-            f"{where} {problem}; {view.provider.name} accepts {', '.join(sorted(known))}.",
+            f"{where} {problem}; {judged_name(INVALID_PART, view)} accepts {', '.join(sorted(known))}.",
         )
         return
     if isinstance(role, str) and role in OPENAI_ROLE_PARTS and part_type not in OPENAI_ROLE_PARTS[role]:
@@ -666,7 +674,7 @@ def _check_part(
         else:
             allowed = ", ".join(sorted(OPENAI_ROLE_PARTS[role]))
             detail = f"{role} messages accept {allowed} parts only, not {part_type!r}."
-        yield from PART_NOT_ALLOWED_FOR_ROLE.report(view, where, detail)
+        yield from report_judged(PART_NOT_ALLOWED_FOR_ROLE, view, where, detail)
     if part_type == "image_url":
         yield from _check_image(view, pid, where, part)
 
@@ -678,7 +686,8 @@ def _check_image(view: RequestView, pid: str, where: str, part: dict[str, Any]) 
     else:
         url = image.get("url") if isinstance(image, dict) else None
         if not isinstance(url, str):
-            yield from IMAGE_URL_SHAPE.report(
+            yield from report_judged(
+                IMAGE_URL_SHAPE,
                 view,
                 f"{where}.image_url",
                 f"{where} needs image_url: {{'url': 'https://...' or 'data:image/png;base64,...'}}.",
@@ -686,7 +695,8 @@ def _check_image(view: RequestView, pid: str, where: str, part: dict[str, Any]) 
             return
         detail = image.get("detail")
         if detail is not None and (not isinstance(detail, str) or detail not in IMAGE_DETAILS):
-            yield from INVALID_DETAIL.report(
+            yield from report_judged(
+                INVALID_DETAIL,
                 view,
                 f"{where}.image_url.detail",
                 f"image_url.detail is {detail!r}; use 'auto', 'low' or 'high' (lower case).",
@@ -699,7 +709,8 @@ def _check_url(view: RequestView, pid: str, location: str, url: str) -> Iterator
     head = url[:16].lower()
     if head.startswith(("http://", "https://")):
         if pid == "ollama":
-            yield from REMOTE_IMAGE_UNSUPPORTED.report(
+            yield from report_judged(
+                REMOTE_IMAGE_UNSUPPORTED,
                 view,
                 location,
                 "Ollama does not download image URLs; send the image as data:image/png;base64,... instead.",
@@ -709,7 +720,8 @@ def _check_url(view: RequestView, pid: str, location: str, url: str) -> Iterator
         meta, comma, payload = url.partition(",")
         mime = meta[5:].split(";", 1)[0].strip().lower()
         if not comma or not meta.lower().endswith(";base64"):
-            yield from INVALID_IMAGE_URL.report(
+            yield from report_judged(
+                INVALID_IMAGE_URL,
                 view,
                 location,
                 "The data URL is not base64-encoded; use data:image/png;base64,<bytes>.",
@@ -732,11 +744,15 @@ def _check_url(view: RequestView, pid: str, location: str, url: str) -> Iterator
             return
         if pid == "ollama":
             if mime not in OLLAMA_IMAGE_MIMES:
-                yield from NON_IMAGE_DATA_URL.report(
-                    view, location, f"Ollama accepts jpeg, png or webp data URLs, not {mime or 'no type'!r}."
+                yield from report_judged(
+                    NON_IMAGE_DATA_URL,
+                    view,
+                    location,
+                    f"Ollama accepts jpeg, png or webp data URLs, not {mime or 'no type'!r}.",
                 )
         elif not mime.startswith("image/"):
-            yield from NON_IMAGE_DATA_URL.report(
+            yield from report_judged(
+                NON_IMAGE_DATA_URL,
                 view,
                 location,
                 f"The data URL has MIME type {mime or 'none'!r}; image_url parts take image/* only (send a PDF "
@@ -744,14 +760,16 @@ def _check_url(view: RequestView, pid: str, location: str, url: str) -> Iterator
             )
         return
     if head.startswith("file://") and pid in ("vllm", "sglang", "llama.cpp"):
-        yield from LOCAL_FILE_URL.report(
+        yield from report_judged(
+            LOCAL_FILE_URL,
             view,
             location,
             f"{view.provider.name} reads file:// images only when started with a local media path "
             "(llama.cpp --media-path, vLLM --allowed-local-media-path); otherwise send a data URL.",
         )
         return
-    yield from INVALID_IMAGE_URL.report(
+    yield from report_judged(
+        INVALID_IMAGE_URL,
         view,
         location,
         f"The image URL starts with {url[:24]!r}: not http(s) and without the 'data:' prefix. Send "

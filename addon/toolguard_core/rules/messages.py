@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import OPENAI_ROLES
 from toolguard_core.request import RequestView
+from toolguard_core.rules.inferred import judged_name, report_judged
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 MISSING = define(
@@ -176,24 +177,28 @@ ASSISTANT_EMPTY_TEXT = define(
 def check_messages_shape(view: RequestView) -> Iterator[Finding]:
     body = view.body
     if "messages" not in body:
-        yield from MISSING.report(
-            view, "messages", "The request has no `messages`; send at least one message."
+        yield from report_judged(
+            MISSING, view, "messages", "The request has no `messages`; send at least one message."
         )
         return
     messages = body["messages"]
     if not isinstance(messages, list):
-        yield from NOT_A_LIST.report(
-            view, "messages", f"`messages` is a {type(messages).__name__}; send an array of message objects."
+        yield from report_judged(
+            NOT_A_LIST,
+            view,
+            "messages",
+            f"`messages` is a {type(messages).__name__}; send an array of message objects.",
         )
         return
     if not messages:
-        yield from EMPTY.report(view, "messages", "`messages` is empty; send at least one message.")
+        yield from report_judged(EMPTY, view, "messages", "`messages` is empty; send at least one message.")
         return
     roles = view.provider.roles
     for index, message in enumerate(messages):
         where = f"messages[{index}]"
         if not isinstance(message, dict):
-            yield from NOT_AN_OBJECT.report(
+            yield from report_judged(
+                NOT_AN_OBJECT,
                 view,
                 where,
                 f"{where} is a {type(message).__name__}; each message must be an object with a role.",
@@ -201,7 +206,8 @@ def check_messages_shape(view: RequestView) -> Iterator[Finding]:
             continue
         role = message.get("role")
         if not isinstance(role, str) or not role:
-            yield from MISSING_ROLE.report(
+            yield from report_judged(
+                MISSING_ROLE,
                 view,
                 f"{where}.role",
                 f"{where} has "
@@ -217,12 +223,15 @@ def check_messages_shape(view: RequestView) -> Iterator[Finding]:
                 )
             else:
                 detail = f"{view.provider.name} accepts {', '.join(sorted(roles))}."
-            yield from UNKNOWN_ROLE.report(view, f"{where}.role", f"{where} has role {role!r}; {detail}")
+            yield from report_judged(
+                UNKNOWN_ROLE, view, f"{where}.role", f"{where} has role {role!r}; {detail}"
+            )
             continue
         if role == "assistant":
             yield from _check_assistant_empty(view, where, message)
         elif role in CONTENT_REQUIRED_ROLES and message.get("content") is None:
-            yield from MISSING_CONTENT.report(
+            yield from report_judged(
+                MISSING_CONTENT,
                 view,
                 f"{where}.content",
                 f"{where} ({role}) has no content; {role} messages need a string or an array of parts.",
@@ -234,9 +243,10 @@ def _check_assistant_empty(view: RequestView, where: str, message: dict[str, obj
     shape.empty-assistant-message's)."""
     if message.get("tool_calls") or message.get("function_call") or message.get("content") not in ("", []):
         return
-    yield from ASSISTANT_EMPTY_TEXT.report(
+    yield from report_judged(
+        ASSISTANT_EMPTY_TEXT,
         view,
         f"{where}.content",
-        f"{where} is an assistant message with empty content and no tool calls; {view.provider.name} refuses "
+        f"{where} is an assistant message with empty content and no tool calls; {judged_name(ASSISTANT_EMPTY_TEXT, view)} refuses "
         "it. Drop the empty turn from the history, or give it its text.",
     )

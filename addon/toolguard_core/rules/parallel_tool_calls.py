@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
 from toolguard_core.rules.examples import USER
+from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.policy import has_tools
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
@@ -36,7 +37,8 @@ PARALLEL_WITHOUT_TOOLS = define(
 @check
 def check_parallel_tool_calls(view: RequestView) -> Iterator[Finding]:
     if view.body.get("parallel_tool_calls") is not None and not has_tools(view.body):
-        yield from PARALLEL_WITHOUT_TOOLS.report(
+        yield from report_judged(
+            PARALLEL_WITHOUT_TOOLS,
             view,
             "parallel_tool_calls",
             "parallel_tool_calls is set but the request sends no tools; drop parallel_tool_calls on "

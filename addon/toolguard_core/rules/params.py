@@ -23,6 +23,7 @@ from toolguard_core.providers import (
     ProviderProfile,
 )
 from toolguard_core.request import RequestView
+from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.modelinfo import family_of, is_number, model_for_family
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
@@ -831,16 +832,16 @@ def _check_types_and_ranges(
             continue
         if not is_number(value) or (integer and isinstance(value, float) and not value.is_integer()):
             expected = "an integer" if integer else "a number"
-            yield from WRONG_TYPE.report(
-                view, key, f"`{key}` is {value!r} ({type(value).__name__}); send {expected}."
+            yield from report_judged(
+                WRONG_TYPE, view, key, f"`{key}` is {value!r} ({type(value).__name__}); send {expected}."
             )
             continue
         if isinstance(value, float) and not math.isfinite(value):
-            yield from WRONG_TYPE.report(view, key, f"`{key}` is {value}; send a finite number.")
+            yield from report_judged(WRONG_TYPE, view, key, f"`{key}` is {value}; send a finite number.")
     for key in _BOOLEAN:
         value = body.get(key)
         if value is not None and not isinstance(value, bool):
-            yield from WRONG_TYPE.report(view, key, f"`{key}` is {value!r}; send true or false.")
+            yield from report_judged(WRONG_TYPE, view, key, f"`{key}` is {value!r}; send true or false.")
     for key, spec in profile.ranges.items():
         value = body.get(key)
         if not is_number(value) or spec.bounds.contains(value):
@@ -944,23 +945,26 @@ def _check_combinations(
     view: RequestView, body: dict[str, Any], profile: ProviderProfile
 ) -> Iterator[Finding]:
     pid = profile.id
+    rejected = profile.rejected_params
     top_logprobs = body.get("top_logprobs")
     if (
         top_logprobs is not None
         and top_logprobs != 0
         and body.get("logprobs") is not True
-        and "top_logprobs" not in profile.rejected_params
+        and "top_logprobs" not in rejected
     ):
-        yield from TOP_LOGPROBS_WITHOUT_LOGPROBS.report(
+        yield from report_judged(
+            TOP_LOGPROBS_WITHOUT_LOGPROBS,
             view,
             "top_logprobs",
             "`top_logprobs` needs `logprobs: true`; set it or drop `top_logprobs`.",
         )
     logit_bias = body.get("logit_bias")
-    if logit_bias is not None and "logit_bias" not in profile.rejected_params:
+    if logit_bias is not None and "logit_bias" not in rejected:
         problem = _logit_bias_problem(logit_bias)
         if problem:
-            yield from LOGIT_BIAS.report(
+            yield from report_judged(
+                LOGIT_BIAS,
                 view,
                 "logit_bias",
                 f'`logit_bias` {problem}; send {{"<token id>": <integer -100..100>}}.',
@@ -984,7 +988,8 @@ def _check_combinations(
             f"`stop` has {len(stop)} sequences; {profile.name} allows at most {profile.max_stop}.",
         )
     if "stream_options" in body and body.get("stream_options") is not None and body.get("stream") is not True:
-        yield from STREAM_OPTIONS.report(
+        yield from report_judged(
+            STREAM_OPTIONS,
             view,
             "stream_options",
             "`stream_options` is only allowed with `stream: true`; drop it for non-streaming requests.",

@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.providers import MISTRAL_MODELS, THINKING_TEMPLATE_MODELS
+from toolguard_core.providers import BUILTIN_PROFILES, MISTRAL_MODELS, THINKING_TEMPLATE_MODELS
 from toolguard_core.request import RequestView
+from toolguard_core.rules.inferred import judged_id, judged_name, report_judged
 from toolguard_core.rules.modelinfo import family_of, model_for_family
 from toolguard_core.rules.registry import PredictedError, check, define, policy, provider_id
 
@@ -538,13 +539,19 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
     if not messages:
         return
     profile = view.provider
-    pid = provider_id(view)
+    # On an unrecognised host the vendor inferred from the model name: its validator's conditions (DeepSeek's
+    # reasoner alternation, Mistral's prefill and tool/user order) are read for it, and report_judged gives
+    # its level. Server conditions (llama.cpp, Perplexity, local templates) stay the host's.
+    pid = judged_id(view)
     family = family_of(view)
+    vendor_family = (
+        family if pid == provider_id(view) else BUILTIN_PROFILES[pid].family_for(model_for_family(view))
+    )
     keys_by_role = profile.message_keys
     developer_undocumented = family.rejects_system_role or not profile.developer_role_documented
     local = profile.local
     model = (view.model or "").lower()
-    reasoner = pid == "deepseek" and family.id == "deepseek-reasoner"
+    reasoner = pid == "deepseek" and vendor_family.id == "deepseek-reasoner"
     strict_alternation = (
         pid == "perplexity" or reasoner or (local and bool(_STRICT_TEMPLATE_MODELS.search(model)))
     )
@@ -562,11 +569,12 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
             if first_system is None:
                 first_system = index
             else:
-                yield from MULTIPLE_SYSTEM.report(
+                yield from report_judged(
+                    MULTIPLE_SYSTEM,
                     view,
                     f"{where}.role",
                     f"{where} is a second system message (the first is messages[{first_system}]); "
-                    f"{profile.name} takes one. Merge their text into messages[{first_system}].",
+                    f"{judged_name(MULTIPLE_SYSTEM, view)} takes one. Merge their text into messages[{first_system}].",
                 )
             if family.rejects_system_role or (local and _NO_SYSTEM_TEMPLATE_MODELS.search(model)):
                 yield from SYSTEM_UNSUPPORTED.report(
@@ -593,7 +601,8 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
             yield from _check_keys(view, keys_by_role, where, role, message)
         if role in ("user", "assistant", "tool") and not seen_other:
             if reasoner and role != "user":
-                yield from FIRST_NOT_USER.report(
+                yield from report_judged(
+                    FIRST_NOT_USER,
                     view,
                     f"{where}.role",
                     f"{where} is the first message after the system messages but a {role} message; "
@@ -606,19 +615,21 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
             and role == previous_role
             and not (role == "assistant" and message.get("tool_calls"))
         ):
-            yield from ALTERNATION.report(
+            yield from report_judged(
+                ALTERNATION,
                 view,
                 f"{where}.role",
-                f"{where} is the second {role} message in a row; {profile.name} ({view.model}) requires "
+                f"{where} is the second {role} message in a row; {judged_name(ALTERNATION, view)} ({view.model}) requires "
                 "user and assistant to alternate. Merge the two messages.",
             )
         # Mistral's validator (mistral_common): on Mistral's API always, elsewhere for its models; the
         # policy says where that is an error.
         if role == "user" and previous_role == "tool" and (pid == "mistral" or MISTRAL_MODELS.search(model)):
-            yield from USER_AFTER_TOOL.report(
+            yield from report_judged(
+                USER_AFTER_TOOL,
                 view,
                 f"{where}.role",
-                f"{where} is a user message right after a tool message; {profile.name} wants an assistant "
+                f"{where} is a user message right after a tool message; {judged_name(USER_AFTER_TOOL, view)} wants an assistant "
                 "message answering the tool results first. Insert the assistant's reply before it.",
             )
         previous_role = role if isinstance(role, str) else None
@@ -687,7 +698,8 @@ def _check_tail(
                 "before asking for the next completion.",
             )
         elif THINKING_TEMPLATE_MODELS.search(model) and not _thinking_disabled(view):
-            yield from ASSISTANT_LAST.report(
+            yield from report_judged(
+                ASSISTANT_LAST,
                 view,
                 f"messages[{index}].role",
                 f"messages[{index}] is an assistant message at the end (a prefill); llama.cpp turns "
@@ -700,10 +712,11 @@ def _check_tail(
     if last.get("tool_calls") or last.get("prefix") is True:
         return
     if pid == "mistral" or reasoner or (pid == "copilot" and _CLAUDE.search(model)):
-        yield from ASSISTANT_LAST.report(
+        yield from report_judged(
+            ASSISTANT_LAST,
             view,
             f"messages[{index}].role",
-            f"messages[{index}] is an assistant message at the end (a prefill), which {view.provider.name} "
+            f"messages[{index}] is an assistant message at the end (a prefill), which {judged_name(ASSISTANT_LAST, view)} "
             f"({view.model}) does not take here; end with a user message"
             + (", or set `prefix: true` on it." if pid in ("mistral", "deepseek") else "."),
         )
@@ -763,9 +776,10 @@ def check_user_present(view: RequestView) -> Iterator[Finding]:
         return
     if not all(isinstance(m, dict) and isinstance(m.get("role"), str) for m in messages):
         return  # a malformed message is messages.*'s
-    yield from NO_USER_MESSAGE.report(
+    yield from report_judged(
+        NO_USER_MESSAGE,
         view,
         "messages",
         "The conversation has no user message; "
-        f"{view.provider.name} refuses it (code 1214, messages parameter illegal). Include the user's turn.",
+        f"{judged_name(NO_USER_MESSAGE, view)} refuses it (code 1214, messages parameter illegal). Include the user's turn.",
     )

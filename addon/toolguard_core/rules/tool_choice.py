@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
 from toolguard_core.rules.examples import USER, example_tool
-from toolguard_core.rules.policy import has_tools, provider_id
+from toolguard_core.rules.inferred import judged_id, judged_name, report_judged
+from toolguard_core.rules.policy import has_tools
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 TOOL_CHOICE_MODES = frozenset({"none", "auto", "required"})
@@ -193,13 +194,14 @@ TOOL_CHOICE_FORM_UNSUPPORTED = define(
 def check_tool_choice(view: RequestView) -> Iterator[Finding]:
     body = view.body
     choice = body.get("tool_choice")
-    pid = provider_id(view)
+    pid = judged_id(view)
     if choice is None:
         if "tool_choice" in body and pid in NULL_REJECTED:
-            yield from TOOL_CHOICE_INVALID.report(
+            yield from report_judged(
+                TOOL_CHOICE_INVALID,
                 view,
                 "tool_choice",
-                f"tool_choice is null; {view.provider.name} does not read null as 'not set' and rejects it. Omit "
+                f"tool_choice is null; {judged_name(TOOL_CHOICE_INVALID, view)} does not read null as 'not set' and rejects it. Omit "
                 "tool_choice when there is nothing to choose.",
             )
         return
@@ -208,7 +210,8 @@ def check_tool_choice(view: RequestView) -> Iterator[Finding]:
     if not has_tools(body):
         if choice == "none" or (pid in ("vllm", "sglang") and body.get("tools") is not None):
             return  # "none" needs no tools; vLLM validates only when tools is absent/null
-        yield from TOOL_CHOICE_WITHOUT_TOOLS.report(
+        yield from report_judged(
+            TOOL_CHOICE_WITHOUT_TOOLS,
             view,
             "tool_choice",
             f"tool_choice is {choice!r} but the request sends no tools; drop tool_choice on turns without tools.",
@@ -217,16 +220,18 @@ def check_tool_choice(view: RequestView) -> Iterator[Finding]:
     if isinstance(choice, str):
         only = ONLY_MODES.get(pid)
         if only is not None and choice in TOOL_CHOICE_MODES and choice not in only:
-            yield from TOOL_CHOICE_FORM_UNSUPPORTED.report(
+            yield from report_judged(
+                TOOL_CHOICE_FORM_UNSUPPORTED,
                 view,
                 "tool_choice",
-                f"tool_choice is {choice!r}; {view.provider.name} takes only {', '.join(sorted(only))}. Send "
+                f"tool_choice is {choice!r}; {judged_name(TOOL_CHOICE_FORM_UNSUPPORTED, view)} takes only {', '.join(sorted(only))}. Send "
                 "'auto' and, to force a call, send only the tool that must be called.",
             )
             return
         if choice in TOOL_CHOICE_MODES or choice in EXTRA_MODES.get(pid, ()):
             return
-        yield from TOOL_CHOICE_INVALID.report(
+        yield from report_judged(
+            TOOL_CHOICE_INVALID,
             view,
             "tool_choice",
             f"tool_choice {choice!r} is not one of 'none', 'auto', 'required'. To force one function send "
@@ -237,7 +242,8 @@ def check_tool_choice(view: RequestView) -> Iterator[Finding]:
     name = function.get("name") if isinstance(function, dict) else None
     if not isinstance(choice, dict) or choice.get("type") != "function" or not isinstance(name, str):
         flat = isinstance(choice, dict) and "name" in choice
-        yield from TOOL_CHOICE_INVALID.report(
+        yield from report_judged(
+            TOOL_CHOICE_INVALID,
             view,
             "tool_choice",
             "tool_choice must be {'type': 'function', 'function': {'name': ...}}"
@@ -252,14 +258,16 @@ def check_tool_choice(view: RequestView) -> Iterator[Finding]:
         and isinstance(tool["function"].get("name"), str)
     }
     # Which providers take only the string modes is the rule's policy (declared once, on the rule).
-    yield from TOOL_CHOICE_FORM_UNSUPPORTED.report(
+    yield from report_judged(
+        TOOL_CHOICE_FORM_UNSUPPORTED,
         view,
         "tool_choice",
-        f"tool_choice forces {name!r}; {view.provider.name} takes only the string modes. Send 'auto' "
+        f"tool_choice forces {name!r}; {judged_name(TOOL_CHOICE_FORM_UNSUPPORTED, view)} takes only the string modes. Send 'auto' "
         "('required' where accepted) and only the tool you want called, if it must be that one.",
     )
     if name not in declared:
-        yield from TOOL_CHOICE_UNKNOWN_FUNCTION.report(
+        yield from report_judged(
+            TOOL_CHOICE_UNKNOWN_FUNCTION,
             view,
             "tool_choice.function.name",
             f"tool_choice forces {name!r}, which is not among the declared tools "

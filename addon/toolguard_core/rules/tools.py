@@ -16,6 +16,7 @@ from typing import Any
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RESPONSES, RequestView
 from toolguard_core.rules.examples import USER, WEATHER_PARAMS, example_tool
+from toolguard_core.rules.inferred import judged_id, judged_name, report_judged
 from toolguard_core.rules.policy import (
     provider_id,
 )
@@ -553,7 +554,7 @@ HISTORY_INVALID_NAME = define(
 def _name_problem(view: RequestView, name: str) -> tuple[Any, str] | None:
     """(rule, pattern) when ``name`` breaks the target provider's name rule; the rule's policy says how
     severe that is there."""
-    pid = provider_id(view)
+    pid = judged_id(view)
     if pid == "gemini":
         return None if GEMINI_NAME.fullmatch(name) else (INVALID_NAME, "^[a-zA-Z_][a-zA-Z0-9_.-]*$")
     if OPENAI_NAME.fullmatch(name):
@@ -783,7 +784,7 @@ def _resolve_local_ref(root: dict[str, Any], ref: str) -> dict[str, Any] | None:
 def _check_schema_subset(
     view: RequestView, location: str, name: str, parameters: dict[str, Any]
 ) -> Iterator[Finding]:
-    pid = provider_id(view)
+    pid = judged_id(view)
     unsupported = UNSUPPORTED_SCHEMA_KEYWORDS.get(pid)
     if unsupported is None and pid != "moonshot":
         return
@@ -794,7 +795,8 @@ def _check_schema_subset(
             and path[-2] == "properties"
             and not TYPE_GIVING & node.keys()
         ):
-            yield from SCHEMA_TYPE_MISSING.report(
+            yield from report_judged(
+                SCHEMA_TYPE_MISSING,
                 view,
                 dotted(location, path),
                 f"Function {name!r}: {context_text(path)} has no type; Moonshot requires one on every "
@@ -802,15 +804,17 @@ def _check_schema_subset(
             )
         if unsupported is not None:
             for keyword in sorted(unsupported & node.keys()):
-                yield from SCHEMA_KEYWORD_UNSUPPORTED.report(
+                yield from report_judged(
+                    SCHEMA_KEYWORD_UNSUPPORTED,
                     view,
                     dotted(location, (*path, keyword)),
-                    f"Function {name!r}: {view.provider.name} does not take the schema keyword {keyword!r} "
+                    f"Function {name!r}: {judged_name(SCHEMA_KEYWORD_UNSUPPORTED, view)} does not take the schema keyword {keyword!r} "
                     f"(in {context_text(path)}); "
                     + ("use a one-value enum instead." if keyword == "const" else "remove it."),
                 )
         if pid == "moonshot" and "type" in node and isinstance(node.get("anyOf"), list):
-            yield from SCHEMA_TYPE_BESIDE_ANYOF.report(
+            yield from report_judged(
+                SCHEMA_TYPE_BESIDE_ANYOF,
                 view,
                 dotted(location, (*path, "anyOf")),
                 f"Function {name!r}: {context_text(path)} has type next to anyOf; Moonshot's schema validator "
@@ -822,7 +826,8 @@ def _check_schema_subset(
         ref = node.get("$ref")
         if pid == "moonshot" and isinstance(ref, str):
             if not ref.startswith("#/$defs/"):
-                yield from SCHEMA_REF_NOT_DEFS.report(
+                yield from report_judged(
+                    SCHEMA_REF_NOT_DEFS,
                     view,
                     dotted(location, (*path, "$ref")),
                     f"Function {name!r}: in {context_text(path)} the $ref {ref!r} does not point into $defs; "
@@ -835,7 +840,8 @@ def _check_schema_subset(
                 continue
             clash = sorted((node.keys() - {"$ref"}) & target.keys())
             if clash:
-                yield from SCHEMA_REF_SIBLINGS.report(
+                yield from report_judged(
+                    SCHEMA_REF_SIBLINGS,
                     view,
                     dotted(location, path),
                     f"Function {name!r}: in {context_text(path)} the $ref to {ref} sits next to "
@@ -1012,26 +1018,34 @@ def _check_strict_schema(view: RequestView, index: int, name: str, tool: dict[st
     location = f"tools[{index}].parameters"
     for kind, path, detail in strict_schema_problems(parameters):
         rule = STRICT_ADDITIONAL_PROPERTIES if kind == "additional-properties" else STRICT_REQUIRED
-        yield from rule.report(
-            view, dotted(location, path), f"Function {name!r} is strict: In {context_text(path)}, {detail}."
+        yield from report_judged(
+            rule,
+            view,
+            dotted(location, path),
+            f"Function {name!r} is strict: In {context_text(path)}, {detail}.",
         )
 
 
 def _check_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
     if not isinstance(tools, list):
-        yield from INVALID_DEFINITION.report(
+        yield from report_judged(
+            INVALID_DEFINITION,
             view,
             "tools",
             f"tools is a {type(tools).__name__}; send an array of {{type: function, function}} objects.",
         )
         return
     if not tools:
-        yield from EMPTY.report(
-            view, "tools", "tools is an empty array; omit `tools` (and `tool_choice`) on turns without tools."
+        yield from report_judged(
+            EMPTY,
+            view,
+            "tools",
+            "tools is an empty array; omit `tools` (and `tool_choice`) on turns without tools.",
         )
         return
     if len(tools) > MAX_TOOLS_OPENAI:
-        yield from TOO_MANY.report(
+        yield from report_judged(
+            TOO_MANY,
             view,
             "tools",
             f"The request declares {len(tools)} tools; OpenAI accepts at most {MAX_TOOLS_OPENAI}. Send only the "
@@ -1049,27 +1063,30 @@ def _check_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
                 if flat
                 else ""
             )
-            yield from INVALID_DEFINITION.report(
+            yield from report_judged(
+                INVALID_DEFINITION,
                 view,
                 where if not isinstance(tool, dict) else f"{where}.function",
                 f"{where} has no 'function' object.{hint}",
             )
             continue
         if tool.get("type") != "function":
-            yield from INVALID_DEFINITION.report(
+            yield from report_judged(
+                INVALID_DEFINITION,
                 view,
                 f"{where}.type",
                 f"{where}.type is {tool.get('type')!r}; Chat Completions tools use type 'function'.",
             )
         name = function.get("name")
         if not isinstance(name, str) or not name:
-            yield from INVALID_DEFINITION.report(
-                view, f"{where}.function.name", f"{where}.function has no name."
+            yield from report_judged(
+                INVALID_DEFINITION, view, f"{where}.function.name", f"{where}.function has no name."
             )
             continue
         yield from _check_name(view, f"{where}.function.name", name)
         if name in seen:
-            yield from DUPLICATE_NAME.report(
+            yield from report_judged(
+                DUPLICATE_NAME,
                 view,
                 f"{where}.function.name",
                 f"{where} repeats the function name {name!r} of tools[{seen[name]}]; give each tool a unique "
@@ -1084,7 +1101,8 @@ def _check_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
     if long_descriptions:  # one warning per request: agent CLIs send many long descriptions
         first, length = long_descriptions[0]
         others = f" ({len(long_descriptions) - 1} more tools too)" if len(long_descriptions) > 1 else ""
-        yield from DESCRIPTION_TOO_LONG.report(
+        yield from report_judged(
+            DESCRIPTION_TOO_LONG,
             view,
             f"tools[{first}].function.description",
             f"tools[{first}].function.description has {length} characters{others}; some OpenAI deployments and "
@@ -1094,7 +1112,8 @@ def _check_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
 
 def _check_name(view: RequestView, location: str, name: str) -> Iterator[Finding]:
     if len(name) > MAX_NAME_LENGTH:
-        yield from NAME_TOO_LONG.report(
+        yield from report_judged(
+            NAME_TOO_LONG,
             view,
             location,
             f"Function name {name[:20]!r}… has {len(name)} characters; the limit is {MAX_NAME_LENGTH}. Shorten "
@@ -1104,10 +1123,11 @@ def _check_name(view: RequestView, location: str, name: str) -> Iterator[Finding
     if problem is not None:
         rule, pattern = problem
         bad = sorted({c for c in name if not OPENAI_NAME.fullmatch(c)})
-        yield from rule.report(
+        yield from report_judged(
+            rule,
             view,
             location,
-            f"Function name {name!r} does not match {pattern} on {view.provider.name} (offending: "
+            f"Function name {name!r} does not match {pattern} on {judged_name(rule, view)} (offending: "
             f"{' '.join(repr(c) for c in bad) or 'first character'}). Replace other characters with '_'.",
         )
 
@@ -1117,10 +1137,11 @@ def _check_parameters(
 ) -> Iterator[Finding]:
     if "parameters" not in function or function["parameters"] is None:
         # A function without arguments (doc [OAS]); the rule's policy says who requires the field.
-        yield from PARAMETERS_MISSING.report(
+        yield from report_judged(
+            PARAMETERS_MISSING,
             view,
             f"{where}.function",
-            f"Function {name!r} has no parameters; {view.provider.name} requires them. Send "
+            f"Function {name!r} has no parameters; {judged_name(PARAMETERS_MISSING, view)} requires them. Send "
             "{'type': 'object', 'properties': {}} for a function without arguments.",
         )
         return
@@ -1132,7 +1153,8 @@ def _check_parameters(
     yield from _check_schema_subset(view, location, name, parameters)
     for path, node in iter_schemas(parameters):
         if is_array_schema(node) and "items" not in node and "prefixItems" not in node:
-            yield from ARRAY_WITHOUT_ITEMS.report(
+            yield from report_judged(
+                ARRAY_WITHOUT_ITEMS,
                 view,
                 dotted(location, path),
                 f"Function {name!r}: In {context_text(path)}, array schema missing items. Add an 'items' "
@@ -1141,7 +1163,8 @@ def _check_parameters(
     if function.get("strict") is True:
         for kind, path, detail in strict_schema_problems(parameters):
             rule = STRICT_ADDITIONAL_PROPERTIES if kind == "additional-properties" else STRICT_REQUIRED
-            yield from rule.report(
+            yield from report_judged(
+                rule,
                 view,
                 dotted(location, path),
                 f"Function {name!r} is strict: In {context_text(path)}, {detail}.",
@@ -1160,7 +1183,8 @@ def _check_root(view: RequestView, location: str, name: str, parameters: Any) ->
                 if provider_id(view) == "lmstudio"
                 else ""
             )
-            yield from PARAMETERS_NOT_OBJECT.report(
+            yield from report_judged(
+                PARAMETERS_NOT_OBJECT,
                 view,
                 location,
                 f"Function {name!r}: parameters must be a JSON Schema with type 'object' (got {got!r}). Wrap the "
@@ -1169,11 +1193,12 @@ def _check_root(view: RequestView, location: str, name: str, parameters: Any) ->
         return
     for key in ROOT_COMBINATORS:
         if key in parameters:
-            yield from PARAMETERS_ROOT_COMBINATOR.report(
+            yield from report_judged(
+                PARAMETERS_ROOT_COMBINATOR,
                 view,
                 f"{location}.{key}",
                 f"Function {name!r}: the schema root has {key!r} beside type 'object'; "
-                f"{view.provider.name} refuses {'/'.join(ROOT_COMBINATORS)} at the top level. Move it into a "
+                f"{judged_name(PARAMETERS_ROOT_COMBINATOR, view)} refuses {'/'.join(ROOT_COMBINATORS)} at the top level. Move it into a "
                 "property or drop it (check the arguments in the tool instead).",
             )
             return
@@ -1190,10 +1215,11 @@ def _check_history_names(view: RequestView) -> Iterator[Finding]:
             function = call.get("function") if isinstance(call, dict) else None
             name = function.get("name") if isinstance(function, dict) else None
             if isinstance(name, str) and name and not OPENAI_NAME.fullmatch(name):
-                pid = provider_id(view)
+                pid = judged_id(view)
                 if pid == "gemini" and GEMINI_NAME.fullmatch(name):
                     continue
-                yield from HISTORY_INVALID_NAME.report(
+                yield from report_judged(
+                    HISTORY_INVALID_NAME,
                     view,
                     f"messages[{index}].tool_calls[{call_index}].function.name",
                     f"messages[{index}] replays a call to {name!r}, which does not match ^[a-zA-Z0-9_-]+$. "
