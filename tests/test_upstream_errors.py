@@ -12,7 +12,7 @@ import random
 
 import pytest
 
-from toolguard_core.upstream_errors import MAX_RAW_CHARS, UpstreamError, parse_error
+from toolguard_core.upstream_errors import MAX_RAW_CHARS, UpstreamError, decode_text, parse_error
 
 E = UpstreamError
 
@@ -797,8 +797,11 @@ def test_summary_drops_raw_at_every_level():
 def test_bom_and_invalid_utf8():
     error = parse_error(b"\xef\xbb\xbf" + GROQ.encode(), status=400)
     assert error.shape == "openai"
+    # A lone Latin-1 byte is read as Latin-1 (decode_text); UTF-8 cut mid-character stays UTF-8.
     broken = parse_error(b'{"error": {"message": "caf\xe9"}}', status=400)
-    assert broken.message == "caf\ufffd"
+    assert broken.message == "caf\u00e9"
+    cut = parse_error('{"error": {"message": "模型不存在"}}'.encode()[:-5] + b'"}}', status=400)
+    assert cut.message == "模型不存\ufffd"
 
 
 def test_raw_and_message_are_bounded():
@@ -935,3 +938,27 @@ def test_python_literal_search_is_bounded_and_safe():
     error = parse_error(json.dumps({"error": {"message": hostile}}), status=400)
     assert error.upstream is None
     assert (error.message or "").startswith("Error code: 400 - {'error': __import__('os')")
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "expected"),
+    [
+        # A legacy charset named by Content-Type (a French server's ISO-8859-1 error page).
+        ("Paramètre invalide : température".encode("latin-1"), "text/plain; charset=ISO-8859-1",
+         "Paramètre invalide : température"),
+        # Named nowhere and not UTF-8: Latin-1, which maps every byte, instead of replacement characters.
+        ('{"error": {"message": "Paramètre invalide"}}'.encode("latin-1"), "application/json",
+         '{"error": {"message": "Paramètre invalide"}}'),
+        # UTF-8 (the common case), its byte-order mark dropped, under a charset Python does not know.
+        ("\ufeff{\"detail\": \"模型不存在\"}".encode("utf-8"), "application/json; charset=x-unknown",
+         '{"detail": "模型不存在"}'),
+        (b"GBK? \xc4\xa3\xd0\xcd", "text/plain; charset=gbk", "GBK? 模型"),
+    ],
+)  # fmt: skip
+def test_decode_text_reads_the_answer_in_its_charset(body: bytes, content_type: str, expected: str) -> None:
+    assert decode_text(body, content_type) == expected
+
+
+def test_a_latin1_error_message_is_parsed_without_replacement_characters() -> None:
+    body = '{"error": {"message": "Paramètre invalide", "code": 400}}'.encode("latin-1")
+    assert parse_error(body, status=400, content_type="application/json").message == "Paramètre invalide"

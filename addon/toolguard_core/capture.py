@@ -21,7 +21,7 @@ from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.repair import NotRepaired, Repair
 from toolguard_core.store import FindingRow, FlowRow, RepairRow, cause_columns, format_utc, summary_json
-from toolguard_core.upstream_errors import UpstreamError, parse_error
+from toolguard_core.upstream_errors import UpstreamError, decode_text, parse_error
 from toolguard_core.verdict import REJECTED_VERDICTS, explained, explained_by, rejected
 
 Headers = list[tuple[str, str]]
@@ -220,7 +220,7 @@ class Capture:
         if self.stream_capture is not None:
             response_text: str | None = self.stream_capture
         elif self.response_body is not None:
-            response_text = self.response_body.decode("utf-8", "replace")
+            response_text = decode_text(self.response_body, self.response_content_type)
         else:
             response_text = None
         request_text = self.request_text

@@ -139,7 +139,7 @@ def parse_error(
     del status  # the shape is recognised from the body alone; see the module docstring
     text = ""
     try:
-        text = _decode(body)
+        text = decode_text(body, content_type)
         return _parse_text(text, content_type, depth=0)
     except Exception:  # defensive: a parser bug must never reach the proxy
         return UpstreamError(shape="unknown", raw=_bound(text, MAX_RAW_CHARS) or "")
@@ -148,14 +148,33 @@ def parse_error(
 # ------------------------------------------------------------------------------------ internals
 
 
-def _decode(body: bytes | str | None) -> str:
+_CHARSET = re.compile(r";\s*charset=\"?([\w.:-]{1,40})", re.IGNORECASE)
+
+
+def decode_text(body: bytes | str | None, content_type: str | None = None) -> str:
+    """An answer's text: in the charset its Content-Type names, else UTF-8, else Latin-1.
+
+    Most errors are UTF-8 JSON; a server that answers in a legacy charset (a French "Paramètre invalide"
+    in ISO-8859-1, with or without ``charset=``) read as UTF-8 showed replacement characters in show,
+    the summary and the report. Latin-1 maps every byte, so nothing is lost either way; it is read only
+    when the body holds no valid multi-byte UTF-8 sequence at all."""
     if body is None:
         return ""
-    if isinstance(body, bytes | bytearray | memoryview):
-        text = bytes(body).decode("utf-8", "replace")
-    else:
-        text = str(body)
-    return text.removeprefix("\ufeff")
+    if not isinstance(body, bytes | bytearray | memoryview):
+        return str(body).removeprefix("\ufeff")
+    data = bytes(body)
+    match = _CHARSET.search(content_type or "")
+    if match is not None:
+        try:
+            return data.decode(match.group(1), "replace").removeprefix("\ufeff")
+        except LookupError:  # a charset Python does not know: the fallbacks below
+            pass
+    text = data.decode("utf-8", "replace").removeprefix("\ufeff")
+    if "\ufffd" in text and not any(ord(c) > 127 and c != "\ufffd" for c in text):
+        # Not one valid multi-byte sequence: a legacy single-byte charset, not UTF-8 with a damaged
+        # byte (a body cut at the stored bound mid-character keeps its UTF-8 reading).
+        return data.decode("latin-1")
+    return text
 
 
 def _parse_text(text: str, content_type: str | None, *, depth: int) -> UpstreamError:
