@@ -579,3 +579,51 @@ def test_a_writer_that_cannot_start_again_does_not_hold_close(tmp_path: Path, ca
     assert "the writer process could not start again; 3 queued rows DROPPED" in caplog.text
     assert f"1 of 4 rows written to {path}; 3 DROPPED (3 {reason})" in caplog.text
     assert store.pid is None
+
+
+@pytest.mark.parametrize(
+    ("linger", "gather"),
+    [
+        (0.0, 0.0),  # the sender goes to sleep after every batch: a put races each sleep
+        (0.03, 0.002),  # it lingers a little, then sleeps: puts land in either state
+    ],
+)
+def test_rows_put_while_the_sender_sleeps_and_wakes_all_arrive_in_order(
+    tmp_path: Path, monkeypatch, linger: float, gather: float
+):
+    # put() wakes the sender only when it has gone to sleep (issue #12): a row put just as it goes
+    # to sleep must still be sent. Asserted before close(), which wakes the sender itself and would
+    # hide a stranded row.
+    monkeypatch.setattr("toolguard_core.writerproc.LINGER_SECONDS", linger)
+    monkeypatch.setattr("toolguard_core.writerproc.GATHER_SECONDS", gather)
+    path = tmp_path / "t.db"
+    store = ProcessStore(path)
+    store.start()
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+    items = [capture(f"h{i:04d}", body) for i in range(400)]
+    pauses = [0.0, 0.0005, 0.001, 0.003, 0.0, 0.04]  # within a batch, across a sleep, past the linger
+    sent = 0
+    for burst, pause in enumerate(pauses * 20):
+        for item in items[sent : sent + 1 + burst % 5]:
+            store.put(item)
+        sent = min(len(items), sent + 1 + burst % 5)
+        if pause:
+            time.sleep(pause)
+        if sent == len(items):
+            break
+    for item in items[sent:]:
+        store.put(item)
+    try:
+        wait_for(lambda: store.counters()["rows_written"] == len(items))
+    finally:
+        counts = store.counters()
+        store.close()
+    assert counts == {
+        "rows_queued": 400,
+        "rows_written": 400,
+        "rows_dropped": 0,
+        "rows_pending": 0,
+        "write_retries": 0,
+        "db_recreated": 0,
+    }
+    assert rowids(path) == [f"h{i:04d}" for i in range(400)]

@@ -111,6 +111,9 @@ SEND_BATCH = 200
 #: The sender lets items gather this long after waking: one write (and one wake-up of this
 #: process's threads) per few flows instead of per flow, at a few hundred stored flows a second.
 GATHER_SECONDS = 0.02
+#: After its last item the sender keeps looking every GATHER_SECONDS this long before it sleeps
+#: until ``put`` wakes it: under steady traffic ``put`` is an append, not a thread wake-up.
+LINGER_SECONDS = 1.0
 #: Counters of the sinks that are gauges (the current child's value), not totals to add up.
 _GAUGES = ("pg_rows_pending",)
 
@@ -758,17 +761,30 @@ class ProcessStore:
                 self._child_ready.wait(1.0)
 
     def _send_loop(self) -> None:
+        # While rows come, the sender looks every GATHER_SECONDS on its own and ``put`` wakes
+        # nobody (no Condition, no hand-over of the interpreter lock from the event loop: issue #12,
+        # docs/benchmarks.md). Only after LINGER_SECONDS without a row does it sleep until woken;
+        # the idle flag is raised before the queue is looked at a last time, and ``put`` appends
+        # before it reads the flag, so a row put just as the sender goes to sleep wakes it.
+        busy = time.monotonic()
         while True:
-            self._idle = True
-            self._wake.clear()
             if not self._items:
                 if self._stopping:
                     break
-                self._wake.wait()
-                self._idle = False
-                if not self._stopping:
+                if time.monotonic() - busy < LINGER_SECONDS:
                     time.sleep(GATHER_SECONDS)
-            self._idle = False
+                    continue
+                self._idle = True
+                self._wake.clear()
+                if not self._items and not self._stopping:
+                    self._wake.wait()
+                    self._idle = False
+                    if not self._stopping:
+                        time.sleep(GATHER_SECONDS)
+                self._idle = False
+                busy = time.monotonic()
+                continue
+            busy = time.monotonic()
             child = self._live_child()
             if child is None:
                 return
