@@ -19,6 +19,16 @@ from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 _CALL = {"id": "call_1", "type": "function", "function": {"name": "foo_tool", "arguments": "{}"}}
 _USER = {"role": "user", "content": 'Call tool "foo" twice with no arguments'}
+#: The corrected example ("use instead") of the rules about one tool call's shape: a well-formed call
+#: and its answer.
+_PAIRED_CALL = {
+    "model": "gpt-4o",
+    "messages": [
+        _USER,
+        {"role": "assistant", "content": None, "tool_calls": [_CALL]},
+        {"role": "tool", "content": "done", "tool_call_id": _CALL["id"]},
+    ],
+}
 
 EMPTY_TOOL_CALLS = define(
     "shape.empty-tool-calls",
@@ -97,14 +107,7 @@ MISSING_CALL_ID = define(
             },
         ],
     },
-    fixed={
-        "model": "gpt-4o",
-        "messages": [
-            _USER,
-            {"role": "assistant", "content": None, "tool_calls": [_CALL]},
-            {"role": "tool", "content": "done", "tool_call_id": _CALL["id"]},
-        ],
-    },
+    fixed=_PAIRED_CALL,
 )
 MISSING_CALL_TYPE = define(
     "shape.tool-call-missing-type",
@@ -131,14 +134,7 @@ MISSING_CALL_TYPE = define(
             {"role": "tool", "content": "done", "tool_call_id": "call_1"},
         ],
     },
-    fixed={
-        "model": "gpt-4o",
-        "messages": [
-            _USER,
-            {"role": "assistant", "content": None, "tool_calls": [_CALL]},
-            {"role": "tool", "content": "done", "tool_call_id": _CALL["id"]},
-        ],
-    },
+    fixed=_PAIRED_CALL,
     notes=(
         "`type` is required on an assistant tool call (doc [OAS]: ChatCompletionMessageToolCall requires id, "
         "type and function). Clients that rebuild the history from their own message objects drop it "
@@ -168,14 +164,7 @@ MISSING_TOOL_MESSAGE_ID = define(
             {"role": "tool", "content": "done"},
         ],
     },
-    fixed={
-        "model": "gpt-4o",
-        "messages": [
-            _USER,
-            {"role": "assistant", "content": None, "tool_calls": [_CALL]},
-            {"role": "tool", "content": "done", "tool_call_id": _CALL["id"]},
-        ],
-    },
+    fixed=_PAIRED_CALL,
 )
 BAD_ARGUMENTS = define(
     "shape.invalid-tool-arguments",
@@ -293,14 +282,7 @@ ARGUMENTS_NOT_STRING = define(
             {"role": "tool", "content": "done", "tool_call_id": "call_1"},
         ],
     },
-    fixed={
-        "model": "gpt-4o",
-        "messages": [
-            _USER,
-            {"role": "assistant", "content": None, "tool_calls": [_CALL]},
-            {"role": "tool", "content": "done", "tool_call_id": _CALL["id"]},
-        ],
-    },
+    fixed=_PAIRED_CALL,
     notes=(
         "Clients that parse the model's arguments to call the tool (json.loads, JSON.parse) and replay the "
         "parsed value instead of the string, or drop empty arguments. Serialise them again: '{}' when none."
@@ -360,14 +342,7 @@ CALL_ID_TOO_LONG = define(
             },
         ],
     },
-    fixed={
-        "model": "gpt-4o",
-        "messages": [
-            _USER,
-            {"role": "assistant", "content": None, "tool_calls": [_CALL]},
-            {"role": "tool", "content": "done", "tool_call_id": _CALL["id"]},
-        ],
-    },
+    fixed=_PAIRED_CALL,
     notes=(
         "Seen when a conversation moves between providers or through a gateway that mints long ids "
         "(langgenius/dify#28987, camel-ai/camel#3845; the verbatim answers are probe-3 threads). Map each "
