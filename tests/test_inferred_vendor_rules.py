@@ -284,16 +284,10 @@ CHAT_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str, str]]
     (
         "description-too-long-openai-model",
         CHAT,
+        # Not judged as OpenAI: OpenAI itself accepts long descriptions, so a gateway in front of gpt-4o
+        # would flag every agent CLI request (opencode's guide e2e: clean runs store no row).
         chat("gpt-4o", tools=[tool(description="x" * 1100)]),
-        [
-            (
-                "tools.description-too-long",
-                "warning",
-                "tools[0].function.description",
-                "tools[0].function.description has 1100 characters; some OpenAI deployments and proxies reject "
-                "more than 1024." + inferred("OpenAI"),
-            )
-        ],
+        [],
     ),
     (
         "description-too-long-unknown-model",
