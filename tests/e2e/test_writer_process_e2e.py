@@ -83,9 +83,9 @@ def test_a_stopped_writer_process_leaves_traffic_untouched_and_is_found_stuck(
         assert during == ["Both calls completed.", None]  # as without the fault
         assert answered_in < SILENCE_SECONDS / 2, answered_in  # not held by the stuck writer
         proxy.wait_for_output(
-            # 2 rows, or 3: the last row before the stop may be on disk and not acknowledged yet
-            # (then looked up there, and counted as written, not dropped).
-            rf"writer process \(pid {first}\) is stuck: no answer for {SILENCE_SECONDS:g}s, holding [23] rows",
+            # 2 rows, up to 4: the rows before the stop may be on disk and not acknowledged yet under
+            # load (then looked up there, and counted as written, not dropped).
+            rf"writer process \(pid {first}\) is stuck: no answer for {SILENCE_SECONDS:g}s, holding [234] rows",
             timeout=SILENCE_SECONDS + 20,
         )
         proxy.wait_for_output(r"writer process restarted \(pid \d+\)", timeout=30)
