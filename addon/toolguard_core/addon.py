@@ -1736,8 +1736,8 @@ def console_line(
     # Info notes (model.rules-skipped) never head the line of a rejection whose cause is known: the
     # note did not make the 401 happen.
     significant = [f for f in findings if f.severity != Severity.INFO]
-    rejected = status is not None and status >= 400
-    if significant or (findings and recognition is None and not rejected):
+    # (verdict.REJECTED_VERDICTS: a 4xx/5xx and an error event inside a 200 stream alike)
+    if significant or (findings and recognition is None and verdict not in REJECTED_VERDICTS):
         first = next((f for f in findings if f.severity == Severity.ERROR), (significant or findings)[0])
         more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
         what = f"{first.severity} {first.rule} at {first.location}{more}"
