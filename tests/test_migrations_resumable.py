@@ -16,25 +16,13 @@ from typing import Any
 
 import pytest
 import sqlite_utils
-from support.answers import OPENAI_429, OPENAI_NOT_JSON
+from support.answers import OPENAI_429, OPENAI_NOT_JSON, OPENAI_ORPHAN
 
 from toolguard_core.causes import recognise_error
 from toolguard_core.store import FindingRow, FlowRow, migrations, open_db
 from toolguard_core.upstream_errors import parse_error
 
 ORPHAN_RULE = "sequence.orphan-tool-message"
-# OpenAI's orphan-tool sentence (the seed, LangChain INVALID_TOOL_RESULTS).
-OPENAI_ORPHAN = {
-    "error": {
-        "message": (
-            "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with "
-            "'tool_calls'."
-        ),
-        "type": "invalid_request_error",
-        "param": "messages.[1].role",
-        "code": None,
-    }
-}
 #: (status, body, verdict as an older toolguard stored it): the 429 is decided again by m009.
 ANSWERS = [
     (429, OPENAI_429, "predicted"),

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.answers import ANTHROPIC_529, OPENAI_401, OPENAI_429, OPENAI_NOT_JSON
+from support.answers import ANTHROPIC_529, OPENAI_401, OPENAI_429, OPENAI_NOT_JSON, OPENAI_ORPHAN
 
 from toolguard_core import grouping
 from toolguard_core.causes import recognise_error
@@ -20,18 +20,6 @@ from toolguard_core.upstream_errors import parse_error
 from toolguard_core.verdict import explained, rejection_verdict, unrelated_answer
 
 ORPHAN_RULE = "sequence.orphan-tool-message"
-# OpenAI's orphan-tool sentence (the seed, LangChain INVALID_TOOL_RESULTS).
-OPENAI_ORPHAN = {
-    "error": {
-        "message": (
-            "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with "
-            "'tool_calls'."
-        ),
-        "type": "invalid_request_error",
-        "param": "messages.[1].role",
-        "code": None,
-    }
-}
 
 # (case, status, body, error rules, verdict, root cause)
 CASES: list[tuple[str, int, Any, list[str], str, str | None]] = [

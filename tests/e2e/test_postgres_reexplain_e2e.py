@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import sqlite_utils
-from support.answers import OPENAI_429
+from support.answers import OPENAI_429, OPENAI_ORPHAN
 
 from toolguard_core import pgstore
 from toolguard_core.causes import recognise_error
@@ -29,17 +29,6 @@ psycopg = pytest.importorskip("psycopg")
 
 TOOLGUARD = Path(sys.executable).with_name("toolguard")
 ORPHAN_RULE = "sequence.orphan-tool-message"
-OPENAI_ORPHAN = {
-    "error": {
-        "message": (
-            "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with "
-            "'tool_calls'."
-        ),
-        "type": "invalid_request_error",
-        "param": "messages.[1].role",
-        "code": None,
-    }
-}
 #: What an older toolguard left in both stores: the 429 credited to the rule, no root cause.
 STALE = (
     "UPDATE flow_rows SET verdict = 'predicted', cause_id = NULL, cause_json = NULL, summary_version = NULL"

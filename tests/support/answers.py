@@ -1,6 +1,20 @@
-"""Real provider error bodies that name no request rule (rate limits, credentials, overload, a body
-the API could not parse): the answers the rule of decision (verdict.py) does not credit a finding with.
-Shared by the verdict's unit tests and its end-to-end tests."""
+"""Real provider error bodies shared by the verdict's, the store's and the end-to-end tests: OpenAI's
+answer to an orphan tool message (a rule's own rejection), and answers that name no request rule
+(rate limits, credentials, overload, a body the API could not parse), which the rule of decision
+(verdict.py) does not credit a finding with."""
+
+# OpenAI's orphan-tool sentence (the seed, LangChain INVALID_TOOL_RESULTS).
+OPENAI_ORPHAN = {
+    "error": {
+        "message": (
+            "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with "
+            "'tool_calls'."
+        ),
+        "type": "invalid_request_error",
+        "param": "messages.[1].role",
+        "code": None,
+    }
+}
 
 # OpenAI's 429 (TPM), quoted in TheR1D/shell_gpt#653.
 OPENAI_429 = {
