@@ -16,7 +16,16 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 import eval_rules
-from support.corpus import APIS, BODY_KINDS, CORPUS_DIR, FAILURE_FIELDS, FIDELITIES, load_failures, read_jsonl
+from support.corpus import (
+    APIS,
+    BODY_KINDS,
+    CORPUS_DIR,
+    FAILURE_FIELDS,
+    FIDELITIES,
+    load_failures,
+    read_jsonl,
+    thread_key,
+)
 
 #: Each probe file, the fewest rows it holds and the fewest providers it spans (the briefs' bars).
 PROBES = {
@@ -27,10 +36,6 @@ PROBES = {
 ROUND_2 = CORPUS_DIR / "probe-provider-rules.jsonl"
 ROUND_3 = CORPUS_DIR / "probe-provider-rules-2.jsonl"
 ROUND_4 = CORPUS_DIR / "probe-provider-rules-3.jsonl"
-
-
-def _key(url: str) -> str:
-    return url.strip().lower().split("#", 1)[0].rstrip("/")
 
 
 def _text(body: Any) -> str:
@@ -56,11 +61,11 @@ def test_probe_rows_have_the_corpus_shape(probe: Path) -> None:
 @pytest.mark.parametrize("probe", list(PROBES), ids=lambda p: p.name)
 def test_probe_threads_are_new_and_distinct(probe: Path) -> None:
     rows = read_jsonl(probe)
-    corpus = {_key(r["thread"]) for r in load_failures()}
-    threads = [_key(r["thread"]) for r in rows]
+    corpus = {thread_key(r["thread"]) for r in load_failures()}
+    threads = [thread_key(r["thread"]) for r in rows]
     assert len(set(threads)) == len(threads)
     # Only the probe's own ids are reported: printing corpus threads would show held-out ones.
-    assert [r["id"] for r in rows if _key(r["thread"]) in corpus] == []
+    assert [r["id"] for r in rows if thread_key(r["thread"]) in corpus] == []
     assert len({r["provider"] for r in rows}) >= PROBES[probe][1]
 
 
@@ -69,8 +74,8 @@ def test_round_three_probe_is_unseen_by_thread_and_text() -> None:
     probe row (a text quoted in the corpus is a failure the rules may already be fitted to)."""
     fresh = read_jsonl(ROUND_3)
     earlier = [*read_jsonl(ROUND_2), *read_jsonl(CORPUS_DIR / "probe-rules.jsonl")]
-    earlier_threads = {_key(r["thread"]) for r in earlier}
-    assert [r["id"] for r in fresh if _key(r["thread"]) in earlier_threads] == []
+    earlier_threads = {thread_key(r["thread"]) for r in earlier}
+    assert [r["id"] for r in fresh if thread_key(r["thread"]) in earlier_threads] == []
     seen = {_text(r["body"]) for r in [*load_failures(), *earlier]}
     assert [r["id"] for r in fresh if _text(r["body"]) in seen] == []
 
@@ -92,8 +97,8 @@ def test_round_four_probe_is_unseen_by_thread_and_text() -> None:
         for row in read_jsonl(path)
         if not (path.name == "probe-causes.jsonl" and row.get("round") == CONCURRENT_CAUSE_ROUND)
     ]
-    earlier_threads = {_key(r.get("thread") or r.get("source") or "") for r in earlier}
-    assert [r["id"] for r in fresh if _key(r["thread"]) in earlier_threads] == []
+    earlier_threads = {thread_key(r.get("thread") or r.get("source") or "") for r in earlier}
+    assert [r["id"] for r in fresh if thread_key(r["thread"]) in earlier_threads] == []
     seen = {_text(r.get("body")) for r in [*load_failures(), *earlier]}
     assert [r["id"] for r in fresh if _text(r["body"]) in seen] == []
 

@@ -13,15 +13,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 import eval_rules
-from support.corpus import APIS, BODY_KINDS, CORPUS_DIR, FAILURE_FIELDS, FIDELITIES, load_failures, read_jsonl
+from support.corpus import (
+    APIS,
+    BODY_KINDS,
+    CORPUS_DIR,
+    FAILURE_FIELDS,
+    FIDELITIES,
+    load_failures,
+    read_jsonl,
+    thread_key,
+)
 
 PROBE = CORPUS_DIR / "probe-rules-2.jsonl"
 EARLIER = (CORPUS_DIR / "probe-rules.jsonl", CORPUS_DIR / "probe-provider-rules.jsonl")
 ROWS = read_jsonl(PROBE)
-
-
-def _key(url: str) -> str:
-    return url.strip().lower().split("#", 1)[0].rstrip("/")
 
 
 def test_probe_rows_have_the_corpus_shape() -> None:
@@ -35,10 +40,10 @@ def test_probe_rows_have_the_corpus_shape() -> None:
 
 
 def test_probe_threads_are_new_and_distinct() -> None:
-    seen = {_key(r["thread"]) for r in load_failures()}
+    seen = {thread_key(r["thread"]) for r in load_failures()}
     for path in EARLIER:
-        seen |= {_key(r["thread"]) for r in read_jsonl(path)}
-    threads = [_key(r["thread"]) for r in ROWS]
+        seen |= {thread_key(r["thread"]) for r in read_jsonl(path)}
+    threads = [thread_key(r["thread"]) for r in ROWS]
     assert len(set(threads)) == len(threads)
     assert not seen & set(threads)
 

@@ -14,15 +14,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 import eval_rules
-from support.corpus import APIS, BODY_KINDS, CORPUS_DIR, FAILURE_FIELDS, FIDELITIES, load_failures, read_jsonl
+from support.corpus import (
+    APIS,
+    BODY_KINDS,
+    CORPUS_DIR,
+    FAILURE_FIELDS,
+    FIDELITIES,
+    load_failures,
+    read_jsonl,
+    thread_key,
+)
 
 PROBE = CORPUS_DIR / "probe-rules-3.jsonl"
 EARLIER = tuple(p for p in sorted(CORPUS_DIR.glob("probe-*.jsonl")) if p != PROBE)
 ROWS = read_jsonl(PROBE)
-
-
-def _key(url: str) -> str:
-    return url.strip().lower().split("#", 1)[0].rstrip("/")
 
 
 def test_probe_rows_have_the_corpus_shape() -> None:
@@ -36,12 +41,12 @@ def test_probe_rows_have_the_corpus_shape() -> None:
 
 
 def test_probe_threads_are_new_and_distinct() -> None:
-    seen = {_key(r["thread"]) for r in load_failures()}
+    seen = {thread_key(r["thread"]) for r in load_failures()}
     for path in EARLIER:
-        seen |= {_key(r.get("thread") or r.get("source") or "") for r in read_jsonl(path)}
-    threads = [_key(r["thread"]) for r in ROWS]
+        seen |= {thread_key(r.get("thread") or r.get("source") or "") for r in read_jsonl(path)}
+    threads = [thread_key(r["thread"]) for r in ROWS]
     assert len(set(threads)) == len(threads)
-    assert [r["id"] for r in ROWS if _key(r["thread"]) in seen] == []
+    assert [r["id"] for r in ROWS if thread_key(r["thread"]) in seen] == []
 
 
 def test_probe_spreads_over_classes_and_providers() -> None:

@@ -63,9 +63,15 @@ _LEGACY_CLASS_BY_PREFIX: Final = (
 )
 
 
+def thread_key(thread: str) -> str:
+    """A thread's URL as the split and the probe files' freshness checks compare it: lower-cased,
+    without fragment or trailing slash (two quotes of one thread are one thread)."""
+    return thread.strip().lower().split("#", 1)[0].rstrip("/")
+
+
 def split_for(thread: str) -> str:
     """``"heldout"`` for about 3 threads in 10, else ``"dev"``; stable across runs and machines."""
-    key = thread.strip().lower().split("#", 1)[0].rstrip("/")
+    key = thread_key(thread)
     return "heldout" if int(hashlib.sha256(key.encode()).hexdigest(), 16) % 10 < 3 else "dev"
 
 
