@@ -10,7 +10,7 @@ import shutil
 from typing import Any
 
 from toolguard_analysis.report_html import render_html
-from toolguard_analysis.summary import grouping_notes, seen_notes
+from toolguard_analysis.summary import NO_JUDGED_FINDINGS, grouping_notes, seen_notes
 from toolguard_core.verdict import REJECTION_VOCABULARY
 from toolguard_core.visibility import NOTHING_SEEN
 
@@ -115,7 +115,7 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
         style("Findings by rule: confirmed by the upstream vs false alarms", bold=True, underline=True)
     )
     if not summary["rules"]:
-        out.append("  no error findings")
+        out.append(f"  {NO_JUDGED_FINDINGS[0].lower()}{NO_JUDGED_FINDINGS[1:]}")
     else:
         out.append(f"  {'rule':<38}{'predicted':>10}{'false alarms':>14}{'precision':>11}")
     for rule in summary["rules"]:
@@ -270,7 +270,7 @@ def render_markdown(summary: dict[str, Any]) -> str:
                 f"| {r['rule']} | {r['predicted']} | {r['false_alarm']} | {precision} | {_md(demoted or '-')} |"
             )
     else:
-        out.append("No error findings.")
+        out.append(f"{NO_JUDGED_FINDINGS}.")
     out += ["", "## Learned from the upstreams", ""]
     out += [line.strip() and f"- {line.strip()}" for line in _learned_lines(summary)]
     if summary.get("repairs"):

@@ -21,7 +21,7 @@ from html import escape
 from typing import Any
 
 from toolguard_analysis.rule_links import rule_anchor, rule_meaning
-from toolguard_analysis.summary import grouping_notes, seen_notes
+from toolguard_analysis.summary import NO_JUDGED_FINDINGS, grouping_notes, seen_notes
 from toolguard_core.verdict import verdict_words
 
 PALETTE = (
@@ -396,7 +396,7 @@ def render_html(summary: dict[str, Any]) -> str:
             f'<td class="num">{"-" if r["precision"] is None else f"{r['precision']:.0%}"}</td></tr>'
             for r in summary["rules"]
         )
-        or '<tr><td colspan="4" class="muted">No error findings.</td></tr>'
+        or f'<tr><td colspan="4" class="muted">{_e(NO_JUDGED_FINDINGS)}.</td></tr>'
     )
     verdicts = "".join(
         f'<tr><td>{_e(k)}</td><td class="num">{v}</td></tr>' for k, v in summary["verdicts"].items()

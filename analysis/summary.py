@@ -645,6 +645,12 @@ def _group(selection: Selection, key: str, t: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: Said where no rule has a confirmed or refuted error finding: flows can still carry error findings
+#: whose request got no answer, or an answer that neither confirms nor refutes them (a 429, a block),
+#: so "no error findings" would say more than the store shows.
+NO_JUDGED_FINDINGS = "No error finding has been confirmed or refuted by an upstream's answer yet"
+
+
 def _rule_stats(selection: Selection, learned: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """Per rule: requests it flagged as an error that the upstream rejected (``predicted``) or accepted
     (``false_alarm``), and the precision; counted over ``error_rules`` (a covering index)."""

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from toolguard_analysis.cli import cli
 from toolguard_analysis.render import render_html, render_markdown, render_text
 from toolguard_analysis.summary import build_summary
-from toolguard_core.store import FlowRow, RunRow, open_db, write_rows, write_run
+from toolguard_core.store import FindingRow, FlowRow, RunRow, open_db, write_rows, write_run
 
 SKIPPED = (
     "4 requests to unrecognised hosts (llm.corp.example, 127.0.0.1) with models no catalog knows: model "
@@ -155,3 +155,27 @@ def test_finished_runs_are_counted_beside_a_running_one(tmp_path: Path) -> None:
         "2 runs still running (or stopped without writing their counts): how many requests they saw is "
         "recorded when mitmdump stops",
     ]
+
+
+def test_error_findings_no_answer_judged_are_not_called_none(tmp_path: Path) -> None:
+    """A flagged request that got no answer (the fresh-clone walkthrough: an upstream that refused the
+    connection) carries an error finding nobody confirmed or refuted: the rules section must not say
+    "no error findings", in any format."""
+    path = tmp_path / "no-answer.db"
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            FlowRow(id="f1", datetime_utc="2026-11-30T09:01:00.000Z", host="127.0.0.1", provider="generic",
+                    model="gpt-4o", status=None, verdict="no_answer", error_finding_count=1,
+                    findings=[FindingRow(idx=0, rule="sequence.orphan-tool-message", severity="error",
+                                         location="messages[1]", message="m")]),
+        ],
+    )  # fmt: skip
+    db.close()
+    data = build_summary([path])
+    assert data["rules"] == []
+    sentence = "error finding has been confirmed or refuted by an upstream's answer yet"
+    for rendered in (render_text(data, width=400), render_markdown(data), render_html(data)):
+        assert sentence in rendered.replace("&#x27;", "'")
+        assert "no error findings" not in rendered.lower()
