@@ -3,6 +3,10 @@ in a temporary directory, listening on 127.0.0.1 on a free port (and its unix so
 directory). ``stop()``/``start()`` let a test take the server away in the middle of a run.
 
 PostgreSQL refuses to run as root, so as root the cluster belongs to ``nobody`` (``runuser``).
+
+A cluster's directory is named after the process that made it (``toolguard-pg-<pid>-...``): a pytest
+killed before its fixture's ``destroy`` leaves the cluster, and its server, in /dev/shm, so each new
+server first stops and removes the clusters whose maker is dead (:func:`remove_stale_clusters`).
 """
 
 from __future__ import annotations
@@ -34,6 +38,54 @@ def _ram_dir() -> str | None:
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
 
 
+PREFIX = "toolguard-pg-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def remove_stale_clusters(bin_dir: Path, parent: str | None = None) -> list[Path]:
+    """Stop and delete the throwaway clusters under ``parent`` whose maker (the pid in the name) is
+    dead; returns them. Clusters of live processes (another engineer's test session) and
+    directories named otherwise are left alone."""
+    removed = []
+    for root in Path(parent or tempfile.gettempdir()).glob(PREFIX + "*"):
+        maker = root.name.removeprefix(PREFIX).split("-", 1)[0]
+        if not maker.isdigit() or _pid_alive(int(maker)) or not root.is_dir():
+            continue
+        data = root / "data"
+        if (data / "postmaster.pid").exists():
+            as_user = ["runuser", "-u", "nobody", "--"] if os.geteuid() == 0 else []
+            with contextlib.suppress(Exception):
+                subprocess.run(
+                    [
+                        *as_user,
+                        str(bin_dir / "pg_ctl"),
+                        "-D",
+                        str(data),
+                        "-m",
+                        "immediate",
+                        "-w",
+                        "-t",
+                        "30",
+                        "stop",
+                    ],
+                    capture_output=True,
+                    timeout=TIMEOUT,
+                    cwd=root,
+                )
+        shutil.rmtree(root, ignore_errors=True)
+        removed.append(root)
+    return removed
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -46,7 +98,8 @@ class PostgresServer:
         # Not under pytest's tmp dir: its parents are private to root, and the server runs as nobody.
         # In RAM (/dev/shm) when there is one: every test's CREATE DATABASE copies template1 (~8 MB,
         # ~300 files), and on a shared disk deleting a session's worth of them took 20-50 s.
-        self.root = Path(tempfile.mkdtemp(prefix="toolguard-pg-", dir=_ram_dir()))
+        remove_stale_clusters(bin_dir, _ram_dir())
+        self.root = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=_ram_dir()))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.port = _free_port()
