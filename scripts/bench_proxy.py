@@ -23,8 +23,22 @@ Usage:
   .venv/bin/python scripts/bench_proxy.py --quick         # 1 round, short durations (smoke test)
   .venv/bin/python scripts/bench_proxy.py --only small,flagged --rounds 5
   .venv/bin/python scripts/bench_proxy.py --json out.json # also write the medians as JSON
+  .venv/bin/python scripts/bench_proxy.py --store postgres --otlp        # both opt-in sinks (#17)
+  .venv/bin/python scripts/bench_proxy.py --variants sqlite,postgres,otlp,postgres-down,otlp-down
 
-nginx and wrk come from Debian (`apt-get install nginx wrk`; the script says so when missing).
+Variants (issue #17): each is a toolguard proxy measured against plain mitmdump in the same
+alternating rounds, so one run compares several against one baseline. ``sqlite`` is the default
+store; ``postgres`` the shared PostgreSQL store, on a throwaway cluster this script starts (Debian's
+``postgresql`` package, as the tests do: tests/support/postgres.py) and always removes; ``otlp`` the
+OpenTelemetry export to a loopback OTLP/HTTP receiver this script runs (tests/support/otlp.py), which
+decodes and counts what arrives. Combine with ``+`` (``postgres+otlp``). ``postgres-down`` stops the
+PostgreSQL server for the middle half of each "flagged" run and starts it again (the rows are spooled,
+then sent: the script waits for them and says how long that took); ``otlp-down`` points the export at
+a port where nothing listens. After each toolguard proxy the report checks the sinks: every stored
+flow is in PostgreSQL, or reached the receiver, or is counted as failed/dropped in ``toolguard.stats``.
+
+nginx and wrk come from Debian (`apt-get install nginx wrk`; the script says so when missing), and
+PostgreSQL for the postgres variants (`apt-get install postgresql`).
 """
 
 from __future__ import annotations
@@ -53,6 +67,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 MITMDUMP = Path(sys.executable).with_name("mitmdump")
 ADDON = ROOT / "addon" / "toolguard.py"
+# The tests' throwaway PostgreSQL cluster and loopback OTLP receiver, reused rather than copied.
+sys.path.insert(0, str(ROOT / "tests"))
 
 # The real OpenAI answer to an orphan tool message (providers.md §2; tests/data/error_corpus.json).
 ORPHAN_ERROR = json.dumps(
@@ -203,11 +219,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_port(port: int, proc: subprocess.Popen[bytes], what: str, timeout: float = 30) -> None:
+def wait_port(
+    port: int, proc: subprocess.Popen[bytes], what: str, timeout: float = 30, log: Path | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+            out = log.read_text(errors="replace") if log is not None else out
             raise SystemExit(f"{what} exited with {proc.returncode}: {out[-2000:]}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -306,6 +325,19 @@ class Proxy:
     port: int
     workdir: Path
 
+    @property
+    def log(self) -> Path:
+        return self.workdir / "mitmdump.log"
+
+    def final_stats(self) -> dict[str, Any]:
+        """The ``toolguard.stats`` line toolguard logs when it stops (after the proxy has exited)."""
+        found = re.findall(r"toolguard: (\{.*\})", self.log.read_text(errors="replace"))
+        if not found:
+            return {}
+        with contextlib.suppress(ValueError):
+            return dict(json.loads(found[-1].replace("'", '"')))
+        return {}
+
     def peak_rss_mb(self) -> float:
         status = Path(f"/proc/{self.proc.pid}/status").read_text()
         match = re.search(r"VmHWM:\s+(\d+)", status)
@@ -355,9 +387,22 @@ def _cpu_of(pid: int, stat_path: str = "") -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds of ``pid`` and its live descendants (the PostgreSQL server's backends)."""
+    total = _cpu_of(pid)
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            total += sum(_tree_cpu(int(child)) for child in task.read_text().split())
+    return total
+
+
 @contextmanager
 def proxy(
-    upstream_port: int, with_addon: bool, workdir: Path, extra: list[str] | None = None
+    upstream_port: int,
+    with_addon: bool,
+    workdir: Path,
+    extra: list[str] | None = None,
+    name: str = "",
 ) -> Iterator[Proxy]:
     port = free_port()
     args = [
@@ -366,7 +411,10 @@ def proxy(
         "127.0.0.1",
         "-p",
         str(port),
-        "-q",
+        # Not -q, which would also hide toolguard's final stats line (the sinks' counters): no flow
+        # lines, the terminal log at its default (info) level, into a file, for both proxies alike.
+        "--set",
+        "flow_detail=0",
         "--mode",
         f"reverse:http://127.0.0.1:{upstream_port}",
         "--set",
@@ -374,19 +422,23 @@ def proxy(
     ]
     extra = extra or []
     if with_addon:
-        args += ["-s", str(ADDON)]
+        # The per-flow console line off, as -q had it (its formatting is event-loop work:
+        # _console_shown in addon.py); the final stats line is still logged.
+        args += ["-s", str(ADDON), "--set", "toolguard_console=false"]
         if not any(arg.startswith("toolguard_db=") for arg in extra):
             args += ["--set", f"toolguard_db={workdir / 'bench.db'}"]
         elif not any(arg.startswith("toolguard_spool=") for arg in extra):
             args += ["--set", f"toolguard_spool={workdir / 'spool.db'}"]  # one spool per proxy
     args += extra
     env = dict(os.environ, PYTHONWARNINGS="ignore")
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+    # A file, not a pipe nobody reads while wrk runs (a full pipe would stall the proxy).
+    with (workdir / "mitmdump.log").open("wb") as log:
+        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
     try:
-        wait_port(port, proc, "mitmdump")
+        wait_port(port, proc, "mitmdump", log=workdir / "mitmdump.log")
         if with_addon and not any(arg == "toolguard_offload=off" for arg in extra):
             wait_worker(proc)
-        yield Proxy("toolguard" if with_addon else "plain", with_addon, proc, port, workdir)
+        yield Proxy(name or ("toolguard" if with_addon else "plain"), with_addon, proc, port, workdir)
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -477,9 +529,160 @@ class Config:
     connections: int
     only: set[str]
     big_messages: int
-    # Extra --set NAME=VALUE for the toolguard proxy only, e.g. toolguard_db=postgresql://... or
-    # toolguard_otlp_endpoint=... (issue #17: the shared store and the export, measured the same way).
+    # Extra --set NAME=VALUE for every toolguard proxy, e.g. toolguard_offload=off.
     toolguard_options: tuple[str, ...] = ()
+    variants: tuple[Variant, ...] = ()
+
+
+# --------------------------------------------------------------------------- variants and sinks
+
+SINKS = ("sqlite", "postgres", "postgres-down", "otlp", "otlp-down")
+PG_CATCH_UP_SECONDS = 120.0  # how long a postgres variant waits for the spool to reach the server
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One toolguard configuration: its store and its export, and which of them is taken away."""
+
+    name: str
+    postgres: bool = False
+    pg_down: bool = False  # the server stopped for the middle half of each flagged run
+    otlp: bool = False
+    otlp_down: bool = False  # the endpoint is a port where nothing listens
+
+    @classmethod
+    def parse(cls, name: str) -> Variant:
+        parts = [part.strip() for part in name.split("+") if part.strip()]
+        unknown = [part for part in parts if part not in SINKS]
+        if not parts or unknown:
+            raise SystemExit(f"unknown variant {name!r}: combine {', '.join(SINKS)} with '+'")
+        return cls(
+            name="+".join(parts),
+            postgres=any(part.startswith("postgres") for part in parts),
+            pg_down="postgres-down" in parts,
+            otlp=any(part.startswith("otlp") for part in parts),
+            otlp_down="otlp-down" in parts,
+        )
+
+
+def dead_endpoint() -> str:
+    """An OTLP endpoint where nothing listens (a port bound, then closed)."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+class Sinks:
+    """The PostgreSQL server and the OTLP receiver the variants need, started once per run and
+    always stopped (also on Ctrl-C and SIGTERM: main turns SIGTERM into SystemExit)."""
+
+    def __init__(self, variants: tuple[Variant, ...], tmp: Path) -> None:
+        self.pg: Any = None
+        self.receiver: Any = None
+        self._stack = contextlib.ExitStack()
+        self._databases = 0
+        if any(v.postgres for v in variants):
+            from support.postgres import PostgresServer, binaries
+
+            bin_dir = binaries()
+            if bin_dir is None:
+                raise SystemExit("PostgreSQL not found: apt-get install postgresql")
+            self.pg = PostgresServer(bin_dir)
+            self._stack.callback(self.pg.destroy)
+            self.pg.start()
+        if any(v.otlp and not v.otlp_down for v in variants):
+            from support.otlp import Receiver
+
+            self.receiver = self._stack.enter_context(Receiver())
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def pg_running(self) -> bool:
+        return self.pg is not None and (self.pg.data / "postmaster.pid").exists()
+
+    def options(self, variant: Variant) -> tuple[list[str], str | None]:
+        """The variant's --set options, and its new PostgreSQL database's URL (one per proxy, so
+        each proxy's rows can be counted)."""
+        options: list[str] = []
+        url = None
+        if variant.postgres:
+            if not self.pg_running():
+                self.pg.start()
+            self._databases += 1
+            url = self.pg.create_database(f"bench_{self._databases}")
+            options.append(f"toolguard_db={url}")
+        if variant.otlp:
+            options.append(
+                f"toolguard_otlp_endpoint={dead_endpoint() if variant.otlp_down else self.receiver.url}"
+            )
+        return options, url
+
+    def logs_received(self) -> int:
+        if self.receiver is None:
+            return 0
+        with self.receiver.lock:
+            return len(self.receiver.logs)
+
+    def pg_cpu(self) -> float:
+        """CPU seconds of the PostgreSQL server (postmaster and backends) so far, 0 when stopped:
+        on this machine it shares the proxy's cores, which a deployment's remote server does not."""
+        if not self.pg_running():
+            return 0.0
+        with contextlib.suppress(OSError, ValueError):
+            pid = int((self.pg.data / "postmaster.pid").read_text().split()[0])
+            return _tree_cpu(pid)
+        return 0.0
+
+
+def pg_count(url: str) -> int | None:
+    """Flows in a PostgreSQL database; None while the server cannot be reached."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=5) as conn:
+            row = conn.execute("SELECT count(*) FROM flows").fetchone()
+            return int(row[0]) if row else 0
+    except psycopg.Error:
+        return None
+
+
+def sqlite_count(path: Path) -> int:
+    """Flows in the proxy's local SQLite file (its store, or its spool with PostgreSQL)."""
+    import sqlite3
+
+    if not path.exists():
+        return 0
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        return int(conn.execute("SELECT count(*) FROM flows").fetchone()[0])
+    finally:
+        conn.close()
+
+
+@contextmanager
+def outage(sinks: Sinks, variant: Variant, seconds: float) -> Iterator[None]:
+    """With ``postgres-down``: the PostgreSQL server stopped after a quarter of ``seconds`` and
+    started again after three quarters, while the block (a wrk run) sends traffic."""
+    if not variant.pg_down:
+        yield
+        return
+    done = threading.Event()
+
+    def take_away() -> None:
+        if done.wait(seconds / 4):
+            return
+        sinks.pg.stop()
+        done.wait(seconds / 2)
+        sinks.pg.start()
+
+    thread = threading.Thread(target=take_away, name="bench-pg-outage", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(120)
+        if not sinks.pg_running():
+            sinks.pg.start()
 
 
 @dataclass
@@ -545,16 +748,59 @@ def run_big(p: Proxy, body: bytes, small_file: Path, seconds: float) -> tuple[fl
     return result.p99_ms, big_seconds[0] if big_seconds else float("nan"), p.peak_rss_mb()
 
 
-def toolguard_set(cfg: Config, with_addon: bool) -> list[str]:
+def toolguard_set(cfg: Config, with_addon: bool, extra: list[str] | None = None) -> list[str]:
     if not with_addon:
         return []
-    return [arg for option in cfg.toolguard_options for arg in ("--set", option)]
+    return [arg for option in (*cfg.toolguard_options, *(extra or [])) for arg in ("--set", option)]
 
 
-def measure_round(cfg: Config, upstream: int, tmp: Path, results: Results, files: dict[str, Path]) -> None:
-    for with_addon in (False, True):
+def store_path(p: Proxy, variant: Variant) -> Path:
+    return p.workdir / ("spool.db" if variant.postgres else "bench.db")
+
+
+def check_sinks(
+    p: Proxy, variant: Variant, sinks: Sinks, url: str | None, logs_before: int, results: Results
+) -> None:
+    """While the proxy still runs: with PostgreSQL, wait (bounded) until every flow the proxy
+    stored locally is in the server. Called after the proxy has stopped for the OTLP count."""
+    if url is None:
+        return
+    start = time.monotonic()
+    stored = sqlite_count(store_path(p, variant))
+    remote = pg_count(url)
+    while remote != stored and time.monotonic() - start < PG_CATCH_UP_SECONDS:
+        time.sleep(0.5)
+        stored = sqlite_count(store_path(p, variant))
+        remote = pg_count(url)
+    results.add("sink: stored flows", p.name, stored)
+    results.add("sink: flows in postgres", p.name, float(remote if remote is not None else -1))
+    results.add("sink: postgres caught up s", p.name, time.monotonic() - start)
+
+
+def check_export(p: Proxy, variant: Variant, sinks: Sinks, logs_before: int, results: Results) -> None:
+    """After the proxy stopped (the exporter flushed): what reached the receiver, what the proxy
+    counted as exported, failed or dropped."""
+    if not variant.otlp:
+        return
+    stats = p.final_stats()
+    if not variant.postgres:
+        results.add("sink: stored flows", p.name, sqlite_count(store_path(p, variant)))
+    results.add("sink: otlp records received", p.name, sinks.logs_received() - logs_before)
+    for key in ("otlp_exported", "otlp_failed", "otlp_dropped"):
+        results.add(f"sink: {key}", p.name, float(stats.get(key, -1)))
+
+
+def measure_round(
+    cfg: Config, upstream: int, tmp: Path, results: Results, files: dict[str, Path], sinks: Sinks
+) -> None:
+    proxies: list[Variant | None] = [None, *cfg.variants]  # None: plain mitmdump
+    for variant in proxies:
+        with_addon = variant is not None
+        name = variant.name if variant is not None else "plain"
         workdir = Path(tempfile.mkdtemp(dir=tmp))
-        with proxy(upstream, with_addon, workdir, toolguard_set(cfg, with_addon)) as p:
+        extra, url = sinks.options(variant) if variant is not None else ([], None)
+        logs_before = sinks.logs_received()
+        with proxy(upstream, with_addon, workdir, toolguard_set(cfg, with_addon, extra), name) as p:
             base = f"http://127.0.0.1:{p.port}"
             # Warm-up: the first requests import code and fill caches in both proxies alike.
             wrk(f"{base}/ok/v1/chat/completions", files["small"], connections=2, seconds=1)
@@ -562,12 +808,14 @@ def measure_round(cfg: Config, upstream: int, tmp: Path, results: Results, files
                 if scenario not in cfg.only:
                     continue
                 before = p.cpu_seconds()
-                r = wrk(
-                    f"{base}/{path}/v1/chat/completions",
-                    files[scenario],
-                    connections=cfg.connections,
-                    seconds=cfg.seconds,
-                )
+                pg_before = sinks.pg_cpu() if variant is not None and variant.postgres else 0.0
+                with outage(sinks, variant or Variant("plain"), cfg.seconds if scenario == "flagged" else 0):
+                    r = wrk(
+                        f"{base}/{path}/v1/chat/completions",
+                        files[scenario],
+                        connections=cfg.connections,
+                        seconds=cfg.seconds,
+                    )
                 after = p.cpu_seconds()
                 results.add(f"{scenario} req/s", p.name, r.rps)
                 # CPU per request: the proxy's own process, then its worker and its writer process
@@ -584,6 +832,13 @@ def measure_round(cfg: Config, upstream: int, tmp: Path, results: Results, files
                     results.add(
                         f"{scenario} writer cpu ms/req", p.name, (after[2] - before[2]) * 1000 / requests
                     )
+                if variant is not None and variant.postgres and not variant.pg_down:
+                    # The server's CPU, on the proxy's own cores here (not in a deployment).
+                    results.add(
+                        f"{scenario} pg server cpu ms/req",
+                        p.name,
+                        (sinks.pg_cpu() - pg_before) * 1000 / requests,
+                    )
             if "latency" in cfg.only:
                 r = wrk(
                     f"{base}/ok/v1/chat/completions",
@@ -596,9 +851,14 @@ def measure_round(cfg: Config, upstream: int, tmp: Path, results: Results, files
             if "sse" in cfg.only:
                 results.add("sse first byte ms", p.name, sse_first_byte(p.port))
             results.add("peak rss MB", p.name, p.peak_rss_mb())
+            if variant is not None:
+                check_sinks(p, variant, sinks, url, logs_before, results)
+        if variant is not None:
+            check_export(p, variant, sinks, logs_before, results)
         if "big" in cfg.only:
             workdir = Path(tempfile.mkdtemp(dir=tmp))
-            with proxy(upstream, with_addon, workdir, toolguard_set(cfg, with_addon)) as p:
+            extra, _ = sinks.options(variant) if variant is not None else ([], None)
+            with proxy(upstream, with_addon, workdir, toolguard_set(cfg, with_addon, extra), name) as p:
                 wrk(
                     f"http://127.0.0.1:{p.port}/ok/v1/chat/completions",
                     files["small"],
@@ -614,41 +874,94 @@ def measure_round(cfg: Config, upstream: int, tmp: Path, results: Results, files
 
 
 def report(cfg: Config, results: Results, direct_sse: float | None) -> list[str]:
-    print(f"\nmedians of {cfg.rounds} alternating round(s)")
-    print(f"{'metric':24}{'plain mitmdump':>16}{'+ toolguard':>14}{'ratio / added':>16}")
-    for metric in results.values:
-        if "plain" not in results.values[metric]:  # the worker's CPU: toolguard only
-            print(f"{metric:28}{'':>16}{results.median(metric, 'toolguard'):>14.3f}")
-            continue
-        plain = results.median(metric, "plain")
-        guarded = results.median(metric, "toolguard")
-        relation = f"{guarded / plain:.3f}" if metric.endswith(" req/s") else f"{guarded - plain:+.3f}"
-        print(f"{metric:28}{plain:>16.3f}{guarded:>14.3f}{relation:>16}")
+    names = [v.name for v in cfg.variants]
+    print(f"\nmedians of {cfg.rounds} alternating round(s); each variant against plain mitmdump")
+    print(f"{'metric':30}{'plain':>10}" + "".join(f"{name[:18]:>19}{'ratio/+':>9}" for name in names))
+    for metric, by_proxy in results.values.items():
+        plain = results.median(metric, "plain") if "plain" in by_proxy else None
+        line = f"{metric:30}" + (f"{plain:>10.3f}" if plain is not None else f"{'':>10}")
+        for name in names:
+            if name not in by_proxy:
+                line += f"{'':>19}{'':>9}"
+                continue
+            value = results.median(metric, name)
+            relation = ""
+            if plain is not None:
+                relation = (
+                    f"{value / plain:.3f}" if metric.endswith(" req/s") and plain else f"{value - plain:+.3f}"
+                )
+            line += f"{value:>19.3f}{relation:>9}"
+        print(line)
     if direct_sse is not None:
-        print(f"{'sse first byte, direct':24}{direct_sse:>16.2f}")
+        print(f"{'sse first byte, direct':30}{direct_sse:>10.2f}")
+    misses: list[str] = []
+    for name in names:
+        misses += [f"{name}: {miss}" for miss in variant_misses(results, name, direct_sse)]
+    for variant in cfg.variants:
+        misses += [f"{variant.name}: {miss}" for miss in sink_misses(results, variant)]
+    print("targets: " + ("all met" if not misses else "MISSED:\n  - " + "\n  - ".join(misses)))
+    return misses
+
+
+def variant_misses(results: Results, name: str, direct_sse: float | None) -> list[str]:
+    """Issue #12's targets for one toolguard variant against plain mitmdump of the same rounds."""
     misses: list[str] = []
     for scenario, target in TARGETS.items():
         metric = f"{scenario} req/s"
         if metric in results.values:
-            ratio = results.median(metric, "toolguard") / results.median(metric, "plain")
+            ratio = results.median(metric, name) / results.median(metric, "plain")
             if ratio < target:
                 misses.append(f"{scenario} throughput ratio {ratio:.3f} < {target}")
     if "latency p50 ms" in results.values:
-        added = results.median("latency p50 ms", "toolguard") - results.median("latency p50 ms", "plain")
+        added = results.median("latency p50 ms", name) - results.median("latency p50 ms", "plain")
         if added > ADDED_P50_MS:
             misses.append(f"added p50 latency {added:.2f} ms > {ADDED_P50_MS} ms")
     if direct_sse is not None and "sse first byte ms" in results.values:
-        late = results.median("sse first byte ms", "toolguard") - direct_sse
+        late = results.median("sse first byte ms", name) - direct_sse
         if late > SSE_SLACK_MS:
             misses.append(f"SSE first byte {late:.2f} ms after direct > {SSE_SLACK_MS} ms")
     if "big: others' p99 ms" in results.values:
-        p99 = results.median("big: others' p99 ms", "toolguard")
+        p99 = results.median("big: others' p99 ms", name)
         if p99 > BIG_P99_MS:
             misses.append(f"small-request p99 during the big request {p99:.1f} ms > {BIG_P99_MS} ms")
-        rss = results.median("big: peak rss MB", "toolguard")
+        rss = results.median("big: peak rss MB", name)
         if rss > BIG_RSS_MB:
             misses.append(f"peak RSS during the big request {rss:.0f} MB > {BIG_RSS_MB:.0f} MB")
-    print("targets: " + ("all met" if not misses else "MISSED:\n  - " + "\n  - ".join(misses)))
+    return misses
+
+
+def sink_misses(results: Results, variant: Variant) -> list[str]:
+    """Every round's sink check: no flow lost. PostgreSQL holds every stored flow (after an
+    outage too); the receiver got every stored flow, or, with it down, each is counted failed or
+    dropped."""
+    values = results.values
+    stored = values.get("sink: stored flows", {}).get(variant.name, [])
+    misses: list[str] = []
+    if variant.postgres:
+        remote = values.get("sink: flows in postgres", {}).get(variant.name, [])
+        for n, (local, there) in enumerate(zip(stored, remote, strict=True), 1):
+            if local != there:
+                misses.append(f"round {n}: {there:.0f} of {local:.0f} stored flows reached PostgreSQL")
+    if variant.otlp:
+        received = values.get("sink: otlp records received", {}).get(variant.name, [])
+        exported = values.get("sink: otlp_exported", {}).get(variant.name, [])
+        lost = [
+            a + b
+            for a, b in zip(
+                values.get("sink: otlp_failed", {}).get(variant.name, []),
+                values.get("sink: otlp_dropped", {}).get(variant.name, []),
+                strict=True,
+            )
+        ]
+        for n, (local, got, sent, gone) in enumerate(zip(stored, received, exported, lost, strict=True), 1):
+            if variant.otlp_down and (got or sent or gone != local):
+                misses.append(
+                    f"round {n}: receiver down, yet {sent:.0f} exported, {gone:.0f} of {local:.0f} counted"
+                )
+            elif not variant.otlp_down and (got != local or sent != local):
+                misses.append(
+                    f"round {n}: {got:.0f} records received, {sent:.0f} exported, of {local:.0f} stored"
+                )
     return misses
 
 
@@ -673,14 +986,30 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, help="also write every round's values here")
     parser.add_argument(
+        "--store",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="toolguard's store: the SQLite file, or PostgreSQL on a throwaway local cluster",
+    )
+    parser.add_argument("--otlp", action="store_true", help="turn the OTLP export on, to a loopback receiver")
+    parser.add_argument(
+        "--variants",
+        help="comma-separated toolguard variants, each against plain mitmdump in the same rounds "
+        f"(overrides --store/--otlp): {', '.join(SINKS)}, combined with '+', e.g. sqlite,postgres,otlp",
+    )
+    parser.add_argument(
         "--toolguard-set",
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="extra mitmdump option for the toolguard proxy (repeatable), e.g. "
-        "toolguard_db=postgresql://127.0.0.1/toolguard or toolguard_otlp_endpoint=http://127.0.0.1:4318",
+        help="extra mitmdump option for every toolguard proxy (repeatable), e.g. toolguard_offload=off",
     )
     args = parser.parse_args(argv)
+    if args.variants:
+        names = [name for name in args.variants.split(",") if name.strip()]
+    else:
+        names = [args.store + ("+otlp" if args.otlp else "")]
+    variants = tuple(Variant.parse(name) for name in names)
     cfg = Config(
         rounds=1 if args.quick else args.rounds,
         seconds=2 if args.quick else args.seconds,
@@ -689,7 +1018,11 @@ def main(argv: list[str] | None = None) -> int:
         only={s.strip() for s in args.only.split(",") if s.strip()},
         big_messages=100_000 if args.quick else args.big_messages,
         toolguard_options=tuple(args.toolguard_set),
+        variants=variants,
     )
+    # SIGTERM ends the run like Ctrl-C: every context below stops its process and removes its files
+    # (the PostgreSQL cluster included).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory(prefix="toolguard-bench-") as tmp_name:
         tmp = Path(tmp_name)
         files = {
@@ -705,20 +1038,42 @@ def main(argv: list[str] | None = None) -> int:
             files["big"].write_bytes(big_body(cfg.big_messages))
         sizes = ", ".join(f"{k} {v.stat().st_size / 1024:.0f} KB" for k, v in files.items() if v.exists())
         print(f"bodies: {sizes}; wrk {cfg.connections} connections x {cfg.seconds:.0f} s; nginx upstream")
+        print(f"variants: {', '.join(v.name for v in variants)} (each against plain mitmdump)")
+        print(f"uptime: {_uptime()}")
         results = Results()
-        with nginx(tmp) as upstream:
-            direct_sse = sse_first_byte(upstream) if "sse" in cfg.only else None
-            for round_no in range(cfg.rounds):
-                print(f"round {round_no + 1}/{cfg.rounds} ...", flush=True)
-                measure_round(cfg, upstream, tmp, results, files)
+        sinks = Sinks(variants, tmp)
+        try:
+            if sinks.pg is not None:
+                print(f"postgresql: throwaway cluster {sinks.pg.root} on 127.0.0.1:{sinks.pg.port}")
+            if sinks.receiver is not None:
+                print(f"otlp: loopback receiver {sinks.receiver.url}")
+            with nginx(tmp) as upstream:
+                direct_sse = sse_first_byte(upstream) if "sse" in cfg.only else None
+                for round_no in range(cfg.rounds):
+                    print(f"round {round_no + 1}/{cfg.rounds} ...", flush=True)
+                    measure_round(cfg, upstream, tmp, results, files, sinks)
+        finally:
+            sinks.close()
+        print(f"uptime: {_uptime()}")
         misses = report(cfg, results, direct_sse)
         if args.json:
             args.json.write_text(
                 json.dumps(
-                    {"values": results.values, "direct_sse_ms": direct_sse, "misses": misses}, indent=2
+                    {
+                        "variants": [v.name for v in variants],
+                        "values": results.values,
+                        "direct_sse_ms": direct_sse,
+                        "misses": misses,
+                    },
+                    indent=2,
                 )
             )
     return 1 if misses else 0
+
+
+def _uptime() -> str:
+    """The load averages: on a shared machine the ratios mean little without them."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 if __name__ == "__main__":
