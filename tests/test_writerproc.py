@@ -627,3 +627,27 @@ def test_rows_put_while_the_sender_sleeps_and_wakes_all_arrive_in_order(
         "db_recreated": 0,
     }
     assert rowids(path) == [f"h{i:04d}" for i in range(400)]
+
+
+def test_in_flight_and_rows_pending_count_flows_not_the_runs_own_row(tmp_path: Path):
+    """rows_queued counts flows (``put`` does not count a run's row), so the rows still pending and
+    in flight count flows only too: a run's row held beside them is not one more "row"."""
+    path = tmp_path / "t.db"
+    store = ProcessStore(path, silence_seconds=600.0)
+    store.start()
+    writer = store.pid
+    assert writer is not None
+    os.kill(writer, signal.SIGSTOP)  # alive, reading nothing: everything sent stays in flight
+    try:
+        store.put(RunRow(id="run-1", started_utc="2026-11-30T10:00:00.000Z"))
+        for i in range(3):
+            store.put(capture(f"held{i}", {"model": "gpt-4o"}))
+        wait_for(lambda: not store._items)  # all four sent to the stopped writer
+        counts = store.counters()
+        assert (store.in_flight, counts["rows_pending"], counts["rows_queued"]) == (3, 3, 3)
+    finally:
+        os.kill(writer, signal.SIGCONT)
+    store.close()
+    assert rowids(path) == ["held0", "held1", "held2"]
+    assert [r["id"] for r in sqlite_utils.Database(path).query("SELECT id FROM runs")] == ["run-1"]
+    assert (store.in_flight, store.counters()["rows_pending"]) == (0, 0)

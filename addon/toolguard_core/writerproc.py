@@ -324,10 +324,10 @@ class ProcessStore:
 
     @property
     def in_flight(self) -> int:
-        """Items written to the current writer process and not yet acknowledged by it."""
+        """Flows written to the current writer process and not yet acknowledged by it (a run's row
+        is not a flow: not counted, as ``put`` does not count it)."""
         with self._lock:
-            child = self._child
-            return child.sent - child.acked if child is not None and not child.dead else 0
+            return _flows_in_flight(self._child)
 
     @property
     def pid(self) -> int | None:
@@ -373,7 +373,7 @@ class ProcessStore:
         with self._lock:
             child = self._child
             live = child if child is not None and not child.dead else None
-            in_flight = live.sent - live.acked if live is not None else 0
+            in_flight = _flows_in_flight(live)
             sinks = Counter({k: v for k, v in self._base.items() if k.startswith(("pg_", "otlp_"))})
             if live is not None:
                 for key, value in live.sinks.items():
@@ -386,7 +386,9 @@ class ProcessStore:
                 "rows_queued": self.queued,
                 "rows_written": self._base["written"] + (live.written if live else 0),
                 "rows_dropped": sum(dropped.values()),
-                "rows_pending": sum(1 for i in list(self._items) if not isinstance(i, _Control)) + in_flight,
+                # Flows only (as rows_queued): neither a setting nor the run's own row.
+                "rows_pending": sum(1 for i in list(self._items) if not isinstance(i, _Control | RunRow))
+                + in_flight,
                 "write_retries": self._base["retries"] + (live.retries if live else 0),
                 "db_recreated": self._base["recreated"] + (live.recreated if live else 0),
             }
@@ -841,6 +843,14 @@ class _Control:
 
     kind: str
     value: Any
+
+
+def _flows_in_flight(child: _Child | None) -> int:
+    """Flows sent to a live ``child`` and not yet acknowledged (callers hold the lock). ``unacked``
+    names every item sent, in order, a run's row too; the acknowledged ones are already popped."""
+    if child is None or child.dead:
+        return 0
+    return sum(1 for is_flow, _ in child.unacked if is_flow)
 
 
 def _write_parts(fd: int, parts: list[Any]) -> None:
