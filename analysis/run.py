@@ -397,14 +397,33 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def counts_line(run: Mapping[str, Any]) -> str:
-    """The run's counts in words, zeros included; a run that saw nothing says so plainly."""
+#: Said when fewer of the run's flows are in the database than it handed to the writer; ``toolguard
+#: run`` then keeps mitmdump's log, whose shutdown line gives the writer's reasons.
+NOT_WRITTEN = "NOT written"
+
+
+def stored_words(run: Mapping[str, Any], written: int | None = None) -> str:
+    """``N flows stored``; with ``written`` (the run's flows found in the database) below what the
+    run queued for the writer (``runs.stored``, counted when it stopped), the difference is said:
+    the writer dropped them (queue full, writer died or stuck, database unwritable)."""
+    queued = int(run["stored"] or 0)
+    if written is None or written >= queued or not run.get("ended_utc"):
+        return f"{_plural(queued, 'flow')} stored"
+    return (
+        f"{_plural(written, 'flow')} stored, {queued - written} of the {queued} queued for storage "
+        f"{NOT_WRITTEN} (dropped by the writer; mitmdump's log says why)"
+    )
+
+
+def counts_line(run: Mapping[str, Any], written: int | None = None) -> str:
+    """The run's counts in words, zeros included; a run that saw nothing says so plainly.
+    ``written``: the run's flows in the database, to say the ones the writer dropped."""
     seen = int(run["requests_seen"] or 0)
     messages = int(run.get("websocket_messages") or 0)  # NULL/absent in a database before m004
     if not seen and not messages:
         # Never "nothing flagged" without the count of what was seen (visibility.NOTHING_SEEN).
         return (
-            f"{NOTHING_SEEN}; {_plural(int(run['stored'] or 0), 'flow')} stored"
+            f"{NOTHING_SEEN}; {stored_words(run, written)}"
             + (f"; {run['internal_errors']} toolguard internal errors" if run["internal_errors"] else "")
             + "."
         )
@@ -416,7 +435,7 @@ def counts_line(run: Mapping[str, Any]) -> str:
         f"{run['with_findings']} with findings, {run['rejected']} rejected by the upstream, "
         f"{run['no_answer']} without an answer"
         + (f", {run['blocked']} blocked by toolguard" if run.get("blocked") else "")
-        + f"; {_plural(int(run['stored'] or 0), 'flow')} stored"
+        + f"; {stored_words(run, written)}"
         + (f"; {run['internal_errors']} toolguard internal errors" if run["internal_errors"] else "")
         + "."
     )
@@ -530,7 +549,7 @@ def report(
     run, flows, findings = data.run, data.flows, data.findings
     if run is None:
         return f"{NO_RUN_PREFIX} {run_id} in {db_path} (it did not start or did not stop cleanly; see its log).\n"
-    counts = counts_line(run)
+    counts = counts_line(run, data.stored)
     lines = [counts if counts.startswith(NOTHING_SEEN) else f"toolguard: {counts}"]
     skipped = skipped_line(
         int(run.get("model_rules_skipped") or 0), parse_hosts(run.get("model_rules_skipped_hosts"))
@@ -746,7 +765,7 @@ def run_session(
             started=started,
         )
         _say(text, end="")
-        if text.startswith(NO_RUN_PREFIX):
+        if text.startswith(NO_RUN_PREFIX) or NOT_WRITTEN in text.partition("\n")[0]:
             _say(f"toolguard: mitmdump's log: {log_file}")
             trouble = True  # the log is what explains it: keep it
     except Exception as exc:  # a report problem must not hide the command's status

@@ -865,3 +865,49 @@ def test_run_says_once_that_the_model_rules_were_skipped(upstream: Upstream, tmp
         '(declare the host with [[gateway]] or the model with [models."name"] in the providers config, '
         "docs/providers.md).",
     ]
+
+
+def test_report_says_the_flows_the_writer_dropped(tmp_path: Path) -> None:
+    """``runs.stored`` is what the run handed to the writer; fewer of its flows in the database
+    means the writer dropped some (its queue full, the process died or stuck): said, not hidden
+    behind "3 flows stored". While the run has not ended, its row has no counts to compare yet."""
+    db_path = tmp_path / "dropped.db"
+    db = open_db(db_path)
+    counts = {
+        "requests_seen": 3,
+        "validated": 3,
+        "with_findings": 3,
+        "rejected": 3,
+        "no_answer": 0,
+        "stored": 3,
+    }
+    write_run(
+        db,
+        RunRow(
+            id="ended", started_utc="2026-01-01T00:00:00.000Z", ended_utc="2026-01-01T00:01:00.000Z", **counts
+        ),
+    )
+    write_run(
+        db,
+        RunRow(
+            id="complete",
+            started_utc="2026-01-01T00:00:00.000Z",
+            ended_utc="2026-01-01T00:01:00.000Z",
+            **counts,
+        ),
+    )
+    write_rows(
+        db,
+        [FlowRow(id="kept", datetime_utc="2026-01-01T00:00:01.000Z", run_id="ended", status=400, verdict="unexplained")]
+        + [FlowRow(id=f"c{i}", datetime_utc="2026-01-01T00:00:01.000Z", run_id="complete", status=400, verdict="unexplained") for i in range(3)],
+    )  # fmt: skip
+    db.close()
+    assert report(db_path, "ended").splitlines()[0] == (
+        "toolguard: 3 requests reached the proxy: 3 validated, 3 with findings, 3 rejected by the upstream, "
+        "0 without an answer; 1 flow stored, 2 of the 3 queued for storage NOT written (dropped by the writer; "
+        "mitmdump's log says why)."
+    )
+    assert report(db_path, "complete").splitlines()[0] == (
+        "toolguard: 3 requests reached the proxy: 3 validated, 3 with findings, 3 rejected by the upstream, "
+        "0 without an answer; 3 flows stored."
+    )
