@@ -823,19 +823,39 @@ def summary_json(summary: dict[str, Any]) -> str:
 @contextlib.contextmanager
 def _migration_lock(path: Path) -> Iterator[None]:
     """An exclusive advisory lock on ``<db>.migrate.lock`` while migrations are applied (POSIX
-    ``flock``; where it is missing, as on Windows, the bounded retry in :func:`open_db` remains)."""
+    ``flock``; where it is missing, as on Windows, the bounded retry in :func:`open_db` remains).
+
+    The lock file is removed when the migrations are done, so no ``toolguard.db.migrate.lock`` stays
+    beside the user's database. Removing it is safe for concurrent openers because the holder
+    unlinks it while still holding the lock, and a process that got the lock checks that the path
+    still names the file it locked (same device and inode): one that waited on a file since removed
+    drops that lock and takes the lock on the new file instead, so two processes never migrate at
+    once under two different files."""
     try:
         import fcntl
     except ImportError:
         yield
         return
     lock_path = path.with_name(path.name + ".migrate.lock")
-    with open(lock_path, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    while True:
+        handle = open(lock_path, "a+b")  # noqa: SIM115 - closed below, after the unlink
         try:
-            yield
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            held = os.fstat(handle.fileno())
+            try:
+                current = os.stat(lock_path)
+            except FileNotFoundError:
+                current = None
+            if current is None or (current.st_dev, current.st_ino) != (held.st_dev, held.st_ino):
+                continue  # removed (and maybe recreated) by the previous holder: lock the path's file
+            try:
+                yield
+            finally:
+                with contextlib.suppress(OSError):
+                    os.unlink(lock_path)
+            return
         finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            handle.close()  # releases the flock
 
 
 def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_utils.Database:
