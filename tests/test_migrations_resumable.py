@@ -1,5 +1,5 @@
-"""The migrations that rewrite every stored row (m007 summary columns, m008 content split, m009 verdicts)
-commit in batches: a migration killed mid-way (SIGKILL, in a real child process) leaves a file that the
+"""The migrations that rewrite every stored row (m004 root causes, m007 summary columns, m008 content
+split, m009 verdicts) commit in batches: a migration killed mid-way (SIGKILL, in a real child process) leaves a file that the
 next open finishes, and the result equals an uninterrupted migration's, table by table, row by row.
 Real provider error bodies (tests/support/answers.py), the real parser and writer."""
 
@@ -75,11 +75,11 @@ def _row(i: int) -> FlowRow:
     )
 
 
-def _old_database(path: Path) -> Path:
-    """A file as the toolguard before m007 wrote it: every request whole, no summary columns, the 429
-    stored as `predicted`."""
+def _old_database(path: Path, before: str = "m007_summary_columns") -> Path:
+    """A file as the toolguard before m007 (or ``before``) wrote it: every request whole, no summary
+    columns (before m004: no root causes either), the 429 stored as `predicted`."""
     db = sqlite_utils.Database(path)
-    migrations.apply(db, stop_before="m007_summary_columns")
+    migrations.apply(db, stop_before=before)
     names = set(db["flows"].columns_dict)
     for row in map(_row, range(ROWS)):
         db["flows"].insert({k: v for k, v in row.columns().items() if k in names})
@@ -137,9 +137,10 @@ def _partial(path: Path, step: str) -> tuple[int, int]:
     """(rows the killed step finished, rows in all): how far the interrupted migration got."""
     conn = sqlite3.connect(path)
     try:
-        table = "flow_rows" if step != "m007_summary_columns" else "flows"
+        table = "flow_rows" if step not in ("m004_root_causes", "m007_summary_columns") else "flows"
         total = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         done_sql = {
+            "m004_root_causes": "cause_id IS NOT NULL",
             "m007_summary_columns": "summary_version IS NOT NULL",
             "m008_content_dedup": "request_parts_json IS NOT NULL",
             "m009_visibility": "verdict = 'recognised'",
@@ -149,9 +150,13 @@ def _partial(path: Path, step: str) -> tuple[int, int]:
         conn.close()
 
 
-@pytest.mark.parametrize("step", ["m007_summary_columns", "m008_content_dedup", "m009_visibility"])
+@pytest.mark.parametrize(
+    "step", ["m004_root_causes", "m007_summary_columns", "m008_content_dedup", "m009_visibility"]
+)
 def test_a_migration_killed_mid_way_resumes_to_the_same_file(tmp_path: Path, step: str) -> None:
-    old = _old_database(tmp_path / "old.db")
+    old = _old_database(
+        tmp_path / "old.db", "m004_root_causes" if step == "m004_root_causes" else "m007_summary_columns"
+    )
     killed = tmp_path / "killed.db"
     shutil.copy(old, killed)
 
@@ -170,6 +175,8 @@ def test_a_migration_killed_mid_way_resumes_to_the_same_file(tmp_path: Path, ste
     done, total = _partial(killed, step)
     if step == "m009_visibility":  # 12 of the 36 rows are 429s decided again, 4 in the first two batches
         assert 0 < done < total // len(ANSWERS), (done, total)
+    elif step == "m004_root_causes":  # the rows of two batches with a root cause, none after
+        assert 0 < done <= 2 * BATCH, (done, total)
     else:  # two batches committed (m008: one row of them did not split), none after
         assert BATCH < done <= 2 * BATCH, (done, total)
 

@@ -224,6 +224,7 @@ def refresh_columns(
     key: str = "rowid",
     batch_rows: int | None = None,
     after_batch: Callable[[int], None] | None = None,
+    ids: Sequence[str] | None = None,
 ) -> int:
     """Recompute the summary columns (:data:`COLUMNS`) of stored rows with this
     toolguard's normaliser and catalogues, in batches of :data:`REFRESH_BATCH` rows (memory stays
@@ -234,19 +235,24 @@ def refresh_columns(
     ``execute(sql, params)`` taking ``?`` placeholders (the CLI's PostgreSQL database, paged by
     ``key="id"``: PostgreSQL has no rowid). Returns how many rows were recomputed. The caller owns the
     transaction; ``after_batch(rows)`` is called after each batch's updates (the migrations commit
-    there, store.refresh_summary_columns_in_batches)."""
+    there, store.refresh_summary_columns_in_batches). ``ids``: only these flows (store.relabel_rows
+    refreshes each batch's rows in the batch's transaction)."""
     current = summary_version()
     where = ""
     if only_missing:
         where, stale_only = "AND summary_version IS NULL", False
     elif stale_only:
         where = "AND (summary_version IS NULL OR summary_version != ?)"
+    if ids is not None:
+        if not ids:
+            return 0
+        where += f" AND id IN ({', '.join('?' * len(ids))})"
     done = 0
     last: Any = -1 if key == "rowid" else ""
     while True:
         rows = conn.execute(
             f"SELECT {key}, {_DERIVE_READS} FROM {table} WHERE {key} > ? {where} ORDER BY {key} LIMIT ?",
-            [last, *([current] if stale_only else []), batch_rows or REFRESH_BATCH],
+            [last, *([current] if stale_only else []), *(ids or ()), batch_rows or REFRESH_BATCH],
         ).fetchall()
         if not rows:
             return done

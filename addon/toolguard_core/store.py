@@ -252,18 +252,20 @@ class RunRow(BaseModel):
     model_rules_skipped_hosts: str | None = None
 
 
-@migrations()
+@migrations(transactional=False)  # batches of its own: MIGRATION_BATCH_ROWS (relabel_rows)
 def m004_root_causes(db: sqlite_utils.Database) -> None:
     # Issue #10: the root cause the upstream's error text names, computed when the row is written
     # (cause_json: the Recognition's summary with the values the text named), and the
     # ``recognised`` verdict for stored rejections the catalogue explains (see relabel_rows).
     # Idempotent: a file migrated by a development build under another migration name keeps its columns.
+    # The columns in one transaction; the rows then in committed batches (resumable: relabel_rows).
     columns = db["flows"].columns_dict
-    for column in ("cause_id", "cause_json"):
-        if column not in columns:
-            db["flows"].add_column(column, str)
-    db["flows"].create_index(["cause_id"], if_not_exists=True)
-    relabel_rows(db)
+    with db.atomic():
+        for column in ("cause_id", "cause_json"):
+            if column not in columns:
+                db["flows"].add_column(column, str)
+        db["flows"].create_index(["cause_id"], if_not_exists=True)
+    relabel_rows(db, step="m004_root_causes")
 
 
 @migrations()
@@ -762,50 +764,76 @@ class FlowRow(BaseModel):
         return self.model_dump(exclude={"findings", "repairs"})
 
 
-def relabel_rows(db: sqlite_utils.Database) -> int:
+def relabel_rows(db: Any, *, step: str | None = None) -> int:
     """Recompute ``cause_id``/``cause_json`` of every stored rejection with the current catalogue, and
     its verdict among ``predicted``, ``recognised`` and ``unexplained`` (``toolguard reexplain``; the
-    migrations that added the columns and the two-sided decision run it once). Returns how many rows
-    changed."""
+    migrations that added the columns and the two-sided decision run it once), and the summary
+    columns of those rows, which follow the root cause. Returns how many rows changed.
+
+    ``db``: a sqlite-utils ``Database`` or the CLI's PostgreSQL database (toolguard_analysis.writable).
+    In batches of :data:`MIGRATION_BATCH_ROWS` rejections by flow id, each its own transaction (a
+    savepoint inside a caller's), as m007–m010: memory and the write lock stay bounded on a large
+    capture, and an interrupted run leaves its committed batches done (deciding a row again gives the
+    same answer, so running it again finishes the rest). ``step``: the migration running it, for
+    :func:`migration_progress`."""
+    table = flows_table(db)
+    sqlite = isinstance(db, sqlite_utils.Database)
     rejected = tuple(v.value for v in REJECTED_VERDICTS)
-    errors: dict[str, list[str]] = {}
-    for flow_id, rule in db.execute(
-        "SELECT flow_id, rule FROM findings WHERE severity = 'error' ORDER BY flow_id, idx"
-    ).fetchall():
-        errors.setdefault(flow_id, []).append(rule)
-    changed = 0
-    rows = db.execute(
-        f"SELECT id, verdict, error_json, error_message, provider, cause_id, cause_json, status FROM flows "
-        f"WHERE verdict IN ({', '.join('?' * len(rejected))})",
-        rejected,
-    ).fetchall()
-    with db.atomic():
-        for flow_id, verdict, error_json, error_message, provider, old_id, old_json, status in rows:
-            recognition = recognise_stored(
-                error_json,
-                error_message,
-                provider=provider,
-                finding_rules=errors.get(flow_id, ()),
-                status=status,
-            )
-            cause_id, cause_json = cause_columns(recognition)
-            new_verdict = explained(
-                verdict,
-                recognition,
-                error_rules=errors.get(flow_id, ()),
-                text=error_text(error_json, error_message),
-            )
-            if (cause_id, cause_json, new_verdict) != (old_id, old_json, verdict):
-                db.execute(
-                    f"UPDATE {flows_table(db)} SET cause_id = ?, cause_json = ?, verdict = ? WHERE id = ?",
-                    [cause_id, cause_json, new_verdict, flow_id],
+    in_rejected = f"verdict IN ({', '.join('?' * len(rejected))})"
+    summary = has_summary_columns(db)
+    total = db.execute(f"SELECT count(*) FROM {table} WHERE {in_rejected}", rejected).fetchone()[0]
+    changed, last, done = 0, "", 0
+    while True:
+        with _batch(db) if sqlite else db.atomic():
+            rows = db.execute(
+                f"SELECT id, verdict, error_json, error_message, provider, cause_id, cause_json, status "
+                f"FROM {table} WHERE {in_rejected} AND id > ? ORDER BY id LIMIT ?",
+                [*rejected, last, MIGRATION_BATCH_ROWS],
+            ).fetchall()
+            if not rows:
+                return changed
+            last = rows[-1][0]
+            errors: dict[str, list[str]] = {}
+            for flow_id, rule in db.execute(
+                f"SELECT flow_id, rule FROM findings WHERE severity = 'error' "
+                f"AND flow_id IN ({', '.join('?' * len(rows))}) ORDER BY flow_id, idx",
+                [row[0] for row in rows],
+            ).fetchall():
+                errors.setdefault(flow_id, []).append(rule)
+            for flow_id, verdict, error_json, error_message, provider, old_id, old_json, status in rows:
+                recognition = recognise_stored(
+                    error_json,
+                    error_message,
+                    provider=provider,
+                    finding_rules=errors.get(flow_id, ()),
+                    status=status,
                 )
-                changed += 1
-        # The summary's groups follow the root cause (toolguard_core.grouping): recompute them too.
-        # (m004 runs this before m007 added the columns; m007 then derives them itself.)
-        if has_summary_columns(db):
-            refresh_summary_columns(db)
-    return changed
+                cause_id, cause_json = cause_columns(recognition)
+                new_verdict = explained(
+                    verdict,
+                    recognition,
+                    error_rules=errors.get(flow_id, ()),
+                    text=error_text(error_json, error_message),
+                )
+                if (cause_id, cause_json, new_verdict) != (old_id, old_json, verdict):
+                    db.execute(
+                        f"UPDATE {table} SET cause_id = ?, cause_json = ?, verdict = ? WHERE id = ?",
+                        [cause_id, cause_json, new_verdict, flow_id],
+                    )
+                    changed += 1
+            # The summary's groups follow the root cause (toolguard_core.grouping): the batch's rows
+            # again, in its transaction. (m004 runs this before m007 added the columns; m007 then
+            # derives them itself.)
+            if summary:
+                grouping.refresh_columns(
+                    db.conn if sqlite else db,
+                    table=table,
+                    key="rowid" if sqlite else "id",
+                    ids=[row[0] for row in rows],
+                )
+        done += len(rows)
+        if step is not None:
+            migration_progress(step, done, total)
 
 
 def cause_columns(recognition: Any) -> tuple[str | None, str | None]:
