@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +44,7 @@ from toolguard_core.redact import redact_text_urls
 from toolguard_core.repair import parse_families
 from toolguard_core.store import default_db_path
 from toolguard_core.verdict import error_text, verdict_words
-from toolguard_core.visibility import NOTHING_SEEN, hosts_list, parse_hosts, skipped_line
+from toolguard_core.visibility import NOTHING_SEEN, hosts_list, parse_hosts, passed_through_line, skipped_line
 
 DEFAULT_UPSTREAM = "https://api.openai.com"
 DEFAULT_API_PATH = "/v1"
@@ -537,12 +538,19 @@ def report(
     )
     if skipped:
         lines.append(f"  {skipped}.")
+    rule_counts = data.rule_counts or {}
+    # Said next to the counts: "0 with findings" counts validated requests only (runs.with_findings).
+    per_rule: Counter[str] = Counter()
+    for (rule, _severity), n in rule_counts.items():
+        per_rule[rule] += n
+    unvalidated = passed_through_line(per_rule)
+    if unvalidated:
+        lines.append(f"  {unvalidated}.")
     if not run["requests_seen"] and not run.get("websocket_messages"):
         hint = no_traffic_hint(command or [], mode, env) if started else NOT_STARTED_HINT
         lines.append(f"  likely cause: {hint}.")
     elif not run["validated"] and not flows:
         lines.append(f"  likely cause: {_NOT_VALIDATED_HINT}.")
-    rule_counts = data.rule_counts or {}
     if rule_counts:
         lines.append("  rules:")
         for (rule, severity), n in sorted(rule_counts.items(), key=lambda item: (-item[1], item[0])):

@@ -472,6 +472,43 @@ COUNTS_ONE_PREDICTED = (
 )
 
 
+# One request over a 1 KB toolguard_max_body (passed through unvalidated, accepted) and one small one.
+LARGE_THEN_SMALL_CLIENT = textwrap.dedent(
+    """
+    import openai
+    client = openai.OpenAI(api_key="sk-test-run-command", max_retries=0, timeout=15)
+    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "x" * 5000}])
+    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    """
+)
+
+
+@pytest.mark.e2e
+def test_run_says_which_requests_passed_through_without_validation(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    """The report read "2 requests reached the proxy: 1 validated, 0 with findings" and then listed a
+    body.too-large finding: nothing in the counts said one request was never checked, nor why."""
+    db_path = tmp_path / "run.db"
+    result = toolguard_run(
+        "--upstream", upstream.url, "--db", str(db_path), "--confdir", str(tmp_path / "conf"),
+        "--set", "toolguard_max_body=1k", "--", PYTHON, "-c", LARGE_THEN_SMALL_CLIENT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    [flow] = sqlite_utils.Database(db_path)["flows"].rows
+    lines = result.stderr.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("toolguard: 2 requests"))
+    assert lines[start : start + 4] == [
+        "toolguard: 2 requests reached the proxy: 1 validated, 0 with findings, 0 rejected by the upstream, "
+        "0 without an answer; 1 flow stored.",
+        "  1 request passed through without validation (body.too-large 1): no rule checked it "
+        "(toolguard_max_body and the other limits: docs/robustness.md).",
+        "  rules:",
+        "       1  info     body.too-large",
+    ]
+    assert (flow["verdict"], flow["status"]) == ("accepted", 200)
+
+
 @pytest.mark.e2e
 def test_run_passes_stdin_through_and_says_no_request_reached_the_proxy(
     upstream: Upstream, tmp_path: Path
