@@ -28,6 +28,7 @@ from toolguard_core.request import MESSAGES, endpoint_kind
 from toolguard_core.rules import RULES
 from toolguard_core.upstream_errors import MAX_NESTING
 from toolguard_core.verdict import Verdict, error_text, rejected, row_rejected, verdict_words
+from toolguard_core.visibility import UNVALIDATED_RULES
 
 FORMATS = ("text", "markdown", "json")
 
@@ -315,6 +316,11 @@ def _conversation(flow: StoredFlow, max_text: int | None) -> str:
     body = flow.body()
     if body is None:
         stored = flow.row.get("request_body")
+        unread = next((f for f in flow.findings if f["rule"] in UNVALIDATED_RULES), None)
+        if unread is not None:
+            # Passed through unvalidated (over toolguard_max_body ...): never read, so never judged
+            # "not a JSON object"; the finding says why, and no prefix of the body is dumped here.
+            return f"(not read as a conversation: {unread['rule']}: {unread['message']})\n"
         if stored:
             return f"(the request body was not a JSON object: {stored[:600]})\n"
         return "(no request body was stored)\n"

@@ -269,6 +269,36 @@ def test_a_truncated_stored_body_is_neither_replayed_nor_rechecked(
         assert result.output.startswith("error body.not-json at body: ")
 
 
+def test_a_body_passed_through_unvalidated_is_not_called_not_json(tmp_path: Path) -> None:
+    """A 5 KB JSON body over toolguard_max_body=1k was shown as "(the request body was not a JSON
+    object: {"model":"gpt-4o-mini","messages":[{"role":"user","content":"xxxx...", 600 characters of
+    it) in the text and in the markdown bug report: it was a JSON object, toolguard never read it."""
+    path = tmp_path / "large.db"
+    text = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x" * 5000}]})
+    message = "The body is 5073 bytes, over toolguard_max_body (1024); not validated."
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            FlowRow(id="large-1", datetime_utc="2026-01-01T00:00:01.000Z", url="http://127.0.0.1:9/v1/chat/completions",
+                    verdict="accepted", status=200, request_body=text, request_bytes=len(text),
+                    findings=[FindingRow(idx=0, rule="body.too-large", severity="info", location="body",
+                                         message=message)])
+        ],
+    )  # fmt: skip
+    db.close()
+    said = f"(not read as a conversation: body.too-large: {message})"
+    for fmt in ("text", "markdown"):
+        code, output = show("--db", str(path), "large-1", "--format", fmt)
+        assert (code, output.count(said), "not a JSON object" in output, "xxxx" in output) == (
+            0,
+            1,
+            False,
+            False,
+        )
+    assert show("--db", str(path), "large-1", "--request") == (0, text + "\n")
+
+
 # Found on a fresh clone: `toolguard show --db capture.db --last` ended with
 # "replay: toolguard show abc-2 --request > body.json", which opens the DEFAULT database and fails with
 # "no toolguard database at ~/.local/share/toolguard/toolguard.db" (or finds no such flow). The hint
