@@ -126,12 +126,22 @@ class StoredFlow:
             if self.row.get("verdict") == "no_answer" or self.row.get("flow_error"):
                 return f"no answer from the upstream: {self.row.get('flow_error') or 'no response'}"
             return None
+        if self.row.get("verdict") == Verdict.BLOCKED:
+            # Block mode: toolguard answered with the provider's error; no upstream ever saw the request.
+            param = self.error_param()
+            return f"toolguard answered {status} itself (block mode; never sent upstream)" + (
+                f": {text}" + (f" (param: {param})" if param else "") if text else ""
+            )
         by_status = rejected(status, False)
         if not text:
             return f"upstream answered {status}" if by_status else None
         where = "" if by_status else " (an error event inside the stream)"
         param = self.error_param()
         return f"upstream answered {status}{where}: {text}" + (f" (param: {param})" if param else "")
+
+    def answer_label(self) -> str:
+        """What :meth:`upstream_line` is labelled: a blocked flow's answer is toolguard's own."""
+        return "answer" if self.row.get("verdict") == Verdict.BLOCKED else "upstream"
 
     def upstream_line_clipped(self) -> str | None:
         """:meth:`upstream_line` cut at :data:`MAX_UPSTREAM_CHARS` for the text and Markdown formats,
@@ -347,7 +357,7 @@ def render_text(flow: StoredFlow, db: str | None = None) -> str:
     lines += [f"  {name + ':':<10} {value}" for name, value in _facts(flow)]
     upstream = flow.upstream_line_clipped()
     if upstream:
-        lines.append(f"  {'upstream:':<10} {upstream}")
+        lines.append(f"  {flow.answer_label() + ':':<10} {upstream}")
     root = flow.root_cause()
     cause = flow.cause()
     if root:
@@ -412,7 +422,7 @@ def render_markdown(flow: StoredFlow) -> str:
     ]
     upstream = flow.upstream_line_clipped()
     if upstream:
-        lines.append(f"- **Upstream**: {upstream}")
+        lines.append(f"- **{flow.answer_label().capitalize()}**: {upstream}")
     root = flow.root_cause()
     if root:
         # No link: a bug report is pasted into another project's tracker, where a path relative to

@@ -472,6 +472,44 @@ COUNTS_ONE_PREDICTED = (
 )
 
 
+@pytest.mark.e2e
+def test_a_blocked_flow_is_reported_as_toolguards_answer_not_the_upstreams(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    """Block mode: the report said "upstream: Invalid parameter: ..." and "known failure: ... (matched
+    by the upstream's wording)", and `toolguard show` "upstream: upstream answered 400: ...", under a
+    verdict that says the request was never sent upstream."""
+    db_path = tmp_path / "run.db"
+    result = toolguard_run(
+        "--upstream", upstream.url, "--db", str(db_path), "--confdir", str(tmp_path / "conf"),
+        "--mode", "block", "--", PYTHON, "-c", ORPHAN_CLIENT,
+    )  # fmt: skip
+    assert (result.returncode, result.stdout, upstream.requests) == (3, f"400 {ORPHAN_MESSAGE}\n", [])
+    [flow] = sqlite_utils.Database(db_path)["flows"].rows
+    lines = result.stderr.splitlines()
+    start = lines.index("  flows:")
+    assert lines[start : start + 5] == [
+        "  flows:",
+        f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  blocked: answered by toolguard with the "
+        "provider's error (block mode); never sent upstream",
+        "        error    sequence.orphan-tool-message at messages[0]",
+        f"        toolguard answered (never sent upstream): {ORPHAN_MESSAGE}",
+        "  hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+        "127.0.0.1; map one with [[gateway]] in the providers config (docs/providers.md)",
+    ]
+    answer = f"toolguard answered 400 itself (block mode; never sent upstream): {ORPHAN_MESSAGE} (param: messages.[0].role)"
+    shown = CliRunner().invoke(cli, ["show", "--db", str(db_path), "--last"]).output.splitlines()
+    assert [line for line in shown if line.startswith(("  upstream:", "  answer:"))] == [
+        f"  answer:    {answer}"
+    ]
+    markdown = (
+        CliRunner().invoke(cli, ["show", "--db", str(db_path), "--last", "--format", "markdown"]).output
+    )
+    assert [
+        line for line in markdown.splitlines() if line.startswith(("- **Upstream**", "- **Answer**"))
+    ] == [f"- **Answer**: {answer}"]
+
+
 # One request over a 1 KB toolguard_max_body (passed through unvalidated, accepted) and one small one.
 LARGE_THEN_SMALL_CLIENT = textwrap.dedent(
     """
