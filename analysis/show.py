@@ -273,7 +273,12 @@ def _patch_text(patch_json: str | None) -> str:
         return str(patch_json)
 
 
-def _repair_lines(flow: StoredFlow) -> list[str]:
+def _hint_db(db: str | None) -> str:
+    """``--db X `` for a command hint: a flow read from a --db database is not in the default one."""
+    return f"--db {shlex.quote(dburl.label(db))} " if db else ""
+
+
+def _repair_lines(flow: StoredFlow, db: str | None = None) -> list[str]:
     """The text section on repairs: each fix with its patch (the diff), each finding left as it was."""
     if not flow.repairs:
         return []
@@ -285,7 +290,7 @@ def _repair_lines(flow: StoredFlow) -> list[str]:
             lines.append(f"          patch (RFC 6902): {_patch_text(r.get('patch_json'))}")
     if flow.applied_repairs():
         lines.append(
-            f"  the request before and after: toolguard show {flow.id[:8]} --repair-body before|after"
+            f"  the request before and after: toolguard show {_hint_db(db)}{flow.id[:8]} --repair-body before|after"
         )
     return [*lines, ""]
 
@@ -375,7 +380,7 @@ def render_text(flow: StoredFlow, db: str | None = None) -> str:
         lines.append(f"  {f['severity'].upper():<7} {f['rule']} at {f['location']}")
         lines.append(f"          {f['message']}")
     lines.append("")
-    lines += _repair_lines(flow)
+    lines += _repair_lines(flow, db)
     lines.append(f"conversation (as mitmweb's {_view_name(flow)} view shows it):")
     lines += ["  " + line if line else "" for line in _conversation(flow, max_text=600).splitlines()]
     lines.append("")
@@ -383,9 +388,8 @@ def render_text(flow: StoredFlow, db: str | None = None) -> str:
     lines += [f"  {name}: {value}" for name, value in flow.headers().items()]
     lines.append("")
     # The hint must run as printed: a flow read from a --db database is not in the default one.
-    where = f"--db {shlex.quote(dburl.label(db))} " if db else ""
     lines.append(
-        f"replay: toolguard show {where}{flow.id[:8]} --request > body.json  (then curl --data @body.json ...)"
+        f"replay: toolguard show {_hint_db(db)}{flow.id[:8]} --request > body.json  (then curl --data @body.json ...)"
     )
     return "\n".join(lines) + "\n"
 
