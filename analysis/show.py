@@ -100,6 +100,10 @@ class StoredFlow:
         cause = self.cause()
         return explain(self.error_text(), credited) or (cause or {}).get("rule") or (cause or {}).get("cause")
 
+    def unflagged(self, rule: str) -> bool:
+        """True when ``rule`` (the one the upstream's wording names) has no finding on this request."""
+        return all(f["rule"] != rule for f in self.findings)
+
     def root_cause_words(self, root: str) -> str | None:
         """What ``root`` (a rule id or a root-cause id) means, in one sentence."""
         rule = RULES.get(root)
@@ -158,6 +162,10 @@ class StoredFlow:
         except ValueError:
             return {}
         return {str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {}
+
+
+#: What a known failure whose rule did not fire on the request is said to be (as ``toolguard run`` says it).
+UNFLAGGED = "matched by the upstream's wording; this rule did not flag this request"
 
 
 #: The longest upstream error ``show`` prints in its text and Markdown formats: a 5 MB error body's
@@ -366,7 +374,16 @@ def render_text(flow: StoredFlow, db: str | None = None) -> str:
     root = flow.root_cause()
     cause = flow.cause()
     if root:
-        if root in RULES:
+        if root in RULES and flow.unflagged(root):
+            # The upstream's wording is a rule's that did not fire here: "cause: <that rule>" read as if
+            # it had (under "predicted ... as toolguard predicted" for another rule's finding). Said as
+            # the run report says it, then the root cause the text names.
+            lines.append(f"  {'known:':<10} {root} ({rule_doc_link(root)}): {UNFLAGGED}")
+            if cause:
+                link = rule_doc_link(cause["cause"], CAUSES_DOC)
+                title = f": {cause['title']}" if cause.get("title") else ""
+                lines.append(f"  {'cause:':<10} {cause['cause']} ({link}){title}")
+        elif root in RULES:
             lines.append(f"  {'cause:':<10} {root} ({rule_doc_link(root)})")
         else:  # recognised from the error text alone (a wrong key, a server error): no rule names it
             words = flow.root_cause_words(root)
@@ -431,8 +448,14 @@ def render_markdown(flow: StoredFlow) -> str:
     if root:
         # No link: a bug report is pasted into another project's tracker, where a path relative to
         # toolguard's source resolves nowhere, and toolguard has no published docs URL to make it absolute.
-        words = flow.root_cause_words(root)
-        lines.append(f"- **Root cause**: `{root}`" + (f": {words}" if words else ""))
+        if root in RULES and flow.unflagged(root):
+            lines.append(f"- **Known failure**: `{root}`: {UNFLAGGED}")
+            if cause:
+                title = f": {cause['title']}" if cause.get("title") else ""
+                lines.append(f"- **Root cause**: `{cause['cause']}`{title}")
+        else:
+            words = flow.root_cause_words(root)
+            lines.append(f"- **Root cause**: `{root}`" + (f": {words}" if words else ""))
     if cause and cause.get("fix"):
         lines.append(f"- **Fix**: {cause['fix']}")
     lines += ["", "#### Findings", ""]

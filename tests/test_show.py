@@ -431,6 +431,52 @@ def test_a_flagged_request_rejected_for_an_unrelated_reason_is_headed_by_its_cau
     )
 
 
+def test_a_rule_named_by_the_wording_but_not_flagged_is_not_shown_as_the_cause(tmp_path: Path) -> None:
+    """Gemini's strict parser rejects a request that toolguard flagged for an orphan tool message; its
+    text is params.unknown's wording. `show` said "cause: params.unknown" under "predicted ... as toolguard
+    predicted", with only sequence.orphan-tool-message among the findings: params.unknown never fired."""
+    message = 'Invalid JSON payload received. Unknown name "web_search_options": Cannot find field.'
+    recognition = recognise(message, provider="gemini")
+    assert recognition is not None
+    stored_id, stored_json = cause_columns(recognition)
+    body = {
+        "model": "gemini-2.5-flash",
+        "messages": [{"role": "tool", "tool_call_id": "call_1", "content": "42"}],
+    }
+    url = "https://generativelanguage.googleapis.com/v1beta/openai/chat/completions"
+    findings = [f for f in check_body(json.dumps(body).encode(), url).findings if f.severity == "error"]
+    assert [f.rule for f in findings] == ["sequence.orphan-tool-message"]
+    path = tmp_path / "c.db"
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            FlowRow(id="gm-1", datetime_utc="2026-01-01T00:00:01.000Z", url=url, host="generativelanguage.googleapis.com",
+                    method="POST", provider="gemini", model=body["model"], request_json=json.dumps(body), status=400,
+                    error_message=message, verdict="predicted", cause_id=stored_id, cause_json=stored_json,
+                    findings=[FindingRow(idx=i, rule=f.rule, severity=f.severity, location=f.location,
+                                         message=f.message) for i, f in enumerate(findings)])
+        ],
+    )  # fmt: skip
+    db.close()
+    unflagged = "matched by the upstream's wording; this rule did not flag this request"
+    code, text = show("--db", str(path), "gm-1")
+    assert code == 0
+    assert [line for line in text.splitlines() if line.startswith(("  known:", "  cause:", "  fix:"))] == [
+        f"  known:     params.unknown (docs/rules.md#paramsunknown): {unflagged}",
+        f"  cause:     cause.extra-request-field (docs/causes.md#causeextra-request-field): {recognition.title}",
+        f"  fix:       {recognition.fix}",
+    ]
+    code, markdown = show("--db", str(path), "gm-1", "--format", "markdown")
+    assert code == 0
+    prefixes = ("- **Known failure**", "- **Root cause**", "- **Fix**")
+    assert [line for line in markdown.splitlines() if line.startswith(prefixes)] == [
+        f"- **Known failure**: `params.unknown`: {unflagged}",
+        f"- **Root cause**: `cause.extra-request-field`: {recognition.title}",
+        f"- **Fix**: {recognition.fix}",
+    ]
+
+
 def test_a_huge_upstream_error_is_clipped_in_text_and_markdown_but_whole_in_json(tmp_path: Path) -> None:
     """A 5 MB error body (its message one token) is stored at about 8,000 characters; ``show`` printed
     all of them as one header line. Text and Markdown now stop at 1,000 and say what was left out."""
