@@ -86,7 +86,16 @@ class Upstream:
     def parse(cls, url: str) -> Upstream:
         parts = urlsplit(url if "://" in url else f"https://{url}")
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise BadParameter(f"expected http(s)://host[:port][/path], got {url!r}", "--upstream")
+            shown = redact_text_urls(url)  # never echo a password or a ?key= back to the terminal
+            raise BadParameter(f"expected http(s)://host[:port][/path], got {shown!r}", "--upstream")
+        if parts.username is not None or parts.password is not None:
+            # mitmdump's --mode reverse: refuses userinfo and prints it whole in its error (and so in
+            # the log file toolguard keeps when the proxy fails to start): refused here, before either.
+            raise BadParameter(
+                "the upstream URL cannot carry credentials (user:password@host); the client sends its "
+                "own (its API key header) through the proxy",
+                "--upstream",
+            )
         if parts.query or parts.fragment:
             raise BadParameter("the upstream URL cannot have a query or fragment", "--upstream")
         path = parts.path.rstrip("/") or DEFAULT_API_PATH

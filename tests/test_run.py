@@ -72,11 +72,23 @@ def test_upstream_url_keeps_the_api_path(url: str, origin: str, api_path: str) -
     assert UpstreamURL.parse(url) == UpstreamURL(origin=origin, api_path=api_path)
 
 
-@pytest.mark.parametrize("url", ["ftp://example.com", "https://", "https://api.openai.com/v1?x=1"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.com",
+        "https://",
+        "https://api.openai.com/v1?x=1",
+        # mitmdump refused these with its own error printing the password whole, and toolguard kept
+        # that error in its log file under /tmp: now a usage error that never echoes it.
+        "http://user:s3cret-upstream@127.0.0.1:8000/v1",
+        "https://s3cret-upstream@llm.corp.example/v1",
+        "ftp://user:s3cret-upstream@example.com",
+    ],
+)
 def test_bad_upstream_url_is_a_usage_error(url: str) -> None:
     result = CliRunner().invoke(cli, ["run", "--upstream", url, "--", "true"])
     assert result.exit_code == 2
-    assert "--upstream" in result.output
+    assert "--upstream" in result.output and "s3cret-upstream" not in result.output
 
 
 def test_upstream_with_regular_mode_is_a_usage_error() -> None:
