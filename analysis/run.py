@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,8 +43,8 @@ from toolguard_core.providers import GENERIC
 from toolguard_core.redact import redact_text_urls
 from toolguard_core.repair import parse_families
 from toolguard_core.store import default_db_path
-from toolguard_core.verdict import error_text, verdict_words
-from toolguard_core.visibility import NOTHING_SEEN, hosts_list, parse_hosts, skipped_line
+from toolguard_core.verdict import Verdict, error_text, verdict_words
+from toolguard_core.visibility import NOTHING_SEEN, hosts_list, parse_hosts, passed_through_line, skipped_line
 
 DEFAULT_UPSTREAM = "https://api.openai.com"
 DEFAULT_API_PATH = "/v1"
@@ -85,7 +86,16 @@ class Upstream:
     def parse(cls, url: str) -> Upstream:
         parts = urlsplit(url if "://" in url else f"https://{url}")
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise BadParameter(f"expected http(s)://host[:port][/path], got {url!r}", "--upstream")
+            shown = redact_text_urls(url)  # never echo a password or a ?key= back to the terminal
+            raise BadParameter(f"expected http(s)://host[:port][/path], got {shown!r}", "--upstream")
+        if parts.username is not None or parts.password is not None:
+            # mitmdump's --mode reverse: refuses userinfo and prints it whole in its error (and so in
+            # the log file toolguard keeps when the proxy fails to start): refused here, before either.
+            raise BadParameter(
+                "the upstream URL cannot carry credentials (user:password@host); the client sends its "
+                "own (its API key header) through the proxy",
+                "--upstream",
+            )
         if parts.query or parts.fragment:
             raise BadParameter("the upstream URL cannot have a query or fragment", "--upstream")
         path = parts.path.rstrip("/") or DEFAULT_API_PATH
@@ -556,12 +566,19 @@ def report(
     )
     if skipped:
         lines.append(f"  {skipped}.")
+    rule_counts = data.rule_counts or {}
+    # Said next to the counts: "0 with findings" counts validated requests only (runs.with_findings).
+    per_rule: Counter[str] = Counter()
+    for (rule, _severity), n in rule_counts.items():
+        per_rule[rule] += n
+    unvalidated = passed_through_line(per_rule)
+    if unvalidated:
+        lines.append(f"  {unvalidated}.")
     if not run["requests_seen"] and not run.get("websocket_messages"):
         hint = no_traffic_hint(command or [], mode, env) if started else NOT_STARTED_HINT
         lines.append(f"  likely cause: {hint}.")
     elif not run["validated"] and not flows:
         lines.append(f"  likely cause: {_NOT_VALIDATED_HINT}.")
-    rule_counts = data.rule_counts or {}
     if rule_counts:
         lines.append("  rules:")
         for (rule, severity), n in sorted(rule_counts.items(), key=lambda item: (-item[1], item[0])):
@@ -595,7 +612,10 @@ def report(
         for row in findings.get(flow["id"], []):
             lines.append(f"        {row['severity']:<8} {row['rule']} at {row['location']}")
         message = error_text(flow["error_json"], flow["error_message"])
-        if message:
+        if message and flow["verdict"] == Verdict.BLOCKED:
+            # Block mode: the provider's error as toolguard answered it; the upstream never saw it.
+            lines.append(f"        toolguard answered (never sent upstream): {_one_line(message)}")
+        elif message:
             lines.append(f"        upstream: {_one_line(message)}")
             # Only the provider's wording counts here: a finding the verdict does not credit (a 429 on a
             # flagged request) is not a "known failure" (verdict.rejection_verdict).

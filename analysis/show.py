@@ -28,6 +28,7 @@ from toolguard_core.request import MESSAGES, endpoint_kind
 from toolguard_core.rules import RULES
 from toolguard_core.upstream_errors import MAX_NESTING
 from toolguard_core.verdict import Verdict, error_text, rejected, row_rejected, verdict_words
+from toolguard_core.visibility import UNVALIDATED_RULES
 
 FORMATS = ("text", "markdown", "json")
 
@@ -99,6 +100,10 @@ class StoredFlow:
         cause = self.cause()
         return explain(self.error_text(), credited) or (cause or {}).get("rule") or (cause or {}).get("cause")
 
+    def unflagged(self, rule: str) -> bool:
+        """True when ``rule`` (the one the upstream's wording names) has no finding on this request."""
+        return all(f["rule"] != rule for f in self.findings)
+
     def root_cause_words(self, root: str) -> str | None:
         """What ``root`` (a rule id or a root-cause id) means, in one sentence."""
         rule = RULES.get(root)
@@ -125,12 +130,22 @@ class StoredFlow:
             if self.row.get("verdict") == "no_answer" or self.row.get("flow_error"):
                 return f"no answer from the upstream: {self.row.get('flow_error') or 'no response'}"
             return None
+        if self.row.get("verdict") == Verdict.BLOCKED:
+            # Block mode: toolguard answered with the provider's error; no upstream ever saw the request.
+            param = self.error_param()
+            return f"toolguard answered {status} itself (block mode; never sent upstream)" + (
+                f": {text}" + (f" (param: {param})" if param else "") if text else ""
+            )
         by_status = rejected(status, False)
         if not text:
             return f"upstream answered {status}" if by_status else None
         where = "" if by_status else " (an error event inside the stream)"
         param = self.error_param()
         return f"upstream answered {status}{where}: {text}" + (f" (param: {param})" if param else "")
+
+    def answer_label(self) -> str:
+        """What :meth:`upstream_line` is labelled: a blocked flow's answer is toolguard's own."""
+        return "answer" if self.row.get("verdict") == Verdict.BLOCKED else "upstream"
 
     def upstream_line_clipped(self) -> str | None:
         """:meth:`upstream_line` cut at :data:`MAX_UPSTREAM_CHARS` for the text and Markdown formats,
@@ -147,6 +162,10 @@ class StoredFlow:
         except ValueError:
             return {}
         return {str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {}
+
+
+#: What a known failure whose rule did not fire on the request is said to be (as ``toolguard run`` says it).
+UNFLAGGED = "matched by the upstream's wording; this rule did not flag this request"
 
 
 #: The longest upstream error ``show`` prints in its text and Markdown formats: a 5 MB error body's
@@ -262,7 +281,12 @@ def _patch_text(patch_json: str | None) -> str:
         return str(patch_json)
 
 
-def _repair_lines(flow: StoredFlow) -> list[str]:
+def _hint_db(db: str | None) -> str:
+    """``--db X `` for a command hint: a flow read from a --db database is not in the default one."""
+    return f"--db {shlex.quote(dburl.label(db))} " if db else ""
+
+
+def _repair_lines(flow: StoredFlow, db: str | None = None) -> list[str]:
     """The text section on repairs: each fix with its patch (the diff), each finding left as it was."""
     if not flow.repairs:
         return []
@@ -274,7 +298,7 @@ def _repair_lines(flow: StoredFlow) -> list[str]:
             lines.append(f"          patch (RFC 6902): {_patch_text(r.get('patch_json'))}")
     if flow.applied_repairs():
         lines.append(
-            f"  the request before and after: toolguard show {flow.id[:8]} --repair-body before|after"
+            f"  the request before and after: toolguard show {_hint_db(db)}{flow.id[:8]} --repair-body before|after"
         )
     return [*lines, ""]
 
@@ -315,6 +339,11 @@ def _conversation(flow: StoredFlow, max_text: int | None) -> str:
     body = flow.body()
     if body is None:
         stored = flow.row.get("request_body")
+        unread = next((f for f in flow.findings if f["rule"] in UNVALIDATED_RULES), None)
+        if unread is not None:
+            # Passed through unvalidated (over toolguard_max_body ...): never read, so never judged
+            # "not a JSON object"; the finding says why, and no prefix of the body is dumped here.
+            return f"(not read as a conversation: {unread['rule']}: {unread['message']})\n"
         if stored:
             return f"(the request body was not a JSON object: {stored[:600]})\n"
         return "(no request body was stored)\n"
@@ -341,11 +370,20 @@ def render_text(flow: StoredFlow, db: str | None = None) -> str:
     lines += [f"  {name + ':':<10} {value}" for name, value in _facts(flow)]
     upstream = flow.upstream_line_clipped()
     if upstream:
-        lines.append(f"  {'upstream:':<10} {upstream}")
+        lines.append(f"  {flow.answer_label() + ':':<10} {upstream}")
     root = flow.root_cause()
     cause = flow.cause()
     if root:
-        if root in RULES:
+        if root in RULES and flow.unflagged(root):
+            # The upstream's wording is a rule's that did not fire here: "cause: <that rule>" read as if
+            # it had (under "predicted ... as toolguard predicted" for another rule's finding). Said as
+            # the run report says it, then the root cause the text names.
+            lines.append(f"  {'known:':<10} {root} ({rule_doc_link(root)}): {UNFLAGGED}")
+            if cause:
+                link = rule_doc_link(cause["cause"], CAUSES_DOC)
+                title = f": {cause['title']}" if cause.get("title") else ""
+                lines.append(f"  {'cause:':<10} {cause['cause']} ({link}){title}")
+        elif root in RULES:
             lines.append(f"  {'cause:':<10} {root} ({rule_doc_link(root)})")
         else:  # recognised from the error text alone (a wrong key, a server error): no rule names it
             words = flow.root_cause_words(root)
@@ -359,7 +397,7 @@ def render_text(flow: StoredFlow, db: str | None = None) -> str:
         lines.append(f"  {f['severity'].upper():<7} {f['rule']} at {f['location']}")
         lines.append(f"          {f['message']}")
     lines.append("")
-    lines += _repair_lines(flow)
+    lines += _repair_lines(flow, db)
     lines.append(f"conversation (as mitmweb's {_view_name(flow)} view shows it):")
     lines += ["  " + line if line else "" for line in _conversation(flow, max_text=600).splitlines()]
     lines.append("")
@@ -367,9 +405,8 @@ def render_text(flow: StoredFlow, db: str | None = None) -> str:
     lines += [f"  {name}: {value}" for name, value in flow.headers().items()]
     lines.append("")
     # The hint must run as printed: a flow read from a --db database is not in the default one.
-    where = f"--db {shlex.quote(dburl.label(db))} " if db else ""
     lines.append(
-        f"replay: toolguard show {where}{flow.id[:8]} --request > body.json  (then curl --data @body.json ...)"
+        f"replay: toolguard show {_hint_db(db)}{flow.id[:8]} --request > body.json  (then curl --data @body.json ...)"
     )
     return "\n".join(lines) + "\n"
 
@@ -406,13 +443,19 @@ def render_markdown(flow: StoredFlow) -> str:
     ]
     upstream = flow.upstream_line_clipped()
     if upstream:
-        lines.append(f"- **Upstream**: {upstream}")
+        lines.append(f"- **{flow.answer_label().capitalize()}**: {upstream}")
     root = flow.root_cause()
     if root:
         # No link: a bug report is pasted into another project's tracker, where a path relative to
         # toolguard's source resolves nowhere, and toolguard has no published docs URL to make it absolute.
-        words = flow.root_cause_words(root)
-        lines.append(f"- **Root cause**: `{root}`" + (f": {words}" if words else ""))
+        if root in RULES and flow.unflagged(root):
+            lines.append(f"- **Known failure**: `{root}`: {UNFLAGGED}")
+            if cause:
+                title = f": {cause['title']}" if cause.get("title") else ""
+                lines.append(f"- **Root cause**: `{cause['cause']}`{title}")
+        else:
+            words = flow.root_cause_words(root)
+            lines.append(f"- **Root cause**: `{root}`" + (f": {words}" if words else ""))
     if cause and cause.get("fix"):
         lines.append(f"- **Fix**: {cause['fix']}")
     lines += ["", "#### Findings", ""]

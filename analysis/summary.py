@@ -29,9 +29,11 @@ from toolguard_core.verdict import Verdict, error_text, row_rejected
 from toolguard_core.visibility import (
     MAX_NAMED_HOSTS,
     NOTHING_SEEN,
+    UNVALIDATED_RULES,
     hosts_list,
     merge_hosts,
     parse_hosts,
+    passed_through_line,
     seen_line,
     skipped_line,
 )
@@ -430,6 +432,20 @@ def _seen(selection: Selection, runs: list[dict[str, Any]], host: str | None, st
     line = skipped_line(skipped, skipped_hosts)
     if line:
         notes.append(line)
+    # "(N checked)" alone does not say why the others were not: the stored flows a body.* limit
+    # passed through unvalidated are counted and named (each has that finding).
+    marks = ", ".join("?" * len(UNVALIDATED_RULES))
+    unvalidated = {
+        row["rule"]: row["n"]
+        for row in selection.query(
+            "select x.rule as rule, count(distinct f.id) as n from flows f join findings x on x.flow_id = f.id "
+            f"where {selection.where} and x.rule in ({marks}) group by x.rule",
+            [*selection.args, *UNVALIDATED_RULES],
+        )
+    }
+    line = passed_through_line(unvalidated)
+    if line:
+        notes.append(line)
     if unrecognised:
         total = max(more_hosts, len(unrecognised))
         notes.append(
@@ -443,6 +459,7 @@ def _seen(selection: Selection, runs: list[dict[str, Any]], host: str | None, st
         "validated": validated,
         "model_rules_skipped": skipped,
         "model_rules_skipped_hosts": skipped_hosts,
+        "passed_through": unvalidated,
         "unrecognised_hosts": unrecognised,
         "unrecognised_host_count": max(more_hosts, len(unrecognised)),
         "notes": notes,

@@ -371,11 +371,23 @@ def test_reexplain_relabels_alike(databases: dict[str, str]) -> None:
         ["reexplain"],
     ],
 )
-def test_an_unreachable_server_is_an_error_naming_it_without_its_password(args: list[str]) -> None:
-    url = "postgresql://toolguard:s3cret@127.0.0.1:1/none"
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [
+        ("postgresql://toolguard:s3cret@127.0.0.1:1/none", "postgresql://toolguard:***@127.0.0.1:1/none"),
+        # libpq's query-string form of the password: it was printed as given.
+        (
+            "postgresql://127.0.0.1:1/none?user=toolguard&password=s3cret",
+            "postgresql://127.0.0.1:1/none?user=toolguard&password=***",
+        ),
+    ],
+)
+def test_an_unreachable_server_is_an_error_naming_it_without_its_password(
+    args: list[str], url: str, named: str
+) -> None:
     status, output = toolguard(*args, "--db", url)
     assert status == 1
-    assert output.startswith("Error: cannot connect to postgresql://toolguard:***@127.0.0.1:1/none: ")
+    assert output.startswith(f"Error: cannot connect to {named}: ")
     assert "s3cret" not in output and "Traceback" not in output
 
 

@@ -73,6 +73,12 @@ def test_the_derived_schema_has_every_migrated_table_with_its_keys() -> None:
         ("postgresql://u:pw@db:5432/tg", "postgresql://u:***@db:5432/tg"),
         ("postgresql://u@db/tg", "postgresql://u@db/tg"),
         ("postgres://u:p%40ss@10.0.0.5/tg?sslmode=require", "postgres://u:***@10.0.0.5/tg?sslmode=require"),
+        # libpq also reads the password from the query string (libpq-connect.html, "Connection URIs").
+        ("postgresql://db/tg?user=u&password=pw", "postgresql://db/tg?user=u&password=***"),
+        (
+            "postgresql://u:pw@db/tg?sslmode=require&PASSWORD=pw2&sslpassword=k",
+            "postgresql://u:***@db/tg?sslmode=require&PASSWORD=***&sslpassword=***",
+        ),
     ],
 )
 def test_urls_are_named_without_their_password(url: str, redacted: str) -> None:

@@ -300,6 +300,14 @@ def test_redact_command(command: str, stored: str) -> None:
         # Lines without a URL are left alone.
         ("   << 200 OK 1.2k", "   << 200 OK 1.2k"),
         ("what? nothing to redact", "what? nothing to redact"),
+        # psycopg's error in the addon's sync line: the question mark is prose, not a query. It was
+        # re-encoded as "connections?%29%3B= rows stay in ..." in toolguard run's log.
+        (
+            "Is the server running on that host and accepting TCP/IP connections?); rows stay in /x/spool.db",
+            "Is the server running on that host and accepting TCP/IP connections?); rows stay in /x/spool.db",
+        ),
+        # A query without a secret is left exactly as printed (not re-encoded).
+        ("GET /v1/models?filter=a%20b&x=1;y=2 HTTP/1.1", "GET /v1/models?filter=a%20b&x=1;y=2 HTTP/1.1"),
     ],
 )
 def test_redact_text_urls(line: str, expected: str) -> None:

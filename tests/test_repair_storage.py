@@ -135,6 +135,26 @@ def test_a_repaired_1mb_conversation_is_stored_once_and_shown_the_same(
     assert shown(db_path, flow.id) == before
 
 
+def test_the_repair_body_hint_runs_as_printed(repair: ToolGuard, db_path: Path) -> None:
+    """`toolguard show --db rep.db ID` printed "toolguard show ID --repair-body before|after", which
+    opens the default database: there, no such flow (the replay hint below it already named --db)."""
+    body = conversation(0)
+    flow = make_flow(body, headers=HEADERS)
+    repair.request(flow)
+    flow.response = answer(200, ok_completion())
+    repair.responseheaders(flow)
+    repair.response(flow)
+    repair.done()
+    text = toolguard("show", flow.id, "--db", str(db_path))
+    [hint] = [line for line in text.splitlines() if "--repair-body" in line]
+    assert hint == (
+        f"  the request before and after: toolguard show --db {db_path} {flow.id[:8]} --repair-body before|after"
+    )
+    command = hint.split(": ", 1)[1].replace("before|after", "before").split()
+    assert command[:2] == ["toolguard", "show"]
+    assert json.loads(toolguard(*command[1:])) == body
+
+
 ROW = {"rule": "r", "location": "l", "applied": 1}
 A, B, C = '{"m": [1, 2, 3]}', '{"m": [1, 3]}', '{"m": [1, 3, 4]}'
 

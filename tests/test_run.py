@@ -72,11 +72,23 @@ def test_upstream_url_keeps_the_api_path(url: str, origin: str, api_path: str) -
     assert UpstreamURL.parse(url) == UpstreamURL(origin=origin, api_path=api_path)
 
 
-@pytest.mark.parametrize("url", ["ftp://example.com", "https://", "https://api.openai.com/v1?x=1"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.com",
+        "https://",
+        "https://api.openai.com/v1?x=1",
+        # mitmdump refused these with its own error printing the password whole, and toolguard kept
+        # that error in its log file under /tmp: now a usage error that never echoes it.
+        "http://user:s3cret-upstream@127.0.0.1:8000/v1",
+        "https://s3cret-upstream@llm.corp.example/v1",
+        "ftp://user:s3cret-upstream@example.com",
+    ],
+)
 def test_bad_upstream_url_is_a_usage_error(url: str) -> None:
     result = CliRunner().invoke(cli, ["run", "--upstream", url, "--", "true"])
     assert result.exit_code == 2
-    assert "--upstream" in result.output
+    assert "--upstream" in result.output and "s3cret-upstream" not in result.output
 
 
 def test_upstream_with_regular_mode_is_a_usage_error() -> None:
@@ -470,6 +482,81 @@ COUNTS_ONE_PREDICTED = (
     "toolguard: 1 request reached the proxy: 1 validated, 1 with findings, 1 rejected by the upstream, "
     "0 without an answer; 1 flow stored."
 )
+
+
+@pytest.mark.e2e
+def test_a_blocked_flow_is_reported_as_toolguards_answer_not_the_upstreams(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    """Block mode: the report said "upstream: Invalid parameter: ..." and "known failure: ... (matched
+    by the upstream's wording)", and `toolguard show` "upstream: upstream answered 400: ...", under a
+    verdict that says the request was never sent upstream."""
+    db_path = tmp_path / "run.db"
+    result = toolguard_run(
+        "--upstream", upstream.url, "--db", str(db_path), "--confdir", str(tmp_path / "conf"),
+        "--mode", "block", "--", PYTHON, "-c", ORPHAN_CLIENT,
+    )  # fmt: skip
+    assert (result.returncode, result.stdout, upstream.requests) == (3, f"400 {ORPHAN_MESSAGE}\n", [])
+    [flow] = sqlite_utils.Database(db_path)["flows"].rows
+    lines = result.stderr.splitlines()
+    start = lines.index("  flows:")
+    assert lines[start : start + 5] == [
+        "  flows:",
+        f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  blocked: answered by toolguard with the "
+        "provider's error (block mode); never sent upstream",
+        "        error    sequence.orphan-tool-message at messages[0]",
+        f"        toolguard answered (never sent upstream): {ORPHAN_MESSAGE}",
+        "  hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+        "127.0.0.1; map one with [[gateway]] in the providers config (docs/providers.md)",
+    ]
+    answer = f"toolguard answered 400 itself (block mode; never sent upstream): {ORPHAN_MESSAGE} (param: messages.[0].role)"
+    shown = CliRunner().invoke(cli, ["show", "--db", str(db_path), "--last"]).output.splitlines()
+    assert [line for line in shown if line.startswith(("  upstream:", "  answer:"))] == [
+        f"  answer:    {answer}"
+    ]
+    markdown = (
+        CliRunner().invoke(cli, ["show", "--db", str(db_path), "--last", "--format", "markdown"]).output
+    )
+    assert [
+        line for line in markdown.splitlines() if line.startswith(("- **Upstream**", "- **Answer**"))
+    ] == [f"- **Answer**: {answer}"]
+
+
+# One request over a 1 KB toolguard_max_body (passed through unvalidated, accepted) and one small one.
+LARGE_THEN_SMALL_CLIENT = textwrap.dedent(
+    """
+    import openai
+    client = openai.OpenAI(api_key="sk-test-run-command", max_retries=0, timeout=15)
+    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "x" * 5000}])
+    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    """
+)
+
+
+@pytest.mark.e2e
+def test_run_says_which_requests_passed_through_without_validation(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    """The report read "2 requests reached the proxy: 1 validated, 0 with findings" and then listed a
+    body.too-large finding: nothing in the counts said one request was never checked, nor why."""
+    db_path = tmp_path / "run.db"
+    result = toolguard_run(
+        "--upstream", upstream.url, "--db", str(db_path), "--confdir", str(tmp_path / "conf"),
+        "--set", "toolguard_max_body=1k", "--", PYTHON, "-c", LARGE_THEN_SMALL_CLIENT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    [flow] = sqlite_utils.Database(db_path)["flows"].rows
+    lines = result.stderr.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("toolguard: 2 requests"))
+    assert lines[start : start + 4] == [
+        "toolguard: 2 requests reached the proxy: 1 validated, 0 with findings, 0 rejected by the upstream, "
+        "0 without an answer; 1 flow stored.",
+        "  1 request passed through without validation (body.too-large 1): no rule checked it "
+        "(toolguard_max_body and the other limits: docs/robustness.md).",
+        "  rules:",
+        "       1  info     body.too-large",
+    ]
+    assert (flow["verdict"], flow["status"]) == ("accepted", 200)
 
 
 @pytest.mark.e2e

@@ -269,6 +269,36 @@ def test_a_truncated_stored_body_is_neither_replayed_nor_rechecked(
         assert result.output.startswith("error body.not-json at body: ")
 
 
+def test_a_body_passed_through_unvalidated_is_not_called_not_json(tmp_path: Path) -> None:
+    """A 5 KB JSON body over toolguard_max_body=1k was shown as "(the request body was not a JSON
+    object: {"model":"gpt-4o-mini","messages":[{"role":"user","content":"xxxx...", 600 characters of
+    it) in the text and in the markdown bug report: it was a JSON object, toolguard never read it."""
+    path = tmp_path / "large.db"
+    text = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x" * 5000}]})
+    message = "The body is 5073 bytes, over toolguard_max_body (1024); not validated."
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            FlowRow(id="large-1", datetime_utc="2026-01-01T00:00:01.000Z", url="http://127.0.0.1:9/v1/chat/completions",
+                    verdict="accepted", status=200, request_body=text, request_bytes=len(text),
+                    findings=[FindingRow(idx=0, rule="body.too-large", severity="info", location="body",
+                                         message=message)])
+        ],
+    )  # fmt: skip
+    db.close()
+    said = f"(not read as a conversation: body.too-large: {message})"
+    for fmt in ("text", "markdown"):
+        code, output = show("--db", str(path), "large-1", "--format", fmt)
+        assert (code, output.count(said), "not a JSON object" in output, "xxxx" in output) == (
+            0,
+            1,
+            False,
+            False,
+        )
+    assert show("--db", str(path), "large-1", "--request") == (0, text + "\n")
+
+
 # Found on a fresh clone: `toolguard show --db capture.db --last` ended with
 # "replay: toolguard show abc-2 --request > body.json", which opens the DEFAULT database and fails with
 # "no toolguard database at ~/.local/share/toolguard/toolguard.db" (or finds no such flow). The hint
@@ -399,6 +429,52 @@ def test_a_flagged_request_rejected_for_an_unrelated_reason_is_headed_by_its_cau
         0,
         "### The API at api.openai.com rejects the request: cause.rate-limit",
     )
+
+
+def test_a_rule_named_by_the_wording_but_not_flagged_is_not_shown_as_the_cause(tmp_path: Path) -> None:
+    """Gemini's strict parser rejects a request that toolguard flagged for an orphan tool message; its
+    text is params.unknown's wording. `show` said "cause: params.unknown" under "predicted ... as toolguard
+    predicted", with only sequence.orphan-tool-message among the findings: params.unknown never fired."""
+    message = 'Invalid JSON payload received. Unknown name "web_search_options": Cannot find field.'
+    recognition = recognise(message, provider="gemini")
+    assert recognition is not None
+    stored_id, stored_json = cause_columns(recognition)
+    body = {
+        "model": "gemini-2.5-flash",
+        "messages": [{"role": "tool", "tool_call_id": "call_1", "content": "42"}],
+    }
+    url = "https://generativelanguage.googleapis.com/v1beta/openai/chat/completions"
+    findings = [f for f in check_body(json.dumps(body).encode(), url).findings if f.severity == "error"]
+    assert [f.rule for f in findings] == ["sequence.orphan-tool-message"]
+    path = tmp_path / "c.db"
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            FlowRow(id="gm-1", datetime_utc="2026-01-01T00:00:01.000Z", url=url, host="generativelanguage.googleapis.com",
+                    method="POST", provider="gemini", model=body["model"], request_json=json.dumps(body), status=400,
+                    error_message=message, verdict="predicted", cause_id=stored_id, cause_json=stored_json,
+                    findings=[FindingRow(idx=i, rule=f.rule, severity=f.severity, location=f.location,
+                                         message=f.message) for i, f in enumerate(findings)])
+        ],
+    )  # fmt: skip
+    db.close()
+    unflagged = "matched by the upstream's wording; this rule did not flag this request"
+    code, text = show("--db", str(path), "gm-1")
+    assert code == 0
+    assert [line for line in text.splitlines() if line.startswith(("  known:", "  cause:", "  fix:"))] == [
+        f"  known:     params.unknown (docs/rules.md#paramsunknown): {unflagged}",
+        f"  cause:     cause.extra-request-field (docs/causes.md#causeextra-request-field): {recognition.title}",
+        f"  fix:       {recognition.fix}",
+    ]
+    code, markdown = show("--db", str(path), "gm-1", "--format", "markdown")
+    assert code == 0
+    prefixes = ("- **Known failure**", "- **Root cause**", "- **Fix**")
+    assert [line for line in markdown.splitlines() if line.startswith(prefixes)] == [
+        f"- **Known failure**: `params.unknown`: {unflagged}",
+        f"- **Root cause**: `cause.extra-request-field`: {recognition.title}",
+        f"- **Fix**: {recognition.fix}",
+    ]
 
 
 def test_a_huge_upstream_error_is_clipped_in_text_and_markdown_but_whole_in_json(tmp_path: Path) -> None:

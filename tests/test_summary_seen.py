@@ -58,6 +58,7 @@ def test_an_empty_database_says_nothing_was_seen(tmp_path: Path) -> None:
         "validated": 0,
         "model_rules_skipped": 0,
         "model_rules_skipped_hosts": {},
+        "passed_through": {},
         "unrecognised_hosts": [],
         "unrecognised_host_count": 0,
         "notes": ["toolguard saw 0 requests: nothing was checked"],
@@ -90,6 +91,7 @@ def test_the_runs_skipped_model_rules_and_unrecognised_hosts_are_said(tmp_path: 
         "validated": 7,
         "model_rules_skipped": 4,
         "model_rules_skipped_hosts": {"llm.corp.example": 3, "127.0.0.1": 1},
+        "passed_through": {},
         "unrecognised_hosts": ["llm.corp.example"],
         "unrecognised_host_count": 1,
         "notes": [
@@ -106,6 +108,45 @@ def test_the_runs_skipped_model_rules_and_unrecognised_hosts_are_said(tmp_path: 
     result = CliRunner().invoke(cli, ["summary", "--db", str(path), "--format", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["seen"] == data["seen"]
+
+
+def test_requests_passed_through_unvalidated_are_said_with_their_reason(tmp_path: Path) -> None:
+    """A body over toolguard_max_body (a stored flow with its info finding) showed only as
+    "toolguard saw 2 requests (1 checked)": nothing said which request went unchecked, or why."""
+    path = tmp_path / "large.db"
+    db = open_db(path)
+    write_run(
+        db,
+        RunRow(id="r", started_utc="2026-11-30T09:00:00.000Z", ended_utc="2026-11-30T09:01:00.000Z",
+               requests_seen=3, validated=1),
+    )  # fmt: skip
+    write_rows(
+        db,
+        [
+            FlowRow(id="big", datetime_utc="2026-11-30T09:00:10.000Z", run_id="r", host="api.openai.com",
+                    provider="openai", status=400, verdict="unexplained",
+                    findings=[FindingRow(idx=0, rule="body.too-large", severity="info", location="body",
+                                         message="The body is 5148 bytes, over toolguard_max_body (1024).")]),
+            FlowRow(id="deep", datetime_utc="2026-11-30T09:00:20.000Z", run_id="r", host="api.openai.com",
+                    provider="openai", status=200, verdict="accepted",
+                    findings=[FindingRow(idx=0, rule="body.too-deep", severity="warning", location="body",
+                                         message="The body nests deeper than the JSON parser allows.")]),
+        ],
+    )  # fmt: skip
+    db.close()
+    data = build_summary([path])
+    note = (
+        "2 requests passed through without validation (body.too-large 1, body.too-deep 1): no rule checked "
+        "them (toolguard_max_body and the other limits: docs/robustness.md)"
+    )
+    assert (data["seen"]["passed_through"], data["seen"]["notes"]) == (
+        {"body.too-large": 1, "body.too-deep": 1},
+        ["toolguard saw 3 requests (1 checked) in 1 run(s)", note],
+    )
+    assert render_text(data, width=400).count(note) == 1
+    assert f"{note}.\n" in render_markdown(data)
+    assert f'<p class="seen-note">{note}.</p>' in render_html(data)
+    assert build_summary([path], host="example.org")["seen"]["passed_through"] == {}
 
 
 def test_the_time_window_and_the_host_filter_apply(tmp_path: Path) -> None:

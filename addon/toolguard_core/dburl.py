@@ -11,9 +11,13 @@ import hashlib
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 URL_SCHEMES = ("postgresql://", "postgres://")
+#: libpq takes a password in the query string as well as in the userinfo ("Connection URIs":
+#: https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING-URIS, any keyword of
+#: the parameter list, and `password`/`sslpassword` are two of them): both are masked.
+SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
 
 
 def is_postgres_url(value: str | os.PathLike[str] | None) -> bool:
@@ -23,10 +27,14 @@ def is_postgres_url(value: str | os.PathLike[str] | None) -> bool:
 def redact_url(url: str) -> str:
     """The URL without its password, for logs, the summary's ``databases`` and file names."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user, host = parts.netloc.rsplit("@", 1)
-    return urlunsplit(parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}"))
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(key.lower() in SECRET_QUERY_KEYS for key, _ in query):
+        masked = [(key, "***" if key.lower() in SECRET_QUERY_KEYS else value) for key, value in query]
+        parts = parts._replace(query=urlencode(masked, safe="*"))
+    if parts.password is not None:
+        user, host = parts.netloc.rsplit("@", 1)
+        parts = parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}")
+    return urlunsplit(parts) if parts != urlsplit(url) else url
 
 
 def label(source: str | os.PathLike[str]) -> str:

@@ -149,12 +149,21 @@ _QUERY_IN_TEXT = re.compile(r"(?P<before>[^\s?\"'<>]*)\?(?P<query>[^\s\"'<>#]+)"
 _USERINFO_IN_TEXT = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/@\"'<>]+@")
 
 
+def _redact_query_in_text(match: re.Match[str]) -> str:
+    """One ``?...`` of a text line: rewritten only when it holds a key-like parameter. A question mark
+    in prose ("accepting TCP/IP connections?); rows stay ...") or a harmless query stays as printed."""
+    query = match["query"]
+    if not any(is_secret_query_name(name) for name, _ in parse_qsl(query, keep_blank_values=True)):
+        return match.group(0)
+    return f"{match['before']}?{redact_query(query)}"
+
+
 def redact_text_urls(line: str) -> str:
     """A log line with every URL's key-like query parameters and userinfo redacted, whatever else it
     says: ``toolguard run`` writes mitmdump's own output to a file, and mitmdump's per-flow line
     prints the request URL, a ``?key=`` included (Gemini's and Azure's API keys travel there)."""
     if "?" in line:
-        line = _QUERY_IN_TEXT.sub(lambda m: f"{m['before']}?{redact_query(m['query'])}", line)
+        line = _QUERY_IN_TEXT.sub(_redact_query_in_text, line)
     if "@" in line:
         line = _USERINFO_IN_TEXT.sub(lambda m: f"{m['scheme']}{REDACTED}@", line)
     return line

@@ -14,15 +14,19 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
+from toolguard_core.rules.body import NOT_VALIDATED, TOO_DEEP, TOO_LARGE, UNDECODABLE
+
 __all__ = [
     "MAX_NAMED_HOSTS",
     "MAX_TRACKED_HOSTS",
     "NOTHING_SEEN",
+    "UNVALIDATED_RULES",
     "add_host",
     "hosts_json",
     "hosts_list",
     "merge_hosts",
     "parse_hosts",
+    "passed_through_line",
     "seen_line",
     "skipped_line",
 ]
@@ -89,6 +93,25 @@ def skipped_line(count: int, hosts: Mapping[str, int]) -> str | None:
         f"{requests} to unrecognised hosts ({named}) with models no catalog knows: model rules were "
         'skipped (declare the host with [[gateway]] or the model with [models."name"] in the '
         "providers config, docs/providers.md)"
+    )
+
+
+#: The findings that mean "no rule looked at this body": it went upstream unvalidated (over
+#: toolguard_max_body, nested too deep, an undecodable Content-Encoding, or the worker was saturated).
+UNVALIDATED_RULES: tuple[str, ...] = (TOO_LARGE.id, TOO_DEEP.id, UNDECODABLE.id, NOT_VALIDATED.id)
+
+
+def passed_through_line(counts: Mapping[str, int]) -> str | None:
+    """The sentence for requests no rule checked, ``{rule: requests}`` of :data:`UNVALIDATED_RULES`,
+    or ``None`` when none: a report that counts "0 with findings" must not read as "all clean"."""
+    named = [(rule, n) for rule in UNVALIDATED_RULES if (n := int(counts.get(rule) or 0)) > 0]
+    if not named:
+        return None
+    total = sum(n for _, n in named)
+    requests, them = ("1 request", "it") if total == 1 else (f"{total} requests", "them")
+    return (
+        f"{requests} passed through without validation ({', '.join(f'{rule} {n}' for rule, n in named)}): "
+        f"no rule checked {them} (toolguard_max_body and the other limits: docs/robustness.md)"
     )
 
 
