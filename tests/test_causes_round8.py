@@ -7,6 +7,8 @@ fit (docs/errors.md "Generalisation"):
 * a message role restricted to user/assistant: the system prompt was sent as a message;
 * Bedrock's "maximum tokens you requested exceeds the model limit" (no parameter named);
 * Azure's JSON-pointer form of a key outside its schema ("Validation error at #/stream_options");
+* Volcengine Ark's "The parameter `<path>` specified in the request are not valid" for a content
+  part's type (a value of that path); a body the server could not parse as JSON is a malformed value;
 * an unknown field that is the API's own container (``messages``, ``contents``, ``input``,
   ``prompt``): the body is for another API, so the request went to the wrong endpoint and nothing
   about the key is learned (:data:`toolguard_core.causes.FOREIGN_BODY_KEYS`).
@@ -85,6 +87,18 @@ ROWS = [
         '{"error": {"code": 400, "message": "Invalid JSON payload received. Unknown name \\"messages\\": Cannot find '
         'field.", "status": "INVALID_ARGUMENT"}}',
         "cause.wrong-endpoint", "endpoint.unexpected-path", "gemini", {"field": "messages"}),
+    # Volcengine Ark names the refused path (the development rows' threads).
+    Row("https://github.com/farion1231/cc-switch/issues/1519", 400,
+        '{"error":{"code":"InvalidParameter","message":"The parameter `messages.content.type` specified in the '
+        "request are not valid: invalid value: `document`, supported values are: `text`, `thinking`, `image`, "
+        "'tool_use' and `tool_result`. Request id: 0217736355560584bb2d320cfcd0d3dcaa0804120ace3f94d4c42\",\"param\""
+        ':"","type":"BadRequest"}}',
+        "cause.param-value-unsupported", None, "volcengine",
+        {"param": "messages.content.type", "value": "document"}),
+    Row("https://github.com/nashsu/llm_wiki/issues/249", 400,
+        "The parameter `` specified in the request are not valid: we could not parse the JSON body of your "
+        "request. Request id: 021779630950795fadef930ee560a642a7",
+        "cause.param-type-invalid", "params.wrong-type", "generic"),
 ]  # fmt: skip
 
 
@@ -117,6 +131,15 @@ def test_round_eight_families_name_the_cause(row: Row) -> None:
             "\\'literal_error\\', \\'loc\\': (\\'body\\', \\'messages\\', 1, \\'typed-dict\\', \\'role\\'), \\'msg\\': "
             "\"Input should be \\'system\\'\", \\'input\\': \\'user\\'}]'}",
             "not cause.model-no-system-role",
+        ),
+        # Volcengine's sentence without a path names nothing (the development row's thread).
+        (
+            "https://github.com/volcengine/volcengine-python-sdk/issues/13",
+            400,
+            "{'error': {'code': 'InvalidParameter', 'message': 'One or more parameters specified in the request are "
+            "not valid. Request id: 0217280951205813c183a1fb82c613f4d4485b7d388d5b4d02e7e', 'param': '', 'type': "
+            "'BadRequest'}}",
+            None,
         ),
         # Any other unknown field stays an unknown field, with its constraint (the Go decoder's wording
         # relayed by a gateway, 9router's log of opencode's Go plan).

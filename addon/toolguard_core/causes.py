@@ -3962,6 +3962,33 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "https://github.com/microsoft/semantic-kernel/issues/10510",
         "Validation error at #/stream_options: Extra inputs are not permitted",
     ),
+    # Volcengine Ark's "The parameter `<path>` specified in the request are not valid": the path names
+    # what was refused. Only the path a real text shows is claimed (a content part's type); other
+    # paths wait for a real example, and "One or more parameters ..." names no path and stays
+    # unexplained.
+    _s(
+        # A content part's type the model does not take: a value of that path (the catalogue has no
+        # cause of its own for a content part; the corpus's label for it is an extension id).
+        "cause.param-value-unsupported",
+        "volcengine",
+        r"\bThe parameter {Q}(?P<param>(?:messages|input)(?:\.[\w\[\]]+)*\.content(?:\.[\w\[\]]+)*\.type){Q} specified in "
+        r"the request (?:are|is) not valid\b(?:: invalid value: {Q}(?P<value>[\w-]{1,60}){Q})?",
+        "https://github.com/farion1231/cc-switch/issues/1519",
+        "The parameter `messages.content.type` specified in the request are not valid: invalid value: `document`, "
+        "supported values are: `text`, `thinking`, `image`, 'tool_use' and `tool_result`.",
+        no_constraint=True,
+    ),
+    # A body the server could not parse as JSON at all (Volcengine's empty-path variant, Anthropic's
+    # "not valid JSON"): a malformed value somewhere in the body, not a key or a limit.
+    _s(
+        "cause.param-type-invalid",
+        "generic",
+        r"\b(?:could not|cannot|can't|failed to) parse the JSON body\b|\bThe request body is not valid JSON\b",
+        "https://github.com/nashsu/llm_wiki/issues/249",
+        "The parameter `` specified in the request are not valid: we could not parse the JSON body of your request. "
+        "Request id: 021779630950795fadef930ee560a642a7",
+        no_constraint=True,
+    ),
     # Bedrock's output budget above the model's ("The maximum tokens you requested exceed(s) the model
     # limit of N"): said without the parameter's name, so the max-tokens families below miss it.
     _s(
