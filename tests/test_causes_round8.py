@@ -6,6 +6,7 @@ fit (docs/errors.md "Generalisation"):
 * several choices (``n`` above 1) refused by a server that generates one: a value of ``n``;
 * a message role restricted to user/assistant: the system prompt was sent as a message;
 * Bedrock's "maximum tokens you requested exceeds the model limit" (no parameter named);
+* a gateway that got no answer from its provider (Cloudflare's 2005, ngrok's 3800);
 * Azure's JSON-pointer form of a key outside its schema ("Validation error at #/stream_options");
 * Volcengine Ark's "The parameter `<path>` specified in the request are not valid" for a content
   part's type (a value of that path); a body the server could not parse as JSON is a malformed value;
@@ -87,6 +88,15 @@ ROWS = [
         '{"error": {"code": 400, "message": "Invalid JSON payload received. Unknown name \\"messages\\": Cannot find '
         'field.", "status": "INVALID_ARGUMENT"}}',
         "cause.wrong-endpoint", "endpoint.unexpected-path", "gemini", {"field": "messages"}),
+    # A gateway that got no answer from its provider (Cloudflare AI Gateway's 2005 before any provider
+    # was called; ngrok's documented message for its upstream failure).
+    Row("https://github.com/cloudflare/ai/issues/611", 400,
+        '{"success": false, "result": [], "messages": [], "error": [{"code": 2005, "message": "Failed to get '
+        'response from provider"}]}',
+        "cause.server-error", None, "generic"),
+    Row("https://ngrok.com/docs/ai-gateway/reference/error-codes.md", 502,
+        "Could not reach the AI provider. The upstream request failed.",
+        "cause.server-error", None, "generic"),
     # Volcengine Ark names the refused path (the development rows' threads).
     Row("https://github.com/farion1231/cc-switch/issues/1519", 400,
         '{"error":{"code":"InvalidParameter","message":"The parameter `messages.content.type` specified in the '
@@ -102,7 +112,7 @@ ROWS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.source.split("github.com/")[1])
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.source.split("//")[1])
 def test_round_eight_families_name_the_cause(row: Row) -> None:
     found = recognise_error(parse_error(row.body, status=row.status), status=row.status)
     assert found is not None

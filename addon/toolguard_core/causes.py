@@ -3953,6 +3953,18 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "'assistant'\", 'type': 'literal_error'}]}",
         no_constraint=True,
     ),
+    # A gateway that got no answer from the provider behind it (Cloudflare AI Gateway's code 2005,
+    # ngrok's ERR_NGROK_3800): a server-side failure whatever the request was, even when the gateway
+    # answers it with a 400.
+    _s(
+        "cause.server-error",
+        "generic",
+        r"\bFailed to get (?:a )?response from (?:the )?provider\b|\bCould not reach the AI provider\b",
+        "https://github.com/cloudflare/ai/issues/611",
+        '{"success": false, "result": [], "messages": [], "error": [{"code": 2005, "message": "Failed to get '
+        'response from provider"}]}',
+        no_constraint=True,
+    ),
     # Azure's validator names the key by a JSON pointer ("#/stream_options"), which the pydantic-path
     # families do not read: the same schema-strictness rejection of a key outside its schema.
     _s(
