@@ -7,8 +7,18 @@ from toolguard_core.patterns import (
     Wording,
     explain,
     known_wordings,
+    predicting_rule,
     rules_for_text,
     vote,
 )
 
-__all__ = ["EXTRA_WORDINGS", "PREFERRED", "Wording", "explain", "known_wordings", "rules_for_text", "vote"]
+__all__ = [
+    "EXTRA_WORDINGS",
+    "PREFERRED",
+    "Wording",
+    "explain",
+    "known_wordings",
+    "predicting_rule",
+    "rules_for_text",
+    "vote",
+]

@@ -35,7 +35,7 @@ import sqlite_utils
 
 import toolguard_core
 from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
-from toolguard_analysis.patterns import explain
+from toolguard_analysis.patterns import explain, predicting_rule
 from toolguard_analysis.summary import repair_stats
 from toolguard_core.dburl import is_postgres_url, label, spool_path_for
 from toolguard_core.modes import Mode, parse_mode
@@ -611,6 +611,7 @@ def report(
             )
         for row in findings.get(flow["id"], []):
             lines.append(f"        {row['severity']:<8} {row['rule']} at {row['location']}")
+        cause = json.loads(flow["cause_json"]) if flow.get("cause_json") else None
         message = error_text(flow["error_json"], flow["error_message"])
         if message and flow["verdict"] == Verdict.BLOCKED:
             # Block mode: the provider's error as toolguard answered it; the upstream never saw it.
@@ -619,14 +620,17 @@ def report(
             lines.append(f"        upstream: {_one_line(message)}")
             # Only the provider's wording counts here: a finding the verdict does not credit (a 429 on a
             # flagged request) is not a "known failure" (verdict.rejection_verdict).
-            explained_by = explain(message, ())
+            explained_by, how = explain(message, ()), "matched by the upstream's wording"
+            if not explained_by and cause:
+                # The summary groups this flow under the rule that predicts its root cause; say so
+                # here too, so the run report and the summary name one failure alike (issue #10).
+                explained_by, how = predicting_rule(cause), f"the rule that predicts {cause['cause']}"
             if explained_by and flow["verdict"] != "predicted":
                 # No finding on this request, but a rule predicts the provider's wording: the
                 # failure is a known one (the request may depend on state toolguard cannot see).
-                lines.append(f"        known failure: {explained_by} (matched by the upstream's wording)")
+                lines.append(f"        known failure: {explained_by} ({how})")
         elif flow["flow_error"]:
             lines.append(f"        connection: {_one_line(flow['flow_error'])}")
-        cause = json.loads(flow["cause_json"]) if flow.get("cause_json") else None
         if cause:
             # predicted / recognised / unexplained is the verdict above; this names the root cause.
             lines.append(

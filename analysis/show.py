@@ -17,7 +17,7 @@ from typing import Any
 
 from toolguard_analysis.db import Connection, Source, database_errors, exists
 from toolguard_analysis.errors import ToolguardError, UsageError
-from toolguard_analysis.patterns import explain
+from toolguard_analysis.patterns import explain, predicting_rule
 from toolguard_analysis.rule_links import CAUSES_DOC, rule_doc_link
 from toolguard_core import dburl, redact, repair_rows
 from toolguard_core.capture import MAX_STORED_NON_JSON_REQUEST
@@ -98,7 +98,7 @@ class StoredFlow:
         verdict = self.row.get("verdict")
         credited = errors if verdict in (None, Verdict.PREDICTED, Verdict.REPAIR_FAILED) else []
         cause = self.cause()
-        return explain(self.error_text(), credited) or (cause or {}).get("rule") or (cause or {}).get("cause")
+        return explain(self.error_text(), credited) or predicting_rule(cause) or (cause or {}).get("cause")
 
     def unflagged(self, rule: str) -> bool:
         """True when ``rule`` (the one the upstream's wording names) has no finding on this request."""

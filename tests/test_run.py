@@ -275,6 +275,56 @@ def test_report_counts_every_flow_in_sql_and_lists_the_newest(
     )
 
 
+def test_report_names_a_recognised_flow_by_the_rule_that_predicts_its_root_cause(tmp_path: Path) -> None:
+    """Issue #10: the summary groups a recognised context overflow under the rule that predicts it
+    (patterns.predicting_rule); the run report names it the same way, beside the root cause."""
+    import json
+
+    from toolguard_core.causes import recognise_error
+    from toolguard_core.upstream_errors import parse_error
+
+    body = json.dumps(
+        {"type": "error", "error": {"type": "invalid_request_error",
+                                    "message": "prompt is too long: 215432 tokens > 200000 maximum"}}
+    )  # fmt: skip
+    error = parse_error(body, status=400)
+    found = recognise_error(error, status=400)
+    assert found is not None
+    db_path = tmp_path / "ctx.db"
+    db = open_db(db_path)
+    counts = {
+        "requests_seen": 1,
+        "validated": 1,
+        "with_findings": 0,
+        "rejected": 1,
+        "no_answer": 0,
+        "stored": 1,
+    }
+    write_run(db, RunRow(id="ctx", started_utc="2026-01-01T00:00:00.000Z", **counts))
+    write_rows(
+        db,
+        [
+            FlowRow(
+                id="flow-1", datetime_utc="2026-01-01T00:00:01.000Z", run_id="ctx", method="POST",
+                host="api.anthropic.com", path="/v1/messages", status=400, verdict="recognised",
+                error_message=error.message, error_json=json.dumps(error.summary()),
+                cause_json=json.dumps(found.summary()), cause_id=found.cause_id,
+            )
+        ],
+    )  # fmt: skip
+    db.close()
+    flow_lines = (
+        report(db_path, "ctx").split("  flows:\n", 1)[1].split("  hosts not recognised")[0].splitlines()
+    )
+    assert flow_lines[:4] == [
+        "    flow-1  400  POST api.anthropic.com/v1/messages  recognised: rejected by the upstream for a known "
+        "root cause; no rule is credited with it",
+        "        upstream: prompt is too long: 215432 tokens > 200000 maximum",
+        "        known failure: model.context-window-exceeded (the rule that predicts cause.context-length-exceeded)",
+        f"        root cause: cause.context-length-exceeded: {found.fix}",
+    ]
+
+
 @pytest.mark.parametrize(
     ("started", "cause"),
     [

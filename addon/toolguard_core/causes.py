@@ -69,6 +69,7 @@ __all__ = [
     "CAUSES_BY_ID",
     "CODES",
     "EXTENSIONS",
+    "FOREIGN_BODY_KEYS",
     "GENERATION_PARAMS",
     "PARAM_CAUSES",
     "STATUS",
@@ -3805,6 +3806,12 @@ _MESSAGE_FIELD_RULES: Mapping[str, str] = {"name": "roles.name-unsupported"}
 
 #: The first path component of a pydantic ``loc`` under which a field belongs to a message.
 _MESSAGE_CONTAINERS = ("messages", "contents", "input")
+#: The body keys that say which API a request is for (Chat Completions' `messages`, Gemini's
+#: `contents`, the Responses API's `input`, the legacy completions' `prompt`). A server that calls one
+#: of them an unknown field serves another API: the request went to the wrong endpoint (Gemini's
+#: native endpoint given a chat body, a gateway route for another API), and nothing about the key
+#: itself is learned. Round 5, docs/errors.md "Generalisation".
+FOREIGN_BODY_KEYS: frozenset[str] = frozenset({"messages", "contents", "input", "prompt"})
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 
 # --------------------------------------------------------------------------- structural recognisers
@@ -3901,6 +3908,109 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         r"(?:supported|available)\b|\bnot available in your (?:country|region|territory)\b|\bunsupported[ _]country\b",
         "https://github.com/pengzhile/pandora/issues/640",
         "access_denied: OpenAI's services are not available in your country. (error=unsupported_country)",
+        no_constraint=True,
+    ),
+    # Round 5 (probe round 8's families, docs/errors.md "Generalisation"). An API version the resource
+    # does not serve (Azure's api-version query parameter; OpenAI's OpenAI-Version header): the request
+    # is for another version of the API, whatever its body says. Written from a thread outside the
+    # probe set; a bare "version" (a model's) is not claimed.
+    _s(
+        "cause.wrong-endpoint",
+        "azure",
+        r"\benabled only for api[ -]?versions?\b|\bapi[ _-]?version (?:is )?(?:not supported|unsupported|not valid|"
+        r"invalid)\b|\bunsupported (?:OpenAI-Version header|api[ _-]?version)\b",
+        "https://github.com/langchain4j/langchain4j/issues/2636",
+        '{"error":{"code":"BadRequest","message":"Model {modelName} is enabled only for api versions '
+        '2024-12-01-preview and later"}}',
+        no_constraint=True,
+    ),
+    # Several choices (`n` above 1) refused by a server or gateway that generates one: a value of `n`,
+    # not the key (n=1 is accepted). The parameter is named as a lone `n`, so the pattern insists on
+    # its own phrasings ("n > 1", "n must equal 1", "the n parameter", "value of n").
+    _s(
+        "cause.param-value-unsupported",
+        "generic",
+        r"(?:^|[\s\"'`(:])(?P<param>n) ?(?:> ?1\b|must (?:equal|be) 1\b)|\b(?:does not|doesn't) support the {Q}"
+        r"(?P<param2>n){Q} parameter\b|\binvalid value (?:of|for) {Q}(?P<param3>n){Q}(?![\w-])|"
+        r"\bmultiple (?:choices|completions) (?:are |is )?not supported\b",
+        "https://github.com/theopenco/llmgateway/pull/2433",
+        "Model ${usedInternalModel} with provider ${usedProvider} does not support the n parameter for multiple "
+        "choices. Send n separate requests instead.",
+        no_constraint=True,
+    ),
+    # A message role restricted to user/assistant (the Messages API's schema in vLLM's, SGLang's and
+    # gateways' validators): the system prompt was sent as a message. Not claimed when the text says
+    # the rejected role was a tool's.
+    _s(
+        "cause.model-no-system-role",
+        "generic",
+        r"^(?!.*{Q}input{Q}\s*:\s*{Q}(?:tool|function){Q})(?:.*?\brole\b[^;]{0,60}?\b(?:Input should be|expected one of|"
+        r"(?:must|should) be one of|Invalid option: expected one of) ?[\[(]?{Q}user{Q} ?(?:or|,|\|) ?{Q}assistant{Q}"
+        r"(?! ?(?:,|\||or) ?{Q}(?:system|developer|tool))|.*?\b(?:expected one of|Input should be) ?[\[(]?{Q}user{Q} ?"
+        r"(?:or|,|\|) ?{Q}assistant{Q}[^;]{0,40}?\brole\b)",
+        "https://github.com/ogx-ai/ogx/issues/5982",
+        "API Error: 400 {'errors': [{'loc': ['body', 'messages', 1, 'role'], 'msg': \"Input should be 'user' or "
+        "'assistant'\", 'type': 'literal_error'}]}",
+        no_constraint=True,
+    ),
+    # A gateway that got no answer from the provider behind it (Cloudflare AI Gateway's code 2005,
+    # ngrok's ERR_NGROK_3800): a server-side failure whatever the request was, even when the gateway
+    # answers it with a 400.
+    _s(
+        "cause.server-error",
+        "generic",
+        r"\bFailed to get (?:a )?response from (?:the )?provider\b|\bCould not reach the AI provider\b",
+        "https://github.com/cloudflare/ai/issues/611",
+        '{"success": false, "result": [], "messages": [], "error": [{"code": 2005, "message": "Failed to get '
+        'response from provider"}]}',
+        no_constraint=True,
+    ),
+    # Azure's validator names the key by a JSON pointer ("#/stream_options"), which the pydantic-path
+    # families do not read: the same schema-strictness rejection of a key outside its schema.
+    _s(
+        "cause.extra-request-field",
+        "azure",
+        r"\bValidation error at #/(?P<ptr>[A-Za-z_][\w/\[\]-]{0,160}): Extra inputs are not permitted\b",
+        "https://github.com/microsoft/semantic-kernel/issues/10510",
+        "Validation error at #/stream_options: Extra inputs are not permitted",
+    ),
+    # Volcengine Ark's "The parameter `<path>` specified in the request are not valid": the path names
+    # what was refused. Only the path a real text shows is claimed (a content part's type); other
+    # paths wait for a real example, and "One or more parameters ..." names no path and stays
+    # unexplained.
+    _s(
+        # A content part's type the model does not take: a value of that path (the catalogue has no
+        # cause of its own for a content part; the corpus's label for it is an extension id).
+        "cause.param-value-unsupported",
+        "volcengine",
+        r"\bThe parameter {Q}(?P<param>(?:messages|input)(?:\.[\w\[\]]+)*\.content(?:\.[\w\[\]]+)*\.type){Q} specified in "
+        r"the request (?:are|is) not valid\b(?:: invalid value: {Q}(?P<value>[\w-]{1,60}){Q})?",
+        "https://github.com/farion1231/cc-switch/issues/1519",
+        "The parameter `messages.content.type` specified in the request are not valid: invalid value: `document`, "
+        "supported values are: `text`, `thinking`, `image`, 'tool_use' and `tool_result`.",
+        no_constraint=True,
+    ),
+    # A body the server could not parse as JSON at all (Volcengine's empty-path variant, Anthropic's
+    # "not valid JSON"): a malformed value somewhere in the body, not a key or a limit.
+    _s(
+        "cause.param-type-invalid",
+        "generic",
+        r"\b(?:could not|cannot|can't|failed to) parse the JSON body\b|\bThe request body is not valid JSON\b",
+        "https://github.com/nashsu/llm_wiki/issues/249",
+        "The parameter `` specified in the request are not valid: we could not parse the JSON body of your request. "
+        "Request id: 021779630950795fadef930ee560a642a7",
+        no_constraint=True,
+    ),
+    # Bedrock's output budget above the model's ("The maximum tokens you requested exceed(s) the model
+    # limit of N"): said without the parameter's name, so the max-tokens families below miss it.
+    _s(
+        "cause.max-tokens-too-large",
+        "bedrock",
+        r"\bmaximum tokens you requested exceeds? the model limit\b|\bmaximum tokens value that is lower than\b",
+        "https://github.com/sigoden/aichat/pull/813",
+        "The maximum tokens you requested exceeds the model limit of 4096. Try again with a maximum tokens value "
+        "that is lower than 4096.",
+        # A bound says which values are refused, not that the key is: nothing to learn from it.
         no_constraint=True,
     ),
     # A Chat Completions parameter sent to the Responses API (or back): OpenAI names where it moved.
@@ -4985,6 +5095,12 @@ def _build(
     ):
         values["param"] = _param_name(values["field"])
         cause = CAUSES_BY_ID["cause.param-unsupported"]  # rule_id stays: the wording's rule predicted it
+    foreign_body = (
+        cause.id == "cause.extra-request-field" and _param_name(values.get("field", "")) in FOREIGN_BODY_KEYS
+    )
+    if foreign_body:
+        cause = CAUSES_BY_ID["cause.wrong-endpoint"]
+        rule_id = cause.rule_id
     target = PARAM_CAUSES.get(values.get("param", "")) if wording.model_scoped else None
     if target is not None and target != cause.id:
         cause = CAUSES_BY_ID[target]
@@ -4998,7 +5114,7 @@ def _build(
     if switch is not None and rule_id in finding_rules:
         cause = CAUSES_BY_ID[switch]  # the request shows which of the sentence's causes it is
     # The wording's own constraint, else the (possibly refined) cause's: a refined cause says what was rejected.
-    spec = None if wording.no_constraint else (wording.constraint or cause.constraint)
+    spec = None if wording.no_constraint or foreign_body else (wording.constraint or cause.constraint)
     if spec is not None and spec.name_group == "param" and "param" not in values and fallback_param:
         # The text did not name it, the error's own `param` field does (OpenAI, vLLM).
         values["param"] = _param_name(fallback_param)

@@ -35,7 +35,7 @@ from typing import Any
 from toolguard_core.clients import headers as parse_headers
 from toolguard_core.clients import parse_client
 from toolguard_core.fingerprint import NORMALISER_VERSION, fingerprint
-from toolguard_core.patterns import EXTRA_WORDINGS, PREFERRED, explain
+from toolguard_core.patterns import EXTRA_WORDINGS, PREFERRED, explain, predicting_rule
 from toolguard_core.verdict import Verdict, error_text, recognise_stored, rejection_verdict, row_rejected
 
 __all__ = [
@@ -63,7 +63,8 @@ COLUMNS: tuple[str, ...] = (
 )
 #: Bump when :func:`derive` itself changes what it computes (the normaliser and the catalogues are
 #: digested into :func:`summary_version` on their own).
-DERIVATION = "d2"  # d2: the explanation is decided from both sides (verdict.rejection_verdict)
+DERIVATION = "d3"  # d2: the explanation is decided from both sides (verdict.rejection_verdict);
+# d3: a recognised cause is named by the rule that predicts it (patterns.predicting_rule)
 
 
 def fingerprint_text(row: Mapping[str, Any]) -> str:
@@ -168,9 +169,10 @@ def derive(
         text = error_text(row.get("error_json"), row.get("error_message"))
         verdict = explanation(error_rules, cause, text)
         # A finding the answer does not credit (a 429 on a flagged request) does not name the group:
-        # only a rule whose known wording the text is, or the root cause's rule, does.
+        # only a rule whose known wording the text is, or the rule that predicts the root cause, does
+        # (one root cause is one group whether a rule flagged the request or only the answer named it).
         credited = error_rules if verdict == Verdict.PREDICTED else ()
-        pattern = explain(text, credited) or (cause or {}).get("rule")
+        pattern = explain(text, credited) or predicting_rule(cause)
         fp = fingerprint(fingerprint_text(row))
         # Keyed by root cause AND rule, not by the sentence alone: OpenAI answers an orphan tool
         # message and a duplicate tool answer with one sentence; the rule that fired tells them apart.

@@ -23,7 +23,15 @@ from functools import cache
 
 from toolguard_core.fingerprint import fingerprint
 
-__all__ = ["EXTRA_WORDINGS", "Wording", "explain", "known_wordings", "rules_for_text", "vote"]
+__all__ = [
+    "EXTRA_WORDINGS",
+    "Wording",
+    "explain",
+    "known_wordings",
+    "predicting_rule",
+    "rules_for_text",
+    "vote",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +89,35 @@ def known_wordings() -> Mapping[str, tuple[str, ...]]:
         return (preferred, -len(provider_set), rule)
 
     return {fp: tuple(rule for rule, _ in sorted(rules.items(), key=rank)) for fp, rules in providers.items()}
+
+
+@cache
+def _predicting_rules() -> Mapping[str, str]:
+    """Root cause id -> the one rule whose predicted wordings name that cause (derived: each rule's
+    ``predicts`` texts go through the root-cause catalogue), for the causes that exactly one rule
+    predicts. A cause several rules predict (``cause.param-value-unsupported``) gets none here."""
+    from toolguard_core.causes import recognise
+
+    rules: dict[str, set[str]] = {}
+    for wording in _rule_wordings():
+        found = recognise(wording.text, provider=wording.provider)
+        if found is not None:
+            rules.setdefault(found.cause_id, set()).add(wording.rule)
+    return {cause: next(iter(names)) for cause, names in rules.items() if len(names) == 1}
+
+
+def predicting_rule(cause: Mapping[str, object] | None) -> str | None:
+    """The rule that predicts a recognised root cause (its ``summary()`` record): the catalogue's own
+    ``rule`` when it names one, else the one rule whose predicted wordings are that cause (issue #10:
+    a context window exceeded is one root cause, whether ``model.context-window-exceeded`` flagged
+    the request or only the answer named it, so both group under that rule)."""
+    if not cause:
+        return None
+    rule = cause.get("rule")
+    if isinstance(rule, str) and rule:
+        return rule
+    cause_id = cause.get("cause")
+    return _predicting_rules().get(cause_id) if isinstance(cause_id, str) else None
 
 
 def rules_for_text(text: str | None) -> tuple[str, ...]:

@@ -1,0 +1,110 @@
+"""Issue #10: one root cause is one group in the summary, whether a rule flagged the request
+(``predicted``) or only the upstream's answer named the cause (``recognised``). A cause the
+catalogue gives no rule of its own is named by the one rule whose predicted wordings are that cause
+(:func:`toolguard_core.patterns.predicting_rule`), so ``model.context-window-exceeded`` and
+``cause.context-length-exceeded`` no longer sit side by side for the same failure."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from tests.test_summary import flow, write_db
+from toolguard_analysis.cli import cli
+from toolguard_analysis.summary import build_summary
+from toolguard_core.causes import recognise_error
+from toolguard_core.patterns import predicting_rule
+from toolguard_core.store import FindingRow, FlowRow
+from toolguard_core.upstream_errors import parse_error
+
+RULE = "model.context-window-exceeded"
+CAUSE = "cause.context-length-exceeded"
+# Anthropic's answer to a conversation over the window (docs/errors.md; the cause's wording) and
+# OpenAI's (a text model.context-window-exceeded itself predicts).
+ANTHROPIC = json.dumps(
+    {
+        "type": "error",
+        "error": {
+            "type": "invalid_request_error",
+            "message": "prompt is too long: 215432 tokens > 200000 maximum",
+        },
+    }
+)
+OPENAI = json.dumps(
+    {
+        "error": {
+            "message": "This model's maximum context length is 128000 tokens. However, your messages resulted in "
+            "204308 tokens. Please reduce the length of the messages.",
+            "type": "invalid_request_error",
+            "param": "messages",
+            "code": "context_length_exceeded",
+        }
+    }
+)
+
+
+def _row(id: str, body: str, *, flagged: bool) -> FlowRow:
+    error = parse_error(body, status=400)
+    found = recognise_error(error, status=400, finding_rules=(RULE,) if flagged else ())
+    assert found is not None and found.cause_id == CAUSE
+    finding = FindingRow(idx=0, rule=RULE, severity="error", location="messages", message="over the window")
+    return flow(
+        id,
+        "2026-11-20T10:00:00.000Z",
+        host="api.anthropic.com",
+        path="/v1/messages",
+        status=400,
+        error_message=error.message,
+        error_json=json.dumps(error.summary()),
+        cause_json=json.dumps(found.summary()),
+        cause_id=CAUSE,
+        verdict="predicted" if flagged else "recognised",
+        finding_count=int(flagged),
+        error_finding_count=int(flagged),
+        findings=[finding] if flagged else [],
+    )
+
+
+def test_the_rule_that_predicts_a_cause_is_derived_from_the_rules_wordings() -> None:
+    assert [
+        predicting_rule({"cause": CAUSE, "rule": None}),
+        predicting_rule({"cause": "cause.orphan-tool-result", "rule": "sequence.orphan-tool-message"}),
+        # Several rules predict it: no single rule names it.
+        predicting_rule({"cause": "cause.param-value-unsupported", "rule": None}),
+        predicting_rule(None),
+    ] == [RULE, "sequence.orphan-tool-message", None, None]
+
+
+def test_a_flagged_and_an_unflagged_context_overflow_are_one_group(tmp_path: Path) -> None:
+    db = write_db(
+        tmp_path / "ctx.db",
+        [
+            _row("p1", ANTHROPIC, flagged=True),
+            _row("r1", ANTHROPIC, flagged=False),
+            _row("r2", OPENAI, flagged=False),
+        ],
+    )
+    summary = build_summary([db])
+    groups = sorted(
+        ((g["pattern"], g["cause"], g["explanations"], sorted(g["flow_ids"])) for g in summary["groups"]),
+        key=lambda g: g[3],
+    )
+    assert groups == [
+        (RULE, CAUSE, {"predicted": 1, "recognised": 1}, ["p1", "r1"]),
+        (RULE, CAUSE, {"recognised": 1}, ["r2"]),
+    ]
+
+    # Every rendering names both groups by the rule, the root cause beside it.
+    def render(fmt: str) -> str:
+        args = ["summary", "--db", str(db), "--format", fmt]
+        return CliRunner().invoke(cli, args, catch_exceptions=False).output
+
+    markdown = [line for line in render("markdown").splitlines() if line.startswith(("| 2 |", "| 1 |"))]
+    assert [line.split(" | ")[:4] for line in markdown] == [
+        ["| 2", RULE, CAUSE, "predicted 1, recognised 1"],
+        ["| 1", RULE, CAUSE, "recognised 1"],
+    ]
+    for fmt in ("text", "html"):
+        assert render(fmt).count(RULE) >= 2, fmt
