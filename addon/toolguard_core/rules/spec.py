@@ -24,7 +24,7 @@ a provider profile declares are the ``params.*`` range rules' (the profile owns 
 from __future__ import annotations
 
 import json
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from importlib import resources
 from typing import Any
 
@@ -223,6 +223,7 @@ class _Node:
         "closed",
         "done",
         "enum",
+        "fn",
         "items",
         "max",
         "max_items",
@@ -255,7 +256,18 @@ class _Node:
         #: without an enum, a number without bounds...): precomputed so a leaf costs one set lookup.
         self.ok: frozenset[str] = frozenset(_JSON_TYPES)
         self.done: frozenset[str] = frozenset()
+        #: The node's check, ``fn(value, jtype, loc, out)``, a closure over its own constraints (built once
+        #: the snapshot is compiled: a closure reads its constants as cells, the hot path's cheapest reads).
+        self.fn: Check = _unset
         _ALL_NODES.append(self)
+
+
+#: A node's check: (value, its JSON type, its location, the violations found so far).
+Check = Callable[[Any, str, str, list["Violation"]], None]
+
+
+def _unset(value: Any, jtype: str, loc: str, out: list[Violation]) -> None:
+    raise AssertionError("the snapshot was not compiled")
 
 
 #: Every node compiled (for :func:`_finish`); emptied once the snapshot is compiled.
@@ -457,11 +469,11 @@ def _load() -> tuple[dict[str, _Node], dict[str, Any]]:
                 for t, target in union.items()
                 if target is None or (isinstance(target, _Node) and t in target.done)
             )
+    for node in _ALL_NODES:
+        node.fn = _make_fn(node)
     _ALL_NODES.clear()
     return roots, raw["_meta"]
 
-
-ROOTS, META = _load()
 
 #: One violation: (rule, location, message).
 Violation = tuple[Rule, str, str]
@@ -472,96 +484,117 @@ def _names(types: Iterable[str]) -> str:
     return " or ".join(ordered)
 
 
-def _walk(node: _Node, value: Any, jtype: str, loc: str, out: list[Violation]) -> None:
-    """Check ``value`` (of JSON type ``jtype``, at ``loc``) against ``node``; the caller has already
-    skipped a value whose type is in ``node.done``."""
-    if jtype not in node.ok:
-        expected = _names(node.ok - {"integer"} if "number" in node.ok else node.ok)
-        out.append((WRONG_TYPE, loc, f"`{loc}` is a JSON {jtype}; OpenAI's schema takes {expected} here."))
-        return
-    union = node.union
-    if union is not None:
-        target = union[jtype]
+def _wrong_type(ok: frozenset[str], value_type: str, loc: str, out: list[Violation]) -> None:
+    expected = _names(ok - {"integer"} if "number" in ok else ok)
+    out.append((WRONG_TYPE, loc, f"`{loc}` is a JSON {value_type}; OpenAI's schema takes {expected} here."))
+
+
+def _unknown_value(allowed: Iterable[Any], value: Any, loc: str, out: list[Violation]) -> None:
+    listed = ", ".join(f"'{v}'" for v in sorted(map(str, allowed)))
+    out.append((UNKNOWN_ENUM_VALUE, loc, f"`{loc}` is {value!r}; OpenAI's schema lists {listed}."))
+
+
+def _make_fn(node: _Node, skip: str | None = None) -> Check:
+    """The check of ``node``; the caller has already skipped a value whose type is in ``node.done``.
+    ``skip``: a key not to check again (a union's discriminator, whose value picked this branch)."""
+    if node.union is not None:
+        return _union_fn(node.union)
+    ok, enum, req, closed = node.ok, node.enum, node.req, node.closed
+    props = (
+        None
+        if node.props is None
+        else {k: (child, child.done if k != skip else _EVERY_TYPE) for k, child in node.props.items()}
+    )
+    items, min_items, max_items = node.items, node.min_items, node.max_items
+    bounded = node.min is not None or node.max is not None or node.xmin is not None or node.xmax is not None
+
+    def check_node(value: Any, jtype: str, loc: str, out: list[Violation]) -> None:
+        if jtype not in ok:
+            _wrong_type(ok, jtype, loc, out)
+        elif jtype == "object":
+            if props is not None:
+                for key, sub in value.items():
+                    entry = props.get(key)
+                    if entry is not None:
+                        sub_type = _TYPE_NAMES.get(type(sub)) or _jtype(sub)
+                        if sub_type not in entry[1]:
+                            entry[0].fn(sub, sub_type, f"{loc}.{key}", out)
+                    elif closed:
+                        where = f"{loc}.{key}"
+                        out.append(
+                            (UNKNOWN_FIELD, where, f"`{where}`: OpenAI's schema allows no other keys here.")
+                        )
+            for key in req:
+                if key not in value:
+                    where = f"{loc}.{key}"
+                    out.append(
+                        (MISSING_REQUIRED, where, f"`{where}` is missing; OpenAI's schema requires it.")
+                    )
+        elif jtype == "array":
+            if min_items is not None and len(value) < min_items:
+                out.append(
+                    (OUT_OF_RANGE, loc, f"`{loc}` has {len(value)} items; OpenAI's minimum is {min_items}.")
+                )
+            elif max_items is not None and len(value) > max_items:
+                out.append(
+                    (OUT_OF_RANGE, loc, f"`{loc}` has {len(value)} items; OpenAI's maximum is {max_items}.")
+                )
+            if items is not None:
+                done, fn = items.done, items.fn
+                for i, item in enumerate(value):
+                    item_type = _TYPE_NAMES.get(type(item)) or _jtype(item)
+                    if item_type not in done:
+                        fn(item, item_type, f"{loc}[{i}]", out)
+        elif jtype == "string":
+            if enum is not None and value not in enum:
+                _unknown_value(enum, value, loc, out)
+        elif bounded and (jtype == "integer" or jtype == "number"):
+            bound = _bound_problem(node, value)
+            if bound is not None:
+                out.append((OUT_OF_RANGE, loc, f"`{loc}` is {value}; OpenAI's schema requires {bound}."))
+
+    return check_node
+
+
+#: The ``done`` of a key that is never checked again (see :func:`_make_fn`'s ``skip``).
+_EVERY_TYPE = frozenset((*_JSON_TYPES, "value"))
+
+
+def _union_fn(union: dict[str, _Node | _Disc | None]) -> Check:
+    ok = frozenset(union)
+    # Each discriminated branch's check, without re-checking the key that picked it.
+    picked = {
+        (id(disc), tag): _make_fn(branch, disc.key)
+        for disc in union.values()
+        if isinstance(disc, _Disc)
+        for tag, branch in disc.map.items()
+        if branch is not None
+    }
+
+    def check_union(value: Any, jtype: str, loc: str, out: list[Violation]) -> None:
+        target = union.get(jtype, _WRONG)
+        if target is _WRONG:
+            _wrong_type(ok, jtype, loc, out)
+            return
         if target is None:
             return
         if isinstance(target, _Disc):
             tag = value.get(target.key, _WRONG)
             if tag is _WRONG:
-                if target.default is None:
-                    return
-                target = target.default
+                branch = target.default
+                if branch is not None and jtype not in branch.done:
+                    branch.fn(value, jtype, loc, out)
             elif type(tag) in _SCALARS and tag in target.map:
-                branch = target.map[tag]
-                if branch is None:
-                    return
-                target = branch
+                fn = picked.get((id(target), tag))
+                if fn is not None:
+                    fn(value, jtype, loc, out)
             else:
-                where = f"{loc}.{target.key}"
-                allowed = ", ".join(f"'{v}'" for v in sorted(map(str, target.map)))
-                out.append(
-                    (UNKNOWN_ENUM_VALUE, where, f"`{where}` is {tag!r}; OpenAI's schema lists {allowed}.")
-                )
-                return
-        if jtype in target.done:
+                _unknown_value(target.map, tag, f"{loc}.{target.key}", out)
             return
-        node = target
-    if jtype == "object":
-        props = node.props
-        if props is not None:
-            for key, sub in value.items():
-                child = props.get(key)
-                if child is not None:
-                    sub_type = _TYPE_NAMES.get(type(sub)) or _jtype(sub)
-                    if sub_type in child.done:
-                        continue
-                    if sub_type == "string" and child.union is None:  # inline: most values are strings
-                        if child.enum is not None and sub not in child.enum and "string" in child.ok:
-                            where = f"{loc}.{key}"
-                            allowed = ", ".join(f"'{v}'" for v in sorted(map(str, child.enum)))
-                            out.append(
-                                (
-                                    UNKNOWN_ENUM_VALUE,
-                                    where,
-                                    f"`{where}` is {sub!r}; OpenAI's schema lists {allowed}.",
-                                )
-                            )
-                        elif "string" not in child.ok:
-                            _walk(child, sub, sub_type, f"{loc}.{key}", out)
-                        continue
-                    _walk(child, sub, sub_type, f"{loc}.{key}", out)
-                elif node.closed:
-                    where = f"{loc}.{key}"
-                    out.append(
-                        (UNKNOWN_FIELD, where, f"`{where}`: OpenAI's schema allows no other keys here.")
-                    )
-        for key in node.req:
-            if key not in value:
-                where = f"{loc}.{key}"
-                out.append((MISSING_REQUIRED, where, f"`{where}` is missing; OpenAI's schema requires it."))
-    elif jtype == "array":
-        if node.min_items is not None and len(value) < node.min_items:
-            out.append(
-                (OUT_OF_RANGE, loc, f"`{loc}` has {len(value)} items; OpenAI's minimum is {node.min_items}.")
-            )
-        elif node.max_items is not None and len(value) > node.max_items:
-            out.append(
-                (OUT_OF_RANGE, loc, f"`{loc}` has {len(value)} items; OpenAI's maximum is {node.max_items}.")
-            )
-        items = node.items
-        if items is not None:
-            done = items.done
-            for i, item in enumerate(value):
-                item_type = _TYPE_NAMES.get(type(item)) or _jtype(item)
-                if item_type not in done:
-                    _walk(items, item, item_type, f"{loc}[{i}]", out)
-    elif jtype == "string":
-        if node.enum is not None and value not in node.enum:
-            allowed = ", ".join(f"'{v}'" for v in sorted(map(str, node.enum)))
-            out.append((UNKNOWN_ENUM_VALUE, loc, f"`{loc}` is {value!r}; OpenAI's schema lists {allowed}."))
-    elif jtype in ("integer", "number"):
-        bound = _bound_problem(node, value)
-        if bound is not None:
-            out.append((OUT_OF_RANGE, loc, f"`{loc}` is {value}; OpenAI's schema requires {bound}."))
+        if jtype not in target.done:
+            target.fn(value, jtype, loc, out)
+
+    return check_union
 
 
 def _bound_problem(node: _Node, value: float) -> str | None:
@@ -575,6 +608,8 @@ def _bound_problem(node: _Node, value: float) -> str | None:
         return f"a value < {node.xmax}"
     return None
 
+
+ROOTS, META = _load()
 
 #: Violations judged as the model's vendor on an unrecognised host: the type, bound and required-key
 #: facts hold for every version of the API; an unknown value or key may be newer than the snapshot.
@@ -598,7 +633,7 @@ def violations(
             continue
         jtype = _TYPE_NAMES.get(type(value)) or _jtype(value)
         if jtype not in node.done and jtype != "null":
-            _walk(node, value, jtype, key, out)
+            node.fn(value, jtype, key, out)
     return out
 
 
