@@ -233,3 +233,13 @@ def test_the_validator_never_raises_on_odd_values() -> None:
             for endpoint in ("chat", "responses"):
                 spec.violations({"model": "gpt-4o", key: value}, endpoint)
                 spec.violations({"model": "gpt-4o", key: [value, {"x": value}]}, endpoint)
+
+
+def test_a_finding_about_a_whole_top_level_field_does_not_hide_a_value_inside_it() -> None:
+    # params.stream-options-without-stream is about `stream_options` being sent at all; the wrong type of
+    # include_usage inside it is another violation, reported by spec.wrong-type.
+    body = {"model": "gpt-4o", "messages": [USER], "stream_options": {"include_usage": "yes"}}
+    assert _rows(body, OPENAI) == [
+        ("params.stream-options-without-stream", "error", "stream_options"),
+        ("spec.wrong-type", "error", "stream_options.include_usage"),
+    ]

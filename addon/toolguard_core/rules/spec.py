@@ -647,8 +647,11 @@ def check_spec(view: RequestView) -> Iterator[Finding]:
 
 
 def restated(findings: list[Finding]) -> list[Finding]:
-    """``findings`` without the spec findings a hand-written rule's finding already locates (the same
-    location, or one inside the other): that rule says more, and one violation gives one finding."""
+    """``findings`` without the spec findings a hand-written rule's finding already locates: the same
+    location, or one inside the other below the top level (``messages[2]`` and ``messages[2].content``,
+    not ``messages`` and ``messages[2].name``: a finding about a whole top-level field, such as the
+    conversation's length, says nothing about one value in it). That rule says more, and one violation
+    gives one finding."""
     if not any(f.rule in SPEC_RULES for f in findings):
         return findings
     others = [f.location for f in findings if f.rule not in SPEC_RULES]
@@ -661,4 +664,5 @@ def _overlaps(a: str, b: str) -> bool:
     if a == b:
         return True
     short, long = (a, b) if len(a) < len(b) else (b, a)
-    return long.startswith(short) and long[len(short)] in ".["
+    nested = ("." in short or "[" in short) and long.startswith(short) and long[len(short)] in ".["
+    return nested
