@@ -139,10 +139,13 @@ _MESSAGE_FIELD_PATTERNS: Final = tuple(
         rf"for {_QUOTED}role:\s?(?P<role>system|user|assistant|tool|developer){_QUOTED}.*?property {_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}",
     )
 )
-#: A message field named without its role: "Validating messages' `tool_calls` raised an error", and
-#: Groq's roleless form "'messages.1' : property 'metadata' is unsupported" (ed-donner/llm_engineering#1130).
+#: A message field named without its role: "Validating messages' `tool_calls` raised an error",
+#: Groq's roleless form "'messages.1' : property 'metadata' is unsupported" (ed-donner/llm_engineering#1130),
+#: and OpenAI's "Missing parameter 'name': messages with role 'function' must have a 'name'" (the key is a
+#: message's, not a top-level field).
 _MESSAGE_KEY_PATTERN: Final = re.compile(
     rf"messages'\s+`(?P<f>[A-Za-z_]\w*)`|{_QUOTED}messages\.\d+{_QUOTED}\s*:\s*property {_QUOTED}(?P<g>[A-Za-z_]\w*){_QUOTED}"
+    rf"|Missing parameter {_QUOTED}(?P<h>[A-Za-z_]\w*){_QUOTED}: messages with role"
 )
 #: Gemini's proto parser names the top-level field it cannot map ("Unknown name "max_new_tokens": Cannot
 #: find field."): whatever the name, it is a field of the request, like a listed argument.
@@ -302,7 +305,7 @@ def named_by(body: Any) -> Named:
         if pattern.search(text):
             named.capabilities.append(capability)
     for match in _MESSAGE_KEY_PATTERN.finditer(text):
-        key = match.group("f") or match.group("g")
+        key = match.group("f") or match.group("g") or match.group("h")
         if key not in named.message_keys:
             named.message_keys.append(key)
     for match in _TOP_LEVEL_UNKNOWN.finditer(text):

@@ -15,6 +15,7 @@ from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.request import RequestView, Target
 from toolguard_core.rules import body as body_rules
 from toolguard_core.rules.registry import ALL_PROVIDERS, RULES, checks_for
+from toolguard_core.rules.spec import restated
 
 # Bodies above this size are not parsed (a finding says so); the flow passes through untouched.
 # The same limit bounds Content-Encoding decoding: a body that decodes past it is not validated.
@@ -136,6 +137,9 @@ def analyse_request(
                 analysis.findings.extend(_capped(chain((first,), found)))
         except Exception as exc:  # a rule bug must never break the caller
             analysis.internal_errors.append(InternalError(where=check_name(check), error=repr(exc)))
+    # A schema violation a hand-written rule already names is that rule's (rules/spec.py): one
+    # violation, one finding.
+    analysis.findings = restated(analysis.findings)
     if calibration:
         try:
             analysis.findings = calibrate(parsed, analysis.findings, calibration)

@@ -1,0 +1,668 @@
+"""spec.*: the request checked against OpenAI's published request schemas (issue 9, round 5).
+
+The hand-written rules know what someone wrote down after a failure; OpenAI publishes the schema of
+every request body (github.com/openai/openai-openapi). ``data/openai_request_schema.json`` is a compact
+snapshot of it for ``CreateChatCompletionRequest`` and ``CreateResponse`` (types, enums, bounds, required
+keys, closed objects, unions), written offline by ``scripts/refresh_openapi.py`` with the spec's version,
+source and date. It is compiled once, at import, into linked :class:`_Node` objects whose unions are
+already resolved into per-JSON-type dispatch tables, so the check walks only what the request contains
+and does a dict lookup per value.
+
+What a finding means per provider is declared on each rule: OpenAI and Azure OpenAI run this schema (an
+error there); an unrecognised host gets a warning (it may be a gateway in front of OpenAI, or a server
+with its own extensions); a recognised non-OpenAI provider is judged by its own rules, never by
+OpenAI's enums or closed objects (its extensions: ``reasoning_content``, ``thinking``, vLLM's extras...).
+Type, bound and required-key violations are judged as the model's vendor on an unrecognised host
+(``report_judged``); a value or field the snapshot does not know never is, since a newer API version or
+a vendor extension may take it.
+
+A violation a hand-written rule already names (same location, or one inside the other) is that rule's:
+:func:`restated` drops the spec finding, so one violation gives one finding. Top-level numbers whose range
+a provider profile declares are the ``params.*`` range rules' (the profile owns that fact).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
+from importlib import resources
+from typing import Any
+
+from toolguard_core.findings import Finding, Severity
+from toolguard_core.request import RequestView
+from toolguard_core.rules.inferred import report_judged
+from toolguard_core.rules.registry import PredictedError, Rule, check, define, policy
+
+SNAPSHOT = "openai_request_schema.json"
+_USER = {"role": "user", "content": "Hello"}
+#: OpenAI and Azure OpenAI validate against this schema; an unrecognised host may be a gateway to them.
+_SPEC_POLICY = policy(error=("openai-family",), warning=("generic",))
+_NOTE = (
+    "Checked against OpenAI's published schema (scripts/refresh_openapi.py; the snapshot's date and spec "
+    "version are in data/openai_request_schema.json). Error on OpenAI and Azure OpenAI, which validate it; "
+    "a warning on an unrecognised host (judged as the model's vendor where the catalog knows the model"
+)
+
+WRONG_TYPE = define(
+    "spec.wrong-type",
+    Severity.ERROR,
+    "A value inside the request has a JSON type OpenAI's schema does not allow there (a tool's `parameters` "
+    "given as a list, a content part given as a string where an object is required, ...).",
+    policy=_SPEC_POLICY,
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid type for 'messages[2].tool_calls[0].function.arguments': expected a string, but got "
+                "an object instead."
+            ),
+            source="https://github.com/aaif-goose/goose-mobile/pull/20",
+            code="invalid_type",
+        ),
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid type for 'messages[1].content': expected one of a string or array of objects, but "
+                "got an integer instead."
+            ),
+            source="https://github.com/pydantic/pydantic-ai/issues/2653",
+            code="invalid_type",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [_USER],
+        "stream": True,
+        "stream_options": {"include_usage": "true"},
+    },
+    fixed={"model": "gpt-4o", "messages": [_USER], "stream": True, "stream_options": {"include_usage": True}},
+    notes=_NOTE + "). Elsewhere a warning: most OpenAI-compatible servers validate types too, with their own "
+    "wording.",
+)
+UNKNOWN_ENUM_VALUE = define(
+    "spec.unknown-enum-value",
+    Severity.ERROR,
+    "A value that is not one of those OpenAI's schema lists (a content part `type`, a message `role`, an "
+    "image `detail`, a `response_format.type`, ...).",
+    policy=_SPEC_POLICY,
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Invalid value: 'image'. Supported values are: 'text' and 'image_url'.",
+            source="https://github.com/aallam/openai-kotlin/issues/320",
+            code="invalid_value",
+        ),
+        PredictedError(
+            provider="openai",
+            text="Invalid value: 'input_text'. Supported values are: 'output_text' and 'refusal'.",
+            source="https://github.com/jamesrochabrun/SwiftOpenAI/issues/136",
+            code="invalid_value",
+        ),
+    ),
+    example={"model": "gpt-5", "messages": [_USER], "verbosity": "max"},
+    fixed={"model": "gpt-5", "messages": [_USER], "verbosity": "high"},
+    notes=_NOTE
+    + " only for types, bounds and required keys: a value the snapshot does not list may be newer "
+    "than it, or a vendor's extension). Recognised non-OpenAI providers are not judged by OpenAI's enums.",
+)
+OUT_OF_RANGE = define(
+    "spec.out-of-range",
+    Severity.ERROR,
+    "A number or an array length outside the bounds OpenAI's schema sets (more than 4 `stop` sequences, an "
+    "empty `tool_calls`, a nested count below its minimum, ...).",
+    policy=_SPEC_POLICY,
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got 0 instead.",
+            source="https://github.com/it-at-m/mucgpt/issues/608",
+            code="integer_below_min_value",
+        ),
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid 'tools': array too long. Expected an array with maximum length 128, but got an array "
+                "with length 133 instead."
+            ),
+            source="https://github.com/vishalmysore/Tools4AI/issues/16",
+            code="array_above_max_length",
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [_USER], "functions": []},
+    fixed={"model": "gpt-4o", "messages": [_USER]},
+    notes=_NOTE + "). Top-level sampling ranges are the params.* range rules' where the provider profile "
+    "declares the range.",
+)
+MISSING_REQUIRED = define(
+    "spec.missing-required",
+    Severity.ERROR,
+    "A key OpenAI's schema requires is absent (a `function`-role message without `name`, an image part "
+    "without `image_url`, a Responses `function_call_output` without `call_id`, ...).",
+    policy=_SPEC_POLICY,
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Missing required parameter: 'messages[5].content[0].type'.",
+            source="https://github.com/neuron-core/neuron-ai/issues/76",
+            code="missing_required_parameter",
+        ),
+        PredictedError(
+            provider="openai",
+            text="Missing required parameter: 'tools[0].function'.",
+            source="https://github.com/bolna-ai/bolna/issues/144",
+            code="missing_required_parameter",
+        ),
+    ),
+    example={
+        "model": "gpt-4o-audio-preview",
+        "messages": [_USER],
+        "modalities": ["text", "audio"],
+        "audio": {"voice": "alloy"},
+    },
+    fixed={
+        "model": "gpt-4o-audio-preview",
+        "messages": [_USER],
+        "modalities": ["text", "audio"],
+        "audio": {"voice": "alloy", "format": "wav"},
+    },
+    notes=_NOTE + "). Elsewhere a warning.",
+)
+UNKNOWN_FIELD = define(
+    "spec.unknown-field",
+    Severity.ERROR,
+    "A key inside an object OpenAI's schema closes (`additionalProperties: false`), e.g. a file-search "
+    "filter's extra key. Top-level fields are params.unknown's, message keys roles.unknown-message-key's.",
+    policy=_SPEC_POLICY,
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="Unknown parameter: 'input[1].metadata'.",
+            source="https://github.com/openai/openai-agents-python/issues/1227",
+            code="unknown_parameter",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "input": "Find the plan",
+        "tools": [
+            {
+                "type": "file_search",
+                "vector_store_ids": ["vs_1"],
+                "filters": {"type": "eq", "key": "team", "value": "a", "scope": "all"},
+            }
+        ],
+    },
+    example_url="https://api.openai.com/v1/responses",
+    fixed={
+        "model": "gpt-4o",
+        "input": "Find the plan",
+        "tools": [
+            {
+                "type": "file_search",
+                "vector_store_ids": ["vs_1"],
+                "filters": {"type": "eq", "key": "team", "value": "a"},
+            }
+        ],
+    },
+    notes=_NOTE + " only for types, bounds and required keys). The published schema closes few objects; "
+    "OpenAI's server is stricter than it says, which the hand-written rules cover where a thread shows it.",
+)
+
+#: The rules this module reports, for :func:`restated`.
+SPEC_RULES: frozenset[str] = frozenset(
+    r.id for r in (WRONG_TYPE, UNKNOWN_ENUM_VALUE, OUT_OF_RANGE, MISSING_REQUIRED, UNKNOWN_FIELD)
+)
+
+
+class _Node:
+    """One compiled schema. ``union`` (when set) maps a JSON type to the node a value of that type is
+    checked against, to a :class:`_Disc` (pick by a key's value), or to None (accepted unchecked: the
+    schema does not say which branch); a type it lacks is a wrong type."""
+
+    __slots__ = (
+        "closed",
+        "done",
+        "enum",
+        "fn",
+        "items",
+        "max",
+        "max_items",
+        "min",
+        "min_items",
+        "ok",
+        "props",
+        "req",
+        "types",
+        "union",
+        "xmax",
+        "xmin",
+    )
+
+    def __init__(self) -> None:
+        self.types: frozenset[str] | None = None
+        self.enum: frozenset[Any] | None = None
+        self.min: float | None = None
+        self.max: float | None = None
+        self.xmin: float | None = None
+        self.xmax: float | None = None
+        self.min_items: int | None = None
+        self.max_items: int | None = None
+        self.props: dict[str, _Node] | None = None
+        self.req: tuple[str, ...] = ()
+        self.closed = False
+        self.items: _Node | None = None
+        self.union: dict[str, _Node | _Disc | None] | None = None
+        #: The JSON types this node takes, and those of them for which nothing more is checked (a string
+        #: without an enum, a number without bounds...): precomputed so a leaf costs one set lookup.
+        self.ok: frozenset[str] = frozenset(_JSON_TYPES)
+        self.done: frozenset[str] = frozenset()
+        #: The node's check, ``fn(value, jtype, loc, out)``, a closure over its own constraints (built once
+        #: the snapshot is compiled: a closure reads its constants as cells, the hot path's cheapest reads).
+        self.fn: Check = _unset
+        _ALL_NODES.append(self)
+
+
+#: A node's check: (value, its JSON type, its location, the violations found so far).
+Check = Callable[[Any, str, str, list["Violation"]], None]
+
+
+def _unset(value: Any, jtype: str, loc: str, out: list[Violation]) -> None:
+    raise AssertionError("the snapshot was not compiled")
+
+
+#: Every node compiled (for :func:`_finish`); emptied once the snapshot is compiled.
+_ALL_NODES: list[_Node] = []
+
+
+class _Disc:
+    """Object branches of a union told apart by one key fixed per branch (``type``, ``role``)."""
+
+    __slots__ = ("default", "key", "map")
+
+    def __init__(self, key: str, branches: dict[Any, _Node | None], default: _Node | None) -> None:
+        self.key = key
+        self.map = branches  # value → branch (None: several branches share it; not checked)
+        self.default = default  # the branch for a value without the key, when one branch allows that
+
+
+_JSON_TYPES = ("object", "array", "string", "integer", "number", "boolean", "null")
+_WRONG: Any = object()
+#: The types a discriminator's value can have (a tuple of types, not ``str | int``: built once).
+_SCALARS = frozenset({str, int, float, bool})
+
+
+_TYPE_NAMES: dict[type, str] = {
+    str: "string",
+    dict: "object",
+    list: "array",
+    bool: "boolean",
+    int: "integer",
+    type(None): "null",
+}
+
+
+def _jtype(value: Any) -> str:
+    name = _TYPE_NAMES.get(type(value))
+    if name is not None:
+        return name
+    if isinstance(value, float):
+        return "integer" if value.is_integer() else "number"
+    return "value"
+
+
+def _accepts(node: _Node, jtype: str) -> bool:
+    types = _implied_types(node)
+    return types is None or jtype in types or (jtype == "integer" and "number" in types)
+
+
+def _implied_types(node: _Node) -> frozenset[str] | None:
+    if node.types is not None:
+        return node.types
+    if node.props is not None or node.req:
+        return frozenset({"object"})
+    if node.items is not None:
+        return frozenset({"array"})
+    if node.enum is not None:
+        return frozenset(_jtype(v) for v in node.enum)
+    return None
+
+
+class _Compiler:
+    def __init__(self, defs: Mapping[str, Any]) -> None:
+        self.raw = defs
+        self.defs: dict[str, _Node] = {}
+        self.unions: list[tuple[_Node, list[_Node]]] = []
+
+    def ref(self, name: str) -> _Node:
+        raw = self.raw[name]
+        if set(raw) == {"ref"}:  # a definition that is only another name: the same checks
+            return self.ref(raw["ref"])
+        node = self.defs.get(name)
+        if node is None:
+            node = self.defs[name] = _Node()
+            self.fill(node, raw)
+        return node
+
+    def node(self, raw: Mapping[str, Any]) -> _Node:
+        if "ref" in raw:
+            return self.ref(raw["ref"])
+        node = _Node()
+        self.fill(node, raw)
+        return node
+
+    def fill(self, node: _Node, raw: Mapping[str, Any]) -> None:
+        if "type" in raw:
+            node.types = frozenset(raw["type"])
+        if "enum" in raw:
+            node.enum = frozenset(v for v in raw["enum"] if isinstance(v, str | int | float | bool))
+        for key in ("min", "max", "xmin", "xmax", "min_items", "max_items"):
+            if key in raw:
+                setattr(node, key, raw[key])
+        if "props" in raw:
+            node.props = {k: self.node(v) for k, v in raw["props"].items()}
+        node.req = tuple(raw.get("req", ()))
+        node.closed = bool(raw.get("closed"))
+        if "items" in raw:
+            node.items = self.node(raw["items"])
+        if "any" in raw:
+            self.unions.append((node, [self.node(b) for b in raw["any"]]))
+
+
+def _flatten(branches: Iterable[_Node], seen: set[int]) -> list[_Node]:
+    """A union's branches with every branch that is itself a union replaced by its own branches."""
+    out: list[_Node] = []
+    for branch in branches:
+        nested = _UNION_BRANCHES.get(id(branch))
+        if nested is None:
+            out.append(branch)
+        elif id(branch) not in seen:
+            seen.add(id(branch))
+            out.extend(_flatten(nested, seen))
+    return out
+
+
+#: The raw branch list of each union node while the snapshot compiles, so a union nested in another is
+#: flattened into it.
+_UNION_BRANCHES: dict[int, list[_Node]] = {}
+
+
+def _dispatch(branches: list[_Node]) -> dict[str, _Node | _Disc | None]:
+    table: dict[str, _Node | _Disc | None] = {}
+    for jtype in _JSON_TYPES:
+        candidates = [b for b in branches if _accepts(b, jtype)]
+        if not candidates:
+            continue
+        if len(candidates) == 1:
+            table[jtype] = candidates[0]
+        elif jtype == "object":
+            table[jtype] = _discriminate(candidates)
+        elif jtype == "string" and all(c.enum is not None for c in candidates):
+            merged = _Node()
+            merged.types = frozenset({"string"})
+            merged.enum = frozenset().union(*(c.enum or () for c in candidates))
+            table[jtype] = merged
+        else:
+            table[jtype] = None
+    return table
+
+
+def _discriminate(candidates: list[_Node]) -> _Disc | None:
+    keys = [k for k in ("type", "role") if all(c.props and k in c.props for c in candidates)]
+    keys += sorted(
+        k for k in set.intersection(*(set(c.props or ()) for c in candidates)) if k not in ("type", "role")
+    )
+    for key in keys:
+        enums = [(c.props or {})[key].enum for c in candidates]
+        if any(e is None for e in enums):
+            continue
+        by_value: dict[Any, list[_Node]] = {}
+        for candidate, enum in zip(candidates, enums, strict=True):
+            for value in enum or ():
+                by_value.setdefault(value, []).append(candidate)
+        optional = [c for c in candidates if key not in c.req]
+        return _Disc(
+            key,
+            {v: (nodes[0] if len(nodes) == 1 else None) for v, nodes in by_value.items()},
+            optional[0] if len(optional) == 1 else None,
+        )
+    return None
+
+
+def _finish(node: _Node) -> None:
+    """Set ``ok`` and ``done`` of a node that is not a union (its dispatch targets are such nodes)."""
+    implied = _implied_types(node)
+    ok = set(_JSON_TYPES if implied is None else implied)
+    if "number" in ok:
+        ok.add("integer")
+    done = {"boolean", "null"}
+    if node.enum is None:
+        done.add("string")
+    if node.min is None and node.max is None and node.xmin is None and node.xmax is None:
+        done |= {"integer", "number"}
+    if node.props is None and not node.req and not node.closed:
+        done.add("object")
+    if node.items is None and node.min_items is None and node.max_items is None:
+        done.add("array")
+    node.ok = frozenset(ok)
+    node.done = frozenset(done & ok)
+
+
+def _load() -> tuple[dict[str, _Node], dict[str, Any]]:
+    text = resources.files("toolguard_core").joinpath("data", SNAPSHOT).read_text(encoding="utf-8")
+    raw = json.loads(text)
+    compiler = _Compiler(raw["defs"])
+    roots = {kind: compiler.node(ref) for kind, ref in raw["roots"].items()}
+    for node, branches in compiler.unions:
+        _UNION_BRANCHES[id(node)] = branches
+    for node, branches in compiler.unions:
+        node.union = _dispatch(_flatten(branches, {id(node)}))
+    _UNION_BRANCHES.clear()
+    for node in _ALL_NODES:
+        if node.union is None:
+            _finish(node)
+    for node in _ALL_NODES:
+        if node.union is not None:
+            union = node.union
+            node.ok = frozenset(union)
+            node.done = frozenset(
+                t
+                for t, target in union.items()
+                if target is None or (isinstance(target, _Node) and t in target.done)
+            )
+    for node in _ALL_NODES:
+        node.fn = _make_fn(node)
+    _ALL_NODES.clear()
+    return roots, raw["_meta"]
+
+
+#: One violation: (rule, location, message).
+Violation = tuple[Rule, str, str]
+
+
+def _names(types: Iterable[str]) -> str:
+    ordered = sorted(set(types) - {"null"}) + (["null"] if "null" in types else [])
+    return " or ".join(ordered)
+
+
+def _wrong_type(ok: frozenset[str], value_type: str, loc: str, out: list[Violation]) -> None:
+    expected = _names(ok - {"integer"} if "number" in ok else ok)
+    out.append((WRONG_TYPE, loc, f"`{loc}` is a JSON {value_type}; OpenAI's schema takes {expected} here."))
+
+
+def _unknown_value(allowed: Iterable[Any], value: Any, loc: str, out: list[Violation]) -> None:
+    listed = ", ".join(f"'{v}'" for v in sorted(map(str, allowed)))
+    out.append((UNKNOWN_ENUM_VALUE, loc, f"`{loc}` is {value!r}; OpenAI's schema lists {listed}."))
+
+
+def _make_fn(node: _Node, skip: str | None = None) -> Check:
+    """The check of ``node``; the caller has already skipped a value whose type is in ``node.done``.
+    ``skip``: a key not to check again (a union's discriminator, whose value picked this branch)."""
+    if node.union is not None:
+        return _union_fn(node.union)
+    ok, enum, req, closed = node.ok, node.enum, node.req, node.closed
+    props = (
+        None
+        if node.props is None
+        else {k: (child, child.done if k != skip else _EVERY_TYPE) for k, child in node.props.items()}
+    )
+    items, min_items, max_items = node.items, node.min_items, node.max_items
+    bounded = node.min is not None or node.max is not None or node.xmin is not None or node.xmax is not None
+
+    def check_node(value: Any, jtype: str, loc: str, out: list[Violation]) -> None:
+        if jtype not in ok:
+            _wrong_type(ok, jtype, loc, out)
+        elif jtype == "object":
+            if props is not None:
+                for key, sub in value.items():
+                    entry = props.get(key)
+                    if entry is not None:
+                        sub_type = _TYPE_NAMES.get(type(sub)) or _jtype(sub)
+                        if sub_type not in entry[1]:
+                            entry[0].fn(sub, sub_type, f"{loc}.{key}", out)
+                    elif closed:
+                        where = f"{loc}.{key}"
+                        out.append(
+                            (UNKNOWN_FIELD, where, f"`{where}`: OpenAI's schema allows no other keys here.")
+                        )
+            for key in req:
+                if key not in value:
+                    where = f"{loc}.{key}"
+                    out.append(
+                        (MISSING_REQUIRED, where, f"`{where}` is missing; OpenAI's schema requires it.")
+                    )
+        elif jtype == "array":
+            if min_items is not None and len(value) < min_items:
+                out.append(
+                    (OUT_OF_RANGE, loc, f"`{loc}` has {len(value)} items; OpenAI's minimum is {min_items}.")
+                )
+            elif max_items is not None and len(value) > max_items:
+                out.append(
+                    (OUT_OF_RANGE, loc, f"`{loc}` has {len(value)} items; OpenAI's maximum is {max_items}.")
+                )
+            if items is not None:
+                done, fn = items.done, items.fn
+                for i, item in enumerate(value):
+                    item_type = _TYPE_NAMES.get(type(item)) or _jtype(item)
+                    if item_type not in done:
+                        fn(item, item_type, f"{loc}[{i}]", out)
+        elif jtype == "string":
+            if enum is not None and value not in enum:
+                _unknown_value(enum, value, loc, out)
+        elif bounded and (jtype == "integer" or jtype == "number"):
+            bound = _bound_problem(node, value)
+            if bound is not None:
+                out.append((OUT_OF_RANGE, loc, f"`{loc}` is {value}; OpenAI's schema requires {bound}."))
+
+    return check_node
+
+
+#: The ``done`` of a key that is never checked again (see :func:`_make_fn`'s ``skip``).
+_EVERY_TYPE = frozenset((*_JSON_TYPES, "value"))
+
+
+def _union_fn(union: dict[str, _Node | _Disc | None]) -> Check:
+    ok = frozenset(union)
+    # Each discriminated branch's check, without re-checking the key that picked it.
+    picked = {
+        (id(disc), tag): _make_fn(branch, disc.key)
+        for disc in union.values()
+        if isinstance(disc, _Disc)
+        for tag, branch in disc.map.items()
+        if branch is not None
+    }
+
+    def check_union(value: Any, jtype: str, loc: str, out: list[Violation]) -> None:
+        target = union.get(jtype, _WRONG)
+        if target is _WRONG:
+            _wrong_type(ok, jtype, loc, out)
+            return
+        if target is None:
+            return
+        if isinstance(target, _Disc):
+            tag = value.get(target.key, _WRONG)
+            if tag is _WRONG:
+                branch = target.default
+                if branch is not None and jtype not in branch.done:
+                    branch.fn(value, jtype, loc, out)
+            elif type(tag) in _SCALARS and tag in target.map:
+                fn = picked.get((id(target), tag))
+                if fn is not None:
+                    fn(value, jtype, loc, out)
+            else:
+                _unknown_value(target.map, tag, f"{loc}.{target.key}", out)
+            return
+        if jtype not in target.done:
+            target.fn(value, jtype, loc, out)
+
+    return check_union
+
+
+def _bound_problem(node: _Node, value: float) -> str | None:
+    if node.min is not None and value < node.min:
+        return f"a value ≥ {node.min}"
+    if node.max is not None and value > node.max:
+        return f"a value ≤ {node.max}"
+    if node.xmin is not None and value <= node.xmin:
+        return f"a value > {node.xmin}"
+    if node.xmax is not None and value >= node.xmax:
+        return f"a value < {node.xmax}"
+    return None
+
+
+ROOTS, META = _load()
+
+#: Violations judged as the model's vendor on an unrecognised host: the type, bound and required-key
+#: facts hold for every version of the API; an unknown value or key may be newer than the snapshot.
+_JUDGED = frozenset({WRONG_TYPE.id, OUT_OF_RANGE.id, MISSING_REQUIRED.id})
+
+
+def violations(
+    body: Mapping[str, Any], endpoint: str, profile_ranges: Container[str] = frozenset()
+) -> list[Violation]:
+    """Every place ``body`` breaks the snapshot's schema for ``endpoint`` (``chat`` / ``responses``).
+    Top-level keys in ``profile_ranges`` are skipped: the provider profile declares their range, and the
+    params.* rules check it."""
+    root = ROOTS.get(endpoint)
+    out: list[Violation] = []
+    if root is None or root.props is None:
+        return out
+    props = root.props
+    for key, value in body.items():
+        node = props.get(key)
+        if node is None or key in profile_ranges:
+            continue
+        jtype = _TYPE_NAMES.get(type(value)) or _jtype(value)
+        if jtype not in node.done and jtype != "null":
+            node.fn(value, jtype, key, out)
+    return out
+
+
+@check(endpoints=("chat", "responses"))
+def check_spec(view: RequestView) -> Iterator[Finding]:
+    for rule, location, message in violations(view.body, view.endpoint, view.provider.ranges):
+        if rule.id in _JUDGED:
+            yield from report_judged(rule, view, location, message)
+        else:
+            yield from rule.report(view, location, message)
+
+
+def restated(findings: list[Finding]) -> list[Finding]:
+    """``findings`` without the spec findings a hand-written rule's finding already locates: the same
+    location, or one inside the other below the top level (``messages[2]`` and ``messages[2].content``,
+    not ``messages`` and ``messages[2].name``: a finding about a whole top-level field, such as the
+    conversation's length, says nothing about one value in it). That rule says more, and one violation
+    gives one finding."""
+    if not any(f.rule in SPEC_RULES for f in findings):
+        return findings
+    others = [f.location for f in findings if f.rule not in SPEC_RULES]
+    return [
+        f for f in findings if f.rule not in SPEC_RULES or not any(_overlaps(f.location, o) for o in others)
+    ]
+
+
+def _overlaps(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    nested = ("." in short or "[" in short) and long.startswith(short) and long[len(short)] in ".["
+    return nested
