@@ -43,6 +43,13 @@ OPENAI_PARAMS = frozenset(
 #: model catalog knows it for many). vLLM's pydantic enum takes three (code [VLLM-CHAT]).
 OPENAI_REASONING_EFFORTS = frozenset({"none", "minimal", "low", "medium", "high", "xhigh", "max"})
 VLLM_REASONING_EFFORTS = frozenset({"low", "medium", "high"})
+#: Cerebras' chat-completions reference (https://inference-docs.cerebras.ai/api-reference/chat-completions,
+#: `reasoning_effort`): low, medium, high for gpt-oss, and none to turn reasoning off on the models that
+#: allow it; its strict validator refuses anything else (`default`, which Groq takes, included).
+CEREBRAS_REASONING_EFFORTS = frozenset({"none", "low", "medium", "high"})
+#: Groq's reasoning guide (https://console.groq.com/docs/reasoning, "Reasoning Effort"): none and default
+#: for Qwen 3, low, medium and high for gpt-oss.
+GROQ_REASONING_EFFORTS = frozenset({"none", "default", "low", "medium", "high"})
 
 #: Fields Groq documents for chat completions (https://console.groq.com/docs/api-reference);
 #: anything else is rejected with "property 'X' is unsupported, did you mean 'Y'?" (providers.md §3).
@@ -572,6 +579,9 @@ class ProviderProfile:
     ignored_params: frozenset[str] = frozenset()
     #: The ``response_format.type`` values the provider documents; None = not restricted (or unknown).
     response_format_types: frozenset[str] | None = None
+    #: The ``reasoning_effort`` values the provider's API reference lists (its validator refuses any
+    #: other); None = not restricted here (a model may still take a subset: the model catalog's).
+    reasoning_efforts: frozenset[str] | None = None
     #: Message keys per role for providers that reject unknown keys inside messages; None = lenient.
     message_keys: Mapping[str, frozenset[str]] | None = None
     #: The keys a strict provider accepts on an assistant message's ``tool_calls[]`` entries; None =
@@ -660,6 +670,7 @@ OPENAI = ProviderProfile(
     chat_paths=_OPENAI_CHAT,
     known_params=OPENAI_PARAMS,
     ranges=OPENAI_RANGES,
+    reasoning_efforts=OPENAI_REASONING_EFFORTS,
     max_stop=4,
     stream_options_severity=Severity.ERROR,
     families=OPENAI_FAMILIES,
@@ -764,6 +775,7 @@ GROQ = ProviderProfile(
     base_url="https://api.groq.com/openai/v1",
     chat_paths=("/openai/v1/chat/completions",),
     known_params=GROQ_PARAMS,
+    reasoning_efforts=GROQ_REASONING_EFFORTS,
     families=GROQ_FAMILIES,
     rejected_params=MappingProxyType(
         {
@@ -901,6 +913,10 @@ PERPLEXITY = ProviderProfile(
     # message is refused by its request model: "At body -> messages -> 1 -> role: Input should be
     # 'system', 'user' or 'assistant'" (https://github.com/BerriAI/litellm/issues/11665).
     roles=frozenset({"system", "user", "assistant"}),
+    # Structured outputs (https://docs.perplexity.ai/guides/structured-outputs and the Sonar API reference's
+    # `response_format`): `json_schema`, and `regex` for sonar; there is no JSON mode (`json_object`). The
+    # request model is the same strict pydantic model that refuses a `tool` role (above).
+    response_format_types=frozenset({"text", "json_schema", "regex"}),
     ranges=_warn(OPENAI_RANGES, "inf"),
     hosts=("api.perplexity.ai",),
 )
@@ -939,6 +955,7 @@ CEREBRAS = ProviderProfile(
         }
     ),
     message_keys=CEREBRAS_MESSAGE_KEYS,
+    reasoning_efforts=CEREBRAS_REASONING_EFFORTS,
     ranges=_warn(OPENAI_RANGES, "inf"),
     hosts=("api.cerebras.ai",),
 )
@@ -969,6 +986,7 @@ VLLM = ProviderProfile(
     validates_tool_pairing=False,
     chat_paths=_OPENAI_CHAT,
     ranges=VLLM_RANGES,
+    reasoning_efforts=VLLM_REASONING_EFFORTS,
     stream_options_severity=Severity.ERROR,
     local=True,
     local_ports=(8000,),

@@ -17,8 +17,6 @@ from toolguard_core.providers import (
     AZURE_FIELD_API_VERSIONS,
     BUILTIN_PROFILES,
     DEFAULT_FAMILY,
-    OPENAI_REASONING_EFFORTS,
-    VLLM_REASONING_EFFORTS,
     ParamRange,
     ProviderProfile,
 )
@@ -329,11 +327,15 @@ REASONING_EFFORT_VALUE = define(
     "params.reasoning-effort-value",
     Severity.ERROR,
     "`reasoning_effort` has a value the provider does not accept.",
-    policy=policy(error=("openai-family", "vllm")),
+    policy=policy(error=("openai-family", "vllm", "cerebras", "groq")),
     example={"model": "o3", "messages": [_USER], "reasoning_effort": "extreme"},
     notes=(
-        "OpenAI: none, minimal, low, medium, high, xhigh, max (doc [OAS]); vLLM: low, medium, high "
-        "(pydantic enum, code [VLLM-CHAT])."
+        "Each provider's list is its profile's `reasoning_efforts`, from its API reference: OpenAI none, "
+        "minimal, low, medium, high, xhigh, max (doc [OAS]); vLLM low, medium, high (pydantic enum, code "
+        "[VLLM-CHAT]); Cerebras none, low, medium, high (inference-docs.cerebras.ai/api-reference/"
+        "chat-completions); Groq none, default, low, medium, high (console.groq.com/docs/reasoning). Ollama's "
+        "names are model-defined (docs.ollama.com/api/openai-compatibility), so it is not checked. A model "
+        "may take fewer: the model catalog's rules say which."
     ),
     fixed={"model": "o3", "messages": [_USER], "reasoning_effort": "high"},
 )
@@ -996,13 +998,7 @@ def _check_combinations(
         )
     effort = body.get("reasoning_effort")
     if isinstance(effort, str):
-        allowed = (
-            OPENAI_REASONING_EFFORTS
-            if pid in ("openai", "azure")
-            else VLLM_REASONING_EFFORTS
-            if pid == "vllm"
-            else None
-        )
+        allowed = profile.reasoning_efforts
         if allowed is not None and effort not in allowed:
             yield from REASONING_EFFORT_VALUE.report(
                 view,
