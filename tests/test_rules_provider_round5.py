@@ -23,6 +23,10 @@ FAMILIES = (
     "response_format.unknown-type",
     "content.array-not-supported",
     "content.invalid-part",
+    "params.ignored-by-provider",
+    "params.n-range",
+    "params.temperature-range",
+    "params.top-p-range",
 )
 TEXT_PARTS = [{"type": "text", "text": "Here is the summary."}]
 CALL = {"id": "call_1", "type": "function", "function": {"name": "search", "arguments": "{}"}}
@@ -142,6 +146,44 @@ CASES = [
             {"role": "user", "content": [{"type": "tool_reference", "tool_name": "search"}]},
         ),
         [("content.invalid-part", "warning", "messages[0].content[0].type")],
+    ),
+    # Anthropic's OpenAI SDK compatibility layer: n must be exactly 1, temperature above 1 is capped,
+    # and the "Ignored" fields of its table run as if unset.
+    (
+        "anthropic-n-2",
+        "anthropic",
+        req("claude-sonnet-4-5", n=2),
+        [("params.n-range", E, "n")],
+    ),
+    (
+        "anthropic-ignored-fields",
+        "anthropic",
+        req("claude-sonnet-4-5", response_format={"type": "json_object"}, seed=7, temperature=1.5),
+        [
+            ("params.ignored-by-provider", "warning", "response_format"),
+            ("params.ignored-by-provider", "warning", "seed"),
+            ("params.temperature-range", "warning", "temperature"),
+        ],
+    ),
+    (
+        "anthropic-supported-fields",
+        "anthropic",
+        req("claude-sonnet-4-5", n=1, temperature=0.7, top_p=0.9, max_completion_tokens=512, stream=True),
+        [],
+    ),
+    # Zhipu's chat reference: temperature in [0, 1], top_p in [0.01, 1].
+    (
+        "zhipu-temperature-1.5",
+        "zhipu",
+        req("glm-4.6", temperature=1.5),
+        [("params.temperature-range", E, "temperature")],
+    ),
+    ("zhipu-temperature-1", "zhipu", req("glm-4.6", temperature=1.0, top_p=0.95), []),
+    (
+        "zhipu-top-p-0",
+        "zhipu",
+        req("glm-4.6", top_p=0),
+        [("params.top-p-range", "warning", "top_p")],
     ),
 ]
 

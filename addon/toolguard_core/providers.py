@@ -1072,11 +1072,34 @@ NVIDIA = ProviderProfile(
 )
 #: Anthropic's own API: its Messages API (``/v1/messages``, rules/anthropic.py) and its OpenAI SDK
 #: compatibility layer (``/v1/chat/completions``), which the chat rules judge like any provider.
+#: The OpenAI SDK compatibility layer's field table (https://platform.claude.com/docs/en/api/openai-sdk,
+#: "Request fields"): these are "Ignored" there, so the request runs as if they were not set.
+ANTHROPIC_OPENAI_IGNORED = frozenset(
+    {
+        "logprobs", "metadata", "response_format", "prediction", "presence_penalty", "frequency_penalty",
+        "seed", "service_tier", "audio", "logit_bias", "store", "user", "modalities", "top_logprobs",
+        "reasoning_effort",
+    }
+)  # fmt: skip
 ANTHROPIC = ProviderProfile(
     id="anthropic",
     name="Anthropic",
     base_url="https://api.anthropic.com",
     chat_paths=("/v1/chat/completions",),
+    ignored_params=ANTHROPIC_OPENAI_IGNORED,
+    ranges=MappingProxyType(
+        {
+            **GENERIC_RANGES,
+            # Same table: "n: Must be exactly 1"; "temperature: Between 0 and 1 (inclusive). Values greater
+            # than 1 are capped at 1." (accepted, but not the sampling the client asked for: a warning).
+            "n": ParamRange(
+                Bounds(1, 1, integer=True), Severity.ERROR, "doc platform.claude.com/docs/en/api/openai-sdk"
+            ),
+            "temperature": ParamRange(
+                Bounds(0, 1), Severity.WARNING, "doc platform.claude.com/docs/en/api/openai-sdk (capped at 1)"
+            ),
+        }
+    ),
     hosts=("api.anthropic.com",),
     catalog_vendors=frozenset({"anthropic"}),
 )
@@ -1087,7 +1110,19 @@ ZHIPU = ProviderProfile(
     id="zhipu",
     name="Zhipu AI (GLM) / Z.ai",
     base_url="https://open.bigmodel.cn/api/paas/v4",
-    ranges=_warn(OPENAI_RANGES, "inf"),
+    ranges=MappingProxyType(
+        {
+            **_warn(OPENAI_RANGES, "inf"),
+            # The chat API reference (https://docs.bigmodel.cn/api-reference/模型-api/对话补全, and
+            # docs.z.ai's chat-completion page): temperature in [0.0, 1.0], top_p in [0.01, 1.0]. Out of range
+            # is refused with code 1214 "temperature参数非法。请检查文档。" (songquanpeng/one-api#1141, when the
+            # range was still the open (0, 1)).
+            "temperature": ParamRange(
+                Bounds(0, 1), Severity.ERROR, "doc docs.bigmodel.cn chat API reference; one-api#1141"
+            ),
+            "top_p": ParamRange(Bounds(0.01, 1), Severity.WARNING, "doc docs.bigmodel.cn chat API reference"),
+        }
+    ),
     hosts=("open.bigmodel.cn", "api.z.ai"),
     catalog_vendors=frozenset({"zai", "zhipuai"}),
 )

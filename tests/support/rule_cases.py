@@ -43,6 +43,7 @@ URLS = {
     "fireworks": "https://api.fireworks.ai/inference/v1/chat/completions",
     "minimax": "https://api.minimax.io/v1/chat/completions",
     "volcengine": "https://ark.cn-beijing.volces.com/api/v3/chat/completions",
+    "anthropic": "https://api.anthropic.com/v1/chat/completions",
 }
 
 

@@ -139,11 +139,21 @@ IGNORED_BY_PROVIDER = define(
     "params.ignored-by-provider",
     Severity.WARNING,
     "A field the provider accepts but ignores, so the request does not do what the client expects.",
-    policy=policy(warning=("ollama",)),
+    # Every profile that declares ignored fields (ProviderProfile.ignored_params), and only those.
+    policy=policy(
+        warning=tuple(p.id for p in BUILTIN_PROFILES.values() if p.ignored_params),
+        conditions={
+            p.id: ", ".join(sorted(p.ignored_params)) for p in BUILTIN_PROFILES.values() if p.ignored_params
+        },
+    ),
     example={"model": "llama3.2", "messages": [_USER], "tool_choice": "required", "tools": []},
     example_url="http://localhost:11434/v1/chat/completions",
     fixed={"model": "llama3.2", "messages": [_USER]},
-    notes="doc [OLL-DOC]: tool_choice, logit_bias, user and n are not supported on Ollama's /v1 chat.",
+    notes=(
+        "doc [OLL-DOC]: tool_choice, logit_bias, user and n are not supported on Ollama's /v1 chat. "
+        "Anthropic's OpenAI SDK compatibility layer lists its ignored fields in "
+        "platform.claude.com/docs/en/api/openai-sdk (response_format, seed, logprobs, penalties, ...)."
+    ),
 )
 UNSUPPORTED_FOR_MODEL = define(
     "params.unsupported-for-model",
