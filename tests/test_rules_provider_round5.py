@@ -27,6 +27,7 @@ FAMILIES = (
     "params.n-range",
     "params.temperature-range",
     "params.top-p-range",
+    "params.stop-count",
 )
 TEXT_PARTS = [{"type": "text", "text": "Here is the summary."}]
 CALL = {"id": "call_1", "type": "function", "function": {"name": "search", "arguments": "{}"}}
@@ -184,6 +185,43 @@ CASES = [
         "zhipu",
         req("glm-4.6", top_p=0),
         [("params.top-p-range", "warning", "top_p")],
+    ),
+    # MiniMax's OpenAI-compatible reference: temperature in (0, 1] ("outside this range will return an
+    # error") and n only 1.
+    (
+        "minimax-temperature-0-n-2",
+        "minimax",
+        req("MiniMax-M2", temperature=0, n=2),
+        [("params.temperature-range", E, "temperature"), ("params.n-range", E, "n")],
+    ),
+    ("minimax-temperature-1", "minimax", req("MiniMax-M2", temperature=1.0, n=1), []),
+    # Stop-sequence limits: OpenAI's validator refuses a fifth (error); the limits other references state
+    # (Groq 4, Zhipu 1, DeepSeek 16) are warnings.
+    (
+        "openai-five-stops",
+        "openai",
+        req("gpt-4o", stop=["a", "b", "c", "d", "e"]),
+        [("params.stop-count", E, "stop")],
+    ),
+    (
+        "groq-five-stops",
+        "groq",
+        req("llama-3.3-70b-versatile", stop=["a", "b", "c", "d", "e"]),
+        [("params.stop-count", "warning", "stop")],
+    ),
+    ("groq-four-stops", "groq", req("llama-3.3-70b-versatile", stop=["a", "b", "c", "d"]), []),
+    (
+        "zhipu-two-stops",
+        "zhipu",
+        req("glm-4.6", stop=["a", "b"]),
+        [("params.stop-count", "warning", "stop")],
+    ),
+    ("zhipu-one-stop", "zhipu", req("glm-4.6", stop=["a"]), []),
+    (
+        "deepseek-sixteen-stops",
+        "deepseek",
+        req("deepseek-chat", stop=[str(i) for i in range(16)], thinking={"type": "disabled"}),
+        [],
     ),
 ]
 

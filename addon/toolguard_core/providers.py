@@ -754,6 +754,8 @@ DEEPSEEK = ProviderProfile(
     # JSON Output takes `json_object` only (api-docs.deepseek.com/guides/json_mode); `json_schema` is
     # answered "This response_format type is unavailable now" (params.response-format-type).
     response_format_types=frozenset({"text", "json_object"}),
+    # API reference (https://api-docs.deepseek.com/api/create-chat-completion): stop, "Up to 16 sequences".
+    max_stop=16,
     families=DEEPSEEK_FAMILIES,
     hosts=("api.deepseek.com",),
     catalog_vendors=frozenset({"deepseek"}),
@@ -776,6 +778,8 @@ GROQ = ProviderProfile(
     chat_paths=("/openai/v1/chat/completions",),
     known_params=GROQ_PARAMS,
     reasoning_efforts=GROQ_REASONING_EFFORTS,
+    # API reference (https://console.groq.com/docs/api-reference#chat-create): stop, "up to 4 sequences".
+    max_stop=4,
     families=GROQ_FAMILIES,
     rejected_params=MappingProxyType(
         {
@@ -888,6 +892,9 @@ MOONSHOT = ProviderProfile(
     # jiuwenswarm#3942's configuration), so its chat path is /coding/v1/chat/completions.
     chat_paths=(*_OPENAI_CHAT, "/coding/v1/chat/completions"),
     ranges=_warn(OPENAI_RANGES, "inf"),
+    # Chat API reference (https://platform.moonshot.ai/docs/api/chat, `stop`): at most 5 stop strings, each
+    # of at most 32 bytes.
+    max_stop=5,
     families=MOONSHOT_FAMILIES,
     # api.kimi.com: Kimi Code's Anthropic-compatible endpoint (https://api.kimi.com/coding/v1/messages).
     hosts=("api.moonshot.ai", "api.moonshot.cn", "api.kimi.com"),
@@ -956,6 +963,8 @@ CEREBRAS = ProviderProfile(
     ),
     message_keys=CEREBRAS_MESSAGE_KEYS,
     reasoning_efforts=CEREBRAS_REASONING_EFFORTS,
+    # Chat-completions reference: stop, "up to 4 stop sequences".
+    max_stop=4,
     ranges=_warn(OPENAI_RANGES, "inf"),
     hosts=("api.cerebras.ai",),
 )
@@ -1123,6 +1132,8 @@ ZHIPU = ProviderProfile(
             "top_p": ParamRange(Bounds(0.01, 1), Severity.WARNING, "doc docs.bigmodel.cn chat API reference"),
         }
     ),
+    # Same reference, `stop`: "currently only a single stop word is supported" (["stop_word1"]).
+    max_stop=1,
     hosts=("open.bigmodel.cn", "api.z.ai"),
     catalog_vendors=frozenset({"zai", "zhipuai"}),
 )
@@ -1132,7 +1143,20 @@ MINIMAX = ProviderProfile(
     id="minimax",
     name="MiniMax",
     base_url="https://api.minimax.io/v1",
-    ranges=_warn(OPENAI_RANGES, "inf"),
+    ranges=MappingProxyType(
+        {
+            **_warn(OPENAI_RANGES, "inf"),
+            # The OpenAI-compatible API reference (platform.minimax.io/docs/api-reference/text-openai-api):
+            # "temperature: range (0.0, 1.0] ... values outside this range will return an error", and "n: only
+            # 1 is supported".
+            "temperature": ParamRange(
+                Bounds(0, 1, low_open=True), Severity.ERROR, "doc platform.minimax.io text-openai-api"
+            ),
+            "n": ParamRange(
+                Bounds(1, 1, integer=True), Severity.ERROR, "doc platform.minimax.io text-openai-api"
+            ),
+        }
+    ),
     # api.minimax.chat: the older host still in client configs (sigoden/aichat#1091).
     hosts=("api.minimax.io", "api.minimaxi.com", "api.minimax.chat"),
     catalog_vendors=frozenset({"minimax"}),
@@ -1276,6 +1300,9 @@ SILICONFLOW = ProviderProfile(
     name="SiliconFlow",
     base_url="https://api.siliconflow.cn/v1",
     ranges=_warn(OPENAI_RANGES, "inf"),
+    # Chat completions reference (https://docs.siliconflow.cn/docs/api/chat-completions-post): "up to 4
+    # sequences" for stop.
+    max_stop=4,
     hosts=("api.siliconflow.cn", "api.siliconflow.com"),
     multi_vendor=True,
 )

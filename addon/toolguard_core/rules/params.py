@@ -531,7 +531,18 @@ STOP_COUNT = define(
     "params.stop-count",
     Severity.ERROR,
     "More stop sequences than the provider allows (OpenAI: 4).",
-    policy=policy(error=tuple(p.id for p in BUILTIN_PROFILES.values() if p.max_stop is not None)),
+    # OpenAI's validator answers with the text below; the other limits (ProviderProfile.max_stop) are what
+    # each provider's API reference states (Groq, Cerebras, SiliconFlow 4; Moonshot 5; DeepSeek 16; Zhipu
+    # 1) without a rejection text at hand, so they are warnings.
+    policy=policy(
+        error=tuple(p.id for p in BUILTIN_PROFILES.values() if p.max_stop is not None and p.openai_validator),
+        warning=tuple(
+            p.id for p in BUILTIN_PROFILES.values() if p.max_stop is not None and not p.openai_validator
+        ),
+        conditions={
+            p.id: f"more than {p.max_stop}" for p in BUILTIN_PROFILES.values() if p.max_stop is not None
+        },
+    ),
     predicts=(
         PredictedError(
             provider="openai",
@@ -545,7 +556,8 @@ STOP_COUNT = define(
         ),
     ),
     example={"model": "gpt-4o", "messages": [_USER], "stop": ["a", "b", "c", "d", "e"]},
-    fixed={"model": "gpt-4o", "messages": [_USER], "stop": ["a", "b", "c", "d"]},
+    # One sequence: within every provider's limit (Zhipu takes a single stop word).
+    fixed={"model": "gpt-4o", "messages": [_USER], "stop": ["a"]},
 )
 STREAM_OPTIONS = define(
     "params.stream-options-without-stream",
