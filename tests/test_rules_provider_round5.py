@@ -223,6 +223,20 @@ CASES = [
         req("deepseek-chat", stop=[str(i) for i in range(16)], thinking={"type": "disabled"}),
         [],
     ),
+    # TGI's router validation: top_p strictly inside (0, 1), so OpenAI's default 1.0 is refused.
+    (
+        "tgi-top-p-1",
+        "tgi",
+        req("tgi", top_p=1.0),
+        [("params.top-p-range", E, "top_p")],
+    ),
+    ("tgi-top-p-0.95", "tgi", req("tgi", top_p=0.95, temperature=0.7), []),
+    (
+        "tgi-temperature-0",
+        "tgi",
+        req("tgi", temperature=0),
+        [("params.temperature-range", "warning", "temperature")],
+    ),
 ]
 
 

@@ -1050,6 +1050,52 @@ LMSTUDIO = ProviderProfile(
     local=True,
     local_ports=(1234,),
 )
+#: Hugging Face Text Generation Inference (TGI), Messages API at ``/v1/chat/completions``. Its router
+#: validates sampling parameters before generation (router/src/validation.rs, ValidationError): "`top_p`
+#: must be > 0.0 and < 1.0" (so 1.0, OpenAI's default, is refused), "`temperature` must be strictly
+#: positive", "`frequency_penalty` must be >= -2.0 and <= 2.0". Its launcher's default port is 3000, which
+#: one-api/new-api and many dev servers use too, so no port is claimed: a host is mapped to it in the
+#: providers config (docs/providers.md), as is a Hugging Face Inference Endpoint serving TGI.
+TGI = ProviderProfile(
+    id="tgi",
+    name="Hugging Face Text Generation Inference (TGI)",
+    base_url="http://<host>:3000/v1",
+    roles=None,
+    validates_tool_pairing=False,
+    chat_paths=_OPENAI_CHAT,
+    ranges=MappingProxyType(
+        {
+            "top_p": ParamRange(
+                Bounds(0, 1, low_open=True, high_open=True),
+                Severity.ERROR,
+                "code huggingface/text-generation-inference router/src/validation.rs",
+            ),
+            # The chat route maps temperature 0 to greedy decoding in recent releases; older ones refuse it.
+            "temperature": ParamRange(
+                Bounds(0, None, low_open=True),
+                Severity.WARNING,
+                "code huggingface/text-generation-inference router/src/validation.rs",
+            ),
+            "frequency_penalty": ParamRange(
+                Bounds(-2, 2),
+                Severity.ERROR,
+                "code huggingface/text-generation-inference router/src/validation.rs",
+            ),
+            # --max-top-n-tokens, 5 by default: "`top_n_tokens` must be >= 0 and <= 5".
+            "top_logprobs": ParamRange(
+                Bounds(0, 5, integer=True),
+                Severity.WARNING,
+                "code huggingface/text-generation-inference (--max-top-n-tokens, default 5)",
+            ),
+            "max_tokens": ParamRange(
+                Bounds(1, None, integer=True),
+                Severity.ERROR,
+                "code huggingface/text-generation-inference router/src/validation.rs",
+            ),
+        }
+    ),
+    local=True,
+)
 #: NVIDIA NIM's hosted API (build.nvidia.com): one OpenAI-compatible front for many vendors' models,
 #: whose request validator answers unknown top-level fields with "Validation: Unsupported
 #: parameter(s): ..." whatever the model behind it (GLM, MiniMax and Kimi threads alike).
@@ -1323,7 +1369,7 @@ BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
         for p in (
             OPENAI, AZURE, DASHSCOPE, DEEPSEEK, OPENROUTER, GROQ, GEMINI, MISTRAL, TOGETHER,
             FIREWORKS, XAI, MOONSHOT, WANDB, PERPLEXITY, CEREBRAS, COPILOT, CLOUDFLARE, VLLM, SGLANG,
-            LLAMA_CPP, OLLAMA, LMSTUDIO, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, VERTEX, BEDROCK, DATABRICKS,
+            LLAMA_CPP, OLLAMA, LMSTUDIO, TGI, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, VERTEX, BEDROCK, DATABRICKS,
             SAMBANOVA, AZURE_AI, DEEPINFRA, NEBIUS, NOVITA, HYPERBOLIC, BASETEN, SILICONFLOW, VERCEL, VOLCENGINE,
             GENERIC,
         )
