@@ -28,6 +28,7 @@ FAMILIES = (
     "params.temperature-range",
     "params.top-p-range",
     "params.stop-count",
+    "params.azure-api-version-too-old",
 )
 TEXT_PARTS = [{"type": "text", "text": "Here is the summary."}]
 CALL = {"id": "call_1", "type": "function", "function": {"name": "search", "arguments": "{}"}}
@@ -236,6 +237,20 @@ CASES = [
         "tgi",
         req("tgi", temperature=0),
         [("params.temperature-range", "warning", "temperature")],
+    ),
+    # Azure OpenAI's api-version lifecycle: reasoning_effort from 2024-12-01-preview, prediction from
+    # 2025-01-01-preview (URLS["azure"] sends api-version=2024-10-21).
+    (
+        "azure-reasoning-effort-2024-10-21",
+        "azure",
+        req("o3-mini", reasoning_effort="low"),
+        [("params.azure-api-version-too-old", E, "reasoning_effort")],
+    ),
+    (
+        "azure-prediction-2024-10-21",
+        "azure",
+        req("gpt-4o", prediction={"type": "content", "content": "def f(): pass"}),
+        [("params.azure-api-version-too-old", E, "prediction")],
     ),
 ]
 

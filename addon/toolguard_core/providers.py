@@ -707,6 +707,12 @@ AZURE_FIELD_API_VERSIONS: Mapping[str, str] = MappingProxyType(
         "tools": "2023-12-01-preview",
         "tool_choice": "2023-12-01-preview",
         "max_completion_tokens": "2024-09-01-preview",
+        # Azure OpenAI "Reasoning models" (learn.microsoft.com/azure/ai-foundry/openai/how-to/reasoning):
+        # reasoning_effort needs api-version 2024-12-01-preview or later.
+        "reasoning_effort": "2024-12-01-preview",
+        # "Predicted outputs" (learn.microsoft.com/azure/ai-foundry/openai/how-to/predicted-outputs): API
+        # support from 2025-01-01-preview.
+        "prediction": "2025-01-01-preview",
     }
 )
 GENERIC = ProviderProfile(
