@@ -32,10 +32,12 @@ PROBES = {
     CORPUS_DIR / "probe-provider-rules.jsonl": (40, 20),
     CORPUS_DIR / "probe-provider-rules-2.jsonl": (50, 20),
     CORPUS_DIR / "probe-provider-rules-3.jsonl": (50, 20),
+    CORPUS_DIR / "probe-provider-rules-4.jsonl": (40, 20),
 }
 ROUND_2 = CORPUS_DIR / "probe-provider-rules.jsonl"
 ROUND_3 = CORPUS_DIR / "probe-provider-rules-2.jsonl"
 ROUND_4 = CORPUS_DIR / "probe-provider-rules-3.jsonl"
+ROUND_5 = CORPUS_DIR / "probe-provider-rules-4.jsonl"
 
 
 def _text(body: Any) -> str:
@@ -93,7 +95,7 @@ def test_round_four_probe_is_unseen_by_thread_and_text() -> None:
     earlier = [
         row
         for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
-        if path != ROUND_4
+        if path not in (ROUND_4, ROUND_5)
         for row in read_jsonl(path)
         if not (path.name == "probe-causes.jsonl" and row.get("round") == CONCURRENT_CAUSE_ROUND)
     ]
@@ -112,3 +114,19 @@ def test_eval_scores_the_probe_file_as_its_own_part(probe: Path) -> None:
     assert provider["entries"] == sum(r["class"] == "provider" for r in rows)
     assert 0 < provider["evaluable"] <= provider["entries"]
     assert 0 <= provider["hits"] <= provider["evaluable"]
+
+
+def test_round_five_probe_is_unseen_by_thread_and_text() -> None:
+    """Round 5's probe (issue 9 round 5, collected before the provider-documentation sweep) shares no
+    thread with the corpus or any earlier probe file and no error text with any of their rows."""
+    fresh = read_jsonl(ROUND_5)
+    earlier = [
+        row
+        for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
+        if path != ROUND_5
+        for row in read_jsonl(path)
+    ]
+    earlier_threads = {thread_key(r.get("thread") or r.get("source") or "") for r in earlier}
+    assert [r["id"] for r in fresh if thread_key(r["thread"]) in earlier_threads] == []
+    seen = {_text(r.get("body")) for r in [*load_failures(), *earlier]}
+    assert [r["id"] for r in fresh if _text(r["body"]) in seen] == []

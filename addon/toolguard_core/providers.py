@@ -43,6 +43,13 @@ OPENAI_PARAMS = frozenset(
 #: model catalog knows it for many). vLLM's pydantic enum takes three (code [VLLM-CHAT]).
 OPENAI_REASONING_EFFORTS = frozenset({"none", "minimal", "low", "medium", "high", "xhigh", "max"})
 VLLM_REASONING_EFFORTS = frozenset({"low", "medium", "high"})
+#: Cerebras' chat-completions reference (https://inference-docs.cerebras.ai/api-reference/chat-completions,
+#: `reasoning_effort`): low, medium, high for gpt-oss, and none to turn reasoning off on the models that
+#: allow it; its strict validator refuses anything else (`default`, which Groq takes, included).
+CEREBRAS_REASONING_EFFORTS = frozenset({"none", "low", "medium", "high"})
+#: Groq's reasoning guide (https://console.groq.com/docs/reasoning, "Reasoning Effort"): none and default
+#: for Qwen 3, low, medium and high for gpt-oss.
+GROQ_REASONING_EFFORTS = frozenset({"none", "default", "low", "medium", "high"})
 
 #: Fields Groq documents for chat completions (https://console.groq.com/docs/api-reference);
 #: anything else is rejected with "property 'X' is unsupported, did you mean 'Y'?" (providers.md §3).
@@ -572,6 +579,9 @@ class ProviderProfile:
     ignored_params: frozenset[str] = frozenset()
     #: The ``response_format.type`` values the provider documents; None = not restricted (or unknown).
     response_format_types: frozenset[str] | None = None
+    #: The ``reasoning_effort`` values the provider's API reference lists (its validator refuses any
+    #: other); None = not restricted here (a model may still take a subset: the model catalog's).
+    reasoning_efforts: frozenset[str] | None = None
     #: Message keys per role for providers that reject unknown keys inside messages; None = lenient.
     message_keys: Mapping[str, frozenset[str]] | None = None
     #: The keys a strict provider accepts on an assistant message's ``tool_calls[]`` entries; None =
@@ -660,6 +670,7 @@ OPENAI = ProviderProfile(
     chat_paths=_OPENAI_CHAT,
     known_params=OPENAI_PARAMS,
     ranges=OPENAI_RANGES,
+    reasoning_efforts=OPENAI_REASONING_EFFORTS,
     max_stop=4,
     stream_options_severity=Severity.ERROR,
     families=OPENAI_FAMILIES,
@@ -696,6 +707,12 @@ AZURE_FIELD_API_VERSIONS: Mapping[str, str] = MappingProxyType(
         "tools": "2023-12-01-preview",
         "tool_choice": "2023-12-01-preview",
         "max_completion_tokens": "2024-09-01-preview",
+        # Azure OpenAI "Reasoning models" (learn.microsoft.com/azure/ai-foundry/openai/how-to/reasoning):
+        # reasoning_effort needs api-version 2024-12-01-preview or later.
+        "reasoning_effort": "2024-12-01-preview",
+        # "Predicted outputs" (learn.microsoft.com/azure/ai-foundry/openai/how-to/predicted-outputs): API
+        # support from 2025-01-01-preview.
+        "prediction": "2025-01-01-preview",
     }
 )
 GENERIC = ProviderProfile(
@@ -743,6 +760,8 @@ DEEPSEEK = ProviderProfile(
     # JSON Output takes `json_object` only (api-docs.deepseek.com/guides/json_mode); `json_schema` is
     # answered "This response_format type is unavailable now" (params.response-format-type).
     response_format_types=frozenset({"text", "json_object"}),
+    # API reference (https://api-docs.deepseek.com/api/create-chat-completion): stop, "Up to 16 sequences".
+    max_stop=16,
     families=DEEPSEEK_FAMILIES,
     hosts=("api.deepseek.com",),
     catalog_vendors=frozenset({"deepseek"}),
@@ -764,6 +783,9 @@ GROQ = ProviderProfile(
     base_url="https://api.groq.com/openai/v1",
     chat_paths=("/openai/v1/chat/completions",),
     known_params=GROQ_PARAMS,
+    reasoning_efforts=GROQ_REASONING_EFFORTS,
+    # API reference (https://console.groq.com/docs/api-reference#chat-create): stop, "up to 4 sequences".
+    max_stop=4,
     families=GROQ_FAMILIES,
     rejected_params=MappingProxyType(
         {
@@ -876,6 +898,9 @@ MOONSHOT = ProviderProfile(
     # jiuwenswarm#3942's configuration), so its chat path is /coding/v1/chat/completions.
     chat_paths=(*_OPENAI_CHAT, "/coding/v1/chat/completions"),
     ranges=_warn(OPENAI_RANGES, "inf"),
+    # Chat API reference (https://platform.moonshot.ai/docs/api/chat, `stop`): at most 5 stop strings, each
+    # of at most 32 bytes.
+    max_stop=5,
     families=MOONSHOT_FAMILIES,
     # api.kimi.com: Kimi Code's Anthropic-compatible endpoint (https://api.kimi.com/coding/v1/messages).
     hosts=("api.moonshot.ai", "api.moonshot.cn", "api.kimi.com"),
@@ -901,6 +926,10 @@ PERPLEXITY = ProviderProfile(
     # message is refused by its request model: "At body -> messages -> 1 -> role: Input should be
     # 'system', 'user' or 'assistant'" (https://github.com/BerriAI/litellm/issues/11665).
     roles=frozenset({"system", "user", "assistant"}),
+    # Structured outputs (https://docs.perplexity.ai/guides/structured-outputs and the Sonar API reference's
+    # `response_format`): `json_schema`, and `regex` for sonar; there is no JSON mode (`json_object`). The
+    # request model is the same strict pydantic model that refuses a `tool` role (above).
+    response_format_types=frozenset({"text", "json_schema", "regex"}),
     ranges=_warn(OPENAI_RANGES, "inf"),
     hosts=("api.perplexity.ai",),
 )
@@ -939,6 +968,9 @@ CEREBRAS = ProviderProfile(
         }
     ),
     message_keys=CEREBRAS_MESSAGE_KEYS,
+    reasoning_efforts=CEREBRAS_REASONING_EFFORTS,
+    # Chat-completions reference: stop, "up to 4 stop sequences".
+    max_stop=4,
     ranges=_warn(OPENAI_RANGES, "inf"),
     hosts=("api.cerebras.ai",),
 )
@@ -969,6 +1001,7 @@ VLLM = ProviderProfile(
     validates_tool_pairing=False,
     chat_paths=_OPENAI_CHAT,
     ranges=VLLM_RANGES,
+    reasoning_efforts=VLLM_REASONING_EFFORTS,
     stream_options_severity=Severity.ERROR,
     local=True,
     local_ports=(8000,),
@@ -1023,6 +1056,52 @@ LMSTUDIO = ProviderProfile(
     local=True,
     local_ports=(1234,),
 )
+#: Hugging Face Text Generation Inference (TGI), Messages API at ``/v1/chat/completions``. Its router
+#: validates sampling parameters before generation (router/src/validation.rs, ValidationError): "`top_p`
+#: must be > 0.0 and < 1.0" (so 1.0, OpenAI's default, is refused), "`temperature` must be strictly
+#: positive", "`frequency_penalty` must be >= -2.0 and <= 2.0". Its launcher's default port is 3000, which
+#: one-api/new-api and many dev servers use too, so no port is claimed: a host is mapped to it in the
+#: providers config (docs/providers.md), as is a Hugging Face Inference Endpoint serving TGI.
+TGI = ProviderProfile(
+    id="tgi",
+    name="Hugging Face Text Generation Inference (TGI)",
+    base_url="http://<host>:3000/v1",
+    roles=None,
+    validates_tool_pairing=False,
+    chat_paths=_OPENAI_CHAT,
+    ranges=MappingProxyType(
+        {
+            "top_p": ParamRange(
+                Bounds(0, 1, low_open=True, high_open=True),
+                Severity.ERROR,
+                "code huggingface/text-generation-inference router/src/validation.rs",
+            ),
+            # The chat route maps temperature 0 to greedy decoding in recent releases; older ones refuse it.
+            "temperature": ParamRange(
+                Bounds(0, None, low_open=True),
+                Severity.WARNING,
+                "code huggingface/text-generation-inference router/src/validation.rs",
+            ),
+            "frequency_penalty": ParamRange(
+                Bounds(-2, 2),
+                Severity.ERROR,
+                "code huggingface/text-generation-inference router/src/validation.rs",
+            ),
+            # --max-top-n-tokens, 5 by default: "`top_n_tokens` must be >= 0 and <= 5".
+            "top_logprobs": ParamRange(
+                Bounds(0, 5, integer=True),
+                Severity.WARNING,
+                "code huggingface/text-generation-inference (--max-top-n-tokens, default 5)",
+            ),
+            "max_tokens": ParamRange(
+                Bounds(1, None, integer=True),
+                Severity.ERROR,
+                "code huggingface/text-generation-inference router/src/validation.rs",
+            ),
+        }
+    ),
+    local=True,
+)
 #: NVIDIA NIM's hosted API (build.nvidia.com): one OpenAI-compatible front for many vendors' models,
 #: whose request validator answers unknown top-level fields with "Validation: Unsupported
 #: parameter(s): ..." whatever the model behind it (GLM, MiniMax and Kimi threads alike).
@@ -1054,11 +1133,34 @@ NVIDIA = ProviderProfile(
 )
 #: Anthropic's own API: its Messages API (``/v1/messages``, rules/anthropic.py) and its OpenAI SDK
 #: compatibility layer (``/v1/chat/completions``), which the chat rules judge like any provider.
+#: The OpenAI SDK compatibility layer's field table (https://platform.claude.com/docs/en/api/openai-sdk,
+#: "Request fields"): these are "Ignored" there, so the request runs as if they were not set.
+ANTHROPIC_OPENAI_IGNORED = frozenset(
+    {
+        "logprobs", "metadata", "response_format", "prediction", "presence_penalty", "frequency_penalty",
+        "seed", "service_tier", "audio", "logit_bias", "store", "user", "modalities", "top_logprobs",
+        "reasoning_effort",
+    }
+)  # fmt: skip
 ANTHROPIC = ProviderProfile(
     id="anthropic",
     name="Anthropic",
     base_url="https://api.anthropic.com",
     chat_paths=("/v1/chat/completions",),
+    ignored_params=ANTHROPIC_OPENAI_IGNORED,
+    ranges=MappingProxyType(
+        {
+            **GENERIC_RANGES,
+            # Same table: "n: Must be exactly 1"; "temperature: Between 0 and 1 (inclusive). Values greater
+            # than 1 are capped at 1." (accepted, but not the sampling the client asked for: a warning).
+            "n": ParamRange(
+                Bounds(1, 1, integer=True), Severity.ERROR, "doc platform.claude.com/docs/en/api/openai-sdk"
+            ),
+            "temperature": ParamRange(
+                Bounds(0, 1), Severity.WARNING, "doc platform.claude.com/docs/en/api/openai-sdk (capped at 1)"
+            ),
+        }
+    ),
     hosts=("api.anthropic.com",),
     catalog_vendors=frozenset({"anthropic"}),
 )
@@ -1069,7 +1171,21 @@ ZHIPU = ProviderProfile(
     id="zhipu",
     name="Zhipu AI (GLM) / Z.ai",
     base_url="https://open.bigmodel.cn/api/paas/v4",
-    ranges=_warn(OPENAI_RANGES, "inf"),
+    ranges=MappingProxyType(
+        {
+            **_warn(OPENAI_RANGES, "inf"),
+            # The chat API reference (https://docs.bigmodel.cn/api-reference/模型-api/对话补全, and
+            # docs.z.ai's chat-completion page): temperature in [0.0, 1.0], top_p in [0.01, 1.0]. Out of range
+            # is refused with code 1214 "temperature参数非法。请检查文档。" (songquanpeng/one-api#1141, when the
+            # range was still the open (0, 1)).
+            "temperature": ParamRange(
+                Bounds(0, 1), Severity.ERROR, "doc docs.bigmodel.cn chat API reference; one-api#1141"
+            ),
+            "top_p": ParamRange(Bounds(0.01, 1), Severity.WARNING, "doc docs.bigmodel.cn chat API reference"),
+        }
+    ),
+    # Same reference, `stop`: "currently only a single stop word is supported" (["stop_word1"]).
+    max_stop=1,
     hosts=("open.bigmodel.cn", "api.z.ai"),
     catalog_vendors=frozenset({"zai", "zhipuai"}),
 )
@@ -1079,7 +1195,20 @@ MINIMAX = ProviderProfile(
     id="minimax",
     name="MiniMax",
     base_url="https://api.minimax.io/v1",
-    ranges=_warn(OPENAI_RANGES, "inf"),
+    ranges=MappingProxyType(
+        {
+            **_warn(OPENAI_RANGES, "inf"),
+            # The OpenAI-compatible API reference (platform.minimax.io/docs/api-reference/text-openai-api):
+            # "temperature: range (0.0, 1.0] ... values outside this range will return an error", and "n: only
+            # 1 is supported".
+            "temperature": ParamRange(
+                Bounds(0, 1, low_open=True), Severity.ERROR, "doc platform.minimax.io text-openai-api"
+            ),
+            "n": ParamRange(
+                Bounds(1, 1, integer=True), Severity.ERROR, "doc platform.minimax.io text-openai-api"
+            ),
+        }
+    ),
     # api.minimax.chat: the older host still in client configs (sigoden/aichat#1091).
     hosts=("api.minimax.io", "api.minimaxi.com", "api.minimax.chat"),
     catalog_vendors=frozenset({"minimax"}),
@@ -1223,6 +1352,9 @@ SILICONFLOW = ProviderProfile(
     name="SiliconFlow",
     base_url="https://api.siliconflow.cn/v1",
     ranges=_warn(OPENAI_RANGES, "inf"),
+    # Chat completions reference (https://docs.siliconflow.cn/docs/api/chat-completions-post): "up to 4
+    # sequences" for stop.
+    max_stop=4,
     hosts=("api.siliconflow.cn", "api.siliconflow.com"),
     multi_vendor=True,
 )
@@ -1243,7 +1375,7 @@ BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
         for p in (
             OPENAI, AZURE, DASHSCOPE, DEEPSEEK, OPENROUTER, GROQ, GEMINI, MISTRAL, TOGETHER,
             FIREWORKS, XAI, MOONSHOT, WANDB, PERPLEXITY, CEREBRAS, COPILOT, CLOUDFLARE, VLLM, SGLANG,
-            LLAMA_CPP, OLLAMA, LMSTUDIO, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, VERTEX, BEDROCK, DATABRICKS,
+            LLAMA_CPP, OLLAMA, LMSTUDIO, TGI, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, VERTEX, BEDROCK, DATABRICKS,
             SAMBANOVA, AZURE_AI, DEEPINFRA, NEBIUS, NOVITA, HYPERBOLIC, BASETEN, SILICONFLOW, VERCEL, VOLCENGINE,
             GENERIC,
         )

@@ -43,6 +43,8 @@ URLS = {
     "fireworks": "https://api.fireworks.ai/inference/v1/chat/completions",
     "minimax": "https://api.minimax.io/v1/chat/completions",
     "volcengine": "https://ark.cn-beijing.volces.com/api/v3/chat/completions",
+    "anthropic": "https://api.anthropic.com/v1/chat/completions",
+    "tgi": "http://127.0.0.1:3000/v1/chat/completions",
 }
 
 
@@ -68,6 +70,11 @@ REGISTRY = build_registry(
         host = "127.0.0.1"
         port = 1234
         provider = "lmstudio"
+
+        [[gateway]]
+        host = "127.0.0.1"
+        port = 3000
+        provider = "tgi"
         """
     )
 )

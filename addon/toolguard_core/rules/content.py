@@ -75,9 +75,21 @@ INVALID_PART = define(
     Severity.ERROR,
     "A content part's `type` is missing or unknown (or a part is not an object).",
     policy=policy(
-        error=("openai-family", "vllm", "sglang", "llama.cpp"), silent=("ollama",), otherwise=Severity.WARNING
+        error=("openai-family", "vllm", "sglang", "llama.cpp", "deepseek"),
+        silent=("ollama",),
+        otherwise=Severity.WARNING,
     ),
     predicts=(
+        PredictedError(
+            # DeepSeek's content parts are a closed serde enum whose error names what it takes
+            # (esengine/DeepSeek-Reasonix#7859; the API reference lists text parts only).
+            provider="deepseek",
+            text=(
+                "Failed to deserialize the JSON body into the target type: messages[466]: unknown variant "
+                "`image_url`, expected `text` at line 1 column 690848"
+            ),
+            source="https://github.com/esengine/DeepSeek-Reasonix/issues/7859",
+        ),
         PredictedError(
             provider="openai",
             text="Invalid value: 'image'. Supported values are: 'text' and 'image_url'.",
@@ -402,14 +414,16 @@ STRING_ONLY_ROLES: dict[str, frozenset[str]] = {
     # "invalid type: sequence, expected a string" for tool results sent as text parts
     # (Gitlawb/openclaude#774 and its fix PR #806; QwenLM/qwen-code#2318 and PR #2320). A user
     # message's text parts are accepted ("unknown variant `image_url`, expected `text`" names the
-    # one part type it takes there, esengine/DeepSeek-Reasonix#7859).
-    "deepseek": frozenset({"tool"}),
+    # one part type it takes there, esengine/DeepSeek-Reasonix#7859), and so are a system message's. The
+    # API reference (https://api-docs.deepseek.com/api/create-chat-completion) gives an assistant message's
+    # `content` as a string (or null beside tool_calls): its serde model has no parts there either.
+    "deepseek": frozenset({"tool", "assistant"}),
 }
 ARRAY_NOT_SUPPORTED = define(
     "content.array-not-supported",
     Severity.ERROR,
     "A message's `content` is an array of parts for a role whose content the provider takes only as a "
-    "string (Groq: system; DeepSeek: tool).",
+    "string (Groq: system; DeepSeek: tool and assistant).",
     policy=policy(
         error=tuple(STRING_ONLY_ROLES),
         conditions={pid: ", ".join(sorted(roles)) + " messages" for pid, roles in STRING_ONLY_ROLES.items()},

@@ -29,8 +29,6 @@ from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import (
     BUILTIN_PROFILES,
     DEFAULT_FAMILY,
-    OPENAI_REASONING_EFFORTS,
-    VLLM_REASONING_EFFORTS,
     ModelFamily,
 )
 from toolguard_core.request import MESSAGES, RESPONSES, RequestView
@@ -1329,9 +1327,7 @@ def _params_report_effort(view: RequestView, effort: str) -> bool:
     """Whether params.reasoning-effort-value already reports this value for the host (no model
     takes it there), or params.reasoning-effort-unsupported reports the key (a non-reasoning family)."""
     pid = view.provider.id
-    if pid in ("openai", "azure"):
-        return (
-            effort not in OPENAI_REASONING_EFFORTS
-            or view.provider.family_for(view.model).reasoning_effort is False
-        )
-    return pid == "vllm" and effort not in VLLM_REASONING_EFFORTS
+    allowed = view.provider.reasoning_efforts
+    if allowed is not None and effort not in allowed:
+        return True
+    return pid in ("openai", "azure") and view.provider.family_for(view.model).reasoning_effort is False

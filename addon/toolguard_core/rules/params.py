@@ -17,8 +17,6 @@ from toolguard_core.providers import (
     AZURE_FIELD_API_VERSIONS,
     BUILTIN_PROFILES,
     DEFAULT_FAMILY,
-    OPENAI_REASONING_EFFORTS,
-    VLLM_REASONING_EFFORTS,
     ParamRange,
     ProviderProfile,
 )
@@ -141,11 +139,21 @@ IGNORED_BY_PROVIDER = define(
     "params.ignored-by-provider",
     Severity.WARNING,
     "A field the provider accepts but ignores, so the request does not do what the client expects.",
-    policy=policy(warning=("ollama",)),
+    # Every profile that declares ignored fields (ProviderProfile.ignored_params), and only those.
+    policy=policy(
+        warning=tuple(p.id for p in BUILTIN_PROFILES.values() if p.ignored_params),
+        conditions={
+            p.id: ", ".join(sorted(p.ignored_params)) for p in BUILTIN_PROFILES.values() if p.ignored_params
+        },
+    ),
     example={"model": "llama3.2", "messages": [_USER], "tool_choice": "required", "tools": []},
     example_url="http://localhost:11434/v1/chat/completions",
     fixed={"model": "llama3.2", "messages": [_USER]},
-    notes="doc [OLL-DOC]: tool_choice, logit_bias, user and n are not supported on Ollama's /v1 chat.",
+    notes=(
+        "doc [OLL-DOC]: tool_choice, logit_bias, user and n are not supported on Ollama's /v1 chat. "
+        "Anthropic's OpenAI SDK compatibility layer lists its ignored fields in "
+        "platform.claude.com/docs/en/api/openai-sdk (response_format, seed, logprobs, penalties, ...)."
+    ),
 )
 UNSUPPORTED_FOR_MODEL = define(
     "params.unsupported-for-model",
@@ -329,11 +337,15 @@ REASONING_EFFORT_VALUE = define(
     "params.reasoning-effort-value",
     Severity.ERROR,
     "`reasoning_effort` has a value the provider does not accept.",
-    policy=policy(error=("openai-family", "vllm")),
+    policy=policy(error=("openai-family", "vllm", "cerebras", "groq")),
     example={"model": "o3", "messages": [_USER], "reasoning_effort": "extreme"},
     notes=(
-        "OpenAI: none, minimal, low, medium, high, xhigh, max (doc [OAS]); vLLM: low, medium, high "
-        "(pydantic enum, code [VLLM-CHAT])."
+        "Each provider's list is its profile's `reasoning_efforts`, from its API reference: OpenAI none, "
+        "minimal, low, medium, high, xhigh, max (doc [OAS]); vLLM low, medium, high (pydantic enum, code "
+        "[VLLM-CHAT]); Cerebras none, low, medium, high (inference-docs.cerebras.ai/api-reference/"
+        "chat-completions); Groq none, default, low, medium, high (console.groq.com/docs/reasoning). Ollama's "
+        "names are model-defined (docs.ollama.com/api/openai-compatibility), so it is not checked. A model "
+        "may take fewer: the model catalog's rules say which."
     ),
     fixed={"model": "o3", "messages": [_USER], "reasoning_effort": "high"},
 )
@@ -519,7 +531,18 @@ STOP_COUNT = define(
     "params.stop-count",
     Severity.ERROR,
     "More stop sequences than the provider allows (OpenAI: 4).",
-    policy=policy(error=tuple(p.id for p in BUILTIN_PROFILES.values() if p.max_stop is not None)),
+    # OpenAI's validator answers with the text below; the other limits (ProviderProfile.max_stop) are what
+    # each provider's API reference states (Groq, Cerebras, SiliconFlow 4; Moonshot 5; DeepSeek 16; Zhipu
+    # 1) without a rejection text at hand, so they are warnings.
+    policy=policy(
+        error=tuple(p.id for p in BUILTIN_PROFILES.values() if p.max_stop is not None and p.openai_validator),
+        warning=tuple(
+            p.id for p in BUILTIN_PROFILES.values() if p.max_stop is not None and not p.openai_validator
+        ),
+        conditions={
+            p.id: f"more than {p.max_stop}" for p in BUILTIN_PROFILES.values() if p.max_stop is not None
+        },
+    ),
     predicts=(
         PredictedError(
             provider="openai",
@@ -533,7 +556,8 @@ STOP_COUNT = define(
         ),
     ),
     example={"model": "gpt-4o", "messages": [_USER], "stop": ["a", "b", "c", "d", "e"]},
-    fixed={"model": "gpt-4o", "messages": [_USER], "stop": ["a", "b", "c", "d"]},
+    # One sequence: within every provider's limit (Zhipu takes a single stop word).
+    fixed={"model": "gpt-4o", "messages": [_USER], "stop": ["a"]},
 )
 STREAM_OPTIONS = define(
     "params.stream-options-without-stream",
@@ -996,13 +1020,7 @@ def _check_combinations(
         )
     effort = body.get("reasoning_effort")
     if isinstance(effort, str):
-        allowed = (
-            OPENAI_REASONING_EFFORTS
-            if pid in ("openai", "azure")
-            else VLLM_REASONING_EFFORTS
-            if pid == "vllm"
-            else None
-        )
+        allowed = profile.reasoning_efforts
         if allowed is not None and effort not in allowed:
             yield from REASONING_EFFORT_VALUE.report(
                 view,

@@ -325,6 +325,10 @@ def check_response_format(view: RequestView) -> Iterator[Finding]:
     pid = provider_id(view)
     kind = response_format.get("type")
     allowed = TYPES_BY_PROVIDER.get(pid, OPENAI_TYPES | EXTRA_TYPES.get(pid, frozenset()))
+    # A type of the provider's own that its profile declares (Perplexity's `regex`) is valid there.
+    declared = view.provider.response_format_types
+    if declared is not None and view.provider.id == pid:
+        allowed = allowed | (declared - OPENAI_TYPES)
     if not isinstance(kind, str) or kind not in allowed:
         yield from report_judged(
             UNKNOWN_TYPE,
