@@ -3990,17 +3990,6 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "supported values are: `text`, `thinking`, `image`, 'tool_use' and `tool_result`.",
         no_constraint=True,
     ),
-    # A body the server could not parse as JSON at all (Volcengine's empty-path variant, Anthropic's
-    # "not valid JSON"): a malformed value somewhere in the body, not a key or a limit.
-    _s(
-        "cause.param-type-invalid",
-        "generic",
-        r"\b(?:could not|cannot|can't|failed to) parse the JSON body\b|\bThe request body is not valid JSON\b",
-        "https://github.com/nashsu/llm_wiki/issues/249",
-        "The parameter `` specified in the request are not valid: we could not parse the JSON body of your request. "
-        "Request id: 021779630950795fadef930ee560a642a7",
-        no_constraint=True,
-    ),
     # Bedrock's output budget above the model's ("The maximum tokens you requested exceed(s) the model
     # limit of N"): said without the parameter's name, so the max-tokens families below miss it.
     _s(
