@@ -31,7 +31,7 @@ from typing import Any
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
 from toolguard_core.rules.inferred import report_judged
-from toolguard_core.rules.registry import PredictedError, Rule, check, define, policy
+from toolguard_core.rules.registry import PredictedError, Rule, check, define, policy, provider_id
 
 SNAPSHOT = "openai_request_schema.json"
 _USER = {"role": "user", "content": "Hello"}
@@ -262,11 +262,26 @@ class _Node:
         _ALL_NODES.append(self)
 
 
+#: Where a value sits, built only when a violation is reported: the top-level key, or (parent, key or
+#: index). Formatting ``messages[12].content[0].text`` for every value walked was most of the check's
+#: cost on a 1 MB conversation (issue #12); a tuple per value is cheaper, and a clean request never
+#: formats one.
+Loc = Any
+
 #: A node's check: (value, its JSON type, its location, the violations found so far).
-Check = Callable[[Any, str, str, list["Violation"]], None]
+Check = Callable[[Any, str, Loc, list["Violation"]], None]
 
 
-def _unset(value: Any, jtype: str, loc: str, out: list[Violation]) -> None:
+def _path(loc: Loc) -> str:
+    """``loc`` as the finding's location string (``messages[2].tool_calls[0].function``)."""
+    parts: list[str] = []
+    while type(loc) is tuple:
+        loc, key = loc
+        parts.append(f"[{key}]" if type(key) is int else f".{key}")
+    return loc + "".join(reversed(parts))
+
+
+def _unset(value: Any, jtype: str, loc: Loc, out: list[Violation]) -> None:
     raise AssertionError("the snapshot was not compiled")
 
 
@@ -484,12 +499,14 @@ def _names(types: Iterable[str]) -> str:
     return " or ".join(ordered)
 
 
-def _wrong_type(ok: frozenset[str], value_type: str, loc: str, out: list[Violation]) -> None:
+def _wrong_type(ok: frozenset[str], value_type: str, at: Loc, out: list[Violation]) -> None:
+    loc = _path(at)
     expected = _names(ok - {"integer"} if "number" in ok else ok)
     out.append((WRONG_TYPE, loc, f"`{loc}` is a JSON {value_type}; OpenAI's schema takes {expected} here."))
 
 
-def _unknown_value(allowed: Iterable[Any], value: Any, loc: str, out: list[Violation]) -> None:
+def _unknown_value(allowed: Iterable[Any], value: Any, at: Loc, out: list[Violation]) -> None:
+    loc = _path(at)
     listed = ", ".join(f"'{v}'" for v in sorted(map(str, allowed)))
     out.append((UNKNOWN_ENUM_VALUE, loc, f"`{loc}` is {value!r}; OpenAI's schema lists {listed}."))
 
@@ -508,7 +525,7 @@ def _make_fn(node: _Node, skip: str | None = None) -> Check:
     items, min_items, max_items = node.items, node.min_items, node.max_items
     bounded = node.min is not None or node.max is not None or node.xmin is not None or node.xmax is not None
 
-    def check_node(value: Any, jtype: str, loc: str, out: list[Violation]) -> None:
+    def check_node(value: Any, jtype: str, loc: Loc, out: list[Violation]) -> None:
         if jtype not in ok:
             _wrong_type(ok, jtype, loc, out)
         elif jtype == "object":
@@ -518,40 +535,51 @@ def _make_fn(node: _Node, skip: str | None = None) -> Check:
                     if entry is not None:
                         sub_type = _TYPE_NAMES.get(type(sub)) or _jtype(sub)
                         if sub_type not in entry[1]:
-                            entry[0].fn(sub, sub_type, f"{loc}.{key}", out)
+                            entry[0].fn(sub, sub_type, (loc, key), out)
                     elif closed:
-                        where = f"{loc}.{key}"
+                        where = _path((loc, key))
                         out.append(
                             (UNKNOWN_FIELD, where, f"`{where}`: OpenAI's schema allows no other keys here.")
                         )
             for key in req:
                 if key not in value:
-                    where = f"{loc}.{key}"
+                    where = _path((loc, key))
                     out.append(
                         (MISSING_REQUIRED, where, f"`{where}` is missing; OpenAI's schema requires it.")
                     )
         elif jtype == "array":
             if min_items is not None and len(value) < min_items:
+                where = _path(loc)
                 out.append(
-                    (OUT_OF_RANGE, loc, f"`{loc}` has {len(value)} items; OpenAI's minimum is {min_items}.")
+                    (
+                        OUT_OF_RANGE,
+                        where,
+                        f"`{where}` has {len(value)} items; OpenAI's minimum is {min_items}.",
+                    )
                 )
             elif max_items is not None and len(value) > max_items:
+                where = _path(loc)
                 out.append(
-                    (OUT_OF_RANGE, loc, f"`{loc}` has {len(value)} items; OpenAI's maximum is {max_items}.")
+                    (
+                        OUT_OF_RANGE,
+                        where,
+                        f"`{where}` has {len(value)} items; OpenAI's maximum is {max_items}.",
+                    )
                 )
             if items is not None:
                 done, fn = items.done, items.fn
                 for i, item in enumerate(value):
                     item_type = _TYPE_NAMES.get(type(item)) or _jtype(item)
                     if item_type not in done:
-                        fn(item, item_type, f"{loc}[{i}]", out)
+                        fn(item, item_type, (loc, i), out)
         elif jtype == "string":
             if enum is not None and value not in enum:
                 _unknown_value(enum, value, loc, out)
         elif bounded and (jtype == "integer" or jtype == "number"):
             bound = _bound_problem(node, value)
             if bound is not None:
-                out.append((OUT_OF_RANGE, loc, f"`{loc}` is {value}; OpenAI's schema requires {bound}."))
+                where = _path(loc)
+                out.append((OUT_OF_RANGE, where, f"`{where}` is {value}; OpenAI's schema requires {bound}."))
 
     return check_node
 
@@ -571,7 +599,7 @@ def _union_fn(union: dict[str, _Node | _Disc | None]) -> Check:
         if branch is not None
     }
 
-    def check_union(value: Any, jtype: str, loc: str, out: list[Violation]) -> None:
+    def check_union(value: Any, jtype: str, loc: Loc, out: list[Violation]) -> None:
         target = union.get(jtype, _WRONG)
         if target is _WRONG:
             _wrong_type(ok, jtype, loc, out)
@@ -589,7 +617,7 @@ def _union_fn(union: dict[str, _Node | _Disc | None]) -> Check:
                 if fn is not None:
                     fn(value, jtype, loc, out)
             else:
-                _unknown_value(target.map, tag, f"{loc}.{target.key}", out)
+                _unknown_value(target.map, tag, (loc, target.key), out)
             return
         if jtype not in target.done:
             target.fn(value, jtype, loc, out)
@@ -639,6 +667,10 @@ def violations(
 
 @check(endpoints=("chat", "responses"))
 def check_spec(view: RequestView) -> Iterator[Finding]:
+    # Every spec rule shares one policy: where it is silent for this host (a recognised non-OpenAI
+    # provider, judged by its own rules), walking the request would find nothing to report.
+    if _SPEC_POLICY.level(view.provider.id) is None and _SPEC_POLICY.level(provider_id(view)) is None:
+        return
     for rule, location, message in violations(view.body, view.endpoint, view.provider.ranges):
         if rule.id in _JUDGED:
             yield from report_judged(rule, view, location, message)
