@@ -730,7 +730,20 @@ def grouping_notes(summary: dict[str, Any]) -> list[str]:
     return notes
 
 
+def filters_note(summary: dict[str, Any]) -> str | None:
+    """The sentence naming the active --since/--until/--host/--client/--model, or ``None``. Without
+    it a filtered report (a typo in --client included) read "0 stored flows ... (no rejected
+    requests)" as if the database held nothing, and a pasted markdown report never said its scope."""
+    filters = {name: value for name, value in (summary.get("filters") or {}).items() if value}
+    if not filters:
+        return None
+    given = " ".join(f"--{name} {value}" for name, value in filters.items())
+    return f"only flows matching {given} are counted, not the whole database"
+
+
 def seen_notes(summary: dict[str, Any]) -> list[str]:
-    """The "what was seen" sentences (:func:`_seen`): requests seen (zero said plainly), model rules
-    skipped, unrecognised hosts. Every format shows them; a summary from an older toolguard has none."""
-    return list((summary.get("seen") or {}).get("notes") or [])
+    """The "what was seen" sentences (:func:`_seen`): the filters in force, requests seen (zero said
+    plainly), model rules skipped, unrecognised hosts. Every format shows them; a summary from an
+    older toolguard has none."""
+    note = filters_note(summary)
+    return ([note] if note else []) + list((summary.get("seen") or {}).get("notes") or [])

@@ -149,6 +149,23 @@ def test_requests_passed_through_unvalidated_are_said_with_their_reason(tmp_path
     assert build_summary([path], host="example.org")["seen"]["passed_through"] == {}
 
 
+def test_the_filters_in_force_are_said_in_every_format(tmp_path: Path) -> None:
+    """`toolguard summary --client QwenCod3` (a typo) read "0 stored flows, 0 rejected by the upstream"
+    and "(no rejected requests)" over a database holding rejections, and a `--since 7d --client X
+    --format markdown` report pasted in a ticket never said it covered only those flows."""
+    path = _with_runs(tmp_path / "runs.db")
+    data = build_summary([path], client="QwenCod3", until="2026-11-30T11:00:00.000Z")
+    note = "only flows matching --until 2026-11-30T11:00:00.000Z --client QwenCod3 are counted, not the whole database"
+    assert render_text(data, width=400).splitlines()[1:3] == [
+        "0 stored flows, 0 rejected by the upstream, 0 distinct failure(s)",
+        note,
+    ]
+    assert render_markdown(data).count(f"{note}.\n") == 1
+    assert render_html(data).count(f'<p class="seen-note">{note}.</p>') == 1
+    unfiltered = build_summary([path])
+    assert not any("only flows matching" in line for line in render_text(unfiltered, width=400).splitlines())
+
+
 def test_the_time_window_and_the_host_filter_apply(tmp_path: Path) -> None:
     path = _with_runs(tmp_path / "runs.db")
     late = build_summary([path], since="2026-11-30T09:30:00.000Z")["seen"]
