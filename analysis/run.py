@@ -43,7 +43,7 @@ from toolguard_core.providers import GENERIC
 from toolguard_core.redact import redact_text_urls
 from toolguard_core.repair import parse_families
 from toolguard_core.store import default_db_path
-from toolguard_core.verdict import Verdict, error_text, verdict_words
+from toolguard_core.verdict import Verdict, answered_by, error_text, verdict_words
 from toolguard_core.visibility import NOTHING_SEEN, hosts_list, parse_hosts, passed_through_line, skipped_line
 
 DEFAULT_UPSTREAM = "https://api.openai.com"
@@ -595,7 +595,7 @@ def report(
         message = error_text(flow["error_json"], flow["error_message"])
         if message and flow["verdict"] == Verdict.BLOCKED:
             # Block mode: the provider's error as toolguard answered it; the upstream never saw it.
-            lines.append(f"        toolguard answered (never sent upstream): {_one_line(message)}")
+            lines.append(f"        {answered_by(flow['status'], flow['verdict'])}: {_one_line(message)}")
         elif message:
             lines.append(f"        upstream: {_one_line(message)}")
             # Only the provider's wording counts here: a finding the verdict does not credit (a 429 on a

@@ -505,7 +505,7 @@ def test_a_blocked_flow_is_reported_as_toolguards_answer_not_the_upstreams(
         f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  blocked: answered by toolguard with the "
         "provider's error (block mode); never sent upstream",
         "        error    sequence.orphan-tool-message at messages[0]",
-        f"        toolguard answered (never sent upstream): {ORPHAN_MESSAGE}",
+        f"        toolguard answered 400 itself (block mode; never sent upstream): {ORPHAN_MESSAGE}",
         "  hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
         "127.0.0.1; map one with [[gateway]] in the providers config (docs/providers.md)",
     ]
