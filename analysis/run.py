@@ -37,6 +37,7 @@ import toolguard_core
 from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_analysis.patterns import explain
 from toolguard_analysis.summary import repair_stats
+from toolguard_analysis.terminal import printable
 from toolguard_core.dburl import is_postgres_url, label, spool_path_for
 from toolguard_core.modes import Mode, parse_mode
 from toolguard_core.providers import GENERIC
@@ -765,7 +766,7 @@ def run_session(
             os.environ,
             started=started,
         )
-        _say(text, end="")
+        _say(printable(text), end="")  # upstream error texts in it: no escape sequence reaches the terminal
         if text.startswith(NO_RUN_PREFIX):
             _say(f"toolguard: mitmdump's log: {log_file}")
             trouble = True  # the log is what explains it: keep it

@@ -19,6 +19,7 @@ from toolguard_analysis.db import Connection, Source, database_errors, exists
 from toolguard_analysis.errors import ToolguardError, UsageError
 from toolguard_analysis.patterns import explain
 from toolguard_analysis.rule_links import CAUSES_DOC, rule_doc_link
+from toolguard_analysis.terminal import printable
 from toolguard_core import dburl, redact, repair_rows
 from toolguard_core.capture import MAX_STORED_NON_JSON_REQUEST
 from toolguard_core.conversation import render_conversation, render_responses_input
@@ -235,7 +236,8 @@ def render(flow: StoredFlow, fmt: str = "text", db: str | None = None) -> str:
         text = render_markdown(flow)
     else:
         text = render_text(flow, db)
-    return redact.scrub(text) or ""
+    # The upstream's error and the conversation are others' text: no escape sequence reaches a terminal.
+    return redact.scrub(text if fmt == "json" else printable(text)) or ""
 
 
 def request_body(flow: StoredFlow) -> str:

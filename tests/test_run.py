@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-from support.upstream import ORPHAN_MESSAGE, Upstream
+from support.upstream import ORPHAN_MESSAGE, Upstream, canned
 
 from toolguard_analysis.cli import cli
 from toolguard_analysis.run import (
@@ -520,6 +520,39 @@ def test_a_blocked_flow_is_reported_as_toolguards_answer_not_the_upstreams(
     assert [
         line for line in markdown.splitlines() if line.startswith(("- **Upstream**", "- **Answer**"))
     ] == [f"- **Answer**: {answer}"]
+
+
+# An upstream (or a relay, or a model's text echoed in an error) answering with terminal escapes:
+# OSC 0 sets the window title, CSI 2J clears the screen, BEL; the SGR colour in the middle is harmless.
+ESCAPES_MESSAGE = "Bad \x1b]0;pwned\x07title \x1b[2J\x1b[31mRED\x1b[0m value"
+
+
+@pytest.mark.e2e
+def test_terminal_escapes_from_the_upstream_never_reach_the_terminal(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    """The run report, `toolguard show` and `toolguard summary` printed the upstream's error text as
+    sent: its escape sequences set the terminal's title and cleared the screen."""
+    upstream.handler = canned(400, {"error": {"message": ESCAPES_MESSAGE, "type": "invalid_request_error"}})
+    db_path = tmp_path / "run.db"
+    result = toolguard_run(
+        "--upstream", upstream.url, "--db", str(db_path), "--confdir", str(tmp_path / "conf"),
+        "--", PYTHON, "-c", ORPHAN_CLIENT.replace("BadRequestError", "APIStatusError"),
+    )  # fmt: skip
+    [flow] = sqlite_utils.Database(db_path)["flows"].rows
+    assert flow["error_message"] == ESCAPES_MESSAGE  # stored as the upstream sent it
+    shown = "Bad \\x1b]0;pwned\\x07title \\x1b[2J"
+    assert f"        upstream: {shown}\x1b[31mRED\x1b[0m value" in result.stderr.splitlines()
+    outputs = {
+        "show": CliRunner().invoke(cli, ["show", "--db", str(db_path), "--last"]).output,
+        "markdown": CliRunner()
+        .invoke(cli, ["show", "--db", str(db_path), "--last", "--format", "markdown"])
+        .output,
+        "summary": CliRunner().invoke(cli, ["summary", "--db", str(db_path)]).output,
+    }
+    for name, output in {"run": result.stderr, **outputs}.items():
+        assert "\x07" not in output and "\x1b]" not in output and "\x1b[2J" not in output, name
+        assert shown in output, name
 
 
 # One request over a 1 KB toolguard_max_body (passed through unvalidated, accepted) and one small one.
