@@ -45,7 +45,14 @@ from toolguard_core.redact import redact_text_urls
 from toolguard_core.repair import parse_families
 from toolguard_core.store import default_db_path
 from toolguard_core.verdict import Verdict, answered_by, error_text, verdict_words
-from toolguard_core.visibility import NOTHING_SEEN, hosts_list, parse_hosts, passed_through_line, skipped_line
+from toolguard_core.visibility import (
+    NOTHING_SEEN,
+    UNRECOGNISED_HOSTS,
+    hosts_list,
+    parse_hosts,
+    passed_through_line,
+    skipped_line,
+)
 
 DEFAULT_UPSTREAM = "https://api.openai.com"
 DEFAULT_API_PATH = "/v1"
@@ -620,7 +627,7 @@ def report(
         # (docs/providers.md), not a provider's; a loopback fake or a company gateway gets here.
         # Counted over every stored flow of the run in SQL, not the capped list shown above.
         lines.append(
-            "  hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+            f"  {UNRECOGNISED_HOSTS}: "
             f"{hosts_list(unrecognised, limit=MAX_REPORT_HOSTS)}; map one with [[gateway]] in the providers "
             "config (docs/providers.md)"
         )

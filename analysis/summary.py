@@ -29,6 +29,7 @@ from toolguard_core.verdict import Verdict, error_text, row_rejected
 from toolguard_core.visibility import (
     MAX_NAMED_HOSTS,
     NOTHING_SEEN,
+    UNRECOGNISED_HOSTS,
     UNVALIDATED_RULES,
     hosts_list,
     merge_hosts,
@@ -449,10 +450,7 @@ def _seen(selection: Selection, runs: list[dict[str, Any]], host: str | None, st
         notes.append(line)
     if unrecognised:
         total = max(more_hosts, len(unrecognised))
-        notes.append(
-            "hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
-            f"{hosts_list(unrecognised, total=total, limit=MAX_NAMED_HOSTS)}"
-        )
+        notes.append(f"{UNRECOGNISED_HOSTS}: {hosts_list(unrecognised, total=total, limit=MAX_NAMED_HOSTS)}")
     return {
         "runs": len(runs),
         "requests_seen": requests_seen,

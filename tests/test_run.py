@@ -313,7 +313,7 @@ def test_report_of_a_command_that_never_started_says_so(tmp_path: Path, started:
                 ("f2", "generic", "llm.corp.example"),
                 ("f3", "generic", "127.0.0.1"),
             ],
-            "  hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+            "  hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
             "127.0.0.1, llm.corp.example; map one with [[gateway]] in the providers config (docs/providers.md)",
         ),
         ([("f1", "openai", "api.openai.com")], None),
@@ -470,7 +470,7 @@ def test_run_reports_the_flagged_flow_and_exits_with_the_clients_status(
         f"        upstream: {ORPHAN_MESSAGE}",
         "        root cause: cause.orphan-tool-result: Send each tool message right after the assistant message "
         "whose tool_calls contain its id, once; drop results whose call was removed or already answered.",
-        "  hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+        "  hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
         "127.0.0.1; map one with [[gateway]] in the providers config (docs/providers.md)",
         f"  database: {db_path}",
         f"  one flow: toolguard show --db {db_path} {flow['id'][:8]}",
@@ -506,7 +506,7 @@ def test_a_blocked_flow_is_reported_as_toolguards_answer_not_the_upstreams(
         "provider's error (block mode); never sent upstream",
         "        error    sequence.orphan-tool-message at messages[0]",
         f"        toolguard answered 400 itself (block mode; never sent upstream): {ORPHAN_MESSAGE}",
-        "  hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+        "  hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
         "127.0.0.1; map one with [[gateway]] in the providers config (docs/providers.md)",
     ]
     answer = f"toolguard answered 400 itself (block mode; never sent upstream): {ORPHAN_MESSAGE} (param: messages.[0].role)"
@@ -930,7 +930,7 @@ def test_report_hosts_line_covers_every_flow_and_says_how_many_more(tmp_path: Pa
     lines = report(db_path, "run", ["python", "agent.py"], "reverse").splitlines()
     assert f"  flows (the newest {MAX_REPORT_FLOWS} of {len(rows)}):" in lines
     assert [line for line in lines if line.startswith("  hosts not recognised")] == [
-        "  hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+        "  hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
         + ", ".join(hosts[:10])
         + " and 2 more; map one with [[gateway]] in the providers config (docs/providers.md)"
     ]

@@ -97,7 +97,7 @@ def test_the_runs_skipped_model_rules_and_unrecognised_hosts_are_said(tmp_path: 
         "notes": [
             "toolguard saw 8 requests (7 checked) in 2 run(s)",
             SKIPPED,
-            "hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+            "hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
             "llm.corp.example",
         ],
     }
