@@ -18,6 +18,7 @@ from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_core.analyze import Analysis, analyse_request
 from toolguard_core.findings import SEVERITY_ORDER, Severity
 from toolguard_core.providers import DEFAULT_REGISTRY, GENERIC, ProviderRegistry
+from toolguard_core.redact import redact_text_urls, redact_url
 from toolguard_core.request import MESSAGES, Target
 from toolguard_core.verdict import DEFAULT_PATHS, DEFAULT_RECORD_PATHS, Scope, scope
 
@@ -29,11 +30,13 @@ def validate_url(url: str) -> str:
     """``url`` when it is an http(s) URL with a host and a valid port, else :class:`BadParameter`."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadParameter(f"{url!r} is not an http(s) URL with a host, e.g. {DEFAULT_URL}", "--url")
+        raise BadParameter(
+            f"{redact_text_urls(url)!r} is not an http(s) URL with a host, e.g. {DEFAULT_URL}", "--url"
+        )
     try:
         parts.port  # noqa: B018 - raises ValueError for a malformed port
     except ValueError as exc:
-        raise BadParameter(f"{url!r}: {exc}", "--url") from exc
+        raise BadParameter(f"{redact_text_urls(url)!r}: {exc}", "--url") from exc
     return url
 
 
@@ -97,7 +100,8 @@ class Checked:
     def as_json(self) -> dict[str, Any]:
         return {
             "source": self.source,
-            "url": self.url,
+            # Gemini's ?key= and user:password@ never reach the terminal or a CI log.
+            "url": redact_url(self.url),
             "provider": self.analysis.target.provider.id,
             "provider_name": self.analysis.target.provider.name,
             "findings": [f.model_dump(mode="json") for f in self.analysis.findings],
@@ -176,7 +180,7 @@ def render_results(results: list[Checked], fmt: str = "text") -> str:
         counts = {s: sum(1 for f in analysis.findings if f.severity == s) for s in Severity}
         lines.append(
             f"{counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} warning(s) "
-            f"for {_provider_words(analysis.target)} ({result.url})"
+            f"for {_provider_words(analysis.target)} ({redact_url(result.url)})"
         )
     return "\n".join(lines) + "\n"
 

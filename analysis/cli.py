@@ -46,6 +46,7 @@ from toolguard_analysis.show import FORMATS as SHOW_FORMATS
 from toolguard_analysis.show import REPAIR_BODIES, find_flow, repaired_body, request_body
 from toolguard_analysis.show import render as render_flow
 from toolguard_analysis.summary import build_summary
+from toolguard_analysis.terminal import printable
 from toolguard_analysis.timefilters import parse_when
 from toolguard_analysis.writable import run_on
 from toolguard_core.dburl import is_postgres_url, label
@@ -635,7 +636,7 @@ def learned_list(db_path: str | None, as_json: bool) -> None:
             f"{row['rule']:<22} {what:<30} {row['host']} {row['model'] or '*'}  {row['count']}× "
             f"first flow {row['first_flow']} ({row['source']})"
         )
-        click.echo(f"    {row['error_text'][:160]}")
+        click.echo(f"    {printable(row['error_text'][:160])}")  # the upstream's text: escapes shown, not run
     for row in data["calibration"]:
         state = f"a warning since {row['demoted_at']}" if row["demoted_at"] else "still an error"
         click.echo(

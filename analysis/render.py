@@ -11,6 +11,7 @@ from typing import Any
 
 from toolguard_analysis.report_html import render_html
 from toolguard_analysis.summary import NO_JUDGED_FINDINGS, grouping_notes, seen_notes
+from toolguard_analysis.terminal import printable
 from toolguard_core.verdict import REJECTION_VOCABULARY
 from toolguard_core.visibility import NOTHING_SEEN
 
@@ -301,7 +302,7 @@ def render(
     if output_format == "json":
         return render_json(summary)
     if output_format == "markdown":
-        return render_markdown(summary)
+        return printable(render_markdown(summary))  # upstream texts in it: no escape reaches a terminal
     if output_format == "html":
         return render_html(summary)
-    return render_text(summary, colour=colour, width=width)
+    return printable(render_text(summary, colour=colour, width=width))

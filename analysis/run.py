@@ -37,14 +37,22 @@ import toolguard_core
 from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_analysis.patterns import explain, predicting_rule
 from toolguard_analysis.summary import repair_stats
+from toolguard_analysis.terminal import printable
 from toolguard_core.dburl import is_postgres_url, label, spool_path_for
 from toolguard_core.modes import Mode, parse_mode
 from toolguard_core.providers import GENERIC
 from toolguard_core.redact import redact_text_urls
 from toolguard_core.repair import parse_families
 from toolguard_core.store import default_db_path
-from toolguard_core.verdict import Verdict, error_text, verdict_words
-from toolguard_core.visibility import NOTHING_SEEN, hosts_list, parse_hosts, passed_through_line, skipped_line
+from toolguard_core.verdict import Verdict, answered_by, error_text, verdict_words
+from toolguard_core.visibility import (
+    NOTHING_SEEN,
+    UNRECOGNISED_HOSTS,
+    hosts_list,
+    parse_hosts,
+    passed_through_line,
+    skipped_line,
+)
 
 DEFAULT_UPSTREAM = "https://api.openai.com"
 DEFAULT_API_PATH = "/v1"
@@ -615,7 +623,7 @@ def report(
         message = error_text(flow["error_json"], flow["error_message"])
         if message and flow["verdict"] == Verdict.BLOCKED:
             # Block mode: the provider's error as toolguard answered it; the upstream never saw it.
-            lines.append(f"        toolguard answered (never sent upstream): {_one_line(message)}")
+            lines.append(f"        {answered_by(flow['status'], flow['verdict'])}: {_one_line(message)}")
         elif message:
             lines.append(f"        upstream: {_one_line(message)}")
             # Only the provider's wording counts here: a finding the verdict does not credit (a 429 on a
@@ -642,7 +650,7 @@ def report(
         # (docs/providers.md), not a provider's; a loopback fake or a company gateway gets here.
         # Counted over every stored flow of the run in SQL, not the capped list shown above.
         lines.append(
-            "  hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+            f"  {UNRECOGNISED_HOSTS}: "
             f"{hosts_list(unrecognised, limit=MAX_REPORT_HOSTS)}; map one with [[gateway]] in the providers "
             "config (docs/providers.md)"
         )
@@ -788,7 +796,7 @@ def run_session(
             os.environ,
             started=started,
         )
-        _say(text, end="")
+        _say(printable(text), end="")  # upstream error texts in it: no escape sequence reaches the terminal
         if text.startswith(NO_RUN_PREFIX) or NOT_WRITTEN in text.partition("\n")[0]:
             _say(f"toolguard: mitmdump's log: {log_file}")
             trouble = True  # the log is what explains it: keep it

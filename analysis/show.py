@@ -19,6 +19,7 @@ from toolguard_analysis.db import Connection, Source, database_errors, exists
 from toolguard_analysis.errors import ToolguardError, UsageError
 from toolguard_analysis.patterns import explain, predicting_rule
 from toolguard_analysis.rule_links import CAUSES_DOC, rule_doc_link
+from toolguard_analysis.terminal import printable
 from toolguard_core import dburl, redact, repair_rows
 from toolguard_core.capture import MAX_STORED_NON_JSON_REQUEST
 from toolguard_core.conversation import render_conversation, render_responses_input
@@ -27,7 +28,7 @@ from toolguard_core.grouping import stored_cause
 from toolguard_core.request import MESSAGES, endpoint_kind
 from toolguard_core.rules import RULES
 from toolguard_core.upstream_errors import MAX_NESTING
-from toolguard_core.verdict import Verdict, error_text, rejected, row_rejected, verdict_words
+from toolguard_core.verdict import Verdict, answered_by, error_text, rejected, row_rejected, verdict_words
 from toolguard_core.visibility import UNVALIDATED_RULES
 
 FORMATS = ("text", "markdown", "json")
@@ -130,18 +131,14 @@ class StoredFlow:
             if self.row.get("verdict") == "no_answer" or self.row.get("flow_error"):
                 return f"no answer from the upstream: {self.row.get('flow_error') or 'no response'}"
             return None
-        if self.row.get("verdict") == Verdict.BLOCKED:
-            # Block mode: toolguard answered with the provider's error; no upstream ever saw the request.
-            param = self.error_param()
-            return f"toolguard answered {status} itself (block mode; never sent upstream)" + (
-                f": {text}" + (f" (param: {param})" if param else "") if text else ""
-            )
+        # Block mode's answer is toolguard's own (verdict.answered_by): no upstream ever saw the request.
+        who = answered_by(status, self.row.get("verdict"))
         by_status = rejected(status, False)
         if not text:
-            return f"upstream answered {status}" if by_status else None
+            return who if by_status else None
         where = "" if by_status else " (an error event inside the stream)"
         param = self.error_param()
-        return f"upstream answered {status}{where}: {text}" + (f" (param: {param})" if param else "")
+        return f"{who}{where}: {text}" + (f" (param: {param})" if param else "")
 
     def answer_label(self) -> str:
         """What :meth:`upstream_line` is labelled: a blocked flow's answer is toolguard's own."""
@@ -239,7 +236,8 @@ def render(flow: StoredFlow, fmt: str = "text", db: str | None = None) -> str:
         text = render_markdown(flow)
     else:
         text = render_text(flow, db)
-    return redact.scrub(text) or ""
+    # The upstream's error and the conversation are others' text: no escape sequence reaches a terminal.
+    return redact.scrub(text if fmt == "json" else printable(text)) or ""
 
 
 def request_body(flow: StoredFlow) -> str:

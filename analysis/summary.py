@@ -29,6 +29,7 @@ from toolguard_core.verdict import Verdict, error_text, row_rejected
 from toolguard_core.visibility import (
     MAX_NAMED_HOSTS,
     NOTHING_SEEN,
+    UNRECOGNISED_HOSTS,
     UNVALIDATED_RULES,
     hosts_list,
     merge_hosts,
@@ -438,9 +439,10 @@ def _seen(selection: Selection, runs: list[dict[str, Any]], host: str | None, st
     unvalidated = {
         row["rule"]: row["n"]
         for row in selection.query(
-            "select x.rule as rule, count(distinct f.id) as n from flows f join findings x on x.flow_id = f.id "
-            f"where {selection.where} and x.rule in ({marks}) group by x.rule",
-            [*selection.args, *UNVALIDATED_RULES],
+            # Driven by idx_findings_rule: only the flows with such a finding are read.
+            "select x.rule as rule, count(distinct f.id) as n from findings x join flows f on f.id = x.flow_id "
+            f"where x.rule in ({marks}) and {selection.where} group by x.rule",
+            [*UNVALIDATED_RULES, *selection.args],
         )
     }
     line = passed_through_line(unvalidated)
@@ -448,10 +450,7 @@ def _seen(selection: Selection, runs: list[dict[str, Any]], host: str | None, st
         notes.append(line)
     if unrecognised:
         total = max(more_hosts, len(unrecognised))
-        notes.append(
-            "hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
-            f"{hosts_list(unrecognised, total=total, limit=MAX_NAMED_HOSTS)}"
-        )
+        notes.append(f"{UNRECOGNISED_HOSTS}: {hosts_list(unrecognised, total=total, limit=MAX_NAMED_HOSTS)}")
     return {
         "runs": len(runs),
         "requests_seen": requests_seen,
@@ -729,7 +728,20 @@ def grouping_notes(summary: dict[str, Any]) -> list[str]:
     return notes
 
 
+def filters_note(summary: dict[str, Any]) -> str | None:
+    """The sentence naming the active --since/--until/--host/--client/--model, or ``None``. Without
+    it a filtered report (a typo in --client included) read "0 stored flows ... (no rejected
+    requests)" as if the database held nothing, and a pasted markdown report never said its scope."""
+    filters = {name: value for name, value in (summary.get("filters") or {}).items() if value}
+    if not filters:
+        return None
+    given = " ".join(f"--{name} {value}" for name, value in filters.items())
+    return f"only flows matching {given} are counted, not the whole database"
+
+
 def seen_notes(summary: dict[str, Any]) -> list[str]:
-    """The "what was seen" sentences (:func:`_seen`): requests seen (zero said plainly), model rules
-    skipped, unrecognised hosts. Every format shows them; a summary from an older toolguard has none."""
-    return list((summary.get("seen") or {}).get("notes") or [])
+    """The "what was seen" sentences (:func:`_seen`): the filters in force, requests seen (zero said
+    plainly), model rules skipped, unrecognised hosts. Every format shows them; a summary from an
+    older toolguard has none."""
+    note = filters_note(summary)
+    return ([note] if note else []) + list((summary.get("seen") or {}).get("notes") or [])

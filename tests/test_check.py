@@ -158,6 +158,30 @@ def test_json_output_names_the_source_provider_and_url() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "https://generativelanguage.googleapis.com/v1beta/openai/chat/completions?key=AIzaS3cretCheck",
+            "https://generativelanguage.googleapis.com/v1beta/openai/chat/completions?key=[REDACTED]",
+        ),
+        (
+            "https://bob:S3cretCheck@llm.corp.example/v1/chat/completions",
+            "https://[REDACTED]@llm.corp.example/v1/chat/completions",
+        ),
+    ],
+)
+def test_the_url_is_shown_without_its_secrets(url: str, shown: str) -> None:
+    """`toolguard check --url ...?key=AIza...` printed the key in its count line and its JSON "url",
+    into the terminal and the CI log it runs in."""
+    text = run(["--url", url, "req.json"], VALID)
+    data = json.loads(run(["--url", url, "--format", "json", "req.json"], VALID).output)
+    assert (text.output.splitlines()[-1].endswith(f"({shown})"), data["url"]) == (True, shown)
+    bad = CliRunner().invoke(cli, ["check", "--url", url.replace("https://", "ftp://"), "-"], input=b"{}")
+    assert bad.exit_code == 2
+    assert "S3cret" not in text.output + json.dumps(data) + bad.output
+
+
 def test_a_responses_body_is_recognised_by_its_shape() -> None:
     result = run(["--format", "json", "req.json"], RESPONSES_ORPHAN)
     data = json.loads(result.output)

@@ -165,6 +165,27 @@ def test_flow_analysed_by_the_real_addon(tctx: taddons.context, tmp_path: Path) 
     assert "  !! ERROR sequence.unanswered-tool-call at messages[1].tool_calls[1].id" in text
 
 
+def test_a_blocked_flows_answer_is_toolguards_not_the_upstreams(
+    tctx: taddons.context, tmp_path: Path
+) -> None:
+    """mitmweb showed a block-mode flow as "verdict: blocked" and, right under it, "upstream answered
+    400: ...": the upstream never saw the request, the 400 was toolguard's own."""
+    addon = ToolGuard()
+    tctx.master.addons.add(addon)
+    tctx.configure(addon, toolguard_db=str(tmp_path / "toolguard.db"), toolguard_mode="block")
+    flow = chat_flow(UNANSWERED)
+    asyncio.run(_cycle(tctx, addon, flow))
+    addon.done()
+    assert flow.response is not None and flow.response.status_code == 400  # answered by the addon
+    lines = contentviews.prettify_message(flow.request, flow).text.splitlines()
+    answered = flow.response.json()["error"]  # the rule's quote of OpenAI's text (docs/modes.md)
+    assert lines[:2] == [
+        "toolguard: 1 finding(s), 1 error(s), verdict: blocked",
+        f"toolguard answered 400 itself (block mode; never sent upstream): {answered['message']} "
+        f"(param: {answered['param']})",
+    ]
+
+
 async def _cycle(tctx: taddons.context, addon: ToolGuard, flow: http.HTTPFlow) -> None:
     await tctx.cycle(addon, flow)
 

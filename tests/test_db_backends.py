@@ -293,6 +293,18 @@ def test_an_empty_postgresql_database_has_no_flows(postgres_url: str) -> None:
 # ------------------------------------------------------------------------------- learned, reexplain
 
 
+def test_learned_list_shows_an_upstreams_terminal_escapes_without_running_them(tmp_path: Path) -> None:
+    """`toolguard learned list` printed each constraint's error text (the upstream's) as sent: an
+    ESC ] 0;...BEL in it set the terminal's title (a team's shared export carries others' texts)."""
+    constraint = {**EXPORT["constraints"][0], "error_text": "Bad \x1b]0;pwned\x07presence_penalty"}
+    export_file = tmp_path / "team.json"
+    export_file.write_text(json.dumps({**EXPORT, "constraints": [constraint], "calibration": []}))
+    db = str(tmp_path / "l.db")
+    assert toolguard("learned", "import", str(export_file), "--db", db)[0] == 0
+    status, output = toolguard("learned", "list", "--db", db)
+    assert (status, output.splitlines()[1]) == (0, "    Bad \\x1b]0;pwned\\x07presence_penalty")
+
+
 def test_learned_import_list_export_forget_alike(databases: dict[str, str], tmp_path: Path) -> None:
     export_file = tmp_path / "team.json"
     export_file.write_text(json.dumps(EXPORT))

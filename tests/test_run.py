@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-from support.upstream import ORPHAN_MESSAGE, Upstream
+from support.upstream import ORPHAN_MESSAGE, Upstream, canned
 
 from toolguard_analysis.cli import cli
 from toolguard_analysis.run import (
@@ -363,7 +363,7 @@ def test_report_of_a_command_that_never_started_says_so(tmp_path: Path, started:
                 ("f2", "generic", "llm.corp.example"),
                 ("f3", "generic", "127.0.0.1"),
             ],
-            "  hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+            "  hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
             "127.0.0.1, llm.corp.example; map one with [[gateway]] in the providers config (docs/providers.md)",
         ),
         ([("f1", "openai", "api.openai.com")], None),
@@ -520,7 +520,7 @@ def test_run_reports_the_flagged_flow_and_exits_with_the_clients_status(
         f"        upstream: {ORPHAN_MESSAGE}",
         "        root cause: cause.orphan-tool-result: Send each tool message right after the assistant message "
         "whose tool_calls contain its id, once; drop results whose call was removed or already answered.",
-        "  hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+        "  hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
         "127.0.0.1; map one with [[gateway]] in the providers config (docs/providers.md)",
         f"  database: {db_path}",
         f"  one flow: toolguard show --db {db_path} {flow['id'][:8]}",
@@ -555,8 +555,8 @@ def test_a_blocked_flow_is_reported_as_toolguards_answer_not_the_upstreams(
         f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  blocked: answered by toolguard with the "
         "provider's error (block mode); never sent upstream",
         "        error    sequence.orphan-tool-message at messages[0]",
-        f"        toolguard answered (never sent upstream): {ORPHAN_MESSAGE}",
-        "  hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+        f"        toolguard answered 400 itself (block mode; never sent upstream): {ORPHAN_MESSAGE}",
+        "  hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
         "127.0.0.1; map one with [[gateway]] in the providers config (docs/providers.md)",
     ]
     answer = f"toolguard answered 400 itself (block mode; never sent upstream): {ORPHAN_MESSAGE} (param: messages.[0].role)"
@@ -570,6 +570,39 @@ def test_a_blocked_flow_is_reported_as_toolguards_answer_not_the_upstreams(
     assert [
         line for line in markdown.splitlines() if line.startswith(("- **Upstream**", "- **Answer**"))
     ] == [f"- **Answer**: {answer}"]
+
+
+# An upstream (or a relay, or a model's text echoed in an error) answering with terminal escapes:
+# OSC 0 sets the window title, CSI 2J clears the screen, BEL; the SGR colour in the middle is harmless.
+ESCAPES_MESSAGE = "Bad \x1b]0;pwned\x07title \x1b[2J\x1b[31mRED\x1b[0m value"
+
+
+@pytest.mark.e2e
+def test_terminal_escapes_from_the_upstream_never_reach_the_terminal(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    """The run report, `toolguard show` and `toolguard summary` printed the upstream's error text as
+    sent: its escape sequences set the terminal's title and cleared the screen."""
+    upstream.handler = canned(400, {"error": {"message": ESCAPES_MESSAGE, "type": "invalid_request_error"}})
+    db_path = tmp_path / "run.db"
+    result = toolguard_run(
+        "--upstream", upstream.url, "--db", str(db_path), "--confdir", str(tmp_path / "conf"),
+        "--", PYTHON, "-c", ORPHAN_CLIENT.replace("BadRequestError", "APIStatusError"),
+    )  # fmt: skip
+    [flow] = sqlite_utils.Database(db_path)["flows"].rows
+    assert flow["error_message"] == ESCAPES_MESSAGE  # stored as the upstream sent it
+    shown = "Bad \\x1b]0;pwned\\x07title \\x1b[2J"
+    assert f"        upstream: {shown}\x1b[31mRED\x1b[0m value" in result.stderr.splitlines()
+    outputs = {
+        "show": CliRunner().invoke(cli, ["show", "--db", str(db_path), "--last"]).output,
+        "markdown": CliRunner()
+        .invoke(cli, ["show", "--db", str(db_path), "--last", "--format", "markdown"])
+        .output,
+        "summary": CliRunner().invoke(cli, ["summary", "--db", str(db_path)]).output,
+    }
+    for name, output in {"run": result.stderr, **outputs}.items():
+        assert "\x07" not in output and "\x1b]" not in output and "\x1b[2J" not in output, name
+        assert shown in output, name
 
 
 # One request over a 1 KB toolguard_max_body (passed through unvalidated, accepted) and one small one.
@@ -947,7 +980,7 @@ def test_report_hosts_line_covers_every_flow_and_says_how_many_more(tmp_path: Pa
     lines = report(db_path, "run", ["python", "agent.py"], "reverse").splitlines()
     assert f"  flows (the newest {MAX_REPORT_FLOWS} of {len(rows)}):" in lines
     assert [line for line in lines if line.startswith("  hosts not recognised")] == [
-        "  hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+        "  hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
         + ", ".join(hosts[:10])
         + " and 2 more; map one with [[gateway]] in the providers config (docs/providers.md)"
     ]

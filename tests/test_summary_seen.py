@@ -97,7 +97,7 @@ def test_the_runs_skipped_model_rules_and_unrecognised_hosts_are_said(tmp_path: 
         "notes": [
             "toolguard saw 8 requests (7 checked) in 2 run(s)",
             SKIPPED,
-            "hosts not recognised as a provider (generic OpenAI-compatible rules, plus the model catalog): "
+            "hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
             "llm.corp.example",
         ],
     }
@@ -147,6 +147,23 @@ def test_requests_passed_through_unvalidated_are_said_with_their_reason(tmp_path
     assert f"{note}.\n" in render_markdown(data)
     assert f'<p class="seen-note">{note}.</p>' in render_html(data)
     assert build_summary([path], host="example.org")["seen"]["passed_through"] == {}
+
+
+def test_the_filters_in_force_are_said_in_every_format(tmp_path: Path) -> None:
+    """`toolguard summary --client QwenCod3` (a typo) read "0 stored flows, 0 rejected by the upstream"
+    and "(no rejected requests)" over a database holding rejections, and a `--since 7d --client X
+    --format markdown` report pasted in a ticket never said it covered only those flows."""
+    path = _with_runs(tmp_path / "runs.db")
+    data = build_summary([path], client="QwenCod3", until="2026-11-30T11:00:00.000Z")
+    note = "only flows matching --until 2026-11-30T11:00:00.000Z --client QwenCod3 are counted, not the whole database"
+    assert render_text(data, width=400).splitlines()[1:3] == [
+        "0 stored flows, 0 rejected by the upstream, 0 distinct failure(s)",
+        note,
+    ]
+    assert render_markdown(data).count(f"{note}.\n") == 1
+    assert render_html(data).count(f'<p class="seen-note">{note}.</p>') == 1
+    unfiltered = build_summary([path])
+    assert not any("only flows matching" in line for line in render_text(unfiltered, width=400).splitlines())
 
 
 def test_the_time_window_and_the_host_filter_apply(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from toolguard_core.findings import Finding
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.request import MESSAGES, EndpointKind, endpoint_kind
 from toolguard_core.upstream_errors import parse_error
-from toolguard_core.verdict import error_text, rejected
+from toolguard_core.verdict import answered_by, error_text, rejected
 
 METADATA_KEY = "toolguard"
 # The addon's default scope (toolguard_paths): POST …/chat/completions.
@@ -194,7 +194,7 @@ def render_conversation(
     right under the header."""
     upstream = None
     if flow is not None and flow.response is not None and rejected(flow.response.status_code, False):
-        upstream = f"upstream answered {flow.response.status_code}: {_error_message(flow.response)}"
+        upstream = f"{answered_by(flow.response.status_code, verdict)}: {_error_message(flow.response)}"
     return conversation.render_conversation(
         body, findings, verdict=verdict, upstream_error=upstream, changes=changes
     )

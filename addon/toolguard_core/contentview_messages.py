@@ -22,6 +22,7 @@ from toolguard_core.contentview import EndpointContentview, _error_message
 from toolguard_core.conversation import MAX_ARGUMENTS, MAX_TEXT, _cut, _indent, _render_finding
 from toolguard_core.findings import SEVERITY_ORDER, Finding, Severity
 from toolguard_core.request import MESSAGES
+from toolguard_core.verdict import answered_by
 
 # A finding's message index, and the content block index when it points into one.
 _LOCATION = re.compile(r"^messages\[(\d+)\](?:\.content\[(\d+)\])?")
@@ -99,7 +100,7 @@ def _header(
         summary += f", verdict: {verdict}"
     lines = [summary]
     if flow is not None and flow.response is not None and flow.response.status_code >= 400:
-        lines.append(f"upstream answered {flow.response.status_code}: {_error_message(flow.response)}")
+        lines.append(f"{answered_by(flow.response.status_code, verdict)}: {_error_message(flow.response)}")
     params = [f"model={json.dumps(body.get('model'))}"]
     params += [f"{key}={json.dumps(body[key])}" for key in _REQUEST_PARAMS if key in body]
     lines.append("request: " + " ".join(params))

@@ -20,7 +20,7 @@ from toolguard_core import conversation
 from toolguard_core.contentview import EndpointContentview, _changes_for, _error_message
 from toolguard_core.findings import Finding
 from toolguard_core.request import RESPONSES
-from toolguard_core.verdict import rejected
+from toolguard_core.verdict import answered_by, rejected
 
 
 class ResponsesContentview(EndpointContentview):
@@ -52,7 +52,7 @@ def render_responses(
     changes from the flow's metadata."""
     upstream = None
     if flow is not None and flow.response is not None and rejected(flow.response.status_code, False):
-        upstream = f"upstream answered {flow.response.status_code}: {_error_message(flow.response)}"
+        upstream = f"{answered_by(flow.response.status_code, verdict)}: {_error_message(flow.response)}"
     return conversation.render_responses_input(
         body, findings, verdict=verdict, upstream_error=upstream, changes=_changes_for(flow)
     )

@@ -135,6 +135,14 @@ def verdict_words(verdict: str | None) -> str:
     return VERDICT_WORDS.get(verdict or "", f"verdict {verdict}" if verdict else "no verdict")
 
 
+def answered_by(status: int | None, verdict: str | None) -> str:
+    """Who answered with ``status``, in words: the upstream, or toolguard itself for a blocked request
+    (block mode answers with the provider's error; no upstream ever saw it, docs/modes.md)."""
+    if verdict == Verdict.BLOCKED:
+        return f"toolguard answered {status} itself (block mode; never sent upstream)"
+    return f"upstream answered {status}"
+
+
 def rejected(status: int | None, stream_error: bool) -> bool:
     """Did the upstream reject the request? A status >= 400, or an error event inside a 2xx stream."""
     return (status is not None and status >= 400) or stream_error

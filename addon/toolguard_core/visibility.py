@@ -20,6 +20,7 @@ __all__ = [
     "MAX_NAMED_HOSTS",
     "MAX_TRACKED_HOSTS",
     "NOTHING_SEEN",
+    "UNRECOGNISED_HOSTS",
     "UNVALIDATED_RULES",
     "add_host",
     "hosts_json",
@@ -113,6 +114,11 @@ def passed_through_line(counts: Mapping[str, int]) -> str | None:
         f"{requests} passed through without validation ({', '.join(f'{rule} {n}' for rule, n in named)}): "
         f"no rule checked {them} (toolguard_max_body and the other limits: docs/robustness.md)"
     )
+
+
+#: How the run report and the summary introduce the hosts no provider profile recognises: a Claude Code
+#: run through a gateway gets the generic *Anthropic Messages* rules there, not OpenAI-compatible ones.
+UNRECOGNISED_HOSTS = "hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog)"
 
 
 #: The sentence when the proxy saw no request at all.
