@@ -850,15 +850,20 @@ def test_a_proxy_that_fails_at_startup_stops_the_run_before_the_client(
     """mitmdump prints "listening" and then exits on a startup error: the client must not run proxy-less."""
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
+    # --log: the log kept on trouble goes to the test's directory (by default a /tmp/toolguard-run-*.log
+    # that every run of this test left behind).
+    log = tmp_path / "mitmdump.log"
     result = toolguard_run(
         "--upstream", upstream.url, "--db", str(blocker / "run.db"), "--confdir", str(tmp_path / "conf"),
-        "--", "sh", "-c", "echo the client ran",
+        "--log", str(log), "--", "sh", "-c", "echo the client ran",
     )  # fmt: skip
     assert result.returncode == 125, result.stderr
     assert result.stdout == ""
     assert (
-        "toolguard: mitmdump did not start" in result.stderr and "toolguard_db: cannot open" in result.stderr
+        f"toolguard: mitmdump did not start (exit status 1); its log, {log}:" in result.stderr
+        and "toolguard_db: cannot open" in result.stderr
     )
+    assert "toolguard_db: cannot open" in log.read_text()
 
 
 @pytest.mark.e2e
