@@ -555,6 +555,25 @@ def test_terminal_escapes_from_the_upstream_never_reach_the_terminal(
         assert shown in output, name
 
 
+@pytest.mark.e2e
+def test_a_clients_command_line_secrets_never_reach_the_database(upstream: Upstream, tmp_path: Path) -> None:
+    """`toolguard run -- curl -H 'x-api-key: ...' '...?key=...'` stored the command in runs.command with
+    the x-api-key value and the query key as typed (only Bearer tokens and key shapes were redacted)."""
+    db_path = tmp_path / "run.db"
+    url = f"{upstream.url}/v1/chat/completions?key=AIzaCmdLineQuery1"
+    result = toolguard_run(
+        "--upstream", upstream.url, "--db", str(db_path), "--confdir", str(tmp_path / "conf"),
+        "--", "curl", "-s", "-o", "/dev/null", "-H", "x-api-key: cmdline-plain-secret", "--data", "{}", url,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    [run] = sqlite_utils.Database(db_path)["runs"].rows
+    assert run["command"] == (
+        f"curl -s -o /dev/null -H 'x-api-key: [REDACTED]' --data '{{}}' '{upstream.url}/v1/chat/completions?key=[REDACTED]'"
+    )
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("run.db*"))
+    assert b"cmdline-plain-secret" not in stored and b"AIzaCmdLineQuery1" not in stored
+
+
 # One request over a 1 KB toolguard_max_body (passed through unvalidated, accepted) and one small one.
 LARGE_THEN_SMALL_CLIENT = textwrap.dedent(
     """
