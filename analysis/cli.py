@@ -713,13 +713,24 @@ def learned_import(file: TextIO, db_path: str | None) -> None:
         data = json.load(file)
     except ValueError as exc:
         raise click.ClickException(f"{file.name}: not JSON: {exc}") from exc
+
+    def merge_counting(db: Any) -> tuple[int, int, int]:
+        # Rows before and after: "imported 4" on a second import of the same file read as if it had
+        # added 4 again (it adds nothing: idempotent); the already-known rows are said.
+        before = export_learned(db)
+        constraints, calibration = import_learned(db, data)
+        after = export_learned(db)
+        added = sum(len(after[key]) - len(before[key]) for key in ("constraints", "calibration"))
+        return constraints, calibration, max(0, constraints + calibration - added)
+
     try:
-        constraints, calibration = _library(
-            run_on, _source(db_path), lambda db: import_learned(db, data), create=True
-        )
+        constraints, calibration, known = _library(run_on, _source(db_path), merge_counting, create=True)
     except ValueError as exc:  # not an export (learned_store.ImportError_)
         raise click.ClickException(f"{file.name}: {exc}") from exc
-    click.echo(f"imported {constraints} constraint(s), {calibration} calibration(s)")
+    click.echo(
+        f"imported {constraints} constraint(s), {calibration} calibration(s)"
+        + (f"; {known} of them were already here (merged, nothing added twice)" if known else "")
+    )
 
 
 # --- addon-path / proxy --------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Any
 
 from toolguard_analysis.rule_links import rule_anchor, rule_meaning
 from toolguard_analysis.summary import NO_JUDGED_FINDINGS, grouping_notes, seen_notes
-from toolguard_core.verdict import verdict_words
+from toolguard_core.verdict import Verdict, answered_by, verdict_words
 
 PALETTE = (
     "#4e79a7",
@@ -315,7 +315,11 @@ def _flow_sections(flows: list[dict[str, Any]]) -> str:
             f"{_e(flow['host'])}{_e(flow['path'] or '')} · {_e(flow['model'] or '-')} · {_e(flow['id'])}"
         )
         answer = []
-        if flow.get("error"):
+        if flow.get("error") and flow.get("verdict") == Verdict.BLOCKED:
+            # Block mode: the provider's error as toolguard answered it; no upstream ever saw the request.
+            who = answered_by(flow["status"], flow["verdict"])
+            answer.append(f'<dt>Answer</dt><dd class="mono err">{_e(who)}: {_e(flow["error"])}</dd>')
+        elif flow.get("error"):
             answer.append(f'<dt>Upstream error</dt><dd class="mono err">{_e(flow["error"])}</dd>')
         if flow.get("flow_error"):
             answer.append(f'<dt>Connection</dt><dd class="mono err">{_e(flow["flow_error"])}</dd>')

@@ -266,6 +266,11 @@ from toolguard_core.redact import redact_command  # noqa: E402
          "'HF_TOKEN=[REDACTED]' python a.py"),
         ("curl -H 'Authorization: Bearer abc123def456' http://x", "curl -H 'Authorization: Bearer [REDACTED]' http://x"),
         ("python agent.py sk-ant-0123456789abcdefghij", "python agent.py '[REDACTED]'"),
+        # Found on a fifth walkthrough: a header without a Bearer word and a query key stayed in runs.command.
+        ("curl -H 'x-api-key: plainsecret' -H 'Content-Type: application/json' 'https://h/v1/m?key=AIzaPlain&alt=sse'",
+         "curl -H 'x-api-key: [REDACTED]' -H 'Content-Type: application/json' 'https://h/v1/m?key=[REDACTED]&alt=sse'"),
+        ("curl https://bob:hunter2@llm.corp.example/v1/chat/completions",
+         "curl 'https://[REDACTED]@llm.corp.example/v1/chat/completions'"),
         # Not secrets: options whose name only contains a secret word, and ordinary commands.
         ("qwen --auth-type openai --yolo -p 'List the files'", "qwen --auth-type openai --yolo -p 'List the files'"),
         ("agent --max-tokens 50 --token-limit 9", "agent --max-tokens 50 --token-limit 9"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -273,6 +274,35 @@ def test_chromium_click_through_from_a_group_to_a_flow_drill_down(report: Path, 
         "toolguard show a2",
     ):
         assert needle in text, needle
+
+
+def test_a_blocked_flows_answer_is_labelled_toolguards(tmp_path: Path) -> None:
+    """The HTML drill-down of a block-mode flow said "Upstream error" under "never sent upstream"."""
+    db = write_db(
+        tmp_path / "blocked.db",
+        [
+            flow(
+                "b1", "2026-11-20T10:00:00.000Z", status=400, error_message=OPENAI_ORPHAN, verdict="blocked"
+            ),
+            flow(
+                "r1",
+                "2026-11-20T10:01:00.000Z",
+                status=400,
+                error_message=OPENAI_ORPHAN,
+                verdict="unexplained",
+            ),
+        ],
+    )
+    out = tmp_path / "blocked.html"
+    result = CliRunner().invoke(cli, ["summary", "--db", str(db), "--format", "html", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    labels = re.findall(r'<details class="flow" id="flow-(\w+)".*?<dt>(Answer|Upstream error)</dt><dd[^>]*>([^<]*)',
+                        out.read_text(), re.S)  # fmt: skip
+    escaped = html.escape(OPENAI_ORPHAN)
+    assert sorted(labels) == [
+        ("b1", "Answer", f"toolguard answered 400 itself (block mode; never sent upstream): {escaped}"),
+        ("r1", "Upstream error", escaped),
+    ]
 
 
 def test_a_responses_flow_excerpt_is_the_responses_transcript(tmp_path: Path) -> None:

@@ -605,6 +605,25 @@ def test_terminal_escapes_from_the_upstream_never_reach_the_terminal(
         assert shown in output, name
 
 
+@pytest.mark.e2e
+def test_a_clients_command_line_secrets_never_reach_the_database(upstream: Upstream, tmp_path: Path) -> None:
+    """`toolguard run -- curl -H 'x-api-key: ...' '...?key=...'` stored the command in runs.command with
+    the x-api-key value and the query key as typed (only Bearer tokens and key shapes were redacted)."""
+    db_path = tmp_path / "run.db"
+    url = f"{upstream.url}/v1/chat/completions?key=AIzaCmdLineQuery1"
+    result = toolguard_run(
+        "--upstream", upstream.url, "--db", str(db_path), "--confdir", str(tmp_path / "conf"),
+        "--", "curl", "-s", "-o", "/dev/null", "-H", "x-api-key: cmdline-plain-secret", "--data", "{}", url,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    [run] = sqlite_utils.Database(db_path)["runs"].rows
+    assert run["command"] == (
+        f"curl -s -o /dev/null -H 'x-api-key: [REDACTED]' --data '{{}}' '{upstream.url}/v1/chat/completions?key=[REDACTED]'"
+    )
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("run.db*"))
+    assert b"cmdline-plain-secret" not in stored and b"AIzaCmdLineQuery1" not in stored
+
+
 # One request over a 1 KB toolguard_max_body (passed through unvalidated, accepted) and one small one.
 LARGE_THEN_SMALL_CLIENT = textwrap.dedent(
     """
@@ -900,15 +919,20 @@ def test_a_proxy_that_fails_at_startup_stops_the_run_before_the_client(
     """mitmdump prints "listening" and then exits on a startup error: the client must not run proxy-less."""
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
+    # --log: the log kept on trouble goes to the test's directory (by default a /tmp/toolguard-run-*.log
+    # that every run of this test left behind).
+    log = tmp_path / "mitmdump.log"
     result = toolguard_run(
         "--upstream", upstream.url, "--db", str(blocker / "run.db"), "--confdir", str(tmp_path / "conf"),
-        "--", "sh", "-c", "echo the client ran",
+        "--log", str(log), "--", "sh", "-c", "echo the client ran",
     )  # fmt: skip
     assert result.returncode == 125, result.stderr
     assert result.stdout == ""
     assert (
-        "toolguard: mitmdump did not start" in result.stderr and "toolguard_db: cannot open" in result.stderr
+        f"toolguard: mitmdump did not start (exit status 1); its log, {log}:" in result.stderr
+        and "toolguard_db: cannot open" in result.stderr
     )
+    assert "toolguard_db: cannot open" in log.read_text()
 
 
 @pytest.mark.e2e

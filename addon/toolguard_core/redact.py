@@ -345,5 +345,14 @@ def redact_command(command: str) -> str:
             continue
         if word.startswith("-") and not eq and _SECRET_ARG_NAME.search(bare):
             secret_next = True
-        out.append(scrub(word) or word)
+        scrubbed = scrub(word) or word
+        header, colon, header_value = word.partition(":")
+        secret_header = colon and header_value.strip() and " " not in header.strip()
+        if secret_header and scrubbed == word and is_secret_header(header.strip()):
+            # A header given on the command line (curl -H 'x-api-key: ...'): its value, whatever its
+            # shape (a Bearer token is already redacted by scrub, keeping its scheme word).
+            out.append(f"{header}: {REDACTED}")
+            continue
+        # A URL's ?key= and user:password@ (curl 'https://...?key=AIza...').
+        out.append(redact_text_urls(scrubbed))
     return shlex.join(out)
