@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.answers import ANTHROPIC_529, OPENAI_401, OPENAI_429, OPENAI_NOT_JSON, OPENAI_ORPHAN
+from support.answers import (
+    ANTHROPIC_529,
+    OLLAMA_MODEL_NOT_FOUND,
+    OPENAI_401,
+    OPENAI_429,
+    OPENAI_NOT_JSON,
+    OPENAI_ORPHAN,
+)
 
 from toolguard_core import grouping
 from toolguard_core.causes import recognise_error
@@ -47,6 +54,24 @@ CASES: list[tuple[str, int, Any, list[str], str, str | None]] = [
     ),
     # A bare 500 names nothing: llama.cpp answers malformed requests with 500 (providers.md).
     ("bare 500 on a flagged request", 500, b"", [ORPHAN_RULE], "predicted", "cause.server-error"),
+    # An answer about the target (which model) says nothing about the request's content ...
+    (
+        "ollama model-not-found on the orphan rule",
+        404,
+        OLLAMA_MODEL_NOT_FOUND,
+        [ORPHAN_RULE],
+        "recognised",
+        "cause.model-not-found",
+    ),
+    # ... but may be what a rule about the model predicted.
+    (
+        "ollama model-not-found on a model rule",
+        404,
+        OLLAMA_MODEL_NOT_FOUND,
+        ["model_id.vendor-prefix"],
+        "predicted",
+        "cause.model-not-found",
+    ),
     # Unflagged requests: as before.
     ("openai 429 on an unflagged request", 429, OPENAI_429, [], "recognised", "cause.rate-limit"),
     ("openai could-not-parse on an unflagged request", 400, OPENAI_NOT_JSON, [], "unexplained", None),

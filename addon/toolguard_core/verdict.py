@@ -107,6 +107,9 @@ DECISION_RULE: tuple[str, ...] = (
     "answer malformed requests with 500 (https://github.com/mistralai/mistral-vibe/issues/1006);",
     "- or its text is the known wording of a `body.*` rule that did not fire (OpenAI's \"We could not "
     'parse the JSON body of your request"): the upstream never read the fields the other rules checked.',
+    "- or its root cause is about the target rather than the request's content (the model was not found, "
+    "the endpoint or API version does not exist) and no error finding is a `model.*`, `model_id.*` or "
+    '`endpoint.*` rule: an Ollama 404 "model not found" says nothing about an orphan tool message.',
     "A root cause that names one of the request's own rules always credits it. A rejection whose rules "
     "are not credited is `recognised` when its root cause is known, else `unexplained`; the same holds "
     "for a rejection no rule flagged. A content rejection the catalogue attributes to another rule still "
@@ -194,6 +197,14 @@ def _unreadable_body_rules() -> frozenset[str]:
     return frozenset(rule.id for rule in RULES.values() if rule.family == UNREADABLE_BODY_FAMILY)
 
 
+#: Root causes about where the request went (which model, which endpoint), not what it carried: such
+#: an answer neither confirms nor refutes a finding about the request's content (walkthrough of
+#: 2026-11-30: Ollama's 404 "model not found" was counted as confirming sequence.orphan-tool-message).
+ABOUT_THE_TARGET = frozenset({"cause.model-not-found", "cause.wrong-endpoint"})
+#: The rules that are about the target themselves, so such an answer may be what they predicted.
+TARGET_RULE_PREFIXES = ("model.", "model_id.", "endpoint.")
+
+
 def unrelated_answer(
     error_rules: Sequence[str], cause: Mapping[str, Any] | None, text: str | None
 ) -> str | None:
@@ -208,6 +219,12 @@ def unrelated_answer(
         status = (cause.get("values") or {}).get("status")
         if not (cause.get("provider") == STATUS_TIER and status in AMBIGUOUS_STATUSES):
             return f"{cause.get('cause')}: {cause.get('title') or 'not about the request'}"
+    if (
+        cause
+        and cause.get("cause") in ABOUT_THE_TARGET
+        and not any(rule.startswith(TARGET_RULE_PREFIXES) for rule in error_rules)
+    ):
+        return f"{cause.get('cause')}: {cause.get('title') or 'about the model or endpoint'}"
     if text:
         from toolguard_core.patterns import rules_for_text
 

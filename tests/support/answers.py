@@ -57,3 +57,13 @@ OPENAI_NOT_JSON = {
         "code": None,
     }
 }
+
+#: Ollama's OpenAI-compatible 404 for a model it has not pulled (netease-youdao/QAnything#555).
+OLLAMA_MODEL_NOT_FOUND = {
+    "error": {
+        "message": 'model "ollama" not found, try pulling it first',
+        "type": "api_error",
+        "param": None,
+        "code": None,
+    }
+}
