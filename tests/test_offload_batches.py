@@ -59,7 +59,7 @@ async def until(condition: Any, seconds: float = 30.0) -> None:
 
 def test_the_worker_answers_a_batch_with_a_watermark_and_only_the_flagged_jobs_results():
     # A real worker process fed one read's worth of jobs: clean, flagged, clean. One frame comes
-    # back: the watermark 3 and the orphan tool message's result alone.
+    # back (see below): the watermark 3 and the orphan tool message's result alone.
     jobs = encode_context(1, HEADER) + b"".join(
         encode_job(KIND_INLINE, seq, length=len(body), context=1) + body
         for seq, body in ((1, CLEAN), (2, ORPHAN), (3, CLEAN))
@@ -72,15 +72,17 @@ def test_the_worker_answers_a_batch_with_a_watermark_and_only_the_flagged_jobs_r
         timeout=60,
         check=True,
     )
-    frames, data = [], done.stdout
+    marks, results, data = [], [], done.stdout
     while data:
         mark, length = _REPLY.unpack(data[: _REPLY.size])
         end = _REPLY.size + length
-        frames.append(
-            (mark, [(row[0], [f[0] for f in row[1]]) for row in json.loads(data[_REPLY.size : end])])
-        )
+        marks.append(mark)
+        results += [(row[0], [f[0] for f in row[1]]) for row in json.loads(data[_REPLY.size : end] or b"[]")]
         data = data[end:]
-    assert frames == [(3, [(2, ["sequence.orphan-tool-message"])])]
+    # One frame, or more when a job took longer than worker.FLUSH_EVERY (a loaded machine): the
+    # watermarks rise to the last job, and only the flagged job's result was ever sent.
+    assert marks == sorted(set(marks)) and marks[-1] == 3
+    assert results == [(2, ["sequence.orphan-tool-message"])]
 
 
 def test_a_batch_with_one_flagged_job_among_clean_ones_reaches_its_owners_in_order():
@@ -175,8 +177,8 @@ def test_verdicts_arriving_after_the_answer_still_mark_store_and_count_the_flows
         assert [(METADATA_KEY in f.metadata, f.marked) for f in flows.values()] == [(False, "")] * 3
         assert len(addon.pending) == 3
         await until(lambda: not addon.pending)
-        # The late flagged verdict told the UIs; the clean ones needed no refresh of their own.
-        assert updates.flows.count(flows["flagged"].id) == 1
+        # The late verdicts that marked a flow told the UIs; the accepted one needed no refresh.
+        assert sorted(updates.flows) == sorted([flows["flagged"].id, flows["rejected"].id])
 
     stats = asyncio.run(with_worker(db_path, scenario))
     flagged, clean, rejected = flows["flagged"], flows["clean"], flows["rejected"]

@@ -1154,7 +1154,7 @@ class ToolGuard:
                 clean += 1
                 pending.facts_unknown = True
                 if pending.answered_flow is not None:
-                    self._guard("validated", flow, self._finish)
+                    self._guard("validated", flow, self._finish_late)
             else:
                 self._guard("validated", flow, lambda f, p=pending, r=result: self._worker_verdict(f, p, r))
         if clean:
@@ -1162,6 +1162,14 @@ class ToolGuard:
             # meant for the worker but validated in place must not look the same in the counters.
             self.stats["validated"] += clean
             self.stats["validated_in_worker"] += clean
+
+    def _finish_late(self, flow: http.HTTPFlow) -> None:
+        """A clean body whose answer came before the watermark: finished now. The UIs are told only
+        when that marked the flow (a clean body the upstream rejected): an accepted flow shows
+        nothing new, and the update hook per flow is not free."""
+        self._finish(flow)
+        if flow.marked:
+            _flow_changed(flow)
 
     def _worker_verdict(self, flow: http.HTTPFlow, pending: Pending, result: WorkerResult) -> None:
         self.stats["validated_in_worker"] += 1
