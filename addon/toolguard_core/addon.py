@@ -54,6 +54,7 @@ from toolguard_core.learned_store import DEFAULT_DEMOTE_AFTER
 from toolguard_core.modes import BODY_KEY, Mode, blocked_answer, parse_mode
 from toolguard_core.offload import (
     DEFAULT_OFFLOAD_MIN_BYTES,
+    SMALL_BODY_BYTES,
     Validator,
     WorkerNotReady,
     WorkerResult,
@@ -334,11 +335,12 @@ class ToolGuard:
         loader.add_option(
             "toolguard_offload",
             str,
-            "64k",
-            "Request bodies of at least this size (k/m/g suffixes) are validated in a separate worker "
-            "process, so the proxy forwards them without waiting for the rules; smaller bodies are "
-            "validated in place, which costs less than handing them over. 'off' validates every body in "
-            "the proxy's own process.",
+            "0",
+            "Request bodies of at least this size (k/m/g suffixes; 0, the default: every body) are "
+            "validated in a separate worker process, so in observe mode the proxy forwards them without "
+            "waiting for the rules and its own share is a few microseconds; smaller bodies are validated "
+            "in place. WebSocket messages go to the worker from this size too (from 64k when it is 0). 'off' "
+            "validates every body in the proxy's own process.",
         )
         loader.add_option(
             "toolguard_writer",
@@ -990,7 +992,7 @@ class ToolGuard:
             if self.knowledge is not self._context_knowledge:
                 self.validator.forget_contexts()  # their learned JSON is stale
                 self._context_knowledge = self.knowledge
-            large = len(body) >= DEFAULT_OFFLOAD_MIN_BYTES
+            large = len(body) >= SMALL_BODY_BYTES
             try:
                 pending.job = self.validator.enqueue(
                     body,
@@ -1262,7 +1264,12 @@ class ToolGuard:
                     loop = None
                 if loop is not None:
                     offload = _SocketOffload(
-                        loop, self.validator, settings.offload_min_bytes, ctx.options.toolguard_providers
+                        loop,
+                        self.validator,
+                        # 0 (every HTTP body) is not every message: the socket thread waits on the
+                        # worker's reply for each one it hands over.
+                        settings.offload_min_bytes or SMALL_BODY_BYTES,
+                        ctx.options.toolguard_providers,
                     )
             self.sockets = SocketWorker(
                 self.store,

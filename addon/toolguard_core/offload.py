@@ -59,8 +59,16 @@ logger = logging.getLogger(__name__)
 #: What a job's context is made of, asked for only the first time its key is used with a worker.
 HeaderSource = Callable[[], dict[str, object]]
 
-#: Bodies from this size on are validated in the worker; smaller ones in place (cheaper than IPC).
-DEFAULT_OFFLOAD_MIN_BYTES = 64 * 1024
+#: Bodies from this size on are validated in the worker (``toolguard_offload``): every body. With the
+#: batched wire the handoff costs the loop less than validating even a 1 KB body in place (issue
+#: #12, docs/benchmarks.md: the small request's added loop CPU +0.17-0.31 ms in place, within noise
+#: of zero in the worker).
+DEFAULT_OFFLOAD_MIN_BYTES = 0
+#: A body below this size costs less validated in place than not validated: one the worker cannot
+#: take now (past its bounds, restarting, or not started yet) is validated on the loop (about 40 µs
+#: for 1 KB) instead of counted as busy; and with ``toolguard_offload`` 0, WebSocket messages below
+#: it are judged on their own thread (which would otherwise wait on the worker's reply for each).
+SMALL_BODY_BYTES = 64 * 1024
 #: A job the worker has not answered in this long means a hung worker (a rule stuck in a loop):
 #: it is killed and restarted, and the flows it held are counted as not validated. The largest
 #: bodies (toolguard_max_body, 32 MB) validate in seconds; issue #12's worst took tens of seconds.
