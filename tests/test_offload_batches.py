@@ -27,6 +27,7 @@ from support.answers import OPENAI_ORPHAN
 from support.seeds import LONE_TOOL
 
 from toolguard_core.addon import MARK, METADATA_KEY, ToolGuard
+from toolguard_core.learned import Calibration, Knowledge
 from toolguard_core.offload import (
     _REPLY,
     KIND_INLINE,
@@ -241,3 +242,32 @@ def test_a_worker_killed_with_jobs_outstanding_fails_exactly_those_flows_and_is_
         "validated": 3,  # the clean one before, the one in place, the one in the new worker
         "validated_in_worker": 2,
     }
+
+
+def test_what_the_upstream_taught_reaches_the_worker_and_a_change_replaces_its_contexts(tmp_path):
+    # The route's learned calibration travels once per context, not per job: when the writer swaps
+    # in new knowledge (this host accepted orphan tool messages for this model), the next job must
+    # get a new context, or the worker would keep judging with the old calibration.
+    severities: list[str] = []
+
+    async def scenario(addon: ToolGuard, updates: Updates) -> None:
+        for n in range(3):
+            if n == 2:
+                addon._set_knowledge(
+                    Knowledge(
+                        {
+                            ("api.openai.com", ""): Calibration(
+                                demoted=frozenset({"sequence.orphan-tool-message"})
+                            )
+                        }
+                    )
+                )
+            flow = make_flow(ORPHAN)
+            answered(addon, flow, 200, OK)
+            await until(lambda: not addon.pending)
+            [finding] = flow.metadata[METADATA_KEY]["findings"]
+            severities.append(finding["severity"])
+        assert addon.validator._next_context == 2  # one context per knowledge, not one per job
+
+    asyncio.run(with_worker(tmp_path / "toolguard.db", scenario))
+    assert severities == ["error", "error", "warning"]
