@@ -141,9 +141,18 @@ def answered(addon: ToolGuard, flow: http.HTTPFlow, status: int, body: dict[str,
     addon.response(flow)
 
 
+_CONTEXTS: list[Any] = []
+
+
+def ctx_configure(addon: ToolGuard, **options: Any) -> None:
+    """An option set at runtime, as ``:set`` in mitmproxy's console does."""
+    _CONTEXTS[-1].configure(addon, **options)
+
+
 async def with_worker(db_path: Path, scenario: Any) -> dict[str, int]:
     addon, updates = ToolGuard(), Updates()
     with taddons.context(addon, updates) as tctx:
+        _CONTEXTS.append(tctx)
         tctx.configure(addon, toolguard_db=str(db_path), toolguard_offload="0", toolguard_writer="thread")
         addon.running()
         await until(lambda: addon.validator.ready)
@@ -271,3 +280,21 @@ def test_what_the_upstream_taught_reaches_the_worker_and_a_change_replaces_its_c
 
     asyncio.run(with_worker(tmp_path / "toolguard.db", scenario))
     assert severities == ["error", "error", "warning"]
+
+
+def test_an_option_changed_at_runtime_reaches_the_worker(tmp_path):
+    # toolguard_max_body travels in the context: after `:set toolguard_max_body=10` the worker
+    # must judge the next body with the new limit, not the one its context was sent with.
+    rules: list[list[str]] = []
+
+    async def scenario(addon: ToolGuard, updates: Updates) -> None:
+        for n in range(2):
+            if n == 1:
+                ctx_configure(addon, toolguard_max_body="10")
+            flow = make_flow(CLEAN)
+            answered(addon, flow, 200, OK)
+            await until(lambda: not addon.pending)
+            rules.append([f["rule"] for f in flow.metadata[METADATA_KEY]["findings"]])
+
+    asyncio.run(with_worker(tmp_path / "toolguard.db", scenario))
+    assert rules == [[], ["body.too-large"]]

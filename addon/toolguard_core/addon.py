@@ -453,6 +453,8 @@ class ToolGuard:
 
     def _configure(self, updated: set[str]) -> None:
         self._routes.clear()  # they depend on the settings and the providers file
+        # So do the worker's contexts (the providers file, toolguard_max_body): sent again.
+        self.validator.forget_contexts()
         if "toolguard_providers" in updated:
             # Parsed once here; a bad file stops start-up with the file, line/field and reason.
             path = ctx.options.toolguard_providers
