@@ -393,9 +393,6 @@ class Validator:
         self._next_context = 0
         self._out: list[bytes] = []
         self._flushing = False
-        #: Seconds the descriptors queued by a loop turn wait before they are written (0: at the
-        #: end of that turn), so that several requests share one write and one wake of the worker.
-        self.flush_delay = 0.0
         self._sweep: asyncio.TimerHandle | None = None
         # Jobs submitted while the first worker starts, written once it is up (see enqueue).
         self._waiting: list[tuple[int, bytes | None, Hashable, HeaderSource, int]] = []
@@ -644,10 +641,7 @@ class Validator:
         self._out.extend(frames)
         if not self._flushing:
             self._flushing = True
-            if self.flush_delay:
-                asyncio.get_running_loop().call_later(self.flush_delay, self._flush)
-            else:
-                asyncio.get_running_loop().call_soon(self._flush)
+            asyncio.get_running_loop().call_soon(self._flush)
 
     def _flush(self) -> None:
         self._flushing = False
