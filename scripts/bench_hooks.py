@@ -15,6 +15,14 @@ loop in observe mode they run one loop turn later; the CPU is the same).
   .venv/bin/python scripts/bench_hooks.py --profile 5000  # cProfile, by own time
   .venv/bin/python scripts/bench_hooks.py --flagged       # bench_proxy's flagged flow, stored
 
+``--loop`` drives the hooks the way mitmdump does, on a running asyncio event loop with one loop
+turn between a request and its answer, three ways in the same process: no hooks at all (the
+driver's own cost, subtracted), the rules on the loop (``toolguard_offload=off``), and every body
+handed to a real validation worker (``toolguard_offload=0``, offload.py): the hook's descriptor,
+the copy into shared memory, the batched write and the reply handling, amortised per flow (the
+main thread's CPU, ``time.thread_time``; the worker's own CPU is another process's). ``--agent``
+uses bench_proxy's ~1 MB agent conversation instead of the small request.
+
 ``--flagged`` runs bench_proxy's "flagged" scenario instead: the orphan tool message answered with
 OpenAI's real 400, so every flow is flagged, named early (console line, comment) and handed to the
 store's writer process. The time is then the main thread's alone (``time.thread_time``): the
@@ -24,9 +32,11 @@ writer's sender thread pickles on its own thread, and the event loop is what the
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import json
 import logging
+import os
 import pstats
 import statistics
 import sys
@@ -38,7 +48,7 @@ from mitmproxy import http
 from mitmproxy.test import taddons, tflow
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_proxy import COMPLETION, ORPHAN_ERROR, small_body
+from bench_proxy import COMPLETION, ORPHAN_ERROR, agent_body, small_body
 
 from toolguard_core.addon import ToolGuard
 
@@ -54,8 +64,8 @@ HEADERS = {
 }
 
 
-def make_flows(count: int, flagged: bool = False) -> list[http.HTTPFlow]:
-    body = FLAGGED_BODY if flagged else BODY
+def make_flows(count: int, flagged: bool = False, body: bytes | None = None) -> list[http.HTTPFlow]:
+    body = body if body is not None else FLAGGED_BODY if flagged else BODY
     headers = {**HEADERS, "content-length": str(len(body))}
     status, answer = (400, ORPHAN_ERROR) if flagged else (200, COMPLETION)
     flows = []
@@ -73,6 +83,81 @@ def run_hooks(addon: ToolGuard, flows: list[http.HTTPFlow]) -> None:
         addon.response(flow)
 
 
+async def drive_on_loop(addon: ToolGuard | None, flows: list[http.HTTPFlow]) -> None:
+    """As mitmdump runs the hooks: the request, then a loop turn (the request goes upstream, the
+    worker's descriptors are written), then the answer; at the end, until every verdict is in."""
+    for flow in flows:
+        # This driver outruns the worker (live, mitmproxy's own ~1 ms per request does not): wait
+        # for it within its bounds instead of measuring bodies shed as busy. Coarse sleeps: each
+        # wake-up is a loop iteration this measure would otherwise charge to toolguard.
+        while addon is not None and addon.validator.pending >= 32:
+            await asyncio.sleep(0.005)
+        if addon is not None:
+            addon.request(flow)
+            addon.responseheaders(flow)
+        await asyncio.sleep(0)
+        if addon is not None:
+            addon.response(flow)
+    while addon is not None and (addon.pending or addon.validator.pending):
+        await asyncio.sleep(0.005)
+
+
+def process_cpu(pid: int | None) -> float:
+    """User + system CPU seconds of a process so far (0 without one), from /proc."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def bench_loop(args: argparse.Namespace, body: bytes) -> dict[str, float]:
+    """Main-thread CPU per flow on a running event loop: no hooks, the rules in place, the worker."""
+    results: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, offload in (("no hooks (the driver)", None), ("in place", "off"), ("worker", "0")):
+            addon = ToolGuard()
+            with taddons.context(addon) as tctx:
+                tctx.configure(
+                    addon,
+                    toolguard_db=str(Path(tmp) / f"bench-{offload}.db"),
+                    toolguard_offload=offload or "off",
+                    toolguard_writer="thread",
+                )
+                logging.getLogger().setLevel(logging.WARNING)
+                addon.running()
+                if offload == "0":
+                    for _ in range(600):  # the worker starts in the background
+                        if addon.validator.ready:
+                            break
+                        await asyncio.sleep(0.05)
+                    assert addon.validator.ready, addon.validator.failed_start
+                driven = addon if offload is not None else None
+                await drive_on_loop(driven, make_flows(200, body=body))  # warm-up
+                per_flow, worker_per_flow = [], []
+                for _ in range(args.batches):
+                    flows = make_flows(args.batch, body=body)
+                    worker = addon.validator._proc.pid if addon.validator._proc is not None else None
+                    worker_start = process_cpu(worker)
+                    start = time.thread_time()
+                    await drive_on_loop(driven, flows)
+                    per_flow.append((time.thread_time() - start) / len(flows) * 1e6)
+                    worker_per_flow.append((process_cpu(worker) - worker_start) / len(flows) * 1e6)
+                results[name] = min(per_flow)
+                if offload == "0":
+                    results["the worker process's own CPU"] = min(worker_per_flow)
+                stats = dict(addon.stats)
+                addon.done()
+            if offload is not None and (
+                stats.get("validated") != (args.batches * args.batch + 200)
+                or stats.get("flagged")
+                or stats.get("internal_errors")
+            ):
+                raise SystemExit(f"unexpected counters ({name}): {stats}")
+            if offload == "0" and stats.get("validated_in_worker") != stats.get("validated"):
+                raise SystemExit(f"not every body went to the worker: {stats}")
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -85,7 +170,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--flagged", action="store_true", help="bench_proxy's flagged flow (answered 400, stored) instead"
     )
+    parser.add_argument(
+        "--loop", action="store_true", help="on an event loop: in place against the validation worker"
+    )
+    parser.add_argument("--agent", action="store_true", help="with --loop: the ~1 MB agent conversation")
     args = parser.parse_args(argv)
+    if args.loop:
+        body = json.dumps(agent_body()).encode() if args.agent else BODY
+        results = asyncio.run(bench_loop(args, body))
+        driver = results.pop("no hooks (the driver)")
+        what = "1 MB agent" if args.agent else "small clean"
+        print(f"driver alone {driver:.1f} us per flow; toolguard's hooks on the loop per {what} flow:")
+        worker = results.pop("the worker process's own CPU")
+        for name, value in results.items():
+            print(f"  {name}: {value - driver:.1f} us ({args.batches} x {args.batch} flows, min)")
+        print(f"  (the worker process's own CPU: {worker:.1f} us per flow, min)")
+        return 0
     flagged = args.flagged
     # The flagged flow's Capture goes to the writer's sender thread: count the hooks' thread only.
     clock = time.thread_time if flagged else time.process_time

@@ -266,17 +266,25 @@ def test_reexplain_relabels_rows_stored_before_the_catalogue_knew_them(tmp_path:
 def test_the_validation_worker_applies_the_hosts_knowledge() -> None:
     """A body validated off the event loop (offload.py) gets the same learned finding: the addon sends
     the host's part of its snapshot in the job header."""
-    from toolguard_core.worker import handle
+    from toolguard_core.worker import Context, handle
 
     knowledge = Knowledge({("127.0.0.1", "m"): Calibration((_learned(),))})
-    header = {"id": 1, "url": URL, "max_body": 1 << 20, "learned": knowledge.for_host("127.0.0.1").as_json()}
-    result = handle(json.loads(json.dumps(header)), json.dumps(BODY).encode())
-    assert [f[:3] for f in result["findings"] if f[0].startswith("learned.")] == [
+    header = {"url": URL, "max_body": 1 << 20, "learned": knowledge.for_host("127.0.0.1").as_json()}
+    # As the worker gets it: the route's context, sent once as JSON (offload.encode_context).
+    result = handle(Context.from_json(json.dumps(header).encode()), 1, json.dumps(BODY).encode(), True)
+    assert result is not None
+    seq, findings, *_, internal_errors = result
+    assert [f[:3] for f in findings if f[0].startswith("learned.")] == [
         ["learned.param", "error", "presence_penalty"]
     ]
-    assert result["internal_errors"] == []
-    without = handle({**header, "learned": None}, json.dumps(BODY).encode())
-    assert not [f for f in without["findings"] if f[0].startswith("learned.")]
+    assert (seq, internal_errors) == (1, [])
+    without = handle(
+        Context.from_json(json.dumps({**header, "learned": None}).encode()),
+        2,
+        json.dumps(BODY).encode(),
+        True,
+    )
+    assert without is not None and not [f for f in without[1] if f[0].startswith("learned.")]
 
 
 def test_a_demoted_rule_reports_a_warning_through_its_policy() -> None:

@@ -14,7 +14,8 @@ import pytest
 from support.seeds import LONE_TOOL
 
 from toolguard_core.offload import (
-    _LENGTH,
+    _REPLY,
+    KIND_INLINE,
     THREADED_COPY_MIN_BYTES,
     Arena,
     Validator,
@@ -22,6 +23,7 @@ from toolguard_core.offload import (
     WorkerResult,
     WorkerUnavailable,
     _worker_env,
+    encode_context,
     encode_job,
 )
 
@@ -35,9 +37,9 @@ import toolguard_core.worker as worker
 real = worker.handle
 
 
-def noisy(header, body):
+def noisy(context, seq, body, full):
     print("a library says hello")
-    return real(header, body)
+    return real(context, seq, body, full)
 
 
 worker.handle = noisy
@@ -45,19 +47,23 @@ worker.main()
 """
 
 
-def read_frames(data: bytes) -> list[dict]:
+def read_frames(data: bytes) -> list[tuple[int, list]]:
+    """The worker's reply frames: (watermark, full results)."""
     frames = []
     while data:
-        (length,) = _LENGTH.unpack(data[: _LENGTH.size])
-        frames.append(json.loads(data[_LENGTH.size : _LENGTH.size + length]))
-        data = data[_LENGTH.size + length :]
+        mark, length = _REPLY.unpack(data[: _REPLY.size])
+        end = _REPLY.size + length
+        frames.append((mark, json.loads(data[_REPLY.size : end]) if length else []))
+        data = data[end:]
     return frames
 
 
 def test_a_print_inside_the_worker_goes_to_stderr_not_between_the_frames():
     body = json.dumps(LONE_TOOL.body()).encode()
     header = {"url": URL, "max_body": 1 << 20, "content_encoding": None, "providers": ""}
-    jobs = encode_job(1, body, header) + encode_job(2, body, header)
+    jobs = encode_context(7, header) + b"".join(
+        encode_job(KIND_INLINE, seq, length=len(body), context=7) + body for seq in (1, 2)
+    )
     done = subprocess.run(
         [sys.executable, "-c", NOISY_WORKER],
         input=jobs,
@@ -66,11 +72,12 @@ def test_a_print_inside_the_worker_goes_to_stderr_not_between_the_frames():
         timeout=60,
         check=True,
     )
-    frames = read_frames(done.stdout)
-    assert [(f["id"], sorted({r for r, *_ in f["findings"]}), f["internal_errors"]) for f in frames] == [
+    rows = [row for _mark, results in read_frames(done.stdout) for row in results]
+    assert [(seq, sorted({r for r, *_ in findings}), errors) for seq, findings, *_, errors in rows] == [
         (1, ["sequence.orphan-tool-message"], []),
         (2, ["sequence.orphan-tool-message"], []),
     ]
+    assert read_frames(done.stdout)[-1][0] == 2  # the last watermark: every job done
     # Once for the warm-up body the worker validates before it serves, then once per job.
     assert done.stderr.decode().count("a library says hello") == 3
 

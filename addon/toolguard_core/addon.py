@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mitmproxy import command, ctx, exceptions, http, version
+from mitmproxy import command, ctx, exceptions, hooks, http, version
 from mitmproxy.log import LegacyLogEvents
 from mitmproxy.proxy import server_hooks
 from mitmproxy.proxy.mode_specs import ProxyMode, ReverseMode
@@ -38,7 +38,13 @@ from mitmproxy.utils import human
 
 import toolguard_core
 from toolguard_core import catalog, contentview, contentview_messages, contentview_responses, redact
-from toolguard_core.analyze import DEFAULT_MAX_BODY_BYTES, Analysis, InternalError, analyse_request
+from toolguard_core.analyze import (
+    DEFAULT_MAX_BODY_BYTES,
+    Analysis,
+    InternalError,
+    analyse_request,
+    read_body_facts,
+)
 from toolguard_core.capture import Capture, EarlyAnswer, early_recognition, response_body
 from toolguard_core.causes import Recognition
 from toolguard_core.dburl import is_postgres_url, redact_url, spool_path_for
@@ -48,6 +54,7 @@ from toolguard_core.learned_store import DEFAULT_DEMOTE_AFTER
 from toolguard_core.modes import BODY_KEY, Mode, blocked_answer, parse_mode
 from toolguard_core.offload import (
     DEFAULT_OFFLOAD_MIN_BYTES,
+    SMALL_BODY_BYTES,
     Validator,
     WorkerNotReady,
     WorkerResult,
@@ -162,8 +169,13 @@ class Pending:
     # The flow itself, so that `done` can store flows still in flight at shutdown (as no_answer).
     flow: http.HTTPFlow | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-    # While the worker validates the body (see offload.py).
+    # While the rules are still to run on the body in this process (observe mode: a loop turn later).
     validation: asyncio.Future[WorkerResult] | None = None
+    #: The worker's sequence number while it validates the body (offload.py); 0 once judged.
+    job: int = 0
+    #: Judged clean by the worker's watermark alone: the body facts a stored row needs (model,
+    #: stream, JSON or not) were not sent and are read here only if the flow is stored.
+    facts_unknown: bool = False
     answered_flow: http.HTTPFlow | None = None  # the flow ended before its verdict arrived
     #: Block mode answered the request itself; repair mode ran on it (``repair.changed``: it changed it).
     blocked: bool = False
@@ -250,6 +262,10 @@ class ToolGuard:
         self.sockets: SocketWorker | None = None
         self.run_started = PROCESS_STARTED
         self.validator = Validator()
+        self.validator.on_done = self._on_jobs_done
+        self.validator.on_lost = self._on_jobs_lost
+        # The knowledge the worker's contexts were made with (they carry its JSON for their host).
+        self._context_knowledge: Knowledge | None = None
         # What the upstreams taught (learned.py): a snapshot the writer thread replaces whole after
         # each write that changed it, so the event loop reads it without touching SQLite.
         self.knowledge: Knowledge = NOTHING_LEARNED
@@ -319,11 +335,12 @@ class ToolGuard:
         loader.add_option(
             "toolguard_offload",
             str,
-            "64k",
-            "Request bodies of at least this size (k/m/g suffixes) are validated in a separate worker "
-            "process, so the proxy forwards them without waiting for the rules; smaller bodies are "
-            "validated in place, which costs less than handing them over. 'off' validates every body in "
-            "the proxy's own process.",
+            "0",
+            "Request bodies of at least this size (k/m/g suffixes; 0, the default: every body) are "
+            "validated in a separate worker process, so in observe mode the proxy forwards them without "
+            "waiting for the rules and its own share is a few microseconds; smaller bodies are validated "
+            "in place. WebSocket messages go to the worker from this size too (from 64k when it is 0). 'off' "
+            "validates every body in the proxy's own process.",
         )
         loader.add_option(
             "toolguard_writer",
@@ -436,6 +453,8 @@ class ToolGuard:
 
     def _configure(self, updated: set[str]) -> None:
         self._routes.clear()  # they depend on the settings and the providers file
+        # So do the worker's contexts (the providers file, toolguard_max_body): sent again.
+        self.validator.forget_contexts()
         if "toolguard_providers" in updated:
             # Parsed once here; a bad file stops start-up with the file, line/field and reason.
             path = ctx.options.toolguard_providers
@@ -563,19 +582,18 @@ class ToolGuard:
             self._gc_frozen = True
 
     def done(self) -> None:
-        # Bodies the worker has not answered yet are validated here, so a flow that ended just
-        # before shutdown keeps its verdict (at most the worker's bounded backlog).
-        for pending in list(self.pending.values()):
-            future = pending.validation
-            if future is None:
-                continue
+        # Bodies the worker has not answered yet, and bodies whose rules were still to run a loop
+        # turn later, are validated here, so a flow that ended just before shutdown keeps its
+        # verdict (at most the worker's bounded backlog).
+        unjudged = [o for o in self.validator.outstanding() if isinstance(o, Pending) and o.job]
+        unjudged += [p for p in self.pending.values() if p.validation is not None]
+        for pending in unjudged:
             flow = pending.answered_flow or pending.flow
             if flow is None:
                 continue
             # Guarded like every hook: one flow's failure must not skip the flows after it, nor the
             # store's drain below (the rows already queued would be lost).
-            self._guard("done", flow, lambda f, p=pending, fut=future: self._settle(f, p, fut))
-            future.cancel()
+            self._guard("done", flow, lambda f, p=pending: self._settle(f, p))
         self.validator.close()
         # Flows still in flight (the upstream has not answered, or a stream is still running) never
         # reach `response`/`error` once mitmproxy shuts down: store them now, as no_answer.
@@ -733,13 +751,11 @@ class ToolGuard:
                 stats.update(sink.stats())
         return stats
 
-    def _settle(self, flow: http.HTTPFlow, pending: Pending, future: asyncio.Future[WorkerResult]) -> None:
-        """At shutdown: the worker's verdict if it came, else the body validated here; an answered
-        flow is then finished."""
-        if future.done() and not future.cancelled() and future.exception() is None:
-            self._on_validated(flow, pending, future)  # finishes an answered flow
-            return
+    def _settle(self, flow: http.HTTPFlow, pending: Pending) -> None:
+        """At shutdown: a body not judged yet (the worker's verdict did not come, or its rules were
+        still to run) is validated here; an answered flow is then finished."""
         pending.validation = None
+        pending.job = 0
         self._validate_in_place(flow, pending)
         if pending.answered_flow is not None:
             self._finish(pending.answered_flow)
@@ -972,31 +988,32 @@ class ToolGuard:
             and body is not None
             and len(body) >= offload_min
         ):
-            # Forward now; the verdict follows from the worker (issue #12: validation off the event loop).
+            # Forward now; the verdict follows from the worker (issue #12: validation off the event
+            # loop). The loop's share is a descriptor and the copy into shared memory: the route's
+            # provider and options go to the worker once per context, not with every job.
+            if self.knowledge is not self._context_knowledge:
+                self.validator.forget_contexts()  # their learned JSON is stale
+                self._context_knowledge = self.knowledge
+            large = len(body) >= SMALL_BODY_BYTES
             try:
-                pending.validation = self.validator.submit(
+                pending.job = self.validator.enqueue(
                     body,
-                    {
-                        "url": url,
-                        "max_body": self.settings.max_body_bytes,
-                        "content_encoding": content_encoding,
-                        "providers": ctx.options.toolguard_providers,
-                        "learned": self.knowledge.for_host(target.host).as_json(),
-                    },
+                    (url, content_encoding),
+                    lambda: self._job_header(url, content_encoding, target.host),
+                    pending,
+                    # A small body is validated in place while the first worker starts; a large
+                    # one waits for it (validating it here would hold the loop, issue #12).
+                    wait_for_start=large,
                 )
             except WorkerNotReady:
                 pass  # validated in place below
             except WorkerUnavailable as exc:
-                self._not_validated(pending, "busy", str(exc))
-                self._remember(flow, pending)
-                return
+                if large:  # a small body costs less validated here than not validated
+                    self._not_validated(pending, "busy", str(exc))
+                    self._remember(flow, pending)
+                    return
             else:
                 self._remember(flow, pending)
-                pending.validation.add_done_callback(
-                    lambda future: self._guard(
-                        "validated", flow, lambda f: self._on_validated(f, pending, future)
-                    )
-                )
                 return
         if observing and not wide:
             try:
@@ -1113,30 +1130,78 @@ class ToolGuard:
             if pending.answered_flow is not None:
                 self._finish(pending.answered_flow)
 
-    def _on_validated(
-        self, flow: http.HTTPFlow, pending: Pending, future: asyncio.Future[WorkerResult]
-    ) -> None:
-        """The worker's verdict arrived (or the worker failed): annotate, and finish an ended flow."""
-        if pending.validation is not future:
-            return  # already handled (at shutdown, see done)
-        pending.validation = None
-        failure = None if future.cancelled() else future.exception()
-        if isinstance(failure, WorkerNotReady):
+    def _job_header(self, url: str, content_encoding: str | None, host: str) -> dict[str, object]:
+        """A worker context: what the jobs of one route need (sent once per worker, offload.py)."""
+        assert self.settings is not None
+        return {
+            "url": url,
+            "max_body": self.settings.max_body_bytes,
+            "content_encoding": content_encoding,
+            "providers": ctx.options.toolguard_providers,
+            "learned": self.knowledge.for_host(host).as_json(),
+        }
+
+    def _on_jobs_done(self, done: list[tuple[object, WorkerResult | None]]) -> None:
+        """A batch of the worker's verdicts (offload.Validator.on_done), oldest first: ``None`` for a
+        clean body (the watermark passed it), else its full result. A flow whose answer came first
+        is finished now, with its verdict, row, mark, comment and console line."""
+        clean = 0
+        for owner, result in done:
+            pending = owner
+            if not isinstance(pending, Pending) or not pending.job:
+                continue  # judged meanwhile (at shutdown, see done)
+            pending.job = 0
+            flow = pending.flow
+            if flow is None:
+                continue
+            if result is None:
+                clean += 1
+                pending.facts_unknown = True
+                if pending.answered_flow is not None:
+                    self._guard("validated", flow, self._finish_late)
+            else:
+                self._guard("validated", flow, lambda f, p=pending, r=result: self._worker_verdict(f, p, r))
+        if clean:
+            # Counted per batch: what _validated counts for a clean body, and apart from it, as a body
+            # meant for the worker but validated in place must not look the same in the counters.
+            self.stats["validated"] += clean
+            self.stats["validated_in_worker"] += clean
+
+    def _finish_late(self, flow: http.HTTPFlow) -> None:
+        """A clean body whose answer came before the watermark: finished now. The UIs are told only
+        when that marked the flow (a clean body the upstream rejected): an accepted flow shows
+        nothing new, and the update hook per flow is not free."""
+        self._finish(flow)
+        if flow.marked:
+            _flow_changed(flow)
+
+    def _worker_verdict(self, flow: http.HTTPFlow, pending: Pending, result: WorkerResult) -> None:
+        self.stats["validated_in_worker"] += 1
+        analysis = pending.analysis
+        analysis.findings = result.findings
+        analysis.body_facts(model=result.model, stream=result.stream, is_json=result.is_json)
+        self._validated(flow, pending, result.internal_errors)
+        if pending.answered_flow is not None:
+            self._finish(flow)
+            # The answer went on before the verdict: the UIs show the mark and comment set now.
+            _flow_changed(flow)
+
+    def _on_jobs_lost(self, owners: list[object], exc: Exception) -> None:
+        """Jobs the worker will never answer (it died, hung or could not start): counted and said in
+        the stored row, or validated here when no worker could start."""
+        for pending in owners:
+            if not isinstance(pending, Pending) or not pending.job or pending.flow is None:
+                continue
+            pending.job = 0
+            self._guard("validated", pending.flow, lambda f, p=pending: self._job_lost(f, p, exc))
+
+    def _job_lost(self, flow: http.HTTPFlow, pending: Pending, exc: Exception) -> None:
+        if isinstance(exc, WorkerNotReady):
             # The body waited for a worker that could not start: validated here, as without one.
             self._validate_in_place(flow, pending)
             pending.analysis.body = None  # the parsed tree is not read after this point
-        elif future.cancelled() or failure is not None:
-            error = "cancelled" if future.cancelled() else repr(failure)
-            self._not_validated(pending, "worker", error)
         else:
-            result = future.result()
-            # Said apart from `validated`: a body meant for the worker but validated in place (the
-            # worker not started, or not restarted) must not look the same in the counters.
-            self.stats["validated_in_worker"] += 1
-            analysis = pending.analysis
-            analysis.findings = result.findings
-            analysis.body_facts(model=result.model, stream=result.stream, is_json=result.is_json)
-            self._validated(flow, pending, result.internal_errors)
+            self._not_validated(pending, "worker", repr(exc))
         if pending.answered_flow is not None:
             self._finish(flow)
 
@@ -1201,7 +1266,12 @@ class ToolGuard:
                     loop = None
                 if loop is not None:
                     offload = _SocketOffload(
-                        loop, self.validator, settings.offload_min_bytes, ctx.options.toolguard_providers
+                        loop,
+                        self.validator,
+                        # 0 (every HTTP body) is not every message: the socket thread waits on the
+                        # worker's reply for each one it hands over.
+                        settings.offload_min_bytes or SMALL_BODY_BYTES,
+                        ctx.options.toolguard_providers,
                     )
             self.sockets = SocketWorker(
                 self.store,
@@ -1344,9 +1414,9 @@ class ToolGuard:
         pending = self.pending.get(flow.id)
         if pending is None:
             return
-        # Until _on_validated has run (a resolved future's callbacks run a loop turn later).
-        if pending.validation is not None:
-            pending.answered_flow = flow  # finished by _on_validated when the verdict arrives
+        # Until its verdict is in (the worker's, or the rules a loop turn later).
+        if pending.validation is not None or pending.job:
+            pending.answered_flow = flow  # finished when the verdict arrives (_on_jobs_done)
             return
         del self.pending[flow.id]
         if shutdown:  # mitmproxy is exiting with this flow unfinished; nothing else will store it
@@ -1440,6 +1510,12 @@ class ToolGuard:
         if not keep:
             return
         if self.store is not None:
+            if pending.facts_unknown:  # the worker found it clean and sent nothing: read them now
+                pending.facts_unknown = False
+                assert self.settings is not None
+                read_body_facts(
+                    pending.analysis, pending.body, self.settings.max_body_bytes, pending.content_encoding
+                )
             self.store.put(self._capture(flow, pending, verdict, content_type, body, early))
             self.stats["queued"] += 1
 
@@ -1664,6 +1740,14 @@ class ToolGuard:
 #: Set once a proxy in this process ran (`running`): a later start of the addon is a hot reload,
 #: whose failure must not stop the proxy.
 _PROXY_STARTED = threading.Event()
+
+
+def _flow_changed(flow: http.HTTPFlow) -> None:
+    """A flow changed outside its own hooks (a verdict that came after its answer): have mitmproxy's
+    UIs refresh it, as its own ``flow.comment`` command does (mitmproxy-notes.md)."""
+    master = getattr(ctx, "master", None)
+    if master is not None:
+        master.addons.trigger(hooks.UpdateHook([flow]))
 
 
 def _call_on_loop(loop: asyncio.AbstractEventLoop | None, callback: Callable[..., None], *args: Any) -> None:

@@ -153,6 +153,25 @@ def analyse_request(
 _NOTHING: Any = object()
 
 
+def read_body_facts(
+    analysis: Analysis, body: bytes | None, max_body_bytes: int, content_encoding: str | None
+) -> None:
+    """The facts :func:`analyse_request` records about a body (its decoded bytes, model, stream, JSON
+    or not), without the rules: the validation worker sends nothing for a clean body (issue #12),
+    and only a flow that is then stored (rejected upstream, or ``toolguard_store_all``) needs them."""
+    if content_encoding and body is not None:
+        decoded = decode_body(body, content_encoding, max_body_bytes)
+        analysis.decoded = decoded.body
+        if decoded.problem is not None:
+            return
+        body = decoded.body
+    else:
+        analysis.decoded = body
+    parsed = body_rules.parse_body(body, max_body_bytes, [])
+    if parsed is not None:
+        analysis.body_facts(model=parsed.get("model"), stream=parsed.get("stream"), is_json=True)
+
+
 def _capped(findings: Iterable[Finding]) -> list[Finding]:
     """One check's findings, at most :data:`MAX_FINDINGS_PER_RULE` per rule plus one "and N more"
     per rule that had more. Stops iterating after :data:`MAX_FINDINGS_PER_CHECK` findings."""

@@ -1,28 +1,37 @@
-"""Validation off mitmproxy's event loop: a worker process parses large bodies and runs the rules.
+"""Validation off mitmproxy's event loop: a worker process parses the bodies and runs the rules.
 
 Parsing and the rules are pure Python: on the proxy's own thread they hold the interpreter lock
 that mitmproxy's event loop needs (issue #12: a 1 MB agent conversation took about 3 ms of the loop
 per request, and one body with a million tool messages stalled all traffic for tens of seconds).
-So a body of ``offload_min_bytes`` or more is sent to a worker process and the request hook returns
-at once: the request is forwarded without waiting for toolguard, and the verdict arrives later as
-an :class:`asyncio.Future` resolved on the event loop. Smaller bodies are validated in place: for a
-1 KB request the rules take about 30 µs, less than shipping the body to another process.
+So a body of ``offload_min_bytes`` or more is handed to a worker process and the request hook
+returns at once: the request is forwarded without waiting for toolguard, and the verdict comes
+back later in a batch (:class:`Validator`).
+
+The handoff is made nearly free for the loop, because in observe mode it is all the loop does for
+a request (issue #12: the small request's +3 % target is about 36 µs of a 1.2 ms request): a
+fixed-size binary descriptor per job (sequence number, offset and length in shared memory, a
+context id), one ``write`` per FLUSH_DELAY (10 ms) for every job queued meanwhile, no Future,
+timer or JSON per job. The worker answers in batches: a watermark ("every job up to N is done") and full
+results only for the jobs with findings or internal errors; a clean job costs the loop nothing but
+being passed by the watermark. What the jobs of a route share (URL, provider options, limits,
+learned knowledge) goes to the worker once, as a context the descriptors name by id.
 
 The worker is ``python -m toolguard_core.worker`` with the same ``sys.path`` as the proxy, so it
 imports the very toolguard_core the proxy loaded (a checkout's ``addon/`` or an installed package),
-and speaks length-prefixed frames on its stdin/stdout (:mod:`toolguard_core.worker`). No thread is
-added to the proxy's process: frames are written and read by asyncio on the event loop.
+and speaks this wire on its stdin/stdout (:mod:`toolguard_core.worker`). No thread is added to the
+proxy's process: descriptors are written and replies read by asyncio on the event loop.
 
 Bodies travel through shared memory (:class:`Arena`, a memfd both processes map), not the pipe:
 measured on the proxy's side with a real worker (process CPU time, 1 MB agent bodies four at a
 time), the pipe cost 1.44 ms of the event loop per body (the join into one frame, the partial
 writes, asyncio buffering the remainder while the worker drained it) and the arena 0.41-0.55 ms.
-The pipe only carries the frame headers (the body's offset and length), and the body itself where
-the arena is unavailable (a platform without ``memfd_create``) or momentarily full.
+The pipe carries a body only where the arena is unavailable (a platform without ``memfd_create``)
+or momentarily full.
 
 Work is bounded: at most ``max_pending`` bodies (and ``max_pending_bytes``) wait for the worker;
-past that a request is not validated and the caller counts it. A worker that dies is restarted on
-the next request; the flows it held are failed with :class:`WorkerUnavailable` and counted.
+past that a request is not validated and the caller counts it (a small one is validated in place
+instead). A worker that dies, or whose oldest job waits ``job_timeout`` (one periodic sweep), is
+stopped and restarted on the next request; the flows it held come back through ``on_lost``, counted.
 """
 
 from __future__ import annotations
@@ -36,7 +45,9 @@ import os
 import struct
 import subprocess
 import sys
+import time
 from collections import deque
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,14 +56,43 @@ from toolguard_core.findings import Finding, Severity
 
 logger = logging.getLogger(__name__)
 
-#: Bodies from this size on are validated in the worker; smaller ones in place (cheaper than IPC).
-DEFAULT_OFFLOAD_MIN_BYTES = 64 * 1024
+#: What a job's context is made of, asked for only the first time its key is used with a worker.
+HeaderSource = Callable[[], dict[str, object]]
+
+#: Bodies from this size on are validated in the worker (``toolguard_offload``): every body. With the
+#: batched wire the handoff costs the loop less than validating even a 1 KB body in place (issue
+#: #12, docs/benchmarks.md: the small request's added loop CPU +0.17-0.31 ms in place, within noise
+#: of zero in the worker).
+DEFAULT_OFFLOAD_MIN_BYTES = 0
+#: A body below this size costs less validated in place than not validated: one the worker cannot
+#: take now (past its bounds, restarting, or not started yet) is validated on the loop (about 40 µs
+#: for 1 KB) instead of counted as busy; and with ``toolguard_offload`` 0, WebSocket messages below
+#: it are judged on their own thread (which would otherwise wait on the worker's reply for each).
+SMALL_BODY_BYTES = 64 * 1024
 #: A job the worker has not answered in this long means a hung worker (a rule stuck in a loop):
 #: it is killed and restarted, and the flows it held are counted as not validated. The largest
 #: bodies (toolguard_max_body, 32 MB) validate in seconds; issue #12's worst took tens of seconds.
 DEFAULT_JOB_TIMEOUT = 120.0
-_LENGTH = struct.Struct(">Q")
-NO_BODY = 2**64 - 1
+# The wire (issue #12: the loop's share of a job must be a few microseconds, so no JSON, no Future
+# and no timer per job on the proxy's side).
+#
+# Proxy -> worker, on the worker's stdin: fixed-size descriptors, written in one ``write`` per
+# FLUSH_DELAY (however many jobs were queued meanwhile). Each is (kind, flags, seq, offset, length,
+# context id); a KIND_CONTEXT or KIND_INLINE descriptor is followed by ``length`` bytes (the
+# context's JSON, or the body itself when the shared memory could not take it).
+_DESC = struct.Struct("<BBQQQI")
+KIND_ARENA = 1  #: a job whose body is in the arena at ``offset``
+KIND_INLINE = 2  #: a job whose body follows the descriptor
+KIND_NO_BODY = 3  #: a job without a body
+KIND_CONTEXT = 4  #: a context (what the job's route and options are) the jobs after it name by id
+KIND_FORGET = 5  #: the contexts sent so far are no longer used (the options or knowledge changed)
+#: The job's caller waits for its full result even when it has nothing to say (WebSocket turns).
+FLAG_FULL = 1
+# Worker -> proxy, on its stdout: one frame per batch of jobs, (watermark, length) and then
+# ``length`` bytes of JSON: the full results of the jobs in the batch that have findings or
+# internal errors (or FLAG_FULL). The watermark says "every job up to this seq is done": a job at
+# or below it without a result was clean, and its body's region of the arena is free again.
+_REPLY = struct.Struct("<QI")
 
 
 class WorkerUnavailable(Exception):
@@ -74,23 +114,34 @@ class WorkerResult:
     internal_errors: list[InternalError] = field(default_factory=list)
 
     @classmethod
-    def from_json(cls, data: dict) -> WorkerResult:
+    def from_row(cls, row: list) -> WorkerResult:
+        """A result as the worker sends it: ``[seq, findings, model, stream, is_json, internal_errors]``."""
+        _seq, findings, model, stream, is_json, internal_errors = row
         return cls(
             findings=[
-                Finding(rule=r, severity=Severity(s), location=loc, message=m)
-                for r, s, loc, m in data["findings"]
+                Finding(rule=r, severity=Severity(s), location=loc, message=m) for r, s, loc, m in findings
             ],
-            model=data["model"],
-            stream=data["stream"],
-            is_json=data["is_json"],
-            internal_errors=[InternalError(where=w, error=e) for w, e in data["internal_errors"]],
+            model=model,
+            stream=stream,
+            is_json=is_json,
+            internal_errors=[InternalError(where=w, error=e) for w, e in internal_errors],
         )
 
 
-def encode_job(job_id: int, body: bytes | None, header: dict[str, object]) -> bytes:
-    head = json.dumps({"id": job_id, **header}).encode()
-    size = NO_BODY if body is None else len(body)
-    return b"".join((_LENGTH.pack(len(head)), head, _LENGTH.pack(size), body or b""))
+#: What a job with FLAG_FULL gets when the worker had nothing to say about it (never sent: the
+#: worker always answers such a job in full; a guard against a reader that would wait forever).
+CLEAN = WorkerResult(findings=[], model=None, stream=None, is_json=False)
+
+
+def encode_job(
+    kind: int, seq: int, *, offset: int = 0, length: int = 0, context: int = 0, flags: int = 0
+) -> bytes:
+    return _DESC.pack(kind, flags, seq, offset, length, context)
+
+
+def encode_context(context: int, header: dict[str, object]) -> bytes:
+    data = json.dumps(header).encode()
+    return _DESC.pack(KIND_CONTEXT, 0, 0, 0, len(data), context) + data
 
 
 def _worker_env() -> dict[str, str]:
@@ -286,12 +337,44 @@ class WorkerProcess:
         return cls(popen, asyncio.StreamWriter(transport, protocol, None, loop), reader)
 
 
+#: How long the descriptors queued on the loop wait before they are written: one write, one wake of
+#: the worker and so one reply frame (one wake of the loop) for every job of that window instead of
+#: per request. Measured live (bench_proxy --only small, 2026-11-30 17:44-17:50 UTC, load 1.4-3,
+#: added loop CPU per small request): 0 (a write per loop turn) +0.186 and +0.224 ms; 5 ms +0.099
+#: and +0.131 ms; 10 ms +0.066 ms; the worker's own CPU 0.14 -> 0.09-0.11 ms. In observe mode the
+#: verdict is not awaited by the request, so 10 ms later costs nothing but holding the flow that long.
+FLUSH_DELAY = 0.010
+
+#: How many contexts the proxy keeps ids for before it starts over (KIND_FORGET): one per distinct
+#: (URL, Content-Encoding) under one set of options and learned knowledge, so a handful in practice.
+MAX_CONTEXTS = 1024
+
+
+@dataclass(slots=True)
+class _Job:
+    """A job the worker has not answered: ``owner`` is the caller's (a Future resolved here, or
+    an object handed back through ``on_done``/``on_lost``)."""
+
+    seq: int
+    size: int
+    sent_at: float
+    owner: object
+
+
 class Validator:
-    """The proxy's handle on the worker process."""
+    """The proxy's handle on the worker process.
+
+    Two ways in. :meth:`enqueue` is the HTTP request hook's: no Future, no timer and no JSON per
+    job, one ``write`` per FLUSH_DELAY for all the jobs queued meanwhile; the worker answers in batches
+    and the owners of the jobs a batch finished come back through ``on_done`` in one call, with
+    ``None`` for the clean ones (the worker says nothing about them but the watermark). Jobs a dead
+    or hung worker held come back through ``on_lost``. :meth:`submit` wraps the same path in an
+    :class:`asyncio.Future` for callers that wait on one result (the WebSocket worker, tests).
+    """
 
     def __init__(
         self,
-        max_pending: int = 32,
+        max_pending: int = 256,
         max_pending_bytes: int = 64 * 1024 * 1024,
         job_timeout: float = DEFAULT_JOB_TIMEOUT,
     ) -> None:
@@ -300,27 +383,48 @@ class Validator:
         self.job_timeout = job_timeout
         self.restarts = 0
         self.failed_start: str | None = None
+        #: Called on the event loop with ``[(owner, result or None for clean), ...]`` per batch.
+        self.on_done: Callable[[list[tuple[object, WorkerResult | None]]], None] | None = None
+        #: Called on the event loop with the owners of jobs that will never be answered, and why.
+        self.on_lost: Callable[[list[object], Exception], None] | None = None
         self._started = False  # a worker process ran once: from then on one that died is restarted
         self._proc: WorkerProcess | None = None
         self._reader: asyncio.Task[None] | None = None
         self._starting: asyncio.Task[None] | None = None
-        self._futures: dict[int, tuple[asyncio.Future[WorkerResult], int]] = {}
+        self._jobs: deque[_Job] = deque()  # unanswered, in seq order (the worker answers in order)
         self._pending_bytes = 0
         self._next_id = 0
         self._arena: Arena | None = None
-        # Jobs submitted while the first worker starts, sent once it is up (see submit).
-        self._waiting: list[tuple[int, bytes | None, dict[str, object]]] = []
+        # Context ids (what the worker needs about a job's route and options, sent once) and what
+        # is queued for the worker's stdin until the end of this loop turn.
+        self._contexts: dict[Hashable, int] = {}
+        self._next_context = 0
+        self._out: list[bytes] = []
+        self._flushing = False
+        self._sweep: asyncio.TimerHandle | None = None
+        # Jobs submitted while the first worker starts, written once it is up (see enqueue).
+        self._waiting: list[tuple[int, bytes | None, Hashable, HeaderSource, int]] = []
         # A large body being copied into the arena on a thread (THREADED_COPY_MIN_BYTES), and the
         # jobs sent after it, held so the worker gets jobs in order (it answers in order, and the
         # arena releases regions in that order) and no region is taken while the copy runs.
         self._copying = False
-        self._held: deque[tuple[WorkerProcess, int, bytes | None, dict[str, object]]] = deque()
+        self._held: deque[tuple[WorkerProcess, int, bytes | None, Hashable, HeaderSource, int]] = deque()
         #: Bodies sent through the pipe because the arena was full or missing (tests read it).
         self.piped = 0
 
     @property
     def pending(self) -> int:
-        return len(self._futures)
+        return len(self._jobs)
+
+    @property
+    def ready(self) -> bool:
+        """A worker is running (jobs go to it at once, not to a start-up queue)."""
+        proc = self._proc
+        return proc is not None and proc.returncode is None
+
+    def outstanding(self) -> list[object]:
+        """The owners of the jobs not answered yet, oldest first."""
+        return [job.owner for job in self._jobs]
 
     def launch(self) -> None:
         """Start the worker in the background on the running event loop (no-op without one)."""
@@ -337,15 +441,11 @@ class Validator:
         except Exception as exc:  # bodies are then validated in place; said once
             self.failed_start = repr(exc)
             logger.warning("toolguard: cannot start the validation worker (%r); validating in place", exc)
-            waiting, self._waiting = self._waiting, []
-            for job_id, _body, _header in waiting:  # their callers validate them in place
-                entry = self._futures.pop(job_id, None)
-                if entry is not None:
-                    self._pending_bytes -= entry[1]
-                    if not entry[0].done():
-                        entry[0].set_exception(
-                            WorkerNotReady(f"the validation worker could not start: {exc!r}")
-                        )
+            if (
+                not self._started
+            ):  # the jobs waiting for the first worker: their callers validate them in place
+                self._waiting = []
+                self._fail_all(WorkerNotReady(f"the validation worker could not start: {exc!r}"))
 
     async def _start(self) -> None:
         if self._arena is None:  # one arena for the Validator's life: a restarted worker maps it again
@@ -363,135 +463,226 @@ class Validator:
         _grow_pipe(proc)
         self._proc = proc
         self._started = True
+        self._contexts.clear()  # a new worker knows none of them
         # Until this line, bodies are validated in place (WorkerNotReady); tests wait for it.
         logger.info("toolguard: validation worker started (pid %d)", proc.pid)
         self._reader = asyncio.get_running_loop().create_task(self._read(proc))
         waiting, self._waiting = self._waiting, []
-        for job_id, body, header in waiting:
-            self._send(proc, job_id, body, header)
+        for job in waiting:
+            self._send(proc, *job)
+
+    def forget_contexts(self) -> None:
+        """The options or the learned knowledge changed: jobs from now on get new contexts."""
+        if self._contexts:
+            self._contexts.clear()
+            self._out.append(encode_job(KIND_FORGET, 0))
 
     def submit(self, body: bytes | None, header: dict[str, object]) -> asyncio.Future[WorkerResult]:
-        """Queue ``body`` for validation; :class:`WorkerUnavailable` when it cannot be.
+        """Queue ``body`` for validation and return a Future of its full result.
 
-        While the first worker is still starting (about a second of imports, more on a busy
-        machine), bodies wait for it within the same bounds: validating a large body in place would
-        hold the event loop (issue #12: a 30 MB request sent right after start-up stalled every
-        other flow for seconds). :class:`WorkerNotReady` only when no worker is being started."""
-        proc = self._proc
-        starting = proc is None and not self._started
-        if starting and (self._starting is None or self._starting.done()):
-            raise WorkerNotReady("the validation worker has not started")
-        if not starting and (proc is None or proc.returncode is not None or proc.stdin is None):
-            self._restart()
-            raise WorkerUnavailable("the validation worker stopped and is restarting")
-        size = len(body or b"")
-        if len(self._futures) >= self.max_pending or self._pending_bytes + size > self.max_pending_bytes:
-            raise WorkerUnavailable(f"{len(self._futures)} requests already wait for validation")
-        self._next_id += 1
-        job_id = self._next_id
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[WorkerResult] = loop.create_future()
-        self._futures[job_id] = (future, size)
-        self._pending_bytes += size
-        if starting:
-            self._waiting.append((job_id, body, header))  # sent by _start
-        else:
-            assert proc is not None
-            self._send(proc, job_id, body, header)
+        :class:`WorkerUnavailable` when it cannot be queued (past the bounds, or the worker died and
+        is restarting); :class:`WorkerNotReady` when no worker is being started. While the first
+        worker is still starting (about a second of imports), bodies wait for it within the same
+        bounds (issue #12: validating a 30 MB body in place right after start-up stalled every
+        other flow for seconds)."""
+        future: asyncio.Future[WorkerResult] = asyncio.get_running_loop().create_future()
+        key = json.dumps(header, sort_keys=True)
+        self.enqueue(body, key, lambda: header, future, full=True)
         return future
 
-    def _send(self, proc: WorkerProcess, job_id: int, body: bytes | None, header: dict[str, object]) -> None:
-        if self._copying or self._held:
-            self._held.append((proc, job_id, body, header))
+    def enqueue(
+        self,
+        body: bytes | None,
+        context: Hashable,
+        header: HeaderSource,
+        owner: object,
+        *,
+        full: bool = False,
+        wait_for_start: bool = True,
+    ) -> int:
+        """Queue ``body`` for validation under ``context`` (a key for the job's route and options;
+        ``header()`` makes their JSON the first time the key is used with this worker) and return
+        its sequence number. The result comes back through ``on_done`` with ``owner`` (a Future
+        ``owner`` is resolved instead). Raises as :meth:`submit` does; with ``wait_for_start``
+        false, also :class:`WorkerNotReady` while the first worker is still starting."""
+        proc = self._proc
+        starting = proc is None and not self._started
+        if starting and (not wait_for_start or self._starting is None or self._starting.done()):
+            raise WorkerNotReady("the validation worker has not started")
+        # ``popen.returncode``, not ``returncode``: no waitpid per job (a syscall on the loop); a
+        # worker that died is seen by _read at the end of its output, which clears ``_proc``.
+        if not starting and (proc is None or proc.popen.returncode is not None or proc.stdin is None):
+            self._restart()
+            raise WorkerUnavailable("the validation worker stopped and is restarting")
+        size = len(body) if body is not None else 0
+        if len(self._jobs) >= self.max_pending or self._pending_bytes + size > self.max_pending_bytes:
+            raise WorkerUnavailable(f"{len(self._jobs)} requests already wait for validation")
+        self._next_id += 1
+        seq = self._next_id
+        self._jobs.append(_Job(seq, size, time.monotonic(), owner))
+        self._pending_bytes += size
+        flags = FLAG_FULL if full else 0
+        if starting:
+            self._waiting.append((seq, body, context, header, flags))  # sent by _start
+        else:
+            assert proc is not None
+            self._send(proc, seq, body, context, header, flags)
+        if self._sweep is None:
+            self._sweep = asyncio.get_running_loop().call_later(self._sweep_every(), self._sweep_now)
+        return seq
+
+    def _sweep_every(self) -> float:
+        return max(self.job_timeout / 4, 0.05)
+
+    def _sweep_now(self) -> None:
+        """One timer for all jobs, not one per job (12 µs each on the loop, issue #12): a worker
+        whose oldest job has waited ``job_timeout`` is hung (a rule stuck in a loop). It is killed,
+        its flows are counted as not validated, and the next request restarts it."""
+        self._sweep = None
+        if not self._jobs:
             return
-        size = len(body or b"")
-        if self._arena is not None and body and size >= THREADED_COPY_MIN_BYTES:
-            start = self._arena.reserve(job_id, size)
+        proc = self._proc
+        oldest = self._jobs[0]
+        if (
+            proc is not None
+            and proc.returncode is None
+            and time.monotonic() - oldest.sent_at >= self.job_timeout
+        ):
+            logger.warning(
+                "toolguard: the validation worker has not answered in %ss; stopping it", self.job_timeout
+            )
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()  # _read sees the end of its output, fails its flows, and it is restarted
+        self._sweep = asyncio.get_running_loop().call_later(self._sweep_every(), self._sweep_now)
+
+    def _send(
+        self,
+        proc: WorkerProcess,
+        seq: int,
+        body: bytes | None,
+        context: Hashable,
+        header: HeaderSource,
+        flags: int,
+    ) -> None:
+        if self._copying or self._held:
+            self._held.append((proc, seq, body, context, header, flags))
+            return
+        if self._arena is not None and body and len(body) >= THREADED_COPY_MIN_BYTES:
+            start = self._arena.reserve(seq, len(body))
             if start is not None:
                 self._copying = True
                 copy = asyncio.get_running_loop().run_in_executor(
                     None, _copy_into, os.dup(self._arena.fd), body, start
                 )
-                copy.add_done_callback(lambda done: self._copied(done, proc, job_id, body, start, header))
+                copy.add_done_callback(
+                    lambda done: self._copied(done, proc, seq, body, start, context, header, flags)
+                )
                 return
-        self._write_job(proc, job_id, body, header)
+        self._write_job(proc, seq, body, context, header, flags)
 
     def _copied(
         self,
         copy: asyncio.Future[None],
         proc: WorkerProcess,
-        job_id: int,
+        seq: int,
         body: bytes,
         start: int,
-        header: dict[str, object],
+        context: Hashable,
+        header: HeaderSource,
+        flags: int,
     ) -> None:
         """A large body is in the arena: send its job, then the jobs held behind it, in order."""
         self._copying = False
         # Shutting down, or its worker gone or dying: _fail_all (or _read, at the worker's end)
         # fails the flow, so there is nothing to send.
-        sendable = not copy.cancelled() and job_id in self._futures and proc is self._proc
+        sendable = not copy.cancelled() and proc is self._proc and bool(self._jobs)
         if sendable and proc.returncode is None and self._arena is not None:
+            cid = self._context_id(context, header)
             if copy.exception() is None:
-                self._write_header(proc, job_id, {**header, "arena": [start, len(body)]})
+                self._queue(
+                    encode_job(KIND_ARENA, seq, offset=start, length=len(body), context=cid, flags=flags)
+                )
             else:  # the shared memory failed: the pipe still works
                 logger.warning("toolguard: could not copy a body to shared memory (%r)", copy.exception())
                 self.piped += 1
-                self._write_header(proc, job_id, header, body)
+                self._queue(encode_job(KIND_INLINE, seq, length=len(body), context=cid, flags=flags), body)
         held, self._held = self._held, deque()
         while held and not self._copying:
             self._send(*held.popleft())
         self._held.extend(held)  # behind the next large copy
 
+    def _context_id(self, context: Hashable, header: HeaderSource) -> int:
+        cid = self._contexts.get(context)
+        if cid is None:
+            if len(self._contexts) >= MAX_CONTEXTS:
+                self.forget_contexts()
+            self._next_context += 1
+            cid = self._contexts[context] = self._next_context
+            self._out.append(encode_context(cid, header()))
+        return cid
+
     def _write_job(
-        self, proc: WorkerProcess, job_id: int, body: bytes | None, header: dict[str, object]
+        self,
+        proc: WorkerProcess,
+        seq: int,
+        body: bytes | None,
+        context: Hashable,
+        header: HeaderSource,
+        flags: int,
     ) -> None:
-        size = len(body or b"")
-        offset = self._arena.put(job_id, body) if self._arena is not None and body else None
+        cid = self._context_id(context, header)
+        if body is None:
+            self._queue(encode_job(KIND_NO_BODY, seq, context=cid, flags=flags))
+            return
+        offset = self._arena.put(seq, body) if self._arena is not None and body else None
         if offset is not None:
-            self._write_header(proc, job_id, {**header, "arena": [offset, size]})
+            self._queue(
+                encode_job(KIND_ARENA, seq, offset=offset, length=len(body), context=cid, flags=flags)
+            )
         else:
-            self.piped += body is not None
-            self._write_header(proc, job_id, header, body)
+            self.piped += 1
+            self._queue(encode_job(KIND_INLINE, seq, length=len(body), context=cid, flags=flags), body)
 
-    def _write_header(
-        self, proc: WorkerProcess, job_id: int, header: dict[str, object], body: bytes | None = None
-    ) -> None:
-        """Write the job to the worker (its body inline when not in the arena) and start its deadline."""
-        assert proc.stdin is not None
-        proc.stdin.write(encode_job(job_id, body, header))
-        entry = self._futures.get(job_id)
-        if entry is None:
-            return
-        # Without a deadline a hung worker would hold its flows forever: answered flows never
-        # stored, and past max_pending every large body refused as busy.
-        timer = asyncio.get_running_loop().call_later(self.job_timeout, self._overdue, proc, job_id)
-        entry[0].add_done_callback(lambda _: timer.cancel())
+    def _queue(self, *frames: bytes) -> None:
+        """Queue frames for the worker: written together :data:`FLUSH_DELAY` later, one ``write``
+        for however many jobs the hooks queued meanwhile."""
+        self._out.extend(frames)
+        if not self._flushing:
+            self._flushing = True
+            asyncio.get_running_loop().call_later(FLUSH_DELAY, self._flush)
 
-    def _overdue(self, proc: WorkerProcess, job_id: int) -> None:
-        if job_id not in self._futures or proc is not self._proc or proc.returncode is not None:
-            return
-        logger.warning(
-            "toolguard: the validation worker has not answered in %ss; stopping it", self.job_timeout
-        )
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()  # _read sees the end of its output, fails its flows, and it is restarted
+    def _flush(self) -> None:
+        self._flushing = False
+        out, self._out = self._out, []
+        proc = self._proc
+        if not out or proc is None or proc.stdin is None or proc.popen.returncode is not None:
+            return  # the worker is gone: _read fails its jobs
+        proc.stdin.write(out[0] if len(out) == 1 else b"".join(out))
 
     async def _read(self, proc: WorkerProcess) -> None:
         assert proc.stdout is not None
+        buffer = bytearray()
         try:
             while True:
-                length = _LENGTH.unpack(await proc.stdout.readexactly(_LENGTH.size))[0]
-                data = json.loads(await proc.stdout.readexactly(length))
-                if self._arena is not None and isinstance(data["id"], int):
-                    self._arena.release_through(data["id"])
-                entry = self._futures.pop(data["id"], None)
-                if entry is None:
-                    continue
-                future, size = entry
-                self._pending_bytes -= size
-                if not future.done():
-                    future.set_result(WorkerResult.from_json(data))
-        except (asyncio.IncompleteReadError, ConnectionError, ValueError, KeyError, TypeError) as exc:
+                chunk = await proc.stdout.read(1 << 20)
+                if not chunk:
+                    raise EOFError("the end of the worker's output")
+                buffer += chunk
+                # Every complete frame the read brought, handled as one batch.
+                mark, rows, used = 0, [], 0
+                while len(buffer) - used >= _REPLY.size:
+                    watermark, length = _REPLY.unpack_from(buffer, used)
+                    end = used + _REPLY.size + length
+                    if len(buffer) < end:
+                        break
+                    if length:
+                        rows.extend(json.loads(buffer[used + _REPLY.size : end]))
+                    mark, used = watermark, end
+                if used:
+                    del buffer[:used]
+                    if proc is self._proc:
+                        self._answered(mark, rows)
+        except (EOFError, ConnectionError, ValueError, KeyError, TypeError) as exc:
             # The end of its output, or an answer toolguard cannot read: either way this worker is
             # done with (a half-read frame leaves the stream out of step); its flows are failed below.
             if proc is self._proc:
@@ -500,18 +691,46 @@ class Validator:
                 proc.kill()
         finally:
             if proc is self._proc:
-                self._fail_all(WorkerUnavailable("the validation worker stopped"))
                 self._proc = None
+                self._fail_all(WorkerUnavailable("the validation worker stopped"))
+
+    def _answered(self, mark: int, rows: list[list]) -> None:
+        """Every job up to ``mark`` is done; ``rows`` are the full results among them."""
+        if self._arena is not None:
+            self._arena.release_through(mark)
+        results = {row[0]: row for row in rows} if rows else None
+        jobs = self._jobs
+        done: list[tuple[object, WorkerResult | None]] = []
+        while jobs and jobs[0].seq <= mark:
+            job = jobs.popleft()
+            self._pending_bytes -= job.size
+            row = results.get(job.seq) if results is not None else None
+            result = WorkerResult.from_row(row) if row is not None else None
+            owner = job.owner
+            if isinstance(owner, asyncio.Future):
+                if not owner.done():
+                    owner.set_result(result if result is not None else CLEAN)
+            else:
+                done.append((owner, result))
+        if done and self.on_done is not None:
+            self.on_done(done)
 
     def _fail_all(self, exc: Exception) -> None:
-        futures, self._futures, self._pending_bytes = self._futures, {}, 0
+        jobs, self._jobs, self._pending_bytes = self._jobs, deque(), 0
         self._waiting = []
-        self._held.clear()  # their futures are failed below; a copy in flight keeps _copying set
+        self._held.clear()  # their owners are failed below; a copy in flight keeps _copying set
+        self._out = []
         if self._arena is not None:
             self._arena.reset()
-        for future, _size in futures.values():
-            if not future.done():
-                future.set_exception(exc)
+        lost = []
+        for job in jobs:
+            if isinstance(job.owner, asyncio.Future):
+                if not job.owner.done():
+                    job.owner.set_exception(exc)
+            else:
+                lost.append(job.owner)
+        if lost and self.on_lost is not None:
+            self.on_lost(lost, exc)
 
     def _restart(self) -> None:
         if self._starting is not None and not self._starting.done():
@@ -522,6 +741,9 @@ class Validator:
     def close(self) -> None:
         """Stop the worker (it holds nothing to save) and fail what it still held."""
         proc, self._proc = self._proc, None
+        if self._sweep is not None:
+            self._sweep.cancel()
+            self._sweep = None
         self._fail_all(WorkerUnavailable("toolguard is shutting down"))
         arena, self._arena = self._arena, None
         if arena is not None:

@@ -1,10 +1,13 @@
 """``python -m toolguard_core.worker``: the validation worker the proxy starts (see offload.py).
 
-Reads jobs from stdin (8-byte length + JSON header, 8-byte length + the body, ``2**64-1`` for no
-body) and writes one result frame per job to stdout (8-byte length + JSON), in order. With
-``--arena-fd N`` the proxy puts bodies in shared memory (offload.Arena) and a header's ``arena``
-says where (``[offset, length]``); answering a job tells the proxy that its region, and every
-earlier one, is free again, so the answers must stay in order. It exits on end of input. A job that fails inside toolguard answers with the error as an internal error, so
+Reads fixed-size job descriptors from stdin (offload's wire: the body in shared memory,
+``--arena-fd N``, at the descriptor's offset, or following it when the arena could not take it; the
+job's route and options as a context id sent once) and validates the jobs in order. It answers in
+batches: after the jobs one read brought (or every FLUSH_EVERY seconds of a long batch), one frame
+with the last job done (the watermark: every job up to it is done, and its arena region and every
+earlier one free again, so jobs are done in order) and the full results of only the jobs that have
+findings or internal errors. A clean job costs the proxy nothing beyond the watermark. It exits on
+end of input. A job that fails inside toolguard answers with the error as an internal error, so
 one bad body never stops the worker.
 """
 
@@ -17,12 +20,22 @@ import mmap
 import os
 import signal
 import sys
+import time
+from dataclasses import dataclass
 from functools import cache
 from typing import BinaryIO
 
 from toolguard_core.analyze import analyse_request
 from toolguard_core.learned import Knowledge
-from toolguard_core.offload import _LENGTH, NO_BODY
+from toolguard_core.offload import (
+    _DESC,
+    _REPLY,
+    FLAG_FULL,
+    KIND_ARENA,
+    KIND_CONTEXT,
+    KIND_FORGET,
+    KIND_INLINE,
+)
 from toolguard_core.profiles_config import load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.request import Target
@@ -33,63 +46,115 @@ def registry_for(providers_path: str) -> ProviderRegistry:
     return load_registry(providers_path) if providers_path else DEFAULT_REGISTRY
 
 
-def handle(header: dict, body: bytes | None) -> dict:
-    try:
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the jobs naming one context id share: the route, the options and the learned knowledge,
+    sent once by the proxy (offload.KIND_CONTEXT) instead of with every job."""
+
+    url: str
+    target: Target
+    max_body: int
+    content_encoding: str | None
+    decode_error: str | None
+    knowledge: Knowledge
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Context:
+        header = json.loads(data)
         url = header["url"]
-        registry = registry_for(header.get("providers") or "")
-        analysis = analyse_request(
-            body,
-            url,
-            target=Target.from_url(url, registry),
-            max_body_bytes=header["max_body"],
+        return cls(
+            url=url,
+            target=Target.from_url(url, registry_for(header.get("providers") or "")),
+            max_body=header["max_body"],
+            content_encoding=header.get("content_encoding"),
             decode_error=header.get("decode_error"),
             knowledge=Knowledge.from_json(header.get("learned")),
-            content_encoding=header.get("content_encoding"),
+        )
+
+
+def handle(context: Context | None, seq: int, body: bytes | None, full: bool) -> list | None:
+    """One job's result row (offload.WorkerResult.from_row), or None for a clean job the proxy
+    learns about from the watermark alone."""
+    try:
+        if context is None:
+            raise LookupError("a job named a context the proxy never sent")
+        analysis = analyse_request(
+            body,
+            context.url,
+            target=context.target,
+            max_body_bytes=context.max_body,
+            decode_error=context.decode_error,
+            knowledge=context.knowledge,
+            content_encoding=context.content_encoding,
         )
     except Exception as exc:  # never let one body stop the worker
-        return {
-            "id": header.get("id"),
-            "findings": [],
-            "model": None,
-            "stream": None,
-            "is_json": False,
-            "internal_errors": [["worker", repr(exc)]],
-        }
-    return {
-        "id": header["id"],
-        "findings": [[f.rule, str(f.severity), f.location, f.message] for f in analysis.findings],
-        "model": analysis.model,
-        "stream": analysis.stream,
-        "is_json": analysis.is_json,
-        "internal_errors": [[e.where, e.error] for e in analysis.internal_errors],
-    }
+        return [seq, [], None, None, False, [["worker", repr(exc)]]]
+    if not (full or analysis.findings or analysis.internal_errors):
+        return None
+    return [
+        seq,
+        [[f.rule, str(f.severity), f.location, f.message] for f in analysis.findings],
+        analysis.model,
+        analysis.stream,
+        analysis.is_json,
+        [[e.where, e.error] for e in analysis.internal_errors],
+    ]
 
 
-def _read_exactly(stream: BinaryIO, n: int) -> bytes | None:
-    data = stream.read(n)
-    return data if data is not None and len(data) == n else None
+#: A long batch still reports what it finished at least this often, so the flows of its first jobs
+#: are not held behind its last ones (a run of large bodies takes milliseconds each).
+FLUSH_EVERY = 0.005
 
 
-def serve(stdin: BinaryIO, stdout: BinaryIO, arena: mmap.mmap | None = None) -> None:
-    while True:
-        raw = _read_exactly(stdin, _LENGTH.size)
-        if raw is None:
-            return
-        header = json.loads(_read_exactly(stdin, _LENGTH.unpack(raw)[0]) or b"{}")
-        size_raw = _read_exactly(stdin, _LENGTH.size)
-        if size_raw is None:
-            return
-        size = _LENGTH.unpack(size_raw)[0]
-        body = None if size == NO_BODY else _read_exactly(stdin, size)
-        if size != NO_BODY and body is None:
-            return
-        where = header.get("arena")
-        if body is None and arena is not None and where is not None:
-            offset, length = where
-            body = arena[offset : offset + length]  # a copy: the region is reused once answered
-        out = json.dumps(handle(header, body)).encode()
-        stdout.write(_LENGTH.pack(len(out)) + out)
+def serve(stdin: int, stdout: BinaryIO, arena: mmap.mmap | None = None) -> None:
+    """Read descriptors from the ``stdin`` file descriptor, validate the jobs in order, and answer
+    with one frame per batch: the jobs that read brought, all done (see offload's wire)."""
+    contexts: dict[int, Context] = {}
+    buffer = bytearray()
+    rows: list[list] = []
+    mark = 0  # the last job done and not reported yet (0: none)
+    last_flush = time.monotonic()
+
+    def flush() -> None:
+        nonlocal mark, rows, last_flush
+        data = json.dumps(rows).encode() if rows else b""
+        stdout.write(_REPLY.pack(mark, len(data)) + data)
         stdout.flush()
+        mark, rows, last_flush = 0, [], time.monotonic()
+
+    while True:
+        used = 0
+        while len(buffer) - used >= _DESC.size:
+            kind, flags, seq, offset, length, cid = _DESC.unpack_from(buffer, used)
+            extra = length if kind in (KIND_INLINE, KIND_CONTEXT) else 0
+            end = used + _DESC.size + extra
+            if len(buffer) < end:
+                break
+            payload = bytes(buffer[used + _DESC.size : end]) if extra else None
+            used = end
+            if kind == KIND_CONTEXT:
+                assert payload is not None
+                contexts[cid] = Context.from_json(payload)
+                continue
+            if kind == KIND_FORGET:
+                contexts.clear()
+                continue
+            # From the arena, a copy: its region is reused once the watermark passes this job.
+            body = arena[offset : offset + length] if kind == KIND_ARENA and arena is not None else payload
+            row = handle(contexts.get(cid), seq, body, bool(flags & FLAG_FULL))
+            if row is not None:
+                rows.append(row)
+            mark = seq
+            if time.monotonic() - last_flush >= FLUSH_EVERY:
+                flush()
+        if used:
+            del buffer[:used]
+        if mark:
+            flush()  # before waiting for more input: everything read so far is answered
+        data = os.read(stdin, 1 << 20)
+        if not data:
+            return
+        buffer += data
 
 
 def main() -> None:
@@ -111,11 +176,9 @@ def main() -> None:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     # Warm up before the first real body: the rules, the provider registry and the model catalog
     # load on first use, which would otherwise delay the first verdict by tens of milliseconds.
-    handle(
-        {"id": None, "url": "https://api.openai.com/v1/chat/completions", "max_body": 1 << 20},
-        b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}',
-    )
-    serve(sys.stdin.buffer, frames, arena)
+    warm_up = Context.from_json(b'{"url": "https://api.openai.com/v1/chat/completions", "max_body": 1048576}')
+    handle(warm_up, 0, b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}', True)
+    serve(sys.stdin.fileno(), frames, arena)
 
 
 if __name__ == "__main__":

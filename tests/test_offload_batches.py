@@ -1,0 +1,300 @@
+"""Every body handed to the validation worker in batches (issue #12), with real worker processes.
+
+The proxy writes a fixed-size descriptor per job and nothing else per job; the worker answers in
+batches with a watermark ("every job up to N is done") and full results only for the jobs that
+have something to say. These tests pin what that must keep: a clean job costs the proxy nothing but
+the watermark, a flagged one among clean ones gets its findings, a verdict that arrives after the
+answer still marks, comments, stores and counts the flow, and a worker killed with jobs outstanding
+fails exactly those flows (counted, said in the row) and is restarted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from mitmproxy import http
+from mitmproxy.test import taddons, tflow
+from support.answers import OPENAI_ORPHAN
+from support.seeds import LONE_TOOL
+
+from toolguard_core.addon import MARK, METADATA_KEY, ToolGuard
+from toolguard_core.learned import Calibration, Knowledge
+from toolguard_core.offload import (
+    _REPLY,
+    KIND_INLINE,
+    Validator,
+    WorkerResult,
+    _worker_env,
+    encode_context,
+    encode_job,
+)
+
+URL = "https://api.openai.com/v1/chat/completions"
+HEADER = {"url": URL, "max_body": 1 << 20, "content_encoding": None, "providers": ""}
+ORPHAN = json.dumps(LONE_TOOL.body()).encode()
+CLEAN = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}).encode()
+OK = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion",
+    "model": "gpt-4o-mini",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}],
+}
+
+
+async def until(condition: Any, seconds: float = 30.0) -> None:
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("timed out")
+
+
+def test_the_worker_answers_a_batch_with_a_watermark_and_only_the_flagged_jobs_results():
+    # A real worker process fed one read's worth of jobs: clean, flagged, clean. One frame comes
+    # back (see below): the watermark 3 and the orphan tool message's result alone.
+    jobs = encode_context(1, HEADER) + b"".join(
+        encode_job(KIND_INLINE, seq, length=len(body), context=1) + body
+        for seq, body in ((1, CLEAN), (2, ORPHAN), (3, CLEAN))
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "toolguard_core.worker"],
+        input=jobs,
+        capture_output=True,
+        env=_worker_env(),
+        timeout=60,
+        check=True,
+    )
+    marks, results, data = [], [], done.stdout
+    while data:
+        mark, length = _REPLY.unpack(data[: _REPLY.size])
+        end = _REPLY.size + length
+        marks.append(mark)
+        results += [(row[0], [f[0] for f in row[1]]) for row in json.loads(data[_REPLY.size : end] or b"[]")]
+        data = data[end:]
+    # One frame, or more when a job took longer than worker.FLUSH_EVERY (a loaded machine): the
+    # watermarks rise to the last job, and only the flagged job's result was ever sent.
+    assert marks == sorted(set(marks)) and marks[-1] == 3
+    assert results == [(2, ["sequence.orphan-tool-message"])]
+
+
+def test_a_batch_with_one_flagged_job_among_clean_ones_reaches_its_owners_in_order():
+    async def scenario() -> list[tuple[object, list[str] | None]]:
+        validator = Validator()
+        got: list[tuple[object, list[str] | None]] = []
+
+        def on_done(done: list[tuple[object, WorkerResult | None]]) -> None:
+            got.extend((owner, None if r is None else [f.rule for f in r.findings]) for owner, r in done)
+
+        validator.on_done = on_done
+        await validator.start()
+        try:
+            bodies = [CLEAN, CLEAN, ORPHAN, CLEAN, CLEAN]
+            for n, body in enumerate(bodies):
+                validator.enqueue(body, "openai", lambda: HEADER, n)
+            await until(lambda: validator.pending == 0)
+            assert validator._arena is not None and not validator._arena._regions  # all released
+            assert len(validator._contexts) == 1  # the route's context was sent once
+        finally:
+            validator.close()
+        return got
+
+    assert asyncio.run(scenario()) == [
+        (0, None),
+        (1, None),
+        (2, ["sequence.orphan-tool-message"]),
+        (3, None),
+        (4, None),
+    ]
+
+
+class Updates:
+    """Records mitmproxy's ``update`` hook: what the UIs are told to refresh."""
+
+    def __init__(self) -> None:
+        self.flows: list[str] = []
+
+    def update(self, flows: Sequence[http.HTTPFlow]) -> None:
+        self.flows.extend(f.id for f in flows)
+
+
+def make_flow(body: bytes) -> http.HTTPFlow:
+    request = http.Request.make("POST", URL, body, {"content-type": "application/json"})
+    return tflow.tflow(req=request)
+
+
+def answered(addon: ToolGuard, flow: http.HTTPFlow, status: int, body: dict[str, Any]) -> None:
+    """The request hook, then at once (no loop turn: the worker cannot have answered) the answer."""
+    addon.request(flow)
+    flow.response = http.Response.make(
+        status, json.dumps(body).encode(), {"content-type": "application/json"}
+    )
+    addon.responseheaders(flow)
+    addon.response(flow)
+
+
+_CONTEXTS: list[Any] = []
+
+
+def ctx_configure(addon: ToolGuard, **options: Any) -> None:
+    """An option set at runtime, as ``:set`` in mitmproxy's console does."""
+    _CONTEXTS[-1].configure(addon, **options)
+
+
+async def with_worker(db_path: Path, scenario: Any) -> dict[str, int]:
+    addon, updates = ToolGuard(), Updates()
+    with taddons.context(addon, updates) as tctx:
+        _CONTEXTS.append(tctx)
+        tctx.configure(addon, toolguard_db=str(db_path), toolguard_offload="0", toolguard_writer="thread")
+        addon.running()
+        await until(lambda: addon.validator.ready)
+        try:
+            await scenario(addon, updates)
+        finally:
+            stats = dict(addon.stats)
+            addon.done()
+    return stats
+
+
+def rows(db_path: Path) -> list[dict[str, Any]]:
+    db = sqlite_utils.Database(db_path)
+    return [
+        {"id": r["id"], "verdict": r["verdict"], "status": r["status"], "model": r["model"]}
+        for r in db["flows"].rows_where(order_by="status")
+    ]
+
+
+def test_verdicts_arriving_after_the_answer_still_mark_store_and_count_the_flows(tmp_path):
+    db_path = tmp_path / "toolguard.db"
+    flows: dict[str, http.HTTPFlow] = {}
+
+    async def scenario(addon: ToolGuard, updates: Updates) -> None:
+        flows["flagged"] = make_flow(ORPHAN)
+        flows["clean"] = make_flow(CLEAN)
+        flows["rejected"] = make_flow(CLEAN)  # clean, but the upstream says 400: stored
+        answered(addon, flows["flagged"], 400, OPENAI_ORPHAN)
+        answered(addon, flows["clean"], 200, OK)
+        answered(addon, flows["rejected"], 400, {"error": {"message": "Bad request", "type": "x"}})
+        # Answered, not judged: nothing is on the flows yet, and they are kept until the watermark.
+        assert [(METADATA_KEY in f.metadata, f.marked) for f in flows.values()] == [(False, "")] * 3
+        assert len(addon.pending) == 3
+        await until(lambda: not addon.pending)
+        # The late verdicts that marked a flow told the UIs; the accepted one needed no refresh.
+        assert sorted(updates.flows) == sorted([flows["flagged"].id, flows["rejected"].id])
+
+    stats = asyncio.run(with_worker(db_path, scenario))
+    flagged, clean, rejected = flows["flagged"], flows["clean"], flows["rejected"]
+    assert (flagged.metadata[METADATA_KEY]["verdict"], flagged.marked) == ("predicted", MARK)
+    assert flagged.comment.startswith("toolguard: sequence.orphan-tool-message at ")
+    assert (clean.metadata[METADATA_KEY], clean.marked, clean.comment) == (
+        {"verdict": "accepted", "findings": []},
+        "",
+        "",
+    )
+    assert (rejected.metadata[METADATA_KEY]["verdict"], rejected.marked) == ("unexplained", MARK)
+    assert {
+        k: stats.get(k) for k in ("validated", "validated_in_worker", "flagged", "rejected", "queued")
+    } == {
+        "validated": 3,
+        "validated_in_worker": 3,
+        "flagged": 1,
+        "rejected": 2,
+        "queued": 2,
+    }
+    # The clean-but-rejected row has the body facts the worker never sent (read when stored).
+    assert sorted(rows(db_path), key=lambda r: r["verdict"]) == [
+        {"id": flagged.id, "verdict": "predicted", "status": 400, "model": "gpt-4o-mini"},
+        {"id": rejected.id, "verdict": "unexplained", "status": 400, "model": "gpt-4o-mini"},
+    ]
+
+
+def test_a_worker_killed_with_jobs_outstanding_fails_exactly_those_flows_and_is_restarted(tmp_path):
+    db_path = tmp_path / "toolguard.db"
+    flows: list[http.HTTPFlow] = []
+
+    async def scenario(addon: ToolGuard, updates: Updates) -> None:
+        worker = addon.validator._proc
+        assert worker is not None
+        done_before = make_flow(CLEAN)
+        answered(addon, done_before, 200, OK)
+        await until(lambda: not addon.pending)
+        os.kill(worker.pid, signal.SIGSTOP)  # a real process holding jobs it will never answer
+        flows.extend(make_flow(body) for body in (CLEAN, ORPHAN))
+        for flow in flows:
+            answered(addon, flow, 200, OK)
+        await until(lambda: addon.validator.pending == 2)
+        await asyncio.sleep(0.05)  # their descriptors written
+        os.kill(worker.pid, signal.SIGKILL)
+        await until(lambda: not addon.pending)
+        # The next request restarts it, and is validated in place meanwhile (a small body).
+        answered(addon, make_flow(ORPHAN), 400, OPENAI_ORPHAN)
+        assert addon.validator.restarts == 1
+        await until(lambda: addon.validator.ready and addon.validator._proc is not worker)
+        after = make_flow(ORPHAN)
+        answered(addon, after, 400, OPENAI_ORPHAN)
+        await until(lambda: not addon.pending)
+        assert after.metadata[METADATA_KEY]["verdict"] == "predicted"
+
+    stats = asyncio.run(with_worker(db_path, scenario))
+    for flow in flows:
+        assert [f["rule"] for f in flow.metadata[METADATA_KEY]["findings"]] == ["body.not-validated"]
+    assert {k: stats.get(k) for k in ("not_validated_worker", "validated", "validated_in_worker")} == {
+        "not_validated_worker": 2,
+        "validated": 3,  # the clean one before, the one in place, the one in the new worker
+        "validated_in_worker": 2,
+    }
+
+
+def test_what_the_upstream_taught_reaches_the_worker_and_a_change_replaces_its_contexts(tmp_path):
+    # The route's learned calibration travels once per context, not per job: when the writer swaps
+    # in new knowledge (this host accepted orphan tool messages for this model), the next job must
+    # get a new context, or the worker would keep judging with the old calibration.
+    severities: list[str] = []
+
+    async def scenario(addon: ToolGuard, updates: Updates) -> None:
+        for n in range(3):
+            if n == 2:
+                addon._set_knowledge(
+                    Knowledge(
+                        {
+                            ("api.openai.com", ""): Calibration(
+                                demoted=frozenset({"sequence.orphan-tool-message"})
+                            )
+                        }
+                    )
+                )
+            flow = make_flow(ORPHAN)
+            answered(addon, flow, 200, OK)
+            await until(lambda: not addon.pending)
+            [finding] = flow.metadata[METADATA_KEY]["findings"]
+            severities.append(finding["severity"])
+        assert addon.validator._next_context == 2  # one context per knowledge, not one per job
+
+    asyncio.run(with_worker(tmp_path / "toolguard.db", scenario))
+    assert severities == ["error", "error", "warning"]
+
+
+def test_an_option_changed_at_runtime_reaches_the_worker(tmp_path):
+    # toolguard_max_body travels in the context: after `:set toolguard_max_body=10` the worker
+    # must judge the next body with the new limit, not the one its context was sent with.
+    rules: list[list[str]] = []
+
+    async def scenario(addon: ToolGuard, updates: Updates) -> None:
+        for n in range(2):
+            if n == 1:
+                ctx_configure(addon, toolguard_max_body="10")
+            flow = make_flow(CLEAN)
+            answered(addon, flow, 200, OK)
+            await until(lambda: not addon.pending)
+            rules.append([f["rule"] for f in flow.metadata[METADATA_KEY]["findings"]])
+
+    asyncio.run(with_worker(tmp_path / "toolguard.db", scenario))
+    assert rules == [[], ["body.too-large"]]
