@@ -546,6 +546,35 @@ def read_run(db_path: Path, run_id: str) -> RunData:
     return RunData(rows[0] if rows else None, flows, findings, stored, rule_counts, repairs, unrecognised)
 
 
+def unsynced_flows(spool: Path, run_id: str) -> int | None:
+    """How many of the run's flows are in the PostgreSQL spool but not yet sent to the database: those
+    past the flow table's rowid mark in the spool's sync state (pgstore.Syncer's ``.sync.json``);
+    ``None`` when that cannot be read. A report must not say "stored" in the shared database about
+    rows that only this machine holds (the database was down)."""
+    from toolguard_core.dedup import FLOW_ROWS_TABLE
+
+    try:
+        state = json.loads(spool.with_name(spool.name + ".sync.json").read_text())
+        after = int((state.get("after") or {}).get(FLOW_ROWS_TABLE, 0))
+    except FileNotFoundError:
+        after = 0  # nothing was ever sent from this spool
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+    if not spool.exists():
+        return None
+    db = sqlite_utils.Database(spool)
+    try:
+        if not db[FLOW_ROWS_TABLE].exists():
+            return None
+        return next(
+            db.query(
+                f"select count(*) as n from {FLOW_ROWS_TABLE} where run_id = ? and rowid > ?", [run_id, after]
+            )
+        )["n"]
+    finally:
+        db.close()
+
+
 NO_RUN_PREFIX = "toolguard: the proxy recorded no run"
 #: A command that could not be run sent nothing; its base-URL variables are not the cause.
 NOT_STARTED_HINT = "the command did not start (see the line above), so it sent nothing"
@@ -658,6 +687,14 @@ def report(
         # With a PostgreSQL store, db_path is this proxy's spool and ``database`` the shared URL.
         shown = database or str(db_path)
         lines.append(f"  database: {shown}")
+        unsent = unsynced_flows(db_path, run_id) if database and is_postgres_url(database) else None
+        if unsent:
+            # Never "stored" in the shared database about rows that only this machine holds.
+            lines.append(
+                f"  NOT yet in {shown}: {_plural(unsent, 'flow')} of this run, kept in the spool "
+                f"{db_path} and sent when the database answers (the next proxy start, or "
+                f"toolguard sync {shlex.quote(str(db_path))} {shlex.quote(shown)})"
+            )
         lines.append(f"  one flow: toolguard show --db {shlex.quote(str(db_path))} {flows[-1]['id'][:8]}")
         lines.append(f"  more: toolguard summary --db {shlex.quote(shown)}")
     return "\n".join(lines) + "\n"

@@ -1105,3 +1105,42 @@ def test_report_says_the_flows_the_writer_dropped(tmp_path: Path) -> None:
         "toolguard: 3 requests reached the proxy: 3 validated, 3 with findings, 3 rejected by the upstream, "
         "0 without an answer; 3 flows stored."
     )
+
+
+def test_report_says_which_flows_are_only_in_the_postgresql_spool(tmp_path: Path) -> None:
+    """With a PostgreSQL store the report reads the proxy's spool; flows past the spool's sync mark
+    (the database was down) are said to be only there, with the command that sends them, never
+    counted as stored in the shared database without a word. Once synced, nothing is said."""
+    spool = tmp_path / "spool.db"
+    db = open_db(spool)
+    counts = {
+        "requests_seen": 3,
+        "validated": 3,
+        "with_findings": 3,
+        "rejected": 3,
+        "no_answer": 0,
+        "stored": 3,
+    }
+    write_run(db, RunRow(id="r", started_utc="2026-01-01T00:00:00.000Z", **counts))
+    write_rows(
+        db,
+        [
+            FlowRow(id=f"f{i}", datetime_utc=f"2026-01-01T00:00:0{i}.000Z", run_id="r", status=400, verdict="unexplained")
+            for i in range(3)
+        ],
+    )  # fmt: skip
+    db.close()
+    shared = "postgresql://toolguard@db.example:5432/team"
+    state = spool.with_name(spool.name + ".sync.json")
+    state.write_text(json.dumps({"target": shared, "after": {"flow_rows": 1}}))
+    said = [line for line in report(spool, "r", database=shared).splitlines() if "NOT yet" in line]
+    assert said == [
+        f"  NOT yet in {shared}: 2 flows of this run, kept in the spool {spool} and sent when the database "
+        f"answers (the next proxy start, or toolguard sync {spool} {shared})"
+    ]
+    state.write_text(json.dumps({"target": shared, "after": {"flow_rows": 3}}))
+    assert [line for line in report(spool, "r", database=shared).splitlines() if "NOT yet" in line] == []
+    state.unlink()  # never synced: every flow of the run is only in the spool
+    assert "NOT yet in" in report(spool, "r", database=shared) and ": 3 flows of this run" in report(
+        spool, "r", database=shared
+    )
