@@ -565,7 +565,11 @@ class ToolGuard:
             if self._store_ready:  # else once the writer process is (_store_started)
                 self._store_running()
             if self.settings.pg_url:
-                logger.info("toolguard: syncing them to %s", redact_url(self.settings.pg_url))
+                logger.info(
+                    "toolguard: rows are written to the spool %s first and synced from it to %s",
+                    self.settings.db_path,
+                    redact_url(self.settings.pg_url),
+                )
             if self.settings.mode is not Mode.OBSERVE:
                 families = ",".join(sorted(self.settings.repair.families)) or "none"
                 logger.info(
