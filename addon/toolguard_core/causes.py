@@ -220,6 +220,9 @@ class Wording:
     #: Overrides the cause's constraint for this wording; ``no_constraint`` drops it.
     constraint: ConstraintSpec | None = None
     no_constraint: bool = False
+    #: The fix in this wording's own API vocabulary, where it differs from the cause's (an Anthropic
+    #: Messages ``tool_result`` block or a Responses ``function_call_output`` is not a "tool message").
+    fix: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +261,7 @@ class Recognition:
     @property
     def fix(self) -> str:
         """The cause's fix with the extracted values filled in (generic words where the text named none)."""
-        return _render(self.cause.fix, self.values)
+        return _render(self.wording.fix or self.cause.fix, self.values)
 
     @property
     def labels(self) -> frozenset[str]:
@@ -399,6 +402,11 @@ CAUSES: tuple[Cause, ...] = (
                     "messages.48.content.1: unexpected `tool_use_id` found in `tool_result` blocks: toolu_..... "
                     "Each `tool_result` block must have a corresponding `tool_use` block in the previous message."
                 ),
+                fix=(
+                    "Send each tool_result block[[ (tool_use_id {tool_call_id})]] in the user message right after "
+                    "the assistant message whose tool_use block has its id, once; drop results whose tool_use "
+                    "was removed or already answered."
+                ),
             ),
             Wording(
                 provider="openai",
@@ -408,6 +416,11 @@ CAUSES: tuple[Cause, ...] = (
                 source="https://github.com/continuedev/continue/issues/10092",
                 example="No tool call found for function call output with call_id call_uelfkqtHfJDC4Btqeoozq82e.",
                 rule_id="responses.orphan-function-call-output",
+                fix=(
+                    "Send each function_call_output[[ (call_id {tool_call_id})]] with the function_call item of "
+                    "the same call_id before it in input (or a previous_response_id whose response made the "
+                    "call); drop outputs whose call was removed."
+                ),
             ),
             Wording(
                 provider="openai",
@@ -418,6 +431,7 @@ CAUSES: tuple[Cause, ...] = (
                     "exactly one matching function_call_output"
                 ),
                 rule_id="responses.duplicate-function-call-output",
+                fix="Send one function_call_output per call_id[[ ({tool_call_id})]]; drop the repeated one.",
             ),
         ),
     ),
