@@ -182,3 +182,38 @@ def test_the_row_takes_the_early_reading_instead_of_parsing_again():
     )
     parsed = capture(verdict="unexplained", findings=[]).to_row()
     assert parsed.error_message is not None  # the writer's own parse of the same answer
+
+
+@pytest.mark.parametrize("findings", [[], [ORPHAN, ORPHAN.model_copy(update={"severity": Severity.WARNING})]])
+def test_a_capture_travels_to_the_writer_whole(findings: list[Finding]):
+    # Capture.__reduce__ sends its values and the findings as tuples, and an early reading as the
+    # bytes it was pickled to once (issue #12): what arrives is the Capture that was sent, and the
+    # row built from it is the same, for every answer of the corpus.
+    import pickle
+
+    differing = []
+    for case_id, status, raw, content_type, provider in ANSWERS:
+        body = response_body(raw, None)
+        _, _, early = early_recognition(
+            status=status,
+            body=body,
+            content_type=content_type,
+            stream_error=None,
+            provider=provider,
+            finding_rules=[f.rule for f in findings if f.severity == Severity.ERROR],
+        )
+        sent = capture(
+            findings=findings,
+            status=status,
+            provider=provider,
+            response_body=body,
+            response_content_type=content_type,
+            verdict="predicted" if findings else "unexplained",
+            early=early,
+        )
+        arrived = pickle.loads(pickle.dumps(("item", sent), protocol=5))[1]
+        again = pickle.loads(pickle.dumps(sent, protocol=5))  # the early reading's bytes, reused
+        if not (arrived == sent == again and arrived.to_row() == sent.to_row()):
+            differing.append(case_id)
+        assert all(type(f) is Finding and type(f.severity) is Severity for f in arrived.findings)
+    assert differing == []
