@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from toolguard_core import capture as capture_module
+from toolguard_core import writerproc
 from toolguard_core.capture import Capture, early_recognition, response_body, text_headers
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.redact import secret_values
@@ -211,9 +212,17 @@ def test_a_capture_travels_to_the_writer_whole(findings: list[Finding]):
             verdict="predicted" if findings else "unexplained",
             early=early,
         )
-        arrived = pickle.loads(pickle.dumps(("item", sent), protocol=5))[1]
+        arrived = pickle.loads(pickle.dumps(("item", sent), protocol=5))[1]  # the sender's way
         again = pickle.loads(pickle.dumps(sent, protocol=5))  # the early reading's bytes, reused
-        if not (arrived == sent == again and arrived.to_row() == sent.to_row()):
+        frame = writerproc._frame(sent)  # put()'s own way: the values alone
+        size, buffers = writerproc.HEAD.unpack_from(frame)
+        kind, values = pickle.loads(frame[writerproc.HEAD.size :])
+        direct = capture_module.capture_from(values)
+        assert (kind, buffers, size) == ("capture", 0, len(frame) - writerproc.HEAD.size)
+        if not (arrived == sent == again == direct and arrived.to_row() == sent.to_row() == direct.to_row()):
             differing.append(case_id)
-        assert all(type(f) is Finding and type(f.severity) is Severity for f in arrived.findings)
+            assert all(
+                type(f) is Finding and type(f.severity) is Severity
+                for f in arrived.findings + direct.findings
+            )
     assert differing == []

@@ -203,8 +203,8 @@ class Writer:
         self._last = self.counters()
         self.link.send({"t": "ready", **self._last})
         # Warm up after saying ready (the proxy waits for that line at start): the first Capture to
-        # unpickle imports the row's code (causes, redaction, error parsing), a few hundred ms.
-        import toolguard_core.capture  # noqa: F401
+        # arrive needs the row's code (causes, redaction, error parsing), a few hundred ms to import.
+        from toolguard_core.capture import capture_from
 
         acks = threading.Thread(target=self._acks, name="toolguard-writer-ack", daemon=True)
         acks.start()
@@ -212,6 +212,8 @@ class Writer:
             kind, value = message
             if kind == "item":
                 self.store.put(value)
+            elif kind == "capture":  # a Capture's values (writerproc._frame)
+                self.store.put(capture_from(value))
             elif kind == "demote_after":
                 self.store.demote_after = value
         self._draining = True

@@ -140,6 +140,17 @@ def encode(message: tuple[str, Any]) -> list[Any]:
     return parts
 
 
+def _frame(item: Any) -> bytes:
+    """One item as one frame without out-of-band buffers (``put``'s direct path): a Capture as
+    its values (``("capture", Capture.wire())``: pickling a plain tuple skips the reduce protocol's
+    per-object lookups, 1.7 instead of 5.6 us), anything else as the sender sends it."""
+    wire = getattr(item, "wire", None)  # a Capture (capture.py, not imported here: the child's start)
+    if wire is not None:
+        data = pickle.dumps(("capture", wire()), protocol=5)
+        return HEAD.pack(len(data), 0) + data
+    return encode(("item", item))[0]
+
+
 def _bulky(item: Any) -> bool:
     """Whether the item has bytes that travel out of band (:func:`_out_of_band`): the sender's."""
     raw = getattr(item, "raw_request", None)
@@ -552,7 +563,7 @@ class ProcessStore:
             ):
                 return False
             try:
-                frame = encode(("item", item))[0]
+                frame = _frame(item)
             except Exception:  # the sender tries again, and counts it as dropped if it fails there too
                 return False
             with self._lock:
