@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from toolguard_core import capture as capture_module
+from toolguard_core import writerproc
 from toolguard_core.capture import Capture, early_recognition, response_body, text_headers
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.redact import secret_values
@@ -182,3 +183,46 @@ def test_the_row_takes_the_early_reading_instead_of_parsing_again():
     )
     parsed = capture(verdict="unexplained", findings=[]).to_row()
     assert parsed.error_message is not None  # the writer's own parse of the same answer
+
+
+@pytest.mark.parametrize("findings", [[], [ORPHAN, ORPHAN.model_copy(update={"severity": Severity.WARNING})]])
+def test_a_capture_travels_to_the_writer_whole(findings: list[Finding]):
+    # Capture.__reduce__ sends its values and the findings as tuples, and an early reading as the
+    # bytes it was pickled to once (issue #12): what arrives is the Capture that was sent, and the
+    # row built from it is the same, for every answer of the corpus.
+    import pickle
+
+    differing = []
+    for case_id, status, raw, content_type, provider in ANSWERS:
+        body = response_body(raw, None)
+        _, _, early = early_recognition(
+            status=status,
+            body=body,
+            content_type=content_type,
+            stream_error=None,
+            provider=provider,
+            finding_rules=[f.rule for f in findings if f.severity == Severity.ERROR],
+        )
+        sent = capture(
+            findings=findings,
+            status=status,
+            provider=provider,
+            response_body=body,
+            response_content_type=content_type,
+            verdict="predicted" if findings else "unexplained",
+            early=early,
+        )
+        arrived = pickle.loads(pickle.dumps(("item", sent), protocol=5))[1]  # the sender's way
+        again = pickle.loads(pickle.dumps(sent, protocol=5))  # the early reading's bytes, reused
+        frame = writerproc._frame(sent)  # put()'s own way: the values alone
+        size, buffers = writerproc.HEAD.unpack_from(frame)
+        kind, values = pickle.loads(frame[writerproc.HEAD.size :])
+        direct = capture_module.capture_from(values)
+        assert (kind, buffers, size) == ("capture", 0, len(frame) - writerproc.HEAD.size)
+        if not (arrived == sent == again == direct and arrived.to_row() == sent.to_row() == direct.to_row()):
+            differing.append(case_id)
+            assert all(
+                type(f) is Finding and type(f.severity) is Severity
+                for f in arrived.findings + direct.findings
+            )
+    assert differing == []

@@ -582,20 +582,22 @@ def test_a_writer_that_cannot_start_again_does_not_hold_close(tmp_path: Path, ca
 
 
 @pytest.mark.parametrize(
-    ("linger", "gather"),
+    ("direct", "gather"),
     [
-        (0.0, 0.0),  # the sender goes to sleep after every batch: a put races each sleep
-        (0.03, 0.002),  # it lingers a little, then sleeps: puts land in either state
+        (False, 0.0),  # every row through the sender, which sleeps after every batch: a put races each sleep
+        (False, 0.002),
+        (True, 0.0),  # put() writes itself whenever it can; the rest races the sender's sleep
     ],
 )
 def test_rows_put_while_the_sender_sleeps_and_wakes_all_arrive_in_order(
-    tmp_path: Path, monkeypatch, linger: float, gather: float
+    tmp_path: Path, monkeypatch, direct: bool, gather: float
 ):
     # put() wakes the sender only when it has gone to sleep (issue #12): a row put just as it goes
     # to sleep must still be sent. Asserted before close(), which wakes the sender itself and would
     # hide a stranded row.
-    monkeypatch.setattr("toolguard_core.writerproc.LINGER_SECONDS", linger)
     monkeypatch.setattr("toolguard_core.writerproc.GATHER_SECONDS", gather)
+    if not direct:
+        monkeypatch.setattr(ProcessStore, "_send_now", lambda self, item: False)
     path = tmp_path / "t.db"
     store = ProcessStore(path)
     store.start()
@@ -651,3 +653,43 @@ def test_in_flight_and_rows_pending_count_flows_not_the_runs_own_row(tmp_path: P
     assert rowids(path) == ["held0", "held1", "held2"]
     assert [r["id"] for r in sqlite_utils.Database(path).query("SELECT id FROM runs")] == ["run-1"]
     assert (store.in_flight, store.counters()["rows_pending"]) == (0, 0)
+
+
+def test_a_writer_that_stops_reading_never_blocks_put_and_gets_every_row_in_order(tmp_path: Path):
+    # put() writes to the writer's pipe itself (issue #12), never waiting: with the writer stopped,
+    # the pipe fills, a frame goes in part, and the rows after it wait for the sender; continued,
+    # the writer gets the rest of that frame first and then the others, in order, none lost.
+    path = tmp_path / "t.db"
+    store = ProcessStore(path, silence_seconds=120)
+    store.start()
+    pid = store.pid
+    assert pid is not None
+    # Under the out-of-band bound, so put() writes them itself; ~120 of them fill the 1 MiB pipe.
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "x" * 40_000}]}
+    items = [capture(f"s{i:04d}", body) for i in range(150)]
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        for item in items:
+            store.put(item)
+        putting = time.monotonic() - started
+        assert store._held is not None or store._items  # the pipe is full: some rows wait
+        pending = store.counters()["rows_pending"]
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert putting < 10, putting  # a blocked put would never return; this bounds a loaded machine
+    assert pending == len(items)
+    wait_for(lambda: store.counters()["rows_written"] == len(items), timeout=60)
+    counts = store.counters()
+    same_writer = store.pid == pid  # stopped for a moment is not stuck: not replaced
+    store.close()
+    assert same_writer
+    assert counts == {
+        "rows_queued": 150,
+        "rows_written": 150,
+        "rows_dropped": 0,
+        "rows_pending": 0,
+        "write_retries": 0,
+        "db_recreated": 0,
+    }
+    assert rowids(path) == [f"s{i:04d}" for i in range(150)]

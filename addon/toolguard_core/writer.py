@@ -26,7 +26,7 @@ from typing import Any, BinaryIO
 
 from toolguard_core.learned import Knowledge
 from toolguard_core.store import _STOP, Store
-from toolguard_core.writerproc import HEAD, HEARTBEAT_SECONDS, LENGTH, WriterConfig, read_exactly
+from toolguard_core.writerproc import HEAD, HEARTBEAT_SECONDS, LENGTH, WriterConfig
 
 #: How often the counters go to the proxy when they changed (they also go after the last write).
 ACK_SECONDS = 0.2
@@ -101,7 +101,11 @@ def read_message(stdin: BinaryIO) -> tuple[str, Any] | None:
 
 
 def _read(stdin: BinaryIO, n: int) -> bytes | None:
-    return read_exactly(stdin.fileno(), n)
+    """``n`` bytes (None at the end of input) through the buffered reader ``main`` opens: the proxy
+    writes many small frames at once (writerproc ``put``), and reading each header and body with
+    its own system call was two per row."""
+    data = stdin.read(n)
+    return data if len(data) == n else None
 
 
 class Writer:
@@ -203,8 +207,8 @@ class Writer:
         self._last = self.counters()
         self.link.send({"t": "ready", **self._last})
         # Warm up after saying ready (the proxy waits for that line at start): the first Capture to
-        # unpickle imports the row's code (causes, redaction, error parsing), a few hundred ms.
-        import toolguard_core.capture  # noqa: F401
+        # arrive needs the row's code (causes, redaction, error parsing), a few hundred ms to import.
+        from toolguard_core.capture import capture_from
 
         acks = threading.Thread(target=self._acks, name="toolguard-writer-ack", daemon=True)
         acks.start()
@@ -212,6 +216,8 @@ class Writer:
             kind, value = message
             if kind == "item":
                 self.store.put(value)
+            elif kind == "capture":  # a Capture's values (writerproc._frame)
+                self.store.put(capture_from(value))
             elif kind == "demote_after":
                 self.store.demote_after = value
         self._draining = True
@@ -241,7 +247,9 @@ def main() -> None:
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     root.addHandler(ForwardLogs(link))
-    stdin = sys.stdin.buffer
+    # A reader with a pipe's worth of buffer (writerproc grows the pipe to 1 MiB): one read takes
+    # every frame waiting; a body bigger than it is read straight into its bytes.
+    stdin = open(sys.stdin.fileno(), "rb", buffering=1 << 20, closefd=False)  # noqa: SIM115
     first = read_message(stdin)
     if first is None or first[0] != "config":
         sys.exit(2)

@@ -44,6 +44,7 @@ that cannot start again ends the wait — and logs how many rows were written an
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -108,12 +109,11 @@ WATCH_SECONDS = 0.25
 MAX_QUEUED = 10_000
 #: How many items the sender pickles and writes in one go.
 SEND_BATCH = 200
-#: The sender lets items gather this long after waking: one write (and one wake-up of this
-#: process's threads) per few flows instead of per flow, at a few hundred stored flows a second.
+#: The sender lets items gather this long after waking: one write per few flows instead of per flow
+#: while the items go its way (the writer process starting, or its pipe full).
 GATHER_SECONDS = 0.02
-#: After its last item the sender keeps looking every GATHER_SECONDS this long before it sleeps
-#: until ``put`` wakes it: under steady traffic ``put`` is an append, not a thread wake-up.
-LINGER_SECONDS = 1.0
+#: ``put`` on the event loop gathers this long's frames into one write (``_send_now``).
+FLUSH_SECONDS = 0.02
 #: Counters of the sinks that are gauges (the current child's value), not totals to add up.
 _GAUGES = ("pg_rows_pending",)
 
@@ -140,6 +140,28 @@ def encode(message: tuple[str, Any]) -> list[Any]:
     return parts
 
 
+def _frame(item: Any) -> bytes:
+    """One item as one frame without out-of-band buffers (``put``'s direct path): a Capture as
+    its values (``("capture", Capture.wire())``: pickling a plain tuple skips the reduce protocol's
+    per-object lookups, 1.7 instead of 5.6 us), anything else as the sender sends it."""
+    wire = getattr(item, "wire", None)  # a Capture (capture.py, not imported here: the child's start)
+    if wire is not None:
+        data = pickle.dumps(("capture", wire()), protocol=5)
+        return HEAD.pack(len(data), 0) + data
+    return encode(("item", item))[0]
+
+
+def _bulky(item: Any) -> bool:
+    """Whether the item has bytes that travel out of band (:func:`_out_of_band`): the sender's."""
+    raw = getattr(item, "raw_request", None)
+    if isinstance(raw, tuple) and raw and not isinstance(raw[0], bytes | None):
+        return True  # already marked (an item the sender took back after its writer died)
+    if isinstance(raw, tuple) and raw and isinstance(raw[0], bytes) and len(raw[0]) >= OUT_OF_BAND_BYTES:
+        return True
+    body = getattr(item, "response_body", None)
+    return not isinstance(body, bytes | None) or (body is not None and len(body) >= OUT_OF_BAND_BYTES)
+
+
 def _out_of_band(item: Any) -> None:
     """Mark a Capture's bulky bytes for out-of-band pickling (the store owns the item from ``put``
     on: the hooks never read it again)."""
@@ -156,7 +178,13 @@ def write_all(fd: int, data: Any) -> None:
     while the kernel copies)."""
     view = memoryview(data).cast("B")
     while view:
-        written = os.write(fd, view)
+        try:
+            written = os.write(fd, view)
+        except BlockingIOError:  # the writer's pipe is non-blocking (put writes to it): wait for room
+            poller = select.poll()
+            poller.register(fd, select.POLLOUT)
+            poller.poll(1000)
+            continue
         view = view[written:]
 
 
@@ -204,6 +232,8 @@ class _Child:
     stdout: int
     #: It said ``ready`` (the sender writes items to a ready child only).
     ready: bool = False
+    #: Its input was closed (under the store's write lock): nothing may be written to it any more.
+    input_closed: bool = False
     #: time.monotonic() of its last frame, and of its last progress: an acknowledgement that moved,
     #: or rows handed to it when it held none (the watchdog's clocks).
     last_frame: float = field(default_factory=time.monotonic)
@@ -275,6 +305,17 @@ class ProcessStore:
         self._base: Counter[str] = Counter()
         self._items: deque[Any] = deque()
         self._lock = threading.Lock()
+        # Held by whoever writes to the current child's input (``put``'s direct write, the sender's
+        # batch, closing that input): frames never interleave, the order of ``unacked`` is the
+        # order on the wire, and no write reaches a descriptor closed (and perhaps reused) under it.
+        # Taken before ``_lock`` when both are held.
+        self._write_lock = threading.Lock()
+        # Frames ``put`` encoded and accounted to a child but has not written yet (gathered for one
+        # write per FLUSH_SECONDS on the event loop, or the rest of a write the full pipe took only
+        # in part): the child and the bytes, in order. Whoever holds the write lock writes them
+        # before anything else; the sender when the pipe was full.
+        self._held: tuple[_Child, list[Any]] | None = None
+        self._flush_at: asyncio.TimerHandle | None = None
         self._wake = threading.Event()
         self._idle = False
         self._child: _Child | None = None
@@ -354,13 +395,22 @@ class ProcessStore:
             raise WriterStartError("toolguard_db", "the writer process did not start") from None
 
     def put(self, item: FlowRow | RunRow | RowSource) -> None:
-        """Queue an item for the writer process (never blocks; any thread). A run's row is not
+        """Hand an item to the writer process (never blocks; any thread). A run's row is not
         counted: the counters are about flows. Past :data:`MAX_QUEUED` waiting items (no writer
-        reads them) a flow is dropped and counted; a run's row is always kept (one per run)."""
+        reads them) a flow is dropped and counted; a run's row is always kept (one per run).
+
+        While the writer takes its input, the item is pickled and written to its pipe right here,
+        in one non-blocking write (:meth:`_send_now`); only when that cannot be (the writer starting
+        or restarting, its pipe full, a bulky body, the sender busy) does it wait for the sender
+        thread, in order."""
         if isinstance(item, RunRow):
+            if not self._items and self._send_now(item):
+                return
             self._items.append(item)
         else:
             self.queued += 1
+            if not self._items and self._send_now(item):
+                return
             if len(self._items) >= MAX_QUEUED:
                 with self._lock:
                     self._lost[f"writer queue full ({MAX_QUEUED} rows waiting)"] += 1
@@ -483,6 +533,98 @@ class ProcessStore:
         if self._idle:
             self._wake.set()
 
+    def _send_now(self, item: Any) -> bool:
+        """Hand the item to the writer process from the caller's thread, if nothing is ahead of it;
+        False: it is the sender's (nothing was sent).
+
+        Why not the sender thread for every item (issue #12, docs/benchmarks.md): on a proxy
+        storing hundreds of flows a second, handing each one to a thread meant the event loop and
+        that thread taking turns with the interpreter lock, and the proxy process's CPU per stored
+        flow, not the loop's alone, is what its throughput follows. Pickling a Capture costs a few
+        microseconds (Capture.__reduce__). On the event loop the frame is held and the frames of
+        FLUSH_SECONDS go in one non-blocking write (a write that wakes the sleeping writer process
+        costs about 10 us, one per flow was most of what the thread cost); on another thread
+        (tests, the WebSocket worker) it is written at once. A bulky body (OUT_OF_BAND_BYTES and
+        more) still goes through the sender, whose write lets the interpreter lock go while the
+        kernel copies it."""
+        if self._stopping or _bulky(item):
+            return False
+        child = self._child
+        if child is None or not child.ready or child.dead:
+            return False
+        if not self._write_lock.acquire(blocking=False):  # the sender is writing: after it, in order
+            return False
+        try:
+            # Again under the lock: the sender may have taken items or restarted the writer meanwhile.
+            held = self._held
+            if (
+                self._items
+                or self._stopping
+                or child.input_closed
+                or (held is not None and held[0] is not child)
+            ):
+                return False
+            try:
+                frame = _frame(item)
+            except Exception:  # the sender tries again, and counts it as dropped if it fails there too
+                return False
+            with self._lock:
+                if child.dead or child is not self._child:
+                    return False
+                if not child.unacked:
+                    child.last_progress = time.monotonic()  # the stall clock starts with work held
+                child.sent += 1
+                child.unacked.append((not isinstance(item, RunRow), _name(item)))
+            if held is None:
+                self._held = (child, [frame])
+            else:
+                held[1].append(frame)
+            loop = asyncio._get_running_loop()
+            if loop is None:
+                self._write_held()
+            elif self._flush_at is None:
+                self._flush_at = loop.call_later(FLUSH_SECONDS, self._flush)
+            return True
+        finally:
+            self._write_lock.release()
+
+    def _flush(self) -> None:
+        """The event loop's timer: the frames ``put`` held, in one non-blocking write. Never waits:
+        when the sender holds the write lock it writes them itself, first."""
+        self._flush_at = None
+        if self._held is not None and self._write_lock.acquire(blocking=False):
+            try:
+                self._write_held()
+            finally:
+                self._write_lock.release()
+
+    def _write_held(self, *, wait: bool = False) -> bool:
+        """Write the held frames (the caller holds the write lock): without waiting, what the pipe
+        takes, the rest held and the sender woken; with ``wait``, all of it. False: the writer
+        they were for has ended (the supervisor counts them as in flight)."""
+        held = self._held
+        if held is None:
+            return True
+        child, frames = held
+        self._held = None
+        if child.input_closed or child.dead:
+            return False
+        data = frames[0] if len(frames) == 1 else b"".join(frames)
+        if wait:
+            return self._write(child, [data])
+        try:
+            written = os.write(child.stdin, data)
+        except BlockingIOError:
+            written = 0
+        except OSError:
+            with contextlib.suppress(OSError):
+                child.popen.kill()
+            return False
+        if written < len(data):
+            self._held = (child, [memoryview(data)[written:]])
+            self._wake.set()
+        return True
+
     def _spawn(self) -> _Child:
         """A new writer process, once it said it is ready; :class:`WriterStartError` if it cannot be."""
         child = self._launch()
@@ -507,6 +649,7 @@ class ProcessStore:
         assert popen.stdin is not None and popen.stdout is not None
         child = _Child(popen, popen.stdin.fileno(), popen.stdout.fileno())
         _grow_pipe(child.stdin)
+        os.set_blocking(child.stdin, False)  # put() writes to it from the event loop (_send_now)
         try:
             # A few hundred bytes into an empty pipe: never waits for the child.
             for part in encode(("config", self.config)):
@@ -639,7 +782,9 @@ class ProcessStore:
         try:
             self._handshake(child)
         except BaseException as exc:
-            _reap(child)
+            with self._write_lock:
+                child.input_closed = True
+                _reap(child)
             error = (
                 exc
                 if isinstance(exc, WriterStartError)
@@ -677,7 +822,7 @@ class ProcessStore:
                     child.popen.kill()
             code = child.popen.wait()
             self.exit_status = code
-            _close(child.popen)
+            self._close_input(child)
             lost = self._retire(child)
             with self._lock:
                 finished = self._sender_done
@@ -761,80 +906,105 @@ class ProcessStore:
         with self._lock:
             while True:
                 child = self._child
-                if child is not None and not child.dead and child.ready:
+                if child is not None and not child.dead and child.ready and not child.input_closed:
                     return child
                 if self._sender_done:
                     return None
                 self._child_ready.wait(1.0)
 
     def _send_loop(self) -> None:
-        # While rows come, the sender looks every GATHER_SECONDS on its own and ``put`` wakes
-        # nobody (no Condition, no hand-over of the interpreter lock from the event loop: issue #12,
-        # docs/benchmarks.md). Only after LINGER_SECONDS without a row does it sleep until woken;
-        # the idle flag is raised before the queue is looked at a last time, and ``put`` appends
-        # before it reads the flag, so a row put just as the sender goes to sleep wakes it.
-        busy = time.monotonic()
+        # Most items never come here: ``put`` writes them itself (``_send_now``). The sender takes
+        # the others: items put while the writer starts or restarts or its pipe is full (and the
+        # rest of a frame ``put`` wrote in part), and bulky bodies. It sleeps until woken; the idle
+        # flag is raised before the queue is looked at a last time, and ``put`` appends before it
+        # reads the flag, so a row put just as the sender goes to sleep wakes it.
         while True:
-            if not self._items:
+            if not self._has_work():
                 if self._stopping:
                     break
-                if time.monotonic() - busy < LINGER_SECONDS:
-                    time.sleep(GATHER_SECONDS)
-                    continue
                 self._idle = True
                 self._wake.clear()
-                if not self._items and not self._stopping:
+                if not self._has_work() and not self._stopping:
                     self._wake.wait()
-                    self._idle = False
                     if not self._stopping:
                         time.sleep(GATHER_SECONDS)
                 self._idle = False
-                busy = time.monotonic()
                 continue
-            busy = time.monotonic()
             child = self._live_child()
             if child is None:
                 return
-            batch: list[Any] = []
-            while self._items and len(batch) < SEND_BATCH:
-                batch.append(self._items.popleft())
-            parts: list[Any] = []
-            sendable: list[Any] = []
-            names: list[tuple[bool, str]] = []  # (a flow?, its id) of each item, in order
-            for item in batch:
-                try:
-                    if isinstance(item, _Control):
-                        parts += encode((item.kind, item.value))
-                    else:
-                        _out_of_band(item)
-                        parts += encode(("item", item))
-                        names.append((not isinstance(item, RunRow), _name(item)))
-                    sendable.append(item)
-                except Exception as exc:  # a toolguard bug: counted and logged, the rest goes on
-                    with self._lock:
-                        self._lost[f"row could not be sent to the writer: {type(exc).__name__}"] += 1
-                    logger.exception("toolguard: could not hand %s to the writer process", _name(item))
-            with self._lock:
-                if child.dead:  # died meanwhile: these go to the next one
-                    self._items.extendleft(reversed(sendable))
+            with self._write_lock:
+                if child.input_closed:  # ended meanwhile: the next one, after the supervisor's accounting
                     continue
-                if not child.unacked and names:
-                    child.last_progress = time.monotonic()  # the stall clock starts with work held
-                child.sent += len(names)
-                child.unacked.extend(names)
-            try:
-                _write_parts(child.stdin, parts)
-            except OSError:
-                # It died while being written to: the supervisor counts these as in flight (dropped).
-                with contextlib.suppress(OSError):
-                    child.popen.kill()
+                # The frames put() held go first, to the child they were counted to (one that ended
+                # has them in flight, and the new one must not get half a frame).
+                if not self._write_held(wait=True):
+                    continue
+                batch: list[Any] = []
+                while self._items and len(batch) < SEND_BATCH:
+                    batch.append(self._items.popleft())
+                parts: list[Any] = []
+                sendable: list[Any] = []
+                names: list[tuple[bool, str]] = []  # (a flow?, its id) of each item, in order
+                for item in batch:
+                    try:
+                        if isinstance(item, _Control):
+                            parts += encode((item.kind, item.value))
+                        else:
+                            _out_of_band(item)
+                            parts += encode(("item", item))
+                            names.append((not isinstance(item, RunRow), _name(item)))
+                        sendable.append(item)
+                    except Exception as exc:  # a toolguard bug: counted and logged, the rest goes on
+                        with self._lock:
+                            self._lost[f"row could not be sent to the writer: {type(exc).__name__}"] += 1
+                        logger.exception("toolguard: could not hand %s to the writer process", _name(item))
+                with self._lock:
+                    if child.dead:  # died meanwhile: these go to the next one
+                        self._items.extendleft(reversed(sendable))
+                        continue
+                    if not child.unacked and names:
+                        child.last_progress = time.monotonic()  # the stall clock starts with work held
+                    child.sent += len(names)
+                    child.unacked.extend(names)
+                if parts:
+                    self._write(child, parts)
         # Done: closing its input tells the child to drain, write and exit.
-        with self._lock:
-            self._sender_done = True
-            child = self._child
+        with self._write_lock:
+            self._write_held(wait=True)  # a put() that raced close() from another thread
+            with self._lock:
+                self._sender_done = True
+                child = self._child
+                if child is not None:
+                    child.input_closed = True
         if child is not None and child.popen.stdin is not None:
             with contextlib.suppress(OSError):
                 child.popen.stdin.close()
+
+    def _has_work(self) -> bool:
+        """Items to send, or frames put() held that its timer will not write (the pipe was full, no
+        event loop, or the store is closing)."""
+        return bool(self._items) or (self._held is not None and (self._flush_at is None or self._stopping))
+
+    def _write(self, child: _Child, parts: list[Any]) -> bool:
+        """Write frames to the child (the caller holds the write lock); False: it died meanwhile
+        (the supervisor counts what it was sent as in flight)."""
+        try:
+            _write_parts(child.stdin, parts)
+            return True
+        except OSError:
+            with contextlib.suppress(OSError):
+                child.popen.kill()
+            return False
+
+    def _close_input(self, child: _Child) -> None:
+        """Close an ended child's pipes, under the write lock: a descriptor number closed under a
+        writer could be reused by the next file the proxy opens."""
+        with self._write_lock:
+            child.input_closed = True
+            if self._held is not None and self._held[0] is child:
+                self._held = None  # counted in flight: accounted with the rest of what it held
+            _close(child.popen)
 
 
 @dataclass(frozen=True)
