@@ -243,3 +243,26 @@ def test_a_finding_about_a_whole_top_level_field_does_not_hide_a_value_inside_it
         ("params.stream-options-without-stream", "error", "stream_options"),
         ("spec.wrong-type", "error", "stream_options.include_usage"),
     ]
+
+
+def test_a_long_conversation_is_walked_from_its_newest_messages() -> None:
+    """Only the newest NEWEST_ITEMS messages are walked, with their real indices; an older one was the
+    newest of an earlier turn of the same agent loop (issue #12: the walk's cost on 1 MB)."""
+    from toolguard_core.rules.spec import NEWEST_ITEMS, violations
+
+    messages: list[dict] = [{"role": "user", "content": f"turn {i}"} for i in range(100)]
+    messages[0] = {"role": "user", "content": 7}  # older than the newest 48: not walked
+    messages[99] = {"role": "user", "content": 8}
+    messages[100 - NEWEST_ITEMS] = {"role": "user", "content": 9}  # the oldest one walked
+    found = [
+        (rule.id, location)
+        for rule, location, _ in violations({"model": "gpt-4o", "messages": messages}, "chat")
+    ]
+    assert found == [
+        ("spec.wrong-type", f"messages[{100 - NEWEST_ITEMS}].content"),
+        ("spec.wrong-type", "messages[99].content"),
+    ]
+    short = [{"role": "user", "content": 7}] + [{"role": "user", "content": "x"}] * (NEWEST_ITEMS - 1)
+    assert [loc for _, loc, _ in violations({"model": "gpt-4o", "messages": short}, "chat")] == [
+        "messages[0].content"
+    ]
