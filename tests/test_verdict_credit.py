@@ -72,6 +72,21 @@ CASES: list[tuple[str, int, Any, list[str], str, str | None]] = [
         "predicted",
         "cause.model-not-found",
     ),
+    # An api-version too old is answered as a version the resource does not serve: the rule about the
+    # api-version predicted it (langchain4j/langchain4j#2636).
+    (
+        "azure api-version answer on the api-version rule",
+        400,
+        {
+            "error": {
+                "code": "BadRequest",
+                "message": "Model o1 is enabled only for api versions 2024-12-01-preview and later",
+            }
+        },
+        ["params.azure-api-version-too-old"],
+        "predicted",
+        "cause.wrong-endpoint",
+    ),
     # Unflagged requests: as before.
     ("openai 429 on an unflagged request", 429, OPENAI_429, [], "recognised", "cause.rate-limit"),
     ("openai could-not-parse on an unflagged request", 400, OPENAI_NOT_JSON, [], "unexplained", None),

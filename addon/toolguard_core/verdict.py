@@ -201,8 +201,9 @@ def _unreadable_body_rules() -> frozenset[str]:
 #: an answer neither confirms nor refutes a finding about the request's content (walkthrough of
 #: 2026-11-30: Ollama's 404 "model not found" was counted as confirming sequence.orphan-tool-message).
 ABOUT_THE_TARGET = frozenset({"cause.model-not-found", "cause.wrong-endpoint"})
-#: The rules that are about the target themselves, so such an answer may be what they predicted.
-TARGET_RULE_PREFIXES = ("model.", "model_id.", "endpoint.")
+#: The rules that are about the target themselves, so such an answer may be what they predicted (an
+#: Azure api-version too old for a parameter is answered "enabled only for api versions ...").
+TARGET_RULE_PREFIXES = ("model.", "model_id.", "endpoint.", "params.azure-api-version")
 
 
 def unrelated_answer(
