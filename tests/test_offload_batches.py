@@ -167,7 +167,15 @@ async def with_worker(db_path: Path, scenario: Any) -> dict[str, int]:
 def rows(db_path: Path) -> list[dict[str, Any]]:
     db = sqlite_utils.Database(db_path)
     return [
-        {"id": r["id"], "verdict": r["verdict"], "status": r["status"], "model": r["model"]}
+        {
+            "id": r["id"],
+            "verdict": r["verdict"],
+            "status": r["status"],
+            "model": r["model"],
+            "stream": r["stream"],
+            "request_json": r["request_json"],
+            "request_body": r["request_body"],
+        }
         for r in db["flows"].rows_where(order_by="status")
     ]
 
@@ -209,10 +217,27 @@ def test_verdicts_arriving_after_the_answer_still_mark_store_and_count_the_flows
         "rejected": 2,
         "queued": 2,
     }
-    # The clean-but-rejected row has the body facts the worker never sent (read when stored).
+    # The clean-but-rejected row has the body facts the worker never sent (read by the writer): its
+    # model, and a JSON body stored as request_json.
     assert sorted(rows(db_path), key=lambda r: r["verdict"]) == [
-        {"id": flagged.id, "verdict": "predicted", "status": 400, "model": "gpt-4o-mini"},
-        {"id": rejected.id, "verdict": "unexplained", "status": 400, "model": "gpt-4o-mini"},
+        {
+            "id": flagged.id,
+            "verdict": "predicted",
+            "status": 400,
+            "model": "gpt-4o-mini",
+            "stream": None,
+            "request_json": ORPHAN.decode(),
+            "request_body": None,
+        },
+        {
+            "id": rejected.id,
+            "verdict": "unexplained",
+            "status": 400,
+            "model": "gpt-4o-mini",
+            "stream": None,
+            "request_json": CLEAN.decode(),
+            "request_body": None,
+        },
     ]
 
 

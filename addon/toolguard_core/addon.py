@@ -43,7 +43,6 @@ from toolguard_core.analyze import (
     Analysis,
     InternalError,
     analyse_request,
-    read_body_facts,
 )
 from toolguard_core.capture import Capture, EarlyAnswer, early_recognition, response_body
 from toolguard_core.causes import Recognition
@@ -1514,12 +1513,6 @@ class ToolGuard:
         if not keep:
             return
         if self.store is not None:
-            if pending.facts_unknown:  # the worker found it clean and sent nothing: read them now
-                pending.facts_unknown = False
-                assert self.settings is not None
-                read_body_facts(
-                    pending.analysis, pending.body, self.settings.max_body_bytes, pending.content_encoding
-                )
             self.store.put(self._capture(flow, pending, verdict, content_type, body, early))
             self.stats["queued"] += 1
 
@@ -1647,6 +1640,7 @@ class ToolGuard:
             repaired_at=pending.repaired_at,
             run_id=self.settings.run_id if self.settings else None,
             early=early,
+            facts_unknown=pending.facts_unknown,
         )
 
     def _on_server_connect_error(self, data: server_hooks.ServerConnectionHookData) -> None:

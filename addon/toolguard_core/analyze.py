@@ -153,23 +153,26 @@ def analyse_request(
 _NOTHING: Any = object()
 
 
-def read_body_facts(
-    analysis: Analysis, body: bytes | None, max_body_bytes: int, content_encoding: str | None
-) -> None:
-    """The facts :func:`analyse_request` records about a body (its decoded bytes, model, stream, JSON
-    or not), without the rules: the validation worker sends nothing for a clean body (issue #12),
-    and only a flow that is then stored (rejected upstream, or ``toolguard_store_all``) needs them."""
-    if content_encoding and body is not None:
+def body_facts(
+    body: bytes | None, max_body_bytes: int, content_encoding: str | None
+) -> tuple[str | None, bool | None, bool]:
+    """(model, stream, is JSON) of a request body as :func:`analyse_request` records them, without the
+    rules. The validation worker sends nothing for a clean body (issue #12), so a flow that is stored
+    anyway (rejected upstream, or ``toolguard_store_all``) has them read here, by the writer
+    (:meth:`toolguard_core.capture.Capture.to_row`): decoding and parsing a body of up to
+    ``toolguard_max_body`` again on the event loop would hold every other flow."""
+    if body is None:
+        return None, None, False
+    if content_encoding:
         decoded = decode_body(body, content_encoding, max_body_bytes)
-        analysis.decoded = decoded.body
-        if decoded.problem is not None:
-            return
+        if decoded.problem is not None or decoded.body is None:
+            return None, None, False
         body = decoded.body
-    else:
-        analysis.decoded = body
     parsed = body_rules.parse_body(body, max_body_bytes, [])
-    if parsed is not None:
-        analysis.body_facts(model=parsed.get("model"), stream=parsed.get("stream"), is_json=True)
+    if parsed is None:
+        return None, None, False
+    model, stream = parsed.get("model"), parsed.get("stream")
+    return (model if isinstance(model, str) else None, stream if isinstance(stream, bool) else None, True)
 
 
 def _capped(findings: Iterable[Finding]) -> list[Finding]:

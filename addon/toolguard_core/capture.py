@@ -18,6 +18,7 @@ from typing import Any
 
 import toolguard_core
 from toolguard_core import redact
+from toolguard_core.analyze import body_facts
 from toolguard_core.causes import Recognition, recognise_error
 from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
@@ -212,6 +213,9 @@ class Capture:
     # The rejection as the proxy already parsed and recognised it (set only by the HTTP hooks, when
     # they named the root cause early); None: to_row parses the response itself.
     early: EarlyAnswer | None = None
+    # The worker found the body clean and sent none of its facts (model, stream, JSON or not): to_row
+    # reads them from raw_request, here and not on the event loop (analyze.body_facts).
+    facts_unknown: bool = False
 
     def wire(self) -> tuple[Any, ...]:
         """Its fields' values in order, the findings as plain tuples (:func:`capture_from` makes the
@@ -230,6 +234,10 @@ class Capture:
         return answer_error(self.status, self.response_body, self.response_content_type, self.stream_error)
 
     def to_row(self) -> FlowRow:
+        if self.facts_unknown and self.raw_request is not None:
+            body, encoding, max_body = self.raw_request
+            self.model, self.stream, self.request_is_json = body_facts(body, max_body, encoding)
+        self.facts_unknown = False
         if self.raw_request is not None:
             body, encoding, max_body = self.raw_request
             self.request_text, self.request_bytes = stored_request(
