@@ -38,7 +38,7 @@ from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_analysis.patterns import explain, predicting_rule
 from toolguard_analysis.summary import repair_stats
 from toolguard_analysis.terminal import printable
-from toolguard_core.dburl import is_postgres_url, label, spool_path_for
+from toolguard_core.dburl import is_postgres_url, label, redact_url, spool_path_for
 from toolguard_core.modes import Mode, parse_mode
 from toolguard_core.providers import GENERIC
 from toolguard_core.redact import redact_text_urls
@@ -546,16 +546,19 @@ def read_run(db_path: Path, run_id: str) -> RunData:
     return RunData(rows[0] if rows else None, flows, findings, stored, rule_counts, repairs, unrecognised)
 
 
-def unsynced_flows(spool: Path, run_id: str) -> int | None:
+def unsynced_flows(spool: Path, run_id: str, database: str) -> int | None:
     """How many of the run's flows are in the PostgreSQL spool but not yet sent to the database: those
     past the flow table's rowid mark in the spool's sync state (pgstore.Syncer's ``.sync.json``);
     ``None`` when that cannot be read. A report must not say "stored" in the shared database about
     rows that only this machine holds (the database was down)."""
     from toolguard_core.dedup import FLOW_ROWS_TABLE
+    from toolguard_core.pgstore import sync_state_path
 
     try:
-        state = json.loads(spool.with_name(spool.name + ".sync.json").read_text())
-        after = int((state.get("after") or {}).get(FLOW_ROWS_TABLE, 0))
+        state = json.loads(sync_state_path(spool).read_text())
+        # A spool sent to another database before has sent nothing to this one (the syncer resends).
+        sent_here = state.get("target") in (None, redact_url(database))
+        after = int((state.get("after") or {}).get(FLOW_ROWS_TABLE, 0)) if sent_here else 0
     except FileNotFoundError:
         after = 0  # nothing was ever sent from this spool
     except (OSError, ValueError, TypeError, AttributeError):
@@ -687,7 +690,7 @@ def report(
         # With a PostgreSQL store, db_path is this proxy's spool and ``database`` the shared URL.
         shown = database or str(db_path)
         lines.append(f"  database: {shown}")
-        unsent = unsynced_flows(db_path, run_id) if database and is_postgres_url(database) else None
+        unsent = unsynced_flows(db_path, run_id, database) if database and is_postgres_url(database) else None
         if unsent:
             # Never "stored" in the shared database about rows that only this machine holds.
             lines.append(

@@ -1140,6 +1140,11 @@ def test_report_says_which_flows_are_only_in_the_postgresql_spool(tmp_path: Path
     ]
     state.write_text(json.dumps({"target": shared, "after": {"flow_rows": 3}}))
     assert [line for line in report(spool, "r", database=shared).splitlines() if "NOT yet" in line] == []
+    # Marks of another database (the spool was kept across a new URL): nothing was sent to this one.
+    state.write_text(
+        json.dumps({"target": "postgresql://toolguard@other.example/db", "after": {"flow_rows": 3}})
+    )
+    assert ": 3 flows of this run" in report(spool, "r", database=shared)
     state.unlink()  # never synced: every flow of the run is only in the spool
     assert "NOT yet in" in report(spool, "r", database=shared) and ": 3 flows of this run" in report(
         spool, "r", database=shared

@@ -573,6 +573,13 @@ def pending_rows(src: sqlite3.Connection, schema: Schema, after: dict[str, int])
     return total
 
 
+def sync_state_path(spool: Path) -> Path:
+    """The file beside a spool that records what of it was sent, and to which database (``target``,
+    redacted; ``after``: the last rowid sent per table): read back by the syncer at its next start,
+    and by ``toolguard run``'s report to say which flows are not in the database yet."""
+    return spool.with_name(spool.name + ".sync.json")
+
+
 def push_file(path: str | os.PathLike[str], url: str, batch_size: int = 500) -> dict[str, int]:
     """``toolguard sync``: send every row of a SQLite capture to PostgreSQL (idempotent).
     The file is opened read-only. Returns the rows sent per table (``flows`` for flow_rows).
@@ -641,7 +648,7 @@ class Syncer:
         self.pulled = 0
         self._next_pull = 0.0  # time.monotonic() of the next pull of the team's learned rows
         self._pulled_digest: str | None = None
-        self.state_path = self.spool.with_name(self.spool.name + ".sync.json")
+        self.state_path = sync_state_path(self.spool)
         self.schema = sqlite_schema()
         # The tables sent by rowid: every keyed table but the learned ones (compared per key instead).
         self._appended = Schema(
