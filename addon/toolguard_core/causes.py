@@ -236,6 +236,10 @@ class Cause:
     #: Not a property of the request (credentials, limits, the server's health): retrying or an
     #: account change fixes it, and nothing is learned about the host's request constraints.
     transient: bool = False
+    #: About where the request went (which model, which endpoint or API version), not what it
+    #: carried: such an answer neither confirms nor refutes a finding about the request's content
+    #: (toolguard_core.verdict.unrelated_answer).
+    about_target: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -2216,6 +2220,7 @@ CAUSES: tuple[Cause, ...] = (
     ),
     Cause(
         id="cause.model-not-found",
+        about_target=True,
         title="The model id is unknown to this upstream (or the key has no access to it).",
         fix="Use a model id this endpoint serves (list them with GET /v1/models)[[ instead of {model}]].",
         wordings=(
@@ -3221,6 +3226,7 @@ CAUSES: tuple[Cause, ...] = (
     ),
     Cause(
         id="cause.wrong-endpoint",
+        about_target=True,
         title="The request went to a URL or API the upstream does not serve for this body.",
         fix="Fix the base URL / path[[: {path} is not an endpoint here]] (check for a missing or doubled /v1, a doubled /chat/completions, or a Chat Completions body sent to /v1/responses).",
         rule_id="endpoint.unexpected-path",

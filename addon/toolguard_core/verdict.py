@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
-from toolguard_core.causes import STATUS, Recognition, recognise, recognise_error
+from toolguard_core.causes import CAUSES, STATUS, Recognition, recognise, recognise_error
 from toolguard_core.request import MESSAGES_SUFFIX
 from toolguard_core.upstream_errors import UpstreamError, innermost_message
 
@@ -200,7 +200,7 @@ def _unreadable_body_rules() -> frozenset[str]:
 #: Root causes about where the request went (which model, which endpoint), not what it carried: such
 #: an answer neither confirms nor refutes a finding about the request's content (walkthrough of
 #: 2026-11-30: Ollama's 404 "model not found" was counted as confirming sequence.orphan-tool-message).
-ABOUT_THE_TARGET = frozenset({"cause.model-not-found", "cause.wrong-endpoint"})
+ABOUT_THE_TARGET = frozenset(cause.id for cause in CAUSES if cause.about_target)
 #: The rules that are about the target themselves, so such an answer may be what they predicted (an
 #: Azure api-version too old for a parameter is answered "enabled only for api versions ...").
 TARGET_RULE_PREFIXES = ("model.", "model_id.", "endpoint.", "params.azure-api-version")
