@@ -64,6 +64,9 @@ class Row:
     label: str
     body: str
     status: int | None
+    #: The request the row's thread shows (a parsed JSON object), when it has one: the request-aware
+    #: tier of ``recognise_error`` reads it, as the proxy does with the flow's own request.
+    request: dict[str, Any] | None = None
 
 
 def load_rows(paths: Iterable[Path], *, dev_only: bool) -> Iterator[Row]:
@@ -87,6 +90,7 @@ def load_rows(paths: Iterable[Path], *, dev_only: bool) -> Iterator[Row]:
                 label=str(data.get("root_cause") or ""),
                 body=body if isinstance(body, str) else json.dumps(body),
                 status=data.get("status") if isinstance(data.get("status"), int) else None,
+                request=data["request"] if isinstance(data.get("request"), dict) else None,
             )
 
 
@@ -119,12 +123,13 @@ def load_probe(path: Path = PROBE) -> Iterator[Row]:
             label=str(data.get("root_cause") or ""),
             body=data["body"] if isinstance(data.get("body"), str) else json.dumps(data.get("body")),
             status=data.get("status") if isinstance(data.get("status"), int) else None,
+            request=data["request"] if isinstance(data.get("request"), dict) else None,
         )
 
 
 def recognise_row(row: Row) -> Recognition | None:
     error = parse_error(row.body, status=row.status)
-    return recognise_error(error, provider=row.provider, status=row.status)
+    return recognise_error(error, provider=row.provider, status=row.status, request=row.request)
 
 
 def agrees(row: Row, found: Recognition | None) -> bool:
@@ -177,7 +182,7 @@ def breakdown(rows: list[Row]) -> None:
         if row.split not in _INSPECTABLE or row.label == UNKNOWN:
             continue
         error = parse_error(row.body, status=row.status)
-        if recognise_error(error, provider=row.provider, status=row.status) is None:
+        if recognise_error(error, provider=row.provider, status=row.status, request=row.request) is None:
             missed.append((row, error.shape if error is not None else "none"))
     print(f"\n== unnamed development/probe rows: {len(missed)}")
     axes = {

@@ -19,7 +19,7 @@ from typing import Any
 import toolguard_core
 from toolguard_core import redact
 from toolguard_core.analyze import body_facts
-from toolguard_core.causes import Recognition, recognise_error
+from toolguard_core.causes import STATUS_ONLY, Recognition, recognise_error
 from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.repair import NotRepaired, Repair
@@ -114,6 +114,18 @@ def response_body(raw_body: bytes | None, content_encoding: str | None) -> bytes
 #: sixth of a flagged flow's hook time (issue #12). Bounded; emptied when full.
 MAX_EARLY_ANSWERS = 256
 _early_answers: dict[tuple[Any, ...], tuple[Recognition | None, str | None, EarlyAnswer | None]] = {}
+
+
+def request_object(text: str | None) -> dict[str, Any] | None:
+    """The stored request text as a JSON object, for the request-aware tier; None when it is not
+    one (cut at the store's bound, not JSON, an array). Never raises."""
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def early_recognition(
@@ -267,13 +279,31 @@ class Capture:
         # flagged one whose answer is unrelated to the findings (a 429: verdict.rejection_verdict).
         error_rules = [f.rule for f in self.findings if f.severity == Severity.ERROR]
         text = error.effective_message if error is not None else None
-        if early is not None:  # the proxy's own reading: the verdict its console line and comment gave
+        # The request-aware tier (causes.REQUEST_TIER) needs the request, which the proxy's early
+        # reading on the event loop does not parse: a rejection it left without a cause, or named
+        # by its status alone (the tier ranks above the status), is read again here, with the
+        # request, off the loop (rare: only such rejections).
+        request = (
+            request_object(request_text)
+            if self.request_is_json
+            and error is not None
+            and self.verdict in REJECTED_VERDICTS
+            and (early is None or early.cause is None or early.cause.get("provider") == STATUS_ONLY)
+            else None
+        )
+        if early is not None and request is None:  # the proxy's own reading: its console line's verdict
             cause_id = early.cause_id
             cause_json = summary_json(early.cause) if early.cause is not None else None
             verdict = explained_by(self.verdict, early.cause, error_rules=error_rules, text=text)
         else:
             recognition = (
-                recognise_error(error, provider=self.provider, finding_rules=error_rules, status=self.status)
+                recognise_error(
+                    error,
+                    provider=self.provider,
+                    finding_rules=error_rules,
+                    status=self.status,
+                    request=request,
+                )
                 if error is not None and self.verdict in REJECTED_VERDICTS
                 else None
             )

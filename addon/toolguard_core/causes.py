@@ -72,7 +72,9 @@ __all__ = [
     "FOREIGN_BODY_KEYS",
     "GENERATION_PARAMS",
     "PARAM_CAUSES",
+    "REQUEST_TIER",
     "STATUS",
+    "STATUS_ONLY",
     "STRUCTURAL",
     "UNCATALOGUED",
     "VOCABULARY",
@@ -85,6 +87,7 @@ __all__ = [
     "generic_fix",
     "recognise",
     "recognise_error",
+    "recognise_request",
 ]
 
 ConstraintKind = Literal["param", "field", "value", "role", "content_type", "tool_choice", "message_field"]
@@ -4859,11 +4862,13 @@ _STATUS_SOURCES: Mapping[int, tuple[str, str]] = {
     524: ("cause.server-error", _CLOUDFLARE_5XX + "#error-524-a-timeout-occurred"),
     529: ("cause.overloaded", "https://docs.anthropic.com/en/api/errors"),
 }
+#: The ``provider`` of the status tier's wordings (a recognition's summary says it was the status alone).
+STATUS_ONLY = "http-status"
 STATUS: Mapping[int, tuple[str, Wording]] = {
     status: (
         cause_id,
         Wording(
-            provider="http-status",
+            provider=STATUS_ONLY,
             pattern=_code(str(status)),
             source=source,
             example=str(status),
@@ -4874,6 +4879,253 @@ STATUS: Mapping[int, tuple[str, Wording]] = {
     for status, (cause_id, source) in _STATUS_SOURCES.items()
 }
 _MENTIONS_MODEL = re.compile(r"\bmodels?\b", re.IGNORECASE)
+
+# ------------------------------------------------------------------------ the request-aware tier
+# Text whose wording no recogniser was written from still often QUOTES what the request carried: a
+# key, a message field, a value ("Unsupported service_tier: default", "property 'timestamp' is
+# unsupported", "'$.stop' is invalid"). At answer time the request is known (issue #10, round 6 of
+# the causes work, docs/errors.md "Generalisation"), so a mention of something the request really
+# carries, in a rejecting shape (a rejecting word near it), names the generic cause for that kind of
+# thing, with the extracted name and value. It is a mechanism, not a wording: it runs after every
+# text tier (sentences, codes, families) failed and before the status alone, only when the caller
+# passes the request, and it claims nothing the request does not carry. Where each kind of thing
+# sits in a body is the learned constraints' declaration (``toolguard_core.learned.repeats``); the
+# tests check that every constraint this tier builds is one ``repeats`` finds in its request.
+
+#: Words that reject what they stand next to, in the languages the corpus shows. Two classes: the
+#: KEY is refused (unknown, unsupported, extra ...), or its VALUE is (invalid, must, cannot ...).
+_KEY_UNSUPPORTED = _re(
+    r"\b(?:unsupported|not supported|(?:does ?n[o']t|do not|cannot|can't) support|not accepted|not available|"
+    r"unavailable)\b|"
+    r"不支持|不被支持"
+)
+#: Schema strictness: the server's schema has no such key (pydantic's extra_forbidden, Gemini's
+#: "Unknown name", Bedrock's "extraneous key"). Any key outside the schema gets it, so a generation
+#: parameter named so is an extra field, as the catalogue's structural families decide.
+_KEY_UNKNOWN = _re(
+    r"\b(?:unknown|unrecogni[sz]ed|not recogni[sz]ed|unexpected|extraneous|extra (?:inputs?|fields?|keys?|"
+    r"properties)|not permitted|not allowed|disallowed|forbidden|no such|cannot find field)\b|不允许"
+)
+_VALUE_REJECTED = _re(
+    r"\b(?:invalid|not (?:a )?valid|must(?: not)? be|must not|cannot be|can't be|illegal|out of range|"
+    r"not one of|expected one of|should be|only .{1,40} (?:is|are) (?:supported|allowed)|bad value)\b|"
+    r"非法|无效|有误|不合法|错误"
+)
+#: Any word rejecting a key or its value, and a key's.
+_KEY_REJECTION = _re(f"{_KEY_UNSUPPORTED.pattern}|{_KEY_UNKNOWN.pattern}")
+_ANY_REJECTION = _re(f"{_KEY_REJECTION.pattern}|{_VALUE_REJECTED.pattern}")
+#: A value refused for its TYPE (pydantic's "Input should be a valid number", "expected type object").
+_TYPE_REJECTED = _re(
+    r"\bshould be a valid (?:number|integer|string|boolean|list|array|object|dict)|\bexpected (?:type|an? "
+    r"(?:number|integer|string|boolean|array|object))|\bof type (?:number|integer|string|boolean|array|object)\b|"
+    r"\bwrong type\b|\bis not of type\b"
+)
+#: A bound on the value ("array too long", "maximum length 4"): a value refused, not a type.
+_BOUND = _re(r"\b(?:too (?:long|many|large|short)|maximum|minimum|at most|at least|exceeds?|limit)\b")
+#: A mention this close to a rejecting word is what the word is about (characters, either side).
+_NEAR = 70
+#: The request's keys that say which model it is for or how it is answered: a text naming them
+#: names no constraint (a model the server does not serve is the text and status tiers' business).
+#: An API's own container (``messages`` ...) named unknown is a wrong endpoint, as in :func:`_build`.
+_REQUEST_TIER_SKIP = frozenset({"model", "stream"})
+#: Message keys every API has: naming them says nothing about an unsupported field.
+_MESSAGE_CORE = frozenset({"role", "content"})
+#: The roles whose refusal has a catalogued cause (a model without a system or developer message):
+#: a text quoting one the request carries, near the word "role" and a rejecting word, names it.
+_INSTRUCTION_ROLES = frozenset({"system", "developer"})
+_ROLE_WORD = _re(r"\brol(?:e|es)\b|角色")
+#: Bounds: the tier runs on the proxy's loop (memoised) and in the writer child; a request with
+#: thousands of messages or keys is read only this far.
+_MAX_CANDIDATES = 200
+_MAX_VALUE = 64
+#: A key printed after a label that says it is one ("Unsupported param: tools", "Unrecognized request
+#: arguments supplied: a, b, c"), the list before it included.
+_LABELLED = re.compile(
+    r"\b(?:param(?:eter)?s?|arguments?(?: supplied)?|fields?|propert(?:y|ies)|keys?)(?:\(s\))?: ?(?:[\w.]+, ?)*$",
+    re.IGNORECASE,
+)
+#: Words that introduce what the text proposes instead of what it refused.
+_SUGGESTION = _re(
+    r"\b(?:did you mean|use|try|instead of|supported (?:values|parameters|fields) (?:are|is)|allowed values|"
+    r"expected(?: one of)?|one of|valid (?:values|options) (?:are|is)|accepts?)\b"
+)
+_BARE_NAME = re.compile(r"^(?=.*[_\d]|.*[a-z][A-Z])[A-Za-z_][\w.]*$")
+_WORD_CHAR = re.compile(r"\w")
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """One thing the request carries that an error text might quote."""
+
+    kind: ConstraintKind
+    name: str
+    value: str | None = None
+    index: int | None = None
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _scalar(value: object) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and 1 < len(value) <= _MAX_VALUE and "\n" not in value:
+        return value
+    return None
+
+
+def _request_candidates(request: Mapping[str, object]) -> list[_Candidate]:
+    """What the request carries, in the kinds a learned constraint has, bounded."""
+    found: list[_Candidate] = []
+    for key, value in list(request.items())[:_MAX_CANDIDATES]:
+        if not isinstance(key, str) or key in _REQUEST_TIER_SKIP:
+            continue
+        found.append(_Candidate("param" if key in GENERATION_PARAMS else "field", key))
+        scalar = _scalar(value.get("type") if isinstance(value, dict) else value)
+        if scalar is not None:
+            found.append(_Candidate("value", key, scalar))
+    for container in _MESSAGE_CONTAINERS:
+        messages = request.get(container)
+        if not isinstance(messages, list):
+            continue
+        seen: set[str] = set()
+        for index, message in enumerate(messages[:_MAX_CANDIDATES]):
+            if not isinstance(message, dict):
+                continue
+            for key in message:
+                if isinstance(key, str) and key not in _MESSAGE_CORE and key not in seen:
+                    seen.add(key)
+                    found.append(_Candidate("message_field", key, index=index))
+            role = message.get("role")
+            if role in _INSTRUCTION_ROLES and role not in seen:
+                seen.add(role)
+                found.append(_Candidate("role", role, index=index))
+        break
+    return found[:_MAX_CANDIDATES]
+
+
+def _mentions(text: str, token: str, *, bare: bool) -> Iterable[tuple[int, int]]:
+    """Where ``text`` names ``token`` as a key or value: quoted ('x', "x", `x`, [x]), as a path
+    component (body.x, messages.0.x, $.x), or, for names no English word spells (top_p,
+    presencePenalty), bare. Bounded by the text (at most one scan per token)."""
+    start = 0
+    length = len(token)
+    while True:
+        at = text.find(token, start)
+        if at < 0:
+            return
+        start = at + length
+        before = text[at - 1] if at > 0 else " "
+        after = text[at + length] if at + length < len(text) else " "
+        if _WORD_CHAR.match(before) or _WORD_CHAR.match(after):
+            continue
+        quoted = before in "'\"`[" or (
+            before in "./" and at > 1 and _WORD_CHAR.match(text[at - 2]) is not None
+        )
+        quoted = quoted or (before == "." and at > 1 and text[at - 2] in "$]")
+        quoted = quoted or _LABELLED.search(text, max(0, at - 80), at) is not None
+        if (quoted or bare) and not _suggested(text, at):
+            yield at, at + length
+
+
+def _suggested(text: str, at: int) -> bool:
+    """The mention is the text's suggestion, not what it refused: "did you mean 'stop'?", "Use
+    'max_completion_tokens' instead", "Supported values are: 'text', ..."."""
+    head = text[max(0, at - 80) : at]
+    ends = [match.end() for match in _SUGGESTION.finditer(head)]
+    return bool(ends) and _ANY_REJECTION.search(head, ends[-1]) is None
+
+
+def _rejected(text: str, span: tuple[int, int], pattern: re.Pattern[str]) -> bool:
+    return pattern.search(text, max(0, span[0] - _NEAR), min(len(text), span[1] + _NEAR)) is not None
+
+
+def _request_wording(
+    cause_id: str, example: str, source: str, kind: ConstraintKind, pattern: re.Pattern[str], **kw: object
+) -> tuple[str, Wording]:
+    spec = {
+        "param": ConstraintSpec("param", name_group="param"),
+        "field": ConstraintSpec("field", name_group="field"),
+        "value": ConstraintSpec("value", name_group="param", value_group="value"),
+        "message_field": ConstraintSpec("message_field", name_group="field"),
+        "role": ConstraintSpec("role", name_group="role"),
+    }[kind]
+    return cause_id, Wording(
+        provider="request",
+        pattern=pattern,
+        source=source,
+        example=example,
+        constraint=spec,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+#: The request-aware tier's wordings, one per reading of a mention (see above). Each example is a
+#: real development-split text of that shape (its rejecting words match ``pattern``); ``source`` is
+#: its thread. No probe text is an example (the probe rounds measure unseen text).
+REQUEST_TIER: Mapping[str, tuple[str, Wording]] = {
+    "value": _request_wording(
+        "cause.param-value-unsupported",
+        'think value "medium" is not supported for this model',
+        "https://github.com/charmbracelet/crush/issues/2623",
+        "value",
+        _ANY_REJECTION,
+        model_scoped=True,
+    ),
+    "key-value": _request_wording(
+        "cause.param-value-unsupported",
+        "'response_format.type' must be 'json_schema' or 'text'",
+        "https://github.com/LoadShine/tada/issues/16",
+        "param",
+        _VALUE_REJECTED,
+        no_constraint=True,  # the key's value was refused, not the key: nothing about the key to learn
+    ),
+    "key-type": _request_wording(
+        "cause.param-type-invalid",
+        "'1000' is not of type 'integer' - 'max_tokens'",
+        "https://github.com/WongSaang/chatgpt-ui/issues/99",
+        "param",
+        _TYPE_REJECTED,
+        no_constraint=True,  # the value's type was refused, not the key
+    ),
+    "role": _request_wording(
+        "cause.model-no-system-role",
+        "invalid message role: system",
+        "https://github.com/BigPizzaV3/CodexPlusPlus/issues/267",
+        "role",
+        _ANY_REJECTION,
+    ),
+    "message_field": _request_wording(
+        "cause.extra-message-field",
+        "body.messages.0.user.name: Extra inputs are not permitted",
+        "https://github.com/Gage-Technologies/mistral-go/pull/2",
+        "message_field",
+        _KEY_REJECTION,
+    ),
+    "param": _request_wording(
+        "cause.param-unsupported",
+        "Unsupported param: tools",
+        "https://github.com/ggml-org/llama.cpp/issues/10920",
+        "param",
+        _KEY_UNSUPPORTED,
+    ),
+    "field": _request_wording(
+        "cause.extra-request-field",
+        "Unrecognized request arguments supplied: frequencyPenalty, presencePenalty, topP",
+        "https://github.com/quarkiverse/quarkus-langchain4j/issues/285",
+        "field",
+        _KEY_REJECTION,
+    ),
+}
+#: A parameter the request tier finds refused names its own cause where the catalogue has one
+#: (:data:`PARAM_CAUSES`), except the sampling parameters: their cause says "on a reasoning model",
+#: which a bare "unsupported" does not.
+_REQUEST_PARAM_CAUSES: Mapping[str, str] = {
+    name: cause for name, cause in PARAM_CAUSES.items() if cause != "cause.sampling-on-reasoning-model"
+}
+
 
 # ---------------------------------------------------------------------------------- recognition
 
@@ -4936,11 +5188,14 @@ def recognise_error(
     provider: str | None = None,
     finding_rules: Iterable[str] = (),
     status: int | None = None,
+    request: Mapping[str, object] | None = None,
 ) -> Recognition | None:
     """The root cause an upstream error names: the innermost provider message first, then outer ones,
     then the error codes/types, then the structural recognisers on the messages (a code such as
     ``context_length_exceeded`` is more exact than any family phrase). Values the message does not
-    name come from the parsed ``param``."""
+    name come from the parsed ``param``. With the ``request`` body (a parsed JSON object), a text
+    that quotes something the request carries in a rejecting shape names its generic cause
+    (:data:`REQUEST_TIER`), before the status alone."""
     if err is None:
         return None
     try:
@@ -4963,6 +5218,12 @@ def recognise_error(
             found = _recognise_structural(error.message, hint, rules, fallback_param=error.param)
             if found is not None:
                 return found
+        if request:
+            candidates = _request_candidates(request)
+            for error in chain:
+                found = _recognise_request(error.message, candidates, hint, rules)
+                if found is not None:
+                    return found
         if status is not None:
             return _recognise_status(status, err, hint, rules)
     except Exception:  # defensive, as above
@@ -5018,6 +5279,142 @@ def _recognise_structural(
                 CAUSES_BY_ID[cause_id], wording, groups, text, provider, finding_rules, fallback_param
             )
     return None
+
+
+def recognise_request(
+    message: str | None,
+    request: Mapping[str, object] | None,
+    *,
+    provider: str | None = None,
+    finding_rules: Iterable[str] = (),
+) -> Recognition | None:
+    """The request-aware tier alone on one message (:data:`REQUEST_TIER`): what :func:`recognise_error`
+    consults once the text tiers named nothing. For measuring the tier (scripts/eval_request_tier.py)
+    and its tests. Never raises."""
+    if not request:
+        return None
+    try:
+        return _recognise_request(message, _request_candidates(request), provider, tuple(finding_rules))
+    except Exception:  # defensive, as recognise_error
+        return None
+
+
+def _recognise_request(
+    message: str | None, candidates: list[_Candidate], provider: str | None, finding_rules: tuple[str, ...]
+) -> Recognition | None:
+    """The request-aware tier on one message: a value the request carries, else the first key (in
+    the text's order) that the request carries and the text names near a word rejecting it. A key
+    refused as unsupported is a parameter (a generation parameter) or a field; one the schema does
+    not know is a field (or, for a message, a message field); a key named near a value-rejecting word
+    only had its value refused, or its type."""
+    if not message or not candidates:
+        return None
+    text = _prepare(message)
+    for candidate in candidates:
+        if candidate.kind == "value" and candidate.value is not None and _value_rejected(text, candidate):
+            if _TYPE_REJECTED.search(text):  # "'1000' is not of type 'integer' - 'max_tokens'"
+                return _request_build("key-type", {"param": candidate.name}, text, provider, finding_rules)
+            values = {"param": candidate.name, "value": candidate.value}
+            return _request_build("value", values, text, provider, finding_rules)
+    for candidate in candidates:
+        if candidate.kind == "role" and _role_rejected(text, candidate.name):
+            values = {"role": candidate.name}
+            if candidate.index is not None:
+                values["index"] = str(candidate.index)
+            return _request_build("role", values, text, provider, finding_rules)
+    first: tuple[int, str, dict[str, str]] | None = None
+    for candidate in candidates:
+        if candidate.kind in ("value", "role"):
+            continue
+        bare = _BARE_NAME.match(candidate.name) is not None
+        for token in {candidate.name, _camel(candidate.name)}:
+            for span in _mentions(text, token, bare=bare):
+                if first is not None and span[0] >= first[0]:
+                    break
+                found = _key_reading(text, span, candidate)
+                if found is not None:
+                    first = (span[0], *found)
+                    break
+    if first is None:
+        return None
+    return _request_build(first[1], first[2], text, provider, finding_rules)
+
+
+def _key_reading(
+    text: str, span: tuple[int, int], candidate: _Candidate
+) -> tuple[str, dict[str, str]] | None:
+    """What a mention of one of the request's keys says: (the tier's wording, the values)."""
+    nested = span[1] < len(text) and text[span[1]] in ".["  # "messages.0.x": something under the key
+    if candidate.kind == "message_field":
+        if nested or not (_rejected(text, span, _KEY_UNKNOWN) or _rejected(text, span, _KEY_UNSUPPORTED)):
+            return None
+        values = {"field": candidate.name}
+        if candidate.index is not None:
+            values["index"] = str(candidate.index)
+        return "message_field", values
+    if not nested and candidate.kind == "param" and _rejected(text, span, _KEY_UNSUPPORTED):
+        return "param", {"param": candidate.name}
+    if not nested and (_rejected(text, span, _KEY_UNKNOWN) or _rejected(text, span, _KEY_UNSUPPORTED)):
+        return "field", {"field": candidate.name}
+    if _rejected(text, span, _VALUE_REJECTED) and candidate.name not in FOREIGN_BODY_KEYS:
+        typed = _rejected(text, span, _TYPE_REJECTED) and not _rejected(text, span, _BOUND)
+        return ("key-type" if typed else "key-value"), {"param": candidate.name}
+    return None
+
+
+def _role_rejected(text: str, role: str) -> bool:
+    """A role the request's messages carry, quoted (or right after the word "role") near the word
+    "role" and a rejecting word: "invalid message role: system", "unknown variant `system`" on
+    "messages[0].role"."""
+    for span in _mentions(text, role, bare=True):
+        quoted = span[0] > 0 and text[span[0] - 1] in "'\"`["
+        after_word = re.search(r"\brole:? ?$", text[max(0, span[0] - 6) : span[0]], re.IGNORECASE) is not None
+        if (
+            (quoted or after_word)
+            and _rejected(text, span, _ROLE_WORD)
+            and _rejected(text, span, _ANY_REJECTION)
+        ):
+            return True
+    return False
+
+
+def _value_rejected(text: str, candidate: _Candidate) -> bool:
+    """The request's value of a key, quoted near a rejecting word and near its key (or the word
+    "value"): "'verbosity' does not support 'low'"; or printed right after its key in a text that
+    refuses something: "Unsupported service_tier: default"."""
+    value = candidate.value or ""
+    for span in _mentions(text, value, bare=True):
+        head = text[max(0, span[0] - len(candidate.name) - 3) : span[0]]
+        after_key = re.search(re.escape(candidate.name) + r"\s?[:=]\s?['\"`]?$", head) is not None
+        if after_key and (_rejected(text, span, _KEY_UNSUPPORTED) or _rejected(text, span, _KEY_UNKNOWN)):
+            return True
+        quoted = span[0] > 0 and text[span[0] - 1] in "'\"`["
+        if (
+            quoted
+            and any(
+                _rejected(text, span, p)
+                for p in (_KEY_UNSUPPORTED, _KEY_UNKNOWN, _VALUE_REJECTED, _TYPE_REJECTED)
+            )
+            and _names_key_near(text, span, candidate.name)
+        ):
+            return True
+    return False
+
+
+def _names_key_near(text: str, span: tuple[int, int], key: str) -> bool:
+    """A value is the request's value of ``key`` only when the text names the key (or the generic
+    word "value") near it: "'verbosity' does not support 'low'", "Unsupported service_tier: default"."""
+    window = text[max(0, span[0] - _NEAR) : span[1] + _NEAR]
+    return key in window or _camel(key) in window or "value" in window.lower()
+
+
+def _request_build(
+    tier: str, values: dict[str, str], text: str, provider: str | None, finding_rules: tuple[str, ...]
+) -> Recognition:
+    cause_id, wording = REQUEST_TIER[tier]
+    if tier in ("param", "key-value"):
+        cause_id = _REQUEST_PARAM_CAUSES.get(values["param"], cause_id)
+    return _build(CAUSES_BY_ID[cause_id], wording, values, text, provider, finding_rules, None)
 
 
 _STRUCTURAL_WORDINGS = frozenset(wording for _, wording in STRUCTURAL)
