@@ -21,15 +21,17 @@ from typing import Any
 
 import pytest
 
-from toolguard_core.capture import Capture, request_object
+from toolguard_core.capture import Capture
 from toolguard_core.causes import (
     REQUEST_TIER,
     Constraint,
     recognise_error,
     recognise_request,
+    request_object,
 )
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.learned import repeats
+from toolguard_core.store import FindingRow, FlowRow, open_db, relabel_rows
 from toolguard_core.upstream_errors import parse_error
 
 HI = [{"role": "user", "content": "hi"}]
@@ -207,3 +209,26 @@ def test_the_writer_names_an_unexplained_rejection_from_the_request() -> None:
     assert (named.verdict, named.cause_id) == ("recognised", "cause.param-value-unsupported")
     unnamed = row(json.dumps({"model": "deepseek-chat", "messages": HI}))  # the request carries no such value
     assert (unnamed.verdict, unnamed.cause_id) == ("unexplained", None)
+
+
+def test_reexplain_reads_the_stored_request_as_the_writer_did(tmp_path: Path) -> None:
+    """``toolguard reexplain`` (store.relabel_rows) decides a stored rejection again: a cause the
+    request named must survive it, and an old unexplained row whose request explains it is relabelled."""
+    db = open_db(tmp_path / "t.db")
+    row = ERROR_ROWS[0]
+    error = parse_error(row.text, status=422)
+    stored = FlowRow(
+        id="f1",
+        datetime_utc="2026-11-30T10:00:00.000Z",
+        status=422,
+        error_message=error.message if error else None,
+        error_json=json.dumps(error.summary()) if error else None,
+        request_json=json.dumps(row.request),
+        verdict="unexplained",
+        findings=[FindingRow(idx=0, rule="x.y", severity="warning", location="body", message="m")],
+    )
+    db["flow_rows"].insert({k: v for k, v in stored.columns().items() if v is not None})
+    assert relabel_rows(db) == 1
+    got = db["flow_rows"].get("f1")
+    assert (got["verdict"], got["cause_id"]) == ("recognised", row.cause)
+    assert relabel_rows(db) == 0  # decided again the same way

@@ -19,7 +19,7 @@ from typing import Any
 import toolguard_core
 from toolguard_core import redact
 from toolguard_core.analyze import body_facts
-from toolguard_core.causes import STATUS_ONLY, Recognition, recognise_error
+from toolguard_core.causes import STATUS_ONLY, Recognition, recognise_error, request_object
 from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.repair import NotRepaired, Repair
@@ -114,18 +114,6 @@ def response_body(raw_body: bytes | None, content_encoding: str | None) -> bytes
 #: sixth of a flagged flow's hook time (issue #12). Bounded; emptied when full.
 MAX_EARLY_ANSWERS = 256
 _early_answers: dict[tuple[Any, ...], tuple[Recognition | None, str | None, EarlyAnswer | None]] = {}
-
-
-def request_object(text: str | None) -> dict[str, Any] | None:
-    """The stored request text as a JSON object, for the request-aware tier; None when it is not
-    one (cut at the store's bound, not JSON, an array). Never raises."""
-    if not text:
-        return None
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def early_recognition(

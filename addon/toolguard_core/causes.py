@@ -55,11 +55,12 @@ Pure: no mitmproxy import, no I/O. Never raises on any input (a bug here must no
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from toolguard_core.providers import OPENAI_PARAMS
 from toolguard_core.upstream_errors import MAX_MESSAGE_CHARS, UpstreamError
@@ -88,6 +89,7 @@ __all__ = [
     "recognise",
     "recognise_error",
     "recognise_request",
+    "request_object",
 ]
 
 ConstraintKind = Literal["param", "field", "value", "role", "content_type", "tool_choice", "message_field"]
@@ -5279,6 +5281,18 @@ def _recognise_structural(
                 CAUSES_BY_ID[cause_id], wording, groups, text, provider, finding_rules, fallback_param
             )
     return None
+
+
+def request_object(text: str | None) -> dict[str, Any] | None:
+    """A request body's text (as the proxy stores it) as a JSON object, for the request-aware tier;
+    None when it is not one (cut at the store's bound, not JSON, an array). Never raises."""
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def recognise_request(

@@ -30,6 +30,7 @@ from pydantic import BaseModel, field_validator
 from sqlite_utils import Migrations
 
 from toolguard_core import dedup, grouping, repair_rows
+from toolguard_core.causes import STATUS_ONLY, request_object
 from toolguard_core.learned import Knowledge
 from toolguard_core.learned_store import learn_from_rows, load_knowledge
 from toolguard_core.verdict import (
@@ -808,6 +809,23 @@ def relabel_rows(db: Any, *, step: str | None = None) -> int:
                     finding_rules=errors.get(flow_id, ()),
                     status=status,
                 )
+                if recognition is None or recognition.wording.provider == STATUS_ONLY:
+                    # The request-aware tier reads the stored request, as the writer did (issue #10);
+                    # fetched only for these rows, so a batch never holds every request body, and
+                    # through the view, which rebuilds a deduplicated request (dedup.py).
+                    found = db.execute(
+                        f"SELECT request_json FROM {dedup.FLOWS_VIEW} WHERE id = ?", [flow_id]
+                    ).fetchone()
+                    request = request_object(found[0]) if found else None
+                    if request is not None:
+                        recognition = recognise_stored(
+                            error_json,
+                            error_message,
+                            provider=provider,
+                            finding_rules=errors.get(flow_id, ()),
+                            status=status,
+                            request=request,
+                        )
                 cause_id, cause_json = cause_columns(recognition)
                 new_verdict = explained(
                     verdict,

@@ -292,9 +292,11 @@ def recognise_stored(
     provider: str | None = None,
     finding_rules: Sequence[str] = (),
     status: int | None = None,
+    request: Mapping[str, Any] | None = None,
 ) -> Recognition | None:
     """The root cause of a stored rejection: from its ``error_json`` (the parsed chain, innermost
-    provider message first), else from the plain ``error_message``; ``status`` is the last tier."""
+    provider message first), else from the plain ``error_message``; ``status`` is the last tier.
+    ``request``: the stored request body (``causes.request_object``), for the request-aware tier."""
     error = None
     if error_json:
         try:
@@ -302,9 +304,13 @@ def recognise_stored(
         except ValueError:
             error = None
     if error is not None:
-        return recognise_error(error, provider=provider, finding_rules=finding_rules, status=status)
+        return recognise_error(
+            error, provider=provider, finding_rules=finding_rules, status=status, request=request
+        )
     return recognise(error_message, provider=provider, finding_rules=finding_rules) or (
-        recognise_error(UpstreamError(message=error_message), status=status) if status else None
+        recognise_error(UpstreamError(message=error_message), status=status, request=request)
+        if status or request
+        else None
     )
 
 
