@@ -17,7 +17,7 @@ from pathlib import Path
 
 from toolguard_analysis import gendoc
 from toolguard_analysis.rule_links import rule_anchor, rule_doc_link
-from toolguard_core.causes import CAUSES, STRUCTURAL, Cause, Wording, _render
+from toolguard_core.causes import CAUSES, REQUEST_TIER, STRUCTURAL, Cause, Wording, _render
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "causes.md"
 
@@ -75,6 +75,20 @@ def render() -> str:
     lines += ["", "## Causes", ""]
     for cause in causes:
         lines += _section(cause, structural.get(cause.id, []))
+    lines += [
+        "## Named from the request",
+        "",
+        "When no wording, code or family names a rejection, the request is read too: a text that quotes",
+        "something the request carries (a value, a system or developer role, a message's key, a top-level",
+        "key) near a word rejecting it names the generic cause below, with what it quoted",
+        "([errors.md](errors.md#generalisation-development-probe-and-held-out-numbers)). One line per",
+        "reading, with a real text of that shape:",
+        "",
+    ]
+    for reading, (cause_id, wording) in REQUEST_TIER.items():
+        lines.append(
+            f"- {reading} → [`{cause_id}`](#{rule_anchor(cause_id)}): “{_md(wording.example)}” ([source]({wording.source}))"
+        )
     return "\n".join(lines).rstrip() + "\n"
 
 
