@@ -195,6 +195,9 @@ def _measure(result: dict[str, Any]) -> tuple[float, list[tuple[str, set[str]]]]
         # the number. Round 5 (branch causes5: probe round 8's families, API version, n > 1,
         # user/assistant-only roles, a foreign API's body, gateways with no provider answer; round 8
         # went 74% -> 88% agreeing; dev replay 95.1%) measured 77.3% at its start and its end (0
+        # mixing): still below 85%, so the mark stays. Round 6 (branch causes6: the request-aware
+        # tier, causes.REQUEST_TIER, reading what the error text quotes from the request; probe round
+        # 9 went 45% -> 50% agreeing; dev replay 95.1%) measured 77.3% at its start and its end (0
         # mixing): still below 85%, so the mark stays.
         pytest.param(
             "heldout",
