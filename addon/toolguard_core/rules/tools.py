@@ -488,7 +488,7 @@ DESCRIPTION_TOO_LONG = define(
 HISTORY_INVALID_NAME = define(
     "tools.invalid-history-name",
     Severity.ERROR,
-    "An assistant message's `tool_calls[].function.name` has characters outside `^[a-zA-Z0-9_-]+$`.",
+    "An assistant message's `tool_calls[].function.name` is empty or has characters outside `^[a-zA-Z0-9_-]+$`.",
     policy=policy(
         error=("openai-family",),
         warning=("gemini",),
@@ -506,6 +506,17 @@ HISTORY_INVALID_NAME = define(
             source="https://github.com/mcp-use/mcp-use/issues/90",
             param="messages[9].tool_calls[0].function.name",
             code="invalid_value",
+        ),
+        # An empty name fails the same pattern (`+`), answered with the schema's length wording: Continue
+        # replayed a call whose name it had lost (gpt-4o-mini).
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid 'messages[67].tool_calls[0].function.name': empty string. Expected a string with "
+                "minimum length 1, but got an empty string instead."
+            ),
+            source="https://github.com/continuedev/continue/issues/9784",
+            param="messages[67].tool_calls[0].function.name",
         ),
     ),
     example={
@@ -1216,14 +1227,19 @@ def _check_history_names(view: RequestView) -> Iterator[Finding]:
         for call_index, call in enumerate(calls):
             function = call.get("function") if isinstance(call, dict) else None
             name = function.get("name") if isinstance(function, dict) else None
-            if isinstance(name, str) and name and not OPENAI_NAME.fullmatch(name):
+            if isinstance(name, str) and not OPENAI_NAME.fullmatch(name):
                 pid = judged_id(view)
                 if pid == "gemini" and GEMINI_NAME.fullmatch(name):
                     continue
+                what = (
+                    "a call with an empty function name; send the name the model called (the client lost it)"
+                    if not name
+                    else f"a call to {name!r}, which does not match ^[a-zA-Z0-9_-]+$. Rename it consistently in "
+                    "the tools and in the history"
+                )
                 yield from report_judged(
                     HISTORY_INVALID_NAME,
                     view,
                     f"messages[{index}].tool_calls[{call_index}].function.name",
-                    f"messages[{index}] replays a call to {name!r}, which does not match ^[a-zA-Z0-9_-]+$. "
-                    "Rename it consistently in the tools and in the history.",
+                    f"messages[{index}] replays {what}.",
                 )
