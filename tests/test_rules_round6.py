@@ -18,6 +18,7 @@ OPENAI = "https://api.openai.com/v1/chat/completions"
 AZURE = "https://example.openai.azure.com/openai/deployments/o1/chat/completions?api-version=2024-10-21"
 GATEWAY = "https://llm.corp.example/v1/chat/completions"
 OLLAMA = "http://localhost:11434/v1/chat/completions"
+COPILOT = "https://api.githubcopilot.com/chat/completions"
 USER = {"role": "user", "content": "What is the weather in SF?"}
 TOOL = {
     "type": "function",
@@ -47,6 +48,10 @@ def _replay(name: str) -> list[dict[str, Any]]:
     ]
 
 
+def _tools(n: int) -> list[dict[str, Any]]:
+    return [{**TOOL, "function": {**TOOL["function"], "name": f"tool_{i}"}} for i in range(n)]
+
+
 CASES: list[tuple[str, dict[str, Any], str, list[tuple[str, str]]]] = [
     # o1-mini has no function calling (goose#921), on OpenAI, Azure and behind an unknown gateway.
     ("o1-mini tools, OpenAI", {"model": "o1-mini", "messages": [USER], "tools": [TOOL]}, OPENAI,
@@ -71,6 +76,12 @@ CASES: list[tuple[str, dict[str, Any], str, list[tuple[str, str]]]] = [
     ("empty replayed name", {"model": "gpt-4o", "messages": _replay("")}, OPENAI,
      [("tools.invalid-history-name", "messages[1].tool_calls[0].function.name")]),
     ("named replayed call", {"model": "gpt-4o", "messages": _replay("read_file")}, OPENAI, []),
+    # GitHub Copilot bounds tools at 128 for every model it serves (copilot-api#188, vscode-copilot-release#12160).
+    ("copilot gpt-5.1 142 tools", {"model": "gpt-5.1", "messages": [USER], "tools": _tools(142)}, COPILOT,
+     [("tools.too-many", "tools")]),
+    ("copilot claude 129 tools", {"model": "claude-sonnet-4.5", "messages": [USER], "tools": _tools(129)}, COPILOT,
+     [("tools.too-many", "tools")]),
+    ("copilot 128 tools", {"model": "gpt-5.1", "messages": [USER], "tools": _tools(128)}, COPILOT, []),
 ]  # fmt: skip
 
 

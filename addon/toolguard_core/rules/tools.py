@@ -166,7 +166,11 @@ TOO_MANY = define(
     "tools.too-many",
     Severity.ERROR,
     "More than 128 tools in one request.",
-    policy=policy(error=("openai-family",), silent=("self-hosted",), otherwise=Severity.WARNING),
+    # GitHub Copilot's chat API bounds `tools` at 128 whichever model it serves: its own code
+    # `invalid_request_body` with OpenAI's wording behind gpt-4o / claude-haiku-4.5 mappings
+    # (caozhiyuan/copilot-api#188), and VS Code's Copilot Chat relaying the server's reason for its Claude
+    # and GPT users alike (microsoft/vscode-copilot-release#12160, #9894).
+    policy=policy(error=("openai-family", "copilot"), silent=("self-hosted",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -177,6 +181,20 @@ TOO_MANY = define(
             source="https://github.com/vishalmysore/Tools4AI/issues/16",
             param="tools",
             code="array_above_max_length",
+        ),
+        PredictedError(
+            provider="copilot",
+            text=(
+                "Invalid 'tools': array too long. Expected an array with maximum length 128, but got an "
+                "array with length 309 instead."
+            ),
+            source="https://github.com/caozhiyuan/copilot-api/issues/188",
+            code="invalid_request_body",
+        ),
+        PredictedError(
+            provider="copilot",
+            text="Reason: You may not include more than 128 tools in your request.",
+            source="https://github.com/microsoft/vscode-copilot-release/issues/12160",
         ),
     ),
     example={
