@@ -76,6 +76,16 @@ CASES: list[tuple[str, dict[str, Any], str, list[tuple[str, str]]]] = [
     ("empty replayed name", {"model": "gpt-4o", "messages": _replay("")}, OPENAI,
      [("tools.invalid-history-name", "messages[1].tool_calls[0].function.name")]),
     ("named replayed call", {"model": "gpt-4o", "messages": _replay("read_file")}, OPENAI, []),
+    # A message name outside ^[a-zA-Z0-9_-]+$ (Flowise#2948, meowgram-client#11, LibreChat#1075).
+    ("name with a space", {"model": "gpt-4o", "messages": [{"role": "user", "name": "John Doe", "content": "hi"}]},
+     OPENAI, [("messages.name-pattern", "messages[0].name")]),
+    ("empty name", {"model": "gpt-4o", "messages": [{"role": "user", "name": "", "content": "hi"}]},
+     OPENAI, [("messages.name-pattern", "messages[0].name")]),
+    ("name behind a gateway", {"model": "gpt-4o", "messages": [{"role": "system", "name": "ops.bot", "content": "x"}, USER]},
+     GATEWAY, [("messages.name-pattern", "messages[0].name")]),
+    ("valid name", {"model": "gpt-4o", "messages": [{"role": "user", "name": "John_Doe-2", "content": "hi"}]}, OPENAI, []),
+    ("name on a self-hosted server", {"model": "Qwen/Qwen3-8B", "messages": [{"role": "user", "name": "John Doe", "content": "hi"}]},
+     "http://127.0.0.1:8000/v1/chat/completions", []),
     # GitHub Copilot bounds tools at 128 for every model it serves (copilot-api#188, vscode-copilot-release#12160).
     ("copilot gpt-5.1 142 tools", {"model": "gpt-5.1", "messages": [USER], "tools": _tools(142)}, COPILOT,
      [("tools.too-many", "tools")]),
