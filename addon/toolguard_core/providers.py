@@ -267,6 +267,11 @@ OPENAI_FAMILIES: tuple[ModelFamily, ...] = (
         rejects_max_tokens=True,
         reasoning_effort=False,
         rejects_system_role=True,
+        # No function calling: "tools is not supported in this model. For a list of supported models,
+        # refer to https://platform.openai.com/docs/guides/function-calling#models-supporting-function-calling."
+        # (o1-mini on api.openai.com, https://github.com/aaif-goose/goose/pull/921). The catalog's primary
+        # source marks o1-mini as function-calling, so the family states it.
+        function_calling=False,
     ),
     ModelFamily(
         id="openai-o3-mini",
@@ -516,12 +521,18 @@ XAI_FAMILIES: tuple[ModelFamily, ...] = (
 #: (https://github.com/louisho5/picobot/issues/6), the same for llama3:8b
 #: (https://github.com/pydantic/pydantic-ai/issues/703) and llama3
 #: (https://github.com/ollama/ollama/issues/5793). Only the library names are matched (any tag):
-#: llama3.1+ and other families do take tools, and a custom model name is unknown.
+#: llama3.1+ and other families do take tools, and a custom model name is unknown. deepseek-r1's
+#: library template has no tools either, whatever its page says: "registry.ollama.ai/library/
+#: deepseek-r1:latest does not support tools" for the curl request in
+#: https://github.com/ollama/ollama/issues/15023 (Ollama 0.18.2), the 7b tag in
+#: https://github.com/langgenius/dify/issues/16005, and the 0528 8b tag lists only completion and
+#: thinking (https://github.com/ollama/ollama/issues/12115); phi3 likewise ("registry.ollama.ai/library/
+#: phi3:latest does not support tools", https://github.com/AyaanZaveri/finetic/issues/7).
 OLLAMA_FAMILIES: tuple[ModelFamily, ...] = (
     ModelFamily(
         id="ollama-no-tools",
-        name="Ollama library models without tool support (llama3, gemma3)",
-        patterns=(r"llama3(:|$)", r"gemma3(:|$)"),
+        name="Ollama library models without tool support (llama3, gemma3, deepseek-r1, phi3)",
+        patterns=(r"llama3(:|$)", r"gemma3(:|$)", r"deepseek-r1(:|$)", r"phi3(:|$)"),
         function_calling=False,
     ),
 )

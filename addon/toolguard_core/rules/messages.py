@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from toolguard_core.findings import Finding, Severity
@@ -172,6 +173,52 @@ ASSISTANT_EMPTY_TEXT = define(
     ),
 )
 
+#: OpenAI's pattern for a message's ``name`` (the participant name, or a function message's function).
+MESSAGE_NAME = re.compile(r"[a-zA-Z0-9_-]+")
+#: The roles whose ``name`` OpenAI's schema defines (a tool message's is not part of it).
+NAMED_ROLES = frozenset({"system", "developer", "user", "assistant", "function"})
+NAME_PATTERN = define(
+    "messages.name-pattern",
+    Severity.ERROR,
+    "A message's `name` is empty or has characters outside `^[a-zA-Z0-9_-]+$` (a space, a dot, an accent).",
+    # Not part of the published schema (its `name` is a plain string), so spec.* cannot see it; OpenAI's
+    # server enforces it. Other providers ignore or refuse `name` altogether (roles.py, the allowlists).
+    policy=policy(error=("openai-family",), warning=("generic",)),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid 'messages[5].name': string does not match pattern. Expected a string that matches "
+                "the pattern '^[a-zA-Z0-9_-]+$'."
+            ),
+            source="https://github.com/FlowiseAI/Flowise/issues/2948",
+            param="messages[5].name",
+        ),
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid 'messages[1].name': string does not match pattern. Expected a string that matches "
+                "the pattern '^[a-zA-Z0-9_-]+$'."
+            ),
+            source="https://github.com/Pingdred/meowgram-client/issues/11",
+            param="messages[1].name",
+            code="invalid_value",
+        ),
+        PredictedError(
+            # The 2023 wording of the same check, for a chat UI's preset name with a space.
+            provider="openai",
+            text="'test test' does not match '^[a-zA-Z0-9_-]{1,64}$' - 'messages.1.name'",
+            source="https://github.com/danny-avila/LibreChat/issues/1075",
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [{"role": "user", "name": "Ada Lovelace", "content": "Hello"}]},
+    fixed={"model": "gpt-4o", "messages": [{"role": "user", "name": "Ada_Lovelace", "content": "Hello"}]},
+    notes=(
+        "Chat apps put a display name (a Telegram user, a preset title) into `name`; replace spaces and "
+        "other characters with `_` or drop `name`."
+    ),
+)
+
 
 @check
 def check_messages_shape(view: RequestView) -> Iterator[Finding]:
@@ -227,6 +274,16 @@ def check_messages_shape(view: RequestView) -> Iterator[Finding]:
                 UNKNOWN_ROLE, view, f"{where}.role", f"{where} has role {role!r}; {detail}"
             )
             continue
+        name = message.get("name")
+        if isinstance(name, str) and role in NAMED_ROLES and not MESSAGE_NAME.fullmatch(name):
+            yield from report_judged(
+                NAME_PATTERN,
+                view,
+                f"{where}.name",
+                f"{where} has name {name!r}, which does not match ^[a-zA-Z0-9_-]+$; "
+                f"{judged_name(NAME_PATTERN, view)} refuses it. Replace spaces and other characters with _ "
+                "or drop `name`.",
+            )
         if role == "assistant":
             yield from _check_assistant_empty(view, where, message)
         elif role in CONTENT_REQUIRED_ROLES and message.get("content") is None:

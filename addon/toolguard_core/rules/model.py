@@ -946,18 +946,23 @@ def _check_capabilities(view: RequestView, subject: _Subject) -> Iterator[Findin
                 else "a gateway may translate Chat Completions to the Responses API for this model"
             ),
         )
-    if info.function_calling is False:
+    # The OpenAI family's own fact (providers.py: o1-mini / o1-preview) where the catalog has it wrong or
+    # not at all: on OpenAI/Azure judged by the host's families, elsewhere as the inferred vendor's.
+    own_host = subject.provider_id in ("openai", "azure")
+    family = view.provider.family_for(subject.model) if own_host else _inferred_family(subject)
+    by_family = info.function_calling is not False and family.function_calling is False
+    if info.function_calling is False or by_family:
         for key in ("tools", "functions"):
             value = body.get(key)
             if isinstance(value, list) and value:
-                yield from _report(
-                    TOOLS_UNSUPPORTED,
-                    view,
-                    subject,
-                    key,
+                text = (
                     f"{subject.name()} has no function calling, so a request with `{key}` is rejected; use a "
-                    f"model with tool calling or drop `{key}` (and `tool_choice`).",
+                    f"model with tool calling or drop `{key}` (and `tool_choice`)."
                 )
+                if by_family:
+                    yield from _report_family(TOOLS_UNSUPPORTED, view, subject, key, text)
+                else:
+                    yield from _report(TOOLS_UNSUPPORTED, view, subject, key, text)
     response_format = body.get("response_format")
     if info.structured_output is False and isinstance(response_format, dict):
         yield from _check_json_schema(view, subject, response_format, "response_format")

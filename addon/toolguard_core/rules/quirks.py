@@ -328,7 +328,8 @@ GEMINI_EFFORT_NONE = define(
 OLLAMA_MODEL_NO_TOOLS = define(
     "quirks.ollama-model-no-tools",
     Severity.ERROR,
-    "`tools` sent to an Ollama library model whose template has no tool support (llama3, gemma3).",
+    "`tools` sent to an Ollama library model whose template has no tool support (llama3, gemma3, "
+    "deepseek-r1, phi3).",
     policy=policy(error=("ollama",)),
     predicts=(
         PredictedError(
@@ -343,6 +344,11 @@ OLLAMA_MODEL_NO_TOOLS = define(
             provider="ollama",
             text='{"error": {"message": "llama3 does not support tools", "type": "api_error"}}',
             source="https://github.com/ollama/ollama/issues/5793",
+        ),
+        PredictedError(
+            provider="ollama",
+            text='{"error":"registry.ollama.ai/library/deepseek-r1:latest does not support tools"}',
+            source="https://github.com/ollama/ollama/issues/15023",
         ),
     ),
     example={"model": "llama3:8b", "messages": [_USER], "tools": _TOOLS},

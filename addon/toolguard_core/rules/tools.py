@@ -166,7 +166,11 @@ TOO_MANY = define(
     "tools.too-many",
     Severity.ERROR,
     "More than 128 tools in one request.",
-    policy=policy(error=("openai-family",), silent=("self-hosted",), otherwise=Severity.WARNING),
+    # GitHub Copilot's chat API bounds `tools` at 128 whichever model it serves: its own code
+    # `invalid_request_body` with OpenAI's wording behind gpt-4o / claude-haiku-4.5 mappings
+    # (caozhiyuan/copilot-api#188), and VS Code's Copilot Chat relaying the server's reason for its Claude
+    # and GPT users alike (microsoft/vscode-copilot-release#12160, #9894).
+    policy=policy(error=("openai-family", "copilot"), silent=("self-hosted",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -177,6 +181,20 @@ TOO_MANY = define(
             source="https://github.com/vishalmysore/Tools4AI/issues/16",
             param="tools",
             code="array_above_max_length",
+        ),
+        PredictedError(
+            provider="copilot",
+            text=(
+                "Invalid 'tools': array too long. Expected an array with maximum length 128, but got an "
+                "array with length 309 instead."
+            ),
+            source="https://github.com/caozhiyuan/copilot-api/issues/188",
+            code="invalid_request_body",
+        ),
+        PredictedError(
+            provider="copilot",
+            text="Reason: You may not include more than 128 tools in your request.",
+            source="https://github.com/microsoft/vscode-copilot-release/issues/12160",
         ),
     ),
     example={
@@ -488,7 +506,7 @@ DESCRIPTION_TOO_LONG = define(
 HISTORY_INVALID_NAME = define(
     "tools.invalid-history-name",
     Severity.ERROR,
-    "An assistant message's `tool_calls[].function.name` has characters outside `^[a-zA-Z0-9_-]+$`.",
+    "An assistant message's `tool_calls[].function.name` is empty or has characters outside `^[a-zA-Z0-9_-]+$`.",
     policy=policy(
         error=("openai-family",),
         warning=("gemini",),
@@ -506,6 +524,17 @@ HISTORY_INVALID_NAME = define(
             source="https://github.com/mcp-use/mcp-use/issues/90",
             param="messages[9].tool_calls[0].function.name",
             code="invalid_value",
+        ),
+        # An empty name fails the same pattern (`+`), answered with the schema's length wording: Continue
+        # replayed a call whose name it had lost (gpt-4o-mini).
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid 'messages[67].tool_calls[0].function.name': empty string. Expected a string with "
+                "minimum length 1, but got an empty string instead."
+            ),
+            source="https://github.com/continuedev/continue/issues/9784",
+            param="messages[67].tool_calls[0].function.name",
         ),
     ),
     example={
@@ -1216,14 +1245,19 @@ def _check_history_names(view: RequestView) -> Iterator[Finding]:
         for call_index, call in enumerate(calls):
             function = call.get("function") if isinstance(call, dict) else None
             name = function.get("name") if isinstance(function, dict) else None
-            if isinstance(name, str) and name and not OPENAI_NAME.fullmatch(name):
+            if isinstance(name, str) and not OPENAI_NAME.fullmatch(name):
                 pid = judged_id(view)
                 if pid == "gemini" and GEMINI_NAME.fullmatch(name):
                     continue
+                what = (
+                    "a call with an empty function name; send the name the model called (the client lost it)"
+                    if not name
+                    else f"a call to {name!r}, which does not match ^[a-zA-Z0-9_-]+$. Rename it consistently in "
+                    "the tools and in the history"
+                )
                 yield from report_judged(
                     HISTORY_INVALID_NAME,
                     view,
                     f"messages[{index}].tool_calls[{call_index}].function.name",
-                    f"messages[{index}] replays a call to {name!r}, which does not match ^[a-zA-Z0-9_-]+$. "
-                    "Rename it consistently in the tools and in the history.",
+                    f"messages[{index}] replays {what}.",
                 )
