@@ -396,7 +396,25 @@ CASES = [
     ("seed-float", "openai", req(seed=1.5), [("params.wrong-type", E, "seed")]),
     # An unknown model on an unknown host (gpt-4o there is judged as OpenAI: test_inferred_vendor_rules.py).
     ("seed-string-generic", "generic", req("my-own-model", seed="42"), [("params.wrong-type", W, "seed")]),
-    ("stream-string", "vllm", req("m", stream="true"), [("params.wrong-type", E, "stream")]),
+    # vLLM and SGLang validate with pydantic's lax mode (ProviderProfile.lax_scalar_types): what it
+    # converts is accepted, what it cannot convert is its 400.
+    ("stream-string-vllm-converted", "vllm", req("m", stream="true"), []),
+    ("temperature-string-vllm-converted", "vllm", req("m", temperature=" 0.7"), []),
+    ("max-tokens-integral-float-sglang-converted", "sglang", req("m", max_tokens=256.0, logprobs=1), []),
+    ("stream-word-vllm", "vllm", req("m", stream="maybe"), [("params.wrong-type", E, "stream")]),
+    (
+        "max-tokens-exponent-vllm",
+        "vllm",
+        req("m", max_tokens="1e3"),
+        [("params.wrong-type", E, "max_tokens")],
+    ),
+    ("seed-fraction-vllm", "vllm", req("m", seed=1.5), [("params.wrong-type", E, "seed")]),
+    (
+        "temperature-list-vllm",
+        "vllm",
+        req("m", temperature=[0.7]),
+        [("params.wrong-type", E, "temperature")],
+    ),
     # --- combinations ---
     (
         "top-logprobs-without-logprobs",

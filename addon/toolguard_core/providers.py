@@ -598,6 +598,12 @@ class ProviderProfile:
     #: The keys a strict provider accepts on an assistant message's ``tool_calls[]`` entries; None =
     #: not checked. (Mistral: id, type, function and its own index.)
     tool_call_keys: frozenset[str] | None = None
+    #: The server validates requests with pydantic's default (lax) mode, which converts a numeric
+    #: string to a number, an integral float to an integer and "true"/"1"/"yes"/... to a boolean
+    #: before judging them (https://docs.pydantic.dev/latest/concepts/conversion_table/): vLLM's and
+    #: SGLang's request models declare no strict mode (vllm/entrypoints/openai/protocol.py,
+    #: sglang/srt/entrypoints/openai/protocol.py), so such a value is accepted there.
+    lax_scalar_types: bool = False
     ranges: Mapping[str, ParamRange] = GENERIC_RANGES
     #: Max number of stop sequences (OpenAI: 4); None = not limited/not known.
     max_stop: int | None = None
@@ -1014,6 +1020,7 @@ VLLM = ProviderProfile(
     ranges=VLLM_RANGES,
     reasoning_efforts=VLLM_REASONING_EFFORTS,
     stream_options_severity=Severity.ERROR,
+    lax_scalar_types=True,
     local=True,
     local_ports=(8000,),
 )
@@ -1024,6 +1031,7 @@ SGLANG = ProviderProfile(
     roles=None,
     validates_tool_pairing=False,
     chat_paths=_OPENAI_CHAT,
+    lax_scalar_types=True,
     local=True,
     local_ports=(30000,),
 )
