@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
@@ -97,6 +97,72 @@ UNKNOWN_PARAM = define(
         "enhancements, ...) are known; an OpenAI field an old Azure api-version lacks is not flagged. "
         "Gateways that accept extra fields: list them in the config file."
     ),
+)
+#: Profiles that declare the keys of their nested objects (``ProviderProfile.nested_keys``): an error where
+#: a public error text shows the provider refusing an unknown nested key (``nested_keys_refusal``), a
+#: warning where that is inferred from its top-level and message strictness only.
+_NESTED = [p for p in BUILTIN_PROFILES.values() if p.nested_keys is not None]
+UNKNOWN_NESTED_FIELD = define(
+    "params.unknown-nested-field",
+    Severity.ERROR,
+    "A key inside a tool, its function, tool_choice, response_format, its json_schema, stream_options or "
+    "prediction that the strict target provider does not define; it refuses the request as it does an "
+    "unknown top-level field.",
+    policy=policy(
+        error=tuple(p.id for p in _NESTED if p.nested_keys_refusal),
+        warning=tuple(p.id for p in _NESTED if not p.nested_keys_refusal),
+        conditions={
+            p.id: "refusal below the top level inferred from its top-level and message strictness"
+            for p in _NESTED
+            if not p.nested_keys_refusal
+        },
+    ),
+    predicts=(
+        PredictedError(
+            provider="mistral",
+            text='{"object":"error","message":{"detail":[{"type":"extra_forbidden","loc":["body","tools",0,'
+            '"function","required"],"msg":"Extra inputs are not permitted","input":["content"]}]},'
+            '"type":"invalid_request_error","param":null,"code":null}',
+            source="https://github.com/mistralai/client-python/issues/91",
+            status=422,
+        ),
+    ),
+    example={
+        "model": "mistral-large-latest",
+        "messages": [_USER],
+        "tools": [
+            {
+                "type": "function",
+                "function": {
+                    "name": "reverse",
+                    "parameters": {"type": "object", "properties": {"text": {"type": "string"}}},
+                    "required": ["text"],
+                },
+            }
+        ],
+    },
+    example_url="https://api.mistral.ai/v1/chat/completions",
+    fixed={
+        "model": "mistral-large-latest",
+        "messages": [_USER],
+        "tools": [
+            {
+                "type": "function",
+                "function": {
+                    "name": "reverse",
+                    "parameters": {
+                        "type": "object",
+                        "properties": {"text": {"type": "string"}},
+                        "required": ["text"],
+                    },
+                },
+            }
+        ],
+    },
+    notes="The keys per object are each provider's SDK request types, with the SDK version and date in "
+    "providers.py (Mistral client-python 30 June 2026, Groq groq-python 18 August 2026, Cerebras "
+    "cerebras-cloud-sdk-python 1.64.1). Function tools only: a provider's built-in tools take other keys. "
+    "Lenient providers (vLLM, SGLang, Ollama, ...) and OpenAI (spec.unknown-field) are not checked here.",
 )
 REJECTED_BY_PROVIDER = define(
     "params.rejected-by-provider",
@@ -782,6 +848,8 @@ def check_params(view: RequestView) -> Iterator[Finding]:
     body = view.body
     profile = view.provider
     yield from _check_keys(view, body, profile)
+    if profile.nested_keys is not None:
+        yield from _check_nested_keys(view, body, profile.nested_keys, profile.name)
     yield from _check_types_and_ranges(view, body, profile)
     yield from _check_family(view, body, profile)
     yield from _check_combinations(view, body, profile)
@@ -802,6 +870,47 @@ def check_params(view: RequestView) -> Iterator[Finding]:
                 f"{profile.name} does not take response_format type {kind!r} (it takes "
                 f"{', '.join(sorted(accepted))}); {fix}.",
             )
+
+
+def _nested_objects(body: dict[str, Any], path: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The objects ``path`` (``tools[].function``, ``response_format.json_schema``, ...) names in ``body``,
+    each with its location. A ``tools[]`` step keeps function tools only (``type`` absent or
+    ``function``): a provider's built-in tools take other keys."""
+    found: list[tuple[str, Any]] = [("", body)]
+    for step in path.split("."):
+        each = step.endswith("[]")
+        key = step[:-2] if each else step
+        following: list[tuple[str, Any]] = []
+        for where, value in found:
+            child = value.get(key) if isinstance(value, dict) else None
+            at = f"{where}.{key}" if where else key
+            if not each:
+                following.append((at, child))
+            elif isinstance(child, list):
+                following += [
+                    (f"{at}[{i}]", item)
+                    for i, item in enumerate(child)
+                    if isinstance(item, dict) and item.get("type", "function") == "function"
+                ]
+        found = following
+    for where, value in found:
+        if isinstance(value, dict):
+            yield where, value
+
+
+def _check_nested_keys(
+    view: RequestView, body: dict[str, Any], nested: Mapping[str, frozenset[str]], name: str
+) -> Iterator[Finding]:
+    for path, known in nested.items():
+        for where, value in _nested_objects(body, path):
+            for key in value:
+                if key not in known:
+                    yield from UNKNOWN_NESTED_FIELD.report(
+                        view,
+                        f"{where}.{key}",
+                        f"{name} does not define `{key}` in `{path}` (it takes {', '.join(sorted(known))}) "
+                        f"and refuses the request; remove `{key}` or move it where the API defines it.",
+                    )
 
 
 def _check_keys(view: RequestView, body: dict[str, Any], profile: ProviderProfile) -> Iterator[Finding]:
