@@ -872,42 +872,63 @@ def check_params(view: RequestView) -> Iterator[Finding]:
             )
 
 
-def _nested_objects(body: dict[str, Any], path: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    """The objects ``path`` (``tools[].function``, ``response_format.json_schema``, ...) names in ``body``,
-    each with its location. A ``tools[]`` step keeps function tools only (``type`` absent or
-    ``function``): a provider's built-in tools take other keys."""
-    found: list[tuple[str, Any]] = [("", body)]
-    for step in path.split("."):
-        each = step.endswith("[]")
-        key = step[:-2] if each else step
-        following: list[tuple[str, Any]] = []
-        for where, value in found:
-            child = value.get(key) if isinstance(value, dict) else None
-            at = f"{where}.{key}" if where else key
-            if not each:
-                following.append((at, child))
-            elif isinstance(child, list):
-                following += [
-                    (f"{at}[{i}]", item)
-                    for i, item in enumerate(child)
-                    if isinstance(item, dict) and item.get("type", "function") == "function"
-                ]
-        found = following
-    for where, value in found:
+#: A nested-keys path compiled once: its steps as (key, each element of a list) pairs, its accepted keys.
+_Plan = tuple[tuple[tuple[str, bool], ...], frozenset[str], str]
+_PLANS: dict[int, tuple[_Plan, ...]] = {}
+
+
+def _plan(nested: Mapping[str, frozenset[str]]) -> tuple[_Plan, ...]:
+    """``nested``'s paths compiled (cached per mapping: profiles are built once)."""
+    plan = _PLANS.get(id(nested))
+    if plan is None:
+        plan = tuple(
+            (tuple((step.removesuffix("[]"), step.endswith("[]")) for step in path.split(".")), known, path)
+            for path, known in nested.items()
+        )
+        if len(_PLANS) < 256:
+            _PLANS[id(nested)] = plan
+    return plan
+
+
+def _nested_objects(
+    value: Any, steps: tuple[tuple[str, bool], ...], at: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
+    """The objects ``steps`` lead to from ``value``, each with its path. A list step keeps function tools
+    only (``type`` absent or ``function``): a provider's built-in tools take other keys."""
+    if not steps:
         if isinstance(value, dict):
-            yield where, value
+            yield at, value
+        return
+    if not isinstance(value, dict):
+        return
+    (key, each), rest = steps[0], steps[1:]
+    child = value.get(key)
+    if child is None:
+        return
+    if not each:
+        yield from _nested_objects(child, rest, (*at, key))
+    elif isinstance(child, list):
+        for i, item in enumerate(child):
+            if isinstance(item, dict) and item.get("type", "function") == "function":
+                yield from _nested_objects(item, rest, (*at, key, i))
+
+
+def _location(at: tuple[str | int, ...], key: str) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in (*at, key)).lstrip(".")
 
 
 def _check_nested_keys(
     view: RequestView, body: dict[str, Any], nested: Mapping[str, frozenset[str]], name: str
 ) -> Iterator[Finding]:
-    for path, known in nested.items():
-        for where, value in _nested_objects(body, path):
+    for steps, known, path in _plan(nested):
+        if steps[0][0] not in body:
+            continue  # most requests carry none of these objects: one dict lookup each
+        for at, value in _nested_objects(body, steps):
             for key in value:
                 if key not in known:
                     yield from UNKNOWN_NESTED_FIELD.report(
                         view,
-                        f"{where}.{key}",
+                        _location(at, key),
                         f"{name} does not define `{key}` in `{path}` (it takes {', '.join(sorted(known))}) "
                         f"and refuses the request; remove `{key}` or move it where the API defines it.",
                     )
