@@ -98,7 +98,9 @@ GROQ_MESSAGE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
         "function": frozenset({"role", "content", "name"}),
     }
 )
-#: Mistral: `name` only on tool messages, `prefix` on assistant (code [LL-MIS]; issues in roles.py).
+#: Mistral: `name` only on tool messages, `prefix` on assistant (code [LL-MIS]; issues in roles.py); the same
+#: keys as its SDK's message models (client-python at 05629d2, 30 June 2026: systemmessage.py, usermessage.py,
+#: assistantmessage.py, toolmessage.py).
 MISTRAL_MESSAGE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "system": frozenset({"role", "content"}),
@@ -671,6 +673,8 @@ class ProviderProfile:
     #: None = only inferred from its top-level and message strictness, so params.unknown-nested-field is a
     #: warning there (its policy is derived from these two fields).
     nested_keys_refusal: str | None = None
+    #: Tool types the provider runs itself, which carry no `function` object (Groq: browser_search).
+    builtin_tool_types: frozenset[str] = frozenset()
     ranges: Mapping[str, ParamRange] = GENERIC_RANGES
     #: Max number of stop sequences (OpenAI: 4); None = not limited/not known.
     max_stop: int | None = None
@@ -880,6 +884,9 @@ GROQ = ProviderProfile(
     ),
     message_keys=GROQ_MESSAGE_KEYS,
     nested_keys=GROQ_NESTED_KEYS,
+    # groq-python 18 August 2026, chat_completion_tool_param.py: type "function", "browser_search" or
+    # "code_interpreter", `function` only for the first.
+    builtin_tool_types=frozenset({"browser_search", "code_interpreter"}),
     ranges=MappingProxyType(
         {
             **_warn(OPENAI_RANGES, "doc [GROQ]"),
