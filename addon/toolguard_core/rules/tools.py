@@ -1055,7 +1055,8 @@ def _check_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
     long_descriptions: list[tuple[int, int]] = []
     for index, tool in enumerate(tools):
         where = f"tools[{index}]"
-        if isinstance(tool, dict) and tool.get("type") in view.provider.builtin_tool_types:
+        kind = tool.get("type") if isinstance(tool, dict) else None
+        if isinstance(kind, str) and kind in view.provider.builtin_tool_types:
             continue  # a tool the provider runs itself (Groq's browser_search): no function object
         function = tool.get("function") if isinstance(tool, dict) else None
         if not isinstance(tool, dict) or not isinstance(function, dict):
