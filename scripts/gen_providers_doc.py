@@ -89,8 +89,42 @@ def render_tables() -> str:
     for p in BUILTIN_PROFILES.values():
         families = _codes(tuple(f.id for f in p.families))
         lines.append(f"| `{p.id}` | {p.name} | `{p.base_url or '—'}` | {_unknown_fields(p)} | {families} |")
+    lines += [
+        "",
+        "### Strict providers' allowlists",
+        "",
+        "A strict server refuses every field it does not define, so each strict profile declares the",
+        "complete set it accepts at each level (`providers.py`, with the SDK or reference version each",
+        "list comes from); anything else is reported by the rule named, at the level shown.",
+        "",
+        "| id | level (rule) | where | accepted keys |",
+        "| --- | --- | --- | --- |",
+    ]
+    for p in BUILTIN_PROFILES.values():
+        lines += _allowlist_rows(p)
     lines += ["", END]
     return "\n".join(lines)
+
+
+def _level(rule: str, provider: str) -> str:
+    level = RULES[rule].policy.level(provider)
+    return f"{'silent' if level is None else level.value} (`{rule}`)"
+
+
+def _allowlist_rows(profile: ProviderProfile) -> list[str]:
+    rows: list[tuple[str, str, frozenset[str]]] = []
+    if profile.known_params is not None:
+        rows.append(("params.unknown", "top level", profile.known_params))
+    for role, keys in (profile.message_keys or {}).items():
+        rows.append(("roles.unknown-message-key", f"`{role}` message", keys))
+    if profile.tool_call_keys is not None:
+        rows.append(("roles.unknown-message-key", "assistant `tool_calls[]`", profile.tool_call_keys))
+    for path, keys in (profile.nested_keys or {}).items():
+        rows.append(("params.unknown-nested-field", f"`{path}`", keys))
+    return [
+        f"| `{profile.id}` | {_level(rule, profile.id)} | {where} | {_codes(tuple(sorted(keys)))} |"
+        for rule, where, keys in rows
+    ]
 
 
 def render(current: str) -> str:

@@ -33,11 +33,14 @@ PROBES = {
     CORPUS_DIR / "probe-provider-rules-2.jsonl": (50, 20),
     CORPUS_DIR / "probe-provider-rules-3.jsonl": (50, 20),
     CORPUS_DIR / "probe-provider-rules-4.jsonl": (40, 20),
+    # Round 6 leans on strict-schema refusals (unknown fields at any level), which few providers have.
+    CORPUS_DIR / "probe-provider-rules-5.jsonl": (40, 19),
 }
 ROUND_2 = CORPUS_DIR / "probe-provider-rules.jsonl"
 ROUND_3 = CORPUS_DIR / "probe-provider-rules-2.jsonl"
 ROUND_4 = CORPUS_DIR / "probe-provider-rules-3.jsonl"
 ROUND_5 = CORPUS_DIR / "probe-provider-rules-4.jsonl"
+ROUND_6 = CORPUS_DIR / "probe-provider-rules-5.jsonl"
 
 
 def _text(body: Any) -> str:
@@ -95,7 +98,7 @@ def test_round_four_probe_is_unseen_by_thread_and_text() -> None:
     earlier = [
         row
         for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
-        if path not in (ROUND_4, ROUND_5)
+        if path not in (ROUND_4, ROUND_5, ROUND_6)
         for row in read_jsonl(path)
         if not (path.name == "probe-causes.jsonl" and row.get("round") == CONCURRENT_CAUSE_ROUND)
     ]
@@ -123,7 +126,23 @@ def test_round_five_probe_is_unseen_by_thread_and_text() -> None:
     earlier = [
         row
         for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
-        if path != ROUND_5
+        if path not in (ROUND_5, ROUND_6)
+        for row in read_jsonl(path)
+    ]
+    earlier_threads = {thread_key(r.get("thread") or r.get("source") or "") for r in earlier}
+    assert [r["id"] for r in fresh if thread_key(r["thread"]) in earlier_threads] == []
+    seen = {_text(r.get("body")) for r in [*load_failures(), *earlier]}
+    assert [r["id"] for r in fresh if _text(r["body"]) in seen] == []
+
+
+def test_round_six_probe_is_unseen_by_thread_and_text() -> None:
+    """Round 6's probe (issue 9 round 6, collected before the strict-allowlist pass) shares no thread
+    with the corpus or any earlier probe file and no error text with any of their rows."""
+    fresh = read_jsonl(ROUND_6)
+    earlier = [
+        row
+        for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
+        if path != ROUND_6
         for row in read_jsonl(path)
     ]
     earlier_threads = {thread_key(r.get("thread") or r.get("source") or "") for r in earlier}

@@ -45,11 +45,14 @@ CASES = [
         req(dataSources=[], enhancements={"ocr": {"enabled": True}}),
         [],
     ),
+    # Groq refused `store` in December 2024; its SDK's request type lists it since (groq-python, 18
+    # August 2026), so it is known now. A field outside the SDK type is still refused.
+    ("groq-store-ok", "groq", req("llama-3.3-70b-versatile", store=True), []),
     (
-        "unknown-groq-store",
+        "unknown-groq-chat-template-kwargs",
         "groq",
-        req("llama-3.3-70b-versatile", store=True),
-        [("params.unknown", E, "store")],
+        req("llama-3.3-70b-versatile", chat_template_kwargs={}),
+        [("params.unknown", E, "chat_template_kwargs")],
     ),
     (
         "unknown-gemini-web-search",
@@ -77,11 +80,91 @@ CASES = [
         req("mistral-large-latest", max_completion_tokens=32000),
         [("params.unknown", E, "max_completion_tokens")],
     ),
+    # Mistral's SDK request model has `metadata` (client-python, 30 June 2026); it was once refused.
+    ("mistral-metadata-ok", "mistral", req("devstral-small-2505", metadata={}), []),
+    # Cerebras: the fields of its SDK request type (1.64.1) only; OpenAI's metadata is refused
+    # ("body.metadata: property 'body.metadata' is unsupported").
     (
-        "mistral-metadata",
-        "mistral",
-        req("devstral-small-2505", metadata={}),
+        "unknown-cerebras-metadata",
+        "cerebras",
+        req("gpt-oss-120b", metadata={"a": "b"}),
         [("params.unknown", E, "metadata")],
+    ),
+    ("cerebras-min-tokens-ok", "cerebras", req("gpt-oss-120b", min_tokens=10, reasoning_format="parsed"), []),
+    # --- unknown keys inside tools, tool_choice, response_format, stream_options (strict providers) ---
+    # Mistral refuses them ("extra_forbidden", loc body.tools.0.function.required: client-python#91).
+    (
+        "nested-mistral-function-required",
+        "mistral",
+        req(
+            "mistral-large-latest",
+            tools=[{"type": "function", "function": {"name": "f", "parameters": {}, "required": ["x"]}}],
+        ),
+        [("params.unknown-nested-field", E, "tools[0].function.required")],
+    ),
+    (
+        "nested-mistral-strict-on-response-format",
+        "mistral",
+        req(
+            "mistral-large-latest",
+            response_format={
+                "type": "json_schema",
+                "json_schema": {"name": "r", "schema": {}},
+                "strict": True,
+            },
+        ),
+        [("params.unknown-nested-field", E, "response_format.strict")],
+    ),
+    (
+        "nested-mistral-defined-keys-ok",
+        "mistral",
+        req(
+            "mistral-large-latest",
+            tools=[
+                {
+                    "type": "function",
+                    "function": {"name": "f", "description": "d", "parameters": {}, "strict": True},
+                }
+            ],
+            tool_choice={"type": "function", "function": {"name": "f"}},
+            response_format={
+                "type": "json_schema",
+                "json_schema": {"name": "r", "schema": {}, "strict": True},
+            },
+            prediction={"type": "content", "content": "x"},
+        ),
+        [],
+    ),
+    # Cerebras and Groq: the same allowlists from their SDK types; a nested refusal is not shown in a
+    # public error yet, so it is a warning there.
+    (
+        "nested-cerebras-stream-options-warning",
+        "cerebras",
+        req(
+            "gpt-oss-120b",
+            stream=True,
+            stream_options={"include_usage": True, "continuous_usage_stats": True},
+        ),
+        [("params.unknown-nested-field", W, "stream_options.continuous_usage_stats")],
+    ),
+    (
+        "nested-groq-tool-choice-warning",
+        "groq",
+        req(
+            "llama-3.3-70b-versatile",
+            tools=[{"type": "function", "function": {"name": "f", "parameters": {}}}],
+            tool_choice={"type": "function", "function": {"name": "f", "arguments": "{}"}},
+        ),
+        [("params.unknown-nested-field", W, "tool_choice.function.arguments")],
+    ),
+    # Lenient servers and OpenAI (spec.unknown-field's) are not checked by this rule.
+    (
+        "nested-vllm-ok",
+        "vllm",
+        req(
+            "Qwen/Qwen3-8B", tools=[{"type": "function", "function": {"name": "f", "parameters": {}, "x": 1}}]
+        ),
+        [],
     ),
     (
         "unknown-vllm-extras-ok",

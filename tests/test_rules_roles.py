@@ -50,11 +50,13 @@ CASES = [
         req("deepseek-chat", DEVELOPER, USER),
         [("roles.developer-unsupported", E, "messages[0].role")],
     ),
-    # Groq: name rejected on any message; unknown keys rejected (doc [GROQ]; Kai #265).
+    # Groq: `name` is in its SDK's message types since August 2026 (user, system, assistant); unknown
+    # keys are still rejected (Kai #265), and `name` on a tool message is one of them.
+    ("groq-name-ok", "groq", req("llama-3.3-70b-versatile", {**USER, "name": "alice"}), []),
     (
-        "groq-name",
-        "groq",
-        req("llama-3.3-70b-versatile", {**USER, "name": "alice"}),
+        "mistral-name",
+        "mistral",
+        req("mistral-large-latest", {**USER, "name": "alice"}),
         [("roles.name-unsupported", E, "messages[0].name")],
     ),
     (

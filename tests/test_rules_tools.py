@@ -106,6 +106,15 @@ CASES = [
     ("name-space-azure", "azure", req(tools=[tool("get weather")]), [("tools.invalid-name", E, NAME)]),
     ("name-deepseek", "deepseek", req(tools=[tool("查询天气")]), [("tools.invalid-name", E, NAME)]),
     ("name-groq", "groq", req(tools=[tool("mcp:weather")]), [("tools.invalid-name", E, NAME)]),
+    # Groq's own tools carry no function object (groq-python's ChatCompletionToolParam, August 2026);
+    # the same shape elsewhere is still an invalid definition.
+    ("groq-builtin-tool-ok", "groq", req(tools=[{"type": "browser_search"}, tool("f")]), []),
+    (
+        "builtin-tool-elsewhere",
+        "openai",
+        req(tools=[{"type": "browser_search"}]),
+        [("tools.invalid-definition", E, "tools[0].function")],
+    ),
     ("name-dot-gemini-ok", "gemini", req(tools=[tool("github.create_issue")]), []),
     (
         "name-digit-first-gemini",

@@ -51,14 +51,17 @@ CEREBRAS_REASONING_EFFORTS = frozenset({"none", "low", "medium", "high"})
 #: for Qwen 3, low, medium and high for gpt-oss.
 GROQ_REASONING_EFFORTS = frozenset({"none", "default", "low", "medium", "high"})
 
-#: Fields Groq documents for chat completions (https://console.groq.com/docs/api-reference);
-#: anything else is rejected with "property 'X' is unsupported, did you mean 'Y'?" (providers.md §3).
+#: Fields Groq documents for chat completions (https://console.groq.com/docs/api-reference), checked
+#: against its SDK's request type (groq/groq-python, src/groq/types/chat/completion_create_params.py at
+#: 9620fde, 18 August 2026, which lists `store`: refused in December 2024, accepted since; `stream_options`
+#: is in the API reference but not the SDK type); anything else is rejected with "property 'X' is
+#: unsupported, did you mean 'Y'?" (providers.md §3).
 GROQ_PARAMS = frozenset(
     {
         "model", "messages", "frequency_penalty", "function_call", "functions", "logit_bias",
         "logprobs", "max_completion_tokens", "max_tokens", "metadata", "n", "parallel_tool_calls",
         "presence_penalty", "reasoning_effort", "reasoning_format", "include_reasoning",
-        "response_format", "search_settings", "seed", "service_tier", "stop", "stream",
+        "response_format", "search_settings", "seed", "service_tier", "stop", "store", "stream",
         "stream_options", "temperature", "tool_choice", "tools", "top_logprobs", "top_p", "user",
         "citation_options", "compound_custom", "documents", "exclude_domains", "include_domains",
         "disable_tool_validation",
@@ -66,10 +69,12 @@ GROQ_PARAMS = frozenset(
 )  # fmt: skip
 
 #: Fields of Mistral's chat request; its pydantic model forbids extras (422 extra_forbidden for
-#: `metadata`, `max_completion_tokens`, ...: issues cited in rules/params.py).
+#: `max_completion_tokens`, ...: issues cited in rules/params.py). Checked against the SDK's request
+#: model (mistralai/client-python, src/mistralai/client/models/chatcompletionrequest.py at 05629d2, 30 June
+#: 2026): `metadata`, once refused (extra_forbidden), is a field of it now.
 MISTRAL_PARAMS = frozenset(
     {
-        "model", "messages", "temperature", "top_p", "max_tokens", "stream", "stop", "random_seed",
+        "model", "messages", "temperature", "top_p", "max_tokens", "stream", "stop", "random_seed", "metadata",
         "response_format", "tools", "tool_choice", "presence_penalty", "frequency_penalty", "n",
         "prediction", "parallel_tool_calls", "prompt_mode", "safe_prompt", "reasoning_effort",
         "guardrails", "document_image_limit", "document_page_limit",
@@ -79,19 +84,23 @@ MISTRAL_PARAMS = frozenset(
     }
 )  # fmt: skip
 
-#: Groq: OpenAI's documented message keys (doc [OAS]) minus `name` (doc [GROQ]: messages[].name → 400); `reasoning` is what Groq
-#: itself returns for reasoning models, so replaying it is not flagged.
+#: Groq's message keys per role, from its SDK's message types (groq/groq-python at 9620fde, 18 August
+#: 2026: chat_completion_*_message_param.py). `name` on system, user and assistant messages is there now (an
+#: earlier reference answered messages[].name with a 400, doc [GROQ]); `reasoning` is what Groq itself
+#: returns for reasoning models, so replaying it is not flagged.
 GROQ_MESSAGE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
-        "system": frozenset({"role", "content"}),
-        "developer": frozenset({"role", "content"}),
-        "user": frozenset({"role", "content"}),
-        "assistant": frozenset({"role", "content", "tool_calls", "function_call", "reasoning"}),
+        "system": frozenset({"role", "content", "name"}),
+        "developer": frozenset({"role", "content", "name"}),
+        "user": frozenset({"role", "content", "name"}),
+        "assistant": frozenset({"role", "content", "name", "tool_calls", "function_call", "reasoning"}),
         "tool": frozenset({"role", "content", "tool_call_id"}),
         "function": frozenset({"role", "content", "name"}),
     }
 )
-#: Mistral: `name` only on tool messages, `prefix` on assistant (code [LL-MIS]; issues in roles.py).
+#: Mistral: `name` only on tool messages, `prefix` on assistant (code [LL-MIS]; issues in roles.py); the same
+#: keys as its SDK's message models (client-python at 05629d2, 30 June 2026: systemmessage.py, usermessage.py,
+#: assistantmessage.py, toolmessage.py).
 MISTRAL_MESSAGE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "system": frozenset({"role", "content"}),
@@ -100,6 +109,77 @@ MISTRAL_MESSAGE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
         "tool": frozenset({"role", "content", "tool_call_id", "name"}),
     }
 )
+
+
+#: The keys a strict provider accepts inside the request's nested objects, by path: ``tools[]`` is each
+#: function tool (a tool whose ``type`` is absent or ``function``), ``tools[].function`` its function,
+#: ``tool_choice`` / ``tool_choice.function`` the object form, ``response_format.json_schema`` the schema
+#: wrapper. A strict server refuses any other key there as it does at the top level (issue 9 round 6:
+#: one complete allowlist per level instead of one fact per field). Read by params.unknown-nested-field.
+NestedKeys = Mapping[str, frozenset[str]]
+#: A function definition as OpenAI, Mistral, Groq and Cerebras all define it.
+_FUNCTION_KEYS = frozenset({"name", "description", "parameters", "strict"})
+_JSON_SCHEMA_KEYS = frozenset({"name", "description", "schema", "strict"})
+#: Mistral's request models (mistralai/client-python at 05629d2, 30 June 2026, src/mistralai/client/models:
+#: tool.py, function.py, toolchoice.py, functionname.py, responseformat.py, jsonschema.py, prediction.py).
+#: Its server forbids extra keys inside them as at the top level: "extra_forbidden", loc ["body", "tools", 0,
+#: "function", "required"] for `required` beside `parameters` (https://github.com/mistralai/client-python/issues/91).
+MISTRAL_NESTED_KEYS: NestedKeys = MappingProxyType(
+    {
+        "tools[]": frozenset({"type", "function"}),
+        "tools[].function": _FUNCTION_KEYS,
+        "tool_choice": frozenset({"type", "function"}),
+        "tool_choice.function": frozenset({"name"}),
+        "response_format": frozenset({"type", "json_schema"}),
+        "response_format.json_schema": _JSON_SCHEMA_KEYS,
+        "prediction": frozenset({"type", "content"}),
+    }
+)
+#: Groq's SDK request types (groq/groq-python at 9620fde, 18 August 2026: chat_completion_tool_param.py,
+#: shared_params/function_definition.py, chat_completion_named_tool_choice_param.py, completion_create_params.py
+#: ResponseFormat*). Only function tools: Groq's built-in tools (browser_search, code_interpreter) take others.
+GROQ_NESTED_KEYS: NestedKeys = MappingProxyType(
+    {
+        "tools[]": frozenset({"type", "function"}),
+        "tools[].function": _FUNCTION_KEYS,
+        "tool_choice": frozenset({"type", "function"}),
+        "tool_choice.function": frozenset({"name"}),
+        "response_format": frozenset({"type", "json_schema"}),
+        "response_format.json_schema": _JSON_SCHEMA_KEYS,
+    }
+)
+#: Cerebras' SDK request type, generated from the OpenAPI document Cerebras publishes
+#: (Cerebras/cerebras-cloud-sdk-python 1.64.1, 31 December 2025, src/cerebras/cloud/sdk/types/chat/
+#: completion_create_params.py: ToolTyped, ToolFunctionTyped, ToolChoiceChoiceObject*, ResponseFormat*,
+#: StreamOptionsTyped, PredictionTyped).
+CEREBRAS_NESTED_KEYS: NestedKeys = MappingProxyType(
+    {
+        "tools[]": frozenset({"type", "function"}),
+        "tools[].function": _FUNCTION_KEYS,
+        "tool_choice": frozenset({"type", "function"}),
+        "tool_choice.function": frozenset({"name"}),
+        "response_format": frozenset({"type", "json_schema"}),
+        "response_format.json_schema": _JSON_SCHEMA_KEYS,
+        "stream_options": frozenset({"include_usage"}),
+        "prediction": frozenset({"type", "content"}),
+    }
+)
+#: Cerebras' top-level fields, from the same SDK type (1.64.1): OpenAI's minus audio, functions,
+#: function_call, metadata, modalities, prompt_cache_key, prompt_cache_retention, safety_identifier,
+#: verbosity and web_search_options, plus its own reasoning switches and minimum-length fields. Its
+#: validator refuses any other field ("body.metadata: property 'body.metadata' is unsupported" for
+#: LiteLLM's metadata, https://github.com/OpenHands/software-agent-sdk/issues/1124; Bifrost's provider
+#: page drops prompt_cache_key and verbosity for Cerebras, docs.getbifrost.ai/providers/supported-providers/
+#: cerebras). `store` stays listed: params.rejected-by-provider says why it is refused.
+CEREBRAS_PARAMS = frozenset(
+    {
+        "model", "messages", "clear_thinking", "disable_reasoning", "frequency_penalty", "logit_bias",
+        "logprobs", "max_completion_tokens", "max_tokens", "min_completion_tokens", "min_tokens", "n",
+        "parallel_tool_calls", "prediction", "presence_penalty", "reasoning_effort", "reasoning_format",
+        "response_format", "seed", "service_tier", "stop", "store", "stream", "stream_options",
+        "temperature", "tool_choice", "tools", "top_logprobs", "top_p", "user",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -604,6 +684,14 @@ class ProviderProfile:
     #: SGLang's request models declare no strict mode (vllm/entrypoints/openai/protocol.py,
     #: sglang/srt/entrypoints/openai/protocol.py), so such a value is accepted there.
     lax_scalar_types: bool = False
+    #: Keys accepted inside nested request objects (:data:`NestedKeys`); None = not checked.
+    nested_keys: NestedKeys | None = None
+    #: A public error text (its URL) showing this provider refuses an unknown key below the top level;
+    #: None = only inferred from its top-level and message strictness, so params.unknown-nested-field is a
+    #: warning there (its policy is derived from these two fields).
+    nested_keys_refusal: str | None = None
+    #: Tool types the provider runs itself, which carry no `function` object (Groq: browser_search).
+    builtin_tool_types: frozenset[str] = frozenset()
     ranges: Mapping[str, ParamRange] = GENERIC_RANGES
     #: Max number of stop sequences (OpenAI: 4); None = not limited/not known.
     max_stop: int | None = None
@@ -812,6 +900,10 @@ GROQ = ProviderProfile(
         }
     ),
     message_keys=GROQ_MESSAGE_KEYS,
+    nested_keys=GROQ_NESTED_KEYS,
+    # groq-python 18 August 2026, chat_completion_tool_param.py: type "function", "browser_search" or
+    # "code_interpreter", `function` only for the first.
+    builtin_tool_types=frozenset({"browser_search", "code_interpreter"}),
     ranges=MappingProxyType(
         {
             **_warn(OPENAI_RANGES, "doc [GROQ]"),
@@ -854,6 +946,8 @@ MISTRAL = ProviderProfile(
     # extra_forbidden at loc ["body","messages",6,"assistant","tool_calls",0,"name"] for
     # mistral-large-latest (https://github.com/zeroclaw-labs/zeroclaw/issues/2693). `index` is Mistral's own field (its ToolCall model, API reference).
     tool_call_keys=frozenset({"id", "type", "function", "index"}),
+    nested_keys=MISTRAL_NESTED_KEYS,
+    nested_keys_refusal="https://github.com/mistralai/client-python/issues/91",
     ranges=_warn(OPENAI_RANGES, "doc (Mistral API reference); no rejection text known"),
     developer_role_documented=False,
     hosts=("api.mistral.ai", "codestral.mistral.ai"),
@@ -974,9 +1068,8 @@ CEREBRAS = ProviderProfile(
     # Strict: any field outside its schema is refused, a camelCase spelling and a vendor switch
     # alike ("body.maxTokens: property 'body.maxTokens' is unsupported\nbody.thinking: property
     # 'body.thinking' is unsupported", https://github.com/anomalyco/opencode/issues/6648). Known: the
-    # OpenAI fields plus Cerebras' own reasoning switches (inference-docs.cerebras.ai, "Reasoning":
-    # reasoning_format; clear_thinking and disable_reasoning for GLM).
-    known_params=OPENAI_PARAMS | {"reasoning_format", "clear_thinking", "disable_reasoning"},
+    # fields of its SDK's request type (CEREBRAS_PARAMS), its own reasoning switches among them.
+    known_params=CEREBRAS_PARAMS,
     rejected_params=MappingProxyType(
         {
             # "API Error: 422 body.store: property 'body.store' is unsupported"
@@ -985,6 +1078,7 @@ CEREBRAS = ProviderProfile(
         }
     ),
     message_keys=CEREBRAS_MESSAGE_KEYS,
+    nested_keys=CEREBRAS_NESTED_KEYS,
     reasoning_efforts=CEREBRAS_REASONING_EFFORTS,
     # Chat-completions reference: stop, "up to 4 stop sequences".
     max_stop=4,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
@@ -97,6 +97,72 @@ UNKNOWN_PARAM = define(
         "enhancements, ...) are known; an OpenAI field an old Azure api-version lacks is not flagged. "
         "Gateways that accept extra fields: list them in the config file."
     ),
+)
+#: Profiles that declare the keys of their nested objects (``ProviderProfile.nested_keys``): an error where
+#: a public error text shows the provider refusing an unknown nested key (``nested_keys_refusal``), a
+#: warning where that is inferred from its top-level and message strictness only.
+_NESTED = [p for p in BUILTIN_PROFILES.values() if p.nested_keys is not None]
+UNKNOWN_NESTED_FIELD = define(
+    "params.unknown-nested-field",
+    Severity.ERROR,
+    "A key inside a tool, its function, tool_choice, response_format, its json_schema, stream_options or "
+    "prediction that the strict target provider does not define; it refuses the request as it does an "
+    "unknown top-level field.",
+    policy=policy(
+        error=tuple(p.id for p in _NESTED if p.nested_keys_refusal),
+        warning=tuple(p.id for p in _NESTED if not p.nested_keys_refusal),
+        conditions={
+            p.id: "refusal below the top level inferred from its top-level and message strictness"
+            for p in _NESTED
+            if not p.nested_keys_refusal
+        },
+    ),
+    predicts=(
+        PredictedError(
+            provider="mistral",
+            text='{"object":"error","message":{"detail":[{"type":"extra_forbidden","loc":["body","tools",0,'
+            '"function","required"],"msg":"Extra inputs are not permitted","input":["content"]}]},'
+            '"type":"invalid_request_error","param":null,"code":null}',
+            source="https://github.com/mistralai/client-python/issues/91",
+            status=422,
+        ),
+    ),
+    example={
+        "model": "mistral-large-latest",
+        "messages": [_USER],
+        "tools": [
+            {
+                "type": "function",
+                "function": {
+                    "name": "reverse",
+                    "parameters": {"type": "object", "properties": {"text": {"type": "string"}}},
+                    "required": ["text"],
+                },
+            }
+        ],
+    },
+    example_url="https://api.mistral.ai/v1/chat/completions",
+    fixed={
+        "model": "mistral-large-latest",
+        "messages": [_USER],
+        "tools": [
+            {
+                "type": "function",
+                "function": {
+                    "name": "reverse",
+                    "parameters": {
+                        "type": "object",
+                        "properties": {"text": {"type": "string"}},
+                        "required": ["text"],
+                    },
+                },
+            }
+        ],
+    },
+    notes="The keys per object are each provider's SDK request types, with the SDK version and date in "
+    "providers.py (Mistral client-python 30 June 2026, Groq groq-python 18 August 2026, Cerebras "
+    "cerebras-cloud-sdk-python 1.64.1). Function tools only: a provider's built-in tools take other keys. "
+    "Lenient providers (vLLM, SGLang, Ollama, ...) and OpenAI (spec.unknown-field) are not checked here.",
 )
 REJECTED_BY_PROVIDER = define(
     "params.rejected-by-provider",
@@ -784,6 +850,8 @@ def check_params(view: RequestView) -> Iterator[Finding]:
     body = view.body
     profile = view.provider
     yield from _check_keys(view, body, profile)
+    if profile.nested_keys is not None:
+        yield from _check_nested_keys(view, body, profile.nested_keys, profile.name)
     yield from _check_types_and_ranges(view, body, profile)
     yield from _check_family(view, body, profile)
     yield from _check_combinations(view, body, profile)
@@ -804,6 +872,68 @@ def check_params(view: RequestView) -> Iterator[Finding]:
                 f"{profile.name} does not take response_format type {kind!r} (it takes "
                 f"{', '.join(sorted(accepted))}); {fix}.",
             )
+
+
+#: A nested-keys path compiled once: its steps as (key, each element of a list) pairs, its accepted keys.
+_Plan = tuple[tuple[tuple[str, bool], ...], frozenset[str], str]
+_PLANS: dict[int, tuple[_Plan, ...]] = {}
+
+
+def _plan(nested: Mapping[str, frozenset[str]]) -> tuple[_Plan, ...]:
+    """``nested``'s paths compiled (cached per mapping: profiles are built once)."""
+    plan = _PLANS.get(id(nested))
+    if plan is None:
+        plan = tuple(
+            (tuple((step.removesuffix("[]"), step.endswith("[]")) for step in path.split(".")), known, path)
+            for path, known in nested.items()
+        )
+        if len(_PLANS) < 256:
+            _PLANS[id(nested)] = plan
+    return plan
+
+
+def _nested_objects(
+    value: Any, steps: tuple[tuple[str, bool], ...], at: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
+    """The objects ``steps`` lead to from ``value``, each with its path. A list step keeps function tools
+    only (``type`` absent or ``function``): a provider's built-in tools take other keys."""
+    if not steps:
+        if isinstance(value, dict):
+            yield at, value
+        return
+    if not isinstance(value, dict):
+        return
+    (key, each), rest = steps[0], steps[1:]
+    child = value.get(key)
+    if child is None:
+        return
+    if not each:
+        yield from _nested_objects(child, rest, (*at, key))
+    elif isinstance(child, list):
+        for i, item in enumerate(child):
+            if isinstance(item, dict) and item.get("type", "function") == "function":
+                yield from _nested_objects(item, rest, (*at, key, i))
+
+
+def _location(at: tuple[str | int, ...], key: str) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in (*at, key)).lstrip(".")
+
+
+def _check_nested_keys(
+    view: RequestView, body: dict[str, Any], nested: Mapping[str, frozenset[str]], name: str
+) -> Iterator[Finding]:
+    for steps, known, path in _plan(nested):
+        if steps[0][0] not in body:
+            continue  # most requests carry none of these objects: one dict lookup each
+        for at, value in _nested_objects(body, steps):
+            for key in value:
+                if key not in known:
+                    yield from UNKNOWN_NESTED_FIELD.report(
+                        view,
+                        _location(at, key),
+                        f"{name} does not define `{key}` in `{path}` (it takes {', '.join(sorted(known))}) "
+                        f"and refuses the request; remove `{key}` or move it where the API defines it.",
+                    )
 
 
 def _check_keys(view: RequestView, body: dict[str, Any], profile: ProviderProfile) -> Iterator[Finding]:

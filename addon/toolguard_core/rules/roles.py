@@ -100,8 +100,11 @@ DEVELOPER_UNSUPPORTED = define(
 NAME_UNSUPPORTED = define(
     "roles.name-unsupported",
     Severity.ERROR,
-    "A message carries `name`, which the provider rejects (Groq: any message; Mistral: all but tool messages).",
-    policy=policy(error=("groq", "mistral")),
+    "A message carries `name`, which the provider rejects (Mistral: all but tool messages).",
+    # Groq left this policy in August 2026: its SDK's message types take `name` on system, user and
+    # assistant messages (providers.py GROQ_MESSAGE_KEYS); on a Groq tool message it is
+    # roles.unknown-message-key's.
+    policy=policy(error=("mistral",)),
     predicts=(
         PredictedError(
             provider="mistral",
@@ -114,12 +117,13 @@ NAME_UNSUPPORTED = define(
         ),
     ),
     example={
-        "model": "llama-3.3-70b-versatile",
+        "model": "mistral-large-latest",
         "messages": [{"role": "user", "content": "hi", "name": "bob"}],
     },
-    example_url="https://api.groq.com/openai/v1/chat/completions",
-    fixed={"model": "llama-3.3-70b-versatile", "messages": [{"role": "user", "content": "bob: hi"}]},
-    notes="Groq: `messages[].name` is not supported (doc [GROQ], https://console.groq.com/docs/openai).",
+    example_url="https://api.mistral.ai/v1/chat/completions",
+    fixed={"model": "mistral-large-latest", "messages": [{"role": "user", "content": "bob: hi"}]},
+    notes="Groq refused `messages[].name` until its API took it (doc [GROQ] then; groq-python's message "
+    "types of 18 August 2026 list it).",
 )
 UNKNOWN_MESSAGE_KEY = define(
     "roles.unknown-message-key",

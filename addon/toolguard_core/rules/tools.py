@@ -1084,6 +1084,9 @@ def _check_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
     long_descriptions: list[tuple[int, int]] = []
     for index, tool in enumerate(tools):
         where = f"tools[{index}]"
+        kind = tool.get("type") if isinstance(tool, dict) else None
+        if isinstance(kind, str) and kind in view.provider.builtin_tool_types:
+            continue  # a tool the provider runs itself (Groq's browser_search): no function object
         function = tool.get("function") if isinstance(tool, dict) else None
         if not isinstance(tool, dict) or not isinstance(function, dict):
             flat = isinstance(tool, dict) and "name" in tool
