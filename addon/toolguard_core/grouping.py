@@ -75,7 +75,12 @@ def fingerprint_text(row: Mapping[str, Any]) -> str:
     "BadRequestError: ... Error code: 400 - {...}" wrapper): the provider's error nested inside
     (``error_json``'s ``upstream`` chain, see docs/errors.md) is what identifies the failure.
     """
-    text = error_text(row.get("error_json"), row.get("error_message"))
+    return _fingerprint_text(row, error_text(row.get("error_json"), row.get("error_message")))
+
+
+def _fingerprint_text(row: Mapping[str, Any], text: str | None) -> str:
+    """:func:`fingerprint_text`, given the row's error text (:func:`derive` has read it already:
+    reading it parses ``error_json``, issue #12)."""
     if text:
         return text
     parts = [f"HTTP {row['status']}" if row.get("status") is not None else "no response"]
@@ -173,7 +178,7 @@ def derive(
         # (one root cause is one group whether a rule flagged the request or only the answer named it).
         credited = error_rules if verdict == Verdict.PREDICTED else ()
         pattern = explain(text, credited) or predicting_rule(cause)
-        fp = fingerprint(fingerprint_text(row))
+        fp = fingerprint(_fingerprint_text(row, text))
         # Keyed by root cause AND rule, not by the sentence alone: OpenAI answers an orphan tool
         # message and a duplicate tool answer with one sentence; the rule that fired tells them apart.
         key = group_key(cause["cause"] if cause else None, pattern, fp)
