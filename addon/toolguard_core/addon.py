@@ -1471,6 +1471,7 @@ class ToolGuard:
                 early.cause if early is not None else None,
                 error_rules=error_rules,
                 text=error_message,
+                locations=[f.location for f in findings if f.severity == Severity.ERROR],
             )
         self._annotate(flow, findings, verdict, pending=pending, recognition=recognition)
         if tap is not None:

@@ -542,18 +542,12 @@ def recredit_rows(db: sqlite_utils.Database, *, step: str | None = None) -> int:
             if not rows:
                 return changed
             last = rows[-1][0]
-            marks = ", ".join("?" * len(rows))
-            errors: dict[str, list[str]] = {}
-            for flow_id, rule in db.execute(
-                f"SELECT flow_id, rule FROM findings WHERE severity = 'error' AND flow_id IN ({marks}) "
-                "ORDER BY flow_id, idx",
-                [row[1] for row in rows],
-            ).fetchall():
-                errors.setdefault(flow_id, []).append(rule)
+            errors = grouping.error_findings(db.conn, [row[1] for row in rows])
             for rowid, flow_id, error_json, error_message, cause_json in rows:
                 cause = grouping.stored_cause({"cause_json": cause_json}, ())
+                rules, locations = errors.get(flow_id, ((), ()))
                 decided = rejection_verdict(
-                    errors.get(flow_id, ()), cause, error_text(error_json, error_message)
+                    rules, cause, error_text(error_json, error_message), locations=locations
                 )
                 if decided != "predicted":
                     db.execute(f"UPDATE {table} SET verdict = ? WHERE rowid = ?", [decided.value, rowid])
@@ -793,27 +787,23 @@ def relabel_rows(db: Any, *, step: str | None = None) -> int:
             if not rows:
                 return changed
             last = rows[-1][0]
-            errors: dict[str, list[str]] = {}
-            for flow_id, rule in db.execute(
-                f"SELECT flow_id, rule FROM findings WHERE severity = 'error' "
-                f"AND flow_id IN ({', '.join('?' * len(rows))}) ORDER BY flow_id, idx",
-                [row[0] for row in rows],
-            ).fetchall():
-                errors.setdefault(flow_id, []).append(rule)
+            errors = grouping.error_findings(db.conn if sqlite else db, [row[0] for row in rows])
             for flow_id, verdict, error_json, error_message, provider, old_id, old_json, status in rows:
+                rules, locations = errors.get(flow_id, ((), ()))
                 recognition = recognise_stored(
                     error_json,
                     error_message,
                     provider=provider,
-                    finding_rules=errors.get(flow_id, ()),
+                    finding_rules=rules,
                     status=status,
                 )
                 cause_id, cause_json = cause_columns(recognition)
                 new_verdict = explained(
                     verdict,
                     recognition,
-                    error_rules=errors.get(flow_id, ()),
+                    error_rules=rules,
                     text=error_text(error_json, error_message),
+                    locations=locations,
                 )
                 if (cause_id, cause_json, new_verdict) != (old_id, old_json, verdict):
                     db.execute(
@@ -945,8 +935,11 @@ def write_rows(
         for row in rows:
             columns = row.columns()
             # The summary's grouping keys, derived here on the writer thread (not the event loop).
-            error_rules = [f.rule for f in row.findings if str(f.severity) == "error"]
-            columns.update(zip(grouping.COLUMNS, grouping.derive(columns, error_rules), strict=True))
+            errors = [f for f in row.findings if str(f.severity) == "error"]
+            derived = grouping.derive(
+                columns, [f.rule for f in errors], locations=[f.location for f in errors]
+            )
+            columns.update(zip(grouping.COLUMNS, derived, strict=True))
             if table == dedup.FLOW_ROWS_TABLE:  # each distinct content once (m008_content_dedup)
                 columns["request_json"], columns[dedup.PARTS_COLUMN] = store_request(db, row.request_json)
             db.execute(
