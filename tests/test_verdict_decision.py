@@ -322,3 +322,35 @@ def test_stored_predicted_rows_are_decided_again_with_their_locations(tmp_path: 
         ("g-orphan", "recognised"),
         ("o-orphan", "predicted"),
     ]
+
+
+def test_the_migration_decides_an_older_databases_rows_again(tmp_path: Path) -> None:
+    """A file written before m011_precise_verdicts holds the contradicted flow as `predicted`, grouped
+    under the orphan rule (d3): opening it decides the verdict and the summary columns again."""
+    path = tmp_path / "old.db"
+    db = open_db(path)
+    write_rows(db, [_row("g-orphan", 400, GEMINI_UNKNOWN_NAME, [(ORPHAN, "messages[1]")], "predicted")])
+    db.execute(
+        "update flow_rows set explanation = 'predicted', pattern = ?, summary_version = 'n2.d3.older'",
+        [ORPHAN],
+    )
+    db.execute("delete from _sqlite_migrations where name = 'm011_precise_verdicts'")
+    db.conn.commit()
+    db.close()
+    fp = fingerprint(GEMINI_UNKNOWN_NAME[0]["error"]["message"])
+    reopened = open_db(path)
+    assert [
+        tuple(r.values())
+        for r in reopened.query(
+            "select id, verdict, explanation, pattern, group_key, summary_version from flows"
+        )
+    ] == [
+        (
+            "g-orphan",
+            "recognised",
+            "recognised",
+            None,
+            grouping.group_key("cause.extra-request-field", None, fp),
+            grouping.summary_version(),
+        )
+    ]

@@ -488,6 +488,18 @@ def m010_repair_patches(db: sqlite_utils.Database) -> None:
     compact_repairs(db)
 
 
+@migrations(transactional=False)  # batches of its own: MIGRATION_BATCH_ROWS
+def m011_precise_verdicts(db: sqlite_utils.Database) -> None:
+    # Issue #10: the rule of decision reads the findings' locations (verdict.judge): a flagged request
+    # the upstream rejected for another parameter it names precisely (Gemini's `Unknown name
+    # "web_search_options"` on an orphan-tool finding) is `recognised`, not `predicted`. Stored
+    # `predicted` rows are decided again, then their summary columns (grouping DERIVATION d4).
+    # Resumable like m009: a row that left `predicted` is not selected again.
+    recredit_rows(db, step="m011_precise_verdicts")
+    if has_summary_columns(db):
+        refresh_summary_columns_in_batches(db, "m011_precise_verdicts")
+
+
 def compact_repairs(db: sqlite_utils.Database) -> int:
     """Store every flow's repair rows compactly (:func:`toolguard_core.repair_rows.compact`), one flow's
     rows in memory at a time, :data:`MIGRATION_BATCH_ROWS` flows per transaction. Returns how many
