@@ -1054,7 +1054,7 @@ class ToolGuard:
         assert self.settings is not None
         analysis = pending.analysis
         if self.settings.mode is Mode.BLOCK:
-            answer = blocked_answer(analysis.findings, analysis.target)
+            answer = blocked_answer(analysis.findings, analysis.target, analysis.body)
             if answer is None:
                 return
             # Answered here, in the request hook: mitmproxy never opens the upstream connection.
@@ -2131,7 +2131,7 @@ class SocketWorker:
         socket = connection.socket
         analysis = turn.analysis
         if self.mode is Mode.BLOCK:
-            answer = blocked_answer(analysis.findings, socket.target)
+            answer = blocked_answer(analysis.findings, socket.target, analysis.body)
             if answer is None:
                 return None
             body = json.loads(answer.body)
