@@ -354,3 +354,48 @@ def test_the_migration_decides_an_older_databases_rows_again(tmp_path: Path) -> 
             grouping.summary_version(),
         )
     ]
+
+
+def test_the_summary_and_show_say_which_findings_the_answer_did_not_confirm(tmp_path: Path) -> None:
+    """Every format names the contradicted group's unconfirmed findings in the same words; the flow whose
+    own rule predicted the cause is its own group, with none; `show` says it for the flow."""
+    from click.testing import CliRunner
+
+    from toolguard_analysis.cli import cli
+    from toolguard_analysis.summary import build_summary
+    from toolguard_core.verdict import UNCONFIRMED_WORDS
+
+    path = tmp_path / "t.db"
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            _row("g-orphan-1", 400, GEMINI_UNKNOWN_NAME, [(ORPHAN, "messages[1]")], "recognised"),
+            _row("g-orphan-2", 400, GEMINI_UNKNOWN_NAME, [(ORPHAN, "messages[3]")], "recognised"),
+            _row(
+                "g-unknown", 400, GEMINI_UNKNOWN_NAME, [("params.unknown", "web_search_options")], "predicted"
+            ),
+        ],
+    )
+    db.close()
+    groups = [
+        (g["pattern"], g["cause"], g["explanations"], sorted(g["flow_ids"]), g["unconfirmed"])
+        for g in build_summary([path])["groups"]
+    ]
+    assert groups == [
+        (None, "cause.extra-request-field", {"recognised": 2}, ["g-orphan-1", "g-orphan-2"],
+         [{"rule": ORPHAN, "count": 2}]),
+        ("params.unknown", "cause.extra-request-field", {"predicted": 1}, ["g-unknown"], []),
+    ]  # fmt: skip
+    line = f"{ORPHAN} (2 flows) {UNCONFIRMED_WORDS}"
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(cli, [*args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return " ".join(result.output.split())
+
+    assert f"findings: {line}" in run("summary", "--db", str(path))
+    assert f"Findings: {line}" in run("summary", "--db", str(path), "--format", "markdown")
+    assert f"<dt>Findings</dt><dd>{line}</dd>" in run("summary", "--db", str(path), "--format", "html")
+    assert f"findings: {ORPHAN} {UNCONFIRMED_WORDS}" in run("show", "--db", str(path), "g-orphan-1")
+    assert UNCONFIRMED_WORDS not in run("show", "--db", str(path), "g-unknown")
