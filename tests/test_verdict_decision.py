@@ -399,3 +399,31 @@ def test_the_summary_and_show_say_which_findings_the_answer_did_not_confirm(tmp_
     assert f"<dt>Findings</dt><dd>{line}</dd>" in run("summary", "--db", str(path), "--format", "html")
     assert f"findings: {ORPHAN} {UNCONFIRMED_WORDS}" in run("show", "--db", str(path), "g-orphan-1")
     assert UNCONFIRMED_WORDS not in run("show", "--db", str(path), "g-unknown")
+
+
+def test_a_contradicted_finding_is_counted_neither_as_confirmed_nor_as_a_false_alarm(tmp_path: Path) -> None:
+    """The counters: the summary's per-rule tallies, rule_calibration (accepted requests) and the
+    learned constraints. The contradicted orphan finding is in none of the rule tallies; the parameter
+    the answer named is learned for that host and model, as for any recognised rejection."""
+    from toolguard_analysis.summary import build_summary
+
+    path = tmp_path / "t.db"
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            _row("g-orphan", 400, GEMINI_UNKNOWN_NAME, [(ORPHAN, "messages[1]")], "recognised"),
+            _row("o-orphan", 400, OPENAI_ORPHAN, [(ORPHAN, "messages[1]")], "predicted"),
+        ],
+        demote_after=1,
+    )
+    assert [
+        (r["host"], r["model"], r["kind"], r["name"], r["first_flow"])
+        for r in db.query("select * from learned order by first_flow")
+    ] == [
+        ("generativelanguage.googleapis.com", "gemini-2.5-flash", "field", "web_search_options", "g-orphan")
+    ]
+    assert list(db.query("select * from rule_calibration")) == []
+    db.close()
+    rules = {r["rule"]: (r["predicted"], r["false_alarm"]) for r in build_summary([path])["rules"]}
+    assert rules == {ORPHAN: (1, 0)}  # o-orphan only
