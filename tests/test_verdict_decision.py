@@ -427,3 +427,34 @@ def test_a_contradicted_finding_is_counted_neither_as_confirmed_nor_as_a_false_a
     db.close()
     rules = {r["rule"]: (r["predicted"], r["false_alarm"]) for r in build_summary([path])["rules"]}
     assert rules == {ORPHAN: (1, 0)}  # o-orphan only
+
+
+def test_the_run_report_says_which_findings_the_answer_did_not_confirm(tmp_path: Path) -> None:
+    """`toolguard run`'s report, in the words show and the summary use."""
+    from toolguard_analysis.run import report
+    from toolguard_core.store import RunRow, write_run
+    from toolguard_core.verdict import UNCONFIRMED_WORDS
+
+    path = tmp_path / "r.db"
+    db = open_db(path)
+    counts = {
+        "requests_seen": 2,
+        "validated": 2,
+        "with_findings": 2,
+        "rejected": 2,
+        "no_answer": 0,
+        "stored": 2,
+    }
+    write_run(db, RunRow(id="run", started_utc="2026-11-30T10:00:00.000Z", **counts))
+    rows = [
+        _row("g-orphan", 400, GEMINI_UNKNOWN_NAME, [(ORPHAN, "messages[1]")], "recognised"),
+        _row("o-orphan", 400, OPENAI_ORPHAN, [(ORPHAN, "messages[1]")], "predicted"),
+    ]
+    for row in rows:
+        row.run_id, row.method, row.path = "run", "POST", "/v1beta/openai/chat/completions"
+    write_rows(db, rows)
+    db.close()
+    lines = report(path, "run").splitlines()
+    assert [line.strip() for line in lines if "not confirmed by this answer" in line] == [
+        f"findings: {ORPHAN} {UNCONFIRMED_WORDS}"
+    ]
