@@ -372,7 +372,8 @@ def judge(
     row that applies, or ``None`` when the flow has no error finding.
 
     ``error_rules``: the error-severity findings' rules in finding order; ``locations``: their
-    locations (any order); ``cause``: the root cause as stored (:meth:`~toolguard_core.causes.Recognition.summary`,
+    locations in the same order (a ``learned.*`` finding is located at the key it learned, so the
+    answer that taught it confirms it again); ``cause``: the root cause as stored (:meth:`~toolguard_core.causes.Recognition.summary`,
     the ``cause_json`` column); ``text``: the error text (:func:`error_text`). Pure and cheap (it runs
     in the writer for every stored rejection)."""
     rules = [rule for rule in dict.fromkeys(error_rules) if rule]
