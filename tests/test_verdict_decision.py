@@ -91,6 +91,14 @@ CASES: list[tuple[str, int, Any, list[tuple[str, str]], dict[str, Any]]] = [
          "cause": "cause.extra-request-field", "pattern": "params.unknown"},
     ),
     (
+        "gemini unknown name on the learned finding it taught (located at the key): confirmed",
+        400,
+        GEMINI_UNKNOWN_NAME,
+        [(ORPHAN, "messages[1]"), ("learned.field", "web_search_options")],
+        {"decision": "names-a-finding", "answer": "confirms", "verdict": "predicted",
+         "cause": "cause.extra-request-field", "pattern": "learned.field"},
+    ),
+    (
         "openai max_tokens refused on a request flagged for an orphan tool message: contradicted",
         400,
         OPENAI_MAX_TOKENS,
