@@ -10,7 +10,7 @@ import shutil
 from typing import Any
 
 from toolguard_analysis.report_html import render_html
-from toolguard_analysis.summary import NO_JUDGED_FINDINGS, grouping_notes, seen_notes
+from toolguard_analysis.summary import NO_JUDGED_FINDINGS, grouping_notes, seen_notes, unconfirmed_line
 from toolguard_analysis.terminal import printable
 from toolguard_core.verdict import REJECTION_VOCABULARY
 from toolguard_core.visibility import NOTHING_SEEN
@@ -80,6 +80,8 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
             )
             if group.get("fix"):
                 out.append(indent + _trim(f"fix: {group['fix']}", width - len(indent)))
+        if group.get("unconfirmed"):
+            out.append(indent + _trim(f"findings: {unconfirmed_line(group)}", width - len(indent)))
         out.append(indent + _trim(f"seen {group['first_seen']} … {group['last_seen']}", width - len(indent)))
         for label, key in (("clients", "clients"), ("models", "models"), ("hosts", "hosts")):
             if group[key]:
@@ -242,6 +244,8 @@ def render_markdown(summary: dict[str, Any]) -> str:
                 f"Root cause: `{g['cause']}`: {_md(g['cause_title'].rstrip('.'))}. Fix: {_md(g.get('fix') or '-')}",
                 "",
             ]
+        if g.get("unconfirmed"):
+            out += [f"Findings: {_md(unconfirmed_line(g))}", ""]
         out.append(f"Example flows: {', '.join(f'`{i}`' for i in g['example_flow_ids'])}")
         ex = g.get("excerpt")
         if ex:

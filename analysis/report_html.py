@@ -21,7 +21,7 @@ from html import escape
 from typing import Any
 
 from toolguard_analysis.rule_links import rule_anchor, rule_meaning
-from toolguard_analysis.summary import NO_JUDGED_FINDINGS, grouping_notes, seen_notes
+from toolguard_analysis.summary import NO_JUDGED_FINDINGS, grouping_notes, seen_notes, unconfirmed_line
 from toolguard_core.verdict import Verdict, answered_by, verdict_words
 
 PALETTE = (
@@ -275,6 +275,9 @@ def _group_rows(groups: list[dict[str, Any]], colours: dict[str, str], known: se
             if group.get("cause")
             else ""
         )
+        if group.get("unconfirmed"):
+            # The group's findings its answer contradicts (verdict.judge): neither confirmed nor false alarms.
+            cause += f"<dt>Findings</dt><dd>{_e(unconfirmed_line(group))}</dd>"
         flows = " ".join(_flow_link(flow_id, known) for flow_id in reversed(group["flow_ids"]))
         drill = (
             '<div class="drill"><dl>'

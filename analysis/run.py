@@ -44,7 +44,16 @@ from toolguard_core.providers import GENERIC
 from toolguard_core.redact import redact_text_urls
 from toolguard_core.repair import parse_families
 from toolguard_core.store import default_db_path
-from toolguard_core.verdict import Verdict, answered_by, error_text, verdict_words
+from toolguard_core.verdict import (
+    REJECTED_VERDICTS,
+    UNCONFIRMED_WORDS,
+    Answer,
+    Verdict,
+    answered_by,
+    error_text,
+    judge,
+    verdict_words,
+)
 from toolguard_core.visibility import (
     NOTHING_SEEN,
     UNRECOGNISED_HOSTS,
@@ -662,8 +671,8 @@ def report(
             # flagged request) is not a "known failure" (verdict.rejection_verdict).
             explained_by, how = explain(message, ()), "matched by the upstream's wording"
             if not explained_by and cause:
-                # The summary groups this flow under the rule that predicts its root cause; say so
-                # here too, so the run report and the summary name one failure alike (issue #10).
+                # A rule that would have flagged this root cause, though it did not fire here (the
+                # summary groups the flow by its root cause, never under a rule that did not fire).
                 explained_by, how = predicting_rule(cause), f"the rule that predicts {cause['cause']}"
             if explained_by and flow["verdict"] != "predicted":
                 # No finding on this request, but a rule predicts the provider's wording: the
@@ -676,6 +685,17 @@ def report(
             lines.append(
                 f"        root cause: {cause['cause']}: {_one_line(cause.get('fix') or cause['title'])}"
             )
+        errors = [row for row in findings.get(flow["id"], []) if row["severity"] == "error"]
+        judgement = (
+            judge([r["rule"] for r in errors], cause, message, locations=[r["location"] for r in errors])
+            if message and flow["verdict"] in REJECTED_VERDICTS
+            else None
+        )
+        if judgement is not None and judgement.answer == Answer.CONTRADICTS:
+            # The answer names another parameter precisely (verdict.judge): the findings are neither
+            # confirmed nor false alarms for this flow, and the report says so, as show and the summary do.
+            rules = ", ".join(dict.fromkeys(r["rule"] for r in errors))
+            lines.append(f"        findings: {rules} {UNCONFIRMED_WORDS}")
     unrecognised = data.unrecognised_hosts or []
     if unrecognised:
         # Said once per run: the rules that ran were the generic profile's and the model catalog's

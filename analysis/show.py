@@ -28,7 +28,18 @@ from toolguard_core.grouping import stored_cause
 from toolguard_core.request import MESSAGES, endpoint_kind
 from toolguard_core.rules import RULES
 from toolguard_core.upstream_errors import MAX_NESTING
-from toolguard_core.verdict import Verdict, answered_by, error_text, rejected, row_rejected, verdict_words
+from toolguard_core.verdict import (
+    UNCONFIRMED_WORDS,
+    Answer,
+    Judgement,
+    Verdict,
+    answered_by,
+    error_text,
+    judge,
+    rejected,
+    row_rejected,
+    verdict_words,
+)
 from toolguard_core.visibility import UNVALIDATED_RULES
 
 FORMATS = ("text", "markdown", "json")
@@ -95,11 +106,33 @@ class StoredFlow:
         is, or else the root cause the text names (``cause_id``)."""
         if not row_rejected(self.row.get("verdict"), self.row.get("status"), self.row.get("error_message")):
             return None
-        errors = [f["rule"] for f in self.findings if f["severity"] == Severity.ERROR]
         verdict = self.row.get("verdict")
-        credited = errors if verdict in (None, Verdict.PREDICTED, Verdict.REPAIR_FAILED) else []
         cause = self.cause()
-        return explain(self.error_text(), credited) or predicting_rule(cause) or (cause or {}).get("cause")
+        judgement = self.judgement()
+        credited = verdict in (None, Verdict.PREDICTED, Verdict.REPAIR_FAILED) and judgement is not None
+        if credited and judgement is not None and judgement.answer == Answer.CONFIRMS and judgement.rule:
+            return judgement.rule  # the fired rule the answer confirms (the summary's group rule)
+        return explain(self.error_text(), ()) or predicting_rule(cause) or (cause or {}).get("cause")
+
+    def judgement(self) -> Judgement | None:
+        """What the upstream's answer says about this flow's error findings (verdict.judge), for a
+        rejection with error findings; ``None`` otherwise."""
+        if not row_rejected(self.row.get("verdict"), self.row.get("status"), self.row.get("error_message")):
+            return None
+        errors = [f for f in self.findings if f["severity"] == Severity.ERROR]
+        return judge(
+            [f["rule"] for f in errors],
+            self.cause(),
+            self.error_text(),
+            locations=[f["location"] for f in errors],
+        )
+
+    def unconfirmed(self) -> list[str]:
+        """The error findings' rules the answer contradicts (:attr:`Answer.CONTRADICTS`), else []."""
+        judgement = self.judgement()
+        if judgement is None or judgement.answer != Answer.CONTRADICTS:
+            return []
+        return list(dict.fromkeys(f["rule"] for f in self.findings if f["severity"] == Severity.ERROR))
 
     def unflagged(self, rule: str) -> bool:
         """True when ``rule`` (the one the upstream's wording names) has no finding on this request."""
@@ -389,6 +422,9 @@ def render_text(flow: StoredFlow, db: str | None = None) -> str:
             lines.append(f"  {'cause:':<10} {root} ({link})" + (f": {words}" if words else ""))
     if cause and cause.get("fix"):
         lines.append(f"  {'fix:':<10} {cause['fix']}")
+    unconfirmed = flow.unconfirmed()
+    if unconfirmed:
+        lines.append(f"  {'findings:':<10} {', '.join(unconfirmed)} {UNCONFIRMED_WORDS}")
     lines.append("")
     lines.append(f"findings ({len(flow.findings)}):" if flow.findings else "findings: none")
     for f in flow.findings:
@@ -456,6 +492,9 @@ def render_markdown(flow: StoredFlow) -> str:
             lines.append(f"- **Root cause**: `{root}`" + (f": {words}" if words else ""))
     if cause and cause.get("fix"):
         lines.append(f"- **Fix**: {cause['fix']}")
+    unconfirmed = flow.unconfirmed()
+    if unconfirmed:
+        lines.append(f"- **Findings**: {', '.join(f'`{rule}`' for rule in unconfirmed)} {UNCONFIRMED_WORDS}")
     lines += ["", "#### Findings", ""]
     if not flow.findings:
         lines.append("None: no toolguard rule flagged this request.")
@@ -525,4 +564,6 @@ def to_json(flow: StoredFlow) -> dict[str, Any]:
         "verdict_words": verdict_words(flow.row.get("verdict")),
         "upstream": flow.upstream_line(),
         "root_cause": flow.root_cause(),
+        # The error findings' rules the answer contradicts (verdict.judge): unconfirmed for this flow.
+        "unconfirmed_rules": flow.unconfirmed(),
     }

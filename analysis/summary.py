@@ -25,7 +25,7 @@ from toolguard_core.dburl import label
 from toolguard_core.fingerprint import NORMALISER_VERSION, normalise
 from toolguard_core.grouping import explanation, fingerprint_text, group_key, stored_cause, summary_version
 from toolguard_core.providers import GENERIC
-from toolguard_core.verdict import Verdict, error_text, row_rejected
+from toolguard_core.verdict import UNCONFIRMED_WORDS, Answer, Verdict, error_text, judge, row_rejected
 from toolguard_core.visibility import (
     MAX_NAMED_HOSTS,
     NOTHING_SEEN,
@@ -53,6 +53,7 @@ __all__ = [
     "repair_stats",
     "seen_notes",
     "stored_cause",
+    "unconfirmed_line",
 ]
 
 SUMMARY_FORMAT_VERSION = 1
@@ -633,6 +634,9 @@ def _group(selection: Selection, key: str, t: dict[str, Any]) -> dict[str, Any]:
         next((f["location"] for f in example_findings), example.get("error_param")),
     )
     verdicts = sorted(t["verdicts"].items(), key=lambda item: item[1][0])
+    unconfirmed = _unconfirmed(
+        selection, key, pattern, cause, error_text(example.get("error_json"), example.get("error_message"))
+    )
     return {
         "fingerprint": fp,
         "key": key,
@@ -658,7 +662,43 @@ def _group(selection: Selection, key: str, t: dict[str, Any]) -> dict[str, Any]:
         "statuses": sorted(t["statuses"]),
         "verdicts": {verdict: n for verdict, (_, n) in verdicts},
         "excerpt": excerpt({**example, "request_json": selection.request_json(example["id"])}, location),
+        # The group's flagged flows whose findings its answer contradicts (verdict.judge):
+        # [{"rule", "count"}], most flows first; [] when none (docs/summary.md).
+        "unconfirmed": unconfirmed,
     }
+
+
+def unconfirmed_line(group: dict[str, Any]) -> str:
+    """``sequence.orphan-tool-message (3 flows) not confirmed by this answer: ...``: the group's
+    findings its answer contradicts (summary ``unconfirmed``; verdict.UNCONFIRMED_WORDS)."""
+    rules = ", ".join(
+        f"{item['rule']} ({item['count']} flow{'s' if item['count'] != 1 else ''})"
+        for item in group["unconfirmed"]
+    )
+    return f"{rules} {UNCONFIRMED_WORDS}"
+
+
+def _unconfirmed(
+    selection: Selection, key: str, pattern: str | None, cause: dict[str, Any] | None, text: str | None
+) -> list[dict[str, Any]]:
+    """Per rule, how many of the group's flows carry its error finding while the answer contradicts
+    them (:attr:`~toolguard_core.verdict.Answer.CONTRADICTS`: another parameter named precisely). A
+    group named by no rule shares one root cause and text, so one decision per distinct ``error_rules``
+    holds for all its flows (no location of theirs was credited, or the group would have a rule)."""
+    if pattern is not None or not cause:
+        return []
+    counts: Counter[str] = Counter()
+    for row in selection.query(
+        "select f.error_rules as rules, count(*) as n from flows f "
+        f"where f.group_key = ? and {selection.where} and f.error_rules is not null group by f.error_rules",
+        [key, *selection.args],
+    ):
+        rules = str(row["rules"]).split()
+        judgement = judge(rules, cause, text)
+        if judgement is not None and judgement.answer == Answer.CONTRADICTS:
+            for rule in dict.fromkeys(rules):
+                counts[rule] += _int(row["n"])
+    return [{"rule": rule, "count": n} for rule, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 #: Said where no rule has a confirmed or refuted error finding: flows can still carry error findings

@@ -5,7 +5,8 @@
     .venv/bin/python scripts/gen_verdicts_doc.py --check   # exit 1 when it is stale (CI)
 
 Each verdict's meaning (``VERDICT_MEANINGS``), the rejection vocabulary in short words
-(``REJECTION_VOCABULARY``) and the rule of decision (``DECISION_RULE``) are declared once, in
+(``REJECTION_VOCABULARY``) and the rule of decision (``DECISION_RULE`` around the ``DECISIONS`` table,
+one row per outcome, with ``ANSWER_OUTCOMES``) are declared once, in
 verdict.py; the page's section is derived from them so it never drifts from the code that decides.
 Only the text between the GENERATED markers is replaced.
 """
@@ -16,7 +17,14 @@ import sys
 from pathlib import Path
 
 from toolguard_analysis import gendoc
-from toolguard_core.verdict import DECISION_RULE, REJECTION_VOCABULARY, VERDICT_MEANINGS, Verdict
+from toolguard_core.verdict import (
+    ANSWER_OUTCOMES,
+    DECISION_RULE,
+    DECISIONS,
+    REJECTION_VOCABULARY,
+    VERDICT_MEANINGS,
+    Verdict,
+)
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
 BEGIN = (
@@ -38,10 +46,21 @@ def section() -> str:
         "### The rule of decision",
         "",
     ]
-    for paragraph in DECISION_RULE:
-        lines.append(paragraph)
-        if not paragraph.startswith("- ") or paragraph.endswith("."):
-            lines.append("")
+    first, *rest = DECISION_RULE
+    lines += [
+        first,
+        "",
+        "| # | row (`verdict.DECISIONS`) | when | the answer | the flow | its error findings |",
+    ]
+    lines.append("|---|---|---|---|---|---|")
+    for number, decision in enumerate(DECISIONS, start=1):
+        flow, findings = ANSWER_OUTCOMES[decision.answer]
+        lines.append(
+            f"| {number} | `{decision.id}` | {decision.when} | {decision.answer.value} | {flow} | {findings} |"
+        )
+    lines.append("")
+    for paragraph in rest:
+        lines += [paragraph, ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

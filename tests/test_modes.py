@@ -559,3 +559,43 @@ def test_a_reason_for_leaving_a_finding_is_redacted_like_every_column():
     )
     [row] = capture.to_row().repairs
     assert (row.rule, row.applied, row.description) == ("params.unknown", False, "cannot drop [REDACTED]")
+
+
+# The request's own call id, where the provider's quoted text names the seed's example id
+# (docs/modes.md): (case, url, body, the blocked answer's message).
+_OWN_CALL = "call_OwnId7Q2xTz"
+_OWN_TOOLU = "toolu_01OwnIdZZ9aBcDeFgH"
+OWN_ID_CASES = [
+    (
+        "openai unanswered tool call",
+        "https://api.openai.com/v1/chat/completions",
+        {"model": "gpt-4o", "messages": [
+            {"role": "user", "content": "weather?"},
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"id": _OWN_CALL, "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]},
+            {"role": "user", "content": "never mind"}]},
+        "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+        f"'tool_call_id'. The following tool_call_ids did not have response messages: {_OWN_CALL}",
+    ),
+    (
+        "anthropic tool_use without its result",
+        "https://api.anthropic.com/v1/messages",
+        {"model": "claude-sonnet-4-5", "max_tokens": 100, "messages": [
+            {"role": "user", "content": "weather?"},
+            {"role": "assistant", "content": [{"type": "tool_use", "id": _OWN_TOOLU, "name": "w", "input": {}}]},
+            {"role": "user", "content": "never mind"}]},
+        "messages.6: `tool_use` ids were found without `tool_result` blocks immediately after: "
+        f"{_OWN_TOOLU}. Each `tool_use` block must have a corresponding `tool_result` block in the next message.",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "url", "body", "message"), OWN_ID_CASES, ids=[c[0] for c in OWN_ID_CASES])
+def test_block_quotes_the_requests_own_call_id(
+    block, case: str, url: str, body: dict[str, Any], message: str
+):
+    """The provider's quoted text named the seed's example id (call_mjLu…), a call the client never made."""
+    flow = make_flow(body, url=url, headers={"content-type": "application/json"})
+    block.request(flow)
+    answer_body = flow.response.json()
+    assert (answer_body["error"]["message"], flow.response.headers["x-toolguard-blocked"]) == (message, "1")

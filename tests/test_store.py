@@ -107,6 +107,7 @@ def test_migrations_run_in_their_fixed_order() -> None:
         "m008_content_dedup",
         "m009_visibility",
         "m010_repair_patches",
+        "m011_precise_verdicts",
     ]
 
 

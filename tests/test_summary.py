@@ -247,20 +247,19 @@ def test_groups_across_two_machines(dbs: tuple[Path, Path]) -> None:
     ]
     assert groups == [
         {
-            # OpenAI's old and DeepSeek's new orphan sentence: one fingerprint, one pattern, two providers.
+            # The orphan rule fired on both: its group. These rows were stored without a root cause
+            # (cause_json): the summary reads what is stored (test_reexplain_then_summary relabels it).
             "pattern": "sequence.orphan-tool-message",
-            # These rows were stored without a root cause (cause_json); b1 by an older toolguard as
-            # unexplained: the summary reads what is stored (test_reexplain_then_summary relabels it).
             "cause": None,
             "explanation": "predicted",
-            "explanations": {"predicted": 2, "unexplained": 1},
-            "count": 3,
-            "flow_ids": ["a1", "a2", "b1"],
+            "explanations": {"predicted": 2},
+            "count": 2,
+            "flow_ids": ["a1", "a2"],
             "first_seen": "2026-11-20T10:00:00.000Z",
-            "last_seen": "2026-11-22T08:00:00.000Z",
-            "clients": ["QwenCode/0.24.4 (OpenAI/JS 5.11.0)", "OpenAI/Python 1.54.0"],
-            "models": ["gpt-4o", "deepseek-chat"],
-            "hosts": ["api.openai.com", "api.deepseek.com"],
+            "last_seen": "2026-11-21T09:00:00.000Z",
+            "clients": ["QwenCode/0.24.4 (OpenAI/JS 5.11.0)"],
+            "models": ["gpt-4o"],
+            "hosts": ["api.openai.com"],
             "statuses": [400],
         },
         {
@@ -275,6 +274,23 @@ def test_groups_across_two_machines(dbs: tuple[Path, Path]) -> None:
             "clients": ["OpenAI/Python 1.54.0"],
             "models": ["gpt-5-mini"],
             "hosts": ["api.openai.com"],
+            "statuses": [400],
+        },
+        {
+            # DeepSeek's orphan sentence (OpenAI's fingerprint) on a request no rule flagged (an older
+            # toolguard stored it as unexplained): issue #10, a flow never sits under a rule that did
+            # not fire on it, and a group never mixes `predicted` with `unexplained`.
+            "pattern": None,
+            "cause": None,
+            "explanation": "unexplained",
+            "explanations": {"unexplained": 1},
+            "count": 1,
+            "flow_ids": ["b1"],
+            "first_seen": "2026-11-22T08:00:00.000Z",
+            "last_seen": "2026-11-22T08:00:00.000Z",
+            "clients": ["OpenAI/Python 1.54.0"],
+            "models": ["deepseek-chat"],
+            "hosts": ["api.deepseek.com"],
             "statuses": [400],
         },
         {
@@ -293,13 +309,17 @@ def test_groups_across_two_machines(dbs: tuple[Path, Path]) -> None:
         },
     ]
     assert data["groups"][0]["fingerprint"] == fingerprint(OPENAI_ORPHAN) == fingerprint(DEEPSEEK_ORPHAN)
-    assert [g["fingerprint"] for g in data["unexplained"]] == [fingerprint("HTTP 400 (no error message)")]
+    assert data["groups"][2]["fingerprint"] == fingerprint(DEEPSEEK_ORPHAN)
+    assert [g["fingerprint"] for g in data["unexplained"]] == [
+        fingerprint("HTTP 400 (no error message)"),
+        fingerprint(DEEPSEEK_ORPHAN),
+    ]
     assert data["unexplained"][0]["template"] == "http <n> (no error message)"
     assert data["verdicts"] == {"false_alarm": 1, "no_answer": 1, "predicted": 3, "unexplained": 3}
     assert data["totals"] == {
         "flows": 8,
         "rejected": 6,
-        "groups": 3,
+        "groups": 4,
         "predicted": 3,
         "recognised": 0,
         "unexplained": 3,
@@ -487,7 +507,7 @@ def test_cli_json_is_the_documented_format(dbs: tuple[Path, Path]) -> None:
             "models",
             "hosts",
         }
-    assert [g["count"] for g in data["groups"]] == [3, 2, 1]
+    assert [g["count"] for g in data["groups"]] == [2, 2, 1, 1]
 
 
 def test_cli_text_has_every_section_and_no_colour_when_piped(dbs: tuple[Path, Path]) -> None:
@@ -496,9 +516,9 @@ def test_cli_text_has_every_section_and_no_colour_when_piped(dbs: tuple[Path, Pa
     text = result.output
     assert "\x1b[" not in text
     for needle in (
-        "3×  sequence.orphan-tool-message",
+        "2×  sequence.orphan-tool-message",
         "2×  UNEXPLAINED",
-        "clients: QwenCode/0.24.4 (OpenAI/JS 5.11.0), OpenAI/Python 1.54.0",
+        "clients: QwenCode/0.24.4 (OpenAI/JS 5.11.0)",
         "  → [5] tool tool_call_id=call_5abcDEF 'hello.txt'",
         "    [4] user 'go on'",
         "Unexplained rejections",
@@ -593,9 +613,14 @@ def test_openrouter_wrapped_orphan_tool_error_is_matched_to_its_rule(tmp_path: P
                    "metadata": {"raw": raw, "provider_name": "OpenAI"}}}
     )  # fmt: skip
     error = parse_error(body, status=400)
+    # Flagged by the rule (a group is named only by a rule that fired on its flows: issue #10).
+    finding = FindingRow(
+        idx=0, rule="sequence.orphan-tool-message", severity="error", location="messages[2]", message="x"
+    )
     row = flow(
-        "or1", "2026-11-20T10:00:00.000Z", host="openrouter.ai", status=400, verdict="unexplained",
-        error_message=error.message, error_json=json.dumps(error.summary()),
+        "or1", "2026-11-20T10:00:00.000Z", host="openrouter.ai", status=400, verdict="predicted",
+        error_message=error.message, error_json=json.dumps(error.summary()), finding_count=1,
+        error_finding_count=1, findings=[finding],
     )  # fmt: skip
     summary = build_summary([write_db(tmp_path / "or.db", [row])])
     (group,) = summary["groups"]
@@ -626,12 +651,13 @@ def test_reexplain_then_summary(dbs: tuple[Path, Path]) -> None:
         "recognised": 1,
         "unexplained": 2,
     }
-    # a1/a2 (first database, not relabelled) and b1 share the rule; b1 carries the cause now.
+    # a1/a2 (first database, not relabelled) are the orphan rule's; b1 carries the cause now, under no
+    # rule: none fired on it (issue #10: a flow never sits under a rule that did not fire on it).
     groups = [(g["pattern"], g["cause"], g["explanations"], g["flow_ids"]) for g in data["groups"]]
     assert groups == [
         ("sequence.orphan-tool-message", None, {"predicted": 2}, ["a1", "a2"]),
         (None, None, {"unexplained": 2}, ["a3", "b3"]),
-        ("sequence.orphan-tool-message", "cause.orphan-tool-result", {"recognised": 1}, ["b1"]),
+        (None, "cause.orphan-tool-result", {"recognised": 1}, ["b1"]),
         ("sequence.unanswered-tool-call", "cause.missing-tool-result", {"predicted": 1}, ["b2"]),
     ]
 

@@ -45,14 +45,15 @@ def expected_b() -> dict[str, tuple[Any, ...]]:
     qwen = "QwenCode/0.24.4 (OpenAI/JS 5.11.0)"
     return {
         "a1": (qwen, ORPHAN, orphan_fp, ORPHAN, "predicted", group_key(None, ORPHAN, orphan_fp), version),
-        # b1: stored unexplained by an older toolguard, no finding: its wording names the rule.
+        # b1: stored unexplained by an older toolguard, no finding: its wording is the orphan rule's,
+        # but that rule did not fire on it, so it does not name b1's group (issue #10).
         "b1": (
             "OpenAI/Python 1.54.0",
             None,
             orphan_fp,
-            ORPHAN,
+            None,
             "unexplained",
-            group_key(None, ORPHAN, orphan_fp),
+            group_key(None, None, orphan_fp),
             version,
         ),
         "b2": (
@@ -149,14 +150,15 @@ def test_reexplain_regroups_the_rows_it_relabels(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, ["reexplain", "--db", str(path)]).exit_code == 0
     rows = derived(path)
     orphan_fp = fingerprint(OPENAI_ORPHAN)
-    # b1's text names the orphan-tool root cause now: recognised, in a group of its own cause.
+    # b1's text names the orphan-tool root cause now: recognised, in a group of its own cause (no rule
+    # fired on it, so none names the group).
     assert rows["b1"] == (
         "OpenAI/Python 1.54.0",
         None,
         orphan_fp,
-        ORPHAN,
+        None,
         "recognised",
-        group_key("cause.orphan-tool-result", ORPHAN, orphan_fp),
+        group_key("cause.orphan-tool-result", None, orphan_fp),
         summary_version(),
     )
 

@@ -1054,7 +1054,7 @@ class ToolGuard:
         assert self.settings is not None
         analysis = pending.analysis
         if self.settings.mode is Mode.BLOCK:
-            answer = blocked_answer(analysis.findings, analysis.target)
+            answer = blocked_answer(analysis.findings, analysis.target, analysis.body)
             if answer is None:
                 return
             # Answered here, in the request hook: mitmproxy never opens the upstream connection.
@@ -1471,6 +1471,7 @@ class ToolGuard:
                 early.cause if early is not None else None,
                 error_rules=error_rules,
                 text=error_message,
+                locations=[f.location for f in findings if f.severity == Severity.ERROR],
             )
         self._annotate(flow, findings, verdict, pending=pending, recognition=recognition)
         if tap is not None:
@@ -2130,7 +2131,7 @@ class SocketWorker:
         socket = connection.socket
         analysis = turn.analysis
         if self.mode is Mode.BLOCK:
-            answer = blocked_answer(analysis.findings, socket.target)
+            answer = blocked_answer(analysis.findings, socket.target, analysis.body)
             if answer is None:
                 return None
             body = json.loads(answer.body)

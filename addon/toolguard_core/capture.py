@@ -265,7 +265,9 @@ class Capture:
         # The root cause the answer names (issue #10): read here, on the writer thread, from the
         # parsed error; an unexplained rejection it explains is stored as ``recognised``, and so is a
         # flagged one whose answer is unrelated to the findings (a 429: verdict.rejection_verdict).
-        error_rules = [f.rule for f in self.findings if f.severity == Severity.ERROR]
+        error_findings = [f for f in self.findings if f.severity == Severity.ERROR]
+        error_rules = [f.rule for f in error_findings]
+        locations = [f.location for f in error_findings]  # what each finding is about (verdict.judge)
         text = error.effective_message if error is not None else None
         # The request-aware tier (causes.REQUEST_TIER) needs the request, which the proxy's early
         # reading on the event loop does not parse: a rejection it left without a cause, or named
@@ -282,7 +284,9 @@ class Capture:
         if early is not None and request is None:  # the proxy's own reading: its console line's verdict
             cause_id = early.cause_id
             cause_json = summary_json(early.cause) if early.cause is not None else None
-            verdict = explained_by(self.verdict, early.cause, error_rules=error_rules, text=text)
+            verdict = explained_by(
+                self.verdict, early.cause, error_rules=error_rules, text=text, locations=locations
+            )
         else:
             recognition = (
                 recognise_error(
@@ -296,7 +300,9 @@ class Capture:
                 else None
             )
             cause_id, cause_json = cause_columns(recognition)
-            verdict = explained(self.verdict, recognition, error_rules=error_rules, text=text)
+            verdict = explained(
+                self.verdict, recognition, error_rules=error_rules, text=text, locations=locations
+            )
         columns: dict[str, Any] = dict(
             id=self.flow_id,
             datetime_utc=format_utc(self.started),

@@ -35,14 +35,23 @@ from typing import Any
 from toolguard_core.clients import headers as parse_headers
 from toolguard_core.clients import parse_client
 from toolguard_core.fingerprint import NORMALISER_VERSION, fingerprint
-from toolguard_core.patterns import EXTRA_WORDINGS, PREFERRED, explain, predicting_rule
-from toolguard_core.verdict import Verdict, error_text, recognise_stored, rejection_verdict, row_rejected
+from toolguard_core.patterns import EXTRA_WORDINGS, PREFERRED
+from toolguard_core.verdict import (
+    Answer,
+    error_text,
+    judge,
+    recognise_stored,
+    rejection_verdict,
+    row_rejected,
+)
 
 __all__ = [
     "COLUMNS",
     "SUMMARY_INDEX",
     "SUMMARY_INDEXES",
+    "credited_rule",
     "derive",
+    "error_findings",
     "explanation",
     "fingerprint_text",
     "group_key",
@@ -63,8 +72,10 @@ COLUMNS: tuple[str, ...] = (
 )
 #: Bump when :func:`derive` itself changes what it computes (the normaliser and the catalogues are
 #: digested into :func:`summary_version` on their own).
-DERIVATION = "d3"  # d2: the explanation is decided from both sides (verdict.rejection_verdict);
-# d3: a recognised cause is named by the rule that predicts it (patterns.predicting_rule)
+DERIVATION = "d4"  # d2: the explanation is decided from both sides (verdict.rejection_verdict);
+# d3: a recognised cause is named by the rule that predicts it (patterns.predicting_rule);
+# d4: the findings' locations take part (verdict.judge: an answer naming another parameter contradicts
+# them), and a group's rule is the fired rule credited with the rejection, never one that did not fire
 
 
 def fingerprint_text(row: Mapping[str, Any]) -> str:
@@ -111,11 +122,49 @@ def stored_cause(
     return recognition.summary() if recognition is not None else None
 
 
-def explanation(error_rules: Sequence[str], cause: Mapping[str, Any] | None, text: str | None) -> str:
+def explanation(
+    error_rules: Sequence[str],
+    cause: Mapping[str, Any] | None,
+    text: str | None,
+    *,
+    locations: Sequence[str | None] = (),
+) -> str:
     """``predicted``, ``recognised`` or ``unexplained``: the verdict column's decision
     (:func:`toolguard_core.verdict.rejection_verdict`, from both sides), made again so older rows
-    read the same way."""
-    return rejection_verdict(error_rules, cause, text).value
+    read the same way. ``locations``: the error findings' locations, in finding order."""
+    return rejection_verdict(error_rules, cause, text, locations=locations).value
+
+
+def credited_rule(
+    error_rules: Sequence[str],
+    cause: Mapping[str, Any] | None,
+    text: str | None,
+    *,
+    locations: Sequence[str | None] = (),
+) -> str | None:
+    """The rule a rejection's group is named by (the ``pattern`` column): the fired rule the answer
+    confirms (:func:`toolguard_core.verdict.judge`), else none. A rule that did not fire on the flow
+    never names its group, even when the text is its known wording or it predicts the root cause:
+    ``toolguard show`` says which rule would have caught it."""
+    judgement = judge(error_rules, cause, text, locations=locations)
+    return judgement.rule if judgement is not None and judgement.answer == Answer.CONFIRMS else None
+
+
+def error_findings(conn: Any, flow_ids: Sequence[str]) -> dict[str, tuple[list[str], list[str]]]:
+    """Each flow's error-severity findings as (rules, locations), in finding order, for the flows
+    ``flow_ids`` (one query; ``conn``: anything whose ``execute`` takes ``?`` placeholders)."""
+    found: dict[str, tuple[list[str], list[str]]] = {}
+    if not flow_ids:
+        return found
+    for flow_id, rule, location in conn.execute(
+        f"SELECT flow_id, rule, location FROM findings WHERE severity = 'error' "
+        f"AND flow_id IN ({', '.join('?' * len(flow_ids))}) ORDER BY flow_id, idx",
+        list(flow_ids),
+    ).fetchall():
+        rules, locations = found.setdefault(flow_id, ([], []))
+        rules.append(rule)
+        locations.append(location)
+    return found
 
 
 def group_key(cause_id: str | None, pattern: str | None, fp: str) -> str:
@@ -158,11 +207,15 @@ def summary_version() -> str:
 
 
 def derive(
-    row: Mapping[str, Any], error_rules: Sequence[str], *, causes_stored: bool = True
+    row: Mapping[str, Any],
+    error_rules: Sequence[str],
+    *,
+    causes_stored: bool = True,
+    locations: Sequence[str | None] = (),
 ) -> tuple[str | None, ...]:
     """The derived columns (:data:`COLUMNS`) of one stored row, given the rule ids of its
-    error-severity findings in finding order. Never raises: a row that cannot be derived keeps NULLs
-    (and no version, so it reads as not derived)."""
+    error-severity findings in finding order and their ``locations`` (same order). Never raises: a
+    row that cannot be derived keeps NULLs (and no version, so it reads as not derived)."""
     try:
         client = parse_client(row.get("client"), parse_headers(row.get("request_headers_json")))
         rules = " ".join(dict.fromkeys(error_rules)) or None
@@ -172,12 +225,12 @@ def derive(
         # Rules are matched against the same text that is fingerprinted: the innermost provider
         # message, so an OpenRouter-wrapped OpenAI error is explained by OpenAI's wording.
         text = error_text(row.get("error_json"), row.get("error_message"))
-        verdict = explanation(error_rules, cause, text)
-        # A finding the answer does not credit (a 429 on a flagged request) does not name the group:
-        # only a rule whose known wording the text is, or the rule that predicts the root cause, does
-        # (one root cause is one group whether a rule flagged the request or only the answer named it).
-        credited = error_rules if verdict == Verdict.PREDICTED else ()
-        pattern = explain(text, credited) or predicting_rule(cause)
+        verdict = explanation(error_rules, cause, text, locations=locations)
+        # Only the fired rule the answer confirms names the group (verdict.judge): a finding the answer
+        # does not credit (a 429, or Gemini's "Unknown name" on a request flagged for an orphan tool
+        # message) does not, and neither does a rule that did not fire on this flow (issue #10: a flow
+        # never sits under a rule that did not fire on it).
+        pattern = credited_rule(error_rules, cause, text, locations=locations)
         fp = fingerprint(_fingerprint_text(row, text))
         # Keyed by root cause AND rule, not by the sentence alone: OpenAI answers an orphan tool
         # message and a duplicate tool answer with one sentence; the rule that fired tells them apart.
@@ -266,16 +319,12 @@ def refresh_columns(
         last = rows[-1][0]
         names = ["_key", *(c.strip() for c in _DERIVE_READS.split(","))]
         batch = [dict(zip(names, row, strict=True)) for row in rows]
-        errors: dict[str, list[str]] = {}
-        marks = ", ".join("?" * len(batch))
-        for flow_id, rule in conn.execute(
-            f"SELECT flow_id, rule FROM findings WHERE severity = 'error' AND flow_id IN ({marks}) "
-            "ORDER BY flow_id, idx",
-            [r["id"] for r in batch],
-        ).fetchall():
-            errors.setdefault(flow_id, []).append(rule)
+        errors = error_findings(conn, [r["id"] for r in batch])
         update = f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in COLUMNS)} WHERE {key} = ?"
-        values = [(*derive(r, errors.get(r["id"], ())), r["_key"]) for r in batch]
+        values = []
+        for r in batch:
+            rules, locations = errors.get(r["id"], ([], []))
+            values.append((*derive(r, rules, locations=locations), r["_key"]))
         if isinstance(conn, sqlite3.Connection):
             conn.executemany(update, values)
         else:

@@ -13,6 +13,7 @@ docs/modes.md describes all three. No mitmproxy import: the addon turns :class:`
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -80,20 +81,64 @@ def _param(predicted: PredictedError | None, finding: Finding) -> str | None:
     return predicted.param
 
 
+#: An example call id inside a provider's quoted text (OpenAI's ``call_…``, Anthropic's ``toolu_…``,
+#: the Responses API's ``fc_…``/``rs_…``), each possibly listed with others (", ").
+_QUOTED_ID = re.compile(r"\b(?:call|toolu|fc|rs)_[A-Za-z0-9_]+")
+#: A location whose value is a call id (``messages[1].tool_calls[0].id``, ``input[2].call_id``,
+#: ``messages[3].content[0].tool_use_id``).
+_ID_KEY = re.compile(r"(?:^|\.)(?:id|tool_call_id|call_id|tool_use_id)$")
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _value_at(body: Any, location: str) -> Any:
+    """The value at a finding's ``location`` (``messages[1].tool_calls[0].id``) in ``body``, or None."""
+    node = body
+    for name, index in _PATH_PART.findall(location):
+        if index and isinstance(node, list) and int(index) < len(node):
+            node = node[int(index)]
+        elif name and isinstance(node, dict):
+            node = node.get(name)
+        else:
+            return None
+    return node
+
+
+def _own_id(text: str, finding: Finding, body: Any) -> str:
+    """The provider's quoted ``text`` with its example call id replaced by this request's own, when
+    the finding is located at an id (the seed's ``call_mjLu…`` in a blocked answer named a call the
+    client never made: docs/modes.md). The ids of the request's kind are replaced (the Responses text
+    that names a function call and its reasoning item keeps the other); a list of example ids becomes
+    the one id. Unchanged when the finding is not at an id or the text quotes none."""
+    own = _value_at(body, finding.location) if _ID_KEY.search(finding.location) else None
+    if not isinstance(own, str) or not own:
+        return text
+    quoted = list(_QUOTED_ID.finditer(text))
+    kinds = {m.group().split("_", 1)[0] for m in quoted}
+    prefix = own.split("_", 1)[0] if "_" in own else None
+    same = [m for m in quoted if m.group().split("_", 1)[0] == prefix] or (quoted if len(kinds) == 1 else [])
+    if not same:
+        return text
+    start, end = same[0].start(), same[-1].end()
+    if any(text[a.end() : b.start()] != ", " for a, b in itertools.pairwise(same)):
+        start, end = same[0].start(), same[0].end()  # not one list: the first example id only
+    return text[:start] + own + text[end:]
+
+
 def _header_value(text: str, limit: int = 500) -> str:
     """A header-safe one-line value (headers are latin-1; a long message is cut)."""
     text = " ".join(text.split()).encode("ascii", "replace").decode("ascii")
     return text if len(text) <= limit else text[: limit - 1] + "~"
 
 
-def blocked_answer(findings: list[Finding], target: Target) -> BlockedAnswer | None:
+def blocked_answer(findings: list[Finding], target: Target, body: Any = None) -> BlockedAnswer | None:
     """The proxy's own answer to a request with error findings, or None when it has none.
 
     Shape and status are the target endpoint's: Anthropic's ``{"type": "error", "error": {type,
     message}, "request_id"}`` for the Messages API (providers.md §3; docs/errors.md), OpenAI's envelope
     ``{"error": {message, type, param, code}}`` for every OpenAI-compatible endpoint (chat completions
     and Responses alike). The message is the provider's real wording when the first error's rule
-    quotes it, else toolguard's finding.
+    quotes it, else toolguard's finding. ``body``: the parsed request, so a quoted example call id
+    becomes the request's own (:func:`_own_id`).
     """
     errors = [f for f in findings if f.severity == Severity.ERROR]
     if not errors:
@@ -111,7 +156,7 @@ def blocked_answer(findings: list[Finding], target: Target) -> BlockedAnswer | N
     }
     if predicted is not None:
         explanation["predicted_error_source"] = predicted.source
-    message = predicted.text if predicted is not None else first.message
+    message = _own_id(predicted.text, first, body) if predicted is not None else first.message
     body: dict[str, Any]
     if target.endpoint == MESSAGES:
         # Anthropic's SDKs read `error.type` and `error.message`; the request id names toolguard as

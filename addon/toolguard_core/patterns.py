@@ -29,6 +29,7 @@ __all__ = [
     "explain",
     "known_wordings",
     "predicting_rule",
+    "predicting_rules",
     "rules_for_text",
     "vote",
 ]
@@ -104,6 +105,39 @@ def _predicting_rules() -> Mapping[str, str]:
         if found is not None:
             rules.setdefault(found.cause_id, set()).add(wording.rule)
     return {cause: next(iter(names)) for cause, names in rules.items() if len(names) == 1}
+
+
+@cache
+def _all_predicting_rules() -> Mapping[str, frozenset[str]]:
+    """Root cause id -> every rule that predicts it: the catalogue's rule for the cause and for each of
+    its wordings, the rules that share a wording's sentence (``shared_by``), the rules a shared sentence
+    stands for this cause with (``cause_by_rule``), and every rule whose own predicted wordings the
+    catalogue recognises as this cause (sibling rules: ``model.sampling-on-reasoning-model`` and
+    ``params.temperature-on-reasoning-model`` both predict a temperature refused by a reasoning model)."""
+    from toolguard_core.causes import CAUSES, recognise
+
+    rules: dict[str, set[str]] = {}
+    for cause in CAUSES:
+        named = rules.setdefault(cause.id, set())
+        if cause.rule_id:
+            named.add(cause.rule_id)
+        for wording in cause.wordings:
+            if wording.rule_id:
+                named.add(wording.rule_id)
+            named.update(wording.shared_by)
+            for rule, other in wording.cause_by_rule:
+                rules.setdefault(other, set()).add(rule)
+    for wording in _rule_wordings():
+        found = recognise(wording.text, provider=wording.provider)
+        if found is not None:
+            rules.setdefault(found.cause_id, set()).add(wording.rule)
+    return {cause: frozenset(names) for cause, names in rules.items()}
+
+
+def predicting_rules(cause_id: str | None) -> frozenset[str]:
+    """Every rule that predicts the root cause ``cause_id`` (:func:`_all_predicting_rules`); the
+    verdict's rule of decision credits a fired rule among them (toolguard_core.verdict.judge)."""
+    return _all_predicting_rules().get(cause_id or "", frozenset())
 
 
 def predicting_rule(cause: Mapping[str, object] | None) -> str | None:

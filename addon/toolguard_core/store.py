@@ -489,6 +489,18 @@ def m010_repair_patches(db: sqlite_utils.Database) -> None:
     compact_repairs(db)
 
 
+@migrations(transactional=False)  # batches of its own: MIGRATION_BATCH_ROWS
+def m011_precise_verdicts(db: sqlite_utils.Database) -> None:
+    # Issue #10: the rule of decision reads the findings' locations (verdict.judge): a flagged request
+    # the upstream rejected for another parameter it names precisely (Gemini's `Unknown name
+    # "web_search_options"` on an orphan-tool finding) is `recognised`, not `predicted`. Stored
+    # `predicted` rows are decided again, then their summary columns (grouping DERIVATION d4).
+    # Resumable like m009: a row that left `predicted` is not selected again.
+    recredit_rows(db, step="m011_precise_verdicts")
+    if has_summary_columns(db):
+        refresh_summary_columns_in_batches(db, "m011_precise_verdicts")
+
+
 def compact_repairs(db: sqlite_utils.Database) -> int:
     """Store every flow's repair rows compactly (:func:`toolguard_core.repair_rows.compact`), one flow's
     rows in memory at a time, :data:`MIGRATION_BATCH_ROWS` flows per transaction. Returns how many
@@ -543,18 +555,12 @@ def recredit_rows(db: sqlite_utils.Database, *, step: str | None = None) -> int:
             if not rows:
                 return changed
             last = rows[-1][0]
-            marks = ", ".join("?" * len(rows))
-            errors: dict[str, list[str]] = {}
-            for flow_id, rule in db.execute(
-                f"SELECT flow_id, rule FROM findings WHERE severity = 'error' AND flow_id IN ({marks}) "
-                "ORDER BY flow_id, idx",
-                [row[1] for row in rows],
-            ).fetchall():
-                errors.setdefault(flow_id, []).append(rule)
+            errors = grouping.error_findings(db.conn, [row[1] for row in rows])
             for rowid, flow_id, error_json, error_message, cause_json in rows:
                 cause = grouping.stored_cause({"cause_json": cause_json}, ())
+                rules, locations = errors.get(flow_id, ((), ()))
                 decided = rejection_verdict(
-                    errors.get(flow_id, ()), cause, error_text(error_json, error_message)
+                    rules, cause, error_text(error_json, error_message), locations=locations
                 )
                 if decided != "predicted":
                     db.execute(f"UPDATE {table} SET verdict = ? WHERE rowid = ?", [decided.value, rowid])
@@ -794,19 +800,14 @@ def relabel_rows(db: Any, *, step: str | None = None) -> int:
             if not rows:
                 return changed
             last = rows[-1][0]
-            errors: dict[str, list[str]] = {}
-            for flow_id, rule in db.execute(
-                f"SELECT flow_id, rule FROM findings WHERE severity = 'error' "
-                f"AND flow_id IN ({', '.join('?' * len(rows))}) ORDER BY flow_id, idx",
-                [row[0] for row in rows],
-            ).fetchall():
-                errors.setdefault(flow_id, []).append(rule)
+            errors = grouping.error_findings(db.conn if sqlite else db, [row[0] for row in rows])
             for flow_id, verdict, error_json, error_message, provider, old_id, old_json, status in rows:
+                rules, locations = errors.get(flow_id, ((), ()))
                 recognition = recognise_stored(
                     error_json,
                     error_message,
                     provider=provider,
-                    finding_rules=errors.get(flow_id, ()),
+                    finding_rules=rules,
                     status=status,
                 )
                 if recognition is None or recognition.wording.provider == STATUS_ONLY:
@@ -830,8 +831,9 @@ def relabel_rows(db: Any, *, step: str | None = None) -> int:
                 new_verdict = explained(
                     verdict,
                     recognition,
-                    error_rules=errors.get(flow_id, ()),
+                    error_rules=rules,
                     text=error_text(error_json, error_message),
+                    locations=locations,
                 )
                 if (cause_id, cause_json, new_verdict) != (old_id, old_json, verdict):
                     db.execute(
@@ -963,8 +965,11 @@ def write_rows(
         for row in rows:
             columns = row.columns()
             # The summary's grouping keys, derived here on the writer thread (not the event loop).
-            error_rules = [f.rule for f in row.findings if str(f.severity) == "error"]
-            columns.update(zip(grouping.COLUMNS, grouping.derive(columns, error_rules), strict=True))
+            errors = [f for f in row.findings if str(f.severity) == "error"]
+            derived = grouping.derive(
+                columns, [f.rule for f in errors], locations=[f.location for f in errors]
+            )
+            columns.update(zip(grouping.COLUMNS, derived, strict=True))
             if table == dedup.FLOW_ROWS_TABLE:  # each distinct content once (m008_content_dedup)
                 columns["request_json"], columns[dedup.PARTS_COLUMN] = store_request(db, row.request_json)
             db.execute(

@@ -21,10 +21,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from toolguard_core.causes import CAUSES, STATUS, Recognition, recognise, recognise_error
+from toolguard_core.providers import GROQ_PARAMS, MISTRAL_PARAMS, OPENAI_PARAMS
 from toolguard_core.request import MESSAGES_SUFFIX
 from toolguard_core.upstream_errors import UpstreamError, innermost_message
 
@@ -94,29 +96,133 @@ REJECTION_VOCABULARY: dict[str, str] = {
     Verdict.UNEXPLAINED: "neither",
 }
 
-#: How a rejection gets its word (:func:`rejection_verdict`), as the docs state it (Markdown).
+
+class Answer(StrEnum):
+    """What a rejection's answer says about the flow's error findings (:data:`DECISIONS`)."""
+
+    #: The answer is what a fired rule predicted: the rule is credited, the flow is ``predicted``.
+    CONFIRMS = "confirms"
+    #: The answer names something precise that no fired finding is about: the findings are
+    #: *unconfirmed* for this flow (neither a false alarm nor a confirmation: the upstream stopped at
+    #: another problem before it judged theirs); the flow is ``recognised`` by its root cause.
+    CONTRADICTS = "contradicts"
+    #: The answer is about something no request rule checks (a 429, an unknown model, an unreadable
+    #: body): the findings are neither confirmed nor refuted; the flow is ``recognised``/``unexplained``.
+    UNRELATED = "unrelated"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One row of the rule of decision: when it applies, what the answer says about the findings."""
+
+    id: str
+    when: str
+    answer: Answer
+
+
+#: The rule of decision for a rejected request with error findings, one row per outcome, tried in
+#: order (the first that applies decides). Declared once: :func:`judge` walks it, and docs/errors.md's
+#: decision table is generated from it (scripts/gen_verdicts_doc.py).
+DECISIONS: tuple[Decision, ...] = (
+    Decision(
+        "own-rule",
+        "the root cause is one a fired rule predicts (the catalogue's rule for it or for the wording, a rule "
+        "sharing the provider's sentence, a rule whose own predicted wordings are this cause: "
+        "`patterns.predicting_rules`), or the text is a fired rule's known wording",
+        Answer.CONFIRMS,
+    ),
+    Decision(
+        "transient",
+        "the root cause is *transient* (`Cause.transient`: credentials, quota, rate limit, overload, a server "
+        "failure, moderation): a 429 says nothing about the request's fields. Not a bare HTTP 500 whose text "
+        "names nothing: llama.cpp and servers whose Jinja chat templates raise answer malformed requests with "
+        "500 (https://github.com/mistralai/mistral-vibe/issues/1006)",
+        Answer.UNRELATED,
+    ),
+    Decision(
+        "about-target",
+        "the root cause is about the target, not the request's content (`Cause.about_target`: the model was "
+        "not found, the endpoint or API version does not exist) and no fired rule is a `model.*`, "
+        '`model_id.*`, `endpoint.*` or api-version rule: an Ollama 404 "model not found" says nothing '
+        "about an orphan tool message",
+        Answer.UNRELATED,
+    ),
+    Decision(
+        "unreadable-body",
+        "the text is the known wording of a `body.*` rule that did not fire (OpenAI's \"We could not parse "
+        'the JSON body of your request"): the upstream never read the fields the other rules checked',
+        Answer.UNRELATED,
+    ),
+    Decision(
+        "names-a-finding",
+        "the root cause names a request parameter or field (the extracted `param`/`field`, or its "
+        "constraint's name) that a fired finding's location is about (`temperature` for a finding at "
+        "`temperature`, `response_format` for one at `response_format.type`)",
+        Answer.CONFIRMS,
+    ),
+    Decision(
+        "names-another-field",
+        "the root cause names a top-level request parameter (one of the documented chat-completions keys, "
+        "`toolguard_core.providers`, other than `messages` and `model`) that no fired finding's location "
+        'is about, and no fired rule predicts it: Gemini\'s `Unknown name "web_search_options"` on a '
+        "request flagged for an orphan tool message. The findings are *unconfirmed* for this flow: not a "
+        "false alarm (the request was rejected) and not confirmed (the upstream stopped at another "
+        "problem before it judged theirs)",
+        Answer.CONTRADICTS,
+    ),
+    Decision(
+        "unspecific",
+        "anything else: the root cause names no request parameter (a structural sentence about the "
+        "conversation, an error code, the status alone) or names one inside the messages, or no root cause "
+        "is known: the answer may be what the rules flagged. The catalogue's sentences about a "
+        "conversation are shared by sibling rules, so they cannot refute one",
+        Answer.CONFIRMS,
+    ),
+)
+DECISIONS_BY_ID: Mapping[str, Decision] = {decision.id: decision for decision in DECISIONS}
+#: What each answer makes of the flow (its verdict) and of its error findings (how they are counted).
+ANSWER_OUTCOMES: Mapping[Answer, tuple[str, str]] = {
+    Answer.CONFIRMS: (
+        "`predicted`",
+        "confirmed: the credited rule names the summary group; each fired rule counts as `predicted`",
+    ),
+    Answer.CONTRADICTS: (
+        "`recognised`",
+        "unconfirmed: counted neither as `predicted` nor as a false alarm; `toolguard show`, `toolguard run` "
+        "and the summary say so; the constraint the answer names is learned (docs/learned.md)",
+    ),
+    Answer.UNRELATED: (
+        "`recognised` (`unexplained` when no root cause is known)",
+        "neither confirmed nor refuted: counted neither as `predicted` nor as a false alarm",
+    ),
+}
+
+#: How a rejection gets its word (:func:`rejection_verdict`), as the docs state it (Markdown); the
+#: table between the two paragraphs is :data:`DECISIONS`.
 DECISION_RULE: tuple[str, ...] = (
-    "A rejection's verdict is decided from both sides: the request's error findings and the root cause "
-    "the upstream's answer names. A rule is credited (`predicted`) unless the answer is unrelated to "
-    "anything a rule checks:",
-    "- its root cause is *transient* (`Cause.transient` in `toolguard_core/causes.py`: credentials, quota, "
-    "rate limit, overload, a server failure, moderation): a 429 says nothing about the request's fields, "
-    "so the rule is neither confirmed nor refuted: it is not counted in the summary's per-rule precision, "
-    "nor in `rule_calibration`, and nothing is learned from it. One exception: a bare HTTP 500 whose text "
-    "names nothing (the status alone), because llama.cpp and servers whose Jinja chat templates raise "
-    "answer malformed requests with 500 (https://github.com/mistralai/mistral-vibe/issues/1006);",
-    "- or its text is the known wording of a `body.*` rule that did not fire (OpenAI's \"We could not "
-    'parse the JSON body of your request"): the upstream never read the fields the other rules checked.',
-    "- or its root cause is about the target rather than the request's content (the model was not found, "
-    "the endpoint or API version does not exist) and no error finding is a `model.*`, `model_id.*` or "
-    '`endpoint.*` rule: an Ollama 404 "model not found" says nothing about an orphan tool message.',
-    "A root cause that names one of the request's own rules always credits it. A rejection whose rules "
-    "are not credited is `recognised` when its root cause is known, else `unexplained`; the same holds "
-    "for a rejection no rule flagged. A content rejection the catalogue attributes to another rule still "
-    "credits the request's rule: the catalogue's rule ids are not precise enough to refute a finding "
-    "(sibling rules predict the same sentence). The verdict column, the summary's `explanation` and "
-    "`pattern` columns, the console line and `flow.comment`, `toolguard run`, `toolguard show` and "
-    "`toolguard reexplain` all apply this one decision.",
+    "A rejection's verdict is decided from both sides: the request's error findings (their rules and "
+    "locations) and the root cause the upstream's answer names. For a rejected request with error "
+    "findings, the first row below that applies decides what the answer says about the findings: it "
+    "*confirms* them (the flow is `predicted`, its rule is credited), *contradicts* them (the flow is "
+    "`recognised` by its root cause; the findings are *unconfirmed* for this flow), or is *unrelated* "
+    "to them (the flow is `recognised` when its root cause is known, else `unexplained`; the findings "
+    "are neither confirmed nor refuted).",
+    "A rejection no rule flagged is `recognised` when its root cause is known, else `unexplained`. "
+    "Only a confirmed finding counts as a correct prediction (the summary's per-rule `predicted`, "
+    "`toolguard run`); an unconfirmed or unrelated one is never counted as a false alarm (the upstream "
+    "rejected the request), nor in `rule_calibration` (which counts accepted requests), and nothing "
+    "is learned from an unrelated answer. The summary groups a rejection by its root cause and the fired "
+    "rule credited with it, so a flow never sits under a rule that did not fire on it. The verdict "
+    "column, the summary's `explanation` and `pattern` columns, the console line and `flow.comment`, "
+    "`toolguard run`, `toolguard show` and `toolguard reexplain` all apply this one decision "
+    "(`toolguard_core.verdict.judge`).",
+)
+
+#: What an unconfirmed finding (:attr:`Answer.CONTRADICTS`) is, in words: ``toolguard show``, the
+#: summary (every format) and ``toolguard run`` say it after the rule ids.
+UNCONFIRMED_WORDS = (
+    "not confirmed by this answer: the upstream rejected the request for another problem it names "
+    "precisely, before it judged what the finding flags (neither a false alarm nor a confirmation)"
 )
 
 #: Each verdict in words, for reports that a person reads (`toolguard run`, `toolguard show`, HTML).
@@ -206,45 +312,140 @@ ABOUT_THE_TARGET = frozenset(cause.id for cause in CAUSES if cause.about_target)
 TARGET_RULE_PREFIXES = ("model.", "model_id.", "endpoint.", "params.azure-api-version")
 
 
-def unrelated_answer(
-    error_rules: Sequence[str], cause: Mapping[str, Any] | None, text: str | None
-) -> str | None:
-    """Why a rejection neither confirms nor refutes the request's error findings, or ``None`` when it
-    may be what they predicted (:data:`DECISION_RULE`).
+#: Top-level request keys whose naming by an answer is precise enough to contradict a finding about
+#: something else: the documented chat-completions keys (OpenAI's, Groq's and Mistral's schemas,
+#: toolguard_core.providers). Not ``messages`` (every message finding is under it) nor ``model``
+#: (the target: :data:`ABOUT_THE_TARGET`). A name outside this set (a value the catalogue's pattern
+#: caught as a name: "Unsupported value: 'none'") never contradicts.
+NAMED_REQUEST_KEYS: frozenset[str] = (OPENAI_PARAMS | GROQ_PARAMS | MISTRAL_PARAMS) - {"messages", "model"}
+_KEY_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CAMEL_PART = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
-    ``cause``: the root cause as stored (:meth:`~toolguard_core.causes.Recognition.summary`, the
-    ``cause_json`` column); ``text``: the error text (:func:`error_text`)."""
-    if cause and cause.get("rule") and cause.get("rule") in error_rules:
-        return None  # the catalogue names the request's own rule
-    if cause and cause.get("transient"):
-        status = (cause.get("values") or {}).get("status")
-        if not (cause.get("provider") == STATUS_TIER and status in AMBIGUOUS_STATUSES):
-            return f"{cause.get('cause')}: {cause.get('title') or 'not about the request'}"
-    if (
-        cause
-        and cause.get("cause") in ABOUT_THE_TARGET
-        and not any(rule.startswith(TARGET_RULE_PREFIXES) for rule in error_rules)
-    ):
-        return f"{cause.get('cause')}: {cause.get('title') or 'about the model or endpoint'}"
-    if text:
-        from toolguard_core.patterns import rules_for_text
 
-        unreadable = _unreadable_body_rules()
-        try:
-            named = [rule for rule in rules_for_text(text) if rule in unreadable]
-        except UnicodeError:  # a lone surrogate cannot be fingerprinted: it is no rule's wording
-            named = []
-        if named and not set(named) & set(error_rules):
-            return f"the upstream could not read the body ({named[0]}'s wording)"
+def _key_parts(path: str | None) -> list[str]:
+    """``generationConfig.thinkingConfig[0]`` / ``'body.max_tokens'`` -> ``["generation_config",
+    "thinking_config"]`` / ``["max_tokens"]``: a location or a named field in the request's spelling."""
+    parts = [_CAMEL_PART.sub(r"_\1", part).lower() for part in _KEY_PART.findall(path or "")]
+    return parts[1:] if parts[:1] == ["body"] else parts
+
+
+def named_key(cause: Mapping[str, Any] | None) -> str | None:
+    """The top-level request key the root cause names (its extracted ``param`` or ``field``, else its
+    constraint's name), when it is one of :data:`NAMED_REQUEST_KEYS`; else ``None``."""
+    if not cause:
+        return None
+    values = cause.get("values") or {}
+    constraint = cause.get("constraint") or {}
+    for name in (values.get("param"), values.get("field"), constraint.get("name")):
+        parts = _key_parts(name if isinstance(name, str) else None)
+        if parts and parts[0] in NAMED_REQUEST_KEYS:
+            return parts[0]
     return None
 
 
+def _about(location: str | None, key: str) -> bool:
+    """Whether a finding at ``location`` is about the request key ``key`` (its first part, or any)."""
+    return key in _key_parts(location)
+
+
+class Judgement(NamedTuple):
+    """:func:`judge`'s answer: the :data:`DECISIONS` row, the fired rule credited (``CONFIRMS``), and
+    why (``UNRELATED``/``CONTRADICTS``: for the console line, ``toolguard show`` and the summary)."""
+
+    decision: Decision
+    rule: str | None = None
+    reason: str | None = None
+
+    @property
+    def answer(self) -> Answer:
+        return self.decision.answer
+
+
+def judge(
+    error_rules: Sequence[str],
+    cause: Mapping[str, Any] | None,
+    text: str | None,
+    *,
+    locations: Sequence[str | None] = (),
+) -> Judgement | None:
+    """What a rejection's answer says about the flow's error findings: the first :data:`DECISIONS`
+    row that applies, or ``None`` when the flow has no error finding.
+
+    ``error_rules``: the error-severity findings' rules in finding order; ``locations``: their
+    locations in the same order (a ``learned.*`` finding is located at the key it learned, so the
+    answer that taught it confirms it again); ``cause``: the root cause as stored (:meth:`~toolguard_core.causes.Recognition.summary`,
+    the ``cause_json`` column); ``text``: the error text (:func:`error_text`). Pure and cheap (it runs
+    in the writer for every stored rejection)."""
+    rules = [rule for rule in dict.fromkeys(error_rules) if rule]
+    if not rules:
+        return None
+    from toolguard_core.patterns import predicting_rules, rules_for_text
+
+    try:
+        by_wording = rules_for_text(text)
+    except UnicodeError:  # a lone surrogate cannot be fingerprinted: it is no rule's wording
+        by_wording = ()
+    cause_id = cause.get("cause") if cause else None
+    own = [rule for rule in rules if rule in by_wording]
+    if cause and cause.get("rule") in rules:
+        own.append(str(cause["rule"]))
+    predicting = predicting_rules(cause_id) if isinstance(cause_id, str) else frozenset()
+    own += [rule for rule in rules if rule in predicting]
+    if own:
+        return Judgement(DECISIONS_BY_ID["own-rule"], own[0])
+    if cause and cause.get("transient"):
+        status = (cause.get("values") or {}).get("status")
+        if not (cause.get("provider") == STATUS_TIER and status in AMBIGUOUS_STATUSES):
+            reason = f"{cause_id}: {cause.get('title') or 'not about the request'}"
+            return Judgement(DECISIONS_BY_ID["transient"], reason=reason)
+    if cause_id in ABOUT_THE_TARGET and not any(rule.startswith(TARGET_RULE_PREFIXES) for rule in rules):
+        reason = f"{cause_id}: {(cause or {}).get('title') or 'about the model or endpoint'}"
+        return Judgement(DECISIONS_BY_ID["about-target"], reason=reason)
+    unreadable = [rule for rule in by_wording if rule in _unreadable_body_rules()]
+    if unreadable:
+        reason = f"the upstream could not read the body ({unreadable[0]}'s wording)"
+        return Judgement(DECISIONS_BY_ID["unreadable-body"], reason=reason)
+    key = named_key(cause)
+    if key is not None:
+        pairs = zip(error_rules, locations, strict=True) if len(locations) == len(error_rules) else ()
+        about = [rule for rule, location in pairs if rule and _about(location, key)]
+        if about or any(_about(location, key) for location in locations):
+            return Judgement(DECISIONS_BY_ID["names-a-finding"], about[0] if about else rules[0])
+        reason = (
+            f"the upstream rejected `{key}` ({cause_id}), which no finding is about: "
+            f"{', '.join(rules)} unconfirmed (the request was rejected before the upstream judged it)"
+        )
+        return Judgement(DECISIONS_BY_ID["names-another-field"], reason=reason)
+    return Judgement(DECISIONS_BY_ID["unspecific"], rules[0])
+
+
+def unrelated_answer(
+    error_rules: Sequence[str],
+    cause: Mapping[str, Any] | None,
+    text: str | None,
+    *,
+    locations: Sequence[str | None] = (),
+) -> str | None:
+    """Why a rejection does not credit the request's error findings (an answer unrelated to them, or
+    one that contradicts them), or ``None`` when it confirms them (:func:`judge`)."""
+    judgement = judge(error_rules, cause, text, locations=locations)
+    if judgement is None or judgement.answer == Answer.CONFIRMS:
+        return None
+    return judgement.reason
+
+
 def rejection_verdict(
-    error_rules: Sequence[str], cause: Mapping[str, Any] | None, text: str | None
+    error_rules: Sequence[str],
+    cause: Mapping[str, Any] | None,
+    text: str | None,
+    *,
+    locations: Sequence[str | None] = (),
 ) -> Verdict:
     """``predicted``, ``recognised`` or ``unexplained`` for a rejection: the one decision that the
-    verdict column, the summary's ``explanation`` column, the console line and the reports share."""
-    if error_rules and unrelated_answer(error_rules, cause, text) is None:
+    verdict column, the summary's ``explanation`` column, the console line and the reports share.
+    ``locations``: the error findings' locations (:func:`judge`)."""
+    judgement = judge(error_rules, cause, text, locations=locations)
+    if judgement is not None and judgement.answer == Answer.CONFIRMS:
         return Verdict.PREDICTED
     return Verdict.RECOGNISED if cause else Verdict.UNEXPLAINED
 
@@ -259,12 +460,14 @@ def explained(
     *,
     error_rules: Sequence[str],
     text: str | None,
+    locations: Sequence[str | None] = (),
 ) -> str | None:
     """The verdict once the upstream's answer is read (:func:`rejection_verdict`): an ``unexplained``
     rejection whose error text names a known root cause is ``recognised``, and so is a flagged one
     whose answer is unrelated to the findings (a 429). Decided where the row is written (the writer
     thread, :meth:`toolguard_core.capture.Capture.to_row`), by the addon for the console line, and by
-    ``toolguard reexplain`` for stored rows. ``error_rules``: the flow's error-severity rules."""
+    ``toolguard reexplain`` for stored rows. ``error_rules``: the flow's error-severity rules;
+    ``locations``: their locations, in the same order (:func:`judge`)."""
     if verdict not in _REJECTION_WORDS:
         return verdict
     return explained_by(
@@ -272,17 +475,23 @@ def explained(
         recognition.summary() if recognition is not None else None,
         error_rules=error_rules,
         text=text,
+        locations=locations,
     )
 
 
 def explained_by(
-    verdict: str | None, cause: Mapping[str, Any] | None, *, error_rules: Sequence[str], text: str | None
+    verdict: str | None,
+    cause: Mapping[str, Any] | None,
+    *,
+    error_rules: Sequence[str],
+    text: str | None,
+    locations: Sequence[str | None] = (),
 ) -> str | None:
     """:func:`explained` from the root cause's summary (the ``cause_json`` column's data), for a
     recognition read elsewhere (the proxy's early reading, :class:`toolguard_core.capture.EarlyAnswer`)."""
     if verdict not in _REJECTION_WORDS:
         return verdict
-    return rejection_verdict(error_rules, cause, text).value
+    return rejection_verdict(error_rules, cause, text, locations=locations).value
 
 
 def recognise_stored(
