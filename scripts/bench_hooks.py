@@ -49,6 +49,7 @@ import time
 from pathlib import Path
 
 from mitmproxy import http
+from mitmproxy.addons import default_addons
 from mitmproxy.test import taddons, tflow
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -115,17 +116,25 @@ def process_cpu(pid: int | None) -> float:
 
 
 async def bench_loop(args: argparse.Namespace, body: bytes) -> dict[str, float]:
-    """Main-thread CPU per flow on a running event loop: no hooks, the rules in place, the worker."""
+    """Main-thread CPU per flow on a running event loop: no hooks, the rules in place, the worker.
+    With ``--flagged``: bench_proxy's flagged flow, stored through the writer process as live."""
     results: dict[str, float] = {}
+    flagged = args.flagged
     with tempfile.TemporaryDirectory() as tmp:
         for name, offload in (("no hooks (the driver)", None), ("in place", "off"), ("worker", "0")):
             addon = ToolGuard()
+            # mitmdump's own addons beside toolguard: every hook mitmproxy dispatches (the `update`
+            # hook a late verdict triggers, too) walks all of them, as in the live proxy.
             with taddons.context(addon) as tctx:
+                for other in default_addons():
+                    if other not in tctx.master.addons:
+                        tctx.master.addons.add(other)
                 tctx.configure(
                     addon,
                     toolguard_db=str(Path(tmp) / f"bench-{offload}.db"),
                     toolguard_offload=offload or "off",
-                    toolguard_writer="thread",
+                    # A stored flow goes to the writer process, as in mitmdump (its pipe, its timer).
+                    toolguard_writer="process" if flagged else "thread",
                 )
                 logging.getLogger().setLevel(logging.WARNING)
                 addon.running()
@@ -135,15 +144,22 @@ async def bench_loop(args: argparse.Namespace, body: bytes) -> dict[str, float]:
                             break
                         await asyncio.sleep(0.05)
                     assert addon.validator.ready, addon.validator.failed_start
+                if flagged and addon.store is not None:
+                    for _ in range(600):  # the writer process starts in the background too
+                        if addon._store_ready:
+                            break
+                        await asyncio.sleep(0.05)
                 driven = addon if offload is not None else None
-                await drive_on_loop(driven, make_flows(200, body=body))  # warm-up
+                await drive_on_loop(driven, make_flows(200, flagged, body=body))  # warm-up
                 per_flow, worker_per_flow = [], []
                 for _ in range(args.batches):
-                    flows = make_flows(args.batch, body=body)
+                    flows = make_flows(args.batch, flagged, body=body)
                     worker = addon.validator._proc.pid if addon.validator._proc is not None else None
                     worker_start = process_cpu(worker)
                     start = time.thread_time()
                     await drive_on_loop(driven, flows)
+                    if flagged and driven is not None:
+                        await drained_on_loop(addon)  # the held frames' timer runs on this loop too
                     per_flow.append((time.thread_time() - start) / len(flows) * 1e6)
                     worker_per_flow.append((process_cpu(worker) - worker_start) / len(flows) * 1e6)
                 results[name] = min(per_flow)
@@ -151,9 +167,11 @@ async def bench_loop(args: argparse.Namespace, body: bytes) -> dict[str, float]:
                     results["the worker process's own CPU"] = min(worker_per_flow)
                 stats = dict(addon.stats)
                 addon.done()
+            total = args.batches * args.batch + 200
             if offload is not None and (
-                stats.get("validated") != (args.batches * args.batch + 200)
-                or stats.get("flagged")
+                stats.get("validated") != total
+                or stats.get("flagged", 0) != (total if flagged else 0)
+                or stats.get("queued", 0) != (total if flagged else 0)
                 or stats.get("internal_errors")
             ):
                 raise SystemExit(f"unexpected counters ({name}): {stats}")
@@ -243,10 +261,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.loop:
-        body = json.dumps(agent_body()).encode() if args.agent else BODY
+        body = json.dumps(agent_body()).encode() if args.agent else FLAGGED_BODY if args.flagged else BODY
         results = asyncio.run(bench_loop(args, body))
         driver = results.pop("no hooks (the driver)")
-        what = "1 MB agent" if args.agent else "small clean"
+        what = "1 MB agent" if args.agent else "flagged and stored" if args.flagged else "small clean"
         print(f"driver alone {driver:.1f} us per flow; toolguard's hooks on the loop per {what} flow:")
         worker = results.pop("the worker process's own CPU")
         for name, value in results.items():

@@ -1149,6 +1149,11 @@ class ToolGuard:
         clean body (the watermark passed it), else its full result. A flow whose answer came first
         is finished now, with its verdict, row, mark, comment and console line."""
         clean = 0
+        # The flows this batch changed after their answer went on: the UIs are told once per batch,
+        # in one `update` hook carrying them all. One hook per flow was a quarter of toolguard's own
+        # event-loop samples for bench_proxy's flagged scenario (py-spy): mitmproxy's `trigger` walks
+        # every addon under a context manager each time (issue #12).
+        changed: list[http.HTTPFlow] = []
         for owner, result in done:
             pending = owner
             if not isinstance(pending, Pending) or not pending.job:
@@ -1161,24 +1166,34 @@ class ToolGuard:
                 clean += 1
                 pending.facts_unknown = True
                 if pending.answered_flow is not None:
-                    self._guard("validated", flow, self._finish_late)
+                    self._guard("validated", flow, lambda f: self._finish_late(f, changed))
             else:
-                self._guard("validated", flow, lambda f, p=pending, r=result: self._worker_verdict(f, p, r))
+                self._guard(
+                    "validated", flow, lambda f, p=pending, r=result: self._worker_verdict(f, p, r, changed)
+                )
         if clean:
             # Counted per batch: what _validated counts for a clean body, and apart from it, as a body
             # meant for the worker but validated in place must not look the same in the counters.
             self.stats["validated"] += clean
             self.stats["validated_in_worker"] += clean
+        if changed:
+            try:
+                _flows_changed(changed)
+            except Exception as exc:  # an addon's update hook: counted and logged, never raised
+                self.stats["internal_errors"] += 1
+                logger.debug("toolguard: the update hook failed for %d flows: %r", len(changed), exc)
 
-    def _finish_late(self, flow: http.HTTPFlow) -> None:
+    def _finish_late(self, flow: http.HTTPFlow, changed: list[http.HTTPFlow]) -> None:
         """A clean body whose answer came before the watermark: finished now. The UIs are told only
         when that marked the flow (a clean body the upstream rejected): an accepted flow shows
-        nothing new, and the update hook per flow is not free."""
+        nothing new, and the update hook is not free. ``changed``: the batch's flows to refresh."""
         self._finish(flow)
         if flow.marked:
-            _flow_changed(flow)
+            changed.append(flow)
 
-    def _worker_verdict(self, flow: http.HTTPFlow, pending: Pending, result: WorkerResult) -> None:
+    def _worker_verdict(
+        self, flow: http.HTTPFlow, pending: Pending, result: WorkerResult, changed: list[http.HTTPFlow]
+    ) -> None:
         self.stats["validated_in_worker"] += 1
         analysis = pending.analysis
         analysis.findings = result.findings
@@ -1187,7 +1202,7 @@ class ToolGuard:
         if pending.answered_flow is not None:
             self._finish(flow)
             # The answer went on before the verdict: the UIs show the mark and comment set now.
-            _flow_changed(flow)
+            changed.append(flow)
 
     def _on_jobs_lost(self, owners: list[object], exc: Exception) -> None:
         """Jobs the worker will never answer (it died, hung or could not start): counted and said in
@@ -1740,12 +1755,13 @@ class ToolGuard:
 _PROXY_STARTED = threading.Event()
 
 
-def _flow_changed(flow: http.HTTPFlow) -> None:
-    """A flow changed outside its own hooks (a verdict that came after its answer): have mitmproxy's
-    UIs refresh it, as its own ``flow.comment`` command does (mitmproxy-notes.md)."""
+def _flows_changed(flows: list[http.HTTPFlow]) -> None:
+    """Flows changed outside their own hooks (verdicts that came after their answers): have
+    mitmproxy's UIs refresh them, as its own ``flow.comment`` command does (mitmproxy-notes.md).
+    One hook for all of them: ``update`` takes a sequence of flows (mitmproxy's ``view.update``)."""
     master = getattr(ctx, "master", None)
     if master is not None:
-        master.addons.trigger(hooks.UpdateHook([flow]))
+        master.addons.trigger(hooks.UpdateHook(flows))
 
 
 def _call_on_loop(loop: asyncio.AbstractEventLoop | None, callback: Callable[..., None], *args: Any) -> None:
