@@ -928,7 +928,9 @@ class ToolGuard:
             data.http_version,
             # A list comprehension, inlined by Python 3.12 (PEP 709): a generator here was a tenth of
             # the clean path's own (non-rule) loop samples in py-spy under wrk (issue #12).
-            tuple([value for name, value in data.headers.fields if len(name) == 4 and name.lower() == b"host"]),
+            tuple(
+                [value for name, value in data.headers.fields if len(name) == 4 and name.lower() == b"host"]
+            ),
         )
         route = self._routes.get(key)
         if route is None:
