@@ -121,9 +121,11 @@ class Updates:
 
     def __init__(self) -> None:
         self.flows: list[str] = []
+        self.calls = 0
 
     def update(self, flows: Sequence[http.HTTPFlow]) -> None:
         self.flows.extend(f.id for f in flows)
+        self.calls += 1
 
 
 def make_flow(body: bytes) -> http.HTTPFlow:
@@ -239,6 +241,31 @@ def test_verdicts_arriving_after_the_answer_still_mark_store_and_count_the_flows
             "request_body": None,
         },
     ]
+
+
+def test_late_verdicts_of_one_reply_batch_refresh_the_uis_in_one_update_hook(tmp_path):
+    # Four flagged flows answered before the worker judged them: their descriptors go out in one
+    # write, the worker answers them in one batch, and mitmproxy's `update` hook (which walks every
+    # addon) runs once for the batch, not once per flow (issue #12). Each flow is still refreshed.
+    db_path = tmp_path / "toolguard.db"
+    flows = [make_flow(ORPHAN) for _ in range(4)]
+
+    async def scenario(addon: ToolGuard, updates: Updates) -> None:
+        for flow in flows:
+            answered(addon, flow, 400, OPENAI_ORPHAN)
+        await until(lambda: not addon.pending)
+        assert sorted(updates.flows) == sorted(f.id for f in flows)
+        # One write of descriptors, one reply frame: a frame per flow would be four hooks.
+        assert updates.calls < len(flows)
+
+    stats = asyncio.run(with_worker(db_path, scenario))
+    assert [(f.metadata[METADATA_KEY]["verdict"], f.marked) for f in flows] == [("predicted", MARK)] * 4
+    assert {k: stats.get(k) for k in ("validated_in_worker", "flagged", "queued", "internal_errors")} == {
+        "validated_in_worker": 4,
+        "flagged": 4,
+        "queued": 4,
+        "internal_errors": None,
+    }
 
 
 def test_a_worker_killed_with_jobs_outstanding_fails_exactly_those_flows_and_is_restarted(tmp_path):

@@ -1,0 +1,72 @@
+"""The proxy benchmark's verdict (scripts/bench_proxy.py): a target is met only when the median
+of the per-round ratios meets it, each round's toolguard against the plain mitmdump beside it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import bench_proxy
+from bench_proxy import Results, Variant, round_order, variant_misses
+
+
+def results(plain: list[float], sqlite: list[float], metric: str = "flagged req/s") -> Results:
+    r = Results()
+    for value in plain:
+        r.add(metric, "plain", value)
+    for value in sqlite:
+        r.add(metric, "sqlite", value)
+    return r
+
+
+@pytest.mark.parametrize(
+    ("plain", "sqlite", "ratios", "verdict", "missed"),
+    [
+        # Drift: plain and toolguard both slow down in round 2; the paired ratios stay steady.
+        ([600, 300, 600], [540, 270, 540], [0.9, 0.9, 0.9], 0.9, False),
+        # The same values judged by the ratio of the medians would read 540 / 600 = 0.90 too; one
+        # disturbed round (toolguard's half ran while the machine was busy) does not carry the verdict.
+        ([600, 600, 600], [300, 540, 540], [0.5, 0.9, 0.9], 0.9, False),
+        # Two rounds of three below the target: missed, whatever the best round says.
+        ([600, 600, 600], [500, 500, 540], [500 / 600, 500 / 600, 0.9], 500 / 600, True),
+        # A round plain mitmdump could not serve (0 req/s) is left out, not divided by.
+        ([0, 600, 600], [100, 540, 540], [0.9, 0.9], 0.9, False),
+    ],
+)
+def test_the_verdict_is_the_median_of_the_per_round_ratios(plain, sqlite, ratios, verdict, missed):
+    r = results(plain, sqlite)
+    assert r.ratios("flagged req/s", "sqlite") == pytest.approx(ratios)
+    assert r.paired_ratio("flagged req/s", "sqlite") == pytest.approx(verdict)
+    misses = variant_misses(r, "sqlite", None)
+    assert misses == (
+        [f"flagged throughput ratio {verdict:.3f} < {bench_proxy.TARGETS['flagged']}"] if missed else []
+    )
+
+
+def test_no_round_is_a_miss_not_a_pass():
+    r = results([], [], "small req/s")
+    r.values["small req/s"] = {"plain": [], "sqlite": []}
+    assert variant_misses(r, "sqlite", None) == ["small throughput ratio nan < 0.97"]
+
+
+def test_rounds_alternate_which_proxy_runs_first():
+    variants = (Variant("sqlite"), Variant("otlp", otlp=True))
+    assert [round_order(variants, n) for n in range(3)] == [
+        [None, variants[0], variants[1]],
+        [variants[1], variants[0], None],
+        [None, variants[0], variants[1]],
+    ]
+
+
+def test_the_verdict_lines_say_each_round_the_spread_and_the_added_cpu():
+    r = results([600, 500, 640], [570, 450, 600])
+    for proxy, cpu in (("plain", [1.5, 1.6, 1.4]), ("sqlite", [1.7, 1.9, 1.6])):
+        for value in cpu:
+            r.add("flagged proxy cpu ms/req", proxy, value)
+    assert bench_proxy.verdict_lines(r, ["sqlite"]) == [
+        f"{'flagged':8}{'sqlite':>19} 0.938  rounds 0.950 0.900 0.938 (spread 0.050), proxy cpu +0.200 ms/req;"
+        " target >= 0.85: met"
+    ]
