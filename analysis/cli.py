@@ -459,7 +459,7 @@ def summary(
         toolguard summary --since 7d --client QwenCode
         toolguard summary --db laptop.db --db ci.db --format markdown -o failures.md
         toolguard summary --host api.deepseek.com --model deepseek-reasoner --until 2026-11-20
-        toolguard summary --format json | jq '.groups[] | {pattern, count}'
+        toolguard summary --format json | jq '.groups[] | {group: (.pattern // .cause // "unexplained"), count}'
         toolguard summary --format html -o report.html
         toolguard summary --db postgresql://toolguard@db.example/toolguard --since 24h
     """
