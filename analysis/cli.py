@@ -459,7 +459,7 @@ def summary(
         toolguard summary --since 7d --client QwenCode
         toolguard summary --db laptop.db --db ci.db --format markdown -o failures.md
         toolguard summary --host api.deepseek.com --model deepseek-reasoner --until 2026-11-20
-        toolguard summary --format json | jq '.groups[] | {pattern, count}'
+        toolguard summary --format json | jq '.groups[] | {group: (.pattern // .cause // "unexplained"), count}'
         toolguard summary --format html -o report.html
         toolguard summary --db postgresql://toolguard@db.example/toolguard --since 24h
     """
@@ -820,6 +820,7 @@ def _sync(path: Path, url: str) -> None:
     try:
         from toolguard_core import pgstore
 
+        known = _flows_already_in(pgstore, path, url)
         sent = pgstore.push_file(path, url)
     except ImportError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -827,6 +828,31 @@ def _sync(path: Path, url: str) -> None:
         raise click.ClickException(f"cannot read {path}: {exc}") from exc
     except Exception as exc:  # psycopg.Error: unreachable server, refused login
         raise click.ClickException(f"cannot sync to {label(url)}: {exc}") from exc
-    # Tables with rows only: later migrations add tables an older capture has nothing in.
-    counts = ", ".join(f"{n} {table}" for table, n in sent.items() if n) or "no rows"
-    click.echo(f"{label(url)}: sent {counts} from {path}")
+    # Tables with rows only: later migrations add tables an older capture has nothing in. Rows are
+    # upserted by key, so "sent" alone read as "added again" on a second sync; the flows count says
+    # how many PostgreSQL did not have before (asked by id: other proxies writing at once do not
+    # change the answer).
+    parts = [f"{n} {table}" for table, n in sent.items() if n]
+    flows = sent.get("flows", 0)
+    if flows:
+        new = max(flows - known, 0)
+        parts[0] += f" ({new} new)" if new else " (0 new: PostgreSQL had them all)"
+    click.echo(f"{label(url)}: sent {', '.join(parts) or 'no rows'} from {path}")
+
+
+def _flows_already_in(pgstore: Any, path: Path, url: str) -> int:
+    """How many of the file's flows the PostgreSQL database already holds (0 before its first sync)."""
+    src = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+    try:
+        ids = [row[0] for row in src.execute("SELECT id FROM flows")]
+    except sqlite3.DatabaseError:
+        return 0  # no flows table: push_file says what it makes of the file
+    finally:
+        src.close()
+    if not ids:
+        return 0
+    with pgstore.connect(url) as conn:
+        exists = conn.execute("SELECT to_regclass('flows') IS NOT NULL").fetchone()[0]
+        if not exists:
+            return 0
+        return int(conn.execute("SELECT count(*) FROM flows WHERE id = ANY(%s)", [ids]).fetchone()[0])

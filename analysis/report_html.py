@@ -311,7 +311,14 @@ def _flow_sections(flows: list[dict[str, Any]]) -> str:
         return '<p class="muted">No flows in the selection.</p>'
     out = []
     for flow in flows:
-        first = flow["findings"][0]["rule"] if flow["findings"] else (flow.get("pattern") or "")
+        cause = flow.get("cause") or {}
+        # The label the failures table gives the flow's group: its first finding, else the rule that
+        # predicts its root cause, else the root cause itself (a 429, an overload).
+        first = (
+            flow["findings"][0]["rule"]
+            if flow["findings"]
+            else (flow.get("pattern") or cause.get("cause") or "")
+        )
         status = flow["status"] if flow["status"] is not None else "no answer"
         summary_line = (
             f"{_e(flow['datetime_utc'])} · {_e(status)} · {_e(flow['verdict'] or '-')} · {_e(first) or '-'} · "
@@ -326,6 +333,11 @@ def _flow_sections(flows: list[dict[str, Any]]) -> str:
             answer.append(f'<dt>Upstream error</dt><dd class="mono err">{_e(flow["error"])}</dd>')
         if flow.get("flow_error"):
             answer.append(f'<dt>Connection</dt><dd class="mono err">{_e(flow["flow_error"])}</dd>')
+        if cause.get("cause"):
+            answer.append(
+                f'<dt>Root cause</dt><dd><span class="mono">{_e(cause["cause"])}</span>: {_e(cause.get("title") or "")}</dd>'
+                f"<dt>Fix</dt><dd>{_e(cause.get('fix') or '-')}</dd>"
+            )
         findings = "".join(
             f'<li><span class="sev-{_e(f["severity"])}">{_e(f["severity"])}</span> {_rule_link(f["rule"])} '
             f'at <code>{_e(f["location"])}</code>: <span class="fix">{_e(f["message"])}</span></li>'

@@ -38,7 +38,7 @@ from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_analysis.patterns import explain, predicting_rule
 from toolguard_analysis.summary import repair_stats
 from toolguard_analysis.terminal import printable
-from toolguard_core.dburl import is_postgres_url, label, redact_url, spool_path_for
+from toolguard_core.dburl import command_url, is_postgres_url, label, redact_url, spool_path_for
 from toolguard_core.modes import Mode, parse_mode
 from toolguard_core.providers import GENERIC
 from toolguard_core.redact import redact_text_urls
@@ -709,6 +709,8 @@ def report(
     if flows:
         # With a PostgreSQL store, db_path is this proxy's spool and ``database`` the shared URL.
         shown = database or str(db_path)
+        # In a command to paste, a URL without its password (a masked one would send "***").
+        runnable = command_url(shown) if is_postgres_url(shown) else shown
         lines.append(f"  database: {shown}")
         unsent = unsynced_flows(db_path, run_id, database) if database and is_postgres_url(database) else None
         if unsent:
@@ -716,10 +718,10 @@ def report(
             lines.append(
                 f"  NOT yet in {shown}: {_plural(unsent, 'flow')} of this run, kept in the spool "
                 f"{db_path} and sent when the database answers (the next proxy start, or "
-                f"toolguard sync {shlex.quote(str(db_path))} {shlex.quote(shown)})"
+                f"toolguard sync {shlex.quote(str(db_path))} {shlex.quote(runnable)})"
             )
         lines.append(f"  one flow: toolguard show --db {shlex.quote(str(db_path))} {flows[-1]['id'][:8]}")
-        lines.append(f"  more: toolguard summary --db {shlex.quote(shown)}")
+        lines.append(f"  more: toolguard summary --db {shlex.quote(runnable)}")
     return "\n".join(lines) + "\n"
 
 

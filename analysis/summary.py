@@ -261,6 +261,9 @@ def flow_details(selection: Selection) -> list[dict[str, Any]]:
                 "flow_error": flow.get("flow_error"),
                 "pattern": flow.get("pattern"),
                 "fingerprint": flow.get("fingerprint"),
+                # The root cause as stored with the flow (its provider's wording of the fix), so the
+                # drill-down names what `toolguard show` and the run report name.
+                "cause": _cause(flow.get("cause_json")),
                 "findings": [
                     {k: f[k] for k in ("rule", "severity", "location", "message")} for f in flow_findings
                 ],

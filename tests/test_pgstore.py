@@ -12,7 +12,7 @@ import pytest
 import sqlite_utils
 
 from toolguard_core import dburl, pgstore
-from toolguard_core.store import FindingRow, FlowRow, migrations
+from toolguard_core.store import FindingRow, FlowRow, migrations, open_db, write_rows
 
 
 @pytest.mark.parametrize(
@@ -129,6 +129,11 @@ def test_a_row_becomes_genai_attributes() -> None:
             FindingRow(idx=1, rule="a.rule", severity="error", location="y", message="m"),
         ],
     )
+    # The fingerprint the store's writer gives the same row: the record groups as the summary does.
+    db = open_db(":memory:")
+    write_rows(db, [row])
+    (stored_fingerprint,) = db.execute("SELECT fingerprint FROM flows").fetchone()
+    assert stored_fingerprint
     assert otel.attributes(row) == {
         "gen_ai.provider.name": "mistral_ai",
         "gen_ai.system": "mistral_ai",
@@ -145,6 +150,7 @@ def test_a_row_becomes_genai_attributes() -> None:
         "toolguard.verdict": "predicted",
         "toolguard.rule_ids": ["a.rule", "b.rule"],
         "toolguard.finding_count": 2,
+        "toolguard.fingerprint": stored_fingerprint,
     }
     assert [otel.operation(p) for p in ("/v1/embeddings", "/v1/completions", "/v1/responses", None)] == [
         "embeddings",

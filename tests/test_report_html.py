@@ -498,3 +498,45 @@ def test_a_huge_unbroken_error_text_wraps_inside_the_window(tmp_path: Path) -> N
     width = re.search(r'data-scroll-width="(\d+)"', dom.stdout)
     assert width is not None and message in dom.stdout
     assert int(width.group(1)) <= 1280
+
+
+def test_a_recognised_flows_drill_down_names_its_root_cause_and_fix(tmp_path: Path) -> None:
+    """Claude Code through a 529 overload: the terminal summary, `toolguard show` and the run report
+    name `cause.overloaded` and its fix, but the HTML flow list said `-` where the failures table
+    says `cause.overloaded`, and the flow's drill-down named no root cause at all (findings: none)."""
+    from toolguard_core.causes import recognise_error
+    from toolguard_core.upstream_errors import parse_error
+
+    body = {
+        "type": "error",
+        "error": {"type": "overloaded_error", "message": "Overloaded"},
+    }  # answers.ANTHROPIC_529
+    error = parse_error(json.dumps(body).encode(), status=529, content_type="application/json")
+    found = recognise_error(error, provider="anthropic", status=529)
+    assert found is not None and found.cause_id == "cause.overloaded"
+    db = write_db(
+        tmp_path / "overloaded.db",
+        [
+            flow(
+                "o1", "2026-11-30T20:30:34.463Z", host="api.anthropic.com", path="/v1/messages",
+                provider="anthropic", model="claude-sonnet-4-5", status=529, verdict="recognised",
+                error_message=error.message, error_type=error.type, error_json=json.dumps(error.summary()),
+                cause_id=found.cause_id, cause_json=json.dumps(found.summary(), sort_keys=True),
+            )
+        ],
+    )  # fmt: skip
+    out = tmp_path / "overloaded.html"
+    result = CliRunner().invoke(cli, ["summary", "--db", str(db), "--format", "html", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    (summary_line,) = re.findall(
+        r'<details class="flow" id="flow-o1"[^>]*><summary>([^<]*)</summary>', out.read_text()
+    )
+    assert summary_line == (
+        "2026-11-30T20:30:34.463Z · 529 · recognised · cause.overloaded · "
+        "api.anthropic.com/v1/messages · claude-sonnet-4-5 · o1"
+    )
+    drill = re.search(r'<details class="flow" id="flow-o1".*?</details>', out.read_text(), re.S)
+    assert drill is not None
+    labels = dict(re.findall(r"<dt>([^<]+)</dt><dd[^>]*>(.*?)</dd>", drill.group(0), re.S))
+    assert re.sub(r"<[^>]+>", "", labels["Root cause"]) == f"cause.overloaded: {found.title}"
+    assert labels["Fix"] == html.escape(found.fix)

@@ -32,6 +32,7 @@ from toolguard_analysis.run import (
     reverse_env,
 )
 from toolguard_analysis.run import Upstream as UpstreamURL
+from toolguard_core.dburl import label
 from toolguard_core.store import FlowRow, RunRow, open_db, write_rows, write_run
 
 TOOLGUARD = Path(sys.executable).parent / "toolguard"
@@ -1149,3 +1150,33 @@ def test_report_says_which_flows_are_only_in_the_postgresql_spool(tmp_path: Path
     assert "NOT yet in" in report(spool, "r", database=shared) and ": 3 flows of this run" in report(
         spool, "r", database=shared
     )
+
+
+def test_commands_the_report_prints_for_a_password_url_run_as_printed(tmp_path: Path) -> None:
+    """With toolguard_db=postgresql://user:password@..., the report named the database
+    `postgresql://toolguard:***@...` (right for a name) and printed `toolguard summary --db
+    postgresql://toolguard:***@...` to run next: pasted, that logs in with the password `***` and
+    fails. The commands now leave the password out, as libpq then takes it from PGPASSWORD or
+    ~/.pgpass (docs/deployment.md)."""
+    spool = tmp_path / "spool.db"
+    db = open_db(spool)
+    counts = {
+        "requests_seen": 1,
+        "validated": 1,
+        "with_findings": 1,
+        "rejected": 1,
+        "no_answer": 0,
+        "stored": 1,
+    }
+    write_run(db, RunRow(id="r", started_utc="2026-01-01T00:00:00.000Z", **counts))
+    write_rows(db, [FlowRow(id="f0", datetime_utc="2026-01-01T00:00:00.000Z", run_id="r", status=400, verdict="unexplained")])  # fmt: skip
+    db.close()
+    shared = label("postgresql://toolguard:Sekr1t@db.example:5432/team?sslmode=require&password=Sekr1t")
+    lines = report(spool, "r", database=shared).splitlines()
+    runnable = "'postgresql://toolguard@db.example:5432/team?sslmode=require'"
+    assert [line for line in lines if line.startswith(("  database:", "  NOT yet", "  more:"))] == [
+        f"  database: {shared}",
+        f"  NOT yet in {shared}: 1 flow of this run, kept in the spool {spool} and sent when the database "
+        f"answers (the next proxy start, or toolguard sync {spool} {runnable})",
+        f"  more: toolguard summary --db {runnable}",
+    ]

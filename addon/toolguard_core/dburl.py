@@ -37,6 +37,21 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts) if parts != urlsplit(url) else url
 
 
+def command_url(url: str) -> str:
+    """The URL for a command toolguard prints for the user to run: without any password (not masked,
+    since a pasted ``***`` would be sent as the password), so libpq takes it from ``PGPASSWORD`` or
+    ``~/.pgpass``. Works on a URL :func:`redact_url` already masked."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(key, value) for key, value in query if key.lower() not in SECRET_QUERY_KEYS]
+    if len(kept) != len(query):
+        parts = parts._replace(query=urlencode(kept))
+    if parts.password is not None:
+        user, host = parts.netloc.rsplit("@", 1)
+        parts = parts._replace(netloc=f"{user.split(':', 1)[0]}@{host}")
+    return urlunsplit(parts) if parts != urlsplit(url) else url
+
+
 def label(source: str | os.PathLike[str]) -> str:
     """How a database is named in output: a PostgreSQL URL without its password."""
     return redact_url(str(source)) if is_postgres_url(source) else str(source)

@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 import toolguard_core
+from toolguard_core import grouping
 from toolguard_core.store import FlowRow
 from toolguard_core.verdict import REJECTED_VERDICTS, Verdict
 
@@ -56,10 +57,10 @@ SEMCONV_PROVIDERS = {
     "mistral": "mistral_ai",
     "xai": "x_ai",
 }
-# Verdict -> log severity: a rejection is an error, a flagged request the upstream took a warning.
-SEVERITY = {Verdict.PREDICTED: "ERROR", Verdict.UNEXPLAINED: "ERROR", Verdict.NO_ANSWER: "ERROR"}
-# Columns other branches add (root cause, fingerprint): exported when the row has them.
-OPTIONAL_FIELDS = ("root_cause", "fingerprint", "run_id")
+# Verdicts whose span status is ERROR and whose log record is ERROR: every rejection (a `recognised`
+# 429 or overload as much as a `predicted` 400) and a flow with no answer. Derived from verdict.py,
+# not listed here: a hand-kept list once left `recognised` rejections logged as INFO.
+ERROR_VERDICTS = frozenset({*REJECTED_VERDICTS, Verdict.NO_ANSWER})
 
 
 def operation(path: str | None) -> str:
@@ -83,7 +84,10 @@ def attributes(row: FlowRow) -> dict[str, Any]:
         error_type = str(status)  # semconv: the status code when there is no better class
     if error_type is None and row.flow_error:
         error_type = "_OTHER"
-    data = row.model_dump()
+    # The summary's fingerprint is derived by the store's writer into the row it inserts, not onto
+    # the FlowRow; derive it the same way (grouping.derive) so the record groups as the summary does.
+    error_rules = [f.rule for f in row.findings if str(f.severity) == "error"]
+    derived = dict(zip(grouping.COLUMNS, grouping.derive(row.columns(), error_rules), strict=True))
     attrs: dict[str, Any] = {
         "gen_ai.provider.name": provider_name(row.provider),
         "gen_ai.system": provider_name(row.provider),
@@ -105,7 +109,9 @@ def attributes(row: FlowRow) -> dict[str, Any]:
         "toolguard.error_provider": row.error_provider,
         "toolguard.error_message": row.error_message,
         "toolguard.flow_error": row.flow_error,
-        **{f"toolguard.{name}": data.get(name) for name in OPTIONAL_FIELDS},
+        "toolguard.root_cause": row.cause_id,
+        "toolguard.fingerprint": derived["fingerprint"],
+        "toolguard.run_id": row.run_id,
     }
     return {k: v for k, v in attrs.items() if v is not None and v != []}
 
@@ -186,10 +192,10 @@ class OtlpExport:
         span = self.tracer.start_span(
             f"{op} {row.model}" if row.model else op, kind=SpanKind.CLIENT, start_time=start, attributes=attrs
         )
-        if row.verdict in REJECTED_VERDICTS or row.verdict == Verdict.NO_ANSWER:
+        if row.verdict in ERROR_VERDICTS:
             span.set_status(Status(StatusCode.ERROR, row.error_message or row.flow_error or None))
         span.end(end_time=end)
-        severity = SEVERITY.get(row.verdict or "", "WARN" if row.finding_count else "INFO")
+        severity = "ERROR" if row.verdict in ERROR_VERDICTS else "WARN" if row.finding_count else "INFO"
         body: Any = (
             f"toolguard {row.verdict or 'flow'}: {row.method} {row.host}{row.path} -> "
             f"{row.status if row.status is not None else 'no answer'}"

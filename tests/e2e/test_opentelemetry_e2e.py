@@ -19,7 +19,9 @@ from e2e.test_summary_e2e import CALL_A, CALL_B, USER, call, tool
 
 pytestmark = pytest.mark.e2e
 pytest.importorskip("opentelemetry.sdk")  # the otel extra (the test extra installs it)
+from support.answers import OPENAI_429  # noqa: E402
 from support.otlp import Receiver, attrs, value  # noqa: E402
+from support.upstream import Reply, openai_like  # noqa: E402
 
 ORPHAN = [USER, tool(CALL_A)]  # the fake answers OpenAI's real 400 for a lone tool message
 VALID = [USER, call(CALL_A, CALL_B), tool(CALL_A), tool(CALL_B)]
@@ -91,7 +93,11 @@ def test_each_stored_flow_becomes_a_log_record_and_a_span(upstream, mitmdump_rev
                 "toolguard.error_code": flow["error_code"],
                 "toolguard.error_provider": flow["error_provider"],
                 "toolguard.error_message": flow["error_message"],
+                # docs/opentelemetry.md promises these of a stored rejection (the summary's group).
+                "toolguard.root_cause": flow["cause_id"],
+                "toolguard.fingerprint": flow["fingerprint"],
             }
+            assert flow["cause_id"] and flow["fingerprint"]
             expected = {k: v for k, v in expected.items() if v is not None}
         assert attrs(record.attributes) == expected
         assert record.severity_text == ("ERROR" if rejected else "INFO")
@@ -147,3 +153,43 @@ def test_a_down_receiver_does_not_affect_traffic(upstream, mitmdump_reverse, ope
     stats = final_stats(output)
     assert stats["otlp_exported"] == 0
     assert stats["otlp_failed"] + stats["otlp_dropped"] == 8
+
+
+def test_every_rejection_is_an_error_record_with_its_root_cause(
+    upstream, mitmdump_reverse, openai_client
+) -> None:
+    """A rejection no rule predicted (a 429 the error text names, ``recognised``) is logged as ERROR
+    like a predicted one, as the span's status already says, and carries its root cause: a user
+    filtering the backend on severity or on ``toolguard.root_cause`` saw neither before."""
+    orphan_like = openai_like()
+    upstream.handler = lambda request: (
+        Reply.json(429, OPENAI_429) if request.json()["model"] == "gpt-4o" else orphan_like(request)
+    )
+    with Receiver() as receiver:
+        proxy = mitmdump_reverse(options={"toolguard_otlp_endpoint": receiver.url})
+        client = openai_client(proxy)
+        assert send(client, ORPHAN) is None
+        with contextlib.suppress(openai.RateLimitError):
+            client.chat.completions.create(model="gpt-4o", messages=[USER])
+        proxy.stop()
+        flows = stored(proxy.db_path)
+
+    rows = {
+        attrs(r.attributes)["toolguard.flow_id"]: (
+            r.severity_text,
+            attrs(r.attributes).get("toolguard.verdict"),
+            attrs(r.attributes).get("toolguard.root_cause"),
+            attrs(r.attributes).get("toolguard.fingerprint"),
+        )
+        for r in receiver.logs
+    }
+    assert rows == {
+        flow_id: ("ERROR", flow["verdict"], flow["cause_id"], flow["fingerprint"])
+        for flow_id, flow in flows.items()
+    }
+    assert sorted((flow["verdict"], flow["cause_id"]) for flow in flows.values()) == [
+        ("predicted", "cause.orphan-tool-result"),
+        ("recognised", "cause.rate-limit"),
+    ]
+    spans = {attrs(s.attributes)["toolguard.flow_id"]: s.status.code for s in receiver.spans}
+    assert spans == dict.fromkeys(flows, 2)  # STATUS_CODE_ERROR, the same as the log's severity

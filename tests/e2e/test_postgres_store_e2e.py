@@ -178,10 +178,11 @@ def test_sync_pushes_a_capture_once_and_the_summary_reads_it_back(tmp_path: Path
 
     first = toolguard("sync", str(capture), postgres_url)
     again = toolguard("sync", str(capture), postgres_url)
-    # Two messages and the chunk listing them: sent once for the four flows.
-    assert (
-        first == again == f"{postgres_url}: sent 4 flows, 5 findings, 1 repairs, 3 contents from {capture}\n"
-    )
+    # Two messages and the chunk listing them: sent once for the four flows. The second sync upserts
+    # the same rows and says none was new (it used to print the first line again).
+    rest = f"5 findings, 1 repairs, 3 contents from {capture}\n"
+    assert first == f"{postgres_url}: sent 4 flows (4 new), {rest}"
+    assert again == f"{postgres_url}: sent 4 flows (0 new: PostgreSQL had them all), {rest}"
 
     schema = pgstore.sqlite_schema()
     for table, order in (
@@ -276,7 +277,7 @@ def test_a_database_from_before_content_dedup_keeps_its_rows(tmp_path: Path, pos
 
     assert (
         toolguard("sync", str(capture), postgres_url)
-        == f"{postgres_url}: sent 1 flows, 1 findings from {capture}\n"
+        == f"{postgres_url}: sent 1 flows (1 new), 1 findings from {capture}\n"
     )
     with psycopg.connect(postgres_url) as conn:
         assert conn.execute("SELECT to_regclass('flow_rows') IS NOT NULL").fetchone() == (True,)
