@@ -187,6 +187,22 @@ def test_a_rejection_its_text_explains_is_recognised_on_the_flow_as_in_the_row(g
     assert (row["status"], row["verdict"], row["error_code"]) == (429, "recognised", "rate_limit_exceeded")
 
 
+def test_an_info_note_never_heads_the_comment_of_a_recognised_rejection(guard, db_path):
+    # An unknown host and model (model.rules-skipped, an info note) answered 429: mitmweb's comment
+    # read "toolguard: model.rules-skipped at model [recognised: cause.rate-limit]" (walkthrough6).
+    addon, _ = guard
+    flow = make_flow(
+        {"model": "zz-private-7b", "messages": [{"role": "user", "content": "hi"}]},
+        url="http://127.0.0.1:9/v1/chat/completions",
+    )
+    run(addon, flow, answer(429, RATE_LIMITED))
+    assert (flow.metadata[METADATA_KEY]["verdict"], flow.comment) == (
+        "recognised",
+        "toolguard: upstream rejected (429), cause.rate-limit [recognised] (note: model.rules-skipped)",
+    )
+    addon.done()
+
+
 # ------------------------------------------------------------------------------ nothing changes
 
 
@@ -1211,8 +1227,10 @@ def test_a_flagged_request_answered_429_is_recognised_everywhere(guard, db_path)
         (str(addon_module.default_db_path()), "toolguard show"),
         ("proxy.db", "toolguard show --db proxy.db"),
         ("/tmp/my captures/a.db", "toolguard show --db '/tmp/my captures/a.db'"),
-        # A PostgreSQL URL loses its password: the log is no place for a secret.
-        ("postgresql://team:s3cret@db.internal/toolguard", "toolguard show --db 'postgresql://team:***@db.internal/toolguard'"),
+        # A PostgreSQL URL loses its password: the log is no place for a secret, and a masked '***'
+        # pasted back would be sent as the password (libpq reads PGPASSWORD or ~/.pgpass instead).
+        ("postgresql://team:s3cret@db.internal/toolguard", "toolguard show --db postgresql://team@db.internal/toolguard"),
+        ("postgresql://team@db.internal/toolguard?password=s3cret&sslmode=require", "toolguard show --db 'postgresql://team@db.internal/toolguard?sslmode=require'"),
     ],
 )  # fmt: skip
 def test_the_console_line_names_the_database_it_wrote(toolguard_db: str, command: str) -> None:

@@ -46,7 +46,7 @@ from toolguard_core.analyze import (
 )
 from toolguard_core.capture import Capture, EarlyAnswer, early_recognition, response_body
 from toolguard_core.causes import Recognition
-from toolguard_core.dburl import is_postgres_url, redact_url, spool_path_for
+from toolguard_core.dburl import command_url, is_postgres_url, redact_url, spool_path_for
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.learned import NOTHING_LEARNED, Knowledge
 from toolguard_core.learned_store import DEFAULT_DEMOTE_AFTER
@@ -1585,8 +1585,14 @@ class ToolGuard:
             flow.comment = f"toolguard: repaired {len(repair.repairs)} ({rules}){left}" + (
                 f" [{verdict}]" if verdict else ""
             )
-        elif findings:
-            first = errors[0] if errors else findings[0]
+        elif any(f.severity != Severity.INFO for f in findings) or (
+            findings and verdict not in REJECTED_VERDICTS
+        ):
+            first = (
+                errors[0]
+                if errors
+                else next((f for f in findings if f.severity != Severity.INFO), findings[0])
+            )
             more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
             # A flagged request rejected for an unrelated reason (a 429) names that cause: not credited.
             cause = f": {recognition.cause_id}" if verdict == Verdict.RECOGNISED and recognition else ""
@@ -1596,8 +1602,17 @@ class ToolGuard:
         elif verdict in (Verdict.UNEXPLAINED, Verdict.RECOGNISED):
             status = flow.response.status_code if flow.response else "?"
             where = "an error event in the stream" if status == 200 else status
-            flow.comment = f"toolguard: upstream rejected ({where}), " + (
-                f"{recognition.cause_id} [recognised]" if recognition is not None else "no rule explains it"
+            # Info notes (model.rules-skipped) never head a rejection's comment, as in console_line: the
+            # note did not make the 429 happen (found by a mitmweb walkthrough).
+            note = f" (note: {findings[0].rule})" if findings else ""
+            flow.comment = (
+                f"toolguard: upstream rejected ({where}), "
+                + (
+                    f"{recognition.cause_id} [recognised]"
+                    if recognition is not None
+                    else "no rule explains it"
+                )
+                + note
             )
         if recognition is not None:
             flow.metadata[METADATA_KEY]["cause"] = recognition.cause_id
@@ -1823,10 +1838,11 @@ def _console_shown() -> bool:
 
 def show_command_for(toolguard_db: str) -> str:
     """``toolguard show`` with the ``--db`` the proxy writes to, unless that is the default database
-    (a PostgreSQL URL without its password: the log is no place for a secret)."""
+    (a PostgreSQL URL without its password: the log is no place for a secret, and a masked ``***``
+    pasted back would be sent as the password; libpq takes it from PGPASSWORD or ~/.pgpass)."""
     if not toolguard_db or Path(toolguard_db).expanduser() == default_db_path():
         return "toolguard show"
-    where = redact_url(toolguard_db) if is_postgres_url(toolguard_db) else toolguard_db
+    where = command_url(toolguard_db) if is_postgres_url(toolguard_db) else toolguard_db
     return f"toolguard show --db {shlex.quote(where)}"
 
 
