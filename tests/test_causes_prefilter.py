@@ -81,3 +81,16 @@ def test_recognition_is_unchanged_without_the_prefilter(monkeypatch: pytest.Monk
     with_prefilter = recognise_all()
     monkeypatch.setattr(causes, "could_match", lambda pattern, folded: True)
     assert recognise_all() == with_prefilter
+
+
+def test_a_long_message_is_read_from_its_start_only() -> None:
+    # The cause is named at the start of a provider's message; what follows 2 KB is not read (the
+    # early reading runs on the event loop: issue #12). OpenAI's real wording, then a long tail.
+    sentence = "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."
+    tail = " detail" * 2000
+    named = causes.recognise_error(parse_error(sentence + tail, status=400), provider="openai", status=400)
+    assert named is not None and named.cause_id == "cause.max-tokens-not-supported"
+    hidden = causes.recognise_error(
+        parse_error(tail + " " + sentence, status=400), provider="openai", status=400
+    )
+    assert hidden is None or hidden.cause_id != "cause.max-tokens-not-supported"
