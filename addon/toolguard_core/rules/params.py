@@ -546,7 +546,7 @@ WRONG_TYPE = define(
     policy=policy(error=("openai-family", "vllm"), otherwise=Severity.WARNING),
     example={"model": "gpt-4o", "messages": [_USER], "temperature": "0.7", "seed": 1.5},
     notes="The types are OpenAI's schema (doc [OAS]); vLLM's pydantic model has the same types but "
-    "converts before judging (a numeric string, an integral float for an integer, \"true\"/\"1\" for a "
+    'converts before judging (a numeric string, an integral float for an integer, "true"/"1" for a '
     "boolean), so on vLLM and SGLang only what pydantic cannot convert is flagged. "
     "Error on OpenAI/Azure/vLLM, warning elsewhere.",
     fixed={"model": "gpt-4o", "messages": [_USER], "temperature": 0.7, "seed": 1},
