@@ -6,6 +6,9 @@
     .venv/bin/python scripts/eval_causes.py --corpus other.jsonl  # extra corpus files (repeatable)
     .venv/bin/python scripts/eval_causes.py --dev-only --probe    # plus the fresh probe set
     .venv/bin/python scripts/eval_causes.py --dev-only --probe --breakdown  # what kind goes unnamed
+    .venv/bin/python scripts/eval_causes.py --dev-only --probe --disagreements  # each wrong cause, and why
+    .venv/bin/python scripts/eval_causes.py --dev-only --probe --snapshot before.json  # per-row results
+    .venv/bin/python scripts/eval_causes.py --dev-only --probe --diff before.json      # gains/losses since
 
 Probe set: ``tests/data/corpus/probe-causes.jsonl`` holds real error texts from public threads that
 are in neither corpus split (checked by text when they were collected), each labelled with a cause.
@@ -39,7 +42,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolguard_core.causes import Recognition, recognise_error
+from toolguard_core.causes import (
+    CODES,
+    REQUEST_TIER,
+    STATUS,
+    STRUCTURAL,
+    Recognition,
+    recognise_error,
+)
 from toolguard_core.upstream_errors import parse_error
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,13 +128,20 @@ def load_probe(path: Path = PROBE) -> Iterator[Row]:
         yield Row(
             id=str(data.get("id") or f"{path.name}:{number}"),
             split="probe",
-            klass="probe",
+            klass=probe_round(str(data.get("id") or "")),
             provider=data.get("provider"),
             label=str(data.get("root_cause") or ""),
             body=data["body"] if isinstance(data.get("body"), str) else json.dumps(data.get("body")),
             status=data.get("status") if isinstance(data.get("status"), int) else None,
             request=data["request"] if isinstance(data.get("request"), dict) else None,
         )
+
+
+def probe_round(row_id: str) -> str:
+    """The collection round of a probe row from its id: ``probe-012`` is round 1, ``probe-i04`` round 9
+    (rounds 2-9 carry the letters b-i)."""
+    match = re.match(r"probe-([a-z])", row_id)
+    return f"round {ord(match.group(1)) - ord('a') + 1}" if match else "round 1"
 
 
 def recognise_row(row: Row) -> Recognition | None:
@@ -161,6 +178,100 @@ def report(rows: list[Row], *, show_misses: bool) -> None:
                     head = " ".join(row.body.split())[:160]
                     got = f"{found.cause_id}/{found.rule_id}" if found else "—"
                     print(f"    MISS {row.id} [{row.provider}] {row.label} -> {got}: {head}")
+
+
+def tier_of(found: Recognition) -> str:
+    """Which tier of ``recognise_error`` named the cause (the wording object says it)."""
+    wording = found.wording
+    if any(wording is w for _, w in STATUS.values()):
+        return "status"
+    if any(wording is w for _, w in REQUEST_TIER.values()):
+        return "request"
+    if any(wording is w for _, w in STRUCTURAL):
+        return "structural"
+    if wording.on == "code" or any(wording is w for _, w in CODES):
+        return "code"
+    return "message"
+
+
+def disagreements(rows: list[Row]) -> None:
+    """Every development/probe row whose named cause is not its label (never a held-out row): the
+    text, the label, the cause named, and the tier and wording (its source) that named it. A row
+    labelled with a cause that nothing names is listed too, as ``—``."""
+    print("\n== disagreeing development/probe rows")
+    for row in rows:
+        if row.split not in _INSPECTABLE:
+            continue
+        found = recognise_row(row)
+        if agrees(row, found):
+            continue
+        head = " ".join(row.body.split())[:200]
+        if found is None:
+            print(f"- {row.id} [{row.provider}, {row.status}] {row.label} -> —")
+        else:
+            refined = " (refined)" if found.cause.id not in _home_causes(found) else ""
+            print(
+                f"- {row.id} [{row.provider}, {row.status}] {row.label} -> {found.cause_id}"
+                f"/{found.rule_id}{refined} by {tier_of(found)}: {found.wording.source}"
+            )
+        print(f"    {head}")
+
+
+def _home_causes(found: Recognition) -> frozenset[str]:
+    """The causes the naming wording belongs to (a cause outside them was refined by ``_build``)."""
+    from toolguard_core.causes import CAUSES
+
+    wording = found.wording
+    homes = {c.id for c in CAUSES if any(w is wording for w in c.wordings)}
+    for table in (STRUCTURAL, CODES, tuple(STATUS.values()), tuple(REQUEST_TIER.values())):
+        homes.update(cause_id for cause_id, w in table if w is wording)
+    return frozenset(homes)
+
+
+def results(rows: list[Row]) -> dict[str, dict[str, Any]]:
+    """Per development/probe row: the cause named (or None) and whether it agrees with the label."""
+    out: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row.split not in _INSPECTABLE:
+            continue
+        found = recognise_row(row)
+        out[f"{row.split}:{row.id}"] = {
+            "label": row.label,
+            "cause": found.cause_id if found else None,
+            "rule": found.rule_id if found else None,
+            "agrees": agrees(row, found),
+        }
+    return out
+
+
+def diff(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> None:
+    """Rows whose result changed: a gain (now agrees), a loss (agreed before), or a change between
+    two disagreeing answers (a wrong cause withdrawn counts as such)."""
+    gains = losses = changes = 0
+    print("\n== per-row changes (development and probe rows)")
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old is None or new is None:
+            print(f"  {'NEW' if old is None else 'GONE'} {key}")
+            continue
+        if (old["cause"], old["rule"]) == (new["cause"], new["rule"]):
+            continue
+        kind = (
+            "GAIN"
+            if new["agrees"] and not old["agrees"]
+            else "LOSS"
+            if old["agrees"] and not new["agrees"]
+            else "CHANGE"
+        )
+        gains += kind == "GAIN"
+        losses += kind == "LOSS"
+        changes += kind == "CHANGE"
+        mark = {True: "agrees", False: "disagrees"}
+        print(
+            f"  {kind} {key} label {new['label']}: {old['cause']}/{old['rule']} ({mark[old['agrees']]})"
+            f" -> {new['cause']}/{new['rule']} ({mark[new['agrees']]})"
+        )
+    print(f"  gains {gains}, losses {losses}, other changes {changes}")
 
 
 def _language(text: str) -> str:
@@ -202,13 +313,17 @@ def _table(results: list[tuple[Row, Recognition | None]]) -> None:
     classes: dict[str, list[tuple[Row, Recognition | None]]] = defaultdict(list)
     for item in results:
         classes[item[0].klass].append(item)
-    print(f"  {'class':<12} {'rows':>5} {'recognised':>11} {'agrees':>8}")
+    # precision: of the rows some cause is named for, the share whose label agrees (a wrong cause
+    # is worse than none, issue #10).
+    print(f"  {'class':<12} {'rows':>5} {'recognised':>11} {'agrees':>8} {'precision':>10}")
     for klass in [*sorted(classes), "all"]:
         items = results if klass == "all" else classes[klass]
         n = len(items)
         recognised = sum(1 for _, found in items if found is not None)
         agreeing = sum(1 for row, found in items if agrees(row, found))
-        print(f"  {klass:<12} {n:>5} {recognised / n:>10.0%} {agreeing / n:>8.0%}")
+        named_right = sum(1 for row, found in items if found is not None and agrees(row, found))
+        precision = f"{named_right / recognised:.0%}" if recognised else "—"
+        print(f"  {klass:<12} {n:>5} {recognised / n:>10.0%} {agreeing / n:>8.0%} {precision:>10}")
 
 
 def main() -> None:
@@ -225,6 +340,13 @@ def main() -> None:
         action="store_true",
         help="classify the unnamed development/probe rows (needs --dev-only)",
     )
+    parser.add_argument(
+        "--disagreements",
+        action="store_true",
+        help="list every disagreeing development/probe row with the tier and wording that named it",
+    )
+    parser.add_argument("--snapshot", type=Path, help="write per-row development/probe results (JSON)")
+    parser.add_argument("--diff", type=Path, help="compare per-row results with a --snapshot file")
     args = parser.parse_args()
     paths = sorted(ROOT.glob(CORPUS_GLOB)) + list(args.corpus)
     rows = list(load_rows(paths, dev_only=args.dev_only))
@@ -236,6 +358,14 @@ def main() -> None:
     report(rows, show_misses=args.show_misses)
     if args.breakdown and args.dev_only:
         breakdown(rows)
+    if args.disagreements:
+        disagreements(rows)
+    if args.snapshot or args.diff:
+        now = results(rows)
+        if args.snapshot:
+            args.snapshot.write_text(json.dumps(now, indent=1, sort_keys=True), encoding="utf-8")
+        if args.diff:
+            diff(json.loads(args.diff.read_text(encoding="utf-8")), now)
 
 
 if __name__ == "__main__":

@@ -2963,6 +2963,9 @@ CAUSES: tuple[Cause, ...] = (
                 pattern=_re(r"property {Q}(?P<loc>[\w.-]+){Q} is unsupported"),
                 source="https://github.com/fanenr/chatbot/issues/21",
                 example="property 'store' is unsupported, did you mean 'stop'?",
+                # "unsupported", not "unknown": a generation parameter named here is one the server
+                # does not support (``cause.param-unsupported``), as for NVIDIA's wording above.
+                names_parameters=True,
             ),
             Wording(
                 provider="openai",
@@ -3883,14 +3886,18 @@ CAUSES_BY_ID: Mapping[str, Cause] = {cause.id: cause for cause in CAUSES}
 #: A generic, model-scoped rejection ("Unsupported parameter: 'X' is not supported with this model",
 #: "Argument not supported on this model: X") names a more specific cause when X is one of these
 #: parameters. Keys are snake_case request parameters.
+#: Only the sampling knobs whose refusal is the reasoning models' signature (OpenAI's o-series and
+#: gpt-5, xAI's grok reasoning models fix temperature, top_p and the penalties). ``logprobs``,
+#: ``top_logprobs`` and ``logit_bias`` are left out: non-reasoning models refuse them as well (Gemini
+#: on Vertex: "Logprobs is not supported for the current model"; Azure deployments; vLLM on Gaudi),
+#: so "this model does not support logprobs" says the parameter is unsupported, not that the model
+#: reasons. Naming the reasoning-model cause there was wrong on all three such texts of probe round 9
+#: (docs/errors.md "Generalisation", precision pass); the coarser true cause is named instead.
 _SAMPLING = (
     "temperature",
     "top_p",
     "presence_penalty",
     "frequency_penalty",
-    "logprobs",
-    "top_logprobs",
-    "logit_bias",
 )
 PARAM_CAUSES: Mapping[str, str] = {
     "max_tokens": "cause.max-tokens-not-supported",
@@ -4822,10 +4829,25 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "https://github.com/vllm-project/vllm/pull/31870",
         "Requested sample logprobs of 25, which is greater than max allowed: 20 (parameter=logprobs, value=25)",
     ),
+    # OpenAI's refusal of a VALUE for a model ("Unsupported value: 'xhigh' is not supported with the
+    # 'gpt-5-mini' model. Supported values are: ..."): the quoted word is the value (the parameter is
+    # the error's ``param`` when it has one), never a parameter the model does not take. Ranked
+    # before the unsupported-parameter family below, which would read the value as a parameter.
+    _s(
+        "cause.param-value-unsupported",
+        "openai",
+        r"\bUnsupported value: {Q}(?P<value>[^'\"`]{1,64}){Q} is not supported with (?:the )?"
+        r"{Q}(?P<model>[\w.:/-]{1,100}){Q} model\b",
+        "https://github.com/microsoft/vscode/issues/301045",
+        "Unsupported value: 'xhigh' is not supported with the 'gpt-5-mini' model. Supported values are: "
+        "'minimal', 'low', 'medium', and 'high'.",
+    ),
     _s(
         "cause.param-unsupported",
         "generic",
-        r"(?<![\w.])(?:the )?{Q}(?P<param>[a-z][a-z_]{1,63}){Q} (?:parameter |field |argument )?is not supported\b|"
+        # "Unsupported value: 'low' is not supported with the 'm' model" quotes a VALUE, not a parameter.
+        r"(?<![\w.])(?<!value: )(?:the )?{Q}(?P<param>[a-z][a-z_]{1,63}){Q} (?:parameter |field |argument )?"
+        r"is not supported\b(?!.{0,120}\bsupported values\b)|"
         r"\b(?:does not|doesn't) support (?:the )?{Q}(?P<param2>[a-z][a-z_]{1,63}){Q} (?:parameter|field|argument)",
         "https://github.com/0xPlaygrounds/rig/issues/1134",
         "`reasoning_format` is not supported with this model",
@@ -4971,6 +4993,41 @@ STATUS: Mapping[int, tuple[str, Wording]] = {
     for status, (cause_id, source) in _STATUS_SOURCES.items()
 }
 _MENTIONS_MODEL = re.compile(r"\bmodels?\b", re.IGNORECASE)
+#: A guess from the status alone is withdrawn when the text plainly says a cause of another kind (a
+#: wrong cause is worse than none): text naming a kind of problem -> the status causes it is
+#: consistent with. A 403 whose text says the balance is insufficient is not an auth problem, a 503
+#: whose text says an API key is not set is not an overload, a 500 saying "field messages is
+#: required" is not a server bug. Each pattern is a plain statement of its kind; one the status
+#: cause agrees with leaves the guess (a 401 that says "Invalid API key" stays ``cause.auth``).
+_STATUS_CONTRADICTIONS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
+    (  # billing: the account's money or credit
+        re.compile(
+            r"\b(?:balance|credits?|recharge|top[ -]?up|billing|payment|arrears)\b|insufficient_user_quota",
+            re.IGNORECASE,
+        ),
+        frozenset({"cause.quota"}),
+    ),
+    (  # a credential missing or refused (NVIDIA_NIM_API_KEY, "api key", "Unauthorized")
+        re.compile(r"(?<![a-z])api[ _-]?key(?![a-z])|\bunauthori[sz]ed\b|\bcredentials?\b", re.IGNORECASE),
+        frozenset({"cause.auth"}),
+    ),
+    (  # a request the server validated and refused: none of the status causes
+        re.compile(
+            r"\b(?:is|are) required\b|\brequired (?:field|parameter)\b|\bmust be\b|\bshould be\b|"
+            r"\bis not supported\b|\bunsupported\b",
+            re.IGNORECASE,
+        ),
+        frozenset(),
+    ),
+    (  # a model the server does not know by that name
+        re.compile(
+            r"\b(?:incorrect|unknown|invalid|nonexistent) model\b|"
+            r"\bmodel\b[^.]{0,40}\b(?:not found|does not exist|doesn't exist)\b",
+            re.IGNORECASE,
+        ),
+        frozenset({"cause.model-not-found"}),
+    ),
+)
 
 # ------------------------------------------------------------------------ the request-aware tier
 # Text whose wording no recogniser was written from still often QUOTES what the request carried: a
@@ -5337,6 +5394,9 @@ def _recognise_status(
     text = err.effective_message or ""
     if status == 404 and _MENTIONS_MODEL.search(text):
         cause_id = "cause.model-not-found"
+    for says, consistent in _STATUS_CONTRADICTIONS:
+        if cause_id not in consistent and says.search(text[:_MAX_TEXT]):
+            return None  # the text says another kind of cause: no guess from the status
     return _build(
         CAUSES_BY_ID[cause_id], wording, {"status": str(status)}, text, provider, finding_rules, None
     )
