@@ -123,12 +123,12 @@ CASES: list[tuple[str, int, Any, list[tuple[str, str]], dict[str, Any]]] = [
          "cause": "cause.max-tokens-not-supported", "pattern": "params.max-tokens-range"},
     ),
     (
-        "openai value misread as a name: names no request key, so it cannot contradict",
+        "openai refused value: names no request key, so it cannot contradict",
         400,
         OPENAI_EFFORT_VALUE,
         [(ORPHAN, "input[1]")],
         {"decision": "unspecific", "answer": "confirms", "verdict": "predicted",
-         "cause": "cause.param-unsupported", "pattern": ORPHAN},
+         "cause": "cause.param-value-unsupported", "pattern": ORPHAN},
     ),
     (
         "mistral role-order sentence on another conversation rule: shared sentences cannot refute",
