@@ -136,3 +136,32 @@ def test_precision_rows(row: Row) -> None:
         None if found is None else (found.cause_id, found.rule_id, found.wording.provider, dict(found.values))
     )
     assert got == row.expected
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "content_type"),
+    [
+        # Anthropic's 413 (https://docs.anthropic.com/en/api/errors), as Claude Code got it (walkthrough6)
+        (
+            '{"type":"error","error":{"type":"request_too_large","message":"Request exceeds the maximum '
+            'allowed number of bytes."},"request_id":"req_011CVt"}',
+            413,
+            "application/json",
+        ),
+        # a proxy's own 413 page: the status alone
+        ("<html><head><title>413 Request Entity Too Large</title></head></html>", 413, "text/html"),
+    ],
+)
+def test_a_body_over_the_byte_limit_is_not_fixed_by_lowering_max_tokens(
+    body: str, status: int, content_type: str
+) -> None:
+    recognition = recognise_error(
+        parse_error(body, status=status, content_type=content_type), provider="anthropic", status=status
+    )
+    assert recognition is not None
+    fix = recognition.summary()["fix"]
+    assert (recognition.cause_id, "not tokens" in fix, "lowering max_tokens does not help" in fix) == (
+        "cause.context-length-exceeded",
+        True,
+        True,
+    )

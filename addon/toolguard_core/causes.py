@@ -4879,10 +4879,29 @@ _GOOGLE_CODES = "https://cloud.google.com/apis/design/errors#handling_errors"
 _BEDROCK_CODES = "https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_Errors"
 
 
-def _c(cause_id: str, provider: str, code: str, source: str) -> tuple[str, Wording]:
+def _c(
+    cause_id: str, provider: str, code: str, source: str, *, fix: str | None = None
+) -> tuple[str, Wording]:
     return cause_id, Wording(
-        provider=provider, pattern=_code(code), source=source, example=code, on="code", no_constraint=True
+        provider=provider,
+        pattern=_code(code),
+        source=source,
+        example=code,
+        on="code",
+        no_constraint=True,
+        fix=fix,
     )
+
+
+#: A body over the API's size limit (HTTP 413, Anthropic's ``request_too_large``) is a byte limit, not
+#: the context window: lowering max_tokens does not help (found by walkthrough6 on Claude Code's 413).
+#: Anthropic: "Request exceeds the maximum allowed number of bytes. The maximum request size is 32 MB
+#: for standard API endpoints" (https://docs.anthropic.com/en/api/errors).
+_TOO_MANY_BYTES_FIX = (
+    "The request body is larger than the API accepts (a limit in bytes, not tokens: Anthropic's Messages "
+    "API takes 32 MB): send large images and documents by URL or through the provider's Files API, fewer "
+    "or smaller attachments, and shorter tool results; lowering max_tokens does not help."
+)
 
 
 #: Error codes/types that name a cause (tried after the catalogue's code wordings).
@@ -4921,6 +4940,7 @@ CODES: tuple[tuple[str, Wording], ...] = (
         "anthropic",
         "request_too_large",
         "https://docs.anthropic.com/en/api/errors",
+        fix=_TOO_MANY_BYTES_FIX,
     ),
     # OpenAI's inactive billing (also relayed by one-api with its own sentence): money, not a rate limit.
     _c("cause.quota", "openai", "billing_not_active", "https://github.com/BerriAI/litellm/issues/2743"),
@@ -4988,6 +5008,7 @@ STATUS: Mapping[int, tuple[str, Wording]] = {
             example=str(status),
             on="status",
             no_constraint=True,
+            fix=_TOO_MANY_BYTES_FIX if status == 413 else None,
         ),
     )
     for status, (cause_id, source) in _STATUS_SOURCES.items()
