@@ -161,6 +161,15 @@ def reverse_env(base: Mapping[str, str], proxy_port: int, upstream: Upstream) ->
     return env
 
 
+def reverse_banner(env: Mapping[str, str], upstream: Upstream) -> str:
+    """Where the client was pointed, read back from :func:`reverse_env`'s environment: Claude Code's
+    ANTHROPIC_BASE_URL has no /v1 (it appends /v1/messages itself), so both are named when they differ."""
+    where = f"reverse proxy to {upstream.origin} at {env['OPENAI_BASE_URL']}"
+    if env["ANTHROPIC_BASE_URL"] != env["OPENAI_BASE_URL"]:
+        where += f" (Anthropic clients: {env['ANTHROPIC_BASE_URL']})"
+    return where
+
+
 def regular_env(base: Mapping[str, str], proxy_port: int, ca_cert: Path) -> dict[str, str]:
     """The client's environment in regular mode: proxy variables, mitmproxy's CA, loopback proxied too."""
     env = dict(base)
@@ -828,7 +837,7 @@ def run_session(
     assert proxy.port is not None
     if target is not None:
         env = reverse_env(os.environ, proxy.port, target)
-        where = f"reverse proxy to {target.origin} at http://127.0.0.1:{proxy.port}{target.api_path}"
+        where = reverse_banner(env, target)
     else:
         ca_cert = conf / "mitmproxy-ca-cert.pem"
         env = regular_env(os.environ, proxy.port, ca_cert)

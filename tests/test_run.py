@@ -29,6 +29,7 @@ from toolguard_analysis.run import (
     no_traffic_hint,
     regular_env,
     report,
+    reverse_banner,
     reverse_env,
 )
 from toolguard_analysis.run import Upstream as UpstreamURL
@@ -129,6 +130,26 @@ def test_upstream_with_regular_mode_is_a_usage_error() -> None:
 def test_reverse_env(base: dict[str, str], expected_changes: dict[str, str]) -> None:
     upstream = UpstreamURL.parse("https://dashscope.aliyuncs.com/compatible-mode/v1")
     assert reverse_env(base, 8123, upstream) == {**base, **expected_changes}
+
+
+@pytest.mark.parametrize(
+    ("upstream", "banner"),
+    [
+        # Claude Code is given the host root: the banner named only the /v1 URL (walkthrough6).
+        (
+            "https://api.anthropic.com",
+            "reverse proxy to https://api.anthropic.com at http://127.0.0.1:8123/v1"
+            " (Anthropic clients: http://127.0.0.1:8123)",
+        ),
+        (
+            "https://api.example.com/custom",
+            "reverse proxy to https://api.example.com at http://127.0.0.1:8123/custom",
+        ),
+    ],
+)
+def test_reverse_banner_names_the_base_urls_the_client_was_given(upstream: str, banner: str) -> None:
+    target = UpstreamURL.parse(upstream)
+    assert reverse_banner(reverse_env({}, 8123, target), target) == banner
 
 
 @pytest.mark.parametrize("node_options", [None, "--max-old-space-size=4096"])
