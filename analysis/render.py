@@ -10,7 +10,13 @@ import shutil
 from typing import Any
 
 from toolguard_analysis.report_html import render_html
-from toolguard_analysis.summary import NO_JUDGED_FINDINGS, grouping_notes, seen_notes, unconfirmed_line
+from toolguard_analysis.summary import (
+    NO_JUDGED_FINDINGS,
+    TRANSIENT_WORDS,
+    grouping_notes,
+    seen_notes,
+    unconfirmed_line,
+)
 from toolguard_analysis.terminal import printable
 from toolguard_core.verdict import REJECTION_VOCABULARY
 from toolguard_core.visibility import NOTHING_SEEN
@@ -36,6 +42,10 @@ NO_LIMIT = 1 << 30
 def _trim(text: str, width: int) -> str:
     text = re.sub(r"\s*\n\s*|\t", " ", str(text)).rstrip()
     return text if len(text) <= width else text[: max(1, width - 1)] + "…"
+
+
+def _transient(group: dict[str, Any]) -> str:
+    return TRANSIENT_WORDS if group.get("transient") else ""
 
 
 def render_text(summary: dict[str, Any], colour: bool = False, width: int | None = None) -> str:
@@ -76,7 +86,11 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
         out.append(indent + _trim(f"explained: {_explanations(group)}", width - len(indent)))
         if group.get("cause"):
             out.append(
-                indent + _trim(f"root cause: {group['cause']}: {group['cause_title']}", width - len(indent))
+                indent
+                + _trim(
+                    f"root cause: {group['cause']}: {group['cause_title']}{_transient(group)}",
+                    width - len(indent),
+                )
             )
             if group.get("fix"):
                 out.append(indent + _trim(f"fix: {group['fix']}", width - len(indent)))
@@ -241,7 +255,7 @@ def render_markdown(summary: dict[str, Any]) -> str:
         if g.get("cause"):
             out += [
                 # Cause titles are sentences with their own full stop (causes.py): add one only if missing.
-                f"Root cause: `{g['cause']}`: {_md(g['cause_title'].rstrip('.'))}. Fix: {_md(g.get('fix') or '-')}",
+                f"Root cause: `{g['cause']}`: {_md(g['cause_title'].rstrip('.'))}.{_transient(g)} Fix: {_md(g.get('fix') or '-')}",
                 "",
             ]
         if g.get("unconfirmed"):

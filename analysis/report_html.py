@@ -21,7 +21,13 @@ from html import escape
 from typing import Any
 
 from toolguard_analysis.rule_links import rule_anchor, rule_meaning
-from toolguard_analysis.summary import NO_JUDGED_FINDINGS, grouping_notes, seen_notes, unconfirmed_line
+from toolguard_analysis.summary import (
+    NO_JUDGED_FINDINGS,
+    TRANSIENT_WORDS,
+    grouping_notes,
+    seen_notes,
+    unconfirmed_line,
+)
 from toolguard_core.verdict import Verdict, answered_by, verdict_words
 
 PALETTE = (
@@ -270,7 +276,8 @@ def _group_rows(groups: list[dict[str, Any]], colours: dict[str, str], known: se
             pattern = '<span class="unexplained">unexplained</span>'
         explanations = ", ".join(f"{k} {v}" for k, v in group["explanations"].items())
         cause = (
-            f'<dt>Root cause</dt><dd><span class="mono">{_e(group["cause"])}</span>: {_e(group["cause_title"])}</dd>'
+            f'<dt>Root cause</dt><dd><span class="mono">{_e(group["cause"])}</span>: {_e(group["cause_title"])}'
+            f"{_e(TRANSIENT_WORDS) if group.get('transient') else ''}</dd>"
             f"<dt>Fix</dt><dd>{_e(group.get('fix') or '-')}</dd>"
             if group.get("cause")
             else ""

@@ -647,6 +647,8 @@ def _group(selection: Selection, key: str, t: dict[str, Any]) -> dict[str, Any]:
         "cause": cause_id,
         "cause_title": cause.get("title") if cause else None,
         "fix": cause.get("fix") if cause else None,
+        # A 429, a 529, a 503: not about the request; retrying later is the fix (causes.Cause.transient).
+        "transient": bool(cause.get("transient")) if cause else False,
         "values": cause.get("values") if cause else None,
         "explanation": _main_explanation(t["explanations"]),
         "explanations": dict(sorted(t["explanations"].items())),
@@ -669,6 +671,11 @@ def _group(selection: Selection, key: str, t: dict[str, Any]) -> dict[str, Any]:
         # [{"rule", "count"}], most flows first; [] when none (docs/summary.md).
         "unconfirmed": unconfirmed,
     }
+
+
+#: Said after a transient root cause's title (causes.Cause.transient: rate limits, overload, server
+#: errors) in every format: such a rejection counts among the upstream's, but the request is not at fault.
+TRANSIENT_WORDS = " (transient: the request is not at fault; retry later)"
 
 
 def unconfirmed_line(group: dict[str, Any]) -> str:

@@ -112,3 +112,36 @@ def test_a_flagged_and_an_unflagged_context_overflow_are_two_groups_of_one_cause
     for fmt in ("text", "html"):
         output = render(fmt)
         assert output.count(CAUSE) >= 3 and RULE in output, fmt
+
+
+# Anthropic's overload answer, as Claude Code got it mid-run (https://docs.anthropic.com/en/api/errors).
+OVERLOADED = json.dumps({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+
+
+def test_a_transient_root_cause_says_the_request_is_not_at_fault_in_every_format(tmp_path: Path) -> None:
+    # A 529 counted among the upstream's rejections with nothing saying it was transient (walkthrough6).
+    error = parse_error(OVERLOADED, status=529)
+    found = recognise_error(error, status=529, provider="anthropic")
+    assert found is not None and (found.cause_id, found.cause.transient) == ("cause.overloaded", True)
+    row = flow(
+        "o1",
+        "2026-11-20T10:00:00.000Z",
+        host="api.anthropic.com",
+        path="/v1/messages",
+        status=529,
+        error_message=error.message,
+        error_json=json.dumps(error.summary()),
+        cause_json=json.dumps(found.summary()),
+        cause_id=found.cause_id,
+        verdict="recognised",
+    )
+    db = write_db(tmp_path / "overload.db", [row, _row("r1", ANTHROPIC, flagged=False)])
+    transient = {g["cause"]: g["transient"] for g in build_summary([db])["groups"]}
+    assert transient == {"cause.overloaded": True, CAUSE: False}
+
+    def render(fmt: str) -> str:
+        args = ["summary", "--db", str(db), "--format", fmt]
+        return CliRunner().invoke(cli, args, catch_exceptions=False).output
+
+    for fmt in ("text", "markdown", "html"):
+        assert render(fmt).count("transient: the request is not at fault; retry later") == 1, fmt
