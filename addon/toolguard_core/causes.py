@@ -4869,6 +4869,59 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "https://github.com/anthropics/claude-code/issues/91800",
         "Internal server error",
     ),
+    # Round 7 (probe round 10, docs/errors.md "Generalisation"): families for request-structure
+    # rejections said in words no sentence above was written from. Ranked last, so they only name
+    # what every other family left unnamed (no row named before changes its cause).
+    #
+    # A system message anywhere but first, in the "system <message|turn|prompt> must be first" form
+    # (Gemini through an SDK, xinference's and Cohere's validators): not the role itself refused.
+    _s(
+        "cause.system-not-first",
+        "generic",
+        r"\bsystem (?:message|turn|prompt|role)s? (?:must|should|has to|needs to) (?:be|come|appear)(?: at| in)? "
+        r"(?:the )?(?:very )?(?:first|beginning|start)\b",
+        "https://github.com/browseros-ai/BrowserOS/issues/104",
+        "Error: System message should be the first one",
+        no_constraint=True,
+    ),
+    # A role list of exactly user and assistant, said as "must be in [user, assistant]" or "only
+    # supports user, assistant" (gateways' and nanochat's validators): the system prompt was sent as
+    # a message, as the family above for "Input should be 'user' or 'assistant'" reads it. Not
+    # claimed when the list goes on with another role.
+    _s(
+        "cause.model-no-system-role",
+        "generic",
+        r"\brole\b[^;]{0,40}?\b(?:must be in|only supports?|only allows?|can only be|must be either) ?:? ?[\[(]?"
+        r"{Q}user{Q} ?(?:or|and|,|\u3001|/|\|) ?{Q}assistant{Q}(?! ?(?:or|and|,|\u3001|/|\|) ?{Q}\w)",
+        "https://github.com/karpathy/nanochat/pull/414",
+        'role only allows "user" / "assistant"',
+        no_constraint=True,
+    ),
+    # Volcengine's named-path form for a bound ("The parameter max_tokens specified in the request is
+    # not valid: integer above maximum value, expected a value <= 32768, but got 64000 instead") on
+    # the output budget: the model's output cap. A bound refuses a value, so nothing is learned.
+    _s(
+        "cause.max-tokens-too-large",
+        "volcengine",
+        rf"\bparameter {{Q}}(?P<param>{'|'.join(_MAX_TOKEN_PARAMS)}){{Q}} specified in the request (?:is|are) not "
+        r"valid: integer above maximum value\b",
+        "https://github.com/yiliqi78/TOKENICODE/issues/3",
+        "The parameter max_tokens specified in the request is not valid: integer above maximum value, expected a "
+        "value <= 32768, but got 64000 instead.",
+        no_constraint=True,
+    ),
+    # llama.cpp's template engine (minja) ends every error it raises while rendering a chat template
+    # with where it stopped: "... at row 49, column 79:" and the template's lines. Whatever the
+    # message, the template failed on this conversation (the catalogue's gpt-oss wording carries the
+    # same suffix); messages a template raises on purpose are named by the sentences above first.
+    _s(
+        "cause.chat-template-error",
+        "llama.cpp",
+        r"\bat row \d{1,6}, column \d{1,6}:",
+        "https://github.com/janhq/jan/issues/6123",
+        "Value is not callable: null at row 49, column 79:",
+        no_constraint=True,
+    ),
 )
 
 # ------------------------------------------------------------------- error codes beyond the catalogue

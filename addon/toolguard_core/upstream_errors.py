@@ -72,6 +72,9 @@ MAX_NESTING = 4
 
 # A relay's message is searched for an embedded JSON error at most this many `{`/`[` positions.
 MAX_EMBEDDED_ATTEMPTS = 8
+# A wrapper's other fields are searched for a stringified upstream body at most this many values deep
+# (two levels below ``error``) and this many values in all.
+MAX_WRAPPER_FIELDS = 24
 _JSON_START = re.compile(r"[{\[]")
 _DASHSCOPE_PREFIX = re.compile(r"^<\d{3}>\s")
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
@@ -459,7 +462,33 @@ def _from_wrapper(top: dict[str, Any], error: dict[str, Any], raw: str, *, depth
     )
     if upstream is None:
         result = _with_nested(result, message_value, depth=depth)
+    if result.upstream is None and depth < MAX_NESTING:
+        stringified = _stringified_upstream(error, depth=depth + 1)
+        if stringified is not None:
+            result = result.model_copy(update={"upstream": stringified, "shape": "relay-nested"})
     return result
+
+
+def _stringified_upstream(error: dict[str, Any], *, depth: int) -> UpstreamError | None:
+    """A gateway that keeps its provider's whole answer as a JSON string under a key of its own, next to
+    a message of its own ("Provider returned 500"): ``{"error": {"type": "provider", "message":
+    "Provider returned 500", "provider": {"status": 500, "body": "{\\"error\\": {...}}"}}}``
+    (dmxapi's relay, err.dmxapi.cn/detail.php?id=1323). OpenRouter's ``metadata.raw`` is the one
+    documented case; this finds the same thing under any key, two levels deep at most. Only a string
+    that is itself a recognised error body counts (a JSON-looking parameter value is not)."""
+    queue: list[tuple[Any, int]] = [(value, 0) for key, value in error.items() if key != "message"]
+    seen = 0
+    while queue and seen < MAX_WRAPPER_FIELDS:
+        value, level = queue.pop(0)
+        seen += 1
+        if isinstance(value, str):
+            if value.lstrip()[:1] in ("{", "["):
+                inner = _embedded_error(value[:MAX_LITERAL_CHARS], depth=depth)
+                if inner is not None:
+                    return inner
+        elif isinstance(value, dict) and level < 2:
+            queue.extend((item, level + 1) for item in list(value.values())[:MAX_WRAPPER_FIELDS])
+    return None
 
 
 def _with_violations(message: str | None, details: Any) -> str | None:
