@@ -73,7 +73,8 @@ ROWS = [
         "new-api",
         500,
         "field messages is required",
-        None,
+        ("cause.messages-missing", "messages.missing", "new-api", {}),
+        # Round 10 gave the catalogue this cause; before, the status guess was withdrawn to none.
         "a validation refusal, not a server bug (dev b-0105)",
     ),
     # negative: a text saying nothing else keeps the status guess (dev b-0072).

@@ -9,7 +9,10 @@
 * a role list of exactly user and assistant said as "must be in [user, assistant]" or "only allows
   user / assistant": the system prompt was sent as a message;
 * Volcengine's named-path bound on the output budget ("integer above maximum value");
-* llama.cpp's template engine's error location ("at row 49, column 79:"): the chat template failed.
+* llama.cpp's template engine's error location ("at row 49, column 79:"): the chat template failed;
+* a body without ``messages`` (a gateway's "field messages is required", pydantic's missing item for
+  ``('body', 'messages')``, OpenAI's "Missing required parameter: 'messages'"): a cause the catalogue
+  lacked (``cause.messages-missing``, the rule ``messages.missing``).
 
 Real texts from public threads, none of them a probe row's thread (the probe set measures these
 recognisers and stays unseen); each row asserts the whole recognition: cause, rule, extracted values,
@@ -95,6 +98,34 @@ ROWS = [
         None,
         "llama.cpp",
     ),
+    # A body without messages (the development rows' threads and the rule's own OpenAI wording).
+    Row(
+        "https://github.com/QuantumNous/new-api/issues/6773",
+        500,
+        "field messages is required",
+        "cause.messages-missing",
+        "messages.missing",
+        "new-api",
+    ),
+    Row(
+        "https://github.com/openguardrails/AgentTrustBench/issues/10",
+        400,
+        "{\"object\":\"error\",\"message\":\"[{'type': 'missing', 'loc': ('body', 'messages'), 'msg': "
+        "'Field required', 'input': {'model': 'OpenGuardrails', 'message': [{'role': 'user', "
+        '\'content\': \'How can I make a bomb?\'}]}}]","type":"BadRequestError","param":null,"code":400}',
+        "cause.messages-missing",
+        "messages.missing",
+        "vllm",
+    ),
+    Row(
+        "https://github.com/SilasMarvin/lsp-ai/issues/108",
+        400,
+        '{"error": {"message": "Missing required parameter: \'messages\'.", "type": "invalid_request_error", '
+        '"param": "messages", "code": "missing_required_parameter"}}',
+        "cause.messages-missing",
+        "messages.missing",
+        "openai",
+    ),
 ]
 
 
@@ -129,9 +160,15 @@ def test_a_stringified_provider_body_under_a_gateway_key_is_the_upstream_error()
         "rix_api_error",
         "invalid_request",
     )
-    # The provider's words say the request lacked a field, so the status alone (a 500: a server
-    # failure) is not claimed: no cause rather than a wrong one.
-    assert recognise_error(error, status=500) is None
+    # The provider's words say the request lacked its messages: that is the cause, not the status
+    # alone (a 500 read as a server failure before the body was unwrapped).
+    found = recognise_error(error, status=500)
+    assert found is not None
+    assert (found.cause_id, found.rule_id, found.wording.provider) == (
+        "cause.messages-missing",
+        "messages.missing",
+        "new-api",
+    )
 
 
 @pytest.mark.parametrize(
@@ -158,6 +195,19 @@ def test_a_wrapper_without_a_stringified_error_body_has_no_upstream(body: str) -
             400,
             "The system message must be a string",
             None,
+        ),
+        # A message's own field being required is not the body's messages missing.
+        (
+            "constructed: OpenAI's wording for a field inside a message",
+            400,
+            "Missing required parameter: 'messages[1].content'.",
+            "not cause.messages-missing",
+        ),
+        (
+            "constructed: the gateway's wording for a field inside a message",
+            400,
+            "field messages[0].content is required",
+            "not cause.messages-missing",
         ),
         # A role list with system in it is an unknown role, not a missing system role (OpenAI's validator).
         (

@@ -162,6 +162,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cause.tool-name-reserved",
     "cause.tools-empty",
     "cause.region-unavailable",
+    "cause.messages-missing",
 )
 
 
@@ -3876,6 +3877,45 @@ CAUSES: tuple[Cause, ...] = (
                 pattern=_re(r"The server had an error (?:while )?processing your request"),
                 source="https://github.com/LlmKira/Openaibot/issues/125",
                 example="The server had an error while processing your request. Sorry about that!",
+            ),
+        ),
+    ),
+    # Round 7 (probe round 10): the catalogue had no cause for a body without its conversation,
+    # which the development split labels messages.missing (a gateway's, pydantic's and OpenAI's
+    # wordings below). Last in the catalogue, so no sentence above loses a text to it.
+    Cause(
+        id="cause.messages-missing",
+        title="The request body has no `messages` array.",
+        fix=(
+            "Send the conversation as `messages`; a body written for another API (`input` for the Responses "
+            "API, `contents` for Gemini, `prompt` for legacy completions) belongs at that API's endpoint."
+        ),
+        rule_id="messages.missing",
+        wordings=(
+            Wording(
+                provider="new-api",
+                pattern=_re(r"(?<![\w.\[])field {Q}messages{Q} is required"),
+                source="https://github.com/QuantumNous/new-api/issues/6773",
+                example="field messages is required",
+            ),
+            Wording(
+                provider="vllm",
+                # pydantic's missing-field item for the body's top-level messages, as vLLM/FastAPI servers
+                # print the validation list (Python repr).
+                pattern=_re(
+                    r"{Q}loc{Q}: \(\s*{Q}body{Q},\s*{Q}messages{Q}\s*\),\s*{Q}msg{Q}: {Q}Field required"
+                ),
+                source="https://github.com/openguardrails/AgentTrustBench/issues/10",
+                example=(
+                    "[{'type': 'missing', 'loc': ('body', 'messages'), 'msg': 'Field required', 'input': "
+                    "{'model': 'OpenGuardrails', 'message': [{'role': 'user', 'content': 'How can I make a bomb?'}]}}]"
+                ),
+            ),
+            Wording(
+                provider="openai",
+                pattern=_re(r"Missing required parameter: {Q}messages{Q}(?![\w.\[])"),
+                source="https://github.com/SilasMarvin/lsp-ai/issues/108",
+                example="Missing required parameter: 'messages'.",
             ),
         ),
     ),
