@@ -12,7 +12,9 @@
 * llama.cpp's template engine's error location ("at row 49, column 79:"): the chat template failed;
 * a body without ``messages`` (a gateway's "field messages is required", pydantic's missing item for
   ``('body', 'messages')``, OpenAI's "Missing required parameter: 'messages'"): a cause the catalogue
-  lacked (``cause.messages-missing``, the rule ``messages.missing``).
+  lacked (``cause.messages-missing``, the rule ``messages.missing``);
+* the Chinese gateways' (one-api, new-api) words for a rate limit, a refused token and a spent
+  token quota, so such a rejection is named without its status.
 
 Real texts from public threads, none of them a probe row's thread (the probe set measures these
 recognisers and stays unseen); each row asserts the whole recognition: cause, rule, extracted values,
@@ -129,6 +131,53 @@ ROWS = [
 ]
 
 
+# The Chinese gateways' transient kinds, as relayed without a status (the text alone names them).
+ROWS += [
+    Row(
+        "https://github.com/dulaiduwang003/comfyui-openrouter-ai/issues/9",
+        None,
+        "请求过于频繁,请稍后再试",
+        "cause.rate-limit",
+        None,
+        "one-api",
+    ),
+    Row(
+        "https://github.com/QuantumNous/new-api/issues/991",
+        None,
+        "当前分组上游负载已饱和，请稍后再试 (request id: 20250423020142736330894dLoIRrS6)",
+        "cause.rate-limit",
+        None,
+        "one-api",
+    ),
+    Row(
+        "https://github.com/Calcium-Ion/new-api-horizon/issues/32",
+        None,
+        "openai.AuthenticationError: Error code: 401 - {'error': {'message': '无效的令牌 (request id: "
+        "20250611163933932579227VkHShZ5f) (request id: 20250611163933810609678lbL3jZ5H)', 'type': 'new_api_error', "
+        "'param': '', 'code': None}}",
+        "cause.auth",
+        None,
+        "one-api",
+    ),
+    Row(
+        "https://github.com/songquanpeng/one-api/issues/1040",
+        None,
+        "令牌验证失败",
+        "cause.auth",
+        None,
+        "one-api",
+    ),
+    Row(
+        "https://github.com/songquanpeng/one-api/issues/228",
+        None,
+        "该令牌额度已用尽",
+        "cause.quota",
+        None,
+        "one-api",
+    ),
+]
+
+
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.source.rsplit("/", 3)[-3])
 def test_round_ten_families_name_the_cause(row: Row) -> None:
     found = recognise_error(parse_error(row.body, status=row.status), status=row.status)
@@ -209,6 +258,8 @@ def test_a_wrapper_without_a_stringified_error_body_has_no_upstream(body: str) -
             "field messages[0].content is required",
             "not cause.messages-missing",
         ),
+        # Constructed: a token (令牌) that is merely mentioned is not a refused one.
+        ("constructed: a request for a token, not a refusal", 400, "请在请求头中提供令牌", None),
         # A role list with system in it is an unknown role, not a missing system role (OpenAI's validator).
         (
             "https://github.com/tatsu-lab/alpaca_eval/issues/436",

@@ -4962,6 +4962,31 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "Value is not callable: null at row 49, column 79:",
         no_constraint=True,
     ),
+    # The Chinese gateways' own words for the transient kinds (one-api, new-api and their forks front a
+    # large share of Chinese traffic), so a rejection relayed without its status (a 400, a stream
+    # error, a client's printout) is still named. Only phrases a real thread shows; the English
+    # families above say the same in English.
+    _s(
+        "cause.rate-limit",
+        "one-api",
+        r"请求过于频繁|上游负载已饱和",
+        "https://github.com/songquanpeng/one-api/issues/1061",
+        "当前分组上游负载已饱和，请稍后再试",
+    ),
+    _s(
+        "cause.auth",
+        "one-api",
+        r"无效的令牌|令牌验证失败",
+        "https://github.com/Calcium-Ion/new-api-horizon/issues/32",
+        "无效的令牌 (request id: 20250611163933932579227VkHShZ5f) (request id: 20250611163933810609678lbL3jZ5H)",
+    ),
+    _s(
+        "cause.quota",
+        "one-api",
+        r"令牌额度已用尽",
+        "https://github.com/songquanpeng/one-api/issues/228",
+        "该令牌额度已用尽",
+    ),
 )
 
 # ------------------------------------------------------------------- error codes beyond the catalogue
