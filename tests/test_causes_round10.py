@@ -303,3 +303,51 @@ def test_the_round_ten_families_leave_neighbouring_texts_alone(
         assert got != cause.removeprefix("not "), source
     else:
         assert got == cause, source
+
+
+@pytest.mark.parametrize(
+    ("source", "http_status", "body", "expected"),
+    [
+        # A rejection quoted without its HTTP status: the envelope's own code says 503 -> overloaded,
+        # from that status.
+        (
+            "constructed: Google's envelope with code 503 and a message naming nothing",
+            None,
+            '{"error": {"code": 503, "message": "Something went wrong.", "status": "UNKNOWN"}}',
+            ("cause.overloaded", "503"),
+        ),
+        # openai-python's printout names the status before the body; the relay answered 400.
+        (
+            "constructed: openai-python's 'Error code: 429 - {...}' inside a relay's 400",
+            400,
+            "Error code: 429 - {'error': {'message': 'Please retry later.', 'type': 'x', 'code': None}}",
+            ("cause.rate-limit", "429"),
+        ),
+        # A printed status the tier has no entry for names nothing.
+        (
+            "constructed: a printed 400",
+            None,
+            "Error code: 400 - {'error': {'message': 'Bad request.'}}",
+            None,
+        ),
+        # A printed server failure whose text is a validation refusal: the contradiction guard still holds.
+        (
+            "constructed: a Go client's printout around a validation refusal",
+            None,
+            "status code: 500, field stream_options must be an object",
+            None,
+        ),
+    ],
+)
+def test_the_status_the_body_printed_stands_in_for_a_missing_one(
+    source: str, http_status: int | None, body: str, expected: tuple[str, str] | None
+) -> None:
+    found = recognise_error(parse_error(body, status=http_status), status=http_status)
+    got = None if found is None else (found.cause_id, found.values.get("status"))
+    assert got == expected, source
+
+
+def test_a_stream_error_never_reaches_the_status_tier() -> None:
+    """An error event inside a 200 stream keeps no status guess, printed or not (docs/errors.md)."""
+    body = '{"error": {"code": 503, "message": "Something went wrong."}}'
+    assert recognise_error(parse_error(body, status=200), status=200) is None

@@ -5515,10 +5515,40 @@ def recognise_error(
                 found = _recognise_request(error.message, candidates, hint, rules)
                 if found is not None:
                     return found
-        if status is not None:
+        if status is not None and status in STATUS:
             return _recognise_status(status, err, hint, rules)
+        printed = _printed_status(chain) if status is None or status >= 400 else None
+        if printed is not None:
+            return _recognise_status(printed, err, hint, rules)
     except Exception:  # defensive, as above
         return None
+    return None
+
+
+#: How clients, SDKs and relays print the status the upstream answered when they quote its error:
+#: openai-python's "Error code: 429 - {...}", Go clients' "status code: 503", "HTTP 502", Claude
+#: Code's "API Error: 529", Vercel's "Status Code 503".
+_PRINTED_STATUS = re.compile(
+    r"\b(?:Error code|status(?: code)?|Status Code|HTTP(?:/\d(?:\.\d)?)?|API Error)[: ]{1,3}(?P<status>[45]\d\d)\b"
+)
+
+
+def _printed_status(chain: list[UpstreamError]) -> int | None:
+    """The upstream's own status when the HTTP answer carries none the status tier reads (a rejection
+    quoted without its status, a relay's 400 around another status, a replayed printout): an HTTP
+    status code in the innermost error's integer ``code`` (Google's and llama.cpp's envelopes, vLLM's),
+    else one printed in the text before the quoted body. Only a status the tier has an entry for."""
+    for error in chain:  # innermost first
+        code = error.code
+        if isinstance(code, int) and not isinstance(code, bool) and code in STATUS:
+            return code
+    for error in chain:
+        for text in (error.message, error.raw):
+            if not text:
+                continue
+            match = _PRINTED_STATUS.search(text[:_MAX_TEXT])
+            if match is not None and int(match.group("status")) in STATUS:
+                return int(match.group("status"))
     return None
 
 
