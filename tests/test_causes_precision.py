@@ -161,7 +161,7 @@ def test_a_body_over_the_byte_limit_is_not_fixed_by_lowering_max_tokens(
     assert recognition is not None
     fix = recognition.summary()["fix"]
     assert (recognition.cause_id, "not tokens" in fix, "lowering max_tokens does not help" in fix) == (
-        "cause.context-length-exceeded",
+        "cause.request-too-large",
         True,
         True,
     )
