@@ -184,7 +184,8 @@ DECISIONS_BY_ID: Mapping[str, Decision] = {decision.id: decision for decision in
 ANSWER_OUTCOMES: Mapping[Answer, tuple[str, str]] = {
     Answer.CONFIRMS: (
         "`predicted`",
-        "confirmed: the credited rule names the summary group; each fired rule counts as `predicted`",
+        "confirmed: the credited rule names the summary group and counts as `predicted` (the summary's "
+        "per-rule tally); the flow's other error findings are unconfirmed by this answer",
     ),
     Answer.CONTRADICTS: (
         "`recognised`",
