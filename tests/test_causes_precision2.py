@@ -11,7 +11,10 @@
   guess although the text says "must be" or "billing"; bare "错误" (a relay's label for any error)
   no longer counts as a word refusing a key in the request-aware tier;
 * every fix speaks the API the request spoke (``causes.API_TERMS``: tool message / tool_result
-  block / function_call_output item).
+  block / function_call_output item);
+* a generic refusal of ``reasoning_effort`` or ``tool_choice`` (the key or a value) names that
+  parameter's own cause (``causes.OWN_CAUSE_PARAMS``); a 404 echoing a path that repeats its suffix
+  names the doubled-path rule (test_causes_precision.py, dev b-0072's thread).
 
 Real texts from public threads (none a probe row's thread, except where a row says it is the
 negative of one), each row asserting the whole recognition or that nothing is named.
@@ -188,6 +191,33 @@ ROWS = [
         "details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.',"
         " 'status': 'RESOURCE_EXHAUSTED'}}",
         ("cause.rate-limit", None, "gemini", {}),
+    ),
+]
+
+
+ROWS += [
+    # -- a parameter with a cause of its own: a generic refusal of its value names that cause.
+    Row(
+        "https://github.com/earendil-works/pi/issues/3764",
+        "groq",
+        400,
+        "Error: 400 'reasoning_effort' : value is not one of the allowed values ['none', 'default', 'low', "
+        "'medium', 'high']",
+        (
+            "cause.reasoning-effort-unsupported",
+            "params.reasoning-effort-value",
+            "groq",
+            {"param": "reasoning_effort", "expected": "'none', 'default', 'low', 'medium', 'high'"},
+        ),
+    ),
+    # negative: a refused value whose parameter the text does not name stays a refused value.
+    Row(
+        "https://github.com/microsoft/vscode/issues/301045",
+        "copilot",
+        400,
+        '{"error":{"message":"Unsupported value: \'xhigh\' is not supported with the \'gpt-5-mini\' model. '
+        "Supported values are: 'minimal', 'low', 'medium', and 'high'.\",\"code\":\"invalid_request_body\"}}",
+        ("cause.param-value-unsupported", None, "openai", {"value": "xhigh", "model": "gpt-5-mini"}),
     ),
 ]
 

@@ -73,6 +73,7 @@ __all__ = [
     "EXTENSIONS",
     "FOREIGN_BODY_KEYS",
     "GENERATION_PARAMS",
+    "OWN_CAUSE_PARAMS",
     "PARAM_CAUSES",
     "REQUEST_TIER",
     "STATUS",
@@ -4055,6 +4056,16 @@ PARAM_CAUSES: Mapping[str, str] = {
     **dict.fromkeys(_SAMPLING, "cause.sampling-on-reasoning-model"),
 }
 
+#: Parameters whose refusal, of the key or of one of its values, has a cause of its own whose fix
+#: names the values the model takes: a generic "unsupported parameter" or "unsupported value" that
+#: names one of them names that cause, model-scoped or not (precision pass 2: Groq's "property
+#: 'reasoning_effort' is unsupported", "'reasoning_effort' : value is not one of the allowed values").
+#: Not the sampling knobs (their cause is the reasoning models' signature, model-scoped only), nor
+#: max_tokens (a refused value of it is a bound, cause.max-tokens-too-large).
+OWN_CAUSE_PARAMS: Mapping[str, str] = {
+    param: PARAM_CAUSES[param] for param in ("reasoning_effort", "tool_choice")
+}
+
 #: Request fields that steer generation (OpenAI's parameters minus the plumbing fields). A strict
 #: server that rejects one of these as an unknown field does not know the *parameter*
 #: (``cause.param-unsupported``); rejecting any other field (``store``, ``prompt_cache_key``,
@@ -5632,9 +5643,16 @@ def _recognise_status(
         cause_id = "cause.model-not-found"
     if status_contradicted(cause_id, text):
         return None  # the text says another kind of cause: no guess from the status
-    return _build(
+    found = _build(
         CAUSES_BY_ID[cause_id], wording, {"status": str(status)}, text, provider, finding_rules, None
     )
+    # A 404 body that echoes the requested path (Spring's {"error": "Not Found", "path": ...}) shows
+    # a doubled one in its raw text, not in its message.
+    if found.rule_id == found.cause.rule_id == "endpoint.unexpected-path" and _DOUBLED_PATH.search(
+        (err.raw or "")[:_MAX_TEXT]
+    ):
+        return replace(found, rule_id="endpoint.doubled-path")
+    return found
 
 
 def _recognise_message(
@@ -5926,6 +5944,13 @@ def _build(
             rule_id = (
                 _PARAM_REJECTION_RULES.get(values["param"]) if "value" not in values else None
             ) or cause.rule_id
+    own = OWN_CAUSE_PARAMS.get(values.get("param", ""))
+    if own is not None and cause.id in ("cause.param-unsupported", "cause.param-value-unsupported"):
+        cause = CAUSES_BY_ID[own]
+        if rule_id is None:
+            rule_id = cause.rule_id
+    if cause.id == "cause.wrong-endpoint" and rule_id == cause.rule_id and _DOUBLED_PATH.search(text):
+        rule_id = "endpoint.doubled-path"  # the path the text shows repeats its API suffix
     rule_id = _pick_rule(rule_id, wording, finding_rules)
     switch = dict(wording.cause_by_rule).get(rule_id or "")
     if switch is not None and rule_id in finding_rules:
@@ -5947,6 +5972,12 @@ def _build(
         message=text,
         provider=provider,
     )
+
+
+#: A path that repeats its own API suffix ("/v4/chat/completions/chat/completions", "/v1/v1/..."): a
+#: base URL that already ended in the suffix the client appends (rule endpoint.doubled-path). Seen
+#: in a 404's text, it says which wrong endpoint it is (precision pass 2, dev row b-0072).
+_DOUBLED_PATH = re.compile(r"(?P<seg>(?:/[A-Za-z][\w.-]{0,40}){1,3})(?P=seg)(?![\w.-])")
 
 
 def _pick_rule(rule_id: str | None, wording: Wording, finding_rules: tuple[str, ...]) -> str | None:
