@@ -199,7 +199,9 @@ def _measure(result: dict[str, Any]) -> tuple[float, list[tuple[str, set[str]]]]
         # tier, causes.REQUEST_TIER, reading what the error text quotes from the request; probe round
         # 9 went 45% -> 50% agreeing; dev replay 95.1%) measured 77.3% at its start and its end (0
         # mixing): still below 85%, so the mark stays. The precision pass (branch precision6: fewer
-        # wrong causes named, round 9 went 50% -> 61% agreeing) measured 77.3% at its end.
+        # wrong causes named, round 9 went 50% -> 61% agreeing) measured 77.3% at its end. Precision
+        # pass 2 (branch precision7: causes a user can trust, by mechanism) measured 77.3% at its end
+        # (0 mixing): it changes which cause is named, not whether one is.
         pytest.param(
             "heldout",
             marks=pytest.mark.xfail(
