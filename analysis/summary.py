@@ -561,7 +561,7 @@ def _summarise(
     buckets = _all_buckets(timeline, unit)
     series_names = sorted({name for counter in timeline.values() for name in counter})
 
-    rules = _rule_stats(selection, learned)
+    rules = _rule_stats(selection, learned, group_items)
     repairs: list[dict[str, Any]] = []
     if selection.has_repairs:
         repairs = repair_stats(
@@ -717,21 +717,34 @@ def _unconfirmed(
 NO_JUDGED_FINDINGS = "No error finding has been confirmed or refuted by an upstream's answer yet"
 
 
-def _rule_stats(selection: Selection, learned: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Per rule: requests it flagged as an error that the upstream rejected (``predicted``) or accepted
-    (``false_alarm``), and the precision; counted over ``error_rules`` (a covering index)."""
+def _rule_stats(
+    selection: Selection, learned: dict[str, list[dict[str, Any]]], groups: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Per rule: requests it flagged as an error that the upstream rejected confirming it
+    (``predicted``) or accepted (``false_alarm``), and the precision.
+
+    A ``predicted`` flow credits only the rule its answer confirmed: its group's rule (the
+    ``pattern`` column, :func:`toolguard_core.grouping.credited_rule`; ``groups`` are the summary's
+    groups, whose tallies count each stored verdict). On a request flagged by two rules, an answer
+    that confirms one leaves the other *unconfirmed*: neither a correct prediction nor a false alarm
+    (docs/errors.md, the rule of decision). A ``false_alarm`` flow counts every error rule it carried
+    (the upstream accepted all of them), counted over ``error_rules`` (a covering index)."""
     where, args = selection.where, selection.args
     stats: dict[str, dict[str, Any]] = defaultdict(
         lambda: {Verdict.PREDICTED.value: 0, Verdict.FALSE_ALARM.value: 0, "false_alarm_flow_ids": []}
     )
+    for group in groups:
+        predicted = group["verdicts"].get(Verdict.PREDICTED.value, 0)
+        if group["pattern"] and predicted:
+            stats[group["pattern"]][Verdict.PREDICTED.value] += predicted
     for row in selection.query(
-        "select f.error_rules as rules, f.verdict as verdict, count(*) as n from flows f "
-        f"where {where} and f.verdict in (?, ?) and f.error_rules is not null "
-        "group by f.error_rules, f.verdict",
-        [*args, Verdict.PREDICTED.value, Verdict.FALSE_ALARM.value],
+        "select f.error_rules as rules, count(*) as n from flows f "
+        f"where {where} and f.verdict = ? and f.error_rules is not null "
+        "group by f.error_rules",
+        [*args, Verdict.FALSE_ALARM.value],
     ):
         for rule in set(row["rules"].split()):
-            stats[rule][row["verdict"]] += _int(row["n"])
+            stats[rule][Verdict.FALSE_ALARM.value] += _int(row["n"])
     for rule, entry in stats.items():
         if entry[Verdict.FALSE_ALARM.value]:
             pattern = "% " + rule.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + " %"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from toolguard_analysis import gendoc
 from toolguard_analysis.rule_links import rule_anchor, rule_doc_link
-from toolguard_core.causes import CAUSES, REQUEST_TIER, STRUCTURAL, Cause, Wording, _render
+from toolguard_core.causes import CAUSES, REQUEST_TIER, STRUCTURAL, Cause, Wording, generic_fix
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "causes.md"
 
@@ -49,7 +49,11 @@ def _wording_line(wording: Wording) -> str:
 
 
 def _section(cause: Cause, structural: list[Wording]) -> list[str]:
-    lines = [f"### `{cause.id}`", "", cause.title, "", f"**Fix**: {_render(cause.fix, {})}", ""]
+    lines = [f"### `{cause.id}`", "", cause.title, "", f"**Fix**: {generic_fix(cause)}", ""]
+    # A fix naming the parts of a tool exchange is worded per API (causes.API_TERMS): the other two.
+    for api, name in (("messages", "Messages API"), ("responses", "Responses API")):
+        if (worded := generic_fix(cause, api)) != generic_fix(cause):
+            lines += [f"**Fix ({name})**: {worded}", ""]
     facts = []
     if cause.rule_id:
         facts.append(f"Predicted by [`{cause.rule_id}`]({rule_doc_link(cause.rule_id, 'rules.md')})")

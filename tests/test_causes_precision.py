@@ -77,14 +77,15 @@ ROWS = [
         # Round 10 gave the catalogue this cause; before, the status guess was withdrawn to none.
         "a validation refusal, not a server bug (dev b-0105)",
     ),
-    # negative: a text saying nothing else keeps the status guess (dev b-0072).
+    # negative: a text saying nothing else keeps the status guess (dev b-0072); the path it echoes
+    # repeats its suffix, so the rule is the doubled path (precision pass 2).
     Row(
         "https://github.com/CosmosShadow/gptpdf/issues/39",
         "zhipu",
         404,
         "{'timestamp': '2024-07-25T07:03:07.620+00:00', 'status': 404, 'error': 'Not Found', "
         "'path': '/v4/chat/completions/chat/completions'}",
-        ("cause.wrong-endpoint", "endpoint.unexpected-path", STATUS_ONLY, {"status": "404"}),
+        ("cause.wrong-endpoint", "endpoint.doubled-path", STATUS_ONLY, {"status": "404"}),
     ),
     # -- a refused value is not a parameter.
     Row(
@@ -162,7 +163,7 @@ def test_a_body_over_the_byte_limit_is_not_fixed_by_lowering_max_tokens(
     assert recognition is not None
     fix = recognition.summary()["fix"]
     assert (recognition.cause_id, "not tokens" in fix, "lowering max_tokens does not help" in fix) == (
-        "cause.context-length-exceeded",
+        "cause.request-too-large",
         True,
         True,
     )

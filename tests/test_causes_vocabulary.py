@@ -25,9 +25,10 @@ CASES = [
             },
         },
         "cause.orphan-tool-result",
-        "Send each tool_result block (tool_use_id toolu_01ABC) in the user message right after the assistant "
-        "message whose tool_use block has its id, once; drop results whose tool_use was removed or already "
-        "answered.",
+        # One template for every API (causes.API_TERMS), in the Messages API's words here.
+        "Send each tool_result block (tool_use_id toolu_01ABC) right after the assistant message whose "
+        "tool_use block has its id (in the next user message), once; drop results whose call was removed or "
+        "already answered.",
     ),
     (
         # https://github.com/continuedev/continue/issues/10092

@@ -59,19 +59,21 @@ import json
 import re
 import string
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from toolguard_core.providers import OPENAI_PARAMS
 from toolguard_core.upstream_errors import MAX_MESSAGE_CHARS, UpstreamError
 
 __all__ = [
+    "API_TERMS",
     "CAUSES",
     "CAUSES_BY_ID",
     "CODES",
     "EXTENSIONS",
     "FOREIGN_BODY_KEYS",
     "GENERATION_PARAMS",
+    "OWN_CAUSE_PARAMS",
     "PARAM_CAUSES",
     "REQUEST_TIER",
     "STATUS",
@@ -79,20 +81,57 @@ __all__ = [
     "STRUCTURAL",
     "UNCATALOGUED",
     "VOCABULARY",
+    "ApiKind",
     "Cause",
     "Constraint",
     "ConstraintKind",
     "ConstraintSpec",
     "Recognition",
     "Wording",
+    "api_kind",
     "generic_fix",
     "recognise",
     "recognise_error",
     "recognise_request",
     "request_object",
+    "status_contradicted",
 ]
 
 ConstraintKind = Literal["param", "field", "value", "role", "content_type", "tool_choice", "message_field"]
+
+#: The APIs a fix can be worded for (``toolguard_core.request.EndpointKind``'s values).
+ApiKind = Literal["chat", "responses", "messages"]
+
+#: What each API calls the parts a fix names (precision pass 2, issue #10): a fix template says
+#: ``{api_tool_result}`` and is rendered in the words of the API the rejected request spoke. Chat
+#: completions answer a call (``tool_calls``) with a ``tool`` message; the Messages API answers a
+#: ``tool_use`` block with a ``tool_result`` block in the next user message
+#: (https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use); the
+#: Responses API answers a ``function_call`` item with a ``function_call_output`` item of the same
+#: ``call_id`` (https://platform.openai.com/docs/guides/function-calling).
+API_TERMS: Mapping[ApiKind, Mapping[str, str]] = {
+    "chat": {
+        "api_tool_result": "tool message",
+        "api_tool_call": "tool call",
+        "api_call_id": "tool_call_id",
+        "api_call_site": "the assistant message whose tool_calls contain its id",
+        "api_call_turn": "the assistant message that made it",
+    },
+    "messages": {
+        "api_tool_result": "tool_result block",
+        "api_tool_call": "tool_use block",
+        "api_call_id": "tool_use_id",
+        "api_call_site": "the assistant message whose tool_use block has its id (in the next user message)",
+        "api_call_turn": "the assistant message that made it (first in the next user message)",
+    },
+    "responses": {
+        "api_tool_result": "function_call_output item",
+        "api_tool_call": "function_call item",
+        "api_call_id": "call_id",
+        "api_call_site": "the function_call item with its call_id in input (or a previous_response_id whose response made the call)",
+        "api_call_turn": "the function_call item that made it",
+    },
+}
 
 #: The root-cause ids the labelled corpus uses (issue #10). Keep identical; never reuse an id.
 VOCABULARY: tuple[str, ...] = (
@@ -163,6 +202,10 @@ EXTENSIONS: tuple[str, ...] = (
     "cause.tools-empty",
     "cause.region-unavailable",
     "cause.messages-missing",
+    # Precision pass 2 (issue #10): a body over the API's byte limit is not the context window, and
+    # tool_choice sent without tools is not a tool_choice form the server refuses.
+    "cause.request-too-large",
+    "cause.tool-choice-without-tools",
 )
 
 
@@ -259,6 +302,8 @@ class Recognition:
     wording: Wording
     message: str
     provider: str | None = None
+    #: The API the rejected request spoke (:data:`API_TERMS`): the fix is written in its words.
+    api: ApiKind = "chat"
 
     @property
     def cause_id(self) -> str:
@@ -271,7 +316,7 @@ class Recognition:
     @property
     def fix(self) -> str:
         """The cause's fix with the extracted values filled in (generic words where the text named none)."""
-        return _render(self.wording.fix or self.cause.fix, self.values)
+        return _render(self.wording.fix or self.cause.fix, {**API_TERMS[self.api], **self.values})
 
     @property
     def labels(self) -> frozenset[str]:
@@ -419,11 +464,21 @@ _TOOL_UNANSWERED_EXAMPLE = (
     "'tool_call_id'. The following tool_call_ids did not have response messages: call_mjLuNyXNHoUIXHiBtXhaWdxN"
 )
 
+#: Gemini's free tier used up: not a rate limit that backoff gets past. "Requests per day (RPD) quotas
+#: reset at midnight Pacific time"; billing moves the project to a paid tier
+#: (https://ai.google.dev/gemini-api/docs/rate-limits).
+_FREE_TIER_FIX = (
+    "The Google project's free tier has no quota left for this model[[ ({model})]][[ (limit {limit})]]: enable "
+    "billing on the project (a paid tier) or use a model the free tier covers; a free-tier daily limit resets at "
+    "midnight Pacific time, so retrying with backoff does not help."
+)
+
+
 CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.orphan-tool-result",
         title="A tool result answers no tool call of the assistant message before it.",
-        fix="Send each tool message[[ (tool_call_id {tool_call_id})]] right after the assistant message whose tool_calls contain its id, once; drop results whose call was removed or already answered.",
+        fix="Send each {api_tool_result}[[ ({api_call_id} {tool_call_id})]] right after {api_call_site}, once; drop results whose call was removed or already answered.",
         rule_id="sequence.orphan-tool-message",
         wordings=(
             Wording(
@@ -502,11 +557,6 @@ CAUSES: tuple[Cause, ...] = (
                     "messages.48.content.1: unexpected `tool_use_id` found in `tool_result` blocks: toolu_..... "
                     "Each `tool_result` block must have a corresponding `tool_use` block in the previous message."
                 ),
-                fix=(
-                    "Send each tool_result block[[ (tool_use_id {tool_call_id})]] in the user message right after "
-                    "the assistant message whose tool_use block has its id, once; drop results whose tool_use "
-                    "was removed or already answered."
-                ),
             ),
             Wording(
                 provider="openai",
@@ -538,7 +588,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.missing-tool-result",
         title="An assistant tool call is not answered by a tool result right after it.",
-        fix="Answer every tool call[[ ({tool_call_id})]] with a tool message (tool_result block) immediately after the assistant message that made it, before any other message; send a placeholder result for a call that was cancelled.",
+        fix="Answer every {api_tool_call}[[ ({tool_call_id})]] with a {api_tool_result} immediately after {api_call_turn}, before anything else; send a placeholder result for a call that was cancelled.",
         rule_id="sequence.unanswered-tool-call",
         wordings=(
             Wording(
@@ -1565,6 +1615,41 @@ CAUSES: tuple[Cause, ...] = (
         ),
     ),
     Cause(
+        # tool_choice sent with no tools to choose from: the request's shape, not a tool_choice form the
+        # server refuses (precision pass 2; the "tool_choice ... requires" family named it
+        # cause.tool-choice-unsupported, whose fix, send "auto", does not help). Before that cause.
+        id="cause.tool-choice-without-tools",
+        title="tool_choice is set but the request has no tools (absent or an empty array).",
+        fix=(
+            "Send tool_choice only together with a non-empty tools array: omit tool_choice on requests "
+            "without tools[[ (it was {value})]]; if the request did carry tools, something between the client "
+            "and the server dropped them."
+        ),
+        rule_id="tool_choice.without-tools",
+        wordings=(
+            Wording(
+                provider="vllm",
+                # vLLM's ChatCompletionRequest validator (pydantic "Value error, ...").
+                pattern=_re(r"When using {Q}tool_choice{Q}, {Q}tools{Q} must be set"),
+                source="https://github.com/langgenius/dify/issues/12485",
+                example="Value error, When using `tool_choice`, `tools` must be set.",
+            ),
+            Wording(
+                provider="generic",
+                # OpenAI's sentence (here from Writer's OpenAI-compatible API), and servers that say
+                # tool_choice "requires" tools: the family, with tools named after the verb.
+                pattern=_re(
+                    r"\btool[ _]choice{Q}(?:\s?=\s?{Q}(?P<value>\w{1,20}){Q})?[^.;]{0,60}?\b(?:requires?|is only "
+                    r"allowed when|needs?)\b[^.;]{0,30}?{Q}\btools\b{Q}"
+                ),
+                source="https://github.com/writer/writer-framework/pull/1013",
+                example=(
+                    "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified."
+                ),
+            ),
+        ),
+    ),
+    Cause(
         id="cause.tool-choice-unsupported",
         title="The tool_choice form sent is not accepted by this model, mode or server.",
         fix="Send tool_choice 'auto' (or omit it): this upstream refuses this tool_choice[[ ({value})]] here (DashScope thinking mode refuses required/object; vLLM needs --enable-auto-tool-choice and --tool-call-parser).",
@@ -1793,6 +1878,41 @@ CAUSES: tuple[Cause, ...] = (
                     "'max_tokens' or 'max_completion_tokens' is too large: 64000. This model's maximum context "
                     "length is 64001 tokens and your request has 24235 input tokens (64000 > 64001 - 24235)."
                 ),
+            ),
+        ),
+    ),
+    Cause(
+        # A body over the API's size limit (HTTP 413, Anthropic's ``request_too_large``) is a limit in
+        # bytes, not the context window: lowering max_tokens does not help (walkthrough6 on Claude
+        # Code's 413; precision pass 2 gave it its own cause, the title said "context window" before).
+        id="cause.request-too-large",
+        title="The request body is larger than the API accepts (a size limit in bytes, not the context window).",
+        fix=(
+            "Make the request body smaller (a limit in bytes, not tokens: Anthropic's Messages API takes 32 MB): "
+            "send large images and documents by URL or through the provider's Files API, fewer or smaller "
+            "attachments, and shorter tool results; lowering max_tokens does not help."
+        ),
+        wordings=(
+            Wording(
+                provider="anthropic",
+                pattern=_re(r"Request exceeds the maximum allowed number of bytes"),
+                source="https://docs.anthropic.com/en/api/errors",
+                example="Request exceeds the maximum allowed number of bytes.",
+            ),
+            Wording(
+                provider="anthropic",
+                pattern=_code("request_too_large"),
+                source="https://docs.anthropic.com/en/api/errors",
+                example="request_too_large",
+                on="code",
+            ),
+            Wording(
+                provider="generic",
+                # HTTP 413's reason phrase (RFC 9110 §15.5.14; RFC 7231 called it "Payload Too Large",
+                # RFC 2616 "Request Entity Too Large"), as nginx and other front proxies print it.
+                pattern=_re(r"\b(?:Request Entity|Payload|Content) Too Large\b"),
+                source="https://www.rfc-editor.org/rfc/rfc9110#name-413-content-too-large",
+                example="413 Request Entity Too Large",
             ),
         ),
     ),
@@ -3647,6 +3767,35 @@ CAUSES: tuple[Cause, ...] = (
                 example="Your account ［2100334555］ has reached the set inference limit for the ［doubao-seed-1-6-flashl model, and the model service has been paused.",
             ),
             Wording(
+                provider="gemini",
+                # Gemini's free tier used up (precision pass 2): a QuotaFailure on a *free_tier* metric,
+                # "limit: 0" when the project's free tier grants the model nothing. A rate limit's
+                # backoff does not get past it: billing (a paid tier) does, or the daily reset.
+                pattern=_re(
+                    r"Quota exceeded for (?:quota )?metric:? {Q}(?P<metric>[\w./-]{0,120}free_tier[\w./-]{0,60}){Q}"
+                    r"(?:, limit: (?P<limit>\d+))?(?:, model: (?P<model>[\w.:/-]{1,100}))?"
+                ),
+                source="https://github.com/continuedev/continue/issues/10066",
+                example=(
+                    "You exceeded your current quota, please check your plan and billing details. For more "
+                    "information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. To "
+                    "monitor your current usage, head to: https://ai.dev/rate-limit. \n* Quota exceeded for metric: "
+                    "generativelanguage.googleapis.com/generate_content_free_tier_requests, limit: 0, model: "
+                    "gemini-2.0-flash\nPlease retry in 7.967587226s."
+                ),
+                fix=_FREE_TIER_FIX,
+            ),
+            Wording(
+                provider="gemini",
+                pattern=_re(r"(?:does ?n[o']t|does not) have a free quota tier"),
+                source="https://github.com/danny-avila/LibreChat/issues/7283",
+                example=(
+                    "[429 Too Many Requests] Gemini 2.5 Pro Preview doesn't have a free quota tier. Please use Gemini "
+                    "2.5 Pro Experimental (models/gemini-2.5-pro-exp-03-25) instead."
+                ),
+                fix=_FREE_TIER_FIX,
+            ),
+            Wording(
                 provider="openai",
                 # Gemini answers its per-minute limits with OpenAI's quota sentence, then links its
                 # rate-limit page (google-gemini/gemini-cli#8437): that one is cause.rate-limit.
@@ -3945,6 +4094,16 @@ PARAM_CAUSES: Mapping[str, str] = {
     "parallel_tool_calls": "cause.parallel-tool-calls-unsupported",
     "tool_choice": "cause.tool-choice-unsupported",
     **dict.fromkeys(_SAMPLING, "cause.sampling-on-reasoning-model"),
+}
+
+#: Parameters whose refusal, of the key or of one of its values, has a cause of its own whose fix
+#: names the values the model takes: a generic "unsupported parameter" or "unsupported value" that
+#: names one of them names that cause, model-scoped or not (precision pass 2: Groq's "property
+#: 'reasoning_effort' is unsupported", "'reasoning_effort' : value is not one of the allowed values").
+#: Not the sampling knobs (their cause is the reasoning models' signature, model-scoped only), nor
+#: max_tokens (a refused value of it is a bound, cause.max-tokens-too-large).
+OWN_CAUSE_PARAMS: Mapping[str, str] = {
+    param: PARAM_CAUSES[param] for param in ("reasoning_effort", "tool_choice")
 }
 
 #: Request fields that steer generation (OpenAI's parameters minus the plumbing fields). A strict
@@ -5011,17 +5170,6 @@ def _c(
     )
 
 
-#: A body over the API's size limit (HTTP 413, Anthropic's ``request_too_large``) is a byte limit, not
-#: the context window: lowering max_tokens does not help (found by walkthrough6 on Claude Code's 413).
-#: Anthropic: "Request exceeds the maximum allowed number of bytes. The maximum request size is 32 MB
-#: for standard API endpoints" (https://docs.anthropic.com/en/api/errors).
-_TOO_MANY_BYTES_FIX = (
-    "The request body is larger than the API accepts (a limit in bytes, not tokens: Anthropic's Messages "
-    "API takes 32 MB): send large images and documents by URL or through the provider's Files API, fewer "
-    "or smaller attachments, and shorter tool results; lowering max_tokens does not help."
-)
-
-
 #: Error codes/types that name a cause (tried after the catalogue's code wordings).
 CODES: tuple[tuple[str, Wording], ...] = (
     _c("cause.rate-limit", "openai", "rate_limit_exceeded", _OPENAI_CODES),
@@ -5052,13 +5200,6 @@ CODES: tuple[tuple[str, Wording], ...] = (
         "together",
         "model_not_available",
         "https://docs.together.ai/docs/error-codes",
-    ),
-    _c(
-        "cause.context-length-exceeded",
-        "anthropic",
-        "request_too_large",
-        "https://docs.anthropic.com/en/api/errors",
-        fix=_TOO_MANY_BYTES_FIX,
     ),
     # OpenAI's inactive billing (also relayed by one-api with its own sentence): money, not a rate limit.
     _c("cause.quota", "openai", "billing_not_active", "https://github.com/BerriAI/litellm/issues/2743"),
@@ -5099,7 +5240,8 @@ _STATUS_SOURCES: Mapping[int, tuple[str, str]] = {
     404: ("cause.wrong-endpoint", _RFC + "404-not-found"),
     # The server does not take a POST at this path: a base URL or route for another API.
     405: ("cause.wrong-endpoint", _RFC + "405-method-not-allowed"),
-    413: ("cause.context-length-exceeded", _RFC + "413-content-too-large"),
+    # A body over the server's size limit in bytes (not the context window: precision pass 2).
+    413: ("cause.request-too-large", _RFC + "413-content-too-large"),
     429: ("cause.rate-limit", "https://www.rfc-editor.org/rfc/rfc6585#section-4"),
     500: ("cause.server-error", _RFC + "500-internal-server-error"),
     502: ("cause.server-error", _RFC + "502-bad-gateway"),
@@ -5126,7 +5268,6 @@ STATUS: Mapping[int, tuple[str, Wording]] = {
             example=str(status),
             on="status",
             no_constraint=True,
-            fix=_TOO_MANY_BYTES_FIX if status == 413 else None,
         ),
     )
     for status, (cause_id, source) in _STATUS_SOURCES.items()
@@ -5168,6 +5309,32 @@ _STATUS_CONTRADICTIONS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     ),
 )
 
+#: Text that states the status's own cause outright keeps the guess whatever else it says (precision
+#: pass 2): OpenAI's 429 "Request too large for gpt-4o ... on tokens per min (TPM) ... The input or
+#: output tokens must be reduced" says "must be", and its "Rate limit reached ... add a payment method
+#: ... /account/billing" says "billing", yet both are rate limits (vanna-ai/vanna-flask#11).
+_STATUS_AFFIRMATIONS: Mapping[str, re.Pattern[str]] = {
+    "cause.rate-limit": re.compile(
+        r"\brate[ _-]?limit|\btoo many requests\b|\btokens per min(?:ute)?\b|\brequests per min(?:ute)?\b|"
+        r"\((?:TPM|RPM|TPD|RPD)\)",
+        re.IGNORECASE,
+    ),
+}
+
+
+def status_contradicted(cause_id: str, text: str) -> bool:
+    """Whether the text plainly says a cause of another kind than the status's ``cause_id``
+    (:data:`_STATUS_CONTRADICTIONS`), and does not also state that cause itself
+    (:data:`_STATUS_AFFIRMATIONS`)."""
+    head = text[:_MAX_TEXT]
+    affirms = _STATUS_AFFIRMATIONS.get(cause_id)
+    if affirms is not None and affirms.search(head):
+        return False
+    return any(
+        cause_id not in consistent and says.search(head) for says, consistent in _STATUS_CONTRADICTIONS
+    )
+
+
 # ------------------------------------------------------------------------ the request-aware tier
 # Text whose wording no recogniser was written from still often QUOTES what the request carried: a
 # key, a message field, a value ("Unsupported service_tier: default", "property 'timestamp' is
@@ -5197,8 +5364,11 @@ _KEY_UNKNOWN = _re(
 _VALUE_REJECTED = _re(
     r"\b(?:invalid|not (?:a )?valid|must(?: not)? be|must not|cannot be|can't be|illegal|out of range|"
     r"not one of|expected one of|should be|only .{1,40} (?:is|are) (?:supported|allowed)|bad value)\b|"
-    r"非法|无效|有误|不合法|错误"
+    r"非法|无效|有误|不合法"
 )
+# Not bare "错误" ("error"): relays label every error with it ("错误: Please ensure that function call turn
+# comes immediately after a user turn ...", one-api/new-api), so a key quoted near it is not refused
+# (precision pass 2).
 #: Any word rejecting a key or its value, and a key's.
 _KEY_REJECTION = _re(f"{_KEY_UNSUPPORTED.pattern}|{_KEY_UNKNOWN.pattern}")
 _ANY_REJECTION = _re(f"{_KEY_REJECTION.pattern}|{_VALUE_REJECTED.pattern}")
@@ -5486,11 +5656,67 @@ def recognise_error(
     ``context_length_exceeded`` is more exact than any family phrase). Values the message does not
     name come from the parsed ``param``. With the ``request`` body (a parsed JSON object), a text
     that quotes something the request carries in a rejecting shape names its generic cause
-    (:data:`REQUEST_TIER`), before the status alone."""
+    (:data:`REQUEST_TIER`), before the status alone. The recognition's fix is worded for the API the
+    request spoke (:func:`api_kind`: a tool_result block, not a "tool message", on the Messages API)."""
     if err is None:
         return None
     try:
-        rules = tuple(finding_rules)
+        found = _recognise_error(err, provider, tuple(finding_rules), status, request)
+    except Exception:  # defensive: a matcher bug must never reach the proxy
+        return None
+    if found is None:
+        return None
+    api = api_kind(err, request, found.wording)
+    return found if api == found.api else replace(found, api=api)
+
+
+def api_kind(
+    err: UpstreamError | None, request: Mapping[str, object] | None = None, wording: Wording | None = None
+) -> ApiKind:
+    """The API the rejected request spoke, for the words of its fix (:data:`API_TERMS`): the request's
+    own shape when it is known (Responses ``input`` items; Messages content blocks or a top-level
+    ``system``), else the answer's envelope (the Messages API and its compatible endpoints answer in
+    Anthropic's ``{"type": "error", "error": {...}}``; only the outermost error counts, since a chat
+    gateway such as OpenRouter wraps Anthropic's answer in its own), else a Responses rule's wording;
+    chat completions otherwise. Never raises."""
+    try:
+        if request:
+            if "input" in request and "messages" not in request:
+                return "responses"
+            if "system" in request or _has_block(request.get("messages"), ("tool_use", "tool_result")):
+                return "messages"
+            if "messages" in request:
+                return "chat"
+        if err is not None and err.shape == "anthropic":
+            return "messages"
+        if wording is not None and (wording.rule_id or "").startswith("responses."):
+            return "responses"
+    except Exception:  # defensive: the words of a fix must never break recognition
+        pass
+    return "chat"
+
+
+def _has_block(messages: object, types: tuple[str, ...]) -> bool:
+    """Whether a message's content list holds a block of one of ``types`` (first 200 messages)."""
+    if not isinstance(messages, list):
+        return False
+    for message in messages[:_MAX_CANDIDATES]:
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, list) and any(
+            isinstance(block, dict) and block.get("type") in types for block in content[:_MAX_CANDIDATES]
+        ):
+            return True
+    return False
+
+
+def _recognise_error(
+    err: UpstreamError,
+    provider: str | None,
+    rules: tuple[str, ...],
+    status: int | None,
+    request: Mapping[str, object] | None,
+) -> Recognition | None:
+    try:
         chain = list(reversed(err.chain()))  # innermost (the provider's own answer) first
         # OpenRouter names the upstream provider on its wrapper, not on the wrapped error.
         hint = provider or next((e.provider_name for e in chain if e.provider_name), None)
@@ -5563,12 +5789,18 @@ def _recognise_status(
     text = err.effective_message or ""
     if status == 404 and _MENTIONS_MODEL.search(text):
         cause_id = "cause.model-not-found"
-    for says, consistent in _STATUS_CONTRADICTIONS:
-        if cause_id not in consistent and says.search(text[:_MAX_TEXT]):
-            return None  # the text says another kind of cause: no guess from the status
-    return _build(
+    if status_contradicted(cause_id, text):
+        return None  # the text says another kind of cause: no guess from the status
+    found = _build(
         CAUSES_BY_ID[cause_id], wording, {"status": str(status)}, text, provider, finding_rules, None
     )
+    # A 404 body that echoes the requested path (Spring's {"error": "Not Found", "path": ...}) shows
+    # a doubled one in its raw text, not in its message.
+    if found.rule_id == found.cause.rule_id == "endpoint.unexpected-path" and _DOUBLED_PATH.search(
+        (err.raw or "")[:_MAX_TEXT]
+    ):
+        return replace(found, rule_id="endpoint.doubled-path")
+    return found
 
 
 def _recognise_message(
@@ -5860,6 +6092,13 @@ def _build(
             rule_id = (
                 _PARAM_REJECTION_RULES.get(values["param"]) if "value" not in values else None
             ) or cause.rule_id
+    own = OWN_CAUSE_PARAMS.get(values.get("param", ""))
+    if own is not None and cause.id in ("cause.param-unsupported", "cause.param-value-unsupported"):
+        cause = CAUSES_BY_ID[own]
+        if rule_id is None:
+            rule_id = cause.rule_id
+    if cause.id == "cause.wrong-endpoint" and rule_id == cause.rule_id and _DOUBLED_PATH.search(text):
+        rule_id = "endpoint.doubled-path"  # the path the text shows repeats its API suffix
     rule_id = _pick_rule(rule_id, wording, finding_rules)
     switch = dict(wording.cause_by_rule).get(rule_id or "")
     if switch is not None and rule_id in finding_rules:
@@ -5881,6 +6120,12 @@ def _build(
         message=text,
         provider=provider,
     )
+
+
+#: A path that repeats its own API suffix ("/v4/chat/completions/chat/completions", "/v1/v1/..."): a
+#: base URL that already ended in the suffix the client appends (rule endpoint.doubled-path). Seen
+#: in a 404's text, it says which wrong endpoint it is (precision pass 2, dev row b-0072).
+_DOUBLED_PATH = re.compile(r"(?P<seg>(?:/[A-Za-z][\w.-]{0,40}){1,3})(?P=seg)(?![\w.-])")
 
 
 def _pick_rule(rule_id: str | None, wording: Wording, finding_rules: tuple[str, ...]) -> str | None:
@@ -5929,9 +6174,10 @@ class _Filled(dict[str, str]):
         return _DEFAULTS.get(key, key)
 
 
-def generic_fix(cause: Cause) -> str:
-    """The cause's fix in generic words, for a glossary where no upstream text named any values."""
-    return _render(cause.fix, {})
+def generic_fix(cause: Cause, api: ApiKind = "chat") -> str:
+    """The cause's fix in generic words, for a glossary where no upstream text named any values
+    (in ``api``'s words, :data:`API_TERMS`; chat completions unless told)."""
+    return _render(cause.fix, API_TERMS[api])
 
 
 def _render(template: str, values: Mapping[str, str]) -> str:

@@ -72,10 +72,12 @@ COLUMNS: tuple[str, ...] = (
 )
 #: Bump when :func:`derive` itself changes what it computes (the normaliser and the catalogues are
 #: digested into :func:`summary_version` on their own).
-DERIVATION = "d4"  # d2: the explanation is decided from both sides (verdict.rejection_verdict);
+DERIVATION = "d5"  # d2: the explanation is decided from both sides (verdict.rejection_verdict);
 # d3: a recognised cause is named by the rule that predicts it (patterns.predicting_rule);
 # d4: the findings' locations take part (verdict.judge: an answer naming another parameter contradicts
 # them), and a group's rule is the fired rule credited with the rejection, never one that did not fire
+# d5: an answer naming a request item by index (messages.3.user.name) credits the finding inside it
+# (verdict.named_item), or leaves findings about top-level parameters unconfirmed
 
 
 def fingerprint_text(row: Mapping[str, Any]) -> str:

@@ -155,7 +155,9 @@ DECISIONS: tuple[Decision, ...] = (
     ),
     Decision(
         "names-a-finding",
-        "the root cause names a request parameter or field (the extracted `param`/`field`, or its "
+        "the root cause names a request item by its index (`messages.3.user.name`, "
+        "`tools[0].function.name`: the extracted path) that a fired finding's location is inside "
+        "(`messages[3].name`), or a request parameter or field (the extracted `param`/`field`, or its "
         "constraint's name) that a fired finding's location is about (`temperature` for a finding at "
         "`temperature`, `response_format` for one at `response_format.type`)",
         Answer.CONFIRMS,
@@ -165,7 +167,10 @@ DECISIONS: tuple[Decision, ...] = (
         "the root cause names a top-level request parameter (one of the documented chat-completions keys, "
         "`toolguard_core.providers`, other than `messages` and `model`) that no fired finding's location "
         'is about, and no fired rule predicts it: Gemini\'s `Unknown name "web_search_options"` on a '
-        "request flagged for an orphan tool message. The findings are *unconfirmed* for this flow: not a "
+        "request flagged for an orphan tool message; or names a message by its index when every fired "
+        "finding is about a top-level parameter, not a message (a message's index is never compared with "
+        "another message's: providers count messages differently, Anthropic without the system prompt). "
+        "The findings are *unconfirmed* for this flow: not a "
         "false alarm (the request was rejected) and not confirmed (the upstream stopped at another "
         "problem before it judged theirs)",
         Answer.CONTRADICTS,
@@ -184,7 +189,8 @@ DECISIONS_BY_ID: Mapping[str, Decision] = {decision.id: decision for decision in
 ANSWER_OUTCOMES: Mapping[Answer, tuple[str, str]] = {
     Answer.CONFIRMS: (
         "`predicted`",
-        "confirmed: the credited rule names the summary group; each fired rule counts as `predicted`",
+        "confirmed: the credited rule names the summary group and counts as `predicted` (the summary's "
+        "per-rule tally); the flow's other error findings are unconfirmed by this answer",
     ),
     Answer.CONTRADICTS: (
         "`recognised`",
@@ -343,6 +349,30 @@ def named_key(cause: Mapping[str, Any] | None) -> str | None:
     return None
 
 
+#: A request item named by its index, in an answer's path (``messages.3.user.name``,
+#: ``body.messages[3].content``, ``tools.41.custom.input_schema``) or a finding's location
+#: (``messages[3].name``, ``tools[0].function.parameters``): chat messages, tools, Responses items.
+_ITEM = re.compile(r"^(?:body\.)?(messages|tools|input)(?:\.|\[)(\d+)\]?(?!\w)")
+
+
+def _item(path: str | None) -> tuple[str, int] | None:
+    """``("messages", 3)`` for a path or location inside ``messages[3]``, else ``None``."""
+    match = _ITEM.match(path or "")
+    return (match.group(1), int(match.group(2))) if match else None
+
+
+def named_item(cause: Mapping[str, Any] | None) -> tuple[str, int] | None:
+    """The request item the root cause's extracted path names by its index (its ``path``, ``field``
+    or ``param``: pydantic's ``loc``, Anthropic's ``messages.3.content.0``, Gemini's ``tools[0]...``),
+    else ``None``."""
+    values = (cause or {}).get("values") or {}
+    for name in (values.get("path"), values.get("field"), values.get("param")):
+        item = _item(name) if isinstance(name, str) else None
+        if item is not None:
+            return item
+    return None
+
+
 def _about(location: str | None, key: str) -> bool:
     """Whether a finding at ``location`` is about the request key ``key`` (its first part, or any)."""
     return key in _key_parts(location)
@@ -405,6 +435,20 @@ def judge(
     if unreadable:
         reason = f"the upstream could not read the body ({unreadable[0]}'s wording)"
         return Judgement(DECISIONS_BY_ID["unreadable-body"], reason=reason)
+    item = named_item(cause)
+    if item is not None and len(locations) == len(error_rules):
+        pairs = list(zip(error_rules, locations, strict=True))
+        inside = [rule for rule, location in pairs if rule and _item(location) == item]
+        if inside:
+            return Judgement(DECISIONS_BY_ID["names-a-finding"], inside[0])
+        if item[0] == "messages" and all(
+            location and _key_parts(location)[:1] not in (["messages"], []) for location in locations
+        ):
+            reason = (
+                f"the upstream rejected `messages[{item[1]}]` ({cause_id}), which no finding is about: "
+                f"{', '.join(rules)} unconfirmed (the request was rejected before the upstream judged it)"
+            )
+            return Judgement(DECISIONS_BY_ID["names-another-field"], reason=reason)
     key = named_key(cause)
     if key is not None:
         pairs = zip(error_rules, locations, strict=True) if len(locations) == len(error_rules) else ()

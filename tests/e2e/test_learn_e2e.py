@@ -203,7 +203,9 @@ def _measure(result: dict[str, Any]) -> tuple[float, list[tuple[str, set[str]]]]
         # (branch causes7: probe round 10 weighted to request-structure rejections, 82% -> 94%
         # agreeing; stringified provider bodies unwrapped, cause.messages-missing, ranked-last
         # families, the status the body printed; dev replay 95.1%) measured 77.3% at its start and
-        # its end (0 mixing): still below 85%, so the mark stays.
+        # its end (0 mixing): still below 85%, so the mark stays. Precision
+        # pass 2 (branch precision7: causes a user can trust, by mechanism) measured 77.3% at its end
+        # (0 mixing): it changes which cause is named, not whether one is.
         pytest.param(
             "heldout",
             marks=pytest.mark.xfail(
