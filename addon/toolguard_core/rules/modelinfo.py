@@ -11,6 +11,10 @@ from urllib.parse import parse_qs
 from toolguard_core.providers import DEFAULT_FAMILY, ModelFamily
 from toolguard_core.request import RequestView
 
+#: Gemini 3 model ids (bare or behind a router prefix): the models that validate thought signatures on
+#: replayed function calls (quirks.gemini-thought-signature-missing; rules/gemini.py on the native API).
+GEMINI_3 = re.compile(r"(^|/)gemini-3")
+
 #: Claude models that reject ``temperature`` together with ``top_p``: the 4.5 generation and later
 #: (Sonnet 4.5 langfuse/langfuse#9882, Sonnet 4.6 skydiscover-ai/skydiscover#15). ``claude-sonnet-4-20250514``
 #: is Claude 4.0: the date after ``4-`` must not be read as a minor version. Copilot spells ``claude-sonnet-4.5``.
