@@ -212,9 +212,10 @@ def _snake(name: str) -> str:
 
 
 #: Each level's accepted keys: the JSON names and the proto (snake_case) names.
-_ACCEPTED: Mapping[str, frozenset[str]] = {
+_ACCEPTED: dict[str, frozenset[str]] = {
     level: names | frozenset(_snake(name) for name in names) for level, names in FIELDS.items()
 }
+_ACCEPTED["wrapped"] = _ACCEPTED["request"] | {"sessionId", "session_id"}
 _VERTEX_SCHEMA = _ACCEPTED["schema"] | VERTEX_SCHEMA_EXTRA | frozenset(_snake(n) for n in VERTEX_SCHEMA_EXTRA)
 #: The generationConfig fields a client may put at the top level by mistake (llm_wiki-style OpenAI habits).
 _GENERATION_FIELDS = _ACCEPTED["generationConfig"]
@@ -229,6 +230,13 @@ def _get(obj: Mapping[str, Any], name: str) -> Any:
     """A field by its JSON name or its proto name (the API takes either)."""
     value = obj.get(name)
     return obj.get(_snake(name)) if value is None else value
+
+
+def _many(value: Any) -> Any:
+    """A repeated field's value as a list: the JSON mapping also takes a single object for it, which
+    Vertex AI's own curl examples send (``"contents": {"role": "user", "parts": {"text": ...}}``,
+    https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/inference)."""
+    return [value] if isinstance(value, dict) else value
 
 
 def _key(obj: Mapping[str, Any], name: str) -> str:
@@ -647,8 +655,10 @@ def check_gemini(view: RequestView) -> Iterator[Finding]:
     if body is None:
         return
     vertex = view.provider.id != "gemini"
-    yield from _unknown(view, body, "request", prefix, top=True)
-    contents = _get(body, "contents")
+    # Code Assist's inner request also carries gemini-cli's session id (CAGenerateContentRequest).
+    level = "wrapped" if prefix else "request"
+    yield from _unknown(view, body, level, prefix.rstrip("."), top=True)
+    contents = _many(_get(body, "contents"))
     if not isinstance(contents, list) or not contents:
         yield from CONTENTS_EMPTY.report(
             view,
@@ -662,7 +672,7 @@ def check_gemini(view: RequestView) -> Iterator[Finding]:
     if isinstance(system, dict):
         location = f"{prefix}{_key(body, 'systemInstruction')}"
         yield from _unknown(view, system, "content", location)
-        parts = _get(system, "parts")
+        parts = _many(_get(system, "parts"))
         for index, part in enumerate(parts if isinstance(parts, list) else []):
             if isinstance(part, dict):
                 yield from _part(view, part, f"{location}.{_key(system, 'parts')}[{index}]")
@@ -680,7 +690,7 @@ def check_gemini(view: RequestView) -> Iterator[Finding]:
                 "functionCallingConfig",
                 f"{location}.{_key(tool_config, 'functionCallingConfig')}",
             )
-    settings = _get(body, "safetySettings")
+    settings = _many(_get(body, "safetySettings"))
     for index, setting in enumerate(settings if isinstance(settings, list) else []):
         if isinstance(setting, dict):
             yield from _unknown(
@@ -709,8 +719,8 @@ def _unknown(
 
 
 def _unknown_message(key: str, level: str, obj: Mapping[str, Any], top: bool) -> str:
-    names = ", ".join(sorted(FIELDS[level]))
-    head = f'"{key}" is not a field of Gemini\'s {level} message (Gemini answers: Unknown name "{key}"'
+    names = ", ".join(sorted(FIELDS.get(level, FIELDS["request"])))
+    head = f'"{key}" is not a field of Gemini\'s {"request" if level == "wrapped" else level} message (Gemini answers: Unknown name "{key}"'
     if top and key == "messages" and "contents" not in obj:
         return (
             f"{head}). This is an OpenAI chat-completions body sent to Gemini's native :generateContent path; "
@@ -741,7 +751,7 @@ def _contents(view: RequestView, contents: list[Any], location: str) -> Iterator
             yield from ROLE.report(
                 view, f"{where}.role", f'role "{role}" is not one Gemini takes (only user and model); {hint}.'
             )
-        parts = _get(content, "parts")
+        parts = _many(_get(content, "parts"))
         calls = responses = 0
         if not isinstance(parts, list) or not parts:
             yield from PARTS_EMPTY.report(
@@ -924,7 +934,7 @@ def _declares_functions(body: Mapping[str, Any]) -> bool:
 
 
 def _tools(view: RequestView, body: Mapping[str, Any], prefix: str, vertex: bool) -> Iterator[Finding]:
-    tools = _get(body, "tools")
+    tools = _many(_get(body, "tools"))
     if not isinstance(tools, list):
         return
     tools_key = f"{prefix}{_key(body, 'tools')}"
