@@ -258,3 +258,18 @@ def test_the_builder_places_an_unknown_name_at_the_path_the_error_names() -> Non
         {**entry, "id": "t", "split": "probe", "class": "provider", "root_cause": "cause.tool-schema-invalid"}
     )
     assert (outcome.evaluable, outcome.hit) == (True, True)
+
+
+def test_toolguard_check_names_the_native_api(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from toolguard_analysis.cli import cli
+
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps({"contents": [{"role": "system", "parts": [{"text": "Be brief."}]}]}))
+    result = CliRunner().invoke(cli, ["check", str(request), "--url", GEMINI.format("gemini-2.5-flash")])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        "1 error(s), 0 warning(s) for Gemini native generateContent (Gemini API) "
+        f"({GEMINI.format('gemini-2.5-flash')})"
+    )
