@@ -140,6 +140,25 @@ FLAGGED = [
             ),
         ],
     ),
+    (  # function names Gemini's proto validator refuses (one declaration each with the chat rules)
+        {
+            "contents": [USER],
+            "tools": [
+                {
+                    "functionDeclarations": [
+                        {"name": "mcp:files/read"},
+                        {"name": "a" * 65},
+                        {"name": "ok.name-1"},
+                    ]
+                }
+            ],
+        },
+        GEMINI.format("gemini-2.5-flash"),
+        [
+            ("tools.invalid-name", "error", "tools[0].functionDeclarations[0].name"),
+            ("tools.name-too-long", "error", "tools[0].functionDeclarations[1].name"),
+        ],
+    ),
     (  # a system turn in contents, and an empty model turn
         {
             "contents": [

@@ -35,11 +35,16 @@ from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import GEMINI, RequestView, gemini_wrapped
-from toolguard_core.rules.modelinfo import GEMINI_3, is_number
+from toolguard_core.rules.modelinfo import GEMINI_3, GEMINI_NAME, is_number
 from toolguard_core.rules.registry import RULES, PredictedError, check, define, policy
 
-#: The chat-completions rule this module reports on the native API too.
+#: The chat-completions rules this module reports on the native API too (one declaration each, found
+#: in the registry: rule modules do not import each other).
 THOUGHT_SIGNATURE = "quirks.gemini-thought-signature-missing"
+INVALID_NAME = "tools.invalid-name"
+NAME_TOO_LONG = "tools.name-too-long"
+#: Gemini's longest function name (the proto validator's "with a maximum length of 64").
+MAX_NAME_LENGTH = 64
 
 GEMINI_URL = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent"
 GEMINI_3_URL = "https://generativelanguage.googleapis.com/v1beta/models/gemini-3-pro-preview:generateContent"
@@ -952,10 +957,29 @@ def _tools(view: RequestView, body: Mapping[str, Any], prefix: str, vertex: bool
                 continue
             d_where = f"{declarations_key}[{d_index}]"
             yield from _unknown(view, declaration, "functionDeclaration", d_where)
+            yield from _name(view, declaration.get("name"), f"{d_where}.name")
             for name in ("parameters", "response"):
                 schema = _get(declaration, name)
                 if isinstance(schema, dict):
                     yield from _schema(view, schema, f"{d_where}.{_key(declaration, name)}", vertex)
+
+
+def _name(view: RequestView, name: Any, where: str) -> Iterator[Finding]:
+    if not isinstance(name, str):
+        return
+    if not GEMINI_NAME.fullmatch(name):
+        yield from RULES[INVALID_NAME].report(
+            view,
+            where,
+            f"Function name {name!r} is not one Gemini takes: it must start with a letter or `_` and hold "
+            "only letters, digits, `_`, `.` and `-`. Rename the function (and its calls).",
+        )
+    elif len(name) > MAX_NAME_LENGTH:
+        yield from RULES[NAME_TOO_LONG].report(
+            view,
+            where,
+            f"Function name {name!r} has {len(name)} characters; Gemini takes at most {MAX_NAME_LENGTH}.",
+        )
 
 
 def _schema(view: RequestView, root: Mapping[str, Any], location: str, vertex: bool) -> Iterator[Finding]:
