@@ -1343,6 +1343,12 @@ _GEMINI_UNKNOWN: Final = re.compile(
 )
 #: ``GenerateContentRequest.<path>: <problem>`` (the proto validator's own lines).
 _GEMINI_PROTO: Final = re.compile(r"GenerateContentRequest\.(?P<path>[\w.\[\]]+): (?P<what>[^\n\\]+)")
+#: The request fields that may not accompany ``cachedContent``, named by either wording of the refusal.
+_GEMINI_CACHE: Final = re.compile(
+    r"CachedContent can not be used with GenerateContent request setting system_instruction|"
+    r"should not be set in ?the ?request when using cached content",
+    re.I,
+)
 _GEMINI_RANGE: Final = re.compile(r"has a (?P<name>\w+) value of (?P<value>-?[\d.]+) but the supported range")
 #: A value for a field an error names, so the built request carries it as a client would have.
 _GEMINI_VALUES: Final[dict[str, Any]] = {
@@ -1567,6 +1573,9 @@ def build_gemini_request(entry: dict[str, Any]) -> tuple[dict[str, Any] | None, 
         if "forced function calling" in lowered:
             body["toolConfig"] = {"functionCallingConfig": {"mode": "ANY"}}
         return body, "built"
+    if _GEMINI_CACHE.search(text):
+        system = {"parts": [{"text": "Answer from the documents."}]}
+        return {"cachedContent": "cachedContents/c", "systemInstruction": system, "contents": [user]}, "built"
     ranged = _GEMINI_RANGE.search(text)
     if ranged is not None:
         return {
@@ -1648,6 +1657,8 @@ def gemini_matches(label: str, finding: Finding, body: Any) -> bool:
     ranged = _GEMINI_RANGE.search(text)
     if ranged is not None:
         fields.add(f"generation_config.{_snake(ranged['name'])}")
+    if _GEMINI_CACHE.search(text):
+        fields |= {"system_instruction", "tools", "tool_config"}
     if not fields and label in GEMINI_CAUSE_FIELDS:
         fields.add(GEMINI_CAUSE_FIELDS[label])
     return any(_same_field(spot, name) for name in fields)

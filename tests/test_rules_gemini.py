@@ -159,6 +159,19 @@ FLAGGED = [
             ("tools.name-too-long", "error", "tools[0].functionDeclarations[1].name"),
         ],
     ),
+    (  # a cache reused with the request's own system instruction and tools (vercel/ai#3333's shape)
+        {
+            "cachedContent": "cachedContents/lqbd0w1ye8ag",
+            "system_instruction": {"parts": [{"text": "Answer from the documents."}]},
+            "contents": [USER],
+            "tools": [{"functionDeclarations": [{"name": "f"}]}],
+        },
+        GEMINI.format("gemini-2.5-flash"),
+        [
+            ("gemini.cached-content-with-config", "error", "system_instruction"),
+            ("gemini.cached-content-with-config", "error", "tools"),
+        ],
+    ),
     (  # a system turn in contents, and an empty model turn
         {
             "contents": [

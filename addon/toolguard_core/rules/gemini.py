@@ -651,6 +651,46 @@ MAX_OUTPUT = define(
 )
 
 
+CACHED_CONTENT = define(
+    "gemini.cached-content-with-config",
+    Severity.ERROR,
+    "`cachedContent` together with `systemInstruction`, `tools` or `toolConfig` on the request (they belong "
+    "in the cache).",
+    policy=_STRUCTURAL,
+    predicts=(
+        PredictedError(
+            provider="gemini",
+            text="CachedContent can not be used with GenerateContent request setting system_instruction, tools "
+            "or tool_config. Proposed fix: move those values to CachedContent from GenerateContent request.",
+            source="https://github.com/vercel/ai/issues/3333",
+        ),
+        PredictedError(
+            provider="gemini",
+            text="Tool config, tools and system instruction should not be set in therequest when using cached "
+            "content.",
+            source="https://github.com/googleapis/python-genai/issues/348",
+        ),
+        PredictedError(
+            provider="vertex",
+            text="400 INVALID_ARGUMENT (Vertex generateContent with cachedContent and system_instruction, tools "
+            "or toolConfig)",
+            source="https://github.com/BerriAI/litellm/pull/26077",
+        ),
+    ),
+    example={
+        "cachedContent": "cachedContents/lqbd0w1ye8ag",
+        "systemInstruction": {"parts": [{"text": "Answer from the documents."}]},
+        "contents": [_USER],
+    },
+    example_url=GEMINI_URL,
+    fixed={"cachedContent": "cachedContents/lqbd0w1ye8ag", "contents": [_USER]},
+    notes="Context caching (https://ai.google.dev/gemini-api/docs/caching): the system instruction, tools and "
+    "tool config are set when the cache is created and are part of it.",
+)
+#: What a request may not set beside ``cachedContent``.
+_CACHE_OWNED = ("systemInstruction", "tools", "toolConfig")
+
+
 # ----------------------------------------------------------------------------- the checks
 
 
@@ -681,6 +721,15 @@ def check_gemini(view: RequestView) -> Iterator[Finding]:
         for index, part in enumerate(parts if isinstance(parts, list) else []):
             if isinstance(part, dict):
                 yield from _part(view, part, f"{location}.{_key(system, 'parts')}[{index}]")
+    if _get(body, "cachedContent"):
+        for name in _CACHE_OWNED:
+            if _get(body, name) is not None:
+                yield from CACHED_CONTENT.report(
+                    view,
+                    f"{prefix}{_key(body, name)}",
+                    f"The request names cachedContent and sets {name}; Gemini refuses both at once. Put "
+                    f"{name} in the cache when creating it, and drop it here.",
+                )
     yield from _generation(view, body, prefix, vertex)
     yield from _tools(view, body, prefix, vertex)
     tool_config = _get(body, "toolConfig")
