@@ -30,7 +30,9 @@ there too, while an unknown field is a warning (some gateways drop fields they d
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
@@ -212,6 +214,7 @@ LEGACY_ROLES = frozenset({"function"})
 ARRAY = "array"
 
 
+@lru_cache(maxsize=256)  # called with the module's own field names only; bounded anyway
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", lambda m: "_" + m[1].lower(), name)
 
@@ -1034,10 +1037,10 @@ def _name(view: RequestView, name: Any, where: str) -> Iterator[Finding]:
 def _schema(view: RequestView, root: Mapping[str, Any], location: str, vertex: bool) -> Iterator[Finding]:
     """Walk a ``Schema`` (breadth-first, bounded): keys it does not have, ARRAY nodes without items."""
     accepted = _VERTEX_SCHEMA if vertex else _ACCEPTED["schema"]
-    queue: list[tuple[Mapping[str, Any], str, int]] = [(root, location, 0)]
+    queue: deque[tuple[Mapping[str, Any], str, int]] = deque([(root, location, 0)])
     seen = 0
     while queue and seen < MAX_SCHEMA_NODES:
-        node, where, depth = queue.pop(0)
+        node, where, depth = queue.popleft()
         seen += 1
         for key in node:
             if key not in accepted:
