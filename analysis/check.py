@@ -19,7 +19,7 @@ from toolguard_core.analyze import Analysis, analyse_request
 from toolguard_core.findings import SEVERITY_ORDER, Severity
 from toolguard_core.providers import DEFAULT_REGISTRY, GENERIC, ProviderRegistry
 from toolguard_core.redact import redact_text_urls, redact_url
-from toolguard_core.request import MESSAGES, Target
+from toolguard_core.request import GEMINI, MESSAGES, Target
 from toolguard_core.verdict import DEFAULT_PATHS, DEFAULT_RECORD_PATHS, Scope, scope
 
 DEFAULT_URL = "https://api.openai.com/v1/chat/completions"
@@ -191,4 +191,10 @@ def _provider_words(target: Target) -> str:
     told the user the wrong API was assumed."""
     if target.provider.id == GENERIC.id and target.endpoint == MESSAGES:
         return "Anthropic Messages-compatible (unknown provider)"
+    if target.endpoint == GEMINI:
+        # The gemini profile is named for its OpenAI-compatible endpoint; this path is the native API.
+        where = {GENERIC.id: "unknown provider", "gemini": "Gemini API", "vertex": "Vertex AI"}.get(
+            target.provider.id, target.provider.name
+        )
+        return f"Gemini native generateContent ({where})"
     return target.provider.name

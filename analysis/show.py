@@ -22,10 +22,10 @@ from toolguard_analysis.rule_links import CAUSES_DOC, rule_doc_link
 from toolguard_analysis.terminal import printable
 from toolguard_core import dburl, redact, repair_rows
 from toolguard_core.capture import MAX_STORED_NON_JSON_REQUEST
-from toolguard_core.conversation import render_conversation, render_responses_input
+from toolguard_core.conversation import render_conversation, render_gemini_contents, render_responses_input
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.grouping import stored_cause
-from toolguard_core.request import MESSAGES, endpoint_kind
+from toolguard_core.request import GEMINI, MESSAGES, endpoint_kind
 from toolguard_core.rules import RULES
 from toolguard_core.upstream_errors import MAX_NESTING
 from toolguard_core.verdict import (
@@ -358,8 +358,11 @@ def _duration(ms: int | None) -> str:
 def _view_name(flow: StoredFlow) -> str:
     """The mitmweb view whose rendering ``show`` prints: named by the flow's API, so an Anthropic
     Messages flow is not introduced as a Chat Completions conversation."""
-    if endpoint_kind(str(flow.row.get("path") or "")) == MESSAGES:  # Anthropic's Messages API
+    kind = endpoint_kind(str(flow.row.get("path") or ""))
+    if kind == MESSAGES:  # Anthropic's Messages API
         return "Anthropic Messages"
+    if kind == GEMINI:  # Gemini's native API (:generateContent)
+        return "Gemini generateContent"
     body = flow.body()
     if body is not None and "messages" not in body and "input" in body:  # a Responses API body
         return "Responses"
@@ -384,6 +387,14 @@ def _conversation(flow: StoredFlow, max_text: int | None) -> str:
         from toolguard_core.contentview_messages import render_messages
 
         return render_messages(body, flow.finding_models(), verdict=flow.row.get("verdict"))
+    if view == "Gemini generateContent":
+        return render_gemini_contents(
+            body,
+            flow.finding_models(),
+            verdict=flow.row.get("verdict"),
+            max_text=max_text,
+            model=flow.row.get("model"),
+        )
     if view == "Responses":
         return render_responses_input(
             body, flow.finding_models(), verdict=flow.row.get("verdict"), max_text=max_text

@@ -992,6 +992,8 @@ def build_request(entry: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
       alternation with no roles named, ...), when the entry has no model and the error is about
       parameters, or for an API toolguard does not check.
     """
+    if gemini_native(entry):
+        return build_gemini_request(entry)
     api = entry.get("api")
     if api not in ENDPOINT_KINDS:
         return None, f"api {api!r} is not checked by toolguard"
@@ -1102,6 +1104,8 @@ def _default(name: str) -> Any:
 def url_for(entry: dict[str, Any]) -> str:
     """The entry's URL when it is a full http(s) URL to the API kind's path, else the provider's
     public base URL (built-in profile, else :data:`OTHER_BASE_URLS`) plus that path."""
+    if gemini_native(entry):
+        return gemini_url_for(entry)
     api = entry.get("api") or "chat"
     path = API_PATHS.get(api, "/chat/completions")
     url = entry.get("url")
@@ -1255,6 +1259,9 @@ def evaluate_failure(entry: dict[str, Any]) -> Outcome:
     named = named_by(entry.get("body"))
     errors = [f for f in analysis.findings if f.severity == Severity.ERROR]
     outcome.errors = [f"{f.rule}@{f.location}" for f in errors]
+    if gemini_native(entry):
+        outcome.hit = any(gemini_matches(entry["root_cause"], f, entry.get("body")) for f in errors)
+        return outcome
     api = entry.get("api") or "chat"
     outcome.hit = any(matches(entry["root_cause"], f, named, api) for f in errors)
     return outcome
@@ -1322,6 +1329,339 @@ def score(splits: Iterable[str], probe: Path | None = None) -> dict[str, Any]:
         "errors": valid_errors,
     }
     return result
+
+
+# --- Gemini's native API (:generateContent) -----------------------------------------------------------
+#: The providers whose ``other``-API entries are Gemini's native API: the corpus files them as ``other``
+#: (it predates the ``gemini`` kind); a URL to the OpenAI-compatible endpoint keeps an entry out.
+GEMINI_NATIVE_PROVIDERS: Final = frozenset({"gemini", "vertex"})
+GEMINI_BASE: Final = "https://generativelanguage.googleapis.com/v1beta/models/{model}:generateContent"
+#: ``Unknown name "x" at 'path'`` (the path is absent for a top-level field); Code Assist prefixes the
+#: path with ``request.``.
+_GEMINI_UNKNOWN: Final = re.compile(
+    r"Unknown name \\*\"(?P<name>[^\"\\]+)\\*\"(?: at \\*'(?P<path>[^'\\]+)\\*')?", re.I
+)
+#: ``GenerateContentRequest.<path>: <problem>`` (the proto validator's own lines).
+_GEMINI_PROTO: Final = re.compile(r"GenerateContentRequest\.(?P<path>[\w.\[\]]+): (?P<what>[^\n\\]+)")
+#: The request fields that may not accompany ``cachedContent``, named by either wording of the refusal.
+_GEMINI_CACHE: Final = re.compile(
+    r"CachedContent can not be used with GenerateContent request setting system_instruction|"
+    r"should not be set in ?the ?request when using cached content",
+    re.I,
+)
+_GEMINI_RANGE: Final = re.compile(r"has a (?P<name>\w+) value of (?P<value>-?[\d.]+) but the supported range")
+#: A value for a field an error names, so the built request carries it as a client would have.
+_GEMINI_VALUES: Final[dict[str, Any]] = {
+    "additionalProperties": False,
+    "additional_properties": False,
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "strict": True,
+    "id": "call_1",
+    "const": "a",
+    "title": "T",
+    "thoughtSignature": "c2lnbmF0dXJl",
+}
+_G_USER: Final = {"role": "user", "parts": [{"text": "What is the weather in Paris?"}]}
+_G_CALL: Final = {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}}
+_G_RESPONSE: Final = {"functionResponse": {"name": "get_weather", "response": {"temperature": "18C"}}}
+_G_TOOLS: Final = [
+    {
+        "functionDeclarations": [
+            {
+                "name": "get_weather",
+                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+            }
+        ]
+    }
+]
+
+
+def gemini_native(entry: dict[str, Any]) -> bool:
+    """Whether an entry is a request to Gemini's native API (the ``gemini`` endpoint kind)."""
+    api = entry.get("api")
+    if api == "gemini":
+        return True
+    url = entry.get("url") or ""
+    return (
+        api == "other"
+        and entry.get("provider") in GEMINI_NATIVE_PROVIDERS
+        and "/openai/" not in url
+        and "chat/completions" not in url
+    )
+
+
+def gemini_url_for(entry: dict[str, Any]) -> str:
+    """The entry's URL when it is a native Gemini URL, else the Gemini API's for the entry's model."""
+    url = entry.get("url")
+    # Code Assist's /v1internal wraps the request; the errors quote the inner one, which is what is built.
+    if (
+        isinstance(url, str)
+        and url.startswith("http")
+        and "enerateContent" in url
+        and "/v1internal" not in url
+    ):
+        return url
+    return GEMINI_BASE.format(model=entry.get("model") or "unknown-model")
+
+
+def _gemini_path(path: str) -> list[tuple[str, int | None]]:
+    """``request.tools[0].function_declarations[1].parameters`` → [(tools, 0), (function_declarations, 1),
+    (parameters, None)] (the Code Assist ``request.`` and the proto's ``GenerateContentRequest.`` dropped)."""
+    path = re.sub(r"^(?:request\.|GenerateContentRequest\.)", "", path)
+    out: list[tuple[str, int | None]] = []
+    for segment in path.split("."):
+        found = re.fullmatch(r"(?P<name>[^\[\]]+)(?:\[(?P<index>[^\]]+)\])?", segment)
+        if found is None:
+            return []
+        index = found["index"]
+        out.append((found["name"], int(index) if index is not None and index.isdigit() else None))
+    return out
+
+
+def _gemini_place(path: list[tuple[str, int | None]], leaf: dict[str, Any]) -> dict[str, Any] | None:
+    """A minimal request whose node at ``path`` is ``leaf`` (merged into what that level needs), or None
+    for a path this builder cannot follow."""
+    body: dict[str, Any] = {"contents": [json.loads(json.dumps(_G_USER))]}
+    if not path:
+        body.update(leaf)
+        return body
+    head, _ = path[0]
+    if head in ("generation_config", "generationConfig"):
+        node: dict[str, Any] = {}
+        body["generationConfig"] = node
+        rest = path[1:]
+        if rest and rest[0][0] in ("response_schema", "responseSchema"):
+            node["responseMimeType"] = "application/json"
+            schema: dict[str, Any] = {"type": "object", "properties": {"a": {"type": "string"}}}
+            node["responseSchema"] = schema
+            return body if _gemini_schema(schema, rest[1:], leaf) else None
+        if rest:
+            return None
+        node.update(leaf)
+        return body
+    if head == "tools":
+        declaration: dict[str, Any] = {"name": "get_weather"}
+        body["tools"] = [{"functionDeclarations": [declaration]}]
+        rest = path[1:]
+        if not rest:
+            body["tools"][0].update(leaf)
+            return body
+        if rest[0][0] not in ("function_declarations", "functionDeclarations"):
+            return None
+        rest = rest[1:]
+        if not rest:
+            declaration.update(leaf)
+            return body
+        if rest[0][0] != "parameters":
+            return None
+        schema = {"type": "object", "properties": {"a": {"type": "string"}}}
+        declaration["parameters"] = schema
+        return body if _gemini_schema(schema, rest[1:], leaf) else None
+    if head == "contents":
+        if len(path) == 3 and path[1][0] == "parts":
+            kind = path[2][0]
+            camel = {"function_response": "functionResponse", "function_call": "functionCall"}.get(kind, kind)
+            if camel == "functionResponse":
+                value = dict(_G_RESPONSE["functionResponse"], **leaf)
+                body["contents"] += [
+                    {"role": "model", "parts": [_G_CALL]},
+                    {"role": "user", "parts": [{camel: value}]},
+                ]
+                return body
+            if camel == "functionCall":
+                body["contents"] += [
+                    {"role": "model", "parts": [{camel: dict(_G_CALL["functionCall"], **leaf)}]}
+                ]
+                return body
+        return None
+    return None
+
+
+def _gemini_schema(node: dict[str, Any], path: list[tuple[str, int | None]], leaf: dict[str, Any]) -> bool:
+    """Follow ``properties[N].value``, ``items`` and ``any_of[N]`` from ``node`` and merge ``leaf`` there."""
+    steps = list(path)
+    while steps:
+        name, _ = steps.pop(0)
+        if name == "properties":
+            if steps and steps[0][0] == "value":
+                steps.pop(0)
+            child: dict[str, Any] = {"type": "string"}
+            node.setdefault("properties", {})["a"] = child
+            node["type"] = "object"
+            node = child
+        elif name == "items":
+            child = {"type": "string"}
+            node["type"], node["items"] = "array", child
+            node = child
+        elif name in ("any_of", "anyOf"):
+            child = {"type": "string"}
+            node.pop("type", None)
+            node["anyOf"] = [child]
+            node = child
+        else:
+            return False
+    node.update(leaf)
+    return True
+
+
+def build_gemini_request(entry: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+    """A native Gemini request from the thread, or built from what the error names (the label is never
+    read): an unknown field at its path, an empty turn or part, a function call/response turn out of
+    order or short of responses, a replayed call without its signature, a nameless functionResponse, a
+    generationConfig value the error quotes, tools with the JSON mime type, an ARRAY without items."""
+    request = entry.get("request")
+    if isinstance(request, dict):
+        body = dict(request)
+        if entry.get("request_fidelity") != "verbatim" and "contents" not in body:
+            body["contents"] = [_G_USER]
+        return body, "request"
+    text = _text(entry.get("body"))
+    unknown = _GEMINI_UNKNOWN.search(text)
+    if unknown is not None:
+        name = unknown["name"]
+        leaf = {name: _GEMINI_VALUES.get(name, _default(name))}
+        body = _gemini_place(_gemini_path(unknown["path"]) if unknown["path"] else [], leaf)
+        return (
+            (body, "built")
+            if body is not None
+            else (None, "the error names a path this builder cannot follow")
+        )
+    lowered = text.lower()
+    user = json.loads(json.dumps(_G_USER))
+    if "number of function response parts is equal" in lowered:
+        return {
+            "contents": [
+                user,
+                {"role": "model", "parts": [_G_CALL, _G_CALL]},
+                {"role": "user", "parts": [_G_RESPONSE]},
+            ],
+            "tools": _G_TOOLS,
+        }, "built"
+    if "function call turn comes immediately after" in lowered:
+        return {
+            "contents": [
+                user,
+                {"role": "model", "parts": [{"text": "Checking."}]},
+                {"role": "model", "parts": [_G_CALL]},
+            ],
+            "tools": _G_TOOLS,
+        }, "built"
+    if "function response turn comes immediately after" in lowered:
+        return {
+            "contents": [
+                user,
+                {"role": "model", "parts": [{"text": "Checking."}]},
+                {"role": "user", "parts": [_G_RESPONSE]},
+            ],
+            "tools": _G_TOOLS,
+        }, "built"
+    if "missing a thought_signature" in lowered or "missing a `thought_signature`" in lowered:
+        return {
+            "contents": [
+                user,
+                {"role": "model", "parts": [_G_CALL]},
+                {"role": "user", "parts": [_G_RESPONSE]},
+            ],
+            "tools": _G_TOOLS,
+        }, "built"
+    if "function calling" in lowered and "response mime type: 'application/json' is unsupported" in lowered:
+        body = {
+            "contents": [user],
+            "tools": _G_TOOLS,
+            "generationConfig": {"responseMimeType": "application/json"},
+        }
+        if "forced function calling" in lowered:
+            body["toolConfig"] = {"functionCallingConfig": {"mode": "ANY"}}
+        return body, "built"
+    if _GEMINI_CACHE.search(text):
+        system = {"parts": [{"text": "Answer from the documents."}]}
+        return {"cachedContent": "cachedContents/c", "systemInstruction": system, "contents": [user]}, "built"
+    ranged = _GEMINI_RANGE.search(text)
+    if ranged is not None:
+        return {
+            "contents": [user],
+            "generationConfig": {ranged["name"]: json.loads(ranged["value"])},
+        }, "built"
+    proto = _GEMINI_PROTO.search(text)
+    if proto is not None:
+        path, what = _gemini_path(proto["path"]), proto["what"].lower()
+        if "contents is not specified" in what:
+            return {"contents": []}, "built"
+        if "parts must not be empty" in what:
+            return {"contents": [user, {"role": "model", "parts": []}, user]}, "built"
+        if "required oneof field 'data'" in what:
+            return {"contents": [{"role": "user", "parts": [{}]}]}, "built"
+        if "name cannot be empty" in what and path and path[-1][0] == "name":
+            response = {"functionResponse": {"response": {"temperature": "18C"}}}
+            return {
+                "contents": [
+                    user,
+                    {"role": "model", "parts": [_G_CALL]},
+                    {"role": "user", "parts": [response]},
+                ]
+            }, "built"
+        if "missing field" in what and path and path[-1][0] == "items":
+            body = _gemini_place(path[:-1], {"type": "array"})
+            return (
+                (body, "built")
+                if body is not None
+                else (None, "the error names a path this builder cannot follow")
+            )
+    return None, "the error names no request field"
+
+
+def _gemini_field(location: str) -> str:
+    """A location or an error path in one spelling: indices and map keys dropped, snake_case, no
+    ``request.``/``GenerateContentRequest.`` prefix (``tools[0].functionDeclarations[0].parameters.properties.a``
+    and ``tools[0].function_declarations[0].parameters.properties[0].value`` → ``tools.function_declarations
+    .parameters.properties``)."""
+    location = re.sub(r"^(?:request\.|GenerateContentRequest\.)", "", location)
+    location = re.sub(r"\[[^\]]*\]", "", location)
+    location = re.sub(r"\.properties\.(?:value|[^.]+)", ".properties", location)
+    return ".".join(_snake(part) for part in location.split("."))
+
+
+#: The native API's rule for a chat rule-id label the corpus gave a native entry (label vocabulary, as
+#: LABEL_ALIASES): the same cause, detected in ``contents`` instead of ``messages``.
+GEMINI_RULE_FOR: Final = {"messages.empty": "gemini.contents-empty"}
+
+#: The part of a native request each ``cause.*`` label concerns, when the error text names no field.
+GEMINI_CAUSE_FIELDS: Final[dict[str, str]] = {
+    "cause.empty-content": "contents",
+    "cause.role-order": "contents",
+    "cause.missing-tool-result": "contents",
+    "cause.thought-signature-missing": "contents",
+    "cause.tool-schema-invalid": "tools",
+    "cause.response-format-invalid": "generation_config",
+    "cause.param-value-unsupported": "generation_config",
+    "cause.tools-with-json-mode": "generation_config",
+}
+
+
+def gemini_matches(label: str, finding: Finding, body: Any) -> bool:
+    """As :func:`matches`, for a native Gemini entry: an error finding of the labelled rule, or for a
+    ``cause.*`` label one located at the path (plus the unknown name) the error text names, else at the
+    part of the request the cause concerns (:data:`GEMINI_CAUSE_FIELDS`)."""
+    if finding.severity != Severity.ERROR:
+        return False
+    if not label.startswith("cause."):
+        return finding.rule in _rule_labels(label) | {GEMINI_RULE_FOR.get(label, label)}
+    spot = _gemini_field(finding.location)
+    text = _text(body)
+    fields: set[str] = set()
+    for found in _GEMINI_UNKNOWN.finditer(text):
+        path = _gemini_field(found["path"]) if found["path"] else ""
+        fields.add(f"{path}.{_snake(found['name'])}".strip("."))
+    for found in _GEMINI_PROTO.finditer(text):
+        fields.add(_gemini_field(found["path"]))
+    ranged = _GEMINI_RANGE.search(text)
+    if ranged is not None:
+        fields.add(f"generation_config.{_snake(ranged['name'])}")
+    if _GEMINI_CACHE.search(text):
+        fields |= {"system_instruction", "tools", "tool_config"}
+    if not fields and label in GEMINI_CAUSE_FIELDS:
+        fields.add(GEMINI_CAUSE_FIELDS[label])
+    return any(_same_field(spot, name) for name in fields)
 
 
 def _table(result: dict[str, Any]) -> str:

@@ -59,6 +59,15 @@ RESPONSES_VALID = {
         ("/v1/responses/resp_123/input_items", "chat"),  # not a create call; chat is the default
         ("/v1/myresponses", "chat"),
         ("/", "chat"),
+        ("/v1beta/models/gemini-2.5-flash:generateContent", "gemini"),
+        ("/v1beta/models/gemini-2.5-flash:streamGenerateContent", "gemini"),
+        (
+            "/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-pro:generateContent",
+            "gemini",
+        ),
+        ("/v1internal:streamGenerateContent", "gemini"),  # Code Assist (gemini-cli's OAuth backend)
+        ("/v1beta/models/gemini-2.5-flash:countTokens", "chat"),  # another method: not validated as gemini
+        ("/v1beta/models/gemini-2.5-flash:generateContentX", "chat"),
     ],
 )
 def test_endpoint_kind_from_path(path: str, kind: str) -> None:
@@ -142,7 +151,11 @@ def test_registry_keeps_each_endpoint_kinds_checks_apart() -> None:
     assert model.check_model in chat and model.check_model_responses in resp
     assert model.check_model_messages in messages
     assert not set(messages) & (set(chat) | set(resp))
-    assert set(CHECKS) == set(chat) | set(resp) | set(messages)
+    # Gemini's native API (:generateContent) has its own body shape and only its own checks.
+    gemini = CHECKS_BY_ENDPOINT["gemini"]
+    assert {fn.__module__ for fn in gemini} == {"toolguard_core.rules.gemini"}
+    assert not set(gemini) & (set(chat) | set(resp) | set(messages))
+    assert set(CHECKS) == set(chat) | set(resp) | set(messages) | set(gemini)
     # Registration order is the run order, per kind as in CHECKS.
     assert chat == [fn for fn in CHECKS if fn in chat]
 

@@ -37,7 +37,14 @@ from mitmproxy.proxy.mode_specs import ProxyMode, ReverseMode
 from mitmproxy.utils import human
 
 import toolguard_core
-from toolguard_core import catalog, contentview, contentview_messages, contentview_responses, redact
+from toolguard_core import (
+    catalog,
+    contentview,
+    contentview_gemini,
+    contentview_messages,
+    contentview_responses,
+    redact,
+)
 from toolguard_core.analyze import (
     DEFAULT_MAX_BODY_BYTES,
     Analysis,
@@ -1811,6 +1818,7 @@ def make_addons() -> list[ToolGuard]:
     contentview.register()
     contentview_messages.register()
     contentview_responses.register()
+    contentview_gemini.register()
     return [ToolGuard()]
 
 

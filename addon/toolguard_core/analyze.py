@@ -12,7 +12,7 @@ from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.learned import NOTHING_LEARNED, Knowledge, calibrate
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
-from toolguard_core.request import RequestView, Target
+from toolguard_core.request import GEMINI, RequestView, Target
 from toolguard_core.rules import body as body_rules
 from toolguard_core.rules.registry import ALL_PROVIDERS, RULES, checks_for
 from toolguard_core.rules.spec import restated
@@ -117,7 +117,14 @@ def analyse_request(
     if parsed is None:
         return analysis
     analysis.body = parsed
-    analysis.body_facts(model=parsed.get("model"), stream=parsed.get("stream"), is_json=True)
+    target = analysis.target
+    if target.endpoint == GEMINI:
+        # Gemini's native API names the model in the path and streams by its method, not by body fields.
+        model = target.path_model or parsed.get("model")
+        stream: object = target.path.rstrip("/").endswith(":streamGenerateContent")
+    else:
+        model, stream = parsed.get("model"), parsed.get("stream")
+    analysis.body_facts(model=model, stream=stream, is_json=True)
     # What this user's upstreams taught about this host and model (learned.py): the demoted rules
     # are an input of every rule's level (Rule.report); the learned constraints are checked below.
     calibration = knowledge.for_request(analysis.target.host, analysis.model) if knowledge else None

@@ -25,7 +25,7 @@ from toolguard_core.analyze import analyse_request
 from toolguard_core.conversation import MAX_TEXT, _cut
 from toolguard_core.findings import Finding
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
-from toolguard_core.request import MESSAGES, EndpointKind, endpoint_kind
+from toolguard_core.request import GEMINI, MESSAGES, EndpointKind, endpoint_kind
 from toolguard_core.upstream_errors import parse_error
 from toolguard_core.verdict import answered_by, error_text, rejected
 
@@ -106,7 +106,7 @@ class ChatCompletionsContentview(contentviews.Contentview):
         path = flow.request.path.split("?", 1)[0]
         if RESPONSES_PATH.search(path):  # the Responses API has `input`, not `messages`
             return -1
-        if endpoint_kind(path) == MESSAGES:  # Anthropic's Messages API: contentview_messages.py
+        if endpoint_kind(path) in (MESSAGES, GEMINI):  # contentview_messages.py, contentview_gemini.py
             return -1
         # Flows the addon analysed are in scope by definition (whatever toolguard_paths says).
         if METADATA_KEY in flow.metadata or CHAT_PATH.search(path):

@@ -405,3 +405,84 @@ def _render_item(
         )
         return lines + (_indent(_cut(text, max_text)) if text else [])
     return [f"[{index}] {kind}{item_id}"]
+
+
+_LOCATION_CONTENT = re.compile(r"^(?:request\.)?contents\[(\d+)\]")
+
+
+def gemini_request(body: dict[str, Any]) -> dict[str, Any]:
+    """The GenerateContentRequest of a native Gemini body: Code Assist's (gemini-cli's OAuth backend)
+    wraps it in ``request`` beside ``model`` and ``project``."""
+    inner = body.get("request")
+    return inner if isinstance(inner, dict) and "contents" not in body else body
+
+
+def render_gemini_contents(
+    body: dict[str, Any],
+    findings: Iterable[Finding],
+    *,
+    verdict: str | None = None,
+    upstream_error: str | None = None,
+    max_text: int | None = MAX_TEXT,
+    model: str | None = None,
+) -> str:
+    """A Gemini native request (``:generateContent``) as its turns: one block per ``contents`` entry,
+    one line per part (text, ``functionCall`` name(args), ``functionResponse`` name), findings under the
+    turn they point at (``contents[2]...``, ``request.contents[2]...``). ``model``: the path's."""
+    request = gemini_request(body)
+    contents = request.get("contents")
+    contents = [contents] if isinstance(contents, dict) else contents if isinstance(contents, list) else []
+    by_turn: dict[int, list[Finding]] = {}
+    general: list[Finding] = []
+    for finding in sorted(findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 9)):
+        match = _LOCATION_CONTENT.match(finding.location)
+        if match and int(match.group(1)) < len(contents):
+            by_turn.setdefault(int(match.group(1)), []).append(finding)
+        else:
+            general.append(finding)
+    every = [f for group in by_turn.values() for f in group] + general
+    errors = sum(f.severity == Severity.ERROR for f in every)
+    head = f"toolguard: {len(every)} finding(s), {errors} error(s)" + (
+        f", verdict: {verdict}" if verdict else ""
+    )
+    out = [head] + ([upstream_error] if upstream_error else [])
+    out.append(f"request: model={json.dumps(model or body.get('model'))} (Gemini generateContent)")
+    system = request.get("systemInstruction", request.get("system_instruction"))
+    if isinstance(system, dict):
+        out.append("systemInstruction:")
+        out += _gemini_parts(system, max_text)
+    for finding in general:
+        out += _render_finding(finding)
+    for index, content in enumerate(contents):
+        out.append("")
+        role = content.get("role") if isinstance(content, dict) else None
+        out.append(f"[{index}] {role if isinstance(role, str) else '(no role)'}")
+        out += _gemini_parts(content, max_text)
+        for finding in by_turn.get(index, []):
+            out += _render_finding(finding)
+    return "\n".join(out) + "\n"
+
+
+def _gemini_parts(content: Any, max_text: int | None) -> list[str]:
+    parts = content.get("parts") if isinstance(content, dict) else None
+    parts = [parts] if isinstance(parts, dict) else parts if isinstance(parts, list) else []
+    lines: list[str] = []
+    for part in parts:
+        if not isinstance(part, dict):
+            lines += _indent(_cut(json.dumps(part), max_text))
+            continue
+        call = part.get("functionCall", part.get("function_call"))
+        response = part.get("functionResponse", part.get("function_response"))
+        if isinstance(part.get("text"), str):
+            lines += _indent(_cut(part["text"], max_text))
+        elif isinstance(call, dict):
+            arguments = _cut(json.dumps(call.get("args", {})), MAX_ARGUMENTS if max_text else None)
+            signed = " (signed)" if part.get("thoughtSignature", part.get("thought_signature")) else ""
+            lines.append(f"  -> call {call.get('name')}({arguments}){signed}")
+        elif isinstance(response, dict):
+            lines.append(
+                f"  <- response {response.get('name')}: {_cut(json.dumps(response.get('response')), 200)}"
+            )
+        else:
+            lines.append(f"  <{', '.join(part) or 'empty part'}>")
+    return lines

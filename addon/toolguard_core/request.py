@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -12,13 +13,22 @@ from toolguard_core.providers import ProviderProfile, ProviderRegistry
 #: Which API a request speaks, decided by its path: the APIs share hosts and error envelopes but
 #: not body shapes (chat ``messages``, Responses ``input`` items, Anthropic content blocks), so
 #: their checks must not mix.
-EndpointKind = Literal["chat", "responses", "messages"]
+EndpointKind = Literal["chat", "responses", "messages", "gemini"]
 CHAT: EndpointKind = "chat"
 RESPONSES: EndpointKind = "responses"
 #: Anthropic's Messages API, ``POST /v1/messages`` (also under the Anthropic-compatible prefixes of
 #: other providers: ``/anthropic/v1/messages``, ``/api/anthropic/v1/messages``, ...).
 MESSAGES: EndpointKind = "messages"
-ENDPOINT_KINDS: tuple[EndpointKind, ...] = (CHAT, RESPONSES, MESSAGES)
+#: Gemini's native API, ``POST .../models/{model}:generateContent`` and ``:streamGenerateContent``
+#: (Google AI Studio ``/v1beta/models/...``, Vertex AI ``.../publishers/google/models/...``, Code
+#: Assist's ``/v1internal:generateContent`` that gemini-cli uses, which wraps the same request in
+#: ``{"model", "project", "request"}``). The model is named by the path, not the body.
+GEMINI: EndpointKind = "gemini"
+ENDPOINT_KINDS: tuple[EndpointKind, ...] = (CHAT, RESPONSES, MESSAGES, GEMINI)
+#: The RPC method suffixes of Gemini's native content generation (https://ai.google.dev/api/generate-content).
+GEMINI_METHODS = (":generateContent", ":streamGenerateContent")
+#: ``models/{model}:method`` (Gemini API, Vertex AI) or ``tunedModels/{model}:method``.
+_GEMINI_MODEL = re.compile(r"(?:^|/)(?:tuned)?[mM]odels/([^/:]+):(?:stream)?[gG]enerateContent$")
 
 #: The Messages API path every Anthropic SDK appends to its base URL. Its siblings
 #: ``/v1/messages/count_tokens`` and ``/v1/messages/batches`` take other bodies and do not match.
@@ -28,7 +38,8 @@ MESSAGES_SUFFIX = "/v1/messages"
 def endpoint_kind(path: str) -> EndpointKind:
     """``responses`` for a path ending in ``/responses`` (OpenAI's ``POST /v1/responses``),
     ``messages`` for one ending in ``/v1/messages`` (Anthropic's Messages API, any prefix), else
-    ``chat``. Everything else stays ``chat`` so the chat rules keep judging whatever path the
+    ``gemini`` for one ending in ``:generateContent``/``:streamGenerateContent`` (Gemini's native API),
+    else ``chat``. Everything else stays ``chat`` so the chat rules keep judging whatever path the
     addon's scope lets through (``/chat/completions``, a gateway's own path, a mistyped one).
     ``path`` carries no query (``?beta=true`` is in :attr:`Target.query`)."""
     trimmed = path.rstrip("/")
@@ -36,7 +47,23 @@ def endpoint_kind(path: str) -> EndpointKind:
         return RESPONSES
     if trimmed.endswith(MESSAGES_SUFFIX):
         return MESSAGES
+    if trimmed.endswith(GEMINI_METHODS):
+        return GEMINI
     return CHAT
+
+
+def gemini_path_model(path: str) -> str | None:
+    """The model a Gemini native path names (``/v1beta/models/gemini-2.5-flash:generateContent`` →
+    ``gemini-2.5-flash``), or None (Code Assist's ``/v1internal:generateContent`` names none: its body
+    carries ``model``)."""
+    found = _GEMINI_MODEL.search(path.rstrip("/"))
+    return found[1] if found else None
+
+
+def gemini_wrapped(path: str) -> bool:
+    """Whether the path is Code Assist's (gemini-cli's OAuth backend, ``cloudcode-pa.googleapis.com
+    /v1internal:generateContent``), whose body carries the Gemini request under ``request``."""
+    return path.rstrip("/").endswith(tuple("/v1internal" + method for method in GEMINI_METHODS))
 
 
 @dataclass(slots=True)
@@ -57,8 +84,12 @@ class Target:
     #: and many rules ask, several times per request (issue #12).
     endpoint: EndpointKind = field(init=False)
 
+    #: The model the path names (Gemini's native API only, :func:`gemini_path_model`).
+    path_model: str | None = field(init=False)
+
     def __post_init__(self) -> None:
         self.endpoint = endpoint_kind(self.path)
+        self.path_model = gemini_path_model(self.path) if self.endpoint == GEMINI else None
 
     @classmethod
     def from_url(cls, url: str, registry: ProviderRegistry) -> Target:
@@ -112,6 +143,10 @@ class RequestView:
 
     @property
     def model(self) -> str | None:
+        """The body's ``model``; for Gemini's native API the model the path names (the body has none,
+        except Code Assist's wrapper)."""
+        if self.target.path_model is not None:
+            return self.target.path_model
         model = self.body.get("model")
         return model if isinstance(model, str) else None
 

@@ -601,7 +601,14 @@ def should_store(
 
 # Anthropic's Messages API: /v1/messages under any prefix (Anthropic-compatible endpoints put it
 # under /anthropic/...), not its /count_tokens and /batches siblings (request.endpoint_kind).
-DEFAULT_PATHS = (r"/chat/completions/?$", r"/responses/?$", rf"{re.escape(MESSAGES_SUFFIX)}/?$")
+# Gemini's native API: .../models/{model}:generateContent and :streamGenerateContent on any host
+# (request.GEMINI_METHODS; the Gemini API, Vertex AI, Code Assist's /v1internal:..., a gateway's copy).
+DEFAULT_PATHS = (
+    r"/chat/completions/?$",
+    r"/responses/?$",
+    rf"{re.escape(MESSAGES_SUFFIX)}/?$",
+    r":(?:streamG|g)enerateContent/?$",
+)
 # The other OpenAI-compatible endpoints: no rules, but a rejection there is stored (as unexplained),
 # so an agent's failing embeddings or legacy completions calls show up in the summary too.
 DEFAULT_RECORD_PATHS = (

@@ -14,7 +14,7 @@ from typing import Any
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import DEFAULT_FAMILY, MISTRAL_MODELS
 from toolguard_core.request import RequestView
-from toolguard_core.rules.modelinfo import family_of, is_number
+from toolguard_core.rules.modelinfo import GEMINI_3, family_of, is_number
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 _USER = {"role": "user", "content": "What's the weather in Paris?"}
@@ -753,7 +753,7 @@ def _mistral_ids(view: RequestView) -> Iterator[Finding]:
                 )
 
 
-_GEMINI_3 = re.compile(r"(^|/)gemini-3")
+_GEMINI_3 = GEMINI_3
 
 
 #: Kimi K3 and later accept a forced tool_choice with thinking on (inspect_ai#5152's probe matrix).

@@ -17,6 +17,7 @@ from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RESPONSES, RequestView
 from toolguard_core.rules.examples import USER, WEATHER_PARAMS, example_tool
 from toolguard_core.rules.inferred import judged_id, judged_name, report_judged
+from toolguard_core.rules.modelinfo import GEMINI_NAME
 from toolguard_core.rules.policy import (
     provider_id,
 )
@@ -35,9 +36,7 @@ from toolguard_core.rules.schemas import (
 OPENAI_NAME = re.compile(r"[a-zA-Z0-9_-]+")
 # An Azure o4-mini deployment allowed dots too: '^[a-zA-Z0-9_\\.-]+$' (providers.md §7).
 AZURE_NAME = re.compile(r"[a-zA-Z0-9_.-]+")
-# Gemini: starts with a letter or underscore; letters, digits, '_', '.', '-'; at most 64
-# (providers.md §5.4, https://github.com/google-gemini/gemini-cli/issues/2966).
-GEMINI_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_.-]*")
+# Gemini's pattern: modelinfo.GEMINI_NAME (shared with the native API's rules).
 MAX_NAME_LENGTH = 64
 MAX_TOOLS_OPENAI = 128
 MAX_DESCRIPTION_OPENAI = 1024

@@ -1,0 +1,307 @@
+"""Gemini's native API (``:generateContent``/``:streamGenerateContent``): the endpoint kind, the addon's
+scope, and the rules of rules/gemini.py on real bodies (Google's docs examples, gemini-cli's Code Assist
+request, and the request shapes real 400s quote), whole findings compared."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.corpus import CORPUS_DIR, FAILURE_FIELDS, load_failures, read_jsonl, thread_key
+
+from toolguard_core.analyze import analyse_request
+from toolguard_core.request import gemini_path_model
+from toolguard_core.verdict import DEFAULT_PATHS, DEFAULT_RECORD_PATHS, Scope, scope
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+
+import eval_rules
+
+GEMINI = "https://generativelanguage.googleapis.com/v1beta/models/{}:generateContent"
+CODE_ASSIST = "https://cloudcode-pa.googleapis.com/v1internal:streamGenerateContent?alt=sse"
+USER = {"role": "user", "parts": [{"text": "What is the weather in Paris?"}]}
+CALL = {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}}
+RESPONSE = {"functionResponse": {"name": "get_weather", "response": {"temperature": "18C"}}}
+PROBE = CORPUS_DIR / "probe-gemini-native.jsonl"
+VALID = CORPUS_DIR / "valid-gemini-native.jsonl"
+
+
+def found(body: dict[str, Any], url: str) -> list[tuple[str, str, str]]:
+    analysis = analyse_request(json.dumps(body), url)
+    assert not analysis.internal_errors, analysis.internal_errors
+    return [(f.rule, f.severity, f.location) for f in analysis.findings]
+
+
+@pytest.mark.parametrize(
+    ("path", "model"),
+    [
+        ("/v1beta/models/gemini-2.5-flash:generateContent", "gemini-2.5-flash"),
+        ("/v1/models/gemini-2.0-flash-001:streamGenerateContent", "gemini-2.0-flash-001"),
+        (
+            "/v1/projects/p/locations/global/publishers/google/models/gemini-2.5-pro:generateContent",
+            "gemini-2.5-pro",
+        ),
+        ("/v1beta/tunedModels/my-model:generateContent", "my-model"),
+        ("/v1internal:generateContent", None),
+    ],
+)
+def test_the_model_comes_from_the_path(path: str, model: str | None) -> None:
+    assert gemini_path_model(path) == model
+
+
+def test_the_addon_validates_native_paths_and_nothing_else_changes() -> None:
+    paths = [re.compile(p) for p in DEFAULT_PATHS]
+    record = [re.compile(p) for p in DEFAULT_RECORD_PATHS]
+
+    def decide(path: str) -> Scope:
+        return scope(allowed=True, path=path, paths=paths, record_paths=record, native_chat_path=False)
+
+    assert decide("/v1beta/models/gemini-2.5-flash:streamGenerateContent") == Scope.VALIDATE
+    assert decide("/v1internal:generateContent") == Scope.VALIDATE
+    assert decide("/v1beta/models/gemini-2.5-flash:countTokens") == Scope.IGNORE
+    assert decide("/v1beta/models/gemini-2.5-flash:embedContent") == Scope.IGNORE
+    assert decide("/v1/chat/completions") == Scope.VALIDATE
+
+
+def test_stored_facts_read_the_model_and_stream_from_the_path() -> None:
+    url = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
+    analysis = analyse_request(json.dumps({"contents": [USER]}), url)
+    assert (analysis.target.endpoint, analysis.model, analysis.stream, analysis.findings) == (
+        "gemini",
+        "gemini-2.5-flash",
+        True,
+        [],
+    )
+
+
+FLAGGED = [
+    (  # an OpenAI chat body on the native path (the real answer: Unknown name "messages")
+        {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "hi"}]},
+        GEMINI.format("gemini-2.5-flash"),
+        [("gemini.unknown-field", "error", "messages"), ("gemini.contents-empty", "error", "contents")],
+    ),
+    (  # temperature at the top level (nashsu/llm_wiki#49 shape)
+        {"contents": [USER], "temperature": 0.3},
+        GEMINI.format("gemini-2.5-flash"),
+        [("gemini.unknown-field", "error", "temperature")],
+    ),
+    (  # OpenAI's strict flag copied onto a declaration, through Code Assist: an unrecognised host, so an
+        # unknown field is a warning there (a gateway may drop it; the policy's generic level)
+        {
+            "model": "gemini-2.5-pro",
+            "project": "p",
+            "request": {
+                "contents": [USER],
+                "tools": [{"functionDeclarations": [{"name": "f", "strict": True}]}],
+            },
+        },
+        CODE_ASSIST,
+        [("gemini.unknown-field", "warning", "request.tools[0].functionDeclarations[0].strict")],
+    ),
+    (  # MCP schemas: $schema and additionalProperties in parameters, an ARRAY without items
+        {
+            "contents": [USER],
+            "tools": [
+                {
+                    "function_declarations": [
+                        {
+                            "name": "f",
+                            "parameters": {
+                                "$schema": "http://json-schema.org/draft-07/schema#",
+                                "type": "object",
+                                "properties": {"tags": {"type": "array"}},
+                                "additionalProperties": False,
+                            },
+                        }
+                    ]
+                }
+            ],
+        },
+        GEMINI.format("gemini-2.5-flash"),
+        [
+            (
+                "gemini.schema-keyword-unsupported",
+                "error",
+                "tools[0].function_declarations[0].parameters.$schema",
+            ),
+            (
+                "gemini.schema-keyword-unsupported",
+                "error",
+                "tools[0].function_declarations[0].parameters.additionalProperties",
+            ),
+            (
+                "gemini.schema-array-without-items",
+                "error",
+                "tools[0].function_declarations[0].parameters.properties.tags.items",
+            ),
+        ],
+    ),
+    (  # function names Gemini's proto validator refuses (one declaration each with the chat rules)
+        {
+            "contents": [USER],
+            "tools": [
+                {
+                    "functionDeclarations": [
+                        {"name": "mcp:files/read"},
+                        {"name": "a" * 65},
+                        {"name": "ok.name-1"},
+                    ]
+                }
+            ],
+        },
+        GEMINI.format("gemini-2.5-flash"),
+        [
+            ("tools.invalid-name", "error", "tools[0].functionDeclarations[0].name"),
+            ("tools.name-too-long", "error", "tools[0].functionDeclarations[1].name"),
+        ],
+    ),
+    (  # a cache reused with the request's own system instruction and tools (vercel/ai#3333's shape)
+        {
+            "cachedContent": "cachedContents/lqbd0w1ye8ag",
+            "system_instruction": {"parts": [{"text": "Answer from the documents."}]},
+            "contents": [USER],
+            "tools": [{"functionDeclarations": [{"name": "f"}]}],
+        },
+        GEMINI.format("gemini-2.5-flash"),
+        [
+            ("gemini.cached-content-with-config", "error", "system_instruction"),
+            ("gemini.cached-content-with-config", "error", "tools"),
+        ],
+    ),
+    (  # a system turn in contents, and an empty model turn
+        {
+            "contents": [
+                {"role": "system", "parts": [{"text": "Be brief."}]},
+                USER,
+                {"role": "model", "parts": []},
+            ]
+        },
+        GEMINI.format("gemini-2.5-flash"),
+        [
+            ("gemini.role-invalid", "error", "contents[0].role"),
+            ("gemini.parts-empty", "error", "contents[2].parts"),
+        ],
+    ),
+    (  # two calls answered by one response
+        {"contents": [USER, {"role": "model", "parts": [CALL, CALL]}, {"role": "user", "parts": [RESPONSE]}]},
+        GEMINI.format("gemini-2.5-flash"),
+        [("gemini.function-response-count", "error", "contents[2]")],
+    ),
+    (  # a history that starts with a function call (google-gemini/gemini-cli#11814's shape)
+        {"contents": [{"role": "model", "parts": [CALL]}, {"role": "user", "parts": [RESPONSE]}]},
+        GEMINI.format("gemini-2.5-flash"),
+        [("gemini.function-call-turn-order", "error", "contents[0]")],
+    ),
+    (  # a Gemini 3 call replayed without its signature: the one declaration of the chat rule
+        {"contents": [USER, {"role": "model", "parts": [CALL]}, {"role": "user", "parts": [RESPONSE]}]},
+        GEMINI.format("gemini-3-pro-preview"),
+        [("quirks.gemini-thought-signature-missing", "error", "contents[1].parts[0]")],
+    ),
+    (  # maxOutputTokens above the catalog's limit, JSON mime with tools before Gemini 3
+        {
+            "contents": [USER],
+            "tools": [{"functionDeclarations": [{"name": "f"}]}],
+            "generationConfig": {"maxOutputTokens": 655360, "responseMimeType": "application/json"},
+        },
+        GEMINI.format("gemini-2.5-flash"),
+        [
+            ("gemini.max-output-tokens-too-large", "error", "generationConfig.maxOutputTokens"),
+            ("gemini.function-calling-with-json-mime", "error", "generationConfig.responseMimeType"),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "url", "expected"), FLAGGED)
+def test_rejected_shapes_are_named(
+    body: dict[str, Any], url: str, expected: list[tuple[str, str, str]]
+) -> None:
+    assert found(body, url) == expected
+
+
+def test_the_same_body_on_another_api_path_is_not_judged_by_these_rules() -> None:
+    body = {"contents": [{"role": "system", "parts": []}], "temperature": 5}
+    assert not [
+        r for r, _, _ in found(body, "https://api.openai.com/v1/chat/completions") if r.startswith("gemini.")
+    ]
+
+
+@pytest.mark.parametrize("row", read_jsonl(VALID), ids=lambda row: row["id"])
+def test_real_valid_requests_get_no_finding(row: dict[str, Any]) -> None:
+    """Google's docs examples (camelCase and snake_case, single objects for repeated fields, full JSON
+    Schema under responseJsonSchema) and gemini-cli's Code Assist request: nothing at all is flagged."""
+    assert eval_rules.evaluate_valid(row) == []
+    assert found(row["request"], row["url"]) == []
+
+
+def test_probe_rows_are_fresh_and_in_the_corpus_shape() -> None:
+    rows = read_jsonl(PROBE)
+    assert len(rows) >= 25
+    corpus = {thread_key(row["thread"]) for row in load_failures()}
+    keys = [thread_key(row["thread"]) for row in rows]
+    assert len(set(keys)) == len(keys) and not set(keys) & corpus
+    for row in rows:
+        assert tuple(row) == FAILURE_FIELDS and row["split"] == "probe" and row["api"] == "gemini"
+        assert row["source"] == row["thread"] and row["thread"].startswith("https://")
+
+
+def test_the_builder_places_an_unknown_name_at_the_path_the_error_names() -> None:
+    entry = {
+        "api": "gemini",
+        "provider": "gemini",
+        "model": "gemini-2.5-flash",
+        "url": None,
+        "request": None,
+        "body": 'Invalid JSON payload received. Unknown name "additionalProperties" at '
+        "'tools[0].function_declarations[4].parameters.properties[13].value.any_of[0].items': Cannot find field.",
+    }
+    body, how = eval_rules.build_gemini_request(entry)
+    assert how == "built"
+    assert body == {
+        "contents": [USER],
+        "tools": [
+            {
+                "functionDeclarations": [
+                    {
+                        "name": "get_weather",
+                        "parameters": {
+                            "type": "object",
+                            "properties": {
+                                "a": {
+                                    "anyOf": [
+                                        {
+                                            "type": "array",
+                                            "items": {"type": "string", "additionalProperties": False},
+                                        }
+                                    ]
+                                }
+                            },
+                        },
+                    }
+                ]
+            }
+        ],
+    }
+    outcome = eval_rules.evaluate_failure(
+        {**entry, "id": "t", "split": "probe", "class": "provider", "root_cause": "cause.tool-schema-invalid"}
+    )
+    assert (outcome.evaluable, outcome.hit) == (True, True)
+
+
+def test_toolguard_check_names_the_native_api(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from toolguard_analysis.cli import cli
+
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps({"contents": [{"role": "system", "parts": [{"text": "Be brief."}]}]}))
+    result = CliRunner().invoke(cli, ["check", str(request), "--url", GEMINI.format("gemini-2.5-flash")])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        "1 error(s), 0 warning(s) for Gemini native generateContent (Gemini API) "
+        f"({GEMINI.format('gemini-2.5-flash')})"
+    )
