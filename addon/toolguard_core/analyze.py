@@ -12,7 +12,7 @@ from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.learned import NOTHING_LEARNED, Knowledge, calibrate
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
-from toolguard_core.request import GEMINI, RequestView, Target
+from toolguard_core.request import GEMINI, EndpointKind, RequestView, Target, endpoint_kind, gemini_path_model
 from toolguard_core.rules import body as body_rules
 from toolguard_core.rules.registry import ALL_PROVIDERS, RULES, checks_for
 from toolguard_core.rules.spec import restated
@@ -118,12 +118,7 @@ def analyse_request(
         return analysis
     analysis.body = parsed
     target = analysis.target
-    if target.endpoint == GEMINI:
-        # Gemini's native API names the model in the path and streams by its method, not by body fields.
-        model = target.path_model or parsed.get("model")
-        stream: object = target.path.rstrip("/").endswith(":streamGenerateContent")
-    else:
-        model, stream = parsed.get("model"), parsed.get("stream")
+    model, stream = request_facts(parsed, target.endpoint, target.path)
     analysis.body_facts(model=model, stream=stream, is_json=True)
     # What this user's upstreams taught about this host and model (learned.py): the demoted rules
     # are an input of every rule's level (Rule.report); the learned constraints are checked below.
@@ -160,8 +155,19 @@ def analyse_request(
 _NOTHING: Any = object()
 
 
+def request_facts(parsed: dict[str, Any], endpoint: EndpointKind, path: str) -> tuple[object, object]:
+    """(model, stream) as a parsed request states them. Gemini's native API names the model in the
+    path and streams by its method (``:streamGenerateContent``), not by body fields; Code Assist's
+    path names no model and its body carries one."""
+    if endpoint == GEMINI:
+        return gemini_path_model(path) or parsed.get("model"), path.rstrip("/").endswith(
+            ":streamGenerateContent"
+        )
+    return parsed.get("model"), parsed.get("stream")
+
+
 def body_facts(
-    body: bytes | None, max_body_bytes: int, content_encoding: str | None
+    body: bytes | None, max_body_bytes: int, content_encoding: str | None, path: str | None = None
 ) -> tuple[str | None, bool | None, bool]:
     """(model, stream, is JSON) of a request body as :func:`analyse_request` records them, without the
     rules. The validation worker sends nothing for a clean body (issue #12), so a flow that is stored
@@ -178,7 +184,8 @@ def body_facts(
     parsed = body_rules.parse_body(body, max_body_bytes, [])
     if parsed is None:
         return None, None, False
-    model, stream = parsed.get("model"), parsed.get("stream")
+    trimmed = (path or "").split("?", 1)[0]
+    model, stream = request_facts(parsed, endpoint_kind(trimmed), trimmed)
     return (model if isinstance(model, str) else None, stream if isinstance(stream, bool) else None, True)
 
 

@@ -236,7 +236,7 @@ class Capture:
     def to_row(self) -> FlowRow:
         if self.facts_unknown and self.raw_request is not None:
             body, encoding, max_body = self.raw_request
-            self.model, self.stream, self.request_is_json = body_facts(body, max_body, encoding)
+            self.model, self.stream, self.request_is_json = body_facts(body, max_body, encoding, self.path)
         self.facts_unknown = False
         if self.raw_request is not None:
             body, encoding, max_body = self.raw_request

@@ -95,6 +95,11 @@ FIELDS: Mapping[str, frozenset[str]] = {
             "partMetadata",
             "videoMetadata",
             "mediaResolution",
+            # Gemini 3's server-side tool parts, as a client replays them (the adk-gemini 2.1.0
+            # crate's Part type carries both). Unconfirmed in the REST reference of this snapshot's
+            # date, so accepted: an allowlist must never flag what the provider may accept.
+            "toolCall",
+            "toolResponse",
         }
     ),
     "functionCall": frozenset({"id", "name", "args", "partialArgs", "willContinue"}),
