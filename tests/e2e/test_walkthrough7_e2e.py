@@ -1,0 +1,59 @@
+"""End-to-end: what the seventh user walkthrough found, each through real parts (mitmdump with the
+addon, the openai SDK, a real SQLite file, the ``toolguard`` CLI, the shipped Datasette metadata),
+with only the provider faked (a loopback upstream answering OpenAI's real bodies, tests/support).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from support.proxy import Mitmdump
+from support.upstream import Upstream, openai_like
+
+pytestmark = pytest.mark.e2e
+openai = pytest.importorskip("openai")
+
+TOOLGUARD = Path(sys.executable).parent / "toolguard"
+DATASETTE = yaml.safe_load((Path(__file__).parents[2] / "analysis" / "datasette.yml").read_text())
+QUERIES = DATASETTE["databases"]["toolguard"]["queries"]
+
+
+def toolguard(*args: str) -> str:
+    result = subprocess.run([str(TOOLGUARD), *args], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_datasette_files_a_rejection_under_the_rule_that_fired_as_the_summary_does(
+    upstream: Upstream, mitmdump_reverse: Callable[..., Mitmdump], openai_client: Callable[..., Any]
+) -> None:
+    """o3-mini with max_tokens through a host no profile knows: the model catalog's rule
+    (model.max-tokens-on-reasoning-model) fires, OpenAI's validator rejects it. The summary files the
+    rejection under that rule; Datasette's rejections_by_cause named params.max-tokens-on-reasoning-model,
+    the root cause's rule on api.openai.com, which never fired on this flow (docs/schema.md, `pattern`:
+    "a flow never sits under a rule that did not fire on it")."""
+    upstream.handler = openai_like()
+    proxy = mitmdump_reverse()
+    client = openai_client(proxy)
+    with pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(
+            model="o3-mini", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+        )
+    proxy.stop()
+    summary = json.loads(toolguard("summary", "--db", str(proxy.db_path), "--format", "json"))
+    assert [(g["pattern"], g["cause"], g["count"]) for g in summary["groups"]] == [
+        ("model.max-tokens-on-reasoning-model", "cause.max-tokens-not-supported", 1)
+    ]
+    with sqlite3.connect(proxy.db_path) as db:
+        rows = db.execute(QUERIES["rejections_by_cause"]["sql"]).fetchall()
+    assert [row[:4] for row in rows] == [
+        ("predicted", "cause.max-tokens-not-supported", "model.max-tokens-on-reasoning-model", 1)
+    ]
