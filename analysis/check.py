@@ -109,21 +109,28 @@ class Checked:
 
 
 def split_bodies(source: str, data: bytes) -> list[tuple[str, bytes]]:
-    """One body, or one per line when ``data`` is JSON Lines (``source:LINE`` names each)."""
+    """One body, or one per line when ``data`` is JSON Lines (``source:LINE`` names each).
+
+    JSON Lines is recognised by its first line: a whole JSON object on its own (a pretty-printed body's
+    first line, ``{``, never is). Every line is then its own body, so one truncated line of a capture
+    gets its own body.not-json at ``source:LINE`` and the other lines are still checked; judging the
+    file whole said "Extra data: line 2" and checked none of them."""
     try:
         json.loads(data)
         return [(source, data)]
     except ValueError:
         pass
     lines = [(n, line) for n, line in enumerate(data.splitlines(), 1) if line.strip()]
-    if len(lines) < 2:
-        return [(source, data)]
-    try:
-        for _, line in lines:
-            json.loads(line)
-    except ValueError:
-        return [(source, data)]  # not JSON Lines either: analysed whole, body.not-json says why
+    if len(lines) < 2 or not _is_object(lines[0][1]):
+        return [(source, data)]  # analysed whole: body.not-json says why
     return [(f"{source}:{n}", line) for n, line in lines]
+
+
+def _is_object(line: bytes) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
 
 
 def url_for_shape(body: bytes, url: str | None) -> str:

@@ -301,3 +301,28 @@ def test_the_summary_line_names_the_api_a_generic_host_was_checked_as(url: str, 
     result = run(["--url", url, "req.json"], body)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1].endswith(f" for {words} ({url})")
+
+
+def test_a_bad_line_in_json_lines_is_its_own_finding_and_the_other_lines_are_checked() -> None:
+    """A user's 3-line capture with one truncated line: every other body used to go unchecked, and the
+    whole file got one body.not-json ("Extra data: line 2 column 1"), naming neither the bad line nor
+    the orphan tool message on line 3."""
+    Path("capture.jsonl").write_text(
+        json.dumps(VALID) + "\n" + '{"model": "gpt-4o", "mess\n' + json.dumps(ORPHAN) + "\n"
+    )
+    result = run(["--format", "json", "capture.jsonl"])
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert [(d["source"], [(f["rule"], f["location"]) for f in d["findings"]]) for d in data] == [
+        ("capture.jsonl:1", []),
+        ("capture.jsonl:2", [("body.not-json", "body")]),
+        ("capture.jsonl:3", [("sequence.orphan-tool-message", "messages[0]")]),
+    ]
+
+
+def test_a_pretty_printed_body_with_a_syntax_error_is_still_one_body() -> None:
+    Path("req.json").write_text(json.dumps(ORPHAN, indent=2)[:-2] + ",\n}\n")
+    result = run(["--format", "json", "req.json"])
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert (data["source"], [f["rule"] for f in data["findings"]]) == ("req.json", ["body.not-json"])
