@@ -57,3 +57,44 @@ def test_datasette_files_a_rejection_under_the_rule_that_fired_as_the_summary_do
     assert [row[:4] for row in rows] == [
         ("predicted", "cause.max-tokens-not-supported", "model.max-tokens-on-reasoning-model", 1)
     ]
+
+
+def glossary(page: str) -> dict[str, str]:
+    """The HTML report's glossary: rule id -> its meaning as the page prints it."""
+    import html
+    import re
+
+    part = page.split('<dl id="glossary">', 1)[1].split("</dl>", 1)[0]
+    return {
+        html.unescape(term): html.unescape(re.sub(r"<[^>]+>", " ", meaning)).split("  Fix:")[0].strip()
+        for term, meaning in re.findall(r"<dt [^>]*>([^<]+)</dt><dd>(.*?)</dd>", part)
+    }
+
+
+def test_the_html_glossary_explains_a_learned_finding(
+    upstream: Upstream,
+    mitmdump_reverse: Callable[..., Mitmdump],
+    openai_client: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    """The second o3-mini request with max_tokens repeats what the upstream rejected: a learned.param
+    finding (docs/learned.md). The report's glossary said of it "Not a rule or root cause this
+    toolguard version knows.", as if the database came from a newer toolguard."""
+    upstream.handler = openai_like()
+    db_path = tmp_path / "toolguard.db"
+    for _session in range(2):  # the next session starts with what the first one learned
+        proxy = mitmdump_reverse(db_path=db_path)
+        with pytest.raises(openai.BadRequestError):
+            openai_client(proxy).chat.completions.create(
+                model="o3-mini", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+            )
+        proxy.stop()
+    assert [f["rule"] for f in proxy.db()["findings"].rows_where(order_by="flow_id, idx")].count(
+        "learned.param"
+    ) == 1
+    page = tmp_path / "report.html"
+    toolguard("summary", "--db", str(proxy.db_path), "--format", "html", "-o", str(page))
+    assert glossary(page.read_text())["learned.param"] == (
+        "A learned constraint (docs/learned.md): this host rejected a request with this param before, "
+        "and this request repeats it; the finding quotes the upstream's own error."
+    )
