@@ -28,7 +28,8 @@ from toolguard_analysis.summary import (
     seen_notes,
     unconfirmed_line,
 )
-from toolguard_core.verdict import Verdict, answered_by, verdict_words
+from toolguard_core.verdict import Verdict, answered_by
+from toolguard_core.visibility import flow_verdict_words
 
 PALETTE = (
     "#4e79a7",
@@ -354,7 +355,7 @@ def _flow_sections(flows: list[dict[str, Any]]) -> str:
             f'<details class="flow" id="flow-{_e(flow["id"])}" data-verdict="{_e(flow["verdict"])}">'
             f"<summary>{summary_line}</summary>"
             '<div class="drill"><dl>'
-            f"<dt>Verdict</dt><dd>{_e(flow['verdict'] or '-')}: {_e(verdict_words(flow['verdict']))}</dd>"
+            f"<dt>Verdict</dt><dd>{_e(flow['verdict'] or '-')}: {_e(flow_verdict_words(flow['verdict'], (f['rule'] for f in flow['findings'])))}</dd>"
             f"<dt>Client</dt><dd>{_e(flow['client'] or '-')}</dd>"
             + "".join(answer)
             + "<dt>Findings (each with its fix)</dt><dd>"

@@ -98,3 +98,47 @@ def test_the_html_glossary_explains_a_learned_finding(
         "A learned constraint (docs/learned.md): this host rejected a request with this param before, "
         "and this request repeats it; the finding quotes the upstream's own error."
     )
+
+
+SEND_LARGE = """
+import openai
+client = openai.OpenAI(max_retries=0)
+client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "x" * 5000}])
+"""
+NOT_VALIDATED_WORDS = "the body was not validated (body.too-large): no rule checked it"
+
+
+def test_a_body_over_the_size_limit_is_never_called_checked(upstream: Upstream, tmp_path: Path) -> None:
+    """A body over toolguard_max_body passes through unvalidated. Its flow (an info body.too-large
+    finding, accepted) read "accepted by the upstream (its findings are warnings)" in the run
+    report, `toolguard show` and the HTML report: as if the rules had run and found only warnings."""
+    upstream.handler = openai_like()
+    db_path = tmp_path / "run.db"
+    env = {
+        "PATH": str(TOOLGUARD.parent),
+        "HOME": str(tmp_path),
+        "OPENAI_API_KEY": "sk-proj-walkthrough7notakey",
+    }
+    result = subprocess.run(
+        [str(TOOLGUARD), "run", "--upstream", f"{upstream.url}/v1", "--db", str(db_path), "--confdir",
+         str(tmp_path / "conf"), "--set", "toolguard_max_body=2000", "--", sys.executable, "-c", SEND_LARGE],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(db_path) as db:
+        [(flow_id,)] = db.execute("select id from flows").fetchall()
+    report = [line for line in result.stderr.splitlines() if line.startswith(f"    {flow_id}")]
+    assert report == [
+        f"    {flow_id}  200  POST 127.0.0.1/v1/chat/completions  accepted: accepted by the upstream; {NOT_VALIDATED_WORDS}"
+    ]
+    show = toolguard("show", "--db", str(db_path), flow_id)
+    assert f"  verdict:   accepted: accepted by the upstream; {NOT_VALIDATED_WORDS}\n" in show
+    assert json.loads(toolguard("show", "--db", str(db_path), flow_id, "--format", "json"))[
+        "verdict_words"
+    ] == (f"accepted by the upstream; {NOT_VALIDATED_WORDS}")
+    page = tmp_path / "report.html"
+    toolguard("summary", "--db", str(db_path), "--format", "html", "-o", str(page))
+    assert (
+        f"<dt>Verdict</dt><dd>accepted: accepted by the upstream; {NOT_VALIDATED_WORDS}</dd>"
+        in page.read_text()
+    )
