@@ -116,14 +116,34 @@ def split_bodies(source: str, data: bytes) -> list[tuple[str, bytes]]:
     gets its own body.not-json at ``source:LINE`` and the other lines are still checked; judging the
     file whole said "Extra data: line 2" and checked none of them."""
     try:
-        json.loads(data)
-        return [(source, data)]
+        parsed = json.loads(data)
     except ValueError:
         pass
+    else:
+        if _is_har(parsed):
+            raise BadParameter(_har_words(source), "FILES")
+        return [(source, data)]
     lines = [(n, line) for n, line in enumerate(data.splitlines(), 1) if line.strip()]
     if len(lines) < 2 or not _is_object(lines[0][1]):
         return [(source, data)]  # analysed whole: body.not-json says why
     return [(f"{source}:{n}", line) for n, line in lines]
+
+
+def _is_har(parsed: Any) -> bool:
+    """A HAR archive (mitmdump's hardump, a browser's export): ``{"log": {"entries": [...]}}``."""
+    log = parsed.get("log") if isinstance(parsed, dict) else None
+    return isinstance(log, dict) and isinstance(log.get("entries"), list)
+
+
+def _har_words(source: str) -> str:
+    """Why a HAR archive is not linted: judged as a body it got advice about a body nobody sent
+    ("OpenAI does not accept the field `log`"). Says how to take its request bodies out."""
+    name = source if source != "-" else "FILE.har"
+    return (
+        f"{name} is a HAR archive (log.entries), not a request body: toolguard check reads request "
+        "bodies. Take them out with jq: "
+        f"jq -c '.log.entries[].request.postData.text | select(.) | fromjson' {name} | toolguard check -"
+    )
 
 
 def _is_object(line: bytes) -> bool:

@@ -186,7 +186,7 @@ def check(
     else:
         bodies = []
         for file in files or (click.get_binary_stream("stdin"),):
-            bodies += split_bodies(getattr(file, "name", "-"), file.read())
+            bodies += _library(split_bodies, getattr(file, "name", "-"), file.read())
     results = _library(_checked_or_exit, bodies, url, providers_file)
     click.echo(render_results(results, fmt), nl=False)
     for result in results:  # a toolguard bug: say so, but never fail the lint on it

@@ -326,3 +326,43 @@ def test_a_pretty_printed_body_with_a_syntax_error_is_still_one_body() -> None:
     assert result.exit_code == 1
     data = json.loads(result.output)
     assert (data["source"], [f["rule"] for f in data["findings"]]) == ("req.json", ["body.not-json"])
+
+
+def har(*bodies: dict[str, Any]) -> dict[str, Any]:
+    """A HAR archive (mitmdump --set hardump=FILE, a browser's export) with one POST per body."""
+    return {
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "mitmproxy", "version": "12.3.1"},
+            "entries": [
+                {
+                    "request": {
+                        "method": "POST",
+                        "url": "https://api.openai.com/v1/chat/completions",
+                        "postData": {"mimeType": "application/json", "text": json.dumps(body)},
+                    }
+                }
+                for body in bodies
+            ],
+        }
+    }
+
+
+def test_a_har_archive_is_named_not_linted_as_a_request_body() -> None:
+    """A user ran toolguard check on a HAR export of an orphan-tool-message request and was told
+    "OpenAI does not accept the field `log` ... remove it" and "The request has no `messages`":
+    advice about a body nobody sent. The file is named for what it is, with how to pull the bodies out."""
+    Path("capture.har").write_text(json.dumps(har(ORPHAN)))
+    result = CliRunner().invoke(cli, ["check", "capture.har"])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        "Error: Invalid value for FILES: capture.har is a HAR archive (log.entries), not a request body: "
+        "toolguard check reads request bodies. Take them out with jq: "
+        "jq -c '.log.entries[].request.postData.text | select(.) | fromjson' capture.har | toolguard check -"
+    )
+    out = subprocess.run(
+        ["jq", "-c", ".log.entries[].request.postData.text | select(.) | fromjson", "capture.har"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    rechecked = run(["--format", "json", "-"], stdin=out)
+    assert [f["rule"] for f in json.loads(rechecked.output)["findings"]] == ["sequence.orphan-tool-message"]
