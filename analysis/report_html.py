@@ -368,14 +368,28 @@ def _flow_sections(flows: list[dict[str, Any]]) -> str:
     return "".join(out)
 
 
-def _no_answer_rows(flows: list[dict[str, Any]], known: set[str]) -> str:
+def _no_answer_rows(summary: dict[str, Any], flows: list[dict[str, Any]], known: set[str]) -> str:
+    """The flows that got no answer among those the page details, and how many more the selection has
+    (the page details only the newest flows: an older one must not read as "every request got an
+    answer"); a selection that saw no request says that instead."""
     rows = [
         f'<tr><td class="mono when">{_e(f["datetime_utc"])}</td><td class="mono">{_e(f["host"])}{_e(f["path"] or "")}</td>'
         f'<td class="mono">{_e(f["flow_error"] or "-")}</td><td>{_flow_link(f["id"], known)}</td></tr>'
         for f in flows
         if f.get("verdict") == "no_answer"
     ]
-    return "".join(rows) or '<tr><td colspan="4" class="muted">None: every request got an answer.</td></tr>'
+    more = int(summary["verdicts"].get("no_answer") or 0) - len(rows)
+    if more > 0:
+        rows.append(
+            f'<tr><td colspan="4" class="muted">{more} {"more flow" if more == 1 else "more flows"} got no answer, '
+            f"before the newest {len(flows)} flows this page details: narrow the report with --since/--until, "
+            "or query flows where verdict = 'no_answer' (docs/schema.md).</td></tr>"
+        )
+    if rows:
+        return "".join(rows)
+    if not summary["totals"]["flows"] and not (summary.get("seen") or {}).get("requests_seen"):
+        return '<tr><td colspan="4" class="muted">No requests seen.</td></tr>'
+    return '<tr><td colspan="4" class="muted">None: every request got an answer.</td></tr>'
 
 
 def render_html(summary: dict[str, Any]) -> str:
@@ -393,13 +407,14 @@ def render_html(summary: dict[str, Any]) -> str:
             ("unexplained", totals.get("unexplained", 0)),
         )
     )
-    unexplained = (
-        "".join(
-            f'<tr><td class="num">{g["count"]}</td><td class="mono">{_e(", ".join(map(str, g["statuses"])))}</td>'
-            f'<td class="mono err">{_e(g["template"])}</td><td class="mono fp">{_e(g["fingerprint"])}</td></tr>'
-            for g in summary["unexplained"]
-        )
-        or '<tr><td colspan="4" class="muted">None: a rule or a known root cause explains every rejection.</td></tr>'
+    unexplained = "".join(
+        f'<tr><td class="num">{g["count"]}</td><td class="mono">{_e(", ".join(map(str, g["statuses"])))}</td>'
+        f'<td class="mono err">{_e(g["template"])}</td><td class="mono fp">{_e(g["fingerprint"])}</td></tr>'
+        for g in summary["unexplained"]
+    ) or (
+        '<tr><td colspan="4" class="muted">None: a rule or a known root cause explains every rejection.</td></tr>'
+        if totals["rejected"]
+        else '<tr><td colspan="4" class="muted">No rejected requests.</td></tr>'
     )
     learned = (
         "".join(
@@ -425,9 +440,11 @@ def render_html(summary: dict[str, Any]) -> str:
         )
         or f'<tr><td colspan="4" class="muted">{_e(NO_JUDGED_FINDINGS)}.</td></tr>'
     )
-    verdicts = "".join(
-        f'<tr><td>{_e(k)}</td><td class="num">{v}</td></tr>' for k, v in summary["verdicts"].items()
+    verdicts = (
+        "".join(f'<tr><td>{_e(k)}</td><td class="num">{v}</td></tr>' for k, v in summary["verdicts"].items())
+        or '<tr><td class="muted">No flows in the selection.</td></tr>'
     )
+
     repairs = "".join(
         f'<tr><td class="mono">{_e(r["rule"])}</td><td class="num">{r["applied"]}</td>'
         f'<td class="num">{r["repaired"]}</td><td class="num">{r["repair_failed"]}</td>'
@@ -485,7 +502,7 @@ new rule.</p>
 <h2>No answer from the upstream</h2>
 <p class="muted">Connection refused, timeouts, clients gone before the answer: no status to judge.</p>
 <table id="no-answer"><thead><tr><th>when</th><th>upstream</th><th>error</th><th>flow</th></tr></thead>
-<tbody>{_no_answer_rows(flows, known)}</tbody></table>
+<tbody>{_no_answer_rows(summary, flows, known)}</tbody></table>
 <h2>Flows</h2>
 <p class="muted">Each flow{f" (the newest {len(flows)})" if len(flows) < summary["totals"]["flows"] else ""}: its
 answer, its findings with their fixes, and the messages around the first finding.</p>

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from test_summary import OPENAI_ORPHAN, flow, machine_a, machine_b, write_db
+from test_summary import OPENAI_ORPHAN, flow, machine_a, machine_b, orphan_finding, write_db
 
 from toolguard_analysis.cli import cli
 from toolguard_analysis.fingerprint import fingerprint
@@ -540,3 +540,63 @@ def test_a_recognised_flows_drill_down_names_its_root_cause_and_fix(tmp_path: Pa
     labels = dict(re.findall(r"<dt>([^<]+)</dt><dd[^>]*>(.*?)</dd>", drill.group(0), re.S))
     assert re.sub(r"<[^>]+>", "", labels["Root cause"]) == f"cause.overloaded: {found.title}"
     assert labels["Fix"] == html.escape(found.fix)
+
+
+def table_text(page: str, table_id: str) -> list[str]:
+    """The text of each row of one of the page's tables (its body), cells joined by " | "."""
+    body = page.split(f'<table id="{table_id}"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [
+        " | ".join(
+            html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)
+        )
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body)
+    ]
+
+
+def html_report(db: Path, out: Path) -> str:
+    result = CliRunner().invoke(cli, ["summary", "--db", str(db), "--format", "html", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out.read_text()
+
+
+def test_a_run_that_saw_nothing_reassures_about_nothing(tmp_path: Path) -> None:
+    """A proxy run that saw 0 requests. The page said "None: a rule or a known root cause explains every
+    rejection." and "None: every request got an answer.", and left Verdicts blank: reassurance about
+    requests that never existed."""
+    from toolguard_core.store import RunRow, open_db, write_run
+
+    db_path = tmp_path / "toolguard.db"
+    with open_db(db_path) as db:
+        write_run(
+            db, RunRow(id="r1", started_utc="2026-11-30T09:00:00.000Z", ended_utc="2026-11-30T09:01:00.000Z")
+        )
+    page = html_report(db_path, tmp_path / "report.html")
+    assert "toolguard saw 0 requests: nothing was checked." in page
+    assert (table_text(page, "unexplained"), table_text(page, "no-answer"), table_text(page, "verdicts")) == (
+        ["No rejected requests."],
+        ["No requests seen."],
+        ["No flows in the selection."],
+    )
+
+
+def test_a_no_answer_older_than_the_flows_on_the_page_is_still_counted(tmp_path: Path) -> None:
+    """The page details the newest 500 flows; a flow that got no answer before them was missing from
+    "No answer from the upstream", which said "None: every request got an answer."."""
+    from toolguard_analysis.summary import MAX_FLOW_DETAILS
+
+    rows = [
+        flow("lost", "2026-11-20T09:00:00.000Z", host="api.openai.com", verdict="no_answer",
+             flow_error="Server connection to ('api.openai.com', 443) failed: Connection refused"),
+    ]  # fmt: skip
+    rows += [
+        flow(f"ok{n:04d}", f"2026-11-21T{n // 3600:02d}:{n // 60 % 60:02d}:{n % 60:02d}.000Z", host="api.openai.com",
+             status=200, verdict="false_alarm", findings=[orphan_finding(0)])
+        for n in range(MAX_FLOW_DETAILS)
+    ]  # fmt: skip
+    db_path = write_db(tmp_path / "a.db", rows)
+    page = html_report(db_path, tmp_path / "report.html")
+    assert table_text(page, "no-answer") == [
+        "1 more flow got no answer, before the newest 500 flows this page details: narrow the report with "
+        "--since/--until, or query flows where verdict = 'no_answer' (docs/schema.md)."
+    ]
