@@ -142,3 +142,28 @@ def test_a_body_over_the_size_limit_is_never_called_checked(upstream: Upstream, 
         f"<dt>Verdict</dt><dd>accepted: accepted by the upstream; {NOT_VALIDATED_WORDS}</dd>"
         in page.read_text()
     )
+
+
+def test_a_blocked_request_answered_with_a_5xx_is_not_retried_by_the_sdk(
+    upstream: Upstream, mitmdump_reverse: Callable[..., Mitmdump], tmp_path: Path
+) -> None:
+    """Block mode answers with the provider's own status: llama.cpp's llama-server answers an unknown
+    response_format type with 500. The openai SDK (max_retries=2 by default) retried the block twice:
+    the same request, blocked three times, three `blocked` rows and the backoff waits for one mistake.
+    The answer now says `x-should-retry: false`, which the openai and anthropic SDKs obey."""
+    providers = tmp_path / "providers.toml"
+    providers.write_text('[[gateway]]\nhost = "127.0.0.1"\nprovider = "llama.cpp"\n')
+    proxy = mitmdump_reverse(options={"toolguard_mode": "block", "toolguard_providers": str(providers)})
+    client = openai.OpenAI(base_url=f"{proxy.url}/v1", api_key="sk-proj-walkthrough7notakey", timeout=30)
+    with pytest.raises(openai.InternalServerError) as raised:
+        client.chat.completions.create(
+            model="qwen3", messages=[{"role": "user", "content": "hi"}], response_format={"type": "json"}
+        )
+    proxy.stop()
+    assert (raised.value.status_code, raised.value.response.headers["x-should-retry"]) == (500, "false")
+    assert (
+        raised.value.body["message"]
+        == 'response_format type must be one of "text" or "json_object", but got: json'
+    )
+    assert [(f["status"], f["verdict"]) for f in proxy.flows()] == [(500, "blocked")]
+    assert upstream.requests == []
