@@ -167,3 +167,28 @@ def test_a_blocked_request_answered_with_a_5xx_is_not_retried_by_the_sdk(
     )
     assert [(f["status"], f["verdict"]) for f in proxy.flows()] == [(500, "blocked")]
     assert upstream.requests == []
+
+
+def test_the_schema_says_whose_answer_a_blocked_rows_status_is(
+    upstream: Upstream, mitmdump_reverse: Callable[..., Mitmdump], openai_client: Callable[..., Any]
+) -> None:
+    """Datasette described `status` as "Upstream HTTP status" and `error_message` as "The upstream's
+    error message"; a blocked row has both, from toolguard's own answer: the upstream never saw it."""
+    proxy = mitmdump_reverse(options={"toolguard_mode": "block"})
+    with pytest.raises(openai.BadRequestError):
+        openai_client(proxy).chat.completions.create(
+            model="gpt-4o", messages=[{"role": "tool", "tool_call_id": "call_1", "content": "done"}]
+        )
+    proxy.stop()
+    [row] = proxy.flows()
+    assert (row["verdict"], row["status"], row["error_message"], upstream.requests) == (
+        "blocked",
+        400,
+        "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
+        [],
+    )
+    columns = DATASETTE["databases"]["toolguard"]["tables"]["flows"]["columns"]
+    schema = (Path(__file__).parents[2] / "docs" / "schema.md").read_text()
+    for column in ("status", "error_message", "response_body"):
+        [line] = [line for line in schema.splitlines() if line.startswith(f"| `{column}` |")]
+        assert "blocked" in columns[column] and "blocked" in line, column
