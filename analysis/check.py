@@ -24,6 +24,9 @@ from toolguard_core.verdict import DEFAULT_PATHS, DEFAULT_RECORD_PATHS, Scope, s
 
 DEFAULT_URL = "https://api.openai.com/v1/chat/completions"
 RESPONSES_URL = "https://api.openai.com/v1/responses"
+MESSAGES_URL = "https://api.anthropic.com/v1/messages"
+#: Content blocks only Anthropic's Messages API has (chat completions says tool_calls / role "tool").
+_ANTHROPIC_BLOCKS = frozenset({"tool_use", "tool_result", "thinking", "redacted_thinking"})
 
 
 def validate_url(url: str) -> str:
@@ -154,7 +157,8 @@ def _is_object(line: bytes) -> bool:
 
 
 def url_for_shape(body: bytes, url: str | None) -> str:
-    """``url`` when given, else the endpoint the body's shape belongs to (Responses or chat)."""
+    """``url`` when given, else the endpoint the body's shape belongs to: Responses (``input``, no
+    ``messages``), Anthropic Messages (:func:`_anthropic_shape`), else chat completions."""
     if url:
         return url
     try:
@@ -163,7 +167,26 @@ def url_for_shape(body: bytes, url: str | None) -> str:
         return DEFAULT_URL
     if isinstance(parsed, dict) and "input" in parsed and "messages" not in parsed:
         return RESPONSES_URL
+    if isinstance(parsed, dict) and _anthropic_shape(parsed):
+        return MESSAGES_URL
     return DEFAULT_URL
+
+
+def _anthropic_shape(body: dict[str, Any]) -> bool:
+    """A Messages API body by what chat completions has no form for: a tool declared with
+    ``input_schema``, or a ``tool_use``/``tool_result``/thinking content block. A stray top-level
+    ``system`` alone is not enough (an OpenAI user's mistake that params.unknown must still report).
+    Judged as chat, Claude Code's turn got 18 errors none of which was true of it."""
+    tools = body.get("tools")
+    if isinstance(tools, list) and any(isinstance(t, dict) and "input_schema" in t for t in tools):
+        return True
+    messages = body.get("messages")
+    return isinstance(messages, list) and any(
+        isinstance(block, dict) and block.get("type") in _ANTHROPIC_BLOCKS
+        for message in messages
+        if isinstance(message, dict) and isinstance(message.get("content"), list)
+        for block in message["content"]
+    )
 
 
 def check_bodies(

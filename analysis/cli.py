@@ -22,6 +22,7 @@ import click
 from toolguard_analysis import db as dbsource
 from toolguard_analysis.check import (
     DEFAULT_URL,
+    MESSAGES_URL,
     RESPONSES_URL,
     Checked,
     NotChecked,
@@ -128,7 +129,8 @@ def db_option(multiple: bool = False) -> Callable[[Callable[..., Any]], Callable
     callback=_url_option,
     help="Validate as if the bodies were sent to this URL (decides the provider and its rules). "
     f"Default: by the body's shape, {RESPONSES_URL} for a Responses body (input, no messages), "
-    f"else {DEFAULT_URL}; for --flow, the flow's own URL.",
+    f"{MESSAGES_URL} for an Anthropic Messages body (tools with input_schema, tool_use/tool_result "
+    f"blocks), else {DEFAULT_URL}; for --flow, the flow's own URL.",
 )
 @click.option(
     "--format",

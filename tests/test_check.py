@@ -366,3 +366,48 @@ def test_a_har_archive_is_named_not_linted_as_a_request_body() -> None:
     ).stdout  # fmt: skip
     rechecked = run(["--format", "json", "-"], stdin=out)
     assert [f["rule"] for f in json.loads(rechecked.output)["findings"]] == ["sequence.orphan-tool-message"]
+
+
+CLAUDE_CODE_TURN2 = json.loads(
+    (ROOT / "tests" / "data" / "requests" / "claude-code-2.1.332-messages-turn2.json").read_text()
+)["body"]
+# Anthropic's own example shapes (docs.anthropic.com, tool use): a tool_use answered by a tool_result.
+ANTHROPIC_TOOL_TURN = {
+    "model": "claude-sonnet-4-5",
+    "max_tokens": 1024,
+    "tools": [{"name": "get_weather", "input_schema": {"type": "object"}}],
+    "messages": [
+        {"role": "user", "content": "Weather in Paris?"},
+        {
+            "role": "assistant",
+            "content": [{"type": "tool_use", "id": "toolu_01", "name": "get_weather", "input": {}}],
+        },
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_01", "content": "18C"}]},
+    ],
+}
+
+
+@pytest.mark.parametrize("body", [CLAUDE_CODE_TURN2, ANTHROPIC_TOOL_TURN], ids=["claude-code", "tool-turn"])
+def test_an_anthropic_messages_body_is_checked_as_one_without_url(body: dict[str, Any]) -> None:
+    """Claude Code's captured turn 2, checked without --url, was judged as an OpenAI chat body:
+    18 errors (every tool "has no 'function' object", `system` and `thinking` unknown, tool_use
+    "not a part OpenAI accepts"), none of them true of the request it is. With --url it gets the
+    Messages rules; the body's shape now picks that API, as it picks the Responses API."""
+    Path("req.json").write_text(json.dumps(body))
+    shaped = json.loads(run(["--format", "json", "req.json"]).output)
+    given = json.loads(
+        run(["--format", "json", "--url", "https://api.anthropic.com/v1/messages", "req.json"]).output
+    )
+    assert (shaped["url"], shaped["provider"]) == ("https://api.anthropic.com/v1/messages", "anthropic")
+    assert {**shaped, "source": "-"} == {**given, "source": "-"}
+    assert all(f["rule"].startswith("anthropic.") for f in shaped["findings"])
+
+
+def test_a_chat_body_with_a_stray_system_field_is_still_checked_as_chat() -> None:
+    body = {**VALID, "system": "Be brief."}  # an OpenAI user's mistake, not an Anthropic body
+    Path("req.json").write_text(json.dumps(body))
+    data = json.loads(run(["--format", "json", "req.json"]).output)
+    assert (data["url"], [f["rule"] for f in data["findings"]]) == (
+        "https://api.openai.com/v1/chat/completions",
+        ["params.unknown"],
+    )
