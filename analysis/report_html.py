@@ -16,7 +16,9 @@ id="toolguard-summary">``) for anyone who wants to post-process the page.
 from __future__ import annotations
 
 import json
+import shlex
 from collections import Counter
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -312,7 +314,17 @@ def _group_rows(groups: list[dict[str, Any]], colours: dict[str, str], known: se
     return "".join(rows)
 
 
-def _flow_sections(flows: list[dict[str, Any]]) -> str:
+def _show_command(databases: list[str]) -> Callable[[str], str]:
+    """``toolguard show --db DB ID`` for a flow of the report: without --db it looked in the default
+    database, where a report of capture.db has no such flow. A report of several databases cannot
+    say which holds the flow (they are read as one), so it names them."""
+    if len(databases) == 1:
+        return lambda flow_id: f"toolguard show --db {shlex.quote(databases[0])} {flow_id}"
+    names = ", ".join(databases)
+    return lambda flow_id: f"toolguard show --db DB {flow_id} (DB: the database holding it, one of {names})"
+
+
+def _flow_sections(flows: list[dict[str, Any]], show_command: Callable[[str], str]) -> str:
     """One ``<details class="flow" id="flow-<id>">`` per flow: what the upstream said, the findings
     with their fixes, and the messages around the first finding."""
     if not flows:
@@ -362,7 +374,7 @@ def _flow_sections(flows: list[dict[str, Any]]) -> str:
             + (f'<ul class="findings">{findings}</ul>' if findings else '<span class="muted">none</span>')
             + "</dd>"
             f"<dt>Request excerpt</dt><dd>{_excerpt_html(flow.get('excerpt'))}</dd>"
-            f"<dt>Everything</dt><dd><code>toolguard show {_e(flow['id'])}</code></dd>"
+            f"<dt>Everything</dt><dd><code>{_e(show_command(flow['id']))}</code></dd>"
             "</dl></div></details>"
         )
     return "".join(out)
@@ -506,7 +518,7 @@ new rule.</p>
 <h2>Flows</h2>
 <p class="muted">Each flow{f" (the newest {len(flows)})" if len(flows) < summary["totals"]["flows"] else ""}: its
 answer, its findings with their fixes, and the messages around the first finding.</p>
-<div id="flows">{_flow_sections(flows)}</div>
+<div id="flows">{_flow_sections(flows, _show_command(list(summary["databases"])))}</div>
 <h2>Glossary</h2>
 <p class="muted">Each rule and root cause this page names; every finding's message says what to change.</p>
 <dl id="glossary">{_glossary(summary)}</dl>

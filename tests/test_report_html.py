@@ -273,7 +273,7 @@ def test_chromium_click_through_from_a_group_to_a_flow_drill_down(report: Path, 
         "Upstream error Invalid parameter: messages with role 'tool' must be a response",
         "error sequence.orphan-tool-message at messages[5] : tool message at messages[5] answers no tool call",
         "[5] tool tool_call_id: call_5abcDEF · hello.txt",  # the request excerpt around the finding
-        "toolguard show a2",
+        "toolguard show --db DB a2 (DB: the database holding it, one of",
     ):
         assert needle in text, needle
 
@@ -600,3 +600,34 @@ def test_a_no_answer_older_than_the_flows_on_the_page_is_still_counted(tmp_path:
         "1 more flow got no answer, before the newest 500 flows this page details: narrow the report with "
         "--since/--until, or query flows where verdict = 'no_answer' (docs/schema.md)."
     ]
+
+
+def test_each_flows_show_command_opens_that_flow(tmp_path: Path) -> None:
+    """The drill-down's "Everything" said `toolguard show ID`: for a report of capture.db that looks in
+    the default database and finds nothing ("no flow"). It names the report's database, as the run
+    report's "one flow:" line does; run as printed, it shows the flow."""
+    db_path = write_db(tmp_path / "capture.db", machine_a())
+    page = html_report(db_path, tmp_path / "report.html")
+    commands = [html.unescape(c) for c in re.findall(r"<dt>Everything</dt><dd><code>(.*?)</code></dd>", page)]
+    ids = [f.id for f in machine_a()]
+    assert sorted(commands) == sorted(f"toolguard show --db {db_path} {flow_id}" for flow_id in ids)
+    for command in commands[:2]:
+        shown = CliRunner().invoke(cli, command.split()[1:])
+        assert shown.exit_code == 0 and shown.output.startswith(f"flow {command.split()[-1]}\n"), shown.output
+
+
+def test_a_report_of_several_databases_says_the_flow_is_in_one_of_them(tmp_path: Path) -> None:
+    a = write_db(tmp_path / "a.db", machine_a())
+    b = write_db(tmp_path / "b.db", machine_b())
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        cli, ["summary", "--db", str(a), "--db", str(b), "--format", "html", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    commands = [
+        html.unescape(c)
+        for c in re.findall(r"<dt>Everything</dt><dd><code>(.*?)</code></dd>", out.read_text())
+    ]
+    assert commands[0].startswith("toolguard show --db DB ") and commands[0].endswith(
+        f" (DB: the database holding it, one of {a}, {b})"
+    )
