@@ -54,6 +54,7 @@ from toolguard_core.dburl import is_postgres_url, label
 from toolguard_core.grouping import summary_version
 from toolguard_core.learned_store import export_learned, forget, import_learned
 from toolguard_core.modes import Mode
+from toolguard_core.repair import Family
 from toolguard_core.store import default_db_path, refresh_summary_columns, relabel_rows
 
 
@@ -263,7 +264,7 @@ def _checked_or_exit(
     "repair_families",
     metavar="FAMILIES",
     help="With --mode repair: the comma-separated families of fixes to apply "
-    "(sequence, params, fields; default sequence).",
+    f"({', '.join(Family)}; default sequence).",
 )
 @click.option(
     "--log",
