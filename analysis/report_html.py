@@ -30,7 +30,7 @@ from toolguard_analysis.summary import (
     seen_notes,
     unconfirmed_line,
 )
-from toolguard_core.verdict import Verdict, answered_by
+from toolguard_core.verdict import Verdict, answered_by, verdict_words
 from toolguard_core.visibility import flow_verdict_words
 
 PALETTE = (
@@ -453,7 +453,10 @@ def render_html(summary: dict[str, Any]) -> str:
         or f'<tr><td colspan="4" class="muted">{_e(NO_JUDGED_FINDINGS)}.</td></tr>'
     )
     verdicts = (
-        "".join(f'<tr><td>{_e(k)}</td><td class="num">{v}</td></tr>' for k, v in summary["verdicts"].items())
+        "".join(
+            f'<tr><td>{_e(k)}</td><td class="num">{v}</td><td class="muted">{_e(verdict_words(k))}</td></tr>'
+            for k, v in summary["verdicts"].items()
+        )
         or '<tr><td class="muted">No flows in the selection.</td></tr>'
     )
 
@@ -510,7 +513,7 @@ new rule.</p>
 <th>flow</th></tr></thead><tbody>{learned}</tbody></table>
 {repairs_section}
 <h2>Verdicts</h2>
-<table id="verdicts" style="max-width:360px"><tbody>{verdicts}</tbody></table>
+<table id="verdicts" style="max-width:760px"><tbody>{verdicts}</tbody></table>
 <h2>No answer from the upstream</h2>
 <p class="muted">Connection refused, timeouts, clients gone before the answer: no status to judge.</p>
 <table id="no-answer"><thead><tr><th>when</th><th>upstream</th><th>error</th><th>flow</th></tr></thead>

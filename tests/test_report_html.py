@@ -631,3 +631,15 @@ def test_a_report_of_several_databases_says_the_flow_is_in_one_of_them(tmp_path:
     assert commands[0].startswith("toolguard show --db DB ") and commands[0].endswith(
         f" (DB: the database holding it, one of {a}, {b})"
     )
+
+
+def test_every_verdict_count_says_what_the_verdict_means(report: Path) -> None:
+    """The Verdicts table was bare words and numbers ("no_answer 1", "false_alarm 1"): the page
+    explained no verdict anywhere. Each row now carries its meaning, the words `toolguard show` uses."""
+    from toolguard_core.verdict import verdict_words
+
+    rows = table_text(report.read_text(), "verdicts")
+    assert rows and all(row.count(" | ") == 2 for row in rows)
+    for row in rows:
+        verdict, count, meaning = row.split(" | ")
+        assert (int(count) > 0, meaning) == (True, verdict_words(verdict))
