@@ -314,6 +314,18 @@ def _group_rows(groups: list[dict[str, Any]], colours: dict[str, str], known: se
     return "".join(rows)
 
 
+def _repairs_html(repairs: list[dict[str, Any]]) -> str:
+    """A repaired flow's fixes (repair mode), applied or left as is, with what each did or why not."""
+    if not repairs:
+        return ""
+    items = "".join(
+        f'<li><span class="{"fix" if r["applied"] else "muted"}">{"applied" if r["applied"] else "left as is"}</span> '
+        f"{_rule_link(r['rule'])} at <code>{_e(r['location'])}</code>: {_e(r['description'] or '')}</li>"
+        for r in repairs
+    )
+    return f'<dt>Repairs</dt><dd><ul class="findings">{items}</ul></dd>'
+
+
 def _show_command(databases: list[str]) -> Callable[[str], str]:
     """``toolguard show --db DB ID`` for a flow of the report: without --db it looked in the default
     database, where a report of capture.db has no such flow. A report of several databases cannot
@@ -370,6 +382,7 @@ def _flow_sections(flows: list[dict[str, Any]], show_command: Callable[[str], st
             f"<dt>Verdict</dt><dd>{_e(flow['verdict'] or '-')}: {_e(flow_verdict_words(flow['verdict'], (f['rule'] for f in flow['findings'])))}</dd>"
             f"<dt>Client</dt><dd>{_e(flow['client'] or '-')}</dd>"
             + "".join(answer)
+            + _repairs_html(flow.get("repairs") or [])
             + "<dt>Findings (each with its fix)</dt><dd>"
             + (f'<ul class="findings">{findings}</ul>' if findings else '<span class="muted">none</span>')
             + "</dd>"

@@ -192,3 +192,37 @@ def test_the_schema_says_whose_answer_a_blocked_rows_status_is(
     for column in ("status", "error_message", "response_body"):
         [line] = [line for line in schema.splitlines() if line.startswith(f"| `{column}` |")]
         assert "blocked" in columns[column] and "blocked" in line, column
+
+
+def test_the_html_drill_down_of_a_repaired_flow_lists_its_fixes(
+    upstream: Upstream,
+    mitmdump_reverse: Callable[..., Mitmdump],
+    openai_client: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    """A repaired flow's drill-down said "repaired" and listed its findings, but not what toolguard
+    changed in the request before sending it: only `toolguard show` and the summary's per-rule
+    tally did. It now lists each fix as the repairs table records it, applied or left as is."""
+    upstream.handler = openai_like()
+    proxy = mitmdump_reverse(options={"toolguard_mode": "repair", "toolguard_repair": "sequence,params"})
+    openai_client(proxy).chat.completions.create(
+        model="o3-mini", max_tokens=10, temperature=0.5, messages=[{"role": "user", "content": "hi"}]
+    )
+    proxy.stop()
+    [flow] = proxy.flows()
+    page = tmp_path / "report.html"
+    toolguard("summary", "--db", str(proxy.db_path), "--format", "html", "-o", str(page))
+    import html
+    import re
+
+    drill = page.read_text().split(f'id="flow-{flow["id"]}"', 1)[1].split("</details>", 1)[0]
+    fixes = drill.split("<dt>Repairs</dt>", 1)[1].split("</dd>", 1)[0]
+    assert [
+        " ".join(html.unescape(re.sub(r"<[^>]+>", " ", li)).split())
+        for li in re.findall(r"<li>(.*?)</li>", fixes)
+    ] == [
+        "applied model.max-tokens-on-reasoning-model at max_tokens : renamed max_tokens (10) to "
+        "max_completion_tokens, the only limit the model takes",
+        "applied model.sampling-on-reasoning-model at temperature : dropped the field temperature (0.5), which "
+        "the provider or model rejects",
+    ]
