@@ -226,3 +226,50 @@ def test_the_html_drill_down_of_a_repaired_flow_lists_its_fixes(
         "applied model.sampling-on-reasoning-model at temperature : dropped the field temperature (0.5), which "
         "the provider or model rejects",
     ]
+
+
+def test_an_http2_client_is_validated_like_an_http1_one(
+    upstream_tls: Any, mitmdump_factory: Callable[..., Mitmdump], tmp_path: Path
+) -> None:
+    """No test spoke HTTP/2 to the proxy. curl (nghttp2) through HTTPS_PROXY negotiates h2 with
+    mitmproxy over TLS (ALPN); the HTTP/1.1-only fake provider gets HTTP/1.1. The request is judged,
+    stored and counted exactly as over HTTP/1.1."""
+    from support.upstream import ORPHAN_MESSAGE
+
+    server = Upstream(openai_like(), tls=upstream_tls).start()
+    try:
+        # lazy: mitmproxy answers the client's TLS (h2 when the client prefers it) before it connects
+        # upstream; by default it mirrors the upstream's ALPN, and this fake (unlike api.openai.com)
+        # speaks HTTP/1.1 only.
+        proxy = mitmdump_factory(
+            options={"ssl_insecure": "true", "connection_strategy": "lazy", "upstream_cert": "false"}
+        )
+        body = tmp_path / "body.json"
+        body.write_text(
+            json.dumps(
+                {
+                    "model": "gpt-4o-mini",
+                    "messages": [{"role": "tool", "content": "done", "tool_call_id": "dummy"}],
+                }
+            )
+        )
+        curl = subprocess.run(
+            ["curl", "-s", "--http2", "--proxy", proxy.url, "--cacert", str(proxy.ca_cert), "--noproxy", "",
+             "-H", "content-type: application/json", "-H", "authorization: Bearer sk-proj-walkthrough7notakey",
+             "--data-binary", f"@{body}", "-w", "\n%{http_version} %{http_code}", f"{server.url}/v1/chat/completions"],
+            capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        output = proxy.stop()
+    finally:
+        server.stop()
+    answer, versions = curl.stdout.rsplit("\n", 1)
+    assert (versions, json.loads(answer)["error"]["message"]) == ("2 400", ORPHAN_MESSAGE)
+    [row] = proxy.flows()
+    assert (row["verdict"], row["status"], row["error_rules"]) == (
+        "predicted",
+        400,
+        "sequence.orphan-tool-message",
+    )
+    [run] = list(proxy.db()["runs"].rows)
+    assert (run["requests_seen"], run["validated"], run["rejected"], run["stored"]) == (1, 1, 1, 1)
+    assert "toolguard: predicted: HTTP 400; error sequence.orphan-tool-message at messages[0]" in output
