@@ -63,6 +63,7 @@ details { margin: 0; } summary { cursor: pointer; }
 .drill { background: #fafbfc; border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; margin: 6px 0 4px; }
 .drill dt { font-weight: 600; margin-top: 6px; } .drill dd { margin: 0 0 0 0; }
 .excerpt { border-collapse: collapse; margin-top: 4px; } .excerpt td { border: none; padding: 2px 8px 2px 0; }
+.excerpt td:not(:last-child) { width: 1%; white-space: nowrap; }
 .excerpt tr.focus td { background: #fff4ce; }
 .legend span { margin-right: 14px; white-space: nowrap; }
 .cards { display: flex; gap: 12px; flex-wrap: wrap; margin: 12px 0; }
@@ -257,7 +258,7 @@ def _excerpt_html(excerpt: dict[str, Any] | None) -> str:
         )
     return (
         f'<p class="muted">Flow <code>{_e(excerpt["flow_id"])}</code>, around <code>{_e(excerpt["location"])}</code> '
-        f"({excerpt['messages_total']} messages):</p>"
+        f"({excerpt['messages_total']} message{'' if excerpt['messages_total'] == 1 else 's'}):</p>"
         f'<table class="excerpt">{"".join(rows)}</table>'
     )
 

@@ -643,3 +643,13 @@ def test_every_verdict_count_says_what_the_verdict_means(report: Path) -> None:
     for row in rows:
         verdict, count, meaning = row.split(" | ")
         assert (int(count) > 0, meaning) == (True, verdict_words(verdict))
+
+
+def test_a_one_message_excerpt_says_one_message(tmp_path: Path) -> None:
+    rows = [
+        flow("s1", "2026-11-21T09:00:00.000Z", host="api.openai.com", model="gpt-4o", status=400,
+             request_json=json.dumps({"model": "gpt-4o", "messages": [{"role": "tool", "tool_call_id": "x", "content": "a"}]}),
+             error_message=OPENAI_ORPHAN, verdict="predicted", findings=[orphan_finding(0)]),
+    ]  # fmt: skip
+    page = html_report(write_db(tmp_path / "a.db", rows), tmp_path / "report.html")
+    assert "<code>messages[0]</code> (1 message):" in page and "(1 messages)" not in page
