@@ -24,6 +24,9 @@ from toolguard_core.verdict import DEFAULT_PATHS, DEFAULT_RECORD_PATHS, Scope, s
 
 DEFAULT_URL = "https://api.openai.com/v1/chat/completions"
 RESPONSES_URL = "https://api.openai.com/v1/responses"
+MESSAGES_URL = "https://api.anthropic.com/v1/messages"
+#: Content blocks only Anthropic's Messages API has (chat completions says tool_calls / role "tool").
+_ANTHROPIC_BLOCKS = frozenset({"tool_use", "tool_result", "thinking", "redacted_thinking"})
 
 
 def validate_url(url: str) -> str:
@@ -109,25 +112,53 @@ class Checked:
 
 
 def split_bodies(source: str, data: bytes) -> list[tuple[str, bytes]]:
-    """One body, or one per line when ``data`` is JSON Lines (``source:LINE`` names each)."""
+    """One body, or one per line when ``data`` is JSON Lines (``source:LINE`` names each).
+
+    JSON Lines is recognised by its first line: a whole JSON object on its own (a pretty-printed body's
+    first line, ``{``, never is). Every line is then its own body, so one truncated line of a capture
+    gets its own body.not-json at ``source:LINE`` and the other lines are still checked; judging the
+    file whole said "Extra data: line 2" and checked none of them."""
     try:
-        json.loads(data)
-        return [(source, data)]
+        parsed = json.loads(data)
     except ValueError:
         pass
-    lines = [(n, line) for n, line in enumerate(data.splitlines(), 1) if line.strip()]
-    if len(lines) < 2:
+    else:
+        if _is_har(parsed):
+            raise BadParameter(_har_words(source), "FILES")
         return [(source, data)]
-    try:
-        for _, line in lines:
-            json.loads(line)
-    except ValueError:
-        return [(source, data)]  # not JSON Lines either: analysed whole, body.not-json says why
+    lines = [(n, line) for n, line in enumerate(data.splitlines(), 1) if line.strip()]
+    if len(lines) < 2 or not _is_object(lines[0][1]):
+        return [(source, data)]  # analysed whole: body.not-json says why
     return [(f"{source}:{n}", line) for n, line in lines]
 
 
+def _is_har(parsed: Any) -> bool:
+    """A HAR archive (mitmdump's hardump, a browser's export): ``{"log": {"entries": [...]}}``."""
+    log = parsed.get("log") if isinstance(parsed, dict) else None
+    return isinstance(log, dict) and isinstance(log.get("entries"), list)
+
+
+def _har_words(source: str) -> str:
+    """Why a HAR archive is not linted: judged as a body it got advice about a body nobody sent
+    ("OpenAI does not accept the field `log`"). Says how to take its request bodies out."""
+    name = source if source != "-" else "FILE.har"
+    return (
+        f"{name} is a HAR archive (log.entries), not a request body: toolguard check reads request "
+        "bodies. Take them out with jq: "
+        f"jq -c '.log.entries[].request.postData.text | select(.) | fromjson' {name} | toolguard check -"
+    )
+
+
+def _is_object(line: bytes) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
 def url_for_shape(body: bytes, url: str | None) -> str:
-    """``url`` when given, else the endpoint the body's shape belongs to (Responses or chat)."""
+    """``url`` when given, else the endpoint the body's shape belongs to: Responses (``input``, no
+    ``messages``), Anthropic Messages (:func:`_anthropic_shape`), else chat completions."""
     if url:
         return url
     try:
@@ -136,7 +167,26 @@ def url_for_shape(body: bytes, url: str | None) -> str:
         return DEFAULT_URL
     if isinstance(parsed, dict) and "input" in parsed and "messages" not in parsed:
         return RESPONSES_URL
+    if isinstance(parsed, dict) and _anthropic_shape(parsed):
+        return MESSAGES_URL
     return DEFAULT_URL
+
+
+def _anthropic_shape(body: dict[str, Any]) -> bool:
+    """A Messages API body by what chat completions has no form for: a tool declared with
+    ``input_schema``, or a ``tool_use``/``tool_result``/thinking content block. A stray top-level
+    ``system`` alone is not enough (an OpenAI user's mistake that params.unknown must still report).
+    Judged as chat, Claude Code's turn got 18 errors none of which was true of it."""
+    tools = body.get("tools")
+    if isinstance(tools, list) and any(isinstance(t, dict) and "input_schema" in t for t in tools):
+        return True
+    messages = body.get("messages")
+    return isinstance(messages, list) and any(
+        isinstance(block, dict) and block.get("type") in _ANTHROPIC_BLOCKS
+        for message in messages
+        if isinstance(message, dict) and isinstance(message.get("content"), list)
+        for block in message["content"]
+    )
 
 
 def check_bodies(

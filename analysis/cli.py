@@ -22,6 +22,7 @@ import click
 from toolguard_analysis import db as dbsource
 from toolguard_analysis.check import (
     DEFAULT_URL,
+    MESSAGES_URL,
     RESPONSES_URL,
     Checked,
     NotChecked,
@@ -53,6 +54,7 @@ from toolguard_core.dburl import is_postgres_url, label
 from toolguard_core.grouping import summary_version
 from toolguard_core.learned_store import export_learned, forget, import_learned
 from toolguard_core.modes import Mode
+from toolguard_core.repair import Family
 from toolguard_core.store import default_db_path, refresh_summary_columns, relabel_rows
 
 
@@ -128,7 +130,8 @@ def db_option(multiple: bool = False) -> Callable[[Callable[..., Any]], Callable
     callback=_url_option,
     help="Validate as if the bodies were sent to this URL (decides the provider and its rules). "
     f"Default: by the body's shape, {RESPONSES_URL} for a Responses body (input, no messages), "
-    f"else {DEFAULT_URL}; for --flow, the flow's own URL.",
+    f"{MESSAGES_URL} for an Anthropic Messages body (tools with input_schema, tool_use/tool_result "
+    f"blocks), else {DEFAULT_URL}; for --flow, the flow's own URL.",
 )
 @click.option(
     "--format",
@@ -186,7 +189,7 @@ def check(
     else:
         bodies = []
         for file in files or (click.get_binary_stream("stdin"),):
-            bodies += split_bodies(getattr(file, "name", "-"), file.read())
+            bodies += _library(split_bodies, getattr(file, "name", "-"), file.read())
     results = _library(_checked_or_exit, bodies, url, providers_file)
     click.echo(render_results(results, fmt), nl=False)
     for result in results:  # a toolguard bug: say so, but never fail the lint on it
@@ -261,7 +264,7 @@ def _checked_or_exit(
     "repair_families",
     metavar="FAMILIES",
     help="With --mode repair: the comma-separated families of fixes to apply "
-    "(sequence, params, fields; default sequence).",
+    f"({', '.join(Family)}; default sequence).",
 )
 @click.option(
     "--log",

@@ -16,7 +16,9 @@ id="toolguard-summary">``) for anyone who wants to post-process the page.
 from __future__ import annotations
 
 import json
+import shlex
 from collections import Counter
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -29,6 +31,7 @@ from toolguard_analysis.summary import (
     unconfirmed_line,
 )
 from toolguard_core.verdict import Verdict, answered_by, verdict_words
+from toolguard_core.visibility import flow_verdict_words
 
 PALETTE = (
     "#4e79a7",
@@ -60,6 +63,7 @@ details { margin: 0; } summary { cursor: pointer; }
 .drill { background: #fafbfc; border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; margin: 6px 0 4px; }
 .drill dt { font-weight: 600; margin-top: 6px; } .drill dd { margin: 0 0 0 0; }
 .excerpt { border-collapse: collapse; margin-top: 4px; } .excerpt td { border: none; padding: 2px 8px 2px 0; }
+.excerpt td:not(:last-child) { width: 1%; white-space: nowrap; }
 .excerpt tr.focus td { background: #fff4ce; }
 .legend span { margin-right: 14px; white-space: nowrap; }
 .cards { display: flex; gap: 12px; flex-wrap: wrap; margin: 12px 0; }
@@ -254,7 +258,7 @@ def _excerpt_html(excerpt: dict[str, Any] | None) -> str:
         )
     return (
         f'<p class="muted">Flow <code>{_e(excerpt["flow_id"])}</code>, around <code>{_e(excerpt["location"])}</code> '
-        f"({excerpt['messages_total']} messages):</p>"
+        f"({excerpt['messages_total']} message{'' if excerpt['messages_total'] == 1 else 's'}):</p>"
         f'<table class="excerpt">{"".join(rows)}</table>'
     )
 
@@ -311,7 +315,29 @@ def _group_rows(groups: list[dict[str, Any]], colours: dict[str, str], known: se
     return "".join(rows)
 
 
-def _flow_sections(flows: list[dict[str, Any]]) -> str:
+def _repairs_html(repairs: list[dict[str, Any]]) -> str:
+    """A repaired flow's fixes (repair mode), applied or left as is, with what each did or why not."""
+    if not repairs:
+        return ""
+    items = "".join(
+        f'<li><span class="{"fix" if r["applied"] else "muted"}">{"applied" if r["applied"] else "left as is"}</span> '
+        f"{_rule_link(r['rule'])} at <code>{_e(r['location'])}</code>: {_e(r['description'] or '')}</li>"
+        for r in repairs
+    )
+    return f'<dt>Repairs</dt><dd><ul class="findings">{items}</ul></dd>'
+
+
+def _show_command(databases: list[str]) -> Callable[[str], str]:
+    """``toolguard show --db DB ID`` for a flow of the report: without --db it looked in the default
+    database, where a report of capture.db has no such flow. A report of several databases cannot
+    say which holds the flow (they are read as one), so it names them."""
+    if len(databases) == 1:
+        return lambda flow_id: f"toolguard show --db {shlex.quote(databases[0])} {flow_id}"
+    names = ", ".join(databases)
+    return lambda flow_id: f"toolguard show --db DB {flow_id} (DB: the database holding it, one of {names})"
+
+
+def _flow_sections(flows: list[dict[str, Any]], show_command: Callable[[str], str]) -> str:
     """One ``<details class="flow" id="flow-<id>">`` per flow: what the upstream said, the findings
     with their fixes, and the messages around the first finding."""
     if not flows:
@@ -354,27 +380,42 @@ def _flow_sections(flows: list[dict[str, Any]]) -> str:
             f'<details class="flow" id="flow-{_e(flow["id"])}" data-verdict="{_e(flow["verdict"])}">'
             f"<summary>{summary_line}</summary>"
             '<div class="drill"><dl>'
-            f"<dt>Verdict</dt><dd>{_e(flow['verdict'] or '-')}: {_e(verdict_words(flow['verdict']))}</dd>"
+            f"<dt>Verdict</dt><dd>{_e(flow['verdict'] or '-')}: {_e(flow_verdict_words(flow['verdict'], (f['rule'] for f in flow['findings'])))}</dd>"
             f"<dt>Client</dt><dd>{_e(flow['client'] or '-')}</dd>"
             + "".join(answer)
+            + _repairs_html(flow.get("repairs") or [])
             + "<dt>Findings (each with its fix)</dt><dd>"
             + (f'<ul class="findings">{findings}</ul>' if findings else '<span class="muted">none</span>')
             + "</dd>"
             f"<dt>Request excerpt</dt><dd>{_excerpt_html(flow.get('excerpt'))}</dd>"
-            f"<dt>Everything</dt><dd><code>toolguard show {_e(flow['id'])}</code></dd>"
+            f"<dt>Everything</dt><dd><code>{_e(show_command(flow['id']))}</code></dd>"
             "</dl></div></details>"
         )
     return "".join(out)
 
 
-def _no_answer_rows(flows: list[dict[str, Any]], known: set[str]) -> str:
+def _no_answer_rows(summary: dict[str, Any], flows: list[dict[str, Any]], known: set[str]) -> str:
+    """The flows that got no answer among those the page details, and how many more the selection has
+    (the page details only the newest flows: an older one must not read as "every request got an
+    answer"); a selection that saw no request says that instead."""
     rows = [
         f'<tr><td class="mono when">{_e(f["datetime_utc"])}</td><td class="mono">{_e(f["host"])}{_e(f["path"] or "")}</td>'
         f'<td class="mono">{_e(f["flow_error"] or "-")}</td><td>{_flow_link(f["id"], known)}</td></tr>'
         for f in flows
         if f.get("verdict") == "no_answer"
     ]
-    return "".join(rows) or '<tr><td colspan="4" class="muted">None: every request got an answer.</td></tr>'
+    more = int(summary["verdicts"].get("no_answer") or 0) - len(rows)
+    if more > 0:
+        rows.append(
+            f'<tr><td colspan="4" class="muted">{more} {"more flow" if more == 1 else "more flows"} got no answer, '
+            f"before the newest {len(flows)} flows this page details: narrow the report with --since/--until, "
+            "or query flows where verdict = 'no_answer' (docs/schema.md).</td></tr>"
+        )
+    if rows:
+        return "".join(rows)
+    if not summary["totals"]["flows"] and not (summary.get("seen") or {}).get("requests_seen"):
+        return '<tr><td colspan="4" class="muted">No requests seen.</td></tr>'
+    return '<tr><td colspan="4" class="muted">None: every request got an answer.</td></tr>'
 
 
 def render_html(summary: dict[str, Any]) -> str:
@@ -392,13 +433,14 @@ def render_html(summary: dict[str, Any]) -> str:
             ("unexplained", totals.get("unexplained", 0)),
         )
     )
-    unexplained = (
-        "".join(
-            f'<tr><td class="num">{g["count"]}</td><td class="mono">{_e(", ".join(map(str, g["statuses"])))}</td>'
-            f'<td class="mono err">{_e(g["template"])}</td><td class="mono fp">{_e(g["fingerprint"])}</td></tr>'
-            for g in summary["unexplained"]
-        )
-        or '<tr><td colspan="4" class="muted">None: a rule or a known root cause explains every rejection.</td></tr>'
+    unexplained = "".join(
+        f'<tr><td class="num">{g["count"]}</td><td class="mono">{_e(", ".join(map(str, g["statuses"])))}</td>'
+        f'<td class="mono err">{_e(g["template"])}</td><td class="mono fp">{_e(g["fingerprint"])}</td></tr>'
+        for g in summary["unexplained"]
+    ) or (
+        '<tr><td colspan="4" class="muted">None: a rule or a known root cause explains every rejection.</td></tr>'
+        if totals["rejected"]
+        else '<tr><td colspan="4" class="muted">No rejected requests.</td></tr>'
     )
     learned = (
         "".join(
@@ -424,9 +466,14 @@ def render_html(summary: dict[str, Any]) -> str:
         )
         or f'<tr><td colspan="4" class="muted">{_e(NO_JUDGED_FINDINGS)}.</td></tr>'
     )
-    verdicts = "".join(
-        f'<tr><td>{_e(k)}</td><td class="num">{v}</td></tr>' for k, v in summary["verdicts"].items()
+    verdicts = (
+        "".join(
+            f'<tr><td>{_e(k)}</td><td class="num">{v}</td><td class="muted">{_e(verdict_words(k))}</td></tr>'
+            for k, v in summary["verdicts"].items()
+        )
+        or '<tr><td class="muted">No flows in the selection.</td></tr>'
     )
+
     repairs = "".join(
         f'<tr><td class="mono">{_e(r["rule"])}</td><td class="num">{r["applied"]}</td>'
         f'<td class="num">{r["repaired"]}</td><td class="num">{r["repair_failed"]}</td>'
@@ -480,15 +527,15 @@ new rule.</p>
 <th>flow</th></tr></thead><tbody>{learned}</tbody></table>
 {repairs_section}
 <h2>Verdicts</h2>
-<table id="verdicts" style="max-width:360px"><tbody>{verdicts}</tbody></table>
+<table id="verdicts" style="max-width:760px"><tbody>{verdicts}</tbody></table>
 <h2>No answer from the upstream</h2>
 <p class="muted">Connection refused, timeouts, clients gone before the answer: no status to judge.</p>
 <table id="no-answer"><thead><tr><th>when</th><th>upstream</th><th>error</th><th>flow</th></tr></thead>
-<tbody>{_no_answer_rows(flows, known)}</tbody></table>
+<tbody>{_no_answer_rows(summary, flows, known)}</tbody></table>
 <h2>Flows</h2>
 <p class="muted">Each flow{f" (the newest {len(flows)})" if len(flows) < summary["totals"]["flows"] else ""}: its
 answer, its findings with their fixes, and the messages around the first finding.</p>
-<div id="flows">{_flow_sections(flows)}</div>
+<div id="flows">{_flow_sections(flows, _show_command(list(summary["databases"])))}</div>
 <h2>Glossary</h2>
 <p class="muted">Each rule and root cause this page names; every finding's message says what to change.</p>
 <dl id="glossary">{_glossary(summary)}</dl>

@@ -6,6 +6,7 @@ source tree a pip install does not have."""
 from __future__ import annotations
 
 from toolguard_core.causes import CAUSES_BY_ID, generic_fix
+from toolguard_core.learned import LEARNED_PREFIX, is_learned
 from toolguard_core.rules import RULES
 
 RULES_DOC = "docs/rules.md"
@@ -34,4 +35,12 @@ def rule_meaning(rule_id: str) -> tuple[str, str | None]:
     cause = CAUSES_BY_ID.get(rule_id)
     if cause is not None:
         return cause.title, generic_fix(cause)
+    if is_learned(rule_id):
+        # learned.* ids are made per constraint kind (learned.learned_rule), not registered rules:
+        # "not a rule this version knows" read as if the database came from a newer toolguard.
+        kind = rule_id.removeprefix(LEARNED_PREFIX).replace("-", " ")
+        return (
+            f"A learned constraint (docs/learned.md): this host rejected a request with this {kind} before, "
+            "and this request repeats it; the finding quotes the upstream's own error."
+        ), None
     return "Not a rule or root cause this toolguard version knows.", None

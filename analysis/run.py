@@ -52,11 +52,11 @@ from toolguard_core.verdict import (
     answered_by,
     error_text,
     judge,
-    verdict_words,
 )
 from toolguard_core.visibility import (
     NOTHING_SEEN,
     UNRECOGNISED_HOSTS,
+    flow_verdict_words,
     hosts_list,
     parse_hosts,
     passed_through_line,
@@ -658,7 +658,8 @@ def report(
         status = flow["status"] if flow["status"] is not None else "-"
         where = f"{flow['method']} {flow['host']}{flow['path']}" if flow["method"] else f"{flow['host']}"
         lines.append(
-            f"    {flow['id']}  {status}  {where}  {flow['verdict'] or '-'}: {verdict_words(flow['verdict'])}"
+            f"    {flow['id']}  {status}  {where}  {flow['verdict'] or '-'}: "
+            + flow_verdict_words(flow["verdict"], (row["rule"] for row in findings.get(flow["id"], [])))
         )
         if flow["websocket_json"]:
             socket = json.loads(flow["websocket_json"])

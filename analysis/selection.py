@@ -189,7 +189,7 @@ def _stage(
     )
     staging.execute(
         "CREATE TABLE repairs (flow_id TEXT NOT NULL, idx INTEGER NOT NULL, rule TEXT, family TEXT, "
-        "location TEXT, applied INTEGER, PRIMARY KEY (flow_id, idx))"
+        "location TEXT, applied INTEGER, description TEXT, PRIMARY KEY (flow_id, idx))"
     )
     # The client filter needs client_name, which older databases lack: applied once derived, below.
     where, args = _where(since, until, host, model, None)
@@ -226,7 +226,7 @@ def _stage(
         if conn.has_table("repairs"):
             _insert(
                 staging,
-                f"INSERT OR IGNORE INTO repairs SELECT ?, ?, ?, ?, ?, ? {owned}",
+                f"INSERT OR IGNORE INTO repairs SELECT ?, ?, ?, ?, ?, ?, ? {owned}",
                 (
                     (
                         r["flow_id"],
@@ -235,10 +235,13 @@ def _stage(
                         r["family"],
                         r["location"],
                         r["applied"],
+                        r["description"],
                         r["flow_id"],
                         src,
                     )
-                    for r in conn.query("select flow_id, idx, rule, family, location, applied from repairs")
+                    for r in conn.query(
+                        "select flow_id, idx, rule, family, location, applied, description from repairs"
+                    )
                 ),
             )
         if "cause_json" not in present:

@@ -38,9 +38,8 @@ from toolguard_core.verdict import (
     judge,
     rejected,
     row_rejected,
-    verdict_words,
 )
-from toolguard_core.visibility import UNVALIDATED_RULES
+from toolguard_core.visibility import UNVALIDATED_RULES, flow_verdict_words
 
 FORMATS = ("text", "markdown", "json")
 
@@ -334,6 +333,10 @@ def _repair_lines(flow: StoredFlow, db: str | None = None) -> list[str]:
     return [*lines, ""]
 
 
+def _verdict_words(flow: StoredFlow) -> str:
+    return flow_verdict_words(flow.row.get("verdict"), (f["rule"] for f in flow.findings))
+
+
 def _facts(flow: StoredFlow) -> list[tuple[str, str]]:
     row = flow.row
     method = row.get("method") or "(no request read)"
@@ -342,7 +345,7 @@ def _facts(flow: StoredFlow) -> list[tuple[str, str]]:
         ("provider", f"{row.get('provider') or '?'}, model {row.get('model') or '?'}"),
         ("client", row.get("client") or "?"),
         ("when", str(row.get("datetime_utc")) + _duration(row.get("duration_ms"))),
-        ("verdict", f"{row.get('verdict') or '-'}: {verdict_words(row.get('verdict'))}"),
+        ("verdict", f"{row.get('verdict') or '-'}: {_verdict_words(flow)}"),
     ]
     if row.get("stream") is not None:
         facts.insert(3, ("stream", "yes" if row.get("stream") else "no"))
@@ -572,7 +575,7 @@ def to_json(flow: StoredFlow) -> dict[str, Any]:
         "flow": row,
         "findings": flow.findings,
         "repairs": repairs,
-        "verdict_words": verdict_words(flow.row.get("verdict")),
+        "verdict_words": _verdict_words(flow),
         "upstream": flow.upstream_line(),
         "root_cause": flow.root_cause(),
         # The error findings' rules the answer contradicts (verdict.judge): unconfirmed for this flow.

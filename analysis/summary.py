@@ -268,9 +268,22 @@ def flow_details(selection: Selection) -> list[dict[str, Any]]:
                     {k: f[k] for k in ("rule", "severity", "location", "message")} for f in flow_findings
                 ],
                 "excerpt": excerpt({**flow, "request_json": selection.request_json(flow["id"])}, location),
+                # What toolguard changed before sending it (repair mode), as the repairs table says.
+                "repairs": _repairs(selection, flow["id"]),
             }
         )
     return details
+
+
+def _repairs(selection: Selection, flow_id: str) -> list[dict[str, Any]]:
+    if not selection.has_repairs:
+        return []
+    return list(
+        selection.query(
+            "select rule, location, applied, description from repairs where flow_id = ? order by idx",
+            [flow_id],
+        )
+    )
 
 
 def repair_stats(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

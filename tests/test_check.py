@@ -301,3 +301,113 @@ def test_the_summary_line_names_the_api_a_generic_host_was_checked_as(url: str, 
     result = run(["--url", url, "req.json"], body)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1].endswith(f" for {words} ({url})")
+
+
+def test_a_bad_line_in_json_lines_is_its_own_finding_and_the_other_lines_are_checked() -> None:
+    """A user's 3-line capture with one truncated line: every other body used to go unchecked, and the
+    whole file got one body.not-json ("Extra data: line 2 column 1"), naming neither the bad line nor
+    the orphan tool message on line 3."""
+    Path("capture.jsonl").write_text(
+        json.dumps(VALID) + "\n" + '{"model": "gpt-4o", "mess\n' + json.dumps(ORPHAN) + "\n"
+    )
+    result = run(["--format", "json", "capture.jsonl"])
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert [(d["source"], [(f["rule"], f["location"]) for f in d["findings"]]) for d in data] == [
+        ("capture.jsonl:1", []),
+        ("capture.jsonl:2", [("body.not-json", "body")]),
+        ("capture.jsonl:3", [("sequence.orphan-tool-message", "messages[0]")]),
+    ]
+
+
+def test_a_pretty_printed_body_with_a_syntax_error_is_still_one_body() -> None:
+    Path("req.json").write_text(json.dumps(ORPHAN, indent=2)[:-2] + ",\n}\n")
+    result = run(["--format", "json", "req.json"])
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert (data["source"], [f["rule"] for f in data["findings"]]) == ("req.json", ["body.not-json"])
+
+
+def har(*bodies: dict[str, Any]) -> dict[str, Any]:
+    """A HAR archive (mitmdump --set hardump=FILE, a browser's export) with one POST per body."""
+    return {
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "mitmproxy", "version": "12.3.1"},
+            "entries": [
+                {
+                    "request": {
+                        "method": "POST",
+                        "url": "https://api.openai.com/v1/chat/completions",
+                        "postData": {"mimeType": "application/json", "text": json.dumps(body)},
+                    }
+                }
+                for body in bodies
+            ],
+        }
+    }
+
+
+def test_a_har_archive_is_named_not_linted_as_a_request_body() -> None:
+    """A user ran toolguard check on a HAR export of an orphan-tool-message request and was told
+    "OpenAI does not accept the field `log` ... remove it" and "The request has no `messages`":
+    advice about a body nobody sent. The file is named for what it is, with how to pull the bodies out."""
+    Path("capture.har").write_text(json.dumps(har(ORPHAN)))
+    result = CliRunner().invoke(cli, ["check", "capture.har"])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        "Error: Invalid value for FILES: capture.har is a HAR archive (log.entries), not a request body: "
+        "toolguard check reads request bodies. Take them out with jq: "
+        "jq -c '.log.entries[].request.postData.text | select(.) | fromjson' capture.har | toolguard check -"
+    )
+    out = subprocess.run(
+        ["jq", "-c", ".log.entries[].request.postData.text | select(.) | fromjson", "capture.har"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    rechecked = run(["--format", "json", "-"], stdin=out)
+    assert [f["rule"] for f in json.loads(rechecked.output)["findings"]] == ["sequence.orphan-tool-message"]
+
+
+CLAUDE_CODE_TURN2 = json.loads(
+    (ROOT / "tests" / "data" / "requests" / "claude-code-2.1.332-messages-turn2.json").read_text()
+)["body"]
+# Anthropic's own example shapes (docs.anthropic.com, tool use): a tool_use answered by a tool_result.
+ANTHROPIC_TOOL_TURN = {
+    "model": "claude-sonnet-4-5",
+    "max_tokens": 1024,
+    "tools": [{"name": "get_weather", "input_schema": {"type": "object"}}],
+    "messages": [
+        {"role": "user", "content": "Weather in Paris?"},
+        {
+            "role": "assistant",
+            "content": [{"type": "tool_use", "id": "toolu_01", "name": "get_weather", "input": {}}],
+        },
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_01", "content": "18C"}]},
+    ],
+}
+
+
+@pytest.mark.parametrize("body", [CLAUDE_CODE_TURN2, ANTHROPIC_TOOL_TURN], ids=["claude-code", "tool-turn"])
+def test_an_anthropic_messages_body_is_checked_as_one_without_url(body: dict[str, Any]) -> None:
+    """Claude Code's captured turn 2, checked without --url, was judged as an OpenAI chat body:
+    18 errors (every tool "has no 'function' object", `system` and `thinking` unknown, tool_use
+    "not a part OpenAI accepts"), none of them true of the request it is. With --url it gets the
+    Messages rules; the body's shape now picks that API, as it picks the Responses API."""
+    Path("req.json").write_text(json.dumps(body))
+    shaped = json.loads(run(["--format", "json", "req.json"]).output)
+    given = json.loads(
+        run(["--format", "json", "--url", "https://api.anthropic.com/v1/messages", "req.json"]).output
+    )
+    assert (shaped["url"], shaped["provider"]) == ("https://api.anthropic.com/v1/messages", "anthropic")
+    assert {**shaped, "source": "-"} == {**given, "source": "-"}
+    assert all(f["rule"].startswith("anthropic.") for f in shaped["findings"])
+
+
+def test_a_chat_body_with_a_stray_system_field_is_still_checked_as_chat() -> None:
+    body = {**VALID, "system": "Be brief."}  # an OpenAI user's mistake, not an Anthropic body
+    Path("req.json").write_text(json.dumps(body))
+    data = json.loads(run(["--format", "json", "req.json"]).output)
+    assert (data["url"], [f["rule"] for f in data["findings"]]) == (
+        "https://api.openai.com/v1/chat/completions",
+        ["params.unknown"],
+    )

@@ -129,11 +129,14 @@ def test_block_answers_with_openais_error_and_the_explanation(block, db_path):
             "message": flow.metadata[METADATA_KEY]["findings"][0]["message"],
         }
     ]
-    assert {k: v for k, v in flow.response.headers.items() if k.startswith("x-toolguard-")} == {
+    assert {
+        k: v for k, v in flow.response.headers.items() if k.startswith(("x-toolguard-", "x-should-"))
+    } == {
         "x-toolguard-blocked": "1",
         "x-toolguard-rule": "sequence.orphan-tool-message",
         "x-toolguard-location": "messages[0]",
         "x-toolguard-fix": flow.metadata[METADATA_KEY]["findings"][0]["message"],
+        "x-should-retry": "false",
     }
     block.response(flow)
     assert (flow.marked, flow.metadata[METADATA_KEY]["verdict"]) == (":no_entry:", "blocked")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from test_summary import OPENAI_ORPHAN, flow, machine_a, machine_b, write_db
+from test_summary import OPENAI_ORPHAN, flow, machine_a, machine_b, orphan_finding, write_db
 
 from toolguard_analysis.cli import cli
 from toolguard_analysis.fingerprint import fingerprint
@@ -273,7 +273,7 @@ def test_chromium_click_through_from_a_group_to_a_flow_drill_down(report: Path, 
         "Upstream error Invalid parameter: messages with role 'tool' must be a response",
         "error sequence.orphan-tool-message at messages[5] : tool message at messages[5] answers no tool call",
         "[5] tool tool_call_id: call_5abcDEF · hello.txt",  # the request excerpt around the finding
-        "toolguard show a2",
+        "toolguard show --db DB a2 (DB: the database holding it, one of",
     ):
         assert needle in text, needle
 
@@ -540,3 +540,116 @@ def test_a_recognised_flows_drill_down_names_its_root_cause_and_fix(tmp_path: Pa
     labels = dict(re.findall(r"<dt>([^<]+)</dt><dd[^>]*>(.*?)</dd>", drill.group(0), re.S))
     assert re.sub(r"<[^>]+>", "", labels["Root cause"]) == f"cause.overloaded: {found.title}"
     assert labels["Fix"] == html.escape(found.fix)
+
+
+def table_text(page: str, table_id: str) -> list[str]:
+    """The text of each row of one of the page's tables (its body), cells joined by " | "."""
+    body = page.split(f'<table id="{table_id}"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [
+        " | ".join(
+            html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)
+        )
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body)
+    ]
+
+
+def html_report(db: Path, out: Path) -> str:
+    result = CliRunner().invoke(cli, ["summary", "--db", str(db), "--format", "html", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out.read_text()
+
+
+def test_a_run_that_saw_nothing_reassures_about_nothing(tmp_path: Path) -> None:
+    """A proxy run that saw 0 requests. The page said "None: a rule or a known root cause explains every
+    rejection." and "None: every request got an answer.", and left Verdicts blank: reassurance about
+    requests that never existed."""
+    from toolguard_core.store import RunRow, open_db, write_run
+
+    db_path = tmp_path / "toolguard.db"
+    with open_db(db_path) as db:
+        write_run(
+            db, RunRow(id="r1", started_utc="2026-11-30T09:00:00.000Z", ended_utc="2026-11-30T09:01:00.000Z")
+        )
+    page = html_report(db_path, tmp_path / "report.html")
+    assert "toolguard saw 0 requests: nothing was checked." in page
+    assert (table_text(page, "unexplained"), table_text(page, "no-answer"), table_text(page, "verdicts")) == (
+        ["No rejected requests."],
+        ["No requests seen."],
+        ["No flows in the selection."],
+    )
+
+
+def test_a_no_answer_older_than_the_flows_on_the_page_is_still_counted(tmp_path: Path) -> None:
+    """The page details the newest 500 flows; a flow that got no answer before them was missing from
+    "No answer from the upstream", which said "None: every request got an answer."."""
+    from toolguard_analysis.summary import MAX_FLOW_DETAILS
+
+    rows = [
+        flow("lost", "2026-11-20T09:00:00.000Z", host="api.openai.com", verdict="no_answer",
+             flow_error="Server connection to ('api.openai.com', 443) failed: Connection refused"),
+    ]  # fmt: skip
+    rows += [
+        flow(f"ok{n:04d}", f"2026-11-21T{n // 3600:02d}:{n // 60 % 60:02d}:{n % 60:02d}.000Z", host="api.openai.com",
+             status=200, verdict="false_alarm", findings=[orphan_finding(0)])
+        for n in range(MAX_FLOW_DETAILS)
+    ]  # fmt: skip
+    db_path = write_db(tmp_path / "a.db", rows)
+    page = html_report(db_path, tmp_path / "report.html")
+    assert table_text(page, "no-answer") == [
+        "1 more flow got no answer, before the newest 500 flows this page details: narrow the report with "
+        "--since/--until, or query flows where verdict = 'no_answer' (docs/schema.md)."
+    ]
+
+
+def test_each_flows_show_command_opens_that_flow(tmp_path: Path) -> None:
+    """The drill-down's "Everything" said `toolguard show ID`: for a report of capture.db that looks in
+    the default database and finds nothing ("no flow"). It names the report's database, as the run
+    report's "one flow:" line does; run as printed, it shows the flow."""
+    db_path = write_db(tmp_path / "capture.db", machine_a())
+    page = html_report(db_path, tmp_path / "report.html")
+    commands = [html.unescape(c) for c in re.findall(r"<dt>Everything</dt><dd><code>(.*?)</code></dd>", page)]
+    ids = [f.id for f in machine_a()]
+    assert sorted(commands) == sorted(f"toolguard show --db {db_path} {flow_id}" for flow_id in ids)
+    for command in commands[:2]:
+        shown = CliRunner().invoke(cli, command.split()[1:])
+        assert shown.exit_code == 0 and shown.output.startswith(f"flow {command.split()[-1]}\n"), shown.output
+
+
+def test_a_report_of_several_databases_says_the_flow_is_in_one_of_them(tmp_path: Path) -> None:
+    a = write_db(tmp_path / "a.db", machine_a())
+    b = write_db(tmp_path / "b.db", machine_b())
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        cli, ["summary", "--db", str(a), "--db", str(b), "--format", "html", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    commands = [
+        html.unescape(c)
+        for c in re.findall(r"<dt>Everything</dt><dd><code>(.*?)</code></dd>", out.read_text())
+    ]
+    assert commands[0].startswith("toolguard show --db DB ") and commands[0].endswith(
+        f" (DB: the database holding it, one of {a}, {b})"
+    )
+
+
+def test_every_verdict_count_says_what_the_verdict_means(report: Path) -> None:
+    """The Verdicts table was bare words and numbers ("no_answer 1", "false_alarm 1"): the page
+    explained no verdict anywhere. Each row now carries its meaning, the words `toolguard show` uses."""
+    from toolguard_core.verdict import verdict_words
+
+    rows = table_text(report.read_text(), "verdicts")
+    assert rows and all(row.count(" | ") == 2 for row in rows)
+    for row in rows:
+        verdict, count, meaning = row.split(" | ")
+        assert (int(count) > 0, meaning) == (True, verdict_words(verdict))
+
+
+def test_a_one_message_excerpt_says_one_message(tmp_path: Path) -> None:
+    rows = [
+        flow("s1", "2026-11-21T09:00:00.000Z", host="api.openai.com", model="gpt-4o", status=400,
+             request_json=json.dumps({"model": "gpt-4o", "messages": [{"role": "tool", "tool_call_id": "x", "content": "a"}]}),
+             error_message=OPENAI_ORPHAN, verdict="predicted", findings=[orphan_finding(0)]),
+    ]  # fmt: skip
+    page = html_report(write_db(tmp_path / "a.db", rows), tmp_path / "report.html")
+    assert "<code>messages[0]</code> (1 message):" in page and "(1 messages)" not in page

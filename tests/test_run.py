@@ -1201,3 +1201,14 @@ def test_commands_the_report_prints_for_a_password_url_run_as_printed(tmp_path: 
         f"answers (the next proxy start, or toolguard sync {spool} {runnable})",
         f"  more: toolguard summary --db {runnable}",
     ]
+
+
+def test_the_repair_option_names_every_family_of_fixes() -> None:
+    """`toolguard run --help` said --repair takes "sequence, params, fields", and docs/modes.md that
+    learned constraints "are not applied: that feature is not on main"; the addon has a `learned`
+    family (toolguard_repair's own help names it) and run passes it on. The help derives the list."""
+    from toolguard_core.repair import Family
+
+    text = " ".join(CliRunner().invoke(cli, ["run", "--help"]).output.split())
+    assert f"families of fixes to apply ({', '.join(Family)}; default sequence)" in text
+    assert "not on main" not in (Path(__file__).parents[1] / "docs" / "modes.md").read_text()

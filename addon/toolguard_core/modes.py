@@ -183,6 +183,10 @@ def blocked_answer(findings: list[Finding], target: Target, body: Any = None) ->
         f"{HEADER_PREFIX}rule": first.rule,
         f"{HEADER_PREFIX}location": _header_value(first.location),
         f"{HEADER_PREFIX}fix": _header_value(first.message),
+        # The same request would be blocked again: a 5xx status (llama.cpp and SGLang answer some of
+        # these with 500) made the openai SDK retry it twice, three blocked rows for one mistake. The
+        # openai (Python, Node) and anthropic SDKs obey this header before looking at the status.
+        "x-should-retry": "false",
     }
     status = predicted.status if predicted is not None else 400
     return BlockedAnswer(

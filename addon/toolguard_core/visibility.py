@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from toolguard_core.rules.body import NOT_VALIDATED, TOO_DEEP, TOO_LARGE, UNDECODABLE
+from toolguard_core.verdict import Verdict, verdict_words
 
 __all__ = [
     "MAX_NAMED_HOSTS",
@@ -23,6 +24,7 @@ __all__ = [
     "UNRECOGNISED_HOSTS",
     "UNVALIDATED_RULES",
     "add_host",
+    "flow_verdict_words",
     "hosts_json",
     "hosts_list",
     "merge_hosts",
@@ -100,6 +102,19 @@ def skipped_line(count: int, hosts: Mapping[str, int]) -> str | None:
 #: The findings that mean "no rule looked at this body": it went upstream unvalidated (over
 #: toolguard_max_body, nested too deep, an undecodable Content-Encoding, or the worker was saturated).
 UNVALIDATED_RULES: tuple[str, ...] = (TOO_LARGE.id, TOO_DEEP.id, UNDECODABLE.id, NOT_VALIDATED.id)
+
+
+def flow_verdict_words(verdict: str | None, rules: Iterable[str]) -> str:
+    """A stored flow's verdict in words (``toolguard run``'s report, ``toolguard show``, the HTML
+    report), saying when no rule looked at its body (``rules``: its findings' rule ids). An accepted
+    flow whose only finding is body.too-large read "its findings are warnings", as if it was checked."""
+    skipped = [rule for rule in UNVALIDATED_RULES if rule in set(rules)]
+    if not skipped:
+        return verdict_words(verdict)
+    note = f"the body was not validated ({', '.join(skipped)}): no rule checked it"
+    if verdict == Verdict.ACCEPTED:
+        return f"accepted by the upstream; {note}"
+    return f"{verdict_words(verdict)}; {note}"
 
 
 def passed_through_line(counts: Mapping[str, int]) -> str | None:
