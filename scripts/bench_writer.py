@@ -21,6 +21,7 @@ Usage:
   .venv/bin/python scripts/bench_writer.py --corpus           # the dev corpus's failures, varied
   .venv/bin/python scripts/bench_writer.py --profile 20       # cProfile, top 20 by own time
   .venv/bin/python scripts/bench_writer.py --rows-out rows.json   # every stored row, for comparing
+  .venv/bin/python scripts/bench_writer.py --process          # + the real writer process, paced
 """
 
 from __future__ import annotations
@@ -29,12 +30,15 @@ import argparse
 import cProfile
 import json
 import logging
+import os
 import pickle
 import pstats
 import random
 import sqlite3
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -253,6 +257,51 @@ def run_once(wire: list[bytes], batch: int, db_path: Path) -> dict[str, float]:
     return times
 
 
+def process_cpu(wire: list[bytes], batch: int, warm: int = 50) -> tuple[float, float]:
+    """The real writer process (``python -m toolguard_core.writer``, learning on) fed ``wire`` as
+    the proxy paces it: ``batch`` frames per write every ``writerproc.GATHER_SECONDS`` (10 every
+    20 ms is ~500 flows/s, bench_proxy's flagged rate). Returns its CPU seconds per row after the
+    first ``warm`` rows (imports and warm-up excluded) for the whole process and for its reading
+    (main) thread, from /proc (Linux; clock ticks, so use a few thousand rows)."""
+    from toolguard_core.writerproc import GATHER_SECONDS, WriterConfig, encode
+
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def cpu(pid: int, task: int | None = None) -> float:
+        path = f"/proc/{pid}/task/{task}/stat" if task is not None else f"/proc/{pid}/stat"
+        fields = Path(path).read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick
+
+    with tempfile.TemporaryDirectory() as tmp:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "toolguard_core.writer"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(ROOT / "addon")},
+        )
+        assert child.stdin is not None and child.stdout is not None
+        config = WriterConfig(db=str(Path(tmp) / "process.db"), demote_after=DEFAULT_DEMOTE_AFTER, learn=True)
+        child.stdin.write(b"".join(bytes(part) for part in encode(("config", config))))
+        child.stdin.flush()
+        out = child.stdout
+        threading.Thread(target=out.read, daemon=True).start()  # its acks, read and dropped
+        time.sleep(3)  # started, ready, warmed up
+        child.stdin.write(b"".join(wire[:warm]))
+        child.stdin.flush()
+        time.sleep(1)
+        whole0, main0 = cpu(child.pid), cpu(child.pid, child.pid)
+        for start in range(warm, len(wire), batch):
+            child.stdin.write(b"".join(wire[start : start + batch]))
+            child.stdin.flush()
+            time.sleep(GATHER_SECONDS)
+        time.sleep(1)
+        whole1, main1 = cpu(child.pid), cpu(child.pid, child.pid)
+        child.stdin.close()
+        child.wait()
+    rows = len(wire) - warm
+    return (whole1 - whole0) / rows, (main1 - main0) / rows
+
+
 def stored_rows(db_path: Path) -> dict[str, list[dict[str, Any]]]:
     """Every row of the flows view, the findings, the contents (for before/after comparisons)."""
     conn = sqlite3.connect(db_path)
@@ -283,6 +332,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", action="store_true", help="the dev corpus's real failures, varied")
     parser.add_argument("--profile", type=int, metavar="N", help="cProfile one pass: the top N by own time")
     parser.add_argument("--rows-out", type=Path, help="write the stored rows of one pass as JSON here")
+    parser.add_argument(
+        "--process",
+        action="store_true",
+        help="also the real writer process fed at bench_proxy's pace: its CPU per row (Linux)",
+    )
     args = parser.parse_args(argv)
 
     if args.corpus:
@@ -314,6 +368,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  read the frame   {per_row['decode']:7.1f} us   (pickle.loads, capture_from)")
     print(f"  build the row    {per_row['to_row']:7.1f} us   (Capture.to_row: redaction, error, cause)")
     print(f"  write_rows       {per_row['write_rows']:7.1f} us   (grouping, dedup, the inserts, commit)")
+    if args.process:
+        whole, main_thread = process_cpu(wire, args.batch)
+        print(
+            f"the writer process, {args.batch} frames every 20 ms: {whole * 1e6:.0f} us per row "
+            f"({main_thread * 1e6:.0f} us of it reading the frames)"
+        )
     return 0
 
 
