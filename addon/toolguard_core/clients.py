@@ -45,7 +45,9 @@ def parse_client(user_agent: str | None, headers: dict[str, str] | None = None) 
     0.128.0)``; ``OpenAI/Python 1.54.0`` stays; LangChain's own UA token wins over the SDK it wraps.
     """
     sdk = stainless_sdk(headers or {})
-    return _client_name((user_agent or "").strip(), sdk)
+    ua = (user_agent or "").strip()
+    # Memoised for the User-Agents clients send; a very long one is named afresh (bounded memory).
+    return _client_name(ua, sdk) if len(ua) <= 512 else _client_name.__wrapped__(ua, sdk)
 
 
 @functools.lru_cache(maxsize=1024)

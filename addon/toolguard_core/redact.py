@@ -132,6 +132,9 @@ def is_secret_header(name: str, value: str = "", extra: Iterable[str] = ()) -> b
     return bool(value) and bool(_CREDENTIAL_VALUE.match(value) or _KEY_SHAPES.search(value))
 
 
+_CACHED_HEADER_VALUE = 512
+
+
 @functools.lru_cache(maxsize=4096)
 def _secret_header(key: str, value: str, extra: tuple[str, ...]) -> bool:
     """:func:`is_secret_header` of one (lower-cased) header, judged once: a client sends the same
@@ -160,7 +163,10 @@ def redact_headers(headers: Iterable[tuple[str, str]], extra: Iterable[str] = ()
     result: dict[str, str] = {}
     for name, value in headers:
         key = name.lower()
-        shown = REDACTED if _secret_header(key, value, extra) else value
+        # Memoised for the short values a client repeats; a long one (a cookie jar) is judged afresh,
+        # so the cache's memory stays bounded by _CACHED_HEADER_VALUE per entry.
+        judge = _secret_header if len(value) <= _CACHED_HEADER_VALUE else is_secret_header
+        shown = REDACTED if judge(key, value, extra) else value
         result[key] = f"{result[key]}, {shown}" if key in result else shown
     return result
 
