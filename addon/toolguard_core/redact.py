@@ -307,18 +307,23 @@ def scrub_many(texts: list[str | None], secrets: Iterable[str] = ()) -> list[str
     third of the writer's time per flagged flow, issue #12). Longer texts are scrubbed alone, as
     :func:`scrub` would (their base64 runs are not scanned)."""
     secrets = tuple(secrets)
-    short = [i for i, t in enumerate(texts) if t and len(t) <= _BASE64_SCAN_MAX]
+    short: list[int] = []
     out = list(texts)
     for i, text in enumerate(texts):
-        if text and len(text) > _BASE64_SCAN_MAX:
-            out[i] = _scrub(text, secrets, base64_scan=False)
+        if text:
+            if len(text) <= _BASE64_SCAN_MAX:
+                short.append(i)
+            else:
+                out[i] = _scrub(text, secrets, base64_scan=False)
     if not short:
         return out
-    if any(_SEPARATOR in text for i in short if (text := texts[i])):
-        for i in short:  # a text holding the separator itself: one at a time
+    joined = _SEPARATOR.join([texts[i] or "" for i in short])
+    if joined.count(_SEPARATOR) != len(short) - 1:
+        # A text holding the separator itself (one C pass over the join tells, issue #12): one at
+        # a time.
+        for i in short:
             out[i] = scrub(texts[i], secrets)
         return out
-    joined = _SEPARATOR.join(texts[i] or "" for i in short)
     # Texts under 20 characters were not scanned for base64 runs alone, and a run needs 20.
     parts = _scrub(joined, secrets, base64_scan=True).split(_SEPARATOR)
     for i, part in zip(short, parts, strict=True):
