@@ -101,3 +101,11 @@ def test_a_batch_stores_what_one_row_at_a_time_stores(tmp_path: Path) -> None:
     assert rows == bench.stored_rows(one_by_one)
     assert len(rows["flow_rows"]) == 60 and len({row["provider"] for row in rows["flow_rows"]}) > 3
     assert any(row["error_finding_count"] for row in rows["flow_rows"]) and rows["findings"]
+
+
+def test_an_empty_batch_writes_nothing_and_raises_nothing(tmp_path: Path) -> None:
+    from toolguard_core.store import open_db, write_rows
+
+    db = open_db(tmp_path / "empty.db")
+    write_rows(db, [], demote_after=3, on_learned=lambda db: None)
+    assert db.execute("SELECT count(*) FROM flow_rows").fetchone() == (0,)

@@ -965,7 +965,9 @@ def write_rows(
         built = [_flow_columns(db, table, row) for row in rows]
         names = list(built[0]) if built else []
         ids = [(row.id,) for row in rows]
-        if len(set(ids)) == len(ids) and all(list(columns) == names for columns in built):
+        if not built:
+            pass  # nothing to write (the learned tables below learn nothing either)
+        elif len(set(ids)) == len(ids) and all(list(columns) == names for columns in built):
             # The batch's statements at once (issue #12: three statements per row through
             # sqlite-utils' wrapper were ~10 us of the writer's row): the same rows end up stored,
             # since no two rows of the batch share an id (else each row in turn, below).
