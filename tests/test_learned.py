@@ -22,7 +22,15 @@ from toolguard_core.learned_store import (
     import_learned,
     load_knowledge,
 )
-from toolguard_core.store import FindingRow, FlowRow, Store, migrations, open_db, relabel_rows
+from toolguard_core.store import (
+    FindingRow,
+    FlowRow,
+    Store,
+    migrations,
+    open_db,
+    relabel_rows,
+    write_rows,
+)
 from toolguard_core.upstream_errors import parse_error
 
 XAI_TEXT = "Argument not supported on this model: presencePenalty"  # lobehub/lobehub#8389
@@ -215,6 +223,33 @@ def test_writer_learns_recognised_rejections_and_counts_acceptances(tmp_path: Pa
     latest = snapshots.items[-1]
     assert latest.for_request("127.0.0.1", "grok-4").demoted == {"sequence.orphan-tool-message"}
     assert load_knowledge(db) == latest
+
+
+def test_the_snapshot_is_published_when_it_changes_and_only_then(tmp_path: Path) -> None:
+    # Issue #12: a learned rejection seen again, or one more acceptance short of demoting, changes
+    # counts the snapshot does not hold; publishing it again after such a batch reloaded both tables
+    # and sent the same snapshot to the proxy. Each row its own batch (its own transaction): after
+    # every batch the last snapshot published is what the tables give, and it was published exactly
+    # when it changed.
+    xai = json.dumps({"error": XAI_TEXT})
+    orphan = ("sequence.orphan-tool-message",)
+    rows = [
+        _row("a", "unexplained", status=400, body=xai),  # a new constraint
+        _row("bb", "unexplained", status=400, body=xai),  # the same one again: its count only
+        *[_row("d" * (3 + i), "false_alarm", status=200, body=None, rules=orphan) for i in range(3)],
+        _row("h" * 7, "false_alarm", status=200, body=None, rules=orphan),  # demoted already
+    ]
+    db = open_db(tmp_path / "t.db")
+    published: list[Knowledge] = []
+    changed = []
+    for row in rows:
+        before = len(published)
+        write_rows(db, [row], demote_after=3, on_learned=lambda db: published.append(load_knowledge(db)))
+        changed.append(len(published) > before)
+        assert published and published[-1] == load_knowledge(db)
+    assert changed == [True, False, False, False, True, False]
+    assert [c["count"] for c in export_learned(db)["constraints"]] == [2]
+    assert [c["accepted"] for c in export_learned(db)["calibration"]] == [4]
 
 
 def test_import_is_idempotent_and_forget_filters(tmp_path: Path) -> None:

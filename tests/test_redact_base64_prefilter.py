@@ -115,3 +115,16 @@ def test_random_texts_scrub_the_same_with_and_without_the_prefilter() -> None:
                 parts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))))
         cases.append(rng.choice(("", " ", "\n")).join(parts))
     assert scrub_many(list(cases), ()) == forced(list(cases), ())
+
+
+def test_one_pass_finds_a_needle_exactly_when_a_substring_test_would() -> None:
+    # redact._contains_any (Aho-Corasick) stands for `any(n in text for n in needles)`: the same
+    # answer on the real bodies, the generated key texts, random texts over an alphabet dense in
+    # the needles' letters, non-ASCII and lone surrogates (header bytes kept by surrogateescape).
+    rng = random.Random(11)
+    alphabet = "c2stNrLzayZ3NrXaGZfhmXoZlQUl6YeGFpLsk-gsk_AIzaxai-hf_ \x00é😀\udcff"
+    texts = corpus() + generated() + ["", "sk", "sk-", "\udcffsk-", "é" * 5 + "c2st"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(3000)]
+    for needles in (redact._BASE64_KEY_CORES, redact._KEY_PREFIXES, (), ("",)):
+        got = [redact._contains_any(text, needles) for text in texts]
+        assert got == [any(n in text for n in needles) for text in texts]

@@ -83,3 +83,29 @@ def test_rows_are_the_same_with_the_base64_pass_forced(
         assert body["messages"][1]["role"] == "tool"
         if raw["request_parts_json"] is None:
             assert raw["request_json"] == view_row["request_json"]
+
+
+def test_a_batch_stores_what_one_row_at_a_time_stores(tmp_path: Path) -> None:
+    # write_rows sends a batch's statements at once (issue #12), or row by row when two of its rows
+    # share an id (a flow written again replaces its row and findings). The dev corpus's failures
+    # (other providers, text and JSON error bodies, learned constraints), some flows sent twice in a
+    # row so a batch holds both: every table as when each row is its own batch.
+    captures = bench.captures_of(bench.corpus_exchanges(60))
+    wire = bench.frames(captures)
+    wire = [frame for i, frame in enumerate(wire) for _ in range(2 if i % 4 == 0 else 1)]
+    batched = tmp_path / "batched.db"
+    bench.run_once(wire, 7, batched)
+    one_by_one = tmp_path / "one.db"
+    bench.run_once(wire, 1, one_by_one)
+    rows = bench.stored_rows(batched)
+    assert rows == bench.stored_rows(one_by_one)
+    assert len(rows["flow_rows"]) == 60 and len({row["provider"] for row in rows["flow_rows"]}) > 3
+    assert any(row["error_finding_count"] for row in rows["flow_rows"]) and rows["findings"]
+
+
+def test_an_empty_batch_writes_nothing_and_raises_nothing(tmp_path: Path) -> None:
+    from toolguard_core.store import open_db, write_rows
+
+    db = open_db(tmp_path / "empty.db")
+    write_rows(db, [], demote_after=3, on_learned=lambda db: None)
+    assert db.execute("SELECT count(*) FROM flow_rows").fetchone() == (0,)

@@ -372,6 +372,8 @@ class Capture:
         return FlowRow(**columns, findings=findings, repairs=self._repair_rows(scrub))
 
     def _repair_rows(self, scrub: Callable[[str | None], str | None]) -> list[RepairRow]:
+        if not self.repairs and not self.not_repaired:
+            return []  # almost every flow: no timestamp to format (issue #12)
         when = format_utc(self.repaired_at if self.repaired_at is not None else self.started)
         rows = [
             RepairRow(

@@ -4,6 +4,7 @@ SDKs) says so in its own ``x-stainless-*`` headers."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -43,7 +44,16 @@ def parse_client(user_agent: str | None, headers: dict[str, str] | None = None) 
     headers are there; ``claude-cli/2.1.332 (external, sdk-cli)`` -> ``claude-cli/2.1.332 (Anthropic/JS
     0.128.0)``; ``OpenAI/Python 1.54.0`` stays; LangChain's own UA token wins over the SDK it wraps.
     """
+    sdk = stainless_sdk(headers or {})
     ua = (user_agent or "").strip()
+    # Memoised for the User-Agents clients send; a very long one is named afresh (bounded memory).
+    return _client_name(ua, sdk) if len(ua) <= 512 else _client_name.__wrapped__(ua, sdk)
+
+
+@functools.lru_cache(maxsize=1024)
+def _client_name(ua: str, sdk: str | None) -> str:
+    """:func:`parse_client` from the stripped User-Agent and the Stainless SDK: seven patterns tried
+    on the same few User-Agents for every stored flow (the writer's row, issue #12), judged once each."""
     name = ""
     for pattern, template in _CLIENT_PATTERNS:
         match = pattern.search(ua)
@@ -52,7 +62,6 @@ def parse_client(user_agent: str | None, headers: dict[str, str] | None = None) 
             break
     if not name:
         name = ua.split(" ")[0][:40] if ua else "(no user-agent)"
-    sdk = stainless_sdk(headers or {})
     if sdk and not name.startswith(("OpenAI/", "Anthropic/")):
         name = f"{name} ({sdk})"
     return name

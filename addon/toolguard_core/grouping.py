@@ -38,11 +38,13 @@ from toolguard_core.fingerprint import NORMALISER_VERSION, fingerprint
 from toolguard_core.patterns import EXTRA_WORDINGS, PREFERRED
 from toolguard_core.verdict import (
     Answer,
+    Judgement,
     error_text,
     judge,
     recognise_stored,
     rejection_verdict,
     row_rejected,
+    verdict_of,
 )
 
 __all__ = [
@@ -148,7 +150,11 @@ def credited_rule(
     confirms (:func:`toolguard_core.verdict.judge`), else none. A rule that did not fire on the flow
     never names its group, even when the text is its known wording or it predicts the root cause:
     ``toolguard show`` says which rule would have caught it."""
-    judgement = judge(error_rules, cause, text, locations=locations)
+    return credited_by(judge(error_rules, cause, text, locations=locations))
+
+
+def credited_by(judgement: Judgement | None) -> str | None:
+    """:func:`credited_rule` from a :func:`judge` already made."""
     return judgement.rule if judgement is not None and judgement.answer == Answer.CONFIRMS else None
 
 
@@ -227,12 +233,15 @@ def derive(
         # Rules are matched against the same text that is fingerprinted: the innermost provider
         # message, so an OpenRouter-wrapped OpenAI error is explained by OpenAI's wording.
         text = error_text(row.get("error_json"), row.get("error_message"))
-        verdict = explanation(error_rules, cause, text, locations=locations)
+        # One judgement for both columns (explanation and credited_rule would each judge again: a
+        # tenth of the writer's row, issue #12); the same pure function, so the same answers.
+        judgement = judge(error_rules, cause, text, locations=locations)
+        verdict = verdict_of(judgement, cause).value
         # Only the fired rule the answer confirms names the group (verdict.judge): a finding the answer
         # does not credit (a 429, or Gemini's "Unknown name" on a request flagged for an orphan tool
         # message) does not, and neither does a rule that did not fire on this flow (issue #10: a flow
         # never sits under a rule that did not fire on it).
-        pattern = credited_rule(error_rules, cause, text, locations=locations)
+        pattern = credited_by(judgement)
         fp = fingerprint(_fingerprint_text(row, text))
         # Keyed by root cause AND rule, not by the sentence alone: OpenAI answers an orphan tool
         # message and a duplicate tool answer with one sentence; the rule that fired tells them apart.

@@ -24,6 +24,8 @@ import shlex
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
+import ahocorasick_rs
+
 REDACTED = "[REDACTED]"
 
 SECRET_HEADERS = frozenset(
@@ -130,6 +132,17 @@ def is_secret_header(name: str, value: str = "", extra: Iterable[str] = ()) -> b
     return bool(value) and bool(_CREDENTIAL_VALUE.match(value) or _KEY_SHAPES.search(value))
 
 
+_CACHED_HEADER_VALUE = 512
+
+
+@functools.lru_cache(maxsize=4096)
+def _secret_header(key: str, value: str, extra: tuple[str, ...]) -> bool:
+    """:func:`is_secret_header` of one (lower-cased) header, judged once: a client sends the same
+    headers with every request, and two regexes per value of every stored flow's request and answer
+    headers were ~10 us of the writer's row (issue #12). The answer depends on nothing else."""
+    return is_secret_header(key, value, extra)
+
+
 @functools.lru_cache(maxsize=1024)
 def _secret_name(key: str, extra: tuple[str, ...]) -> bool:
     """Whether a (lower-cased) header name is a credential's: a handful of names per client, asked
@@ -150,7 +163,10 @@ def redact_headers(headers: Iterable[tuple[str, str]], extra: Iterable[str] = ()
     result: dict[str, str] = {}
     for name, value in headers:
         key = name.lower()
-        shown = REDACTED if is_secret_header(key, value, extra) else value
+        # Memoised for the short values a client repeats; a long one (a cookie jar) is judged afresh,
+        # so the cache's memory stays bounded by _CACHED_HEADER_VALUE per entry.
+        judge = _secret_header if len(value) <= _CACHED_HEADER_VALUE else is_secret_header
+        shown = REDACTED if judge(key, value, extra) else value
         result[key] = f"{result[key]}, {shown}" if key in result else shown
     return result
 
@@ -291,18 +307,23 @@ def scrub_many(texts: list[str | None], secrets: Iterable[str] = ()) -> list[str
     third of the writer's time per flagged flow, issue #12). Longer texts are scrubbed alone, as
     :func:`scrub` would (their base64 runs are not scanned)."""
     secrets = tuple(secrets)
-    short = [i for i, t in enumerate(texts) if t and len(t) <= _BASE64_SCAN_MAX]
+    short: list[int] = []
     out = list(texts)
     for i, text in enumerate(texts):
-        if text and len(text) > _BASE64_SCAN_MAX:
-            out[i] = _scrub(text, secrets, base64_scan=False)
+        if text:
+            if len(text) <= _BASE64_SCAN_MAX:
+                short.append(i)
+            else:
+                out[i] = _scrub(text, secrets, base64_scan=False)
     if not short:
         return out
-    if any(_SEPARATOR in text for i in short if (text := texts[i])):
-        for i in short:  # a text holding the separator itself: one at a time
+    joined = _SEPARATOR.join([texts[i] or "" for i in short])
+    if joined.count(_SEPARATOR) != len(short) - 1:
+        # A text holding the separator itself (one C pass over the join tells, issue #12): one at
+        # a time.
+        for i in short:
             out[i] = scrub(texts[i], secrets)
         return out
-    joined = _SEPARATOR.join(texts[i] or "" for i in short)
     # Texts under 20 characters were not scanned for base64 runs alone, and a run needs 20.
     parts = _scrub(joined, secrets, base64_scan=True).split(_SEPARATOR)
     for i, part in zip(short, parts, strict=True):
@@ -324,11 +345,34 @@ def _scrub(text: str, secrets: Iterable[str], *, base64_scan: bool) -> str:
     lowered = text.lower()
     if "bearer" in lowered or "basic" in lowered:
         text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
-    if any(prefix in text for prefix in _KEY_PREFIXES):
+    if _contains_any(text, _KEY_PREFIXES):
         text = _KEY_SHAPES.sub(REDACTED, text)
-    if base64_scan and any(core in text for core in _BASE64_KEY_CORES):
+    if base64_scan and _contains_any(text, _BASE64_KEY_CORES):
         text = _BASE64_RUN.sub(_redact_base64_key, text)
     return text
+
+
+@functools.lru_cache(maxsize=8)
+def _automaton(needles: tuple[str, ...]) -> ahocorasick_rs.AhoCorasick:
+    return ahocorasick_rs.AhoCorasick(list(needles))
+
+
+def _contains_any(text: str, needles: tuple[str, ...]) -> bool:
+    """``any(needle in text for needle in needles)``, in one pass over ``text`` (Aho-Corasick).
+
+    Each ``in`` is its own pass, and a needle of 3-5 characters barely skips ahead: the fifteen
+    base64 cores and five key prefixes over a flagged row's ~3 KB of joined texts were ~45 us of
+    the writer's ~270 us per row (issue #12, scripts/bench_writer.py), one automaton pass ~6 us.
+    The needles are read at each call (tests force the base64 pass by setting the cores to
+    ``("",)``: the empty needle is in every text)."""
+    if not needles:
+        return False
+    if "" in needles:
+        return True
+    try:
+        return bool(_automaton(needles).find_matches_as_indexes(text))
+    except UnicodeEncodeError:  # a lone surrogate (header bytes kept by surrogateescape): not UTF-8
+        return any(needle in text for needle in needles)
 
 
 def _redact_base64_key(match: re.Match[str]) -> str:

@@ -962,41 +962,71 @@ def write_rows(
     then called inside it when they changed, so a new snapshot is published before the commit."""
     table = flows_table(db)
     with db.atomic():
-        for row in rows:
-            columns = row.columns()
-            # The summary's grouping keys, derived here on the writer thread (not the event loop).
-            errors = [f for f in row.findings if str(f.severity) == "error"]
-            derived = grouping.derive(
-                columns, [f.rule for f in errors], locations=[f.location for f in errors]
+        built = [_flow_columns(db, table, row) for row in rows]
+        names = list(built[0]) if built else []
+        ids = [(row.id,) for row in rows]
+        if not built:
+            pass  # nothing to write (the learned tables below learn nothing either)
+        elif len(set(ids)) == len(ids) and all(list(columns) == names for columns in built):
+            # The batch's statements at once (issue #12: three statements per row through
+            # sqlite-utils' wrapper were ~10 us of the writer's row): the same rows end up stored,
+            # since no two rows of the batch share an id (else each row in turn, below).
+            conn = db.conn
+            conn.executemany(
+                f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                [list(columns.values()) for columns in built],
             )
-            columns.update(zip(grouping.COLUMNS, derived, strict=True))
-            if table == dedup.FLOW_ROWS_TABLE:  # each distinct content once (m008_content_dedup)
-                columns["request_json"], columns[dedup.PARTS_COLUMN] = store_request(db, row.request_json)
-            db.execute(
-                f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                list(columns.values()),
-            )
-            db.execute("DELETE FROM findings WHERE flow_id = ?", [row.id])
-            db.conn.executemany(
+            conn.executemany("DELETE FROM findings WHERE flow_id = ?", ids)
+            conn.executemany(
                 "INSERT INTO findings (flow_id, idx, rule, severity, location, message) VALUES (?, ?, ?, ?, ?, ?)",
-                [(row.id, f.idx, f.rule, str(f.severity), f.location, f.message) for f in row.findings],
+                [
+                    (row.id, f.idx, f.rule, str(f.severity), f.location, f.message)
+                    for row in rows
+                    for f in row.findings
+                ],
             )
-            db.execute("DELETE FROM repairs WHERE flow_id = ?", [row.id])
-            if row.repairs:
-                # The bodies the patches give back are not stored (m010_repair_patches, repair_rows.py).
-                repairs = repair_rows.compact(
-                    r.model_dump() for r in sorted(row.repairs, key=lambda r: r.idx)
+            conn.executemany("DELETE FROM repairs WHERE flow_id = ?", ids)
+            for row in rows:
+                _insert_repairs(db, row)
+        else:
+            for row, columns in zip(rows, built, strict=True):
+                db.execute(
+                    f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                    list(columns.values()),
                 )
+                db.execute("DELETE FROM findings WHERE flow_id = ?", [row.id])
                 db.conn.executemany(
-                    f"INSERT INTO repairs (flow_id, {', '.join(REPAIR_COLUMNS)}) "
-                    f"VALUES (?, {', '.join('?' * len(REPAIR_COLUMNS))})",
-                    [
-                        (row.id, *(int(r[c]) if c == "applied" else r[c] for c in REPAIR_COLUMNS))
-                        for r in repairs
-                    ],
+                    "INSERT INTO findings (flow_id, idx, rule, severity, location, message) VALUES (?, ?, ?, ?, ?, ?)",
+                    [(row.id, f.idx, f.rule, str(f.severity), f.location, f.message) for f in row.findings],
                 )
+                db.execute("DELETE FROM repairs WHERE flow_id = ?", [row.id])
+                _insert_repairs(db, row)
         if demote_after is not None and learn_from_rows(db, rows, demote_after) and on_learned is not None:
             on_learned(db)
+
+
+def _flow_columns(db: sqlite_utils.Database, table: str, row: FlowRow) -> dict[str, Any]:
+    """The stored columns of one flow: its own, the summary's (derived here, on the writer's
+    thread, not the event loop's), and its request's contents stored (m008_content_dedup)."""
+    columns = row.columns()
+    errors = [f for f in row.findings if str(f.severity) == "error"]
+    derived = grouping.derive(columns, [f.rule for f in errors], locations=[f.location for f in errors])
+    columns.update(zip(grouping.COLUMNS, derived, strict=True))
+    if table == dedup.FLOW_ROWS_TABLE:  # each distinct content once
+        columns["request_json"], columns[dedup.PARTS_COLUMN] = store_request(db, row.request_json)
+    return columns
+
+
+def _insert_repairs(db: sqlite_utils.Database, row: FlowRow) -> None:
+    if not row.repairs:
+        return
+    # The bodies the patches give back are not stored (m010_repair_patches, repair_rows.py).
+    repairs = repair_rows.compact(r.model_dump() for r in sorted(row.repairs, key=lambda r: r.idx))
+    db.conn.executemany(
+        f"INSERT INTO repairs (flow_id, {', '.join(REPAIR_COLUMNS)}) "
+        f"VALUES (?, {', '.join('?' * len(REPAIR_COLUMNS))})",
+        [(row.id, *(int(r[c]) if c == "applied" else r[c] for c in REPAIR_COLUMNS)) for r in repairs],
+    )
 
 
 def write_run(db: sqlite_utils.Database, run: RunRow) -> None:

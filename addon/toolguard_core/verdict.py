@@ -488,7 +488,12 @@ def rejection_verdict(
     """``predicted``, ``recognised`` or ``unexplained`` for a rejection: the one decision that the
     verdict column, the summary's ``explanation`` column, the console line and the reports share.
     ``locations``: the error findings' locations (:func:`judge`)."""
-    judgement = judge(error_rules, cause, text, locations=locations)
+    return verdict_of(judge(error_rules, cause, text, locations=locations), cause)
+
+
+def verdict_of(judgement: Judgement | None, cause: Mapping[str, Any] | None) -> Verdict:
+    """:func:`rejection_verdict` from a :func:`judge` already made (the writer derives the verdict
+    and the credited rule from one judgement: grouping.derive, issue #12)."""
     if judgement is not None and judgement.answer == Answer.CONFIRMS:
         return Verdict.PREDICTED
     return Verdict.RECOGNISED if cause else Verdict.UNEXPLAINED
