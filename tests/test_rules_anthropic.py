@@ -838,7 +838,7 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         None,
     ),
     (
-        # A block's keys may grow with a beta: a warning.
+        # A field of another block type on a tool_use block (anthropics/claude-code#4378): certain.
         "text-on-a-tool-use-block",
         "anthropic",
         req(
@@ -849,7 +849,15 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
                 "content": [{"type": "tool_result", "tool_use_id": "toolu_01A", "content": "18C"}],
             },
         ),
-        [("anthropic.unknown-field", W, "messages[1].content[0].text")],
+        [("anthropic.unknown-field", E, "messages[1].content[0].text")],
+        None,
+    ),
+    (
+        # A block key that is no block type's field may be a newer beta's: a warning.
+        "unknown-key-on-a-text-block",
+        "anthropic",
+        req({"role": "user", "content": [{"type": "text", "text": "hi", "lang": "en"}]}),
+        [("anthropic.unknown-field", W, "messages[0].content[0].lang")],
         None,
     ),
     (

@@ -1530,6 +1530,8 @@ BLOCK_KEYS: Mapping[str, frozenset[str]] = {
     "thinking": frozenset({"type", "thinking", "signature"}),
     "redacted_thinking": frozenset({"type", "data"}),
 }
+#: Every field of those block types: one block's key that is another type's field is certainly misplaced.
+_BLOCK_FIELDS = frozenset().union(*BLOCK_KEYS.values())
 #: A custom tool (ToolParam, with the tool-search and input-examples betas' fields).
 TOOL_KEYS = frozenset(
     {
@@ -1586,8 +1588,10 @@ UNKNOWN_FIELD = define(
     fixed={"model": "claude-sonnet-4-5", "max_tokens": 1024, "messages": [_SPEC_USER]},
     notes=(
         "Both quoted keys are beta fields sent without their beta: toolguard does not see headers, so it never "
-        "flags a beta field; it flags OpenAI's parameters and client-side options such as `extra_body` as "
-        "errors, and any other unknown key as a warning (it may be newer than toolguard's list). Translate "
+        "flags a beta field; it flags OpenAI's parameters and client-side options such as `extra_body`, an "
+        "extra key on a user/assistant message or in `metadata`, and a content block carrying another block "
+        "type's field (`text` on a tool_use, anthropics/claude-code#4378) as errors, and any other unknown key "
+        "as a warning (it may be newer than toolguard's list). Translate "
         "OpenAI parameters before calling Anthropic (`stop` is `stop_sequences`, `response_format` is "
         "`output_config.format`, `reasoning_effort` is `thinking`/`output_config.effort`). A warning on an "
         "unrecognised host (a gateway may drop such keys); other providers' Anthropic-compatible endpoints "
@@ -1733,7 +1737,11 @@ def _block_findings(view: RequestView, where: str, block: Any) -> Iterator[Findi
     known = BLOCK_KEYS.get(kind) if isinstance(kind, str) else None
     if known is None:
         return
-    yield from _unknown(view, where, block, known)
+    # A key of another block type (a `text` on a tool_use, a `source` on a text) is certain: the block's
+    # type selects one schema, and that field is another's. Other keys may be a newer beta's.
+    foreign = {key: value for key, value in block.items() if key in _BLOCK_FIELDS and key not in known}
+    yield from _unknown(view, where, foreign, known, settled=True)
+    yield from _unknown(view, where, {k: v for k, v in block.items() if k not in foreign}, known)
     cache = block.get("cache_control")
     if isinstance(cache, dict):
         yield from _unknown(view, f"{where}.cache_control", cache, CACHE_CONTROL_KEYS)
