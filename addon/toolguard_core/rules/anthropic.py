@@ -1750,39 +1750,80 @@ def _block_findings(view: RequestView, where: str, block: Any) -> Iterator[Findi
             yield from _block_findings(view, f"{where}.content[{index}]", inner)
 
 
+def _clean_block(block: Any) -> bool:
+    """Whether ``block`` (and a tool_result's inner blocks) has only known keys: the fast path, a few
+    dict operations per block on a 400-message conversation; :func:`_block_findings` explains the rest."""
+    if not isinstance(block, dict):
+        return True
+    kind = block.get("type")
+    known = BLOCK_KEYS.get(kind) if isinstance(kind, str) else None
+    if known is None:
+        return True
+    if not block.keys() <= known:
+        return False
+    cache = block.get("cache_control")
+    if isinstance(cache, dict) and not cache.keys() <= CACHE_CONTROL_KEYS:
+        return False
+    inner = block.get("content") if kind == "tool_result" else None
+    return not isinstance(inner, list) or all(_clean_block(item) for item in inner)
+
+
 @check(endpoints=(MESSAGES,))
 def check_anthropic_schema(view: RequestView) -> Iterator[Finding]:
-    """Unknown keys per level, and the thinking mode for the model's generation."""
+    """Unknown keys per level, and the thinking mode for the model's generation. Each object is first
+    tested with one ``keys() <=`` comparison; only one that fails is walked key by key."""
     body = view.body
-    yield from _unknown(view, "", body, TOP_LEVEL)
+    if not body.keys() <= TOP_LEVEL:
+        yield from _unknown(view, "", body, TOP_LEVEL)
     for name, known in OBJECT_KEYS.items():
         value = body.get(name)
         # A tool_choice or thinking of no known variant is anthropic.invalid-tool-choice's (or the API's
         # own type error): its keys belong to whatever it was meant to be (OpenAI's `function` object).
-        if isinstance(value, dict) and value.get("type", "") in _VARIANTS.get(name, ("",)):
+        if (
+            isinstance(value, dict)
+            and not value.keys() <= known
+            and value.get("type", "") in _VARIANTS.get(name, ("",))
+        ):
             yield from _unknown(view, name, value, known, settled=name == "metadata")
     messages = body.get("messages")
     if isinstance(messages, list):
         for index, message in enumerate(messages):
             if not isinstance(message, dict):
                 continue
-            if message.get("role") in ("user", "assistant"):
+            if not message.keys() <= MESSAGE_KEYS and message.get("role") in ("user", "assistant"):
                 # Only these two: a ``system`` message inside ``messages`` is a beta's (Claude Code sends one
                 # with its own ``output_config`` under ``?beta=true``), with fields of its own.
                 yield from _unknown(view, f"messages[{index}]", message, MESSAGE_KEYS, settled=True)
             content = message.get("content")
             if isinstance(content, list):
                 for part, block in enumerate(content):
-                    yield from _block_findings(view, f"messages[{index}].content[{part}]", block)
+                    # The common clean text/tool_use block is settled inline (no call); the rest is
+                    # _clean_block's (a tool_result's inner blocks, a cache_control marker, an unknown key).
+                    if isinstance(block, dict):
+                        kind = block.get("type")
+                        known = BLOCK_KEYS.get(kind) if isinstance(kind, str) else None
+                        if known is None or (
+                            block.keys() <= known and kind != "tool_result" and "cache_control" not in block
+                        ):
+                            continue
+                        if not _clean_block(block):
+                            yield from _block_findings(view, f"messages[{index}].content[{part}]", block)
     system = body.get("system")
     if isinstance(system, list):
         for part, block in enumerate(system):
-            yield from _block_findings(view, f"system[{part}]", block)
+            if not _clean_block(block):
+                yield from _block_findings(view, f"system[{part}]", block)
     tools = body.get("tools")
     if isinstance(tools, list):
         for index, tool in enumerate(tools):
             # Custom tools only: server tools (web_search_20250305, bash_20250124, ...) have fields of their own.
             # A tool without input_schema is anthropic.tool-input-schema-missing's (OpenAI's `parameters`).
-            if isinstance(tool, dict) and tool.get("type", "custom") == "custom" and "input_schema" in tool:
+            if (
+                isinstance(tool, dict)
+                and not tool.keys() <= TOOL_KEYS
+                and tool.get("type", "custom") == "custom"
+                and "input_schema" in tool
+            ):
                 yield from _unknown(view, f"tools[{index}]", tool, TOOL_KEYS)
-    yield from _thinking_findings(view)
+    if "thinking" in body:
+        yield from _thinking_findings(view)

@@ -1426,6 +1426,22 @@ TOOLS_WITH_EFFORT = define(
 )
 
 
+_TOOLS_EFFORT_NAMES: dict[str, str | None] = {}
+
+
+def _tools_effort_name(model: str) -> str | None:
+    """The normalised name when it is one of the matched families, else None (cached per model id: the
+    same few ids come again and again, and this runs on every chat request with tools)."""
+    if model in _TOOLS_EFFORT_NAMES:
+        return _TOOLS_EFFORT_NAMES[model]
+    name: str | None = _SNAPSHOT.sub("", normalise_model(model))
+    if not (EFFORT_WITH_TOOLS.match(name) or DEFAULT_EFFORT_WITH_TOOLS.match(name)):
+        name = None
+    if len(_TOOLS_EFFORT_NAMES) < 4096:
+        _TOOLS_EFFORT_NAMES[model] = name
+    return name
+
+
 def _function_tools(tools: object) -> bool:
     return isinstance(tools, list) and any(
         isinstance(tool, dict) and tool.get("type", "function") == "function" for tool in tools
@@ -1435,12 +1451,10 @@ def _function_tools(tools: object) -> bool:
 @check(endpoints=(CHAT,))
 def check_tools_with_reasoning_effort(view: RequestView) -> Iterator[Finding]:
     body = view.body
-    if not _function_tools(body.get("tools")):
-        return
     model = view.model
-    if not isinstance(model, str):
+    name = _tools_effort_name(model) if isinstance(model, str) else None
+    if name is None or not _function_tools(body.get("tools")):
         return
-    name = _SNAPSHOT.sub("", normalise_model(model))
     effort = body.get("reasoning_effort")
     if EFFORT_WITH_TOOLS.match(name):
         if not isinstance(effort, str) or effort == "none":
