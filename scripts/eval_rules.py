@@ -235,7 +235,9 @@ class Named:
         out |= {snake for name in self.params if (snake := _snake(name)) != name and snake in KNOWN_PARAMS}
         out |= {f"messages.{name}" for _, name in self.message_fields}
         out |= {f"messages.{name}" for name in self.message_keys}
-        out |= {statement.field for statement, _ in self.statements}
+        # A statement whose field is the key it quotes (Anthropic's "<key>: Extra inputs are not permitted")
+        # has an empty ``field`` and names it in its ``key`` group.
+        out |= {statement.field or found.group("key") for statement, found in self.statements}
         out |= {"tools" if c == "tools" else "messages.content" for c in self.capabilities}
         return out
 
@@ -316,6 +318,68 @@ def named_by(body: Any) -> Named:
         if path and path not in named.message_keys:
             named.message_keys.append(path)
     return named
+
+
+#: A function name outside every pattern providers quote (``^[a-zA-Z0-9_-]+$``, Azure's with dots, ...):
+#: the least name the sentence "does not match pattern" states, a space being in none of them.
+_BAD_NAME: Final = "get weather"
+
+
+def _tools_with(index: int, **function: Any) -> list[dict[str, Any]]:
+    """``index + 1`` function tools, the last with ``function``'s fields replaced."""
+    tools = [{**_TOOL, "function": {**_TOOL["function"], "name": f"tool_{i}"}} for i in range(index + 1)]
+    tools[index]["function"].update(function)
+    return tools
+
+
+def _tool_name_pattern(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``Invalid 'tools[N].function.name': string does not match pattern``: tool N's name is outside it."""
+    return [dict(_USER)], {"tools": _tools_with(int(found.group("n")), name=_BAD_NAME)}
+
+
+def _history_name_pattern(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``Invalid 'messages[N].tool_calls[M].function.name': string does not match pattern``: a replayed
+    call whose name is outside it (the conversation shortened to that call and its answer)."""
+    call = {**_call(), "function": {"name": _BAD_NAME, "arguments": "{}"}}
+    return [dict(_USER), _calling_with(call), dict(_RESULT)], {"tools": [_TOOL]}
+
+
+def _description_too_long(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``Invalid 'tools[N].function.description': string too long ... got a string with length L``."""
+    length = int(found.group("length"))
+    return [dict(_USER)], {"tools": _tools_with(int(found.group("n")), description="d" * length)}
+
+
+def _anthropic_extra_top(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Anthropic's ``<key>: Extra inputs are not permitted`` at the top level: the request carried the key
+    (its value is not shown; the key's presence is what is refused)."""
+    key = found.group("key")
+    return [], {key: _default(key)}
+
+
+def _anthropic_extra_block(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``messages.N.content.M.<type>.<key>: Extra inputs are not permitted``: a block of that type carrying
+    the key (the conversation shortened to that block, a tool_use answered by its result)."""
+    key, kind = found.group("key"), found.group("type")
+    if kind == "tool_use":
+        block = {**_TOOL_USE, key: "x"}
+        result = {"type": "tool_result", "tool_use_id": _TOOL_USE["id"], "content": "sunny"}
+        return [
+            dict(_USER),
+            {"role": "assistant", "content": [block]},
+            {"role": "user", "content": [result]},
+        ], {"tools": [_ANTHROPIC_TOOL]}
+    return [{"role": "user", "content": [{"type": "text", "text": "Hello", key: "x"}]}], {}
+
+
+def _anthropic_tool_use_id(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``messages.N.content.M.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'``: a tool_use id
+    with a character outside it (the least such id: one dot), answered by its result."""
+    block = {**_TOOL_USE, "id": "toolu.01A"}
+    result = {"type": "tool_result", "tool_use_id": "toolu.01A", "content": "sunny"}
+    return [dict(_USER), {"role": "assistant", "content": [block]}, {"role": "user", "content": [result]}], {
+        "tools": [_ANTHROPIC_TOOL]
+    }
 
 
 # --- sentences that state the request's shape ---------------------------------------------------
@@ -558,7 +622,9 @@ _Q: Final = r"[\"'`“”\\]*"
 STATEMENTS: Final = (
     Statement(
         "tool message without a preceding call",
-        _s(rf"messages with role {_Q}tool{_Q} must be a response to a preced"),
+        _s(
+            rf"messages with role {_Q}tool{_Q} must be a response to a prece{{1,2}}d"
+        ),  # OpenAI's 2024 text: "preceeding"
         "messages",
         messages=(_USER, _RESULT),
     ),
@@ -942,6 +1008,54 @@ STATEMENTS: Final = (
         "thinking",
         apis=("messages",),
         top=(("thinking", {"type": "enabled", "budget_tokens": DEFAULT_VALUES["max_tokens"]}),),
+    ),
+    # --- issue 9 round 7: wordings of dev entries whose text states the shape (docs/accuracy.md, 18th pass)
+    Statement(
+        "a tool name outside the quoted pattern",
+        _s(rf"Invalid {_Q}tools\[(?P<n>\d+)\]\.function\.name{_Q}: string does not match pattern"),
+        "tools",
+        derive=_tool_name_pattern,
+    ),
+    Statement(
+        "a replayed call's name outside the quoted pattern",
+        _s(
+            rf"Invalid {_Q}messages\[\d+\]\.tool_calls\[\d+\]\.function\.name{_Q}: string does not match pattern"
+        ),
+        "messages",
+        derive=_history_name_pattern,
+    ),
+    Statement(
+        "a tool description longer than the stated maximum, with its length",
+        _s(
+            rf"Invalid {_Q}tools\[(?P<n>\d+)\]\.function\.description{_Q}: string too long\. Expected a string "
+            r"with maximum length \d+, but got a string with length (?P<length>\d+)"
+        ),
+        "tools",
+        derive=_description_too_long,
+    ),
+    Statement(
+        # Anthropic's validator names the refused key by its path; at the top level the path is the key.
+        "a top-level key Anthropic does not have",
+        _s(r"(?:^|[\s\"'{(:])(?P<key>[a-z][a-z0-9_]*)\s*:\s*Extra inputs are not\s+permitted"),
+        "",
+        apis=("messages",),
+        derive=_anthropic_extra_top,
+    ),
+    Statement(
+        "a content block carrying a key Anthropic does not have",
+        _s(
+            r"messages\.\d+\.content\.\d+\.(?P<type>tool_use|text)\.(?P<key>\w+)\s*:\s*Extra inputs are not\s+permitted"
+        ),
+        "messages",
+        apis=("messages",),
+        derive=_anthropic_extra_block,
+    ),
+    Statement(
+        "a tool_use id outside Anthropic's pattern",
+        _s(r"messages\.\d+\.content\.\d+\.tool_use\.id: String should match pattern"),
+        "messages",
+        apis=("messages",),
+        derive=_anthropic_tool_use_id,
     ),
 )
 

@@ -118,9 +118,14 @@ LOOKUPS = [
     ("gemini-2.5-pro-latest", "gemini-2.5-pro", "date"),
     ("x-ai/grok-4-fast:free", "grok-4-fast", "router-prefix+tag"),
     ("llama3.2:3b-instruct-q4_K_M", "llama3.2-3b", "case+ollama-tag"),
+    # Issue 9 round 7: a relay's thinking variant (lossy: the relay switched thinking on); an entry of the
+    # suffixed name itself still matches exactly.
+    ("claude-3-7-sonnet-20250219-thinking", "claude-3-7-sonnet-20250219", "thinking-suffix"),
+    ("openrouter/anthropic/claude-3.7-sonnet-thinking", "claude-3.7-sonnet", "router-prefix+thinking-suffix"),
+    ("gpt-5-thinking", "gpt-5-thinking", "exact"),
 ]
 
-LOSSY = {"ollama-tag", "preview", "spelling", "alias"}
+LOSSY = {"ollama-tag", "preview", "spelling", "alias", "thinking-suffix"}
 
 
 @pytest.mark.parametrize(("model", "name", "matched_as"), LOOKUPS)

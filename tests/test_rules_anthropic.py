@@ -572,7 +572,13 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
     (
         "forced-tool-with-adaptive-thinking",
         "anthropic",
-        req(USER, tool_choice={"type": "tool", "name": "get_weather"}, thinking={"type": "adaptive"}),
+        # Claude 4.6: adaptive thinking exists from 4.6 on (anthropic.thinking-mode-for-model).
+        req(
+            USER,
+            model="claude-sonnet-4-6",
+            tool_choice={"type": "tool", "name": "get_weather"},
+            thinking={"type": "adaptive"},
+        ),
         [("anthropic.thinking-with-forced-tool-choice", W, "tool_choice")],
         None,
     ),
@@ -786,6 +792,131 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "anthropic",
         req(USER, model="claude-opus-4-6", temperature=0.2, top_p=0.5),
         [("anthropic.temperature-with-top-p", E, "top_p")],
+        None,
+    ),
+    # --- issue 9 round 7: the request schema per level, and the thinking mode per Claude generation
+    (
+        "openai-parameter-at-top-level",
+        "anthropic",
+        req(USER, frequency_penalty=0.5, response_format={"type": "json_object"}),
+        [
+            ("anthropic.unknown-field", E, "frequency_penalty"),
+            ("anthropic.unknown-field", E, "response_format"),
+        ],
+        "Extra inputs are not permitted",
+    ),
+    (
+        "client-option-sent-on-the-wire",
+        "anthropic",
+        req(USER, extra_body={"top_k": 5}),
+        [("anthropic.unknown-field", E, "extra_body")],
+        None,
+    ),
+    (
+        # A key Anthropic may have added since the list was written: a warning, never an error.
+        "unknown-top-level-key-not-openais",
+        "anthropic",
+        req(USER, priority="high"),
+        [("anthropic.unknown-field", W, "priority")],
+        None,
+    ),
+    (
+        "openai-message-fields",
+        "anthropic",
+        req({**USER, "name": "alice"}, {"role": "assistant", "content": "ok", "tool_calls": []}, USER),
+        [
+            ("anthropic.unknown-field", E, "messages[0].name"),
+            ("anthropic.unknown-field", E, "messages[1].tool_calls"),
+        ],
+        None,
+    ),
+    (
+        "metadata-session-id",
+        "anthropic",
+        req(USER, metadata={"user_id": "u-1", "session_id": "s-1"}),
+        [("anthropic.unknown-field", E, "metadata.session_id")],
+        None,
+    ),
+    (
+        # A field of another block type on a tool_use block (anthropics/claude-code#4378): certain.
+        "text-on-a-tool-use-block",
+        "anthropic",
+        req(
+            USER,
+            {"role": "assistant", "content": [{**call("toolu_01A")["content"][1], "text": "calling"}]},
+            {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": "toolu_01A", "content": "18C"}],
+            },
+        ),
+        [("anthropic.unknown-field", E, "messages[1].content[0].text")],
+        None,
+    ),
+    (
+        # A block key that is no block type's field may be a newer beta's: a warning.
+        "unknown-key-on-a-text-block",
+        "anthropic",
+        req({"role": "user", "content": [{"type": "text", "text": "hi", "lang": "en"}]}),
+        [("anthropic.unknown-field", W, "messages[0].content[0].lang")],
+        None,
+    ),
+    (
+        # Beta fields are accepted once their header is on, which toolguard does not see: never flagged.
+        "beta-fields-are-known",
+        "anthropic",
+        req(
+            USER,
+            model="claude-opus-4-7",
+            context_management={"edits": [{"type": "clear_thinking_20251015", "keep": "all"}]},
+            output_config={"effort": "high"},
+            thinking={"type": "adaptive", "display": "summarized"},
+            tools=[{**TOOL, "defer_loading": True, "input_examples": [{"city": "Paris"}]}],
+        ),
+        [],
+        None,
+    ),
+    (
+        "openai-parameter-on-a-gateway",
+        "generic",
+        req(USER, frequency_penalty=0.5),
+        [("anthropic.unknown-field", W, "frequency_penalty")],
+        None,
+    ),
+    ("openai-parameter-on-deepseek", "deepseek", req(USER, frequency_penalty=0.5), [], None),
+    (
+        "budget-thinking-on-opus-4-7",
+        "anthropic",
+        req(USER, model="claude-opus-4-7", thinking={"type": "enabled", "budget_tokens": 2048}),
+        [("anthropic.thinking-mode-for-model", E, "thinking.type")],
+        '"thinking.type.enabled" is not supported for this model',
+    ),
+    (
+        "budget-thinking-on-claude-5-behind-a-router-prefix",
+        "anthropic",
+        req(USER, model="anthropic/claude-sonnet-5", thinking={"type": "enabled", "budget_tokens": 2048}),
+        [("anthropic.thinking-mode-for-model", E, "thinking.type")],
+        None,
+    ),
+    (
+        "adaptive-thinking-on-haiku-4-5",
+        "anthropic",
+        req(USER, model="claude-haiku-4-5-20251001", thinking={"type": "adaptive"}),
+        [("anthropic.thinking-mode-for-model", E, "thinking.type")],
+        "adaptive thinking is not supported on this model",
+    ),
+    (
+        "adaptive-thinking-on-claude-3-7",
+        "generic",
+        req(USER, model="claude-3-7-sonnet-latest", thinking={"type": "adaptive"}),
+        [("anthropic.thinking-mode-for-model", W, "thinking.type")],
+        None,
+    ),
+    (
+        # Budget thinking is deprecated on 4.6 but still taken; Sonnet 4.6 and Opus 4.6 accept both forms.
+        "budget-thinking-on-sonnet-4-6",
+        "anthropic",
+        req(USER, model="claude-sonnet-4-6", thinking={"type": "enabled", "budget_tokens": 2048}),
+        [],
         None,
     ),
 ]

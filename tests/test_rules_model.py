@@ -51,6 +51,7 @@ LOCATIONS: dict[str, str] = {
     "model.rules-skipped": "model",
     "model.chat-completions-unsupported": "model",
     "model.json-schema-unsupported": "response_format.type",
+    "model.tools-with-reasoning-effort": "reasoning_effort",
 }
 
 

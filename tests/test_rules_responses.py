@@ -78,6 +78,28 @@ def findings(provider: str, body: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 # (id, provider, body, expected findings, a real error text the first finding's rule predicts)
 CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | None]] = [
+    # ------------------------------------------- chat parameters the Responses API moved (issue 9 round 7)
+    (
+        "chat-reasoning-effort",
+        "openai",
+        req("Hi", model="gpt-5", reasoning_effort="high"),
+        [("responses.chat-parameter", E, "reasoning_effort")],
+        None,
+    ),
+    (
+        "chat-response-format",
+        "openai",
+        req("Hi", response_format={"type": "json_object"}),
+        [("responses.chat-parameter", E, "response_format")],
+        None,
+    ),
+    (
+        "moved-parameters-in-place",
+        "openai",
+        req("Hi", model="gpt-5", reasoning={"effort": "high"}, text={"format": {"type": "text"}}),
+        [],
+        None,
+    ),
     # ------------------------------------------- the schema root of flat function tools (not only strict)
     (
         "flat-tool-parameters-without-type",

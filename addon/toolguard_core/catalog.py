@@ -34,7 +34,8 @@ class ModelInfo:
     name: str
     #: How the requested name matched: ``exact``, or the normalisation steps joined by ``+``
     #: (``case``, ``models-prefix``, ``router-prefix``, ``cloud-prefix``, ``tag``, ``date``; and the
-    #: lossy ones of :data:`LOSSY_STEPS`: ``ollama-tag``, ``preview``, ``spelling``, ``alias``).
+    #: lossy ones of :data:`LOSSY_STEPS`: ``ollama-tag``, ``preview``, ``spelling``, ``alias``,
+    #: ``thinking-suffix``).
     matched_as: str = "exact"
     #: The vendors' own APIs serving it (LiteLLM / models.dev provider ids).
     providers: tuple[str, ...] = ()
@@ -120,7 +121,10 @@ _DASHED_VERSION = re.compile(r"(?<=-\d)-(?=\d(?:-|$))")
 #: (gemma3:1b takes no images, gemma3:4b does), ``-preview`` (previews change before release) and a
 #: version spelled another way (``kimi-k2.5`` / ``kimi-k2-5``, nearly always the same model). A rule
 #: reading such an entry reports a warning with the reason (``uncertain=``), never an error.
-LOSSY_STEPS = frozenset({"ollama-tag", "preview", "spelling", "alias"})
+LOSSY_STEPS = frozenset({"ollama-tag", "preview", "spelling", "alias", "thinking-suffix"})
+#: The suffix relays append to a model's name for its thinking variant (tried after the exact name, so a
+#: catalog entry of that name, such as ``gpt-5-thinking``, still wins).
+_THINKING_SUFFIX = "-thinking"
 #: A gateway's model alias that wraps a model's own name in its own words: a LiteLLM model group such as
 #: ``bedrock-claude-sonnet-4-5`` (BerriAI/litellm#15070's "Received Model Group=bedrock-claude-sonnet-4-5").
 #: One or two leading words are dropped when what remains still reads as a full model name (three words
@@ -161,6 +165,12 @@ def _candidates(model: str) -> list[tuple[str, str]]:
     if tag:
         name = name[: tag.start()]
         steps.append("tag")
+        out.append((name, "+".join(steps)))
+    if name.endswith(_THINKING_SUFFIX) and len(name) > len(_THINKING_SUFFIX):
+        # A relay's thinking variant (one-api/new-api's ``claude-3-7-sonnet-20250219-thinking``): the same
+        # model with thinking switched on by the relay, so its reasoning facts may differ (lossy).
+        name = name.removesuffix(_THINKING_SUFFIX)
+        steps.append("thinking-suffix")
         out.append((name, "+".join(steps)))
     cloud = _CLOUD.match(name)
     vertex = _VERTEX_VERSION.search(name)

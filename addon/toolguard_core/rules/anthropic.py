@@ -31,12 +31,13 @@ chat and Responses rules never see a Messages body, and these never see theirs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from toolguard_core.catalog import own_name
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.providers import normalise_model
+from toolguard_core.providers import OPENAI_PARAMS, normalise_model
 from toolguard_core.request import MESSAGES, RequestView
 from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.jsonvalues import json_type
@@ -1476,3 +1477,353 @@ def _check_thinking_loop(view: RequestView, conversation: list[Turn]) -> Iterato
         "and none of the loop's assistant messages starts with a thinking block. Replay the thinking (or "
         "redacted_thinking) blocks the API returned, in front of the tool_use, or disable thinking.",
     )
+
+
+# ----------------------------------------------------------------------------- the request schema per level
+#
+# Anthropic Messages API: the request checked against Anthropic's documented request schema, per level
+# (issue 9 round 7), and the thinking mode each Claude generation takes.
+#
+# Anthropic's validator closes every object of the request: a key it does not know is refused with its
+# location, ``<path>: Extra inputs are not permitted`` — at the top level ("context_management: Extra
+# inputs are not permitted" from a Claude Code build that sent it where the beta was off, Wei-Shaw/
+# claude-relay-service#660, decolua/9router#1468) and inside (``tools.3.custom.input_examples: Extra inputs
+# are not permitted``, anthropics/claude-code#11678). The allowlists below are the fields of Anthropic's
+# Messages API reference (``POST /v1/messages``, the SDKs' ``MessageCreateParams`` and beta params,
+# platform.claude.com/docs/en/api/messages), beta fields included: a beta field is accepted once its beta
+# header is on, and the rules see no headers, so a field of any beta is never flagged.
+#
+# What is flagged, and how sure it is:
+#
+# * a key that belongs to OpenAI's chat API (``response_format``, ``frequency_penalty``, ``n``, ``seed``,
+#   ``reasoning_effort``, ``max_completion_tokens``, ...) or a client-side option sent on the wire
+#   (``extra_body``): no version of Anthropic's schema has it, so Anthropic refuses it (an error);
+# * any other unknown key: a warning, since it may be a field newer than these lists.
+#
+# Providers: Anthropic's own API is the validator (error). An unrecognised host on ``/v1/messages`` is most
+# often a gateway in front of Anthropic (a warning: gateways such as LiteLLM drop or translate OpenAI's
+# parameters). Other providers' Anthropic-compatible endpoints (DeepSeek, Moonshot, Zhipu, DashScope,
+# MiniMax, Ollama) convert the request to their own models and document ignoring fields they do not use
+# (DeepSeek's Anthropic API guide lists the fields it ignores), so they are silent.
+
+
+#: Top-level fields of ``POST /v1/messages`` (Messages API reference, GA and beta parameters).
+TOP_LEVEL = frozenset(
+    {
+        "model", "messages", "max_tokens", "system", "metadata", "stop_sequences", "stream", "temperature",
+        "top_k", "top_p", "tools", "tool_choice", "thinking", "service_tier", "container", "mcp_servers",
+        "context_management", "output_config", "output_format", "inference_geo", "speed", "cache_control",
+        "compaction", "diagnostics", "fallback_credit_token", "fallbacks", "thread", "user_profile_id",
+        "betas",
+    }
+)  # fmt: skip
+#: Keys of one message (MessageParam).
+MESSAGE_KEYS = frozenset({"role", "content"})
+#: Keys of the content blocks whose schema is settled, per block type (TextBlockParam, ImageBlockParam,
+#: ToolUseBlockParam, ToolResultBlockParam, ThinkingBlockParam, RedactedThinkingBlockParam). Other block
+#: types (documents, server tools, search results, ...) are not walked.
+BLOCK_KEYS: Mapping[str, frozenset[str]] = {
+    "text": frozenset({"type", "text", "cache_control", "citations"}),
+    "image": frozenset({"type", "source", "cache_control"}),
+    "tool_use": frozenset({"type", "id", "name", "input", "cache_control", "caller"}),
+    "tool_result": frozenset({"type", "tool_use_id", "content", "is_error", "cache_control"}),
+    "thinking": frozenset({"type", "thinking", "signature"}),
+    "redacted_thinking": frozenset({"type", "data"}),
+}
+#: Every field of those block types: one block's key that is another type's field is certainly misplaced.
+_BLOCK_FIELDS = frozenset().union(*BLOCK_KEYS.values())
+#: A custom tool (ToolParam, with the tool-search and input-examples betas' fields).
+TOOL_KEYS = frozenset(
+    {
+        "type", "name", "description", "input_schema", "cache_control", "input_examples", "defer_loading",
+        "allowed_callers", "strict", "eager_input_streaming",
+    }
+)  # fmt: skip
+#: Smaller objects: metadata takes only ``user_id`` (Metadata), tool_choice and thinking their variants'
+#: fields, cache_control the ephemeral marker's.
+OBJECT_KEYS: Mapping[str, frozenset[str]] = {
+    "metadata": frozenset({"user_id"}),
+    "tool_choice": frozenset({"type", "name", "disable_parallel_tool_use"}),
+    "thinking": frozenset({"type", "budget_tokens", "display"}),
+}
+CACHE_CONTROL_KEYS = frozenset({"type", "ttl", "scope"})
+#: The ``type`` values whose fields OBJECT_KEYS lists (ToolChoiceAuto/Any/Tool/None; ThinkingConfig*).
+_VARIANTS: Mapping[str, tuple[str, ...]] = {
+    "tool_choice": ("auto", "any", "tool", "none"),
+    "thinking": ("enabled", "disabled", "adaptive"),
+}
+#: Keys no version of Anthropic's schema has: OpenAI's chat parameters (minus the names both APIs share)
+#: and client-side options that are meant to stay in the SDK.
+_FOREIGN = (OPENAI_PARAMS - TOP_LEVEL) | {"extra_body", "extra_headers", "extra_query", "reasoning"}
+_UNSURE = "the key may be a field newer than toolguard's list of Anthropic's schema"
+
+_SPEC_USER = {"role": "user", "content": "What is the weather in Paris?"}
+
+UNKNOWN_FIELD = define(
+    "anthropic.unknown-field",
+    Severity.ERROR,
+    "A key Anthropic's Messages API does not have at that place in the request (an OpenAI parameter such "
+    "as `response_format` or `frequency_penalty` at the top level, a key other than `user_id` in "
+    "`metadata`, an extra key on a message or a content block).",
+    policy=policy(error=("anthropic",), warning=("generic",)),
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="context_management: Extra inputs are not permitted",
+            source="https://github.com/Wei-Shaw/claude-relay-service/issues/660",
+        ),
+        PredictedError(
+            provider="anthropic",
+            text="tools.3.custom.input_examples: Extra inputs are not permitted",
+            source="https://github.com/anthropics/claude-code/issues/11678",
+        ),
+    ),
+    example={
+        "model": "claude-sonnet-4-5",
+        "max_tokens": 1024,
+        "messages": [_SPEC_USER],
+        "frequency_penalty": 0.5,
+    },
+    example_url=MESSAGES_URL,
+    fixed={"model": "claude-sonnet-4-5", "max_tokens": 1024, "messages": [_SPEC_USER]},
+    notes=(
+        "Both quoted keys are beta fields sent without their beta: toolguard does not see headers, so it never "
+        "flags a beta field; it flags OpenAI's parameters and client-side options such as `extra_body`, an "
+        "extra key on a user/assistant message or in `metadata`, and a content block carrying another block "
+        "type's field (`text` on a tool_use, anthropics/claude-code#4378) as errors, and any other unknown key "
+        "as a warning (it may be newer than toolguard's list). Translate "
+        "OpenAI parameters before calling Anthropic (`stop` is `stop_sequences`, `response_format` is "
+        "`output_config.format`, `reasoning_effort` is `thinking`/`output_config.effort`). A warning on an "
+        "unrecognised host (a gateway may drop such keys); other providers' Anthropic-compatible endpoints "
+        "ignore fields they do not use."
+    ),
+)
+
+# ----------------------------------------------------------------------------- thinking modes
+
+#: A Claude model id's family and version: ``claude-opus-4-7``, ``claude-sonnet-4-5-20250929``,
+#: ``claude-3-7-sonnet-latest``, ``claude-opus-4.7`` (a router's spelling), ``claude-sonnet-5``.
+_CLAUDE = re.compile(
+    r"^claude-(?:(?P<family>opus|sonnet|haiku|fable)-(?P<major>\d)(?:[-.](?P<minor>\d)(?!\d))?"
+    r"|(?P<major3>\d)(?:[-.](?P<minor3>\d))?-(?P<family3>opus|sonnet|haiku))(?![a-z])"
+)
+#: Adaptive thinking exists from Claude 4.6 on; the budget form ("enabled") until 4.6 and is refused from
+#: Opus 4.7 on (Anthropic's extended-thinking and adaptive-thinking guides, as quoted in
+#: checkmarble/llmberjack#14 and google/adk-docs#2241).
+ADAPTIVE_FROM = (4, 6)
+ENABLED_UNTIL = (4, 6)
+
+
+def claude_version(model: str) -> tuple[int, int] | None:
+    """(major, minor) of a Claude model id on any host (a cloud prefix, a router prefix and a date
+    suffix are allowed), or None for a name that is not a Claude model's."""
+    name = own_name(normalise_model(model))
+    found = _CLAUDE.match(name)
+    if found is None:
+        return None
+    if found.group("major") is not None:
+        return int(found.group("major")), int(found.group("minor") or 0)
+    return int(found.group("major3")), int(found.group("minor3") or 0)
+
+
+THINKING_MODE = define(
+    "anthropic.thinking-mode-for-model",
+    Severity.ERROR,
+    "`thinking.type` is a mode this Claude generation does not take: `adaptive` before Claude 4.6, or the "
+    "budget form `enabled` from Claude Opus 4.7 on.",
+    policy=policy(error=("anthropic",), warning=("generic",)),
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="adaptive thinking is not supported on this model",
+            # Claude Haiku 4.5 asked for adaptive thinking (the PR that stopped sending it there).
+            source="https://github.com/pensarai/apex/pull/890",
+        ),
+        PredictedError(
+            provider="anthropic",
+            text=(
+                '"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" and '
+                '"output_config.effort" to control thinking behavior.'
+            ),
+            source="https://github.com/zhukunpenglinyutong/jetbrains-cc-gui/issues/1003",
+        ),
+    ),
+    example={
+        "model": "claude-opus-4-7",
+        "max_tokens": 16000,
+        "thinking": {"type": "enabled", "budget_tokens": 8000},
+        "messages": [_SPEC_USER],
+    },
+    example_url=MESSAGES_URL,
+    fixed={
+        "model": "claude-opus-4-7",
+        "max_tokens": 16000,
+        "thinking": {"type": "adaptive"},
+        "output_config": {"effort": "high"},
+        "messages": [_SPEC_USER],
+    },
+    notes=(
+        "doc: Anthropic's thinking parameters: adaptive thinking is available on Claude 4.6 and later and "
+        "required on Opus 4.7 and later; the budget form is available on Claude 4.6 and earlier and returns a "
+        "400 on Opus 4.7 and later (quoted in checkmarble/llmberjack#14; google/adk-docs#2241). Set the effort "
+        "in `output_config.effort`, not inside `thinking`. Judged by the model id's version on any host that "
+        "forwards to Anthropic (a warning on an unrecognised host)."
+    ),
+)
+
+
+def _thinking_findings(view: RequestView) -> Iterator[Finding]:
+    thinking = view.body.get("thinking")
+    model = view.model
+    if not isinstance(thinking, dict) or not isinstance(model, str):
+        return
+    kind = thinking.get("type")
+    version = claude_version(model) if kind in ("adaptive", "enabled") else None
+    if version is None:
+        return
+    shown = f"{version[0]}.{version[1]}"
+    if kind == "adaptive" and version < ADAPTIVE_FROM:
+        message = (
+            f'`thinking.type` is "adaptive", but {model} (Claude {shown}) predates adaptive thinking (Claude '
+            '4.6 and later); use `{"type": "enabled", "budget_tokens": N}` with N of at least 1024 and '
+            "below `max_tokens`."
+        )
+    elif kind == "enabled" and version > ENABLED_UNTIL and (version[0] >= 5 or _family(model) == "opus"):
+        message = (
+            f'`thinking.type` is "enabled" (a token budget), which {model} (Claude {shown}) refuses; send '
+            '`thinking: {"type": "adaptive"}` and set the effort in `output_config.effort`.'
+        )
+    else:
+        return
+    yield from report_judged(THINKING_MODE, view, "thinking.type", message)
+
+
+def _family(model: str) -> str | None:
+    found = _CLAUDE.match(own_name(normalise_model(model)))
+    if found is None:
+        return None
+    return found.group("family") or found.group("family3")
+
+
+# ----------------------------------------------------------------------------- unknown keys
+
+
+def _unknown(
+    view: RequestView, where: str, value: Mapping[str, Any], known: frozenset[str], *, settled: bool = False
+) -> Iterator[Finding]:
+    """Findings for the keys of ``value`` outside ``known``. Certain (the policy's level) for a top-level key
+    of OpenAI's API or a client option, and on the levels whose schema has not grown in years (``settled``:
+    a message's ``role``/``content``, ``metadata``'s ``user_id``); elsewhere a warning, since a beta may have
+    added the field since this list was written."""
+    for key in value:
+        if key in known or not isinstance(key, str):
+            continue
+        path = f"{where}.{key}" if where else key
+        foreign = not where and key in _FOREIGN
+        message = (
+            f"`{path}` is not a field of Anthropic's Messages API here; Anthropic refuses it "
+            f'("{path}: Extra inputs are not permitted"). Remove it'
+            + (", or translate it to Anthropic's own parameter." if foreign else ".")
+        )
+        yield from UNKNOWN_FIELD.report(
+            view, path, message, uncertain=None if foreign or settled else _UNSURE
+        )
+
+
+def _block_findings(view: RequestView, where: str, block: Any) -> Iterator[Finding]:
+    if not isinstance(block, dict):
+        return
+    kind = block.get("type")
+    known = BLOCK_KEYS.get(kind) if isinstance(kind, str) else None
+    if known is None:
+        return
+    # A key of another block type (a `text` on a tool_use, a `source` on a text) is certain: the block's
+    # type selects one schema, and that field is another's. Other keys may be a newer beta's.
+    foreign = {key: value for key, value in block.items() if key in _BLOCK_FIELDS and key not in known}
+    yield from _unknown(view, where, foreign, known, settled=True)
+    yield from _unknown(view, where, {k: v for k, v in block.items() if k not in foreign}, known)
+    cache = block.get("cache_control")
+    if isinstance(cache, dict):
+        yield from _unknown(view, f"{where}.cache_control", cache, CACHE_CONTROL_KEYS)
+    if kind == "tool_result" and isinstance(block.get("content"), list):
+        for index, inner in enumerate(block["content"]):
+            yield from _block_findings(view, f"{where}.content[{index}]", inner)
+
+
+def _clean_block(block: Any) -> bool:
+    """Whether ``block`` (and a tool_result's inner blocks) has only known keys: the fast path, a few
+    dict operations per block on a 400-message conversation; :func:`_block_findings` explains the rest."""
+    if not isinstance(block, dict):
+        return True
+    kind = block.get("type")
+    known = BLOCK_KEYS.get(kind) if isinstance(kind, str) else None
+    if known is None:
+        return True
+    if not block.keys() <= known:
+        return False
+    cache = block.get("cache_control")
+    if isinstance(cache, dict) and not cache.keys() <= CACHE_CONTROL_KEYS:
+        return False
+    inner = block.get("content") if kind == "tool_result" else None
+    return not isinstance(inner, list) or all(_clean_block(item) for item in inner)
+
+
+@check(endpoints=(MESSAGES,))
+def check_anthropic_schema(view: RequestView) -> Iterator[Finding]:
+    """Unknown keys per level, and the thinking mode for the model's generation. Each object is first
+    tested with one ``keys() <=`` comparison; only one that fails is walked key by key."""
+    body = view.body
+    if not body.keys() <= TOP_LEVEL:
+        yield from _unknown(view, "", body, TOP_LEVEL)
+    for name, known in OBJECT_KEYS.items():
+        value = body.get(name)
+        # A tool_choice or thinking of no known variant is anthropic.invalid-tool-choice's (or the API's
+        # own type error): its keys belong to whatever it was meant to be (OpenAI's `function` object).
+        if (
+            isinstance(value, dict)
+            and not value.keys() <= known
+            and value.get("type", "") in _VARIANTS.get(name, ("",))
+        ):
+            yield from _unknown(view, name, value, known, settled=name == "metadata")
+    messages = body.get("messages")
+    if isinstance(messages, list):
+        for index, message in enumerate(messages):
+            if not isinstance(message, dict):
+                continue
+            if not message.keys() <= MESSAGE_KEYS and message.get("role") in ("user", "assistant"):
+                # Only these two: a ``system`` message inside ``messages`` is a beta's (Claude Code sends one
+                # with its own ``output_config`` under ``?beta=true``), with fields of its own.
+                yield from _unknown(view, f"messages[{index}]", message, MESSAGE_KEYS, settled=True)
+            content = message.get("content")
+            if isinstance(content, list):
+                for part, block in enumerate(content):
+                    # The common clean text/tool_use block is settled inline (no call); the rest is
+                    # _clean_block's (a tool_result's inner blocks, a cache_control marker, an unknown key).
+                    if isinstance(block, dict):
+                        kind = block.get("type")
+                        known = BLOCK_KEYS.get(kind) if isinstance(kind, str) else None
+                        if known is None or (
+                            block.keys() <= known and kind != "tool_result" and "cache_control" not in block
+                        ):
+                            continue
+                        if not _clean_block(block):
+                            yield from _block_findings(view, f"messages[{index}].content[{part}]", block)
+    system = body.get("system")
+    if isinstance(system, list):
+        for part, block in enumerate(system):
+            if not _clean_block(block):
+                yield from _block_findings(view, f"system[{part}]", block)
+    tools = body.get("tools")
+    if isinstance(tools, list):
+        for index, tool in enumerate(tools):
+            # Custom tools only: server tools (web_search_20250305, bash_20250124, ...) have fields of their own.
+            # A tool without input_schema is anthropic.tool-input-schema-missing's (OpenAI's `parameters`).
+            if (
+                isinstance(tool, dict)
+                and not tool.keys() <= TOOL_KEYS
+                and tool.get("type", "custom") == "custom"
+                and "input_schema" in tool
+            ):
+                yield from _unknown(view, f"tools[{index}]", tool, TOOL_KEYS)
+    if "thinking" in body:
+        yield from _thinking_findings(view)

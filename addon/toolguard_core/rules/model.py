@@ -19,6 +19,7 @@ provider are not repeated here: the reasoning-model rules below run only where t
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -30,8 +31,9 @@ from toolguard_core.providers import (
     BUILTIN_PROFILES,
     DEFAULT_FAMILY,
     ModelFamily,
+    normalise_model,
 )
-from toolguard_core.request import MESSAGES, RESPONSES, RequestView
+from toolguard_core.request import CHAT, MESSAGES, RESPONSES, RequestView
 from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled, family_of, is_number
 from toolguard_core.rules.policy import SELF_HOSTED
 from toolguard_core.rules.registry import Policy, PredictedError, Rule, check, define, policy
@@ -1336,3 +1338,153 @@ def _params_report_effort(view: RequestView, effort: str) -> bool:
     if allowed is not None and effort not in allowed:
         return True
     return pid in ("openai", "azure") and view.provider.family_for(view.model).reasoning_effort is False
+
+
+# --- function tools with a reasoning effort on chat completions (issue 9 round 7) -----------------
+#
+# model.tools-with-reasoning-effort: function tools with a reasoning effort on chat completions, for the
+# OpenAI models whose chat endpoint refuses the combination (issue 9 round 7).
+#
+# From gpt-5.2 on, OpenAI serves function tools together with reasoning only on the Responses API. Its chat
+# endpoint answers "Function tools with reasoning_effort are not supported for gpt-5.4 in
+# /v1/chat/completions. Please use /v1/responses instead." (openai/openai-openapi#541, whose minimal repro is
+# gpt-5.4 with a developer message, ``reasoning_effort: "medium"`` and one function tool). Which models, from
+# the threads that show each:
+#
+# * gpt-5.2 and gpt-5.4: livekit/agents#5088 drops ``reasoning_effort`` when tools are present because "chat
+#   completions breaks otherwise" for exactly these two; ``gpt-5.4-mini`` takes the same agent request
+#   (fazer-ai/agents#66), so only the plain names are matched;
+# * gpt-5.5 is not matched: the only threads showing it refused are those of the round-7 probe set, which
+#   measures this rule and is not its source;
+# * gpt-5.6 and its -luna / -terra / -sol variants reason by default, so the endpoint refuses tools even
+#   when the request sets no effort at all, and only an explicit ``"none"`` is accepted ("... or set
+#   reasoning_effort to 'none'", LibreChat#14355 on a request without any effort, fazer-ai/agents#66 for all
+#   three variants, LibreChat#14231).
+#
+# Severity: an error on OpenAI's own API and on GitHub Copilot, whose API answers OpenAI models with OpenAI's
+# validator (kaitranntt/ccs#344, quoted on model.reasoning-effort-value); judged as OpenAI for one of these
+# model names on an unrecognised host. A warning on Azure OpenAI and OpenRouter, which no thread shows
+# refusing it (OpenRouter may translate the request; GEMISIS/leviath#333 leaves it unverified).
+
+#: A pinned snapshot's date suffix (``gpt-5.4-2026-03-05``), which names the same model.
+_SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$")
+#: Refuse tools together with an effort other than "none" (livekit/agents#5088, openai-openapi#541).
+EFFORT_WITH_TOOLS = re.compile(r"^gpt-5\.(?:2|4)$")
+#: Reason by default, so refuse tools unless the effort is explicitly "none" (LibreChat#14355, fazer-ai#66).
+DEFAULT_EFFORT_WITH_TOOLS = re.compile(r"^gpt-5\.6(?:-luna|-terra|-sol)?$")
+
+_WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather for a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
+
+TOOLS_WITH_EFFORT = define(
+    "model.tools-with-reasoning-effort",
+    Severity.ERROR,
+    "Function tools sent to chat completions with a reasoning effort for a model that takes tools with "
+    "reasoning only on the Responses API (gpt-5.2 and gpt-5.4 with an effort set; the gpt-5.6 "
+    'family unless `reasoning_effort` is "none").',
+    policy=policy(
+        error=("openai", "copilot"),
+        warning=("azure", "openrouter", "generic"),
+        conditions={
+            "copilot": "an OpenAI model (Copilot answers with OpenAI's validator, kaitranntt/ccs#344)",
+        },
+    ),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Function tools with reasoning_effort are not supported for gpt-5.4 in /v1/chat/completions. "
+                "Please use /v1/responses instead."
+            ),
+            source="https://github.com/openai/openai-openapi/issues/541",
+            param="reasoning_effort",
+        ),
+        PredictedError(
+            provider="openai",
+            text=(
+                "Function tools with reasoning_effort are not supported for gpt-5.6-sol in /v1/chat/completions. "
+                "To use function tools, use /v1/responses or set reasoning_effort to 'none'."
+            ),
+            source="https://github.com/danny-avila/LibreChat/issues/14355",
+            param="reasoning_effort",
+        ),
+    ),
+    example={"model": "gpt-5.4", "messages": [_USER], "tools": [_WEATHER_TOOL], "reasoning_effort": "medium"},
+    fixed={"model": "gpt-5.4", "messages": [_USER], "tools": [_WEATHER_TOOL]},
+    notes=(
+        "Use the Responses API (`POST /v1/responses`, effort as `reasoning.effort`) for tool turns that need "
+        'reasoning, or send `reasoning_effort: "none"` (gpt-5.6 needs it explicitly: it reasons by default). '
+        "Only the names the threads show are matched (`gpt-5.4-mini` takes the combination, fazer-ai/agents#66); "
+        "a snapshot date suffix names the same model."
+    ),
+)
+
+
+_TOOLS_EFFORT_NAMES: dict[str, str | None] = {}
+
+
+def _tools_effort_name(model: str) -> str | None:
+    """The normalised name when it is one of the matched families, else None (cached per model id: the
+    same few ids come again and again, and this runs on every chat request with tools)."""
+    if model in _TOOLS_EFFORT_NAMES:
+        return _TOOLS_EFFORT_NAMES[model]
+    name: str | None = _SNAPSHOT.sub("", normalise_model(model))
+    if not (EFFORT_WITH_TOOLS.match(name) or DEFAULT_EFFORT_WITH_TOOLS.match(name)):
+        name = None
+    if len(_TOOLS_EFFORT_NAMES) < 4096:
+        _TOOLS_EFFORT_NAMES[model] = name
+    return name
+
+
+def _function_tools(tools: object) -> bool:
+    return isinstance(tools, list) and any(
+        isinstance(tool, dict) and tool.get("type", "function") == "function" for tool in tools
+    )
+
+
+@check(endpoints=(CHAT,))
+def check_tools_with_reasoning_effort(view: RequestView) -> Iterator[Finding]:
+    body = view.body
+    model = view.model
+    name = _tools_effort_name(model) if isinstance(model, str) else None
+    if name is None or not _function_tools(body.get("tools")):
+        return
+    effort = body.get("reasoning_effort")
+    if EFFORT_WITH_TOOLS.match(name):
+        if not isinstance(effort, str) or effort == "none":
+            return
+        message = (
+            f"`reasoning_effort` is {effort!r} with function tools, and {model} takes tools with reasoning only "
+            'on the Responses API; drop `reasoning_effort` (or send "none") on tool turns, or move the '
+            "request to `POST /v1/responses` with `reasoning.effort`."
+        )
+    elif DEFAULT_EFFORT_WITH_TOOLS.match(name):
+        if effort == "none":
+            return
+        said = (
+            f"`reasoning_effort` is {effort!r}"
+            if isinstance(effort, str)
+            else "no `reasoning_effort` is sent"
+        )
+        message = (
+            f"{said} with function tools; {model} reasons by default and takes tools on chat completions only "
+            'with `reasoning_effort: "none"`. Send "none", or move the request to `POST /v1/responses`.'
+        )
+    else:
+        return
+    # OpenAI's answer names ``reasoning_effort`` as its param even when the request sent none (the model's
+    # default effort applies): the fix is that field's value.
+    vendor = inferred_vendor(view)
+    if vendor is not None and vendor[0] == "openai":
+        # An unrecognised host asked for one of these OpenAI names: judged as OpenAI, and saying so.
+        yield from TOOLS_WITH_EFFORT.report(
+            view, "reasoning_effort", f"{message}{vendor[1]}", judged_as="openai"
+        )
+        return
+    yield from TOOLS_WITH_EFFORT.report(view, "reasoning_effort", message)

@@ -1222,3 +1222,65 @@ def check_tools(view: RequestView) -> Iterator[Finding]:
         else:
             message = f"tools[{index}] is a function tool without a `name`; add the function's name."
         yield from report_judged(CHAT_STYLE_TOOL, view, f"tools[{index}].name", message)
+
+
+# --- chat parameters the Responses API moved (issue 9 round 7) -------------------------------------
+#
+# The Responses API renamed some Chat Completions parameters, and OpenAI's validator names the new place:
+# "Unsupported parameter: 'reasoning_effort'. In the Responses API, this parameter has moved to
+# 'reasoning.effort'." (lobehub/lobehub#8116) and the same sentence for `response_format` moving to
+# `text.format` (mkht/PSOpenAI#44). Only the renames such a text shows are listed; `messages` is
+# responses.chat-body's.
+
+#: Chat parameter -> where the Responses API takes it (the texts above).
+MOVED_PARAMETERS = {"reasoning_effort": "reasoning.effort", "response_format": "text.format"}
+
+CHAT_PARAMETER = define(
+    "responses.chat-parameter",
+    Severity.ERROR,
+    "A Chat Completions parameter the Responses API moved elsewhere (`reasoning_effort` is "
+    "`reasoning.effort`, `response_format` is `text.format`).",
+    policy=policy(error=("openai-family",), warning=("generic",)),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Unsupported parameter: 'reasoning_effort'. In the Responses API, this parameter has moved to "
+                "'reasoning.effort'. Try again with the new parameter. See the API documentation for more "
+                "information: https://platform.openai.com/docs/api-reference/responses/create."
+            ),
+            source="https://github.com/lobehub/lobehub/issues/8116",
+            code="unsupported_parameter",
+        ),
+        PredictedError(
+            provider="openai",
+            text=(
+                "Unsupported parameter: 'response_format'. In the Responses API, this parameter has moved to "
+                "'text.format'. Try again with the new parameter. See the API documentation for more "
+                "information: https://platform.openai.com/docs/api-reference/responses/create."
+            ),
+            source="https://github.com/mkht/PSOpenAI/issues/44",
+        ),
+    ),
+    example=_example(model="gpt-5", input=[_USER], reasoning_effort="low"),
+    example_url=RESPONSES_URL,
+    fixed=_example(model="gpt-5", input=[_USER], reasoning={"effort": "low"}),
+    notes=(
+        "OpenAI and Azure OpenAI run this validator; a warning on an unrecognised host (a gateway may "
+        "translate the old name); other providers' Responses endpoints are judged by their own rules."
+    ),
+)
+
+
+@check(endpoints=(RESPONSES,))
+def check_moved_chat_parameters(view: RequestView) -> Iterator[Finding]:
+    for name, moved in MOVED_PARAMETERS.items():
+        if name in view.body:
+            yield from report_judged(
+                CHAT_PARAMETER,
+                view,
+                name,
+                f"`{name}` is a Chat Completions parameter; the Responses API takes it as `{moved}` (OpenAI "
+                f"answers \"Unsupported parameter: '{name}'. In the Responses API, this parameter has moved to "
+                f"'{moved}'.\"). Move it there.",
+            )
