@@ -1666,13 +1666,26 @@ class ToolGuard:
         changed: list[http.HTTPFlow],
     ) -> None:
         before = flow.metadata.get(METADATA_KEY)
-        shown = (dict(before) if before is not None else None, flow.comment, flow.marked)
         recognition: Any = named  # what _annotate and console_line read of a Recognition
-        self._annotate(flow, waiting.findings, verdict, recognition=recognition)
-        if before is not None and "stream" in before:
-            flow.metadata[METADATA_KEY]["stream"] = before["stream"]
-        if (flow.metadata.get(METADATA_KEY), flow.comment, flow.marked) != shown:
-            changed.append(flow)
+        if (
+            before is not None
+            and verdict == waiting.capture.verdict == before.get("verdict")
+            and verdict != Verdict.RECOGNISED
+            and (named is None or any(f.severity != Severity.INFO for f in waiting.findings))
+        ):
+            # The provisional annotation stands (the usual case: a rule's rejection confirmed): with
+            # the same verdict and findings, _annotate's comment names no cause, so only the cause's
+            # metadata is new. Not rebuilt: a tenth of toolguard's live loop samples per flagged flow.
+            if named is not None:
+                before["cause"] = named.cause_id
+                changed.append(flow)
+        else:
+            shown = (dict(before) if before is not None else None, flow.comment, flow.marked)
+            self._annotate(flow, waiting.findings, verdict, recognition=recognition)
+            if before is not None and "stream" in before:
+                flow.metadata[METADATA_KEY]["stream"] = before["stream"]
+            if (flow.metadata.get(METADATA_KEY), flow.comment, flow.marked) != shown:
+                changed.append(flow)
         if waiting.console:
             assert self.settings is not None
             logger.info(
