@@ -17,6 +17,7 @@ import asyncio
 import json
 import logging
 import os
+import pickle
 import signal
 import threading
 import uuid
@@ -33,7 +34,10 @@ from support.seeds import LONE_TOOL
 
 from toolguard_core import addon as addon_module
 from toolguard_core import capture as capture_module
+from toolguard_core import writerproc
 from toolguard_core.addon import MARK, METADATA_KEY, ToolGuard
+from toolguard_core.capture import Capture
+from toolguard_core.store import row_verdict
 
 HI = [{"role": "user", "content": "hi"}]
 OPENAI = "https://api.openai.com/v1/chat/completions"
@@ -356,3 +360,42 @@ def test_lines_still_waiting_at_shutdown_are_said_before_the_stats(tmp_path, cap
     stats_at = next(i for i, m in enumerate(messages) if m.startswith("toolguard: {"))
     assert all(messages.index(lines_of(caplog, f.id)[0]) < stats_at for f, _ in flows)
     assert_said_as_stored(caplog, db_path, flows)
+
+
+def test_a_capture_the_sender_marked_out_of_band_is_decided_as_it_was_sent() -> None:
+    # The fallback builds the row here from the Capture handed to the store; the writer process's
+    # sender may have swapped its bulky bytes (64 KB and more) for pickle buffers meanwhile.
+    request = json.dumps(
+        {
+            "model": "deepseek-chat",
+            "messages": HI * 4000,
+            "response_format": CASES[2].request["response_format"],
+        }
+    ).encode()
+
+    def capture() -> Capture:
+        return Capture(
+            flow_id="f1", started=1.0, ended=2.0, method="POST", scheme="http", host="127.0.0.1",
+            port=8000, path="/v1/chat/completions", url=GATEWAY, provider="vllm", model="deepseek-chat",
+            stream=None, request_headers=(), request_text=None, request_is_json=True,
+            request_bytes=len(request), findings=[], secrets=None, verdict="unexplained", status=422,
+            response_body=DEEPSEEK_422 + b" " * 70_000, response_content_type="text/plain; charset=utf-8",
+            raw_request=(request, None, 1 << 24), report_verdict=True,
+        )  # fmt: skip
+
+    marked = capture()
+    writerproc._out_of_band(marked)
+    assert isinstance(marked.response_body, pickle.PickleBuffer)  # both swapped, as the sender does
+    assert isinstance(marked.raw_request[0], pickle.PickleBuffer)  # type: ignore[index]
+    decided = row_verdict(addon_module._readable_copy(marked).to_row())
+    assert (
+        decided
+        == row_verdict(capture().to_row())
+        == (
+            "f1",
+            "recognised",
+            "cause.param-value-unsupported",
+            decided[3],
+        )
+    )
+    assert decided[3]  # the cause's title, for the console line

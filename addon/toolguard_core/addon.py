@@ -18,6 +18,7 @@ import fnmatch
 import gc
 import json
 import logging
+import pickle
 import queue
 import re
 import shlex
@@ -1717,7 +1718,7 @@ class ToolGuard:
         stopping): the same decision, made here from a copy of the Capture, and reported."""
         flow = waiting.flow
         try:
-            _, verdict, cause_id, title = row_verdict(copy.copy(waiting.capture).to_row())
+            _, verdict, cause_id, title = row_verdict(_readable_copy(waiting.capture).to_row())
         except Exception as exc:  # counted and logged; the flow keeps its provisional verdict
             self.stats["internal_errors"] += 1
             logger.debug("toolguard: could not decide flow %s here: %r", flow.id, exc)
@@ -1989,6 +1990,18 @@ class ToolGuard:
 #: Set once a proxy in this process ran (`running`): a later start of the addon is a hot reload,
 #: whose failure must not stop the proxy.
 _PROXY_STARTED = threading.Event()
+
+
+def _readable_copy(capture: Capture) -> Capture:
+    """A copy of a Capture handed to the store, to build its row here: the writer process's sender
+    may have marked its bulky bytes for out-of-band pickling (writerproc._out_of_band)."""
+    dup = copy.copy(capture)
+    raw = dup.raw_request
+    if raw is not None and isinstance(raw[0], pickle.PickleBuffer):
+        dup.raw_request = (bytes(raw[0].raw()), *raw[1:])
+    if isinstance(dup.response_body, pickle.PickleBuffer):
+        dup.response_body = bytes(dup.response_body.raw())
+    return dup
 
 
 def _flows_changed(flows: list[http.HTTPFlow]) -> None:
