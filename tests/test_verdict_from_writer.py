@@ -399,3 +399,27 @@ def test_a_capture_the_sender_marked_out_of_band_is_decided_as_it_was_sent() -> 
         )
     )
     assert decided[3]  # the cause's title, for the console line
+
+
+@pytest.mark.parametrize("mode", ["block", "repair"])
+def test_block_and_repair_mode_read_the_request_tier_in_place_as_the_row_does(tmp_path, caplog, mode):
+    # A clean request (nothing to block or repair) rejected with a text only the request names:
+    # judged in place, the console line and the comment say `recognised`, as the row does.
+    case = CASES[2]
+    flows = [(make_flow(case), case)]
+
+    async def scenario() -> Path:
+        addon = ToolGuard()
+        with taddons.context(addon) as tctx:
+            db_path = tmp_path / "toolguard.db"
+            tctx.configure(addon, toolguard_db=str(db_path), toolguard_writer="process", toolguard_mode=mode)
+            addon.running()
+            await until(lambda: addon._store_ready)
+            with caplog.at_level(logging.INFO, logger="toolguard_core.addon"):
+                await run_flows(addon, flows, settle=False)
+                flow = flows[0][0]
+                assert len(lines_of(caplog, flow.id)) == 1  # said at once: judged in place
+                addon.done()
+        return db_path
+
+    assert_said_as_stored(caplog, asyncio.run(scenario()), flows)

@@ -46,8 +46,8 @@ from toolguard_core.analyze import (
     InternalError,
     analyse_request,
 )
-from toolguard_core.capture import Capture, EarlyAnswer, early_recognition, response_body
-from toolguard_core.causes import Recognition
+from toolguard_core.capture import Capture, EarlyAnswer, early_recognition, response_body, stored_request
+from toolguard_core.causes import STATUS_ONLY, Recognition, recognise_error, request_object
 from toolguard_core.dburl import command_url, is_postgres_url, redact_url, spool_path_for
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.learned import NOTHING_LEARNED, Knowledge
@@ -1550,9 +1550,23 @@ class ToolGuard:
                 provider=pending.analysis.target.provider.id,
                 finding_rules=error_rules,
             )
+            cause = early.cause if early is not None else None
+            if (
+                keep
+                and early is not None
+                and early.error is not None
+                and pending.analysis.is_json
+                and (cause is None or cause.get("provider") == STATUS_ONLY)
+            ):
+                # The request-aware tier, as Capture.to_row reads this row (block and repair mode
+                # judge in place): else the line said `unexplained` where the row said `recognised`.
+                # Rare: rejections no text names.
+                named = _with_request(early.error, pending, status, error_rules, self.settings)
+                if named is not None:
+                    recognition, cause = named, named.summary()
             verdict = explained_by(
                 verdict,
-                early.cause if early is not None else None,
+                cause,
                 error_rules=error_rules,
                 text=error_message,
                 locations=[f.location for f in findings if f.severity == Severity.ERROR],
@@ -1990,6 +2004,26 @@ class ToolGuard:
 #: Set once a proxy in this process ran (`running`): a later start of the addon is a hot reload,
 #: whose failure must not stop the proxy.
 _PROXY_STARTED = threading.Event()
+
+
+def _with_request(
+    error: Any, pending: Pending, status: int | None, error_rules: list[str], settings: Settings | None
+) -> Recognition | None:
+    """The root cause with the request-aware tier, read from the request text the row stores
+    (capture.stored_request), exactly as :meth:`Capture.to_row` reads it; None without a request
+    object (to_row then keeps the reading without it too)."""
+    body, encoding = pending.request_to_store()
+    max_body = settings.max_body_bytes if settings else DEFAULT_MAX_BODY_BYTES
+    request = request_object(stored_request(body, encoding, max_body, True)[0])
+    if request is None:
+        return None
+    return recognise_error(
+        error,
+        provider=pending.analysis.target.provider.id,
+        finding_rules=error_rules,
+        status=status,
+        request=request,
+    )
 
 
 def _readable_copy(capture: Capture) -> Capture:
