@@ -1490,6 +1490,23 @@ class ToolGuard:
             pending.answered_flow = flow  # finished when the verdict arrives (_on_jobs_done)
             return
         del self.pending[flow.id]
+        response = flow.response
+        if (
+            response is not None
+            and response.status_code < 400
+            and not pending.analysis.findings
+            and pending.sse_tap is None
+            and flow.error is None
+            and not pending.extra  # no hook failure, no shutdown
+            and not pending.blocked
+            and pending.repair is None
+            and not (self.settings is not None and self.settings.store_all)
+        ):
+            # Most flows: clean and accepted, nothing to store, count or say. What the path below
+            # gives such a flow (verdict.verdict: accepted; _annotate: this metadata and no mark or
+            # comment; should_store: no), without deriving it again per flow (issue #12).
+            flow.metadata[METADATA_KEY] = {"verdict": _ACCEPTED, "findings": []}
+            return
         if shutdown:  # mitmproxy is exiting with this flow unfinished; nothing else will store it
             pending.extra["flow_error"] = "toolguard: mitmproxy shut down before the flow finished"
         findings = pending.analysis.findings
@@ -2072,6 +2089,7 @@ PASSED_THROUGH_RULES = frozenset({TOO_LARGE.id, UNDECODABLE.id, TOO_DEEP.id})
 
 #: Verdicts that get a console line even without findings: the upstream said no, or nothing answered.
 CONSOLE_VERDICTS = frozenset({*REJECTED_VERDICTS, Verdict.NO_ANSWER})
+_ACCEPTED = Verdict.ACCEPTED.value
 
 
 def _console_shown() -> bool:
