@@ -122,9 +122,11 @@ class Updates:
     def __init__(self) -> None:
         self.flows: list[str] = []
         self.calls = 0
+        self.batches: list[list[str]] = []  # the flows of each hook, in order
 
     def update(self, flows: Sequence[http.HTTPFlow]) -> None:
         self.flows.extend(f.id for f in flows)
+        self.batches.append([f.id for f in flows])
         self.calls += 1
 
 
@@ -197,8 +199,9 @@ def test_verdicts_arriving_after_the_answer_still_mark_store_and_count_the_flows
         assert [(METADATA_KEY in f.metadata, f.marked) for f in flows.values()] == [(False, "")] * 3
         assert len(addon.pending) == 3
         await until(lambda: not addon.pending)
-        # The late verdicts that marked a flow told the UIs; the accepted one needed no refresh.
-        assert sorted(updates.flows) == sorted([flows["flagged"].id, flows["rejected"].id])
+        # The late verdicts that marked a flow told the UIs; the accepted one needed no refresh. (The
+        # writer's reading of a rejection may tell them again, once it named a cause: issue #12.)
+        assert sorted(set(updates.flows)) == sorted([flows["flagged"].id, flows["rejected"].id])
 
     stats = asyncio.run(with_worker(db_path, scenario))
     flagged, clean, rejected = flows["flagged"], flows["clean"], flows["rejected"]
@@ -254,9 +257,10 @@ def test_late_verdicts_of_one_reply_batch_refresh_the_uis_in_one_update_hook(tmp
         for flow in flows:
             answered(addon, flow, 400, OPENAI_ORPHAN)
         await until(lambda: not addon.pending)
-        assert sorted(updates.flows) == sorted(f.id for f in flows)
-        # One write of descriptors, one reply frame: a frame per flow would be four hooks.
-        assert updates.calls < len(flows)
+        # One write of descriptors, one reply frame: a frame per flow would be four hooks. (The
+        # writer's reading of the rejections, which names their cause, refreshes them later in hooks
+        # of its own batches: issue #12.)
+        assert sorted(updates.batches[0]) == sorted(f.id for f in flows)
 
     stats = asyncio.run(with_worker(db_path, scenario))
     assert [(f.metadata[METADATA_KEY]["verdict"], f.marked) for f in flows] == [("predicted", MARK)] * 4

@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import copy
 import fnmatch
 import gc
 import json
 import logging
+import pickle
 import queue
 import re
 import shlex
@@ -24,7 +26,7 @@ import sys
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,8 +53,8 @@ from toolguard_core.analyze import (
     InternalError,
     analyse_request,
 )
-from toolguard_core.capture import Capture, EarlyAnswer, early_recognition, response_body
-from toolguard_core.causes import Recognition
+from toolguard_core.capture import Capture, EarlyAnswer, early_recognition, response_body, stored_request
+from toolguard_core.causes import STATUS_ONLY, Recognition, recognise_error, request_object
 from toolguard_core.dburl import command_url, is_postgres_url, redact_url, spool_path_for
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.learned import NOTHING_LEARNED, Knowledge
@@ -80,7 +82,7 @@ from toolguard_core.request import RESPONSES, Target, endpoint_kind
 from toolguard_core.rules.body import NOT_VALIDATED, TOO_DEEP, TOO_LARGE, UNDECODABLE
 from toolguard_core.rules.model import UNKNOWN_MODEL
 from toolguard_core.sse import SSETap
-from toolguard_core.store import RunRow, Store, default_db_path, format_utc, utc_now
+from toolguard_core.store import RunRow, Store, Verdicts, default_db_path, format_utc, row_verdict, utc_now
 from toolguard_core.verdict import (
     DEFAULT_PATHS,
     DEFAULT_RECORD_PATHS,
@@ -108,6 +110,11 @@ MARK_REPAIRED = ":wrench:"
 # `toolguard check --url` decides what it checks from the same patterns.
 # Flows seen in `request` but not yet finished; bounded so a proxy bug cannot leak memory.
 MAX_PENDING = 10_000
+#: A rejection whose reading was left to the writer (observe mode) waits at most this long for the
+#: writer's verdict before the proxy decides it itself, with the same code (a writer that died with
+#: the row, or dropped it); at most MAX_AWAITING wait at once, the oldest decided here beyond that.
+VERDICT_WAIT_SECONDS = 10.0
+MAX_AWAITING = 10_000
 # Responses WebSockets followed at once, and WebSocket messages waiting for the worker thread.
 MAX_SOCKETS = 256
 MAX_QUEUED_MESSAGES = 10_000
@@ -223,6 +230,26 @@ class Pending:
         return body, None
 
 
+@dataclass(slots=True, frozen=True)
+class _Named:
+    """A root cause as the store reported it: what the comment and the console line say of it."""
+
+    cause_id: str
+    title: str
+
+
+@dataclass(slots=True)
+class _Awaiting:
+    """A stored rejection whose verdict the writer decides: what its console line needs."""
+
+    flow: http.HTTPFlow
+    capture: Capture
+    findings: list[Finding]
+    status: int | None
+    console: bool  # the line is shown (the console option, and no UI that shows it already)
+    since: float  # time.monotonic() when it was handed over
+
+
 @dataclass(slots=True)
 class Settings:
     db_path: str  # the SQLite file written; with a PostgreSQL target, its local spool
@@ -281,6 +308,14 @@ class ToolGuard:
         # each write that changed it, so the event loop reads it without touching SQLite.
         self.knowledge: Knowledge = NOTHING_LEARNED
         self._routes: dict[tuple[Any, ...], _Route] = {}
+        # Rejections whose root cause the writer reads (observe mode): their console line and final
+        # comment wait for its verdict (issue #12: the catalogue off the event loop). The inbox is
+        # filled on the store's threads and emptied on the loop.
+        self._awaiting: dict[str, _Awaiting] = {}
+        self._verdict_inbox: deque[list[Verdicts]] = deque()
+        self._inbox_scheduled = False
+        self._verdict_loop: asyncio.AbstractEventLoop | None = None
+        self._verdict_sweep: asyncio.TimerHandle | None = None
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -629,7 +664,11 @@ class ToolGuard:
             # Drains the whole queue however long it takes, with progress lines, and logs how many
             # rows were written (and dropped, and why); see Store.close. Then the syncer and the
             # exporter send what is left (both bounded).
-            logger.info("toolguard: %s", json.loads(self._close_store()))  # a dict, as before
+            closed = self._close_store()
+            self._flush_verdicts()  # the drained writer's verdicts: every console line before the stats
+            logger.info("toolguard: %s", json.loads(closed))  # a dict, as before
+        elif self._awaiting:  # the store failed meanwhile
+            self._flush_verdicts()
         for line in [] if self._start_failed else self._unseen_lines():
             logger.info("%s", line)
 
@@ -668,6 +707,7 @@ class ToolGuard:
                 settings.db_path,
                 demote_after=_demote_after(settings),
                 on_knowledge=self._set_knowledge,
+                on_verdicts=self._hear_verdicts,
                 pg_url=settings.pg_url,
                 otlp_endpoint=settings.otlp_endpoint,
                 otlp_content=settings.otlp_content,
@@ -686,7 +726,10 @@ class ToolGuard:
             self._store_ready = wait
             return store, None, None
         thread_store = Store(
-            settings.db_path, demote_after=_demote_after(settings), on_knowledge=self._set_knowledge
+            settings.db_path,
+            demote_after=_demote_after(settings),
+            on_knowledge=self._set_knowledge,
+            on_verdicts=self._hear_verdicts,
         )
         try:
             thread_store.start()
@@ -1454,6 +1497,23 @@ class ToolGuard:
             pending.answered_flow = flow  # finished when the verdict arrives (_on_jobs_done)
             return
         del self.pending[flow.id]
+        response = flow.response
+        if (
+            response is not None
+            and response.status_code < 400
+            and not pending.analysis.findings
+            and pending.sse_tap is None
+            and flow.error is None
+            and not pending.extra  # no hook failure, no shutdown
+            and not pending.blocked
+            and pending.repair is None
+            and not (self.settings is not None and self.settings.store_all)
+        ):
+            # Most flows: clean and accepted, nothing to store, count or say. What the path below
+            # gives such a flow (verdict.verdict: accepted; _annotate: this metadata and no mark or
+            # comment; should_store: no), without deriving it again per flow (issue #12).
+            flow.metadata[METADATA_KEY] = {"verdict": _ACCEPTED, "findings": []}
+            return
         if shutdown:  # mitmproxy is exiting with this flow unfinished; nothing else will store it
             pending.extra["flow_error"] = "toolguard: mitmproxy shut down before the flow finished"
         findings = pending.analysis.findings
@@ -1484,9 +1544,21 @@ class ToolGuard:
             content_type = seen[1]
         else:
             content_type = _header(response_fields, b"content-type") if response_fields is not None else None
+        hook_failed = "internal_error" in pending.extra  # a hook failed on it: stored with the error
+        keep = hook_failed or should_store(
+            has_findings=_worth_keeping(findings),
+            rejected=was_rejected,
+            flow_failed=flow_error is not None,
+            stream_complete=tap is not None and tap.done,
+            store_all=bool(self.settings and self.settings.store_all),
+        )
         body: bytes | None = None
         recognition = early = None
-        if verdict in (Verdict.UNEXPLAINED, Verdict.PREDICTED):
+        explaining = verdict in (Verdict.UNEXPLAINED, Verdict.PREDICTED)
+        # Observe mode leaves the rejection's reading to the writer, which decides the row: the
+        # console line and the comment then say what the row says, without the catalogue on the loop.
+        later = self._read_later() if explaining and keep else None
+        if explaining and later is None:
             # Name the root cause now, so the console line and the comment give the verdict the stored
             # row will (the row takes this reading, capture.EarlyAnswer): an unexplained rejection
             # the catalogue names is `recognised`, and so is a flagged one the upstream rejected for
@@ -1502,9 +1574,23 @@ class ToolGuard:
                 provider=pending.analysis.target.provider.id,
                 finding_rules=error_rules,
             )
+            cause = early.cause if early is not None else None
+            if (
+                keep
+                and early is not None
+                and early.error is not None
+                and pending.analysis.is_json
+                and (cause is None or cause.get("provider") == STATUS_ONLY)
+            ):
+                # The request-aware tier, as Capture.to_row reads this row (block and repair mode
+                # judge in place): else the line said `unexplained` where the row said `recognised`.
+                # Rare: rejections no text names.
+                named = _with_request(early.error, pending, status, error_rules, self.settings)
+                if named is not None:
+                    recognition, cause = named, named.summary()
             verdict = explained_by(
                 verdict,
-                early.cause if early is not None else None,
+                cause,
                 error_rules=error_rules,
                 text=error_message,
                 locations=[f.location for f in findings if f.severity == Severity.ERROR],
@@ -1518,20 +1604,13 @@ class ToolGuard:
             self.stats["rejected"] += 1
         elif verdict == Verdict.NO_ANSWER:
             self.stats["no_answer"] += 1
-        hook_failed = "internal_error" in pending.extra  # a hook failed on it: stored with the error
-        keep = hook_failed or should_store(
-            has_findings=_worth_keeping(findings),
-            rejected=was_rejected,
-            flow_failed=flow_error is not None,
-            stream_complete=tap is not None and tap.done,
-            store_all=bool(self.settings and self.settings.store_all),
-        )
-        if (
+        console = (
             self.settings is not None
             and self.settings.console
-            and (findings or verdict in CONSOLE_VERDICTS)
+            and bool(findings or verdict in CONSOLE_VERDICTS)
             and _console_shown()
-        ):
+        )
+        if console and later is None:
             # The line names `toolguard show` only for a flow that is stored: an unstored one (the
             # model.rules-skipped note alone) would send the user to "no flow with id ...".
             logger.info(
@@ -1550,8 +1629,167 @@ class ToolGuard:
         if not keep:
             return
         if self.store is not None:
-            self.store.put(self._capture(flow, pending, verdict, content_type, body, early))
+            capture = self._capture(flow, pending, verdict, content_type, body, early)
+            if later is not None:
+                capture.report_verdict = True
+                self._await_verdict(
+                    later, _Awaiting(flow, capture, findings, status, console, time.monotonic())
+                )
+            self.store.put(capture)
             self.stats["queued"] += 1
+
+    # ------------------------------------------------- the rejection's reading, by the writer
+
+    def _read_later(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop when a stored rejection's root cause can be left to the writer: observe
+        mode (block and repair judge in place), a store, a running loop (tests driving the hooks by
+        hand decide here)."""
+        settings = self.settings
+        if settings is None or settings.mode is not Mode.OBSERVE or self.store is None:
+            return None
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+
+    def _await_verdict(self, loop: asyncio.AbstractEventLoop, waiting: _Awaiting) -> None:
+        self._verdict_loop = loop
+        awaiting = self._awaiting
+        if len(awaiting) >= MAX_AWAITING:  # the writer is far behind, or gone: the oldest decided here
+            changed: list[http.HTTPFlow] = []
+            self._decide_here(awaiting.pop(next(iter(awaiting))), changed)
+            self._refresh(changed)
+        awaiting[waiting.flow.id] = waiting
+        if self._verdict_sweep is None:
+            self._verdict_sweep = loop.call_later(VERDICT_WAIT_SECONDS, self._sweep_verdicts)
+
+    def _hear_verdicts(self, verdicts: list[Verdicts]) -> None:
+        """The store's decisions for the rows that asked: called on its thread (the writer process's
+        supervisor, or the writer thread), handled on the event loop."""
+        self._verdict_inbox.append(verdicts)
+        if not self._inbox_scheduled and self._verdict_loop is not None:
+            self._inbox_scheduled = True
+            _call_on_loop(self._verdict_loop, self._take_verdicts)
+
+    def _take_verdicts(self) -> None:
+        """On the loop: each verdict the writer reached, said as the flow's comment, mark and console
+        line; the UIs refreshed once for the batch."""
+        self._inbox_scheduled = False  # before draining: a batch appended meanwhile schedules again
+        changed: list[http.HTTPFlow] = []
+        inbox = self._verdict_inbox
+        while inbox:
+            for flow_id, verdict, cause_id, title in inbox.popleft():
+                waiting = self._awaiting.pop(flow_id, None)
+                if waiting is None:  # decided here already (waited too long, or at shutdown)
+                    continue
+                named = _Named(cause_id, title or "") if cause_id is not None else None
+                self._report(waiting, verdict, named, changed)
+        self._refresh(changed)
+
+    def _report(
+        self, waiting: _Awaiting, verdict: str | None, named: _Named | None, changed: list[http.HTTPFlow]
+    ) -> None:
+        """The flow's annotations and console line with the row's verdict (as _finish gives them in
+        place): the comment and metadata are rewritten, the stream summary kept, and the flow added
+        to ``changed`` (the UIs' refresh) only when that changed what they show."""
+        self._guard(
+            "verdict", waiting.flow, lambda f: self._annotate_verdict(f, waiting, verdict, named, changed)
+        )
+
+    def _annotate_verdict(
+        self,
+        flow: http.HTTPFlow,
+        waiting: _Awaiting,
+        verdict: str | None,
+        named: _Named | None,
+        changed: list[http.HTTPFlow],
+    ) -> None:
+        before = flow.metadata.get(METADATA_KEY)
+        recognition: Any = named  # what _annotate and console_line read of a Recognition
+        if (
+            before is not None
+            and verdict == waiting.capture.verdict == before.get("verdict")
+            and verdict != Verdict.RECOGNISED
+            and (named is None or any(f.severity != Severity.INFO for f in waiting.findings))
+        ):
+            # The provisional annotation stands (the usual case: a rule's rejection confirmed): with
+            # the same verdict and findings, _annotate's comment names no cause, so only the cause's
+            # metadata is new. Not rebuilt: a tenth of toolguard's live loop samples per flagged flow.
+            if named is not None:
+                before["cause"] = named.cause_id
+                changed.append(flow)
+        else:
+            shown = (dict(before) if before is not None else None, flow.comment, flow.marked)
+            self._annotate(flow, waiting.findings, verdict, recognition=recognition)
+            if before is not None and "stream" in before:
+                flow.metadata[METADATA_KEY]["stream"] = before["stream"]
+            if (flow.metadata.get(METADATA_KEY), flow.comment, flow.marked) != shown:
+                changed.append(flow)
+        if waiting.console:
+            assert self.settings is not None
+            logger.info(
+                "%s",
+                console_line(
+                    flow.id,
+                    verdict,
+                    waiting.status,
+                    waiting.findings,
+                    flow.error,
+                    recognition,
+                    stored=True,
+                    show=self.settings.show_command,
+                ),
+            )
+
+    def _refresh(self, changed: list[http.HTTPFlow]) -> None:
+        """One ``update`` hook for the flows a batch of verdicts changed (mitmweb shows them)."""
+        if not changed:
+            return
+        try:
+            _flows_changed(changed)
+        except Exception as exc:  # an addon's update hook: counted and logged, never raised
+            self.stats["internal_errors"] += 1
+            logger.debug("toolguard: the update hook failed for %d flows: %r", len(changed), exc)
+
+    def _decide_here(self, waiting: _Awaiting, changed: list[http.HTTPFlow]) -> None:
+        """The writer's verdict did not come (it died with the row, dropped it, or toolguard is
+        stopping): the same decision, made here from a copy of the Capture, and reported."""
+        flow = waiting.flow
+        try:
+            _, verdict, cause_id, title = row_verdict(_readable_copy(waiting.capture).to_row())
+        except Exception as exc:  # counted and logged; the flow keeps its provisional verdict
+            self.stats["internal_errors"] += 1
+            logger.debug("toolguard: could not decide flow %s here: %r", flow.id, exc)
+            verdict, cause_id, title = waiting.capture.verdict, None, None
+        named = _Named(cause_id, title or "") if cause_id is not None else None
+        self._report(waiting, verdict, named, changed)
+
+    def _sweep_verdicts(self) -> None:
+        """Every VERDICT_WAIT_SECONDS while verdicts are awaited: what waited that long is decided here."""
+        self._verdict_sweep = None
+        self._take_verdicts()
+        deadline = time.monotonic() - VERDICT_WAIT_SECONDS
+        late = [w for w in self._awaiting.values() if w.since <= deadline]
+        changed: list[http.HTTPFlow] = []
+        for waiting in late:
+            del self._awaiting[waiting.flow.id]
+            self._decide_here(waiting, changed)
+        self._refresh(changed)
+        if self._awaiting and self._verdict_loop is not None:
+            self._verdict_sweep = self._verdict_loop.call_later(VERDICT_WAIT_SECONDS, self._sweep_verdicts)
+
+    def _flush_verdicts(self) -> None:
+        """At shutdown, once the store is drained: the verdicts it reported, then the rest decided
+        here, so no console line is lost."""
+        if self._verdict_sweep is not None:
+            self._verdict_sweep.cancel()
+            self._verdict_sweep = None
+        self._take_verdicts()
+        awaiting, self._awaiting = self._awaiting, {}
+        changed: list[http.HTTPFlow] = []
+        for waiting in awaiting.values():
+            self._decide_here(waiting, changed)
+        self._refresh(changed)
 
     def _annotate(
         self,
@@ -1792,6 +2030,38 @@ class ToolGuard:
 _PROXY_STARTED = threading.Event()
 
 
+def _with_request(
+    error: Any, pending: Pending, status: int | None, error_rules: list[str], settings: Settings | None
+) -> Recognition | None:
+    """The root cause with the request-aware tier, read from the request text the row stores
+    (capture.stored_request), exactly as :meth:`Capture.to_row` reads it; None without a request
+    object (to_row then keeps the reading without it too)."""
+    body, encoding = pending.request_to_store()
+    max_body = settings.max_body_bytes if settings else DEFAULT_MAX_BODY_BYTES
+    request = request_object(stored_request(body, encoding, max_body, True)[0])
+    if request is None:
+        return None
+    return recognise_error(
+        error,
+        provider=pending.analysis.target.provider.id,
+        finding_rules=error_rules,
+        status=status,
+        request=request,
+    )
+
+
+def _readable_copy(capture: Capture) -> Capture:
+    """A copy of a Capture handed to the store, to build its row here: the writer process's sender
+    may have marked its bulky bytes for out-of-band pickling (writerproc._out_of_band)."""
+    dup = copy.copy(capture)
+    raw = dup.raw_request
+    if raw is not None and isinstance(raw[0], pickle.PickleBuffer):
+        dup.raw_request = (bytes(raw[0].raw()), *raw[1:])
+    if isinstance(dup.response_body, pickle.PickleBuffer):
+        dup.response_body = bytes(dup.response_body.raw())
+    return dup
+
+
 def _flows_changed(flows: list[http.HTTPFlow]) -> None:
     """Flows changed outside their own hooks (verdicts that came after their answers): have
     mitmproxy's UIs refresh them, as its own ``flow.comment`` command does (mitmproxy-notes.md).
@@ -1827,6 +2097,7 @@ PASSED_THROUGH_RULES = frozenset({TOO_LARGE.id, UNDECODABLE.id, TOO_DEEP.id})
 
 #: Verdicts that get a console line even without findings: the upstream said no, or nothing answered.
 CONSOLE_VERDICTS = frozenset({*REJECTED_VERDICTS, Verdict.NO_ANSWER})
+_ACCEPTED = Verdict.ACCEPTED.value
 
 
 def _console_shown() -> bool:

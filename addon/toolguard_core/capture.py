@@ -216,6 +216,11 @@ class Capture:
     # The worker found the body clean and sent none of its facts (model, stream, JSON or not): to_row
     # reads them from raw_request, here and not on the event loop (analyze.body_facts).
     facts_unknown: bool = False
+    # The proxy left the rejection's reading to the writer (observe mode, issue #12: the catalogue
+    # costs 0.5-3 ms for a new body, and real error bodies are new each time): to_row reads it as the
+    # proxy would have (:func:`early_recognition`), and the store reports the row's verdict and cause
+    # back (``Store.on_verdicts``) for the console line, the comment and the mark: one decision.
+    report_verdict: bool = False
 
     def wire(self) -> tuple[Any, ...]:
         """Its fields' values in order, the findings as plain tuples (:func:`capture_from` makes the
@@ -254,6 +259,17 @@ class Capture:
             return redact.scrub(text, secrets)
 
         early = self.early
+        if early is None and self.report_verdict:
+            # The proxy's early reading, made here instead of on its event loop: the same function on
+            # the same bounded body, remembered per body in this process as it was in the proxy.
+            early = early_recognition(
+                status=self.status,
+                body=self.response_body,
+                content_type=self.response_content_type,
+                stream_error=self.stream_error,
+                provider=self.provider,
+                finding_rules=[f.rule for f in self.findings if f.severity == Severity.ERROR],
+            )[2]
         error, error_source = (early.error, early.source) if early is not None else self.upstream_error()
         if self.stream_capture is not None:
             response_text: str | None = self.stream_capture

@@ -863,6 +863,19 @@ def cause_columns(recognition: Any) -> tuple[str | None, str | None]:
     return recognition.cause_id, summary_json(recognition.summary())
 
 
+#: A stored row's decision as the proxy reports it (console line, comment, mark): the flow's id,
+#: its verdict, and the root cause's id and title (None when no cause was named).
+Verdicts = tuple[str, str | None, str | None, str | None]
+
+
+def row_verdict(row: FlowRow) -> Verdicts:
+    """The decision :meth:`Capture.to_row` reached for ``row`` (its ``verdict`` and cause columns)."""
+    title = None
+    if row.cause_json:
+        title = json.loads(row.cause_json).get("title")
+    return (row.id, row.verdict, row.cause_id, title)
+
+
 def summary_json(summary: dict[str, Any]) -> str:
     """The ``cause_json`` column of a root cause's :meth:`~toolguard_core.causes.Recognition.summary`."""
     return json.dumps(summary, ensure_ascii=False, sort_keys=True)
@@ -1083,8 +1096,12 @@ class Store:
         refresh_seconds: float = KNOWLEDGE_REFRESH_SECONDS,
         retry_seconds: float = DEFAULT_RETRY_SECONDS,
         busy_timeout: float = 5.0,
+        on_verdicts: Callable[[list[Verdicts]], None] | None = None,
     ) -> None:
         self.path = Path(path)
+        #: Told each batch's decisions for the rows that asked (``report_verdict``), as soon as the
+        #: rows are built and before they are written: the proxy's console line waits for them.
+        self.on_verdicts = on_verdicts
         self.busy_timeout = busy_timeout
         self.batch_size = batch_size
         #: Learning is on when ``on_knowledge`` is given (the addon); plain writers only store rows.
@@ -1298,12 +1315,22 @@ class Store:
 
     def _write_flows(self, db: sqlite_utils.Database, items: list[Any]) -> sqlite_utils.Database:
         batch: list[FlowRow] = []
+        verdicts: list[Verdicts] = []
         for item in items:
             try:
-                batch.append(item if isinstance(item, FlowRow) else item.to_row())
+                row = item if isinstance(item, FlowRow) else item.to_row()
             except Exception:
                 self._drop(1, "row could not be built")
                 logger.exception("toolguard: could not build the row for %r", getattr(item, "flow_id", item))
+                continue
+            batch.append(row)
+            if getattr(item, "report_verdict", False):
+                verdicts.append(row_verdict(row))
+        if verdicts and self.on_verdicts is not None:
+            try:
+                self.on_verdicts(verdicts)
+            except Exception:  # the proxy's console line is not worth a row
+                logger.exception("toolguard: could not report %d verdicts", len(verdicts))
         if not batch:
             return db
         # With the addon's snapshot callback, the rows also teach the learned tables (same transaction).

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from toolguard_core.learned import Knowledge
-from toolguard_core.store import _STOP, Store
+from toolguard_core.store import _STOP, Store, Verdicts
 from toolguard_core.writerproc import HEAD, HEARTBEAT_SECONDS, LENGTH, WriterConfig
 
 #: How often the counters go to the proxy when they changed (they also go after the last write).
@@ -120,6 +120,7 @@ class Writer:
             refresh_seconds=config.refresh_seconds,
             retry_seconds=config.retry_seconds,
             busy_timeout=config.busy_timeout,
+            on_verdicts=self._verdicts,
         )
         self.syncer: Any = None
         self.otlp: Any = None
@@ -130,6 +131,11 @@ class Writer:
 
     def _knowledge(self, knowledge: Knowledge) -> None:
         self.link.send({"t": "knowledge", "data": knowledge.as_json()})
+
+    def _verdicts(self, verdicts: list[Verdicts]) -> None:
+        """The decisions of the rows the proxy left its rejections' reading to, at once (not with
+        the next ack): its console line waits for them (writerproc ``on_verdicts``)."""
+        self.link.send({"t": "verdicts", "v": verdicts})
 
     def open(self) -> dict[str, Any] | None:
         """Open the database and the sinks; the error frame when one cannot be."""

@@ -73,6 +73,7 @@ from toolguard_core.store import (
     FlowRow,
     RowSource,
     RunRow,
+    Verdicts,
 )
 
 logger = logging.getLogger(__name__)
@@ -271,6 +272,7 @@ class ProcessStore:
         otlp_content: bool = False,
         silence_seconds: float = SILENCE_SECONDS,
         stall_seconds: float | None = None,
+        on_verdicts: Callable[[list[Verdicts]], None] | None = None,
     ) -> None:
         self.path = Path(path)
         self.silence_seconds = silence_seconds
@@ -278,6 +280,9 @@ class ProcessStore:
             stall_seconds if stall_seconds is not None else retry_seconds + busy_timeout + STALL_GRACE_SECONDS
         )
         self.on_knowledge = on_knowledge
+        #: Told the decisions the writer reached for the rows that asked (Capture.report_verdict),
+        #: on the supervisor's thread, as the child's ``verdicts`` frames arrive.
+        self.on_verdicts = on_verdicts
         self.config = WriterConfig(
             db=str(path),
             demote_after=demote_after,
@@ -707,6 +712,12 @@ class ProcessStore:
                     self.on_knowledge(Knowledge.from_json(frame.get("data")))
                 except Exception:
                     logger.exception("toolguard: could not read what the writer process learned")
+        elif kind == "verdicts":
+            if self.on_verdicts is not None:
+                try:
+                    self.on_verdicts([tuple(v) for v in frame.get("v") or ()])  # type: ignore[misc]
+                except Exception:
+                    logger.exception("toolguard: could not read the writer process's verdicts")
         elif kind == "log":
             logging.getLogger(str(frame.get("name") or __name__)).log(
                 int(frame.get("level", logging.INFO)), "%s", frame.get("msg", "")
