@@ -173,10 +173,13 @@ def affinity(pid: int) -> frozenset[int] | None:
         return None
 
 
-def apply(placement: Placement, proxy_pid: int) -> dict[int, frozenset[int]]:
-    """Pins the proxy and its toolguard children as :func:`assignments` says; returns what it
-    applied (pid -> CPUs)."""
-    wanted = assignments(placement, proxy_pid, children_of(proxy_pid))
+def apply(
+    placement: Placement, proxy_pid: int, children: Mapping[int, bytes] | None = None
+) -> dict[int, frozenset[int]]:
+    """Pins the proxy and its toolguard children (``children``: as :func:`children_of` read them)
+    as :func:`assignments` says; returns what it applied (pid -> CPUs)."""
+    found = children_of(proxy_pid) if children is None else children
+    wanted = assignments(placement, proxy_pid, found)
     return {pid: cpus for pid, cpus in wanted.items() if pin(pid, cpus)}
 
 

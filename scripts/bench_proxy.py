@@ -361,8 +361,9 @@ class Proxy:
     port: int
     workdir: Path
     placement: Placement | None = None
-    # toolguard's children seen placed so far: a pid that appears later is a restarted child.
-    placed_children: set[int] = field(default_factory=set)
+    # The pid of each toolguard child (worker, writer) last placed: another pid in the same role
+    # later is a restarted child.
+    placed_children: dict[str, int] = field(default_factory=dict)
     restarted_children: int = 0
 
     def place(self) -> None:
@@ -371,11 +372,13 @@ class Proxy:
         CPUs, as it inherits them from mitmdump)."""
         if self.placement is None or not self.placement.pinned:
             return
-        applied = bench_placement.apply(self.placement, self.proc.pid)
-        children = set(applied) - {self.proc.pid}
-        if self.placed_children and children - self.placed_children:
-            self.restarted_children += len(children - self.placed_children)
-        self.placed_children |= children
+        children = bench_placement.children_of(self.proc.pid)
+        applied = bench_placement.apply(self.placement, self.proc.pid, children)
+        for pid in applied.keys() - {self.proc.pid}:
+            role = bench_placement.child_role(children[pid]) or str(pid)
+            if self.placed_children.get(role, pid) != pid:
+                self.restarted_children += 1
+            self.placed_children[role] = pid
 
     @property
     def log(self) -> Path:
