@@ -131,7 +131,35 @@ def assignments(
     return wanted
 
 
+def busy_share(
+    before: Mapping[int, tuple[int, int]], after: Mapping[int, tuple[int, int]], cpus: Iterable[int]
+) -> float:
+    """How busy ``cpus`` were between two :func:`cpu_times` readings (0-1, NaN without ticks):
+    with the proxy alone on its CPU, about 1 there says the proxy was the bottleneck, and the load
+    CPUs' share says how much room wrk, nginx and toolguard's children left each other. Counts
+    every process on those CPUs, other users' too."""
+    busy = total = 0
+    for cpu in cpus:
+        if cpu in before and cpu in after:
+            busy += after[cpu][0] - before[cpu][0]
+            total += after[cpu][1] - before[cpu][1]
+    return busy / total if total > 0 else float("nan")
+
+
 # --------------------------------------------------------------------------- the system side
+
+
+def cpu_times() -> dict[int, tuple[int, int]]:
+    """Per CPU, (busy, total) clock ticks since boot from /proc/stat; idle and iowait are not busy."""
+    times: dict[int, tuple[int, int]] = {}
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/stat").read_text().splitlines():
+            name, *fields = line.split()
+            if name.startswith("cpu") and name[3:].isdigit():
+                ticks = [int(f) for f in fields[:8]]  # user nice system idle iowait irq softirq steal
+                idle = ticks[3] + ticks[4]
+                times[int(name[3:])] = (sum(ticks) - idle, sum(ticks))
+    return times
 
 
 def available_cpus() -> frozenset[int]:

@@ -930,6 +930,7 @@ def measure_round(
                     continue
                 p.place()
                 before = p.cpu_seconds()
+                cores_before = bench_placement.cpu_times()
                 pg_before = sinks.pg_cpu() if variant is not None and variant.postgres else 0.0
                 # postgres-down: the server goes away during the flagged run, where rows are written.
                 taken = variant is not None and variant.pg_down and scenario == "flagged"
@@ -941,7 +942,14 @@ def measure_round(
                         seconds=cfg.seconds,
                     )
                 after = p.cpu_seconds()
+                cores_after = bench_placement.cpu_times()
                 results.add(f"{scenario} req/s", p.name, r.rps)
+                if p.placement is not None and p.placement.proxy is not None and p.placement.load is not None:
+                    # Is the proxy's CPU the bottleneck (busy ~100%), and how much room did the load's
+                    # CPU leave (wrk, nginx and, by default, toolguard's children share it)?
+                    for role, cpus in (("proxy", p.placement.proxy), ("load", p.placement.load)):
+                        share = bench_placement.busy_share(cores_before, cores_after, cpus)
+                        results.add(f"{scenario} {role} cpus busy %", p.name, share * 100)
                 # CPU per request: the proxy's own process, then its worker and its writer process
                 # (toolguard only); a child restarted during the run would under-count, and says so
                 # by a negative value.

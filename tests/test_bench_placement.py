@@ -3,6 +3,7 @@ the 1-CPU fallback, and that the pinning reaches real processes, every thread an
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -135,3 +136,17 @@ def test_a_process_that_is_gone_is_not_pinned() -> None:
     time.sleep(0.05)
     assert bench_placement.pin(proc.pid, frozenset(os.sched_getaffinity(0))) is False
     assert bench_placement.affinity(proc.pid) is None
+
+
+def test_busy_share_counts_only_the_named_cpus() -> None:
+    before = {0: (100, 1000), 1: (500, 1000)}
+    after = {0: (150, 1100), 1: (598, 1100)}  # CPU 0: 50 of 100 ticks busy; CPU 1: 98 of 100
+    assert bench_placement.busy_share(before, after, [1]) == pytest.approx(0.98)
+    assert bench_placement.busy_share(before, after, [0, 1]) == pytest.approx(148 / 200)
+    assert math.isnan(bench_placement.busy_share(before, after, [7]))  # no such CPU, no ticks
+
+
+def test_cpu_times_reads_every_cpu() -> None:
+    times = bench_placement.cpu_times()
+    assert set(os.sched_getaffinity(0)) <= times.keys()
+    assert all(0 <= busy <= total for busy, total in times.values())
