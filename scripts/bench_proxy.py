@@ -694,15 +694,19 @@ class Sinks:
         with self.receiver.lock:
             return len(self.receiver.logs)
 
+    def pg_pid(self) -> int | None:
+        """The postmaster's pid while the server runs."""
+        if not self.pg_running():
+            return None
+        with contextlib.suppress(OSError, ValueError):
+            return int((self.pg.data / "postmaster.pid").read_text().split()[0])
+        return None
+
     def pg_cpu(self) -> float:
         """CPU seconds of the PostgreSQL server (postmaster and backends) so far, 0 when stopped:
         on this machine it shares the proxy's cores, which a deployment's remote server does not."""
-        if not self.pg_running():
-            return 0.0
-        with contextlib.suppress(OSError, ValueError):
-            pid = int((self.pg.data / "postmaster.pid").read_text().split()[0])
-            return _tree_cpu(pid)
-        return 0.0
+        pid = self.pg_pid()
+        return _tree_cpu(pid) if pid is not None else 0.0
 
 
 def pg_count(url: str) -> int | None:
@@ -1253,6 +1257,10 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if sinks.pg is not None:
                 print(f"postgresql: throwaway cluster {sinks.pg.root} on 127.0.0.1:{sinks.pg.port}")
+                # Started by this script after it pinned itself: the server and its backends are
+                # the load's, like nginx (read back, so the output shows it).
+                where = bench_placement.affinity(sinks.pg_pid() or -1)
+                print(f"postgresql: server on CPU {','.join(map(str, sorted(where))) if where else '?'}")
             if sinks.receiver is not None:
                 print(f"otlp: loopback receiver {sinks.receiver.url}")
             with (
