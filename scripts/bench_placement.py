@@ -146,6 +146,15 @@ def busy_share(
     return busy / total if total > 0 else float("nan")
 
 
+def others_share(busy: float, own_cpu_seconds: float, wall_seconds: float, n_cpus: int) -> float:
+    """The share of the proxy's CPUs busy with anything but the proxy (0-1): ``busy`` from
+    :func:`busy_share` less the proxy process's own CPU time over the same wall time. Never below 0
+    (the two are read a moment apart)."""
+    if wall_seconds <= 0 or n_cpus <= 0:
+        return float("nan")
+    return max(0.0, busy - own_cpu_seconds / (wall_seconds * n_cpus))
+
+
 # --------------------------------------------------------------------------- the system side
 
 

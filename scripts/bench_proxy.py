@@ -954,6 +954,19 @@ def measure_round(
                     for role, cpus in (("proxy", p.placement.proxy), ("load", p.placement.load)):
                         share = bench_placement.busy_share(cores_before, cores_after, cpus)
                         results.add(f"{scenario} {role} cpus busy %", p.name, share * 100)
+                    # What the proxy's CPU spent on anything but the proxy: another user's process
+                    # there slows this round alone (the pinned proxy cannot move away from it).
+                    results.add(
+                        f"{scenario} others on proxy cpu %",
+                        p.name,
+                        bench_placement.others_share(
+                            bench_placement.busy_share(cores_before, cores_after, p.placement.proxy),
+                            after[0] - before[0],
+                            r.seconds,
+                            len(p.placement.proxy),
+                        )
+                        * 100,
+                    )
                 # CPU per request: the proxy's own process, then its worker and its writer process
                 # (toolguard only); a child restarted during the run would under-count, and says so
                 # by a negative value.

@@ -150,3 +150,19 @@ def test_cpu_times_reads_every_cpu() -> None:
     times = bench_placement.cpu_times()
     assert set(os.sched_getaffinity(0)) <= times.keys()
     assert all(0 <= busy <= total for busy, total in times.values())
+
+
+@pytest.mark.parametrize(
+    ("busy", "own", "wall", "cpus", "others"),
+    [
+        (1.0, 5.4, 6.0, 1, 0.1),  # the proxy used 90% of its CPU; someone else the other 10%
+        (0.95, 6.0, 6.0, 1, 0.0),  # read a moment apart: never below 0
+        (0.5, 3.0, 6.0, 2, 0.25),  # two proxy CPUs: the proxy's 3 s is a quarter of 12
+    ],
+)
+def test_others_share(busy: float, own: float, wall: float, cpus: int, others: float) -> None:
+    assert bench_placement.others_share(busy, own, wall, cpus) == pytest.approx(others)
+
+
+def test_others_share_without_wall_time_is_nan() -> None:
+    assert math.isnan(bench_placement.others_share(1.0, 1.0, 0.0, 1))
