@@ -100,7 +100,7 @@ def plan(layout: str, cpus: Iterable[int]) -> Placement:
             None,
             None,
             None,
-            f"{len(allowed)} CPU available: nothing to separate, so nothing pinned ({layout} asked for)",
+            f"{len(allowed)} CPU available, {layout} asked for: nothing to separate, so nothing pinned",
         )
     proxy = frozenset(allowed[-1:])
     load = frozenset(allowed[:-1])

@@ -35,8 +35,8 @@ F = frozenset
             "children-with-load",
             [0],
             Placement(
-                "none", None, None, None, "1 CPU available: nothing to separate, so nothing pinned "
-                "(children-with-load asked for)",
+                "none", None, None, None, "1 CPU available, children-with-load asked for: nothing to "
+                "separate, so nothing pinned",
             ),
         ),
     ],
