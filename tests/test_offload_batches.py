@@ -50,12 +50,12 @@ OK = {
 }
 
 
-async def until(condition: Any, seconds: float = 30.0) -> None:
+async def until(condition: Any, seconds: float = 30.0, message: str = "timed out") -> None:
     for _ in range(int(seconds / 0.01)):
         if condition():
             return
         await asyncio.sleep(0.01)
-    raise AssertionError("timed out")
+    raise AssertionError(f"{message} (after {seconds:g} s)")
 
 
 def test_the_worker_answers_a_batch_with_a_watermark_and_only_the_flagged_jobs_results():
@@ -336,6 +336,15 @@ def test_what_the_upstream_taught_reaches_the_worker_and_a_change_replaces_its_c
             await until(lambda: not addon.pending)
             [finding] = flow.metadata[METADATA_KEY]["findings"]
             severities.append(finding["severity"])
+            # The flagged row is stored, and the writer publishes what it learned from it inside
+            # the write, before counting it written: wait for that, or its snapshot (without the
+            # demotion) can land after the one set above and the next job is judged with it.
+            await until(
+                lambda stored=n + 1: (
+                    addon.store is not None and addon.store.counters()["rows_written"] == stored
+                ),
+                message=f"the writer never wrote flow {n + 1}'s row",
+            )
         # One context per knowledge the jobs were judged with, not one per job.
         assert addon.validator._next_context == len({id(k) for k in judged_with})
 

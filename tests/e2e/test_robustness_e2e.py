@@ -146,8 +146,13 @@ def test_sigint_right_after_a_burst_stores_every_answered_flow(mitmdump_factory:
 def test_flows_in_flight_at_shutdown_are_stored_as_no_answer(
     upstream: Upstream, mitmdump_reverse: Callable[..., Mitmdump]
 ):
+    # The upstream answers only once the proxy has stopped (bounded, so a broken stop cannot hang
+    # the upstream's thread): a fixed 3 s delay let a slow shutdown on a loaded machine see the
+    # answer arrive first, and the flow was then no longer in flight.
+    released = threading.Event()
+
     def slow(request: RecordedRequest) -> Reply:
-        time.sleep(3)
+        released.wait(60)
         return Reply.json(200, completion())
 
     upstream.handler = slow
@@ -155,10 +160,14 @@ def test_flows_in_flight_at_shutdown_are_stored_as_no_answer(
     body = json.dumps({"model": "gpt-4o", "messages": [USER]}).encode()
     client = threading.Thread(target=lambda: _ignore_errors(lambda: post(proxy, body)), daemon=True)
     client.start()
-    deadline = time.monotonic() + 10
-    while not upstream.received(CHAT) and time.monotonic() < deadline:
+    deadline = time.monotonic() + 30
+    while not upstream.received(CHAT):
+        assert time.monotonic() < deadline, "the request never reached the upstream within 30 s"
         time.sleep(0.02)
-    proxy.stop()
+    try:
+        proxy.stop()
+    finally:
+        released.set()
     [flow] = proxy.flows()
     assert (flow["verdict"], flow["status"], flow["finding_count"]) == ("no_answer", None, 0)
     assert "shut down before the flow finished" in flow["flow_error"]

@@ -139,7 +139,10 @@ class Mitmdump:
         with self._lines_lock:
             return "".join(self._lines)
 
-    def wait_for_output(self, pattern: str, timeout: float = 10.0) -> re.Match[str]:
+    def wait_for_output(self, pattern: str, timeout: float = START_TIMEOUT) -> re.Match[str]:
+        # The lines waited for (the validation worker started, the writer process restarted, the
+        # store opened, a mode announced) come from the same start-up work START_TIMEOUT bounds:
+        # 10 s was a quiet machine's bound. Polling returns on the match, so a pass is no slower.
         deadline = time.monotonic() + timeout
         regex = re.compile(pattern)
         while time.monotonic() < deadline:
