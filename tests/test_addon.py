@@ -1261,3 +1261,17 @@ def test_an_info_note_never_heads_the_line_of_a_recognised_rejection() -> None:
     assert line == (
         f"toolguard: recognised: HTTP 401; cause.auth: {recognition.title}; flow 0123456789ab (toolguard show 01234567)"
     )
+
+
+def test_the_console_line_of_an_unvalidated_body_says_no_rule_checked_it() -> None:
+    # A walkthrough saw "accepted: HTTP 200; info body.too-large at body" and read it as a checked
+    # body: the line must say what the run report, show and the HTML report say.
+    body = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "x" * 400}]}).encode()
+    url = "https://api.openai.com/v1/chat/completions"
+    findings = analyze.analyse_request(body, url, max_body_bytes=100).findings
+    line = addon_module.console_line("0123456789ab", "accepted", 200, findings, None)
+    assert [f.rule for f in findings] == ["body.too-large"]
+    assert line == (
+        f"toolguard: accepted: HTTP 200; info body.too-large at {findings[0].location}; the body was not "
+        "validated (body.too-large): no rule checked it; flow 0123456789ab (toolguard show 01234567)"
+    )

@@ -95,7 +95,14 @@ from toolguard_core.verdict import (
     should_store,
 )
 from toolguard_core.verdict import verdict as verdict_for
-from toolguard_core.visibility import NOTHING_SEEN, add_host, hosts_json, merge_hosts, skipped_line
+from toolguard_core.visibility import (
+    NOTHING_SEEN,
+    add_host,
+    hosts_json,
+    merge_hosts,
+    skipped_line,
+    unvalidated_note,
+)
 from toolguard_core.writerproc import ProcessStore, WriterStartError
 from toolguard_core.wsresponses import Prepared, ResponsesSocket, Turn
 
@@ -2158,6 +2165,10 @@ def console_line(
         # A rejection with only notes: the note did not cause it, it says what was not checked
         # (a fresh-clone walkthrough read "unexplained: HTTP 400; info model.rules-skipped" as the reason).
         what = "no rule explains it" + (f" (note: {findings[0].rule})" if findings else "")
+    if (note := unvalidated_note(f.rule for f in findings)) is not None:
+        # "accepted ... info body.too-large" read as if the body was checked: say that it was not,
+        # in the words the run report, show and the HTML report use (visibility.flow_verdict_words).
+        what += f"; {note}"
     where = (
         f"{show} {flow_id[:8]}"
         if stored

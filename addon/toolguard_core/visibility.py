@@ -104,14 +104,23 @@ def skipped_line(count: int, hosts: Mapping[str, int]) -> str | None:
 UNVALIDATED_RULES: tuple[str, ...] = (TOO_LARGE.id, TOO_DEEP.id, UNDECODABLE.id, NOT_VALIDATED.id)
 
 
+def unvalidated_note(rules: Iterable[str]) -> str | None:
+    """The words for a flow no rule looked at (``rules``: its findings' rule ids), or ``None`` when
+    rules did look: shared by the stored views and the proxy's console line."""
+    seen = set(rules)
+    skipped = [rule for rule in UNVALIDATED_RULES if rule in seen]
+    if not skipped:
+        return None
+    return f"the body was not validated ({', '.join(skipped)}): no rule checked it"
+
+
 def flow_verdict_words(verdict: str | None, rules: Iterable[str]) -> str:
     """A stored flow's verdict in words (``toolguard run``'s report, ``toolguard show``, the HTML
     report), saying when no rule looked at its body (``rules``: its findings' rule ids). An accepted
     flow whose only finding is body.too-large read "its findings are warnings", as if it was checked."""
-    skipped = [rule for rule in UNVALIDATED_RULES if rule in set(rules)]
-    if not skipped:
+    note = unvalidated_note(rules)
+    if note is None:
         return verdict_words(verdict)
-    note = f"the body was not validated ({', '.join(skipped)}): no rule checked it"
     if verdict == Verdict.ACCEPTED:
         return f"accepted by the upstream; {note}"
     return f"{verdict_words(verdict)}; {note}"
