@@ -285,10 +285,10 @@ class Capture:
         error_rules = [f.rule for f in error_findings]
         locations = [f.location for f in error_findings]  # what each finding is about (verdict.judge)
         text = error.effective_message if error is not None else None
-        # The request-aware tier (causes.REQUEST_TIER) needs the request, which the proxy's early
-        # reading on the event loop does not parse: a rejection it left without a cause, or named
-        # by its status alone (the tier ranks above the status), is read again here, with the
-        # request, off the loop (rare: only such rejections).
+        # The request-aware tier (causes.REQUEST_TIER) needs the request, which the early reading
+        # (made above in observe mode, or by block/repair mode in place) does not parse: a rejection
+        # it left without a cause, or named by its status alone (the tier ranks above the status),
+        # is read again here with the request (rare: only such rejections).
         request = (
             request_object(request_text)
             if self.request_is_json
