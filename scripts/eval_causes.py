@@ -44,6 +44,8 @@ from typing import Any
 
 from toolguard_core.causes import (
     CODES,
+    REFERENCE_CODES,
+    REFERENCE_FAMILIES,
     REQUEST_TIER,
     STATUS,
     STRUCTURAL,
@@ -189,6 +191,8 @@ def tier_of(found: Recognition) -> str:
         return "request"
     if any(wording is w for _, w in STRUCTURAL):
         return "structural"
+    if any(wording is w for _, w, _ in REFERENCE_CODES) or any(wording is w for _, w in REFERENCE_FAMILIES):
+        return "reference"
     if wording.on == "code" or any(wording is w for _, w in CODES):
         return "code"
     return "message"
@@ -223,8 +227,15 @@ def _home_causes(found: Recognition) -> frozenset[str]:
 
     wording = found.wording
     homes = {c.id for c in CAUSES if any(w is wording for w in c.wordings)}
-    for table in (STRUCTURAL, CODES, tuple(STATUS.values()), tuple(REQUEST_TIER.values())):
+    for table in (
+        STRUCTURAL,
+        CODES,
+        tuple(STATUS.values()),
+        tuple(REQUEST_TIER.values()),
+        REFERENCE_FAMILIES,
+    ):
         homes.update(cause_id for cause_id, w in table if w is wording)
+    homes.update(cause_id for cause_id, w, _ in REFERENCE_CODES if w is wording)
     return frozenset(homes)
 
 

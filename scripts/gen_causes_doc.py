@@ -17,7 +17,7 @@ from pathlib import Path
 
 from toolguard_analysis import gendoc
 from toolguard_analysis.rule_links import rule_anchor, rule_doc_link
-from toolguard_core.causes import CAUSES, REQUEST_TIER, STRUCTURAL, Cause, Wording, generic_fix
+from toolguard_core.causes import CAUSES, REFERENCE, REQUEST_TIER, STRUCTURAL, Cause, Wording, generic_fix
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "causes.md"
 
@@ -93,6 +93,25 @@ def render() -> str:
         lines.append(
             f"- {reading} → [`{cause_id}`](#{rule_anchor(cause_id)}): “{_md(wording.example)}” ([source]({wording.source}))"
         )
+    lines += [
+        "",
+        "## From the providers' error references",
+        "",
+        "The providers' own published error catalogues, one row each: a code is read only inside its",
+        'provider\'s envelope (`zhipu`: a string code in an `{"error": {"code", "message"}}` wrapper',
+        "without `type`; `minimax`: `base_resp.status_code`; `baidu`: `error_code`/`error_msg`; `any`: a",
+        "code string of one vocabulary). A row without a cause is a generic refusal of the request's",
+        "parameters: it names nothing, it only withdraws a status guess",
+        "([errors.md](errors.md#the-providers-error-references)). Ranked after every sentence, code and",
+        "family above, before the request and the status.",
+        "",
+        "| provider | code (envelope) or message | cause | reference |",
+        "|---|---|---|---|",
+    ]
+    for row in REFERENCE:
+        what = f"`{row.code}` ({row.envelope}): {_md(row.message)}" if row.code else f"“{_md(row.message)}”"
+        cause = f"[`{row.cause_id}`](#{rule_anchor(row.cause_id)})" if row.cause_id else "refusal (no cause)"
+        lines.append(f"| {row.provider} | {what} | {cause} | [source]({row.source}) |")
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -14,9 +14,11 @@ from support.corpus import CORPUS_DIR, load_failures, read_jsonl
 from toolguard_core import causes
 from toolguard_core.upstream_errors import parse_error
 
-ALL_PATTERNS = [wording for _, wording in causes.STRUCTURAL] + [
-    wording for cause in causes.CAUSES for wording in cause.wordings if wording.on == "message"
-]
+ALL_PATTERNS = (
+    [wording for _, wording in causes.STRUCTURAL]
+    + [wording for cause in causes.CAUSES for wording in cause.wordings if wording.on == "message"]
+    + [wording for _, wording in causes.REFERENCE_FAMILIES]
+)
 
 
 def _texts() -> list[tuple[str, str | None, int | None]]:

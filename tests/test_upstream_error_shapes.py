@@ -89,6 +89,10 @@ SHAPES = [
     # adrianlyjak/obsidian-aloud-tts#114); body reconstructed from that thread's description.
     Shape("minimax base_resp", '{"base_resp":{"status_code":1008,"status_msg":"insufficient balance"}}',
           "minimax", "insufficient balance", 1008, None, "cause.quota"),
+    # Baidu Qianfan's documented envelope, the reference's own example body
+    # (https://ai.baidu.com/ai-doc/WENXINWORKSHOP/tlmyncueh); its code 110 is an invalid access token.
+    Shape("baidu error_code", '{"error_code": 110, "error_msg": "Access token invalid or no longer valid"}',
+          "baidu", "Access token invalid or no longer valid", 110, None, "cause.auth"),
     Shape("relay > openrouter > cerebras", CCR_OPENROUTER_CEREBRAS, "relay-nested",
           "Unsupported JSON schema fields", "provider_response_error", "response_format",
           "cause.response-format-invalid", depth=3),

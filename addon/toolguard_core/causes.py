@@ -5223,6 +5223,263 @@ CODES: tuple[tuple[str, Wording], ...] = (
     ),
 )
 
+# ---------------------------------------------------------- the providers' own error references
+# Round 8 of issue #10 (docs/errors.md "Generalisation", "The providers' error references"): ten
+# probe rounds drawn from public threads kept finding wordings the catalogue already names, while
+# the held-out misses were sentences no thread repeats. The providers publish their own error
+# catalogues (codes, `type` strings and the exact messages), so this tier is written from those
+# pages, not from threads: one row per (provider, code or message) -> cause, each with its URL.
+#
+# Precision first. A code names a cause here only where the provider's reference gives that code one
+# meaning; a code several causes share (Volcengine's and DashScope's `InvalidParameter`, Zhipu's
+# `1214` "${field} 参数非法") names none and is declared as a *refusal of the request's parameters*
+# (`cause_id=None`): it never names a cause, it only withdraws the status tier's server-side guess
+# when the upstream's own code says the request was refused (a router's 502 around Zhipu's 1214).
+# Numeric codes are read only inside their provider's envelope (:data:`Envelope`), since Zhipu's,
+# MiniMax's and Baidu's numbers overlap each other and other gateways' (Tencent Hunyuan's
+# OpenAI-compatible endpoint answers a role-order error with the string code "1001", which Zhipu's
+# table calls a missing Authentication header; Hunyuan's body carries `type` and `param`, Zhipu's
+# does not). The tier runs after the sentences, codes and structural families and before the request
+# and status tiers, so it only names what nothing above named (no recognition changes).
+
+#: Where a code must sit for it alone to decide (``any``: a code string no other vocabulary uses).
+Envelope = Literal["any", "zhipu", "minimax", "baidu"]
+
+_ZHIPU_REF = "https://docs.bigmodel.cn/cn/api/api-code"
+_MINIMAX_REF = "https://platform.minimax.io/docs/api-reference/errorcode.md"
+_BAIDU_REF = "https://ai.baidu.com/ai-doc/WENXINWORKSHOP/tlmyncueh"
+_VOLCENGINE_REF = "https://www.volcengine.com/docs/82379/1299023"
+_DASHSCOPE_REF = "https://help.aliyun.com/en/model-studio/error-code-start"
+_DASHSCOPE_CODES = "https://alibabacloud.com/help/en/model-studio/developer-reference/error-code"
+_DASHSCOPE_MESSAGES = "https://help.aliyun.com/en/model-studio/error-code"
+_DASHSCOPE_MESSAGES_EN = "https://alibabacloud.com/help/en/model-studio/error-code"
+_MOONSHOT_REF = "https://platform.kimi.ai/docs/api/errors"
+_ANTHROPIC_TYPES = "https://platform.claude.com/docs/de/api/typescript/$shared"
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """One row of a provider's published error reference.
+
+    ``code`` is matched whole against the error's ``code`` and ``type`` (inside ``envelope``);
+    ``message`` is the reference's own text for it. A row without a code is a message family: its
+    ``pattern`` (written from ``message``) is matched against the provider's message. ``cause_id``
+    ``None`` marks a generic refusal of the request's parameters (see above)."""
+
+    provider: str
+    source: str
+    cause_id: str | None
+    message: str
+    code: str | None = None
+    envelope: Envelope = "any"
+    pattern: str | None = None
+    #: The status the reference lists for it (documentation; the matcher does not read it).
+    status: int | None = None
+
+
+def _ref(
+    cause_id: str | None, provider: str, code: str | None, message: str, source: str, **kw: Any
+) -> Reference:
+    return Reference(provider=provider, source=source, cause_id=cause_id, message=message, code=code, **kw)
+
+
+#: The table, declared once; :data:`REFERENCE_CODES`, :data:`REFERENCE_FAMILIES` and the refusal
+#: codes are derived from it, and docs/causes.md lists it.
+REFERENCE: tuple[Reference, ...] = (
+    # Zhipu BigModel / Z.AI: {"error": {"code": "1113", "message": ...}} (a string code, no type).
+    _ref("cause.auth", "zhipu", "1000", "身份验证失败", _ZHIPU_REF, envelope="zhipu", status=401),
+    _ref("cause.auth", "zhipu", "1001", "Header 中未收到 Authentication 参数,无法进行身份验证", _ZHIPU_REF, envelope="zhipu"),
+    _ref("cause.auth", "zhipu", "1002", "Authentication Token 非法,请确认 Authentication Token 正确传递", _ZHIPU_REF, envelope="zhipu"),
+    _ref("cause.auth", "zhipu", "1003", "Authentication Token 已过期,请重新生成/获取", _ZHIPU_REF, envelope="zhipu"),
+    _ref("cause.auth", "zhipu", "1004", "通过 Authentication Token 的验证失败", _ZHIPU_REF, envelope="zhipu"),
+    _ref("cause.auth", "zhipu", "1110", "您的账户当前处于非活动状态。请检查账户信息", _ZHIPU_REF, envelope="zhipu"),
+    _ref("cause.auth", "zhipu", "1111", "您的账户不存在", _ZHIPU_REF, envelope="zhipu"),
+    _ref("cause.auth", "zhipu", "1112", "您的账户已被锁定,请联系客服解锁", _ZHIPU_REF, envelope="zhipu"),
+    _ref("cause.quota", "zhipu", "1113", "您的账户已欠费,请充值后重试", _ZHIPU_REF, envelope="zhipu", status=429),
+    _ref(None, "zhipu", "1210", "API 调用参数有误,请检查文档", _ZHIPU_REF, envelope="zhipu", status=400),
+    _ref("cause.model-not-found", "zhipu", "1211", "模型不存在,请检查模型代码", _ZHIPU_REF, envelope="zhipu"),
+    _ref(None, "zhipu", "1213", "未正常接收到 ${field} 参数", _ZHIPU_REF, envelope="zhipu", status=400),
+    _ref(None, "zhipu", "1214", "${field} 参数非法。请检查文档", _ZHIPU_REF, envelope="zhipu", status=400),
+    _ref(None, "zhipu", "1215", "${field1} 与 ${field2} 不能同时设置,请检查文档", _ZHIPU_REF, envelope="zhipu", status=400),
+    _ref("cause.context-length-exceeded", "zhipu", "1261", "Prompt 超长", _ZHIPU_REF, envelope="zhipu"),
+    _ref("cause.moderation", "zhipu", "1301", "系统检测到输入或生成内容可能包含不安全或敏感内容,请您避免输入易产生敏感内容的提示语,感谢您的配合", _ZHIPU_REF, envelope="zhipu"),
+    _ref("cause.rate-limit", "zhipu", "1302", "您当前使用该 API 的并发数过高,请降低并发,或联系客服增加限额", _ZHIPU_REF, envelope="zhipu", status=429),
+    _ref("cause.rate-limit", "zhipu", "1303", "您当前使用该 API 的频率过高,请降低频率,或联系客服增加限额", _ZHIPU_REF, envelope="zhipu", status=429),
+    _ref("cause.rate-limit", "zhipu", "1305", "该 API 已触发流量限制", _ZHIPU_REF, envelope="zhipu", status=429),
+    _ref("cause.quota", "zhipu", "1309", "您的 GLM Coding Plan 套餐已到期,暂无法使用,前往官方续订后即可恢复", _ZHIPU_REF, envelope="zhipu"),
+    _ref("cause.quota", "zhipu", "1310", "您已达到每周/每月使用上限,您的限额将在 ${next_flush_time} 重置", _ZHIPU_REF, envelope="zhipu"),
+    _ref("cause.overloaded", "zhipu", "1312", "该模型当前访问量过大,请您稍后再试,或切换其他模型", _ZHIPU_REF, envelope="zhipu"),
+    # Zhipu's sentences, for the same errors relayed without their code (one-api, Dify, printouts).
+    _ref("cause.context-length-exceeded", "zhipu", None, "Prompt 超长", _ZHIPU_REF, pattern=r"\bPrompt ?超长"),
+    _ref("cause.moderation", "zhipu", None, "系统检测到输入或生成内容可能包含不安全或敏感内容", _ZHIPU_REF, pattern=r"输入或生成内容可能包含不安全或敏感内容"),
+    _ref("cause.rate-limit", "zhipu", None, "您当前使用该 API 的并发数过高,请降低并发", _ZHIPU_REF, pattern=r"使用该 ?API ?的(?:并发数|频率)过高"),
+    _ref("cause.quota", "zhipu", None, "您的 GLM Coding Plan 套餐已到期,暂无法使用", _ZHIPU_REF, pattern=r"Coding Plan ?套餐已到期"),
+    _ref("cause.quota", "zhipu", None, "您已达到每周/每月使用上限,您的限额将在 ${next_flush_time} 重置", _ZHIPU_REF, pattern=r"已达到每周/每月使用上限"),
+    _ref("cause.overloaded", "zhipu", None, "该模型当前访问量过大,请您稍后再试", _ZHIPU_REF, pattern=r"该模型当前访问量过大"),
+    _ref("cause.auth", "zhipu", None, "您的账户已被锁定,请联系客服解锁", _ZHIPU_REF, pattern=r"您的账户已被锁定"),
+    _ref("cause.auth", "zhipu", None, "Authentication Token 已过期,请重新生成/获取", _ZHIPU_REF, pattern=r"Authentication Token ?(?:非法|已过期)"),
+    _ref("cause.messages-missing", "zhipu", None, "未正常接收到 messages 参数", _ZHIPU_REF, pattern=r"未正常接收到 ?{Q}messages{Q} ?参数"),
+    # MiniMax's native envelope {"base_resp": {"status_code": 1008, "status_msg": ...}} (an int code).
+    _ref("cause.server-error", "minimax", "1000", "unknown error", _MINIMAX_REF, envelope="minimax"),
+    _ref("cause.server-error", "minimax", "1001", "request timeout", _MINIMAX_REF, envelope="minimax"),
+    _ref("cause.rate-limit", "minimax", "1002", "rate limit", _MINIMAX_REF, envelope="minimax"),
+    _ref("cause.auth", "minimax", "1004", "not authorized / token not match group / cookie is missing, log in again", _MINIMAX_REF, envelope="minimax"),
+    _ref("cause.quota", "minimax", "1008", "insufficient balance", _MINIMAX_REF, envelope="minimax"),
+    _ref("cause.server-error", "minimax", "1024", "internal error", _MINIMAX_REF, envelope="minimax"),
+    _ref("cause.moderation", "minimax", "1026", "输入内容涉敏", "https://platform.minimaxi.com/docs/api-reference/errorcode.md", envelope="minimax"),
+    _ref("cause.moderation", "minimax", "1027", "输出内容涉敏", "https://platform.minimaxi.com/docs/api-reference/errorcode.md", envelope="minimax"),
+    _ref("cause.server-error", "minimax", "1033", "系统错误/下游服务错误", "https://platform.minimaxi.com/docs/api-reference/errorcode.md", envelope="minimax"),
+    # Baidu Qianfan (ERNIE): {"error_code": 17, "error_msg": ...} (upstream_errors shape `baidu`).
+    _ref("cause.server-error", "qianfan", "1", "Unknown error", _BAIDU_REF, envelope="baidu"),
+    _ref("cause.overloaded", "qianfan", "2", "Service temporarily unavailable", _BAIDU_REF, envelope="baidu"),
+    _ref("cause.wrong-endpoint", "qianfan", "3", "Unsupported openapi method", _BAIDU_REF, envelope="baidu"),
+    _ref("cause.overloaded", "qianfan", "4", "Open api request limit reached", _BAIDU_REF, envelope="baidu"),
+    _ref("cause.auth", "qianfan", "6", "No permission to access data", _BAIDU_REF, envelope="baidu"),
+    _ref("cause.auth", "qianfan", "13", "Get service token failed", _BAIDU_REF, envelope="baidu"),
+    _ref("cause.auth", "qianfan", "14", "IAM Certification failed", _BAIDU_REF, envelope="baidu"),
+    _ref("cause.quota", "qianfan", "17", "Open api daily request limit reached", _BAIDU_REF, envelope="baidu"),
+    _ref("cause.rate-limit", "qianfan", "18", "Open api qps request limit reached", _BAIDU_REF, envelope="baidu"),
+    _ref("cause.quota", "qianfan", "19", "Open api total request limit reached", _BAIDU_REF, envelope="baidu"),
+    _ref("cause.auth", "qianfan", "110", "Access token invalid or no longer valid", _BAIDU_REF, envelope="baidu"),
+    _ref("cause.auth", "qianfan", "111", "Access token expired", _BAIDU_REF, envelope="baidu"),
+    _ref("cause.quota", "qianfan", None, "Open api daily request limit reached", _BAIDU_REF, pattern=r"\bOpen api (?:daily|total) request limit reached\b"),
+    _ref("cause.rate-limit", "qianfan", None, "Open api qps request limit reached", _BAIDU_REF, pattern=r"\bOpen api qps request limit reached\b"),
+    _ref("cause.auth", "qianfan", None, "Access token invalid or no longer valid", _BAIDU_REF, pattern=r"\bAccess token invalid or no longer valid\b"),
+    _ref("cause.wrong-endpoint", "qianfan", None, "Unsupported openapi method", _BAIDU_REF, pattern=r"\bUnsupported openapi method\b"),
+    # Volcengine Ark: {"error": {"code": "AccountOverdueError", "message": ..., "type": "Forbidden"}}.
+    _ref(None, "volcengine", "MissingParameter", "The request failed because it is missing one or multiple required parameters. Request ID: {id}", _VOLCENGINE_REF, status=400),
+    _ref(None, "volcengine", "InvalidParameter", "One or more parameters specified in the request are not valid. Request ID: {id}", _VOLCENGINE_REF, status=400),
+    _ref("cause.moderation", "volcengine", "InputTextRiskDetection", "The request could not be processed because the input text includes sensitive content that violates ContentSecurityDetection.", "https://www.volcengine.com/docs/82379/1099476", status=400),
+    _ref("cause.moderation", "volcengine", "InputImageRiskDetection", "The request could not be processed because the input image includes sensitive content that violates ContentSecurityDetection.", "https://www.volcengine.com/docs/82379/1099476", status=400),
+    _ref("cause.auth", "volcengine", "AuthenticationError", "The API key or AK/SK in the request is missing or invalid. Request ID: {id}", _VOLCENGINE_REF, status=401),
+    _ref("cause.quota", "volcengine", "AccountOverdueError", "The request failed because your account has an overdue balance. Request ID: {id}", _VOLCENGINE_REF, status=403),
+    _ref("cause.model-not-found", "volcengine", "InvalidEndpointOrModel.NotFound", "The model or endpoint %s does not exist or you do not have access to it.", _VOLCENGINE_REF, status=404),
+    _ref("cause.model-not-found", "volcengine", "InvalidEndpoint.NotFound", "The request targeted an endpoint that does not exist.", "https://apifox.com/apidoc/docs-site/5437846/6107465m0", status=404),
+    _ref("cause.model-not-found", "volcengine", "ModelNotOpen", "Your account %s has not activated the model %s. Please activate the model service", _VOLCENGINE_REF, status=404),
+    _ref("cause.quota", "volcengine", None, "The request failed because your account has an overdue balance.", _VOLCENGINE_REF, pattern=r"\byour account has an overdue balance\b"),
+    _ref("cause.auth", "volcengine", None, "The API key or AK/SK in the request is missing or invalid.", _VOLCENGINE_REF, pattern=r"\bThe API key or AK/SK in the request is missing or invalid\b"),
+    _ref("cause.model-not-found", "volcengine", None, "Your account %s has not activated the model %s.", _VOLCENGINE_REF, pattern=r"\bhas not activated the model\b"),
+    _ref("cause.moderation", "volcengine", None, "The request could not be processed because the input text includes sensitive content", "https://www.volcengine.com/docs/82379/1099476", pattern=r"\bthe input (?:text|image) includes sensitive content\b"),
+    # Alibaba Model Studio (DashScope): native {"code", "message", "request_id"} and the compatible mode.
+    _ref(None, "dashscope", "InvalidParameter", "Required parameter(s) missing or invalid, please check the request parameters.", _DASHSCOPE_CODES, status=400),
+    _ref("cause.auth", "dashscope", "InvalidApiKey", "Check that the API key is valid and that the API key, region, and Base URL match.", _DASHSCOPE_REF, status=401),
+    _ref("cause.model-not-found", "dashscope", "ModelNotFound", "Check the model name, deployment name, or resource ID, whether the model is available in the region", _DASHSCOPE_REF, status=404),
+    _ref("cause.rate-limit", "dashscope", "Throttling.RateQuota", "Reduce the request rate, concurrency, or token rate as applicable.", _DASHSCOPE_REF, status=429),
+    _ref("cause.messages-missing", "dashscope", None, 'Either \\"prompt\\" or \\"messages\\" must exist and cannot both be none', _DASHSCOPE_CODES, pattern=r"Either {Q}prompt{Q} or {Q}messages{Q} must exist and cannot both be none"),
+    _ref("cause.thinking-budget-invalid", "dashscope", None, "The thinking_budget parameter must be a positive integer and not greater than xxx", _DASHSCOPE_MESSAGES, pattern=r"\bThe thinking_budget parameter must be a positive integer\b"),
+    # Model Studio's 400 InvalidParameter messages that name what the model refused (the code alone
+    # does not: it is the refusal row above).
+    _ref("cause.param-value-unsupported", "dashscope", None, "parameter.enable_thinking must be set to false for non-streaming calls", _DASHSCOPE_MESSAGES_EN, pattern=r"\bparameter\.(?P<param>enable_thinking) (?:must be set to false for non-streaming calls|only support stream call)"),
+    _ref("cause.param-value-unsupported", "dashscope", None, "This model only support stream mode, please enable the stream parameter to access the model.", _DASHSCOPE_MESSAGES_EN, pattern=r"\bThis model only support stream mode, please enable the (?P<param>stream) parameter"),
+    _ref("cause.param-unsupported", "dashscope", None, "This model does not support enable_search.", _DASHSCOPE_MESSAGES_EN, pattern=r"\bThis model does not support (?P<param>enable_search)\b"),
+    _ref("cause.param-value-unsupported", "dashscope", None, 'The incremental_output parameter must be "true" when enable_thinking is true', "https://alibabacloud.com/help/tc/model-studio/error-code", pattern=r"\bThe (?P<param>incremental_output) parameter (?:must be {Q}true{Q} when enable_thinking is true|of this model cannot be set to False)"),
+    # Moonshot / Kimi: OpenAI-shaped with Moonshot's own `type` strings.
+    _ref("cause.auth", "moonshot", "invalid_authentication_error", "Invalid Authentication", _MOONSHOT_REF, status=401),
+    _ref("cause.auth", "moonshot", "incorrect_api_key_error", "Incorrect API key provided", _MOONSHOT_REF, status=401),
+    _ref("cause.context-length-exceeded", "moonshot", None, "Input token length too long", _MOONSHOT_REF, pattern=r"\bInput token length too long\b"),
+    # Anthropic: the Messages API's error types (billing_error: HTTP 402).
+    _ref("cause.quota", "anthropic", "billing_error", "Billing error", _ANTHROPIC_TYPES, status=402),
+)  # fmt: skip
+
+
+def _reference_wording(row: Reference) -> Wording:
+    if row.code is not None:
+        return Wording(
+            provider=row.provider, pattern=_code(row.code), source=row.source, example=row.code,
+            on="code", no_constraint=True,
+        )  # fmt: skip
+    assert row.pattern is not None  # a row is a code or a message family
+    # Nothing is learned from a reference family: the reference says what was refused in general
+    # (a value in some context, a quota), not a key the next request can be checked for.
+    return Wording(
+        provider=row.provider, pattern=_re(row.pattern), source=row.source, example=row.message,
+        no_constraint=True,
+    )  # fmt: skip
+
+
+#: (cause id, wording, envelope) for every reference code that names a cause.
+REFERENCE_CODES: tuple[tuple[str, Wording, Envelope], ...] = tuple(
+    (row.cause_id, _reference_wording(row), row.envelope)
+    for row in REFERENCE
+    if row.code is not None and row.cause_id is not None
+)
+#: (cause id, wording) for every message family a reference gives the text of.
+REFERENCE_FAMILIES: tuple[tuple[str, Wording], ...] = tuple(
+    (row.cause_id, _reference_wording(row))
+    for row in REFERENCE
+    if row.code is None and row.cause_id is not None
+)
+#: (code, envelope) pairs a reference documents as a generic refusal of the request's parameters.
+REFERENCE_REFUSALS: frozenset[tuple[str, Envelope]] = frozenset(
+    (row.code.lower(), row.envelope) for row in REFERENCE if row.code is not None and row.cause_id is None
+)
+_ZHIPU_CODE = re.compile(r"1[0-3]\d\d")
+
+
+def in_envelope(envelope: Envelope, error: UpstreamError) -> bool:
+    """Whether ``error`` is the envelope a numeric code is read in (Zhipu's string code in an
+    ``{"error": {"code", "message"}}`` wrapper without ``type``/``param``; MiniMax's ``base_resp``;
+    Baidu's ``error_code``). A code string of one vocabulary (``any``) is read anywhere."""
+    if envelope == "any":
+        return True
+    if envelope == "zhipu":
+        code = error.code
+        return (
+            error.shape == "openai" and isinstance(code, str) and _ZHIPU_CODE.fullmatch(code) is not None
+            and error.type is None and error.param is None
+        )  # fmt: skip
+    if envelope == "minimax":
+        return error.shape == "minimax"
+    return error.shape == "baidu"
+
+
+def _recognise_reference(
+    chain: list[UpstreamError], provider: str | None, finding_rules: tuple[str, ...]
+) -> Recognition | None:
+    """The providers' error references (:data:`REFERENCE`): a code in its envelope, innermost error
+    first, then the references' message families."""
+    for error in chain:
+        for code in (error.code, error.type):
+            if code is None or code == "" or isinstance(code, bool):
+                continue
+            text = str(code).strip()
+            for cause_id, wording, envelope in REFERENCE_CODES:
+                if wording.pattern.fullmatch(text) and in_envelope(envelope, error):
+                    return _build(
+                        CAUSES_BY_ID[cause_id], wording, {}, error.message or text, provider, finding_rules,
+                        error.param,
+                    )  # fmt: skip
+    for error in chain:
+        if not error.message:
+            continue
+        text = _prepare(error.message)
+        folded = fold_for_prefilter(text)
+        for cause_id, wording in REFERENCE_FAMILIES:
+            if could_match(wording.pattern, folded) and (match := wording.pattern.search(text)) is not None:
+                groups = {k: v for k, v in match.groupdict().items() if v}
+                return _build(
+                    CAUSES_BY_ID[cause_id], wording, groups, text, provider, finding_rules, error.param
+                )
+    return None
+
+
+def reference_refusal(chain: Iterable[UpstreamError]) -> bool:
+    """Whether an error of the chain carries a code its provider's reference documents as a generic
+    refusal of the request's parameters (Zhipu's 1214, Volcengine's ``InvalidParameter``): then the
+    request was refused, and a status the answer arrived with (a router's 502) is not the cause."""
+    for error in chain:
+        for code in (error.code, error.type):
+            if code is None or isinstance(code, bool):
+                continue
+            text = str(code).strip().lower()
+            if any((text, env) in REFERENCE_REFUSALS and in_envelope(env, error) for env in _ENVELOPES):
+                return True
+    return False
+
+
+_ENVELOPES: tuple[Envelope, ...] = ("any", "zhipu", "minimax", "baidu")
+
+
 # --------------------------------------------------------------------------- the HTTP status alone
 # The last, lowest-ranked tier: when neither a sentence, a code nor a family phrase names the cause,
 # the status still says which side to look at (RFC 9110 §15, RFC 6585 §4 for 429, Anthropic's 529).
@@ -5735,6 +5992,9 @@ def _recognise_error(
             found = _recognise_structural(error.message, hint, rules, fallback_param=error.param)
             if found is not None:
                 return found
+        found = _recognise_reference(chain, hint, rules)
+        if found is not None:
+            return found
         if request:
             candidates = _request_candidates(request)
             for error in chain:
@@ -5791,6 +6051,8 @@ def _recognise_status(
         cause_id = "cause.model-not-found"
     if status_contradicted(cause_id, text):
         return None  # the text says another kind of cause: no guess from the status
+    if reference_refusal(err.chain()):
+        return None  # the provider's own code says it refused the request's parameters (REFERENCE)
     found = _build(
         CAUSES_BY_ID[cause_id], wording, {"status": str(status)}, text, provider, finding_rules, None
     )

@@ -35,6 +35,8 @@ shape                  body
                        "response.failed", "response": {"error": {"code", "message"}}}``
 ``minimax``            MiniMax's native ``{"base_resp": {"status_code": int, "status_msg"}}`` (also
                        sent with HTTP 200); ``status_code`` becomes ``code``
+``baidu``              Baidu Qianfan's ``{"error_code": int, "error_msg"}``; ``error_code`` becomes
+                       ``code``
 ``sse``                an event stream body (``data:``/``event:`` lines): the first error event
                        (an ``error`` key, ``"type": "error"``, ``event: error`` or
                        ``response.failed``), parsed as above, its fields kept
@@ -240,6 +242,17 @@ def _from_json(data: Any, raw: str, *, depth: int) -> UpstreamError:
                 request_id=_str(data.get("id")) if isinstance(data.get("id"), str) else None,
                 raw=raw,
             )
+    error_code, error_msg = data.get("error_code"), data.get("error_msg")
+    if isinstance(error_code, int) and not isinstance(error_code, bool) and isinstance(error_msg, str):
+        # Baidu Qianfan (ERNIE)'s documented envelope: {"error_code": 110, "error_msg": "Access token
+        # invalid or no longer valid"} (https://ai.baidu.com/ai-doc/WENXINWORKSHOP/tlmyncueh).
+        return UpstreamError(
+            shape="baidu",
+            message=_bound(error_msg, MAX_MESSAGE_CHARS),
+            code=error_code,
+            request_id=_str(data.get("id")) if isinstance(data.get("id"), str) else None,
+            raw=raw,
+        )
     if isinstance(error, str):
         # Ollama native API and many gateways: {"error": "<text>"}.
         return _with_nested(
