@@ -1972,6 +1972,9 @@ def build_platform_messages_request(
     if isinstance(request, dict):
         if entry.get("request_fidelity") == "verbatim":
             return dict(request), "request"
+        if "prompt" in request or "max_tokens_to_sample" in request:
+            # Claude 2's legacy Text Completions body on InvokeModel: no messages to add.
+            return {"anthropic_version": body["anthropic_version"], **request}, "request"
         return {**body, **request}, "request"
     low = text.lower()
     built = False
@@ -2100,7 +2103,7 @@ def native_matches(entry: dict[str, Any], kind: str, finding: Finding) -> bool:
     if finding.severity != Severity.ERROR:
         return False
     if not label.startswith("cause."):
-        return finding.rule in _rule_labels(label)
+        return finding.rule in _rule_labels(label) | {NATIVE_RULE_FOR.get(label, label)}
     text = _text(entry.get("body"))
     spot = field_of(finding.location)
     fields: set[str] = set()
@@ -2118,6 +2121,8 @@ def native_matches(entry: dict[str, Any], kind: str, finding: Finding) -> bool:
     return any(_same_field(spot, name) for name in fields)
 
 
+#: The chat rule a native kind reports under its own name (the same cause on another API, as GEMINI_RULE_FOR).
+NATIVE_RULE_FOR: Final = {"roles.alternation": "converse.role-alternation"}
 #: A cause about the request's top level (not the conversation) when its error names no field.
 CAUSE_FIELDS_FALLBACK: Final = {
     "cause.model-no-tools": "tools",
