@@ -974,11 +974,19 @@ PLATFORM_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]],
     ),
     (
         # A gateway's Bedrock pass-through: the path names the platform, so its refusals hold there too.
-        "bedrock-gateway-anthropic-version-of-first-party-api",
+        "bedrock-gateway-version-missing",
         "bedrock-gateway",
-        {"anthropic_version": "2023-06-01", "max_tokens": 1024, "messages": [_PLATFORM_USER]},
+        {"max_tokens": 1024, "messages": [_PLATFORM_USER]},
         [("anthropic.platform-version", E, "anthropic_version")],
         "bedrock-2023-05-31",
+    ),
+    (
+        # The anthropic SDK's AnthropicBedrock sends its own API version there (2.14: "2026-10-21"): not flagged.
+        "bedrock-sdk-api-version-value",
+        "bedrock",
+        {"anthropic_version": "2026-10-21", "max_tokens": 1024, "messages": [_PLATFORM_USER]},
+        [],
+        None,
     ),
     (
         "bedrock-foreign-top-level-key-is-certain",

@@ -435,8 +435,8 @@ _PLATFORM = policy(error=("bedrock", "vertex", "generic"), otherwise=Severity.WA
 PLATFORM_VERSION = define(
     "anthropic.platform-version",
     Severity.ERROR,
-    "A Messages body sent to Bedrock's InvokeModel or Vertex AI's rawPredict without the platform's "
-    "`anthropic_version` (bedrock-2023-05-31, vertex-2023-10-16) in the body.",
+    "A Messages body sent to Bedrock's InvokeModel or Vertex AI's rawPredict without `anthropic_version` in the "
+    "body (the platforms document bedrock-2023-05-31 and vertex-2023-10-16).",
     policy=_PLATFORM,
     predicts=(
         PredictedError(
@@ -454,10 +454,10 @@ PLATFORM_VERSION = define(
     example_url=_BEDROCK_URL,
     fixed={"anthropic_version": "bedrock-2023-05-31", "max_tokens": 1024, "messages": [_USER]},
     notes=(
-        "Both platforms document the field as required and name its one value; the `anthropic-version` header of "
-        "Anthropic's own API does not replace it. A wrong value (Anthropic's `2023-06-01`) is flagged too: "
-        "clawvisor/clawvisor#156 got a 404 from rawPredict for it. The AnthropicBedrock and AnthropicVertex SDKs "
-        "add the field themselves."
+        "Both platforms document the field as required; the `anthropic-version` header of Anthropic's own API does "
+        "not replace it. Its value is not checked: the docs name one value per platform, but the official SDKs "
+        "(AnthropicBedrock, AnthropicVertex) send their own API version there and are answered. Hand-built bodies "
+        "and gateways that translate a first-party request forget the field."
     ),
 )
 PLATFORM_FIELD = define(
@@ -1121,14 +1121,15 @@ def _legacy_completion(view: RequestView) -> bool:
 def _check_platform(view: RequestView, platform: str) -> Iterator[Finding]:
     body = view.body
     wanted = PLATFORM_VERSIONS[platform]
-    version = body.get("anthropic_version")
-    if version != wanted:
-        problem = "is missing" if version is None else f"is {version!r}"
+    # Only a missing field is flagged, not its value: the official SDKs send their own API version there (the
+    # anthropic SDK 2.14's AnthropicBedrock/AnthropicVertex send "2026-10-21", tests/e2e/test_native_apis_e2e.py)
+    # while the platforms' docs still name only the first one.
+    if "anthropic_version" not in body:
         yield from PLATFORM_VERSION.report(
             view,
             "anthropic_version",
-            f'`anthropic_version` {problem}; {platform.capitalize()} requires "{wanted}" in the body (the '
-            "`anthropic-version` header of Anthropic's own API does not count there).",
+            f'`anthropic_version` is missing; {platform.capitalize()} requires it in the body ("{wanted}" in its '
+            "docs; the `anthropic-version` header of Anthropic's own API does not count there).",
         )
     for key in PLATFORM_REFUSED[platform]:
         if key in body:
