@@ -531,7 +531,9 @@ def native_as_chat(body: dict[str, Any], kind: str) -> dict[str, Any]:
                     parts.append({"type": "text", "text": block["text"]})
                 else:
                     parts.append({"type": next(iter(block), "block")})
-            results = [b["toolResult"] for b in message["content"] if isinstance(b, dict) and "toolResult" in b]
+            results = [
+                b["toolResult"] for b in message["content"] if isinstance(b, dict) and "toolResult" in b
+            ]
             if len(results) == 1 and len(parts) == 1 and isinstance(results[0], dict):
                 # One result alone in its turn reads as the chat tool message it stands for.
                 text = str(parts[0]["text"]).split("] ", 1)[-1]

@@ -112,7 +112,11 @@ def anthropic_platform(path: str) -> AnthropicPlatform | None:
     if _VERTEX_ANTHROPIC.search(trimmed):
         return "vertex"
     bedrock = _BEDROCK_MODEL.search(trimmed)
-    if bedrock is not None and bedrock[2].startswith("invoke") and _ANTHROPIC_ON_BEDROCK.search(unquote(bedrock[1])):
+    if (
+        bedrock is not None
+        and bedrock[2].startswith("invoke")
+        and _ANTHROPIC_ON_BEDROCK.search(unquote(bedrock[1]))
+    ):
         return "bedrock"
     return None
 
