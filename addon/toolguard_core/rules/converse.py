@@ -562,7 +562,7 @@ def check_converse_messages(view: RequestView) -> Iterator[Finding]:
             continue
         role = message.get("role")
         blocks = _blocks(message)
-        if role not in ROLES:
+        if not isinstance(role, str) or role not in ROLES:
             yield from ROLE_INVALID.report(
                 view,
                 f"messages[{index}].role",
