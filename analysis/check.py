@@ -19,7 +19,7 @@ from toolguard_core.analyze import Analysis, analyse_request
 from toolguard_core.findings import SEVERITY_ORDER, Severity
 from toolguard_core.providers import DEFAULT_REGISTRY, GENERIC, ProviderRegistry
 from toolguard_core.redact import redact_text_urls, redact_url
-from toolguard_core.request import GEMINI, MESSAGES, Target
+from toolguard_core.request import CONVERSE, GEMINI, MESSAGES, OLLAMA, Target
 from toolguard_core.verdict import DEFAULT_PATHS, DEFAULT_RECORD_PATHS, Scope, scope
 
 DEFAULT_URL = "https://api.openai.com/v1/chat/completions"
@@ -239,6 +239,18 @@ def _provider_words(target: Target) -> str:
     """The provider a body was checked for, in words. An Anthropic Messages path on a host no profile
     knows gets the generic profile, but its rules are the Messages ones: "OpenAI-compatible" there
     told the user the wrong API was assumed."""
+    if target.endpoint == MESSAGES and target.platform is not None:
+        # Claude's Messages body on a cloud's own path (request.anthropic_platform).
+        return {
+            "bedrock": "Anthropic Messages on Bedrock InvokeModel",
+            "vertex": "Anthropic Messages on Vertex AI rawPredict",
+        }[target.platform] + ("" if target.provider.id != GENERIC.id else " (unknown host: a gateway)")
+    if target.endpoint == CONVERSE:
+        where = "Amazon Bedrock" if target.provider.id == "bedrock" else "unknown host: a gateway"
+        return f"Bedrock Converse ({where})"
+    if target.endpoint == OLLAMA:
+        where = "Ollama" if target.provider.id == "ollama" else target.provider.name
+        return f"Ollama native /api/chat ({where})"
     if target.provider.id == GENERIC.id and target.endpoint == MESSAGES:
         return "Anthropic Messages-compatible (unknown provider)"
     if target.endpoint == GEMINI:

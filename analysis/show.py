@@ -22,10 +22,15 @@ from toolguard_analysis.rule_links import CAUSES_DOC, rule_doc_link
 from toolguard_analysis.terminal import printable
 from toolguard_core import dburl, redact, repair_rows
 from toolguard_core.capture import MAX_STORED_NON_JSON_REQUEST
-from toolguard_core.conversation import render_conversation, render_gemini_contents, render_responses_input
+from toolguard_core.conversation import (
+    native_as_chat,
+    render_conversation,
+    render_gemini_contents,
+    render_responses_input,
+)
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.grouping import stored_cause
-from toolguard_core.request import GEMINI, MESSAGES, endpoint_kind
+from toolguard_core.request import CONVERSE, GEMINI, MESSAGES, OLLAMA, endpoint_kind
 from toolguard_core.rules import RULES
 from toolguard_core.upstream_errors import MAX_NESTING
 from toolguard_core.verdict import (
@@ -366,6 +371,8 @@ def _view_name(flow: StoredFlow) -> str:
         return "Anthropic Messages"
     if kind == GEMINI:  # Gemini's native API (:generateContent)
         return "Gemini generateContent"
+    if kind in (CONVERSE, OLLAMA):  # shown by the chat view, in the chat shape (conversation.native_as_chat)
+        return "Chat Completions"
     body = flow.body()
     if body is not None and "messages" not in body and "input" in body:  # a Responses API body
         return "Responses"
@@ -403,7 +410,7 @@ def _conversation(flow: StoredFlow, max_text: int | None) -> str:
             body, flow.finding_models(), verdict=flow.row.get("verdict"), max_text=max_text
         )
     return render_conversation(
-        body,
+        native_as_chat(body, endpoint_kind(str(flow.row.get("path") or "").split("?", 1)[0])),
         flow.finding_models(),
         verdict=flow.row.get("verdict"),
         max_text=max_text,

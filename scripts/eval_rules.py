@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import quote
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -40,7 +41,7 @@ from support.corpus import CORPUS_DIR, load_failures, load_valid, read_jsonl  # 
 from toolguard_core.analyze import analyse_request  # noqa: E402
 from toolguard_core.findings import Finding, Severity  # noqa: E402
 from toolguard_core.providers import BUILTIN_PROFILES, DEFAULT_REGISTRY, OPENAI_PARAMS  # noqa: E402
-from toolguard_core.request import ENDPOINT_KINDS, Target  # noqa: E402
+from toolguard_core.request import ENDPOINT_KINDS, Target, endpoint_kind  # noqa: E402
 
 CLASSES: Final = ("spec", "provider", "model")
 SPLITS: Final = ("dev", "heldout")
@@ -1106,6 +1107,8 @@ def build_request(entry: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
       alternation with no roles named, ...), when the entry has no model and the error is about
       parameters, or for an API toolguard does not check.
     """
+    if (kind := native_kind(entry)) is not None:
+        return build_native_request(entry, kind)
     if gemini_native(entry):
         return build_gemini_request(entry)
     api = entry.get("api")
@@ -1218,6 +1221,8 @@ def _default(name: str) -> Any:
 def url_for(entry: dict[str, Any]) -> str:
     """The entry's URL when it is a full http(s) URL to the API kind's path, else the provider's
     public base URL (built-in profile, else :data:`OTHER_BASE_URLS`) plus that path."""
+    if (kind := native_kind(entry)) is not None:
+        return native_url_for(entry, kind)
     if gemini_native(entry):
         return gemini_url_for(entry)
     api = entry.get("api") or "chat"
@@ -1373,6 +1378,9 @@ def evaluate_failure(entry: dict[str, Any]) -> Outcome:
     named = named_by(entry.get("body"))
     errors = [f for f in analysis.findings if f.severity == Severity.ERROR]
     outcome.errors = [f"{f.rule}@{f.location}" for f in errors]
+    if (kind := native_kind(entry)) is not None:
+        outcome.hit = any(native_matches(entry, kind, f) for f in errors)
+        return outcome
     if gemini_native(entry):
         outcome.hit = any(gemini_matches(entry["root_cause"], f, entry.get("body")) for f in errors)
         return outcome
@@ -1776,6 +1784,352 @@ def gemini_matches(label: str, finding: Finding, body: Any) -> bool:
     if not fields and label in GEMINI_CAUSE_FIELDS:
         fields.add(GEMINI_CAUSE_FIELDS[label])
     return any(_same_field(spot, name) for name in fields)
+
+
+# --- Bedrock (Converse; InvokeModel with Anthropic's body), Claude on Vertex, Ollama's /api/chat ----------
+#: The corpus files these native APIs as ``other`` (it predates their kinds): an entry's provider and what
+#: its error text says decide which one it is (:func:`native_kind`); the label is never read.
+NATIVE_PROVIDERS: Final = frozenset({"bedrock", "vertex", "ollama"})
+#: Words only a Converse error says (camelCase block and field names, the operation's name).
+_CONVERSE_WORDS: Final = re.compile(
+    r"converse|toolconfig|toolresult|tooluse|contentblock|conversation must|inferenceconfig", re.I
+)
+#: Words of an InvokeModel/rawPredict answer to Anthropic's Messages body (its JSON-schema validator's
+#: ``Malformed input request: #...``, Anthropic's own pydantic texts, snake_case block names).
+_INVOKE_WORDS: Final = re.compile(
+    r"invokemodel|rawpredict|malformed input request|invalid_request_error|extra inputs are not permitted|"
+    r"beta flag|tool_result|tool_use|anthropic_version|text content blocks must",
+    re.I,
+)
+#: Placeholder model ids for an entry that names none: an Anthropic id on Bedrock (InvokeModel takes the
+#: Messages body only for Anthropic's models), Vertex's ``name@date`` form, a common Ollama tag.
+NATIVE_DEFAULT_MODELS: Final = {
+    "converse": "unknown-model",
+    "bedrock-messages": "anthropic.claude-unknown-model",
+    "vertex-messages": "claude-unknown-model",
+    "ollama": "unknown-model",
+}
+#: What each platform's Messages body carries instead of ``model`` (AWS's and Google's Claude docs).
+_NATIVE_VERSIONS: Final = {"bedrock-messages": "bedrock-2023-05-31", "vertex-messages": "vertex-2023-10-16"}
+_C_USER: Final = {"role": "user", "content": [{"text": "What is the weather in Paris?"}]}
+_C_TOOL_CONFIG: Final = {
+    "tools": [
+        {
+            "toolSpec": {
+                "name": "get_weather",
+                "inputSchema": {"json": {"type": "object", "properties": {"city": {"type": "string"}}}},
+            }
+        }
+    ]
+}
+_A_TOOL: Final = {
+    "name": "get_weather",
+    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}},
+}
+_O_TOOL: Final = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    },
+}
+_EXTRANEOUS: Final = re.compile(r"#(?P<path>/[\w/$]*)?: extraneous key \[(?P<name>[^\]]+)\] is not permitted")
+_REQUIRED: Final = re.compile(r"required key \[(?P<name>[^\]]+)\] not found")
+_EXTRA_INPUT: Final = re.compile(r"(?P<path>[\w.]+): Extra inputs are not permitted")
+_GO_TYPE: Final = re.compile(
+    r"cannot unmarshal (?P<sent>\w+) into Go struct field ChatRequest\.(?P<path>[\w.]+) of type (?P<type>[\w.\[\]]+)"
+)
+
+
+def native_kind(entry: dict[str, Any]) -> str | None:
+    """``converse``, ``bedrock-messages``, ``vertex-messages`` or ``ollama`` for an ``other``-API entry of
+    those providers whose error text places it (a Vertex entry about Gemini stays Gemini's), else None."""
+    provider = entry.get("provider")
+    if entry.get("api") != "other" or provider not in NATIVE_PROVIDERS:
+        return None
+    text = _text(entry.get("body"))
+    request = entry.get("request")
+    if provider == "ollama":
+        return "ollama"
+    if provider == "vertex":
+        # A Claude model or an Anthropic-shaped answer, unless the thread is about Gemini's path.
+        claude = str(entry.get("model") or "").startswith("claude") or _INVOKE_WORDS.search(text) is not None
+        return "vertex-messages" if claude and "generatecontent" not in text.lower() else None
+    if isinstance(request, dict) and ("anthropic_version" in request or "anthropic_beta" in request):
+        return "bedrock-messages"
+    if _CONVERSE_WORDS.search(text):
+        return "converse"
+    return "bedrock-messages" if _INVOKE_WORDS.search(text) else "converse"
+
+
+def native_url_for(entry: dict[str, Any], kind: str) -> str:
+    """The entry's URL when it is the native path, else the platform's public one for the entry's model."""
+    url = entry.get("url")
+    model = str(entry.get("model") or NATIVE_DEFAULT_MODELS[kind])
+    if isinstance(url, str) and url.startswith("http") and endpoint_kind(url.split("?", 1)[0]) != "chat":
+        return url
+    if kind == "ollama":
+        return "http://localhost:11434/api/chat"
+    if kind == "vertex-messages":
+        return (
+            "https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/publishers/anthropic/"
+            f"models/{model}:rawPredict"
+        )
+    method = "converse" if kind == "converse" else "invoke"
+    return f"https://bedrock-runtime.us-east-1.amazonaws.com/model/{quote(model, safe='')}/{method}"
+
+
+def _converse_turns(*turns: tuple[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [{"role": role, "content": content} for role, content in turns]
+
+
+def _tool_use(tid: str) -> dict[str, Any]:
+    return {"toolUse": {"toolUseId": tid, "name": "get_weather", "input": {"city": "Paris"}}}
+
+
+def _tool_result(tid: str, **extra: Any) -> dict[str, Any]:
+    return {"toolResult": {"toolUseId": tid, "content": [{"text": "18C"}], **extra}}
+
+
+def build_converse_request(text: str) -> tuple[dict[str, Any] | None, str]:
+    """A Converse request with exactly what the error states."""
+    low = text.lower()
+    user = json.loads(json.dumps(_C_USER))
+    tools = json.loads(json.dumps(_C_TOOL_CONFIG))
+    call, result = ("assistant", [_tool_use("t1")]), ("user", [_tool_result("t1")])
+    if "must start with a user message" in low:
+        return {
+            "messages": _converse_turns(("assistant", [{"text": "Hello."}]), ("user", user["content"]))
+        }, "built"
+    if "must alternate between user and assistant" in low:
+        return {"messages": [user, json.loads(json.dumps(_C_USER))]}, "built"
+    if "number of toolresult blocks" in low and "exceeds" in low:
+        turns = _converse_turns(
+            ("user", user["content"]), call, ("user", [_tool_result("t1"), _tool_result("t2")])
+        )
+        return {"messages": turns, "toolConfig": tools}, "built"
+    if "expected toolresult blocks" in low:
+        turns = _converse_turns(
+            ("user", user["content"]), ("assistant", [_tool_use("t1"), _tool_use("t2")]), result
+        )
+        return {"messages": turns, "toolConfig": tools}, "built"
+    if "toolconfig field must be defined" in low:
+        return {"messages": _converse_turns(("user", user["content"]), call, result)}, "built"
+    if "conversation blocks and tool result blocks cannot be provided in the same turn" in low:
+        turns = _converse_turns(
+            ("user", user["content"]), call, ("user", [_tool_result("t1"), {"text": "Go on."}])
+        )
+        return {"messages": turns, "toolConfig": tools}, "built"
+    if "non-whitespace" in low or "is blank" in low:
+        return {"messages": _converse_turns(("user", [{"text": " "}]))}, "built"
+    if "text content blocks must be non-empty" in low:
+        return {"messages": _converse_turns(("user", [{"text": ""}]))}, "built"
+    if re.search(r"content field in the message object at messages\.\w+ is empty", low):
+        return {
+            "messages": [user, {"role": "assistant", "content": []}, json.loads(json.dumps(_C_USER))]
+        }, "built"
+    if "toolresult cannot be empty when status value is error" in low.replace(".content.0.", " "):
+        turns = _converse_turns(
+            ("user", user["content"]),
+            call,
+            ("user", [{"toolResult": {"toolUseId": "t1", "content": [], "status": "error"}}]),
+        )
+        return {"messages": turns, "toolConfig": tools}, "built"
+    if "doesn't support tool use" in low or "does not support tool use" in low:
+        return {"messages": [user], "toolConfig": tools}, "built"
+    if "toolchoice.any" in low:
+        tools["toolChoice"] = {"any": {}}
+        return {"messages": [user], "toolConfig": tools}, "built"
+    if "toolresult.content.0.json is invalid" in low:
+        turns = _converse_turns(
+            ("user", user["content"]),
+            call,
+            ("user", [{"toolResult": {"toolUseId": "t1", "content": [{"json": [1, 2]}]}}]),
+        )
+        return {"messages": turns, "toolConfig": tools}, "built"
+    if (
+        "toolconfig.tools' failed to satisfy constraint: member must have length greater than or equal to 1"
+        in low
+    ):
+        return {"messages": [user], "toolConfig": {"tools": []}}, "built"
+    extraneous = _EXTRANEOUS.search(text)
+    if extraneous is not None and (extraneous["path"] or "").endswith("/toolSpec/inputSchema/json"):
+        tools["tools"][0]["toolSpec"]["inputSchema"]["json"][extraneous["name"]] = {"a": {"type": "string"}}
+        return {"messages": [user], "toolConfig": tools}, "built"
+    return None, "the error names nothing a Converse request can be built from"
+
+
+def build_platform_messages_request(
+    entry: dict[str, Any], kind: str, text: str
+) -> tuple[dict[str, Any] | None, str]:
+    """Anthropic's Messages body as Bedrock InvokeModel or Vertex rawPredict take it, with what the error states."""
+    body: dict[str, Any] = {
+        "anthropic_version": _NATIVE_VERSIONS[kind],
+        "max_tokens": 1024,
+        "messages": [{"role": "user", "content": "What is the weather in Paris?"}],
+    }
+    request = entry.get("request")
+    if isinstance(request, dict):
+        if entry.get("request_fidelity") == "verbatim":
+            return dict(request), "request"
+        if "prompt" in request or "max_tokens_to_sample" in request:
+            # Claude 2's legacy Text Completions body on InvokeModel: no messages to add.
+            return {"anthropic_version": body["anthropic_version"], **request}, "request"
+        return {**body, **request}, "request"
+    low = text.lower()
+    built = False
+    for found in _EXTRANEOUS.finditer(text):
+        if found["path"]:
+            return None, "the error names a nested key this builder cannot place"
+        body[found["name"]] = _default(found["name"]) if found["name"] != "stream" else True
+        built = True
+    for found in _REQUIRED.finditer(text):
+        body.pop(found["name"], None)
+        built = True
+    for found in _EXTRA_INPUT.finditer(text):
+        parts = found["path"].split(".")
+        if parts[0] == "tools" and len(parts) == 4 and parts[2] == "custom":
+            tools = [dict(_A_TOOL) for _ in range(int(parts[1]) + 1)]
+            tools[-1][parts[3]] = True
+            body["tools"] = tools
+        elif len(parts) <= 2 and parts[0] not in ("messages", "tools"):
+            body[parts[0]] = {parts[1]: "high"} if len(parts) == 2 else {"effort": "high"}
+        else:
+            return None, "the error names a nested field this builder cannot place"
+        built = True
+    if "text content blocks must be non-empty" in low:
+        body["messages"] = [{"role": "user", "content": [{"type": "text", "text": ""}]}]
+        built = True
+    if re.search(r"did not find \d+ `tool_result` block", low):
+        body["tools"] = [dict(_A_TOOL)]
+        body["messages"] = [
+            {"role": "user", "content": "What is the weather in Paris?"},
+            {
+                "role": "assistant",
+                "content": [{"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {}}],
+            },
+            {"role": "user", "content": "Go on."},
+        ]
+        built = True
+    return (
+        (body, "built") if built else (None, "the error names nothing a Messages request can be built from")
+    )
+
+
+def build_ollama_request(entry: dict[str, Any], text: str) -> tuple[dict[str, Any] | None, str]:
+    """Ollama's /api/chat body with what the error states (a model capability, a Go decoding type error)."""
+    request = entry.get("request")
+    model = entry.get("model")
+    if isinstance(request, dict):
+        body = dict(request)
+        if entry.get("request_fidelity") != "verbatim":
+            body.setdefault("model", model or "unknown-model")
+            body.setdefault("messages", [{"role": "user", "content": "Hi."}])
+        return body, "request"
+    low = text.lower()
+    body: dict[str, Any] = {
+        "model": model or "unknown-model",
+        "messages": [{"role": "user", "content": "Hi."}],
+    }
+    if "does not support tools" in low or "does not support thinking" in low:
+        if not model:
+            return None, "a model-capability failure whose model the thread does not name"
+        if "tools" in low:
+            body["tools"] = [_O_TOOL]
+        else:
+            body["think"] = True
+        return body, "built"
+    found = _GO_TYPE.search(text)
+    if found is None:
+        return None, "the error names nothing an Ollama request can be built from"
+    sent = {"string": "Hi.", "array": [{"type": "text", "text": "Hi."}], "object": {"type": "object"}}.get(
+        found["sent"]
+    )
+    path = found["path"]
+    if sent is None:
+        return None, "the error's JSON type is not one this builder fills in"
+    if path == "messages" and found["type"].lstrip("[]").startswith("api.Message"):
+        body["messages"] = sent
+    elif path == "messages.content":
+        body["messages"][0]["content"] = sent
+    elif path == "format":
+        body["format"] = (
+            {"type": "object", "properties": {"a": {"type": "string"}}} if found["sent"] == "object" else sent
+        )
+    else:
+        return None, "the error names a field this builder cannot place"
+    return body, "built"
+
+
+def build_native_request(entry: dict[str, Any], kind: str) -> tuple[dict[str, Any] | None, str]:
+    """The request a native entry proves (the thread's, or built from its error text; never the label)."""
+    text = _text(entry.get("body"))
+    if entry.get("class") == "model" and not entry.get("model") and kind != "converse":
+        return None, "a model-capability failure whose model the thread does not name"
+    if kind == "converse":
+        request = entry.get("request")
+        if isinstance(request, dict):
+            return dict(request), "request"
+        if entry.get("class") == "model" and not entry.get("model"):
+            return None, "a model-capability failure whose model the thread does not name"
+        return build_converse_request(text)
+    if kind == "ollama":
+        return build_ollama_request(entry, text)
+    return build_platform_messages_request(entry, kind, text)
+
+
+#: The part of a native request each cause concerns, per kind (label vocabulary, as CAUSE_FIELDS).
+NATIVE_CAUSE_FIELDS: Final[dict[str, dict[str, str]]] = {
+    "converse": {
+        "cause.model-no-tools": "toolConfig",
+        "cause.tool-choice-unsupported": "toolConfig.toolChoice",
+        "cause.tool-schema-invalid": "toolConfig.tools",
+        "cause.tool-config-missing": "toolConfig",
+        "cause.max-tokens-too-large": "inferenceConfig.maxTokens",
+    },
+    "ollama": {
+        "cause.model-no-tools": "tools",
+        "cause.reasoning-effort-unsupported": "think",
+        "cause.response-format-invalid": "format",
+    },
+}
+
+
+def native_matches(entry: dict[str, Any], kind: str, finding: Finding) -> bool:
+    """An error finding of the labelled rule, or for a ``cause.*`` label one at the field the error names
+    (an extraneous/extra key, a Go decoding path), else at the part the cause concerns, else (a cause
+    about the conversation) anywhere in ``messages``."""
+    label = entry["root_cause"]
+    if finding.severity != Severity.ERROR:
+        return False
+    if not label.startswith("cause."):
+        return finding.rule in _rule_labels(label) | {NATIVE_RULE_FOR.get(label, label)}
+    text = _text(entry.get("body"))
+    spot = field_of(finding.location)
+    fields: set[str] = set()
+    for found in _EXTRANEOUS.finditer(text):
+        path = (found["path"] or "").strip("/").replace("/", ".")
+        fields.add(field_of(re.sub(r"\.\d+(?=\.|$)", "", f"{path}.{found['name']}".strip("."))))
+    for found in _EXTRA_INPUT.finditer(text):
+        fields.add(re.sub(r"\.\d+|\.custom", "", found["path"]))
+    for found in _GO_TYPE.finditer(text):
+        fields.add(found["path"])
+    if not fields:
+        fields.add(
+            NATIVE_CAUSE_FIELDS.get(kind, {}).get(label) or CAUSE_FIELDS_FALLBACK.get(label, "messages")
+        )
+    return any(_same_field(spot, name) for name in fields)
+
+
+#: The chat rule a native kind reports under its own name (the same cause on another API, as GEMINI_RULE_FOR).
+NATIVE_RULE_FOR: Final = {"roles.alternation": "converse.role-alternation"}
+#: A cause about the request's top level (not the conversation) when its error names no field.
+CAUSE_FIELDS_FALLBACK: Final = {
+    "cause.model-no-tools": "tools",
+    "cause.param-value-unsupported": "anthropic_beta",
+    "cause.extra-request-field": "",
+    "cause.wrong-endpoint": "",
+}
 
 
 def _table(result: dict[str, Any]) -> str:

@@ -155,7 +155,12 @@ def test_registry_keeps_each_endpoint_kinds_checks_apart() -> None:
     gemini = CHECKS_BY_ENDPOINT["gemini"]
     assert {fn.__module__ for fn in gemini} == {"toolguard_core.rules.gemini"}
     assert not set(gemini) & (set(chat) | set(resp) | set(messages))
-    assert set(CHECKS) == set(chat) | set(resp) | set(messages) | set(gemini)
+    # Bedrock's Converse and Ollama's /api/chat likewise (nineteenth pass): their own modules' checks only.
+    converse, ollama = CHECKS_BY_ENDPOINT["converse"], CHECKS_BY_ENDPOINT["ollama"]
+    assert {fn.__module__ for fn in converse} == {"toolguard_core.rules.converse"}
+    assert {fn.__module__ for fn in ollama} == {"toolguard_core.rules.ollama"}
+    assert not (set(converse) | set(ollama)) & (set(chat) | set(resp) | set(messages) | set(gemini))
+    assert set(CHECKS) == set(chat) | set(resp) | set(messages) | set(gemini) | set(converse) | set(ollama)
     # Registration order is the run order, per kind as in CHECKS.
     assert chat == [fn for fn in CHECKS if fn in chat]
 

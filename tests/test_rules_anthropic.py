@@ -38,8 +38,21 @@ URLS = {
     "dashscope": "https://dashscope-intl.aliyuncs.com/apps/anthropic/v1/messages",
     "minimax": "https://api.minimax.io/anthropic/v1/messages",
     "generic": "https://llm-gateway.internal.example/v1/messages",
+    # Claude Code's CLAUDE_CODE_USE_BEDROCK / _VERTEX paths (request.anthropic_platform): the model is the path's.
+    "bedrock": "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke",
+    "bedrock-stream": (
+        "https://bedrock-runtime.us-west-2.amazonaws.com/model/arn%3Aaws%3Abedrock%3Aus-west-2%3A123456789012%3A"
+        "inference-profile%2Fus.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke-with-response-stream"
+    ),
+    "bedrock-gateway": "http://litellm.internal.example:4000/bedrock/model/anthropic.claude-3-5-haiku-20241022-v1:0/invoke",
+    "vertex": (
+        "https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/publishers/anthropic/models/"
+        "claude-sonnet-4-5@20250929:streamRawPredict"
+    ),
 }
-PROVIDER_OF = {"anthropic-beta": "anthropic"}
+BEDROCK_VERSION = {"anthropic_version": "bedrock-2023-05-31"}
+VERTEX_VERSION = {"anthropic_version": "vertex-2023-10-16"}
+PROVIDER_OF = {"anthropic-beta": "anthropic", "bedrock-stream": "bedrock", "bedrock-gateway": "generic"}
 
 
 def capture(name: str) -> dict[str, Any]:
@@ -920,6 +933,96 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         None,
     ),
 ]
+
+# Claude on Bedrock's InvokeModel and Vertex AI's rawPredict: the platform's anthropic_version instead of
+# `model`; Bedrock refuses `model`/`stream` and takes betas as `anthropic_beta` (AWS's and Google's Claude pages).
+_PLATFORM_USER = {"role": "user", "content": "What is the weather in Paris?"}
+PLATFORM_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | None]] = [
+    (
+        # Claude Code's Bedrock body (anthropics/claude-code#1118 shows its shape): clean.
+        "bedrock-claude-code-body",
+        "bedrock-stream",
+        {
+            **BEDROCK_VERSION,
+            "anthropic_beta": ["claude-code-20250219"],
+            "max_tokens": 20000,
+            "system": [{"type": "text", "text": "You are Claude Code."}],
+            "messages": [_PLATFORM_USER],
+            "metadata": {"user_id": "b6c2672bdf43"},
+            "tools": [TOOL],
+        },
+        [],
+        None,
+    ),
+    (
+        "bedrock-version-missing-model-and-stream-in-body",
+        "bedrock",
+        {"model": "claude-sonnet-4-5", "max_tokens": 1024, "stream": True, "messages": [_PLATFORM_USER]},
+        [
+            ("anthropic.platform-version", E, "anthropic_version"),
+            ("anthropic.platform-field-refused", E, "model"),
+            ("anthropic.platform-field-refused", E, "stream"),
+        ],
+        "bedrock-2023-05-31",
+    ),
+    (
+        "bedrock-model-in-body",
+        "bedrock",
+        {**BEDROCK_VERSION, "model": "claude-sonnet-4-5", "max_tokens": 1024, "messages": [_PLATFORM_USER]},
+        [("anthropic.platform-field-refused", E, "model")],
+        "extraneous key [model] is not permitted",
+    ),
+    (
+        # A gateway's Bedrock pass-through: the path names the platform, so its refusals hold there too.
+        "bedrock-gateway-version-missing",
+        "bedrock-gateway",
+        {"max_tokens": 1024, "messages": [_PLATFORM_USER]},
+        [("anthropic.platform-version", E, "anthropic_version")],
+        "bedrock-2023-05-31",
+    ),
+    (
+        # The anthropic SDK's AnthropicBedrock sends its own API version there (2.14: "2026-10-21"): not flagged.
+        "bedrock-sdk-api-version-value",
+        "bedrock",
+        {"anthropic_version": "2026-10-21", "max_tokens": 1024, "messages": [_PLATFORM_USER]},
+        [],
+        None,
+    ),
+    (
+        "bedrock-foreign-top-level-key-is-certain",
+        "bedrock",
+        {**BEDROCK_VERSION, "max_tokens": 1024, "messages": [_PLATFORM_USER], "chat_id": "abc"},
+        [("anthropic.unknown-field", E, "chat_id")],
+        None,
+    ),
+    (
+        "bedrock-empty-text-block-as-on-anthropic",
+        "bedrock",
+        {
+            **BEDROCK_VERSION,
+            "max_tokens": 1024,
+            "messages": [{"role": "user", "content": [{"type": "text", "text": ""}]}],
+        },
+        [("anthropic.empty-text-block", E, "messages[0].content[0].text")],
+        None,
+    ),
+    (
+        # Vertex takes `stream` in the body on :streamRawPredict, and no anthropic_beta body field.
+        "vertex-streamed-body-clean",
+        "vertex",
+        {**VERTEX_VERSION, "max_tokens": 1024, "stream": True, "messages": [_PLATFORM_USER]},
+        [],
+        None,
+    ),
+    (
+        "vertex-version-missing",
+        "vertex",
+        {"max_tokens": 1024, "messages": [_PLATFORM_USER]},
+        [("anthropic.platform-version", E, "anthropic_version")],
+        "vertex-2023-10-16",
+    ),
+]
+CASES += PLATFORM_CASES
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,15 @@ from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.learned import NOTHING_LEARNED, Knowledge, calibrate
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
-from toolguard_core.request import GEMINI, EndpointKind, RequestView, Target, endpoint_kind, gemini_path_model
+from toolguard_core.request import (
+    OLLAMA,
+    EndpointKind,
+    RequestView,
+    Target,
+    endpoint_kind,
+    path_model,
+    stream_by_path,
+)
 from toolguard_core.rules import body as body_rules
 from toolguard_core.rules.registry import ALL_PROVIDERS, RULES, checks_for
 from toolguard_core.rules.spec import restated
@@ -156,14 +164,18 @@ _NOTHING: Any = object()
 
 
 def request_facts(parsed: dict[str, Any], endpoint: EndpointKind, path: str) -> tuple[object, object]:
-    """(model, stream) as a parsed request states them. Gemini's native API names the model in the
-    path and streams by its method (``:streamGenerateContent``), not by body fields; Code Assist's
-    path names no model and its body carries one."""
-    if endpoint == GEMINI:
-        return gemini_path_model(path) or parsed.get("model"), path.rstrip("/").endswith(
-            ":streamGenerateContent"
-        )
-    return parsed.get("model"), parsed.get("stream")
+    """(model, stream) as a parsed request states them. Gemini's native API, Bedrock (InvokeModel,
+    Converse) and Claude on Vertex name the model in the path and stream by their method
+    (``:streamGenerateContent``, ``/converse-stream``, ...), not by body fields; Code Assist's path names
+    no model and its body carries one. Ollama's ``/api/chat`` streams unless ``stream`` is false
+    (https://docs.ollama.com/api/chat)."""
+    model = path_model(path) or parsed.get("model")
+    stream = stream_by_path(path)
+    if stream is None:
+        stream = parsed.get("stream")
+        if endpoint == OLLAMA and stream is None:
+            stream = True
+    return model, stream
 
 
 def body_facts(

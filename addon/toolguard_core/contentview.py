@@ -195,6 +195,8 @@ def render_conversation(
     upstream = None
     if flow is not None and flow.response is not None and rejected(flow.response.status_code, False):
         upstream = f"{answered_by(flow.response.status_code, verdict)}: {_error_message(flow.response)}"
+    if flow is not None:  # Bedrock Converse and Ollama's /api/chat are shown in the chat shape
+        body = conversation.native_as_chat(body, endpoint_kind(flow.request.path.split("?", 1)[0]))
     return conversation.render_conversation(
         body, findings, verdict=verdict, upstream_error=upstream, changes=changes
     )

@@ -486,3 +486,90 @@ def _gemini_parts(content: Any, max_text: int | None) -> list[str]:
         else:
             lines.append(f"  <{', '.join(part) or 'empty part'}>")
     return lines
+
+
+def native_as_chat(body: dict[str, Any], kind: str) -> dict[str, Any]:
+    """A Bedrock Converse or Ollama ``/api/chat`` body in the chat shape :func:`render_conversation` reads, message
+    for message (so findings at ``messages[N]`` stay on their turn). Converse: ``text`` blocks become text parts,
+    ``toolUse`` blocks the message's ``tool_calls``, ``toolResult`` blocks a line naming the call they answer.
+    Ollama pairs a tool result with its call by order, not by id: calls and results get matching ordinal ids.
+    Any other body is returned as it is."""
+    messages = body.get("messages")
+    if kind not in ("converse", "ollama") or not isinstance(messages, list):
+        return body
+    out: list[Any] = []
+    if kind == "converse":
+        for message in messages:
+            if not isinstance(message, dict) or not isinstance(message.get("content"), list):
+                out.append(message)
+                continue
+            parts: list[dict[str, Any]] = []
+            calls: list[dict[str, Any]] = []
+            for block in message["content"]:
+                if not isinstance(block, dict):
+                    continue
+                use, result = block.get("toolUse"), block.get("toolResult")
+                if isinstance(use, dict):
+                    calls.append(
+                        {
+                            "id": use.get("toolUseId"),
+                            "type": "function",
+                            "function": {"name": use.get("name"), "arguments": json.dumps(use.get("input"))},
+                        }
+                    )
+                elif isinstance(result, dict):
+                    inner = result.get("content") if isinstance(result.get("content"), list) else []
+                    texts = [
+                        str(c.get("text")) if "text" in c else json.dumps(c.get("json", c))
+                        for c in inner
+                        if isinstance(c, dict)
+                    ]
+                    parts.append(
+                        {"type": "text", "text": f"[toolResult {result.get('toolUseId')}] " + " ".join(texts)}
+                    )
+                elif "text" in block:
+                    parts.append({"type": "text", "text": block["text"]})
+                else:
+                    parts.append({"type": next(iter(block), "block")})
+            results = [
+                b["toolResult"] for b in message["content"] if isinstance(b, dict) and "toolResult" in b
+            ]
+            if len(results) == 1 and len(parts) == 1 and isinstance(results[0], dict):
+                # One result alone in its turn reads as the chat tool message it stands for.
+                text = str(parts[0]["text"]).split("] ", 1)[-1]
+                out.append({"role": "tool", "tool_call_id": results[0].get("toolUseId"), "content": text})
+                continue
+            converted: dict[str, Any] = {"role": message.get("role"), "content": parts or None}
+            if calls:
+                converted["tool_calls"] = calls
+            out.append(converted)
+        return {**body, "messages": out}
+    calls_seen = 0
+    answered = 0
+    for message in messages:
+        if not isinstance(message, dict):
+            out.append(message)
+            continue
+        converted = dict(message)
+        calls = message.get("tool_calls")
+        if isinstance(calls, list):
+            converted["tool_calls"] = []
+            for call in calls:
+                calls_seen += 1
+                function = call.get("function") if isinstance(call, dict) else None
+                arguments = function.get("arguments") if isinstance(function, dict) else None
+                converted["tool_calls"].append(
+                    {
+                        "id": f"call_{calls_seen}",
+                        "type": "function",
+                        "function": {
+                            "name": function.get("name") if isinstance(function, dict) else None,
+                            "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments),
+                        },
+                    }
+                )
+        if message.get("role") == "tool":
+            answered += 1
+            converted["tool_call_id"] = f"call_{answered}"
+        out.append(converted)
+    return {**body, "messages": out}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from toolguard_core.catalog import Catalog, ModelInfo
 from toolguard_core.providers import ProviderProfile, ProviderRegistry
@@ -13,7 +13,7 @@ from toolguard_core.providers import ProviderProfile, ProviderRegistry
 #: Which API a request speaks, decided by its path: the APIs share hosts and error envelopes but
 #: not body shapes (chat ``messages``, Responses ``input`` items, Anthropic content blocks), so
 #: their checks must not mix.
-EndpointKind = Literal["chat", "responses", "messages", "gemini"]
+EndpointKind = Literal["chat", "responses", "messages", "gemini", "converse", "ollama"]
 CHAT: EndpointKind = "chat"
 RESPONSES: EndpointKind = "responses"
 #: Anthropic's Messages API, ``POST /v1/messages`` (also under the Anthropic-compatible prefixes of
@@ -24,7 +24,19 @@ MESSAGES: EndpointKind = "messages"
 #: Assist's ``/v1internal:generateContent`` that gemini-cli uses, which wraps the same request in
 #: ``{"model", "project", "request"}``). The model is named by the path, not the body.
 GEMINI: EndpointKind = "gemini"
-ENDPOINT_KINDS: tuple[EndpointKind, ...] = (CHAT, RESPONSES, MESSAGES, GEMINI)
+#: Amazon Bedrock's Converse API, ``POST /model/{modelId}/converse`` and ``/converse-stream``
+#: (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html): camelCase
+#: ``messages`` of typed content blocks (``text``, ``toolUse``, ``toolResult``, ...), ``system``,
+#: ``inferenceConfig``, ``toolConfig``. LiteLLM, the Vercel AI SDK and boto3 users send it. The model is the
+#: path's (URL-encoded: ``us.anthropic.claude-sonnet-4-5-20250929-v1%3A0``, or an ARN).
+CONVERSE: EndpointKind = "converse"
+#: Ollama's native chat API, ``POST /api/chat`` (https://docs.ollama.com/api/chat): ``model``,
+#: ``messages`` of string ``content`` with ``images``/``tool_calls``/``thinking`` beside it, OpenAI-shaped
+#: ``tools``, ``format``, ``options``, ``think``; it streams unless ``stream`` is false. ``/api/generate``
+#: (a ``prompt``, no tools or conversation) is not a kind: what it is refused for (a model that is not
+#: pulled, an unknown ``options`` key that Ollama only logs) is not a request property a rule can judge.
+OLLAMA: EndpointKind = "ollama"
+ENDPOINT_KINDS: tuple[EndpointKind, ...] = (CHAT, RESPONSES, MESSAGES, GEMINI, CONVERSE, OLLAMA)
 #: The RPC method suffixes of Gemini's native content generation (https://ai.google.dev/api/generate-content).
 GEMINI_METHODS = (":generateContent", ":streamGenerateContent")
 #: ``models/{model}:method`` (Gemini API, Vertex AI) or ``tunedModels/{model}:method``.
@@ -33,6 +45,34 @@ _GEMINI_MODEL = re.compile(r"(?:^|/)(?:tuned)?[mM]odels/([^/:]+):(?:stream)?[gG]
 #: The Messages API path every Anthropic SDK appends to its base URL. Its siblings
 #: ``/v1/messages/count_tokens`` and ``/v1/messages/batches`` take other bodies and do not match.
 MESSAGES_SUFFIX = "/v1/messages"
+
+#: Bedrock's runtime paths that carry a model id (InvokeModel, InvokeModelWithResponseStream, Converse,
+#: ConverseStream: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModel.html).
+#: The id is one URL-encoded segment: ``:`` may come as ``%3A`` and an ARN's ``/`` as ``%2F``.
+_BEDROCK_MODEL = re.compile(r"/model/([^/]+)/(invoke|invoke-with-response-stream|converse|converse-stream)$")
+#: Claude on Vertex AI: ``.../publishers/anthropic/models/{model}:rawPredict`` and ``:streamRawPredict``
+#: (https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude/use-claude), the Messages
+#: body without ``model`` and with ``anthropic_version: "vertex-2023-10-16"``.
+_VERTEX_ANTHROPIC = re.compile(r"/publishers/anthropic/models/([^/:]+):(?:stream)?[rR]awPredict$")
+#: A Bedrock model id whose InvokeModel body is Anthropic's Messages body: Anthropic's models (``anthropic.``,
+#: a cross-region ``us.anthropic.``/``global.anthropic.`` profile, an ARN naming one). Other vendors'
+#: InvokeModel bodies are their own (Titan's ``inputText``, Llama's ``prompt``) and are not checked, nor is an
+#: application inference profile's opaque ARN (it names no model).
+_ANTHROPIC_ON_BEDROCK = re.compile(r"(?:^|[./])anthropic\.|claude", re.IGNORECASE)
+#: Where the Anthropic Messages body goes on the two clouds that host Claude natively; the profile-free
+#: fact the Messages rules read (``anthropic_version`` required, ``model`` absent, ``anthropic_beta``).
+AnthropicPlatform = Literal["bedrock", "vertex"]
+#: Ollama's native chat path (any prefix: a gateway may mount Ollama under its own).
+OLLAMA_CHAT_SUFFIX = "/api/chat"
+#: The addon's scope patterns (``toolguard_paths`` defaults, verdict.DEFAULT_PATHS) for the native kinds
+#: above, each the path test of :func:`endpoint_kind` as a regex: Bedrock's InvokeModel only for Anthropic's
+#: models (another vendor's InvokeModel body is its own), Converse for every model.
+NATIVE_PATHS = (
+    r"/model/[^/]+/converse(?:-stream)?/?$",
+    r"/model/[^/]*(?i:anthropic\.|claude)[^/]*/invoke(?:-with-response-stream)?/?$",
+    r"/publishers/anthropic/models/[^/:]+:(?:stream)?[rR]awPredict/?$",
+    rf"{re.escape(OLLAMA_CHAT_SUFFIX)}/?$",
+)
 
 
 def endpoint_kind(path: str) -> EndpointKind:
@@ -49,7 +89,66 @@ def endpoint_kind(path: str) -> EndpointKind:
         return MESSAGES
     if trimmed.endswith(GEMINI_METHODS):
         return GEMINI
+    if trimmed.endswith(OLLAMA_CHAT_SUFFIX):
+        return OLLAMA
+    if "/model" in trimmed:
+        bedrock = _BEDROCK_MODEL.search(trimmed)
+        if bedrock is not None:
+            if bedrock[2].startswith("converse"):
+                return CONVERSE
+            if _ANTHROPIC_ON_BEDROCK.search(unquote(bedrock[1])):
+                return MESSAGES
+        elif _VERTEX_ANTHROPIC.search(trimmed):
+            return MESSAGES
     return CHAT
+
+
+def anthropic_platform(path: str) -> AnthropicPlatform | None:
+    """``bedrock`` for a Messages body on Bedrock's InvokeModel path, ``vertex`` for one on Vertex AI's
+    ``:rawPredict``, None for Anthropic's own ``/v1/messages`` (and every other path)."""
+    trimmed = path.rstrip("/")
+    if "/model" not in trimmed or trimmed.endswith(MESSAGES_SUFFIX):
+        return None
+    if _VERTEX_ANTHROPIC.search(trimmed):
+        return "vertex"
+    bedrock = _BEDROCK_MODEL.search(trimmed)
+    if (
+        bedrock is not None
+        and bedrock[2].startswith("invoke")
+        and _ANTHROPIC_ON_BEDROCK.search(unquote(bedrock[1]))
+    ):
+        return "bedrock"
+    return None
+
+
+def path_model(path: str) -> str | None:
+    """The model a path names, URL-decoded: Gemini's native ``models/{model}:generateContent``, Bedrock's
+    ``/model/{modelId}/invoke|converse`` (``us.anthropic.claude-sonnet-4-5-20250929-v1:0``, or an ARN),
+    Vertex AI's ``publishers/anthropic/models/{model}:rawPredict``; None when the path names none (the
+    body's ``model`` is then the model)."""
+    trimmed = path.rstrip("/")
+    if trimmed.endswith(GEMINI_METHODS):
+        return gemini_path_model(trimmed)
+    if "/model" not in trimmed:
+        return None
+    found = _BEDROCK_MODEL.search(trimmed) or _VERTEX_ANTHROPIC.search(trimmed)
+    return unquote(found[1]) if found else None
+
+
+def stream_by_path(path: str) -> bool | None:
+    """Whether the path itself asks for a stream (Gemini's ``:streamGenerateContent``, Bedrock's
+    ``invoke-with-response-stream`` and ``converse-stream``, Vertex's ``:streamRawPredict``); None when the
+    path does not decide (the body's ``stream`` does)."""
+    trimmed = path.rstrip("/")
+    if trimmed.endswith(GEMINI_METHODS):
+        return trimmed.endswith(":streamGenerateContent")
+    if "/model" in trimmed:
+        bedrock = _BEDROCK_MODEL.search(trimmed)
+        if bedrock is not None:
+            return bedrock[2].endswith("stream")
+        if _VERTEX_ANTHROPIC.search(trimmed):
+            return trimmed.endswith(("streamRawPredict", "streamrawPredict"))
+    return None
 
 
 def gemini_path_model(path: str) -> str | None:
@@ -64,6 +163,10 @@ def gemini_wrapped(path: str) -> bool:
     """Whether the path is Code Assist's (gemini-cli's OAuth backend, ``cloudcode-pa.googleapis.com
     /v1internal:generateContent``), whose body carries the Gemini request under ``request``."""
     return path.rstrip("/").endswith(tuple("/v1internal" + method for method in GEMINI_METHODS))
+
+
+#: The kinds whose path may name the model (the others read the body's ``model``).
+_PATH_MODEL_KINDS = frozenset({GEMINI, CONVERSE, MESSAGES})
 
 
 @dataclass(slots=True)
@@ -84,12 +187,15 @@ class Target:
     #: and many rules ask, several times per request (issue #12).
     endpoint: EndpointKind = field(init=False)
 
-    #: The model the path names (Gemini's native API only, :func:`gemini_path_model`).
+    #: The model the path names (Gemini's native API, Bedrock, Claude on Vertex: :func:`path_model`).
     path_model: str | None = field(init=False)
+    #: Where a Messages body goes when it is not Anthropic's own API (:func:`anthropic_platform`).
+    platform: AnthropicPlatform | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.endpoint = endpoint_kind(self.path)
-        self.path_model = gemini_path_model(self.path) if self.endpoint == GEMINI else None
+        self.path_model = path_model(self.path) if self.endpoint in _PATH_MODEL_KINDS else None
+        self.platform = anthropic_platform(self.path) if self.endpoint == MESSAGES else None
 
     @classmethod
     def from_url(cls, url: str, registry: ProviderRegistry) -> Target:
@@ -143,8 +249,8 @@ class RequestView:
 
     @property
     def model(self) -> str | None:
-        """The body's ``model``; for Gemini's native API the model the path names (the body has none,
-        except Code Assist's wrapper)."""
+        """The body's ``model``; for Gemini's native API, Bedrock and Claude on Vertex the model the path
+        names (the body has none, except Code Assist's wrapper)."""
         if self.target.path_model is not None:
             return self.target.path_model
         model = self.body.get("model")

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 from toolguard_core.causes import CAUSES, STATUS, Recognition, recognise, recognise_error
 from toolguard_core.providers import GROQ_PARAMS, MISTRAL_PARAMS, OPENAI_PARAMS
-from toolguard_core.request import MESSAGES_SUFFIX
+from toolguard_core.request import MESSAGES_SUFFIX, NATIVE_PATHS
 from toolguard_core.upstream_errors import UpstreamError, innermost_message
 
 
@@ -608,11 +608,14 @@ def should_store(
 # under /anthropic/...), not its /count_tokens and /batches siblings (request.endpoint_kind).
 # Gemini's native API: .../models/{model}:generateContent and :streamGenerateContent on any host
 # (request.GEMINI_METHODS; the Gemini API, Vertex AI, Code Assist's /v1internal:..., a gateway's copy).
+# Bedrock's Converse and Anthropic-model InvokeModel, Claude on Vertex's :rawPredict, Ollama's /api/chat:
+# request.NATIVE_PATHS.
 DEFAULT_PATHS = (
     r"/chat/completions/?$",
     r"/responses/?$",
     rf"{re.escape(MESSAGES_SUFFIX)}/?$",
     r":(?:streamG|g)enerateContent/?$",
+    *NATIVE_PATHS,
 )
 # The other OpenAI-compatible endpoints: no rules, but a rejection there is stored (as unexplained),
 # so an agent's failing embeddings or legacy completions calls show up in the summary too.

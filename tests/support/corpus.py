@@ -42,7 +42,7 @@ FAILURE_FIELDS: Final = (
     "notes",
 )
 VALID_FIELDS: Final = ("id", "source", "client", "provider", "api", "url", "request", "notes")
-APIS: Final = frozenset({"chat", "responses", "messages", "gemini", "other"})
+APIS: Final = frozenset({"chat", "responses", "messages", "gemini", "converse", "ollama", "other"})
 CLASSES: Final = frozenset({"spec", "provider", "model", "transient", "other"})
 BODY_KINDS: Final = frozenset({"json", "message", "text"})
 FIDELITIES: Final = frozenset({"verbatim", "reconstructed"})

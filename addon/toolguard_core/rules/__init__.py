@@ -8,6 +8,7 @@ from toolguard_core.rules import params, roles, quirks, endpoint, model_id  # no
 from toolguard_core.rules import responses  # noqa: F401  (the Responses API, POST /v1/responses)
 from toolguard_core.rules import anthropic  # noqa: F401  (Anthropic's Messages API, POST /v1/messages)
 from toolguard_core.rules import gemini  # noqa: F401  (Gemini's native API, :generateContent)
+from toolguard_core.rules import converse, ollama  # noqa: F401  (Bedrock Converse; Ollama native /api/chat)
 from toolguard_core.rules import model  # noqa: F401  (issue 9: the model catalog, any host)
 from toolguard_core.rules import spec  # noqa: F401  (issue 9 round 5: OpenAI's published request schema)
 from toolguard_core.rules.registry import CHECKS, RULES, Rule, check, define

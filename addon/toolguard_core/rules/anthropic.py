@@ -405,6 +405,88 @@ MAX_TOKENS_MISSING = define(
     fixed={"model": "claude-sonnet-4-5", "max_tokens": 1024, "messages": [_USER]},
     notes="Chat-to-Anthropic adapters often forget it (OpenAI's `max_tokens` is optional).",
 )
+# ----------------------------------------------------------------------------- Claude on Bedrock and Vertex AI
+#
+# The same Messages body goes to Bedrock's InvokeModel (``/model/{modelId}/invoke``, what Claude Code sends with
+# CLAUDE_CODE_USE_BEDROCK=1) and to Vertex AI's ``publishers/anthropic/models/{model}:rawPredict`` (with
+# CLAUDE_CODE_USE_VERTEX=1): the path names the model, and the body carries ``anthropic_version`` instead of the
+# ``anthropic-version`` header (request.anthropic_platform). Bedrock's validator is a JSON schema whose answers
+# read "Malformed input request: #: extraneous key [x] is not permitted"; it takes betas in the body
+# (``anthropic_beta``), not the ``anthropic-beta`` header. Everything else is Anthropic's own schema, so the
+# Messages rules hold unchanged.
+
+#: ``anthropic_version`` each platform requires (AWS: "anthropic_version – (Required) ... The value must be
+#: bedrock-2023-05-31", Anthropic Claude Messages API parameters, checked 2026-12-01; Google: "anthropic_version
+#: ... vertex-2023-10-16", Vertex AI "Use Claude" request body, checked 2026-12-01).
+PLATFORM_VERSIONS: Mapping[str, str] = {"bedrock": "bedrock-2023-05-31", "vertex": "vertex-2023-10-16"}
+#: Body fields a platform adds to Anthropic's schema: Bedrock takes betas as ``anthropic_beta`` (a list of beta
+#: names, AWS's parameter page); Vertex takes them as the ``anthropic-beta`` header only.
+PLATFORM_FIELDS: Mapping[str, frozenset[str]] = {
+    "bedrock": frozenset({"anthropic_version", "anthropic_beta"}),
+    "vertex": frozenset({"anthropic_version"}),
+}
+#: Fields of Anthropic's own body that Bedrock's InvokeModel schema refuses: the path names the model, and
+#: InvokeModelWithResponseStream (not a body flag) streams (fumito-ito/AnthropicSwiftSDK#19, below).
+PLATFORM_REFUSED: Mapping[str, tuple[str, ...]] = {"bedrock": ("model", "stream"), "vertex": ()}
+_BEDROCK_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke"
+#: The path names the platform, so its refusal holds on a gateway's host too (an unknown host on these paths is
+#: a proxy in front of Bedrock or Vertex, e.g. LiteLLM's pass-through); elsewhere a warning.
+_PLATFORM = policy(error=("bedrock", "vertex", "generic"), otherwise=Severity.WARNING)
+PLATFORM_VERSION = define(
+    "anthropic.platform-version",
+    Severity.ERROR,
+    "A Messages body sent to Bedrock's InvokeModel or Vertex AI's rawPredict without `anthropic_version` in the "
+    "body (the platforms document bedrock-2023-05-31 and vertex-2023-10-16).",
+    policy=_PLATFORM,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text="anthropic_version – (Required) The anthropic version. The value must be bedrock-2023-05-31.",
+            source="https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages-request-response.html",
+        ),
+        PredictedError(
+            provider="vertex",
+            text='"anthropic_version": "vertex-2023-10-16"',
+            source="https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude/use-claude",
+        ),
+    ),
+    example={"max_tokens": 1024, "messages": [_USER]},
+    example_url=_BEDROCK_URL,
+    fixed={"anthropic_version": "bedrock-2023-05-31", "max_tokens": 1024, "messages": [_USER]},
+    notes=(
+        "Both platforms document the field as required; the `anthropic-version` header of Anthropic's own API does "
+        "not replace it. Its value is not checked: the docs name one value per platform, but the official SDKs "
+        "(AnthropicBedrock, AnthropicVertex) send their own API version there and are answered. Hand-built bodies "
+        "and gateways that translate a first-party request forget the field."
+    ),
+)
+PLATFORM_FIELD = define(
+    "anthropic.platform-field-refused",
+    Severity.ERROR,
+    "`model` or `stream` in a Messages body sent to Bedrock's InvokeModel: its schema refuses both (the path "
+    "names the model; `/invoke-with-response-stream` streams).",
+    policy=_PLATFORM,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                'Malformed input request: #: subject must not be valid against schema {"required":["messages"]}#: '
+                "extraneous key [stream] is not permitted#: extraneous key [model] is not permitted, please "
+                "reformat your input and try again."
+            ),
+            source="https://github.com/fumito-ito/AnthropicSwiftSDK/issues/19",
+        ),
+    ),
+    example={
+        "anthropic_version": "bedrock-2023-05-31",
+        "model": "claude-sonnet-4-5",
+        "max_tokens": 1024,
+        "messages": [_USER],
+    },
+    example_url=_BEDROCK_URL,
+    fixed={"anthropic_version": "bedrock-2023-05-31", "max_tokens": 1024, "messages": [_USER]},
+    notes="Vertex AI's rawPredict is not known to refuse either field, so only Bedrock's path is checked.",
+)
 THINKING_NOT_FIRST = define(
     "anthropic.thinking-block-missing",
     Severity.ERROR,
@@ -960,8 +1042,14 @@ def _is_number(value: Any) -> bool:
 
 @check(endpoints=(MESSAGES,))
 def check_request_fields(view: RequestView) -> Iterator[Finding]:
-    """Top-level fields: ``max_tokens``, sampling ranges, thinking with a forced tool choice."""
+    """Top-level fields: ``max_tokens``, sampling ranges, thinking with a forced tool choice; on Bedrock and
+    Vertex AI the platform's ``anthropic_version`` and the fields Bedrock refuses."""
     body = view.body
+    platform = view.target.platform
+    if _legacy_completion(view):
+        return
+    if platform is not None:
+        yield from _check_platform(view, platform)
     if "max_tokens" not in body:
         yield from report_judged(
             MAX_TOKENS_MISSING,
@@ -1017,6 +1105,45 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
                 "than the budget. Raise `max_tokens` or lower the budget.",
             )
     yield from _check_tool_choice(view)
+
+
+def _legacy_completion(view: RequestView) -> bool:
+    """Claude 2's Text Completions body (``prompt``, ``max_tokens_to_sample``), which Bedrock's InvokeModel still
+    takes for anthropic.claude-v2/instant: not a Messages body, so the Messages rules do not judge it."""
+    body = view.body
+    return (
+        view.target.platform == "bedrock"
+        and "messages" not in body
+        and ("prompt" in body or "max_tokens_to_sample" in body)
+    )
+
+
+def _check_platform(view: RequestView, platform: str) -> Iterator[Finding]:
+    body = view.body
+    wanted = PLATFORM_VERSIONS[platform]
+    # Only a missing field is flagged, not its value: the official SDKs send their own API version there (the
+    # anthropic SDK 2.14's AnthropicBedrock/AnthropicVertex send "2026-10-21", tests/e2e/test_native_apis_e2e.py)
+    # while the platforms' docs still name only the first one.
+    if "anthropic_version" not in body:
+        yield from PLATFORM_VERSION.report(
+            view,
+            "anthropic_version",
+            f'`anthropic_version` is missing; {platform.capitalize()} requires it in the body ("{wanted}" in its '
+            "docs; the `anthropic-version` header of Anthropic's own API does not count there).",
+        )
+    for key in PLATFORM_REFUSED[platform]:
+        if key in body:
+            why = (
+                "the path names the model"
+                if key == "model"
+                else "stream through /invoke-with-response-stream"
+            )
+            yield from PLATFORM_FIELD.report(
+                view,
+                key,
+                f'`{key}` is not part of Bedrock\'s InvokeModel body ("extraneous key [{key}] is not permitted"); '
+                f"remove it: {why}.",
+            )
 
 
 def _check_tool_choice(view: RequestView) -> Iterator[Finding]:
@@ -1517,6 +1644,11 @@ TOP_LEVEL = frozenset(
         "betas",
     }
 )  # fmt: skip
+#: The top level on each platform: Anthropic's, plus the platform's own fields (its refused ones are
+#: anthropic.platform-field-refused's, not unknown).
+_PLATFORM_TOP: Mapping[str, frozenset[str]] = {
+    name: TOP_LEVEL | PLATFORM_FIELDS[name] for name in PLATFORM_FIELDS
+}
 #: Keys of one message (MessageParam).
 MESSAGE_KEYS = frozenset({"role", "content"})
 #: Keys of the content blocks whose schema is settled, per block type (TextBlockParam, ImageBlockParam,
@@ -1565,7 +1697,10 @@ UNKNOWN_FIELD = define(
     "A key Anthropic's Messages API does not have at that place in the request (an OpenAI parameter such "
     "as `response_format` or `frequency_penalty` at the top level, a key other than `user_id` in "
     "`metadata`, an extra key on a message or a content block).",
-    policy=policy(error=("anthropic",), warning=("generic",)),
+    # Bedrock's InvokeModel and Vertex's rawPredict validate the same body against a schema that lags
+    # Anthropic's: Bedrock answers "Malformed input request: #: extraneous key [x] is not permitted"
+    # (fumito-ito/AnthropicSwiftSDK#19, on anthropic.platform-field-refused).
+    policy=policy(error=("anthropic", "bedrock", "vertex"), warning=("generic",)),
     predicts=(
         PredictedError(
             provider="anthropic",
@@ -1720,10 +1855,13 @@ def _unknown(
             continue
         path = f"{where}.{key}" if where else key
         foreign = not where and key in _FOREIGN
-        message = (
-            f"`{path}` is not a field of Anthropic's Messages API here; Anthropic refuses it "
-            f'("{path}: Extra inputs are not permitted"). Remove it'
-            + (", or translate it to Anthropic's own parameter." if foreign else ".")
+        refusal = (
+            f'Bedrock refuses it ("extraneous key [{key}] is not permitted")'
+            if view.target.platform == "bedrock" and not where
+            else f'Anthropic refuses it ("{path}: Extra inputs are not permitted")'
+        )
+        message = f"`{path}` is not a field of Anthropic's Messages API here; {refusal}. Remove it" + (
+            ", or translate it to Anthropic's own parameter." if foreign else "."
         )
         yield from UNKNOWN_FIELD.report(
             view, path, message, uncertain=None if foreign or settled else _UNSURE
@@ -1773,8 +1911,13 @@ def check_anthropic_schema(view: RequestView) -> Iterator[Finding]:
     """Unknown keys per level, and the thinking mode for the model's generation. Each object is first
     tested with one ``keys() <=`` comparison; only one that fails is walked key by key."""
     body = view.body
-    if not body.keys() <= TOP_LEVEL:
-        yield from _unknown(view, "", body, TOP_LEVEL)
+    platform = view.target.platform
+    if _legacy_completion(view):
+        return
+    top = TOP_LEVEL if platform is None else _PLATFORM_TOP[platform]
+    if not body.keys() <= top:
+        # Bedrock's and Vertex's schemas lag Anthropic's: a key not even in Anthropic's is certainly refused there.
+        yield from _unknown(view, "", body, top, settled=platform is not None)
     for name, known in OBJECT_KEYS.items():
         value = body.get(name)
         # A tool_choice or thinking of no known variant is anthropic.invalid-tool-choice's (or the API's

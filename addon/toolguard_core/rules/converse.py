@@ -1,0 +1,747 @@
+"""Amazon Bedrock's Converse API rules (``POST /model/{modelId}/converse`` and ``/converse-stream``).
+
+The request (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html, checked
+2026-12-01) carries camelCase fields: ``messages`` (each ``{"role": "user"|"assistant", "content": [ContentBlock]}``,
+a ContentBlock being a union with one member: ``text``, ``image``, ``document``, ``video``, ``toolUse``,
+``toolResult``, ``guardContent``, ``cachePoint``, ``reasoningContent``, ``citationsContent``, ...), ``system``,
+``inferenceConfig`` (``maxTokens``, ``temperature``, ``topP``, ``stopSequences``), ``toolConfig`` (``tools`` of
+``toolSpec``/``cachePoint``, ``toolChoice``), ``guardrailConfig``, ``additionalModelRequestFields``,
+``additionalModelResponseFieldPaths``, ``promptVariables``, ``requestMetadata``, ``performanceConfig``. The model
+is the path's (request.path_model), URL-decoded; its capabilities come from the catalog (Bedrock ids map through
+``catalog_vendors``). LiteLLM (its default for Bedrock), the Vercel AI SDK's ``@ai-sdk/amazon-bedrock``,
+LangChain's ``ChatBedrockConverse``, Strands and boto3 users send it.
+
+Bedrock validates the conversation itself (the texts below are its ValidationException messages) and, for
+Anthropic's models, passes Anthropic's own validation through ("The model returned the following errors:
+messages.54: Did not find 2 `tool_result` block(s) ..."), so the structural rules hold for every model.
+
+Severity per provider: Bedrock's runtime (``bedrock``) answers with the texts quoted below; an unrecognised host
+on a ``/converse`` path is a gateway in front of Bedrock (LiteLLM's pass-through, a company proxy signing
+requests), so the same level holds there (``generic``); elsewhere a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from toolguard_core.findings import Finding, Severity
+from toolguard_core.request import CONVERSE, RequestView
+from toolguard_core.rules.registry import PredictedError, check, define, policy
+
+CONVERSE_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/converse"
+LLAMA_URL = (
+    "https://bedrock-runtime.us-east-1.amazonaws.com/model/meta.llama4-maverick-17b-instruct-v1%3A0/converse"
+)
+#: A Bedrock model id without tool use on Converse (langchain-ai/langchain-aws#175).
+NO_TOOLS_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/meta.llama3-8b-instruct-v1%3A0/converse"
+
+# ----------------------------------------------------------------------------- the field lists (data)
+
+#: The Converse request's fields per level, from AWS's API reference (Converse, Message, ContentBlock,
+#: InferenceConfiguration, ToolConfiguration, Tool, ToolSpecification, ToolInputSchema, ToolChoice, ToolUseBlock,
+#: ToolResultBlock; checked 2026-12-01). ``serviceTier`` and ``outputConfig`` are newer members than most
+#: SDKs' models; they are listed so that a request using them is never flagged.
+FIELDS: Mapping[str, frozenset[str]] = {
+    "request": frozenset(
+        {
+            "messages", "system", "inferenceConfig", "toolConfig", "guardrailConfig",
+            "additionalModelRequestFields", "additionalModelResponseFieldPaths", "promptVariables",
+            "requestMetadata", "performanceConfig", "serviceTier", "outputConfig",
+        }
+    ),
+    "message": frozenset({"role", "content"}),
+    "inferenceConfig": frozenset({"maxTokens", "temperature", "topP", "stopSequences"}),
+    "toolConfig": frozenset({"tools", "toolChoice"}),
+}  # fmt: skip
+#: Chat Completions / Messages names a client sends to Converse by mistake, and where Converse takes them.
+CONVERSE_NAMES: Mapping[str, str] = {
+    "model": "the path (/model/{modelId}/converse)",
+    "max_tokens": "inferenceConfig.maxTokens",
+    "temperature": "inferenceConfig.temperature",
+    "top_p": "inferenceConfig.topP",
+    "stop": "inferenceConfig.stopSequences",
+    "stop_sequences": "inferenceConfig.stopSequences",
+    "tools": "toolConfig.tools (each a toolSpec)",
+    "tool_choice": "toolConfig.toolChoice",
+    "stream": "the path (/converse-stream)",
+    "anthropic_version": "nothing: Converse takes no version (it is InvokeModel's field)",
+}
+ROLES = frozenset({"user", "assistant"})
+#: ToolSpecification.name: "Pattern: [a-zA-Z0-9_-]+", "Length Constraints: Minimum length of 1. Maximum length
+#: of 64." (API reference); the validator's own text is quoted on the rule.
+TOOL_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+#: ToolUseBlock/ToolResultBlock.toolUseId: length 1-64 and the member constraint AWS answers with,
+#: ``[a-zA-Z0-9_.:-]+`` (aws-samples/remote-swe-agents#457's ValidationException).
+TOOL_USE_ID = re.compile(r"[a-zA-Z0-9_.:-]{1,64}")
+#: Model ids whose Converse turns may not mix tool results with other blocks: Meta's Llama models (strands-agents
+#: harness-sdk#1223: llama4-maverick). Claude and Nova take text beside a toolResult.
+_SEPARATE_TOOL_TURNS = re.compile(r"(?:^|[./:])meta\.llama", re.IGNORECASE)
+#: Bedrock model ids whose Converse refuses tools although the model family has tool calling elsewhere (the
+#: catalog's vendor-neutral entry says it has): Llama 3 Instruct (``meta.llama3-8b-instruct-v1:0``,
+#: langchain-ai/langchain-aws#175) and the small Llama 3.2 models (1B, 3B, 11B: "Converse return 400 with `tools
+#: not supported`", epam/ai-dial-adapter-bedrock#181); AWS's "Supported models and model features" table lists
+#: neither with tool use.
+BEDROCK_NO_TOOLS = re.compile(
+    r"(?:^|[./])meta\.llama3-(?:8b|70b)-instruct|(?:^|[./])meta\.llama3-2-(?:1b|3b|11b)-instruct"
+)
+#: A Claude model on Bedrock: its toolSpec input schemas go through Anthropic's own schema validator.
+_CLAUDE = re.compile(r"anthropic\.|claude", re.IGNORECASE)
+
+# ----------------------------------------------------------------------------- policies and rules
+
+#: Bedrock's runtime validates; an unknown host on a Converse path is a gateway to it.
+_BEDROCK = policy(error=("bedrock", "generic"), otherwise=Severity.WARNING)
+#: Shapes toolguard knows only from AWS's reference (no quoted answer yet): a warning everywhere.
+_DOCUMENTED = policy(warning=("bedrock", "generic"), otherwise=Severity.WARNING)
+
+_TOOL_CONFIG = {
+    "tools": [
+        {
+            "toolSpec": {
+                "name": "get_weather",
+                "inputSchema": {"json": {"type": "object", "properties": {"city": {"type": "string"}}}},
+            }
+        }
+    ]
+}
+_USER = {"role": "user", "content": [{"text": "What is the weather in Paris?"}]}
+_CALL = {
+    "role": "assistant",
+    "content": [{"toolUse": {"toolUseId": "tooluse_1", "name": "get_weather", "input": {"city": "Paris"}}}],
+}
+_RESULT = {
+    "role": "user",
+    "content": [{"toolResult": {"toolUseId": "tooluse_1", "content": [{"text": "18C"}]}}],
+}
+
+FIRST_NOT_USER = define(
+    "converse.first-message-not-user",
+    Severity.ERROR,
+    "The first message of a Converse request is not a user message.",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "ValidationException: A conversation must start with a user message. Try again with a "
+                "conversation that starts with a user message."
+            ),
+            source="https://github.com/quarkiverse/quarkus-langchain4j/issues/1764",
+        ),
+        PredictedError(
+            provider="bedrock",
+            text="A conversation must start with a user message. Try again with a conversation that starts with a user message.",
+            source="https://github.com/Ivy-Interactive/Ivy-Tendril/issues/1403",
+        ),
+    ),
+    example={"messages": [{"role": "assistant", "content": [{"text": "Hello."}]}, _USER]},
+    example_url=CONVERSE_URL,
+    fixed={"messages": [_USER]},
+    notes=(
+        "A truncated or summarised history that now opens with the assistant's turn is the usual cause; keep (or "
+        "insert) the user message that started it. The system prompt goes in `system`, not in `messages`."
+    ),
+)
+ALTERNATION = define(
+    "converse.role-alternation",
+    Severity.ERROR,
+    "Two Converse messages of the same role in a row (user/user or assistant/assistant).",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "ValidationException: A conversation must alternate between user and assistant roles. Make sure "
+                "the conversation alternates between user and assistant roles and try again."
+            ),
+            source="https://github.com/langgenius/dify/issues/9294",
+        ),
+    ),
+    example={"messages": [_USER, {"role": "user", "content": [{"text": "Also Rome."}]}]},
+    example_url=CONVERSE_URL,
+    fixed={
+        "messages": [
+            {"role": "user", "content": [{"text": "What is the weather in Paris?"}, {"text": "Also Rome."}]}
+        ]
+    },
+    notes=(
+        "Merge consecutive turns of one role into one message (several content blocks), as Converse clients "
+        "must: tool results of parallel calls go in one user message."
+    ),
+)
+ROLE_INVALID = define(
+    "converse.role-invalid",
+    Severity.ERROR,
+    "A Converse message whose `role` is not `user` or `assistant` (a `system` or `tool` message from a chat body).",
+    policy=_BEDROCK,
+    example={"messages": [{"role": "system", "content": [{"text": "Be brief."}]}, _USER]},
+    example_url=CONVERSE_URL,
+    fixed={"system": [{"text": "Be brief."}], "messages": [_USER]},
+    notes=(
+        'Message.role takes `user` or `assistant` only (Converse API reference, Message: "Valid Values: user | '
+        'assistant"): the system prompt is the top-level `system` list, tool results are `toolResult` blocks in a '
+        "user message."
+    ),
+)
+TOOL_RESULT_PAIRING = define(
+    "converse.tool-result-pairing",
+    Severity.ERROR,
+    "An assistant `toolUse` is not answered by a `toolResult` with its id in the very next (user) message, or a "
+    "user message carries `toolResult` blocks the previous assistant turn did not call.",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "botocore.errorfactory.ValidationException: An error occurred (ValidationException) when calling "
+                "the Converse operation: Expected toolResult blocks at messages.2.content for the following Ids: "
+                "tooluse_bRX9ftpYK3xO5tev2x4qtc"
+            ),
+            source="https://github.com/camel-ai/camel/issues/3954",
+        ),
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "(ValidationException) when calling the ConverseStream operation: Bedrock error message: The model "
+                "returned the following errors: messages.54: Did not find 2 `tool_result` block(s) at the beginning "
+                "of this message. Messages following `tool_use` blocks must begin with a matching number of "
+                "`tool_result` blocks."
+            ),
+            source="https://github.com/Amazon-Q-Developer/language-servers/pull/1235",
+        ),
+    ),
+    example={
+        "messages": [_USER, _CALL, {"role": "user", "content": [{"text": "Go on."}]}],
+        "toolConfig": _TOOL_CONFIG,
+    },
+    example_url=CONVERSE_URL,
+    fixed={"messages": [_USER, _CALL, _RESULT], "toolConfig": _TOOL_CONFIG},
+    notes=(
+        "Bedrock counts each user turn's toolResult blocks against the previous assistant turn's toolUse ids "
+        "(ToolResultBlock.toolUseId). Results of parallel calls belong together in one user message; a pruned "
+        "history must drop a call and its result together."
+    ),
+)
+TOOL_CONFIG_MISSING = define(
+    "converse.tool-config-missing",
+    Severity.ERROR,
+    "The conversation carries `toolUse`/`toolResult` blocks but the request has no `toolConfig`.",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text="The toolConfig field must be defined when using toolUse and toolResult content blocks.",
+            source="https://github.com/langgenius/dify/issues/17545",
+        ),
+    ),
+    example={"messages": [_USER, _CALL, _RESULT]},
+    example_url=CONVERSE_URL,
+    fixed={"messages": [_USER, _CALL, _RESULT], "toolConfig": _TOOL_CONFIG},
+    notes="Send the tool definitions whenever the history replays tool calls, or flatten those turns to text.",
+)
+TOOLS_EMPTY = define(
+    "converse.tools-empty",
+    Severity.ERROR,
+    "`toolConfig.tools` is an empty list.",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "1 validation error detected: Value at 'toolConfig.tools' failed to satisfy constraint: Member "
+                "must have length greater than or equal to 1"
+            ),
+            source="https://github.com/genkit-ai/aws-bedrock-js-plugin/issues/43",
+        ),
+    ),
+    example={"messages": [_USER], "toolConfig": {"tools": []}},
+    example_url=CONVERSE_URL,
+    fixed={"messages": [_USER]},
+    notes="Omit `toolConfig` when there are no tools (unless the history has tool blocks: then send the tools).",
+)
+EMPTY_TEXT = define(
+    "converse.empty-text",
+    Severity.ERROR,
+    "A `text` content block that is empty or only whitespace, or a message whose `content` is an empty list.",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "ValidationException: ... The model returned the following errors: messages: text content blocks "
+                "must contain non-whitespace text"
+            ),
+            source="https://github.com/NousResearch/hermes-agent/pull/64858",
+        ),
+        PredictedError(
+            provider="bedrock",
+            text="ValidationException: messages: text content blocks must contain non-whitespace text",
+            source="https://github.com/NousResearch/hermes-agent/pull/41985",
+        ),
+    ),
+    example={"messages": [{"role": "user", "content": [{"text": " "}]}]},
+    example_url=CONVERSE_URL,
+    fixed={"messages": [_USER]},
+    notes=(
+        "Bedrock tightened the rule from non-empty to non-whitespace (hermes-agent#41985): a single-space "
+        "placeholder is refused too. Drop the block (or the turn), or put real text in it. A message whose content "
+        'list is empty is refused the same way ("The content field in the Message object at messages.N is '
+        'empty").'
+    ),
+)
+TOOL_RESULT_WITH_TEXT = define(
+    "converse.tool-result-with-text",
+    Severity.ERROR,
+    "A Llama model's Converse user turn mixes `toolResult` blocks with other content blocks.",
+    policy=policy(
+        error=("bedrock", "generic"),
+        otherwise=Severity.WARNING,
+        conditions={"bedrock": "Meta Llama model ids", "generic": "Meta Llama model ids"},
+    ),
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "An error occurred (ValidationException) when calling the Converse operation: messages.4.content: "
+                "Conversation blocks and tool result blocks cannot be provided in the same turn."
+            ),
+            source="https://github.com/strands-agents/harness-sdk/issues/1223",
+        ),
+    ),
+    example={
+        "messages": [
+            _USER,
+            _CALL,
+            {"role": "user", "content": [*_RESULT["content"], {"text": "Also Rome."}]},
+        ],
+        "toolConfig": _TOOL_CONFIG,
+    },
+    example_url=LLAMA_URL,
+    fixed={"messages": [_USER, _CALL, _RESULT], "toolConfig": _TOOL_CONFIG},
+    notes=(
+        "Claude and Nova take text next to a toolResult; Llama's Converse template does not. Send the results alone "
+        "and the extra text in a later user turn (after the assistant's answer)."
+    ),
+)
+TOOL_NAME_INVALID = define(
+    "converse.tool-name-invalid",
+    Severity.ERROR,
+    "A `toolSpec.name` (or a replayed `toolUse.name`) outside `[a-zA-Z0-9_-]{1,64}`.",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "Value 'Complete Session' at 'toolConfig.tools.22.member.toolSpec.name' failed to satisfy "
+                "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+"
+            ),
+            source="https://github.com/openclaw/openclaw/issues/12892",
+        ),
+    ),
+    example={
+        "messages": [_USER],
+        "toolConfig": {
+            "tools": [{"toolSpec": {"name": "get weather", "inputSchema": {"json": {"type": "object"}}}}]
+        },
+    },
+    example_url=CONVERSE_URL,
+    fixed={"messages": [_USER], "toolConfig": _TOOL_CONFIG},
+    notes="MCP tool names with dots or spaces, or longer than 64 characters, must be renamed (and mapped back).",
+)
+TOOL_USE_ID_INVALID = define(
+    "converse.tool-use-id-invalid",
+    Severity.ERROR,
+    "A `toolUseId` that is empty, longer than 64 characters, or has characters outside `[a-zA-Z0-9_.:-]`.",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "Value at 'messages.2.member.content.1.member.toolUse.toolUseId' failed to satisfy constraint: "
+                "Member must satisfy regular expression pattern: [a-zA-Z0-9_.:-]+"
+            ),
+            source="https://github.com/aws-samples/remote-swe-agents/pull/457",
+        ),
+    ),
+    example={
+        "messages": [
+            _USER,
+            {
+                "role": "assistant",
+                "content": [{"toolUse": {"toolUseId": "call 1", "name": "get_weather", "input": {}}}],
+            },
+            {
+                "role": "user",
+                "content": [{"toolResult": {"toolUseId": "call 1", "content": [{"text": "18C"}]}}],
+            },
+        ],
+        "toolConfig": _TOOL_CONFIG,
+    },
+    example_url=CONVERSE_URL,
+    fixed={"messages": [_USER, _CALL, _RESULT], "toolConfig": _TOOL_CONFIG},
+    notes="Ids minted by another provider (OpenAI's `call_...` are fine; ids with spaces or slashes are not) must be mapped.",
+)
+INPUT_SCHEMA_NOT_OBJECT = define(
+    "converse.input-schema-not-object",
+    Severity.ERROR,
+    "A `toolSpec.inputSchema.json` whose top-level `type` is not `object`.",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "The value at toolConfig.tools.3.toolSpec.inputSchema.json.type must be one of the following: object."
+            ),
+            source="https://github.com/aaif-goose/goose/pull/5064",
+        ),
+    ),
+    example={
+        "messages": [_USER],
+        "toolConfig": {"tools": [{"toolSpec": {"name": "ls", "inputSchema": {"json": {"type": "string"}}}}]},
+    },
+    example_url=CONVERSE_URL,
+    fixed={"messages": [_USER], "toolConfig": _TOOL_CONFIG},
+    notes='Wrap a scalar parameter in an object schema (`{"type": "object", "properties": {...}}`).',
+)
+INPUT_SCHEMA_DEFINITIONS = define(
+    "converse.input-schema-definitions",
+    Severity.ERROR,
+    "A Claude model's `toolSpec.inputSchema.json` with a top-level `definitions` key.",
+    policy=policy(
+        error=("bedrock", "generic"),
+        otherwise=Severity.WARNING,
+        conditions={"bedrock": "Anthropic model ids", "generic": "Anthropic model ids"},
+    ),
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "The model returned the following errors: Malformed input request: "
+                "#/toolConfig/tools/1/toolSpec/inputSchema/json: extraneous key [definitions] is not permitted, please "
+                "reformat your input and try again."
+            ),
+            source="https://github.com/zed-industries/zed/issues/31815",
+        ),
+    ),
+    example={
+        "messages": [_USER],
+        "toolConfig": {
+            "tools": [
+                {
+                    "toolSpec": {
+                        "name": "ls",
+                        "inputSchema": {"json": {"type": "object", "definitions": {"p": {"type": "string"}}}},
+                    }
+                }
+            ]
+        },
+    },
+    example_url=CONVERSE_URL,
+    fixed={"messages": [_USER], "toolConfig": _TOOL_CONFIG},
+    notes=(
+        "Inline the referenced schemas. Only `definitions` has a quoted refusal; `$defs` is not flagged (no "
+        "answer to it outside the probe set has been collected)."
+    ),
+)
+MODEL_NO_TOOLS = define(
+    "converse.model-no-tools",
+    Severity.ERROR,
+    "`toolConfig` sent to a model without tool use on Bedrock (the catalog, or Bedrock's own exceptions).",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "ValidationException: An error occurred (ValidationException) when calling the Converse operation: "
+                "This model doesn't support tool use."
+            ),
+            source="https://github.com/langchain-ai/langchain-aws/issues/175",
+        ),
+    ),
+    example={"messages": [_USER], "toolConfig": _TOOL_CONFIG},
+    example_url=NO_TOOLS_URL,
+    fixed={"messages": [_USER]},
+    notes=(
+        "The catalog's `function_calling` flag for the path's model id. Bedrock's tool support differs from the "
+        "model's own in places (AWS's \"Supported models and model features\" table): the catalog's Bedrock "
+        "entries are used where it has them."
+    ),
+)
+UNKNOWN_FIELD = define(
+    "converse.unknown-field",
+    Severity.WARNING,
+    "A key that is not a field of the Converse request at that level (a Chat Completions or Messages parameter such "
+    "as `max_tokens`, `model` or `tools` at the top level).",
+    policy=_DOCUMENTED,
+    example={"messages": [_USER], "max_tokens": 512},
+    example_url=CONVERSE_URL,
+    fixed={"messages": [_USER], "inferenceConfig": {"maxTokens": 512}},
+    notes=(
+        "The field lists are AWS's API reference (this module's FIELDS, checked 2026-12-01). A warning: no Bedrock "
+        "answer to an unknown JSON member has been collected, and a field newer than the list must not be an error. "
+        "A `messages[].content` given as a string (a chat body) is reported here too: Converse takes a list of "
+        "content blocks."
+    ),
+)
+
+# ----------------------------------------------------------------------------- checks
+
+
+def _blocks(message: Any) -> list[dict[str, Any]]:
+    content = message.get("content") if isinstance(message, dict) else None
+    return [b for b in content if isinstance(b, dict)] if isinstance(content, list) else []
+
+
+def _ids(blocks: list[dict[str, Any]], kind: str) -> list[str]:
+    out = []
+    for block in blocks:
+        inner = block.get(kind)
+        if isinstance(inner, dict) and isinstance(inner.get("toolUseId"), str):
+            out.append(inner["toolUseId"])
+    return out
+
+
+@check(endpoints=(CONVERSE,))
+def check_converse_fields(view: RequestView) -> Iterator[Finding]:
+    """Unknown keys at the top level, in ``inferenceConfig`` and ``toolConfig``, on messages."""
+    body = view.body
+    for where, known, value in (
+        ("", FIELDS["request"], body),
+        ("inferenceConfig", FIELDS["inferenceConfig"], body.get("inferenceConfig")),
+        ("toolConfig", FIELDS["toolConfig"], body.get("toolConfig")),
+    ):
+        if not isinstance(value, dict) or value.keys() <= known:
+            continue
+        for key in value:
+            if key in known or not isinstance(key, str):
+                continue
+            path = f"{where}.{key}" if where else key
+            hint = (
+                f" Converse takes it as {CONVERSE_NAMES[key]}." if not where and key in CONVERSE_NAMES else ""
+            )
+            yield from UNKNOWN_FIELD.report(
+                view, path, f"`{path}` is not a field of Bedrock's Converse request.{hint}"
+            )
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        return
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict):
+            continue
+        extra = [k for k in message if isinstance(k, str) and k not in FIELDS["message"]]
+        for key in extra:
+            yield from UNKNOWN_FIELD.report(
+                view,
+                f"messages[{index}].{key}",
+                f"`{key}` is not a field of a Converse message (only role, content).",
+            )
+        if isinstance(message.get("content"), str):
+            yield from UNKNOWN_FIELD.report(
+                view,
+                f"messages[{index}].content",
+                '`content` is a string; Converse takes a list of content blocks ([{"text": "..."}]).',
+            )
+
+
+@check(endpoints=(CONVERSE,))
+def check_converse_messages(view: RequestView) -> Iterator[Finding]:
+    """Roles, their order, empty text, and the toolUse/toolResult pairing of consecutive turns."""
+    body = view.body
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        return
+    model = view.model or ""
+    separate_turns = bool(_SEPARATE_TOOL_TURNS.search(model))
+    previous_role: Any = None
+    pending: list[str] = []
+    has_tool_blocks = False
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict):
+            continue
+        role = message.get("role")
+        blocks = _blocks(message)
+        if not isinstance(role, str) or role not in ROLES:
+            yield from ROLE_INVALID.report(
+                view,
+                f"messages[{index}].role",
+                f"messages[{index}] has role {role!r}; Converse takes only user and assistant (the system prompt "
+                "is the top-level `system` list, tool results are toolResult blocks in a user message).",
+            )
+            previous_role = role
+            continue
+        if index == 0 and role != "user":
+            yield from FIRST_NOT_USER.report(
+                view,
+                "messages[0].role",
+                "The conversation starts with an assistant message; Bedrock requires a user message first "
+                '("A conversation must start with a user message"). Keep the user turn that opened it.',
+            )
+        elif role == previous_role:
+            yield from ALTERNATION.report(
+                view,
+                f"messages[{index}]",
+                f"messages[{index - 1}] and messages[{index}] are both {role} messages; Converse requires "
+                "alternating turns. Merge them into one message with several content blocks.",
+            )
+        content = message.get("content")
+        if isinstance(content, list) and not content:
+            yield from EMPTY_TEXT.report(
+                view,
+                f"messages[{index}].content",
+                f'messages[{index}] has an empty content list; Bedrock refuses it ("The content field in the '
+                'Message object ... is empty"). Drop the message or give it a content block.',
+            )
+        for part, block in enumerate(blocks):
+            text = block.get("text")
+            if "text" in block and isinstance(text, str) and not text.strip():
+                yield from EMPTY_TEXT.report(
+                    view,
+                    f"messages[{index}].content[{part}].text",
+                    f"messages[{index}].content[{part}] is a text block with {'no' if not text else 'only whitespace'} "
+                    "text; Bedrock refuses it. Drop the block or fill it.",
+                )
+        uses = _ids(blocks, "toolUse")
+        results = _ids(blocks, "toolResult")
+        has_tool_blocks = has_tool_blocks or bool(uses or results)
+        if role == "user":
+            if pending:
+                missing = [tid for tid in pending if tid not in results]
+                if missing:
+                    yield from TOOL_RESULT_PAIRING.report(
+                        view,
+                        f"messages[{index}].content",
+                        f"messages[{index}] does not answer the previous turn's toolUse {', '.join(missing)}: Bedrock "
+                        f'expects toolResult blocks for them there ("Expected toolResult blocks at '
+                        f'messages.{index}.content for the following Ids: ..."). Put every result of that turn in '
+                        "this one message.",
+                    )
+            extra = [tid for tid in results if tid not in pending]
+            if extra:
+                yield from TOOL_RESULT_PAIRING.report(
+                    view,
+                    f"messages[{index}].content",
+                    f"messages[{index}] has toolResult {', '.join(extra)} that the previous assistant turn did not "
+                    "call: Bedrock counts results against the previous turn's toolUse blocks. Drop orphaned results "
+                    "(or keep the call they answer).",
+                )
+            if separate_turns and results and len(results) < len(blocks):
+                yield from TOOL_RESULT_WITH_TEXT.report(
+                    view,
+                    f"messages[{index}].content",
+                    f"messages[{index}] mixes toolResult blocks with other blocks; {model} on Converse takes tool "
+                    "results alone in their turn. Send the other content in a later user message.",
+                )
+            pending = []
+        elif role == "assistant":
+            if pending:
+                yield from TOOL_RESULT_PAIRING.report(
+                    view,
+                    f"messages[{index}]",
+                    f"messages[{index - 1}]'s toolUse {', '.join(pending)} has no toolResult before this assistant "
+                    "message.",
+                )
+            pending = uses
+        previous_role = role
+    toolconfig = body.get("toolConfig")
+    if has_tool_blocks and not isinstance(toolconfig, dict):
+        yield from TOOL_CONFIG_MISSING.report(
+            view,
+            "toolConfig",
+            "The conversation has toolUse/toolResult blocks but the request has no toolConfig; Bedrock requires "
+            "the tool definitions then. Send them (or flatten the tool turns to text).",
+        )
+    yield from _tool_use_ids(view, messages)
+
+
+def _tool_use_ids(view: RequestView, messages: list[Any]) -> Iterator[Finding]:
+    for index, message in enumerate(messages):
+        for part, block in enumerate(_blocks(message)):
+            for kind in ("toolUse", "toolResult"):
+                inner = block.get(kind)
+                if not isinstance(inner, dict) or "toolUseId" not in inner:
+                    continue
+                tid = inner["toolUseId"]
+                if not isinstance(tid, str) or not TOOL_USE_ID.fullmatch(tid):
+                    yield from TOOL_USE_ID_INVALID.report(
+                        view,
+                        f"messages[{index}].content[{part}].{kind}.toolUseId",
+                        f"toolUseId {tid!r} does not satisfy Bedrock's constraint (1-64 characters of "
+                        "[a-zA-Z0-9_.:-]); map it to such an id in both the toolUse and its toolResult.",
+                    )
+                name = inner.get("name")
+                if kind == "toolUse" and isinstance(name, str) and not TOOL_NAME.fullmatch(name):
+                    yield from TOOL_NAME_INVALID.report(
+                        view,
+                        f"messages[{index}].content[{part}].toolUse.name",
+                        f"The replayed toolUse name {name!r} is outside [a-zA-Z0-9_-]{{1,64}}; rename the tool "
+                        "consistently.",
+                    )
+
+
+@check(endpoints=(CONVERSE,))
+def check_converse_tools(view: RequestView) -> Iterator[Finding]:
+    """``toolConfig``: an empty tool list, names, input schemas; tools on a model without tool use."""
+    config = view.body.get("toolConfig")
+    if not isinstance(config, dict):
+        return
+    tools = config.get("tools")
+    if isinstance(tools, list) and not tools:
+        yield from TOOLS_EMPTY.report(
+            view,
+            "toolConfig.tools",
+            "`toolConfig.tools` is empty; Bedrock requires at least one tool. Omit toolConfig instead.",
+        )
+        return
+    if not isinstance(tools, list):
+        return
+    claude = bool(_CLAUDE.search(view.model or ""))
+    for index, tool in enumerate(tools):
+        spec = tool.get("toolSpec") if isinstance(tool, dict) else None
+        if not isinstance(spec, dict):
+            continue
+        name = spec.get("name")
+        if isinstance(name, str) and not TOOL_NAME.fullmatch(name):
+            yield from TOOL_NAME_INVALID.report(
+                view,
+                f"toolConfig.tools[{index}].toolSpec.name",
+                f"Tool name {name!r} is outside [a-zA-Z0-9_-]{{1,64}}; Bedrock refuses it. Rename it (and map the "
+                "name back when the model calls it).",
+            )
+        schema = spec.get("inputSchema")
+        json_schema = schema.get("json") if isinstance(schema, dict) else None
+        if not isinstance(json_schema, dict):
+            continue
+        kind = json_schema.get("type")
+        if "type" in json_schema and kind != "object":
+            yield from INPUT_SCHEMA_NOT_OBJECT.report(
+                view,
+                f"toolConfig.tools[{index}].toolSpec.inputSchema.json.type",
+                f"The input schema's type is {kind!r}; Bedrock takes only an object schema. Wrap the parameter in "
+                "an object's properties.",
+            )
+        if claude and "definitions" in json_schema:
+            yield from INPUT_SCHEMA_DEFINITIONS.report(
+                view,
+                f"toolConfig.tools[{index}].toolSpec.inputSchema.json.definitions",
+                'The input schema has a top-level `definitions`; Claude on Bedrock refuses it ("extraneous key '
+                '[definitions] is not permitted"). Inline the referenced schemas.',
+            )
+    info = view.model_info
+    by_id = bool(BEDROCK_NO_TOOLS.search(view.model or ""))
+    if tools and (by_id or (info is not None and info.function_calling is False)):
+        inferred = (
+            ""
+            if by_id or info is None or info.matched_as == "exact"
+            else f" (matched the catalog's {info.name})"
+        )
+        yield from MODEL_NO_TOOLS.report(
+            view,
+            "toolConfig",
+            f"{view.model}{inferred} has no tool use, so Bedrock refuses toolConfig (\"This model doesn't support "
+            'tool use"); use a model with tool use or drop toolConfig.',
+            uncertain="the catalog matched another size or version of the model"
+            if not by_id and info is not None and info.lossy
+            else None,
+        )

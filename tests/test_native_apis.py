@@ -1,0 +1,533 @@
+"""The native APIs toolguard checks since the nineteenth pass: Bedrock's Converse (``converse``), Ollama's
+``/api/chat`` (``ollama``), and Claude's Messages body on Bedrock InvokeModel / Vertex rawPredict (the
+``messages`` kind, request.anthropic_platform). Paths → kind, model and stream; each rule's findings on real
+body shapes, whole rows; the probe set's hygiene."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from support.corpus import APIS, BODY_KINDS, CORPUS_DIR, FAILURE_FIELDS, load_failures, read_jsonl, thread_key
+
+from toolguard_core.analyze import analyse_request, body_facts
+from toolguard_core.request import anthropic_platform, endpoint_kind, path_model, stream_by_path
+from toolguard_core.rules import RULES
+from toolguard_core.verdict import DEFAULT_PATHS
+
+BEDROCK = "https://bedrock-runtime.us-east-1.amazonaws.com"
+E, W = "error", "warning"
+
+
+@pytest.mark.parametrize(
+    ("path", "kind", "model", "stream", "platform", "in_scope"),
+    [
+        (
+            "/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke",
+            "messages",
+            "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            False,
+            "bedrock",
+            True,
+        ),
+        (
+            "/model/arn%3Aaws%3Abedrock%3Aus-west-2%3A1%3Ainference-profile%2Fglobal.anthropic.claude-opus-4-7/"
+            "invoke-with-response-stream",
+            "messages",
+            "arn:aws:bedrock:us-west-2:1:inference-profile/global.anthropic.claude-opus-4-7",
+            True,
+            "bedrock",
+            True,
+        ),
+        # Another vendor's InvokeModel body is its own (Titan's inputText): not checked, not in scope.
+        (
+            "/model/amazon.titan-text-express-v1/invoke",
+            "chat",
+            "amazon.titan-text-express-v1",
+            False,
+            None,
+            False,
+        ),
+        (
+            "/model/meta.llama3-8b-instruct-v1:0/converse",
+            "converse",
+            "meta.llama3-8b-instruct-v1:0",
+            False,
+            None,
+            True,
+        ),
+        (
+            "/model/amazon.nova-lite-v1%3A0/converse-stream",
+            "converse",
+            "amazon.nova-lite-v1:0",
+            True,
+            None,
+            True,
+        ),
+        (
+            "/v1/projects/p/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5@20250929:rawPredict",
+            "messages",
+            "claude-sonnet-4-5@20250929",
+            False,
+            "vertex",
+            True,
+        ),
+        (
+            "/v1/projects/p/locations/global/publishers/anthropic/models/claude-haiku-4-5:streamRawPredict",
+            "messages",
+            "claude-haiku-4-5",
+            True,
+            "vertex",
+            True,
+        ),
+        ("/api/chat", "ollama", None, None, None, True),
+        ("/ollama/api/chat", "ollama", None, None, None, True),
+        ("/api/generate", "chat", None, None, None, False),
+        ("/v1/messages", "messages", None, None, None, True),
+        (
+            "/v1beta/models/gemini-2.5-flash:streamGenerateContent",
+            "gemini",
+            "gemini-2.5-flash",
+            True,
+            None,
+            True,
+        ),
+    ],
+)
+def test_paths_give_kind_model_stream_platform_and_scope(
+    path: str, kind: str, model: str | None, stream: bool | None, platform: str | None, in_scope: bool
+) -> None:
+    import re
+
+    assert (
+        endpoint_kind(path),
+        path_model(path),
+        stream_by_path(path),
+        anthropic_platform(path),
+        any(re.search(pattern, path) for pattern in DEFAULT_PATHS),
+    ) == (kind, model, stream, platform, in_scope)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "facts"),
+    [
+        # The stored row's model and stream come from the path on Bedrock; Ollama streams unless told not to.
+        (
+            "/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/converse-stream?x=1",
+            {"messages": []},
+            ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", True, True),
+        ),
+        ("/api/chat", {"model": "qwen3", "messages": []}, ("qwen3", True, True)),
+        ("/api/chat", {"model": "qwen3", "messages": [], "stream": False}, ("qwen3", False, True)),
+    ],
+)
+def test_body_facts_on_native_paths(path: str, body: dict[str, Any], facts: tuple[object, ...]) -> None:
+    assert body_facts(json.dumps(body).encode(), 1 << 20, None, path) == facts
+
+
+# ----------------------------------------------------------------------------- Converse
+
+CLAUDE = f"{BEDROCK}/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/converse"
+LLAMA4 = f"{BEDROCK}/model/us.meta.llama4-maverick-17b-instruct-v1%3A0/converse"
+LLAMA3 = f"{BEDROCK}/model/meta.llama3-8b-instruct-v1%3A0/converse"
+GATEWAY = (
+    "http://litellm.internal.example:4000/bedrock/model/us.anthropic.claude-sonnet-4-5-20250929-v1:0/converse"
+)
+TOOLS = {
+    "tools": [
+        {
+            "toolSpec": {
+                "name": "get_weather",
+                "inputSchema": {"json": {"type": "object", "properties": {"city": {"type": "string"}}}},
+            }
+        }
+    ]
+}
+USER = {"role": "user", "content": [{"text": "What is the weather in Paris?"}]}
+
+
+def use(*ids: str, text: str | None = None) -> dict[str, Any]:
+    blocks: list[dict[str, Any]] = [{"text": text}] if text else []
+    blocks += [{"toolUse": {"toolUseId": i, "name": "get_weather", "input": {"city": "Paris"}}} for i in ids]
+    return {"role": "assistant", "content": blocks}
+
+
+def results(*ids: str, text: str | None = None) -> dict[str, Any]:
+    blocks: list[dict[str, Any]] = [
+        {"toolResult": {"toolUseId": i, "content": [{"text": "18C"}]}} for i in ids
+    ]
+    return {"role": "user", "content": blocks + ([{"text": text}] if text else [])}
+
+
+def findings(url: str, body: dict[str, Any]) -> list[tuple[str, str, str]]:
+    analysis = analyse_request(json.dumps(body), url)
+    assert not analysis.internal_errors, analysis.internal_errors
+    return [(f.rule, f.severity.value, f.location) for f in analysis.findings]
+
+
+CONVERSE_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
+    (
+        "clean-tool-round-trip",
+        CLAUDE,
+        {"messages": [USER, use("t1", text="Checking."), results("t1")], "toolConfig": TOOLS},
+        [],
+    ),
+    (
+        "assistant-first",
+        CLAUDE,
+        {"messages": [{"role": "assistant", "content": [{"text": "Hi."}]}, USER]},
+        [("converse.first-message-not-user", E, "messages[0].role")],
+    ),
+    (
+        "two-user-turns",
+        CLAUDE,
+        {"messages": [USER, {"role": "user", "content": [{"text": "And Rome?"}]}]},
+        [("converse.role-alternation", E, "messages[1]")],
+    ),
+    (
+        "system-message-from-a-chat-body",
+        CLAUDE,
+        {"messages": [{"role": "system", "content": [{"text": "Be brief."}]}, USER]},
+        [("converse.role-invalid", E, "messages[0].role")],
+    ),
+    (
+        # Parallel calls answered in two user turns: the first misses t2, and the turns do not alternate.
+        "parallel-results-split-over-two-turns",
+        CLAUDE,
+        {"messages": [USER, use("t1", "t2"), results("t1"), results("t2")], "toolConfig": TOOLS},
+        [
+            ("converse.tool-result-pairing", E, "messages[2].content"),
+            ("converse.role-alternation", E, "messages[3]"),
+            ("converse.tool-result-pairing", E, "messages[3].content"),
+        ],
+    ),
+    (
+        "orphan-result-after-pruning",
+        GATEWAY,
+        {"messages": [USER, results("t9")], "toolConfig": TOOLS},
+        [
+            ("converse.role-alternation", E, "messages[1]"),
+            ("converse.tool-result-pairing", E, "messages[1].content"),
+        ],
+    ),
+    (
+        "tool-blocks-without-tool-config",
+        CLAUDE,
+        {"messages": [USER, use("t1"), results("t1")]},
+        [("converse.tool-config-missing", E, "toolConfig")],
+    ),
+    (
+        "empty-tool-list",
+        CLAUDE,
+        {"messages": [USER], "toolConfig": {"tools": []}},
+        [("converse.tools-empty", E, "toolConfig.tools")],
+    ),
+    (
+        "whitespace-text-and-empty-content",
+        CLAUDE,
+        {
+            "messages": [
+                {"role": "user", "content": [{"text": " "}]},
+                {"role": "assistant", "content": []},
+                USER,
+            ]
+        },
+        [
+            ("converse.empty-text", E, "messages[0].content[0].text"),
+            ("converse.empty-text", E, "messages[1].content"),
+        ],
+    ),
+    (
+        "llama-tool-result-with-text",
+        LLAMA4,
+        {"messages": [USER, use("t1"), results("t1", text="Also Rome.")], "toolConfig": TOOLS},
+        [("converse.tool-result-with-text", E, "messages[2].content")],
+    ),
+    (
+        "claude-takes-text-beside-a-result",
+        CLAUDE,
+        {"messages": [USER, use("t1"), results("t1", text="Also Rome.")], "toolConfig": TOOLS},
+        [],
+    ),
+    (
+        "tool-name-with-a-dot-and-id-with-a-space",
+        CLAUDE,
+        {
+            "messages": [USER, use("call 1"), results("call 1")],
+            "toolConfig": {
+                "tools": [
+                    {"toolSpec": {"name": "fs.read", "inputSchema": {"json": {"type": "object"}}}},
+                    *TOOLS["tools"],
+                ]
+            },
+        },
+        [
+            ("converse.tool-use-id-invalid", E, "messages[1].content[0].toolUse.toolUseId"),
+            ("converse.tool-use-id-invalid", E, "messages[2].content[0].toolResult.toolUseId"),
+            ("converse.tool-name-invalid", E, "toolConfig.tools[0].toolSpec.name"),
+        ],
+    ),
+    (
+        "input-schema-not-object-and-definitions",
+        CLAUDE,
+        {
+            "messages": [USER],
+            "toolConfig": {
+                "tools": [
+                    {"toolSpec": {"name": "ls", "inputSchema": {"json": {"type": "string"}}}},
+                    {
+                        "toolSpec": {
+                            "name": "cat",
+                            "inputSchema": {"json": {"type": "object", "definitions": {}}},
+                        }
+                    },
+                ]
+            },
+        },
+        [
+            ("converse.input-schema-not-object", E, "toolConfig.tools[0].toolSpec.inputSchema.json.type"),
+            (
+                "converse.input-schema-definitions",
+                E,
+                "toolConfig.tools[1].toolSpec.inputSchema.json.definitions",
+            ),
+        ],
+    ),
+    (
+        "llama3-without-tool-use",
+        LLAMA3,
+        {"messages": [USER], "toolConfig": TOOLS},
+        [("converse.model-no-tools", E, "toolConfig")],
+    ),
+    (
+        "a-chat-body-on-converse",
+        CLAUDE,
+        {"model": "claude", "max_tokens": 100, "messages": [{"role": "user", "content": "Hi."}]},
+        [
+            ("converse.unknown-field", W, "model"),
+            ("converse.unknown-field", W, "max_tokens"),
+            ("converse.unknown-field", W, "messages[0].content"),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "expected"), [c[1:] for c in CONVERSE_CASES], ids=[c[0] for c in CONVERSE_CASES]
+)
+def test_converse_cases(url: str, body: dict[str, Any], expected: list[tuple[str, str, str]]) -> None:
+    assert findings(url, body) == expected
+
+
+def test_every_converse_rule_has_a_case() -> None:
+    covered = {rule for *_, expected in CONVERSE_CASES for rule, _, _ in expected}
+    assert covered == {rule for rule in RULES if rule.startswith("converse.")}
+
+
+def test_converse_elsewhere_is_a_warning() -> None:
+    """A Converse path on a host mapped to another provider: the refusal is Bedrock's, so a warning there."""
+    body = {"messages": [{"role": "assistant", "content": [{"text": "Hi."}]}, USER]}
+    analysis = analyse_request(json.dumps(body), "https://api.openai.com/model/x/converse")
+    assert [(f.rule, f.severity.value) for f in analysis.findings] == [("converse.first-message-not-user", W)]
+
+
+# ----------------------------------------------------------------------------- Ollama's /api/chat
+
+OLLAMA = "http://localhost:11434/api/chat"
+REMOTE = "https://ollama.internal.example/ollama/api/chat"
+TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
+
+OLLAMA_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
+    (
+        "clean",
+        REMOTE,
+        {"model": "qwen3", "messages": [{"role": "user", "content": "Hi."}], "tools": [TOOL], "think": True},
+        [],
+    ),
+    (
+        "content-parts-and-string-arguments",
+        REMOTE,
+        {
+            "model": "qwen3",
+            "messages": [
+                {"role": "user", "content": [{"type": "text", "text": "Hi."}]},
+                {
+                    "role": "assistant",
+                    "tool_calls": [{"function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}],
+                },
+            ],
+        },
+        [
+            ("ollama.field-type", E, "messages[0].content"),
+            ("ollama.field-type", E, "messages[1].tool_calls[0].function.arguments"),
+        ],
+    ),
+    (
+        "messages-as-a-string",
+        REMOTE,
+        {"model": "qwen3", "messages": "Hi."},
+        [("ollama.field-type", E, "messages")],
+    ),
+    (
+        "tools-on-gemma3",
+        REMOTE,
+        {"model": "gemma3:12b", "messages": [{"role": "user", "content": "Hi."}], "tools": [TOOL]},
+        [("quirks.ollama-model-no-tools", E, "tools")],
+    ),
+    (
+        "think-on-gemma3",
+        REMOTE,
+        {"model": "gemma3:12b", "messages": [{"role": "user", "content": "Hi."}], "think": True},
+        [("ollama.think-unsupported", E, "think")],
+    ),
+    (
+        # Ollama's own port: Ollama's level.
+        "ollamas-own-port",
+        OLLAMA,
+        {"model": "qwen3", "messages": [{"role": "user", "content": ["Hi."]}]},
+        [("ollama.field-type", E, "messages[0].content")],
+    ),
+    (
+        # The same body on a host mapped to another provider: Ollama's refusal is a warning there.
+        "another-providers-host",
+        "https://api.openai.com/api/chat",
+        {"model": "qwen3", "messages": [{"role": "user", "content": ["Hi."]}]},
+        [("ollama.field-type", W, "messages[0].content")],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "expected"), [c[1:] for c in OLLAMA_CASES], ids=[c[0] for c in OLLAMA_CASES]
+)
+def test_ollama_cases(url: str, body: dict[str, Any], expected: list[tuple[str, str, str]]) -> None:
+    assert findings(url, body) == expected
+
+
+def test_every_ollama_rule_has_a_case() -> None:
+    covered = {rule for *_, expected in OLLAMA_CASES for rule, _, _ in expected}
+    assert covered >= {rule for rule in RULES if rule.startswith("ollama.")}
+
+
+def test_bad_native_bodies_never_crash() -> None:
+    """Bad input gets a finding or a clean pass-through: odd JSON in every slot of both native kinds."""
+    odd: list[Any] = [None, 1, "x", [], {}, [None], [1], [{}], [{"role": 3, "content": {"text": None}}]]
+    for value in odd:
+        for url, key in (
+            (CLAUDE, "messages"),
+            (CLAUDE, "toolConfig"),
+            (REMOTE, "messages"),
+            (REMOTE, "tools"),
+        ):
+            analysis = analyse_request(json.dumps({key: value, "model": "qwen3"}), url)
+            assert not analysis.internal_errors, (url, key, value, analysis.internal_errors)
+
+
+# ----------------------------------------------------------------------------- the probe set
+
+PROBE = CORPUS_DIR / "probe-apis-8.jsonl"
+
+
+def test_probe_rows_have_the_corpus_shape_and_new_threads() -> None:
+    rows = read_jsonl(PROBE)
+    assert len(rows) >= 25
+    for row in rows:
+        assert tuple(row) == FAILURE_FIELDS, row["id"]
+        assert row["split"] == "probe" and row["api"] in APIS and row["body_kind"] in BODY_KINDS
+        assert row["provider"] in {"bedrock", "vertex", "ollama"} and row["class"] in {"provider", "model"}
+        assert row["thread"].startswith("https://") and row["source"] == row["thread"]
+    threads = [thread_key(r["thread"]) for r in rows]
+    assert len(set(threads)) == len(threads)
+    corpus = {thread_key(r["thread"]) for r in load_failures()}
+    others = {
+        thread_key(r["thread"])
+        for path in CORPUS_DIR.glob("probe-*.jsonl")
+        if path != PROBE
+        for r in read_jsonl(path)
+        if isinstance(r.get("thread"), str)
+    }
+    # Only the probe's own ids are reported: printing corpus threads would show held-out ones.
+    assert [r["id"] for r in rows if thread_key(r["thread"]) in corpus | others] == []
+
+
+def test_no_rule_cites_a_probe_thread() -> None:
+    """The probe measures unseen failures: no rule of the native kinds is written from one of its threads."""
+    probe = {thread_key(r["thread"]) for r in read_jsonl(PROBE)}
+    cited = {
+        (rule.id, thread_key(p.source))
+        for rule in RULES.values()
+        for p in rule.predicts
+        if p.source.startswith("http")
+    }
+    assert [pair for pair in cited if pair[1] in probe] == []
+
+
+# ----------------------------------------------------------------------------- check and show name the API
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "words"),
+    [
+        (CLAUDE, {"messages": [USER]}, "Bedrock Converse (Amazon Bedrock)"),
+        (GATEWAY, {"messages": [USER]}, "Bedrock Converse (unknown host: a gateway)"),
+        (OLLAMA, {"model": "qwen3", "messages": []}, "Ollama native /api/chat (Ollama)"),
+        (
+            f"{BEDROCK}/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke",
+            {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 9, "messages": []},
+            "Anthropic Messages on Bedrock InvokeModel",
+        ),
+    ],
+)
+def test_check_names_the_api(tmp_path: Any, url: str, body: dict[str, Any], words: str) -> None:
+    from click.testing import CliRunner
+
+    from toolguard_analysis.cli import cli
+
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps(body))
+    result = CliRunner().invoke(cli, ["check", str(request), "--url", url])
+    assert f"for {words} (" in result.output, result.output
+
+
+def test_native_bodies_render_in_the_chat_shape_turn_for_turn() -> None:
+    from toolguard_core.conversation import native_as_chat
+
+    converse = {"messages": [USER, use("t1", text="Checking."), results("t1"), results("t2", "t3")]}
+    assert native_as_chat(converse, "converse")["messages"] == [
+        {"role": "user", "content": [{"type": "text", "text": "What is the weather in Paris?"}]},
+        {
+            "role": "assistant",
+            "content": [{"type": "text", "text": "Checking."}],
+            "tool_calls": [
+                {
+                    "id": "t1",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "t1", "content": "18C"},
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "[toolResult t2] 18C"},
+                {"type": "text", "text": "[toolResult t3] 18C"},
+            ],
+        },
+    ]
+    ollama = {
+        "messages": [
+            {"role": "assistant", "tool_calls": [{"function": {"name": "f", "arguments": {"a": 1}}}]},
+            {"role": "tool", "tool_name": "f", "content": "x"},
+        ]
+    }
+    assert native_as_chat(ollama, "ollama")["messages"] == [
+        {
+            "role": "assistant",
+            "tool_calls": [
+                {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": '{"a": 1}'}}
+            ],
+        },
+        {"role": "tool", "tool_name": "f", "content": "x", "tool_call_id": "call_1"},
+    ]
