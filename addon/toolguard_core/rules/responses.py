@@ -25,6 +25,7 @@ from toolguard_core.providers import normalise_model
 from toolguard_core.request import RESPONSES, RequestView
 from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.jsonvalues import arguments_problem, json_type
+from toolguard_core.rules.params import REJECTED_BY_PROVIDER
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 RESPONSES_URL = "https://api.openai.com/v1/responses"
@@ -836,6 +837,11 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
                     f"input[{index}] refers to stored item {item_id} but `store` is false, so nothing was "
                     "stored; replay the item itself (reasoning with encrypted_content) or set store: true.",
                 )
+    rejected = view.provider.responses_rejected_params
+    for key in rejected.keys() & body.keys():
+        yield from REJECTED_BY_PROVIDER.report(
+            view, key, f"{rejected[key]}; remove `{key}` from requests to {view.provider.name}."
+        )
     limit = body.get("max_output_tokens")
     if isinstance(limit, int) and not isinstance(limit, bool) and limit < MIN_OUTPUT_TOKENS:
         yield from report_judged(
