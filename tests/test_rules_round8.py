@@ -7,6 +7,10 @@
   dotnet/extensions#6130): params.azure-api-version-too-old reads values as well as fields.
 - The ChatGPT Codex backend (chatgpt.com/backend-api/codex/responses) refuses max_output_tokens
   ('{"detail":"Unsupported parameter: max_output_tokens"}', geode#818, suna#5124, dario#1142).
+- OpenAI refuses tool_choice without tools ("Invalid value for 'tool_choice': 'tool_choice' is only
+  allowed when 'tools' are specified.", dapr-agents#248): tool_choice.without-tools is an error there.
+- OpenAI runs its hosted tools only above the minimal effort ("The following tools cannot be used with
+  reasoning.effort 'minimal': web_search.", openai/codex#3559).
 
 Every finding of every severity is asserted, so a new finding on either side fails the test.
 """
@@ -84,6 +88,63 @@ CASES: list[tuple[str, dict[str, Any], str, list[tuple[str, str, str]]]] = [
         [("params.rejected-by-provider", "error", "max_output_tokens")],
     ),
     ("codex backend without a cap", {"model": "gpt-5.4-mini", "input": "hi"}, CODEX, []),
+    (
+        "openai tool_choice without tools",
+        chat("gpt-4o", tool_choice="auto"),
+        "https://api.openai.com/v1/chat/completions",
+        [("tool_choice.without-tools", "error", "tool_choice")],
+    ),
+    (
+        "openai tool_choice none without tools",
+        chat("gpt-4o", tool_choice="none"),
+        "https://api.openai.com/v1/chat/completions",
+        [],
+    ),
+    (
+        "deepseek tool_choice without tools stays a warning",
+        chat("deepseek-chat", tool_choice="auto"),
+        DEEPSEEK,
+        [("tool_choice.without-tools", "warning", "tool_choice")],
+    ),
+    (
+        "web_search with minimal effort",
+        {
+            "model": "gpt-5",
+            "input": "news?",
+            "reasoning": {"effort": "minimal"},
+            "tools": [{"type": "web_search"}],
+        },
+        PLATFORM,
+        [("responses.hosted-tool-with-minimal-effort", "error", "reasoning.effort")],
+    ),
+    (
+        "web_search with low effort",
+        {
+            "model": "gpt-5",
+            "input": "news?",
+            "reasoning": {"effort": "low"},
+            "tools": [{"type": "web_search"}],
+        },
+        PLATFORM,
+        [],
+    ),
+    (
+        "function tool with minimal effort",
+        {
+            "model": "gpt-5",
+            "input": "weather?",
+            "reasoning": {"effort": "minimal"},
+            "tools": [
+                {
+                    "type": "function",
+                    "name": "get_weather",
+                    "parameters": {"type": "object", "properties": {}},
+                }
+            ],
+        },
+        PLATFORM,
+        [],
+    ),
     (
         "platform Responses API takes max_output_tokens",
         {"model": "gpt-5.4-mini", "input": "hi", "max_output_tokens": 512},
