@@ -1134,6 +1134,15 @@ STATEMENTS: Final = (
         derive=_duplicate_item,
     ),
     Statement(
+        # Gemini: a function call turn that follows neither a user turn nor a function response; the
+        # least such conversation opens with the call (the system prompt is sent apart).
+        "a function call turn with no user turn before it",
+        _s(r"function call turn comes immediately after a user turn or after a function response turn"),
+        "messages",
+        messages=(_calling(), _RESULT),
+        top=(("tools", [_TOOL]),),
+    ),
+    Statement(
         "an image whose data is not base64",
         _s(r"illegal base64 data at input byte \d+"),
         "messages",

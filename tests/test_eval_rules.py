@@ -636,6 +636,8 @@ def test_thinking_mode_sentences_state_their_shape() -> None:
         ("responses", "openai", "gpt-5", "Duplicate item found with id rs_0ad20f1f86. Remove duplicate items from "
          "your input and try again.", "responses.duplicate-item-id"),
         ("chat", "ollama", "llava", '{"error":"illegal base64 data at input byte 4"}', "content.invalid-base64"),
+        ("chat", "gemini", "gemini-2.5-flash", "Please ensure that function call turn comes immediately after a user "
+         "turn or after a function response turn.", "gemini.function-call-turn-order"),
     ],
 )  # fmt: skip
 def test_round_eight_sentences_build_what_they_state(

@@ -9,6 +9,9 @@
   ('{"detail":"Unsupported parameter: max_output_tokens"}', geode#818, suna#5124, dario#1142).
 - OpenAI refuses tool_choice without tools ("Invalid value for 'tool_choice': 'tool_choice' is only
   allowed when 'tools' are specified.", dapr-agents#248): tool_choice.without-tools is an error there.
+- Gemini's OpenAI-compatible chat sends the system prompt apart, so a conversation that opens with an
+  assistant tool call is a contents list starting with a function call turn, which Gemini refuses
+  (lbjlaq/Antigravity-Manager#3396): gemini.function-call-turn-order on chat for Gemini models.
 - OpenAI runs its hosted tools only above the minimal effort ("The following tools cannot be used with
   reasoning.effort 'minimal': web_search.", openai/codex#3559).
 
@@ -33,6 +36,21 @@ AZURE_OLD = "https://example.openai.azure.com/openai/deployments/gpt-4o/chat/com
 AZURE_NEW = "https://example.openai.azure.com/openai/deployments/gpt-4o/chat/completions?api-version=2024-08-01-preview"
 AZURE_V1 = "https://example.openai.azure.com/openai/v1/chat/completions"
 CODEX = "https://chatgpt.com/backend-api/codex/responses"
+GEMINI_CHAT = "https://generativelanguage.googleapis.com/v1beta/openai/chat/completions"
+VERTEX_CHAT = "https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/endpoints/openapi/chat/completions"
+CALL = {
+    "role": "assistant",
+    "content": None,
+    "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}],
+}
+RESULT = {"role": "tool", "tool_call_id": "c1", "content": "sunny"}
+WEATHER = [
+    {
+        "type": "function",
+        "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}},
+    }
+]
+SYSTEM = {"role": "system", "content": "You are an agent."}
 PLATFORM = "https://api.openai.com/v1/responses"
 SCHEMA = {
     "type": "json_schema",
@@ -143,6 +161,30 @@ CASES: list[tuple[str, dict[str, Any], str, list[tuple[str, str, str]]]] = [
             ],
         },
         PLATFORM,
+        [],
+    ),
+    (
+        "gemini chat opening with a tool call",
+        chat("gemini-2.5-flash", messages=[SYSTEM, CALL, RESULT], tools=WEATHER),
+        GEMINI_CHAT,
+        [("gemini.function-call-turn-order", "error", "messages[1]")],
+    ),
+    (
+        "gemini chat with the user first",
+        chat("gemini-2.5-flash", messages=[SYSTEM, USER, CALL, RESULT], tools=WEATHER),
+        GEMINI_CHAT,
+        [],
+    ),
+    (
+        "vertex llama opening with a tool call is not judged",
+        chat("meta/llama-3.3-70b-instruct-maas", messages=[SYSTEM, CALL, RESULT], tools=WEATHER),
+        VERTEX_CHAT,
+        [],
+    ),
+    (
+        "openai chat opening with a tool call",
+        chat("gpt-4o", messages=[SYSTEM, CALL, RESULT], tools=WEATHER),
+        "https://api.openai.com/v1/chat/completions",
         [],
     ),
     (
