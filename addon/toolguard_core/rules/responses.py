@@ -25,8 +25,7 @@ from toolguard_core.providers import normalise_model
 from toolguard_core.request import RESPONSES, RequestView
 from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.jsonvalues import arguments_problem, json_type
-from toolguard_core.rules.params import REJECTED_BY_PROVIDER
-from toolguard_core.rules.registry import PredictedError, check, define, policy
+from toolguard_core.rules.registry import RULES, PredictedError, check, define, policy
 
 RESPONSES_URL = "https://api.openai.com/v1/responses"
 
@@ -839,7 +838,8 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
                 )
     rejected = view.provider.responses_rejected_params
     for key in rejected.keys() & body.keys():
-        yield from REJECTED_BY_PROVIDER.report(
+        # params.rejected-by-provider (rules/params.py), looked up by id: rule modules import no other.
+        yield from RULES["params.rejected-by-provider"].report(
             view, key, f"{rejected[key]}; remove `{key}` from requests to {view.provider.name}."
         )
     limit = body.get("max_output_tokens")
