@@ -1106,9 +1106,10 @@ def check_chat_function_call_first(view: RequestView) -> Iterator[Finding]:
     if not isinstance(messages, list):
         return
     for index, message in enumerate(messages):
-        if not isinstance(message, dict) or message.get("role") in _SYSTEM_ROLES:
-            continue
-        if message.get("role") == "assistant" and message.get("tool_calls"):
+        role = message.get("role") if isinstance(message, dict) else None
+        if not isinstance(role, str) or role in _SYSTEM_ROLES:
+            continue  # a type-confused role is another rule's to report
+        if role == "assistant" and message.get("tool_calls"):
             yield from CALL_ORDER.report(
                 view,
                 f"messages[{index}]",

@@ -1288,9 +1288,8 @@ def check_hosted_tools_effort(view: RequestView) -> Iterator[Finding]:
     tools = view.body.get("tools")
     if not isinstance(tools, list):
         return
-    hosted = sorted(
-        {t["type"] for t in tools if isinstance(t, dict) and t.get("type") in HOSTED_TOOLS_NEED_EFFORT}
-    )
+    kinds = (t.get("type") for t in tools if isinstance(t, dict))
+    hosted = sorted({kind for kind in kinds if isinstance(kind, str) and kind in HOSTED_TOOLS_NEED_EFFORT})
     if hosted:
         yield from report_judged(
             MINIMAL_EFFORT_TOOLS,
