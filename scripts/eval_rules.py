@@ -383,6 +383,52 @@ def _anthropic_tool_use_id(found: re.Match[str]) -> tuple[list[dict[str, Any]], 
     }
 
 
+# --- issue 9 round 8: shapes of dev wordings (docs/accuracy.md, nineteenth pass) -------------------
+def _non_object_parameters(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Gemini/Vertex's "(functionDeclaration|function) parameters schema should be of type OBJECT": a
+    function whose parameters schema is not an object (the least such: a string schema), named as
+    quoted when the sentence names it."""
+    name = found.group("name") or _TOOL["function"]["name"]
+    return [dict(_USER)], {"tools": _tools_with(0, name=name, parameters={"type": "string"})}
+
+
+def _anthropic_tool_name(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``tools.N.custom.name: String should match pattern``: Anthropic tool N's name is outside it."""
+    index = int(found.group("n"))
+    tools = [{**_ANTHROPIC_TOOL, "name": f"tool_{i}"} for i in range(index + 1)]
+    tools[index]["name"] = _BAD_NAME
+    return [dict(_USER)], {"tools": tools}
+
+
+def _duplicate_item(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The Responses API's "Duplicate item found with id X": two input items carrying that id (a
+    reasoning item for an ``rs_`` id, each followed by the assistant message it led to; else messages)."""
+    item_id = found.group("id")
+    if item_id.startswith("rs_"):
+        item: dict[str, Any] = {
+            "type": "reasoning",
+            "id": item_id,
+            "summary": [],
+            "encrypted_content": "gAAAA",
+        }
+    else:
+        item = {
+            "type": "message",
+            "role": "assistant",
+            "id": item_id,
+            "content": [{"type": "output_text", "text": "ok"}],
+        }
+    answer = {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Sunny."}]}
+    turns = [item, answer] if item["type"] == "reasoning" else [item]
+    return [dict(_USER), *turns, dict(_USER), *json.loads(json.dumps(turns)), dict(_USER)], {}
+
+
+def _not_base64_image(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Ollama's "illegal base64 data at input byte N": an image whose data URL payload is not base64."""
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,not base64!"}}
+    return [{"role": "user", "content": [{"type": "text", "text": "What is this?"}, image]}], {}
+
+
 # --- sentences that state the request's shape ---------------------------------------------------
 _USER: Final = {"role": "user", "content": "What is the weather in Paris?"}
 
@@ -1058,6 +1104,51 @@ STATEMENTS: Final = (
         apis=("messages",),
         derive=_anthropic_tool_use_id,
     ),
+    # --- issue 9 round 8 (nineteenth pass): dev wordings that state the shape
+    Statement(
+        "a function parameters schema that is not an object",
+        _s(
+            rf"(?:{_Q}(?P<name>[\w.-]+){_Q}\s+)?(?:functionDeclaration|function) parameters schema should be "
+            r"of type OBJECT"
+        ),
+        "tools",
+        derive=_non_object_parameters,
+    ),
+    Statement(
+        "an Anthropic tool name outside the quoted pattern",
+        _s(r"tools\.(?P<n>\d+)\.(?:custom\.)?name: String should match pattern"),
+        "tools",
+        apis=("messages",),
+        derive=_anthropic_tool_name,
+    ),
+    Statement(
+        "a message without content",
+        _s(r"The content field is a required field"),
+        "messages",
+        messages=({"role": "user"},),
+    ),
+    Statement(
+        "two input items with one id",
+        _s(r"Duplicate item found with id (?P<id>[\w-]+)\. Remove duplicate items"),
+        "input",
+        apis=("responses",),
+        derive=_duplicate_item,
+    ),
+    Statement(
+        # Gemini: a function call turn that follows neither a user turn nor a function response; the
+        # least such conversation opens with the call (the system prompt is sent apart).
+        "a function call turn with no user turn before it",
+        _s(r"function call turn comes immediately after a user turn or after a function response turn"),
+        "messages",
+        messages=(_calling(), _RESULT),
+        top=(("tools", [_TOOL]),),
+    ),
+    Statement(
+        "an image whose data is not base64",
+        _s(r"illegal base64 data at input byte \d+"),
+        "messages",
+        derive=_not_base64_image,
+    ),
 )
 
 
@@ -1322,6 +1413,10 @@ MODEL_RULE_FOR: Final = {"params.temperature-on-reasoning-model": "model.samplin
 SAME_CAUSE: Final = {
     "params.unknown": "params.rejected-by-provider",
     "params.rejected-by-provider": "params.unknown",
+    # A tool name outside the provider's pattern: tools.invalid-name on chat completions,
+    # anthropic.invalid-tool-name on the Messages API (one cause, the API's own rule).
+    "tools.invalid-name": "anthropic.invalid-tool-name",
+    "anthropic.invalid-tool-name": "tools.invalid-name",
 }
 
 

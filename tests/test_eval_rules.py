@@ -621,3 +621,38 @@ def test_thinking_mode_sentences_state_their_shape() -> None:
             "body": "enable thinking can not be support when `stream=False`."}  # fmt: skip
     request, how = EVAL.build_request(qwen)
     assert how == "built" and request is not None and request["stream"] is False
+
+
+@pytest.mark.parametrize(
+    ("api", "provider", "model", "text", "rule"),
+    [
+        # Issue 9 round 8 (nineteenth pass): each a dev wording; the request built states only what it says.
+        ("chat", "vertex", "gemini-2.5-pro", "[400]: Unable to submit request because terminal_last_command "
+         "functionDeclaration parameters schema should be of type OBJECT.", "tools.parameters-not-object"),
+        ("messages", "anthropic", "claude-sonnet-4-5", "tools.7.custom.name: String should match pattern "
+         "'^[a-zA-Z0-9_-]{1,64}$'", "anthropic.invalid-tool-name"),
+        ("chat", "dashscope", "qwen-plus", "<400> InternalError.Algo.InvalidParameter: The content field is a "
+         "required field.", "messages.missing-content"),
+        ("responses", "openai", "gpt-5", "Duplicate item found with id rs_0ad20f1f86. Remove duplicate items from "
+         "your input and try again.", "responses.duplicate-item-id"),
+        ("chat", "ollama", "llava", '{"error":"illegal base64 data at input byte 4"}', "content.invalid-base64"),
+        ("chat", "gemini", "gemini-2.5-flash", "Please ensure that function call turn comes immediately after a user "
+         "turn or after a function response turn.", "gemini.function-call-turn-order"),
+    ],
+)  # fmt: skip
+def test_round_eight_sentences_build_what_they_state(
+    api: str, provider: str, model: str, text: str, rule: str
+) -> None:
+    from toolguard_core.analyze import analyse_request
+
+    entry = {"id": "t", "api": api, "provider": provider, "model": model, "body": text}
+    request, how = EVAL.build_request(entry)
+    assert how == "built" and request is not None
+    url = EVAL.url_for(entry)
+    analysis = analyse_request(json.dumps(request), url, target=EVAL.target_for(entry, url))
+    assert rule in {f.rule for f in analysis.findings if f.severity.value == "error"}
+
+
+def test_a_tool_name_label_matches_the_messages_apis_rule() -> None:
+    assert EVAL.SAME_CAUSE["tools.invalid-name"] == "anthropic.invalid-tool-name"
+    assert EVAL.SAME_CAUSE["anthropic.invalid-tool-name"] == "tools.invalid-name"

@@ -768,6 +768,19 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         [],
         None,
     ),
+    (
+        # Codex 0.34 with gpt-5 at effort minimal and its web_search tool (openai/codex#3559).
+        "openai-web-search-with-minimal-effort",
+        "openai",
+        {
+            "model": "gpt-5",
+            "input": "hi",
+            "reasoning": {"effort": "minimal"},
+            "tools": [{"type": "web_search"}],
+        },
+        [("responses.hosted-tool-with-minimal-effort", "error", "reasoning.effort")],
+        "The following tools cannot be used with reasoning.effort 'minimal': web_search.",
+    ),
 ]
 
 

@@ -406,7 +406,7 @@ CASES = [
         "tool-choice-no-tools-openai",
         "openai",
         req(tool_choice="auto"),
-        [("tool_choice.without-tools", W, "tool_choice")],
+        [("tool_choice.without-tools", E, "tool_choice")],
     ),
     ("tool-choice-no-tools-ollama", "ollama", req(tool_choice="auto"), []),
     (

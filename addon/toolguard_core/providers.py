@@ -666,6 +666,9 @@ class ProviderProfile:
     known_params: frozenset[str] | None = None
     #: Known fields the provider documents as rejected (Groq: logprobs, logit_bias, ...): field → why.
     rejected_params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: Top-level fields the provider's Responses endpoint refuses (field → why); params.rejected-by-provider
+    #: reports them there as ``rejected_params`` does for chat completions.
+    responses_rejected_params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: Fields the provider accepts but ignores (Ollama: tool_choice, n, ...): warning.
     ignored_params: frozenset[str] = frozenset()
     #: The ``response_format.type`` values the provider documents; None = not restricted (or unknown).
@@ -695,6 +698,9 @@ class ProviderProfile:
     ranges: Mapping[str, ParamRange] = GENERIC_RANGES
     #: Max number of stop sequences (OpenAI: 4); None = not limited/not known.
     max_stop: int | None = None
+    #: Where a public text shows this provider refusing a longer ``stop`` list (params.stop-count is an
+    #: error there; a limit read only from the API reference stays a warning). None = no text known.
+    max_stop_refusal: str | None = None
     #: Whether the provider documents the `developer` role (roles.developer-unsupported's policy says
     #: how severe it is where it does not).
     developer_role_documented: bool = True
@@ -820,6 +826,13 @@ AZURE_FIELD_API_VERSIONS: Mapping[str, str] = MappingProxyType(
         "prediction": "2025-01-01-preview",
     }
 )
+#: Values of a field that a dated Azure OpenAI ``api-version`` predates although the field itself is
+#: older: ``(field, value) -> first api-version``. Structured Outputs: "response_format value as
+#: json_schema is enabled only for api versions 2024-08-01-preview and later"
+#: (https://github.com/dotnet/extensions/issues/6130, https://github.com/crmne/ruby_llm/issues/600).
+AZURE_VALUE_API_VERSIONS: Mapping[tuple[str, str], str] = MappingProxyType(
+    {("response_format", "json_schema"): "2024-08-01-preview"}
+)
 GENERIC = ProviderProfile(
     id="generic",
     name="OpenAI-compatible (unknown provider)",
@@ -867,6 +880,9 @@ DEEPSEEK = ProviderProfile(
     response_format_types=frozenset({"text", "json_object"}),
     # API reference (https://api-docs.deepseek.com/api/create-chat-completion): stop, "Up to 16 sequences".
     max_stop=16,
+    # DeepSeek answers 17 with "Stop string array too long: 17" (a new-api fork's relay/helper test
+    # TestDeepSeekV4StopArrayValidationMatchesOfficial, "probed live"; 16 is accepted there).
+    max_stop_refusal="code [new-api fork] relay/helper deepSeekV4StopTooLongMessage (probed live)",
     families=DEEPSEEK_FAMILIES,
     hosts=("api.deepseek.com",),
     catalog_vendors=frozenset({"deepseek"}),
@@ -1244,6 +1260,25 @@ NVIDIA = ProviderProfile(
     ranges=_warn(OPENAI_RANGES, "inf"),
     hosts=("integrate.api.nvidia.com",),
 )
+#: The Responses endpoint behind a ChatGPT sign-in (Codex CLI's built-in provider, and the relays that
+#: reuse its token: ChatMock, CLIProxyAPI, 9router, ...): chatgpt.com/backend-api/codex/responses. It is
+#: not the Platform API: it manages the output budget itself and refuses a cap outright.
+CHATGPT_CODEX = ProviderProfile(
+    id="chatgpt-codex",
+    name="ChatGPT Codex backend (chatgpt.com)",
+    base_url="https://chatgpt.com/backend-api/codex",
+    responses_rejected_params=MappingProxyType(
+        {
+            # 400 {"detail":"Unsupported parameter: max_output_tokens"} for every value, measured by
+            # https://github.com/mangowhoiscloud/geode/pull/818, https://github.com/kortix-ai/suna/pull/5124
+            # and https://github.com/askalf/dario/pull/1142 (with max_output_tokens: 400; without: 200);
+            # the real Codex CLI never sends it.
+            "max_output_tokens": 'The ChatGPT Codex backend answers 400 "Unsupported parameter: '
+            'max_output_tokens" (it sets the output budget itself)',
+        }
+    ),
+    hosts=("chatgpt.com",),
+)
 #: Anthropic's own API: its Messages API (``/v1/messages``, rules/anthropic.py) and its OpenAI SDK
 #: compatibility layer (``/v1/chat/completions``), which the chat rules judge like any provider.
 #: The OpenAI SDK compatibility layer's field table (https://platform.claude.com/docs/en/api/openai-sdk,
@@ -1490,7 +1525,7 @@ BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
             FIREWORKS, XAI, MOONSHOT, WANDB, PERPLEXITY, CEREBRAS, COPILOT, CLOUDFLARE, VLLM, SGLANG,
             LLAMA_CPP, OLLAMA, LMSTUDIO, TGI, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, VERTEX, BEDROCK, DATABRICKS,
             SAMBANOVA, AZURE_AI, DEEPINFRA, NEBIUS, NOVITA, HYPERBOLIC, BASETEN, SILICONFLOW, VERCEL, VOLCENGINE,
-            GENERIC,
+            CHATGPT_CODEX, GENERIC,
         )
     }
 )  # fmt: skip

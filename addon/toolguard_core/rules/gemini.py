@@ -33,11 +33,12 @@ import re
 from collections import deque
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.request import GEMINI, RequestView, gemini_wrapped
+from toolguard_core.request import CHAT, GEMINI, RequestView, gemini_wrapped
 from toolguard_core.rules.modelinfo import GEMINI_3, GEMINI_NAME, is_number
+from toolguard_core.rules.policy import provider_id
 from toolguard_core.rules.registry import RULES, PredictedError, check, define, policy
 
 #: The chat-completions rules this module reports on the native API too (one declaration each, found
@@ -1080,3 +1081,40 @@ def _schema(view: RequestView, root: Mapping[str, Any], location: str, vertex: b
             for index, child in enumerate(any_of):
                 if isinstance(child, dict):
                     queue.append((child, f"{where}.{key}[{index}]", depth + 1))
+
+
+# --- the same turn order on the Gemini models' OpenAI-compatible chat (issue 9 round 8) -------------
+#
+# Gemini's OpenAI compatibility layer moves system messages into systemInstruction and sends the rest as
+# contents, so a conversation whose first message after the system prompt is an assistant tool call
+# becomes a contents list that starts with a functionCall turn, which Gemini refuses ("Please ensure that
+# function call turn comes immediately after a user turn or after a function response turn.": an
+# OpenAI-to-Gemini mapper met it with agents that open with a tool call, lbjlaq/Antigravity-Manager#3396).
+# Only that first-turn case is judged: whether the layer merges two adjacent assistant messages is not known.
+_SYSTEM_ROLES: Final = frozenset({"system", "developer"})
+
+
+@check(endpoints=(CHAT,))
+def check_chat_function_call_first(view: RequestView) -> Iterator[Finding]:
+    """A Gemini chat request whose first non-system message is an assistant tool call."""
+    pid = provider_id(view)
+    model = view.body.get("model")
+    # The Gemini API serves only Google's models; Vertex AI's OpenAI endpoint serves partners' too.
+    if pid != "gemini" and not (pid == "vertex" and isinstance(model, str) and "gemini" in model.lower()):
+        return
+    messages = view.body.get("messages")
+    if not isinstance(messages, list):
+        return
+    for index, message in enumerate(messages):
+        role = message.get("role") if isinstance(message, dict) else None
+        if not isinstance(role, str) or role in _SYSTEM_ROLES:
+            continue  # a type-confused role is another rule's to report
+        if role == "assistant" and message.get("tool_calls"):
+            yield from CALL_ORDER.report(
+                view,
+                f"messages[{index}]",
+                f"messages[{index}] is an assistant tool call with no user message before it; Gemini sends the "
+                "system prompt apart, so the conversation starts with a function call turn, which it refuses. "
+                "Put the user's request (or a short user message) before the first tool call.",
+            )
+        return

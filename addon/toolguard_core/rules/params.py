@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Final
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import (
     AZURE_FIELD_API_VERSIONS,
+    AZURE_VALUE_API_VERSIONS,
     BUILTIN_PROFILES,
     DEFAULT_FAMILY,
     ParamRange,
@@ -168,10 +169,20 @@ REJECTED_BY_PROVIDER = define(
     "params.rejected-by-provider",
     Severity.ERROR,
     "A field that this provider documents or answers as unsupported (Groq: logprobs, top_logprobs, "
-    "logit_bias; Cerebras: store; NVIDIA NIM: prompt_cache_key; the Gemini API: frequency_penalty).",
-    # Checked where the profile lists such fields (``rejected_params``, each with its reason).
-    policy=policy(error=("groq", "cerebras", "nvidia", "gemini")),
+    "logit_bias; Cerebras: store; NVIDIA NIM: prompt_cache_key; the Gemini API: frequency_penalty; the "
+    "ChatGPT Codex backend: max_output_tokens).",
+    # Checked where the profile lists such fields (``rejected_params``, each with its reason; for a
+    # Responses body ``responses_rejected_params``, rules/responses.py).
+    policy=policy(
+        error=("groq", "cerebras", "nvidia", "gemini", "chatgpt-codex"),
+        conditions={"chatgpt-codex": "max_output_tokens on its Responses endpoint"},
+    ),
     predicts=(
+        PredictedError(
+            provider="chatgpt-codex",
+            text='{"detail":"Unsupported parameter: max_output_tokens"}',
+            source="https://github.com/mangowhoiscloud/geode/pull/818",
+        ),
         PredictedError(
             provider="gemini",
             text='Invalid JSON payload received. Unknown name "frequency_penalty": Cannot find field.',
@@ -599,13 +610,19 @@ STOP_COUNT = define(
     "params.stop-count",
     Severity.ERROR,
     "More stop sequences than the provider allows (OpenAI: 4).",
-    # OpenAI's validator answers with the text below; the other limits (ProviderProfile.max_stop) are what
-    # each provider's API reference states (Groq, Cerebras, SiliconFlow 4; Moonshot 5; DeepSeek 16; Zhipu
-    # 1) without a rejection text at hand, so they are warnings.
+    # OpenAI's validator answers with the text below, DeepSeek with its own (ProviderProfile.max_stop_refusal);
+    # the other limits (ProviderProfile.max_stop) are what each provider's API reference states (Groq,
+    # Cerebras, SiliconFlow 4; Moonshot 5; Zhipu 1) without a rejection text at hand, so they are warnings.
     policy=policy(
-        error=tuple(p.id for p in BUILTIN_PROFILES.values() if p.max_stop is not None and p.openai_validator),
+        error=tuple(
+            p.id
+            for p in BUILTIN_PROFILES.values()
+            if p.max_stop is not None and (p.openai_validator or p.max_stop_refusal is not None)
+        ),
         warning=tuple(
-            p.id for p in BUILTIN_PROFILES.values() if p.max_stop is not None and not p.openai_validator
+            p.id
+            for p in BUILTIN_PROFILES.values()
+            if p.max_stop is not None and not p.openai_validator and p.max_stop_refusal is None
         ),
         conditions={
             p.id: f"more than {p.max_stop}" for p in BUILTIN_PROFILES.values() if p.max_stop is not None
@@ -621,6 +638,11 @@ STOP_COUNT = define(
             source="https://github.com/continuedev/continue/issues/1572",
             param="stop",
             code="array_above_max_length",
+        ),
+        PredictedError(
+            provider="deepseek",
+            text="Stop string array too long: 17",
+            source="code [new-api fork] relay/helper deepSeekV4StopTooLongMessage (probed live)",
         ),
     ),
     example={"model": "gpt-4o", "messages": [_USER], "stop": ["a", "b", "c", "d", "e"]},
@@ -673,7 +695,8 @@ _BOOLEAN = ("stream", "logprobs", "parallel_tool_calls", "store")
 AZURE_API_VERSION_FIELD = define(
     "params.azure-api-version-too-old",
     Severity.ERROR,
-    "A field that the request's Azure OpenAI `api-version` predates (tools before 2023-12-01-preview, "
+    "A field (or a field's value) that the request's Azure OpenAI `api-version` predates (tools before "
+    "2023-12-01-preview, a json_schema response_format before 2024-08-01-preview, "
     "max_completion_tokens before 2024-09-01-preview, ...).",
     policy=policy(error=("azure",)),
     predicts=(
@@ -686,6 +709,11 @@ AZURE_API_VERSION_FIELD = define(
             provider="azure",
             text="Unrecognized request argument supplied: functions",
             source="https://github.com/openinterpreter/openinterpreter/issues/618",
+        ),
+        PredictedError(
+            provider="azure",
+            text="response_format value as json_schema is enabled only for api versions 2024-08-01-preview and later",
+            source="https://github.com/dotnet/extensions/issues/6130",
         ),
     ),
     example={"model": "gpt-4o", "messages": [_USER], "max_completion_tokens": 100},
@@ -938,7 +966,7 @@ def _check_nested_keys(
 
 def _check_keys(view: RequestView, body: dict[str, Any], profile: ProviderProfile) -> Iterator[Finding]:
     known = profile.known_params
-    if profile.id == "azure" and view.target.query and not AZURE_FIELD_API_VERSIONS.keys().isdisjoint(body):
+    if profile.id == "azure" and view.target.query and not _AZURE_GATED_KEYS.isdisjoint(body):
         yield from _check_azure_api_version(view, body)
     for key in body:
         if known is not None and key not in known:
@@ -963,10 +991,26 @@ def _check_keys(view: RequestView, body: dict[str, Any], profile: ProviderProfil
             )
 
 
+#: The top-level keys whose presence (or value) a dated Azure api-version may predate.
+_AZURE_GATED_KEYS: Final = frozenset(AZURE_FIELD_API_VERSIONS) | {key for key, _ in AZURE_VALUE_API_VERSIONS}
+
+
 def _check_azure_api_version(view: RequestView, body: dict[str, Any]) -> Iterator[Finding]:
     sent = _api_version(view.target.query)
     if sent is None:
         return
+    version = view.target.query.split("api-version=", 1)[1].split("&", 1)[0]
+    for (key, value), first in AZURE_VALUE_API_VERSIONS.items():
+        needed = _api_version(f"api-version={first}")
+        field = body.get(key)
+        kind = field.get("type") if isinstance(field, dict) else None
+        if kind == value and needed is not None and sent < needed:
+            yield from AZURE_API_VERSION_FIELD.report(
+                view,
+                f"{key}.type",
+                f"api-version {version} predates `{key}` of type `{value}` (Azure OpenAI takes it from "
+                f"{first}); raise the api-version in the URL.",
+            )
     for key, first in AZURE_FIELD_API_VERSIONS.items():
         needed = _api_version(f"api-version={first}")
         if key in body and body[key] is not None and needed is not None and sent < needed:

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Final
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import normalise_model
 from toolguard_core.request import RESPONSES, RequestView
 from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.jsonvalues import arguments_problem, json_type
-from toolguard_core.rules.registry import PredictedError, check, define, policy
+from toolguard_core.rules.registry import RULES, PredictedError, check, define, policy
 
 RESPONSES_URL = "https://api.openai.com/v1/responses"
 
@@ -836,6 +836,12 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
                     f"input[{index}] refers to stored item {item_id} but `store` is false, so nothing was "
                     "stored; replay the item itself (reasoning with encrypted_content) or set store: true.",
                 )
+    rejected = view.provider.responses_rejected_params
+    for key in rejected.keys() & body.keys():
+        # params.rejected-by-provider (rules/params.py), looked up by id: rule modules import no other.
+        yield from RULES["params.rejected-by-provider"].report(
+            view, key, f"{rejected[key]}; remove `{key}` from requests to {view.provider.name}."
+        )
     limit = body.get("max_output_tokens")
     if isinstance(limit, int) and not isinstance(limit, bool) and limit < MIN_OUTPUT_TOKENS:
         yield from report_judged(
@@ -1222,6 +1228,76 @@ def check_tools(view: RequestView) -> Iterator[Finding]:
         else:
             message = f"tools[{index}] is a function tool without a `name`; add the function's name."
         yield from report_judged(CHAT_STYLE_TOOL, view, f"tools[{index}].name", message)
+
+
+# --- hosted tools with the minimal reasoning effort (issue 9 round 8) ------------------------------
+#
+# OpenAI runs its hosted tools only above the lowest reasoning effort: "The following tools cannot be
+# used with reasoning.effort 'minimal': web_search." (openai/codex#3559, Codex 0.34 with gpt-5 and
+# effort minimal) and "... 'minimal': image_gen, web_search" from the Codex backend. Function tools are
+# not affected (minimal takes them). Only the tool types such texts name are listed.
+HOSTED_TOOLS_NEED_EFFORT: Final = frozenset(
+    {
+        "web_search",
+        "web_search_preview",
+        "web_search_2025_08_26",
+        "web_search_preview_2025_03_11",
+        "image_generation",
+    }
+)
+MINIMAL_EFFORT_TOOLS = define(
+    "responses.hosted-tool-with-minimal-effort",
+    Severity.ERROR,
+    'A hosted tool (web search, image generation) with `reasoning.effort: "minimal"`, which OpenAI refuses.',
+    policy=policy(error=("openai", "chatgpt-codex"), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="The following tools cannot be used with reasoning.effort 'minimal': web_search.",
+            source="https://github.com/openai/codex/issues/3559",
+            param="tools",
+        ),
+    ),
+    example={
+        "model": "gpt-5",
+        "input": "Latest news?",
+        "reasoning": {"effort": "minimal"},
+        "tools": [{"type": "web_search"}],
+    },
+    example_url=RESPONSES_URL,
+    fixed={
+        "model": "gpt-5",
+        "input": "Latest news?",
+        "reasoning": {"effort": "low"},
+        "tools": [{"type": "web_search"}],
+    },
+    notes=(
+        "Raise the effort to low (the lowest that takes hosted tools) or drop the tool for that turn. The "
+        "same refusal from the ChatGPT Codex backend names image_gen as well; a warning on other hosts, "
+        "which may not run OpenAI's hosted tools at all."
+    ),
+)
+
+
+@check(endpoints=(RESPONSES,))
+def check_hosted_tools_effort(view: RequestView) -> Iterator[Finding]:
+    """Hosted tools that OpenAI runs only above ``reasoning.effort: "minimal"``."""
+    reasoning = view.body.get("reasoning")
+    if not isinstance(reasoning, dict) or reasoning.get("effort") != "minimal":
+        return
+    tools = view.body.get("tools")
+    if not isinstance(tools, list):
+        return
+    kinds = (t.get("type") for t in tools if isinstance(t, dict))
+    hosted = sorted({kind for kind in kinds if isinstance(kind, str) and kind in HOSTED_TOOLS_NEED_EFFORT})
+    if hosted:
+        yield from report_judged(
+            MINIMAL_EFFORT_TOOLS,
+            view,
+            "reasoning.effort",
+            f"reasoning.effort is 'minimal' and the request carries {', '.join(hosted)}, which "
+            f"{view.provider.name} does not run at that effort; use 'low' or higher, or drop the tool.",
+        )
 
 
 # --- chat parameters the Responses API moved (issue 9 round 7) -------------------------------------

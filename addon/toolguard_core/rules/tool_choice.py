@@ -32,7 +32,7 @@ TOOL_CHOICE_WITHOUT_TOOLS = define(
     Severity.ERROR,
     "`tool_choice` is set but the request has no `tools`.",
     policy=policy(
-        error=("vllm", "sglang"),
+        error=("vllm", "sglang", "openai-family"),
         silent=("llama.cpp", "ollama"),
         otherwise=Severity.WARNING,
         conditions={"vllm": "tools absent or null", "sglang": "tools absent or null"},
@@ -43,15 +43,21 @@ TOOL_CHOICE_WITHOUT_TOOLS = define(
             text="When using `tool_choice`, `tools` must be set.",
             source="code [VLLM-CHAT] vllm/entrypoints/openai/chat_completion/protocol.py",
         ),
+        PredictedError(
+            # An agent forwarded its default tool_choice "auto" on a turn that registered no tools.
+            provider="openai",
+            text="Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.",
+            source="https://github.com/dapr/dapr-agents/issues/248",
+            param="tool_choice",
+        ),
     ),
     example={"model": "Qwen/Qwen3-8B", "messages": [USER], "tool_choice": "auto"},
     example_url="http://localhost:8000/v1/chat/completions",
     fixed={"model": "Qwen/Qwen3-8B", "messages": [USER]},
     notes=(
-        "An error on vLLM (code). OpenAI's text (\"Invalid value for 'tool_choice': 'tool_choice' is only "
-        "allowed when 'tools' are specified.\") is only inferred from its confirmed `parallel_tool_calls` "
-        'sibling (providers.md §7), so it is a warning there and elsewhere. `tool_choice: "none"` is '
-        "accepted by vLLM without tools."
+        "An error on vLLM (code) and on OpenAI's validator (OpenAI and Azure OpenAI), whose text dapr-agents#248 "
+        'quotes; a warning elsewhere (a gateway may drop it). `tool_choice: "none"` is not flagged: vLLM '
+        "accepts it without tools and no OpenAI refusal of it is known."
     ),
 )
 

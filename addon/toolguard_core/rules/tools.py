@@ -229,7 +229,7 @@ PARAMETERS_NOT_OBJECT = define(
     Severity.ERROR,
     'A tool\'s `parameters` is not a JSON Schema of `type: "object"`.',
     policy=policy(
-        error=("openai-family", "deepseek", "vllm", "moonshot", "lmstudio"),
+        error=("openai-family", "deepseek", "vllm", "moonshot", "lmstudio", "gemini", "vertex"),
         silent=("llama.cpp", "ollama", "sglang"),
         otherwise=Severity.WARNING,
         conditions={"vllm": "parameters not an object at all"},
@@ -239,6 +239,13 @@ PARAMETERS_NOT_OBJECT = define(
             provider="openai",
             text="schema must be a JSON Schema of 'type: \"object\"', got 'type: \"None\"'.",
             source="https://github.com/openai/openai-java/issues/68",
+        ),
+        PredictedError(
+            # Gemini on Vertex AI (and the Gemini API) converts each tool to a functionDeclaration whose
+            # parameters schema must be an OBJECT (Spring AI's Vertex Gemini client sent a non-object root).
+            provider="vertex",
+            text="Unable to submit request because function parameters schema should be of type OBJECT",
+            source="https://github.com/spring-projects/spring-ai/issues/1373",
         ),
         PredictedError(
             # The Responses API's flat tool, the same validator (a probe-2 thread: in-sample there).
