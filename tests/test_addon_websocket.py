@@ -492,3 +492,60 @@ def test_a_message_over_toolguard_max_body_is_not_counted_as_validated(tmp_path:
         stats["websocket_messages_not_validated_body"],
     ) == (1, 0, 1)
     assert (run["validated"], run["with_findings"]) == (0, 0)
+
+
+def test_a_message_that_is_not_json_is_flagged_and_stored_like_an_http_body(tmp_path: Path) -> None:
+    """It used to be only counted in websocket_messages: now it has body.not-json (rules/body.py), as
+    an HTTP body that is not JSON, and is stored at once, numbered among the connection's messages."""
+    db_path = tmp_path / "toolguard.db"
+    addon = ToolGuard()
+    text = '{"type": "response.create", "model": "gpt-5",}'  # a trailing comma
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, toolguard_db=str(db_path))
+        flow = socket_flow()
+        addon.websocket_start(flow)
+        assert flow.websocket is not None
+        flow.websocket.messages.append(WebSocketMessage(Opcode.TEXT, True, text.encode(), 1_796_000_000.0))
+        addon.websocket_message(flow)
+        play(addon, flow, True, FRAMES[0])
+        for event in response_events("resp_tg0001", "gpt-5", None):
+            play(addon, flow, False, event)
+        addon.websocket_end(flow)
+        addon.done()
+        stats = addon.all_stats()
+    [row] = sqlite_utils.Database(db_path)["flows"].rows
+    assert {
+        k: row[k]
+        for k in (
+            "id",
+            "method",
+            "path",
+            "request_json",
+            "request_body",
+            "status",
+            "flow_error",
+            "finding_count",
+            "error_finding_count",
+        )
+    } == {
+        "id": f"{flow.id}-ws1",
+        "method": "WS",
+        "path": "/v1/responses",
+        "request_json": None,  # not a JSON object: the text is in request_body, as for HTTP
+        "request_body": text,
+        "status": None,
+        "flow_error": None,  # it waits for no answer: the server's could not be told from the next turn's
+        "finding_count": 1,
+        "error_finding_count": 1,
+    }
+    [finding] = sqlite_utils.Database(db_path)["findings"].rows
+    assert (finding["rule"], finding["location"]) == ("body.not-json", "body")
+    assert json.loads(row["websocket_json"])["message"] == 1
+    assert {
+        k: stats.get(k, 0)
+        for k in ("websocket_messages", "websocket_messages_validated", "websocket_messages_flagged")
+    } == {
+        "websocket_messages": 2,
+        "websocket_messages_validated": 2,
+        "websocket_messages_flagged": 1,
+    }

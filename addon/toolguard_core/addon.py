@@ -2415,6 +2415,9 @@ class SocketWorker:
                         add_host(self.skipped_hosts, connection.host)
                 if reply is not None and analysis.has_error and not reply.abandoned.is_set():
                     action = self._act(connection, turn, prepared)
+                if not turn.answerable and not turn.blocked:  # not JSON: stored now (wsresponses.py)
+                    turn.ended = timestamp
+                    self._finish(connection, turn)
             if reply is not None:
                 reply.send(action)
             return
@@ -2572,7 +2575,7 @@ class SocketWorker:
                 stream_error=stream_error,
                 stream_capture=turn.error_text if stream_error is not None else None,
                 flow_error=None
-                if turn.finished or turn.blocked
+                if turn.finished or turn.blocked or not turn.answerable
                 else "no answer on the WebSocket before it closed",
                 websocket={"connection": connection.flow_id, **turn.context()},
                 repairs=list(repair.repairs) if repair is not None else [],
