@@ -627,11 +627,12 @@ _HI = {"role": "user", "content": "hi"}
             },
         ),
         (
-            # Not the Responses API's text (its prediction says api="responses"): the chat one, relayed.
-            {"model": "o3-mini", "messages": [_HI], "temperature": 0.2},
+            # Not the Responses API's text (its prediction says api="responses"): the chat one, relayed,
+            # with the request's own value where the quote names its example's (0.2).
+            {"model": "o3-mini", "messages": [_HI], "temperature": 0.5},
             "model.sampling-on-reasoning-model",
             {
-                "message": "Unsupported value: 'temperature' does not support 0.2 with this model. "
+                "message": "Unsupported value: 'temperature' does not support 0.5 with this model. "
                 "Only the default (1) value is supported.",
                 "type": "invalid_request_error",
                 "param": "temperature",

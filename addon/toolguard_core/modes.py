@@ -175,6 +175,17 @@ def _own_id(text: str, finding: Finding, body: Any) -> str:
     return text[:start] + own + text[end:]
 
 
+def _own_value(text: str, param: Any, body: Any) -> str:
+    """OpenAI's ``Unsupported value: 'temperature' does not support 0.2 with this model`` quotes the
+    value its example request sent: the request's own number instead, when ``param`` is a top-level
+    field holding one (a blocked answer naming 0.2 for a request that sent 0.5 misleads)."""
+    value = body.get(param) if isinstance(body, dict) and isinstance(param, str) else None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return text
+    pattern = re.compile(rf"('{re.escape(param)}' does not support )(-?\d+(?:\.\d+)?)( with this model)")
+    return pattern.sub(lambda m: f"{m.group(1)}{json.dumps(value)}{m.group(3)}", text, count=1)
+
+
 def _header_value(text: str, limit: int = 500) -> str:
     """A header-safe one-line value (headers are latin-1; a long message is cut)."""
     text = " ".join(text.split()).encode("ascii", "replace").decode("ascii")
@@ -213,6 +224,8 @@ def blocked_answer(findings: list[Finding], target: Target, body: Any = None) ->
     quoted = quoted_error(predicted.text) if predicted is not None and "→" in predicted.provider else None
     text = quoted["message"] if quoted is not None else predicted.text if predicted is not None else None
     message = _own_id(text, first, body) if text is not None else first.message
+    if quoted is not None:
+        message = _own_value(message, quoted.get("param"), body)
     body: dict[str, Any]
     if target.endpoint == MESSAGES:
         # Anthropic's SDKs read `error.type` and `error.message`; the request id names toolguard as
