@@ -2,7 +2,9 @@
 
 Bodies come from files (one JSON body each, or JSON Lines: one body per line) or from a stored flow
 (re-checked with today's rules). Without ``--url`` a body's shape picks the endpoint: ``input`` and
-no ``messages`` is a Responses API body, anything else a chat-completions one.
+no ``messages`` is a Responses API body, a Messages-only shape an Anthropic Messages one (whose beta
+is then unknown: an error a beta lifts is only a warning, :func:`_beta_unknown`), anything else a
+chat-completions one.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from toolguard_core.verdict import DEFAULT_PATHS, DEFAULT_RECORD_PATHS, Scope, s
 DEFAULT_URL = "https://api.openai.com/v1/chat/completions"
 RESPONSES_URL = "https://api.openai.com/v1/responses"
 MESSAGES_URL = "https://api.anthropic.com/v1/messages"
+#: The same endpoint with a beta on: Claude Code always sends ``/v1/messages?beta=true``, where the
+#: rules that a beta lifts are silent (rules/anthropic.py, modelinfo.beta_enabled).
+MESSAGES_BETA_URL = MESSAGES_URL + "?beta=true"
 #: Content blocks only Anthropic's Messages API has (chat completions says tool_calls / role "tool").
 _ANTHROPIC_BLOCKS = frozenset({"tool_use", "tool_result", "thinking", "redacted_thinking"})
 
@@ -196,8 +201,33 @@ def check_bodies(
     results = []
     for source, body in bodies:
         body_url = url_for_shape(body, url)
-        results.append(Checked(source, body_url, check_body(body, body_url, providers_file)))
+        analysis = check_body(body, body_url, providers_file)
+        if url is None and body_url == MESSAGES_URL:
+            _beta_unknown(analysis, check_body(body, MESSAGES_BETA_URL, providers_file))
+        results.append(Checked(source, body_url, analysis))
     return results
+
+
+def _beta_unknown(analysis: Analysis, with_beta: Analysis) -> None:
+    """A Messages body recognised by its shape, with no URL: whether a beta was on (``?beta=true``,
+    which Claude Code always sends) is unknown, so an error the beta lifts is not a confident one. Such
+    a finding (an error without the beta, absent with it: derived, not listed) becomes a warning
+    saying why and which URL to pass; Claude Code's real turn was flagged an error it never gets."""
+    lifted = {(f.rule, f.location) for f in with_beta.findings}
+    analysis.findings = [
+        f.model_copy(update={"severity": Severity.WARNING, "message": f.message + _BETA_WORDS})
+        if f.severity == Severity.ERROR and (f.rule, f.location) not in lifted
+        else f
+        for f in analysis.findings
+    ]
+    analysis.findings.sort(key=lambda f: SEVERITY_ORDER[f.severity])
+
+
+_BETA_WORDS = (
+    " An error only without a beta: with no --url, whether the request had one is unknown (Claude Code "
+    f"always sends {MESSAGES_BETA_URL}, where this is accepted); pass --url {MESSAGES_URL} or "
+    f"--url '{MESSAGES_BETA_URL}' to be sure."
+)
 
 
 def stored_flow_body(db_path: Path, flow_ref: str) -> tuple[str, bytes, str]:

@@ -435,7 +435,7 @@ def _seen(selection: Selection, runs: list[dict[str, Any]], host: str | None, st
         finished = len(runs) - running
         if requests_seen or messages:
             where = f"{finished} finished run(s)" if running else f"{len(runs)} run(s)"
-            notes.append(f"{seen_line(requests_seen + messages, validated)} in {where}")
+            notes.append(f"{seen_line(requests_seen, validated, messages)} in {where}")
         elif not running:
             notes.append(NOTHING_SEEN)
         if running:

@@ -226,6 +226,9 @@ class Named:
     #: Message fields named without a role (vLLM's "Validating messages' `tool_calls` raised an
     #: error"): they say where the error is, not what to build, so they only serve matching.
     message_keys: list[str] = field(default_factory=list)
+    #: Dotted paths the text quotes into the request (:func:`quoted_paths`), as field segments:
+    #: like message_keys, they only serve matching (:func:`on_path`), never building.
+    paths: list[tuple[str, ...]] = field(default_factory=list)
 
     @property
     def fields(self) -> set[str]:
@@ -318,7 +321,45 @@ def named_by(body: Any) -> Named:
         path = field_of(match.group("f"))
         if path and path not in named.message_keys:
             named.message_keys.append(path)
+    named.paths = quoted_paths(text)
     return named
+
+
+#: A dotted path as providers quote one: pydantic's ``loc`` joined by dots with indices as numbers
+#: (Anthropic's ``messages.208.content.0.tool_result.content.0.image.source.base64.media_type``), with
+#: brackets (``tools[7].type``, ``messages[1].content[0].type``), or ending in the refused value
+#: (``"thinking.type.enabled"``). At least two names or a name and an index.
+_DOTTED_PATH: Final = re.compile(r"(?<![\w.\[\]/:-])[A-Za-z_]\w*(?:\.\w+|\[\d+\])+(?![\w\[(])")
+
+
+def quoted_paths(text: str) -> list[tuple[str, ...]]:
+    """The dotted paths ``text`` quotes into a request body, as field segments without indices
+    (``messages.2.content`` → ``("messages", "content")``). A path counts only when its first name is a
+    request's top-level field (:data:`KNOWN_PARAMS`): ``api.openai.com``, ``gpt-4.1`` or ``e.g`` are not
+    paths; Vertex's ``request.`` wrapper is dropped."""
+    out: list[tuple[str, ...]] = []
+    for match in _DOTTED_PATH.finditer(text):
+        segments = [s for s in re.split(r"[.\[\]]+", match.group()) if s and not s.isdigit()]
+        if segments[:1] == ["request"]:
+            segments = segments[1:]
+        if len(segments) < 2 or segments[0] not in KNOWN_PARAMS:
+            continue
+        if (path := tuple(segments)) not in out:
+            out.append(path)
+    return out
+
+
+def on_path(location: str, path: tuple[str, ...]) -> bool:
+    """Whether a finding at ``location`` sits on a quoted ``path``: its fields (indices dropped), at
+    least two, are the path's in order from its first, possibly skipping some. The skipped ones are
+    names the finding's location has no place for: a union's tag in pydantic's loc (``tool_result``,
+    ``image``, ``base64`` in Anthropic's path to a nested image's ``source``) or the refused value the
+    text appends (``thinking.type`` + ``enabled``)."""
+    fields = [f for f in field_of(location).split(".") if f]
+    if len(fields) < 2 or fields[0] != path[0]:
+        return False
+    rest = iter(path[1:])
+    return all(any(name == segment for segment in rest) for name in fields[1:])
 
 
 #: A function name outside every pattern providers quote (``^[a-zA-Z0-9_-]+$``, Azure's with dots, ...):
@@ -1438,14 +1479,18 @@ def matches(label: str, finding: Finding, named: Named, api: str = "chat") -> bo
     """An error finding matches a rule-id label when its rule is that rule (:func:`_rule_labels`);
     it matches a ``cause.*`` label when it is located at a field the error text names
     (:func:`named_by`), or, when the text names none, at the field the cause concerns
-    (:data:`CAUSE_FIELDS`); ``messages`` covers every message field."""
+    (:data:`CAUSE_FIELDS`); ``messages`` covers every message field; or on a dotted path the text
+    quotes (:func:`on_path`)."""
     if finding.severity != Severity.ERROR:
         return False
     if not label.startswith("cause."):
         return finding.rule in _rule_labels(label)
     spot = field_of(finding.location)
     fields = named.fields or cause_fields(label, api)
-    return any(_same_field(spot, name) for name in fields)
+    # A dotted path the text quotes locates the error too (:func:`on_path`).
+    return any(_same_field(spot, name) for name in fields) or any(
+        on_path(finding.location, p) for p in named.paths
+    )
 
 
 # --- the evaluation ---------------------------------------------------------------------------------

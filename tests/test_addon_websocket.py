@@ -83,7 +83,24 @@ def run_connection(
         assert not any(m.dropped for m in flow.websocket.messages)
         addon.done()
         stats = addon.all_stats()
-    assert (stats["validated"], stats["websocket_messages"]) == (3, 3)
+    # Messages are counted apart from HTTP requests: `validated` never exceeds `requests_seen`;
+    # the run row adds both up.
+    [run] = sqlite_utils.Database(db_path)["runs"].rows
+    assert {k: stats.get(k, 0) for k in ("requests_seen", "validated", "websocket_messages")} | {
+        k: stats.get(k, 0) for k in ("websocket_messages_validated", "websocket_messages_rejected")
+    } == {
+        "requests_seen": 0,
+        "validated": 0,
+        "websocket_messages": 3,
+        "websocket_messages_validated": 3,
+        "websocket_messages_rejected": int(any(e.get("type") == "error" for e in answer_2)),
+    }
+    assert (run["requests_seen"], run["websocket_messages"], run["validated"], run["rejected"]) == (
+        0,
+        3,
+        3,
+        stats.get("websocket_messages_rejected", 0),
+    )
     return list(sqlite_utils.Database(db_path)["flows"].rows) if db_path.exists() else []
 
 
@@ -258,7 +275,12 @@ def test_block_mode_answers_the_client_on_the_socket_and_forwards_nothing(tmp_pa
         "request_json": json.dumps(DROPPED_OUTPUT),
         "response_body": text.decode(),
     }
-    assert (stats["blocked"], stats.get("rejected", 0), stats["validated"]) == (1, 0, 3)
+    assert (stats["websocket_messages_blocked"], stats.get("websocket_messages_rejected", 0)) == (1, 0)
+    assert (stats["websocket_messages_validated"], stats.get("blocked", 0), stats.get("validated", 0)) == (
+        3,
+        0,
+        0,
+    )
 
 
 def test_repair_mode_sends_the_repaired_message_and_records_the_repair(tmp_path: Path) -> None:
@@ -298,7 +320,7 @@ def test_repair_mode_sends_the_repaired_message_and_records_the_repair(tmp_path:
         "responses.unanswered-function-call",
         "input[4].call_id",  # in the body the server judged: the 5 items of history, then the new ones
     )
-    assert stats["repaired"] == 1
+    assert (stats["websocket_messages_repaired"], stats.get("repaired", 0)) == (1, 0)
 
 
 # -- large messages in the validation worker --------------------------------------------------------
@@ -334,7 +356,11 @@ async def offloaded_connection(
                 judged = addon.all_stats().get("websocket_messages", 0) + 1
                 for _ in range(400):
                     stats = addon.all_stats()
-                    if stats.get("validated", 0) + stats.get("not_validated_busy", 0) >= judged:
+                    if (
+                        stats.get("websocket_messages_validated", 0)
+                        + stats.get("websocket_messages_not_validated_busy", 0)
+                        >= judged
+                    ):
                         break
                     await asyncio.sleep(0.01)
 
@@ -364,7 +390,11 @@ async def offloaded_connection(
 
 def test_large_messages_are_validated_in_the_worker_process(tmp_path: Path) -> None:
     [row], stats = asyncio.run(offloaded_connection(tmp_path, max_pending=32))
-    assert (stats["validated_in_worker"], stats["validated"], stats.get("not_validated_busy", 0)) == (3, 3, 0)
+    assert (
+        stats["websocket_messages_validated_in_worker"],
+        stats["websocket_messages_validated"],
+        stats.get("websocket_messages_not_validated_busy", 0),
+    ) == (3, 3, 0)
     # The worker judged history + new items, as the in-place path does.
     assert (row["verdict"], row["error_finding_count"], row["error_message"]) == (
         "predicted",
@@ -375,7 +405,11 @@ def test_large_messages_are_validated_in_the_worker_process(tmp_path: Path) -> N
 
 def test_a_busy_worker_sheds_messages_with_a_count_and_a_finding(tmp_path: Path) -> None:
     rows, stats = asyncio.run(offloaded_connection(tmp_path, max_pending=0))
-    assert (stats.get("validated_in_worker", 0), stats.get("validated", 0), stats["not_validated_busy"]) == (
+    assert (
+        stats.get("websocket_messages_validated_in_worker", 0),
+        stats.get("websocket_messages_validated", 0),
+        stats["websocket_messages_not_validated_busy"],
+    ) == (
         0,
         0,
         3,
@@ -425,7 +459,12 @@ def test_a_verdict_too_late_lets_the_message_pass_and_it_is_judged_as_in_observe
     flow, injected, [row], _, stats = asyncio.run(run())
     assert flow.websocket is not None
     assert injected == [] and not any(m.dropped for m in flow.websocket.messages)
-    assert (row["verdict"], row["status"], stats["websocket_not_acted"], stats.get("blocked", 0)) == (
+    assert (
+        row["verdict"],
+        row["status"],
+        stats["websocket_not_acted"],
+        stats.get("websocket_messages_blocked", 0),
+    ) == (
         "predicted",
         400,
         1,
@@ -447,5 +486,66 @@ def test_a_message_over_toolguard_max_body_is_not_counted_as_validated(tmp_path:
         addon.done()
         stats = addon.all_stats()
     [run] = sqlite_utils.Database(db_path)["runs"].rows
-    assert (stats["websocket_messages"], stats.get("validated", 0), stats["not_validated_body"]) == (1, 0, 1)
+    assert (
+        stats["websocket_messages"],
+        stats.get("websocket_messages_validated", 0),
+        stats["websocket_messages_not_validated_body"],
+    ) == (1, 0, 1)
     assert (run["validated"], run["with_findings"]) == (0, 0)
+
+
+def test_a_message_that_is_not_json_is_flagged_and_stored_like_an_http_body(tmp_path: Path) -> None:
+    """It used to be only counted in websocket_messages: now it has body.not-json (rules/body.py), as
+    an HTTP body that is not JSON, and is stored at once, numbered among the connection's messages."""
+    db_path = tmp_path / "toolguard.db"
+    addon = ToolGuard()
+    text = '{"type": "response.create", "model": "gpt-5",}'  # a trailing comma
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, toolguard_db=str(db_path))
+        flow = socket_flow()
+        addon.websocket_start(flow)
+        assert flow.websocket is not None
+        flow.websocket.messages.append(WebSocketMessage(Opcode.TEXT, True, text.encode(), 1_796_000_000.0))
+        addon.websocket_message(flow)
+        play(addon, flow, True, FRAMES[0])
+        for event in response_events("resp_tg0001", "gpt-5", None):
+            play(addon, flow, False, event)
+        addon.websocket_end(flow)
+        addon.done()
+        stats = addon.all_stats()
+    [row] = sqlite_utils.Database(db_path)["flows"].rows
+    assert {
+        k: row[k]
+        for k in (
+            "id",
+            "method",
+            "path",
+            "request_json",
+            "request_body",
+            "status",
+            "flow_error",
+            "finding_count",
+            "error_finding_count",
+        )
+    } == {
+        "id": f"{flow.id}-ws1",
+        "method": "WS",
+        "path": "/v1/responses",
+        "request_json": None,  # not a JSON object: the text is in request_body, as for HTTP
+        "request_body": text,
+        "status": None,
+        "flow_error": None,  # it waits for no answer: the server's could not be told from the next turn's
+        "finding_count": 1,
+        "error_finding_count": 1,
+    }
+    [finding] = sqlite_utils.Database(db_path)["findings"].rows
+    assert (finding["rule"], finding["location"]) == ("body.not-json", "body")
+    assert json.loads(row["websocket_json"])["message"] == 1
+    assert {
+        k: stats.get(k, 0)
+        for k in ("websocket_messages", "websocket_messages_validated", "websocket_messages_flagged")
+    } == {
+        "websocket_messages": 2,
+        "websocket_messages_validated": 2,
+        "websocket_messages_flagged": 1,
+    }

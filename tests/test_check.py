@@ -399,8 +399,42 @@ def test_an_anthropic_messages_body_is_checked_as_one_without_url(body: dict[str
         run(["--format", "json", "--url", "https://api.anthropic.com/v1/messages", "req.json"]).output
     )
     assert (shaped["url"], shaped["provider"]) == ("https://api.anthropic.com/v1/messages", "anthropic")
-    assert {**shaped, "source": "-"} == {**given, "source": "-"}
+    # The same findings at the same places; an error a beta lifts is a warning without --url (below).
+    where = [(f["rule"], f["location"]) for f in shaped["findings"]]
+    assert where == [(f["rule"], f["location"]) for f in given["findings"]]
     assert all(f["rule"].startswith("anthropic.") for f in shaped["findings"])
+
+
+CLAUDE_CODE_CAPTURES = sorted((ROOT / "tests" / "data" / "requests").glob("claude-code-*-messages-*.json"))
+MESSAGES = "https://api.anthropic.com/v1/messages"
+BETA_WORDS = (
+    " An error only without a beta: with no --url, whether the request had one is unknown (Claude Code "
+    f"always sends {MESSAGES}?beta=true, where this is accepted); pass --url {MESSAGES} or "
+    f"--url '{MESSAGES}?beta=true' to be sure."
+)
+
+
+@pytest.mark.parametrize("capture", CLAUDE_CODE_CAPTURES, ids=lambda p: p.stem)
+def test_without_url_an_error_a_beta_lifts_is_not_a_confident_one(capture: Path) -> None:
+    """Claude Code always sends /v1/messages?beta=true, where a mid-conversation system message is
+    accepted; checked without --url (recognised as Messages by its shape) its real turns got
+    anthropic.system-role-in-messages as an error. Without a URL the beta is unknown: a warning that
+    says why and which URL to pass; exit status 0. Each URL given keeps its own verdict."""
+    Path("req.json").write_text(json.dumps(json.loads(capture.read_text())["body"]))
+    shaped = run(["--format", "json", "req.json"])
+    plain = run(["--format", "json", "--url", MESSAGES, "req.json"])
+    beta = run(["--format", "json", "--url", f"{MESSAGES}?beta=true", "req.json"])
+    [error] = json.loads(plain.output)["findings"]
+    assert (plain.exit_code, error["rule"], error["severity"]) == (
+        1,
+        "anthropic.system-role-in-messages",
+        "error",
+    )
+    assert (beta.exit_code, json.loads(beta.output)["findings"]) == (0, [])
+    assert (shaped.exit_code, json.loads(shaped.output)["findings"]) == (
+        0,
+        [{**error, "severity": "warning", "message": error["message"] + BETA_WORDS}],
+    )
 
 
 def test_a_chat_body_with_a_stray_system_field_is_still_checked_as_chat() -> None:

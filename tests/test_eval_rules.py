@@ -190,6 +190,73 @@ def test_a_cause_label_matches_an_error_at_the_named_field() -> None:
     assert EVAL.matches("x.y:detail", elsewhere, named)
 
 
+# Real texts (probe-rules-5's rows and the corpus' wordings): what each quotes, and whether an error at
+# each location is credited for a cause label whose field the text does not otherwise name.
+_ANTHROPIC_IMAGE = (
+    "messages.208.content.0.tool_result.content.0.image.source.base64.media_type: Input should be "
+    "'image/jpeg', 'image/png', 'image/gif' or 'image/webp'"
+)
+_THINKING = (
+    '"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" and '
+    '"output_config.effort" to control thinking behavior.'
+)
+_DEEPSEEK = (
+    "Failed to deserialize the JSON body into the target type: tools[7].type: unknown variant namespace"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "paths", "location", "credited"),
+    [
+        # The finding sits on the path, past the union tags pydantic's loc puts in it.
+        (
+            _ANTHROPIC_IMAGE,
+            [("messages", "content", "tool_result", "content", "image", "source", "base64", "media_type")],
+            "messages[2].content[0].content[0].source",
+            True,
+        ),
+        # The text appends the refused value to the path.
+        (
+            _THINKING,
+            [("thinking", "type", "enabled"), ("thinking", "type", "adaptive")],
+            "thinking.type",
+            True,
+        ),
+        (
+            _THINKING,
+            [("thinking", "type", "enabled"), ("thinking", "type", "adaptive")],
+            "thinking.budget_tokens",
+            False,
+        ),
+        # A sibling of the quoted field is not on its path; nor is a bare top-level location.
+        (_DEEPSEEK, [("tools", "type")], "tools[0].function", False),
+        (_DEEPSEEK, [("tools", "type")], "tools[0].type", True),
+        (
+            _ANTHROPIC_IMAGE,
+            [("messages", "content", "tool_result", "content", "image", "source", "base64", "media_type")],
+            "messages[2]",
+            False,
+        ),
+        # Bracket paths; hosts, model names and Vertex's bare `request.tools[0]` are not paths.
+        (
+            "Invalid value at messages[1].content[0].type",
+            [("messages", "content", "type")],
+            "messages[1].content[0].type",
+            True,
+        ),
+        ("see api.openai.com, e.g. gpt-4.1; at 'request.tools[0]...'", [], "tools[0].type", False),
+    ],
+)
+def test_a_quoted_dotted_path_credits_a_finding_on_it(
+    text: str, paths: list[tuple[str, ...]], location: str, credited: bool
+) -> None:
+    from toolguard_core.findings import Finding, Severity
+
+    named = EVAL.named_by(text)
+    finding = Finding(rule="x.y", severity=Severity.ERROR, location=location, message="m")
+    assert (named.paths, EVAL.matches("cause.param-value-unsupported", finding, named)) == (paths, credited)
+
+
 def test_a_cause_label_falls_back_to_the_field_it_concerns_and_params_labels_match_the_catalog() -> None:
     from toolguard_core.findings import Finding, Severity
 

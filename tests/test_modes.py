@@ -24,6 +24,7 @@ from test_addon import API_KEY, HEADERS, answer, make_flow, ok_completion, run
 from toolguard_core import analyze
 from toolguard_core.addon import METADATA_KEY, ToolGuard
 from toolguard_core.capture import Capture
+from toolguard_core.modes import blocked_answer, quoted_error
 from toolguard_core.repair import SYNTHETIC_MARK, NotRepaired
 
 
@@ -602,3 +603,90 @@ def test_block_quotes_the_requests_own_call_id(
     block.request(flow)
     answer_body = flow.response.json()
     assert (answer_body["error"]["message"], flow.response.headers["x-toolguard-blocked"]) == (message, "1")
+
+
+# Block mode on an unrecognised host: the model rules judge the request as the model's vendor
+# (rules/inferred.py), so the answer is that vendor's, with the rule's predicted text for this endpoint
+# kind; a relay's text quoting the vendor's error object gives its message, param and code.
+GATEWAY = "http://llm.corp.example:4000/v1/chat/completions"
+_HI = {"role": "user", "content": "hi"}
+
+
+@pytest.mark.parametrize(
+    ("body", "rule", "error"),
+    [
+        (
+            {"model": "o3-mini", "messages": [_HI], "max_tokens": 100},
+            "model.max-tokens-on-reasoning-model",
+            {
+                "message": "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                "Use 'max_completion_tokens' instead.",
+                "type": "invalid_request_error",
+                "param": "max_tokens",
+                "code": "unsupported_parameter",
+            },
+        ),
+        (
+            # Not the Responses API's text (its prediction says api="responses"): the chat one, relayed,
+            # with the request's own value where the quote names its example's (0.2).
+            {"model": "o3-mini", "messages": [_HI], "temperature": 0.5},
+            "model.sampling-on-reasoning-model",
+            {
+                "message": "Unsupported value: 'temperature' does not support 0.5 with this model. "
+                "Only the default (1) value is supported.",
+                "type": "invalid_request_error",
+                "param": "temperature",
+                "code": "unsupported_value",
+            },
+        ),
+    ],
+    ids=["max-tokens", "sampling"],
+)
+def test_block_on_an_unrecognised_host_answers_as_the_models_vendor(
+    body: dict[str, Any], rule: str, error: dict[str, Any]
+) -> None:
+    analysis = analyze.analyse_request(json.dumps(body).encode(), GATEWAY)
+    answer = blocked_answer(analysis.findings, analysis.target, analysis.body)
+    assert answer is not None
+    sent = json.loads(answer.body)
+    assert (answer.status, answer.finding.rule, sent["error"], sent["toolguard"]["answered_as"]) == (
+        400,
+        rule,
+        error,
+        "openai",
+    )
+
+
+def test_block_with_no_prediction_for_the_vendor_says_toolguards_own_text() -> None:
+    """A Claude model behind a gateway: the rule quotes Copilot's and Bedrock's relays, not Anthropic's
+    own answer on this API, so the finding's text stands (never another provider's wording)."""
+    body = {"model": "claude-sonnet-4-6", "messages": [_HI], "temperature": 0.7, "top_p": 0.9}
+    analysis = analyze.analyse_request(json.dumps(body).encode(), GATEWAY)
+    answer = blocked_answer(analysis.findings, analysis.target, analysis.body)
+    assert answer is not None
+    [finding] = analysis.findings
+    assert (json.loads(answer.body)["error"], json.loads(answer.body)["toolguard"]["answered_as"]) == (
+        {"message": finding.message, "type": "invalid_request_error", "param": None, "code": None},
+        "anthropic",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        (
+            "litellm.BadRequestError: OpenAIException - Error code: 400 - {'error': {'message': \"No\", "
+            "'type': 'invalid_request_error', 'param': 'max_tokens', 'code': None}}",
+            {"message": "No", "type": "invalid_request_error", "param": "max_tokens", "code": None},
+        ),
+        (
+            '{"error":{"code":"x","message":"Bad","param":null}}',
+            {"code": "x", "message": "Bad", "param": None},
+        ),
+        ("Unsupported parameter: 'max_tokens'", None),
+        ("Error code: 400 - {'error': {'message': 3}}", None),
+        ("Error code: 400 - {'error': ", None),
+    ],
+)
+def test_quoted_error(text: str, error: dict[str, Any] | None) -> None:
+    assert quoted_error(text) == error

@@ -213,7 +213,41 @@ FLAGGED = [
             ("gemini.function-calling-with-json-mime", "error", "generationConfig.responseMimeType"),
         ],
     ),
+    (  # topK above 40 on Gemini 2.0 (genkit-ai/genkit#1397's 50 on 1.5), snake_case spelling too
+        {"contents": [USER], "generation_config": {"top_k": 50}},
+        GEMINI.format("gemini-2.0-flash"),
+        [("gemini.top-k-out-of-range", "error", "generation_config.top_k")],
+    ),
+    (  # several candidates from a Gemini 3 model on the Gemini API (googleapis/js-genai#1609)
+        {"contents": [USER], "generationConfig": {"candidateCount": 2, "topK": 64}},
+        GEMINI.format("gemini-3.1-flash-lite"),
+        [("gemini.multiple-candidates-unsupported", "error", "generationConfig.candidateCount")],
+    ),
 ]
+
+
+@pytest.mark.parametrize(
+    ("model", "config", "url"),
+    [
+        (
+            "gemini-2.0-flash",
+            {"topK": 40, "candidateCount": 2},
+            GEMINI,
+        ),  # 40 is in range; 2.0 answers several
+        ("gemini-1.5-flash", {"topK": 0}, GEMINI),  # 0 reads as unset
+        ("gemini-2.5-flash", {"topK": 64, "candidateCount": 4}, GEMINI),  # no quoted rejection for 2.5
+        # Vertex AI answered four candidates from gemini-3.1-pro-preview (googleapis/python-genai#1723).
+        (
+            "gemini-3.1-pro-preview",
+            {"candidateCount": 4},
+            "https://aiplatform.googleapis.com/v1/projects/p/locations/global/publishers/google/models/{}:generateContent",
+        ),
+    ],
+)
+def test_generation_config_values_google_accepts_are_not_flagged(
+    model: str, config: dict[str, Any], url: str
+) -> None:
+    assert found({"contents": [USER], "generationConfig": config}, url.format(model)) == []
 
 
 @pytest.mark.parametrize(("body", "url", "expected"), FLAGGED)

@@ -46,8 +46,21 @@ def test_a_bad_hosts_column_reads_as_none(value: str | None, expected: dict[str,
     assert parse_hosts(value) == expected
 
 
+@pytest.mark.parametrize(
+    ("requests", "validated", "messages", "line"),
+    [
+        (0, None, 0, "toolguard saw 0 requests: nothing was checked"),
+        (0, 0, 0, "toolguard saw 0 requests: nothing was checked"),
+        (1, None, 0, "toolguard saw 1 request"),
+        (3, 2, 0, "toolguard saw 3 requests (2 checked)"),
+        # Messages named apart: "6 requests" for 2 requests and 4 messages read as a miscount.
+        (2, 6, 4, "toolguard saw 2 requests and 4 WebSocket messages (6 checked)"),
+        (0, 1, 1, "toolguard saw 0 requests and 1 WebSocket message (1 checked)"),
+    ],
+)
+def test_seen_line(requests: int, validated: int | None, messages: int, line: str) -> None:
+    assert seen_line(requests, validated, messages) == line
+
+
 def test_seen_and_skipped_lines() -> None:
-    assert seen_line(0) == seen_line(0, 0) == "toolguard saw 0 requests: nothing was checked"
-    assert seen_line(1) == "toolguard saw 1 request"
-    assert seen_line(3, 2) == "toolguard saw 3 requests (2 checked)"
     assert skipped_line(0, {}) is None

@@ -146,12 +146,30 @@ def test_an_earlier_turns_finding_is_not_reported_again() -> None:
 def test_other_messages_and_a_closed_connection() -> None:
     conn = socket()
     assert conn.client_message('{"type": "session.update"}', 1.0) is None
-    assert conn.client_message("not json", 1.0) is None
     assert conn.server_message('{"type": "response.created"}', 1.0) is None  # nothing in flight
     turn = send(conn, FRAMES[1])
     assert conn.server_message("garbage", 1.5) is None
     assert conn.close() == [turn]
     assert not turn.finished
+
+
+def test_a_message_that_is_not_json_gets_the_http_bodys_finding_and_waits_for_no_answer() -> None:
+    """As an HTTP body that is not JSON (rules/body.py): body.not-json, where it was only counted.
+    It never waits for an answer: the server's reply to it could not be told from the next turn's."""
+    conn = socket()
+    bad = conn.client_message('{"type": "response.create", "model": "gpt-5",}', 1.0)
+    assert bad is not None
+    assert (findings(bad), bad.index, bad.answerable, bad.analysis.body, conn.in_flight) == (
+        [("body.not-json", Severity.ERROR, "body")],
+        1,
+        False,
+        None,
+        [],
+    )
+    # The next turn is numbered after it and is the one the server's events finish.
+    turn = send(conn, FRAMES[1])
+    assert (turn.index, conn.in_flight) == (2, [turn])
+    assert answer(conn, "resp_tg0002", CALL) is turn
 
 
 def test_rebase_tells_locations_against_the_message_sent() -> None:

@@ -125,6 +125,11 @@ MAX_AWAITING = 10_000
 # Responses WebSockets followed at once, and WebSocket messages waiting for the worker thread.
 MAX_SOCKETS = 256
 MAX_QUEUED_MESSAGES = 10_000
+#: The prefix of the counters the WebSocket worker keeps per message (validated, flagged, blocked,
+#: rejected, ...): apart from the HTTP hooks' per-request ones, so `validated` never exceeds
+#: `requests_seen` (a user read "validated 4, requests_seen 2" as a bug). The run row adds both up
+#: (docs/schema.md: its counts cover requests and messages).
+WS_COUNTED_APART = "websocket_messages_"
 # A proxy process without `toolguard_run_id` is one run: the id is made once per process, so a hot
 # reload of the script (a new ToolGuard instance) keeps writing the same run row.
 PROCESS_RUN_ID = str(uuid.uuid4())
@@ -881,8 +886,9 @@ class ToolGuard:
 
     @command.command("toolguard.stats")
     def stats_command(self) -> str:
-        """Counters: flows validated, flagged and queued for storage, internal errors, the writer's rows
-        written, dropped (by reason) and write retries, the PostgreSQL syncer's and the OpenTelemetry
+        """Counters: HTTP requests seen, validated, flagged; Responses WebSocket messages apart
+        (``websocket_messages``, ``websocket_messages_validated``, ...); rows queued for storage,
+        internal errors, the writer's rows written, dropped (by reason) and write retries, the PostgreSQL syncer's and the OpenTelemetry
         export's (docs/deployment.md, docs/opentelemetry.md), and what the upstreams taught."""
         knowledge = self.knowledge
         stats: dict[str, Any] = dict(self.all_stats())
@@ -2012,11 +2018,11 @@ class ToolGuard:
                 proxy_version=f"mitmproxy {version.VERSION}",
                 toolguard_version=toolguard_core.__version__,
                 requests_seen=stats["requests_seen"],
-                validated=stats["validated"],
-                with_findings=stats["flagged"],
-                rejected=stats["rejected"],
+                validated=stats["validated"] + stats[WS_COUNTED_APART + "validated"],
+                with_findings=stats["flagged"] + stats[WS_COUNTED_APART + "flagged"],
+                rejected=stats["rejected"] + stats[WS_COUNTED_APART + "rejected"],
                 no_answer=stats["no_answer"],
-                blocked=stats["blocked"],
+                blocked=stats["blocked"] + stats[WS_COUNTED_APART + "blocked"],
                 stored=stats["queued"],  # queued for the writer, which drains before exit
                 internal_errors=stats["internal_errors"],
                 websocket_messages=stats["websocket_messages"],
@@ -2403,12 +2409,15 @@ class SocketWorker:
                     f.rule in PASSED_THROUGH_RULES for f in turn.analysis.findings
                 ):
                     if _worth_keeping(turn.analysis.findings):
-                        self.stats["flagged"] += 1
+                        self.stats[WS_COUNTED_APART + "flagged"] += 1
                     if any(f.rule == UNKNOWN_MODEL.id for f in turn.analysis.findings):
                         self.stats["model_rules_skipped"] += 1  # as the HTTP hooks count it, with its host
                         add_host(self.skipped_hosts, connection.host)
                 if reply is not None and analysis.has_error and not reply.abandoned.is_set():
                     action = self._act(connection, turn, prepared)
+                if not turn.answerable and not turn.blocked:  # not JSON: stored now (wsresponses.py)
+                    turn.ended = timestamp
+                    self._finish(connection, turn)
             if reply is not None:
                 reply.send(action)
             return
@@ -2431,11 +2440,11 @@ class SocketWorker:
             except WorkerNotReady:  # validated in place below
                 outcome, result, detail = None, None, ""
             if outcome is not None and result is None:  # counted and said in the row, as for HTTP
-                self.stats[f"not_validated_{outcome}"] += 1
+                self.stats[f"{WS_COUNTED_APART}not_validated_{outcome}"] += 1
                 analysis.findings.append(NOT_VALIDATED.finding("body", f"Not validated: {detail}."))
                 return analysis
             if result is not None:
-                self.stats["validated_in_worker"] += 1
+                self.stats[WS_COUNTED_APART + "validated_in_worker"] += 1
                 self._count_validated(result.findings)
                 analysis.findings = result.findings
                 analysis.internal_errors = result.internal_errors
@@ -2453,7 +2462,7 @@ class SocketWorker:
         """As for HTTP bodies (ToolGuard._validated): a message passed through beyond toolguard's
         limits is counted as not validated."""
         passed_through = any(f.rule in PASSED_THROUGH_RULES for f in findings)
-        self.stats["not_validated_body" if passed_through else "validated"] += 1
+        self.stats[WS_COUNTED_APART + ("not_validated_body" if passed_through else "validated")] += 1
 
     def _count_internal(self, internal_errors: list[InternalError]) -> None:
         for internal in internal_errors:  # a rule that failed: counted like the HTTP hooks count it
@@ -2486,7 +2495,7 @@ class SocketWorker:
             turn.status = answer.status
             turn.error_text = text
             turn.ended = time.time()
-            self.stats["blocked"] += 1
+            self.stats[WS_COUNTED_APART + "blocked"] += 1
             self._finish(connection, turn)
             return _SocketAction("block", text, f"{answer.finding.rule} at {answer.finding.location}")
         if self.mode is not Mode.REPAIR:
@@ -2505,7 +2514,7 @@ class SocketWorker:
         text = socket.repaired(turn, prepared, result)
         if text is None:
             return None
-        self.stats["repaired"] += 1
+        self.stats[WS_COUNTED_APART + "repaired"] += 1
         rules = ", ".join(dict.fromkeys(f"{r.rule} at {r.location}" for r in result.repairs))
         return _SocketAction("repair", text, rules)
 
@@ -2520,7 +2529,7 @@ class SocketWorker:
     def _finish(self, connection: _Connection, turn: Turn) -> None:
         analysis = turn.analysis
         if turn.rejected:  # counted like the HTTP hooks' rejections (the run row's `rejected`)
-            self.stats["rejected"] += 1
+            self.stats[WS_COUNTED_APART + "rejected"] += 1
         if not turn.blocked and not should_store(
             has_findings=bool(analysis.findings),
             rejected=turn.rejected,
@@ -2566,7 +2575,7 @@ class SocketWorker:
                 stream_error=stream_error,
                 stream_capture=turn.error_text if stream_error is not None else None,
                 flow_error=None
-                if turn.finished or turn.blocked
+                if turn.finished or turn.blocked or not turn.answerable
                 else "no answer on the WebSocket before it closed",
                 websocket={"connection": connection.flow_id, **turn.context()},
                 repairs=list(repair.repairs) if repair is not None else [],

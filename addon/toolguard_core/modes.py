@@ -13,6 +13,7 @@ docs/modes.md describes all three. No mitmproxy import: the addon turns :class:`
 
 from __future__ import annotations
 
+import ast
 import itertools
 import json
 import re
@@ -21,7 +22,8 @@ from enum import StrEnum
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.request import MESSAGES, Target
+from toolguard_core.request import MESSAGES, RequestView, Target
+from toolguard_core.rules.model import inferred_vendor
 from toolguard_core.rules.registry import RULES, PredictedError
 
 HEADER_PREFIX = "x-toolguard-"
@@ -56,18 +58,67 @@ class BlockedAnswer:
     finding: Finding
 
 
-def predicted_error(finding: Finding, target: Target) -> PredictedError | None:
-    """The error the target provider really returns for this finding's rule, if the rule quotes one:
-    the provider's own, else (for a generic compatible server) Anthropic's on the Messages API and
-    OpenAI's elsewhere."""
+#: A relay's text that quotes the vendor's own error object (litellm's ``Error code: 400 - {'error':
+#: {...}}``, a gateway's ``{"error": {...}}``): where that object starts.
+_QUOTED_ERROR = re.compile(r"""\{\s*['"]error['"]\s*:""")
+
+
+def _relays(predicted: PredictedError, vendor: str) -> bool:
+    """Whether the prediction is the vendor's validator seen through a relay (``litellm proxy →
+    openai``): the provider names it after the arrow."""
+    return predicted.provider.rsplit("→", 1)[-1].strip() == vendor and "→" in predicted.provider
+
+
+def quoted_error(text: str) -> dict[str, Any] | None:
+    """The vendor's error object a relay's text quotes (JSON, or the Python repr litellm prints),
+    when it has a string ``message``; None otherwise."""
+    match = _QUOTED_ERROR.search(text)
+    if match is None:
+        return None
+    quoted = text[match.start() :]
+    for parse in (json.loads, ast.literal_eval):
+        try:
+            value = parse(quoted)
+        except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+            continue
+        error = value.get("error") if isinstance(value, dict) else None
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            return error
+    return None
+
+
+def answering_provider(target: Target, body: Any = None) -> tuple[str, bool]:
+    """The provider whose answer block mode gives, and whether it was inferred: the host's, or on an
+    unrecognised host the vendor the model name points to (rules/inferred.py: the model rules judged
+    the request as that vendor, so the answer is that vendor's)."""
+    if target.provider.id == "generic" and isinstance(body, dict):
+        vendor = inferred_vendor(RequestView(body=body, target=target))
+        if vendor is not None:
+            return vendor[0], True
+    return target.provider.id, False
+
+
+def predicted_error(finding: Finding, target: Target, body: Any = None) -> PredictedError | None:
+    """The error the target provider really returns for this finding's rule, if the rule quotes one
+    for this endpoint kind: the provider's own (on an unrecognised host, the vendor inferred from the
+    model name), else that vendor's validator as a relay quotes it (``litellm proxy → openai``: the
+    model rules' predictions on unrecognised hosts), else (for a generic compatible server)
+    Anthropic's on the Messages API and OpenAI's elsewhere."""
     rule = RULES.get(finding.rule)
     if rule is None:
         return None
+    predicts = [p for p in rule.predicts if p.api is None or p.api == target.endpoint]
+    vendor, _ = answering_provider(target, body)
     fallback = "anthropic" if target.endpoint == MESSAGES else "openai"
-    for provider in (target.provider.id, fallback):
-        for predicted in rule.predicts:
+    for provider in dict.fromkeys((target.provider.id, vendor, fallback)):
+        for predicted in predicts:
             if predicted.provider == provider:
                 return predicted
+        # A relay's text quoting the vendor's error object first: its message, param and code are the
+        # vendor's own (the relay's wrapper is not what the vendor answers).
+        relayed = [p for p in predicts if _relays(p, provider)]
+        for predicted in sorted(relayed, key=lambda p: quoted_error(p.text) is None):
+            return predicted
     return None
 
 
@@ -124,6 +175,17 @@ def _own_id(text: str, finding: Finding, body: Any) -> str:
     return text[:start] + own + text[end:]
 
 
+def _own_value(text: str, param: Any, body: Any) -> str:
+    """OpenAI's ``Unsupported value: 'temperature' does not support 0.2 with this model`` quotes the
+    value its example request sent: the request's own number instead, when ``param`` is a top-level
+    field holding one (a blocked answer naming 0.2 for a request that sent 0.5 misleads)."""
+    value = body.get(param) if isinstance(body, dict) and isinstance(param, str) else None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return text
+    pattern = re.compile(rf"('{re.escape(param)}' does not support )(-?\d+(?:\.\d+)?)( with this model)")
+    return pattern.sub(lambda m: f"{m.group(1)}{json.dumps(value)}{m.group(3)}", text, count=1)
+
+
 def _header_value(text: str, limit: int = 500) -> str:
     """A header-safe one-line value (headers are latin-1; a long message is cut)."""
     text = " ".join(text.split()).encode("ascii", "replace").decode("ascii")
@@ -144,10 +206,12 @@ def blocked_answer(findings: list[Finding], target: Target, body: Any = None) ->
     if not errors:
         return None
     first = errors[0]
-    predicted = predicted_error(first, target)
+    predicted = predicted_error(first, target, body)
+    vendor, inferred = answering_provider(target, body)
     explanation: dict[str, Any] = {
         "blocked": True,
         "provider": target.provider.id,
+        **({"answered_as": vendor} if inferred else {}),
         "findings": [
             {"rule": f.rule, "severity": str(f.severity), "location": f.location, "message": f.message}
             for f in errors
@@ -156,7 +220,12 @@ def blocked_answer(findings: list[Finding], target: Target, body: Any = None) ->
     }
     if predicted is not None:
         explanation["predicted_error_source"] = predicted.source
-    message = _own_id(predicted.text, first, body) if predicted is not None else first.message
+    # A relay's text quoting the vendor's error object: the vendor's own message, param and code.
+    quoted = quoted_error(predicted.text) if predicted is not None and "→" in predicted.provider else None
+    text = quoted["message"] if quoted is not None else predicted.text if predicted is not None else None
+    message = _own_id(text, first, body) if text is not None else first.message
+    if quoted is not None:
+        message = _own_value(message, quoted.get("param"), body)
     body: dict[str, Any]
     if target.endpoint == MESSAGES:
         # Anthropic's SDKs read `error.type` and `error.message`; the request id names toolguard as
@@ -171,9 +240,9 @@ def blocked_answer(findings: list[Finding], target: Target, body: Any = None) ->
         body = {
             "error": {
                 "message": message,
-                "type": "invalid_request_error",
-                "param": _param(predicted, first),
-                "code": predicted.code if predicted is not None else None,
+                "type": (quoted.get("type") if quoted is not None else None) or "invalid_request_error",
+                "param": quoted.get("param") if quoted is not None else _param(predicted, first),
+                "code": quoted.get("code") if quoted is not None else predicted.code if predicted else None,
             },
             BODY_KEY: explanation,
         }

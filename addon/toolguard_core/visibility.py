@@ -149,10 +149,16 @@ UNRECOGNISED_HOSTS = "hosts not recognised as a provider (the generic rules of e
 NOTHING_SEEN = "toolguard saw 0 requests: nothing was checked"
 
 
-def seen_line(requests_seen: int, validated: int | None = None) -> str:
-    """How many requests toolguard saw (and checked): said plainly, zero included."""
-    if requests_seen <= 0:
+def seen_line(requests_seen: int, validated: int | None = None, websocket_messages: int = 0) -> str:
+    """How many requests (and WebSocket messages) toolguard saw, and checked: said plainly, zero
+    included. Messages are named apart: "6 requests" for 2 requests and 4 messages read as a
+    miscount next to the proxy's own counters (``requests_seen`` counts HTTP requests only)."""
+    if requests_seen <= 0 and websocket_messages <= 0:
         return NOTHING_SEEN
     requests = "1 request" if requests_seen == 1 else f"{requests_seen} requests"
+    if websocket_messages > 0:
+        requests += " and " + (
+            "1 WebSocket message" if websocket_messages == 1 else f"{websocket_messages} WebSocket messages"
+        )
     checked = f" ({validated} checked)" if validated is not None else ""
     return f"toolguard saw {requests}{checked}"

@@ -73,6 +73,9 @@ class Turn:
     repair: RepairResult | None = None  # repair mode ran on it (turn.text stays as the client sent it)
     blocked: bool = False  # block mode answered it: the server never saw it
     repaired_at: float | None = None
+    # False for a message that is not JSON: it is judged (body.not-json) but never waits for an
+    # answer, as the server's answer to it (if any) cannot be told from the next turn's.
+    answerable: bool = True
 
     @property
     def finished(self) -> bool:
@@ -106,6 +109,7 @@ class Prepared:
     reported: frozenset[tuple[str, str]]
     items: list[Any]  # the judged input (history + new)
     findings: list[Finding] = field(default_factory=list)  # on `body`, before rebase (for repair)
+    parsed: bool = True  # False: the text is not JSON; `body` is the text, for body.not-json
 
 
 @dataclass(slots=True)
@@ -140,11 +144,25 @@ class ResponsesSocket:
 
     def prepare(self, text: str, timestamp: float) -> Prepared | None:
         """The body the server will judge for a ``response.create`` message (its history resolved),
-        as bytes for the rules here or in the worker process (offload.py); None for other messages."""
+        as bytes for the rules here or in the worker process (offload.py); None for other messages.
+        A message that is not JSON is prepared as is: the rules give it the finding an HTTP body that
+        is not JSON gets (body.not-json), where it used to be only counted as seen."""
         try:
             message = json.loads(text)
         except (ValueError, RecursionError):
-            message = None
+            self.count += 1
+            return Prepared(
+                index=self.count,
+                started=timestamp,
+                text=text,
+                message={},
+                body=text.encode(),
+                previous=None,
+                history=None,
+                reported=frozenset(),
+                items=[],
+                parsed=False,
+            )
         if not isinstance(message, dict) or message.get("type") != CREATE:
             return None
         self.count += 1
@@ -198,7 +216,10 @@ class ResponsesSocket:
             generate=prepared.message.get("generate") is not False,
             items=prepared.items,
             keys=keys,
+            answerable=prepared.parsed,
         )
+        if not turn.answerable:
+            return turn  # the caller stores it now (SocketWorker._handle)
         self.in_flight.append(turn)
         if len(self.in_flight) > MAX_IN_FLIGHT:
             self.in_flight.pop(0)

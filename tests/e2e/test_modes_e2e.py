@@ -222,6 +222,39 @@ def test_block_mode_raises_openais_error_in_the_sdk_and_sends_nothing(
     assert (flow["status"], flow["verdict"], flow["error_message"]) == (400, "blocked", case.error_message)
 
 
+def test_block_mode_on_an_unrecognised_host_answers_as_the_models_vendor(
+    upstream: Upstream, mitmdump_reverse: Callable[..., Mitmdump], openai_client: Callable[..., Any]
+) -> None:
+    """The loopback upstream is no provider toolguard knows: the model rules judge o3-mini as OpenAI's
+    (rules/inferred.py), and the SDK now raises OpenAI's own error (param and code included, as a
+    relay quotes it: BerriAI/litellm#8213), not toolguard's text with param and code null."""
+    openai = pytest.importorskip("openai")
+    proxy = mitmdump_reverse(options={"toolguard_mode": "block"})
+    client = openai_client(proxy)
+    with pytest.raises(openai.BadRequestError) as error:
+        client.chat.completions.create(
+            model="o3-mini", messages=[{"role": "user", "content": "hi"}], max_tokens=100
+        )
+    assert (error.value.status_code, error.value.body) == (
+        400,
+        {
+            "message": "Unsupported parameter: 'max_tokens' is not supported with this model. "
+            "Use 'max_completion_tokens' instead.",
+            "type": "invalid_request_error",
+            "param": "max_tokens",
+            "code": "unsupported_parameter",
+        },
+    )
+    explanation = error.value.response.json()["toolguard"]
+    assert (explanation["provider"], explanation["answered_as"], explanation["predicted_error_source"]) == (
+        "generic",
+        "openai",
+        "https://github.com/BerriAI/litellm/issues/8213",
+    )
+    proxy.stop()
+    assert upstream.requests == []
+
+
 # ------------------------------------------------------------------------------ observe
 
 

@@ -149,7 +149,9 @@ def test_what_one_proxy_learned_reaches_another_proxy_through_postgresql(
     upstream.handler = lambda request: Reply.json(400, XAI_PRESENCE_PENALTY)
     spools = [tmp_path / "spool-a.db", tmp_path / "spool-b.db"]
     a, b = (
-        mitmdump_reverse(options={"toolguard_db": postgres_url, "toolguard_spool": str(s)}, db_path=s)
+        mitmdump_reverse(
+            options={"toolguard_db": postgres_url, "toolguard_spool": str(s)}, db_path=s, stats_probe=True
+        )
         for s in spools
     )
     grok_request(openai_client(a))
@@ -167,7 +169,8 @@ def test_what_one_proxy_learned_reaches_another_proxy_through_postgresql(
             conn.close()
 
     assert wait_for(in_b, "the constraint pulled into B's spool") == [("presence_penalty", "observed")]
-    time.sleep(3)  # the store's writer re-reads what was learned when idle, every 2 s
+    # The store's writer re-reads what was learned when idle (every 2 s): wait until B's proxy holds it.
+    b.wait_for_stats(lambda s: s.get("learned_constraints", 0) >= 1, "the constraint in B's knowledge")
     grok_request(openai_client(b))
     b_out = b.stop()
     a.stop()
@@ -212,6 +215,7 @@ def test_a_rule_one_proxys_upstream_keeps_accepting_is_demoted_on_every_proxy(
         mitmdump_reverse(
             options={"toolguard_db": postgres_url, "toolguard_spool": str(s), "toolguard_demote_after": "3"},
             db_path=s,
+            stats_probe=True,
         )
         for s in spools
     )
@@ -249,7 +253,9 @@ def test_a_rule_one_proxys_upstream_keeps_accepting_is_demoted_on_every_proxy(
             conn.close()
 
     assert wait_for(in_b, "the demotion pulled into B's spool") == [shared]
-    time.sleep(3)  # the store's writer re-reads what was learned within 2 s
+    # The store's writer re-reads what was learned within 2 s: wait until B's proxy has the demotion.
+    demoted = f"{LONE_TOOL.rule} @ 127.0.0.1 {body['model']}"
+    b.wait_for_stats(lambda s: demoted in s.get("demoted_rules", []), "the demotion in B's knowledge")
     openai_client(b).chat.completions.create(**body)
     b_out = b.stop()
     a.stop()

@@ -362,6 +362,7 @@ def test_two_proxies_write_one_database_and_survive_a_server_outage(
                 "toolguard_store_all": "true",
             },
             db_path=tmp_path / f"spool-{i}.db",
+            stats_probe=True,
         )
         for i in range(2)
     ]
@@ -379,7 +380,10 @@ def test_two_proxies_write_one_database_and_survive_a_server_outage(
 
     postgres_server.stop()
     both(2)  # the server is down: the proxies keep answering and spool
-    time.sleep(1)
+    for proxy in proxies:  # each syncer met the outage (not a second's sleep that may not be enough)
+        proxy.wait_for_stats(
+            lambda s: s.get("pg_sync_errors", 0) >= 1, "a sync error while PostgreSQL is down"
+        )
     postgres_server.start()
     assert pgstore_wait(lambda: len(pg_flow_ids(postgres_url)) == 40), len(pg_flow_ids(postgres_url))
     outputs = [p.stop() for p in proxies]

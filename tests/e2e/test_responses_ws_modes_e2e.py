@@ -10,6 +10,7 @@ messages Codex 0.171.0 sent on one connection, turn 2 without the output of turn
 
 from __future__ import annotations
 
+import ast
 import json
 import socket
 from collections.abc import Callable
@@ -165,4 +166,84 @@ def test_repair_mode_sends_the_repaired_turn_and_the_server_accepts_it(
         row["id"],
         "responses.unanswered-function-call",
         "input[4].call_id",
+    )
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_observe_mode_counts_messages_apart_and_flags_a_message_that_is_not_json(
+    upstream: Upstream, mitmdump_reverse: Callable[..., Mitmdump]
+) -> None:
+    """What a user read: ``toolguard.stats`` said ``validated`` 4 with ``requests_seen`` 1 (the
+    upgrade), and a text frame that was not JSON got no finding. Now messages have counters of their
+    own and that frame has body.not-json, stored like an HTTP body that is not JSON."""
+    Conversation("responses", TOOL_CALLS["codex"]).install(upstream)
+    answer = upstream.websocket
+    assert answer is not None
+    # How OpenAI's server answers a frame that is not JSON is not recorded: the fake says nothing.
+    upstream.websocket = lambda request, text: answer(request, text) if _is_json(text) else []
+    proxy = mitmdump_reverse()
+    not_json = '{"type": "response.create", "model": "gpt-5",'  # cut short
+    client = Client(proxy.port or 0, "/v1/responses")
+    try:
+        client.sock.sendall(client.ws.send(TextMessage(data=not_json)))
+        for frame in FRAMES[:2]:
+            client.send(frame)
+            assert client.until("response.completed", "error")[-1]["type"] == "response.completed"
+        client.send(DROPPED_OUTPUT)
+        last = client.until("response.completed", "error")[-1]
+    finally:
+        client.close()
+    assert last["type"] == "error"
+    output = proxy.stop()
+    stats = ast.literal_eval(
+        next(line for line in output.splitlines() if "toolguard: {" in line).split("toolguard: ", 1)[1]
+    )
+    counted = (
+        "requests_seen",
+        "validated",
+        "flagged",
+        "rejected",
+        "websocket_messages",
+        "websocket_messages_validated",
+        "websocket_messages_flagged",
+        "websocket_messages_rejected",
+        "queued",
+    )
+    assert {k: stats.get(k, 0) for k in counted} == {
+        "requests_seen": 1,  # the upgrade request
+        "validated": 0,
+        "flagged": 0,
+        "rejected": 0,
+        "websocket_messages": 4,
+        "websocket_messages_validated": 4,
+        "websocket_messages_flagged": 2,
+        "websocket_messages_rejected": 1,
+        "queued": 2,
+    }
+    rows = sorted(proxy.flows(), key=lambda r: json.loads(r["websocket_json"])["message"])
+    assert [
+        (json.loads(r["websocket_json"])["message"], r["status"], r["request_body"], r["flow_error"])
+        for r in rows
+    ] == [(1, None, not_json, None), (4, 400, None, None)]
+    assert [f["rule"] for f in proxy.findings(rows[0]["id"])] == ["body.not-json"]
+    [run] = list(proxy.db()["runs"].rows)
+    assert (
+        run["requests_seen"],
+        run["websocket_messages"],
+        run["validated"],
+        run["with_findings"],
+        run["rejected"],
+    ) == (
+        1,
+        4,
+        4,
+        2,
+        1,
     )

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from e2e.test_opentelemetry_e2e import ORPHAN, VALID, final_stats, send, stored
-from toolguard_core.writer import ACK_SECONDS
 from toolguard_core.writerproc import SILENCE_SECONDS
 
 pytestmark = pytest.mark.e2e
@@ -120,13 +119,16 @@ def test_a_writer_that_cannot_start_again_does_not_hold_mitmdumps_stop(
     stats count the waiting rows as dropped with the reason."""
     folder = tmp_path / "data"
     folder.mkdir()
-    proxy = mitmdump_reverse(options={"toolguard_store_all": "true", "toolguard_db": str(folder / "t.db")})
+    proxy = mitmdump_reverse(
+        options={"toolguard_store_all": "true", "toolguard_db": str(folder / "t.db")}, stats_probe=True
+    )
     client = openai_client(proxy)
     assert send(client, VALID) == "Both calls completed."
     wait_for(lambda: len(stored(folder / "t.db")) == 1)
     # On disk is not yet acknowledged: once the file is gone, an unacknowledged row could not be
-    # looked up there and would count as dropped. The writer acknowledges within ACK_SECONDS.
-    time.sleep(ACK_SECONDS * 5)
+    # looked up there and would count as dropped. Wait for the acknowledgement itself (the proxy's
+    # rows_written moves with it), not ACK_SECONDS * 5.
+    proxy.wait_for_stats(lambda s: s.get("rows_written") == 1, "the writer's acknowledgement")
     [first] = writer_pids(proxy._process.pid)
     folder.rename(tmp_path / "moved")
     folder.write_text("not a directory any more")

@@ -8,6 +8,7 @@ for mitmdump to exit, which is when toolguard's writer thread must have drained 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -15,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ import sqlite_utils
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MITMDUMP = REPO_ROOT / ".venv" / "bin" / "mitmdump"
 ADDON = REPO_ROOT / "addon" / "toolguard.py"
+#: Writes the proxy's toolguard.stats to a file while it runs (``stats_probe=True``).
+STATS_PROBE = Path(__file__).with_name("stats_probe.py")
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 30.0
@@ -59,8 +62,11 @@ class Mitmdump:
         args: Sequence[str] = (),
         env: dict[str, str] | None = None,
         db_path: Path | None = None,
+        stats_probe: bool = False,
     ) -> None:
         self.workdir = Path(workdir)
+        self.stats_probe = stats_probe
+        self.stats_path = self.workdir / "stats.json"
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.confdir = self.workdir / "mitmproxy-conf"
         self.db_path = db_path or self.workdir / "toolguard.db"
@@ -95,6 +101,8 @@ class Mitmdump:
             cmd += ["--mode", self.mode]
         for name, value in self.options.items():
             cmd += ["--set", f"{name}={value}"]
+        if self.stats_probe:
+            cmd += ["-s", str(STATS_PROBE)]
         return cmd + self.args
 
     def start(self, timeout: float = START_TIMEOUT) -> Mitmdump:
@@ -102,6 +110,8 @@ class Mitmdump:
         env["PYTHONUNBUFFERED"] = "1"  # mitmdump's log lines must reach the pipe as they happen
         env.pop("HTTPS_PROXY", None)
         env.pop("HTTP_PROXY", None)
+        if self.stats_probe:
+            env["TOOLGUARD_TEST_STATS"] = str(self.stats_path)
         self._process = subprocess.Popen(
             self.command(),
             cwd=REPO_ROOT,
@@ -151,6 +161,24 @@ class Mitmdump:
                 return match
             time.sleep(0.05)
         raise MitmdumpError(f"{pattern!r} not in mitmdump's output within {timeout}s:\n{self.output}")
+
+    def wait_for_stats(
+        self, predicate: Callable[[dict[str, Any]], bool], what: str, timeout: float = START_TIMEOUT
+    ) -> dict[str, Any]:
+        """The proxy's ``toolguard.stats`` (written by the stats probe: ``stats_probe=True``) once
+        ``predicate`` holds for them: the event a test waits for, instead of a sleep."""
+        assert self.stats_probe, "start mitmdump with stats_probe=True"
+        deadline = time.monotonic() + timeout
+        stats: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            try:
+                stats = json.loads(self.stats_path.read_text())
+            except (OSError, ValueError):
+                stats = {}
+            if stats and predicate(stats):
+                return stats
+            time.sleep(0.05)
+        raise MitmdumpError(f"{what}: not in toolguard.stats within {timeout}s (last: {stats})")
 
     def stop(self, sig: int = signal.SIGINT, timeout: float = STOP_TIMEOUT) -> str:
         """Send ``sig`` (SIGINT = Ctrl-C, or SIGTERM), wait for exit, and return mitmdump's output."""

@@ -658,6 +658,63 @@ MAX_OUTPUT = define(
     fixed={"contents": [_USER], "generationConfig": {"maxOutputTokens": 65536}},
     notes="The limit is the catalog's max_output_tokens for the model the path names.",
 )
+#: The models whose topK Google's validator caps at 40 ("supported range is from 1 (inclusive) to 41
+#: (exclusive)": gemini-1.5-flash in genkit-ai/genkit#1397, gemini-2.0-flash-exp in Robitx/gp.nvim#241).
+#: Later models take more (the models API gives each model's own topK), and no rejection of theirs is
+#: quoted: not flagged.
+TOP_K_40 = re.compile(r"(^|/)gemini-(1\.5|2\.0)-")
+TOP_K_MAX = 40
+TOP_K = define(
+    "gemini.top-k-out-of-range",
+    Severity.ERROR,
+    "`generationConfig.topK` above 40 for a Gemini 1.5 or 2.0 model, which takes 1 to 40.",
+    policy=_STRUCTURAL,
+    predicts=(
+        PredictedError(
+            provider="gemini",
+            text="Unable to submit request because it has a topK value of 50 but the supported range is from 1 "
+            "(inclusive) to 41 (exclusive). Update the value and try again.",
+            source="https://github.com/genkit-ai/genkit/issues/1397",
+        ),
+        PredictedError(
+            provider="gemini",
+            text="INVALID_ARGUMENT (code 400) Unable to submit request because it has a topK value of 64 but the "
+            "supported range is from 1 (inclusive) to 41 (exclusive). Update the value and try again.",
+            source="https://github.com/Blarc/ai-commits-intellij-plugin/pull/279",
+        ),
+    ),
+    example={"contents": [_USER], "generationConfig": {"topK": 50}},
+    example_url=GEMINI_URL.replace("gemini-2.5-flash", "gemini-2.0-flash"),
+    fixed={"contents": [_USER], "generationConfig": {"topK": 40}},
+    notes="Gemini 1.5 and 2.0 models only (the quoted rejections); later models take a larger topK and are "
+    "not flagged. A topK of 0 reads as unset and is not flagged.",
+)
+CANDIDATES = define(
+    "gemini.multiple-candidates-unsupported",
+    Severity.ERROR,
+    "`generationConfig.candidateCount` above 1 for a Gemini 3 model on the Gemini API, which answers with "
+    "one candidate only.",
+    # Vertex AI answered four candidates from gemini-3.1-pro-preview (googleapis/python-genai#1723): silent there.
+    policy=policy(error=("gemini",), warning=("generic",), silent=("vertex",)),
+    predicts=(
+        PredictedError(
+            provider="gemini",
+            text="Multiple candidates is not enabled for this model",
+            source="https://github.com/googleapis/js-genai/issues/1609",
+        ),
+        PredictedError(
+            provider="gemini",
+            text="ClientError: 400 INVALID_ARGUMENT. {'error': {'code': 400, 'message': 'Multiple candidates is "
+            "not enabled for this model', 'status': 'INVALID_ARGUMENT'}}",
+            source="https://github.com/googleapis/python-genai/issues/1723",
+        ),
+    ),
+    example={"contents": [_USER], "generationConfig": {"candidateCount": 2}},
+    example_url=GEMINI_3_URL,
+    fixed={"contents": [_USER]},
+    notes="gemini-3-pro-preview, gemini-3-flash-preview, gemini-3.1-pro-preview and gemini-3.1-flash-lite on "
+    "the Gemini API (the issues above; gemini-2.5-flash answered several). Send one request per candidate.",
+)
 
 
 CACHED_CONTENT = define(
@@ -961,6 +1018,22 @@ def _generation(view: RequestView, body: Mapping[str, Any], prefix: str, vertex:
             f"maxOutputTokens is {tokens}; {view.model} writes at most {limit[0]} tokens (model catalog), and "
             f"Gemini refuses a value outside 1..{limit[0]}. Send at most {limit[0]} or omit it.",
             uncertain=limit[1],
+        )
+    model = (view.model or "").lower()
+    top_k = _get(config, "topK")
+    if TOP_K_40.search(model) and is_number(top_k) and not isinstance(top_k, bool) and top_k > TOP_K_MAX:
+        yield from TOP_K.report(
+            view,
+            f"{location}.{_key(config, 'topK')}",
+            f"topK is {top_k}; {view.model} takes 1 to {TOP_K_MAX}. Send at most {TOP_K_MAX}, or omit it.",
+        )
+    count = _get(config, "candidateCount")
+    if GEMINI_3.search(model) and is_number(count) and not isinstance(count, bool) and count > 1:
+        yield from CANDIDATES.report(
+            view,
+            f"{location}.{_key(config, 'candidateCount')}",
+            f"candidateCount is {count}; {view.model} answers one candidate on the Gemini API. Send one request "
+            "per candidate, or omit candidateCount.",
         )
     mime = _get(config, "responseMimeType")
     if (

@@ -540,6 +540,7 @@ SAMPLING_REASONING = define(
             provider="openai",
             text="400 Unsupported parameter: 'temperature' is not supported with this model.",
             source="https://github.com/ThinkInAIXYZ/deepchat/issues/655",
+            api="responses",
         ),
     ),
     fixed={"model": "o3-mini", "messages": [_USER]},

@@ -152,6 +152,9 @@ class PredictedError:
     status: int = 400
     param: str | None = None
     code: str | None = None
+    #: The endpoint kind the text was seen on, when the rule spans several and the wording differs
+    #: (block mode answers a chat request only with a chat text); None: any, or not recorded.
+    api: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
