@@ -29,6 +29,7 @@ from platformdirs import user_data_path
 from pydantic import BaseModel, field_validator
 from sqlite_utils import Migrations
 
+import toolguard_core
 from toolguard_core import dedup, grouping, repair_rows
 from toolguard_core.causes import STATUS_ONLY, request_object
 from toolguard_core.learned import Knowledge
@@ -958,7 +959,41 @@ def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_u
             if not racing or time.monotonic() > deadline:
                 raise
             time.sleep(min(0.05 * attempt, 0.5))
+    note = newer_schema(db)
+    if note and str(path) not in _said_newer:  # once per file and process (merge opens it twice)
+        _said_newer.add(str(path))
+        logger.warning("toolguard: %s %s", path, note)
     return db
+
+
+_said_newer: set[str] = set()
+
+
+def _migration_number(name: str) -> int:
+    """``m011_precise_verdicts`` -> 11 (every migration's name starts with its number; development
+    builds recorded some under other names, e.g. ``m002_runs``, with a number as low)."""
+    digits = name[1:].split("_", 1)[0]
+    return int(digits) if name.startswith("m") and digits.isdigit() else 0
+
+
+def newer_schema(db: sqlite_utils.Database) -> str | None:
+    """What to tell the user when a newer toolguard has migrated this database (a migration numbered
+    past this version's last one), else None. sqlite-migrate itself ignores applied migrations it does
+    not know, so without this an older toolguard wrote to such a file without a word."""
+    known = [m.name for m in migrations.pending(sqlite_utils.Database(memory=True))]
+    latest = max(known, key=_migration_number)
+    newer = sorted(
+        (m.name for m in migrations.applied(db) if _migration_number(m.name) > _migration_number(latest)),
+        key=_migration_number,
+    )
+    if not newer:
+        return None
+    return (
+        f"was migrated by a newer toolguard (it has {', '.join(newer)}; this toolguard "
+        f"{toolguard_core.__version__} knows migrations up to {latest}). This version reads and "
+        "writes it as its own schema: what the newer one added is kept, but left empty in the rows "
+        "written now and not shown. Upgrade toolguard to the version that wrote it."
+    )
 
 
 def write_rows(
