@@ -83,7 +83,16 @@ from toolguard_core.request import RESPONSES, Target, endpoint_kind
 from toolguard_core.rules.body import NOT_VALIDATED, TOO_DEEP, TOO_LARGE, UNDECODABLE
 from toolguard_core.rules.model import UNKNOWN_MODEL
 from toolguard_core.sse import SSETap
-from toolguard_core.store import RunRow, Store, Verdicts, default_db_path, format_utc, row_verdict, utc_now
+from toolguard_core.store import (
+    RunRow,
+    Store,
+    Verdicts,
+    cannot_open,
+    default_db_path,
+    format_utc,
+    row_verdict,
+    utc_now,
+)
 from toolguard_core.verdict import (
     DEFAULT_PATHS,
     DEFAULT_RECORD_PATHS,
@@ -751,7 +760,7 @@ class ToolGuard:
         try:
             thread_store.start()
         except Exception as exc:
-            raise exceptions.OptionsError(f"toolguard_db: cannot open {settings.db_path}: {exc}") from None
+            raise exceptions.OptionsError(f"toolguard_db: {cannot_open(settings.db_path, exc)}") from None
         try:
             syncer, otlp = _open_sinks(settings, thread_store)
         except Exception:

@@ -920,6 +920,35 @@ def _migration_lock(path: Path) -> Iterator[None]:
             handle.close()  # releases the flock
 
 
+def unwritable(path: str | os.PathLike[str]) -> str | None:
+    """Why SQLite cannot write ``path`` (a file, its directory or the nearest existing ancestor of
+    both, since open_db creates them), in words, or None. SQLite itself says only "unable to open
+    database file" or "attempt to write a readonly database"."""
+    place = Path(path)
+    if place.exists() and not os.access(place, os.W_OK):
+        where = f"the file {place}"
+    else:
+        place = place.parent
+        while not place.exists() and place != place.parent:
+            place = place.parent
+        if os.access(place, os.W_OK):
+            return None
+        where = f"the directory {place}"
+    try:
+        read_only_fs = bool(os.statvfs(place).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only_fs = False
+    return f"{where} is {'on a read-only file system' if read_only_fs else 'not writable by this user'}"
+
+
+def cannot_open(path: str | os.PathLike[str], exc: BaseException) -> str:
+    """The start-up error for a database that cannot be opened, with what to do when the place is
+    not writable (the proxy's thread store and the writer process say the same)."""
+    reason = unwritable(path)
+    hint = f" ({reason}; give toolguard_db a path where this user can write)" if reason else ""
+    return f"cannot open {path}: {exc}{hint}"
+
+
 def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_utils.Database:
     """Open (creating if needed) a toolguard database with the schema migrated to the latest version.
 
