@@ -116,6 +116,23 @@ def test_a_worker_that_died_is_restarted_on_the_next_request():
     asyncio.run(scenario())
 
 
+def test_a_closed_validator_does_not_start_a_worker_for_requests_still_arriving(caplog):
+    # Found by the reliability walkthrough: SIGTERM during traffic closed the validator, the flows
+    # still arriving asked for a restart, and its failure ("cannot start the validation worker
+    # (RuntimeError('Executor shutdown has been called'))") was the last line the user saw.
+    async def scenario() -> None:
+        validator = Validator()
+        await validator.start()
+        validator.close()
+        with pytest.raises(WorkerUnavailable):
+            validator.submit(BODY, HEADER)
+        assert (validator._starting is None or validator._starting.done(), validator.restarts) == (True, 0)
+
+    caplog.set_level("WARNING")
+    asyncio.run(scenario())
+    assert [r.getMessage() for r in caplog.records if "validation worker" in r.getMessage()] == []
+
+
 def test_a_hung_worker_is_stopped_and_its_jobs_fail_instead_of_waiting_forever():
     async def scenario() -> None:
         validator = Validator(job_timeout=0.5)
