@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import queue
+import resource
 import sqlite3
 import threading
 import time
@@ -1137,6 +1138,28 @@ BACKOFF = (0.05, 2.0)
 PROGRESS_SECONDS = 2.0
 
 
+#: Below this much free space, a write failure's line says how much is left.
+LOW_SPACE_BYTES = 64 * 1024 * 1024
+
+
+def storage_limits(path: str | os.PathLike[str]) -> str:
+    """What limits writes to ``path``, for a failed write's line: SQLite says only "disk I/O error"
+    when a file passes this process's file size limit (``ulimit -f``: Python ignores SIGXFSZ, so the
+    write fails with EFBIG) and "database or disk is full" on a full file system. Empty when
+    neither limit is near."""
+    said = []
+    soft, _hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if soft != resource.RLIM_INFINITY:
+        said.append(f"this process may write files of at most {soft} bytes (ulimit -f)")
+    try:
+        stat = os.statvfs(Path(path).parent)
+    except OSError:
+        stat = None
+    if stat is not None and stat.f_bavail * stat.f_frsize < LOW_SPACE_BYTES:
+        said.append(f"{stat.f_bavail * stat.f_frsize} bytes free on its file system")
+    return f" ({'; '.join(said)})" if said else ""
+
+
 def _transient(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and any(t in str(exc).lower() for t in _TRANSIENT)
 
@@ -1417,17 +1440,22 @@ class Store:
                 if now - self._failing_since > self.retry_seconds:
                     self._drop(len(batch), f"{exc} for over {self.retry_seconds:g}s")
                     logger.error(
-                        "toolguard: DROPPED %d rows: %s in %s for over %gs (%d dropped so far)",
+                        "toolguard: DROPPED %d rows: %s in %s%s for over %gs (%d dropped so far)",
                         len(batch),
                         exc,
                         self.path,
+                        storage_limits(self.path),
                         self.retry_seconds,
                         self.failed,
                     )
                     return db
                 if self.retries == 0 or delay >= BACKOFF[1]:
                     logger.warning(
-                        "toolguard: %s in %s; retrying (%d rows waiting)", exc, self.path, len(batch)
+                        "toolguard: %s in %s%s; retrying (%d rows waiting)",
+                        exc,
+                        self.path,
+                        storage_limits(self.path),
+                        len(batch),
                     )
                 self.retries += 1
                 time.sleep(delay)
