@@ -26,6 +26,7 @@ import shlex
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -566,6 +567,15 @@ class ToolGuard:
             raise exceptions.OptionsError(
                 f"toolguard_writer: {opts.toolguard_writer!r} is not one of {', '.join(WRITERS)}"
             )
+        otlp_endpoint = opts.toolguard_otlp_endpoint.strip()
+        if otlp_endpoint:
+            parts = urllib.parse.urlsplit(otlp_endpoint)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                # Taken before: every export then failed, counted in otlp_failed with no reason said.
+                raise exceptions.OptionsError(
+                    f"toolguard_otlp_endpoint: {otlp_endpoint!r} is not an http:// or https:// URL of an "
+                    "OTLP/HTTP collector, such as http://127.0.0.1:4318"
+                )
         if opts.toolguard_demote_after < 0:  # read as 0 before: learning silently off
             raise exceptions.OptionsError(
                 f"toolguard_demote_after: {opts.toolguard_demote_after} is negative; give a count of "
@@ -603,7 +613,7 @@ class ToolGuard:
             demote_after=opts.toolguard_demote_after,
             redact_headers=tuple(opts.toolguard_redact_headers),
             pg_url=pg_url,
-            otlp_endpoint=opts.toolguard_otlp_endpoint.strip(),
+            otlp_endpoint=otlp_endpoint,
             otlp_content=opts.toolguard_otlp_content,
             writer=opts.toolguard_writer,
             mode=mode,

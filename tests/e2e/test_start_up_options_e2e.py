@@ -5,7 +5,8 @@ parse for a script's option (``toolguard_demote_after=abc``, ``toolguard_console
 ``toolguard_db`` given twice) made mitmproxy's script loader drop toolguard without a word: the
 proxy kept forwarding traffic, nothing was checked or stored, and the user was never told. A
 misspelt option (``toolguard_mdoe=block``) was ignored the same way, and ``toolguard_writer=fork``,
-negative sizes and a negative ``toolguard_demote_after`` were taken as some default.
+negative sizes and a negative ``toolguard_demote_after`` were taken as some default, and an OTLP
+endpoint that is no URL failed every export with only a counter to say so.
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ CASES = [
     (["toolguard_max_body=lots"], f"toolguard_max_body: 'lots' is not a size; give {SIZE}, at least 1"),
     (["toolguard_max_body=-1"], f"toolguard_max_body: '-1' is too small; give {SIZE}, at least 1"),
     (["toolguard_offload=-3"], f"toolguard_offload: '-3' is too small; give {SIZE}, at least 0, or 'off'"),
+    (
+        ["toolguard_otlp_endpoint=notaurl"],
+        "toolguard_otlp_endpoint: 'notaurl' is not an http:// or https:// URL of an OTLP/HTTP collector, "
+        "such as http://127.0.0.1:4318",
+    ),
     (
         ["toolguard_demote_after=-5"],
         "toolguard_demote_after: -5 is negative; give a count of accepted requests (0 turns demotion off)",
