@@ -255,3 +255,21 @@ def test_a_file_size_limit_is_said_in_the_retry_and_drop_lines(tmp_path: Path):
     assert lines[0] == f"toolguard: {why}; retrying (5 rows waiting)", result.stdout
     assert lines[-2] == f"toolguard: DROPPED 5 rows: {why} for over 0.5s (5 dropped so far)"
     assert lines[-1] == "counts 0 5"
+
+
+def test_a_start_up_error_says_a_file_size_limit(tmp_path: Path) -> None:
+    # The proxy's start-up line (store.cannot_open) says what storage_limits says on a write failure.
+    import resource
+
+    from toolguard_core.store import cannot_open
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (10_000_000, hard))
+    try:
+        line = cannot_open(tmp_path / "t.db", OSError("database or disk is full"))
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert line == (
+        f"cannot open {tmp_path / 't.db'}: database or disk is full "
+        "(this process may write files of at most 10000000 bytes (ulimit -f))"
+    )

@@ -947,7 +947,7 @@ def cannot_open(path: str | os.PathLike[str], exc: BaseException) -> str:
     not writable (the proxy's thread store and the writer process say the same)."""
     reason = unwritable(path)
     hint = f" ({reason}; give toolguard_db a path where this user can write)" if reason else ""
-    return f"cannot open {path}: {exc}{hint}"
+    return f"cannot open {path}: {exc}{hint or storage_limits(path)}"
 
 
 def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_utils.Database:
