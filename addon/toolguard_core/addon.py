@@ -2177,6 +2177,10 @@ def console_line(
     answer = (
         f"HTTP {status}" if status is not None else f"no answer ({error.msg if error else 'no response'})"
     )
+    if status is not None and error:
+        # Headers came, the body or stream did not end (a reset, a truncated event stream): the line
+        # read "false_alarm: HTTP 200" as a clean answer (found by the reliability walkthrough).
+        answer += f", cut off ({error.msg})"
     # Info notes (model.rules-skipped) never head the line of a rejection whose cause is known: the
     # note did not make the 401 happen.
     significant = [f for f in findings if f.severity != Severity.INFO]
