@@ -47,7 +47,7 @@ class Connection:
                 raise ToolguardError(f"cannot connect to {self.label}: {exc}") from exc
             self._pg.read_only = True
         else:
-            self._sqlite = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+            self._sqlite = sqlite3.connect(f"file:{source}?mode=ro{_immutable(source)}", uri=True)
             self._sqlite.row_factory = sqlite3.Row
 
     def query(self, sql: str, args: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
@@ -84,6 +84,18 @@ class Connection:
 
     def close(self) -> None:
         (self._pg if self.postgres else self._sqlite).close()
+
+
+def _immutable(path: Source) -> str:
+    """``&immutable=1`` for a file no one can be writing: in a directory this user cannot write (a
+    read-only mount, a CI artifact, another user's capture) and without the ``-shm`` file a
+    read-only reader of a WAL database needs. Without it SQLite refuses such a file ("unable to
+    open database file"): toolguard's databases are in WAL mode (store.open_db), and a reader must
+    create the ``-shm`` file beside it. Elsewhere a proxy may be writing, so the file is read as usual."""
+    directory = Path(path).resolve().parent
+    if os.access(directory, os.W_OK) or Path(f"{path}-shm").exists():
+        return ""
+    return "&immutable=1"
 
 
 def exists(source: Source) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.resources
+import itertools
 import json
 import os
 import re
@@ -748,6 +749,15 @@ def _say(text: str, end: str = "\n") -> None:
     print(text, file=sys.stderr, end=end, flush=True)
 
 
+#: The flag of each option the proxy command sets itself (a --set of one of them says to use it).
+_OWN_FLAGS = {
+    "toolguard_db": "--db",
+    "confdir": "--confdir",
+    "toolguard_mode": "--mode",
+    "toolguard_repair": "--repair",
+}
+
+
 def run_session(
     command: list[str],
     *,
@@ -816,9 +826,18 @@ def run_session(
         except ValueError as exc:
             raise BadParameter(str(exc), "--repair") from None
         proxy_command += ["--set", f"toolguard_repair={repair_families}"]
+    # The options set above: one of them again through --set made mitmdump refuse it ("Received
+    # multiple values", said by the addon since the reliability walkthrough), which the user, who
+    # gave it once, could not make sense of. Said here, with the flag that sets it.
+    own = {spec.split("=", 1)[0] for flag, spec in itertools.pairwise(proxy_command) if flag == "--set"}
     for option in mitm_options:
         if "=" not in option:
             raise BadParameter(f"expected NAME=VALUE, got {option!r}", "--set")
+        name = option.split("=", 1)[0]
+        if name in own:
+            flag = _OWN_FLAGS.get(name)
+            use = f"; use {flag}" if flag else ""
+            raise BadParameter(f"{name} is set by toolguard itself{use}", "--set")
         proxy_command += ["--set", option]
 
     keep_log = log_path is not None

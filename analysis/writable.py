@@ -90,7 +90,10 @@ def open_writable(source: Source, *, create: bool = False) -> Any:
         # must work for a role that may read and delete but not create (PostgreSQL checks the
         # schema's CREATE privilege even for CREATE TABLE IF NOT EXISTS on a table that exists).
         return PostgresDatabase(str(source), prepare=create)
-    from toolguard_core.store import open_db  # sqlite-utils and click: the CLI's, not the summary's
+    from toolguard_core.store import (
+        open_db,
+        unwritable,
+    )  # sqlite-utils and click: the CLI's, not the summary's
 
     path = Path(source).expanduser()
     if not create and not path.exists():
@@ -98,7 +101,8 @@ def open_writable(source: Source, *, create: bool = False) -> Any:
     try:
         return open_db(path)
     except sqlite3.DatabaseError as exc:
-        raise ToolguardError(f"cannot open the database: {exc}") from exc
+        reason = unwritable(path)  # this command writes (or migrates) the file: say why it cannot
+        raise ToolguardError(f"cannot open the database: {exc}{f' ({reason})' if reason else ''}") from exc
 
 
 def run_on[T](source: Source, action: Callable[[Any], T], *, create: bool = False) -> T:

@@ -1248,6 +1248,22 @@ def _lone_tool_finding() -> Any:
     return next(f for f in analyze.analyse_request(body, url).findings if f.severity == "error")
 
 
+def test_the_console_line_of_an_answer_cut_off_says_so() -> None:
+    # The reliability walkthrough: an upstream that sent 200 and then reset the connection mid-body
+    # (or mid-stream) got "false_alarm: HTTP 200", read as a clean answer; the row's flow_error
+    # said it was cut off. mitmproxy's own Error, with its own message for that case.
+    from mitmproxy.flow import Error
+
+    cut = Error(
+        "HTTP/1 protocol error: peer closed connection without sending complete message body (incomplete chunked read)"
+    )
+    line = addon_module.console_line("0123456789ab", "false_alarm", 200, [_lone_tool_finding()], cut)
+    assert line.startswith(
+        "toolguard: false_alarm: HTTP 200, cut off (HTTP/1 protocol error: peer closed connection without "
+        "sending complete message body (incomplete chunked read)); error sequence.orphan-tool-message at "
+    )
+
+
 def test_an_info_note_never_heads_the_line_of_a_recognised_rejection() -> None:
     # An unknown host and model (model.rules-skipped, an info note) answered 401: the line names the
     # root cause, not the note (found by a fresh-eyes review: "info model.rules-skipped at model").

@@ -93,6 +93,31 @@ def test_bad_upstream_url_is_a_usage_error(url: str) -> None:
     assert "--upstream" in result.output and "s3cret-upstream" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("sets", "said"),
+    [
+        (["--set", "toolguard_db=/tmp/x.db"], "toolguard_db is set by toolguard itself; use --db"),
+        (
+            ["--mode", "block", "--set", "toolguard_mode=repair"],
+            "toolguard_mode is set by toolguard itself; use --mode",
+        ),
+        (["--set", "confdir=/tmp/conf"], "confdir is set by toolguard itself; use --confdir"),
+        (["--set", "toolguard_run_id=mine"], "toolguard_run_id is set by toolguard itself"),
+    ],
+)
+def test_a_set_of_an_option_run_sets_itself_names_the_flag_that_sets_it(
+    tmp_path: Path, sets: list[str], said: str
+) -> None:
+    # Found by the reliability walkthrough: mitmdump got the option twice and refused it ("Received
+    # multiple values"), which a user who gave it once could not make sense of.
+    result = CliRunner().invoke(cli, ["run", "--db", str(tmp_path / "t.db"), *sets, "--", "true"])
+    assert (result.exit_code, result.output.splitlines()[-1]) == (
+        2,
+        f"Error: Invalid value for --set: {said}",
+    )
+    assert not (tmp_path / "t.db").exists()  # refused before the proxy started
+
+
 def test_upstream_with_regular_mode_is_a_usage_error() -> None:
     result = CliRunner().invoke(
         cli, ["run", "--proxy-mode", "regular", "--upstream", "https://x.test", "--", "true"]

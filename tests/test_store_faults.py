@@ -12,6 +12,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -220,3 +221,55 @@ def test_the_retry_budget_counts_from_the_first_failure_not_the_last_write(make_
     store.close()
     holder.join()
     assert (ids(path), store.failed, store.retries > 0) == (["after-idle"], 0, True)
+
+
+# What a file size limit does to the writer, in a process of its own: the limit would also bind
+# pytest's own files. Python ignores SIGXFSZ, so a write past it fails (EFBIG) and SQLite says only
+# "disk I/O error"; the reliability walkthrough (reliability8) found the lines said no more.
+_LIMITED_WRITER = """
+import logging, resource, sys
+sys.path.insert(0, {tests!r})
+from test_store import row
+from toolguard_core.store import Store
+logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stdout)
+store = Store({path!r}, retry_seconds=0.5)
+store.start()  # the file made and migrated first; then the limit
+resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))
+for i in range(5):
+    store.put(row(f"r{{i}}", request_json="x" * 100_000))
+store.close()
+print("counts", store.written, store.failed)
+"""
+
+
+def test_a_file_size_limit_is_said_in_the_retry_and_drop_lines(tmp_path: Path):
+    path = tmp_path / "t.db"
+    limit = 300_000
+    script = _LIMITED_WRITER.format(tests=str(Path(__file__).parent), limit=limit, path=str(path))
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    why = f"disk I/O error in {path} (this process may write files of at most {limit} bytes (ulimit -f))"
+    assert lines[0] == f"toolguard: {why}; retrying (5 rows waiting)", result.stdout
+    assert lines[-2] == f"toolguard: DROPPED 5 rows: {why} for over 0.5s (5 dropped so far)"
+    assert lines[-1] == "counts 0 5"
+
+
+def test_a_start_up_error_says_a_file_size_limit(tmp_path: Path) -> None:
+    # The proxy's start-up line (store.cannot_open) says what storage_limits says on a write failure.
+    import resource
+
+    from toolguard_core.store import cannot_open
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (10_000_000, hard))
+    try:
+        line = cannot_open(tmp_path / "t.db", OSError("database or disk is full"))
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert line == (
+        f"cannot open {tmp_path / 't.db'}: database or disk is full "
+        "(this process may write files of at most 10000000 bytes (ulimit -f))"
+    )

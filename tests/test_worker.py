@@ -82,6 +82,27 @@ def test_a_print_inside_the_worker_goes_to_stderr_not_between_the_frames():
     assert done.stderr.decode().count("a library says hello") == 3
 
 
+def test_a_worker_whose_proxy_is_gone_exits_without_a_traceback():
+    # Found by the reliability walkthrough: after kill -9 of mitmdump, the worker's next answer hit
+    # the closed pipe and a BrokenPipeError traceback landed on the user's terminal.
+    body = json.dumps(LONE_TOOL.body()).encode()
+    header = {"url": URL, "max_body": 1 << 20, "content_encoding": None, "providers": ""}
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the proxy's end of the answers: gone before the first one
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "toolguard_core.worker"],
+            input=encode_context(7, header) + encode_job(KIND_INLINE, 1, length=len(body), context=7) + body,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            env=_worker_env(),
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr.decode()) == (0, "")
+
+
 BODY = json.dumps(LONE_TOOL.body()).encode()
 HEADER = {"url": URL, "max_body": 1 << 20, "content_encoding": None, "providers": ""}
 
@@ -114,6 +135,23 @@ def test_a_worker_that_died_is_restarted_on_the_next_request():
             validator.close()
 
     asyncio.run(scenario())
+
+
+def test_a_closed_validator_does_not_start_a_worker_for_requests_still_arriving(caplog):
+    # Found by the reliability walkthrough: SIGTERM during traffic closed the validator, the flows
+    # still arriving asked for a restart, and its failure ("cannot start the validation worker
+    # (RuntimeError('Executor shutdown has been called'))") was the last line the user saw.
+    async def scenario() -> None:
+        validator = Validator()
+        await validator.start()
+        validator.close()
+        with pytest.raises(WorkerUnavailable):
+            validator.submit(BODY, HEADER)
+        assert (validator._starting is None or validator._starting.done(), validator.restarts) == (True, 0)
+
+    caplog.set_level("WARNING")
+    asyncio.run(scenario())
+    assert [r.getMessage() for r in caplog.records if "validation worker" in r.getMessage()] == []
 
 
 def test_a_hung_worker_is_stopped_and_its_jobs_fail_instead_of_waiting_forever():

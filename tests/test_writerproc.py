@@ -693,3 +693,22 @@ def test_a_writer_that_stops_reading_never_blocks_put_and_gets_every_row_in_orde
         "db_recreated": 0,
     }
     assert rowids(path) == [f"s{i:04d}" for i in range(150)]
+
+
+def test_a_writer_that_fails_to_open_while_the_proxy_stops_says_why_not_zero_rows_written(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Found by the reliability walkthrough: with an unwritable $HOME, mitmproxy stopped for its own
+    # confdir before the writer's failure arrived, and the last toolguard line was "0 of 0 rows
+    # written to ~/.local/share/toolguard/toolguard.db", as if the store had worked.
+    from toolguard_core.writerproc import ProcessStore
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    path = blocker / "sub" / "toolguard.db"
+    store = ProcessStore(path)
+    caplog.set_level(logging.INFO)
+    store.start(wait=False)
+    store.close()  # at once: the child has not even imported Python's modules yet
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("toolguard:")]
+    assert len(said) == 1 and said[0].startswith(f"toolguard: toolguard_db: cannot open {path}: "), said

@@ -14,6 +14,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import copy
+import difflib
 import fnmatch
 import gc
 import json
@@ -25,6 +26,7 @@ import shlex
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -82,7 +84,16 @@ from toolguard_core.request import RESPONSES, Target, endpoint_kind
 from toolguard_core.rules.body import NOT_VALIDATED, TOO_DEEP, TOO_LARGE, UNDECODABLE
 from toolguard_core.rules.model import UNKNOWN_MODEL
 from toolguard_core.sse import SSETap
-from toolguard_core.store import RunRow, Store, Verdicts, default_db_path, format_utc, row_verdict, utc_now
+from toolguard_core.store import (
+    RunRow,
+    Store,
+    Verdicts,
+    cannot_open,
+    default_db_path,
+    format_utc,
+    row_verdict,
+    utc_now,
+)
 from toolguard_core.verdict import (
     DEFAULT_PATHS,
     DEFAULT_RECORD_PATHS,
@@ -306,6 +317,8 @@ class ToolGuard:
         # The store said it is ready (the writer process's handshake is read off the event loop).
         self._store_ready = False
         self._start_failed = False  # the one line said it: no "nothing seen" at the stop
+        # Command-line values of toolguard's options that mitmproxy could not take (see load).
+        self._option_errors: list[str] = []
         self.summary_thread: threading.Thread | None = None
         self._logged_errors: set[tuple[str, str]] = set()
         self.registry: ProviderRegistry = DEFAULT_REGISTRY
@@ -497,6 +510,7 @@ class ToolGuard:
             "*api-key*, *secret* and more, and any value shaped like 'Bearer ...' or a provider key "
             "(docs/schema.md).",
         )
+        self._option_errors = _command_line_errors(loader.master.options)
 
     def configure(self, updated: set[str]) -> None:
         try:
@@ -510,6 +524,9 @@ class ToolGuard:
             logger.error("toolguard: cannot start: %s", exc)
 
     def _configure(self, updated: set[str]) -> None:
+        if self._option_errors:  # said once, as every start-up error, and mitmdump exits
+            errors, self._option_errors = self._option_errors, []
+            raise exceptions.OptionsError("; ".join(errors))
         self._routes.clear()  # they depend on the settings and the providers file
         # So do the worker's contexts (the providers file, toolguard_max_body): sent again.
         self.validator.forget_contexts()
@@ -546,17 +563,29 @@ class ToolGuard:
         opts = ctx.options
         paths = _compile_patterns("toolguard_paths", opts.toolguard_paths)
         record_paths = _compile_patterns("toolguard_record_paths", opts.toolguard_record_paths)
-        try:
-            max_body = human.parse_size(opts.toolguard_max_body)
-        except ValueError as exc:
-            raise exceptions.OptionsError(f"toolguard_max_body: {exc}") from None
+        max_body = _size_option("toolguard_max_body", opts.toolguard_max_body, minimum=1)
         offload = opts.toolguard_offload.strip().lower()
-        try:
-            offload_min = None if offload == "off" else human.parse_size(offload)
-        except ValueError as exc:
+        offload_min = (
+            None if offload == "off" else _size_option("toolguard_offload", offload, minimum=0, also="'off'")
+        )
+        if opts.toolguard_writer not in WRITERS:  # mitmproxy checks `choices` in its console only
             raise exceptions.OptionsError(
-                f"toolguard_offload: {exc} (a size such as 64k, or 'off')"
-            ) from None
+                f"toolguard_writer: {opts.toolguard_writer!r} is not one of {', '.join(WRITERS)}"
+            )
+        otlp_endpoint = opts.toolguard_otlp_endpoint.strip()
+        if otlp_endpoint:
+            parts = urllib.parse.urlsplit(otlp_endpoint)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                # Taken before: every export then failed, counted in otlp_failed with no reason said.
+                raise exceptions.OptionsError(
+                    f"toolguard_otlp_endpoint: {otlp_endpoint!r} is not an http:// or https:// URL of an "
+                    "OTLP/HTTP collector, such as http://127.0.0.1:4318"
+                )
+        if opts.toolguard_demote_after < 0:  # read as 0 before: learning silently off
+            raise exceptions.OptionsError(
+                f"toolguard_demote_after: {opts.toolguard_demote_after} is negative; give a count of "
+                "accepted requests (0 turns demotion off)"
+            )
         pg_url = opts.toolguard_db if is_postgres_url(opts.toolguard_db) else None
         if pg_url:
             db_path = opts.toolguard_spool or str(spool_path_for(pg_url))
@@ -589,7 +618,7 @@ class ToolGuard:
             demote_after=opts.toolguard_demote_after,
             redact_headers=tuple(opts.toolguard_redact_headers),
             pg_url=pg_url,
-            otlp_endpoint=opts.toolguard_otlp_endpoint.strip(),
+            otlp_endpoint=otlp_endpoint,
             otlp_content=opts.toolguard_otlp_content,
             writer=opts.toolguard_writer,
             mode=mode,
@@ -746,7 +775,7 @@ class ToolGuard:
         try:
             thread_store.start()
         except Exception as exc:
-            raise exceptions.OptionsError(f"toolguard_db: cannot open {settings.db_path}: {exc}") from None
+            raise exceptions.OptionsError(f"toolguard_db: {cannot_open(settings.db_path, exc)}") from None
         try:
             syncer, otlp = _open_sinks(settings, thread_store)
         except Exception:
@@ -2154,6 +2183,10 @@ def console_line(
     answer = (
         f"HTTP {status}" if status is not None else f"no answer ({error.msg if error else 'no response'})"
     )
+    if status is not None and error:
+        # Headers came, the body or stream did not end (a reset, a truncated event stream): the line
+        # read "false_alarm: HTTP 200" as a clean answer (found by the reliability walkthrough).
+        answer += f", cut off ({error.msg})"
     # Info notes (model.rules-skipped) never head the line of a rejection whose cause is known: the
     # note did not make the 401 happen.
     significant = [f for f in findings if f.severity != Severity.INFO]
@@ -2585,6 +2618,54 @@ class SocketWorker:
             )
         )
         self.stats["queued"] += 1  # as the HTTP hooks count a row handed to the store
+
+
+def _size_option(option: str, value: str, *, minimum: int, also: str = "") -> int | None:
+    """A size option in bytes (mitmproxy's own parser: digits with an optional k, m or g suffix),
+    or an OptionsError that says what is accepted."""
+    accepted = f"a number of bytes with an optional k, m or g suffix, such as 64k, at least {minimum}" + (
+        f", or {also}" if also else ""
+    )
+    try:
+        size = human.parse_size(value)
+    except ValueError:
+        raise exceptions.OptionsError(f"{option}: {value!r} is not a size; give {accepted}") from None
+    if size is not None and size < minimum:
+        raise exceptions.OptionsError(f"{option}: {value!r} is too small; give {accepted}")
+    return size
+
+
+def _command_line_errors(options: Any) -> list[str]:
+    """What is wrong with the toolguard options given on the command line, one sentence each.
+
+    mitmproxy keeps a ``--set`` for an option no addon has declared yet ("deferred") and parses it
+    once the addon has (``OptManager.process_deferred``, right after ``load``). A value it cannot
+    parse there (``toolguard_demote_after=abc``, ``toolguard_console=maybe``, ``toolguard_db`` given
+    twice) raises inside mitmproxy's script loader, which drops the whole script without a word: the
+    proxy then forwarded traffic with toolguard not loaded. And a misspelt name
+    (``toolguard_mdoe=block``) stayed deferred forever. Both are found here, while the options are
+    declared, and removed so that the script loads and ``configure`` says them as a start-up error.
+    ``_parse_setval`` is mitmproxy's own parser, so "accepted" means what ``--set`` accepts."""
+    errors: list[str] = []
+    deferred: dict[str, Any] = getattr(options, "deferred", {})
+    known = sorted(name for name in options.keys() if name.startswith("toolguard_"))  # noqa: SIM118 - an OptManager
+    for name in sorted(n for n in deferred if n.startswith("toolguard_")):
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+            hint = f"did you mean {close[0]}?" if close else f"toolguard's options are {', '.join(known)}"
+            errors.append(f"{name}: no such option ({hint})")
+            del deferred[name]
+            continue
+        values = getattr(deferred[name], "val", None)  # mitmproxy's _UnconvertedStrings
+        if not isinstance(values, list):
+            continue  # set from code with its type already
+        try:
+            options._parse_setval(options._options[name], values)
+        except exceptions.OptionsError as exc:
+            once = " (give it once)" if len(values) > 1 else ""
+            errors.append(f"{name}: {exc}{once}")
+            del deferred[name]
+    return errors
 
 
 def _compile_patterns(option: str, patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:

@@ -411,6 +411,7 @@ class Validator:
         self._held: deque[tuple[WorkerProcess, int, bytes | None, Hashable, HeaderSource, int]] = deque()
         #: Bodies sent through the pipe because the arena was full or missing (tests read it).
         self.piped = 0
+        self._closed = False  # close() was called: the worker is not started again
 
     @property
     def pending(self) -> int:
@@ -733,6 +734,10 @@ class Validator:
             self.on_lost(lost, exc)
 
     def _restart(self) -> None:
+        if self._closed:
+            # Flows still arriving while mitmdump stops (SIGTERM during traffic): no new worker, and
+            # no "cannot start the validation worker" line after the stats (the executor is gone).
+            return
         if self._starting is not None and not self._starting.done():
             return
         self.restarts += 1
@@ -741,6 +746,7 @@ class Validator:
     def close(self) -> None:
         """Stop the worker (it holds nothing to save) and fail what it still held."""
         proc, self._proc = self._proc, None
+        self._closed = True
         if self._sweep is not None:
             self._sweep.cancel()
             self._sweep = None

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import queue
+import resource
 import sqlite3
 import threading
 import time
@@ -29,6 +30,7 @@ from platformdirs import user_data_path
 from pydantic import BaseModel, field_validator
 from sqlite_utils import Migrations
 
+import toolguard_core
 from toolguard_core import dedup, grouping, repair_rows
 from toolguard_core.causes import STATUS_ONLY, request_object
 from toolguard_core.learned import Knowledge
@@ -919,6 +921,35 @@ def _migration_lock(path: Path) -> Iterator[None]:
             handle.close()  # releases the flock
 
 
+def unwritable(path: str | os.PathLike[str]) -> str | None:
+    """Why SQLite cannot write ``path`` (a file, its directory or the nearest existing ancestor of
+    both, since open_db creates them), in words, or None. SQLite itself says only "unable to open
+    database file" or "attempt to write a readonly database"."""
+    place = Path(path)
+    if place.exists() and not os.access(place, os.W_OK):
+        where = f"the file {place}"
+    else:
+        place = place.parent
+        while not place.exists() and place != place.parent:
+            place = place.parent
+        if os.access(place, os.W_OK):
+            return None
+        where = f"the directory {place}"
+    try:
+        read_only_fs = bool(os.statvfs(place).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only_fs = False
+    return f"{where} is {'on a read-only file system' if read_only_fs else 'not writable by this user'}"
+
+
+def cannot_open(path: str | os.PathLike[str], exc: BaseException) -> str:
+    """The start-up error for a database that cannot be opened, with what to do when the place is
+    not writable (the proxy's thread store and the writer process say the same)."""
+    reason = unwritable(path)
+    hint = f" ({reason}; give toolguard_db a path where this user can write)" if reason else ""
+    return f"cannot open {path}: {exc}{hint or storage_limits(path)}"
+
+
 def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_utils.Database:
     """Open (creating if needed) a toolguard database with the schema migrated to the latest version.
 
@@ -958,7 +989,41 @@ def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_u
             if not racing or time.monotonic() > deadline:
                 raise
             time.sleep(min(0.05 * attempt, 0.5))
+    note = newer_schema(db)
+    if note and str(path) not in _said_newer:  # once per file and process (merge opens it twice)
+        _said_newer.add(str(path))
+        logger.warning("toolguard: %s %s", path, note)
     return db
+
+
+_said_newer: set[str] = set()
+
+
+def _migration_number(name: str) -> int:
+    """``m011_precise_verdicts`` -> 11 (every migration's name starts with its number; development
+    builds recorded some under other names, e.g. ``m002_runs``, with a number as low)."""
+    digits = name[1:].split("_", 1)[0]
+    return int(digits) if name.startswith("m") and digits.isdigit() else 0
+
+
+def newer_schema(db: sqlite_utils.Database) -> str | None:
+    """What to tell the user when a newer toolguard has migrated this database (a migration numbered
+    past this version's last one), else None. sqlite-migrate itself ignores applied migrations it does
+    not know, so without this an older toolguard wrote to such a file without a word."""
+    known = [m.name for m in migrations.pending(sqlite_utils.Database(memory=True))]
+    latest = max(known, key=_migration_number)
+    newer = sorted(
+        (m.name for m in migrations.applied(db) if _migration_number(m.name) > _migration_number(latest)),
+        key=_migration_number,
+    )
+    if not newer:
+        return None
+    return (
+        f"was migrated by a newer toolguard (it has {', '.join(newer)}; this toolguard "
+        f"{toolguard_core.__version__} knows migrations up to {latest}). This version reads and "
+        "writes it as its own schema: what the newer one added is kept, but left empty in the rows "
+        "written now and not shown. Upgrade toolguard to the version that wrote it."
+    )
 
 
 def write_rows(
@@ -1071,6 +1136,28 @@ DEFAULT_RETRY_SECONDS = 60.0
 BACKOFF = (0.05, 2.0)
 #: At shutdown, a progress line this often while the queue drains.
 PROGRESS_SECONDS = 2.0
+
+
+#: Below this much free space, a write failure's line says how much is left.
+LOW_SPACE_BYTES = 64 * 1024 * 1024
+
+
+def storage_limits(path: str | os.PathLike[str]) -> str:
+    """What limits writes to ``path``, for a failed write's line: SQLite says only "disk I/O error"
+    when a file passes this process's file size limit (``ulimit -f``: Python ignores SIGXFSZ, so the
+    write fails with EFBIG) and "database or disk is full" on a full file system. Empty when
+    neither limit is near."""
+    said = []
+    soft, _hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if soft != resource.RLIM_INFINITY:
+        said.append(f"this process may write files of at most {soft} bytes (ulimit -f)")
+    try:
+        stat = os.statvfs(Path(path).parent)
+    except OSError:
+        stat = None
+    if stat is not None and stat.f_bavail * stat.f_frsize < LOW_SPACE_BYTES:
+        said.append(f"{stat.f_bavail * stat.f_frsize} bytes free on its file system")
+    return f" ({'; '.join(said)})" if said else ""
 
 
 def _transient(exc: BaseException) -> bool:
@@ -1353,17 +1440,22 @@ class Store:
                 if now - self._failing_since > self.retry_seconds:
                     self._drop(len(batch), f"{exc} for over {self.retry_seconds:g}s")
                     logger.error(
-                        "toolguard: DROPPED %d rows: %s in %s for over %gs (%d dropped so far)",
+                        "toolguard: DROPPED %d rows: %s in %s%s for over %gs (%d dropped so far)",
                         len(batch),
                         exc,
                         self.path,
+                        storage_limits(self.path),
                         self.retry_seconds,
                         self.failed,
                     )
                     return db
                 if self.retries == 0 or delay >= BACKOFF[1]:
                     logger.warning(
-                        "toolguard: %s in %s; retrying (%d rows waiting)", exc, self.path, len(batch)
+                        "toolguard: %s in %s%s; retrying (%d rows waiting)",
+                        exc,
+                        self.path,
+                        storage_limits(self.path),
+                        len(batch),
                     )
                 self.retries += 1
                 time.sleep(delay)

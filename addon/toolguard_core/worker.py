@@ -178,7 +178,13 @@ def main() -> None:
     # load on first use, which would otherwise delay the first verdict by tens of milliseconds.
     warm_up = Context.from_json(b'{"url": "https://api.openai.com/v1/chat/completions", "max_body": 1048576}')
     handle(warm_up, 0, b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}', True)
-    serve(sys.stdin.fileno(), frames, arena)
+    try:
+        serve(sys.stdin.fileno(), frames, arena)
+    except BrokenPipeError:
+        # The proxy is gone (kill -9 of mitmdump): no one to answer, and a traceback on the user's
+        # terminal after the proxy died would read as toolguard's crash. The same exit as at the
+        # end of its input; os._exit, since flushing ``frames`` at exit would fail the same way.
+        os._exit(0)
 
 
 if __name__ == "__main__":

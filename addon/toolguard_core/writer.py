@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from toolguard_core.learned import Knowledge
-from toolguard_core.store import _STOP, Store, Verdicts
+from toolguard_core.store import _STOP, Store, Verdicts, cannot_open
 from toolguard_core.writerproc import HEAD, HEARTBEAT_SECONDS, LENGTH, WriterConfig
 
 #: How often the counters go to the proxy when they changed (they also go after the last write).
@@ -142,7 +142,7 @@ class Writer:
         try:
             self.store.start()
         except Exception as exc:
-            return {"t": "ready", "option": "toolguard_db", "error": f"cannot open {self.config.db}: {exc}"}
+            return {"t": "ready", "option": "toolguard_db", "error": cannot_open(self.config.db, exc)}
         try:
             self._open_sinks()
         except ImportError as exc:

@@ -506,6 +506,13 @@ class ProcessStore:
                 with contextlib.suppress(OSError):
                     child.popen.kill()
             logger.error("toolguard: gave up waiting for the writer; %d queued rows not written", lost)
+        error = self.started.exception() if self.started.done() else None
+        if isinstance(error, WriterStartError) and not self.queued:
+            # It failed to open while mitmdump stopped for a reason of its own (mitmproxy's confdir
+            # unwritable): the start-up line never came, and "0 of 0 rows written to <db>" read as
+            # a store that worked. Found by the reliability walkthrough.
+            logger.error("toolguard: %s: %s", error.option, error.message)
+            return
         logger.info("toolguard: %s", self.shutdown_line())
 
     def shutdown_line(self) -> str:

@@ -1,0 +1,68 @@
+"""Bad toolguard options on a real mitmdump's command line: one line saying what is accepted, exit 1.
+
+The reliability walkthrough (reliability8) found that a ``--set`` value mitmproxy itself cannot
+parse for a script's option (``toolguard_demote_after=abc``, ``toolguard_console=maybe``,
+``toolguard_db`` given twice) made mitmproxy's script loader drop toolguard without a word: the
+proxy kept forwarding traffic, nothing was checked or stored, and the user was never told. A
+misspelt option (``toolguard_mdoe=block``) was ignored the same way, and ``toolguard_writer=fork``,
+negative sizes and a negative ``toolguard_demote_after`` were taken as some default, and an OTLP
+endpoint that is no URL failed every export with only a counter to say so.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from support.proxy import Mitmdump
+
+pytestmark = pytest.mark.e2e
+
+SIZE = "a number of bytes with an optional k, m or g suffix, such as 64k"
+
+CASES = [
+    (
+        ["toolguard_demote_after=abc"],
+        "toolguard_demote_after: Failed to parse option toolguard_demote_after: not an integer: abc",
+    ),
+    (
+        ["toolguard_console=maybe"],
+        'toolguard_console: Failed to parse option toolguard_console: boolean must be "true", "false", '
+        'or have the value omitted (a synonym for "true").',
+    ),
+    (
+        ["toolguard_mode=block", "toolguard_mode=repair"],
+        "toolguard_mode: Received multiple values for toolguard_mode: ['block', 'repair'] (give it once)",
+    ),
+    (["toolguard_mdoe=block"], "toolguard_mdoe: no such option (did you mean toolguard_mode?)"),
+    (["toolguard_writer=fork"], "toolguard_writer: 'fork' is not one of process, thread"),
+    (["toolguard_max_body=lots"], f"toolguard_max_body: 'lots' is not a size; give {SIZE}, at least 1"),
+    (["toolguard_max_body=-1"], f"toolguard_max_body: '-1' is too small; give {SIZE}, at least 1"),
+    (["toolguard_offload=-3"], f"toolguard_offload: '-3' is too small; give {SIZE}, at least 0, or 'off'"),
+    (
+        ["toolguard_otlp_endpoint=notaurl"],
+        "toolguard_otlp_endpoint: 'notaurl' is not an http:// or https:// URL of an OTLP/HTTP collector, "
+        "such as http://127.0.0.1:4318",
+    ),
+    (
+        ["toolguard_demote_after=-5"],
+        "toolguard_demote_after: -5 is negative; give a count of accepted requests (0 turns demotion off)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sets", "message"), CASES, ids=[" ".join(sets) for sets, _ in CASES])
+def test_a_bad_option_stops_mitmdump_with_one_line_saying_what_is_accepted(
+    tmp_path: Path, sets: list[str], message: str
+) -> None:
+    proxy = Mitmdump(tmp_path / "m")
+    command = proxy.command()
+    for spec in sets:
+        command += ["--set", spec]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    output = result.stdout + result.stderr
+    lines = [line.split("] ", 1)[-1] for line in output.splitlines() if "toolguard:" in line]
+    assert (result.returncode, lines) == (1, [f"toolguard: cannot start: {message}"]), output
+    assert "Traceback" not in output
+    assert not proxy.db_path.exists()  # stopped before the store opened: nothing half-started
