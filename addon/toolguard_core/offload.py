@@ -214,9 +214,14 @@ class Arena:
             return 0 if size <= self.size else None
         oldest = self._regions[0][1]
         if self._head >= oldest:  # in use: [oldest, head); free: [head, size) and [0, oldest)
-            if self._head + size <= self.size:
-                return self._head
-            return 0 if size <= oldest else None
+            # Back to the start as soon as the body fits there, not only at the end: under steady
+            # traffic some job is always unanswered, the ring never empties, and placing after the
+            # last body walked all 64 MB (every small body into memory untouched for a minute, a
+            # new page every few requests). From the start, the bodies reuse the same few warm
+            # pages, which the worker has just read (issue #12, docs/benchmarks.md, perf8).
+            if size <= oldest:
+                return 0
+            return self._head if self._head + size <= self.size else None
         # Wrapped, in use: [oldest, size) and [0, head); free: [head, oldest).
         return self._head if self._head + size <= oldest else None
 
