@@ -85,6 +85,7 @@ ADDON = ROOT / "addon" / "toolguard.py"
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import bench_perf  # noqa: E402
 import bench_placement  # noqa: E402
 from bench_placement import Placement  # noqa: E402
 
@@ -597,6 +598,8 @@ class Config:
     variants: tuple[Variant, ...] = ()
     # Where each process runs (bench_placement.py); None: nothing pinned.
     placement: Placement | None = None
+    # Count user-space instructions per request with perf (bench_perf.py): only where it can.
+    count_instructions: bool = False
 
 
 # --------------------------------------------------------------------------- variants and sinks
@@ -938,7 +941,19 @@ def measure_round(
                 pg_before = sinks.pg_cpu() if variant is not None and variant.postgres else 0.0
                 # postgres-down: the server goes away during the flagged run, where rows are written.
                 taken = variant is not None and variant.pg_down and scenario == "flagged"
-                with outage(sinks, cfg.seconds) if taken else contextlib.nullcontext():
+                # Instructions retired by the whole proxy and by its event loop's thread: the
+                # measure of toolguard's added work that other users' load does not move.
+                counting = (
+                    bench_perf.count(
+                        {"proxy": ("-p", p.proc.pid), "loop": bench_perf.main_thread(p.proc.pid)}
+                    )
+                    if cfg.count_instructions
+                    else contextlib.nullcontext(None)
+                )
+                with (
+                    counting as counted,
+                    outage(sinks, cfg.seconds) if taken else contextlib.nullcontext(),
+                ):
                     r = wrk(
                         f"{base}/{path}/v1/chat/completions",
                         files[scenario],
@@ -974,6 +989,12 @@ def measure_round(
                 results.add(f"{scenario} proxy cpu ms/req", p.name, (after[0] - before[0]) * 1000 / requests)
                 # The event loop's share: what the hooks cost, without the proxy's other threads.
                 results.add(f"{scenario} loop cpu ms/req", p.name, (after[3] - before[3]) * 1000 / requests)
+                if counted is not None:
+                    for where, instructions in counted.values.items():
+                        if instructions is not None:  # thousands of instructions per request
+                            results.add(
+                                f"{scenario} {where} kinstr/req", p.name, instructions / 1000 / requests
+                            )
                 if p.with_addon:
                     results.add(
                         f"{scenario} worker cpu ms/req", p.name, (after[1] - before[1]) * 1000 / requests
@@ -1056,9 +1077,16 @@ def verdict_lines(results: Results, names: list[str]) -> list[str]:
                         f"{scenario} {key} cpu ms/req", "plain"
                     )
                     cpu += f", {what} {added:+.3f}"
+            cpu += " ms/req" if cpu else ""
+            for what, key in (("proxy", "proxy"), ("loop", "loop")):
+                metric = f"{scenario} {key} kinstr/req"
+                values = results.values.get(metric, {})
+                if name in values and "plain" in values:
+                    added = results.median(metric, name) - results.median(metric, "plain")
+                    cpu += f", {what} {added:+.1f}k instr/req"
             lines.append(
                 f"{scenario:8}{name[:18]:>19} {median:.3f}  rounds {' '.join(f'{r:.3f}' for r in ratios)}"
-                f" (spread {max(ratios) - min(ratios):.3f}){cpu} ms/req; target >= {target}: "
+                f" (spread {max(ratios) - min(ratios):.3f}){cpu}; target >= {target}: "
                 + ("met" if median >= target else "MISSED")
             )
     return lines
@@ -1229,6 +1257,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         names = [args.store + ("+otlp" if args.otlp else "")]
     variants = tuple(Variant.parse(name) for name in names)
+    # Instructions per request need the CPU's counters (bench_perf.py); without them, a note.
+    perf_note = bench_perf.probe()
     cfg = Config(
         rounds=1 if args.quick else args.rounds,
         seconds=2 if args.quick else args.seconds,
@@ -1239,6 +1269,7 @@ def main(argv: list[str] | None = None) -> int:
         toolguard_options=tuple(args.toolguard_set),
         variants=variants,
         placement=placement,
+        count_instructions=perf_note is None,
     )
     # This script onto the load's CPUs before it starts anything: nginx, wrk, the PostgreSQL server,
     # and its own threads (the SSE upstream, the OTLP receiver) inherit them.
@@ -1263,6 +1294,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bodies: {sizes}; wrk {cfg.connections} connections x {cfg.seconds:.0f} s; nginx upstream")
         print(f"variants: {', '.join(v.name for v in variants)} (each against plain mitmdump)")
         print(f"placement: {placement.describe()}")
+        print(
+            f"instructions per request: counted with perf stat ({bench_perf.EVENT})"
+            if perf_note is None
+            else f"instructions per request: not counted ({perf_note})"
+        )
         load_start = _uptime()
         print(f"uptime: {load_start}")
         results = Results()
@@ -1301,6 +1337,11 @@ def main(argv: list[str] | None = None) -> int:
                         },
                         "load": {"start": load_start, "end": load_end},
                         "placement": placement.as_json(),
+                        "instructions": {
+                            "event": bench_perf.EVENT,
+                            "counted": perf_note is None,
+                            "note": perf_note,
+                        },
                         "misses": misses,
                     },
                     indent=2,

@@ -205,6 +205,11 @@ def test_bodies_travel_through_shared_memory_and_the_pipe_only_when_it_is_full()
         ([(1, 4)], None, 6, 4),  # after the last body
         ([(1, 4)], None, 7, None),  # past the end, and the start is not free
         ([(1, 4), (2, 4)], 1, 4, 0),  # wraps to the start once the oldest is released
+        # ... and goes back there as soon as it fits, though there is room after the last body:
+        # the ring's warm start is reused instead of walking the whole ring under steady traffic.
+        ([(1, 4), (2, 4)], 1, 2, 0),
+        ([(1, 2), (2, 2), (3, 2)], 1, 2, 0),
+        ([(1, 2), (2, 2), (3, 2)], 1, 3, 6),  # too large for the start: after the last body
         ([(1, 4), (2, 4)], 1, 5, None),  # the start has only 4 bytes before the oldest in use
         ([(1, 4), (2, 4)], 2, 10, 0),  # all released: the whole ring again
         ([], None, 11, None),  # larger than the ring

@@ -190,6 +190,17 @@ def _header(fields: tuple[tuple[bytes, bytes], ...], name: bytes) -> str | None:
     return _native(values[0]) if len(values) == 1 else ", ".join(map(_native, values))
 
 
+def _event_stream(fields: tuple[tuple[bytes, bytes], ...]) -> bool:
+    """Whether the answer is Server-Sent Events: what ``_header(fields, b"content-type")`` would
+    say (its folded value starts with the first field's), read on the raw bytes. The responseheaders
+    hook runs for every flow and only a stream needs its Content-Type there; `_finish` reads it
+    for the flows it stores (issue #12: a clean flow's hooks do only what its verdict needs)."""
+    for key, value in fields:
+        if len(key) == 12 and key.lower() == b"content-type":
+            return value[:17].lower() == b"text/event-stream"
+    return False
+
+
 @dataclass(slots=True)
 class Pending:
     """What `request` learned, kept until `response`/`error` decides whether to store the flow."""
@@ -200,12 +211,15 @@ class Pending:
     # The request's header fields as sent (mitmproxy's immutable tuple of byte pairs: a later change
     # to the headers replaces it, never alters it) and its query string, for :attr:`secrets`.
     headers: tuple[tuple[bytes, bytes], ...] = ()
-    query: str = ""
+    #: The request target as sent (mitmproxy's bytes; a later change replaces them), for
+    #: :attr:`query`: decoded only when a stored flow or a quoted request needs its secrets.
+    raw_path: bytes = b""
     redact_headers: tuple[str, ...] = ()
     content_encoding: str | None = None
     sse_tap: Any = None
-    #: The answer's header fields as the responseheaders hook saw them and their Content-Type, so
-    #: `_finish` does not read the same field again (mitmproxy replaces the tuple when they change).
+    #: A stream's header fields as the responseheaders hook saw them and their Content-Type, so
+    #: `_finish` does not read the same field again (mitmproxy replaces the tuple when they change);
+    #: None for any other answer, whose Content-Type `_finish` reads only if it stores the flow.
     answer_type: tuple[tuple[tuple[bytes, bytes], ...], str | None] | None = None
     # The flow itself, so that `done` can store flows still in flight at shutdown (as no_answer).
     flow: http.HTTPFlow | None = None
@@ -228,6 +242,11 @@ class Pending:
     # the request hook failed before deriving it.
     route: _Route | None = None
     _secrets: list[str] | None = None
+
+    @property
+    def query(self) -> str:
+        """The query string, as ``request.path.partition("?")[2]`` gives it."""
+        return _native(self.raw_path).partition("?")[2]
 
     @property
     def secrets(self) -> list[str]:
@@ -1073,7 +1092,7 @@ class ToolGuard:
             started=request.timestamp_start,
             body=body,
             headers=headers,
-            query=request.path.partition("?")[2],
+            raw_path=request.data.path,
             redact_headers=self.settings.redact_headers,
             content_encoding=content_encoding,
             flow=flow,
@@ -1496,7 +1515,7 @@ class ToolGuard:
                 started=request.timestamp_start,
                 body=raw,
                 headers=request.data.headers.fields,
-                query=request.path.partition("?")[2],
+                raw_path=request.data.path,
                 redact_headers=self.settings.redact_headers if self.settings else (),
                 client_conn=flow.client_conn.id,
                 flow=flow,
@@ -1518,10 +1537,8 @@ class ToolGuard:
         if pending is None or flow.response is None:
             return
         fields = flow.response.data.headers.fields
-        answer_type = _header(fields, b"content-type")
-        pending.answer_type = (fields, answer_type)
-        content_type = answer_type or ""
-        if content_type.lower().startswith("text/event-stream"):
+        if _event_stream(fields):
+            pending.answer_type = (fields, _header(fields, b"content-type"))
             # Stream SSE through unbuffered: mitmproxy buffers whole bodies by default and qwen-code
             # (always streaming) would see nothing until the generation ends (mitmproxy#4469).
             # The tap returns every chunk unchanged and parses a copy on the side, so an error event

@@ -214,9 +214,14 @@ class Arena:
             return 0 if size <= self.size else None
         oldest = self._regions[0][1]
         if self._head >= oldest:  # in use: [oldest, head); free: [head, size) and [0, oldest)
-            if self._head + size <= self.size:
-                return self._head
-            return 0 if size <= oldest else None
+            # Back to the start as soon as the body fits there, not only at the end: under steady
+            # traffic some job is always unanswered, the ring never empties, and placing after the
+            # last body walked all 64 MB (every small body into memory untouched for a minute, a
+            # new page every few requests). From the start, the bodies reuse the same few warm
+            # pages, which the worker has just read (issue #12, docs/benchmarks.md, perf8).
+            if size <= oldest:
+                return 0
+            return self._head if self._head + size <= self.size else None
         # Wrapped, in use: [oldest, size) and [0, head); free: [head, oldest).
         return self._head if self._head + size <= oldest else None
 
@@ -337,9 +342,9 @@ class WorkerProcess:
         return cls(popen, asyncio.StreamWriter(transport, protocol, None, loop), reader)
 
 
-#: How long the descriptors queued on the loop wait before they are written: one write, one wake of
-#: the worker and so one reply frame (one wake of the loop) for every job of that window instead of
-#: per request. Measured live (bench_proxy --only small, 2026-11-30 17:44-17:50 UTC, load 1.4-3,
+#: How long the descriptors queued on the loop wait before they are written: one write (which wakes
+#: the worker only when it sleeps: while traffic lasts it polls, worker.POLL_SECONDS) and so one
+#: reply frame (one wake of the loop) for every job of that window instead of per request. Measured live (bench_proxy --only small, 2026-11-30 17:44-17:50 UTC, load 1.4-3,
 #: added loop CPU per small request): 0 (a write per loop turn) +0.186 and +0.224 ms; 5 ms +0.099
 #: and +0.131 ms; 10 ms +0.066 ms; the worker's own CPU 0.14 -> 0.09-0.11 ms. In observe mode the
 #: verdict is not awaited by the request, so 10 ms later costs nothing but holding the flow that long.

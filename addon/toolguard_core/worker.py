@@ -18,6 +18,7 @@ import contextlib
 import json
 import mmap
 import os
+import select
 import signal
 import sys
 import time
@@ -106,10 +107,40 @@ def handle(context: Context | None, seq: int, body: bytes | None, full: bool) ->
 FLUSH_EVERY = 0.005
 
 
+#: While traffic lasts, the worker looks for the proxy's next descriptors this often instead of
+#: sleeping on its input, so the proxy's one write per window (offload.FLUSH_DELAY, 10 ms) wakes
+#: nobody. Waking a process asleep on the pipe is that write's cost on the proxy's event loop:
+#: measured on this VM (a 300-byte write every 10 ms to a process on the other CPU, 400 writes,
+#: the writer's thread CPU), 28-31 µs when the reader sleeps on the pipe, 10-11 µs when it polls
+#: (a wake-up on another CPU is an inter-processor interrupt, a hypervisor exit here). Live a window
+#: holds ~9 small requests (issue #12, docs/benchmarks.md "The small request's live cost,
+#: explained"). At 5 ms the polling costs the worker no more CPU than being woken did (0.162 and
+#: 0.163 ms per window in the same measurement; at 2 ms it doubled), and a verdict comes at most
+#: that much later, which observe mode does not wait for.
+POLL_SECONDS = 0.005
+#: How long after the last input the worker keeps looking before it sleeps on the pipe again.
+POLL_FOR = 0.25
+
+
+def next_input(fd: int, poll_until: float) -> bytes:
+    """The next bytes on the non-blocking ``fd`` (b"" at its end): looked for every POLL_SECONDS
+    until ``poll_until`` (monotonic), then waited for asleep."""
+    while True:
+        try:
+            return os.read(fd, 1 << 20)
+        except BlockingIOError:
+            pass
+        if time.monotonic() < poll_until:
+            time.sleep(POLL_SECONDS)
+        else:
+            select.select([fd], [], [])  # readable: data, or the proxy closed its end
+
+
 def serve(stdin: int, stdout: BinaryIO, arena: mmap.mmap | None = None) -> None:
     """Read descriptors from the ``stdin`` file descriptor, validate the jobs in order, and answer
     with one frame per batch: the jobs that read brought, all done (see offload's wire)."""
     contexts: dict[int, Context] = {}
+    os.set_blocking(stdin, False)  # read by next_input: polled while traffic lasts
     buffer = bytearray()
     rows: list[list] = []
     mark = 0  # the last job done and not reported yet (0: none)
@@ -151,7 +182,7 @@ def serve(stdin: int, stdout: BinaryIO, arena: mmap.mmap | None = None) -> None:
             del buffer[:used]
         if mark:
             flush()  # before waiting for more input: everything read so far is answered
-        data = os.read(stdin, 1 << 20)
+        data = next_input(stdin, time.monotonic() + POLL_FOR)
         if not data:
             return
         buffer += data

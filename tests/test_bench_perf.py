@@ -1,0 +1,75 @@
+"""bench_proxy's instructions per request (scripts/bench_perf.py): perf stat's output read, a
+machine without hardware counters said so, and a real ``perf stat`` attached to a real process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import bench_perf
+from bench_proxy import Results, verdict_lines
+
+
+@pytest.mark.parametrize(
+    ("text", "event", "expected"),
+    [
+        # perf 6's -x, lines: count, unit, event, run time, share of it counted, ...
+        ("1234567,,instructions:u,2000000,100.00,,\n", "instructions:u", 1234567),
+        ("\n# started on ...\n\n98765,,instructions:u,10,100.00,,\n", "instructions:u", 98765),
+        # What a VM without hardware counters says (this machine, 2026-12-01).
+        ("<not supported>,,instructions:u,0,100.00,,\n", "instructions:u", None),
+        ("<not counted>,,instructions:u,0,0.00,,\n", "instructions:u", None),
+        ("12.50,msec,task-clock,12500000,100.00,0.9,CPUs utilized\n", "task-clock", 12),
+        ("1234567,,instructions:u,2000000,100.00,,\n", "cycles:u", None),
+        ("", "instructions:u", None),
+    ],
+)
+def test_perf_stat_output_is_read(text: str, event: str, expected: int | None) -> None:
+    assert bench_perf.parse(text, event) == expected
+
+
+def test_a_process_is_counted_by_a_real_perf_stat() -> None:
+    # A software event, so the test runs where the CPU's counters are missing too: the plumbing
+    # (attach by pid and by thread, SIGINT, read the file) is what is tested, not the CPU.
+    if bench_perf.probe("task-clock") is not None:
+        pytest.skip(f"perf cannot count here: {bench_perf.probe('task-clock')}")
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.2)
+        with bench_perf.count(
+            {"process": ("-p", busy.pid), "thread": bench_perf.main_thread(busy.pid)}, "task-clock"
+        ) as counts:
+            time.sleep(0.5)
+        idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3)"])
+        try:
+            with bench_perf.count({"idle": ("-p", idle.pid)}, "task-clock") as quiet:
+                time.sleep(0.5)
+        finally:
+            idle.kill()
+            idle.wait()
+    finally:
+        busy.kill()
+        busy.wait()
+    # A spinning process for ~0.8 s (the count's 0.3 s start included): hundreds of ms of its CPU,
+    # at least 50 even on a machine shared with others; a sleeping one: almost none.
+    assert counts.values["process"] is not None and counts.values["process"] >= 50
+    assert counts.values["thread"] is not None and counts.values["thread"] >= 50
+    assert quiet.values == {"idle": 0} or (quiet.values["idle"] is not None and quiet.values["idle"] < 20)
+
+
+def test_the_verdict_line_carries_the_added_instructions() -> None:
+    r = Results()
+    for name, rps, kinstr in (("plain", 800.0, 2000.0), ("sqlite", 790.0, 2040.5)):
+        r.add("small req/s", name, rps)
+        r.add("small loop cpu ms/req", name, 1.1 if name == "plain" else 1.13)
+        r.add("small loop kinstr/req", name, kinstr)
+    (line,) = verdict_lines(r, ["sqlite"])
+    assert line == (
+        "small                sqlite 0.988  rounds 0.988 (spread 0.000), loop +0.030 ms/req, "
+        "loop +40.5k instr/req; target >= 0.97: met"
+    )

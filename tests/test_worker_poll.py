@@ -1,0 +1,103 @@
+"""The worker polls its input while traffic lasts (worker.next_input), so the proxy's write of a
+window's descriptors wakes nobody (issue #12); idle, it sleeps on the pipe. Real pipes, a real
+writer thread: what each way of waiting returns, and that none of them loses or invents input."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from toolguard_core import worker
+from toolguard_core.offload import _REPLY, KIND_INLINE, encode_context, encode_job
+
+
+@pytest.fixture
+def pipe() -> Iterator[tuple[int, int]]:
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)  # as serve() sets its stdin
+    yield read_end, write_end
+    for fd in (read_end, write_end):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+def write_later(fd: int, data: bytes | None, delay: float) -> threading.Thread:
+    """Write ``data`` (None: close the end) after ``delay`` seconds, on a thread."""
+
+    def run() -> None:
+        time.sleep(delay)
+        if data is None:
+            os.close(fd)
+        else:
+            os.write(fd, data)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize(
+    ("poll_for", "data", "delay", "expected"),
+    [
+        (1.0, b"descriptors", 0.0, b"descriptors"),  # already there: returned at once
+        (1.0, b"descriptors", 0.05, b"descriptors"),  # came while polling
+        (0.0, b"descriptors", 0.05, b"descriptors"),  # came while asleep on the pipe
+        (1.0, None, 0.05, b""),  # the proxy closed its end while polling: the end of input
+        (0.0, None, 0.05, b""),  # ... or while asleep
+    ],
+)
+def test_next_input_returns_what_the_proxy_wrote(
+    pipe: tuple[int, int], poll_for: float, data: bytes | None, delay: float, expected: bytes
+) -> None:
+    read_end, write_end = pipe
+    writer = write_later(write_end, data, delay)
+    got = worker.next_input(read_end, time.monotonic() + poll_for)
+    writer.join()
+    assert got == expected
+
+
+def test_a_poll_finds_input_within_its_interval(pipe: tuple[int, int]) -> None:
+    # Polling, not sleeping on the pipe: the write is seen by the next poll, so at most one
+    # POLL_SECONDS after it (plus the machine's scheduling; the bound is generous for a shared VM).
+    read_end, write_end = pipe
+    writer = write_later(write_end, b"x", 0.02)
+    started = time.monotonic()
+    assert worker.next_input(read_end, started + 5.0) == b"x"
+    writer.join()
+    assert time.monotonic() - started < 0.02 + worker.POLL_SECONDS + 0.5
+
+
+def test_serve_reads_a_pipe_it_polls_to_its_end() -> None:
+    # The whole loop: two jobs on a real pipe, the second after a pause the worker spends polling,
+    # then the end of input; every job is answered (the watermark reaches the last) and serve returns.
+    read_end, write_end = os.pipe()
+    body = b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}'
+    context = encode_context(1, {"url": "https://api.openai.com/v1/chat/completions", "max_body": 1 << 20})
+
+    def proxy() -> None:
+        os.write(write_end, context + encode_job(KIND_INLINE, 1, length=len(body), context=1) + body)
+        time.sleep(0.05)
+        os.write(write_end, encode_job(KIND_INLINE, 2, length=len(body), context=1) + body)
+        time.sleep(0.05)
+        os.close(write_end)
+
+    out = io.BytesIO()
+    thread = threading.Thread(target=proxy)
+    thread.start()
+    try:
+        worker.serve(read_end, out)
+    finally:
+        thread.join()
+        os.close(read_end)
+    data, marks = out.getvalue(), []
+    while data:
+        mark, length = _REPLY.unpack_from(data)
+        marks.append(mark)
+        data = data[_REPLY.size + length :]
+    assert marks == [1, 2]
