@@ -45,8 +45,15 @@ def test_a_process_is_counted_by_a_real_perf_stat() -> None:
             {"process": ("-p", busy.pid), "thread": bench_perf.main_thread(busy.pid)}, "task-clock"
         ) as counts:
             time.sleep(0.5)
-        idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3)"])
+        # Counted only once it sleeps: the interpreter's start-up alone can take tens of ms of CPU
+        # on a loaded machine, which the idle bound below must not charge.
+        idle = subprocess.Popen(
+            [sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(3)"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         try:
+            assert idle.stdout is not None and idle.stdout.readline().strip() == "ready"
             with bench_perf.count({"idle": ("-p", idle.pid)}, "task-clock") as quiet:
                 time.sleep(0.5)
         finally:
