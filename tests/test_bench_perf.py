@@ -66,7 +66,8 @@ def test_a_process_is_counted_by_a_real_perf_stat() -> None:
     # at least 50 even on a machine shared with others; a sleeping one: almost none.
     assert counts.values["process"] is not None and counts.values["process"] >= 50
     assert counts.values["thread"] is not None and counts.values["thread"] >= 50
-    assert quiet.values == {"idle": 0} or (quiet.values["idle"] is not None and quiet.values["idle"] < 20)
+    # perf says "<not counted>" (None) for a process that never ran while it was attached.
+    assert set(quiet.values) == {"idle"} and (quiet.values["idle"] is None or quiet.values["idle"] < 20)
 
 
 def test_the_verdict_line_carries_the_added_instructions() -> None:
