@@ -16,13 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mitmproxy import contentviews, http
+from mitmproxy import http
 
-from toolguard_core.contentview import EndpointContentview, _error_message
+from toolguard_core.contentview import EndpointContentview, upstream_error
 from toolguard_core.conversation import MAX_ARGUMENTS, MAX_TEXT, _cut, _indent, _render_finding
 from toolguard_core.findings import SEVERITY_ORDER, Finding, Severity
 from toolguard_core.request import MESSAGES
-from toolguard_core.verdict import answered_by
 
 # A finding's message index, and the content block index when it points into one.
 _LOCATION = re.compile(r"^messages\[(\d+)\](?:\.content\[(\d+)\])?")
@@ -39,23 +38,6 @@ class _Use:
     name: str
     input: str
     results: list[tuple[int, int]] = field(default_factory=list)
-
-
-class MessagesContentview(EndpointContentview):
-    """Render an Anthropic Messages API request body as a conversation."""
-
-    title = "Anthropic Messages"
-    endpoint = MESSAGES
-
-    def render(
-        self,
-        body: dict[str, Any],
-        findings: Iterable[Finding],
-        *,
-        verdict: str | None,
-        flow: http.HTTPFlow | None,
-    ) -> str:
-        return render_messages(body, findings, verdict=verdict, flow=flow)
 
 
 def render_messages(
@@ -99,8 +81,9 @@ def _header(
     if verdict:
         summary += f", verdict: {verdict}"
     lines = [summary]
-    if flow is not None and flow.response is not None and flow.response.status_code >= 400:
-        lines.append(f"{answered_by(flow.response.status_code, verdict)}: {_error_message(flow.response)}")
+    upstream = upstream_error(flow, verdict)
+    if upstream is not None:
+        lines.append(upstream)
     params = [f"model={json.dumps(body.get('model'))}"]
     params += [f"{key}={json.dumps(body[key])}" for key in _REQUEST_PARAMS if key in body]
     lines.append("request: " + " ".join(params))
@@ -237,9 +220,6 @@ def _result_text(content: Any) -> str:
     return "" if content is None else json.dumps(content)
 
 
-anthropic_messages = MessagesContentview()
-
-
-def register() -> None:
-    """Add the view to mitmproxy's registry (re-adding on hot reload just replaces it)."""
-    contentviews.add(anthropic_messages)
+#: The Anthropic Messages API request view.
+anthropic_messages = EndpointContentview("Anthropic Messages", MESSAGES, render_messages)
+register = anthropic_messages.register
