@@ -19,8 +19,17 @@ from typing import Any
 from mitmproxy import http
 
 from toolguard_core.contentview import EndpointContentview, upstream_error
-from toolguard_core.conversation import MAX_ARGUMENTS, MAX_TEXT, _cut, _indent, _render_finding
-from toolguard_core.findings import SEVERITY_ORDER, Finding, Severity
+from toolguard_core.conversation import (
+    MAX_ARGUMENTS,
+    MAX_TEXT,
+    _cut,
+    _indent,
+    _render_finding,
+    place_findings,
+    request_line,
+    summary_lines,
+)
+from toolguard_core.findings import Finding
 from toolguard_core.request import MESSAGES
 
 # A finding's message index, and the content block index when it points into one.
@@ -50,22 +59,18 @@ def render_messages(
     """The transcript text; pure apart from reading ``flow.response`` for the upstream's error."""
     messages = body.get("messages")
     messages = messages if isinstance(messages, list) else []
-    placed: dict[tuple[int, int | None], list[Finding]] = {}
-    general: list[Finding] = []
-    for finding in sorted(findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 9)):
-        match = _LOCATION.match(finding.location)
-        if match and int(match.group(1)) < len(messages):
-            block = int(match.group(2)) if match.group(2) is not None else None
-            placed.setdefault((int(match.group(1)), block), []).append(finding)
-        else:
-            general.append(finding)
-
+    placed, general = place_findings(findings, _LOCATION, len(messages), _message_and_block)
     out = _header(body, placed, general, verdict, flow)
     uses, use_of = _pair(messages)
     for index, message in enumerate(messages):
         out.append("")
         out += _render_message(index, message, uses, use_of, placed)
     return "\n".join(out) + "\n"
+
+
+def _message_and_block(match: re.Match[str]) -> tuple[int, int | None]:
+    """A finding's place in a Messages body: the message, and the content block when it names one."""
+    return int(match.group(1)), int(match.group(2)) if match.group(2) is not None else None
 
 
 def _header(
@@ -75,18 +80,8 @@ def _header(
     verdict: str | None,
     flow: http.HTTPFlow | None,
 ) -> list[str]:
-    every = [f for group in placed.values() for f in group] + general
-    errors = sum(f.severity == Severity.ERROR for f in every)
-    summary = f"toolguard: {len(every)} finding(s), {errors} error(s)"
-    if verdict:
-        summary += f", verdict: {verdict}"
-    lines = [summary]
-    upstream = upstream_error(flow, verdict)
-    if upstream is not None:
-        lines.append(upstream)
-    params = [f"model={json.dumps(body.get('model'))}"]
-    params += [f"{key}={json.dumps(body[key])}" for key in _REQUEST_PARAMS if key in body]
-    lines.append("request: " + " ".join(params))
+    lines = summary_lines(placed, general, verdict, upstream_error(flow, verdict))
+    lines.append(request_line(body, _REQUEST_PARAMS))
     tools = body.get("tools")
     if isinstance(tools, list):
         names = [str(t.get("name") or f"<{t.get('type')}>") if isinstance(t, dict) else "?" for t in tools]
