@@ -16,7 +16,7 @@ from mitmproxy import command, http
 from mitmproxy.flow import Flow
 from mitmproxy.test import taddons, tflow
 from mitmproxy.websocket import WebSocketMessage
-from support.scripted import RESPONSES_UNANSWERED, response_events
+from support.scripted import RESPONSES_UNANSWERED, response_events, unanswered_ws_error
 from wsproto.frame_protocol import Opcode
 
 from toolguard_core import addon as addon_module
@@ -99,16 +99,7 @@ def test_clean_codex_connection_stores_nothing(tmp_path: Path) -> None:
 
 def test_rejected_turn_is_a_row_like_an_http_flow(tmp_path: Path) -> None:
     dropped_output = {**FRAMES[2], "input": [{"role": "user", "content": "And now?"}]}
-    error = {
-        "type": "error",
-        "status": 400,
-        "error": {
-            "type": "invalid_request_error",
-            "code": None,
-            "message": RESPONSES_UNANSWERED.format(call_id="call_tg0002resp"),
-            "param": "input",
-        },
-    }
+    error = unanswered_ws_error("call_tg0002resp")
     [row] = run_connection(tmp_path, dropped_output, [error])
     connection = row["id"].removesuffix("-ws3")
     assert {
@@ -345,16 +336,7 @@ async def offloaded_connection(
         for event in response_events("resp_tg0002", "gpt-5", CALL):
             await send(False, event)
         await send(True, DROPPED_OUTPUT)
-        error = {
-            "type": "error",
-            "status": 400,
-            "error": {
-                "type": "invalid_request_error",
-                "code": None,
-                "message": RESPONSES_UNANSWERED.format(call_id="call_tg0002resp"),
-                "param": "input",
-            },
-        }
+        error = unanswered_ws_error("call_tg0002resp")
         await send(False, error)
         addon.websocket_end(flow)
         addon.done()
@@ -408,16 +390,7 @@ def test_a_verdict_too_late_lets_the_message_pass_and_it_is_judged_as_in_observe
         return judge(self, connection, prepared, acting)
 
     monkeypatch.setattr(addon_module.SocketWorker, "_analyse", late)
-    error = {
-        "type": "error",
-        "status": 400,
-        "error": {
-            "type": "invalid_request_error",
-            "code": None,
-            "message": RESPONSES_UNANSWERED.format(call_id="call_tg0002resp"),
-            "param": "input",
-        },
-    }
+    error = unanswered_ws_error("call_tg0002resp")
 
     async def run() -> Any:
         return await act_on_connection(tmp_path, "block", DROPPED_OUTPUT, [error], after_turn_2=released.set)
