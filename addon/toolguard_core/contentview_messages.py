@@ -28,6 +28,7 @@ from toolguard_core.conversation import (
     place_findings,
     request_line,
     summary_lines,
+    tools_lines,
 )
 from toolguard_core.findings import Finding
 from toolguard_core.request import MESSAGES
@@ -73,6 +74,11 @@ def _message_and_block(match: re.Match[str]) -> tuple[int, int | None]:
     return int(match.group(1)), int(match.group(2)) if match.group(2) is not None else None
 
 
+def _tool_name(tool: Any) -> str:
+    """A Messages tool by its name, a server tool without one by its type (``<web_search_20250305>``)."""
+    return str(tool.get("name") or f"<{tool.get('type')}>") if isinstance(tool, dict) else "?"
+
+
 def _header(
     body: dict[str, Any],
     placed: dict[tuple[int, int | None], list[Finding]],
@@ -82,10 +88,7 @@ def _header(
 ) -> list[str]:
     lines = summary_lines(placed, general, verdict, upstream_error(flow, verdict))
     lines.append(request_line(body, _REQUEST_PARAMS))
-    tools = body.get("tools")
-    if isinstance(tools, list):
-        names = [str(t.get("name") or f"<{t.get('type')}>") if isinstance(t, dict) else "?" for t in tools]
-        lines.append(f"tools ({len(names)}): {', '.join(names)}")
+    lines += tools_lines(body, _tool_name)
     system = body.get("system")
     if isinstance(system, str):
         lines.append(f"system: {_cut(system.splitlines()[0] if system else '', 120)}")

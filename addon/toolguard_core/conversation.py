@@ -119,13 +119,20 @@ def _header(
 ) -> list[str]:
     lines = summary_lines(by_message, general, verdict, upstream_error)
     lines.append(request_line(body, _CHAT_PARAMS))
-    tools = body.get("tools")
-    if isinstance(tools, list):
-        names = [_tool_name(t) for t in tools]
-        lines.append(f"tools ({len(names)}): {', '.join(names)}")
+    lines += tools_lines(body)
     for finding in general:
         lines += _render_finding(finding)
     return lines
+
+
+def tools_lines(body: dict[str, Any], name: Callable[[Any], str] | None = None) -> list[str]:
+    """``tools (N): a, b`` when the body declares a ``tools`` list (``name``: how one is named, by
+    default the chat/Responses way, :func:`_tool_name`), else nothing."""
+    tools = body.get("tools")
+    if not isinstance(tools, list):
+        return []
+    names = [(name or _tool_name)(tool) for tool in tools]
+    return [f"tools ({len(names)}): {', '.join(names)}"]
 
 
 def _tool_name(tool: Any) -> str:
@@ -337,9 +344,7 @@ def _responses_header(
 ) -> list[str]:
     lines = summary_lines(placed, general, verdict, upstream_error)
     lines.append(request_line(body, _RESPONSES_PARAMS))
-    tools = body.get("tools")
-    if isinstance(tools, list):
-        lines.append(f"tools ({len(tools)}): {', '.join(_tool_name(t) for t in tools)}")
+    lines += tools_lines(body)
     instructions = body.get("instructions")
     if isinstance(instructions, str) and instructions:
         lines.append(f"instructions: {_cut(instructions.splitlines()[0], 120)}")
