@@ -29,23 +29,27 @@ def rejection_row(
     host: str,
     provider: str,
     model: str,
+    datetime_utc: str = "2026-11-30T10:00:00.000Z",
 ) -> FlowRow:
     """A flow whose request drew ``findings`` (rule, location: all errors) and whose upstream answered
-    ``status`` with ``body``, stored with ``verdict``."""
-    error = parse_error(body_bytes(body), status=status, content_type="application/json")
+    ``status`` with ``body`` (``None``: an answer with no error to parse, e.g. accepted), stored with
+    ``verdict``."""
     rules = [rule for rule, _ in findings]
-    recognition = recognise_error(error, finding_rules=rules, status=status)
+    error = recognition = None
+    if body is not None:
+        error = parse_error(body_bytes(body), status=status, content_type="application/json")
+        recognition = recognise_error(error, finding_rules=rules, status=status)
     return FlowRow(
         id=flow_id,
-        datetime_utc="2026-11-30T10:00:00.000Z",
+        datetime_utc=datetime_utc,
         host=host,
         provider=provider,
         model=model,
         status=status,
         verdict=verdict,
-        error_message=error.message,
-        error_type=error.type,
-        error_json=json.dumps(error.summary()),
+        error_message=error.message if error else None,
+        error_type=error.type if error else None,
+        error_json=json.dumps(error.summary()) if error else None,
         cause_id=recognition.cause_id if recognition else None,
         cause_json=json.dumps(recognition.summary(), sort_keys=True) if recognition else None,
         finding_count=len(findings),
