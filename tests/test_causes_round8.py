@@ -21,26 +21,12 @@ constraint and which tier named it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
+from support.recognition import CauseRow as Row
 from support.recognition import assert_neighbour_cause, whole_recognition
 
 from toolguard_core.causes import Constraint, recognise_error
 from toolguard_core.upstream_errors import parse_error
-
-
-@dataclass(frozen=True)
-class Row:
-    source: str
-    status: int | None
-    body: str
-    cause: str
-    rule: str | None
-    provider: str  # the wording's provider
-    values: dict[str, str] = field(default_factory=dict)
-    constraint: Constraint | None = None
-
 
 ROWS = [
     # An API version the resource does not serve (Azure through three clients).

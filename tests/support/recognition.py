@@ -3,11 +3,27 @@ and the whole recognition as one comparable tuple, shared by the ``tests/test_ca
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from toolguard_core.causes import Constraint, Recognition, recognise_error
 from toolguard_core.upstream_errors import parse_error
 
 #: cause, rule, extracted values, constraint, the wording's provider (and, with ``tier``, its tier).
 Whole = tuple[str, str | None, dict[str, str], Constraint | None, str | None, *tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class CauseRow:
+    """One real error text and the whole recognition it must get (a round's table row)."""
+
+    source: str
+    status: int | None
+    body: str
+    cause: str
+    rule: str | None
+    provider: str  # the wording's provider
+    values: dict[str, str] = field(default_factory=dict)
+    constraint: Constraint | None = None
 
 
 def recognise(body: str, status: int | None) -> Recognition | None:
