@@ -50,10 +50,16 @@ def socket_flow(path: str = "/v1/responses") -> http.HTTPFlow:
     return flow
 
 
-def play(addon: ToolGuard, flow: http.HTTPFlow, from_client: bool, message: dict[str, Any]) -> bytes:
+def append_message(flow: http.HTTPFlow, from_client: bool, message: dict[str, Any]) -> bytes:
+    """A text frame arriving on the connection, as mitmproxy appends it before calling the hook."""
     assert flow.websocket is not None
     content = json.dumps(message).encode()
     flow.websocket.messages.append(WebSocketMessage(Opcode.TEXT, from_client, content, 1_796_000_000.0))
+    return content
+
+
+def play(addon: ToolGuard, flow: http.HTTPFlow, from_client: bool, message: dict[str, Any]) -> bytes:
+    content = append_message(flow, from_client, message)
     addon.websocket_message(flow)
     return content
 
@@ -189,11 +195,7 @@ async def act_on_connection(
         addon.websocket_start(flow)
 
         async def send(from_client: bool, message: dict[str, Any]) -> None:
-            assert flow.websocket is not None
-            content = json.dumps(message).encode()
-            flow.websocket.messages.append(
-                WebSocketMessage(Opcode.TEXT, from_client, content, 1_796_000_000.0)
-            )
+            append_message(flow, from_client, message)
             acting = addon.websocket_message(flow)
             assert (acting is not None) == from_client  # only client messages wait for a verdict
             if acting is not None:
@@ -315,11 +317,7 @@ async def offloaded_connection(
         addon.websocket_start(flow)
 
         async def send(from_client: bool, message: dict[str, Any]) -> None:
-            assert flow.websocket is not None
-            content = json.dumps(message).encode()
-            flow.websocket.messages.append(
-                WebSocketMessage(Opcode.TEXT, from_client, content, 1_796_000_000.0)
-            )
+            append_message(flow, from_client, message)
             assert addon.websocket_message(flow) is None  # observe mode: nothing waits
             if from_client:  # the socket thread hands the body to the loop: let it run
                 judged = addon.all_stats().get("websocket_messages", 0) + 1
