@@ -26,9 +26,20 @@ class CauseRow:
     constraint: Constraint | None = None
 
 
-def recognise(body: str, status: int | None) -> Recognition | None:
-    """What the proxy names for an upstream answer: the body parsed with its status, then recognised."""
-    return recognise_error(parse_error(body, status=status), status=status)
+def recognise(body: str, status: int | None, provider: str | None = None) -> Recognition | None:
+    """What the proxy names for an upstream answer: the body parsed with its status, then recognised
+    (for the flow's ``provider`` when the test names one)."""
+    return recognise_error(parse_error(body, status=status), provider=provider, status=status)
+
+
+def named(
+    body: str, status: int | None, provider: str | None
+) -> tuple[str, str | None, str, dict[str, str]] | None:
+    """The precision passes' comparison: (cause, rule, the wording's provider, values), or None."""
+    found = recognise(body, status, provider)
+    if found is None:
+        return None
+    return (found.cause_id, found.rule_id, found.wording.provider, dict(found.values))
 
 
 def whole_recognition(body: str, status: int | None, *, tier: bool = False) -> Whole | None:
