@@ -16,7 +16,7 @@ from mitmproxy import command, http
 from mitmproxy.flow import Flow
 from mitmproxy.test import taddons, tflow
 from mitmproxy.websocket import WebSocketMessage
-from support.scripted import RESPONSES_UNANSWERED, response_events
+from support.scripted import RESPONSES_UNANSWERED, response_events, unanswered_ws_error
 from wsproto.frame_protocol import Opcode
 
 from toolguard_core import addon as addon_module
@@ -50,10 +50,16 @@ def socket_flow(path: str = "/v1/responses") -> http.HTTPFlow:
     return flow
 
 
-def play(addon: ToolGuard, flow: http.HTTPFlow, from_client: bool, message: dict[str, Any]) -> bytes:
+def append_message(flow: http.HTTPFlow, from_client: bool, message: dict[str, Any]) -> bytes:
+    """A text frame arriving on the connection, as mitmproxy appends it before calling the hook."""
     assert flow.websocket is not None
     content = json.dumps(message).encode()
     flow.websocket.messages.append(WebSocketMessage(Opcode.TEXT, from_client, content, 1_796_000_000.0))
+    return content
+
+
+def play(addon: ToolGuard, flow: http.HTTPFlow, from_client: bool, message: dict[str, Any]) -> bytes:
+    content = append_message(flow, from_client, message)
     addon.websocket_message(flow)
     return content
 
@@ -116,16 +122,7 @@ def test_clean_codex_connection_stores_nothing(tmp_path: Path) -> None:
 
 def test_rejected_turn_is_a_row_like_an_http_flow(tmp_path: Path) -> None:
     dropped_output = {**FRAMES[2], "input": [{"role": "user", "content": "And now?"}]}
-    error = {
-        "type": "error",
-        "status": 400,
-        "error": {
-            "type": "invalid_request_error",
-            "code": None,
-            "message": RESPONSES_UNANSWERED.format(call_id="call_tg0002resp"),
-            "param": "input",
-        },
-    }
+    error = unanswered_ws_error("call_tg0002resp")
     [row] = run_connection(tmp_path, dropped_output, [error])
     connection = row["id"].removesuffix("-ws3")
     assert {
@@ -215,11 +212,7 @@ async def act_on_connection(
         addon.websocket_start(flow)
 
         async def send(from_client: bool, message: dict[str, Any]) -> None:
-            assert flow.websocket is not None
-            content = json.dumps(message).encode()
-            flow.websocket.messages.append(
-                WebSocketMessage(Opcode.TEXT, from_client, content, 1_796_000_000.0)
-            )
+            append_message(flow, from_client, message)
             acting = addon.websocket_message(flow)
             assert (acting is not None) == from_client  # only client messages wait for a verdict
             if acting is not None:
@@ -346,11 +339,7 @@ async def offloaded_connection(
         addon.websocket_start(flow)
 
         async def send(from_client: bool, message: dict[str, Any]) -> None:
-            assert flow.websocket is not None
-            content = json.dumps(message).encode()
-            flow.websocket.messages.append(
-                WebSocketMessage(Opcode.TEXT, from_client, content, 1_796_000_000.0)
-            )
+            append_message(flow, from_client, message)
             assert addon.websocket_message(flow) is None  # observe mode: nothing waits
             if from_client:  # the socket thread hands the body to the loop: let it run
                 judged = addon.all_stats().get("websocket_messages", 0) + 1
@@ -371,16 +360,7 @@ async def offloaded_connection(
         for event in response_events("resp_tg0002", "gpt-5", CALL):
             await send(False, event)
         await send(True, DROPPED_OUTPUT)
-        error = {
-            "type": "error",
-            "status": 400,
-            "error": {
-                "type": "invalid_request_error",
-                "code": None,
-                "message": RESPONSES_UNANSWERED.format(call_id="call_tg0002resp"),
-                "param": "input",
-            },
-        }
+        error = unanswered_ws_error("call_tg0002resp")
         await send(False, error)
         addon.websocket_end(flow)
         addon.done()
@@ -442,16 +422,7 @@ def test_a_verdict_too_late_lets_the_message_pass_and_it_is_judged_as_in_observe
         return judge(self, connection, prepared, acting)
 
     monkeypatch.setattr(addon_module.SocketWorker, "_analyse", late)
-    error = {
-        "type": "error",
-        "status": 400,
-        "error": {
-            "type": "invalid_request_error",
-            "code": None,
-            "message": RESPONSES_UNANSWERED.format(call_id="call_tg0002resp"),
-            "param": "input",
-        },
-    }
+    error = unanswered_ws_error("call_tg0002resp")
 
     async def run() -> Any:
         return await act_on_connection(tmp_path, "block", DROPPED_OUTPUT, [error], after_turn_2=released.set)

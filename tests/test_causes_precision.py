@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
+from support.recognition import named
 
 from toolguard_core.causes import STATUS_ONLY, recognise_error
 from toolguard_core.upstream_errors import parse_error
@@ -131,13 +132,7 @@ ROWS = [
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r.source.rsplit('/', 2)[-2]}-{r.status}")
 def test_precision_rows(row: Row) -> None:
-    found = recognise_error(
-        parse_error(row.body, status=row.status), provider=row.provider, status=row.status
-    )
-    got = (
-        None if found is None else (found.cause_id, found.rule_id, found.wording.provider, dict(found.values))
-    )
-    assert got == row.expected
+    assert named(row.body, row.status, row.provider) == row.expected
 
 
 @pytest.mark.parametrize(

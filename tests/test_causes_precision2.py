@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from support.recognition import named
 
 from toolguard_core.causes import (
     _VALUE_REJECTED,
@@ -224,13 +225,7 @@ ROWS += [
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r.source.rsplit('/', 2)[-2]}-{r.status}")
 def test_precision_pass_2_rows(row: Row) -> None:
-    found = recognise_error(
-        parse_error(row.body, status=row.status), provider=row.provider, status=row.status
-    )
-    got = (
-        None if found is None else (found.cause_id, found.rule_id, found.wording.provider, dict(found.values))
-    )
-    assert got == row.expected
+    assert named(row.body, row.status, row.provider) == row.expected
 
 
 def test_the_byte_limit_and_the_free_tier_fixes_say_what_helps() -> None:

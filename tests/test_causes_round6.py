@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
+from support.recognition import assert_neighbour_cause, recognise, whole_recognition
 
-from toolguard_core.causes import CAUSES_BY_ID, recognise_error
-from toolguard_core.upstream_errors import parse_error
+from toolguard_core.causes import CAUSES_BY_ID
 
 
 @dataclass(frozen=True)
@@ -77,11 +77,14 @@ ROWS = [
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.source.split("github.com/")[1])
 def test_round_six_families_name_the_cause(row: Row) -> None:
-    found = recognise_error(parse_error(row.body, status=row.status), status=row.status)
-    assert found is not None
-    summary = (found.cause_id, found.rule_id, dict(found.values), found.constraint)
-    assert summary == (row.cause, None, row.values, None)
-    assert (found.wording.provider, found.wording.on) == (row.provider, row.on)
+    assert whole_recognition(row.body, row.status, tier=True) == (
+        row.cause,
+        None,
+        row.values,
+        None,
+        row.provider,
+        row.on,
+    )
 
 
 def test_a_region_block_is_not_read_as_an_unsupported_parameter() -> None:
@@ -91,7 +94,7 @@ def test_a_region_block_is_not_read_as_an_unsupported_parameter() -> None:
         "400 FAILED_PRECONDITION. {'error': {'code': 400, 'message': 'User location is not supported for the API "
         "use.', 'status': 'FAILED_PRECONDITION'}}"
     )
-    found = recognise_error(parse_error(body, status=400), status=400)
+    found = recognise(body, 400)
     assert found is not None and found.cause_id == "cause.region-unavailable" and found.constraint is None
     assert "API key" not in found.fix  # cause.auth's fix would send the user to the key
 
@@ -119,8 +122,7 @@ def test_a_region_block_is_not_read_as_an_unsupported_parameter() -> None:
 def test_the_new_families_leave_neighbouring_causes_alone(
     source: str, status: int, body: str, cause: str
 ) -> None:
-    found = recognise_error(parse_error(body, status=status), status=status)
-    assert found is not None and found.cause_id == cause, source
+    assert_neighbour_cause(source, status, body, cause)
 
 
 def test_the_region_cause_is_catalogued_with_its_own_fix() -> None:

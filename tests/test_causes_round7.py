@@ -21,9 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
+from support.recognition import assert_neighbour_cause, whole_recognition
 
-from toolguard_core.causes import Constraint, recognise_error
-from toolguard_core.upstream_errors import parse_error
+from toolguard_core.causes import Constraint
 
 
 @dataclass(frozen=True)
@@ -117,11 +117,14 @@ ROWS = [
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.source.split("github.com/")[1])
 def test_round_seven_families_name_the_cause(row: Row) -> None:
-    found = recognise_error(parse_error(row.body, status=row.status), status=row.status)
-    assert found is not None
-    summary = (found.cause_id, found.rule_id, dict(found.values), found.constraint)
-    assert summary == (row.cause, row.rule, row.values, row.constraint)
-    assert (found.wording.provider, found.wording.on) == (row.provider, row.on)
+    assert whole_recognition(row.body, row.status, tier=True) == (
+        row.cause,
+        row.rule,
+        row.values,
+        row.constraint,
+        row.provider,
+        row.on,
+    )
 
 
 @pytest.mark.parametrize(
@@ -155,5 +158,4 @@ def test_round_seven_families_name_the_cause(row: Row) -> None:
 def test_the_new_families_leave_neighbouring_causes_alone(
     source: str, status: int, body: str, cause: str
 ) -> None:
-    found = recognise_error(parse_error(body, status=status), status=status)
-    assert found is not None and found.cause_id == cause, source
+    assert_neighbour_cause(source, status, body, cause)

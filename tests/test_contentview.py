@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from mitmproxy import contentviews, http
 from mitmproxy.test import taddons, tflow
+from support.flows import json_flow
 
 from toolguard_core import contentview, contentview_messages, contentview_responses
 from toolguard_core.addon import ToolGuard
@@ -69,9 +70,7 @@ def tctx() -> Iterator[taddons.context]:
 
 
 def chat_flow(body: Any, *, url: str = URL, response: http.Response | None = None) -> http.HTTPFlow:
-    content = body if isinstance(body, bytes) else json.dumps(body).encode()
-    request = http.Request.make("POST", url, content, {"content-type": "application/json"})
-    return tflow.tflow(req=request, resp=response or False)
+    return json_flow(body, url, response)
 
 
 def test_unanswered_call_whole_transcript(tctx: taddons.context) -> None:

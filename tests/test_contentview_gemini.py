@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from mitmproxy import contentviews, http
 from mitmproxy.test import taddons, tflow
+from support.flows import json_flow
 
 from toolguard_core import contentview, contentview_gemini, contentview_messages, contentview_responses
 
@@ -53,8 +54,7 @@ def test_short_function_response_turn_whole_transcript(tctx: taddons.context) ->
     answer = http.Response.make(
         400, json.dumps({"error": {"code": 400, "message": COUNT_ERROR, "status": "INVALID_ARGUMENT"}})
     )
-    request = http.Request.make("POST", URL, json.dumps(body).encode(), {"content-type": "application/json"})
-    flow = tflow.tflow(req=request, resp=answer)
+    flow = json_flow(body, URL, answer)
     shown = contentviews.prettify_message(flow.request, flow)
     assert shown.view_name == "Gemini generateContent"
     assert shown.text == (

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from mitmproxy import contentviews, http
-from mitmproxy.test import taddons, tflow
+from mitmproxy.test import taddons
+from support.flows import json_flow
 from support.scripted import ANTHROPIC_UNANSWERED, anthropic_error
 
 from toolguard_core import contentview, contentview_messages
@@ -54,9 +55,7 @@ def tctx() -> Iterator[taddons.context]:
 
 
 def messages_flow(body: Any, *, url: str = URL, response: http.Response | None = None) -> http.HTTPFlow:
-    content = body if isinstance(body, bytes) else json.dumps(body).encode()
-    request = http.Request.make("POST", url, content, {"content-type": "application/json"})
-    return tflow.tflow(req=request, resp=response or False)
+    return json_flow(body, url, response)
 
 
 def test_unanswered_tool_use_whole_transcript(tctx: taddons.context) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from mitmproxy import contentviews, http
 from mitmproxy.test import taddons, tflow
+from support.flows import json_flow
 from support.scripted import RESPONSES_UNANSWERED
 
 from toolguard_core import contentview, contentview_messages, contentview_responses
@@ -45,8 +46,7 @@ def tctx() -> Iterator[taddons.context]:
 
 
 def responses_flow(body: Any, response: http.Response | None = None) -> http.HTTPFlow:
-    request = http.Request.make("POST", URL, json.dumps(body).encode(), {"content-type": "application/json"})
-    return tflow.tflow(req=request, resp=response or False)
+    return json_flow(body, URL, response)
 
 
 def test_unanswered_call_whole_transcript(tctx: taddons.context) -> None:

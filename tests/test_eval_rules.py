@@ -550,15 +550,15 @@ def test_a_message_field_named_without_a_role_serves_matching_only() -> None:
 def test_the_probe_set_is_fresh_and_in_the_corpus_shape() -> None:
     """probe-rules.jsonl: every corpus field, split "probe", a measured class, and no thread that the
     dev or held-out parts hold (the probe measures unseen cases)."""
-    from support.corpus import FAILURE_FIELDS, load_failures, read_jsonl
+    from support.corpus import FAILURE_FIELDS, load_failures, read_jsonl, thread_key
 
     rows = read_jsonl(EVAL.PROBE)
     assert len(rows) >= 40
-    corpus = {r["thread"].strip().lower().split("#", 1)[0].rstrip("/") for r in load_failures()}
+    corpus = {thread_key(r["thread"]) for r in load_failures()}
     for row in rows:
         assert set(FAILURE_FIELDS) <= row.keys(), row["id"]
         assert (row["split"], row["class"] in EVAL.CLASSES) == ("probe", True), row["id"]
-        assert row["thread"].strip().lower().split("#", 1)[0].rstrip("/") not in corpus, row["id"]
+        assert thread_key(row["thread"]) not in corpus, row["id"]
         assert row["source"].startswith("https://") and row["body"], row["id"]
 
 

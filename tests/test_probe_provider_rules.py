@@ -6,26 +6,11 @@ shape, one public thread each, none shared with ``failures-*.jsonl`` or with an 
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-
-import eval_rules
-from support.corpus import (
-    APIS,
-    BODY_KINDS,
-    CORPUS_DIR,
-    FAILURE_FIELDS,
-    FIDELITIES,
-    load_failures,
-    read_jsonl,
-    thread_key,
-)
+from support.corpus import CORPUS_DIR, read_jsonl
+from support.probes import assert_corpus_shape, assert_scored_as_its_own_part, assert_unseen, rows_of
 
 #: Each probe file, the fewest rows it holds and the fewest providers it spans (the briefs' bars).
 PROBES = {
@@ -47,47 +32,26 @@ ROUND_6 = CORPUS_DIR / "probe-provider-rules-5.jsonl"
 ROUND_8 = CORPUS_DIR / "probe-provider-rules-6.jsonl"
 
 
-def _text(body: Any) -> str:
-    return body if isinstance(body, str) else json.dumps(body, sort_keys=True)
-
-
 @pytest.mark.parametrize("probe", list(PROBES), ids=lambda p: p.name)
 def test_probe_rows_have_the_corpus_shape(probe: Path) -> None:
-    rows = read_jsonl(probe)
     least, _ = PROBES[probe]
-    assert len(rows) >= least
-    for row in rows:
-        assert tuple(row) == FAILURE_FIELDS, row["id"]
-        assert row["split"] == "probe" and row["api"] in APIS and row["body_kind"] in BODY_KINDS
-        assert row["thread"].startswith("https://") and row["source"] == row["thread"]
-        # Round 8 also scores spec violations (its brief: provider-specific and spec rejections).
-        assert row["class"] in {"provider", "model", "spec", "other"} and row["root_cause"]
-        if row["request"] is None:
-            assert row["request_fidelity"] is None, row["id"]
-        else:
-            assert row["request_fidelity"] in FIDELITIES, row["id"]
+    # Round 8 also scores spec violations (its brief: provider-specific and spec rejections).
+    assert_corpus_shape(
+        read_jsonl(probe), least=least, classes={"provider", "model", "spec", "other"}, request_optional=True
+    )
 
 
 @pytest.mark.parametrize("probe", list(PROBES), ids=lambda p: p.name)
 def test_probe_threads_are_new_and_distinct(probe: Path) -> None:
     rows = read_jsonl(probe)
-    corpus = {thread_key(r["thread"]) for r in load_failures()}
-    threads = [thread_key(r["thread"]) for r in rows]
-    assert len(set(threads)) == len(threads)
-    # Only the probe's own ids are reported: printing corpus threads would show held-out ones.
-    assert [r["id"] for r in rows if thread_key(r["thread"]) in corpus] == []
+    assert_unseen(rows, [], texts=False)
     assert len({r["provider"] for r in rows}) >= PROBES[probe][1]
 
 
 def test_round_three_probe_is_unseen_by_thread_and_text() -> None:
     """Round 3's probe shares no thread with round 2's and no error text with any corpus or earlier
     probe row (a text quoted in the corpus is a failure the rules may already be fitted to)."""
-    fresh = read_jsonl(ROUND_3)
-    earlier = [*read_jsonl(ROUND_2), *read_jsonl(CORPUS_DIR / "probe-rules.jsonl")]
-    earlier_threads = {thread_key(r["thread"]) for r in earlier}
-    assert [r["id"] for r in fresh if thread_key(r["thread"]) in earlier_threads] == []
-    seen = {_text(r["body"]) for r in [*load_failures(), *earlier]}
-    assert [r["id"] for r in fresh if _text(r["body"]) in seen] == []
+    assert_unseen(read_jsonl(ROUND_3), rows_of([ROUND_2, CORPUS_DIR / "probe-rules.jsonl"]))
 
 
 #: The cause probe round collected alongside this probe (issue 10 round 4, docs/errors.md).
@@ -107,21 +71,12 @@ def test_round_four_probe_is_unseen_by_thread_and_text() -> None:
         for row in read_jsonl(path)
         if not (path.name == "probe-causes.jsonl" and row.get("round") == CONCURRENT_CAUSE_ROUND)
     ]
-    earlier_threads = {thread_key(r.get("thread") or r.get("source") or "") for r in earlier}
-    assert [r["id"] for r in fresh if thread_key(r["thread"]) in earlier_threads] == []
-    seen = {_text(r.get("body")) for r in [*load_failures(), *earlier]}
-    assert [r["id"] for r in fresh if _text(r["body"]) in seen] == []
+    assert_unseen(fresh, earlier)
 
 
 @pytest.mark.parametrize("probe", list(PROBES), ids=lambda p: p.name)
 def test_eval_scores_the_probe_file_as_its_own_part(probe: Path) -> None:
-    rows = read_jsonl(probe)
-    result = eval_rules.score([], probe)
-    assert list(result["splits"]) == ["probe"]
-    provider = result["splits"]["probe"]["classes"]["provider"]
-    assert provider["entries"] == sum(r["class"] == "provider" for r in rows)
-    assert 0 < provider["evaluable"] <= provider["entries"]
-    assert 0 <= provider["hits"] <= provider["evaluable"]
+    assert_scored_as_its_own_part(probe, ("provider",))
 
 
 def test_round_five_probe_is_unseen_by_thread_and_text() -> None:
@@ -134,10 +89,7 @@ def test_round_five_probe_is_unseen_by_thread_and_text() -> None:
         if path not in (ROUND_5, ROUND_6)
         for row in read_jsonl(path)
     ]
-    earlier_threads = {thread_key(r.get("thread") or r.get("source") or "") for r in earlier}
-    assert [r["id"] for r in fresh if thread_key(r["thread"]) in earlier_threads] == []
-    seen = {_text(r.get("body")) for r in [*load_failures(), *earlier]}
-    assert [r["id"] for r in fresh if _text(r["body"]) in seen] == []
+    assert_unseen(fresh, earlier)
 
 
 def test_round_six_probe_is_unseen_by_thread_and_text() -> None:
@@ -154,16 +106,12 @@ def test_round_six_probe_is_unseen_by_thread_and_text() -> None:
         # error texts, not rules, so sharing them taints neither measurement.
         if not str(row.get("id", "")).startswith("probe-i")
     ]
-    earlier_threads = {thread_key(r.get("thread") or r.get("source") or "") for r in earlier}
-    assert [r["id"] for r in fresh if thread_key(r["thread"]) in earlier_threads] == []
-    seen = {_text(r.get("body")) for r in [*load_failures(), *earlier]}
-    assert [r["id"] for r in fresh if _text(r["body"]) in seen] == []
+    assert_unseen(fresh, earlier)
 
 
 def test_round_eight_probe_is_unseen_by_thread_and_text() -> None:
     """Round 8's probe (issue 9 round 8, collected before that round's rule changes) shares no thread
-    with the corpus (the legacy error corpus included) or any earlier probe file, and no error text
-    with any of their rows."""
+    with the corpus or any earlier probe file, and no error text with any of their rows."""
     fresh = read_jsonl(ROUND_8)
     earlier = [
         row
@@ -171,9 +119,4 @@ def test_round_eight_probe_is_unseen_by_thread_and_text() -> None:
         if path != ROUND_8
         for row in read_jsonl(path)
     ]
-    earlier_threads = {
-        thread_key(r.get("thread") or r.get("source") or "") for r in [*earlier, *load_failures()]
-    }
-    assert [r["id"] for r in fresh if thread_key(r["thread"]) in earlier_threads] == []
-    seen = {_text(r.get("body")) for r in [*load_failures(), *earlier]}
-    assert [r["id"] for r in fresh if _text(r["body"]) in seen] == []
+    assert_unseen(fresh, earlier)

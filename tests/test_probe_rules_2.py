@@ -6,23 +6,10 @@ an earlier probe, and a spread of providers and classes."""
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-
-import eval_rules
-from support.corpus import (
-    APIS,
-    BODY_KINDS,
-    CORPUS_DIR,
-    FAILURE_FIELDS,
-    FIDELITIES,
-    load_failures,
-    read_jsonl,
-    thread_key,
-)
+from support.corpus import CORPUS_DIR, read_jsonl
+from support.probes import assert_corpus_shape, assert_scored_as_its_own_part, assert_unseen, rows_of
 
 PROBE = CORPUS_DIR / "probe-rules-2.jsonl"
 EARLIER = (CORPUS_DIR / "probe-rules.jsonl", CORPUS_DIR / "probe-provider-rules.jsonl")
@@ -30,22 +17,11 @@ ROWS = read_jsonl(PROBE)
 
 
 def test_probe_rows_have_the_corpus_shape() -> None:
-    assert len(ROWS) >= 50
-    for row in ROWS:
-        assert tuple(row) == FAILURE_FIELDS, row["id"]
-        assert row["split"] == "probe" and row["api"] in APIS and row["body_kind"] in BODY_KINDS
-        assert row["thread"].startswith("https://") and row["source"] == row["thread"], row["id"]
-        assert row["class"] in {"spec", "provider", "model"} and row["root_cause"] and row["body"]
-        assert row["request"] is not None and row["request_fidelity"] in FIDELITIES, row["id"]
+    assert_corpus_shape(ROWS, least=50, classes={"spec", "provider", "model"})
 
 
 def test_probe_threads_are_new_and_distinct() -> None:
-    seen = {thread_key(r["thread"]) for r in load_failures()}
-    for path in EARLIER:
-        seen |= {thread_key(r["thread"]) for r in read_jsonl(path)}
-    threads = [thread_key(r["thread"]) for r in ROWS]
-    assert len(set(threads)) == len(threads)
-    assert not seen & set(threads)
+    assert_unseen(ROWS, rows_of(EARLIER), texts=False)
 
 
 def test_probe_spreads_over_classes_and_providers() -> None:
@@ -56,10 +32,4 @@ def test_probe_spreads_over_classes_and_providers() -> None:
 
 
 def test_eval_scores_the_probe_file_as_its_own_part() -> None:
-    result = eval_rules.score([], PROBE)
-    assert list(result["splits"]) == ["probe"]
-    for cls in ("spec", "model"):
-        part = result["splits"]["probe"]["classes"][cls]
-        assert part["entries"] == sum(r["class"] == cls for r in ROWS)
-        assert 0 < part["evaluable"] <= part["entries"]
-        assert 0 <= part["hits"] <= part["evaluable"]
+    assert_scored_as_its_own_part(PROBE, ("spec", "model"))

@@ -243,16 +243,8 @@ def test_report_when_the_proxy_wrote_no_run(tmp_path: Path) -> None:
 def test_report_reads_only_its_own_run_and_says_zero_as_zero(tmp_path: Path) -> None:
     db_path = tmp_path / "shared.db"
     db = open_db(db_path)
-    zeros = {
-        "requests_seen": 0,
-        "validated": 0,
-        "with_findings": 0,
-        "rejected": 0,
-        "no_answer": 0,
-        "stored": 0,
-    }
-    write_run(db, RunRow(id="mine", started_utc="2026-01-01T00:00:00.000Z", **zeros))
-    write_run(db, RunRow(id="other", started_utc="2026-01-01T00:00:00.000Z", **{**zeros, "requests_seen": 5}))
+    write_run(db, RunRow(id="mine", started_utc="2026-01-01T00:00:00.000Z"))
+    write_run(db, RunRow(id="other", started_utc="2026-01-01T00:00:00.000Z", requests_seen=5))
     write_rows(
         db, [FlowRow(id="f-other", datetime_utc="2026-01-01T00:00:00.500Z", run_id="other", status=400)]
     )
@@ -384,15 +376,7 @@ def test_report_names_a_recognised_flow_by_the_rule_that_predicts_its_root_cause
 def test_report_of_a_command_that_never_started_says_so(tmp_path: Path, started: bool, cause: str) -> None:
     db_path = tmp_path / "none.db"
     db = open_db(db_path)
-    zeros = {
-        "requests_seen": 0,
-        "validated": 0,
-        "with_findings": 0,
-        "rejected": 0,
-        "no_answer": 0,
-        "stored": 0,
-    }
-    write_run(db, RunRow(id="run", started_utc="2026-01-01T00:00:00.000Z", **zeros))
+    write_run(db, RunRow(id="run", started_utc="2026-01-01T00:00:00.000Z"))
     db.close()
     assert report(db_path, "run", ["no-such-command"], "reverse", started=started) == (
         f"toolguard saw 0 requests: nothing was checked; 0 flows stored.\n  likely cause: {cause}.\n"
@@ -487,19 +471,11 @@ def test_no_traffic_hint_in_regular_mode_names_a_no_proxy_entry() -> None:
 def test_report_counts_websocket_messages_and_says_why_nothing_was_validated(tmp_path: Path) -> None:
     db_path = tmp_path / "ws.db"
     db = open_db(db_path)
-    zeros = {
-        "requests_seen": 0,
-        "validated": 0,
-        "with_findings": 0,
-        "rejected": 0,
-        "no_answer": 0,
-        "stored": 0,
-    }
-    write_run(db, RunRow(id="codex", started_utc="2026-01-01T00:00:00.000Z", **{**zeros, "requests_seen": 1,
-              "validated": 3, "websocket_messages": 3}))  # fmt: skip
-    write_run(
-        db, RunRow(id="other-path", started_utc="2026-01-01T00:00:00.000Z", **{**zeros, "requests_seen": 2})
+    codex = RunRow(
+        id="codex", started_utc="2026-01-01T00:00:00.000Z", requests_seen=1, validated=3, websocket_messages=3
     )
+    write_run(db, codex)
+    write_run(db, RunRow(id="other-path", started_utc="2026-01-01T00:00:00.000Z", requests_seen=2))
     db.close()
     assert report(db_path, "codex", ["codex", "exec", "hi"], "regular") == (
         "toolguard: 1 request and 3 WebSocket messages reached the proxy: 3 validated, 0 with findings, "

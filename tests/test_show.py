@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from toolguard_analysis.check import check_body
 from toolguard_analysis.cli import cli
 from toolguard_analysis.rule_links import rule_anchor
 from toolguard_core.causes import CAUSES_BY_ID, recognise
+from toolguard_core.findings import Finding
 from toolguard_core.store import FindingRow, FlowRow, cause_columns, open_db, write_rows
 
 
@@ -45,6 +47,14 @@ def db_path(tmp_path: Path) -> Path:
 def show(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(cli, ["show", *args])
     return result.exit_code, result.output
+
+
+def finding_rows(findings: Iterable[Finding]) -> list[FindingRow]:
+    """The rows the store keeps for ``findings`` (index, rule, severity, location, message)."""
+    return [
+        FindingRow(idx=i, rule=f.rule, severity=f.severity, location=f.location, message=f.message)
+        for i, f in enumerate(findings)
+    ]
 
 
 def test_an_ambiguous_prefix_lists_the_candidates(db_path: Path) -> None:
@@ -120,12 +130,7 @@ def test_a_responses_flow_pairs_calls_and_outputs(tmp_path: Path) -> None:
                 url=url,
                 method="POST",
                 request_json=json.dumps(body),
-                findings=[
-                    FindingRow(
-                        idx=i, rule=f.rule, severity=f.severity, location=f.location, message=f.message
-                    )
-                    for i, f in enumerate(findings)
-                ],
+                findings=finding_rows(findings),
             )
         ],
     )
@@ -183,12 +188,7 @@ def test_an_anthropic_messages_flow_uses_the_messages_view(tmp_path: Path) -> No
                 path="/v1/messages",
                 method="POST",
                 request_json=json.dumps(body),
-                findings=[
-                    FindingRow(
-                        idx=i, rule=f.rule, severity=f.severity, location=f.location, message=f.message
-                    )
-                    for i, f in enumerate(findings)
-                ],
+                findings=finding_rows(findings),
             )
         ],
     )
@@ -419,8 +419,7 @@ def test_a_flagged_request_rejected_for_an_unrelated_reason_is_headed_by_its_cau
             FlowRow(id="rl-1", datetime_utc="2026-01-01T00:00:01.000Z", url=url, host="api.openai.com", method="POST",
                     provider="openai", model=body["model"], request_json=json.dumps(body), status=429,
                     error_message=message, verdict="recognised", cause_id=stored_id, cause_json=stored_json,
-                    findings=[FindingRow(idx=i, rule=f.rule, severity=f.severity, location=f.location,
-                                         message=f.message) for i, f in enumerate(findings)])
+                    findings=finding_rows(findings))
         ],
     )  # fmt: skip
     db.close()
@@ -454,8 +453,7 @@ def test_a_rule_named_by_the_wording_but_not_flagged_is_not_shown_as_the_cause(t
             FlowRow(id="gm-1", datetime_utc="2026-01-01T00:00:01.000Z", url=url, host="generativelanguage.googleapis.com",
                     method="POST", provider="gemini", model=body["model"], request_json=json.dumps(body), status=400,
                     error_message=message, verdict="predicted", cause_id=stored_id, cause_json=stored_json,
-                    findings=[FindingRow(idx=i, rule=f.rule, severity=f.severity, location=f.location,
-                                         message=f.message) for i, f in enumerate(findings)])
+                    findings=finding_rows(findings))
         ],
     )  # fmt: skip
     db.close()

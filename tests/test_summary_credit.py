@@ -5,16 +5,14 @@ file, rows as the writer stores them, real provider bodies (tests/support/answer
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from support.answers import OPENAI_429, OPENAI_ORPHAN
+from support.rejections import rejection_row
 
 from toolguard_analysis.summary import build_summary
-from toolguard_core.causes import recognise_error
-from toolguard_core.store import FindingRow, FlowRow, open_db, write_rows
-from toolguard_core.upstream_errors import parse_error
+from toolguard_core.store import FlowRow, open_db, write_rows
 
 ORPHAN_RULE = "sequence.orphan-tool-message"
 TOOL_CHOICE_RULE = "tool_choice.without-tools"
@@ -24,29 +22,16 @@ FINDINGS = [(ORPHAN_RULE, "messages[2]"), (TOOL_CHOICE_RULE, "tool_choice")]
 
 def _row(flow_id: str, status: int, body: Any | None, verdict: str) -> FlowRow:
     """A stored flow flagged by both rules, with its answer (None: accepted)."""
-    error = recognition = None
-    if body is not None:
-        error = parse_error(json.dumps(body).encode(), status=status, content_type="application/json")
-        recognition = recognise_error(error, finding_rules=[r for r, _ in FINDINGS], status=status)
-    return FlowRow(
-        id=flow_id,
-        datetime_utc=f"2026-11-30T10:00:0{flow_id[-1]}.000Z",
+    return rejection_row(
+        flow_id,
+        status,
+        body,
+        FINDINGS,
+        verdict,
         host="api.openai.com",
         provider="openai",
         model="gpt-4o-mini",
-        status=status,
-        verdict=verdict,
-        error_message=error.message if error else None,
-        error_type=error.type if error else None,
-        error_json=json.dumps(error.summary()) if error else None,
-        cause_id=recognition.cause_id if recognition else None,
-        cause_json=json.dumps(recognition.summary(), sort_keys=True) if recognition else None,
-        finding_count=len(FINDINGS),
-        error_finding_count=len(FINDINGS),
-        findings=[
-            FindingRow(idx=i, rule=rule, severity="error", location=location, message="m")
-            for i, (rule, location) in enumerate(FINDINGS)
-        ],
+        datetime_utc=f"2026-11-30T10:00:0{flow_id[-1]}.000Z",
     )
 
 

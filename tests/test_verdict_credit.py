@@ -5,7 +5,6 @@ overload, a body it could not parse) is not ``predicted``; the verdict column, t
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +17,12 @@ from support.answers import (
     OPENAI_NOT_JSON,
     OPENAI_ORPHAN,
 )
+from support.rejections import body_bytes, rejection_row
 
 from toolguard_core import grouping
 from toolguard_core.causes import recognise_error
 from toolguard_core.fingerprint import fingerprint
-from toolguard_core.store import FindingRow, FlowRow, open_db, recredit_rows, relabel_rows, write_rows
+from toolguard_core.store import FlowRow, open_db, recredit_rows, relabel_rows, write_rows
 from toolguard_core.upstream_errors import parse_error
 from toolguard_core.verdict import explained, rejection_verdict, unrelated_answer
 
@@ -93,17 +93,13 @@ CASES: list[tuple[str, int, Any, list[str], str, str | None]] = [
 ]
 
 
-def _body(body: Any) -> bytes:
-    return body if isinstance(body, bytes) else json.dumps(body).encode()
-
-
 @pytest.mark.parametrize(
     ("case", "status", "body", "rules", "expected", "cause_id"), CASES, ids=[c[0] for c in CASES]
 )
 def test_the_verdict_is_decided_from_both_sides(
     case: str, status: int, body: Any, rules: list[str], expected: str, cause_id: str | None
 ) -> None:
-    error = parse_error(_body(body), status=status, content_type="application/json")
+    error = parse_error(body_bytes(body), status=status, content_type="application/json")
     recognition = recognise_error(error, finding_rules=rules, status=status)
     assert (recognition.cause_id if recognition else None) == cause_id
     start = "predicted" if rules else "unexplained"  # what verdict() says before the answer is read
@@ -115,7 +111,7 @@ def test_the_verdict_is_decided_from_both_sides(
 
 
 def test_other_verdicts_are_left_alone() -> None:
-    error = parse_error(_body(OPENAI_429), status=429, content_type="application/json")
+    error = parse_error(body_bytes(OPENAI_429), status=429, content_type="application/json")
     recognition = recognise_error(error, status=429)
     for verdict in ("false_alarm", "accepted", "no_answer", "blocked", "repaired", "repair_failed", None):
         assert (
@@ -125,28 +121,17 @@ def test_other_verdicts_are_left_alone() -> None:
 
 
 def _row(flow_id: str, status: int, body: Any, rules: list[str], verdict: str) -> FlowRow:
-    """A stored rejection as the writer stores it (error columns from the real parser)."""
-    error = parse_error(_body(body), status=status, content_type="application/json")
-    recognition = recognise_error(error, finding_rules=rules, status=status)
-    return FlowRow(
-        id=flow_id,
-        datetime_utc="2026-11-30T10:00:00.000Z",
+    """A stored OpenAI rejection whose request drew ``rules`` (each at messages[1])."""
+    findings = [(rule, "messages[1]") for rule in rules]
+    return rejection_row(
+        flow_id,
+        status,
+        body,
+        findings,
+        verdict,
         host="api.openai.com",
         provider="openai",
         model="gpt-4o-mini",
-        status=status,
-        verdict=verdict,
-        error_message=error.message,
-        error_type=error.type,
-        error_json=json.dumps(error.summary()),
-        cause_id=recognition.cause_id if recognition else None,
-        cause_json=json.dumps(recognition.summary(), sort_keys=True) if recognition else None,
-        finding_count=len(rules),
-        error_finding_count=len(rules),
-        findings=[
-            FindingRow(idx=i, rule=rule, severity="error", location="messages[1]", message="m")
-            for i, rule in enumerate(rules)
-        ],
     )
 
 

@@ -19,11 +19,12 @@ from support.answers import (
     OPENAI_ORPHAN,
 )
 from support.corpus import CORPUS_DIR
+from support.rejections import body_bytes, rejection_row
 
 from toolguard_core import grouping
 from toolguard_core.causes import recognise_error
 from toolguard_core.fingerprint import fingerprint
-from toolguard_core.store import FindingRow, FlowRow, open_db, recredit_rows, relabel_rows, write_rows
+from toolguard_core.store import FlowRow, open_db, recredit_rows, relabel_rows, write_rows
 from toolguard_core.upstream_errors import parse_error
 from toolguard_core.verdict import DECISIONS, Answer, judge, rejection_verdict
 
@@ -205,14 +206,8 @@ CASES: list[tuple[str, int, Any, list[tuple[str, str]], dict[str, Any]]] = [
 ]  # fmt: skip
 
 
-def _body(body: Any) -> bytes:
-    if isinstance(body, bytes):
-        return body
-    return body.encode() if isinstance(body, str) else json.dumps(body).encode()
-
-
 def _outcome(status: int, body: Any, findings: list[tuple[str, str]]) -> dict[str, Any]:
-    error = parse_error(_body(body), status=status, content_type="application/json")
+    error = parse_error(body_bytes(body), status=status, content_type="application/json")
     rules, locations = [r for r, _ in findings], [loc for _, loc in findings]
     recognition = recognise_error(error, finding_rules=rules, status=status)
     cause = recognition.summary() if recognition else None
@@ -249,29 +244,16 @@ def test_a_group_rule_is_always_a_rule_that_fired() -> None:
 
 
 def _row(flow_id: str, status: int, body: Any, findings: list[tuple[str, str]], verdict: str) -> FlowRow:
-    """A stored rejection as the writer stores it (error and cause columns from the real parser)."""
-    error = parse_error(_body(body), status=status, content_type="application/json")
-    rules = [rule for rule, _ in findings]
-    recognition = recognise_error(error, finding_rules=rules, status=status)
-    return FlowRow(
-        id=flow_id,
-        datetime_utc="2026-11-30T10:00:00.000Z",
+    """A stored Gemini rejection (the error and cause columns from the real parser)."""
+    return rejection_row(
+        flow_id,
+        status,
+        body,
+        findings,
+        verdict,
         host="generativelanguage.googleapis.com",
         provider="gemini",
         model="gemini-2.5-flash",
-        status=status,
-        verdict=verdict,
-        error_message=error.message,
-        error_type=error.type,
-        error_json=json.dumps(error.summary()),
-        cause_id=recognition.cause_id if recognition else None,
-        cause_json=json.dumps(recognition.summary(), sort_keys=True) if recognition else None,
-        finding_count=len(findings),
-        error_finding_count=len(findings),
-        findings=[
-            FindingRow(idx=i, rule=rule, severity="error", location=location, message="m")
-            for i, (rule, location) in enumerate(findings)
-        ],
     )
 
 

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from support.scripted import RESPONSES_UNANSWERED, response_events
+from support.scripted import response_events, unanswered_ws_error
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import DEFAULT_REGISTRY
@@ -98,16 +98,7 @@ def test_turn_that_drops_the_output_is_predicted_and_the_error_message_is_parsed
     turn = send(conn, broken)
     assert findings(turn) == [("responses.unanswered-function-call", "error", "history[4].call_id")]
     assert turn.analysis.findings[0].message.startswith("history[4] calls call_tg0002resp but no")
-    error = {
-        "type": "error",
-        "status": 400,
-        "error": {
-            "type": "invalid_request_error",
-            "code": None,
-            "message": RESPONSES_UNANSWERED.format(call_id="call_tg0002resp"),
-            "param": "input",
-        },
-    }
+    error = unanswered_ws_error("call_tg0002resp")
     done = conn.server_message(json.dumps(error), 3.0)
     assert done is turn
     assert (done.rejected, done.status, done.error.message if done.error else None, done.ended) == (

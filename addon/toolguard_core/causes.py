@@ -464,6 +464,20 @@ _TOOL_UNANSWERED_EXAMPLE = (
     "'tool_call_id'. The following tool_call_ids did not have response messages: call_mjLuNyXNHoUIXHiBtXhaWdxN"
 )
 
+
+def _qwen_thinking_non_stream(provider: str, pattern: str, source: str, example: str) -> Wording:
+    """One of the Qwen hosts' wordings for thinking left on in a non-streaming call: each names the
+    same rule and the same refused value (enable_thinking=true), declared here once."""
+    return Wording(
+        provider=provider,
+        pattern=_re(pattern),
+        source=source,
+        example=example,
+        rule_id="quirks.qwen-thinking-non-stream",
+        constraint=ConstraintSpec("value", name="enable_thinking", value="true"),
+    )
+
+
 #: Gemini's free tier used up: not a rate limit that backoff gets past. "Requests per day (RPD) quotas
 #: reset at midnight Pacific time"; billing moves the project to a paid tier
 #: (https://ai.google.dev/gemini-api/docs/rate-limits).
@@ -3286,29 +3300,23 @@ CAUSES: tuple[Cause, ...] = (
                 source="https://github.com/songquanpeng/one-api/issues/1141",
                 example="temperature参数非法。请检查文档。 (request id: 2024031315392281877864286886360)",
             ),
-            Wording(
-                provider="dashscope",
-                pattern=_re(r"parameter\.enable_thinking must be set to false for non-streaming calls"),
-                source="https://github.com/infiniflow/ragflow/issues/8972",
-                example="parameter.enable_thinking must be set to false for non-streaming calls",
-                rule_id="quirks.qwen-thinking-non-stream",
-                constraint=ConstraintSpec("value", name="enable_thinking", value="true"),
+            _qwen_thinking_non_stream(
+                "dashscope",
+                r"parameter\.enable_thinking must be set to false for non-streaming calls",
+                "https://github.com/infiniflow/ragflow/issues/8972",
+                "parameter.enable_thinking must be set to false for non-streaming calls",
             ),
-            Wording(
-                provider="dashscope",
-                pattern=_re(r"parameter\.enable_thinking必须设置为false"),
-                source="https://github.com/infiniflow/ragflow/issues/8972",
-                example="parameter.enable_thinking必须设置为false才能进行非流式调用",
-                rule_id="quirks.qwen-thinking-non-stream",
-                constraint=ConstraintSpec("value", name="enable_thinking", value="true"),
+            _qwen_thinking_non_stream(
+                "dashscope",
+                r"parameter\.enable_thinking必须设置为false",
+                "https://github.com/infiniflow/ragflow/issues/8972",
+                "parameter.enable_thinking必须设置为false才能进行非流式调用",
             ),
-            Wording(
-                provider="modelscope",
-                pattern=_re(r"enable thinking can not be support when {Q}stream=False{Q}"),
-                source="https://github.com/musistudio/claude-code-router/issues/948",
-                example="enable thinking can not be support when `stream=False`.",
-                rule_id="quirks.qwen-thinking-non-stream",
-                constraint=ConstraintSpec("value", name="enable_thinking", value="true"),
+            _qwen_thinking_non_stream(
+                "modelscope",
+                r"enable thinking can not be support when {Q}stream=False{Q}",
+                "https://github.com/musistudio/claude-code-router/issues/948",
+                "enable thinking can not be support when `stream=False`.",
             ),
             Wording(
                 provider="openai",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from mitmproxy import contentviews, http
 from mitmproxy.contentviews import Metadata, SyntaxHighlight
@@ -45,12 +45,28 @@ def request_flow(data: bytes, metadata: Metadata) -> http.HTTPFlow | None:
     return flow
 
 
-class EndpointContentview(contentviews.Contentview):
-    """A request body of one endpoint kind (the Responses API, Anthropic's Messages API) rendered
-    as a conversation with the findings in place; subclasses name the kind and render."""
+class EndpointRenderer(Protocol):
+    """The one signature every endpoint's transcript renderer has (``render_messages``,
+    ``render_responses``, ``render_gemini``): pure apart from reading the flow's response and metadata."""
 
-    title: str
-    endpoint: EndpointKind
+    def __call__(
+        self,
+        body: dict[str, Any],
+        findings: Iterable[Finding],
+        *,
+        verdict: str | None = None,
+        flow: http.HTTPFlow | None = None,
+    ) -> str: ...
+
+
+class EndpointContentview(contentviews.Contentview):
+    """A request body of one endpoint kind (the Responses API, Anthropic's Messages API, Gemini native)
+    rendered as a conversation with the findings in place by that kind's renderer."""
+
+    def __init__(self, title: str, endpoint: EndpointKind, renderer: EndpointRenderer) -> None:
+        self.title = title
+        self.endpoint = endpoint
+        self.render = renderer
 
     @property
     def name(self) -> str:
@@ -72,15 +88,9 @@ class EndpointContentview(contentviews.Contentview):
         body, findings, verdict = analysed(data, flow)
         return self.render(body, findings, verdict=verdict, flow=flow)
 
-    def render(
-        self,
-        body: dict[str, Any],
-        findings: Iterable[Finding],
-        *,
-        verdict: str | None,
-        flow: http.HTTPFlow | None,
-    ) -> str:
-        raise NotImplementedError
+    def register(self) -> None:
+        """Add the view to mitmproxy's registry (re-adding on hot reload just replaces it)."""
+        contentviews.add(self)
 
 
 class ChatCompletionsContentview(contentviews.Contentview):
@@ -192,14 +202,19 @@ def render_conversation(
     """The transcript (:func:`toolguard_core.conversation.render_conversation`), with the upstream's
     error read from ``flow.response``. ``changes``: lines describing repair mode's changes, shown
     right under the header."""
-    upstream = None
-    if flow is not None and flow.response is not None and rejected(flow.response.status_code, False):
-        upstream = f"{answered_by(flow.response.status_code, verdict)}: {_error_message(flow.response)}"
     if flow is not None:  # Bedrock Converse and Ollama's /api/chat are shown in the chat shape
         body = conversation.native_as_chat(body, endpoint_kind(flow.request.path.split("?", 1)[0]))
     return conversation.render_conversation(
-        body, findings, verdict=verdict, upstream_error=upstream, changes=changes
+        body, findings, verdict=verdict, upstream_error=upstream_error(flow, verdict), changes=changes
     )
+
+
+def upstream_error(flow: http.HTTPFlow | None, verdict: str | None) -> str | None:
+    """The line every view prints for a rejected flow: who answered (the upstream, or toolguard for a
+    blocked flow) and the upstream's error; ``None`` when the flow has no rejecting response."""
+    if flow is None or flow.response is None or not rejected(flow.response.status_code, False):
+        return None
+    return f"{answered_by(flow.response.status_code, verdict)}: {_error_message(flow.response)}"
 
 
 def _error_message(response: http.Response) -> str:

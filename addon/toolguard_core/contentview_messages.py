@@ -16,13 +16,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mitmproxy import contentviews, http
+from mitmproxy import http
 
-from toolguard_core.contentview import EndpointContentview, _error_message
-from toolguard_core.conversation import MAX_ARGUMENTS, MAX_TEXT, _cut, _indent, _render_finding
-from toolguard_core.findings import SEVERITY_ORDER, Finding, Severity
+from toolguard_core.contentview import EndpointContentview, upstream_error
+from toolguard_core.conversation import (
+    MAX_ARGUMENTS,
+    MAX_TEXT,
+    _cut,
+    _indent,
+    _render_finding,
+    place_findings,
+    request_line,
+    summary_lines,
+    tools_lines,
+)
+from toolguard_core.findings import Finding
 from toolguard_core.request import MESSAGES
-from toolguard_core.verdict import answered_by
 
 # A finding's message index, and the content block index when it points into one.
 _LOCATION = re.compile(r"^messages\[(\d+)\](?:\.content\[(\d+)\])?")
@@ -41,23 +50,6 @@ class _Use:
     results: list[tuple[int, int]] = field(default_factory=list)
 
 
-class MessagesContentview(EndpointContentview):
-    """Render an Anthropic Messages API request body as a conversation."""
-
-    title = "Anthropic Messages"
-    endpoint = MESSAGES
-
-    def render(
-        self,
-        body: dict[str, Any],
-        findings: Iterable[Finding],
-        *,
-        verdict: str | None,
-        flow: http.HTTPFlow | None,
-    ) -> str:
-        return render_messages(body, findings, verdict=verdict, flow=flow)
-
-
 def render_messages(
     body: dict[str, Any],
     findings: Iterable[Finding],
@@ -68,22 +60,23 @@ def render_messages(
     """The transcript text; pure apart from reading ``flow.response`` for the upstream's error."""
     messages = body.get("messages")
     messages = messages if isinstance(messages, list) else []
-    placed: dict[tuple[int, int | None], list[Finding]] = {}
-    general: list[Finding] = []
-    for finding in sorted(findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 9)):
-        match = _LOCATION.match(finding.location)
-        if match and int(match.group(1)) < len(messages):
-            block = int(match.group(2)) if match.group(2) is not None else None
-            placed.setdefault((int(match.group(1)), block), []).append(finding)
-        else:
-            general.append(finding)
-
+    placed, general = place_findings(findings, _LOCATION, len(messages), _message_and_block)
     out = _header(body, placed, general, verdict, flow)
     uses, use_of = _pair(messages)
     for index, message in enumerate(messages):
         out.append("")
         out += _render_message(index, message, uses, use_of, placed)
     return "\n".join(out) + "\n"
+
+
+def _message_and_block(match: re.Match[str]) -> tuple[int, int | None]:
+    """A finding's place in a Messages body: the message, and the content block when it names one."""
+    return int(match.group(1)), int(match.group(2)) if match.group(2) is not None else None
+
+
+def _tool_name(tool: Any) -> str:
+    """A Messages tool by its name, a server tool without one by its type (``<web_search_20250305>``)."""
+    return str(tool.get("name") or f"<{tool.get('type')}>") if isinstance(tool, dict) else "?"
 
 
 def _header(
@@ -93,21 +86,9 @@ def _header(
     verdict: str | None,
     flow: http.HTTPFlow | None,
 ) -> list[str]:
-    every = [f for group in placed.values() for f in group] + general
-    errors = sum(f.severity == Severity.ERROR for f in every)
-    summary = f"toolguard: {len(every)} finding(s), {errors} error(s)"
-    if verdict:
-        summary += f", verdict: {verdict}"
-    lines = [summary]
-    if flow is not None and flow.response is not None and flow.response.status_code >= 400:
-        lines.append(f"{answered_by(flow.response.status_code, verdict)}: {_error_message(flow.response)}")
-    params = [f"model={json.dumps(body.get('model'))}"]
-    params += [f"{key}={json.dumps(body[key])}" for key in _REQUEST_PARAMS if key in body]
-    lines.append("request: " + " ".join(params))
-    tools = body.get("tools")
-    if isinstance(tools, list):
-        names = [str(t.get("name") or f"<{t.get('type')}>") if isinstance(t, dict) else "?" for t in tools]
-        lines.append(f"tools ({len(names)}): {', '.join(names)}")
+    lines = summary_lines(placed, general, verdict, upstream_error(flow, verdict))
+    lines.append(request_line(body, _REQUEST_PARAMS))
+    lines += tools_lines(body, _tool_name)
     system = body.get("system")
     if isinstance(system, str):
         lines.append(f"system: {_cut(system.splitlines()[0] if system else '', 120)}")
@@ -237,9 +218,6 @@ def _result_text(content: Any) -> str:
     return "" if content is None else json.dumps(content)
 
 
-anthropic_messages = MessagesContentview()
-
-
-def register() -> None:
-    """Add the view to mitmproxy's registry (re-adding on hot reload just replaces it)."""
-    contentviews.add(anthropic_messages)
+#: The Anthropic Messages API request view.
+anthropic_messages = EndpointContentview("Anthropic Messages", MESSAGES, render_messages)
+register = anthropic_messages.register

@@ -14,30 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from mitmproxy import contentviews, http
+from mitmproxy import http
 
 from toolguard_core import conversation
-from toolguard_core.contentview import EndpointContentview, _changes_for, _error_message
+from toolguard_core.contentview import EndpointContentview, _changes_for, upstream_error
 from toolguard_core.findings import Finding
 from toolguard_core.request import RESPONSES
-from toolguard_core.verdict import answered_by, rejected
-
-
-class ResponsesContentview(EndpointContentview):
-    """Render an OpenAI Responses API request body as a conversation."""
-
-    title = "Responses"
-    endpoint = RESPONSES
-
-    def render(
-        self,
-        body: dict[str, Any],
-        findings: Iterable[Finding],
-        *,
-        verdict: str | None,
-        flow: http.HTTPFlow | None,
-    ) -> str:
-        return render_responses(body, findings, verdict=verdict, flow=flow)
 
 
 def render_responses(
@@ -50,17 +32,15 @@ def render_responses(
     """:func:`toolguard_core.conversation.render_responses_input` (the one Responses renderer, also
     ``toolguard show``'s), with the upstream's error read from ``flow.response`` and repair mode's
     changes from the flow's metadata."""
-    upstream = None
-    if flow is not None and flow.response is not None and rejected(flow.response.status_code, False):
-        upstream = f"{answered_by(flow.response.status_code, verdict)}: {_error_message(flow.response)}"
     return conversation.render_responses_input(
-        body, findings, verdict=verdict, upstream_error=upstream, changes=_changes_for(flow)
+        body,
+        findings,
+        verdict=verdict,
+        upstream_error=upstream_error(flow, verdict),
+        changes=_changes_for(flow),
     )
 
 
-responses = ResponsesContentview()
-
-
-def register() -> None:
-    """Add the view to mitmproxy's registry (re-adding on hot reload just replaces it)."""
-    contentviews.add(responses)
+#: The OpenAI Responses API request view.
+responses = EndpointContentview("Responses", RESPONSES, render_responses)
+register = responses.register

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,50 @@ _LOCATION_INPUT = re.compile(r"^input\[(\d+)\]")
 #: The Responses API items that carry a call id and those that answer one (OpenAI's item types).
 CALL_ITEMS = frozenset({"function_call", "custom_tool_call", "local_shell_call"})
 OUTPUT_ITEMS = frozenset({"function_call_output", "custom_tool_call_output", "local_shell_call_output"})
+
+
+def place_findings[K](
+    findings: Iterable[Finding],
+    location: re.Pattern[str],
+    count: int,
+    key: Callable[[re.Match[str]], K] = lambda match: int(match.group(1)),
+) -> tuple[dict[K, list[Finding]], list[Finding]]:
+    """Findings by the block they point at, most severe first: ``location`` matches a finding's
+    location and its first group is the block's index (``messages[3]``, ``input[2]``, ``contents[0]``);
+    ``key`` is where it is placed (by default that index). A finding past the last of ``count`` blocks,
+    or about the request as a whole, goes to the general list printed under the header."""
+    placed: dict[K, list[Finding]] = {}
+    general: list[Finding] = []
+    for finding in sorted(findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 9)):
+        match = location.match(finding.location)
+        if match and int(match.group(1)) < count:
+            placed.setdefault(key(match), []).append(finding)
+        else:
+            general.append(finding)
+    return placed, general
+
+
+def summary_lines(
+    placed: Mapping[Any, list[Finding]],
+    general: list[Finding],
+    verdict: str | None,
+    upstream_error: str | None,
+) -> list[str]:
+    """Every transcript's first lines: how many findings and errors (and the verdict), then the line
+    naming the upstream's rejection, if any."""
+    every = [f for group in placed.values() for f in group] + general
+    errors = sum(f.severity == Severity.ERROR for f in every)
+    summary = f"toolguard: {len(every)} finding(s), {errors} error(s)"
+    if verdict:
+        summary += f", verdict: {verdict}"
+    return [summary, upstream_error] if upstream_error else [summary]
+
+
+def request_line(body: dict[str, Any], params: Iterable[str]) -> str:
+    """``request: model=... <param>=...`` for the model and those of ``params`` the body sets, in order."""
+    named = [f"model={json.dumps(body.get('model'))}"]
+    named += [f"{key}={json.dumps(body[key])}" for key in params if key in body]
+    return "request: " + " ".join(named)
 
 
 @dataclass(slots=True)
@@ -51,15 +95,7 @@ def render_conversation(
     ``changes``: lines describing repair mode's changes, shown right under the header."""
     messages = body.get("messages")
     messages = messages if isinstance(messages, list) else []
-    by_message: dict[int, list[Finding]] = {}
-    general: list[Finding] = []
-    for finding in sorted(findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 9)):
-        match = _LOCATION_MESSAGE.match(finding.location)
-        if match and int(match.group(1)) < len(messages):
-            by_message.setdefault(int(match.group(1)), []).append(finding)
-        else:
-            general.append(finding)
-
+    by_message, general = place_findings(findings, _LOCATION_MESSAGE, len(messages))
     out: list[str] = []
     out += _header(body, by_message, general, verdict, upstream_error)
     out += changes or []
@@ -70,6 +106,10 @@ def render_conversation(
     return "\n".join(out) + "\n"
 
 
+# The request parameters the chat header names (besides the model), in this order.
+_CHAT_PARAMS = ("stream", "tool_choice", "parallel_tool_calls", "max_tokens", "max_completion_tokens")
+
+
 def _header(
     body: dict[str, Any],
     by_message: dict[int, list[Finding]],
@@ -77,27 +117,22 @@ def _header(
     verdict: str | None,
     upstream_error: str | None,
 ) -> list[str]:
-    all_findings = [f for group in by_message.values() for f in group] + general
-    errors = sum(f.severity == Severity.ERROR for f in all_findings)
-    lines = []
-    summary = f"toolguard: {len(all_findings)} finding(s), {errors} error(s)"
-    if verdict:
-        summary += f", verdict: {verdict}"
-    lines.append(summary)
-    if upstream_error:
-        lines.append(upstream_error)
-    params = [f"model={json.dumps(body.get('model'))}"]
-    for key in ("stream", "tool_choice", "parallel_tool_calls", "max_tokens", "max_completion_tokens"):
-        if key in body:
-            params.append(f"{key}={json.dumps(body[key])}")
-    lines.append("request: " + " ".join(params))
-    tools = body.get("tools")
-    if isinstance(tools, list):
-        names = [_tool_name(t) for t in tools]
-        lines.append(f"tools ({len(names)}): {', '.join(names)}")
+    lines = summary_lines(by_message, general, verdict, upstream_error)
+    lines.append(request_line(body, _CHAT_PARAMS))
+    lines += tools_lines(body)
     for finding in general:
         lines += _render_finding(finding)
     return lines
+
+
+def tools_lines(body: dict[str, Any], name: Callable[[Any], str] | None = None) -> list[str]:
+    """``tools (N): a, b`` when the body declares a ``tools`` list (``name``: how one is named, by
+    default the chat/Responses way, :func:`_tool_name`), else nothing."""
+    tools = body.get("tools")
+    if not isinstance(tools, list):
+        return []
+    names = [(name or _tool_name)(tool) for tool in tools]
+    return [f"tools ({len(names)}): {', '.join(names)}"]
 
 
 def _tool_name(tool: Any) -> str:
@@ -293,15 +328,7 @@ def render_responses_items(
 
 def _place_items(findings: Iterable[Finding], count: int) -> tuple[dict[int, list[Finding]], list[Finding]]:
     """Findings by the ``input[k]`` item they point at (most severe first), and the others."""
-    placed: dict[int, list[Finding]] = {}
-    general: list[Finding] = []
-    for finding in sorted(findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 9)):
-        match = _LOCATION_INPUT.match(finding.location)
-        if match and int(match.group(1)) < count:
-            placed.setdefault(int(match.group(1)), []).append(finding)
-        else:
-            general.append(finding)
-    return placed, general
+    return place_findings(findings, _LOCATION_INPUT, count)
 
 
 # The request parameters the Responses header names (besides the model), in this order.
@@ -315,20 +342,9 @@ def _responses_header(
     verdict: str | None,
     upstream_error: str | None,
 ) -> list[str]:
-    every = [f for group in placed.values() for f in group] + general
-    errors = sum(f.severity == Severity.ERROR for f in every)
-    summary = f"toolguard: {len(every)} finding(s), {errors} error(s)"
-    if verdict:
-        summary += f", verdict: {verdict}"
-    lines = [summary]
-    if upstream_error:
-        lines.append(upstream_error)
-    params = [f"model={json.dumps(body.get('model'))}"]
-    params += [f"{key}={json.dumps(body[key])}" for key in _RESPONSES_PARAMS if key in body]
-    lines.append("request: " + " ".join(params))
-    tools = body.get("tools")
-    if isinstance(tools, list):
-        lines.append(f"tools ({len(tools)}): {', '.join(_tool_name(t) for t in tools)}")
+    lines = summary_lines(placed, general, verdict, upstream_error)
+    lines.append(request_line(body, _RESPONSES_PARAMS))
+    lines += tools_lines(body)
     instructions = body.get("instructions")
     if isinstance(instructions, str) and instructions:
         lines.append(f"instructions: {_cut(instructions.splitlines()[0], 120)}")
@@ -432,20 +448,8 @@ def render_gemini_contents(
     request = gemini_request(body)
     contents = request.get("contents")
     contents = [contents] if isinstance(contents, dict) else contents if isinstance(contents, list) else []
-    by_turn: dict[int, list[Finding]] = {}
-    general: list[Finding] = []
-    for finding in sorted(findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 9)):
-        match = _LOCATION_CONTENT.match(finding.location)
-        if match and int(match.group(1)) < len(contents):
-            by_turn.setdefault(int(match.group(1)), []).append(finding)
-        else:
-            general.append(finding)
-    every = [f for group in by_turn.values() for f in group] + general
-    errors = sum(f.severity == Severity.ERROR for f in every)
-    head = f"toolguard: {len(every)} finding(s), {errors} error(s)" + (
-        f", verdict: {verdict}" if verdict else ""
-    )
-    out = [head] + ([upstream_error] if upstream_error else [])
+    by_turn, general = place_findings(findings, _LOCATION_CONTENT, len(contents))
+    out = summary_lines(by_turn, general, verdict, upstream_error)
     out.append(f"request: model={json.dumps(model or body.get('model'))} (Gemini generateContent)")
     system = request.get("systemInstruction", request.get("system_instruction"))
     if isinstance(system, dict):

@@ -62,23 +62,13 @@ GUIDES = [
 
 @pytest.fixture(scope="module", autouse=True)
 def node_clients() -> None:
-    if clis.node_missing() is not None:
-        pytest.skip(f"{clis.node_missing()}: the Node clients cannot run")
-    not_installed = clis.installed()
-    if not_installed is not None:
-        pytest.fail(not_installed)
+    clis.require_node_clients()
 
 
 def environment(home: Path, fake: str) -> dict[str, str]:
     env = {
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), str(clis.BIN), os.environ["PATH"]]),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "XDG_STATE_HOME": str(home / ".local" / "state"),
-        "NO_COLOR": "1",
-        "TERM": "dumb",
+        **clis.scratch_home_env(home),
         # Where the API is for clients whose guide never names its URL (their built-in default).
         "OPENAI_BASE_URL": f"{fake}/v1",
         "ANTHROPIC_BASE_URL": fake,

@@ -232,11 +232,7 @@ IDS = [f"{case.client.name}-{case.client.variant}" + (f"-{case.name}" if case.na
 
 @pytest.fixture(scope="module", autouse=True)
 def node_clients() -> None:
-    if clis.node_missing() is not None:
-        pytest.skip(f"{clis.node_missing()}: the Node clients cannot run")
-    not_installed = clis.installed()
-    if not_installed is not None:
-        pytest.fail(not_installed)
+    clis.require_node_clients()
 
 
 def free_port() -> int:

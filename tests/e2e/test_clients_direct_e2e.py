@@ -46,12 +46,7 @@ FINAL_TEXT = "The tool said hi."
 
 @pytest.fixture(scope="module", autouse=True)
 def node_clients() -> None:
-    """Skip only without node/npm; with them, missing clients are a setup error (run the bootstrap)."""
-    if clis.node_missing() is not None:
-        pytest.skip(f"{clis.node_missing()}: the Node clients cannot run")
-    not_installed = clis.installed()
-    if not_installed is not None:
-        pytest.fail(not_installed)
+    clis.require_node_clients()
 
 
 def tool_result(api: str, body: dict[str, Any]) -> str:

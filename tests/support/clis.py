@@ -27,6 +27,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from support.scripted import Api, ToolCall
 
 NODE_DIR = Path(__file__).resolve().parents[1] / "e2e" / "node"
@@ -99,6 +101,20 @@ def installed() -> str | None:
     return None
 
 
+def scratch_home_env(home: Path) -> dict[str, str]:
+    """A client's home and XDG directories all under the scratch ``home`` (nothing of the user's is
+    read or written), colour and terminal control off so its output can be compared as text."""
+    return {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_STATE_HOME": str(home / ".local" / "state"),
+        "NO_COLOR": "1",
+        "TERM": "dumb",
+    }
+
+
 def _scratch(workdir: Path) -> tuple[Path, Path]:
     home, project = workdir / "home", workdir / "project"
     home.mkdir(parents=True, exist_ok=True)
@@ -116,17 +132,7 @@ def _run(
     timeout: float,
     stop_when: Callable[[], bool] | None = None,
 ) -> ClientRun:
-    full_env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "XDG_STATE_HOME": str(home / ".local" / "state"),
-        "NO_COLOR": "1",
-        "TERM": "dumb",
-        **env,
-    }
+    full_env = {"PATH": os.environ["PATH"], **scratch_home_env(home), **env}
     process = subprocess.Popen(
         argv,
         cwd=project,
@@ -375,6 +381,16 @@ def node_app(
         child_env.update(HTTPS_PROXY=proxy, HTTP_PROXY=proxy, TOOLGUARD_USE_ENV_PROXY="1")
     argv = ["node", str(app), client.api]
     return _run(client, [*prefix, *argv], home, project, child_env, timeout)
+
+
+def require_node_clients() -> None:
+    """Skip only without node/npm; with them, a missing pinned client is a setup error (run the
+    bootstrap), not a skip that would hide it. The Node-client e2e modules call it from a fixture."""
+    if node_missing() is not None:
+        pytest.skip(f"{node_missing()}: the Node clients cannot run")
+    not_installed = installed()
+    if not_installed is not None:
+        pytest.fail(not_installed)
 
 
 def node_missing() -> str | None:

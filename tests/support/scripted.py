@@ -102,6 +102,25 @@ ANTHROPIC_THINKING = {
 PREVIOUS_NOT_FOUND = "Previous response with id '{id}' not found."
 # OpenAI (Chat Completions), ORPHAN_MESSAGE in support.upstream: the LangChain INVALID_TOOL_RESULTS page.
 
+
+def responses_ws_error(error: dict[str, Any]) -> dict[str, Any]:
+    """OpenAI's Responses WebSocket error event around an error object: the wire shape Codex receives
+    (``{"type": "error", "status": 400, "error": {...}}``, openai/codex's responses_websocket)."""
+    return {"type": "error", "status": 400, "error": error}
+
+
+def unanswered_ws_error(call_id: str) -> dict[str, Any]:
+    """The WebSocket error event for a function_call replayed without its output (RESPONSES_UNANSWERED)."""
+    return responses_ws_error(
+        {
+            "type": "invalid_request_error",
+            "code": None,
+            "message": RESPONSES_UNANSWERED.format(call_id=call_id),
+            "param": "input",
+        }
+    )
+
+
 STREAM_DELAY = 0.005  # between SSE chunks: fast, but still one chunk per write
 
 
@@ -277,12 +296,12 @@ class Conversation:
         if message.get("type") != "response.create":
             error = {"type": "invalid_request_error", "code": None, "param": "type"}
             error["message"] = f"Unsupported message type: {message.get('type')!r}"
-            return [json.dumps({"type": "error", "status": 400, "error": error})]
+            return [json.dumps(responses_ws_error(error))]
         if message.get("generate") is False:  # Codex's prewarm: an empty completed response
             return [json.dumps(e) for e in self._response_events(message, 0)]
         turn, error = self._responses_turn(message)
         if error is not None:
-            return [json.dumps({"type": "error", "status": 400, "error": error})]
+            return [json.dumps(responses_ws_error(error))]
         return [json.dumps(e) for e in self._response_events(message, turn)]
 
     # -- Anthropic Messages -----------------------------------------------------------------------
