@@ -252,3 +252,35 @@ DEFAULT_CATALOG = Catalog()
 def lookup(model: str) -> ModelInfo | None:
     """The shipped snapshot's entry for ``model`` on any host (no config overrides)."""
     return DEFAULT_CATALOG.lookup(model)
+
+
+# --- Bedrock's Converse feature table ---------------------------------------------------------
+#: Shipped beside the snapshot (``scripts/refresh_catalog.py --bedrock-table`` rebuilds it offline from
+#: AWS's "Supported models and model features" table saved as text, plus the threads' facts it records).
+BEDROCK_CONVERSE = "bedrock_converse.json"
+#: What precedes the model's own id in a Bedrock model id: an ARN's path (foundation model, inference
+#: profile) and a cross-region inference profile's region prefix (``us.deepseek.r1-v1:0``).
+_BEDROCK_PREFIX = re.compile(r"^(?:.*/)?(?:(?:us|eu|apac|global|jp|au|ca|us-gov)\.)?", re.IGNORECASE)
+
+
+@cache
+def _bedrock_rows() -> tuple[tuple[re.Pattern[str], Mapping[str, Any]], ...]:
+    text = resources.files("toolguard_core").joinpath("data", BEDROCK_CONVERSE).read_text(encoding="utf-8")
+    return tuple((re.compile(row["ids"]), MappingProxyType(row)) for row in json.loads(text)["models"])
+
+
+def bedrock_meta() -> Mapping[str, Any]:
+    """The shipped Converse feature table's ``_meta`` (sources, generated date, columns)."""
+    text = resources.files("toolguard_core").joinpath("data", BEDROCK_CONVERSE).read_text(encoding="utf-8")
+    return MappingProxyType(json.loads(text)["_meta"])
+
+
+@lru_cache(maxsize=1024)
+def bedrock_converse(model_id: str) -> Mapping[str, Any] | None:
+    """The Converse feature row for a Bedrock model id, inference profile or ARN, or None (a model the
+    table does not list: no rule reads anything into its absence). The id must start with the row's
+    model id once its ARN path and region prefix are dropped, so a custom model's ARN never matches."""
+    if not isinstance(model_id, str) or len(model_id) > 300:
+        return None
+    own = _BEDROCK_PREFIX.sub("", model_id.strip(), count=1).lower()
+    return next((row for pattern, row in _bedrock_rows() if pattern.match(own)), None)
