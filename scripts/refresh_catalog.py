@@ -510,6 +510,42 @@ def bedrock_snapshot(path: Path, ref: str, date: str) -> dict[str, Any]:
     }
 
 
+# --- Ollama's library capability tags -----------------------------------------------------------
+OLLAMA_LIBRARY_URL = "https://ollama.com/library"
+OLLAMA_OUT = OUT.with_name("ollama_library.json")
+#: The capability tags ollama.com and ``ollama show`` print (``completion`` is implied and dropped).
+OLLAMA_TAGS = frozenset({"tools", "vision", "thinking", "embedding", "insert", "audio"})
+
+
+def ollama_snapshot(path: Path, ref: str, date: str) -> dict[str, Any]:
+    """``data/ollama_library.json`` from a saved JSON file ``{"name": {"capabilities": [...], "source": url,
+    "note": ...}}`` (what the library pages, or ``ollama show``'s Capabilities, list per library model).
+    Unknown tags are refused, so a typo never becomes a missing capability."""
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    models: dict[str, dict[str, Any]] = {}
+    for name, entry in sorted(saved.items()):
+        tags = [t for t in entry["capabilities"] if t != "completion"]
+        unknown = set(tags) - OLLAMA_TAGS
+        if unknown:
+            raise ValueError(f"{name}: unknown capability tags {sorted(unknown)}")
+        models[name.lower()] = {
+            "capabilities": tags,
+            "source": entry.get("source", f"{OLLAMA_LIBRARY_URL}/{name}"),
+        }
+        if entry.get("note"):
+            models[name.lower()]["note"] = entry["note"]
+    return {
+        "_meta": {
+            "generated": date,
+            "generator": "scripts/refresh_catalog.py --ollama-library",
+            "sources": [
+                {"name": "Ollama library pages (capability tags)", "url": OLLAMA_LIBRARY_URL, "ref": ref}
+            ],
+        },
+        "models": models,
+    }
+
+
 def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--litellm", type=Path, help="LiteLLM's model_prices_and_context_window.json")
@@ -526,7 +562,20 @@ def main(argv: Iterable[str] | None = None) -> int:
     )
     parser.add_argument("--bedrock-ref", default="", help="when the table was read, recorded in _meta")
     parser.add_argument("--bedrock-out", type=Path, default=BEDROCK_OUT)
+    parser.add_argument(
+        "--ollama-library", type=Path, help="Ollama library capability tags saved as JSON (offline)"
+    )
+    parser.add_argument(
+        "--ollama-ref", default="", help="when the library pages were read, recorded in _meta"
+    )
+    parser.add_argument("--ollama-out", type=Path, default=OLLAMA_OUT)
     args = parser.parse_args(list(argv) if argv is not None else None)
+    if args.ollama_library is not None:
+        library = ollama_snapshot(args.ollama_library, args.ollama_ref, args.date)
+        args.ollama_out.write_text(json.dumps(library, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"{args.ollama_out}: {len(library['models'])} models", file=sys.stderr)
+        if args.litellm is None and args.models_dev is None and args.bedrock_table is None:
+            return 0
     if args.bedrock_table is not None:
         table = bedrock_snapshot(args.bedrock_table, args.bedrock_ref, args.date)
         args.bedrock_out.write_text(json.dumps(table, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

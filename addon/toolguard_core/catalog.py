@@ -284,3 +284,42 @@ def bedrock_converse(model_id: str) -> Mapping[str, Any] | None:
         return None
     own = _BEDROCK_PREFIX.sub("", model_id.strip(), count=1).lower()
     return next((row for pattern, row in _bedrock_rows() if pattern.match(own)), None)
+
+
+# --- Ollama's library capability tags ---------------------------------------------------------
+#: ollama.com/library lists each library model's capabilities (``tools``, ``vision``, ``thinking``,
+#: ``embedding``; ``ollama show`` prints the same list from the model's template and files). Ollama refuses
+#: ``tools`` or ``think`` for a model whose template lacks them ("... does not support thinking"), so for a
+#: *library* name the tags are what the server checks. Shipped as ``data/ollama_library.json``
+#: (``scripts/refresh_catalog.py --ollama-library`` rebuilds it offline from a saved file).
+OLLAMA_LIBRARY = "ollama_library.json"
+#: A library model as clients spell it: ``gemma3n``, ``gemma3n:e4b-it-q8_0``, ``library/gemma3n:e4b``,
+#: ``registry.ollama.ai/library/gemma3n:e4b``. ``hf.co/org/repo:Q4_K_M``, ``user/model`` and custom names
+#: are not library models: their template comes from the GGUF or the Modelfile, not knowable from the name.
+_OLLAMA_LIBRARY_NAME = re.compile(
+    r"^(?:(?:registry\.ollama\.ai/)?library/)?(?P<base>[a-z0-9][a-z0-9._-]*)(?::[\w.-]+)?$"
+)
+
+
+@cache
+def _ollama_library() -> tuple[Mapping[str, Any], Mapping[str, Mapping[str, Any]]]:
+    text = resources.files("toolguard_core").joinpath("data", OLLAMA_LIBRARY).read_text(encoding="utf-8")
+    data = json.loads(text)
+    return MappingProxyType(data["_meta"]), MappingProxyType(data["models"])
+
+
+def ollama_library_meta() -> Mapping[str, Any]:
+    """The shipped Ollama library table's ``_meta`` (source, generated date)."""
+    return _ollama_library()[0]
+
+
+def ollama_library(model: str) -> tuple[str, Mapping[str, Any]] | None:
+    """(library name, entry with ``capabilities`` and ``source``) for an Ollama library model name with any
+    tag, or None: not a library name, or a library model the table does not list."""
+    if not isinstance(model, str) or len(model) > 300:
+        return None
+    match = _OLLAMA_LIBRARY_NAME.match(model.strip().lower())
+    if match is None:
+        return None
+    entry = _ollama_library()[1].get(match.group("base"))
+    return (match.group("base"), entry) if entry is not None else None
