@@ -83,7 +83,14 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str, str]]]] = [
     # The corrected requests, and names whose template toolguard cannot know: no finding.
     (CHAT, {"model": "gemma3n:e4b-it-q8_0", "messages": [USER]}, []),
     (CHAT, {"model": "gemma3n:e4b-it-q8_0", "messages": [USER], "think": False}, []),
-    (CHAT, {"model": "hf.co/unsloth/gemma-3n-E4B-it-GGUF:Q4_K_XL", "messages": [USER], "think": True}, []),
+    # A GGUF repo is not a library name, but its quantisation strips to the catalog's gemma-3n-e4b-it, which
+    # does not reason (a quantisation never adds thinking to the template): judged by the catalog.
+    (
+        CHAT,
+        {"model": "hf.co/unsloth/gemma-3n-E4B-it-GGUF:Q4_K_XL", "messages": [USER], "think": True},
+        [("ollama.think-unsupported", "error", "think")],
+    ),
+    (CHAT, {"model": "hf.co/eaddario/Hammer2.1-7b-GGUF:Q4_K_M", "messages": [USER], "think": True}, []),
     (CHAT, {"model": "Qwen3-14B-128K-Q4_K_M:latest", "messages": [USER], "think": True}, []),
     (CHAT, {"model": "qwen3:8b", "messages": [USER], "think": True, "tools": TOOLS}, []),
 ]

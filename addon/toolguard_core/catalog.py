@@ -33,7 +33,7 @@ class ModelInfo:
     #: The catalog entry that matched.
     name: str
     #: How the requested name matched: ``exact``, or the normalisation steps joined by ``+``
-    #: (``case``, ``models-prefix``, ``router-prefix``, ``cloud-prefix``, ``tag``, ``date``; and the
+    #: (``case``, ``models-prefix``, ``router-prefix``, ``quant``, ``cloud-prefix``, ``tag``, ``date``; and the
     #: lossy ones of :data:`LOSSY_STEPS`: ``ollama-tag``, ``preview``, ``spelling``, ``alias``,
     #: ``thinking-suffix``).
     matched_as: str = "exact"
@@ -115,6 +115,14 @@ _DATE = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{6}|\d{4}|\d{2}-\d{2}|latest|
 #: Ollama ``name:tag``: a size (``27b``, ``0.8b``, ``360m``) and then a variant (``-it-fp16``, ``-q4_K_M``).
 _OLLAMA_TAG = re.compile(r"^(?P<base>[^:/]+):(?P<size>\d+(?:\.\d+)?[bmk])(?P<variant>-[\w.-]+)?$")
 _PREVIEW = re.compile(r"-preview$")
+#: A self-hosted file or repo's quantisation or packaging suffix: GGUF file names
+#: (``Qwen2.5-7B-Instruct-Q4_K_M.gguf``), Hugging Face quant repos (``...-GGUF``, ``-AWQ``, ``-GPTQ-Int4``,
+#: ``-FP8``, ``-MLX-4bit``) and a GGUF repo's quant tag (``hf.co/org/Qwen2.5-7B-Instruct-GGUF:Q4_K_M``). A
+#: quantisation never changes what the chat template renders (tools, roles) or what the model takes, so
+#: the step is not lossy; the finding still names the entry matched.
+_QUANT = re.compile(
+    r"(?:\.gguf|[-_.:](?:i?q\d(?:_[a-z0-9]+)*|f16|fp16|bf16|f32|fp8|int[48]|awq|gptq|gguf|mlx|\d+-?bit))$"
+)
 _DOTTED_VERSION = re.compile(r"(?<=\d)\.(?=\d)")
 _DASHED_VERSION = re.compile(r"(?<=-\d)-(?=\d(?:-|$))")
 #: Steps after which the entry may be another size, version or release of the model: Ollama tags
@@ -161,6 +169,14 @@ def _candidates(model: str) -> list[tuple[str, str]]:
         name = name.rsplit("/", 1)[-1]
         steps.append("router-prefix")
         out.append((name, "+".join(steps)))
+    quantised = name
+    # An Ollama ``name:size-variant`` tag keeps its own handling (the lossy ``ollama-tag`` step below).
+    while not _OLLAMA_TAG.match(quantised) and (quant := _QUANT.search(quantised)) and quant.start() > 0:
+        quantised = quantised[: quant.start()]
+    if quantised != name:
+        name = quantised
+        steps.append("quant")
+        out.append((name, "+".join(steps)))
     tag = _TAG.search(name)
     if tag:
         name = name[: tag.start()]
@@ -189,7 +205,12 @@ def _candidates(model: str) -> list[tuple[str, str]]:
     if ollama:
         steps.append("ollama-tag")
         base, size = ollama.group("base"), ollama.group("size")
-        for candidate in (f"{base}:{size}", f"{base}-{size}", base):
+        # ``qwen2.5:7b-instruct-q4_K_M``: the tag's variant names the model too (``qwen2.5-7b-instruct``).
+        variant = ollama.group("variant") or ""
+        while (quant := _QUANT.search(variant)) and quant.start() > 0:
+            variant = variant[: quant.start()]
+        named = (f"{base}-{size}{variant}",) if variant else ()
+        for candidate in (*named, f"{base}:{size}", f"{base}-{size}", base):
             if candidate != name:
                 out.append((candidate, "+".join(steps)))
         name = base
