@@ -383,6 +383,169 @@ def dump(data: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# --- Bedrock's Converse feature table -----------------------------------------------------------
+# AWS's "Supported models and model features" table for the Converse API says, per Bedrock model,
+# whether Converse takes system prompts, document chat, vision, tool use and streaming tool use. It is
+# where Bedrock's own refusals come from ("This model doesn't support tool use."), and it differs from
+# the model's capabilities elsewhere (Llama 3 Instruct calls tools on other hosts, not on Converse), so it
+# is shipped beside the catalog (``data/bedrock_converse.json``) instead of merged into it.
+BEDROCK_TABLE_URL = "https://docs.aws.amazon.com/bedrock/latest/userguide/conversation-inference-supported-models-features.html"
+BEDROCK_OUT = OUT.with_name("bedrock_converse.json")
+#: The table's columns after "Model", in its order (the last two are not read).
+BEDROCK_COLUMNS = (
+    "converse",
+    "converse_stream",
+    "system_prompts",
+    "document_chat",
+    "vision",
+    "tool_use",
+    "streaming_tool_use",
+)
+#: Each table row's Bedrock model ids: a regex over the id without its region prefix or ARN
+#: (``deepseek.r1-v1:0`` for ``arn:aws:bedrock:...:inference-profile/us.deepseek.r1-v1:0``). A row the
+#: script meets that is not here is reported and skipped, never guessed.
+BEDROCK_ROW_IDS: dict[str, str] = {
+    "AI21 Jamba-Instruct": r"ai21\.jamba-instruct",
+    "AI21 Labs Jurassic-2 (Text)": r"ai21\.j2-",
+    "AI21 Labs Jamba 1.5 Large": r"ai21\.jamba-1-5-large",
+    "AI21 Labs Jamba 1.5 Mini": r"ai21\.jamba-1-5-mini",
+    "Amazon Nova Premier": r"amazon\.nova-premier",
+    "Amazon Nova Pro": r"amazon\.nova-pro",
+    "Amazon Nova Lite": r"amazon\.nova-lite",
+    "Amazon Nova Micro": r"amazon\.nova-micro",
+    "Amazon Titan models": r"amazon\.titan-(?:text|tg1)",
+    "Anthropic Claude 2.x and earlier models": r"anthropic\.claude-(?:v2|instant)",
+    "Anthropic Claude 3 models": r"anthropic\.claude-3-(?:haiku|sonnet|opus)-",
+    "Anthropic Claude 3.5 Sonnet": r"anthropic\.claude-3-5-sonnet-20240620",
+    "Anthropic Claude 3.5 Sonnet v2": r"anthropic\.claude-3-5-sonnet-20241022",
+    "Anthropic Claude 3.7 Sonnet": r"anthropic\.claude-3-7-sonnet",
+    "Anthropic Claude 3.5 Haiku": r"anthropic\.claude-3-5-haiku",
+    "Anthropic Claude Sonnet 4": r"anthropic\.claude-sonnet-4-2",
+    "Anthropic Claude Opus 4": r"anthropic\.claude-opus-4-2",
+    "Anthropic Claude Opus 4.1": r"anthropic\.claude-opus-4-1",
+    "Cohere Command": r"cohere\.command-text",
+    "Cohere Command Light": r"cohere\.command-light-text",
+}
+#: Facts the table did not give when it was read, each from a public thread quoting Bedrock's refusal
+#: (tool use only; the other columns stay unknown). Applied over the table's rows.
+BEDROCK_THREAD_FACTS: tuple[dict[str, Any], ...] = (
+    {
+        "label": "DeepSeek-R1",
+        "ids": r"deepseek\.r1",
+        "tool_use": False,
+        "streaming_tool_use": False,
+        "source": "https://github.com/danny-avila/LibreChat/issues/6351",
+        "note": 'us.deepseek.r1-v1:0 with an agent tool: "This model doesn\'t support tool use in streaming mode"; '
+        'langchain-ai/langchain-aws#688: "DeepSeek-R1 does not support tools" on ChatBedrockConverse',
+    },
+    {
+        "label": "Meta Llama 3 Instruct (8B, 70B)",
+        "ids": r"meta\.llama3-(?:8b|70b)-instruct",
+        "tool_use": False,
+        "source": "https://github.com/langchain-ai/langchain-aws/issues/175",
+        "note": 'meta.llama3-8b-instruct-v1:0: "This model doesn\'t support tool use."',
+    },
+    {
+        "label": "Meta Llama 3.2 1B, 3B, 11B Instruct",
+        "ids": r"meta\.llama3-2-(?:1b|3b|11b)-instruct",
+        "tool_use": False,
+        "source": "https://github.com/epam/ai-dial-adapter-bedrock/issues/181",
+        "note": '"Converse return 400 with `tools not supported` for small llama 3.2 models (1B, 3B, 11B)"',
+    },
+)
+
+
+def _bedrock_cell(text: str) -> bool | None:
+    """A table cell as a fact: "Yes" / "Yes (except ...)" is True, "No" and "Limited. No chat support." False."""
+    cell = text.strip().lower()
+    if cell.startswith("yes"):
+        return True
+    if cell.startswith(("no", "limited")):
+        return False
+    return None
+
+
+def read_bedrock_table(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """The rows of AWS's table saved as text (``Model | Converse | ... |`` lines, as the page renders
+    it) and the labels the script has no ids for."""
+    rows: list[dict[str, Any]] = []
+    unknown: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 1 + len(BEDROCK_COLUMNS) or cells[0] in ("Model", "") or set(cells[0]) <= {"-"}:
+            continue
+        label = cells[0]
+        if label not in BEDROCK_ROW_IDS:
+            unknown.append(label)
+            continue
+        row: dict[str, Any] = {"label": label, "ids": BEDROCK_ROW_IDS[label]}
+        for column, cell in zip(BEDROCK_COLUMNS, cells[1:], strict=False):
+            row[column] = _bedrock_cell(cell)
+        row["source"] = BEDROCK_TABLE_URL
+        rows.append(row)
+    return rows, unknown
+
+
+def bedrock_snapshot(path: Path, ref: str, date: str) -> dict[str, Any]:
+    """``data/bedrock_converse.json``: the table's rows, then the threads' facts (first match wins at lookup,
+    so the thread rows, more specific, come first)."""
+    rows, unknown = read_bedrock_table(path)
+    for label in unknown:
+        print(f"bedrock table: no model ids known for row {label!r}; skipped", file=sys.stderr)
+    return {
+        "_meta": {
+            "sources": [
+                {
+                    "name": "AWS Bedrock: Supported models and model features (Converse)",
+                    "url": BEDROCK_TABLE_URL,
+                    "ref": ref,
+                },
+                *({"name": fact["label"], "url": fact["source"]} for fact in BEDROCK_THREAD_FACTS),
+            ],
+            "generated": date,
+            "generator": "scripts/refresh_catalog.py --bedrock-table",
+            "columns": list(BEDROCK_COLUMNS),
+        },
+        "models": [*(dict(f) for f in BEDROCK_THREAD_FACTS), *rows],
+    }
+
+
+# --- Ollama's library capability tags -----------------------------------------------------------
+OLLAMA_LIBRARY_URL = "https://ollama.com/library"
+OLLAMA_OUT = OUT.with_name("ollama_library.json")
+#: The capability tags ollama.com and ``ollama show`` print (``completion`` is implied and dropped).
+OLLAMA_TAGS = frozenset({"tools", "vision", "thinking", "embedding", "insert", "audio"})
+
+
+def ollama_snapshot(path: Path, ref: str, date: str) -> dict[str, Any]:
+    """``data/ollama_library.json`` from a saved JSON file ``{"name": {"capabilities": [...], "source": url,
+    "note": ...}}`` (what the library pages, or ``ollama show``'s Capabilities, list per library model).
+    Unknown tags are refused, so a typo never becomes a missing capability."""
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    models: dict[str, dict[str, Any]] = {}
+    for name, entry in sorted(saved.items()):
+        tags = [t for t in entry["capabilities"] if t != "completion"]
+        unknown = set(tags) - OLLAMA_TAGS
+        if unknown:
+            raise ValueError(f"{name}: unknown capability tags {sorted(unknown)}")
+        models[name.lower()] = {
+            "capabilities": tags,
+            "source": entry.get("source", f"{OLLAMA_LIBRARY_URL}/{name}"),
+        }
+        if entry.get("note"):
+            models[name.lower()]["note"] = entry["note"]
+    return {
+        "_meta": {
+            "generated": date,
+            "generator": "scripts/refresh_catalog.py --ollama-library",
+            "sources": [
+                {"name": "Ollama library pages (capability tags)", "url": OLLAMA_LIBRARY_URL, "ref": ref}
+            ],
+        },
+        "models": models,
+    }
+
+
 def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--litellm", type=Path, help="LiteLLM's model_prices_and_context_window.json")
@@ -394,7 +557,31 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument(
         "--facts-only", action="store_true", help="re-apply VENDOR_FACTS to the snapshot at --out (offline)"
     )
+    parser.add_argument(
+        "--bedrock-table", type=Path, help="AWS's Converse feature table saved as text (offline)"
+    )
+    parser.add_argument("--bedrock-ref", default="", help="when the table was read, recorded in _meta")
+    parser.add_argument("--bedrock-out", type=Path, default=BEDROCK_OUT)
+    parser.add_argument(
+        "--ollama-library", type=Path, help="Ollama library capability tags saved as JSON (offline)"
+    )
+    parser.add_argument(
+        "--ollama-ref", default="", help="when the library pages were read, recorded in _meta"
+    )
+    parser.add_argument("--ollama-out", type=Path, default=OLLAMA_OUT)
     args = parser.parse_args(list(argv) if argv is not None else None)
+    if args.ollama_library is not None:
+        library = ollama_snapshot(args.ollama_library, args.ollama_ref, args.date)
+        args.ollama_out.write_text(json.dumps(library, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"{args.ollama_out}: {len(library['models'])} models", file=sys.stderr)
+        if args.litellm is None and args.models_dev is None and args.bedrock_table is None:
+            return 0
+    if args.bedrock_table is not None:
+        table = bedrock_snapshot(args.bedrock_table, args.bedrock_ref, args.date)
+        args.bedrock_out.write_text(json.dumps(table, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"{args.bedrock_out}: {len(table['models'])} rows", file=sys.stderr)
+        if args.litellm is None and args.models_dev is None:
+            return 0
     if args.facts_only:
         data = json.loads(args.out.read_text(encoding="utf-8"))
         apply_vendor_facts(data["models"])

@@ -117,7 +117,16 @@ LOOKUPS = [
     ("moonshotai/Kimi-K2-Instruct", "kimi-k2-instruct", "case+router-prefix"),
     ("gemini-2.5-pro-latest", "gemini-2.5-pro", "date"),
     ("x-ai/grok-4-fast:free", "grok-4-fast", "router-prefix+tag"),
-    ("llama3.2:3b-instruct-q4_K_M", "llama3.2-3b", "case+ollama-tag"),
+    # The tag's variant names the model (catalog8): the instruct entry, without the quantisation.
+    ("llama3.2:3b-instruct-q4_K_M", "llama3.2-3b-instruct", "case+ollama-tag"),
+    # Issue 9, catalog8: self-hosted spellings. A GGUF file name, a GGUF repo with its quant tag, an AWQ /
+    # MLX quant repo: the quantisation is stripped (not lossy: it never changes what the template takes).
+    ("Qwen2.5-7B-Instruct-Q4_K_M.gguf", "qwen2.5-7b-instruct", "case+quant"),
+    ("hf.co/bartowski/Qwen2.5-7B-Instruct-GGUF:Q4_K_M", "qwen2.5-7b-instruct", "case+router-prefix+quant"),
+    ("Qwen/Qwen2.5-7B-Instruct-AWQ", "qwen2.5-7b-instruct", "case+router-prefix+quant"),
+    ("mlx-community/Qwen3-8B-4bit", "qwen3-8b", "case+router-prefix+quant"),
+    ("Meta-Llama-3.1-8B-Instruct-Q8_0.gguf", "meta-llama-3.1-8b-instruct", "case+quant"),
+    ("qwen2.5:7b-instruct-q4_K_M", "qwen2.5-7b-instruct", "case+ollama-tag"),
     # Issue 9 round 7: a relay's thinking variant (lossy: the relay switched thinking on); an entry of the
     # suffixed name itself still matches exactly.
     ("claude-3-7-sonnet-20250219-thinking", "claude-3-7-sonnet-20250219", "thinking-suffix"),

@@ -33,7 +33,7 @@ class ModelInfo:
     #: The catalog entry that matched.
     name: str
     #: How the requested name matched: ``exact``, or the normalisation steps joined by ``+``
-    #: (``case``, ``models-prefix``, ``router-prefix``, ``cloud-prefix``, ``tag``, ``date``; and the
+    #: (``case``, ``models-prefix``, ``router-prefix``, ``quant``, ``cloud-prefix``, ``tag``, ``date``; and the
     #: lossy ones of :data:`LOSSY_STEPS`: ``ollama-tag``, ``preview``, ``spelling``, ``alias``,
     #: ``thinking-suffix``).
     matched_as: str = "exact"
@@ -115,6 +115,14 @@ _DATE = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{6}|\d{4}|\d{2}-\d{2}|latest|
 #: Ollama ``name:tag``: a size (``27b``, ``0.8b``, ``360m``) and then a variant (``-it-fp16``, ``-q4_K_M``).
 _OLLAMA_TAG = re.compile(r"^(?P<base>[^:/]+):(?P<size>\d+(?:\.\d+)?[bmk])(?P<variant>-[\w.-]+)?$")
 _PREVIEW = re.compile(r"-preview$")
+#: A self-hosted file or repo's quantisation or packaging suffix: GGUF file names
+#: (``Qwen2.5-7B-Instruct-Q4_K_M.gguf``), Hugging Face quant repos (``...-GGUF``, ``-AWQ``, ``-GPTQ-Int4``,
+#: ``-FP8``, ``-MLX-4bit``) and a GGUF repo's quant tag (``hf.co/org/Qwen2.5-7B-Instruct-GGUF:Q4_K_M``). A
+#: quantisation never changes what the chat template renders (tools, roles) or what the model takes, so
+#: the step is not lossy; the finding still names the entry matched.
+_QUANT = re.compile(
+    r"(?:\.gguf|[-_.:](?:i?q\d(?:_[a-z0-9]+)*|f16|fp16|bf16|f32|fp8|int[48]|awq|gptq|gguf|mlx|\d+-?bit))$"
+)
 _DOTTED_VERSION = re.compile(r"(?<=\d)\.(?=\d)")
 _DASHED_VERSION = re.compile(r"(?<=-\d)-(?=\d(?:-|$))")
 #: Steps after which the entry may be another size, version or release of the model: Ollama tags
@@ -161,6 +169,14 @@ def _candidates(model: str) -> list[tuple[str, str]]:
         name = name.rsplit("/", 1)[-1]
         steps.append("router-prefix")
         out.append((name, "+".join(steps)))
+    quantised = name
+    # An Ollama ``name:size-variant`` tag keeps its own handling (the lossy ``ollama-tag`` step below).
+    while not _OLLAMA_TAG.match(quantised) and (quant := _QUANT.search(quantised)) and quant.start() > 0:
+        quantised = quantised[: quant.start()]
+    if quantised != name:
+        name = quantised
+        steps.append("quant")
+        out.append((name, "+".join(steps)))
     tag = _TAG.search(name)
     if tag:
         name = name[: tag.start()]
@@ -189,7 +205,12 @@ def _candidates(model: str) -> list[tuple[str, str]]:
     if ollama:
         steps.append("ollama-tag")
         base, size = ollama.group("base"), ollama.group("size")
-        for candidate in (f"{base}:{size}", f"{base}-{size}", base):
+        # ``qwen2.5:7b-instruct-q4_K_M``: the tag's variant names the model too (``qwen2.5-7b-instruct``).
+        variant = ollama.group("variant") or ""
+        while (quant := _QUANT.search(variant)) and quant.start() > 0:
+            variant = variant[: quant.start()]
+        named = (f"{base}-{size}{variant}",) if variant else ()
+        for candidate in (*named, f"{base}:{size}", f"{base}-{size}", base):
             if candidate != name:
                 out.append((candidate, "+".join(steps)))
         name = base
@@ -252,3 +273,74 @@ DEFAULT_CATALOG = Catalog()
 def lookup(model: str) -> ModelInfo | None:
     """The shipped snapshot's entry for ``model`` on any host (no config overrides)."""
     return DEFAULT_CATALOG.lookup(model)
+
+
+# --- Bedrock's Converse feature table ---------------------------------------------------------
+#: Shipped beside the snapshot (``scripts/refresh_catalog.py --bedrock-table`` rebuilds it offline from
+#: AWS's "Supported models and model features" table saved as text, plus the threads' facts it records).
+BEDROCK_CONVERSE = "bedrock_converse.json"
+#: What precedes the model's own id in a Bedrock model id: an ARN's path (foundation model, inference
+#: profile) and a cross-region inference profile's region prefix (``us.deepseek.r1-v1:0``).
+_BEDROCK_PREFIX = re.compile(r"^(?:.*/)?(?:(?:us|eu|apac|global|jp|au|ca|us-gov)\.)?", re.IGNORECASE)
+
+
+@cache
+def _bedrock_rows() -> tuple[tuple[re.Pattern[str], Mapping[str, Any]], ...]:
+    text = resources.files("toolguard_core").joinpath("data", BEDROCK_CONVERSE).read_text(encoding="utf-8")
+    return tuple((re.compile(row["ids"]), MappingProxyType(row)) for row in json.loads(text)["models"])
+
+
+def bedrock_meta() -> Mapping[str, Any]:
+    """The shipped Converse feature table's ``_meta`` (sources, generated date, columns)."""
+    text = resources.files("toolguard_core").joinpath("data", BEDROCK_CONVERSE).read_text(encoding="utf-8")
+    return MappingProxyType(json.loads(text)["_meta"])
+
+
+@lru_cache(maxsize=1024)
+def bedrock_converse(model_id: str) -> Mapping[str, Any] | None:
+    """The Converse feature row for a Bedrock model id, inference profile or ARN, or None (a model the
+    table does not list: no rule reads anything into its absence). The id must start with the row's
+    model id once its ARN path and region prefix are dropped, so a custom model's ARN never matches."""
+    if not isinstance(model_id, str) or len(model_id) > 300:
+        return None
+    own = _BEDROCK_PREFIX.sub("", model_id.strip(), count=1).lower()
+    return next((row for pattern, row in _bedrock_rows() if pattern.match(own)), None)
+
+
+# --- Ollama's library capability tags ---------------------------------------------------------
+#: ollama.com/library lists each library model's capabilities (``tools``, ``vision``, ``thinking``,
+#: ``embedding``; ``ollama show`` prints the same list from the model's template and files). Ollama refuses
+#: ``tools`` or ``think`` for a model whose template lacks them ("... does not support thinking"), so for a
+#: *library* name the tags are what the server checks. Shipped as ``data/ollama_library.json``
+#: (``scripts/refresh_catalog.py --ollama-library`` rebuilds it offline from a saved file).
+OLLAMA_LIBRARY = "ollama_library.json"
+#: A library model as clients spell it: ``gemma3n``, ``gemma3n:e4b-it-q8_0``, ``library/gemma3n:e4b``,
+#: ``registry.ollama.ai/library/gemma3n:e4b``. ``hf.co/org/repo:Q4_K_M``, ``user/model`` and custom names
+#: are not library models: their template comes from the GGUF or the Modelfile, not knowable from the name.
+_OLLAMA_LIBRARY_NAME = re.compile(
+    r"^(?:(?:registry\.ollama\.ai/)?library/)?(?P<base>[a-z0-9][a-z0-9._-]*)(?::[\w.-]+)?$"
+)
+
+
+@cache
+def _ollama_library() -> tuple[Mapping[str, Any], Mapping[str, Mapping[str, Any]]]:
+    text = resources.files("toolguard_core").joinpath("data", OLLAMA_LIBRARY).read_text(encoding="utf-8")
+    data = json.loads(text)
+    return MappingProxyType(data["_meta"]), MappingProxyType(data["models"])
+
+
+def ollama_library_meta() -> Mapping[str, Any]:
+    """The shipped Ollama library table's ``_meta`` (source, generated date)."""
+    return _ollama_library()[0]
+
+
+def ollama_library(model: str) -> tuple[str, Mapping[str, Any]] | None:
+    """(library name, entry with ``capabilities`` and ``source``) for an Ollama library model name with any
+    tag, or None: not a library name, or a library model the table does not list."""
+    if not isinstance(model, str) or len(model) > 300:
+        return None
+    match = _OLLAMA_LIBRARY_NAME.match(model.strip().lower())
+    if match is None:
+        return None
+    entry = _ollama_library()[1].get(match.group("base"))
+    return (match.group("base"), entry) if entry is not None else None

@@ -607,12 +607,14 @@ XAI_FAMILIES: tuple[ModelFamily, ...] = (
 #: https://github.com/ollama/ollama/issues/15023 (Ollama 0.18.2), the 7b tag in
 #: https://github.com/langgenius/dify/issues/16005, and the 0528 8b tag lists only completion and
 #: thinking (https://github.com/ollama/ollama/issues/12115); phi3 likewise ("registry.ollama.ai/library/
-#: phi3:latest does not support tools", https://github.com/AyaanZaveri/finetic/issues/7).
+#: phi3:latest does not support tools", https://github.com/AyaanZaveri/finetic/issues/7). gemma3n: its library
+#: page lists no capability (https://ollama.com/library/gemma3n, read 2026-12-01) and its template is gemma3's
+#: turn template, which renders no tools (data/ollama_library.json).
 OLLAMA_FAMILIES: tuple[ModelFamily, ...] = (
     ModelFamily(
         id="ollama-no-tools",
-        name="Ollama library models without tool support (llama3, gemma3, deepseek-r1, phi3)",
-        patterns=(r"llama3(:|$)", r"gemma3(:|$)", r"deepseek-r1(:|$)", r"phi3(:|$)"),
+        name="Ollama library models without tool support (llama3, gemma3, gemma3n, deepseek-r1, phi3)",
+        patterns=(r"llama3(:|$)", r"gemma3n?(:|$)", r"deepseek-r1(:|$)", r"phi3(:|$)"),
         function_calling=False,
     ),
 )

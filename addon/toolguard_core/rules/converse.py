@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from toolguard_core.catalog import bedrock_converse
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import CONVERSE, RequestView
 from toolguard_core.rules.registry import PredictedError, check, define, policy
@@ -78,14 +79,6 @@ TOOL_USE_ID = re.compile(r"[a-zA-Z0-9_.:-]{1,64}")
 #: Model ids whose Converse turns may not mix tool results with other blocks: Meta's Llama models (strands-agents
 #: harness-sdk#1223: llama4-maverick). Claude and Nova take text beside a toolResult.
 _SEPARATE_TOOL_TURNS = re.compile(r"(?:^|[./:])meta\.llama", re.IGNORECASE)
-#: Bedrock model ids whose Converse refuses tools although the model family has tool calling elsewhere (the
-#: catalog's vendor-neutral entry says it has): Llama 3 Instruct (``meta.llama3-8b-instruct-v1:0``,
-#: langchain-ai/langchain-aws#175) and the small Llama 3.2 models (1B, 3B, 11B: "Converse return 400 with `tools
-#: not supported`", epam/ai-dial-adapter-bedrock#181); AWS's "Supported models and model features" table lists
-#: neither with tool use.
-BEDROCK_NO_TOOLS = re.compile(
-    r"(?:^|[./])meta\.llama3-(?:8b|70b)-instruct|(?:^|[./])meta\.llama3-2-(?:1b|3b|11b)-instruct"
-)
 #: A Claude model on Bedrock: its toolSpec input schemas go through Anthropic's own schema validator.
 _CLAUDE = re.compile(r"anthropic\.|claude", re.IGNORECASE)
 
@@ -448,7 +441,7 @@ INPUT_SCHEMA_DEFINITIONS = define(
 MODEL_NO_TOOLS = define(
     "converse.model-no-tools",
     Severity.ERROR,
-    "`toolConfig` sent to a model without tool use on Bedrock (the catalog, or Bedrock's own exceptions).",
+    "`toolConfig` sent to a model without tool use on Bedrock (Bedrock's Converse feature table, else the catalog).",
     policy=_BEDROCK,
     predicts=(
         PredictedError(
@@ -464,9 +457,10 @@ MODEL_NO_TOOLS = define(
     example_url=NO_TOOLS_URL,
     fixed={"messages": [_USER]},
     notes=(
-        "The catalog's `function_calling` flag for the path's model id. Bedrock's tool support differs from the "
-        "model's own in places (AWS's \"Supported models and model features\" table): the catalog's Bedrock "
-        "entries are used where it has them."
+        'AWS\'s "Supported models and model features" table for Converse (data/bedrock_converse.json, with the '
+        "threads' facts for DeepSeek R1 and Llama 3 / small Llama 3.2) decides where it lists the model id; "
+        "elsewhere the catalog's `function_calling` flag. Bedrock's tool support differs from the model's own "
+        "in places, so a row of the table wins over the catalog both ways."
     ),
 )
 UNKNOWN_FIELD = define(
@@ -729,11 +723,17 @@ def check_converse_tools(view: RequestView) -> Iterator[Finding]:
                 '[definitions] is not permitted"). Inline the referenced schemas.',
             )
     info = view.model_info
-    by_id = bool(BEDROCK_NO_TOOLS.search(view.model or ""))
-    if tools and (by_id or (info is not None and info.function_calling is False)):
+    # Bedrock's own table first: it says what Converse takes for that id, which may differ from the model
+    # elsewhere (Llama 3 Instruct calls tools on other hosts; the catalog says DeepSeek R1 does too).
+    row = bedrock_converse(view.model or "")
+    table = row.get("tool_use") if row is not None else None
+    by_id = table is False
+    if tools and (by_id or (table is None and info is not None and info.function_calling is False)):
         inferred = (
-            ""
-            if by_id or info is None or info.matched_as == "exact"
+            f" (Bedrock's Converse feature table: {row['label']})"
+            if by_id and row is not None
+            else ""
+            if info is None or info.matched_as == "exact"
             else f" (matched the catalog's {info.name})"
         )
         yield from MODEL_NO_TOOLS.report(

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from toolguard_core.catalog import ollama_library
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import OLLAMA, RequestView
 from toolguard_core.rules.jsonvalues import json_type
@@ -102,7 +103,8 @@ FIELD_TYPE = define(
 THINK_UNSUPPORTED = define(
     "ollama.think-unsupported",
     Severity.ERROR,
-    "`think` enabled for a model the catalog says does not reason: Ollama checks the model's template and refuses it.",
+    "`think` enabled for a model that does not reason (Ollama's library tags, else the catalog): Ollama checks the "
+    "model's template and refuses it.",
     policy=_OLLAMA,
     predicts=(
         PredictedError(
@@ -121,8 +123,10 @@ THINK_UNSUPPORTED = define(
     fixed={"model": "gemma3:12b", "messages": [_USER]},
     notes=(
         "Omit `think` (or send false) for models without a thinking template; thinking models are listed with the "
-        "`thinking` capability on ollama.com (and `ollama show`). Only models the catalog knows as non-reasoning are "
-        "flagged: a custom GGUF's template is not knowable from its name."
+        "`thinking` capability on ollama.com (and `ollama show`). A library name (any tag, `library/` or "
+        "`registry.ollama.ai/library/` prefix) is judged by the library's tags (data/ollama_library.json); other "
+        "names only when the catalog knows the model as non-reasoning: a custom GGUF's or `hf.co/` model's "
+        "template is not knowable from its name."
     ),
 )
 
@@ -219,11 +223,23 @@ def check_ollama_chat(view: RequestView) -> Iterator[Finding]:
     think = body.get("think")
     if think is True or think in ("high", "medium", "low"):
         info = view.model_info
-        if info is not None and info.reasoning is False and not info.lossy:
+        # A library name: the library's tags are what Ollama checks (its template); else the catalog.
+        library = ollama_library(model)
+        no_thinking = (
+            "thinking" not in library[1]["capabilities"]
+            if library is not None
+            else info is not None and info.reasoning is False and not info.lossy
+        )
+        if no_thinking:
+            why = (
+                f"Ollama's library lists no thinking capability for {library[0]}"
+                if library is not None
+                else "its template has no thinking"
+            )
             yield from THINK_UNSUPPORTED.report(
                 view,
                 "think",
-                f"`think` is {think!r} but {model} does not reason (its template has no thinking), so Ollama refuses "
+                f"`think` is {think!r} but {model} does not reason ({why}), so Ollama refuses "
                 'it ("does not support thinking"). Omit `think` or use a thinking model (qwen3, deepseek-r1, ...).',
                 judged_as=_judged(view),
             )
