@@ -19,14 +19,13 @@ on a well-formed turn and the row is ``recognised``, not predicted.
 
 from __future__ import annotations
 
-import ast
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from support import clis
 from support.eventstream import CONTENT_TYPE, chunk
+from support.proxy_stats import stats
 from support.scripted import (
     ANTHROPIC_UNANSWERED,
     STREAM_DELAY,
@@ -114,13 +113,6 @@ def claude_installed() -> None:
     missing = clis.node_missing() or clis.installed()
     if missing:
         pytest.skip(missing)
-
-
-def stats(output: str) -> dict[str, Any]:
-    """The counters mitmdump's toolguard prints when it stops (its last ``toolguard: {...}`` line)."""
-    lines = [line for line in output.splitlines() if re.search(r"toolguard: \{'", line)]
-    assert lines, output
-    return dict(ast.literal_eval(lines[-1].split("toolguard: ", 1)[1]))
 
 
 @pytest.mark.parametrize(

@@ -46,3 +46,12 @@ def chunk(event: dict[str, Any]) -> bytes:
         {":event-type": "chunk", ":content-type": "application/json", ":message-type": "event"},
         json.dumps({"bytes": data}).encode(),
     )
+
+
+def event(name: str, payload: dict[str, Any]) -> bytes:
+    """A Converse stream event (``messageStart``, ``contentBlockDelta``, ``messageStop``, ``metadata``...): the
+    event's JSON as the payload (AWS's ConverseStream reference, "Response Syntax")."""
+    return frame(
+        {":event-type": name, ":content-type": "application/json", ":message-type": "event"},
+        json.dumps(payload, separators=(",", ":")).encode(),
+    )
