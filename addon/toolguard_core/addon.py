@@ -1503,7 +1503,7 @@ class ToolGuard:
             flow.response.stream = tap
         elif is_raw_stream(content_type):
             # Bedrock's event stream and Ollama's NDJSON: passed through as they come too (rawstream.py).
-            raw = RawStreamTap(flow.response.headers.get("content-encoding"))
+            raw = RawStreamTap(content_type, flow.response.headers.get("content-encoding"))
             pending.sse_tap = raw
             flow.response.stream = raw
 

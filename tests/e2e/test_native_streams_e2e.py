@@ -17,12 +17,13 @@ import time
 from typing import Any
 
 import pytest
-from support.eventstream import CONTENT_TYPE, event
+from support.eventstream import CONTENT_TYPE, event, frame
 from support.proxy_stats import stats
 from support.upstream import Handler, RecordedRequest, Reply, StreamReply
 
 boto3 = pytest.importorskip("boto3")
 botocore_config = pytest.importorskip("botocore.config")
+botocore_exceptions = pytest.importorskip("botocore.exceptions")
 ollama = pytest.importorskip("ollama")
 
 pytestmark = pytest.mark.e2e
@@ -62,6 +63,25 @@ def converse_stream() -> list[bytes]:
     ]
 
 
+# Bedrock's in-stream exception (ConverseStream reference, "Errors": throttlingException), sent after the stream
+# started: the HTTP status is already 200.
+THROTTLED = "Too many tokens, please wait before trying again."
+
+
+def throttled_stream() -> list[bytes]:
+    return [
+        *converse_stream()[:2],
+        frame(
+            {
+                ":message-type": "exception",
+                ":exception-type": "throttlingException",
+                ":content-type": "application/json",
+            },
+            json.dumps({"message": THROTTLED}).encode(),
+        ),
+    ]
+
+
 def ndjson(*lines: dict[str, Any]) -> list[bytes]:
     return [json.dumps(line).encode() + b"\n" for line in lines]
 
@@ -92,7 +112,11 @@ def ollama_stream(model: str, body: dict[str, Any]) -> list[bytes]:
 def native_streams() -> Handler:
     def handle(request: RecordedRequest) -> Reply | StreamReply:
         if request.path.endswith("/converse-stream"):
-            return StreamReply(converse_stream(), delay=GAP, headers={"content-type": CONTENT_TYPE})
+            throttle = "Throttle me." in request.body.decode()
+            chunks = throttled_stream() if throttle else converse_stream()
+            return StreamReply(
+                chunks, delay=0.01 if throttle else GAP, headers={"content-type": CONTENT_TYPE}
+            )
         if request.path == "/api/chat":
             body = request.json()
             if body.get("tools") and body["model"] == "gemma3:12b":
@@ -129,6 +153,13 @@ def test_bedrock_converse_stream_is_not_buffered(upstream, mitmdump_reverse, mon
     arrivals: list[tuple[float, str]] = []
     for item in answer["stream"]:
         arrivals.append((time.monotonic(), next(iter(item))))
+    # An exception the stream carries after its 200 (boto3 raises it from the iterator) is found and stored.
+    throttled = bedrock.converse_stream(
+        modelId=MODEL, messages=[{"role": "user", "content": [{"text": "Throttle me."}]}]
+    )
+    with pytest.raises(botocore_exceptions.EventStreamError) as raised:
+        list(throttled["stream"])
+    assert raised.value.response["Error"] == {"Code": "throttlingException", "Message": THROTTLED}
     output = proxy.stop()
     assert proxy.returncode == 0, output
     assert [name for _, name in arrivals] == [
@@ -139,10 +170,23 @@ def test_bedrock_converse_stream_is_not_buffered(upstream, mitmdump_reverse, mon
         "messageStop",
         "metadata",
     ]
-    (request,) = upstream.received()
-    assert arrivals[0][0] < request.sent[-1], "the first event waited for the whole stream"
-    assert (stats(output)["validated"], stats(output).get("flagged", 0)) == (1, 0), output
-    assert proxy.flows() == []  # well-formed and answered: nothing stored
+    first = upstream.received()[0]
+    assert arrivals[0][0] < first.sent[-1], "the first event waited for the whole stream"
+    counters = stats(output)
+    assert (counters["validated"], counters.get("flagged", 0)) == (2, 0), output
+    rows = proxy.flows()  # the clean stream is not stored; the throttled one is
+    columns = ("model", "stream", "status", "error_message", "error_finding_count", "internal_error")
+    assert [{k: row[k] for k in columns} for row in rows] == [
+        {
+            "model": MODEL,
+            "stream": 1,
+            "status": 200,
+            "error_message": THROTTLED,
+            "error_finding_count": 0,
+            "internal_error": None,
+        }
+    ]
+    assert THROTTLED in rows[0]["response_body"]
 
 
 def test_ollama_tool_conversation_streams_and_its_refusal_is_explained(upstream, mitmdump_reverse):
