@@ -1015,6 +1015,47 @@ PLATFORM_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]],
         None,
     ),
     (
+        # Claude Code 2.1.332 with CLAUDE_CODE_USE_BEDROCK=1 sends its environment as a mid-conversation system
+        # message and its betas as Bedrock's `anthropic_beta` body list; the SDK's platform URL has no
+        # `?beta=true` (seen on the wire: tests/e2e/test_native_agents_e2e.py). Bedrock answers it: clean.
+        "bedrock-claude-code-system-message-under-betas",
+        "bedrock-stream",
+        {
+            **BEDROCK_VERSION,
+            "anthropic_beta": ["interleaved-thinking-2025-05-14"],
+            "max_tokens": 1024,
+            "messages": [_PLATFORM_USER, {"role": "system", "content": "# Environment"}],
+        },
+        [],
+        None,
+    ),
+    (
+        # No betas in the body: not the beta surface, so the system role is refused as on Anthropic's own API.
+        "bedrock-system-message-without-betas",
+        "bedrock",
+        {
+            **BEDROCK_VERSION,
+            "max_tokens": 1024,
+            "messages": [_PLATFORM_USER, {"role": "system", "content": "# Environment"}],
+        },
+        [("anthropic.system-role-in-messages", W, "messages[1].role")],  # an error on Anthropic's API only
+        None,
+    ),
+    (
+        # The same with CLAUDE_CODE_USE_VERTEX=1: Vertex takes betas only in the anthropic-beta header, which
+        # a rule does not see, so the body cannot say it is not the beta surface: not flagged.
+        "vertex-claude-code-system-message",
+        "vertex",
+        {
+            **VERTEX_VERSION,
+            "max_tokens": 1024,
+            "stream": True,
+            "messages": [_PLATFORM_USER, {"role": "system", "content": "# Environment"}],
+        },
+        [],
+        None,
+    ),
+    (
         "vertex-version-missing",
         "vertex",
         {"max_tokens": 1024, "messages": [_PLATFORM_USER]},

@@ -72,6 +72,7 @@ from toolguard_core.offload import (
 )
 from toolguard_core.profiles_config import ProvidersConfigError, load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
+from toolguard_core.rawstream import RawStreamTap, is_raw_stream
 from toolguard_core.repair import (
     RepairOptions,
     RepairResult,
@@ -1546,6 +1547,11 @@ class ToolGuard:
             tap = SSETap(flow.response.headers.get("content-encoding"))
             pending.sse_tap = tap
             flow.response.stream = tap
+        elif is_raw_stream(content_type):
+            # Bedrock's event stream and Ollama's NDJSON: passed through as they come too (rawstream.py).
+            raw = RawStreamTap(content_type, flow.response.headers.get("content-encoding"))
+            pending.sse_tap = raw
+            flow.response.stream = raw
 
     def _finish(self, flow: http.HTTPFlow, shutdown: bool = False) -> None:
         pending = self.pending.get(flow.id)

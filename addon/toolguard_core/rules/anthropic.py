@@ -300,8 +300,10 @@ SYSTEM_ROLE = define(
     fixed=_example(_USER, system="You are terse."),
     notes=(
         "Not reported when the URL has `?beta=true`: Claude Code sends mid-conversation system messages there "
-        "under a beta (its real requests are in tests/data/requests). A warning on Anthropic-compatible "
-        "endpoints of other providers."
+        "under a beta (its real requests are in tests/data/requests). On Bedrock (betas in the `anthropic_beta` "
+        "body list) and Vertex AI (betas in a header only) the URL has no such query: not reported on Bedrock "
+        "with `anthropic_beta`, nor on Vertex, where Claude Code sends them too. A warning on "
+        "Anthropic-compatible endpoints of other providers."
     ),
 )
 INVALID_ROLE = define(

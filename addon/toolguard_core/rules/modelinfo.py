@@ -49,6 +49,16 @@ def family_of(view: RequestView) -> ModelFamily:
 
 
 def beta_enabled(view: RequestView) -> bool:
-    """Whether the URL asks for beta behaviour (``?beta=true``, what the Anthropic SDK's beta client and
-    Claude Code send); mid-conversation system messages are accepted then."""
+    """Whether the request may be on the beta surface, where mid-conversation system messages are accepted:
+    the URL's ``?beta=true`` (what the Anthropic SDK's beta client and Claude Code send to Anthropic).
+
+    On Bedrock and Vertex the SDK builds the platform's own URL and drops that query, so the body or nothing
+    tells: Bedrock takes betas as the ``anthropic_beta`` body list, Vertex only in the ``anthropic-beta``
+    header, which a rule does not see (so a Vertex request may always be beta). Claude Code 2.1.332 on either
+    platform sends a system message mid-conversation on every turn (tests/e2e/test_native_agents_e2e.py)."""
+    platform = view.target.platform
+    if platform == "bedrock" and view.body.get("anthropic_beta"):
+        return True
+    if platform == "vertex":
+        return True
     return any(v.lower() == "true" for v in parse_qs(view.target.query).get("beta", ()))
