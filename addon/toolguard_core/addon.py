@@ -32,7 +32,7 @@ from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal
 
 from mitmproxy import command, ctx, exceptions, hooks, http, version
 from mitmproxy.log import LegacyLogEvents
@@ -72,7 +72,8 @@ from toolguard_core.offload import (
 )
 from toolguard_core.profiles_config import ProvidersConfigError, load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
-from toolguard_core.rawstream import RawStreamTap, is_raw_stream
+from toolguard_core.rawstream import STREAM_TYPES as RAW_STREAM_TYPES
+from toolguard_core.rawstream import RawStreamTap
 from toolguard_core.repair import (
     RepairOptions,
     RepairResult,
@@ -191,15 +192,26 @@ def _header(fields: tuple[tuple[bytes, bytes], ...], name: bytes) -> str | None:
     return _native(values[0]) if len(values) == 1 else ", ".join(map(_native, values))
 
 
-def _event_stream(fields: tuple[tuple[bytes, bytes], ...]) -> bool:
-    """Whether the answer is Server-Sent Events: what ``_header(fields, b"content-type")`` would
-    say (its folded value starts with the first field's), read on the raw bytes. The responseheaders
-    hook runs for every flow and only a stream needs its Content-Type there; `_finish` reads it
-    for the flows it stores (issue #12: a clean flow's hooks do only what its verdict needs)."""
+#: The answers passed through chunk by chunk: Server-Sent Events (``sse.py``), and the raw streams of
+#: ``rawstream.py`` (Bedrock's event stream, Ollama's NDJSON), as raw Content-Type media types.
+_SSE_TYPE: Final = b"text/event-stream"
+_RAW_STREAM_TYPES: Final = frozenset(media.encode() for media in RAW_STREAM_TYPES)
+
+
+def _stream_kind(fields: tuple[tuple[bytes, bytes], ...]) -> Literal["sse", "raw"] | None:
+    """Whether the answer is Server-Sent Events (``"sse"``: what ``_header(fields, b"content-type")``
+    would say, its folded value starting with the first field's), one of the raw streams
+    (``"raw"``), or neither, read on the raw bytes. The responseheaders hook runs for every flow and
+    only a stream needs its Content-Type there; `_finish` reads it for the flows it stores (issue
+    #12: a clean flow's hooks do only what its verdict needs)."""
     for key, value in fields:
         if len(key) == 12 and key.lower() == b"content-type":
-            return value[:17].lower() == b"text/event-stream"
-    return False
+            if value[:17].lower() == _SSE_TYPE:
+                return "sse"
+            if value.split(b";", 1)[0].strip().lower() in _RAW_STREAM_TYPES:
+                return "raw"
+            return None
+    return None
 
 
 @dataclass(slots=True)
@@ -1538,8 +1550,12 @@ class ToolGuard:
         if pending is None or flow.response is None:
             return
         fields = flow.response.data.headers.fields
-        if _event_stream(fields):
-            pending.answer_type = (fields, _header(fields, b"content-type"))
+        kind = _stream_kind(fields)
+        if kind is None:
+            return
+        content_type = _header(fields, b"content-type") or ""
+        pending.answer_type = (fields, content_type)
+        if kind == "sse":
             # Stream SSE through unbuffered: mitmproxy buffers whole bodies by default and qwen-code
             # (always streaming) would see nothing until the generation ends (mitmproxy#4469).
             # The tap returns every chunk unchanged and parses a copy on the side, so an error event
@@ -1547,7 +1563,7 @@ class ToolGuard:
             tap = SSETap(flow.response.headers.get("content-encoding"))
             pending.sse_tap = tap
             flow.response.stream = tap
-        elif is_raw_stream(content_type):
+        else:
             # Bedrock's event stream and Ollama's NDJSON: passed through as they come too (rawstream.py).
             raw = RawStreamTap(content_type, flow.response.headers.get("content-encoding"))
             pending.sse_tap = raw
