@@ -101,3 +101,37 @@ def test_serve_reads_a_pipe_it_polls_to_its_end() -> None:
         marks.append(mark)
         data = data[_REPLY.size + length :]
     assert marks == [1, 2]
+
+
+def test_a_read_after_an_idle_spell_is_answered_in_one_frame() -> None:
+    # FLUSH_EVERY bounds a long batch from when its input came: three jobs read together after the
+    # worker waited longer than FLUSH_EVERY are one frame (one `update` hook in the proxy), not the
+    # first job alone and then the rest.
+    read_end, write_end = os.pipe()
+    body = b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}'
+    context = encode_context(1, {"url": "https://api.openai.com/v1/chat/completions", "max_body": 1 << 20})
+
+    def job(seq: int) -> bytes:
+        return encode_job(KIND_INLINE, seq, length=len(body), context=1) + body
+
+    def proxy() -> None:
+        os.write(write_end, context + job(1))
+        time.sleep(10 * worker.FLUSH_EVERY)
+        os.write(write_end, job(2) + job(3) + job(4))
+        time.sleep(0.05)
+        os.close(write_end)
+
+    out = io.BytesIO()
+    thread = threading.Thread(target=proxy)
+    thread.start()
+    try:
+        worker.serve(read_end, out)
+    finally:
+        thread.join()
+        os.close(read_end)
+    data, marks = out.getvalue(), []
+    while data:
+        mark, length = _REPLY.unpack_from(data)
+        marks.append(mark)
+        data = data[_REPLY.size + length :]
+    assert marks == [1, 4]

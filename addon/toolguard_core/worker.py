@@ -186,6 +186,10 @@ def serve(stdin: int, stdout: BinaryIO, arena: mmap.mmap | None = None) -> None:
         if not data:
             return
         buffer += data
+        # A batch's FLUSH_EVERY counts from when its input came, not from the last frame: after an
+        # idle spell the first job would otherwise be answered alone, two frames (two `update` hooks
+        # in the proxy) for one read.
+        last_flush = time.monotonic()
 
 
 def main() -> None:
