@@ -108,6 +108,69 @@ def test_converse_tools_judged_by_the_table(
     assert [(f.rule, f.severity.value, f.location) for f in analysis.findings] == expected
 
 
+SYSTEM: list[dict[str, Any]] = [{"text": "Answer in one sentence."}]
+
+SYSTEM_CASES: list[tuple[str, dict[str, Any], list[tuple[str, str, str]]]] = [
+    # The table's system-prompts column is No: Titan (by id, inference profile and ARN), Cohere Command.
+    (
+        "amazon.titan-text-express-v1",
+        {"system": SYSTEM, "messages": [USER]},
+        [("converse.model-no-system", "error", "system")],
+    ),
+    (
+        "amazon.titan-text-premier-v1:0",
+        {"system": SYSTEM, "messages": [USER]},
+        [("converse.model-no-system", "error", "system")],
+    ),
+    (
+        "arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-text-lite-v1",
+        {"system": SYSTEM, "messages": [USER]},
+        [("converse.model-no-system", "error", "system")],
+    ),
+    (
+        "cohere.command-text-v14",
+        {"system": SYSTEM, "messages": [USER]},
+        [("converse.model-no-system", "error", "system")],
+    ),
+    # No system prompt, or an empty list: nothing to refuse.
+    ("amazon.titan-text-express-v1", {"messages": [USER]}, []),
+    ("amazon.titan-text-express-v1", {"system": [], "messages": [USER]}, []),
+    # The column says Yes: Nova, Claude, Jamba 1.5.
+    ("us.amazon.nova-micro-v1:0", {"system": SYSTEM, "messages": [USER]}, []),
+    ("us.anthropic.claude-3-5-haiku-20241022-v1:0", {"system": SYSTEM, "messages": [USER]}, []),
+    ("ai21.jamba-1-5-mini-v1:0", {"system": SYSTEM, "messages": [USER]}, []),
+    # A thread fact silent on the column (DeepSeek R1) and models the table as read does not list
+    # (Mistral 7B, Llama 3.1, Command R+): never flagged from the table's silence.
+    ("us.deepseek.r1-v1:0", {"system": SYSTEM, "messages": [USER]}, []),
+    ("mistral.mistral-7b-instruct-v0:2", {"system": SYSTEM, "messages": [USER]}, []),
+    ("meta.llama3-1-8b-instruct-v1:0", {"system": SYSTEM, "messages": [USER]}, []),
+    ("cohere.command-r-plus-v1:0", {"system": SYSTEM, "messages": [USER]}, []),
+]
+
+
+@pytest.mark.parametrize(
+    ("model", "body", "expected"),
+    SYSTEM_CASES,
+    ids=[f"{m}-{'system' in b and bool(b['system'])}" for m, b, _ in SYSTEM_CASES],
+)
+def test_converse_system_judged_by_the_table(
+    model: str, body: dict[str, Any], expected: list[tuple[str, str, str]]
+) -> None:
+    analysis = analyse_request(json.dumps(body), RUNTIME.format(quote(model, safe="")))
+    assert not analysis.internal_errors, analysis.internal_errors
+    assert [(f.rule, f.severity.value, f.location) for f in analysis.findings] == expected
+
+
+def test_system_finding_names_the_row_and_bedrocks_text() -> None:
+    analysis = analyse_request(
+        json.dumps({"system": SYSTEM, "messages": [USER]}),
+        RUNTIME.format(quote("amazon.titan-text-express-v1", safe="")),
+    )
+    (finding,) = analysis.findings
+    assert "Bedrock's Converse feature table: Amazon Titan models" in finding.message
+    assert "doesn't support system messages" in finding.message
+
+
 def test_the_finding_names_the_table_row() -> None:
     analysis = analyse_request(
         json.dumps({"messages": [USER], "toolConfig": TOOLS}),

@@ -301,6 +301,19 @@ CONVERSE_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]
         [("converse.model-no-tools", E, "toolConfig")],
     ),
     (
+        # Titan's Converse row takes no system prompt (anything-llm#2486); the system prompt and tools both refused.
+        "titan-with-a-system-prompt",
+        "https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.titan-text-express-v1/converse",
+        {"system": [{"text": "Be brief."}], "messages": [USER], "toolConfig": TOOLS},
+        [("converse.model-no-tools", E, "toolConfig"), ("converse.model-no-system", E, "system")],
+    ),
+    (
+        "nova-with-a-system-prompt",
+        "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.amazon.nova-lite-v1%3A0/converse",
+        {"system": [{"text": "Be brief."}], "messages": [USER]},
+        [],
+    ),
+    (
         "a-chat-body-on-converse",
         CLAUDE,
         {"model": "claude", "max_tokens": 100, "messages": [{"role": "user", "content": "Hi."}]},

@@ -37,6 +37,8 @@ LLAMA_URL = (
 )
 #: A Bedrock model id without tool use on Converse (langchain-ai/langchain-aws#175).
 NO_TOOLS_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/meta.llama3-8b-instruct-v1%3A0/converse"
+#: A Bedrock model id whose Converse table row takes no system prompt (Mintplex-Labs/anything-llm#2486).
+NO_SYSTEM_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.titan-text-express-v1/converse"
 
 # ----------------------------------------------------------------------------- the field lists (data)
 
@@ -480,6 +482,49 @@ UNKNOWN_FIELD = define(
     ),
 )
 
+MODEL_NO_SYSTEM = define(
+    "converse.model-no-system",
+    Severity.ERROR,
+    "A non-empty `system` sent to a model whose row of Bedrock's Converse feature table says it takes no system "
+    "prompt (Amazon Titan, AI21 Jurassic-2, Cohere Command).",
+    policy=policy(
+        error=("bedrock", "generic"),
+        otherwise=Severity.WARNING,
+        conditions={
+            "bedrock": "the table's system-prompts column is No for the model id",
+            "generic": "the table's system-prompts column is No for the model id",
+        },
+    ),
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "ValidationException: This model doesn't support system messages. Try again without a system "
+                "message or use a model that supports system messages."
+            ),
+            source="https://github.com/Mintplex-Labs/anything-llm/issues/2486",
+        ),
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "This model doesn't support system messages. Try again without a system message or use a model "
+                "that supports system messages."
+            ),
+            source="https://github.com/danny-avila/LibreChat/issues/6456",
+        ),
+    ),
+    example={"system": [{"text": "Be brief."}], "messages": [_USER]},
+    example_url=NO_SYSTEM_URL,
+    fixed={"messages": [{"role": "user", "content": [{"text": "Be brief."}, *_USER["content"]]}]},
+    notes=(
+        'Decided only by a row of AWS\'s "Supported models and model features" table (data/bedrock_converse.json) '
+        "whose system-prompts column is No; a model the table does not list is never flagged (the rows for Mistral, "
+        "Meta and later vendors were not readable when the table was taken). The quoted refusals are Titan Text G1 "
+        "Express (anything-llm#2486) and Titan Text Premier (LibreChat#6456). Fold the instructions into the first "
+        "user turn, as anything-llm#2489 did."
+    ),
+)
+
 # ----------------------------------------------------------------------------- checks
 
 
@@ -745,3 +790,22 @@ def check_converse_tools(view: RequestView) -> Iterator[Finding]:
             if not by_id and info is not None and info.lossy
             else None,
         )
+
+
+@check(endpoints=(CONVERSE,))
+def check_converse_system(view: RequestView) -> Iterator[Finding]:
+    """``system`` on a model whose Converse table row says it takes no system prompt."""
+    system = view.body.get("system")
+    if not isinstance(system, list) or not system:
+        return
+    row = bedrock_converse(view.model or "")
+    # Only a row that says No decides: an unlisted model, or a thread fact silent on the column, is not flagged.
+    if row is None or row.get("system_prompts") is not False:
+        return
+    yield from MODEL_NO_SYSTEM.report(
+        view,
+        "system",
+        f"{view.model} (Bedrock's Converse feature table: {row['label']}) takes no system prompt, so Bedrock refuses "
+        '`system` ("This model doesn\'t support system messages"); put the instructions in the first user turn or '
+        "use a model with system prompts.",
+    )
