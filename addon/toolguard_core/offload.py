@@ -722,7 +722,7 @@ class Validator:
         finally:
             if proc is self._proc:
                 self._proc = None
-                self._worker_died(proc)
+                self._worker_died()
 
     def _answered(self, mark: int, rows: list[list]) -> None:
         """Every job up to ``mark`` is done; ``rows`` are the full results among them."""
@@ -745,7 +745,7 @@ class Validator:
         if done and self.on_done is not None:
             self.on_done(done)
 
-    def _worker_died(self, proc: WorkerProcess) -> None:
+    def _worker_died(self) -> None:
         """The worker is gone with jobs unanswered: each is sent again to a new worker started now,
         except the one it hung on and those a worker had already died holding (:class:`WorkerCrashed`,
         through ``on_lost``). Their bodies are still referenced by the jobs: nothing is copied back
@@ -754,8 +754,6 @@ class Validator:
         if self._closed:
             self._fail_all(WorkerUnavailable("toolguard is shutting down"))
             return
-        status = proc.popen.returncode
-        ended = f"exit status {status}" if status is not None else "its output ended"
         retry: deque[_Job] = deque()
         lost: dict[str, tuple[Exception, list[_Job]]] = {}
         for job in self._jobs:
@@ -766,8 +764,9 @@ class Validator:
                 )
             elif job.deaths >= MAX_WORKER_DEATHS:
                 why = WorkerCrashed(
-                    f"{job.deaths} validation workers died holding this body ({ended}); it may be "
-                    "what kills them, so it is not sent again"
+                    # No exit status: the end of its output is often seen before it is reaped.
+                    f"{job.deaths} validation workers died holding this body; it may be what kills "
+                    "them, so it is not sent again"
                 )
             else:
                 retry.append(job)
