@@ -786,7 +786,7 @@ class Validator:
         self._waiting = [(job.seq, job.body, job.context, job.header, job.flags) for job in retry]
         self.resent += len(retry)
         if retry:
-            logger.info("toolguard: %d body(ies) the worker held go to the next one", len(retry))
+            logger.info("toolguard: %d request(s) the stopped worker held go to a new one", len(retry))
             self._restart()  # at once: these flows wait for it (otherwise the next request would)
         for why, jobs in lost.values():
             self._lose(jobs, why)
