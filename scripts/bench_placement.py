@@ -180,7 +180,10 @@ def available_cpus() -> frozenset[int]:
 
 def children_of(pid: int) -> dict[int, bytes]:
     """The live child processes of ``pid`` with their command lines, from /proc (any thread may
-    have started them, hence every task's ``children``)."""
+    have started them, hence every task's ``children``). A child still inside ``execve`` (its
+    parent's ``Popen`` has returned, the kernel has not yet set its arguments) reads as ``b""``: no
+    toolguard child yet, so :func:`apply` leaves it; bench_proxy applies again before each
+    measurement."""
     found: dict[int, bytes] = {}
     for task in Path(f"/proc/{pid}/task").glob("*/children"):
         with contextlib.suppress(OSError):

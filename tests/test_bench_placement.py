@@ -92,13 +92,21 @@ def test_describe_and_json_name_every_role() -> None:
 
 
 # A real "proxy": it starts a thread and a child whose command line names toolguard's worker, then
-# prints the affinity each began with and waits.
+# prints the affinity each began with and waits. It waits for the child to say it runs first: Popen
+# returns once the child's execve has swapped its memory, before the kernel has put the new command
+# line in it, and until then /proc/PID/cmdline reads empty, so the child is no toolguard worker to
+# children_of (on a loaded machine the child, pinned to the busy proxy CPU, stayed there for the
+# whole test: the flake of 2026-12-01, `applied` without the child).
 FAKE_PROXY = r"""
 import os, subprocess, sys, threading
 seen = []
 thread = threading.Thread(target=lambda: seen.append(sorted(os.sched_getaffinity(0))))
 thread.start(); thread.join()
-child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "toolguard_core.worker"])
+child = subprocess.Popen(
+    [sys.executable, "-c", "import time; print(flush=True); time.sleep(60)", "toolguard_core.worker"],
+    stdout=subprocess.PIPE,
+)
+child.stdout.readline()  # its interpreter runs: execve is over, the command line is in place
 print(sorted(os.sched_getaffinity(0)), seen[0], child.pid, flush=True)
 sys.stdin.read()
 child.kill()

@@ -166,7 +166,8 @@ def test_a_hung_worker_is_stopped_and_its_jobs_fail_instead_of_waiting_forever()
             with pytest.raises(WorkerUnavailable, match="stopped"):
                 await asyncio.wait_for(future, 10)
             assert await asyncio.wait_for(hung.wait(), 10) == -signal.SIGKILL
-            assert validator.pending == 0
+            # The job it hung on is not sent to the next worker (its body may hang that one too).
+            assert (validator.pending, validator.resent) == (0, 0)
         finally:
             validator.close()
 
@@ -302,7 +303,10 @@ def test_a_large_body_is_copied_off_the_event_loop_and_later_jobs_keep_their_ord
     asyncio.run(scenario())
 
 
-def test_a_worker_killed_during_a_large_copy_fails_its_flows_and_the_next_worker_takes_new_ones():
+def test_a_worker_killed_during_a_large_copy_has_its_jobs_answered_by_the_next_worker():
+    # The large body is still being copied into the arena when the worker dies: the copy's late
+    # completion must not send it to the dead worker, and both jobs (the large one and the one held
+    # behind it) go to the worker started in its place, once the copy has finished with the arena.
     large = _large_body()
 
     async def scenario() -> None:
@@ -314,19 +318,11 @@ def test_a_worker_killed_during_a_large_copy_fails_its_flows_and_the_next_worker
             first = validator.submit(large, {**HEADER, "max_body": 2 * len(large)})
             held = validator.submit(BODY, HEADER)
             proc.kill()
-            for future in (first, held):
-                with pytest.raises(WorkerUnavailable):
-                    await asyncio.wait_for(future, 30)
-
-            async def copy_finished() -> None:  # the copy thread finishes on its own
-                while validator._copying:
-                    await asyncio.sleep(0.01)
-
-            await asyncio.wait_for(copy_finished(), 30)
-            with pytest.raises(WorkerUnavailable, match="restarting"):
-                validator.submit(BODY, HEADER)
-            assert validator._starting is not None
-            await asyncio.wait_for(validator._starting, 30)
+            assert [await rules_of(first), await rules_of(held)] == [
+                ["model.context-window-exceeded", "sequence.orphan-tool-message"],
+                ["sequence.orphan-tool-message"],
+            ]
+            assert (validator.restarts, validator.resent, validator._proc is not proc) == (1, 2, True)
             assert await rules_of(validator.submit(large, {**HEADER, "max_body": 2 * len(large)})) == [
                 "model.context-window-exceeded",
                 "sequence.orphan-tool-message",

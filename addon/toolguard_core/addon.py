@@ -66,6 +66,7 @@ from toolguard_core.offload import (
     DEFAULT_OFFLOAD_MIN_BYTES,
     SMALL_BODY_BYTES,
     Validator,
+    WorkerCrashed,
     WorkerNotReady,
     WorkerResult,
     WorkerUnavailable,
@@ -1349,6 +1350,10 @@ class ToolGuard:
             # The body waited for a worker that could not start: validated here, as without one.
             self._validate_in_place(flow, pending)
             pending.analysis.body = None  # the parsed tree is not read after this point
+        elif isinstance(exc, WorkerCrashed):
+            # Two workers died holding it (offload.MAX_WORKER_DEATHS): counted apart, it may be a
+            # body that crashes the worker (docs/robustness.md).
+            self._not_validated(pending, "worker_crash", str(exc))
         else:
             self._not_validated(pending, "worker", repr(exc))
         if pending.answered_flow is not None:

@@ -31,7 +31,11 @@ or momentarily full.
 Work is bounded: at most ``max_pending`` bodies (and ``max_pending_bytes``) wait for the worker;
 past that a request is not validated and the caller counts it (a small one is validated in place
 instead). A worker that dies, or whose oldest job waits ``job_timeout`` (one periodic sweep), is
-stopped and restarted on the next request; the flows it held come back through ``on_lost``, counted.
+stopped and restarted. The jobs a dead worker held are sent again to the next one, once each:
+their bodies are kept (a reference, not a copy) until the worker answers. A job held by two workers
+that both died comes back through ``on_lost`` as :class:`WorkerCrashed`, never sent a third time (its
+body may be what kills them); the one a hung worker was stuck on comes back at once (its body hung
+it). ``on_lost`` also has the jobs of a worker that could not be restarted.
 """
 
 from __future__ import annotations
@@ -97,6 +101,16 @@ _REPLY = struct.Struct("<QI")
 
 class WorkerUnavailable(Exception):
     """The body was not validated: the worker is busy past its bounds, or died."""
+
+
+class WorkerCrashed(WorkerUnavailable):
+    """The body was held by two workers that both died: it may be what kills them, so it is not
+    sent to a third (docs/robustness.md)."""
+
+
+#: How many workers may die holding one job before it is given up as :class:`WorkerCrashed`: the
+#: first death is retried (a ``kill -9``, the OOM killer picking the worker), the second is not.
+MAX_WORKER_DEATHS = 2
 
 
 class WorkerNotReady(Exception):
@@ -358,12 +372,18 @@ MAX_CONTEXTS = 1024
 @dataclass(slots=True)
 class _Job:
     """A job the worker has not answered: ``owner`` is the caller's (a Future resolved here, or
-    an object handed back through ``on_done``/``on_lost``)."""
+    an object handed back through ``on_done``/``on_lost``). The body, its context and flags are
+    kept to send it again should the worker die first (``deaths``: how many did, holding it)."""
 
     seq: int
     size: int
     sent_at: float
     owner: object
+    body: bytes | None
+    context: Hashable
+    header: HeaderSource
+    flags: int
+    deaths: int = 0
 
 
 class Validator:
@@ -387,6 +407,8 @@ class Validator:
         self.max_pending_bytes = max_pending_bytes
         self.job_timeout = job_timeout
         self.restarts = 0
+        #: Jobs sent again to a new worker because the one holding them died (tests read it).
+        self.resent = 0
         self.failed_start: str | None = None
         #: Called on the event loop with ``[(owner, result or None for clean), ...]`` per batch.
         self.on_done: Callable[[list[tuple[object, WorkerResult | None]]], None] | None = None
@@ -407,6 +429,7 @@ class Validator:
         self._out: list[bytes] = []
         self._flushing = False
         self._sweep: asyncio.TimerHandle | None = None
+        self._hung: int | None = None  # the job a worker stopped by the sweep was stuck on
         # Jobs submitted while the first worker starts, written once it is up (see enqueue).
         self._waiting: list[tuple[int, bytes | None, Hashable, HeaderSource, int]] = []
         # A large body being copied into the arena on a thread (THREADED_COPY_MIN_BYTES), and the
@@ -447,11 +470,11 @@ class Validator:
         except Exception as exc:  # bodies are then validated in place; said once
             self.failed_start = repr(exc)
             logger.warning("toolguard: cannot start the validation worker (%r); validating in place", exc)
-            if (
-                not self._started
-            ):  # the jobs waiting for the first worker: their callers validate them in place
-                self._waiting = []
+            self._waiting = []
+            if not self._started:  # the jobs waiting for the first worker: validated in place
                 self._fail_all(WorkerNotReady(f"the validation worker could not start: {exc!r}"))
+            else:  # a dead worker's jobs waiting to be sent again: nothing will answer them
+                self._fail_all(WorkerUnavailable(f"the validation worker could not restart: {exc!r}"))
 
     async def _start(self) -> None:
         if self._arena is None:  # one arena for the Validator's life: a restarted worker maps it again
@@ -525,9 +548,9 @@ class Validator:
             raise WorkerUnavailable(f"{len(self._jobs)} requests already wait for validation")
         self._next_id += 1
         seq = self._next_id
-        self._jobs.append(_Job(seq, size, time.monotonic(), owner))
-        self._pending_bytes += size
         flags = FLAG_FULL if full else 0
+        self._jobs.append(_Job(seq, size, time.monotonic(), owner, body, context, header, flags))
+        self._pending_bytes += size
         if starting:
             self._waiting.append((seq, body, context, header, flags))  # sent by _start
         else:
@@ -557,6 +580,7 @@ class Validator:
             logger.warning(
                 "toolguard: the validation worker has not answered in %ss; stopping it", self.job_timeout
             )
+            self._hung = oldest.seq  # its body hung the worker: not sent to the next one
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()  # _read sees the end of its output, fails its flows, and it is restarted
         self._sweep = asyncio.get_running_loop().call_later(self._sweep_every(), self._sweep_now)
@@ -698,7 +722,7 @@ class Validator:
         finally:
             if proc is self._proc:
                 self._proc = None
-                self._fail_all(WorkerUnavailable("the validation worker stopped"))
+                self._worker_died()
 
     def _answered(self, mark: int, rows: list[list]) -> None:
         """Every job up to ``mark`` is done; ``rows`` are the full results among them."""
@@ -721,13 +745,54 @@ class Validator:
         if done and self.on_done is not None:
             self.on_done(done)
 
-    def _fail_all(self, exc: Exception) -> None:
-        jobs, self._jobs, self._pending_bytes = self._jobs, deque(), 0
-        self._waiting = []
-        self._held.clear()  # their owners are failed below; a copy in flight keeps _copying set
+    def _worker_died(self) -> None:
+        """The worker is gone with jobs unanswered: each is sent again to a new worker started now,
+        except the one it hung on and those a worker had already died holding (:class:`WorkerCrashed`,
+        through ``on_lost``). Their bodies are still referenced by the jobs: nothing is copied back
+        out of the arena, and the new worker gets them through it as usual."""
+        hung, self._hung = self._hung, None
+        if self._closed:
+            self._fail_all(WorkerUnavailable("toolguard is shutting down"))
+            return
+        retry: deque[_Job] = deque()
+        lost: dict[str, tuple[Exception, list[_Job]]] = {}
+        for job in self._jobs:
+            job.deaths += 1
+            if job.seq == hung:
+                why: Exception = WorkerUnavailable(
+                    f"the validation worker did not answer it in {self.job_timeout:g}s and was stopped"
+                )
+            elif job.deaths >= MAX_WORKER_DEATHS:
+                why = WorkerCrashed(
+                    # No exit status: the end of its output is often seen before it is reaped.
+                    f"{job.deaths} validation workers died holding this body; it may be what kills "
+                    "them, so it is not sent again"
+                )
+            else:
+                retry.append(job)
+                continue
+            lost.setdefault(type(why).__name__, (why, []))[1].append(job)
+        # What was queued for the dead worker goes: the retried jobs are sent anew by _start, in
+        # seq order (the new worker answers in order, and the arena releases regions in order).
+        self._held.clear()  # a copy in flight keeps _copying set: _start's sends wait for it
         self._out = []
         if self._arena is not None:
             self._arena.reset()
+        now = time.monotonic()
+        for job in retry:
+            job.sent_at = now  # the sweep times the new worker, not the time spent with the old one
+        self._jobs = retry
+        self._pending_bytes = sum(job.size for job in retry)
+        self._waiting = [(job.seq, job.body, job.context, job.header, job.flags) for job in retry]
+        self.resent += len(retry)
+        if retry:
+            logger.info("toolguard: %d request(s) the stopped worker held go to a new one", len(retry))
+            self._restart()  # at once: these flows wait for it (otherwise the next request would)
+        for why, jobs in lost.values():
+            self._lose(jobs, why)
+
+    def _lose(self, jobs: list[_Job] | deque[_Job], exc: Exception) -> None:
+        """Jobs never to be answered: Futures fail with ``exc``, other owners go to ``on_lost``."""
         lost = []
         for job in jobs:
             if isinstance(job.owner, asyncio.Future):
@@ -737,6 +802,15 @@ class Validator:
                 lost.append(job.owner)
         if lost and self.on_lost is not None:
             self.on_lost(lost, exc)
+
+    def _fail_all(self, exc: Exception) -> None:
+        jobs, self._jobs, self._pending_bytes = self._jobs, deque(), 0
+        self._waiting = []
+        self._held.clear()  # their owners are failed below; a copy in flight keeps _copying set
+        self._out = []
+        if self._arena is not None:
+            self._arena.reset()
+        self._lose(jobs, exc)
 
     def _restart(self) -> None:
         if self._closed:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import os
+import signal
 import subprocess
 import threading
 import time
@@ -285,3 +287,47 @@ def test_a_start_up_error_is_one_line_and_exit_code_1(tmp_path: Path):
     assert lines[0].startswith(
         f"toolguard: cannot start: toolguard_db: cannot open {blocker / 'sub' / 'toolguard.db'}: "
     )
+
+
+def test_a_worker_killed_mid_traffic_costs_no_flow_its_validation(mitmdump_factory: Callable[..., Mitmdump]):
+    # docs/robustness.md: one `kill -9` of the validation worker during 8 parallel clients used to
+    # cost about 50 of 200 flows their validation (stored as body.not-validated). The worker is
+    # stopped first so that it really holds the jobs when it is killed (observe mode forwards each
+    # request without waiting for it, so the clients are all answered meanwhile); the worker started
+    # in its place gets them, and every stored row has the rule's finding and nothing else.
+    count = 40
+    with Upstream(openai_like(), max_requests=count + 5) as upstream:
+        proxy = mitmdump_factory(mode=f"reverse:{upstream.url}", stats_probe=True)
+        worker = int(proxy.wait_for_output(r"validation worker started \(pid (\d+)\)").group(1))
+        bodies = [
+            json.dumps(
+                {"model": "gpt-4o", "messages": [{**USER, "content": f"{i} {USER['content']}"}, ORPHAN[1]]}
+            ).encode()
+            for i in range(count)
+        ]
+        os.kill(worker, signal.SIGSTOP)
+        try:
+            with ThreadPoolExecutor(8) as pool:
+                statuses = list(pool.map(lambda body: post(proxy, body).status_code, bodies))
+        finally:
+            os.kill(worker, signal.SIGKILL)
+        assert statuses == [400] * count
+        judged = proxy.wait_for_stats(
+            lambda stats: (
+                stats.get("validated", 0) + sum(n for k, n in stats.items() if k.startswith("not_validated"))
+                >= count
+            ),
+            f"all {count} flows judged",
+        )
+        output = proxy.stop()
+    assert proxy.returncode == 0
+    findings = proxy.db()["findings"]
+    rules = sorted({row["rule"] for row in findings.rows})
+    assert (proxy.db()["flows"].count, rules) == (count, ["sequence.orphan-tool-message"])
+    assert findings.count == count
+    # Each in the restarted worker (counted twice: validated, and validated_in_worker).
+    assert {k: n for k, n in judged.items() if k.startswith(("validated", "not_validated"))} == {
+        "validated": count,
+        "validated_in_worker": count,
+    }
+    assert f"{count} of {count} rows written to {proxy.db_path}" in output
