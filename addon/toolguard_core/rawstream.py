@@ -30,6 +30,7 @@ import json
 import struct
 from typing import Any
 
+from toolguard_core.sse import tap_summary
 from toolguard_core.upstream_errors import UpstreamError, parse_error
 
 EVENT_STREAM = "application/vnd.amazon.eventstream"
@@ -143,17 +144,8 @@ class RawStreamTap:
         return text
 
     def summary(self) -> dict[str, Any]:
-        """Plain data for ``flow.metadata`` (tnetstring-serialisable), the keys of SSETap's summary."""
-        return {
-            "events": self.events,
-            "error_events": self.error_events,
-            "done": self.done,
-            "finished": self.finished,
-            "parsing": self.parsing,
-            "stop_reason": self.stop_reason,
-            "bytes": self.raw_bytes,
-            "error": self.error.summary() if self.error else None,
-        }
+        """Plain data for ``flow.metadata`` (tnetstring-serialisable), the shape of SSETap's summary."""
+        return tap_summary(self)
 
     # ------------------------------------------------------------------------------ internals
 

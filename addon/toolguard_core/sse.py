@@ -128,16 +128,7 @@ class SSETap:
 
     def summary(self) -> dict[str, Any]:
         """Plain data for ``flow.metadata`` (tnetstring-serialisable)."""
-        return {
-            "events": self.events,
-            "error_events": self.error_events,
-            "done": self.done,
-            "finished": self.finished,
-            "parsing": self.parsing,
-            "stop_reason": self.stop_reason,
-            "bytes": self.raw_bytes,
-            "error": self.error.summary() if self.error else None,
-        }
+        return tap_summary(self)
 
     # ------------------------------------------------------------------------------ internals
 
@@ -290,3 +281,18 @@ class SSETap:
             self._errors_dropped += 1
             return
         self._errors += event
+
+
+def tap_summary(tap: SSETap | Any) -> dict[str, Any]:
+    """What a stream tap (this module's :class:`SSETap`, ``rawstream.RawStreamTap``) saw, as plain data
+    for ``flow.metadata``: one shape, which the addon and the stored row read for either tap."""
+    return {
+        "events": tap.events,
+        "error_events": tap.error_events,
+        "done": tap.done,
+        "finished": tap.finished,
+        "parsing": tap.parsing,
+        "stop_reason": tap.stop_reason,
+        "bytes": tap.raw_bytes,
+        "error": tap.error.summary() if tap.error else None,
+    }
