@@ -73,18 +73,23 @@ def test_a_poll_finds_input_within_its_interval(pipe: tuple[int, int]) -> None:
     assert time.monotonic() - started < 0.02 + worker.POLL_SECONDS + 0.5
 
 
-def test_serve_reads_a_pipe_it_polls_to_its_end() -> None:
-    # The whole loop: two jobs on a real pipe, the second after a pause the worker spends polling,
-    # then the end of input; every job is answered (the watermark reaches the last) and serve returns.
+BODY = b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}'
+CONTEXT = encode_context(1, {"url": "https://api.openai.com/v1/chat/completions", "max_body": 1 << 20})
+
+
+def job(seq: int) -> bytes:
+    return encode_job(KIND_INLINE, seq, length=len(BODY), context=1) + BODY
+
+
+def served_marks(writes: list[tuple[bytes, float]]) -> list[int]:
+    """Run the worker's whole loop on a real pipe the proxy side writes ``writes`` to (each write, then
+    a pause of that many seconds), then closes; the watermark of each reply frame, in order."""
     read_end, write_end = os.pipe()
-    body = b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}'
-    context = encode_context(1, {"url": "https://api.openai.com/v1/chat/completions", "max_body": 1 << 20})
 
     def proxy() -> None:
-        os.write(write_end, context + encode_job(KIND_INLINE, 1, length=len(body), context=1) + body)
-        time.sleep(0.05)
-        os.write(write_end, encode_job(KIND_INLINE, 2, length=len(body), context=1) + body)
-        time.sleep(0.05)
+        for data, pause in writes:
+            os.write(write_end, data)
+            time.sleep(pause)
         os.close(write_end)
 
     out = io.BytesIO()
@@ -100,38 +105,20 @@ def test_serve_reads_a_pipe_it_polls_to_its_end() -> None:
         mark, length = _REPLY.unpack_from(data)
         marks.append(mark)
         data = data[_REPLY.size + length :]
-    assert marks == [1, 2]
+    return marks
+
+
+def test_serve_reads_a_pipe_it_polls_to_its_end() -> None:
+    # The whole loop: two jobs on a real pipe, the second after a pause the worker spends polling,
+    # then the end of input; every job is answered (the watermark reaches the last) and serve returns.
+    assert served_marks([(CONTEXT + job(1), 0.05), (job(2), 0.05)]) == [1, 2]
 
 
 def test_a_read_after_an_idle_spell_is_answered_in_one_frame() -> None:
     # FLUSH_EVERY bounds a long batch from when its input came: three jobs read together after the
     # worker waited longer than FLUSH_EVERY are one frame (one `update` hook in the proxy), not the
     # first job alone and then the rest.
-    read_end, write_end = os.pipe()
-    body = b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}'
-    context = encode_context(1, {"url": "https://api.openai.com/v1/chat/completions", "max_body": 1 << 20})
-
-    def job(seq: int) -> bytes:
-        return encode_job(KIND_INLINE, seq, length=len(body), context=1) + body
-
-    def proxy() -> None:
-        os.write(write_end, context + job(1))
-        time.sleep(10 * worker.FLUSH_EVERY)
-        os.write(write_end, job(2) + job(3) + job(4))
-        time.sleep(0.05)
-        os.close(write_end)
-
-    out = io.BytesIO()
-    thread = threading.Thread(target=proxy)
-    thread.start()
-    try:
-        worker.serve(read_end, out)
-    finally:
-        thread.join()
-        os.close(read_end)
-    data, marks = out.getvalue(), []
-    while data:
-        mark, length = _REPLY.unpack_from(data)
-        marks.append(mark)
-        data = data[_REPLY.size + length :]
-    assert marks == [1, 4]
+    assert served_marks([(CONTEXT + job(1), 10 * worker.FLUSH_EVERY), (job(2) + job(3) + job(4), 0.05)]) == [
+        1,
+        4,
+    ]
