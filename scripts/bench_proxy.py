@@ -1079,10 +1079,10 @@ def verdict_lines(results: Results, names: list[str]) -> list[str]:
                     cpu += f", {what} {added:+.3f}"
             cpu += " ms/req" if cpu else ""
             for what, key in (("proxy", "proxy"), ("loop", "loop")):
-                metric = f"{scenario} {key} kinstr/req"
-                values = results.values.get(metric, {})
+                counted = f"{scenario} {key} kinstr/req"  # not `metric`: the next variant reads that
+                values = results.values.get(counted, {})
                 if name in values and "plain" in values:
-                    added = results.median(metric, name) - results.median(metric, "plain")
+                    added = results.median(counted, name) - results.median(counted, "plain")
                     cpu += f", {what} {added:+.1f}k instr/req"
             lines.append(
                 f"{scenario:8}{name[:18]:>19} {median:.3f}  rounds {' '.join(f'{r:.3f}' for r in ratios)}"

@@ -81,3 +81,15 @@ def test_the_verdict_line_carries_the_added_instructions() -> None:
         "small                sqlite 0.988  rounds 0.988 (spread 0.000), loop +0.030 ms/req, "
         "loop +40.5k instr/req; target >= 0.97: met"
     )
+
+
+def test_every_variant_gets_its_verdict_line_whether_or_not_instructions_were_counted() -> None:
+    # --variants postgres,otlp on a VM without counters: the second variant's line is read from its
+    # own throughput, not from the instruction metric the first variant's line looked up.
+    r = Results()
+    for name, rps in (("plain", 800.0), ("postgres", 720.0), ("otlp", 760.0)):
+        r.add("small req/s", name, rps)
+    assert verdict_lines(r, ["postgres", "otlp"]) == [
+        "small              postgres 0.900  rounds 0.900 (spread 0.000); target >= 0.97: MISSED",
+        "small                  otlp 0.950  rounds 0.950 (spread 0.000); target >= 0.97: MISSED",
+    ]
