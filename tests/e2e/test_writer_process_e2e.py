@@ -1,5 +1,6 @@
 """The writer process under real mitmdump (writerproc.py): killed mid-run, traffic is untouched, a new
-writer takes over, and every flow is either on disk or counted as dropped with the reason."""
+writer takes over, and every flow is either on disk or counted as dropped with the reason; mitmdump
+itself killed hard (`kill -9`), the writer writes every row it had been handed."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import contextlib
 import os
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import pytest
+from support.upstream import Upstream, openai_like
 
 from e2e.test_opentelemetry_e2e import ORPHAN, VALID, final_stats, send, stored
 from toolguard_core.writerproc import SILENCE_SECONDS
@@ -150,3 +154,71 @@ def test_a_writer_that_cannot_start_again_does_not_hold_mitmdumps_stop(
     }
     assert "the writer process could not start again; 2 queued rows DROPPED" in output
     assert len(stored(tmp_path / "moved" / "t.db")) == 1
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state in ("Z", "X")  # ended, not yet reaped by whoever inherited it
+
+
+def _post_orphan(proxy, i: int) -> int:  # type: ignore[no-untyped-def]
+    """A flagged request the loopback upstream answers with OpenAI's real 400 (a lone tool message)."""
+    body = {"model": "gpt-4o-mini", "messages": [*ORPHAN[:-1], {**ORPHAN[-1], "content": f"{i}"}]}
+    with httpx.Client(timeout=30, trust_env=False) as client:
+        return client.post(proxy.url + "/v1/chat/completions", json=body).status_code
+
+
+def _kill_9(proxy) -> None:  # type: ignore[no-untyped-def]
+    proxy._process.send_signal(signal.SIGKILL)
+    proxy.kill()
+    assert proxy.returncode == -signal.SIGKILL
+
+
+def test_a_kill_9_of_mitmdump_loses_no_row_it_handed_to_the_writer(mitmdump_factory) -> None:
+    """docs/robustness.md, `kill -9` of mitmdump: a burst of flagged flows is handed to a writer
+    process held stopped, so none of them is on disk yet; mitmdump is killed hard; the writer, let go,
+    drains its input and writes every row the proxy counted as handed over (``rows_queued``), then
+    exits on its own."""
+    count = 40
+    with Upstream(openai_like(delay=0.0), max_requests=count + 5) as upstream:
+        proxy = mitmdump_factory(mode=f"reverse:{upstream.url}", stats_probe=True)
+        [writer] = writer_pids(proxy._process.pid)
+        os.kill(writer, signal.SIGSTOP)
+        try:
+            with ThreadPoolExecutor(8) as pool:
+                assert list(pool.map(lambda i: _post_orphan(proxy, i), range(count))) == [400] * count
+            stats = proxy.wait_for_stats(
+                lambda s: s["rows_queued"] == count, "every flagged flow handed over"
+            )
+            assert stats["rows_written"] == 0 and "writer_stuck" not in stats  # the writer holds them all
+            time.sleep(0.5)  # writerproc FLUSH_SECONDS / GATHER_SECONDS: the frames leave the proxy
+            assert not _gone(writer)
+            _kill_9(proxy)
+        finally:
+            os.kill(writer, signal.SIGCONT)
+        wait_for(lambda: _gone(writer), timeout=60)
+    assert len(stored(proxy.db_path)) == count
+
+
+def test_a_kill_9_mid_burst_loses_only_the_rows_of_its_last_moments(mitmdump_factory) -> None:
+    """The bound docs/robustness.md states for a `kill -9` mid-burst with a writer that keeps up:
+    every row the proxy had handed over (``rows_queued``) a quarter of a second before the kill is on
+    disk; what can be lost is what was still in the proxy process."""
+    count = 150
+    with Upstream(openai_like(delay=0.0), max_requests=count + 5) as upstream:
+        proxy = mitmdump_factory(mode=f"reverse:{upstream.url}", stats_probe=True)
+        [writer] = writer_pids(proxy._process.pid)
+        pool = ThreadPoolExecutor(8)
+        futures = [pool.submit(_post_orphan, proxy, i) for i in range(count)]
+        before = proxy.wait_for_stats(lambda s: s["rows_queued"] >= count // 2, "half the burst handed over")
+        time.sleep(0.25)
+        _kill_9(proxy)
+        for future in futures:
+            with contextlib.suppress(Exception):
+                future.result()
+        pool.shutdown()
+        wait_for(lambda: _gone(writer), timeout=60)
+    assert len(stored(proxy.db_path)) >= before["rows_queued"] >= count // 2
