@@ -1,10 +1,11 @@
 """The library behind ``toolguard check``: lint request bodies offline through the addon's own code path.
 
 Bodies come from files (one JSON body each, or JSON Lines: one body per line) or from a stored flow
-(re-checked with today's rules). Without ``--url`` a body's shape picks the endpoint: ``input`` and
-no ``messages`` is a Responses API body, a Messages-only shape an Anthropic Messages one (whose beta
-is then unknown: an error a beta lifts is only a warning, :func:`_beta_unknown`), anything else a
-chat-completions one.
+(re-checked with today's rules). Without ``--url`` a body's shape picks the endpoint (:func:`shape_of`):
+``input`` and no ``messages`` is a Responses API body, a Messages-only shape an Anthropic Messages one
+(whose beta is then unknown: an error a beta lifts is only a warning, :func:`_beta_unknown`), Bedrock
+Converse, Gemini native and Ollama bodies by their own fields, anything else a chat-completions one; the
+output says which was inferred and the --url to pass, or that the shape is ambiguous and the choices.
 """
 
 from __future__ import annotations
@@ -104,9 +105,11 @@ class Checked:
     source: str
     url: str
     analysis: Analysis
+    #: How the URL was chosen when none was given (:func:`shape_of`); None with --url.
+    shape: Shape | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "source": self.source,
             # Gemini's ?key= and user:password@ never reach the terminal or a CI log.
             "url": redact_url(self.url),
@@ -114,6 +117,10 @@ class Checked:
             "provider_name": self.analysis.target.provider.name,
             "findings": [f.model_dump(mode="json") for f in self.analysis.findings],
         }
+        inferred = self.shape.as_json() if self.shape is not None else None
+        if inferred is not None:
+            data["inferred"] = inferred
+        return data
 
 
 def split_bodies(source: str, data: bytes) -> list[tuple[str, bytes]]:
@@ -161,50 +168,242 @@ def _is_object(line: bytes) -> bool:
         return False
 
 
-def url_for_shape(body: bytes, url: str | None) -> str:
-    """``url`` when given, else the endpoint the body's shape belongs to: Responses (``input``, no
-    ``messages``), Anthropic Messages (:func:`_anthropic_shape`), else chat completions."""
-    if url:
-        return url
+#: Where a body of each kind is checked when no --url is given, and the words the output uses. The
+#: URLs naming a model name none (``MODEL``): the native APIs put the model in the path, and the body
+#: does not say it, so the rules that need the model stay silent (pass --url to have them).
+SHAPE_URLS: dict[str, tuple[str, str, str]] = {
+    "responses": ("OpenAI Responses", RESPONSES_URL, ""),
+    "messages": ("Anthropic Messages", MESSAGES_URL, ""),
+    "messages-bedrock": (
+        "Anthropic Messages on Bedrock InvokeModel",
+        "https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.MODEL/invoke",
+        "your region and model id",
+    ),
+    "messages-vertex": (
+        "Anthropic Messages on Vertex AI rawPredict",
+        "https://us-east5-aiplatform.googleapis.com/v1/projects/PROJECT/locations/us-east5"
+        "/publishers/anthropic/models/MODEL:rawPredict",
+        "your region, project and model",
+    ),
+    "converse": (
+        "Bedrock Converse",
+        "https://bedrock-runtime.us-east-1.amazonaws.com/model/MODEL/converse",
+        "your region and model id",
+    ),
+    "gemini": (
+        "Gemini native generateContent",
+        "https://generativelanguage.googleapis.com/v1beta/models/MODEL:generateContent",
+        "your model, or your Vertex AI URL",
+    ),
+    "code-assist": (
+        "Gemini Code Assist generateContent",
+        "https://cloudcode-pa.googleapis.com/v1internal:generateContent",
+        "",
+    ),
+    "ollama": ("Ollama native /api/chat", "http://localhost:11434/api/chat", "your Ollama host"),
+}
+#: Content block keys of Bedrock Converse's ``ContentBlock`` union that no other API has (camelCase,
+#: no ``type``: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ContentBlock.html).
+_CONVERSE_BLOCKS = frozenset(
+    {
+        "toolUse",
+        "toolResult",
+        "reasoningContent",
+        "cachePoint",
+        "guardContent",
+        "citationsContent",
+        "searchResult",
+    }
+)
+#: Its keys that Gemini's parts or a mistyped chat part could share: Converse's only without ``model``
+#: in the body (Converse names the model in the path).
+_CONVERSE_PLAIN_BLOCKS = frozenset({"text", "image", "document", "video"})
+#: Converse request fields no other API has (API_runtime_Converse.html, Request Syntax).
+_CONVERSE_FIELDS = (
+    "inferenceConfig",
+    "additionalModelRequestFields",
+    "additionalModelResponseFieldPaths",
+    "guardrailConfig",
+    "promptVariables",
+    "performanceConfig",
+    "requestMetadata",
+)
+#: Gemini's request fields (https://ai.google.dev/api/generate-content#request-body), in both spellings.
+_GEMINI_FIELDS = (
+    "contents",
+    "generationConfig",
+    "generation_config",
+    "systemInstruction",
+    "system_instruction",
+    "safetySettings",
+    "safety_settings",
+    "cachedContent",
+)
+#: Ollama /api/chat request fields chat completions has no form for (https://docs.ollama.com/api/chat).
+_OLLAMA_FIELDS = ("think", "keep_alive", "options", "format")
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What the body's shape says about its API, with no --url: ``clues`` maps each API whose own
+    fields the body has (a :data:`SHAPE_URLS` key) to the first such field, in words. None of them:
+    a chat completions body (the default, as before); one: that API; several: ambiguous, checked as
+    chat completions and said so."""
+
+    clues: dict[str, str]
+
+    @property
+    def kind(self) -> str | None:
+        return next(iter(self.clues)) if len(self.clues) == 1 else None
+
+    @property
+    def url(self) -> str:
+        return SHAPE_URLS[self.kind][1] if self.kind else DEFAULT_URL
+
+    def words(self) -> str | None:
+        """The note the output gives: which API the body was taken for and why, and the --url to
+        pass to be exact; for an ambiguous body, each API it could be."""
+        if not self.clues:
+            return None
+        if self.kind is not None:
+            name, url, fill = SHAPE_URLS[self.kind]
+            where = f" (with {fill})" if fill else ""
+            unseen = (
+                "; the model is named by the URL, not the body, so no rule for a model ran"
+                if "MODEL" in url
+                else ""
+            )
+            return (
+                f"no --url: checked as {name}, inferred from the body ({self.clues[self.kind]}); "
+                f"pass --url {url}{where} to be exact{unseen}"
+            )
+        choices = "; ".join(
+            f"{SHAPE_URLS[kind][0]} ({why}): --url {SHAPE_URLS[kind][1]}" for kind, why in self.clues.items()
+        )
+        return (
+            f"no --url: the body's shape is ambiguous, checked as OpenAI Chat Completions "
+            f"({DEFAULT_URL}); pass the --url of the API it is sent to: {choices}"
+        )
+
+    def as_json(self) -> dict[str, Any] | None:
+        if not self.clues:
+            return None
+        return {
+            "api": self.kind,
+            "clues": dict(self.clues),
+            "choices": {kind: SHAPE_URLS[kind][1] for kind in self.clues},
+        }
+
+
+def shape_of(body: bytes) -> Shape:
+    """The APIs a body's own fields point to (:class:`Shape`): Responses (``input``, no ``messages``),
+    Anthropic Messages (:func:`_anthropic_shape`), Bedrock Converse, Gemini native (or Code Assist's
+    wrapper of it), Ollama's /api/chat. A field several APIs share (``messages``, ``tools``,
+    ``system``, ``toolConfig``) is no clue; neither is a field an OpenAI user may send by mistake
+    alone (a top-level ``system``)."""
     try:
         parsed = json.loads(body)
     except ValueError:
-        return DEFAULT_URL
-    if isinstance(parsed, dict) and "input" in parsed and "messages" not in parsed:
-        return RESPONSES_URL
-    if isinstance(parsed, dict) and _anthropic_shape(parsed):
-        return MESSAGES_URL
-    return DEFAULT_URL
+        return Shape({})
+    if not isinstance(parsed, dict):
+        return Shape({})
+    clues: dict[str, str] = {}
+    if "input" in parsed and "messages" not in parsed:
+        clues["responses"] = "`input` and no `messages`"
+    anthropic = _anthropic_shape(parsed)
+    version = parsed.get("anthropic_version")
+    platform = version.split("-", 1)[0] if isinstance(version, str) else None
+    if platform in ("bedrock", "vertex"):
+        # The Messages body as the two clouds take it (request.anthropic_platform): the version names which.
+        clues[f"messages-{platform}"] = f"`anthropic_version: {version}`"
+    elif anthropic:
+        clues["messages"] = anthropic
+    converse = _converse_clue(parsed)
+    if converse:
+        clues["converse"] = converse
+    gemini = next((f"`{f}`" for f in _GEMINI_FIELDS if f in parsed), None)
+    if gemini:
+        clues["gemini"] = gemini
+    request = parsed.get("request")
+    if isinstance(request, dict) and "contents" in request and "contents" not in parsed:
+        clues["code-assist"] = "`request.contents`: Code Assist's wrapper of a Gemini request"
+    ollama = _ollama_clue(parsed)
+    if ollama:
+        clues["ollama"] = ollama
+    return Shape(clues)
 
 
-def _anthropic_shape(body: dict[str, Any]) -> bool:
-    """A Messages API body by what chat completions has no form for: a tool declared with
-    ``input_schema``, or a ``tool_use``/``tool_result``/thinking content block. A stray top-level
-    ``system`` alone is not enough (an OpenAI user's mistake that params.unknown must still report).
-    Judged as chat, Claude Code's turn got 18 errors none of which was true of it."""
-    tools = body.get("tools")
-    if isinstance(tools, list) and any(isinstance(t, dict) and "input_schema" in t for t in tools):
-        return True
+def _blocks(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every content block of every message (content given as a list)."""
     messages = body.get("messages")
-    return isinstance(messages, list) and any(
-        isinstance(block, dict) and block.get("type") in _ANTHROPIC_BLOCKS
+    if not isinstance(messages, list):
+        return []
+    return [
+        block
         for message in messages
         if isinstance(message, dict) and isinstance(message.get("content"), list)
         for block in message["content"]
-    )
+        if isinstance(block, dict)
+    ]
+
+
+def _converse_clue(body: dict[str, Any]) -> str | None:
+    field = next((f for f in _CONVERSE_FIELDS if f in body), None)
+    if field:
+        return f"`{field}`"
+    tool_config = body.get("toolConfig")
+    tools = tool_config.get("tools") if isinstance(tool_config, dict) else None
+    if isinstance(tools, list) and any(isinstance(t, dict) and "toolSpec" in t for t in tools):
+        return "`toolConfig.tools[].toolSpec`"
+    keys = _CONVERSE_BLOCKS if "model" in body else _CONVERSE_BLOCKS | _CONVERSE_PLAIN_BLOCKS
+    for block in _blocks(body):
+        if "type" not in block:
+            key = next((k for k in block if k in keys), None)
+            if key:
+                return f"a content block keyed `{key}` without `type`"
+    return None
+
+
+def _ollama_clue(body: dict[str, Any]) -> str | None:
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        return None
+    field = next((f for f in _OLLAMA_FIELDS if f in body), None)
+    if field:
+        return f"`{field}`"
+    for message in messages:
+        if isinstance(message, dict):
+            if isinstance(message.get("images"), list):
+                return "`messages[].images`"
+            if "tool_name" in message:
+                return "`messages[].tool_name`"
+    return None
+
+
+def _anthropic_shape(body: dict[str, Any]) -> str | None:
+    """A Messages API body by what chat completions has no form for: a tool declared with
+    ``input_schema``, or a ``tool_use``/``tool_result``/thinking content block (the clue, in words).
+    A stray top-level ``system`` alone is not enough (an OpenAI user's mistake that params.unknown
+    must still report). Judged as chat, Claude Code's turn got 18 errors none of which was true of it."""
+    tools = body.get("tools")
+    if isinstance(tools, list) and any(isinstance(t, dict) and "input_schema" in t for t in tools):
+        return "a tool with `input_schema`"
+    block = next((b for b in _blocks(body) if b.get("type") in _ANTHROPIC_BLOCKS), None)
+    return f"a `{block['type']}` content block" if block else None
 
 
 def check_bodies(
     bodies: list[tuple[str, bytes]], url: str | None, providers_file: str | None = None
 ) -> list[Checked]:
-    """Each body analysed as sent to ``url`` (or to the endpoint its shape names)."""
+    """Each body analysed as sent to ``url`` (or to the endpoint its shape names: :func:`shape_of`)."""
     results = []
     for source, body in bodies:
-        body_url = url_for_shape(body, url)
+        shape = None if url else shape_of(body)
+        body_url = url or shape.url
         analysis = check_body(body, body_url, providers_file)
-        if url is None and body_url == MESSAGES_URL:
+        if shape is not None and shape.kind == "messages":
             _beta_unknown(analysis, check_body(body, MESSAGES_BETA_URL, providers_file))
-        results.append(Checked(source, body_url, analysis))
+        results.append(Checked(source, body_url, analysis, shape))
     return results
 
 
@@ -256,6 +455,9 @@ def render_results(results: list[Checked], fmt: str = "text") -> str:
         analysis = result.analysis
         if len(results) > 1:
             lines.append(f"== {result.source}")
+        note = result.shape.words() if result.shape is not None else None
+        if note:
+            lines.append(f"note: {note}")
         lines += [finding.one_line() for finding in analysis.findings]
         counts = {s: sum(1 for f in analysis.findings if f.severity == s) for s in Severity}
         lines.append(

@@ -131,7 +131,10 @@ def db_option(multiple: bool = False) -> Callable[[Callable[..., Any]], Callable
     help="Validate as if the bodies were sent to this URL (decides the provider and its rules). "
     f"Default: by the body's shape, {RESPONSES_URL} for a Responses body (input, no messages), "
     f"{MESSAGES_URL} for an Anthropic Messages body (tools with input_schema, tool_use/tool_result "
-    f"blocks), else {DEFAULT_URL}; for --flow, the flow's own URL. Without --url a Messages body's "
+    "blocks), a Bedrock Converse, Gemini native or Ollama /api/chat body by its own fields (camelCase "
+    "content blocks and inferenceConfig; contents and generationConfig; think, options, format, "
+    f"messages[].images), else {DEFAULT_URL}; the output names the API inferred and the --url to pass, "
+    "or says the shape is ambiguous and lists the choices. For --flow, the flow's own URL. Without --url a Messages body's "
     "beta is unknown (Claude Code always sends ?beta=true, which lifts some errors): those errors are "
     f"warnings then; pass --url {MESSAGES_URL} or --url '{MESSAGES_URL}?beta=true' to be sure.",
 )

@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from support.corpus import load_valid
 
+from toolguard_analysis.check import DEFAULT_URL, SHAPE_URLS, check_bodies, shape_of
 from toolguard_analysis.cli import cli
+from toolguard_core.request import anthropic_platform, endpoint_kind, gemini_wrapped
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLGUARD = ROOT / ".venv" / "bin" / "toolguard"
@@ -445,3 +448,100 @@ def test_a_chat_body_with_a_stray_system_field_is_still_checked_as_chat() -> Non
         "https://api.openai.com/v1/chat/completions",
         ["params.unknown"],
     )
+
+
+# --------------------------------------------------------------------------- the API inferred from the body
+
+VALID_BODIES = load_valid()  # real bodies each API accepted, with the URL they were sent to
+# The valid bodies with no field only one API has (a plain `model` + `messages` of text): any of several
+# APIs would take them, so without --url they stay chat completions bodies, as before, with no note.
+PLAIN = {"av-007", "av-008", "bv-008", "nv-007"}
+
+
+def _sent_as(url: str) -> str:
+    """The :data:`SHAPE_URLS` key of the API a body was really sent to (its URL's)."""
+    path = url.split("://", 1)[-1].split("/", 1)[-1].split("?", 1)[0]
+    kind = endpoint_kind("/" + path)
+    platform = anthropic_platform("/" + path)
+    if platform is not None:
+        return f"messages-{platform}"
+    return "code-assist" if gemini_wrapped("/" + path) else kind
+
+
+@pytest.mark.parametrize("entry", VALID_BODIES, ids=lambda e: e["id"])
+def test_without_url_a_real_body_is_taken_for_the_api_it_was_sent_to(entry: dict[str, Any]) -> None:
+    """Bedrock Converse, Gemini native (and Code Assist's wrapper), Ollama /api/chat and Claude on
+    Bedrock or Vertex bodies were checked as OpenAI chat bodies without --url (a Converse turn: 4
+    errors, every one about fields Converse has). Each real body now names its own API by its own
+    fields, and is then judged as with its own URL (no error that URL does not give)."""
+    body = json.dumps(entry["request"]).encode()
+    shape = shape_of(body)
+    sent_as = _sent_as(entry["url"])
+    if entry["id"] in PLAIN or sent_as == "chat":
+        # A chat body's errors here are its provider's, not its API's: only the API is compared.
+        assert (shape.clues, shape.kind, shape.words(), shape.url) == ({}, None, None, DEFAULT_URL)
+        return
+    assert shape.kind == sent_as, shape.clues
+    [checked] = check_bodies([("req.json", body)], None)
+    assert checked.url == SHAPE_URLS[shape.kind][1]
+    # No error its own URL does not give (av-009, an assistant-first Converse turn Bedrock accepted for
+    # Claude, gets converse.first-message-not-user either way: a rule's matter, not the inference's).
+    [own] = check_bodies([("req.json", body)], entry["url"])
+    errors = [(f.rule, f.location) for f in checked.analysis.findings if f.severity == "error"]
+    assert errors == [(f.rule, f.location) for f in own.analysis.findings if f.severity == "error"]
+
+
+NATIVE = {e["id"]: e["request"] for e in VALID_BODIES if e["id"] in ("nv-002", "nv-011", "gv-003", "gv-010")}
+
+
+@pytest.mark.parametrize(
+    ("entry", "api", "clue"),
+    [
+        ("nv-002", "Bedrock Converse", "`toolConfig.tools[].toolSpec`"),
+        ("nv-011", "Ollama native /api/chat", "`messages[].images`"),
+        ("gv-003", "Gemini native generateContent", "`contents`"),
+        ("gv-010", "Gemini Code Assist generateContent", "`request.contents`"),
+    ],
+)
+def test_the_output_says_the_api_was_inferred_and_the_url_to_pass(entry: str, api: str, clue: str) -> None:
+    Path("req.json").write_text(json.dumps(NATIVE[entry]))
+    text = run(["req.json"])
+    data = json.loads(run(["--format", "json", "req.json"]).output)
+    [note, *_, count] = text.output.splitlines()
+    url = data["url"]
+    assert note.startswith(f"note: no --url: checked as {api}, inferred from the body ({clue}")
+    assert f"pass --url {url}" in note and count.endswith(f"({url})")
+    assert (text.exit_code, data["inferred"]["api"], data["inferred"]["choices"]) == (
+        0,
+        shape_of(json.dumps(NATIVE[entry]).encode()).kind,
+        {data["inferred"]["api"]: url},
+    )
+
+
+def test_a_body_with_two_apis_fields_is_said_to_be_ambiguous_with_the_choices() -> None:
+    """Ollama's real image turn (nv-011) with a Converse toolUse block (from nv-002) in it: no API has
+    both. Checked as chat completions (the default), and the note lists each API's --url."""
+    ollama, converse = NATIVE["nv-011"], NATIVE["nv-002"]
+    tool_use = next(b for m in converse["messages"] for b in m["content"] if "toolUse" in b)
+    body = {**ollama, "messages": [*ollama["messages"], {"role": "assistant", "content": [tool_use]}]}
+    Path("req.json").write_text(json.dumps(body))
+    text = run(["req.json"])
+    data = json.loads(run(["--format", "json", "req.json"]).output)
+    assert text.output.splitlines()[0] == (
+        "note: no --url: the body's shape is ambiguous, checked as OpenAI Chat Completions "
+        "(https://api.openai.com/v1/chat/completions); pass the --url of the API it is sent to: "
+        "Bedrock Converse (a content block keyed `toolUse` without `type`): --url "
+        f"{SHAPE_URLS['converse'][1]}; Ollama native /api/chat (`messages[].images`): --url http://localhost:11434/api/chat"
+    )
+    assert (data["url"], data["inferred"]["api"], sorted(data["inferred"]["choices"])) == (
+        "https://api.openai.com/v1/chat/completions",
+        None,
+        ["converse", "ollama"],
+    )
+
+
+def test_with_url_nothing_is_inferred() -> None:
+    Path("req.json").write_text(json.dumps(NATIVE["nv-002"]))
+    data = json.loads(run(["--format", "json", "--url", SHAPE_URLS["converse"][1], "req.json"]).output)
+    text = run(["--url", SHAPE_URLS["converse"][1], "req.json"]).output
+    assert ("inferred" in data, "note:" in text) == (False, False)
