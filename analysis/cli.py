@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -50,7 +51,7 @@ from toolguard_analysis.summary import build_summary
 from toolguard_analysis.terminal import printable
 from toolguard_analysis.timefilters import parse_when
 from toolguard_analysis.writable import run_on
-from toolguard_core.dburl import is_postgres_url, label
+from toolguard_core.dburl import is_postgres_url, label, redact_url
 from toolguard_core.grouping import summary_version
 from toolguard_core.learned_store import export_learned, forget, import_learned
 from toolguard_core.modes import Mode
@@ -103,12 +104,36 @@ def cli() -> None:
     """
 
 
-def _source(db_path: str | None) -> dbsource.Source:
+#: A URL's scheme: a ``--db`` value that has one and is no postgresql:// URL names no database
+#: toolguard can open (``mysql://``, ``sqlite:///``): as a file path it read "no toolguard database at
+#: mysql:/x/y", its ``//`` collapsed.
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _source(db_path: str | None, param_hint: str = "--db") -> dbsource.Source:
     """The database a ``--db`` names: a postgresql:// URL as given, a file path with ~ expanded,
-    or the default database."""
-    if db_path and is_postgres_url(db_path):
+    or the default database (no --db). An empty value (``--db "$UNSET"``) is refused rather than
+    taken for the default database or the current directory, and so is another scheme's URL."""
+    if db_path is None:
+        return default_db_path()
+    if not db_path.strip():
+        default = (
+            f", or leave it out for the default database ({default_db_path()})"
+            if param_hint == "--db"
+            else ""
+        )
+        raise click.BadParameter(
+            f"empty: give a SQLite file's path or a postgresql:// URL{default}", param_hint=param_hint
+        )
+    if is_postgres_url(db_path):
         return db_path
-    return Path(db_path).expanduser() if db_path else default_db_path()
+    if _SCHEME.match(db_path):
+        raise click.BadParameter(
+            f"{redact_url(db_path)!r}: not a SQLite file's path or a postgresql:// URL (the databases "
+            "toolguard uses)",
+            param_hint=param_hint,
+        )
+    return Path(db_path).expanduser()
 
 
 def db_option(multiple: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -471,9 +496,7 @@ def summary(
         toolguard summary --format html -o report.html
         toolguard summary --db postgresql://toolguard@db.example/toolguard --since 24h
     """
-    paths: list[dbsource.Source] = [p if is_postgres_url(p) else Path(p) for p in db_paths] or [
-        default_db_path()
-    ]
+    paths: list[dbsource.Source] = [_source(p) for p in db_paths] or [default_db_path()]
     for path in paths:
         if not dbsource.exists(path):
             raise click.ClickException(f"no toolguard database at {path}")
@@ -522,9 +545,11 @@ def merge_command(out: str, inputs: tuple[str, ...]) -> None:
         toolguard merge postgresql://toolguard@db.example/toolguard laptop.db ci.db
         toolguard merge offline.db postgresql://toolguard@db.example/toolguard
     """
-    for path in inputs:
-        if not is_postgres_url(path) and not Path(path).is_file():
-            raise click.BadParameter(f"{path!r}: no such file", param_hint="INPUTS")
+    sources = [_source(path, "INPUTS") for path in inputs]
+    _source(out, "OUT")
+    for path in sources:
+        if isinstance(path, Path) and not path.is_file():
+            raise click.BadParameter(f"{str(path)!r}: no such file", param_hint="INPUTS")
     if is_postgres_url(out):
         for path in inputs:
             if is_postgres_url(path):
@@ -534,7 +559,7 @@ def merge_command(out: str, inputs: tuple[str, ...]) -> None:
             _sync(Path(path), out)
         return
     try:
-        added = merge(Path(out), [p if is_postgres_url(p) else Path(p) for p in inputs])
+        added = merge(Path(out).expanduser(), sources)
     except ImportError as exc:
         raise click.ClickException(str(exc)) from exc
     except (ValueError, sqlite3.DatabaseError) as exc:

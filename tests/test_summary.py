@@ -747,3 +747,49 @@ def test_markdown_root_cause_line_ends_each_sentence_once(dbs: tuple[Path, Path]
     assert lines == [
         f"Root cause: `{g['cause']}`: {g['cause_title']} Fix: {g.get('fix') or '-'}" for g in caused
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "hint", "words"),
+    [
+        (
+            ["summary", "--db", ""],
+            "--db",
+            "empty: give a SQLite file's path or a postgresql:// URL, or leave it out",
+        ),
+        (["show", "--last", "--db", " "], "--db", "empty:"),
+        (["learned", "list", "--db", ""], "--db", "empty:"),
+        (["check", "--flow", "abc", "--db", ""], "--db", "empty:"),
+        (["merge", "out.db", ""], "INPUTS", "empty: give a SQLite file's path or a postgresql:// URL"),
+        (
+            ["summary", "--db", "mysql://bob:S3cretDb@db.example/x"],
+            "--db",
+            "'mysql://bob:***@db.example/x': not a",
+        ),
+        (["reexplain", "--db", "sqlite:///x.db"], "--db", "'sqlite:///x.db': not a SQLite file's path"),
+        (["merge", "mysql://db.example/x", "in.db"], "OUT", "'mysql://db.example/x': not a"),
+    ],
+)
+def test_a_db_value_that_names_no_database_is_a_usage_error(
+    args: list[str], hint: str, words: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walkthrough (leftovers9): `summary --db ""` (an unset variable) said "cannot read the
+    database: disk I/O error" (it opened the current directory), `show --db ""` quietly read the
+    default database, and `--db mysql://...` said "no toolguard database at mysql:/..." (the URL's
+    `//` collapsed as a path's). Each is now a usage error naming the value (its password masked)."""
+    monkeypatch.chdir(tmp_path)
+    write_db(tmp_path / "in.db", [])
+    result = CliRunner().invoke(cli, args)
+    assert (result.exit_code, f"Invalid value for {hint}: {words}" in result.output) == (2, True), (
+        result.output
+    )
+    assert "S3cretDb" not in result.output and not (tmp_path / "out.db").exists()
+
+
+def test_a_db_path_with_a_tilde_is_expanded_by_every_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--db=~/x.db` (no shell expands that ~): `show` and `learned` expanded it, `summary` did not."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    write_db(tmp_path / "x.db", [])
+    assert run("--db=~/x.db").exit_code == 0
