@@ -357,6 +357,8 @@ def run(
     QWEN_USAGE_STATISTICS_ENABLED=false yourself if you do not want qwen-code's telemetry in the
     proxy: toolguard never changes a client's behaviour behind your back.
     """
+    if db_path is not None:
+        _source(db_path)  # an empty --db or another scheme's URL: refused before anything starts
     status = _library(
         run_session,
         list(command),

@@ -793,3 +793,15 @@ def test_a_db_path_with_a_tilde_is_expanded_by_every_command(
     monkeypatch.setenv("HOME", str(tmp_path))
     write_db(tmp_path / "x.db", [])
     assert run("--db=~/x.db").exit_code == 0
+
+
+@pytest.mark.parametrize("db", ["", "mysql://db.example/x"])
+def test_run_refuses_a_db_value_that_names_no_database_before_it_starts(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`toolguard run --db mysql://db.example/x -- ...` made a directory `mysql:` in the current one and
+    stored there; `--db ""` stored in the default database. Both are refused, nothing started."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["run", "--db", db, "--", "true"])
+    assert (result.exit_code, "Invalid value for --db" in result.output) == (2, True)
+    assert list(tmp_path.iterdir()) == []
