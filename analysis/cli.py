@@ -519,7 +519,10 @@ def summary(
     terminal = output is None and stream.isatty()
     text = render(data, output_format, colour=terminal, width=None if terminal else NO_LIMIT)
     if output:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:  # a missing directory, no permission, a full disk: said, no traceback
+            raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from exc
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False, color=stream.isatty())

@@ -805,3 +805,13 @@ def test_run_refuses_a_db_value_that_names_no_database_before_it_starts(
     result = CliRunner().invoke(cli, ["run", "--db", db, "--", "true"])
     assert (result.exit_code, "Invalid value for --db" in result.output) == (2, True)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_file_that_cannot_be_written_is_said_without_a_traceback(tmp_path: Path) -> None:
+    """`toolguard summary -o missing-dir/report.md` ended in a FileNotFoundError traceback."""
+    db = write_db(tmp_path / "x.db", [])
+    result = CliRunner().invoke(cli, ["summary", "--db", str(db), "-o", str(tmp_path / "nope" / "r.md")])
+    assert (result.exit_code, result.output.strip()) == (
+        1,
+        f"Error: cannot write {tmp_path / 'nope' / 'r.md'}: No such file or directory",
+    )
