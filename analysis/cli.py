@@ -501,7 +501,7 @@ def summary(
     paths: list[dbsource.Source] = [_source(p) for p in db_paths] or [default_db_path()]
     for path in paths:
         if not dbsource.exists(path):
-            raise click.ClickException(f"no toolguard database at {path}")
+            raise click.ClickException(dbsource.missing(path))
     try:
         data = _library(
             build_summary,

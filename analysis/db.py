@@ -103,6 +103,20 @@ def exists(source: Source) -> bool:
     return is_postgres_url(source) or Path(source).exists()
 
 
+def missing(source: Source) -> str:
+    """What a command that reads a database says when there is none: for the default database (a
+    first run, nothing captured yet), also how it comes to be."""
+    words = f"no toolguard database at {source}"
+    from toolguard_core.store import default_db_path  # the addon's store: not imported by the summary
+
+    if not is_postgres_url(source) and Path(source).expanduser() == default_db_path():
+        words += (
+            " (nothing captured yet: the proxy creates it when it starts; `toolguard run -- COMMAND`, "
+            "`toolguard proxy`, or mitmdump with the addon, see README)"
+        )
+    return words
+
+
 def load_learned(paths: Sequence[Source]) -> dict[str, list[dict[str, Any]]]:
     """The ``learned`` and ``rule_calibration`` rows of every database (first database wins per key);
     empty lists for a database written before those tables existed."""

@@ -21,7 +21,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from toolguard_analysis.db import Source, database_errors
+from toolguard_analysis.db import Source, database_errors, missing
 from toolguard_analysis.errors import ToolguardError
 from toolguard_core.dburl import is_postgres_url, redact_url
 
@@ -97,7 +97,7 @@ def open_writable(source: Source, *, create: bool = False) -> Any:
 
     path = Path(source).expanduser()
     if not create and not path.exists():
-        raise ToolguardError(f"no toolguard database at {path}")
+        raise ToolguardError(missing(path))
     try:
         return open_db(path)
     except sqlite3.DatabaseError as exc:

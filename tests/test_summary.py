@@ -815,3 +815,25 @@ def test_an_output_file_that_cannot_be_written_is_said_without_a_traceback(tmp_p
         1,
         f"Error: cannot write {tmp_path / 'nope' / 'r.md'}: No such file or directory",
     )
+
+
+@pytest.mark.parametrize("args", [["summary"], ["show", "--last"], ["learned", "list"], ["reexplain"]])
+def test_a_first_run_without_a_database_says_how_one_comes_to_be(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh HOME (the walkthrough's): `toolguard summary` said only "no toolguard database at
+    ~/.local/share/toolguard/toolguard.db". For the default database it now says that nothing was
+    captured yet and what creates it; a --db file that is missing gets the plain sentence."""
+    from toolguard_core.store import DB_ENV
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv(DB_ENV, raising=False)
+    default = tmp_path / ".local" / "share" / "toolguard" / "toolguard.db"
+    result = CliRunner().invoke(cli, args)
+    assert (result.exit_code, result.output.strip()) == (
+        1,
+        f"Error: no toolguard database at {default} (nothing captured yet: the proxy creates it when it "
+        "starts; `toolguard run -- COMMAND`, `toolguard proxy`, or mitmdump with the addon, see README)",
+    )
+    elsewhere = CliRunner().invoke(cli, [*args, "--db", str(tmp_path / "other.db")])
+    assert elsewhere.output.strip() == f"Error: no toolguard database at {tmp_path / 'other.db'}"
