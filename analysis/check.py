@@ -23,6 +23,7 @@ from toolguard_core.findings import SEVERITY_ORDER, Severity
 from toolguard_core.providers import DEFAULT_REGISTRY, GENERIC, ProviderRegistry
 from toolguard_core.redact import redact_text_urls, redact_url
 from toolguard_core.request import CONVERSE, GEMINI, MESSAGES, OLLAMA, Target
+from toolguard_core.rules import converse, gemini, ollama
 from toolguard_core.verdict import DEFAULT_PATHS, DEFAULT_RECORD_PATHS, Scope, scope
 
 DEFAULT_URL = "https://api.openai.com/v1/chat/completions"
@@ -218,29 +219,18 @@ _CONVERSE_BLOCKS = frozenset(
 #: Its keys that Gemini's parts or a mistyped chat part could share: Converse's only without ``model``
 #: in the body (Converse names the model in the path).
 _CONVERSE_PLAIN_BLOCKS = frozenset({"text", "image", "document", "video"})
-#: Converse request fields no other API has (API_runtime_Converse.html, Request Syntax).
-_CONVERSE_FIELDS = (
-    "inferenceConfig",
-    "additionalModelRequestFields",
-    "additionalModelResponseFieldPaths",
-    "guardrailConfig",
-    "promptVariables",
-    "performanceConfig",
-    "requestMetadata",
+#: Request fields several of the APIs have: no clue to which one a body is for.
+_SHARED_FIELDS = frozenset({"model", "messages", "system", "tools", "toolConfig", "stream"})
+#: Converse's request fields (rules/converse.py, from AWS's reference) no other API has.
+_CONVERSE_FIELDS = tuple(sorted(converse.FIELDS["request"] - _SHARED_FIELDS))
+#: Gemini's (rules/gemini.py), in both its spellings (lowerCamel JSON names, snake_case proto names).
+_GEMINI_FIELDS = tuple(
+    sorted({n for name in gemini.FIELDS["request"] - _SHARED_FIELDS for n in (name, gemini._snake(name))})
 )
-#: Gemini's request fields (https://ai.google.dev/api/generate-content#request-body), in both spellings.
-_GEMINI_FIELDS = (
-    "contents",
-    "generationConfig",
-    "generation_config",
-    "systemInstruction",
-    "system_instruction",
-    "safetySettings",
-    "safety_settings",
-    "cachedContent",
-)
-#: Ollama /api/chat request fields chat completions has no form for (https://docs.ollama.com/api/chat).
-_OLLAMA_FIELDS = ("think", "keep_alive", "options", "format")
+#: Ollama /api/chat's (rules/ollama.py) chat completions has no form for, and ``format`` (any JSON there,
+#: so not in its types table: https://docs.ollama.com/api/chat); per message, ``images``, ``thinking``...
+_OLLAMA_FIELDS = (*sorted(set(ollama.REQUEST_TYPES) - _SHARED_FIELDS), "format")
+_OLLAMA_MESSAGE_FIELDS = tuple(sorted(set(ollama.MESSAGE_TYPES) - {"role", "content", "tool_calls"}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,11 +362,13 @@ def _ollama_clue(body: dict[str, Any]) -> str | None:
     if field:
         return f"`{field}`"
     for message in messages:
-        if isinstance(message, dict):
-            if isinstance(message.get("images"), list):
-                return "`messages[].images`"
-            if "tool_name" in message:
-                return "`messages[].tool_name`"
+        field = (
+            next((f for f in _OLLAMA_MESSAGE_FIELDS if f in message), None)
+            if isinstance(message, dict)
+            else None
+        )
+        if field:
+            return f"`messages[].{field}`"
     return None
 
 
