@@ -370,7 +370,10 @@ def build_summary(
     runs = load_runs(paths, since, until)
     with select_flows(paths, since, until, host, client, model) as selection:
         data = _summarise(selection, learned, with_flows)
-        data["seen"] = _seen(selection, runs, host, data["totals"]["flows"])
+        narrowed = tuple(
+            f"--{name}" for name, value in (("host", host), ("client", client), ("model", model)) if value
+        )
+        data["seen"] = _seen(selection, runs, host, data["totals"]["flows"], narrowed)
     return {
         "format_version": SUMMARY_FORMAT_VERSION,
         "normaliser_version": NORMALISER_VERSION,
@@ -393,14 +396,22 @@ def running_line(count: int) -> str:
 MAX_SEEN_HOSTS = 100
 
 
-def _seen(selection: Selection, runs: list[dict[str, Any]], host: str | None, stored: int) -> dict[str, Any]:
+def _seen(
+    selection: Selection,
+    runs: list[dict[str, Any]],
+    host: str | None,
+    stored: int,
+    narrowed: tuple[str, ...] = (),
+) -> dict[str, Any]:
     """What the proxies saw, beyond the stored flows (docs/summary.md, "What was seen"): the requests
     the runs in the time window saw and checked, the requests whose provider and model no catalog knows
     (the model rules were skipped; usually not stored), and the hosts of the selected flows that no
     provider profile recognises. ``notes`` says each in words, once; every format shows them.
 
     The run counts follow ``--since``/``--until`` (runs overlapping the window) but not ``--host``,
-    ``--model`` or ``--client`` (a run row is not per host); the skipped hosts follow ``--host``."""
+    ``--model`` or ``--client`` (a run row is not per host), and say so when one of those (``narrowed``)
+    was given: "saw 8 requests" beside "0 stored flows" for ``--host nosuch`` read as 8 requests to it.
+    The skipped hosts follow ``--host``."""
     skipped_hosts = merge_hosts(parse_hosts(run.get("model_rules_skipped_hosts")) for run in runs)
     skipped = sum(int(run.get("model_rules_skipped") or 0) for run in runs)
     if host:
@@ -435,7 +446,12 @@ def _seen(selection: Selection, runs: list[dict[str, Any]], host: str | None, st
         finished = len(runs) - running
         if requests_seen or messages:
             where = f"{finished} finished run(s)" if running else f"{len(runs)} run(s)"
-            notes.append(f"{seen_line(requests_seen, validated, messages)} in {where}")
+            whole = (
+                f" (all of them: {' and '.join(narrowed)} {'narrow' if len(narrowed) > 1 else 'narrows'} the flows, not a run's counts)"
+                if narrowed
+                else ""
+            )
+            notes.append(f"{seen_line(requests_seen, validated, messages)} in {where}{whole}")
         elif not running:
             notes.append(NOTHING_SEEN)
         if running:

@@ -237,3 +237,18 @@ def test_error_findings_no_answer_judged_are_not_called_none(tmp_path: Path) -> 
     for rendered in (render_text(data, width=400), render_markdown(data), render_html(data)):
         assert sentence in rendered.replace("&#x27;", "'")
         assert "no error findings" not in rendered.lower()
+
+
+def test_a_host_model_or_client_filter_says_the_run_counts_are_not_narrowed(tmp_path: Path) -> None:
+    """The walkthrough (leftovers9): `toolguard summary --host nosuch` printed "0 stored flows" and
+    "toolguard saw 8 requests (8 checked) in 5 run(s)", read as 8 requests to that host. A run's counts
+    are not per host (docs/summary.md): the line now says which filters they ignore; --since does not."""
+    path = _with_runs(tmp_path / "runs.db")
+    saw = "toolguard saw 8 requests (7 checked) in 2 run(s)"
+    assert [n for n in build_summary([path])["seen"]["notes"] if n.startswith(saw)] == [saw]
+    assert [
+        n for n in build_summary([path], host="nosuch", model="x")["seen"]["notes"] if n.startswith(saw)
+    ] == [f"{saw} (all of them: --host and --model narrow the flows, not a run's counts)"]
+    assert [n for n in build_summary([path], client="curl")["seen"]["notes"] if n.startswith(saw)] == [
+        f"{saw} (all of them: --client narrows the flows, not a run's counts)"
+    ]
