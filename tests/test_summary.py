@@ -837,3 +837,19 @@ def test_a_first_run_without_a_database_says_how_one_comes_to_be(
     )
     elsewhere = CliRunner().invoke(cli, [*args, "--db", str(tmp_path / "other.db")])
     assert elsewhere.output.strip() == f"Error: no toolguard database at {tmp_path / 'other.db'}"
+
+
+def test_a_relative_time_beyond_the_calendar_is_its_start_not_a_traceback(tmp_path: Path) -> None:
+    """`toolguard summary --since 99999999d` (the walkthrough's "everything") ended in an OverflowError
+    traceback; so did an ISO time whose UTC is before year 1."""
+    from datetime import UTC, datetime
+
+    from toolguard_analysis.errors import BadParameter
+
+    now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    assert [parse_when(v, now) for v in ("99999999d", "9999999999w")] == ["0001-01-01T00:00:00.000Z"] * 2
+    with pytest.raises(BadParameter, match="out of the range of dates"):
+        parse_when("0001-01-01T00:00+05:00")
+    db = str(write_db(tmp_path / "x.db", []))
+    result = CliRunner().invoke(cli, ["summary", "--db", db, "--since", "0001-01-01T00:00+05:00"])
+    assert (result.exit_code, "out of the range of dates" in result.output) == (2, True)
