@@ -269,6 +269,10 @@ def test_import_is_idempotent_and_forget_filters(tmp_path: Path) -> None:
         import_learned(target, {"format": "something else"})
     with pytest.raises(ImportError_):
         import_learned(target, {"format": "toolguard-learned", "version": 1, "constraints": [{"host": "h"}]})
+    # A hand-edited export whose list is a string said "an entry is not an object: 'n'" (its first letter).
+    for name in ("constraints", "calibration"):
+        with pytest.raises(ImportError_, match=f"^{name} is not a list: str$"):
+            import_learned(target, {"format": "toolguard-learned", "version": 1, name: "nope"})
 
 
 def test_reexplain_relabels_rows_stored_before_the_catalogue_knew_them(tmp_path: Path) -> None:

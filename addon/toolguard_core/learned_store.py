@@ -250,6 +250,9 @@ def import_learned(db: sqlite_utils.Database, data: Any) -> tuple[int, int]:
         raise ImportError_(f"unsupported export version {data.get('version')!r} (expected {EXPORT_VERSION})")
     constraints = data.get("constraints") or []
     calibration = data.get("calibration") or []
+    for name, entries in (("constraints", constraints), ("calibration", calibration)):
+        if not isinstance(entries, list):  # a string was iterated: "an entry is not an object: 'n'"
+            raise ImportError_(f"{name} is not a list: {type(entries).__name__}")
     with db.atomic():
         for item in constraints:
             row = _row(item, LEARNED_COLUMNS, required=("host", "kind", "error_text", "first_flow"))
