@@ -311,7 +311,8 @@ def shape_of(body: bytes) -> Shape:
     converse = _converse_clue(parsed)
     if converse:
         clues["converse"] = converse
-    gemini = next((f"`{f}`" for f in _GEMINI_FIELDS if f in parsed), None)
+    # Gemini has no `messages`: beside them, its fields are a chat body's mistake (params.unknown says so).
+    gemini = None if "messages" in parsed else next((f"`{f}`" for f in _GEMINI_FIELDS if f in parsed), None)
     if gemini:
         clues["gemini"] = gemini
     request = parsed.get("request")
@@ -338,7 +339,9 @@ def _blocks(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _converse_clue(body: dict[str, Any]) -> str | None:
-    field = next((f for f in _CONVERSE_FIELDS if f in body), None)
+    """Converse names the model in the path: with a top-level ``model``, its request fields are a chat
+    body's mistake, and only the content blocks no other API has still point to it."""
+    field = None if "model" in body else next((f for f in _CONVERSE_FIELDS if f in body), None)
     if field:
         return f"`{field}`"
     tool_config = body.get("toolConfig")

@@ -545,3 +545,23 @@ def test_with_url_nothing_is_inferred() -> None:
     data = json.loads(run(["--format", "json", "--url", SHAPE_URLS["converse"][1], "req.json"]).output)
     text = run(["--url", SHAPE_URLS["converse"][1], "req.json"]).output
     assert ("inferred" in data, "note:" in text) == (False, False)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("generationConfig", {"temperature": 0.2}),
+        ("inferenceConfig", {"maxTokens": 100}),
+        ("safetySettings", []),
+    ],
+)
+def test_a_chat_body_with_a_stray_native_field_is_still_checked_as_chat(field: str, value: Any) -> None:
+    """Gemini has no `messages` and Converse no top-level `model`: beside them, one of those APIs'
+    fields is a chat body's mistake, reported as such, not a reason to judge the body as another API."""
+    Path("req.json").write_text(json.dumps({**VALID, field: value}))
+    data = json.loads(run(["--format", "json", "req.json"]).output)
+    assert (data["url"], "inferred" in data, [(f["rule"], f["location"]) for f in data["findings"]]) == (
+        DEFAULT_URL,
+        False,
+        [("params.unknown", field)],
+    )
