@@ -186,6 +186,7 @@ def test_a_kill_9_of_mitmdump_loses_no_row_it_handed_to_the_writer(mitmdump_fact
     with Upstream(openai_like(delay=0.0), max_requests=count + 5) as upstream:
         proxy = mitmdump_factory(mode=f"reverse:{upstream.url}", stats_probe=True)
         [writer] = writer_pids(proxy._process.pid)
+        worker = int(proxy.wait_for_output(r"validation worker started \(pid (\d+)\)")[1])
         os.kill(writer, signal.SIGSTOP)
         try:
             with ThreadPoolExecutor(8) as pool:
@@ -199,7 +200,7 @@ def test_a_kill_9_of_mitmdump_loses_no_row_it_handed_to_the_writer(mitmdump_fact
             _kill_9(proxy)
         finally:
             os.kill(writer, signal.SIGCONT)
-        wait_for(lambda: _gone(writer), timeout=60)
+        wait_for(lambda: _gone(writer) and _gone(worker), timeout=60)  # neither is left behind
     assert len(stored(proxy.db_path)) == count
 
 
