@@ -5162,7 +5162,7 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
     _s(
         "cause.quota",
         "new-api",
-        r"(?:用户|账户|账号|令牌)?额度不足",
+        r"额度不足",
         "https://github.com/QuantumNous/new-api/issues/6306",
         "用户额度不足, 剩余额度: ¥0.000000",
     ),
@@ -5425,8 +5425,8 @@ REFERENCE: tuple[Reference, ...] = (
     _ref("cause.rate-limit", "qianfan", None, "Open api qps request limit reached", _BAIDU_REF, pattern=r"\bOpen api qps request limit reached\b"),
     _ref("cause.auth", "qianfan", None, "Access token invalid or no longer valid", _BAIDU_REF, pattern=r"\bAccess token invalid or no longer valid\b"),
     _ref("cause.wrong-endpoint", "qianfan", None, "Unsupported openapi method", _BAIDU_REF, pattern=r"\bUnsupported openapi method\b"),
-    # Round 12: the reference's credential messages outside Baidu's envelope too (qianfan's Python SDK
-    # prints "api return error, req_id: ... code: 14, msg: IAM Certification failed").
+    # Round 12: the reference's credential messages (codes 13 and 14) outside Baidu's envelope too, as
+    # SDKs and relays print them without `error_code`.
     _ref("cause.auth", "qianfan", None, "IAM Certification failed", _BAIDU_REF, pattern=r"\bIAM Certification failed\b"),
     _ref("cause.auth", "qianfan", None, "Get service token failed", _BAIDU_REF, pattern=r"\bGet service token failed\b"),
     # Volcengine Ark: {"error": {"code": "AccountOverdueError", "message": ..., "type": "Forbidden"}}.
