@@ -25,7 +25,7 @@ PROBES = {
     CORPUS_DIR / "probe-provider-rules-6.jsonl": (40, 15),
     # Round 9 (issue 9 round 9, branch rules9p): 30 provider rejections across OpenAI-compatible servers,
     # gateways and clouds, plus the model and spec rows the same searches found.
-    CORPUS_DIR / "probe-provider-rules-7.jsonl": (38, 20),
+    CORPUS_DIR / "probe-provider-rules-7.jsonl": (37, 20),
 }
 ROUND_2 = CORPUS_DIR / "probe-provider-rules.jsonl"
 ROUND_3 = CORPUS_DIR / "probe-provider-rules-2.jsonl"
