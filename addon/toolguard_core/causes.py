@@ -5931,8 +5931,29 @@ def recognise_error(
         return None
     if found is None:
         return None
+    found = _form_from_request(found, request)
     api = api_kind(err, request, found.wording)
     return found if api == found.api else replace(found, api=api)
+
+
+def _form_from_request(found: Recognition, request: Mapping[str, object] | None) -> Recognition:
+    """A refused tool_choice form the text does not quote is the one the refused request sent.
+
+    "Only 'auto' or 'none' tool_choice is supported" (vLLM's Responses API with Harmony, dev b-0217),
+    "fireworks_ai does not support parameters: [tool_choice]" or xAI's "data did not match any variant
+    of untagged enum ModelToolChoice" say that the form was refused, not which: the request that drew
+    the answer does (its tool_choice, or the ``type`` of an object one, as learned.repeats compares it).
+    Without it the learned constraint names no form and no later request can repeat it (issue 10.3)."""
+    constraint = found.constraint
+    if constraint is None or constraint.kind != "tool_choice" or not isinstance(request, Mapping):
+        return found
+    if constraint.value or (constraint.name and constraint.name != "tool_choice"):
+        return found
+    choice = request.get("tool_choice")
+    form = choice if isinstance(choice, str) else choice.get("type") if isinstance(choice, dict) else None
+    if not isinstance(form, str) or not form.strip():
+        return found
+    return replace(found, constraint=Constraint(kind="tool_choice", name=constraint.name, value=form))
 
 
 def api_kind(
