@@ -27,7 +27,7 @@ import json
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -1525,30 +1525,41 @@ def evaluate_failure(entry: dict[str, Any]) -> Outcome:
     errors = [f for f in analysis.findings if f.severity == Severity.ERROR]
     outcome.errors = [f"{f.rule}@{f.location}" for f in errors]
     if (kind := native_kind(entry)) is not None:
-        outcome.hit = any(native_matches(entry, kind, f) for f in errors)
-        outcome.repeat_hit = outcome.hit or caught_on_repeat(entry, body, url, target, errors)
-        return outcome
-    if gemini_native(entry):
-        outcome.hit = any(gemini_matches(entry["root_cause"], f, entry.get("body")) for f in errors)
-        outcome.repeat_hit = outcome.hit or caught_on_repeat(entry, body, url, target, errors)
-        return outcome
-    api = entry.get("api") or "chat"
-    outcome.hit = any(matches(entry["root_cause"], f, named, api) for f in errors)
-    outcome.repeat_hit = outcome.hit or caught_on_repeat(entry, body, url, target, errors)
+
+        def hit(f: Finding) -> bool:
+            return native_matches(entry, kind, f)
+    elif gemini_native(entry):
+
+        def hit(f: Finding) -> bool:
+            return gemini_matches(entry["root_cause"], f, entry.get("body"))
+    else:
+        api = entry.get("api") or "chat"
+
+        def hit(f: Finding) -> bool:
+            return matches(entry["root_cause"], f, named, api)
+
+    outcome.hit = any(hit(f) for f in errors)
+    outcome.repeat_hit = outcome.hit or caught_on_repeat(entry, body, url, target, errors, hit)
     return outcome
 
 
 def caught_on_repeat(
-    entry: dict[str, Any], body: dict[str, Any], url: str, target: Target, errors: list[Finding]
+    entry: dict[str, Any],
+    body: dict[str, Any],
+    url: str,
+    target: Target,
+    errors: list[Finding],
+    hit: Callable[[Finding], bool],
 ) -> bool:
     """Whether toolguard flags the request when it comes back after this host refused it once: the
     refusal is read as the proxy reads an upstream answer (``parse_error`` then ``recognise_error``
     with the request), what it names becomes a learned constraint for the host and model
     (learned_store.learn_from_rows keeps the same ones: a constraint, not a transient cause, not a
     rule that already gave an error), and the request is checked again with that knowledge. A
-    ``learned.*`` error is then a hit: the refusals no request property shows (a server flag, a
-    server version, one model's template) are caught from their second occurrence on the host
-    that refused them."""
+    ``learned.*`` error is then a hit when it matches the entry's label as any finding must
+    (``hit``), or the refusal was recognised as the labelled rule itself (a legacy rule-id label names
+    no field). So the refusals no request property shows (a server flag, a server version, one
+    model's template) are caught from their second occurrence on the host that refused them."""
     provider = target.provider.id if target.provider is not None else None
     text = entry.get("body")
     raw = text if isinstance(text, str) else json.dumps(text)
@@ -1576,7 +1587,13 @@ def caught_on_repeat(
     model = body.get("model") if isinstance(body.get("model"), str) else ""
     knowledge = Knowledge({(host, model or ""): Calibration((learned,))})
     again = analyse_request(json.dumps(body), url, target=target, knowledge=knowledge)
-    return any(is_learned(f.rule) and f.severity == Severity.ERROR for f in again.findings)
+    learned_errors = [f for f in again.findings if is_learned(f.rule) and f.severity == Severity.ERROR]
+    if not learned_errors:
+        return False
+    label = entry["root_cause"]
+    return any(hit(f) for f in learned_errors) or (
+        not label.startswith("cause.") and bool(recognition.labels & _rule_labels(label))
+    )
 
 
 def evaluate_valid(entry: dict[str, Any]) -> list[str]:
