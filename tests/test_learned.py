@@ -487,3 +487,61 @@ def test_a_refused_tool_choice_form_is_learned_from_the_refused_request(
     # Without the request the text alone names no form, and nothing later could repeat it.
     bare = recognise_error(parse_error(text, status=400), provider=provider, status=400)
     assert bare is None or bare.constraint is None or not list(repeats(refused, bare.constraint))
+
+
+#: "<model> does not support thinking" names neither the knob nor its value (dev b-0134, b-0137; the wording
+#: is from ollama/ollama#11439): the knob the refused request carried is learned, with its value, so the
+#: same value comes back flagged and the fix (thinking off) does not.
+THINKING_REFUSALS = [
+    pytest.param(
+        "http://localhost:11434/api/chat",
+        '"Qwen3-14B-128K-Q4_K_M:latest" does not support thinking (status code: 400)',
+        {
+            "model": "Qwen3-14B-128K-Q4_K_M:latest",
+            "messages": [{"role": "user", "content": "Hi."}],
+            "think": True,
+        },
+        Constraint("value", "think", "true"),
+        {
+            "model": "Qwen3-14B-128K-Q4_K_M:latest",
+            "messages": [{"role": "user", "content": "Hi."}],
+            "think": False,
+        },
+        id="native-think",
+    ),
+    pytest.param(
+        "http://localhost:11434/v1/chat/completions",
+        '400 Bad Request: "huggingface.co/unsloth/GLM-4.7-Flash-GGUF:Q3_K_S" does not support thinking',
+        {
+            "model": "huggingface.co/unsloth/GLM-4.7-Flash-GGUF:Q3_K_S",
+            "messages": [{"role": "user", "content": "Hi."}],
+            "reasoning_effort": "high",
+        },
+        Constraint("value", "reasoning_effort", "high"),
+        {
+            "model": "huggingface.co/unsloth/GLM-4.7-Flash-GGUF:Q3_K_S",
+            "messages": [{"role": "user", "content": "Hi."}],
+            "reasoning_effort": "none",
+        },
+        id="openai-layer-effort",
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "text", "refused", "constraint", "fixed"), THINKING_REFUSALS)
+def test_a_refused_reasoning_knob_is_learned_with_the_value_the_request_sent(
+    url: str, text: str, refused: dict[str, Any], constraint: Constraint, fixed: dict[str, Any]
+) -> None:
+    from toolguard_core.causes import recognise_error
+
+    found = recognise_error(parse_error(text, status=400), provider="ollama", status=400, request=refused)
+    assert found is not None and found.cause_id == "cause.reasoning-effort-unsupported"
+    assert found.constraint == constraint
+    learned = LearnedConstraint(
+        constraint.kind, constraint.name, constraint.value, found.cause_id, text, "flow-1"
+    )
+    knowledge = Knowledge({("localhost", refused["model"]): Calibration((learned,))})
+    again = analyse_request(json.dumps(refused), url, knowledge=knowledge)
+    assert [f.rule for f in again.findings if f.rule.startswith("learned.")] == ["learned.value"]
+    after_fix = analyse_request(json.dumps(fixed), url, knowledge=knowledge)
+    assert not [f for f in after_fix.findings if f.rule.startswith("learned.")]
