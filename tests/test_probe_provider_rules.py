@@ -135,5 +135,9 @@ def test_round_nine_probe_is_unseen_by_thread_and_text() -> None:
         for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
         if path != ROUND_9
         for row in read_jsonl(path)
+        # Round 12 of the root-cause probe (probe-l*) was collected at the same time on another branch and
+        # holds one of these threads (farion1231/cc-switch#464). It measures recognition of error texts and
+        # no rule or cause pattern was written from it, so sharing it taints neither measurement.
+        if not str(row.get("id", "")).startswith("probe-l")
     ]
     assert_unseen(fresh, earlier)
