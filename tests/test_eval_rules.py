@@ -51,6 +51,9 @@ def test_dev_table_has_every_class_with_consistent_counts(dev: dict[str, Any]) -
         assert row["from_request"] + row["built"] == row["evaluable"]
         assert 0 <= row["hits"] <= row["evaluable"]
         assert row["recall"] == round(row["hits"] / row["evaluable"], 3)
+        # A first-occurrence hit is a hit on the repeat too; the repeat adds what a refusal taught.
+        assert row["hits"] <= row["repeat_hits"] <= row["evaluable"]
+        assert row["repeat_recall"] == round(row["repeat_hits"] / row["evaluable"], 3)
 
 
 def test_only_the_requested_split_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -723,3 +726,11 @@ def test_round_eight_sentences_build_what_they_state(
 def test_a_tool_name_label_matches_the_messages_apis_rule() -> None:
     assert EVAL.SAME_CAUSE["tools.invalid-name"] == "anthropic.invalid-tool-name"
     assert EVAL.SAME_CAUSE["anthropic.invalid-tool-name"] == "tools.invalid-name"
+
+
+def test_a_refusal_the_request_does_not_show_is_caught_on_its_repeat() -> None:
+    """vLLM started without --enable-auto-tool-choice (dev b-0004): no rule can see the server's flags,
+    so the first request is a miss; the refusal teaches the host, and the same request is caught."""
+    entry = next(e for e in EVAL.failures("dev") if e["id"] == "b-0004")
+    outcome = EVAL.evaluate_failure(entry)
+    assert outcome.evaluable and not outcome.hit and outcome.repeat_hit

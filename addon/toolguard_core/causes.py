@@ -6006,8 +6006,47 @@ def recognise_error(
         return None
     if found is None:
         return None
+    found = _completed_from_request(found, request)
     api = api_kind(err, request, found.wording)
     return found if api == found.api else replace(found, api=api)
+
+
+#: Causes whose text says a reasoning knob was refused without naming the knob or its value ("<model> does
+#: not support thinking": Ollama's native ``think`` and its OpenAI layer's ``reasoning_effort`` alike, dev
+#: b-0134, b-0136, b-0137): the knobs the refused request may have carried, in the order they are tried.
+_REASONING_KNOBS = ("reasoning_effort", "think")
+
+
+def _completed_from_request(found: Recognition, request: Mapping[str, object] | None) -> Recognition:
+    """What the text leaves out of the constraint, taken from the refused request the proxy passes.
+
+    A refused tool_choice form the text does not quote ("Only 'auto' or 'none' tool_choice is
+    supported" from vLLM's Responses API with Harmony, dev b-0217; LiteLLM's "does not support
+    parameters: [tool_choice]") is the form the request sent: its tool_choice, or the ``type`` of an
+    object one, as learned.repeats compares it. A reasoning knob a model refuses ("... does not
+    support thinking") is the knob and value the request sent (``think: true``, ``reasoning_effort:
+    "high"``); its "off" values are the fix, so they are never learned. Without this the learned
+    constraint names nothing a later request can repeat (issue 10.3)."""
+    if not isinstance(request, Mapping):
+        return found
+    constraint = found.constraint
+    if constraint is not None and constraint.kind == "tool_choice":
+        if constraint.value or (constraint.name and constraint.name != "tool_choice"):
+            return found
+        choice = request.get("tool_choice")
+        form = choice if isinstance(choice, str) else choice.get("type") if isinstance(choice, dict) else None
+        if not isinstance(form, str) or not form.strip():
+            return found
+        return replace(found, constraint=Constraint(kind="tool_choice", name=constraint.name, value=form))
+    if constraint is None and found.cause.id == "cause.reasoning-effort-unsupported":
+        for knob in _REASONING_KNOBS:
+            value = request.get(knob)
+            if value is True or (
+                isinstance(value, str) and value.strip() and value.lower() not in ("none", "false")
+            ):
+                text = "true" if value is True else str(value)
+                return replace(found, constraint=Constraint(kind="value", name=knob, value=text))
+    return found
 
 
 def api_kind(
