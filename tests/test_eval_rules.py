@@ -723,3 +723,55 @@ def test_round_eight_sentences_build_what_they_state(
 def test_a_tool_name_label_matches_the_messages_apis_rule() -> None:
     assert EVAL.SAME_CAUSE["tools.invalid-name"] == "anthropic.invalid-tool-name"
     assert EVAL.SAME_CAUSE["anthropic.invalid-tool-name"] == "tools.invalid-name"
+
+
+# (error text Google answered, model, label, the built request's capability field): Gemini's refusals of a
+# capability the model lacks name what the request held (the texts cited on model.system-role-unsupported
+# and model.tools-unsupported), and the catalog's Gemini-host facts judge the built request.
+GEMINI_CAPABILITY_TEXTS = [
+    (
+        '{"error": {"code": 400, "message": "Developer instruction is not enabled for models/gemma-3-27b-it", '
+        '"status": "INVALID_ARGUMENT"}}',
+        "gemma-3-27b-it",
+        "cause.model-no-system-role",
+        "systemInstruction",
+    ),
+    (
+        "google.api_core.exceptions.InvalidArgument: 400 Function calling is not enabled for models/gemma-3-27b-it",
+        "gemma-3-27b-it",
+        "cause.model-no-tools",
+        "tools",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "model", "label", "field"), GEMINI_CAPABILITY_TEXTS)
+def test_gemini_capability_refusals_build_the_request_they_name(
+    text: str, model: str, label: str, field: str
+) -> None:
+    entry = {
+        "api": "gemini",
+        "provider": "gemini",
+        "model": model,
+        "url": None,
+        "request": None,
+        "body": text,
+    }
+    body, how = EVAL.build_gemini_request(entry)
+    assert how == "built" and body is not None and field in body
+    outcome = EVAL.evaluate_failure(
+        {**entry, "id": "t", "split": "probe", "class": "model", "root_cause": label}
+    )
+    assert (outcome.evaluable, outcome.hit) == (True, True)
+    # The same refusal for a model the catalog says takes the capability is evaluable and not a hit.
+    other = EVAL.evaluate_failure(
+        {
+            **entry,
+            "model": "gemini-2.5-flash",
+            "id": "t",
+            "split": "probe",
+            "class": "model",
+            "root_cause": label,
+        }
+    )
+    assert (other.evaluable, other.hit) == (True, False)

@@ -258,6 +258,7 @@ class RequestView:
 
     @property
     def model_info(self) -> ModelInfo | None:
-        """The catalog's entry for ``model`` on any host (a cached lookup), or None."""
+        """The catalog's entry for ``model`` (a cached lookup) with what this request's host states about the
+        models it serves (the catalog's host facts), or None."""
         model = self.model
-        return self.target.catalog.lookup(model) if model else None
+        return self.target.catalog.lookup(model, self.provider.id) if model else None
