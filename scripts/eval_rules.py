@@ -2086,6 +2086,9 @@ def build_converse_request(text: str) -> tuple[dict[str, Any] | None, str]:
         return {"messages": turns, "toolConfig": tools}, "built"
     if "doesn't support tool use" in low or "does not support tool use" in low:
         return {"messages": [user], "toolConfig": tools}, "built"
+    if "doesn't support the image content block" in low:
+        image = {"image": {"format": "png", "source": {"bytes": "iVBORw0KGgo="}}}
+        return {"messages": _converse_turns(("user", [*user["content"], image]))}, "built"
     if "toolchoice.any" in low:
         tools["toolChoice"] = {"any": {}}
         return {"messages": [user], "toolConfig": tools}, "built"

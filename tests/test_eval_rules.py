@@ -775,3 +775,18 @@ def test_gemini_capability_refusals_build_the_request_they_name(
         }
     )
     assert (other.evaluable, other.hit) == (True, False)
+
+
+def test_a_converse_image_refusal_builds_an_image_turn() -> None:
+    """Bedrock's "doesn't support the image content block" names an image block; the table's vision column
+    judges the built request (converse.model-no-vision), and a model whose row says Yes is no hit."""
+    text = (
+        "An error occurred (ValidationException) when calling the Converse operation: This model doesn't support "
+        "the image content block that you provided. Update the content block and try again."
+    )
+    entry = {"api": "other", "provider": "bedrock", "url": None, "request": None, "body": text}
+    row = {**entry, "id": "t", "split": "probe", "class": "model", "root_cause": "cause.model-no-vision"}
+    haiku = EVAL.evaluate_failure({**row, "model": "anthropic.claude-3-5-haiku-20241022-v1:0"})
+    assert (haiku.evaluable, haiku.hit) == (True, True)
+    lite = EVAL.evaluate_failure({**row, "model": "amazon.nova-lite-v1:0"})
+    assert (lite.evaluable, lite.hit) == (True, False)
