@@ -346,12 +346,15 @@ def host_facts(
 def apply_vendor_facts(
     models: dict[str, dict[str, Any]], facts: Mapping[str, Mapping[str, Any]] = VENDOR_FACTS
 ) -> None:
-    """Overlay :data:`VENDOR_FACTS` (their ``source`` is documentation, not data)."""
+    """Overlay :data:`VENDOR_FACTS` (their ``source`` is documentation, not data). A fact about a model holds
+    for its dated snapshots in the map too (``gpt-5-pro-2025-10-06`` takes high effort only, like
+    ``gpt-5-pro``): left with the dataset's values, the dated entry would contradict the fact."""
     for name, fact in facts.items():
-        entry = dict(models.get(name, {}))
-        entry.update({k: v for k, v in fact.items() if k != "source"})
-        ordered = {k: entry[k] for k in ("providers", *_FIELDS) if k in entry}
-        models[name] = ordered
+        dated = [key for key in models if (found := _DATED.match(key)) and found.group("base") == name]
+        for key in (name, *dated):
+            entry = dict(models.get(key, {}))
+            entry.update({k: v for k, v in fact.items() if k != "source"})
+            models[key] = {k: entry[k] for k in ("providers", *_FIELDS) if k in entry}
 
 
 _DATED = re.compile(r"^(?P<base>.+?)-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$")

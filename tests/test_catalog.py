@@ -436,3 +436,15 @@ def test_facts_only_reproduces_the_shipped_snapshot(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert out.read_bytes() == shipped.read_bytes()
+
+
+def test_a_vendor_fact_holds_for_the_models_dated_snapshots() -> None:
+    """LiteLLM lists gpt-5-pro-2025-10-06 with gpt-5's four efforts; the fact (high only) is the snapshot's too,
+    so the dated entry then says what the base says and is dropped, as the shipped snapshot has it."""
+    script = _script()
+    four = {"reasoning": True, "reasoning_efforts": ["minimal", "low", "medium", "high"]}
+    models = {"gpt-5-pro": dict(four), "gpt-5-pro-2025-10-06": dict(four), "gpt-5-pro-max": dict(four)}
+    script.apply_vendor_facts(models, {"gpt-5-pro": {"reasoning_efforts": ["high"], "source": "x"}})
+    assert models["gpt-5-pro-2025-10-06"]["reasoning_efforts"] == ["high"]
+    assert models["gpt-5-pro-max"]["reasoning_efforts"] == four["reasoning_efforts"]
+    assert set(script._drop_dated_aliases(models)) == {"gpt-5-pro", "gpt-5-pro-max"}
