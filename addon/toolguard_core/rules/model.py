@@ -33,11 +33,17 @@ from toolguard_core.providers import (
     ModelFamily,
     normalise_model,
 )
-from toolguard_core.request import CHAT, GEMINI, MESSAGES, RESPONSES, RequestView
-from toolguard_core.rules.gemini import _get as gemini_get
-from toolguard_core.rules.gemini import _key as gemini_key
-from toolguard_core.rules.gemini import _many as gemini_many
-from toolguard_core.rules.gemini import _payload as gemini_payload
+from toolguard_core.request import (
+    CHAT,
+    GEMINI,
+    MESSAGES,
+    RESPONSES,
+    RequestView,
+    gemini_field,
+    gemini_key,
+    gemini_many,
+    gemini_payload,
+)
 from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled, family_of, is_number
 from toolguard_core.rules.policy import SELF_HOSTED
 from toolguard_core.rules.registry import Policy, PredictedError, Rule, check, define, policy
@@ -950,7 +956,7 @@ def check_model_gemini(view: RequestView) -> Iterator[Finding]:
     if subject is None or body is None:
         return
     info = subject.info
-    if info.system_messages is False and gemini_get(body, "systemInstruction") is not None:
+    if info.system_messages is False and gemini_field(body, "systemInstruction") is not None:
         yield from _report(
             SYSTEM_UNSUPPORTED,
             view,
@@ -959,9 +965,9 @@ def check_model_gemini(view: RequestView) -> Iterator[Finding]:
             f"{subject.name()} takes no system instruction, so Gemini rejects `systemInstruction` (even an "
             "empty one); merge its text into the first user turn.",
         )
-    tools = gemini_many(gemini_get(body, "tools"))
+    tools = gemini_many(gemini_field(body, "tools"))
     declared = isinstance(tools, list) and any(
-        isinstance(tool, dict) and gemini_get(tool, "functionDeclarations") for tool in tools
+        isinstance(tool, dict) and gemini_field(tool, "functionDeclarations") for tool in tools
     )
     if info.function_calling is False and declared:
         yield from _report(
