@@ -29,7 +29,7 @@ from typing import Any
 from toolguard_core.catalog import bedrock_converse
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import CONVERSE, RequestView
-from toolguard_core.rules.registry import PredictedError, check, define, policy
+from toolguard_core.rules.registry import Policy, PredictedError, check, define, policy
 
 CONVERSE_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/converse"
 LLAMA_URL = (
@@ -484,19 +484,24 @@ UNKNOWN_FIELD = define(
     ),
 )
 
+
+def _table_says_no(column: str) -> Policy:
+    """An error on Bedrock (and a gateway in front of it) where the model's row of the Converse feature table
+    says No in ``column``; a warning elsewhere."""
+    condition = f"the table's {column} column is No for the model id"
+    return policy(
+        error=("bedrock", "generic"),
+        otherwise=Severity.WARNING,
+        conditions={"bedrock": condition, "generic": condition},
+    )
+
+
 MODEL_NO_SYSTEM = define(
     "converse.model-no-system",
     Severity.ERROR,
     "A non-empty `system` sent to a model whose row of Bedrock's Converse feature table says it takes no system "
     "prompt (Amazon Titan, AI21 Jurassic-2, Cohere Command).",
-    policy=policy(
-        error=("bedrock", "generic"),
-        otherwise=Severity.WARNING,
-        conditions={
-            "bedrock": "the table's system-prompts column is No for the model id",
-            "generic": "the table's system-prompts column is No for the model id",
-        },
-    ),
+    policy=_table_says_no("system-prompts"),
     predicts=(
         PredictedError(
             provider="bedrock",
@@ -532,14 +537,7 @@ MODEL_NO_VISION = define(
     Severity.ERROR,
     "An `image` content block sent to a model whose row of Bedrock's Converse feature table says it takes no image "
     "(Claude 3.5 Haiku, Nova Micro, Titan, Claude 2, AI21, Cohere Command).",
-    policy=policy(
-        error=("bedrock", "generic"),
-        otherwise=Severity.WARNING,
-        conditions={
-            "bedrock": "the table's vision column is No for the model id",
-            "generic": "the table's vision column is No for the model id",
-        },
-    ),
+    policy=_table_says_no("vision"),
     predicts=(
         PredictedError(
             provider="bedrock",
