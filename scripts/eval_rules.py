@@ -1906,6 +1906,13 @@ def build_gemini_request(entry: dict[str, Any]) -> tuple[dict[str, Any] | None, 
         if "forced function calling" in lowered:
             body["toolConfig"] = {"functionCallingConfig": {"mode": "ANY"}}
         return body, "built"
+    # Google's refusals of a capability the model lacks name what the request held: a system instruction
+    # ("Developer instruction is not enabled for models/gemma-3-27b-it") or function declarations
+    # ("Function calling is not enabled for models/gemma-3-27b-it").
+    if "developer instruction is not enabled" in lowered:
+        return {"systemInstruction": {"parts": [{"text": "Be brief."}]}, "contents": [user]}, "built"
+    if "function calling is not enabled" in lowered:
+        return {"contents": [user], "tools": _G_TOOLS}, "built"
     if _GEMINI_CACHE.search(text):
         system = {"parts": [{"text": "Answer from the documents."}]}
         return {"cachedContent": "cachedContents/c", "systemInstruction": system, "contents": [user]}, "built"
@@ -1968,6 +1975,8 @@ GEMINI_CAUSE_FIELDS: Final[dict[str, str]] = {
     "cause.response-format-invalid": "generation_config",
     "cause.param-value-unsupported": "generation_config",
     "cause.tools-with-json-mode": "generation_config",
+    "cause.model-no-system-role": "system_instruction",
+    "cause.model-no-tools": "tools",
 }
 
 
@@ -2148,6 +2157,9 @@ def build_converse_request(text: str) -> tuple[dict[str, Any] | None, str]:
         return {"messages": turns, "toolConfig": tools}, "built"
     if "doesn't support tool use" in low or "does not support tool use" in low:
         return {"messages": [user], "toolConfig": tools}, "built"
+    if "doesn't support the image content block" in low:
+        image = {"image": {"format": "png", "source": {"bytes": "iVBORw0KGgo="}}}
+        return {"messages": _converse_turns(("user", [*user["content"], image]))}, "built"
     if "toolchoice.any" in low:
         tools["toolChoice"] = {"any": {}}
         return {"messages": [user], "toolConfig": tools}, "built"
