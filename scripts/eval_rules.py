@@ -27,11 +27,11 @@ import json
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -39,9 +39,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 from support.corpus import CORPUS_DIR, load_failures, load_valid, read_jsonl  # noqa: E402
 
 from toolguard_core.analyze import analyse_request  # noqa: E402
+from toolguard_core.causes import recognise_error  # noqa: E402
 from toolguard_core.findings import Finding, Severity  # noqa: E402
+from toolguard_core.learned import Calibration, Knowledge, LearnedConstraint, is_learned  # noqa: E402
 from toolguard_core.providers import BUILTIN_PROFILES, DEFAULT_REGISTRY, OPENAI_PARAMS  # noqa: E402
 from toolguard_core.request import ENDPOINT_KINDS, Target, endpoint_kind  # noqa: E402
+from toolguard_core.upstream_errors import parse_error  # noqa: E402
 
 CLASSES: Final = ("spec", "provider", "model")
 SPLITS: Final = ("dev", "heldout")
@@ -1504,6 +1507,8 @@ class Outcome:
     how: str
     hit: bool = False
     errors: list[str] = field(default_factory=list)
+    #: Caught when the same request comes back after this host refused it once (:func:`caught_on_repeat`).
+    repeat_hit: bool = False
 
 
 def evaluate_failure(entry: dict[str, Any]) -> Outcome:
@@ -1514,19 +1519,81 @@ def evaluate_failure(entry: dict[str, Any]) -> Outcome:
         return outcome
     outcome.evaluable = True
     url = url_for(entry)
-    analysis = analyse_request(json.dumps(body), url, target=target_for(entry, url))
+    target = target_for(entry, url)
+    analysis = analyse_request(json.dumps(body), url, target=target)
     named = named_by(entry.get("body"))
     errors = [f for f in analysis.findings if f.severity == Severity.ERROR]
     outcome.errors = [f"{f.rule}@{f.location}" for f in errors]
     if (kind := native_kind(entry)) is not None:
-        outcome.hit = any(native_matches(entry, kind, f) for f in errors)
-        return outcome
-    if gemini_native(entry):
-        outcome.hit = any(gemini_matches(entry["root_cause"], f, entry.get("body")) for f in errors)
-        return outcome
-    api = entry.get("api") or "chat"
-    outcome.hit = any(matches(entry["root_cause"], f, named, api) for f in errors)
+
+        def hit(f: Finding) -> bool:
+            return native_matches(entry, kind, f)
+    elif gemini_native(entry):
+
+        def hit(f: Finding) -> bool:
+            return gemini_matches(entry["root_cause"], f, entry.get("body"))
+    else:
+        api = entry.get("api") or "chat"
+
+        def hit(f: Finding) -> bool:
+            return matches(entry["root_cause"], f, named, api)
+
+    outcome.hit = any(hit(f) for f in errors)
+    outcome.repeat_hit = outcome.hit or caught_on_repeat(entry, body, url, target, errors, hit)
     return outcome
+
+
+def caught_on_repeat(
+    entry: dict[str, Any],
+    body: dict[str, Any],
+    url: str,
+    target: Target,
+    errors: list[Finding],
+    hit: Callable[[Finding], bool],
+) -> bool:
+    """Whether toolguard flags the request when it comes back after this host refused it once: the
+    refusal is read as the proxy reads an upstream answer (``parse_error`` then ``recognise_error``
+    with the request), what it names becomes a learned constraint for the host and model
+    (learned_store.learn_from_rows keeps the same ones: a constraint, not a transient cause, not a
+    rule that already gave an error), and the request is checked again with that knowledge. A
+    ``learned.*`` error is then a hit when it matches the entry's label as any finding must
+    (``hit``), or the refusal was recognised as the labelled rule itself (a legacy rule-id label names
+    no field). So the refusals no request property shows (a server flag, a server version, one
+    model's template) are caught from their second occurrence on the host that refused them."""
+    provider = target.provider.id if target.provider is not None else None
+    text = entry.get("body")
+    raw = text if isinstance(text, str) else json.dumps(text)
+    recognition = recognise_error(
+        parse_error(raw, status=entry.get("status")),
+        provider=provider,
+        finding_rules=[f.rule for f in errors],
+        status=entry.get("status"),
+        request=body,
+    )
+    if recognition is None or recognition.constraint is None or recognition.cause.transient:
+        return False
+    if recognition.rule_id in {f.rule for f in errors}:
+        return False
+    constraint = recognition.constraint
+    learned = LearnedConstraint(
+        kind=constraint.kind,
+        name=constraint.name,
+        value=constraint.value,
+        cause_id=recognition.cause_id,
+        error_text=raw,
+        first_flow="first",
+    )
+    host = (urlsplit(url).hostname or "").lower()
+    model = body.get("model") if isinstance(body.get("model"), str) else ""
+    knowledge = Knowledge({(host, model or ""): Calibration((learned,))})
+    again = analyse_request(json.dumps(body), url, target=target, knowledge=knowledge)
+    learned_errors = [f for f in again.findings if is_learned(f.rule) and f.severity == Severity.ERROR]
+    if not learned_errors:
+        return False
+    label = entry["root_cause"]
+    return any(hit(f) for f in learned_errors) or (
+        not label.startswith("cause.") and bool(recognition.labels & _rule_labels(label))
+    )
 
 
 def evaluate_valid(entry: dict[str, Any]) -> list[str]:
@@ -1566,6 +1633,7 @@ def score(splits: Iterable[str], probe: Path | None = None) -> dict[str, Any]:
             mine = [o for o in outcomes if o.cls == cls]
             evaluable = [o for o in mine if o.evaluable]
             hits = sum(o.hit for o in evaluable)
+            repeats = sum(o.repeat_hit for o in evaluable)
             rows[cls] = {
                 "entries": len(mine),
                 "evaluable": len(evaluable),
@@ -1573,6 +1641,9 @@ def score(splits: Iterable[str], probe: Path | None = None) -> dict[str, Any]:
                 "built": sum(o.how == "built" for o in evaluable),
                 "hits": hits,
                 "recall": round(hits / len(evaluable), 3) if evaluable else None,
+                # Caught once this host has refused the request (a learned constraint): see caught_on_repeat.
+                "repeat_hits": repeats,
+                "repeat_recall": round(repeats / len(evaluable), 3) if evaluable else None,
                 # Why the others are not evaluable (reason → count): summary numbers only.
                 "not_evaluable": dict(Counter(o.how for o in mine if not o.evaluable).most_common()),
             }
@@ -1835,6 +1906,13 @@ def build_gemini_request(entry: dict[str, Any]) -> tuple[dict[str, Any] | None, 
         if "forced function calling" in lowered:
             body["toolConfig"] = {"functionCallingConfig": {"mode": "ANY"}}
         return body, "built"
+    # Google's refusals of a capability the model lacks name what the request held: a system instruction
+    # ("Developer instruction is not enabled for models/gemma-3-27b-it") or function declarations
+    # ("Function calling is not enabled for models/gemma-3-27b-it").
+    if "developer instruction is not enabled" in lowered:
+        return {"systemInstruction": {"parts": [{"text": "Be brief."}]}, "contents": [user]}, "built"
+    if "function calling is not enabled" in lowered:
+        return {"contents": [user], "tools": _G_TOOLS}, "built"
     if _GEMINI_CACHE.search(text):
         system = {"parts": [{"text": "Answer from the documents."}]}
         return {"cachedContent": "cachedContents/c", "systemInstruction": system, "contents": [user]}, "built"
@@ -1897,6 +1975,8 @@ GEMINI_CAUSE_FIELDS: Final[dict[str, str]] = {
     "cause.response-format-invalid": "generation_config",
     "cause.param-value-unsupported": "generation_config",
     "cause.tools-with-json-mode": "generation_config",
+    "cause.model-no-system-role": "system_instruction",
+    "cause.model-no-tools": "tools",
 }
 
 
@@ -2077,6 +2157,9 @@ def build_converse_request(text: str) -> tuple[dict[str, Any] | None, str]:
         return {"messages": turns, "toolConfig": tools}, "built"
     if "doesn't support tool use" in low or "does not support tool use" in low:
         return {"messages": [user], "toolConfig": tools}, "built"
+    if "doesn't support the image content block" in low:
+        image = {"image": {"format": "png", "source": {"bytes": "iVBORw0KGgo="}}}
+        return {"messages": _converse_turns(("user", [*user["content"], image]))}, "built"
     if "toolchoice.any" in low:
         tools["toolChoice"] = {"any": {}}
         return {"messages": [user], "toolConfig": tools}, "built"
@@ -2275,13 +2358,15 @@ CAUSE_FIELDS_FALLBACK: Final = {
 def _table(result: dict[str, Any]) -> str:
     lines = [
         f"{'split':<8} {'class':<9} {'entries':>7} {'evaluable':>9} {'(req/built)':>11} {'hits':>5} {'recall':>7}"
+        f" {'repeat':>7}"
     ]
     for split, part in result["splits"].items():
         for cls, row in part["classes"].items():
             recall = "-" if row["recall"] is None else f"{row['recall']:.2f}"
+            repeat = "-" if row["repeat_recall"] is None else f"{row['repeat_recall']:.2f}"
             lines.append(
                 f"{split:<8} {cls:<9} {row['entries']:>7} {row['evaluable']:>9} "
-                f"{row['from_request']:>5}/{row['built']:<5} {row['hits']:>5} {recall:>7}"
+                f"{row['from_request']:>5}/{row['built']:<5} {row['hits']:>5} {recall:>7} {repeat:>7}"
             )
     valid = result["valid"]
     lines.append(

@@ -20,6 +20,7 @@ Usage::
         [--out addon/toolguard_core/data/model_catalog.json] [--date YYYY-MM-DD]
 
 Nothing is downloaded; either source may be omitted. ``--facts-only`` re-applies :data:`VENDOR_FACTS`
+and :data:`HOST_FACTS` (what one host says about a model it serves, read only for that host)
 to the snapshot already at ``--out`` (its sources and date kept): the facts are applied last, over the
 merged entries, so this gives what a full run over the recorded sources would.
 """
@@ -100,6 +101,30 @@ VENDOR_FACTS: dict[str, dict[str, Any]] = {
             ("doubao-1-5-thinking-pro-250415", False),
             ("doubao-1-5-thinking-vision-pro-250428", True),
         )
+    },
+}
+#: Facts one host states about a model it serves where the model's facts elsewhere differ, keyed by
+#: toolguard's provider profile id and the catalog entry's name; written to the snapshot's ``hosts`` block
+#: and read only for a request to that host (``Catalog.lookup(model, host)``). Neither dataset can carry
+#: them: LiteLLM's ``gemini/gemma-3-27b-it`` says it calls functions, and models.dev lists Gemma 3 as
+#: calling tools on OpenRouter, Nebius and Scaleway, which is true there. Each names its source.
+HOST_FACTS: dict[str, dict[str, dict[str, Any]]] = {
+    # The Gemini API serves the Gemma 3 instruction-tuned models without function calling ("400 Function
+    # calling is not enabled for models/gemma-3-27b-it"; "Gemma models (all variants: 1B, 4B, 12B, 27B) do
+    # not support function calling/tools") and without a system instruction: Gemma's own format has only
+    # the user and model roles ("the system role or a system turn isn't supported", Google's Gemma
+    # formatting guide; the API answers "Developer instruction is not enabled for models/gemma-3-27b-it",
+    # cited on model.system-role-unsupported). Other hosts fold the system text into the first turn.
+    "gemini": {
+        f"gemma-3-{size}-it": {
+            "function_calling": False,
+            "system_messages": False,
+            "source": [
+                "https://github.com/ThatHunky/gryag/blob/main/docs/features/function-calling-support-detection.md",
+                "https://ai.google.dev/gemma/docs/formatting",
+            ],
+        }
+        for size in ("1b", "4b", "12b", "27b")
     },
 }
 #: Bedrock ids: an optional region group, the vendor, the model, a ``-v1:0`` version.
@@ -308,15 +333,28 @@ def build(
     return _drop_dated_aliases(dict(sorted(models.items())))
 
 
+def host_facts(
+    facts: Mapping[str, Mapping[str, Mapping[str, Any]]] = HOST_FACTS,
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """The snapshot's ``hosts`` block from :data:`HOST_FACTS` (their ``source`` is documentation)."""
+    return {
+        host: {name: {k: fact[k] for k in _FIELDS if k in fact} for name, fact in sorted(models.items())}
+        for host, models in sorted(facts.items())
+    }
+
+
 def apply_vendor_facts(
     models: dict[str, dict[str, Any]], facts: Mapping[str, Mapping[str, Any]] = VENDOR_FACTS
 ) -> None:
-    """Overlay :data:`VENDOR_FACTS` (their ``source`` is documentation, not data)."""
+    """Overlay :data:`VENDOR_FACTS` (their ``source`` is documentation, not data). A fact about a model holds
+    for its dated snapshots in the map too (``gpt-5-pro-2025-10-06`` takes high effort only, like
+    ``gpt-5-pro``): left with the dataset's values, the dated entry would contradict the fact."""
     for name, fact in facts.items():
-        entry = dict(models.get(name, {}))
-        entry.update({k: v for k, v in fact.items() if k != "source"})
-        ordered = {k: entry[k] for k in ("providers", *_FIELDS) if k in entry}
-        models[name] = ordered
+        dated = [key for key in models if (found := _DATED.match(key)) and found.group("base") == name]
+        for key in (name, *dated):
+            entry = dict(models.get(key, {}))
+            entry.update({k: v for k, v in fact.items() if k != "source"})
+            models[key] = {k: entry[k] for k in ("providers", *_FIELDS) if k in entry}
 
 
 _DATED = re.compile(r"^(?P<base>.+?)-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$")
@@ -369,6 +407,7 @@ def snapshot(
             "models": len(models),
         },
         "models": models,
+        "hosts": host_facts(),
     }
 
 
@@ -379,7 +418,11 @@ def dump(data: Mapping[str, Any]) -> str:
     for i, (name, info) in enumerate(items):
         comma = "," if i < len(items) - 1 else ""
         lines.append(f"  {json.dumps(name)}: {json.dumps(info, separators=(',', ':'))}{comma}")
-    lines += [" }", "}", ""]
+    hosts = data.get("hosts")
+    if hosts:
+        lines += [" },", f' "hosts": {json.dumps(hosts, sort_keys=True, separators=(",", ":"))}', "}", ""]
+    else:
+        lines += [" }", "}", ""]
     return "\n".join(lines)
 
 
@@ -555,7 +598,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--date", default=dt.date.today().isoformat(), help="generated date (default today)")
     parser.add_argument(
-        "--facts-only", action="store_true", help="re-apply VENDOR_FACTS to the snapshot at --out (offline)"
+        "--facts-only",
+        action="store_true",
+        help="re-apply VENDOR_FACTS and HOST_FACTS to the snapshot at --out (offline)",
     )
     parser.add_argument(
         "--bedrock-table", type=Path, help="AWS's Converse feature table saved as text (offline)"
@@ -586,8 +631,13 @@ def main(argv: Iterable[str] | None = None) -> int:
         data = json.loads(args.out.read_text(encoding="utf-8"))
         apply_vendor_facts(data["models"])
         data["_meta"]["models"] = len(data["models"])
+        data["hosts"] = host_facts()
         args.out.write_text(dump(data), encoding="utf-8")
-        print(f"{args.out}: vendor facts re-applied ({len(VENDOR_FACTS)})", file=sys.stderr)
+        print(
+            f"{args.out}: vendor facts ({len(VENDOR_FACTS)}) and host facts "
+            f"({sum(len(m) for m in HOST_FACTS.values())}) re-applied",
+            file=sys.stderr,
+        )
         return 0
     if args.litellm is None and args.models_dev is None:
         parser.error("give --litellm and/or --models-dev")

@@ -109,6 +109,13 @@ def test_converse_tools_judged_by_the_table(
 
 
 SYSTEM: list[dict[str, Any]] = [{"text": "Answer in one sentence."}]
+IMAGE_TURN: dict[str, Any] = {
+    "role": "user",
+    "content": [
+        {"text": "Describe the image in detail."},
+        {"image": {"format": "png", "source": {"bytes": "iVBORw0KGgo="}}},
+    ],
+}
 
 SYSTEM_CASES: list[tuple[str, dict[str, Any], list[tuple[str, str, str]]]] = [
     # The table's system-prompts column is No: Titan (by id, inference profile and ARN), Cohere Command.
@@ -145,6 +152,23 @@ SYSTEM_CASES: list[tuple[str, dict[str, Any], list[tuple[str, str, str]]]] = [
     ("mistral.mistral-7b-instruct-v0:2", {"system": SYSTEM, "messages": [USER]}, []),
     ("meta.llama3-1-8b-instruct-v1:0", {"system": SYSTEM, "messages": [USER]}, []),
     ("cohere.command-r-plus-v1:0", {"system": SYSTEM, "messages": [USER]}, []),
+    # The vision column, read the same way (converse.model-no-vision): No for Claude 3.5 Haiku (vercel/ai#4770's
+    # Converse call; amazon-bedrock-samples#608's refusal) and Nova Micro; Yes for Nova Lite and Claude 3; the
+    # unlisted Llama 3.2 11B Vision is never flagged from the table's silence.
+    (
+        "us.anthropic.claude-3-5-haiku-20241022-v1:0",
+        {"messages": [IMAGE_TURN]},
+        [("converse.model-no-vision", "error", "messages[0].content[1].image")],
+    ),
+    (
+        "us.amazon.nova-micro-v1:0",
+        {"messages": [IMAGE_TURN, {"role": "assistant", "content": [{"text": "A cat."}]}, IMAGE_TURN]},
+        [("converse.model-no-vision", "error", "messages[0].content[1].image")],
+    ),
+    ("us.anthropic.claude-3-5-haiku-20241022-v1:0", {"messages": [USER]}, []),
+    ("us.amazon.nova-lite-v1:0", {"messages": [IMAGE_TURN]}, []),
+    ("anthropic.claude-3-haiku-20240307-v1:0", {"messages": [IMAGE_TURN]}, []),
+    ("us.meta.llama3-2-11b-instruct-v1:0", {"messages": [IMAGE_TURN]}, []),
 ]
 
 

@@ -202,6 +202,40 @@ def test_snapshot_capabilities(model: str, expected: dict[str, object]) -> None:
     assert {k: getattr(info, k) for k in expected} == expected
 
 
+# (model, host, expected): the Gemini API's own facts about the Gemma 3 models it serves (HOST_FACTS:
+# "Function calling is not enabled for models/gemma-3-27b-it", ThatHunky/gryag; Gemma's format has no
+# system role, Google's Gemma formatting guide) are read for that host only; elsewhere the model's entry
+# (LiteLLM: gemini/gemma-3-27b-it calls functions; models.dev: so it does on OpenRouter) stands.
+HOSTED = [
+    ("gemma-3-27b-it", "gemini", {"function_calling": False, "system_messages": False, "host": "gemini"}),
+    (
+        "models/gemma-3-12b-it",
+        "gemini",
+        {"function_calling": False, "system_messages": False, "vision": False},
+    ),
+    ("gemma-3-27b-it", None, {"function_calling": True, "system_messages": False, "host": None}),
+    ("google/gemma-3-27b-it", "openrouter", {"function_calling": True, "host": None}),
+    ("gemini-2.5-flash", "gemini", {"function_calling": True, "host": None}),
+]
+
+
+@pytest.mark.parametrize(("model", "host", "expected"), HOSTED)
+def test_host_facts_hold_on_their_host_only(
+    model: str, host: str | None, expected: dict[str, object]
+) -> None:
+    info = Catalog().lookup(model, host)
+    assert info is not None
+    assert {k: getattr(info, k) for k in expected} == expected
+
+
+def test_config_models_win_over_host_facts() -> None:
+    catalog = Catalog(
+        {"gemma-3-27b-it": ModelInfo(name="gemma-3-27b-it", origin="p.toml", function_calling=True)}
+    )
+    info = catalog.lookup("gemma-3-27b-it", "gemini")
+    assert info is not None and info.function_calling is True and info.system_messages is False
+
+
 @pytest.mark.parametrize("model", ["my-private-finetune-v3", "", "   ", "x" * 400])
 def test_unknown_names_are_none(model: str) -> None:
     assert lookup(model) is None
@@ -286,6 +320,13 @@ EXPECTED_FIXTURE_SNAPSHOT = {
             "providers": ["openai"], "function_calling": True, "parallel_tool_calls": False, "tool_choice": True,
             "vision": False, "audio_input": False, "reasoning": True, "reasoning_efforts": ["low", "medium", "high"],
             "structured_output": True, "max_input_tokens": 200000, "max_output_tokens": 100000,
+        },
+    },
+    # HOST_FACTS, whatever the sources: what one host states about the models it serves.
+    "hosts": {
+        "gemini": {
+            f"gemma-3-{size}-it": {"function_calling": False, "system_messages": False}
+            for size in ("12b", "1b", "27b", "4b")
         },
     },
 }  # fmt: skip
@@ -395,3 +436,15 @@ def test_facts_only_reproduces_the_shipped_snapshot(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert out.read_bytes() == shipped.read_bytes()
+
+
+def test_a_vendor_fact_holds_for_the_models_dated_snapshots() -> None:
+    """LiteLLM lists gpt-5-pro-2025-10-06 with gpt-5's four efforts; the fact (high only) is the snapshot's too,
+    so the dated entry then says what the base says and is dropped, as the shipped snapshot has it."""
+    script = _script()
+    four = {"reasoning": True, "reasoning_efforts": ["minimal", "low", "medium", "high"]}
+    models = {"gpt-5-pro": dict(four), "gpt-5-pro-2025-10-06": dict(four), "gpt-5-pro-max": dict(four)}
+    script.apply_vendor_facts(models, {"gpt-5-pro": {"reasoning_efforts": ["high"], "source": "x"}})
+    assert models["gpt-5-pro-2025-10-06"]["reasoning_efforts"] == ["high"]
+    assert models["gpt-5-pro-max"]["reasoning_efforts"] == four["reasoning_efforts"]
+    assert set(script._drop_dated_aliases(models)) == {"gpt-5-pro", "gpt-5-pro-max"}

@@ -151,9 +151,11 @@ def test_registry_keeps_each_endpoint_kinds_checks_apart() -> None:
     assert model.check_model in chat and model.check_model_responses in resp
     assert model.check_model_messages in messages
     assert not set(messages) & (set(chat) | set(resp))
-    # Gemini's native API (:generateContent) has its own body shape and only its own checks.
+    # Gemini's native API (:generateContent) has its own body shape and its own checks, plus the model
+    # catalog's reading of that shape (models9: system instruction and function declarations).
     gemini = CHECKS_BY_ENDPOINT["gemini"]
-    assert {fn.__module__ for fn in gemini} == {"toolguard_core.rules.gemini"}
+    assert {fn.__module__ for fn in gemini} == {"toolguard_core.rules.gemini", "toolguard_core.rules.model"}
+    assert model.check_model_gemini in gemini
     assert not set(gemini) & (set(chat) | set(resp) | set(messages))
     # Bedrock's Converse and Ollama's /api/chat likewise (nineteenth pass): their own modules' checks only.
     converse, ollama = CHECKS_BY_ENDPOINT["converse"], CHECKS_BY_ENDPOINT["ollama"]

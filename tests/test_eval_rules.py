@@ -51,6 +51,9 @@ def test_dev_table_has_every_class_with_consistent_counts(dev: dict[str, Any]) -
         assert row["from_request"] + row["built"] == row["evaluable"]
         assert 0 <= row["hits"] <= row["evaluable"]
         assert row["recall"] == round(row["hits"] / row["evaluable"], 3)
+        # A first-occurrence hit is a hit on the repeat too; the repeat adds what a refusal taught.
+        assert row["hits"] <= row["repeat_hits"] <= row["evaluable"]
+        assert row["repeat_recall"] == round(row["repeat_hits"] / row["evaluable"], 3)
 
 
 def test_only_the_requested_split_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -723,3 +726,78 @@ def test_round_eight_sentences_build_what_they_state(
 def test_a_tool_name_label_matches_the_messages_apis_rule() -> None:
     assert EVAL.SAME_CAUSE["tools.invalid-name"] == "anthropic.invalid-tool-name"
     assert EVAL.SAME_CAUSE["anthropic.invalid-tool-name"] == "tools.invalid-name"
+
+
+def test_a_refusal_the_request_does_not_show_is_caught_on_its_repeat() -> None:
+    """vLLM started without --enable-auto-tool-choice (dev b-0004): no rule can see the server's flags,
+    so the first request is a miss; the refusal teaches the host, and the same request is caught."""
+    entry = next(e for e in EVAL.failures("dev") if e["id"] == "b-0004")
+    outcome = EVAL.evaluate_failure(entry)
+    assert outcome.evaluable and not outcome.hit and outcome.repeat_hit
+
+
+# (error text Google answered, model, label, the built request's capability field): Gemini's refusals of a
+# capability the model lacks name what the request held (the texts cited on model.system-role-unsupported
+# and model.tools-unsupported), and the catalog's Gemini-host facts judge the built request.
+GEMINI_CAPABILITY_TEXTS = [
+    (
+        '{"error": {"code": 400, "message": "Developer instruction is not enabled for models/gemma-3-27b-it", '
+        '"status": "INVALID_ARGUMENT"}}',
+        "gemma-3-27b-it",
+        "cause.model-no-system-role",
+        "systemInstruction",
+    ),
+    (
+        "google.api_core.exceptions.InvalidArgument: 400 Function calling is not enabled for models/gemma-3-27b-it",
+        "gemma-3-27b-it",
+        "cause.model-no-tools",
+        "tools",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "model", "label", "field"), GEMINI_CAPABILITY_TEXTS)
+def test_gemini_capability_refusals_build_the_request_they_name(
+    text: str, model: str, label: str, field: str
+) -> None:
+    entry = {
+        "api": "gemini",
+        "provider": "gemini",
+        "model": model,
+        "url": None,
+        "request": None,
+        "body": text,
+    }
+    body, how = EVAL.build_gemini_request(entry)
+    assert how == "built" and body is not None and field in body
+    outcome = EVAL.evaluate_failure(
+        {**entry, "id": "t", "split": "probe", "class": "model", "root_cause": label}
+    )
+    assert (outcome.evaluable, outcome.hit) == (True, True)
+    # The same refusal for a model the catalog says takes the capability is evaluable and not a hit.
+    other = EVAL.evaluate_failure(
+        {
+            **entry,
+            "model": "gemini-2.5-flash",
+            "id": "t",
+            "split": "probe",
+            "class": "model",
+            "root_cause": label,
+        }
+    )
+    assert (other.evaluable, other.hit) == (True, False)
+
+
+def test_a_converse_image_refusal_builds_an_image_turn() -> None:
+    """Bedrock's "doesn't support the image content block" names an image block; the table's vision column
+    judges the built request (converse.model-no-vision), and a model whose row says Yes is no hit."""
+    text = (
+        "An error occurred (ValidationException) when calling the Converse operation: This model doesn't support "
+        "the image content block that you provided. Update the content block and try again."
+    )
+    entry = {"api": "other", "provider": "bedrock", "url": None, "request": None, "body": text}
+    row = {**entry, "id": "t", "split": "probe", "class": "model", "root_cause": "cause.model-no-vision"}
+    haiku = EVAL.evaluate_failure({**row, "model": "anthropic.claude-3-5-haiku-20241022-v1:0"})
+    assert (haiku.evaluable, haiku.hit) == (True, True)
+    lite = EVAL.evaluate_failure({**row, "model": "amazon.nova-lite-v1:0"})
+    assert (lite.evaluable, lite.hit) == (True, False)

@@ -407,3 +407,145 @@ def test_merge_copies_what_each_machine_learned_once(tmp_path: Path) -> None:
     assert export_learned(open_db(out)) == merged
     # The merged database predicts what either machine learned.
     assert load_knowledge(open_db(out)).for_request("127.0.0.1", "grok-4").constraints
+
+
+_TOOL = {
+    "type": "function",
+    "function": {"name": "AnswerWithSource", "parameters": {"type": "object", "properties": {}}},
+}
+_NAMED = {"type": "function", "function": {"name": "AnswerWithSource"}}
+
+#: Refusals of a tool_choice form whose text does not quote the form (real texts): the form the refused
+#: request sent is learned, so that form is caught when it comes back and another form is not.
+FORMLESS_TOOL_CHOICE_REFUSALS = [
+    pytest.param(
+        # vLLM's Responses API with Harmony (dev b-0217, https://github.com/vllm-project/vllm/issues/53626)
+        "vllm",
+        "http://localhost:8000/v1/responses",
+        "Only 'auto' or 'none' tool_choice is supported in response API with Harmony",
+        {"model": "gpt-oss-120b", "input": "Hi.", "tool_choice": "required"},
+        "required",
+        {"model": "gpt-oss-120b", "input": "Hi.", "tool_choice": "auto"},
+        id="vllm-harmony-required",
+    ),
+    pytest.param(
+        # LiteLLM's DeepInfra table (probe9p-deepinfra-tool-choice-named, BerriAI/litellm#4655)
+        "deepinfra",
+        "https://api.deepinfra.com/v1/openai/chat/completions",
+        "litellm.BadRequestError: DeepinfraException - Deepinfra doesn't support tool_choice={'type': "
+        "'function', 'function': {'name': 'AnswerWithSource'}}. To drop unsupported deepinfra params from the "
+        "call, set `litellm.drop_params = True`",
+        {
+            "model": "m",
+            "messages": [{"role": "user", "content": "x"}],
+            "tools": [_TOOL],
+            "tool_choice": _NAMED,
+        },
+        "function",
+        {
+            "model": "m",
+            "messages": [{"role": "user", "content": "x"}],
+            "tools": [_TOOL],
+            "tool_choice": "auto",
+        },
+        id="deepinfra-named-object",
+    ),
+    pytest.param(
+        # an upstream LiteLLM proxy in front of Fireworks (probe9p-fireworks-tool-choice-kimi, scaleapi/vero#66)
+        "fireworks",
+        "https://api.fireworks.ai/inference/v1/chat/completions",
+        "litellm.UnsupportedParamsError: fireworks_ai does not support parameters:\n[tool_choice], for "
+        "model=accounts/fireworks/models/kimi-k3",
+        {
+            "model": "kimi",
+            "messages": [{"role": "user", "content": "x"}],
+            "tools": [_TOOL],
+            "tool_choice": "required",
+        },
+        "required",
+        {"model": "kimi", "messages": [{"role": "user", "content": "x"}], "tools": [_TOOL]},
+        id="fireworks-required",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("provider", "url", "text", "refused", "form", "other"), FORMLESS_TOOL_CHOICE_REFUSALS
+)
+def test_a_refused_tool_choice_form_is_learned_from_the_refused_request(
+    provider: str, url: str, text: str, refused: dict[str, Any], form: str, other: dict[str, Any]
+) -> None:
+    from toolguard_core.causes import recognise_error
+
+    found = recognise_error(parse_error(text, status=400), provider=provider, status=400, request=refused)
+    assert found is not None and found.constraint == Constraint("tool_choice", "tool_choice", form)
+    host = url.split("/")[2].split(":")[0]
+    learned = LearnedConstraint("tool_choice", "tool_choice", form, found.cause_id, text, "flow-1")
+    knowledge = Knowledge({(host, refused["model"]): Calibration((learned,))})
+    again = analyse_request(json.dumps(refused), url, knowledge=knowledge)
+    assert [
+        f.rule for f in again.findings if f.severity == Severity.ERROR and f.rule.startswith("learned.")
+    ] == ["learned.tool-choice"]
+    other_form = analyse_request(json.dumps(other), url, knowledge=knowledge)
+    assert not [f for f in other_form.findings if f.rule.startswith("learned.")]
+    # Without the request the text alone names no form, and nothing later could repeat it.
+    bare = recognise_error(parse_error(text, status=400), provider=provider, status=400)
+    assert bare is None or bare.constraint is None or not list(repeats(refused, bare.constraint))
+
+
+#: "<model> does not support thinking" names neither the knob nor its value (dev b-0134, b-0137; the wording
+#: is from ollama/ollama#11439): the knob the refused request carried is learned, with its value, so the
+#: same value comes back flagged and the fix (thinking off) does not.
+THINKING_REFUSALS = [
+    pytest.param(
+        "http://localhost:11434/api/chat",
+        '"Qwen3-14B-128K-Q4_K_M:latest" does not support thinking (status code: 400)',
+        {
+            "model": "Qwen3-14B-128K-Q4_K_M:latest",
+            "messages": [{"role": "user", "content": "Hi."}],
+            "think": True,
+        },
+        Constraint("value", "think", "true"),
+        {
+            "model": "Qwen3-14B-128K-Q4_K_M:latest",
+            "messages": [{"role": "user", "content": "Hi."}],
+            "think": False,
+        },
+        id="native-think",
+    ),
+    pytest.param(
+        "http://localhost:11434/v1/chat/completions",
+        '400 Bad Request: "huggingface.co/unsloth/GLM-4.7-Flash-GGUF:Q3_K_S" does not support thinking',
+        {
+            "model": "huggingface.co/unsloth/GLM-4.7-Flash-GGUF:Q3_K_S",
+            "messages": [{"role": "user", "content": "Hi."}],
+            "reasoning_effort": "high",
+        },
+        Constraint("value", "reasoning_effort", "high"),
+        {
+            "model": "huggingface.co/unsloth/GLM-4.7-Flash-GGUF:Q3_K_S",
+            "messages": [{"role": "user", "content": "Hi."}],
+            "reasoning_effort": "none",
+        },
+        id="openai-layer-effort",
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "text", "refused", "constraint", "fixed"), THINKING_REFUSALS)
+def test_a_refused_reasoning_knob_is_learned_with_the_value_the_request_sent(
+    url: str, text: str, refused: dict[str, Any], constraint: Constraint, fixed: dict[str, Any]
+) -> None:
+    from toolguard_core.causes import recognise_error
+
+    found = recognise_error(parse_error(text, status=400), provider="ollama", status=400, request=refused)
+    assert found is not None and found.cause_id == "cause.reasoning-effort-unsupported"
+    assert found.constraint == constraint
+    learned = LearnedConstraint(
+        constraint.kind, constraint.name, constraint.value, found.cause_id, text, "flow-1"
+    )
+    knowledge = Knowledge({("localhost", refused["model"]): Calibration((learned,))})
+    again = analyse_request(json.dumps(refused), url, knowledge=knowledge)
+    assert [f.rule for f in again.findings if f.rule.startswith("learned.")] == ["learned.value"]
+    after_fix = analyse_request(json.dumps(fixed), url, knowledge=knowledge)
+    assert not [f for f in after_fix.findings if f.rule.startswith("learned.")]

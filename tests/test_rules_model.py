@@ -23,6 +23,8 @@ from toolguard_core.rules.model import _words
 ROOT = Path(__file__).resolve().parent.parent
 GENERIC = "https://llm.corp.example/v1/chat/completions"
 USER = {"role": "user", "content": "Hello"}
+GEMINI_NATIVE = "https://generativelanguage.googleapis.com/v1beta/models"
+GEMINI_USER = {"role": "user", "parts": [{"text": "Hello"}]}
 PNG = RULES["model.image-unsupported"].example["messages"][0]["content"][1]  # type: ignore[index]
 MODEL_RULES = sorted(rule_id for rule_id in RULES if rule_id.startswith("model."))
 
@@ -374,6 +376,41 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
     # GPT-5 pro reasons at high effort only (OpenAI's model page; opencode PR #26268).
     ("openai-responses-gpt-5-pro-medium", "https://api.openai.com/v1/responses", {"model": "gpt-5-pro", "input": "Hi.", "reasoning": {"effort": "medium"}}, [("model.reasoning-effort-value", "error", "reasoning.effort")]),
     ("openai-responses-gpt-5-pro-high", "https://api.openai.com/v1/responses", {"model": "gpt-5-pro", "input": "Hi.", "reasoning": {"effort": "high"}}, []),
+    # Gemini's native API reads the catalog too (models9), with the Gemini API's own facts about the Gemma 3
+    # models it serves (the catalog's host facts): any systemInstruction, even rig#788's empty one ("Developer
+    # instruction is not enabled for models/gemma-3-27b-it"), and functionDeclarations ("Function calling is
+    # not enabled for models/gemma-3-27b-it", ThatHunky/gryag's notes). Gemini models take both; other hosts
+    # give Gemma 3 tools (OpenRouter), so only the Gemini API's requests are judged so.
+    (
+        "gemini-native-gemma-system",
+        f"{GEMINI_NATIVE}/gemma-3-12b-it:generateContent",
+        {"contents": [GEMINI_USER], "systemInstruction": {"parts": [{"thought": False, "text": ""}], "role": "model"}},
+        [("model.system-role-unsupported", "error", "systemInstruction")],
+    ),
+    (
+        "gemini-native-gemma-tools",
+        f"{GEMINI_NATIVE}/gemma-3-27b-it:streamGenerateContent?alt=sse",
+        {"contents": [GEMINI_USER], "tools": [{"functionDeclarations": [{"name": "calculator", "parameters": {"type": "OBJECT"}}]}]},
+        [("model.tools-unsupported", "error", "tools")],
+    ),
+    (
+        "gemini-native-gemini-system-tools",
+        f"{GEMINI_NATIVE}/gemini-2.5-flash:generateContent",
+        {"contents": [GEMINI_USER], "system_instruction": {"parts": [{"text": "Be brief."}]}, "tools": [{"function_declarations": [{"name": "calculator"}]}]},
+        [],
+    ),
+    (
+        "gemini-openai-gemma-tools",
+        "https://generativelanguage.googleapis.com/v1beta/openai/chat/completions",
+        {"model": "gemma-3-27b-it", "messages": [USER], "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]},
+        [("model.tools-unsupported", "error", "tools")],
+    ),
+    (
+        "openrouter-gemma-tools",
+        URLS["openrouter"],
+        {"model": "google/gemma-3-27b-it", "messages": [USER], "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]},
+        [],
+    ),
     # xAI's -beta ids name the same model (grok-3-mini-beta is grok-3-mini).
     (
         "generic-grok-3-mini-beta-known",

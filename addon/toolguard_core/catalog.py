@@ -6,6 +6,10 @@ The data is a snapshot shipped in the package (``data/model_catalog.json``), gen
 disagree on a capability the snapshot says nothing (``None`` here), so rules only act on facts
 both sources share or only one of them states.
 
+A few facts hold on one host only (the snapshot's ``hosts`` block, ``HOST_FACTS`` in the script: the Gemini
+API serves Gemma 3 without function calling or a system instruction, which other hosts give it); a lookup
+that names the host the request goes to reads them over the model's own entry.
+
 Users add or correct models in the providers TOML (``[models."name"]``, see docs/providers.md);
 :class:`Catalog` layers those entries over the snapshot.
 
@@ -41,6 +45,9 @@ class ModelInfo:
     providers: tuple[str, ...] = ()
     #: ``snapshot`` or the config file that declared the entry.
     origin: str = "snapshot"
+    #: The provider profile whose own statement about this model (the snapshot's ``hosts`` block) was
+    #: read over the entry, else None: a fact the host states holds on that host.
+    host: str | None = None
     function_calling: bool | None = None
     parallel_tool_calls: bool | None = None
     tool_choice: bool | None = None
@@ -70,7 +77,7 @@ class ModelInfo:
 
 #: Fields an entry (snapshot or config) may set.
 CAPABILITY_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in fields(ModelInfo) if f.name not in ("name", "matched_as", "origin")
+    f.name for f in fields(ModelInfo) if f.name not in ("name", "matched_as", "origin", "host")
 )
 
 
@@ -84,10 +91,11 @@ def info_from_entry(name: str, entry: Mapping[str, Any], origin: str = "snapshot
 
 
 @cache
-def _snapshot() -> tuple[Mapping[str, Any], Mapping[str, Mapping[str, Any]]]:
+def _snapshot() -> tuple[Mapping[str, Any], Mapping[str, Mapping[str, Any]], Mapping[str, Mapping[str, Any]]]:
     text = resources.files("toolguard_core").joinpath("data", SNAPSHOT).read_text(encoding="utf-8")
     data = json.loads(text)
-    return MappingProxyType(data["_meta"]), MappingProxyType(data["models"])
+    hosts = {host: MappingProxyType(models) for host, models in data.get("hosts", {}).items()}
+    return MappingProxyType(data["_meta"]), MappingProxyType(data["models"]), MappingProxyType(hosts)
 
 
 def snapshot_meta() -> Mapping[str, Any]:
@@ -242,21 +250,27 @@ class Catalog:
         )
         self._lookup = lru_cache(maxsize=4096)(self._find)
 
-    def lookup(self, model: str) -> ModelInfo | None:
-        """The model's info, or None when no normalisation of the name is in the catalog."""
+    def lookup(self, model: str, host: str | None = None) -> ModelInfo | None:
+        """The model's info, or None when no normalisation of the name is in the catalog. ``host`` (a
+        provider profile id) adds what that host states about the models it serves (the snapshot's
+        ``hosts`` block); the user's config still wins."""
         if not isinstance(model, str) or not model.strip() or len(model) > 300:
             return None
-        return self._lookup(model)
+        return self._lookup(model, host if host in _snapshot()[2] else None)
 
-    def _find(self, model: str) -> ModelInfo | None:
+    def _find(self, model: str, host: str | None = None) -> ModelInfo | None:
         models = _snapshot()[1]
+        hosted = _snapshot()[2].get(host, {}) if host is not None else {}
         for name, steps in _candidates(model):
             override = self.overrides.get(name)
             base = models.get(name)
+            at = host if name in hosted else None
+            if at is not None:
+                base = {**(base or {}), **hosted[name]}
             if override is not None:
-                return _overlay(base, override, name, steps)
+                return replace(_overlay(base, override, name, steps), host=at)
             if base is not None:
-                return replace(info_from_entry(name, base), matched_as=steps)
+                return replace(info_from_entry(name, base), matched_as=steps, host=at)
         return None
 
 

@@ -50,6 +50,13 @@ CEREBRAS_REASONING_EFFORTS = frozenset({"none", "low", "medium", "high"})
 #: Groq's reasoning guide (https://console.groq.com/docs/reasoning, "Reasoning Effort"): none and default
 #: for Qwen 3, low, medium and high for gpt-oss.
 GROQ_REASONING_EFFORTS = frozenset({"none", "default", "low", "medium", "high"})
+#: Ollama's OpenAI layer maps `reasoning_effort` (and `reasoning.effort`) to its `think` value in one
+#: closed switch and answers anything else with 400 "invalid reasoning value: ..." before any model is
+#: asked (ollama/ollama openai/openai.go, thinkFromReasoningEffort, at fb30760, 21 August 2026). Each
+#: release widened it ("minimal" was refused until the clamp was added: "invalid reasoning value: 'minimal'
+#: (must be "high", "medium", "low", or "none")", xunbu/docutranslate#18, December 2025), so a value outside
+#: today's set is refused by every release. Whether a given model thinks at levels is the catalog's.
+OLLAMA_REASONING_EFFORTS = frozenset({"none", "minimal", "low", "medium", "high", "xhigh", "ultra", "max"})
 
 #: Fields Groq documents for chat completions (https://console.groq.com/docs/api-reference), checked
 #: against its SDK's request type (groq/groq-python, src/groq/types/chat/completion_create_params.py at
@@ -1168,6 +1175,7 @@ OLLAMA = ProviderProfile(
     chat_paths=_OPENAI_CHAT,
     # doc [OLL-DOC]: not supported in /v1 chat; Go decoding drops them silently.
     ignored_params=frozenset({"tool_choice", "logit_bias", "user", "n"}),
+    reasoning_efforts=OLLAMA_REASONING_EFFORTS,
     families=OLLAMA_FAMILIES,
     local=True,
     local_ports=(11434,),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
@@ -258,6 +260,43 @@ class RequestView:
 
     @property
     def model_info(self) -> ModelInfo | None:
-        """The catalog's entry for ``model`` on any host (a cached lookup), or None."""
+        """The catalog's entry for ``model`` (a cached lookup) with what this request's host states about the
+        models it serves (the catalog's host facts), or None."""
         model = self.model
-        return self.target.catalog.lookup(model) if model else None
+        return self.target.catalog.lookup(model, self.provider.id) if model else None
+
+
+# --- Gemini's native body, read by the Gemini rules and the model rules alike ----------------------------
+
+
+@lru_cache(maxsize=256)  # called with the rules' own field names only; bounded anyway
+def gemini_snake(name: str) -> str:
+    """A field's proto name (``systemInstruction`` → ``system_instruction``)."""
+    return re.sub(r"(?<!^)([A-Z])", lambda m: "_" + m[1].lower(), name)
+
+
+def gemini_field(obj: Mapping[str, Any], name: str) -> Any:
+    """A field by its JSON name or its proto name (the API takes either)."""
+    value = obj.get(name)
+    return obj.get(gemini_snake(name)) if value is None else value
+
+
+def gemini_many(value: Any) -> Any:
+    """A repeated field's value as a list: the JSON mapping also takes a single object for it, which
+    Vertex AI's own curl examples send (``"contents": {"role": "user", "parts": {"text": ...}}``,
+    https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/inference)."""
+    return [value] if isinstance(value, dict) else value
+
+
+def gemini_key(obj: Mapping[str, Any], name: str) -> str:
+    """The spelling ``obj`` uses for ``name`` (for locations), the JSON name when absent."""
+    return name if name in obj or gemini_snake(name) not in obj else gemini_snake(name)
+
+
+def gemini_payload(view: RequestView) -> tuple[dict[str, Any] | None, str]:
+    """The GenerateContentRequest and the location prefix of its fields: Code Assist wraps it in
+    ``request`` (gemini-cli sends ``{"model", "project", "user_prompt_id", "request": {...}}``)."""
+    if gemini_wrapped(view.target.path):
+        inner = view.body.get("request")
+        return (inner, "request.") if isinstance(inner, dict) else (None, "")
+    return view.body, ""

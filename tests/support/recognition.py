@@ -25,6 +25,10 @@ class CauseRow:
     values: dict[str, str] = field(default_factory=dict)
     constraint: Constraint | None = None
 
+    def expected(self) -> Whole:
+        """The whole recognition this row must get, in :func:`whole_recognition`'s order."""
+        return (self.cause, self.rule, self.values, self.constraint, self.provider)
+
 
 def recognise(body: str, status: int | None, provider: str | None = None) -> Recognition | None:
     """What the proxy names for an upstream answer: the body parsed with its status, then recognised

@@ -29,7 +29,7 @@ from typing import Any
 from toolguard_core.catalog import bedrock_converse
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import CONVERSE, RequestView
-from toolguard_core.rules.registry import PredictedError, check, define, policy
+from toolguard_core.rules.registry import Policy, PredictedError, check, define, policy
 
 CONVERSE_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/converse"
 LLAMA_URL = (
@@ -37,6 +37,8 @@ LLAMA_URL = (
 )
 #: A Bedrock model id without tool use on Converse (langchain-ai/langchain-aws#175).
 NO_TOOLS_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/meta.llama3-8b-instruct-v1%3A0/converse"
+#: A Bedrock model id whose Converse table row takes no image (aws-samples/amazon-bedrock-samples#608).
+NO_VISION_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/converse"
 #: A Bedrock model id whose Converse table row takes no system prompt (Mintplex-Labs/anything-llm#2486).
 NO_SYSTEM_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.titan-text-express-v1/converse"
 
@@ -482,19 +484,24 @@ UNKNOWN_FIELD = define(
     ),
 )
 
+
+def _table_says_no(column: str) -> Policy:
+    """An error on Bedrock (and a gateway in front of it) where the model's row of the Converse feature table
+    says No in ``column``; a warning elsewhere."""
+    condition = f"the table's {column} column is No for the model id"
+    return policy(
+        error=("bedrock", "generic"),
+        otherwise=Severity.WARNING,
+        conditions={"bedrock": condition, "generic": condition},
+    )
+
+
 MODEL_NO_SYSTEM = define(
     "converse.model-no-system",
     Severity.ERROR,
     "A non-empty `system` sent to a model whose row of Bedrock's Converse feature table says it takes no system "
     "prompt (Amazon Titan, AI21 Jurassic-2, Cohere Command).",
-    policy=policy(
-        error=("bedrock", "generic"),
-        otherwise=Severity.WARNING,
-        conditions={
-            "bedrock": "the table's system-prompts column is No for the model id",
-            "generic": "the table's system-prompts column is No for the model id",
-        },
-    ),
+    policy=_table_says_no("system-prompts"),
     predicts=(
         PredictedError(
             provider="bedrock",
@@ -522,6 +529,45 @@ MODEL_NO_SYSTEM = define(
         "Meta and later vendors were not readable when the table was taken). The quoted refusals are Titan Text G1 "
         "Express (anything-llm#2486) and Titan Text Premier (LibreChat#6456). Fold the instructions into the first "
         "user turn, as anything-llm#2489 did."
+    ),
+)
+
+MODEL_NO_VISION = define(
+    "converse.model-no-vision",
+    Severity.ERROR,
+    "An `image` content block sent to a model whose row of Bedrock's Converse feature table says it takes no image "
+    "(Claude 3.5 Haiku, Nova Micro, Titan, Claude 2, AI21, Cohere Command).",
+    policy=_table_says_no("vision"),
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "ValidationException: An error occurred (ValidationException) when calling the RetrieveAndGenerate "
+                "operation: This model doesn't support the image content block that you provided. Update the content "
+                "block and try again."
+            ),
+            source="https://github.com/aws-samples/amazon-bedrock-samples/pull/608",
+        ),
+    ),
+    example={
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"text": "Describe the image in detail."},
+                    {"image": {"format": "png", "source": {"bytes": "iVBORw0KGgo="}}},
+                ],
+            }
+        ]
+    },
+    example_url=NO_VISION_URL,
+    fixed={"messages": [{"role": "user", "content": [{"text": "Describe the image in detail."}]}]},
+    notes=(
+        'Decided only by a row of AWS\'s "Supported models and model features" table (data/bedrock_converse.json) '
+        "whose vision column is No, like converse.model-no-system: Bedrock's image support differs from the model's "
+        "own (Claude 3.5 Haiku reads images on Anthropic's API; vercel/ai#4770 shows Converse refusing them for "
+        "anthropic.claude-3-5-haiku-20241022-v1:0). The quoted refusal is Claude 3.5 Haiku's, fixed by switching to "
+        "Nova Lite (amazon-bedrock-samples#608). A model the table does not list is never flagged."
     ),
 )
 
@@ -809,3 +855,27 @@ def check_converse_system(view: RequestView) -> Iterator[Finding]:
         '`system` ("This model doesn\'t support system messages"); put the instructions in the first user turn or '
         "use a model with system prompts.",
     )
+
+
+@check(endpoints=(CONVERSE,))
+def check_converse_vision(view: RequestView) -> Iterator[Finding]:
+    """An ``image`` block on a model whose Converse table row says it takes no image (reported once)."""
+    row = None
+    for index, message in enumerate(view.messages):
+        content = message.get("content") if isinstance(message, dict) else None
+        for position, block in enumerate(content if isinstance(content, list) else []):
+            if not isinstance(block, dict) or "image" not in block:
+                continue
+            row = row or bedrock_converse(view.model or "") or {}
+            # Only a row that says No decides: an unlisted model, or a thread fact silent on the column, is not
+            # flagged.
+            if row.get("vision") is not False:
+                return
+            yield from MODEL_NO_VISION.report(
+                view,
+                f"messages[{index}].content[{position}].image",
+                f"{view.model} (Bedrock's Converse feature table: {row['label']}) takes no image, so Bedrock refuses "
+                'the block ("This model doesn\'t support the image content block that you provided"); describe the '
+                "image in text or use a model with vision.",
+            )
+            return

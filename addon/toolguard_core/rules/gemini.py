@@ -32,11 +32,15 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterator, Mapping
-from functools import lru_cache
 from typing import Any, Final
 
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.request import CHAT, GEMINI, RequestView, gemini_wrapped
+from toolguard_core.request import CHAT, GEMINI, RequestView
+from toolguard_core.request import gemini_field as _get
+from toolguard_core.request import gemini_key as _key
+from toolguard_core.request import gemini_many as _many
+from toolguard_core.request import gemini_payload as _payload
+from toolguard_core.request import gemini_snake as _snake
 from toolguard_core.rules.modelinfo import GEMINI_3, GEMINI_NAME, is_number
 from toolguard_core.rules.policy import provider_id
 from toolguard_core.rules.registry import RULES, PredictedError, check, define, policy
@@ -220,11 +224,6 @@ LEGACY_ROLES = frozenset({"function"})
 ARRAY = "array"
 
 
-@lru_cache(maxsize=256)  # called with the module's own field names only; bounded anyway
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)([A-Z])", lambda m: "_" + m[1].lower(), name)
-
-
 #: Each level's accepted keys: the JSON names and the proto (snake_case) names.
 _ACCEPTED: dict[str, frozenset[str]] = {
     level: names | frozenset(_snake(name) for name in names) for level, names in FIELDS.items()
@@ -238,24 +237,6 @@ _PART_DATA = PART_DATA | frozenset(_snake(n) for n in PART_DATA)
 #: How deep a Schema is walked and how many of its nodes: bounded work per request (issue #12).
 MAX_SCHEMA_DEPTH = 32
 MAX_SCHEMA_NODES = 5_000
-
-
-def _get(obj: Mapping[str, Any], name: str) -> Any:
-    """A field by its JSON name or its proto name (the API takes either)."""
-    value = obj.get(name)
-    return obj.get(_snake(name)) if value is None else value
-
-
-def _many(value: Any) -> Any:
-    """A repeated field's value as a list: the JSON mapping also takes a single object for it, which
-    Vertex AI's own curl examples send (``"contents": {"role": "user", "parts": {"text": ...}}``,
-    https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/inference)."""
-    return [value] if isinstance(value, dict) else value
-
-
-def _key(obj: Mapping[str, Any], name: str) -> str:
-    """The spelling ``obj`` uses for ``name`` (for locations), the JSON name when absent."""
-    return name if name in obj or _snake(name) not in obj else _snake(name)
 
 
 # ----------------------------------------------------------------------------- policies
@@ -816,15 +797,6 @@ def check_gemini(view: RequestView) -> Iterator[Finding]:
             yield from _unknown(
                 view, setting, "safetySetting", f"{prefix}{_key(body, 'safetySettings')}[{index}]"
             )
-
-
-def _payload(view: RequestView) -> tuple[dict[str, Any] | None, str]:
-    """The GenerateContentRequest and the location prefix of its fields: Code Assist wraps it in
-    ``request`` (gemini-cli sends ``{"model", "project", "user_prompt_id", "request": {...}}``)."""
-    if gemini_wrapped(view.target.path):
-        inner = view.body.get("request")
-        return (inner, "request.") if isinstance(inner, dict) else (None, "")
-    return view.body, ""
 
 
 def _unknown(

@@ -33,7 +33,17 @@ from toolguard_core.providers import (
     ModelFamily,
     normalise_model,
 )
-from toolguard_core.request import CHAT, MESSAGES, RESPONSES, RequestView
+from toolguard_core.request import (
+    CHAT,
+    GEMINI,
+    MESSAGES,
+    RESPONSES,
+    RequestView,
+    gemini_field,
+    gemini_key,
+    gemini_many,
+    gemini_payload,
+)
 from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled, family_of, is_number
 from toolguard_core.rules.policy import SELF_HOSTED
 from toolguard_core.rules.registry import Policy, PredictedError, Rule, check, define, policy
@@ -104,8 +114,9 @@ def _relayed_vendor(provider_id: str, info: ModelInfo) -> str | None:
 TOOLS_UNSUPPORTED = define(
     "model.tools-unsupported",
     Severity.ERROR,
-    "`tools` (or `functions`) sent to a model that has no function calling.",
-    policy=_capability_policy("openrouter", "openai-family", "generic"),
+    "`tools` (or `functions`; on Gemini's native API `functionDeclarations`) sent to a model that has no "
+    "function calling.",
+    policy=_capability_policy("openrouter", "openai-family", "gemini", "generic"),
     predicts=(
         PredictedError(
             provider="openrouter",
@@ -115,6 +126,17 @@ TOOLS_UNSUPPORTED = define(
             ),
             source="https://github.com/pydantic/pydantic-ai/issues/2896",
             status=404,
+        ),
+        PredictedError(
+            provider="gemini",
+            text=(
+                "google.api_core.exceptions.InvalidArgument: 400 Function calling is not enabled for "
+                "models/gemma-3-27b-it"
+            ),
+            source=(
+                "https://github.com/ThatHunky/gryag/blob/main/docs/features/function-calling-support-detection.md"
+            ),
+            status=400,
         ),
     ),
     fixed={"model": "openai/gpt-5-chat", "messages": [_USER]},
@@ -126,8 +148,9 @@ TOOLS_UNSUPPORTED = define(
     example_url=_OPENROUTER_URL,
     notes=(
         "The catalog's `function_calling` flag (LiteLLM `supports_function_calling`, models.dev "
-        "`tool_call`); where the two sources disagree nothing is flagged. Use a model with tool calling, "
-        "or drop `tools`/`tool_choice`."
+        "`tool_call`); where the two sources disagree nothing is flagged. Also read on Gemini's native "
+        "`generateContent`, where Google refuses `functionDeclarations` for a model without function calling "
+        "(the hosted Gemma models). Use a model with tool calling, or drop `tools`/`tool_choice`."
     ),
 )
 TOOL_CHOICE_UNSUPPORTED = define(
@@ -449,7 +472,8 @@ REASONING_EFFORT_FOR_MODEL = define(
 SYSTEM_UNSUPPORTED = define(
     "model.system-role-unsupported",
     Severity.ERROR,
-    "A `system` or `developer` message sent to a model that has no system role.",
+    "A `system` or `developer` message (on Gemini's native API, a `systemInstruction`) sent to a model that "
+    "has no system role.",
     policy=policy(
         error=("gemini", "generic", "openai"),
         silent=("self-hosted",),
@@ -478,7 +502,8 @@ SYSTEM_UNSUPPORTED = define(
     example_url=_GEMINI_URL,
     notes=(
         "The catalog's `system_messages` flag, or the o1-mini family on an unrecognised host (on OpenAI "
-        "itself that is roles.system-unsupported). Merge the instructions into the first user message."
+        "itself that is roles.system-unsupported); on Gemini's native `generateContent` any "
+        "`systemInstruction` (even an empty one, rig#788). Merge the instructions into the first user message."
     ),
 )
 MAX_TOKENS_REASONING = define(
@@ -715,6 +740,8 @@ class _Subject:
                 f"the name matched the catalog entry {self.info.name} only after a lossy normalisation "
                 f"({self.info.lossy}), so it may be another size, version or release"
             )
+        if self.info.host is not None and self.info.host == self.provider_id:
+            return None  # the host's own statement about the models it serves (the catalog's host facts)
         if not self.confirmed:
             return "only resellers' catalog entries state this, not the model's vendor"
         if self.inferred is not None or self.provider_id == "openrouter" or self.info.origin != "snapshot":
@@ -828,7 +855,7 @@ def _judge_subject(view: RequestView, model: str) -> _Subject | None:
         inferred = next((p for p in _INFERABLE if VENDOR_IDS[p] & served), None)
         if inferred is None and openai_family:
             inferred = "openai"  # only resellers list it (o1-mini), but the name is an OpenAI family's
-    confirmed = bool(info.providers) or info.origin != "snapshot"
+    confirmed = bool(info.providers) or info.origin != "snapshot" or info.host is not None
     return _Subject(model=model, info=info, provider_id=pid, inferred=inferred, confirmed=confirmed)
 
 
@@ -916,6 +943,41 @@ def check_model_responses(view: RequestView) -> Iterator[Finding]:
     if subject.info.structured_output is False and isinstance(text_format, dict):
         yield from _check_json_schema(view, subject, text_format, "text.format")
     yield from _check_family_sampling(view, subject, effort, own_host=own)
+
+
+@check(endpoints=(GEMINI,))
+def check_model_gemini(view: RequestView) -> Iterator[Finding]:
+    """Gemini's native API (the Gemini API, Vertex AI, Code Assist's wrapper): the catalog's system-role and
+    function-calling facts for the model the path names. Google refuses both by name ("Developer
+    instruction is not enabled for models/gemma-3-27b-it", "Function calling is not enabled for
+    models/gemma-3-27b-it", cited on the rules), so the chat-completions reading of the same facts holds."""
+    subject = _subject(view)
+    body, prefix = gemini_payload(view)
+    if subject is None or body is None:
+        return
+    info = subject.info
+    if info.system_messages is False and gemini_field(body, "systemInstruction") is not None:
+        yield from _report(
+            SYSTEM_UNSUPPORTED,
+            view,
+            subject,
+            f"{prefix}{gemini_key(body, 'systemInstruction')}",
+            f"{subject.name()} takes no system instruction, so Gemini rejects `systemInstruction` (even an "
+            "empty one); merge its text into the first user turn.",
+        )
+    tools = gemini_many(gemini_field(body, "tools"))
+    declared = isinstance(tools, list) and any(
+        isinstance(tool, dict) and gemini_field(tool, "functionDeclarations") for tool in tools
+    )
+    if info.function_calling is False and declared:
+        yield from _report(
+            TOOLS_UNSUPPORTED,
+            view,
+            subject,
+            f"{prefix}{gemini_key(body, 'tools')}",
+            f"{subject.name()} has no function calling, so Gemini rejects `functionDeclarations`; use a "
+            "model with function calling, or describe the tools in the prompt.",
+        )
 
 
 def _report(

@@ -414,15 +414,17 @@ REASONING_EFFORT_VALUE = define(
     "params.reasoning-effort-value",
     Severity.ERROR,
     "`reasoning_effort` has a value the provider does not accept.",
-    policy=policy(error=("openai-family", "vllm", "cerebras", "groq")),
+    policy=policy(error=("openai-family", "vllm", "cerebras", "groq", "ollama")),
     example={"model": "o3", "messages": [_USER], "reasoning_effort": "extreme"},
     notes=(
         "Each provider's list is its profile's `reasoning_efforts`, from its API reference: OpenAI none, "
         "minimal, low, medium, high, xhigh, max (doc [OAS]); vLLM low, medium, high (pydantic enum, code "
         "[VLLM-CHAT]); Cerebras none, low, medium, high (inference-docs.cerebras.ai/api-reference/"
-        "chat-completions); Groq none, default, low, medium, high (console.groq.com/docs/reasoning). Ollama's "
-        "names are model-defined (docs.ollama.com/api/openai-compatibility), so it is not checked. A model "
-        "may take fewer: the model catalog's rules say which."
+        "chat-completions); Groq none, default, low, medium, high (console.groq.com/docs/reasoning); Ollama "
+        "none, minimal, low, medium, high, xhigh, ultra, max (its OpenAI layer's closed switch, "
+        'openai/openai.go thinkFromReasoningEffort: "invalid reasoning value: ..."; older releases took fewer). '
+        "A model may take fewer (Ollama's thinking levels are gpt-oss's; \"think value ... is not supported "
+        "for this model\" is the model's answer): the model catalog's rules say which."
     ),
     fixed={"model": "o3", "messages": [_USER], "reasoning_effort": "high"},
 )

@@ -1,21 +1,29 @@
-"""probe-models-8: real model-capability rejections from self-hosted servers, Bedrock and gateways,
-gathered after catalog8's rules were written and scored before any change made from them."""
+"""The model probes: real model-capability rejections, each file gathered after the rules it measures
+were written and scored before any change made from it.
+
+- probe-models-8: self-hosted servers, Bedrock and gateways (catalog8);
+- probe-models-9: system role, tools, vision, thinking, sampling and JSON mode on first-party APIs,
+  gateways and Bedrock (models9).
+"""
 
 from __future__ import annotations
 
+import pytest
 from support.corpus import CORPUS_DIR, read_jsonl, thread_key
 from support.probes import assert_corpus_shape, assert_unseen, rows_of
 
 from toolguard_core.catalog import bedrock_meta, ollama_library_meta
 from toolguard_core.rules import RULES
 
-PROBE = CORPUS_DIR / "probe-models-8.jsonl"
+#: (file, row id prefix).
+PROBES = (("probe-models-8.jsonl", "probe-m8-"), ("probe-models-9.jsonl", "probe-m9-"))
 
 
-def test_probe_rows_have_the_corpus_shape_and_new_threads() -> None:
-    rows = read_jsonl(PROBE)
+@pytest.mark.parametrize(("name", "prefix"), PROBES)
+def test_probe_rows_have_the_corpus_shape_and_new_threads(name: str, prefix: str) -> None:
+    rows = read_jsonl(CORPUS_DIR / name)
     assert_corpus_shape(rows, least=25, classes={"model"}, request_optional=True)
-    assert all(row["id"].startswith("probe-m8-") for row in rows)
+    assert all(row["id"].startswith(prefix) for row in rows)
     # Only the probe's own ids are reported: printing corpus threads would show held-out ones.
     assert_unseen(
         rows,
@@ -30,8 +38,9 @@ def test_probe_rows_have_the_corpus_shape_and_new_threads() -> None:
     )
 
 
-def test_no_rule_or_data_source_is_a_probe_thread() -> None:
-    probe = {thread_key(r["thread"]) for r in read_jsonl(PROBE)}
+@pytest.mark.parametrize(("name", "prefix"), PROBES)
+def test_no_rule_or_data_source_is_a_probe_thread(name: str, prefix: str) -> None:
+    probe = {thread_key(r["thread"]) for r in read_jsonl(CORPUS_DIR / name)}
     cited = {
         thread_key(p.source) for rule in RULES.values() for p in rule.predicts if p.source.startswith("http")
     }
