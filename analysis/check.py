@@ -22,7 +22,7 @@ from toolguard_core.analyze import Analysis, analyse_request
 from toolguard_core.findings import SEVERITY_ORDER, Severity
 from toolguard_core.providers import DEFAULT_REGISTRY, GENERIC, ProviderRegistry
 from toolguard_core.redact import redact_text_urls, redact_url
-from toolguard_core.request import CONVERSE, GEMINI, MESSAGES, OLLAMA, Target
+from toolguard_core.request import CONVERSE, GEMINI, MESSAGES, OLLAMA, Target, gemini_snake
 from toolguard_core.rules import converse, gemini, ollama
 from toolguard_core.verdict import DEFAULT_PATHS, DEFAULT_RECORD_PATHS, Scope, scope
 
@@ -225,7 +225,7 @@ _SHARED_FIELDS = frozenset({"model", "messages", "system", "tools", "toolConfig"
 _CONVERSE_FIELDS = tuple(sorted(converse.FIELDS["request"] - _SHARED_FIELDS))
 #: Gemini's (rules/gemini.py), in both its spellings (lowerCamel JSON names, snake_case proto names).
 _GEMINI_FIELDS = tuple(
-    sorted({n for name in gemini.FIELDS["request"] - _SHARED_FIELDS for n in (name, gemini._snake(name))})
+    sorted({n for name in gemini.FIELDS["request"] - _SHARED_FIELDS for n in (name, gemini_snake(name))})
 )
 #: Ollama /api/chat's (rules/ollama.py) chat completions has no form for, and ``format`` (any JSON there,
 #: so not in its types table: https://docs.ollama.com/api/chat); per message, ``images``, ``thinking``...
