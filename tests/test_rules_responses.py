@@ -142,6 +142,53 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         None,
     ),
     ("flat-tool-ok", "openai", {"model": "gpt-4o", "input": "Hi", "tools": [TOOL]}, [], None),
+    # The validator's other sentences hold for flat tools too, strict or not (RooCodeInc/Roo-Code#10198
+    # quotes them from /v1/responses): an array without items, a keyword value the metaschema refuses.
+    (
+        "flat-tool-array-without-items",
+        "openai",
+        {
+            "model": "gpt-5",
+            "input": "Hi",
+            "tools": [{**TOOL, "parameters": {"type": "object", "properties": {"paths": {"type": "array"}}}}],
+        },
+        [("tools.array-without-items", E, "tools[0].parameters.properties.paths")],
+        None,
+    ),
+    (
+        "flat-tool-required-null",
+        "openai",
+        {
+            "model": "gpt-5",
+            "input": "Hi",
+            "tools": [{**TOOL, "parameters": {**TOOL["parameters"], "required": None}}],
+        },
+        [("tools.invalid-schema", E, "tools[0].parameters.required")],
+        None,
+    ),
+    (
+        "flat-strict-tool-format-uri",
+        "openai",
+        {
+            "model": "gpt-5",
+            "input": "Hi",
+            "tools": [
+                {
+                    **TOOL,
+                    "name": "mcp--fetch--fetch",
+                    "strict": True,
+                    "parameters": {
+                        "type": "object",
+                        "properties": {"url": {"type": "string", "format": "uri"}},
+                        "required": ["url"],
+                        "additionalProperties": False,
+                    },
+                }
+            ],
+        },
+        [("tools.strict-unsupported-format", E, "tools[0].parameters.properties.url")],
+        "Invalid schema for function 'mcp--fetch--fetch': In context=('properties', 'url'), 'uri' is not a valid format.",
+    ),
     # ------------------------------------------- strict flat function tools (the Agents SDK sends strict)
     (
         "strict-tool-without-additional-properties",
@@ -828,5 +875,8 @@ def test_every_responses_rule_is_covered_by_a_case() -> None:
         "tools.strict-additional-properties",
         "tools.parameters-not-object",
         "tools.parameters-root-combinator",
+        "tools.array-without-items",
+        "tools.invalid-schema",
+        "tools.strict-unsupported-format",
     }
     assert covered - shared == set(RESPONSES_RULES)

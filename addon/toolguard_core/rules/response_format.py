@@ -202,8 +202,9 @@ JSON_SCHEMA_NO_SCHEMA = define(
 STRICT_SCHEMA = define(
     "response_format.strict-schema",
     Severity.ERROR,
-    "A `strict: true` response schema has an object without `additionalProperties: false` or with "
-    "properties missing from `required`.",
+    "A `strict: true` response schema has an object without `additionalProperties: false`, properties "
+    "missing from `required`, or a string `format` strict mode does not take (see "
+    "tools.strict-unsupported-format).",
     policy=policy(error=("openai-family",), silent=("self-hosted",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
