@@ -426,6 +426,31 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         [("anthropic.empty-text-block", E, "system[0].text")],
         None,
     ),
+    # `system` is a string or an array of text blocks (Messages API reference): open-webui/pipelines#116
+    # passed its OpenAI-style system message in the array; a null or an object is refused too.
+    (
+        "system-openai-message-in-array",
+        "anthropic",
+        req(USER, system=[{"role": "system", "content": "You are a helpful assistant."}]),
+        [("anthropic.invalid-system", E, "system[0]")],
+        "system.0: Input does not match the expected shape.",
+    ),
+    ("system-null", "anthropic", req(USER, system=None), [("anthropic.invalid-system", E, "system")], None),
+    (
+        "system-object-gateway",
+        "generic",
+        req(USER, system={"type": "text", "text": "Be terse."}),
+        [("anthropic.invalid-system", E, "system")],
+        None,
+    ),
+    ("system-string-ok", "anthropic", req(USER, system="Be terse."), [], None),
+    (
+        "system-null-deepseek-warning",
+        "deepseek",
+        req(USER, system=None),
+        [("anthropic.invalid-system", W, "system")],
+        None,
+    ),
     (
         "max-tokens-missing",
         "anthropic",

@@ -390,6 +390,26 @@ EMPTY_TEXT = define(
     fixed=_example({"role": "user", "content": [{"type": "text", "text": "Hi"}]}),
     notes="Drop the empty block instead of sending it. Checked for the blocks of `messages` and `system`.",
 )
+INVALID_SYSTEM = define(
+    "anthropic.invalid-system",
+    Severity.ERROR,
+    '`system` is neither a string nor an array of text blocks (`{"type": "text", "text": ...}`): null, an '
+    "object, or an OpenAI-style `{role, content}` message inside the array.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="system.0: Input does not match the expected shape.",
+            source="https://github.com/open-webui/pipelines/pull/116",
+        ),
+    ),
+    example=_example(_USER, system=[{"role": "system", "content": "You are terse."}]),
+    example_url=MESSAGES_URL,
+    policy=_STRUCTURAL,
+    fixed=_example(_USER, system=[{"type": "text", "text": "You are terse."}]),
+    notes="The Messages API reference types `system` as a string or an array of text blocks (TextBlockParam: "
+    "`type`, `text`, optional `cache_control` and `citations`); it is not nullable: omit the key when there is "
+    "no system prompt. Open WebUI's pipeline passed its OpenAI-style system message object in the array.",
+)
 MAX_TOKENS_MISSING = define(
     "anthropic.max-tokens-missing",
     Severity.ERROR,
@@ -1427,19 +1447,48 @@ def _check_source(
 
 
 def _check_system_blocks(view: RequestView) -> Iterator[Finding]:
-    system = view.body.get("system")
-    if not isinstance(system, list):
+    body = view.body
+    if "system" not in body:
         return
-    for index, block in enumerate(system):
-        if isinstance(block, dict) and block.get("type") == "text":
-            text = block.get("text")
-            if isinstance(text, str) and not text.strip():
-                yield from report_judged(
-                    EMPTY_TEXT,
-                    view,
-                    f"system[{index}].text",
-                    f"system[{index}] is an empty text block; drop it.",
-                )
+    system = body["system"]
+    if not isinstance(system, str | list):
+        yield from report_judged(
+            INVALID_SYSTEM,
+            view,
+            "system",
+            f"`system` is {json_type(system)}; send a string, or an array of text blocks, or omit the key.",
+        )
+        return
+    for index, block in enumerate(system if isinstance(system, list) else ()):
+        if (
+            not isinstance(block, dict)
+            or block.get("type") != "text"
+            or not isinstance(block.get("text"), str)
+        ):
+            got = (
+                "a text block without a string `text`"
+                if isinstance(block, dict) and block.get("type") == "text"
+                else f"a {block.get('type')!r} block"
+                if isinstance(block, dict) and "type" in block
+                else "an OpenAI-style message"
+                if isinstance(block, dict) and "content" in block
+                else json_type(block)
+            )
+            yield from report_judged(
+                INVALID_SYSTEM,
+                view,
+                f"system[{index}]",
+                f"system[{index}] is {got}; each system block is {{'type': 'text', 'text': ...}}.",
+            )
+            continue
+        text = block.get("text")
+        if isinstance(text, str) and not text.strip():
+            yield from report_judged(
+                EMPTY_TEXT,
+                view,
+                f"system[{index}].text",
+                f"system[{index}] is an empty text block; drop it.",
+            )
 
 
 def _cache_marked(value: Any) -> bool:
