@@ -229,6 +229,46 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         [("tools.strict-additional-properties", E, "tools[0].parameters.properties.p")],
         None,
     ),
+    # Structured outputs in text.format: the strict subset of Chat Completions' json_schema (one validator).
+    (
+        "strict-text-format-open-object",
+        "openai",
+        {
+            "model": "gpt-5",
+            "input": "Review this command",
+            "text": {
+                "format": {
+                    "type": "json_schema",
+                    "name": "decision",
+                    "strict": True,
+                    "schema": {
+                        "type": "object",
+                        "properties": {"decision": {"type": "string"}},
+                        "required": ["decision"],
+                    },
+                }
+            },
+        },
+        [("response_format.strict-schema", E, "text.format.schema")],
+        None,
+    ),
+    (
+        "text-format-not-strict-not-judged",
+        "openai",
+        {
+            "model": "gpt-5",
+            "input": "Review this command",
+            "text": {
+                "format": {
+                    "type": "json_schema",
+                    "name": "decision",
+                    "schema": {"type": "object", "properties": {"url": {"type": "string", "format": "uri"}}},
+                }
+            },
+        },
+        [],
+        None,
+    ),
     # Without the key (Codex, most adapters) nothing is judged; strict: false opts out explicitly.
     (
         "tool-without-strict-not-judged",
@@ -878,5 +918,6 @@ def test_every_responses_rule_is_covered_by_a_case() -> None:
         "tools.array-without-items",
         "tools.invalid-schema",
         "tools.strict-unsupported-format",
+        "response_format.strict-schema",
     }
     assert covered - shared == set(RESPONSES_RULES)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.request import RequestView
+from toolguard_core.request import RESPONSES, RequestView
 from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.policy import provider_id
 from toolguard_core.rules.registry import PredictedError, check, define, policy
@@ -405,3 +405,26 @@ def check_response_format(view: RequestView) -> Iterator[Finding]:
                 dotted("response_format.json_schema.schema", path),
                 f"Strict schema {name!r}: In {context_text(path)}, {detail}.",
             )
+
+
+@check(endpoints=(RESPONSES,))
+def check_text_format_schema(view: RequestView) -> Iterator[Finding]:
+    """The Responses API's structured outputs live in ``text.format`` (``{"type": "json_schema", "name",
+    "schema", "strict"}``, flat); with ``strict: true`` its schema is held to the same subset as Chat
+    Completions' ``response_format.json_schema`` (one validator: OpenAI's Structured Outputs guide
+    documents one set of supported schemas for both APIs)."""
+    text = view.body.get("text")
+    text_format = text.get("format") if isinstance(text, dict) else None
+    if not isinstance(text_format, dict) or text_format.get("type") != "json_schema":
+        return
+    schema = text_format.get("schema")
+    if text_format.get("strict") is not True or not isinstance(schema, dict):
+        return
+    name = text_format.get("name")
+    for _kind, path, detail in strict_schema_problems(schema):
+        yield from report_judged(
+            STRICT_SCHEMA,
+            view,
+            dotted("text.format.schema", path),
+            f"Strict schema {name!r}: In {context_text(path)}, {detail}.",
+        )
