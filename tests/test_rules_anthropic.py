@@ -444,6 +444,75 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         None,
     ),
     ("system-string-ok", "anthropic", req(USER, system="Be terse."), [], None),
+    # JSON types per field and block types (Messages API reference).
+    (
+        "stop-sequences-string",
+        "anthropic",
+        req(USER, stop_sequences="END"),
+        [("anthropic.wrong-type", E, "stop_sequences")],
+        None,
+    ),
+    (
+        "numeric-strings",
+        "anthropic",
+        req(USER, top_k="40", temperature="0.5"),
+        [("anthropic.wrong-type", E, "top_k"), ("anthropic.wrong-type", E, "temperature")],
+        None,
+    ),
+    (
+        "content-single-block-object",
+        "anthropic",
+        req({"role": "user", "content": {"type": "text", "text": "Hi"}}),
+        [("anthropic.wrong-type", E, "messages[0].content")],
+        None,
+    ),
+    (
+        "openai-image-url-part",
+        "anthropic",
+        req(
+            {
+                "role": "user",
+                "content": [{"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}],
+            }
+        ),
+        [("anthropic.unknown-block-type", E, "messages[0].content[0].type")],
+        None,
+    ),
+    (
+        "unknown-block-type-warning",
+        "anthropic",
+        req(
+            {
+                "role": "user",
+                "content": [{"type": "video", "source": {"type": "url", "url": "https://example.com/a.mp4"}}],
+            }
+        ),
+        [("anthropic.unknown-block-type", W, "messages[0].content[0].type")],
+        None,
+    ),
+    (
+        "server-tool-blocks-ok",
+        "anthropic",
+        req(
+            USER,
+            {
+                "role": "assistant",
+                "content": [
+                    {
+                        "type": "server_tool_use",
+                        "id": "srvtoolu_01",
+                        "name": "web_search",
+                        "input": {"query": "x"},
+                    },
+                    {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_01", "content": []},
+                    {"type": "text", "text": "Found it."},
+                ],
+            },
+            {"role": "user", "content": "thanks"},
+        ),
+        [],
+        None,
+    ),
     (
         "system-null-deepseek-warning",
         "deepseek",
