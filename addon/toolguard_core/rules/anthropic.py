@@ -42,6 +42,7 @@ from toolguard_core.request import MESSAGES, RequestView
 from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.jsonvalues import json_type
 from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled
+from toolguard_core.rules.params import lax_converts
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 MESSAGES_URL = "https://api.anthropic.com/v1/messages"
@@ -417,13 +418,7 @@ WRONG_TYPE = define(
     "integer, `temperature` or `top_p` that is not a number, `stream` that is not a boolean, `stop_sequences` "
     "that is not an array of strings, a message `content` that is neither a string nor an array of blocks, a "
     "content block that is not an object with a string `type`.",
-    predicts=(
-        PredictedError(
-            provider="anthropic",
-            text="messages.61.content.0.tool_use.input: Input should be a valid dictionary",
-            source="https://github.com/anthropics/claude-code/issues/6696",
-        ),
-    ),
+    predicts=(),
     example=_example(_USER, stop_sequences="END"),
     example_url=MESSAGES_URL,
     policy=_STRUCTURAL,
@@ -431,9 +426,10 @@ WRONG_TYPE = define(
     notes="The types are the Messages API reference's (POST /v1/messages: max_tokens and top_k integers, "
     "temperature and top_p numbers, stream a boolean, stop_sequences an array of strings, a message's content "
     "a string or an array of content blocks); Anthropic's validator answers a wrong type with pydantic's "
-    '"<path>: Input should be a valid ..." (the tool_use input case, a dictionary, is '
-    'anthropic.tool-use-input-not-object\'s). A numeric string (`"max_tokens": "1024"`) is a wrong type too: the '
-    "validator is strict about JSON types, unlike a lax pydantic server.",
+    '"<path>: Input should be a valid ..." (for a tool_use input, "messages.61.content.0.tool_use.input: Input '
+    "should be a valid dictionary\", anthropics/claude-code#6696: anthropic.tool-use-input-not-object's case). "
+    'A value pydantic\'s lax mode converts (`"max_tokens": "1024"`, `"stream": "true"`, `1024.0`) is a '
+    "warning: whether Anthropic's validator converts it is not established.",
 )
 UNKNOWN_BLOCK_TYPE = define(
     "anthropic.unknown-block-type",
@@ -2084,6 +2080,9 @@ _FIELD_TYPES: Mapping[str, str] = {
     "top_p": "number",
     "stream": "boolean",
 }
+#: The kind names of :func:`params.lax_converts` for those types.
+_LAX_KIND = {"integer": "int", "number": "float", "boolean": "bool"}
+_UNSURE_LAX = "a lax (pydantic) validator converts this value; whether Anthropic's does is not established"
 #: The content block types of the Messages API reference (ContentBlockParam and the betas' blocks).
 BLOCK_TYPES = frozenset(
     {
@@ -2127,6 +2126,7 @@ def check_anthropic_value_types(view: RequestView) -> Iterator[Finding]:
                 view,
                 name,
                 f"`{name}` is {json_type(value)} {value!r:.30}; the Messages API takes {kind} here.",
+                uncertain=_UNSURE_LAX if lax_converts(value, _LAX_KIND[kind]) else None,
             )
     stops = body.get("stop_sequences")
     if stops is not None and (not isinstance(stops, list) or not all(isinstance(s, str) for s in stops)):

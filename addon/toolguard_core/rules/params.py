@@ -1028,7 +1028,7 @@ _LAX_FLOAT = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
 _LAX_BOOLEANS = frozenset({"0", "off", "f", "false", "n", "no", "1", "on", "t", "true", "y", "yes"})
 
 
-def _lax_converts(value: Any, kind: str) -> bool:
+def lax_converts(value: Any, kind: str) -> bool:
     """Whether pydantic's lax mode turns ``value`` into ``kind`` ("int", "float" or "bool"), per its
     conversion table: numeric strings, integral floats for integers, the listed boolean strings and
     0/1 for booleans. Conservative: anything else is judged by the JSON type as OpenAI judges it."""
@@ -1051,7 +1051,7 @@ def _check_types_and_ranges(
         value = body.get(key)
         if value is None:
             continue
-        if lax and _lax_converts(value, "int" if integer else "float"):
+        if lax and lax_converts(value, "int" if integer else "float"):
             continue  # the server converts it before judging it (ProviderProfile.lax_scalar_types)
         if not is_number(value) or (integer and isinstance(value, float) and not value.is_integer()):
             expected = "an integer" if integer else "a number"
@@ -1063,7 +1063,7 @@ def _check_types_and_ranges(
             yield from report_judged(WRONG_TYPE, view, key, f"`{key}` is {value}; send a finite number.")
     for key in _BOOLEAN:
         value = body.get(key)
-        if value is not None and not isinstance(value, bool) and not (lax and _lax_converts(value, "bool")):
+        if value is not None and not isinstance(value, bool) and not (lax and lax_converts(value, "bool")):
             yield from report_judged(WRONG_TYPE, view, key, f"`{key}` is {value!r}; send true or false.")
     for key, spec in profile.ranges.items():
         value = body.get(key)
