@@ -53,6 +53,12 @@ def call(call_id: str = CALL_ID, arguments: Any = '{"location":"Kyiv"}', **extra
     }
 
 
+def text_format(schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A Responses body whose structured output is a json_schema `text.format` named "decision"."""
+    fmt = {"type": "json_schema", "name": "decision", "schema": schema, **extra}
+    return {"model": "gpt-5", "input": "Review this command", "text": {"format": fmt}}
+
+
 def output(call_id: Any = CALL_ID, text: str = "18C, sunny") -> dict[str, Any]:
     item: dict[str, Any] = {"type": "function_call_output", "output": text}
     if call_id is not None:
@@ -233,39 +239,17 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
     (
         "strict-text-format-open-object",
         "openai",
-        {
-            "model": "gpt-5",
-            "input": "Review this command",
-            "text": {
-                "format": {
-                    "type": "json_schema",
-                    "name": "decision",
-                    "strict": True,
-                    "schema": {
-                        "type": "object",
-                        "properties": {"decision": {"type": "string"}},
-                        "required": ["decision"],
-                    },
-                }
-            },
-        },
+        text_format(
+            {"type": "object", "properties": {"decision": {"type": "string"}}, "required": ["decision"]},
+            strict=True,
+        ),
         [("response_format.strict-schema", E, "text.format.schema")],
         None,
     ),
     (
         "text-format-not-strict-not-judged",
         "openai",
-        {
-            "model": "gpt-5",
-            "input": "Review this command",
-            "text": {
-                "format": {
-                    "type": "json_schema",
-                    "name": "decision",
-                    "schema": {"type": "object", "properties": {"url": {"type": "string", "format": "uri"}}},
-                }
-            },
-        },
+        text_format({"type": "object", "properties": {"url": {"type": "string", "format": "uri"}}}),
         [],
         None,
     ),

@@ -29,6 +29,11 @@ def tool(name: str = "get_weather", parameters: Any = PARAMS, **extra: Any) -> d
     }
 
 
+def props(**properties: Any) -> dict[str, Any]:
+    """A parameter schema with these properties (and nothing else)."""
+    return {"type": "object", "properties": properties}
+
+
 def req(**fields: Any) -> dict[str, Any]:
     return {"model": "gpt-4o", "messages": [USER], **fields}
 
@@ -320,29 +325,19 @@ CASES = [
     (
         "metaschema-required-null-openai",
         "openai",
-        req(
-            tools=[
-                tool(
-                    parameters={
-                        "type": "object",
-                        "properties": {"city": {"type": "string"}},
-                        "required": None,
-                    }
-                )
-            ]
-        ),
+        req(tools=[tool(parameters={**props(city={"type": "string"}), "required": None})]),
         [("tools.invalid-schema", E, "tools[0].function.parameters.required")],
     ),
     (
         "metaschema-python-type-name-azure",
         "azure",
-        req(tools=[tool(parameters={"type": "object", "properties": {"city": {"type": "str"}}})]),
+        req(tools=[tool(parameters=props(city={"type": "str"}))]),
         [("tools.invalid-schema", E, "tools[0].function.parameters.properties.city.type")],
     ),
     (
         "metaschema-property-list-openai",
         "openai",
-        req(tools=[tool(parameters={"type": "object", "properties": {"args": []}})]),
+        req(tools=[tool(parameters=props(args=[]))]),
         [("tools.invalid-schema", E, "tools[0].function.parameters.properties.args")],
     ),
     (

@@ -398,13 +398,18 @@ def check_response_format(view: RequestView) -> Iterator[Finding]:
         )
         return
     if json_schema.get("strict") is True:
-        for _kind, path, detail in strict_schema_problems(schema):
-            yield from report_judged(
-                STRICT_SCHEMA,
-                view,
-                dotted("response_format.json_schema.schema", path),
-                f"Strict schema {name!r}: In {context_text(path)}, {detail}.",
-            )
+        yield from _strict_findings(view, "response_format.json_schema.schema", name, schema)
+
+
+def _strict_findings(view: RequestView, location: str, name: Any, schema: Any) -> Iterator[Finding]:
+    """response_format.strict-schema for each strict-mode problem of ``schema`` (at ``location``)."""
+    for _kind, path, detail in strict_schema_problems(schema):
+        yield from report_judged(
+            STRICT_SCHEMA,
+            view,
+            dotted(location, path),
+            f"Strict schema {name!r}: In {context_text(path)}, {detail}.",
+        )
 
 
 @check(endpoints=(RESPONSES,))
@@ -420,11 +425,4 @@ def check_text_format_schema(view: RequestView) -> Iterator[Finding]:
     schema = text_format.get("schema")
     if text_format.get("strict") is not True or not isinstance(schema, dict):
         return
-    name = text_format.get("name")
-    for _kind, path, detail in strict_schema_problems(schema):
-        yield from report_judged(
-            STRICT_SCHEMA,
-            view,
-            dotted("text.format.schema", path),
-            f"Strict schema {name!r}: In {context_text(path)}, {detail}.",
-        )
+    yield from _strict_findings(view, "text.format.schema", text_format.get("name"), schema)

@@ -490,6 +490,19 @@ STRICT_REQUIRED = define(
         ],
     },
 )
+
+
+def _fetch_request(url_schema: dict[str, Any]) -> dict[str, Any]:
+    """A chat request with one strict `fetch` tool whose `url` property has ``url_schema``."""
+    parameters = {
+        "type": "object",
+        "properties": {"url": url_schema},
+        "required": ["url"],
+        "additionalProperties": False,
+    }
+    return {"model": "gpt-4o", "messages": [USER], "tools": [example_tool("fetch", parameters, strict=True)]}
+
+
 STRICT_FORMAT = define(
     "tools.strict-unsupported-format",
     Severity.ERROR,
@@ -517,42 +530,14 @@ STRICT_FORMAT = define(
             api="responses",
         ),
     ),
-    example={
-        "model": "gpt-4o",
-        "messages": [USER],
-        "tools": [
-            example_tool(
-                "fetch",
-                parameters={
-                    "type": "object",
-                    "properties": {"url": {"type": "string", "format": "uri"}},
-                    "required": ["url"],
-                    "additionalProperties": False,
-                },
-                strict=True,
-            )
-        ],
-    },
-    fixed={
-        "model": "gpt-4o",
-        "messages": [USER],
-        "tools": [
-            example_tool(
-                "fetch",
-                parameters={
-                    "type": "object",
-                    "properties": {"url": {"type": "string", "description": "An absolute http(s) URL."}},
-                    "required": ["url"],
-                    "additionalProperties": False,
-                },
-                strict=True,
-            )
-        ],
-    },
+    example=_fetch_request({"type": "string", "format": "uri"}),
+    fixed=_fetch_request({"type": "string", "description": "An absolute http(s) URL."}),
     notes="The nine formats are OpenAI's Structured Outputs guide's (\"Supported properties\"); without "
     "`strict` OpenAI takes any format as an annotation (posit-dev/chatlas#255 set `strict: false` to send "
     "`format: uri`). Drop the format (say it in the description) or send the tool without `strict`.",
 )
+#: A schema written with Python's names: a `str` type and `required: None` (both refused by the metaschema).
+_PYTHON_TYPED = {"type": "object", "properties": {"city": {"type": "str"}}, "required": None}
 INVALID_SCHEMA = define(
     "tools.invalid-schema",
     Severity.ERROR,
@@ -573,19 +558,7 @@ INVALID_SCHEMA = define(
             code="invalid_function_parameters",
         ),
     ),
-    example={
-        "model": "gpt-4o",
-        "messages": [USER],
-        "tools": [
-            example_tool(
-                parameters={
-                    "type": "object",
-                    "properties": {"city": {"type": "str"}},
-                    "required": None,
-                }
-            )
-        ],
-    },
+    example={"model": "gpt-4o", "messages": [USER], "tools": [example_tool(parameters=_PYTHON_TYPED)]},
     fixed={"model": "gpt-4o", "messages": [USER], "tools": [example_tool(parameters=WEATHER_PARAMS)]},
     notes="OpenAI validates `parameters` as a JSON Schema document with python-jsonschema (the cited text is "
     "its format checker's sentence); the keyword value types are the metaschema's (json-schema.org, draft "
