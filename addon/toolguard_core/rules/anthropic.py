@@ -40,9 +40,8 @@ from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import OPENAI_PARAMS, normalise_model
 from toolguard_core.request import MESSAGES, RequestView
 from toolguard_core.rules.inferred import report_judged
-from toolguard_core.rules.jsonvalues import json_type
+from toolguard_core.rules.jsonvalues import json_type, lax_converts
 from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled
-from toolguard_core.rules.params import lax_converts
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 MESSAGES_URL = "https://api.anthropic.com/v1/messages"
@@ -2080,7 +2079,7 @@ _FIELD_TYPES: Mapping[str, str] = {
     "top_p": "number",
     "stream": "boolean",
 }
-#: The kind names of :func:`params.lax_converts` for those types.
+#: The kind names of :func:`jsonvalues.lax_converts` for those types.
 _LAX_KIND = {"integer": "int", "number": "float", "boolean": "bool"}
 _UNSURE_LAX = "a lax (pydantic) validator converts this value; whether Anthropic's does is not established"
 #: The content block types of the Messages API reference (ContentBlockParam and the betas' blocks).

@@ -23,6 +23,7 @@ from toolguard_core.providers import (
 )
 from toolguard_core.request import RequestView
 from toolguard_core.rules.inferred import report_judged
+from toolguard_core.rules.jsonvalues import lax_converts
 from toolguard_core.rules.modelinfo import family_of, is_number, model_for_family
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
@@ -1021,26 +1022,6 @@ def _check_azure_api_version(view: RequestView, body: dict[str, Any]) -> Iterato
                 f"`{key}` (Azure OpenAI has it from {first}); raise the api-version in the URL"
                 + (", or send `max_tokens`." if key == "max_completion_tokens" else "."),
             )
-
-
-_LAX_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
-_LAX_FLOAT = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
-_LAX_BOOLEANS = frozenset({"0", "off", "f", "false", "n", "no", "1", "on", "t", "true", "y", "yes"})
-
-
-def lax_converts(value: Any, kind: str) -> bool:
-    """Whether pydantic's lax mode turns ``value`` into ``kind`` ("int", "float" or "bool"), per its
-    conversion table: numeric strings, integral floats for integers, the listed boolean strings and
-    0/1 for booleans. Conservative: anything else is judged by the JSON type as OpenAI judges it."""
-    if isinstance(value, bool):
-        return kind == "bool"
-    if kind == "bool":
-        return (isinstance(value, str) and value.strip().lower() in _LAX_BOOLEANS) or (
-            is_number(value) and value in (0, 1)
-        )
-    if isinstance(value, str):
-        return (_LAX_INTEGER if kind == "int" else _LAX_FLOAT).fullmatch(value) is not None
-    return kind == "int" and isinstance(value, float) and value.is_integer()
 
 
 def _check_types_and_ranges(
