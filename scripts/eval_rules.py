@@ -269,6 +269,9 @@ def _quoted_value(text: str, name: str) -> Any:
         rf"{_QUOTED}{key}{_QUOTED}\s+does not support\s+{_QUOTED}(?P<v>[\w.\-]+)",
         rf"Invalid value for {_QUOTED}{key}{_QUOTED}:?\s*{_QUOTED}(?P<v>[\w.\-]+)",
         rf"{key}\b[^.\n]{{0,60}}?\bgot:?\s*{_QUOTED}(?P<v>-?\w+(?:\.\d+)?)",
+        # OpenAI's bound sentence has a full stop before the value: "Invalid 'n': integer above maximum
+        # value. Expected a value <= 128, but got 130 instead."
+        rf"Invalid {_QUOTED}{key}{_QUOTED}: [^\n]{{0,100}}?\bbut got (?P<v>-?\d+(?:\.\d+)?) instead",
         rf"(?:does not|doesn't) support {key}=(?P<v>-?\d+(?:\.\d+)?)",
         rf"{key}: (?P<v>\d+) > \d+, which is the maximum",
     ):

@@ -132,13 +132,16 @@ def test_registry_keeps_each_endpoint_kinds_checks_apart() -> None:
     assert responses.check_function_call_pairing in resp and responses.check_function_call_pairing not in chat
     # Besides the Responses rules, only checks of endpoint-agnostic fields (the model id), the
     # model's own per-endpoint check (sampling on reasoning models, output limits) and the strict
-    # subset of flat function tools (tools.strict-*, defined once in rules/tools.py) run there, and the
-    # schema check (rules/spec.py), which reads the endpoint kind's own request schema.
+    # subset of flat function tools (tools.strict-*, defined once in rules/tools.py) run there, the
+    # strict subset of `text.format` (response_format.strict-schema, defined once in
+    # rules/response_format.py), and the schema check (rules/spec.py), which reads the endpoint kind's
+    # own request schema.
     assert {fn.__module__ for fn in resp} == {
         "toolguard_core.rules.responses",
         "toolguard_core.rules.model_id",
         "toolguard_core.rules.model",
         "toolguard_core.rules.tools",
+        "toolguard_core.rules.response_format",
         "toolguard_core.rules.spec",
     }
     assert {fn.__module__ for fn in messages} == {

@@ -426,6 +426,102 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         [("anthropic.empty-text-block", E, "system[0].text")],
         None,
     ),
+    # `system` is a string or an array of text blocks (Messages API reference): open-webui/pipelines#116
+    # passed its OpenAI-style system message in the array; a null or an object is refused too.
+    (
+        "system-openai-message-in-array",
+        "anthropic",
+        req(USER, system=[{"role": "system", "content": "You are a helpful assistant."}]),
+        [("anthropic.invalid-system", E, "system[0]")],
+        "system.0: Input does not match the expected shape.",
+    ),
+    ("system-null", "anthropic", req(USER, system=None), [("anthropic.invalid-system", E, "system")], None),
+    (
+        "system-object-gateway",
+        "generic",
+        req(USER, system={"type": "text", "text": "Be terse."}),
+        [("anthropic.invalid-system", E, "system")],
+        None,
+    ),
+    ("system-string-ok", "anthropic", req(USER, system="Be terse."), [], None),
+    # JSON types per field and block types (Messages API reference).
+    (
+        "stop-sequences-string",
+        "anthropic",
+        req(USER, stop_sequences="END"),
+        [("anthropic.wrong-type", E, "stop_sequences")],
+        None,
+    ),
+    (
+        # A value pydantic's lax mode converts is only a warning; an array where a number belongs is not.
+        "numeric-strings-warning",
+        "anthropic",
+        req(USER, top_k="40", temperature="0.5"),
+        [("anthropic.wrong-type", W, "top_k"), ("anthropic.wrong-type", W, "temperature")],
+        None,
+    ),
+    ("top-k-array", "anthropic", req(USER, top_k=[40]), [("anthropic.wrong-type", E, "top_k")], None),
+    (
+        "content-single-block-object",
+        "anthropic",
+        req({"role": "user", "content": {"type": "text", "text": "Hi"}}),
+        [("anthropic.wrong-type", E, "messages[0].content")],
+        None,
+    ),
+    (
+        "openai-image-url-part",
+        "anthropic",
+        req(
+            {
+                "role": "user",
+                "content": [{"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}],
+            }
+        ),
+        [("anthropic.unknown-block-type", E, "messages[0].content[0].type")],
+        None,
+    ),
+    (
+        "unknown-block-type-warning",
+        "anthropic",
+        req(
+            {
+                "role": "user",
+                "content": [{"type": "video", "source": {"type": "url", "url": "https://example.com/a.mp4"}}],
+            }
+        ),
+        [("anthropic.unknown-block-type", W, "messages[0].content[0].type")],
+        None,
+    ),
+    (
+        "server-tool-blocks-ok",
+        "anthropic",
+        req(
+            USER,
+            {
+                "role": "assistant",
+                "content": [
+                    {
+                        "type": "server_tool_use",
+                        "id": "srvtoolu_01",
+                        "name": "web_search",
+                        "input": {"query": "x"},
+                    },
+                    {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_01", "content": []},
+                    {"type": "text", "text": "Found it."},
+                ],
+            },
+            {"role": "user", "content": "thanks"},
+        ),
+        [],
+        None,
+    ),
+    (
+        "system-null-deepseek-warning",
+        "deepseek",
+        req(USER, system=None),
+        [("anthropic.invalid-system", W, "system")],
+        None,
+    ),
     (
         "max-tokens-missing",
         "anthropic",

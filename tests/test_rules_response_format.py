@@ -142,6 +142,24 @@ CASES = [
     # strict structured outputs
     ("strict-ok", "openai", req(schema_format(name="colours", schema=COLOURS, strict=True)), []),
     (
+        # Strict mode's nine string formats hold for response schemas too (tools.strict-unsupported-format).
+        "strict-format-uri",
+        "openai",
+        req(
+            schema_format(
+                name="link",
+                strict=True,
+                schema={
+                    "type": "object",
+                    "properties": {"url": {"type": "string", "format": "uri"}},
+                    "required": ["url"],
+                    "additionalProperties": False,
+                },
+            )
+        ),
+        [("response_format.strict-schema", E, "response_format.json_schema.schema.properties.url")],
+    ),
+    (
         "strict-missing-additional-properties",
         "openai",
         req(

@@ -53,6 +53,12 @@ def call(call_id: str = CALL_ID, arguments: Any = '{"location":"Kyiv"}', **extra
     }
 
 
+def text_format(schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A Responses body whose structured output is a json_schema `text.format` named "decision"."""
+    fmt = {"type": "json_schema", "name": "decision", "schema": schema, **extra}
+    return {"model": "gpt-5", "input": "Review this command", "text": {"format": fmt}}
+
+
 def output(call_id: Any = CALL_ID, text: str = "18C, sunny") -> dict[str, Any]:
     item: dict[str, Any] = {"type": "function_call_output", "output": text}
     if call_id is not None:
@@ -142,6 +148,53 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         None,
     ),
     ("flat-tool-ok", "openai", {"model": "gpt-4o", "input": "Hi", "tools": [TOOL]}, [], None),
+    # The validator's other sentences hold for flat tools too, strict or not (RooCodeInc/Roo-Code#10198
+    # quotes them from /v1/responses): an array without items, a keyword value the metaschema refuses.
+    (
+        "flat-tool-array-without-items",
+        "openai",
+        {
+            "model": "gpt-5",
+            "input": "Hi",
+            "tools": [{**TOOL, "parameters": {"type": "object", "properties": {"paths": {"type": "array"}}}}],
+        },
+        [("tools.array-without-items", E, "tools[0].parameters.properties.paths")],
+        None,
+    ),
+    (
+        "flat-tool-required-null",
+        "openai",
+        {
+            "model": "gpt-5",
+            "input": "Hi",
+            "tools": [{**TOOL, "parameters": {**TOOL["parameters"], "required": None}}],
+        },
+        [("tools.invalid-schema", E, "tools[0].parameters.required")],
+        None,
+    ),
+    (
+        "flat-strict-tool-format-uri",
+        "openai",
+        {
+            "model": "gpt-5",
+            "input": "Hi",
+            "tools": [
+                {
+                    **TOOL,
+                    "name": "mcp--fetch--fetch",
+                    "strict": True,
+                    "parameters": {
+                        "type": "object",
+                        "properties": {"url": {"type": "string", "format": "uri"}},
+                        "required": ["url"],
+                        "additionalProperties": False,
+                    },
+                }
+            ],
+        },
+        [("tools.strict-unsupported-format", E, "tools[0].parameters.properties.url")],
+        "Invalid schema for function 'mcp--fetch--fetch': In context=('properties', 'url'), 'uri' is not a valid format.",
+    ),
     # ------------------------------------------- strict flat function tools (the Agents SDK sends strict)
     (
         "strict-tool-without-additional-properties",
@@ -180,6 +233,24 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
             ],
         },
         [("tools.strict-additional-properties", E, "tools[0].parameters.properties.p")],
+        None,
+    ),
+    # Structured outputs in text.format: the strict subset of Chat Completions' json_schema (one validator).
+    (
+        "strict-text-format-open-object",
+        "openai",
+        text_format(
+            {"type": "object", "properties": {"decision": {"type": "string"}}, "required": ["decision"]},
+            strict=True,
+        ),
+        [("response_format.strict-schema", E, "text.format.schema")],
+        None,
+    ),
+    (
+        "text-format-not-strict-not-judged",
+        "openai",
+        text_format({"type": "object", "properties": {"url": {"type": "string", "format": "uri"}}}),
+        [],
         None,
     ),
     # Without the key (Codex, most adapters) nothing is judged; strict: false opts out explicitly.
@@ -828,5 +899,9 @@ def test_every_responses_rule_is_covered_by_a_case() -> None:
         "tools.strict-additional-properties",
         "tools.parameters-not-object",
         "tools.parameters-root-combinator",
+        "tools.array-without-items",
+        "tools.invalid-schema",
+        "tools.strict-unsupported-format",
+        "response_format.strict-schema",
     }
     assert covered - shared == set(RESPONSES_RULES)

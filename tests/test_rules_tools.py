@@ -29,6 +29,11 @@ def tool(name: str = "get_weather", parameters: Any = PARAMS, **extra: Any) -> d
     }
 
 
+def props(**properties: Any) -> dict[str, Any]:
+    """A parameter schema with these properties (and nothing else)."""
+    return {"type": "object", "properties": properties}
+
+
 def req(**fields: Any) -> dict[str, Any]:
     return {"model": "gpt-4o", "messages": [USER], **fields}
 
@@ -145,6 +150,22 @@ CASES = [
     ("name-64-openai-ok", "openai", req(tools=[tool("a" * 64)]), []),
     ("name-65-gemini", "gemini", req(tools=[tool("a" * 65)]), [("tools.name-too-long", E, NAME)]),
     ("name-65-mistral", "mistral", req(tools=[tool("a" * 65)]), [("tools.name-too-long", W, NAME)]),
+    # DeepSeek and DashScope hold names to 64 too (claude-mem#2112; Qwen3-VL#2069's curl request).
+    (
+        "name-69-deepseek",
+        "deepseek",
+        req(model="deepseek-chat", tools=[tool("mcp__plugin_claude-mem_mcp-search__" + "I" * 30)]),
+        [("tools.name-too-long", E, NAME)],
+    ),
+    (
+        "name-76-dashscope",
+        "dashscope",
+        req(
+            model="qwen3-vl-235b-a22b-instruct",
+            tools=[tool("mcp__plugin_chrome-devtools-mcp_chrome-devtools__performance_analyze_insight")],
+        ),
+        [("tools.name-too-long", E, NAME)],
+    ),
     ("name-65-vllm", "vllm", req(tools=[tool("a" * 65)]), []),
     # --- count ---
     (
@@ -300,8 +321,93 @@ CASES = [
         req(tools=[tool(parameters={"type": "object", "properties": {"paths": {"type": "array"}}})]),
         [("tools.array-without-items", W, "tools[0].function.parameters.properties.paths")],
     ),
+    # --- keyword values JSON Schema's metaschema refuses (OpenAI validates parameters as a schema) ---
+    (
+        "metaschema-required-null-openai",
+        "openai",
+        req(tools=[tool(parameters={**props(city={"type": "string"}), "required": None})]),
+        [("tools.invalid-schema", E, "tools[0].function.parameters.required")],
+    ),
+    (
+        "metaschema-python-type-name-azure",
+        "azure",
+        req(tools=[tool(parameters=props(city={"type": "str"}))]),
+        [("tools.invalid-schema", E, "tools[0].function.parameters.properties.city.type")],
+    ),
+    (
+        "metaschema-property-list-openai",
+        "openai",
+        req(tools=[tool(parameters=props(args=[]))]),
+        [("tools.invalid-schema", E, "tools[0].function.parameters.properties.args")],
+    ),
+    (
+        # griptape#2150: pydantic's title copied into $id, "'Parameters Schema' is not a 'uri-reference'".
+        "metaschema-id-with-space-openai",
+        "openai",
+        req(tools=[tool(parameters={**PARAMS, "$id": "Parameters Schema"})]),
+        [("tools.invalid-schema", E, "tools[0].function.parameters.$id")],
+    ),
+    ("metaschema-required-null-vllm", "vllm", req(tools=[tool(parameters={**PARAMS, "required": None})]), []),
+    (
+        "metaschema-valid-forms-ok",
+        "openai",
+        req(
+            tools=[
+                tool(
+                    parameters={
+                        "$id": "https://example.com/weather.json",
+                        "type": "object",
+                        "properties": {
+                            "city": {"type": ["string", "null"], "description": "City", "minLength": 1},
+                            "pair": {"type": "array", "items": [{"type": "string"}, {"type": "number"}]},
+                            "unit": {"enum": ["c", "f"]},
+                            "any": {},
+                            "flag": True,
+                        },
+                        "required": [],
+                        "additionalProperties": {"type": "string"},
+                    }
+                )
+            ]
+        ),
+        [],
+    ),
     # --- strict mode ---
     ("strict-ok", "openai", req(tools=[tool(strict=True)]), []),
+    (
+        # cyanheads/git-mcp-server#47, RooCodeInc/Roo-Code#10198: "'uri' is not a valid format."
+        "strict-format-uri-openai",
+        "openai",
+        req(
+            tools=[
+                tool(
+                    parameters={**PARAMS, "properties": {"city": {"type": "string", "format": "uri"}}},
+                    strict=True,
+                )
+            ]
+        ),
+        [("tools.strict-unsupported-format", E, "tools[0].function.parameters.properties.city")],
+    ),
+    (
+        "strict-format-date-time-ok",
+        "openai",
+        req(
+            tools=[
+                tool(
+                    parameters={**PARAMS, "properties": {"city": {"type": "string", "format": "date-time"}}},
+                    strict=True,
+                )
+            ]
+        ),
+        [],
+    ),
+    (
+        # posit-dev/chatlas#255: without strict, OpenAI takes the format as an annotation.
+        "format-uri-without-strict-ok",
+        "openai",
+        req(tools=[tool(parameters={**PARAMS, "properties": {"city": {"type": "string", "format": "uri"}}})]),
+        [],
+    ),
     (
         "strict-no-additional-properties",
         "openai",
@@ -497,6 +603,8 @@ def test_tool_rules(provider: str, body: dict[str, Any], expected: list[tuple[st
         ("tools.name-too-long", "Expected a string with maximum length 64"),
         ("tools.too-many", "Expected an array with maximum length 128"),
         ("tools.array-without-items", "array schema missing items."),
+        ("tools.invalid-schema", "is not a 'uri-reference'."),
+        ("tools.strict-unsupported-format", "'uri' is not a valid format."),
         (
             "tools.strict-additional-properties",
             "'additionalProperties' is required to be supplied and to be false.",

@@ -165,6 +165,33 @@ CASES = [
             ("spec.wrong-type", "error", "max_output_tokens"),
         ],
     ),
+    # Responses input items are told apart by their `type` (one item type, ItemReferenceParam, types it as
+    # "item_reference" or null): probe9-019's computer_call_output with a string where OpenAI answers
+    # "Invalid type for 'input[0].output': expected a computer call output, but got a string instead."
+    (
+        {
+            "model": "computer-use-preview",
+            "input": [{"type": "computer_call_output", "call_id": "call_1", "output": "screenshot taken"}],
+            "truncation": "auto",
+        },
+        OPENAI_RESPONSES,
+        [("spec.wrong-type", "error", "input[0].output")],
+    ),
+    # A replayed item's optional key sent as null is taken as absent (pydantic-ai's recorded
+    # test_openai_responses_requires_function_call_status_none got a 200); an item reference is untouched.
+    (
+        {
+            "model": "gpt-5",
+            "input": [
+                USER,
+                {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}", "status": None},
+                {"type": "function_call_output", "call_id": "c1", "output": "ok"},
+                {"type": "item_reference", "id": "msg_1"},
+            ],
+        },
+        OPENAI_RESPONSES,
+        [],
+    ),
     # An unrecognised host: a type fact is judged as the known model's vendor (an error); a value the
     # snapshot does not list may be a newer API's or an extension, so it stays the host's warning.
     (INCLUDE_USAGE, GATEWAY, [("spec.wrong-type", "error", "stream_options.include_usage")]),

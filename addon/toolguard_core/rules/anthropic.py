@@ -40,7 +40,7 @@ from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import OPENAI_PARAMS, normalise_model
 from toolguard_core.request import MESSAGES, RequestView
 from toolguard_core.rules.inferred import report_judged
-from toolguard_core.rules.jsonvalues import json_type
+from toolguard_core.rules.jsonvalues import json_type, lax_converts
 from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
@@ -389,6 +389,71 @@ EMPTY_TEXT = define(
     policy=policy(error=tuple(sorted(EMPTY_TEXT_CONFIRMED)), otherwise=Severity.WARNING),
     fixed=_example({"role": "user", "content": [{"type": "text", "text": "Hi"}]}),
     notes="Drop the empty block instead of sending it. Checked for the blocks of `messages` and `system`.",
+)
+INVALID_SYSTEM = define(
+    "anthropic.invalid-system",
+    Severity.ERROR,
+    '`system` is neither a string nor an array of text blocks (`{"type": "text", "text": ...}`): null, an '
+    "object, or an OpenAI-style `{role, content}` message inside the array.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="system.0: Input does not match the expected shape.",
+            source="https://github.com/open-webui/pipelines/pull/116",
+        ),
+    ),
+    example=_example(_USER, system=[{"role": "system", "content": "You are terse."}]),
+    example_url=MESSAGES_URL,
+    policy=_STRUCTURAL,
+    fixed=_example(_USER, system=[{"type": "text", "text": "You are terse."}]),
+    notes="The Messages API reference types `system` as a string or an array of text blocks (TextBlockParam: "
+    "`type`, `text`, optional `cache_control` and `citations`); it is not nullable: omit the key when there is "
+    "no system prompt. Open WebUI's pipeline passed its OpenAI-style system message object in the array.",
+)
+WRONG_TYPE = define(
+    "anthropic.wrong-type",
+    Severity.ERROR,
+    "A field has a JSON type the Messages API does not take there: `max_tokens` or `top_k` that is not an "
+    "integer, `temperature` or `top_p` that is not a number, `stream` that is not a boolean, `stop_sequences` "
+    "that is not an array of strings, a message `content` that is neither a string nor an array of blocks, a "
+    "content block that is not an object with a string `type`.",
+    predicts=(),
+    example=_example(_USER, stop_sequences="END"),
+    example_url=MESSAGES_URL,
+    policy=_STRUCTURAL,
+    fixed=_example(_USER, stop_sequences=["END"]),
+    notes="The types are the Messages API reference's (POST /v1/messages: max_tokens and top_k integers, "
+    "temperature and top_p numbers, stream a boolean, stop_sequences an array of strings, a message's content "
+    "a string or an array of content blocks); Anthropic's validator answers a wrong type with pydantic's "
+    '"<path>: Input should be a valid ..." (for a tool_use input, "messages.61.content.0.tool_use.input: Input '
+    "should be a valid dictionary\", anthropics/claude-code#6696: anthropic.tool-use-input-not-object's case). "
+    'A value pydantic\'s lax mode converts (`"max_tokens": "1024"`, `"stream": "true"`, `1024.0`) is a '
+    "warning: whether Anthropic's validator converts it is not established.",
+)
+UNKNOWN_BLOCK_TYPE = define(
+    "anthropic.unknown-block-type",
+    Severity.ERROR,
+    "A content block's `type` is not one of the Messages API's block types: most often an OpenAI part type "
+    "(`image_url`, `input_text`, `output_text`, `file`, `input_audio`) sent by a chat-to-Anthropic adapter.",
+    predicts=(),
+    example=_example(
+        {
+            "role": "user",
+            "content": [{"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}],
+        }
+    ),
+    example_url=MESSAGES_URL,
+    policy=_STRUCTURAL,
+    fixed=_example(
+        {
+            "role": "user",
+            "content": [{"type": "image", "source": {"type": "url", "url": "https://example.com/a.png"}}],
+        }
+    ),
+    notes="The block types are the Messages API reference's content blocks (text, image, document, "
+    "search_result, tool_use, tool_result, thinking, redacted_thinking, the server tools' blocks, "
+    "container_upload, ...), betas included. OpenAI's part types are certainly refused (an error on Anthropic's "
+    "API); any other unknown type is a warning, since a beta may have added it since this list was written.",
 )
 MAX_TOKENS_MISSING = define(
     "anthropic.max-tokens-missing",
@@ -1427,19 +1492,48 @@ def _check_source(
 
 
 def _check_system_blocks(view: RequestView) -> Iterator[Finding]:
-    system = view.body.get("system")
-    if not isinstance(system, list):
+    body = view.body
+    if "system" not in body:
         return
-    for index, block in enumerate(system):
-        if isinstance(block, dict) and block.get("type") == "text":
-            text = block.get("text")
-            if isinstance(text, str) and not text.strip():
-                yield from report_judged(
-                    EMPTY_TEXT,
-                    view,
-                    f"system[{index}].text",
-                    f"system[{index}] is an empty text block; drop it.",
-                )
+    system = body["system"]
+    if not isinstance(system, str | list):
+        yield from report_judged(
+            INVALID_SYSTEM,
+            view,
+            "system",
+            f"`system` is {json_type(system)}; send a string, or an array of text blocks, or omit the key.",
+        )
+        return
+    for index, block in enumerate(system if isinstance(system, list) else ()):
+        if (
+            not isinstance(block, dict)
+            or block.get("type") != "text"
+            or not isinstance(block.get("text"), str)
+        ):
+            got = (
+                "a text block without a string `text`"
+                if isinstance(block, dict) and block.get("type") == "text"
+                else f"a {block.get('type')!r} block"
+                if isinstance(block, dict) and "type" in block
+                else "an OpenAI-style message"
+                if isinstance(block, dict) and "content" in block
+                else json_type(block)
+            )
+            yield from report_judged(
+                INVALID_SYSTEM,
+                view,
+                f"system[{index}]",
+                f"system[{index}] is {got}; each system block is {{'type': 'text', 'text': ...}}.",
+            )
+            continue
+        text = block.get("text")
+        if isinstance(text, str) and not text.strip():
+            yield from report_judged(
+                EMPTY_TEXT,
+                view,
+                f"system[{index}].text",
+                f"system[{index}] is an empty text block; drop it.",
+            )
 
 
 def _cache_marked(value: Any) -> bool:
@@ -1972,3 +2066,117 @@ def check_anthropic_schema(view: RequestView) -> Iterator[Finding]:
                 yield from _unknown(view, f"tools[{index}]", tool, TOOL_KEYS)
     if "thinking" in body:
         yield from _thinking_findings(view)
+
+
+# ----------------------------------------------------------------------------- value types (Messages API reference)
+
+#: Top-level fields and the JSON types the Messages API reference gives them (`integer` excludes booleans;
+#: `number` takes integers).
+_FIELD_TYPES: Mapping[str, str] = {
+    "max_tokens": "integer",
+    "top_k": "integer",
+    "temperature": "number",
+    "top_p": "number",
+    "stream": "boolean",
+}
+#: The kind names of :func:`jsonvalues.lax_converts` for those types.
+_LAX_KIND = {"integer": "int", "number": "float", "boolean": "bool"}
+_UNSURE_LAX = "a lax (pydantic) validator converts this value; whether Anthropic's does is not established"
+#: The content block types of the Messages API reference (ContentBlockParam and the betas' blocks).
+BLOCK_TYPES = frozenset(
+    {
+        "text", "image", "document", "search_result", "tool_use", "tool_result", "thinking", "redacted_thinking",
+        "server_tool_use", "web_search_tool_result", "web_fetch_tool_result", "code_execution_tool_result",
+        "bash_code_execution_tool_result", "text_editor_code_execution_tool_result", "tool_search_tool_result",
+        "mcp_tool_use", "mcp_tool_result", "container_upload", "compaction", "tool_reference",
+        "advisor_tool_result",
+    }
+)  # fmt: skip
+#: OpenAI's content part types (Chat Completions and Responses): never a Messages API block.
+OPENAI_PART_TYPES = frozenset(
+    {
+        "image_url", "input_text", "output_text", "input_image", "input_file", "input_audio", "file", "refusal",
+        "function_call", "function_call_output", "tool_call", "function", "audio",
+    }
+)  # fmt: skip
+_UNSURE_BLOCK = "the type may be a newer beta's than toolguard's list of Anthropic's blocks"
+
+
+def _type_ok(value: Any, kind: str) -> bool:
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, bool)
+
+
+@check(endpoints=(MESSAGES,))
+def check_anthropic_value_types(view: RequestView) -> Iterator[Finding]:
+    """JSON types per field and the block types of each message (one pass over the messages' blocks, a
+    set lookup per block)."""
+    body = view.body
+    if _legacy_completion(view):
+        return
+    for name, kind in _FIELD_TYPES.items():
+        value = body.get(name)
+        if value is not None and not _type_ok(value, kind):
+            yield from report_judged(
+                WRONG_TYPE,
+                view,
+                name,
+                f"`{name}` is {json_type(value)} {value!r:.30}; the Messages API takes {kind} here.",
+                uncertain=_UNSURE_LAX if lax_converts(value, _LAX_KIND[kind]) else None,
+            )
+    stops = body.get("stop_sequences")
+    if stops is not None and (not isinstance(stops, list) or not all(isinstance(s, str) for s in stops)):
+        yield from report_judged(
+            WRONG_TYPE,
+            view,
+            "stop_sequences",
+            f'`stop_sequences` is {json_type(stops)}; send an array of strings (`["END"]`).',
+        )
+    messages = body.get("messages")
+    for index, message in enumerate(messages if isinstance(messages, list) else ()):
+        role = message.get("role") if isinstance(message, dict) else None
+        if not isinstance(role, str) or role not in ROLES:
+            continue
+        content = message.get("content")
+        if content is None or isinstance(content, str):
+            continue
+        where = f"messages[{index}].content"
+        if not isinstance(content, list):
+            yield from report_judged(
+                WRONG_TYPE,
+                view,
+                where,
+                f"`{where}` is {json_type(content)}; send a string or an array of content blocks.",
+            )
+            continue
+        for part, block in enumerate(content):
+            kind = block.get("type") if isinstance(block, dict) else None
+            if isinstance(kind, str) and kind in BLOCK_TYPES:
+                continue
+            at = f"{where}[{part}]"
+            if not isinstance(kind, str):
+                yield from report_judged(
+                    WRONG_TYPE,
+                    view,
+                    at if not isinstance(block, dict) else f"{at}.type",
+                    f"`{at}` is {json_type(block) if not isinstance(block, dict) else 'a block without a string type'}; "
+                    "each content block is an object with a `type` (`{'type': 'text', 'text': ...}`).",
+                )
+                continue
+            certain = kind in OPENAI_PART_TYPES
+            yield from report_judged(
+                UNKNOWN_BLOCK_TYPE,
+                view,
+                f"{at}.type",
+                f"`{at}` is a {kind!r} block, "
+                + (
+                    "an OpenAI part type the Messages API does not have; translate it (image_url → an image block "
+                    "with a url or base64 source, input_text/output_text → text)."
+                    if certain
+                    else "not one of the Messages API's block types."
+                ),
+                uncertain=None if certain else _UNSURE_BLOCK,
+            )

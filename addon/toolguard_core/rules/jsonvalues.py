@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
+
+from toolguard_core.rules.modelinfo import is_number
 
 
 def json_type(value: Any) -> str:
@@ -44,3 +47,23 @@ def arguments_problem(arguments: Any) -> str | None:
     if not isinstance(value, dict):
         return f"holds a JSON {json_type(value)}, not an object"
     return None
+
+
+_LAX_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
+_LAX_FLOAT = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
+_LAX_BOOLEANS = frozenset({"0", "off", "f", "false", "n", "no", "1", "on", "t", "true", "y", "yes"})
+
+
+def lax_converts(value: Any, kind: str) -> bool:
+    """Whether pydantic's lax mode turns ``value`` into ``kind`` ("int", "float" or "bool"), per its
+    conversion table: numeric strings, integral floats for integers, the listed boolean strings and
+    0/1 for booleans. Conservative: anything else is judged by the JSON type as OpenAI judges it."""
+    if isinstance(value, bool):
+        return kind == "bool"
+    if kind == "bool":
+        return (isinstance(value, str) and value.strip().lower() in _LAX_BOOLEANS) or (
+            is_number(value) and value in (0, 1)
+        )
+    if isinstance(value, str):
+        return (_LAX_INTEGER if kind == "int" else _LAX_FLOAT).fullmatch(value) is not None
+    return kind == "int" and isinstance(value, float) and value.is_integer()

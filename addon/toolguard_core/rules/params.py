@@ -23,6 +23,7 @@ from toolguard_core.providers import (
 )
 from toolguard_core.request import RequestView
 from toolguard_core.rules.inferred import report_judged
+from toolguard_core.rules.jsonvalues import lax_converts
 from toolguard_core.rules.modelinfo import family_of, is_number, model_for_family
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
@@ -1025,26 +1026,6 @@ def _check_azure_api_version(view: RequestView, body: dict[str, Any]) -> Iterato
             )
 
 
-_LAX_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
-_LAX_FLOAT = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
-_LAX_BOOLEANS = frozenset({"0", "off", "f", "false", "n", "no", "1", "on", "t", "true", "y", "yes"})
-
-
-def _lax_converts(value: Any, kind: str) -> bool:
-    """Whether pydantic's lax mode turns ``value`` into ``kind`` ("int", "float" or "bool"), per its
-    conversion table: numeric strings, integral floats for integers, the listed boolean strings and
-    0/1 for booleans. Conservative: anything else is judged by the JSON type as OpenAI judges it."""
-    if isinstance(value, bool):
-        return kind == "bool"
-    if kind == "bool":
-        return (isinstance(value, str) and value.strip().lower() in _LAX_BOOLEANS) or (
-            is_number(value) and value in (0, 1)
-        )
-    if isinstance(value, str):
-        return (_LAX_INTEGER if kind == "int" else _LAX_FLOAT).fullmatch(value) is not None
-    return kind == "int" and isinstance(value, float) and value.is_integer()
-
-
 def _check_types_and_ranges(
     view: RequestView, body: dict[str, Any], profile: ProviderProfile
 ) -> Iterator[Finding]:
@@ -1053,7 +1034,7 @@ def _check_types_and_ranges(
         value = body.get(key)
         if value is None:
             continue
-        if lax and _lax_converts(value, "int" if integer else "float"):
+        if lax and lax_converts(value, "int" if integer else "float"):
             continue  # the server converts it before judging it (ProviderProfile.lax_scalar_types)
         if not is_number(value) or (integer and isinstance(value, float) and not value.is_integer()):
             expected = "an integer" if integer else "a number"
@@ -1065,7 +1046,7 @@ def _check_types_and_ranges(
             yield from report_judged(WRONG_TYPE, view, key, f"`{key}` is {value}; send a finite number.")
     for key in _BOOLEAN:
         value = body.get(key)
-        if value is not None and not isinstance(value, bool) and not (lax and _lax_converts(value, "bool")):
+        if value is not None and not isinstance(value, bool) and not (lax and lax_converts(value, "bool")):
             yield from report_judged(WRONG_TYPE, view, key, f"`{key}` is {value!r}; send true or false.")
     for key, spec in profile.ranges.items():
         value = body.get(key)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.request import RequestView
+from toolguard_core.request import RESPONSES, RequestView
 from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.policy import provider_id
 from toolguard_core.rules.registry import PredictedError, check, define, policy
@@ -202,8 +202,9 @@ JSON_SCHEMA_NO_SCHEMA = define(
 STRICT_SCHEMA = define(
     "response_format.strict-schema",
     Severity.ERROR,
-    "A `strict: true` response schema has an object without `additionalProperties: false` or with "
-    "properties missing from `required`.",
+    "A `strict: true` response schema has an object without `additionalProperties: false`, properties "
+    "missing from `required`, or a string `format` strict mode does not take (see "
+    "tools.strict-unsupported-format).",
     policy=policy(error=("openai-family",), silent=("self-hosted",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
@@ -397,10 +398,31 @@ def check_response_format(view: RequestView) -> Iterator[Finding]:
         )
         return
     if json_schema.get("strict") is True:
-        for _kind, path, detail in strict_schema_problems(schema):
-            yield from report_judged(
-                STRICT_SCHEMA,
-                view,
-                dotted("response_format.json_schema.schema", path),
-                f"Strict schema {name!r}: In {context_text(path)}, {detail}.",
-            )
+        yield from _strict_findings(view, "response_format.json_schema.schema", name, schema)
+
+
+def _strict_findings(view: RequestView, location: str, name: Any, schema: Any) -> Iterator[Finding]:
+    """response_format.strict-schema for each strict-mode problem of ``schema`` (at ``location``)."""
+    for _kind, path, detail in strict_schema_problems(schema):
+        yield from report_judged(
+            STRICT_SCHEMA,
+            view,
+            dotted(location, path),
+            f"Strict schema {name!r}: In {context_text(path)}, {detail}.",
+        )
+
+
+@check(endpoints=(RESPONSES,))
+def check_text_format_schema(view: RequestView) -> Iterator[Finding]:
+    """The Responses API's structured outputs live in ``text.format`` (``{"type": "json_schema", "name",
+    "schema", "strict"}``, flat); with ``strict: true`` its schema is held to the same subset as Chat
+    Completions' ``response_format.json_schema`` (one validator: OpenAI's Structured Outputs guide
+    documents one set of supported schemas for both APIs)."""
+    text = view.body.get("text")
+    text_format = text.get("format") if isinstance(text, dict) else None
+    if not isinstance(text_format, dict) or text_format.get("type") != "json_schema":
+        return
+    schema = text_format.get("schema")
+    if text_format.get("strict") is not True or not isinstance(schema, dict):
+        return
+    yield from _strict_findings(view, "text.format.schema", text_format.get("name"), schema)

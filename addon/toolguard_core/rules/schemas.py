@@ -77,10 +77,23 @@ def dotted(base: str, path: tuple[str, ...]) -> str:
     return ".".join((base, *path)) if path else base
 
 
+#: The string formats OpenAI's strict mode takes (Structured Outputs guide, "Supported properties":
+#: date-time, time, date, duration, email, hostname, ipv4, ipv6, uuid). Any other value is refused with
+#: "In context=('properties', 'url'), 'uri' is not a valid format." (cyanheads/git-mcp-server#47,
+#: RooCodeInc/Roo-Code#10198, 1jehuang/jcode#543); without `strict` OpenAI takes it as is
+#: (posit-dev/chatlas#255).
+STRICT_FORMATS = frozenset(
+    {"date-time", "time", "date", "duration", "email", "hostname", "ipv4", "ipv6", "uuid"}
+)
+
+
 def strict_schema_problems(schema: Any) -> Iterator[tuple[str, tuple[str, ...], str]]:
     """Violations of OpenAI's strict-mode subset: ``(kind, path, detail)`` with kind
-    ``additional-properties`` or ``required``."""
+    ``additional-properties``, ``required`` or ``format``."""
     for path, node in iter_schemas(schema):
+        fmt = node.get("format")
+        if isinstance(fmt, str) and fmt not in STRICT_FORMATS:
+            yield ("format", path, f"{fmt!r} is not a valid format")
         if not is_object_schema(node):
             continue
         if node.get("additionalProperties") is not False:
@@ -101,3 +114,111 @@ def strict_schema_problems(schema: Any) -> Iterator[tuple[str, tuple[str, ...], 
                     "'required' is required to be supplied and to be an array including every key in "
                     f"properties. Missing {', '.join(repr(m) for m in missing)}",
                 )
+
+
+# ----------------------------------------------------------------------------- JSON Schema's own metaschema
+#
+# OpenAI validates a function's `parameters` as a JSON Schema document (python-jsonschema's wording, with
+# its format checker): "Invalid schema for function 'CalculatorTool_calculate': 'Parameters Schema' is not
+# a 'uri-reference'." for a `$id` with a space (griptape-ai/griptape#2150). What the metaschema of JSON
+# Schema (json-schema.org, draft 2020-12 core and validation vocabularies) requires of each keyword's
+# value, for the keywords whose misuse is common: a schema where a schema belongs, a type name where a
+# type belongs, an array of strings for `required`.
+
+#: JSON Schema's `simpleTypes`.
+SIMPLE_TYPES = frozenset({"array", "boolean", "integer", "null", "number", "object", "string"})
+#: Keywords whose value is one schema (an object or a boolean); `items` may also be a list (draft 7's
+#: tuple form, which an older validator takes).
+_ONE_SCHEMA = frozenset(
+    {
+        "additionalProperties",
+        "not",
+        "contains",
+        "propertyNames",
+        "if",
+        "then",
+        "else",
+        "unevaluatedProperties",
+    }
+)
+_SCHEMA_OR_LIST = frozenset({"items", "additionalItems", "unevaluatedItems"})
+#: Keywords whose value maps names to schemas.
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
+#: Keywords whose value is a non-empty array of schemas.
+_SCHEMA_LISTS = frozenset({"anyOf", "oneOf", "allOf", "prefixItems"})
+_STRINGS = frozenset({"description", "title", "pattern", "$ref", "$schema", "format", "$comment", "$anchor"})
+_COUNTS = frozenset({"maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties"})
+#: Characters a URI reference never holds unescaped (RFC 3986): whitespace and these.
+_NOT_IN_URI = frozenset(' \t\n\r"<>\\^`{|}')
+_ALL_KEYWORDS = _ONE_SCHEMA | _SCHEMA_OR_LIST | _SCHEMA_MAPS | _SCHEMA_LISTS | _STRINGS | _COUNTS | {
+    "type", "required", "enum", "$id", "uniqueItems", "multipleOf",
+}  # fmt: skip
+
+
+def _is_schema(value: Any) -> bool:
+    return isinstance(value, dict | bool)
+
+
+def keyword_problems(node: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """``(keyword, detail)`` for each keyword of one schema node whose value JSON Schema's metaschema
+    refuses; the detail is python-jsonschema's sentence, as OpenAI quotes it."""
+    if _ALL_KEYWORDS.isdisjoint(node):
+        return
+    for key, value in node.items():
+        if key == "type":
+            names = value if isinstance(value, list) else [value]
+            if (
+                not names
+                or any(not isinstance(n, str) or n not in SIMPLE_TYPES for n in names)
+                or len(set(names)) != len(names)
+            ):
+                yield key, f"{value!r} is not valid under any of the given schemas"
+        elif key == "required":
+            if not isinstance(value, list):
+                yield key, f"{value!r} is not of type 'array'"
+            elif any(not isinstance(r, str) for r in value):
+                yield key, f"{next(r for r in value if not isinstance(r, str))!r} is not of type 'string'"
+        elif key in _ONE_SCHEMA:
+            if not _is_schema(value):
+                yield key, f"{value!r} is not of type 'object', 'boolean'"
+        elif key in _SCHEMA_OR_LIST:
+            if not (_is_schema(value) or isinstance(value, list)):
+                yield key, f"{value!r} is not of type 'object', 'boolean'"
+        elif key in _SCHEMA_MAPS:
+            if not isinstance(value, dict):
+                yield key, f"{value!r} is not of type 'object'"
+            else:
+                for name, child in value.items():
+                    if not _is_schema(child):
+                        yield f"{key}.{name}", f"{child!r} is not of type 'object', 'boolean'"
+        elif key in _SCHEMA_LISTS:
+            if not isinstance(value, list):
+                yield key, f"{value!r} is not of type 'array'"
+            elif not value:
+                yield key, "[] should be non-empty"
+            else:
+                for child in value:
+                    if not _is_schema(child):
+                        yield key, f"{child!r} is not of type 'object', 'boolean'"
+                        break
+        elif key == "enum":
+            if not isinstance(value, list):
+                yield key, f"{value!r} is not of type 'array'"
+        elif key in _STRINGS:
+            if not isinstance(value, str):
+                yield key, f"{value!r} is not of type 'string'"
+        elif key in _COUNTS:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                yield key, f"{value!r} is not a non-negative integer"
+        elif key == "$id":
+            if not isinstance(value, str):
+                yield key, f"{value!r} is not of type 'string'"
+            elif not _NOT_IN_URI.isdisjoint(value):
+                yield key, f"{value!r} is not a 'uri-reference'"
+        elif key == "uniqueItems":
+            if not isinstance(value, bool):
+                yield key, f"{value!r} is not of type 'boolean'"
+        elif key == "multipleOf" and (
+            isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
+        ):
+            yield key, f"{value!r} is not a number greater than 0"

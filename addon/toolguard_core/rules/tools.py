@@ -27,6 +27,7 @@ from toolguard_core.rules.schemas import (
     dotted,
     is_array_schema,
     iter_schemas,
+    keyword_problems,
     strict_schema_problems,
 )
 
@@ -140,7 +141,11 @@ NAME_TOO_LONG = define(
     "tools.name-too-long",
     Severity.ERROR,
     "A tool's function name is longer than 64 characters.",
-    policy=policy(error=("openai-family", "gemini"), silent=("self-hosted",), otherwise=Severity.WARNING),
+    policy=policy(
+        error=("openai-family", "gemini", "deepseek", "dashscope"),
+        silent=("self-hosted",),
+        otherwise=Severity.WARNING,
+    ),
     predicts=(
         PredictedError(
             provider="openai",
@@ -158,7 +163,11 @@ NAME_TOO_LONG = define(
         "messages": [USER],
         "tools": [example_tool("mcp__weather_service__get_current_weather_conditions_for_a_city_by_name")],
     },
-    notes="MCP clients that prefix server names (`mcp__server__tool`) hit this most often.",
+    notes="MCP clients that prefix server names (`mcp__server__tool`) hit this most often. DeepSeek holds "
+    "names to OpenAI's 64 too (a 69-character Claude Code MCP name on deepseek-v4, thedotmack/claude-mem#2112; "
+    'names over 60 with deepseek-chat, nanbingxyz/5ire#206), and so does DashScope ("<400> '
+    'InternalError.Algo.InvalidParameter: The length of the tool name cannot exceed 64.", with the curl '
+    "request, QwenLM/Qwen3-VL#2069).",
     fixed={"model": "gpt-4o", "messages": [USER], "tools": [example_tool("weather_get_current_conditions")]},
 )
 TOO_MANY = define(
@@ -480,6 +489,82 @@ STRICT_REQUIRED = define(
             )
         ],
     },
+)
+
+
+def _fetch_request(url_schema: dict[str, Any]) -> dict[str, Any]:
+    """A chat request with one strict `fetch` tool whose `url` property has ``url_schema``."""
+    parameters = {
+        "type": "object",
+        "properties": {"url": url_schema},
+        "required": ["url"],
+        "additionalProperties": False,
+    }
+    return {"model": "gpt-4o", "messages": [USER], "tools": [example_tool("fetch", parameters, strict=True)]}
+
+
+STRICT_FORMAT = define(
+    "tools.strict-unsupported-format",
+    Severity.ERROR,
+    "A `strict: true` tool's schema has a string `format` outside the nine strict mode takes (date-time, "
+    "time, date, duration, email, hostname, ipv4, ipv6, uuid): `uri` most often, from an MCP server.",
+    policy=policy(error=("openai-family",), silent=("self-hosted", "mistral"), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid schema for function 'git_git_remote': In context=('properties', 'url', 'type', '0'), "
+                "'uri' is not a valid format."
+            ),
+            source="https://github.com/cyanheads/git-mcp-server/issues/47",
+            param="tools[23].parameters",
+            code="invalid_function_parameters",
+        ),
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid schema for function 'mcp--fetch--fetch': In context=('properties', 'url'), 'uri' is "
+                "not a valid format."
+            ),
+            source="https://github.com/RooCodeInc/Roo-Code/pull/10198",
+            api="responses",
+        ),
+    ),
+    example=_fetch_request({"type": "string", "format": "uri"}),
+    fixed=_fetch_request({"type": "string", "description": "An absolute http(s) URL."}),
+    notes="The nine formats are OpenAI's Structured Outputs guide's (\"Supported properties\"); without "
+    "`strict` OpenAI takes any format as an annotation (posit-dev/chatlas#255 set `strict: false` to send "
+    "`format: uri`). Drop the format (say it in the description) or send the tool without `strict`.",
+)
+#: A schema written with Python's names: a `str` type and `required: None` (both refused by the metaschema).
+_PYTHON_TYPED = {"type": "object", "properties": {"city": {"type": "str"}}, "required": None}
+INVALID_SCHEMA = define(
+    "tools.invalid-schema",
+    Severity.ERROR,
+    "A keyword of a tool's parameter schema has a value JSON Schema's metaschema refuses: a `type` that is "
+    "not a JSON type name (`str`, `int`, `any`), `required` that is not an array of strings (`null`, "
+    "`true`), a schema that is not an object (`properties: {x: []}`), an empty `anyOf`, a `$id` that is not "
+    "a URI reference.",
+    policy=policy(error=("openai-family",), silent=("self-hosted",), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid schema for function 'CalculatorTool_calculate': 'Parameters Schema' is not a "
+                "'uri-reference'."
+            ),
+            source="https://github.com/griptape-ai/griptape/issues/2150",
+            param="tools[0].function.parameters",
+            code="invalid_function_parameters",
+        ),
+    ),
+    example={"model": "gpt-4o", "messages": [USER], "tools": [example_tool(parameters=_PYTHON_TYPED)]},
+    fixed={"model": "gpt-4o", "messages": [USER], "tools": [example_tool(parameters=WEATHER_PARAMS)]},
+    notes="OpenAI validates `parameters` as a JSON Schema document with python-jsonschema (the cited text is "
+    "its format checker's sentence); the keyword value types are the metaschema's (json-schema.org, draft "
+    "2020-12). "
+    "Rejected without `strict` too, on Chat Completions and the Responses API alike. `items` given as a "
+    "list (draft 7's tuple form) is not reported.",
 )
 DESCRIPTION_TOO_LONG = define(
     "tools.description-too-long",
@@ -1038,27 +1123,25 @@ def check_responses_tools(view: RequestView) -> Iterator[Finding]:
             parameters = tool.get("parameters")
             if parameters is not None:
                 yield from _check_root(view, f"tools[{index}].parameters", name, parameters)
-            yield from _check_strict_schema(view, index, name, tool)
+            yield from _check_flat_schema(view, index, name, tool)
 
 
-def _check_strict_schema(view: RequestView, index: int, name: str, tool: dict[str, Any]) -> Iterator[Finding]:
-    """A flat function tool with ``strict: true``: the same strict-mode subset as Chat Completions (the
-    rules are tools.strict-*, one definition). The Agents SDK sends ``strict: true`` on every tool, and
-    OpenAI answers "Invalid schema for function 'process_user': In context=(), 'additionalProperties' is
-    required to be supplied and to be false." (openai/openai-agents-python#1023). A tool without the key
-    is not judged: whether the Responses API then enforces the subset is not established here."""
+def _check_flat_schema(view: RequestView, index: int, name: str, tool: dict[str, Any]) -> Iterator[Finding]:
+    """A flat function tool's schema: what the validator refuses in any schema (the Responses API answers
+    "Invalid schema for function 'mcp--fetch--fetch': ..." with Chat Completions' sentences,
+    RooCodeInc/Roo-Code#10198), and with ``strict: true`` the same strict-mode subset as Chat Completions
+    (the rules are tools.strict-*, one definition). The Agents SDK sends ``strict: true`` on every tool,
+    and OpenAI answers "Invalid schema for function 'process_user': In context=(), 'additionalProperties'
+    is required to be supplied and to be false." (openai/openai-agents-python#1023). A tool without the
+    key is not judged by the strict subset: whether the Responses API then enforces it is not
+    established here."""
     parameters = tool.get("parameters")
-    if tool.get("strict") is not True or not isinstance(parameters, dict):
+    if not isinstance(parameters, dict):
         return
     location = f"tools[{index}].parameters"
-    for kind, path, detail in strict_schema_problems(parameters):
-        rule = STRICT_ADDITIONAL_PROPERTIES if kind == "additional-properties" else STRICT_REQUIRED
-        yield from report_judged(
-            rule,
-            view,
-            dotted(location, path),
-            f"Function {name!r} is strict: In {context_text(path)}, {detail}.",
-        )
+    yield from _check_schema_validity(view, location, name, parameters)
+    if tool.get("strict") is True:
+        yield from _check_strict(view, location, name, parameters)
 
 
 def _check_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
@@ -1191,6 +1274,17 @@ def _check_parameters(
     if not isinstance(parameters, dict):
         return
     yield from _check_schema_subset(view, location, name, parameters)
+    yield from _check_schema_validity(view, location, name, parameters)
+    if function.get("strict") is True:
+        yield from _check_strict(view, location, name, parameters)
+
+
+def _check_schema_validity(
+    view: RequestView, location: str, name: str, parameters: dict[str, Any]
+) -> Iterator[Finding]:
+    """What OpenAI's validator refuses in any function schema, strict or not (Chat Completions' nested
+    and the Responses API's flat tools alike): an array without items, a keyword value the metaschema
+    refuses. One walk over the schema."""
     for path, node in iter_schemas(parameters):
         if is_array_schema(node) and "items" not in node and "prefixItems" not in node:
             yield from report_judged(
@@ -1200,15 +1294,35 @@ def _check_parameters(
                 f"Function {name!r}: In {context_text(path)}, array schema missing items. Add an 'items' "
                 "schema, e.g. {'type': 'string'}.",
             )
-    if function.get("strict") is True:
-        for kind, path, detail in strict_schema_problems(parameters):
-            rule = STRICT_ADDITIONAL_PROPERTIES if kind == "additional-properties" else STRICT_REQUIRED
+        for keyword, detail in keyword_problems(node):
+            if not path and keyword == "type":
+                continue  # the root's type is tools.parameters-not-object's (_check_root)
             yield from report_judged(
-                rule,
+                INVALID_SCHEMA,
                 view,
-                dotted(location, path),
-                f"Function {name!r} is strict: In {context_text(path)}, {detail}.",
+                dotted(location, (*path, keyword)),
+                f"Invalid schema for function {name!r}: In {context_text(path)}, {keyword}: {detail}.",
             )
+
+
+#: The rule each kind of strict-mode problem is reported by (schemas.strict_schema_problems).
+_STRICT_RULES = {
+    "additional-properties": STRICT_ADDITIONAL_PROPERTIES,
+    "required": STRICT_REQUIRED,
+    "format": STRICT_FORMAT,
+}
+
+
+def _check_strict(
+    view: RequestView, location: str, name: str, parameters: dict[str, Any]
+) -> Iterator[Finding]:
+    for kind, path, detail in strict_schema_problems(parameters):
+        yield from report_judged(
+            _STRICT_RULES[kind],
+            view,
+            dotted(location, path),
+            f"Function {name!r} is strict: In {context_text(path)}, {detail}.",
+        )
 
 
 def _check_root(view: RequestView, location: str, name: str, parameters: Any) -> Iterator[Finding]:
