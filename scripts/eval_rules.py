@@ -1599,10 +1599,29 @@ def caught_on_repeat(
     )
 
 
+#: The kinds an ``other``-API entry's URL can name that toolguard validates (its native APIs): a valid request
+#: to one of them is judged like a chat one (a Converse body Bedrock accepted must get no error either).
+NATIVE_CHECKED_KINDS: Final = frozenset({"messages", "gemini", "converse", "ollama"})
+
+
+def checked_api(entry: dict[str, Any]) -> bool:
+    """Whether toolguard validates the API an accepted request was sent to: a checked ``api``, or an ``other``
+    entry whose URL is one of the native paths the addon validates (Bedrock Converse, Gemini, Ollama, ...)."""
+    if entry.get("api") in ENDPOINT_KINDS:
+        return True
+    url = entry.get("url")
+    return (
+        entry.get("api") == "other"
+        and isinstance(url, str)
+        and url.startswith("http")
+        and endpoint_kind(url.split("?", 1)[0]) in NATIVE_CHECKED_KINDS
+    )
+
+
 def evaluate_valid(entry: dict[str, Any]) -> list[str]:
     """The error findings on one accepted request (each is a false positive). Only requests to an
-    API toolguard checks are run (the addon's scope is ``/chat/completions`` and ``/responses``;
-    a Messages or native Gemini/Bedrock body is passed through unchecked, so it is not judged)."""
+    API toolguard checks are run (:func:`checked_api`: Chat Completions, Responses, Messages and the native
+    Gemini, Bedrock Converse and Ollama paths; a Cohere-native body, say, is passed through unchecked)."""
     url = entry["url"]
     request = entry["request"]
     target = target_for(entry, url)
@@ -1653,7 +1672,7 @@ def score(splits: Iterable[str], probe: Path | None = None) -> dict[str, Any]:
         result["splits"][split] = {"classes": rows, "_outcomes": outcomes}
     valid_errors: dict[str, list[str]] = {}
     valid = load_valid()
-    checked = [entry for entry in valid if entry.get("api") in ENDPOINT_KINDS]
+    checked = [entry for entry in valid if checked_api(entry)]
     for entry in checked:
         errors = evaluate_valid(entry)
         if errors:

@@ -801,3 +801,14 @@ def test_a_converse_image_refusal_builds_an_image_turn() -> None:
     assert (haiku.evaluable, haiku.hit) == (True, True)
     lite = EVAL.evaluate_failure({**row, "model": "amazon.nova-lite-v1:0"})
     assert (lite.evaluable, lite.hit) == (True, False)
+
+
+def test_accepted_requests_to_native_apis_are_judged_too() -> None:
+    """A Converse body Bedrock answered 200 (pydantic-ai's cassette, av-009: Claude Sonnet 4.5 taking an
+    assistant-first history) is on a path the addon validates, so the zero-errors gate covers it; it once
+    got converse.first-message-not-user as an error while the gate skipped every ``api: other`` entry."""
+    entry = next(e for e in EVAL.load_valid() if e["id"] == "av-009")
+    assert EVAL.checked_api(entry)
+    assert EVAL.evaluate_valid(entry) == []
+    cohere = next(e for e in EVAL.load_valid() if e["id"] == "av-017")
+    assert not EVAL.checked_api(cohere)

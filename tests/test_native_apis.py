@@ -176,7 +176,21 @@ CONVERSE_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]
     ),
     (
         "assistant-first",
+        LLAMA4,
+        {"messages": [{"role": "assistant", "content": [{"text": "Hi."}]}, USER]},
+        [("converse.first-message-not-user", E, "messages[0].role")],
+    ),
+    # Claude has gone both ways on Converse: refused for 3.5 Sonnet v2 (an error), a 200 for Sonnet 4.5 in the
+    # corpus's av-009 (a warning, never an error the upstream may not give).
+    (
+        "assistant-first-on-claude-4-5",
         CLAUDE,
+        {"messages": [{"role": "assistant", "content": [{"text": "Hi."}]}, USER]},
+        [("converse.first-message-not-user", W, "messages[0].role")],
+    ),
+    (
+        "assistant-first-on-claude-3-5",
+        f"{BEDROCK}/model/us.anthropic.claude-3-5-sonnet-20241022-v2%3A0/converse",
         {"messages": [{"role": "assistant", "content": [{"text": "Hi."}]}, USER]},
         [("converse.first-message-not-user", E, "messages[0].role")],
     ),

@@ -41,6 +41,8 @@ NO_TOOLS_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/meta.llama
 NO_VISION_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/converse"
 #: A Bedrock model id whose Converse table row takes no system prompt (Mintplex-Labs/anything-llm#2486).
 NO_SYSTEM_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.titan-text-express-v1/converse"
+#: Amazon Nova Pro: refused an assistant-first history (quarkus-langchain4j#1764).
+NOVA_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.amazon.nova-pro-v1%3A0/converse"
 
 # ----------------------------------------------------------------------------- the field lists (data)
 
@@ -85,6 +87,20 @@ TOOL_USE_ID = re.compile(r"[a-zA-Z0-9_.:-]{1,64}")
 _SEPARATE_TOOL_TURNS = re.compile(r"(?:^|[./:])meta\.llama", re.IGNORECASE)
 #: A Claude model on Bedrock: its toolSpec input schemas go through Anthropic's own schema validator.
 _CLAUDE = re.compile(r"anthropic\.|claude", re.IGNORECASE)
+#: Claude on Converse has gone both ways: Claude 3.5 Sonnet v2 was refused an assistant-first history
+#: (aws-solutions-library-samples/guidance-for-multi-provider-generative-ai-gateway-on-aws#123, May 2025), while
+#: Claude Sonnet 4.5 answered one with 200 (pydantic-ai's recorded cassette
+#: test_bedrock_anthropic_message_history_starting_with_response, corpus valid av-009). Other models' refusals
+#: (Nova: quarkus-langchain4j#1764) stand.
+#: Claude models from the fourth generation on (``claude-sonnet-4-5``, ``claude-opus-4-1``, ``claude-haiku-4-5``,
+#: ``claude-4-…``): the generation an assistant-first history was seen accepted for.
+_CLAUDE_4_OR_LATER = re.compile(
+    r"claude-(?:(?:opus|sonnet|haiku)-)?(?:[4-9]|[1-9]\d)(?:\b|[-.])", re.IGNORECASE
+)
+_CLAUDE_FIRST_ASSISTANT = (
+    "Bedrock accepted an assistant-first history for Claude Sonnet 4.5 but refused it for Claude 3.5 Sonnet, so "
+    "whether this Claude model takes it is not known"
+)
 
 # ----------------------------------------------------------------------------- policies and rules
 
@@ -134,7 +150,7 @@ FIRST_NOT_USER = define(
         ),
     ),
     example={"messages": [{"role": "assistant", "content": [{"text": "Hello."}]}, _USER]},
-    example_url=CONVERSE_URL,
+    example_url=NOVA_URL,
     fixed={"messages": [_USER]},
     notes=(
         "A truncated or summarised history that now opens with the assistant's turn is the usual cause; keep (or "
@@ -662,6 +678,7 @@ def check_converse_messages(view: RequestView) -> Iterator[Finding]:
                 "messages[0].role",
                 "The conversation starts with an assistant message; Bedrock requires a user message first "
                 '("A conversation must start with a user message"). Keep the user turn that opened it.',
+                uncertain=_CLAUDE_FIRST_ASSISTANT if _CLAUDE_4_OR_LATER.search(model) else None,
             )
         elif role == previous_role:
             yield from ALTERNATION.report(
