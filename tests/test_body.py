@@ -17,7 +17,11 @@ VALID = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": 
 CASES: list[tuple[str, bytes | str | None, list[tuple[str, str, str]]]] = [
     ("valid bytes", VALID, []),
     ("valid str", VALID.decode(), []),
-    ("valid with raw UTF-8", '{"model":"m","messages":[{"role":"user","content":"héllo ☃"}]}'.encode(), []),
+    (
+        "valid with raw UTF-8",
+        '{"model":"gpt-4o","messages":[{"role":"user","content":"héllo ☃"}]}'.encode(),
+        [],
+    ),
     ("not JSON", b"model=gpt-4o&messages=hi", [("body.not-json", "error", "body")]),
     ("truncated JSON", VALID[:-5], [("body.not-json", "error", "body")]),
     ("two objects", b'{"a":1}{"b":2}', [("body.not-json", "error", "body")]),

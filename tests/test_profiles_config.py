@@ -59,9 +59,9 @@ def test_gateway_host_maps_to_provider(config_file: Path) -> None:
     registry = load_registry(config_file)
     url = "https://llm-gw.eu.example.com/openai/v1/chat/completions"
     assert Target.from_url(url, registry).provider.name == "ACME gateway (Groq)"
-    assert rules(registry, url, {"model": "m", "messages": [USER], "logprobs": True}) == [
-        ("params.rejected-by-provider", "error")
-    ]
+    assert rules(
+        registry, url, {"model": "llama-3.3-70b-versatile", "messages": [USER], "logprobs": True}
+    ) == [("params.rejected-by-provider", "error")]
 
 
 def test_gateway_port_and_accepted_params(config_file: Path) -> None:
@@ -178,7 +178,7 @@ def test_addon_uses_the_config(addon: ToolGuard, config_file: Path) -> None:
         "llm-gw.us.example.com",
         443,
         "/openai/v1/chat/completions",
-        {"model": "m", "messages": [USER], "logit_bias": {"1": 1}},
+        {"model": "llama-3.3-70b-versatile", "messages": [USER], "logit_bias": {"1": 1}},
     )
     addon.request(flow)
     assert [f["rule"] for f in flow.metadata["toolguard"]["findings"]] == ["params.rejected-by-provider"]
@@ -212,7 +212,7 @@ def test_content_view_judges_unseen_flows_by_the_config(addon: ToolGuard, config
         "llm-gw.us.example.com",
         443,
         "/openai/v1/chat/completions",
-        {"model": "m", "messages": [USER], "logit_bias": {"1": 1}},
+        {"model": "llama-3.3-70b-versatile", "messages": [USER], "logit_bias": {"1": 1}},
     )
     contentview.register()
     before = contentviews.prettify_message(flow.request, flow).text

@@ -184,7 +184,15 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         [],
     ),
     # Known provider, unknown model: no "skipped" note (the provider's own rules ran).
-    ("openai-unknown-model", URLS["openai"], {"model": "ft:acme-x", "messages": [USER]}, []),
+    # A name neither the catalog nor OpenAI's families know: said so (info), so "0 errors" is not read as
+    # "the model was checked"; a self-hosted server's names are its own, so there it says nothing.
+    (
+        "openai-unknown-model",
+        URLS["openai"],
+        {"model": "ft:acme-x", "messages": [USER]},
+        [("model.rules-skipped", "info", "model")],
+    ),
+    ("vllm-unknown-model-silent", URLS["vllm"], {"model": "acme-x", "messages": [USER]}, []),
     # A gateway's alias of an OpenAI family model (a LiteLLM model group, BerriAI/litellm#33738): no
     # catalog entry, but the name is the gpt-5 family's, judged as OpenAI by the family rules only.
     (

@@ -1047,7 +1047,7 @@ def test_report_says_the_model_rules_were_skipped(tmp_path: Path) -> None:
     assert report(db_path, "run", ["python", "agent.py"], "reverse").splitlines() == [
         "toolguard: 5 requests reached the proxy: 5 validated, 0 with findings, 0 rejected by the upstream, "
         "0 without an answer; 0 flows stored.",
-        "  4 requests to unrecognised hosts (llm.corp.example, 127.0.0.1) with models no catalog knows: model "
+        "  4 requests with models toolguard does not know for their host (llm.corp.example, 127.0.0.1): model "
         'rules were skipped (declare the host with [[gateway]] or the model with [models."name"] in the '
         "providers config, docs/providers.md).",
     ]
@@ -1078,7 +1078,7 @@ def test_run_says_once_that_the_model_rules_were_skipped(upstream: Upstream, tmp
         "0 without an answer; 0 flows stored."
     )
     assert lines[start + 1 :] == [
-        "  1 request to unrecognised hosts (127.0.0.1) with models no catalog knows: model rules were skipped "
+        "  1 request with models toolguard does not know for their host (127.0.0.1): model rules were skipped "
         '(declare the host with [[gateway]] or the model with [models."name"] in the providers config, '
         "docs/providers.md).",
     ]

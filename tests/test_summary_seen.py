@@ -15,7 +15,7 @@ from toolguard_analysis.summary import build_summary
 from toolguard_core.store import FindingRow, FlowRow, RunRow, open_db, write_rows, write_run
 
 SKIPPED = (
-    "4 requests to unrecognised hosts (llm.corp.example, 127.0.0.1) with models no catalog knows: model "
+    "4 requests with models toolguard does not know for their host (llm.corp.example, 127.0.0.1): model "
     'rules were skipped (declare the host with [[gateway]] or the model with [models."name"] in the '
     "providers config, docs/providers.md)"
 )

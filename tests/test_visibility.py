@@ -20,7 +20,7 @@ def test_the_host_tally_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert hosts_json(hosts) == '{"b": 4, "a": 2}'
     # 7 requests, 6 of them to named hosts: the sentence says other hosts were not named.
     assert skipped_line(7, hosts) == (
-        "7 requests to unrecognised hosts (b, a and other hosts) with models no catalog knows: model rules were "
+        "7 requests with models toolguard does not know for their host (b, a and other hosts): model rules were "
         'skipped (declare the host with [[gateway]] or the model with [models."name"] in the providers config, '
         "docs/providers.md)"
     )

@@ -84,7 +84,9 @@ def hosts_list(hosts: Iterable[str], *, total: int | None = None, limit: int = M
 
 
 def skipped_line(count: int, hosts: Mapping[str, int]) -> str | None:
-    """The sentence for requests whose provider and model no catalog knows, or ``None`` when none.
+    """The sentence for requests whose model toolguard does not know for their host (an unrecognised host
+    and a model no catalog knows, or a known host asked for a name neither the catalog nor the host's model
+    families know), or ``None`` when none.
     Hosts beyond :data:`MAX_TRACKED_HOSTS` are not named; the sentence says some are missing."""
     if count <= 0:
         return None
@@ -93,7 +95,7 @@ def skipped_line(count: int, hosts: Mapping[str, int]) -> str | None:
         named = (named + " and other hosts") if named else "hosts not recorded"
     requests = "1 request" if count == 1 else f"{count} requests"
     return (
-        f"{requests} to unrecognised hosts ({named}) with models no catalog knows: model rules were "
+        f"{requests} with models toolguard does not know for their host ({named}): model rules were "
         'skipped (declare the host with [[gateway]] or the model with [models."name"] in the '
         "providers config, docs/providers.md)"
     )

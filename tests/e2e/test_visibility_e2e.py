@@ -161,7 +161,7 @@ def test_what_the_proxy_did_not_see_is_said(upstream: Any, mitmdump_reverse: Any
     output = proxy.stop()
     assert proxy.returncode == 0, output
     skipped = (
-        "2 requests to unrecognised hosts (127.0.0.1) with models no catalog knows: model rules were skipped "
+        "2 requests with models toolguard does not know for their host (127.0.0.1): model rules were skipped "
         '(declare the host with [[gateway]] or the model with [models."name"] in the providers config, '
         "docs/providers.md)"
     )

@@ -696,9 +696,10 @@ JSON_SCHEMA_UNSUPPORTED = define(
 UNKNOWN_MODEL = define(
     "model.rules-skipped",
     Severity.INFO,
-    "Neither the host nor the model is known, so no model rules ran for this request.",
-    # Context, not a rejection: an info finding where toolguard had nothing to judge the model by.
-    policy=policy(info=("generic",)),
+    "The model is not known for this host, so no model rules ran for this request.",
+    # Context, not a rejection: an info finding where toolguard had nothing to judge the model by. A
+    # self-hosted server serves whatever name it was started with, so there an unknown name says nothing.
+    policy=policy(silent=("self-hosted",), otherwise=Severity.INFO),
     fixed={"model": "gpt-4o", "messages": [_USER], "max_tokens": 100},
     example={"model": "acme-finetune-v3", "messages": [_USER], "max_tokens": 100},
     example_url=_GENERIC_URL,
@@ -898,6 +899,22 @@ def check_model(view: RequestView) -> Iterator[Finding]:
                 f"{view.model!r}, so the model rules (tools, images, limits, reasoning parameters) were "
                 f'skipped. Map the host with [[gateway]] or add [models."{view.model}"] in the providers '
                 "config to check them.",
+            )
+        elif (
+            view.model
+            and not view.provider.guessed
+            and view.provider.id not in SELF_HOSTED
+            and view.provider.family_for(view.model) is DEFAULT_FAMILY
+        ):
+            # A known single-vendor host asked for a name neither the catalog nor the host's model families
+            # know (a new release, a typo, a fine-tune): "0 errors" must not read as "the model was checked".
+            yield from UNKNOWN_MODEL.report(
+                view,
+                "model",
+                f"the model catalog does not know {view.model!r} on {view.provider.name}, so the model rules "
+                "(tools, images, limits, reasoning parameters) were skipped; the provider's own rules ran. "
+                f'Add [models."{view.model}"] in the providers config, or refresh the catalog '
+                "(scripts/refresh_catalog.py), to check them.",
             )
         return
     yield from _check_capabilities(view, subject)
