@@ -62,7 +62,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from toolguard_core.learned_forms import (
+    THOUGHT_SIGNATURE,
+    id_shape,
+    message_roles,
+    tool_call_ids,
+    unsigned_calls,
+)
 from toolguard_core.providers import OPENAI_PARAMS
+from toolguard_core.rules.schemas import COMMON_KEYWORDS, schema_keywords
 from toolguard_core.upstream_errors import MAX_MESSAGE_CHARS, UpstreamError
 
 __all__ = [
@@ -97,7 +105,20 @@ __all__ = [
     "status_contradicted",
 ]
 
-ConstraintKind = Literal["param", "field", "value", "role", "content_type", "tool_choice", "message_field"]
+ConstraintKind = Literal[
+    "param",
+    "field",
+    "value",
+    "role",
+    "content_type",
+    "tool_choice",
+    "message_field",
+    # Issue 10.3, learn9: a keyword at any depth of a tool's or response format's schema (value: the
+    # container), a tool-call id's shape (value), a replayed function call without a field (name).
+    "schema_keyword",
+    "id_format",
+    "missing_field",
+]
 
 #: The APIs a fix can be worded for (``toolguard_core.request.EndpointKind``'s values).
 ApiKind = Literal["chat", "responses", "messages"]
@@ -6038,6 +6059,17 @@ def _completed_from_request(found: Recognition, request: Mapping[str, object] | 
         if not isinstance(form, str) or not form.strip():
             return found
         return replace(found, constraint=Constraint(kind="tool_choice", name=constraint.name, value=form))
+    if constraint is None:
+        learned = _form_from_request(found, request)
+        if learned is not None:
+            return replace(found, constraint=learned)
+    elif (
+        constraint.kind in ("content_type", "message_field") and constraint.value is None and constraint.name
+    ):
+        # The role the refused part or field was sent on: a later request repeats it on that role only.
+        roles = message_roles(request, lambda m: _carries(m, constraint))
+        if len(roles) == 1:
+            return replace(found, constraint=replace(constraint, value=roles.pop()))
     if constraint is None and found.cause.id == "cause.reasoning-effort-unsupported":
         for knob in _REASONING_KNOBS:
             value = request.get(knob)
@@ -6047,6 +6079,62 @@ def _completed_from_request(found: Recognition, request: Mapping[str, object] | 
                 text = "true" if value is True else str(value)
                 return replace(found, constraint=Constraint(kind="value", name=knob, value=text))
     return found
+
+
+#: A schema keyword quoted this close to one of these words is the keyword the host refused ("Unknown name
+#: "additionalProperties" at 'tools[0]...': Cannot find field", dev legacy-gemini-069/070).
+_KEYWORD_REFUSED = _re(f"{_KEY_REJECTION.pattern}|\\bnot (?:a )?valid\\b|\\binvalid\\b")
+#: The causes whose text names a refused schema keyword, a tool-call id, a replayed call's missing field.
+_SCHEMA_CAUSES = frozenset({"cause.tool-schema-invalid", "cause.response-format-invalid"})
+
+
+def _form_from_request(found: Recognition, request: Mapping[str, object]) -> Constraint | None:
+    """A constraint only the refused request can complete (issue 10.3, learn9), or ``None``:
+
+    - a schema keyword the text quotes in a refusing shape that the request uses at any depth of a
+      tool's or response format's schema (Gemini's "Unknown name "additionalProperties" at
+      'tools[0].function_declarations[34].parameters...'", dev legacy-gemini-070): that keyword in that
+      container (``tools``, ``response_format``; either when the request used it in both);
+    - a tool-call id the text quotes ("Tool call id was call_49c89af0 but must be a-z, A-Z, 0-9, with a
+      length of 9", Mistral's template behind vLLM, dev legacy-vllm-063): the id's shape
+      (:func:`~toolguard_core.learned_forms.id_shape`), so the same client's next id repeats it;
+    - Gemini's "Function call is missing a thought_signature in functionCall parts" (dev a-0013) when
+      the request replays a current-turn function call without one."""
+    cause = found.cause.id
+    message = found.message
+    if cause == "cause.thought-signature-missing":
+        if next(unsigned_calls(request), None) is not None:
+            return Constraint(kind="missing_field", name=THOUGHT_SIGNATURE)
+        return None
+    if cause == "cause.tool-call-id-invalid":
+        for call_id, _location in tool_call_ids(request):
+            shape = id_shape(call_id)
+            if shape and len(call_id) > 1 and call_id in message:
+                return Constraint(kind="id_format", name="tool_call_id", value=shape)
+        return None
+    if cause in _SCHEMA_CAUSES:
+        containers: dict[str, set[str]] = {}
+        for container, keyword, _location in schema_keywords(request):
+            if keyword not in COMMON_KEYWORDS:
+                containers.setdefault(keyword, set()).add(container)
+        for keyword, where in containers.items():
+            spans = list(_mentions(message, keyword, bare=False))
+            if spans and any(_rejected(message, span, _KEYWORD_REFUSED) for span in spans):
+                return Constraint(
+                    kind="schema_keyword", name=keyword, value=next(iter(where)) if len(where) == 1 else None
+                )
+    return None
+
+
+def _carries(message: Mapping[str, Any], constraint: Constraint) -> bool:
+    if constraint.kind == "message_field":
+        return constraint.name in message
+    content = message.get("content")
+    if constraint.name == "array":
+        return isinstance(content, list)
+    return isinstance(content, list) and any(
+        isinstance(part, dict) and part.get("type") == constraint.name for part in content
+    )
 
 
 def api_kind(

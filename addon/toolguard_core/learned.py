@@ -28,7 +28,9 @@ from typing import Any
 
 from toolguard_core.causes import Constraint, ConstraintKind
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.learned_forms import THOUGHT_SIGNATURE, id_shape, tool_call_ids, unsigned_calls
 from toolguard_core.rules.registry import DEMOTED_NOTE
+from toolguard_core.rules.schemas import schema_keywords
 
 __all__ = [
     "LEARNED_PREFIX",
@@ -221,13 +223,19 @@ def _describe(constraint: Constraint) -> str:
         case "value":
             return f"{name} = {value!r}" if value is not None else f"this value of {name}"
         case "message_field":
-            return f"the message field {name!r}"
+            return f"the message field {name!r}" + (f" on a {value} message" if value else "")
         case "role":
             return f"this role order ({name}{', ' + value if value else ''})"
         case "content_type":
-            return f"content of type {name!r}"
+            return f"content of type {name!r}" + (f" in a {value} message" if value else "")
         case "tool_choice":
             return f"tool_choice {value or name!r}"
+        case "schema_keyword":
+            return f"the JSON Schema keyword {name!r} in {value or 'a schema'}"
+        case "id_format":
+            return f"a tool-call id of the form {value!r}"
+        case "missing_field":
+            return f"a replayed function call without its {name}"
     return f"{constraint.kind} {name!r}"  # pragma: no cover - every kind is handled above
 
 
@@ -267,10 +275,12 @@ def _repeats(body: Mapping[str, Any], constraint: Constraint) -> Iterator[str]:
             yield "tool_choice"
     elif kind == "message_field":
         for index, message in _messages(body):
-            if name and name in message:
+            if name and name in message and (value is None or message.get("role") == value):
                 yield f"messages[{index}].{name}"
     elif kind == "content_type":
         for index, message in _messages(body):
+            if value is not None and message.get("role") != value:
+                continue  # refused on this role only
             content = message.get("content")
             if name == "array":
                 if isinstance(content, list):
@@ -281,6 +291,17 @@ def _repeats(body: Mapping[str, Any], constraint: Constraint) -> Iterator[str]:
                         yield f"messages[{index}].content[{part_index}]"
     elif kind == "role":
         yield from _role_repeats(body, name, value)
+    elif kind == "schema_keyword":
+        for container, keyword, location in schema_keywords(body):
+            if keyword == name and (value is None or container == value):
+                yield location
+    elif kind == "id_format":
+        for call_id, location in tool_call_ids(body):
+            if value is not None and id_shape(call_id) == value:
+                yield location
+    elif kind == "missing_field":
+        if name == THOUGHT_SIGNATURE:
+            yield from unsigned_calls(body)
 
 
 def _role_repeats(body: Mapping[str, Any], name: str | None, value: str | None) -> Iterator[str]:
