@@ -545,3 +545,196 @@ def test_a_refused_reasoning_knob_is_learned_with_the_value_the_request_sent(
     assert [f.rule for f in again.findings if f.rule.startswith("learned.")] == ["learned.value"]
     after_fix = analyse_request(json.dumps(fixed), url, knowledge=knowledge)
     assert not [f for f in after_fix.findings if f.rule.startswith("learned.")]
+
+
+def _chat_call(call_id: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    call: dict[str, Any] = {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+    }
+    return {**call, **({"extra_content": extra} if extra else {})}
+
+
+def _replay(call_id: str, *, extra: dict[str, Any] | None = None, then: list[Any] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+    return {
+        "model": "m",
+        "messages": [
+            {"role": "user", "content": "What is the weather in Paris?"},
+            {"role": "assistant", "content": None, "tool_calls": [_chat_call(call_id, extra)]},
+            {"role": "tool", "tool_call_id": call_id, "content": "sunny"},
+            *then,
+        ],
+        "tools": [_TOOL],
+    }
+
+
+def _with_schema(items: dict[str, Any], *, where: str = "tools") -> dict[str, Any]:
+    schema = {"type": "object", "properties": {"field6": {"type": "array", "items": items}}}
+    body: dict[str, Any] = {"model": "m", "messages": [{"role": "user", "content": "x"}]}
+    if where == "tools":
+        body["tools"] = [{"type": "function", "function": {"name": "f", "parameters": schema}}]
+    else:
+        body["response_format"] = {"type": "json_schema", "json_schema": {"name": "r", "schema": schema}}
+    return body
+
+
+_GEMINI_KEYWORD = (  # dev legacy-gemini-070, musistudio/claude-code-router#187
+    'Invalid JSON payload received. Unknown name "additionalProperties" at \'tools[0].function_declarations[34]'
+    ".parameters.properties[6].value.items.any_of[0]': Cannot find field."
+)
+_MISTRAL_ID = (
+    "Tool call id was call_49c89af0 but must be a-z, A-Z, 0-9,\nwith a length of 9"  # dev legacy-vllm-063
+)
+_SIGNATURE = (  # dev a-0013, manthanabc/paws#103
+    "Function call is missing a thought_signature in functionCall parts. This is required for tools to work "
+    "correctly, and missing thought_signature may lead to degraded model performance. Additional data, "
+    "function call `default_api:shell` , position 2. Please refer to "
+    "https://ai.google.dev/gemini-api/docs/thought-signatures for more details."
+)
+_GEMINI_CHAT = "https://generativelanguage.googleapis.com/v1beta/openai/chat/completions"
+_NESTED = {"anyOf": [{"type": "string", "additionalProperties": False}]}
+
+#: Refusals whose constraint only the refused request completes (learn9): (url, provider, text, the refused
+#: request, the constraint, requests that repeat it, requests the refusal does not cover).
+FORM_REFUSALS = [
+    pytest.param(
+        _GEMINI_CHAT,
+        "gemini",
+        _GEMINI_KEYWORD,
+        _with_schema(_NESTED),
+        Constraint("schema_keyword", "additionalProperties", "tools"),
+        [_with_schema({"type": "object", "additionalProperties": {"type": "string"}})],
+        [
+            _with_schema({"type": "string"}),
+            # a property named like the keyword is no keyword; the keyword in a response format is
+            # another container than the one refused
+            _with_schema({"type": "object", "properties": {"additionalProperties": {"type": "string"}}}),
+            _with_schema(_NESTED, where="response_format"),
+        ],
+        id="gemini-nested-schema-keyword",
+    ),
+    pytest.param(
+        "http://localhost:8000/v1/chat/completions",
+        "vllm",
+        _MISTRAL_ID,
+        _replay("call_49c89af0"),
+        Constraint("id_format", "tool_call_id", "call_********"),
+        [_replay("call_0a1b2c3d")],
+        [_replay("a1B2c3D4e"), _replay("call_0a1b2c3d4e5f")],
+        id="mistral-tool-call-id-shape",
+    ),
+    pytest.param(
+        _GEMINI_CHAT,
+        "gemini",
+        _SIGNATURE,
+        _replay("call_1"),
+        Constraint("missing_field", "thought_signature"),
+        [_replay("call_2")],
+        [
+            _replay("call_1", extra={"google": {"thought_signature": "c2lnbmF0dXJl"}}),
+            # a call of an earlier turn is not validated (the docs: the current turn only)
+            _replay(
+                "call_1", then=[{"role": "assistant", "content": "ok"}, {"role": "user", "content": "thanks"}]
+            ),
+        ],
+        id="gemini-thought-signature",
+    ),
+    pytest.param(
+        "http://localhost:8000/v1/chat/completions",
+        "vllm",
+        # dev legacy-vllm-082, vllm-project/vllm#12864
+        "1 validation error for ChatCompletionRequest\nmessages.0.user.name\n  Extra inputs are not permitted "
+        "[type=extra_forbidden, input_value='bob', input_type=str]",
+        {"model": "m", "messages": [{"role": "user", "content": "Hi.", "name": "bob"}]},
+        Constraint("message_field", "name", "user"),
+        [{"model": "m", "messages": [{"role": "user", "content": "Hi.", "name": "ann"}]}],
+        [
+            {
+                "model": "m",
+                "messages": [
+                    {"role": "user", "content": "Hi."},
+                    {"role": "tool", "name": "f", "content": "1", "tool_call_id": "a"},
+                ],
+            }
+        ],
+        id="message-field-on-its-role",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "provider", "text", "refused", "constraint", "repeated", "other"), FORM_REFUSALS
+)
+def test_a_refusal_only_the_request_completes_is_learned_as_narrowly_as_it_showed(
+    url: str,
+    provider: str,
+    text: str,
+    refused: dict[str, Any],
+    constraint: Constraint,
+    repeated: list[dict[str, Any]],
+    other: list[dict[str, Any]],
+) -> None:
+    from toolguard_core.causes import recognise_error
+
+    found = recognise_error(parse_error(text, status=400), provider=provider, status=400, request=refused)
+    assert found is not None and found.constraint == constraint
+    learned = LearnedConstraint(
+        constraint.kind, constraint.name, constraint.value, found.cause_id, text, "f1"
+    )
+    knowledge = Knowledge({(url.split("/")[2].split(":")[0], "m"): Calibration((learned,))})
+    rule = learned.rule
+    for body in [refused, *repeated]:
+        again = analyse_request(json.dumps(body), url, knowledge=knowledge)
+        assert rule in [f.rule for f in again.findings if f.severity == Severity.ERROR], body
+    for body in other:
+        checked = analyse_request(json.dumps(body), url, knowledge=knowledge)
+        assert not [f for f in checked.findings if f.rule.startswith("learned.")], body
+    # Another model on the same host learned nothing.
+    elsewhere = analyse_request(json.dumps({**refused, "model": "n"}), url, knowledge=knowledge)
+    assert not [f for f in elsewhere.findings if f.rule.startswith("learned.")]
+
+
+def test_the_new_kinds_survive_export_and_import_and_an_old_export_still_imports(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "a.db")
+    migrations.apply(db)
+    old = {  # an export of the format before the new kinds: the same columns, kinds of then
+        "format": "toolguard-learned",
+        "version": 1,
+        "constraints": [
+            {
+                "host": "h",
+                "model": "m",
+                "kind": "param",
+                "name": "top_k",
+                "value": "",
+                "error_text": "t",
+                "first_flow": "f0",
+            }
+        ],
+        "calibration": [],
+    }
+    new = [
+        ("schema_keyword", "additionalProperties", "tools"),
+        ("id_format", "tool_call_id", "call_********"),
+        ("missing_field", "thought_signature", ""),
+    ]
+    assert import_learned(db, old) == (1, 0)
+    rows = [
+        {"host": "h", "model": "m", "kind": k, "name": n, "value": v, "error_text": "t", "first_flow": "f1"}
+        for k, n, v in new
+    ]
+    import_learned(db, {"format": "toolguard-learned", "version": 1, "constraints": rows, "calibration": []})
+    exported = export_learned(db)
+    assert {(c["kind"], c["name"], c["value"], c["rule"]) for c in exported["constraints"]} == {
+        ("param", "top_k", "", "learned.param"),
+        ("schema_keyword", "additionalProperties", "tools", "learned.schema-keyword"),
+        ("id_format", "tool_call_id", "call_********", "learned.id-format"),
+        ("missing_field", "thought_signature", "", "learned.missing-field"),
+    }
+    other = open_db(tmp_path / "b.db")
+    migrations.apply(other)
+    import_learned(other, exported)
+    knowledge = load_knowledge(other)
+    kinds = {c.kind for c in knowledge.for_request("h", "m").constraints}
+    assert kinds == {"param", "schema_keyword", "id_format", "missing_field"}

@@ -299,9 +299,8 @@ def _repeats(body: Mapping[str, Any], constraint: Constraint) -> Iterator[str]:
         for call_id, location in tool_call_ids(body):
             if value is not None and id_shape(call_id) == value:
                 yield location
-    elif kind == "missing_field":
-        if name == THOUGHT_SIGNATURE:
-            yield from unsigned_calls(body)
+    elif kind == "missing_field" and name == THOUGHT_SIGNATURE:
+        yield from unsigned_calls(body)
 
 
 def _role_repeats(body: Mapping[str, Any], name: str | None, value: str | None) -> Iterator[str]:
