@@ -6088,6 +6088,28 @@ _KEYWORD_REFUSED = _re(f"{_KEY_REJECTION.pattern}|\\bnot (?:a )?valid\\b|\\binva
 _SCHEMA_CAUSES = frozenset({"cause.tool-schema-invalid", "cause.response-format-invalid"})
 
 
+#: The causes whose constraint the refused request completes (:func:`_completed_from_request`).
+_COMPLETED_CAUSES = _SCHEMA_CAUSES | {
+    "cause.thought-signature-missing",
+    "cause.tool-call-id-invalid",
+    "cause.reasoning-effort-unsupported",
+}
+
+
+def completes_from_request(cause: Mapping[str, Any] | None) -> bool:
+    """Whether a recognition read without the request (its :meth:`Recognition.summary`) would name a
+    narrower constraint with it: the proxy's early reading then reads the answer again with the
+    request before the row is stored (capture.Capture.to_row), so what is learned is the same as
+    :func:`recognise_error` with the request gives. Rare: only these causes."""
+    if not cause:
+        return False
+    constraint = cause.get("constraint")
+    if constraint is None:
+        return cause.get("cause") in _COMPLETED_CAUSES
+    kind, value = constraint.get("kind"), constraint.get("value")
+    return value is None and (kind in ("content_type", "message_field") or (kind == "tool_choice"))
+
+
 def _form_from_request(found: Recognition, request: Mapping[str, object]) -> Constraint | None:
     """A constraint only the refused request can complete (issue 10.3, learn9), or ``None``:
 
