@@ -415,6 +415,28 @@ _NAMED = {"type": "function", "function": {"name": "AnswerWithSource"}}
 #: request sent is learned, so that form is caught when it comes back and another form is not.
 FORMLESS_TOOL_CHOICE_REFUSALS = [
     pytest.param(
+        # xAI's serde enum of tool_choice forms (probe9p-xai-responses-tool-choice-web-search,
+        # router-for-me/CLIProxyAPI#4718): the form is the refused request's
+        "xai",
+        "https://api.x.ai/v1/chat/completions",
+        '{"error": "Failed to deserialize the JSON body into the target type: data did not match any variant '
+        'of untagged enum ModelToolChoice"}',
+        {
+            "model": "grok-4",
+            "messages": [{"role": "user", "content": "x"}],
+            "tools": [_TOOL],
+            "tool_choice": {"type": "web_search"},
+        },
+        "web_search",
+        {
+            "model": "grok-4",
+            "messages": [{"role": "user", "content": "x"}],
+            "tools": [_TOOL],
+            "tool_choice": "auto",
+        },
+        id="xai-model-tool-choice",
+    ),
+    pytest.param(
         # vLLM's Responses API with Harmony (dev b-0217, https://github.com/vllm-project/vllm/issues/53626)
         "vllm",
         "http://localhost:8000/v1/responses",
@@ -659,6 +681,18 @@ FORM_REFUSALS = [
             }
         ],
         id="message-field-on-its-role",
+    ),
+    pytest.param(
+        "https://ai-proxy.lab.epam.com/openai/deployments/gemini-2.5-pro/chat/completions",
+        None,
+        # EPAM DIAL's gateway (probe9p-dial-gateway-stream-options, epam/ai-dial#338)
+        '{"error": {"message": "Your request contained invalid structure on path stream_options. extra fields '
+        'not permitted", "type": "invalid_request_error", "code": "400"}}',
+        {"model": "m", "stream": True, "stream_options": {"include_usage": True}, "messages": [USER]},
+        Constraint("field", "stream_options"),
+        [],
+        [{"model": "m", "stream": True, "messages": [USER]}],
+        id="dial-extra-fields-on-path",
     ),
 ]
 

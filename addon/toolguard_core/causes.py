@@ -1691,6 +1691,17 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("tool_choice", name="tool_choice", value_group="value"),
         wordings=(
             Wording(
+                provider="xai",
+                # xAI's serde enum of tool_choice forms: a form outside it (a built-in tool's type) fails to
+                # deserialise; the form is the one the refused request sent (_completed_from_request).
+                pattern=_re(r"did not match any variant of untagged enum ModelToolChoice"),
+                source="https://github.com/router-for-me/CLIProxyAPI/issues/4718",
+                example=(
+                    "Failed to deserialize the JSON body into the target type: data did not match any variant "
+                    "of untagged enum ModelToolChoice"
+                ),
+            ),
+            Wording(
                 provider="groq",
                 # Groq refuses any other string, and null, for tool_choice.
                 pattern=_re(
@@ -3094,6 +3105,17 @@ CAUSES: tuple[Cause, ...] = (
                 ),
                 source="https://github.com/danny-avila/LibreChat/issues/932",
                 example="maxOutputTokens: extra fields not permitted",
+            ),
+            Wording(
+                provider="dial",
+                # EPAM DIAL's gateway (pydantic v1 behind it) naming the path whose object has extra keys.
+                pattern=_re(
+                    r"invalid structure on path (?P<loc>[A-Za-z_][\w-]*(?:\.[\w-]+)*)\.? extra fields not permitted"
+                ),
+                source="https://github.com/epam/ai-dial/issues/338",
+                example=(
+                    "Your request contained invalid structure on path stream_options. extra fields not permitted"
+                ),
             ),
             Wording(
                 provider="openai",
@@ -6135,16 +6157,21 @@ def _form_from_request(found: Recognition, request: Mapping[str, object]) -> Con
                 return Constraint(kind="id_format", name="tool_call_id", value=shape)
         return None
     if cause in _SCHEMA_CAUSES:
-        containers: dict[str, set[str]] = {}
-        for container, keyword, _location in schema_keywords(request):
-            if keyword not in COMMON_KEYWORDS:
-                containers.setdefault(keyword, set()).add(container)
-        for keyword, where in containers.items():
-            spans = list(_mentions(message, keyword, bare=False))
-            if spans and any(_rejected(message, span, _KEYWORD_REFUSED) for span in spans):
-                return Constraint(
-                    kind="schema_keyword", name=keyword, value=next(iter(where)) if len(where) == 1 else None
-                )
+        return _refused_keyword(message, request)
+    return None
+
+
+def _refused_keyword(message: str, request: Mapping[str, object]) -> Constraint | None:
+    """A schema keyword the request uses that ``message`` quotes in a refusing shape (see above)."""
+    containers: dict[str, set[str]] = {}
+    for container, keyword, _location in schema_keywords(request):
+        if keyword not in COMMON_KEYWORDS:
+            containers.setdefault(keyword, set()).add(container)
+    for keyword, where in containers.items():
+        spans = list(_mentions(message, keyword, bare=False))
+        if spans and any(_rejected(message, span, _KEYWORD_REFUSED) for span in spans):
+            container = next(iter(where)) if len(where) == 1 else None
+            return Constraint(kind="schema_keyword", name=keyword, value=container)
     return None
 
 
