@@ -14,7 +14,7 @@ from toolguard_core.analyze import analyse_request
 from toolguard_core.capture import Capture
 from toolguard_core.causes import Constraint
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.learned import Calibration, Knowledge, LearnedConstraint, calibrate, repeats
+from toolguard_core.learned import Calibration, Knowledge, LearnedConstraint, calibrate, listed, repeats
 from toolguard_core.learned_store import (
     ImportError_,
     export_learned,
@@ -772,3 +772,10 @@ def test_the_new_kinds_survive_export_and_import_and_an_old_export_still_imports
     knowledge = load_knowledge(other)
     kinds = {c.kind for c in knowledge.for_request("h", "m").constraints}
     assert kinds == {"param", "schema_keyword", "id_format", "missing_field"}
+    # `toolguard learned list` says what each new kind's value is.
+    assert sorted(listed(c["kind"], c["name"], c["value"]) for c in exported["constraints"]) == [
+        "additionalProperties in tools",
+        "thought_signature missing on a replayed call",
+        "tool_call_id shaped call_********",
+        "top_k",
+    ]

@@ -39,6 +39,7 @@ __all__ = [
     "LearnedConstraint",
     "calibrate",
     "learned_rule",
+    "listed",
     "repeats",
 ]
 
@@ -51,6 +52,22 @@ QUOTE_CHARS = 200
 def learned_rule(kind: str) -> str:
     """The rule id of a learned constraint of ``kind``: ``learned.param``, ``learned.message-field`` ..."""
     return LEARNED_PREFIX + kind.replace("_", "-")
+
+
+def listed(kind: str, name: str | None, value: str | None) -> str:
+    """A learned row's constraint in ``toolguard learned list``: ``name=value``, or for the kinds whose
+    value is no value of the key, what it is (the container, the role, the id shape)."""
+    name, value = name or "", value or ""
+    match kind:
+        case "schema_keyword":
+            return f"{name} in {value or 'any schema'}"
+        case "id_format":
+            return f"{name} shaped {value}"
+        case "missing_field":
+            return f"{name} missing on a replayed call"
+        case "content_type" | "message_field" if value:
+            return f"{name} on {value} messages"
+    return name + (f"={value}" if value else "")
 
 
 def is_learned(rule: str) -> bool:

@@ -514,4 +514,4 @@ def test_a_refused_nested_schema_keyword_is_predicted_on_the_identical_request(
         )
     ]
     listed = _cli("learned", "list", "--db", str(db_path))
-    assert "learned.schema-keyword additionalProperties=tools" in listed
+    assert "learned.schema-keyword additionalProperties in tools" in listed
