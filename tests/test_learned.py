@@ -637,6 +637,18 @@ FORM_REFUSALS = [
         id="gemini-nested-schema-keyword",
     ),
     pytest.param(
+        _GEMINI_CHAT,
+        "gemini",
+        # probe-l9-9router-gemini-ref (decolua/9router#1036): Gemini names "$ref" by its proto field, "ref"
+        'Invalid JSON payload received. Unknown name "ref" at \'tools[0].function_declarations[4].parameters'
+        ".properties[0].value.items': Cannot find field.",
+        _with_schema({"$ref": "#/$defs/Item"}),
+        Constraint("schema_keyword", "$ref", "tools"),
+        [_with_schema({"anyOf": [{"$ref": "#/$defs/Other"}]})],
+        [_with_schema({"type": "object", "properties": {"ref": {"type": "string"}}})],
+        id="gemini-proto-name-of-a-keyword",
+    ),
+    pytest.param(
         "http://localhost:8000/v1/chat/completions",
         "vllm",
         _MISTRAL_ID,

@@ -6168,7 +6168,13 @@ def _refused_keyword(message: str, request: Mapping[str, object]) -> Constraint 
         if keyword not in COMMON_KEYWORDS:
             containers.setdefault(keyword, set()).add(container)
     for keyword, where in containers.items():
-        spans = list(_mentions(message, keyword, bare=False))
+        # Gemini names a JSON key by its proto field: "$ref" is "ref" (probe-l9-9router-gemini-ref).
+        spans = [
+            span
+            for token in {keyword, keyword.lstrip("$")}
+            if token
+            for span in _mentions(message, token, bare=False)
+        ]
         if spans and any(_rejected(message, span, _KEYWORD_REFUSED) for span in spans):
             container = next(iter(where)) if len(where) == 1 else None
             return Constraint(kind="schema_keyword", name=keyword, value=container)
