@@ -706,6 +706,21 @@ FORM_REFUSALS = [
         [{"model": "m", "stream": True, "messages": [USER]}],
         id="dial-extra-fields-on-path",
     ),
+    pytest.param(
+        "https://api.perplexity.ai/chat/completions",
+        "perplexity",
+        # probe9p-perplexity-max-tokens-below-16 (langgenius/dify-official-plugins#3255): the floor the text
+        # states is learned, not the one value refused
+        "max_tokens must be at least 16 for sonar",
+        {"model": "m", "messages": [USER], "max_tokens": 10},
+        Constraint("bound", "max_tokens", "<16"),
+        [{"model": "m", "messages": [USER], "max_tokens": 1}],
+        [
+            {"model": "m", "messages": [USER], "max_tokens": 16},
+            {"model": "m", "messages": [USER], "max_tokens": 4096},
+        ],
+        id="perplexity-max-tokens-floor",
+    ),
 ]
 
 

@@ -118,6 +118,8 @@ ConstraintKind = Literal[
     "schema_keyword",
     "id_format",
     "missing_field",
+    # A numeric bound the text states and the request broke (value: "<16", ">4096").
+    "bound",
 ]
 
 #: The APIs a fix can be worded for (``toolguard_core.request.EndpointKind``'s values).
@@ -6115,6 +6117,7 @@ _COMPLETED_CAUSES = _SCHEMA_CAUSES | {
     "cause.thought-signature-missing",
     "cause.tool-call-id-invalid",
     "cause.reasoning-effort-unsupported",
+    "cause.param-value-unsupported",
 }
 
 
@@ -6158,6 +6161,31 @@ def _form_from_request(found: Recognition, request: Mapping[str, object]) -> Con
         return None
     if cause in _SCHEMA_CAUSES:
         return _refused_keyword(message, request)
+    return _broken_bound(message, request)
+
+
+#: A bound a text states on a named parameter: Perplexity's "max_tokens must be at least 16 for sonar"
+#: (probe9p-perplexity-max-tokens-below-16, langgenius/dify-official-plugins#3255).
+_STATED_BOUND = _re(
+    r"\b(?P<param>[A-Za-z_][\w.]{0,63})\W{0,3} (?:must|should) be (?:(?P<low>at least|>=|greater than or equal to|no "
+    r"less than)|(?P<high>at most|<=|less than or equal to|no (?:more|greater) than)) (?P<bound>-?\d{1,12}(?:\.\d+)?)\b"
+)
+
+
+def _broken_bound(message: str, request: Mapping[str, object]) -> Constraint | None:
+    """The bound the text states on a parameter the request sent a number for that breaks it: that side
+    of the bound (``max_tokens`` ``<16``), so a later request under the floor repeats it and one at or
+    over it does not. ``None`` when the request's value keeps the bound (the text is about something else)."""
+    for match in _STATED_BOUND.finditer(message):
+        name, bound = match.group("param"), float(match.group("bound"))
+        value = request.get(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        text = match.group("bound")
+        if match.group("low") and value < bound:
+            return Constraint(kind="bound", name=name, value="<" + text)
+        if match.group("high") and value > bound:
+            return Constraint(kind="bound", name=name, value=">" + text)
     return None
 
 

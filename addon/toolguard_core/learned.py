@@ -253,6 +253,9 @@ def _describe(constraint: Constraint) -> str:
             return f"a tool-call id of the form {value!r}"
         case "missing_field":
             return f"a replayed function call without its {name}"
+        case "bound":
+            side = "below" if (value or "").startswith("<") else "above"
+            return f"{name} {side} {(value or '')[1:]}"
     return f"{constraint.kind} {name!r}"  # pragma: no cover - every kind is handled above
 
 
@@ -318,6 +321,12 @@ def _repeats(body: Mapping[str, Any], constraint: Constraint) -> Iterator[str]:
                 yield location
     elif kind == "missing_field" and name == THOUGHT_SIGNATURE:
         yield from unsigned_calls(body)
+    elif kind == "bound" and name and value and value[0] in "<>":
+        found = _get(body, name)
+        if isinstance(found, (int, float)) and not isinstance(found, bool):
+            limit = float(value[1:])
+            if (found < limit) if value[0] == "<" else (found > limit):
+                yield name
 
 
 def _role_repeats(body: Mapping[str, Any], name: str | None, value: str | None) -> Iterator[str]:
