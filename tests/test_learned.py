@@ -806,3 +806,29 @@ def test_the_new_kinds_survive_export_and_import_and_an_old_export_still_imports
         "tool_call_id shaped call_********",
         "top_k",
     ]
+
+
+def test_a_keyword_the_host_asks_for_is_not_learned_as_refused() -> None:
+    """OpenAI's strict mode quotes the keyword it wants (bytedance/trae-agent#173): learning it would flag
+    the fixed request, which carries it."""
+    from toolguard_core.causes import recognise_error
+
+    text = (
+        "Invalid schema for function 'json_edit_tool': In context=('properties', 'value'), "
+        "'additionalProperties' is required to be supplied and to be false."
+    )
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"value": {"type": "object", "properties": {}}},
+    }
+    request = {
+        "model": "m",
+        "messages": [USER],
+        "tools": [
+            {"type": "function", "function": {"name": "json_edit_tool", "strict": True, "parameters": schema}}
+        ],
+    }
+    found = recognise_error(parse_error(text, status=400), provider="openai", status=400, request=request)
+    assert found is not None and found.cause_id == "cause.tool-schema-invalid"
+    assert found.constraint is None or found.constraint.kind != "schema_keyword"

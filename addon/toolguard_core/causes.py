@@ -6105,9 +6105,11 @@ def _completed_from_request(found: Recognition, request: Mapping[str, object] | 
     return found
 
 
-#: A schema keyword quoted this close to one of these words is the keyword the host refused ("Unknown name
-#: "additionalProperties" at 'tools[0]...': Cannot find field", dev legacy-gemini-069/070).
-_KEYWORD_REFUSED = _re(f"{_KEY_REJECTION.pattern}|\\bnot (?:a )?valid\\b|\\binvalid\\b")
+#: A schema keyword quoted this close to a word refusing a key is the keyword the host refused ("Unknown
+#: name "additionalProperties" at 'tools[0]...': Cannot find field", dev legacy-gemini-069/070). Not
+#: "invalid": OpenAI's strict mode says "Invalid schema ... 'additionalProperties' is required to be
+#: supplied and to be false" of a keyword it wants, and learning that keyword would flag the fix.
+_KEYWORD_REFUSED = _KEY_REJECTION
 #: The causes whose text names a refused schema keyword, a tool-call id, a replayed call's missing field.
 _SCHEMA_CAUSES = frozenset({"cause.tool-schema-invalid", "cause.response-format-invalid"})
 
