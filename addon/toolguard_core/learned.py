@@ -6,7 +6,10 @@ immutable :class:`Knowledge` snapshot (the event loop never reads the database):
 
 - **Learned constraints.** An upstream rejected a request and its answer named what it rejected
   (the :class:`~toolguard_core.causes.Constraint` of the recognised root cause: a parameter, a
-  field, a value, a role, a content type, a tool-choice form, a message field). A later request to
+  field, a value, a role, a content type or message field (on the role it was refused on), a
+  tool-choice form, a schema keyword at any depth of a tool's or response format's schema, a
+  tool-call id's shape, a replayed call's missing thought signature, a stated numeric bound the
+  request broke; the forms are read in :mod:`toolguard_core.learned_forms`). A later request to
   the same host and model that repeats it gets an error finding ``learned.<kind>`` citing the first
   flow, before the answer arrives. The evidence is the upstream's own error text, quoted in the
   finding: this host rejected exactly this, so it is grounded the way a built-in rule is.
