@@ -53,6 +53,7 @@ from toolguard_analysis.timefilters import parse_when
 from toolguard_analysis.writable import run_on
 from toolguard_core.dburl import is_postgres_url, label, redact_url
 from toolguard_core.grouping import summary_version
+from toolguard_core.learned import listed
 from toolguard_core.learned_store import export_learned, forget, import_learned
 from toolguard_core.modes import Mode
 from toolguard_core.repair import Family
@@ -669,7 +670,7 @@ def learned_list(db_path: str | None, as_json: bool) -> None:
         click.echo("nothing learned yet")
         return
     for row in data["constraints"]:
-        what = row["name"] + (f"={row['value']}" if row["value"] else "")
+        what = listed(row["kind"], row["name"], row["value"])
         click.echo(
             f"{row['rule']:<22} {what:<30} {row['host']} {row['model'] or '*'}  {row['count']}× "
             f"first flow {row['first_flow']} ({row['source']})"

@@ -1546,6 +1546,79 @@ def evaluate_failure(entry: dict[str, Any]) -> Outcome:
     return outcome
 
 
+#: Learned-from: (the recognition, the constraint a proxy would learn), as learned_store keeps them.
+Learned = tuple[Any, LearnedConstraint]
+
+
+def learned_from(
+    entry: dict[str, Any], body: dict[str, Any], target: Target, errors: list[Finding]
+) -> Learned | None:
+    """What the proxy learns from this entry's refusal of ``body`` (``parse_error`` then
+    ``recognise_error`` with the request, as the proxy reads an answer): a constraint, not a transient
+    cause, not a rule that already gave an error (learned_store.learn_from_rows keeps the same ones)."""
+    provider = target.provider.id if target.provider is not None else None
+    text = entry.get("body")
+    raw = text if isinstance(text, str) else json.dumps(text)
+    recognition = recognise_error(
+        parse_error(raw, status=entry.get("status")),
+        provider=provider,
+        finding_rules=[f.rule for f in errors],
+        status=entry.get("status"),
+        request=body,
+    )
+    if recognition is None or recognition.constraint is None or recognition.cause.transient:
+        return None
+    if recognition.rule_id in {f.rule for f in errors}:
+        return None
+    constraint = recognition.constraint
+    learned = LearnedConstraint(
+        kind=constraint.kind,
+        name=constraint.name,
+        value=constraint.value,
+        cause_id=recognition.cause_id,
+        error_text=raw,
+        first_flow=entry["id"],
+    )
+    return recognition, learned
+
+
+def valid_after_learning(
+    failures_: Iterable[dict[str, Any]], valid: Iterable[dict[str, Any]], *, any_model: bool = False
+) -> dict[str, list[str]]:
+    """The learned error findings on the accepted requests once every failure's constraint is learned
+    for its host and model, as the proxy keys them (learning from a refusal must never turn a request
+    the host accepts into an error). ``any_model`` applies each to every model on the host: stricter
+    than the proxy, it shows what a model-scoped refusal would flag on the host's other models."""
+    by_host: dict[tuple[str, str], list[LearnedConstraint]] = {}
+    for entry in failures_:
+        body, _how = build_request(entry)
+        if body is None:
+            continue
+        url = url_for(entry)
+        target = target_for(entry, url)
+        analysis = analyse_request(json.dumps(body), url, target=target)
+        errors = [f for f in analysis.findings if f.severity == Severity.ERROR]
+        found = learned_from(entry, body, target, errors)
+        if found is not None:
+            model = "" if any_model else analysis.model  # the model the proxy keys it by (a native URL's too)
+            by_host.setdefault(((urlsplit(url).hostname or "").lower(), model or ""), []).append(found[1])
+    knowledge = Knowledge({key: Calibration(tuple(c)) for key, c in by_host.items()})
+    out: dict[str, list[str]] = {}
+    for entry in valid:
+        if entry.get("api") not in ENDPOINT_KINDS:
+            continue
+        url = entry["url"]
+        analysis = analyse_request(
+            json.dumps(entry["request"]), url, target=target_for(entry, url), knowledge=knowledge
+        )
+        learned = [
+            f.one_line() for f in analysis.findings if is_learned(f.rule) and f.severity == Severity.ERROR
+        ]
+        if learned:
+            out[entry["id"]] = learned
+    return out
+
+
 def caught_on_repeat(
     entry: dict[str, Any],
     body: dict[str, Any],
@@ -1563,29 +1636,10 @@ def caught_on_repeat(
     (``hit``), or the refusal was recognised as the labelled rule itself (a legacy rule-id label names
     no field). So the refusals no request property shows (a server flag, a server version, one
     model's template) are caught from their second occurrence on the host that refused them."""
-    provider = target.provider.id if target.provider is not None else None
-    text = entry.get("body")
-    raw = text if isinstance(text, str) else json.dumps(text)
-    recognition = recognise_error(
-        parse_error(raw, status=entry.get("status")),
-        provider=provider,
-        finding_rules=[f.rule for f in errors],
-        status=entry.get("status"),
-        request=body,
-    )
-    if recognition is None or recognition.constraint is None or recognition.cause.transient:
+    found = learned_from(entry, body, target, errors)
+    if found is None:
         return False
-    if recognition.rule_id in {f.rule for f in errors}:
-        return False
-    constraint = recognition.constraint
-    learned = LearnedConstraint(
-        kind=constraint.kind,
-        name=constraint.name,
-        value=constraint.value,
-        cause_id=recognition.cause_id,
-        error_text=raw,
-        first_flow="first",
-    )
+    recognition, learned = found
     host = (urlsplit(url).hostname or "").lower()
     model = body.get("model") if isinstance(body.get("model"), str) else ""
     knowledge = Knowledge({(host, model or ""): Calibration((learned,))})
@@ -1595,7 +1649,11 @@ def caught_on_repeat(
         return False
     label = entry["root_cause"]
     return any(hit(f) for f in learned_errors) or (
-        not label.startswith("cause.") and bool(recognition.labels & _rule_labels(label))
+        not label.startswith("cause.")
+        and (
+            bool(recognition.labels & _rule_labels(label))
+            or any(_at_label_detail(label, f.location) for f in learned_errors)
+        )
     )
 
 
@@ -1616,6 +1674,14 @@ def checked_api(entry: dict[str, Any]) -> bool:
         and url.startswith("http")
         and endpoint_kind(url.split("?", 1)[0]) in NATIVE_CHECKED_KINDS
     )
+
+
+def _at_label_detail(label: str, location: str) -> bool:
+    """A legacy ``rule:detail`` label names the refused key (``gemini.schema-keyword:additionalProperties``,
+    ``vllm.extra-forbidden:messages.name``): a learned error on that key matches it."""
+    _, _, detail = label.partition(":")
+    parts = [p for p in re.split(r"[.\[\]]+", location) if p]
+    return bool(detail) and bool(parts) and parts[-1] == detail.split(".")[-1]
 
 
 def evaluate_valid(entry: dict[str, Any]) -> list[str]:
@@ -1683,6 +1749,16 @@ def score(splits: Iterable[str], probe: Path | None = None) -> dict[str, Any]:
         "with_errors": len(valid_errors),
         "errors": valid_errors,
     }
+    if "dev" in result["splits"]:
+        # Every dev failure's constraint learned for its host, then the accepted requests checked again.
+        learned_from_dev = list(failures("dev"))
+        after = valid_after_learning(learned_from_dev, valid)
+        any_model = valid_after_learning(learned_from_dev, valid, any_model=True)
+        result["valid"]["after_learning"] = {
+            "with_errors": len(after),
+            "errors": after,
+            "with_errors_any_model": len(any_model),
+        }
     return result
 
 
@@ -2397,6 +2473,14 @@ def _table(result: dict[str, Any]) -> str:
     )
     for vid, errors in valid["errors"].items():
         lines.extend(f"  {vid}: {error}" for error in errors)
+    if "after_learning" in valid:
+        after = valid["after_learning"]
+        lines.append(
+            f"valid requests with a learned error once every dev failure is learned: {after['with_errors']}"
+            f" (applied to every model of the host: {after['with_errors_any_model']})"
+        )
+        for vid, errors in after["errors"].items():
+            lines.extend(f"  {vid}: {error}" for error in errors)
     return "\n".join(lines)
 
 
@@ -2424,7 +2508,8 @@ def main(argv: list[str] | None = None) -> int:
             for outcome in result["splits"][part]["_outcomes"]:
                 if not outcome.hit:
                     print(
-                        f"{outcome.id} {outcome.cls} {outcome.label} [{outcome.how}] errors={outcome.errors}"
+                        f"{outcome.id} {outcome.cls} {outcome.label} [{outcome.how}]"
+                        f" repeat={'hit' if outcome.repeat_hit else 'miss'} errors={outcome.errors}"
                     )
     for part in result["splits"].values():
         part.pop("_outcomes")

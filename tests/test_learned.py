@@ -14,7 +14,7 @@ from toolguard_core.analyze import analyse_request
 from toolguard_core.capture import Capture
 from toolguard_core.causes import Constraint
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.learned import Calibration, Knowledge, LearnedConstraint, calibrate, repeats
+from toolguard_core.learned import Calibration, Knowledge, LearnedConstraint, calibrate, listed, repeats
 from toolguard_core.learned_store import (
     ImportError_,
     export_learned,
@@ -419,6 +419,28 @@ _NAMED = {"type": "function", "function": {"name": "AnswerWithSource"}}
 #: request sent is learned, so that form is caught when it comes back and another form is not.
 FORMLESS_TOOL_CHOICE_REFUSALS = [
     pytest.param(
+        # xAI's serde enum of tool_choice forms (probe9p-xai-responses-tool-choice-web-search,
+        # router-for-me/CLIProxyAPI#4718): the form is the refused request's
+        "xai",
+        "https://api.x.ai/v1/chat/completions",
+        '{"error": "Failed to deserialize the JSON body into the target type: data did not match any variant '
+        'of untagged enum ModelToolChoice"}',
+        {
+            "model": "grok-4",
+            "messages": [{"role": "user", "content": "x"}],
+            "tools": [_TOOL],
+            "tool_choice": {"type": "web_search"},
+        },
+        "web_search",
+        {
+            "model": "grok-4",
+            "messages": [{"role": "user", "content": "x"}],
+            "tools": [_TOOL],
+            "tool_choice": "auto",
+        },
+        id="xai-model-tool-choice",
+    ),
+    pytest.param(
         # vLLM's Responses API with Harmony (dev b-0217, https://github.com/vllm-project/vllm/issues/53626)
         "vllm",
         "http://localhost:8000/v1/responses",
@@ -549,3 +571,268 @@ def test_a_refused_reasoning_knob_is_learned_with_the_value_the_request_sent(
     assert [f.rule for f in again.findings if f.rule.startswith("learned.")] == ["learned.value"]
     after_fix = analyse_request(json.dumps(fixed), url, knowledge=knowledge)
     assert not [f for f in after_fix.findings if f.rule.startswith("learned.")]
+
+
+def _chat_call(call_id: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    call: dict[str, Any] = {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+    }
+    return {**call, **({"extra_content": extra} if extra else {})}
+
+
+def _replay(call_id: str, *, extra: dict[str, Any] | None = None, then: list[Any] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+    return {
+        "model": "m",
+        "messages": [
+            {"role": "user", "content": "What is the weather in Paris?"},
+            {"role": "assistant", "content": None, "tool_calls": [_chat_call(call_id, extra)]},
+            {"role": "tool", "tool_call_id": call_id, "content": "sunny"},
+            *then,
+        ],
+        "tools": [_TOOL],
+    }
+
+
+def _with_schema(items: dict[str, Any], *, where: str = "tools") -> dict[str, Any]:
+    schema = {"type": "object", "properties": {"field6": {"type": "array", "items": items}}}
+    body: dict[str, Any] = {"model": "m", "messages": [{"role": "user", "content": "x"}]}
+    if where == "tools":
+        body["tools"] = [{"type": "function", "function": {"name": "f", "parameters": schema}}]
+    else:
+        body["response_format"] = {"type": "json_schema", "json_schema": {"name": "r", "schema": schema}}
+    return body
+
+
+_GEMINI_KEYWORD = (  # dev legacy-gemini-070, musistudio/claude-code-router#187
+    'Invalid JSON payload received. Unknown name "additionalProperties" at \'tools[0].function_declarations[34]'
+    ".parameters.properties[6].value.items.any_of[0]': Cannot find field."
+)
+_MISTRAL_ID = (
+    "Tool call id was call_49c89af0 but must be a-z, A-Z, 0-9,\nwith a length of 9"  # dev legacy-vllm-063
+)
+_SIGNATURE = (  # dev a-0013, manthanabc/paws#103
+    "Function call is missing a thought_signature in functionCall parts. This is required for tools to work "
+    "correctly, and missing thought_signature may lead to degraded model performance. Additional data, "
+    "function call `default_api:shell` , position 2. Please refer to "
+    "https://ai.google.dev/gemini-api/docs/thought-signatures for more details."
+)
+_GEMINI_CHAT = "https://generativelanguage.googleapis.com/v1beta/openai/chat/completions"
+_NESTED = {"anyOf": [{"type": "string", "additionalProperties": False}]}
+
+#: Refusals whose constraint only the refused request completes (learn9): (url, provider, text, the refused
+#: request, the constraint, requests that repeat it, requests the refusal does not cover).
+FORM_REFUSALS = [
+    pytest.param(
+        _GEMINI_CHAT,
+        "gemini",
+        _GEMINI_KEYWORD,
+        _with_schema(_NESTED),
+        Constraint("schema_keyword", "additionalProperties", "tools"),
+        [_with_schema({"type": "object", "additionalProperties": {"type": "string"}})],
+        [
+            _with_schema({"type": "string"}),
+            # a property named like the keyword is no keyword; the keyword in a response format is
+            # another container than the one refused
+            _with_schema({"type": "object", "properties": {"additionalProperties": {"type": "string"}}}),
+            _with_schema(_NESTED, where="response_format"),
+        ],
+        id="gemini-nested-schema-keyword",
+    ),
+    pytest.param(
+        _GEMINI_CHAT,
+        "gemini",
+        # probe-l9-9router-gemini-ref (decolua/9router#1036): Gemini names "$ref" by its proto field, "ref"
+        'Invalid JSON payload received. Unknown name "ref" at \'tools[0].function_declarations[4].parameters'
+        ".properties[0].value.items': Cannot find field.",
+        _with_schema({"$ref": "#/$defs/Item"}),
+        Constraint("schema_keyword", "$ref", "tools"),
+        [_with_schema({"anyOf": [{"$ref": "#/$defs/Other"}]})],
+        [_with_schema({"type": "object", "properties": {"ref": {"type": "string"}}})],
+        id="gemini-proto-name-of-a-keyword",
+    ),
+    pytest.param(
+        "http://localhost:8000/v1/chat/completions",
+        "vllm",
+        _MISTRAL_ID,
+        _replay("call_49c89af0"),
+        Constraint("id_format", "tool_call_id", "call_********"),
+        [_replay("call_0a1b2c3d")],
+        [_replay("a1B2c3D4e"), _replay("call_0a1b2c3d4e5f")],
+        id="mistral-tool-call-id-shape",
+    ),
+    pytest.param(
+        _GEMINI_CHAT,
+        "gemini",
+        _SIGNATURE,
+        _replay("call_1"),
+        Constraint("missing_field", "thought_signature"),
+        [_replay("call_2")],
+        [
+            _replay("call_1", extra={"google": {"thought_signature": "c2lnbmF0dXJl"}}),
+            # a call of an earlier turn is not validated (the docs: the current turn only)
+            _replay(
+                "call_1", then=[{"role": "assistant", "content": "ok"}, {"role": "user", "content": "thanks"}]
+            ),
+        ],
+        id="gemini-thought-signature",
+    ),
+    pytest.param(
+        "http://localhost:8000/v1/chat/completions",
+        "vllm",
+        # dev legacy-vllm-082, vllm-project/vllm#12864
+        "1 validation error for ChatCompletionRequest\nmessages.0.user.name\n  Extra inputs are not permitted "
+        "[type=extra_forbidden, input_value='bob', input_type=str]",
+        {"model": "m", "messages": [{"role": "user", "content": "Hi.", "name": "bob"}]},
+        Constraint("message_field", "name", "user"),
+        [{"model": "m", "messages": [{"role": "user", "content": "Hi.", "name": "ann"}]}],
+        [
+            {
+                "model": "m",
+                "messages": [
+                    {"role": "user", "content": "Hi."},
+                    {"role": "tool", "name": "f", "content": "1", "tool_call_id": "a"},
+                ],
+            }
+        ],
+        id="message-field-on-its-role",
+    ),
+    pytest.param(
+        "https://ai-proxy.lab.epam.com/openai/deployments/gemini-2.5-pro/chat/completions",
+        None,
+        # EPAM DIAL's gateway (probe9p-dial-gateway-stream-options, epam/ai-dial#338)
+        '{"error": {"message": "Your request contained invalid structure on path stream_options. extra fields '
+        'not permitted", "type": "invalid_request_error", "code": "400"}}',
+        {"model": "m", "stream": True, "stream_options": {"include_usage": True}, "messages": [USER]},
+        Constraint("field", "stream_options"),
+        [],
+        [{"model": "m", "stream": True, "messages": [USER]}],
+        id="dial-extra-fields-on-path",
+    ),
+    pytest.param(
+        "https://api.perplexity.ai/chat/completions",
+        "perplexity",
+        # probe9p-perplexity-max-tokens-below-16 (langgenius/dify-official-plugins#3255): the floor the text
+        # states is learned, not the one value refused
+        "max_tokens must be at least 16 for sonar",
+        {"model": "m", "messages": [USER], "max_tokens": 10},
+        Constraint("bound", "max_tokens", "<16"),
+        [{"model": "m", "messages": [USER], "max_tokens": 1}],
+        [
+            {"model": "m", "messages": [USER], "max_tokens": 16},
+            {"model": "m", "messages": [USER], "max_tokens": 4096},
+        ],
+        id="perplexity-max-tokens-floor",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "provider", "text", "refused", "constraint", "repeated", "other"), FORM_REFUSALS
+)
+def test_a_refusal_only_the_request_completes_is_learned_as_narrowly_as_it_showed(
+    url: str,
+    provider: str,
+    text: str,
+    refused: dict[str, Any],
+    constraint: Constraint,
+    repeated: list[dict[str, Any]],
+    other: list[dict[str, Any]],
+) -> None:
+    from toolguard_core.causes import recognise_error
+
+    found = recognise_error(parse_error(text, status=400), provider=provider, status=400, request=refused)
+    assert found is not None and found.constraint == constraint
+    learned = LearnedConstraint(
+        constraint.kind, constraint.name, constraint.value, found.cause_id, text, "f1"
+    )
+    knowledge = Knowledge({(url.split("/")[2].split(":")[0], "m"): Calibration((learned,))})
+    rule = learned.rule
+    for body in [refused, *repeated]:
+        again = analyse_request(json.dumps(body), url, knowledge=knowledge)
+        assert rule in [f.rule for f in again.findings if f.severity == Severity.ERROR], body
+    for body in other:
+        checked = analyse_request(json.dumps(body), url, knowledge=knowledge)
+        assert not [f for f in checked.findings if f.rule.startswith("learned.")], body
+    # Another model on the same host learned nothing.
+    elsewhere = analyse_request(json.dumps({**refused, "model": "n"}), url, knowledge=knowledge)
+    assert not [f for f in elsewhere.findings if f.rule.startswith("learned.")]
+
+
+def test_the_new_kinds_survive_export_and_import_and_an_old_export_still_imports(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "a.db")
+    migrations.apply(db)
+    old = {  # an export of the format before the new kinds: the same columns, kinds of then
+        "format": "toolguard-learned",
+        "version": 1,
+        "constraints": [
+            {
+                "host": "h",
+                "model": "m",
+                "kind": "param",
+                "name": "top_k",
+                "value": "",
+                "error_text": "t",
+                "first_flow": "f0",
+            }
+        ],
+        "calibration": [],
+    }
+    new = [
+        ("schema_keyword", "additionalProperties", "tools"),
+        ("id_format", "tool_call_id", "call_********"),
+        ("missing_field", "thought_signature", ""),
+    ]
+    assert import_learned(db, old) == (1, 0)
+    rows = [
+        {"host": "h", "model": "m", "kind": k, "name": n, "value": v, "error_text": "t", "first_flow": "f1"}
+        for k, n, v in new
+    ]
+    import_learned(db, {"format": "toolguard-learned", "version": 1, "constraints": rows, "calibration": []})
+    exported = export_learned(db)
+    assert {(c["kind"], c["name"], c["value"], c["rule"]) for c in exported["constraints"]} == {
+        ("param", "top_k", "", "learned.param"),
+        ("schema_keyword", "additionalProperties", "tools", "learned.schema-keyword"),
+        ("id_format", "tool_call_id", "call_********", "learned.id-format"),
+        ("missing_field", "thought_signature", "", "learned.missing-field"),
+    }
+    other = open_db(tmp_path / "b.db")
+    migrations.apply(other)
+    import_learned(other, exported)
+    knowledge = load_knowledge(other)
+    kinds = {c.kind for c in knowledge.for_request("h", "m").constraints}
+    assert kinds == {"param", "schema_keyword", "id_format", "missing_field"}
+    # `toolguard learned list` says what each new kind's value is.
+    assert sorted(listed(c["kind"], c["name"], c["value"]) for c in exported["constraints"]) == [
+        "additionalProperties in tools",
+        "thought_signature missing on a replayed call",
+        "tool_call_id shaped call_********",
+        "top_k",
+    ]
+
+
+def test_a_keyword_the_host_asks_for_is_not_learned_as_refused() -> None:
+    """OpenAI's strict mode quotes the keyword it wants (bytedance/trae-agent#173): learning it would flag
+    the fixed request, which carries it."""
+    from toolguard_core.causes import recognise_error
+
+    text = (
+        "Invalid schema for function 'json_edit_tool': In context=('properties', 'value'), "
+        "'additionalProperties' is required to be supplied and to be false."
+    )
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"value": {"type": "object", "properties": {}}},
+    }
+    request = {
+        "model": "m",
+        "messages": [USER],
+        "tools": [
+            {"type": "function", "function": {"name": "json_edit_tool", "strict": True, "parameters": schema}}
+        ],
+    }
+    found = recognise_error(parse_error(text, status=400), provider="openai", status=400, request=request)
+    assert found is not None and found.cause_id == "cause.tool-schema-invalid"
+    assert found.constraint is None or found.constraint.kind != "schema_keyword"

@@ -19,7 +19,13 @@ from typing import Any
 import toolguard_core
 from toolguard_core import redact
 from toolguard_core.analyze import body_facts
-from toolguard_core.causes import STATUS_ONLY, Recognition, recognise_error, request_object
+from toolguard_core.causes import (
+    STATUS_ONLY,
+    Recognition,
+    completes_from_request,
+    recognise_error,
+    request_object,
+)
 from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.repair import NotRepaired, Repair
@@ -294,7 +300,12 @@ class Capture:
             if self.request_is_json
             and error is not None
             and self.verdict in REJECTED_VERDICTS
-            and (early is None or early.cause is None or early.cause.get("provider") == STATUS_ONLY)
+            and (
+                early is None
+                or early.cause is None
+                or early.cause.get("provider") == STATUS_ONLY
+                or completes_from_request(early.cause)  # learn9: the constraint only the request names
+            )
             else None
         )
         if early is not None and request is None:  # the proxy's own reading: its console line's verdict

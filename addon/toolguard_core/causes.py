@@ -62,7 +62,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from toolguard_core.learned_forms import (
+    THOUGHT_SIGNATURE,
+    id_shape,
+    message_roles,
+    tool_call_ids,
+    unsigned_calls,
+)
 from toolguard_core.providers import OPENAI_PARAMS
+from toolguard_core.rules.schemas import COMMON_KEYWORDS, schema_keywords
 from toolguard_core.upstream_errors import MAX_MESSAGE_CHARS, UpstreamError
 
 __all__ = [
@@ -97,7 +105,22 @@ __all__ = [
     "status_contradicted",
 ]
 
-ConstraintKind = Literal["param", "field", "value", "role", "content_type", "tool_choice", "message_field"]
+ConstraintKind = Literal[
+    "param",
+    "field",
+    "value",
+    "role",
+    "content_type",
+    "tool_choice",
+    "message_field",
+    # Issue 10.3, learn9: a keyword at any depth of a tool's or response format's schema (value: the
+    # container), a tool-call id's shape (value), a replayed function call without a field (name).
+    "schema_keyword",
+    "id_format",
+    "missing_field",
+    # A numeric bound the text states and the request broke (value: "<16", ">4096").
+    "bound",
+]
 
 #: The APIs a fix can be worded for (``toolguard_core.request.EndpointKind``'s values).
 ApiKind = Literal["chat", "responses", "messages"]
@@ -1670,6 +1693,17 @@ CAUSES: tuple[Cause, ...] = (
         constraint=ConstraintSpec("tool_choice", name="tool_choice", value_group="value"),
         wordings=(
             Wording(
+                provider="xai",
+                # xAI's serde enum of tool_choice forms: a form outside it (a built-in tool's type) fails to
+                # deserialise; the form is the one the refused request sent (_completed_from_request).
+                pattern=_re(r"did not match any variant of untagged enum ModelToolChoice"),
+                source="https://github.com/router-for-me/CLIProxyAPI/issues/4718",
+                example=(
+                    "Failed to deserialize the JSON body into the target type: data did not match any variant "
+                    "of untagged enum ModelToolChoice"
+                ),
+            ),
+            Wording(
                 provider="groq",
                 # Groq refuses any other string, and null, for tool_choice.
                 pattern=_re(
@@ -3073,6 +3107,17 @@ CAUSES: tuple[Cause, ...] = (
                 ),
                 source="https://github.com/danny-avila/LibreChat/issues/932",
                 example="maxOutputTokens: extra fields not permitted",
+            ),
+            Wording(
+                provider="dial",
+                # EPAM DIAL's gateway (pydantic v1 behind it) naming the path whose object has extra keys.
+                pattern=_re(
+                    r"invalid structure on path (?P<loc>[A-Za-z_][\w-]*(?:\.[\w-]+)*)\.? extra fields not permitted"
+                ),
+                source="https://github.com/epam/ai-dial/issues/338",
+                example=(
+                    "Your request contained invalid structure on path stream_options. extra fields not permitted"
+                ),
             ),
             Wording(
                 provider="openai",
@@ -6038,6 +6083,17 @@ def _completed_from_request(found: Recognition, request: Mapping[str, object] | 
         if not isinstance(form, str) or not form.strip():
             return found
         return replace(found, constraint=Constraint(kind="tool_choice", name=constraint.name, value=form))
+    if constraint is None:
+        learned = _form_from_request(found, request)
+        if learned is not None:
+            return replace(found, constraint=learned)
+    elif (
+        constraint.kind in ("content_type", "message_field") and constraint.value is None and constraint.name
+    ):
+        # The role the refused part or field was sent on: a later request repeats it on that role only.
+        roles = message_roles(request, lambda m: _carries(m, constraint))
+        if len(roles) == 1:
+            return replace(found, constraint=replace(constraint, value=roles.pop()))
     if constraint is None and found.cause.id == "cause.reasoning-effort-unsupported":
         for knob in _REASONING_KNOBS:
             value = request.get(knob)
@@ -6047,6 +6103,123 @@ def _completed_from_request(found: Recognition, request: Mapping[str, object] | 
                 text = "true" if value is True else str(value)
                 return replace(found, constraint=Constraint(kind="value", name=knob, value=text))
     return found
+
+
+#: A schema keyword quoted this close to a word refusing a key is the keyword the host refused ("Unknown
+#: name "additionalProperties" at 'tools[0]...': Cannot find field", dev legacy-gemini-069/070). Not
+#: "invalid": OpenAI's strict mode says "Invalid schema ... 'additionalProperties' is required to be
+#: supplied and to be false" of a keyword it wants, and learning that keyword would flag the fix.
+_KEYWORD_REFUSED = _KEY_REJECTION
+#: The causes whose text names a refused schema keyword, a tool-call id, a replayed call's missing field.
+_SCHEMA_CAUSES = frozenset({"cause.tool-schema-invalid", "cause.response-format-invalid"})
+
+
+#: The causes whose constraint the refused request completes (:func:`_completed_from_request`).
+_COMPLETED_CAUSES = _SCHEMA_CAUSES | {
+    "cause.thought-signature-missing",
+    "cause.tool-call-id-invalid",
+    "cause.reasoning-effort-unsupported",
+    "cause.param-value-unsupported",
+}
+
+
+def completes_from_request(cause: Mapping[str, Any] | None) -> bool:
+    """Whether a recognition read without the request (its :meth:`Recognition.summary`) would name a
+    narrower constraint with it: the proxy's early reading then reads the answer again with the
+    request before the row is stored (capture.Capture.to_row), so what is learned is the same as
+    :func:`recognise_error` with the request gives. Rare: only these causes."""
+    if not cause:
+        return False
+    constraint = cause.get("constraint")
+    if constraint is None:
+        return cause.get("cause") in _COMPLETED_CAUSES
+    kind, value = constraint.get("kind"), constraint.get("value")
+    return value is None and (kind in ("content_type", "message_field") or (kind == "tool_choice"))
+
+
+def _form_from_request(found: Recognition, request: Mapping[str, object]) -> Constraint | None:
+    """A constraint only the refused request can complete (issue 10.3, learn9), or ``None``:
+
+    - a schema keyword the text quotes in a refusing shape that the request uses at any depth of a
+      tool's or response format's schema (Gemini's "Unknown name "additionalProperties" at
+      'tools[0].function_declarations[34].parameters...'", dev legacy-gemini-070): that keyword in that
+      container (``tools``, ``response_format``; either when the request used it in both);
+    - a tool-call id the text quotes ("Tool call id was call_49c89af0 but must be a-z, A-Z, 0-9, with a
+      length of 9", Mistral's template behind vLLM, dev legacy-vllm-063): the id's shape
+      (:func:`~toolguard_core.learned_forms.id_shape`), so the same client's next id repeats it;
+    - Gemini's "Function call is missing a thought_signature in functionCall parts" (dev a-0013) when
+      the request replays a current-turn function call without one."""
+    cause = found.cause.id
+    message = found.message
+    if cause == "cause.thought-signature-missing":
+        if next(unsigned_calls(request), None) is not None:
+            return Constraint(kind="missing_field", name=THOUGHT_SIGNATURE)
+        return None
+    if cause == "cause.tool-call-id-invalid":
+        for call_id, _location in tool_call_ids(request):
+            shape = id_shape(call_id)
+            if shape and len(call_id) > 1 and call_id in message:
+                return Constraint(kind="id_format", name="tool_call_id", value=shape)
+        return None
+    if cause in _SCHEMA_CAUSES:
+        return _refused_keyword(message, request)
+    return _broken_bound(message, request)
+
+
+#: A bound a text states on a named parameter: Perplexity's "max_tokens must be at least 16 for sonar"
+#: (probe9p-perplexity-max-tokens-below-16, langgenius/dify-official-plugins#3255).
+_STATED_BOUND = _re(
+    r"\b(?P<param>[A-Za-z_][\w.]{0,63})\W{0,3} (?:must|should) be (?:(?P<low>at least|>=|greater than or equal to|no "
+    r"less than)|(?P<high>at most|<=|less than or equal to|no (?:more|greater) than)) (?P<bound>-?\d{1,12}(?:\.\d+)?)\b"
+)
+
+
+def _broken_bound(message: str, request: Mapping[str, object]) -> Constraint | None:
+    """The bound the text states on a parameter the request sent a number for that breaks it: that side
+    of the bound (``max_tokens`` ``<16``), so a later request under the floor repeats it and one at or
+    over it does not. ``None`` when the request's value keeps the bound (the text is about something else)."""
+    for match in _STATED_BOUND.finditer(message):
+        name, bound = match.group("param"), float(match.group("bound"))
+        value = request.get(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        text = match.group("bound")
+        if match.group("low") and value < bound:
+            return Constraint(kind="bound", name=name, value="<" + text)
+        if match.group("high") and value > bound:
+            return Constraint(kind="bound", name=name, value=">" + text)
+    return None
+
+
+def _refused_keyword(message: str, request: Mapping[str, object]) -> Constraint | None:
+    """A schema keyword the request uses that ``message`` quotes in a refusing shape (see above)."""
+    containers: dict[str, set[str]] = {}
+    for container, keyword, _location in schema_keywords(request):
+        if keyword not in COMMON_KEYWORDS:
+            containers.setdefault(keyword, set()).add(container)
+    for keyword, where in containers.items():
+        # Gemini names a JSON key by its proto field: "$ref" is "ref" (probe-l9-9router-gemini-ref).
+        spans = [
+            span
+            for token in {keyword, keyword.lstrip("$")}
+            if token
+            for span in _mentions(message, token, bare=False)
+        ]
+        if spans and any(_rejected(message, span, _KEYWORD_REFUSED) for span in spans):
+            container = next(iter(where)) if len(where) == 1 else None
+            return Constraint(kind="schema_keyword", name=keyword, value=container)
+    return None
+
+
+def _carries(message: Mapping[str, Any], constraint: Constraint) -> bool:
+    if constraint.kind == "message_field":
+        return constraint.name in message
+    content = message.get("content")
+    if constraint.name == "array":
+        return isinstance(content, list)
+    return isinstance(content, list) and any(
+        isinstance(part, dict) and part.get("type") == constraint.name for part in content
+    )
 
 
 def api_kind(

@@ -6,7 +6,10 @@ immutable :class:`Knowledge` snapshot (the event loop never reads the database):
 
 - **Learned constraints.** An upstream rejected a request and its answer named what it rejected
   (the :class:`~toolguard_core.causes.Constraint` of the recognised root cause: a parameter, a
-  field, a value, a role, a content type, a tool-choice form, a message field). A later request to
+  field, a value, a role, a content type or message field (on the role it was refused on), a
+  tool-choice form, a schema keyword at any depth of a tool's or response format's schema, a
+  tool-call id's shape, a replayed call's missing thought signature, a stated numeric bound the
+  request broke; the forms are read in :mod:`toolguard_core.learned_forms`). A later request to
   the same host and model that repeats it gets an error finding ``learned.<kind>`` citing the first
   flow, before the answer arrives. The evidence is the upstream's own error text, quoted in the
   finding: this host rejected exactly this, so it is grounded the way a built-in rule is.
@@ -28,7 +31,9 @@ from typing import Any
 
 from toolguard_core.causes import Constraint, ConstraintKind
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.learned_forms import THOUGHT_SIGNATURE, id_shape, tool_call_ids, unsigned_calls
 from toolguard_core.rules.registry import DEMOTED_NOTE
+from toolguard_core.rules.schemas import schema_keywords
 
 __all__ = [
     "LEARNED_PREFIX",
@@ -37,6 +42,7 @@ __all__ = [
     "LearnedConstraint",
     "calibrate",
     "learned_rule",
+    "listed",
     "repeats",
 ]
 
@@ -49,6 +55,22 @@ QUOTE_CHARS = 200
 def learned_rule(kind: str) -> str:
     """The rule id of a learned constraint of ``kind``: ``learned.param``, ``learned.message-field`` ..."""
     return LEARNED_PREFIX + kind.replace("_", "-")
+
+
+def listed(kind: str, name: str | None, value: str | None) -> str:
+    """A learned row's constraint in ``toolguard learned list``: ``name=value``, or for the kinds whose
+    value is no value of the key, what it is (the container, the role, the id shape)."""
+    name, value = name or "", value or ""
+    match kind:
+        case "schema_keyword":
+            return f"{name} in {value or 'any schema'}"
+        case "id_format":
+            return f"{name} shaped {value}"
+        case "missing_field":
+            return f"{name} missing on a replayed call"
+        case "content_type" | "message_field" if value:
+            return f"{name} on {value} messages"
+    return name + (f"={value}" if value else "")
 
 
 def is_learned(rule: str) -> bool:
@@ -221,13 +243,22 @@ def _describe(constraint: Constraint) -> str:
         case "value":
             return f"{name} = {value!r}" if value is not None else f"this value of {name}"
         case "message_field":
-            return f"the message field {name!r}"
+            return f"the message field {name!r}" + (f" on a {value} message" if value else "")
         case "role":
             return f"this role order ({name}{', ' + value if value else ''})"
         case "content_type":
-            return f"content of type {name!r}"
+            return f"content of type {name!r}" + (f" in a {value} message" if value else "")
         case "tool_choice":
             return f"tool_choice {value or name!r}"
+        case "schema_keyword":
+            return f"the JSON Schema keyword {name!r} in {value or 'a schema'}"
+        case "id_format":
+            return f"a tool-call id of the form {value!r}"
+        case "missing_field":
+            return f"a replayed function call without its {name}"
+        case "bound":
+            side = "below" if (value or "").startswith("<") else "above"
+            return f"{name} {side} {(value or '')[1:]}"
     return f"{constraint.kind} {name!r}"  # pragma: no cover - every kind is handled above
 
 
@@ -267,10 +298,12 @@ def _repeats(body: Mapping[str, Any], constraint: Constraint) -> Iterator[str]:
             yield "tool_choice"
     elif kind == "message_field":
         for index, message in _messages(body):
-            if name and name in message:
+            if name and name in message and (value is None or message.get("role") == value):
                 yield f"messages[{index}].{name}"
     elif kind == "content_type":
         for index, message in _messages(body):
+            if value is not None and message.get("role") != value:
+                continue  # refused on this role only
             content = message.get("content")
             if name == "array":
                 if isinstance(content, list):
@@ -281,6 +314,22 @@ def _repeats(body: Mapping[str, Any], constraint: Constraint) -> Iterator[str]:
                         yield f"messages[{index}].content[{part_index}]"
     elif kind == "role":
         yield from _role_repeats(body, name, value)
+    elif kind == "schema_keyword":
+        for container, keyword, location in schema_keywords(body):
+            if keyword == name and (value is None or container == value):
+                yield location
+    elif kind == "id_format":
+        for call_id, location in tool_call_ids(body):
+            if value is not None and id_shape(call_id) == value:
+                yield location
+    elif kind == "missing_field" and name == THOUGHT_SIGNATURE:
+        yield from unsigned_calls(body)
+    elif kind == "bound" and name and value and value[0] in "<>":
+        found = _get(body, name)
+        if isinstance(found, (int, float)) and not isinstance(found, bool):
+            limit = float(value[1:])
+            if (found < limit) if value[0] == "<" else (found > limit):
+                yield name
 
 
 def _role_repeats(body: Mapping[str, Any], name: str | None, value: str | None) -> Iterator[str]:

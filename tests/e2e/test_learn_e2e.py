@@ -441,3 +441,77 @@ def test_orphan_and_duplicate_with_one_sentence_end_in_two_groups(
     for g in summary["groups"]:
         by_rule[g["pattern"]].update(g["flow_ids"])
     assert len(by_rule[LONE_TOOL.rule] & by_rule[DUPLICATE.rule]) == 0
+
+
+# --------------------------------------------------------------- a nested schema keyword (learn9)
+
+# Gemini's refusal of a JSON-Schema keyword deep inside a tool's parameters (corpus row
+# legacy-gemini-070, https://github.com/musistudio/claude-code-router/issues/187), in Gemini's error
+# envelope. Learning keeps the keyword and the container (tools), not the one path it was refused at.
+GEMINI_UNKNOWN_KEYWORD = {
+    "error": {
+        "code": 400,
+        "message": (
+            'Invalid JSON payload received. Unknown name "additionalProperties" at '
+            "'tools[0].function_declarations[34].parameters.properties[6].value.items.any_of[0]': Cannot find "
+            'field.\nInvalid JSON payload received. Unknown name "additionalProperties" at '
+            "'tools[0].function_declarations[34].parameters.properties[6].value.items.any_of[1]': Cannot find "
+            "field."
+        ),
+        "status": "INVALID_ARGUMENT",
+    }
+}
+NESTED_KEYWORD_REQUEST = {
+    "model": "gemini-2.5-flash",
+    "messages": [{"role": "user", "content": "What is the weather in Paris?"}],
+    "tools": [
+        {
+            "type": "function",
+            "function": {
+                "name": "get_weather",
+                "description": "Weather for a city.",
+                "parameters": {
+                    "type": "object",
+                    "properties": {
+                        "cities": {
+                            "type": "array",
+                            "items": {"anyOf": [{"type": "string", "additionalProperties": False}]},
+                        }
+                    },
+                },
+            },
+        }
+    ],
+}
+
+
+def test_a_refused_nested_schema_keyword_is_predicted_on_the_identical_request(
+    upstream: Upstream, mitmdump_factory: Callable[..., Mitmdump], tmp_path: Path
+) -> None:
+    upstream.handler = lambda request: Reply.json(400, GEMINI_UNKNOWN_KEYWORD)
+    db_path = tmp_path / "nested.db"
+    proxy = mitmdump_factory(mode=f"reverse:{upstream.url}", db_path=db_path)
+    with httpx.Client(base_url=proxy.url, timeout=15.0) as client:
+        assert client.post("/v1/chat/completions", json=NESTED_KEYWORD_REQUEST).status_code == 400
+        learned = _wait_for(lambda: _rows(db_path, "select * from learned"), "the learned constraint")
+        assert [(r["kind"], r["name"], r["value"], r["rule"]) for r in learned] == [
+            ("schema_keyword", "additionalProperties", "tools", "learned.schema-keyword")
+        ]
+        assert client.post("/v1/chat/completions", json=NESTED_KEYWORD_REQUEST).status_code == 400
+    proxy.stop()
+    flows = _rows(db_path, "select id, verdict, cause_id from flows order by datetime_utc")
+    assert [(f["verdict"], f["cause_id"]) for f in flows][1] == ("predicted", "cause.tool-schema-invalid")
+    findings = _rows(
+        db_path, "select rule, severity, location, message from findings where flow_id = ?", (flows[1]["id"],)
+    )
+    assert [
+        (f["rule"], f["severity"], f["location"]) for f in findings if f["rule"].startswith("learned.")
+    ] == [
+        (
+            "learned.schema-keyword",
+            "error",
+            "tools[0].function.parameters.properties.cities.items.anyOf.0.additionalProperties",
+        )
+    ]
+    listed = _cli("learned", "list", "--db", str(db_path))
+    assert "learned.schema-keyword additionalProperties in tools" in listed

@@ -222,3 +222,57 @@ def keyword_problems(node: dict[str, Any]) -> Iterator[tuple[str, str]]:
             isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
         ):
             yield key, f"{value!r} is not a number greater than 0"
+
+
+#: Keywords every schema uses: a refusal that quotes one (``'type' must be ...``) is about its value or
+#: place, never about the keyword itself, so a learned schema keyword is never one of these.
+COMMON_KEYWORDS = frozenset({"type", "properties", "items", "description", "required"})
+
+
+def schema_roots(body: Any) -> Iterator[tuple[str, str, Any]]:
+    """Each JSON Schema a request body carries: (container, location, schema). The container is
+    ``tools`` (a chat tool's ``function.parameters``, a Responses tool's ``parameters``, a Messages
+    tool's ``input_schema``, a Gemini ``functionDeclarations[].parameters``) or ``response_format``
+    (``response_format.json_schema.schema``, Responses ``text.format.schema``, Gemini's
+    ``generationConfig.responseSchema``). Never raises on a JSON value."""
+    if not isinstance(body, dict):
+        return
+    tools = body.get("tools")
+    for index, tool in enumerate(tools if isinstance(tools, list) else ()):
+        if not isinstance(tool, dict):
+            continue
+        function = tool.get("function")
+        if isinstance(function, dict) and "parameters" in function:
+            yield "tools", f"tools[{index}].function.parameters", function["parameters"]
+        for key in ("parameters", "input_schema"):
+            if key in tool:
+                yield "tools", f"tools[{index}].{key}", tool[key]
+        for group in ("functionDeclarations", "function_declarations"):
+            declarations = tool.get(group)
+            for d_index, declaration in enumerate(declarations if isinstance(declarations, list) else ()):
+                for key in ("parameters", "parametersJsonSchema", "parameters_json_schema"):
+                    if isinstance(declaration, dict) and key in declaration:
+                        yield "tools", f"tools[{index}].{group}[{d_index}].{key}", declaration[key]
+    response_format = body.get("response_format")
+    json_schema = response_format.get("json_schema") if isinstance(response_format, dict) else None
+    if isinstance(json_schema, dict) and "schema" in json_schema:
+        yield "response_format", "response_format.json_schema.schema", json_schema["schema"]
+    text = body.get("text")
+    text_format = text.get("format") if isinstance(text, dict) else None
+    if isinstance(text_format, dict) and "schema" in text_format:
+        yield "response_format", "text.format.schema", text_format["schema"]
+    config = body.get("generationConfig") or body.get("generation_config")
+    for key in ("responseSchema", "responseJsonSchema", "response_schema", "response_json_schema"):
+        if isinstance(config, dict) and key in config:
+            prefix = "generationConfig" if "generationConfig" in body else "generation_config"
+            yield "response_format", f"{prefix}.{key}", config[key]
+
+
+def schema_keywords(body: Any) -> Iterator[tuple[str, str, str]]:
+    """Every keyword used at any depth of the body's schemas (:func:`schema_roots`): (container,
+    keyword, location). Property names (the keys of ``properties``, ``$defs`` ...) are not keywords."""
+    for container, location, schema in schema_roots(body):
+        for path, node in iter_schemas(schema):
+            for keyword in node:
+                if isinstance(keyword, str):
+                    yield container, keyword, dotted(location, (*path, keyword))
