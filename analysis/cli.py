@@ -685,7 +685,9 @@ def learned_list(db_path: str | None, as_json: bool) -> None:
 
 @learned.command(name="forget")
 @db_option()
-@click.option("--host", help="Only this upstream host.")
+@click.option(
+    "--host", help="Only this upstream host, with :port when it is not the scheme's own (localhost:8080)."
+)
 @click.option("--model", help="Only this model ('' for requests without one).")
 @click.option("--rule", help="Only this rule: a learned.* kind, or a demoted built-in rule.")
 @click.option("--name", help="Only constraints on this parameter, field, role or content type.")

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -41,7 +41,7 @@ from support.corpus import CORPUS_DIR, load_failures, load_valid, read_jsonl  # 
 from toolguard_core.analyze import analyse_request  # noqa: E402
 from toolguard_core.causes import recognise_error  # noqa: E402
 from toolguard_core.findings import Finding, Severity  # noqa: E402
-from toolguard_core.learned import Calibration, Knowledge, LearnedConstraint, is_learned  # noqa: E402
+from toolguard_core.learned import Calibration, Knowledge, LearnedConstraint, is_learned, learned_host  # noqa: E402
 from toolguard_core.providers import BUILTIN_PROFILES, DEFAULT_REGISTRY, OPENAI_PARAMS  # noqa: E402
 from toolguard_core.request import ENDPOINT_KINDS, Target, endpoint_kind  # noqa: E402
 from toolguard_core.upstream_errors import parse_error  # noqa: E402
@@ -1601,7 +1601,9 @@ def valid_after_learning(
         found = learned_from(entry, body, target, errors)
         if found is not None:
             model = "" if any_model else analysis.model  # the model the proxy keys it by (a native URL's too)
-            by_host.setdefault(((urlsplit(url).hostname or "").lower(), model or ""), []).append(found[1])
+            by_host.setdefault(
+                (learned_host(target.host, target.port, target.scheme), model or ""), []
+            ).append(found[1])
     knowledge = Knowledge({key: Calibration(tuple(c)) for key, c in by_host.items()})
     out: dict[str, list[str]] = {}
     for entry in valid:
@@ -1640,7 +1642,9 @@ def caught_on_repeat(
     if found is None:
         return False
     recognition, learned = found
-    host = (urlsplit(url).hostname or "").lower()
+    host = learned_host(
+        target.host, target.port, target.scheme
+    )  # the proxy's key (host, and a non-default port)
     model = body.get("model") if isinstance(body.get("model"), str) else ""
     knowledge = Knowledge({(host, model or ""): Calibration((learned,))})
     again = analyse_request(json.dumps(body), url, target=target, knowledge=knowledge)

@@ -7,6 +7,7 @@ import json
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -14,7 +15,15 @@ from toolguard_core.analyze import analyse_request
 from toolguard_core.capture import Capture
 from toolguard_core.causes import Constraint
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.learned import Calibration, Knowledge, LearnedConstraint, calibrate, listed, repeats
+from toolguard_core.learned import (
+    Calibration,
+    Knowledge,
+    LearnedConstraint,
+    calibrate,
+    learned_host,
+    listed,
+    repeats,
+)
 from toolguard_core.learned_store import (
     ImportError_,
     export_learned,
@@ -35,6 +44,15 @@ from toolguard_core.upstream_errors import parse_error
 
 XAI_TEXT = "Argument not supported on this model: presencePenalty"  # lobehub/lobehub#8389
 URL = "http://127.0.0.1:9/v1/chat/completions"
+#: What the upstream at URL taught is kept under its name and port (not the scheme's own port).
+UPSTREAM_KEY = "127.0.0.1:9"
+
+
+def upstream_key(url: str) -> str:
+    """The key the proxy keeps what the upstream at ``url`` taught under (learned.learned_host)."""
+    parts = urlsplit(url)
+    return learned_host(parts.hostname or "", parts.port, parts.scheme)
+
 
 USER = {"role": "user", "content": "hi"}
 BODY: dict[str, Any] = {
@@ -111,15 +129,15 @@ def test_calibrate_adds_a_learned_error_citing_the_first_flow_and_demotes() -> N
 def test_knowledge_is_per_host_and_model_and_survives_the_worker_header() -> None:
     knowledge = Knowledge(
         {
-            ("127.0.0.1", "m"): Calibration((_learned(),), frozenset({"r1"})),
-            ("127.0.0.1", ""): Calibration((), frozenset({"r2"})),
+            (UPSTREAM_KEY, "m"): Calibration((_learned(),), frozenset({"r1"})),
+            (UPSTREAM_KEY, ""): Calibration((), frozenset({"r2"})),
             ("other", "m"): Calibration((_learned("value", "x", "y"),)),
         }
     )
-    assert knowledge.for_request("127.0.0.1", "m").demoted == {"r1", "r2"}
-    assert knowledge.for_request("127.0.0.1", "n").demoted == {"r2"}
+    assert knowledge.for_request(UPSTREAM_KEY, "m").demoted == {"r1", "r2"}
+    assert knowledge.for_request(UPSTREAM_KEY, "n").demoted == {"r2"}
     assert not knowledge.for_request("elsewhere", "m")
-    part = knowledge.for_host("127.0.0.1")
+    part = knowledge.for_host(UPSTREAM_KEY)
     assert Knowledge.from_json(json.loads(json.dumps(part.as_json()))) == part
     analysis = analyse_request(json.dumps(BODY).encode(), URL, knowledge=knowledge)
     assert [(f.rule, f.location) for f in analysis.findings if f.rule.startswith("learned.")] == [
@@ -206,7 +224,7 @@ def test_writer_learns_recognised_rejections_and_counts_acceptances(tmp_path: Pa
         for c in data["constraints"]
     ] == [
         {
-            "host": "127.0.0.1",
+            "host": UPSTREAM_KEY,
             "model": "grok-4",
             "kind": "param",
             "name": "presence_penalty",
@@ -221,7 +239,7 @@ def test_writer_learns_recognised_rejections_and_counts_acceptances(tmp_path: Pa
         ("sequence.orphan-tool-message", 3, True)
     ]
     latest = snapshots.items[-1]
-    assert latest.for_request("127.0.0.1", "grok-4").demoted == {"sequence.orphan-tool-message"}
+    assert latest.for_request(UPSTREAM_KEY, "grok-4").demoted == {"sequence.orphan-tool-message"}
     assert load_knowledge(db) == latest
 
 
@@ -263,7 +281,7 @@ def test_import_is_idempotent_and_forget_filters(tmp_path: Path) -> None:
     assert export_learned(target) == once
     assert [c["source"] for c in once["constraints"]] == ["imported"]
     assert forget(target, host="elsewhere") == 0
-    assert forget(target, host="127.0.0.1", name="presence_penalty") == 1
+    assert forget(target, host=UPSTREAM_KEY, name="presence_penalty") == 1
     assert export_learned(target)["constraints"] == []
     with pytest.raises(ImportError_):
         import_learned(target, {"format": "something else"})
@@ -307,8 +325,8 @@ def test_the_validation_worker_applies_the_hosts_knowledge() -> None:
     the host's part of its snapshot in the job header."""
     from toolguard_core.worker import Context, handle
 
-    knowledge = Knowledge({("127.0.0.1", "m"): Calibration((_learned(),))})
-    header = {"url": URL, "max_body": 1 << 20, "learned": knowledge.for_host("127.0.0.1").as_json()}
+    knowledge = Knowledge({(UPSTREAM_KEY, "m"): Calibration((_learned(),))})
+    header = {"url": URL, "max_body": 1 << 20, "learned": knowledge.for_host(UPSTREAM_KEY).as_json()}
     # As the worker gets it: the route's context, sent once as JSON (offload.encode_context).
     result = handle(Context.from_json(json.dumps(header).encode()), 1, json.dumps(BODY).encode(), True)
     assert result is not None
@@ -366,8 +384,8 @@ def test_an_accepted_learned_error_counts_toward_demoting_that_learned_rule(tmp_
     assert [
         (c["rule"], c["host"], c["model"], c["accepted"], c["demoted_at"] is not None)
         for c in data["calibration"]
-    ] == [("learned.param", "127.0.0.1", "grok-4", 3, True)]
-    calibration = snapshots.items[-1].for_request("127.0.0.1", "grok-4")
+    ] == [("learned.param", UPSTREAM_KEY, "grok-4", 3, True)]
+    calibration = snapshots.items[-1].for_request(UPSTREAM_KEY, "grok-4")
     assert calibration.demoted == {"learned.param"}
     out = calibrate(BODY, [], calibration)
     assert [(f.rule, f.severity, f.location) for f in out] == [
@@ -396,7 +414,7 @@ def test_merge_copies_what_each_machine_learned_once(tmp_path: Path) -> None:
     merged = export_learned(open_db(out))
     keys = ("host", "model", "kind", "name", "count", "first_flow", "source")
     assert [{k: c[k] for k in keys} for c in merged["constraints"]] == [
-        {"host": "127.0.0.1", "model": "grok-4", "kind": "param", "name": "presence_penalty", "count": 2,
+        {"host": UPSTREAM_KEY, "model": "grok-4", "kind": "param", "name": "presence_penalty", "count": 2,
          "first_flow": "a", "source": "observed"}
     ]  # fmt: skip
     assert [(c["rule"], c["accepted"]) for c in merged["calibration"]] == [
@@ -406,7 +424,7 @@ def test_merge_copies_what_each_machine_learned_once(tmp_path: Path) -> None:
     assert merge(out, [tmp_path / "b.db", tmp_path / "a.db"]) == dict.fromkeys(added, 0)
     assert export_learned(open_db(out)) == merged
     # The merged database predicts what either machine learned.
-    assert load_knowledge(open_db(out)).for_request("127.0.0.1", "grok-4").constraints
+    assert load_knowledge(open_db(out)).for_request(UPSTREAM_KEY, "grok-4").constraints
 
 
 _TOOL = {
@@ -501,7 +519,7 @@ def test_a_refused_tool_choice_form_is_learned_from_the_refused_request(
 
     found = recognise_error(parse_error(text, status=400), provider=provider, status=400, request=refused)
     assert found is not None and found.constraint == Constraint("tool_choice", "tool_choice", form)
-    host = url.split("/")[2].split(":")[0]
+    host = upstream_key(url)
     learned = LearnedConstraint("tool_choice", "tool_choice", form, found.cause_id, text, "flow-1")
     knowledge = Knowledge({(host, refused["model"]): Calibration((learned,))})
     again = analyse_request(json.dumps(refused), url, knowledge=knowledge)
@@ -566,7 +584,7 @@ def test_a_refused_reasoning_knob_is_learned_with_the_value_the_request_sent(
     learned = LearnedConstraint(
         constraint.kind, constraint.name, constraint.value, found.cause_id, text, "flow-1"
     )
-    knowledge = Knowledge({("localhost", refused["model"]): Calibration((learned,))})
+    knowledge = Knowledge({(upstream_key(url), refused["model"]): Calibration((learned,))})
     again = analyse_request(json.dumps(refused), url, knowledge=knowledge)
     assert [f.rule for f in again.findings if f.rule.startswith("learned.")] == ["learned.value"]
     after_fix = analyse_request(json.dumps(fixed), url, knowledge=knowledge)
@@ -747,7 +765,7 @@ def test_a_refusal_only_the_request_completes_is_learned_as_narrowly_as_it_showe
     learned = LearnedConstraint(
         constraint.kind, constraint.name, constraint.value, found.cause_id, text, "f1"
     )
-    knowledge = Knowledge({(url.split("/")[2].split(":")[0], "m"): Calibration((learned,))})
+    knowledge = Knowledge({(upstream_key(url), "m"): Calibration((learned,))})
     rule = learned.rule
     for body in [refused, *repeated]:
         again = analyse_request(json.dumps(body), url, knowledge=knowledge)
@@ -836,3 +854,31 @@ def test_a_keyword_the_host_asks_for_is_not_learned_as_refused() -> None:
     found = recognise_error(parse_error(text, status=400), provider="openai", status=400, request=request)
     assert found is not None and found.cause_id == "cause.tool-schema-invalid"
     assert found.constraint is None or found.constraint.kind != "schema_keyword"
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "scheme", "key"),
+    [
+        ("API.OpenAI.com", 443, "https", "api.openai.com"),
+        ("localhost", 80, "http", "localhost"),
+        ("localhost", 8080, "http", "localhost:8080"),
+        ("localhost", 443, "http", "localhost:443"),
+        ("127.0.0.1", None, None, "127.0.0.1"),
+    ],
+)
+def test_an_upstream_is_its_host_and_any_port_not_its_schemes_own(
+    host: str, port: int | None, scheme: str | None, key: str
+) -> None:
+    assert learned_host(host, port, scheme) == key
+
+
+def test_what_one_local_server_refused_does_not_flag_another_on_the_same_machine() -> None:
+    """llama.cpp on :8080 refusing a parameter (dev b-0027) said nothing about vLLM on :8000: keyed by
+    host alone, the learned error flagged requests vLLM accepts (two of the corpus's valid requests)."""
+    learned = _learned()
+    knowledge = Knowledge({(upstream_key("http://localhost:8080/v1"), "m"): Calibration((learned,))})
+    body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}], "presence_penalty": 1})
+    same = analyse_request(body, "http://localhost:8080/v1/chat/completions", knowledge=knowledge)
+    other = analyse_request(body, "http://localhost:8000/v1/chat/completions", knowledge=knowledge)
+    assert [f.rule for f in same.findings if f.rule.startswith("learned.")] == ["learned.param"]
+    assert [f.rule for f in other.findings if f.rule.startswith("learned.")] == []

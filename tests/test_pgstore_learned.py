@@ -35,6 +35,8 @@ XAI_BODY = json.dumps(
 )  # lobehub/lobehub#8389
 RULE = "sequence.orphan-tool-message"
 HOST, MODEL = "127.0.0.1", "grok-4"
+#: What the upstream at HOST:9 taught is kept under (learned.learned_host: a port not the scheme's own is part of it).
+KEY = f"{HOST}:9"
 T0 = 1_764_500_000.0  # 2025-11-30T10:53:20Z
 WAIT = 30.0
 
@@ -187,7 +189,7 @@ def test_a_demotion_on_one_proxy_reaches_the_other_proxys_snapshot(
     )
     assert shared == {
         "rule": RULE,
-        "host": HOST,
+        "host": KEY,
         "model": MODEL,
         "accepted": 3,
         "first_flow": "accepted-0",
@@ -201,10 +203,10 @@ def test_a_demotion_on_one_proxy_reaches_the_other_proxys_snapshot(
     }
     assert rows(a.spool, "rule_calibration") == [{**shared, "last_flow": "accepted-2"}]
     # B pulls it into its spool, its writer reloads, and B's snapshot has the rule demoted there.
-    wait_for(lambda: RULE in b.snapshots.latest.for_request(HOST, MODEL).demoted, "B's snapshot demoting it")
+    wait_for(lambda: RULE in b.snapshots.latest.for_request(KEY, MODEL).demoted, "B's snapshot demoting it")
     assert rows(b.spool, "rule_calibration") == [shared]
     assert b.snapshots.latest == a.snapshots.latest == load_knowledge(open_db(a.spool))
-    assert b.snapshots.latest.for_request(HOST, "another-model").demoted == frozenset()
+    assert b.snapshots.latest.for_request(KEY, "another-model").demoted == frozenset()
     # B sent nothing: the row it pulled is not sent back, now or on any later pass.
     time.sleep(1.0)
     stats = b.syncer.stats()
@@ -216,7 +218,7 @@ def test_a_demotion_on_one_proxy_reaches_the_other_proxys_snapshot(
 
 def learned_row(first: str, last: str, first_seen: str, last_seen: str, count: int) -> dict[str, Any]:
     return {
-        "host": HOST,
+        "host": KEY,
         "model": MODEL,
         "kind": "param",
         "name": "presence_penalty",
@@ -329,7 +331,7 @@ def test_a_busy_proxy_picks_up_what_the_team_learned(
             lambda: [r["demoted_at"] is not None for r in rows(b.spool, "rule_calibration")] == [True], "pull"
         )
         wait_for(
-            lambda: RULE in b.snapshots.latest.for_request(HOST, MODEL).demoted, "B's snapshot under load"
+            lambda: RULE in b.snapshots.latest.for_request(KEY, MODEL).demoted, "B's snapshot under load"
         )
     finally:
         stop.set()
@@ -339,7 +341,7 @@ def test_a_busy_proxy_picks_up_what_the_team_learned(
 
 CALIBRATION = {
     "rule": RULE,
-    "host": HOST,
+    "host": KEY,
     "model": MODEL,
     "accepted": 1,
     "first_flow": "f1",

@@ -59,7 +59,7 @@ from toolguard_core.capture import Capture, EarlyAnswer, early_recognition, resp
 from toolguard_core.causes import STATUS_ONLY, Recognition, recognise_error, request_object
 from toolguard_core.dburl import command_url, is_postgres_url, redact_url, spool_path_for
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.learned import NOTHING_LEARNED, Knowledge
+from toolguard_core.learned import NOTHING_LEARNED, Knowledge, learned_host
 from toolguard_core.learned_store import DEFAULT_DEMOTE_AFTER
 from toolguard_core.modes import BODY_KEY, Mode, blocked_answer, parse_mode
 from toolguard_core.offload import (
@@ -1134,7 +1134,9 @@ class ToolGuard:
                 pending.job = self.validator.enqueue(
                     body,
                     (url, content_encoding),
-                    lambda: self._job_header(url, content_encoding, target.host),
+                    lambda: self._job_header(
+                        url, content_encoding, learned_host(target.host, target.port, target.scheme)
+                    ),
                     pending,
                     # A small body is validated in place while the first worker starts; a large
                     # one waits for it (validating it here would hold the loop, issue #12).

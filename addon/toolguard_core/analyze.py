@@ -10,7 +10,7 @@ from typing import Any
 
 from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.learned import NOTHING_LEARNED, Knowledge, calibrate
+from toolguard_core.learned import NOTHING_LEARNED, Knowledge, calibrate, learned_host
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.request import (
     OLLAMA,
@@ -130,7 +130,11 @@ def analyse_request(
     analysis.body_facts(model=model, stream=stream, is_json=True)
     # What this user's upstreams taught about this host and model (learned.py): the demoted rules
     # are an input of every rule's level (Rule.report); the learned constraints are checked below.
-    calibration = knowledge.for_request(analysis.target.host, analysis.model) if knowledge else None
+    calibration = (
+        knowledge.for_request(learned_host(target.host, target.port, target.scheme), analysis.model)
+        if knowledge
+        else None
+    )
     view = RequestView(
         body=parsed,
         target=analysis.target,

@@ -147,6 +147,20 @@ class Calibration:
 EMPTY = Calibration()
 
 
+#: The port a scheme implies: a host on it is keyed by its name alone.
+_DEFAULT_PORTS = {"https": 443, "http": 80, "wss": 443, "ws": 80}
+
+
+def learned_host(host: str, port: int | None = None, scheme: str | None = None) -> str:
+    """The key what a host taught is kept under: its name, and its port when that is not the scheme's
+    own. Two servers on one machine are two upstreams (llama.cpp on localhost:8080 refusing what vLLM on
+    localhost:8000 accepts), so a refusal learned from one must not flag requests to the other."""
+    name = host.lower()
+    if port is None or _DEFAULT_PORTS.get((scheme or "").lower()) == port:
+        return name
+    return f"{name}:{port}"
+
+
 @dataclass(frozen=True, slots=True)
 class Knowledge:
     """An immutable snapshot of both tables, keyed by (host, model); model '' means any model."""

@@ -26,7 +26,14 @@ from typing import Any
 import sqlite_utils
 
 from toolguard_core.findings import Severity
-from toolguard_core.learned import Calibration, Knowledge, LearnedConstraint, is_learned, learned_rule
+from toolguard_core.learned import (
+    Calibration,
+    Knowledge,
+    LearnedConstraint,
+    is_learned,
+    learned_host,
+    learned_rule,
+)
 from toolguard_core.verdict import Verdict, error_text
 
 EXPORT_FORMAT = "toolguard-learned"
@@ -81,7 +88,7 @@ def learn_from_rows(db: sqlite_utils.Database, rows: Iterable[Any], demote_after
     for row in rows:
         if not row.host:
             continue
-        host, model = row.host.lower(), row.model or ""
+        host, model = learned_host(row.host, row.port, row.scheme), row.model or ""
         error_rules = [f.rule for f in row.findings if f.severity == Severity.ERROR]
         builtin_errors = [rule for rule in error_rules if not is_learned(rule)]
         if row.verdict in _LEARN_FROM and row.cause_json:
