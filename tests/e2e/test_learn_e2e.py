@@ -273,7 +273,7 @@ def test_a_rejected_parameter_is_learned_exported_and_imported(
         for row in learned
     ] == [
         {
-            "host": "127.0.0.1",
+            "host": f"127.0.0.1:{upstream.port}",  # its port is part of the upstream (learned_host)
             "model": GROK,
             "kind": "param",
             "name": "presence_penalty",
@@ -367,7 +367,7 @@ def test_a_rule_the_upstream_keeps_accepting_is_demoted_there(
         lambda: _rows(db_path, "select * from rule_calibration where demoted_at is not null"), "the demotion"
     )
     assert [(r["rule"], r["host"], r["model"], r["accepted"]) for r in calibration] == [
-        (LONE_TOOL.rule, "127.0.0.1", body["model"], 3)
+        (LONE_TOOL.rule, f"127.0.0.1:{upstream.port}", body["model"], 3)
     ]
     client.chat.completions.create(**body)  # the fourth: a warning now, accepted
     # Another model on the same host is not affected.
@@ -392,10 +392,10 @@ def test_a_rule_the_upstream_keeps_accepting_is_demoted_there(
 
     summary = build_summary([db_path])
     [rule] = [r for r in summary["rules"] if r["rule"] == LONE_TOOL.rule]
-    assert rule["demoted"] == [f"127.0.0.1 {body['model']}"]
+    assert rule["demoted"] == [f"127.0.0.1:{upstream.port} {body['model']}"]
     text = _cli("summary", "--db", str(db_path))
-    assert f"a warning on 127.0.0.1 {body['model']}: the upstream accepted it" in text
-    assert f"demoted to a warning: {LONE_TOOL.rule} on 127.0.0.1 {body['model']}" in text
+    assert f"a warning on 127.0.0.1:{upstream.port} {body['model']}: the upstream accepted it" in text
+    assert f"demoted to a warning: {LONE_TOOL.rule} on 127.0.0.1:{upstream.port} {body['model']}" in text
 
 
 # ------------------------------------------------------------------------- one sentence, two groups

@@ -235,7 +235,7 @@ def test_a_rule_one_proxys_upstream_keeps_accepting_is_demoted_on_every_proxy(
     )
     assert (shared["rule"], shared["host"], shared["model"], shared["accepted"]) == (
         LONE_TOOL.rule,
-        "127.0.0.1",
+        f"127.0.0.1:{upstream.port}",  # both proxies front this upstream: one key (learned_host)
         body["model"],
         3,
     )
@@ -254,7 +254,7 @@ def test_a_rule_one_proxys_upstream_keeps_accepting_is_demoted_on_every_proxy(
 
     assert wait_for(in_b, "the demotion pulled into B's spool") == [shared]
     # The store's writer re-reads what was learned within 2 s: wait until B's proxy has the demotion.
-    demoted = f"{LONE_TOOL.rule} @ 127.0.0.1 {body['model']}"
+    demoted = f"{LONE_TOOL.rule} @ 127.0.0.1:{upstream.port} {body['model']}"
     b.wait_for_stats(lambda s: demoted in s.get("demoted_rules", []), "the demotion in B's knowledge")
     openai_client(b).chat.completions.create(**body)
     b_out = b.stop()
