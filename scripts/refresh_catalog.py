@@ -400,21 +400,19 @@ def host_fact(litellm: Mapping[str, Any] | None, models_dev: Mapping[str, Any] |
 
     A capability either listing says is there is True (the host serves it; no rule flags it there). One
     both say is absent is False; one that one listing says is absent and the other does not state is False
-    and named in ``single`` (a warning). An output limit takes the larger value (a limit finding must be
-    certain) and is ``single`` when one listing alone states it. ``from`` names the listings read."""
+    and named in ``single`` with the listing that says so (a warning). An output limit takes the larger
+    value (a limit finding must be certain) and is ``single`` when one listing alone states it. ``from``
+    names the listings read."""
     listed = {"LiteLLM": litellm, "models.dev": models_dev}
     fact: dict[str, Any] = {"from": [name for name, entry in listed.items() if entry is not None]}
-    single: list[str] = []
+    single: dict[str, str] = {}
     for field in HOST_FIELDS:
-        values = [entry[field] for entry in listed.values() if entry is not None and field in entry]
-        if not values:
+        said = {name: entry[field] for name, entry in listed.items() if entry is not None and field in entry}
+        if not said:
             continue
-        if field.startswith("max_"):
-            fact[field] = max(values)
-        else:
-            fact[field] = any(values)
-        if len(values) == 1 and (field.startswith("max_") or not fact[field]):
-            single.append(field)
+        fact[field] = max(said.values()) if field.startswith("max_") else any(said.values())
+        if len(said) == 1 and (field.startswith("max_") or not fact[field]):
+            single[field] = next(iter(said))
     if single:
         fact["single"] = single
     return fact
@@ -434,20 +432,26 @@ def host_listings(
         for name in sorted(set(ll) | set(md)):
             fact = host_fact(ll.get(name), md.get(name))
             own = models.get(name, {})
-            # An absence is kept (the host states it: the rules' level there, not a reseller's warning);
-            # a presence only where the model's entry says absent; a limit where it differs.
+            single = fact.get("single", {})
+            # An absence both listings state is kept (the host's own fact: the rule's level there, not a
+            # reseller's warning); one listing's absence only where the model's entry does not already say
+            # so (it would only weaken the model's fact); a presence only where the model's entry says
+            # absent; a limit where it differs.
             stated = {
                 k: v
                 for k, v in fact.items()
                 if k in HOST_FIELDS
-                and (v is False or (own.get(k) != v and not (v is True and own.get(k) is None)))
+                and (
+                    (v is False and (k not in single or own.get(k) is not False))
+                    or (v is not False and own.get(k) != v and not (v is True and own.get(k) is None))
+                )
             }
             if stated:
-                single = [k for k in fact.get("single", ()) if k in stated]
+                kept = {k: v for k, v in single.items() if k in stated}
                 hosts.setdefault(host, {})[name] = {
                     **stated,
                     "from": fact["from"],
-                    **({"single": single} if single else {}),
+                    **({"single": kept} if kept else {}),
                 }
     return hosts
 

@@ -283,14 +283,16 @@ EXPECTED_FIXTURE_SNAPSHOT = {
         ],
     },
     "models": {
-        # Only resellers list these two (DeepInfra's and Novita's entries in both datasets).
+        # Only resellers list GLM-4.7 (DeepInfra's entries in both datasets).
         "glm-4.7": {
             "function_calling": True, "tool_choice": True, "vision": False, "audio_input": False, "reasoning": True,
             "structured_output": True, "max_input_tokens": 202752, "max_output_tokens": 202752,
         },
+        # Gemini's own entry (calls functions) and Novita's models.dev file (does not) disagree: unknown.
         "gemma-3-27b-it": {
-            "function_calling": False, "vision": True, "audio_input": False, "system_messages": True,
-            "reasoning": False, "max_input_tokens": 98304, "max_output_tokens": 16384,
+            "providers": ["gemini"], "tool_choice": True, "vision": True, "audio_input": False,
+            "system_messages": False, "reasoning": False, "structured_output": True, "max_input_tokens": 131072,
+            "max_output_tokens": 16384,
         },
         # VENDOR_FACTS: the vendor's own answer over both datasets (a doubao entry neither lists).
         "doubao-1-5-pro-32k": {"providers": ["volcengine"], "max_input_tokens": 32768, "max_output_tokens": 12288},
@@ -359,10 +361,12 @@ EXPECTED_FIXTURE_SNAPSHOT = {
             }
             for size in ("12b", "1b", "27b", "4b")
         },
-        # Novita's models.dev file says tool_call = false; its LiteLLM entry does not say: one listing.
+        # Novita's models.dev file says tool_call = false, its LiteLLM entry does not say: one listing. Its
+        # LiteLLM entry says system messages are taken, where Gemini's own entry says not: present wins there.
         "novita": {
             "gemma-3-27b-it": {
-                "function_calling": False, "from": ["LiteLLM", "models.dev"], "single": ["function_calling"],
+                "function_calling": False, "system_messages": True, "from": ["LiteLLM", "models.dev"],
+                "single": {"function_calling": "models.dev"},
             },
         },
     },

@@ -57,17 +57,19 @@ def test_host_policy_over_real_entries(
     litellm_id, models_dev_id = SCRIPT.HOST_LISTINGS[host]
     fact = SCRIPT.host_fact(LITELLM[litellm_id].get(model), MODELS_DEV[models_dev_id].get(model))
     assert fact[field] == expected
-    assert (field in fact.get("single", ())) is single
+    assert (field in fact.get("single", {})) is single
     assert fact["from"] == ["LiteLLM", "models.dev"]
 
 
-# (LiteLLM says, models.dev says, expected, single): the policy's cases, each value a real dataset's.
+# (LiteLLM says, models.dev says, expected, the one listing that says so): every combination of the policy
+# (the real entries above are these cases too).
 CASES = [
-    (False, False, False, False),  # both absent: the host's fact
-    (None, False, False, True),  # one listing absent, the other silent: a warning
-    (True, False, True, False),  # present on the host beats absent (no false error where it serves more)
-    (False, True, True, False),
-    (True, None, True, False),
+    (False, False, False, None),  # both absent: the host's fact
+    (None, False, False, "models.dev"),  # one listing absent, the other silent: a warning naming it
+    (False, None, False, "LiteLLM"),
+    (True, False, True, None),  # present on the host beats absent (no false error where it serves more)
+    (False, True, True, None),
+    (True, None, True, None),
 ]
 
 
@@ -77,7 +79,8 @@ def test_host_policy_cases(
 ) -> None:
     left = {} if litellm is None else {"function_calling": litellm}
     fact = SCRIPT.host_fact(left, {"function_calling": models_dev} if models_dev is not None else {})
-    assert (fact["function_calling"], "function_calling" in fact.get("single", ())) == (expected, single)
+    said = fact.get("single", {}).get("function_calling")
+    assert (fact["function_calling"], said) == (expected, single)
 
 
 def test_snapshot_hosts_block_records_its_listings_and_sources() -> None:
@@ -94,7 +97,8 @@ def test_snapshot_hosts_block_records_its_listings_and_sources() -> None:
     for models in hosts.values():
         for fact in models.values():
             fields = set(fact) - {"from", "single"}
-            assert fields and set(fact.get("single", ())) <= fields
+            assert fields and set(fact.get("single", {})) <= fields
+            assert set(fact.get("single", {}).values()) <= set(fact["from"])
             assert fact["from"] and all(
                 f in ("LiteLLM", "models.dev") or f.startswith("https://") for f in fact["from"]
             )
@@ -143,7 +147,10 @@ FINDINGS = [
         {"model": "google/gemma-3-27b-it", "messages": [{"role": "user", "content": "Hi"}], "tools": TOOLS},
         "model.tools-unsupported",
         "warning",
-        ("Novita", "LiteLLM and models.dev", "only one states this"),
+        (
+            "From what Novita AI states about the models it serves: its listing in models.dev,",
+            "(A warning: only Novita AI's listing in models.dev states this; its listing in LiteLLM does not.)",
+        ),
     ),
 ]
 

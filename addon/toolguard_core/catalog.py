@@ -50,9 +50,9 @@ class ModelInfo:
     host: str | None = None
     #: The capabilities that host's statement sets (the rest are the model's own entry's).
     host_fields: tuple[str, ...] = ()
-    #: Those of ``host_fields`` only one of the host's listings states absent (or, for a limit, states):
-    #: a rule reading one reports a warning.
-    host_single: tuple[str, ...] = ()
+    #: Those of ``host_fields`` only one of the host's listings states absent (or, for a limit, states),
+    #: each with that listing: a rule reading one reports a warning.
+    host_single: tuple[tuple[str, str], ...] = ()
     #: Where the host's statement comes from: the listings read (``LiteLLM``, ``models.dev``, named per
     #: host in the snapshot's ``_meta.host_listings``) or the hand-written fact's sources.
     host_from: tuple[str, ...] = ()
@@ -308,7 +308,7 @@ def _hosted(
         info,
         host=host,
         host_fields=tuple(k for k in stated if k not in _HOST_KEYS and k not in mine),
-        host_single=tuple(stated.get("single", ())),
+        host_single=tuple((str(k), str(v)) for k, v in stated.get("single", {}).items()),
         host_from=tuple(str(v) for v in stated.get("from", ())),
     )
 

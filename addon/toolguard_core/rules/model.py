@@ -750,11 +750,11 @@ class _Subject:
                 f"({self.info.lossy}), so it may be another size, version or release"
             )
         if self.hosted(field):
-            if field in self.info.host_single:
-                listed = " and ".join(self.info.host_from)
-                return (
-                    f"of {BUILTIN_PROFILES[self.provider_id].name}'s listings for this model ({listed}), only "
-                    "one states this"
+            said = dict(self.info.host_single).get(field or "")
+            if said is not None:
+                others = [name for name in self.info.host_from if name != said]
+                return f"only {BUILTIN_PROFILES[self.provider_id].name}'s listing in {said} states this" + (
+                    f"; its listing in {' and '.join(others)} does not" if others else ""
                 )
             return None  # the host's own statement about the models it serves (the catalog's host facts)
         if not self.confirmed:
@@ -780,7 +780,7 @@ class _Subject:
         check read, the host's own listing when that is where it comes from)."""
         if self.hosted(field):
             host = BUILTIN_PROFILES[self.provider_id].name
-            listed = " and ".join(self.info.host_from)
+            listed = dict(self.info.host_single).get(field or "") or " and ".join(self.info.host_from)
             return f" (From what {host} states about the models it serves: its listing in {listed}, in toolguard's model catalog.)"
         source = "your providers config" if self.info.origin != "snapshot" else "toolguard's model catalog"
         relayed = _relayed_vendor(self.provider_id, self.info)
