@@ -5,13 +5,12 @@ over its recorded sources, and the findings over requests to the hosts themselve
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from support.scripts import load_script
 
 from toolguard_core.analyze import analyse_request
 from toolguard_core.catalog import Catalog, snapshot_meta
@@ -21,15 +20,7 @@ FIXTURES = ROOT / "tests" / "data" / "catalog"
 SNAPSHOT = ROOT / "addon" / "toolguard_core" / "data" / "model_catalog.json"
 
 
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("refresh_catalog", ROOT / "scripts" / "refresh_catalog.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-SCRIPT = _script()
+SCRIPT = load_script("refresh_catalog")
 LITELLM = SCRIPT.read_litellm_hosts(FIXTURES / "litellm" / "model_prices_and_context_window.json")
 MODELS_DEV = SCRIPT.read_models_dev_hosts(FIXTURES / "models.dev")
 
