@@ -436,14 +436,17 @@ def host_listings(
             # An absence both listings state is kept (the host's own fact: the rule's level there, not a
             # reseller's warning); one listing's absence only where the model's entry does not already say
             # so (it would only weaken the model's fact); a presence only where the model's entry says
-            # absent; a limit where it differs.
+            # absent; a limit only below the model's own (a host caps `max_tokens`, it cannot make the model
+            # write more; reseller entries sometimes give the context window there: LiteLLM's
+            # deepinfra/google/gemini-2.5-flash says 1000000).
             stated = {
                 k: v
                 for k, v in fact.items()
                 if k in HOST_FIELDS
                 and (
                     (v is False and (k not in single or own.get(k) is not False))
-                    or (v is not False and own.get(k) != v and not (v is True and own.get(k) is None))
+                    or (v is True and own.get(k) is False)
+                    or (k.startswith("max_") and (own.get(k) is None or v < own[k]))
                 )
             }
             if stated:
