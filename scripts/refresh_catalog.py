@@ -127,6 +127,36 @@ HOST_FACTS: dict[str, dict[str, dict[str, Any]]] = {
         for size in ("1b", "4b", "12b", "27b")
     },
 }
+#: The hosts whose own listings the per-host layer reads: toolguard's provider profile id -> (LiteLLM's
+#: ``litellm_provider``, models.dev's provider directory); None where that source has no listing for the
+#: host. The vendors' own APIs are left out (their listing is the model's entry), so is Bedrock (its
+#: Converse table, ``data/bedrock_converse.json``, is the host's own statement). The policy
+#: (:func:`host_listings`): a capability one listing says is there is there on that host, whatever the
+#: model's entry says; a capability both listings say is absent is a host fact (the rules' level); one
+#: listing alone saying so is recorded as ``single`` (a rule reading it reports a warning).
+HOST_LISTINGS: dict[str, tuple[str | None, str | None]] = {
+    "baseten": ("baseten", "baseten"),
+    "cerebras": ("cerebras", "cerebras"),
+    "cloudflare": ("cloudflare", "cloudflare-workers-ai"),
+    "databricks": ("databricks", "databricks"),
+    "deepinfra": ("deepinfra", "deepinfra"),
+    "fireworks": ("fireworks_ai", "fireworks-ai"),
+    "groq": ("groq", "groq"),
+    "hyperbolic": ("hyperbolic", None),
+    "nebius": ("nebius", "nebius"),
+    "novita": ("novita", "novita-ai"),
+    "nvidia": ("nvidia_nim", "nvidia"),
+    "openrouter": ("openrouter", "openrouter"),
+    "perplexity": ("perplexity", "perplexity"),
+    "sambanova": ("sambanova", None),
+    "siliconflow": ("siliconflow", "siliconflow"),
+    "together": ("together_ai", "togetherai"),
+    "vercel": ("vercel_ai_gateway", "vercel"),
+    "wandb": ("wandb", "wandb"),
+}
+#: The capabilities a host listing states per model (both sources carry them, except ``system_messages``,
+#: which only LiteLLM lists, so its "absent" is never more than a warning).
+HOST_FIELDS = ("function_calling", "vision", "system_messages", "max_output_tokens")
 #: Bedrock ids: an optional region group, the vendor, the model, a ``-v1:0`` version.
 _BEDROCK = re.compile(
     r"^(?:(?:us|eu|apac|global|jp|au|ca|us-gov)\.)?[a-z0-9-]+\.(?P<name>.+?)(?:-v\d+(?::\d+)?|:\d+)?$"
@@ -333,14 +363,134 @@ def build(
     return _drop_dated_aliases(dict(sorted(models.items())))
 
 
+def read_litellm_hosts(path: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    """LiteLLM's per-host listings: ``litellm_provider`` -> base name -> the host fields its entry states."""
+    wanted = {pair[0] for pair in HOST_LISTINGS.values() if pair[0]}
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for key, entry in json.loads(path.read_text(encoding="utf-8")).items():
+        provider = entry.get("litellm_provider") if isinstance(entry, dict) else None
+        if provider not in wanted or entry.get("mode") not in CHAT_MODES:
+            continue
+        info = _litellm_info(entry)
+        out.setdefault(provider, {})[base_name(key, provider)] = {
+            k: info[k] for k in HOST_FIELDS if k in info
+        }
+    return out
+
+
+def read_models_dev_hosts(root: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    """models.dev's per-host listings: provider directory -> base name -> the host fields its file states."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for directory in sorted({pair[1] for pair in HOST_LISTINGS.values() if pair[1]}):
+        for path in sorted((root / "providers" / directory).glob("models/**/*.toml")):
+            model = _toml(path)
+            base_ref = model.get("base_model")
+            if isinstance(base_ref, str):
+                model = {**_toml(root / "models" / f"{base_ref}.toml"), **model}
+            name = base_name(path.stem)
+            if not model or not _is_chat(model, name):
+                continue
+            info = _models_dev_info(model)
+            out.setdefault(directory, {})[name] = {k: info[k] for k in HOST_FIELDS if k in info}
+    return out
+
+
+def host_fact(litellm: Mapping[str, Any] | None, models_dev: Mapping[str, Any] | None) -> dict[str, Any]:
+    """One model on one host from the host's two listings (either may be None: not listed there).
+
+    A capability either listing says is there is True (the host serves it; no rule flags it there). One
+    both say is absent is False; one that one listing says is absent and the other does not state is False
+    and named in ``single`` with the listing that says so (a warning). An output limit takes the larger
+    value (a limit finding must be certain) and is ``single`` when one listing alone states it. ``from``
+    names the listings read."""
+    listed = {"LiteLLM": litellm, "models.dev": models_dev}
+    fact: dict[str, Any] = {"from": [name for name, entry in listed.items() if entry is not None]}
+    single: dict[str, str] = {}
+    for field in HOST_FIELDS:
+        said = {name: entry[field] for name, entry in listed.items() if entry is not None and field in entry}
+        if not said:
+            continue
+        fact[field] = max(said.values()) if field.startswith("max_") else any(said.values())
+        if len(said) == 1 and (field.startswith("max_") or not fact[field]):
+            single[field] = next(iter(said))
+    if single:
+        fact["single"] = single
+    return fact
+
+
+def host_listings(
+    litellm: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    models_dev: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    models: Mapping[str, Mapping[str, Any]],
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """The per-host layer: for each host of :data:`HOST_LISTINGS`, the models whose host facts differ from
+    the model's own entry (the rest would only repeat it)."""
+    hosts: dict[str, dict[str, dict[str, Any]]] = {}
+    for host, (ll_id, md_id) in sorted(HOST_LISTINGS.items()):
+        ll = litellm.get(ll_id or "", {})
+        md = models_dev.get(md_id or "", {})
+        for name in sorted(set(ll) | set(md)):
+            fact = host_fact(ll.get(name), md.get(name))
+            own = models.get(name, {})
+            single = fact.get("single", {})
+            # An absence both listings state is kept (the host's own fact: the rule's level there, not a
+            # reseller's warning); one listing's absence only where the model's entry does not already say
+            # so (it would only weaken the model's fact); a presence only where the model's entry says
+            # absent; a limit only below the model's own (a host caps `max_tokens`, it cannot make the model
+            # write more; reseller entries sometimes give the context window there: LiteLLM's
+            # deepinfra/google/gemini-2.5-flash says 1000000).
+            stated = {
+                k: v
+                for k, v in fact.items()
+                if k in HOST_FIELDS
+                and (
+                    (v is False and (k not in single or own.get(k) is not False))
+                    or (v is True and own.get(k) is False)
+                    or (k.startswith("max_") and (own.get(k) is None or v < own[k]))
+                )
+            }
+            if stated:
+                kept = {k: v for k, v in single.items() if k in stated}
+                hosts.setdefault(host, {})[name] = {
+                    **stated,
+                    "from": fact["from"],
+                    **({"single": kept} if kept else {}),
+                }
+    return hosts
+
+
 def host_facts(
     facts: Mapping[str, Mapping[str, Mapping[str, Any]]] = HOST_FACTS,
 ) -> dict[str, dict[str, dict[str, Any]]]:
-    """The snapshot's ``hosts`` block from :data:`HOST_FACTS` (their ``source`` is documentation)."""
+    """The hand-written part of the snapshot's ``hosts`` block: :data:`HOST_FACTS`, each entry's ``from``
+    its sources."""
     return {
-        host: {name: {k: fact[k] for k in _FIELDS if k in fact} for name, fact in sorted(models.items())}
+        host: {
+            name: {**{k: fact[k] for k in _FIELDS if k in fact}, "from": list(_as_list(fact["source"]))}
+            for name, fact in sorted(models.items())
+        }
         for host, models in sorted(facts.items())
     }
+
+
+def _hand_written(fact: Mapping[str, Any]) -> bool:
+    """A hosts-block entry from :data:`HOST_FACTS` (its ``from`` are URLs, a listing's are source names)."""
+    return any(str(v).startswith("http") for v in fact.get("from", ()))
+
+
+def _as_list(value: str | Iterable[str]) -> Iterable[str]:
+    return [value] if isinstance(value, str) else value
+
+
+def with_host_facts(
+    hosts: Mapping[str, Mapping[str, Mapping[str, Any]]], facts: Mapping[str, Mapping[str, Mapping[str, Any]]]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """The hosts block with the hand-written facts (:func:`host_facts`) replacing the listings' entry for
+    the same model on the same host (a fact there is the host's own word, read where the listings erred)."""
+    out = {host: dict(models) for host, models in hosts.items()}
+    for host, models in facts.items():
+        out.setdefault(host, {}).update(models)
+    return {host: dict(sorted(models.items())) for host, models in sorted(out.items())}
 
 
 def apply_vendor_facts(
@@ -399,15 +549,25 @@ def snapshot(
         read_litellm(litellm_path) if litellm_path else {},
         read_models_dev(models_dev_path) if models_dev_path else {},
     )
+    listed = host_listings(
+        read_litellm_hosts(litellm_path) if litellm_path else {},
+        read_models_dev_hosts(models_dev_path) if models_dev_path else {},
+        models,
+    )
     return {
         "_meta": {
             "sources": sources,
             "generated": generated,
             "generator": "scripts/refresh_catalog.py",
             "models": len(models),
+            # Which listing of each source the hosts block read per host (the sources' refs above).
+            "host_listings": {
+                host: {name: ref for name, ref in (("LiteLLM", ll), ("models.dev", md)) if ref}
+                for host, (ll, md) in sorted(HOST_LISTINGS.items())
+            },
         },
         "models": models,
-        "hosts": host_facts(),
+        "hosts": with_host_facts(listed, host_facts()),
     }
 
 
@@ -419,11 +579,17 @@ def dump(data: Mapping[str, Any]) -> str:
         comma = "," if i < len(items) - 1 else ""
         lines.append(f"  {json.dumps(name)}: {json.dumps(info, separators=(',', ':'))}{comma}")
     hosts = data.get("hosts")
-    if hosts:
-        lines += [" },", f' "hosts": {json.dumps(hosts, sort_keys=True, separators=(",", ":"))}', "}", ""]
-    else:
-        lines += [" }", "}", ""]
-    return "\n".join(lines)
+    if not hosts:
+        return "\n".join([*lines, " }", "}", ""])
+    lines += [" },", ' "hosts": {']
+    for h, (host, models) in enumerate(sorted(hosts.items())):
+        lines.append(f"  {json.dumps(host)}: {{")
+        entries = sorted(models.items())
+        for i, (name, fact) in enumerate(entries):
+            comma = "," if i < len(entries) - 1 else ""
+            lines.append(f"   {json.dumps(name)}: {json.dumps(fact, separators=(',', ':'))}{comma}")
+        lines.append("  }," if h < len(hosts) - 1 else "  }")
+    return "\n".join([*lines, " }", "}", ""])
 
 
 # --- Bedrock's Converse feature table -----------------------------------------------------------
@@ -631,7 +797,13 @@ def main(argv: Iterable[str] | None = None) -> int:
         data = json.loads(args.out.read_text(encoding="utf-8"))
         apply_vendor_facts(data["models"])
         data["_meta"]["models"] = len(data["models"])
-        data["hosts"] = host_facts()
+        data["hosts"] = with_host_facts(
+            {
+                h: {n: f for n, f in m.items() if not _hand_written(f)}
+                for h, m in data.get("hosts", {}).items()
+            },
+            host_facts(),
+        )
         args.out.write_text(dump(data), encoding="utf-8")
         print(
             f"{args.out}: vendor facts ({len(VENDOR_FACTS)}) and host facts "

@@ -31,6 +31,9 @@ def _script() -> ModuleType:
     return module
 
 
+HOST_LISTINGS = _script().HOST_LISTINGS
+
+
 # --- the shipped snapshot ---------------------------------------------------------------------
 
 
@@ -214,7 +217,12 @@ HOSTED = [
         {"function_calling": False, "system_messages": False, "vision": False},
     ),
     ("gemma-3-27b-it", None, {"function_calling": True, "system_messages": False, "host": None}),
-    ("google/gemma-3-27b-it", "openrouter", {"function_calling": True, "host": None}),
+    # OpenRouter's LiteLLM listing states a larger output limit only: the model's capabilities stand.
+    (
+        "google/gemma-3-27b-it",
+        "openrouter",
+        {"function_calling": True, "host": "openrouter", "host_fields": ("max_output_tokens",)},
+    ),
     ("gemini-2.5-flash", "gemini", {"function_calling": True, "host": None}),
 ]
 
@@ -254,7 +262,11 @@ EXPECTED_FIXTURE_SNAPSHOT = {
     "_meta": {
         "generated": "2026-01-02",
         "generator": "scripts/refresh_catalog.py",
-        "models": 15,
+        "models": 17,
+        "host_listings": {
+            host: {name: ref for name, ref in (("LiteLLM", ll), ("models.dev", md)) if ref}
+            for host, (ll, md) in HOST_LISTINGS.items()
+        },
         "sources": [
             {
                 "name": "LiteLLM model map",
@@ -271,6 +283,17 @@ EXPECTED_FIXTURE_SNAPSHOT = {
         ],
     },
     "models": {
+        # Only resellers list GLM-4.7 (DeepInfra's entries in both datasets).
+        "glm-4.7": {
+            "function_calling": True, "tool_choice": True, "vision": False, "audio_input": False, "reasoning": True,
+            "structured_output": True, "max_input_tokens": 202752, "max_output_tokens": 202752,
+        },
+        # Gemini's own entry (calls functions) and Novita's models.dev file (does not) disagree: unknown.
+        "gemma-3-27b-it": {
+            "providers": ["gemini"], "tool_choice": True, "vision": True, "audio_input": False,
+            "system_messages": False, "reasoning": False, "structured_output": True, "max_input_tokens": 131072,
+            "max_output_tokens": 16384,
+        },
         # VENDOR_FACTS: the vendor's own answer over both datasets (a doubao entry neither lists).
         "doubao-1-5-pro-32k": {"providers": ["volcengine"], "max_input_tokens": 32768, "max_output_tokens": 12288},
         "gpt-3.5-turbo-1106": {"max_output_tokens": 4096},
@@ -322,11 +345,29 @@ EXPECTED_FIXTURE_SNAPSHOT = {
             "structured_output": True, "max_input_tokens": 200000, "max_output_tokens": 100000,
         },
     },
-    # HOST_FACTS, whatever the sources: what one host states about the models it serves.
+    # HOST_FACTS, whatever the sources: what one host states about the models it serves, with its sources;
+    # and the hosts' own listings (HOST_LISTINGS), read from both datasets.
     "hosts": {
+        # Both DeepInfra listings say GLM-4.7 takes text only; the limits (LiteLLM 202752, models.dev 16384)
+        # take the larger, which is the model's own: not repeated.
+        "deepinfra": {"glm-4.7": {"vision": False, "from": ["LiteLLM", "models.dev"]}},
         "gemini": {
-            f"gemma-3-{size}-it": {"function_calling": False, "system_messages": False}
+            f"gemma-3-{size}-it": {
+                "function_calling": False, "system_messages": False,
+                "from": [
+                    "https://github.com/ThatHunky/gryag/blob/main/docs/features/function-calling-support-detection.md",
+                    "https://ai.google.dev/gemma/docs/formatting",
+                ],
+            }
             for size in ("12b", "1b", "27b", "4b")
+        },
+        # Novita's models.dev file says tool_call = false, its LiteLLM entry does not say: one listing. Its
+        # LiteLLM entry says system messages are taken, where Gemini's own entry says not: present wins there.
+        "novita": {
+            "gemma-3-27b-it": {
+                "function_calling": False, "system_messages": True, "from": ["LiteLLM", "models.dev"],
+                "single": {"function_calling": "models.dev"},
+            },
         },
     },
 }  # fmt: skip

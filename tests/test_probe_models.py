@@ -3,10 +3,15 @@ were written and scored before any change made from it.
 
 - probe-models-8: self-hosted servers, Bedrock and gateways (catalog8);
 - probe-models-9: system role, tools, vision, thinking, sampling and JSON mode on first-party APIs,
-  gateways and Bedrock (models9).
+  gateways and Bedrock (models9);
+- probe-hosts-9: tools and images refused by the host that serves the model (DeepInfra, Fireworks,
+  OpenRouter's ``:free`` routes, Groq), measuring the catalog's per-host layer (hosts9).
 """
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import pytest
 from support.corpus import CORPUS_DIR, read_jsonl, thread_key
@@ -15,14 +20,19 @@ from support.probes import assert_corpus_shape, assert_unseen, rows_of
 from toolguard_core.catalog import bedrock_meta, ollama_library_meta
 from toolguard_core.rules import RULES
 
-#: (file, row id prefix).
-PROBES = (("probe-models-8.jsonl", "probe-m8-"), ("probe-models-9.jsonl", "probe-m9-"))
+ROOT = Path(__file__).resolve().parent.parent
+#: (file, row id prefix, least rows).
+PROBES = (
+    ("probe-models-8.jsonl", "probe-m8-", 25),
+    ("probe-models-9.jsonl", "probe-m9-", 25),
+    ("probe-hosts-9.jsonl", "probe-h9-", 4),
+)
 
 
-@pytest.mark.parametrize(("name", "prefix"), PROBES)
-def test_probe_rows_have_the_corpus_shape_and_new_threads(name: str, prefix: str) -> None:
+@pytest.mark.parametrize(("name", "prefix", "least"), PROBES)
+def test_probe_rows_have_the_corpus_shape_and_new_threads(name: str, prefix: str, least: int) -> None:
     rows = read_jsonl(CORPUS_DIR / name)
-    assert_corpus_shape(rows, least=25, classes={"model"}, request_optional=True)
+    assert_corpus_shape(rows, least=least, classes={"model"}, request_optional=True)
     assert all(row["id"].startswith(prefix) for row in rows)
     # Only the probe's own ids are reported: printing corpus threads would show held-out ones.
     assert_unseen(
@@ -38,11 +48,22 @@ def test_probe_rows_have_the_corpus_shape_and_new_threads(name: str, prefix: str
     )
 
 
-@pytest.mark.parametrize(("name", "prefix"), PROBES)
-def test_no_rule_or_data_source_is_a_probe_thread(name: str, prefix: str) -> None:
+@pytest.mark.parametrize(("name", "prefix", "least"), PROBES)
+def test_no_rule_or_data_source_is_a_probe_thread(name: str, prefix: str, least: int) -> None:
     probe = {thread_key(r["thread"]) for r in read_jsonl(CORPUS_DIR / name)}
     cited = {
         thread_key(p.source) for rule in RULES.values() for p in rule.predicts if p.source.startswith("http")
     }
     data = {thread_key(s["url"]) for meta in (bedrock_meta(), ollama_library_meta()) for s in meta["sources"]}
+    # The catalog's hand-written host facts cite their sources in the hosts block's ``from``.
+    hosts = json.loads((ROOT / "addon" / "toolguard_core" / "data" / "model_catalog.json").read_text())[
+        "hosts"
+    ]
+    data |= {
+        thread_key(url)
+        for models in hosts.values()
+        for fact in models.values()
+        for url in fact["from"]
+        if url.startswith("http")
+    }
     assert sorted(probe & (cited | data)) == []

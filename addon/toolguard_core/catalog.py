@@ -48,6 +48,14 @@ class ModelInfo:
     #: The provider profile whose own statement about this model (the snapshot's ``hosts`` block) was
     #: read over the entry, else None: a fact the host states holds on that host.
     host: str | None = None
+    #: The capabilities that host's statement sets (the rest are the model's own entry's).
+    host_fields: tuple[str, ...] = ()
+    #: Those of ``host_fields`` only one of the host's listings states absent (or, for a limit, states),
+    #: each with that listing: a rule reading one reports a warning.
+    host_single: tuple[tuple[str, str], ...] = ()
+    #: Where the host's statement comes from: the listings read (``LiteLLM``, ``models.dev``, named per
+    #: host in the snapshot's ``_meta.host_listings``) or the hand-written fact's sources.
+    host_from: tuple[str, ...] = ()
     function_calling: bool | None = None
     parallel_tool_calls: bool | None = None
     tool_choice: bool | None = None
@@ -77,8 +85,12 @@ class ModelInfo:
 
 #: Fields an entry (snapshot or config) may set.
 CAPABILITY_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in fields(ModelInfo) if f.name not in ("name", "matched_as", "origin", "host")
+    f.name
+    for f in fields(ModelInfo)
+    if f.name not in ("name", "matched_as", "origin", "host", "host_fields", "host_single", "host_from")
 )
+#: A hosts-block entry's keys that are not capabilities.
+_HOST_KEYS = ("from", "single")
 
 
 def info_from_entry(name: str, entry: Mapping[str, Any], origin: str = "snapshot") -> ModelInfo:
@@ -261,17 +273,44 @@ class Catalog:
     def _find(self, model: str, host: str | None = None) -> ModelInfo | None:
         models = _snapshot()[1]
         hosted = _snapshot()[2].get(host, {}) if host is not None else {}
+        # The host may list the model under a name the model's entry lacks (OpenRouter's ``...:free``,
+        # a host's ``-turbo``): its statement, met first, is read over the model's entry found later.
+        stated: Mapping[str, Any] | None = None
+        found: tuple[str, str] | None = None
         for name, steps in _candidates(model):
+            if stated is None and name in hosted:
+                stated, found = hosted[name], (name, steps)
             override = self.overrides.get(name)
             base = models.get(name)
-            at = host if name in hosted else None
-            if at is not None:
-                base = {**(base or {}), **hosted[name]}
-            if override is not None:
-                return replace(_overlay(base, override, name, steps), host=at)
-            if base is not None:
-                return replace(info_from_entry(name, base), matched_as=steps, host=at)
+            if override is None and base is None:
+                continue
+            if stated is not None:
+                base = {**(base or {}), **{k: v for k, v in stated.items() if k not in _HOST_KEYS}}
+            if override is None:
+                return _hosted(replace(info_from_entry(name, base or {}), matched_as=steps), host, stated)
+            # The user's config wins, over the host's statement too.
+            return _hosted(_overlay(base, override, name, steps), host, stated, override)
+        if stated is not None and found is not None:
+            plain = {k: v for k, v in stated.items() if k not in _HOST_KEYS}
+            return _hosted(replace(info_from_entry(found[0], plain), matched_as=found[1]), host, stated)
         return None
+
+
+def _hosted(
+    info: ModelInfo, host: str | None, stated: Mapping[str, Any] | None, override: ModelInfo | None = None
+) -> ModelInfo:
+    """``info`` marked with what the host's statement set (or unmarked: no statement), less what the
+    user's config sets."""
+    if stated is None:
+        return info
+    mine = {k for k in CAPABILITY_FIELDS if override is not None and getattr(override, k) not in (None, ())}
+    return replace(
+        info,
+        host=host,
+        host_fields=tuple(k for k in stated if k not in _HOST_KEYS and k not in mine),
+        host_single=tuple((str(k), str(v)) for k, v in stated.get("single", {}).items()),
+        host_from=tuple(str(v) for v in stated.get("from", ())),
+    )
 
 
 def _overlay(base: Mapping[str, Any] | None, override: ModelInfo, name: str, steps: str) -> ModelInfo:

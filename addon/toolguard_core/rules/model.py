@@ -734,14 +734,29 @@ class _Subject:
         included: its own capability answers are quoted, so its openai/* models are not re-judged)."""
         return self.inferred or self.provider_id
 
-    def doubt(self) -> str | None:
-        """Why a capability fact from the catalog may not hold for this request (None: it holds)."""
+    def hosted(self, field: str | None) -> bool:
+        """Whether ``field``'s value is this host's own statement (the catalog's hosts block)."""
+        return (
+            self.info.host is not None
+            and self.info.host == self.provider_id
+            and field in self.info.host_fields
+        )
+
+    def doubt(self, field: str | None = None) -> str | None:
+        """Why a capability fact from the catalog may not hold for this request (None: it holds).
+        ``field``: the capability the check read, so a fact this host states about it is judged as such."""
         if self.info.lossy is not None:
             return (
                 f"the name matched the catalog entry {self.info.name} only after a lossy normalisation "
                 f"({self.info.lossy}), so it may be another size, version or release"
             )
-        if self.info.host is not None and self.info.host == self.provider_id:
+        if self.hosted(field):
+            said = dict(self.info.host_single).get(field or "")
+            if said is not None:
+                others = [name for name in self.info.host_from if name != said]
+                return f"only {BUILTIN_PROFILES[self.provider_id].name}'s listing in {said} states this" + (
+                    f"; its listing in {' and '.join(others)} does not" if others else ""
+                )
             return None  # the host's own statement about the models it serves (the catalog's host facts)
         if not self.confirmed:
             return "only resellers' catalog entries state this, not the model's vendor"
@@ -761,8 +776,13 @@ class _Subject:
             return self.model
         return f"{self.model} (catalog entry {self.info.name})"
 
-    def provenance(self) -> str:
-        """The sentence every finding ends with: where the fact comes from."""
+    def provenance(self, field: str | None = None) -> str:
+        """The sentence every finding ends with: where the fact comes from (for ``field``, the capability the
+        check read, the host's own listing when that is where it comes from)."""
+        if self.hosted(field):
+            host = BUILTIN_PROFILES[self.provider_id].name
+            listed = dict(self.info.host_single).get(field or "") or " and ".join(self.info.host_from)
+            return f" (From what {host} states about the models it serves: its listing in {listed}, in toolguard's model catalog.)"
         source = "your providers config" if self.info.origin != "snapshot" else "toolguard's model catalog"
         relayed = _relayed_vendor(self.provider_id, self.info)
         if relayed is not None and self.inferred is None:
@@ -856,7 +876,8 @@ def _judge_subject(view: RequestView, model: str) -> _Subject | None:
         inferred = next((p for p in _INFERABLE if VENDOR_IDS[p] & served), None)
         if inferred is None and openai_family:
             inferred = "openai"  # only resellers list it (o1-mini), but the name is an OpenAI family's
-    confirmed = bool(info.providers) or info.origin != "snapshot" or info.host is not None
+    # A host's statement confirms only the fields it sets (:meth:`_Subject.doubt`), not the model's entry.
+    confirmed = bool(info.providers) or info.origin != "snapshot"
     return _Subject(model=model, info=info, provider_id=pid, inferred=inferred, confirmed=confirmed)
 
 
@@ -1002,13 +1023,25 @@ def _report(
 ) -> Iterator[Finding]:
     """A capability finding: the level for the provider the request is judged as, a warning where the
     catalog's fact may not hold (:meth:`_Subject.doubt`)."""
+    field = _RULE_FIELDS.get(rule.id)
     yield from rule.report(
         view,
         location,
-        f"{message}{subject.provenance()}",
+        f"{message}{subject.provenance(field)}",
         judged_as=subject.judged_as,
-        uncertain=subject.doubt(),
+        uncertain=subject.doubt(field),
     )
+
+
+#: The catalog capability each rule reads, where a host may state it (the catalog's hosts block).
+_RULE_FIELDS: Mapping[str, str] = MappingProxyType(
+    {
+        TOOLS_UNSUPPORTED.id: "function_calling",
+        IMAGE_UNSUPPORTED.id: "vision",
+        SYSTEM_UNSUPPORTED.id: "system_messages",
+        MAX_TOKENS_ABOVE_LIMIT.id: "max_output_tokens",
+    }
+)
 
 
 def _check_capabilities(view: RequestView, subject: _Subject) -> Iterator[Finding]:
@@ -1170,6 +1203,8 @@ def _check_completion_share(view: RequestView, subject: _Subject, window: int) -
     (ChatGPTNextWeb/NextChat#3195). Every message costs at least one token (its role marker), so
     ``max_tokens`` plus the number of messages is a certain lower bound; O(1), no text is read."""
     limit = subject.info.max_output_tokens
+    if "max_output_tokens" in subject.info.host_fields:
+        return  # a host's cap on `max_tokens`, not the model's split of its window
     if limit is None or limit < window:
         return  # a separate input window (gpt-5: 272k in, 128k out): the completion does not share it
     for key in ("max_completion_tokens", "max_tokens"):

@@ -1,0 +1,174 @@
+"""The catalog's per-host layer (issue 9): what each host's own listings in LiteLLM's model map and models.dev
+say about the models it serves. The policy (``scripts/refresh_catalog.py``: ``host_fact``) is checked over
+real entries of both datasets (copied verbatim into tests/data/catalog/), the shipped snapshot's hosts block
+over its recorded sources, and the findings over requests to the hosts themselves."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.scripts import load_script
+
+from toolguard_core.analyze import analyse_request
+from toolguard_core.catalog import Catalog, snapshot_meta
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "data" / "catalog"
+SNAPSHOT = ROOT / "addon" / "toolguard_core" / "data" / "model_catalog.json"
+
+
+SCRIPT = load_script("refresh_catalog")
+LITELLM = SCRIPT.read_litellm_hosts(FIXTURES / "litellm" / "model_prices_and_context_window.json")
+MODELS_DEV = SCRIPT.read_models_dev_hosts(FIXTURES / "models.dev")
+
+
+# (host, model, field, expected value, single): the host's two listings, real entries of each dataset.
+POLICY = [
+    # deepinfra/zai-org/GLM-4.7: "supports_vision": false; providers/deepinfra/.../GLM-4.7.toml: input = ["text"].
+    # Both listings say absent: a host fact at the rule's level.
+    ("deepinfra", "glm-4.7", "vision", False, False),
+    # Both state a limit (202752, 16384): the larger, so a limit finding is certain.
+    ("deepinfra", "glm-4.7", "max_output_tokens", 202752, False),
+    # Novita's models.dev file: tool_call = false; its LiteLLM entry does not say: one listing, a warning.
+    ("novita", "gemma-3-27b-it", "function_calling", False, True),
+    # Novita's LiteLLM entry: "supports_system_messages": true (models.dev has no such field): present.
+    ("novita", "gemma-3-27b-it", "system_messages", True, False),
+    # Both say it takes images.
+    ("novita", "gemma-3-27b-it", "vision", True, False),
+]
+
+
+@pytest.mark.parametrize(("host", "model", "field", "expected", "single"), POLICY)
+def test_host_policy_over_real_entries(
+    host: str, model: str, field: str, expected: Any, single: bool
+) -> None:
+    litellm_id, models_dev_id = SCRIPT.HOST_LISTINGS[host]
+    fact = SCRIPT.host_fact(LITELLM[litellm_id].get(model), MODELS_DEV[models_dev_id].get(model))
+    assert fact[field] == expected
+    assert (field in fact.get("single", {})) is single
+    assert fact["from"] == ["LiteLLM", "models.dev"]
+
+
+# (LiteLLM says, models.dev says, expected, the one listing that says so): every combination of the policy
+# (the real entries above are these cases too).
+CASES = [
+    (False, False, False, None),  # both absent: the host's fact
+    (None, False, False, "models.dev"),  # one listing absent, the other silent: a warning naming it
+    (False, None, False, "LiteLLM"),
+    (True, False, True, None),  # present on the host beats absent (no false error where it serves more)
+    (False, True, True, None),
+    (True, None, True, None),
+]
+
+
+@pytest.mark.parametrize(("litellm", "models_dev", "expected", "single"), CASES)
+def test_host_policy_cases(
+    litellm: bool | None, models_dev: bool | None, expected: bool, single: bool
+) -> None:
+    left = {} if litellm is None else {"function_calling": litellm}
+    fact = SCRIPT.host_fact(left, {"function_calling": models_dev} if models_dev is not None else {})
+    said = fact.get("single", {}).get("function_calling")
+    assert (fact["function_calling"], said) == (expected, single)
+
+
+def test_snapshot_hosts_block_records_its_listings_and_sources() -> None:
+    meta = snapshot_meta()
+    listed = {
+        host: {name: ref for name, ref in (("LiteLLM", ll), ("models.dev", md)) if ref}
+        for host, (ll, md) in SCRIPT.HOST_LISTINGS.items()
+    }
+    assert meta["host_listings"] == listed
+    assert {source["name"] for source in meta["sources"]} == {"LiteLLM model map", "models.dev"}
+    assert all(source["ref"] for source in meta["sources"])
+    hosts = json.loads(SNAPSHOT.read_text(encoding="utf-8"))["hosts"]
+    assert set(hosts) - {"gemini"} <= set(listed)
+    for models in hosts.values():
+        for fact in models.values():
+            fields = set(fact) - {"from", "single"}
+            assert fields and set(fact.get("single", {})) <= fields
+            assert set(fact.get("single", {}).values()) <= set(fact["from"])
+            assert fact["from"] and all(
+                f in ("LiteLLM", "models.dev") or f.startswith("https://") for f in fact["from"]
+            )
+
+
+# (model, host, expected): the shipped snapshot read for a host and elsewhere.
+LOOKUPS = [
+    # Novita's LiteLLM entry says Gemma 3 takes a system message: the model's own "absent" does not hold there.
+    ("google/gemma-3-27b-it", "novita", {"system_messages": True, "function_calling": False}),
+    ("google/gemma-3-27b-it", None, {"system_messages": False, "function_calling": True, "host": None}),
+    ("zai-org/GLM-4.7", "deepinfra", {"vision": False, "host": "deepinfra", "host_single": ()}),
+]
+
+
+@pytest.mark.parametrize(("model", "host", "expected"), LOOKUPS)
+def test_snapshot_host_lookups(model: str, host: str | None, expected: dict[str, Any]) -> None:
+    info = Catalog().lookup(model, host)
+    assert info is not None
+    assert {k: getattr(info, k) for k in expected} == expected
+
+
+PNG = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
+TOOLS = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}]
+
+
+def _findings(url: str, body: dict[str, Any]) -> list[tuple[str, str, str]]:
+    analysis = analyse_request(json.dumps(body), url)
+    assert not analysis.internal_errors, analysis.internal_errors
+    return [(f.rule, str(f.severity), f.message) for f in analysis.findings if f.rule.startswith("model.")]
+
+
+# (url, body, rule, severity, words the message must hold: the host and its listings).
+FINDINGS = [
+    (
+        "https://api.deepinfra.com/v1/openai/chat/completions",
+        {
+            "model": "zai-org/GLM-4.7",
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "?"}, PNG]}],
+        },
+        "model.image-unsupported",
+        "warning",
+        ("From what DeepInfra states about the models it serves: its listing in LiteLLM and models.dev",),
+    ),
+    (
+        "https://api.novita.ai/v3/openai/chat/completions",
+        {"model": "google/gemma-3-27b-it", "messages": [{"role": "user", "content": "Hi"}], "tools": TOOLS},
+        "model.tools-unsupported",
+        "warning",
+        (
+            "From what Novita AI states about the models it serves: its listing in models.dev,",
+            "(A warning: only Novita AI's listing in models.dev states this; its listing in LiteLLM does not.)",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "body", "rule", "severity", "words"), FINDINGS)
+def test_finding_names_the_host_listing(
+    url: str, body: dict[str, Any], rule: str, severity: str, words: tuple[str, ...]
+) -> None:
+    found = [f for f in _findings(url, body) if f[0] == rule]
+    assert len(found) == 1 and found[0][1] == severity, found
+    assert all(word in found[0][2] for word in words), found[0][2]
+
+
+def test_host_present_beats_model_absent_in_findings() -> None:
+    """Gemma 3 has no system role in the model's entry; Novita's listing says it takes one: no finding there,
+    and the finding stands on a host without a listing for it."""
+    body = {
+        "model": "google/gemma-3-27b-it",
+        "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}],
+    }
+    assert not [
+        f
+        for f in _findings("https://api.novita.ai/v3/openai/chat/completions", body)
+        if f[0] == "model.system-role-unsupported"
+    ]
+    assert [
+        f
+        for f in _findings("https://llm.corp.example/v1/chat/completions", body)
+        if f[0] == "model.system-role-unsupported"
+    ]
