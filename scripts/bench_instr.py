@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""toolguard's instructions on the event loop per flow, counted exactly (valgrind's callgrind).
+
+On a shared machine, or one without hardware counters, CPU times move with the load; the number
+of instructions a flow costs does not. This runs ``bench_hooks.py --loop``'s driver (mitmproxy's
+own addons beside toolguard, a real validation worker and, for the flagged flow, the real writer
+process) under ``valgrind --tool=callgrind`` with instrumentation switched on only around the
+measured flows (a three-line C helper built with ``<valgrind/callgrind.h>``'s client requests),
+and prints, per flow, the event-loop thread's instructions with toolguard's hooks minus the same
+driver's without them. The worker and writer processes run natively (not traced): their cost is
+another process's, measured apart (``scripts/bench_writer.py``).
+
+Timers make a window's batching depend on the clock, which valgrind slows ~50x: the descriptor
+write (offload.FLUSH_DELAY) and the stored rows' write (writerproc.FLUSH_SECONDS) are instead
+made every ``--window`` flows by the driver (default 9: a 10 ms window at bench_proxy's ~900
+small requests a second), so a window's write and its reply are shared as live and the count is
+the same run after run.
+
+  .venv/bin/python scripts/bench_instr.py                         # small clean flow, SQLite
+  .venv/bin/python scripts/bench_instr.py --flagged               # bench_proxy's flagged flow
+  .venv/bin/python scripts/bench_instr.py --flagged --store postgres   # a throwaway cluster
+  .venv/bin/python scripts/bench_instr.py --flagged --otlp        # a loopback OTLP receiver
+  .venv/bin/python scripts/bench_instr.py --annotate 30           # and the top functions
+
+Needs valgrind and gcc (``apt-get install valgrind gcc``); PostgreSQL for ``--store postgres``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ctypes
+import glob
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+HELPER_C = r"""
+#include <valgrind/callgrind.h>
+void tg_start(void) { CALLGRIND_START_INSTRUMENTATION; CALLGRIND_ZERO_STATS; }
+void tg_stop(const char *label) { CALLGRIND_DUMP_STATS_AT(label); CALLGRIND_STOP_INSTRUMENTATION; }
+"""
+
+
+def build_helper(directory: Path) -> Path:
+    source, library = directory / "tg_callgrind.c", directory / "tg_callgrind.so"
+    source.write_text(HELPER_C)
+    subprocess.run(["gcc", "-O1", "-shared", "-fPIC", "-o", str(library), str(source)], check=True)
+    return library
+
+
+# ----------------------------------------------------------------- inside valgrind
+
+
+async def measure(args: argparse.Namespace, helper: ctypes.CDLL) -> None:
+    sys.path.insert(0, str(HERE))
+    from bench_hooks import make_flows
+    from mitmproxy.addons import default_addons
+    from mitmproxy.test import taddons
+
+    from toolguard_core import offload, writerproc
+    from toolguard_core.addon import ToolGuard
+
+    # The driver writes each window itself (see the module's docstring); the timers never fire.
+    offload.FLUSH_DELAY = 3600.0
+    writerproc.FLUSH_SECONDS = 3600.0
+    flagged = args.flagged
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, hooked in (("driver", False), ("toolguard", True)):
+            addon = ToolGuard()
+            with taddons.context(addon) as tctx:
+                for other in default_addons():
+                    if other not in tctx.master.addons:
+                        tctx.master.addons.add(other)
+                options = {
+                    "toolguard_db": args.db or str(Path(tmp) / f"bench-{label}.db"),
+                    "toolguard_offload": "0",
+                    "toolguard_writer": "process",
+                }
+                if args.otlp:
+                    options["toolguard_otlp_endpoint"] = args.otlp
+                tctx.configure(addon, **options)
+                logging.getLogger().setLevel(logging.WARNING)
+                addon.running()
+                for _ in range(1200):  # the worker and the writer process start in the background
+                    if addon.validator.ready and (addon.store is None or addon._store_ready):
+                        break
+                    await asyncio.sleep(0.05)
+                assert addon.validator.ready, addon.validator.failed_start
+                driven = addon if hooked else None
+                await drive(driven, make_flows(args.warmup, flagged), args.window)
+                flows = make_flows(args.flows, flagged)
+                helper.tg_start()
+                await drive(driven, flows, args.window)
+                helper.tg_stop(label.encode())
+                stats = dict(addon.stats)
+                addon.done()
+            if hooked:
+                total = args.flows + args.warmup
+                expected = {"validated_in_worker": total, "flagged": total if flagged else 0}
+                got = {key: stats.get(key, 0) for key in expected}
+                if got != expected or stats.get("internal_errors"):
+                    raise SystemExit(f"unexpected counters: {stats}")
+
+
+async def drive(addon, flows, window: int) -> None:
+    """bench_hooks' drive_on_loop, with the windows' writes made every ``window`` flows."""
+    for i, flow in enumerate(flows, 1):
+        if addon is not None:
+            addon.request(flow)
+            addon.responseheaders(flow)
+        await asyncio.sleep(0)
+        if addon is not None:
+            addon.response(flow)
+            if i % window == 0:
+                flush(addon)
+        while addon is not None and addon.validator.pending >= 64:
+            await asyncio.sleep(0.005)
+    if addon is None:
+        return
+    flush(addon)
+    while addon.pending or addon.validator.pending or addon._awaiting or rows_pending(addon):
+        await asyncio.sleep(0.005)
+        flush(addon)
+
+
+def flush(addon) -> None:
+    if addon.validator._out:
+        addon.validator._flush()
+    store = addon.store
+    if store is not None and getattr(store, "_held", None) is not None:
+        store._flush()
+
+
+def rows_pending(addon) -> int:
+    return addon.store.counters()["rows_pending"] if addon.store is not None else 0
+
+
+# ----------------------------------------------------------------- outside
+
+
+def totals(out_dir: Path) -> dict[str, dict[str, int]]:
+    """Instructions per dump label and thread, from callgrind's output files."""
+    found: dict[str, dict[str, int]] = {}
+    for path in glob.glob(str(out_dir / "cg.out*")):
+        text = Path(path).read_text(errors="replace")
+        trigger = re.search(r"^desc: Trigger: Client Request: (\S+)", text, re.M)
+        summary = re.search(r"^(?:summary|totals): (\d+)", text, re.M)
+        if not trigger or not summary:
+            continue
+        thread = re.search(r"-(\d+)$", path)
+        key = str(int(thread.group(1))) if thread else "1"
+        found.setdefault(trigger.group(1), {})[key] = int(summary.group(1))
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--flows", type=int, default=1000, help="flows counted")
+    parser.add_argument("--warmup", type=int, default=300, help="flows run before counting")
+    parser.add_argument("--window", type=int, default=9, help="flows per window's write")
+    parser.add_argument("--flagged", action="store_true", help="bench_proxy's flagged flow (stored)")
+    parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--otlp", nargs="?", const="receiver", default="", help="export to OTLP")
+    parser.add_argument("--annotate", type=int, default=0, metavar="N", help="print the top N functions")
+    parser.add_argument("--keep", metavar="DIR", help="keep callgrind's files in DIR")
+    parser.add_argument("--json", metavar="FILE", help="write the figures as JSON")
+    parser.add_argument("--inner", metavar="HELPER", help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.inner:
+        asyncio.run(measure(args, ctypes.CDLL(args.inner)))
+        return 0
+
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    with contextlib.ExitStack() as stack:
+        work = Path(args.keep) if args.keep else Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        work.mkdir(parents=True, exist_ok=True)
+        helper = build_helper(work)
+        inner = [sys.executable, __file__, "--inner", str(helper), "--flows", str(args.flows)]
+        inner += ["--warmup", str(args.warmup), "--window", str(args.window)]
+        inner += ["--flagged"] if args.flagged else []
+        if args.store == "postgres":
+            from support.postgres import PostgresServer, binaries
+
+            bin_dir = binaries()
+            if bin_dir is None:
+                raise SystemExit("PostgreSQL not found: apt-get install postgresql")
+            server = PostgresServer(bin_dir)
+            stack.callback(server.destroy)
+            server.start()
+            inner += ["--db", server.create_database("bench_instr")]
+        if args.otlp:
+            endpoint = args.otlp
+            if endpoint == "receiver":
+                from support.otlp import Receiver
+
+                endpoint = stack.enter_context(Receiver()).url
+            inner += ["--otlp", endpoint]
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            "--instr-atstart=no",
+            "--separate-threads=yes",
+            f"--callgrind-out-file={work}/cg.out",
+            *inner,
+        ]
+        subprocess.run(command, check=True, stderr=subprocess.DEVNULL if not args.keep else None)
+        found = totals(work)
+        driver, hooked = found["driver"], found["toolguard"]
+        loop = (hooked.get("1", 0) - driver.get("1", 0)) / args.flows
+        others = sum(v for k, v in hooked.items() if k != "1") / args.flows
+        what = "flagged and stored" if args.flagged else "small clean"
+        sinks = args.store + (" + OTLP" if args.otlp else "")
+        print(
+            f"{what} flow, {sinks}: toolguard's hooks on the event loop {loop / 1000:.1f}k instructions per "
+            f"flow (driver alone {driver.get('1', 0) / args.flows / 1000:.1f}k; {args.flows} flows, "
+            f"{args.window} per window); the proxy's other threads {others / 1000:.1f}k per flow"
+        )
+        if args.json:
+            Path(args.json).write_text(
+                json.dumps({"loop": loop, "driver": driver.get("1", 0) / args.flows, "other_threads": others})
+            )
+        if args.annotate:
+            files = [
+                p
+                for p in glob.glob(str(work / "cg.out*"))
+                if "Client Request: toolguard" in Path(p).read_text(errors="replace")[:2000]
+                and re.search(r"-0*1$", p)
+            ]
+            for path in files:
+                subprocess.run(["callgrind_annotate", "--inclusive=yes", f"--threshold=99", path], check=False)
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    raise SystemExit(main())
