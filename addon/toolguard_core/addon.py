@@ -901,15 +901,26 @@ class ToolGuard:
 
     # ----------------------------------------------------------------- flow hooks
 
+    # The three hooks of every HTTP flow catch in place instead of going through `_guard`: a call
+    # and a bound method fewer per hook, on every flow (issue #12; docs/benchmarks.md, perf9).
     def request(self, flow: http.HTTPFlow) -> None:
         self.stats["requests_seen"] += 1
-        self._guard("request", flow, self._on_request)
+        try:
+            self._on_request(flow)
+        except Exception as exc:
+            self._failed("request", flow, exc)
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
-        self._guard("responseheaders", flow, self._on_responseheaders)
+        try:
+            self._on_responseheaders(flow)
+        except Exception as exc:
+            self._failed("responseheaders", flow, exc)
 
     def response(self, flow: http.HTTPFlow) -> None:
-        self._guard("response", flow, self._finish)
+        try:
+            self._finish(flow)
+        except Exception as exc:
+            self._failed("response", flow, exc)
 
     def error(self, flow: http.HTTPFlow) -> None:
         self._guard("error", flow, self._finish)
@@ -998,31 +1009,36 @@ class ToolGuard:
         try:
             fn(flow)
         except Exception as exc:
-            self.stats["internal_errors"] += 1
-            key = (hook, type(exc).__name__)
-            # With its traceback once per hook and error type; repeats are only counted (and debug-logged).
-            log = logger.debug if key in self._logged_errors else logger.exception
-            self._logged_errors.add(key)
-            pending = self.pending.get(flow.id)
-            log(
-                "toolguard: internal error in %s for %s %s (flow %s): %r; %s",
-                hook,
-                flow.request.method,
-                redact.redact_url(flow.request.pretty_url),
-                flow.id,
-                exc,
-                _what_went_on(pending),
-            )
-            if pending is not None:
-                pending.extra["internal_error"] = f"{hook}: {exc!r}"
-            elif hook == "request":
-                # Remembered anyway, so the flow is stored with the error when it finishes (issue #16:
-                # a request hook failing on an unusual Content-Encoding left no trace of the flow).
-                try:
-                    if self.scope(flow) is not Scope.IGNORE:
-                        self._track_unvalidated(flow, internal_error=f"{hook}: {exc!r}")
-                except Exception as again:  # the same bug again: counted and logged, never raised
-                    logger.debug("toolguard: could not remember flow %s: %r", flow.id, again)
+            self._failed(hook, flow, exc)
+
+    def _failed(self, hook: str, flow: http.HTTPFlow, exc: Exception) -> None:
+        """A hook failed on ``flow``: counted, logged, said in its stored row; the flow goes on.
+        Called inside the ``except`` clause (``logger.exception`` logs the exception being handled)."""
+        self.stats["internal_errors"] += 1
+        key = (hook, type(exc).__name__)
+        # With its traceback once per hook and error type; repeats are only counted (and debug-logged).
+        log = logger.debug if key in self._logged_errors else logger.exception
+        self._logged_errors.add(key)
+        pending = self.pending.get(flow.id)
+        log(
+            "toolguard: internal error in %s for %s %s (flow %s): %r; %s",
+            hook,
+            flow.request.method,
+            redact.redact_url(flow.request.pretty_url),
+            flow.id,
+            exc,
+            _what_went_on(pending),
+        )
+        if pending is not None:
+            pending.extra["internal_error"] = f"{hook}: {exc!r}"
+        elif hook == "request":
+            # Remembered anyway, so the flow is stored with the error when it finishes (issue #16:
+            # a request hook failing on an unusual Content-Encoding left no trace of the flow).
+            try:
+                if self.scope(flow) is not Scope.IGNORE:
+                    self._track_unvalidated(flow, internal_error=f"{hook}: {exc!r}")
+            except Exception as again:  # the same bug again: counted and logged, never raised
+                logger.debug("toolguard: could not remember flow %s: %r", flow.id, again)
 
     def _allowed(self, flow: http.HTTPFlow, host: str) -> bool:
         """A POST to a host that ``toolguard_hosts`` lets through (all hosts when it is empty)."""
