@@ -16,6 +16,7 @@ import contextlib
 import copy
 import difflib
 import fnmatch
+import functools
 import gc
 import json
 import logging
@@ -215,9 +216,13 @@ def _stream_kind(fields: tuple[tuple[bytes, bytes], ...]) -> Literal["sse", "raw
     return None
 
 
-@dataclass(slots=True)
 class Pending:
-    """What `request` learned, kept until `response`/`error` decides whether to store the flow."""
+    """What `request` learned, kept until `response`/`error` decides whether to store the flow.
+
+    A plain class, not a dataclass: its ``__init__`` sets the ten fields every request has, and the
+    rest are class-level defaults an instance shadows when it sets them (the dataclass' generated
+    ``__init__`` assigned all 23, with keywords, on every request: issue #12, perf9). The mutable
+    ones (``extra``) are set per instance."""
 
     analysis: Analysis
     started: float
@@ -237,7 +242,7 @@ class Pending:
     answer_type: tuple[tuple[tuple[bytes, bytes], ...], str | None] | None = None
     # The flow itself, so that `done` can store flows still in flight at shutdown (as no_answer).
     flow: http.HTTPFlow | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any]
     # While the rules are still to run on the body in this process (observe mode: a loop turn later).
     validation: asyncio.Future[WorkerResult] | None = None
     #: The worker's sequence number while it validates the body (offload.py); 0 once judged.
@@ -256,6 +261,32 @@ class Pending:
     # the request hook failed before deriving it.
     route: _Route | None = None
     _secrets: list[str] | None = None
+
+    def __init__(
+        self,
+        analysis: Analysis,
+        started: float,
+        body: bytes | None,
+        headers: tuple[tuple[bytes, bytes], ...] = (),
+        raw_path: bytes = b"",
+        redact_headers: tuple[str, ...] = (),
+        content_encoding: str | None = None,
+        flow: http.HTTPFlow | None = None,
+        client_conn: str = "",
+        route: _Route | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.analysis = analysis
+        self.started = started
+        self.body = body
+        self.headers = headers
+        self.raw_path = raw_path
+        self.redact_headers = redact_headers
+        self.content_encoding = content_encoding
+        self.flow = flow
+        self.client_conn = client_conn
+        self.route = route
+        self.extra = {} if extra is None else extra
 
     @property
     def query(self) -> str:
@@ -1117,17 +1148,17 @@ class ToolGuard:
         headers = request.data.headers.fields
         content_encoding = _header(headers, b"content-encoding")
         url, target = route.url, route.target
-        pending = Pending(
-            analysis=Analysis(target=target),
-            started=request.timestamp_start,
-            body=body,
-            headers=headers,
-            raw_path=request.data.path,
-            redact_headers=self.settings.redact_headers,
-            content_encoding=content_encoding,
-            flow=flow,
-            client_conn=flow.client_conn.id,
-            route=route,
+        pending = Pending(  # positional: keywords cost a dict per call (perf9)
+            Analysis(target),
+            request.timestamp_start,
+            body,
+            headers,
+            request.data.path,
+            self.settings.redact_headers,
+            content_encoding,
+            flow,
+            flow.client_conn.id,
+            route,
         )
         offload_min = self.settings.offload_min_bytes
         # Block and repair must know the verdict before the request goes on: validated in place.
@@ -1150,7 +1181,9 @@ class ToolGuard:
                 pending.job = self.validator.enqueue(
                     body,
                     (url, content_encoding),
-                    lambda: self._job_header(url, content_encoding, target.host),
+                    # A partial, not a lambda: a closure made this function keep its variables in
+                    # cells, allocated on every call (issue #12, perf9).
+                    functools.partial(self._job_header, url, content_encoding, target.host),
                     pending,
                     # A small body is validated in place while the first worker starts; a large
                     # one waits for it (validating it here would hold the loop, issue #12).
@@ -1181,7 +1214,10 @@ class ToolGuard:
                 pending.validation = marker
                 self._remember(flow, pending)
                 loop.call_soon(
-                    self._guard, "request", flow, lambda f: self._validate_deferred(f, pending, marker)
+                    self._guard,
+                    "request",
+                    flow,
+                    functools.partial(self._validate_deferred, pending=pending, marker=marker),
                 )
                 return
         analysis = self._analyse(pending)
@@ -1314,7 +1350,16 @@ class ToolGuard:
                 clean += 1
                 pending.facts_unknown = True
                 if pending.answered_flow is not None:
-                    self._guard("validated", flow, lambda f: self._finish_late(f, changed))
+                    # A clean body whose answer came first, finished now (most flows under load):
+                    # caught here rather than through _guard and a lambda per flow (perf9). The UIs
+                    # are told only when that marked the flow (a clean body the upstream rejected):
+                    # an accepted flow shows nothing new, and the update hook is not free.
+                    try:
+                        self._finish(flow)
+                        if flow.marked:
+                            changed.append(flow)
+                    except Exception as exc:
+                        self._failed("validated", flow, exc)
             else:
                 self._guard(
                     "validated", flow, lambda f, p=pending, r=result: self._worker_verdict(f, p, r, changed)
@@ -1330,14 +1375,6 @@ class ToolGuard:
             except Exception as exc:  # an addon's update hook: counted and logged, never raised
                 self.stats["internal_errors"] += 1
                 logger.debug("toolguard: the update hook failed for %d flows: %r", len(changed), exc)
-
-    def _finish_late(self, flow: http.HTTPFlow, changed: list[http.HTTPFlow]) -> None:
-        """A clean body whose answer came before the watermark: finished now. The UIs are told only
-        when that marked the flow (a clean body the upstream rejected): an accepted flow shows
-        nothing new, and the update hook is not free. ``changed``: the batch's flows to refresh."""
-        self._finish(flow)
-        if flow.marked:
-            changed.append(flow)
 
     def _worker_verdict(
         self, flow: http.HTTPFlow, pending: Pending, result: WorkerResult, changed: list[http.HTTPFlow]
