@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from mitmproxy import command, ctx, exceptions, hooks, http, version
+from mitmproxy.addonmanager import traverse
 from mitmproxy.log import LegacyLogEvents
 from mitmproxy.proxy import server_hooks
 from mitmproxy.proxy.mode_specs import ProxyMode, ReverseMode
@@ -188,10 +189,29 @@ def _header(fields: tuple[tuple[bytes, bytes], ...], name: bytes) -> str | None:
     cost, on every hook of every flow (issue #12). Only a field of the name's length is lower-cased
     (0.37 instead of 0.81 us for an answer's five fields)."""
     size = len(name)
-    values = [value for key, value in fields if len(key) == size and key.lower() == name]
+    return _folded([value for key, value in fields if len(key) == size and key.lower() == name])
+
+
+def _folded(values: list[bytes]) -> str | None:
+    """A header's values as ``Headers.get`` gives them: None, the one value, or all joined by ", "."""
     if not values:
         return None
     return _native(values[0]) if len(values) == 1 else ", ".join(map(_native, values))
+
+
+def _request_fields(fields: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[bytes, ...], str | None]:
+    """A request's Host header values (part of its route's key) and its Content-Encoding (as
+    :func:`_header` gives it), in one pass over the fields instead of two (perf9)."""
+    hosts: list[bytes] = []
+    encodings: list[bytes] = []
+    for key, value in fields:
+        size = len(key)
+        if size == 4:
+            if key.lower() == b"host":
+                hosts.append(value)
+        elif size == 16 and key.lower() == b"content-encoding":
+            encodings.append(value)
+    return tuple(hosts), _folded(encodings) if encodings else None
 
 
 #: The answers passed through chunk by chunk: Server-Sent Events (``sse.py``), and the raw streams of
@@ -219,48 +239,72 @@ def _stream_kind(fields: tuple[tuple[bytes, bytes], ...]) -> Literal["sse", "raw
 class Pending:
     """What `request` learned, kept until `response`/`error` decides whether to store the flow.
 
-    A plain class, not a dataclass: its ``__init__`` sets the ten fields every request has, and the
-    rest are class-level defaults an instance shadows when it sets them (the dataclass' generated
-    ``__init__`` assigned all 23, with keywords, on every request: issue #12, perf9). The mutable
-    ones (``extra``) are set per instance."""
+    A plain class with slots (no dataclass): the request hook passes its ten fields positionally
+    and ``__init__`` sets the rest to constants (the dataclass's generated ``__init__`` took
+    keywords and a default factory, on every request: issue #12, perf9). Slots, not class-level
+    defaults: those made every read of an unset field a generic attribute lookup."""
+
+    __slots__ = (
+        "_secrets",
+        "analysis",
+        "answer_type",
+        "answered_flow",
+        "blocked",
+        "body",
+        "client_conn",
+        "content_encoding",
+        "extra",
+        "facts_unknown",
+        "flow",
+        "headers",
+        "job",
+        "raw_path",
+        "redact_headers",
+        "repair",
+        "repaired_at",
+        "route",
+        "sse_tap",
+        "started",
+        "validation",
+    )
 
     analysis: Analysis
     started: float
     body: bytes | None  # as sent; decoded to the stored text only if the flow is stored
     # The request's header fields as sent (mitmproxy's immutable tuple of byte pairs: a later change
     # to the headers replaces it, never alters it) and its query string, for :attr:`secrets`.
-    headers: tuple[tuple[bytes, bytes], ...] = ()
+    headers: tuple[tuple[bytes, bytes], ...]
     #: The request target as sent (mitmproxy's bytes; a later change replaces them), for
     #: :attr:`query`: decoded only when a stored flow or a quoted request needs its secrets.
-    raw_path: bytes = b""
-    redact_headers: tuple[str, ...] = ()
-    content_encoding: str | None = None
-    sse_tap: Any = None
+    raw_path: bytes
+    redact_headers: tuple[str, ...]
+    content_encoding: str | None
+    sse_tap: Any
     #: A stream's header fields as the responseheaders hook saw them and their Content-Type, so
     #: `_finish` does not read the same field again (mitmproxy replaces the tuple when they change);
     #: None for any other answer, whose Content-Type `_finish` reads only if it stores the flow.
-    answer_type: tuple[tuple[tuple[bytes, bytes], ...], str | None] | None = None
+    answer_type: tuple[tuple[tuple[bytes, bytes], ...], str | None] | None
     # The flow itself, so that `done` can store flows still in flight at shutdown (as no_answer).
-    flow: http.HTTPFlow | None = None
+    flow: http.HTTPFlow | None
     extra: dict[str, Any]
     # While the rules are still to run on the body in this process (observe mode: a loop turn later).
-    validation: asyncio.Future[WorkerResult] | None = None
+    validation: asyncio.Future[WorkerResult] | None
     #: The worker's sequence number while it validates the body (offload.py); 0 once judged.
-    job: int = 0
+    job: int
     #: Judged clean by the worker's watermark alone: the body facts a stored row needs (model,
     #: stream, JSON or not) were not sent and are read here only if the flow is stored.
-    facts_unknown: bool = False
-    answered_flow: http.HTTPFlow | None = None  # the flow ended before its verdict arrived
+    facts_unknown: bool
+    answered_flow: http.HTTPFlow | None  # the flow ended before its verdict arrived
     #: Block mode answered the request itself; repair mode ran on it (``repair.changed``: it changed it).
-    blocked: bool = False
-    repair: RepairResult | None = None
-    repaired_at: float | None = None
+    blocked: bool
+    repair: RepairResult | None
+    repaired_at: float | None
     # The client connection the flow came in on: a failed upstream connect is matched to it.
-    client_conn: str = ""
+    client_conn: str
     # The request's route (its URL and host as mitmproxy shows them), for the stored row; None when
     # the request hook failed before deriving it.
-    route: _Route | None = None
-    _secrets: list[str] | None = None
+    route: _Route | None
+    _secrets: list[str] | None
 
     def __init__(
         self,
@@ -287,6 +331,16 @@ class Pending:
         self.client_conn = client_conn
         self.route = route
         self.extra = {} if extra is None else extra
+        self.sse_tap = None
+        self.answer_type = None
+        self.validation = None
+        self.job = 0
+        self.facts_unknown = False
+        self.answered_flow = None
+        self.blocked = False
+        self.repair = None
+        self.repaired_at = None
+        self._secrets = None
 
     @property
     def query(self) -> str:
@@ -1082,13 +1136,19 @@ class ToolGuard:
         """What to do with this flow (:func:`toolguard_core.verdict.scope`)."""
         return self._route(flow).scope
 
-    def _route(self, flow: http.HTTPFlow) -> _Route:
+    def _route(self, flow: http.HTTPFlow, hosts: tuple[bytes, ...] | None = None) -> _Route:
         """The flow's scope, URL and target, derived once per distinct request line and Host header
-        (see :class:`_Route`); the cache is emptied when the options or providers change."""
+        (see :class:`_Route`); the cache is emptied when the options or providers change. ``hosts``:
+        the Host header's values when the caller read them already (:func:`_request_fields`)."""
         if self.settings is None:
             return _IGNORED
-        request = flow.request
-        data = request.data
+        data = flow.request.data
+        if hosts is None:
+            # A list comprehension, inlined by Python 3.12 (PEP 709): a generator here was a tenth
+            # of the clean path's own (non-rule) loop samples in py-spy under wrk (issue #12).
+            hosts = tuple(
+                [value for name, value in data.headers.fields if len(name) == 4 and name.lower() == b"host"]
+            )
         # Everything `pretty_url`, `pretty_host` and the scope read: the same key, the same answer.
         key = (
             data.method,
@@ -1098,11 +1158,7 @@ class ToolGuard:
             data.path,
             data.authority,
             data.http_version,
-            # A list comprehension, inlined by Python 3.12 (PEP 709): a generator here was a tenth of
-            # the clean path's own (non-rule) loop samples in py-spy under wrk (issue #12).
-            tuple(
-                [value for name, value in data.headers.fields if len(name) == 4 and name.lower() == b"host"]
-            ),
+            hosts,
         )
         route = self._routes.get(key)
         if route is None:
@@ -1133,7 +1189,11 @@ class ToolGuard:
         return _Route(flow_scope, url, Target.from_url(url, self.registry), pretty_host)
 
     def _on_request(self, flow: http.HTTPFlow) -> None:
-        route = self._route(flow)
+        request = flow.request
+        data = request.data  # its fields read directly: mitmproxy's properties are a call each
+        headers = data.headers.fields
+        hosts, content_encoding = _request_fields(headers)
+        route = self._route(flow, hosts)
         flow_scope = route.scope
         if flow_scope in (Scope.RECORD, Scope.IGNORE):
             if flow_scope is Scope.RECORD:
@@ -1141,19 +1201,17 @@ class ToolGuard:
             return
         wide = flow_scope is Scope.ENDPOINT
         assert self.settings is not None and route.target is not None
-        request = flow.request
-        # The body as sent: the core decodes it bounded by toolguard_max_body (decoding.py), in the
-        # worker or here, never through request.content, which decompresses whole and unbounded.
-        body = request.raw_content
-        headers = request.data.headers.fields
-        content_encoding = _header(headers, b"content-encoding")
+        # The body as sent (``raw_content``): the core decodes it bounded by toolguard_max_body
+        # (decoding.py), in the worker or here, never through request.content, which decompresses
+        # whole and unbounded.
+        body = data.content
         url, target = route.url, route.target
         pending = Pending(  # positional: keywords cost a dict per call (perf9)
             Analysis(target),
-            request.timestamp_start,
+            data.timestamp_start,
             body,
             headers,
-            request.data.path,
+            data.path,
             self.settings.redact_headers,
             content_encoding,
             flow,
@@ -1639,7 +1697,7 @@ class ToolGuard:
         response = flow.response
         if (
             response is not None
-            and response.status_code < 400
+            and response.data.status_code < 400
             and not pending.analysis.findings
             and pending.sse_tap is None
             and flow.error is None
@@ -2204,10 +2262,32 @@ def _readable_copy(capture: Capture) -> Capture:
 def _flows_changed(flows: list[http.HTTPFlow]) -> None:
     """Flows changed outside their own hooks (verdicts that came after their answers): have
     mitmproxy's UIs refresh them, as its own ``flow.comment`` command does (mitmproxy-notes.md).
-    One hook for all of them: ``update`` takes a sequence of flows (mitmproxy's ``view.update``)."""
+    One hook for all of them: ``update`` takes a sequence of flows (mitmproxy's ``view.update``).
+
+    Only when some addon has an ``update`` hook: mitmdump's have none (mitmweb's and the
+    console's view do), and ``trigger`` walks the whole chain anyway, a context manager and a
+    generator per addon — a fifth of a flagged flow's instructions on the loop, twice per flow
+    (the worker's verdict, then the writer's: docs/benchmarks.md, perf9)."""
     master = getattr(ctx, "master", None)
-    if master is not None:
+    if master is not None and _has_update_hook(master.addons.chain):
         master.addons.trigger(hooks.UpdateHook(flows))
+
+
+#: The addons last looked at by :func:`_has_update_hook` (held, so no id is reused) and the answer.
+_UPDATE_HOOKS: list[Any] = [(), False]
+
+
+def _has_update_hook(chain: list[Any]) -> bool:
+    """Whether an addon of ``chain`` or below it (mitmproxy's ``traverse``: a script's module,
+    an addon's ``addons``) has a callable ``update``: looked up again whenever the addons change
+    (one added, removed, or a script reloaded into a new module)."""
+    addons = tuple(traverse(chain))
+    known, answer = _UPDATE_HOOKS
+    if addons == known:  # the same objects (held above, so an equal tuple is not a new set)
+        return answer
+    answer = any(callable(getattr(addon, "update", None)) for addon in addons)
+    _UPDATE_HOOKS[:] = [addons, answer]
+    return answer
 
 
 def _call_on_loop(loop: asyncio.AbstractEventLoop | None, callback: Callable[..., None], *args: Any) -> None:
