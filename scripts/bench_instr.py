@@ -251,9 +251,7 @@ def main(argv: list[str] | None = None) -> int:
                 and re.search(r"-0*1$", p)
             ]
             for path in files:
-                subprocess.run(
-                    ["callgrind_annotate", "--inclusive=yes", "--threshold=99", path], check=False
-                )
+                subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=99", path], check=False)
     return 0
 
 

@@ -1419,9 +1419,10 @@ class ToolGuard:
                     except Exception as exc:
                         self._failed("validated", flow, exc)
             else:
-                self._guard(
-                    "validated", flow, lambda f, p=pending, r=result: self._worker_verdict(f, p, r, changed)
-                )
+                try:  # in place, not through _guard and a lambda per flow (perf9)
+                    self._worker_verdict(flow, pending, result, changed)
+                except Exception as exc:
+                    self._failed("validated", flow, exc)
         if clean:
             # Counted per batch: what _validated counts for a clean body, and apart from it, as a body
             # meant for the worker but validated in place must not look the same in the counters.
@@ -1889,9 +1890,10 @@ class ToolGuard:
         """The flow's annotations and console line with the row's verdict (as _finish gives them in
         place): the comment and metadata are rewritten, the stream summary kept, and the flow added
         to ``changed`` (the UIs' refresh) only when that changed what they show."""
-        self._guard(
-            "verdict", waiting.flow, lambda f: self._annotate_verdict(f, waiting, verdict, named, changed)
-        )
+        try:  # in place, not through _guard and a lambda per flow (perf9)
+            self._annotate_verdict(waiting.flow, waiting, verdict, named, changed)
+        except Exception as exc:
+            self._failed("verdict", waiting.flow, exc)
 
     def _annotate_verdict(
         self,
