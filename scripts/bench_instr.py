@@ -20,7 +20,8 @@ the same run after run.
   .venv/bin/python scripts/bench_instr.py --flagged               # bench_proxy's flagged flow
   .venv/bin/python scripts/bench_instr.py --flagged --store postgres   # a throwaway cluster
   .venv/bin/python scripts/bench_instr.py --flagged --otlp        # a loopback OTLP receiver
-  .venv/bin/python scripts/bench_instr.py --annotate 30           # and the top functions
+  .venv/bin/python scripts/bench_instr.py --annotate 30           # and callgrind's C functions
+  .venv/bin/python scripts/bench_instr.py --opcodes 30            # Python functions, by bytecodes
 
 Needs valgrind and gcc (``apt-get install valgrind gcc``); PostgreSQL for ``--store postgres``.
 """
@@ -39,7 +40,9 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 HELPER_C = r"""
@@ -148,6 +151,42 @@ def rows_pending(addon) -> int:
     return addon.store.counters()["rows_pending"] if addon.store is not None else 0
 
 
+class OpcodeCounter:
+    """Python-level attribution for the same measured flows (callgrind sees the interpreter's C
+    frames, not which function ran): ``sys.settrace`` with opcode events, counted per function and
+    divided by the flows. The tracer slows the loop, not what it counts."""
+
+    def __init__(self, flows: int, top: int) -> None:
+        self.flows, self.top = flows, top
+        self.counts: Counter[str] = Counter()
+
+    def _trace(self, frame: Any, event: str, arg: Any) -> Any:
+        frame.f_trace_opcodes = True
+        frame.f_trace_lines = False
+        code = frame.f_code
+        key = f"{Path(code.co_filename).name}:{code.co_firstlineno} {code.co_qualname}"
+        counts = self.counts
+
+        def local(frame: Any, event: str, arg: Any) -> Any:
+            if event == "opcode":
+                counts[key] += 1
+            return local
+
+        return local
+
+    def tg_start(self) -> None:
+        self.counts.clear()
+        sys.settrace(self._trace)
+
+    def tg_stop(self, label: bytes) -> None:
+        sys.settrace(None)
+        if label == b"toolguard":  # the driver's own frames (drive, the loop's) are in it too
+            total = sum(self.counts.values()) / self.flows
+            print(f"with toolguard's hooks: {total:.0f} opcodes per flow, the driver's included")
+            for key, count in self.counts.most_common(self.top):
+                print(f"  {count / self.flows:8.1f}  {key}")
+
+
 # ----------------------------------------------------------------- outside
 
 
@@ -177,6 +216,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--otlp", nargs="?", const="receiver", default="", help="export to OTLP")
     parser.add_argument("--annotate", type=int, default=0, metavar="N", help="print the top N functions")
+    parser.add_argument(
+        "--opcodes",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead of callgrind, count the bytecodes each Python function runs per flow (the top N)",
+    )
     parser.add_argument("--keep", metavar="DIR", help="keep callgrind's files in DIR")
     parser.add_argument("--json", metavar="FILE", help="write the figures as JSON")
     parser.add_argument("--inner", metavar="HELPER", help=argparse.SUPPRESS)
@@ -211,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
 
                 endpoint = stack.enter_context(Receiver()).url
             inner += ["--otlp", endpoint]
+        if args.opcodes:  # no valgrind: the bytecodes each function runs per flow, in this process
+            asyncio.run(measure(parser.parse_args(inner[2:]), OpcodeCounter(args.flows, args.opcodes)))
+            return 0
         command = [
             "valgrind",
             "--tool=callgrind",
