@@ -119,21 +119,13 @@ async def measure(args: argparse.Namespace, helper: ctypes.CDLL) -> None:
 
 
 async def drive(addon, flows, window: int) -> None:
-    """bench_hooks' drive_on_loop, with the windows' writes made every ``window`` flows."""
-    for i, flow in enumerate(flows, 1):
-        if addon is not None:
-            addon.request(flow)
-            addon.responseheaders(flow)
-        await asyncio.sleep(0)
-        if addon is not None:
-            addon.response(flow)
-            if i % window == 0:
-                flush(addon)
-        while addon is not None and addon.validator.pending >= 64:
-            await asyncio.sleep(0.005)
+    """bench_hooks' drive_on_loop, with the windows' writes made every ``window`` flows (and after
+    the last), then until every stored row's verdict is in."""
+    from bench_hooks import drive_on_loop  # (measure put scripts/ on the path)
+
+    await drive_on_loop(addon, flows, after=lambda: flush(addon), every=window)
     if addon is None:
         return
-    flush(addon)
     while addon.pending or addon.validator.pending or addon._awaiting or rows_pending(addon):
         await asyncio.sleep(0.005)
         flush(addon)
