@@ -197,6 +197,23 @@ def totals(out_dir: Path) -> dict[str, dict[str, int]]:
     return found
 
 
+def own_costs(out_dir: Path, label: str) -> dict[str, int]:
+    """Each C function's own (exclusive) instructions in the event-loop thread's dump ``label``."""
+    costs: dict[str, int] = {}
+    for path in glob.glob(str(out_dir / "cg.out.*-01")):
+        if f"Client Request: {label}\n" not in Path(path).read_text(errors="replace")[:2000]:
+            continue
+        table = subprocess.run(
+            ["callgrind_annotate", "--threshold=100", path], capture_output=True, text=True, check=False
+        ).stdout
+        for line in table.splitlines():
+            row = re.match(r"\s*([\d,]+) \([^)]*\)\s+(.*)", line)
+            if row and "PROGRAM TOTALS" not in row.group(2):
+                name = row.group(2).split(" [")[0].split(":", 1)[-1]
+                costs[name] = costs.get(name, 0) + int(row.group(1).replace(",", ""))
+    return costs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -207,7 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flagged", action="store_true", help="bench_proxy's flagged flow (stored)")
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--otlp", nargs="?", const="receiver", default="", help="export to OTLP")
-    parser.add_argument("--annotate", type=int, default=0, metavar="N", help="print the top N functions")
+    parser.add_argument(
+        "--annotate", type=int, default=0, metavar="N", help="the top N C functions, the driver's subtracted"
+    )
     parser.add_argument(
         "--opcodes",
         type=int,
@@ -285,14 +304,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             Path(args.json).write_text(json.dumps(figures))
         if args.annotate:
-            files = [
-                p
-                for p in glob.glob(str(work / "cg.out*"))
-                if "Client Request: toolguard" in Path(p).read_text(errors="replace")[:2000]
-                and re.search(r"-0*1$", p)
-            ]
-            for path in files:
-                subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=99", path], check=False)
+            print(f"the event loop's top {args.annotate} C functions by own instructions per flow:")
+            mine, theirs = own_costs(work, "toolguard"), own_costs(work, "driver")
+            added = {name: (cost - theirs.get(name, 0)) / args.flows for name, cost in mine.items()}
+            for name, cost in sorted(added.items(), key=lambda item: -item[1])[: args.annotate]:
+                print(f"  {cost / 1000:7.1f}k  {name}")
     return 0
 
 
