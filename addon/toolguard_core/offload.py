@@ -252,6 +252,14 @@ class Arena:
         os.close(self.fd)
 
 
+#: Bodies below this size go through the pipe right after their descriptor instead of the arena:
+#: for a 1 KB request, reserving and releasing a region and writing into the 64 MB mapping cost the
+#: event loop more than the ~1 KB the window's one ``write`` carries in addition (callgrind,
+#: bench_instr.py: 80.4k -> 77.6k instructions per small clean flow; docs/benchmarks.md, perf9),
+#: and the mapping's pages are not touched at all. Larger bodies still take the arena (issue #12: a
+#: 1 MB body written into the pipe cost the loop ~3 ms).
+INLINE_MAX_BYTES = 4096
+
 #: Bodies at least this large are copied into the arena on a thread, with ``os.pwrite`` (which
 #: releases the interpreter lock while the kernel copies), not on the event loop: copying the
 #: million-tool-message request's 29 MB into the mapping held the loop about 70 ms, and small
@@ -432,7 +440,8 @@ class Validator:
         # arena releases regions in that order) and no region is taken while the copy runs.
         self._copying = False
         self._held: deque[tuple[WorkerProcess, int, bytes | None, Hashable, HeaderSource, int]] = deque()
-        #: Bodies sent through the pipe because the arena was full or missing (tests read it).
+        #: Bodies of INLINE_MAX_BYTES or more sent through the pipe because the arena was full or
+        #: missing (tests read it).
         self.piped = 0
         self._closed = False  # close() was called: the worker is not started again
 
@@ -658,8 +667,11 @@ class Validator:
             self._queue(_DESC.pack(KIND_NO_BODY, flags, seq, 0, 0, cid))
             return
         size = len(body)
+        if size < INLINE_MAX_BYTES:  # a small body rides with its descriptor (see INLINE_MAX_BYTES)
+            self._queue(_DESC.pack(KIND_INLINE, flags, seq, 0, size, cid), body)
+            return
         arena = self._arena
-        offset = arena.reserve(seq, size) if arena is not None and size else None
+        offset = arena.reserve(seq, size) if arena is not None else None
         if offset is None:
             self.piped += 1
             self._queue(_DESC.pack(KIND_INLINE, flags, seq, 0, size, cid), body)
