@@ -663,22 +663,18 @@ class Validator:
         """The job's body into the arena (or the pipe) and its descriptor queued: one frame for
         what took seven calls (issue #12, docs/benchmarks.md perf9: every small request comes here)."""
         cid = self._contexts.get(context) or self._context_id(context, header)
+        out = self._out
         if body is None:
-            self._queue(_DESC.pack(KIND_NO_BODY, flags, seq, 0, 0, cid))
-            return
-        size = len(body)
-        if size < INLINE_MAX_BYTES:  # a small body rides with its descriptor (see INLINE_MAX_BYTES)
-            self._queue(_DESC.pack(KIND_INLINE, flags, seq, 0, size, cid), body)
-            return
-        arena = self._arena
-        offset = arena.reserve(seq, size) if arena is not None else None
-        if offset is None:
-            self.piped += 1
-            self._queue(_DESC.pack(KIND_INLINE, flags, seq, 0, size, cid), body)
-            return
-        arena.map[offset : offset + size] = body
-        self._out.append(_DESC.pack(KIND_ARENA, flags, seq, offset, size, cid))
-        if not self._flushing:
+            out.append(_DESC.pack(KIND_NO_BODY, flags, seq, 0, 0, cid))
+        elif (size := len(body)) < INLINE_MAX_BYTES:  # rides with its descriptor: INLINE_MAX_BYTES
+            out += (_DESC.pack(KIND_INLINE, flags, seq, 0, size, cid), body)
+        elif (offset := self._arena.reserve(seq, size) if self._arena is not None else None) is None:
+            self.piped += 1  # the arena is full (or missing): the pipe still works
+            out += (_DESC.pack(KIND_INLINE, flags, seq, 0, size, cid), body)
+        else:
+            self._arena.map[offset : offset + size] = body
+            out.append(_DESC.pack(KIND_ARENA, flags, seq, offset, size, cid))
+        if not self._flushing:  # as _queue, without its call
             self._flushing = True
             asyncio.get_running_loop().call_later(FLUSH_DELAY, self._flush)
 
