@@ -46,6 +46,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from mitmproxy import http
@@ -89,10 +90,17 @@ def run_hooks(addon: ToolGuard, flows: list[http.HTTPFlow]) -> None:
         addon.response(flow)
 
 
-async def drive_on_loop(addon: ToolGuard | None, flows: list[http.HTTPFlow]) -> None:
+async def drive_on_loop(
+    addon: ToolGuard | None,
+    flows: list[http.HTTPFlow],
+    after: Callable[[], None] | None = None,
+    every: int = 1,
+) -> None:
     """As mitmdump runs the hooks: the request, then a loop turn (the request goes upstream, the
-    worker's descriptors are written), then the answer; at the end, until every verdict is in."""
-    for flow in flows:
+    worker's descriptors are written), then the answer; at the end, until every verdict is in.
+    ``after``: called once ``every`` flows went through the hooks, and after the last."""
+    last = len(flows)
+    for number, flow in enumerate(flows, 1):
         # This driver outruns the worker (live, mitmproxy's own ~1 ms per request does not): wait
         # for it within its bounds instead of measuring bodies shed as busy. Coarse sleeps: each
         # wake-up is a loop iteration this measure would otherwise charge to toolguard.
@@ -104,6 +112,8 @@ async def drive_on_loop(addon: ToolGuard | None, flows: list[http.HTTPFlow]) -> 
         await asyncio.sleep(0)
         if addon is not None:
             addon.response(flow)
+            if after is not None and (number % every == 0 or number == last):
+                after()
     while addon is not None and (addon.pending or addon.validator.pending):
         await asyncio.sleep(0.005)
 

@@ -227,3 +227,55 @@ def test_observe_mode_forwards_first_and_judges_a_turn_later(
         (expected[0], [LONE_TOOL.rule]),
         (1, 1, 1),
     )
+
+
+class _WithUpdate:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def update(self, flows: Any) -> None:
+        self.calls += 1
+
+
+class _Parent:
+    """An addon holding others (mitmproxy's ``traverse`` walks them, as a script's module)."""
+
+    def __init__(self, *children: Any) -> None:
+        self.addons = list(children)
+
+
+@pytest.mark.parametrize(
+    ("extra", "refreshed"),
+    [
+        ([], False),  # mitmdump's own addons: none has an update hook, so none is walked per batch
+        ([_WithUpdate()], True),  # mitmweb's view, the console's
+        ([_Parent(_WithUpdate())], True),  # one below another addon (a script's module)
+        ([_Parent(object())], False),
+    ],
+)
+def test_the_update_hook_is_triggered_only_when_an_addon_has_one(extra: list[Any], refreshed: bool) -> None:
+    # perf9: the walk of the chain was ~800 of a flagged flow's ~4,200 opcodes on the loop, twice
+    # per flow, for nothing in mitmdump; a UI that has the hook still hears every change.
+    from mitmproxy.addons import default_addons
+
+    from toolguard_core import addon as addon_module
+
+    addon = ToolGuard()
+    with taddons.context(addon) as tctx:
+        for other in default_addons():
+            if other not in tctx.master.addons:
+                tctx.master.addons.add(other)
+        triggered: list[Any] = []
+        original = tctx.master.addons.trigger
+        tctx.master.addons.trigger = lambda event: (triggered.append(event), original(event))
+        addon_module._flows_changed([tflow.tflow()])
+        assert triggered == []
+        # Added while the first answer still stands: seen at once (the chain's length changed).
+        for other in extra:
+            tctx.master.addons.add(other)
+        addon_module._flows_changed([tflow.tflow()])
+        assert bool(triggered) is refreshed
+        hooked = [a for a in extra if isinstance(a, _WithUpdate)] + [
+            c for a in extra if isinstance(a, _Parent) for c in a.addons if isinstance(c, _WithUpdate)
+        ]
+        assert [a.calls for a in hooked] == [1] * len(hooked)

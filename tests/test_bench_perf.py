@@ -93,3 +93,59 @@ def test_every_variant_gets_its_verdict_line_whether_or_not_instructions_were_co
         "small              postgres 0.900  rounds 0.900 (spread 0.000); target >= 0.97: MISSED",
         "small                  otlp 0.950  rounds 0.950 (spread 0.000); target >= 0.97: MISSED",
     ]
+
+
+# ----------------------------------------------------------------- bench_instr.py (perf9)
+
+# The head of a real callgrind dump (valgrind 3.19, bench_instr's toolguard part, 2026-12-01).
+CALLGRIND_HEAD = """# callgrind format
+version: 1
+creator: callgrind-3.19.0
+pid: 8395
+part: {part}
+thread: {thread}
+
+desc: Timerange: Basic block 4791913 - 28295845
+desc: Trigger: Client Request: {label}
+
+positions: line
+events: Ir
+summary: {total}
+"""
+
+
+def test_bench_instr_reads_each_dump_by_its_label_and_thread(tmp_path: Path) -> None:
+    import bench_instr
+
+    dumps = [
+        ("1", "01", "driver", 22553897),
+        ("2", "01", "toolguard", 110467681),
+        ("2", "02", "toolguard", 5),
+    ]
+    for part, thread, label, total in dumps:
+        text = CALLGRIND_HEAD.format(part=part, thread=thread, label=label, total=total)
+        (tmp_path / f"cg.out.{part}-{thread}").write_text(text)
+    # What valgrind writes at the program's end (no client request): not a measure.
+    (tmp_path / "cg.out-01").write_text("desc: Trigger: Program termination\nsummary: 7\n")
+    assert bench_instr.totals(tmp_path) == {
+        "driver": {"1": 22553897},
+        "toolguard": {"1": 110467681, "2": 5},
+    }
+
+
+@pytest.mark.skipif(
+    subprocess.run(["sh", "-c", "command -v valgrind && command -v gcc"], capture_output=True).returncode,
+    reason="needs valgrind and gcc",
+)
+def test_bench_instr_counts_toolguards_instructions_on_the_loop(tmp_path: Path) -> None:
+    # A real run, a few flows: the hooks cost instructions beyond the driver's, and the driver's own
+    # figure is there to subtract (a helper that did not switch callgrind on would leave no dump).
+    import json
+
+    import bench_instr
+
+    out = tmp_path / "figures.json"
+    assert bench_instr.main(["--flows", "60", "--warmup", "20", "--json", str(out)]) == 0
+    figures = json.loads(out.read_text())
+    assert figures["driver"] > 0
+    assert figures["loop"] > 0

@@ -15,6 +15,7 @@ from support.seeds import LONE_TOOL
 
 from toolguard_core.offload import (
     _REPLY,
+    INLINE_MAX_BYTES,
     KIND_INLINE,
     THREADED_COPY_MIN_BYTES,
     Arena,
@@ -174,25 +175,55 @@ def test_a_hung_worker_is_stopped_and_its_jobs_fail_instead_of_waiting_forever()
     asyncio.run(scenario())
 
 
+def _padded_body() -> bytes:
+    """An orphan tool message behind a user message that makes it INLINE_MAX_BYTES or more."""
+    body = LONE_TOOL.body()
+    body["messages"].insert(0, {"role": "user", "content": "x" * INLINE_MAX_BYTES})
+    return json.dumps(body).encode()
+
+
 def test_bodies_travel_through_shared_memory_and_the_pipe_only_when_it_is_full():
     # Issue #12: writing a 1 MB body into the worker's pipe cost the event loop about 3 ms per
     # request; the arena costs one copy. A body the arena cannot hold right now still goes (by pipe).
+    padded = _padded_body()
+
     async def scenario() -> None:
-        validator = Validator(max_pending_bytes=3 * len(BODY) + 16)
+        validator = Validator(max_pending_bytes=4 * len(padded) + 16)
         await validator.start()
         try:
             assert validator._arena is not None
-            futures = [validator.submit(BODY, HEADER) for _ in range(3)]
-            assert validator.piped == 0
+            futures = [validator.submit(padded, HEADER) for _ in range(3)]
+            assert validator.piped == 0 and len(validator._arena._regions) == 3
             validator._arena._head = validator._arena.size  # as if the ring were full at its end
             validator._arena._regions.appendleft((0, 0, validator._arena.size))
-            futures.append(validator.submit(b"{}", HEADER))
+            futures.append(validator.submit(padded, HEADER))
             assert validator.piped == 1
             validator._arena._regions.popleft()
-            assert [await rules_of(f) for f in futures] == [["sequence.orphan-tool-message"]] * 3 + [
-                ["messages.missing"]
-            ]
+            assert [await rules_of(f) for f in futures] == [["sequence.orphan-tool-message"]] * 4
             assert not validator._arena._regions  # every region released by the answers
+        finally:
+            validator.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_small_body_rides_with_its_descriptor_and_takes_no_region():
+    # perf9: below INLINE_MAX_BYTES the pipe is cheaper for the event loop than the arena's region
+    # (reserved, written into the mapping, released); larger ones still take the arena.
+    async def scenario() -> None:
+        validator = Validator()
+        await validator.start()
+        try:
+            assert validator._arena is not None
+            futures = [validator.submit(body, HEADER) for body in (BODY, b"{}", _padded_body())]
+            assert len(BODY) < INLINE_MAX_BYTES <= len(_padded_body())
+            assert [region[0] for region in validator._arena._regions] == [3]  # the large one alone
+            assert [await rules_of(f) for f in futures] == [
+                ["sequence.orphan-tool-message"],
+                ["messages.missing"],
+                ["sequence.orphan-tool-message"],
+            ]
+            assert validator.piped == 0 and not validator._arena._regions
         finally:
             validator.close()
 

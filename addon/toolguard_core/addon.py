@@ -16,6 +16,7 @@ import contextlib
 import copy
 import difflib
 import fnmatch
+import functools
 import gc
 import json
 import logging
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from mitmproxy import command, ctx, exceptions, hooks, http, version
+from mitmproxy.addonmanager import traverse
 from mitmproxy.log import LegacyLogEvents
 from mitmproxy.proxy import server_hooks
 from mitmproxy.proxy.mode_specs import ProxyMode, ReverseMode
@@ -187,10 +189,29 @@ def _header(fields: tuple[tuple[bytes, bytes], ...], name: bytes) -> str | None:
     cost, on every hook of every flow (issue #12). Only a field of the name's length is lower-cased
     (0.37 instead of 0.81 us for an answer's five fields)."""
     size = len(name)
-    values = [value for key, value in fields if len(key) == size and key.lower() == name]
+    return _folded([value for key, value in fields if len(key) == size and key.lower() == name])
+
+
+def _folded(values: list[bytes]) -> str | None:
+    """A header's values as ``Headers.get`` gives them: None, the one value, or all joined by ", "."""
     if not values:
         return None
     return _native(values[0]) if len(values) == 1 else ", ".join(map(_native, values))
+
+
+def _request_fields(fields: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[bytes, ...], str | None]:
+    """A request's Host header values (part of its route's key) and its Content-Encoding (as
+    :func:`_header` gives it), in one pass over the fields instead of two (perf9)."""
+    hosts: list[bytes] = []
+    encodings: list[bytes] = []
+    for key, value in fields:
+        size = len(key)
+        if size == 4:
+            if key.lower() == b"host":
+                hosts.append(value)
+        elif size == 16 and key.lower() == b"content-encoding":
+            encodings.append(value)
+    return tuple(hosts), _folded(encodings) if encodings else None
 
 
 #: The answers passed through chunk by chunk: Server-Sent Events (``sse.py``), and the raw streams of
@@ -215,47 +236,111 @@ def _stream_kind(fields: tuple[tuple[bytes, bytes], ...]) -> Literal["sse", "raw
     return None
 
 
-@dataclass(slots=True)
 class Pending:
-    """What `request` learned, kept until `response`/`error` decides whether to store the flow."""
+    """What `request` learned, kept until `response`/`error` decides whether to store the flow.
+
+    A plain class with slots (no dataclass): the request hook passes its ten fields positionally
+    and ``__init__`` sets the rest to constants (the dataclass's generated ``__init__`` took
+    keywords and a default factory, on every request: issue #12, perf9). Slots, not class-level
+    defaults: those made every read of an unset field a generic attribute lookup."""
+
+    __slots__ = (
+        "_secrets",
+        "analysis",
+        "answer_type",
+        "answered_flow",
+        "blocked",
+        "body",
+        "client_conn",
+        "content_encoding",
+        "extra",
+        "facts_unknown",
+        "flow",
+        "headers",
+        "job",
+        "raw_path",
+        "redact_headers",
+        "repair",
+        "repaired_at",
+        "route",
+        "sse_tap",
+        "started",
+        "validation",
+    )
 
     analysis: Analysis
     started: float
     body: bytes | None  # as sent; decoded to the stored text only if the flow is stored
     # The request's header fields as sent (mitmproxy's immutable tuple of byte pairs: a later change
     # to the headers replaces it, never alters it) and its query string, for :attr:`secrets`.
-    headers: tuple[tuple[bytes, bytes], ...] = ()
+    headers: tuple[tuple[bytes, bytes], ...]
     #: The request target as sent (mitmproxy's bytes; a later change replaces them), for
     #: :attr:`query`: decoded only when a stored flow or a quoted request needs its secrets.
-    raw_path: bytes = b""
-    redact_headers: tuple[str, ...] = ()
-    content_encoding: str | None = None
-    sse_tap: Any = None
+    raw_path: bytes
+    redact_headers: tuple[str, ...]
+    content_encoding: str | None
+    sse_tap: Any
     #: A stream's header fields as the responseheaders hook saw them and their Content-Type, so
     #: `_finish` does not read the same field again (mitmproxy replaces the tuple when they change);
     #: None for any other answer, whose Content-Type `_finish` reads only if it stores the flow.
-    answer_type: tuple[tuple[tuple[bytes, bytes], ...], str | None] | None = None
+    answer_type: tuple[tuple[tuple[bytes, bytes], ...], str | None] | None
     # The flow itself, so that `done` can store flows still in flight at shutdown (as no_answer).
-    flow: http.HTTPFlow | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    flow: http.HTTPFlow | None
+    extra: dict[str, Any]
     # While the rules are still to run on the body in this process (observe mode: a loop turn later).
-    validation: asyncio.Future[WorkerResult] | None = None
+    validation: asyncio.Future[WorkerResult] | None
     #: The worker's sequence number while it validates the body (offload.py); 0 once judged.
-    job: int = 0
+    job: int
     #: Judged clean by the worker's watermark alone: the body facts a stored row needs (model,
     #: stream, JSON or not) were not sent and are read here only if the flow is stored.
-    facts_unknown: bool = False
-    answered_flow: http.HTTPFlow | None = None  # the flow ended before its verdict arrived
+    facts_unknown: bool
+    answered_flow: http.HTTPFlow | None  # the flow ended before its verdict arrived
     #: Block mode answered the request itself; repair mode ran on it (``repair.changed``: it changed it).
-    blocked: bool = False
-    repair: RepairResult | None = None
-    repaired_at: float | None = None
+    blocked: bool
+    repair: RepairResult | None
+    repaired_at: float | None
     # The client connection the flow came in on: a failed upstream connect is matched to it.
-    client_conn: str = ""
+    client_conn: str
     # The request's route (its URL and host as mitmproxy shows them), for the stored row; None when
     # the request hook failed before deriving it.
-    route: _Route | None = None
-    _secrets: list[str] | None = None
+    route: _Route | None
+    _secrets: list[str] | None
+
+    def __init__(
+        self,
+        analysis: Analysis,
+        started: float,
+        body: bytes | None,
+        headers: tuple[tuple[bytes, bytes], ...] = (),
+        raw_path: bytes = b"",
+        redact_headers: tuple[str, ...] = (),
+        content_encoding: str | None = None,
+        flow: http.HTTPFlow | None = None,
+        client_conn: str = "",
+        route: _Route | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.analysis = analysis
+        self.started = started
+        self.body = body
+        self.headers = headers
+        self.raw_path = raw_path
+        self.redact_headers = redact_headers
+        self.content_encoding = content_encoding
+        self.flow = flow
+        self.client_conn = client_conn
+        self.route = route
+        self.extra = {} if extra is None else extra
+        self.sse_tap = None
+        self.answer_type = None
+        self.validation = None
+        self.job = 0
+        self.facts_unknown = False
+        self.answered_flow = None
+        self.blocked = False
+        self.repair = None
+        self.repaired_at = None
+        self._secrets = None
 
     @property
     def query(self) -> str:
@@ -901,15 +986,26 @@ class ToolGuard:
 
     # ----------------------------------------------------------------- flow hooks
 
+    # The three hooks of every HTTP flow catch in place instead of going through `_guard`: a call
+    # and a bound method fewer per hook, on every flow (issue #12; docs/benchmarks.md, perf9).
     def request(self, flow: http.HTTPFlow) -> None:
         self.stats["requests_seen"] += 1
-        self._guard("request", flow, self._on_request)
+        try:
+            self._on_request(flow)
+        except Exception as exc:
+            self._failed("request", flow, exc)
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
-        self._guard("responseheaders", flow, self._on_responseheaders)
+        try:
+            self._on_responseheaders(flow)
+        except Exception as exc:
+            self._failed("responseheaders", flow, exc)
 
     def response(self, flow: http.HTTPFlow) -> None:
-        self._guard("response", flow, self._finish)
+        try:
+            self._finish(flow)
+        except Exception as exc:
+            self._failed("response", flow, exc)
 
     def error(self, flow: http.HTTPFlow) -> None:
         self._guard("error", flow, self._finish)
@@ -998,31 +1094,36 @@ class ToolGuard:
         try:
             fn(flow)
         except Exception as exc:
-            self.stats["internal_errors"] += 1
-            key = (hook, type(exc).__name__)
-            # With its traceback once per hook and error type; repeats are only counted (and debug-logged).
-            log = logger.debug if key in self._logged_errors else logger.exception
-            self._logged_errors.add(key)
-            pending = self.pending.get(flow.id)
-            log(
-                "toolguard: internal error in %s for %s %s (flow %s): %r; %s",
-                hook,
-                flow.request.method,
-                redact.redact_url(flow.request.pretty_url),
-                flow.id,
-                exc,
-                _what_went_on(pending),
-            )
-            if pending is not None:
-                pending.extra["internal_error"] = f"{hook}: {exc!r}"
-            elif hook == "request":
-                # Remembered anyway, so the flow is stored with the error when it finishes (issue #16:
-                # a request hook failing on an unusual Content-Encoding left no trace of the flow).
-                try:
-                    if self.scope(flow) is not Scope.IGNORE:
-                        self._track_unvalidated(flow, internal_error=f"{hook}: {exc!r}")
-                except Exception as again:  # the same bug again: counted and logged, never raised
-                    logger.debug("toolguard: could not remember flow %s: %r", flow.id, again)
+            self._failed(hook, flow, exc)
+
+    def _failed(self, hook: str, flow: http.HTTPFlow, exc: Exception) -> None:
+        """A hook failed on ``flow``: counted, logged, said in its stored row; the flow goes on.
+        Called inside the ``except`` clause (``logger.exception`` logs the exception being handled)."""
+        self.stats["internal_errors"] += 1
+        key = (hook, type(exc).__name__)
+        # With its traceback once per hook and error type; repeats are only counted (and debug-logged).
+        log = logger.debug if key in self._logged_errors else logger.exception
+        self._logged_errors.add(key)
+        pending = self.pending.get(flow.id)
+        log(
+            "toolguard: internal error in %s for %s %s (flow %s): %r; %s",
+            hook,
+            flow.request.method,
+            redact.redact_url(flow.request.pretty_url),
+            flow.id,
+            exc,
+            _what_went_on(pending),
+        )
+        if pending is not None:
+            pending.extra["internal_error"] = f"{hook}: {exc!r}"
+        elif hook == "request":
+            # Remembered anyway, so the flow is stored with the error when it finishes (issue #16:
+            # a request hook failing on an unusual Content-Encoding left no trace of the flow).
+            try:
+                if self.scope(flow) is not Scope.IGNORE:
+                    self._track_unvalidated(flow, internal_error=f"{hook}: {exc!r}")
+            except Exception as again:  # the same bug again: counted and logged, never raised
+                logger.debug("toolguard: could not remember flow %s: %r", flow.id, again)
 
     def _allowed(self, flow: http.HTTPFlow, host: str) -> bool:
         """A POST to a host that ``toolguard_hosts`` lets through (all hosts when it is empty)."""
@@ -1035,13 +1136,19 @@ class ToolGuard:
         """What to do with this flow (:func:`toolguard_core.verdict.scope`)."""
         return self._route(flow).scope
 
-    def _route(self, flow: http.HTTPFlow) -> _Route:
+    def _route(self, flow: http.HTTPFlow, hosts: tuple[bytes, ...] | None = None) -> _Route:
         """The flow's scope, URL and target, derived once per distinct request line and Host header
-        (see :class:`_Route`); the cache is emptied when the options or providers change."""
+        (see :class:`_Route`); the cache is emptied when the options or providers change. ``hosts``:
+        the Host header's values when the caller read them already (:func:`_request_fields`)."""
         if self.settings is None:
             return _IGNORED
-        request = flow.request
-        data = request.data
+        data = flow.request.data
+        if hosts is None:
+            # A list comprehension, inlined by Python 3.12 (PEP 709): a generator here was a tenth
+            # of the clean path's own (non-rule) loop samples in py-spy under wrk (issue #12).
+            hosts = tuple(
+                [value for name, value in data.headers.fields if len(name) == 4 and name.lower() == b"host"]
+            )
         # Everything `pretty_url`, `pretty_host` and the scope read: the same key, the same answer.
         key = (
             data.method,
@@ -1051,11 +1158,7 @@ class ToolGuard:
             data.path,
             data.authority,
             data.http_version,
-            # A list comprehension, inlined by Python 3.12 (PEP 709): a generator here was a tenth of
-            # the clean path's own (non-rule) loop samples in py-spy under wrk (issue #12).
-            tuple(
-                [value for name, value in data.headers.fields if len(name) == 4 and name.lower() == b"host"]
-            ),
+            hosts,
         )
         route = self._routes.get(key)
         if route is None:
@@ -1086,7 +1189,11 @@ class ToolGuard:
         return _Route(flow_scope, url, Target.from_url(url, self.registry), pretty_host)
 
     def _on_request(self, flow: http.HTTPFlow) -> None:
-        route = self._route(flow)
+        request = flow.request
+        data = request.data  # its fields read directly: mitmproxy's properties are a call each
+        headers = data.headers.fields
+        hosts, content_encoding = _request_fields(headers)
+        route = self._route(flow, hosts)
         flow_scope = route.scope
         if flow_scope in (Scope.RECORD, Scope.IGNORE):
             if flow_scope is Scope.RECORD:
@@ -1094,24 +1201,22 @@ class ToolGuard:
             return
         wide = flow_scope is Scope.ENDPOINT
         assert self.settings is not None and route.target is not None
-        request = flow.request
-        # The body as sent: the core decodes it bounded by toolguard_max_body (decoding.py), in the
-        # worker or here, never through request.content, which decompresses whole and unbounded.
-        body = request.raw_content
-        headers = request.data.headers.fields
-        content_encoding = _header(headers, b"content-encoding")
+        # The body as sent (``raw_content``): the core decodes it bounded by toolguard_max_body
+        # (decoding.py), in the worker or here, never through request.content, which decompresses
+        # whole and unbounded.
+        body = data.content
         url, target = route.url, route.target
-        pending = Pending(
-            analysis=Analysis(target=target),
-            started=request.timestamp_start,
-            body=body,
-            headers=headers,
-            raw_path=request.data.path,
-            redact_headers=self.settings.redact_headers,
-            content_encoding=content_encoding,
-            flow=flow,
-            client_conn=flow.client_conn.id,
-            route=route,
+        pending = Pending(  # positional: keywords cost a dict per call (perf9)
+            Analysis(target),
+            data.timestamp_start,
+            body,
+            headers,
+            data.path,
+            self.settings.redact_headers,
+            content_encoding,
+            flow,
+            flow.client_conn.id,
+            route,
         )
         offload_min = self.settings.offload_min_bytes
         # Block and repair must know the verdict before the request goes on: validated in place.
@@ -1134,9 +1239,9 @@ class ToolGuard:
                 pending.job = self.validator.enqueue(
                     body,
                     (url, content_encoding),
-                    lambda: self._job_header(
-                        url, content_encoding, learned_host(target.host, target.port, target.scheme)
-                    ),
+                    # A partial, not a lambda: a closure made this function keep its variables in
+                    # cells, allocated on every call (issue #12, perf9).
+                    functools.partial(self._job_header, url, content_encoding, target),
                     pending,
                     # A small body is validated in place while the first worker starts; a large
                     # one waits for it (validating it here would hold the loop, issue #12).
@@ -1167,7 +1272,10 @@ class ToolGuard:
                 pending.validation = marker
                 self._remember(flow, pending)
                 loop.call_soon(
-                    self._guard, "request", flow, lambda f: self._validate_deferred(f, pending, marker)
+                    self._guard,
+                    "request",
+                    flow,
+                    functools.partial(self._validate_deferred, pending=pending, marker=marker),
                 )
                 return
         analysis = self._analyse(pending)
@@ -1267,8 +1375,10 @@ class ToolGuard:
             if pending.answered_flow is not None:
                 self._finish(pending.answered_flow)
 
-    def _job_header(self, url: str, content_encoding: str | None, host: str) -> dict[str, object]:
-        """A worker context: what the jobs of one route need (sent once per worker, offload.py)."""
+    def _job_header(self, url: str, content_encoding: str | None, target: Target) -> dict[str, object]:
+        """A worker context: what the jobs of one route need (sent once per worker, offload.py); the
+        learned part is the upstream's own (its host, and its port when not the scheme's)."""
+        host = learned_host(target.host, target.port, target.scheme)
         assert self.settings is not None
         return {
             "url": url,
@@ -1300,11 +1410,21 @@ class ToolGuard:
                 clean += 1
                 pending.facts_unknown = True
                 if pending.answered_flow is not None:
-                    self._guard("validated", flow, lambda f: self._finish_late(f, changed))
+                    # A clean body whose answer came first, finished now (most flows under load):
+                    # caught here rather than through _guard and a lambda per flow (perf9). The UIs
+                    # are told only when that marked the flow (a clean body the upstream rejected):
+                    # an accepted flow shows nothing new, and the update hook is not free.
+                    try:
+                        self._finish(flow)
+                        if flow.marked:
+                            changed.append(flow)
+                    except Exception as exc:
+                        self._failed("validated", flow, exc)
             else:
-                self._guard(
-                    "validated", flow, lambda f, p=pending, r=result: self._worker_verdict(f, p, r, changed)
-                )
+                try:  # in place, not through _guard and a lambda per flow (perf9)
+                    self._worker_verdict(flow, pending, result, changed)
+                except Exception as exc:
+                    self._failed("validated", flow, exc)
         if clean:
             # Counted per batch: what _validated counts for a clean body, and apart from it, as a body
             # meant for the worker but validated in place must not look the same in the counters.
@@ -1316,14 +1436,6 @@ class ToolGuard:
             except Exception as exc:  # an addon's update hook: counted and logged, never raised
                 self.stats["internal_errors"] += 1
                 logger.debug("toolguard: the update hook failed for %d flows: %r", len(changed), exc)
-
-    def _finish_late(self, flow: http.HTTPFlow, changed: list[http.HTTPFlow]) -> None:
-        """A clean body whose answer came before the watermark: finished now. The UIs are told only
-        when that marked the flow (a clean body the upstream rejected): an accepted flow shows
-        nothing new, and the update hook is not free. ``changed``: the batch's flows to refresh."""
-        self._finish(flow)
-        if flow.marked:
-            changed.append(flow)
 
     def _worker_verdict(
         self, flow: http.HTTPFlow, pending: Pending, result: WorkerResult, changed: list[http.HTTPFlow]
@@ -1588,7 +1700,7 @@ class ToolGuard:
         response = flow.response
         if (
             response is not None
-            and response.status_code < 400
+            and response.data.status_code < 400
             and not pending.analysis.findings
             and pending.sse_tap is None
             and flow.error is None
@@ -1780,9 +1892,10 @@ class ToolGuard:
         """The flow's annotations and console line with the row's verdict (as _finish gives them in
         place): the comment and metadata are rewritten, the stream summary kept, and the flow added
         to ``changed`` (the UIs' refresh) only when that changed what they show."""
-        self._guard(
-            "verdict", waiting.flow, lambda f: self._annotate_verdict(f, waiting, verdict, named, changed)
-        )
+        try:  # in place, not through _guard and a lambda per flow (perf9)
+            self._annotate_verdict(waiting.flow, waiting, verdict, named, changed)
+        except Exception as exc:
+            self._failed("verdict", waiting.flow, exc)
 
     def _annotate_verdict(
         self,
@@ -2153,10 +2266,36 @@ def _readable_copy(capture: Capture) -> Capture:
 def _flows_changed(flows: list[http.HTTPFlow]) -> None:
     """Flows changed outside their own hooks (verdicts that came after their answers): have
     mitmproxy's UIs refresh them, as its own ``flow.comment`` command does (mitmproxy-notes.md).
-    One hook for all of them: ``update`` takes a sequence of flows (mitmproxy's ``view.update``)."""
+    One hook for all of them: ``update`` takes a sequence of flows (mitmproxy's ``view.update``).
+
+    Only when some addon has an ``update`` hook: mitmdump's have none (mitmweb's and the
+    console's view do), and ``trigger`` walks the whole chain anyway, a context manager and a
+    generator per addon — a fifth of a flagged flow's instructions on the loop, twice per flow
+    (the worker's verdict, then the writer's: docs/benchmarks.md, perf9)."""
     master = getattr(ctx, "master", None)
-    if master is not None:
+    if master is not None and _has_update_hook(master.addons.chain):
         master.addons.trigger(hooks.UpdateHook(flows))
+
+
+#: The chain last looked at by :func:`_has_update_hook`, its length, the answer, and until when
+#: (time.monotonic) that answer stands.
+_UPDATE_HOOKS: list[Any] = [None, 0, False, float("-inf")]
+#: An addon added or removed is seen at once (the chain's length changes); a script reloaded with
+#: an ``update`` hook (a new module under the same Script addon) at most this late. Walking the
+#: chain per batch instead was a tenth of what skipping the hook saves.
+UPDATE_HOOKS_SECONDS = 1.0
+
+
+def _has_update_hook(chain: list[Any]) -> bool:
+    """Whether an addon of ``chain`` or below it (mitmproxy's ``traverse``: a script's module, an
+    addon's ``addons``) has a callable ``update``."""
+    known, length, answer, until = _UPDATE_HOOKS
+    now = time.monotonic()
+    if chain is known and len(chain) == length and now < until:
+        return answer
+    answer = any(callable(getattr(addon, "update", None)) for addon in traverse(chain))
+    _UPDATE_HOOKS[:] = [chain, len(chain), answer, now + UPDATE_HOOKS_SECONDS]
+    return answer
 
 
 def _call_on_loop(loop: asyncio.AbstractEventLoop | None, callback: Callable[..., None], *args: Any) -> None:

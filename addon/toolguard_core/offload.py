@@ -216,28 +216,23 @@ class Arena:
     def reserve(self, job_id: int, size: int) -> int | None:
         """Take a free region of ``size`` bytes for ``job_id`` (its body is copied in by the caller)
         and return its offset; None when no region fits now."""
-        start = self._place(size)
-        if start is None:
-            return None
-        self._regions.append((job_id, start, start + size))
-        self._head = start + size
-        return start
-
-    def _place(self, size: int) -> int | None:
-        if not self._regions:
-            return 0 if size <= self.size else None
-        oldest = self._regions[0][1]
-        if self._head >= oldest:  # in use: [oldest, head); free: [head, size) and [0, oldest)
+        regions, head = self._regions, self._head
+        if not regions:
+            start: int | None = 0 if size <= self.size else None
+        elif head >= (oldest := regions[0][1]):  # in use: [oldest, head); free: [head, size), [0, oldest)
             # Back to the start as soon as the body fits there, not only at the end: under steady
             # traffic some job is always unanswered, the ring never empties, and placing after the
             # last body walked all 64 MB (every small body into memory untouched for a minute, a
             # new page every few requests). From the start, the bodies reuse the same few warm
             # pages, which the worker has just read (issue #12, docs/benchmarks.md, perf8).
-            if size <= oldest:
-                return 0
-            return self._head if self._head + size <= self.size else None
-        # Wrapped, in use: [oldest, size) and [0, head); free: [head, oldest).
-        return self._head if self._head + size <= oldest else None
+            start = 0 if size <= oldest else head if head + size <= self.size else None
+        else:  # wrapped, in use: [oldest, size) and [0, head); free: [head, oldest)
+            start = head if head + size <= oldest else None
+        if start is None:
+            return None
+        regions.append((job_id, start, start + size))
+        self._head = start + size
+        return start
 
     def release_through(self, job_id: int) -> None:
         """The worker answered ``job_id``, so it is done with every body sent before it too."""
@@ -256,6 +251,14 @@ class Arena:
         self.map.close()
         os.close(self.fd)
 
+
+#: Bodies below this size go through the pipe right after their descriptor instead of the arena:
+#: for a 1 KB request, reserving and releasing a region and writing into the 64 MB mapping cost the
+#: event loop more than the ~1 KB the window's one ``write`` carries in addition (callgrind,
+#: bench_instr.py: 80.4k -> 77.6k instructions per small clean flow; docs/benchmarks.md, perf9),
+#: and the mapping's pages are not touched at all. Larger bodies still take the arena (issue #12: a
+#: 1 MB body written into the pipe cost the loop ~3 ms).
+INLINE_MAX_BYTES = 4096
 
 #: Bodies at least this large are copied into the arena on a thread, with ``os.pwrite`` (which
 #: releases the interpreter lock while the kernel copies), not on the event loop: copying the
@@ -437,7 +440,8 @@ class Validator:
         # arena releases regions in that order) and no region is taken while the copy runs.
         self._copying = False
         self._held: deque[tuple[WorkerProcess, int, bytes | None, Hashable, HeaderSource, int]] = deque()
-        #: Bodies sent through the pipe because the arena was full or missing (tests read it).
+        #: Bodies of INLINE_MAX_BYTES or more sent through the pipe because the arena was full or
+        #: missing (tests read it).
         self.piped = 0
         self._closed = False  # close() was called: the worker is not started again
 
@@ -553,6 +557,8 @@ class Validator:
         self._pending_bytes += size
         if starting:
             self._waiting.append((seq, body, context, header, flags))  # sent by _start
+        elif size < THREADED_COPY_MIN_BYTES and not self._copying and not self._held:
+            self._write_job(seq, body, context, header, flags)  # what _send does for it, directly
         else:
             assert proc is not None
             self._send(proc, seq, body, context, header, flags)
@@ -608,7 +614,7 @@ class Validator:
                     lambda done: self._copied(done, proc, seq, body, start, context, header, flags)
                 )
                 return
-        self._write_job(proc, seq, body, context, header, flags)
+        self._write_job(seq, body, context, header, flags)
 
     def _copied(
         self,
@@ -652,26 +658,25 @@ class Validator:
         return cid
 
     def _write_job(
-        self,
-        proc: WorkerProcess,
-        seq: int,
-        body: bytes | None,
-        context: Hashable,
-        header: HeaderSource,
-        flags: int,
+        self, seq: int, body: bytes | None, context: Hashable, header: HeaderSource, flags: int
     ) -> None:
-        cid = self._context_id(context, header)
+        """The job's body into the arena (or the pipe) and its descriptor queued: one frame for
+        what took seven calls (issue #12, docs/benchmarks.md perf9: every small request comes here)."""
+        cid = self._contexts.get(context) or self._context_id(context, header)
+        out = self._out
         if body is None:
-            self._queue(encode_job(KIND_NO_BODY, seq, context=cid, flags=flags))
-            return
-        offset = self._arena.put(seq, body) if self._arena is not None and body else None
-        if offset is not None:
-            self._queue(
-                encode_job(KIND_ARENA, seq, offset=offset, length=len(body), context=cid, flags=flags)
-            )
+            out.append(_DESC.pack(KIND_NO_BODY, flags, seq, 0, 0, cid))
+        elif (size := len(body)) < INLINE_MAX_BYTES:  # rides with its descriptor: INLINE_MAX_BYTES
+            out += (_DESC.pack(KIND_INLINE, flags, seq, 0, size, cid), body)
+        elif (offset := self._arena.reserve(seq, size) if self._arena is not None else None) is None:
+            self.piped += 1  # the arena is full (or missing): the pipe still works
+            out += (_DESC.pack(KIND_INLINE, flags, seq, 0, size, cid), body)
         else:
-            self.piped += 1
-            self._queue(encode_job(KIND_INLINE, seq, length=len(body), context=cid, flags=flags), body)
+            self._arena.map[offset : offset + size] = body
+            out.append(_DESC.pack(KIND_ARENA, flags, seq, offset, size, cid))
+        if not self._flushing:  # as _queue, without its call
+            self._flushing = True
+            asyncio.get_running_loop().call_later(FLUSH_DELAY, self._flush)
 
     def _queue(self, *frames: bytes) -> None:
         """Queue frames for the worker: written together :data:`FLUSH_DELAY` later, one ``write``
