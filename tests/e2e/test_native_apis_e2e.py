@@ -29,6 +29,10 @@ anthropic = pytest.importorskip("anthropic")
 pytestmark = pytest.mark.e2e
 
 MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+#: Bedrock refused an assistant-first Converse history for Claude 3.5 Sonnet v2 (aws-solutions-library-samples/
+#: guidance-for-multi-provider-generative-ai-gateway-on-aws#123) but answered one for Claude Sonnet 4.5 with 200
+#: (the corpus's av-009), so the refused turn is sent for the model that refused it.
+REFUSED_MODEL = "us.anthropic.claude-3-5-sonnet-20241022-v2:0"
 ACCESS_KEY = "AKIA" + "TOOLGUARDE2E0NATIVE"
 SECRET_KEY = "toolguard/e2e/secret/" + "0123456789abcdefABCDEF012"
 FIRST_USER = "A conversation must start with a user message. Try again with a conversation that starts with a user message."
@@ -103,7 +107,7 @@ def test_native_clients_through_mitmdump(upstream, mitmdump_reverse, monkeypatch
     user = {"role": "user", "content": [{"text": "Weather in Paris?"}]}
     with pytest.raises(bedrock.exceptions.ValidationException) as raised:
         bedrock.converse(
-            modelId=MODEL, messages=[{"role": "assistant", "content": [{"text": "Hello."}]}, user]
+            modelId=REFUSED_MODEL, messages=[{"role": "assistant", "content": [{"text": "Hello."}]}, user]
         )
     assert raised.value.response["Error"]["Message"] == FIRST_USER
     answer = bedrock.converse(modelId=MODEL, messages=[user], inferenceConfig={"maxTokens": 256})
@@ -158,7 +162,7 @@ def test_native_clients_through_mitmdump(upstream, mitmdump_reverse, monkeypatch
     received = upstream.received()
     # Nothing was changed on the way: the clients' own paths and bodies reached the upstream.
     assert [r.path for r in received] == [
-        f"/model/{MODEL.replace(':', '%3A')}/converse",
+        f"/model/{REFUSED_MODEL.replace(':', '%3A')}/converse",
         f"/model/{MODEL.replace(':', '%3A')}/converse",
         f"/model/{MODEL}/invoke",  # the Anthropic SDK does not encode the id's colon; boto3 does
         "/projects/toolguard-e2e/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5@20250929:rawPredict",
@@ -195,8 +199,8 @@ def test_native_clients_through_mitmdump(upstream, mitmdump_reverse, monkeypatch
             "internal_error": None,
         },
         {
-            "path": f"/model/{MODEL.replace(':', '%3A')}/converse",
-            "model": MODEL,
+            "path": f"/model/{REFUSED_MODEL.replace(':', '%3A')}/converse",
+            "model": REFUSED_MODEL,
             "stream": False,
             "status": 400,
             "verdict": "predicted",
