@@ -91,9 +91,8 @@ _CLAUDE = re.compile(r"anthropic\.|claude", re.IGNORECASE)
 #: (aws-solutions-library-samples/guidance-for-multi-provider-generative-ai-gateway-on-aws#123, May 2025), while
 #: Claude Sonnet 4.5 answered one with 200 (pydantic-ai's recorded cassette
 #: test_bedrock_anthropic_message_history_starting_with_response, corpus valid av-009). Other models' refusals
-#: (Nova: quarkus-langchain4j#1764) stand.
-#: Claude models from the fourth generation on (``claude-sonnet-4-5``, ``claude-opus-4-1``, ``claude-haiku-4-5``,
-#: ``claude-4-…``): the generation an assistant-first history was seen accepted for.
+#: (Nova: quarkus-langchain4j#1764) stand. So Claude from the fourth generation on (``claude-sonnet-4-5``,
+#: ``claude-opus-4-1``, ``claude-haiku-4-5``, ``claude-4-…``), the generation seen accepting it, gets a warning.
 _CLAUDE_4_OR_LATER = re.compile(
     r"claude-(?:(?:opus|sonnet|haiku)-)?(?:[4-9]|[1-9]\d)(?:\b|[-.])", re.IGNORECASE
 )
@@ -154,7 +153,9 @@ FIRST_NOT_USER = define(
     fixed={"messages": [_USER]},
     notes=(
         "A truncated or summarised history that now opens with the assistant's turn is the usual cause; keep (or "
-        "insert) the user message that started it. The system prompt goes in `system`, not in `messages`."
+        "insert) the user message that started it. The system prompt goes in `system`, not in `messages`. For "
+        "Claude 4 and later it is a warning: Bedrock answered an assistant-first history for Claude Sonnet 4.5 "
+        "with 200 (pydantic-ai's recorded cassette) while it refused one for Claude 3.5 Sonnet v2."
     ),
 )
 ALTERNATION = define(
