@@ -87,6 +87,19 @@ _SPACE = re.compile(r"\s+")
 _SSE_START = re.compile(r"(?:event|data|id|retry)\s*:|:")
 # At most this many events of a stream body are looked at for its error event.
 MAX_SSE_EVENTS = 4096
+# Node's ``util.inspect`` (what ``console.log`` of an Error prints) shows a string property that holds
+# newlines as one quoted literal per line joined by ``+`` ('{\n' +\n    '  "error": {\n' + ...), each
+# literal in single quotes, or backticks/double quotes when it contains a single quote
+# (https://nodejs.org/api/util.html#utilinspectobject-options): the Vercel AI SDK's
+# ``APICallError.responseBody``, OpenRouter's ``metadata.raw`` inside an openai-node error. Joined and
+# unescaped, such a run is the upstream's own JSON body.
+_JS_LITERAL = r"'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`|\"(?:[^\"\\\n]|\\.)*\""
+_JS_CONCAT = re.compile(rf"(?:{_JS_LITERAL})(?:[ \t]*\+[ \t]*\r?\n?[ \t]*(?:{_JS_LITERAL}))+")
+_JS_PIECE = re.compile(_JS_LITERAL)
+_JS_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]{1,6}\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
+_JS_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+# At most this many joined strings of one text are tried as an error body.
+MAX_INSPECTED_STRINGS = 8
 
 
 class UpstreamError(BaseModel):
@@ -548,8 +561,42 @@ def _with_nested(result: UpstreamError, message_value: Any, *, depth: int) -> Up
         return result
     inner = _embedded_error(message_value, depth=depth + 1)
     if inner is None:
+        inner = _inspected_error(message_value, depth=depth + 1)
+    if inner is None:
         return result
     return result.model_copy(update={"upstream": inner, "shape": "relay-nested"})
+
+
+def _inspected_error(text: str, *, depth: int) -> UpstreamError | None:
+    """The error body a Node client printed as a concatenation of string literals (:data:`_JS_CONCAT`)."""
+    if "+" not in text:
+        return None
+    for number, match in enumerate(_JS_CONCAT.finditer(text[:MAX_LITERAL_CHARS])):
+        if number >= MAX_INSPECTED_STRINGS:
+            return None
+        joined = "".join(_js_unescape(piece[1:-1]) for piece in _JS_PIECE.findall(match.group(0)))
+        if "{" not in joined and "[" not in joined:
+            continue
+        inner = _embedded_error(joined, depth=depth)
+        if inner is not None:
+            return inner
+    return None
+
+
+def _js_unescape(literal: str) -> str:
+    """A JavaScript string literal's body with its escapes resolved (``\\n``, ``\\'``, ``\\u0041``)."""
+
+    def one(match: re.Match[str]) -> str:
+        escape = match.group(1)
+        if escape[0] in "ux" and len(escape) > 1:
+            digits = escape[1:].strip("{}")
+            try:
+                return chr(int(digits, 16))
+            except (ValueError, OverflowError):
+                return escape
+        return _JS_SIMPLE_ESCAPES.get(escape, escape)
+
+    return _JS_ESCAPE.sub(one, literal)
 
 
 def _embedded_error(text: str, *, depth: int) -> UpstreamError | None:
