@@ -5270,6 +5270,74 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         'parameter","type":"invalid_request_error"}}',
         no_constraint=True,
     ),
+    # ---- Round 13 (docs/errors.md "Generalisation", probe round 13): wordings the round's untouched
+    # misses showed no family reads, each written from threads outside the probe set and ranked last,
+    # so nothing named before changes.
+    # A replayed tool_use block whose input is not an object, in the Messages API's validator words
+    # (Anthropic; MiniMax's Anthropic-compatible endpoint prints the same path inside its
+    # "invalid params, ... (2013)").
+    _s(
+        "cause.tool-arguments-invalid",
+        "anthropic",
+        r"\btool_use\.input: Input should be a valid (?:dictionary|object)\b",
+        "https://github.com/anthropics/anthropic-sdk-typescript/issues/648",
+        'BadRequestError: 400 {"type":"error","error":{"type":"invalid_request_error","message":"messages.3.content.1.'
+        'tool_use.input: Input should be a valid dictionary"}}',
+        no_constraint=True,
+    ),
+    # A replayed tool call's arguments that do not parse, in gateways' words: GitHub Copilot's
+    # "Invalid JSON format in tool call arguments" (code invalid_tool_call_format); "`arguments` must be
+    # valid JSON" without the article the family above expects.
+    _s(
+        "cause.tool-arguments-invalid",
+        _GEN,
+        r"\binvalid JSON (?:format )?in tool call arguments\b|{Q}?arguments{Q}? must be (?:a )?valid JSON\b",
+        "https://github.com/microsoft/vscode/issues/268550",
+        'Reason: Request Failed: 400 {"error":{"message":"Invalid JSON format in tool call arguments","code":'
+        '"invalid_tool_call_format"}}',
+        no_constraint=True,
+    ),
+    # xAI's refusal of a message without content (an empty assistant turn, an empty system prompt).
+    _s(
+        "cause.empty-content",
+        "xai",
+        r"\beach message must have at least one content element\b",
+        "https://github.com/n8n-io/n8n/issues/14797",
+        '400 "Each message must have at least one content element."',
+        no_constraint=True,
+    ),
+    # A model without vision refusing an image, in the plural-agreement form some servers print ("Model
+    # do not support image input") and in Chinese relays' words ("此模型不支持图像输入").
+    _s(
+        "cause.model-no-vision",
+        _GEN,
+        r"\b(?:models?|it) (?:do not|don't) support (?:images?|image inputs?|vision)\b|不支持图[像片]输入",
+        "https://github.com/Wei-Shaw/sub2api/issues/6899",
+        "此模型不支持图像输入。请尝试其他模型",
+    ),
+    # Gemini's unknown schema keyword in a function declaration, when the printout is cut before its
+    # "': Cannot find field." (terminals wrap and clients truncate the path).
+    _s(
+        "cause.tool-schema-invalid",
+        "gemini",
+        r"Unknown name {Q}(?P<field>\w+){Q} at\s?{Q}(?P<path>tools\[\d+\]\.function_declarations\[\d+\][\w.\[\]]*)",
+        "https://github.com/musistudio/claude-code-router/issues/187",
+        'Invalid JSON payload received. Unknown name "additionalProperties" at '
+        "'tools[0].function_declarations[34].parameters.properties[6].value.items.any_of[0]': Cannot find field.",
+        no_constraint=True,
+    ),
+    # A Chat Completions-shaped function tool ({"type": "function", "function": {...}}) sent to the
+    # Responses API, which wants the flat shape with a top-level name; the rule that predicts it cites
+    # the same sentence.
+    _s(
+        "cause.tool-schema-invalid",
+        "openai",
+        r"Missing required parameter: {Q}(?P<field>tools\[(?P<index>\d+)\]\.name){Q}",
+        "https://community.openai.com/t/responses-api-function-calling-tool-specs-vs-completions-api/1324866",
+        "Missing required parameter: 'tools[0].name'.",
+        rule_id="responses.chat-style-function-tool",
+        no_constraint=True,
+    ),
 )
 
 # ------------------------------------------------------------------- error codes beyond the catalogue
