@@ -12,7 +12,13 @@ family, so nothing named before changes (docs/errors.md "Generalisation"):
 * a model without vision in the plural form ("Model do not support image input") and in Chinese;
 * Gemini's unknown keyword in a function declaration when the printout is cut before its end;
 * the Responses API's "Missing required parameter: 'tools[0].name'" (a Chat Completions-shaped tool),
-  which the rule ``responses.chat-style-function-tool`` predicts.
+  which the rule ``responses.chat-style-function-tool`` predicts;
+* Volcengine's named path with the value it refused, for any path ("The parameter `<path>` specified in
+  the request are not valid: invalid value: `<v>`");
+* a message role refused as a value, when the value is the system prompt's own role (``developer``,
+  ``system``): the model takes no system message, whatever family read it as a value (``causes._build``);
+  zod's enum refusal of the developer role; and "Invalid enum value" no longer read as a parameter
+  named "enum" (a wrong value the vLLM family gave).
 
 A row fails on any difference in the cause, the rule, the values read, the constraint or the
 wording's provider.
@@ -119,6 +125,56 @@ ROWS = [
 ]
 
 
+ROWS += [
+    Row(
+        "https://github.com/volcengine/volcengine-java-sdk/issues/105",
+        400,
+        "ArkHttpException{statusCode=400, message='The parameter `messages.role` specified in the request are not "
+        "valid: invalid value: `SYSTEM`, supported values are: `system`, `assistant`, `user`, `tool`. Request id: ",
+        "cause.param-value-unsupported",
+        None,
+        "volcengine",
+        {"param": "messages.role", "value": "SYSTEM"},
+        Constraint(kind="value", name="messages.role", value="SYSTEM"),
+    ),
+    Row(
+        "https://github.com/egoist/chatwise-releases/issues/971",
+        400,
+        "Invalid enum value. Expected 'system' | 'user' | 'assistant' | 'tool', received 'developer' "
+        "{\"error\":{\"message\":\"Invalid enum value. Expected 'system' | 'user' | 'assistant' | 'tool', "
+        'received \'developer\'","type":"invalid_request_error","param":"messages.0.role","code":"invalid_request_error"}}',
+        "cause.model-no-system-role",
+        "roles.system-unsupported",
+        "vercel",
+        {"role": "developer"},
+        Constraint(kind="role", name="developer", value=None),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("developer", ("cause.model-no-system-role", {"role": "developer"})),
+        ("system", ("cause.model-no-system-role", {"role": "system"})),
+        # A misspelt role is still a refused value (the list supports "system", lower-case).
+        ("SYSTEM", ("cause.param-value-unsupported", {"param": "messages.role", "value": "SYSTEM"})),
+        ("function", ("cause.param-value-unsupported", {"param": "messages.role", "value": "function"})),
+    ],
+)
+def test_a_refused_system_role_value_is_a_model_without_a_system_role(
+    value: str, expected: tuple[str, dict[str, str]]
+) -> None:
+    """Constructed from volcengine-java-sdk#105's sentence with other values: only the system prompt's
+    own roles, spelt as the API spells them, refine the refused value."""
+    text = (
+        f"The parameter `messages.role` specified in the request are not valid: invalid value: `{value}`, "
+        "supported values are: `system`, `assistant`, `user`, `tool`."
+    )
+    found = whole_recognition(text, 400)
+    assert found is not None and (found[0], found[2]) == expected
+
+
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.body[:40])
 def test_round_thirteen_families_name_the_cause(row: Row) -> None:
     assert whole_recognition(row.body, row.status) == row.expected()
@@ -191,6 +247,13 @@ def test_the_unwrap_is_bounded_on_a_long_run_of_literals() -> None:
             '{"error":{"code":400,"message":"Invalid JSON payload received. Unknown name \\"role\\" at '
             '\'contents[0].parts\': Cannot find field.","status":"INVALID_ARGUMENT"}}',
             "not cause.tool-schema-invalid",
+        ),
+        # zod's enum refusal of another value names no parameter called "enum" (and no role).
+        (
+            "constructed: zod's enum sentence for a response format",
+            400,
+            "Invalid enum value. Expected 'text' | 'json_object', received 'json_schema'",
+            None,
         ),
         # A nested function object's missing name is not the Responses API's flat-name sentence.
         (

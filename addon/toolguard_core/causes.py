@@ -4650,7 +4650,10 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "cause.param-value-unsupported",
         "generic",
         r"{Q}(?P<param>[a-z_]{2,64}){Q} must be a (?:positive|non-negative|valid) (?:value|integer|number)\b|"
-        r"\bInvalid (?P<param2>[a-z_]{2,40})(?: and [a-z_]{2,40})? value\b",
+        # Not the validators' own nouns: zod's "Invalid enum value. Expected ..., received 'x'" names
+        # no parameter (https://github.com/egoist/chatwise-releases/issues/971).
+        r"\bInvalid (?!(?:enum|json|input|request|argument|parameter|schema)\b)(?P<param2>[a-z_]{2,40})"
+        r"(?: and [a-z_]{2,40})? value\b",
         "https://github.com/vllm-project/vllm/issues/24948",
         "`prompt_logprobs` must be a positive value.",
     ),
@@ -5337,6 +5340,29 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "Missing required parameter: 'tools[0].name'.",
         rule_id="responses.chat-style-function-tool",
         no_constraint=True,
+    ),
+    # Volcengine Ark's named path with the value it refused ("The parameter `<path>` specified in the
+    # request are not valid: invalid value: `<v>`, supported values are: ..."), for any path: the
+    # value, not the key, was refused (the content-part family above keeps its paths). A refused role
+    # value that is the system prompt's own role is the model taking no system message (_build).
+    _s(
+        "cause.param-value-unsupported",
+        "volcengine",
+        r"\bThe parameter {Q}(?P<param>[\w.\[\]]{1,80}){Q} specified in the request (?:are|is) not valid: "
+        r"invalid value: {Q}(?P<value>[^`'\"\s,]{1,60}){Q}",
+        "https://github.com/volcengine/volcengine-java-sdk/issues/105",
+        "ArkHttpException{statusCode=400, message='The parameter `messages.role` specified in the request are not "
+        "valid: invalid value: `SYSTEM`, supported values are: `system`, `assistant`, `user`, `tool`. Request id: ",
+        constraint=_VALUE,
+    ),
+    # zod's enum refusal of a message role ("Invalid enum value. Expected 'system' | 'user' | 'assistant' |
+    # 'tool', received 'developer'", the Vercel AI Gateway): the developer role is not taken.
+    _s(
+        "cause.model-no-system-role",
+        "vercel",
+        r"\bExpected (?:{Q}\w+{Q} \| ){1,8}{Q}\w+{Q}, received {Q}(?P<role>(?-i:developer)){Q}",
+        "https://github.com/egoist/chatwise-releases/issues/971",
+        "Invalid enum value. Expected 'system' | 'user' | 'assistant' | 'tool', received 'developer'",
     ),
 )
 
@@ -6722,6 +6748,15 @@ def _build(
         cause = CAUSES_BY_ID[own]
         if rule_id is None:
             rule_id = cause.rule_id
+    role_refined = cause.id == "cause.param-value-unsupported" and _refused_system_role(values)
+    if role_refined:
+        # A message role refused as a value, and that value is the system prompt's own role: the model
+        # takes no system (or developer) message, as the role families read DeepSeek's "unknown variant
+        # `developer`" or new-api's "invalid role 'developer'". Matched case-sensitively: "SYSTEM" where
+        # "system" is supported is a misspelt role, still a refused value.
+        cause = CAUSES_BY_ID["cause.model-no-system-role"]
+        values = {"role": values["value"]}
+        rule_id = wording.rule_id or cause.rule_id
     if cause.id == "cause.wrong-endpoint" and rule_id == cause.rule_id and _DOUBLED_PATH.search(text):
         rule_id = "endpoint.doubled-path"  # the path the text shows repeats its API suffix
     rule_id = _pick_rule(rule_id, wording, finding_rules)
@@ -6730,6 +6765,8 @@ def _build(
         cause = CAUSES_BY_ID[switch]  # the request shows which of the sentence's causes it is
     # The wording's own constraint, else the (possibly refined) cause's: a refined cause says what was rejected.
     spec = None if wording.no_constraint or foreign_body else (wording.constraint or cause.constraint)
+    if role_refined:
+        spec = cause.constraint  # the refined cause says what was rejected: a role, not the value
     if spec is not None and spec.name_group == "param" and "param" not in values and fallback_param:
         # The text did not name it, the error's own `param` field does (OpenAI, vLLM).
         values["param"] = _param_name(fallback_param)
@@ -6782,6 +6819,20 @@ def _apply_loc(cause: Cause, values: dict[str, str]) -> Cause:
         return CAUSES_BY_ID["cause.extra-message-field"]
     values["field"] = ".".join(names) if names else parts[-1]
     return CAUSES_BY_ID["cause.extra-request-field"]
+
+
+#: The roles a system prompt is sent with; refused as a message role's value, the model takes no such message.
+_SYSTEM_ROLES = frozenset({"system", "developer"})
+
+
+def _refused_system_role(values: Mapping[str, str]) -> bool:
+    """``values`` name a message role (``messages.role``, ``messages[0].role``) refused with the value
+    ``system`` or ``developer``."""
+    param = values.get("param", "")
+    return values.get("value") in _SYSTEM_ROLES and re.sub(r"\[\d+\]|\.\d+", "", param) in (
+        "messages.role",
+        "input.role",
+    )
 
 
 def _param_name(raw: str) -> str:
