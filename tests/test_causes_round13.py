@@ -18,7 +18,9 @@ family, so nothing named before changes (docs/errors.md "Generalisation"):
 * a message role refused as a value, when the value is the system prompt's own role (``developer``,
   ``system``): the model takes no system message, whatever family read it as a value (``causes._build``);
   zod's enum refusal of the developer role; and "Invalid enum value" no longer read as a parameter
-  named "enum" (a wrong value the vLLM family gave).
+  named "enum" (a wrong value the vLLM family gave);
+* the struct field Go's JSON decoder names: a tool call's arguments (Ollama's /api/chat takes an
+  object), Ollama's format (a JSON schema needs 0.5 or later), a gateway's string-only tool_choice.
 
 A row fails on any difference in the cause, the rule, the values read, the constraint or the
 wording's provider.
@@ -152,6 +154,45 @@ ROWS += [
 ]
 
 
+# Go's JSON decoder names the struct field it could not fill; the field decides the cause.
+ROWS += [
+    Row(
+        "https://github.com/neuron-core/neuron-ai/issues/219",
+        400,
+        '{"error":"json: cannot unmarshal string into Go struct field ChatRequest.messages of type '
+        'api.ToolCallFunctionArguments"}',
+        "cause.tool-arguments-invalid",
+        None,
+        "ollama",
+    ),
+    Row(
+        "https://github.com/ollama/ollama/issues/7991",
+        400,
+        '{"error":"json: cannot unmarshal object into Go struct field GenerateRequest.format of type string"}',
+        "cause.response-format-invalid",
+        None,
+        "ollama",
+    ),
+    Row(
+        "https://github.com/ollama/ollama-python/issues/428",
+        400,
+        "json: cannot unmarshal object into Go struct field ChatRequest.format of type string (status code: 400)",
+        "cause.response-format-invalid",
+        None,
+        "ollama",
+    ),
+    Row(
+        "https://github.com/songquanpeng/one-api/issues/1461",
+        400,
+        '{"error":{"message":"json: cannot unmarshal object into Go struct field ChatCompletion.tool_choice of type '
+        'string"}}',
+        "cause.tool-choice-unsupported",
+        None,
+        "one-api",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
@@ -253,6 +294,22 @@ def test_the_unwrap_is_bounded_on_a_long_run_of_literals() -> None:
             "constructed: zod's enum sentence for a response format",
             400,
             "Invalid enum value. Expected 'text' | 'json_object', received 'json_schema'",
+            None,
+        ),
+        # A gateway failing to decode its own upstream's answer names no request field.
+        (
+            "https://github.com/songquanpeng/one-api/issues/1948",
+            400,
+            '{"message": "json: cannot unmarshal string into Go struct field Error.Response.Error.Code of type int", '
+            '"model": "hunyuan-lite", "success": false, "time": 0}',
+            None,
+        ),
+        # A client's own decoder (go-openai reading a schema) is not Ollama's format refusal.
+        (
+            "https://github.com/sashabaranov/go-openai/issues/884",
+            400,
+            "json: cannot unmarshal object into Go struct field ChatCompletionResponseFormatJSONSchema.response_format."
+            "json_schema.schema of type json.Marshaler",
             None,
         ),
         # A nested function object's missing name is not the Responses API's flat-name sentence.

@@ -5364,6 +5364,47 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "https://github.com/egoist/chatwise-releases/issues/971",
         "Invalid enum value. Expected 'system' | 'user' | 'assistant' | 'tool', received 'developer'",
     ),
+    # Go's JSON decoder names the struct field it could not fill: the field decides the cause (the
+    # tools' parameters and a message's content have their families above; a gateway's own response
+    # struct, "Error.Response.Error.Code", names no request field and stays unexplained).
+    # Ollama's /api/chat takes a replayed tool call's arguments as an object, not a JSON string.
+    _s(
+        "cause.tool-arguments-invalid",
+        "ollama",
+        r"\bcannot unmarshal \w+ into Go struct field [\w.]{0,80}?(?:\.function\.arguments of type| of type "
+        r"api\.ToolCallFunctionArguments)",
+        "https://github.com/neuron-core/neuron-ai/issues/219",
+        '{"error":"json: cannot unmarshal string into Go struct field ChatRequest.messages of type '
+        'api.ToolCallFunctionArguments"}',
+        no_constraint=True,
+        no_rule=True,  # the built-in rule checks the opposite shape (the Chat Completions JSON string)
+        fix="Send the replayed tool call's function.arguments as a JSON object: Ollama's /api/chat takes an object, "
+        "not a JSON-encoded string.",
+    ),
+    # Ollama before 0.5 takes format only as the string "json"; a JSON schema object needs structured
+    # outputs (0.5 and later).
+    _s(
+        "cause.response-format-invalid",
+        "ollama",
+        r"\bcannot unmarshal object into Go struct field (?:Chat|Generate)Request\.format of type string\b",
+        "https://github.com/ollama/ollama/issues/7991",
+        '{"error":"json: cannot unmarshal object into Go struct field GenerateRequest.format of type string"}',
+        no_constraint=True,
+        no_rule=True,  # no built-in rule knows the server's version
+        fix='Upgrade Ollama to 0.5 or later for a JSON schema in format (structured outputs), or send format "json".',
+    ),
+    # A gateway whose request struct takes tool_choice only as a string refuses the named-function form.
+    _s(
+        "cause.tool-choice-unsupported",
+        "one-api",
+        r"\bcannot unmarshal object into Go struct field \w{0,80}\.tool_choice of type string\b",
+        "https://github.com/songquanpeng/one-api/issues/1461",
+        '{"error":{"message":"json: cannot unmarshal object into Go struct field ChatCompletion.tool_choice of type '
+        'string"}}',
+        no_constraint=True,
+        fix='Send tool_choice as a string ("auto", "required" or "none"): this gateway does not take the '
+        "named-function object.",
+    ),
 )
 
 # ------------------------------------------------------------------- error codes beyond the catalogue
