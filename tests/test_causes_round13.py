@@ -20,7 +20,8 @@ family, so nothing named before changes (docs/errors.md "Generalisation"):
   zod's enum refusal of the developer role; and "Invalid enum value" no longer read as a parameter
   named "enum" (a wrong value the vLLM family gave);
 * the struct field Go's JSON decoder names: a tool call's arguments (Ollama's /api/chat takes an
-  object), Ollama's format (a JSON schema needs 0.5 or later), a gateway's string-only tool_choice.
+  object), Ollama's format (a JSON schema needs 0.5 or later), a gateway's string-only tool_choice;
+* new-api's ``insufficient_user_quota`` code: a spent quota, not the refused credential its 403 suggests.
 
 A row fails on any difference in the cause, the rule, the values read, the constraint or the
 wording's provider.
@@ -189,6 +190,20 @@ ROWS += [
         "cause.tool-choice-unsupported",
         None,
         "one-api",
+    ),
+]
+
+
+# new-api's code for a spent user quota, under a 403 the status tier read as a refused credential.
+ROWS += [
+    Row(
+        "https://github.com/popjane/free_chatgpt_api/issues/78",
+        403,
+        "An error occurred: Error code: 403 - {'error': {'message': 'user quota is not enough (request id: "
+        "202502281247138307582052662997)', 'type': 'v_api_error', 'param': '', 'code': 'insufficient_user_quota'}}",
+        "cause.quota",
+        None,
+        "new-api",
     ),
 ]
 

@@ -5462,6 +5462,14 @@ CODES: tuple[tuple[str, Wording], ...] = (
     ),
     # OpenAI's inactive billing (also relayed by one-api with its own sentence): money, not a rate limit.
     _c("cause.quota", "openai", "billing_not_active", "https://github.com/BerriAI/litellm/issues/2743"),
+    # new-api/one-api's own code for a user's spent quota ("user quota is not enough"), relayed under a 403
+    # the status tier would read as a refused credential.
+    _c(
+        "cause.quota",
+        "new-api",
+        "insufficient_user_quota",
+        "https://github.com/popjane/free_chatgpt_api/issues/78",
+    ),
     _c(
         "cause.quota",
         "moonshot",
