@@ -66,7 +66,8 @@ ROWS = [
         "Error code: 403 - {'error': {'message': 'Your account balance is insufficient. Please recharge your "
         "account to continue using the API. (tid: 2025121504014619744820954697486)', 'type': "
         "'Aihubmix_api_error', 'param': '', 'code': 'insufficient_user_quota'}}",
-        None,
+        ("cause.quota", None, "new-api", {}),
+        # Round 13 (causes10) gave the catalogue new-api's code; before, the status guess was withdrawn to none.
         "billing, not auth",
     ),
     Row(
