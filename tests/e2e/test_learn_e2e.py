@@ -212,11 +212,15 @@ def _measure(result: dict[str, Any]) -> tuple[float, list[tuple[str, set[str]]]]
         # published references either, so the mark stays. Round 9 (branch causes9: probe round 12,
         # servers', gateways' and Chinese providers' own words, 67% -> 83% agreeing with families
         # written from other threads; dev replay 95.1%) left the held-out text reading at 77% / 75%
-        # at its start and its end; its held-out replay is the lead's at merge.
+        # at its start and its end; its held-out replay is the lead's at merge. Round 10 (branch
+        # causes10: probe round 13, terse refusals and client-printed errors, 80% -> 95% agreeing;
+        # Node-inspected bodies unwrapped, Volcengine's named path with its value, a refused system
+        # role value, Go decoder struct paths, new-api's quota code; dev replay 95.1%) measured 78.7%
+        # at its end (118 of 150, 0 mixing): the first move in ten rounds, still below 85%.
         pytest.param(
             "heldout",
             marks=pytest.mark.xfail(
-                reason="held-out below the 85% target (77.3%), see issue #10", strict=False
+                reason="held-out below the 85% target (78.7%), see issue #10", strict=False
             ),
         ),
     ],
