@@ -501,8 +501,7 @@ def summary(
     """
     paths: list[dbsource.Source] = [_source(p) for p in db_paths] or [default_db_path()]
     for path in paths:
-        if not dbsource.exists(path):
-            raise click.ClickException(dbsource.missing(path))
+        _library(dbsource.require, path)
     try:
         data = _library(
             build_summary,
@@ -554,8 +553,7 @@ def merge_command(out: str, inputs: tuple[str, ...]) -> None:
     sources = [_source(path, "INPUTS") for path in inputs]
     _source(out, "OUT")
     for path in sources:
-        if isinstance(path, Path) and not path.is_file():
-            raise click.BadParameter(f"{str(path)!r}: no such file", param_hint="INPUTS")
+        _library(dbsource.require, path)  # as summary: a missing or foreign input exits 1, said the same
     if is_postgres_url(out):
         for path in inputs:
             if is_postgres_url(path):
@@ -829,14 +827,17 @@ def datasette_metadata(databases: tuple[str, ...]) -> None:
         toolguard datasette-metadata capture.db > meta.yml && datasette capture.db -m meta.yml
         toolguard datasette-metadata laptop.db ci.db > meta.yml && datasette laptop.db ci.db -m meta.yml
     """
-    click.echo(_library(metadata_for, databases), nl=False)
+    text = _library(metadata_for, databases)  # a postgresql:// URL is refused first (exit 2)
+    for path in databases:
+        _library(dbsource.require, Path(path).expanduser())  # metadata for a file Datasette cannot open
+    click.echo(text, nl=False)
 
 
 # --- sync ----------------------------------------------------------------------------------------------
 
 
 @cli.command(name="sync")
-@click.argument("sqlite_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("sqlite_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("url")
 def sync_command(sqlite_file: Path, url: str) -> None:
     """Push a SQLite capture to a shared PostgreSQL database (URL: postgresql://...).
@@ -854,6 +855,7 @@ def sync_command(sqlite_file: Path, url: str) -> None:
     """
     if not is_postgres_url(url):
         raise click.BadParameter("expected a postgresql:// URL", param_hint="URL")
+    _library(dbsource.require, sqlite_file)  # as summary and merge: missing or foreign, exit 1
     _sync(sqlite_file, url)
 
 

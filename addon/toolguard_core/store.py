@@ -82,6 +82,48 @@ def format_utc(timestamp: float) -> str:
 migrations = Migrations("toolguard")
 
 
+class NotToolguardDatabase(sqlite3.DatabaseError):
+    """A SQLite file that is another program's database (:func:`foreign_tables`): toolguard neither
+    migrates it nor reads it as an empty capture. A ``DatabaseError``, so every place that says
+    "cannot open the database" says this too."""
+
+
+def foreign_tables(conn: sqlite3.Connection) -> list[str]:
+    """The tables of a SQLite file that has some but none of toolguard's (``flows``, a table before
+    m008_content_dedup and a view since, ``flow_rows``, or toolguard's rows in ``_sqlite_migrations``);
+    [] for a toolguard database or one with no tables at all (a new or 0-byte file). Raises sqlite3's
+    ``DatabaseError`` for a file that is not SQLite.
+
+    Without it, ``toolguard learned list --db app.db`` (or ``toolguard_db`` pointing at the wrong file)
+    migrated another program's database, adding toolguard's 30 tables and views beside its own, and
+    ``toolguard merge`` took such a file as a capture with nothing in it ("added 0 flows")."""
+    names = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+        )
+    ]
+    if not names or {dedup.FLOWS_VIEW, dedup.FLOW_ROWS_TABLE} & set(names):
+        return []
+    if "_sqlite_migrations" in names:
+        # Empty: another toolguard process is creating this file right now (sqlite-migrate creates
+        # the table before it applies m001).
+        sets = {row[0] for row in conn.execute("SELECT DISTINCT migration_set FROM _sqlite_migrations")}
+        if not sets or migrations.name in sets:
+            return []
+    return names
+
+
+def not_toolguard(path: str | os.PathLike[str], tables: list[str]) -> str:
+    """What toolguard says of a file :func:`foreign_tables` found another program's tables in."""
+    shown = ", ".join(tables[:4]) + (f" and {len(tables) - 4} more" if len(tables) > 4 else "")
+    return (
+        f"{path} is not a toolguard database (its tables are another program's: {shown}); "
+        "toolguard leaves it untouched: give the file a toolguard proxy wrote, or a new file"
+    )
+
+
 @migrations()
 def m001_flows_and_findings(db: sqlite_utils.Database) -> None:
     # Raw DDL so that `error_code` has no declared type: SQLite then keeps the wire type
@@ -959,6 +1001,14 @@ def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_u
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(sqlite3.connect(path, timeout=busy_timeout))
+    try:
+        foreign = foreign_tables(db.conn)  # before WAL mode: another program's file stays as it was
+    except BaseException:
+        db.close()
+        raise
+    if foreign:
+        db.close()
+        raise NotToolguardDatabase(not_toolguard(path, foreign))
     # Two proxies starting on one new file (two `toolguard run`s sharing a database) both migrate it:
     # SQLite answers the loser "database is locked" at once (a lock upgrade does not wait on the busy
     # timeout), or its migration finds the table the other just created ("already exists": each
