@@ -137,6 +137,16 @@ def _source(db_path: str | None, param_hint: str = "--db") -> dbsource.Source:
     return Path(db_path).expanduser()
 
 
+#: The exit status of every command that reads or changes a capture database, shown in each one's
+#: --help (their errors come from toolguard_analysis.db.require and _library: one set of words).
+DATABASE_EXIT_STATUS = (
+    "Exit status: 0 on success; 1 when a database is missing, is not a toolguard database (another "
+    "program's SQLite file, an empty or non-SQLite file), cannot be read or written or its server "
+    "cannot be reached, or what was asked for is not in it, in the same words from every command; 2 "
+    "on a usage error (an unknown option, a bad value)."
+)
+
+
 def db_option(multiple: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option(
         "--db",
@@ -198,9 +208,9 @@ def check(
     how severe they are (vLLM accepts what OpenAI rejects).
 
     Exit status: 1 when any error-severity finding, 0 otherwise (warnings only, or clean),
-    2 on usage errors (missing file, bad URL, bad providers file) and for a URL toolguard does not
-    check (embeddings, moderations, legacy completions, images, audio: the addon only records those),
-    where nothing was checked.
+    2 on usage errors (missing file, bad URL, bad providers file), when --flow's database or flow is
+    not there, and for a URL toolguard does not check (embeddings, moderations, legacy completions,
+    images, audio: the addon only records those): 2 whenever nothing was checked.
 
     \b
     Examples:
@@ -215,7 +225,13 @@ def check(
     if flow_ref and files:
         raise click.UsageError("give FILES or --flow, not both")
     if flow_ref:
-        source, body, stored_url = _library(stored_flow_body, _source(db_path), flow_ref)
+        try:
+            source, body, stored_url = _library(stored_flow_body, _source(db_path), flow_ref)
+        except click.ClickException as exc:
+            # Not 1, which says "error findings" to a CI script: nothing was checked (a missing
+            # database or flow), as for a missing FILE.
+            exc.exit_code = 2
+            raise
         bodies, url = [(source, body)], url or stored_url
     else:
         bodies = []
@@ -379,7 +395,7 @@ def run(
 # --- show ----------------------------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(epilog=DATABASE_EXIT_STATUS)
 @click.argument("flow_id", required=False)
 @click.option("--last", is_flag=True, help="Show the latest stored flow instead of FLOW_ID.")
 @db_option()
@@ -443,7 +459,7 @@ def show(
 # --- summary -------------------------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(epilog=DATABASE_EXIT_STATUS)
 @click.option(
     "--db",
     "db_paths",
@@ -531,7 +547,7 @@ def summary(
 # --- merge ---------------------------------------------------------------------------------------------
 
 
-@cli.command(name="merge")
+@cli.command(name="merge", epilog=DATABASE_EXIT_STATUS)
 @click.argument("out")
 @click.argument("inputs", nargs=-1, required=True)
 def merge_command(out: str, inputs: tuple[str, ...]) -> None:
@@ -584,7 +600,7 @@ def merge_command(out: str, inputs: tuple[str, ...]) -> None:
 # --- reexplain -----------------------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(epilog=DATABASE_EXIT_STATUS)
 @db_option()
 def reexplain(db_path: str | None) -> None:
     """Recompute the root cause of every stored rejection with this toolguard's catalogue.
@@ -608,7 +624,7 @@ def reexplain(db_path: str | None) -> None:
 # --- refingerprint -------------------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(epilog=DATABASE_EXIT_STATUS)
 @db_option()
 @click.option("--all", "every_row", is_flag=True, help="Recompute every row, not only the stale ones.")
 def refingerprint(db_path: str | None, every_row: bool) -> None:
@@ -634,7 +650,7 @@ def refingerprint(db_path: str | None, every_row: bool) -> None:
 # --- learned -------------------------------------------------------------------------------------------
 
 
-@cli.group()
+@cli.group(epilog=DATABASE_EXIT_STATUS)
 def learned() -> None:
     """What the upstreams taught: constraints learned from their rejections (``learned.*`` findings) and
     rules demoted to warnings where the upstream accepts what they flag.
@@ -648,7 +664,7 @@ def learned() -> None:
     """
 
 
-@learned.command(name="list")
+@learned.command(name="list", epilog=DATABASE_EXIT_STATUS)
 @db_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the tables as JSON (the export format).")
 def learned_list(db_path: str | None, as_json: bool) -> None:
@@ -681,7 +697,7 @@ def learned_list(db_path: str | None, as_json: bool) -> None:
         )
 
 
-@learned.command(name="forget")
+@learned.command(name="forget", epilog=DATABASE_EXIT_STATUS)
 @db_option()
 @click.option(
     "--host", help="Only this upstream host, with :port when it is not the scheme's own (localhost:8080)."
@@ -714,7 +730,7 @@ def learned_forget(
     click.echo(f"forgot {removed} row(s)")
 
 
-@learned.command(name="export")
+@learned.command(name="export", epilog=DATABASE_EXIT_STATUS)
 @click.argument("file", type=click.File("w", encoding="utf-8"), default="-")
 @db_option()
 def learned_export(file: TextIO, db_path: str | None) -> None:
@@ -735,7 +751,7 @@ def learned_export(file: TextIO, db_path: str | None) -> None:
         )
 
 
-@learned.command(name="import")
+@learned.command(name="import", epilog=DATABASE_EXIT_STATUS)
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @db_option()
 def learned_import(file: TextIO, db_path: str | None) -> None:
@@ -813,7 +829,7 @@ def proxy(mitmdump_args: tuple[str, ...]) -> None:
 # --- datasette-metadata --------------------------------------------------------------------------------
 
 
-@cli.command(name="datasette-metadata")
+@cli.command(name="datasette-metadata", epilog=DATABASE_EXIT_STATUS)
 @click.argument("databases", nargs=-1, type=click.Path(dir_okay=False))
 def datasette_metadata(databases: tuple[str, ...]) -> None:
     """Print toolguard's Datasette metadata (YAML) for DATABASES, whatever their file names.
@@ -836,7 +852,7 @@ def datasette_metadata(databases: tuple[str, ...]) -> None:
 # --- sync ----------------------------------------------------------------------------------------------
 
 
-@cli.command(name="sync")
+@cli.command(name="sync", epilog=DATABASE_EXIT_STATUS)
 @click.argument("sqlite_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("url")
 def sync_command(sqlite_file: Path, url: str) -> None:

@@ -86,7 +86,9 @@ def test_a_file_that_is_no_capture_exits_1_with_the_same_words_and_stays_untouch
     before = snapshot(place)
     args = [{"F": str(path), "OUT": str(tmp_path / "out.db")}.get(arg, arg) for arg in COMMANDS[command]]
     result = CliRunner().invoke(cli, args)
-    assert (result.exit_code, result.output.strip()) == (1, words.format(path=path))
+    # check exits 1 for error findings: a flow it could not load is "nothing checked", 2, as a missing FILE.
+    status = 2 if command == "check --flow" else 1
+    assert (result.exit_code, result.output.strip()) == (status, words.format(path=path))
     assert snapshot(place) == before  # no tables added, no -wal/-shm beside it
     assert not (tmp_path / "out.db").exists()  # merge stopped before creating OUT
 
@@ -146,3 +148,37 @@ def test_the_store_refuses_another_programs_file_and_takes_a_new_or_empty_one(tm
     db.close()
     db = open_db(empty)  # and opens again as toolguard's
     db.close()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["summary"],
+        ["show"],
+        ["merge"],
+        ["sync"],
+        ["reexplain"],
+        ["refingerprint"],
+        ["datasette-metadata"],
+        ["learned"],
+        ["learned", "list"],
+        ["learned", "forget"],
+        ["learned", "export"],
+        ["learned", "import"],
+    ],
+    ids=" ".join,
+)
+def test_every_database_command_documents_its_exit_status(command: list[str]) -> None:
+    result = CliRunner().invoke(cli, [*command, "--help"], terminal_width=10_000)
+    assert result.exit_code == 0
+    assert (
+        "Exit status: 0 on success; 1 when a database is missing, is not a toolguard database"
+        in result.output
+    )
+
+
+def test_check_flow_not_found_is_nothing_checked_not_an_error_finding(tmp_path: Path) -> None:
+    path = write_db(tmp_path / "capture.db", machine_a())
+    result = CliRunner().invoke(cli, ["check", "--flow", "no-such-flow", "--db", str(path)])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"Error: no flow with id 'no-such-flow' (or starting with it) in {path}"
