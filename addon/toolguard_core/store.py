@@ -34,7 +34,7 @@ import toolguard_core
 from toolguard_core import dedup, grouping, repair_rows
 from toolguard_core.causes import STATUS_ONLY, request_object
 from toolguard_core.learned import Knowledge
-from toolguard_core.learned_store import learn_from_rows, load_knowledge
+from toolguard_core.learned_store import learn_from_rows, load_knowledge, rekey_ported_hosts
 from toolguard_core.verdict import (
     REJECTED_VERDICTS,
     error_text,
@@ -543,6 +543,15 @@ def m011_precise_verdicts(db: sqlite_utils.Database) -> None:
     recredit_rows(db, step="m011_precise_verdicts")
     if has_summary_columns(db):
         refresh_summary_columns_in_batches(db, "m011_precise_verdicts")
+
+
+@migrations()
+def m012_learned_host_ports(db: sqlite_utils.Database) -> None:
+    # The ninth session keyed what a host taught by host:port when the port is not the scheme's own
+    # (learned.learned_host); rows learned before that from such a port were kept under the bare host
+    # and never applied. Their first flow names the port: moved there (learned_store.rekey_ported_hosts;
+    # the PostgreSQL store runs the same function in pgstore.ensure_schema).
+    rekey_ported_hosts(db)
 
 
 def compact_repairs(db: sqlite_utils.Database) -> int:
