@@ -54,7 +54,7 @@ from toolguard_analysis.writable import run_on
 from toolguard_core.dburl import is_postgres_url, label, redact_url
 from toolguard_core.grouping import summary_version
 from toolguard_core.learned import listed
-from toolguard_core.learned_store import export_learned, forget, import_learned
+from toolguard_core.learned_store import export_learned, forget, import_learned, ported_keys
 from toolguard_core.modes import Mode
 from toolguard_core.repair import Family
 from toolguard_core.store import default_db_path, refresh_summary_columns, relabel_rows
@@ -724,10 +724,19 @@ def learned_forget(
     """
     if not everything and all(v is None for v in (host, model, rule, name)):
         raise click.UsageError("give a filter (--host, --model, --rule, --name) or --all")
-    removed = _library(
-        run_on, _source(db_path), lambda db: forget(db, host=host, model=model, rule=rule, name=name)
-    )
+
+    def forgetting(db: Any) -> tuple[int, list[str]]:
+        removed = forget(db, host=host, model=model, rule=rule, name=name)
+        return removed, ported_keys(db, host) if host and not removed else []
+
+    removed, ported = _library(run_on, _source(db_path), forgetting)
     click.echo(f"forgot {removed} row(s)")
+    if ported:  # keyed with the port since the ninth session (learned.learned_host)
+        click.echo(
+            f"rows learned from {host} on a port of its own are kept under host:port: "
+            + ", ".join(f"--host {key}" for key in ported),
+            err=True,
+        )
 
 
 @learned.command(name="export", epilog=DATABASE_EXIT_STATUS)

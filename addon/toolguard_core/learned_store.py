@@ -240,6 +240,25 @@ def forget(
     return removed
 
 
+def ported_keys(db: Any, host: str) -> list[str]:
+    """The ``host:port`` keys stored for a bare ``host`` (:func:`~toolguard_core.learned.learned_host`):
+    what ``toolguard learned forget --host HOST`` points to when it matched nothing. The run report,
+    the summary and mitmdump's lines name the upstream by its host alone, so the key with the port
+    was not guessed: the walkthrough's ``--host 127.0.0.1`` forgot 0 rows learned from
+    127.0.0.1:38911."""
+    if ":" in host:
+        return []
+    keys: set[str] = set()
+    for table in MERGE_KEYS:
+        keys.update(
+            row[0]
+            for row in db.execute(
+                f"SELECT DISTINCT host FROM {table} WHERE host LIKE ?", [f"{host.lower()}:%"]
+            ).fetchall()
+        )
+    return sorted(keys)
+
+
 def export_learned(db: sqlite_utils.Database) -> dict[str, Any]:
     listed = list_learned(db)
     return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, **listed}
