@@ -182,3 +182,18 @@ def test_check_flow_not_found_is_nothing_checked_not_an_error_finding(tmp_path: 
     result = CliRunner().invoke(cli, ["check", "--flow", "no-such-flow", "--db", str(path)])
     assert result.exit_code == 2
     assert result.output.strip() == f"Error: no flow with id 'no-such-flow' (or starting with it) in {path}"
+
+
+def test_a_merge_that_fails_leaves_no_new_out_behind(tmp_path: Path) -> None:
+    """A team store that cannot be reached: `merge all.db postgresql://...` exited 1 but left an empty
+    all.db, which summary then read as a capture with nothing in it. An OUT that existed is kept."""
+    pytest.importorskip("psycopg")
+    url = "postgresql://toolguard@127.0.0.1:1/toolguard"  # nothing listens on port 1
+    out = tmp_path / "all.db"
+    result = CliRunner().invoke(cli, ["merge", str(out), url])
+    assert result.exit_code == 1 and result.output.startswith(f"Error: cannot read {url}: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    kept = write_db(tmp_path / "kept.db", machine_a())
+    before = CliRunner().invoke(cli, ["summary", "--db", str(kept), "--format", "json"]).output
+    assert CliRunner().invoke(cli, ["merge", str(kept), url]).exit_code == 1
+    assert CliRunner().invoke(cli, ["summary", "--db", str(kept), "--format", "json"]).output == before
