@@ -84,7 +84,7 @@ def _url_option(ctx: click.Context, param: click.Parameter, url: str | None) -> 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="toolguard")
 def cli() -> None:
-    """toolguard: find out why an OpenAI-compatible API rejects your client's requests.
+    """toolguard: find out why an LLM API (OpenAI-compatible, Anthropic, Gemini, Bedrock) rejects your client's requests.
 
     \b
     Capture (the proxy writes flagged flows to the default database):
