@@ -1219,6 +1219,16 @@ def storage_limits(path: str | os.PathLike[str]) -> str:
     return f" ({'; '.join(said)})" if said else ""
 
 
+def progress_line(path: str | os.PathLike[str], pending: int, written: int) -> str:
+    """What a shutdown waiting on the writer says every :data:`PROGRESS_SECONDS`. With nothing queued
+    it waits for the writer to finish (closing the file, the PostgreSQL sync, the OpenTelemetry
+    export): "still writing: 0 rows queued, 1 written so far", as a replay printed it, read as rows
+    stuck somewhere."""
+    if pending:
+        return f"still writing to {path}: {pending} rows queued, {written} written so far"
+    return f"waiting for the writer to finish with {path}: nothing left to write ({written} rows written)"
+
+
 def _transient(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and any(t in str(exc).lower() for t in _TRANSIENT)
 
@@ -1324,12 +1334,7 @@ class Store:
                 break
             self._thread.join(wait)
             if self._thread.is_alive():
-                logger.info(
-                    "toolguard: still writing to %s: %d rows queued, %d written so far",
-                    self.path,
-                    self.queue.qsize(),
-                    self.written,
-                )
+                logger.info("toolguard: %s", progress_line(self.path, self.queue.qsize(), self.written))
         if self._thread.is_alive():  # only with an explicit timeout
             lost = self.queue.qsize()
             self.dropped["shutdown timeout"] += lost
