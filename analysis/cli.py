@@ -54,7 +54,7 @@ from toolguard_analysis.writable import run_on
 from toolguard_core.dburl import is_postgres_url, label, redact_url
 from toolguard_core.grouping import summary_version
 from toolguard_core.learned import listed
-from toolguard_core.learned_store import export_learned, forget, import_learned
+from toolguard_core.learned_store import export_learned, forget, import_learned, ported_keys
 from toolguard_core.modes import Mode
 from toolguard_core.repair import Family
 from toolguard_core.store import default_db_path, refresh_summary_columns, relabel_rows
@@ -84,7 +84,7 @@ def _url_option(ctx: click.Context, param: click.Parameter, url: str | None) -> 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="toolguard")
 def cli() -> None:
-    """toolguard: find out why an OpenAI-compatible API rejects your client's requests.
+    """toolguard: find out why an LLM API (OpenAI-compatible, Anthropic, Gemini, Bedrock) rejects your client's requests.
 
     \b
     Capture (the proxy writes flagged flows to the default database):
@@ -135,6 +135,16 @@ def _source(db_path: str | None, param_hint: str = "--db") -> dbsource.Source:
             param_hint=param_hint,
         )
     return Path(db_path).expanduser()
+
+
+#: The exit status of every command that reads or changes a capture database, shown in each one's
+#: --help (their errors come from toolguard_analysis.db.require and _library: one set of words).
+DATABASE_EXIT_STATUS = (
+    "Exit status: 0 on success; 1 when a database is missing, is not a toolguard database (another "
+    "program's SQLite file, an empty or non-SQLite file), cannot be read or written or its server "
+    "cannot be reached, or what was asked for is not in it, in the same words from every command; 2 "
+    "on a usage error (an unknown option, a bad value)."
+)
 
 
 def db_option(multiple: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -198,9 +208,9 @@ def check(
     how severe they are (vLLM accepts what OpenAI rejects).
 
     Exit status: 1 when any error-severity finding, 0 otherwise (warnings only, or clean),
-    2 on usage errors (missing file, bad URL, bad providers file) and for a URL toolguard does not
-    check (embeddings, moderations, legacy completions, images, audio: the addon only records those),
-    where nothing was checked.
+    2 on usage errors (missing file, bad URL, bad providers file), when --flow's database or flow is
+    not there, and for a URL toolguard does not check (embeddings, moderations, legacy completions,
+    images, audio: the addon only records those): 2 whenever nothing was checked.
 
     \b
     Examples:
@@ -215,7 +225,13 @@ def check(
     if flow_ref and files:
         raise click.UsageError("give FILES or --flow, not both")
     if flow_ref:
-        source, body, stored_url = _library(stored_flow_body, _source(db_path), flow_ref)
+        try:
+            source, body, stored_url = _library(stored_flow_body, _source(db_path), flow_ref)
+        except click.ClickException as exc:
+            # Not 1, which says "error findings" to a CI script: nothing was checked (a missing
+            # database or flow), as for a missing FILE.
+            exc.exit_code = 2
+            raise
         bodies, url = [(source, body)], url or stored_url
     else:
         bodies = []
@@ -379,7 +395,7 @@ def run(
 # --- show ----------------------------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(epilog=DATABASE_EXIT_STATUS)
 @click.argument("flow_id", required=False)
 @click.option("--last", is_flag=True, help="Show the latest stored flow instead of FLOW_ID.")
 @db_option()
@@ -443,7 +459,7 @@ def show(
 # --- summary -------------------------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(epilog=DATABASE_EXIT_STATUS)
 @click.option(
     "--db",
     "db_paths",
@@ -501,8 +517,7 @@ def summary(
     """
     paths: list[dbsource.Source] = [_source(p) for p in db_paths] or [default_db_path()]
     for path in paths:
-        if not dbsource.exists(path):
-            raise click.ClickException(dbsource.missing(path))
+        _library(dbsource.require, path)
     try:
         data = _library(
             build_summary,
@@ -532,7 +547,7 @@ def summary(
 # --- merge ---------------------------------------------------------------------------------------------
 
 
-@cli.command(name="merge")
+@cli.command(name="merge", epilog=DATABASE_EXIT_STATUS)
 @click.argument("out")
 @click.argument("inputs", nargs=-1, required=True)
 def merge_command(out: str, inputs: tuple[str, ...]) -> None:
@@ -554,8 +569,7 @@ def merge_command(out: str, inputs: tuple[str, ...]) -> None:
     sources = [_source(path, "INPUTS") for path in inputs]
     _source(out, "OUT")
     for path in sources:
-        if isinstance(path, Path) and not path.is_file():
-            raise click.BadParameter(f"{str(path)!r}: no such file", param_hint="INPUTS")
+        _library(dbsource.require, path)  # as summary: a missing or foreign input exits 1, said the same
     if is_postgres_url(out):
         for path in inputs:
             if is_postgres_url(path):
@@ -586,7 +600,7 @@ def merge_command(out: str, inputs: tuple[str, ...]) -> None:
 # --- reexplain -----------------------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(epilog=DATABASE_EXIT_STATUS)
 @db_option()
 def reexplain(db_path: str | None) -> None:
     """Recompute the root cause of every stored rejection with this toolguard's catalogue.
@@ -610,7 +624,7 @@ def reexplain(db_path: str | None) -> None:
 # --- refingerprint -------------------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(epilog=DATABASE_EXIT_STATUS)
 @db_option()
 @click.option("--all", "every_row", is_flag=True, help="Recompute every row, not only the stale ones.")
 def refingerprint(db_path: str | None, every_row: bool) -> None:
@@ -636,7 +650,7 @@ def refingerprint(db_path: str | None, every_row: bool) -> None:
 # --- learned -------------------------------------------------------------------------------------------
 
 
-@cli.group()
+@cli.group(epilog=DATABASE_EXIT_STATUS)
 def learned() -> None:
     """What the upstreams taught: constraints learned from their rejections (``learned.*`` findings) and
     rules demoted to warnings where the upstream accepts what they flag.
@@ -650,7 +664,7 @@ def learned() -> None:
     """
 
 
-@learned.command(name="list")
+@learned.command(name="list", epilog=DATABASE_EXIT_STATUS)
 @db_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the tables as JSON (the export format).")
 def learned_list(db_path: str | None, as_json: bool) -> None:
@@ -683,7 +697,7 @@ def learned_list(db_path: str | None, as_json: bool) -> None:
         )
 
 
-@learned.command(name="forget")
+@learned.command(name="forget", epilog=DATABASE_EXIT_STATUS)
 @db_option()
 @click.option(
     "--host", help="Only this upstream host, with :port when it is not the scheme's own (localhost:8080)."
@@ -710,13 +724,22 @@ def learned_forget(
     """
     if not everything and all(v is None for v in (host, model, rule, name)):
         raise click.UsageError("give a filter (--host, --model, --rule, --name) or --all")
-    removed = _library(
-        run_on, _source(db_path), lambda db: forget(db, host=host, model=model, rule=rule, name=name)
-    )
+
+    def forgetting(db: Any) -> tuple[int, list[str]]:
+        removed = forget(db, host=host, model=model, rule=rule, name=name)
+        return removed, ported_keys(db, host) if host and not removed else []
+
+    removed, ported = _library(run_on, _source(db_path), forgetting)
     click.echo(f"forgot {removed} row(s)")
+    if ported:  # keyed with the port since the ninth session (learned.learned_host)
+        click.echo(
+            f"rows learned from {host} on a port of its own are kept under host:port: "
+            + ", ".join(f"--host {key}" for key in ported),
+            err=True,
+        )
 
 
-@learned.command(name="export")
+@learned.command(name="export", epilog=DATABASE_EXIT_STATUS)
 @click.argument("file", type=click.File("w", encoding="utf-8"), default="-")
 @db_option()
 def learned_export(file: TextIO, db_path: str | None) -> None:
@@ -737,7 +760,7 @@ def learned_export(file: TextIO, db_path: str | None) -> None:
         )
 
 
-@learned.command(name="import")
+@learned.command(name="import", epilog=DATABASE_EXIT_STATUS)
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @db_option()
 def learned_import(file: TextIO, db_path: str | None) -> None:
@@ -815,7 +838,7 @@ def proxy(mitmdump_args: tuple[str, ...]) -> None:
 # --- datasette-metadata --------------------------------------------------------------------------------
 
 
-@cli.command(name="datasette-metadata")
+@cli.command(name="datasette-metadata", epilog=DATABASE_EXIT_STATUS)
 @click.argument("databases", nargs=-1, type=click.Path(dir_okay=False))
 def datasette_metadata(databases: tuple[str, ...]) -> None:
     """Print toolguard's Datasette metadata (YAML) for DATABASES, whatever their file names.
@@ -829,14 +852,17 @@ def datasette_metadata(databases: tuple[str, ...]) -> None:
         toolguard datasette-metadata capture.db > meta.yml && datasette capture.db -m meta.yml
         toolguard datasette-metadata laptop.db ci.db > meta.yml && datasette laptop.db ci.db -m meta.yml
     """
-    click.echo(_library(metadata_for, databases), nl=False)
+    text = _library(metadata_for, databases)  # a postgresql:// URL is refused first (exit 2)
+    for path in databases:
+        _library(dbsource.require, Path(path).expanduser())  # metadata for a file Datasette cannot open
+    click.echo(text, nl=False)
 
 
 # --- sync ----------------------------------------------------------------------------------------------
 
 
-@cli.command(name="sync")
-@click.argument("sqlite_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@cli.command(name="sync", epilog=DATABASE_EXIT_STATUS)
+@click.argument("sqlite_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("url")
 def sync_command(sqlite_file: Path, url: str) -> None:
     """Push a SQLite capture to a shared PostgreSQL database (URL: postgresql://...).
@@ -854,6 +880,7 @@ def sync_command(sqlite_file: Path, url: str) -> None:
     """
     if not is_postgres_url(url):
         raise click.BadParameter("expected a postgresql:// URL", param_hint="URL")
+    _library(dbsource.require, sqlite_file)  # as summary and merge: missing or foreign, exit 1
     _sync(sqlite_file, url)
 
 

@@ -117,6 +117,35 @@ def missing(source: Source) -> str:
     return words
 
 
+def require(source: Source) -> None:
+    """Raise :class:`ToolguardError` unless ``source`` is a toolguard database a command can read: a
+    file that is missing, is not SQLite, has no tables (0 bytes) or is another program's database is
+    said so, the same words and exit status (1) for every command. A PostgreSQL URL passes: its
+    tables are looked for on connecting. Without it, ``summary`` said "cannot read the database: no
+    such table: flows" while ``merge`` took the same file as an empty capture and exited 0."""
+    if not exists(source):
+        raise ToolguardError(missing(source))
+    if is_postgres_url(source):
+        return
+    # The addon's store (sqlite-utils): imported here only, as in missing(), so the summary stays light.
+    from toolguard_core.store import foreign_tables, not_toolguard
+
+    try:
+        conn = sqlite3.connect(f"file:{source}?mode=ro{_immutable(source)}", uri=True)
+        try:
+            tables = foreign_tables(conn)
+            empty = conn.execute("select count(*) from sqlite_master").fetchone()[0] == 0
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        reason = "not a SQLite file" if "not a database" in str(exc) else str(exc)
+        raise ToolguardError(f"{source} is not a toolguard database ({reason})") from exc
+    if tables:
+        raise ToolguardError(not_toolguard(source, tables))
+    if empty:
+        raise ToolguardError(f"{source} is not a toolguard database (it is empty: no proxy wrote to it)")
+
+
 def load_learned(paths: Sequence[Source]) -> dict[str, list[dict[str, Any]]]:
     """The ``learned`` and ``rule_calibration`` rows of every database (first database wins per key);
     empty lists for a database written before those tables existed."""

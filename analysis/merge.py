@@ -65,8 +65,21 @@ def _collisions(conn: sqlite3.Connection) -> int:
 def merge(out: Path, inputs: list[Path | str]) -> dict[str, int]:
     """Merge ``inputs`` into ``out`` (created with the current schema if missing); rows added per table
     (``flows`` counts flow_rows).
-    An input may be a ``postgresql://`` URL: the team's shared store, taken offline into a file."""
+    An input may be a ``postgresql://`` URL: the team's shared store, taken offline into a file.
+    An ``out`` this call created is removed again when the merge fails (a PostgreSQL input that cannot
+    be reached left an empty all.db behind, read later as a capture with nothing in it)."""
     out = Path(out)
+    created = not out.exists()
+    try:
+        return _merge(out, inputs)
+    except BaseException:
+        if created:
+            for leftover in (out, *(out.with_name(out.name + suffix) for suffix in ("-wal", "-shm"))):
+                leftover.unlink(missing_ok=True)
+        raise
+
+
+def _merge(out: Path, inputs: list[Path | str]) -> dict[str, int]:
     for path in inputs:
         if is_postgres_url(path):
             continue

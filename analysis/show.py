@@ -15,7 +15,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from toolguard_analysis.db import Connection, Source, database_errors, exists, missing
+from toolguard_analysis.db import Connection, Source, database_errors, require
 from toolguard_analysis.errors import ToolguardError, UsageError
 from toolguard_analysis.patterns import explain, predicting_rule
 from toolguard_analysis.rule_links import CAUSES_DOC, rule_doc_link
@@ -213,8 +213,7 @@ def find_flow(source: Source, ref: str | None, last: bool = False) -> StoredFlow
     give the same rows and the same output)."""
     if bool(ref) == last:
         raise UsageError("give a FLOW_ID (or a prefix of one), or --last")
-    if not exists(source):
-        raise ToolguardError(missing(source))
+    require(source)
     conn = Connection(source)
     where = conn.label
     try:

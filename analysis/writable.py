@@ -21,7 +21,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from toolguard_analysis.db import Source, database_errors, missing
+from toolguard_analysis.db import Source, database_errors, require
 from toolguard_analysis.errors import ToolguardError
 from toolguard_core.dburl import is_postgres_url, redact_url
 
@@ -91,15 +91,18 @@ def open_writable(source: Source, *, create: bool = False) -> Any:
         # schema's CREATE privilege even for CREATE TABLE IF NOT EXISTS on a table that exists).
         return PostgresDatabase(str(source), prepare=create)
     from toolguard_core.store import (
+        NotToolguardDatabase,
         open_db,
         unwritable,
     )  # sqlite-utils and click: the CLI's, not the summary's
 
     path = Path(source).expanduser()
-    if not create and not path.exists():
-        raise ToolguardError(missing(path))
+    if not create:
+        require(path)  # missing, empty or another program's: said as the read-only commands say it
     try:
         return open_db(path)
+    except NotToolguardDatabase as exc:  # import into another program's file: left untouched
+        raise ToolguardError(str(exc)) from exc
     except sqlite3.DatabaseError as exc:
         reason = unwritable(path)  # this command writes (or migrates) the file: say why it cannot
         raise ToolguardError(f"cannot open the database: {exc}{f' ({reason})' if reason else ''}") from exc

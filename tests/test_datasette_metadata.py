@@ -109,10 +109,12 @@ def test_answers(db: sqlite3.Connection) -> None:
     ]
 
 
-@pytest.mark.parametrize("names", [["capture-2026.db"], ["laptop.db", "/tmp/ci: nightly.db"], []])
-def test_metadata_for_any_file_name(names: list[str]) -> None:
+@pytest.mark.parametrize("names", [["capture-2026.db"], ["laptop.db", "ci: nightly.db"], []])
+def test_metadata_for_any_file_name(names: list[str], tmp_path: Path) -> None:
     """Datasette keys metadata by file stem: each file gets the toolguard.db block under its own name."""
-    result = CliRunner().invoke(cli, ["datasette-metadata", *names])
+    for name in names:
+        write_db(tmp_path / name, machine_a())
+    result = CliRunner().invoke(cli, ["datasette-metadata", *(str(tmp_path / n) for n in names)])
     assert result.exit_code == 0, result.output
     generated = yaml.safe_load(result.output)
     expected_names = [Path(n).stem for n in names] or ["toolguard"]

@@ -882,3 +882,26 @@ def test_what_one_local_server_refused_does_not_flag_another_on_the_same_machine
     other = analyse_request(body, "http://localhost:8000/v1/chat/completions", knowledge=knowledge)
     assert [f.rule for f in same.findings if f.rule.startswith("learned.")] == ["learned.param"]
     assert [f.rule for f in other.findings if f.rule.startswith("learned.")] == []
+
+
+def test_forget_with_the_bare_host_points_to_its_port_keys(tmp_path: Path) -> None:
+    """The run report and the summary name the upstream 127.0.0.1; what it taught is kept under
+    127.0.0.1:9. `forget --host 127.0.0.1` forgot 0 rows without a word on why."""
+    from click.testing import CliRunner
+
+    from toolguard_analysis.cli import cli
+
+    path = tmp_path / "a.db"
+    open_db(path).close()
+    _store(path, [_row("a", "unexplained", status=400, body=json.dumps({"error": XAI_TEXT}))])
+    runner = CliRunner()
+    bare = runner.invoke(cli, ["learned", "forget", "--host", "127.0.0.1", "--db", str(path)])
+    assert (bare.exit_code, bare.stdout) == (0, "forgot 0 row(s)\n")
+    assert (
+        bare.stderr
+        == f"rows learned from 127.0.0.1 on a port of its own are kept under host:port: --host {UPSTREAM_KEY}\n"
+    )
+    ported = runner.invoke(cli, ["learned", "forget", "--host", UPSTREAM_KEY, "--db", str(path)])
+    assert (ported.exit_code, ported.stdout, ported.stderr) == (0, "forgot 1 row(s)\n", "")
+    elsewhere = runner.invoke(cli, ["learned", "forget", "--host", "elsewhere", "--db", str(path)])
+    assert (elsewhere.stdout, elsewhere.stderr) == ("forgot 0 row(s)\n", "")

@@ -242,7 +242,8 @@ TRUNCATED += "toolguard could read is kept up to 64 KB); it cannot be replayed o
         # Found on a fresh clone: a 2 MB body over toolguard_max_body is stored as its first 64 KB;
         # `show --request` printed that prefix for curl and `check --flow` called it "not valid JSON".
         ('{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "' + "x" * 65470, 2000133,
-         (1, f"Error: {TRUNCATED}\n"), (1, f"Error: {TRUNCATED}\n")),
+         # check: 2, nothing was checked (1 would tell a CI script "error findings").
+         (1, f"Error: {TRUNCATED}\n"), (2, f"Error: {TRUNCATED}\n")),
         # A short body that is not JSON is stored whole: both work on it.
         ("not json", 8, (0, "not json\n"), (1, None)),
     ],

@@ -108,6 +108,7 @@ def test_migrations_run_in_their_fixed_order() -> None:
         "m009_visibility",
         "m010_repair_patches",
         "m011_precise_verdicts",
+        "m012_learned_host_ports",
     ]
 
 

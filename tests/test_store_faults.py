@@ -273,3 +273,17 @@ def test_a_start_up_error_says_a_file_size_limit(tmp_path: Path) -> None:
         f"cannot open {tmp_path / 't.db'}: database or disk is full "
         "(this process may write files of at most 10000000 bytes (ulimit -f))"
     )
+
+
+@pytest.mark.parametrize(
+    ("pending", "written", "line"),
+    [
+        (3, 7, "still writing to t.db: 3 rows queued, 7 written so far"),
+        # Seen on a replay (mitmdump -r): the writer was closing, nothing was stuck.
+        (0, 1, "waiting for the writer to finish with t.db: nothing left to write (1 rows written)"),
+    ],
+)
+def test_the_shutdown_progress_line_says_what_it_waits_for(pending: int, written: int, line: str) -> None:
+    from toolguard_core.store import progress_line
+
+    assert progress_line("t.db", pending, written) == line

@@ -240,6 +240,25 @@ def forget(
     return removed
 
 
+def ported_keys(db: Any, host: str) -> list[str]:
+    """The ``host:port`` keys stored for a bare ``host`` (:func:`~toolguard_core.learned.learned_host`):
+    what ``toolguard learned forget --host HOST`` points to when it matched nothing. The run report,
+    the summary and mitmdump's lines name the upstream by its host alone, so the key with the port
+    was not guessed: the walkthrough's ``--host 127.0.0.1`` forgot 0 rows learned from
+    127.0.0.1:38911."""
+    if ":" in host:
+        return []
+    keys: set[str] = set()
+    for table in MERGE_KEYS:
+        keys.update(
+            row[0]
+            for row in db.execute(
+                f"SELECT DISTINCT host FROM {table} WHERE host LIKE ?", [f"{host.lower()}:%"]
+            ).fetchall()
+        )
+    return sorted(keys)
+
+
 def export_learned(db: sqlite_utils.Database) -> dict[str, Any]:
     listed = list_learned(db)
     return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, **listed}
@@ -287,6 +306,41 @@ MERGE_KEYS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
     "learned": (("host", "model", "kind", "name", "value"), "count", LEARNED_COLUMNS),
     "rule_calibration": (("rule", "host", "model"), "accepted", CALIBRATION_COLUMNS),
 }
+
+
+def rekey_ported_hosts(db: Any) -> int:
+    """Move rows learned before the ninth session under a bare host to the key they have now.
+
+    Since then a row is keyed by :func:`~toolguard_core.learned.learned_host`, ``host:port`` when the
+    port is not the scheme's own; one learned earlier from ``localhost:8080`` stays under
+    ``localhost`` and is never applied. Its ``first_flow``, when that flow is stored, names the port
+    and scheme it came from: the row moves there, merged with a row already learned under that key the
+    way an import merges (:func:`merge_rows`: larger count, earliest first and latest last sighting).
+    A row whose first flow is gone, or was on the scheme's own port, stays as it was. Idempotent (a
+    moved row's host has its port), so the PostgreSQL store runs it at every schema check and SQLite
+    once, as migration m012_learned_host_ports.
+
+    ``db``: anything with sqlite-utils' ``execute(sql, params)`` (``?`` placeholders), a SQLite file or
+    PostgreSQL (:func:`toolguard_core.pgstore.ensure_schema`). Returns the rows moved."""
+    moved = 0
+    for table, (key, _, columns) in MERGE_KEYS.items():
+        cursor = db.execute(
+            f"SELECT t.*, f.port AS flow_port, f.scheme AS flow_scheme FROM {table} AS t "
+            "JOIN flow_rows AS f ON f.id = t.first_flow "
+            "WHERE t.host NOT LIKE '%:%' AND lower(f.host) = t.host AND f.port IS NOT NULL",
+            [],
+        )
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+        for row in rows:
+            host = learned_host(row["host"], int(row["flow_port"]), row["flow_scheme"])
+            if host == row["host"]:
+                continue  # the scheme's own port: the bare host is its key still
+            where = " AND ".join(f"{k} = ?" for k in key)
+            db.execute(f"DELETE FROM {table} WHERE {where}", [row[k] for k in key])
+            merge_rows(db, table, [{**{c: row[c] for c in columns if c in row}, "host": host}])
+            moved += 1
+    return moved
 
 
 def merge_rows(db: sqlite_utils.Database, table: str, rows: Iterable[dict[str, Any]]) -> int:

@@ -40,7 +40,7 @@ import sqlite_utils
 
 from toolguard_core import dedup
 from toolguard_core.dburl import redact_url
-from toolguard_core.learned_store import MERGE_KEYS, merge_rows, merged_fields
+from toolguard_core.learned_store import MERGE_KEYS, merge_rows, merged_fields, rekey_ported_hosts
 from toolguard_core.store import migrations
 
 try:
@@ -274,6 +274,21 @@ def ensure_schema(conn: Any, schema: Schema | None = None) -> None:
                     )
             except psycopg.Error as exc:
                 logger.warning("toolguard: view %s is not created in PostgreSQL: %s", view.name, exc)
+        # SQLite's data migration m012_learned_host_ports, here at every check: it is idempotent, and
+        # the team's learned rows are few (a join on flow_rows' primary key).
+        if {dedup.FLOW_ROWS_TABLE, *MERGE_KEYS} <= {t.name for t in schema.tables}:
+            rekey_ported_hosts(_Qmark(conn))
+
+
+class _Qmark:
+    """A psycopg connection as the SQL written for both stores takes it: ``execute`` with ``?``
+    placeholders (a literal ``%`` doubled), like sqlite-utils' ``Database.execute``."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        return self.conn.execute(statement.replace("%", "%%").replace("?", "%s"), list(params))
 
 
 def pg_schema(conn: Any) -> Schema:

@@ -34,7 +34,7 @@ import toolguard_core
 from toolguard_core import dedup, grouping, repair_rows
 from toolguard_core.causes import STATUS_ONLY, request_object
 from toolguard_core.learned import Knowledge
-from toolguard_core.learned_store import learn_from_rows, load_knowledge
+from toolguard_core.learned_store import learn_from_rows, load_knowledge, rekey_ported_hosts
 from toolguard_core.verdict import (
     REJECTED_VERDICTS,
     error_text,
@@ -80,6 +80,48 @@ def format_utc(timestamp: float) -> str:
 
 
 migrations = Migrations("toolguard")
+
+
+class NotToolguardDatabase(sqlite3.DatabaseError):
+    """A SQLite file that is another program's database (:func:`foreign_tables`): toolguard neither
+    migrates it nor reads it as an empty capture. A ``DatabaseError``, so every place that says
+    "cannot open the database" says this too."""
+
+
+def foreign_tables(conn: sqlite3.Connection) -> list[str]:
+    """The tables of a SQLite file that has some but none of toolguard's (``flows``, a table before
+    m008_content_dedup and a view since, ``flow_rows``, or toolguard's rows in ``_sqlite_migrations``);
+    [] for a toolguard database or one with no tables at all (a new or 0-byte file). Raises sqlite3's
+    ``DatabaseError`` for a file that is not SQLite.
+
+    Without it, ``toolguard learned list --db app.db`` (or ``toolguard_db`` pointing at the wrong file)
+    migrated another program's database, adding toolguard's 30 tables and views beside its own, and
+    ``toolguard merge`` took such a file as a capture with nothing in it ("added 0 flows")."""
+    names = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+        )
+    ]
+    if not names or {dedup.FLOWS_VIEW, dedup.FLOW_ROWS_TABLE} & set(names):
+        return []
+    if "_sqlite_migrations" in names:
+        # Empty: another toolguard process is creating this file right now (sqlite-migrate creates
+        # the table before it applies m001).
+        sets = {row[0] for row in conn.execute("SELECT DISTINCT migration_set FROM _sqlite_migrations")}
+        if not sets or migrations.name in sets:
+            return []
+    return names
+
+
+def not_toolguard(path: str | os.PathLike[str], tables: list[str]) -> str:
+    """What toolguard says of a file :func:`foreign_tables` found another program's tables in."""
+    shown = ", ".join(tables[:4]) + (f" and {len(tables) - 4} more" if len(tables) > 4 else "")
+    return (
+        f"{path} is not a toolguard database (its tables are another program's: {shown}); "
+        "toolguard leaves it untouched: give the file a toolguard proxy wrote, or a new file"
+    )
 
 
 @migrations()
@@ -501,6 +543,15 @@ def m011_precise_verdicts(db: sqlite_utils.Database) -> None:
     recredit_rows(db, step="m011_precise_verdicts")
     if has_summary_columns(db):
         refresh_summary_columns_in_batches(db, "m011_precise_verdicts")
+
+
+@migrations()
+def m012_learned_host_ports(db: sqlite_utils.Database) -> None:
+    # The ninth session keyed what a host taught by host:port when the port is not the scheme's own
+    # (learned.learned_host); rows learned before that from such a port were kept under the bare host
+    # and never applied. Their first flow names the port: moved there (learned_store.rekey_ported_hosts;
+    # the PostgreSQL store runs the same function in pgstore.ensure_schema).
+    rekey_ported_hosts(db)
 
 
 def compact_repairs(db: sqlite_utils.Database) -> int:
@@ -959,6 +1010,14 @@ def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_u
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(sqlite3.connect(path, timeout=busy_timeout))
+    try:
+        foreign = foreign_tables(db.conn)  # before WAL mode: another program's file stays as it was
+    except BaseException:
+        db.close()
+        raise
+    if foreign:
+        db.close()
+        raise NotToolguardDatabase(not_toolguard(path, foreign))
     # Two proxies starting on one new file (two `toolguard run`s sharing a database) both migrate it:
     # SQLite answers the loser "database is locked" at once (a lock upgrade does not wait on the busy
     # timeout), or its migration finds the table the other just created ("already exists": each
@@ -1160,6 +1219,16 @@ def storage_limits(path: str | os.PathLike[str]) -> str:
     return f" ({'; '.join(said)})" if said else ""
 
 
+def progress_line(path: str | os.PathLike[str], pending: int, written: int) -> str:
+    """What a shutdown waiting on the writer says every :data:`PROGRESS_SECONDS`. With nothing queued
+    it waits for the writer to finish (closing the file, the PostgreSQL sync, the OpenTelemetry
+    export): "still writing: 0 rows queued, 1 written so far", as a replay printed it, read as rows
+    stuck somewhere."""
+    if pending:
+        return f"still writing to {path}: {pending} rows queued, {written} written so far"
+    return f"waiting for the writer to finish with {path}: nothing left to write ({written} rows written)"
+
+
 def _transient(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and any(t in str(exc).lower() for t in _TRANSIENT)
 
@@ -1265,12 +1334,7 @@ class Store:
                 break
             self._thread.join(wait)
             if self._thread.is_alive():
-                logger.info(
-                    "toolguard: still writing to %s: %d rows queued, %d written so far",
-                    self.path,
-                    self.queue.qsize(),
-                    self.written,
-                )
+                logger.info("toolguard: %s", progress_line(self.path, self.queue.qsize(), self.written))
         if self._thread.is_alive():  # only with an explicit timeout
             lost = self.queue.qsize()
             self.dropped["shutdown timeout"] += lost

@@ -491,10 +491,8 @@ class ProcessStore:
             if self._supervisor.is_alive():
                 counts = self.counters()
                 logger.info(
-                    "toolguard: still writing to %s: %d rows queued, %d written so far",
-                    self.path,
-                    counts["rows_pending"],
-                    counts["rows_written"],
+                    "toolguard: %s",
+                    _store.progress_line(self.path, counts["rows_pending"], counts["rows_written"]),
                 )
         if self._supervisor.is_alive():  # only with an explicit timeout
             lost = self.counters()["rows_pending"]
