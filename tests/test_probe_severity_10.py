@@ -33,7 +33,9 @@ def test_no_rule_or_data_source_is_a_probe_thread() -> None:
         thread_key(p.source) for rule in RULES.values() for p in rule.predicts if p.source.startswith("http")
     }
     data = {thread_key(s["url"]) for meta in (bedrock_meta(), ollama_library_meta()) for s in meta["sources"]}
-    hosts = json.loads((ROOT / "addon" / "toolguard_core" / "data" / "model_catalog.json").read_text())["hosts"]
+    hosts = json.loads((ROOT / "addon" / "toolguard_core" / "data" / "model_catalog.json").read_text())[
+        "hosts"
+    ]
     data |= {thread_key(url) for models in hosts.values() for fact in models.values() for url in fact["from"]}
     assert sorted(probe & (cited | data)) == []
 
