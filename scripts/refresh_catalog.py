@@ -126,6 +126,21 @@ HOST_FACTS: dict[str, dict[str, dict[str, Any]]] = {
         }
         for size in ("1b", "4b", "12b", "27b")
     },
+    # DeepSeek's own API takes text content parts only: its API reference gives a message's content as a
+    # string or text parts, and its request type is a closed serde enum that refuses an image part ("unknown
+    # variant `image_url`, expected `text`", esengine/DeepSeek-Reasonix#7859 and ChatLunaLab/chatluna#867,
+    # both DeepSeek's API). The vendors' entries for V4 Flash disagree (LiteLLM: vision, models.dev: text
+    # only), so the model's entry leaves it unknown; V4 Pro's entry already says text only.
+    "deepseek": {
+        "deepseek-v4-flash": {
+            "vision": False,
+            "source": [
+                "https://api-docs.deepseek.com/api/create-chat-completion",
+                "https://github.com/esengine/DeepSeek-Reasonix/issues/7859",
+                "https://github.com/ChatLunaLab/chatluna/issues/867",
+            ],
+        }
+    },
 }
 #: The hosts whose own listings the per-host layer reads: toolguard's provider profile id -> (LiteLLM's
 #: ``litellm_provider``, models.dev's provider directory); None where that source has no listing for the

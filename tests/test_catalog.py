@@ -351,6 +351,17 @@ EXPECTED_FIXTURE_SNAPSHOT = {
         # Both DeepInfra listings say GLM-4.7 takes text only; the limits (LiteLLM 202752, models.dev 16384)
         # take the larger, which is the model's own: not repeated.
         "deepinfra": {"glm-4.7": {"vision": False, "from": ["LiteLLM", "models.dev"]}},
+        # Hand-written (HOST_FACTS): DeepSeek's API takes text parts only.
+        "deepseek": {
+            "deepseek-v4-flash": {
+                "vision": False,
+                "from": [
+                    "https://api-docs.deepseek.com/api/create-chat-completion",
+                    "https://github.com/esengine/DeepSeek-Reasonix/issues/7859",
+                    "https://github.com/ChatLunaLab/chatluna/issues/867",
+                ],
+            }
+        },
         "gemini": {
             f"gemma-3-{size}-it": {
                 "function_calling": False, "system_messages": False,
