@@ -125,10 +125,17 @@ _STRUCTURAL = policy(error=tuple(sorted(STRUCTURAL)), otherwise=Severity.WARNING
 #: Tool pairing: as structural, and DeepSeek's Anthropic endpoint answers unpaired tool_use with
 #: Anthropic's own text (Codewhale#4329, quoted on anthropic.tool-use-without-result).
 _PAIRING = policy(error=tuple(sorted(STRUCTURAL | {"deepseek"})), otherwise=Severity.WARNING)
-#: Thinking signatures are Anthropic's: an error there, a warning on an unknown host (maybe a gateway to
-#: Anthropic), nothing on other providers' compatible endpoints, which sign (or skip) thinking their own
-#: way (z.ai's blocks fail Anthropic's check, shunirr/cc-glm).
-_SIGNED = policy(error=tuple(ANTHROPIC_API), warning=("generic",))
+#: The hosts whose Claude Messages bodies reach Anthropic's own validator: Anthropic, and Claude on Bedrock
+#: (InvokeModel) and Vertex AI (rawPredict), which answer with its texts, wrapped ("The model returned the
+#: following errors: messages.369.content.0.thinking.signature: Field required" on Bedrock, can1357/oh-my-pi
+#: #10486; Anthropic's JSON with a ``req_vrtx_`` id on Vertex, Kilo-Org/kilocode#5219). The thinking rules
+#: below are errors there: each has a refusal quoted from at least one of the two clouds.
+CLAUDE_VALIDATOR = ANTHROPIC_API | {"bedrock", "vertex"}
+#: Thinking signatures are Anthropic's: an error where its validator answers (Anthropic, Claude on Bedrock
+#: and Vertex), a warning on an unknown host (maybe a gateway to Anthropic), nothing on other providers'
+#: compatible endpoints, which sign (or skip) thinking their own way (z.ai's blocks fail Anthropic's check,
+#: shunirr/cc-glm).
+_SIGNED = policy(error=tuple(sorted(CLAUDE_VALIDATOR)), warning=("generic",))
 
 # ----------------------------------------------------------------------------- rules
 
@@ -569,8 +576,35 @@ THINKING_NOT_FIRST = define(
                 "blocks from previous turns. To avoid this requirement, disable `thinking`. Please consult our "
                 "documentation at https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking"
             ),
-            # Also mastra-ai/mastra#7799 (messages.29), Kilo-Org/kilocode#5219 (Vertex).
+            # Also mastra-ai/mastra#7799 (messages.29).
             source="https://github.com/deepset-ai/haystack-core-integrations/issues/2146",
+        ),
+        PredictedError(
+            provider="vertex",
+            text=(
+                '400 {"type":"error","error":{"type":"invalid_request_error","message":"messages.1.content.0.type: '
+                "Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a "
+                "final `assistant` message must start with a thinking block (preceeding the lastmost set of "
+                "`tool_use` and `tool_result` blocks). We recommend you include thinking blocks from previous "
+                "turns. To avoid this requirement, disable `thinking`. Please consult our documentation at "
+                'https://docs.claude.com/en/docs/build-with-claude/extended-thinking"},"request_id":'
+                '"req_vrtx_011CXHqiZPJzdrvgn43AHAoA"}'
+            ),
+            # Kilo Code's Vertex provider, claude-opus-4-5@20251101.
+            source="https://github.com/Kilo-Org/kilocode/issues/5219",
+        ),
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "ValidationException('An error occurred (ValidationException) when calling the ConverseStream "
+                "operation: The model returned the following errors: messages.1.content.0.type: Expected "
+                "`thinking` or `redacted_thinking`, but found `text`. When `thinking` is enabled, a final "
+                "`assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` "
+                "and `tool_result` blocks)."
+            ),
+            # Bedrock hands the body to Claude's own validator (on Converse here; InvokeModel's Messages body
+            # reaches the same one).
+            source="https://github.com/langchain-ai/langchain-aws/issues/844",
         ),
     ),
     example=_example(_USER, _CALL, _ANSWER, thinking=_THINKING),
@@ -593,6 +627,23 @@ THINKING_SIGNATURE = define(
             text="messages.1.content.0: Invalid `signature` in `thinking` block",
             # Also code-yeongyu/oh-my-openagent#2775 (synthetic blocks without a signature), kaitranntt/ccs#415.
             source="https://github.com/ding113/claude-code-hub/issues/518",
+        ),
+        PredictedError(
+            # An empty signature fails Bedrock's schema check before the signature check.
+            provider="bedrock",
+            text=(
+                '400 {"type":"error","error":{"type":"ValidationException","message":"The model returned the '
+                'following errors: messages.369.content.0.thinking.signature: Field required"}}'
+            ),
+            source="https://github.com/can1357/oh-my-pi/pull/10486",
+        ),
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "messages.1.content.0: Invalid signature in thinking block (Service: BedrockRuntime, Status Code: "
+                "400"
+            ),
+            source="https://github.com/chenhg5/cc-connect/issues/897",
         ),
     ),
     example=_example(
@@ -641,10 +692,17 @@ THINKING_FORCED_TOOL = define(
             # Also can1357/oh-my-pi#341 (Bedrock), BerriAI/litellm#17129.
             source="https://github.com/mastra-ai/mastra/issues/7507",
         ),
+        PredictedError(
+            provider="bedrock",
+            text="Thinking may not be enabled when tool_choice forces tool use.",
+            # The Bedrock provider's own refusal, fixed there like the Anthropic provider's.
+            source="https://github.com/can1357/oh-my-pi/pull/333",
+        ),
     ),
     example=_example(_USER, tool_choice={"type": "any"}, thinking=_THINKING),
     example_url=MESSAGES_URL,
-    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    # Claude's own validator answers on Bedrock and Vertex too (CLAUDE_VALIDATOR).
+    policy=policy(error=tuple(sorted(CLAUDE_VALIDATOR)), otherwise=Severity.WARNING),
     fixed=_example(_USER, tool_choice={"type": "auto"}, thinking=_THINKING),
     notes="Use `auto` (or `none`) while thinking, or turn thinking off for the forced call.",
 )
