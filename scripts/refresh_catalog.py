@@ -75,6 +75,22 @@ VENDOR_FACTS: dict[str, dict[str, Any]] = {
         "max_output_tokens": 4096,
         "source": "https://github.com/ChatGPTNextWeb/NextChat/issues/3195",
     },
+    # Anthropic: the Claude 3 models' output limits from Anthropic's model table (Claude 3 Haiku and Opus 4,096
+    # tokens, Claude 3.5 Haiku 8,192; "max_tokens: 8192 > 4096, which is the maximum allowed number of output
+    # tokens for claude-3-haiku-20240307" is its answer above the limit). Both datasets dropped Anthropic's own
+    # entries for them when they were retired, so only the clouds' (Bedrock, Vertex) entries were left and a
+    # finding read from them said "only resellers' catalog entries state this": the vendor is Anthropic.
+    **{
+        name: {
+            "providers": ["anthropic"],
+            "max_output_tokens": limit,
+            "source": [
+                "https://docs.anthropic.com/en/docs/about-claude/models/all-models",
+                *(["https://github.com/avante-corp/avante.nvim/pull/1761"] if limit == 8192 else []),
+            ],
+        }
+        for name, limit in (("claude-3-haiku", 4096), ("claude-3-opus", 4096), ("claude-3-5-haiku", 8192))
+    },
     # ByteDance's Doubao models on Volcengine Ark (neither dataset lists the 1.5 generation): Ark's own
     # answer states the output limit ("integer above maximum value, expected a value <= 12288, but got
     # 32000 instead", param max_completion_tokens, Gitlawb/openclaude#331); 32k is the model's window.
