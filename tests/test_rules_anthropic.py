@@ -617,6 +617,36 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         [("anthropic.invalid-tool-choice", W, "tool_choice.name")],
         None,
     ),
+    # "tools: Tool names must be unique." (anthropics/claude-code#14205; the same on Vertex, vscode#316983).
+    (
+        "duplicate-tool-name",
+        "anthropic",
+        req(USER, tools=[TOOL, TOOL]),
+        [("anthropic.duplicate-tool-name", E, "tools[1].name")],
+        "tools: Tool names must be unique.",
+    ),
+    (
+        "duplicate-tool-name-custom-and-typed",
+        "anthropic",
+        req(USER, tools=[TOOL, {**TOOL, "type": "custom"}]),
+        [("anthropic.duplicate-tool-name", E, "tools[1].name")],
+        None,
+    ),
+    (
+        # Another vendor's Anthropic-compatible endpoint does not document the check: a warning.
+        "duplicate-tool-name-on-deepseek-warns",
+        "deepseek",
+        req(USER, model="deepseek-chat", tools=[TOOL, TOOL]),
+        [("anthropic.duplicate-tool-name", W, "tools[1].name")],
+        None,
+    ),
+    (
+        "distinct-tool-names-clean",
+        "anthropic",
+        req(USER, tools=[TOOL, {**TOOL, "name": "get_forecast"}]),
+        [],
+        None,
+    ),
     (
         "forced-tool-with-thinking",
         "anthropic",
@@ -1210,6 +1240,13 @@ PLATFORM_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]],
         },
         [("anthropic.thinking-signature-missing", E, "messages[1].content[0].signature")],
         "thinking.signature: Field required",
+    ),
+    (
+        "vertex-duplicate-tool-name",
+        "vertex",
+        {**VERTEX_VERSION, **_platform(req(USER, tools=[TOOL, TOOL]))},
+        [("anthropic.duplicate-tool-name", E, "tools[1].name")],
+        "req_vrtx_",
     ),
     (
         "bedrock-forced-tool-with-thinking",

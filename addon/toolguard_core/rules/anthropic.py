@@ -735,6 +735,39 @@ TOOL_NAME_RULE = define(
         "not checked. A warning on other providers' Anthropic-compatible endpoints."
     ),
 )
+DUPLICATE_TOOL_NAME = define(
+    "anthropic.duplicate-tool-name",
+    Severity.ERROR,
+    "Two tools in `tools` share a `name` (two custom tools, or a custom tool named like a server tool).",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="tools: Tool names must be unique.",
+            # Claude Code's /compact with the same tool listed twice; also #10687, #10761.
+            source="https://github.com/anthropics/claude-code/issues/14205",
+        ),
+        PredictedError(
+            provider="vertex",
+            text=(
+                'Server error: 400 {"type":"error","error":{"type":"invalid_request_error","message":"tools: Tool '
+                'names must be unique."},"request_id":"req_vrtx_011Cb9qb5NVKiRfZntryvm6H"}'
+            ),
+            source="https://github.com/microsoft/vscode/issues/316983",
+        ),
+    ),
+    example=_example(_USER, tools=[_TOOL, _TOOL]),
+    example_url=MESSAGES_URL,
+    # Structural: Anthropic's own validator (Claude on Vertex answers the same, above) and an unknown host on
+    # /v1/messages, most often a gateway to it (OpenRouter relayed the same 400 from Anthropic,
+    # tailcallhq/forgecode#892).
+    policy=_STRUCTURAL,
+    fixed=_example(_USER),
+    notes=(
+        "Anthropic requires the names in `tools` to be unique. Agent clients that merge built-in and MCP tools "
+        "(or list one MCP server twice) send duplicates; drop the second one or rename it. On Chat Completions "
+        "the same request is tools.duplicate-name (a warning: OpenAI's answer is not confirmed)."
+    ),
+)
 TOOL_SCHEMA_MISSING = define(
     "anthropic.tool-input-schema-missing",
     Severity.ERROR,
@@ -1337,9 +1370,22 @@ def check_tools(view: RequestView) -> Iterator[Finding]:
     tools = view.body.get("tools")
     if not isinstance(tools, list):
         return
+    seen: dict[str, int] = {}
     for index, tool in enumerate(tools):
         if not isinstance(tool, dict):
             continue
+        name = tool.get("name")
+        if isinstance(name, str) and name:
+            if name in seen:
+                yield from report_judged(
+                    DUPLICATE_TOOL_NAME,
+                    view,
+                    f"tools[{index}].name",
+                    f"tools[{index}] repeats the name {name!r} of tools[{seen[name]}]; tool names must be unique. "
+                    "Drop the duplicate or rename it.",
+                )
+            else:
+                seen[name] = index
         kind = tool.get("type")
         if kind not in (None, "custom"):
             if kind == "function":  # OpenAI's shape, not an Anthropic server tool
