@@ -1249,6 +1249,27 @@ PLATFORM_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]],
         "req_vrtx_",
     ),
     (
+        # "A maximum of 4 blocks with cache_control may be provided. Found 5." (openclaw/openclaw#92480, Vertex).
+        "vertex-too-many-cache-breakpoints",
+        "vertex",
+        {
+            **VERTEX_VERSION,
+            **_platform(
+                req(
+                    {
+                        "role": "user",
+                        "content": [
+                            {"type": "text", "text": f"Part {n}.", "cache_control": {"type": "ephemeral"}}
+                            for n in range(5)
+                        ],
+                    }
+                )
+            ),
+        },
+        [("anthropic.too-many-cache-breakpoints", E, "messages[0].content[4]")],
+        "A maximum of 4 blocks with cache_control may be provided. Found 5.",
+    ),
+    (
         "bedrock-forced-tool-with-thinking",
         "bedrock",
         {**BEDROCK_VERSION, **_platform(req(USER, tool_choice={"type": "any"}, thinking=THINK_ON))},

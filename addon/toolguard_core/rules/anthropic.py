@@ -963,6 +963,15 @@ CACHE_BREAKPOINTS = define(
             # Also Wei-Shaw/sub2api#176, griffinmartin/opencode-claude-auth#121.
             source="https://github.com/tghamm/Anthropic.SDK/issues/50",
         ),
+        PredictedError(
+            provider="vertex",
+            text=(
+                '400 {"type":"error","error":{"type":"invalid_request_error","message":"A maximum of 4 blocks with '
+                'cache_control may be provided. Found 5."}}'
+            ),
+            # Every Claude request through OpenClaw's anthropic-vertex provider (five marked blocks).
+            source="https://github.com/openclaw/openclaw/issues/92480",
+        ),
     ),
     example=_example(
         {
@@ -974,7 +983,8 @@ CACHE_BREAKPOINTS = define(
         }
     ),
     example_url=MESSAGES_URL,
-    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    # Claude on Vertex AI answers the same (above); Bedrock's answer to it is not quoted: a warning there.
+    policy=policy(error=(*sorted(ANTHROPIC_API), "vertex"), otherwise=Severity.WARNING),
     fixed=_example(
         {
             "role": "user",
