@@ -75,6 +75,22 @@ VENDOR_FACTS: dict[str, dict[str, Any]] = {
         "max_output_tokens": 4096,
         "source": "https://github.com/ChatGPTNextWeb/NextChat/issues/3195",
     },
+    # Anthropic: the Claude 3 models' output limits from Anthropic's model table (Claude 3 Haiku and Opus 4,096
+    # tokens, Claude 3.5 Haiku 8,192; "max_tokens: 8192 > 4096, which is the maximum allowed number of output
+    # tokens for claude-3-haiku-20240307" is its answer above the limit). Both datasets dropped Anthropic's own
+    # entries for them when they were retired, so only the clouds' (Bedrock, Vertex) entries were left and a
+    # finding read from them said "only resellers' catalog entries state this": the vendor is Anthropic.
+    **{
+        name: {
+            "providers": ["anthropic"],
+            "max_output_tokens": limit,
+            "source": [
+                "https://docs.anthropic.com/en/docs/about-claude/models/all-models",
+                *(["https://github.com/avante-corp/avante.nvim/pull/1761"] if limit == 8192 else []),
+            ],
+        }
+        for name, limit in (("claude-3-haiku", 4096), ("claude-3-opus", 4096), ("claude-3-5-haiku", 8192))
+    },
     # ByteDance's Doubao models on Volcengine Ark (neither dataset lists the 1.5 generation): Ark's own
     # answer states the output limit ("integer above maximum value, expected a value <= 12288, but got
     # 32000 instead", param max_completion_tokens, Gitlawb/openclaude#331); 32k is the model's window.
@@ -125,6 +141,21 @@ HOST_FACTS: dict[str, dict[str, dict[str, Any]]] = {
             ],
         }
         for size in ("1b", "4b", "12b", "27b")
+    },
+    # DeepSeek's own API takes text content parts only: its API reference gives a message's content as a
+    # string or text parts, and its request type is a closed serde enum that refuses an image part ("unknown
+    # variant `image_url`, expected `text`", esengine/DeepSeek-Reasonix#7859 and ChatLunaLab/chatluna#867,
+    # both DeepSeek's API). The vendors' entries for V4 Flash disagree (LiteLLM: vision, models.dev: text
+    # only), so the model's entry leaves it unknown; V4 Pro's entry already says text only.
+    "deepseek": {
+        "deepseek-v4-flash": {
+            "vision": False,
+            "source": [
+                "https://api-docs.deepseek.com/api/create-chat-completion",
+                "https://github.com/esengine/DeepSeek-Reasonix/issues/7859",
+                "https://github.com/ChatLunaLab/chatluna/issues/867",
+            ],
+        }
     },
 }
 #: The hosts whose own listings the per-host layer reads: toolguard's provider profile id -> (LiteLLM's

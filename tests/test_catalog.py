@@ -190,6 +190,13 @@ CAPABILITIES = [
     ),
     # Issue 9 round 4: GPT-5 pro takes high effort only (VENDOR_FACTS; opencode PR #26268).
     ("gpt-5-pro", {"reasoning": True, "reasoning_efforts": ("high",)}),
+    # Session 10: the retired Claude 3 models are Anthropic's (VENDOR_FACTS; Anthropic's model table), so
+    # their output limit is the vendor's fact on api.anthropic.com, not a reseller's.
+    (
+        "claude-3-haiku-20240307",
+        {"name": "claude-3-haiku", "max_output_tokens": 4096, "providers": ("anthropic",)},
+    ),
+    ("claude-3-5-haiku-20241022", {"max_output_tokens": 8192, "providers": ("anthropic",)}),
     # LiteLLM's vendor entries with mode "responses": served by the Responses API only.
     ("gpt-5-codex", {"chat_completions": False}),
     ("gpt-5.1-codex-mini", {"chat_completions": False}),
@@ -262,7 +269,7 @@ EXPECTED_FIXTURE_SNAPSHOT = {
     "_meta": {
         "generated": "2026-01-02",
         "generator": "scripts/refresh_catalog.py",
-        "models": 17,
+        "models": 20,
         "host_listings": {
             host: {name: ref for name, ref in (("LiteLLM", ll), ("models.dev", md)) if ref}
             for host, (ll, md) in HOST_LISTINGS.items()
@@ -299,6 +306,10 @@ EXPECTED_FIXTURE_SNAPSHOT = {
         "gpt-3.5-turbo-1106": {"max_output_tokens": 4096},
         # GPT-5 pro's one effort (OpenAI's model page; opencode PR #26268).
         "gpt-5-pro": {"reasoning_efforts": ["high"]},
+        # The retired Claude 3 models: Anthropic's output limits, Anthropic as the vendor (its model table).
+        "claude-3-haiku": {"providers": ["anthropic"], "max_output_tokens": 4096},
+        "claude-3-opus": {"providers": ["anthropic"], "max_output_tokens": 4096},
+        "claude-3-5-haiku": {"providers": ["anthropic"], "max_output_tokens": 8192},
         # ... and Doubao's tool-calling models on Ark (Ark's model list, through LobeChat's model cards).
         "doubao-seed-1-6-250615": {"function_calling": True, "vision": True, "reasoning": True},
         "doubao-seed-1-6-thinking-250615": {"function_calling": True, "vision": True, "reasoning": True},
@@ -351,6 +362,17 @@ EXPECTED_FIXTURE_SNAPSHOT = {
         # Both DeepInfra listings say GLM-4.7 takes text only; the limits (LiteLLM 202752, models.dev 16384)
         # take the larger, which is the model's own: not repeated.
         "deepinfra": {"glm-4.7": {"vision": False, "from": ["LiteLLM", "models.dev"]}},
+        # Hand-written (HOST_FACTS): DeepSeek's API takes text parts only.
+        "deepseek": {
+            "deepseek-v4-flash": {
+                "vision": False,
+                "from": [
+                    "https://api-docs.deepseek.com/api/create-chat-completion",
+                    "https://github.com/esengine/DeepSeek-Reasonix/issues/7859",
+                    "https://github.com/ChatLunaLab/chatluna/issues/867",
+                ],
+            }
+        },
         "gemini": {
             f"gemma-3-{size}-it": {
                 "function_calling": False, "system_messages": False,

@@ -84,7 +84,8 @@ def test_snapshot_hosts_block_records_its_listings_and_sources() -> None:
     assert {source["name"] for source in meta["sources"]} == {"LiteLLM model map", "models.dev"}
     assert all(source["ref"] for source in meta["sources"])
     hosts = json.loads(SNAPSHOT.read_text(encoding="utf-8"))["hosts"]
-    assert set(hosts) - {"gemini"} <= set(listed)
+    # The hosts without a listing hold only hand-written facts (HOST_FACTS: Gemini, DeepSeek).
+    assert set(hosts) - set(SCRIPT.HOST_FACTS) <= set(listed)
     for models in hosts.values():
         for fact in models.values():
             fields = set(fact) - {"from", "single"}
@@ -101,6 +102,9 @@ LOOKUPS = [
     ("google/gemma-3-27b-it", "novita", {"system_messages": True, "function_calling": False}),
     ("google/gemma-3-27b-it", None, {"system_messages": False, "function_calling": True, "host": None}),
     ("zai-org/GLM-4.7", "deepinfra", {"vision": False, "host": "deepinfra", "host_single": ()}),
+    # DeepSeek's own API takes text parts only (HOST_FACTS); the vendors' entries disagree elsewhere.
+    ("deepseek-v4-flash", "deepseek", {"vision": False, "host": "deepseek", "host_single": ()}),
+    ("deepseek-v4-flash", None, {"vision": None, "host": None}),
 ]
 
 
@@ -133,6 +137,18 @@ FINDINGS = [
         "warning",
         ("From what DeepInfra states about the models it serves: its listing in LiteLLM and models.dev",),
     ),
+    # A hand-written host fact is the host's own word: an error at the rule's level for DeepSeek, citing
+    # DeepSeek's API reference ("unknown variant `image_url`, expected `text`", DeepSeek-Reasonix#7859).
+    (
+        "https://api.deepseek.com/chat/completions",
+        {
+            "model": "deepseek-v4-flash",
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "?"}, PNG]}],
+        },
+        "model.image-unsupported",
+        "error",
+        ("From what DeepSeek states about the models it serves", "api-docs.deepseek.com"),
+    ),
     (
         "https://api.novita.ai/v3/openai/chat/completions",
         {"model": "google/gemma-3-27b-it", "messages": [{"role": "user", "content": "Hi"}], "tools": TOOLS},
@@ -153,6 +169,20 @@ def test_finding_names_the_host_listing(
     found = [f for f in _findings(url, body) if f[0] == rule]
     assert len(found) == 1 and found[0][1] == severity, found
     assert all(word in found[0][2] for word in words), found[0][2]
+
+
+def test_deepseek_v4_flash_image_elsewhere_is_not_judged() -> None:
+    """The vendors' entries disagree on V4 Flash's vision: a gateway may route it to a host that serves more,
+    so on an unrecognised host (judged as DeepSeek's model, not as DeepSeek's API) nothing is said."""
+    body = {
+        "model": "deepseek-v4-flash",
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "?"}, PNG]}],
+    }
+    assert not [
+        f
+        for f in _findings("https://llm.corp.example/v1/chat/completions", body)
+        if f[0] == "model.image-unsupported"
+    ]
 
 
 def test_host_present_beats_model_absent_in_findings() -> None:

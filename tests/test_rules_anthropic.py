@@ -617,6 +617,36 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         [("anthropic.invalid-tool-choice", W, "tool_choice.name")],
         None,
     ),
+    # "tools: Tool names must be unique." (anthropics/claude-code#14205; the same on Vertex, vscode#316983).
+    (
+        "duplicate-tool-name",
+        "anthropic",
+        req(USER, tools=[TOOL, TOOL]),
+        [("anthropic.duplicate-tool-name", E, "tools[1].name")],
+        "tools: Tool names must be unique.",
+    ),
+    (
+        "duplicate-tool-name-custom-and-typed",
+        "anthropic",
+        req(USER, tools=[TOOL, {**TOOL, "type": "custom"}]),
+        [("anthropic.duplicate-tool-name", E, "tools[1].name")],
+        None,
+    ),
+    (
+        # Another vendor's Anthropic-compatible endpoint does not document the check: a warning.
+        "duplicate-tool-name-on-deepseek-warns",
+        "deepseek",
+        req(USER, model="deepseek-chat", tools=[TOOL, TOOL]),
+        [("anthropic.duplicate-tool-name", W, "tools[1].name")],
+        None,
+    ),
+    (
+        "distinct-tool-names-clean",
+        "anthropic",
+        req(USER, tools=[TOOL, {**TOOL, "name": "get_forecast"}]),
+        [],
+        None,
+    ),
     (
         "forced-tool-with-thinking",
         "anthropic",
@@ -1033,6 +1063,13 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
 # Claude on Bedrock's InvokeModel and Vertex AI's rawPredict: the platform's anthropic_version instead of
 # `model`; Bedrock refuses `model`/`stream` and takes betas as `anthropic_beta` (AWS's and Google's Claude pages).
 _PLATFORM_USER = {"role": "user", "content": "What is the weather in Paris?"}
+
+
+def _platform(body: dict[str, Any]) -> dict[str, Any]:
+    """A Messages body as Bedrock and Vertex take it: the model is the path's, not the body's."""
+    return {k: v for k, v in body.items() if k != "model"}
+
+
 PLATFORM_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | None]] = [
     (
         # Claude Code's Bedrock body (anthropics/claude-code#1118 shows its shape): clean.
@@ -1157,6 +1194,100 @@ PLATFORM_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]],
         {"max_tokens": 1024, "messages": [_PLATFORM_USER]},
         [("anthropic.platform-version", E, "anthropic_version")],
         "vertex-2023-10-16",
+    ),
+    # Claude's own validator answers on Bedrock and Vertex (rules/anthropic.py CLAUDE_VALIDATOR): the thinking
+    # rules are errors there, each with a refusal quoted from the cloud (Kilo-Org/kilocode#5219 on Vertex;
+    # can1357/oh-my-pi#10486, chenhg5/cc-connect#897 and oh-my-pi#333 on Bedrock).
+    (
+        "vertex-thinking-dropped-from-tool-loop",
+        "vertex",
+        {
+            **VERTEX_VERSION,
+            **_platform(req(USER, call(CALL_ID, text=None), answer(result(CALL_ID)), thinking=THINK_ON)),
+        },
+        [("anthropic.thinking-block-missing", E, "messages[1].content[0].type")],
+        "req_vrtx_",
+    ),
+    (
+        "bedrock-thinking-dropped-from-tool-loop",
+        "bedrock",
+        {
+            **BEDROCK_VERSION,
+            **_platform(req(USER, call(CALL_ID, text=None), answer(result(CALL_ID)), thinking=THINK_ON)),
+        },
+        [("anthropic.thinking-block-missing", E, "messages[1].content[0].type")],
+        "The model returned the following errors: messages.1.content.0.type",
+    ),
+    (
+        "bedrock-thinking-without-signature",
+        "bedrock",
+        {
+            **BEDROCK_VERSION,
+            **_platform(
+                req(
+                    USER,
+                    {
+                        "role": "assistant",
+                        "content": [
+                            {"type": "thinking", "thinking": "hmm", "signature": ""},
+                            *call(CALL_ID, text=None)["content"],
+                        ],
+                    },
+                    answer(result(CALL_ID)),
+                    thinking=THINK_ON,
+                )
+            ),
+        },
+        [("anthropic.thinking-signature-missing", E, "messages[1].content[0].signature")],
+        "thinking.signature: Field required",
+    ),
+    (
+        "vertex-duplicate-tool-name",
+        "vertex",
+        {**VERTEX_VERSION, **_platform(req(USER, tools=[TOOL, TOOL]))},
+        [("anthropic.duplicate-tool-name", E, "tools[1].name")],
+        "req_vrtx_",
+    ),
+    (
+        # "A maximum of 4 blocks with cache_control may be provided. Found 5." (openclaw/openclaw#92480, Vertex).
+        "vertex-too-many-cache-breakpoints",
+        "vertex",
+        {
+            **VERTEX_VERSION,
+            **_platform(
+                req(
+                    {
+                        "role": "user",
+                        "content": [
+                            {"type": "text", "text": f"Part {n}.", "cache_control": {"type": "ephemeral"}}
+                            for n in range(5)
+                        ],
+                    }
+                )
+            ),
+        },
+        [("anthropic.too-many-cache-breakpoints", E, "messages[0].content[4]")],
+        "A maximum of 4 blocks with cache_control may be provided. Found 5.",
+    ),
+    (
+        "bedrock-forced-tool-with-thinking",
+        "bedrock",
+        {**BEDROCK_VERSION, **_platform(req(USER, tool_choice={"type": "any"}, thinking=THINK_ON))},
+        [("anthropic.thinking-with-forced-tool-choice", E, "tool_choice")],
+        "Thinking may not be enabled when tool_choice forces tool use.",
+    ),
+    (
+        # The signed replay Bedrock returned is accepted as it came.
+        "bedrock-signed-thinking-replayed-clean",
+        "bedrock",
+        {
+            **BEDROCK_VERSION,
+            **_platform(
+                req(USER, call(CALL_ID, thinking=True, text=None), answer(result(CALL_ID)), thinking=THINK_ON)
+            ),
+        },
+        [],
+        None,
     ),
 ]
 CASES += PLATFORM_CASES

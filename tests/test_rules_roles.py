@@ -28,12 +28,28 @@ CASES = [
         req("o1-mini", SYSTEM, USER),
         [("roles.system-unsupported", E, "messages[0].role")],
     ),
+    # OpenAI: "Unsupported value: 'messages[0].role' does not support 'developer' with this model."
+    # (langchain#28895); o1-preview and Azure's o1-mini answer the same.
     (
-        "o1-mini-developer-warns",
+        "o1-mini-developer-rejected",
         "openai",
         req("o1-mini", DEVELOPER, USER),
-        [("roles.developer-unsupported", W, "messages[0].role")],
+        [("roles.developer-unsupported", E, "messages[0].role")],
     ),
+    (
+        "o1-preview-developer-rejected",
+        "openai",
+        req("o1-preview-2024-09-12", DEVELOPER, USER),
+        [("roles.developer-unsupported", E, "messages[0].role")],
+    ),
+    (
+        "azure-o1-mini-developer-rejected",
+        "azure",
+        req("o1-mini", DEVELOPER, USER),
+        [("roles.developer-unsupported", E, "messages[0].role")],
+    ),
+    ("o1-developer-ok", "openai", req("o1", DEVELOPER, USER), []),
+    ("o3-mini-developer-ok", "openai", req("o3-mini", DEVELOPER, USER), []),
     ("o3-developer-ok", "openai", req("o3", DEVELOPER, USER), []),
     ("o3-system-ok", "openai", req("o3", SYSTEM, USER), []),
     ("gpt-4o-developer-ok", "openai", req("gpt-4o", DEVELOPER, USER), []),

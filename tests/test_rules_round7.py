@@ -64,7 +64,10 @@ CASES: list[tuple[str, dict[str, Any], str, list[tuple[str, str, str]]]] = [
     ("gpt-5.6 tools + none", body("gpt-5.6", "none"), OPENAI, []),
     ("gpt-5.6-luna, no tools", body("gpt-5.6-luna", tools=False), OPENAI, []),
     ("gpt-5.6-luna via Copilot", body("gpt-5.6-luna"), COPILOT, [(RULE, "error", "reasoning_effort")]),
-    ("gpt-5.4 on Azure", body("gpt-5.4", "medium"), AZURE, [(RULE, "warning", "reasoning_effort")]),
+    # Azure answers OpenAI's text (Azure AI Foundry, agentgateway#2894; maximhq/bifrost#7275).
+    ("gpt-5.4 on Azure", body("gpt-5.4", "medium"), AZURE, [(RULE, "error", "reasoning_effort")]),
+    ("gpt-5.6-luna on Azure, no effort", body("gpt-5.6-luna"), AZURE, [(RULE, "error", "reasoning_effort")]),
+    ("gpt-5.4 on Azure, no effort", body("gpt-5.4"), AZURE, []),
     ("gpt-5.6 behind a gateway", body("openai/gpt-5.6-sol"), GATEWAY, [(RULE, "error", "reasoning_effort")]),
 ]
 
@@ -88,6 +91,13 @@ def test_a_gateway_finding_says_the_provider_was_inferred() -> None:
     analysis = analyse_request(json.dumps(body("gpt-5.6-sol")), GATEWAY)
     (finding,) = [f for f in analysis.findings if f.rule == RULE]
     assert "inferred" in finding.message.lower() and "gpt-5.6-sol" in finding.message
+
+
+def test_on_azure_the_finding_points_to_the_responses_api_only() -> None:
+    """Azure refused "none" for gpt-5.6-luna as well (agentgateway#2894, bifrost#7275): no "send none" there."""
+    analysis = analyse_request(json.dumps(body("gpt-5.6-luna")), AZURE)
+    (finding,) = [f for f in analysis.findings if f.rule == RULE]
+    assert "/v1/responses" in finding.message and 'Send "none"' not in finding.message
 
 
 def test_the_responses_api_is_not_judged_by_the_chat_rule() -> None:

@@ -125,10 +125,17 @@ _STRUCTURAL = policy(error=tuple(sorted(STRUCTURAL)), otherwise=Severity.WARNING
 #: Tool pairing: as structural, and DeepSeek's Anthropic endpoint answers unpaired tool_use with
 #: Anthropic's own text (Codewhale#4329, quoted on anthropic.tool-use-without-result).
 _PAIRING = policy(error=tuple(sorted(STRUCTURAL | {"deepseek"})), otherwise=Severity.WARNING)
-#: Thinking signatures are Anthropic's: an error there, a warning on an unknown host (maybe a gateway to
-#: Anthropic), nothing on other providers' compatible endpoints, which sign (or skip) thinking their own
-#: way (z.ai's blocks fail Anthropic's check, shunirr/cc-glm).
-_SIGNED = policy(error=tuple(ANTHROPIC_API), warning=("generic",))
+#: The hosts whose Claude Messages bodies reach Anthropic's own validator: Anthropic, and Claude on Bedrock
+#: (InvokeModel) and Vertex AI (rawPredict), which answer with its texts, wrapped ("The model returned the
+#: following errors: messages.369.content.0.thinking.signature: Field required" on Bedrock, can1357/oh-my-pi
+#: #10486; Anthropic's JSON with a ``req_vrtx_`` id on Vertex, Kilo-Org/kilocode#5219). The thinking rules
+#: below are errors there: each has a refusal quoted from at least one of the two clouds.
+CLAUDE_VALIDATOR = ANTHROPIC_API | {"bedrock", "vertex"}
+#: Thinking signatures are Anthropic's: an error where its validator answers (Anthropic, Claude on Bedrock
+#: and Vertex), a warning on an unknown host (maybe a gateway to Anthropic), nothing on other providers'
+#: compatible endpoints, which sign (or skip) thinking their own way (z.ai's blocks fail Anthropic's check,
+#: shunirr/cc-glm).
+_SIGNED = policy(error=tuple(sorted(CLAUDE_VALIDATOR)), warning=("generic",))
 
 # ----------------------------------------------------------------------------- rules
 
@@ -569,8 +576,35 @@ THINKING_NOT_FIRST = define(
                 "blocks from previous turns. To avoid this requirement, disable `thinking`. Please consult our "
                 "documentation at https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking"
             ),
-            # Also mastra-ai/mastra#7799 (messages.29), Kilo-Org/kilocode#5219 (Vertex).
+            # Also mastra-ai/mastra#7799 (messages.29).
             source="https://github.com/deepset-ai/haystack-core-integrations/issues/2146",
+        ),
+        PredictedError(
+            provider="vertex",
+            text=(
+                '400 {"type":"error","error":{"type":"invalid_request_error","message":"messages.1.content.0.type: '
+                "Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a "
+                "final `assistant` message must start with a thinking block (preceeding the lastmost set of "
+                "`tool_use` and `tool_result` blocks). We recommend you include thinking blocks from previous "
+                "turns. To avoid this requirement, disable `thinking`. Please consult our documentation at "
+                'https://docs.claude.com/en/docs/build-with-claude/extended-thinking"},"request_id":'
+                '"req_vrtx_011CXHqiZPJzdrvgn43AHAoA"}'
+            ),
+            # Kilo Code's Vertex provider, claude-opus-4-5@20251101.
+            source="https://github.com/Kilo-Org/kilocode/issues/5219",
+        ),
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "ValidationException('An error occurred (ValidationException) when calling the ConverseStream "
+                "operation: The model returned the following errors: messages.1.content.0.type: Expected "
+                "`thinking` or `redacted_thinking`, but found `text`. When `thinking` is enabled, a final "
+                "`assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` "
+                "and `tool_result` blocks)."
+            ),
+            # Bedrock hands the body to Claude's own validator (on Converse here; InvokeModel's Messages body
+            # reaches the same one).
+            source="https://github.com/langchain-ai/langchain-aws/issues/844",
         ),
     ),
     example=_example(_USER, _CALL, _ANSWER, thinking=_THINKING),
@@ -593,6 +627,23 @@ THINKING_SIGNATURE = define(
             text="messages.1.content.0: Invalid `signature` in `thinking` block",
             # Also code-yeongyu/oh-my-openagent#2775 (synthetic blocks without a signature), kaitranntt/ccs#415.
             source="https://github.com/ding113/claude-code-hub/issues/518",
+        ),
+        PredictedError(
+            # An empty signature fails Bedrock's schema check before the signature check.
+            provider="bedrock",
+            text=(
+                '400 {"type":"error","error":{"type":"ValidationException","message":"The model returned the '
+                'following errors: messages.369.content.0.thinking.signature: Field required"}}'
+            ),
+            source="https://github.com/can1357/oh-my-pi/pull/10486",
+        ),
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "messages.1.content.0: Invalid signature in thinking block (Service: BedrockRuntime, Status Code: "
+                "400"
+            ),
+            source="https://github.com/chenhg5/cc-connect/issues/897",
         ),
     ),
     example=_example(
@@ -641,10 +692,17 @@ THINKING_FORCED_TOOL = define(
             # Also can1357/oh-my-pi#341 (Bedrock), BerriAI/litellm#17129.
             source="https://github.com/mastra-ai/mastra/issues/7507",
         ),
+        PredictedError(
+            provider="bedrock",
+            text="Thinking may not be enabled when tool_choice forces tool use.",
+            # The Bedrock provider's own refusal, fixed there like the Anthropic provider's.
+            source="https://github.com/can1357/oh-my-pi/pull/333",
+        ),
     ),
     example=_example(_USER, tool_choice={"type": "any"}, thinking=_THINKING),
     example_url=MESSAGES_URL,
-    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    # Claude's own validator answers on Bedrock and Vertex too (CLAUDE_VALIDATOR).
+    policy=policy(error=tuple(sorted(CLAUDE_VALIDATOR)), otherwise=Severity.WARNING),
     fixed=_example(_USER, tool_choice={"type": "auto"}, thinking=_THINKING),
     notes="Use `auto` (or `none`) while thinking, or turn thinking off for the forced call.",
 )
@@ -675,6 +733,39 @@ TOOL_NAME_RULE = define(
         "Older responses quote `{1,64}` (apify/tester-mcp-client#11); names of 65-128 characters are accepted "
         "today and not reported. Server tools (`type` such as `web_search_20250305`) have fixed names and are "
         "not checked. A warning on other providers' Anthropic-compatible endpoints."
+    ),
+)
+DUPLICATE_TOOL_NAME = define(
+    "anthropic.duplicate-tool-name",
+    Severity.ERROR,
+    "Two tools in `tools` share a `name` (two custom tools, or a custom tool named like a server tool).",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="tools: Tool names must be unique.",
+            # Claude Code's /compact with the same tool listed twice; also #10687, #10761.
+            source="https://github.com/anthropics/claude-code/issues/14205",
+        ),
+        PredictedError(
+            provider="vertex",
+            text=(
+                'Server error: 400 {"type":"error","error":{"type":"invalid_request_error","message":"tools: Tool '
+                'names must be unique."},"request_id":"req_vrtx_011Cb9qb5NVKiRfZntryvm6H"}'
+            ),
+            source="https://github.com/microsoft/vscode/issues/316983",
+        ),
+    ),
+    example=_example(_USER, tools=[_TOOL, _TOOL]),
+    example_url=MESSAGES_URL,
+    # Structural: Anthropic's own validator (Claude on Vertex answers the same, above) and an unknown host on
+    # /v1/messages, most often a gateway to it (OpenRouter relayed the same 400 from Anthropic,
+    # tailcallhq/forgecode#892).
+    policy=_STRUCTURAL,
+    fixed=_example(_USER),
+    notes=(
+        "Anthropic requires the names in `tools` to be unique. Agent clients that merge built-in and MCP tools "
+        "(or list one MCP server twice) send duplicates; drop the second one or rename it. On Chat Completions "
+        "the same request is tools.duplicate-name (a warning: OpenAI's answer is not confirmed)."
     ),
 )
 TOOL_SCHEMA_MISSING = define(
@@ -872,6 +963,15 @@ CACHE_BREAKPOINTS = define(
             # Also Wei-Shaw/sub2api#176, griffinmartin/opencode-claude-auth#121.
             source="https://github.com/tghamm/Anthropic.SDK/issues/50",
         ),
+        PredictedError(
+            provider="vertex",
+            text=(
+                '400 {"type":"error","error":{"type":"invalid_request_error","message":"A maximum of 4 blocks with '
+                'cache_control may be provided. Found 5."}}'
+            ),
+            # Every Claude request through OpenClaw's anthropic-vertex provider (five marked blocks).
+            source="https://github.com/openclaw/openclaw/issues/92480",
+        ),
     ),
     example=_example(
         {
@@ -883,7 +983,8 @@ CACHE_BREAKPOINTS = define(
         }
     ),
     example_url=MESSAGES_URL,
-    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    # Claude on Vertex AI answers the same (above); Bedrock's answer to it is not quoted: a warning there.
+    policy=policy(error=(*sorted(ANTHROPIC_API), "vertex"), otherwise=Severity.WARNING),
     fixed=_example(
         {
             "role": "user",
@@ -1279,9 +1380,22 @@ def check_tools(view: RequestView) -> Iterator[Finding]:
     tools = view.body.get("tools")
     if not isinstance(tools, list):
         return
+    seen: dict[str, int] = {}
     for index, tool in enumerate(tools):
         if not isinstance(tool, dict):
             continue
+        name = tool.get("name")
+        if isinstance(name, str) and name:
+            if name in seen:
+                yield from report_judged(
+                    DUPLICATE_TOOL_NAME,
+                    view,
+                    f"tools[{index}].name",
+                    f"tools[{index}] repeats the name {name!r} of tools[{seen[name]}]; tool names must be unique. "
+                    "Drop the duplicate or rename it.",
+                )
+            else:
+                seen[name] = index
         kind = tool.get("type")
         if kind not in (None, "custom"):
             if kind == "function":  # OpenAI's shape, not an Anthropic server tool

@@ -1476,10 +1476,13 @@ def _params_report_effort(view: RequestView, effort: str) -> bool:
 #   reasoning_effort to 'none'", LibreChat#14355 on a request without any effort, fazer-ai/agents#66 for all
 #   three variants, LibreChat#14231).
 #
-# Severity: an error on OpenAI's own API and on GitHub Copilot, whose API answers OpenAI models with OpenAI's
-# validator (kaitranntt/ccs#344, quoted on model.reasoning-effort-value); judged as OpenAI for one of these
-# model names on an unrecognised host. A warning on Azure OpenAI and OpenRouter, which no thread shows
-# refusing it (OpenRouter may translate the request; GEMISIS/leviath#333 leaves it unverified).
+# Severity: an error on OpenAI's own API, on Azure OpenAI (Azure AI Foundry answers OpenAI's text for
+# gpt-5.6-luna, agentgateway/agentgateway#2894; tools with the default effort or "medium" too,
+# maximhq/bifrost#7275) and on GitHub Copilot, whose API answers OpenAI models with OpenAI's validator
+# (kaitranntt/ccs#344, quoted on model.reasoning-effort-value); judged as OpenAI for one of these model names
+# on an unrecognised host. A warning on OpenRouter, which no thread shows refusing it (it may translate the
+# request; GEMISIS/leviath#333 leaves it unverified). Azure refused "none" as well for gpt-5.6-luna (the same
+# two threads), so there the finding points to the Responses API only.
 
 #: A pinned snapshot's date suffix (``gpt-5.4-2026-03-05``), which names the same model.
 _SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$")
@@ -1504,8 +1507,8 @@ TOOLS_WITH_EFFORT = define(
     "reasoning only on the Responses API (gpt-5.2 and gpt-5.4 with an effort set; the gpt-5.6 "
     'family unless `reasoning_effort` is "none").',
     policy=policy(
-        error=("openai", "copilot"),
-        warning=("azure", "openrouter", "generic"),
+        error=("openai", "azure", "copilot"),
+        warning=("openrouter", "generic"),
         conditions={
             "copilot": "an OpenAI model (Copilot answers with OpenAI's validator, kaitranntt/ccs#344)",
         },
@@ -1528,6 +1531,16 @@ TOOLS_WITH_EFFORT = define(
             ),
             source="https://github.com/danny-avila/LibreChat/issues/14355",
             param="reasoning_effort",
+        ),
+        PredictedError(
+            provider="azure",
+            text=(
+                '{"type":"error","error":{"type":"invalid_request_error","message":"Function tools with '
+                "reasoning_effort are not supported for gpt-5.6-luna in /v1/chat/completions. Please use "
+                '/v1/responses instead."}}'
+            ),
+            # Azure AI Foundry, through agentgateway's Anthropic-to-chat translation.
+            source="https://github.com/agentgateway/agentgateway/pull/2894",
         ),
     ),
     example={"model": "gpt-5.4", "messages": [_USER], "tools": [_WEATHER_TOOL], "reasoning_effort": "medium"},
@@ -1587,9 +1600,15 @@ def check_tools_with_reasoning_effort(view: RequestView) -> Iterator[Finding]:
             if isinstance(effort, str)
             else "no `reasoning_effort` is sent"
         )
+        fix = (
+            # Azure refused "none" too for gpt-5.6-luna (agentgateway#2894, bifrost#7275).
+            'Move the request to `POST /v1/responses` (Azure refuses "none" for these models as well).'
+            if view.provider.id == "azure"
+            else 'Send "none", or move the request to `POST /v1/responses`.'
+        )
         message = (
             f"{said} with function tools; {model} reasons by default and takes tools on chat completions only "
-            'with `reasoning_effort: "none"`. Send "none", or move the request to `POST /v1/responses`.'
+            f'with `reasoning_effort: "none"`. {fix}'
         )
     else:
         return

@@ -66,12 +66,21 @@ DEVELOPER_UNSUPPORTED = define(
     "roles.developer-unsupported",
     Severity.WARNING,
     "A `developer` message sent to a provider or model that does not take the developer role.",
+    # OpenAI's validator refuses the role for o1-mini and o1-preview with its own "Unsupported value" text
+    # (below); Mistral does not document the role and no refusal of it was found: a warning.
     policy=policy(
-        error=("dashscope", "deepseek"),
-        warning=("mistral", "openai-family"),
+        error=("dashscope", "deepseek", "openai-family"),
+        warning=("mistral",),
         conditions={"openai-family": "o1-mini, o1-preview"},
     ),
     predicts=(
+        PredictedError(
+            provider="openai",
+            text="400 Unsupported value: 'messages[0].role' does not support 'developer' with this model.",
+            source="https://github.com/langchain-ai/langchain/issues/28895",
+            param="messages[0].role",
+            code="unsupported_value",
+        ),
         PredictedError(
             provider="dashscope",
             text="developer is not one of ['system', 'assistant', 'user', 'tool', 'function'] - 'messages.['0].role'",
@@ -92,9 +101,10 @@ DEVELOPER_UNSUPPORTED = define(
     fixed={"model": "qwen-plus", "messages": [{"role": "system", "content": "Be brief."}, _USER]},
     notes=(
         "`developer` is OpenAI's newer name for `system` (doc [OAS]). DashScope and DeepSeek reject it "
-        "(errors above; DeepSeek's role is a closed enum); Mistral does not document it and community tests "
-        "report o1-mini rejects it [OAI-COMM]: warnings until a rejection text is confirmed. Send `system` "
-        "instead."
+        "(errors above; DeepSeek's role is a closed enum), and so does OpenAI for o1-mini and o1-preview, the "
+        "models without a system role (OpenAI's answer above, langchain#28895; o1 and later take it). Mistral "
+        "does not document it and no refusal of it was found: a warning there. Send `system` instead (for "
+        "o1-mini and o1-preview, fold the instructions into the first user message)."
     ),
 )
 NAME_UNSUPPORTED = define(
@@ -596,10 +606,16 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
                     "it into the first system message.",
                 )
         elif role == "developer" and developer_undocumented:
+            # A model without a system role (o1-mini) refuses `system` too: its text goes to the user turn.
+            instead = (
+                "it has no system role either, so merge the instructions into the first user message"
+                if family.rejects_system_role
+                else "send it as `system`"
+            )
             yield from DEVELOPER_UNSUPPORTED.report(
                 view,
                 f"{where}.role",
-                f"{profile.name} ({view.model}) does not take the `developer` role; send it as `system`.",
+                f"{profile.name} ({view.model}) does not take the `developer` role; {instead}.",
             )
         if keys_by_role is not None and isinstance(role, str):
             yield from _check_keys(view, keys_by_role, where, role, message)
