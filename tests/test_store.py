@@ -205,6 +205,24 @@ def test_start_fails_loudly_for_an_unusable_path(tmp_path: Path):
         store.start()
 
 
+def test_a_database_toolguard_creates_is_private_to_its_owner(tmp_path: Path):
+    """Secrets are redacted, but the stored conversations are the user's: 0600 for the file (and its
+    WAL and shared-memory files, which SQLite gives the database's mode), 0700 for a directory toolguard
+    makes; a file the user made keeps its mode."""
+    path = tmp_path / "new" / "t.db"
+    db = open_db(path)
+    db["flow_rows"].count  # noqa: B018 - a read, so the -shm file exists
+    modes = {p.name: p.stat().st_mode & 0o777 for p in path.parent.iterdir()}
+    db.close()
+    assert (tmp_path / "new").stat().st_mode & 0o777 == 0o700
+    assert modes == {"t.db": 0o600, "t.db-wal": 0o600, "t.db-shm": 0o600}
+    mine = tmp_path / "mine.db"
+    mine.touch(mode=0o640)
+    mine.chmod(0o640)
+    open_db(mine).close()
+    assert mine.stat().st_mode & 0o777 == 0o640
+
+
 def test_close_is_idempotent_and_safe_before_start(tmp_path: Path):
     store = Store(tmp_path / "t.db")
     store.close()

@@ -1001,6 +1001,25 @@ def cannot_open(path: str | os.PathLike[str], exc: BaseException) -> str:
     return f"cannot open {path}: {exc}{hint or storage_limits(path)}"
 
 
+#: A database toolguard creates is readable by its owner only: secrets are redacted, but the stored
+#: conversations (prompts, code, tool output) are as private as the user's own files. SQLite gives the
+#: ``-wal`` and ``-shm`` files the database file's permissions. An existing file keeps its mode.
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIR_MODE = 0o700
+
+
+def create_private(path: Path) -> None:
+    """Create ``path`` (and its missing parent directories) readable by its owner only, unless it exists."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+    except FileExistsError:
+        pass  # the user's file, and its mode, as they are
+    except OSError:
+        pass  # not creatable here: sqlite3.connect fails on it next and its callers say why (cannot_open)
+
+
 def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_utils.Database:
     """Open (creating if needed) a toolguard database with the schema migrated to the latest version.
 
@@ -1008,7 +1027,7 @@ def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_u
     "database is locked" (sqlite3's default, 5 s); the writer retries beyond that.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    create_private(path)
     db = sqlite_utils.Database(sqlite3.connect(path, timeout=busy_timeout))
     try:
         foreign = foreign_tables(db.conn)  # before WAL mode: another program's file stays as it was
