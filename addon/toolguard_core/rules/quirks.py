@@ -219,12 +219,23 @@ MOONSHOT_REASONING_CONTENT = define(
     "quirks.moonshot-reasoning-content-missing",
     Severity.ERROR,
     "Kimi with thinking enabled: an assistant tool-call message lacks `reasoning_content`.",
-    policy=policy(error=("moonshot",), conditions={"moonshot": "thinking on"}),
+    policy=policy(
+        error=("moonshot",),
+        conditions={
+            "moonshot": "thinking on (kimi-k2.5 and later unless disabled; Kimi Code's kimi-for-coding and k3 "
+            "always)"
+        },
+    ),
     predicts=(
         PredictedError(
             provider="moonshot",
             text="thinking is enabled but reasoning_content is missing in assistant tool call message at index 2",
             source="https://github.com/iOfficeAI/AionUi/issues/2746",
+        ),
+        PredictedError(
+            provider="moonshot",
+            text="thinking is enabled but reasoning_content is missing in assistant tool call message at index 134",
+            source="https://github.com/1jehuang/jcode/issues/322",
         ),
     ),
     example={
@@ -787,7 +798,9 @@ def _moonshot(view: RequestView) -> Iterator[Finding]:
     yield from _reasoning_content(view, MOONSHOT_REASONING_CONTENT, "Kimi thinking mode")
     tool_choice = body.get("tool_choice")
     forced = tool_choice == "required" or isinstance(tool_choice, dict)
-    if forced and not _KIMI_K3_OR_LATER.search((view.model or "").lower()):
+    # Kimi Code's models always think, and no refusal of a forced tool_choice is known for them (K3, one of
+    # them, takes it): the rule stays with the open-platform models it was written from.
+    if forced and family.id != "kimi-code" and not _KIMI_K3_OR_LATER.search((view.model or "").lower()):
         yield from KIMI_THINKING_FORCED_TOOL_CHOICE.report(
             view,
             "tool_choice",
