@@ -1257,7 +1257,13 @@ def _check_tool_choice(view: RequestView) -> Iterator[Finding]:
                     f"`tool_choice` forces tool {name!r}, which is not in `tools`; name one of the tools sent.",
                     uncertain="no provider's answer to a forced tool missing from `tools` has been collected",
                 )
-    if kind in ("any", "tool") and _thinking(view) in ("enabled", "adaptive"):
+    # DeepSeek's Anthropic endpoint has its own rule for this (quirks.deepseek-thinking-forced-tool-choice,
+    # which also knows that its V4 models think by default): one finding, not two.
+    if (
+        kind in ("any", "tool")
+        and _thinking(view) in ("enabled", "adaptive")
+        and view.provider.id != "deepseek"
+    ):
         # Confirmed for `enabled` (mastra#7507); `adaptive` is the same feature switched on by the model.
         yield from report_judged(
             THINKING_FORCED_TOOL,
