@@ -41,7 +41,8 @@ from toolguard_core.providers import OPENAI_PARAMS, normalise_model
 from toolguard_core.request import MESSAGES, RequestView
 from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.jsonvalues import json_type, lax_converts
-from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled
+from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled, family_of
+from toolguard_core.rules.quirks import DEEPSEEK_THINKING_TOOL_CHOICE
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 MESSAGES_URL = "https://api.anthropic.com/v1/messages"
@@ -644,7 +645,14 @@ THINKING_FORCED_TOOL = define(
     ),
     example=_example(_USER, tool_choice={"type": "any"}, thinking=_THINKING),
     example_url=MESSAGES_URL,
-    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    # DeepSeek's endpoint: quirks.deepseek-thinking-forced-tool-choice reports it (an error there, and for its
+    # V4 models without a thinking field too).
+    policy=policy(
+        error=tuple(ANTHROPIC_API),
+        silent=("deepseek",),
+        otherwise=Severity.WARNING,
+        conditions={"deepseek": "reported as quirks.deepseek-thinking-forced-tool-choice"},
+    ),
     fixed=_example(_USER, tool_choice={"type": "auto"}, thinking=_THINKING),
     notes="Use `auto` (or `none`) while thinking, or turn thinking off for the forced call.",
 )
@@ -1095,6 +1103,29 @@ def _thinking(view: RequestView) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
+def _deepseek_forced_tool(view: RequestView, kind: str) -> Iterator[Finding]:
+    """DeepSeek's Anthropic-compatible endpoint serves the same V4 models as its chat API, which think
+    unless told not to (the default is the model's, not the API's), and refuses a forced tool choice with
+    the thinking model's wording, although its guide lists every tool_choice as supported."""
+    family = family_of(view)
+    thinking = _thinking(view)
+    # Claude clients send Claude model names here, which DeepSeek maps to a model of its choosing: only a
+    # DeepSeek model toolguard knows, or thinking switched on in the request, is judged.
+    if thinking == "disabled" or not (
+        family.thinking_only
+        or thinking in ("enabled", "adaptive")
+        or (thinking is None and family.thinking_default)
+    ):
+        return
+    yield from DEEPSEEK_THINKING_TOOL_CHOICE.report(
+        view,
+        "tool_choice",
+        f'tool_choice is {{"type": "{kind}"}}, which forces a call, and {view.model} thinks'
+        + (" (on by default)" if thinking is None else "")
+        + '; DeepSeek refuses that. Send thinking: {"type": "disabled"} for this turn, or {"type": "auto"}.',
+    )
+
+
 def _one_of(value: Any, options: frozenset[str]) -> bool:
     """``value in options`` for any JSON value (a dict or list would not even hash)."""
     return isinstance(value, str) and value in options
@@ -1257,13 +1288,11 @@ def _check_tool_choice(view: RequestView) -> Iterator[Finding]:
                     f"`tool_choice` forces tool {name!r}, which is not in `tools`; name one of the tools sent.",
                     uncertain="no provider's answer to a forced tool missing from `tools` has been collected",
                 )
-    # DeepSeek's Anthropic endpoint has its own rule for this (quirks.deepseek-thinking-forced-tool-choice,
-    # which also knows that its V4 models think by default): one finding, not two.
-    if (
-        kind in ("any", "tool")
-        and _thinking(view) in ("enabled", "adaptive")
-        and view.provider.id != "deepseek"
-    ):
+    # DeepSeek's Anthropic endpoint answers this with its own rule, which also knows that its V4 models
+    # think by default (quirks.deepseek-thinking-forced-tool-choice): one finding, not two.
+    if kind in ("any", "tool") and view.provider.id == "deepseek":
+        yield from _deepseek_forced_tool(view, kind)
+    elif kind in ("any", "tool") and _thinking(view) in ("enabled", "adaptive"):
         # Confirmed for `enabled` (mastra#7507); `adaptive` is the same feature switched on by the model.
         yield from report_judged(
             THINKING_FORCED_TOOL,

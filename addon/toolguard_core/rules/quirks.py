@@ -13,7 +13,7 @@ from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import DEFAULT_FAMILY, MISTRAL_MODELS
-from toolguard_core.request import MESSAGES, RequestView
+from toolguard_core.request import RequestView
 from toolguard_core.rules.modelinfo import GEMINI_3, family_of, is_number
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
@@ -687,35 +687,6 @@ def _deepseek(view: RequestView) -> Iterator[Finding]:
             f"tool_choice forces a call in {mode}, which does not support it. Send "
             'thinking: {"type": "disabled"} for this turn, or tool_choice "auto".',
         )
-
-
-@check(endpoints=(MESSAGES,))
-def check_deepseek_messages(view: RequestView) -> Iterator[Finding]:
-    """DeepSeek's Anthropic-compatible endpoint: its V4 models think there too (the thinking default is the
-    model's, not the API's), and a forced tool choice is refused with the thinking model's wording."""
-    if view.provider.id != "deepseek":
-        return
-    body = view.body
-    choice = body.get("tool_choice")
-    kind = choice.get("type") if isinstance(choice, dict) else None
-    if kind not in ("any", "tool"):
-        return
-    family = family_of(view)
-    thinking = body.get("thinking")
-    mode = thinking.get("type") if isinstance(thinking, dict) else None
-    # Claude clients send Claude model names here, which DeepSeek maps to a model of its choosing: only a
-    # DeepSeek model toolguard knows, or thinking switched on in the request, is judged.
-    if mode == "disabled" or not (
-        family.thinking_only or mode in ("enabled", "adaptive") or (mode is None and family.thinking_default)
-    ):
-        return
-    yield from DEEPSEEK_THINKING_TOOL_CHOICE.report(
-        view,
-        "tool_choice",
-        f'tool_choice is {{"type": "{kind}"}}, which forces a call, and {view.model} thinks'
-        + (" (on by default)" if mode is None else "")
-        + '; DeepSeek refuses that. Send thinking: {"type": "disabled"} for this turn, or {"type": "auto"}.',
-    )
 
 
 def _qwen(view: RequestView) -> Iterator[Finding]:
