@@ -42,8 +42,7 @@ from toolguard_core.request import MESSAGES, RequestView
 from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.jsonvalues import json_type, lax_converts
 from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled, family_of
-from toolguard_core.rules.quirks import DEEPSEEK_THINKING_TOOL_CHOICE
-from toolguard_core.rules.registry import PredictedError, check, define, policy
+from toolguard_core.rules.registry import RULES, PredictedError, check, define, policy
 
 MESSAGES_URL = "https://api.anthropic.com/v1/messages"
 #: DeepSeek's Anthropic-compatible endpoint (https://api-docs.deepseek.com/guides/anthropic_api).
@@ -1103,6 +1102,10 @@ def _thinking(view: RequestView) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
+#: DeepSeek's rule for a forced tool choice in thinking mode (rules/quirks.py), which its Messages endpoint shares.
+DEEPSEEK_FORCED_TOOL_RULE = "quirks.deepseek-thinking-forced-tool-choice"
+
+
 def _deepseek_forced_tool(view: RequestView, kind: str) -> Iterator[Finding]:
     """DeepSeek's Anthropic-compatible endpoint serves the same V4 models as its chat API, which think
     unless told not to (the default is the model's, not the API's), and refuses a forced tool choice with
@@ -1117,7 +1120,8 @@ def _deepseek_forced_tool(view: RequestView, kind: str) -> Iterator[Finding]:
         or (thinking is None and family.thinking_default)
     ):
         return
-    yield from DEEPSEEK_THINKING_TOOL_CHOICE.report(
+    # Defined once in rules/quirks.py with its chat side; looked up by id, as rule modules import no other.
+    yield from RULES[DEEPSEEK_FORCED_TOOL_RULE].report(
         view,
         "tool_choice",
         f'tool_choice is {{"type": "{kind}"}}, which forces a call, and {view.model} thinks'
