@@ -26,6 +26,9 @@ PROBES = {
     # Round 9 (issue 9 round 9, branch rules9p): 30 provider rejections across OpenAI-compatible servers,
     # gateways and clouds, plus the model and spec rows the same searches found.
     CORPUS_DIR / "probe-provider-rules-7.jsonl": (37, 20),
+    # Round 10 (session 10, branch rules10): provider and spec rejections on hosted APIs (Azure, Bedrock,
+    # DeepSeek, DashScope, Mistral, Groq, xAI, Copilot...), which the earlier rounds under-sample.
+    CORPUS_DIR / "probe-provider-rules-8.jsonl": (30, 14),
 }
 ROUND_2 = CORPUS_DIR / "probe-provider-rules.jsonl"
 ROUND_3 = CORPUS_DIR / "probe-provider-rules-2.jsonl"
@@ -34,6 +37,7 @@ ROUND_5 = CORPUS_DIR / "probe-provider-rules-4.jsonl"
 ROUND_6 = CORPUS_DIR / "probe-provider-rules-5.jsonl"
 ROUND_8 = CORPUS_DIR / "probe-provider-rules-6.jsonl"
 ROUND_9 = CORPUS_DIR / "probe-provider-rules-7.jsonl"
+ROUND_10 = CORPUS_DIR / "probe-provider-rules-8.jsonl"
 
 
 @pytest.mark.parametrize("probe", list(PROBES), ids=lambda p: p.name)
@@ -133,11 +137,25 @@ def test_round_nine_probe_is_unseen_by_thread_and_text() -> None:
     earlier = [
         row
         for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
-        if path != ROUND_9
+        if path not in (ROUND_9, ROUND_10)
         for row in read_jsonl(path)
         # Round 12 of the root-cause probe (probe-l*) was collected at the same time on another branch and
         # holds one of these threads (farion1231/cc-switch#464). It measures recognition of error texts and
         # no rule or cause pattern was written from it, so sharing it taints neither measurement.
         if not str(row.get("id", "")).startswith("probe-l")
+    ]
+    assert_unseen(fresh, earlier)
+
+
+def test_round_ten_probe_is_unseen_by_thread_and_text() -> None:
+    """Round 10's probe (session 10, branch rules10: hosted providers, collected and scored before that
+    round's rule changes) shares no thread with the corpus or any earlier probe file, and no error text
+    with any of their rows."""
+    fresh = read_jsonl(ROUND_10)
+    earlier = [
+        row
+        for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
+        if path != ROUND_10
+        for row in read_jsonl(path)
     ]
     assert_unseen(fresh, earlier)

@@ -101,6 +101,44 @@ CASES: list[tuple[str, str, dict[str, Any], tuple[str, ...], list[tuple[str, str
         ("content.",),
         [],
     ),
+    # Groq: system and assistant text parts were refused until its schema took them (groq-python 0.30.0,
+    # July 2025): a warning, never an error (OpenHands#4643 for system, posit-dev/chatlas#25 for assistant).
+    (
+        "groq-system-parts-warn",
+        "groq",
+        msgs(
+            "llama-3.3-70b-versatile",
+            {"role": "system", "content": [{"type": "text", "text": "Be brief."}]},
+            USER,
+        ),
+        ("content.",),
+        [("content.array-not-supported", W, "messages[0].content")],
+    ),
+    (
+        "groq-assistant-parts-warn",
+        "groq",
+        msgs(
+            "llama-3.3-70b-versatile",
+            USER,
+            assistant([{"type": "text", "text": "Sunny."}]),
+            {"role": "user", "content": "Thanks."},
+        ),
+        ("content.",),
+        [("content.array-not-supported", W, "messages[1].content")],
+    ),
+    (
+        "groq-tool-parts-ok",
+        "groq",
+        msgs(
+            "llama-3.3-70b-versatile",
+            USER,
+            assistant(tool_calls=[CALL]),
+            {"role": "tool", "tool_call_id": "c1", "content": [{"type": "text", "text": "sunny"}]},
+            tools=[TOOL],
+        ),
+        ("content.",),
+        [],
+    ),
     (
         "groq-user-array-ok",
         "groq",

@@ -221,6 +221,38 @@ CASES = [
         [("quirks.moonshot-reasoning-content-missing", E, "messages[1].reasoning_content")],
     ),
     ("kimi-k2-instruct-ok", "moonshot", {"model": "kimi-k2-0905-preview", "messages": history()}, []),
+    # Kimi Code's models always think, and thinking cannot be turned off (Kilo-Org/kilocode#10986: reasoning
+    # effort none still drew "thinking is enabled but reasoning_content is missing ..."; jcode#322).
+    (
+        "kimi-for-coding-thinking-missing",
+        "moonshot",
+        {"model": "kimi-for-coding", "messages": history()},
+        [("quirks.moonshot-reasoning-content-missing", E, "messages[1].reasoning_content")],
+    ),
+    (
+        "kimi-for-coding-thinking-disabled-still-missing",
+        "moonshot",
+        {"model": "kimi-for-coding", "messages": history(), "thinking": {"type": "disabled"}},
+        [("quirks.moonshot-reasoning-content-missing", E, "messages[1].reasoning_content")],
+    ),
+    (
+        "kimi-for-coding-reasoning-content-ok",
+        "moonshot",
+        {
+            "model": "kimi-for-coding",
+            "messages": [
+                m if m.get("role") != "assistant" else {**m, "reasoning_content": ""} for m in history()
+            ],
+        },
+        [],
+    ),
+    # No refusal of a forced tool_choice is known for Kimi Code's models: not flagged.
+    (
+        "kimi-for-coding-required-ok",
+        "moonshot",
+        req("kimi-for-coding", tools=TOOLS, tool_choice="required"),
+        [],
+    ),
     # --- Mistral tool-call ids (§6.2) ---
     (
         "mistral-openai-style-id",

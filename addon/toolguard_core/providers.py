@@ -632,11 +632,18 @@ MOONSHOT_FAMILIES: tuple[ModelFamily, ...] = (
     # 0.6, while 1 or no temperature is accepted (checked against the live endpoint in
     # https://github.com/repowise-dev/repowise/pull/1323, which also names k3). In April 2026 the same
     # endpoint answered "only 0.6 is allowed" (MoonshotAI/kimi-cli#1924): the fixed value has changed once.
+    # They also always think, and thinking cannot be turned off: the official CLI's managed /models payload
+    # marks the kimi-for-coding pair always_thinking with no effort control and k3/k3-256k always_thinking
+    # (docs.rs synaps runtime::openai::catalog::kimi_code_capability), and a tool-call turn replayed without
+    # reasoning_content is refused at api.kimi.com/coding/v1 with reasoning effort set to none
+    # (Kilo-Org/kilocode#10986; 1jehuang/jcode#322, tailcallhq/forgecode#2590).
     ModelFamily(
         id="kimi-code",
-        name="Kimi Code models (kimi-for-coding*, k3*; temperature 1 only)",
+        name="Kimi Code models (kimi-for-coding*, k3*; temperature 1 only; always thinking)",
         patterns=(r"kimi-for-coding", r"k3($|-)"),
         fixed_temperature=1,
+        thinking_default=True,
+        thinking_only=True,
     ),
     # kimi-k2.5 and later think unless `thinking: {"type": "disabled"}`: a plain request replaying tool
     # calls without reasoning_content is refused ("thinking is enabled but reasoning_content is missing",

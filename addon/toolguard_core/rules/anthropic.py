@@ -41,8 +41,8 @@ from toolguard_core.providers import OPENAI_PARAMS, normalise_model
 from toolguard_core.request import MESSAGES, RequestView
 from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.jsonvalues import json_type, lax_converts
-from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled
-from toolguard_core.rules.registry import PredictedError, check, define, policy
+from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled, family_of
+from toolguard_core.rules.registry import RULES, PredictedError, check, define, policy
 
 MESSAGES_URL = "https://api.anthropic.com/v1/messages"
 #: DeepSeek's Anthropic-compatible endpoint (https://api-docs.deepseek.com/guides/anthropic_api).
@@ -701,8 +701,15 @@ THINKING_FORCED_TOOL = define(
     ),
     example=_example(_USER, tool_choice={"type": "any"}, thinking=_THINKING),
     example_url=MESSAGES_URL,
-    # Claude's own validator answers on Bedrock and Vertex too (CLAUDE_VALIDATOR).
-    policy=policy(error=tuple(sorted(CLAUDE_VALIDATOR)), otherwise=Severity.WARNING),
+    # Claude's own validator answers on Bedrock and Vertex too (CLAUDE_VALIDATOR). DeepSeek's endpoint:
+    # quirks.deepseek-thinking-forced-tool-choice reports it (an error there, and for its V4 models
+    # without a thinking field too).
+    policy=policy(
+        error=tuple(sorted(CLAUDE_VALIDATOR)),
+        silent=("deepseek",),
+        otherwise=Severity.WARNING,
+        conditions={"deepseek": "reported as quirks.deepseek-thinking-forced-tool-choice"},
+    ),
     fixed=_example(_USER, tool_choice={"type": "auto"}, thinking=_THINKING),
     notes="Use `auto` (or `none`) while thinking, or turn thinking off for the forced call.",
 )
@@ -1196,6 +1203,34 @@ def _thinking(view: RequestView) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
+#: DeepSeek's rule for a forced tool choice in thinking mode (rules/quirks.py), which its Messages endpoint shares.
+DEEPSEEK_FORCED_TOOL_RULE = "quirks.deepseek-thinking-forced-tool-choice"
+
+
+def _deepseek_forced_tool(view: RequestView, kind: str) -> Iterator[Finding]:
+    """DeepSeek's Anthropic-compatible endpoint serves the same V4 models as its chat API, which think
+    unless told not to (the default is the model's, not the API's), and refuses a forced tool choice with
+    the thinking model's wording, although its guide lists every tool_choice as supported."""
+    family = family_of(view)
+    thinking = _thinking(view)
+    # Claude clients send Claude model names here, which DeepSeek maps to a model of its choosing: only a
+    # DeepSeek model toolguard knows, or thinking switched on in the request, is judged.
+    if thinking == "disabled" or not (
+        family.thinking_only
+        or thinking in ("enabled", "adaptive")
+        or (thinking is None and family.thinking_default)
+    ):
+        return
+    # Defined once in rules/quirks.py with its chat side; looked up by id, as rule modules import no other.
+    yield from RULES[DEEPSEEK_FORCED_TOOL_RULE].report(
+        view,
+        "tool_choice",
+        f'tool_choice is {{"type": "{kind}"}}, which forces a call, and {view.model} thinks'
+        + (" (on by default)" if thinking is None else "")
+        + '; DeepSeek refuses that. Send thinking: {"type": "disabled"} for this turn, or {"type": "auto"}.',
+    )
+
+
 def _one_of(value: Any, options: frozenset[str]) -> bool:
     """``value in options`` for any JSON value (a dict or list would not even hash)."""
     return isinstance(value, str) and value in options
@@ -1358,7 +1393,11 @@ def _check_tool_choice(view: RequestView) -> Iterator[Finding]:
                     f"`tool_choice` forces tool {name!r}, which is not in `tools`; name one of the tools sent.",
                     uncertain="no provider's answer to a forced tool missing from `tools` has been collected",
                 )
-    if kind in ("any", "tool") and _thinking(view) in ("enabled", "adaptive"):
+    # DeepSeek's Anthropic endpoint answers this with its own rule, which also knows that its V4 models
+    # think by default (quirks.deepseek-thinking-forced-tool-choice): one finding, not two.
+    if kind in ("any", "tool") and view.provider.id == "deepseek":
+        yield from _deepseek_forced_tool(view, kind)
+    elif kind in ("any", "tool") and _thinking(view) in ("enabled", "adaptive"):
         # Confirmed for `enabled` (mastra#7507); `adaptive` is the same feature switched on by the model.
         yield from report_judged(
             THINKING_FORCED_TOOL,

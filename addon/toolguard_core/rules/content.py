@@ -409,8 +409,14 @@ INVALID_BASE64 = define(
 )
 #: The roles whose ``content`` a provider takes only as a string (an array of parts is refused).
 STRING_ONLY_ROLES: dict[str, frozenset[str]] = {
-    # "'messages.0' : for 'role:system' ... ('messages.0.content' : value must be a string)"
-    "groq": frozenset({"system"}),
+    # Groq refused parts there: "'messages.0' : for 'role:system' ... ('messages.0.content' : value must be a
+    # string)" (OpenHands/OpenHands#4643, October 2024), and the same for an assistant turn replayed as parts
+    # (posit-dev/chatlas#25, December 2024). Its published schema took strings only until July 2025: the SDK
+    # generated from it (groq/groq-python 0.30.0, 11 July 2025, chat_completion_system_message_param.py and
+    # chat_completion_assistant_message_param.py) widened both to a string or text parts, as 1.0.0 (December
+    # 2025) still has. So on Groq this is a warning (a deployment behind its schema refuses, the current one
+    # accepts), never an error; only non-text parts there stay outside its schema.
+    "groq": frozenset({"system", "assistant"}),
     # "invalid type: sequence, expected a string" for tool results sent as text parts
     # (Gitlawb/openclaude#774 and its fix PR #806; QwenLM/qwen-code#2318 and PR #2320). A user
     # message's text parts are accepted ("unknown variant `image_url`, expected `text`" names the
@@ -419,14 +425,26 @@ STRING_ONLY_ROLES: dict[str, frozenset[str]] = {
     # `content` as a string (or null beside tool_calls): its serde model has no parts there either.
     "deepseek": frozenset({"tool", "assistant"}),
 }
+#: Providers whose schema now takes the parts that older deployments refused (see STRING_ONLY_ROLES).
+STRING_ONLY_WARN = frozenset({"groq"})
 ARRAY_NOT_SUPPORTED = define(
     "content.array-not-supported",
     Severity.ERROR,
     "A message's `content` is an array of parts for a role whose content the provider takes only as a "
-    "string (Groq: system; DeepSeek: tool and assistant).",
+    "string (DeepSeek: tool and assistant; Groq before July 2025: system and assistant).",
     policy=policy(
-        error=tuple(STRING_ONLY_ROLES),
-        conditions={pid: ", ".join(sorted(roles)) + " messages" for pid, roles in STRING_ONLY_ROLES.items()},
+        error=tuple(pid for pid in STRING_ONLY_ROLES if pid not in STRING_ONLY_WARN),
+        warning=tuple(STRING_ONLY_WARN),
+        conditions={
+            pid: ", ".join(sorted(roles))
+            + " messages"
+            + (
+                " (its schema takes text parts since July 2025; earlier deployments refused them)"
+                if pid in STRING_ONLY_WARN
+                else ""
+            )
+            for pid, roles in STRING_ONLY_ROLES.items()
+        },
     ),
     predicts=(
         PredictedError(
@@ -447,13 +465,21 @@ ARRAY_NOT_SUPPORTED = define(
         ),
     ),
     example={
-        "model": "llama-3.3-70b-versatile",
-        "messages": [{"role": "system", "content": [{"type": "text", "text": "Be brief."}]}, _USER],
+        "model": "deepseek-chat",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": [{"type": "text", "text": "It is sunny."}]},
+            {"role": "user", "content": "Thanks."},
+        ],
     },
-    example_url="https://api.groq.com/openai/v1/chat/completions",
+    example_url="https://api.deepseek.com/chat/completions",
     fixed={
-        "model": "llama-3.3-70b-versatile",
-        "messages": [{"role": "system", "content": "Be brief."}, _USER],
+        "model": "deepseek-chat",
+        "messages": [
+            _USER,
+            {"role": "assistant", "content": "It is sunny."},
+            {"role": "user", "content": "Thanks."},
+        ],
     },
     notes="Join the text parts into one string (clients that add cache_control parts produce arrays).",
 )
@@ -610,12 +636,18 @@ def check_content_parts(view: RequestView) -> Iterator[Finding]:
         where = f"messages[{index}].content"
         role = message.get("role")
         if isinstance(content, list) and isinstance(role, str) and role in STRING_ONLY_ROLES.get(pid, ()):
+            article = "an" if role[:1] in "aeiou" else "a"
+            takes = (
+                f"{judged_name(ARRAY_NOT_SUPPORTED, view)} took {article} {role} message's content only as a string "
+                "before July 2025 (its schema takes text parts since; older deployments refuse them)"
+                if pid in STRING_ONLY_WARN
+                else f"{judged_name(ARRAY_NOT_SUPPORTED, view)} takes {article} {role} message's content only as a string"
+            )
             yield from report_judged(
                 ARRAY_NOT_SUPPORTED,
                 view,
                 where,
-                f"{where} is an array of parts; {judged_name(ARRAY_NOT_SUPPORTED, view)} takes a {role} message's content only "
-                "as a string. Join the text parts into one string.",
+                f"{where} is an array of parts; {takes}. Join the text parts into one string.",
             )
         if not isinstance(content, list):
             yield from report_judged(

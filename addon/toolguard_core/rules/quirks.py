@@ -184,7 +184,7 @@ DEEPSEEK_THINKING_TOOL_CHOICE = define(
     "quirks.deepseek-thinking-forced-tool-choice",
     Severity.ERROR,
     "DeepSeek in thinking mode (the V4 default): `tool_choice` forces a call (`required` or a named "
-    "function).",
+    'function; on its Anthropic-compatible endpoint `{"type": "any"}` or `{"type": "tool"}`).',
     policy=policy(
         error=("deepseek",),
         conditions={"deepseek": "thinking mode (deepseek-v4-*, deepseek-reasoner, thinking.type=enabled)"},
@@ -200,6 +200,12 @@ DEEPSEEK_THINKING_TOOL_CHOICE = define(
             text="Thinking mode does not support this tool_choice",
             source="https://github.com/elizaOS/eliza/issues/18378",
         ),
+        # The older wording, which names the thinking model the V4 request is routed to.
+        PredictedError(
+            provider="deepseek",
+            text="400 deepseek-reasoner does not support this tool_choice",
+            source="https://github.com/can1357/oh-my-pi/issues/1207",
+        ),
     ),
     example={"model": "deepseek-v4-flash", "messages": [_USER], "tools": _TOOLS, "tool_choice": "required"},
     example_url="https://api.deepseek.com/chat/completions",
@@ -212,19 +218,33 @@ DEEPSEEK_THINKING_TOOL_CHOICE = define(
     },
     notes=(
         "deepseek-v4-pro and deepseek-v4-flash think by default and refuse both forced forms; deepseek-chat "
-        "does not think and takes them (deepseek-ai/DeepSeek-V3#1376). Disable thinking for the forced turn."
+        "does not think and takes them (deepseek-ai/DeepSeek-V3#1376). Disable thinking for the forced turn. "
+        "The Anthropic-compatible endpoint (api.deepseek.com/anthropic) serves the same models and refuses the "
+        "same combination, although its guide lists every tool_choice as supported: there only a model "
+        "toolguard knows is judged, since Claude clients send Claude model names that DeepSeek maps."
     ),
 )
 MOONSHOT_REASONING_CONTENT = define(
     "quirks.moonshot-reasoning-content-missing",
     Severity.ERROR,
     "Kimi with thinking enabled: an assistant tool-call message lacks `reasoning_content`.",
-    policy=policy(error=("moonshot",), conditions={"moonshot": "thinking on"}),
+    policy=policy(
+        error=("moonshot",),
+        conditions={
+            "moonshot": "thinking on (kimi-k2.5 and later unless disabled; Kimi Code's kimi-for-coding and k3 "
+            "always)"
+        },
+    ),
     predicts=(
         PredictedError(
             provider="moonshot",
             text="thinking is enabled but reasoning_content is missing in assistant tool call message at index 2",
             source="https://github.com/iOfficeAI/AionUi/issues/2746",
+        ),
+        PredictedError(
+            provider="moonshot",
+            text="thinking is enabled but reasoning_content is missing in assistant tool call message at index 134",
+            source="https://github.com/1jehuang/jcode/issues/322",
         ),
     ),
     example={
@@ -787,7 +807,9 @@ def _moonshot(view: RequestView) -> Iterator[Finding]:
     yield from _reasoning_content(view, MOONSHOT_REASONING_CONTENT, "Kimi thinking mode")
     tool_choice = body.get("tool_choice")
     forced = tool_choice == "required" or isinstance(tool_choice, dict)
-    if forced and not _KIMI_K3_OR_LATER.search((view.model or "").lower()):
+    # Kimi Code's models always think, and no refusal of a forced tool_choice is known for them (K3, one of
+    # them, takes it): the rule stays with the open-platform models it was written from.
+    if forced and family.id != "kimi-code" and not _KIMI_K3_OR_LATER.search((view.model or "").lower()):
         yield from KIMI_THINKING_FORCED_TOOL_CHOICE.report(
             view,
             "tool_choice",
