@@ -1460,3 +1460,50 @@ def test_summary_is_json_ready_and_complete() -> None:
         "provider": "openai",
         "source": "https://github.com/ChatGPTNextWeb/NextChat/issues/3195",
     }
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "rule"),
+    [
+        (
+            "https://api.anthropic.com/v1/messages",
+            {
+                "model": "claude-sonnet-4-5",
+                "max_tokens": 10,
+                "tools": [{"name": "Bash", "input_schema": {"type": "object"}}] * 2,
+                "messages": [{"role": "user", "content": "hi"}],
+            },
+            "anthropic.duplicate-tool-name",
+        ),
+        (
+            "http://localhost:4000/v1/chat/completions",  # a gateway to Claude relays the same sentence
+            {
+                "model": "claude-sonnet-4-5",
+                "tools": [
+                    {"type": "function", "function": {"name": "Bash", "parameters": {"type": "object"}}}
+                ]
+                * 2,
+                "messages": [{"role": "user", "content": "hi"}],
+            },
+            "tools.duplicate-name",
+        ),
+    ],
+)
+def test_claudes_duplicate_tool_name_sentence_names_the_rule_the_request_raised(
+    url: str, body: dict, rule: str
+) -> None:
+    """Anthropic's "tools: Tool names must be unique." (anthropics/claude-code#10687) is one sentence for
+    a Messages request's anthropic.duplicate-tool-name and a relayed chat request's tools.duplicate-name."""
+    from toolguard_core.analyze import analyse_request
+
+    findings = tuple(f.rule for f in analyse_request(json.dumps(body), url).findings)
+    assert rule in findings
+    text = {
+        "type": "error",
+        "error": {"type": "invalid_request_error", "message": "tools: Tool names must be unique."},
+    }
+    found = recognise_error(
+        parse_error(json.dumps(text), status=400), finding_rules=findings, status=400, request=body
+    )
+    assert found is not None
+    assert (found.cause.id, found.rule_id) == ("cause.tool-name-invalid", rule)

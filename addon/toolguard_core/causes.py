@@ -1022,6 +1022,9 @@ CAUSES: tuple[Cause, ...] = (
                 source="https://github.com/anthropics/claude-code/issues/10687",
                 example="tools: Tool names must be unique.",
                 rule_id="tools.duplicate-name",
+                # A Messages request's own rule for it (a chat request through a gateway to Claude
+                # gets the same sentence for tools.duplicate-name).
+                shared_by=("anthropic.duplicate-tool-name",),
             ),
         ),
     ),
