@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from support.seeds import LONE_TOOL
@@ -362,3 +363,28 @@ def test_a_worker_killed_during_a_large_copy_has_its_jobs_answered_by_the_next_w
             validator.close()
 
     asyncio.run(scenario())
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="SCHED_IDLE is Linux's")
+def test_the_worker_runs_only_on_cpu_time_nothing_else_wants():
+    # Traffic first (issue #12): under SCHED_IDLE a woken proxy, load generator or upstream preempts
+    # validation at once; under nice 10 the worker still took a share of a contended CPU.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "toolguard_core.worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_worker_env(),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        policy = os.sched_getscheduler(proc.pid)
+        while policy != os.SCHED_IDLE and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            policy = os.sched_getscheduler(proc.pid)
+        assert policy == os.SCHED_IDLE
+        assert os.sched_getscheduler(0) != os.SCHED_IDLE  # its own, not the parent's
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()
+        proc.wait(60)
