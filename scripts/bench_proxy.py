@@ -890,6 +890,63 @@ def check_sinks(p: Proxy, variant: Variant, url: str | None, results: Results) -
     results.add("sink: postgres caught up s", p.name, time.monotonic() - start)
 
 
+def shed_by_scenario(path: Path) -> dict[str, int]:
+    """Per throughput scenario, the requests toolguard forwarded without validating them (its worker
+    busy, restarting or dead): each is stored with a ``body.not-validated`` finding, whatever the
+    body. Told apart by what only that scenario sends: the flagged request's ``/bad/`` path, the
+    agent conversation's size."""
+    import sqlite3
+
+    shed = {"small": 0, "agent": 0, "flagged": 0}
+    if not path.exists():
+        return shed
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = conn.execute(
+            "SELECT flows.path, flows.request_bytes FROM flows JOIN findings ON findings.flow_id = flows.id"
+            " WHERE findings.rule = ?",
+            (NOT_VALIDATED_RULE,),
+        ).fetchall()
+    finally:
+        conn.close()
+    for url_path, size in rows:
+        if str(url_path or "").startswith("/bad/"):
+            shed["flagged"] += 1
+        elif (size or 0) > AGENT_MIN_BYTES:
+            shed["agent"] += 1
+        else:
+            shed["small"] += 1
+    return shed
+
+
+#: The finding of a request forwarded unvalidated (toolguard_core.rules.body.NOT_VALIDATED).
+NOT_VALIDATED_RULE = "body.not-validated"
+#: Larger than the small and flagged requests, smaller than the agent conversation (~1 MB).
+AGENT_MIN_BYTES = 100_000
+
+
+def record_validated(
+    p: Proxy, variant: Variant, sent: dict[str, int], only: set[str], results: Results
+) -> None:
+    """After a toolguard proxy stopped (its writer flushed): the share of each throughput
+    scenario's requests it validated, from the store's ``body.not-validated`` rows, and over the
+    whole run from ``toolguard.stats`` (validated against every ``not_validated_*`` count). A
+    ratio bought by shedding validation is not a pass: the report shows both."""
+    shed = shed_by_scenario(store_path(p, variant))
+    for scenario in ("small", "agent", "flagged"):
+        if scenario in only and sent.get(scenario):
+            share = 1 - shed[scenario] / sent[scenario]
+            results.add(f"{scenario} validated %", p.name, 100 * max(0.0, share))
+    stats = p.final_stats()
+    skipped = sum(
+        int(v) for k, v in stats.items() if k.startswith("not_validated_") and k != "not_validated_body"
+    )
+    validated = int(stats.get("validated", 0))
+    if validated + skipped:
+        results.add("all: validated % (stats)", p.name, 100 * validated / (validated + skipped))
+        results.add("all: not validated (stats)", p.name, float(skipped))
+
+
 def check_export(p: Proxy, variant: Variant, sinks: Sinks, logs_before: int, results: Results) -> None:
     """After the proxy stopped (the exporter flushed): what reached the receiver, what the proxy
     counted as exported, failed or dropped."""
@@ -931,7 +988,8 @@ def measure_round(
         ) as p:
             base = f"http://127.0.0.1:{p.port}"
             # Warm-up: the first requests import code and fill caches in both proxies alike.
-            wrk(f"{base}/ok/v1/chat/completions", files["small"], connections=2, seconds=1)
+            warm = wrk(f"{base}/ok/v1/chat/completions", files["small"], connections=2, seconds=1)
+            sent = {"small": warm.requests}  # per scenario, for the validated share
             for scenario, path in (("small", "ok"), ("agent", "ok"), ("flagged", "bad")):
                 if scenario not in cfg.only:
                     continue
@@ -963,6 +1021,7 @@ def measure_round(
                 after = p.cpu_seconds()
                 cores_after = bench_placement.cpu_times()
                 results.add(f"{scenario} req/s", p.name, r.rps)
+                sent[scenario] = sent.get(scenario, 0) + r.requests
                 if p.placement is not None and p.placement.proxy is not None and p.placement.load is not None:
                     # Is the proxy's CPU the bottleneck (busy ~100%), and how much room did the load's
                     # CPU leave (wrk, nginx and, by default, toolguard's children share it)?
@@ -1034,6 +1093,7 @@ def measure_round(
                 check_sinks(p, variant, url, results)
         if variant is not None:
             check_export(p, variant, sinks, logs_before, results)
+            record_validated(p, variant, sent, cfg.only, results)
         if "big" in cfg.only:
             workdir = Path(tempfile.mkdtemp(dir=tmp))
             extra, _ = sinks.options(variant) if variant is not None else ([], None)
@@ -1084,6 +1144,10 @@ def verdict_lines(results: Results, names: list[str]) -> list[str]:
                 if name in values and "plain" in values:
                     added = results.median(counted, name) - results.median(counted, "plain")
                     cpu += f", {what} {added:+.1f}k instr/req"
+            # Bought by not validating is not a pass: the share of the scenario's requests validated.
+            shares = results.values.get(f"{scenario} validated %", {}).get(name)
+            if shares:
+                cpu += f"; validated {min(shares):.1f}% (lowest round)"
             lines.append(
                 f"{scenario:8}{name[:18]:>19} {median:.3f}  rounds {' '.join(f'{r:.3f}' for r in ratios)}"
                 f" (spread {max(ratios) - min(ratios):.3f}){cpu}; target >= {target}: "
