@@ -1359,6 +1359,8 @@ def _check_root(view: RequestView, location: str, name: str, parameters: Any) ->
 
 
 def _check_history_names(view: RequestView) -> Iterator[Finding]:
+    # An agent's history calls the same few tools hundreds of times: each name matched once.
+    valid: set[str] = set()
     for index, message in enumerate(view.messages):
         if not isinstance(message, dict) or message.get("role") != "assistant":
             continue
@@ -1368,19 +1370,23 @@ def _check_history_names(view: RequestView) -> Iterator[Finding]:
         for call_index, call in enumerate(calls):
             function = call.get("function") if isinstance(call, dict) else None
             name = function.get("name") if isinstance(function, dict) else None
-            if isinstance(name, str) and not OPENAI_NAME.fullmatch(name):
-                pid = judged_id(view)
-                if pid == "gemini" and GEMINI_NAME.fullmatch(name):
-                    continue
-                what = (
-                    "a call with an empty function name; send the name the model called (the client lost it)"
-                    if not name
-                    else f"a call to {name!r}, which does not match ^[a-zA-Z0-9_-]+$. Rename it consistently in "
-                    "the tools and in the history"
-                )
-                yield from report_judged(
-                    HISTORY_INVALID_NAME,
-                    view,
-                    f"messages[{index}].tool_calls[{call_index}].function.name",
-                    f"messages[{index}] replays {what}.",
-                )
+            if not isinstance(name, str) or name in valid:
+                continue
+            if OPENAI_NAME.fullmatch(name):
+                valid.add(name)
+                continue
+            pid = judged_id(view)
+            if pid == "gemini" and GEMINI_NAME.fullmatch(name):
+                continue
+            what = (
+                "a call with an empty function name; send the name the model called (the client lost it)"
+                if not name
+                else f"a call to {name!r}, which does not match ^[a-zA-Z0-9_-]+$. Rename it consistently in "
+                "the tools and in the history"
+            )
+            yield from report_judged(
+                HISTORY_INVALID_NAME,
+                view,
+                f"messages[{index}].tool_calls[{call_index}].function.name",
+                f"messages[{index}] replays {what}.",
+            )
