@@ -359,12 +359,14 @@ def _tool_sequence(view: RequestView) -> Iterator[Finding]:
             yield from _check_tool_message(view, index, message, block, sites, answered_ids, late_answers)
             continue
         if block is not None:
-            yield from close(block, index)
+            # Every call answered (answered ⊆ ids): nothing to close, without close()'s generator.
+            if len(block.answered) != len(block.ids):
+                yield from close(block, index)
             block = None
         if role != "assistant":
             continue
-        calls = _tool_calls_of(message)
-        if not calls:  # no calls, or `tool_calls: []` (shape.py reports both)
+        calls = message.get("tool_calls")
+        if not calls or not isinstance(calls, list):  # no calls, or `tool_calls: []` (shape.py reports both)
             continue
         block = _Block(message_index=index, calls=[])
         for call_index, call in enumerate(calls):
