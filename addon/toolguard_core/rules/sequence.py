@@ -368,7 +368,7 @@ def _tool_sequence(view: RequestView) -> Iterator[Finding]:
         calls = message.get("tool_calls")
         if not calls or not isinstance(calls, list):  # no calls, or `tool_calls: []` (shape.py reports both)
             continue
-        block = _Block(message_index=index, calls=[])
+        block = _Block(index, [])
         for call_index, call in enumerate(calls):
             call_id = call.get("id") if isinstance(call, dict) else None
             if not isinstance(call_id, str) or not call_id:
@@ -384,8 +384,9 @@ def _tool_sequence(view: RequestView) -> Iterator[Finding]:
                 )
                 if call_id in block.ids:
                     continue
-            record = _Call(id=call_id, message_index=index, call_index=call_index)
-            calls_by_id.setdefault(call_id, record)
+            record = _Call(call_id, index, call_index)  # positional: no keyword dict per call
+            if earlier is None:
+                calls_by_id[call_id] = record
             block.calls.append(record)
             block.ids.add(call_id)
     if block is not None:
