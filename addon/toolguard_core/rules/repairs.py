@@ -262,8 +262,8 @@ def check_repair_signatures(view: RequestView) -> Iterator[Finding]:
         if not isinstance(role, str) or role not in _ROLES_SCANNED:
             continue
         content = message.get("content")
-        if isinstance(content, str) and len(content) > _MAX_SYNTHETIC_CHARS:
-            continue  # the common case of a long tool output, without _texts' generator
+        if content is None or (isinstance(content, str) and len(content) > _MAX_SYNTHETIC_CHARS):
+            continue  # a call-only assistant turn, a long tool output: no text to scan, no generator
         for part, text in _texts(content):
             if len(text) > _MAX_SYNTHETIC_CHARS:
                 continue
