@@ -14,6 +14,8 @@ with it:
 
   small      ~1 KB clean chat request, answered 200                     throughput ratio >= 0.97
   agent      ~1 MB agent conversation (400 messages, 30 tools), 200      throughput ratio >= 0.90
+             (32 turns of one growing session sent in rotation, each a distinct body: the
+             history of the turn before plus a tool call and its result; agent_turns())
   flagged    small request with an orphan tool message, answered with
              OpenAI's real 400, so toolguard flags it and stores a row   throughput ratio >= 0.85
   latency    sequential small requests: added p50 <= 0.5 ms (p99 shown)
@@ -23,6 +25,11 @@ with it:
   big        one request carrying 1,000,000 tool messages without ids on one connection while
              small requests run on others: their p99 < 50 ms; the proxy's peak RSS < 1 GB
   rss        peak resident memory (VmHWM) of each mitmdump process, shown
+
+A ratio bought by not validating is not a pass: for every toolguard variant the report shows the
+share of each scenario's requests toolguard validated (``<scenario> validated %``, from the store's
+``body.not-validated`` rows: a body its worker could not take in time is forwarded unvalidated,
+counted and stored with that finding) and over the whole run from ``toolguard.stats``.
 
 CPU placement (scripts/bench_placement.py; docs/benchmarks.md "CPU placement"): by default the
 mitmdump under test runs alone on one CPU, every thread of it, and wrk, nginx, this script's
@@ -229,6 +236,25 @@ def agent_body(n_messages: int = 400, n_tools: int = 30, target_bytes: int = 1_0
     for m in results:
         m["content"] = "x = 1  # line of a file\n" * (per // 24) + "y" * (per % 24)
     return body
+
+
+#: How many turns of one growing conversation the agent scenario sends in rotation.
+AGENT_TURNS = 32
+
+
+def agent_turns(turns: int = AGENT_TURNS, n_messages: int = 400) -> list[dict[str, Any]]:
+    """``turns`` successive requests of one agent session, as an agent sends them: each resends the
+    history of the one before plus the model's next tool call and its result, and ends with that
+    result. The middle turn has ``n_messages`` messages and ~1 MB, as :func:`agent_body`; the first
+    has ``turns - 1`` tool rounds fewer, the last as many more (about ±8 % in size at 32 turns).
+
+    Every request a distinct body, so nothing in toolguard can profit from the bench repeating one
+    body (issue #12: the scenario sent the same bytes on every request before), while the history
+    the turns share is what an agent's real traffic repeats."""
+    extra = turns - 1
+    full = agent_body(n_messages + extra + 1, target_bytes=1_000_000 * (n_messages + extra) // n_messages)
+    history = full["messages"][:-1]  # without the closing "Continue.": each turn ends on a tool result
+    return [{**full, "messages": history[: len(history) - 2 * (turns - 1 - turn)]} for turn in range(turns)]
 
 
 def big_body(n: int = 1_000_000) -> bytes:
@@ -514,13 +540,26 @@ def proxy(
 
 # --------------------------------------------------------------------------- wrk
 
+#: wrk's script. The body file holds one JSON body per line (JSON text has no raw newline): one line
+#: is sent as is on every request; several (the agent conversation's turns, :func:`agent_turns`) are
+#: sent in turn, each connection's next request the next body, so no two requests in a row repeat.
 WRK_SCRIPT = """
 local f = io.open(os.getenv("BENCH_BODY"), "rb")
-wrk.method = "POST"
-wrk.body = f:read("*a")
+local data = f:read("*a")
 f:close()
+local bodies = {}
+for line in string.gmatch(data, "[^\\n]+") do bodies[#bodies + 1] = line end
+wrk.method = "POST"
+wrk.body = bodies[1]
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer sk-bench-not-a-real-key"
+if #bodies > 1 then
+  local turn = math.random(#bodies)
+  request = function()
+    turn = turn % #bodies + 1
+    return wrk.format(nil, nil, nil, bodies[turn])
+  end
+end
 done = function(summary, latency, requests)
   io.write(string.format("BENCH %d %d %.6f %.1f %.1f %.1f\\n", summary.requests,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
@@ -542,6 +581,12 @@ class WrkResult:
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+
+def lines(body_file: Path) -> int:
+    """How many bodies the file holds (one a line, see WRK_SCRIPT)."""
+    with body_file.open("rb") as f:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")) + 1
 
 
 def wrk(url: str, body_file: Path, *, connections: int, seconds: float, threads: int = 1) -> WrkResult:
@@ -890,6 +935,63 @@ def check_sinks(p: Proxy, variant: Variant, url: str | None, results: Results) -
     results.add("sink: postgres caught up s", p.name, time.monotonic() - start)
 
 
+def shed_by_scenario(path: Path) -> dict[str, int]:
+    """Per throughput scenario, the requests toolguard forwarded without validating them (its worker
+    busy, restarting or dead): each is stored with a ``body.not-validated`` finding, whatever the
+    body. Told apart by what only that scenario sends: the flagged request's ``/bad/`` path, the
+    agent conversation's size."""
+    import sqlite3
+
+    shed = {"small": 0, "agent": 0, "flagged": 0}
+    if not path.exists():
+        return shed
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = conn.execute(
+            "SELECT flows.path, flows.request_bytes FROM flows JOIN findings ON findings.flow_id = flows.id"
+            " WHERE findings.rule = ?",
+            (NOT_VALIDATED_RULE,),
+        ).fetchall()
+    finally:
+        conn.close()
+    for url_path, size in rows:
+        if str(url_path or "").startswith("/bad/"):
+            shed["flagged"] += 1
+        elif (size or 0) > AGENT_MIN_BYTES:
+            shed["agent"] += 1
+        else:
+            shed["small"] += 1
+    return shed
+
+
+#: The finding of a request forwarded unvalidated (toolguard_core.rules.body.NOT_VALIDATED).
+NOT_VALIDATED_RULE = "body.not-validated"
+#: Larger than the small and flagged requests, smaller than the agent conversation (~1 MB).
+AGENT_MIN_BYTES = 100_000
+
+
+def record_validated(
+    p: Proxy, variant: Variant, sent: dict[str, int], only: set[str], results: Results
+) -> None:
+    """After a toolguard proxy stopped (its writer flushed): the share of each throughput
+    scenario's requests it validated, from the store's ``body.not-validated`` rows, and over the
+    whole run from ``toolguard.stats`` (validated against every ``not_validated_*`` count). A
+    ratio bought by shedding validation is not a pass: the report shows both."""
+    shed = shed_by_scenario(store_path(p, variant))
+    for scenario in ("small", "agent", "flagged"):
+        if scenario in only and sent.get(scenario):
+            share = 1 - shed[scenario] / sent[scenario]
+            results.add(f"{scenario} validated %", p.name, 100 * max(0.0, share))
+    stats = p.final_stats()
+    skipped = sum(
+        int(v) for k, v in stats.items() if k.startswith("not_validated_") and k != "not_validated_body"
+    )
+    validated = int(stats.get("validated", 0))
+    if validated + skipped:
+        results.add("all: validated % (stats)", p.name, 100 * validated / (validated + skipped))
+        results.add("all: not validated (stats)", p.name, float(skipped))
+
+
 def check_export(p: Proxy, variant: Variant, sinks: Sinks, logs_before: int, results: Results) -> None:
     """After the proxy stopped (the exporter flushed): what reached the receiver, what the proxy
     counted as exported, failed or dropped."""
@@ -931,7 +1033,8 @@ def measure_round(
         ) as p:
             base = f"http://127.0.0.1:{p.port}"
             # Warm-up: the first requests import code and fill caches in both proxies alike.
-            wrk(f"{base}/ok/v1/chat/completions", files["small"], connections=2, seconds=1)
+            warm = wrk(f"{base}/ok/v1/chat/completions", files["small"], connections=2, seconds=1)
+            sent = {"small": warm.requests}  # per scenario, for the validated share
             for scenario, path in (("small", "ok"), ("agent", "ok"), ("flagged", "bad")):
                 if scenario not in cfg.only:
                     continue
@@ -963,6 +1066,7 @@ def measure_round(
                 after = p.cpu_seconds()
                 cores_after = bench_placement.cpu_times()
                 results.add(f"{scenario} req/s", p.name, r.rps)
+                sent[scenario] = sent.get(scenario, 0) + r.requests
                 if p.placement is not None and p.placement.proxy is not None and p.placement.load is not None:
                     # Is the proxy's CPU the bottleneck (busy ~100%), and how much room did the load's
                     # CPU leave (wrk, nginx and, by default, toolguard's children share it)?
@@ -1034,6 +1138,7 @@ def measure_round(
                 check_sinks(p, variant, url, results)
         if variant is not None:
             check_export(p, variant, sinks, logs_before, results)
+            record_validated(p, variant, sent, cfg.only, results)
         if "big" in cfg.only:
             workdir = Path(tempfile.mkdtemp(dir=tmp))
             extra, _ = sinks.options(variant) if variant is not None else ([], None)
@@ -1084,6 +1189,10 @@ def verdict_lines(results: Results, names: list[str]) -> list[str]:
                 if name in values and "plain" in values:
                     added = results.median(counted, name) - results.median(counted, "plain")
                     cpu += f", {what} {added:+.1f}k instr/req"
+            # Bought by not validating is not a pass: the share of the scenario's requests validated.
+            shares = results.values.get(f"{scenario} validated %", {}).get(name)
+            if shares:
+                cpu += f"; validated {min(shares):.1f}% (lowest round)"
             lines.append(
                 f"{scenario:8}{name[:18]:>19} {median:.3f}  rounds {' '.join(f'{r:.3f}' for r in ratios)}"
                 f" (spread {max(ratios) - min(ratios):.3f}){cpu}; target >= {target}: "
@@ -1286,11 +1395,16 @@ def main(argv: list[str] | None = None) -> int:
             "big": tmp / "big.json",
         }
         files["small"].write_text(json.dumps(small_body()))
-        files["agent"].write_text(json.dumps(agent_body()))
+        files["agent"].write_text("\n".join(json.dumps(turn) for turn in agent_turns()))
         files["flagged"].write_text(json.dumps(small_body(orphan=True)))
         if "big" in cfg.only:
             files["big"].write_bytes(big_body(cfg.big_messages))
-        sizes = ", ".join(f"{k} {v.stat().st_size / 1024:.0f} KB" for k, v in files.items() if v.exists())
+        sizes = ", ".join(
+            f"{k} {v.stat().st_size / 1024 / lines(v):.0f} KB"
+            + (f" ({lines(v)} turns)" if lines(v) > 1 else "")
+            for k, v in files.items()
+            if v.exists()
+        )
         print(f"bodies: {sizes}; wrk {cfg.connections} connections x {cfg.seconds:.0f} s; nginx upstream")
         print(f"variants: {', '.join(v.name for v in variants)} (each against plain mitmdump)")
         print(f"placement: {placement.describe()}")

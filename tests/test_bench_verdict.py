@@ -87,3 +87,41 @@ def test_the_sse_verdict_is_the_median_of_each_rounds_lateness_against_direct(di
     for d, t in zip(direct, through, strict=True):
         bench_proxy.record_sse(r, "sqlite", d, t)
     assert variant_misses(r, "sqlite") == missed
+
+
+def test_the_shed_requests_of_each_scenario_are_read_from_the_store(tmp_path):
+    # A real store (open_db runs every migration): shed bodies are rows with body.not-validated,
+    # told apart by the flagged scenario's /bad/ path and the agent conversation's size.
+    from toolguard_core.store import open_db
+
+    path = tmp_path / "bench.db"
+    db = open_db(path)
+    rows = [
+        ("a1", "/ok/v1/chat/completions", 1_014_000, "body.not-validated"),
+        ("a2", "/ok/v1/chat/completions", 1_014_000, "body.not-validated"),
+        ("a3", "/ok/v1/chat/completions", 1_014_000, "model.context-window-exceeded"),
+        ("s1", "/ok/v1/chat/completions", 1_100, "body.not-validated"),
+        ("f1", "/bad/v1/chat/completions", 1_200, "sequence.orphan-tool-message"),
+        ("f2", "/bad/v1/chat/completions", 1_200, "body.not-validated"),
+    ]
+    for flow_id, url_path, size, rule in rows:
+        db.execute(
+            "INSERT INTO flows (id, datetime_utc, path, request_bytes) VALUES (?, ?, ?, ?)",
+            (flow_id, "2026-12-01T10:00:00", url_path, size),
+        )
+        db.execute(
+            "INSERT INTO findings (flow_id, idx, rule, severity, location, message) VALUES (?, 0, ?, 'info', 'body', '')",
+            (flow_id, rule),
+        )
+    db.conn.commit()
+    db.close()
+    assert bench_proxy.shed_by_scenario(path) == {"small": 1, "agent": 2, "flagged": 1}
+    assert bench_proxy.shed_by_scenario(tmp_path / "missing.db") == {"small": 0, "agent": 0, "flagged": 0}
+
+
+def test_the_validated_share_is_reported_beside_the_ratio():
+    r = results([100, 100], [95, 95], "agent req/s")
+    r.add("agent validated %", "sqlite", 99.5)
+    r.add("agent validated %", "sqlite", 97.0)
+    (line,) = bench_proxy.verdict_lines(r, ["sqlite"])
+    assert "validated 97.0% (lowest round)" in line

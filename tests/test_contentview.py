@@ -288,7 +288,8 @@ def test_the_body_is_parsed_once_and_stored_findings_are_not_recomputed(
     if stored:
         flow.metadata["toolguard"] = {"verdict": "false_alarm", "findings": [stored_finding]}
     parses: list[str] = []
-    real_loads, real_parse, real_analyse = json.loads, body_rules.parse_body, contentview.analyse_request
+    # parse_body_exact: the one parse under parse_body and analyse_request (RequestView.exact).
+    real_loads, real_parse, real_analyse = json.loads, body_rules.parse_body_exact, contentview.analyse_request
 
     def loads(text: Any, *args: Any, **kwargs: Any) -> Any:
         if text == data:
@@ -305,7 +306,7 @@ def test_the_body_is_parsed_once_and_stored_findings_are_not_recomputed(
         return real_analyse(*args, **kwargs)
 
     monkeypatch.setattr(json, "loads", loads)
-    monkeypatch.setattr(body_rules, "parse_body", parse_body)
+    monkeypatch.setattr(body_rules, "parse_body_exact", parse_body)
     monkeypatch.setattr(contentview, "analyse_request", analyse_request)
     text = view.prettify(data, Metadata(flow=flow, http_message=flow.request))
     assert parses == (["json.loads"] if stored else ["analyse_request", "parse_body"])

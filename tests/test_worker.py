@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from support.seeds import LONE_TOOL
@@ -263,6 +265,50 @@ def test_the_arena_places_bodies_in_a_ring_released_in_answer_order(
         arena.close()
 
 
+def test_a_body_that_fills_the_wrapped_gap_exactly_does_not_let_the_next_one_overwrite_it() -> None:
+    # Job 3 fills [0, 4), up to the oldest region still in use (job 2 at [4, 8)): head == oldest.
+    # Read as "not wrapped", the next body went to 0 too, over job 3's before the worker read it;
+    # a bench that sent the same bytes every time could not see it (docs/benchmarks.md, perf10).
+    arena = Arena(10)
+    try:
+        assert [arena.put(job, body) for job, body in ((1, b"1111"), (2, b"2222"))] == [0, 4]
+        arena.release_through(1)
+        assert arena.put(3, b"3333") == 0
+        assert arena.put(4, b"44") is None  # no free byte before job 2's region
+        assert arena.map[:8] == b"33332222"
+        arena.release_through(2)
+        assert arena.put(5, b"55") == 4  # after job 3, the oldest now
+    finally:
+        arena.close()
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_arena_never_gives_a_region_still_in_use(seed: int) -> None:
+    # Random sizes, answers lagging behind by a random number of jobs (answered in order, as the
+    # worker does): every body placed must still be intact when its job is answered.
+    rng = random.Random(seed)
+    arena = Arena(1000)
+    try:
+        placed: dict[int, tuple[int, bytes]] = {}
+        job = 0
+        for _ in range(3000):
+            if rng.random() < 0.55:
+                job += 1
+                body = bytes([job % 251]) * rng.choice((rng.randrange(1, 120), rng.randrange(100, 500)))
+                start = arena.put(job, body)
+                if start is not None:
+                    placed[job] = (start, body)
+            elif placed:
+                through = rng.choice(sorted(placed))
+                for done in [j for j in placed if j <= through]:
+                    start, body = placed.pop(done)
+                    assert arena.map[start : start + len(body)] == body, f"job {done} overwritten"
+                arena.release_through(through)
+        assert job > 1200 and len(placed) < job
+    finally:
+        arena.close()
+
+
 def test_bodies_sent_while_the_worker_starts_wait_for_it_instead_of_holding_the_event_loop():
     # Issue #12: a 30 MB body sent right after start-up was validated in place, on the event loop.
     async def scenario() -> None:
@@ -362,3 +408,28 @@ def test_a_worker_killed_during_a_large_copy_has_its_jobs_answered_by_the_next_w
             validator.close()
 
     asyncio.run(scenario())
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="SCHED_IDLE is Linux's")
+def test_the_worker_runs_only_on_cpu_time_nothing_else_wants():
+    # Traffic first (issue #12): under SCHED_IDLE a woken proxy, load generator or upstream preempts
+    # validation at once; under nice 10 the worker still took a share of a contended CPU.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "toolguard_core.worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_worker_env(),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        policy = os.sched_getscheduler(proc.pid)
+        while policy != os.SCHED_IDLE and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            policy = os.sched_getscheduler(proc.pid)
+        assert policy == os.SCHED_IDLE
+        assert os.sched_getscheduler(0) != os.SCHED_IDLE  # its own, not the parent's
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()
+        proc.wait(60)

@@ -121,7 +121,7 @@ def analyse_request(
         body = decoded.body
     else:
         analysis.decoded = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
-    parsed = body_rules.parse_body(body, max_body_bytes, analysis.findings)
+    parsed, exact = body_rules.parse_body_exact(body, max_body_bytes, analysis.findings)
     if parsed is None:
         return analysis
     analysis.body = parsed
@@ -140,6 +140,7 @@ def analyse_request(
         target=analysis.target,
         demoted=calibration.demoted if calibration else frozenset(),
         size=len(body) if body is not None else None,
+        exact=exact,
     )
     for check in checks_for(analysis.target.endpoint):
         try:

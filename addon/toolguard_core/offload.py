@@ -219,7 +219,13 @@ class Arena:
         regions, head = self._regions, self._head
         if not regions:
             start: int | None = 0 if size <= self.size else None
-        elif head >= (oldest := regions[0][1]):  # in use: [oldest, head); free: [head, size), [0, oldest)
+        # Wrapped when the newest region starts below the oldest. Not ``head < oldest``: a body that
+        # fills the gap up to the oldest exactly leaves head == oldest, which read as "not wrapped"
+        # put the next body at 0, over a body the worker had not read yet (found when the bench's
+        # agent turns became distinct bodies: the same bytes written over the same bytes hid it).
+        elif regions[-1][1] >= (
+            oldest := regions[0][1]
+        ):  # in use: [oldest, head); free: [head, size), [0, oldest)
             # Back to the start as soon as the body fits there, not only at the end: under steady
             # traffic some job is always unanswered, the ring never empties, and placing after the
             # last body walked all 64 MB (every small body into memory untouched for a minute, a

@@ -235,6 +235,10 @@ class RequestView:
     #: Every text a rule measures is at most this long, so a size rule can rule a request out
     #: without walking it (model.context-window-exceeded).
     size: int | None = None
+    #: Parsed by orjson (analyse_request): every value is one orjson writes back exactly, so checks of
+    #: a part of the body may be remembered by that part's JSON text (rules/memo.py). False for a
+    #: body the stdlib parsed (NaN, integers over 64 bits) and for views built elsewhere.
+    exact: bool = False
 
     @property
     def provider(self) -> ProviderProfile:

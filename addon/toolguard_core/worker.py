@@ -192,16 +192,32 @@ def serve(stdin: int, stdout: BinaryIO, arena: mmap.mmap | None = None) -> None:
         last_flush = time.monotonic()
 
 
+def lower_priority() -> None:
+    """Traffic first: validation takes only CPU time nothing else wants; a backlog past the
+    Validator's bounds is shed and counted (``not_validated_busy``), never queued forever.
+
+    Linux's SCHED_IDLE (sched(7)) runs the worker only when nothing else on its CPU is runnable, and
+    a waking proxy, load generator or upstream preempts it at once. Nice 10, used before, still gave
+    the worker about a tenth of a contended CPU and let it finish its time slice before a woken task
+    ran: with a 1 MB agent conversation per request, wrk and nginx beside it lost a third of their
+    throughput (issue #12, docs/benchmarks.md "The agent conversation"). Where SCHED_IDLE is not
+    available (not Linux), nice 10 as before."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        return
+    except (AttributeError, OSError):
+        pass
+    with contextlib.suppress(OSError):
+        os.nice(10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m toolguard_core.worker")
     parser.add_argument("--arena-fd", type=int, help="the proxy's shared memory for bodies (offload.Arena)")
     args = parser.parse_args()
     arena = mmap.mmap(args.arena_fd, 0, access=mmap.ACCESS_READ) if args.arena_fd is not None else None
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the proxy ends the worker by closing its input
-    # Traffic first: on a busy machine the proxy's own process gets the CPU and validation takes
-    # what is left; a backlog past the Validator's bounds is shed and counted, never queued forever.
-    with contextlib.suppress(OSError):
-        os.nice(10)
+    lower_priority()
     # The frames travel on file descriptor 1. A stray print() anywhere in the core or a library it
     # imports would land between them, the proxy would read its text as a frame length and wait
     # for bytes that never come: every flow given to the worker after it would stay unvalidated.

@@ -113,9 +113,17 @@ def parse_body(
     body: bytes | str | None, max_body_bytes: int, findings: list[Finding]
 ) -> dict[str, Any] | None:
     """The single JSON parse of a request body. Appends a finding and returns None on bad input."""
+    return parse_body_exact(body, max_body_bytes, findings)[0]
+
+
+def parse_body_exact(
+    body: bytes | str | None, max_body_bytes: int, findings: list[Finding]
+) -> tuple[dict[str, Any] | None, bool]:
+    """:func:`parse_body`, and whether orjson parsed it (RequestView.exact): the stdlib's fallback
+    accepts values orjson would not write back as they were (NaN, integers over 64 bits)."""
     if body is None or len(body) == 0:
         findings.append(EMPTY.finding("body", "The request body is empty; send a JSON object."))
-        return None
+        return None, False
     if len(body) > max_body_bytes:
         findings.append(
             TOO_LARGE.finding(
@@ -123,16 +131,18 @@ def parse_body(
                 f"The body is {len(body)} bytes, over toolguard_max_body ({max_body_bytes}); not validated.",
             )
         )
-        return None
+        return None, False
+    exact = True
     try:
         # Fast path: orjson parses strict JSON about twice as fast as the stdlib and validates UTF-8
         # itself. Anything it refuses goes through the stdlib, which gives the precise finding (or
         # accepts what orjson is stricter about: NaN, integers over 64 bits, lone surrogates).
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError:
+        exact = False
         parsed = _parse_stdlib(body, findings)
         if parsed is _FAILED:
-            return None
+            return None, False
     if not isinstance(parsed, dict):
         findings.append(
             NOT_OBJECT.finding(
@@ -142,8 +152,8 @@ def parse_body(
                 '{"model": ..., "messages": [...]}.',
             )
         )
-        return None
-    return parsed
+        return None, False
+    return parsed, exact
 
 
 _FAILED = object()

@@ -241,9 +241,12 @@ def check_messages_shape(view: RequestView) -> Iterator[Finding]:
         yield from report_judged(EMPTY, view, "messages", "`messages` is empty; send at least one message.")
         return
     roles = view.provider.roles
+    accepted = roles if roles is not None else OPENAI_ROLES
     for index, message in enumerate(messages):
-        where = f"messages[{index}]"
+        # The common case, a valid message, formats no location (issue #12: a 1 MB agent
+        # conversation's 400 messages, every request).
         if not isinstance(message, dict):
+            where = f"messages[{index}]"
             yield from report_judged(
                 NOT_AN_OBJECT,
                 view,
@@ -253,6 +256,7 @@ def check_messages_shape(view: RequestView) -> Iterator[Finding]:
             continue
         role = message.get("role")
         if not isinstance(role, str) or not role:
+            where = f"messages[{index}]"
             yield from report_judged(
                 MISSING_ROLE,
                 view,
@@ -262,7 +266,8 @@ def check_messages_shape(view: RequestView) -> Iterator[Finding]:
                 + "; set it to user, assistant, system or tool.",
             )
             continue
-        if role not in (roles if roles is not None else OPENAI_ROLES):
+        if role not in accepted:
+            where = f"messages[{index}]"
             if roles is None:
                 detail = (
                     f"{view.provider.name} passes it to the model's chat template, which may not know it "
@@ -276,6 +281,7 @@ def check_messages_shape(view: RequestView) -> Iterator[Finding]:
             continue
         name = message.get("name")
         if isinstance(name, str) and role in NAMED_ROLES and not MESSAGE_NAME.fullmatch(name):
+            where = f"messages[{index}]"
             yield from report_judged(
                 NAME_PATTERN,
                 view,
@@ -285,8 +291,10 @@ def check_messages_shape(view: RequestView) -> Iterator[Finding]:
                 "or drop `name`.",
             )
         if role == "assistant":
-            yield from _check_assistant_empty(view, where, message)
+            if not (message.get("tool_calls") or message.get("function_call")):
+                yield from _check_assistant_empty(view, f"messages[{index}]", message)
         elif role in CONTENT_REQUIRED_ROLES and message.get("content") is None:
+            where = f"messages[{index}]"
             yield from report_judged(
                 MISSING_CONTENT,
                 view,

@@ -250,7 +250,8 @@ def check_repair_signatures(view: RequestView) -> Iterator[Finding]:
             calls = message.get("tool_calls")
             for call_index, call in enumerate(calls if isinstance(calls, list) else ()):
                 call_id = call.get("id") if isinstance(call, dict) else None
-                if isinstance(call_id, str) and QWEN_DUP_ID.search(call_id):
+                # The substring test first: a regex search per call id of every request costs more.
+                if isinstance(call_id, str) and "__qwen_dup_" in call_id and QWEN_DUP_ID.search(call_id):
                     yield from QWEN_RENAMED_ID.report(
                         view,
                         f"messages[{index}].tool_calls[{call_index}].id",
@@ -260,7 +261,10 @@ def check_repair_signatures(view: RequestView) -> Iterator[Finding]:
                     )
         if not isinstance(role, str) or role not in _ROLES_SCANNED:
             continue
-        for part, text in _texts(message.get("content")):
+        content = message.get("content")
+        if content is None or (isinstance(content, str) and len(content) > _MAX_SYNTHETIC_CHARS):
+            continue  # a call-only assistant turn, a long tool output: no text to scan, no generator
+        for part, text in _texts(content):
             if len(text) > _MAX_SYNTHETIC_CHARS:
                 continue
             for signature in SIGNATURES:

@@ -578,7 +578,6 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
             previous_role = None
             continue
         role = message.get("role")
-        where = f"messages[{index}]"
         if role == "system":
             if first_system is None:
                 first_system = index
@@ -586,22 +585,22 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
                 yield from report_judged(
                     MULTIPLE_SYSTEM,
                     view,
-                    f"{where}.role",
-                    f"{where} is a second system message (the first is messages[{first_system}]); "
+                    f"messages[{index}].role",
+                    f"messages[{index}] is a second system message (the first is messages[{first_system}]); "
                     f"{judged_name(MULTIPLE_SYSTEM, view)} takes one. Merge their text into messages[{first_system}].",
                 )
             if family.rejects_system_role or (local and _NO_SYSTEM_TEMPLATE_MODELS.search(model)):
                 yield from SYSTEM_UNSUPPORTED.report(
                     view,
-                    f"{where}.role",
+                    f"messages[{index}].role",
                     f"{model_for_family(view) or view.model} does not accept system messages; merge the "
                     "instructions into the first user message.",
                 )
             elif system_first_only and seen_other:
                 yield from SYSTEM_NOT_FIRST.report(
                     view,
-                    f"{where}.role",
-                    f"{where} is a system message after a {previous_role or 'non-system'} message; "
+                    f"messages[{index}].role",
+                    f"messages[{index}] is a system message after a {previous_role or 'non-system'} message; "
                     f"{profile.name} takes system messages only at the start. Move it to the front or merge "
                     "it into the first system message.",
                 )
@@ -614,18 +613,18 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
             )
             yield from DEVELOPER_UNSUPPORTED.report(
                 view,
-                f"{where}.role",
+                f"messages[{index}].role",
                 f"{profile.name} ({view.model}) does not take the `developer` role; {instead}.",
             )
         if keys_by_role is not None and isinstance(role, str):
-            yield from _check_keys(view, keys_by_role, where, role, message)
+            yield from _check_keys(view, keys_by_role, f"messages[{index}]", role, message)
         if role in ("user", "assistant", "tool") and not seen_other:
             if reasoner and role != "user":
                 yield from report_judged(
                     FIRST_NOT_USER,
                     view,
-                    f"{where}.role",
-                    f"{where} is the first message after the system messages but a {role} message; "
+                    f"messages[{index}].role",
+                    f"messages[{index}] is the first message after the system messages but a {role} message; "
                     f"{view.model} needs a user message first. Drop it or put a user message before it.",
                 )
             seen_other = True
@@ -638,8 +637,8 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
             yield from report_judged(
                 ALTERNATION,
                 view,
-                f"{where}.role",
-                f"{where} is the second {role} message in a row; {judged_name(ALTERNATION, view)} ({view.model}) requires "
+                f"messages[{index}].role",
+                f"messages[{index}] is the second {role} message in a row; {judged_name(ALTERNATION, view)} ({view.model}) requires "
                 "user and assistant to alternate. Merge the two messages.",
             )
         # Mistral's validator (mistral_common): on Mistral's API always, elsewhere for its models; the
@@ -648,8 +647,8 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
             yield from report_judged(
                 USER_AFTER_TOOL,
                 view,
-                f"{where}.role",
-                f"{where} is a user message right after a tool message; {judged_name(USER_AFTER_TOOL, view)} wants an assistant "
+                f"messages[{index}].role",
+                f"messages[{index}] is a user message right after a tool message; {judged_name(USER_AFTER_TOOL, view)} wants an assistant "
                 "message answering the tool results first. Insert the assistant's reply before it.",
             )
         previous_role = role if isinstance(role, str) else None

@@ -242,6 +242,48 @@ class _Block:
     answered: set[str] = field(default_factory=set)
 
 
+class _Sites:
+    """Where each tool_call_id is answered (a late answer is reported once, as non-adjacent) and
+    where each id is first called (an orphan whose call comes later is explained as misordered).
+    Read only when a call goes unanswered in its block or a tool message is an orphan, so walked
+    over the whole conversation only then: a valid agent conversation, the common case, never needs
+    them (an extra walk of every message per request, issue #12)."""
+
+    __slots__ = ("_answers", "_call_sites", "_messages")
+
+    def __init__(self, messages: list[Any]) -> None:
+        self._messages = messages
+        self._answers: dict[str, list[int]] | None = None
+        self._call_sites: dict[str, int] | None = None
+
+    def answers(self) -> dict[str, list[int]]:
+        if self._answers is None:
+            self._walk()
+        assert self._answers is not None
+        return self._answers
+
+    def call_sites(self) -> dict[str, int]:
+        if self._call_sites is None:
+            self._walk()
+        assert self._call_sites is not None
+        return self._call_sites
+
+    def _walk(self) -> None:
+        answers: dict[str, list[int]] = {}
+        call_sites: dict[str, int] = {}
+        for index, message in enumerate(self._messages):
+            if isinstance(message, dict) and message.get("role") == "tool":
+                tool_call_id = message.get("tool_call_id")
+                if isinstance(tool_call_id, str) and tool_call_id:
+                    answers.setdefault(tool_call_id, []).append(index)
+            elif isinstance(message, dict) and message.get("role") == "assistant":
+                for call in _tool_calls_of(message) or ():
+                    call_id = call.get("id") if isinstance(call, dict) else None
+                    if isinstance(call_id, str) and call_id:
+                        call_sites.setdefault(call_id, index)
+        self._answers, self._call_sites = answers, call_sites
+
+
 def _quote_ids(ids: list[str]) -> str:
     return ", ".join(ids)
 
@@ -258,21 +300,7 @@ def check_tool_sequence(view: RequestView) -> Iterator[Finding]:
 
 def _tool_sequence(view: RequestView) -> Iterator[Finding]:
     messages = view.messages
-    # Where each tool_call_id is answered, so a late answer is reported once, as non-adjacent.
-    answers: dict[str, list[int]] = {}
-    # Where each id is first called, so an orphan whose call comes later is explained as misordered.
-    call_sites: dict[str, int] = {}
-    for index, message in enumerate(messages):
-        if isinstance(message, dict) and message.get("role") == "tool":
-            tool_call_id = message.get("tool_call_id")
-            if isinstance(tool_call_id, str) and tool_call_id:
-                answers.setdefault(tool_call_id, []).append(index)
-        elif isinstance(message, dict) and message.get("role") == "assistant":
-            for call in _tool_calls_of(message) or ():
-                call_id = call.get("id") if isinstance(call, dict) else None
-                if isinstance(call_id, str) and call_id:
-                    call_sites.setdefault(call_id, index)
-
+    sites = _Sites(messages)
     calls_by_id: dict[str, _Call] = {}
     answered_ids: set[str] = set()
     late_answers: set[int] = set()  # tool messages already reported as non-adjacent
@@ -282,7 +310,7 @@ def _tool_sequence(view: RequestView) -> Iterator[Finding]:
         unanswered = [c for c in block.calls if c.id not in block.answered]
         never = []
         for call in unanswered:
-            later = [i for i in answers.get(call.id, ()) if i >= end]
+            later = [i for i in sites.answers().get(call.id, ()) if i >= end]
             if later:
                 late_answers.add(later[0])
                 answered_ids.add(call.id)
@@ -328,19 +356,19 @@ def _tool_sequence(view: RequestView) -> Iterator[Finding]:
                 block.answered.add(tool_call_id)
                 answered_ids.add(tool_call_id)
                 continue
-            yield from _check_tool_message(
-                view, index, message, block, call_sites, answered_ids, late_answers
-            )
+            yield from _check_tool_message(view, index, message, block, sites, answered_ids, late_answers)
             continue
         if block is not None:
-            yield from close(block, index)
+            # Every call answered (answered ⊆ ids): nothing to close, without close()'s generator.
+            if len(block.answered) != len(block.ids):
+                yield from close(block, index)
             block = None
         if role != "assistant":
             continue
-        calls = _tool_calls_of(message)
-        if not calls:  # no calls, or `tool_calls: []` (shape.py reports both)
+        calls = message.get("tool_calls")
+        if not calls or not isinstance(calls, list):  # no calls, or `tool_calls: []` (shape.py reports both)
             continue
-        block = _Block(message_index=index, calls=[])
+        block = _Block(index, [])
         for call_index, call in enumerate(calls):
             call_id = call.get("id") if isinstance(call, dict) else None
             if not isinstance(call_id, str) or not call_id:
@@ -356,8 +384,9 @@ def _tool_sequence(view: RequestView) -> Iterator[Finding]:
                 )
                 if call_id in block.ids:
                     continue
-            record = _Call(id=call_id, message_index=index, call_index=call_index)
-            calls_by_id.setdefault(call_id, record)
+            record = _Call(call_id, index, call_index)  # positional: no keyword dict per call
+            if earlier is None:
+                calls_by_id[call_id] = record
             block.calls.append(record)
             block.ids.add(call_id)
     if block is not None:
@@ -373,7 +402,7 @@ def _check_tool_message(
     index: int,
     message: dict[str, Any],
     block: _Block | None,
-    call_sites: dict[str, int],
+    sites: _Sites,
     answered_ids: set[str],
     late_answers: set[int],
 ) -> Iterator[Finding]:
@@ -412,7 +441,7 @@ def _check_tool_message(
             + ". Use the id of the call this result belongs to.",
         )
         return
-    call_site = call_sites.get(tool_call_id)
+    call_site = sites.call_sites().get(tool_call_id)
     hint = (
         f" Its call is at messages[{call_site}], so the result comes before the call."
         if call_site is not None and call_site > index

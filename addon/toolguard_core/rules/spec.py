@@ -30,6 +30,7 @@ from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
+from toolguard_core.rules import memo
 from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.registry import PredictedError, Rule, check, define, policy, provider_id
 
@@ -677,12 +678,21 @@ _JUDGED = frozenset({WRONG_TYPE.id, OUT_OF_RANGE.id, MISSING_REQUIRED.id})
 NEWEST_ITEMS = 48  # the rules' notes say 48 too (docs/rules.md)
 
 
+#: The violations of a ``tools`` array by (endpoint, its JSON text): a function of those two only
+#: (rules/memo.py), so an agent's definitions, the same on every turn, are walked once.
+_TOOLS_WALKED = memo.Memo()
+
+
 def violations(
-    body: Mapping[str, Any], endpoint: str, profile_ranges: Container[str] = frozenset()
+    body: Mapping[str, Any],
+    endpoint: str,
+    profile_ranges: Container[str] = frozenset(),
+    tools_text: bytes | None = None,
 ) -> list[Violation]:
     """Every place ``body`` breaks the snapshot's schema for ``endpoint`` (``chat`` / ``responses``).
     Top-level keys in ``profile_ranges`` are skipped: the provider profile declares their range, and the
-    params.* rules check it."""
+    params.* rules check it. ``tools_text``: the exact JSON text of ``body["tools"]``
+    (memo.tools_text), when its violations may be remembered."""
     root = ROOTS.get(endpoint)
     out: list[Violation] = []
     if root is None or root.props is None:
@@ -692,19 +702,33 @@ def violations(
         node = props.get(key)
         if node is None or key in profile_ranges:
             continue
-        jtype = _TYPE_NAMES.get(type(value)) or _jtype(value)
-        if jtype == "array" and len(value) > NEWEST_ITEMS and node.union is None and node.items is not None:
-            # A long conversation: only its newest items (see NEWEST_ITEMS); the array's own bounds
-            # (at least one message) hold for any array this long.
-            items = node.items
-            for i in range(len(value) - NEWEST_ITEMS, len(value)):
-                item = value[i]
-                item_type = _TYPE_NAMES.get(type(item)) or _jtype(item)
-                if item_type not in items.done:
-                    items.fn(item, item_type, (key, i), out)
-        elif jtype not in node.done and jtype != "null":
-            node.fn(value, jtype, key, out)
+        if key == "tools" and tools_text is not None:
+            remembered = _TOOLS_WALKED.get((endpoint, tools_text))
+            if remembered is None:
+                walked: list[Violation] = []
+                _walk(node, key, value, walked)
+                remembered = tuple(walked)
+                _TOOLS_WALKED.put((endpoint, tools_text), remembered)
+            out.extend(remembered)
+            continue
+        _walk(node, key, value, out)
     return out
+
+
+def _walk(node: _Node, key: str, value: Any, out: list[Violation]) -> None:
+    """The violations of one top-level ``key``'s ``value``."""
+    jtype = _TYPE_NAMES.get(type(value)) or _jtype(value)
+    if jtype == "array" and len(value) > NEWEST_ITEMS and node.union is None and node.items is not None:
+        # A long conversation: only its newest items (see NEWEST_ITEMS); the array's own bounds
+        # (at least one message) hold for any array this long.
+        items = node.items
+        for i in range(len(value) - NEWEST_ITEMS, len(value)):
+            item = value[i]
+            item_type = _TYPE_NAMES.get(type(item)) or _jtype(item)
+            if item_type not in items.done:
+                items.fn(item, item_type, (key, i), out)
+    elif jtype not in node.done and jtype != "null":
+        node.fn(value, jtype, key, out)
 
 
 @check(endpoints=("chat", "responses"))
@@ -713,7 +737,9 @@ def check_spec(view: RequestView) -> Iterator[Finding]:
     # provider, judged by its own rules), walking the request would find nothing to report.
     if _SPEC_POLICY.level(view.provider.id) is None and _SPEC_POLICY.level(provider_id(view)) is None:
         return
-    for rule, location, message in violations(view.body, view.endpoint, view.provider.ranges):
+    body = view.body
+    text = memo.tools_text(view, body.get("tools"))
+    for rule, location, message in violations(body, view.endpoint, view.provider.ranges, text):
         if rule.id in _JUDGED:
             yield from report_judged(rule, view, location, message)
         else:

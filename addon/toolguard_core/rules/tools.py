@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RESPONSES, RequestView
+from toolguard_core.rules import memo
 from toolguard_core.rules.examples import USER, WEATHER_PARAMS, example_tool
 from toolguard_core.rules.inferred import judged_id, judged_name, report_judged
 from toolguard_core.rules.modelinfo import GEMINI_NAME
@@ -1105,8 +1107,35 @@ EMPTY = define(
 def check_tools(view: RequestView) -> Iterator[Finding]:
     body = view.body
     if "tools" in body and body["tools"] is not None:
-        yield from _check_tool_list(view, body["tools"])
+        yield from _remembered_tool_list(view, body["tools"])
     yield from _check_history_names(view)
+
+
+#: _check_tool_list's findings by (target, model, demoted rules, definitions' JSON text): a function
+#: of the definitions and of the view's target, model and demoted rules only (rules/memo.py). The
+#: target is told by identity (the worker keeps one per route and options), and kept with the
+#: findings so that its id is not reused while they are remembered.
+_TOOL_LISTS = memo.Memo()
+#: More findings than this are not remembered (a pathological list is checked again, and capped).
+_MAX_REMEMBERED = 256
+
+
+def _remembered_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
+    text = memo.tools_text(view, tools)
+    if text is None:
+        yield from _check_tool_list(view, tools)
+        return
+    key = (id(view.target), view.model, view.demoted, text)
+    hit = _TOOL_LISTS.get(key)
+    if hit is not None and hit[0] is view.target:
+        yield from hit[1]
+        return
+    found = _check_tool_list(view, tools)
+    head = list(islice(found, _MAX_REMEMBERED + 1))
+    if len(head) <= _MAX_REMEMBERED:
+        _TOOL_LISTS.put(key, (view.target, tuple(head)))
+    yield from head
+    yield from found
 
 
 @check(endpoints=(RESPONSES,))
@@ -1359,6 +1388,8 @@ def _check_root(view: RequestView, location: str, name: str, parameters: Any) ->
 
 
 def _check_history_names(view: RequestView) -> Iterator[Finding]:
+    # An agent's history calls the same few tools hundreds of times: each name matched once.
+    valid: set[str] = set()
     for index, message in enumerate(view.messages):
         if not isinstance(message, dict) or message.get("role") != "assistant":
             continue
@@ -1368,19 +1399,23 @@ def _check_history_names(view: RequestView) -> Iterator[Finding]:
         for call_index, call in enumerate(calls):
             function = call.get("function") if isinstance(call, dict) else None
             name = function.get("name") if isinstance(function, dict) else None
-            if isinstance(name, str) and not OPENAI_NAME.fullmatch(name):
-                pid = judged_id(view)
-                if pid == "gemini" and GEMINI_NAME.fullmatch(name):
-                    continue
-                what = (
-                    "a call with an empty function name; send the name the model called (the client lost it)"
-                    if not name
-                    else f"a call to {name!r}, which does not match ^[a-zA-Z0-9_-]+$. Rename it consistently in "
-                    "the tools and in the history"
-                )
-                yield from report_judged(
-                    HISTORY_INVALID_NAME,
-                    view,
-                    f"messages[{index}].tool_calls[{call_index}].function.name",
-                    f"messages[{index}] replays {what}.",
-                )
+            if not isinstance(name, str) or name in valid:
+                continue
+            if OPENAI_NAME.fullmatch(name):
+                valid.add(name)
+                continue
+            pid = judged_id(view)
+            if pid == "gemini" and GEMINI_NAME.fullmatch(name):
+                continue
+            what = (
+                "a call with an empty function name; send the name the model called (the client lost it)"
+                if not name
+                else f"a call to {name!r}, which does not match ^[a-zA-Z0-9_-]+$. Rename it consistently in "
+                "the tools and in the history"
+            )
+            yield from report_judged(
+                HISTORY_INVALID_NAME,
+                view,
+                f"messages[{index}].tool_calls[{call_index}].function.name",
+                f"messages[{index}] replays {what}.",
+            )
