@@ -15,12 +15,13 @@ example body, and mutations of them, through both paths and compares the finding
 
 Bounded: at most :data:`MAX_KEY_BYTES` of keys per process, least recently used dropped first; only
 lists of at least :data:`MIN_TOOLS` definitions (a small request validated on the proxy's event loop
-gains nothing from serialising its one tool). Pure: no I/O, one dictionary per process (the worker is
-single-threaded; in the proxy's process the rules run on the event loop only).
+gains nothing from serialising its one tool). Pure: no I/O, one dictionary per process, behind a lock (the worker is single-threaded; in the proxy's process
+the rules run on the event loop and on the WebSocket judge's thread).
 """
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -39,35 +40,42 @@ class Memo:
     """An LRU map from a key (whose last element is the definitions' JSON text, counted against
     :data:`MAX_KEY_BYTES`) to a remembered result."""
 
-    __slots__ = ("_entries", "_size", "max_bytes")
+    __slots__ = ("_entries", "_lock", "_size", "max_bytes")
 
     def __init__(self, max_bytes: int = MAX_KEY_BYTES) -> None:
         self._entries: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._size = 0
         self.max_bytes = max_bytes
+        # In the proxy's own process the rules run on the event loop and on the WebSocket judge's
+        # thread (addon.SocketWorker): a lookup and its move_to_end, or an eviction, must not
+        # interleave with another thread's (a KeyError there would be a rule's internal error).
+        self._lock = threading.Lock()
 
     def get(self, key: tuple[Any, ...]) -> Any:
-        value = self._entries.get(key)
-        if value is not None:
-            self._entries.move_to_end(key)
-        return value
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
 
     def put(self, key: tuple[Any, ...], value: Any) -> None:
         size = len(key[-1])
         if size > self.max_bytes:
             return
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self._size -= size
-        while self._entries and self._size + size > self.max_bytes:
-            dropped, _ = self._entries.popitem(last=False)
-            self._size -= len(dropped[-1])
-        self._entries[key] = value
-        self._size += size
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._size -= size
+            while self._entries and self._size + size > self.max_bytes:
+                dropped, _ = self._entries.popitem(last=False)
+                self._size -= len(dropped[-1])
+            self._entries[key] = value
+            self._size += size
 
     def clear(self) -> None:
-        self._entries.clear()
-        self._size = 0
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -84,8 +92,9 @@ def tools_text(view: RequestView, tools: Any) -> bytes | None:
     global _last
     if not view.exact or not isinstance(tools, list) or len(tools) < MIN_TOOLS:
         return None
-    if _last[0] is tools:
-        return _last[1]
+    last = _last  # one read: another thread may replace it between two (the WebSocket judge's)
+    if last[0] is tools:
+        return last[1]
     try:
         text: bytes | None = orjson.dumps(tools)
     except TypeError:  # orjson.JSONEncodeError: not a value orjson parsed
