@@ -295,6 +295,10 @@ class RunRow(BaseModel):
     #: hosts as JSON ``{host: requests}`` (m009_visibility).
     model_rules_skipped: int = 0
     model_rules_skipped_hosts: str | None = None
+    #: Requests to hosts no provider profile recognises (judged by the generic profile), stored or
+    #: not, and those hosts as JSON ``{host: requests}`` (m013_unrecognised_hosts).
+    unrecognised_requests: int = 0
+    unrecognised_hosts: str | None = None
 
 
 @migrations(transactional=False)  # batches of its own: MIGRATION_BATCH_ROWS (relabel_rows)
@@ -552,6 +556,19 @@ def m012_learned_host_ports(db: sqlite_utils.Database) -> None:
     # and never applied. Their first flow names the port: moved there (learned_store.rekey_ported_hosts;
     # the PostgreSQL store runs the same function in pgstore.ensure_schema).
     rekey_ported_hosts(db)
+
+
+@migrations()
+def m013_unrecognised_hosts(db: sqlite_utils.Database) -> None:
+    # Issue #9/#10 ("never reassuring about what was not seen"): requests to hosts no provider profile
+    # recognises (a company gateway, a LiteLLM proxy, a local vLLM: the generic profile judged them)
+    # are counted per run with their hosts (JSON {host: requests}), since a clean run stores no flow
+    # that would name them. Idempotent: columns added only when missing.
+    columns = db["runs"].columns_dict
+    if "unrecognised_requests" not in columns:
+        db.execute("ALTER TABLE runs ADD COLUMN unrecognised_requests INTEGER NOT NULL DEFAULT 0")
+    if "unrecognised_hosts" not in columns:
+        db.execute("ALTER TABLE runs ADD COLUMN unrecognised_hosts TEXT")
 
 
 def compact_repairs(db: sqlite_utils.Database) -> int:
