@@ -35,6 +35,8 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 import toolguard_core
+from toolguard_analysis.defaults import DEFAULT_API_PATH as DEFAULT_API_PATH
+from toolguard_analysis.defaults import DEFAULT_UPSTREAM as DEFAULT_UPSTREAM
 from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_analysis.patterns import explain, predicting_rule
 from toolguard_analysis.summary import repair_stats
@@ -63,8 +65,6 @@ from toolguard_core.visibility import (
     unrecognised_line,
 )
 
-DEFAULT_UPSTREAM = "https://api.openai.com"
-DEFAULT_API_PATH = "/v1"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 30.0
 # Exit statuses of toolguard itself, as in env(1)/docker run: 125 toolguard failed, 126 the command

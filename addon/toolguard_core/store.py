@@ -26,13 +26,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import sqlite_utils
-from platformdirs import user_data_path
 from pydantic import BaseModel, field_validator
 from sqlite_utils import Migrations
 
 import toolguard_core
 from toolguard_core import dedup, grouping, repair_rows
 from toolguard_core.causes import STATUS_ONLY, request_object
+from toolguard_core.dburl import DB_ENV as DB_ENV  # re-exported: declared with the database URLs
+from toolguard_core.dburl import default_db_path as default_db_path
 from toolguard_core.learned import Knowledge
 from toolguard_core.learned_store import learn_from_rows, load_knowledge, rekey_ported_hosts
 from toolguard_core.verdict import (
@@ -45,7 +46,6 @@ from toolguard_core.verdict import (
 
 logger = logging.getLogger(__name__)
 
-DB_ENV = "TOOLGUARD_DB"
 #: How often the writer (idle, or between batches) checks whether another connection changed what was learned.
 KNOWLEDGE_REFRESH_SECONDS = 2.0
 #: How long an opener keeps retrying while other processes migrate the same new file. A deadline, not
@@ -60,14 +60,6 @@ COMPACT_NOTICE_ROWS = 10_000
 #: resumes where it stopped: each batch selects only rows still to do, and a migration is recorded as
 #: applied only once every batch is in (docs/benchmarks.md, "Migrations on a large file").
 MIGRATION_BATCH_ROWS = 1000
-
-
-def default_db_path() -> Path:
-    """``$TOOLGUARD_DB``, else the per-user data dir (``~/.local/share/toolguard/toolguard.db`` on Linux)."""
-    env = os.environ.get(DB_ENV)
-    if env:
-        return Path(env).expanduser()
-    return user_data_path("toolguard", appauthor=False) / "toolguard.db"
 
 
 def utc_now() -> str:
