@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from toolguard_analysis.defaults import DEFAULT_URL as DEFAULT_URL
+from toolguard_analysis.defaults import MESSAGES_URL as MESSAGES_URL
+from toolguard_analysis.defaults import RESPONSES_URL as RESPONSES_URL
 from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_core.analyze import Analysis, analyse_request
 from toolguard_core.findings import SEVERITY_ORDER, Severity
@@ -26,9 +29,6 @@ from toolguard_core.request import CONVERSE, GEMINI, MESSAGES, OLLAMA, Target, g
 from toolguard_core.rules import converse, gemini, ollama
 from toolguard_core.verdict import DEFAULT_PATHS, DEFAULT_RECORD_PATHS, Scope, scope
 
-DEFAULT_URL = "https://api.openai.com/v1/chat/completions"
-RESPONSES_URL = "https://api.openai.com/v1/responses"
-MESSAGES_URL = "https://api.anthropic.com/v1/messages"
 #: The same endpoint with a beta on: Claude Code always sends ``/v1/messages?beta=true``, where the
 #: rules that a beta lifts are silent (rules/anthropic.py, modelinfo.beta_enabled).
 MESSAGES_BETA_URL = MESSAGES_URL + "?beta=true"

@@ -16,48 +16,33 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 import click
 
 from toolguard_analysis import db as dbsource
-from toolguard_analysis.check import (
-    DEFAULT_URL,
-    MESSAGES_URL,
-    RESPONSES_URL,
-    Checked,
-    NotChecked,
-    check_bodies,
-    render_results,
-    split_bodies,
-    stored_flow_body,
-    validate_url,
-)
-from toolguard_analysis.datasette import metadata_for
-from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
-from toolguard_analysis.merge import merge
-from toolguard_analysis.render import NO_LIMIT, render
-from toolguard_analysis.run import (
+from toolguard_analysis.defaults import (
     DEFAULT_API_PATH,
     DEFAULT_UPSTREAM,
-    addon_script,
-    mitmdump_executable,
-    run_session,
+    DEFAULT_URL,
+    MESSAGES_URL,
+    REPAIR_BODIES,
+    RESPONSES_URL,
+    SHOW_FORMATS,
 )
-from toolguard_analysis.show import FORMATS as SHOW_FORMATS
-from toolguard_analysis.show import REPAIR_BODIES, find_flow, repaired_body, request_body
-from toolguard_analysis.show import render as render_flow
-from toolguard_analysis.summary import build_summary
+from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_analysis.terminal import printable
-from toolguard_analysis.timefilters import parse_when
 from toolguard_analysis.writable import run_on
-from toolguard_core.dburl import is_postgres_url, label, redact_url
-from toolguard_core.grouping import summary_version
-from toolguard_core.learned import listed
-from toolguard_core.learned_store import export_learned, forget, import_learned, ported_keys
-from toolguard_core.modes import Mode
-from toolguard_core.repair import Family
-from toolguard_core.store import default_db_path, refresh_summary_columns, relabel_rows
+from toolguard_core.choices import Family, Mode
+from toolguard_core.dburl import default_db_path, is_postgres_url, label, redact_url
+
+if TYPE_CHECKING:
+    from toolguard_analysis.check import Checked
+
+# The library modules that load the rules, the causes catalogue or the store (most of a command's
+# start-up: ~0.9 s CPU) are imported by the commands that use them, not here: `toolguard --help`,
+# `toolguard COMMAND --help` and the commands that need none of them do not pay for them
+# (tests/test_cli_start.py).
 
 
 def _library[T](fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -73,6 +58,8 @@ def _library[T](fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 def _url_option(ctx: click.Context, param: click.Parameter, url: str | None) -> str | None:
+    from toolguard_analysis.check import validate_url
+
     if url is None:
         return None
     try:
@@ -222,6 +209,8 @@ def check(
         toolguard check --flow 6f9bebcc --db capture.db    # a stored flow, with today's rules
         toolguard check --providers gateways.toml --url https://llm.corp.example/v1/chat/completions req.json
     """
+    from toolguard_analysis.check import render_results, split_bodies, stored_flow_body
+
     if flow_ref and files:
         raise click.UsageError("give FILES or --flow, not both")
     if flow_ref:
@@ -250,6 +239,8 @@ def _checked_or_exit(
 ) -> list[Checked]:
     """:func:`check_bodies`, or, for an endpoint toolguard has no rules for, that plain sentence and
     status 2: no output that reads like a clean lint."""
+    from toolguard_analysis.check import NotChecked, check_bodies
+
     try:
         return check_bodies(bodies, url, providers_file)
     except NotChecked as exc:
@@ -374,6 +365,8 @@ def run(
     QWEN_USAGE_STATISTICS_ENABLED=false yourself if you do not want qwen-code's telemetry in the
     proxy: toolguard never changes a client's behaviour behind your back.
     """
+    from toolguard_analysis.run import run_session
+
     if db_path is not None:
         _source(db_path)  # an empty --db or another scheme's URL: refused before anything starts
     status = _library(
@@ -446,6 +439,9 @@ def show(
         toolguard show 6f9bebcc --request | curl -s https://api.openai.com/v1/chat/completions \\
             -H "authorization: Bearer $OPENAI_API_KEY" -H "content-type: application/json" --data @-
     """
+    from toolguard_analysis.show import find_flow, repaired_body, request_body
+    from toolguard_analysis.show import render as render_flow
+
     source = _source(db_path)
     flow = _library(find_flow, source, flow_id, last)
     if repair_body:
@@ -515,6 +511,10 @@ def summary(
         toolguard summary --format html -o report.html
         toolguard summary --db postgresql://toolguard@db.example/toolguard --since 24h
     """
+    from toolguard_analysis.render import NO_LIMIT, render
+    from toolguard_analysis.summary import build_summary
+    from toolguard_analysis.timefilters import parse_when
+
     paths: list[dbsource.Source] = [_source(p) for p in db_paths] or [default_db_path()]
     for path in paths:
         _library(dbsource.require, path)
@@ -566,6 +566,8 @@ def merge_command(out: str, inputs: tuple[str, ...]) -> None:
         toolguard merge postgresql://toolguard@db.example/toolguard laptop.db ci.db
         toolguard merge offline.db postgresql://toolguard@db.example/toolguard
     """
+    from toolguard_analysis.merge import merge
+
     sources = [_source(path, "INPUTS") for path in inputs]
     _source(out, "OUT")
     for path in sources:
@@ -617,6 +619,8 @@ def reexplain(db_path: str | None) -> None:
         toolguard reexplain --db laptop.db && toolguard summary --db laptop.db
         toolguard reexplain --db postgresql://toolguard@db.example/toolguard
     """
+    from toolguard_core.store import relabel_rows
+
     changed = _library(run_on, _source(db_path), relabel_rows)
     click.echo(f"{changed} stored rejection(s) relabelled")
 
@@ -641,6 +645,9 @@ def refingerprint(db_path: str | None, every_row: bool) -> None:
         toolguard refingerprint --db laptop.db && toolguard summary --db laptop.db
         toolguard refingerprint --db postgresql://toolguard@db.example/toolguard
     """
+    from toolguard_core.grouping import summary_version
+    from toolguard_core.store import refresh_summary_columns
+
     changed = _library(
         run_on, _source(db_path), lambda db: refresh_summary_columns(db, stale_only=not every_row)
     )
@@ -676,6 +683,9 @@ def learned_list(db_path: str | None, as_json: bool) -> None:
         toolguard learned list --json | jq '.constraints[] | {host, model, name}'
         toolguard learned list --db postgresql://toolguard@db.example/toolguard
     """
+    from toolguard_core.learned import listed
+    from toolguard_core.learned_store import export_learned
+
     data = _library(run_on, _source(db_path), export_learned)
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
@@ -722,6 +732,8 @@ def learned_forget(
         toolguard learned forget --rule sequence.orphan-tool-message --host 127.0.0.1
         toolguard learned forget --all
     """
+    from toolguard_core.learned_store import forget, ported_keys
+
     if not everything and all(v is None for v in (host, model, rule, name)):
         raise click.UsageError("give a filter (--host, --model, --rule, --name) or --all")
 
@@ -751,6 +763,8 @@ def learned_export(file: TextIO, db_path: str | None) -> None:
         toolguard learned export team.json --db postgresql://toolguard@db.example/toolguard
         toolguard learned export - | jq .constraints
     """
+    from toolguard_core.learned_store import export_learned
+
     data = _library(run_on, _source(db_path), export_learned)
     file.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     if file is not sys.stdout:
@@ -773,6 +787,8 @@ def learned_import(file: TextIO, db_path: str | None) -> None:
         toolguard learned import team-learned.json --db ~/ci/toolguard.db
         toolguard learned import team.json --db postgresql://toolguard@db.example/toolguard
     """
+    from toolguard_core.learned_store import export_learned, import_learned
+
     try:
         data = json.load(file)
     except ValueError as exc:
@@ -812,6 +828,8 @@ def addon_path() -> None:
         mitmdump -s "$(toolguard addon-path)" --mode reverse:https://api.openai.com
         mitmweb -s "$(toolguard addon-path)" --set toolguard_db=capture.db
     """
+    from toolguard_analysis.run import addon_script
+
     click.echo(addon_script())
 
 
@@ -830,6 +848,8 @@ def proxy(mitmdump_args: tuple[str, ...]) -> None:
         toolguard proxy --mode reverse:https://api.openai.com -p 8080
         toolguard proxy --listen-host 127.0.0.1 -p 8080 --set toolguard_db=capture.db
     """
+    from toolguard_analysis.run import addon_script, mitmdump_executable
+
     executable = _library(mitmdump_executable)
     command = [str(executable), "-s", str(addon_script()), *mitmdump_args]
     os.execv(executable, command)
@@ -852,6 +872,8 @@ def datasette_metadata(databases: tuple[str, ...]) -> None:
         toolguard datasette-metadata capture.db > meta.yml && datasette capture.db -m meta.yml
         toolguard datasette-metadata laptop.db ci.db > meta.yml && datasette laptop.db ci.db -m meta.yml
     """
+    from toolguard_analysis.datasette import metadata_for
+
     text = _library(metadata_for, databases)  # a postgresql:// URL is refused first (exit 2)
     for path in databases:
         _library(dbsource.require, Path(path).expanduser())  # metadata for a file Datasette cannot open

@@ -183,7 +183,13 @@ def load_runs(
             wanted = ["id", "started_utc", "ended_utc", "requests_seen", "validated"]
             wanted += [
                 c
-                for c in ("websocket_messages", "model_rules_skipped", "model_rules_skipped_hosts")
+                for c in (
+                    "websocket_messages",
+                    "model_rules_skipped",
+                    "model_rules_skipped_hosts",
+                    "unrecognised_requests",
+                    "unrecognised_hosts",
+                )
                 if c in columns
             ]
             where, args = ["1 = 1"], []

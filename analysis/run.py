@@ -35,6 +35,8 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 import toolguard_core
+from toolguard_analysis.defaults import DEFAULT_API_PATH as DEFAULT_API_PATH
+from toolguard_analysis.defaults import DEFAULT_UPSTREAM as DEFAULT_UPSTREAM
 from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_analysis.patterns import explain, predicting_rule
 from toolguard_analysis.summary import repair_stats
@@ -56,16 +58,13 @@ from toolguard_core.verdict import (
 )
 from toolguard_core.visibility import (
     NOTHING_SEEN,
-    UNRECOGNISED_HOSTS,
     flow_verdict_words,
-    hosts_list,
     parse_hosts,
     passed_through_line,
     skipped_line,
+    unrecognised_line,
 )
 
-DEFAULT_UPSTREAM = "https://api.openai.com"
-DEFAULT_API_PATH = "/v1"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 30.0
 # Exit statuses of toolguard itself, as in env(1)/docker run: 125 toolguard failed, 126 the command
@@ -707,16 +706,18 @@ def report(
             # confirmed nor false alarms for this flow, and the report says so, as show and the summary do.
             rules = ", ".join(dict.fromkeys(r["rule"] for r in errors))
             lines.append(f"        findings: {rules} {UNCONFIRMED_WORDS}")
-    unrecognised = data.unrecognised_hosts or []
+    # Said once per run: the rules that ran were the generic profile's and the model catalog's
+    # (docs/providers.md), not a provider's; a loopback fake or a company gateway gets here. The
+    # proxy's count (runs.unrecognised_hosts: every request, stored or not; a clean run stores none)
+    # first, then the hosts of the run's stored flows in SQL (a run row from before m013 has no count).
+    unrecognised = unrecognised_line(
+        int(run.get("unrecognised_requests") or 0),
+        parse_hosts(run.get("unrecognised_hosts")),
+        data.unrecognised_hosts or [],
+        limit=MAX_REPORT_HOSTS,
+    )
     if unrecognised:
-        # Said once per run: the rules that ran were the generic profile's and the model catalog's
-        # (docs/providers.md), not a provider's; a loopback fake or a company gateway gets here.
-        # Counted over every stored flow of the run in SQL, not the capped list shown above.
-        lines.append(
-            f"  {UNRECOGNISED_HOSTS}: "
-            f"{hosts_list(unrecognised, limit=MAX_REPORT_HOSTS)}; map one with [[gateway]] in the providers "
-            "config (docs/providers.md)"
-        )
+        lines.append(f"  {unrecognised}")
     if flows:
         # With a PostgreSQL store, db_path is this proxy's spool and ``database`` the shared URL.
         shown = database or str(db_path)

@@ -46,8 +46,6 @@ from toolguard_core.verdict import (
 )
 from toolguard_core.visibility import UNVALIDATED_RULES, flow_verdict_words
 
-FORMATS = ("text", "markdown", "json")
-
 
 @dataclass(slots=True)
 class StoredFlow:
@@ -290,10 +288,6 @@ def request_body(flow: StoredFlow) -> str:
             "KB); it cannot be replayed or re-checked"
         )
     return str(body)
-
-
-#: ``toolguard show --repair-body``: the request as the client sent it, or as it went upstream.
-REPAIR_BODIES = ("before", "after")
 
 
 def repaired_body(flow: StoredFlow, which: str) -> str:

@@ -27,16 +27,14 @@ from toolguard_core.grouping import explanation, fingerprint_text, group_key, st
 from toolguard_core.providers import GENERIC
 from toolguard_core.verdict import UNCONFIRMED_WORDS, Answer, Verdict, error_text, judge, row_rejected
 from toolguard_core.visibility import (
-    MAX_NAMED_HOSTS,
     NOTHING_SEEN,
-    UNRECOGNISED_HOSTS,
     UNVALIDATED_RULES,
-    hosts_list,
     merge_hosts,
     parse_hosts,
     passed_through_line,
     seen_line,
     skipped_line,
+    unrecognised_line,
 )
 
 __all__ = [
@@ -481,9 +479,19 @@ def _seen(
     line = passed_through_line(unvalidated)
     if line:
         notes.append(line)
-    if unrecognised:
-        total = max(more_hosts, len(unrecognised))
-        notes.append(f"{UNRECOGNISED_HOSTS}: {hosts_list(unrecognised, total=total, limit=MAX_NAMED_HOSTS)}")
+    # The proxies' count (every request, stored or not: a clean run against a gateway stores nothing)
+    # and the hosts of the selected stored flows (databases written before runs counted them).
+    counted_hosts = merge_hosts(parse_hosts(run.get("unrecognised_hosts")) for run in runs)
+    counted = sum(int(run.get("unrecognised_requests") or 0) for run in runs)
+    if host:
+        counted_hosts = {h: n for h, n in counted_hosts.items() if host.lower() in h.lower()}
+        counted = sum(counted_hosts.values())
+    named = list(dict.fromkeys([*counted_hosts, *unrecognised]))[:MAX_SEEN_HOSTS]
+    # Stored hosts past the capped list are counted in SQL, not named: they may be counted ones.
+    host_count = len(set(counted_hosts) | set(unrecognised)) + max(0, more_hosts - len(unrecognised))
+    line = unrecognised_line(counted, counted_hosts, unrecognised, total_hosts=host_count)
+    if line:
+        notes.append(line)
     return {
         "runs": len(runs),
         "requests_seen": requests_seen,
@@ -492,8 +500,9 @@ def _seen(
         "model_rules_skipped": skipped,
         "model_rules_skipped_hosts": skipped_hosts,
         "passed_through": unvalidated,
-        "unrecognised_hosts": unrecognised,
-        "unrecognised_host_count": max(more_hosts, len(unrecognised)),
+        "unrecognised_requests": counted,
+        "unrecognised_hosts": named,
+        "unrecognised_host_count": host_count,
         "notes": notes,
     }
 

@@ -744,6 +744,7 @@ def test_stats_command(guard):
     assert stats == {
         "requests_seen": 1,
         "model_rules_skipped": 0,  # said, not left out (api.openai.com and its model are known)
+        "unrecognised_requests": 0,  # the same (api.openai.com is recognised)
         "validated": 1,
         "flagged": 1,
         "rejected": 1,
@@ -1058,6 +1059,8 @@ def test_the_run_row_has_the_counts_and_every_stored_flow_names_it(guard, db_pat
         "websocket_messages": 0,
         "model_rules_skipped": 0,
         "model_rules_skipped_hosts": None,
+        "unrecognised_requests": 0,
+        "unrecognised_hosts": None,
     }
     flows, _ = rows(db_path)
     assert sorted((f["verdict"], f["run_id"]) for f in flows) == [

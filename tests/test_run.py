@@ -395,7 +395,7 @@ def test_report_of_a_command_that_never_started_says_so(tmp_path: Path, started:
                 ("f3", "generic", "127.0.0.1"),
             ],
             "  hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
-            "127.0.0.1, llm.corp.example; map one with [[gateway]] in the providers config (docs/providers.md)",
+            "127.0.0.1, llm.corp.example; no provider-specific rule was applied; map a host to its provider with [[gateway]] in the providers config (--set toolguard_providers=FILE, docs/providers.md)",
         ),
         ([("f1", "openai", "api.openai.com")], None),
     ],
@@ -543,8 +543,8 @@ def test_run_reports_the_flagged_flow_and_exits_with_the_clients_status(
         f"        upstream: {ORPHAN_MESSAGE}",
         "        root cause: cause.orphan-tool-result: Send each tool message right after the assistant message "
         "whose tool_calls contain its id, once; drop results whose call was removed or already answered.",
-        "  hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
-        "127.0.0.1; map one with [[gateway]] in the providers config (docs/providers.md)",
+        "  1 request to hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
+        "127.0.0.1; no provider-specific rule was applied; map a host to its provider with [[gateway]] in the providers config (--set toolguard_providers=FILE, docs/providers.md)",
         f"  database: {db_path}",
         f"  one flow: toolguard show --db {db_path} {flow['id'][:8]}",
         f"  more: toolguard summary --db {db_path}",
@@ -579,8 +579,8 @@ def test_a_blocked_flow_is_reported_as_toolguards_answer_not_the_upstreams(
         "provider's error (block mode); never sent upstream",
         "        error    sequence.orphan-tool-message at messages[0]",
         f"        toolguard answered 400 itself (block mode; never sent upstream): {ORPHAN_MESSAGE}",
-        "  hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
-        "127.0.0.1; map one with [[gateway]] in the providers config (docs/providers.md)",
+        "  1 request to hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
+        "127.0.0.1; no provider-specific rule was applied; map a host to its provider with [[gateway]] in the providers config (--set toolguard_providers=FILE, docs/providers.md)",
     ]
     answer = f"toolguard answered 400 itself (block mode; never sent upstream): {ORPHAN_MESSAGE} (param: messages.[0].role)"
     shown = CliRunner().invoke(cli, ["show", "--db", str(db_path), "--last"]).output.splitlines()
@@ -769,10 +769,13 @@ def test_two_parallel_runs_on_one_database_each_report_only_their_own_flows(
         f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  predicted: rejected by the upstream, "
         "as toolguard predicted"
     ]
-    assert second[-1] == (
+    # Nothing stored, yet the report says the generic profile judged the loopback fake's requests.
+    assert second[-2:] == [
         "toolguard: 2 requests reached the proxy: 2 validated, 0 with findings, 0 rejected by the upstream, "
-        "0 without an answer; 0 flows stored."
-    )
+        "0 without an answer; 0 flows stored.",
+        "  2 requests to hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
+        "127.0.0.1; no provider-specific rule was applied; map a host to its provider with [[gateway]] in the providers config (--set toolguard_providers=FILE, docs/providers.md)",
+    ]
 
 
 def closed_port() -> int:
@@ -1029,7 +1032,7 @@ def test_report_hosts_line_covers_every_flow_and_says_how_many_more(tmp_path: Pa
     assert [line for line in lines if line.startswith("  hosts not recognised")] == [
         "  hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
         + ", ".join(hosts[:10])
-        + " and 2 more; map one with [[gateway]] in the providers config (docs/providers.md)"
+        + " and 2 more; no provider-specific rule was applied; map a host to its provider with [[gateway]] in the providers config (--set toolguard_providers=FILE, docs/providers.md)"
     ]
 
 
@@ -1081,6 +1084,8 @@ def test_run_says_once_that_the_model_rules_were_skipped(upstream: Upstream, tmp
         "  1 request with models toolguard does not know for their host (127.0.0.1): model rules were skipped "
         '(declare the host with [[gateway]] or the model with [models."name"] in the providers config, '
         "docs/providers.md).",
+        "  1 request to hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
+        "127.0.0.1; no provider-specific rule was applied; map a host to its provider with [[gateway]] in the providers config (--set toolguard_providers=FILE, docs/providers.md)",
     ]
 
 

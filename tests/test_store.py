@@ -19,6 +19,7 @@ from toolguard_core.store import (
     format_utc,
     migrations,
     open_db,
+    write_run,
 )
 
 
@@ -109,7 +110,29 @@ def test_migrations_run_in_their_fixed_order() -> None:
         "m010_repair_patches",
         "m011_precise_verdicts",
         "m012_learned_host_ports",
+        "m013_unrecognised_hosts",
     ]
+
+
+def test_m013_counts_unrecognised_hosts_in_the_runs_of_an_older_database(tmp_path: Path) -> None:
+    """A run row written before m013 keeps its counts and reads as "none counted" (0, NULL): the run
+    report and the summary then name the unrecognised hosts of its stored flows only."""
+    path = tmp_path / "m012.db"
+    db = sqlite_utils.Database(path)
+    migrations.apply(db, stop_before="m013_unrecognised_hosts")
+    db["runs"].insert({"id": "old", "started_utc": "2026-11-30T09:00:00.000Z", "requests_seen": 3})
+    db.close()
+    db = open_db(path)
+    [old] = list(db["runs"].rows)
+    assert (old["requests_seen"], old["unrecognised_requests"], old["unrecognised_hosts"]) == (3, 0, None)
+    write_run(
+        db,
+        RunRow(id="new", started_utc="2026-11-30T10:00:00.000Z", unrecognised_requests=2,
+               unrecognised_hosts='{"llm.corp.example": 2}'),
+    )  # fmt: skip
+    new = db["runs"].get("new")
+    assert (new["unrecognised_requests"], new["unrecognised_hosts"]) == (2, '{"llm.corp.example": 2}')
+    db.close()
 
 
 def test_a_database_from_the_agents_development_build_upgrades(tmp_path: Path) -> None:

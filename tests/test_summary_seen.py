@@ -14,6 +14,16 @@ from toolguard_analysis.render import render_html, render_markdown, render_text
 from toolguard_analysis.summary import build_summary
 from toolguard_core.store import FindingRow, FlowRow, RunRow, open_db, write_rows, write_run
 
+#: What follows the unrecognised hosts wherever they are named (visibility.MAP_A_HOST).
+MAP = (
+    "no provider-specific rule was applied; map a host to its provider with [[gateway]] in the providers "
+    "config (--set toolguard_providers=FILE, docs/providers.md)"
+)
+UNRECOGNISED = (
+    "hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic "
+    "Messages, plus the model catalog)"
+)
+
 SKIPPED = (
     "4 requests with models toolguard does not know for their host (llm.corp.example, 127.0.0.1): model "
     'rules were skipped (declare the host with [[gateway]] or the model with [models."name"] in the '
@@ -59,6 +69,7 @@ def test_an_empty_database_says_nothing_was_seen(tmp_path: Path) -> None:
         "model_rules_skipped": 0,
         "model_rules_skipped_hosts": {},
         "passed_through": {},
+        "unrecognised_requests": 0,
         "unrecognised_hosts": [],
         "unrecognised_host_count": 0,
         "notes": ["toolguard saw 0 requests: nothing was checked"],
@@ -92,13 +103,13 @@ def test_the_runs_skipped_model_rules_and_unrecognised_hosts_are_said(tmp_path: 
         "model_rules_skipped": 4,
         "model_rules_skipped_hosts": {"llm.corp.example": 3, "127.0.0.1": 1},
         "passed_through": {},
+        "unrecognised_requests": 0,
         "unrecognised_hosts": ["llm.corp.example"],
         "unrecognised_host_count": 1,
         "notes": [
             "toolguard saw 8 requests (7 checked) in 2 run(s)",
             SKIPPED,
-            "hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
-            "llm.corp.example",
+            f"{UNRECOGNISED}: llm.corp.example; {MAP}",
         ],
     }
     text = render_text(data, width=400)
@@ -252,3 +263,73 @@ def test_a_host_model_or_client_filter_says_the_run_counts_are_not_narrowed(tmp_
     assert [n for n in build_summary([path], client="curl")["seen"]["notes"] if n.startswith(saw)] == [
         f"{saw} (all of them: --client narrows the flows, not a run's counts)"
     ]
+
+
+def _clean_runs(path: Path) -> Path:
+    """Two runs against hosts no provider profile recognises that stored nothing (every request
+    clean), and a flow stored by a third run to another such host."""
+    db = open_db(path)
+    write_run(
+        db,
+        RunRow(id="c1", started_utc="2026-11-30T09:00:00.000Z", ended_utc="2026-11-30T09:10:00.000Z",
+               requests_seen=5, validated=5, unrecognised_requests=5,
+               unrecognised_hosts='{"127.0.0.1": 4, "litellm.corp.example": 1}'),
+    )  # fmt: skip
+    write_run(
+        db,
+        RunRow(id="c2", started_utc="2026-11-30T10:00:00.000Z", ended_utc="2026-11-30T10:05:00.000Z",
+               requests_seen=3, validated=3, unrecognised_requests=2, unrecognised_hosts='{"litellm.corp.example": 2}'),
+    )  # fmt: skip
+    write_run(
+        db,
+        RunRow(id="old", started_utc="2026-11-30T11:00:00.000Z", ended_utc="2026-11-30T11:05:00.000Z",
+               requests_seen=1, validated=1),
+    )  # fmt: skip
+    write_rows(
+        db,
+        [FlowRow(id="f1", datetime_utc="2026-11-30T11:01:00.000Z", run_id="old", host="gw.corp.example",
+                 provider="generic", model="acme-ft", status=400, verdict="unexplained")],
+    )  # fmt: skip
+    db.close()
+    return path
+
+
+def test_a_clean_run_against_an_unrecognised_host_says_it_was_judged_generically(tmp_path: Path) -> None:
+    """Every request to a local vLLM and a LiteLLM proxy passed and nothing was stored: the summary
+    said "toolguard saw 8 requests" and nothing about the generic profile judging them, because the
+    unrecognised hosts came from stored flows only. The proxy's per-run count names them."""
+    path = _clean_runs(tmp_path / "clean.db")
+    data = build_summary([path])
+    note = f"7 requests to {UNRECOGNISED}: 127.0.0.1, litellm.corp.example, gw.corp.example; {MAP}"
+    seen = data["seen"]
+    assert (seen["unrecognised_requests"], seen["unrecognised_hosts"], seen["unrecognised_host_count"]) == (
+        7,
+        ["127.0.0.1", "litellm.corp.example", "gw.corp.example"],
+        3,
+    )
+    assert seen["notes"] == ["toolguard saw 9 requests (9 checked) in 3 run(s)", note]
+    assert render_text(data, width=400).count(note) == 1
+    assert render_markdown(data).count(f"{note}.\n") == 1
+    assert render_html(data).count(f'<p class="seen-note">{note}.</p>') == 1
+    # --host narrows the counted hosts as it narrows the stored flows.
+    litellm = build_summary([path], host="litellm")["seen"]
+    assert litellm["notes"][-1] == f"3 requests to {UNRECOGNISED}: litellm.corp.example; {MAP}"
+    # A window with only the first run: its own hosts, counted.
+    early = build_summary([path], until="2026-11-30T09:30:00.000Z")["seen"]
+    assert early["notes"][-1] == f"5 requests to {UNRECOGNISED}: 127.0.0.1, litellm.corp.example; {MAP}"
+
+
+def test_a_summary_of_recognised_hosts_only_says_nothing_about_unrecognised_ones(tmp_path: Path) -> None:
+    path = tmp_path / "openai.db"
+    db = open_db(path)
+    write_run(
+        db,
+        RunRow(id="r", started_utc="2026-11-30T09:00:00.000Z", ended_utc="2026-11-30T09:01:00.000Z",
+               requests_seen=2, validated=2),
+    )  # fmt: skip
+    db.close()
+    seen = build_summary([path])["seen"]
+    assert (seen["unrecognised_requests"], seen["notes"]) == (
+        0,
+        ["toolguard saw 2 requests (2 checked) in 1 run(s)"],
+    )

@@ -74,7 +74,7 @@ from toolguard_core.offload import (
     WorkerUnavailable,
 )
 from toolguard_core.profiles_config import ProvidersConfigError, load_registry
-from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
+from toolguard_core.providers import DEFAULT_REGISTRY, GENERIC, ProviderRegistry
 from toolguard_core.rawstream import STREAM_TYPES as RAW_STREAM_TYPES
 from toolguard_core.rawstream import RawStreamTap
 from toolguard_core.repair import (
@@ -117,6 +117,7 @@ from toolguard_core.visibility import (
     hosts_json,
     merge_hosts,
     skipped_line,
+    unrecognised_line,
     unvalidated_note,
 )
 from toolguard_core.writerproc import ProcessStore, WriterStartError
@@ -155,6 +156,8 @@ PROCESS_STARTED = time.time()
 _STOPPED_COUNTS: dict[tuple[str, str], Counter[str]] = {}
 # The same for the hosts of requests whose provider and model no catalog knows (runs.model_rules_skipped_hosts).
 _STOPPED_SKIPPED_HOSTS: dict[tuple[str, str], Counter[str]] = {}
+# The same for the hosts no provider profile recognises (runs.unrecognised_hosts).
+_STOPPED_UNRECOGNISED_HOSTS: dict[tuple[str, str], Counter[str]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +174,9 @@ class _Route:
     # ``pretty_host`` as it was (not lower-cased): the stored row's host, copied from here instead of
     # parsing the Host header again for every stored flow (issue #12).
     host: str = ""
+    #: No provider profile recognises the host (the generic profile judges it): decided here, once
+    #: per route, so the request hook's count of such requests is one dict increment.
+    unrecognised: bool = False
 
 
 _IGNORED = _Route(Scope.IGNORE, "", None)
@@ -430,6 +436,10 @@ class ToolGuard:
         self.stats: Counter[str] = Counter()
         # Hosts of the requests counted in stats["model_rules_skipped"] (bounded: visibility.add_host).
         self.skipped_hosts: Counter[str] = Counter()
+        # Requests (stats["unrecognised_requests"]) per host no provider profile recognises, stored or
+        # not: a clean run against a gateway stores nothing, yet its report must say the generic
+        # profile judged it (bounded: visibility.add_host).
+        self.unrecognised_hosts: Counter[str] = Counter()
         self._gc_frozen = False
         self._running = False
         # The store said it is ready (the writer process's handshake is read off the event loop).
@@ -820,6 +830,9 @@ class ToolGuard:
                 key = (self.settings.db_path, self.settings.run_id)
                 _STOPPED_COUNTS[key] = _STOPPED_COUNTS.get(key, Counter()) + self.stats
                 _STOPPED_SKIPPED_HOSTS[key] = _STOPPED_SKIPPED_HOSTS.get(key, Counter()) + self.skipped_hosts
+                _STOPPED_UNRECOGNISED_HOSTS[key] = (
+                    _STOPPED_UNRECOGNISED_HOSTS.get(key, Counter()) + self.unrecognised_hosts
+                )
             # Drains the whole queue however long it takes, with progress lines, and logs how many
             # rows were written (and dropped, and why); see Store.close. Then the syncer and the
             # exporter send what is left (both bounded).
@@ -841,6 +854,9 @@ class ToolGuard:
         skipped = skipped_line(stats.get("model_rules_skipped", 0), self.skipped_hosts)
         if skipped:
             lines.append(f"toolguard: {skipped}")
+        unrecognised = unrecognised_line(stats.get("unrecognised_requests", 0), self.unrecognised_hosts)
+        if unrecognised:
+            lines.append(f"toolguard: {unrecognised}")
         return lines
 
     def _store_running(self) -> None:
@@ -1055,6 +1071,9 @@ class ToolGuard:
         stats.setdefault("model_rules_skipped", 0)
         if self.skipped_hosts:
             stats["model_rules_skipped_hosts"] = merge_hosts([self.skipped_hosts])
+        stats.setdefault("unrecognised_requests", 0)
+        if self.unrecognised_hosts:
+            stats["unrecognised_hosts"] = merge_hosts([self.unrecognised_hosts])
         if self.store is not None:
             stats.update(self.store.counters())
         stats.update(self._sink_stats())
@@ -1186,7 +1205,8 @@ class ToolGuard:
         if flow_scope is Scope.IGNORE:  # nothing more is read of an ignored flow
             return _Route(flow_scope, "", None)
         url = request.pretty_url
-        return _Route(flow_scope, url, Target.from_url(url, self.registry), pretty_host)
+        target = Target.from_url(url, self.registry)
+        return _Route(flow_scope, url, target, pretty_host, target.provider.id == GENERIC.id)
 
     def _on_request(self, flow: http.HTTPFlow) -> None:
         request = flow.request
@@ -1201,6 +1221,11 @@ class ToolGuard:
             return
         wide = flow_scope is Scope.ENDPOINT
         assert self.settings is not None and route.target is not None
+        if route.unrecognised:
+            # Judged by the generic profile: counted, stored or not (the run report and the summary
+            # say which hosts, and how to map them to their provider).
+            self.stats["unrecognised_requests"] += 1
+            add_host(self.unrecognised_hosts, route.host)
         # The body as sent (``raw_content``): the core decodes it bounded by toolguard_max_body
         # (decoding.py), in the worker or here, never through request.content, which decompresses
         # whole and unbounded.
@@ -2216,6 +2241,8 @@ class ToolGuard:
                 websocket_messages=stats["websocket_messages"],
                 model_rules_skipped=stats["model_rules_skipped"],
                 model_rules_skipped_hosts=hosts_json(self._skipped_hosts()),
+                unrecognised_requests=stats["unrecognised_requests"],
+                unrecognised_hosts=hosts_json(self._unrecognised_hosts()),
             )
         )
 
@@ -2224,6 +2251,12 @@ class ToolGuard:
         key = (self.settings.db_path, self.settings.run_id) if self.settings is not None else None
         stopped = _STOPPED_SKIPPED_HOSTS.get(key, Counter()) if key is not None else Counter()
         return stopped + self.skipped_hosts
+
+    def _unrecognised_hosts(self) -> Counter[str]:
+        """This run's hosts no provider profile recognises, with their requests (hot reloads included)."""
+        key = (self.settings.db_path, self.settings.run_id) if self.settings is not None else None
+        stopped = _STOPPED_UNRECOGNISED_HOSTS.get(key, Counter()) if key is not None else Counter()
+        return stopped + self.unrecognised_hosts
 
 
 #: Set once a proxy in this process ran (`running`): a later start of the addon is a hot reload,

@@ -13,6 +13,11 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from platformdirs import user_data_path
+
+#: The environment variable naming the default database (the addon's ``toolguard_db`` and every
+#: command's ``--db`` default to it).
+DB_ENV = "TOOLGUARD_DB"
 URL_SCHEMES = ("postgresql://", "postgres://")
 #: libpq takes a password in the query string as well as in the userinfo ("Connection URIs":
 #: https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING-URIS, any keyword of
@@ -63,8 +68,15 @@ def spool_path_for(url: str, beside: Path | None = None) -> Path:
     parts = urlsplit(redact_url(url))
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{parts.hostname or 'local'}_{parts.port or 5432}{parts.path}")
     digest = hashlib.sha256(redact_url(url).encode()).hexdigest()[:8]
-    # Imported here: the store pulls in sqlite-utils (and click), which the summary library must not.
-    from toolguard_core.store import default_db_path
-
     directory = beside if beside is not None else default_db_path().parent
     return directory / f"spool-{name.strip('_')}-{digest}.db"
+
+
+def default_db_path() -> Path:
+    """``$TOOLGUARD_DB``, else the per-user data dir (``~/.local/share/toolguard/toolguard.db`` on Linux).
+    Here, not in the store: every command's ``--help`` names it, and the store's import (the rules
+    and the causes catalogue) is most of a command's start-up time."""
+    env = os.environ.get(DB_ENV)
+    if env:
+        return Path(env).expanduser()
+    return user_data_path("toolguard", appauthor=False) / "toolguard.db"

@@ -18,9 +18,9 @@ import itertools
 import json
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
+from toolguard_core.choices import Mode as Mode  # declared free of imports, for the CLI's --help
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import MESSAGES, RequestView, Target
 from toolguard_core.rules.model import inferred_vendor
@@ -31,12 +31,6 @@ BODY_KEY = "toolguard"
 # OpenAI's param spells a message index as `messages.[4].role` (the seed's bodies).
 _PARAM_INDEX = re.compile(r"^messages\.\[\d+\]")
 _LOCATION_INDEX = re.compile(r"^messages\[(\d+)\]")
-
-
-class Mode(StrEnum):
-    OBSERVE = "observe"
-    BLOCK = "block"
-    REPAIR = "repair"
 
 
 def parse_mode(value: str) -> Mode:

@@ -25,6 +25,7 @@ from typing import Any
 import jsonpatch
 
 from toolguard_core.analyze import analyse_request
+from toolguard_core.choices import Family as Family  # declared free of imports, for the CLI's --help
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.learned import LEARNED_PREFIX
 from toolguard_core.request import Target
@@ -45,14 +46,6 @@ MAX_REPAIRS = 64
 _MESSAGE = re.compile(r"^messages\[(\d+)\]")
 _MESSAGE_KEY = re.compile(r"^messages\[(\d+)\]\.([^.\[]+)$")
 _CALL = re.compile(r"^messages\[(\d+)\]\.tool_calls(?:\[(\d+)\]\.id)?$")
-
-
-class Family(StrEnum):
-    SEQUENCE = "sequence"
-    PARAMS = "params"
-    FIELDS = "fields"
-    #: What this user's upstream rejected before (learned.py): the same field dropped again.
-    LEARNED = "learned"
 
 
 class Unanswered(StrEnum):

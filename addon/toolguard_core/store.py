@@ -26,13 +26,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import sqlite_utils
-from platformdirs import user_data_path
 from pydantic import BaseModel, field_validator
 from sqlite_utils import Migrations
 
 import toolguard_core
 from toolguard_core import dedup, grouping, repair_rows
 from toolguard_core.causes import STATUS_ONLY, request_object
+from toolguard_core.dburl import DB_ENV as DB_ENV  # re-exported: declared with the database URLs
+from toolguard_core.dburl import default_db_path as default_db_path
 from toolguard_core.learned import Knowledge
 from toolguard_core.learned_store import learn_from_rows, load_knowledge, rekey_ported_hosts
 from toolguard_core.verdict import (
@@ -45,7 +46,6 @@ from toolguard_core.verdict import (
 
 logger = logging.getLogger(__name__)
 
-DB_ENV = "TOOLGUARD_DB"
 #: How often the writer (idle, or between batches) checks whether another connection changed what was learned.
 KNOWLEDGE_REFRESH_SECONDS = 2.0
 #: How long an opener keeps retrying while other processes migrate the same new file. A deadline, not
@@ -60,14 +60,6 @@ COMPACT_NOTICE_ROWS = 10_000
 #: resumes where it stopped: each batch selects only rows still to do, and a migration is recorded as
 #: applied only once every batch is in (docs/benchmarks.md, "Migrations on a large file").
 MIGRATION_BATCH_ROWS = 1000
-
-
-def default_db_path() -> Path:
-    """``$TOOLGUARD_DB``, else the per-user data dir (``~/.local/share/toolguard/toolguard.db`` on Linux)."""
-    env = os.environ.get(DB_ENV)
-    if env:
-        return Path(env).expanduser()
-    return user_data_path("toolguard", appauthor=False) / "toolguard.db"
 
 
 def utc_now() -> str:
@@ -295,6 +287,10 @@ class RunRow(BaseModel):
     #: hosts as JSON ``{host: requests}`` (m009_visibility).
     model_rules_skipped: int = 0
     model_rules_skipped_hosts: str | None = None
+    #: Requests to hosts no provider profile recognises (judged by the generic profile), stored or
+    #: not, and those hosts as JSON ``{host: requests}`` (m013_unrecognised_hosts).
+    unrecognised_requests: int = 0
+    unrecognised_hosts: str | None = None
 
 
 @migrations(transactional=False)  # batches of its own: MIGRATION_BATCH_ROWS (relabel_rows)
@@ -552,6 +548,19 @@ def m012_learned_host_ports(db: sqlite_utils.Database) -> None:
     # and never applied. Their first flow names the port: moved there (learned_store.rekey_ported_hosts;
     # the PostgreSQL store runs the same function in pgstore.ensure_schema).
     rekey_ported_hosts(db)
+
+
+@migrations()
+def m013_unrecognised_hosts(db: sqlite_utils.Database) -> None:
+    # Issue #9/#10 ("never reassuring about what was not seen"): requests to hosts no provider profile
+    # recognises (a company gateway, a LiteLLM proxy, a local vLLM: the generic profile judged them)
+    # are counted per run with their hosts (JSON {host: requests}), since a clean run stores no flow
+    # that would name them. Idempotent: columns added only when missing.
+    columns = db["runs"].columns_dict
+    if "unrecognised_requests" not in columns:
+        db.execute("ALTER TABLE runs ADD COLUMN unrecognised_requests INTEGER NOT NULL DEFAULT 0")
+    if "unrecognised_hosts" not in columns:
+        db.execute("ALTER TABLE runs ADD COLUMN unrecognised_hosts TEXT")
 
 
 def compact_repairs(db: sqlite_utils.Database) -> int:

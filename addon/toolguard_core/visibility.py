@@ -32,6 +32,7 @@ __all__ = [
     "passed_through_line",
     "seen_line",
     "skipped_line",
+    "unrecognised_line",
 ]
 
 #: How many distinct hosts a run keeps for ``runs.model_rules_skipped_hosts``: memory stays bounded
@@ -145,6 +146,43 @@ def passed_through_line(counts: Mapping[str, int]) -> str | None:
 #: How the run report and the summary introduce the hosts no provider profile recognises: a Claude Code
 #: run through a gateway gets the generic *Anthropic Messages* rules there, not OpenAI-compatible ones.
 UNRECOGNISED_HOSTS = "hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog)"
+
+
+#: What to do about an unrecognised host: said with the hosts wherever they are named.
+MAP_A_HOST = (
+    "no provider-specific rule was applied; map a host to its provider with [[gateway]] in the providers "
+    "config (--set toolguard_providers=FILE, docs/providers.md)"
+)
+
+
+def unrecognised_line(
+    requests: int,
+    hosts: Mapping[str, int],
+    stored_hosts: Iterable[str] = (),
+    *,
+    total_hosts: int | None = None,
+    limit: int = MAX_NAMED_HOSTS,
+) -> str | None:
+    """The sentence for requests to hosts no provider profile recognises, or ``None`` when none.
+
+    ``requests`` and ``hosts`` (``{host: requests}``, bounded by :data:`MAX_TRACKED_HOSTS`) are what the
+    proxy counted on every request (``runs.unrecognised_requests``/``unrecognised_hosts``), stored or
+    not: a clean run against a company gateway or a local vLLM stores nothing, and "0 with findings"
+    then read as "checked against that provider". ``stored_hosts``: such hosts of stored flows
+    (a database written before the proxy counted them), named after the counted ones;
+    ``total_hosts``: how many there are when ``stored_hosts`` is a capped list."""
+    names = list(merge_hosts([hosts]))  # most requests first
+    names += [host for host in dict.fromkeys(stored_hosts) if host not in hosts]
+    if requests <= 0 and not names:
+        return None
+    if not names:
+        named = "hosts not recorded"
+    else:
+        named = hosts_list(names, total=total_hosts, limit=limit)
+        if sum(hosts.values()) < requests:
+            named += " and other hosts"
+    counted = "" if requests <= 0 else ("1 request to " if requests == 1 else f"{requests} requests to ")
+    return f"{counted}{UNRECOGNISED_HOSTS}: {named}; {MAP_A_HOST}"
 
 
 #: The sentence when the proxy saw no request at all.

@@ -223,10 +223,17 @@ def test_qwen_code_guide(upstream: Upstream, tls_upstream: Upstream, tmp_path: P
     toolguard_runs = [r for r in qwen_runs if "toolguard run" in r.block]
     for ran in toolguard_runs:
         # Regular mode also proxies whatever else qwen-code sends: only the validated count is fixed.
+        # Then the loopback fakes' hosts, which no provider profile recognises (the generic rules).
+        counts, hosts = ran.stderr.splitlines()[-2:]
         assert re.fullmatch(
             r"toolguard: \d+ requests reached the proxy: 2 validated, 0 with findings, 0 rejected by the "
             r"upstream, 0 without an answer; 0 flows stored\.",
-            ran.stderr.splitlines()[-1],
+            counts,
+        ), ran.stderr
+        assert re.fullmatch(
+            r"  2 requests to hosts not recognised as a provider \(.+\): (127\.0\.0\.1|localhost); no "
+            r"provider-specific rule was applied; map a host to its provider with \[\[gateway\]\] .+",
+            hosts,
         ), ran.stderr
     assert "toolguard summary" in runner.ran[-1].stdout
 

@@ -184,10 +184,15 @@ def test_tool_call_then_answer_stores_nothing(qwen: Path, upstream: Upstream, tm
     second = requests[1].json()
     assert second["messages"][-1]["role"] == "tool"  # the tool really ran and its result went back
     assert "hello.txt" in second["messages"][-1]["content"][0]["text"]
-    assert result.stderr.splitlines()[-1] == (
+    # Nothing stored, and the report says the loopback fake got the generic rules (no provider's).
+    assert result.stderr.splitlines()[-2:] == [
         "toolguard: 2 requests reached the proxy: 2 validated, 0 with findings, 0 rejected by the upstream, "
-        "0 without an answer; 0 flows stored."
-    )
+        "0 without an answer; 0 flows stored.",
+        "  2 requests to hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible "
+        "or Anthropic Messages, plus the model catalog): 127.0.0.1; no provider-specific rule was applied; map "
+        "a host to its provider with [[gateway]] in the providers config (--set toolguard_providers=FILE, "
+        "docs/providers.md)",
+    ]
     db = sqlite_utils.Database(db_path)
     assert db["flows"].count == 0 and db["findings"].count == 0
     if os.environ.get("TOOLGUARD_RECAPTURE"):

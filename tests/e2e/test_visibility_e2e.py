@@ -180,3 +180,69 @@ def test_what_the_proxy_did_not_see_is_said(upstream: Any, mitmdump_reverse: Any
     text = toolguard("summary", "--db", str(proxy.db_path))
     assert text.count(skipped) == 1
     assert "toolguard saw 2 requests (2 checked) in 1 run(s)" in text
+
+
+UNRECOGNISED = (
+    "hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic "
+    "Messages, plus the model catalog)"
+)
+MAP_A_HOST = (
+    "no provider-specific rule was applied; map a host to its provider with [[gateway]] in the providers "
+    "config (--set toolguard_providers=FILE, docs/providers.md)"
+)
+
+
+def test_a_clean_run_against_an_unrecognised_host_says_it_was_judged_generically(
+    upstream: Any, mitmdump_reverse: Any, openai_client: Any, tmp_path: Path
+) -> None:
+    """Every request clean, nothing stored: the shutdown line, the run row and ``toolguard summary``
+    still say the loopback upstream was no provider toolguard knows, and how to map it. With the host
+    mapped by a [[gateway]], none of them says it."""
+    upstream.handler = lambda request: Reply.json(200, completion(model="gpt-4o-mini"))
+    proxy = mitmdump_reverse()
+    client = openai_client(proxy)
+    for _ in range(3):
+        client.chat.completions.create(model="gpt-4o-mini", messages=[USER])
+    output = proxy.stop()
+    assert proxy.returncode == 0, output
+    assert proxy.flows() == []
+    line = f"3 requests to {UNRECOGNISED}: 127.0.0.1; {MAP_A_HOST}"
+    # mitmdump's log lines: "[11:16:11.448] toolguard: ...".
+    shutdown = [entry.split("] ", 1)[-1] for entry in output.splitlines()]
+    assert [entry for entry in shutdown if "not recognised" in entry] == [f"toolguard: {line}"]
+    # The stats dict at shutdown (toolguard.stats) counts them too.
+    assert "'unrecognised_requests': 3," in output
+    assert "'unrecognised_hosts': {'127.0.0.1': 3}" in output
+    [run] = list(proxy.db()["runs"].rows)
+    assert (run["requests_seen"], run["unrecognised_requests"], json.loads(run["unrecognised_hosts"])) == (
+        3,
+        3,
+        {"127.0.0.1": 3},
+    )
+    text = toolguard("summary", "--db", str(proxy.db_path)).splitlines()
+    assert text[1:4] == [
+        "0 stored flows, 0 rejected by the upstream, 0 distinct failure(s)",
+        "toolguard saw 3 requests (3 checked) in 1 run(s)",
+        line,
+    ]
+    html = toolguard("summary", "--db", str(proxy.db_path), "--format", "html")
+    assert html.count(f'<p class="seen-note">{line}.</p>') == 1
+
+    # The same host mapped to OpenAI: judged by OpenAI's rules, nothing to say.
+    providers = tmp_path / "providers.toml"
+    providers.write_text(f'[[gateway]]\nhost = "127.0.0.1"\nport = {upstream.port}\nprovider = "openai"\n')
+    mapped = mitmdump_reverse(options={"toolguard_providers": str(providers)})
+    client = openai_client(mapped)
+    client.chat.completions.create(model="gpt-4o-mini", messages=[USER])
+    output = mapped.stop()
+    assert mapped.returncode == 0, output
+    assert "not recognised" not in output
+    assert "'unrecognised_requests': 0" in output
+    [run] = list(mapped.db()["runs"].rows)
+    assert (run["requests_seen"], run["unrecognised_requests"], run["unrecognised_hosts"]) == (1, 0, None)
+    text = toolguard("summary", "--db", str(mapped.db_path)).splitlines()
+    assert text[1:3] == [
+        "0 stored flows, 0 rejected by the upstream, 0 distinct failure(s)",
+        "toolguard saw 1 request (1 checked) in 1 run(s)",
+    ]
+    assert not any("not recognised" in entry for entry in text)

@@ -1,0 +1,141 @@
+"""The proxy counts requests to hosts no provider profile recognises (addon.py, ``_Route.unrecognised``),
+stored or not: a clean run against a company gateway, a LiteLLM proxy or a local vLLM stores no flow,
+and its report, summary and shutdown log said nothing about the generic profile judging it (issue
+#9/#10: never reassuring about what was not seen). Real hooks (taddons, tflow), a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlite_utils
+from mitmproxy import http
+from mitmproxy.test import taddons, tflow
+
+from toolguard_core import visibility
+from toolguard_core.addon import ToolGuard
+
+USER = {"role": "user", "content": "hi"}
+OK = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion",
+    "model": "gpt-4o-mini",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "done"}, "finish_reason": "stop"}],
+}
+UNRECOGNISED = (
+    "hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic "
+    "Messages, plus the model catalog)"
+)
+MAP = (
+    "no provider-specific rule was applied; map a host to its provider with [[gateway]] in the providers "
+    "config (--set toolguard_providers=FILE, docs/providers.md)"
+)
+
+
+@pytest.fixture
+def guard(tmp_path: Path) -> Iterator[tuple[ToolGuard, Any, Path]]:
+    db_path = tmp_path / "toolguard.db"
+    addon = ToolGuard()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, toolguard_db=str(db_path))
+        yield addon, tctx, db_path
+        addon.done()
+
+
+def _exchange(addon: ToolGuard, url: str) -> None:
+    """A clean chat request (a model the catalog knows) answered 200: nothing is stored."""
+    body = json.dumps({"model": "gpt-4o-mini", "messages": [USER]}).encode()
+    flow = tflow.tflow(req=http.Request.make("POST", url, body, {"content-type": "application/json"}))
+    addon.request(flow)
+    flow.response = http.Response.make(200, json.dumps(OK).encode(), {"content-type": "application/json"})
+    addon.responseheaders(flow)
+    addon.response(flow)
+
+
+def _run(db_path: Path) -> tuple[int, int, int, dict[str, int] | None]:
+    db = sqlite_utils.Database(db_path)
+    [run] = list(db["runs"].rows)
+    flows = db.execute("select count(*) from flows").fetchone()[0]
+    hosts = json.loads(run["unrecognised_hosts"]) if run["unrecognised_hosts"] else None
+    return run["requests_seen"], flows, run["unrecognised_requests"], hosts
+
+
+def test_requests_to_unrecognised_hosts_are_counted_stored_or_not(
+    guard: tuple[ToolGuard, Any, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    addon, _, db_path = guard
+    for url in [
+        "http://127.0.0.1:4000/v1/chat/completions",  # a LiteLLM proxy
+        "https://llm.corp.example/v1/chat/completions",
+        "http://127.0.0.1:4000/v1/chat/completions",
+        "http://127.0.0.1:8000/v1/chat/completions",  # vLLM's default port: recognised, not counted
+        "https://api.openai.com/v1/chat/completions",  # recognised: not counted
+    ]:
+        _exchange(addon, url)
+    stats = json.loads(addon.stats_command())
+    assert (stats["unrecognised_requests"], stats["unrecognised_hosts"]) == (
+        3,
+        {"127.0.0.1": 2, "llm.corp.example": 1},
+    )
+    with caplog.at_level(logging.INFO):
+        addon.done()
+    assert _run(db_path) == (5, 0, 3, {"127.0.0.1": 2, "llm.corp.example": 1})
+    line = f"toolguard: 3 requests to {UNRECOGNISED}: 127.0.0.1, llm.corp.example; {MAP}"
+    assert [r.getMessage() for r in caplog.records].count(line) == 1
+
+
+def test_a_recognised_host_alone_says_nothing_of_unrecognised_hosts(
+    guard: tuple[ToolGuard, Any, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    addon, _, db_path = guard
+    _exchange(addon, "https://api.openai.com/v1/chat/completions")
+    stats = json.loads(addon.stats_command())
+    assert (stats["unrecognised_requests"], "unrecognised_hosts" in stats) == (0, False)  # zero said
+    with caplog.at_level(logging.INFO):
+        addon.done()
+    assert _run(db_path) == (1, 0, 0, None)
+    assert not [r for r in caplog.records if "not recognised" in r.getMessage()]
+
+
+def test_a_host_mapped_with_a_gateway_is_recognised(
+    guard: tuple[ToolGuard, Any, Path], tmp_path: Path
+) -> None:
+    addon, tctx, db_path = guard
+    config = tmp_path / "providers.toml"
+    config.write_text('[[gateway]]\nhost = "127.0.0.1"\nport = 4000\nprovider = "openai"\n')
+    tctx.configure(addon, toolguard_providers=str(config))
+    _exchange(addon, "http://127.0.0.1:4000/v1/chat/completions")  # mapped: OpenAI's rules
+    _exchange(addon, "http://127.0.0.1:4001/v1/chat/completions")  # another port: not mapped
+    addon.done()
+    assert _run(db_path) == (2, 0, 1, {"127.0.0.1": 1})
+
+
+def test_the_hosts_are_bounded_and_the_rest_still_counted(
+    guard: tuple[ToolGuard, Any, Path], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(visibility, "MAX_TRACKED_HOSTS", 2)
+    addon, _, db_path = guard
+    for host in ("a.corp.example", "b.corp.example", "c.corp.example", "a.corp.example"):
+        _exchange(addon, f"https://{host}/v1/chat/completions")
+    with caplog.at_level(logging.INFO):
+        addon.done()
+    assert _run(db_path) == (4, 0, 4, {"a.corp.example": 2, "b.corp.example": 1})
+    line = f"toolguard: 4 requests to {UNRECOGNISED}: a.corp.example, b.corp.example and other hosts; {MAP}"
+    assert [r.getMessage() for r in caplog.records].count(line) == 1
+
+
+def test_a_hot_reload_keeps_counting_in_the_same_run(tmp_path: Path) -> None:
+    """mitmproxy reloads a changed script: a new ToolGuard instance, the same run row."""
+    db_path = tmp_path / "reloaded.db"
+    for _ in range(2):
+        addon = ToolGuard()
+        with taddons.context(addon) as tctx:
+            tctx.configure(addon, toolguard_db=str(db_path), toolguard_run_id="reloaded-unrecognised")
+            addon.running()
+            _exchange(addon, "https://llm.corp.example/v1/chat/completions")
+            addon.done()
+    assert _run(db_path) == (2, 0, 2, {"llm.corp.example": 2})
