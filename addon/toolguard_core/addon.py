@@ -61,7 +61,7 @@ from toolguard_core.capture import Capture, EarlyAnswer, early_recognition, resp
 from toolguard_core.causes import STATUS_ONLY, Recognition, recognise_error, request_object
 from toolguard_core.dburl import command_url, is_postgres_url, redact_url, spool_path_for
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.learned import NOTHING_LEARNED, Knowledge, learned_host
+from toolguard_core.learned import NOTHING_LEARNED, Knowledge, learned_host, upstream_name
 from toolguard_core.learned_store import DEFAULT_DEMOTE_AFTER
 from toolguard_core.modes import BODY_KEY, Mode, blocked_answer, parse_mode
 from toolguard_core.offload import (
@@ -1492,7 +1492,9 @@ class ToolGuard:
                 # Counted with its host whether or not the flow is stored (the note alone is not):
                 # the run report, the summary and the stats line say the model rules were skipped.
                 self.stats["model_rules_skipped"] += 1
-                add_host(self.skipped_hosts, flow.request.pretty_host)
+                # Named as every report names an upstream (host:port off the scheme's default port).
+                req = flow.request
+                add_host(self.skipped_hosts, upstream_name(req.pretty_host, req.port, req.scheme))
         request = flow.request
         for internal in internal_errors:
             self.stats["internal_errors"] += 1
@@ -2630,7 +2632,10 @@ class SocketWorker:
                         self.stats[WS_COUNTED_APART + "flagged"] += 1
                     if any(f.rule == UNKNOWN_MODEL.id for f in turn.analysis.findings):
                         self.stats["model_rules_skipped"] += 1  # as the HTTP hooks count it, with its host
-                        add_host(self.skipped_hosts, connection.host)
+                        add_host(
+                            self.skipped_hosts,
+                            upstream_name(connection.host, connection.port, connection.scheme),
+                        )
                 if reply is not None and analysis.has_error and not reply.abandoned.is_set():
                     action = self._act(connection, turn, prepared)
                 if not turn.answerable and not turn.blocked:  # not JSON: stored now (wsresponses.py)
