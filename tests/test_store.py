@@ -109,6 +109,7 @@ def test_migrations_run_in_their_fixed_order() -> None:
         "m010_repair_patches",
         "m011_precise_verdicts",
         "m012_learned_host_ports",
+        "m013_summary_index_ports",
     ]
 
 
