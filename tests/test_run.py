@@ -1213,3 +1213,34 @@ def test_the_repair_option_names_every_family_of_fixes() -> None:
     text = " ".join(CliRunner().invoke(cli, ["run", "--help"]).output.split())
     assert f"families of fixes to apply ({', '.join(Family)}; default sequence)" in text
     assert "not on main" not in (Path(__file__).parents[1] / "docs" / "modes.md").read_text()
+
+
+def test_report_names_two_servers_on_one_host_as_two_upstreams(tmp_path: Path) -> None:
+    """vLLM on 127.0.0.1:8000 and Ollama on 127.0.0.1:11434 are two upstreams: the flows and the
+    unrecognised-hosts line name each host:port (learned.upstream_name), as ``toolguard learned`` keys
+    them; a scheme's own port (https on 443) is not printed."""
+    db_path = tmp_path / "two.db"
+    db = open_db(db_path)
+    write_run(db, RunRow(id="run", started_utc="2026-01-01T00:00:00.000Z", requests_seen=3, validated=3,
+                         rejected=3, stored=3))  # fmt: skip
+    servers = [("f1", "http", 8000), ("f2", "http", 11434), ("f3", "https", 443)]
+    write_rows(
+        db,
+        [
+            FlowRow(id=flow_id, datetime_utc=f"2026-01-01T00:00:0{i}.000Z", run_id="run", method="POST",
+                    scheme=scheme, host="127.0.0.1", port=port, path="/v1/chat/completions",
+                    provider="generic", status=400, verdict="unexplained")
+            for i, (flow_id, scheme, port) in enumerate(servers)
+        ],
+    )  # fmt: skip
+    db.close()
+    lines = report(db_path, "run", ["python", "agent.py"], "reverse").splitlines()
+    assert [line.split()[3] for line in lines if line.startswith("    f")] == [
+        "127.0.0.1:8000/v1/chat/completions",
+        "127.0.0.1:11434/v1/chat/completions",
+        "127.0.0.1/v1/chat/completions",
+    ]
+    assert [line for line in lines if line.startswith("  hosts not recognised")] == [
+        "  hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
+        "127.0.0.1, 127.0.0.1:11434, 127.0.0.1:8000; map one with [[gateway]] in the providers config (docs/providers.md)"
+    ]
