@@ -472,6 +472,6 @@ def test_toolguard_run_writes_to_postgresql_and_reports_from_its_spool(
         f"  more: toolguard summary --db {postgres_url}",
     ]
     assert (
-        f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  predicted: rejected by the upstream, "
+        f"    {flow['id']}  400  POST 127.0.0.1:{upstream.port}/v1/chat/completions  predicted: rejected by the upstream, "
         "as toolguard predicted"
     ) in lines

@@ -232,7 +232,7 @@ def test_upstream_400_is_stored_with_its_parsed_error_and_qwens_status(
     assert json.loads(flow["request_json"])["messages"][3]["tool_call_id"] == "call_e2e_qwen_0002"
     assert "sk-toolguard-e2e-not-a-key" not in json.dumps(flow)
     assert (
-        f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  recognised: rejected by the upstream for "
+        f"    {flow['id']}  400  POST 127.0.0.1:{upstream.port}/v1/chat/completions  recognised: rejected by the upstream for "
         "a known root cause; no rule is credited with it"
     ) in result.stderr
     assert "        root cause: cause.orphan-tool-result: " in result.stderr

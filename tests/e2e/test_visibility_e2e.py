@@ -161,7 +161,8 @@ def test_what_the_proxy_did_not_see_is_said(upstream: Any, mitmdump_reverse: Any
     output = proxy.stop()
     assert proxy.returncode == 0, output
     skipped = (
-        "2 requests with models toolguard does not know for their host (127.0.0.1): model rules were skipped "
+        f"2 requests with models toolguard does not know for their host (127.0.0.1:{upstream.port}): model rules "
+        "were skipped "
         '(declare the host with [[gateway]] or the model with [models."name"] in the providers config, '
         "docs/providers.md)"
     )
@@ -175,7 +176,7 @@ def test_what_the_proxy_did_not_see_is_said(upstream: Any, mitmdump_reverse: Any
     ) == (
         2,
         2,
-        {"127.0.0.1": 2},
+        {f"127.0.0.1:{upstream.port}": 2},
     )
     text = toolguard("summary", "--db", str(proxy.db_path))
     assert text.count(skipped) == 1
