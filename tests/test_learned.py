@@ -887,8 +887,8 @@ def test_what_one_local_server_refused_does_not_flag_another_on_the_same_machine
 
 
 def test_forget_with_the_bare_host_points_to_its_port_keys(tmp_path: Path) -> None:
-    """The run report and the summary name the upstream 127.0.0.1; what it taught is kept under
-    127.0.0.1:9. `forget --host 127.0.0.1` forgot 0 rows without a word on why."""
+    """What 127.0.0.1:9 taught is kept under 127.0.0.1:9 (the name the reports print since session 10;
+    before, they printed 127.0.0.1). `forget --host 127.0.0.1` forgot 0 rows without a word on why."""
     from click.testing import CliRunner
 
     from toolguard_analysis.cli import cli
