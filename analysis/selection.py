@@ -62,8 +62,10 @@ FLOW_COLUMNS: tuple[str, ...] = (
     *grouping.COLUMNS,
 )
 BATCH = 2000
-#: An upstream's name as every report prints it (:func:`toolguard_core.learned.upstream_name`).
-_UPSTREAM = upstream_name_sql("f.host", "f.port", "f.scheme")
+#: An upstream's name over ``flows f`` as every report prints it (``host``, or ``host:port`` off the
+#: scheme's default port: :func:`toolguard_core.learned.upstream_name`), computed in SQL from the
+#: stored host, port and scheme, so two servers on one machine are two hosts (SQLite and PostgreSQL).
+UPSTREAM_SQL = upstream_name_sql("f.host", "f.port", "f.scheme")
 
 
 @dataclass
@@ -114,7 +116,7 @@ def _where(
         args.append(until)
     if host:
         # Over the name the reports print (``127.0.0.1:8000``), so what a summary listed selects it.
-        where.append(f"coalesce({_UPSTREAM}, '') like ?")
+        where.append(f"coalesce({UPSTREAM_SQL}, '') like ?")
         args.append(_like(host))
     if model:
         where.append("lower(coalesce(f.model, '')) like ?")

@@ -19,12 +19,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from toolguard_analysis.db import Source, load_learned, load_runs
-from toolguard_analysis.selection import Selection, select_flows
+from toolguard_analysis.selection import UPSTREAM_SQL, Selection, select_flows
 from toolguard_core.conversation import render_responses_items, responses_items
 from toolguard_core.dburl import label
 from toolguard_core.fingerprint import NORMALISER_VERSION, normalise
 from toolguard_core.grouping import explanation, fingerprint_text, group_key, stored_cause, summary_version
-from toolguard_core.learned import upstream_name_sql
 from toolguard_core.providers import GENERIC
 from toolguard_core.verdict import UNCONFIRMED_WORDS, Answer, Verdict, error_text, judge, row_rejected
 from toolguard_core.visibility import (
@@ -323,10 +322,8 @@ def _findings(selection: Selection, flow_id: str) -> list[dict[str, Any]]:
     )
 
 
-#: How the summary names a flow's upstream (``host``, or ``host:port`` off the scheme's default port):
-#: computed in SQL from the stored ``host``, ``port`` and ``scheme`` columns, so two servers on one
-#: machine are two hosts in the groups and the lists, in SQLite and PostgreSQL alike.
-_UPSTREAM = upstream_name_sql("f.host", "f.port", "f.scheme")
+#: How the summary names a flow's upstream in its groups, lists and examples.
+_UPSTREAM = UPSTREAM_SQL
 
 #: What an example or a drill-down shows of a flow (never its request body: read separately, once).
 _DETAIL_COLUMNS = ", ".join(
