@@ -468,7 +468,11 @@ def show(
     help="Only flows at or after this time: ISO date/time (2026-11-01, 2026-11-01T12:00Z) or 7d, 24h, 30m ago.",
 )
 @click.option("--until", help="Only flows before this time (exclusive), same forms as --since.")
-@click.option("--host", help="Only flows whose upstream host contains this text, e.g. api.openai.com.")
+@click.option(
+    "--host",
+    help="Only flows whose upstream (host, or host:port off the scheme's default port) contains this text, "
+    "e.g. api.openai.com or 127.0.0.1:8000.",
+)
 @click.option(
     "--client", help="Only flows whose client contains this text, e.g. QwenCode or 'OpenAI/Python 1.'."
 )

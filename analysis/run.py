@@ -42,6 +42,7 @@ from toolguard_analysis.patterns import explain, predicting_rule
 from toolguard_analysis.summary import repair_stats
 from toolguard_analysis.terminal import printable
 from toolguard_core.dburl import command_url, is_postgres_url, label, redact_url, spool_path_for
+from toolguard_core.learned import upstream_name, upstream_name_sql
 from toolguard_core.modes import Mode, parse_mode
 from toolguard_core.providers import GENERIC
 from toolguard_core.redact import redact_text_urls
@@ -516,7 +517,8 @@ def read_run(db_path: Path, run_id: str) -> RunData:
         )
         flows = list(
             db.query(
-                "select id, datetime_utc, method, host, path, provider, status, verdict, error_message, error_json, "
+                "select id, datetime_utc, method, scheme, host, port, path, provider, status, verdict, error_message, "
+                "error_json, "
                 f"flow_error, cause_json, {websocket} from flows where run_id = ? "
                 "order by datetime_utc desc, id desc limit ?",
                 [run_id, MAX_REPORT_FLOWS],
@@ -554,8 +556,8 @@ def read_run(db_path: Path, run_id: str) -> RunData:
         unrecognised = [
             row["host"]
             for row in db.query(
-                "select distinct host from flows where run_id = ? and provider = ? and host is not null "
-                "and host != '' order by host",
+                f"select distinct {upstream_name_sql()} as host from flows where run_id = ? and provider = ? "
+                "and host is not null and host != '' order by 1",
                 [run_id, GENERIC.id],
             )
         ]
@@ -656,7 +658,8 @@ def report(
         lines.append(f"  flows{shown}:")
     for flow in flows:
         status = flow["status"] if flow["status"] is not None else "-"
-        where = f"{flow['method']} {flow['host']}{flow['path']}" if flow["method"] else f"{flow['host']}"
+        upstream = upstream_name(flow["host"], flow["port"], flow["scheme"]) if flow["host"] else "-"
+        where = f"{flow['method']} {upstream}{flow['path']}" if flow["method"] else upstream
         lines.append(
             f"    {flow['id']}  {status}  {where}  {flow['verdict'] or '-'}: "
             + flow_verdict_words(flow["verdict"], (row["rule"] for row in findings.get(flow["id"], [])))

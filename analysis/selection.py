@@ -32,6 +32,7 @@ from typing import Any
 
 from toolguard_analysis.db import Connection, Source
 from toolguard_core import grouping
+from toolguard_core.learned import upstream_name_sql
 from toolguard_core.verdict import row_rejected
 
 #: The ``flows`` columns the summary reads; the staging file keeps only these.
@@ -39,7 +40,9 @@ FLOW_COLUMNS: tuple[str, ...] = (
     "id",
     "datetime_utc",
     "method",
+    "scheme",
     "host",
+    "port",
     "path",
     "provider",
     "client",
@@ -59,6 +62,10 @@ FLOW_COLUMNS: tuple[str, ...] = (
     *grouping.COLUMNS,
 )
 BATCH = 2000
+#: An upstream's name over ``flows f`` as every report prints it (``host``, or ``host:port`` off the
+#: scheme's default port: :func:`toolguard_core.learned.upstream_name`), computed in SQL from the
+#: stored host, port and scheme, so two servers on one machine are two hosts (SQLite and PostgreSQL).
+UPSTREAM_SQL = upstream_name_sql("f.host", "f.port", "f.scheme")
 
 
 @dataclass
@@ -108,7 +115,8 @@ def _where(
         where.append("coalesce(f.datetime_utc, '') < ?")
         args.append(until)
     if host:
-        where.append("lower(coalesce(f.host, '')) like ?")
+        # Over the name the reports print (``127.0.0.1:8000``), so what a summary listed selects it.
+        where.append(f"coalesce({UPSTREAM_SQL}, '') like ?")
         args.append(_like(host))
     if model:
         where.append("lower(coalesce(f.model, '')) like ?")

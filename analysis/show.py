@@ -30,6 +30,7 @@ from toolguard_core.conversation import (
 )
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.grouping import stored_cause
+from toolguard_core.learned import upstream_name
 from toolguard_core.request import CONVERSE, GEMINI, MESSAGES, OLLAMA, endpoint_kind
 from toolguard_core.rules import RULES
 from toolguard_core.upstream_errors import MAX_NESTING
@@ -475,8 +476,14 @@ def render_markdown(flow: StoredFlow) -> str:
         else None
     )
     title = (
-        # By its host: the provider's id ("generic") is not a name, and it has its own bullet below.
-        (f"The API at {row['host']}" if row.get("host") else "The API") + " rejects the request"
+        # By its host (and port, off the scheme's default: the name every report gives an upstream):
+        # the provider's id ("generic") is not a name, and it has its own bullet below.
+        (
+            f"The API at {upstream_name(row['host'], row.get('port'), row.get('scheme'))}"
+            if row.get("host")
+            else "The API"
+        )
+        + " rejects the request"
         if row_rejected(row.get("verdict"), row.get("status"), row.get("error_message"))
         else "toolguard flagged the request"
     )

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from toolguard_analysis.db import Source, load_learned, load_runs
-from toolguard_analysis.selection import Selection, select_flows
+from toolguard_analysis.selection import UPSTREAM_SQL, Selection, select_flows
 from toolguard_core.conversation import render_responses_items, responses_items
 from toolguard_core.dburl import label
 from toolguard_core.fingerprint import NORMALISER_VERSION, normalise
@@ -320,9 +320,12 @@ def _findings(selection: Selection, flow_id: str) -> list[dict[str, Any]]:
     )
 
 
+#: How the summary names a flow's upstream in its groups, lists and examples.
+_UPSTREAM = UPSTREAM_SQL
+
 #: What an example or a drill-down shows of a flow (never its request body: read separately, once).
 _DETAIL_COLUMNS = ", ".join(
-    f"f.{c}"
+    f"f.{c}" if c != "host" else f"{_UPSTREAM} as host"
     for c in (
         "id",
         "datetime_utc",
@@ -418,8 +421,8 @@ def _seen(
     unrecognised = [
         row["host"]
         for row in selection.query(
-            f"select distinct f.host as host from flows f where {selection.where} and f.provider = ? "
-            f"and f.host is not null and f.host != '' order by f.host limit {MAX_SEEN_HOSTS + 1}",
+            f"select distinct {_UPSTREAM} as host from flows f where {selection.where} and f.provider = ? "
+            f"and f.host is not null and f.host != '' order by 1 limit {MAX_SEEN_HOSTS + 1}",
             [*selection.args, GENERIC.id],
         )
     ]
@@ -427,7 +430,7 @@ def _seen(
     if len(unrecognised) > MAX_SEEN_HOSTS:
         more_hosts = next(
             selection.query(
-                f"select count(distinct f.host) as n from flows f where {selection.where} and f.provider = ? "
+                f"select count(distinct {_UPSTREAM}) as n from flows f where {selection.where} and f.provider = ? "
                 "and f.host is not null and f.host != ''",
                 [*selection.args, GENERIC.id],
             )
@@ -539,12 +542,14 @@ def _summarise(
     by_bucket: dict[str, Counter[str]] = defaultdict(Counter)
     for row in selection.query(
         f"select f.group_key as k, substr(f.datetime_utc, 1, {width}) as bucket, f.explanation as explanation, "
-        "f.verdict as verdict, f.status as status, f.client_name as client, f.model as model, f.host as host, "
+        "f.verdict as verdict, f.status as status, f.client_name as client, f.model as model, "
+        f"{_UPSTREAM} as host, "
         "f.error_provider as error_provider, f.provider as provider, count(*) as n, "
         "min(f.datetime_utc) as first, max(f.datetime_utc) as last "
         f"from flows f where {where} and f.group_key is not null "
         "group by f.group_key, substr(f.datetime_utc, 1, "
-        f"{width}), f.explanation, f.verdict, f.status, f.client_name, f.model, f.host, f.error_provider, f.provider",
+        f"{width}), f.explanation, f.verdict, f.status, f.client_name, f.model, {_UPSTREAM}, f.error_provider, "
+        "f.provider",
         args,
     ):
         n = _int(row["n"])

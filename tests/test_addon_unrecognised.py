@@ -79,12 +79,12 @@ def test_requests_to_unrecognised_hosts_are_counted_stored_or_not(
     stats = json.loads(addon.stats_command())
     assert (stats["unrecognised_requests"], stats["unrecognised_hosts"]) == (
         3,
-        {"127.0.0.1": 2, "llm.corp.example": 1},
+        {"127.0.0.1:4000": 2, "llm.corp.example": 1},
     )
     with caplog.at_level(logging.INFO):
         addon.done()
-    assert _run(db_path) == (5, 0, 3, {"127.0.0.1": 2, "llm.corp.example": 1})
-    line = f"toolguard: 3 requests to {UNRECOGNISED}: 127.0.0.1, llm.corp.example; {MAP}"
+    assert _run(db_path) == (5, 0, 3, {"127.0.0.1:4000": 2, "llm.corp.example": 1})
+    line = f"toolguard: 3 requests to {UNRECOGNISED}: 127.0.0.1:4000, llm.corp.example; {MAP}"
     assert [r.getMessage() for r in caplog.records].count(line) == 1
 
 
@@ -111,7 +111,7 @@ def test_a_host_mapped_with_a_gateway_is_recognised(
     _exchange(addon, "http://127.0.0.1:4000/v1/chat/completions")  # mapped: OpenAI's rules
     _exchange(addon, "http://127.0.0.1:4001/v1/chat/completions")  # another port: not mapped
     addon.done()
-    assert _run(db_path) == (2, 0, 1, {"127.0.0.1": 1})
+    assert _run(db_path) == (2, 0, 1, {"127.0.0.1:4001": 1})
 
 
 def test_the_hosts_are_bounded_and_the_rest_still_counted(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from click.testing import CliRunner
 from test_summary import machine_a, machine_b, write_db
 
 from toolguard_analysis.cli import cli
+from toolguard_core.learned import upstream_name_sql
 from toolguard_core.learned_store import import_learned
 from toolguard_core.store import RunRow, open_db, write_run
 
@@ -119,3 +121,15 @@ def test_metadata_for_any_file_name(names: list[str], tmp_path: Path) -> None:
     generated = yaml.safe_load(result.output)
     expected_names = [Path(n).stem for n in names] or ["toolguard"]
     assert generated == {**METADATA, "databases": dict.fromkeys(expected_names, DATABASE)}
+
+
+@pytest.mark.parametrize("name", sorted(DATABASE["queries"]))
+def test_canned_queries_name_an_upstream_as_every_report_does(name: str) -> None:
+    """A canned query over ``flows`` shows an upstream as ``host:port`` off the scheme's default port:
+    the expression learned.upstream_name_sql builds, verbatim (one fact, so the YAML cannot drift);
+    the learned tables' ``host`` is that name already."""
+    sql = " ".join(DATABASE["queries"][name]["sql"].split())
+    if "from flows" not in sql:
+        return
+    rest = sql.replace(upstream_name_sql("f.host", "f.port", "f.scheme"), "").replace(upstream_name_sql(), "")
+    assert re.findall(r"\bhost\b(?! as)", re.sub(r"\bas hosts?\b", "", rest)) == [], sql

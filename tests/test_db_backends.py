@@ -469,3 +469,37 @@ def test_a_read_only_role_lists_and_exports_and_an_empty_database_gets_no_tables
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
         ).fetchone()
     assert tables == (0,)
+
+
+def test_summary_names_two_servers_on_one_host_alike(tmp_path: Path, postgres_url: str) -> None:
+    """vLLM on 127.0.0.1:8000 and Ollama on 127.0.0.1:11434: two upstreams in the summary (its groups'
+    hosts and the unrecognised-hosts list, computed in SQL from host, port and scheme) and in show's
+    markdown title, word for word alike on SQLite and PostgreSQL; --host selects by that name."""
+    from toolguard_core import pgstore
+
+    path = tmp_path / "two.db"
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            FlowRow(id=flow_id, datetime_utc=f"2026-11-30T09:0{i}:00.000Z", method="POST", scheme="http",
+                    host="127.0.0.1", port=port, path="/v1/chat/completions",
+                    url=f"http://127.0.0.1:{port}/v1/chat/completions", provider="generic", model="qwen",
+                    status=400, verdict="unexplained", error_message="bad request")
+            for i, (flow_id, port) in enumerate([("v1", 8000), ("v2", 8000), ("o1", 11434)])
+        ],
+    )  # fmt: skip
+    db.close()
+    pgstore.push_file(path, postgres_url)
+    databases = {"sqlite": str(path), "postgresql": postgres_url}
+    status, output = on_both(databases, lambda db: toolguard("summary", "--db", db, "--format", "json"))
+    assert status == 0
+    data = json.loads(output)
+    assert [g["hosts"] for g in data["groups"]] == [["127.0.0.1:8000", "127.0.0.1:11434"]]
+    assert data["seen"]["unrecognised_hosts"] == ["127.0.0.1:11434", "127.0.0.1:8000"]
+    status, output = on_both(
+        databases, lambda db: toolguard("summary", "--db", db, "--host", "127.0.0.1:8000")
+    )
+    assert status == 0 and "2 stored flows" in output
+    _, output = on_both(databases, lambda db: toolguard("show", "o1", "--db", db, "--format", "markdown"))
+    assert output.startswith("### The API at 127.0.0.1:11434 rejects the request")

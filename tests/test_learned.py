@@ -23,6 +23,8 @@ from toolguard_core.learned import (
     learned_host,
     listed,
     repeats,
+    upstream_name,
+    upstream_name_sql,
 )
 from toolguard_core.learned_store import (
     ImportError_,
@@ -885,8 +887,8 @@ def test_what_one_local_server_refused_does_not_flag_another_on_the_same_machine
 
 
 def test_forget_with_the_bare_host_points_to_its_port_keys(tmp_path: Path) -> None:
-    """The run report and the summary name the upstream 127.0.0.1; what it taught is kept under
-    127.0.0.1:9. `forget --host 127.0.0.1` forgot 0 rows without a word on why."""
+    """What 127.0.0.1:9 taught is kept under 127.0.0.1:9 (the name the reports print since session 10;
+    before, they printed 127.0.0.1). `forget --host 127.0.0.1` forgot 0 rows without a word on why."""
     from click.testing import CliRunner
 
     from toolguard_analysis.cli import cli
@@ -905,3 +907,57 @@ def test_forget_with_the_bare_host_points_to_its_port_keys(tmp_path: Path) -> No
     assert (ported.exit_code, ported.stdout, ported.stderr) == (0, "forgot 1 row(s)\n", "")
     elsewhere = runner.invoke(cli, ["learned", "forget", "--host", "elsewhere", "--db", str(path)])
     assert (elsewhere.stdout, elsewhere.stderr) == ("forgot 0 row(s)\n", "")
+
+
+#: (host, port, scheme) -> how every report names that upstream (learned.upstream_name).
+UPSTREAM_NAMES: list[tuple[str, int | None, str | None, str]] = [
+    ("api.openai.com", 443, "https", "api.openai.com"),
+    ("API.OpenAI.com", 443, "HTTPS", "api.openai.com"),
+    ("127.0.0.1", 8000, "http", "127.0.0.1:8000"),
+    ("127.0.0.1", 11434, "http", "127.0.0.1:11434"),
+    ("localhost", 80, "http", "localhost"),
+    ("localhost", 443, "http", "localhost:443"),  # https's port on plain http is not the scheme's own
+    ("gw.corp.example", 80, "https", "gw.corp.example:80"),
+    ("realtime.example", 443, "wss", "realtime.example"),
+    ("realtime.example", 8080, "ws", "realtime.example:8080"),
+    ("gw.corp.example", None, "https", "gw.corp.example"),
+    ("gw.corp.example", 8443, None, "gw.corp.example:8443"),
+]
+
+
+@pytest.mark.parametrize(("host", "port", "scheme", "name"), UPSTREAM_NAMES)
+def test_an_upstream_is_named_as_its_learned_key(
+    host: str, port: int | None, scheme: str | None, name: str
+) -> None:
+    """The display name is the learned key (one function): ``toolguard learned forget --host`` takes
+    what a report printed."""
+    assert upstream_name(host, port, scheme) == learned_host(host, port, scheme) == name
+
+
+def test_the_sql_name_is_the_python_name_in_sqlite(tmp_path: Path) -> None:
+    """The summary and Datasette compute the name in SQL from a stored row's host, port and scheme."""
+    db = open_db(tmp_path / "names.db")
+    write_rows(
+        db,
+        [
+            FlowRow(id=f"f{i}", datetime_utc="2026-01-01T00:00:00.000Z", host=host, port=port, scheme=scheme)
+            for i, (host, port, scheme, _) in enumerate(UPSTREAM_NAMES)
+        ],
+    )
+    got = [
+        row[0]
+        for row in db.execute(f"select {upstream_name_sql()} from flows order by cast(substr(id, 2) as int)")
+    ]
+    db.close()
+    assert got == [name for *_, name in UPSTREAM_NAMES]
+
+
+def test_the_sql_name_is_the_python_name_in_postgresql(postgres_url: str) -> None:
+    """The same expression on PostgreSQL (the shared store's summary runs the same SQL)."""
+    psycopg = pytest.importorskip("psycopg")
+    with psycopg.connect(postgres_url) as conn:
+        conn.execute("create table t (i integer, host text, port bigint, scheme text)")
+        for i, (host, port, scheme, _) in enumerate(UPSTREAM_NAMES):
+            conn.execute("insert into t values (%s, %s, %s, %s)", [i, host, port, scheme])
+        got = [row[0] for row in conn.execute(f"select {upstream_name_sql()} from t order by i")]
+    assert got == [name for *_, name in UPSTREAM_NAMES]

@@ -537,14 +537,14 @@ def test_run_reports_the_flagged_flow_and_exits_with_the_clients_status(
         "  rules:",
         "       1  error    sequence.orphan-tool-message",
         "  flows:",
-        f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  predicted: rejected by the upstream, "
+        f"    {flow['id']}  400  POST 127.0.0.1:{upstream.port}/v1/chat/completions  predicted: rejected by the upstream, "
         "as toolguard predicted",
         "        error    sequence.orphan-tool-message at messages[0]",
         f"        upstream: {ORPHAN_MESSAGE}",
         "        root cause: cause.orphan-tool-result: Send each tool message right after the assistant message "
         "whose tool_calls contain its id, once; drop results whose call was removed or already answered.",
         "  1 request to hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
-        "127.0.0.1; no provider-specific rule was applied; map a host to its provider with [[gateway]] in the providers config (--set toolguard_providers=FILE, docs/providers.md)",
+        f"127.0.0.1:{upstream.port}; no provider-specific rule was applied; map a host to its provider with [[gateway]] in the providers config (--set toolguard_providers=FILE, docs/providers.md)",
         f"  database: {db_path}",
         f"  one flow: toolguard show --db {db_path} {flow['id'][:8]}",
         f"  more: toolguard summary --db {db_path}",
@@ -575,12 +575,12 @@ def test_a_blocked_flow_is_reported_as_toolguards_answer_not_the_upstreams(
     start = lines.index("  flows:")
     assert lines[start : start + 5] == [
         "  flows:",
-        f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  blocked: answered by toolguard with the "
+        f"    {flow['id']}  400  POST 127.0.0.1:{upstream.port}/v1/chat/completions  blocked: answered by toolguard with the "
         "provider's error (block mode); never sent upstream",
         "        error    sequence.orphan-tool-message at messages[0]",
         f"        toolguard answered 400 itself (block mode; never sent upstream): {ORPHAN_MESSAGE}",
         "  1 request to hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
-        "127.0.0.1; no provider-specific rule was applied; map a host to its provider with [[gateway]] in the providers config (--set toolguard_providers=FILE, docs/providers.md)",
+        f"127.0.0.1:{upstream.port}; no provider-specific rule was applied; map a host to its provider with [[gateway]] in the providers config (--set toolguard_providers=FILE, docs/providers.md)",
     ]
     answer = f"toolguard answered 400 itself (block mode; never sent upstream): {ORPHAN_MESSAGE} (param: messages.[0].role)"
     shown = CliRunner().invoke(cli, ["show", "--db", str(db_path), "--last"]).output.splitlines()
@@ -766,7 +766,7 @@ def test_two_parallel_runs_on_one_database_each_report_only_their_own_flows(
         "0 without an answer; 1 flow stored."
     ) in first
     assert [line for line in first if line.startswith("    ") and "  POST " in line] == [
-        f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  predicted: rejected by the upstream, "
+        f"    {flow['id']}  400  POST 127.0.0.1:{upstream.port}/v1/chat/completions  predicted: rejected by the upstream, "
         "as toolguard predicted"
     ]
     # Nothing stored, yet the report says the generic profile judged the loopback fake's requests.
@@ -774,7 +774,7 @@ def test_two_parallel_runs_on_one_database_each_report_only_their_own_flows(
         "toolguard: 2 requests reached the proxy: 2 validated, 0 with findings, 0 rejected by the upstream, "
         "0 without an answer; 0 flows stored.",
         "  2 requests to hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
-        "127.0.0.1; no provider-specific rule was applied; map a host to its provider with [[gateway]] in the providers config (--set toolguard_providers=FILE, docs/providers.md)",
+        f"127.0.0.1:{upstream.port}; no provider-specific rule was applied; map a host to its provider with [[gateway]] in the providers config (--set toolguard_providers=FILE, docs/providers.md)",
     ]
 
 
@@ -1081,11 +1081,11 @@ def test_run_says_once_that_the_model_rules_were_skipped(upstream: Upstream, tmp
         "0 without an answer; 0 flows stored."
     )
     assert lines[start + 1 :] == [
-        "  1 request with models toolguard does not know for their host (127.0.0.1): model rules were skipped "
+        f"  1 request with models toolguard does not know for their host (127.0.0.1:{upstream.port}): model rules were skipped "
         '(declare the host with [[gateway]] or the model with [models."name"] in the providers config, '
         "docs/providers.md).",
         "  1 request to hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
-        "127.0.0.1; no provider-specific rule was applied; map a host to its provider with [[gateway]] in the providers config (--set toolguard_providers=FILE, docs/providers.md)",
+        f"127.0.0.1:{upstream.port}; no provider-specific rule was applied; map a host to its provider with [[gateway]] in the providers config (--set toolguard_providers=FILE, docs/providers.md)",
     ]
 
 
@@ -1218,3 +1218,35 @@ def test_the_repair_option_names_every_family_of_fixes() -> None:
     text = " ".join(CliRunner().invoke(cli, ["run", "--help"]).output.split())
     assert f"families of fixes to apply ({', '.join(Family)}; default sequence)" in text
     assert "not on main" not in (Path(__file__).parents[1] / "docs" / "modes.md").read_text()
+
+
+def test_report_names_two_servers_on_one_host_as_two_upstreams(tmp_path: Path) -> None:
+    """vLLM on 127.0.0.1:8000 and Ollama on 127.0.0.1:11434 are two upstreams: the flows and the
+    unrecognised-hosts line name each host:port (learned.upstream_name), as ``toolguard learned`` keys
+    them; a scheme's own port (https on 443) is not printed."""
+    db_path = tmp_path / "two.db"
+    db = open_db(db_path)
+    write_run(db, RunRow(id="run", started_utc="2026-01-01T00:00:00.000Z", requests_seen=3, validated=3,
+                         rejected=3, stored=3))  # fmt: skip
+    servers = [("f1", "http", 8000), ("f2", "http", 11434), ("f3", "https", 443)]
+    write_rows(
+        db,
+        [
+            FlowRow(id=flow_id, datetime_utc=f"2026-01-01T00:00:0{i}.000Z", run_id="run", method="POST",
+                    scheme=scheme, host="127.0.0.1", port=port, path="/v1/chat/completions",
+                    provider="generic", status=400, verdict="unexplained")
+            for i, (flow_id, scheme, port) in enumerate(servers)
+        ],
+    )  # fmt: skip
+    db.close()
+    lines = report(db_path, "run", ["python", "agent.py"], "reverse").splitlines()
+    assert [line.split()[3] for line in lines if line.startswith("    f")] == [
+        "127.0.0.1:8000/v1/chat/completions",
+        "127.0.0.1:11434/v1/chat/completions",
+        "127.0.0.1/v1/chat/completions",
+    ]
+    assert [line for line in lines if line.startswith("  hosts not recognised")] == [
+        "  hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
+        "127.0.0.1, 127.0.0.1:11434, 127.0.0.1:8000; no provider-specific rule was applied; map a host to its provider "
+        "with [[gateway]] in the providers config (--set toolguard_providers=FILE, docs/providers.md)"
+    ]

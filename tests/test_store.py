@@ -111,6 +111,7 @@ def test_migrations_run_in_their_fixed_order() -> None:
         "m011_precise_verdicts",
         "m012_learned_host_ports",
         "m013_unrecognised_hosts",
+        "m014_summary_index_ports",
     ]
 
 
@@ -313,3 +314,23 @@ def test_run_rows_are_written_in_queue_order_and_not_counted_as_flow_rows(tmp_pa
         ("r1", "2026-01-01T00:00:02.000Z", 1)
     ]
     assert [(f["id"], f["run_id"]) for f in db["flows"].rows] == [("f1", "r1")]
+
+
+def test_m013_rebuilds_the_summary_indexes_with_port_and_scheme(tmp_path: Path) -> None:
+    """A file whose covering indexes m007 made before the summary named an upstream host:port gets
+    them rebuilt with port and scheme (else each tally reads the rows, request bodies and all)."""
+    from toolguard_core import grouping
+
+    path = tmp_path / "old.db"
+    db = open_db(path)
+    for name, columns in grouping.SUMMARY_INDEXES.items():
+        old = [c for c in columns if c not in ("port", "scheme")]
+        db.execute(f"DROP INDEX {name}")
+        db.execute(f"CREATE INDEX {name} ON flow_rows ({', '.join(old)})")
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm014_summary_index_ports'")
+    db.conn.commit()
+    db.close()
+    db = open_db(path)
+    got = {i.name: tuple(i.columns) for i in db["flow_rows"].indexes if i.name in grouping.SUMMARY_INDEXES}
+    db.close()
+    assert got == grouping.SUMMARY_INDEXES

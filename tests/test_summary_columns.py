@@ -113,8 +113,28 @@ def test_the_migration_backfills_stored_rows_in_batches(
     indexes = {tuple(i.columns) for i in sqlite_utils.Database(path).table("flow_rows").indexes}
     assert {
         grouping.SUMMARY_INDEX,
-        ("summary_version", "verdict", "datetime_utc", "host", "model", "client_name", "client"),
-        ("verdict", "error_rules", "datetime_utc", "host", "model", "client_name", "client"),
+        (
+            "summary_version",
+            "verdict",
+            "datetime_utc",
+            "host",
+            "port",
+            "scheme",
+            "model",
+            "client_name",
+            "client",
+        ),
+        (
+            "verdict",
+            "error_rules",
+            "datetime_utc",
+            "host",
+            "port",
+            "scheme",
+            "model",
+            "client_name",
+            "client",
+        ),
         ("fingerprint",),
         ("pattern",),
     } <= indexes

@@ -294,6 +294,22 @@ def _clean_runs(path: Path) -> Path:
     return path
 
 
+def _two_servers_on_one_host(path: Path) -> Path:
+    """vLLM on 127.0.0.1:8000 (two rejections) and Ollama on 127.0.0.1:11434 (one), both unrecognised."""
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            FlowRow(id=flow_id, datetime_utc=f"2026-11-30T09:0{i}:00.000Z", method="POST", scheme="http",
+                    host="127.0.0.1", port=port, path="/v1/chat/completions", provider="generic",
+                    model="qwen", status=400, verdict="unexplained", error_message="bad request")
+            for i, (flow_id, port) in enumerate([("v1", 8000), ("v2", 8000), ("o1", 11434)])
+        ],
+    )  # fmt: skip
+    db.close()
+    return path
+
+
 def test_a_clean_run_against_an_unrecognised_host_says_it_was_judged_generically(tmp_path: Path) -> None:
     """Every request to a local vLLM and a LiteLLM proxy passed and nothing was stored: the summary
     said "toolguard saw 8 requests" and nothing about the generic profile judging them, because the
@@ -333,3 +349,31 @@ def test_a_summary_of_recognised_hosts_only_says_nothing_about_unrecognised_ones
         0,
         ["toolguard saw 2 requests (2 checked) in 1 run(s)"],
     )
+
+
+def test_two_servers_on_one_host_are_two_upstreams(tmp_path: Path) -> None:
+    """The summary names an upstream host:port off the scheme's default port (learned.upstream_name,
+    computed in SQL from host, port and scheme): in the unrecognised-hosts list, a group's hosts and
+    the flows, read in place or staged from several files alike; ``--host`` selects by that name."""
+    path = _two_servers_on_one_host(tmp_path / "two.db")
+    empty = tmp_path / "empty.db"
+    open_db(empty).close()
+    for paths in ([path], [path, empty]):  # in place, then staged
+        data = build_summary(paths)
+        assert (data["seen"]["unrecognised_hosts"], data["seen"]["unrecognised_host_count"]) == (
+            ["127.0.0.1:11434", "127.0.0.1:8000"],
+            2,
+        )
+        assert [g["hosts"] for g in data["groups"]] == [["127.0.0.1:8000", "127.0.0.1:11434"]]
+        # The HTML report's drill-down flows (with_flows), newest first.
+        assert [f["host"] for f in build_summary(paths, with_flows=True)["flows"]] == [
+            "127.0.0.1:11434",
+            "127.0.0.1:8000",
+            "127.0.0.1:8000",
+        ]
+        text = render_text(data, width=400)
+        assert "plus the model catalog): 127.0.0.1:11434, 127.0.0.1:8000; no provider-specific rule" in text
+        assert "         hosts: 127.0.0.1:8000, 127.0.0.1:11434\n" in text
+        assert "127.0.0.1:8000/v1/chat/completions" in render_html(build_summary(paths, with_flows=True))
+        assert [g["count"] for g in build_summary(paths, host="127.0.0.1:8000")["groups"]] == [2]
+        assert [g["count"] for g in build_summary(paths, host="127.0.0.1")["groups"]] == [3]

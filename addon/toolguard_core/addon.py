@@ -61,7 +61,7 @@ from toolguard_core.capture import Capture, EarlyAnswer, early_recognition, resp
 from toolguard_core.causes import STATUS_ONLY, Recognition, recognise_error, request_object
 from toolguard_core.dburl import command_url, is_postgres_url, redact_url, spool_path_for
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.learned import NOTHING_LEARNED, Knowledge, learned_host
+from toolguard_core.learned import NOTHING_LEARNED, Knowledge, learned_host, upstream_name
 from toolguard_core.learned_store import DEFAULT_DEMOTE_AFTER
 from toolguard_core.modes import BODY_KEY, Mode, blocked_answer, parse_mode
 from toolguard_core.offload import (
@@ -177,6 +177,9 @@ class _Route:
     #: No provider profile recognises the host (the generic profile judges it): decided here, once
     #: per route, so the request hook's count of such requests is one dict increment.
     unrecognised: bool = False
+    #: The upstream as every report names it (learned.upstream_name: ``host:port`` off the scheme's
+    #: default port), for the unrecognised hosts' counts.
+    upstream: str = ""
 
 
 _IGNORED = _Route(Scope.IGNORE, "", None)
@@ -1206,7 +1209,9 @@ class ToolGuard:
             return _Route(flow_scope, "", None)
         url = request.pretty_url
         target = Target.from_url(url, self.registry)
-        return _Route(flow_scope, url, target, pretty_host, target.provider.id == GENERIC.id)
+        unrecognised = target.provider.id == GENERIC.id
+        upstream = upstream_name(pretty_host, request.port, request.scheme) if unrecognised else ""
+        return _Route(flow_scope, url, target, pretty_host, unrecognised, upstream)
 
     def _on_request(self, flow: http.HTTPFlow) -> None:
         request = flow.request
@@ -1225,7 +1230,7 @@ class ToolGuard:
             # Judged by the generic profile: counted, stored or not (the run report and the summary
             # say which hosts, and how to map them to their provider).
             self.stats["unrecognised_requests"] += 1
-            add_host(self.unrecognised_hosts, route.host)
+            add_host(self.unrecognised_hosts, route.upstream)
         # The body as sent (``raw_content``): the core decodes it bounded by toolguard_max_body
         # (decoding.py), in the worker or here, never through request.content, which decompresses
         # whole and unbounded.
@@ -1517,7 +1522,9 @@ class ToolGuard:
                 # Counted with its host whether or not the flow is stored (the note alone is not):
                 # the run report, the summary and the stats line say the model rules were skipped.
                 self.stats["model_rules_skipped"] += 1
-                add_host(self.skipped_hosts, flow.request.pretty_host)
+                # Named as every report names an upstream (host:port off the scheme's default port).
+                req = flow.request
+                add_host(self.skipped_hosts, upstream_name(req.pretty_host, req.port, req.scheme))
         request = flow.request
         for internal in internal_errors:
             self.stats["internal_errors"] += 1
@@ -2663,7 +2670,10 @@ class SocketWorker:
                         self.stats[WS_COUNTED_APART + "flagged"] += 1
                     if any(f.rule == UNKNOWN_MODEL.id for f in turn.analysis.findings):
                         self.stats["model_rules_skipped"] += 1  # as the HTTP hooks count it, with its host
-                        add_host(self.skipped_hosts, connection.host)
+                        add_host(
+                            self.skipped_hosts,
+                            upstream_name(connection.host, connection.port, connection.scheme),
+                        )
                 if reply is not None and analysis.has_error and not reply.abandoned.is_set():
                     action = self._act(connection, turn, prepared)
                 if not turn.answerable and not turn.blocked:  # not JSON: stored now (wsresponses.py)

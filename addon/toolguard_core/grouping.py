@@ -261,14 +261,18 @@ SUMMARY_INDEX = (
     "client_name",
     "model",
     "host",
+    # With the host, the port and scheme: the summary names an upstream host:port off the scheme's
+    # default port (learned.upstream_name_sql), so two servers on one machine are two hosts.
+    "port",
+    "scheme",
     "error_provider",
     "provider",
     "client",
 )
-#: The columns the summary's filters read (``--since``/``--until``, ``--host``, ``--model``,
+#: The columns the summary's filters read (``--since``/``--until``, ``--host`` (host:port), ``--model``,
 #: ``--client``: the parsed name or the raw User-Agent): in every covering index, so a filtered
 #: summary reads no rows either.
-FILTER_COLUMNS = ("datetime_utc", "host", "model", "client_name", "client")
+FILTER_COLUMNS = ("datetime_utc", "host", "port", "scheme", "model", "client_name", "client")
 #: Every index the summary's aggregates read (migration m007), by name: the tallies, the verdict and
 #: stale-row counts, the per-rule counts. Named, because the names sqlite-utils derives from so many
 #: columns pass PostgreSQL's 63-character identifier limit (which would cut them).

@@ -44,6 +44,8 @@ __all__ = [
     "learned_rule",
     "listed",
     "repeats",
+    "upstream_name",
+    "upstream_name_sql",
 ]
 
 #: Every learned finding's rule id starts with this (``learned.param``, ``learned.role`` ...).
@@ -159,6 +161,26 @@ def learned_host(host: str, port: int | None = None, scheme: str | None = None) 
     if port is None or _DEFAULT_PORTS.get((scheme or "").lower()) == port:
         return name
     return f"{name}:{port}"
+
+
+#: How every report names an upstream (run report, summary, ``toolguard show``, the proxy's log and
+#: stats, Datasette): the key its learned constraints are kept under, so ``toolguard learned forget
+#: --host`` takes the name a report printed, and vLLM on 127.0.0.1:8000 and Ollama on
+#: 127.0.0.1:11434 are two upstreams wherever a user reads them.
+upstream_name = learned_host
+
+
+def upstream_name_sql(host: str = "host", port: str = "port", scheme: str = "scheme") -> str:
+    """:func:`upstream_name` as an SQL expression over the columns ``host``, ``port`` and ``scheme``
+    (the same text in SQLite and PostgreSQL), for reports that group or list hosts in SQL. Built from
+    :data:`_DEFAULT_PORTS`, so the two cannot drift; NULL when ``host`` is."""
+    defaults = " OR ".join(
+        f"(lower({scheme}) = '{name}' AND {port} = {number})" for name, number in _DEFAULT_PORTS.items()
+    )
+    return (
+        f"(lower({host}) || CASE WHEN {port} IS NULL OR {defaults} THEN '' "
+        f"ELSE ':' || CAST({port} AS TEXT) END)"
+    )
 
 
 @dataclass(frozen=True, slots=True)

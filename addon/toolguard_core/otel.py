@@ -28,6 +28,7 @@ from typing import Any
 
 import toolguard_core
 from toolguard_core import grouping
+from toolguard_core.learned import upstream_name
 from toolguard_core.store import FlowRow
 from toolguard_core.verdict import REJECTED_VERDICTS, Verdict
 
@@ -197,7 +198,7 @@ class OtlpExport:
         span.end(end_time=end)
         severity = "ERROR" if row.verdict in ERROR_VERDICTS else "WARN" if row.finding_count else "INFO"
         body: Any = (
-            f"toolguard {row.verdict or 'flow'}: {row.method} {row.host}{row.path} -> "
+            f"toolguard {row.verdict or 'flow'}: {row.method} {upstream_name(row.host or '', row.port, row.scheme)}{row.path} -> "
             f"{row.status if row.status is not None else 'no answer'}"
             + (f": {row.error_message}" if row.error_message else "")
         )

@@ -254,7 +254,21 @@ def ensure_schema(conn: Any, schema: Schema | None = None) -> None:
                         sql.Identifier(table.name), _column_ddl(column)
                     )
                 )
+            # An index a later SQLite migration rebuilt under its old name with more columns
+            # (m014_summary_index_ports: the summary's covering indexes gained port and scheme):
+            # dropped here so the CREATE below makes it as declared, not kept as it was.
+            existing = dict(
+                conn.execute(
+                    "SELECT ic.relname, array_agg(a.attname ORDER BY array_position(ix.indkey, a.attnum)) "
+                    "FROM pg_index ix JOIN pg_class ic ON ic.oid = ix.indexrelid "
+                    "JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = ANY(ix.indkey) "
+                    "WHERE ix.indrelid = %s::regclass AND NOT ix.indisprimary GROUP BY ic.relname",
+                    [table.name],
+                ).fetchall()
+            )
             for index in table.indexes:
+                if index.name in existing and tuple(existing[index.name]) != tuple(index.columns):
+                    conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(index.name)))
                 conn.execute(
                     sql.SQL("CREATE {}INDEX IF NOT EXISTS {} ON {} ({})").format(
                         sql.SQL("UNIQUE " if index.unique else ""),

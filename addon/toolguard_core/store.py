@@ -563,6 +563,20 @@ def m013_unrecognised_hosts(db: sqlite_utils.Database) -> None:
         db.execute("ALTER TABLE runs ADD COLUMN unrecognised_hosts TEXT")
 
 
+@migrations()
+def m014_summary_index_ports(db: sqlite_utils.Database) -> None:
+    # Session 10: every report names an upstream host:port when the port is not the scheme's own
+    # (learned.upstream_name_sql over host, port and scheme), and the summary's --host filters on that
+    # name. The covering indexes m007 made lack port and scheme, so each tally would read the rows
+    # (their request bodies): rebuilt under the same names with grouping.SUMMARY_INDEXES' columns.
+    table = db[flows_table(db)]
+    if not set(grouping.COLUMNS) <= set(table.columns_dict):
+        return  # m007 not applied (a file this toolguard only reads): nothing to rebuild
+    for name, index in grouping.SUMMARY_INDEXES.items():
+        db.execute(f"DROP INDEX IF EXISTS {name}")
+        table.create_index(list(index), index_name=name)
+
+
 def compact_repairs(db: sqlite_utils.Database) -> int:
     """Store every flow's repair rows compactly (:func:`toolguard_core.repair_rows.compact`), one flow's
     rows in memory at a time, :data:`MIGRATION_BATCH_ROWS` flows per transaction. Returns how many

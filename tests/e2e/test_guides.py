@@ -231,7 +231,7 @@ def test_qwen_code_guide(upstream: Upstream, tls_upstream: Upstream, tmp_path: P
             counts,
         ), ran.stderr
         assert re.fullmatch(
-            r"  2 requests to hosts not recognised as a provider \(.+\): (127\.0\.0\.1|localhost); no "
+            r"  2 requests to hosts not recognised as a provider \(.+\): (127\.0\.0\.1|localhost):\d+; no "
             r"provider-specific rule was applied; map a host to its provider with \[\[gateway\]\] .+",
             hosts,
         ), ran.stderr

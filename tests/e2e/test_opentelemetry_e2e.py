@@ -104,7 +104,9 @@ def test_each_stored_flow_becomes_a_log_record_and_a_span(upstream, mitmdump_rev
         assert record.event_name == "toolguard.flow"
         # Content is off by default: the body is a one-line summary, not the conversation.
         body = value(record.body)
-        assert body.startswith(f"toolguard {flow['verdict']}: POST 127.0.0.1/v1/chat/completions -> ")
+        assert body.startswith(
+            f"toolguard {flow['verdict']}: POST 127.0.0.1:{upstream.port}/v1/chat/completions -> "
+        )
         assert "What is 3 * 12?" not in body
     spans = {attrs(s.attributes)["toolguard.flow_id"]: s for s in receiver.spans}
     assert set(spans) == set(flows)

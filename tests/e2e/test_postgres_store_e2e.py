@@ -111,6 +111,25 @@ def test_the_postgresql_schema_is_the_sqlite_schema_table_for_table(postgres_url
     assert [v.name for v in actual.views] == ["flows"]
 
 
+def test_an_index_a_later_migration_rebuilt_is_rebuilt_in_postgresql(postgres_url: str) -> None:
+    """m014_summary_index_ports rebuilt the summary's covering indexes under their names with port and
+    scheme (the summary names an upstream host:port): a store an older toolguard created holds them
+    without, and ensure_schema's CREATE INDEX IF NOT EXISTS alone would keep them so."""
+    from toolguard_core import grouping
+
+    old = [c for c in grouping.SUMMARY_INDEX if c not in ("port", "scheme")]
+    with psycopg.connect(postgres_url) as conn:
+        pgstore.ensure_schema(conn)
+        conn.execute("DROP INDEX idx_flows_summary")
+        conn.execute(f"CREATE INDEX idx_flows_summary ON flow_rows ({', '.join(old)})")
+        conn.commit()
+        stale = pgstore.pg_schema(conn).shape()["tables"]["flow_rows"]
+        pgstore.ensure_schema(conn)
+        actual = pgstore.pg_schema(conn).shape()
+    assert stale != pgstore.sqlite_schema().shape()["tables"]["flow_rows"]  # the set-up took
+    assert actual == pgstore.sqlite_schema().shape()
+
+
 def test_a_later_sqlite_migration_reaches_postgresql(postgres_url: str) -> None:
     """Simulates the next migration (a new table, a new column, a new index) on a database the
     current schema already created: ensure_schema adds exactly what is missing. Its names are ones
@@ -472,6 +491,6 @@ def test_toolguard_run_writes_to_postgresql_and_reports_from_its_spool(
         f"  more: toolguard summary --db {postgres_url}",
     ]
     assert (
-        f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  predicted: rejected by the upstream, "
+        f"    {flow['id']}  400  POST 127.0.0.1:{upstream.port}/v1/chat/completions  predicted: rejected by the upstream, "
         "as toolguard predicted"
     ) in lines

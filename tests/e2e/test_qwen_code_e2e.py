@@ -189,7 +189,8 @@ def test_tool_call_then_answer_stores_nothing(qwen: Path, upstream: Upstream, tm
         "toolguard: 2 requests reached the proxy: 2 validated, 0 with findings, 0 rejected by the upstream, "
         "0 without an answer; 0 flows stored.",
         "  2 requests to hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible "
-        "or Anthropic Messages, plus the model catalog): 127.0.0.1; no provider-specific rule was applied; map "
+        f"or Anthropic Messages, plus the model catalog): 127.0.0.1:{upstream.port}; no provider-specific rule was "
+        "applied; map "
         "a host to its provider with [[gateway]] in the providers config (--set toolguard_providers=FILE, "
         "docs/providers.md)",
     ]
@@ -237,7 +238,7 @@ def test_upstream_400_is_stored_with_its_parsed_error_and_qwens_status(
     assert json.loads(flow["request_json"])["messages"][3]["tool_call_id"] == "call_e2e_qwen_0002"
     assert "sk-toolguard-e2e-not-a-key" not in json.dumps(flow)
     assert (
-        f"    {flow['id']}  400  POST 127.0.0.1/v1/chat/completions  recognised: rejected by the upstream for "
+        f"    {flow['id']}  400  POST 127.0.0.1:{upstream.port}/v1/chat/completions  recognised: rejected by the upstream for "
         "a known root cause; no rule is credited with it"
     ) in result.stderr
     assert "        root cause: cause.orphan-tool-result: " in result.stderr

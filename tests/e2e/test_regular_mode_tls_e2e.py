@@ -117,7 +117,7 @@ def test_toolguard_run_regular_mode(tls_upstream: Upstream, tmp_path: Path) -> N
     assert json.loads(result.stdout)["outcome"] == "400"
     assert "        error    sequence.orphan-tool-message at messages[0]" in result.stderr.splitlines()
     assert (
-        "  400  POST 127.0.0.1/v1/chat/completions  predicted: rejected by the upstream, as toolguard predicted"
-        in (result.stderr)
+        f"  400  POST 127.0.0.1:{tls_upstream.port}/v1/chat/completions  predicted: rejected by the upstream, "
+        "as toolguard predicted" in (result.stderr)
     )
     assert len(tls_upstream.requests) == 1

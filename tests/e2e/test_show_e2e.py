@@ -86,12 +86,12 @@ def test_show_renders_the_orphan_with_the_broken_pair_called_out(stored_orphan: 
 
 @pytest.mark.e2e
 def test_show_markdown_is_a_bug_report_without_secrets(stored_orphan: Any) -> None:
-    proxy, _, api_key = stored_orphan
+    proxy, flow, api_key = stored_orphan
     result = show(proxy.db_path, "--last", "--format", "markdown")
     assert result.returncode == 0, result.stderr
     text = result.stdout
     assert text.startswith(
-        "### The API at 127.0.0.1 rejects the request: sequence.orphan-tool-message at messages[2]\n"
+        f"### The API at 127.0.0.1:{flow['port']} rejects the request: sequence.orphan-tool-message at messages[2]\n"
     )
     # No relative link (it resolves nowhere in another project's tracker): the rule and what it means.
     assert (

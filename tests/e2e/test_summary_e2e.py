@@ -73,7 +73,7 @@ def test_summary_every_format_over_a_real_capture(upstream, mitmdump_reverse, op
             "cause.orphan-tool-result",
             1,
             [400],
-            ["127.0.0.1"],
+            [f"127.0.0.1:{upstream.port}"],
             ["gpt-4o-mini"],
         ),
         (
@@ -81,7 +81,7 @@ def test_summary_every_format_over_a_real_capture(upstream, mitmdump_reverse, op
             "cause.orphan-tool-result",
             1,
             [400],
-            ["127.0.0.1"],
+            [f"127.0.0.1:{upstream.port}"],
             ["gpt-4o-mini"],
         ),
         (
@@ -89,7 +89,7 @@ def test_summary_every_format_over_a_real_capture(upstream, mitmdump_reverse, op
             "cause.missing-tool-result",
             1,
             [400],
-            ["127.0.0.1"],
+            [f"127.0.0.1:{upstream.port}"],
             ["gpt-4o-mini"],
         ),
     ]

@@ -161,7 +161,8 @@ def test_what_the_proxy_did_not_see_is_said(upstream: Any, mitmdump_reverse: Any
     output = proxy.stop()
     assert proxy.returncode == 0, output
     skipped = (
-        "2 requests with models toolguard does not know for their host (127.0.0.1): model rules were skipped "
+        f"2 requests with models toolguard does not know for their host (127.0.0.1:{upstream.port}): model rules "
+        "were skipped "
         '(declare the host with [[gateway]] or the model with [models."name"] in the providers config, '
         "docs/providers.md)"
     )
@@ -175,7 +176,7 @@ def test_what_the_proxy_did_not_see_is_said(upstream: Any, mitmdump_reverse: Any
     ) == (
         2,
         2,
-        {"127.0.0.1": 2},
+        {f"127.0.0.1:{upstream.port}": 2},
     )
     text = toolguard("summary", "--db", str(proxy.db_path))
     assert text.count(skipped) == 1
@@ -206,18 +207,19 @@ def test_a_clean_run_against_an_unrecognised_host_says_it_was_judged_generically
     output = proxy.stop()
     assert proxy.returncode == 0, output
     assert proxy.flows() == []
-    line = f"3 requests to {UNRECOGNISED}: 127.0.0.1; {MAP_A_HOST}"
+    server = f"127.0.0.1:{upstream.port}"  # learned.upstream_name: the port is part of the upstream
+    line = f"3 requests to {UNRECOGNISED}: {server}; {MAP_A_HOST}"
     # mitmdump's log lines: "[11:16:11.448] toolguard: ...".
     shutdown = [entry.split("] ", 1)[-1] for entry in output.splitlines()]
     assert [entry for entry in shutdown if "not recognised" in entry] == [f"toolguard: {line}"]
     # The stats dict at shutdown (toolguard.stats) counts them too.
     assert "'unrecognised_requests': 3," in output
-    assert "'unrecognised_hosts': {'127.0.0.1': 3}" in output
+    assert f"'unrecognised_hosts': {{'{server}': 3}}" in output
     [run] = list(proxy.db()["runs"].rows)
     assert (run["requests_seen"], run["unrecognised_requests"], json.loads(run["unrecognised_hosts"])) == (
         3,
         3,
-        {"127.0.0.1": 3},
+        {server: 3},
     )
     text = toolguard("summary", "--db", str(proxy.db_path)).splitlines()
     assert text[1:4] == [

@@ -129,7 +129,7 @@ def test_a_body_over_the_size_limit_is_never_called_checked(upstream: Upstream, 
         [(flow_id,)] = db.execute("select id from flows").fetchall()
     report = [line for line in result.stderr.splitlines() if line.startswith(f"    {flow_id}")]
     assert report == [
-        f"    {flow_id}  200  POST 127.0.0.1/v1/chat/completions  accepted: accepted by the upstream; {NOT_VALIDATED_WORDS}"
+        f"    {flow_id}  200  POST 127.0.0.1:{upstream.port}/v1/chat/completions  accepted: accepted by the upstream; {NOT_VALIDATED_WORDS}"
     ]
     show = toolguard("show", "--db", str(db_path), flow_id)
     assert f"  verdict:   accepted: accepted by the upstream; {NOT_VALIDATED_WORDS}\n" in show
