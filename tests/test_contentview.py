@@ -289,7 +289,11 @@ def test_the_body_is_parsed_once_and_stored_findings_are_not_recomputed(
         flow.metadata["toolguard"] = {"verdict": "false_alarm", "findings": [stored_finding]}
     parses: list[str] = []
     # parse_body_exact: the one parse under parse_body and analyse_request (RequestView.exact).
-    real_loads, real_parse, real_analyse = json.loads, body_rules.parse_body_exact, contentview.analyse_request
+    real_loads, real_parse, real_analyse = (
+        json.loads,
+        body_rules.parse_body_exact,
+        contentview.analyse_request,
+    )
 
     def loads(text: Any, *args: Any, **kwargs: Any) -> Any:
         if text == data:
