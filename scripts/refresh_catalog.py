@@ -190,6 +190,19 @@ HOST_FACTS: dict[str, dict[str, dict[str, Any]]] = {
                 "https://github.com/vercel/ai/pull/7731",
             ],
         },
+        # Qwen 3.6 27B, Groq's successor to Qwen 3 32B, switches thinking the same way: none or default
+        # (Groq's model page: "thinking mode ... and non-thinking mode"; theopenco/llmgateway#3422 reading
+        # Groq's reasoning guide: "none/default are Qwen-3.6-27B-only"; Kiln-AI/Kiln#1728 declares Groq's
+        # levels for it with "default" as the default). The model's own entry (Alibaba's) lists no values.
+        "qwen3.6-27b": {
+            "reasoning": True,
+            "reasoning_efforts": ["none", "default"],
+            "source": [
+                "https://console.groq.com/docs/model/qwen/qwen3.6-27b",
+                "https://github.com/theopenco/llmgateway/pull/3422",
+                "https://github.com/Kiln-AI/Kiln/pull/1728",
+            ],
+        },
         **{
             name: {
                 "reasoning": False,

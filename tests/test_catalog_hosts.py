@@ -319,6 +319,9 @@ GROQ_EFFORTS = [
     ("qwen/qwen3-32b", "medium", "error"),
     ("qwen/qwen3-32b", "default", None),
     ("qwen/qwen3-32b", "none", None),
+    # Qwen 3.6 27B switches thinking the same way on Groq (its model page; llmgateway#3422).
+    ("qwen/qwen3.6-27b", "low", "error"),
+    ("qwen/qwen3.6-27b", "default", None),
     # gpt-oss takes low, medium, high (Groq's reasoning guide); none is refused (llm-zoomcamp#183).
     ("openai/gpt-oss-120b", "high", None),
     ("openai/gpt-oss-20b", "low", None),
