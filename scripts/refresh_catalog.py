@@ -676,6 +676,19 @@ def apply_vendor_facts(
 _DATED = re.compile(r"^(?P<base>.+?)-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$")
 
 
+def vendor_facts_record(facts: Mapping[str, Mapping[str, Any]] = VENDOR_FACTS) -> dict[str, dict[str, Any]]:
+    """The snapshot's ``_meta.vendor_facts``: for each :data:`VENDOR_FACTS` entry, the fields it sets over
+    the datasets' merged entry (the others are the datasets') and its sources. ``providers`` is not a
+    capability: a fact naming the vendor says whose word it is."""
+    return {
+        name: {
+            "fields": [k for k in ("providers", *_FIELDS) if k in fact],
+            "from": list(_as_list(fact["source"])),
+        }
+        for name, fact in sorted(facts.items())
+    }
+
+
 def _drop_dated_aliases(models: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """``gpt-4o-2024-08-06`` is dropped when it says the same as ``gpt-4o``: the lookup strips
     date suffixes, so the alias would only repeat the base entry."""
@@ -731,6 +744,9 @@ def snapshot(
                 host: {name: ref for name, ref in (("LiteLLM", ll), ("models.dev", md)) if ref}
                 for host, (ll, md) in sorted(HOST_LISTINGS.items())
             },
+            # Which fields of which model entries a hand-written vendor fact set, and its sources (the
+            # hosts block records its own under each entry's ``fact``).
+            "vendor_facts": vendor_facts_record(),
         },
         "models": models,
         "hosts": with_host_facts(listed, host_facts()),
@@ -963,6 +979,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         data = json.loads(args.out.read_text(encoding="utf-8"))
         apply_vendor_facts(data["models"])
         data["_meta"]["models"] = len(data["models"])
+        data["_meta"]["vendor_facts"] = vendor_facts_record()
         data["hosts"] = with_host_facts(listings_of(data.get("hosts", {})), host_facts())
         args.out.write_text(dump(data), encoding="utf-8")
         print(

@@ -276,6 +276,14 @@ EXPECTED_FIXTURE_SNAPSHOT = {
             host: {name: ref for name, ref in (("LiteLLM", ll), ("models.dev", md)) if ref}
             for host, (ll, md) in HOST_LISTINGS.items()
         },
+        # Which fields each VENDOR_FACTS entry set, and its sources (whatever the datasets say).
+        "vendor_facts": {
+            name: {
+                "fields": [k for k in ("providers", *_script()._FIELDS) if k in fact],
+                "from": [fact["source"]] if isinstance(fact["source"], str) else fact["source"],
+            }
+            for name, fact in _script().VENDOR_FACTS.items()
+        },
         "sources": [
             {
                 "name": "LiteLLM model map",
