@@ -26,6 +26,8 @@ PROBES = (
     ("probe-models-8.jsonl", "probe-m8-", 25),
     ("probe-models-9.jsonl", "probe-m9-", 25),
     ("probe-hosts-9.jsonl", "probe-h9-", 4),
+    # Groq's reasoning_effort refusals, gathered after the Groq host facts were written (session 10).
+    ("probe-catalog-10.jsonl", "probe-c10-", 2),
 )
 
 
