@@ -157,6 +157,69 @@ HOST_FACTS: dict[str, dict[str, dict[str, Any]]] = {
             ],
         }
     },
+    # Groq states per model which take `reasoning_effort` (its reasoning guide, "Reasoning Effort":
+    # gpt-oss low, medium, high; Qwen 3 32B none and default; https://console.groq.com/docs/reasoning).
+    # The values refused elsewhere: "none" on gpt-oss ("gpt-oss-120b only accepts "low", "medium", or
+    # "high" for the reasoning_effort parameter", DataTalksClub/llm-zoomcamp#183; "none correctly excluded
+    # - rejected for GPT-OSS models", theopenco/llmgateway#3422), "medium" on Qwen 3 ("`reasoning_effort`
+    # must be one of `none` or `default`", iamsrikanthnani/pluely#219). Its Llama models do not reason and
+    # refuse the field ("Groq models that do not support reasoning_effort ... will simply throw a 400
+    # error", Groq staff in UKGovernmentBEIS/inspect_ai#2395; llama-3.3-70b-versatile and Llama 4 Scout,
+    # diegosouzapw/OmniRoute#3277; "llama models also do not support reasoning_effort", pluely#219). The
+    # catalog's reasoning facts for these names come from resellers' entries only (a warning); these are
+    # Groq's own. Groq's listings carry no reasoning field, so each fact merges into the listing's entry.
+    "groq": {
+        **{
+            name: {
+                "reasoning": True,
+                "reasoning_efforts": ["low", "medium", "high"],
+                "source": [
+                    "https://console.groq.com/docs/reasoning",
+                    "https://github.com/DataTalksClub/llm-zoomcamp/issues/183",
+                    "https://github.com/theopenco/llmgateway/pull/3422",
+                ],
+            }
+            for name in ("gpt-oss-120b", "gpt-oss-20b")
+        },
+        "qwen3-32b": {
+            "reasoning": True,
+            "reasoning_efforts": ["none", "default"],
+            "source": [
+                "https://console.groq.com/docs/reasoning",
+                "https://github.com/iamsrikanthnani/pluely/pull/219",
+                "https://github.com/vercel/ai/pull/7731",
+            ],
+        },
+        # Qwen 3.6 27B, Groq's successor to Qwen 3 32B, switches thinking the same way: none or default
+        # (Groq's model page: "thinking mode ... and non-thinking mode"; theopenco/llmgateway#3422 reading
+        # Groq's reasoning guide: "none/default are Qwen-3.6-27B-only"; Kiln-AI/Kiln#1728 declares Groq's
+        # levels for it with "default" as the default). The model's own entry (Alibaba's) lists no values.
+        "qwen3.6-27b": {
+            "reasoning": True,
+            "reasoning_efforts": ["none", "default"],
+            "source": [
+                "https://console.groq.com/docs/model/qwen/qwen3.6-27b",
+                "https://github.com/theopenco/llmgateway/pull/3422",
+                "https://github.com/Kiln-AI/Kiln/pull/1728",
+            ],
+        },
+        **{
+            name: {
+                "reasoning": False,
+                "source": [
+                    "https://github.com/UKGovernmentBEIS/inspect_ai/pull/2395",
+                    "https://github.com/diegosouzapw/OmniRoute/pull/3277",
+                    "https://github.com/iamsrikanthnani/pluely/pull/219",
+                ],
+            }
+            for name in (
+                "llama-3.1-8b-instant",
+                "llama-3.3-70b-versatile",
+                "llama-4-scout-17b-16e-instruct",
+                "llama-4-maverick-17b-128e-instruct",
+            )
+        },
+    },
 }
 #: The hosts whose own listings the per-host layer reads: toolguard's provider profile id -> (LiteLLM's
 #: ``litellm_provider``, models.dev's provider directory); None where that source has no listing for the
@@ -493,34 +556,106 @@ def host_listings(
 def host_facts(
     facts: Mapping[str, Mapping[str, Mapping[str, Any]]] = HOST_FACTS,
 ) -> dict[str, dict[str, dict[str, Any]]]:
-    """The hand-written part of the snapshot's ``hosts`` block: :data:`HOST_FACTS`, each entry's ``from``
-    its sources."""
+    """The hand-written part of the snapshot's ``hosts`` block: :data:`HOST_FACTS`, each entry the fields
+    it states and ``fact`` (:data:`FACT_KEY`): which fields those are and their sources."""
     return {
         host: {
-            name: {**{k: fact[k] for k in _FIELDS if k in fact}, "from": list(_as_list(fact["source"]))}
+            name: {
+                **{k: fact[k] for k in _FIELDS if k in fact},
+                FACT_KEY: {
+                    "fields": [k for k in _FIELDS if k in fact],
+                    "from": list(_as_list(fact["source"])),
+                },
+            }
             for name, fact in sorted(models.items())
         }
         for host, models in sorted(facts.items())
     }
 
 
+#: The key of a hosts-block entry that records what a hand-written fact (:data:`HOST_FACTS`) set over the
+#: host's listings: ``fields`` (the capabilities the fact states), ``from`` (its sources, URLs) and,
+#: where the listings also stated a field the fact states, ``listed`` (their values) and ``listed_single`` (the
+#: listing that alone stated one), so ``--facts-only`` can take the fact out again and re-apply it.
+FACT_KEY = "fact"
+
+
 def _hand_written(fact: Mapping[str, Any]) -> bool:
-    """A hosts-block entry from :data:`HOST_FACTS` (its ``from`` are URLs, a listing's are source names)."""
-    return any(str(v).startswith("http") for v in fact.get("from", ()))
+    """A hosts-block entry written by an older generator from :data:`HOST_FACTS` alone (its ``from`` are
+    URLs, a listing's are source names, and it has no :data:`FACT_KEY`): read back as no listing entry."""
+    return FACT_KEY not in fact and any(str(v).startswith("http") for v in fact.get("from", ()))
 
 
 def _as_list(value: str | Iterable[str]) -> Iterable[str]:
     return [value] if isinstance(value, str) else value
 
 
+def _ordered(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A hosts-block entry's keys in one order: the capabilities, then ``from``, ``single``, ``fact``."""
+    return {k: entry[k] for k in (*_FIELDS, "from", "single", FACT_KEY) if k in entry}
+
+
+def merge_host_fact(listed: Mapping[str, Any] | None, fact: Mapping[str, Any]) -> dict[str, Any]:
+    """One hand-written fact (a :func:`host_facts` entry) over the listings' entry for the same model on
+    the same host, per field: the fact sets the fields it states and only those; the listings' other
+    fields, their ``from`` and their ``single`` for fields the fact leaves alone are kept. A value the listings
+    gave for a field the fact states is kept under ``fact.listed`` (and its ``single`` under ``fact.listed_single``)."""
+    out = dict(listed or {})
+    record = dict(fact[FACT_KEY])
+    fields = list(record["fields"])
+    replaced = {k: out[k] for k in fields if k in out}
+    single = dict(out.get("single", {}))
+    dropped = {k: single.pop(k) for k in fields if k in single}
+    out.update({k: fact[k] for k in fields})
+    if single:
+        out["single"] = single
+    else:
+        out.pop("single", None)
+    if replaced:
+        record["listed"] = replaced
+    if dropped:
+        record["listed_single"] = dropped
+    out[FACT_KEY] = record
+    return _ordered(out)
+
+
+def strip_host_fact(entry: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The listings' entry a :func:`merge_host_fact` result was made from (None: the listings had none)."""
+    record = entry.get(FACT_KEY)
+    if record is None:
+        return None if _hand_written(entry) else dict(entry)
+    out = {k: v for k, v in entry.items() if k != FACT_KEY and k not in record["fields"]}
+    out.update(record.get("listed", {}))
+    single = {**entry.get("single", {}), **record.get("listed_single", {})}
+    if single:
+        out["single"] = single
+    return _ordered(out) if any(k in out for k in _FIELDS) else None
+
+
+def listings_of(
+    hosts: Mapping[str, Mapping[str, Mapping[str, Any]]],
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """A snapshot's hosts block with every hand-written fact taken out (:func:`strip_host_fact`): what the
+    listings alone gave, to merge :data:`HOST_FACTS` into again (``--facts-only``)."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for host, models in hosts.items():
+        for name, entry in models.items():
+            kept = strip_host_fact(entry)
+            if kept is not None:
+                out.setdefault(host, {})[name] = kept
+    return out
+
+
 def with_host_facts(
     hosts: Mapping[str, Mapping[str, Mapping[str, Any]]], facts: Mapping[str, Mapping[str, Mapping[str, Any]]]
 ) -> dict[str, dict[str, dict[str, Any]]]:
-    """The hosts block with the hand-written facts (:func:`host_facts`) replacing the listings' entry for
-    the same model on the same host (a fact there is the host's own word, read where the listings erred)."""
+    """The hosts block with the hand-written facts (:func:`host_facts`) merged per field into the listings'
+    entry for the same model on the same host (:func:`merge_host_fact`): a fact there is the host's own
+    word about that field, read where the listings erred or were silent; the listings' other fields stay."""
     out = {host: dict(models) for host, models in hosts.items()}
     for host, models in facts.items():
-        out.setdefault(host, {}).update(models)
+        for name, fact in models.items():
+            out.setdefault(host, {})[name] = merge_host_fact(out.get(host, {}).get(name), fact)
     return {host: dict(sorted(models.items())) for host, models in sorted(out.items())}
 
 
@@ -539,6 +674,19 @@ def apply_vendor_facts(
 
 
 _DATED = re.compile(r"^(?P<base>.+?)-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$")
+
+
+def vendor_facts_record(facts: Mapping[str, Mapping[str, Any]] = VENDOR_FACTS) -> dict[str, dict[str, Any]]:
+    """The snapshot's ``_meta.vendor_facts``: for each :data:`VENDOR_FACTS` entry, the fields it sets over
+    the datasets' merged entry (the others are the datasets') and its sources. ``providers`` is not a
+    capability: a fact naming the vendor says whose word it is."""
+    return {
+        name: {
+            "fields": [k for k in ("providers", *_FIELDS) if k in fact],
+            "from": list(_as_list(fact["source"])),
+        }
+        for name, fact in sorted(facts.items())
+    }
 
 
 def _drop_dated_aliases(models: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -596,6 +744,9 @@ def snapshot(
                 host: {name: ref for name, ref in (("LiteLLM", ll), ("models.dev", md)) if ref}
                 for host, (ll, md) in sorted(HOST_LISTINGS.items())
             },
+            # Which fields of which model entries a hand-written vendor fact set, and its sources (the
+            # hosts block records its own under each entry's ``fact``).
+            "vendor_facts": vendor_facts_record(),
         },
         "models": models,
         "hosts": with_host_facts(listed, host_facts()),
@@ -828,13 +979,8 @@ def main(argv: Iterable[str] | None = None) -> int:
         data = json.loads(args.out.read_text(encoding="utf-8"))
         apply_vendor_facts(data["models"])
         data["_meta"]["models"] = len(data["models"])
-        data["hosts"] = with_host_facts(
-            {
-                h: {n: f for n, f in m.items() if not _hand_written(f)}
-                for h, m in data.get("hosts", {}).items()
-            },
-            host_facts(),
-        )
+        data["_meta"]["vendor_facts"] = vendor_facts_record()
+        data["hosts"] = with_host_facts(listings_of(data.get("hosts", {})), host_facts())
         args.out.write_text(dump(data), encoding="utf-8")
         print(
             f"{args.out}: vendor facts ({len(VENDOR_FACTS)}) and host facts "

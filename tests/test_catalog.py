@@ -32,6 +32,8 @@ def _script() -> ModuleType:
 
 
 HOST_LISTINGS = _script().HOST_LISTINGS
+#: Groq's hand-written facts (HOST_FACTS): the fixture has no Groq listing, so they stand alone there.
+_GROQ_FACTS = _script().HOST_FACTS["groq"]
 
 
 # --- the shipped snapshot ---------------------------------------------------------------------
@@ -274,6 +276,14 @@ EXPECTED_FIXTURE_SNAPSHOT = {
             host: {name: ref for name, ref in (("LiteLLM", ll), ("models.dev", md)) if ref}
             for host, (ll, md) in HOST_LISTINGS.items()
         },
+        # Which fields each VENDOR_FACTS entry set, and its sources (whatever the datasets say).
+        "vendor_facts": {
+            name: {
+                "fields": [k for k in ("providers", *_script()._FIELDS) if k in fact],
+                "from": [fact["source"]] if isinstance(fact["source"], str) else fact["source"],
+            }
+            for name, fact in _script().VENDOR_FACTS.items()
+        },
         "sources": [
             {
                 "name": "LiteLLM model map",
@@ -363,25 +373,41 @@ EXPECTED_FIXTURE_SNAPSHOT = {
         # take the larger, which is the model's own: not repeated.
         "deepinfra": {"glm-4.7": {"vision": False, "from": ["LiteLLM", "models.dev"]}},
         # Hand-written (HOST_FACTS): DeepSeek's API takes text parts only.
+        # A model no listing has on the host: the fact is the whole entry, and ``fact`` says so.
         "deepseek": {
             "deepseek-v4-flash": {
                 "vision": False,
-                "from": [
-                    "https://api-docs.deepseek.com/api/create-chat-completion",
-                    "https://github.com/esengine/DeepSeek-Reasonix/issues/7859",
-                    "https://github.com/ChatLunaLab/chatluna/issues/867",
-                ],
+                "fact": {
+                    "fields": ["vision"],
+                    "from": [
+                        "https://api-docs.deepseek.com/api/create-chat-completion",
+                        "https://github.com/esengine/DeepSeek-Reasonix/issues/7859",
+                        "https://github.com/ChatLunaLab/chatluna/issues/867",
+                    ],
+                },
             }
         },
         "gemini": {
             f"gemma-3-{size}-it": {
                 "function_calling": False, "system_messages": False,
-                "from": [
-                    "https://github.com/ThatHunky/gryag/blob/main/docs/features/function-calling-support-detection.md",
-                    "https://ai.google.dev/gemma/docs/formatting",
-                ],
+                "fact": {
+                    "fields": ["function_calling", "system_messages"],
+                    "from": [
+                        "https://github.com/ThatHunky/gryag/blob/main/docs/features/function-calling-support-detection.md",
+                        "https://ai.google.dev/gemma/docs/formatting",
+                    ],
+                },
             }
             for size in ("12b", "1b", "27b", "4b")
+        },
+        # The fixture has no Groq listing: Groq's hand-written facts stand alone (the merge with a listing
+        # is tests/test_catalog_hosts.py's).
+        "groq": {
+            name: {
+                **{k: v for k, v in fact.items() if k != "source"},
+                "fact": {"fields": [k for k in fact if k != "source"], "from": fact["source"]},
+            }
+            for name, fact in sorted(_GROQ_FACTS.items())
         },
         # Novita's models.dev file says tool_call = false, its LiteLLM entry does not say: one listing. Its
         # LiteLLM entry says system messages are taken, where Gemini's own entry says not: present wins there.

@@ -88,12 +88,18 @@ def test_snapshot_hosts_block_records_its_listings_and_sources() -> None:
     assert set(hosts) - set(SCRIPT.HOST_FACTS) <= set(listed)
     for models in hosts.values():
         for fact in models.values():
-            fields = set(fact) - {"from", "single"}
+            fields = set(fact) - {"from", "single", "fact"}
             assert fields and set(fact.get("single", {})) <= fields
-            assert set(fact.get("single", {}).values()) <= set(fact["from"])
-            assert fact["from"] and all(
-                f in ("LiteLLM", "models.dev") or f.startswith("https://") for f in fact["from"]
-            )
+            assert set(fact.get("single", {}).values()) <= set(fact.get("from", ()))
+            # Every entry says where it comes from: the listings read, a hand-written fact's URLs, or both.
+            assert fact.get("from") or fact.get("fact")
+            assert set(fact.get("from", ())) <= {"LiteLLM", "models.dev"}
+            written = fact.get("fact")
+            if written is not None:
+                assert written["from"] and all(f.startswith("https://") for f in written["from"])
+                assert set(written["fields"]) <= fields
+                # A field a fact sets is never also a single listing's (the fact is the host's word).
+                assert not set(written["fields"]) & set(fact.get("single", {}))
 
 
 # (model, host, expected): the shipped snapshot read for a host and elsewhere.
@@ -202,3 +208,148 @@ def test_host_present_beats_model_absent_in_findings() -> None:
         for f in _findings("https://llm.corp.example/v1/chat/completions", body)
         if f[0] == "model.system-role-unsupported"
     ]
+
+
+# --- hand-written host facts merged per field into the listings' entry (issue 9, session 10) ----------
+
+_URL = "https://example.com/host-docs"
+#: (the listings' entry or None, the fact's fields, the merged entry expected): a fact sets its fields only.
+MERGES = [
+    # A fact keeps the listings' other fields, their sources and their `single` for those fields.
+    (
+        {"vision": False, "max_output_tokens": 65536, "from": ["LiteLLM", "models.dev"], "single": {"vision": "models.dev"}},
+        {"reasoning": True, "reasoning_efforts": ["low", "high"]},
+        {
+            "vision": False, "reasoning": True, "reasoning_efforts": ["low", "high"], "max_output_tokens": 65536,
+            "from": ["LiteLLM", "models.dev"], "single": {"vision": "models.dev"},
+            "fact": {"fields": ["reasoning", "reasoning_efforts"], "from": [_URL]},
+        },
+    ),
+    # A model no listing has: the fact alone is the entry.
+    (
+        None,
+        {"reasoning": False},
+        {"reasoning": False, "fact": {"fields": ["reasoning"], "from": [_URL]}},
+    ),
+    # A fact over a field the listings state: the fact's value wins, the listings' value and its single
+    # listing are kept under `fact`, so the fact can be taken out again.
+    (
+        {"function_calling": True, "vision": False, "from": ["models.dev"], "single": {"vision": "models.dev"}},
+        {"vision": True},
+        {
+            "function_calling": True, "vision": True, "from": ["models.dev"],
+            "fact": {"fields": ["vision"], "from": [_URL], "listed": {"vision": False}, "listed_single": {"vision": "models.dev"}},
+        },
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("listed", "fields", "expected"), MERGES)
+def test_host_fact_merges_per_field(
+    listed: dict[str, Any] | None, fields: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    fact = SCRIPT.host_facts({"h": {"m": {**fields, "source": _URL}}})["h"]["m"]
+    hosts = {"h": {"m": listed}} if listed is not None else {}
+    merged = SCRIPT.with_host_facts(hosts, {"h": {"m": fact}})
+    assert merged == {"h": {"m": expected}}
+    # --facts-only takes each fact out again and re-applies it: the listings' entry comes back unchanged.
+    assert SCRIPT.listings_of(merged) == hosts
+    assert SCRIPT.with_host_facts(SCRIPT.listings_of(merged), {"h": {"m": fact}}) == merged
+
+
+def test_facts_only_reapplies_over_the_shipped_snapshot(tmp_path: Path) -> None:
+    """``--facts-only`` on the shipped snapshot changes nothing (it is current), keeps its date and sources,
+    and every HOST_FACTS entry is in the hosts block with its fields and sources."""
+    out = tmp_path / "catalog.json"
+    out.write_text(SNAPSHOT.read_text(encoding="utf-8"), encoding="utf-8")
+    assert SCRIPT.main(["--facts-only", "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == SNAPSHOT.read_text(encoding="utf-8")
+    hosts = json.loads(out.read_text(encoding="utf-8"))["hosts"]
+    for host, models in SCRIPT.HOST_FACTS.items():
+        for name, fact in models.items():
+            entry = hosts[host][name]
+            written = {k: v for k, v in fact.items() if k != "source"}
+            assert {k: entry[k] for k in written} == written
+            assert entry["fact"]["from"] == list(SCRIPT._as_list(fact["source"]))
+
+
+def test_an_old_snapshot_reads_back_without_its_whole_entry_facts() -> None:
+    """A hosts block written before the merge (a fact replaced the entry whole; its ``from`` are URLs) reads
+    back as no listing entry, so re-applying the facts gives the merged form."""
+    old = {"gemini": {"gemma-3-1b-it": {"function_calling": False, "from": [_URL]}}}
+    assert SCRIPT.listings_of(old) == {}
+
+
+# The Groq facts (HOST_FACTS["groq"]): the listing's own fields stay, the reasoning facts are Groq's.
+GROQ = "https://api.groq.com/openai/v1/chat/completions"
+GROQ_LOOKUPS = [
+    (
+        "openai/gpt-oss-120b",
+        {
+            "reasoning": True, "reasoning_efforts": ("low", "medium", "high"), "max_output_tokens": 65536,
+            "host_single": (("vision", "models.dev"),), "host_fact_fields": ("reasoning", "reasoning_efforts"),
+        },
+    ),
+    ("qwen/qwen3-32b", {"reasoning_efforts": ("none", "default"), "host": "groq"}),
+    ("llama-3.3-70b-versatile", {"reasoning": False, "max_output_tokens": 32768, "host_fact_fields": ("reasoning",)}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("model", "expected"), GROQ_LOOKUPS)
+def test_groq_facts_merge_with_its_listing(model: str, expected: dict[str, Any]) -> None:
+    info = Catalog().lookup(model, "groq")
+    assert info is not None
+    assert {k: getattr(info, k) for k in expected} == expected
+
+
+def _effort(model: str, effort: str) -> dict[str, Any]:
+    return {"model": model, "messages": [{"role": "user", "content": "Hi"}], "reasoning_effort": effort}
+
+
+# (model, reasoning_effort, severity or None: no model.reasoning-effort-value finding).
+GROQ_EFFORTS = [
+    # Non-reasoning models refuse the field ("Groq models that do not support reasoning_effort ... will
+    # simply throw a 400 error", inspect_ai#2395).
+    ("llama-3.1-8b-instant", "low", "error"),
+    ("llama-3.3-70b-versatile", "medium", "error"),
+    ("meta-llama/llama-4-scout-17b-16e-instruct", "high", "error"),
+    # Whether Groq takes "none" there is not known: a warning that says so.
+    ("llama-3.1-8b-instant", "none", "warning"),
+    # Qwen 3 takes none and default ("`reasoning_effort` must be one of `none` or `default`", pluely#219).
+    ("qwen/qwen3-32b", "medium", "error"),
+    ("qwen/qwen3-32b", "default", None),
+    ("qwen/qwen3-32b", "none", None),
+    # Qwen 3.6 27B switches thinking the same way on Groq (its model page; llmgateway#3422).
+    ("qwen/qwen3.6-27b", "low", "error"),
+    ("qwen/qwen3.6-27b", "default", None),
+    # gpt-oss takes low, medium, high (Groq's reasoning guide); none is refused (llm-zoomcamp#183).
+    ("openai/gpt-oss-120b", "high", None),
+    ("openai/gpt-oss-20b", "low", None),
+    ("openai/gpt-oss-120b", "none", "error"),
+]
+
+
+@pytest.mark.parametrize(("model", "effort", "severity"), GROQ_EFFORTS)
+def test_groq_reasoning_effort_per_model(model: str, effort: str, severity: str | None) -> None:
+    found = [f for f in _findings(GROQ, _effort(model, effort)) if f[0] == "model.reasoning-effort-value"]
+    if severity is None:
+        assert found == []
+        return
+    assert len(found) == 1 and found[0][1] == severity, found
+    # The finding names Groq's own statement and its source, not a listing.
+    assert (
+        "From what Groq states about the models it serves, in toolguard's model catalog; source: https://"
+        in found[0][2]
+    )
+
+
+def test_groq_facts_hold_on_groq_only() -> None:
+    """On another host the resellers' entries stay what they were: a warning at most."""
+    found = [
+        f
+        for f in _findings(
+            "https://api.together.xyz/v1/chat/completions", _effort("llama-3.3-70b-versatile", "low")
+        )
+        if f[0] == "model.reasoning-effort-value"
+    ]
+    assert all(f[1] != "error" for f in found), found

@@ -26,6 +26,8 @@ PROBES = (
     ("probe-models-8.jsonl", "probe-m8-", 25),
     ("probe-models-9.jsonl", "probe-m9-", 25),
     ("probe-hosts-9.jsonl", "probe-h9-", 4),
+    # Groq's reasoning_effort refusals, gathered after the Groq host facts were written (session 10).
+    ("probe-catalog-10.jsonl", "probe-c10-", 2),
 )
 
 
@@ -55,15 +57,14 @@ def test_no_rule_or_data_source_is_a_probe_thread(name: str, prefix: str, least:
         thread_key(p.source) for rule in RULES.values() for p in rule.predicts if p.source.startswith("http")
     }
     data = {thread_key(s["url"]) for meta in (bedrock_meta(), ollama_library_meta()) for s in meta["sources"]}
-    # The catalog's hand-written host facts cite their sources in the hosts block's ``from``.
+    # The catalog's hand-written host facts cite their sources in the hosts block's ``fact.from``.
     hosts = json.loads((ROOT / "addon" / "toolguard_core" / "data" / "model_catalog.json").read_text())[
         "hosts"
     ]
     data |= {
         thread_key(url)
         for models in hosts.values()
-        for fact in models.values()
-        for url in fact["from"]
-        if url.startswith("http")
+        for entry in models.values()
+        for url in entry.get("fact", {}).get("from", ())
     }
     assert sorted(probe & (cited | data)) == []

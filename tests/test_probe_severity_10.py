@@ -36,7 +36,13 @@ def test_no_rule_or_data_source_is_a_probe_thread() -> None:
     hosts = json.loads((ROOT / "addon" / "toolguard_core" / "data" / "model_catalog.json").read_text())[
         "hosts"
     ]
-    data |= {thread_key(url) for models in hosts.values() for fact in models.values() for url in fact["from"]}
+    # A hand-written host fact's sources are its ``fact.from`` (the entry's own ``from`` names listings).
+    data |= {
+        thread_key(url)
+        for models in hosts.values()
+        for entry in models.values()
+        for url in entry.get("fact", {}).get("from", ())
+    }
     assert sorted(probe & (cited | data)) == []
 
 

@@ -56,6 +56,10 @@ class ModelInfo:
     #: Where the host's statement comes from: the listings read (``LiteLLM``, ``models.dev``, named per
     #: host in the snapshot's ``_meta.host_listings``) or the hand-written fact's sources.
     host_from: tuple[str, ...] = ()
+    #: Those of ``host_fields`` a hand-written host fact sets (``HOST_FACTS`` in the refresh script,
+    #: merged per field over the host's listings), and that fact's sources (URLs).
+    host_fact_fields: tuple[str, ...] = ()
+    host_fact_from: tuple[str, ...] = ()
     function_calling: bool | None = None
     parallel_tool_calls: bool | None = None
     tool_choice: bool | None = None
@@ -87,10 +91,14 @@ class ModelInfo:
 CAPABILITY_FIELDS: tuple[str, ...] = tuple(
     f.name
     for f in fields(ModelInfo)
-    if f.name not in ("name", "matched_as", "origin", "host", "host_fields", "host_single", "host_from")
-)
-#: A hosts-block entry's keys that are not capabilities.
-_HOST_KEYS = ("from", "single")
+    if f.name
+    not in (
+        "name", "matched_as", "origin", "host", "host_fields", "host_single", "host_from",
+        "host_fact_fields", "host_fact_from",
+    )
+)  # fmt: skip
+#: A hosts-block entry's keys that are not capabilities (``fact``: what a hand-written fact set).
+_HOST_KEYS = ("from", "single", "fact")
 
 
 def info_from_entry(name: str, entry: Mapping[str, Any], origin: str = "snapshot") -> ModelInfo:
@@ -304,12 +312,15 @@ def _hosted(
     if stated is None:
         return info
     mine = {k for k in CAPABILITY_FIELDS if override is not None and getattr(override, k) not in (None, ())}
+    fact = stated.get("fact", {})
     return replace(
         info,
         host=host,
         host_fields=tuple(k for k in stated if k not in _HOST_KEYS and k not in mine),
         host_single=tuple((str(k), str(v)) for k, v in stated.get("single", {}).items()),
         host_from=tuple(str(v) for v in stated.get("from", ())),
+        host_fact_fields=tuple(str(k) for k in fact.get("fields", ()) if k not in mine),
+        host_fact_from=tuple(str(v) for v in fact.get("from", ())),
     )
 
 

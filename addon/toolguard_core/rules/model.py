@@ -431,11 +431,18 @@ REASONING_EFFORT_FOR_MODEL = define(
     "`reasoning_effort` has a value this model does not take (the set differs between o-series, gpt-5, "
     "gpt-5.1+, Grok, Kimi, ...).",
     policy=policy(
-        error=("openai-family", "generic", "copilot"),
+        # Groq refuses `reasoning_effort` on the models that do not reason ("Groq models that do not
+        # support reasoning_effort ... will simply throw a 400 error", Groq staff in
+        # UKGovernmentBEIS/inspect_ai#2395) and any value a reasoning model does not take (Qwen 3:
+        # "`reasoning_effort` must be one of `none` or `default`"). Which model takes which values is
+        # Groq's own statement (its reasoning guide), recorded as host facts in the catalog; a fact only
+        # resellers' entries give stays a warning (the doubt).
+        error=("openai-family", "generic", "copilot", "groq"),
         silent=("self-hosted",),
         otherwise=Severity.WARNING,
         conditions={
-            "copilot": "an OpenAI model (Copilot answers with OpenAI's validator, kaitranntt/ccs#344)"
+            "copilot": "an OpenAI model (Copilot answers with OpenAI's validator, kaitranntt/ccs#344)",
+            "groq": "a model whose reasoning Groq states (the catalog's Groq host facts)",
         },
     ),
     predicts=(
@@ -459,6 +466,14 @@ REASONING_EFFORT_FOR_MODEL = define(
             source="https://github.com/BoundaryML/baml/pull/2708",
             param="reasoning.effort",
             code="unsupported_parameter",
+        ),
+        PredictedError(
+            # Groq's Qwen 3 takes none or default only (its reasoning guide); "medium" was refused
+            # (the thread's own comment: "llama models also do not support reasoning_effort").
+            provider="groq",
+            text="`reasoning_effort` must be one of `none` or `default`",
+            source="https://github.com/iamsrikanthnani/pluely/pull/219",
+            param="reasoning_effort",
         ),
     ),
     fixed={"model": "o3-mini", "messages": [_USER], "reasoning_effort": "low"},
@@ -781,6 +796,12 @@ class _Subject:
         check read, the host's own listing when that is where it comes from)."""
         if self.hosted(field):
             host = BUILTIN_PROFILES[self.provider_id].name
+            if field in self.info.host_fact_fields:
+                # A hand-written host fact: its sources are the host's documentation or its answers.
+                return (
+                    f" (From what {host} states about the models it serves, in toolguard's model catalog; "
+                    f"source: {', '.join(self.info.host_fact_from)}.)"
+                )
             listed = dict(self.info.host_single).get(field or "") or " and ".join(self.info.host_from)
             return f" (From what {host} states about the models it serves: its listing in {listed}, in toolguard's model catalog.)"
         source = "your providers config" if self.info.origin != "snapshot" else "toolguard's model catalog"
@@ -975,6 +996,7 @@ def check_model_responses(view: RequestView) -> Iterator[Finding]:
             subject,
             "reasoning.effort",
             f"`reasoning.effort` is {effort!r}; {subject.name()} takes {', '.join(allowed)}.",
+            field="reasoning_efforts",
         )
     text = view.body.get("text")
     text_format = text.get("format") if isinstance(text, dict) else None
@@ -1019,17 +1041,25 @@ def check_model_gemini(view: RequestView) -> Iterator[Finding]:
 
 
 def _report(
-    rule: Rule, view: RequestView, subject: _Subject, location: str, message: str
+    rule: Rule,
+    view: RequestView,
+    subject: _Subject,
+    location: str,
+    message: str,
+    field: str | None = None,
+    uncertain: str | None = None,
 ) -> Iterator[Finding]:
     """A capability finding: the level for the provider the request is judged as, a warning where the
-    catalog's fact may not hold (:meth:`_Subject.doubt`)."""
-    field = _RULE_FIELDS.get(rule.id)
+    catalog's fact may not hold (:meth:`_Subject.doubt`). ``field``: the catalog capability the check
+    read, where the rule reads more than one (else :data:`_RULE_FIELDS`); ``uncertain``: a doubt of the
+    check's own, over the catalog's."""
+    field = field or _RULE_FIELDS.get(rule.id)
     yield from rule.report(
         view,
         location,
         f"{message}{subject.provenance(field)}",
         judged_as=subject.judged_as,
-        uncertain=subject.doubt(field),
+        uncertain=uncertain or subject.doubt(field),
     )
 
 
@@ -1333,6 +1363,7 @@ def _check_reasoning(view: RequestView, subject: _Subject) -> Iterator[Finding]:
             subject,
             "reasoning_effort",
             f"`reasoning_effort` is {effort!r}; {subject.name()} takes {', '.join(allowed)}.",
+            field="reasoning_efforts",
         )
     family = _inferred_family(subject)
     if family.rejects_max_tokens and "max_tokens" in body:
@@ -1442,6 +1473,14 @@ def _check_effort_without_reasoning(
         location,
         f"{subject.name()} is not a reasoning model, so it takes no `{location}` ({effort!r} was sent); omit "
         "it, or send null.",
+        field="reasoning",
+        # Groq's refusals quoted for its non-reasoning models are for a value ("medium", "low"); whether it
+        # takes "none" there (its way to turn reasoning off on Qwen 3) is not known, so that stays a warning.
+        uncertain=(
+            "no Groq answer to `none` on a model that does not reason is known"
+            if subject.provider_id == "groq" and effort == "none"
+            else None
+        ),
     )
 
 
