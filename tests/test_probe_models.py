@@ -10,15 +10,11 @@ were written and scored before any change made from it.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from support.corpus import CORPUS_DIR, read_jsonl, thread_key
-from support.probes import assert_corpus_shape, assert_unseen, rows_of
-
-from toolguard_core.catalog import bedrock_meta, ollama_library_meta
-from toolguard_core.rules import RULES
+from support.corpus import CORPUS_DIR, read_jsonl
+from support.probes import assert_corpus_shape, assert_no_rule_or_source_cites, assert_unseen, rows_of
 
 ROOT = Path(__file__).resolve().parent.parent
 #: (file, row id prefix, least rows).
@@ -52,19 +48,4 @@ def test_probe_rows_have_the_corpus_shape_and_new_threads(name: str, prefix: str
 
 @pytest.mark.parametrize(("name", "prefix", "least"), PROBES)
 def test_no_rule_or_data_source_is_a_probe_thread(name: str, prefix: str, least: int) -> None:
-    probe = {thread_key(r["thread"]) for r in read_jsonl(CORPUS_DIR / name)}
-    cited = {
-        thread_key(p.source) for rule in RULES.values() for p in rule.predicts if p.source.startswith("http")
-    }
-    data = {thread_key(s["url"]) for meta in (bedrock_meta(), ollama_library_meta()) for s in meta["sources"]}
-    # The catalog's hand-written host facts cite their sources in the hosts block's ``fact.from``.
-    hosts = json.loads((ROOT / "addon" / "toolguard_core" / "data" / "model_catalog.json").read_text())[
-        "hosts"
-    ]
-    data |= {
-        thread_key(url)
-        for models in hosts.values()
-        for entry in models.values()
-        for url in entry.get("fact", {}).get("from", ())
-    }
-    assert sorted(probe & (cited | data)) == []
+    assert_no_rule_or_source_cites(read_jsonl(CORPUS_DIR / name))

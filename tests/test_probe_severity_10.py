@@ -4,14 +4,16 @@ any rule or policy was changed from it (docs/accuracy.md, "Session 10: severity"
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from support.corpus import CORPUS_DIR, read_jsonl, thread_key
-from support.probes import assert_corpus_shape, assert_scored_as_its_own_part, assert_unseen, rows_of
-
-from toolguard_core.catalog import bedrock_meta, ollama_library_meta
-from toolguard_core.rules import RULES
+from support.corpus import CORPUS_DIR, read_jsonl
+from support.probes import (
+    assert_corpus_shape,
+    assert_no_rule_or_source_cites,
+    assert_scored_as_its_own_part,
+    assert_unseen,
+    rows_of,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = CORPUS_DIR / "probe-severity-10.jsonl"
@@ -28,22 +30,7 @@ def test_probe_rows_have_the_corpus_shape_and_new_threads() -> None:
 
 
 def test_no_rule_or_data_source_is_a_probe_thread() -> None:
-    probe = {thread_key(r["thread"]) for r in read_jsonl(PROBE)}
-    cited = {
-        thread_key(p.source) for rule in RULES.values() for p in rule.predicts if p.source.startswith("http")
-    }
-    data = {thread_key(s["url"]) for meta in (bedrock_meta(), ollama_library_meta()) for s in meta["sources"]}
-    hosts = json.loads((ROOT / "addon" / "toolguard_core" / "data" / "model_catalog.json").read_text())[
-        "hosts"
-    ]
-    # A hand-written host fact's sources are its ``fact.from`` (the entry's own ``from`` names listings).
-    data |= {
-        thread_key(url)
-        for models in hosts.values()
-        for entry in models.values()
-        for url in entry.get("fact", {}).get("from", ())
-    }
-    assert sorted(probe & (cited | data)) == []
+    assert_no_rule_or_source_cites(read_jsonl(PROBE))
 
 
 def test_the_probe_is_scored_as_its_own_part() -> None:

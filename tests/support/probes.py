@@ -80,3 +80,25 @@ def assert_scored_as_its_own_part(probe: Path, classes: tuple[str, ...]) -> None
         assert part["entries"] == sum(r["class"] == cls for r in rows)
         assert 0 < part["evaluable"] <= part["entries"]
         assert 0 <= part["hits"] <= part["evaluable"]
+
+
+def assert_no_rule_or_source_cites(rows: list[Row]) -> None:
+    """No rule's predicted text, no catalog data source and no hand-written host fact (the hosts
+    block's ``fact.from``) cites a probe row's thread: the probe stays unseen by what it measures."""
+    from toolguard_core.catalog import bedrock_meta, ollama_library_meta
+    from toolguard_core.rules import RULES
+
+    probe = {thread_key(r["thread"]) for r in rows}
+    cited = {
+        thread_key(p.source) for rule in RULES.values() for p in rule.predicts if p.source.startswith("http")
+    }
+    data = {thread_key(s["url"]) for meta in (bedrock_meta(), ollama_library_meta()) for s in meta["sources"]}
+    catalog = Path(__file__).resolve().parents[2] / "addon" / "toolguard_core" / "data" / "model_catalog.json"
+    hosts = json.loads(catalog.read_text())["hosts"]
+    data |= {
+        thread_key(url)
+        for models in hosts.values()
+        for entry in models.values()
+        for url in entry.get("fact", {}).get("from", ())
+    }
+    assert sorted(probe & (cited | data)) == []
