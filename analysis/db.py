@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from toolguard_analysis.errors import ToolguardError
-from toolguard_core.dburl import is_postgres_url, redact_url
+from toolguard_core.dburl import is_postgres_url, pg_sql, redact_url
 
 Source = str | os.PathLike[str]
 
@@ -53,7 +53,7 @@ class Connection:
     def query(self, sql: str, args: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         """Run portable SQL written with ``?`` placeholders."""
         if self.postgres:
-            yield from self._pg.execute(sql.replace("%", "%%").replace("?", "%s"), list(args))
+            yield from self._pg.execute(pg_sql(sql), list(args))
         else:
             for row in self._sqlite.execute(sql, list(args)):
                 yield dict(row)

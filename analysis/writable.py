@@ -23,12 +23,7 @@ from typing import Any
 
 from toolguard_analysis.db import Source, database_errors, require
 from toolguard_analysis.errors import ToolguardError
-from toolguard_core.dburl import is_postgres_url, redact_url
-
-
-def _pg_sql(sql: str) -> str:
-    """Portable SQL with ``?`` placeholders as psycopg takes it (``%s``, a literal ``%`` doubled)."""
-    return sql.replace("%", "%%").replace("?", "%s")
+from toolguard_core.dburl import is_postgres_url, pg_sql, redact_url
 
 
 class PostgresDatabase:
@@ -59,13 +54,13 @@ class PostgresDatabase:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """Run one statement; the psycopg cursor (``rowcount``, ``fetchone``, ``fetchall``,
         ``description``), rows as tuples like sqlite3's."""
-        return self.conn.execute(_pg_sql(sql), list(params))
+        return self.conn.execute(pg_sql(sql), list(params))
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         from psycopg.rows import dict_row
 
         with self.conn.cursor(row_factory=dict_row) as cursor:
-            yield from cursor.execute(_pg_sql(sql), list(params))
+            yield from cursor.execute(pg_sql(sql), list(params))
 
     def atomic(self) -> AbstractContextManager[Any]:
         return self.conn.transaction()

@@ -2247,23 +2247,21 @@ class ToolGuard:
                 internal_errors=stats["internal_errors"],
                 websocket_messages=stats["websocket_messages"],
                 model_rules_skipped=stats["model_rules_skipped"],
-                model_rules_skipped_hosts=hosts_json(self._skipped_hosts()),
+                model_rules_skipped_hosts=hosts_json(
+                    self._run_hosts(_STOPPED_SKIPPED_HOSTS, self.skipped_hosts)
+                ),
                 unrecognised_requests=stats["unrecognised_requests"],
-                unrecognised_hosts=hosts_json(self._unrecognised_hosts()),
+                unrecognised_hosts=hosts_json(
+                    self._run_hosts(_STOPPED_UNRECOGNISED_HOSTS, self.unrecognised_hosts)
+                ),
             )
         )
 
-    def _skipped_hosts(self) -> Counter[str]:
-        """This run's hosts of requests whose provider and model no catalog knows (hot reloads included)."""
+    def _run_hosts(self, stopped: dict[tuple[str, str], Counter[str]], current: Counter[str]) -> Counter[str]:
+        """This run's host counts, ``current`` plus what the addon's instances before a hot reload
+        counted (``stopped``: _STOPPED_SKIPPED_HOSTS or _STOPPED_UNRECOGNISED_HOSTS)."""
         key = (self.settings.db_path, self.settings.run_id) if self.settings is not None else None
-        stopped = _STOPPED_SKIPPED_HOSTS.get(key, Counter()) if key is not None else Counter()
-        return stopped + self.skipped_hosts
-
-    def _unrecognised_hosts(self) -> Counter[str]:
-        """This run's hosts no provider profile recognises, with their requests (hot reloads included)."""
-        key = (self.settings.db_path, self.settings.run_id) if self.settings is not None else None
-        stopped = _STOPPED_UNRECOGNISED_HOSTS.get(key, Counter()) if key is not None else Counter()
-        return stopped + self.unrecognised_hosts
+        return (stopped.get(key, Counter()) if key is not None else Counter()) + current
 
 
 #: Set once a proxy in this process ran (`running`): a later start of the addon is a hot reload,

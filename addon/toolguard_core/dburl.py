@@ -80,3 +80,9 @@ def default_db_path() -> Path:
     if env:
         return Path(env).expanduser()
     return user_data_path("toolguard", appauthor=False) / "toolguard.db"
+
+
+def pg_sql(statement: str) -> str:
+    """SQL written for both stores (``?`` placeholders, as sqlite3 takes them) as psycopg takes it:
+    ``%s`` placeholders, a literal ``%`` doubled."""
+    return statement.replace("%", "%%").replace("?", "%s")

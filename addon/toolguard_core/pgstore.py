@@ -39,7 +39,7 @@ from typing import Any
 import sqlite_utils
 
 from toolguard_core import dedup
-from toolguard_core.dburl import redact_url
+from toolguard_core.dburl import pg_sql, redact_url
 from toolguard_core.learned_store import MERGE_KEYS, merge_rows, merged_fields, rekey_ported_hosts
 from toolguard_core.store import migrations
 
@@ -302,7 +302,7 @@ class _Qmark:
         self.conn = conn
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
-        return self.conn.execute(statement.replace("%", "%%").replace("?", "%s"), list(params))
+        return self.conn.execute(pg_sql(statement), list(params))
 
 
 def pg_schema(conn: Any) -> Schema:
