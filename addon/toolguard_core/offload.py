@@ -446,9 +446,12 @@ class Validator:
         # arena releases regions in that order) and no region is taken while the copy runs.
         self._copying = False
         self._held: deque[tuple[WorkerProcess, int, bytes | None, Hashable, HeaderSource, int]] = deque()
-        #: Bodies of INLINE_MAX_BYTES or more sent through the pipe because the arena was full or
-        #: missing (tests read it).
+        #: Bodies of INLINE_MAX_BYTES or more sent through the pipe: the arena is missing, or was full
+        #: for a job held behind a large body's copy (tests read it).
         self.piped = 0
+        #: Bodies shed (WorkerUnavailable) because the arena could not place them although the
+        #: backlog was under its byte bound (the ring's end wasted, at most one body's size).
+        self.arena_full = 0
         self._closed = False  # close() was called: the worker is not started again
 
     @property
@@ -556,6 +559,27 @@ class Validator:
         size = len(body) if body is not None else 0
         if len(self._jobs) >= self.max_pending or self._pending_bytes + size > self.max_pending_bytes:
             raise WorkerUnavailable(f"{len(self._jobs)} requests already wait for validation")
+        offset: int | None = None
+        arena = self._arena
+        if (
+            not starting
+            and arena is not None
+            and size >= INLINE_MAX_BYTES
+            and not self._copying
+            and not self._held
+        ):
+            # Its region first: a body the ring cannot place now is shed like one past the bound, not
+            # written into the worker's pipe. The ring wastes at most one body's size at its end, so
+            # this happens only with the backlog near its bound, the worker far behind; a 1 MB body in
+            # the pipe then cost the event loop more than the whole plain flow (issue #12, session 11:
+            # py-spy on the bench's agent turns, a quarter of the bodies piped, the asyncio pipe
+            # transport's write and buffer copies the loop's largest extra).
+            offset = arena.reserve(self._next_id + 1, size)
+            if offset is None:
+                self.arena_full += 1
+                raise WorkerUnavailable(
+                    f"{len(self._jobs)} requests ({self._pending_bytes} bytes) already wait for validation"
+                )
         self._next_id += 1
         seq = self._next_id
         flags = FLAG_FULL if full else 0
@@ -564,10 +588,10 @@ class Validator:
         if starting:
             self._waiting.append((seq, body, context, header, flags))  # sent by _start
         elif size < THREADED_COPY_MIN_BYTES and not self._copying and not self._held:
-            self._write_job(seq, body, context, header, flags)  # what _send does for it, directly
+            self._write_job(seq, body, context, header, flags, offset)  # what _send does for it, directly
         else:
             assert proc is not None
-            self._send(proc, seq, body, context, header, flags)
+            self._send(proc, seq, body, context, header, flags, offset)
         if self._sweep is None:
             self._sweep = asyncio.get_running_loop().call_later(self._sweep_every(), self._sweep_now)
         return seq
@@ -605,12 +629,14 @@ class Validator:
         context: Hashable,
         header: HeaderSource,
         flags: int,
+        offset: int | None = None,
     ) -> None:
+        """``offset``: the body's region of the arena when the caller reserved it already."""
         if self._copying or self._held:
             self._held.append((proc, seq, body, context, header, flags))
             return
         if self._arena is not None and body and len(body) >= THREADED_COPY_MIN_BYTES:
-            start = self._arena.reserve(seq, len(body))
+            start = offset if offset is not None else self._arena.reserve(seq, len(body))
             if start is not None:
                 self._copying = True
                 copy = asyncio.get_running_loop().run_in_executor(
@@ -664,18 +690,28 @@ class Validator:
         return cid
 
     def _write_job(
-        self, seq: int, body: bytes | None, context: Hashable, header: HeaderSource, flags: int
+        self,
+        seq: int,
+        body: bytes | None,
+        context: Hashable,
+        header: HeaderSource,
+        flags: int,
+        offset: int | None = None,
     ) -> None:
         """The job's body into the arena (or the pipe) and its descriptor queued: one frame for
-        what took seven calls (issue #12, docs/benchmarks.md perf9: every small request comes here)."""
+        what took seven calls (issue #12, docs/benchmarks.md perf9: every small request comes here).
+        ``offset``: the body's region of the arena when the caller reserved it already."""
         cid = self._contexts.get(context) or self._context_id(context, header)
         out = self._out
         if body is None:
             out.append(_DESC.pack(KIND_NO_BODY, flags, seq, 0, 0, cid))
         elif (size := len(body)) < INLINE_MAX_BYTES:  # rides with its descriptor: INLINE_MAX_BYTES
             out += (_DESC.pack(KIND_INLINE, flags, seq, 0, size, cid), body)
-        elif (offset := self._arena.reserve(seq, size) if self._arena is not None else None) is None:
-            self.piped += 1  # the arena is full (or missing): the pipe still works
+        elif (
+            offset is None
+            and (offset := self._arena.reserve(seq, size) if self._arena is not None else None) is None
+        ):
+            self.piped += 1  # no arena, or full for a job held behind a large copy: the pipe still works
             out += (_DESC.pack(KIND_INLINE, flags, seq, 0, size, cid), body)
         else:
             self._arena.map[offset : offset + size] = body
