@@ -440,6 +440,35 @@ def test_past_the_queue_bound_a_waiting_flow_is_dropped_and_counted(tmp_path: Pa
     }
 
 
+def test_past_the_queue_byte_bound_a_waiting_bulky_flow_is_dropped_and_counted(tmp_path: Path, monkeypatch):
+    # Session 11: MAX_QUEUED alone let 10,000 stored 1 MB turns wait in the proxy (10 GB).
+    history = [{"role": "user", "content": f"turn {i} " + "x" * 2000} for i in range(40)]
+    big = json.dumps({"model": "gpt-4o", "messages": history}).encode()
+    assert len(big) >= OUT_OF_BAND_BYTES
+    monkeypatch.setattr("toolguard_core.writerproc.MAX_QUEUED_BYTES", 2 * len(big) + 1)
+    path = tmp_path / "t.db"
+    store = ProcessStore(path)
+    store.start(wait=False)
+    # Nothing is sent before the child is ready: two bulky bodies fit, the third does not; a small
+    # flow after it still waits (the bound is on bytes, not on the flow).
+    for i in range(3):
+        store.put(capture(f"big{i}", big))
+    store.put(capture("small", {"model": "gpt-4o"}))
+    assert store._items_bytes == 2 * len(big)
+    store.close()
+    assert rowids(path) == ["big0", "big1", "small"]
+    assert store._items_bytes == 0
+    assert store.counters() == {
+        "rows_queued": 4,
+        "rows_written": 3,
+        "rows_dropped": 1,
+        "rows_pending": 0,
+        "write_retries": 0,
+        "db_recreated": 0,
+        "rows_dropped[writer queue full (0 MB waiting)]": 1,
+    }
+
+
 def test_a_writer_that_cannot_start_reports_it_and_counts_the_rows_it_took_down(tmp_path: Path, caplog):
     caplog.set_level(logging.INFO)
     blocker = tmp_path / "file"

@@ -108,6 +108,13 @@ WATCH_SECONDS = 0.25
 #: beyond this is dropped and counted rather than held in memory without bound (as MAX_PENDING
 #: bounds the flows in flight in addon.py).
 MAX_QUEUED = 10_000
+#: The same bound in bytes, for the bodies of OUT_OF_BAND_BYTES and more those items hold: an agent
+#: whose every 1 MB turn is stored while the writer lags would reach MAX_QUEUED only at 10 GB
+#: (session 11: 1,000 such rows a writer on a busy CPU could not keep up with took the proxy from
+#: 0.3 to 1.1 GB in 30 s). Past it a flow is dropped and counted as past MAX_QUEUED.
+MAX_QUEUED_BYTES = 128 * 1024 * 1024
+#: How many bytes of such bodies the sender writes in one batch (at most SEND_BATCH items).
+SEND_BATCH_BYTES = 16 * 1024 * 1024
 #: How many items the sender pickles and writes in one go.
 SEND_BATCH = 200
 #: The sender lets items gather this long after waking: one write per few flows instead of per flow
@@ -165,6 +172,20 @@ def _bulky(item: Any) -> bool:
     if body is None:
         return False
     return not isinstance(body, bytes) or len(body) >= OUT_OF_BAND_BYTES
+
+
+def _bulk_bytes(item: Any) -> int:
+    """The bytes of an item's bodies of OUT_OF_BAND_BYTES and more (before or after
+    :func:`_out_of_band` marked them), which :data:`MAX_QUEUED_BYTES` bounds."""
+    size = 0
+    raw = getattr(item, "raw_request", None)
+    values = (raw[0] if isinstance(raw, tuple) and raw else None, getattr(item, "response_body", None))
+    for value in values:
+        if isinstance(value, pickle.PickleBuffer):
+            value = value.raw()
+        if isinstance(value, bytes | bytearray | memoryview) and len(value) >= OUT_OF_BAND_BYTES:
+            size += value.nbytes if isinstance(value, memoryview) else len(value)
+    return size
 
 
 def _out_of_band(item: Any) -> None:
@@ -313,6 +334,8 @@ class ProcessStore:
         self._lost: Counter[str] = Counter()
         self._base: Counter[str] = Counter()
         self._items: deque[Any] = deque()
+        # What the bulky items in ``_items`` hold (_bulk_bytes), under ``_lock``: MAX_QUEUED_BYTES.
+        self._items_bytes = 0
         self._lock = threading.Lock()
         # Held by whoever writes to the current child's input (``put``'s direct write, the sender's
         # batch, closing that input): frames never interleave, the order of ``unacked`` is the
@@ -424,6 +447,13 @@ class ProcessStore:
                 with self._lock:
                     self._lost[f"writer queue full ({MAX_QUEUED} rows waiting)"] += 1
                 return
+            if _bulky(item):
+                size = _bulk_bytes(item)
+                with self._lock:
+                    if self._items_bytes + size > MAX_QUEUED_BYTES:
+                        self._lost[f"writer queue full ({MAX_QUEUED_BYTES // (1024 * 1024)} MB waiting)"] += 1
+                        return
+                    self._items_bytes += size
             self._items.append(item)
         self._nudge()
 
@@ -499,6 +529,7 @@ class ProcessStore:
             with self._lock:
                 self._lost["shutdown timeout"] += lost
                 self._items.clear()
+                self._items_bytes = 0
                 self._sender_done = True  # no new writer: this one is stopped below
                 child = self._child
                 if child is not None:
@@ -815,6 +846,7 @@ class ProcessStore:
                 self.exit_status = child.popen.returncode
                 waiting = sum(1 for i in self._items if not isinstance(i, (_Control, RunRow)))
                 self._items.clear()
+                self._items_bytes = 0
                 if waiting:
                     self._lost["writer process could not start"] += waiting
                 self._sender_done = True
@@ -875,6 +907,7 @@ class ProcessStore:
                         if stopping:  # close() waits: give up, counting what waited for it
                             lost = sum(1 for i in self._items if not isinstance(i, (_Control, RunRow)))
                             self._items.clear()
+                            self._items_bytes = 0
                             if lost:
                                 self._lost["writer process could not restart"] += lost
                             self._sender_done = True
@@ -960,9 +993,14 @@ class ProcessStore:
                 # has them in flight, and the new one must not get half a frame).
                 if not self._write_held(wait=True):
                     continue
+                # Until written, a batch's bodies still count against MAX_QUEUED_BYTES (the sender
+                # holds them while the pipe is full), and a batch takes at most SEND_BATCH_BYTES.
                 batch: list[Any] = []
-                while self._items and len(batch) < SEND_BATCH:
-                    batch.append(self._items.popleft())
+                taken = 0
+                while self._items and len(batch) < SEND_BATCH and taken < SEND_BATCH_BYTES:
+                    item = self._items.popleft()
+                    batch.append(item)
+                    taken += _bulk_bytes(item)
                 parts: list[Any] = []
                 sendable: list[Any] = []
                 names: list[tuple[bool, str]] = []  # (a flow?, its id) of each item, in order
@@ -982,6 +1020,7 @@ class ProcessStore:
                 with self._lock:
                     if child.dead:  # died meanwhile: these go to the next one
                         self._items.extendleft(reversed(sendable))
+                        self._items_bytes -= taken - sum(_bulk_bytes(item) for item in sendable)
                         continue
                     if not child.unacked and names:
                         child.last_progress = time.monotonic()  # the stall clock starts with work held
@@ -989,6 +1028,9 @@ class ProcessStore:
                     child.unacked.extend(names)
                 if parts:
                     self._write(child, parts)
+                if taken:
+                    with self._lock:
+                        self._items_bytes -= taken
         # Done: closing its input tells the child to drain, write and exit.
         with self._write_lock:
             self._write_held(wait=True)  # a put() that raced close() from another thread
