@@ -1765,7 +1765,10 @@ CAUSES: tuple[Cause, ...] = (
             ),
             Wording(
                 provider="deepseek",
-                pattern=_re(r"(?<![\w.:/-])(?P<model>[\w.:/-]{1,200}) does not support this tool_choice"),
+                # Clients print the parameter in backticks ("does not support this `tool_choice`", omp).
+                pattern=_re(
+                    r"(?<![\w.:/-])(?P<model>[\w.:/-]{1,200}) does not support this {Q}tool_choice{Q}(?!\w)"
+                ),
                 source="https://github.com/google-gemini/gemini-fullstack-langgraph-quickstart/issues/123",
                 example="deepseek-reasoner does not support this tool_choice",
             ),
@@ -3575,7 +3578,9 @@ CAUSES: tuple[Cause, ...] = (
                 # LM Studio's server answers a path it does not route (no /v1 prefix, Ollama's /api/chat,
                 # another server's admin route) with this text, logged as "Returning 200 anyway" (SillyTavern
                 # #2849, OpenHands#419 and lmstudio-ai/lms#169 show it for GET and POST paths alike).
-                pattern=_re(r"\bUnexpected endpoint or method\. \((?P<method>[A-Z]+) (?P<path>/[^)\s]{0,200})\)"),
+                pattern=_re(
+                    r"\bUnexpected endpoint or method\. \((?P<method>[A-Z]+) (?P<path>/[^)\s]{0,200})\)"
+                ),
                 source="https://github.com/SillyTavern/SillyTavern/issues/2849",
                 example="[ERROR] Unexpected endpoint or method. (GET /v1/internal/model/info). Returning 200 anyway",
             ),
@@ -5001,7 +5006,8 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
     _s(
         "cause.model-no-tools",
         "generic",
-        r"(?<!parallel )\b(?P<param>tools?|functions?|function[ _]call(?:ing|s)?|tool[ _]call(?:ing|s)?|tool use)\b{Q} "
+        r"(?<!parallel )(?<!parallel ')(?<!parallel \")(?<!parallel `)\b(?P<param>tools?|functions?|function[ _]call(?:ing|s)?|"
+        r"tool[ _]call(?:ing|s)?|tool use)\b{Q} "
         r"(?:is |are )?not supported\b(?! with this model)|\b(?:does not|doesn't|do not|don't) support (?:tools|"
         r"function calling|tool (?:use|calling))\b|\b(?:function calling|tool calling|tool use) (?:is |are )?not "
         r"(?:enabled|available)\b",
@@ -5876,7 +5882,10 @@ _STATUS_CONTRADICTIONS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
         re.compile(r"(?<![a-z])api[ _-]?key(?![a-z])|\bunauthori[sz]ed\b|\bcredentials?\b", re.IGNORECASE),
         frozenset({"cause.auth"}),
     ),
-    (REFUSED_AS_INVALID, frozenset()),  # a request the server validated and refused: none of the status causes
+    (
+        REFUSED_AS_INVALID,
+        frozenset(),
+    ),  # a request the server validated and refused: none of the status causes
     (  # a model the server does not know by that name
         re.compile(
             r"\b(?:incorrect|unknown|invalid|nonexistent) model\b|"
