@@ -9,6 +9,8 @@ from threads outside the probe set (which keeps measuring it unseen; docs/errors
 * quote tolerance where a family already reads the words: "'tools' is not supported" is a model without
   tools (not a generic unsupported parameter), and "does not support this `tool_choice`" keeps the model
   DeepSeek's sentence names;
+* a required field missing, located by its path, when the path is a tool definition's (Anthropic's
+  "<path>: Field required", serde's "<path>: missing field `<name>`", Groq's "Value is not nullable");
 * precision: a retry delay in seconds is a weak rate-limit signal, withdrawn when the same text says the
   request was refused as invalid (``causes.REFUSED_AS_INVALID``, the status tier's rule declared once),
   and a key opened with a quote must be closed by one in the generic unknown-key family (a printout cut
@@ -94,6 +96,37 @@ ROWS = [
         None,
         "sglang",
         constraint=Constraint(kind="param", name="tools"),
+    ),
+    # A tool definition missing a required field, in three validators' words.
+    Row(
+        "https://github.com/Kilo-Org/kilocode/issues/12238",
+        400,
+        '{"type":"error","error":{"type":"invalid_request_error","message":"tools.0.custom.input_schema.type: Field '
+        'required"},"request_id":"xxx"}',
+        "cause.tool-schema-invalid",
+        "anthropic.tool-input-schema-missing",
+        "anthropic",
+        {"path": "tools.0.custom.input_schema.type"},
+    ),
+    Row(
+        "https://github.com/langchain4j/langchain4j-community/issues/389",
+        400,
+        "Error returned by Chat operation in GenerativeAiInference service.(400, 400, false) Failed to deserialize the "
+        "JSON body into the target type: tools[5]: missing field `parameters` at line 1 column 8109",
+        "cause.tool-schema-invalid",
+        "tools.invalid-definition",
+        "oci",
+        {"path": "tools[5]", "field": "parameters"},
+    ),
+    Row(
+        "https://github.com/hinthornw/trustcall/issues/19",
+        400,
+        "BadRequestError: Error code: 400 - {'error': {'message': \"'tools.0.function.description' : Value is not "
+        "nullable\", 'type': 'invalid_request_error'}}",
+        "cause.tool-schema-invalid",
+        "tools.invalid-definition",
+        "groq",
+        {"path": "tools.0.function.description"},
     ),
     # DeepSeek's sentence, unquoted as its API writes it (the family's source) and in backticks as omp
     # prints it (constructed from the same sentence): the model and the refused form either way.
@@ -196,6 +229,21 @@ def test_refused_as_invalid_is_one_rule_for_the_status_tier_and_weak_families(
             404,
             "Invalid URL (POST /chat/completions)",
             "cause.wrong-endpoint",
+        ),
+        # A required field at a path that is not a tool's names nothing (Anthropic-compatible, pydantic).
+        ("constructed: a top-level field", 400, "max_tokens: Field required", None),
+        (
+            "constructed: a message's text block",
+            400,
+            "messages.7.content.0.text.text: Field required",
+            "not cause.tool-schema-invalid",
+        ),
+        # A tool's message in a conversation is not a tool definition (constructed).
+        (
+            "constructed: a tool message",
+            400,
+            "messages.2.tools_calls: Field required",
+            "not cause.tool-schema-invalid",
         ),
         # A system message refused for its place, not for existing, is not a model without one.
         (

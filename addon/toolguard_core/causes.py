@@ -5468,6 +5468,41 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         fix='Send tool_choice as a string ("auto", "required" or "none"): this gateway does not take the '
         "named-function object.",
     ),
+    # ---- Round 14 (docs/errors.md "Generalisation", probe round 14): a required field missing, located
+    # by its path. Validators name what is absent at a path (Anthropic's "<path>: Field required", serde's
+    # "<path>: missing field `<name>`" behind axum's "Failed to deserialize the JSON body into the target
+    # type", Groq's "'<path>' : Value is not nullable"); the path's root says which thing lacks it. Only
+    # a root with one meaning is claimed, a tool definition (the body's own messages would be the other,
+    # but no real text outside the probe set shows that form yet). Ranked last.
+    _s(
+        "cause.tool-schema-invalid",
+        "anthropic",
+        r"(?<![\w.\[])(?P<path>(?:tools|functions)[.\[][\w.\[\]-]{0,200}): Field required\b",
+        "https://github.com/Kilo-Org/kilocode/issues/12238",
+        '"responseBody": "{\\"type\\":\\"error\\",\\"error\\":{\\"type\\":\\"invalid_request_error\\",'
+        '\\"message\\":\\"tools.0.custom.input_schema.type: Field required\\"}}"',
+        rule_id="anthropic.tool-input-schema-missing",
+        no_constraint=True,
+    ),
+    _s(
+        "cause.tool-schema-invalid",
+        "oci",
+        r"\binto the target type: (?P<path>(?:tools|functions)\[\d+\][\w.\[\]]{0,200}): missing field "
+        r"{Q}(?P<field>\w{1,64}){Q}",
+        "https://github.com/langchain4j/langchain4j-community/issues/389",
+        "(400, 400, false) Failed to deserialize the JSON body into the target type: tools[5]: missing field "
+        "`parameters` at line 1 column 8109",
+        no_constraint=True,
+    ),
+    _s(
+        "cause.tool-schema-invalid",
+        "groq",
+        r"{Q}(?P<path>(?:tools|functions)\.\d+\.[\w.\[\]-]{1,200}){Q} ?: Value is not nullable",
+        "https://github.com/hinthornw/trustcall/issues/19",
+        "BadRequestError: Error code: 400 - {'error': {'message': \"'tools.0.function.description' : Value is not "
+        "nullable\", 'type': 'invalid_request_error'}}",
+        no_constraint=True,
+    ),
 )
 
 # ------------------------------------------------------------------- error codes beyond the catalogue
