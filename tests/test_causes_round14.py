@@ -11,6 +11,8 @@ from threads outside the probe set (which keeps measuring it unseen; docs/errors
   DeepSeek's sentence names;
 * a required field missing, located by its path, when the path is a tool definition's (Anthropic's
   "<path>: Field required", serde's "<path>: missing field `<name>`", Groq's "Value is not nullable");
+* a client wrapper not unwrapped: the Vercel AI SDK's ``APICallError`` printed as JSON (opencode's and
+  Kilo Code's ``{"name": "APIError", "data": {...}}``) carries the upstream's body in ``responseBody``;
 * precision: a retry delay in seconds is a weak rate-limit signal, withdrawn when the same text says the
   request was refused as invalid (``causes.REFUSED_AS_INVALID``, the status tier's rule declared once),
   and a key opened with a quote must be closed by one in the generic unknown-key family (a printout cut
@@ -22,11 +24,14 @@ wording's provider.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from support.recognition import CauseRow as Row
 from support.recognition import assert_neighbour_cause, whole_recognition
 
 from toolguard_core.causes import REFUSED_AS_INVALID, Constraint
+from toolguard_core.upstream_errors import parse_error
 
 ROWS = [
     # LM Studio: GET and POST paths alike, in its log line and as a client quoted it.
@@ -258,3 +263,84 @@ def test_the_round_fourteen_families_leave_neighbouring_texts_alone(
     source: str, status: int | None, body: str, cause: str | None
 ) -> None:
     assert_neighbour_cause(source, status, body, cause)
+
+
+#: Kilo Code's printout of the AI SDK's APICallError (Kilo-Org/kilocode#12238; response headers cut to two).
+KILO_API_ERROR = """{
+  "name": "APIError",
+  "data": {
+    "message": "tools.0.custom.input_schema.type: Field required",
+    "statusCode": 400,
+    "isRetryable": false,
+    "responseHeaders": {
+      "content-type": "application/json",
+      "x-should-retry": "false"
+    },
+    "responseBody": "{\\"type\\":\\"error\\",\\"error\\":{\\"type\\":\\"invalid_request_error\\",\\"message\\":\\"tools.0.custom.input_schema.type: Field required\\"},\\"request_id\\":\\"xxx\\"}",
+    "metadata": {
+      "url": "https://api.anthropic.com/v1/messages"
+    }
+  }
+}"""
+
+
+def test_an_ai_sdk_api_call_error_printed_as_json_is_unwrapped_to_its_response_body() -> None:
+    """The AI SDK's responseBody is the upstream's own answer: its shape and type reach the stored error
+    (before this round the printout was an unknown shape with only the SDK's message)."""
+    error = parse_error(KILO_API_ERROR, status=400)
+    assert (error.shape, error.code) == ("relay-nested", 400)
+    assert error.upstream is not None
+    assert (error.upstream.shape, error.upstream.type, error.upstream.message) == (
+        "anthropic",
+        "invalid_request_error",
+        "tools.0.custom.input_schema.type: Field required",
+    )
+    assert whole_recognition(KILO_API_ERROR, 400) == (
+        "cause.tool-schema-invalid",
+        "anthropic.tool-input-schema-missing",
+        {"path": "tools.0.custom.input_schema.type"},
+        None,
+        "anthropic",
+    )
+
+
+def test_the_response_body_names_the_cause_when_the_sdk_message_is_only_the_status_text() -> None:
+    """Constructed in the AI SDK's JSON.stringify form (no message: it is not enumerable), around
+    dify#18971's OpenAI body: the SDK knew no more than the status, the body says what was refused."""
+    body = json.dumps(
+        {
+            "name": "AI_APICallError",
+            "url": "https://api.openai.com/v1/chat/completions",
+            "statusCode": 400,
+            "isRetryable": False,
+            "responseBody": json.dumps(
+                {
+                    "error": {
+                        "message": "Unsupported parameter: 'stop' is not supported with this model.",
+                        "type": "invalid_request_error",
+                        "param": "stop",
+                        "code": "unsupported_parameter",
+                    }
+                }
+            ),
+        }
+    )
+    error = parse_error(body, status=400)
+    assert error.upstream is not None and error.upstream.param == "stop"
+    found = whole_recognition(body, 400)
+    assert found is not None and found[0] == "cause.param-unsupported"
+
+
+@pytest.mark.parametrize(
+    ("source", "data"),
+    [
+        # A responseBody key in an object that is not an APICallError (none of its other properties).
+        ("constructed: a log record", {"level": "error", "responseBody": '{"error":{"message":"x"}}'}),
+        # An APICallError whose body is not an error (an HTML page a gateway served).
+        ("constructed: an HTML body", {"statusCode": 502, "responseBody": "<html><title>502</title></html>"}),
+    ],
+)
+def test_json_holding_a_response_body_that_is_not_an_api_call_error_is_not_unwrapped(
+    source: str, data: dict[str, object]
+) -> None:
+    assert parse_error(json.dumps(data), status=400).upstream is None, source
