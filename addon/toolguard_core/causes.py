@@ -295,6 +295,10 @@ class Wording:
     #: The fix in this wording's own API vocabulary, where it differs from the cause's (an Anthropic
     #: Messages ``tool_result`` block or a Responses ``function_call_output`` is not a "tool message").
     fix: str | None = None
+    #: A weak signal, not claimed when the same text says the request was refused as invalid
+    #: (:data:`REFUSED_AS_INVALID`): a retry delay in seconds is a limiter's answer, but a client's own
+    #: retry loop prints one after any error ("Unsupported parameter: ..., round 5 exhausted, retry in 3.8s").
+    weak: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,6 +380,16 @@ _Q = r"\\?[`'\"]?"  # providers quote names with ', ", ` or not at all
 
 def _re(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern.replace("{Q}", _Q), re.IGNORECASE | re.DOTALL)
+
+
+#: A text saying the server validated the request and refused it (a required field, a bound, an
+#: unsupported key or value): no status-only guess and no weak family (:attr:`Wording.weak`) stands
+#: next to it. Declared once for both (:data:`_STATUS_CONTRADICTIONS`, :func:`_recognise_structural`).
+REFUSED_AS_INVALID = re.compile(
+    r"\b(?:is|are) required\b|\brequired (?:field|parameter)\b|\bmust be\b|\bshould be\b|"
+    r"\bis not supported\b|\bunsupported\b",
+    re.IGNORECASE,
+)
 
 
 def _code(code: str) -> re.Pattern[str]:
@@ -1751,7 +1765,10 @@ CAUSES: tuple[Cause, ...] = (
             ),
             Wording(
                 provider="deepseek",
-                pattern=_re(r"(?<![\w.:/-])(?P<model>[\w.:/-]{1,200}) does not support this tool_choice"),
+                # Clients print the parameter in backticks ("does not support this `tool_choice`", omp).
+                pattern=_re(
+                    r"(?<![\w.:/-])(?P<model>[\w.:/-]{1,200}) does not support this {Q}tool_choice{Q}(?!\w)"
+                ),
                 source="https://github.com/google-gemini/gemini-fullstack-langgraph-quickstart/issues/123",
                 example="deepseek-reasoner does not support this tool_choice",
             ),
@@ -2357,6 +2374,18 @@ CAUSES: tuple[Cause, ...] = (
                 example="Unsupported value: 'messages[0].role' does not support 'system' with this model.",
             ),
             Wording(
+                provider="codex",
+                # The ChatGPT (Codex) backend's Responses endpoint takes instructions or a developer message,
+                # never a system one (CLIProxyAPI's maintainer; codex2api#409 and cc-router#33 show the same
+                # refusal behind other gateways).
+                pattern=_re(r"\bSystem messages are not allowed\b"),
+                source="https://github.com/router-for-me/CLIProxyAPI/issues/4092",
+                example='"detail":"System messages are not allowed"',
+                constraint=ConstraintSpec("role", name="system"),
+                fix="Send the system text as `instructions` (or as a developer message): this endpoint takes no "
+                "system message.",
+            ),
+            Wording(
                 provider="azure",
                 pattern=_re(r"Invalid value: {Q}(?P<role>developer){Q}\. Supported values are: {Q}system{Q}"),
                 source="https://github.com/run-llama/llama_index/issues/17748",
@@ -2386,6 +2415,15 @@ CAUSES: tuple[Cause, ...] = (
                 pattern=_re(r"(?<![\w.:/-])(?P<model>[\w.:/-]{1,200}) does not support Function Calling"),
                 source="https://github.com/dnakov/anon-kode/issues/10",
                 example="API Error: 400 deepseek-reasoner does not support Function Calling",
+            ),
+            Wording(
+                provider="sglang",
+                # SGLang started without --tool-call-parser refuses any request carrying tools (its
+                # FunctionCallParser has no parser to pick); the served model takes no tools until it is.
+                pattern=_re(r"\bUnsupported tool_call_parser: None\b"),
+                source="https://github.com/sgl-project/sglang/issues/9102",
+                example="Error in request: Unsupported tool_call_parser: None",
+                fix="Start the server with --tool-call-parser (a parser for this model), or remove tools for it.",
             ),
             Wording(
                 provider="openai",
@@ -3536,6 +3574,17 @@ CAUSES: tuple[Cause, ...] = (
                 rule_id="endpoint.doubled-path",
             ),
             Wording(
+                provider="lmstudio",
+                # LM Studio's server answers a path it does not route (no /v1 prefix, Ollama's /api/chat,
+                # another server's admin route) with this text, logged as "Returning 200 anyway" (SillyTavern
+                # #2849, OpenHands#419 and lmstudio-ai/lms#169 show it for GET and POST paths alike).
+                pattern=_re(
+                    r"\bUnexpected endpoint or method\. \((?P<method>[A-Z]+) (?P<path>/[^)\s]{0,200})\)"
+                ),
+                source="https://github.com/SillyTavern/SillyTavern/issues/2849",
+                example="[ERROR] Unexpected endpoint or method. (GET /v1/internal/model/info). Returning 200 anyway",
+            ),
+            Wording(
                 provider="generic",
                 pattern=_re(r"Invalid URL \((?P<method>[A-Z]+) (?P<path>[^)\s]+)\)"),
                 source="https://github.com/OpenHands/OpenHands/issues/485",
@@ -4407,7 +4456,7 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "cause.tool-choice-unsupported",
         "generic",
         r"\b(?P<param>tool[ _]choice)\b[^.;]{0,80}?\b(?:requires|does not support|doesn't support|is not supported|"
-        r"not supported|unsupported|is supported in)\b|\b(?:does not|doesn't) support (?:this|the|that) tool[ _]choice\b|"
+        r"not supported|unsupported|is supported in)\b|\b(?:does not|doesn't) support (?:this|the|that) {Q}tool[ _]choice{Q}(?!\w)|"
         r"\bInvalid tool[ _]choice\b|\bOnly {Q}\w+{Q} or {Q}\w+{Q} tool[ _]choice\b|\bsupport the provided {Q}tool_choice{Q}",
         "https://github.com/vllm-project/vllm/issues/9986",
         '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set',
@@ -4479,11 +4528,19 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
     _s(
         "cause.rate-limit",
         "generic",
-        r"\bNo deployments available for selected model\b|\b(?:please )?(?:wait|retry|try again)(?: in| after)? "
-        r"\d+(?:\.\d+)? ?(?:s|secs?|seconds)\b",
+        r"\bNo deployments available for selected model\b",
         "https://github.com/BerriAI/litellm/issues/5177",
         "No deployments available for selected model, Try again in 60 seconds. Passed model=claude-3-haiku-20240307. "
         "Try again in 60 seconds.",
+    ),
+    _s(
+        "cause.rate-limit",
+        "generic",
+        r"\b(?:please )?(?:wait|retry|try again)(?: in| after)? \d+(?:\.\d+)? ?(?:s|secs?|seconds)\b",
+        "https://github.com/BerriAI/litellm/issues/5177",
+        "No deployments available for selected model, Try again in 60 seconds. Passed model=claude-3-haiku-20240307. "
+        "Try again in 60 seconds.",
+        weak=True,
     ),
     _s(
         "cause.auth",
@@ -4949,7 +5006,8 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
     _s(
         "cause.model-no-tools",
         "generic",
-        r"(?<!parallel )\b(?P<param>tools?|functions?|function[ _]call(?:ing|s)?|tool[ _]call(?:ing|s)?|tool use)\b "
+        r"(?<!parallel )(?<!parallel ')(?<!parallel \")(?<!parallel `)\b(?P<param>tools?|functions?|function[ _]call(?:ing|s)?|"
+        r"tool[ _]call(?:ing|s)?|tool use)\b{Q} "
         r"(?:is |are )?not supported\b(?! with this model)|\b(?:does not|doesn't|do not|don't) support (?:tools|"
         r"function calling|tool (?:use|calling))\b|\b(?:function calling|tool calling|tool use) (?:is |are )?not "
         r"(?:enabled|available)\b",
@@ -5049,12 +5107,14 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "Additional properties are not allowed ('id' was unexpected) - 'messages.0'",
         names_parameters=True,
     ),
-    # A server naming a key it does not know (gateways, serde "unknown field", validators).
+    # A server naming a key it does not know (gateways, serde "unknown field", validators). A name
+    # opened with a quote must be closed by one: a printout cut inside the name ("Unsupported
+    # parameter: 'max_t, round 5 exhausted", probe round 14) names no key.
     _s(
         "cause.extra-request-field",
         "generic",
         r"\b(?:unknown|unrecogni[sz]ed|unexpected|unsupported|invalid) (?:request )?(?:parameter|argument|field|key|"
-        r"property)(?:\(s\)|s)?:? {Q}(?P<loc>" + _NAME + r"){Q}",
+        r"property)(?:\(s\)|s)?:? (\\?[`'\"])?(?P<loc>" + _NAME + r")(?(1)\\?[`'\"])",
         "https://github.com/decolua/9router/issues/2268",
         "Validation: Unsupported parameter(s): thinking",
         names_parameters=True,
@@ -5407,6 +5467,41 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         no_constraint=True,
         fix='Send tool_choice as a string ("auto", "required" or "none"): this gateway does not take the '
         "named-function object.",
+    ),
+    # ---- Round 14 (docs/errors.md "Generalisation", probe round 14): a required field missing, located
+    # by its path. Validators name what is absent at a path (Anthropic's "<path>: Field required", serde's
+    # "<path>: missing field `<name>`" behind axum's "Failed to deserialize the JSON body into the target
+    # type", Groq's "'<path>' : Value is not nullable"); the path's root says which thing lacks it. Only
+    # a root with one meaning is claimed, a tool definition (the body's own messages would be the other,
+    # but no real text outside the probe set shows that form yet). Ranked last.
+    _s(
+        "cause.tool-schema-invalid",
+        "anthropic",
+        r"(?<![\w.\[])(?P<path>(?:tools|functions)[.\[][\w.\[\]-]{0,200}): Field required\b",
+        "https://github.com/Kilo-Org/kilocode/issues/12238",
+        '"responseBody": "{\\"type\\":\\"error\\",\\"error\\":{\\"type\\":\\"invalid_request_error\\",'
+        '\\"message\\":\\"tools.0.custom.input_schema.type: Field required\\"}}"',
+        rule_id="anthropic.tool-input-schema-missing",
+        no_constraint=True,
+    ),
+    _s(
+        "cause.tool-schema-invalid",
+        "oci",
+        r"\binto the target type: (?P<path>(?:tools|functions)\[\d+\][\w.\[\]]{0,200}): missing field "
+        r"{Q}(?P<field>\w{1,64}){Q}",
+        "https://github.com/langchain4j/langchain4j-community/issues/389",
+        "(400, 400, false) Failed to deserialize the JSON body into the target type: tools[5]: missing field "
+        "`parameters` at line 1 column 8109",
+        no_constraint=True,
+    ),
+    _s(
+        "cause.tool-schema-invalid",
+        "groq",
+        r"{Q}(?P<path>(?:tools|functions)\.\d+\.[\w.\[\]-]{1,200}){Q} ?: Value is not nullable",
+        "https://github.com/hinthornw/trustcall/issues/19",
+        "BadRequestError: Error code: 400 - {'error': {'message': \"'tools.0.function.description' : Value is not "
+        "nullable\", 'type': 'invalid_request_error'}}",
+        no_constraint=True,
     ),
 )
 
@@ -5822,14 +5917,10 @@ _STATUS_CONTRADICTIONS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
         re.compile(r"(?<![a-z])api[ _-]?key(?![a-z])|\bunauthori[sz]ed\b|\bcredentials?\b", re.IGNORECASE),
         frozenset({"cause.auth"}),
     ),
-    (  # a request the server validated and refused: none of the status causes
-        re.compile(
-            r"\b(?:is|are) required\b|\brequired (?:field|parameter)\b|\bmust be\b|\bshould be\b|"
-            r"\bis not supported\b|\bunsupported\b",
-            re.IGNORECASE,
-        ),
+    (
+        REFUSED_AS_INVALID,
         frozenset(),
-    ),
+    ),  # a request the server validated and refused: none of the status causes
     (  # a model the server does not know by that name
         re.compile(
             r"\b(?:incorrect|unknown|invalid|nonexistent) model\b|"
@@ -6537,6 +6628,8 @@ def _recognise_structural(
             continue
         match = wording.pattern.search(text)
         if match is not None:
+            if wording.weak and REFUSED_AS_INVALID.search(text):
+                continue
             groups = _merge_alternatives({k: v for k, v in match.groupdict().items() if v})
             return _build(
                 CAUSES_BY_ID[cause_id], wording, groups, text, provider, finding_rules, fallback_param

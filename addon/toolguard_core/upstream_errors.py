@@ -30,7 +30,10 @@ shape                  body
 ``fastapi-validation`` ``{"detail": [{"loc", "msg", "type"}, ...]}``
 ``ollama-string``      ``{"error": "..."}`` (Ollama native API, many gateways)
 ``relay-nested``       any of the above whose message is itself an upstream JSON error (a relay
-                       that stringified the upstream's body); the inner error is ``upstream``
+                       that stringified the upstream's body); the inner error is ``upstream``. Also
+                       the Vercel AI SDK's ``APICallError`` serialized as JSON (opencode's and Kilo
+                       Code's ``{"name": "APIError", "data": {"statusCode", "responseBody", ...}}``):
+                       ``responseBody`` (the upstream's own body, as a string) becomes ``upstream``
 ``responses-failed``   a Responses API ``response.failed`` event object ``{"type":
                        "response.failed", "response": {"error": {"code", "message"}}}``
 ``minimax``            MiniMax's native ``{"base_resp": {"status_code": int, "status_msg"}}`` (also
@@ -322,6 +325,9 @@ def _from_json(data: Any, raw: str, *, depth: int) -> UpstreamError:
             code=_code(errors[0].get("code")),
             raw=raw,
         )
+    call = _api_call_error(data, raw, depth=depth)
+    if call is not None:
+        return call
     aws_type = data.get("__type")
     if isinstance(aws_type, str) and isinstance(data.get("Message") or data.get("message"), str):
         # AWS JSON protocol (Bedrock): {"__type": "com.amazon.coral.service#ThrottlingException", "Message": ...};
@@ -533,6 +539,36 @@ def _with_violations(message: str | None, details: Any) -> str | None:
     if not extra:
         return message
     return _bound("; ".join([message, *extra] if message else extra), MAX_MESSAGE_CHARS)
+
+
+#: The properties the Vercel AI SDK documents on ``APICallError`` besides ``responseBody``
+#: (https://ai-sdk.dev/docs/reference/ai-sdk-errors/ai-api-call-error): one of them with a string
+#: ``responseBody`` says the object is that error serialized, not any JSON that happens to hold the key.
+_API_CALL_ERROR_KEYS = ("statusCode", "isRetryable", "responseHeaders", "requestBodyValues", "url")
+
+
+def _api_call_error(data: dict[str, Any], raw: str, *, depth: int) -> UpstreamError | None:
+    """The Vercel AI SDK's ``APICallError`` serialized as JSON, at the top (``JSON.stringify``) or under
+    ``data`` (opencode's and Kilo Code's ``{"name": "APIError", "data": {...}}``, Kilo-Org/kilocode#9006
+    and #12238): its ``responseBody`` is the upstream's own answer, read as ``upstream``. The SDK's
+    ``message`` is often only the status text ("Bad Request") when it did not know the body's shape."""
+    node = data.get("data") if isinstance(data.get("data"), dict) else data
+    body = node.get("responseBody")
+    if not isinstance(body, str) or depth >= MAX_NESTING:
+        return None
+    if not any(key in node for key in _API_CALL_ERROR_KEYS):
+        return None
+    inner = _embedded_error(body, depth=depth + 1)
+    if inner is None:
+        return None
+    message = _str(node.get("message")) or inner.message
+    return UpstreamError(
+        shape="relay-nested",
+        message=_bound(message, MAX_MESSAGE_CHARS),
+        code=_code(node.get("statusCode")),
+        raw=raw,
+        upstream=inner,
+    )
 
 
 def _from_flat_object(data: dict[str, Any], raw: str, *, depth: int) -> UpstreamError:

@@ -216,11 +216,16 @@ def _measure(result: dict[str, Any]) -> tuple[float, list[tuple[str, set[str]]]]
         # causes10: probe round 13, terse refusals and client-printed errors, 80% -> 95% agreeing;
         # Node-inspected bodies unwrapped, Volcengine's named path with its value, a refused system
         # role value, Go decoder struct paths, new-api's quota code; dev replay 95.1%) measured 78.7%
-        # at its end (118 of 150, 0 mixing): the first move in ten rounds, still below 85%.
+        # at its end (118 of 150, 0 mixing): the first move in ten rounds, still below 85%. Round 11
+        # (branch causes11: probe round 14, terse refusals and client printouts, 68% -> 81% agreeing;
+        # LM Studio's unrouted path, the Codex backend's system messages, SGLang without a tool
+        # parser, quote tolerance, a required field at a tool's path, the AI SDK's APICallError printed
+        # as JSON unwrapped, a client's retry delay no longer a rate limit; dev replay 95.1%) measured
+        # 79.3% at its end (119 of 150, 0 mixing): still below 85%, so the mark stays.
         pytest.param(
             "heldout",
             marks=pytest.mark.xfail(
-                reason="held-out below the 85% target (78.7%), see issue #10", strict=False
+                reason="held-out below the 85% target (79.3%), see issue #10", strict=False
             ),
         ),
     ],
