@@ -563,3 +563,36 @@ def test_word_count_equals_split_on_ascii_whitespace(text: str) -> None:
 def test_word_count_is_a_lower_bound_with_unicode_spaces() -> None:
     text = "a\u00a0b\u3000c d"
     assert _words(text) == 2 < len(text.split()) == 4
+
+
+# A model both datasets list under its maker and a marketplace (Alibaba Cloud serves DeepSeek's, Moonshot's
+# and Z.ai's models): on a gateway the maker is the vendor judged, the one whose model families name it.
+@pytest.mark.parametrize(
+    ("model", "serving", "maker"),
+    [
+        ("deepseek-v4-pro", ["dashscope", "deepseek"], "deepseek"),
+        ("deepseek/deepseek-v4-pro", ["dashscope", "deepseek"], "deepseek"),  # a router's id
+        ("kimi-k2.7-code", ["dashscope", "moonshot"], "moonshot"),
+        ("glm-5.1", ["dashscope", "zhipu"], "dashscope"),  # no family names it: the first listed
+        ("qwen3-max", ["dashscope"], "dashscope"),
+    ],
+)
+def test_a_gateway_judges_a_resold_model_as_its_makers(model: str, serving: list[str], maker: str) -> None:
+    from toolguard_core.catalog import lookup
+    from toolguard_core.rules.model import _INFERABLE, VENDOR_IDS, _maker
+
+    info = lookup(model)
+    assert info is not None
+    assert [p for p in _INFERABLE if VENDOR_IDS[p] & set(info.providers)] == serving  # the catalog's listing
+    assert _maker(model, serving) == maker
+
+
+def test_images_to_deepseek_v4_pro_behind_a_gateway_are_an_error_judged_as_deepseek() -> None:
+    # DeepSeek's API takes text parts only (api-docs.deepseek.com create-chat-completion); behind a gateway
+    # the same model refused an image_url part with DeepSeek's deserializer text (probe-models-11's zcode
+    # row, scored before this change). Before, the gateway judged it as Alibaba Cloud's: a warning.
+    body = {"model": "deepseek-v4-pro", "messages": [{"role": "user", "content": [PNG]}]}
+    analysis = analyse_request(json.dumps(body), GENERIC)
+    found = [f for f in analysis.findings if f.rule == "model.image-unsupported"]
+    assert [str(f.severity) for f in found] == ["error"]
+    assert "the provider (DeepSeek) was inferred" in found[0].message

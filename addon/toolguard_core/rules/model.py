@@ -894,12 +894,22 @@ def _judge_subject(view: RequestView, model: str) -> _Subject | None:
     if pid == "generic" or view.provider.multi_vendor:
         # A cloud platform's id names the vendor itself where the catalog's entry for it is a reseller's.
         served = set(info.providers) or {v for v in (cloud_vendor(model),) if v}
-        inferred = next((p for p in _INFERABLE if VENDOR_IDS[p] & served), None)
+        inferred = _maker(model, [p for p in _INFERABLE if VENDOR_IDS[p] & served])
         if inferred is None and openai_family:
             inferred = "openai"  # only resellers list it (o1-mini), but the name is an OpenAI family's
     # A host's statement confirms only the fields it sets (:meth:`_Subject.doubt`), not the model's entry.
     confirmed = bool(info.providers) or info.origin != "snapshot"
     return _Subject(model=model, info=info, provider_id=pid, inferred=inferred, confirmed=confirmed)
+
+
+def _maker(model: str, serving: list[str]) -> str | None:
+    """Of the built-in providers whose own catalog entries list the model, the one judged as its vendor:
+    the provider whose model families name it, else the first listed. Both datasets list some models under
+    a marketplace as well as their maker (LiteLLM's ``dashscope/deepseek-v4-pro`` beside DeepSeek's own
+    entry): Alibaba Cloud serves DeepSeek's, Moonshot's and Z.ai's models, so a gateway asked for
+    ``deepseek-v4-pro`` is judged as DeepSeek, whose rules and answers the finding then cites."""
+    named = (p for p in serving if BUILTIN_PROFILES[p].family_for(own_name(model)) is not DEFAULT_FAMILY)
+    return next(named, serving[0] if serving else None)
 
 
 def inferred_vendor(view: RequestView) -> tuple[str, str] | None:
