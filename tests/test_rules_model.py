@@ -596,3 +596,29 @@ def test_images_to_deepseek_v4_pro_behind_a_gateway_are_an_error_judged_as_deeps
     found = [f for f in analysis.findings if f.rule == "model.image-unsupported"]
     assert [str(f.severity) for f in found] == ["error"]
     assert "the provider (DeepSeek) was inferred" in found[0].message
+
+
+# Z.ai/Zhipu and Alibaba Cloud refuse an image part for their own text models (the rule's predicted texts:
+# router-for-me/CLIProxyAPIPlus#69, DayuanJiang/next-ai-draw-io#656, aliyun/iac-code#54); their vision
+# models take it, and Moonshot (no refusal text found) keeps the warning.
+@pytest.mark.parametrize(
+    ("url", "model", "severity"),
+    [
+        ("https://open.bigmodel.cn/api/paas/v4/chat/completions", "glm-4.6", "error"),
+        ("https://api.z.ai/api/paas/v4/chat/completions", "glm-5.1", "error"),
+        ("https://api.z.ai/api/paas/v4/chat/completions", "glm-4.6v", None),
+        ("https://dashscope.aliyuncs.com/compatible-mode/v1/chat/completions", "qwen3.7-max", "error"),
+        ("https://dashscope.aliyuncs.com/compatible-mode/v1/chat/completions", "qwen3-coder-plus", "error"),
+        ("https://dashscope.aliyuncs.com/compatible-mode/v1/chat/completions", "qwen-vl-max", None),
+        ("https://api.moonshot.ai/v1/chat/completions", "kimi-k2-0905-preview", "warning"),
+    ],
+)
+def test_images_to_a_vendors_own_text_model_on_its_own_api(
+    url: str, model: str, severity: str | None
+) -> None:
+    body = {
+        "model": model,
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "What?"}, PNG]}],
+    }
+    found = [s for rule, s, _ in model_findings(body, url) if rule == "model.image-unsupported"]
+    assert found == ([severity] if severity else [])

@@ -189,7 +189,10 @@ IMAGE_UNSUPPORTED = define(
     "model.image-unsupported",
     Severity.ERROR,
     "An `image_url` content part sent to a model without image input.",
-    policy=_capability_policy("openai-family", "openrouter", "deepseek", "generic"),
+    # Z.ai/Zhipu and Alibaba Cloud's own APIs refuse an image part for their text models (GLM 4.5-5.x, Qwen
+    # Max/Plus/Coder): the refusal texts below; the catalog's vendor entries say which models see images
+    # (glm-4.6v, qwen-vl-*), and a fact only a reseller states stays a warning (``uncertain``).
+    policy=_capability_policy("openai-family", "openrouter", "deepseek", "zhipu", "dashscope", "generic"),
     predicts=(
         PredictedError(
             provider="openai",
@@ -213,6 +216,27 @@ IMAGE_UNSUPPORTED = define(
                 "any variant of untagged enum ChatCompletionRequestContent at line 1 column 286017"
             ),
             source="https://github.com/deepseek-ai/DeepSeek-V3/issues/337",
+        ),
+        PredictedError(
+            provider="zhipu",
+            # glm-4.6/glm-5 through a relay to Z.ai's endpoint: 1210 "messages.content.type 参数非法，取值范围
+            # ['text']" (the relay's maintainer: a bare curl to Zhipu gets the same 1210).
+            text='{"error":{"code":"1210","message":"Invalid API parameter, please check the documentation."}}',
+            source="https://github.com/router-for-me/CLIProxyAPIPlus/issues/69",
+        ),
+        PredictedError(
+            provider="zhipu",
+            text="API 调用参数有误，请检查文档。",
+            source="https://github.com/DayuanJiang/next-ai-draw-io/issues/656",
+        ),
+        PredictedError(
+            provider="dashscope",
+            text=(
+                "<400> InternalError.Algo.InvalidParameter: The provided messages input is invalid. The error "
+                "info is [Unexpected item type in content.]."
+            ),
+            source="https://github.com/aliyun/iac-code/issues/54",
+            code="invalid_parameter_error",
         ),
     ),
     fixed={
