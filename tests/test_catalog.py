@@ -376,6 +376,8 @@ EXPECTED_FIXTURE_SNAPSHOT = {
             "providers": ["openai"], "function_calling": True, "parallel_tool_calls": False, "tool_choice": True,
             "vision": False, "audio_input": False, "reasoning": True, "reasoning_efforts": ["low", "medium", "high"],
             "structured_output": True, "max_input_tokens": 200000, "max_output_tokens": 100000,
+            # models.dev's temperature = false (o3-mini.toml); grok-4's and the others' true is not recorded.
+            "temperature": False,
         },
     },
     # HOST_FACTS, whatever the sources: what one host states about the models it serves, with its sources;

@@ -74,6 +74,9 @@ class ModelInfo:
     max_output_tokens: int | None = None
     #: False: served by the Responses API only (the vendor's own catalog entry says so); None: unknown.
     chat_completions: bool | None = None
+    #: False: the model takes no sampling temperature (models.dev's ``temperature = false``); None: unknown.
+    #: Which providers refuse one is each rule's policy (OpenAI's gpt-5.1 takes one at effort ``none``).
+    temperature: bool | None = None
 
     @property
     def inferred(self) -> bool:
