@@ -54,6 +54,7 @@ LOCATIONS: dict[str, str] = {
     "model.chat-completions-unsupported": "model",
     "model.json-schema-unsupported": "response_format.type",
     "model.tools-with-reasoning-effort": "reasoning_effort",
+    "model.temperature-unsupported": "temperature",
 }
 
 
@@ -622,3 +623,49 @@ def test_images_to_a_vendors_own_text_model_on_its_own_api(
     }
     found = [s for rule, s, _ in model_findings(body, url) if rule == "model.image-unsupported"]
     assert found == ([severity] if severity else [])
+
+
+# Anthropic removed the sampling parameters from Claude Opus 4.7 on (the catalog's `temperature` false, from
+# models.dev); a temperature of 1 is the default, earlier Claude models and OpenAI's (params.* judges those)
+# are not this rule's, and a reseller cloud may drop the field itself.
+@pytest.mark.parametrize(
+    ("url", "body", "severity"),
+    [
+        ("https://api.anthropic.com/v1/messages", {"model": "claude-opus-4-7", "temperature": 0.2}, "error"),
+        ("https://api.anthropic.com/v1/messages", {"model": "claude-opus-4-8", "temperature": 0}, "error"),
+        ("https://api.anthropic.com/v1/messages", {"model": "claude-opus-4-7", "temperature": 1}, None),
+        ("https://api.anthropic.com/v1/messages", {"model": "claude-opus-4-6", "temperature": 0.2}, None),
+        (GENERIC, {"model": "claude-opus-4-7", "temperature": 0.2}, "error"),  # judged as Anthropic's
+        (GENERIC, {"model": "gpt-5.1", "temperature": 0.2}, None),
+        (
+            "https://ai-gateway.vercel.sh/v1/chat/completions",
+            {"model": "claude-opus-4-7", "temperature": 0.2},
+            None,
+        ),
+        (
+            "http://localhost:11434/v1/chat/completions",
+            {"model": "claude-opus-4-7", "temperature": 0.2},
+            None,
+        ),
+    ],
+)
+def test_temperature_to_a_claude_model_without_sampling(
+    url: str, body: dict[str, Any], severity: str | None
+) -> None:
+    request = {"max_tokens": 1024, "messages": [USER], **body}
+    found = [s for rule, s, _ in model_findings(request, url) if rule == "model.temperature-unsupported"]
+    assert found == ([severity] if severity else [])
+
+
+def test_claude_code_on_vertex_gets_the_temperature_finding_though_its_requests_may_be_beta() -> None:
+    url = (
+        "https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/publishers/anthropic/"
+        "models/claude-opus-4-7:rawPredict"
+    )
+    body = {
+        "anthropic_version": "vertex-2023-10-16",
+        "max_tokens": 1024,
+        "temperature": 0.3,
+        "messages": [USER],
+    }
+    assert ("model.temperature-unsupported", "error", "temperature") in model_findings(body, url)

@@ -653,6 +653,52 @@ CLAUDE_SAMPLING = define(
     fixed={"model": "claude-sonnet-4-6", "messages": [_USER], "temperature": 0.7},
     notes="The models are those of anthropic.temperature-with-top-p (one definition, in rules/anthropic.py).",
 )
+TEMPERATURE_REMOVED = define(
+    "model.temperature-unsupported",
+    Severity.ERROR,
+    "A `temperature` other than 1 sent to a Claude model from which Anthropic removed the sampling parameters "
+    "(Claude Opus 4.7 on: the catalog's `temperature` false, from models.dev).",
+    # Anthropic's answer wherever the body reaches its validator (its API, Bedrock, Vertex, a gateway in
+    # front of them: judged as Anthropic). OpenAI's reasoning models, which the catalog also marks, are
+    # judged by params.* and model.sampling-on-reasoning-model (gpt-5.1 takes a temperature at effort
+    # "none"), so no other provider is named: silent elsewhere.
+    policy=policy(
+        error=("anthropic", "bedrock", "vertex", "azure-ai"),
+        silent=("self-hosted",),
+        conditions={
+            "anthropic": "a model whose vendor entry is Anthropic's (or a gateway in front of it)",
+            "bedrock": "a Claude model (InvokeModel hands the body to Anthropic's validator; a warning where "
+            "only Bedrock's own listing states the fact)",
+            "vertex": "a Claude model (rawPredict hands the body to Anthropic's validator)",
+            "azure-ai": "a Claude model, judged as Anthropic's (the cloud serves several vendors' models)",
+        },
+    ),
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="`temperature` is deprecated for this model.",
+            # claude-opus-4-8 (and claude-fable-5) through LiteLLM, PR-Agent's default temperature.
+            source="https://github.com/The-PR-Agent/pr-agent/issues/2456",
+        ),
+        PredictedError(
+            provider="bedrock",
+            text="`temperature` is deprecated for this model",
+            # "non-default values return 400 from Bedrock" for claude-opus-4-7 (63 errors in 4 hours).
+            source="https://github.com/pollinations/pollinations/pull/11319",
+        ),
+    ),
+    example={"model": "claude-opus-4-7", "max_tokens": 1024, "temperature": 0.2, "messages": [_USER]},
+    example_url="https://api.anthropic.com/v1/messages",
+    fixed={"model": "claude-opus-4-7", "max_tokens": 1024, "messages": [_USER]},
+    notes=(
+        "doc: Anthropic's What's new in Claude 4.7, \"Sampling parameters removed\" "
+        "(https://platform.claude.com/docs/en/about-claude/models/whats-new-claude-4-7#sampling-parameters-removed): "
+        "a non-default `temperature`, `top_p` or `top_k` returns a 400 (models.dev set `temperature = false` "
+        "for the model from it, anomalyco/models.dev#1468; UiPath/uipath-langchain-python#790). Only "
+        "`temperature` is judged: no refusal text for `top_p` or `top_k` was found. Which models is the "
+        "catalog's (models.dev's flag on the vendor's own entry), so a later model is covered by a refresh."
+    ),
+)
 CHAT_UNSUPPORTED = define(
     "model.chat-completions-unsupported",
     Severity.ERROR,
@@ -1003,7 +1049,11 @@ def check_model_messages(view: RequestView) -> Iterator[Finding]:
     """The Messages API: the model's output limit (Anthropic's own answer is quoted on the rule). Not
     under ``?beta=true``, where output betas may raise the limit (see the rule's notes)."""
     subject = _subject(view)
-    if subject is None or beta_enabled(view):
+    if subject is None:
+        return
+    # Sampling is refused on the beta surface too (Claude Code's requests are beta on Vertex and Bedrock).
+    yield from _check_temperature_removed(view, subject)
+    if beta_enabled(view):
         return
     yield from _check_output_limit(view, subject)
 
@@ -1411,6 +1461,25 @@ def _check_reasoning(view: RequestView, subject: _Subject) -> Iterator[Finding]:
         )
     yield from _check_family_sampling(view, subject, effort)
     yield from _check_claude_sampling(view, subject)
+    yield from _check_temperature_removed(view, subject)
+
+
+def _check_temperature_removed(view: RequestView, subject: _Subject) -> Iterator[Finding]:
+    """A non-default `temperature` to a model the catalog says takes none, judged as its vendor: only
+    Anthropic is named in the rule's policy (OpenAI's models have their own family rules)."""
+    if view.provider.multi_vendor and not TEMPERATURE_REMOVED.policy.declares(view.provider.id):
+        return  # a reseller cloud (Vercel's gateway, Novita...) may drop or map sampling fields itself
+    temperature = view.body.get("temperature")
+    if subject.info.temperature is False and is_number(temperature) and temperature != 1:
+        yield from _report(
+            TEMPERATURE_REMOVED,
+            view,
+            subject,
+            "temperature",
+            f"`temperature` is {temperature}, but {subject.name()} takes no sampling parameters; drop it "
+            "(and `top_p`/`top_k`).",
+            field="temperature",
+        )
 
 
 def _check_claude_sampling(view: RequestView, subject: _Subject) -> Iterator[Finding]:
