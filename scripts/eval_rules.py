@@ -130,6 +130,9 @@ _PARAM_PATTERNS: Final = tuple(
         rf"{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} does not support {_QUOTED}?-?[\w.]+{_QUOTED}? with this model",
         # GitHub Copilot's CAPI: 'reasoning_effort "medium" was provided, but model X does not support ...'.
         rf"(?P<f>[a-z_]+) {_QUOTED}[\w.-]+{_QUOTED} was provided, but model",
+        # Anthropic's sampling answers: "`temperature` is deprecated for this model." (Claude Opus 4.7 on),
+        # "`temperature` may only be set to 1 when thinking is enabled or in adaptive mode."
+        rf"{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} (?:is deprecated for this model|may only be set to)",
     )
 )
 #: A message field named by a location (pydantic ``loc``, ``messages.N.role.field`` or Groq's

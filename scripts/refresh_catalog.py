@@ -259,7 +259,7 @@ _BEDROCK_PROVIDERS = frozenset({"bedrock", "bedrock_converse", "oci"})
 _FIELDS = (
     "function_calling", "parallel_tool_calls", "tool_choice", "vision", "audio_input",
     "system_messages", "reasoning", "reasoning_efforts", "structured_output",
-    "max_input_tokens", "max_output_tokens", "chat_completions",
+    "max_input_tokens", "max_output_tokens", "chat_completions", "temperature",
 )  # fmt: skip
 
 
@@ -377,6 +377,10 @@ def _models_dev_info(model: Mapping[str, Any]) -> dict[str, Any]:
         "structured_output": model.get("structured_output"),
         "max_input_tokens": _int(limit.get("input") or limit.get("context")),
         "max_output_tokens": _int(limit.get("output")),
+        # models.dev's ``temperature = false``: the model takes no sampling temperature (Claude Opus 4.7 on,
+        # whose sampling parameters Anthropic removed; OpenAI's reasoning models). Only ever False: a model
+        # that takes one says nothing a rule reads, and LiteLLM has no such flag.
+        "temperature": False if model.get("temperature") is False else None,
     }
     return {k: v for k, v in info.items() if v is not None}
 
@@ -703,7 +707,10 @@ def _drop_dated_aliases(models: dict[str, dict[str, Any]]) -> dict[str, dict[str
 
 
 def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    return {k: v for k, v in a.items() if k != "providers"} == {
+    """Whether dated entry ``b`` says what base entry ``a`` says. ``temperature`` comes from models.dev
+    alone, which seldom files the dated ids: a base that states it and an alias that does not still agree
+    (the lookup reaches the base through the date step, fact included)."""
+    return {k: v for k, v in a.items() if k != "providers" and (k != "temperature" or k in b)} == {
         k: v for k, v in b.items() if k != "providers"
     }
 

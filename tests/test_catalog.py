@@ -137,9 +137,21 @@ LOOKUPS = [
     ("claude-3-7-sonnet-20250219-thinking", "claude-3-7-sonnet-20250219", "thinking-suffix"),
     ("openrouter/anthropic/claude-3.7-sonnet-thinking", "claude-3.7-sonnet", "router-prefix+thinking-suffix"),
     ("gpt-5-thinking", "gpt-5-thinking", "exact"),
+    # Session 11, ids from public threads (docs/accuracy.md, "Session 11"): a client's provider:model
+    # spelling (sigoden/aichat#1304), a relay's -think and effort variants (Deep-ai-inc/ch.at#36,
+    # QuantumNous/new-api#957, decolua/9router#3514).
+    ("claude:claude-sonnet-4-20250514:thinking", "claude-sonnet-4-20250514", "client-prefix+tag"),
+    ("openai:gpt-4o", "gpt-4o", "client-prefix"),
+    ("claude-sonnet-4.5-think", "claude-sonnet-4.5", "thinking-suffix"),
+    ("grok-3-mini-beta-high", "grok-3-mini", "effort-suffix+date"),
+    ("gcli/grok-4.6-xhigh", "grok-4.6", "router-prefix+effort-suffix"),
+    # An Ollama name:tag is never read as provider:model: the tag is a variant, or follows a versioned name.
+    ("mistral-nemo:instruct-2407", "mistral-nemo", "date+ollama-tag"),
+    ("qwen2.5-coder:7b-instruct", "qwen2.5-coder-7b", "ollama-tag"),
+    ("qwen3-max", "qwen3-max", "exact"),  # -max is a real name's end, never an effort suffix
 ]
 
-LOSSY = {"ollama-tag", "preview", "spelling", "alias", "thinking-suffix"}
+LOSSY = {"ollama-tag", "preview", "spelling", "alias", "thinking-suffix", "effort-suffix"}
 
 
 @pytest.mark.parametrize(("model", "name", "matched_as"), LOOKUPS)
@@ -364,6 +376,8 @@ EXPECTED_FIXTURE_SNAPSHOT = {
             "providers": ["openai"], "function_calling": True, "parallel_tool_calls": False, "tool_choice": True,
             "vision": False, "audio_input": False, "reasoning": True, "reasoning_efforts": ["low", "medium", "high"],
             "structured_output": True, "max_input_tokens": 200000, "max_output_tokens": 100000,
+            # models.dev's temperature = false (o3-mini.toml); grok-4's and the others' true is not recorded.
+            "temperature": False,
         },
     },
     # HOST_FACTS, whatever the sources: what one host states about the models it serves, with its sources;
@@ -537,3 +551,22 @@ def test_a_vendor_fact_holds_for_the_models_dated_snapshots() -> None:
     assert models["gpt-5-pro-2025-10-06"]["reasoning_efforts"] == ["high"]
     assert models["gpt-5-pro-max"]["reasoning_efforts"] == four["reasoning_efforts"]
     assert set(script._drop_dated_aliases(models)) == {"gpt-5-pro", "gpt-5-pro-max"}
+
+
+def test_the_catalog_resolves_model_ids_from_public_threads() -> None:
+    """Session 11's measure (docs/accuracy.md): 87 ids of 2025-2026 models as users and gateways spelled
+    them in public threads (vendor prefixes, dates, ``:free``/``-latest``/``@cf/``, Bedrock and Vertex
+    ids, Ollama tags, a client's ``provider:model``, relays' variants), each with its thread. 83 resolve;
+    the rest are models no dataset lists (``kimi-for-coding``, a CodeQwen GGUF file, Together's
+    ``Llama-3-8b-chat-hf``, Ollama's ``gemma4:e4b-mlx``)."""
+    rows = [
+        line.split("\t") for line in (ROOT / "tests/data/catalog/model-ids-11.tsv").read_text().splitlines()
+    ]
+    assert len(rows) == 87 and all(source.startswith("https://github.com/") for _, source in rows)
+    unresolved = sorted(model for model, _ in rows if lookup(model) is None)
+    assert unresolved == [
+        "codeqwen-1_5-7b-chat-q5_k_m.gguf",
+        "gemma4:e4b-mlx",
+        "kimi-for-coding",
+        "meta-llama/Llama-3-8b-chat-hf",
+    ]

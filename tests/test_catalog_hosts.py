@@ -140,7 +140,9 @@ FINDINGS = [
             "messages": [{"role": "user", "content": [{"type": "text", "text": "?"}, PNG]}],
         },
         "model.image-unsupported",
-        "warning",
+        # Both listings say text only: a host fact at the rule's level for the model's vendor, Z.ai/Zhipu,
+        # whose API refuses images to GLM text models (an error since session 11).
+        "error",
         ("From what DeepInfra states about the models it serves: its listing in LiteLLM and models.dev",),
     ),
     # A hand-written host fact is the host's own word: an error at the rule's level for DeepSeek, citing

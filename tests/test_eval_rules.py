@@ -585,6 +585,10 @@ def test_probe_scores_only_the_probe_file_and_misses_run_there(capsys: pytest.Ca
         # GitHub Copilot's CAPI (github/copilot-cli#3394).
         ('CAPIError: 400 reasoning_effort "medium" was provided, but model gpt-4o-2024-11-20 does not support '
          "reasoning effort", "reasoning_effort", None),
+        # Anthropic's sampling answers for Claude Opus 4.7 on (session 11; The-PR-Agent/pr-agent#2456) and
+        # with thinking on.
+        ("`temperature` is deprecated for this model.", "temperature", None),
+        ("`temperature` may only be set to 1 when thinking is enabled or in adaptive mode.", "temperature", None),
     ],
 )  # fmt: skip
 def test_round_four_wordings_name_their_field(text: str, field: str, value: Any) -> None:

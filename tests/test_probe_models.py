@@ -24,6 +24,9 @@ PROBES = (
     ("probe-hosts-9.jsonl", "probe-h9-", 4),
     # Groq's reasoning_effort refusals, gathered after the Groq host facts were written (session 10).
     ("probe-catalog-10.jsonl", "probe-c10-", 2),
+    # Session 11: reasoning efforts, sampling, images, tools, output limits and thinking budgets on
+    # 2025-2026 models (gpt-5.x, DeepSeek V4, GLM 5.2 on Ollama Cloud), gathered before its changes.
+    ("probe-models-11.jsonl", "probe-m11-", 15),
 )
 
 

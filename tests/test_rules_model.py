@@ -54,6 +54,7 @@ LOCATIONS: dict[str, str] = {
     "model.chat-completions-unsupported": "model",
     "model.json-schema-unsupported": "response_format.type",
     "model.tools-with-reasoning-effort": "reasoning_effort",
+    "model.temperature-unsupported": "temperature",
 }
 
 
@@ -563,3 +564,108 @@ def test_word_count_equals_split_on_ascii_whitespace(text: str) -> None:
 def test_word_count_is_a_lower_bound_with_unicode_spaces() -> None:
     text = "a\u00a0b\u3000c d"
     assert _words(text) == 2 < len(text.split()) == 4
+
+
+# A model both datasets list under its maker and a marketplace (Alibaba Cloud serves DeepSeek's, Moonshot's
+# and Z.ai's models): on a gateway the maker is the vendor judged, the one whose model families name it.
+@pytest.mark.parametrize(
+    ("model", "serving", "maker"),
+    [
+        ("deepseek-v4-pro", ["dashscope", "deepseek"], "deepseek"),
+        ("deepseek/deepseek-v4-pro", ["dashscope", "deepseek"], "deepseek"),  # a router's id
+        ("kimi-k2.7-code", ["dashscope", "moonshot"], "moonshot"),
+        ("glm-5.1", ["dashscope", "zhipu"], "dashscope"),  # no family names it: the first listed
+        ("qwen3-max", ["dashscope"], "dashscope"),
+    ],
+)
+def test_a_gateway_judges_a_resold_model_as_its_makers(model: str, serving: list[str], maker: str) -> None:
+    from toolguard_core.catalog import lookup
+    from toolguard_core.rules.model import _INFERABLE, VENDOR_IDS, _maker
+
+    info = lookup(model)
+    assert info is not None
+    assert [p for p in _INFERABLE if VENDOR_IDS[p] & set(info.providers)] == serving  # the catalog's listing
+    assert _maker(model, serving) == maker
+
+
+def test_images_to_deepseek_v4_pro_behind_a_gateway_are_an_error_judged_as_deepseek() -> None:
+    # DeepSeek's API takes text parts only (api-docs.deepseek.com create-chat-completion); behind a gateway
+    # the same model refused an image_url part with DeepSeek's deserializer text (probe-models-11's zcode
+    # row, scored before this change). Before, the gateway judged it as Alibaba Cloud's: a warning.
+    body = {"model": "deepseek-v4-pro", "messages": [{"role": "user", "content": [PNG]}]}
+    analysis = analyse_request(json.dumps(body), GENERIC)
+    found = [f for f in analysis.findings if f.rule == "model.image-unsupported"]
+    assert [str(f.severity) for f in found] == ["error"]
+    assert "the provider (DeepSeek) was inferred" in found[0].message
+
+
+# Z.ai/Zhipu and Alibaba Cloud refuse an image part for their own text models (the rule's predicted texts:
+# router-for-me/CLIProxyAPIPlus#69, DayuanJiang/next-ai-draw-io#656, aliyun/iac-code#54); their vision
+# models take it, and Moonshot (no refusal text found) keeps the warning.
+@pytest.mark.parametrize(
+    ("url", "model", "severity"),
+    [
+        ("https://open.bigmodel.cn/api/paas/v4/chat/completions", "glm-4.6", "error"),
+        ("https://api.z.ai/api/paas/v4/chat/completions", "glm-5.1", "error"),
+        ("https://api.z.ai/api/paas/v4/chat/completions", "glm-4.6v", None),
+        ("https://dashscope.aliyuncs.com/compatible-mode/v1/chat/completions", "qwen3.7-max", "error"),
+        ("https://dashscope.aliyuncs.com/compatible-mode/v1/chat/completions", "qwen3-coder-plus", "error"),
+        ("https://dashscope.aliyuncs.com/compatible-mode/v1/chat/completions", "qwen-vl-max", None),
+        ("https://api.moonshot.ai/v1/chat/completions", "kimi-k2-0905-preview", "warning"),
+    ],
+)
+def test_images_to_a_vendors_own_text_model_on_its_own_api(
+    url: str, model: str, severity: str | None
+) -> None:
+    body = {
+        "model": model,
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "What?"}, PNG]}],
+    }
+    found = [s for rule, s, _ in model_findings(body, url) if rule == "model.image-unsupported"]
+    assert found == ([severity] if severity else [])
+
+
+# Anthropic removed the sampling parameters from Claude Opus 4.7 on (the catalog's `temperature` false, from
+# models.dev); a temperature of 1 is the default, earlier Claude models and OpenAI's (params.* judges those)
+# are not this rule's, and a reseller cloud may drop the field itself.
+@pytest.mark.parametrize(
+    ("url", "body", "severity"),
+    [
+        ("https://api.anthropic.com/v1/messages", {"model": "claude-opus-4-7", "temperature": 0.2}, "error"),
+        ("https://api.anthropic.com/v1/messages", {"model": "claude-opus-4-8", "temperature": 0}, "error"),
+        ("https://api.anthropic.com/v1/messages", {"model": "claude-opus-4-7", "temperature": 1}, None),
+        ("https://api.anthropic.com/v1/messages", {"model": "claude-opus-4-6", "temperature": 0.2}, None),
+        (GENERIC, {"model": "claude-opus-4-7", "temperature": 0.2}, "error"),  # judged as Anthropic's
+        (GENERIC, {"model": "gpt-5.1", "temperature": 0.2}, None),
+        (
+            "https://ai-gateway.vercel.sh/v1/chat/completions",
+            {"model": "claude-opus-4-7", "temperature": 0.2},
+            None,
+        ),
+        (
+            "http://localhost:11434/v1/chat/completions",
+            {"model": "claude-opus-4-7", "temperature": 0.2},
+            None,
+        ),
+    ],
+)
+def test_temperature_to_a_claude_model_without_sampling(
+    url: str, body: dict[str, Any], severity: str | None
+) -> None:
+    request = {"max_tokens": 1024, "messages": [USER], **body}
+    found = [s for rule, s, _ in model_findings(request, url) if rule == "model.temperature-unsupported"]
+    assert found == ([severity] if severity else [])
+
+
+def test_claude_code_on_vertex_gets_the_temperature_finding_though_its_requests_may_be_beta() -> None:
+    url = (
+        "https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/publishers/anthropic/"
+        "models/claude-opus-4-7:rawPredict"
+    )
+    body = {
+        "anthropic_version": "vertex-2023-10-16",
+        "max_tokens": 1024,
+        "temperature": 0.3,
+        "messages": [USER],
+    }
+    assert ("model.temperature-unsupported", "error", "temperature") in model_findings(body, url)

@@ -37,9 +37,9 @@ class ModelInfo:
     #: The catalog entry that matched.
     name: str
     #: How the requested name matched: ``exact``, or the normalisation steps joined by ``+``
-    #: (``case``, ``models-prefix``, ``router-prefix``, ``quant``, ``cloud-prefix``, ``tag``, ``date``; and the
-    #: lossy ones of :data:`LOSSY_STEPS`: ``ollama-tag``, ``preview``, ``spelling``, ``alias``,
-    #: ``thinking-suffix``).
+    #: (``case``, ``models-prefix``, ``router-prefix``, ``client-prefix``, ``quant``, ``cloud-prefix``, ``tag``,
+    #: ``date``; and the lossy ones of :data:`LOSSY_STEPS`: ``ollama-tag``, ``preview``, ``spelling``,
+    #: ``alias``, ``thinking-suffix``, ``effort-suffix``).
     matched_as: str = "exact"
     #: The vendors' own APIs serving it (LiteLLM / models.dev provider ids).
     providers: tuple[str, ...] = ()
@@ -74,6 +74,9 @@ class ModelInfo:
     max_output_tokens: int | None = None
     #: False: served by the Responses API only (the vendor's own catalog entry says so); None: unknown.
     chat_completions: bool | None = None
+    #: False: the model takes no sampling temperature (models.dev's ``temperature = false``); None: unknown.
+    #: Which providers refuse one is each rule's policy (OpenAI's gpt-5.1 takes one at effort ``none``).
+    temperature: bool | None = None
 
     @property
     def inferred(self) -> bool:
@@ -157,10 +160,24 @@ _DASHED_VERSION = re.compile(r"(?<=-\d)-(?=\d(?:-|$))")
 #: (gemma3:1b takes no images, gemma3:4b does), ``-preview`` (previews change before release) and a
 #: version spelled another way (``kimi-k2.5`` / ``kimi-k2-5``, nearly always the same model). A rule
 #: reading such an entry reports a warning with the reason (``uncertain=``), never an error.
-LOSSY_STEPS = frozenset({"ollama-tag", "preview", "spelling", "alias", "thinking-suffix"})
-#: The suffix relays append to a model's name for its thinking variant (tried after the exact name, so a
-#: catalog entry of that name, such as ``gpt-5-thinking``, still wins).
-_THINKING_SUFFIX = "-thinking"
+LOSSY_STEPS = frozenset({"ollama-tag", "preview", "spelling", "alias", "thinking-suffix", "effort-suffix"})
+#: The suffixes relays append to a model's name for its thinking variant (tried after the exact name, so a
+#: catalog entry of that name, such as ``gpt-5-thinking``, still wins): one-api/new-api's ``-thinking``,
+#: and ``-think`` (Deep-ai-inc/ch.at#36's ``claude-sonnet-4.5-think``).
+_THINKING_SUFFIX = re.compile(r"-think(?:ing)?$")
+#: A relay's reasoning-effort variant: new-api's ``grok-3-mini-beta-high`` (QuantumNous/new-api#957),
+#: 9router's ``gcli/grok-4.6-xhigh`` (decolua/9router#3514). The relay sets the effort itself, so the
+#: model's reasoning facts may not hold as sent (lossy, like ``-thinking``); ``-max`` is left alone: it ends
+#: many real names (``qwen3-max``), and an exact entry always wins anyway.
+_EFFORT_SUFFIX = re.compile(r"-(?:minimal|low|medium|high|xhigh)$")
+#: A client's ``provider:model`` spelling (aichat's ``claude:claude-sonnet-4-20250514``, pydantic-ai's
+#: ``openai:gpt-4o``): a word without digits before the colon and a full model name after it. An Ollama
+#: ``name:tag`` never has this shape: its tag is a size, a variant or ``latest``, and a tag that reads
+#: as a model name (a hyphenated word) follows a name with a version in it (``gemma3:27b-it-fp16``).
+_CLIENT_PREFIX = re.compile(
+    r"^[a-z][a-z_-]*:(?!(?:instruct|chat|text|code|base|it|vision|tools|thinking|latest)\b)"
+    r"(?=[a-z][a-z0-9.]*-[a-z0-9.-]*\d)"
+)
 #: A gateway's model alias that wraps a model's own name in its own words: a LiteLLM model group such as
 #: ``bedrock-claude-sonnet-4-5`` (BerriAI/litellm#15070's "Received Model Group=bedrock-claude-sonnet-4-5").
 #: One or two leading words are dropped when what remains still reads as a full model name (three words
@@ -197,6 +214,13 @@ def _candidates(model: str) -> list[tuple[str, str]]:
         name = name.rsplit("/", 1)[-1]
         steps.append("router-prefix")
         out.append((name, "+".join(steps)))
+    if (client := _CLIENT_PREFIX.match(name)) is not None:
+        # The rest is the model's whole name, normalised as such (an Ollama reading would take the
+        # client's word for the model).
+        done = "+".join([*steps, "client-prefix"])
+        return out + [
+            (n, f"{done}+{how}" if how != "exact" else done) for n, how in _candidates(name[client.end() :])
+        ]
     quantised = name
     # An Ollama ``name:size-variant`` tag keeps its own handling (the lossy ``ollama-tag`` step below).
     while not _OLLAMA_TAG.match(quantised) and (quant := _QUANT.search(quantised)) and quant.start() > 0:
@@ -210,11 +234,15 @@ def _candidates(model: str) -> list[tuple[str, str]]:
         name = name[: tag.start()]
         steps.append("tag")
         out.append((name, "+".join(steps)))
-    if name.endswith(_THINKING_SUFFIX) and len(name) > len(_THINKING_SUFFIX):
+    if (thinking := _THINKING_SUFFIX.search(name)) is not None and thinking.start() > 0:
         # A relay's thinking variant (one-api/new-api's ``claude-3-7-sonnet-20250219-thinking``): the same
         # model with thinking switched on by the relay, so its reasoning facts may differ (lossy).
-        name = name.removesuffix(_THINKING_SUFFIX)
+        name = name[: thinking.start()]
         steps.append("thinking-suffix")
+        out.append((name, "+".join(steps)))
+    if (effort := _EFFORT_SUFFIX.search(name)) is not None and effort.start() > 0:
+        name = name[: effort.start()]
+        steps.append("effort-suffix")
         out.append((name, "+".join(steps)))
     cloud = _CLOUD.match(name)
     vertex = _VERTEX_VERSION.search(name)

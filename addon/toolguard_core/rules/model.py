@@ -189,7 +189,10 @@ IMAGE_UNSUPPORTED = define(
     "model.image-unsupported",
     Severity.ERROR,
     "An `image_url` content part sent to a model without image input.",
-    policy=_capability_policy("openai-family", "openrouter", "deepseek", "generic"),
+    # Z.ai/Zhipu and Alibaba Cloud's own APIs refuse an image part for their text models (GLM 4.5-5.x, Qwen
+    # Max/Plus/Coder): the refusal texts below; the catalog's vendor entries say which models see images
+    # (glm-4.6v, qwen-vl-*), and a fact only a reseller states stays a warning (``uncertain``).
+    policy=_capability_policy("openai-family", "openrouter", "deepseek", "zhipu", "dashscope", "generic"),
     predicts=(
         PredictedError(
             provider="openai",
@@ -213,6 +216,27 @@ IMAGE_UNSUPPORTED = define(
                 "any variant of untagged enum ChatCompletionRequestContent at line 1 column 286017"
             ),
             source="https://github.com/deepseek-ai/DeepSeek-V3/issues/337",
+        ),
+        PredictedError(
+            provider="zhipu",
+            # glm-4.6/glm-5 through a relay to Z.ai's endpoint: 1210 "messages.content.type 参数非法，取值范围
+            # ['text']" (the relay's maintainer: a bare curl to Zhipu gets the same 1210).
+            text='{"error":{"code":"1210","message":"Invalid API parameter, please check the documentation."}}',
+            source="https://github.com/router-for-me/CLIProxyAPIPlus/issues/69",
+        ),
+        PredictedError(
+            provider="zhipu",
+            text="API 调用参数有误，请检查文档。",
+            source="https://github.com/DayuanJiang/next-ai-draw-io/issues/656",
+        ),
+        PredictedError(
+            provider="dashscope",
+            text=(
+                "<400> InternalError.Algo.InvalidParameter: The provided messages input is invalid. The error "
+                "info is [Unexpected item type in content.]."
+            ),
+            source="https://github.com/aliyun/iac-code/issues/54",
+            code="invalid_parameter_error",
         ),
     ),
     fixed={
@@ -629,6 +653,52 @@ CLAUDE_SAMPLING = define(
     fixed={"model": "claude-sonnet-4-6", "messages": [_USER], "temperature": 0.7},
     notes="The models are those of anthropic.temperature-with-top-p (one definition, in rules/anthropic.py).",
 )
+TEMPERATURE_REMOVED = define(
+    "model.temperature-unsupported",
+    Severity.ERROR,
+    "A `temperature` other than 1 sent to a Claude model from which Anthropic removed the sampling parameters "
+    "(Claude Opus 4.7 on: the catalog's `temperature` false, from models.dev).",
+    # Anthropic's answer wherever the body reaches its validator (its API, Bedrock, Vertex, a gateway in
+    # front of them: judged as Anthropic). OpenAI's reasoning models, which the catalog also marks, are
+    # judged by params.* and model.sampling-on-reasoning-model (gpt-5.1 takes a temperature at effort
+    # "none"), so no other provider is named: silent elsewhere.
+    policy=policy(
+        error=("anthropic", "bedrock", "vertex", "azure-ai"),
+        silent=("self-hosted",),
+        conditions={
+            "anthropic": "a model whose vendor entry is Anthropic's (or a gateway in front of it)",
+            "bedrock": "a Claude model (InvokeModel hands the body to Anthropic's validator; a warning where "
+            "only Bedrock's own listing states the fact)",
+            "vertex": "a Claude model (rawPredict hands the body to Anthropic's validator)",
+            "azure-ai": "a Claude model, judged as Anthropic's (the cloud serves several vendors' models)",
+        },
+    ),
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="`temperature` is deprecated for this model.",
+            # claude-opus-4-8 (and claude-fable-5) through LiteLLM, PR-Agent's default temperature.
+            source="https://github.com/The-PR-Agent/pr-agent/issues/2456",
+        ),
+        PredictedError(
+            provider="bedrock",
+            text="`temperature` is deprecated for this model",
+            # "non-default values return 400 from Bedrock" for claude-opus-4-7 (63 errors in 4 hours).
+            source="https://github.com/pollinations/pollinations/pull/11319",
+        ),
+    ),
+    example={"model": "claude-opus-4-7", "max_tokens": 1024, "temperature": 0.2, "messages": [_USER]},
+    example_url="https://api.anthropic.com/v1/messages",
+    fixed={"model": "claude-opus-4-7", "max_tokens": 1024, "messages": [_USER]},
+    notes=(
+        "doc: Anthropic's What's new in Claude 4.7, \"Sampling parameters removed\" "
+        "(https://platform.claude.com/docs/en/about-claude/models/whats-new-claude-4-7#sampling-parameters-removed): "
+        "a non-default `temperature`, `top_p` or `top_k` returns a 400 (models.dev set `temperature = false` "
+        "for the model from it, anomalyco/models.dev#1468; UiPath/uipath-langchain-python#790). Only "
+        "`temperature` is judged: no refusal text for `top_p` or `top_k` was found. Which models is the "
+        "catalog's (models.dev's flag on the vendor's own entry), so a later model is covered by a refresh."
+    ),
+)
 CHAT_UNSUPPORTED = define(
     "model.chat-completions-unsupported",
     Severity.ERROR,
@@ -894,12 +964,22 @@ def _judge_subject(view: RequestView, model: str) -> _Subject | None:
     if pid == "generic" or view.provider.multi_vendor:
         # A cloud platform's id names the vendor itself where the catalog's entry for it is a reseller's.
         served = set(info.providers) or {v for v in (cloud_vendor(model),) if v}
-        inferred = next((p for p in _INFERABLE if VENDOR_IDS[p] & served), None)
+        inferred = _maker(model, [p for p in _INFERABLE if VENDOR_IDS[p] & served])
         if inferred is None and openai_family:
             inferred = "openai"  # only resellers list it (o1-mini), but the name is an OpenAI family's
     # A host's statement confirms only the fields it sets (:meth:`_Subject.doubt`), not the model's entry.
     confirmed = bool(info.providers) or info.origin != "snapshot"
     return _Subject(model=model, info=info, provider_id=pid, inferred=inferred, confirmed=confirmed)
+
+
+def _maker(model: str, serving: list[str]) -> str | None:
+    """Of the built-in providers whose own catalog entries list the model, the one judged as its vendor:
+    the provider whose model families name it, else the first listed. Both datasets list some models under
+    a marketplace as well as their maker (LiteLLM's ``dashscope/deepseek-v4-pro`` beside DeepSeek's own
+    entry): Alibaba Cloud serves DeepSeek's, Moonshot's and Z.ai's models, so a gateway asked for
+    ``deepseek-v4-pro`` is judged as DeepSeek, whose rules and answers the finding then cites."""
+    named = (p for p in serving if BUILTIN_PROFILES[p].family_for(own_name(model)) is not DEFAULT_FAMILY)
+    return next(named, serving[0] if serving else None)
 
 
 def inferred_vendor(view: RequestView) -> tuple[str, str] | None:
@@ -969,7 +1049,11 @@ def check_model_messages(view: RequestView) -> Iterator[Finding]:
     """The Messages API: the model's output limit (Anthropic's own answer is quoted on the rule). Not
     under ``?beta=true``, where output betas may raise the limit (see the rule's notes)."""
     subject = _subject(view)
-    if subject is None or beta_enabled(view):
+    if subject is None:
+        return
+    # Sampling is refused on the beta surface too (Claude Code's requests are beta on Vertex and Bedrock).
+    yield from _check_temperature_removed(view, subject)
+    if beta_enabled(view):
         return
     yield from _check_output_limit(view, subject)
 
@@ -1377,6 +1461,25 @@ def _check_reasoning(view: RequestView, subject: _Subject) -> Iterator[Finding]:
         )
     yield from _check_family_sampling(view, subject, effort)
     yield from _check_claude_sampling(view, subject)
+    yield from _check_temperature_removed(view, subject)
+
+
+def _check_temperature_removed(view: RequestView, subject: _Subject) -> Iterator[Finding]:
+    """A non-default `temperature` to a model the catalog says takes none, judged as its vendor: only
+    Anthropic is named in the rule's policy (OpenAI's models have their own family rules)."""
+    if view.provider.multi_vendor and not TEMPERATURE_REMOVED.policy.declares(view.provider.id):
+        return  # a reseller cloud (Vercel's gateway, Novita...) may drop or map sampling fields itself
+    temperature = view.body.get("temperature")
+    if subject.info.temperature is False and is_number(temperature) and temperature != 1:
+        yield from _report(
+            TEMPERATURE_REMOVED,
+            view,
+            subject,
+            "temperature",
+            f"`temperature` is {temperature}, but {subject.name()} takes no sampling parameters; drop it "
+            "(and `top_p`/`top_k`).",
+            field="temperature",
+        )
 
 
 def _check_claude_sampling(view: RequestView, subject: _Subject) -> Iterator[Finding]:
