@@ -34,6 +34,7 @@ from toolguard_core import dedup, grouping, repair_rows
 from toolguard_core.causes import STATUS_ONLY, request_object
 from toolguard_core.dburl import DB_ENV as DB_ENV  # re-exported: declared with the database URLs
 from toolguard_core.dburl import default_db_path as default_db_path
+from toolguard_core.dburl import is_sqlite_uri, sqlite_file
 from toolguard_core.learned import Knowledge
 from toolguard_core.learned_store import learn_from_rows, load_knowledge, rekey_ported_hosts
 from toolguard_core.verdict import (
@@ -1049,9 +1050,13 @@ def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_u
     ``busy_timeout``: how long one statement waits for another process's lock before SQLite says
     "database is locked" (sqlite3's default, 5 s); the writer retries beyond that.
     """
-    path = Path(path)
-    create_private(path)
-    db = sqlite_utils.Database(sqlite3.connect(path, timeout=busy_timeout))
+    # An in-memory database (``:memory:``, a ``file:`` URI with ``mode=memory``) touches no file: none
+    # is created, none locked while migrating. A ``file:`` URI's file is the one in its path.
+    file = sqlite_file(path)
+    if file is not None:
+        create_private(file)
+    name = os.fspath(path)  # as given: Path() would fold a URI's "file:///" and "?" is no path
+    db = sqlite_utils.Database(sqlite3.connect(name, timeout=busy_timeout, uri=is_sqlite_uri(name)))
     try:
         foreign = foreign_tables(db.conn)  # before WAL mode: another program's file stays as it was
     except BaseException:
@@ -1074,7 +1079,7 @@ def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_u
                 # One migrating process at a time: sqlite-utils reads the applied list once, so a process
                 # that read it before another finished m008 would re-run an early migration against
                 # `flows`, a view by then (`'View' object has no attribute 'create_index'`).
-                with _migration_lock(path):
+                with _migration_lock(file) if file is not None else contextlib.nullcontext():
                     migrations.apply(db)
             if not _view_is_current(db):  # a later migration added a column to flow_rows
                 with db.atomic():
@@ -1404,8 +1409,10 @@ class Store:
         # Measured (py-spy on bench_proxy's flagged scenario): the writer spent most of its time
         # in the per-batch fsync, batches of one or two rows at a few hundred flows a second.
         db.execute("PRAGMA synchronous=NORMAL")
-        st = os.stat(self.path)
-        self._inode = (st.st_dev, st.st_ino)
+        file = sqlite_file(self.path)
+        if file is not None:  # an in-memory database has no file to be deleted or replaced
+            st = os.stat(file)
+            self._inode = (st.st_dev, st.st_ino)
         return db
 
     def _run(self) -> None:
@@ -1487,8 +1494,11 @@ class Store:
         return self._write_flows(db, flows)
 
     def _same_file(self) -> bool:
+        file = sqlite_file(self.path)
+        if file is None:
+            return True
         try:
-            st = os.stat(self.path)
+            st = os.stat(file)
         except FileNotFoundError:
             return False
         return (st.st_dev, st.st_ino) == self._inode
