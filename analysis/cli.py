@@ -687,8 +687,8 @@ def learned_list(db_path: str | None, as_json: bool) -> None:
         toolguard learned list --json | jq '.constraints[] | {host, model, name}'
         toolguard learned list --db postgresql://toolguard@db.example/toolguard
     """
-    from toolguard_core.learned import listed
     from toolguard_core.learned_store import export_learned
+    from toolguard_core.upstreams import listed
 
     data = _library(run_on, _source(db_path), export_learned)
     if as_json:

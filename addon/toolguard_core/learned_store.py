@@ -21,20 +21,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from toolguard_core.findings import Severity
-from toolguard_core.learned import (
-    Calibration,
-    Knowledge,
-    LearnedConstraint,
-    is_learned,
-    learned_host,
-    learned_rule,
-)
-from toolguard_core.verdict import Verdict, error_text
+from toolguard_core.upstreams import is_learned, learned_host, learned_rule
+
+if TYPE_CHECKING:
+    from toolguard_core.learned import Knowledge
+
+# toolguard_core.learned, .verdict and .findings are imported where rows are learned from or the
+# snapshot is built (the writer, the addon): they load the causes catalogue and the rules, and
+# `toolguard learned list|forget|export` reads and deletes rows without them (docs/benchmarks.md,
+# "CLI start-up").
 
 EXPORT_FORMAT = "toolguard-learned"
 EXPORT_VERSION = 1
@@ -43,9 +42,6 @@ EXPORT_VERSION = 1
 #: load balancer sent to another server version), three in a row is the upstream's behaviour.
 DEFAULT_DEMOTE_AFTER = 3
 
-#: The rejections a constraint is learned from: the vocabulary's three words (a repaired request the
-#: upstream still rejected is not the request the client sent, so nothing is learned from it).
-_LEARN_FROM = frozenset({Verdict.PREDICTED, Verdict.RECOGNISED, Verdict.UNEXPLAINED})
 
 LEARNED_COLUMNS = (
     "host",
@@ -84,6 +80,12 @@ def learn_from_rows(db: sqlite_utils.Database, rows: Iterable[Any], demote_after
     acceptance is stored (count, last seen) but is no part of the snapshot: reloading both tables
     and sending the same snapshot to the proxy (and from it to the validation worker) after every
     batch that repeats a learned rejection cost the writer ~50 us a row (issue #12)."""
+    from toolguard_core.findings import Severity
+    from toolguard_core.verdict import Verdict
+
+    # The rejections a constraint is learned from: the vocabulary's three words (a repaired request
+    # the upstream still rejected is not the request the client sent, so nothing is learned from it).
+    learn_from = (Verdict.PREDICTED, Verdict.RECOGNISED, Verdict.UNEXPLAINED)
     changed = 0
     for row in rows:
         if not row.host:
@@ -91,7 +93,7 @@ def learn_from_rows(db: sqlite_utils.Database, rows: Iterable[Any], demote_after
         host, model = learned_host(row.host, row.port, row.scheme), row.model or ""
         error_rules = [f.rule for f in row.findings if f.severity == Severity.ERROR]
         builtin_errors = [rule for rule in error_rules if not is_learned(rule)]
-        if row.verdict in _LEARN_FROM and row.cause_json:
+        if row.verdict in learn_from and row.cause_json:
             cause = json.loads(row.cause_json)
             constraint = cause.get("constraint")
             if constraint and not cause.get("transient") and cause.get("rule") not in builtin_errors:
@@ -112,6 +114,8 @@ def _observe_constraint(
     cause: dict[str, Any],
     constraint: dict[str, Any],
 ) -> int:
+    from toolguard_core.verdict import error_text
+
     key = [host, model, constraint["kind"], constraint.get("name") or "", constraint.get("value") or ""]
     updated = db.execute(
         "UPDATE learned SET count = count + 1, last_seen = max(last_seen, ?), last_flow = ? "
@@ -168,6 +172,8 @@ def has_tables(db: sqlite_utils.Database) -> bool:
 
 def load_knowledge(db: sqlite_utils.Database) -> Knowledge:
     """The snapshot the addon checks requests against (both tables, keyed by host and model)."""
+    from toolguard_core.learned import Calibration, Knowledge, LearnedConstraint
+
     if not has_tables(db):
         return Knowledge()
     constraints: dict[tuple[str, str], list[LearnedConstraint]] = {}

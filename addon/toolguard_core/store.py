@@ -23,27 +23,26 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlite_utils
 from pydantic import BaseModel, field_validator
 from sqlite_utils import Migrations
 
 import toolguard_core
-from toolguard_core import dedup, grouping, repair_rows
-from toolguard_core.causes import STATUS_ONLY, request_object
+from toolguard_core import dedup
 from toolguard_core.dburl import DB_ENV as DB_ENV  # re-exported: declared with the database URLs
 from toolguard_core.dburl import default_db_path as default_db_path
 from toolguard_core.dburl import is_sqlite_uri, sqlite_file
-from toolguard_core.learned import Knowledge
-from toolguard_core.learned_store import learn_from_rows, load_knowledge, rekey_ported_hosts
-from toolguard_core.verdict import (
-    REJECTED_VERDICTS,
-    error_text,
-    explained,
-    recognise_stored,
-    rejection_verdict,
-)
+
+if TYPE_CHECKING:
+    from toolguard_core.learned import Knowledge
+
+# The grouping, the verdicts, the causes catalogue, the learned constraints and the repair rows are
+# imported in the functions that derive or relabel rows (the writer, the migrations that rewrite
+# rows, `reexplain`): they load the catalogue and the rules (~1 s of CPU), and a command that only
+# opens an up-to-date database and reads or deletes rows (`toolguard learned list|forget|export`)
+# needs none of them (docs/benchmarks.md, "CLI start-up"; tests/test_cli_start.py).
 
 logger = logging.getLogger(__name__)
 
@@ -374,6 +373,8 @@ def m007_summary_columns(db: sqlite_utils.Database) -> None:
     # aggregate with GROUP BY instead of loading every flow. Rows already stored are backfilled here
     # in batches; new rows get them from write_rows.
     # flows_table: a file a development build moved to m008_content_dedup first has `flow_rows`.
+    from toolguard_core import grouping
+
     table = db[flows_table(db)]
     columns = table.columns_dict
     with db.atomic():
@@ -397,6 +398,8 @@ def m007_summary_columns(db: sqlite_utils.Database) -> None:
 def refresh_summary_columns(db: Any, *, stale_only: bool = False, only_missing: bool = False) -> int:
     """:func:`toolguard_core.grouping.refresh_columns` in one transaction (a savepoint inside a
     migration's). ``db``: a sqlite-utils ``Database``, or the CLI's PostgreSQL database (paged by id)."""
+    from toolguard_core import grouping
+
     with db.atomic():
         if isinstance(db, sqlite_utils.Database):
             return grouping.refresh_columns(
@@ -447,6 +450,8 @@ def refresh_summary_columns_in_batches(db: sqlite_utils.Database, step: str) -> 
     """The stale summary columns recomputed in committed batches of :data:`MIGRATION_BATCH_ROWS` (the
     migrations: outside any transaction, so each batch commits; resumable since a derived row is no
     longer stale). Returns how many rows were recomputed."""
+    from toolguard_core import grouping
+
     table = flows_table(db)
     current = grouping.summary_version()
     total = db.execute(
@@ -548,6 +553,8 @@ def m012_learned_host_ports(db: sqlite_utils.Database) -> None:
     # (learned.learned_host); rows learned before that from such a port were kept under the bare host
     # and never applied. Their first flow names the port: moved there (learned_store.rekey_ported_hosts;
     # the PostgreSQL store runs the same function in pgstore.ensure_schema).
+    from toolguard_core.learned_store import rekey_ported_hosts
+
     rekey_ported_hosts(db)
 
 
@@ -570,6 +577,8 @@ def m014_summary_index_ports(db: sqlite_utils.Database) -> None:
     # (learned.upstream_name_sql over host, port and scheme), and the summary's --host filters on that
     # name. The covering indexes m007 made lack port and scheme, so each tally would read the rows
     # (their request bodies): rebuilt under the same names with grouping.SUMMARY_INDEXES' columns.
+    from toolguard_core import grouping
+
     table = db[flows_table(db)]
     if not set(grouping.COLUMNS) <= set(table.columns_dict):
         return  # m007 not applied (a file this toolguard only reads): nothing to rebuild
@@ -582,6 +591,8 @@ def compact_repairs(db: sqlite_utils.Database) -> int:
     """Store every flow's repair rows compactly (:func:`toolguard_core.repair_rows.compact`), one flow's
     rows in memory at a time, :data:`MIGRATION_BATCH_ROWS` flows per transaction. Returns how many
     bodies were left out."""
+    from toolguard_core import repair_rows
+
     pending = "applied = 1 AND patch_json IS NOT NULL AND request_after IS NOT NULL"
     total = db.execute(f"SELECT count(DISTINCT flow_id) FROM repairs WHERE {pending}").fetchone()[0]
     names = ", ".join(REPAIR_COLUMNS)
@@ -619,6 +630,9 @@ def recredit_rows(db: sqlite_utils.Database, *, step: str | None = None) -> int:
     or ``unexplained``. In batches of :data:`MIGRATION_BATCH_ROWS` by rowid, each in its own
     transaction (a savepoint inside a caller's): memory and the write lock stay bounded on a large
     file. ``step``: the migration running it, for :func:`migration_progress`."""
+    from toolguard_core import grouping
+    from toolguard_core.verdict import error_text, rejection_verdict
+
     table = flows_table(db)
     total = db.execute(f"SELECT count(*) FROM {table} WHERE verdict = ?", ["predicted"]).fetchone()[0]
     changed, last, done = 0, -1, 0
@@ -860,6 +874,10 @@ def relabel_rows(db: Any, *, step: str | None = None) -> int:
     capture, and an interrupted run leaves its committed batches done (deciding a row again gives the
     same answer, so running it again finishes the rest). ``step``: the migration running it, for
     :func:`migration_progress`."""
+    from toolguard_core import grouping
+    from toolguard_core.causes import STATUS_ONLY, request_object
+    from toolguard_core.verdict import REJECTED_VERDICTS, error_text, explained, recognise_stored
+
     table = flows_table(db)
     sqlite = isinstance(db, sqlite_utils.Database)
     rejected = tuple(v.value for v in REJECTED_VERDICTS)
@@ -1144,6 +1162,8 @@ def write_rows(
     With ``demote_after`` the rows also teach the ``learned`` and ``rule_calibration`` tables
     (:func:`toolguard_core.learned_store.learn_from_rows`) in the same transaction; ``on_learned`` is
     then called inside it when they changed, so a new snapshot is published before the commit."""
+    from toolguard_core.learned_store import learn_from_rows
+
     table = flows_table(db)
     with db.atomic():
         built = [_flow_columns(db, table, row) for row in rows]
@@ -1192,6 +1212,8 @@ def write_rows(
 def _flow_columns(db: sqlite_utils.Database, table: str, row: FlowRow) -> dict[str, Any]:
     """The stored columns of one flow: its own, the summary's (derived here, on the writer's
     thread, not the event loop's), and its request's contents stored (m008_content_dedup)."""
+    from toolguard_core import grouping
+
     columns = row.columns()
     errors = [f for f in row.findings if str(f.severity) == "error"]
     derived = grouping.derive(columns, [f.rule for f in errors], locations=[f.location for f in errors])
@@ -1202,6 +1224,8 @@ def _flow_columns(db: sqlite_utils.Database, table: str, row: FlowRow) -> dict[s
 
 
 def _insert_repairs(db: sqlite_utils.Database, row: FlowRow) -> None:
+    from toolguard_core import repair_rows
+
     if not row.repairs:
         return
     # The bodies the patches give back are not stored (m010_repair_patches, repair_rows.py).
@@ -1459,6 +1483,8 @@ class Store:
 
     def _publish(self, db: sqlite_utils.Database) -> None:
         """Hand a fresh :class:`Knowledge` snapshot to the addon (one reference swap on its side)."""
+        from toolguard_core.learned_store import load_knowledge
+
         if self.on_knowledge is None:
             return
         try:
