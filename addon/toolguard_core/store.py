@@ -11,6 +11,7 @@ The schema is a public interface, documented in docs/schema.md. Change it only w
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import logging
 import os
@@ -45,6 +46,14 @@ if TYPE_CHECKING:
 # needs none of them (docs/benchmarks.md, "CLI start-up"; tests/test_cli_start.py).
 
 logger = logging.getLogger(__name__)
+
+#: The modules the functions below import where they derive, relabel or learn from rows.
+ROW_MODULES = (
+    "toolguard_core.grouping",
+    "toolguard_core.learned_store",
+    "toolguard_core.repair_rows",
+    "toolguard_core.verdict",
+)
 
 #: How often the writer (idle, or between batches) checks whether another connection changed what was learned.
 KNOWLEDGE_REFRESH_SECONDS = 2.0
@@ -1325,6 +1334,10 @@ class Store:
         busy_timeout: float = 5.0,
         on_verdicts: Callable[[list[Verdicts]], None] | None = None,
     ) -> None:
+        # What the writer derives every row with, loaded when the proxy starts (as the module-level
+        # imports did), not by the writer thread on the first flow, beside the event loop.
+        for module in ROW_MODULES:
+            importlib.import_module(module)
         self.path = Path(path)
         #: Told each batch's decisions for the rows that asked (``report_verdict``), as soon as the
         #: rows are built and before they are written: the proxy's console line waits for them.
