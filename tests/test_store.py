@@ -112,6 +112,7 @@ def test_migrations_run_in_their_fixed_order() -> None:
         "m012_learned_host_ports",
         "m013_unrecognised_hosts",
         "m014_summary_index_ports",
+        "m015_bracketed_ipv6_hosts",
     ]
 
 

@@ -19,13 +19,14 @@ by key with max counts and the earliest/latest times, so importing one file twic
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from toolguard_core.upstreams import is_learned, learned_host, learned_rule
+from toolguard_core.upstreams import has_port, host_argument, is_learned, learned_host, learned_rule
 
 if TYPE_CHECKING:
     from toolguard_core.learned import Knowledge
@@ -231,7 +232,7 @@ def forget(
     removed = 0
     for table, rule_column in (("learned", "rule"), ("rule_calibration", "rule")):
         where, args = [], []
-        for column, value in (("host", host and host.lower()), ("model", model), (rule_column, rule)):
+        for column, value in (("host", host and host_argument(host)), ("model", model), (rule_column, rule)):
             if value is not None:
                 where.append(f"{column} = ?")
                 args.append(value)
@@ -252,14 +253,15 @@ def ported_keys(db: Any, host: str) -> list[str]:
     the summary and mitmdump's lines name the upstream by its host alone, so the key with the port
     was not guessed: the walkthrough's ``--host 127.0.0.1`` forgot 0 rows learned from
     127.0.0.1:38911."""
-    if ":" in host:
+    host = host_argument(host)
+    if has_port(host):
         return []
     keys: set[str] = set()
     for table in MERGE_KEYS:
         keys.update(
             row[0]
             for row in db.execute(
-                f"SELECT DISTINCT host FROM {table} WHERE host LIKE ?", [f"{host.lower()}:%"]
+                f"SELECT DISTINCT host FROM {table} WHERE host LIKE ?", [f"{host}:%"]
             ).fetchall()
         )
     return sorted(keys)
@@ -427,3 +429,61 @@ def merge_values(table: str, current: dict[str, Any], incoming: dict[str, Any]) 
         dates = [d for d in (current.get("demoted_at"), incoming.get("demoted_at")) if d]
         merged["demoted_at"] = min(dates) if dates else None
     return merged
+
+
+def rekey_ipv6_hosts(db: Any) -> int:
+    """Move rows learned before the eleventh session from an IPv6 host to its bracketed key.
+
+    :func:`~toolguard_core.upstreams.learned_host` wrote ``::1:8080`` for ``[::1]:8080`` (and ``::1``
+    for ``[::1]``), which is itself a valid IPv6 address: what was printed could not be told from a
+    host without a port, and ``--host [::1]:8080`` matched nothing. A row whose first flow is stored
+    takes that flow's key; one whose flow is gone is read as the old function wrote it
+    (:func:`legacy_ipv6_key`). Merged with a row already under the new key the way an import merges.
+    Idempotent (a bracketed key is not selected again): SQLite runs it once, as migration
+    m015_bracketed_ipv6_hosts; the PostgreSQL store at every schema check, like
+    :func:`rekey_ported_hosts`. Returns the rows moved."""
+    moved = 0
+    for table, (key, _, columns) in MERGE_KEYS.items():
+        # replace()/substr(): a colon in a key not starting with '[' (no LIKE: a literal % is a
+        # placeholder to psycopg).
+        cursor = db.execute(
+            f"SELECT t.*, f.host AS flow_host, f.port AS flow_port, f.scheme AS flow_scheme FROM {table} AS t "
+            "LEFT JOIN flow_rows AS f ON f.id = t.first_flow "
+            "WHERE replace(t.host, ':', '') <> t.host AND substr(t.host, 1, 1) <> '['",
+            [],
+        )
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+        for row in rows:
+            if row["flow_host"]:
+                port = int(row["flow_port"]) if row["flow_port"] is not None else None
+                host = learned_host(row["flow_host"], port, row["flow_scheme"])
+            else:
+                host = legacy_ipv6_key(row["host"])
+            if host == row["host"]:
+                continue
+            where = " AND ".join(f"{k} = ?" for k in key)
+            db.execute(f"DELETE FROM {table} WHERE {where}", [row[k] for k in key])
+            merge_rows(db, table, [{**{c: row[c] for c in columns if c in row}, "host": host}])
+            moved += 1
+    return moved
+
+
+def legacy_ipv6_key(key: str) -> str:
+    """A key the tenth session's :func:`learned_host` made for an IPv6 host, bracketed: ``::1:8080`` ->
+    ``[::1]:8080``, ``fe80::1`` -> ``[fe80::1]``. That form is ambiguous (``::1:8080`` is also an
+    address): a last group of decimal digits after a valid address is read as the port, since a port
+    was written only when it was not the scheme's own, and local servers (``::1:8080``) are where
+    IPv6 upstreams are met. A key that is no IPv6 form is returned unchanged."""
+    head, _, tail = key.rpartition(":")
+    if tail.isdigit() and int(tail) <= 65535 and _is_ipv6(head):
+        return f"[{head}]:{tail}"
+    return f"[{key}]" if _is_ipv6(key) else key
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True

@@ -596,6 +596,17 @@ def m014_summary_index_ports(db: sqlite_utils.Database) -> None:
         table.create_index(list(index), index_name=name)
 
 
+@migrations()
+def m015_bracketed_ipv6_hosts(db: sqlite_utils.Database) -> None:
+    # Session 11: an IPv6 upstream is named as a URI's authority writes it, [::1]:8080 (RFC 3986
+    # 3.2.2; upstreams.authority_host), where the learned rows were keyed ::1:8080, itself a valid
+    # address. Rows keyed so move to the bracketed key (learned_store.rekey_ipv6_hosts; the
+    # PostgreSQL store runs the same function in pgstore.ensure_schema).
+    from toolguard_core.learned_store import rekey_ipv6_hosts
+
+    rekey_ipv6_hosts(db)
+
+
 def compact_repairs(db: sqlite_utils.Database) -> int:
     """Store every flow's repair rows compactly (:func:`toolguard_core.repair_rows.compact`), one flow's
     rows in memory at a time, :data:`MIGRATION_BATCH_ROWS` flows per transaction. Returns how many

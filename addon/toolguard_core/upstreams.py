@@ -10,6 +10,8 @@ docs/benchmarks.md "CLI start-up"). :mod:`toolguard_core.learned` re-exports the
 
 from __future__ import annotations
 
+import ipaddress
+
 #: Every learned finding's rule id starts with this (``learned.param``, ``learned.role`` ...).
 LEARNED_PREFIX = "learned."
 
@@ -43,11 +45,20 @@ def is_learned(rule: str) -> bool:
 _DEFAULT_PORTS = {"https": 443, "http": 80, "wss": 443, "ws": 80}
 
 
+def authority_host(host: str) -> str:
+    """``host`` as a URI's authority writes it (RFC 3986 section 3.2.2): lower case, an IPv6 literal
+    in brackets (``::1`` -> ``[::1]``), so the port that follows is not read as one more group
+    (``::1:8080`` is a valid IPv6 address). mitmproxy gives IPv6 hosts without brackets."""
+    name = host.lower()
+    return f"[{name}]" if ":" in name and not name.startswith("[") else name
+
+
 def learned_host(host: str, port: int | None = None, scheme: str | None = None) -> str:
     """The key what a host taught is kept under: its name, and its port when that is not the scheme's
     own. Two servers on one machine are two upstreams (llama.cpp on localhost:8080 refusing what vLLM on
-    localhost:8000 accepts), so a refusal learned from one must not flag requests to the other."""
-    name = host.lower()
+    localhost:8000 accepts), so a refusal learned from one must not flag requests to the other. An IPv6
+    host is bracketed (:func:`authority_host`): ``[::1]:8080``."""
+    name = authority_host(host)
     if port is None or _DEFAULT_PORTS.get((scheme or "").lower()) == port:
         return name
     return f"{name}:{port}"
@@ -67,7 +78,32 @@ def upstream_name_sql(host: str = "host", port: str = "port", scheme: str = "sch
     defaults = " OR ".join(
         f"(lower({scheme}) = '{name}' AND {port} = {number})" for name, number in _DEFAULT_PORTS.items()
     )
+    # authority_host: a host with a colon not already bracketed is an IPv6 literal. replace() and
+    # substr(), not LIKE '%:%' (a literal % is a placeholder to psycopg) or instr() (SQLite only).
+    bracketed = (
+        f"CASE WHEN replace({host}, ':', '') <> {host} AND substr({host}, 1, 1) <> '[' "
+        f"THEN '[' || lower({host}) || ']' ELSE lower({host}) END"
+    )
     return (
-        f"(lower({host}) || CASE WHEN {port} IS NULL OR {defaults} THEN '' "
+        f"(({bracketed}) || CASE WHEN {port} IS NULL OR {defaults} THEN '' "
         f"ELSE ':' || CAST({port} AS TEXT) END)"
     )
+
+
+def host_argument(text: str) -> str:
+    """A ``--host`` value as the reports print names: lower case, and a bare IPv6 address (``::1``,
+    what a user may type for ``[::1]``) bracketed. ``::1:8080`` is itself a valid address, so a port
+    after an IPv6 host must be given in the printed form, ``[::1]:8080``."""
+    name = text.strip().lower()
+    if name.startswith("[") or ":" not in name:
+        return name
+    try:
+        ipaddress.IPv6Address(name)
+    except ValueError:
+        return name  # host:port
+    return f"[{name}]"
+
+
+def has_port(name: str) -> bool:
+    """Whether an upstream name (:func:`learned_host`'s form) carries a port: ``[::1]`` has none."""
+    return "]:" in name if name.startswith("[") else ":" in name
