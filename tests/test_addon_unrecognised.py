@@ -139,3 +139,35 @@ def test_a_hot_reload_keeps_counting_in_the_same_run(tmp_path: Path) -> None:
             _exchange(addon, "https://llm.corp.example/v1/chat/completions")
             addon.done()
     assert _run(db_path) == (2, 0, 2, {"llm.corp.example": 2})
+
+
+def test_websocket_messages_to_an_unrecognised_host_are_counted(
+    guard: tuple[ToolGuard, Any, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Codex's Responses API over a WebSocket through a company gateway: each ``response.create`` is
+    counted as an HTTP request to that host is (the upgrade itself is not validated here: the hooks
+    see only websocket_start), and the run row and the shutdown line name the host. A connection to
+    api.openai.com is recognised and not counted."""
+    from test_addon_websocket import FRAMES, play, socket_flow
+
+    addon, _, db_path = guard
+    for host, port, messages in (("gw.corp.example", 8443, FRAMES[:2]), ("api.openai.com", 443, FRAMES[:1])):
+        flow = socket_flow()
+        flow.request.host, flow.request.port = host, port
+        addon.websocket_start(flow)
+        for frame in messages:
+            play(addon, flow, True, frame)
+        addon.websocket_end(flow)
+    _exchange(addon, "https://llm.corp.example/v1/chat/completions")  # and an HTTP request elsewhere
+    assert addon.sockets is not None
+    addon.sockets.close()  # every queued message judged, so the live counts below are final
+    stats = json.loads(addon.stats_command())
+    assert (stats["unrecognised_requests"], stats["unrecognised_hosts"]) == (
+        3,
+        {"gw.corp.example:8443": 2, "llm.corp.example": 1},
+    )
+    with caplog.at_level(logging.INFO):
+        addon.done()
+    assert _run(db_path)[2:] == (3, {"gw.corp.example:8443": 2, "llm.corp.example": 1})
+    line = f"toolguard: 3 requests to {UNRECOGNISED}: gw.corp.example:8443, llm.corp.example; {MAP}"
+    assert [r.getMessage() for r in caplog.records].count(line) == 1
