@@ -13,7 +13,7 @@ import pytest
 from toolguard_core.capture import Capture
 from toolguard_core.learned_store import legacy_ipv6_key
 from toolguard_core.store import open_db, write_rows
-from toolguard_core.upstreams import has_port, host_argument
+from toolguard_core.upstreams import has_port, host_argument, upstream_sort_key
 
 #: A local server on [::1]:8080 refusing a parameter (xAI's words, https://github.com/lobehub/lobehub/issues/8389),
 #: as the proxy's writer builds the row (mitmproxy's request.host: ``::1``, no brackets).
@@ -106,3 +106,17 @@ def test_forget_takes_the_printed_ipv6_name(tmp_path: Path) -> None:
     )
     printed = runner.invoke(cli, ["learned", "forget", "--host", "[::1]:8080", "--db", str(path)])
     assert (printed.exit_code, printed.stdout) == (0, "forgot 1 row(s)\n")
+
+
+def test_upstream_names_sort_by_host_then_port_as_a_number():
+    names = ["gw:10000", "gw:8080", "gw", "[::1]:10000", "[::1]:8080", "[::1]", "a.example:9", "::1"]
+    assert sorted(names, key=upstream_sort_key) == [
+        "::1",  # an unbracketed IPv6 literal (an older row): a name without a port
+        "[::1]",
+        "[::1]:8080",
+        "[::1]:10000",
+        "a.example:9",
+        "gw",
+        "gw:8080",
+        "gw:10000",
+    ]

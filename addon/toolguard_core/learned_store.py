@@ -26,7 +26,14 @@ from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from toolguard_core.upstreams import has_port, host_argument, is_learned, learned_host, learned_rule
+from toolguard_core.upstreams import (
+    has_port,
+    host_argument,
+    is_learned,
+    learned_host,
+    learned_rule,
+    upstream_sort_key,
+)
 
 if TYPE_CHECKING:
     from toolguard_core.learned import Knowledge
@@ -212,10 +219,14 @@ def list_learned(db: sqlite_utils.Database) -> dict[str, list[dict[str, Any]]]:
     constraints = list(db.query("SELECT * FROM learned"))
     calibration = list(db.query("SELECT * FROM rule_calibration"))
     return {
+        # Hosts by host, then numerically by port (upstream_sort_key: as text, host:10000 came first).
         "constraints": sorted(
-            constraints, key=lambda r: [r[c] for c in ("host", "model", "kind", "name", "value")]
+            constraints,
+            key=lambda r: (upstream_sort_key(r["host"]), *(r[c] for c in ("model", "kind", "name", "value"))),
         ),
-        "calibration": sorted(calibration, key=lambda r: [r[c] for c in ("host", "model", "rule")]),
+        "calibration": sorted(
+            calibration, key=lambda r: (upstream_sort_key(r["host"]), *(r[c] for c in ("model", "rule")))
+        ),
     }
 
 

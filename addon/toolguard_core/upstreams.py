@@ -71,22 +71,30 @@ def learned_host(host: str, port: int | None = None, scheme: str | None = None) 
 upstream_name = learned_host
 
 
+def _default_port_sql(port: str, scheme: str) -> str:
+    """SQL: ``port`` is its ``scheme``'s own (:data:`_DEFAULT_PORTS`), so the name leaves it out."""
+    return " OR ".join(
+        f"(lower({scheme}) = '{name}' AND {port} = {number})" for name, number in _DEFAULT_PORTS.items()
+    )
+
+
 def upstream_name_sql(host: str = "host", port: str = "port", scheme: str = "scheme") -> str:
     """:func:`upstream_name` as an SQL expression over the columns ``host``, ``port`` and ``scheme``
     (the same text in SQLite and PostgreSQL), for reports that group or list hosts in SQL. Built from
     :data:`_DEFAULT_PORTS`, so the two cannot drift; NULL when ``host`` is."""
-    defaults = " OR ".join(
-        f"(lower({scheme}) = '{name}' AND {port} = {number})" for name, number in _DEFAULT_PORTS.items()
-    )
-    # authority_host: a host with a colon not already bracketed is an IPv6 literal. replace() and
-    # substr(), not LIKE '%:%' (a literal % is a placeholder to psycopg) or instr() (SQLite only).
-    bracketed = (
-        f"CASE WHEN replace({host}, ':', '') <> {host} AND substr({host}, 1, 1) <> '[' "
-        f"THEN '[' || lower({host}) || ']' ELSE lower({host}) END"
-    )
     return (
-        f"(({bracketed}) || CASE WHEN {port} IS NULL OR {defaults} THEN '' "
-        f"ELSE ':' || CAST({port} AS TEXT) END)"
+        f"({upstream_host_sql(host)} || CASE WHEN {port} IS NULL OR {_default_port_sql(port, scheme)} "
+        f"THEN '' ELSE ':' || CAST({port} AS TEXT) END)"
+    )
+
+
+def upstream_host_sql(host: str = "host") -> str:
+    """:func:`authority_host` in SQL: a host with a colon not already bracketed is an IPv6 literal.
+    replace() and substr(), not LIKE '%:%' (a literal % is a placeholder to psycopg) or instr()
+    (SQLite only)."""
+    return (
+        f"(CASE WHEN replace({host}, ':', '') <> {host} AND substr({host}, 1, 1) <> '[' "
+        f"THEN '[' || lower({host}) || ']' ELSE lower({host}) END)"
     )
 
 
@@ -107,3 +115,24 @@ def host_argument(text: str) -> str:
 def has_port(name: str) -> bool:
     """Whether an upstream name (:func:`learned_host`'s form) carries a port: ``[::1]`` has none."""
     return "]:" in name if name.startswith("[") else ":" in name
+
+
+def upstream_sort_key(name: str) -> tuple[str, int, str]:
+    """How lists of upstream names sort (the run report's and the summary's host lists, ties between
+    equal counts, ``learned list``): by host, then numerically by port, the host alone (the scheme's
+    own port) first: ``host``, ``host:8080``, ``host:10000`` (as text, ``host:10000`` came first)."""
+    if name.startswith("["):  # [v6] or [v6]:port
+        host, _, rest = name.partition("]")
+        host, port = host + "]", rest.removeprefix(":")
+    elif name.count(":") == 1:
+        host, _, port = name.partition(":")
+    else:  # a bare name (or an unbracketed IPv6 literal from an older row): no port
+        host, port = name, ""
+    return (host, int(port) if port.isdigit() else -1, name)
+
+
+def upstream_order_sql(host: str = "host", port: str = "port", scheme: str = "scheme") -> str:
+    """:func:`upstream_sort_key` over the columns :func:`upstream_name_sql` reads, for reports that
+    order and limit host lists in SQL: the port when the name shows it, else -1 (a ``min()`` of it per
+    name is that value: the name determines it). Sort by :func:`upstream_host_sql`, then this."""
+    return f"(CASE WHEN {port} IS NULL OR {_default_port_sql(port, scheme)} THEN -1 ELSE {port} END)"
