@@ -470,8 +470,8 @@ def show(
 @click.option("--until", help="Only flows before this time (exclusive), same forms as --since.")
 @click.option(
     "--host",
-    help="Only flows whose upstream (host, or host:port off the scheme's default port) contains this text, "
-    "e.g. api.openai.com or 127.0.0.1:8000.",
+    help="Only flows whose upstream (host, or host:port off the scheme's default port; an IPv6 host in "
+    "brackets) contains this text, e.g. api.openai.com, 127.0.0.1:8000 or [::1]:8000.",
 )
 @click.option(
     "--client", help="Only flows whose client contains this text, e.g. QwenCode or 'OpenAI/Python 1.'."
@@ -687,8 +687,8 @@ def learned_list(db_path: str | None, as_json: bool) -> None:
         toolguard learned list --json | jq '.constraints[] | {host, model, name}'
         toolguard learned list --db postgresql://toolguard@db.example/toolguard
     """
-    from toolguard_core.learned import listed
     from toolguard_core.learned_store import export_learned
+    from toolguard_core.upstreams import listed
 
     data = _library(run_on, _source(db_path), export_learned)
     if as_json:
@@ -714,7 +714,9 @@ def learned_list(db_path: str | None, as_json: bool) -> None:
 @learned.command(name="forget", epilog=DATABASE_EXIT_STATUS)
 @db_option()
 @click.option(
-    "--host", help="Only this upstream host, with :port when it is not the scheme's own (localhost:8080)."
+    "--host",
+    help="Only this upstream host, with :port when it is not the scheme's own (localhost:8080), "
+    "an IPv6 host in brackets ([::1]:8080): as 'learned list' prints it.",
 )
 @click.option("--model", help="Only this model ('' for requests without one).")
 @click.option("--rule", help="Only this rule: a learned.* kind, or a demoted built-in rule.")

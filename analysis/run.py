@@ -42,12 +42,12 @@ from toolguard_analysis.patterns import explain, predicting_rule
 from toolguard_analysis.summary import repair_stats
 from toolguard_analysis.terminal import printable
 from toolguard_core.dburl import command_url, is_postgres_url, label, redact_url, spool_path_for
-from toolguard_core.learned import upstream_name, upstream_name_sql
 from toolguard_core.modes import Mode, parse_mode
 from toolguard_core.providers import GENERIC
 from toolguard_core.redact import redact_text_urls
 from toolguard_core.repair import parse_families
 from toolguard_core.store import default_db_path
+from toolguard_core.upstreams import upstream_name, upstream_name_sql, upstream_sort_key
 from toolguard_core.verdict import (
     REJECTED_VERDICTS,
     UNCONFIRMED_WORDS,
@@ -553,14 +553,17 @@ def read_run(db_path: Path, run_id: str) -> RunData:
             if db["repairs"].exists()
             else []
         )
-        unrecognised = [
-            row["host"]
-            for row in db.query(
-                f"select distinct {upstream_name_sql()} as host from flows where run_id = ? and provider = ? "
-                "and host is not null and host != '' order by 1",
-                [run_id, GENERIC.id],
-            )
-        ]
+        unrecognised = sorted(
+            (
+                row["host"]
+                for row in db.query(
+                    f"select distinct {upstream_name_sql()} as host from flows where run_id = ? and provider = ? "
+                    "and host is not null and host != ''",
+                    [run_id, GENERIC.id],
+                )
+            ),
+            key=upstream_sort_key,  # by host, then numerically by port
+        )
     finally:
         db.close()
     return RunData(rows[0] if rows else None, flows, findings, stored, rule_counts, repairs, unrecognised)

@@ -32,7 +32,7 @@ from typing import Any
 
 from toolguard_analysis.db import Connection, Source
 from toolguard_core import grouping
-from toolguard_core.learned import upstream_name_sql
+from toolguard_core.upstreams import upstream_name_sql
 from toolguard_core.verdict import row_rejected
 
 #: The ``flows`` columns the summary reads; the staging file keeps only these.

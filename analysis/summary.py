@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ from toolguard_core.dburl import label
 from toolguard_core.fingerprint import NORMALISER_VERSION, normalise
 from toolguard_core.grouping import explanation, fingerprint_text, group_key, stored_cause, summary_version
 from toolguard_core.providers import GENERIC
+from toolguard_core.upstreams import upstream_host_sql, upstream_order_sql, upstream_sort_key
 from toolguard_core.verdict import UNCONFIRMED_WORDS, Answer, Verdict, error_text, judge, row_rejected
 from toolguard_core.visibility import (
     NOTHING_SEEN,
@@ -168,10 +169,12 @@ def _responses_excerpt(
     }
 
 
-def _ranked(counts: Mapping[Any, int]) -> list[str]:
-    """The non-empty values, most frequent first (ties: alphabetical)."""
+def _ranked(counts: Mapping[Any, int], tie: Callable[[Any], Any] = lambda value: value) -> list[str]:
+    """The non-empty values, most frequent first (ties: alphabetical, or by ``tie``: hosts by host,
+    then numerically by port)."""
     return [
-        value for value, _ in sorted(((v, n) for v, n in counts.items() if v), key=lambda kv: (-kv[1], kv[0]))
+        value
+        for value, _ in sorted(((v, n) for v, n in counts.items() if v), key=lambda kv: (-kv[1], tie(kv[0])))
     ]
 
 
@@ -322,6 +325,8 @@ def _findings(selection: Selection, flow_id: str) -> list[dict[str, Any]]:
 
 #: How the summary names a flow's upstream in its groups, lists and examples.
 _UPSTREAM = UPSTREAM_SQL
+_UPSTREAM_HOST = upstream_host_sql("f.host")
+_UPSTREAM_ORDER = upstream_order_sql("f.host", "f.port", "f.scheme")
 
 #: What an example or a drill-down shows of a flow (never its request body: read separately, once).
 _DETAIL_COLUMNS = ", ".join(
@@ -418,14 +423,20 @@ def _seen(
     if host:
         skipped_hosts = {h: n for h, n in skipped_hosts.items() if host.lower() in h.lower()}
         skipped = sum(skipped_hosts.values())
-    unrecognised = [
-        row["host"]
-        for row in selection.query(
-            f"select distinct {_UPSTREAM} as host from flows f where {selection.where} and f.provider = ? "
-            f"and f.host is not null and f.host != '' order by 1 limit {MAX_SEEN_HOSTS + 1}",
-            [*selection.args, GENERIC.id],
-        )
-    ]
+    # By host, then numerically by port (upstream_sort_key; as text "host:10000" came before
+    # "host:8080"), in SQL for the limit, then in Python: PostgreSQL orders text by its collation.
+    unrecognised = sorted(
+        (
+            row["host"]
+            for row in selection.query(
+                f"select {_UPSTREAM} as host from flows f where {selection.where} and f.provider = ? "
+                f"and f.host is not null and f.host != '' group by 1 "
+                f"order by min({_UPSTREAM_HOST}), min({_UPSTREAM_ORDER}), 1 limit {MAX_SEEN_HOSTS + 1}",
+                [*selection.args, GENERIC.id],
+            )
+        ),
+        key=upstream_sort_key,
+    )
     more_hosts = 0
     if len(unrecognised) > MAX_SEEN_HOSTS:
         more_hosts = next(
@@ -705,7 +716,7 @@ def _group(selection: Selection, key: str, t: dict[str, Any]) -> dict[str, Any]:
         "last_seen": t["last"],
         "clients": _ranked(t["clients"]),
         "models": _ranked(t["models"]),
-        "hosts": _ranked(t["hosts"]),
+        "hosts": _ranked(t["hosts"], upstream_sort_key),
         "providers": _ranked(t["providers"]),
         "statuses": sorted(t["statuses"]),
         "verdicts": {verdict: n for verdict, (_, n) in verdicts},

@@ -49,6 +49,24 @@ def _in_process_hooks_write_on_a_thread(
 
 
 @pytest.fixture
+def guard_db(tmp_path: Path) -> Iterator[tuple[Any, Any, Path]]:
+    """The real addon's hooks in mitmproxy's test context, storing to a new SQLite file: ``(addon,
+    tctx, db_path)``; ``done()`` at teardown (the run row written, the store drained). For tests
+    that drive the hooks with tflow flows and read the file (tests/test_addon_unrecognised.py,
+    tests/test_addon_catalog.py)."""
+    from mitmproxy.test import taddons
+
+    from toolguard_core.addon import ToolGuard
+
+    db_path = tmp_path / "toolguard.db"
+    addon = ToolGuard()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, toolguard_db=str(db_path))
+        yield addon, tctx, db_path
+        addon.done()
+
+
+@pytest.fixture
 def upstream() -> Iterator[Upstream]:
     """A started fake provider answering like OpenAI (``upstream.handler`` can be replaced)."""
     server = Upstream(openai_like())

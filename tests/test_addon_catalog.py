@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlite_utils
 from mitmproxy import http
-from mitmproxy.test import taddons, tflow
+from mitmproxy.test import tflow
 
 from toolguard_core.addon import METADATA_KEY, ToolGuard
 
@@ -24,16 +23,6 @@ OK = {
     "model": "acme-ft",
     "choices": [{"index": 0, "message": {"role": "assistant", "content": "done"}, "finish_reason": "stop"}],
 }
-
-
-@pytest.fixture
-def guard(tmp_path: Path) -> Iterator[tuple[ToolGuard, Any, Path]]:
-    db_path = tmp_path / "toolguard.db"
-    addon = ToolGuard()
-    with taddons.context(addon) as tctx:
-        tctx.configure(addon, toolguard_db=str(db_path))
-        yield addon, tctx, db_path
-        addon.done()
 
 
 def _exchange(addon: ToolGuard, body: dict[str, Any], status: int = 200) -> http.HTTPFlow:
@@ -55,8 +44,8 @@ def _stored(db_path: Path) -> list[str]:
     return [row["verdict"] for row in db["flows"].rows] if "flows" in db.view_names() else []
 
 
-def test_skipped_note_alone_is_counted_not_stored(guard: tuple[ToolGuard, Any, Path]) -> None:
-    addon, _, db_path = guard
+def test_skipped_note_alone_is_counted_not_stored(guard_db: tuple[ToolGuard, Any, Path]) -> None:
+    addon, _, db_path = guard_db
     flow = _exchange(addon, {"model": "acme-ft", "messages": [USER]})
     assert [f["rule"] for f in flow.metadata[METADATA_KEY]["findings"]] == ["model.rules-skipped"]
     addon.done()
@@ -64,15 +53,15 @@ def test_skipped_note_alone_is_counted_not_stored(guard: tuple[ToolGuard, Any, P
     assert _stored(db_path) == []
 
 
-def test_skipped_note_is_stored_with_a_rejection(guard: tuple[ToolGuard, Any, Path]) -> None:
-    addon, _, db_path = guard
+def test_skipped_note_is_stored_with_a_rejection(guard_db: tuple[ToolGuard, Any, Path]) -> None:
+    addon, _, db_path = guard_db
     _exchange(addon, {"model": "acme-ft", "messages": [USER]}, status=400)
     addon.done()
     assert _stored(db_path) == ["unexplained"]
 
 
-def test_config_models_reach_the_proxy(guard: tuple[ToolGuard, Any, Path], tmp_path: Path) -> None:
-    addon, tctx, db_path = guard
+def test_config_models_reach_the_proxy(guard_db: tuple[ToolGuard, Any, Path], tmp_path: Path) -> None:
+    addon, tctx, db_path = guard_db
     config = tmp_path / "providers.toml"
     config.write_text('[models."acme-ft"]\nmax_output_tokens = 4096\n')
     tctx.configure(addon, toolguard_providers=str(config))
@@ -109,7 +98,7 @@ def test_config_models_reach_the_proxy(guard: tuple[ToolGuard, Any, Path], tmp_p
     ],
 )
 def test_console_line_points_to_show_only_for_a_stored_flow(
-    guard: tuple[ToolGuard, Any, Path],
+    guard_db: tuple[ToolGuard, Any, Path],
     caplog: pytest.LogCaptureFixture,
     status: int,
     verdict: str,
@@ -117,7 +106,7 @@ def test_console_line_points_to_show_only_for_a_stored_flow(
     stored: list[str],
     hint: str,
 ) -> None:
-    addon, _, db_path = guard
+    addon, _, db_path = guard_db
     with caplog.at_level(logging.INFO, logger="toolguard_core.addon"):
         flow = _exchange(addon, {"model": "acme-ft", "messages": [USER]}, status=status)
     addon.done()

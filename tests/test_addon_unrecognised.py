@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +35,6 @@ MAP = (
 )
 
 
-@pytest.fixture
-def guard(tmp_path: Path) -> Iterator[tuple[ToolGuard, Any, Path]]:
-    db_path = tmp_path / "toolguard.db"
-    addon = ToolGuard()
-    with taddons.context(addon) as tctx:
-        tctx.configure(addon, toolguard_db=str(db_path))
-        yield addon, tctx, db_path
-        addon.done()
-
-
 def _exchange(addon: ToolGuard, url: str) -> None:
     """A clean chat request (a model the catalog knows) answered 200: nothing is stored."""
     body = json.dumps({"model": "gpt-4o-mini", "messages": [USER]}).encode()
@@ -65,9 +54,9 @@ def _run(db_path: Path) -> tuple[int, int, int, dict[str, int] | None]:
 
 
 def test_requests_to_unrecognised_hosts_are_counted_stored_or_not(
-    guard: tuple[ToolGuard, Any, Path], caplog: pytest.LogCaptureFixture
+    guard_db: tuple[ToolGuard, Any, Path], caplog: pytest.LogCaptureFixture
 ) -> None:
-    addon, _, db_path = guard
+    addon, _, db_path = guard_db
     for url in [
         "http://127.0.0.1:4000/v1/chat/completions",  # a LiteLLM proxy
         "https://llm.corp.example/v1/chat/completions",
@@ -89,9 +78,9 @@ def test_requests_to_unrecognised_hosts_are_counted_stored_or_not(
 
 
 def test_a_recognised_host_alone_says_nothing_of_unrecognised_hosts(
-    guard: tuple[ToolGuard, Any, Path], caplog: pytest.LogCaptureFixture
+    guard_db: tuple[ToolGuard, Any, Path], caplog: pytest.LogCaptureFixture
 ) -> None:
-    addon, _, db_path = guard
+    addon, _, db_path = guard_db
     _exchange(addon, "https://api.openai.com/v1/chat/completions")
     stats = json.loads(addon.stats_command())
     assert (stats["unrecognised_requests"], "unrecognised_hosts" in stats) == (0, False)  # zero said
@@ -102,9 +91,9 @@ def test_a_recognised_host_alone_says_nothing_of_unrecognised_hosts(
 
 
 def test_a_host_mapped_with_a_gateway_is_recognised(
-    guard: tuple[ToolGuard, Any, Path], tmp_path: Path
+    guard_db: tuple[ToolGuard, Any, Path], tmp_path: Path
 ) -> None:
-    addon, tctx, db_path = guard
+    addon, tctx, db_path = guard_db
     config = tmp_path / "providers.toml"
     config.write_text('[[gateway]]\nhost = "127.0.0.1"\nport = 4000\nprovider = "openai"\n')
     tctx.configure(addon, toolguard_providers=str(config))
@@ -115,10 +104,10 @@ def test_a_host_mapped_with_a_gateway_is_recognised(
 
 
 def test_the_hosts_are_bounded_and_the_rest_still_counted(
-    guard: tuple[ToolGuard, Any, Path], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    guard_db: tuple[ToolGuard, Any, Path], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(visibility, "MAX_TRACKED_HOSTS", 2)
-    addon, _, db_path = guard
+    addon, _, db_path = guard_db
     for host in ("a.corp.example", "b.corp.example", "c.corp.example", "a.corp.example"):
         _exchange(addon, f"https://{host}/v1/chat/completions")
     with caplog.at_level(logging.INFO):
@@ -139,3 +128,35 @@ def test_a_hot_reload_keeps_counting_in_the_same_run(tmp_path: Path) -> None:
             _exchange(addon, "https://llm.corp.example/v1/chat/completions")
             addon.done()
     assert _run(db_path) == (2, 0, 2, {"llm.corp.example": 2})
+
+
+def test_websocket_messages_to_an_unrecognised_host_are_counted(
+    guard_db: tuple[ToolGuard, Any, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Codex's Responses API over a WebSocket through a company gateway: each ``response.create`` is
+    counted as an HTTP request to that host is (the upgrade itself is not validated here: the hooks
+    see only websocket_start), and the run row and the shutdown line name the host. A connection to
+    api.openai.com is recognised and not counted."""
+    from test_addon_websocket import FRAMES, play, socket_flow
+
+    addon, _, db_path = guard_db
+    for host, port, messages in (("gw.corp.example", 8443, FRAMES[:2]), ("api.openai.com", 443, FRAMES[:1])):
+        flow = socket_flow()
+        flow.request.host, flow.request.port = host, port
+        addon.websocket_start(flow)
+        for frame in messages:
+            play(addon, flow, True, frame)
+        addon.websocket_end(flow)
+    _exchange(addon, "https://llm.corp.example/v1/chat/completions")  # and an HTTP request elsewhere
+    assert addon.sockets is not None
+    addon.sockets.close()  # every queued message judged, so the live counts below are final
+    stats = json.loads(addon.stats_command())
+    assert (stats["unrecognised_requests"], stats["unrecognised_hosts"]) == (
+        3,
+        {"gw.corp.example:8443": 2, "llm.corp.example": 1},
+    )
+    with caplog.at_level(logging.INFO):
+        addon.done()
+    assert _run(db_path)[2:] == (3, {"gw.corp.example:8443": 2, "llm.corp.example": 1})
+    line = f"toolguard: 3 requests to {UNRECOGNISED}: gw.corp.example:8443, llm.corp.example; {MAP}"
+    assert [r.getMessage() for r in caplog.records].count(line) == 1

@@ -496,7 +496,7 @@ def test_summary_names_two_servers_on_one_host_alike(tmp_path: Path, postgres_ur
     assert status == 0
     data = json.loads(output)
     assert [g["hosts"] for g in data["groups"]] == [["127.0.0.1:8000", "127.0.0.1:11434"]]
-    assert data["seen"]["unrecognised_hosts"] == ["127.0.0.1:11434", "127.0.0.1:8000"]
+    assert data["seen"]["unrecognised_hosts"] == ["127.0.0.1:8000", "127.0.0.1:11434"]  # numerically by port
     status, output = on_both(
         databases, lambda db: toolguard("summary", "--db", db, "--host", "127.0.0.1:8000")
     )

@@ -922,6 +922,14 @@ UPSTREAM_NAMES: list[tuple[str, int | None, str | None, str]] = [
     ("realtime.example", 8080, "ws", "realtime.example:8080"),
     ("gw.corp.example", None, "https", "gw.corp.example"),
     ("gw.corp.example", 8443, None, "gw.corp.example:8443"),
+    # IPv6 (session 11): bracketed as a URI's authority writes it (RFC 3986 section 3.2.2); mitmproxy's
+    # request.host has no brackets, and the old "::1:8080" was itself a valid address.
+    ("::1", 8080, "http", "[::1]:8080"),
+    ("::1", 80, "http", "[::1]"),
+    ("FE80::1", 11434, "http", "[fe80::1]:11434"),
+    ("2001:db8::8", 443, "wss", "[2001:db8::8]"),
+    ("::1", None, None, "[::1]"),
+    ("[::1]", 8000, "http", "[::1]:8000"),  # a Host header's form: not bracketed twice
 ]
 
 

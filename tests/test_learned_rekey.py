@@ -184,3 +184,99 @@ def test_postgresql_schema_check_moves_the_rows_to_their_port(tmp_path: Path, po
         ]
         pgstore.ensure_schema(conn)  # idempotent: nothing left to move
         assert learned_keys(query("SELECT * FROM learned")) == EXPECTED_LEARNED
+
+
+#: Session 11: what the tenth session keyed an IPv6 upstream by (``::1:8080``, itself a valid address)
+#: and the bracketed key each row has after m015_bracketed_ipv6_hosts / the PostgreSQL schema check.
+IPV6_FLOWS = [
+    flow("f-v6-8080", "2026-11-01T10:00:00.000Z", host="::1", port=8080, scheme="http"),
+    flow("f-v6-80", "2026-11-01T10:00:01.000Z", host="::1", port=80, scheme="http"),
+]
+IPV6_LEARNED = [
+    (
+        constraint("::1:8080", "f-v6-8080", 2, "2026-11-01T10:00:00.000Z", "2026-11-01T11:00:00.000Z"),
+        "[::1]:8080",
+    ),
+    # Learned again since under the new key: merged (larger count, earliest first, latest last).
+    (
+        constraint("[::1]:8080", "f-v6-8080", 1, "2026-11-02T00:00:00.000Z", "2026-11-03T00:00:00.000Z"),
+        "[::1]:8080",
+    ),
+    (
+        constraint("::1", "f-v6-80", 1, "2026-11-01T10:00:01.000Z", "2026-11-01T10:00:01.000Z", "top_k"),
+        "[::1]",
+    ),
+    # Its first flow is gone: read as the old function wrote it (a last group of digits is the port).
+    (
+        constraint(
+            "fe80::1:11434", "f-gone", 1, "2026-11-01T10:00:02.000Z", "2026-11-01T10:00:02.000Z", "seed"
+        ),
+        "[fe80::1]:11434",
+    ),
+    # Not IPv6: untouched.
+    (
+        constraint("127.0.0.1:8080", "f-8080", 1, "2026-11-01T10:00:03.000Z", "2026-11-01T10:00:03.000Z"),
+        "127.0.0.1:8080",
+    ),
+]
+EXPECTED_IPV6 = {
+    ("[::1]:8080", "presence_penalty"): (2, "2026-11-01T10:00:00.000Z", "2026-11-03T00:00:00.000Z"),
+    ("[::1]", "top_k"): (1, "2026-11-01T10:00:01.000Z", "2026-11-01T10:00:01.000Z"),
+    ("[fe80::1]:11434", "seed"): (1, "2026-11-01T10:00:02.000Z", "2026-11-01T10:00:02.000Z"),
+    ("127.0.0.1:8080", "presence_penalty"): (1, "2026-11-01T10:00:03.000Z", "2026-11-01T10:00:03.000Z"),
+}
+
+
+def ipv6_file(path: Path) -> Path:
+    """A file as the tenth session left it: IPv6 upstreams keyed without brackets."""
+    db = open_db(path)
+    write_rows(db, [*FLOWS, *IPV6_FLOWS])
+    for row, _ in IPV6_LEARNED:
+        insert(db, "learned", row)
+    insert(db, "rule_calibration", {**CALIBRATION, "host": "::1:8080", "first_flow": "f-v6-8080"})
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm015_bracketed_ipv6_hosts'")
+    db.conn.commit()
+    db.close()
+    return path
+
+
+def test_the_ipv6_keys_are_learned_host_s() -> None:
+    assert [learned_host(f.host, f.port, f.scheme) for f in IPV6_FLOWS] == ["[::1]:8080", "[::1]"]
+
+
+def test_sqlite_migration_brackets_ipv6_keys(tmp_path: Path) -> None:
+    path = ipv6_file(tmp_path / "v6.db")
+    db = open_db(path)  # applies m015_bracketed_ipv6_hosts
+    try:
+        assert learned_keys(list(db.query("SELECT * FROM learned"))) == EXPECTED_IPV6
+        assert [r["host"] for r in db.query("SELECT host FROM rule_calibration")] == ["[::1]:8080"]
+        # The key the proxy asks for a request to [::1]:8080 finds them again.
+        assert len(load_knowledge(db).for_host(learned_host("::1", 8080, "http"))) == 1
+    finally:
+        db.close()
+    before = sqlite3.connect(path).execute("SELECT * FROM learned ORDER BY host, name").fetchall()
+    open_db(path).close()
+    assert sqlite3.connect(path).execute("SELECT * FROM learned ORDER BY host, name").fetchall() == before
+
+
+def test_postgresql_schema_check_brackets_ipv6_keys(tmp_path: Path, postgres_url: str) -> None:
+    """The PostgreSQL side of m015, and its SQL naming the upstream as SQLite's does."""
+    psycopg = pytest.importorskip("psycopg")
+    pgstore = pytest.importorskip("toolguard_core.pgstore")
+    from toolguard_core.upstreams import upstream_name_sql
+
+    path = ipv6_file(tmp_path / "v6.db")
+    pgstore.push_file(path, postgres_url)
+    with psycopg.connect(postgres_url) as conn:
+
+        def query(statement: str) -> list[dict[str, Any]]:
+            return conn.cursor(row_factory=psycopg.rows.dict_row).execute(statement).fetchall()
+
+        assert "::1:8080" in {r["host"] for r in query("SELECT host FROM learned")}
+        pgstore.ensure_schema(conn)
+        assert learned_keys(query("SELECT * FROM learned")) == EXPECTED_IPV6
+        assert [r["host"] for r in query("SELECT host FROM rule_calibration")] == ["[::1]:8080"]
+        names = query(
+            f"SELECT id, {upstream_name_sql()} AS name FROM flow_rows WHERE id LIKE 'f-v6-%' ORDER BY id"
+        )
+        assert [(r["id"], r["name"]) for r in names] == [("f-v6-80", "[::1]"), ("f-v6-8080", "[::1]:8080")]

@@ -1247,6 +1247,6 @@ def test_report_names_two_servers_on_one_host_as_two_upstreams(tmp_path: Path) -
     ]
     assert [line for line in lines if line.startswith("  hosts not recognised")] == [
         "  hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
-        "127.0.0.1, 127.0.0.1:11434, 127.0.0.1:8000; no provider-specific rule was applied; map a host to its provider "
+        "127.0.0.1, 127.0.0.1:8000, 127.0.0.1:11434; no provider-specific rule was applied; map a host to its provider "
         "with [[gateway]] in the providers config (--set toolguard_providers=FILE, docs/providers.md)"
     ]

@@ -112,6 +112,7 @@ def test_migrations_run_in_their_fixed_order() -> None:
         "m012_learned_host_ports",
         "m013_unrecognised_hosts",
         "m014_summary_index_ports",
+        "m015_bracketed_ipv6_hosts",
     ]
 
 
@@ -245,6 +246,38 @@ def test_a_database_toolguard_creates_is_private_to_its_owner(tmp_path: Path):
     mine.chmod(0o640)
     open_db(mine).close()
     assert mine.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize(
+    "name",
+    [":memory:", "", "file::memory:", "file:mem?mode=memory", "file:mem?mode=memory&cache=shared"],
+)
+def test_an_in_memory_database_touches_no_file(name: str, tmp_path: Path, monkeypatch):
+    """``open_db(":memory:")`` once created a 0-byte file named ``:memory:`` in the working directory
+    (create_private ran on the name) and a ``:memory:.migrate.lock`` while migrating."""
+    monkeypatch.chdir(tmp_path)
+    db = open_db(name)
+    write_run(db, RunRow(id="r", started_utc=format_utc(1_700_000_000.0)))
+    assert db["runs"].count == 1
+    db.close()
+    if name:  # the proxy's thread store (Path("") is "."): nothing to stat, nothing "replaced"
+        store = Store(name)
+        store.start()
+        store.put(row("f1"))
+        store.close()
+        assert store.written == 1 and not store.recreated
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_uri_creates_the_file_its_path_names(tmp_path: Path, monkeypatch):
+    """``file:t.db?mode=rwc`` is the file ``t.db`` (https://www.sqlite.org/uri.html), created private,
+    not a file literally named ``file:t.db?mode=rwc``."""
+    monkeypatch.chdir(tmp_path)
+    open_db("file:t.db?mode=rwc").close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.db"]
+    assert (tmp_path / "t.db").stat().st_mode & 0o777 == 0o600
+    open_db(f"file://{tmp_path / 'abs.db'}").close()
+    assert (tmp_path / "abs.db").stat().st_mode & 0o777 == 0o600
 
 
 def test_close_is_idempotent_and_safe_before_start(tmp_path: Path):

@@ -360,8 +360,9 @@ def test_two_servers_on_one_host_are_two_upstreams(tmp_path: Path) -> None:
     open_db(empty).close()
     for paths in ([path], [path, empty]):  # in place, then staged
         data = build_summary(paths)
+        # By host, then numerically by port (as text, 127.0.0.1:11434 came first).
         assert (data["seen"]["unrecognised_hosts"], data["seen"]["unrecognised_host_count"]) == (
-            ["127.0.0.1:11434", "127.0.0.1:8000"],
+            ["127.0.0.1:8000", "127.0.0.1:11434"],
             2,
         )
         assert [g["hosts"] for g in data["groups"]] == [["127.0.0.1:8000", "127.0.0.1:11434"]]
@@ -372,8 +373,46 @@ def test_two_servers_on_one_host_are_two_upstreams(tmp_path: Path) -> None:
             "127.0.0.1:8000",
         ]
         text = render_text(data, width=400)
-        assert "plus the model catalog): 127.0.0.1:11434, 127.0.0.1:8000; no provider-specific rule" in text
+        assert "plus the model catalog): 127.0.0.1:8000, 127.0.0.1:11434; no provider-specific rule" in text
         assert "         hosts: 127.0.0.1:8000, 127.0.0.1:11434\n" in text
         assert "127.0.0.1:8000/v1/chat/completions" in render_html(build_summary(paths, with_flows=True))
         assert [g["count"] for g in build_summary(paths, host="127.0.0.1:8000")["groups"]] == [2]
         assert [g["count"] for g in build_summary(paths, host="127.0.0.1")["groups"]] == [3]
+
+
+def test_host_lists_sort_numerically_by_port(tmp_path: Path) -> None:
+    """Equal counts: by host, then by port as a number (as text, "gw:10000" came before "gw:8080"),
+    the host on the scheme's own port first: the stored unrecognised hosts, a group's hosts, and the
+    run rows' hosts with their counts."""
+    path = tmp_path / "ports.db"
+    db = open_db(path)
+    write_run(
+        db,
+        RunRow(id="r1", started_utc="2026-11-30T09:00:00.000Z", ended_utc="2026-11-30T09:10:00.000Z",
+               requests_seen=4, validated=4, unrecognised_requests=4,
+               unrecognised_hosts='{"gw.example:10000": 1, "gw.example:8080": 1, "gw.example": 1, "[::1]:9000": 1}',
+               model_rules_skipped=2, model_rules_skipped_hosts='{"gw.example:10000": 1, "gw.example:8080": 1}'),
+    )  # fmt: skip
+    write_rows(
+        db,
+        [
+            FlowRow(id=f"p{port}", datetime_utc=f"2026-11-30T09:0{i}:00.000Z", run_id="r1", method="POST",
+                    scheme="https", host="gw.example", port=port, path="/v1/chat/completions",
+                    provider="generic", model="qwen", status=400, verdict="unexplained", error_message="bad request")
+            for i, port in enumerate([10000, 8080, 443, 9000])
+        ],
+    )  # fmt: skip
+    db.close()
+    data = build_summary([path])
+    ordered = ["gw.example", "gw.example:8080", "gw.example:9000", "gw.example:10000"]
+    # The runs' counted hosts first (most requests first, then by host and port), then the stored
+    # flows' hosts the runs did not count.
+    assert data["seen"]["unrecognised_hosts"] == [
+        "[::1]:9000",
+        "gw.example",
+        "gw.example:8080",
+        "gw.example:10000",
+        "gw.example:9000",
+    ]
+    assert data["seen"]["model_rules_skipped_hosts"] == {"gw.example:8080": 1, "gw.example:10000": 1}
+    assert [g["hosts"] for g in data["groups"]] == [ordered]

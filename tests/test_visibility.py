@@ -26,6 +26,24 @@ def test_the_host_tally_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
+def test_host_counts_sort_by_count_then_host_then_port_as_a_number() -> None:
+    """The run row's JSON, toolguard.stats and the shutdown line: "host:10000" sorted before
+    "host:8080" as text."""
+    runs = [{"gw:10000": 1, "gw:8080": 1, "[::1]:8080": 1}, {"gw": 1, "[::1]:10000": 1, "busy:9": 2}]
+    assert list(visibility.merge_hosts(runs)) == [
+        "busy:9",
+        "[::1]:8080",
+        "[::1]:10000",
+        "gw",
+        "gw:8080",
+        "gw:10000",
+    ]
+    assert hosts_json(Counter(runs[0])) == '{"[::1]:8080": 1, "gw:8080": 1, "gw:10000": 1}'
+    assert (
+        visibility.unrecognised_line(3, runs[0]).split(": ")[1].startswith("[::1]:8080, gw:8080, gw:10000;")
+    )
+
+
 @pytest.mark.parametrize(
     ("hosts", "total", "expected"),
     [

@@ -30,7 +30,7 @@ import time
 import urllib.parse
 import uuid
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -978,6 +978,8 @@ class ToolGuard:
             self.stats.update(self.sockets.stats)
             for host, n in self.sockets.skipped_hosts.items():
                 add_host(self.skipped_hosts, host, n)
+            for host, n in self.sockets.unrecognised_hosts.items():
+                add_host(self.unrecognised_hosts, host, n)
             self.sockets = None
 
     def _sink_stats(self) -> dict[str, int]:
@@ -995,6 +997,15 @@ class ToolGuard:
         self._validate_in_place(flow, pending)
         if pending.answered_flow is not None:
             self._finish(pending.answered_flow)
+
+    def _all_hosts(self, name: str) -> list[Mapping[str, int]]:
+        """The hooks' host tally ``name`` and the WebSocket worker's, as :meth:`all_stats` adds up
+        their counts (the worker's joins the hooks' at close). A copy of the worker's: its thread
+        adds to it meanwhile."""
+        tallies: list[Mapping[str, int]] = [getattr(self, name)]
+        if self.sockets is not None:
+            tallies.append(dict(getattr(self.sockets, name)))
+        return tallies
 
     def all_stats(self) -> dict[str, int]:
         """The counters of the hooks and of the WebSocket worker, added up."""
@@ -1072,11 +1083,13 @@ class ToolGuard:
         # Zero is said, not left out: "0 requests seen" is what tells a misconfigured client apart.
         stats.setdefault("requests_seen", 0)
         stats.setdefault("model_rules_skipped", 0)
-        if self.skipped_hosts:
-            stats["model_rules_skipped_hosts"] = merge_hosts([self.skipped_hosts])
+        skipped = merge_hosts(self._all_hosts("skipped_hosts"))
+        if skipped:
+            stats["model_rules_skipped_hosts"] = skipped
         stats.setdefault("unrecognised_requests", 0)
-        if self.unrecognised_hosts:
-            stats["unrecognised_hosts"] = merge_hosts([self.unrecognised_hosts])
+        unrecognised = merge_hosts(self._all_hosts("unrecognised_hosts"))
+        if unrecognised:
+            stats["unrecognised_hosts"] = unrecognised
         if self.store is not None:
             stats.update(self.store.counters())
         stats.update(self._sink_stats())
@@ -1582,10 +1595,12 @@ class ToolGuard:
                 offload=offload,
             )
         url = request.pretty_url
+        target = Target.from_url(url, self.registry)
+        unrecognised = target.provider.id == GENERIC.id
         self.sockets.open(
             flow.id,
             _Connection(
-                socket=ResponsesSocket(url, Target.from_url(url, self.registry), settings.max_body_bytes),
+                socket=ResponsesSocket(url, target, settings.max_body_bytes),
                 flow_id=flow.id,
                 scheme=request.scheme,
                 host=request.pretty_host,
@@ -1596,6 +1611,9 @@ class ToolGuard:
                 secrets=redact.secret_values(
                     request.headers.items(multi=True), request.path.partition("?")[2]
                 ),
+                unrecognised=upstream_name(request.pretty_host, request.port, request.scheme)
+                if unrecognised
+                else "",
             ),
         )
 
@@ -2452,6 +2470,11 @@ class _Connection:
     url: str
     headers: list[tuple[str, str]]
     secrets: list[str]
+    #: The upstream as every report names it when no provider profile recognises the host (the
+    #: generic profile judges it), else "": each ``response.create`` on it is counted as
+    #: ``_Route.upstream`` counts an HTTP request (Codex's Responses API over a WebSocket to a
+    #: company gateway is as unrecognised as its HTTP requests were).
+    unrecognised: str = ""
 
 
 #: Where stored flows become rows (option ``toolguard_writer``): a child process (the default, so
@@ -2574,8 +2597,10 @@ class SocketWorker:
         self.repair = repair or RepairOptions()
         self.offload = offload
         self._stopping = False
-        # Hosts of messages whose provider and model no catalog knows (joins the addon's at close).
+        # Hosts of messages whose provider and model no catalog knows, and of messages to hosts no
+        # provider profile recognises (both join the addon's at close, as the counts do).
         self.skipped_hosts: Counter[str] = Counter()
+        self.unrecognised_hosts: Counter[str] = Counter()
         self.stats: Counter[str] = Counter()
         self._followed: set[str] = set()  # touched on the event loop only
         self._connections: dict[str, _Connection] = {}  # touched on the worker thread only
@@ -2658,6 +2683,9 @@ class SocketWorker:
             self.stats["websocket_messages"] += 1
             action = None
             prepared = connection.socket.prepare(text, timestamp)
+            if prepared is not None and connection.unrecognised:
+                self.stats["unrecognised_requests"] += 1  # as the request hook counts an HTTP request
+                add_host(self.unrecognised_hosts, connection.unrecognised)
             if prepared is not None:
                 analysis = self._analyse(connection, prepared, acting=reply is not None)
                 turn = connection.socket.judge(prepared, analysis)

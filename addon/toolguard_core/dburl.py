@@ -11,7 +11,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from platformdirs import user_data_path
 
@@ -80,6 +80,34 @@ def default_db_path() -> Path:
     if env:
         return Path(env).expanduser()
     return user_data_path("toolguard", appauthor=False) / "toolguard.db"
+
+
+#: The names SQLite opens without a file: ``:memory:`` and ``""`` (a private temporary database,
+#: https://www.sqlite.org/inmemorydb.html).
+MEMORY_NAMES = frozenset({":memory:", ""})
+
+
+def is_sqlite_uri(name: str | os.PathLike[str]) -> bool:
+    """Whether SQLite reads ``name`` as a URI filename (https://www.sqlite.org/uri.html): Python's
+    sqlite3 passes one through with ``uri=True``, and Debian's SQLite (built with SQLITE_USE_URI)
+    takes a ``file:`` name as a URI even without it."""
+    return os.fspath(name).startswith("file:")
+
+
+def sqlite_file(name: str | os.PathLike[str]) -> Path | None:
+    """The file SQLite opens for ``name``, or None for an in-memory database (``:memory:``, ``""``,
+    ``file::memory:``, a ``file:`` URI with ``mode=memory``): what toolguard creates with private
+    permissions, locks while migrating and watches for replacement. A ``file:`` URI names the file
+    in its path (``file:data.db?mode=rwc`` is ``data.db``, not a file called ``file:data.db?...``)."""
+    text = os.fspath(name)
+    if text in MEMORY_NAMES:
+        return None
+    if not is_sqlite_uri(text):
+        return Path(text)
+    parts = urlsplit(text)
+    if "memory" in parse_qs(parts.query).get("mode", []) or parts.path in MEMORY_NAMES:
+        return None
+    return Path(unquote(parts.path))
 
 
 def pg_sql(statement: str) -> str:

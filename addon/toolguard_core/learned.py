@@ -35,6 +35,17 @@ from toolguard_core.learned_forms import THOUGHT_SIGNATURE, id_shape, tool_call_
 from toolguard_core.rules.registry import DEMOTED_NOTE
 from toolguard_core.rules.schemas import schema_keywords
 
+# Declared in the import-free toolguard_core.upstreams (the CLI's `learned list|forget` and the
+# summary's --host filter name upstreams without loading the causes catalogue and the rules);
+# re-exported here, where they were.
+from toolguard_core.upstreams import LEARNED_PREFIX as LEARNED_PREFIX
+from toolguard_core.upstreams import is_learned as is_learned
+from toolguard_core.upstreams import learned_host as learned_host
+from toolguard_core.upstreams import learned_rule as learned_rule
+from toolguard_core.upstreams import listed as listed
+from toolguard_core.upstreams import upstream_name as upstream_name
+from toolguard_core.upstreams import upstream_name_sql as upstream_name_sql
+
 __all__ = [
     "LEARNED_PREFIX",
     "Calibration",
@@ -48,35 +59,8 @@ __all__ = [
     "upstream_name_sql",
 ]
 
-#: Every learned finding's rule id starts with this (``learned.param``, ``learned.role`` ...).
-LEARNED_PREFIX = "learned."
 #: Texts quoted in a finding are cut here (the whole text is in the ``learned`` table).
 QUOTE_CHARS = 200
-
-
-def learned_rule(kind: str) -> str:
-    """The rule id of a learned constraint of ``kind``: ``learned.param``, ``learned.message-field`` ..."""
-    return LEARNED_PREFIX + kind.replace("_", "-")
-
-
-def listed(kind: str, name: str | None, value: str | None) -> str:
-    """A learned row's constraint in ``toolguard learned list``: ``name=value``, or for the kinds whose
-    value is no value of the key, what it is (the container, the role, the id shape)."""
-    name, value = name or "", value or ""
-    match kind:
-        case "schema_keyword":
-            return f"{name} in {value or 'any schema'}"
-        case "id_format":
-            return f"{name} shaped {value}"
-        case "missing_field":
-            return f"{name} missing on a replayed call"
-        case "content_type" | "message_field" if value:
-            return f"{name} on {value} messages"
-    return name + (f"={value}" if value else "")
-
-
-def is_learned(rule: str) -> bool:
-    return rule.startswith(LEARNED_PREFIX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,40 +131,6 @@ class Calibration:
 
 
 EMPTY = Calibration()
-
-
-#: The port a scheme implies: a host on it is keyed by its name alone.
-_DEFAULT_PORTS = {"https": 443, "http": 80, "wss": 443, "ws": 80}
-
-
-def learned_host(host: str, port: int | None = None, scheme: str | None = None) -> str:
-    """The key what a host taught is kept under: its name, and its port when that is not the scheme's
-    own. Two servers on one machine are two upstreams (llama.cpp on localhost:8080 refusing what vLLM on
-    localhost:8000 accepts), so a refusal learned from one must not flag requests to the other."""
-    name = host.lower()
-    if port is None or _DEFAULT_PORTS.get((scheme or "").lower()) == port:
-        return name
-    return f"{name}:{port}"
-
-
-#: How every report names an upstream (run report, summary, ``toolguard show``, the proxy's log and
-#: stats, Datasette): the key its learned constraints are kept under, so ``toolguard learned forget
-#: --host`` takes the name a report printed, and vLLM on 127.0.0.1:8000 and Ollama on
-#: 127.0.0.1:11434 are two upstreams wherever a user reads them.
-upstream_name = learned_host
-
-
-def upstream_name_sql(host: str = "host", port: str = "port", scheme: str = "scheme") -> str:
-    """:func:`upstream_name` as an SQL expression over the columns ``host``, ``port`` and ``scheme``
-    (the same text in SQLite and PostgreSQL), for reports that group or list hosts in SQL. Built from
-    :data:`_DEFAULT_PORTS`, so the two cannot drift; NULL when ``host`` is."""
-    defaults = " OR ".join(
-        f"(lower({scheme}) = '{name}' AND {port} = {number})" for name, number in _DEFAULT_PORTS.items()
-    )
-    return (
-        f"(lower({host}) || CASE WHEN {port} IS NULL OR {defaults} THEN '' "
-        f"ELSE ':' || CAST({port} AS TEXT) END)"
-    )
 
 
 @dataclass(frozen=True, slots=True)

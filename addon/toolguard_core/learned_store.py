@@ -19,22 +19,29 @@ by key with max counts and the earliest/latest times, so importing one file twic
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from toolguard_core.findings import Severity
-from toolguard_core.learned import (
-    Calibration,
-    Knowledge,
-    LearnedConstraint,
+from toolguard_core.upstreams import (
+    has_port,
+    host_argument,
     is_learned,
     learned_host,
     learned_rule,
+    upstream_sort_key,
 )
-from toolguard_core.verdict import Verdict, error_text
+
+if TYPE_CHECKING:
+    from toolguard_core.learned import Knowledge
+
+# toolguard_core.learned, .verdict and .findings are imported where rows are learned from or the
+# snapshot is built (the writer, the addon): they load the causes catalogue and the rules, and
+# `toolguard learned list|forget|export` reads and deletes rows without them (docs/benchmarks.md,
+# "CLI start-up").
 
 EXPORT_FORMAT = "toolguard-learned"
 EXPORT_VERSION = 1
@@ -43,9 +50,6 @@ EXPORT_VERSION = 1
 #: load balancer sent to another server version), three in a row is the upstream's behaviour.
 DEFAULT_DEMOTE_AFTER = 3
 
-#: The rejections a constraint is learned from: the vocabulary's three words (a repaired request the
-#: upstream still rejected is not the request the client sent, so nothing is learned from it).
-_LEARN_FROM = frozenset({Verdict.PREDICTED, Verdict.RECOGNISED, Verdict.UNEXPLAINED})
 
 LEARNED_COLUMNS = (
     "host",
@@ -84,6 +88,12 @@ def learn_from_rows(db: sqlite_utils.Database, rows: Iterable[Any], demote_after
     acceptance is stored (count, last seen) but is no part of the snapshot: reloading both tables
     and sending the same snapshot to the proxy (and from it to the validation worker) after every
     batch that repeats a learned rejection cost the writer ~50 us a row (issue #12)."""
+    from toolguard_core.findings import Severity
+    from toolguard_core.verdict import Verdict
+
+    # The rejections a constraint is learned from: the vocabulary's three words (a repaired request
+    # the upstream still rejected is not the request the client sent, so nothing is learned from it).
+    learn_from = (Verdict.PREDICTED, Verdict.RECOGNISED, Verdict.UNEXPLAINED)
     changed = 0
     for row in rows:
         if not row.host:
@@ -91,7 +101,7 @@ def learn_from_rows(db: sqlite_utils.Database, rows: Iterable[Any], demote_after
         host, model = learned_host(row.host, row.port, row.scheme), row.model or ""
         error_rules = [f.rule for f in row.findings if f.severity == Severity.ERROR]
         builtin_errors = [rule for rule in error_rules if not is_learned(rule)]
-        if row.verdict in _LEARN_FROM and row.cause_json:
+        if row.verdict in learn_from and row.cause_json:
             cause = json.loads(row.cause_json)
             constraint = cause.get("constraint")
             if constraint and not cause.get("transient") and cause.get("rule") not in builtin_errors:
@@ -112,6 +122,8 @@ def _observe_constraint(
     cause: dict[str, Any],
     constraint: dict[str, Any],
 ) -> int:
+    from toolguard_core.verdict import error_text
+
     key = [host, model, constraint["kind"], constraint.get("name") or "", constraint.get("value") or ""]
     updated = db.execute(
         "UPDATE learned SET count = count + 1, last_seen = max(last_seen, ?), last_flow = ? "
@@ -168,6 +180,8 @@ def has_tables(db: sqlite_utils.Database) -> bool:
 
 def load_knowledge(db: sqlite_utils.Database) -> Knowledge:
     """The snapshot the addon checks requests against (both tables, keyed by host and model)."""
+    from toolguard_core.learned import Calibration, Knowledge, LearnedConstraint
+
     if not has_tables(db):
         return Knowledge()
     constraints: dict[tuple[str, str], list[LearnedConstraint]] = {}
@@ -205,10 +219,14 @@ def list_learned(db: sqlite_utils.Database) -> dict[str, list[dict[str, Any]]]:
     constraints = list(db.query("SELECT * FROM learned"))
     calibration = list(db.query("SELECT * FROM rule_calibration"))
     return {
+        # Hosts by host, then numerically by port (upstream_sort_key: as text, host:10000 came first).
         "constraints": sorted(
-            constraints, key=lambda r: [r[c] for c in ("host", "model", "kind", "name", "value")]
+            constraints,
+            key=lambda r: (upstream_sort_key(r["host"]), *(r[c] for c in ("model", "kind", "name", "value"))),
         ),
-        "calibration": sorted(calibration, key=lambda r: [r[c] for c in ("host", "model", "rule")]),
+        "calibration": sorted(
+            calibration, key=lambda r: (upstream_sort_key(r["host"]), *(r[c] for c in ("model", "rule")))
+        ),
     }
 
 
@@ -225,7 +243,7 @@ def forget(
     removed = 0
     for table, rule_column in (("learned", "rule"), ("rule_calibration", "rule")):
         where, args = [], []
-        for column, value in (("host", host and host.lower()), ("model", model), (rule_column, rule)):
+        for column, value in (("host", host and host_argument(host)), ("model", model), (rule_column, rule)):
             if value is not None:
                 where.append(f"{column} = ?")
                 args.append(value)
@@ -246,14 +264,15 @@ def ported_keys(db: Any, host: str) -> list[str]:
     the summary and mitmdump's lines name the upstream by its host alone, so the key with the port
     was not guessed: the walkthrough's ``--host 127.0.0.1`` forgot 0 rows learned from
     127.0.0.1:38911."""
-    if ":" in host:
+    host = host_argument(host)
+    if has_port(host):
         return []
     keys: set[str] = set()
     for table in MERGE_KEYS:
         keys.update(
             row[0]
             for row in db.execute(
-                f"SELECT DISTINCT host FROM {table} WHERE host LIKE ?", [f"{host.lower()}:%"]
+                f"SELECT DISTINCT host FROM {table} WHERE host LIKE ?", [f"{host}:%"]
             ).fetchall()
         )
     return sorted(keys)
@@ -421,3 +440,61 @@ def merge_values(table: str, current: dict[str, Any], incoming: dict[str, Any]) 
         dates = [d for d in (current.get("demoted_at"), incoming.get("demoted_at")) if d]
         merged["demoted_at"] = min(dates) if dates else None
     return merged
+
+
+def rekey_ipv6_hosts(db: Any) -> int:
+    """Move rows learned before the eleventh session from an IPv6 host to its bracketed key.
+
+    :func:`~toolguard_core.upstreams.learned_host` wrote ``::1:8080`` for ``[::1]:8080`` (and ``::1``
+    for ``[::1]``), which is itself a valid IPv6 address: what was printed could not be told from a
+    host without a port, and ``--host [::1]:8080`` matched nothing. A row whose first flow is stored
+    takes that flow's key; one whose flow is gone is read as the old function wrote it
+    (:func:`legacy_ipv6_key`). Merged with a row already under the new key the way an import merges.
+    Idempotent (a bracketed key is not selected again): SQLite runs it once, as migration
+    m015_bracketed_ipv6_hosts; the PostgreSQL store at every schema check, like
+    :func:`rekey_ported_hosts`. Returns the rows moved."""
+    moved = 0
+    for table, (key, _, columns) in MERGE_KEYS.items():
+        # replace()/substr(): a colon in a key not starting with '[' (no LIKE: a literal % is a
+        # placeholder to psycopg).
+        cursor = db.execute(
+            f"SELECT t.*, f.host AS flow_host, f.port AS flow_port, f.scheme AS flow_scheme FROM {table} AS t "
+            "LEFT JOIN flow_rows AS f ON f.id = t.first_flow "
+            "WHERE replace(t.host, ':', '') <> t.host AND substr(t.host, 1, 1) <> '['",
+            [],
+        )
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+        for row in rows:
+            if row["flow_host"]:
+                port = int(row["flow_port"]) if row["flow_port"] is not None else None
+                host = learned_host(row["flow_host"], port, row["flow_scheme"])
+            else:
+                host = legacy_ipv6_key(row["host"])
+            if host == row["host"]:
+                continue
+            where = " AND ".join(f"{k} = ?" for k in key)
+            db.execute(f"DELETE FROM {table} WHERE {where}", [row[k] for k in key])
+            merge_rows(db, table, [{**{c: row[c] for c in columns if c in row}, "host": host}])
+            moved += 1
+    return moved
+
+
+def legacy_ipv6_key(key: str) -> str:
+    """A key the tenth session's :func:`learned_host` made for an IPv6 host, bracketed: ``::1:8080`` ->
+    ``[::1]:8080``, ``fe80::1`` -> ``[fe80::1]``. That form is ambiguous (``::1:8080`` is also an
+    address): a last group of decimal digits after a valid address is read as the port, since a port
+    was written only when it was not the scheme's own, and local servers (``::1:8080``) are where
+    IPv6 upstreams are met. A key that is no IPv6 form is returned unchanged."""
+    head, _, tail = key.rpartition(":")
+    if tail.isdigit() and int(tail) <= 65535 and _is_ipv6(head):
+        return f"[{head}]:{tail}"
+    return f"[{key}]" if _is_ipv6(key) else key
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True

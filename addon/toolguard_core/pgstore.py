@@ -40,7 +40,13 @@ import sqlite_utils
 
 from toolguard_core import dedup
 from toolguard_core.dburl import pg_sql, redact_url
-from toolguard_core.learned_store import MERGE_KEYS, merge_rows, merged_fields, rekey_ported_hosts
+from toolguard_core.learned_store import (
+    MERGE_KEYS,
+    merge_rows,
+    merged_fields,
+    rekey_ipv6_hosts,
+    rekey_ported_hosts,
+)
 from toolguard_core.store import migrations
 
 try:
@@ -292,6 +298,7 @@ def ensure_schema(conn: Any, schema: Schema | None = None) -> None:
         # the team's learned rows are few (a join on flow_rows' primary key).
         if {dedup.FLOW_ROWS_TABLE, *MERGE_KEYS} <= {t.name for t in schema.tables}:
             rekey_ported_hosts(_Qmark(conn))
+            rekey_ipv6_hosts(_Qmark(conn))  # SQLite's m015_bracketed_ipv6_hosts, likewise
 
 
 class _Qmark:

@@ -11,6 +11,7 @@ The schema is a public interface, documented in docs/schema.md. Change it only w
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import logging
 import os
@@ -23,28 +24,36 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlite_utils
 from pydantic import BaseModel, field_validator
 from sqlite_utils import Migrations
 
 import toolguard_core
-from toolguard_core import dedup, grouping, repair_rows
-from toolguard_core.causes import STATUS_ONLY, request_object
+from toolguard_core import dedup
 from toolguard_core.dburl import DB_ENV as DB_ENV  # re-exported: declared with the database URLs
 from toolguard_core.dburl import default_db_path as default_db_path
-from toolguard_core.learned import Knowledge
-from toolguard_core.learned_store import learn_from_rows, load_knowledge, rekey_ported_hosts
-from toolguard_core.verdict import (
-    REJECTED_VERDICTS,
-    error_text,
-    explained,
-    recognise_stored,
-    rejection_verdict,
-)
+from toolguard_core.dburl import is_sqlite_uri, sqlite_file
+
+if TYPE_CHECKING:
+    from toolguard_core.learned import Knowledge
+
+# The grouping, the verdicts, the causes catalogue, the learned constraints and the repair rows are
+# imported in the functions that derive or relabel rows (the writer, the migrations that rewrite
+# rows, `reexplain`): they load the catalogue and the rules (~1 s of CPU), and a command that only
+# opens an up-to-date database and reads or deletes rows (`toolguard learned list|forget|export`)
+# needs none of them (docs/benchmarks.md, "CLI start-up"; tests/test_cli_start.py).
 
 logger = logging.getLogger(__name__)
+
+#: The modules the functions below import where they derive, relabel or learn from rows.
+ROW_MODULES = (
+    "toolguard_core.grouping",
+    "toolguard_core.learned_store",
+    "toolguard_core.repair_rows",
+    "toolguard_core.verdict",
+)
 
 #: How often the writer (idle, or between batches) checks whether another connection changed what was learned.
 KNOWLEDGE_REFRESH_SECONDS = 2.0
@@ -373,6 +382,8 @@ def m007_summary_columns(db: sqlite_utils.Database) -> None:
     # aggregate with GROUP BY instead of loading every flow. Rows already stored are backfilled here
     # in batches; new rows get them from write_rows.
     # flows_table: a file a development build moved to m008_content_dedup first has `flow_rows`.
+    from toolguard_core import grouping
+
     table = db[flows_table(db)]
     columns = table.columns_dict
     with db.atomic():
@@ -396,6 +407,8 @@ def m007_summary_columns(db: sqlite_utils.Database) -> None:
 def refresh_summary_columns(db: Any, *, stale_only: bool = False, only_missing: bool = False) -> int:
     """:func:`toolguard_core.grouping.refresh_columns` in one transaction (a savepoint inside a
     migration's). ``db``: a sqlite-utils ``Database``, or the CLI's PostgreSQL database (paged by id)."""
+    from toolguard_core import grouping
+
     with db.atomic():
         if isinstance(db, sqlite_utils.Database):
             return grouping.refresh_columns(
@@ -446,6 +459,8 @@ def refresh_summary_columns_in_batches(db: sqlite_utils.Database, step: str) -> 
     """The stale summary columns recomputed in committed batches of :data:`MIGRATION_BATCH_ROWS` (the
     migrations: outside any transaction, so each batch commits; resumable since a derived row is no
     longer stale). Returns how many rows were recomputed."""
+    from toolguard_core import grouping
+
     table = flows_table(db)
     current = grouping.summary_version()
     total = db.execute(
@@ -547,6 +562,8 @@ def m012_learned_host_ports(db: sqlite_utils.Database) -> None:
     # (learned.learned_host); rows learned before that from such a port were kept under the bare host
     # and never applied. Their first flow names the port: moved there (learned_store.rekey_ported_hosts;
     # the PostgreSQL store runs the same function in pgstore.ensure_schema).
+    from toolguard_core.learned_store import rekey_ported_hosts
+
     rekey_ported_hosts(db)
 
 
@@ -569,6 +586,8 @@ def m014_summary_index_ports(db: sqlite_utils.Database) -> None:
     # (learned.upstream_name_sql over host, port and scheme), and the summary's --host filters on that
     # name. The covering indexes m007 made lack port and scheme, so each tally would read the rows
     # (their request bodies): rebuilt under the same names with grouping.SUMMARY_INDEXES' columns.
+    from toolguard_core import grouping
+
     table = db[flows_table(db)]
     if not set(grouping.COLUMNS) <= set(table.columns_dict):
         return  # m007 not applied (a file this toolguard only reads): nothing to rebuild
@@ -577,10 +596,23 @@ def m014_summary_index_ports(db: sqlite_utils.Database) -> None:
         table.create_index(list(index), index_name=name)
 
 
+@migrations()
+def m015_bracketed_ipv6_hosts(db: sqlite_utils.Database) -> None:
+    # Session 11: an IPv6 upstream is named as a URI's authority writes it, [::1]:8080 (RFC 3986
+    # 3.2.2; upstreams.authority_host), where the learned rows were keyed ::1:8080, itself a valid
+    # address. Rows keyed so move to the bracketed key (learned_store.rekey_ipv6_hosts; the
+    # PostgreSQL store runs the same function in pgstore.ensure_schema).
+    from toolguard_core.learned_store import rekey_ipv6_hosts
+
+    rekey_ipv6_hosts(db)
+
+
 def compact_repairs(db: sqlite_utils.Database) -> int:
     """Store every flow's repair rows compactly (:func:`toolguard_core.repair_rows.compact`), one flow's
     rows in memory at a time, :data:`MIGRATION_BATCH_ROWS` flows per transaction. Returns how many
     bodies were left out."""
+    from toolguard_core import repair_rows
+
     pending = "applied = 1 AND patch_json IS NOT NULL AND request_after IS NOT NULL"
     total = db.execute(f"SELECT count(DISTINCT flow_id) FROM repairs WHERE {pending}").fetchone()[0]
     names = ", ".join(REPAIR_COLUMNS)
@@ -618,6 +650,9 @@ def recredit_rows(db: sqlite_utils.Database, *, step: str | None = None) -> int:
     or ``unexplained``. In batches of :data:`MIGRATION_BATCH_ROWS` by rowid, each in its own
     transaction (a savepoint inside a caller's): memory and the write lock stay bounded on a large
     file. ``step``: the migration running it, for :func:`migration_progress`."""
+    from toolguard_core import grouping
+    from toolguard_core.verdict import error_text, rejection_verdict
+
     table = flows_table(db)
     total = db.execute(f"SELECT count(*) FROM {table} WHERE verdict = ?", ["predicted"]).fetchone()[0]
     changed, last, done = 0, -1, 0
@@ -859,6 +894,10 @@ def relabel_rows(db: Any, *, step: str | None = None) -> int:
     capture, and an interrupted run leaves its committed batches done (deciding a row again gives the
     same answer, so running it again finishes the rest). ``step``: the migration running it, for
     :func:`migration_progress`."""
+    from toolguard_core import grouping
+    from toolguard_core.causes import STATUS_ONLY, request_object
+    from toolguard_core.verdict import REJECTED_VERDICTS, error_text, explained, recognise_stored
+
     table = flows_table(db)
     sqlite = isinstance(db, sqlite_utils.Database)
     rejected = tuple(v.value for v in REJECTED_VERDICTS)
@@ -1049,9 +1088,13 @@ def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_u
     ``busy_timeout``: how long one statement waits for another process's lock before SQLite says
     "database is locked" (sqlite3's default, 5 s); the writer retries beyond that.
     """
-    path = Path(path)
-    create_private(path)
-    db = sqlite_utils.Database(sqlite3.connect(path, timeout=busy_timeout))
+    # An in-memory database (``:memory:``, a ``file:`` URI with ``mode=memory``) touches no file: none
+    # is created, none locked while migrating. A ``file:`` URI's file is the one in its path.
+    file = sqlite_file(path)
+    if file is not None:
+        create_private(file)
+    name = os.fspath(path)  # as given: Path() would fold a URI's "file:///" and "?" is no path
+    db = sqlite_utils.Database(sqlite3.connect(name, timeout=busy_timeout, uri=is_sqlite_uri(name)))
     try:
         foreign = foreign_tables(db.conn)  # before WAL mode: another program's file stays as it was
     except BaseException:
@@ -1074,7 +1117,7 @@ def open_db(path: str | os.PathLike[str], busy_timeout: float = 5.0) -> sqlite_u
                 # One migrating process at a time: sqlite-utils reads the applied list once, so a process
                 # that read it before another finished m008 would re-run an early migration against
                 # `flows`, a view by then (`'View' object has no attribute 'create_index'`).
-                with _migration_lock(path):
+                with _migration_lock(file) if file is not None else contextlib.nullcontext():
                     migrations.apply(db)
             if not _view_is_current(db):  # a later migration added a column to flow_rows
                 with db.atomic():
@@ -1139,6 +1182,8 @@ def write_rows(
     With ``demote_after`` the rows also teach the ``learned`` and ``rule_calibration`` tables
     (:func:`toolguard_core.learned_store.learn_from_rows`) in the same transaction; ``on_learned`` is
     then called inside it when they changed, so a new snapshot is published before the commit."""
+    from toolguard_core.learned_store import learn_from_rows
+
     table = flows_table(db)
     with db.atomic():
         built = [_flow_columns(db, table, row) for row in rows]
@@ -1187,6 +1232,8 @@ def write_rows(
 def _flow_columns(db: sqlite_utils.Database, table: str, row: FlowRow) -> dict[str, Any]:
     """The stored columns of one flow: its own, the summary's (derived here, on the writer's
     thread, not the event loop's), and its request's contents stored (m008_content_dedup)."""
+    from toolguard_core import grouping
+
     columns = row.columns()
     errors = [f for f in row.findings if str(f.severity) == "error"]
     derived = grouping.derive(columns, [f.rule for f in errors], locations=[f.location for f in errors])
@@ -1197,6 +1244,8 @@ def _flow_columns(db: sqlite_utils.Database, table: str, row: FlowRow) -> dict[s
 
 
 def _insert_repairs(db: sqlite_utils.Database, row: FlowRow) -> None:
+    from toolguard_core import repair_rows
+
     if not row.repairs:
         return
     # The bodies the patches give back are not stored (m010_repair_patches, repair_rows.py).
@@ -1296,6 +1345,10 @@ class Store:
         busy_timeout: float = 5.0,
         on_verdicts: Callable[[list[Verdicts]], None] | None = None,
     ) -> None:
+        # What the writer derives every row with, loaded when the proxy starts (as the module-level
+        # imports did), not by the writer thread on the first flow, beside the event loop.
+        for module in ROW_MODULES:
+            importlib.import_module(module)
         self.path = Path(path)
         #: Told each batch's decisions for the rows that asked (``report_verdict``), as soon as the
         #: rows are built and before they are written: the proxy's console line waits for them.
@@ -1404,8 +1457,10 @@ class Store:
         # Measured (py-spy on bench_proxy's flagged scenario): the writer spent most of its time
         # in the per-batch fsync, batches of one or two rows at a few hundred flows a second.
         db.execute("PRAGMA synchronous=NORMAL")
-        st = os.stat(self.path)
-        self._inode = (st.st_dev, st.st_ino)
+        file = sqlite_file(self.path)
+        if file is not None:  # an in-memory database has no file to be deleted or replaced
+            st = os.stat(file)
+            self._inode = (st.st_dev, st.st_ino)
         return db
 
     def _run(self) -> None:
@@ -1452,6 +1507,8 @@ class Store:
 
     def _publish(self, db: sqlite_utils.Database) -> None:
         """Hand a fresh :class:`Knowledge` snapshot to the addon (one reference swap on its side)."""
+        from toolguard_core.learned_store import load_knowledge
+
         if self.on_knowledge is None:
             return
         try:
@@ -1487,8 +1544,11 @@ class Store:
         return self._write_flows(db, flows)
 
     def _same_file(self) -> bool:
+        file = sqlite_file(self.path)
+        if file is None:
+            return True
         try:
-            st = os.stat(self.path)
+            st = os.stat(file)
         except FileNotFoundError:
             return False
         return (st.st_dev, st.st_ino) == self._inode

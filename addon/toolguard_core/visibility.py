@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from toolguard_core.rules.body import NOT_VALIDATED, TOO_DEEP, TOO_LARGE, UNDECODABLE
+from toolguard_core.upstreams import upstream_sort_key
 from toolguard_core.verdict import Verdict, verdict_words
 
 __all__ = [
@@ -67,11 +68,12 @@ def parse_hosts(value: str | None) -> dict[str, int]:
 
 
 def merge_hosts(values: Iterable[Mapping[str, int]]) -> dict[str, int]:
-    """Several runs' hosts added up, most requests first (ties: by name)."""
+    """Several runs' hosts added up, most requests first (ties: by host, then numerically by port,
+    :func:`~toolguard_core.upstreams.upstream_sort_key`)."""
     total: Counter[str] = Counter()
     for value in values:
         total.update(value)
-    return dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0])))
+    return dict(sorted(total.items(), key=lambda kv: (-kv[1], upstream_sort_key(kv[0]))))
 
 
 def hosts_list(hosts: Iterable[str], *, total: int | None = None, limit: int = MAX_NAMED_HOSTS) -> str:

@@ -227,6 +227,11 @@ def test_observe_mode_counts_messages_apart_and_flags_a_message_that_is_not_json
         "websocket_messages_rejected": 1,
         "queued": 2,
     }
+    # The loopback fake on its own port is no provider any profile recognises: each message is
+    # counted with the host as an HTTP request to it is (the upgrade request itself is not validated).
+    fake = f"127.0.0.1:{upstream.port}"
+    assert (stats["unrecognised_requests"], stats["unrecognised_hosts"]) == (4, {fake: 4})
+    assert "toolguard: 4 requests to hosts not recognised as a provider" in output
     rows = sorted(proxy.flows(), key=lambda r: json.loads(r["websocket_json"])["message"])
     assert [
         (json.loads(r["websocket_json"])["message"], r["status"], r["request_body"], r["flow_error"])
@@ -240,10 +245,14 @@ def test_observe_mode_counts_messages_apart_and_flags_a_message_that_is_not_json
         run["validated"],
         run["with_findings"],
         run["rejected"],
+        run["unrecognised_requests"],
+        json.loads(run["unrecognised_hosts"]),
     ) == (
         1,
         4,
         4,
         2,
         1,
+        4,
+        {fake: 4},
     )
