@@ -1,0 +1,230 @@
+"""rules/history.py: the validation worker's parse, which gives back the messages an earlier body sent
+with the same bytes, yields exactly ``orjson.loads(body)`` and exactly the findings of parsing every
+body whole, for every body the project has (dev corpus rows, probe rows, valid requests, every rule's
+example) and mutations of their histories, sent as a sequence of requests sharing one cache (so the
+remembered messages and blocks are reused), on several targets and models."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from typing import Any
+
+import orjson
+import pytest
+from test_memo import API_URLS, OTHER_MODELS, OTHER_URLS, bodies
+
+from toolguard_core.analyze import analyse_request
+from toolguard_core.providers import DEFAULT_REGISTRY
+from toolguard_core.request import Target
+from toolguard_core.rules import history
+from toolguard_core.rules.history import HistoryCache
+
+BENCH_SCRIPTS = __import__("pathlib").Path(__file__).resolve().parent.parent / "scripts"
+
+
+def _changed_id(message: dict[str, Any]) -> dict[str, Any]:
+    message = copy.deepcopy(message)
+    if isinstance(message.get("tool_call_id"), str):
+        message["tool_call_id"] += "x"
+    calls = message.get("tool_calls")
+    if isinstance(calls, list) and calls and isinstance(calls[0], dict):
+        calls[0]["id"] = f"{calls[0].get('id')}y"
+    return message
+
+
+def history_mutations(messages: list[Any], rng: random.Random) -> list[list[Any]]:
+    """A session's next requests as clients get them wrong, or right: messages dropped, swapped,
+    duplicated, moved to another index, ids and roles changed, a prefix of the history, an earlier
+    message edited, and the history grown by the turn's last messages again."""
+    n = len(messages)
+    if n == 0:
+        return [[{"role": "user", "content": "hi"}]]
+    out: list[list[Any]] = [messages[: max(1, n // 2)], [*messages, *messages[-2:]]]
+    i, j = rng.randrange(n), rng.randrange(n)
+    out.append(messages[:i] + messages[i + 1 :])  # dropped
+    swapped = list(messages)
+    swapped[i], swapped[j] = swapped[j], swapped[i]
+    out.append(swapped)
+    out.append([*messages[: i + 1], messages[i], *messages[i + 1 :]])  # duplicated
+    moved = list(messages)
+    moved.insert(j, moved.pop(i))
+    out.append(moved)
+    if isinstance(messages[i], dict):
+        out.append([*messages[:i], _changed_id(messages[i]), *messages[i + 1 :]])
+        roles = ["user", "assistant", "tool", "system", "developer"]
+        out.append([*messages[:i], {**messages[i], "role": rng.choice(roles)}, *messages[i + 1 :]])
+        edited = {**messages[0], "content": "edited"} if isinstance(messages[0], dict) else "edited"
+        out.append([edited, *messages[1:]])
+    return out
+
+
+#: The texts a client may send: Python's default separators, compact, and indented (whitespace
+#: between the elements, inside them and around the array).
+DUMPS = (
+    lambda body: json.dumps(body).encode(),
+    lambda body: json.dumps(body, separators=(",", ":")).encode(),
+    lambda body: json.dumps(body, indent=1).encode(),
+)
+
+
+def requests() -> list[tuple[str, bytes]]:
+    """(url, body) in the order a worker would get them: each body, then its mutated histories."""
+    rng = random.Random(11)
+    out: list[tuple[str, bytes]] = []
+    for n, (url, body) in enumerate(bodies()):
+        messages = body.get("messages")
+        variants = [body]
+        if isinstance(messages, list):
+            variants += [{**body, "messages": m} for m in history_mutations(messages, rng)]
+        dumps = DUMPS[n % len(DUMPS)]
+        urls = [url]
+        if url == API_URLS["chat"]:
+            urls += list(OTHER_URLS)
+        for target_url in urls:
+            out.extend((target_url, dumps(variant)) for variant in variants)
+        if url == API_URLS["chat"] and isinstance(body.get("model"), str):
+            model = OTHER_MODELS[n % len(OTHER_MODELS)]
+            out.extend((OTHER_URLS[1], dumps({**v, "model": model})) for v in variants)
+    return out
+
+
+def agent_requests() -> list[bytes]:
+    """bench_proxy's agent session (its turns in order, then in rotation, then an edited history)."""
+    import sys
+
+    sys.path.insert(0, str(BENCH_SCRIPTS))
+    from bench_proxy import agent_turns
+
+    turns = agent_turns(6, n_messages=120)
+    edited = copy.deepcopy(turns[-1])
+    edited["messages"][40] = _changed_id(edited["messages"][40])
+    dropped = {**turns[-1], "messages": turns[-1]["messages"][1:]}
+    return [json.dumps(t).encode() for t in [*turns, *turns[::-1], edited, dropped, turns[-1]]]
+
+
+def analysed(url: str, raw: bytes, targets: dict[str, Target], cache: HistoryCache | None) -> Any:
+    target = targets.setdefault(url, Target.from_url(url, DEFAULT_REGISTRY))
+    analysis = analyse_request(raw, url, target=target, history=cache)
+    assert not analysis.internal_errors, analysis.internal_errors
+    return analysis
+
+
+@pytest.fixture
+def small(monkeypatch):
+    """Every body split and every element remembered, in blocks of 3: the corpus's small bodies
+    exercise what a 1 MB agent turn does."""
+    monkeypatch.setattr(history, "MIN_BODY", 0)
+    monkeypatch.setattr(history, "MIN_ELEMENT", 1)
+    monkeypatch.setattr(history, "BLOCK", 3)
+
+
+def test_split_parse_finds_exactly_what_the_whole_parse_finds(small):
+    cases = requests()
+    assert len(cases) > 5000
+    cache = HistoryCache(max_bytes=1 << 30)
+    targets: dict[str, Target] = {}
+    split = differ = 0
+    for url, raw in cases:
+        whole = analysed(url, raw, targets, None)
+        cached = analysed(url, raw, targets, cache)
+        assert cached.findings == whole.findings, (url, raw[:300])
+        assert orjson.dumps(cached.body) == orjson.dumps(whole.body)
+        split += cache.parse(raw) is not None
+        differ += bool(whole.findings)
+    # The cache was used, and the bodies hold findings to compare, not only clean ones.
+    assert split > 0.9 * len(cases)
+    assert differ > 3000
+    assert len(cache) > 1000
+
+
+def test_an_agent_session_is_parsed_from_its_remembered_blocks():
+    cache = HistoryCache()
+    targets: dict[str, Target] = {}
+    url = API_URLS["chat"]
+    raws = agent_requests()
+    assert min(map(len, raws)) > history.MIN_BODY
+    for raw in raws:
+        parsed = cache.parse(raw)
+        assert parsed is not None
+        assert orjson.dumps(parsed) == orjson.dumps(orjson.loads(raw))
+        assert analysed(url, raw, targets, cache).findings == analysed(url, raw, targets, None).findings
+    blocks = [e for bucket in cache._buckets.values() for e in bucket if len(e.values) > 1]
+    assert len(blocks) >= 120 // history.BLOCK - 1
+    # The whole session's first turn, again: every message given back (the objects parsed before).
+    first = cache.parse(raws[0])
+    again = cache.parse(raws[0])
+    assert first is not None and again is not None
+    assert all(a is b for a, b in zip(first["messages"], again["messages"], strict=True))
+
+
+def test_a_remembered_message_is_given_back_only_for_its_exact_bytes(small):
+    # The same 256-byte start, another end: the lookup's prefix finds the remembered message, the
+    # whole comparison refuses it.
+    long = "x" * 400
+    cache = HistoryCache()
+    for tail in ("a", "b", "a", "ab"):
+        body = {
+            "model": "gpt-4o",
+            "messages": [{"role": "user", "content": long + tail}, {"role": "user", "content": "hi"}],
+        }
+        raw = json.dumps(body).encode()
+        assert cache.parse(raw) == body
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # A later duplicate `messages` key wins, in orjson as in the split.
+        b'{"messages": [{"role": "user", "content": "a"}], "model": "m", "messages": [{"role": "tool"}]}',
+        b'{"messages": [{"role": "user", "content": "a"}], "messages": []}',
+        # The key spelt with an escape: not followed, the whole parse decides.
+        b'{"messag\\u0065s": [{"role": "user", "content": "a"}], "model": "m"}',
+        # `messages` after other members, one of them nested, one a string holding the key's text.
+        b'{"model": "m", "x": {"messages": [1]}, "s": "\\"messages\\": [", "messages": [{"role": "user"}]}',
+        # Numbers, and a number whose start is another remembered number.
+        b'{"messages": [12, 123, 12.5e3, true, null, "s", [], {}]}',
+        # Whitespace everywhere JSON allows it.
+        b' \n{ "messages" :\t[ {"role":"user"} ,\r\n{"role":"tool"} ] , "model" : "m" }\n',
+        # Bodies orjson refuses: the whole parse's findings (NaN, a bad separator, trailing text,
+        # invalid UTF-8, a lone surrogate, a missing bracket).
+        b'{"messages": [{"role": "user", "content": NaN}]}',
+        b'{"messages": [{"role": "user"} {"role": "user"}]}',
+        b'{"messages": [{"role": "user"}]} x',
+        b'{"messages": [{"role": "user", "content": "caf\xe9"}]}',
+        b'{"messages": [{"role": "user", "content": "\\ud800"}]}',
+        b'{"messages": [{"role": "user"}',
+        b'{"messages": [{"role": "user"},]}',
+        b'{"messages": []}',
+        b'{"messages": {"role": "user"}}',
+        # Deep nesting: orjson's limit counts from the body, not from the element.
+        b'{"messages": [' + b"[" * 1022 + b"]" * 1022 + b"]}",
+        b'{"messages": [{"role": "user", "content": ' + b"[" * 1021 + b"]" * 1021 + b"}]}",
+    ],
+)
+def test_edge_bodies_parse_as_orjson_parses_them_or_fall_back(small, raw):
+    cache = HistoryCache()
+    url = API_URLS["chat"]
+    targets: dict[str, Target] = {}
+    for _ in range(2):  # the second time from what the first remembered
+        split = cache.parse(raw)
+        try:
+            expected = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            assert split is None
+        else:
+            if split is not None:
+                assert orjson.dumps(split) == orjson.dumps(expected)
+        assert analysed(url, raw, targets, cache).findings == analysed(url, raw, targets, None).findings
+
+
+def test_the_cache_is_bounded_by_its_bytes(small):
+    cache = HistoryCache(max_bytes=4096)
+    rng = random.Random(3)
+    for n in range(200):
+        messages = [{"role": "user", "content": f"{n}-{k}-" + "y" * rng.randrange(50, 400)} for k in range(8)]
+        cache.parse(json.dumps({"model": "m", "messages": messages}).encode())
+        assert cache.size <= 4096
+        assert cache.size == sum(len(e.raw) for bucket in cache._buckets.values() for e in bucket)
+        assert all(len(bucket) <= history.MAX_BUCKET for bucket in cache._buckets.values())
