@@ -228,3 +228,13 @@ def test_the_cache_is_bounded_by_its_bytes(small):
         assert cache.size <= 4096
         assert cache.size == sum(len(e.raw) for bucket in cache._buckets.values() for e in bucket)
         assert all(len(bucket) <= history.MAX_BUCKET for bucket in cache._buckets.values())
+
+
+def test_a_number_is_never_taken_for_the_start_of_a_longer_one(small):
+    # A number is not self-delimiting: remembered, 0.000…0 (300 zeros) would match the start of
+    # 0.000…01, whose first 256 bytes it shares.
+    zero = b"0." + b"0" * 300
+    cache = HistoryCache()
+    for number in (zero, zero + b"1", zero):
+        raw = b'{"model": "m", "messages": [' + number + b', {"role": "user"}]}'
+        assert orjson.dumps(cache.parse(raw)) == orjson.dumps(orjson.loads(raw))
