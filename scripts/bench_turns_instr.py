@@ -49,9 +49,13 @@ def inner(args: argparse.Namespace) -> None:
     import orjson
 
     from toolguard_core.analyze import analyse_request
-    from toolguard_core.worker import HISTORY  # the worker's own cache of parsed messages
+    from toolguard_core.providers import DEFAULT_REGISTRY
+    from toolguard_core.request import Target
+    kwargs: dict[str, object] = {"target": Target.from_url(URL, DEFAULT_REGISTRY)}  # the worker keeps one
+    if not args.whole:
+        from toolguard_core.worker import HISTORY  # the worker's own cache of parsed messages
 
-    history = None if args.whole else HISTORY
+        kwargs["history"] = HISTORY
 
     helper = ctypes.CDLL(args.inner)
     turns = bodies(32)
@@ -60,7 +64,7 @@ def inner(args: argparse.Namespace) -> None:
         if args.parse_only:
             orjson.loads(body)
         else:
-            analysis = analyse_request(body, URL, history=history)
+            analysis = analyse_request(body, URL, **kwargs)
             assert not analysis.internal_errors, analysis.internal_errors
 
     # Both orders measure the same bodies: the middle turns, 1.04 MB and 400 messages on average.

@@ -87,6 +87,8 @@ def requests() -> list[tuple[str, bytes]]:
         if url == API_URLS["chat"] and isinstance(body.get("model"), str):
             model = OTHER_MODELS[n % len(OTHER_MODELS)]
             out.extend((OTHER_URLS[1], dumps({**v, "model": model})) for v in variants)
+            # And the body's own model again: what another model's checks found clean is flagged for it.
+            out.extend((OTHER_URLS[1], dumps(v)) for v in variants)
     return out
 
 
@@ -120,23 +122,56 @@ def small(monkeypatch):
     monkeypatch.setattr(history, "BLOCK", 3)
 
 
+def mismatches(cases: list[tuple[str, bytes]], cache: HistoryCache) -> tuple[int, int, int]:
+    """(requests whose findings or body differ from the whole parse's, requests split, requests with
+    findings), the cases sent in order through ``cache``."""
+    targets: dict[str, Target] = {}
+    differ = split = flagged = 0
+    for url, raw in cases:
+        whole = analysed(url, raw, targets, None)
+        cached = analysed(url, raw, targets, cache)
+        differ += cached.findings != whole.findings or orjson.dumps(cached.body) != orjson.dumps(whole.body)
+        split += cache.parse(raw) is not None
+        flagged += bool(whole.findings)
+    return differ, split, flagged
+
+
+def marks(cache: HistoryCache) -> int:
+    return sum(len(entry.clean) for bucket in cache._buckets.values() for entry in bucket)
+
+
 def test_split_parse_finds_exactly_what_the_whole_parse_finds(small):
     cases = requests()
     assert len(cases) > 5000
     cache = HistoryCache(max_bytes=1 << 30)
-    targets: dict[str, Target] = {}
-    split = differ = 0
-    for url, raw in cases:
-        whole = analysed(url, raw, targets, None)
-        cached = analysed(url, raw, targets, cache)
-        assert cached.findings == whole.findings, (url, raw[:300])
-        assert orjson.dumps(cached.body) == orjson.dumps(whole.body)
-        split += cache.parse(raw) is not None
-        differ += bool(whole.findings)
-    # The cache was used, and the bodies hold findings to compare, not only clean ones.
+    differ, split, flagged = mismatches(cases, cache)
+    assert differ == 0
+    # The cache was used, blocks were found clean (and skipped when sent again), and the bodies hold
+    # findings to compare, not only clean ones.
     assert split > 0.9 * len(cases)
-    assert differ > 3000
+    assert flagged > 3000
     assert len(cache) > 1000
+    assert marks(cache) > 1000
+
+
+@pytest.mark.parametrize(
+    "left_out",
+    [
+        # The context: the model, the tools and every parameter outside `messages`.
+        lambda name, split, view: ((name, view.demoted), view.target),
+        # The target (any target's mark taken).
+        lambda name, split, view: ((name, split.context, view.demoted), None),
+        # The check (one check's clean block taken for another's).
+        lambda name, split, view: ((split.context, view.demoted), view.target),
+    ],
+    ids=["context", "target", "check"],
+)
+def test_a_key_without_what_the_checks_read_gives_other_findings(small, monkeypatch, left_out):
+    # The demoted rules are not among these: they only lower a finding's level, so a block clean
+    # without them is clean with them (they are in the key anyway).
+    monkeypatch.setattr(history, "mark_key", left_out)
+    differ, _, _ = mismatches(requests(), HistoryCache(max_bytes=1 << 30))
+    assert differ > 0
 
 
 def test_an_agent_session_is_parsed_from_its_remembered_blocks():
@@ -146,9 +181,9 @@ def test_an_agent_session_is_parsed_from_its_remembered_blocks():
     raws = agent_requests()
     assert min(map(len, raws)) > history.MIN_BODY
     for raw in raws:
-        parsed = cache.parse(raw)
-        assert parsed is not None
-        assert orjson.dumps(parsed) == orjson.dumps(orjson.loads(raw))
+        split = cache.parse(raw)
+        assert split is not None
+        assert orjson.dumps(split.body) == orjson.dumps(orjson.loads(raw))
         assert analysed(url, raw, targets, cache).findings == analysed(url, raw, targets, None).findings
     blocks = [e for bucket in cache._buckets.values() for e in bucket if len(e.values) > 1]
     assert len(blocks) >= 120 // history.BLOCK - 1
@@ -156,7 +191,7 @@ def test_an_agent_session_is_parsed_from_its_remembered_blocks():
     first = cache.parse(raws[0])
     again = cache.parse(raws[0])
     assert first is not None and again is not None
-    assert all(a is b for a, b in zip(first["messages"], again["messages"], strict=True))
+    assert all(a is b for a, b in zip(first.body["messages"], again.body["messages"], strict=True))
 
 
 def test_a_remembered_message_is_given_back_only_for_its_exact_bytes(small):
@@ -170,7 +205,8 @@ def test_a_remembered_message_is_given_back_only_for_its_exact_bytes(small):
             "messages": [{"role": "user", "content": long + tail}, {"role": "user", "content": "hi"}],
         }
         raw = json.dumps(body).encode()
-        assert cache.parse(raw) == body
+        split = cache.parse(raw)
+        assert split is not None and split.body == body
 
 
 @pytest.mark.parametrize(
@@ -215,7 +251,7 @@ def test_edge_bodies_parse_as_orjson_parses_them_or_fall_back(small, raw):
             assert split is None
         else:
             if split is not None:
-                assert orjson.dumps(split) == orjson.dumps(expected)
+                assert orjson.dumps(split.body) == orjson.dumps(expected)
         assert analysed(url, raw, targets, cache).findings == analysed(url, raw, targets, None).findings
 
 
@@ -237,4 +273,5 @@ def test_a_number_is_never_taken_for_the_start_of_a_longer_one(small):
     cache = HistoryCache()
     for number in (zero, zero + b"1", zero):
         raw = b'{"model": "m", "messages": [' + number + b', {"role": "user"}]}'
-        assert orjson.dumps(cache.parse(raw)) == orjson.dumps(orjson.loads(raw))
+        split = cache.parse(raw)
+        assert split is not None and orjson.dumps(split.body) == orjson.dumps(orjson.loads(raw))

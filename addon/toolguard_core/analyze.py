@@ -126,9 +126,17 @@ def analyse_request(
         body = decoded.body
     else:
         analysis.decoded = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
-    parsed, exact = body_rules.parse_body_exact(body, max_body_bytes, analysis.findings, history)
-    if parsed is None:
-        return analysis
+    split = (
+        history.parse(body)
+        if history is not None and isinstance(body, bytes) and len(body) <= max_body_bytes
+        else None
+    )
+    if split is not None:
+        parsed, exact = split.body, True
+    else:
+        parsed, exact = body_rules.parse_body_exact(body, max_body_bytes, analysis.findings)
+        if parsed is None:
+            return analysis
     analysis.body = parsed
     target = analysis.target
     model, stream = request_facts(parsed, target.endpoint, target.path)
@@ -146,6 +154,7 @@ def analyse_request(
         demoted=calibration.demoted if calibration else frozenset(),
         size=len(body) if body is not None else None,
         exact=exact,
+        remembered=split,
     )
     for check in checks_for(analysis.target.endpoint):
         try:

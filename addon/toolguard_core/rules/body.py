@@ -12,7 +12,6 @@ from typing import Any
 import orjson
 
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.rules.history import HistoryCache
 from toolguard_core.rules.jsonvalues import json_type
 from toolguard_core.rules.registry import PredictedError, define, policy
 
@@ -118,16 +117,10 @@ def parse_body(
 
 
 def parse_body_exact(
-    body: bytes | str | None,
-    max_body_bytes: int,
-    findings: list[Finding],
-    history: HistoryCache | None = None,
+    body: bytes | str | None, max_body_bytes: int, findings: list[Finding]
 ) -> tuple[dict[str, Any] | None, bool]:
     """:func:`parse_body`, and whether orjson parsed it (RequestView.exact): the stdlib's fallback
-    accepts values orjson would not write back as they were (NaN, integers over 64 bits).
-
-    With ``history`` (the validation worker's), the messages an earlier body sent with the same bytes
-    are not parsed again (rules/history.py); the result is the same."""
+    accepts values orjson would not write back as they were (NaN, integers over 64 bits)."""
     if body is None or len(body) == 0:
         findings.append(EMPTY.finding("body", "The request body is empty; send a JSON object."))
         return None, False
@@ -139,10 +132,6 @@ def parse_body_exact(
             )
         )
         return None, False
-    if history is not None and isinstance(body, bytes):
-        split = history.parse(body)
-        if split is not None:
-            return split, True
     exact = True
     try:
         # Fast path: orjson parses strict JSON about twice as fast as the stdlib and validates UTF-8

@@ -32,13 +32,20 @@ dropped first (the parsed objects take about 3x their JSON text); an element sho
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 import secrets
 import threading
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import orjson
+
+if TYPE_CHECKING:
+    from toolguard_core.findings import Finding
+    from toolguard_core.request import RequestView
 
 #: The remembered elements' bytes per process (a 400-message, 1 MB session's history is ~1 MB).
 MAX_BYTES = 32 << 20
@@ -52,6 +59,10 @@ PREFIX = 256
 MAX_BUCKET = 8
 #: Elements per remembered block: an agent's resent history is found this many messages per lookup.
 BLOCK = 32
+#: A context (the body outside ``messages``) longer than this is not remembered: its blocks' checks run.
+MAX_CONTEXT = 256 << 10
+#: The remembered contexts' bytes per process (an agent's model, tools and parameters are ~30 KB).
+MAX_CONTEXTS_BYTES = 4 << 20
 #: An element parsed alone with more brackets than this could be past orjson's 1024 levels in the body.
 MAX_NEW_BRACKETS = 1000
 
@@ -116,22 +127,54 @@ def _array_start(body: bytes) -> int:
 
 class Entry:
     """Remembered elements: the exact bytes of one element, or of a run of :data:`BLOCK` consecutive
-    ones with their separators, and the objects orjson parsed from them."""
+    ones with their separators, and the objects orjson parsed from them. ``clean`` holds, for a block,
+    the per-message checks that found nothing in it, by what they read (:class:`Walk`), each with the
+    target it ran for (told by identity, kept so that its id is not reused)."""
 
-    __slots__ = ("raw", "values")
+    __slots__ = ("clean", "raw", "values")
 
     def __init__(self, raw: bytes, values: tuple[Any, ...]) -> None:
         self.raw = raw
         self.values = values
+        self.clean: dict[tuple[Any, ...], object] = {}
+
+
+class Split:
+    """A body parsed here: the object, the remembered blocks it holds (their first message's index),
+    and its context's number: every byte outside ``messages`` (the model, the tools, every parameter)
+    told apart exactly, a number never given to other bytes; None when not remembered."""
+
+    __slots__ = ("blocks", "body", "context")
+
+    def __init__(
+        self, body: dict[str, Any], blocks: tuple[tuple[int, Entry], ...], context: int | None
+    ) -> None:
+        self.body = body
+        self.blocks = blocks
+        self.context = context
 
 
 class HistoryCache:
     """Parsed ``messages`` elements by their exact bytes, LRU, at most ``max_bytes`` of them."""
 
-    __slots__ = ("_buckets", "_lock", "_marker", "_marker_json", "max_bytes", "size")
+    __slots__ = (
+        "_buckets",
+        "_contexts",
+        "_contexts_size",
+        "_lock",
+        "_marker",
+        "_marker_json",
+        "_numbers",
+        "max_bytes",
+        "size",
+    )
 
     def __init__(self, max_bytes: int = MAX_BYTES) -> None:
         self._buckets: OrderedDict[bytes, list[Entry]] = OrderedDict()
+        # The contexts (skeletons) seen, by their exact bytes: a number each, never reused.
+        self._contexts: OrderedDict[bytes, int] = OrderedDict()
+        self._contexts_size = 0
+        self._numbers = itertools.count()
         self.size = 0
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
@@ -147,8 +190,10 @@ class HistoryCache:
         with self._lock:
             self._buckets.clear()
             self.size = 0
+            self._contexts.clear()
+            self._contexts_size = 0
 
-    def parse(self, body: bytes) -> dict[str, Any] | None:
+    def parse(self, body: bytes) -> Split | None:
         """``orjson.loads(body)`` for a JSON object with a ``messages`` array, its remembered elements
         reused; None when the body is not split here (the caller parses it whole)."""
         if len(body) < MIN_BODY:
@@ -156,13 +201,14 @@ class HistoryCache:
         with self._lock:
             return self._parse(body)
 
-    def _parse(self, body: bytes) -> dict[str, Any] | None:
+    def _parse(self, body: bytes) -> Split | None:
         start = _array_start(body)
         if start < 0:
             return None
         pos = _WS.match(body, start + 1).end()
         messages: list[Any] = []
         added: list[tuple[bytes, Entry]] = []
+        blocks: list[tuple[int, Entry]] = []
         buckets = self._buckets
         # The run of elements parsed one by one since the last remembered block: every BLOCK of them
         # become a block (an agent's history is then found BLOCK messages per lookup).
@@ -185,6 +231,7 @@ class HistoryCache:
                     if len(found.values) == 1:
                         messages.append(found.values[0])
                     else:
+                        blocks.append((len(messages), found))
                         messages.extend(found.values)
                         run_first = -1  # restarts after this block
                 else:
@@ -205,8 +252,9 @@ class HistoryCache:
                 if run_first < 0:
                     run_first = -2
                 elif len(messages) - run_first == BLOCK:
-                    block = body[run_pos:value_end]
-                    added.append((block[:PREFIX], Entry(block, tuple(messages[run_first:]))))
+                    block = Entry(body[run_pos:value_end], tuple(messages[run_first:]))
+                    added.append((block.raw[:PREFIX], block))
+                    blocks.append((run_first, block))
                     run_first = -2
                 after = _AFTER.match(body, value_end)
                 if after is None:
@@ -227,7 +275,22 @@ class HistoryCache:
         parsed["messages"] = messages  # an existing key: its place in the object is kept
         for key, entry in added:
             self._remember(key, entry)
-        return parsed
+        return Split(parsed, tuple(blocks), self._context(skeleton) if blocks else None)
+
+    def _context(self, skeleton: bytes) -> int | None:
+        if len(skeleton) > MAX_CONTEXT:
+            return None
+        contexts = self._contexts
+        number = contexts.get(skeleton)
+        if number is not None:
+            contexts.move_to_end(skeleton)
+            return number
+        number = contexts[skeleton] = next(self._numbers)
+        self._contexts_size += len(skeleton)
+        while self._contexts_size > MAX_CONTEXTS_BYTES:
+            dropped, _ = contexts.popitem(last=False)
+            self._contexts_size -= len(dropped)
+        return number
 
     def _remember(self, key: bytes, entry: Entry) -> None:
         size = len(entry.raw)
@@ -248,3 +311,95 @@ class HistoryCache:
         while self.size > self.max_bytes and buckets:
             _, dropped = buckets.popitem(last=False)
             self.size -= sum(len(old.raw) for old in dropped)
+
+
+#: Contexts a block remembers clean checks for; past it, its marks are forgotten (bounded per block).
+MAX_MARKS = 64
+
+
+class Walk:
+    """The messages a per-message check reads, without the remembered blocks it already found clean
+    under the same context: the checks of a message that need nothing but that message and the request's
+    context (its target, its demoted rules and every byte outside ``messages``), whose findings name the
+    message by its index only in the location's and the message's text.
+
+    A block is found clean when the check, walking it whole, yielded nothing between its first message
+    and the next one (:func:`per_message` tells the walk of each finding); the marks are kept only when
+    the check ran to its end (a check stopped by the findings cap, or that raised, marks nothing)."""
+
+    __slots__ = ("_fresh", "_key", "_messages", "_split", "_target", "dirty")
+
+    def __init__(self, messages: list[Any], split: Split, key: tuple[Any, ...], target: object) -> None:
+        self._messages = messages
+        self._split = split
+        self._key = key
+        self._target = target
+        self._fresh: list[Entry] = []
+        self.dirty = False
+
+    def __iter__(self) -> Iterator[tuple[int, Any]]:
+        messages = self._messages
+        key, target = self._key, self._target
+        index = 0
+        for start, entry in self._split.blocks:
+            while index < start:
+                yield index, messages[index]
+                index += 1
+            end = start + len(entry.values)
+            if entry.clean.get(key) is target:
+                index = end
+                continue
+            self.dirty = False
+            while index < end:
+                yield index, messages[index]
+                index += 1
+            if not self.dirty:  # resumed after the block's last message was checked
+                self._fresh.append(entry)
+        while index < len(messages):
+            yield index, messages[index]
+            index += 1
+
+    def finish(self) -> None:
+        key, target = self._key, self._target
+        for entry in self._fresh:
+            if len(entry.clean) >= MAX_MARKS:
+                entry.clean.clear()
+            entry.clean[key] = target
+
+
+def mark_key(name: str, split: Split, view: RequestView) -> tuple[tuple[Any, ...], object]:
+    """What a block's clean mark is kept under: the check, the context's number (every byte outside
+    ``messages``: the model, the tools, the parameters a check may read), the demoted rules (they only
+    lower a level, a clean block stays clean: kept to be safe), and the target, told by identity (the
+    worker keeps one per route and options; its provider decides every level)."""
+    return (name, split.context, view.demoted), view.target
+
+
+PerMessageCheck = Callable[["RequestView", Iterable[tuple[int, Any]]], Iterator["Finding"]]
+
+
+def per_message(check: PerMessageCheck) -> Callable[[RequestView], Iterator[Finding]]:
+    """A check over ``(index, message)`` pairs whose findings about a message depend on that message
+    and the request's context only: given, for a body the validation worker split, the messages of the
+    blocks it did not find clean before under the same context. Anything else (a body parsed whole, a
+    context not remembered) walks every message, as the check always did.
+
+    tests/test_history.py runs every body the project has and mutations of their histories through
+    both paths, as one sequence sharing one cache, and compares the findings exactly."""
+    name = f"{check.__module__}.{check.__qualname__}"
+
+    @functools.wraps(check)
+    def walked(view: RequestView) -> Iterator[Finding]:
+        split = view.remembered
+        messages = view.messages
+        if split is None or split.context is None or messages is not split.body.get("messages"):
+            yield from check(view, enumerate(messages))
+            return
+        key, target = mark_key(name, split, view)
+        walk = Walk(messages, split, key, target)
+        for finding in check(view, walk):
+            walk.dirty = True
+            yield finding
+        walk.finish()
+
+    return walked

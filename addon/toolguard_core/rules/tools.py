@@ -10,7 +10,7 @@ The JSON-Schema walk is shared with the ``response_format`` rules.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
@@ -18,6 +18,7 @@ from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RESPONSES, RequestView
 from toolguard_core.rules import memo
 from toolguard_core.rules.examples import USER, WEATHER_PARAMS, example_tool
+from toolguard_core.rules.history import per_message
 from toolguard_core.rules.inferred import judged_id, judged_name, report_judged
 from toolguard_core.rules.modelinfo import GEMINI_NAME
 from toolguard_core.rules.policy import (
@@ -1387,10 +1388,11 @@ def _check_root(view: RequestView, location: str, name: str, parameters: Any) ->
             return
 
 
-def _check_history_names(view: RequestView) -> Iterator[Finding]:
+@per_message
+def _check_history_names(view: RequestView, messages: Iterable[tuple[int, Any]]) -> Iterator[Finding]:
     # An agent's history calls the same few tools hundreds of times: each name matched once.
     valid: set[str] = set()
-    for index, message in enumerate(view.messages):
+    for index, message in messages:
         if not isinstance(message, dict) or message.get("role") != "assistant":
             continue
         calls = message.get("tool_calls")
