@@ -51,6 +51,7 @@ def inner(args: argparse.Namespace) -> None:
     from toolguard_core.analyze import analyse_request
     from toolguard_core.providers import DEFAULT_REGISTRY
     from toolguard_core.request import Target
+
     kwargs: dict[str, object] = {"target": Target.from_url(URL, DEFAULT_REGISTRY)}  # the worker keeps one
     if not args.whole:
         from toolguard_core.worker import HISTORY  # the worker's own cache of parsed messages
