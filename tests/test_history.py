@@ -1,4 +1,4 @@
-"""rules/history.py: the validation worker's parse, which gives back the messages an earlier body sent
+"""rules/history.py and rules/walk.py: the validation worker's parse, which gives back the messages an earlier body sent
 with the same bytes, yields exactly ``orjson.loads(body)`` and exactly the findings of parsing every
 body whole, for every body the project has (dev corpus rows, probe rows, valid requests, every rule's
 example) and mutations of their histories, sent as a sequence of requests sharing one cache (so the
@@ -18,7 +18,7 @@ from test_memo import API_URLS, OTHER_MODELS, OTHER_URLS, bodies
 from toolguard_core.analyze import analyse_request
 from toolguard_core.providers import DEFAULT_REGISTRY
 from toolguard_core.request import Target
-from toolguard_core.rules import history
+from toolguard_core.rules import history, walk
 from toolguard_core.rules.history import HistoryCache
 
 BENCH_SCRIPTS = __import__("pathlib").Path(__file__).resolve().parent.parent / "scripts"
@@ -169,7 +169,7 @@ def test_split_parse_finds_exactly_what_the_whole_parse_finds(small):
 def test_a_key_without_what_the_checks_read_gives_other_findings(small, monkeypatch, left_out):
     # The demoted rules are not among these: they only lower a finding's level, so a block clean
     # without them is clean with them (they are in the key anyway).
-    monkeypatch.setattr(history, "mark_key", left_out)
+    monkeypatch.setattr(walk, "mark_key", left_out)
     differ, _, _ = mismatches(requests(), HistoryCache(max_bytes=1 << 30))
     assert differ > 0
 

@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 from toolguard_core.catalog import Catalog, ModelInfo
 from toolguard_core.providers import ProviderProfile, ProviderRegistry
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # rules/ imports this module: the type only
     from toolguard_core.rules.history import Split
 
 #: Which API a request speaks, decided by its path: the APIs share hosts and error envelopes but
@@ -244,7 +244,7 @@ class RequestView:
     exact: bool = False
     #: The validation worker's split parse of this body (rules/history.py): the remembered blocks of
     #: its history, whose per-message checks found nothing before under the same context are not walked
-    #: again (history.per_message). None for a body parsed whole.
+    #: again (rules/walk.py). None for a body parsed whole.
     remembered: Split | None = None
 
     @property

@@ -9,9 +9,9 @@ from typing import Any
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import OPENAI_ROLES
 from toolguard_core.request import RequestView
-from toolguard_core.rules.history import per_message
 from toolguard_core.rules.inferred import judged_name, report_judged
 from toolguard_core.rules.registry import PredictedError, check, define, policy
+from toolguard_core.rules.walk import per_message
 
 MISSING = define(
     "messages.missing",

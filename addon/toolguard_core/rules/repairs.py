@@ -20,8 +20,8 @@ from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
-from toolguard_core.rules.history import per_message
 from toolguard_core.rules.registry import Rule, check, define, policy
+from toolguard_core.rules.walk import per_message
 
 QWEN_CODE_REFERENCE = (
     "https://github.com/QwenLM/qwen-code (0.24.4, observed on the wire; docs/guide-qwen-code.md)"

@@ -13,10 +13,10 @@ from typing import Any
 from toolguard_core.catalog import lookup
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
-from toolguard_core.rules.history import per_message
 from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.jsonvalues import arguments_problem, json_type
 from toolguard_core.rules.registry import PredictedError, check, define, policy
+from toolguard_core.rules.walk import per_message
 
 _CALL = {"id": "call_1", "type": "function", "function": {"name": "foo_tool", "arguments": "{}"}}
 _USER = {"role": "user", "content": 'Call tool "foo" twice with no arguments'}

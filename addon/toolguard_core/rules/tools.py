@@ -18,7 +18,6 @@ from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RESPONSES, RequestView
 from toolguard_core.rules import memo
 from toolguard_core.rules.examples import USER, WEATHER_PARAMS, example_tool
-from toolguard_core.rules.history import per_message
 from toolguard_core.rules.inferred import judged_id, judged_name, report_judged
 from toolguard_core.rules.modelinfo import GEMINI_NAME
 from toolguard_core.rules.policy import (
@@ -33,6 +32,7 @@ from toolguard_core.rules.schemas import (
     keyword_problems,
     strict_schema_problems,
 )
+from toolguard_core.rules.walk import per_message
 
 # The OpenAI function-name rule: "must be a-z, A-Z, 0-9, or contain underscores and dashes,
 # with a maximum length of 64" (doc [OAS] FunctionObject.name). DeepSeek and Groq apply the same
