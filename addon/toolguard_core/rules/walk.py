@@ -21,8 +21,8 @@ class Walk:
     context (its target, its demoted rules and every byte outside ``messages``), whose findings name the
     message by its index only in the location's and the message's text.
 
-    A block is found clean when the check, walking it whole, yielded nothing between its first message
-    and the next one (:func:`per_message` tells the walk of each finding); the marks are kept only when
+    A block is found clean when the check, walking it whole, yielded nothing from its first message
+    until it asked for the message after its last (:func:`per_message` tells the walk of each finding); the marks are kept only when
     the check ran to its end (a check stopped by the findings cap, or that raised, marks nothing)."""
 
     __slots__ = ("_fresh", "_key", "_messages", "_split", "_target", "dirty")
