@@ -275,3 +275,22 @@ def test_a_number_is_never_taken_for_the_start_of_a_longer_one(small):
         raw = b'{"model": "m", "messages": [' + number + b', {"role": "user"}]}'
         split = cache.parse(raw)
         assert split is not None and orjson.dumps(split.body) == orjson.dumps(orjson.loads(raw))
+
+
+def test_the_worker_answers_an_agent_session_as_the_whole_parse_does():
+    # worker.handle, the validation worker's own entry point, with its process-wide cache: rows
+    # identical to those of a worker that parsed every body whole, and the session remembered.
+    from toolguard_core import worker
+
+    context = worker.Context.from_json(json.dumps({"url": API_URLS["chat"], "max_body": 32 << 20}).encode())
+    worker.HISTORY.clear()
+    raws = agent_requests()
+    raws.append(raws[0].replace(b'"gpt-4.1"', b'"gpt-4o"', 1))  # over gpt-4o's window: a finding
+    for seq, raw in enumerate(raws):
+        row = worker.handle(context, seq, raw, True)
+        whole = analyse_request(raw, context.url, target=context.target)
+        assert row is not None
+        assert row[1] == [[f.rule, str(f.severity), f.location, f.message] for f in whole.findings]
+        assert row[5] == []
+    assert row[1]  # the last one was flagged
+    assert worker.HISTORY.size > 0
