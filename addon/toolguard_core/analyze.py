@@ -22,6 +22,7 @@ from toolguard_core.request import (
     stream_by_path,
 )
 from toolguard_core.rules import body as body_rules
+from toolguard_core.rules.history import HistoryCache
 from toolguard_core.rules.registry import ALL_PROVIDERS, RULES, checks_for
 from toolguard_core.rules.spec import restated
 
@@ -87,6 +88,7 @@ def analyse_request(
     decode_error: str | None = None,
     knowledge: Knowledge = NOTHING_LEARNED,
     content_encoding: str | None = None,
+    history: HistoryCache | None = None,
 ) -> Analysis:
     """Parse ``body`` once and run the checks registered for its endpoint kind on it.
 
@@ -102,6 +104,9 @@ def analyse_request(
     ``knowledge`` is what this user's upstreams taught (:mod:`toolguard_core.learned`): the
     calibration of the request's host and model is the second input of each finding's severity,
     beside the rule's declared provider levels, and adds the ``learned.*`` findings.
+    ``history`` (the validation worker's) remembers the parsed messages of earlier bodies by their
+    bytes (rules/history.py): the same findings, the resent history not parsed again. The parsed body
+    then shares objects with earlier ones: a caller must not mutate ``Analysis.body``.
     """
     analysis = Analysis(target=target or Target.from_url(url, registry))
     if decode_error is not None:
@@ -121,9 +126,17 @@ def analyse_request(
         body = decoded.body
     else:
         analysis.decoded = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
-    parsed, exact = body_rules.parse_body_exact(body, max_body_bytes, analysis.findings)
-    if parsed is None:
-        return analysis
+    split = (
+        history.parse(body)
+        if history is not None and isinstance(body, bytes) and len(body) <= max_body_bytes
+        else None
+    )
+    if split is not None:
+        parsed, exact = split.body, True
+    else:
+        parsed, exact = body_rules.parse_body_exact(body, max_body_bytes, analysis.findings)
+        if parsed is None:
+            return analysis
     analysis.body = parsed
     target = analysis.target
     model, stream = request_facts(parsed, target.endpoint, target.path)
@@ -141,6 +154,7 @@ def analyse_request(
         demoted=calibration.demoted if calibration else frozenset(),
         size=len(body) if body is not None else None,
         exact=exact,
+        remembered=split,
     )
     for check in checks_for(analysis.target.endpoint):
         try:

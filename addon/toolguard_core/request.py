@@ -6,11 +6,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from toolguard_core.catalog import Catalog, ModelInfo
 from toolguard_core.providers import ProviderProfile, ProviderRegistry
+
+if TYPE_CHECKING:  # rules/ imports this module: the type only
+    from toolguard_core.rules.history import Split
 
 #: Which API a request speaks, decided by its path: the APIs share hosts and error envelopes but
 #: not body shapes (chat ``messages``, Responses ``input`` items, Anthropic content blocks), so
@@ -239,6 +242,10 @@ class RequestView:
     #: a part of the body may be remembered by that part's JSON text (rules/memo.py). False for a
     #: body the stdlib parsed (NaN, integers over 64 bits) and for views built elsewhere.
     exact: bool = False
+    #: The validation worker's split parse of this body (rules/history.py): the remembered blocks of
+    #: its history, whose per-message checks found nothing before under the same context are not walked
+    #: again (rules/walk.py). None for a body parsed whole.
+    remembered: Split | None = None
 
     @property
     def provider(self) -> ProviderProfile:

@@ -40,6 +40,7 @@ from toolguard_core.offload import (
 from toolguard_core.profiles_config import load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.request import Target
+from toolguard_core.rules.history import HistoryCache
 
 
 @cache
@@ -73,6 +74,12 @@ class Context:
         )
 
 
+#: The messages of the bodies this worker parsed, by their bytes (rules/history.py): an agent resends
+#: its history every turn, and only the new messages are parsed again. The worker keeps no body, so
+#: the shared parsed objects are never mutated.
+HISTORY = HistoryCache()
+
+
 def handle(context: Context | None, seq: int, body: bytes | None, full: bool) -> list | None:
     """One job's result row (offload.WorkerResult.from_row), or None for a clean job the proxy
     learns about from the watermark alone."""
@@ -87,6 +94,7 @@ def handle(context: Context | None, seq: int, body: bytes | None, full: bool) ->
             decode_error=context.decode_error,
             knowledge=context.knowledge,
             content_encoding=context.content_encoding,
+            history=HISTORY,
         )
     except Exception as exc:  # never let one body stop the worker
         return [seq, [], None, None, False, [["worker", repr(exc)]]]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import OPENAI_ROLES
 from toolguard_core.request import RequestView
 from toolguard_core.rules.inferred import judged_name, report_judged
 from toolguard_core.rules.registry import PredictedError, check, define, policy
+from toolguard_core.rules.walk import per_message
 
 MISSING = define(
     "messages.missing",
@@ -240,9 +242,15 @@ def check_messages_shape(view: RequestView) -> Iterator[Finding]:
     if not messages:
         yield from report_judged(EMPTY, view, "messages", "`messages` is empty; send at least one message.")
         return
+    yield from _check_each_message(view)
+
+
+@per_message
+def _check_each_message(view: RequestView, messages: Iterable[tuple[int, Any]]) -> Iterator[Finding]:
+    """Each message's own shape: what it needs besides itself is the request's context only."""
     roles = view.provider.roles
     accepted = roles if roles is not None else OPENAI_ROLES
-    for index, message in enumerate(messages):
+    for index, message in messages:
         # The common case, a valid message, formats no location (issue #12: a 1 MB agent
         # conversation's 400 messages, every request).
         if not isinstance(message, dict):

@@ -14,13 +14,14 @@ text parts) plus user messages for the one client that marks an interruption the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
 from toolguard_core.rules.registry import Rule, check, define, policy
+from toolguard_core.rules.walk import per_message
 
 QWEN_CODE_REFERENCE = (
     "https://github.com/QwenLM/qwen-code (0.24.4, observed on the wire; docs/guide-qwen-code.md)"
@@ -241,8 +242,9 @@ def _excerpt(text: str, limit: int = 80) -> str:
 
 
 @check
-def check_repair_signatures(view: RequestView) -> Iterator[Finding]:
-    for index, message in enumerate(view.messages):
+@per_message
+def check_repair_signatures(view: RequestView, messages: Iterable[tuple[int, Any]]) -> Iterator[Finding]:
+    for index, message in messages:
         if not isinstance(message, dict):
             continue
         role = message.get("role")

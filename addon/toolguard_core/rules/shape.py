@@ -7,7 +7,7 @@ pairing rules skip what is malformed here (a call without an id pairs with nothi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from toolguard_core.catalog import lookup
@@ -16,6 +16,7 @@ from toolguard_core.request import RequestView
 from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.jsonvalues import arguments_problem, json_type
 from toolguard_core.rules.registry import PredictedError, check, define, policy
+from toolguard_core.rules.walk import per_message
 
 _CALL = {"id": "call_1", "type": "function", "function": {"name": "foo_tool", "arguments": "{}"}}
 _USER = {"role": "user", "content": 'Call tool "foo" twice with no arguments'}
@@ -367,8 +368,9 @@ EMPTY_ASSISTANT = define(
 
 
 @check
-def check_message_shape(view: RequestView) -> Iterator[Finding]:
-    for index, message in enumerate(view.messages):
+@per_message
+def check_message_shape(view: RequestView, messages: Iterable[tuple[int, Any]]) -> Iterator[Finding]:
+    for index, message in messages:
         if not isinstance(message, dict):
             continue
         role = message.get("role")

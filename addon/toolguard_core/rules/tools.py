@@ -10,7 +10,7 @@ The JSON-Schema walk is shared with the ``response_format`` rules.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
@@ -32,6 +32,7 @@ from toolguard_core.rules.schemas import (
     keyword_problems,
     strict_schema_problems,
 )
+from toolguard_core.rules.walk import per_message
 
 # The OpenAI function-name rule: "must be a-z, A-Z, 0-9, or contain underscores and dashes,
 # with a maximum length of 64" (doc [OAS] FunctionObject.name). DeepSeek and Groq apply the same
@@ -1387,10 +1388,11 @@ def _check_root(view: RequestView, location: str, name: str, parameters: Any) ->
             return
 
 
-def _check_history_names(view: RequestView) -> Iterator[Finding]:
+@per_message
+def _check_history_names(view: RequestView, messages: Iterable[tuple[int, Any]]) -> Iterator[Finding]:
     # An agent's history calls the same few tools hundreds of times: each name matched once.
     valid: set[str] = set()
-    for index, message in enumerate(view.messages):
+    for index, message in messages:
         if not isinstance(message, dict) or message.get("role") != "assistant":
             continue
         calls = message.get("tool_calls")
