@@ -197,6 +197,64 @@ ORPHAN_TOOL_RESULT = define(
     policy=_PAIRING,
     fixed=_example(_USER, _CALL, _ANSWER),
 )
+ORPHAN_SERVER_TOOL_RESULT = define(
+    "anthropic.orphan-server-tool-result",
+    Severity.ERROR,
+    "A server tool's result block (`web_search_tool_result`, `code_execution_tool_result`, "
+    "`advisor_tool_result`, ... or `mcp_tool_result`) answers a `tool_use_id` that no `server_tool_use` "
+    "(`mcp_tool_use`) block before it called.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text=(
+                "messages.15.content.0: unexpected `tool_use_id` found in `advisor_tool_result` blocks: "
+                "srvtoolu_01DcAD2oDB6fdQXk4XdWShsW. Each `advisor_tool_result` block must have a corresponding "
+                "`server_tool_use` block before it."
+            ),
+            # Also anthropics/claude-code#62577, #66944 and #80439: Claude Code replayed the result of its
+            # advisor server tool after dropping the call.
+            source="https://github.com/anthropics/claude-code/issues/95406",
+        ),
+    ),
+    example=_example(
+        _USER,
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_01A", "content": []},
+                {"type": "text", "text": "Nothing found."},
+            ],
+        },
+        {"role": "user", "content": "Try again."},
+    ),
+    example_url=MESSAGES_URL,
+    # Anthropic's validator answers it (Claude on Bedrock and Vertex included); an unknown host on
+    # /v1/messages is most often a gateway to it (STRUCTURAL). Other Anthropic-compatible endpoints run
+    # no server tools of Anthropic's, so what they do with the block is not established.
+    policy=policy(error=tuple(sorted(CLAUDE_VALIDATOR | STRUCTURAL)), otherwise=Severity.WARNING),
+    fixed=_example(
+        _USER,
+        {
+            "role": "assistant",
+            "content": [
+                {
+                    "type": "server_tool_use",
+                    "id": "srvtoolu_01A",
+                    "name": "web_search",
+                    "input": {"query": "x"},
+                },
+                {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_01A", "content": []},
+                {"type": "text", "text": "Nothing found."},
+            ],
+        },
+        {"role": "user", "content": "Try again."},
+    ),
+    notes=(
+        "The call is looked for anywhere before the result (a `pause_turn` continuation may split one "
+        "assistant turn), so only a result with no call at all before it is reported. The result types are "
+        "the reference's `*_tool_result` blocks other than the client tools' `tool_result`."
+    ),
+)
 DUPLICATE_TOOL_RESULT = define(
     "anthropic.duplicate-tool-result",
     Severity.ERROR,
@@ -1799,7 +1857,40 @@ def check_tool_pairing(view: RequestView) -> Iterator[Finding]:
                     "every tool_result first and the text after them.",
                 )
     yield from _check_duplicate_ids(view, conversation)
+    yield from _check_server_results(view, conversation)
     yield from _check_thinking_loop(view, conversation)
+
+
+def _server_call_type(kind: str | None) -> str | None:
+    """The block type that calls the server tool whose result block is ``kind``: ``mcp_tool_use`` for
+    ``mcp_tool_result``, ``server_tool_use`` for the other ``*_tool_result`` blocks of
+    :data:`BLOCK_TYPES`; None for anything else (the client tools' ``tool_result`` included)."""
+    if kind is None or kind == "tool_result" or kind not in BLOCK_TYPES or not kind.endswith("_tool_result"):
+        return None
+    return "mcp_tool_use" if kind == "mcp_tool_result" else "server_tool_use"
+
+
+def _check_server_results(view: RequestView, conversation: list[Turn]) -> Iterator[Finding]:
+    """Each server tool result answers a ``server_tool_use`` (``mcp_tool_use``) id called before it."""
+    called: set[tuple[str, str]] = set()
+    for turn in conversation:
+        for block in turn.blocks:
+            if block.type in ("server_tool_use", "mcp_tool_use"):
+                call_id = _tool_use_id(block)
+                if call_id is not None:
+                    called.add((block.type, call_id))
+                continue
+            caller = _server_call_type(block.type)
+            result_id = _result_id(block) if caller is not None else None
+            if caller is None or result_id is None or (caller, result_id) in called:
+                continue
+            yield from report_judged(
+                ORPHAN_SERVER_TOOL_RESULT,
+                view,
+                f"{block.where}.tool_use_id",
+                f"{block.where} ({block.type}) answers {result_id}, but no {caller} block with that id comes "
+                f"before it. Replay the {caller} block right before its result, or drop the result too.",
+            )
 
 
 def _check_duplicate_ids(view: RequestView, conversation: list[Turn]) -> Iterator[Finding]:
