@@ -288,6 +288,61 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "unexpected `tool_use_id` found in `tool_result` blocks",
     ),
     (
+        # A property schema given as a bare type name: not JSON Schema (anthropics/claude-code#86664's sentence).
+        "input-schema-property-as-type-name",
+        "anthropic",
+        req(
+            USER,
+            tools=[
+                {
+                    "name": "move",
+                    "description": "Move to a point.",
+                    "input_schema": {
+                        "type": "object",
+                        "properties": {"x": "number", "y": {"type": "number"}},
+                    },
+                }
+            ],
+        ),
+        [("anthropic.invalid-input-schema", E, "tools[0].input_schema.properties.x")],
+        "It must match JSON Schema draft 2020-12",
+    ),
+    (
+        # Nested too, on an unknown host (a gateway to Anthropic): `required: true` is draft 3's form.
+        "input-schema-required-boolean-generic",
+        "generic",
+        req(
+            USER,
+            tools=[
+                {
+                    "name": "search",
+                    "input_schema": {
+                        "type": "object",
+                        "properties": {"filter": {"type": "object", "properties": {}, "required": True}},
+                    },
+                }
+            ],
+        ),
+        [("anthropic.invalid-input-schema", E, "tools[0].input_schema.properties.filter.required")],
+        None,
+    ),
+    (
+        # An array without items is valid JSON Schema: Anthropic takes it (OpenAI's validator does not).
+        "input-schema-array-without-items-is-valid",
+        "anthropic",
+        req(
+            USER,
+            tools=[
+                {
+                    "name": "read_files",
+                    "input_schema": {"type": "object", "properties": {"paths": {"type": "array"}}},
+                }
+            ],
+        ),
+        [],
+        None,
+    ),
+    (
         # Claude Code replayed its advisor server tool's result without the call (anthropics/claude-code#95406).
         "orphan-advisor-tool-result",
         "anthropic",

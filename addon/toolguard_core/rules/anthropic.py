@@ -43,6 +43,7 @@ from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.jsonvalues import json_type, lax_converts
 from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled, family_of
 from toolguard_core.rules.registry import RULES, PredictedError, check, define, policy
+from toolguard_core.rules.schemas import context_text, dotted, iter_schemas, keyword_problems
 
 MESSAGES_URL = "https://api.anthropic.com/v1/messages"
 #: DeepSeek's Anthropic-compatible endpoint (https://api-docs.deepseek.com/guides/anthropic_api).
@@ -863,6 +864,46 @@ TOOL_SCHEMA_MISSING = define(
     fixed=_example(_USER, tools=[_TOOL]),
     notes='Anthropic\'s tool shape is {"name", "description", "input_schema"} at the top level.',
 )
+INVALID_INPUT_SCHEMA = define(
+    "anthropic.invalid-input-schema",
+    Severity.ERROR,
+    "A keyword of a custom tool's `input_schema` has a value JSON Schema's metaschema refuses: a property "
+    'schema given as a type name (`"x": "number"`), a `type` that is not a JSON type name, `required` '
+    "that is not an array of strings, an empty `anyOf`.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text=(
+                "tools.17.custom.input_schema: JSON schema is invalid. It must match JSON Schema draft 2020-12 "
+                "(https://json-schema.org/draft/2020-12). Learn more about tool use at "
+                "https://platform.claude.com/docs/en/agents-and-tools/tool-use/overview."
+            ),
+            # Claude Code with an MCP server's tool; also anthropics/claude-code#5486 (tools.39).
+            source="https://github.com/anthropics/claude-code/issues/86664",
+        ),
+    ),
+    example=_example(
+        _USER,
+        tools=[
+            {
+                "name": "get_weather",
+                "description": "Weather for a city.",
+                "input_schema": {"type": "object", "properties": {"city": "string"}, "required": ["city"]},
+            }
+        ],
+    ),
+    example_url=MESSAGES_URL,
+    # Anthropic validates input_schema against draft 2020-12's metaschema (the cited sentence; Claude on
+    # Bedrock and Vertex answer with the same validator); an unknown host on /v1/messages is most often a
+    # gateway to it (STRUCTURAL). Other Anthropic-compatible endpoints: not established.
+    policy=policy(error=tuple(sorted(CLAUDE_VALIDATOR | STRUCTURAL)), otherwise=Severity.WARNING),
+    fixed=_example(_USER, tools=[_TOOL]),
+    notes=(
+        "The keyword value types are the metaschema's (json-schema.org, draft 2020-12), checked by the walk "
+        "tools.invalid-schema makes over OpenAI function parameters (rules/schemas.py). Only values the "
+        "metaschema refuses are reported: an array without `items` is valid JSON Schema and Anthropic takes it."
+    ),
+)
 TOOL_USE_ID_RULE = define(
     "anthropic.invalid-tool-use-id",
     Severity.ERROR,
@@ -1528,6 +1569,23 @@ def check_tools(view: RequestView) -> Iterator[Finding]:
                 view,
                 f"tools[{index}].input_schema",
                 f'tools[{index}] has {what}; give it a JSON Schema object with "type": "object".',
+            )
+        if isinstance(schema, dict):
+            yield from _check_input_schema(view, index, schema)
+
+
+def _check_input_schema(view: RequestView, index: int, schema: dict[str, Any]) -> Iterator[Finding]:
+    """The keywords of one tool's ``input_schema`` the draft 2020-12 metaschema refuses (one walk)."""
+    location = f"tools[{index}].input_schema"
+    for path, node in iter_schemas(schema):
+        for keyword, detail in keyword_problems(node):
+            yield from report_judged(
+                INVALID_INPUT_SCHEMA,
+                view,
+                dotted(location, (*path, keyword)),
+                f"tools[{index}].input_schema is not valid JSON Schema (draft 2020-12): in "
+                f"{context_text(path)}, {keyword}: {detail}. Give each property a schema object, e.g. "
+                '{"type": "number"}.',
             )
 
 
