@@ -342,6 +342,52 @@ NON_IMAGE_DATA_URL = define(
     notes="Ollama accepts only jpeg, jpg, png and webp (or an empty MIME type). Send PDFs as `file` parts.",
     fixed={"model": "gpt-4o", "messages": [_image_message(_PNG)]},
 )
+#: OpenAI's file inputs guide: "Chat Completions accepts only PDF files as file content parts" (base64
+#: `file_data` or an uploaded `file_id`; https://developers.openai.com/api/docs/guides/file-inputs).
+CHAT_FILE_MIMES = frozenset({"application/pdf"})
+_PDF = "data:application/pdf;base64,JVBERi0xLjQKJcTl8uXr"
+
+
+def _file_message(**file: Any) -> dict[str, Any]:
+    return {
+        "role": "user",
+        "content": [{"type": "text", "text": "Summarise the attachment."}, {"type": "file", "file": file}],
+    }
+
+
+INVALID_FILE_DATA = define(
+    "content.invalid-file-data",
+    Severity.ERROR,
+    "A `file` part's `file_data` is not a base64 `data:` URL of a PDF (`data:application/pdf;base64,...`): "
+    "bare base64 without the prefix, or another document type (Chat Completions takes PDFs only).",
+    policy=policy(error=("openai-family",), warning=("generic",)),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Expected a base64-encoded data URL with an application/pdf MIME type (e.g. "
+                "'data:application/pdf;base64,SGVsbG8sIFdvcmxkIQ=='), but got an invalid base64-encoded value."
+            ),
+            # The same validator answers the Responses API's input_file, quoted for its param
+            # input[0].content[1].file_data (bare base64 sent without the data: prefix).
+            source=(
+                "https://community.openai.com/t/issue-with-native-pdf-input-base64-in-gpt-4o-error-invalid-"
+                "input-0-content-1-file-data/1377908"
+            ),
+            code="invalid_value",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [_file_message(filename="deck.pdf", file_data="JVBERi0xLjQKJcTl8uXr")],
+    },
+    fixed={"model": "gpt-4o", "messages": [_file_message(filename="deck.pdf", file_data=_PDF)]},
+    notes=(
+        "OpenAI's file inputs guide: Chat Completions accepts only PDF files as `file` parts; other documents "
+        "go to the Responses API's `input_file`, or as text. Other providers' `file` parts take more types "
+        "(OpenRouter, gateways), so the rule is an error only where OpenAI's validator answers."
+    ),
+)
 INVALID_DETAIL = define(
     "content.invalid-image-detail",
     Severity.ERROR,
@@ -723,6 +769,36 @@ def _check_part(
         yield from report_judged(PART_NOT_ALLOWED_FOR_ROLE, view, where, detail)
     if part_type == "image_url":
         yield from _check_image(view, pid, where, part)
+    elif part_type == "file":
+        yield from _check_file(view, where, part)
+
+
+def _check_file(view: RequestView, where: str, part: dict[str, Any]) -> Iterator[Finding]:
+    """A ``file`` part's inline ``file_data``: a base64 data URL of a type Chat Completions takes."""
+    file = part.get("file")
+    data = file.get("file_data") if isinstance(file, dict) else None
+    if not isinstance(data, str):
+        return  # a file_id part, or a shape the spec rules report
+    location = f"{where}.file.file_data"
+    meta, comma, _ = data[:256].partition(",")
+    if not meta.lower().startswith("data:") or not comma or not meta.lower().endswith(";base64"):
+        yield from report_judged(
+            INVALID_FILE_DATA,
+            view,
+            location,
+            f"{location} is not a data URL (it starts {data[:24]!r}); send 'data:application/pdf;base64,' + "
+            "the base64 of the PDF.",
+        )
+        return
+    mime = meta[5:].split(";", 1)[0].strip().lower()
+    if mime not in CHAT_FILE_MIMES:
+        yield from report_judged(
+            INVALID_FILE_DATA,
+            view,
+            location,
+            f"{location} has MIME type {mime or 'none'!r}; Chat Completions takes PDF files only. Convert the "
+            "document to PDF, send its text as a text part, or use the Responses API's input_file.",
+        )
 
 
 def _check_image(view: RequestView, pid: str, where: str, part: dict[str, Any]) -> Iterator[Finding]:
