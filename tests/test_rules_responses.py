@@ -480,9 +480,45 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "Invalid value: 'input_text'. Supported values are: 'output_text' and 'refusal'.",
     ),
     (
-        "chat-style-text-part-is-warning",
+        # Chat Completions parts on the Responses API: OpenAI lists every part type it takes (PraisonAI#3934).
+        "chat-style-text-part",
         "openai",
         req([{"role": "user", "content": [{"type": "text", "text": "hi"}]}]),
+        [("responses.invalid-message-content", E, "input[0].content[0]")],
+        (
+            "Invalid value: 'text'. Supported values are: 'input_text', 'input_image', 'input_audio', "
+            "'output_text', 'refusal', 'input_file', 'computer_screenshot', 'summary_text', and "
+            "'encrypted_content'."
+        ),
+    ),
+    (
+        # The same for an image_url part (langchain-ai/langchainjs#11248), on Azure's validator too...
+        "chat-style-image-url-part-azure",
+        "azure",
+        req(
+            [
+                {
+                    "role": "user",
+                    "content": [{"type": "image_url", "image_url": {"url": "https://x.test/a.png"}}],
+                }
+            ]
+        ),
+        [("responses.invalid-message-content", E, "input[0].content[0]")],
+        None,
+    ),
+    (
+        # ...a warning on a self-hosted Responses server (its answer is not established)...
+        "chat-style-text-part-ollama-warning",
+        "ollama",
+        req([{"role": "user", "content": [{"type": "text", "text": "hi"}]}]),
+        [("responses.invalid-message-content", W, "input[0].content[0]")],
+        None,
+    ),
+    (
+        # ...and a Responses part type the role does not take stays unconfirmed.
+        "output-text-in-user-message-is-warning",
+        "openai",
+        req([{"role": "user", "content": [{"type": "output_text", "text": "hi"}]}]),
         [("responses.content-part-unconfirmed", W, "input[0].content[0]")],
         None,
     ),
