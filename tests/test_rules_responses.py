@@ -515,6 +515,46 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         None,
     ),
     (
+        # input_file bytes go as a data URL (community.openai.com thread 1377908: "Expected a base64-encoded
+        # data URL ... but got an invalid base64-encoded value")...
+        "input-file-bare-base64",
+        "openai",
+        req(
+            [
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "input_text", "text": "Summarise."},
+                        {"type": "input_file", "filename": "a.pdf", "file_data": "JVBERi0xLjQK"},
+                    ],
+                }
+            ]
+        ),
+        [("content.invalid-file-data", E, "input[0].content[1].file_data")],
+        None,
+    ),
+    (
+        # ...of any document type the guide lists (PDF only is Chat Completions' limit, not this API's).
+        "input-file-docx-data-url",
+        "openai",
+        req(
+            [
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "input_file",
+                            "filename": "a.docx",
+                            "file_data": "data:application/vnd.openxmlformats-officedocument.wordprocessingml.document;base64,UEsDBBQ",
+                        }
+                    ],
+                }
+            ]
+        ),
+        [],
+        None,
+    ),
+    (
         # ...and a Responses part type the role does not take stays unconfirmed.
         "output-text-in-user-message-is-warning",
         "openai",
@@ -939,5 +979,7 @@ def test_every_responses_rule_is_covered_by_a_case() -> None:
         "tools.invalid-schema",
         "tools.strict-unsupported-format",
         "response_format.strict-schema",
+        # rules/content.py reads an input_file's bytes as it reads a chat file part's.
+        "content.invalid-file-data",
     }
     assert covered - shared == set(RESPONSES_RULES)

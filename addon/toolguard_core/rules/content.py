@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.request import RequestView
+from toolguard_core.request import RESPONSES, RequestView
 from toolguard_core.rules.inferred import judged_id, judged_name, report_judged
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
@@ -358,8 +358,8 @@ def _file_message(**file: Any) -> dict[str, Any]:
 INVALID_FILE_DATA = define(
     "content.invalid-file-data",
     Severity.ERROR,
-    "A `file` part's `file_data` is not a base64 `data:` URL of a PDF (`data:application/pdf;base64,...`): "
-    "bare base64 without the prefix, or another document type (Chat Completions takes PDFs only).",
+    "Inline file bytes are not a base64 `data:` URL: bare base64 in a chat `file` part or a Responses "
+    "`input_file`; or, on Chat Completions, a document type other than PDF (`data:application/pdf;base64,...`).",
     policy=policy(error=("openai-family",), warning=("generic",)),
     predicts=(
         PredictedError(
@@ -384,8 +384,9 @@ INVALID_FILE_DATA = define(
     fixed={"model": "gpt-4o", "messages": [_file_message(filename="deck.pdf", file_data=_PDF)]},
     notes=(
         "OpenAI's file inputs guide: Chat Completions accepts only PDF files as `file` parts; other documents "
-        "go to the Responses API's `input_file`, or as text. Other providers' `file` parts take more types "
-        "(OpenRouter, gateways), so the rule is an error only where OpenAI's validator answers."
+        "go to the Responses API's `input_file` (which takes the guide's document types, each as a data URL), "
+        "or as text. Other providers' `file` parts take more types (OpenRouter, gateways), so the rule is an "
+        "error only where OpenAI's validator answers."
     ),
 )
 INVALID_DETAIL = define(
@@ -773,6 +774,41 @@ def _check_part(
         yield from _check_file(view, where, part)
 
 
+def file_data_mime(data: str) -> str | None:
+    """The MIME type of a base64 ``data:`` URL (lower case, "" when it names none); None when ``data`` is
+    not one (bare base64, a plain URL): OpenAI takes inline file bytes only as such a URL."""
+    meta, comma, _ = data[:256].partition(",")
+    if not meta.lower().startswith("data:") or not comma or not meta.lower().endswith(";base64"):
+        return None
+    return meta[5:].split(";", 1)[0].strip().lower()
+
+
+@check(endpoints=(RESPONSES,))
+def check_responses_file_data(view: RequestView) -> Iterator[Finding]:
+    """A Responses ``input_file``'s inline bytes: any document type the guide lists, as a data URL (the
+    source of content.invalid-file-data's text is a Responses request)."""
+    items = view.body.get("input")
+    if not isinstance(items, list):
+        return
+    for index, item in enumerate(items):
+        content = item.get("content") if isinstance(item, dict) else None
+        if not isinstance(content, list):
+            continue
+        for part_index, part in enumerate(content):
+            if not isinstance(part, dict) or part.get("type") != "input_file":
+                continue
+            data = part.get("file_data")
+            if isinstance(data, str) and file_data_mime(data) is None:
+                location = f"input[{index}].content[{part_index}].file_data"
+                yield from report_judged(
+                    INVALID_FILE_DATA,
+                    view,
+                    location,
+                    f"{location} is not a data URL (it starts {data[:24]!r}); send 'data:<mime type>;base64,' "
+                    "+ the base64 of the file (e.g. data:application/pdf;base64,...).",
+                )
+
+
 def _check_file(view: RequestView, where: str, part: dict[str, Any]) -> Iterator[Finding]:
     """A ``file`` part's inline ``file_data``: a base64 data URL of a type Chat Completions takes."""
     file = part.get("file")
@@ -780,8 +816,8 @@ def _check_file(view: RequestView, where: str, part: dict[str, Any]) -> Iterator
     if not isinstance(data, str):
         return  # a file_id part, or a shape the spec rules report
     location = f"{where}.file.file_data"
-    meta, comma, _ = data[:256].partition(",")
-    if not meta.lower().startswith("data:") or not comma or not meta.lower().endswith(";base64"):
+    mime = file_data_mime(data)
+    if mime is None:
         yield from report_judged(
             INVALID_FILE_DATA,
             view,
@@ -790,7 +826,6 @@ def _check_file(view: RequestView, where: str, part: dict[str, Any]) -> Iterator
             "the base64 of the PDF.",
         )
         return
-    mime = meta[5:].split(";", 1)[0].strip().lower()
     if mime not in CHAT_FILE_MIMES:
         yield from report_judged(
             INVALID_FILE_DATA,
