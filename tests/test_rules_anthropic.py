@@ -288,6 +288,14 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "unexpected `tool_use_id` found in `tool_result` blocks",
     ),
     (
+        # Only a system prompt: once it moves to `system`, nothing is left (langgenius/dify#25953).
+        "messages-empty",
+        "anthropic",
+        {"model": "claude-sonnet-4-5", "max_tokens": 1024, "system": "Be brief.", "messages": []},
+        [("messages.empty", E, "messages")],
+        "messages: at least one message is required",
+    ),
+    (
         # A property schema given as a bare type name: not JSON Schema (anthropics/claude-code#86664's sentence).
         "input-schema-property-as-type-name",
         "anthropic",
