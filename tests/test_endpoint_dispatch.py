@@ -134,8 +134,8 @@ def test_registry_keeps_each_endpoint_kinds_checks_apart() -> None:
     # model's own per-endpoint check (sampling on reasoning models, output limits) and the strict
     # subset of flat function tools (tools.strict-*, defined once in rules/tools.py) run there, the
     # strict subset of `text.format` (response_format.strict-schema, defined once in
-    # rules/response_format.py), and the schema check (rules/spec.py), which reads the endpoint kind's
-    # own request schema.
+    # rules/response_format.py), the schema check (rules/spec.py), which reads the endpoint kind's
+    # own request schema, and an input_file's inline bytes (content.invalid-file-data, rules/content.py).
     assert {fn.__module__ for fn in resp} == {
         "toolguard_core.rules.responses",
         "toolguard_core.rules.model_id",
@@ -143,10 +143,14 @@ def test_registry_keeps_each_endpoint_kinds_checks_apart() -> None:
         "toolguard_core.rules.tools",
         "toolguard_core.rules.response_format",
         "toolguard_core.rules.spec",
+        "toolguard_core.rules.content",
     }
+    # The Messages API: Anthropic's own rules, the model's, and an empty `messages` (messages.empty,
+    # defined once in rules/messages.py).
     assert {fn.__module__ for fn in messages} == {
         "toolguard_core.rules.anthropic",
         "toolguard_core.rules.model",
+        "toolguard_core.rules.messages",
     }
     # The model checks are one per endpoint kind, each reading that kind's own fields.
     from toolguard_core.rules import model

@@ -288,6 +288,189 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "unexpected `tool_use_id` found in `tool_result` blocks",
     ),
     (
+        # Only a system prompt: once it moves to `system`, nothing is left (langgenius/dify#25953).
+        "messages-empty",
+        "anthropic",
+        {"model": "claude-sonnet-4-5", "max_tokens": 1024, "system": "Be brief.", "messages": []},
+        [("messages.empty", E, "messages")],
+        "messages: at least one message is required",
+    ),
+    (
+        # A property schema given as a bare type name: not JSON Schema (anthropics/claude-code#86664's sentence).
+        "input-schema-property-as-type-name",
+        "anthropic",
+        req(
+            USER,
+            tools=[
+                {
+                    "name": "move",
+                    "description": "Move to a point.",
+                    "input_schema": {
+                        "type": "object",
+                        "properties": {"x": "number", "y": {"type": "number"}},
+                    },
+                }
+            ],
+        ),
+        [("anthropic.invalid-input-schema", E, "tools[0].input_schema.properties.x")],
+        "It must match JSON Schema draft 2020-12",
+    ),
+    (
+        # Nested too, on an unknown host (a gateway to Anthropic): `required: true` is draft 3's form.
+        "input-schema-required-boolean-generic",
+        "generic",
+        req(
+            USER,
+            tools=[
+                {
+                    "name": "search",
+                    "input_schema": {
+                        "type": "object",
+                        "properties": {"filter": {"type": "object", "properties": {}, "required": True}},
+                    },
+                }
+            ],
+        ),
+        [("anthropic.invalid-input-schema", E, "tools[0].input_schema.properties.filter.required")],
+        None,
+    ),
+    (
+        # An array without items is valid JSON Schema: Anthropic takes it (OpenAI's validator does not).
+        "input-schema-array-without-items-is-valid",
+        "anthropic",
+        req(
+            USER,
+            tools=[
+                {
+                    "name": "read_files",
+                    "input_schema": {"type": "object", "properties": {"paths": {"type": "array"}}},
+                }
+            ],
+        ),
+        [],
+        None,
+    ),
+    (
+        # Claude Code replayed its advisor server tool's result without the call (anthropics/claude-code#95406).
+        "orphan-advisor-tool-result",
+        "anthropic",
+        req(
+            USER,
+            {
+                "role": "assistant",
+                "content": [
+                    {
+                        "type": "advisor_tool_result",
+                        "tool_use_id": "srvtoolu_01DcAD2oDB6fdQXk4XdWShsW",
+                        "content": [],
+                    },
+                    {"type": "text", "text": "Here is the plan."},
+                ],
+            },
+            {"role": "user", "content": "Go on."},
+        ),
+        [("anthropic.orphan-server-tool-result", E, "messages[1].content[0].tool_use_id")],
+        "Each `advisor_tool_result` block must have a corresponding `server_tool_use` block before it",
+    ),
+    (
+        # The same contract for every server tool's result, on an unknown host (a gateway to Anthropic)...
+        "orphan-web-search-result-generic",
+        "generic",
+        req(
+            USER,
+            {
+                "role": "assistant",
+                "content": [
+                    {
+                        "type": "server_tool_use",
+                        "id": "srvtoolu_A",
+                        "name": "web_search",
+                        "input": {"query": "x"},
+                    },
+                    {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_B", "content": []},
+                ],
+            },
+            {"role": "user", "content": "Thanks."},
+        ),
+        [("anthropic.orphan-server-tool-result", E, "messages[1].content[1].tool_use_id")],
+        None,
+    ),
+    (
+        # ...and an MCP connector result answers an mcp_tool_use, not a server_tool_use.
+        "mcp-result-answering-a-server-tool-use",
+        "anthropic",
+        req(
+            USER,
+            {
+                "role": "assistant",
+                "content": [
+                    {
+                        "type": "server_tool_use",
+                        "id": "mcptoolu_1",
+                        "name": "web_search",
+                        "input": {"query": "x"},
+                    },
+                    {"type": "mcp_tool_result", "tool_use_id": "mcptoolu_1", "content": []},
+                ],
+            },
+            {"role": "user", "content": "Thanks."},
+        ),
+        [("anthropic.orphan-server-tool-result", E, "messages[1].content[1].tool_use_id")],
+        None,
+    ),
+    (
+        # A call split from its result by a pause_turn continuation (two assistant messages, merged) is paired.
+        "server-tool-result-after-pause-turn",
+        "anthropic",
+        req(
+            USER,
+            {
+                "role": "assistant",
+                "content": [
+                    {
+                        "type": "server_tool_use",
+                        "id": "srvtoolu_A",
+                        "name": "web_search",
+                        "input": {"query": "x"},
+                    }
+                ],
+            },
+            {
+                "role": "assistant",
+                "content": [
+                    {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_A", "content": []},
+                    {
+                        "type": "mcp_tool_use",
+                        "id": "mcptoolu_1",
+                        "name": "lookup",
+                        "server_name": "kb",
+                        "input": {},
+                    },
+                    {"type": "mcp_tool_result", "tool_use_id": "mcptoolu_1", "content": []},
+                    {"type": "text", "text": "Found it."},
+                ],
+            },
+            {"role": "user", "content": "Thanks."},
+        ),
+        [],
+        None,
+    ),
+    (
+        # DeepSeek's Anthropic endpoint runs no Anthropic server tools: what it does with the block is unknown.
+        "orphan-server-tool-result-deepseek",
+        "deepseek",
+        req(
+            USER,
+            {
+                "role": "assistant",
+                "content": [{"type": "web_search_tool_result", "tool_use_id": "srvtoolu_B", "content": []}],
+            },
+            {"role": "user", "content": "Thanks."},
+        ),
+        [("anthropic.orphan-server-tool-result", W, "messages[1].content[0].tool_use_id")],
+        None,
+    ),
+    (
         "duplicate-tool-result",
         "anthropic",
         req(USER, call(CALL_ID), answer(result(CALL_ID), result(CALL_ID, "again"))),

@@ -40,6 +40,18 @@ def tool_result_req(content: Any) -> dict[str, Any]:
     }
 
 
+def file_req(**file: Any) -> dict[str, Any]:
+    return {
+        "model": "gpt-4o",
+        "messages": [
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": "Summarise it."}, {"type": "file", "file": file}],
+            }
+        ],
+    }
+
+
 CASES = [
     # valid images
     ("https-ok", "openai", image_req({"url": "https://example.com/cat.png", "detail": "high"}), []),
@@ -137,6 +149,54 @@ CASES = [
         [("content.invalid-image-detail", W, "messages[0].content[1].image_url.detail")],
     ),
     ("detail-medium-ollama-ignored", "ollama", image_req({"url": PNG, "detail": "medium"}), []),
+    # file parts: a base64 data URL of a PDF (OpenAI's file inputs guide: Chat Completions takes PDFs only)
+    (
+        "file-pdf-ok",
+        "openai",
+        file_req(filename="a.pdf", file_data="data:application/pdf;base64,JVBERi0x"),
+        [],
+    ),
+    ("file-id-ok", "openai", file_req(file_id="file-abc123"), []),
+    (
+        # openai/openai-dotnet's CreateFilePart with a .pptx: "... but got unsupported MIME type ..."
+        "file-pptx-openai",
+        "openai",
+        file_req(
+            filename="deck.pptx",
+            file_data="data:application/vnd.openxmlformats-officedocument.presentationml.presentation;base64,UEsDBBQ",
+        ),
+        [("content.invalid-file-data", E, "messages[0].content[1].file.file_data")],
+    ),
+    (
+        "file-bare-base64-azure",
+        "azure",
+        file_req(filename="a.pdf", file_data="JVBERi0xLjQKJcTl8uXr"),
+        [("content.invalid-file-data", E, "messages[0].content[1].file.file_data")],
+    ),
+    (
+        # An unknown host serving gpt-4o is judged as OpenAI (the provider inferred from the model name)...
+        "file-docx-unknown-host-gpt-4o",
+        "generic",
+        file_req(filename="a.docx", file_data="data:application/msword;base64,0M8R4KGx"),
+        [("content.invalid-file-data", E, "messages[0].content[1].file.file_data")],
+    ),
+    (
+        # ...and a model of no known vendor there gets a warning.
+        "file-docx-unknown-host-unknown-model",
+        "generic",
+        {
+            **file_req(filename="a.docx", file_data="data:application/msword;base64,0M8R4KGx"),
+            "model": "house-llm",
+        },
+        [("content.invalid-file-data", W, "messages[0].content[1].file.file_data")],
+    ),
+    # Other providers' file parts take more document types (OpenRouter and gateways): not judged there.
+    (
+        "file-docx-openrouter-silent",
+        "openrouter",
+        file_req(filename="a.docx", file_data="data:application/msword;base64,0M8R"),
+        [],
+    ),
     # image_url shape
     (
         "bare-string-openai",
@@ -310,6 +370,7 @@ def test_content_rules(provider: str, body: dict[str, Any], expected: list[tuple
         ("content.empty-base64", "but got empty base64-encoded bytes."),
         ("content.non-image-data-url", "Invalid MIME type. Only image types are supported."),
         ("content.invalid-image-detail", "Supported values are: 'low', 'high', and 'auto'."),
+        ("content.invalid-file-data", "Expected a base64-encoded data URL with an application/pdf MIME type"),
         (
             "content.remote-image-url",
             "image URLs are not currently supported, please use base64 encoded data instead",

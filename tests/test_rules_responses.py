@@ -480,9 +480,85 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "Invalid value: 'input_text'. Supported values are: 'output_text' and 'refusal'.",
     ),
     (
-        "chat-style-text-part-is-warning",
+        # Chat Completions parts on the Responses API: OpenAI lists every part type it takes (PraisonAI#3934).
+        "chat-style-text-part",
         "openai",
         req([{"role": "user", "content": [{"type": "text", "text": "hi"}]}]),
+        [("responses.invalid-message-content", E, "input[0].content[0]")],
+        (
+            "Invalid value: 'text'. Supported values are: 'input_text', 'input_image', 'input_audio', "
+            "'output_text', 'refusal', 'input_file', 'computer_screenshot', 'summary_text', and "
+            "'encrypted_content'."
+        ),
+    ),
+    (
+        # The same for an image_url part (langchain-ai/langchainjs#11248), on Azure's validator too...
+        "chat-style-image-url-part-azure",
+        "azure",
+        req(
+            [
+                {
+                    "role": "user",
+                    "content": [{"type": "image_url", "image_url": {"url": "https://x.test/a.png"}}],
+                }
+            ]
+        ),
+        [("responses.invalid-message-content", E, "input[0].content[0]")],
+        None,
+    ),
+    (
+        # ...a warning on a self-hosted Responses server (its answer is not established)...
+        "chat-style-text-part-ollama-warning",
+        "ollama",
+        req([{"role": "user", "content": [{"type": "text", "text": "hi"}]}]),
+        [("responses.invalid-message-content", W, "input[0].content[0]")],
+        None,
+    ),
+    (
+        # input_file bytes go as a data URL (community.openai.com thread 1377908: "Expected a base64-encoded
+        # data URL ... but got an invalid base64-encoded value")...
+        "input-file-bare-base64",
+        "openai",
+        req(
+            [
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "input_text", "text": "Summarise."},
+                        {"type": "input_file", "filename": "a.pdf", "file_data": "JVBERi0xLjQK"},
+                    ],
+                }
+            ]
+        ),
+        [("content.invalid-file-data", E, "input[0].content[1].file_data")],
+        None,
+    ),
+    (
+        # ...of any document type the guide lists (PDF only is Chat Completions' limit, not this API's).
+        "input-file-docx-data-url",
+        "openai",
+        req(
+            [
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "input_file",
+                            "filename": "a.docx",
+                            "file_data": "data:application/vnd.openxmlformats-officedocument.wordprocessingml.document;base64,UEsDBBQ",
+                        }
+                    ],
+                }
+            ]
+        ),
+        [],
+        None,
+    ),
+    (
+        # ...and a Responses part type the role does not take stays unconfirmed.
+        "output-text-in-user-message-is-warning",
+        "openai",
+        req([{"role": "user", "content": [{"type": "output_text", "text": "hi"}]}]),
         [("responses.content-part-unconfirmed", W, "input[0].content[0]")],
         None,
     ),
@@ -903,5 +979,7 @@ def test_every_responses_rule_is_covered_by_a_case() -> None:
         "tools.invalid-schema",
         "tools.strict-unsupported-format",
         "response_format.strict-schema",
+        # rules/content.py reads an input_file's bytes as it reads a chat file part's.
+        "content.invalid-file-data",
     }
     assert covered - shared == set(RESPONSES_RULES)

@@ -43,6 +43,7 @@ from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.jsonvalues import json_type, lax_converts
 from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled, family_of
 from toolguard_core.rules.registry import RULES, PredictedError, check, define, policy
+from toolguard_core.rules.schemas import context_text, dotted, iter_schemas, keyword_problems
 
 MESSAGES_URL = "https://api.anthropic.com/v1/messages"
 #: DeepSeek's Anthropic-compatible endpoint (https://api-docs.deepseek.com/guides/anthropic_api).
@@ -196,6 +197,64 @@ ORPHAN_TOOL_RESULT = define(
     example_url=MESSAGES_URL,
     policy=_PAIRING,
     fixed=_example(_USER, _CALL, _ANSWER),
+)
+ORPHAN_SERVER_TOOL_RESULT = define(
+    "anthropic.orphan-server-tool-result",
+    Severity.ERROR,
+    "A server tool's result block (`web_search_tool_result`, `code_execution_tool_result`, "
+    "`advisor_tool_result`, ... or `mcp_tool_result`) answers a `tool_use_id` that no `server_tool_use` "
+    "(`mcp_tool_use`) block before it called.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text=(
+                "messages.15.content.0: unexpected `tool_use_id` found in `advisor_tool_result` blocks: "
+                "srvtoolu_01DcAD2oDB6fdQXk4XdWShsW. Each `advisor_tool_result` block must have a corresponding "
+                "`server_tool_use` block before it."
+            ),
+            # Also anthropics/claude-code#62577, #66944 and #80439: Claude Code replayed the result of its
+            # advisor server tool after dropping the call.
+            source="https://github.com/anthropics/claude-code/issues/95406",
+        ),
+    ),
+    example=_example(
+        _USER,
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_01A", "content": []},
+                {"type": "text", "text": "Nothing found."},
+            ],
+        },
+        {"role": "user", "content": "Try again."},
+    ),
+    example_url=MESSAGES_URL,
+    # Anthropic's validator answers it (Claude on Bedrock and Vertex included); an unknown host on
+    # /v1/messages is most often a gateway to it (STRUCTURAL). Other Anthropic-compatible endpoints run
+    # no server tools of Anthropic's, so what they do with the block is not established.
+    policy=policy(error=tuple(sorted(CLAUDE_VALIDATOR | STRUCTURAL)), otherwise=Severity.WARNING),
+    fixed=_example(
+        _USER,
+        {
+            "role": "assistant",
+            "content": [
+                {
+                    "type": "server_tool_use",
+                    "id": "srvtoolu_01A",
+                    "name": "web_search",
+                    "input": {"query": "x"},
+                },
+                {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_01A", "content": []},
+                {"type": "text", "text": "Nothing found."},
+            ],
+        },
+        {"role": "user", "content": "Try again."},
+    ),
+    notes=(
+        "The call is looked for anywhere before the result (a `pause_turn` continuation may split one "
+        "assistant turn), so only a result with no call at all before it is reported. The result types are "
+        "the reference's `*_tool_result` blocks other than the client tools' `tool_result`."
+    ),
 )
 DUPLICATE_TOOL_RESULT = define(
     "anthropic.duplicate-tool-result",
@@ -804,6 +863,46 @@ TOOL_SCHEMA_MISSING = define(
     policy=policy(error=tuple(sorted(STRUCTURAL)), otherwise=Severity.WARNING),
     fixed=_example(_USER, tools=[_TOOL]),
     notes='Anthropic\'s tool shape is {"name", "description", "input_schema"} at the top level.',
+)
+INVALID_INPUT_SCHEMA = define(
+    "anthropic.invalid-input-schema",
+    Severity.ERROR,
+    "A keyword of a custom tool's `input_schema` has a value JSON Schema's metaschema refuses: a property "
+    'schema given as a type name (`"x": "number"`), a `type` that is not a JSON type name, `required` '
+    "that is not an array of strings, an empty `anyOf`.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text=(
+                "tools.17.custom.input_schema: JSON schema is invalid. It must match JSON Schema draft 2020-12 "
+                "(https://json-schema.org/draft/2020-12). Learn more about tool use at "
+                "https://platform.claude.com/docs/en/agents-and-tools/tool-use/overview."
+            ),
+            # Claude Code with an MCP server's tool; also anthropics/claude-code#5486 (tools.39).
+            source="https://github.com/anthropics/claude-code/issues/86664",
+        ),
+    ),
+    example=_example(
+        _USER,
+        tools=[
+            {
+                "name": "get_weather",
+                "description": "Weather for a city.",
+                "input_schema": {"type": "object", "properties": {"city": "string"}, "required": ["city"]},
+            }
+        ],
+    ),
+    example_url=MESSAGES_URL,
+    # Anthropic validates input_schema against draft 2020-12's metaschema (the cited sentence; Claude on
+    # Bedrock and Vertex answer with the same validator); an unknown host on /v1/messages is most often a
+    # gateway to it (STRUCTURAL). Other Anthropic-compatible endpoints: not established.
+    policy=policy(error=tuple(sorted(CLAUDE_VALIDATOR | STRUCTURAL)), otherwise=Severity.WARNING),
+    fixed=_example(_USER, tools=[_TOOL]),
+    notes=(
+        "The keyword value types are the metaschema's (json-schema.org, draft 2020-12), checked by the walk "
+        "tools.invalid-schema makes over OpenAI function parameters (rules/schemas.py). Only values the "
+        "metaschema refuses are reported: an array without `items` is valid JSON Schema and Anthropic takes it."
+    ),
 )
 TOOL_USE_ID_RULE = define(
     "anthropic.invalid-tool-use-id",
@@ -1471,6 +1570,23 @@ def check_tools(view: RequestView) -> Iterator[Finding]:
                 f"tools[{index}].input_schema",
                 f'tools[{index}] has {what}; give it a JSON Schema object with "type": "object".',
             )
+        if isinstance(schema, dict):
+            yield from _check_input_schema(view, index, schema)
+
+
+def _check_input_schema(view: RequestView, index: int, schema: dict[str, Any]) -> Iterator[Finding]:
+    """The keywords of one tool's ``input_schema`` the draft 2020-12 metaschema refuses (one walk)."""
+    location = f"tools[{index}].input_schema"
+    for path, node in iter_schemas(schema):
+        for keyword, detail in keyword_problems(node):
+            yield from report_judged(
+                INVALID_INPUT_SCHEMA,
+                view,
+                dotted(location, (*path, keyword)),
+                f"tools[{index}].input_schema is not valid JSON Schema (draft 2020-12): in "
+                f"{context_text(path)}, {keyword}: {detail}. Give each property a schema object, e.g. "
+                '{"type": "number"}.',
+            )
 
 
 @check(endpoints=(MESSAGES,))
@@ -1799,7 +1915,40 @@ def check_tool_pairing(view: RequestView) -> Iterator[Finding]:
                     "every tool_result first and the text after them.",
                 )
     yield from _check_duplicate_ids(view, conversation)
+    yield from _check_server_results(view, conversation)
     yield from _check_thinking_loop(view, conversation)
+
+
+def _server_call_type(kind: str | None) -> str | None:
+    """The block type that calls the server tool whose result block is ``kind``: ``mcp_tool_use`` for
+    ``mcp_tool_result``, ``server_tool_use`` for the other ``*_tool_result`` blocks of
+    :data:`BLOCK_TYPES`; None for anything else (the client tools' ``tool_result`` included)."""
+    if kind is None or kind == "tool_result" or kind not in BLOCK_TYPES or not kind.endswith("_tool_result"):
+        return None
+    return "mcp_tool_use" if kind == "mcp_tool_result" else "server_tool_use"
+
+
+def _check_server_results(view: RequestView, conversation: list[Turn]) -> Iterator[Finding]:
+    """Each server tool result answers a ``server_tool_use`` (``mcp_tool_use``) id called before it."""
+    called: set[tuple[str, str]] = set()
+    for turn in conversation:
+        for block in turn.blocks:
+            if block.type in ("server_tool_use", "mcp_tool_use"):
+                call_id = _tool_use_id(block)
+                if call_id is not None:
+                    called.add((block.type, call_id))
+                continue
+            caller = _server_call_type(block.type)
+            result_id = _result_id(block) if caller is not None else None
+            if caller is None or result_id is None or (caller, result_id) in called:
+                continue
+            yield from report_judged(
+                ORPHAN_SERVER_TOOL_RESULT,
+                view,
+                f"{block.where}.tool_use_id",
+                f"{block.where} ({block.type}) answers {result_id}, but no {caller} block with that id comes "
+                f"before it. Replay the {caller} block right before its result, or drop the result too.",
+            )
 
 
 def _check_duplicate_ids(view: RequestView, conversation: list[Turn]) -> Iterator[Finding]:

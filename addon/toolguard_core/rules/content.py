@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.request import RequestView
+from toolguard_core.request import RESPONSES, RequestView
 from toolguard_core.rules.inferred import judged_id, judged_name, report_judged
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
@@ -341,6 +341,53 @@ NON_IMAGE_DATA_URL = define(
     example={"model": "gpt-4o", "messages": [_image_message("data:application/pdf;base64,JVBERi0xLjQK")]},
     notes="Ollama accepts only jpeg, jpg, png and webp (or an empty MIME type). Send PDFs as `file` parts.",
     fixed={"model": "gpt-4o", "messages": [_image_message(_PNG)]},
+)
+#: OpenAI's file inputs guide: "Chat Completions accepts only PDF files as file content parts" (base64
+#: `file_data` or an uploaded `file_id`; https://developers.openai.com/api/docs/guides/file-inputs).
+CHAT_FILE_MIMES = frozenset({"application/pdf"})
+_PDF = "data:application/pdf;base64,JVBERi0xLjQKJcTl8uXr"
+
+
+def _file_message(**file: Any) -> dict[str, Any]:
+    return {
+        "role": "user",
+        "content": [{"type": "text", "text": "Summarise the attachment."}, {"type": "file", "file": file}],
+    }
+
+
+INVALID_FILE_DATA = define(
+    "content.invalid-file-data",
+    Severity.ERROR,
+    "Inline file bytes are not a base64 `data:` URL: bare base64 in a chat `file` part or a Responses "
+    "`input_file`; or, on Chat Completions, a document type other than PDF (`data:application/pdf;base64,...`).",
+    policy=policy(error=("openai-family",), warning=("generic",)),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Expected a base64-encoded data URL with an application/pdf MIME type (e.g. "
+                "'data:application/pdf;base64,SGVsbG8sIFdvcmxkIQ=='), but got an invalid base64-encoded value."
+            ),
+            # The same validator answers the Responses API's input_file, quoted for its param
+            # input[0].content[1].file_data (bare base64 sent without the data: prefix).
+            source=(
+                "https://community.openai.com/t/issue-with-native-pdf-input-base64-in-gpt-4o-error-invalid-"
+                "input-0-content-1-file-data/1377908"
+            ),
+            code="invalid_value",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [_file_message(filename="deck.pdf", file_data="JVBERi0xLjQKJcTl8uXr")],
+    },
+    fixed={"model": "gpt-4o", "messages": [_file_message(filename="deck.pdf", file_data=_PDF)]},
+    notes=(
+        "OpenAI's file inputs guide: Chat Completions accepts only PDF files as `file` parts; other documents "
+        "go to the Responses API's `input_file` (which takes the guide's document types, each as a data URL), "
+        "or as text. Other providers' `file` parts take more types (OpenRouter, gateways), so the rule is an "
+        "error only where OpenAI's validator answers."
+    ),
 )
 INVALID_DETAIL = define(
     "content.invalid-image-detail",
@@ -723,6 +770,70 @@ def _check_part(
         yield from report_judged(PART_NOT_ALLOWED_FOR_ROLE, view, where, detail)
     if part_type == "image_url":
         yield from _check_image(view, pid, where, part)
+    elif part_type == "file":
+        yield from _check_file(view, where, part)
+
+
+def file_data_mime(data: str) -> str | None:
+    """The MIME type of a base64 ``data:`` URL (lower case, "" when it names none); None when ``data`` is
+    not one (bare base64, a plain URL): OpenAI takes inline file bytes only as such a URL."""
+    meta, comma, _ = data[:256].partition(",")
+    if not meta.lower().startswith("data:") or not comma or not meta.lower().endswith(";base64"):
+        return None
+    return meta[5:].split(";", 1)[0].strip().lower()
+
+
+@check(endpoints=(RESPONSES,))
+def check_responses_file_data(view: RequestView) -> Iterator[Finding]:
+    """A Responses ``input_file``'s inline bytes: any document type the guide lists, as a data URL (the
+    source of content.invalid-file-data's text is a Responses request)."""
+    items = view.body.get("input")
+    if not isinstance(items, list):
+        return
+    for index, item in enumerate(items):
+        content = item.get("content") if isinstance(item, dict) else None
+        if not isinstance(content, list):
+            continue
+        for part_index, part in enumerate(content):
+            if not isinstance(part, dict) or part.get("type") != "input_file":
+                continue
+            data = part.get("file_data")
+            if isinstance(data, str) and file_data_mime(data) is None:
+                location = f"input[{index}].content[{part_index}].file_data"
+                yield from report_judged(
+                    INVALID_FILE_DATA,
+                    view,
+                    location,
+                    f"{location} is not a data URL (it starts {data[:24]!r}); send 'data:<mime type>;base64,' "
+                    "+ the base64 of the file (e.g. data:application/pdf;base64,...).",
+                )
+
+
+def _check_file(view: RequestView, where: str, part: dict[str, Any]) -> Iterator[Finding]:
+    """A ``file`` part's inline ``file_data``: a base64 data URL of a type Chat Completions takes."""
+    file = part.get("file")
+    data = file.get("file_data") if isinstance(file, dict) else None
+    if not isinstance(data, str):
+        return  # a file_id part, or a shape the spec rules report
+    location = f"{where}.file.file_data"
+    mime = file_data_mime(data)
+    if mime is None:
+        yield from report_judged(
+            INVALID_FILE_DATA,
+            view,
+            location,
+            f"{location} is not a data URL (it starts {data[:24]!r}); send 'data:application/pdf;base64,' + "
+            "the base64 of the PDF.",
+        )
+        return
+    if mime not in CHAT_FILE_MIMES:
+        yield from report_judged(
+            INVALID_FILE_DATA,
+            view,
+            location,
+            f"{location} has MIME type {mime or 'none'!r}; Chat Completions takes PDF files only. Convert the "
+            "document to PDF, send its text as a text part, or use the Responses API's input_file.",
+        )
 
 
 def _check_image(view: RequestView, pid: str, where: str, part: dict[str, Any]) -> Iterator[Finding]:

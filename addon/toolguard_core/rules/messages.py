@@ -8,7 +8,7 @@ from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import OPENAI_ROLES
-from toolguard_core.request import RequestView
+from toolguard_core.request import MESSAGES, RequestView
 from toolguard_core.rules.inferred import judged_name, report_judged
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 from toolguard_core.rules.walk import per_message
@@ -55,6 +55,13 @@ EMPTY = define(
             param="messages",
         ),
         PredictedError(provider="ollama", text="[] is too short - 'messages'", source="code [OLL-MW]"),
+        # The Messages API too: a client that moved its only (system) message to `system` (Dify's Claude
+        # plugin; also devoxx/DevoxxGenieIDEAPlugin#567).
+        PredictedError(
+            provider="anthropic",
+            text="messages: at least one message is required",
+            source="https://github.com/langgenius/dify/issues/25953",
+        ),
     ),
     example={"model": "gpt-4o", "messages": []},
     fixed={"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]},
@@ -220,6 +227,18 @@ NAME_PATTERN = define(
         "other characters with `_` or drop `name`."
     ),
 )
+
+
+@check(endpoints=(MESSAGES,))
+def check_messages_api_not_empty(view: RequestView) -> Iterator[Finding]:
+    """The Messages API's ``messages`` holds at least one message (the other shapes are rules/anthropic.py's)."""
+    if view.body.get("messages") == []:
+        yield from report_judged(
+            EMPTY,
+            view,
+            "messages",
+            "`messages` is empty; send at least one user message (the system prompt goes in `system`).",
+        )
 
 
 @check

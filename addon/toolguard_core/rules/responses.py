@@ -35,7 +35,11 @@ MESSAGE_ROLES = frozenset({"user", "assistant", "system", "developer"})
 #: the others send input parts (doc [OAS] InputContent; issue texts below).
 ASSISTANT_PART_TYPES = frozenset({"output_text", "refusal"})
 INPUT_PART_TYPES = frozenset({"input_text", "input_image", "input_file", "input_audio"})
-#: Chat Completions part types that have a Responses counterpart: the usual conversion slip.
+#: Chat Completions part types that have a Responses counterpart: the usual conversion slip. None is a
+#: Responses part type, so OpenAI refuses them whatever the role, with its list of every message part type
+#: ("Invalid value: 'text'. Supported values are: 'input_text', 'input_image', 'input_audio', 'output_text',
+#: 'refusal', 'input_file', 'computer_screenshot', 'summary_text', and 'encrypted_content'.",
+#: MervinPraison/PraisonAI#3934; the same for 'image_url' in langchain-ai/langchainjs#11248).
 CHAT_PART_TYPES = {"text": "input_text", "image_url": "input_image", "file": "input_file"}
 #: doc [OAS] CreateResponse.max_output_tokens minimum.
 MIN_OUTPUT_TOKENS = 16
@@ -233,6 +237,19 @@ INVALID_CONTENT = define(
             param="input[1].content[0]",
             code="invalid_value",
         ),
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid value: 'text'. Supported values are: 'input_text', 'input_image', 'input_audio', "
+                "'output_text', 'refusal', 'input_file', 'computer_screenshot', 'summary_text', and "
+                "'encrypted_content'."
+            ),
+            # Chat Completions parts sent to the Responses API on gpt-4o-mini; the same answer for an
+            # `image_url` part: langchain-ai/langchainjs#11248.
+            source="https://github.com/MervinPraison/PraisonAI/issues/3934",
+            param="input[0].content[0].type",
+            code="invalid_value",
+        ),
     ),
     example=_example(
         input=[
@@ -243,9 +260,10 @@ INVALID_CONTENT = define(
     ),
     example_url=RESPONSES_URL,
     notes=(
-        "Confirmed for `input_text` inside an assistant message (an error on OpenAI and Azure). Chat-style "
-        "parts (`text`, `image_url`) and `output_text` in a user message are warnings until a provider's "
-        "answer is observed."
+        "Confirmed (an error on OpenAI and Azure) for `input_text` inside an assistant message and for a part "
+        "type outside the Responses API's list, whatever the role: Chat Completions' `text`, `image_url`, "
+        "`file`. `output_text` in a user message stays responses.content-part-unconfirmed's (a warning) until "
+        "a provider's answer is observed."
     ),
     fixed=_example(
         input=[
@@ -727,13 +745,14 @@ ARGUMENTS_NOT_STRING = define(
 UNCONFIRMED_PART = define(
     "responses.content-part-unconfirmed",
     Severity.WARNING,
-    "An input message has a part type the Responses API names differently (`text`, `image_url`), or "
-    "`output_text` outside an assistant message.",
+    "An input message has a Responses part type its role does not take (`output_text` in a user "
+    "message, `input_image` in an assistant message).",
     policy=policy(otherwise=Severity.WARNING),
-    example=_example(input=[{"role": "user", "content": [{"type": "text", "text": "Hi"}]}]),
+    example=_example(input=[{"role": "user", "content": [{"type": "output_text", "text": "Hi"}]}]),
     example_url=RESPONSES_URL,
     fixed=_example(input=[{"role": "user", "content": [{"type": "input_text", "text": "Hi"}]}]),
-    notes="No provider's answer has been observed for these, hence a warning; the confirmed cases are "
+    notes="No provider's answer has been observed for these, hence a warning; the confirmed cases (a Chat "
+    "Completions part such as `text` or `image_url`, `input_text` in an assistant message) are "
     "`responses.invalid-message-content`.",
 )
 MESSAGES_WITH_INPUT = define(
@@ -1157,13 +1176,14 @@ def _check_message(view: RequestView, where: str, item: dict[str, Any]) -> Itera
             # Confirmed: OpenAI answers "Invalid value: 'input_text'. Supported values are:
             # 'output_text' and 'refusal'." (SwiftOpenAI#136, hermes-agent#15687).
             rule, fix = INVALID_CONTENT, "replayed assistant text is an output_text part"
-        elif part_type in CHAT_PART_TYPES and role != "assistant":
-            rule = UNCONFIRMED_PART
+        elif role == "assistant" and part_type == "text":
+            # Not a Responses part type at all (CHAT_PART_TYPES): refused whatever the role.
+            rule, fix = INVALID_CONTENT, "replayed assistant text is an output_text part"
+        elif part_type in CHAT_PART_TYPES:
+            rule = INVALID_CONTENT
             fix = (
                 f"that is a Chat Completions part; the Responses API calls it {CHAT_PART_TYPES[part_type]!r}"
             )
-        elif role == "assistant" and part_type == "text":
-            rule, fix = UNCONFIRMED_PART, "replayed assistant text is an output_text part"
         else:
             rule, fix = UNCONFIRMED_PART, f"a {role} message takes {', '.join(sorted(allowed))} parts"
         yield from report_judged(
