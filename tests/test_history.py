@@ -89,6 +89,29 @@ def requests() -> list[tuple[str, bytes]]:
             out.extend((OTHER_URLS[1], dumps({**v, "model": model})) for v in variants)
             # And the body's own model again: what another model's checks found clean is flagged for it.
             out.extend((OTHER_URLS[1], dumps(v)) for v in variants)
+    # One history that one model's provider takes and another's refuses, on one host, whatever the
+    # corpus holds (which corpus body gets which other model shifts as rows are added): Gemini takes
+    # a dotted function name, OpenAI does not (tools.invalid-history-name), so a clean mark made
+    # without the context (the model) would hide the second request's finding.
+    dotted = {
+        "model": "gemini-2.5-flash",
+        "messages": [
+            {"role": "user", "content": "read the file"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "files.read", "arguments": "{}"},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": "call_1", "content": "ok"},
+        ],
+    }
+    out += [(OTHER_URLS[1], json.dumps(body).encode()) for body in (dotted, {**dotted, "model": "gpt-4.1"})]
     return out
 
 

@@ -249,7 +249,10 @@ class HistoryCache:
                     run_first = -2
                 elif len(messages) - run_first == BLOCK:
                     block = Entry(body[run_pos:value_end], tuple(messages[run_first:]))
-                    added.append((block.raw[:PREFIX], block))
+                    # Keyed as a lookup at its start reads the body (the bytes after a block shorter
+                    # than PREFIX included, as a single element's key): block.raw[:PREFIX] stopped
+                    # short of them, and such a block was never found again.
+                    added.append((body[run_pos : run_pos + PREFIX], block))
                     blocks.append((run_first, block))
                     run_first = -2
                 after = _AFTER.match(body, value_end)
