@@ -1,0 +1,66 @@
+"""Provider facts of issue 9's session-11 round, over the real request shapes their sources quote: each
+case is a provider, the request a thread shows it refusing (or the one it accepts), and the severity the
+rule declares there. The same shape elsewhere keeps the rule's level for that provider, so a provider that
+accepts it is never flagged."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from toolguard_core.analyze import analyse_request
+
+USER = {"role": "user", "content": "What is the weather in Paris?"}
+
+XAI = "https://api.x.ai/v1/chat/completions"
+OPENAI = "https://api.openai.com/v1/chat/completions"
+MINIMAX = "https://api.minimax.io/v1/chat/completions"
+
+
+def findings(body: dict[str, Any], url: str, rule: str) -> list[tuple[str, str]]:
+    analysis = analyse_request(json.dumps(body), url)
+    assert not analysis.internal_errors
+    return [(f.severity.value, f.location) for f in analysis.findings if f.rule == rule]
+
+
+def replayed_call(arguments: str) -> list[dict[str, Any]]:
+    """A tool call replayed with ``arguments`` as sent, and its result (spiceai/spiceai#4734's turn)."""
+    return [
+        USER,
+        {
+            "role": "assistant",
+            "tool_calls": [
+                {
+                    "id": "initial_list_datasets",
+                    "type": "function",
+                    "function": {"name": "list_datasets", "arguments": arguments},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "initial_list_datasets", "content": "[]"},
+    ]
+
+
+ARGS = "messages[1].tool_calls[0].function.arguments"
+
+# shape.invalid-tool-arguments: xAI parses the arguments of a replayed call and refuses what does not parse.
+ARGUMENT_CASES = [
+    # An empty string (spiceai/spiceai#4734: "EOF while parsing a value, line: 1, column: 0").
+    ("xai", XAI, "grok-2-1212", "", [("error", ARGS)]),
+    # Two objects merged by a streaming reducer (superagent-ai/grok-cli#65: "trailing characters").
+    ("xai", XAI, "grok-code-fast-1", '{"command":"ls -la"}{"command":"ls -la"}', [("error", ARGS)]),
+    ("xai", XAI, "grok-code-fast-1", '{"command":"ls -la"}', []),
+    # OpenAI replays such a call: the rule's warning there is unchanged.
+    ("openai", OPENAI, "gpt-4o", "", [("warning", ARGS)]),
+    ("minimax", MINIMAX, "MiniMax-M2.7", '{"a":1}{"b":2}', [("error", ARGS)]),
+]
+
+
+@pytest.mark.parametrize(("provider", "url", "model", "arguments", "expected"), ARGUMENT_CASES)
+def test_invalid_tool_arguments_per_provider(
+    provider: str, url: str, model: str, arguments: str, expected: list[tuple[str, str]]
+) -> None:
+    body = {"model": model, "messages": replayed_call(arguments)}
+    assert findings(body, url, "shape.invalid-tool-arguments") == expected
