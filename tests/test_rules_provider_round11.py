@@ -64,3 +64,36 @@ def test_invalid_tool_arguments_per_provider(
 ) -> None:
     body = {"model": model, "messages": replayed_call(arguments)}
     assert findings(body, url, "shape.invalid-tool-arguments") == expected
+
+
+OPENROUTER = "https://openrouter.ai/api/v1/chat/completions"
+
+# roles.name-unsupported: xAI takes `name` on user messages only.
+NAME_CASES = [
+    # The system message litellm#9720 quotes (and SillyTavern's example dialogue, as in autogen#4715).
+    (
+        XAI,
+        "grok-2",
+        [{"role": "system", "content": "*I press the green button*", "name": "example_user"}, USER],
+        [("error", "messages[0].name")],
+    ),
+    # An assistant speaker's name, as a multi-agent client sends it (pipecat#2274's pushed messages).
+    (
+        XAI,
+        "grok-4",
+        [USER, {"role": "assistant", "content": "Sunny.", "name": "weather_bot"}, USER],
+        [("error", "messages[1].name")],
+    ),
+    # A user's name is taken.
+    (XAI, "grok-4", [{"role": "user", "content": "hi", "name": "alice"}], []),
+    # OpenAI takes `name` on every role; OpenRouter is not xAI's validator for its own checks.
+    (OPENAI, "gpt-4o", [{"role": "system", "content": "Be brief.", "name": "narrator"}, USER], []),
+    (OPENROUTER, "x-ai/grok-2", [{"role": "system", "content": "Be brief.", "name": "narrator"}, USER], []),
+]
+
+
+@pytest.mark.parametrize(("url", "model", "messages", "expected"), NAME_CASES)
+def test_name_only_on_user_messages_at_xai(
+    url: str, model: str, messages: list[dict[str, Any]], expected: list[tuple[str, str]]
+) -> None:
+    assert findings({"model": model, "messages": messages}, url, "roles.name-unsupported") == expected

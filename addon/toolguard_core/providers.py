@@ -697,6 +697,10 @@ class ProviderProfile:
     #: The keys a strict provider accepts on an assistant message's ``tool_calls[]`` entries; None =
     #: not checked. (Mistral: id, type, function and its own index.)
     tool_call_keys: frozenset[str] | None = None
+    #: The roles whose messages may carry ``name``, for a provider that refuses it on the others but is
+    #: otherwise lenient about message keys (xAI: user only); None = not checked here (``message_keys``
+    #: says it for the strict providers).
+    name_roles: frozenset[str] | None = None
     #: The server validates requests with pydantic's default (lax) mode, which converts a numeric
     #: string to a number, an integral float to an integer and "true"/"1"/"yes"/... to a boolean
     #: before judging them (https://docs.pydantic.dev/latest/concepts/conversion_table/): vLLM's and
@@ -1030,6 +1034,11 @@ XAI = ProviderProfile(
     ranges=_warn(OPENAI_RANGES, "inf"),
     families=XAI_FAMILIES,
     proto_json_names=True,
+    # `name` on any message but a user's is refused: "Only messages of role 'user' can have a name." for a
+    # system message (microsoft/autogen#4715, BerriAI/litellm#9720; the same through OpenRouter,
+    # SillyTavern/SillyTavern#2981) and "Invalid request content: Only message of role user can have a
+    # name." (pipecat-ai/pipecat#2274).
+    name_roles=frozenset({"user"}),
     hosts=("api.x.ai",),
     catalog_vendors=frozenset({"xai"}),
 )
