@@ -97,3 +97,63 @@ def test_name_only_on_user_messages_at_xai(
     url: str, model: str, messages: list[dict[str, Any]], expected: list[tuple[str, str]]
 ) -> None:
     assert findings({"model": model, "messages": messages}, url, "roles.name-unsupported") == expected
+
+
+GROQ = "https://api.groq.com/openai/v1/chat/completions"
+CEREBRAS = "https://api.cerebras.ai/v1/chat/completions"
+
+
+def strict_format(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "json_schema", "json_schema": {"name": "answer", "strict": True, "schema": schema}}
+
+
+# A Pydantic model's schema as agno sent it to Cerebras (agno-agi/agno#6014): required, no additionalProperties.
+SUMMARY = {
+    "type": "object",
+    "properties": {"summary": {"type": "string"}, "topics": {"type": "array", "items": {"type": "string"}}},
+    "required": ["summary", "topics"],
+}
+SCHEMA_AT = "response_format.json_schema.schema"
+
+# response_format.strict-schema: Groq's and Cerebras' strict modes refuse what OpenAI's does, within their pages.
+STRICT_CASES = [
+    (CEREBRAS, "zai-glm-4.7", SUMMARY, [("error", SCHEMA_AT)]),
+    (GROQ, "openai/gpt-oss-120b", SUMMARY, [("error", SCHEMA_AT)]),
+    (OPENAI, "gpt-4o", SUMMARY, [("error", SCHEMA_AT)]),
+    (CEREBRAS, "zai-glm-4.7", {**SUMMARY, "additionalProperties": False}, []),
+    # A property left out of `required`: both pages state every property must be listed.
+    (
+        GROQ,
+        "openai/gpt-oss-120b",
+        {**SUMMARY, "required": ["summary"], "additionalProperties": False},
+        [("error", SCHEMA_AT)],
+    ),
+    # Cerebras handles a missing additionalProperties quietly in one case its page leaves open: an object with
+    # no `required` list is a warning there.
+    (
+        CEREBRAS,
+        "zai-glm-4.7",
+        {"type": "object", "properties": {}},
+        [("warning", SCHEMA_AT)],
+    ),
+    # A string format outside OpenAI's list: an error at OpenAI, a warning where the subset is not documented.
+    (
+        GROQ,
+        "openai/gpt-oss-120b",
+        {
+            "type": "object",
+            "properties": {"url": {"type": "string", "format": "uri"}},
+            "required": ["url"],
+            "additionalProperties": False,
+        },
+        [("warning", f"{SCHEMA_AT}.properties.url")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "model", "schema", "expected"), STRICT_CASES)
+def test_strict_schema_per_provider(
+    url: str, model: str, schema: dict[str, Any], expected: list[tuple[str, str]]
+) -> None:
+    body = {"model": model, "messages": [USER], "response_format": strict_format(schema)}
+    assert findings(body, url, "response_format.strict-schema") == expected
