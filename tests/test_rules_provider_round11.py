@@ -157,3 +157,56 @@ def test_strict_schema_per_provider(
 ) -> None:
     body = {"model": model, "messages": [USER], "response_format": strict_format(schema)}
     assert findings(body, url, "response_format.strict-schema") == expected
+
+
+MOONSHOT = "https://api.moonshot.ai/v1/chat/completions"
+MOONSHOT_MESSAGES = "https://api.moonshot.cn/anthropic/v1/messages"
+KIMI_CODE = "https://api.kimi.com/coding/v1/chat/completions"
+ZAI = "https://api.z.ai/api/paas/v4/chat/completions"
+ZAI_CODING = "https://api.z.ai/api/coding/paas/v4/chat/completions"
+DEEPSEEK = "https://api.deepseek.com/chat/completions"
+OFF = {"type": "disabled"}
+
+# quirks.thinking-cannot-be-disabled: a model that always thinks, with thinking switched off.
+THINKING_OFF_CASES = [
+    # Moonshot's reference: kimi-k2.7-code's thinking.type "only accepts enabled" (lobehub#15725's answer).
+    (
+        MOONSHOT,
+        {"model": "kimi-k2.7-code", "messages": [USER], "thinking": OFF},
+        [("error", "thinking.type")],
+    ),
+    (
+        MOONSHOT,
+        {"model": "kimi-k2.7-code-highspeed", "messages": [USER], "thinking": OFF},
+        [("error", "thinking.type")],
+    ),
+    # The same switch on Moonshot's Anthropic-compatible endpoint (Claude Code's subagents, Kimi-K2#141).
+    (
+        MOONSHOT_MESSAGES,
+        {"model": "kimi-k2.7-code", "max_tokens": 1024, "messages": [USER], "thinking": OFF},
+        [("error", "thinking.type")],
+    ),
+    (MOONSHOT, {"model": "kimi-k2.7-code", "messages": [USER], "thinking": {"type": "enabled"}}, []),
+    (MOONSHOT, {"model": "kimi-k2.7-code", "messages": [USER]}, []),
+    # kimi-k2.6 can switch it off.
+    (MOONSHOT, {"model": "kimi-k2.6", "messages": [USER], "thinking": OFF}, []),
+    # Kimi Code: kimi-for-coding refuses it (oh-my-pi#3853); for k3 no refusal is known: a warning.
+    (
+        KIMI_CODE,
+        {"model": "kimi-for-coding", "messages": [USER], "thinking": OFF},
+        [("error", "thinking.type")],
+    ),
+    (KIMI_CODE, {"model": "k3", "messages": [USER], "thinking": OFF}, [("warning", "thinking.type")]),
+    # GLM-5.3 on Z.AI's pay-as-you-go API (code 1210), and on its coding plan, which accepts it.
+    (ZAI, {"model": "glm-5.3", "messages": [USER], "thinking": OFF}, [("error", "thinking.type")]),
+    (ZAI_CODING, {"model": "glm-5.3", "messages": [USER], "thinking": OFF}, [("warning", "thinking.type")]),
+    (ZAI, {"model": "glm-5.2", "messages": [USER], "thinking": OFF}, []),
+    (ZAI, {"model": "glm-5.3", "messages": [USER], "reasoning_effort": "low"}, []),
+    # DeepSeek's reasoner always thinks too, but its switch is not known to be refused: not this rule's.
+    (DEEPSEEK, {"model": "deepseek-reasoner", "messages": [USER], "thinking": OFF}, []),
+]
+
+
+@pytest.mark.parametrize(("url", "body", "expected"), THINKING_OFF_CASES)
+def test_thinking_cannot_be_disabled(url: str, body: dict[str, Any], expected: list[tuple[str, str]]) -> None:
+    assert findings(body, url, "quirks.thinking-cannot-be-disabled") == expected
