@@ -210,3 +210,30 @@ THINKING_OFF_CASES = [
 @pytest.mark.parametrize(("url", "body", "expected"), THINKING_OFF_CASES)
 def test_thinking_cannot_be_disabled(url: str, body: dict[str, Any], expected: list[tuple[str, str]]) -> None:
     assert findings(body, url, "quirks.thinking-cannot-be-disabled") == expected
+
+
+MINIMAX_MESSAGES = "https://api.minimax.io/anthropic/v1/messages"
+ANTHROPIC = "https://api.anthropic.com/v1/messages"
+EFFORT = {"effort": "low"}
+
+# anthropic.compatible-field-refused: MiniMax's Anthropic-compatible endpoint refuses `output_config` with
+# 400 "invalid params" (decolua/9router#817: Claude Code's haiku calls carry it; without it, answered).
+COMPATIBLE_CASES = [
+    (
+        MINIMAX_MESSAGES,
+        {"model": "MiniMax-M2.7", "max_tokens": 1024, "messages": [USER], "output_config": EFFORT},
+        [("error", "output_config")],
+    ),
+    (MINIMAX_MESSAGES, {"model": "MiniMax-M2.7", "max_tokens": 1024, "messages": [USER]}, []),
+    # Anthropic's own API takes the field.
+    (
+        ANTHROPIC,
+        {"model": "claude-haiku-4-5", "max_tokens": 1024, "messages": [USER], "output_config": EFFORT},
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "body", "expected"), COMPATIBLE_CASES)
+def test_compatible_field_refused(url: str, body: dict[str, Any], expected: list[tuple[str, str]]) -> None:
+    assert findings(body, url, "anthropic.compatible-field-refused") == expected
