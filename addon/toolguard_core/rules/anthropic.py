@@ -41,7 +41,12 @@ from toolguard_core.providers import OPENAI_PARAMS, normalise_model
 from toolguard_core.request import MESSAGES, RequestView
 from toolguard_core.rules.inferred import judged_id, judged_name, report_judged
 from toolguard_core.rules.jsonvalues import json_type, lax_converts
-from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled, family_of
+from toolguard_core.rules.modelinfo import (
+    SAMPLING_EXCLUSIVE_MODEL,
+    beta_enabled,
+    family_of,
+    thinking_off_judged,
+)
 from toolguard_core.rules.registry import RULES, PredictedError, check, define, policy
 
 MESSAGES_URL = "https://api.anthropic.com/v1/messages"
@@ -2211,6 +2216,22 @@ def check_compatible_fields(view: RequestView) -> Iterator[Finding]:
                 f"`{field_name}` is a field {judged_name(COMPATIBLE_FIELD, view)}'s Anthropic-compatible endpoint "
                 'refuses (400 "invalid params"); drop it for this endpoint.',
             )
+
+
+#: The rule for thinking switched off on a model that always thinks (rules/quirks.py), which Moonshot's and
+#: Z.AI's Anthropic-compatible endpoints share with their chat APIs.
+THINKING_OFF_RULE = "quirks.thinking-cannot-be-disabled"
+
+
+@check(endpoints=(MESSAGES,))
+def check_thinking_off_compatible(view: RequestView) -> Iterator[Finding]:
+    """Moonshot's and Z.AI's Anthropic-compatible endpoints take the same `thinking` switch as their chat
+    APIs and refuse it off for the same models (MoonshotAI/Kimi-K2#141: Claude Code's subagents)."""
+    judged = thinking_off_judged(view)
+    if judged is not None:
+        message, doubt = judged
+        # Defined once in rules/quirks.py with its chat side; looked up by id, as rule modules import no other.
+        yield from RULES[THINKING_OFF_RULE].report(view, "thinking.type", message, uncertain=doubt)
 
 
 @check(endpoints=(MESSAGES,))

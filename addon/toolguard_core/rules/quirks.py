@@ -13,8 +13,8 @@ from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import DEFAULT_FAMILY, MISTRAL_MODELS
-from toolguard_core.request import CHAT, MESSAGES, RequestView
-from toolguard_core.rules.modelinfo import GEMINI_3, family_of, is_number
+from toolguard_core.request import CHAT, RequestView
+from toolguard_core.rules.modelinfo import GEMINI_3, family_of, is_number, thinking_off_judged
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 _USER = {"role": "user", "content": "What's the weather in Paris?"}
@@ -661,39 +661,16 @@ THINKING_CANNOT_BE_DISABLED = define(
         "provider's Anthropic-compatible endpoint, so the Messages API is judged alike."
     ),
 )
-#: Always-thinking models whose refusal of a disabled thinking is quoted (THINKING_CANNOT_BE_DISABLED).
-_THINKING_OFF_REFUSED = re.compile(r"kimi-k2\.7-code|kimi-for-coding|glm-5\.3")
-#: Z.AI's coding-plan paths (api.z.ai/api/coding/paas/v4, open.bigmodel.cn/api/coding/paas/v4).
-_ZAI_CODING_PATH = re.compile(r"/api/coding/")
 
 
-@check(endpoints=(CHAT, MESSAGES))
+@check(endpoints=(CHAT,))
 def check_thinking_off(view: RequestView) -> Iterator[Finding]:
-    """`thinking: {"type": "disabled"}` for a model whose family always thinks, on the providers whose
-    thinking switch it is (the same field on their chat and Anthropic-compatible endpoints)."""
-    if view.provider.id not in ("moonshot", "zhipu"):
-        return
-    thinking = view.body.get("thinking")
-    if not (isinstance(thinking, dict) and thinking.get("type") == "disabled"):
-        return
-    family = family_of(view)
-    if not family.thinking_only:
-        return
-    model = (view.model or "").lower()
-    if view.provider.id == "zhipu" and _ZAI_CODING_PATH.search(view.target.path):
-        doubt: str | None = "Z.AI's coding-plan endpoint accepts it and the model thinks anyway"
-    elif not _THINKING_OFF_REFUSED.search(model):
-        doubt = f"no refusal of a disabled thinking is known for {view.model}, which always thinks"
-    else:
-        doubt = None
-    yield from THINKING_CANNOT_BE_DISABLED.report(
-        view,
-        "thinking.type",
-        f'thinking.type is "disabled", but {view.model} always thinks ({family.name}) and '
-        f'{view.provider.name} refuses to switch it off. Omit `thinking` (or send "enabled") and lower the '
-        "reasoning effort instead.",
-        uncertain=doubt,
-    )
+    """`thinking: {"type": "disabled"}` for a model whose family always thinks (judged in
+    modelinfo.thinking_off_judged, which rules/anthropic.py reads for the Anthropic-compatible endpoints)."""
+    judged = thinking_off_judged(view)
+    if judged is not None:
+        message, doubt = judged
+        yield from THINKING_CANNOT_BE_DISABLED.report(view, "thinking.type", message, uncertain=doubt)
 
 
 def _thinking_enabled(body: dict[str, Any]) -> bool | None:
