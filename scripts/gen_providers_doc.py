@@ -119,6 +119,8 @@ def _allowlist_rows(profile: ProviderProfile) -> list[str]:
         rows.append(("roles.unknown-message-key", f"`{role}` message", keys))
     if profile.tool_call_keys is not None:
         rows.append(("roles.unknown-message-key", "assistant `tool_calls[]`", profile.tool_call_keys))
+    if profile.name_roles is not None:
+        rows.append(("roles.name-unsupported", "`name`: the roles that take it", profile.name_roles))
     for path, keys in (profile.nested_keys or {}).items():
         rows.append(("params.unknown-nested-field", f"`{path}`", keys))
     return [

@@ -29,6 +29,10 @@ PROBES = {
     # Round 10 (session 10, branch rules10): provider and spec rejections on hosted APIs (Azure, Bedrock,
     # DeepSeek, DashScope, Mistral, Groq, xAI, Copilot...), which the earlier rounds under-sample.
     CORPUS_DIR / "probe-provider-rules-8.jsonl": (30, 14),
+    # Round 11 (session 11, branch provider11): provider constraint families (role placement, extra
+    # message fields, tool_choice forms, JSON-schema subsets, thinking switches) on hosted APIs, their
+    # Anthropic-compatible endpoints and gateways; the index is saturated, about one candidate in four is new.
+    CORPUS_DIR / "probe-provider-rules-9.jsonl": (25, 15),
 }
 ROUND_2 = CORPUS_DIR / "probe-provider-rules.jsonl"
 ROUND_3 = CORPUS_DIR / "probe-provider-rules-2.jsonl"
@@ -38,6 +42,7 @@ ROUND_6 = CORPUS_DIR / "probe-provider-rules-5.jsonl"
 ROUND_8 = CORPUS_DIR / "probe-provider-rules-6.jsonl"
 ROUND_9 = CORPUS_DIR / "probe-provider-rules-7.jsonl"
 ROUND_10 = CORPUS_DIR / "probe-provider-rules-8.jsonl"
+ROUND_11 = CORPUS_DIR / "probe-provider-rules-9.jsonl"
 
 
 @pytest.mark.parametrize("probe", list(PROBES), ids=lambda p: p.name)
@@ -155,7 +160,21 @@ def test_round_ten_probe_is_unseen_by_thread_and_text() -> None:
     earlier = [
         row
         for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
-        if path != ROUND_10
+        if path not in (ROUND_10, ROUND_11)
+        for row in read_jsonl(path)
+    ]
+    assert_unseen(fresh, earlier)
+
+
+def test_round_eleven_probe_is_unseen_by_thread_and_text() -> None:
+    """Round 11's probe (session 11, branch provider11, collected and scored before that round's rule
+    changes) shares no thread with the corpus or any earlier probe file, and no error text with any of
+    their rows."""
+    fresh = read_jsonl(ROUND_11)
+    earlier = [
+        row
+        for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
+        if path != ROUND_11
         for row in read_jsonl(path)
     ]
     assert_unseen(fresh, earlier)

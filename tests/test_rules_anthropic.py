@@ -1103,6 +1103,13 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         None,
     ),
     (
+        "output-config-on-minimax",
+        "minimax",
+        req(USER, model="MiniMax-M2.7", output_config={"effort": "low"}),
+        [("anthropic.compatible-field-refused", E, "output_config")],
+        "invalid params",
+    ),
+    (
         "temperature-and-top-p-on-sonnet-4-5",
         "anthropic",
         req(USER, model="claude-sonnet-4-5-20250929", temperature=0.5, top_p=0.9),

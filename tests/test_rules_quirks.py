@@ -233,7 +233,11 @@ CASES = [
         "kimi-for-coding-thinking-disabled-still-missing",
         "moonshot",
         {"model": "kimi-for-coding", "messages": history(), "thinking": {"type": "disabled"}},
-        [("quirks.moonshot-reasoning-content-missing", E, "messages[1].reasoning_content")],
+        # ... and the switch itself is refused (can1357/oh-my-pi#3853: "invalid thinking: only type=enabled").
+        [
+            ("quirks.thinking-cannot-be-disabled", E, "thinking.type"),
+            ("quirks.moonshot-reasoning-content-missing", E, "messages[1].reasoning_content"),
+        ],
     ),
     (
         "kimi-for-coding-reasoning-content-ok",

@@ -645,6 +645,20 @@ MOONSHOT_FAMILIES: tuple[ModelFamily, ...] = (
         thinking_default=True,
         thinking_only=True,
     ),
+    # Kimi K2.7 Code (kimi-k2.7-code, kimi-k2.7-code-highspeed) always thinks: Moonshot's chat reference
+    # (platform.kimi.ai/docs/api/chat, `thinking.type`) "only accepts "enabled". Unlike kimi-k2.6,
+    # "disabled" is NOT supported — passing it returns an error. Thinking is always on for this model."
+    # (quoted in ltmoerdani/opencode-copilot-chat#45), answered with "invalid thinking: only type=enabled is
+    # allowed for this model" (lobehub/lobehub#15725, MoonshotAI/kimi-code#797). It matches before kimi-k2.5+,
+    # whose other thinking rules (temperature 1 only, reasoning_content, no forced tool_choice) it shares.
+    ModelFamily(
+        id="kimi-k2.7-code",
+        name="Kimi K2.7 Code (kimi-k2.7-code*; always thinking)",
+        patterns=(r"kimi-k2\.7-code",),
+        reasoning=True,
+        thinking_default=True,
+        thinking_only=True,
+    ),
     # kimi-k2.5 and later think unless `thinking: {"type": "disabled"}`: a plain request replaying tool
     # calls without reasoning_content is refused ("thinking is enabled but reasoning_content is missing",
     # https://github.com/mastra-ai/mastra/issues/12592). Its temperature rule holds in thinking mode only,
@@ -697,6 +711,10 @@ class ProviderProfile:
     #: The keys a strict provider accepts on an assistant message's ``tool_calls[]`` entries; None =
     #: not checked. (Mistral: id, type, function and its own index.)
     tool_call_keys: frozenset[str] | None = None
+    #: The roles whose messages may carry ``name``, for a provider that refuses it on the others but is
+    #: otherwise lenient about message keys (xAI: user only); None = not checked here (``message_keys``
+    #: says it for the strict providers).
+    name_roles: frozenset[str] | None = None
     #: The server validates requests with pydantic's default (lax) mode, which converts a numeric
     #: string to a number, an integral float to an integer and "true"/"1"/"yes"/... to a boolean
     #: before judging them (https://docs.pydantic.dev/latest/concepts/conversion_table/): vLLM's and
@@ -1030,6 +1048,11 @@ XAI = ProviderProfile(
     ranges=_warn(OPENAI_RANGES, "inf"),
     families=XAI_FAMILIES,
     proto_json_names=True,
+    # `name` on any message but a user's is refused: "Only messages of role 'user' can have a name." for a
+    # system message (microsoft/autogen#4715, BerriAI/litellm#9720; the same through OpenRouter,
+    # SillyTavern/SillyTavern#2981) and "Invalid request content: Only message of role user can have a
+    # name." (pipecat-ai/pipecat#2274).
+    name_roles=frozenset({"user"}),
     hosts=("api.x.ai",),
     catalog_vendors=frozenset({"xai"}),
 )
@@ -1332,6 +1355,22 @@ ANTHROPIC = ProviderProfile(
 #: Zhipu GLM (open.bigmodel.cn; Z.ai abroad): chat under /api/paas/v4, Anthropic-compatible Messages
 #: under /api/anthropic (ANTHROPIC_BASE_URL https://open.bigmodel.cn/api/anthropic in their Claude Code
 #: guides; https://api.z.ai/api/anthropic abroad).
+#: GLM-5.3 (and GLM-5.3-Flash) always think: "thinking.type supports enabled only. The old disabled behavior
+#: is gone.", with reasoning_effort low, high or max (the AIHubMix guide, dev.to/aihubmix "GLM-5.3 API Guide:
+#: Always-On Thinking", August 2026; HenriGrimm/Minnow#964 for 5.3 Flash). Z.AI's pay-as-you-go API answers
+#: `thinking: {"type": "disabled"}` with code 1210 "This model always engages in thinking and cannot be
+#: disabled" (NousResearch/hermes-agent#85890); its coding-plan endpoint accepts it and thinks anyway.
+ZHIPU_FAMILIES: tuple[ModelFamily, ...] = (
+    ModelFamily(
+        id="glm-5.3",
+        name="GLM-5.3 (glm-5.3*; always thinking)",
+        patterns=(r"glm-5\.3",),
+        reasoning=True,
+        thinking_default=True,
+        thinking_only=True,
+    ),
+)
+
 ZHIPU = ProviderProfile(
     id="zhipu",
     name="Zhipu AI (GLM) / Z.ai",
@@ -1351,6 +1390,7 @@ ZHIPU = ProviderProfile(
     ),
     # Same reference, `stop`: "currently only a single stop word is supported" (["stop_word1"]).
     max_stop=1,
+    families=ZHIPU_FAMILIES,
     hosts=("open.bigmodel.cn", "api.z.ai"),
     catalog_vendors=frozenset({"zai", "zhipuai"}),
 )

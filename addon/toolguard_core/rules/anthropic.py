@@ -39,9 +39,14 @@ from toolguard_core.catalog import own_name
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import OPENAI_PARAMS, normalise_model
 from toolguard_core.request import MESSAGES, RequestView
-from toolguard_core.rules.inferred import report_judged
+from toolguard_core.rules.inferred import judged_id, judged_name, report_judged
 from toolguard_core.rules.jsonvalues import json_type, lax_converts
-from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled, family_of
+from toolguard_core.rules.modelinfo import (
+    SAMPLING_EXCLUSIVE_MODEL,
+    beta_enabled,
+    family_of,
+    thinking_off_judged,
+)
 from toolguard_core.rules.registry import RULES, PredictedError, check, define, policy
 from toolguard_core.rules.schemas import context_text, dotted, iter_schemas, keyword_problems
 
@@ -2302,6 +2307,80 @@ def _clean_block(block: Any) -> bool:
         return False
     inner = block.get("content") if kind == "tool_result" else None
     return not isinstance(inner, list) or all(_clean_block(item) for item in inner)
+
+
+#: Top-level Messages API fields an Anthropic-compatible endpoint of another provider refuses outright (most
+#: such endpoints ignore what they do not use, so anthropic.unknown-field stays silent there): provider id ->
+#: field -> the source. MiniMax: `output_config` (Claude Code sends it for its haiku calls) draws a 400
+#: "invalid params" while the same request without it is answered (decolua/9router#817's test;
+#: MiniMax-AI/MiniMax-M2.7#17), and its Anthropic API page's table of supported parameters does not list it
+#: (platform.minimax.io/docs/api-reference/text-anthropic-api).
+COMPATIBLE_REFUSED: Mapping[str, Mapping[str, str]] = {
+    "minimax": {"output_config": "https://github.com/decolua/9router/issues/817"},
+}
+
+COMPATIBLE_FIELD = define(
+    "anthropic.compatible-field-refused",
+    Severity.ERROR,
+    "A Messages API field that the provider's Anthropic-compatible endpoint refuses (MiniMax: `output_config`), "
+    "where the endpoint does not ignore it as it does other fields it does not use.",
+    policy=policy(error=tuple(COMPATIBLE_REFUSED)),
+    predicts=(
+        PredictedError(
+            provider="minimax",
+            text='{"error":{"type":"invalid_request_error","message":"invalid params"}}',
+            source="https://github.com/decolua/9router/issues/817",
+        ),
+    ),
+    example={
+        "model": "MiniMax-M2.7",
+        "max_tokens": 1024,
+        "messages": [_SPEC_USER],
+        "output_config": {"format": {"type": "json_schema", "schema": {"type": "object"}}},
+    },
+    example_url="https://api.minimax.io/anthropic/v1/messages",
+    fixed={"model": "MiniMax-M2.7", "max_tokens": 1024, "messages": [_SPEC_USER]},
+    notes=(
+        "Drop the field for that endpoint (for a JSON answer, ask for it in the prompt). Declared per provider in "
+        "COMPATIBLE_REFUSED with its source; Anthropic's own API and the platforms take these fields "
+        "(anthropic.unknown-field judges them there)."
+    ),
+)
+
+
+@check(endpoints=(MESSAGES,))
+def check_compatible_fields(view: RequestView) -> Iterator[Finding]:
+    """Fields a provider's Anthropic-compatible endpoint refuses (COMPATIBLE_REFUSED); on an unrecognised host,
+    the provider of a model toolguard knows (a gateway in front of it, as in 9router#817)."""
+    pid = judged_id(view)
+    refused = COMPATIBLE_REFUSED.get(pid)
+    if not refused:
+        return
+    for field_name in refused:
+        if field_name in view.body:
+            yield from report_judged(
+                COMPATIBLE_FIELD,
+                view,
+                field_name,
+                f"`{field_name}` is a field {judged_name(COMPATIBLE_FIELD, view)}'s Anthropic-compatible endpoint "
+                'refuses (400 "invalid params"); drop it for this endpoint.',
+            )
+
+
+#: The rule for thinking switched off on a model that always thinks (rules/quirks.py), which Moonshot's and
+#: Z.AI's Anthropic-compatible endpoints share with their chat APIs.
+THINKING_OFF_RULE = "quirks.thinking-cannot-be-disabled"
+
+
+@check(endpoints=(MESSAGES,))
+def check_thinking_off_compatible(view: RequestView) -> Iterator[Finding]:
+    """Moonshot's and Z.AI's Anthropic-compatible endpoints take the same `thinking` switch as their chat
+    APIs and refuse it off for the same models (MoonshotAI/Kimi-K2#141: Claude Code's subagents)."""
+    judged = thinking_off_judged(view)
+    if judged is not None:
+        message, doubt = judged
+        # Defined once in rules/quirks.py with its chat side; looked up by id, as rule modules import no other.
+        yield from RULES[THINKING_OFF_RULE].report(view, "thinking.type", message, uncertain=doubt)
 
 
 @check(endpoints=(MESSAGES,))

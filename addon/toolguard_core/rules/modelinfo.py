@@ -62,3 +62,37 @@ def beta_enabled(view: RequestView) -> bool:
     if platform == "vertex":
         return True
     return any(v.lower() == "true" for v in parse_qs(view.target.query).get("beta", ()))
+
+
+#: Always-thinking models whose refusal of a disabled thinking is quoted (quirks.thinking-cannot-be-disabled).
+_THINKING_OFF_REFUSED = re.compile(r"kimi-k2\.7-code|kimi-for-coding|glm-5\.3")
+#: Z.AI's coding-plan paths (api.z.ai/api/coding/paas/v4, open.bigmodel.cn/api/coding/paas/v4).
+_ZAI_CODING_PATH = re.compile(r"/api/coding/")
+
+
+def thinking_off_judged(view: RequestView) -> tuple[str, str | None] | None:
+    """`thinking: {"type": "disabled"}` for a model whose family always thinks, on the providers whose
+    thinking switch it is (the same field on their chat and Anthropic-compatible endpoints): the finding's
+    message and its doubt (None: a refusal is known), or None when there is nothing to report. Read by
+    quirks.thinking-cannot-be-disabled on both endpoint kinds (rules/quirks.py, rules/anthropic.py)."""
+    if view.provider.id not in ("moonshot", "zhipu"):
+        return None
+    thinking = view.body.get("thinking")
+    if not (isinstance(thinking, dict) and thinking.get("type") == "disabled"):
+        return None
+    family = family_of(view)
+    if not family.thinking_only:
+        return None
+    model = (view.model or "").lower()
+    if view.provider.id == "zhipu" and _ZAI_CODING_PATH.search(view.target.path):
+        doubt: str | None = "Z.AI's coding-plan endpoint accepts it and the model thinks anyway"
+    elif not _THINKING_OFF_REFUSED.search(model):
+        doubt = f"no refusal of a disabled thinking is known for {view.model}, which always thinks"
+    else:
+        doubt = None
+    message = (
+        f'thinking.type is "disabled", but {view.model} always thinks ({family.name}) and '
+        f'{view.provider.name} refuses to switch it off. Omit `thinking` (or send "enabled") and lower the '
+        "reasoning effort instead."
+    )
+    return message, doubt

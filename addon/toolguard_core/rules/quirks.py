@@ -13,8 +13,8 @@ from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import DEFAULT_FAMILY, MISTRAL_MODELS
-from toolguard_core.request import RequestView
-from toolguard_core.rules.modelinfo import GEMINI_3, family_of, is_number
+from toolguard_core.request import CHAT, RequestView
+from toolguard_core.rules.modelinfo import GEMINI_3, family_of, is_number, thinking_off_judged
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 _USER = {"role": "user", "content": "What's the weather in Paris?"}
@@ -624,6 +624,55 @@ KIMI_THINKING_TEMPERATURE = define(
 )
 
 
+THINKING_CANNOT_BE_DISABLED = define(
+    "quirks.thinking-cannot-be-disabled",
+    Severity.ERROR,
+    'Thinking is switched off (`thinking: {"type": "disabled"}`) for a model that always thinks (Kimi K2.7 '
+    "Code and Kimi Code's kimi-for-coding on Moonshot, GLM-5.3 on Z.AI).",
+    policy=policy(
+        error=("moonshot", "zhipu"),
+        conditions={
+            "moonshot": "kimi-k2.7-code and kimi-for-coding; a warning for the other always-thinking models (k3, "
+            "kimi-k2-thinking), for which no refusal is known",
+            "zhipu": "GLM-5.3 on the pay-as-you-go API; a warning on the coding-plan endpoint, which accepts it",
+        },
+    ),
+    predicts=(
+        PredictedError(
+            provider="moonshot",
+            text="invalid thinking: only type=enabled is allowed for this model",
+            source="https://github.com/lobehub/lobehub/pull/15725",
+        ),
+        PredictedError(
+            provider="zhipu",
+            text="This model always engages in thinking and cannot be disabled; please use low, high, or max",
+            source="https://github.com/NousResearch/hermes-agent/issues/85890",
+        ),
+    ),
+    example={"model": "kimi-k2.7-code", "messages": [_USER], "thinking": {"type": "disabled"}},
+    example_url="https://api.moonshot.ai/v1/chat/completions",
+    fixed={"model": "kimi-k2.7-code", "messages": [_USER]},
+    notes=(
+        'Moonshot\'s chat reference for kimi-k2.7-code: `thinking.type` only accepts "enabled" '
+        "(ltmoerdani/opencode-copilot-chat#45 quotes it; MoonshotAI/kimi-code#797); Kimi Code's kimi-for-coding "
+        "answers the same (can1357/oh-my-pi#3853). GLM-5.3: 'thinking.type supports enabled only' (the AIHubMix "
+        "guide to GLM-5.3), answered with code 1210 on Z.AI's pay-as-you-go API. Omit `thinking` (or send "
+        "enabled) and lower the effort instead (GLM-5.3: reasoning_effort low). The same body goes to each "
+        "provider's Anthropic-compatible endpoint, so the Messages API is judged alike."
+    ),
+)
+
+
+@check(endpoints=(CHAT,))
+def check_thinking_off(view: RequestView) -> Iterator[Finding]:
+    """`thinking: {"type": "disabled"}` for a model whose family always thinks (judged in
+    modelinfo.thinking_off_judged, which rules/anthropic.py reads for the Anthropic-compatible endpoints)."""
+    judged = thinking_off_judged(view)
+    if judged is not None:
+        message, doubt = judged
+        yield from THINKING_CANNOT_BE_DISABLED.report(view, "thinking.type", message, uncertain=doubt)
+
+
 def _thinking_enabled(body: dict[str, Any]) -> bool | None:
     """DeepSeek/Moonshot `thinking: {"type": "enabled"|"disabled"}`; None when absent."""
     thinking = body.get("thinking")
@@ -817,7 +866,11 @@ def _moonshot(view: RequestView) -> Iterator[Finding]:
             'Send thinking: {"type": "disabled"} for this turn, or tool_choice "auto".',
         )
     temperature = body.get("temperature")
-    if family.id == "kimi-k2.5+" and is_number(temperature) and temperature != _KIMI_THINKING_TEMPERATURE:
+    if (
+        family.id in ("kimi-k2.5+", "kimi-k2.7-code")
+        and is_number(temperature)
+        and temperature != _KIMI_THINKING_TEMPERATURE
+    ):
         yield from KIMI_THINKING_TEMPERATURE.report(
             view,
             "temperature",

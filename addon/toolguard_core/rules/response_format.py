@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Final
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RESPONSES, RequestView
@@ -205,7 +205,18 @@ STRICT_SCHEMA = define(
     "A `strict: true` response schema has an object without `additionalProperties: false`, properties "
     "missing from `required`, or a string `format` strict mode does not take (see "
     "tools.strict-unsupported-format).",
-    policy=policy(error=("openai-family",), silent=("self-hosted",), otherwise=Severity.WARNING),
+    # Groq's and Cerebras' strict modes hold a schema to the same two rules (their Structured Outputs pages,
+    # STRICT_DOCS); the string formats are OpenAI's list, which neither documents: a warning there.
+    policy=policy(
+        error=("openai-family", "groq", "cerebras"),
+        silent=("self-hosted",),
+        otherwise=Severity.WARNING,
+        conditions={
+            "groq": "`additionalProperties: false` and every property in `required`; a string `format` is a warning",
+            "cerebras": "`additionalProperties: false` on an object with a `required` list, and every property in "
+            "`required`; other objects and a string `format` are warnings",
+        },
+    ),
     predicts=(
         PredictedError(
             provider="openai",
@@ -215,6 +226,22 @@ STRICT_SCHEMA = define(
             ),
             source="https://github.com/dottxt-ai/outlines/issues/844",
             param="response_format",
+        ),
+        PredictedError(
+            provider="groq",
+            text=(
+                "invalid JSON schema for response_format: 'answer': additionalProperties:false must be set on "
+                "every object"
+            ),
+            source="https://github.com/Meridiona/meridian/pull/811",
+        ),
+        PredictedError(
+            provider="cerebras",
+            text="'additionalProperties' is required to be supplied and set to false.",
+            source="https://github.com/agno-agi/agno/pull/6014",
+            status=422,
+            param="response_format",
+            code="wrong_api_format",
         ),
     ),
     example={
@@ -250,8 +277,23 @@ STRICT_SCHEMA = define(
             },
         },
     },
-    notes="Same subset as strict tools (`tools.strict-*`). vLLM ignores `strict`; other providers: warning.",
+    notes=(
+        "Same subset as strict tools (`tools.strict-*`). vLLM ignores `strict`; other providers: warning. Groq's "
+        "strict mode: 'All fields must be required and objects must set additionalProperties: false' "
+        "(console.groq.com/docs/structured-outputs), refused with the 400 above, 'the single most common "
+        "Groq-path failure' in Meridiona/meridian#811. Cerebras: 'For every required array you define in your "
+        "schema, you must set additionalProperties to false' and 'properties must also appear in the required "
+        "array' (inference-docs.cerebras.ai/capabilities/structured-outputs), refused with the 422 above "
+        "(agno-agi/agno#6013, zai-glm-4.7); the same page says one case of a missing `additionalProperties` is "
+        "handled quietly, so an object without `required` is a warning there."
+    ),
 )
+
+#: Where Groq's and Cerebras' strict modes are documented (response_format.strict-schema's notes).
+STRICT_DOCS: Final = {
+    "groq": "https://console.groq.com/docs/structured-outputs",
+    "cerebras": "https://inference-docs.cerebras.ai/capabilities/structured-outputs",
+}
 
 
 JSON_MODE_WITH_TOOLS = define(
@@ -403,13 +445,41 @@ def check_response_format(view: RequestView) -> Iterator[Finding]:
 
 def _strict_findings(view: RequestView, location: str, name: Any, schema: Any) -> Iterator[Finding]:
     """response_format.strict-schema for each strict-mode problem of ``schema`` (at ``location``)."""
-    for _kind, path, detail in strict_schema_problems(schema):
+    for kind, path, detail in strict_schema_problems(schema):
         yield from report_judged(
             STRICT_SCHEMA,
             view,
             dotted(location, path),
             f"Strict schema {name!r}: In {context_text(path)}, {detail}.",
+            uncertain=_strict_doubt(view.provider.id, kind, _node_at(schema, path)),
         )
+
+
+def _strict_doubt(provider: str, kind: str, node: Any) -> str | None:
+    """Why a strict-mode problem may be accepted by Groq or Cerebras (their documented subsets differ from
+    OpenAI's where noted in STRICT_SCHEMA's policy); None where the provider's page states the rule."""
+    if provider not in STRICT_DOCS:
+        return None
+    if kind == "format":
+        return f"the string formats are OpenAI's list; {STRICT_DOCS[provider]} does not state its own"
+    if provider == "cerebras" and kind == "additional-properties":
+        required = node.get("required") if isinstance(node, dict) else None
+        if not (isinstance(required, list) and required):
+            return "Cerebras documents the rule for objects with a required list and handles one other case quietly"
+    return None
+
+
+def _node_at(schema: Any, path: tuple[str, ...]) -> Any:
+    """The sub-schema at a context path of :func:`strict_schema_problems` (keys, and list indices as text)."""
+    node = schema
+    for key in path:
+        if isinstance(node, dict):
+            node = node.get(key)
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return None
+    return node
 
 
 @check(endpoints=(RESPONSES,))

@@ -110,11 +110,12 @@ DEVELOPER_UNSUPPORTED = define(
 NAME_UNSUPPORTED = define(
     "roles.name-unsupported",
     Severity.ERROR,
-    "A message carries `name`, which the provider rejects (Mistral: all but tool messages).",
+    "A message carries `name`, which the provider rejects (Mistral: all but tool messages; xAI: all but user "
+    "messages).",
     # Groq left this policy in August 2026: its SDK's message types take `name` on system, user and
     # assistant messages (providers.py GROQ_MESSAGE_KEYS); on a Groq tool message it is
-    # roles.unknown-message-key's.
-    policy=policy(error=("mistral",)),
+    # roles.unknown-message-key's. xAI's roles are its profile's `name_roles`.
+    policy=policy(error=("mistral", "xai")),
     predicts=(
         PredictedError(
             provider="mistral",
@@ -125,15 +126,28 @@ NAME_UNSUPPORTED = define(
             source="https://github.com/Gage-Technologies/mistral-go/pull/2",
             status=422,
         ),
+        PredictedError(
+            provider="xai",
+            text="Only messages of role 'user' can have a name.",
+            source="https://github.com/microsoft/autogen/issues/4715",
+        ),
     ),
+    # A system message's `name` (SillyTavern's example dialogue, as sent in the xAI threads): refused by both.
     example={
         "model": "mistral-large-latest",
-        "messages": [{"role": "user", "content": "hi", "name": "bob"}],
+        "messages": [
+            {"role": "system", "content": "Be brief.", "name": "narrator"},
+            {"role": "user", "content": "hi"},
+        ],
     },
     example_url="https://api.mistral.ai/v1/chat/completions",
-    fixed={"model": "mistral-large-latest", "messages": [{"role": "user", "content": "bob: hi"}]},
+    fixed={
+        "model": "mistral-large-latest",
+        "messages": [{"role": "system", "content": "narrator: Be brief."}, {"role": "user", "content": "hi"}],
+    },
     notes="Groq refused `messages[].name` until its API took it (doc [GROQ] then; groq-python's message "
-    "types of 18 August 2026 list it).",
+    "types of 18 August 2026 list it). xAI takes `name` on user messages only (autogen#4715, litellm#9720, "
+    "pipecat#2274): send a system or assistant speaker's name in its content.",
 )
 UNKNOWN_MESSAGE_KEY = define(
     "roles.unknown-message-key",
@@ -618,6 +632,18 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
             )
         if keys_by_role is not None and isinstance(role, str):
             yield from _check_keys(view, keys_by_role, f"messages[{index}]", role, message)
+        elif (
+            profile.name_roles is not None
+            and isinstance(role, str)
+            and role not in profile.name_roles
+            and "name" in message
+        ):
+            yield from NAME_UNSUPPORTED.report(
+                view,
+                f"messages[{index}].name",
+                f"{profile.name} takes `name` only on {' and '.join(sorted(profile.name_roles))} messages, not "
+                f"on a {role} message; drop it (or put the speaker's name into the content).",
+            )
         if role in ("user", "assistant", "tool") and not seen_other:
             if reasoner and role != "user":
                 yield from report_judged(

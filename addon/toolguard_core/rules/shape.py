@@ -171,9 +171,18 @@ BAD_ARGUMENTS = define(
     "shape.invalid-tool-arguments",
     Severity.WARNING,
     "A tool call's `function.arguments` is not a string holding exactly one JSON object.",
-    policy=policy(error=("ollama", "dashscope", "minimax"), otherwise=Severity.WARNING),
+    # xAI parses every replayed call's arguments as well: it refuses an empty string ("The arguments to a
+    # tool_call with ID '...' are not a valid JSON string. Parsing error: Error(\"EOF while parsing a
+    # value\", line: 1, column: 0)", spiceai/spiceai#4734) and two objects merged by a streaming reducer
+    # (superagent-ai/grok-cli#65, below), and more: trailing whitespace that JSON parsers skip.
+    policy=policy(error=("ollama", "dashscope", "minimax", "xai"), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(provider="ollama", text="invalid tool call arguments", source="code [OLL-GO]"),
+        PredictedError(
+            provider="xai",
+            text="Invalid tool arguments JSON: trailing characters at line 1 column N",
+            source="https://github.com/superagent-ai/grok-cli/issues/65",
+        ),
         PredictedError(
             provider="dashscope",
             text=(
@@ -212,7 +221,8 @@ BAD_ARGUMENTS = define(
     notes=(
         "Typical of a bad streaming merge of parallel calls (qwen-code PR #6981) or of a stream cut off "
         "mid-call. Errors on Ollama (code), DashScope (continuedev/continue#11556, #11315, "
-        "HKUDS/nanobot#2469) and MiniMax (earendil-works/pi#5468, HKUDS/nanobot#2373), whose answers "
+        "HKUDS/nanobot#2469), MiniMax (earendil-works/pi#5468, HKUDS/nanobot#2373) and xAI "
+        "(superagent-ai/grok-cli#65, spiceai/spiceai#4734), whose answers "
         "concern arguments that do not parse; that they also refuse parsed non-object arguments is "
         "inferred from the same validation. OpenAI replays them (warning)."
     ),
