@@ -5739,6 +5739,10 @@ REFERENCE: tuple[Reference, ...] = (
     _ref("cause.moderation", "volcengine", None, "The request could not be processed because the input text includes sensitive content", "https://www.volcengine.com/docs/82379/1099476", pattern=r"\bthe input (?:text|image) includes sensitive content\b"),
     # Alibaba Model Studio (DashScope): native {"code", "message", "request_id"} and the compatible mode.
     _ref(None, "dashscope", "InvalidParameter", "Required parameter(s) missing or invalid, please check the request parameters.", _DASHSCOPE_CODES, status=400),
+    # Round 15: the compatible mode's spelling of the same code. It names no cause either: four
+    # development rows carry four causes under it (a context window, enable_thinking off a stream, a
+    # developer role, ...), so it only withdraws a relay's 5xx guess, as InvalidParameter does.
+    _ref(None, "dashscope", "invalid_parameter_error", "<400> InternalError.Algo.InvalidParameter: Range of input length should be [1, 983616]", "https://github.com/agentscope-ai/QwenPaw/issues/6255", status=400),
     _ref("cause.auth", "dashscope", "InvalidApiKey", "Check that the API key is valid and that the API key, region, and Base URL match.", _DASHSCOPE_REF, status=401),
     _ref("cause.model-not-found", "dashscope", "ModelNotFound", "Check the model name, deployment name, or resource ID, whether the model is available in the region", _DASHSCOPE_REF, status=404),
     _ref("cause.rate-limit", "dashscope", "Throttling.RateQuota", "Reduce the request rate, concurrency, or token rate as applicable.", _DASHSCOPE_REF, status=429),
