@@ -3382,7 +3382,13 @@ CAUSES: tuple[Cause, ...] = (
             ),
             Wording(
                 provider="zhipu",
-                pattern=_re(r"(?<![a-z_])(?P<param>[a-z_]{1,64})参数非法"),
+                # Zhipu's 1214 "${field} 参数非法" (docs.bigmodel.cn/cn/api/api-code) on a generation
+                # parameter refuses its value. On the conversation itself (messages, the old API's
+                # history/prompt) it refuses the list's shape, which has many causes (dify#1882 and
+                # FastGPT#1702: "history参数非法", no cause established), so those names claim nothing.
+                pattern=_re(
+                    r"(?<![a-z_])(?!(?:messages|history|prompt|contents|input)参数)(?P<param>[a-z_]{1,64})参数非法"
+                ),
                 source="https://github.com/songquanpeng/one-api/issues/1141",
                 example="temperature参数非法。请检查文档。 (request id: 2024031315392281877864286886360)",
             ),
@@ -3586,7 +3592,9 @@ CAUSES: tuple[Cause, ...] = (
             ),
             Wording(
                 provider="generic",
-                pattern=_re(r"Invalid URL \((?P<method>[A-Z]+) (?P<path>[^)\s]+)\)"),
+                # one-api relays OpenAI's sentence without the space ("Invalid URL(POST /v1/v1/...)",
+                # one-api#717).
+                pattern=_re(r"Invalid URL ?\((?P<method>[A-Z]+) (?P<path>[^)\s]+)\)"),
                 source="https://github.com/OpenHands/OpenHands/issues/485",
                 example="Invalid URL (POST /chat/completions)",
                 rule_id="endpoint.missing-v1",
@@ -3632,7 +3640,7 @@ CAUSES: tuple[Cause, ...] = (
             Wording(
                 provider="dashscope",
                 # DashScope's content inspection, native (DataInspectionFailed) and OpenAI-compatible form.
-                pattern=_re(r"(?:Input|Output) (?:text )?data may contain inappropriate content"),
+                pattern=_re(r"(?:Input|Output) (?:text )?data may contain ?inappropriate content"),
                 source="https://github.com/QwenLM/qwen-code/issues/2905",
                 example=(
                     "<400> InternalError.Algo.DataInspectionFailed: Input text data may contain inappropriate "
@@ -5731,9 +5739,18 @@ REFERENCE: tuple[Reference, ...] = (
     _ref("cause.moderation", "volcengine", None, "The request could not be processed because the input text includes sensitive content", "https://www.volcengine.com/docs/82379/1099476", pattern=r"\bthe input (?:text|image) includes sensitive content\b"),
     # Alibaba Model Studio (DashScope): native {"code", "message", "request_id"} and the compatible mode.
     _ref(None, "dashscope", "InvalidParameter", "Required parameter(s) missing or invalid, please check the request parameters.", _DASHSCOPE_CODES, status=400),
+    # Round 15: the compatible mode's spelling of the same code. It names no cause either: four
+    # development rows carry four causes under it (a context window, enable_thinking off a stream, a
+    # developer role, ...), so it only withdraws a relay's 5xx guess, as InvalidParameter does.
+    _ref(None, "dashscope", "invalid_parameter_error", "<400> InternalError.Algo.InvalidParameter: Range of input length should be [1, 983616]", "https://github.com/agentscope-ai/QwenPaw/issues/6255", status=400),
     _ref("cause.auth", "dashscope", "InvalidApiKey", "Check that the API key is valid and that the API key, region, and Base URL match.", _DASHSCOPE_REF, status=401),
     _ref("cause.model-not-found", "dashscope", "ModelNotFound", "Check the model name, deployment name, or resource ID, whether the model is available in the region", _DASHSCOPE_REF, status=404),
     _ref("cause.rate-limit", "dashscope", "Throttling.RateQuota", "Reduce the request rate, concurrency, or token rate as applicable.", _DASHSCOPE_REF, status=429),
+    # Round 15: the same table's other 429 code is the account's allocation, not its rate ("For an
+    # exhausted free quota or a resource-count limit, follow the relevant entry"). Its AccessDenied
+    # (403) is left out: the table gives it three meanings (permission, activation, a synchronous call
+    # to an asynchronous-only API).
+    _ref("cause.quota", "dashscope", "Throttling.AllocationQuota", "For an exhausted free quota or a resource-count limit, follow the relevant entry before making another call.", _DASHSCOPE_REF, status=429),
     _ref("cause.messages-missing", "dashscope", None, 'Either \\"prompt\\" or \\"messages\\" must exist and cannot both be none', _DASHSCOPE_CODES, pattern=r"Either {Q}prompt{Q} or {Q}messages{Q} must exist and cannot both be none"),
     _ref("cause.thinking-budget-invalid", "dashscope", None, "The thinking_budget parameter must be a positive integer and not greater than xxx", _DASHSCOPE_MESSAGES, pattern=r"\bThe thinking_budget parameter must be a positive integer\b"),
     # Model Studio's 400 InvalidParameter messages that name what the model refused (the code alone
@@ -6902,8 +6919,14 @@ def _build(
         cause = CAUSES_BY_ID["cause.model-no-system-role"]
         values = {"role": values["value"]}
         rule_id = wording.rule_id or cause.rule_id
-    if cause.id == "cause.wrong-endpoint" and rule_id == cause.rule_id and _DOUBLED_PATH.search(text):
-        rule_id = "endpoint.doubled-path"  # the path the text shows repeats its API suffix
+    if (
+        cause.id == "cause.wrong-endpoint"
+        and rule_id in (cause.rule_id, "endpoint.missing-v1")
+        and _DOUBLED_PATH.search(text)
+    ):
+        # The path the text shows repeats its API suffix, or its version prefix (one-api#717's
+        # "Invalid URL(POST /v1/v1/chat/completions)"): a doubled segment is not a missing one.
+        rule_id = "endpoint.doubled-path"
     rule_id = _pick_rule(rule_id, wording, finding_rules)
     switch = dict(wording.cause_by_rule).get(rule_id or "")
     if switch is not None and rule_id in finding_rules:
