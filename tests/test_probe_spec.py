@@ -1,0 +1,69 @@
+"""The spec probes (issue 9): real spec-class rejections (the request breaks the API's own definition:
+Chat Completions, Responses, Anthropic Messages, Gemini generateContent) quoted in public threads, none
+in ``failures-*.jsonl`` or any other probe file by thread or by error text, each scored by
+``scripts/eval_rules.py --probe-file`` before its round's checks changed (docs/accuracy.md, the `spec9`
+pass and the "spec probe round" of session 11). Only probe ids are reported: printing corpus threads
+would show held-out ones."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+from support.corpus import CORPUS_DIR, read_jsonl
+from support.probes import (
+    assert_corpus_shape,
+    assert_no_rule_or_source_cites,
+    assert_scored_as_its_own_part,
+    assert_unseen,
+    rows_of,
+)
+
+
+@dataclass(frozen=True)
+class Round:
+    file: str
+    apis: frozenset[str]
+    least_per_api: int
+    #: No rule or data source cites its threads (round 9's checks, written before that test existed,
+    #: cite some of its own).
+    uncited: bool
+
+
+ROUNDS = [
+    Round("probe-spec-9.jsonl", frozenset({"chat", "responses", "messages"}), 4, uncited=False),
+    Round("probe-spec-11.jsonl", frozenset({"chat", "responses", "messages", "gemini"}), 5, uncited=True),
+]
+
+
+@pytest.fixture(params=ROUNDS, ids=[r.file for r in ROUNDS])
+def probe(request: pytest.FixtureRequest) -> Round:
+    return request.param
+
+
+def test_probe_rows_have_the_corpus_shape(probe: Round) -> None:
+    assert_corpus_shape(
+        read_jsonl(CORPUS_DIR / probe.file), least=25, classes={"spec"}, request_optional=True
+    )
+
+
+def test_probe_threads_and_texts_are_new_and_distinct(probe: Round) -> None:
+    path = CORPUS_DIR / probe.file
+    others = tuple(p for p in sorted(CORPUS_DIR.glob("probe-*.jsonl")) if p != path)
+    assert_unseen(read_jsonl(path), rows_of(others))
+
+
+def test_probe_spreads_over_its_apis(probe: Round) -> None:
+    apis = Counter(r["api"] for r in read_jsonl(CORPUS_DIR / probe.file))
+    assert set(apis) == probe.apis
+    assert min(apis.values()) >= probe.least_per_api
+
+
+@pytest.mark.parametrize("uncited", [r for r in ROUNDS if r.uncited], ids=lambda r: r.file)
+def test_no_rule_or_data_source_cites_a_probe_thread(uncited: Round) -> None:
+    assert_no_rule_or_source_cites(read_jsonl(CORPUS_DIR / uncited.file))
+
+
+def test_eval_scores_the_probe_file_as_its_own_part(probe: Round) -> None:
+    assert_scored_as_its_own_part(CORPUS_DIR / probe.file, ("spec",))
