@@ -773,7 +773,8 @@ def learned_export(file: TextIO, db_path: str | None) -> None:
 
     data = _library(run_on, _source(db_path), export_learned)
     file.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    if file is not sys.stdout:
+    # '-' is click's own wrapper of the standard output, not sys.stdout itself: told by its name.
+    if getattr(file, "name", None) != "<stdout>":
         click.echo(
             f"exported {len(data['constraints'])} constraint(s), {len(data['calibration'])} calibration(s)",
             err=True,

@@ -197,3 +197,19 @@ def test_a_merge_that_fails_leaves_no_new_out_behind(tmp_path: Path) -> None:
     before = CliRunner().invoke(cli, ["summary", "--db", str(kept), "--format", "json"]).output
     assert CliRunner().invoke(cli, ["merge", str(kept), url]).exit_code == 1
     assert CliRunner().invoke(cli, ["summary", "--db", str(kept), "--format", "json"]).output == before
+
+
+def test_learned_export_says_what_it_wrote_only_when_it_wrote_a_file(tmp_path: Path) -> None:
+    db_path = tmp_path / "t.db"
+    open_db(db_path).close()
+    to_stdout = CliRunner().invoke(cli, ["learned", "export", "-", "--db", str(db_path)])
+    assert to_stdout.exit_code == 0, to_stdout.output
+    assert (json.loads(to_stdout.stdout)["format"], to_stdout.stderr) == ("toolguard-learned", "")
+    out = tmp_path / "learned.json"
+    to_file = CliRunner().invoke(cli, ["learned", "export", str(out), "--db", str(db_path)])
+    assert (to_file.exit_code, to_file.stdout, to_file.stderr) == (
+        0,
+        "",
+        "exported 0 constraint(s), 0 calibration(s)\n",
+    )
+    assert json.loads(out.read_text())["constraints"] == []
