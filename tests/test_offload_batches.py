@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlite_utils
 from mitmproxy import http
 from mitmproxy.test import taddons, tflow
@@ -32,6 +33,7 @@ from toolguard_core.learned import Calibration, Knowledge
 from toolguard_core.offload import (
     _REPLY,
     KIND_INLINE,
+    SMALL_BODY_BYTES,
     Validator,
     WorkerProcess,
     WorkerResult,
@@ -432,3 +434,50 @@ def test_an_option_changed_at_runtime_reaches_the_worker(tmp_path):
 
     asyncio.run(with_worker(tmp_path / "toolguard.db", scenario))
     assert rules == [[], ["body.too-large"]]
+
+
+@pytest.mark.parametrize("store_all", [False, True], ids=["default", "store_all"])
+def test_a_body_shed_under_load_is_stored_only_when_the_upstream_refused_it(tmp_path, store_all):
+    # Issue #12, the eleventh session: a ~1 MB agent turn the worker had no time for cost the writer
+    # ~4 ms to store, on the CPU the worker was short of. Its row and finding stay; its body only when
+    # the answer is an error (the evidence) or toolguard_store_all asks for every body.
+    db_path = tmp_path / "toolguard.db"
+    big = json.dumps(
+        {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x" * (SMALL_BODY_BYTES + 10)}]}
+    ).encode()
+    flows: dict[str, http.HTTPFlow] = {}
+
+    async def scenario(addon: ToolGuard, updates: Updates) -> None:
+        ctx_configure(addon, toolguard_store_all=store_all)
+        await until(lambda: addon.validator.ready)
+        addon.validator.max_pending_bytes = 1  # every large body past the bound: shed as busy
+        flows["accepted"], flows["refused"] = make_flow(big), make_flow(big)
+        answered(addon, flows["accepted"], 200, OK)
+        answered(addon, flows["refused"], 400, {"error": {"message": "Bad request", "type": "x"}})
+        await until(lambda: not addon.pending)
+
+    stats = asyncio.run(with_worker(db_path, scenario))
+    assert (stats.get("not_validated_busy"), stats.get("validated")) == (2, None)
+    db = sqlite_utils.Database(db_path)
+    stored = {
+        r["id"]: (r["status"], r["model"], r["request_json"], r["request_body"], r["request_bytes"])
+        for r in db["flows"].rows_where(select="id, status, model, request_json, request_body, request_bytes")
+    }
+    messages = {
+        r["flow_id"]: r["message"] for r in db["findings"].rows_where("rule = ?", ["body.not-validated"])
+    }
+    accepted, refused = flows["accepted"].id, flows["refused"].id
+    # Both with their model and size, read by the writer from the body the worker never saw; a body
+    # kept is stored whole as JSON (it was the first 64 KB of a non-JSON one, with no model).
+    assert stored == {
+        accepted: (200, "gpt-4o-mini", big.decode() if store_all else None, None, len(big)),
+        refused: (400, "gpt-4o-mini", big.decode(), None, len(big)),
+    }
+    busy = "Not validated: 0 requests already wait for validation."
+    assert messages == {
+        accepted: busy
+        if store_all
+        else f"{busy} Its body ({len(big)} bytes) was not stored: the upstream accepted it "
+        "(toolguard_store_all keeps every body).",
+        refused: busy,
+    }

@@ -1520,6 +1520,12 @@ class ToolGuard:
         """Counted and said in the stored row: never a silent pass (the flow is still forwarded)."""
         self.stats[f"not_validated_{reason}"] += 1
         pending.analysis.findings.append(NOT_VALIDATED.finding("body", f"Not validated: {detail}."))
+        # No verdict means none of the body's facts either: the writer reads the model, the stream
+        # flag and JSON-or-not from the body, as for a body the worker found clean (a shed row had
+        # no model, and its JSON body was stored as the first 64 KB of a non-JSON one).
+        pending.facts_unknown = True
+        if reason == "busy":
+            pending.extra["shed"] = True  # _capture: its body is stored only if the answer was an error
 
     def _validated(self, flow: http.HTTPFlow, pending: Pending, internal_errors: list[InternalError]) -> None:
         analysis = pending.analysis
@@ -2145,6 +2151,24 @@ class ToolGuard:
         tap: SSETap | None = pending.sse_tap
         max_body = self.settings.max_body_bytes if self.settings else DEFAULT_MAX_BODY_BYTES
         request_body, request_encoding = pending.request_to_store()
+        findings = list(analysis.findings)
+        body_kept = True
+        if (
+            request_body is not None
+            and pending.extra.get("shed")
+            and response is not None
+            and response.status_code < 400
+            and not (self.settings is not None and self.settings.store_all)
+        ):
+            # Shed under load and accepted upstream: the row and its finding say what was not
+            # validated, without the body. Storing a ~1 MB agent turn the worker had no time for cost
+            # the writer ~4 ms of the CPU the worker was short of (issue #12, docs/benchmarks.md, the
+            # eleventh session's runs); an error answer keeps its body, the evidence of the rejection.
+            # The writer still reads its facts (model, stream) from it, and its size.
+            body_kept = False
+            findings = [
+                _body_not_stored(f, len(request_body)) if f.rule == NOT_VALIDATED.id else f for f in findings
+            ]
         return Capture(
             flow_id=flow.id,
             started=pending.started,
@@ -2163,7 +2187,7 @@ class ToolGuard:
             request_is_json=analysis.is_json,
             request_bytes=len(request_body or b""),
             raw_request=(request_body, request_encoding, max_body) if request_body is not None else None,
-            findings=list(analysis.findings),
+            findings=findings,
             secrets=secrets,
             query=pending.query,
             verdict=verdict,
@@ -2182,6 +2206,7 @@ class ToolGuard:
             run_id=self.settings.run_id if self.settings else None,
             early=early,
             facts_unknown=pending.facts_unknown,
+            request_body_kept=body_kept,
         )
 
     def _on_server_connect_error(self, data: server_hooks.ServerConnectionHookData) -> None:
@@ -2989,6 +3014,16 @@ def _what_went_on(pending: Pending | None) -> str:
     if pending is not None and pending.repair is not None and pending.repair.changed:
         return "the request went on repaired (repair mode)"
     return "the flow passes through unchanged"
+
+
+def _body_not_stored(finding: Finding, size: int) -> Finding:
+    """A shed body's finding, saying its body was not stored (see ``_capture``)."""
+    return finding.model_copy(
+        update={
+            "message": f"{finding.message} Its body ({size} bytes) was not stored: the upstream accepted "
+            "it (toolguard_store_all keeps every body)."
+        }
+    )
 
 
 def _worth_keeping(findings: list[Finding]) -> bool:

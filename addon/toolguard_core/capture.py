@@ -227,6 +227,9 @@ class Capture:
     # proxy would have (:func:`early_recognition`), and the store reports the row's verdict and cause
     # back (``Store.on_verdicts``) for the console line, the comment and the mark: one decision.
     report_verdict: bool = False
+    # False: the row keeps the body's size and facts (model, stream) but not the body itself: one
+    # shed under load that the upstream accepted (addon._capture; issue #12).
+    request_body_kept: bool = True
 
     def wire(self) -> tuple[Any, ...]:
         """Its fields' values in order, the findings as plain tuples (:func:`capture_from` makes the
@@ -251,9 +254,12 @@ class Capture:
         self.facts_unknown = False
         if self.raw_request is not None:
             body, encoding, max_body = self.raw_request
-            self.request_text, self.request_bytes = stored_request(
-                body, encoding, max_body, self.request_is_json
-            )
+            if self.request_body_kept:
+                self.request_text, self.request_bytes = stored_request(
+                    body, encoding, max_body, self.request_is_json
+                )
+            else:
+                self.request_text, self.request_bytes = None, len(body)
             self.raw_request = None
         extra = self.redact_headers
         request_headers = text_headers(self.request_headers)
