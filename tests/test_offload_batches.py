@@ -258,13 +258,25 @@ def test_late_verdicts_of_one_reply_batch_refresh_the_uis_in_one_update_hook(tmp
     flows = [make_flow(ORPHAN) for _ in range(4)]
 
     async def scenario(addon: ToolGuard, updates: Updates) -> None:
+        # The hooks each reply frame of the worker caused. One write of descriptors usually comes back
+        # as one frame, but the worker also answers every FLUSH_EVERY, so a loaded machine may split
+        # the four into two frames: what must hold is one hook per frame, never one per flow. (The
+        # writer's reading of the rejections, which names their cause, refreshes them later in hooks
+        # of its own batches: issue #12.)
+        per_frame: list[list[list[str]]] = []
+        answer = addon.validator._answered
+
+        def counted(mark: int, rows: list[list[Any]]) -> None:
+            before = len(updates.batches)
+            answer(mark, rows)
+            per_frame.append(updates.batches[before:])
+
+        addon.validator._answered = counted  # type: ignore[method-assign]
         for flow in flows:
             answered(addon, flow, 400, OPENAI_ORPHAN)
         await until(lambda: not addon.pending)
-        # One write of descriptors, one reply frame: a frame per flow would be four hooks. (The
-        # writer's reading of the rejections, which names their cause, refreshes them later in hooks
-        # of its own batches: issue #12.)
-        assert sorted(updates.batches[0]) == sorted(f.id for f in flows)
+        assert [len(hooks) for hooks in per_frame] == [1] * len(per_frame)
+        assert sorted(i for hooks in per_frame for i in hooks[0]) == sorted(f.id for f in flows)
 
     stats = asyncio.run(with_worker(db_path, scenario))
     assert [(f.metadata[METADATA_KEY]["verdict"], f.marked) for f in flows] == [("predicted", MARK)] * 4
