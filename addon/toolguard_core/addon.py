@@ -2161,10 +2161,10 @@ class ToolGuard:
             and not (self.settings is not None and self.settings.store_all)
         ):
             # Shed under load and accepted upstream: the row and its finding say what was not
-            # validated, without the body. Storing a ~1 MB agent turn the worker had no time for cost
-            # the writer ~4 ms of the CPU the worker was short of (issue #12, docs/benchmarks.md, the
-            # eleventh session's runs); an error answer keeps its body, the evidence of the rejection.
-            # The writer still reads its facts (model, stream) from it, and its size.
+            # validated, without the body: under load toolguard does not also store every accepted
+            # ~1 MB agent turn it had no time to check (issue #12, docs/benchmarks.md, the eleventh
+            # session's runs); an error answer keeps its body, the evidence of the rejection. The
+            # writer still reads its facts (model, stream) from it, and its size.
             body_kept = False
             findings = [
                 _body_not_stored(f, len(request_body)) if f.rule == NOT_VALIDATED.id else f for f in findings
