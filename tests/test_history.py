@@ -18,7 +18,7 @@ from test_memo import API_URLS, OTHER_MODELS, OTHER_URLS, bodies
 from toolguard_core.analyze import analyse_request
 from toolguard_core.providers import DEFAULT_REGISTRY
 from toolguard_core.request import Target
-from toolguard_core.rules import history, walk
+from toolguard_core.rules import history, sequence, walk
 from toolguard_core.rules.history import HistoryCache
 
 BENCH_SCRIPTS = __import__("pathlib").Path(__file__).resolve().parent.parent / "scripts"
@@ -57,7 +57,53 @@ def history_mutations(messages: list[Any], rng: random.Random) -> list[list[Any]
         out.append([*messages[:i], {**messages[i], "role": rng.choice(roles)}, *messages[i + 1 :]])
         edited = {**messages[0], "content": "edited"} if isinstance(messages[0], dict) else "edited"
         out.append([edited, *messages[1:]])
+    out += across_blocks(messages, rng)
     return out
+
+
+def across_blocks(messages: list[Any], rng: random.Random) -> list[list[Any]]:
+    """Mutations aimed at what the checks carry from one remembered block to the next (a block is 3
+    messages under the ``small`` fixture): a call id reused in a later block, a tool answer moved into
+    another block, every block boundary shifted by one (so it falls between a call and its answer,
+    and a remembered block is met at another index), and a role changed at a boundary."""
+    out: list[list[Any]] = [[{"role": "system", "content": "shifted"}, *messages]]
+    callers = [i for i, m in enumerate(messages) if isinstance(m, dict) and _first_call(m) is not None]
+    if len(callers) >= 2:
+        i, j = callers[0], callers[-1]
+        reused = copy.deepcopy(messages)
+        old, new = _first_call(reused[j]), _first_call(reused[i])
+        reused[j]["tool_calls"][0]["id"] = new
+        for m in reused[j + 1 :]:
+            if isinstance(m, dict) and m.get("role") == "tool" and m.get("tool_call_id") == old:
+                m["tool_call_id"] = new
+                break
+        out.append(reused)
+    tools = [i for i, m in enumerate(messages) if isinstance(m, dict) and m.get("role") == "tool"]
+    if tools:
+        i = rng.choice(tools)
+        for to in (i + 4, i - 4):
+            if 0 <= to < len(messages):
+                moved = list(messages)
+                moved.insert(to, moved.pop(i))
+                out.append(moved)
+    if len(messages) > 3:
+        at = 3 * rng.randrange(1, (len(messages) + 2) // 3)
+        if at < len(messages) and isinstance(messages[at], dict):
+            for role in ("user", "assistant"):
+                out.append([*messages[:at], {**messages[at], "role": role}, *messages[at + 1 :]])
+    return out
+
+
+def _first_call(message: dict[str, Any]) -> str | None:
+    calls = message.get("tool_calls")
+    if (
+        isinstance(calls, list)
+        and calls
+        and isinstance(calls[0], dict)
+        and isinstance(calls[0].get("id"), str)
+    ):
+        return calls[0]["id"]
+    return None
 
 
 #: The texts a client may send: Python's default separators, compact, and indented (whitespace
@@ -163,6 +209,12 @@ def marks(cache: HistoryCache) -> int:
     return sum(len(entry.clean) for bucket in cache._buckets.values() for entry in bucket)
 
 
+def summaries(cache: HistoryCache) -> int:
+    """Blocks the tool-call sequence check summarised (it skips them where no id crosses in)."""
+    entries = [entry for bucket in cache._buckets.values() for entry in bucket]
+    return sum(entry.summaries.get(sequence._SUMMARY) is not None for entry in entries)
+
+
 def test_split_parse_finds_exactly_what_the_whole_parse_finds(small):
     cases = requests()
     assert len(cases) > 5000
@@ -175,6 +227,55 @@ def test_split_parse_finds_exactly_what_the_whole_parse_finds(small):
     assert flagged > 3000
     assert len(cache) > 1000
     assert marks(cache) > 1000
+    assert summaries(cache) > 200
+
+
+_placed = sequence._Summary.placed
+
+
+def _placed_where_computed(self, start):
+    shift = self.base - start + self.first  # cancels placed()'s move: the indices of where it was computed
+    return _placed(self, start + shift)
+
+
+def _placed_closed(self, start):
+    return _placed(self, start)[0], None
+
+
+_by_position: dict[tuple[int, int], Any] = {}
+
+
+def _summary_by_position(entry, start):
+    key = (start, len(entry.values))
+    if key not in _by_position:
+        _by_position[key] = sequence._summarise(entry.values, start)
+    return _by_position[key]
+
+
+@pytest.mark.parametrize(
+    ("name", "replacement"),
+    [
+        # The ids called before the part: a call repeated across blocks is not reported.
+        ("_crosses", lambda summary, calls_by_id: False),
+        # The part's place: a block met at another index than where it was summarised.
+        ("_Summary.placed", _placed_where_computed),
+        # The open tool block at the part's end: the answers in the next block are orphans.
+        ("_Summary.placed", _placed_closed),
+        # The block's own messages (its exact bytes): a summary kept by the block's position instead.
+        ("_summary_of", _summary_by_position),
+    ],
+    ids=["ids-called-before", "place", "open-tail", "block-bytes"],
+)
+def test_a_sequence_summary_without_what_crosses_blocks_gives_other_findings(
+    small, monkeypatch, name, replacement
+):
+    _by_position.clear()
+    if name == "_Summary.placed":
+        monkeypatch.setattr(sequence._Summary, "placed", replacement)
+    else:
+        monkeypatch.setattr(sequence, name, replacement)
+    differ, _, _ = mismatches(requests(), HistoryCache(max_bytes=1 << 30))
+    assert differ > 0
 
 
 @pytest.mark.parametrize(

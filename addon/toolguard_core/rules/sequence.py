@@ -15,7 +15,7 @@ from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
-from toolguard_core.rules.history import Split
+from toolguard_core.rules.history import Entry, Split
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 LANGCHAIN_SEED = "https://python.langchain.com/docs/troubleshooting/errors/INVALID_TOOL_RESULTS/"
@@ -329,12 +329,25 @@ class _Summary:
 class _Skip:
     """Told to the walk where a summarised part starts; ``taken`` when the walk applied it."""
 
-    __slots__ = ("end", "summary", "taken")
+    __slots__ = ("summary", "taken")
 
-    def __init__(self, summary: _Summary, end: int) -> None:
+    def __init__(self, summary: _Summary) -> None:
         self.summary = summary
-        self.end = end
         self.taken = False
+
+
+def _crosses(summary: _Summary, calls_by_id: dict[str, _Call]) -> bool:
+    """Whether an id the part calls was called before it (keys views: the smaller set is iterated)."""
+    return not summary.calls.keys().isdisjoint(calls_by_id.keys())
+
+
+def _summary_of(entry: Entry, start: int) -> _Summary | None:
+    """The block's summary, derived the first time it is met: a function of its messages alone, so
+    kept with the block (found again by its exact bytes) under no other key."""
+    summary = entry.summaries.get(_SUMMARY, _UNSET)
+    if summary is _UNSET:
+        summary = entry.summaries[_SUMMARY] = _summarise(entry.values, start)
+    return summary
 
 
 def _summarise(values: tuple[Any, ...], base: int) -> _Summary | None:
@@ -391,20 +404,17 @@ def _stream(messages: list[Any], split: Split) -> Iterator[tuple[int, Any]]:
     first: the part's messages follow only when the walk did not apply its summary."""
     index = 0
     for start, entry in split.blocks:
-        summary = entry.summaries.get(_SUMMARY, _UNSET)
-        if summary is _UNSET:
-            summary = entry.summaries[_SUMMARY] = _summarise(entry.values, start)
+        summary = _summary_of(entry, start)
         if summary is None:
             continue
         at = start + summary.first
         while index < at:
             yield index, messages[index]
             index += 1
-        end = start + len(entry.values)
-        skip = _Skip(summary, end)
+        skip = _Skip(summary)
         yield at, skip
         if skip.taken:
-            index = end
+            index = start + len(entry.values)
     count = len(messages)
     while index < count:
         yield index, messages[index]
@@ -482,12 +492,11 @@ def _tool_sequence(view: RequestView) -> Iterator[Finding]:
                         yield from close(block, index)
                     block = None
                 summary: _Summary = message.summary
-                part_end = message.end
-                # What crosses into the block: an id called before it (its calls would be duplicates)
-                # and an answer inside it already reported as non-adjacent (the walk would pass it by).
-                if summary.calls.keys().isdisjoint(calls_by_id.keys()) and not (
-                    late_answers and any(index <= i < part_end for i in late_answers)
-                ):
+                # What crosses into the part: an id called before it and called again in it (the walk
+                # reports the duplicate). An answer in the part already reported as non-adjacent needs
+                # no test of its own: every answer in the part answers a call of the part, so its id was
+                # called before the part too.
+                if not _crosses(summary, calls_by_id):
                     part_calls, block = summary.placed(index)
                     calls_by_id.update(part_calls)
                     answered_ids.update(summary.answered)
