@@ -18,7 +18,7 @@ from test_memo import API_URLS, OTHER_MODELS, OTHER_URLS, bodies
 from toolguard_core.analyze import analyse_request
 from toolguard_core.providers import DEFAULT_REGISTRY
 from toolguard_core.request import Target
-from toolguard_core.rules import history, sequence, walk
+from toolguard_core.rules import history, model, sequence, walk
 from toolguard_core.rules.history import HistoryCache
 
 BENCH_SCRIPTS = __import__("pathlib").Path(__file__).resolve().parent.parent / "scripts"
@@ -158,6 +158,27 @@ def requests() -> list[tuple[str, bytes]]:
         ],
     }
     out += [(OTHER_URLS[1], json.dumps(body).encode()) for body in (dotted, {**dotted, "model": "gpt-4.1"})]
+    # An image sent to a model without image input (model.image-unsupported names the first image part),
+    # in a history whose remembered blocks are met again at other indices, and blocks of the same length
+    # with the image elsewhere or gone: what a block's parts were must come from its own messages.
+    image = {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": "what is this?"},
+            {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
+        ],
+    }
+    talk = [
+        {"role": "user", "content": f"turn {n}"}
+        if n % 2 == 0
+        else {"role": "assistant", "content": f"reply {n}"}
+        for n in range(7)
+    ]
+    pictured = [*talk[:2], image, *talk[3:]]
+    later = [*talk[:4], image, *talk[5:]]
+    shifted = [{"role": "system", "content": "be brief"}, *pictured]
+    for history_ in (pictured, shifted, talk, later, pictured, [talk[0], *later]):
+        out.append((API_URLS["chat"], json.dumps({"model": "o3-mini", "messages": history_}).encode()))
     return out
 
 
@@ -250,6 +271,50 @@ def _summary_by_position(entry, start):
     if key not in _by_position:
         _by_position[key] = sequence._summarise(entry.values, start)
     return _by_position[key]
+
+
+_by_length: dict[int, Any] = {}
+
+
+def _media_by_length(entry):
+    key = len(entry.values)
+    if key not in _by_length:
+        _by_length[key] = tuple(model._media_of(entry.values))
+    return _by_length[key]
+
+
+def _media_unplaced(view):
+    """model._media_parts with a block's parts at their offsets in the block, not moved to where it is."""
+    messages, split = view.messages, view.remembered
+    if split is None or not split.blocks or messages is not split.body.get("messages"):
+        yield from model._parts_in(messages, 0, len(messages))
+        return
+    index = 0
+    for start, entry in split.blocks:
+        yield from model._parts_in(messages, index, start)
+        for offset, j, part_type in model._media_summary(entry):
+            yield f"messages[{offset}].content[{j}]", part_type
+        index = start + len(entry.values)
+    yield from model._parts_in(messages, index, len(messages))
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "replacement"),
+    [
+        # A block's image parts kept by the block's length instead of its own messages.
+        (model, "_media_summary", _media_by_length),
+        # A block's parts named at their offsets in the block, not at the block's place in this request.
+        (model, "_media_parts", _media_unplaced),
+    ],
+    ids=["block-bytes", "place"],
+)
+def test_media_parts_without_the_blocks_own_messages_give_other_findings(
+    small, monkeypatch, module, name, replacement
+):
+    _by_length.clear()
+    monkeypatch.setattr(module, name, replacement)
+    differ, _, _ = mismatches(requests(), HistoryCache(max_bytes=1 << 30))
+    assert differ > 0
 
 
 @pytest.mark.parametrize(
