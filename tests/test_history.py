@@ -18,7 +18,7 @@ from test_memo import API_URLS, OTHER_MODELS, OTHER_URLS, bodies
 from toolguard_core.analyze import analyse_request
 from toolguard_core.providers import DEFAULT_REGISTRY
 from toolguard_core.request import Target
-from toolguard_core.rules import history, model, sequence, walk
+from toolguard_core.rules import history, model, roles, sequence, walk
 from toolguard_core.rules.history import HistoryCache
 
 BENCH_SCRIPTS = __import__("pathlib").Path(__file__).resolve().parent.parent / "scripts"
@@ -179,6 +179,36 @@ def requests() -> list[tuple[str, bytes]]:
     shifted = [{"role": "system", "content": "be brief"}, *pictured]
     for history_ in (pictured, shifted, talk, later, pictured, [talk[0], *later]):
         out.append((API_URLS["chat"], json.dumps({"model": "o3-mini", "messages": history_}).encode()))
+    out += roles_across_blocks()
+    return out
+
+
+def roles_across_blocks() -> list[tuple[str, bytes]]:
+    """The same remembered blocks met after another role, after a non-system message or not, after a
+    system message or not, where the provider's role checks read what came before: Perplexity's
+    alternation and system-first rule, MiniMax's single system message. Contents are longer than the
+    256-byte prefix a block is found by, so a block is found again whatever follows it."""
+
+    def said(role: str, n: int) -> dict[str, str]:
+        return {"role": role, "content": f"{role} {n} " + "." * 300}
+
+    u, a, system = "user", "assistant", "system"
+    talk = [said(u, 1), said(a, 1), said(u, 2), said(a, 2), said(u, 3), said(a, 3), said(u, 4)]
+    led = [said(system, 0), said(u, 5), said(a, 5), said(u, 6), said(a, 6), said(u, 7)]
+    histories = [
+        talk,
+        [*talk[:2], said(a, 9), *talk[3:]],  # a block met after an assistant message, not a user one
+        led,
+        ["not a message", *led],  # after no role, nothing but that before it
+        [said(u, 0), "not a message", *led],  # after no role, a user message before it
+        [said(system, 8), "not a message", *led],  # after no role, a system message before it
+    ]
+    out = []
+    for url, model_name in (
+        ("https://api.perplexity.ai/chat/completions", "sonar"),
+        ("https://api.minimax.io/v1/chat/completions", "MiniMax-M1"),
+    ):
+        out += [(url, json.dumps({"model": model_name, "messages": h}).encode()) for h in histories]
     return out
 
 
@@ -296,6 +326,44 @@ def _media_unplaced(view):
             yield f"messages[{offset}].content[{j}]", part_type
         index = start + len(entry.values)
     yield from model._parts_in(messages, index, len(messages))
+
+
+_roles_by_length: dict[int, Any] = {}
+
+
+def _roles_summary_by_length(entry):
+    key = len(entry.values)
+    if key not in _roles_by_length:
+        _roles_by_length[key] = _roles_summary_of(entry)
+    return _roles_by_length[key]
+
+
+_roles_summary_of = roles._summary_of
+
+
+@pytest.mark.parametrize(
+    "replacement",
+    [
+        # Whether a system message came before the block (MiniMax takes one).
+        lambda first_system, seen_other, previous_role: (seen_other, previous_role),
+        # Whether a non-system message came before it (Perplexity takes system messages first only).
+        lambda first_system, seen_other, previous_role: (first_system is None, previous_role),
+        # The role right before it (Perplexity's alternation).
+        lambda first_system, seen_other, previous_role: (first_system is None, seen_other),
+    ],
+    ids=["system-before", "non-system-before", "previous-role"],
+)
+def test_a_roles_mark_without_the_walks_state_gives_other_findings(small, monkeypatch, replacement):
+    monkeypatch.setattr(roles, "_state", replacement)
+    differ, _, _ = mismatches(requests(), HistoryCache(max_bytes=1 << 30))
+    assert differ > 0
+
+
+def test_a_roles_summary_not_of_the_blocks_own_messages_gives_other_findings(small, monkeypatch):
+    _roles_by_length.clear()
+    monkeypatch.setattr(roles, "_summary_of", _roles_summary_by_length)
+    differ, _, _ = mismatches(requests(), HistoryCache(max_bytes=1 << 30))
+    assert differ > 0
 
 
 @pytest.mark.parametrize(
