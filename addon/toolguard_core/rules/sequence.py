@@ -293,9 +293,9 @@ _UNSET = object()
 @dataclass(slots=True)
 class _Summary:
     """What the walk of a remembered block does from its first message that is not a tool message
-    (``first``) to its end, when it reports nothing there whatever came before, except for the two
-    things checked where the block is met: an id called before the block and called again inside it,
-    and an answer inside it already reported as non-adjacent. Derived from the block's messages alone
+    (``first``) to its end, when it reports nothing there whatever came before, except for what is
+    checked where the block is met: an id called before the part and called again inside it. Derived
+    from the block's messages alone
     (:func:`_summarise`), so kept with the block under no other key; indices are those of a block
     whose first message is ``messages[base]``, moved where the block is met (:meth:`placed`).
 
@@ -311,9 +311,9 @@ class _Summary:
     answered: set[str]
     tail: _Block | None
 
-    def placed(self, start: int) -> tuple[dict[str, _Call], _Block | None]:
-        """The part's calls and its open tool block, for a part that starts at ``messages[start]``."""
-        shift = start - self.base - self.first
+    def placed(self, at: int) -> tuple[dict[str, _Call], _Block | None]:
+        """The part's calls and its open tool block, for a part that starts at ``messages[at]``."""
+        shift = at - self.base - self.first
         calls = self.calls
         if shift:
             calls = {i: _Call(i, c.message_index + shift, c.call_index) for i, c in calls.items()}
