@@ -18,7 +18,7 @@ from test_memo import API_URLS, OTHER_MODELS, OTHER_URLS, bodies
 from toolguard_core.analyze import analyse_request
 from toolguard_core.providers import DEFAULT_REGISTRY
 from toolguard_core.request import Target
-from toolguard_core.rules import history, model, roles, sequence, walk
+from toolguard_core.rules import history, model, roles, sequence, spec, walk
 from toolguard_core.rules.history import HistoryCache
 
 BENCH_SCRIPTS = __import__("pathlib").Path(__file__).resolve().parent.parent / "scripts"
@@ -204,6 +204,12 @@ def roles_across_blocks() -> list[tuple[str, bytes]]:
         [said(system, 8), "not a message", *led],  # after no role, a system message before it
     ]
     out = []
+    # Spec's walk of the newest messages (NEWEST_ITEMS is 4 under ``small``): a block found clean, then a
+    # block of the same length whose message breaks the schema (a `name` that is not a string).
+    misnamed = [*talk[:4], {**talk[4], "name": 123}, *talk[5:]]
+    out += [
+        (API_URLS["chat"], json.dumps({"model": "gpt-4o", "messages": h}).encode()) for h in (talk, misnamed)
+    ]
     for url, model_name in (
         ("https://api.perplexity.ai/chat/completions", "sonar"),
         ("https://api.minimax.io/v1/chat/completions", "MiniMax-M1"),
@@ -240,6 +246,8 @@ def small(monkeypatch):
     monkeypatch.setattr(history, "MIN_BODY", 0)
     monkeypatch.setattr(history, "MIN_ELEMENT", 1)
     monkeypatch.setattr(history, "BLOCK", 3)
+    # And spec's walk of a long conversation's newest messages reaches into remembered blocks.
+    monkeypatch.setattr(spec, "NEWEST_ITEMS", 4)
 
 
 def mismatches(cases: list[tuple[str, bytes]], cache: HistoryCache) -> tuple[int, int, int]:
@@ -339,6 +347,22 @@ def _roles_summary_by_length(entry):
 
 
 _roles_summary_of = roles._summary_of
+
+
+_spec_by_length: dict[int, tuple[Any, ...]] = {}
+
+
+def test_spec_marks_not_of_the_blocks_own_messages_give_other_findings(small, monkeypatch):
+    # A block's clean item schemas kept by the block's length instead of with the block (its bytes).
+    _spec_by_length.clear()
+    monkeypatch.setattr(spec, "_clean_under", lambda entry: _spec_by_length.get(len(entry.values), ()))
+    monkeypatch.setattr(
+        spec,
+        "_mark_clean",
+        lambda entry, items: _spec_by_length.__setitem__(len(entry.values), (items,)),
+    )
+    differ, _, _ = mismatches(requests(), HistoryCache(max_bytes=1 << 30))
+    assert differ > 0
 
 
 @pytest.mark.parametrize(
