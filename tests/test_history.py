@@ -18,7 +18,7 @@ from test_memo import API_URLS, OTHER_MODELS, OTHER_URLS, bodies
 from toolguard_core.analyze import analyse_request
 from toolguard_core.providers import DEFAULT_REGISTRY
 from toolguard_core.request import Target
-from toolguard_core.rules import history, walk
+from toolguard_core.rules import history, model, roles, sequence, spec, walk
 from toolguard_core.rules.history import HistoryCache
 
 BENCH_SCRIPTS = __import__("pathlib").Path(__file__).resolve().parent.parent / "scripts"
@@ -57,7 +57,53 @@ def history_mutations(messages: list[Any], rng: random.Random) -> list[list[Any]
         out.append([*messages[:i], {**messages[i], "role": rng.choice(roles)}, *messages[i + 1 :]])
         edited = {**messages[0], "content": "edited"} if isinstance(messages[0], dict) else "edited"
         out.append([edited, *messages[1:]])
+    out += across_blocks(messages, rng)
     return out
+
+
+def across_blocks(messages: list[Any], rng: random.Random) -> list[list[Any]]:
+    """Mutations aimed at what the checks carry from one remembered block to the next (a block is 3
+    messages under the ``small`` fixture): a call id reused in a later block, a tool answer moved into
+    another block, every block boundary shifted by one (so it falls between a call and its answer,
+    and a remembered block is met at another index), and a role changed at a boundary."""
+    out: list[list[Any]] = [[{"role": "system", "content": "shifted"}, *messages]]
+    callers = [i for i, m in enumerate(messages) if isinstance(m, dict) and _first_call(m) is not None]
+    if len(callers) >= 2:
+        i, j = callers[0], callers[-1]
+        reused = copy.deepcopy(messages)
+        old, new = _first_call(reused[j]), _first_call(reused[i])
+        reused[j]["tool_calls"][0]["id"] = new
+        for m in reused[j + 1 :]:
+            if isinstance(m, dict) and m.get("role") == "tool" and m.get("tool_call_id") == old:
+                m["tool_call_id"] = new
+                break
+        out.append(reused)
+    tools = [i for i, m in enumerate(messages) if isinstance(m, dict) and m.get("role") == "tool"]
+    if tools:
+        i = rng.choice(tools)
+        for to in (i + 4, i - 4):
+            if 0 <= to < len(messages):
+                moved = list(messages)
+                moved.insert(to, moved.pop(i))
+                out.append(moved)
+    if len(messages) > 3:
+        at = 3 * rng.randrange(1, (len(messages) + 2) // 3)
+        if at < len(messages) and isinstance(messages[at], dict):
+            for role in ("user", "assistant"):
+                out.append([*messages[:at], {**messages[at], "role": role}, *messages[at + 1 :]])
+    return out
+
+
+def _first_call(message: dict[str, Any]) -> str | None:
+    calls = message.get("tool_calls")
+    if (
+        isinstance(calls, list)
+        and calls
+        and isinstance(calls[0], dict)
+        and isinstance(calls[0].get("id"), str)
+    ):
+        return calls[0]["id"]
+    return None
 
 
 #: The texts a client may send: Python's default separators, compact, and indented (whitespace
@@ -112,6 +158,63 @@ def requests() -> list[tuple[str, bytes]]:
         ],
     }
     out += [(OTHER_URLS[1], json.dumps(body).encode()) for body in (dotted, {**dotted, "model": "gpt-4.1"})]
+    # An image sent to a model without image input (model.image-unsupported names the first image part),
+    # in a history whose remembered blocks are met again at other indices, and blocks of the same length
+    # with the image elsewhere or gone: what a block's parts were must come from its own messages.
+    image = {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": "what is this?"},
+            {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
+        ],
+    }
+    talk = [
+        {"role": "user", "content": f"turn {n}"}
+        if n % 2 == 0
+        else {"role": "assistant", "content": f"reply {n}"}
+        for n in range(7)
+    ]
+    pictured = [*talk[:2], image, *talk[3:]]
+    later = [*talk[:4], image, *talk[5:]]
+    shifted = [{"role": "system", "content": "be brief"}, *pictured]
+    for history_ in (pictured, shifted, talk, later, pictured, [talk[0], *later]):
+        out.append((API_URLS["chat"], json.dumps({"model": "o3-mini", "messages": history_}).encode()))
+    out += roles_across_blocks()
+    return out
+
+
+def roles_across_blocks() -> list[tuple[str, bytes]]:
+    """The same remembered blocks met after another role, after a non-system message or not, after a
+    system message or not, where the provider's role checks read what came before: Perplexity's
+    alternation and system-first rule, MiniMax's single system message. Contents are longer than the
+    256-byte prefix a block is found by, so a block is found again whatever follows it."""
+
+    def said(role: str, n: int) -> dict[str, str]:
+        return {"role": role, "content": f"{role} {n} " + "." * 300}
+
+    u, a, system = "user", "assistant", "system"
+    talk = [said(u, 1), said(a, 1), said(u, 2), said(a, 2), said(u, 3), said(a, 3), said(u, 4)]
+    led = [said(system, 0), said(u, 5), said(a, 5), said(u, 6), said(a, 6), said(u, 7)]
+    histories = [
+        talk,
+        [*talk[:2], said(a, 9), *talk[3:]],  # a block met after an assistant message, not a user one
+        led,
+        ["not a message", *led],  # after no role, nothing but that before it
+        [said(u, 0), "not a message", *led],  # after no role, a user message before it
+        [said(system, 8), "not a message", *led],  # after no role, a system message before it
+    ]
+    out = []
+    # Spec's walk of the newest messages (NEWEST_ITEMS is 4 under ``small``): a block found clean, then a
+    # block of the same length whose message breaks the schema (a `name` that is not a string).
+    misnamed = [*talk[:4], {**talk[4], "name": 123}, *talk[5:]]
+    out += [
+        (API_URLS["chat"], json.dumps({"model": "gpt-4o", "messages": h}).encode()) for h in (talk, misnamed)
+    ]
+    for url, model_name in (
+        ("https://api.perplexity.ai/chat/completions", "sonar"),
+        ("https://api.minimax.io/v1/chat/completions", "MiniMax-M1"),
+    ):
+        out += [(url, json.dumps({"model": model_name, "messages": h}).encode()) for h in histories]
     return out
 
 
@@ -143,6 +246,8 @@ def small(monkeypatch):
     monkeypatch.setattr(history, "MIN_BODY", 0)
     monkeypatch.setattr(history, "MIN_ELEMENT", 1)
     monkeypatch.setattr(history, "BLOCK", 3)
+    # And spec's walk of a long conversation's newest messages reaches into remembered blocks.
+    monkeypatch.setattr(spec, "NEWEST_ITEMS", 4)
 
 
 def mismatches(cases: list[tuple[str, bytes]], cache: HistoryCache) -> tuple[int, int, int]:
@@ -163,6 +268,12 @@ def marks(cache: HistoryCache) -> int:
     return sum(len(entry.clean) for bucket in cache._buckets.values() for entry in bucket)
 
 
+def summaries(cache: HistoryCache) -> int:
+    """Blocks the tool-call sequence check summarised (it skips them where no id crosses in)."""
+    entries = [entry for bucket in cache._buckets.values() for entry in bucket]
+    return sum(entry.summaries.get(sequence._SUMMARY) is not None for entry in entries)
+
+
 def test_split_parse_finds_exactly_what_the_whole_parse_finds(small):
     cases = requests()
     assert len(cases) > 5000
@@ -175,6 +286,153 @@ def test_split_parse_finds_exactly_what_the_whole_parse_finds(small):
     assert flagged > 3000
     assert len(cache) > 1000
     assert marks(cache) > 1000
+    assert summaries(cache) > 200
+
+
+_placed = sequence._Summary.placed
+
+
+def _placed_where_computed(self, start):
+    shift = self.base - start + self.first  # cancels placed()'s move: the indices of where it was computed
+    return _placed(self, start + shift)
+
+
+def _placed_closed(self, start):
+    return _placed(self, start)[0], None
+
+
+_by_position: dict[tuple[int, int], Any] = {}
+
+
+def _summary_by_position(entry, start):
+    key = (start, len(entry.values))
+    if key not in _by_position:
+        _by_position[key] = sequence._summarise(entry.values, start)
+    return _by_position[key]
+
+
+_by_length: dict[int, Any] = {}
+
+
+def _media_by_length(entry):
+    key = len(entry.values)
+    if key not in _by_length:
+        _by_length[key] = tuple(model._media_of(entry.values))
+    return _by_length[key]
+
+
+def _media_unplaced(view):
+    """model._media_parts with a block's parts at their offsets in the block, not moved to where it is."""
+    messages, split = view.messages, view.remembered
+    if split is None or not split.blocks or messages is not split.body.get("messages"):
+        yield from model._parts_in(messages, 0, len(messages))
+        return
+    index = 0
+    for start, entry in split.blocks:
+        yield from model._parts_in(messages, index, start)
+        for offset, j, part_type in model._media_summary(entry):
+            yield f"messages[{offset}].content[{j}]", part_type
+        index = start + len(entry.values)
+    yield from model._parts_in(messages, index, len(messages))
+
+
+_roles_by_length: dict[int, Any] = {}
+
+
+def _roles_summary_by_length(entry):
+    key = len(entry.values)
+    if key not in _roles_by_length:
+        _roles_by_length[key] = _roles_summary_of(entry)
+    return _roles_by_length[key]
+
+
+_roles_summary_of = roles._summary_of
+
+
+_spec_by_length: dict[int, tuple[Any, ...]] = {}
+
+
+def test_spec_marks_not_of_the_blocks_own_messages_give_other_findings(small, monkeypatch):
+    # A block's clean item schemas kept by the block's length instead of with the block (its bytes).
+    _spec_by_length.clear()
+    monkeypatch.setattr(spec, "_clean_under", lambda entry: _spec_by_length.get(len(entry.values), ()))
+    monkeypatch.setattr(
+        spec,
+        "_mark_clean",
+        lambda entry, items: _spec_by_length.__setitem__(len(entry.values), (items,)),
+    )
+    differ, _, _ = mismatches(requests(), HistoryCache(max_bytes=1 << 30))
+    assert differ > 0
+
+
+@pytest.mark.parametrize(
+    "replacement",
+    [
+        # Whether a system message came before the block (MiniMax takes one).
+        lambda first_system, seen_other, previous_role: (seen_other, previous_role),
+        # Whether a non-system message came before it (Perplexity takes system messages first only).
+        lambda first_system, seen_other, previous_role: (first_system is None, previous_role),
+        # The role right before it (Perplexity's alternation).
+        lambda first_system, seen_other, previous_role: (first_system is None, seen_other),
+    ],
+    ids=["system-before", "non-system-before", "previous-role"],
+)
+def test_a_roles_mark_without_the_walks_state_gives_other_findings(small, monkeypatch, replacement):
+    monkeypatch.setattr(roles, "_state", replacement)
+    differ, _, _ = mismatches(requests(), HistoryCache(max_bytes=1 << 30))
+    assert differ > 0
+
+
+def test_a_roles_summary_not_of_the_blocks_own_messages_gives_other_findings(small, monkeypatch):
+    _roles_by_length.clear()
+    monkeypatch.setattr(roles, "_summary_of", _roles_summary_by_length)
+    differ, _, _ = mismatches(requests(), HistoryCache(max_bytes=1 << 30))
+    assert differ > 0
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "replacement"),
+    [
+        # A block's image parts kept by the block's length instead of its own messages.
+        (model, "_media_summary", _media_by_length),
+        # A block's parts named at their offsets in the block, not at the block's place in this request.
+        (model, "_media_parts", _media_unplaced),
+    ],
+    ids=["block-bytes", "place"],
+)
+def test_media_parts_without_the_blocks_own_messages_give_other_findings(
+    small, monkeypatch, module, name, replacement
+):
+    _by_length.clear()
+    monkeypatch.setattr(module, name, replacement)
+    differ, _, _ = mismatches(requests(), HistoryCache(max_bytes=1 << 30))
+    assert differ > 0
+
+
+@pytest.mark.parametrize(
+    ("name", "replacement"),
+    [
+        # The ids called before the part: a call repeated across blocks is not reported.
+        ("_crosses", lambda summary, calls_by_id: False),
+        # The part's place: a block met at another index than where it was summarised.
+        ("_Summary.placed", _placed_where_computed),
+        # The open tool block at the part's end: the answers in the next block are orphans.
+        ("_Summary.placed", _placed_closed),
+        # The block's own messages (its exact bytes): a summary kept by the block's position instead.
+        ("_summary_of", _summary_by_position),
+    ],
+    ids=["ids-called-before", "place", "open-tail", "block-bytes"],
+)
+def test_a_sequence_summary_without_what_crosses_blocks_gives_other_findings(
+    small, monkeypatch, name, replacement
+):
+    _by_position.clear()
+    if name == "_Summary.placed":
+        monkeypatch.setattr(sequence._Summary, "placed", replacement)
+    else:
+        monkeypatch.setattr(sequence, name, replacement)
+    differ, _, _ = mismatches(requests(), HistoryCache(max_bytes=1 << 30))
+    assert differ > 0
 
 
 @pytest.mark.parametrize(

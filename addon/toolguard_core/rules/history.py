@@ -125,14 +125,17 @@ class Entry:
     """Remembered elements: the exact bytes of one element, or of a run of :data:`BLOCK` consecutive
     ones with their separators, and the objects orjson parsed from them. ``clean`` holds, for a block,
     the per-message checks that found nothing in it, by what they read (:class:`Walk`), each with the
-    target it ran for (told by identity, kept so that its id is not reused)."""
+    target it ran for (told by identity, kept so that its id is not reused). ``summaries`` holds what a
+    cross-message check derived from the block's messages alone, by the check's name (rules/sequence.py):
+    a function of ``values`` only, so it needs no other key."""
 
-    __slots__ = ("clean", "raw", "values")
+    __slots__ = ("clean", "raw", "summaries", "values")
 
     def __init__(self, raw: bytes, values: tuple[Any, ...]) -> None:
         self.raw = raw
         self.values = values
         self.clean: dict[tuple[Any, ...], object] = {}
+        self.summaries: dict[str, Any] = {}
 
 
 class Split:

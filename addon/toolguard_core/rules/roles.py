@@ -14,15 +14,18 @@ Mistral), so the common case costs a dict lookup per message.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import BUILTIN_PROFILES, MISTRAL_MODELS, THINKING_TEMPLATE_MODELS
 from toolguard_core.request import RequestView
+from toolguard_core.rules import walk
+from toolguard_core.rules.history import Entry, Split
 from toolguard_core.rules.inferred import judged_id, judged_name, report_judged
 from toolguard_core.rules.modelinfo import family_of, model_for_family
 from toolguard_core.rules.registry import PredictedError, check, define, policy, provider_id
+from toolguard_core.rules.walk import MAX_MARKS
 
 _USER = {"role": "user", "content": "Hello"}
 
@@ -561,11 +564,112 @@ _CLAUDE = re.compile(r"claude")
 _NO_SYSTEM_TEMPLATE_MODELS = re.compile(r"gemma-?(?:2|1\.1|7b)|mistral-7b-instruct-v0\.[12]")
 
 
+class _Met:
+    """Told to the walk where a remembered block starts (rules/history.py): the walk's state there
+    completes the block's clean mark (``mark``), and ``taken`` says the walk skipped the block."""
+
+    __slots__ = ("entry", "key", "mark", "taken", "target")
+
+    def __init__(self, entry: Entry, key: tuple[Any, ...], target: object) -> None:
+        self.entry = entry
+        self.key = key
+        self.target = target
+        self.mark: tuple[Any, ...] = key
+        self.taken = False
+
+
+class _Walk:
+    """The messages ``check_roles`` reads, a :class:`_Met` before each remembered block. A block walked
+    whole without a finding is marked clean under the context, the target and the walk's state where
+    the block starts (whether a system message came before, whether a non-system one did, the role
+    right before): its findings depend on these and its own messages only. Marks are kept when the
+    check ran to its end, as in rules/walk.py."""
+
+    __slots__ = ("_fresh", "_key", "_messages", "_split", "_target", "dirty")
+
+    def __init__(self, messages: list[Any], split: Split, key: tuple[Any, ...], target: object) -> None:
+        self._messages = messages
+        self._split = split
+        self._key = key
+        self._target = target
+        self._fresh: list[tuple[Entry, tuple[Any, ...]]] = []
+        self.dirty = False
+
+    def __iter__(self) -> Iterator[tuple[int, Any]]:
+        messages = self._messages
+        index = 0
+        for start, entry in self._split.blocks:
+            while index < start:
+                yield index, messages[index]
+                index += 1
+            met = _Met(entry, self._key, self._target)
+            yield start, met
+            if met.taken:
+                index = start + len(entry.values)
+                continue
+            self.dirty = False
+            end = start + len(entry.values)
+            while index < end:
+                yield index, messages[index]
+                index += 1
+            if not self.dirty:  # resumed after the block's last message was checked
+                self._fresh.append((entry, met.mark))
+        while index < len(messages):
+            yield index, messages[index]
+            index += 1
+
+    def finish(self) -> None:
+        for entry, mark in self._fresh:
+            if len(entry.clean) >= MAX_MARKS:
+                entry.clean.clear()
+            entry.clean[mark] = self._target
+
+
+#: The name a block's role summary is kept under (history.Entry.summaries).
+_SUMMARY = "roles.summary"
+
+
+def _summary_of(entry: Entry) -> tuple[int | None, bool, str | None]:
+    """What the walk's state takes from a block, from its messages alone: the offset of its first system
+    message, whether it holds a user, assistant or tool message, and its last message's role."""
+    summary = entry.summaries.get(_SUMMARY)
+    if summary is None:
+        values = entry.values
+        first_system = next(
+            (i for i, m in enumerate(values) if isinstance(m, dict) and m.get("role") == "system"), None
+        )
+        other = any(isinstance(m, dict) and m.get("role") in ("user", "assistant", "tool") for m in values)
+        last = values[-1]
+        role = last.get("role") if isinstance(last, dict) else None
+        summary = entry.summaries[_SUMMARY] = (first_system, other, role if isinstance(role, str) else None)
+    return summary  # type: ignore[no-any-return]
+
+
+def _state(first_system: int | None, seen_other: bool, previous_role: str | None) -> tuple[Any, ...]:
+    """The walk's state a block's findings depend on (the first system message's index only appears in
+    a finding's text, so whether there is one)."""
+    return (first_system is None, seen_other, previous_role)
+
+
 @check
 def check_roles(view: RequestView) -> Iterator[Finding]:
     messages = view.messages
     if not messages:
         return
+    split = view.remembered
+    if split is None or split.context is None or messages is not split.body.get("messages"):
+        yield from _roles(view, enumerate(messages))
+        return
+    key, target = walk.mark_key("roles.check_roles", split, view)
+    walked = _Walk(messages, split, key, target)
+    for finding in _roles(view, walked):
+        walked.dirty = True
+        yield finding
+    walked.finish()
+
+
+def _roles(view: RequestView, stream: Iterable[tuple[int, Any]]) -> Iterator[Finding]:
+    messages = view.messages
     profile = view.provider
     # On an unrecognised host the vendor inferred from the model name: its validator's conditions (DeepSeek's
     # reasoner alternation, Mistral's prefill and tool/user order) are read for it, and report_judged gives
@@ -587,8 +691,19 @@ def check_roles(view: RequestView) -> Iterator[Finding]:
     previous_role: str | None = None
     seen_other = False
     first_system: int | None = None
-    for index, message in enumerate(messages):
+    for index, message in stream:
         if not isinstance(message, dict):
+            if message.__class__ is _Met:
+                met: _Met = message
+                met.mark = (*met.key, *_state(first_system, seen_other, previous_role))
+                if met.entry.clean.get(met.mark) is met.target:
+                    block_system, other, last_role = _summary_of(met.entry)
+                    if first_system is None and block_system is not None:
+                        first_system = index + block_system
+                    seen_other = seen_other or other
+                    previous_role = last_role
+                    met.taken = True
+                continue
             previous_role = None
             continue
         role = message.get("role")

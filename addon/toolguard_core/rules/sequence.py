@@ -9,12 +9,13 @@ instead of as an unanswered call *and* an orphan.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
+from toolguard_core.rules.history import Entry, Split
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 LANGCHAIN_SEED = "https://python.langchain.com/docs/troubleshooting/errors/INVALID_TOOL_RESULTS/"
@@ -284,6 +285,142 @@ class _Sites:
         self._answers, self._call_sites = answers, call_sites
 
 
+#: The name a block's summary is kept under (history.Entry.summaries).
+_SUMMARY = "sequence.tool-sequence"
+_UNSET = object()
+
+
+@dataclass(slots=True)
+class _Summary:
+    """What the walk of a remembered block does from its first message that is not a tool message
+    (``first``) to its end, when it reports nothing there whatever came before, except for what is
+    checked where the block is met: an id called before the part and called again inside it. Derived
+    from the block's messages alone
+    (:func:`_summarise`), so kept with the block under no other key; indices are those of a block
+    whose first message is ``messages[base]``, moved where the block is met (:meth:`placed`).
+
+    Every tool message of the part answers a call of the assistant message right before its tool
+    block, once, so the walk there never reads what came before the part: the block before it is
+    closed by the part's first message (where it is met, findings and all), every call of the part
+    answered inside it is answered at once, and only the part's last assistant message's tool block
+    (``tail``) stays open, to be answered or closed by what follows."""
+
+    first: int
+    base: int
+    calls: dict[str, _Call]  # every call of the part (none repeats an id), by its id
+    answered: set[str]
+    tail: _Block | None
+
+    def placed(self, at: int) -> tuple[dict[str, _Call], _Block | None]:
+        """The part's calls and its open tool block, for a part that starts at ``messages[at]``."""
+        shift = at - self.base - self.first
+        calls = self.calls
+        if shift:
+            calls = {i: _Call(i, c.message_index + shift, c.call_index) for i, c in calls.items()}
+        tail = self.tail
+        if tail is None:
+            return calls, None
+        # A fresh block each time: the walk adds the answers that follow the part to it.
+        return calls, _Block(
+            tail.message_index + shift, [calls[c.id] for c in tail.calls], set(tail.ids), set(tail.answered)
+        )
+
+
+class _Skip:
+    """Told to the walk where a summarised part starts; ``taken`` when the walk applied it."""
+
+    __slots__ = ("summary", "taken")
+
+    def __init__(self, summary: _Summary) -> None:
+        self.summary = summary
+        self.taken = False
+
+
+def _crosses(summary: _Summary, calls_by_id: dict[str, _Call]) -> bool:
+    """Whether an id the part calls was called before it (keys views: the smaller set is iterated)."""
+    return not summary.calls.keys().isdisjoint(calls_by_id.keys())
+
+
+def _summary_of(entry: Entry, start: int) -> _Summary | None:
+    """The block's summary, derived the first time it is met: a function of its messages alone, so
+    kept with the block (found again by its exact bytes) under no other key."""
+    summary = entry.summaries.get(_SUMMARY, _UNSET)
+    if summary is _UNSET:
+        summary = entry.summaries[_SUMMARY] = _summarise(entry.values, start)
+    return summary
+
+
+def _summarise(values: tuple[Any, ...], base: int) -> _Summary | None:
+    """The walk of ``_tool_sequence`` over ``values`` from their first message that is not a tool
+    message, with nothing before it, as long as it reports nothing; None when it would report (it then
+    walks the block each time) or the block holds no such message. Mirrors the walk's branches: a tool
+    message without a usable id is passed by (shape.py reports it), one that is not the next answer of
+    the open block's calls is reported, so is a call id repeated, and a block closed unanswered."""
+    first = next((i for i, m in enumerate(values) if isinstance(m, dict) and m.get("role") != "tool"), None)
+    if first is None:
+        return None
+    calls: dict[str, _Call] = {}
+    answered: set[str] = set()
+    block: _Block | None = None
+    for index in range(first, len(values)):
+        message = values[index]
+        if not isinstance(message, dict):
+            continue
+        role = message.get("role")
+        if role == "tool":
+            tool_call_id = message.get("tool_call_id")
+            if not isinstance(tool_call_id, str) or not tool_call_id:
+                continue
+            if block is None or tool_call_id not in block.ids or tool_call_id in block.answered:
+                return None
+            block.answered.add(tool_call_id)
+            answered.add(tool_call_id)
+            continue
+        if block is not None:
+            if len(block.answered) != len(block.ids):
+                return None
+            block = None
+        if role != "assistant":
+            continue
+        tool_calls = message.get("tool_calls")
+        if not tool_calls or not isinstance(tool_calls, list):
+            continue
+        block = _Block(base + index, [])
+        for call_index, call in enumerate(tool_calls):
+            call_id = call.get("id") if isinstance(call, dict) else None
+            if not isinstance(call_id, str) or not call_id:
+                continue
+            if call_id in calls:
+                return None
+            record = _Call(call_id, base + index, call_index)
+            calls[call_id] = record
+            block.calls.append(record)
+            block.ids.add(call_id)
+    return _Summary(first, base, calls, answered, block)
+
+
+def _stream(messages: list[Any], split: Split) -> Iterator[tuple[int, Any]]:
+    """``enumerate(messages)``, but where a remembered block's summarised part starts, a :class:`_Skip`
+    first: the part's messages follow only when the walk did not apply its summary."""
+    index = 0
+    for start, entry in split.blocks:
+        summary = _summary_of(entry, start)
+        if summary is None:
+            continue
+        at = start + summary.first
+        while index < at:
+            yield index, messages[index]
+            index += 1
+        skip = _Skip(summary)
+        yield at, skip
+        if skip.taken:
+            index = start + len(entry.values)
+    count = len(messages)
+    while index < count:
+        yield index, messages[index]
+        index += 1
+
+
 def _quote_ids(ids: list[str]) -> str:
     return ", ".join(ids)
 
@@ -300,6 +437,12 @@ def check_tool_sequence(view: RequestView) -> Iterator[Finding]:
 
 def _tool_sequence(view: RequestView) -> Iterator[Finding]:
     messages = view.messages
+    split = view.remembered
+    stream: Iterable[tuple[int, Any]]
+    if split is not None and split.blocks and messages is split.body.get("messages"):
+        stream = _stream(messages, split)
+    else:
+        stream = enumerate(messages)
     sites = _Sites(messages)
     calls_by_id: dict[str, _Call] = {}
     answered_ids: set[str] = set()
@@ -339,8 +482,25 @@ def _tool_sequence(view: RequestView) -> Iterator[Finding]:
                 "(a failure text if the tool did not run) or remove the unanswered calls.",
             )
 
-    for index, message in enumerate(messages):
+    for index, message in stream:
         if not isinstance(message, dict):
+            if message.__class__ is _Skip:
+                # A remembered block's summarised part starts here, at a message that is not a tool
+                # message: it closes the block before it, as the walk below would, findings and all.
+                if block is not None:
+                    if len(block.answered) != len(block.ids):
+                        yield from close(block, index)
+                    block = None
+                summary: _Summary = message.summary
+                # What crosses into the part: an id called before it and called again in it (the walk
+                # reports the duplicate). An answer in the part already reported as non-adjacent needs
+                # no test of its own: every answer in the part answers a call of the part, so its id was
+                # called before the part too.
+                if not _crosses(summary, calls_by_id):
+                    part_calls, block = summary.placed(index)
+                    calls_by_id.update(part_calls)
+                    answered_ids.update(summary.answered)
+                    message.taken = True
             continue
         role = message.get("role")
         if role == "tool":

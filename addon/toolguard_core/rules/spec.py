@@ -31,6 +31,7 @@ from typing import Any
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
 from toolguard_core.rules import memo
+from toolguard_core.rules.history import Entry, Split
 from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.registry import PredictedError, Rule, check, define, policy, provider_id
 
@@ -683,16 +684,23 @@ NEWEST_ITEMS = 48  # the rules' notes say 48 too (docs/rules.md)
 _TOOLS_WALKED = memo.Memo()
 
 
+#: The name under which a remembered block keeps the item schemas its messages all satisfy
+#: (history.Entry.summaries).
+_CLEAN = "spec.clean-items"
+
+
 def violations(
     body: Mapping[str, Any],
     endpoint: str,
     profile_ranges: Container[str] = frozenset(),
     tools_text: bytes | None = None,
+    remembered: Split | None = None,
 ) -> list[Violation]:
     """Every place ``body`` breaks the snapshot's schema for ``endpoint`` (``chat`` / ``responses``).
     Top-level keys in ``profile_ranges`` are skipped: the provider profile declares their range, and the
     params.* rules check it. ``tools_text``: the exact JSON text of ``body["tools"]``
-    (memo.tools_text), when its violations may be remembered."""
+    (memo.tools_text), when its violations may be remembered. ``remembered``: the validation worker's
+    split parse of the body, whose blocks of ``messages`` are walked once (:func:`_walk_items`)."""
     root = ROOTS.get(endpoint)
     out: list[Violation] = []
     if root is None or root.props is None:
@@ -711,24 +719,63 @@ def violations(
                 _TOOLS_WALKED.put((endpoint, tools_text), remembered)
             out.extend(remembered)
             continue
-        _walk(node, key, value, out)
+        blocks = None
+        if remembered is not None and key == "messages" and value is remembered.body.get("messages"):
+            blocks = remembered.blocks
+        _walk(node, key, value, out, blocks)
     return out
 
 
-def _walk(node: _Node, key: str, value: Any, out: list[Violation]) -> None:
+def _walk(
+    node: _Node,
+    key: str,
+    value: Any,
+    out: list[Violation],
+    blocks: tuple[tuple[int, Entry], ...] | None = None,
+) -> None:
     """The violations of one top-level ``key``'s ``value``."""
     jtype = _TYPE_NAMES.get(type(value)) or _jtype(value)
     if jtype == "array" and len(value) > NEWEST_ITEMS and node.union is None and node.items is not None:
         # A long conversation: only its newest items (see NEWEST_ITEMS); the array's own bounds
         # (at least one message) hold for any array this long.
         items = node.items
-        for i in range(len(value) - NEWEST_ITEMS, len(value)):
-            item = value[i]
-            item_type = _TYPE_NAMES.get(type(item)) or _jtype(item)
-            if item_type not in items.done:
-                items.fn(item, item_type, (key, i), out)
+        index = len(value) - NEWEST_ITEMS
+        for start, entry in blocks or ():
+            end = start + len(entry.values)
+            if end <= index:
+                continue
+            _walk_items(items, key, value, index, start, out)
+            index = max(index, start)
+            if items in _clean_under(entry):
+                index = end
+                continue
+            found = len(out)
+            _walk_items(items, key, value, index, end, out)
+            # An item's violations are a function of the item and the schema alone (its index is only
+            # in their locations): a block walked whole without one has none under this schema.
+            if index == start and len(out) == found:
+                _mark_clean(entry, items)
+            index = end
+        _walk_items(items, key, value, index, len(value), out)
     elif jtype not in node.done and jtype != "null":
         node.fn(value, jtype, key, out)
+
+
+def _clean_under(entry: Entry) -> tuple[_Node, ...]:
+    """The item schemas every message of the block satisfies (kept with the block: its bytes)."""
+    return entry.summaries.get(_CLEAN, ())  # type: ignore[no-any-return]
+
+
+def _mark_clean(entry: Entry, items: _Node) -> None:
+    entry.summaries[_CLEAN] = (*_clean_under(entry), items)
+
+
+def _walk_items(items: _Node, key: str, value: list[Any], lo: int, hi: int, out: list[Violation]) -> None:
+    for i in range(lo, hi):
+        item = value[i]
+        item_type = _TYPE_NAMES.get(type(item)) or _jtype(item)
+        if item_type not in items.done:
+            items.fn(item, item_type, (key, i), out)
 
 
 @check(endpoints=("chat", "responses"))
@@ -739,7 +786,8 @@ def check_spec(view: RequestView) -> Iterator[Finding]:
         return
     body = view.body
     text = memo.tools_text(view, body.get("tools"))
-    for rule, location, message in violations(body, view.endpoint, view.provider.ranges, text):
+    found = violations(body, view.endpoint, view.provider.ranges, text, view.remembered)
+    for rule, location, message in found:
         if rule.id in _JUDGED:
             yield from report_judged(rule, view, location, message)
         else:
