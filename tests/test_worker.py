@@ -262,11 +262,12 @@ def test_a_small_body_rides_with_its_descriptor_and_takes_no_region():
         ([(1, 4)], None, 6, 4),  # after the last body
         ([(1, 4)], None, 7, None),  # past the end, and the start is not free
         ([(1, 4), (2, 4)], 1, 4, 0),  # wraps to the start once the oldest is released
-        # ... and goes back there as soon as it fits, though there is room after the last body:
-        # the ring's warm start is reused instead of walking the whole ring under steady traffic.
-        ([(1, 4), (2, 4)], 1, 2, 0),
-        ([(1, 2), (2, 2), (3, 2)], 1, 2, 0),
-        ([(1, 2), (2, 2), (3, 2)], 1, 3, 6),  # too large for the start: after the last body
+        # ... but only when the body no longer fits after the last one: going back as soon as it fitted
+        # at the start left a wrapped gap of one body, and ~1 MB bodies were refused with the ring
+        # nearly empty (session 11).
+        ([(1, 4), (2, 4)], 1, 2, 8),
+        ([(1, 2), (2, 2), (3, 2)], 1, 2, 6),
+        ([(1, 2), (2, 2), (3, 2)], 1, 3, 6),
         ([(1, 4), (2, 4)], 1, 5, None),  # the start has only 4 bytes before the oldest in use
         ([(1, 4), (2, 4)], 2, 10, 0),  # all released: the whole ring again
         ([], None, 11, None),  # larger than the ring
@@ -301,6 +302,24 @@ def test_a_body_that_fills_the_wrapped_gap_exactly_does_not_let_the_next_one_ove
         assert arena.map[:8] == b"33332222"
         arena.release_through(2)
         assert arena.put(5, b"55") == 4  # after job 3, the oldest now
+    finally:
+        arena.close()
+
+
+def test_a_ring_answered_a_few_jobs_behind_never_refuses_a_body() -> None:
+    # Session 11: bodies of 96 to 112 units, answered two jobs behind, in a ring of 6,400 (the bench's
+    # ~1 MB agent turns in the 64 MB ring): the early return to the start left a gap of one body
+    # and refused about one body in six while the ring was nearly empty.
+    arena = Arena(6400)
+    rng = random.Random(11)
+    try:
+        refused = 0
+        for job in range(1, 3001):
+            if arena.put(job, b"b" * rng.randrange(96, 113)) is None:
+                refused += 1
+            if job > 2:
+                arena.release_through(job - 2)
+        assert refused == 0
     finally:
         arena.close()
 

@@ -226,12 +226,13 @@ class Arena:
         elif regions[-1][1] >= (
             oldest := regions[0][1]
         ):  # in use: [oldest, head); free: [head, size), [0, oldest)
-            # Back to the start as soon as the body fits there, not only at the end: under steady
-            # traffic some job is always unanswered, the ring never empties, and placing after the
-            # last body walked all 64 MB (every small body into memory untouched for a minute, a
-            # new page every few requests). From the start, the bodies reuse the same few warm
-            # pages, which the worker has just read (issue #12, docs/benchmarks.md, perf8).
-            start = 0 if size <= oldest else head if head + size <= self.size else None
+            # After the last body while it fits, back to the start only then. Going back to the start
+            # as soon as a body fitted there (perf8, for the warm pages of small bodies) left a gap
+            # at the start no larger than one body, and once wrapped the ring can place only in that
+            # gap: with ~1 MB agent turns it refused bodies while ~60 MB were free after the old
+            # ones, and a fifth of them were shed with the worker idle 70 % of the time (issue #12,
+            # docs/benchmarks.md, the eleventh session's runs; before that change they were piped).
+            start = head if head + size <= self.size else 0 if size <= oldest else None
         else:  # wrapped, in use: [oldest, size) and [0, head); free: [head, oldest)
             start = head if head + size <= oldest else None
         if start is None:
