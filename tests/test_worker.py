@@ -4,6 +4,7 @@ its frames stay readable whatever else the process writes to its standard output
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import random
@@ -15,10 +16,12 @@ import time
 import pytest
 from support.seeds import LONE_TOOL
 
+from toolguard_core import crossmem, worker
 from toolguard_core.offload import (
     _REPLY,
     INLINE_MAX_BYTES,
     KIND_INLINE,
+    KIND_REMOTE,
     THREADED_COPY_MIN_BYTES,
     Arena,
     Validator,
@@ -192,7 +195,7 @@ def test_bodies_travel_through_shared_memory_and_one_the_ring_cannot_place_is_sh
     padded = _padded_body()
 
     async def scenario() -> None:
-        validator = Validator(max_pending_bytes=4 * len(padded) + 16)
+        validator = Validator(max_pending_bytes=4 * len(padded) + 16, remote_read=False)
         await validator.start()
         try:
             assert validator._arena is not None
@@ -217,7 +220,7 @@ def test_without_shared_memory_bodies_go_through_the_pipe():
     padded = _padded_body()
 
     async def scenario() -> None:
-        validator = Validator()
+        validator = Validator(remote_read=False)
         await validator.start()
         try:
             assert validator._arena is not None
@@ -236,7 +239,7 @@ def test_a_small_body_rides_with_its_descriptor_and_takes_no_region():
     # perf9: below INLINE_MAX_BYTES the pipe is cheaper for the event loop than the arena's region
     # (reserved, written into the mapping, released); larger ones still take the arena.
     async def scenario() -> None:
-        validator = Validator()
+        validator = Validator(remote_read=False)
         await validator.start()
         try:
             assert validator._arena is not None
@@ -401,7 +404,7 @@ def test_a_large_body_is_copied_off_the_event_loop_and_later_jobs_keep_their_ord
     large = _large_body()
 
     async def scenario() -> None:
-        validator = Validator(max_pending_bytes=2 * len(large))
+        validator = Validator(max_pending_bytes=2 * len(large), remote_read=False)
         await validator.start()
         try:
             first = validator.submit(large, {**HEADER, "max_body": 2 * len(large)})
@@ -429,7 +432,7 @@ def test_a_worker_killed_during_a_large_copy_has_its_jobs_answered_by_the_next_w
     large = _large_body()
 
     async def scenario() -> None:
-        validator = Validator(max_pending_bytes=2 * len(large))
+        validator = Validator(max_pending_bytes=2 * len(large), remote_read=False)
         await validator.start()
         try:
             proc = validator._proc
@@ -475,3 +478,97 @@ def test_the_worker_runs_only_on_cpu_time_nothing_else_wants():
         assert proc.stdin is not None
         proc.stdin.close()
         proc.wait(60)
+
+
+async def said_hello(validator: Validator) -> None:
+    """Until the running worker has said whether it can read the proxy's memory (its hello)."""
+    for _ in range(600):
+        if validator.reads_remote or validator.remote_refused is not None:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the worker never said hello")
+
+
+@pytest.mark.skipif(not crossmem.available(), reason="process_vm_readv is Linux's")
+def test_a_worker_that_can_read_the_proxy_gets_large_bodies_by_address_not_copied():
+    # Session 12 (issue #12): copying each 1 MB agent turn into the arena was most of what the event
+    # loop still spent per request. The worker now reads it from the proxy's memory itself; the
+    # verdicts are the arena's, and the ring is never touched.
+    large = _large_body()
+    bodies = [_padded_body(), BODY, large, b"{}"]
+
+    async def scenario() -> None:
+        validator = Validator(max_pending_bytes=2 * len(large))
+        await validator.start()
+        try:
+            await said_hello(validator)
+            assert (validator.reads_remote, validator.remote_refused) == (True, None)
+            futures = [validator.submit(body, {**HEADER, "max_body": 2 * len(large)}) for body in bodies]
+            assert not validator._copying and not validator._held  # no thread copy for the 4 MB body
+            assert [await rules_of(f) for f in futures] == [
+                ["sequence.orphan-tool-message"],
+                ["sequence.orphan-tool-message"],
+                ["model.context-window-exceeded", "sequence.orphan-tool-message"],
+                ["messages.missing"],
+            ]
+            assert validator._arena is not None
+            assert (validator.remote_bodies, validator.piped, validator._arena._head) == (2, 0, 0)
+        finally:
+            validator.close()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.skipif(not crossmem.available(), reason="process_vm_readv is Linux's")
+def test_a_worker_that_cannot_read_the_proxy_says_why_and_bodies_take_the_arena(monkeypatch):
+    # Yama's ptrace_scope 2 or 3, a seccomp filter, a proxy not dumpable: the probe fails, the worker
+    # says why, and every body goes through shared memory as before. Made here by sending the worker
+    # the address of other bytes than the probe it compares with.
+    monkeypatch.setattr(crossmem, "PROBE", bytes(len(crossmem.PROBE)))
+    padded = _padded_body()
+
+    async def scenario() -> None:
+        validator = Validator()
+        await validator.start()
+        try:
+            await said_hello(validator)
+            assert (validator.reads_remote, validator.remote_refused) == (
+                False,
+                "the probe read back different bytes",
+            )
+            assert await rules_of(validator.submit(padded, HEADER)) == ["sequence.orphan-tool-message"]
+            assert (validator.remote_bodies, validator.piped) == (0, 0)
+            assert validator._arena is not None and validator._arena._head == 0  # released by the answer
+        finally:
+            validator.close()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.skipif(not crossmem.available(), reason="process_vm_readv is Linux's")
+def test_a_body_the_worker_cannot_read_is_an_internal_error_and_the_next_job_is_answered():
+    # A body the kernel refuses (here an address not mapped): that job's answer says so, as any
+    # toolguard error does (counted, the flow untouched), and the worker goes on with the next.
+    readable = _padded_body()
+    read_end, write_end = os.pipe()
+    os.write(
+        write_end,
+        encode_context(7, HEADER)
+        + encode_job(KIND_REMOTE, 1, offset=8, length=len(readable), context=7)
+        + encode_job(KIND_REMOTE, 2, offset=crossmem.address_of(readable), length=len(readable), context=7),
+    )
+    os.close(write_end)
+    out = io.BytesIO()
+    try:
+        worker.serve(read_end, out, None, os.getpid())
+    finally:
+        os.close(read_end)
+    rows = [row for _mark, results in read_frames(out.getvalue()) for row in results]
+    assert [
+        (seq, [f[0] for f in findings], [w for w, _e in errors]) for seq, findings, *_, errors in rows
+    ] == [
+        (1, [], ["worker"]),
+        (2, ["sequence.orphan-tool-message"], []),
+    ]
+    assert "process_vm_readv" in rows[0][-1][0][1]
+    assert read_frames(out.getvalue())[-1][0] == 2

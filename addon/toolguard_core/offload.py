@@ -26,7 +26,9 @@ measured on the proxy's side with a real worker (process CPU time, 1 MB agent bo
 time), the pipe cost 1.44 ms of the event loop per body (the join into one frame, the partial
 writes, asyncio buffering the remainder while the worker drained it) and the arena 0.41-0.55 ms.
 The pipe carries a body only where the arena is unavailable (a platform without ``memfd_create``)
-or momentarily full.
+or momentarily full. Where the worker may read the proxy's memory (:mod:`toolguard_core.crossmem`,
+Linux's ``process_vm_readv``, probed at each worker's start), a body is not copied at all: its
+descriptor carries its address and the worker copies it out on its own CPU (KIND_REMOTE).
 
 Work is bounded: at most ``max_pending`` bodies (and ``max_pending_bytes``) wait for the worker;
 past that a request is not validated and the caller counts it (a small one is validated in place
@@ -55,6 +57,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from toolguard_core import crossmem
 from toolguard_core.analyze import InternalError
 from toolguard_core.findings import Finding, Severity
 
@@ -90,12 +93,17 @@ KIND_INLINE = 2  #: a job whose body follows the descriptor
 KIND_NO_BODY = 3  #: a job without a body
 KIND_CONTEXT = 4  #: a context (what the job's route and options are) the jobs after it name by id
 KIND_FORGET = 5  #: the contexts sent so far are no longer used (the options or knowledge changed)
+#: a job whose body the worker reads from the proxy's memory at address ``offset`` (crossmem.py)
+KIND_REMOTE = 6
 #: The job's caller waits for its full result even when it has nothing to say (WebSocket turns).
 FLAG_FULL = 1
 # Worker -> proxy, on its stdout: one frame per batch of jobs, (watermark, length) and then
 # ``length`` bytes of JSON: the full results of the jobs in the batch that have findings or
 # internal errors (or FLAG_FULL). The watermark says "every job up to this seq is done": a job at
-# or below it without a result was clean, and its body's region of the arena is free again.
+# or below it without a result was clean, and its body's region of the arena is free again. A
+# worker started with ``--read-pid`` first sends one frame with watermark 0 and a JSON object, its
+# hello: ``{"remote_read": true}`` when it could read crossmem.PROBE from the proxy, else
+# ``{"remote_read": false, "why": "..."}``.
 _REPLY = struct.Struct("<QI")
 
 
@@ -412,6 +420,7 @@ class Validator:
         max_pending: int = 256,
         max_pending_bytes: int = 64 * 1024 * 1024,
         job_timeout: float = DEFAULT_JOB_TIMEOUT,
+        remote_read: bool = True,
     ) -> None:
         self.max_pending = max_pending
         self.max_pending_bytes = max_pending_bytes
@@ -453,6 +462,14 @@ class Validator:
         #: Bodies shed (WorkerUnavailable) because the arena could not place them although the
         #: backlog was under its byte bound (the ring's end wasted, at most one body's size).
         self.arena_full = 0
+        #: Ask each worker to read bodies from the proxy's memory (crossmem.py); False: the arena.
+        self.remote_read = remote_read and crossmem.available()
+        #: The running worker said it can (its hello): bodies go to it by address, not copied.
+        self.reads_remote = False
+        #: Why the last worker could not read the proxy's memory (None: it could, or was not asked).
+        self.remote_refused: str | None = None
+        #: Bodies the worker read from the proxy's memory (tests and the stats read it).
+        self.remote_bodies = 0
         self._closed = False  # close() was called: the worker is not started again
 
     @property
@@ -497,12 +514,22 @@ class Validator:
                 None, _open_arena, self.max_pending_bytes
             )
         arena_args = ["--arena-fd", str(self._arena.fd)] if self._arena is not None else []
+        if self.remote_read:  # the worker probes, then says in its hello whether it can read us
+            arena_args += [
+                "--read-pid",
+                str(os.getpid()),
+                "--probe",
+                str(crossmem.address_of(crossmem.PROBE)),
+            ]
+        self.reads_remote = False  # until this worker's hello says so
         proc = await WorkerProcess.spawn(
             [sys.executable, "-m", "toolguard_core.worker", *arena_args],
             pass_fds=(self._arena.fd,) if self._arena is not None else (),
             env=_worker_env(),
             limit=2**26,
         )
+        if self.remote_read:
+            crossmem.allow_reader(proc.pid)  # before its probe: it imports for a second first
         _grow_pipe(proc)
         self._proc = proc
         self._started = True
@@ -564,6 +591,7 @@ class Validator:
         arena = self._arena
         if (
             not starting
+            and not self.reads_remote
             and arena is not None
             and size >= INLINE_MAX_BYTES
             and not self._copying
@@ -636,7 +664,12 @@ class Validator:
         if self._copying or self._held:
             self._held.append((proc, seq, body, context, header, flags))
             return
-        if self._arena is not None and body and len(body) >= THREADED_COPY_MIN_BYTES:
+        if (
+            self._arena is not None
+            and not self.reads_remote
+            and body
+            and len(body) >= THREADED_COPY_MIN_BYTES
+        ):
             start = offset if offset is not None else self._arena.reserve(seq, len(body))
             if start is not None:
                 self._copying = True
@@ -708,6 +741,10 @@ class Validator:
             out.append(_DESC.pack(KIND_NO_BODY, flags, seq, 0, 0, cid))
         elif (size := len(body)) < INLINE_MAX_BYTES:  # rides with its descriptor: INLINE_MAX_BYTES
             out += (_DESC.pack(KIND_INLINE, flags, seq, 0, size, cid), body)
+        elif offset is None and self.reads_remote and type(body) is bytes:
+            # Not copied: the worker reads it where it is (the job keeps it referenced until then).
+            self.remote_bodies += 1
+            out.append(_DESC.pack(KIND_REMOTE, flags, seq, crossmem.address_of(body), size, cid))
         elif (
             offset is None
             and (offset := self._arena.reserve(seq, size) if self._arena is not None else None) is None
@@ -754,11 +791,15 @@ class Validator:
                     if len(buffer) < end:
                         break
                     if length:
-                        rows.extend(json.loads(buffer[used + _REPLY.size : end]))
-                    mark, used = watermark, end
+                        payload = json.loads(buffer[used + _REPLY.size : end])
+                        if isinstance(payload, dict):  # the worker's hello (the wire above)
+                            self._hello(proc, payload)
+                        else:
+                            rows.extend(payload)
+                    mark, used = max(mark, watermark), end
                 if used:
                     del buffer[:used]
-                    if proc is self._proc:
+                    if proc is self._proc and (mark or rows):  # not for a hello alone
                         self._answered(mark, rows)
         except (EOFError, ConnectionError, ValueError, KeyError, TypeError) as exc:
             # The end of its output, or an answer toolguard cannot read: either way this worker is
@@ -770,7 +811,23 @@ class Validator:
         finally:
             if proc is self._proc:
                 self._proc = None
+                self.reads_remote = False
                 self._worker_died()
+
+    def _hello(self, proc: WorkerProcess, hello: dict[str, object]) -> None:
+        """The worker says whether it could read the proxy's memory (crossmem.probe)."""
+        if proc is not self._proc:
+            return
+        if hello.get("remote_read") is True:
+            self.reads_remote, self.remote_refused = True, None
+            logger.info("toolguard: the validation worker reads bodies from the proxy's memory")
+        else:
+            self.reads_remote, self.remote_refused = False, str(hello.get("why"))
+            logger.info(
+                "toolguard: the validation worker cannot read the proxy's memory (%s); bodies go "
+                "through shared memory",
+                self.remote_refused,
+            )
 
     def _answered(self, mark: int, rows: list[list]) -> None:
         """Every job up to ``mark`` is done; ``rows`` are the full results among them."""

@@ -1,8 +1,10 @@
 """``python -m toolguard_core.worker``: the validation worker the proxy starts (see offload.py).
 
 Reads fixed-size job descriptors from stdin (offload's wire: the body in shared memory,
-``--arena-fd N``, at the descriptor's offset, or following it when the arena could not take it; the
-job's route and options as a context id sent once) and validates the jobs in order. It answers in
+``--arena-fd N``, at the descriptor's offset, or following it when the arena could not take it, or
+in the proxy's own memory at the descriptor's address, read with ``process_vm_readv`` when the proxy
+passed ``--read-pid`` and the probe worked (crossmem.py); the job's route and options as a context
+id sent once) and validates the jobs in order. It answers in
 batches: after the jobs one read brought (or every FLUSH_EVERY seconds of a long batch), one frame
 with the last job done (the watermark: every job up to it is done, and its arena region and every
 earlier one free again, so jobs are done in order) and the full results of only the jobs that have
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import BinaryIO
 
+from toolguard_core import crossmem
 from toolguard_core.analyze import analyse_request
 from toolguard_core.learned import Knowledge
 from toolguard_core.offload import (
@@ -36,6 +39,7 @@ from toolguard_core.offload import (
     KIND_CONTEXT,
     KIND_FORGET,
     KIND_INLINE,
+    KIND_REMOTE,
 )
 from toolguard_core.profiles_config import load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
@@ -144,9 +148,10 @@ def next_input(fd: int, poll_until: float) -> bytes:
             select.select([fd], [], [])  # readable: data, or the proxy closed its end
 
 
-def serve(stdin: int, stdout: BinaryIO, arena: mmap.mmap | None = None) -> None:
+def serve(stdin: int, stdout: BinaryIO, arena: mmap.mmap | None = None, read_pid: int | None = None) -> None:
     """Read descriptors from the ``stdin`` file descriptor, validate the jobs in order, and answer
-    with one frame per batch: the jobs that read brought, all done (see offload's wire)."""
+    with one frame per batch: the jobs that read brought, all done (see offload's wire).
+    ``read_pid``: the proxy, whose memory KIND_REMOTE jobs' bodies are read from."""
     contexts: dict[int, Context] = {}
     os.set_blocking(stdin, False)  # read by next_input: polled while traffic lasts
     buffer = bytearray()
@@ -178,8 +183,18 @@ def serve(stdin: int, stdout: BinaryIO, arena: mmap.mmap | None = None) -> None:
             if kind == KIND_FORGET:
                 contexts.clear()
                 continue
-            # From the arena, a copy: its region is reused once the watermark passes this job.
-            body = arena[offset : offset + length] if kind == KIND_ARENA and arena is not None else payload
+            if kind == KIND_REMOTE:
+                try:
+                    body = read_remote(read_pid, offset, length)
+                except OSError as exc:  # the job's answer says so; the next job is read as usual
+                    rows.append([seq, [], None, None, False, [["worker", f"reading the body: {exc}"]]])
+                    mark = seq
+                    continue
+            else:
+                # From the arena, a copy: its region is reused once the watermark passes this job.
+                body = (
+                    arena[offset : offset + length] if kind == KIND_ARENA and arena is not None else payload
+                )
             row = handle(contexts.get(cid), seq, body, bool(flags & FLAG_FULL))
             if row is not None:
                 rows.append(row)
@@ -198,6 +213,23 @@ def serve(stdin: int, stdout: BinaryIO, arena: mmap.mmap | None = None) -> None:
         # idle spell the first job would otherwise be answered alone, two frames (two `update` hooks
         # in the proxy) for one read.
         last_flush = time.monotonic()
+
+
+def read_remote(pid: int | None, address: int, length: int) -> bytes:
+    """A KIND_REMOTE job's body, out of the proxy's memory."""
+    if pid is None:
+        raise OSError("a body by address, but the proxy never said whose memory (--read-pid)")
+    return crossmem.read(pid, address, length)
+
+
+def hello(stdout: BinaryIO, read_pid: int, probe_address: int) -> int | None:
+    """Try reading crossmem.PROBE from the proxy and tell it whether that worked (offload's wire:
+    the first frame, watermark 0, a JSON object). Returns the pid to read bodies from, or None."""
+    why = crossmem.probe(read_pid, probe_address, len(crossmem.PROBE))
+    data = json.dumps({"remote_read": why is None, "why": why}).encode()
+    stdout.write(_REPLY.pack(0, len(data)) + data)
+    stdout.flush()
+    return read_pid if why is None else None
 
 
 def lower_priority() -> None:
@@ -222,6 +254,8 @@ def lower_priority() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m toolguard_core.worker")
     parser.add_argument("--arena-fd", type=int, help="the proxy's shared memory for bodies (offload.Arena)")
+    parser.add_argument("--read-pid", type=int, help="the proxy: read bodies from its memory (crossmem.py)")
+    parser.add_argument("--probe", type=int, default=0, help="the address of crossmem.PROBE in the proxy")
     args = parser.parse_args()
     arena = mmap.mmap(args.arena_fd, 0, access=mmap.ACCESS_READ) if args.arena_fd is not None else None
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the proxy ends the worker by closing its input
@@ -238,7 +272,8 @@ def main() -> None:
     warm_up = Context.from_json(b'{"url": "https://api.openai.com/v1/chat/completions", "max_body": 1048576}')
     handle(warm_up, 0, b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}', True)
     try:
-        serve(sys.stdin.fileno(), frames, arena)
+        read_pid = hello(frames, args.read_pid, args.probe) if args.read_pid is not None else None
+        serve(sys.stdin.fileno(), frames, arena, read_pid)
     except BrokenPipeError:
         # The proxy is gone (kill -9 of mitmdump): no one to answer, and a traceback on the user's
         # terminal after the proxy died would read as toolguard's crash. The same exit as at the
