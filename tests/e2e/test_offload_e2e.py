@@ -14,6 +14,8 @@ import openai
 import pytest
 from support.seeds import MODEL, TOOLS
 
+from toolguard_core import crossmem
+
 pytestmark = pytest.mark.e2e
 
 ORPHAN_MESSAGES = [
@@ -29,20 +31,30 @@ def padded(messages: list[dict], size: int) -> list[dict]:
 
 
 @pytest.mark.parametrize(
-    ("options", "pad", "in_worker"),
+    ("options", "pad", "in_worker", "by_address"),
     [
-        ({}, 200_000, 2),  # default: bodies from 64 KB on go to the worker
-        ({"toolguard_offload": "0"}, 0, 2),  # every body goes to the worker
-        ({"toolguard_offload": "off"}, 200_000, 0),  # in place, for comparison
+        ({}, 200_000, 2, False),  # default: bodies from 64 KB on go to the worker
+        ({"toolguard_offload": "0"}, 0, 2, False),  # every body goes to the worker
+        ({"toolguard_offload": "off"}, 200_000, 0, False),  # in place, for comparison
+        # Once the worker said it can read the proxy's memory, large bodies go by address (crossmem.py).
+        pytest.param(
+            {},
+            200_000,
+            2,
+            True,
+            marks=pytest.mark.skipif(not crossmem.available(), reason="process_vm_readv is Linux's"),
+        ),
     ],
-    ids=["large-default", "all-offloaded", "off"],
+    ids=["large-default", "all-offloaded", "off", "large-by-address"],
 )
 def test_offloaded_verdicts_match_in_place_ones(
-    mitmdump_reverse, openai_client, options, pad, in_worker
+    mitmdump_reverse, openai_client, options, pad, in_worker, by_address
 ) -> None:
     proxy = mitmdump_reverse(options=options)
     if in_worker:  # the worker starts in the background; until then bodies are validated in place
         proxy.wait_for_output(r"validation worker started")
+    if by_address:
+        proxy.wait_for_output(r"the validation worker reads bodies from the proxy's memory", timeout=60)
     client = openai_client(proxy)
     clean = [{"role": "user", "content": "hi " + "y" * pad}]
     client.chat.completions.create(model=MODEL, messages=clean)
