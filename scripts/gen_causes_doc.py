@@ -131,7 +131,7 @@ def render() -> str:
         "A Google error's `details[]` may carry an `ErrorInfo` whose `reason` comes from Google's own enum",
         f"([error_reason.proto]({ERROR_INFO_REASONS[0][1].source})); these name an account-level cause even",
         'when the sentence is vague ("Invalid resource field value in the request."). Ranked after the',
-        "providers' references, before the request and the status.",
+        "sentences, before the error codes and status strings they refine.",
         "",
         "| cause | reasons |",
         "|---|---|",

@@ -5673,8 +5673,8 @@ _AUTH_REASONS = (
     "USER_BLOCKED_BY_ADMIN",
 )
 
-#: ``ErrorInfo.reason`` values that name a cause on their own (tried after the reference tier, before
-#: the request and status tiers): matched whole against the reason the body's details carry.
+#: ``ErrorInfo.reason`` values that name a cause on their own (tried after the sentences, before the error
+#: codes they refine): matched whole against the reason the body's details carry.
 ERROR_INFO_REASONS: tuple[tuple[str, Wording], ...] = (
     *(_c("cause.auth", "google", reason, _GOOGLE_REASONS) for reason in _AUTH_REASONS),
     _c("cause.quota", "google", "BILLING_DISABLED", _GOOGLE_REASONS),
@@ -6624,6 +6624,11 @@ def _recognise_error(
             found = _recognise_message(text, hint, rules, fallback_param=param)
             if found is not None:
                 return found
+        # Google's ErrorInfo reason refines the status string beside it (BILLING_DISABLED under
+        # PERMISSION_DENIED is money, not a credential): read before the codes.
+        found = _recognise_error_info(chain, hint, rules)
+        if found is not None:
+            return found
         for error in chain:
             for code in (error.code, error.type):
                 if code is None or code == "":
@@ -6636,9 +6641,6 @@ def _recognise_error(
             if found is not None:
                 return found
         found = _recognise_reference(chain, hint, rules)
-        if found is not None:
-            return found
-        found = _recognise_error_info(chain, hint, rules)
         if found is not None:
             return found
         if request:
