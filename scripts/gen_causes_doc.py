@@ -17,7 +17,16 @@ from pathlib import Path
 
 from toolguard_analysis import gendoc
 from toolguard_analysis.rule_links import rule_anchor, rule_doc_link
-from toolguard_core.causes import CAUSES, REFERENCE, REQUEST_TIER, STRUCTURAL, Cause, Wording, generic_fix
+from toolguard_core.causes import (
+    CAUSES,
+    ERROR_INFO_REASONS,
+    REFERENCE,
+    REQUEST_TIER,
+    STRUCTURAL,
+    Cause,
+    Wording,
+    generic_fix,
+)
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "causes.md"
 
@@ -112,6 +121,23 @@ def render() -> str:
         what = f"`{row.code}` ({row.envelope}): {_md(row.message)}" if row.code else f"“{_md(row.message)}”"
         cause = f"[`{row.cause_id}`](#{rule_anchor(row.cause_id)})" if row.cause_id else "refusal (no cause)"
         lines.append(f"| {row.provider} | {what} | {cause} | [source]({row.source}) |")
+    by_cause: dict[str, list[str]] = {}
+    for cause_id, wording in ERROR_INFO_REASONS:
+        by_cause.setdefault(cause_id, []).append(f"`{wording.example}`")
+    lines += [
+        "",
+        "## From Google's ErrorInfo reasons",
+        "",
+        "A Google error's `details[]` may carry an `ErrorInfo` whose `reason` comes from Google's own enum",
+        f"([error_reason.proto]({ERROR_INFO_REASONS[0][1].source})); these name an account-level cause even",
+        'when the sentence is vague ("Invalid resource field value in the request."). Ranked after the',
+        "sentences, before the error codes and status strings they refine.",
+        "",
+        "| cause | reasons |",
+        "|---|---|",
+    ]
+    for cause_id, reasons in by_cause.items():
+        lines.append(f"| [`{cause_id}`](#{rule_anchor(cause_id)}) | {', '.join(reasons)} |")
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -5511,6 +5511,54 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "nullable\", 'type': 'invalid_request_error'}}",
         no_constraint=True,
     ),
+    # ---- Round 16 (docs/errors.md "Generalisation", probe round 16): terse hosted-provider refusals whose
+    # few words still name the fault. Each family has two or more sources outside the probe set, or is
+    # one provider's documented wording.
+    #
+    # Vertex AI's "Unable to submit request because ..." for a turn with nothing in it: no parts, or a
+    # text part that is absent or empty (agno#5843, spring-ai#1340 for the parts; OpenManus#876 and
+    # PublicAffairs/openai-gemini#37 for the text parameter).
+    _s(
+        "cause.empty-content",
+        "vertex",
+        r"\bUnable to submit request because it (?:must include at least one parts field|must have a text "
+        r"parameter|has an empty text parameter)\b",
+        "https://github.com/agno-agi/agno/issues/5843",
+        'Gemini (Vertex AI) Error 400: "Unable to submit request because it must include at least one parts field',
+        no_constraint=True,
+    ),
+    _s(
+        "cause.empty-content",
+        "vertex",
+        r"\bUnable to submit request because it (?:must include at least one parts field|must have a text "
+        r"parameter|has an empty text parameter)\b",
+        "https://github.com/FoundationAgents/OpenManus/pull/876",
+        "Unable to submit request because it has an empty text parameter. Add a value to the parameter and try "
+        "again. Learn more: https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/gemini",
+        no_constraint=True,
+    ),
+    # Anthropic's Messages API with an empty messages list (a conversation of system text only, which the
+    # SDKs move to `system`): langchain-ai/langchain#31657.
+    _s(
+        "cause.messages-missing",
+        "anthropic",
+        r"(?<![\w.\[])messages: at least one message is required\b",
+        "https://github.com/langchain-ai/langchain/issues/31657",
+        "Error code: 400 - {'type': 'error', 'error': {'type': 'invalid_request_error', 'message': 'messages: at "
+        "least one message is required'}}",
+        no_constraint=True,
+    ),
+    # Gemini refuses function calling together with a JSON response mime type, whatever the client calls
+    # the tool part ("Forced function calling (ANY mode)", vercel/ai#16540; "Tool use",
+    # snailyp/gemini-balance#264).
+    _s(
+        "cause.tools-with-json-mode",
+        "gemini",
+        r"\bwith a response mime type: {Q}application/json{Q} is unsupported\b",
+        "https://github.com/snailyp/gemini-balance/issues/264",
+        "Tool use with a response mime type: 'application/json' is unsupported",
+        no_constraint=True,
+    ),
 )
 
 # ------------------------------------------------------------------- error codes beyond the catalogue
@@ -5595,6 +5643,51 @@ CODES: tuple[tuple[str, Wording], ...] = (
         "https://github.com/Azure-Samples/azure-search-openai-demo-csharp/issues/158",
     ),
 )
+
+# Google's structured ``details[]``: an ``ErrorInfo`` carries a machine-readable ``reason`` from Google's
+# own enum (google/api/error_reason.proto), which names an account-level cause even when the sentence is
+# as vague as "Invalid resource field value in the request." (gemini-cli's Code Assist answer for an
+# invalid project). Only the reasons whose documented meaning is one of the catalogue's causes are read:
+# a key, token, project or consumer the service refuses is a credential/account problem (``cause.auth``),
+# billing off is money (``cause.quota``), ``RATE_LIMIT_EXCEEDED`` a rate. ``RESOURCE_QUOTA_EXCEEDED`` is
+# left out: Gemini uses it for per-minute buckets and daily caps alike.
+_GOOGLE_REASONS = "https://github.com/googleapis/googleapis/blob/master/google/api/error_reason.proto"
+_AUTH_REASONS = (
+    "SERVICE_DISABLED",
+    "API_KEY_INVALID",
+    "API_KEY_SERVICE_BLOCKED",
+    "API_KEY_HTTP_REFERRER_BLOCKED",
+    "API_KEY_IP_ADDRESS_BLOCKED",
+    "API_KEY_ANDROID_APP_BLOCKED",
+    "API_KEY_IOS_APP_BLOCKED",
+    "USER_PROJECT_DENIED",
+    "CONSUMER_SUSPENDED",
+    "CONSUMER_INVALID",
+    "ACCESS_TOKEN_EXPIRED",
+    "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+    "ACCOUNT_STATE_INVALID",
+    "ACCESS_TOKEN_TYPE_UNSUPPORTED",
+    "CREDENTIALS_MISSING",
+    "RESOURCE_PROJECT_INVALID",
+    "SESSION_COOKIE_INVALID",
+    "USER_BLOCKED_BY_ADMIN",
+)
+
+#: ``ErrorInfo.reason`` values that name a cause on their own (tried after the sentences, before the error
+#: codes they refine): matched whole against the reason the body's details carry.
+ERROR_INFO_REASONS: tuple[tuple[str, Wording], ...] = (
+    *(_c("cause.auth", "google", reason, _GOOGLE_REASONS) for reason in _AUTH_REASONS),
+    _c("cause.quota", "google", "BILLING_DISABLED", _GOOGLE_REASONS),
+    _c("cause.rate-limit", "google", "RATE_LIMIT_EXCEEDED", _GOOGLE_REASONS),
+)
+
+#: An ``ErrorInfo`` detail's reason in a body's text, whichever key comes first and however the client
+#: quoted it (JSON, a Python repr, JSON escaped inside a string). Bounded: no field is longer.
+_ERROR_INFO = re.compile(
+    r"google\.rpc\.ErrorInfo\W{1,12}[^{}]{0,300}?\breason\W{1,8}(?P<after>[A-Z][A-Z0-9_]{2,60})\b|"
+    r"\breason\W{1,8}(?P<before>[A-Z][A-Z0-9_]{2,60})\b[^{}]{0,300}?google\.rpc\.ErrorInfo\b"
+)
+
 
 # ---------------------------------------------------------- the providers' own error references
 # Round 8 of issue #10 (docs/errors.md "Generalisation", "The providers' error references"): ten
@@ -6526,10 +6619,16 @@ def _recognise_error(
         chain = list(reversed(err.chain()))  # innermost (the provider's own answer) first
         # OpenRouter names the upstream provider on its wrapper, not on the wrapped error.
         hint = provider or next((e.provider_name for e in chain if e.provider_name), None)
-        for error in chain:
-            found = _recognise_message(error.message, hint, rules, fallback_param=error.param)
+        texts = _texts(chain)
+        for text, param in texts:
+            found = _recognise_message(text, hint, rules, fallback_param=param)
             if found is not None:
                 return found
+        # Google's ErrorInfo reason refines the status string beside it (BILLING_DISABLED under
+        # PERMISSION_DENIED is money, not a credential): read before the codes.
+        found = _recognise_error_info(chain, hint, rules)
+        if found is not None:
+            return found
         for error in chain:
             for code in (error.code, error.type):
                 if code is None or code == "":
@@ -6537,8 +6636,8 @@ def _recognise_error(
                 found = _recognise_code(str(code), error, hint, rules)
                 if found is not None:
                     return found
-        for error in chain:
-            found = _recognise_structural(error.message, hint, rules, fallback_param=error.param)
+        for text, param in texts:
+            found = _recognise_structural(text, hint, rules, fallback_param=param)
             if found is not None:
                 return found
         found = _recognise_reference(chain, hint, rules)
@@ -6557,6 +6656,54 @@ def _recognise_error(
             return _recognise_status(printed, err, hint, rules)
     except Exception:  # defensive, as above
         return None
+    return None
+
+
+#: A ``param`` field that holds a sentence, not a field path: some providers put the explanation there
+#: and only a generic refusal in ``message`` (Xiaomi MiMo's ``{"code": "400", "message": "Param
+#: Incorrect", "param": "The reasoning_content in the thinking mode must be passed back to the API."}``,
+#: https://github.com/nyroway/nyro/issues/131). A path never has whitespace; four words or more is prose.
+_PROSE = re.compile(r"^\s*\S+(?:\s+\S+){3,}")
+
+
+def _texts(chain: list[UpstreamError]) -> list[tuple[str | None, str | None]]:
+    """The texts the sentence tiers read, innermost error first, each with the ``param`` a wording may fall
+    back to: every error's message, then any ``param`` that is a sentence (read as a message of its own,
+    and never used as a parameter's name)."""
+    texts: list[tuple[str | None, str | None]] = []
+    prose: list[tuple[str | None, str | None]] = []
+    for error in chain:
+        sentence = error.param is not None and _PROSE.match(error.param[:_MAX_TEXT]) is not None
+        texts.append((error.message, None if sentence else error.param))
+        if sentence:
+            prose.append((error.param, None))
+    return texts + prose
+
+
+def _recognise_error_info(
+    chain: list[UpstreamError], provider: str | None, finding_rules: tuple[str, ...]
+) -> Recognition | None:
+    """Google's ``ErrorInfo.reason`` (:data:`ERROR_INFO_REASONS`), read from the body where the parser
+    keeps only the sentence: the innermost error's raw text first, then its message."""
+    for error in chain:
+        for text in (error.raw, error.message):
+            if not text or "ErrorInfo" not in text:
+                continue
+            match = _ERROR_INFO.search(text[: _MAX_TEXT * 4])
+            if match is None:
+                continue
+            reason = match.group("after") or match.group("before")
+            for cause_id, wording in ERROR_INFO_REASONS:
+                if wording.pattern.fullmatch(reason):
+                    return _build(
+                        CAUSES_BY_ID[cause_id],
+                        wording,
+                        {},
+                        error.message or reason,
+                        provider,
+                        finding_rules,
+                        None,
+                    )
     return None
 
 

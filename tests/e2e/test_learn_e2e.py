@@ -226,6 +226,10 @@ def _measure(result: dict[str, Any]) -> tuple[float, list[tuple[str, set[str]]]]
         # agreeing; Zhipu's 1214 on the conversation itself names nothing, one-api's "Invalid URL(",
         # Model Studio's allocation code and its compatible mode's generic refusal code; dev replay
         # 95.1%) measured 79.3% at its end (119 of 150, 0 mixing): unchanged, so the mark stays.
+        # Round 13 (branch causes13: probe round 16, terse hosted-provider refusals, 48% -> 70%
+        # agreeing; a sentence held in `param` read as one, Google's ErrorInfo reasons, Vertex's empty
+        # turn, Anthropic's empty messages, tools with a JSON mime type in any words; dev replay 95.1%)
+        # measured 79.3% at its end (119 of 150, 0 mixing): unchanged, so the mark stays.
         pytest.param(
             "heldout",
             marks=pytest.mark.xfail(
