@@ -2082,6 +2082,7 @@ GEMINI_CAUSE_FIELDS: Final[dict[str, str]] = {
     "cause.tools-with-json-mode": "generation_config",
     "cause.model-no-system-role": "system_instruction",
     "cause.model-no-tools": "tools",
+    "cause.thinking-budget-invalid": "generation_config.thinking_config",
 }
 
 
