@@ -714,9 +714,43 @@ def _s(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.I | re.S)
 
 
+#: The reasoning-effort vocabulary OpenAI's API takes across its models (none, minimal, low, medium, high,
+#: xhigh; Anthropic-style "max" on relays): a refused value and a list of supported values drawn only from
+#: it name the effort field even when the sentence does not ("Unsupported value: 'xhigh' is not supported
+#: with the 'gpt-5.1' model. Supported values are: 'none', 'low', 'medium', and 'high'.").
+_EFFORT_WORD: Final = r"(?:none|minimal|low|medium|high|xhigh|max)"
+_EFFORT_SENTENCE: Final = (
+    rf"Unsupported value: [\"'`]*(?P<v>{_EFFORT_WORD})[\"'`]* is not supported with the [\"'`]*[\w.:/-]+[\"'`]* "
+    rf"model\.\s*Supported values are:(?:\s*(?:and\s+)?[\"'`]*{_EFFORT_WORD}[\"'`]*,?)+\s*(?:\.|$|[\"'`])"
+)
+
+
+def _effort_chat(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    return [], {"reasoning_effort": found.group("v").lower()}
+
+
+def _effort_responses(found: re.Match[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    return [], {"reasoning": {"effort": found.group("v").lower()}}
+
+
 _Q: Final = r"[\"'`“”\\]*"
 #: Sentences that state the request's shape, in the providers' own words (dev part only).
 STATEMENTS: Final = (
+    # OpenAI's refusal of an effort value, which names the value and the model but not the field: the
+    # field is the API's effort field (top-level on chat, ``reasoning.effort`` on the Responses API).
+    Statement(
+        "reasoning effort value refused (chat)",
+        _s(_EFFORT_SENTENCE),
+        "reasoning_effort",
+        derive=_effort_chat,
+    ),
+    Statement(
+        "reasoning effort value refused (responses)",
+        _s(_EFFORT_SENTENCE),
+        "reasoning.effort",
+        apis=("responses",),
+        derive=_effort_responses,
+    ),
     Statement(
         "tool message without a preceding call",
         _s(
@@ -2082,6 +2116,7 @@ GEMINI_CAUSE_FIELDS: Final[dict[str, str]] = {
     "cause.tools-with-json-mode": "generation_config",
     "cause.model-no-system-role": "system_instruction",
     "cause.model-no-tools": "tools",
+    "cause.thinking-budget-invalid": "generation_config.thinking_config",
 }
 
 

@@ -149,6 +149,10 @@ LOOKUPS = [
     ("mistral-nemo:instruct-2407", "mistral-nemo", "date+ollama-tag"),
     ("qwen2.5-coder:7b-instruct", "qwen2.5-coder-7b", "ollama-tag"),
     ("qwen3-max", "qwen3-max", "exact"),  # -max is a real name's end, never an effort suffix
+    # Session 12: an Ollama Cloud tag names the vendor's whole model (not lossy); a sized one stays lossy.
+    ("glm-5.2:cloud", "glm-5.2", "ollama-cloud"),
+    ("deepseek-v4-pro:cloud", "deepseek-v4-pro", "ollama-cloud"),
+    ("kimi-k2:1t-cloud", "kimi-k2", "ollama-tag"),
 ]
 
 LOSSY = {"ollama-tag", "preview", "spelling", "alias", "thinking-suffix", "effort-suffix"}

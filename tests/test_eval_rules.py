@@ -816,3 +816,38 @@ def test_accepted_requests_to_native_apis_are_judged_too() -> None:
     assert EVAL.evaluate_valid(entry) == []
     cohere = next(e for e in EVAL.load_valid() if e["id"] == "av-017")
     assert not EVAL.checked_api(cohere)
+
+
+@pytest.mark.parametrize(
+    ("api", "provider", "model", "text", "expected"),
+    [
+        # OpenAI's effort refusal names the value and the model, not the field (its JSON often has no
+        # ``param``); a value and a list drawn only from the effort vocabulary name the API's effort field.
+        ("chat", "openai", "gpt-5.1", "Unsupported value: 'minimal' is not supported with the 'gpt-5.1' model. "
+         "Supported values are: 'none', 'low', 'medium', and 'high'.", {"reasoning_effort": "minimal"}),
+        ("responses", "openai", "gpt-5.1", "Unsupported value: 'xhigh' is not supported with the 'gpt-5.1' model. "
+         "Supported values are: 'none', 'low', 'medium', and 'high'.", {"reasoning": {"effort": "xhigh"}}),
+    ],
+)  # fmt: skip
+def test_an_effort_value_refusal_names_the_effort_field(
+    api: str, provider: str, model: str, text: str, expected: dict[str, Any]
+) -> None:
+    from toolguard_core.analyze import analyse_request
+
+    entry = {"id": "t", "api": api, "provider": provider, "model": model, "class": "model", "body": text}
+    request, how = EVAL.build_request(entry)
+    assert how == "built" and request is not None
+    assert {k: request[k] for k in expected} == expected
+    url = EVAL.url_for(entry)
+    analysis = analyse_request(json.dumps(request), url, target=EVAL.target_for(entry, url))
+    errors = [f for f in analysis.findings if f.severity.value == "error"]
+    assert any(
+        EVAL.matches("cause.reasoning-effort-unsupported", f, EVAL.named_by(text), api) for f in errors
+    )
+
+
+def test_a_value_refusal_outside_the_effort_vocabulary_names_no_effort_field() -> None:
+    text = (
+        "Unsupported value: 'auto' is not supported with the 'gpt-5.1' model. Supported values are: 'json'."
+    )
+    assert "reasoning_effort" not in EVAL.named_by(text).fields

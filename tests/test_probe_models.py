@@ -27,6 +27,10 @@ PROBES = (
     # Session 11: reasoning efforts, sampling, images, tools, output limits and thinking budgets on
     # 2025-2026 models (gpt-5.x, DeepSeek V4, GLM 5.2 on Ollama Cloud), gathered before its changes.
     ("probe-models-11.jsonl", "probe-m11-", 15),
+    # Session 12: Claude Sonnet 5 / 4.6 sampling with and without thinking, Kimi K2.5's fixed temperature,
+    # gpt-5.x-codex efforts (OpenAI, Copilot), o3's stop and max_tokens, Gemini 3.1 budget 0, DeepSeek V4's
+    # forced tool_choice, gathered and scored before its changes.
+    ("probe-models-12.jsonl", "probe-m12-", 15),
 )
 
 

@@ -846,6 +846,29 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "`temperature` may only be set to 1 when thinking is enabled.",
     ),
     ("thinking-with-temperature-1", "anthropic", req(USER, temperature=1, thinking=THINK_ON), [], None),
+    # "temperature may only be set to 1 when thinking is enabled or in adaptive mode" (BuilderIO/agent-native,
+    # @agent-native/core@0.164.25): adaptive thinking (Claude 4.6+) is thinking too.
+    (
+        "adaptive-thinking-with-temperature",
+        "anthropic",
+        req(USER, model="claude-sonnet-4-6", temperature=0, thinking={"type": "adaptive"}),
+        [("anthropic.thinking-temperature", E, "temperature")],
+        "temperature may only be set to 1 when thinking is enabled or in adaptive mode",
+    ),
+    (
+        "adaptive-thinking-with-temperature-1",
+        "anthropic",
+        req(USER, model="claude-sonnet-4-6", temperature=1, thinking={"type": "adaptive"}),
+        [],
+        None,
+    ),
+    (
+        "disabled-thinking-with-temperature",
+        "anthropic",
+        req(USER, model="claude-sonnet-4-6", temperature=0.2, thinking={"type": "disabled"}),
+        [],
+        None,
+    ),
     ("temperature-without-thinking", "anthropic", req(USER, temperature=0.2), [], None),
     # Bedrock's Claude answer (danny-avila/LibreChat#8346): the smallest budget is 1024.
     (

@@ -223,6 +223,22 @@ FLAGGED = [
         GEMINI.format("gemini-3.1-flash-lite"),
         [("gemini.multiple-candidates-unsupported", "error", "generationConfig.candidateCount")],
     ),
+    (  # thinking off on a Pro model, which always thinks (GewoonJaap/gemini-cli-openai#22; Google's thinking guide)
+        {"contents": [USER], "generationConfig": {"thinkingConfig": {"thinkingBudget": 0}}},
+        GEMINI.format("gemini-3.1-pro-preview"),
+        [("gemini.thinking-cannot-be-disabled", "error", "generationConfig.thinkingConfig.thinkingBudget")],
+    ),
+    (  # the same on 2.5 Pro in snake_case, with a dated preview suffix
+        {"contents": [USER], "generation_config": {"thinking_config": {"thinking_budget": 0}}},
+        GEMINI.format("gemini-2.5-pro-preview-06-05"),
+        [
+            (
+                "gemini.thinking-cannot-be-disabled",
+                "error",
+                "generation_config.thinking_config.thinking_budget",
+            )
+        ],
+    ),
 ]
 
 
@@ -236,6 +252,11 @@ FLAGGED = [
         ),  # 40 is in range; 2.0 answers several
         ("gemini-1.5-flash", {"topK": 0}, GEMINI),  # 0 reads as unset
         ("gemini-2.5-flash", {"topK": 64, "candidateCount": 4}, GEMINI),  # no quoted rejection for 2.5
+        # Flash models take a budget of 0 (thinking off); Pro models take any budget above it.
+        ("gemini-2.5-flash", {"thinkingConfig": {"thinkingBudget": 0}}, GEMINI),
+        ("gemini-2.5-flash-lite", {"thinkingConfig": {"thinkingBudget": 0}}, GEMINI),
+        ("gemini-2.5-pro", {"thinkingConfig": {"thinkingBudget": 128}}, GEMINI),
+        ("gemini-3-pro-preview", {"thinkingConfig": {"thinkingLevel": "low"}}, GEMINI),
         # Vertex AI answered four candidates from gemini-3.1-pro-preview (googleapis/python-genai#1723).
         (
             "gemini-3.1-pro-preview",

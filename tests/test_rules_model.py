@@ -157,6 +157,26 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
     # Self-hosted servers run whatever the operator loaded: silent.
     ("vllm-gpt-4o-named", URLS["vllm"], {"model": "gpt-4o", "messages": [USER], "max_tokens": 100_000}, []),
     ("ollama-o3-named", URLS["ollama"], {"model": "o3-mini", "messages": [USER], "max_tokens": 100}, []),
+    # An Ollama Cloud tag is not the operator's model: Ollama relays it to ollama.com, which answers for
+    # the vendor's model ("this model does not support image input", anthropics/claude-code#91112).
+    (
+        "ollama-cloud-tag-image",
+        URLS["ollama"],
+        {"model": "glm-5.2:cloud", "messages": [{"role": "user", "content": [{"type": "text", "text": "What is this?"}, PNG]}]},
+        [("model.image-unsupported", "error", "messages[0].content[1]")],
+    ),
+    (
+        "ollama-cloud-tag-text-only-request",
+        URLS["ollama"],
+        {"model": "glm-5.2:cloud", "messages": [USER], "max_tokens": 100},
+        [],
+    ),
+    (
+        "ollama-local-tag-image-stays-silent",
+        URLS["ollama"],
+        {"model": "glm-5.2:latest", "messages": [{"role": "user", "content": [{"type": "text", "text": "What is this?"}, PNG]}]},
+        [],
+    ),
     # The context bound: words are a certain lower bound (error), characters/4 an estimate (warning).
     (
         "openai-gpt-4-likely-too-long",
@@ -669,3 +689,20 @@ def test_claude_code_on_vertex_gets_the_temperature_finding_though_its_requests_
         "messages": [USER],
     }
     assert ("model.temperature-unsupported", "error", "temperature") in model_findings(body, url)
+
+
+def test_an_ollama_cloud_tag_on_the_messages_api_is_judged_as_ollama_cloud() -> None:
+    """Claude Code against a local Ollama relaying glm-5.x:cloud: an image block for a text model is refused
+    ("400 this model does not support image input", anthropics/claude-code#91112); a vision model is not
+    flagged, nor a local model (the operator's)."""
+    image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}}
+    url = "http://localhost:11434/v1/messages"
+
+    def body(model: str) -> dict[str, Any]:
+        return {"model": model, "max_tokens": 100, "messages": [{"role": "user", "content": [image]}]}
+
+    assert model_findings(body("glm-5.2:cloud"), url) == [
+        ("model.image-unsupported", "error", "messages[0].content[0]")
+    ]
+    assert model_findings(body("qwen3-vl:235b-cloud"), url) == []
+    assert model_findings(body("glm-5.2:latest"), url) == []

@@ -38,6 +38,7 @@ class ModelInfo:
     name: str
     #: How the requested name matched: ``exact``, or the normalisation steps joined by ``+``
     #: (``case``, ``models-prefix``, ``router-prefix``, ``client-prefix``, ``quant``, ``cloud-prefix``, ``tag``,
+    #: ``ollama-cloud``,
     #: ``date``; and the lossy ones of :data:`LOSSY_STEPS`: ``ollama-tag``, ``preview``, ``spelling``,
     #: ``alias``, ``thinking-suffix``, ``effort-suffix``).
     matched_as: str = "exact"
@@ -146,6 +147,13 @@ _DATE = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{6}|\d{4}|\d{2}-\d{2}|latest|
 #: Ollama ``name:tag``: a size (``27b``, ``0.8b``, ``360m``) and then a variant (``-it-fp16``, ``-q4_K_M``).
 _OLLAMA_TAG = re.compile(r"^(?P<base>[^:/]+):(?P<size>\d+(?:\.\d+)?[bmk])(?P<variant>-[\w.-]+)?$")
 _PREVIEW = re.compile(r"-preview$")
+#: An Ollama Cloud model's bare ``:cloud`` tag (``glm-5.2:cloud``, ``deepseek-v4-pro:cloud``): the vendor's
+#: whole model, run by Ollama on ollama.com (https://docs.ollama.com/cloud), not a size or a quantisation
+#: of it, so the step is not lossy. A sized ``name:size-cloud`` tag keeps the lossy ``ollama-tag`` step.
+OLLAMA_CLOUD_TAG = re.compile(r"^(?P<base>[^:/]+):cloud$")
+#: Any Ollama Cloud tag, sized or not (``gpt-oss:120b-cloud``, ``kimi-k2:1t-cloud``): the model runs on
+#: ollama.com whatever server relays the request.
+OLLAMA_CLOUD_ANY = re.compile(r"^[^:/]+:(?:[\w.]+-)?cloud$")
 #: A self-hosted file or repo's quantisation or packaging suffix: GGUF file names
 #: (``Qwen2.5-7B-Instruct-Q4_K_M.gguf``), Hugging Face quant repos (``...-GGUF``, ``-AWQ``, ``-GPTQ-Int4``,
 #: ``-FP8``, ``-MLX-4bit``) and a GGUF repo's quant tag (``hf.co/org/Qwen2.5-7B-Instruct-GGUF:Q4_K_M``). A
@@ -255,6 +263,10 @@ def _candidates(model: str) -> list[tuple[str, str]]:
         name = name[: date.start()]
         if "date" not in steps:
             steps.append("date")
+        out.append((name, "+".join(steps)))
+    if (cloud_tag := OLLAMA_CLOUD_TAG.match(name)) is not None:
+        name = cloud_tag.group("base")
+        steps.append("ollama-cloud")
         out.append((name, "+".join(steps)))
     # Lossy steps last, so an exact or safely normalised entry always wins.
     ollama = _OLLAMA_TAG.match(name)

@@ -1159,7 +1159,8 @@ THINKING_BUDGET = define(
 THINKING_TEMPERATURE = define(
     "anthropic.thinking-temperature",
     Severity.ERROR,
-    "Extended thinking is enabled and `temperature` is not 1: thinking runs at the default temperature only.",
+    "Thinking is on (`enabled`, or `adaptive` on Claude 4.6 and later) and `temperature` is not 1: thinking runs "
+    "at the default temperature only.",
     policy=_STRUCTURAL,
     predicts=(
         PredictedError(
@@ -1171,6 +1172,13 @@ THINKING_TEMPERATURE = define(
             ),
             # Anthropic's answer relayed by a gateway for claude-3-7-sonnet with thinking.
             source="https://github.com/MartialBE/one-hub/issues/529",
+        ),
+        PredictedError(
+            # The same refusal for adaptive thinking (Claude 4.6 and later), quoted by a client that sent
+            # temperature 0 with adaptive thinking on.
+            provider="anthropic",
+            text="temperature may only be set to 1 when thinking is enabled or in adaptive mode",
+            source="https://github.com/BuilderIO/agent-native/releases/tag/@agent-native%2Fcore@0.164.25",
         ),
     ),
     example=_example(_USER, temperature=0.2, thinking=_THINKING),
@@ -1383,15 +1391,17 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
             f"{view.model} accepts `temperature` or `top_p`, not both; drop one (usually `top_p`).",
         )
     thinking = body.get("thinking")
-    if isinstance(thinking, dict) and thinking.get("type") == "enabled":
-        if _is_number(temperature) and temperature != 1:
-            yield from report_judged(
-                THINKING_TEMPERATURE,
-                view,
-                "temperature",
-                f"`temperature` is {temperature} with thinking enabled; Anthropic takes only 1 then. Omit "
-                "`temperature` (or disable thinking for this request).",
-            )
+    kind = thinking.get("type") if isinstance(thinking, dict) else None
+    # Adaptive thinking is thinking too: Anthropic's answer names both modes (the rule's second text).
+    if kind in ("enabled", "adaptive") and _is_number(temperature) and temperature != 1:
+        yield from report_judged(
+            THINKING_TEMPERATURE,
+            view,
+            "temperature",
+            f"`temperature` is {temperature} with thinking {kind}; Anthropic takes only 1 then. Omit "
+            "`temperature` (or disable thinking for this request).",
+        )
+    if isinstance(thinking, dict) and kind == "enabled":
         budget = thinking.get("budget_tokens")
         if _is_number(budget) and budget < MIN_THINKING_BUDGET:
             yield from report_judged(

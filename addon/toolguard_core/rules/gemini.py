@@ -670,6 +670,34 @@ TOP_K = define(
     notes="Gemini 1.5 and 2.0 models only (the quoted rejections); later models take a larger topK and are "
     "not flagged. A topK of 0 reads as unset and is not flagged.",
 )
+#: The Gemini models whose thinking cannot be switched off: Gemini 2.5 Pro ("Thinking can't be turned off
+#: for Gemini 2.5 Pro", its budget range 128 to 32,768; https://ai.google.dev/gemini-api/docs/thinking) and
+#: the Pro models of Gemini 3 and later, which think at every thinkingLevel (the same page: Gemini 3 Pro
+#: takes "low" and "high", no level turns it off). The Flash models take a budget of 0 (their range starts
+#: at 0), so only "-pro" names are matched; a dated or -preview suffix names the same model.
+THINKING_ONLY = re.compile(r"(^|/)gemini-(?:2\.5|[3-9](?:\.\d+)?)-pro(?:$|[-@])")
+THINKING_ALWAYS_ON = define(
+    "gemini.thinking-cannot-be-disabled",
+    Severity.ERROR,
+    "`thinkingConfig.thinkingBudget` is 0 (thinking off) for a Gemini Pro model (2.5 Pro, 3.x Pro), which "
+    "always thinks.",
+    policy=_STRUCTURAL,
+    predicts=(
+        PredictedError(
+            provider="gemini",
+            text="The model does not support setting thinking_budget to 0.",
+            # Through gemini-cli's Code Assist backend (the relay's default model is gemini-2.5-pro).
+            source="https://github.com/GewoonJaap/gemini-cli-openai/issues/22",
+            status=400,
+        ),
+    ),
+    example={"contents": [_USER], "generationConfig": {"thinkingConfig": {"thinkingBudget": 0}}},
+    example_url=GEMINI_3_URL,
+    fixed={"contents": [_USER], "generationConfig": {"thinkingConfig": {"thinkingLevel": "low"}}},
+    notes="doc: https://ai.google.dev/gemini-api/docs/thinking (Gemini 2.5 Pro: 128 to 32,768, cannot be turned "
+    "off; Gemini 3 Pro: thinkingLevel low or high). Send the smallest budget (128 on 2.5 Pro) or "
+    'thinkingLevel "low", or omit thinkingConfig. A Flash model takes 0 and is not flagged.',
+)
 CANDIDATES = define(
     "gemini.multiple-candidates-unsupported",
     Severity.ERROR,
@@ -977,7 +1005,16 @@ def _generation(view: RequestView, body: Mapping[str, Any], prefix: str, vertex:
     yield from _unknown(view, config, "generationConfig", location)
     thinking = _get(config, "thinkingConfig")
     if isinstance(thinking, dict):
-        yield from _unknown(view, thinking, "thinkingConfig", f"{location}.{_key(config, 'thinkingConfig')}")
+        where = f"{location}.{_key(config, 'thinkingConfig')}"
+        yield from _unknown(view, thinking, "thinkingConfig", where)
+        budget = _get(thinking, "thinkingBudget")
+        if budget == 0 and not isinstance(budget, bool) and THINKING_ONLY.search((view.model or "").lower()):
+            yield from THINKING_ALWAYS_ON.report(
+                view,
+                f"{where}.{_key(thinking, 'thinkingBudget')}",
+                f"thinkingBudget is 0 (thinking off), and {view.model} always thinks. Send thinkingLevel "
+                '"low" (Gemini 3) or the smallest budget (128 on 2.5 Pro), or omit thinkingConfig.',
+            )
     schema = _get(config, "responseSchema")
     if isinstance(schema, dict):
         yield from _schema(view, schema, f"{location}.{_key(config, 'responseSchema')}", vertex)

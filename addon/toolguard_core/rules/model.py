@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from toolguard_core.catalog import ModelInfo, cloud_vendor, own_name
+from toolguard_core.catalog import OLLAMA_CLOUD_ANY, ModelInfo, cloud_vendor, own_name
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import (
     BUILTIN_PROFILES,
@@ -238,6 +238,13 @@ IMAGE_UNSUPPORTED = define(
             ),
             source="https://github.com/aliyun/iac-code/issues/54",
             code="invalid_parameter_error",
+        ),
+        PredictedError(
+            # A `:cloud` model relayed by a local Ollama to ollama.com (Claude Code on /v1/messages).
+            provider="ollama",
+            text="400 this model does not support image input (ref: b1feda6a-…)",
+            source="https://github.com/anthropics/claude-code/issues/91112",
+            status=400,
         ),
     ),
     fixed={
@@ -813,6 +820,8 @@ class _Subject:
     #: The catalog has no entry, but the name is one of OpenAI's model families (a gateway's alias such
     #: as ``gpt-5-nano-env``, a LiteLLM model group): only the family rules apply.
     by_name: bool = False
+    #: An Ollama Cloud tag (``glm-5.2:cloud``) asked of an Ollama server: Ollama runs it on ollama.com.
+    ollama_cloud: bool = False
 
     @property
     def judged_as(self) -> str:
@@ -893,6 +902,12 @@ class _Subject:
             )
         if self.inferred is not None:
             vendor = BUILTIN_PROFILES[self.inferred].name
+            if self.ollama_cloud:
+                return (
+                    f" Ollama runs `:cloud` models on ollama.com, not on this server, so the model is the "
+                    f"vendor's whole model: the provider ({vendor}) was inferred from the model name, using "
+                    f"{source}."
+                )
             if self.provider_id != "generic":  # a multi-vendor cloud (ProviderProfile.multi_vendor)
                 host = BUILTIN_PROFILES[self.provider_id].name
                 return (
@@ -938,11 +953,14 @@ def _judge_subject(view: RequestView, model: str) -> _Subject | None:
     pid = view.provider.id
     if not model:
         return None
+    ollama_cloud = pid == "ollama" and OLLAMA_CLOUD_ANY.match(model) is not None
     if pid in SELF_HOSTED:
         # A server taken for vLLM or Ollama by its port alone that is asked for a cloud platform's model id
         # (Bedrock Access Gateway listens on :8000 too, aws-samples/bedrock-access-gateway) is a gateway to
         # that platform: judged like an unrecognised host (and the port-only guess keeps it a warning).
-        if not (view.provider.guessed and cloud_vendor(model)):
+        # An Ollama Cloud tag is not the operator's model either: Ollama relays it to ollama.com, which
+        # answers for the vendor's model ("this model does not support image input" for a text model).
+        if not (ollama_cloud or (view.provider.guessed and cloud_vendor(model))):
             return None
         pid = "generic"
     info = view.model_info
@@ -970,7 +988,14 @@ def _judge_subject(view: RequestView, model: str) -> _Subject | None:
             inferred = "openai"  # only resellers list it (o1-mini), but the name is an OpenAI family's
     # A host's statement confirms only the fields it sets (:meth:`_Subject.doubt`), not the model's entry.
     confirmed = bool(info.providers) or info.origin != "snapshot"
-    return _Subject(model=model, info=info, provider_id=pid, inferred=inferred, confirmed=confirmed)
+    return _Subject(
+        model=model,
+        info=info,
+        provider_id=pid,
+        inferred=inferred,
+        confirmed=confirmed,
+        ollama_cloud=ollama_cloud,
+    )
 
 
 def _maker(model: str, serving: list[str]) -> str | None:
@@ -1054,6 +1079,21 @@ def check_model_messages(view: RequestView) -> Iterator[Finding]:
         return
     # Sampling is refused on the beta surface too (Claude Code's requests are beta on Vertex and Bedrock).
     yield from _check_temperature_removed(view, subject)
+    if subject.ollama_cloud and subject.info.vision is False:
+        # Claude Code against a local Ollama relaying a `:cloud` model: "400 this model does not support image
+        # input" (anthropics/claude-code#91112, glm-5.3:cloud). Only Ollama Cloud is judged here: what another
+        # Anthropic-compatible server does with an image block for a text model is not known.
+        for where, part_type in _media_parts(view):
+            if part_type == "image":
+                yield from _report(
+                    IMAGE_UNSUPPORTED,
+                    view,
+                    subject,
+                    where,
+                    f"{subject.name()} takes no image input; send the image to a vision model or describe it "
+                    "in text.",
+                )
+                break
     if beta_enabled(view):
         return
     yield from _check_output_limit(view, subject)
@@ -1292,7 +1332,8 @@ def _check_json_schema(
 
 
 #: The part types the capability check reads (image and audio input); every other part is passed by.
-_MEDIA_PARTS = frozenset({"image_url", "input_audio"})
+#: ``image`` is the Messages API's image block (read on that API only, check_model_messages).
+_MEDIA_PARTS = frozenset({"image_url", "input_audio", "image"})
 #: The name a remembered block's media parts are kept under (history.Entry.summaries).
 _MEDIA_SUMMARY = "model.media-parts"
 
