@@ -50,17 +50,67 @@ VENDOR_PREFIX = define(
 )
 ROUTER_BARE_ID = define(
     "model_id.router-without-vendor",
-    Severity.WARNING,
+    Severity.ERROR,
     "A bare model id (`gpt-4o`) sent to OpenRouter, whose ids are `vendor/model` (`openai/gpt-4o`).",
-    policy=policy(warning=("openrouter",)),
+    policy=policy(error=("openrouter",)),
+    predicts=(
+        # OpenRouter answers any id outside its catalogue with "<id> is not a valid model ID" (a doubled
+        # prefix, BerriAI/litellm#24795; a misspelt one, anomalyco/models.dev#1753), and every id in that
+        # catalogue carries a vendor prefix, so a bare id is always refused.
+        PredictedError(
+            provider="openrouter",
+            text='{"error":{"message":"openrouter/google/gemini-2.5-flash is not a valid model ID","code":400}}',
+            source="https://github.com/BerriAI/litellm/issues/24795",
+        ),
+    ),
     example={"model": "gpt-4o", "messages": [_USER]},
     example_url="https://openrouter.ai/api/v1/chat/completions",
     fixed={"model": "openai/gpt-4o", "messages": [_USER]},
     notes=(
-        "doc: OpenRouter's model list (https://openrouter.ai/models) names every model `vendor/model`; "
-        "`openrouter/auto` routes automatically. A warning: no rejection text is quoted yet."
+        "doc: OpenRouter's model list (https://openrouter.ai/models, and GET /api/v1/models) names every "
+        "model `vendor/model`, its routers included (`openrouter/auto`); an id outside that list is refused "
+        'with "<id> is not a valid model ID" (BerriAI/litellm#24795, anomalyco/models.dev#1753). The fix names '
+        "the vendor OpenRouter files the model under when the name shows it (OPENROUTER_VENDORS)."
     ),
 )
+#: OpenRouter's vendor slug for a model family, by the name's start (OpenRouter's model list, e.g.
+#: anthropic/claude-sonnet-4.6, mistralai/ministral-3b, x-ai/grok-4, meta-llama/llama-3.3-70b-instruct):
+#: used only to word the fix; an unknown family gets a placeholder.
+OPENROUTER_VENDORS: tuple[tuple[str, str], ...] = (
+    ("claude", "anthropic"),
+    ("gpt", "openai"),
+    ("o1", "openai"),
+    ("o3", "openai"),
+    ("o4", "openai"),
+    ("chatgpt", "openai"),
+    ("gemini", "google"),
+    ("gemma", "google"),
+    ("grok", "x-ai"),
+    ("llama", "meta-llama"),
+    ("deepseek", "deepseek"),
+    ("qwen", "qwen"),
+    ("qwq", "qwen"),
+    ("kimi", "moonshotai"),
+    ("glm", "z-ai"),
+    ("minimax", "minimax"),
+    ("mistral", "mistralai"),
+    ("ministral", "mistralai"),
+    ("mixtral", "mistralai"),
+    ("codestral", "mistralai"),
+    ("devstral", "mistralai"),
+    ("magistral", "mistralai"),
+    ("pixtral", "mistralai"),
+    ("command", "cohere"),
+)
+
+
+def openrouter_id(model: str) -> str:
+    """The ``vendor/model`` spelling OpenRouter would expect for a bare ``model`` (a hint only)."""
+    name = model.lower()
+    vendor = next((v for prefix, v in OPENROUTER_VENDORS if name.startswith(prefix)), "<vendor>")
+    return f"{vendor}/{model}"
+
+
 WHITESPACE = define(
     "model_id.whitespace",
     Severity.ERROR,
@@ -106,5 +156,6 @@ def check_model_id(view: RequestView) -> Iterator[Finding]:
         yield from ROUTER_BARE_ID.report(
             view,
             "model",
-            f"{model!r} has no vendor prefix; OpenRouter ids are vendor/model (e.g. 'openai/{model}').",
+            f"{model!r} has no vendor prefix; OpenRouter ids are vendor/model (e.g. {openrouter_id(model)!r}) "
+            "and it refuses any other id as not a valid model ID.",
         )

@@ -1,0 +1,62 @@
+"""Provider facts of issue 9's session-12 round (probe round 10), over the request shapes their sources
+quote: each case is a provider, a request it refuses (or one it accepts), and the severity the rule
+declares there. The same shape on a provider that accepts it keeps that provider's level, so what a
+provider accepts is never flagged."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from toolguard_core.analyze import analyse_request
+
+USER = {"role": "user", "content": "Hello"}
+
+OPENROUTER = "https://openrouter.ai/api/v1/chat/completions"
+OPENAI = "https://api.openai.com/v1/chat/completions"
+
+
+def findings(body: dict[str, Any], url: str, rule: str) -> list[tuple[str, str]]:
+    analysis = analyse_request(json.dumps(body), url)
+    assert not analysis.internal_errors
+    return [(f.severity.value, f.location) for f in analysis.findings if f.rule == rule]
+
+
+def messages(analysis_body: dict[str, Any], url: str, rule: str) -> list[str]:
+    analysis = analyse_request(json.dumps(analysis_body), url)
+    return [f.message for f in analysis.findings if f.rule == rule]
+
+
+# model_id.router-without-vendor: OpenRouter's catalogue names every model vendor/model and refuses any
+# other id as "<id> is not a valid model ID" (BerriAI/litellm#24795, anomalyco/models.dev#1753).
+ROUTER_ID_CASES = [
+    ("gpt-4o", OPENROUTER, [("error", "model")]),
+    ("claude-sonnet-4-6", OPENROUTER, [("error", "model")]),
+    ("anthropic/claude-sonnet-4.6", OPENROUTER, []),
+    ("openrouter/auto", OPENROUTER, []),
+    # OpenAI's own ids are bare: nothing to say there.
+    ("gpt-4o", OPENAI, []),
+]
+
+
+@pytest.mark.parametrize(("model", "url", "expected"), ROUTER_ID_CASES)
+def test_openrouter_bare_model_id(model: str, url: str, expected: list[tuple[str, str]]) -> None:
+    body = {"model": model, "messages": [USER]}
+    assert findings(body, url, "model_id.router-without-vendor") == expected
+
+
+@pytest.mark.parametrize(
+    ("model", "hint"),
+    [
+        ("claude-sonnet-4-6", "'anthropic/claude-sonnet-4-6'"),
+        ("ministral-3b", "'mistralai/ministral-3b'"),
+        ("grok-4", "'x-ai/grok-4'"),
+        ("some-new-model", "'<vendor>/some-new-model'"),
+    ],
+)
+def test_openrouter_fix_names_the_models_vendor(model: str, hint: str) -> None:
+    """The fix names the vendor OpenRouter files the model under, not OpenAI for every model."""
+    (message,) = messages({"model": model, "messages": [USER]}, OPENROUTER, "model_id.router-without-vendor")
+    assert hint in message
