@@ -60,3 +60,24 @@ def test_openrouter_fix_names_the_models_vendor(model: str, hint: str) -> None:
     """The fix names the vendor OpenRouter files the model under, not OpenAI for every model."""
     (message,) = messages({"model": model, "messages": [USER]}, OPENROUTER, "model_id.router-without-vendor")
     assert hint in message
+
+
+DEEPSEEK = "https://api.deepseek.com/chat/completions"
+GROQ = "https://api.groq.com/openai/v1/chat/completions"
+
+# params.wrong-type: DeepSeek's serde request model converts nothing ("temperature: invalid type: string
+# \"1.3\", expected f32", NotIvny/Yunzai-DeepSeek-JS#2); vLLM converts numeric strings (lax), Groq is unconfirmed.
+WRONG_TYPE_CASES = [
+    (DEEPSEEK, "deepseek-chat", {"temperature": "1.3"}, [("error", "temperature")]),
+    (DEEPSEEK, "deepseek-chat", {"max_tokens": ""}, [("error", "max_tokens")]),
+    (DEEPSEEK, "deepseek-chat", {"temperature": 1.3, "max_tokens": 512}, []),
+    (GROQ, "llama-3.3-70b-versatile", {"temperature": "1.3"}, [("warning", "temperature")]),
+]
+
+
+@pytest.mark.parametrize(("url", "model", "fields", "expected"), WRONG_TYPE_CASES)
+def test_deepseek_takes_no_string_for_a_number(
+    url: str, model: str, fields: dict[str, Any], expected: list[tuple[str, str]]
+) -> None:
+    body = {"model": model, "messages": [USER], **fields}
+    assert findings(body, url, "params.wrong-type") == expected
