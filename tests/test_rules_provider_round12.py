@@ -81,3 +81,81 @@ def test_deepseek_takes_no_string_for_a_number(
 ) -> None:
     body = {"model": model, "messages": [USER], **fields}
     assert findings(body, url, "params.wrong-type") == expected
+
+
+GEMINI = "https://generativelanguage.googleapis.com/v1beta/openai/chat/completions"
+
+# Reasoning that cannot be switched off. Google's OpenAI-compatibility page: "you can set reasoning_effort to
+# "none" for 2.5 models. Reasoning cannot be turned off for Gemini 2.5 Pro or 3 models." OpenRouter answers
+# "Reasoning is mandatory for this endpoint and cannot be disabled." (earendil-works/pi#4316, step-3.5-flash;
+# musistudio/claude-code-router#1215, MiniMax-M2.5; elie222/rakazo#114 verified reasoning {enabled: false}
+# refused and {effort: low} answered for google/gemini-3.7-flash).
+REASONING_OFF_CASES = [
+    (
+        OPENROUTER,
+        "google/gemini-3.7-flash",
+        {"reasoning": {"enabled": False}},
+        "quirks.thinking-cannot-be-disabled",
+        [("error", "reasoning.enabled")],
+    ),
+    (
+        OPENROUTER,
+        "stepfun/step-3.5-flash",
+        {"reasoning": {"effort": "none"}},
+        "quirks.thinking-cannot-be-disabled",
+        [("error", "reasoning.effort")],
+    ),
+    (
+        OPENROUTER,
+        "google/gemini-2.5-pro",
+        {"reasoning_effort": "none"},
+        "quirks.thinking-cannot-be-disabled",
+        [("error", "reasoning_effort")],
+    ),
+    (
+        OPENROUTER,
+        "google/gemini-3.7-flash",
+        {"reasoning": {"effort": "low"}},
+        "quirks.thinking-cannot-be-disabled",
+        [],
+    ),
+    # A model whose reasoning can be switched off: not judged.
+    (
+        OPENROUTER,
+        "google/gemini-2.5-flash",
+        {"reasoning": {"enabled": False}},
+        "quirks.thinking-cannot-be-disabled",
+        [],
+    ),
+    (
+        OPENROUTER,
+        "openai/gpt-4o",
+        {"reasoning": {"enabled": False}},
+        "quirks.thinking-cannot-be-disabled",
+        [],
+    ),
+    (
+        GEMINI,
+        "gemini-3-pro-preview",
+        {"reasoning_effort": "none"},
+        "quirks.gemini-reasoning-effort-none",
+        [("error", "reasoning_effort")],
+    ),
+    (
+        GEMINI,
+        "gemini-2.5-pro",
+        {"reasoning_effort": "none"},
+        "quirks.gemini-reasoning-effort-none",
+        [("error", "reasoning_effort")],
+    ),
+    (GEMINI, "gemini-2.5-flash", {"reasoning_effort": "none"}, "quirks.gemini-reasoning-effort-none", []),
+    (GEMINI, "gemini-3-pro-preview", {"reasoning_effort": "low"}, "quirks.gemini-reasoning-effort-none", []),
+]
+
+
+@pytest.mark.parametrize(("url", "model", "fields", "rule", "expected"), REASONING_OFF_CASES)
+def test_reasoning_that_cannot_be_switched_off(
+    url: str, model: str, fields: dict[str, Any], rule: str, expected: list[tuple[str, str]]
+) -> None:
+    body = {"model": model, "messages": [USER], **fields}
+    assert findings(body, url, rule) == expected
