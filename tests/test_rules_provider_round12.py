@@ -159,3 +159,30 @@ def test_reasoning_that_cannot_be_switched_off(
 ) -> None:
     body = {"model": model, "messages": [USER], **fields}
     assert findings(body, url, rule) == expected
+
+
+VERTEX_OPENAPI = (
+    "https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/endpoints/openapi/"
+    "chat/completions"
+)
+VERTEX_OWN_ENDPOINT = (
+    "https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/endpoints/1234567890/"
+    "chat/completions"
+)
+
+# model_id.publisher-missing: Vertex AI's shared OpenAI-compatible path names models publisher/model (Google's
+# "Using OpenAI libraries with Vertex AI" samples: google/gemini-2.0-flash-001).
+PUBLISHER_CASES = [
+    (VERTEX_OPENAPI, "gemini-2.5-flash", [("error", "model")]),
+    (VERTEX_OPENAPI, "google/gemini-2.5-flash", []),
+    (VERTEX_OPENAPI, "meta/llama-3.3-70b-instruct-maas", []),
+    # A self-deployed endpoint takes the name it was deployed with.
+    (VERTEX_OWN_ENDPOINT, "my-llama", []),
+    (GEMINI, "gemini-2.5-flash", []),
+]
+
+
+@pytest.mark.parametrize(("url", "model", "expected"), PUBLISHER_CASES)
+def test_vertex_openapi_model_has_a_publisher(url: str, model: str, expected: list[tuple[str, str]]) -> None:
+    body = {"model": model, "messages": [USER]}
+    assert findings(body, url, "model_id.publisher-missing") == expected

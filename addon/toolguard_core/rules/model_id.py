@@ -111,6 +111,29 @@ def openrouter_id(model: str) -> str:
     return f"{vendor}/{model}"
 
 
+PUBLISHER_MISSING = define(
+    "model_id.publisher-missing",
+    Severity.ERROR,
+    "A model id without its publisher (`gemini-2.5-flash`) sent to Vertex AI's OpenAI-compatible endpoint, "
+    "whose ids are `publisher/model` (`google/gemini-2.5-flash`, `meta/llama-3.3-70b-instruct-maas`).",
+    policy=policy(error=("vertex",), conditions={"vertex": "the shared endpoints/openapi path"}),
+    example={"model": "gemini-2.5-flash", "messages": [_USER]},
+    example_url=(
+        "https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/endpoints/openapi/"
+        "chat/completions"
+    ),
+    fixed={"model": "google/gemini-2.5-flash", "messages": [_USER]},
+    notes=(
+        'doc: Google\'s "Using OpenAI libraries with Vertex AI" names the model `google/<model>` on '
+        "`.../endpoints/openapi/chat/completions` (its samples send google/gemini-2.0-flash-001; partner models are "
+        'meta/..., deepseek-ai/..., qwen/...), and the endpoint answers a bare id with "Malformed publisher model '
+        "name: expected format '<publisher>/<model>'\" (Ikalus1988/MisakaNet#1472, the round-12 probe's thread, so "
+        "that probe hit is not blind). A self-deployed endpoint (`endpoints/<id>`) takes its own model name and is "
+        "not judged."
+    ),
+)
+#: Vertex AI's shared OpenAI-compatible path (Gemini and the partner models served as a service).
+_VERTEX_OPENAPI = "/endpoints/openapi/"
 WHITESPACE = define(
     "model_id.whitespace",
     Severity.ERROR,
@@ -151,6 +174,14 @@ def check_model_id(view: RequestView) -> Iterator[Finding]:
             "model",
             f"{model!r} is a router id ({vendor}/...); {view.provider.name} names its models without a vendor "
             f"prefix: send {bare!r}.",
+        )
+    elif pid == "vertex" and "/" not in model and _VERTEX_OPENAPI in view.target.path:
+        yield from PUBLISHER_MISSING.report(
+            view,
+            "model",
+            f"{model!r} names no publisher; Vertex AI's OpenAI-compatible endpoint takes publisher/model "
+            f"(e.g. 'google/{model}' for a Gemini model) and answers a bare id with \"Malformed publisher model "
+            'name".',
         )
     elif pid == "openrouter" and "/" not in model and model not in OPENROUTER_BARE_IDS:
         yield from ROUTER_BARE_ID.report(
