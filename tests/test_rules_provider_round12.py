@@ -186,3 +186,20 @@ PUBLISHER_CASES = [
 def test_vertex_openapi_model_has_a_publisher(url: str, model: str, expected: list[tuple[str, str]]) -> None:
     body = {"model": model, "messages": [USER]}
     assert findings(body, url, "model_id.publisher-missing") == expected
+
+
+# model_id.vendor-prefix: DeepSeek's own ids carry no vendor, and a router's is answered "Model Not Exist"
+# (Mai-with-u/MaiBot#109: SiliconFlow's Pro/deepseek-ai/DeepSeek-R1 sent to api.deepseek.com).
+VENDOR_PREFIX_CASES = [
+    (DEEPSEEK, "Pro/deepseek-ai/DeepSeek-R1", [("error", "model")]),
+    (DEEPSEEK, "deepseek/deepseek-chat", [("error", "model")]),
+    (DEEPSEEK, "deepseek-chat", []),
+    # Mistral keeps its warning: no refusal text is quoted yet.
+    ("https://api.mistral.ai/v1/chat/completions", "mistralai/mistral-large", [("warning", "model")]),
+]
+
+
+@pytest.mark.parametrize(("url", "model", "expected"), VENDOR_PREFIX_CASES)
+def test_router_id_sent_to_deepseek(url: str, model: str, expected: list[tuple[str, str]]) -> None:
+    body = {"model": model, "messages": [USER]}
+    assert findings(body, url, "model_id.vendor-prefix") == expected

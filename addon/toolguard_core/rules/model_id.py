@@ -27,8 +27,8 @@ VENDOR_PREFIX = define(
     Severity.ERROR,
     "A router-style `vendor/model` id sent straight to a provider whose ids have no vendor prefix.",
     policy=policy(
-        error=("perplexity",),
-        warning=("openai", "azure", "deepseek", "mistral", "moonshot", "xai"),
+        error=("perplexity", "deepseek"),
+        warning=("openai", "azure", "mistral", "moonshot", "xai"),
     ),
     predicts=(
         PredictedError(
@@ -39,13 +39,24 @@ VENDOR_PREFIX = define(
             ),
             source="https://github.com/FerroxLabs/wayland/issues/603",
         ),
+        # SiliconFlow's ids (Pro/deepseek-ai/DeepSeek-R1) kept after switching to api.deepseek.com.
+        PredictedError(
+            provider="deepseek",
+            text=(
+                "Error code: 400 - {'error': {'message': 'Model Not Exist', 'type': 'invalid_request_error', "
+                "'param': None, 'code': 'invalid_request_error'}}"
+            ),
+            source="https://github.com/Mai-with-u/MaiBot/issues/109",
+        ),
     ),
     example={"model": "perplexity/sonar", "messages": [_USER]},
     example_url="https://api.perplexity.ai/chat/completions",
     fixed={"model": "sonar", "messages": [_USER]},
     notes=(
         "The OpenRouter spelling of a model kept after switching the base URL to the provider. Perplexity's "
-        "rejection is quoted; on the other bare-id providers it is a warning until their text is seen."
+        'and DeepSeek\'s rejections are quoted (DeepSeek answers 400 "Model Not Exist", its ids being only its '
+        "own: deepseek-chat, deepseek-reasoner, deepseek-v4-*); on the other bare-id providers it is a warning "
+        "until their text is seen."
     ),
 )
 ROUTER_BARE_ID = define(
