@@ -203,3 +203,27 @@ VENDOR_PREFIX_CASES = [
 def test_router_id_sent_to_deepseek(url: str, model: str, expected: list[tuple[str, str]]) -> None:
     body = {"model": model, "messages": [USER]}
     assert findings(body, url, "model_id.vendor-prefix") == expected
+
+
+XAI = "https://api.x.ai/v1/chat/completions"
+
+# xAI: "Model xxx does not support parameter presencePenalty." for grok-4.6, grok-4.5, grok-4.3 and
+# grok-4.20-0309-non-reasoning (miaoxworld/NativeTavern#83); xAI's reasoning guide lists the penalties and stop
+# as unsupported by reasoning models, and grok-4.3 and later reason with a reasoning_effort knob.
+XAI_CASES = [
+    ("grok-4.6", {"presence_penalty": 0}, [("error", "presence_penalty")]),
+    ("grok-4.5", {"stop": ["END"]}, [("error", "stop")]),
+    ("grok-4.3", {"frequency_penalty": 0}, [("error", "frequency_penalty")]),
+    ("grok-4.20-0309-non-reasoning", {"presence_penalty": 0}, [("error", "presence_penalty")]),
+    ("grok-4.6", {"reasoning_effort": "high", "temperature": 0.5}, []),
+    # grok-4-fast-non-reasoning is not reported to refuse it: nothing said.
+    ("grok-4-fast-non-reasoning", {"presence_penalty": 0}, []),
+]
+
+
+@pytest.mark.parametrize(("model", "fields", "expected"), XAI_CASES)
+def test_newer_grok_models_refuse_penalties(
+    model: str, fields: dict[str, Any], expected: list[tuple[str, str]]
+) -> None:
+    body = {"model": model, "messages": [USER], **fields}
+    assert findings(body, XAI, "params.unsupported-for-model") == expected
