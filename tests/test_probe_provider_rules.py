@@ -33,6 +33,9 @@ PROBES = {
     # message fields, tool_choice forms, JSON-schema subsets, thinking switches) on hosted APIs, their
     # Anthropic-compatible endpoints and gateways; the index is saturated, about one candidate in four is new.
     CORPUS_DIR / "probe-provider-rules-9.jsonl": (25, 15),
+    # Round 12 (session 12, branch provider13): hosted APIs (Azure and its Foundry models, Groq, Cerebras, Mistral,
+    # OpenRouter, Z.AI, DeepSeek, Perplexity, Vertex, Bedrock, Copilot); about one candidate thread in eight was new.
+    CORPUS_DIR / "probe-provider-rules-10.jsonl": (25, 11),
 }
 ROUND_2 = CORPUS_DIR / "probe-provider-rules.jsonl"
 ROUND_3 = CORPUS_DIR / "probe-provider-rules-2.jsonl"
@@ -43,6 +46,7 @@ ROUND_8 = CORPUS_DIR / "probe-provider-rules-6.jsonl"
 ROUND_9 = CORPUS_DIR / "probe-provider-rules-7.jsonl"
 ROUND_10 = CORPUS_DIR / "probe-provider-rules-8.jsonl"
 ROUND_11 = CORPUS_DIR / "probe-provider-rules-9.jsonl"
+ROUND_12 = CORPUS_DIR / "probe-provider-rules-10.jsonl"
 
 
 @pytest.mark.parametrize("probe", list(PROBES), ids=lambda p: p.name)
@@ -160,7 +164,7 @@ def test_round_ten_probe_is_unseen_by_thread_and_text() -> None:
     earlier = [
         row
         for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
-        if path not in (ROUND_10, ROUND_11)
+        if path not in (ROUND_10, ROUND_11, ROUND_12)
         for row in read_jsonl(path)
     ]
     assert_unseen(fresh, earlier)
@@ -174,7 +178,21 @@ def test_round_eleven_probe_is_unseen_by_thread_and_text() -> None:
     earlier = [
         row
         for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
-        if path != ROUND_11
+        if path not in (ROUND_11, ROUND_12)
+        for row in read_jsonl(path)
+    ]
+    assert_unseen(fresh, earlier)
+
+
+def test_round_twelve_probe_is_unseen_by_thread_and_text() -> None:
+    """Round 12's probe (session 12, branch provider13, collected and scored before that round's rule
+    changes) shares no thread with the corpus or any earlier probe file, and no error text with any of
+    their rows."""
+    fresh = read_jsonl(ROUND_12)
+    earlier = [
+        row
+        for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
+        if path != ROUND_12
         for row in read_jsonl(path)
     ]
     assert_unseen(fresh, earlier)

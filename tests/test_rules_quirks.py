@@ -295,12 +295,14 @@ CASES = [
         [("quirks.gemini-thinking-config-conflict", E, "reasoning_effort")],
     ),
     ("gemini-effort-only-ok", "gemini", req("gemini-2.5-flash", reasoning_effort="low"), []),
+    # Google: "Reasoning cannot be turned off for Gemini 2.5 Pro or 3 models"; the other 2.5 models take none.
     (
         "gemini-effort-none",
         "gemini",
         req("gemini-3-pro-preview", reasoning_effort="none"),
-        [("quirks.gemini-reasoning-effort-none", W, "reasoning_effort")],
+        [("quirks.gemini-reasoning-effort-none", E, "reasoning_effort")],
     ),
+    ("gemini-2.5-flash-effort-none-ok", "gemini", req("gemini-2.5-flash", reasoning_effort="none"), []),
     # --- llama.cpp and vLLM (§4, §9) ---
     ("llamacpp-n-2", "llama.cpp", req("qwen3", n=2), [("quirks.llamacpp-single-choice", E, "n")]),
     (

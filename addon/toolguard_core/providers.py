@@ -547,7 +547,7 @@ GROQ_FAMILIES: tuple[ModelFamily, ...] = (
 #: refuse the penalties and stop: "Argument not supported on this model: presencePenalty" for grok-4
 #: (https://github.com/lobehub/lobehub/issues/8389); xAI's reasoning guide lists presencePenalty,
 #: frequencyPenalty and stop as unsupported by reasoning models. grok-3-mini, grok-4.3 and later take
-#: reasoning_effort and match neither Grok 4 family.
+#: reasoning_effort (their own families below).
 XAI_FAMILIES: tuple[ModelFamily, ...] = (
     # grok-3-mini (and -fast, -beta) reasons and takes reasoning_effort ("low"/"high"), but refuses the
     # penalties like the Grok 4 reasoning models: "Argument not supported on this model: presencePenalty"
@@ -573,13 +573,20 @@ XAI_FAMILIES: tuple[ModelFamily, ...] = (
         doubtful_params=frozenset({"frequency_penalty", "stop"}),
         reasoning_effort=False,
     ),
+    # "Model xxx does not support parameter presencePenalty." for grok-4.6, grok-4.5, grok-4.3 and
+    # grok-4.20-0309-non-reasoning alike, with both penalties set to 0 (miaoxworld/NativeTavern#83).
+    ModelFamily(
+        id="grok-4.20-non-reasoning",
+        name="grok-4.20 non-reasoning (no reasoning_effort or presence_penalty)",
+        patterns=(r"grok-4\.20-(\d+-)?non-reasoning",),
+        unsupported_params=frozenset({"presence_penalty"}),
+        doubtful_params=frozenset({"frequency_penalty", "stop"}),
+        reasoning_effort=False,
+    ),
     ModelFamily(
         id="grok-4-non-reasoning",
         name="Grok 4 non-reasoning variants (no reasoning_effort)",
-        patterns=(
-            r"grok-4-fast-non-reasoning",
-            r"grok-4\.20-(\d+-)?non-reasoning",
-        ),
+        patterns=(r"grok-4-fast-non-reasoning",),
         reasoning_effort=False,
     ),
     ModelFamily(
@@ -600,6 +607,17 @@ XAI_FAMILIES: tuple[ModelFamily, ...] = (
         reasoning=True,
         unsupported_params=frozenset({"presence_penalty", "frequency_penalty", "stop"}),
         reasoning_effort=False,
+    ),
+    # grok-4.3, grok-4.5, grok-4.6: reasoning models that take reasoning_effort (xAI's reasoning guide,
+    # https://docs.x.ai/developers/model-capabilities/text/reasoning) and, as reasoning models, refuse the
+    # penalties and stop (the same guide): presencePenalty refused for all three (miaoxworld/NativeTavern#83).
+    ModelFamily(
+        id="grok-4.3+",
+        name="Grok 4.3 and later (reasoning with reasoning_effort; no penalties or stop)",
+        patterns=(r"grok-4\.[3-9](?!\d)",),
+        reasoning=True,
+        unsupported_params=frozenset({"presence_penalty", "frequency_penalty", "stop"}),
+        reasoning_effort=True,
     ),
 )
 

@@ -27,8 +27,8 @@ VENDOR_PREFIX = define(
     Severity.ERROR,
     "A router-style `vendor/model` id sent straight to a provider whose ids have no vendor prefix.",
     policy=policy(
-        error=("perplexity",),
-        warning=("openai", "azure", "deepseek", "mistral", "moonshot", "xai"),
+        error=("perplexity", "deepseek"),
+        warning=("openai", "azure", "mistral", "moonshot", "xai"),
     ),
     predicts=(
         PredictedError(
@@ -39,28 +39,112 @@ VENDOR_PREFIX = define(
             ),
             source="https://github.com/FerroxLabs/wayland/issues/603",
         ),
+        # SiliconFlow's ids (Pro/deepseek-ai/DeepSeek-R1) kept after switching to api.deepseek.com.
+        PredictedError(
+            provider="deepseek",
+            text=(
+                "Error code: 400 - {'error': {'message': 'Model Not Exist', 'type': 'invalid_request_error', "
+                "'param': None, 'code': 'invalid_request_error'}}"
+            ),
+            source="https://github.com/Mai-with-u/MaiBot/issues/109",
+        ),
     ),
     example={"model": "perplexity/sonar", "messages": [_USER]},
     example_url="https://api.perplexity.ai/chat/completions",
     fixed={"model": "sonar", "messages": [_USER]},
     notes=(
         "The OpenRouter spelling of a model kept after switching the base URL to the provider. Perplexity's "
-        "rejection is quoted; on the other bare-id providers it is a warning until their text is seen."
+        'and DeepSeek\'s rejections are quoted (DeepSeek answers 400 "Model Not Exist", its ids being only its '
+        "own: deepseek-chat, deepseek-reasoner, deepseek-v4-*); on the other bare-id providers it is a warning "
+        "until their text is seen."
     ),
 )
 ROUTER_BARE_ID = define(
     "model_id.router-without-vendor",
-    Severity.WARNING,
+    Severity.ERROR,
     "A bare model id (`gpt-4o`) sent to OpenRouter, whose ids are `vendor/model` (`openai/gpt-4o`).",
-    policy=policy(warning=("openrouter",)),
+    policy=policy(error=("openrouter",)),
+    predicts=(
+        # OpenRouter answers any id outside its catalogue with "<id> is not a valid model ID" (a doubled
+        # prefix, BerriAI/litellm#24795; a misspelt one, anomalyco/models.dev#1753), and every id in that
+        # catalogue carries a vendor prefix, so a bare id is always refused.
+        PredictedError(
+            provider="openrouter",
+            text='{"error":{"message":"openrouter/google/gemini-2.5-flash is not a valid model ID","code":400}}',
+            source="https://github.com/BerriAI/litellm/issues/24795",
+        ),
+    ),
     example={"model": "gpt-4o", "messages": [_USER]},
     example_url="https://openrouter.ai/api/v1/chat/completions",
     fixed={"model": "openai/gpt-4o", "messages": [_USER]},
     notes=(
-        "doc: OpenRouter's model list (https://openrouter.ai/models) names every model `vendor/model`; "
-        "`openrouter/auto` routes automatically. A warning: no rejection text is quoted yet."
+        "doc: OpenRouter's model list (https://openrouter.ai/models, and GET /api/v1/models) names every "
+        "model `vendor/model`, its routers included (`openrouter/auto`); an id outside that list is refused "
+        'with "<id> is not a valid model ID" (BerriAI/litellm#24795, anomalyco/models.dev#1753). The fix names '
+        "the vendor OpenRouter files the model under when the name shows it (OPENROUTER_VENDORS)."
     ),
 )
+#: OpenRouter's vendor slug for a model family, by the name's start (OpenRouter's model list, e.g.
+#: anthropic/claude-sonnet-4.6, mistralai/ministral-3b, x-ai/grok-4, meta-llama/llama-3.3-70b-instruct):
+#: used only to word the fix; an unknown family gets a placeholder.
+OPENROUTER_VENDORS: tuple[tuple[str, str], ...] = (
+    ("claude", "anthropic"),
+    ("gpt", "openai"),
+    ("o1", "openai"),
+    ("o3", "openai"),
+    ("o4", "openai"),
+    ("chatgpt", "openai"),
+    ("gemini", "google"),
+    ("gemma", "google"),
+    ("grok", "x-ai"),
+    ("llama", "meta-llama"),
+    ("deepseek", "deepseek"),
+    ("qwen", "qwen"),
+    ("qwq", "qwen"),
+    ("kimi", "moonshotai"),
+    ("glm", "z-ai"),
+    ("minimax", "minimax"),
+    ("mistral", "mistralai"),
+    ("ministral", "mistralai"),
+    ("mixtral", "mistralai"),
+    ("codestral", "mistralai"),
+    ("devstral", "mistralai"),
+    ("magistral", "mistralai"),
+    ("pixtral", "mistralai"),
+    ("command", "cohere"),
+)
+
+
+def openrouter_id(model: str) -> str:
+    """The ``vendor/model`` spelling OpenRouter would expect for a bare ``model`` (a hint only)."""
+    name = model.lower()
+    vendor = next((v for prefix, v in OPENROUTER_VENDORS if name.startswith(prefix)), "<vendor>")
+    return f"{vendor}/{model}"
+
+
+PUBLISHER_MISSING = define(
+    "model_id.publisher-missing",
+    Severity.ERROR,
+    "A model id without its publisher (`gemini-2.5-flash`) sent to Vertex AI's OpenAI-compatible endpoint, "
+    "whose ids are `publisher/model` (`google/gemini-2.5-flash`, `meta/llama-3.3-70b-instruct-maas`).",
+    policy=policy(error=("vertex",), conditions={"vertex": "the shared endpoints/openapi path"}),
+    example={"model": "gemini-2.5-flash", "messages": [_USER]},
+    example_url=(
+        "https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/endpoints/openapi/"
+        "chat/completions"
+    ),
+    fixed={"model": "google/gemini-2.5-flash", "messages": [_USER]},
+    notes=(
+        'doc: Google\'s "Using OpenAI libraries with Vertex AI" names the model `google/<model>` on '
+        "`.../endpoints/openapi/chat/completions` (its samples send google/gemini-2.0-flash-001; partner models are "
+        'meta/..., deepseek-ai/..., qwen/...), and the endpoint answers a bare id with "Malformed publisher model '
+        "name: expected format '<publisher>/<model>'\" (Ikalus1988/MisakaNet#1472, the round-12 probe's thread, so "
+        "that probe hit is not blind). A self-deployed endpoint (`endpoints/<id>`) takes its own model name and is "
+        "not judged."
+    ),
+)
+#: Vertex AI's shared OpenAI-compatible path (Gemini and the partner models served as a service).
+_VERTEX_OPENAPI = "/endpoints/openapi/"
 WHITESPACE = define(
     "model_id.whitespace",
     Severity.ERROR,
@@ -102,9 +186,18 @@ def check_model_id(view: RequestView) -> Iterator[Finding]:
             f"{model!r} is a router id ({vendor}/...); {view.provider.name} names its models without a vendor "
             f"prefix: send {bare!r}.",
         )
+    elif pid == "vertex" and "/" not in model and _VERTEX_OPENAPI in view.target.path:
+        yield from PUBLISHER_MISSING.report(
+            view,
+            "model",
+            f"{model!r} names no publisher; Vertex AI's OpenAI-compatible endpoint takes publisher/model "
+            f"(e.g. 'google/{model}' for a Gemini model) and answers a bare id with \"Malformed publisher model "
+            'name".',
+        )
     elif pid == "openrouter" and "/" not in model and model not in OPENROUTER_BARE_IDS:
         yield from ROUTER_BARE_ID.report(
             view,
             "model",
-            f"{model!r} has no vendor prefix; OpenRouter ids are vendor/model (e.g. 'openai/{model}').",
+            f"{model!r} has no vendor prefix; OpenRouter ids are vendor/model (e.g. {openrouter_id(model)!r}) "
+            "and it refuses any other id as not a valid model ID.",
         )

@@ -64,6 +64,14 @@ def beta_enabled(view: RequestView) -> bool:
     return any(v.lower() == "true" for v in parse_qs(view.target.query).get("beta", ()))
 
 
+#: Models whose reasoning cannot be switched off, wherever they are served (quirks.thinking-cannot-be-disabled on
+#: OpenRouter, quirks.gemini-reasoning-effort-none on Gemini's OpenAI layer), matched anywhere in the lower-cased
+#: id: Gemini 2.5 Pro and the Gemini 3 line (Google's OpenAI-compatibility page: "If you want to disable
+#: thinking, you can set reasoning_effort to "none" for 2.5 models. Reasoning cannot be turned off for Gemini 2.5
+#: Pro or 3 models."), StepFun's step-3.5-flash ("400 Reasoning is mandatory for this endpoint and cannot be
+#: disabled." on OpenRouter, earendil-works/pi#4316) and MiniMax-M2.5 (the same text, musistudio/
+#: claude-code-router#1215).
+REASONING_ALWAYS_ON = re.compile(r"gemini-2\.5-pro|gemini-3|step-3\.5-flash|minimax-m2\.5")
 #: Always-thinking models whose refusal of a disabled thinking is quoted (quirks.thinking-cannot-be-disabled).
 _THINKING_OFF_REFUSED = re.compile(r"kimi-k2\.7-code|kimi-for-coding|glm-5\.3")
 #: Z.AI's coding-plan paths (api.z.ai/api/coding/paas/v4, open.bigmodel.cn/api/coding/paas/v4).
@@ -96,3 +104,21 @@ def thinking_off_judged(view: RequestView) -> tuple[str, str | None] | None:
         "reasoning effort instead."
     )
     return message, doubt
+
+
+def reasoning_off_on_router(view: RequestView) -> str | None:
+    """On OpenRouter, the field that switches reasoning off (`reasoning.enabled: false`, `reasoning.effort:
+    "none"`, or its alias `reasoning_effort: "none"`, OpenRouter's reasoning-tokens guide) for a model whose
+    reasoning cannot be switched off (REASONING_ALWAYS_ON); else None. Read by quirks.thinking-cannot-be-disabled."""
+    if view.provider.id != "openrouter" or not REASONING_ALWAYS_ON.search((view.model or "").lower()):
+        return None
+    body = view.body
+    reasoning = body.get("reasoning")
+    if isinstance(reasoning, dict):
+        if reasoning.get("enabled") is False:
+            return "reasoning.enabled"
+        if reasoning.get("effort") == "none":
+            return "reasoning.effort"
+    if body.get("reasoning_effort") == "none":
+        return "reasoning_effort"
+    return None

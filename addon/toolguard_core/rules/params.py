@@ -557,12 +557,26 @@ WRONG_TYPE = define(
     Severity.ERROR,
     'A numeric or boolean field has the wrong JSON type (e.g. `"temperature": "0.7"`, `"seed": 1.5`, '
     '`"stream": "true"`).',
-    policy=policy(error=("openai-family", "vllm"), otherwise=Severity.WARNING),
+    policy=policy(error=("openai-family", "vllm", "deepseek"), otherwise=Severity.WARNING),
+    predicts=(
+        # DeepSeek deserialises the body into typed (serde) fields and converts nothing.
+        PredictedError(
+            provider="deepseek",
+            text=(
+                'Failed to deserialize the JSON body into the target type: temperature: invalid type: string "1.3", '
+                "expected f32 at line 13 column 22"
+            ),
+            source="https://github.com/NotIvny/Yunzai-DeepSeek-JS/issues/2",
+            status=422,
+        ),
+    ),
     example={"model": "gpt-4o", "messages": [_USER], "temperature": "0.7", "seed": 1.5},
     notes="The types are OpenAI's schema (doc [OAS]); vLLM's pydantic model has the same types but "
     'converts before judging (a numeric string, an integral float for an integer, "true"/"1" for a '
-    "boolean), so on vLLM and SGLang only what pydantic cannot convert is flagged. "
-    "Error on OpenAI/Azure/vLLM, warning elsewhere.",
+    "boolean), so on vLLM and SGLang only what pydantic cannot convert is flagged. DeepSeek's request "
+    "model is serde's, which converts nothing: a numeric string is refused (its \"invalid type: string ..., "
+    'expected f32" answer, NotIvny/Yunzai-DeepSeek-JS#2, like its "invalid type: sequence, expected a '
+    'string" for array content). Error on OpenAI/Azure/vLLM/DeepSeek, warning elsewhere.',
     fixed={"model": "gpt-4o", "messages": [_USER], "temperature": 0.7, "seed": 1},
 )
 TOP_LOGPROBS_WITHOUT_LOGPROBS = define(

@@ -14,7 +14,14 @@ from typing import Any
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import DEFAULT_FAMILY, MISTRAL_MODELS
 from toolguard_core.request import CHAT, RequestView
-from toolguard_core.rules.modelinfo import GEMINI_3, family_of, is_number, thinking_off_judged
+from toolguard_core.rules.modelinfo import (
+    GEMINI_3,
+    REASONING_ALWAYS_ON,
+    family_of,
+    is_number,
+    reasoning_off_on_router,
+    thinking_off_judged,
+)
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 _USER = {"role": "user", "content": "What's the weather in Paris?"}
@@ -330,9 +337,13 @@ GEMINI_THINKING_CONFLICT = define(
 )
 GEMINI_EFFORT_NONE = define(
     "quirks.gemini-reasoning-effort-none",
-    Severity.WARNING,
-    'Gemini: `reasoning_effort: "none"`, which some newer models reject.',
-    policy=policy(warning=("gemini",)),
+    Severity.ERROR,
+    'Gemini: `reasoning_effort: "none"` for a model whose reasoning cannot be turned off (Gemini 2.5 Pro and '
+    "the Gemini 3 line).",
+    policy=policy(
+        error=("gemini",),
+        conditions={"gemini": "Gemini 2.5 Pro and Gemini 3 models; the other 2.5 models take none"},
+    ),
     predicts=(
         PredictedError(
             provider="gemini",
@@ -342,7 +353,12 @@ GEMINI_EFFORT_NONE = define(
     ),
     example={"model": "gemini-3-pro-preview", "messages": [_USER], "reasoning_effort": "none"},
     example_url="https://generativelanguage.googleapis.com/v1beta/openai/chat/completions",
-    notes="Documented by Google for disabling thinking, rejected by some models (providers.md §5.4).",
+    notes=(
+        "Google's OpenAI-compatibility page (https://ai.google.dev/gemini-api/docs/openai): \"If you want to "
+        'disable thinking, you can set reasoning_effort to "none" for 2.5 models. Reasoning cannot be turned off '
+        'for Gemini 2.5 Pro or 3 models." Those models are judged (modelinfo.REASONING_ALWAYS_ON); the other '
+        "2.5 models take none and are not flagged (providers.md §5.4). Use the lowest level the model has."
+    ),
     fixed={"model": "gemini-3-pro-preview", "messages": [_USER], "reasoning_effort": "low"},
 )
 OLLAMA_MODEL_NO_TOOLS = define(
@@ -630,11 +646,13 @@ THINKING_CANNOT_BE_DISABLED = define(
     'Thinking is switched off (`thinking: {"type": "disabled"}`) for a model that always thinks (Kimi K2.7 '
     "Code and Kimi Code's kimi-for-coding on Moonshot, GLM-5.3 on Z.AI).",
     policy=policy(
-        error=("moonshot", "zhipu"),
+        error=("moonshot", "zhipu", "openrouter"),
         conditions={
             "moonshot": "kimi-k2.7-code and kimi-for-coding; a warning for the other always-thinking models (k3, "
             "kimi-k2-thinking), for which no refusal is known",
             "zhipu": "GLM-5.3 on the pay-as-you-go API; a warning on the coding-plan endpoint, which accepts it",
+            "openrouter": "reasoning switched off (reasoning.enabled false, effort none) for Gemini 2.5 Pro, the "
+            "Gemini 3 line, step-3.5-flash and MiniMax-M2.5",
         },
     ),
     predicts=(
@@ -648,6 +666,11 @@ THINKING_CANNOT_BE_DISABLED = define(
             text="This model always engages in thinking and cannot be disabled; please use low, high, or max",
             source="https://github.com/NousResearch/hermes-agent/issues/85890",
         ),
+        PredictedError(
+            provider="openrouter",
+            text="400 Reasoning is mandatory for this endpoint and cannot be disabled.",
+            source="https://github.com/earendil-works/pi/issues/4316",
+        ),
     ),
     example={"model": "kimi-k2.7-code", "messages": [_USER], "thinking": {"type": "disabled"}},
     example_url="https://api.moonshot.ai/v1/chat/completions",
@@ -658,7 +681,11 @@ THINKING_CANNOT_BE_DISABLED = define(
         "answers the same (can1357/oh-my-pi#3853). GLM-5.3: 'thinking.type supports enabled only' (the AIHubMix "
         "guide to GLM-5.3), answered with code 1210 on Z.AI's pay-as-you-go API. Omit `thinking` (or send "
         "enabled) and lower the effort instead (GLM-5.3: reasoning_effort low). The same body goes to each "
-        "provider's Anthropic-compatible endpoint, so the Messages API is judged alike."
+        "provider's Anthropic-compatible endpoint, so the Messages API is judged alike. On OpenRouter the switch is "
+        '`reasoning` (`enabled: false` or `effort: "none"`, or `reasoning_effort: "none"`), refused for a model '
+        "whose reasoning cannot be turned off (modelinfo.REASONING_ALWAYS_ON: Google documents it for Gemini 2.5 "
+        "Pro and Gemini 3; OpenRouter's refusal is quoted for step-3.5-flash, earendil-works/pi#4316, and "
+        "MiniMax-M2.5, musistudio/claude-code-router#1215)."
     ),
 )
 
@@ -671,6 +698,15 @@ def check_thinking_off(view: RequestView) -> Iterator[Finding]:
     if judged is not None:
         message, doubt = judged
         yield from THINKING_CANNOT_BE_DISABLED.report(view, "thinking.type", message, uncertain=doubt)
+    switch = reasoning_off_on_router(view)
+    if switch is not None:
+        yield from THINKING_CANNOT_BE_DISABLED.report(
+            view,
+            switch,
+            f"{switch} switches reasoning off, but {view.model} always reasons and OpenRouter refuses it "
+            '("Reasoning is mandatory for this endpoint and cannot be disabled"); drop the switch and ask for '
+            'the lowest effort instead (reasoning: {"effort": "low"}).',
+        )
 
 
 def _thinking_enabled(body: dict[str, Any]) -> bool | None:
@@ -939,12 +975,13 @@ def _gemini(view: RequestView) -> Iterator[Finding]:
             "reasoning_effort",
             "Gemini accepts either reasoning_effort or extra_body.google.thinking_config, not both; keep one.",
         )
-    if effort == "none":
+    if effort == "none" and REASONING_ALWAYS_ON.search((view.model or "").lower()):
         yield from GEMINI_EFFORT_NONE.report(
             view,
             "reasoning_effort",
-            "reasoning_effort 'none' is rejected by some Gemini models; if the request fails, use "
-            "thinking_config with thinking_budget 0 (where supported) or omit reasoning_effort.",
+            f"reasoning_effort 'none' switches thinking off, which Gemini does not allow for {view.model} "
+            "(reasoning cannot be turned off for Gemini 2.5 Pro or 3 models); send the lowest level it has "
+            "(low) or omit reasoning_effort.",
         )
 
 
