@@ -1093,6 +1093,12 @@ class ToolGuard:
         if self.store is not None:
             stats.update(self.store.counters())
         stats.update(self._sink_stats())
+        # The validation worker's deadline: which way it went (offload.Validator._sweep_now), said
+        # only once it happened.
+        if self.validator.hung:
+            stats["worker_hung"] = self.validator.hung
+        if self.validator.starved:
+            stats["worker_starved"] = self.validator.starved
         stats["learned_constraints"] = knowledge.constraint_count
         # Which rules are warnings where, because that upstream kept accepting what they flagged.
         stats["demoted_rules"] = sorted(
