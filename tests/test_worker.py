@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from support.seeds import LONE_TOOL
 
+from toolguard_core.addon import ToolGuard
 from toolguard_core.offload import (
     _REPLY,
     INLINE_MAX_BYTES,
@@ -160,8 +161,11 @@ def test_a_closed_validator_does_not_start_a_worker_for_requests_still_arriving(
 
 
 def test_a_hung_worker_is_stopped_and_its_jobs_fail_instead_of_waiting_forever(caplog):
+    guard = ToolGuard()  # the proxy's own Validator: toolguard.stats says which way it went
+
     async def scenario() -> None:
-        validator = Validator(job_timeout=0.5)
+        validator = guard.validator
+        validator.job_timeout = 0.5
         await validator.start()
         try:
             hung = validator._proc
@@ -183,6 +187,8 @@ def test_a_hung_worker_is_stopped_and_its_jobs_fail_instead_of_waiting_forever(c
     asyncio.run(scenario())
     said = [r.getMessage() for r in caplog.records if "has not answered" in r.getMessage()]
     assert len(said) == 1 and "hung; stopping it" in said[0], said
+    stats = json.loads(guard.stats_command())
+    assert (stats.get("worker_hung"), stats.get("worker_starved")) == (1, None)
 
 
 def _slow_body(pairs: int = 20_000) -> bytes:
@@ -215,8 +221,10 @@ def test_a_worker_starved_of_cpu_is_not_taken_for_hung(caplog):
     header = {**HEADER, "max_body": 4 * len(body)}
     cpu = min(os.sched_getaffinity(0))
 
+    guard = ToolGuard()
+
     async def scenario() -> None:
-        validator = Validator(max_pending_bytes=4 * len(body))
+        validator = guard.validator
         await validator.start()
         hog: subprocess.Popen[bytes] | None = None
         try:
@@ -234,8 +242,9 @@ def test_a_worker_starved_of_cpu_is_not_taken_for_hung(caplog):
             hog = subprocess.Popen([sys.executable, "-c", HOG, str(cpu)])
             future = validator.submit(body, header)
             async with asyncio.timeout(120):
-                while not validator.starved and not future.done():
+                while not getattr(validator, "starved", 0) and not future.done():
                     await asyncio.sleep(0.05)
+            assert worker.returncode is None, "the starved worker was stopped as hung"
             assert not future.done(), "the worker answered before its deadline: it was not starved"
             assert (validator.starved, validator.hung, validator.restarts) == (1, 0, 0)
             assert worker.returncode is None
@@ -263,6 +272,8 @@ def test_a_worker_starved_of_cpu_is_not_taken_for_hung(caplog):
     asyncio.run(scenario())
     said = [r.getMessage() for r in caplog.records if "has not answered" in r.getMessage()]
     assert len(said) == 1 and "starved, not hung" in said[0], said
+    stats = json.loads(guard.stats_command())
+    assert (stats.get("worker_hung"), stats.get("worker_starved")) == (None, 1)
 
 
 def _padded_body() -> bytes:
