@@ -142,7 +142,11 @@ def main(argv: list[str] | None = None) -> int:
         argv, doc_path=DOC_PATH, render=lambda _current: render(), script=__file__, description=__doc__
     )
     digest = gendoc.main(
-        argv, doc_path=DIGEST_PATH, render=lambda _current: render_digest(), script=__file__, description=__doc__
+        argv,
+        doc_path=DIGEST_PATH,
+        render=lambda _current: render_digest(),
+        script=__file__,
+        description=__doc__,
     )
     return max(page, digest)
 
