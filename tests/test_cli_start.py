@@ -236,19 +236,29 @@ def test_summary_and_show_say_the_same_with_the_catalogue_loaded_or_not(
         assert lazy and lazy == eager, args
 
 
-def test_a_summary_over_stored_rows_does_not_load_the_catalogue(
+def test_a_summary_over_stored_rows_loads_neither_the_catalogue_nor_the_rules(
     stored: tuple[Path, list[tuple[str, str | None]]],
 ) -> None:
     path, rows = stored
     for fmt in ("text", "markdown", "json"):
         out, loaded = _cli("", ["summary", "--db", str(path), "--format", fmt])
         assert "cause.model-not-found" in out and "cause.overloaded" in out
-        assert "toolguard_core.causes" not in loaded, fmt
+        # Nor the rules: the not-validated ids it counts are toolguard_core.unvalidated's.
+        assert [m for m in loaded if m.startswith(("toolguard_core.causes", "toolguard_core.rules"))] == [], (
+            fmt
+        )
     # `show` of a flow whose rendering derives nothing from the catalogue (the accepted orphan).
     accepted = rows[-1][0]
     out, loaded = _cli("", ["show", "--db", str(path), accepted])
     assert f"flow {accepted}" in out
     assert "toolguard_core.causes" not in loaded
+
+
+def test_the_not_validated_rule_ids_are_the_body_rules() -> None:
+    from toolguard_core.rules.body import NOT_VALIDATED, TOO_DEEP, TOO_LARGE, UNDECODABLE
+    from toolguard_core.visibility import UNVALIDATED_RULES
+
+    assert (TOO_LARGE.id, TOO_DEEP.id, UNDECODABLE.id, NOT_VALIDATED.id) == UNVALIDATED_RULES
 
 
 def test_the_stored_catalogue_digest_is_the_catalogues() -> None:
