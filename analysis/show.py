@@ -21,7 +21,6 @@ from toolguard_analysis.patterns import explain, predicting_rule
 from toolguard_analysis.rule_links import CAUSES_DOC, rule_doc_link
 from toolguard_analysis.terminal import printable
 from toolguard_core import dburl, redact, repair_rows
-from toolguard_core.capture import MAX_STORED_NON_JSON_REQUEST
 from toolguard_core.conversation import (
     native_as_chat,
     render_conversation,
@@ -30,10 +29,11 @@ from toolguard_core.conversation import (
 )
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.grouping import stored_cause
-from toolguard_core.learned import upstream_name
 from toolguard_core.request import CONVERSE, GEMINI, MESSAGES, OLLAMA, endpoint_kind
 from toolguard_core.rules import RULES
+from toolguard_core.store import MAX_STORED_NON_JSON_REQUEST
 from toolguard_core.upstream_errors import MAX_NESTING
+from toolguard_core.upstreams import upstream_name
 from toolguard_core.verdict import (
     UNCONFIRMED_WORDS,
     Answer,

@@ -22,7 +22,13 @@ Usage::
 Nothing is downloaded; either source may be omitted. ``--facts-only`` re-applies :data:`VENDOR_FACTS`
 and :data:`HOST_FACTS` (what one host says about a model it serves, read only for that host)
 to the snapshot already at ``--out`` (its sources and date kept): the facts are applied last, over the
-merged entries, so this gives what a full run over the recorded sources would.
+merged entries, so this gives what a full run over the recorded sources would. That includes a fact
+taken out of (or narrowed in) the tables: a full run records, in ``_meta.vendor_fact_datasets``, the
+datasets' merged entry under every entry a vendor fact changed (``null`` where the fact made the entry),
+and ``--facts-only`` puts those back before it applies the facts again; host facts are marked in
+their entries and taken out the same way. A snapshot written before that record existed (session 12)
+has no datasets' values under its vendor facts: ``--facts-only`` then says so and only lays the facts
+over the entries as they are, so a fact removed from the table stays until the next full run.
 """
 
 from __future__ import annotations
@@ -445,7 +451,10 @@ def merge(primary: Mapping[str, Any], secondary: Mapping[str, Any]) -> dict[str,
 def build(
     litellm: Mapping[str, tuple[int, dict[str, Any], set[str]]],
     models_dev: Mapping[str, tuple[int, dict[str, Any], set[str]]],
+    record: dict[str, dict[str, Any] | None] | None = None,
 ) -> dict[str, dict[str, Any]]:
+    """The merged entries with the vendor facts over them; ``record`` (when given) receives the datasets'
+    entries under the facts (:func:`apply_vendor_facts`)."""
     models: dict[str, dict[str, Any]] = {}
     for name in sorted(set(litellm) | set(models_dev)):
         primary = litellm.get(name)
@@ -457,7 +466,9 @@ def build(
         serving = (primary[2] if primary else set()) | (secondary[2] if secondary else set())
         providers = sorted(serving & (LITELLM_FIRST_PARTY | set(MODELS_DEV_FIRST_PARTY)))
         models[name] = {"providers": providers, **info} if providers else info
-    apply_vendor_facts(models)
+    datasets = apply_vendor_facts(models)
+    if record is not None:
+        record.update(datasets)
     return _drop_dated_aliases(dict(sorted(models.items())))
 
 
@@ -664,23 +675,50 @@ def with_host_facts(
 
 
 def apply_vendor_facts(
-    models: dict[str, dict[str, Any]], facts: Mapping[str, Mapping[str, Any]] = VENDOR_FACTS
-) -> None:
+    models: dict[str, dict[str, Any]], facts: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, dict[str, Any] | None]:
     """Overlay :data:`VENDOR_FACTS` (their ``source`` is documentation, not data). A fact about a model holds
     for its dated snapshots in the map too (``gpt-5-pro-2025-10-06`` takes high effort only, like
-    ``gpt-5-pro``): left with the dataset's values, the dated entry would contradict the fact."""
-    for name, fact in facts.items():
+    ``gpt-5-pro``): left with the dataset's values, the dated entry would contradict the fact.
+
+    Returns what was under the facts: each changed entry as it was before (``None`` where a fact made
+    it), which the snapshot records so that ``--facts-only`` can take a fact out again."""
+    before: dict[str, dict[str, Any] | None] = {}
+    for name, fact in (VENDOR_FACTS if facts is None else facts).items():
         dated = [key for key in models if (found := _DATED.match(key)) and found.group("base") == name]
         for key in (name, *dated):
+            before.setdefault(key, dict(models[key]) if key in models else None)
             entry = dict(models.get(key, {}))
             entry.update({k: v for k, v in fact.items() if k != "source"})
             models[key] = {k: entry[k] for k in ("providers", *_FIELDS) if k in entry}
+    return dict(sorted(before.items()))
+
+
+def reapply_vendor_facts(data: dict[str, Any], facts: Mapping[str, Mapping[str, Any]] | None = None) -> bool:
+    """``--facts-only``'s vendor half, in place on a snapshot: the datasets' entries recorded under the
+    previous facts put back, the facts applied again and the dated aliases that then repeat their base
+    dropped, as a full run does. False (and the facts only laid over the entries as they are) for a
+    snapshot without the record."""
+    meta = data["_meta"]
+    recorded = meta.get("vendor_fact_datasets")
+    if recorded is None:
+        apply_vendor_facts(data["models"], facts)
+        return False
+    models = dict(data["models"])
+    for key, entry in recorded.items():
+        if entry is None:
+            models.pop(key, None)
+        else:  # in the entries' field order (the record is written with its keys sorted)
+            models[key] = {k: entry[k] for k in ("providers", *_FIELDS) if k in entry}
+    meta["vendor_fact_datasets"] = apply_vendor_facts(models, facts)
+    data["models"] = _drop_dated_aliases(dict(sorted(models.items())))
+    return True
 
 
 _DATED = re.compile(r"^(?P<base>.+?)-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$")
 
 
-def vendor_facts_record(facts: Mapping[str, Mapping[str, Any]] = VENDOR_FACTS) -> dict[str, dict[str, Any]]:
+def vendor_facts_record(facts: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
     """The snapshot's ``_meta.vendor_facts``: for each :data:`VENDOR_FACTS` entry, the fields it sets over
     the datasets' merged entry (the others are the datasets') and its sources. ``providers`` is not a
     capability: a fact naming the vendor says whose word it is."""
@@ -689,7 +727,7 @@ def vendor_facts_record(facts: Mapping[str, Mapping[str, Any]] = VENDOR_FACTS) -
             "fields": [k for k in ("providers", *_FIELDS) if k in fact],
             "from": list(_as_list(fact["source"])),
         }
-        for name, fact in sorted(facts.items())
+        for name, fact in sorted((VENDOR_FACTS if facts is None else facts).items())
     }
 
 
@@ -731,9 +769,11 @@ def snapshot(
         sources.append(
             {"name": "models.dev", "url": MODELS_DEV_URL, "ref": models_dev_ref, "role": "secondary"}
         )
+    datasets: dict[str, dict[str, Any] | None] = {}
     models = build(
         read_litellm(litellm_path) if litellm_path else {},
         read_models_dev(models_dev_path) if models_dev_path else {},
+        datasets,
     )
     listed = host_listings(
         read_litellm_hosts(litellm_path) if litellm_path else {},
@@ -754,6 +794,8 @@ def snapshot(
             # Which fields of which model entries a hand-written vendor fact set, and its sources (the
             # hosts block records its own under each entry's ``fact``).
             "vendor_facts": vendor_facts_record(),
+            # The datasets' entries under those facts, for --facts-only to put back (reapply_vendor_facts).
+            "vendor_fact_datasets": datasets,
         },
         "models": models,
         "hosts": with_host_facts(listed, host_facts()),
@@ -984,7 +1026,13 @@ def main(argv: Iterable[str] | None = None) -> int:
             return 0
     if args.facts_only:
         data = json.loads(args.out.read_text(encoding="utf-8"))
-        apply_vendor_facts(data["models"])
+        if not reapply_vendor_facts(data):
+            print(
+                f"{args.out}: no record of the datasets' entries under the vendor facts (written before "
+                "_meta.vendor_fact_datasets): the facts are laid over the entries as they are, so a fact "
+                "taken out of VENDOR_FACTS stays until a full run over the sources",
+                file=sys.stderr,
+            )
         data["_meta"]["models"] = len(data["models"])
         data["_meta"]["vendor_facts"] = vendor_facts_record()
         data["hosts"] = with_host_facts(listings_of(data.get("hosts", {})), host_facts())

@@ -103,6 +103,56 @@ def test_a_host_mapped_with_a_gateway_is_recognised(
     assert _run(db_path) == (2, 0, 1, {"127.0.0.1:4001": 1})
 
 
+@pytest.mark.parametrize(
+    ("host", "mapped", "other"),
+    [
+        # LiteLLM's default address, as its docs and users write it (host:port in one string).
+        (
+            "127.0.0.1:4000",
+            "http://127.0.0.1:4000/v1/chat/completions",
+            "http://127.0.0.1:4001/v1/chat/completions",
+        ),
+        ("[::1]:8080", "http://[::1]:8080/v1/chat/completions", "http://[::1]:8081/v1/chat/completions"),
+        (
+            "llm-gw.*.example:8443",
+            "https://llm-gw.eu.example:8443/v1/chat/completions",
+            "https://llm-gw.eu.example:9443/v1/chat/completions",
+        ),
+    ],
+)
+def test_a_gateway_host_with_a_port_maps_that_port_only(
+    guard_db: tuple[ToolGuard, Any, Path], tmp_path: Path, host: str, mapped: str, other: str
+) -> None:
+    # Session 12: the whole "host:port" string was a glob over the host name, which no request's
+    # host is, so the gateway mapped nothing and every request counted as unrecognised.
+    addon, tctx, db_path = guard_db
+    config = tmp_path / "providers.toml"
+    config.write_text(f'[[gateway]]\nhost = "{host}"\nprovider = "openai"\n')
+    tctx.configure(addon, toolguard_providers=str(config))
+    _exchange(addon, mapped)  # mapped: OpenAI's rules
+    _exchange(addon, other)  # the same host on another port: not mapped
+    addon.done()
+    other_host = other.split("/")[2].replace("[", "").replace("]", "")
+    seen, stored, unrecognised, hosts = _run(db_path)
+    assert (seen, stored, unrecognised) == (2, 0, 1)
+    assert (
+        hosts is not None and list(hosts.values()) == [1] and other_host.split(":")[-1] in next(iter(hosts))
+    )
+
+
+def test_a_gateway_host_without_a_port_maps_every_port(
+    guard_db: tuple[ToolGuard, Any, Path], tmp_path: Path
+) -> None:
+    addon, tctx, db_path = guard_db
+    config = tmp_path / "providers.toml"
+    config.write_text('[[gateway]]\nhost = "127.0.0.1"\nprovider = "openai"\n')
+    tctx.configure(addon, toolguard_providers=str(config))
+    _exchange(addon, "http://127.0.0.1:4000/v1/chat/completions")
+    _exchange(addon, "http://127.0.0.1:4001/v1/chat/completions")
+    addon.done()
+    assert _run(db_path) == (2, 0, 0, None)
+
+
 def test_the_hosts_are_bounded_and_the_rest_still_counted(
     guard_db: tuple[ToolGuard, Any, Path], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -160,3 +210,17 @@ def test_websocket_messages_to_an_unrecognised_host_are_counted(
     assert _run(db_path)[2:] == (3, {"gw.corp.example:8443": 2, "llm.corp.example": 1})
     line = f"toolguard: 3 requests to {UNRECOGNISED}: gw.corp.example:8443, llm.corp.example; {MAP}"
     assert [r.getMessage() for r in caplog.records].count(line) == 1
+
+
+def test_a_gateway_given_the_default_port_matches_a_url_that_names_none(
+    guard_db: tuple[ToolGuard, Any, Path], tmp_path: Path
+) -> None:
+    # mitmproxy leaves a scheme's default port out of the URL (pretty_url): the request still went to 443.
+    addon, tctx, db_path = guard_db
+    config = tmp_path / "providers.toml"
+    config.write_text('[[gateway]]\nhost = "llm.corp.example:443"\nprovider = "openai"\n')
+    tctx.configure(addon, toolguard_providers=str(config))
+    _exchange(addon, "https://llm.corp.example/v1/chat/completions")
+    _exchange(addon, "https://llm.corp.example:8443/v1/chat/completions")
+    addon.done()
+    assert _run(db_path) == (2, 0, 1, {"llm.corp.example:8443": 1})

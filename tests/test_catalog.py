@@ -300,6 +300,9 @@ EXPECTED_FIXTURE_SNAPSHOT = {
             }
             for name, fact in _script().VENDOR_FACTS.items()
         },
+        # What the datasets had under each fact: the fixture lists none of those models, so the facts
+        # made their entries (--facts-only takes such an entry out with its fact).
+        "vendor_fact_datasets": dict.fromkeys(sorted(_script().VENDOR_FACTS)),
         "sources": [
             {
                 "name": "LiteLLM model map",
@@ -543,6 +546,50 @@ def test_facts_only_reproduces_the_shipped_snapshot(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert out.read_bytes() == shipped.read_bytes()
+
+
+def test_facts_only_takes_out_a_vendor_fact_the_table_no_longer_states(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Session 12: ``--facts-only`` laid the facts over the snapshot's entries, which already held the
+    old facts' values, so a fact taken out of VENDOR_FACTS stayed. The snapshot now records what the
+    datasets had under each fact, and ``--facts-only`` gives what a full run over the same sources gives:
+    two snapshot files, one refreshed with the facts only, one from a full run."""
+    script = _script()
+    litellm = FIXTURES / "litellm" / "model_prices_and_context_window.json"
+    args = (litellm, FIXTURES / "models.dev", "l1", "m1", "2026-01-02")
+    # gpt-4o's limit as a vendor fact (its dated snapshots take it too), and one about a model the
+    # datasets do not list (the fact makes its entry).
+    old = {
+        "gpt-4o": {"max_output_tokens": 4096, "source": "https://example.com/old"},
+        "acme-1": {"max_output_tokens": 1000, "source": "https://example.com/acme"},
+    }
+    new = {"acme-1": {"max_output_tokens": 2000, "source": "https://example.com/acme"}}
+    monkeypatch.setattr(script, "VENDOR_FACTS", old)
+    before = script.snapshot(*args)
+    assert before["models"]["gpt-4o"]["max_output_tokens"] == 4096
+    assert "gpt-4o-2024-08-06" not in before["models"]  # the fact made it repeat its base: dropped
+    refreshed = tmp_path / "refreshed.json"
+    refreshed.write_text(script.dump(before), encoding="utf-8")
+
+    monkeypatch.setattr(script, "VENDOR_FACTS", new)
+    assert script.main(["--facts-only", "--out", str(refreshed)]) == 0
+    full = tmp_path / "full.json"
+    full.write_text(script.dump(script.snapshot(*args)), encoding="utf-8")
+    assert refreshed.read_text(encoding="utf-8") == full.read_text(encoding="utf-8")
+    models = json.loads(refreshed.read_text(encoding="utf-8"))["models"]
+    assert models["gpt-4o"]["max_output_tokens"] == 16384  # LiteLLM's value, the fact gone
+    assert models["acme-1"]["max_output_tokens"] == 2000
+    assert "gpt-4o-2024-08-06" in models or "gpt-4o-2024-05-13" in models  # as the datasets have them
+
+    # A snapshot written before the record: said, and the facts only laid over it (no full run's answer).
+    stale = json.loads(script.dump(before))
+    del stale["_meta"]["vendor_fact_datasets"]
+    refreshed.write_text(script.dump(stale), encoding="utf-8")
+    capsys.readouterr()
+    assert script.main(["--facts-only", "--out", str(refreshed)]) == 0
+    assert "no record of the datasets' entries under the vendor facts" in capsys.readouterr().err
+    assert json.loads(refreshed.read_text(encoding="utf-8"))["models"]["gpt-4o"]["max_output_tokens"] == 4096
 
 
 def test_a_vendor_fact_holds_for_the_models_dated_snapshots() -> None:

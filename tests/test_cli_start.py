@@ -102,3 +102,168 @@ def test_reading_learned_rows_loads_neither_the_rules_nor_the_catalogue(
     loaded = json.loads(result.stderr.strip().splitlines()[-1])
     assert "toolguard_core.store" in loaded  # the real store opened the file
     assert [module for module in loaded if module.startswith(CATALOGUE)] == []
+
+
+# `toolguard summary` and `toolguard show` over rows the proxy stored with their root causes (session
+# 12): the summary reads the causes, verdicts and groups the rows carry, and its "are these rows
+# current" check reads the catalogue's digest from a generated module (grouping.summary_version), so
+# neither loads the catalogue; `show` loads it only where a decision derives something from it (the
+# rule that predicts a recognised cause).
+
+USER = {"role": "user", "content": "hi"}
+ORPHAN = [USER, {"role": "tool", "tool_call_id": "call_1", "content": "x"}]
+#: (URL, request, status, answer): OpenAI's orphan tool message and unknown model answers and
+#: Anthropic's overload, as those APIs send them (tests/data/error_corpus.json, docs/causes.md), and
+#: an orphan the upstream accepted (a false alarm).
+EXCHANGES = [
+    (
+        "https://api.openai.com/v1/chat/completions",
+        {"model": "gpt-4o", "messages": ORPHAN},
+        400,
+        {
+            "error": {
+                "message": "Invalid parameter: messages with role 'tool' must be a response to a preceeding "
+                "message with 'tool_calls'.",
+                "type": "invalid_request_error",
+                "param": "messages.[1].role",
+                "code": None,
+            }
+        },
+    ),
+    (
+        "https://api.openai.com/v1/chat/completions",
+        {"model": "gpt-9", "messages": [USER]},
+        404,
+        {
+            "error": {
+                "message": "The model `gpt-9` does not exist or you do not have access to it.",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "model_not_found",
+            }
+        },
+    ),
+    (
+        "https://api.anthropic.com/v1/messages",
+        {"model": "claude-sonnet-4-5", "max_tokens": 100, "messages": [USER]},
+        529,
+        {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}},
+    ),
+    (
+        "https://api.openai.com/v1/chat/completions",
+        {"model": "gpt-4o", "messages": ORPHAN},
+        200,
+        {"id": "chatcmpl-1", "object": "chat.completion", "choices": []},
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[str, str | None]]]:
+    """A database the real addon wrote (its hooks in mitmproxy's test context, tflow flows): the path
+    and each flow's (id, cause_id), in the order above."""
+    from mitmproxy import http
+    from mitmproxy.test import taddons, tflow
+
+    from toolguard_core.addon import ToolGuard
+
+    path = tmp_path_factory.mktemp("stored") / "toolguard.db"
+    addon = ToolGuard()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, toolguard_db=str(path))
+        for url, body, status, answer in EXCHANGES:
+            headers = {"content-type": "application/json"}
+            flow = tflow.tflow(req=http.Request.make("POST", url, json.dumps(body).encode(), headers))
+            addon.request(flow)
+            flow.response = http.Response.make(status, json.dumps(answer).encode(), headers)
+            addon.responseheaders(flow)
+            addon.response(flow)
+        addon.done()
+    db = open_db(path)
+    rows = [(row["id"], row["cause_id"]) for row in db.query("select id, cause_id from flows order by rowid")]
+    db.close()
+    assert [cause for _, cause in rows] == [
+        "cause.orphan-tool-result",
+        "cause.model-not-found",
+        "cause.overloaded",
+        None,
+    ]
+    return path, rows
+
+
+#: Runs the CLI as PROBE does, after importing the modules named on the first argument (the eager
+#: catalogue, as before session 12, when the first is not empty), and prints what it loaded.
+EAGER_PROBE = """
+import json, sys
+for module in filter(None, sys.argv[1].split(",")):
+    __import__(module)
+from toolguard_analysis.cli import cli
+try:
+    cli(sys.argv[2:], prog_name="toolguard")
+except SystemExit:
+    pass
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("toolguard"))), file=sys.stderr)
+"""
+
+
+def _cli(preload: str, args: list[str]) -> tuple[str, list[str]]:
+    result = subprocess.run(
+        [sys.executable, "-c", EAGER_PROBE, preload, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return result.stdout, json.loads(result.stderr.strip().splitlines()[-1])
+
+
+def _commands(path: Path, rows: list[tuple[str, str | None]]) -> list[list[str]]:
+    summaries = [
+        ["summary", "--db", str(path), "--format", fmt] for fmt in ("text", "markdown", "json", "html")
+    ]
+    shows = [["show", "--db", str(path), flow_id] for flow_id, _ in rows]
+    return summaries + shows
+
+
+def test_summary_and_show_say_the_same_with_the_catalogue_loaded_or_not(
+    stored: tuple[Path, list[tuple[str, str | None]]],
+) -> None:
+    path, rows = stored
+    for args in _commands(path, rows):
+        lazy, _ = _cli("", args)
+        eager, loaded = _cli("toolguard_core.causes,toolguard_core.rules", args)
+        assert "toolguard_core.causes" in loaded
+        assert lazy and lazy == eager, args
+
+
+def test_a_summary_over_stored_rows_loads_neither_the_catalogue_nor_the_rules(
+    stored: tuple[Path, list[tuple[str, str | None]]],
+) -> None:
+    path, rows = stored
+    for fmt in ("text", "markdown", "json"):
+        out, loaded = _cli("", ["summary", "--db", str(path), "--format", fmt])
+        assert "cause.model-not-found" in out and "cause.overloaded" in out
+        # Nor the rules: the not-validated ids it counts are toolguard_core.unvalidated's.
+        assert [m for m in loaded if m.startswith(("toolguard_core.causes", "toolguard_core.rules"))] == [], (
+            fmt
+        )
+    # `show` of a flow whose rendering derives nothing from the catalogue (the accepted orphan).
+    accepted = rows[-1][0]
+    out, loaded = _cli("", ["show", "--db", str(path), accepted])
+    assert f"flow {accepted}" in out
+    assert "toolguard_core.causes" not in loaded
+
+
+def test_the_not_validated_rule_ids_are_the_body_rules() -> None:
+    from toolguard_core.rules.body import NOT_VALIDATED, TOO_DEEP, TOO_LARGE, UNDECODABLE
+    from toolguard_core.visibility import UNVALIDATED_RULES
+
+    assert (TOO_LARGE.id, TOO_DEEP.id, UNDECODABLE.id, NOT_VALIDATED.id) == UNVALIDATED_RULES
+
+
+def test_the_stored_catalogue_digest_is_the_catalogues() -> None:
+    from toolguard_core.catalogue_digest import CATALOGUE_DIGEST
+    from toolguard_core.grouping import catalogue_digest, summary_version
+
+    assert catalogue_digest() == CATALOGUE_DIGEST, "run .venv/bin/python scripts/gen_causes_doc.py"
+    assert summary_version().endswith(f".{catalogue_digest()}")

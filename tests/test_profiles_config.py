@@ -104,6 +104,18 @@ def test_model_override_capability(config_file: Path) -> None:
             "[[gateway]]\nhost = 'x'\nprovider = 'groq'\nport = 70000\n",
             "gateway[0].port: Input should be less than or equal to 65535",
         ),
+        (
+            "[[gateway]]\nhost = '127.0.0.1:4000'\nport = 4001\nprovider = 'groq'\n",
+            "gateway[0]: Value error, host '127.0.0.1:4000' names port 4000 and port says 4001",
+        ),
+        (
+            "[[gateway]]\nhost = 'gw.example:http'\nprovider = 'groq'\n",
+            "gateway[0]: Value error, host 'gw.example:http' is not a host, host:port or [IPv6]:port",
+        ),
+        (
+            "[[gateway]]\nhost = '127.0.0.1:0'\nprovider = 'groq'\n",
+            "gateway[0].port: Input should be greater than or equal to 1",
+        ),
         ("[gateway\nhost = 'x'\n", "invalid TOML: "),
         ("version = 2\n", "version: Input should be 1"),
     ],
@@ -113,6 +125,23 @@ def test_errors_name_the_field_and_reason(text: str, problem: str) -> None:
         parse_config(text, "providers.toml")
     assert str(info.value).startswith("providers.toml: ")
     assert problem in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("127.0.0.1:4000", ("127.0.0.1", 4000)),  # LiteLLM's default address
+        ("[::1]:8080", ("::1", 8080)),
+        ("[::1]", ("::1", None)),
+        ("::1", ("::1", None)),  # a bare IPv6 literal: its colons are its own
+        ("LLM-GW.*.example.com:8443", ("llm-gw.*.example.com", 8443)),
+        ("llm-[ab].example.com", ("llm-[ab].example.com", None)),  # a glob's set, not an IPv6 literal
+        ("127.0.0.1", ("127.0.0.1", None)),
+    ],
+)
+def test_a_gateway_host_may_name_its_port(host: str, expected: tuple[str, int | None]) -> None:
+    [gateway] = parse_config(f"[[gateway]]\nhost = '{host}'\nprovider = 'groq'\n").gateway
+    assert (gateway.host, gateway.port) == expected
 
 
 def test_toml_syntax_error_names_the_line() -> None:

@@ -4,6 +4,7 @@ its frames stay readable whatever else the process writes to its standard output
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import os
@@ -12,11 +13,13 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from support.seeds import LONE_TOOL
 
 from toolguard_core import crossmem, worker
+from toolguard_core.addon import ToolGuard
 from toolguard_core.offload import (
     _REPLY,
     INLINE_MAX_BYTES,
@@ -113,8 +116,8 @@ BODY = json.dumps(LONE_TOOL.body()).encode()
 HEADER = {"url": URL, "max_body": 1 << 20, "content_encoding": None, "providers": ""}
 
 
-async def rules_of(future: asyncio.Future[WorkerResult]) -> list[str]:
-    return sorted({f.rule for f in (await asyncio.wait_for(future, 30)).findings})
+async def rules_of(future: asyncio.Future[WorkerResult], timeout: float = 30) -> list[str]:
+    return sorted({f.rule for f in (await asyncio.wait_for(future, timeout)).findings})
 
 
 def test_a_worker_that_died_is_restarted_on_the_next_request():
@@ -160,24 +163,120 @@ def test_a_closed_validator_does_not_start_a_worker_for_requests_still_arriving(
     assert [r.getMessage() for r in caplog.records if "validation worker" in r.getMessage()] == []
 
 
-def test_a_hung_worker_is_stopped_and_its_jobs_fail_instead_of_waiting_forever():
+def test_a_hung_worker_is_stopped_and_its_jobs_fail_instead_of_waiting_forever(caplog):
+    guard = ToolGuard()  # the proxy's own Validator: toolguard.stats says which way it went
+
     async def scenario() -> None:
-        validator = Validator(job_timeout=0.5)
+        validator = guard.validator
+        validator.job_timeout = 0.5
         await validator.start()
         try:
             hung = validator._proc
             assert hung is not None
-            os.kill(hung.pid, signal.SIGSTOP)  # a real process that stops answering
+            # A real process that stops answering: stopped, it waits for no CPU either, so its
+            # time counts against the deadline (a stuck rule's loop would run on the CPU).
+            os.kill(hung.pid, signal.SIGSTOP)
             future = validator.submit(BODY, HEADER)
             with pytest.raises(WorkerUnavailable, match="stopped"):
                 await asyncio.wait_for(future, 10)
             assert await asyncio.wait_for(hung.wait(), 10) == -signal.SIGKILL
             # The job it hung on is not sent to the next worker (its body may hang that one too).
             assert (validator.pending, validator.resent) == (0, 0)
+            assert (validator.hung, validator.starved) == (1, 0)
         finally:
             validator.close()
 
+    caplog.set_level("WARNING")
     asyncio.run(scenario())
+    said = [r.getMessage() for r in caplog.records if "has not answered" in r.getMessage()]
+    assert len(said) == 1 and "hung; stopping it" in said[0], said
+    stats = json.loads(guard.stats_command())
+    assert (stats.get("worker_hung"), stats.get("worker_starved")) == (1, None)
+
+
+def _slow_body(pairs: int = 20_000) -> bytes:
+    """An agent conversation of ``pairs`` tool calls and results (about 6 MB): some 0.1 s of the
+    worker's CPU, many times what a starved worker gets before its deadline in the test below."""
+    messages: list[dict] = [{"role": "user", "content": "hi"}]
+    for i in range(pairs):
+        call = {"id": f"c{i}", "type": "function", "function": {"name": "f", "arguments": '{"a": 1}'}}
+        messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
+        messages.append({"role": "tool", "tool_call_id": f"c{i}", "content": "x" * 100})
+    tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}
+    return json.dumps({"model": "gpt-4o", "messages": messages, "tools": [tool]}).encode()
+
+
+HOG = "import os, sys\nos.sched_setaffinity(0, {int(sys.argv[1])})\nwhile True:\n    pass\n"
+
+
+@pytest.mark.skipif(
+    not os.path.exists(f"/proc/{os.getpid()}/schedstat") or not hasattr(os, "SCHED_IDLE"),
+    reason="the run-queue wait is Linux's (/proc/PID/schedstat)",
+)
+def test_a_worker_starved_of_cpu_is_not_taken_for_hung(caplog):
+    # Session 12: on a machine busy with other work, the SCHED_IDLE worker got no CPU for minutes,
+    # and the 120 s deadline killed it as hung and counted its jobs as crashes. The stand-in for the
+    # busy machine: the worker and a busy loop on one CPU. Under SCHED_IDLE (and, where the kernel
+    # groups tasks by session, its session's group at nice 19) the worker gets at most a few
+    # percent of that CPU: milliseconds by its deadline, where its body needs about 0.1 s. Nothing
+    # waits on a duration: the test waits for the validator to say "starved", then for the answer.
+    body = _slow_body()
+    header = {**HEADER, "max_body": 4 * len(body)}
+    cpu = min(os.sched_getaffinity(0))
+
+    guard = ToolGuard()
+
+    async def scenario() -> None:
+        validator = guard.validator
+        await validator.start()
+        hog: subprocess.Popen[bytes] | None = None
+        try:
+            worker = validator._proc
+            assert worker is not None
+            # Its start-up (imports, warm-up) runs on the CPU: past it before the short deadline.
+            assert await rules_of(validator.submit(BODY, HEADER)) == ["sequence.orphan-tool-message"]
+            validator.job_timeout = 0.5
+            if validator._sweep is not None:  # timed for the first deadline: the next one is
+                validator._sweep.cancel()
+                validator._sweep = None
+            os.sched_setaffinity(worker.pid, {cpu})
+            with contextlib.suppress(OSError):  # absent where the kernel has no autogroups
+                Path(f"/proc/{worker.pid}/autogroup").write_text("19")
+            hog = subprocess.Popen([sys.executable, "-c", HOG, str(cpu)])
+            future = validator.submit(body, header)
+            async with asyncio.timeout(120):
+                while not getattr(validator, "starved", 0) and not future.done():
+                    await asyncio.sleep(0.05)
+            assert worker.returncode is None, "the starved worker was stopped as hung"
+            assert not future.done(), "the worker answered before its deadline: it was not starved"
+            assert (validator.starved, validator.hung, validator.restarts) == (1, 0, 0)
+            assert worker.returncode is None
+            # The machine's other work ends: the same worker answers, given the time its body takes.
+            validator.job_timeout = 600
+            hog.kill()
+            os.sched_setaffinity(worker.pid, os.sched_getaffinity(0))
+            with contextlib.suppress(OSError):
+                Path(f"/proc/{worker.pid}/autogroup").write_text("0")
+            # Its verdict, not a failure: 6 MB of conversation is past gpt-4o's context window.
+            assert await rules_of(future, 120) == ["model.context-window-exceeded"]
+            assert (validator.starved, validator.hung, validator.restarts, validator._proc) == (
+                1,
+                0,
+                0,
+                worker,
+            )
+        finally:
+            if hog is not None:
+                hog.kill()
+                hog.wait()
+            validator.close()
+
+    caplog.set_level("WARNING")
+    asyncio.run(scenario())
+    said = [r.getMessage() for r in caplog.records if "has not answered" in r.getMessage()]
+    assert len(said) == 1 and "starved, not hung" in said[0], said
+    stats = json.loads(guard.stats_command())
+    assert (stats.get("worker_hung"), stats.get("worker_starved")) == (None, 1)
 
 
 def _padded_body() -> bytes:

@@ -38,6 +38,7 @@ from typing import Any, Final, Literal
 from mitmproxy import command, ctx, exceptions, hooks, http, version
 from mitmproxy.addonmanager import traverse
 from mitmproxy.log import LegacyLogEvents
+from mitmproxy.net.http import url as net_url
 from mitmproxy.proxy import server_hooks
 from mitmproxy.proxy.mode_specs import ProxyMode, ReverseMode
 from mitmproxy.utils import human
@@ -1093,6 +1094,12 @@ class ToolGuard:
         if self.store is not None:
             stats.update(self.store.counters())
         stats.update(self._sink_stats())
+        # The validation worker's deadline: which way it went (offload.Validator._sweep_now), said
+        # only once it happened.
+        if self.validator.hung:
+            stats["worker_hung"] = self.validator.hung
+        if self.validator.starved:
+            stats["worker_starved"] = self.validator.starved
         stats["learned_constraints"] = knowledge.constraint_count
         # Which rules are warnings where, because that upstream kept accepting what they flagged.
         stats["demoted_rules"] = sorted(
@@ -1220,7 +1227,7 @@ class ToolGuard:
         )
         if flow_scope is Scope.IGNORE:  # nothing more is read of an ignored flow
             return _Route(flow_scope, "", None)
-        url = request.pretty_url
+        url = target_url(request)
         target = Target.from_url(url, self.registry)
         unrecognised = target.provider.id == GENERIC.id
         upstream = upstream_name(pretty_host, request.port, request.scheme) if unrecognised else ""
@@ -1600,7 +1607,7 @@ class ToolGuard:
                 repair=settings.repair,
                 offload=offload,
             )
-        url = request.pretty_url
+        url = target_url(request)
         target = Target.from_url(url, self.registry)
         unrecognised = target.provider.id == GENERIC.id
         self.sockets.open(
@@ -1695,7 +1702,7 @@ class ToolGuard:
         if route is not None and route.target is not None:
             target = route.target
         else:  # after a failure: derived again, not from the cache
-            target = Target.from_url(request.pretty_url, self.registry)
+            target = Target.from_url(target_url(request), self.registry)
         self._remember(
             flow,
             Pending(
@@ -2140,7 +2147,7 @@ class ToolGuard:
         end = (response.timestamp_end if response is not None else None) or time.time()
         route = pending.route
         if route is None or route.target is None:  # the request hook failed: derived again
-            route = _Route(Scope.RECORD, request.pretty_url, None, request.pretty_host)
+            route = _Route(Scope.RECORD, target_url(request), None, request.pretty_host)
         request_fields = request.data.headers.fields
         # The writer collects the secrets from the header fields handed over, unless they were
         # collected already (a log line quoted the request) or the headers changed since the request
@@ -2983,6 +2990,24 @@ def _open_sinks(settings: Settings, store: Store) -> tuple[Any, Any]:
     if otlp is not None:
         store.listeners.append(otlp.on_rows)
     return syncer, otlp
+
+
+def target_url(request: http.Request) -> str:
+    """The request's URL as toolguard reads it (``pretty_url``), with an IPv6 literal host in brackets.
+
+    mitmproxy writes such a host bare (``http://::1:8080/v1/...``: mitmproxy.net.http.url.hostport),
+    which urllib cannot split into host and port, so a request to ``[::1]:8080`` matched neither a
+    ``[[gateway]]`` for it nor any local port. Called once per route (``_route`` caches them)."""
+    if ":" not in request.host:
+        return request.pretty_url
+    host = request.pretty_host
+    authority = request.host_header
+    port = (net_url.parse_authority(authority, check=False)[1] if authority else None) or request.port
+    default = net_url.default_port(request.scheme)
+    hostport = f"[{host}]" if ":" in host else host
+    if port and port != default:
+        hostport += f":{port}"
+    return f"{request.scheme}://{hostport}{request.path if request.path != '*' else ''}"
 
 
 def _log_summary(path: Path | str) -> None:

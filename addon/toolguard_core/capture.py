@@ -29,7 +29,15 @@ from toolguard_core.causes import (
 from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.repair import NotRepaired, Repair
-from toolguard_core.store import FindingRow, FlowRow, RepairRow, cause_columns, format_utc, summary_json
+from toolguard_core.store import (
+    MAX_STORED_NON_JSON_REQUEST,
+    FindingRow,
+    FlowRow,
+    RepairRow,
+    cause_columns,
+    format_utc,
+    summary_json,
+)
 from toolguard_core.upstream_errors import UpstreamError, decode_text, parse_error
 from toolguard_core.verdict import REJECTED_VERDICTS, explained, explained_by, rejected
 
@@ -451,11 +459,6 @@ def capture_from(values: tuple[Any, ...]) -> Capture:
         for rule, severity, location, message in capture.findings
     ]
     return capture
-
-
-# A request body is kept whole (it is the evidence); one that is not JSON up to this size
-# (flows.request_body; request_bytes keeps the whole size, so `toolguard show` can tell it was cut).
-MAX_STORED_NON_JSON_REQUEST = 64 * 1024
 
 
 def stored_request(

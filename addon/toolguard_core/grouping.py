@@ -51,6 +51,7 @@ __all__ = [
     "COLUMNS",
     "SUMMARY_INDEX",
     "SUMMARY_INDEXES",
+    "catalogue_digest",
     "credited_rule",
     "derive",
     "error_findings",
@@ -200,7 +201,21 @@ def _plain(value: Any) -> Any:
 @functools.cache
 def summary_version() -> str:
     """``n2.d1.3fa9c0d1``: the normaliser version, :data:`DERIVATION`, and a digest of the root-cause
-    catalogue and of every wording a rule predicts; any of them changing makes stored values stale."""
+    catalogue and of every wording a rule predicts (:func:`catalogue_digest`); any of them changing
+    makes stored values stale.
+
+    The digest is read from ``toolguard_core/catalogue_digest.py``, written by
+    scripts/gen_causes_doc.py (its ``--check`` and tests/test_grouping_digest.py fail while it is not
+    :func:`catalogue_digest`'s value): computing it loads the catalogue and the rules, about a second
+    that ``toolguard summary`` over rows that already carry their causes does not otherwise spend."""
+    from toolguard_core.catalogue_digest import CATALOGUE_DIGEST
+
+    return f"{NORMALISER_VERSION}.{DERIVATION}.{CATALOGUE_DIGEST}"
+
+
+def catalogue_digest() -> str:
+    """The digest :func:`summary_version` ends with, computed from the root-cause catalogue, every
+    wording a rule predicts and the extra and preferred wordings (toolguard_core.patterns)."""
     from toolguard_core.causes import CAUSES
     from toolguard_core.rules import RULES
 
@@ -210,8 +225,7 @@ def summary_version() -> str:
         "extra": _plain(EXTRA_WORDINGS),
         "preferred": list(PREFERRED),
     }
-    digest = hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
-    return f"{NORMALISER_VERSION}.{DERIVATION}.{digest[:8]}"
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()[:8]
 
 
 def derive(

@@ -76,9 +76,12 @@ DEFAULT_OFFLOAD_MIN_BYTES = 0
 #: for 1 KB) instead of counted as busy; and with ``toolguard_offload`` 0, WebSocket messages below
 #: it are judged on their own thread (which would otherwise wait on the worker's reply for each).
 SMALL_BODY_BYTES = 64 * 1024
-#: A job the worker has not answered in this long means a hung worker (a rule stuck in a loop):
-#: it is killed and restarted, and the flows it held are counted as not validated. The largest
-#: bodies (toolguard_max_body, 32 MB) validate in seconds; issue #12's worst took tens of seconds.
+#: A job the worker has spent this long on means a hung worker (a rule stuck in a loop, or a stopped
+#: process): it is killed and restarted, and the flows it held are counted as not validated. The
+#: largest bodies (toolguard_max_body, 32 MB) validate in seconds; issue #12's worst took tens of
+#: seconds. Only the time the worker was not waiting for a CPU counts (``/proc/PID/schedstat``, ``stat``):
+#: under SCHED_IDLE (worker.lower_priority) a worker on a machine busy with a build gets no CPU for
+#: minutes, and that worker is starved, not hung (see Validator._sweep_now).
 DEFAULT_JOB_TIMEOUT = 120.0
 # The wire (issue #12: the loop's share of a job must be a few microseconds, so no JSON, no Future
 # and no timer per job on the proxy's side).
@@ -105,6 +108,43 @@ FLAG_FULL = 1
 # hello: ``{"remote_read": true}`` when it could read crossmem.PROBE from the proxy, else
 # ``{"remote_read": false, "why": "..."}``.
 _REPLY = struct.Struct("<QI")
+
+
+def cpu_reading(pid: int) -> tuple[float, bool] | None:
+    """The process's CPU time so far (seconds) and whether it is runnable now (running, or waiting
+    for a CPU), or None where the kernel does not say (not Linux, the process gone).
+
+    The CPU time is the first field of ``/proc/PID/schedstat`` (Documentation/scheduler/
+    sched-stats.rst, nanoseconds, up to date when read); runnable is state ``R`` in
+    ``/proc/PID/stat`` (proc(5)). Its second field, the time spent waiting on a run queue, is not
+    used: the kernel adds a wait to it only when the task gets a CPU back, so a starved task's
+    figure lags by its wait in progress (measured: a SCHED_IDLE task beside a busy loop, lumps of
+    up to 0.7 s). The worker validates on its main thread, so the main thread's figures are the
+    worker's."""
+    try:
+        with open(f"/proc/{pid}/schedstat", "rb") as schedstat:
+            ran = int(schedstat.read().split()[0]) / 1e9
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            # The state follows the command name, which is in parentheses and may hold anything.
+            runnable = stat.read().rpartition(b")")[2].split()[0] == b"R"
+    except (OSError, IndexError, ValueError):
+        return None
+    return ran, runnable
+
+
+@dataclass(slots=True)
+class _Watch:
+    """What the sweeps saw of the worker's oldest job: which worker and job, since when it is the
+    job's clock (``start``), how long of it the worker spent (``busy``) and waited for a CPU
+    (``wait``), and the latest reading (``at``, ``ran``)."""
+
+    pid: int
+    seq: int
+    start: float
+    busy: float
+    wait: float
+    at: float
+    ran: float
 
 
 class WorkerUnavailable(Exception):
@@ -449,6 +489,13 @@ class Validator:
         self._flushing = False
         self._sweep: asyncio.TimerHandle | None = None
         self._hung: int | None = None  # the job a worker stopped by the sweep was stuck on
+        self._watch: _Watch | None = None  # the sweep's last look at the oldest job (_busy_on)
+        #: Workers stopped as hung: ``job_timeout`` spent on one job, not waiting for a CPU.
+        self.hung = 0
+        #: Times a worker passed ``job_timeout`` on a job while waiting for a CPU most of it (the
+        #: machine busy with other work): starved, not hung, so not stopped (one per spell).
+        self.starved = 0
+        self._starving = False
         # Jobs submitted while the first worker starts, written once it is up (see enqueue).
         self._waiting: list[tuple[int, bytes | None, Hashable, HeaderSource, int]] = []
         # A large body being copied into the arena on a thread (THREADED_COPY_MIN_BYTES), and the
@@ -630,25 +677,97 @@ class Validator:
 
     def _sweep_now(self) -> None:
         """One timer for all jobs, not one per job (12 µs each on the loop, issue #12): a worker
-        whose oldest job has waited ``job_timeout`` is hung (a rule stuck in a loop). It is killed,
-        its flows are counted as not validated, and the next request restarts it."""
+        that has spent ``job_timeout`` on its oldest job is hung (a rule stuck in a loop, a stopped
+        process). It is killed, its flows are counted as not validated, and it is restarted.
+
+        Spent means not waiting for a CPU: the worker runs under SCHED_IDLE, so on a machine whose
+        CPUs are busy with other work for minutes (a build, a test suite) it gets none, and killing
+        it would only throw away its start-up and its jobs and count them as crashes. Such a worker
+        is starved (past the deadline, waiting for a CPU more than running): said once per spell
+        (log and ``starved``) and left alone; meanwhile the backlog bounds shed further bodies as
+        busy, as they do for any slow worker. Where the kernel does not say how long it waited
+        (:func:`cpu_reading`), the wall time counts, as before."""
         self._sweep = None
         if not self._jobs:
+            self._watch = None
+            self._end_starving()
             return
         proc = self._proc
         oldest = self._jobs[0]
-        if (
-            proc is not None
-            and proc.returncode is None
-            and time.monotonic() - oldest.sent_at >= self.job_timeout
-        ):
-            logger.warning(
-                "toolguard: the validation worker has not answered in %ss; stopping it", self.job_timeout
-            )
-            self._hung = oldest.seq  # its body hung the worker: not sent to the next one
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()  # _read sees the end of its output, fails its flows, and it is restarted
+        if proc is not None and proc.returncode is None:
+            now = time.monotonic()
+            busy, wait, wall = self._busy_on(proc.pid, oldest, now)
+            if busy >= self.job_timeout:
+                how = (
+                    f"{busy:.1f}s of it not waiting for a CPU"
+                    if self._watch is not None
+                    else "how long it waited for a CPU is unknown here"
+                )
+                logger.warning(
+                    "toolguard: the validation worker has not answered in %.1fs (%s): hung; stopping it",
+                    wall,
+                    how,
+                )
+                self.hung += 1
+                self._hung = oldest.seq  # its body hung the worker: not sent to the next one
+                self._watch = None
+                self._end_starving()
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()  # _read sees the end of its output, fails its flows, and it is restarted
+            elif wall >= self.job_timeout and wait > busy:
+                if not self._starving:
+                    self._starving = True
+                    self.starved += 1
+                    logger.warning(
+                        "toolguard: the validation worker has not answered in %.1fs but waited for a CPU "
+                        "%.1fs of it (the machine's CPUs are busy with other work): starved, not hung, so "
+                        "not restarted; bodies past its backlog are counted as not validated (busy)",
+                        wall,
+                        wait,
+                    )
+            else:
+                self._end_starving()
         self._sweep = asyncio.get_running_loop().call_later(self._sweep_every(), self._sweep_now)
+
+    def _end_starving(self) -> None:
+        if self._starving:
+            self._starving = False
+            logger.info("toolguard: the validation worker is getting a CPU again")
+
+    def _busy_on(self, pid: int, job: _Job, now: float) -> tuple[float, float, float]:
+        """How long worker ``pid`` has spent on ``job``, how long it waited for a CPU meanwhile, and
+        how long the job has been its oldest (seconds), from what the sweeps read: two small reads
+        of ``/proc`` per sweep, none per job.
+
+        Between two readings, a worker runnable at the second one spent its CPU time and waited
+        for the rest (a worker with a job is either computing or stuck); one not runnable (stopped,
+        blocked) spent it all. The job's clock starts when it became the oldest (the worker answers
+        in order: the time it spent queued behind another body is that body's), at the previous
+        reading at the earliest; without one (the first sweep of a worker, or of a burst after an
+        idle spell) it starts at this reading, so a hung worker is stopped at most one sweep later
+        than its deadline."""
+        reading = cpu_reading(pid)
+        watch = self._watch
+        if reading is None:
+            if watch is not None and watch.pid == pid and watch.seq == job.seq:
+                # The process has just ended: the time since the last reading counts as spent.
+                watch.busy += now - watch.at
+                watch.at = now
+                return watch.busy, watch.wait, now - watch.start
+            self._watch = None
+            return now - job.sent_at, 0.0, now - job.sent_at  # the wall time: all this system says
+        ran, runnable = reading
+        if watch is None or watch.pid != pid:
+            self._watch = _Watch(pid, job.seq, job.sent_at, 0.0, 0.0, now, ran)
+            return 0.0, 0.0, now - job.sent_at
+        if watch.seq != job.seq:  # it became the oldest after the previous reading (another job's)
+            watch.seq, watch.start, watch.busy, watch.wait = job.seq, max(job.sent_at, watch.at), 0.0, 0.0
+        interval = now - max(watch.at, watch.start)
+        spent = min(interval, ran - watch.ran) if runnable else interval
+        watch.busy += spent
+        watch.wait += interval - spent
+        watch.at, watch.ran = now, ran
+        return watch.busy, watch.wait, now - watch.start
 
     def _send(
         self,

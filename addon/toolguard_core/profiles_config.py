@@ -5,7 +5,7 @@ TOML (stdlib ``tomllib``), validated with pydantic, turned into a
 
     # A company gateway that speaks OpenAI's API and adds one field of its own.
     [[gateway]]
-    host = "llm-gw.*.example.com"     # shell-style glob, case-insensitive
+    host = "llm-gw.*.example.com"     # shell-style glob, case-insensitive; "host:port" names the port too
     port = 8443                       # optional
     provider = "openai"               # a built-in provider id (see docs/providers.md)
     accept_params = ["cost_center"]   # optional: extra top-level fields the gateway accepts
@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import re
 import tomllib
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from toolguard_core.catalog import Catalog, ModelInfo
 from toolguard_core.providers import (
@@ -72,6 +73,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: A gateway's ``host`` with a port in it, as a URL's authority spells one: ``127.0.0.1:4000``
+#: (LiteLLM's default), ``[::1]:8080`` (an IPv6 literal in brackets), ``gw.*.example.com:8443``
+#: (a glob). A bare IPv6 literal (``::1``) has colons of its own and no port.
+_HOST_PORT = re.compile(r"^(?:\[(?P<ipv6>[0-9A-Fa-f:.%]+)\]|(?P<name>[^:]+))(?::(?P<port>[0-9]+))?$")
+
+
 class Gateway(_Strict):
     host: Annotated[str, Field(min_length=1)]
     port: Annotated[int, Field(ge=1, le=65535)] | None = None
@@ -80,6 +87,28 @@ class Gateway(_Strict):
     accept_params: list[str] = []
 
     _check_provider = field_validator("provider")(_known_provider)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_port(cls, data: Any) -> Any:
+        """``host = "127.0.0.1:4000"`` is ``host = "127.0.0.1"`` and ``port = 4000``: that host on that
+        port only. Before session 12 the whole string was a glob over the host name, which a request's
+        host never matched, so such a gateway silently mapped nothing."""
+        if not isinstance(data, dict) or not isinstance(data.get("host"), str):
+            return data
+        host = data["host"].strip()
+        if host.count(":") > 1 and not host.startswith("["):
+            return data  # a bare IPv6 literal: the host alone
+        match = _HOST_PORT.match(host)
+        if match is None:
+            raise ValueError(f"host {host!r} is not a host, host:port or [IPv6]:port")
+        split = dict(data, host=match.group("ipv6") or match.group("name"))
+        if match.group("port") is not None:
+            port = int(match.group("port"))
+            if data.get("port") not in (None, port):
+                raise ValueError(f"host {host!r} names port {port} and port says {data['port']}")
+            split["port"] = port
+        return split
 
     @field_validator("host")
     @classmethod

@@ -1632,7 +1632,15 @@ class GatewayRule:
     port: int | None = None
 
     def matches(self, host: str, port: int | None) -> bool:
-        return (self.port is None or self.port == port) and fnmatch.fnmatchcase(host, self.host)
+        """``port`` None is a URL that names no port: its scheme's default, which a gateway given
+        port 443 or 80 (``host = "gw.example.com:443"``) means too."""
+        if self.port is not None and self.port != port and not (port is None and self.port in _DEFAULT_PORTS):
+            return False
+        return fnmatch.fnmatchcase(host, self.host)
+
+
+#: The ports a URL leaves out (https, http): a request without one went to one of them.
+_DEFAULT_PORTS = frozenset({443, 80})
 
 
 @dataclass(frozen=True, slots=True)

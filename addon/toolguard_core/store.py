@@ -55,6 +55,9 @@ ROW_MODULES = (
     "toolguard_core.verdict",
 )
 
+#: A request body is kept whole (it is the evidence); one that is not JSON up to this size
+#: (flows.request_body; request_bytes keeps the whole size, so `toolguard show` can tell it was cut).
+MAX_STORED_NON_JSON_REQUEST = 64 * 1024
 #: How often the writer (idle, or between batches) checks whether another connection changed what was learned.
 KNOWLEDGE_REFRESH_SECONDS = 2.0
 #: How long an opener keeps retrying while other processes migrate the same new file. A deadline, not

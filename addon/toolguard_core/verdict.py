@@ -23,12 +23,18 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from toolguard_core.causes import CAUSES, STATUS, Recognition, recognise, recognise_error
-from toolguard_core.providers import GROQ_PARAMS, MISTRAL_PARAMS, OPENAI_PARAMS
 from toolguard_core.request import MESSAGES_SUFFIX, NATIVE_PATHS
 from toolguard_core.upstream_errors import UpstreamError, innermost_message
+
+if TYPE_CHECKING:
+    from toolguard_core.causes import Recognition
+
+# The root-cause catalogue (toolguard_core.causes, which loads the rules) is imported where a
+# decision reads it, not here: `toolguard summary` and `toolguard show` import this module for the
+# verdict words and read the causes the rows already carry (docs/benchmarks.md, session 12: the
+# catalogue was most of their start-up).
 
 
 class Verdict(StrEnum):
@@ -293,8 +299,14 @@ def verdict(
     return (Verdict.FALSE_ALARM if has_error_finding else Verdict.ACCEPTED).value
 
 
-#: The wording "provider" of the catalogue's last tier, the HTTP status alone (causes.STATUS).
-STATUS_TIER = next(iter(STATUS.values()))[1].provider
+@functools.cache
+def status_tier() -> str:
+    """The wording "provider" of the catalogue's last tier, the HTTP status alone (causes.STATUS)."""
+    from toolguard_core.causes import STATUS
+
+    return next(iter(STATUS.values()))[1].provider
+
+
 #: Statuses whose status-tier root cause does not discredit a finding: llama.cpp (and servers whose
 #: Jinja chat templates raise) answer a malformed request with 500 (providers.md; mistral-vibe#1006).
 AMBIGUOUS_STATUSES = frozenset({"500"})
@@ -309,21 +321,47 @@ def _unreadable_body_rules() -> frozenset[str]:
     return frozenset(rule.id for rule in RULES.values() if rule.family == UNREADABLE_BODY_FAMILY)
 
 
-#: Root causes about where the request went (which model, which endpoint), not what it carried: such
-#: an answer neither confirms nor refutes a finding about the request's content (walkthrough of
-#: 2026-11-30: Ollama's 404 "model not found" was counted as confirming sequence.orphan-tool-message).
-ABOUT_THE_TARGET = frozenset(cause.id for cause in CAUSES if cause.about_target)
+@functools.cache
+def about_the_target() -> frozenset[str]:
+    """Root causes about where the request went (which model, which endpoint), not what it carried:
+    such an answer neither confirms nor refutes a finding about the request's content (walkthrough of
+    2026-11-30: Ollama's 404 "model not found" was counted as confirming sequence.orphan-tool-message)."""
+    from toolguard_core.causes import CAUSES
+
+    return frozenset(cause.id for cause in CAUSES if cause.about_target)
+
+
 #: The rules that are about the target themselves, so such an answer may be what they predicted (an
 #: Azure api-version too old for a parameter is answered "enabled only for api versions ...").
 TARGET_RULE_PREFIXES = ("model.", "model_id.", "endpoint.", "params.azure-api-version")
 
 
-#: Top-level request keys whose naming by an answer is precise enough to contradict a finding about
-#: something else: the documented chat-completions keys (OpenAI's, Groq's and Mistral's schemas,
-#: toolguard_core.providers). Not ``messages`` (every message finding is under it) nor ``model``
-#: (the target: :data:`ABOUT_THE_TARGET`). A name outside this set (a value the catalogue's pattern
-#: caught as a name: "Unsupported value: 'none'") never contradicts.
-NAMED_REQUEST_KEYS: frozenset[str] = (OPENAI_PARAMS | GROQ_PARAMS | MISTRAL_PARAMS) - {"messages", "model"}
+@functools.cache
+def named_request_keys() -> frozenset[str]:
+    """Top-level request keys whose naming by an answer is precise enough to contradict a finding
+    about something else: the documented chat-completions keys (OpenAI's, Groq's and Mistral's
+    schemas, toolguard_core.providers). Not ``messages`` (every message finding is under it) nor
+    ``model`` (the target: :func:`about_the_target`). A name outside this set (a value the
+    catalogue's pattern caught as a name: "Unsupported value: 'none'") never contradicts."""
+    from toolguard_core.providers import GROQ_PARAMS, MISTRAL_PARAMS, OPENAI_PARAMS
+
+    return (OPENAI_PARAMS | GROQ_PARAMS | MISTRAL_PARAMS) - {"messages", "model"}
+
+
+#: The names these functions had as constants, still importable (PEP 562), computed on first use.
+_LAZY = {
+    "STATUS_TIER": status_tier,
+    "ABOUT_THE_TARGET": about_the_target,
+    "NAMED_REQUEST_KEYS": named_request_keys,
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return _LAZY[name]()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 _KEY_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CAMEL_PART = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
@@ -337,14 +375,14 @@ def _key_parts(path: str | None) -> list[str]:
 
 def named_key(cause: Mapping[str, Any] | None) -> str | None:
     """The top-level request key the root cause names (its extracted ``param`` or ``field``, else its
-    constraint's name), when it is one of :data:`NAMED_REQUEST_KEYS`; else ``None``."""
+    constraint's name), when it is one of :func:`named_request_keys`; else ``None``."""
     if not cause:
         return None
     values = cause.get("values") or {}
     constraint = cause.get("constraint") or {}
     for name in (values.get("param"), values.get("field"), constraint.get("name")):
         parts = _key_parts(name if isinstance(name, str) else None)
-        if parts and parts[0] in NAMED_REQUEST_KEYS:
+        if parts and parts[0] in named_request_keys():
             return parts[0]
     return None
 
@@ -425,10 +463,10 @@ def judge(
         return Judgement(DECISIONS_BY_ID["own-rule"], own[0])
     if cause and cause.get("transient"):
         status = (cause.get("values") or {}).get("status")
-        if not (cause.get("provider") == STATUS_TIER and status in AMBIGUOUS_STATUSES):
+        if not (cause.get("provider") == status_tier() and status in AMBIGUOUS_STATUSES):
             reason = f"{cause_id}: {cause.get('title') or 'not about the request'}"
             return Judgement(DECISIONS_BY_ID["transient"], reason=reason)
-    if cause_id in ABOUT_THE_TARGET and not any(rule.startswith(TARGET_RULE_PREFIXES) for rule in rules):
+    if cause_id in about_the_target() and not any(rule.startswith(TARGET_RULE_PREFIXES) for rule in rules):
         reason = f"{cause_id}: {(cause or {}).get('title') or 'about the model or endpoint'}"
         return Judgement(DECISIONS_BY_ID["about-target"], reason=reason)
     unreadable = [rule for rule in by_wording if rule in _unreadable_body_rules()]
@@ -555,6 +593,8 @@ def recognise_stored(
     """The root cause of a stored rejection: from its ``error_json`` (the parsed chain, innermost
     provider message first), else from the plain ``error_message``; ``status`` is the last tier.
     ``request``: the stored request body (``causes.request_object``), for the request-aware tier."""
+    from toolguard_core.causes import recognise, recognise_error
+
     error = None
     if error_json:
         try:

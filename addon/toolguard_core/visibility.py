@@ -14,7 +14,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from toolguard_core.rules.body import NOT_VALIDATED, TOO_DEEP, TOO_LARGE, UNDECODABLE
+from toolguard_core.unvalidated import UNVALIDATED_RULE_IDS
 from toolguard_core.upstreams import upstream_sort_key
 from toolguard_core.verdict import Verdict, verdict_words
 
@@ -106,7 +106,7 @@ def skipped_line(count: int, hosts: Mapping[str, int]) -> str | None:
 
 #: The findings that mean "no rule looked at this body": it went upstream unvalidated (over
 #: toolguard_max_body, nested too deep, an undecodable Content-Encoding, or the worker was saturated).
-UNVALIDATED_RULES: tuple[str, ...] = (TOO_LARGE.id, TOO_DEEP.id, UNDECODABLE.id, NOT_VALIDATED.id)
+UNVALIDATED_RULES: tuple[str, ...] = UNVALIDATED_RULE_IDS
 
 
 def unvalidated_note(rules: Iterable[str]) -> str | None:

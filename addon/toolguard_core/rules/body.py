@@ -14,6 +14,7 @@ import orjson
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.rules.jsonvalues import json_type
 from toolguard_core.rules.registry import PredictedError, define, policy
+from toolguard_core.unvalidated import NOT_VALIDATED_ID, TOO_DEEP_ID, TOO_LARGE_ID, UNDECODABLE_ID
 
 #: The corrected example of every body rule: the smallest chat request a provider accepts.
 _VALID = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
@@ -71,7 +72,7 @@ EMPTY = define(
     notes="An empty body has no `messages`; the exact provider error text has not been observed yet.",
 )
 TOO_LARGE = define(
-    "body.too-large",
+    TOO_LARGE_ID,
     Severity.INFO,
     "The body is larger than toolguard_max_body, so it was passed through without validation.",
     # toolguard's own limit, not a provider's: context about the flow, the same wherever it goes.
@@ -80,7 +81,7 @@ TOO_LARGE = define(
     "is the deployment's setting, and a provider may accept the body.",
 )
 TOO_DEEP = define(
-    "body.too-deep",
+    TOO_DEEP_ID,
     Severity.WARNING,
     "The body nests deeper than the JSON parser allows; it was passed through without validation.",
     # toolguard's own limit, not a provider's: a warning wherever the body goes.
@@ -91,7 +92,7 @@ TOO_DEEP = define(
     "provider's: the request goes on unvalidated, and the provider may accept it.",
 )
 UNDECODABLE = define(
-    "body.undecodable",
+    UNDECODABLE_ID,
     Severity.WARNING,
     "The body's Content-Encoding could not be decoded; it was passed through without validation.",
     # toolguard could not read the body; whether the provider can is not known: a warning everywhere.
@@ -99,7 +100,7 @@ UNDECODABLE = define(
     notes="No example: the finding is about the flow's Content-Encoding header, not the body alone.",
 )
 NOT_VALIDATED = define(
-    "body.not-validated",
+    NOT_VALIDATED_ID,
     Severity.INFO,
     "The body was forwarded without validation: the validation worker was saturated or had stopped "
     "(work per request is bounded, so toolguard never holds traffic to validate it).",
