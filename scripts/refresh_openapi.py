@@ -5,7 +5,7 @@ Source: OpenAI's published OpenAPI document, ``openapi.yaml`` of https://github.
 (MIT). The snapshot keeps only what a request validator reads, for the two request bodies toolguard
 checks against it: ``CreateChatCompletionRequest`` (``POST /v1/chat/completions``) and ``CreateResponse``
 (``POST /v1/responses``): JSON types (``nullable`` folded in), enums, numeric and array bounds, required
-keys, closed objects (``additionalProperties: false``), and unions (``oneOf``/``anyOf``, flattened; the
+keys, closed objects (``additionalProperties: false``), string lengths and property counts, and unions (``oneOf``/``anyOf``, flattened; the
 validator picks a branch by JSON type, then by the property every object branch fixes to one value, such
 as ``type`` or ``role``). ``allOf`` is merged. Descriptions, examples and defaults are dropped. Component
 schemas are kept by name (``{"ref": name}``) so a schema used in many places is stored once.
@@ -49,6 +49,12 @@ _NUMERIC_KEYS = {
     "exclusiveMaximum": "xmax",
     "minItems": "min_items",
     "maxItems": "max_items",
+    # String lengths and property counts (issue 9, session 12): OpenAI's validator enforces them with its
+    # own codes (string_above_max_length, empty_string, object_above_max_properties), e.g. a `metadata`
+    # of more than 16 keys or a Responses item `id` over 64 characters.
+    "minLength": "min_len",
+    "maxLength": "max_len",
+    "maxProperties": "max_props",
 }
 
 

@@ -106,7 +106,7 @@ def test_refresh_compiles_the_fixture_spec_offline(tmp_path: Path) -> None:
                 "props": {
                     "role": {"type": ["string"], "enum": ["tool"]},
                     "strict": {"any": [{"type": ["boolean"]}, {"type": ["null"]}]},
-                    "tool_call_id": string,
+                    "tool_call_id": {"type": ["string"], "min_len": 1, "max_len": 64},  # string lengths kept
                 },
                 "req": ["role", "tool_call_id"],
             },
@@ -192,6 +192,20 @@ CASES = [
         OPENAI_RESPONSES,
         [],
     ),
+    # String lengths the schema bounds (maxLength/minLength, issue 9 session 12): OpenAI's validator
+    # enforces them with one wording, "Invalid 'input[95].call_id': string too long. Expected a string
+    # with maximum length 64, ..." (code string_above_max_length, AnswerDotAI/fastllm#45).
+    (
+        {"model": "gpt-4o", "messages": [USER], "safety_identifier": "u" * 65},
+        OPENAI,
+        [("spec.out-of-range", "error", "safety_identifier")],
+    ),
+    (
+        {"model": "gpt-5", "input": "Hi", "safety_identifier": "u" * 65},
+        OPENAI_RESPONSES,
+        [("spec.out-of-range", "error", "safety_identifier")],
+    ),  # fmt: skip
+    ({"model": "gpt-4o", "messages": [USER], "safety_identifier": "u" * 64}, OPENAI, []),
     # An unrecognised host: a type fact is judged as the known model's vendor (an error); a value the
     # snapshot does not list may be a newer API's or an extension, so it stays the host's warning.
     (INCLUDE_USAGE, GATEWAY, [("spec.wrong-type", "error", "stream_options.include_usage")]),

@@ -231,8 +231,11 @@ class _Node:
         "items",
         "max",
         "max_items",
+        "max_len",
+        "max_props",
         "min",
         "min_items",
+        "min_len",
         "ok",
         "props",
         "req",
@@ -251,6 +254,11 @@ class _Node:
         self.xmax: float | None = None
         self.min_items: int | None = None
         self.max_items: int | None = None
+        #: String length bounds and the most keys an object takes (``maxLength``/``minLength``/
+        #: ``maxProperties``): a Responses ``call_id`` of 1-64 characters, a vector-store attribute map.
+        self.min_len: int | None = None
+        self.max_len: int | None = None
+        self.max_props: int | None = None
         self.props: dict[str, _Node] | None = None
         self.req: tuple[str, ...] = ()
         self.closed = False
@@ -374,7 +382,17 @@ class _Compiler:
             node.types = frozenset(raw["type"])
         if "enum" in raw:
             node.enum = frozenset(v for v in raw["enum"] if isinstance(v, str | int | float | bool))
-        for key in ("min", "max", "xmin", "xmax", "min_items", "max_items"):
+        for key in (
+            "min",
+            "max",
+            "xmin",
+            "xmax",
+            "min_items",
+            "max_items",
+            "min_len",
+            "max_len",
+            "max_props",
+        ):
             if key in raw:
                 setattr(node, key, raw[key])
         if "props" in raw:
@@ -473,11 +491,11 @@ def _finish(node: _Node) -> None:
     if "number" in ok:
         ok.add("integer")
     done = {"boolean", "null"}
-    if node.enum is None:
+    if node.enum is None and node.min_len is None and node.max_len is None:
         done.add("string")
     if node.min is None and node.max is None and node.xmin is None and node.xmax is None:
         done |= {"integer", "number"}
-    if node.props is None and not node.req and not node.closed:
+    if node.props is None and not node.req and not node.closed and node.max_props is None:
         done.add("object")
     if node.items is None and node.min_items is None and node.max_items is None:
         done.add("array")
@@ -546,12 +564,22 @@ def _make_fn(node: _Node, skip: str | None = None) -> Check:
         else {k: (child, child.done if k != skip else _EVERY_TYPE) for k, child in node.props.items()}
     )
     items, min_items, max_items = node.items, node.min_items, node.max_items
+    min_len, max_len, max_props = node.min_len, node.max_len, node.max_props
     bounded = node.min is not None or node.max is not None or node.xmin is not None or node.xmax is not None
 
     def check_node(value: Any, jtype: str, loc: Loc, out: list[Violation]) -> None:
         if jtype not in ok:
             _wrong_type(ok, jtype, loc, out)
         elif jtype == "object":
+            if max_props is not None and len(value) > max_props:
+                where = _path(loc)
+                out.append(
+                    (
+                        OUT_OF_RANGE,
+                        where,
+                        f"`{where}` has {len(value)} keys; OpenAI's maximum is {max_props}.",
+                    )
+                )
             if props is not None:
                 for key, sub in value.items():
                     entry = props.get(key)
@@ -602,6 +630,22 @@ def _make_fn(node: _Node, skip: str | None = None) -> Check:
         elif jtype == "string":
             if enum is not None and value not in enum:
                 _unknown_value(enum, value, loc, out)
+            elif (min_len is not None and len(value) < min_len) or (
+                max_len is not None and len(value) > max_len
+            ):
+                where = _path(loc)
+                bound = (
+                    f"at least {min_len}"
+                    if min_len is not None and len(value) < min_len
+                    else f"at most {max_len}"
+                )
+                out.append(
+                    (
+                        OUT_OF_RANGE,
+                        where,
+                        f"`{where}` is {len(value)} characters long; OpenAI's schema takes {bound} here.",
+                    )
+                )
         elif bounded and (jtype == "integer" or jtype == "number"):
             bound = _bound_problem(node, value)
             if bound is not None:
