@@ -204,7 +204,7 @@ CASES = [
         {"model": "gpt-5", "input": "Hi", "safety_identifier": "u" * 65},
         OPENAI_RESPONSES,
         [("spec.out-of-range", "error", "safety_identifier")],
-    ),  # fmt: skip
+    ),
     ({"model": "gpt-4o", "messages": [USER], "safety_identifier": "u" * 64}, OPENAI, []),
     # An unrecognised host: a type fact is judged as the known model's vendor (an error); a value the
     # snapshot does not list may be a newer API's or an extension, so it stays the host's warning.
