@@ -444,6 +444,58 @@ STRICT_ADDITIONAL_PROPERTIES = define(
         ],
     },
 )
+STRICT_TYPE_MISSING = define(
+    "tools.strict-type-missing",
+    Severity.ERROR,
+    "A `strict: true` tool has a sub-schema (a property, `items`, a `$defs` entry, an anyOf branch) with no "
+    "`type` and no anyOf/oneOf/allOf/$ref giving one.",
+    policy=policy(error=("openai-family",), silent=("self-hosted", "mistral"), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid schema for function 'mcp_notebooklm_mcp_studio_revise': In context=('properties', "
+                "'slide_instructions', 'items'), schema must have a 'type' key."
+            ),
+            source="https://github.com/can1357/oh-my-pi/issues/211",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"notes": {"type": "array", "items": {}}},
+                    "required": ["notes"],
+                    "additionalProperties": False,
+                },
+                strict=True,
+            )
+        ],
+    },
+    notes=(
+        "Structured Outputs' subset (platform.openai.com/docs/guides/structured-outputs, 'Supported schemas') "
+        "types every node; without `strict` OpenAI takes a typeless property as any value. A node with only "
+        "`enum` or `const` is not flagged. vLLM does not model `strict`; Mistral strips it."
+    ),
+    fixed={
+        "model": "gpt-4o",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"notes": {"type": "array", "items": {"type": "string"}}},
+                    "required": ["notes"],
+                    "additionalProperties": False,
+                },
+                strict=True,
+            )
+        ],
+    },
+)
 STRICT_REQUIRED = define(
     "tools.strict-required",
     Severity.ERROR,
@@ -1340,6 +1392,7 @@ _STRICT_RULES = {
     "additional-properties": STRICT_ADDITIONAL_PROPERTIES,
     "required": STRICT_REQUIRED,
     "format": STRICT_FORMAT,
+    "type": STRICT_TYPE_MISSING,
 }
 
 
