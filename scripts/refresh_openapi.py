@@ -42,6 +42,16 @@ SOURCE_URL = "https://github.com/openai/openai-openapi/blob/master/openapi.yaml"
 #: The request bodies snapshotted: toolguard's endpoint kind → the spec's component schema.
 ROOTS = {"chat": "CreateChatCompletionRequest", "responses": "CreateResponse"}
 _REF = "#/components/schemas/"
+#: Bounds the spec states only in a schema's description, declared here once with the words they come
+#: from, and added to that schema's object branch. Metadata: "Set of 16 key-value pairs ... Keys are
+#: strings with a maximum length of 64 characters. Values are strings with a maximum length of 512
+#: characters." OpenAI enforces them: "Invalid 'metadata': too many properties. Expected an object with at
+#: most 16 properties" (code object_above_max_properties), "Expected a string with maximum length 512, but
+#: got a string with length 695 instead. (param: metadata.actual) (code: string_above_max_length)"
+#: (spiceai/docs#928).
+PROSE_BOUNDS: dict[str, dict[str, Any]] = {
+    "Metadata": {"max_props": 16, "key_max_len": 64, "values": {"max_len": 512}},
+}
 _NUMERIC_KEYS = {
     "minimum": "min",
     "maximum": "max",
@@ -70,7 +80,7 @@ class Compiler:
             raise KeyError(f"the spec has no component schema {name!r}")
         if name not in self.defs:
             self.defs[name] = {}  # placeholder first: a schema may refer to itself
-            self.defs[name] = self.node(self.schemas[name])
+            self.defs[name] = _with_prose_bounds(self.node(self.schemas[name]), PROSE_BOUNDS.get(name))
         return {"ref": name}
 
     def resolve(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -123,6 +133,11 @@ class Compiler:
             items = self.node(schema["items"])
             if items:
                 out["items"] = items
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, Mapping) and extra:
+            values = self.node(extra)  # a map's values (metadata's strings, logit_bias's integers)
+            if values:
+                out["values"] = values
         branches = [*schema.get("oneOf", ()), *schema.get("anyOf", ())]
         if branches:
             compiled = [self.node(b) for b in branches]
@@ -133,6 +148,20 @@ class Compiler:
                 out["any"].append({"type": ["null"]})
             out.pop("type", None)
         return out
+
+
+def _with_prose_bounds(node: dict[str, Any], bounds: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``node`` with ``bounds`` added to its object schema (itself, or its union's object branch)."""
+    if not bounds:
+        return node
+    targets = [b for b in node.get("any", ()) if b.get("type") == ["object"]] or [node]
+    for target in targets:
+        for key, value in bounds.items():
+            if key == "values":
+                target["values"] = {**target.get("values", {}), **value}
+            else:
+                target[key] = value
+    return node
 
 
 def _admits_null(schema: Mapping[str, Any]) -> bool:

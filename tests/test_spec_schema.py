@@ -91,7 +91,23 @@ def test_refresh_compiles_the_fixture_spec_offline(tmp_path: Path) -> None:
             },
             "CreateResponse": {
                 "type": ["object"],
-                "props": {"input": {"any": [string, {"type": ["array"], "items": {"ref": "Message"}}]}},
+                "props": {
+                    "input": {"any": [string, {"type": ["array"], "items": {"ref": "Message"}}]},
+                    "metadata": {"ref": "Metadata"},
+                },
+            },
+            # A map's value schema (additionalProperties) is kept; the bounds the spec states only in
+            # Metadata's description are added from the script's PROSE_BOUNDS.
+            "Metadata": {
+                "any": [
+                    {
+                        "type": ["object"],
+                        "values": {"type": ["string"], "max_len": 512},
+                        "max_props": 16,
+                        "key_max_len": 64,
+                    },
+                    {"type": ["null"]},
+                ]
             },
             "Filter": {"type": ["object"], "props": {"key": string}, "closed": True},
             "Message": {"any": [{"ref": "UserMessage"}, {"ref": "ToolMessage"}]},
@@ -206,6 +222,29 @@ CASES = [
         [("spec.out-of-range", "error", "safety_identifier")],
     ),
     ({"model": "gpt-4o", "messages": [USER], "safety_identifier": "u" * 64}, OPENAI, []),
+    # metadata: at most 16 keys of at most 64 characters, string values of at most 512 (the spec's
+    # Metadata description; "Invalid 'metadata': too many properties. Expected an object with at most 16
+    # properties" and "Expected a string with maximum length 512 ... (param: metadata.actual)",
+    # spiceai/docs#928).
+    (
+        {"model": "gpt-4o", "messages": [USER], "metadata": {f"k{i}": "v" for i in range(17)}},
+        OPENAI,
+        [("spec.out-of-range", "error", "metadata")],
+    ),
+    (
+        {"model": "gpt-4o", "messages": [USER], "metadata": {"actual": "a" * 513, "k" * 65: "v", "n": 3}},
+        OPENAI,
+        [
+            ("spec.out-of-range", "error", "metadata.actual"),
+            ("spec.out-of-range", "error", "metadata." + "k" * 65),
+            ("spec.wrong-type", "error", "metadata.n"),
+        ],
+    ),
+    (
+        {"model": "gpt-5", "input": "Hi", "metadata": {f"k{i}": "v" * 512 for i in range(16)}},
+        OPENAI_RESPONSES,
+        [],
+    ),
     # An unrecognised host: a type fact is judged as the known model's vendor (an error); a value the
     # snapshot does not list may be a newer API's or an extension, so it stays the host's warning.
     (INCLUDE_USAGE, GATEWAY, [("spec.wrong-type", "error", "stream_options.include_usage")]),

@@ -112,8 +112,9 @@ UNKNOWN_ENUM_VALUE = define(
 OUT_OF_RANGE = define(
     "spec.out-of-range",
     Severity.ERROR,
-    "A number or an array length outside the bounds OpenAI's schema sets (more than 4 `stop` sequences, an "
-    "empty `tool_calls`, a nested count below its minimum, ...).",
+    "A number, an array length, a string length or a key count outside the bounds OpenAI's schema sets "
+    "(more than 4 `stop` sequences, an empty `tool_calls`, a `safety_identifier` over 64 characters, a "
+    "`metadata` of more than 16 keys or with a value over 512 characters, ...).",
     policy=_SPEC_POLICY,
     predicts=(
         PredictedError(
@@ -130,6 +131,15 @@ OUT_OF_RANGE = define(
             ),
             source="https://github.com/vishalmysore/Tools4AI/issues/16",
             code="array_above_max_length",
+        ),
+        PredictedError(
+            provider="openai",
+            text=(
+                "Expected a string with maximum length 512, but got a string with length 695 instead. (param: "
+                "metadata.actual) (code: string_above_max_length)"
+            ),
+            source="https://github.com/spiceai/docs/issues/928",
+            code="string_above_max_length",
         ),
     ),
     example={"model": "gpt-4o", "messages": [_USER], "functions": []},
@@ -229,6 +239,7 @@ class _Node:
         "enum",
         "fn",
         "items",
+        "key_max_len",
         "max",
         "max_items",
         "max_len",
@@ -241,6 +252,7 @@ class _Node:
         "req",
         "types",
         "union",
+        "values",
         "xmax",
         "xmin",
     )
@@ -259,6 +271,9 @@ class _Node:
         self.min_len: int | None = None
         self.max_len: int | None = None
         self.max_props: int | None = None
+        #: A map's value schema (``additionalProperties``) and its longest key (``metadata``: 64).
+        self.values: _Node | None = None
+        self.key_max_len: int | None = None
         self.props: dict[str, _Node] | None = None
         self.req: tuple[str, ...] = ()
         self.closed = False
@@ -345,7 +360,7 @@ def _accepts(node: _Node, jtype: str) -> bool:
 def _implied_types(node: _Node) -> frozenset[str] | None:
     if node.types is not None:
         return node.types
-    if node.props is not None or node.req:
+    if node.props is not None or node.req or node.values is not None:
         return frozenset({"object"})
     if node.items is not None:
         return frozenset({"array"})
@@ -392,6 +407,7 @@ class _Compiler:
             "min_len",
             "max_len",
             "max_props",
+            "key_max_len",
         ):
             if key in raw:
                 setattr(node, key, raw[key])
@@ -401,6 +417,8 @@ class _Compiler:
         node.closed = bool(raw.get("closed"))
         if "items" in raw:
             node.items = self.node(raw["items"])
+        if "values" in raw:
+            node.values = self.node(raw["values"])
         if "any" in raw:
             self.unions.append((node, [self.node(b) for b in raw["any"]]))
 
@@ -495,7 +513,14 @@ def _finish(node: _Node) -> None:
         done.add("string")
     if node.min is None and node.max is None and node.xmin is None and node.xmax is None:
         done |= {"integer", "number"}
-    if node.props is None and not node.req and not node.closed and node.max_props is None:
+    if (
+        node.props is None
+        and not node.req
+        and not node.closed
+        and node.max_props is None
+        and node.values is None
+        and node.key_max_len is None
+    ):
         done.add("object")
     if node.items is None and node.min_items is None and node.max_items is None:
         done.add("array")
@@ -565,6 +590,7 @@ def _make_fn(node: _Node, skip: str | None = None) -> Check:
     )
     items, min_items, max_items = node.items, node.min_items, node.max_items
     min_len, max_len, max_props = node.min_len, node.max_len, node.max_props
+    values, key_max_len = node.values, node.key_max_len
     bounded = node.min is not None or node.max is not None or node.xmin is not None or node.xmax is not None
 
     def check_node(value: Any, jtype: str, loc: Loc, out: list[Violation]) -> None:
@@ -580,6 +606,8 @@ def _make_fn(node: _Node, skip: str | None = None) -> Check:
                         f"`{where}` has {len(value)} keys; OpenAI's maximum is {max_props}.",
                     )
                 )
+            if values is not None or key_max_len is not None:
+                _check_map(value, props, values, key_max_len, loc, out)
             if props is not None:
                 for key, sub in value.items():
                     entry = props.get(key)
@@ -653,6 +681,34 @@ def _make_fn(node: _Node, skip: str | None = None) -> Check:
                 out.append((OUT_OF_RANGE, where, f"`{where}` is {value}; OpenAI's schema requires {bound}."))
 
     return check_node
+
+
+def _check_map(
+    value: Mapping[Any, Any],
+    props: Mapping[str, Any] | None,
+    values: _Node | None,
+    key_max_len: int | None,
+    loc: Loc,
+    out: list[Violation],
+) -> None:
+    """A map's keys beyond its named properties: each key's length and each value against ``values``."""
+    for key, sub in value.items():
+        if props is not None and key in props:
+            continue
+        if key_max_len is not None and isinstance(key, str) and len(key) > key_max_len:
+            where = _path((loc, key))
+            out.append(
+                (
+                    OUT_OF_RANGE,
+                    where,
+                    f"The key `{key[:80]}` is {len(key)} characters long; OpenAI's schema takes at most "
+                    f"{key_max_len}.",
+                )
+            )
+        if values is not None:
+            sub_type = _TYPE_NAMES.get(type(sub)) or _jtype(sub)
+            if sub_type not in values.done:
+                values.fn(sub, sub_type, (loc, key), out)
 
 
 #: The ``done`` of a key that is never checked again (see :func:`_make_fn`'s ``skip``).
