@@ -92,7 +92,7 @@ KNOWN_PARAMS: Final = OPENAI_PARAMS | {
     "reasoning", "include_reasoning", "reasoning_format", "random_seed", "safe_prompt", "prompt_mode",
     "extra_body", "options", "keep_alive", "format", "chat_template_kwargs", "input", "instructions",
     "previous_response_id", "include", "text", "truncation", "max_output_tokens", "functions",
-    "function_call", "stream_otpions", "tool_stream", "reasoning_budget", "google",
+    "function_call", "stream_otpions", "tool_stream", "reasoning_budget", "google", "stop_sequences",
 }  # fmt: skip
 _QUOTED: Final = r"[\"'`\\]*"
 #: Patterns that name one top-level request field (group ``f``), in any provider's wording.
@@ -122,6 +122,9 @@ _PARAM_PATTERNS: Final = tuple(
         r"(?:does not|doesn't) support (?P<f>[a-z_]+)=\S",
         # Anthropic's limit answer: "max_tokens: 128001 > 64000, which is the maximum allowed ..."
         r"(?P<f>[a-z_]+): \d+ > \d+, which is the maximum",
+        # Anthropic's validator puts the field first in its message: {"message": "stop_sequences: each stop
+        # sequence must contain non-whitespace"} (a known parameter only, as for every pattern here).
+        rf"{_QUOTED}message{_QUOTED}\s*:\s*{_QUOTED}(?P<f>[a-z_]+): ",
         rf"{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} (?:is not supported|is unsupported|not supported)",
         rf"[Ii]nvalid (?:value for )?{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}",
         rf"{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} must be",

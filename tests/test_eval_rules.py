@@ -193,6 +193,18 @@ def test_a_cause_label_matches_an_error_at_the_named_field() -> None:
     assert EVAL.matches("x.y:detail", elsewhere, named)
 
 
+def test_anthropic_names_the_field_first_in_its_message() -> None:
+    # {"type":"error","error":{"type":"invalid_request_error","message":"stop_sequences: each stop sequence
+    # must contain non-whitespace"}} (stanford-crfm/helm's Claude3RunExpander quotes the message).
+    text = (
+        '{"type":"error","error":{"type":"invalid_request_error","message":"stop_sequences: each stop '
+        'sequence must contain non-whitespace"}}'
+    )
+    assert list(EVAL.named_by(text).params) == ["stop_sequences"]
+    # Only a known parameter: "messages: ..." names no top-level parameter.
+    assert EVAL.named_by('{"message":"messages: text content blocks must be non-empty"}').params == {}
+
+
 # Real texts (probe-rules-5's rows and the corpus' wordings): what each quotes, and whether an error at
 # each location is credited for a cause label whose field the text does not otherwise name.
 _ANTHROPIC_IMAGE = (
