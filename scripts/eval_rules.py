@@ -250,7 +250,9 @@ class Named:
         out |= {f"messages.{name}" for name in self.message_keys}
         # A statement whose field is the key it quotes (Anthropic's "<key>: Extra inputs are not permitted")
         # has an empty ``field`` and names it in its ``key`` group.
-        out |= {statement.field or found.group("key") for statement, found in self.statements}
+        for statement, found in self.statements:
+            concerned = statement.field or found.group("key")
+            out |= {concerned} if isinstance(concerned, str) else set(concerned)
         out |= {"tools" if c == "tools" else "messages.content" for c in self.capabilities}
         return out
 
@@ -519,7 +521,9 @@ class Statement:
 
     name: str
     pattern: re.Pattern[str]
-    field: str
+    #: One field, or the fields a sentence about the whole request concerns (cache breakpoints sit in
+    #: ``system``, ``tools`` and ``messages`` alike).
+    field: str | tuple[str, ...]
     messages: tuple[dict[str, Any], ...] = ()
     top: tuple[tuple[str, Any], ...] = ()
     apis: tuple[str, ...] = ("chat",)
@@ -959,7 +963,8 @@ STATEMENTS: Final = (
         # Anthropic: more than four cache breakpoints; the sentence counts them.
         "too many cache_control blocks",
         _s(r"A maximum of 4 blocks with cache_control may be provided\. Found (?P<n>\d+)"),
-        "messages",
+        # The Messages API counts breakpoints across system blocks, tools and message blocks.
+        ("system", "tools", "messages"),
         apis=("messages",),
         derive=_cache_blocks,
     ),

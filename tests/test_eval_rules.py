@@ -205,6 +205,20 @@ def test_anthropic_names_the_field_first_in_its_message() -> None:
     assert EVAL.named_by('{"message":"messages: text content blocks must be non-empty"}').params == {}
 
 
+def test_cache_breakpoints_are_credited_wherever_the_fifth_one_sits() -> None:
+    # "A maximum of 4 blocks with cache_control may be provided. Found 5." counts system blocks, tools
+    # and message blocks alike (continuedev/continue#6937 caps them "including system messages, tools, and
+    # user messages").
+    from toolguard_core.findings import Finding, Severity
+
+    named = EVAL.named_by("A maximum of 4 blocks with cache_control may be provided. Found 5.")
+    for location in ("system[4]", "tools[3]", "messages[6].content[0]"):
+        finding = Finding(rule="x.y", severity=Severity.ERROR, location=location, message="m")
+        assert EVAL.matches("cause.too-many-cache-breakpoints", finding, named, "messages")
+    elsewhere = Finding(rule="x.y", severity=Severity.ERROR, location="max_tokens", message="m")
+    assert not EVAL.matches("cause.too-many-cache-breakpoints", elsewhere, named, "messages")
+
+
 # Real texts (probe-rules-5's rows and the corpus' wordings): what each quotes, and whether an error at
 # each location is credited for a cause label whose field the text does not otherwise name.
 _ANTHROPIC_IMAGE = (
