@@ -343,7 +343,9 @@ def named_by(body: Any) -> Named:
 #: (Anthropic's ``messages.208.content.0.tool_result.content.0.image.source.base64.media_type``), with
 #: brackets (``tools[7].type``, ``messages[1].content[0].type``), or ending in the refused value
 #: (``"thinking.type.enabled"``). At least two names or a name and an index.
-_DOTTED_PATH: Final = re.compile(r"(?<![\w.\[\]/:-])[A-Za-z_]\w*(?:\.\w+|\[\d+\])+(?![\w\[(])")
+#: A path may start at a JSONPath root: Azure OpenAI's "'$.messages[5].content' is invalid. Please check
+#: the API reference" (the ``$.`` prefix, not a dotted name before the path).
+_DOTTED_PATH: Final = re.compile(r"(?:(?<=\$\.)|(?<![\w.\[\]/:-]))[A-Za-z_]\w*(?:\.\w+|\[\d+\])+(?![\w\[(])")
 
 
 def quoted_paths(text: str) -> list[tuple[str, ...]]:

@@ -205,6 +205,14 @@ def test_anthropic_names_the_field_first_in_its_message() -> None:
     assert EVAL.named_by('{"message":"messages: text content blocks must be non-empty"}').params == {}
 
 
+def test_a_jsonpath_rooted_path_is_a_quoted_path() -> None:
+    # Azure OpenAI's older validator roots its paths at "$.": "'$.messages[5].content' is invalid. Please
+    # check the API reference: https://platform.openai.com/docs/api-reference."
+    text = "'$.messages[5].content' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference."
+    assert EVAL.quoted_paths(text) == [("messages", "content")]
+    assert EVAL.quoted_paths("see api.openai.com or gpt-4.1") == []
+
+
 def test_cache_breakpoints_are_credited_wherever_the_fifth_one_sits() -> None:
     # "A maximum of 4 blocks with cache_control may be provided. Found 5." counts system blocks, tools
     # and message blocks alike (continuedev/continue#6937 caps them "including system messages, tools, and
