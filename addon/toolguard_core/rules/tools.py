@@ -100,6 +100,14 @@ INVALID_NAME = define(
     predicts=(
         NAME_PATTERN_ERROR,
         PredictedError(
+            # The Responses API's flat tool (its name sits at tools[N].name).
+            provider="openai",
+            text="Invalid 'tools[0].name': string does not match pattern.",
+            source="https://github.com/openai/openai-dotnet/issues/441",
+            param="tools[0].name",
+            code="invalid_value",
+        ),
+        PredictedError(
             provider="azure",
             text=(
                 "Invalid 'tools[0].function.name': string does not match pattern. Expected a string "
@@ -1206,6 +1214,11 @@ def check_responses_tools(view: RequestView) -> Iterator[Finding]:
             if parameters is not None:
                 yield from _check_root(view, f"tools[{index}].parameters", name, parameters)
             yield from _check_flat_schema(view, index, name, tool)
+            # The flat tool's name has Chat Completions' pattern: "Invalid 'tools[0].name': string does not
+            # match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'." (an MCP server's
+            # host in the name, openai/openai-dotnet#441; Codex sanitises MCP names since openai/codex#8694).
+            # Its length is the spec's (FunctionToolParam.name: at most 128, spec.out-of-range), not 64.
+            yield from _check_name_pattern(view, f"tools[{index}].name", name)
 
 
 def _check_flat_schema(view: RequestView, index: int, name: str, tool: dict[str, Any]) -> Iterator[Finding]:
@@ -1324,6 +1337,10 @@ def _check_name(view: RequestView, location: str, name: str) -> Iterator[Finding
             f"Function name {name[:20]!r}… has {len(name)} characters; the limit is {MAX_NAME_LENGTH}. Shorten "
             "it (e.g. drop a server prefix).",
         )
+    yield from _check_name_pattern(view, location, name)
+
+
+def _check_name_pattern(view: RequestView, location: str, name: str) -> Iterator[Finding]:
     problem = _name_problem(view, name)
     if problem is not None:
         rule, pattern = problem
