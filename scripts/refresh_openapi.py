@@ -5,7 +5,9 @@ Source: OpenAI's published OpenAPI document, ``openapi.yaml`` of https://github.
 (MIT). The snapshot keeps only what a request validator reads, for the two request bodies toolguard
 checks against it: ``CreateChatCompletionRequest`` (``POST /v1/chat/completions``) and ``CreateResponse``
 (``POST /v1/responses``): JSON types (``nullable`` folded in), enums, numeric and array bounds, required
-keys, closed objects (``additionalProperties: false``), string lengths and property counts, and unions (``oneOf``/``anyOf``, flattened; the
+keys, closed objects (``additionalProperties: false``), a map's value schema (``additionalProperties``
+given as a schema), string lengths and property counts, the bounds a schema states only in its
+description (:data:`PROSE_BOUNDS`), and unions (``oneOf``/``anyOf``, flattened; the
 validator picks a branch by JSON type, then by the property every object branch fixes to one value, such
 as ``type`` or ``role``). ``allOf`` is merged. Descriptions, examples and defaults are dropped. Component
 schemas are kept by name (``{"ref": name}``) so a schema used in many places is stored once.

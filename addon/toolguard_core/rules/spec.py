@@ -2,8 +2,8 @@
 
 The hand-written rules know what someone wrote down after a failure; OpenAI publishes the schema of
 every request body (github.com/openai/openai-openapi). ``data/openai_request_schema.json`` is a compact
-snapshot of it for ``CreateChatCompletionRequest`` and ``CreateResponse`` (types, enums, bounds, required
-keys, closed objects, unions), written offline by ``scripts/refresh_openapi.py`` with the spec's version,
+snapshot of it for ``CreateChatCompletionRequest`` and ``CreateResponse`` (types, enums, numeric, length
+and key-count bounds, required keys, closed objects, map values, unions), written offline by ``scripts/refresh_openapi.py`` with the spec's version,
 source and date. It is compiled once, at import, into linked :class:`_Node` objects whose unions are
 already resolved into per-JSON-type dispatch tables, so the check walks only what the request contains
 and does a dict lookup per value.
