@@ -92,7 +92,7 @@ KNOWN_PARAMS: Final = OPENAI_PARAMS | {
     "reasoning", "include_reasoning", "reasoning_format", "random_seed", "safe_prompt", "prompt_mode",
     "extra_body", "options", "keep_alive", "format", "chat_template_kwargs", "input", "instructions",
     "previous_response_id", "include", "text", "truncation", "max_output_tokens", "functions",
-    "function_call", "stream_otpions", "tool_stream", "reasoning_budget", "google",
+    "function_call", "stream_otpions", "tool_stream", "reasoning_budget", "google", "stop_sequences",
 }  # fmt: skip
 _QUOTED: Final = r"[\"'`\\]*"
 #: Patterns that name one top-level request field (group ``f``), in any provider's wording.
@@ -122,6 +122,9 @@ _PARAM_PATTERNS: Final = tuple(
         r"(?:does not|doesn't) support (?P<f>[a-z_]+)=\S",
         # Anthropic's limit answer: "max_tokens: 128001 > 64000, which is the maximum allowed ..."
         r"(?P<f>[a-z_]+): \d+ > \d+, which is the maximum",
+        # Anthropic's validator puts the field first in its message: {"message": "stop_sequences: each stop
+        # sequence must contain non-whitespace"} (a known parameter only, as for every pattern here).
+        rf"{_QUOTED}message{_QUOTED}\s*:\s*{_QUOTED}(?P<f>[a-z_]+): ",
         rf"{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} (?:is not supported|is unsupported|not supported)",
         rf"[Ii]nvalid (?:value for )?{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}",
         rf"{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} must be",
@@ -247,7 +250,9 @@ class Named:
         out |= {f"messages.{name}" for name in self.message_keys}
         # A statement whose field is the key it quotes (Anthropic's "<key>: Extra inputs are not permitted")
         # has an empty ``field`` and names it in its ``key`` group.
-        out |= {statement.field or found.group("key") for statement, found in self.statements}
+        for statement, found in self.statements:
+            concerned = statement.field or found.group("key")
+            out |= {concerned} if isinstance(concerned, str) else set(concerned)
         out |= {"tools" if c == "tools" else "messages.content" for c in self.capabilities}
         return out
 
@@ -338,7 +343,9 @@ def named_by(body: Any) -> Named:
 #: (Anthropic's ``messages.208.content.0.tool_result.content.0.image.source.base64.media_type``), with
 #: brackets (``tools[7].type``, ``messages[1].content[0].type``), or ending in the refused value
 #: (``"thinking.type.enabled"``). At least two names or a name and an index.
-_DOTTED_PATH: Final = re.compile(r"(?<![\w.\[\]/:-])[A-Za-z_]\w*(?:\.\w+|\[\d+\])+(?![\w\[(])")
+#: A path may start at a JSONPath root: Azure OpenAI's "'$.messages[5].content' is invalid. Please check
+#: the API reference" (the ``$.`` prefix, not a dotted name before the path).
+_DOTTED_PATH: Final = re.compile(r"(?:(?<=\$\.)|(?<![\w.\[\]/:-]))[A-Za-z_]\w*(?:\.\w+|\[\d+\])+(?![\w\[(])")
 
 
 def quoted_paths(text: str) -> list[tuple[str, ...]]:
@@ -516,7 +523,9 @@ class Statement:
 
     name: str
     pattern: re.Pattern[str]
-    field: str
+    #: One field, or the fields a sentence about the whole request concerns (cache breakpoints sit in
+    #: ``system``, ``tools`` and ``messages`` alike).
+    field: str | tuple[str, ...]
     messages: tuple[dict[str, Any], ...] = ()
     top: tuple[tuple[str, Any], ...] = ()
     apis: tuple[str, ...] = ("chat",)
@@ -990,7 +999,8 @@ STATEMENTS: Final = (
         # Anthropic: more than four cache breakpoints; the sentence counts them.
         "too many cache_control blocks",
         _s(r"A maximum of 4 blocks with cache_control may be provided\. Found (?P<n>\d+)"),
-        "messages",
+        # The Messages API counts breakpoints across system blocks, tools and message blocks.
+        ("system", "tools", "messages"),
         apis=("messages",),
         derive=_cache_blocks,
     ),

@@ -5,7 +5,9 @@ Source: OpenAI's published OpenAPI document, ``openapi.yaml`` of https://github.
 (MIT). The snapshot keeps only what a request validator reads, for the two request bodies toolguard
 checks against it: ``CreateChatCompletionRequest`` (``POST /v1/chat/completions``) and ``CreateResponse``
 (``POST /v1/responses``): JSON types (``nullable`` folded in), enums, numeric and array bounds, required
-keys, closed objects (``additionalProperties: false``), and unions (``oneOf``/``anyOf``, flattened; the
+keys, closed objects (``additionalProperties: false``), a map's value schema (``additionalProperties``
+given as a schema), string lengths and property counts, the bounds a schema states only in its
+description (:data:`PROSE_BOUNDS`), and unions (``oneOf``/``anyOf``, flattened; the
 validator picks a branch by JSON type, then by the property every object branch fixes to one value, such
 as ``type`` or ``role``). ``allOf`` is merged. Descriptions, examples and defaults are dropped. Component
 schemas are kept by name (``{"ref": name}``) so a schema used in many places is stored once.
@@ -42,6 +44,16 @@ SOURCE_URL = "https://github.com/openai/openai-openapi/blob/master/openapi.yaml"
 #: The request bodies snapshotted: toolguard's endpoint kind → the spec's component schema.
 ROOTS = {"chat": "CreateChatCompletionRequest", "responses": "CreateResponse"}
 _REF = "#/components/schemas/"
+#: Bounds the spec states only in a schema's description, declared here once with the words they come
+#: from, and added to that schema's object branch. Metadata: "Set of 16 key-value pairs ... Keys are
+#: strings with a maximum length of 64 characters. Values are strings with a maximum length of 512
+#: characters." OpenAI enforces them: "Invalid 'metadata': too many properties. Expected an object with at
+#: most 16 properties" (code object_above_max_properties), "Expected a string with maximum length 512, but
+#: got a string with length 695 instead. (param: metadata.actual) (code: string_above_max_length)"
+#: (spiceai/docs#928).
+PROSE_BOUNDS: dict[str, dict[str, Any]] = {
+    "Metadata": {"max_props": 16, "key_max_len": 64, "values": {"max_len": 512}},
+}
 _NUMERIC_KEYS = {
     "minimum": "min",
     "maximum": "max",
@@ -49,6 +61,12 @@ _NUMERIC_KEYS = {
     "exclusiveMaximum": "xmax",
     "minItems": "min_items",
     "maxItems": "max_items",
+    # String lengths and property counts (issue 9, session 12): OpenAI's validator enforces them with its
+    # own codes (string_above_max_length, empty_string, object_above_max_properties), e.g. a `metadata`
+    # of more than 16 keys or a Responses item `id` over 64 characters.
+    "minLength": "min_len",
+    "maxLength": "max_len",
+    "maxProperties": "max_props",
 }
 
 
@@ -64,7 +82,7 @@ class Compiler:
             raise KeyError(f"the spec has no component schema {name!r}")
         if name not in self.defs:
             self.defs[name] = {}  # placeholder first: a schema may refer to itself
-            self.defs[name] = self.node(self.schemas[name])
+            self.defs[name] = _with_prose_bounds(self.node(self.schemas[name]), PROSE_BOUNDS.get(name))
         return {"ref": name}
 
     def resolve(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -117,6 +135,11 @@ class Compiler:
             items = self.node(schema["items"])
             if items:
                 out["items"] = items
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, Mapping) and extra:
+            values = self.node(extra)  # a map's values (metadata's strings, logit_bias's integers)
+            if values:
+                out["values"] = values
         branches = [*schema.get("oneOf", ()), *schema.get("anyOf", ())]
         if branches:
             compiled = [self.node(b) for b in branches]
@@ -127,6 +150,20 @@ class Compiler:
                 out["any"].append({"type": ["null"]})
             out.pop("type", None)
         return out
+
+
+def _with_prose_bounds(node: dict[str, Any], bounds: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``node`` with ``bounds`` added to its object schema (itself, or its union's object branch)."""
+    if not bounds:
+        return node
+    targets = [b for b in node.get("any", ()) if b.get("type") == ["object"]] or [node]
+    for target in targets:
+        for key, value in bounds.items():
+            if key == "values":
+                target["values"] = {**target.get("values", {}), **value}
+            else:
+                target[key] = value
+    return node
 
 
 def _admits_null(schema: Mapping[str, Any]) -> bool:

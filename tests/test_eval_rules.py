@@ -193,6 +193,40 @@ def test_a_cause_label_matches_an_error_at_the_named_field() -> None:
     assert EVAL.matches("x.y:detail", elsewhere, named)
 
 
+def test_anthropic_names_the_field_first_in_its_message() -> None:
+    # {"type":"error","error":{"type":"invalid_request_error","message":"stop_sequences: each stop sequence
+    # must contain non-whitespace"}} (stanford-crfm/helm's Claude3RunExpander quotes the message).
+    text = (
+        '{"type":"error","error":{"type":"invalid_request_error","message":"stop_sequences: each stop '
+        'sequence must contain non-whitespace"}}'
+    )
+    assert list(EVAL.named_by(text).params) == ["stop_sequences"]
+    # Only a known parameter: "messages: ..." names no top-level parameter.
+    assert EVAL.named_by('{"message":"messages: text content blocks must be non-empty"}').params == {}
+
+
+def test_a_jsonpath_rooted_path_is_a_quoted_path() -> None:
+    # Azure OpenAI's older validator roots its paths at "$.": "'$.messages[5].content' is invalid. Please
+    # check the API reference: https://platform.openai.com/docs/api-reference."
+    text = "'$.messages[5].content' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference."
+    assert EVAL.quoted_paths(text) == [("messages", "content")]
+    assert EVAL.quoted_paths("see api.openai.com or gpt-4.1") == []
+
+
+def test_cache_breakpoints_are_credited_wherever_the_fifth_one_sits() -> None:
+    # "A maximum of 4 blocks with cache_control may be provided. Found 5." counts system blocks, tools
+    # and message blocks alike (continuedev/continue#6937 caps them "including system messages, tools, and
+    # user messages").
+    from toolguard_core.findings import Finding, Severity
+
+    named = EVAL.named_by("A maximum of 4 blocks with cache_control may be provided. Found 5.")
+    for location in ("system[4]", "tools[3]", "messages[6].content[0]"):
+        finding = Finding(rule="x.y", severity=Severity.ERROR, location=location, message="m")
+        assert EVAL.matches("cause.too-many-cache-breakpoints", finding, named, "messages")
+    elsewhere = Finding(rule="x.y", severity=Severity.ERROR, location="max_tokens", message="m")
+    assert not EVAL.matches("cause.too-many-cache-breakpoints", elsewhere, named, "messages")
+
+
 # Real texts (probe-rules-5's rows and the corpus' wordings): what each quotes, and whether an error at
 # each location is credited for a cause label whose field the text does not otherwise name.
 _ANTHROPIC_IMAGE = (

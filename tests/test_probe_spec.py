@@ -34,6 +34,7 @@ class Round:
 ROUNDS = [
     Round("probe-spec-9.jsonl", frozenset({"chat", "responses", "messages"}), 4, uncited=False),
     Round("probe-spec-11.jsonl", frozenset({"chat", "responses", "messages", "gemini"}), 5, uncited=True),
+    Round("probe-spec-12.jsonl", frozenset({"chat", "responses", "messages", "gemini"}), 5, uncited=True),
 ]
 
 

@@ -636,6 +636,34 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         None,
     ),
     (
+        # stanford-crfm/helm's Claude3RunExpander: "stop_sequences: each stop sequence must contain
+        # non-whitespace"; an OpenAI `stop: ["\n"]` translated one for one (EleutherAI/lm-evaluation-harness#2412).
+        "stop-sequences-whitespace-only",
+        "anthropic",
+        req(USER, stop_sequences=["\n", "", " \t", "END"]),
+        [
+            ("anthropic.stop-sequence-blank", E, "stop_sequences[0]"),
+            ("anthropic.stop-sequence-blank", E, "stop_sequences[1]"),
+            ("anthropic.stop-sequence-blank", E, "stop_sequences[2]"),
+        ],
+        None,
+    ),
+    (
+        "stop-sequences-text-with-newlines-ok",
+        "anthropic",
+        req(USER, stop_sequences=["\n\nHuman:", "END"]),
+        [],
+        None,
+    ),
+    (
+        # Another provider's Anthropic-compatible endpoint: whether it refuses is not established.
+        "stop-sequences-whitespace-elsewhere",
+        "minimax",
+        req(USER, stop_sequences=["\n"]),
+        [("anthropic.stop-sequence-blank", W, "stop_sequences[0]")],
+        None,
+    ),
+    (
         # A value pydantic's lax mode converts is only a warning; an array where a number belongs is not.
         "numeric-strings-warning",
         "anthropic",

@@ -106,6 +106,31 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         [],
         None,
     ),
+    # ------------------------------------------- flat function tools' names (Chat Completions' pattern)
+    (
+        # openai/openai-dotnet#441: an MCP server's host in the name; "Invalid 'tools[0].name': string does
+        # not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'."
+        "flat-tool-name-with-dots",
+        "openai",
+        {"model": "gpt-4.1", "input": "Hi", "tools": [{**TOOL, "name": "mcp.example.com_-_search"}]},
+        [("tools.invalid-name", E, "tools[0].name")],
+        "Invalid 'tools[0].name': string does not match pattern.",
+    ),
+    (
+        # 65-128 characters: the Responses API's own limit is 128 (FunctionToolParam.name), not 64.
+        "flat-tool-name-long-ok",
+        "openai",
+        {"model": "gpt-4.1", "input": "Hi", "tools": [{**TOOL, "name": "a" * 100}]},
+        [],
+        None,
+    ),
+    (
+        "flat-tool-name-vllm-silent",
+        "vllm",
+        {"model": "m", "input": "Hi", "tools": [{**TOOL, "name": "a.b"}]},
+        [],
+        None,
+    ),
     # ------------------------------------------- the schema root of flat function tools (not only strict)
     (
         "flat-tool-parameters-without-type",
@@ -978,6 +1003,7 @@ def test_every_responses_rule_is_covered_by_a_case() -> None:
         "tools.array-without-items",
         "tools.invalid-schema",
         "tools.strict-unsupported-format",
+        "tools.invalid-name",
         "response_format.strict-schema",
         # rules/content.py reads an input_file's bytes as it reads a chat file part's.
         "content.invalid-file-data",

@@ -470,6 +470,57 @@ CASES = [
         [("tools.strict-additional-properties", E, "tools[0].function.parameters.$defs.P")],
     ),
     (
+        # can1357/oh-my-pi#211: "In context=('properties', 'slide_instructions', 'items'), schema must have
+        # a 'type' key." (an MCP tool's empty `items` under strict mode).
+        "strict-typeless-items",
+        "openai",
+        req(
+            tools=[
+                tool(
+                    parameters={
+                        "type": "object",
+                        "properties": {"slide_instructions": {"type": "array", "items": {}}},
+                        "required": ["slide_instructions"],
+                        "additionalProperties": False,
+                    },
+                    strict=True,
+                )
+            ]
+        ),
+        [
+            (
+                "tools.strict-type-missing",
+                E,
+                "tools[0].function.parameters.properties.slide_instructions.items",
+            )
+        ],
+    ),
+    (
+        # A property with only a description, and the same with anyOf / $ref / enum giving its values.
+        "strict-typeless-property-and-typed-siblings",
+        "openai",
+        req(
+            tools=[
+                tool(
+                    parameters={
+                        "type": "object",
+                        "properties": {
+                            "filter": {"description": "filter methods by name"},
+                            "either": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                            "ref": {"$ref": "#/$defs/R"},
+                            "unit": {"enum": ["c", "f"]},
+                        },
+                        "required": ["filter", "either", "ref", "unit"],
+                        "additionalProperties": False,
+                        "$defs": {"R": {"type": "string"}},
+                    },
+                    strict=True,
+                )
+            ]
+        ),
+        [("tools.strict-type-missing", E, "tools[0].function.parameters.properties.filter")],
+    ),
+    (
         "strict-not-set-ok",
         "openai",
         req(tools=[tool(parameters={"type": "object", "properties": {"a": {}}})]),

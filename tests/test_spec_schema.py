@@ -91,7 +91,23 @@ def test_refresh_compiles_the_fixture_spec_offline(tmp_path: Path) -> None:
             },
             "CreateResponse": {
                 "type": ["object"],
-                "props": {"input": {"any": [string, {"type": ["array"], "items": {"ref": "Message"}}]}},
+                "props": {
+                    "input": {"any": [string, {"type": ["array"], "items": {"ref": "Message"}}]},
+                    "metadata": {"ref": "Metadata"},
+                },
+            },
+            # A map's value schema (additionalProperties) is kept; the bounds the spec states only in
+            # Metadata's description are added from the script's PROSE_BOUNDS.
+            "Metadata": {
+                "any": [
+                    {
+                        "type": ["object"],
+                        "values": {"type": ["string"], "max_len": 512},
+                        "max_props": 16,
+                        "key_max_len": 64,
+                    },
+                    {"type": ["null"]},
+                ]
             },
             "Filter": {"type": ["object"], "props": {"key": string}, "closed": True},
             "Message": {"any": [{"ref": "UserMessage"}, {"ref": "ToolMessage"}]},
@@ -106,7 +122,7 @@ def test_refresh_compiles_the_fixture_spec_offline(tmp_path: Path) -> None:
                 "props": {
                     "role": {"type": ["string"], "enum": ["tool"]},
                     "strict": {"any": [{"type": ["boolean"]}, {"type": ["null"]}]},
-                    "tool_call_id": string,
+                    "tool_call_id": {"type": ["string"], "min_len": 1, "max_len": 64},  # string lengths kept
                 },
                 "req": ["role", "tool_call_id"],
             },
@@ -189,6 +205,43 @@ CASES = [
                 {"type": "item_reference", "id": "msg_1"},
             ],
         },
+        OPENAI_RESPONSES,
+        [],
+    ),
+    # String lengths the schema bounds (maxLength/minLength, issue 9 session 12): OpenAI's validator
+    # enforces them with one wording, "Invalid 'input[95].call_id': string too long. Expected a string
+    # with maximum length 64, ..." (code string_above_max_length, AnswerDotAI/fastllm#45).
+    (
+        {"model": "gpt-4o", "messages": [USER], "safety_identifier": "u" * 65},
+        OPENAI,
+        [("spec.out-of-range", "error", "safety_identifier")],
+    ),
+    (
+        {"model": "gpt-5", "input": "Hi", "safety_identifier": "u" * 65},
+        OPENAI_RESPONSES,
+        [("spec.out-of-range", "error", "safety_identifier")],
+    ),
+    ({"model": "gpt-4o", "messages": [USER], "safety_identifier": "u" * 64}, OPENAI, []),
+    # metadata: at most 16 keys of at most 64 characters, string values of at most 512 (the spec's
+    # Metadata description; "Invalid 'metadata': too many properties. Expected an object with at most 16
+    # properties" and "Expected a string with maximum length 512 ... (param: metadata.actual)",
+    # spiceai/docs#928).
+    (
+        {"model": "gpt-4o", "messages": [USER], "metadata": {f"k{i}": "v" for i in range(17)}},
+        OPENAI,
+        [("spec.out-of-range", "error", "metadata")],
+    ),
+    (
+        {"model": "gpt-4o", "messages": [USER], "metadata": {"actual": "a" * 513, "k" * 65: "v", "n": 3}},
+        OPENAI,
+        [
+            ("spec.out-of-range", "error", "metadata.actual"),
+            ("spec.out-of-range", "error", "metadata." + "k" * 65),
+            ("spec.wrong-type", "error", "metadata.n"),
+        ],
+    ),
+    (
+        {"model": "gpt-5", "input": "Hi", "metadata": {f"k{i}": "v" * 512 for i in range(16)}},
         OPENAI_RESPONSES,
         [],
     ),

@@ -1336,6 +1336,14 @@ CHATGPT_CODEX = ProviderProfile(
         }
     ),
     hosts=("chatgpt.com",),
+    # Its 400s are OpenAI's validator's, word for word and with its codes: "Invalid 'input[95].call_id':
+    # string too long. Expected a string with maximum length 64 ..." (code string_above_max_length,
+    # endpoint POST /backend-api/codex/responses: https://github.com/AnswerDotAI/fastllm/issues/45), so
+    # the OpenAI family's contract rules are errors here too. It serves OpenAI's own models with OpenAI's
+    # reasoning efforts (Codex CLI's model list), so the model rules judge them as the vendor's.
+    openai_validator=True,
+    reasoning_efforts=OPENAI_REASONING_EFFORTS,
+    catalog_vendors=frozenset({"openai"}),
 )
 #: Anthropic's own API: its Messages API (``/v1/messages``, rules/anthropic.py) and its OpenAI SDK
 #: compatibility layer (``/v1/chat/completions``), which the chat rules judge like any provider.

@@ -1132,6 +1132,29 @@ TEMPERATURE_RANGE = define(
     fixed=_example(_USER, temperature=0.75),
     notes="vercel/ai#10308 clamps for the same reason. A warning on other providers' compatible endpoints.",
 )
+STOP_SEQUENCE_BLANK = define(
+    "anthropic.stop-sequence-blank",
+    Severity.ERROR,
+    'A `stop_sequences` entry that is empty or only whitespace (`"\\n"`, `" "`): Anthropic takes only stop '
+    "sequences with a non-whitespace character.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="stop_sequences: each stop sequence must contain non-whitespace",
+            # HELM drops such entries for Claude 3 to avoid exactly this answer (Claude3RunExpander).
+            source="https://github.com/stanford-crfm/helm/blob/main/src/helm/benchmark/run_expander.py",
+        ),
+    ),
+    example=_example(_USER, stop_sequences=["\n", "END"]),
+    example_url=MESSAGES_URL,
+    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    fixed=_example(_USER, stop_sequences=["END"]),
+    notes=(
+        'Typical of an OpenAI `stop: ["\\n"]` translated one for one (EleutherAI/lm-evaluation-harness#2412\'s '
+        "default `\\n\\n`; LiteLLM drops whitespace-only entries since BerriAI/litellm#7484). A sequence with "
+        'whitespace around text (`"\\nHuman:"`) is fine. A warning on other providers\' compatible endpoints.'
+    ),
+)
 THINKING_BUDGET = define(
     "anthropic.thinking-budget-not-below-max-tokens",
     Severity.ERROR,
@@ -2526,6 +2549,17 @@ def check_anthropic_value_types(view: RequestView) -> Iterator[Finding]:
             "stop_sequences",
             f'`stop_sequences` is {json_type(stops)}; send an array of strings (`["END"]`).',
         )
+    elif stops:
+        for index, stop in enumerate(stops):
+            if not stop.strip():
+                yield from report_judged(
+                    STOP_SEQUENCE_BLANK,
+                    view,
+                    f"stop_sequences[{index}]",
+                    f"`stop_sequences[{index}]` is {stop!r}; Anthropic refuses a stop sequence without a "
+                    'non-whitespace character ("each stop sequence must contain non-whitespace"). Drop it, or '
+                    'stop on text such as "\\n\\nHuman:".',
+                )
     messages = body.get("messages")
     for index, message in enumerate(messages if isinstance(messages, list) else ()):
         role = message.get("role") if isinstance(message, dict) else None

@@ -46,7 +46,7 @@ from toolguard_core.request import (
 )
 from toolguard_core.rules.history import Entry
 from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled, family_of, is_number
-from toolguard_core.rules.policy import SELF_HOSTED
+from toolguard_core.rules.policy import OPENAI_FAMILY, SELF_HOSTED
 from toolguard_core.rules.registry import Policy, PredictedError, Rule, check, define, policy
 
 _USER = {"role": "user", "content": "Hello"}
@@ -1254,7 +1254,7 @@ def _check_capabilities(view: RequestView, subject: _Subject) -> Iterator[Findin
         and isinstance(body.get("tools"), list)
         and body["tools"]
         and "openai" in info.providers
-        and (subject.provider_id in ("openai", "azure") or subject.inferred == "openai")
+        and (subject.provider_id in OPENAI_FAMILY or subject.inferred == "openai")
     ):
         yield from _report(
             PARALLEL_UNSUPPORTED,

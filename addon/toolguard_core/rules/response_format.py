@@ -462,6 +462,8 @@ def _strict_doubt(provider: str, kind: str, node: Any) -> str | None:
         return None
     if kind == "format":
         return f"the string formats are OpenAI's list; {STRICT_DOCS[provider]} does not state its own"
+    if kind == "type":
+        return f"a typeless sub-schema is refused by OpenAI; {STRICT_DOCS[provider]} does not say"
     if provider == "cerebras" and kind == "additional-properties":
         required = node.get("required") if isinstance(node, dict) else None
         if not (isinstance(required, list) and required):

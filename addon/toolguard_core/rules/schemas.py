@@ -87,10 +87,20 @@ STRICT_FORMATS = frozenset(
 )
 
 
+#: What gives a strict-mode sub-schema its type: its own ``type``, a combinator or a reference. OpenAI
+#: refuses any other node: "Invalid schema for function '...': In context=('properties',
+#: 'slide_instructions', 'items'), schema must have a 'type' key." (can1357/oh-my-pi#211, an empty
+#: ``items`` schema). ``enum``/``const`` alone are not flagged (no thread shows their answer).
+STRICT_TYPE_GIVING = frozenset({"type", "anyOf", "oneOf", "allOf", "$ref", "not", "enum", "const"})
+
+
 def strict_schema_problems(schema: Any) -> Iterator[tuple[str, tuple[str, ...], str]]:
     """Violations of OpenAI's strict-mode subset: ``(kind, path, detail)`` with kind
-    ``additional-properties``, ``required`` or ``format``."""
+    ``additional-properties``, ``required``, ``format`` or ``type`` (a sub-schema with no type)."""
     for path, node in iter_schemas(schema):
+        if path and STRICT_TYPE_GIVING.isdisjoint(node):
+            yield ("type", path, "schema must have a 'type' key")
+            continue
         fmt = node.get("format")
         if isinstance(fmt, str) and fmt not in STRICT_FORMATS:
             yield ("format", path, f"{fmt!r} is not a valid format")

@@ -2,8 +2,8 @@
 
 The hand-written rules know what someone wrote down after a failure; OpenAI publishes the schema of
 every request body (github.com/openai/openai-openapi). ``data/openai_request_schema.json`` is a compact
-snapshot of it for ``CreateChatCompletionRequest`` and ``CreateResponse`` (types, enums, bounds, required
-keys, closed objects, unions), written offline by ``scripts/refresh_openapi.py`` with the spec's version,
+snapshot of it for ``CreateChatCompletionRequest`` and ``CreateResponse`` (types, enums, numeric, length
+and key-count bounds, required keys, closed objects, map values, unions), written offline by ``scripts/refresh_openapi.py`` with the spec's version,
 source and date. It is compiled once, at import, into linked :class:`_Node` objects whose unions are
 already resolved into per-JSON-type dispatch tables, so the check walks only what the request contains
 and does a dict lookup per value.
@@ -112,8 +112,9 @@ UNKNOWN_ENUM_VALUE = define(
 OUT_OF_RANGE = define(
     "spec.out-of-range",
     Severity.ERROR,
-    "A number or an array length outside the bounds OpenAI's schema sets (more than 4 `stop` sequences, an "
-    "empty `tool_calls`, a nested count below its minimum, ...).",
+    "A number, an array length, a string length or a key count outside the bounds OpenAI's schema sets "
+    "(more than 4 `stop` sequences, an empty `tool_calls`, a `safety_identifier` over 64 characters, a "
+    "`metadata` of more than 16 keys or with a value over 512 characters, ...).",
     policy=_SPEC_POLICY,
     predicts=(
         PredictedError(
@@ -130,6 +131,15 @@ OUT_OF_RANGE = define(
             ),
             source="https://github.com/vishalmysore/Tools4AI/issues/16",
             code="array_above_max_length",
+        ),
+        PredictedError(
+            provider="openai",
+            text=(
+                "Expected a string with maximum length 512, but got a string with length 695 instead. (param: "
+                "metadata.actual) (code: string_above_max_length)"
+            ),
+            source="https://github.com/spiceai/docs/issues/928",
+            code="string_above_max_length",
         ),
     ),
     example={"model": "gpt-4o", "messages": [_USER], "functions": []},
@@ -229,15 +239,20 @@ class _Node:
         "enum",
         "fn",
         "items",
+        "key_max_len",
         "max",
         "max_items",
+        "max_len",
+        "max_props",
         "min",
         "min_items",
+        "min_len",
         "ok",
         "props",
         "req",
         "types",
         "union",
+        "values",
         "xmax",
         "xmin",
     )
@@ -251,6 +266,14 @@ class _Node:
         self.xmax: float | None = None
         self.min_items: int | None = None
         self.max_items: int | None = None
+        #: String length bounds and the most keys an object takes (``maxLength``/``minLength``/
+        #: ``maxProperties``): a Responses ``call_id`` of 1-64 characters, a vector-store attribute map.
+        self.min_len: int | None = None
+        self.max_len: int | None = None
+        self.max_props: int | None = None
+        #: A map's value schema (``additionalProperties``) and its longest key (``metadata``: 64).
+        self.values: _Node | None = None
+        self.key_max_len: int | None = None
         self.props: dict[str, _Node] | None = None
         self.req: tuple[str, ...] = ()
         self.closed = False
@@ -337,7 +360,7 @@ def _accepts(node: _Node, jtype: str) -> bool:
 def _implied_types(node: _Node) -> frozenset[str] | None:
     if node.types is not None:
         return node.types
-    if node.props is not None or node.req:
+    if node.props is not None or node.req or node.values is not None:
         return frozenset({"object"})
     if node.items is not None:
         return frozenset({"array"})
@@ -374,7 +397,18 @@ class _Compiler:
             node.types = frozenset(raw["type"])
         if "enum" in raw:
             node.enum = frozenset(v for v in raw["enum"] if isinstance(v, str | int | float | bool))
-        for key in ("min", "max", "xmin", "xmax", "min_items", "max_items"):
+        for key in (
+            "min",
+            "max",
+            "xmin",
+            "xmax",
+            "min_items",
+            "max_items",
+            "min_len",
+            "max_len",
+            "max_props",
+            "key_max_len",
+        ):
             if key in raw:
                 setattr(node, key, raw[key])
         if "props" in raw:
@@ -383,6 +417,8 @@ class _Compiler:
         node.closed = bool(raw.get("closed"))
         if "items" in raw:
             node.items = self.node(raw["items"])
+        if "values" in raw:
+            node.values = self.node(raw["values"])
         if "any" in raw:
             self.unions.append((node, [self.node(b) for b in raw["any"]]))
 
@@ -473,11 +509,18 @@ def _finish(node: _Node) -> None:
     if "number" in ok:
         ok.add("integer")
     done = {"boolean", "null"}
-    if node.enum is None:
+    if node.enum is None and node.min_len is None and node.max_len is None:
         done.add("string")
     if node.min is None and node.max is None and node.xmin is None and node.xmax is None:
         done |= {"integer", "number"}
-    if node.props is None and not node.req and not node.closed:
+    if (
+        node.props is None
+        and not node.req
+        and not node.closed
+        and node.max_props is None
+        and node.values is None
+        and node.key_max_len is None
+    ):
         done.add("object")
     if node.items is None and node.min_items is None and node.max_items is None:
         done.add("array")
@@ -546,12 +589,25 @@ def _make_fn(node: _Node, skip: str | None = None) -> Check:
         else {k: (child, child.done if k != skip else _EVERY_TYPE) for k, child in node.props.items()}
     )
     items, min_items, max_items = node.items, node.min_items, node.max_items
+    min_len, max_len, max_props = node.min_len, node.max_len, node.max_props
+    values, key_max_len = node.values, node.key_max_len
     bounded = node.min is not None or node.max is not None or node.xmin is not None or node.xmax is not None
 
     def check_node(value: Any, jtype: str, loc: Loc, out: list[Violation]) -> None:
         if jtype not in ok:
             _wrong_type(ok, jtype, loc, out)
         elif jtype == "object":
+            if max_props is not None and len(value) > max_props:
+                where = _path(loc)
+                out.append(
+                    (
+                        OUT_OF_RANGE,
+                        where,
+                        f"`{where}` has {len(value)} keys; OpenAI's maximum is {max_props}.",
+                    )
+                )
+            if values is not None or key_max_len is not None:
+                _check_map(value, props, values, key_max_len, loc, out)
             if props is not None:
                 for key, sub in value.items():
                     entry = props.get(key)
@@ -602,6 +658,22 @@ def _make_fn(node: _Node, skip: str | None = None) -> Check:
         elif jtype == "string":
             if enum is not None and value not in enum:
                 _unknown_value(enum, value, loc, out)
+            elif (min_len is not None and len(value) < min_len) or (
+                max_len is not None and len(value) > max_len
+            ):
+                where = _path(loc)
+                bound = (
+                    f"at least {min_len}"
+                    if min_len is not None and len(value) < min_len
+                    else f"at most {max_len}"
+                )
+                out.append(
+                    (
+                        OUT_OF_RANGE,
+                        where,
+                        f"`{where}` is {len(value)} characters long; OpenAI's schema takes {bound} here.",
+                    )
+                )
         elif bounded and (jtype == "integer" or jtype == "number"):
             bound = _bound_problem(node, value)
             if bound is not None:
@@ -609,6 +681,34 @@ def _make_fn(node: _Node, skip: str | None = None) -> Check:
                 out.append((OUT_OF_RANGE, where, f"`{where}` is {value}; OpenAI's schema requires {bound}."))
 
     return check_node
+
+
+def _check_map(
+    value: Mapping[Any, Any],
+    props: Mapping[str, Any] | None,
+    values: _Node | None,
+    key_max_len: int | None,
+    loc: Loc,
+    out: list[Violation],
+) -> None:
+    """A map's keys beyond its named properties: each key's length and each value against ``values``."""
+    for key, sub in value.items():
+        if props is not None and key in props:
+            continue
+        if key_max_len is not None and isinstance(key, str) and len(key) > key_max_len:
+            where = _path((loc, key))
+            out.append(
+                (
+                    OUT_OF_RANGE,
+                    where,
+                    f"The key `{key[:80]}` is {len(key)} characters long; OpenAI's schema takes at most "
+                    f"{key_max_len}.",
+                )
+            )
+        if values is not None:
+            sub_type = _TYPE_NAMES.get(type(sub)) or _jtype(sub)
+            if sub_type not in values.done:
+                values.fn(sub, sub_type, (loc, key), out)
 
 
 #: The ``done`` of a key that is never checked again (see :func:`_make_fn`'s ``skip``).

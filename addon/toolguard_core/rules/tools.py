@@ -100,6 +100,14 @@ INVALID_NAME = define(
     predicts=(
         NAME_PATTERN_ERROR,
         PredictedError(
+            # The Responses API's flat tool (its name sits at tools[N].name).
+            provider="openai",
+            text="Invalid 'tools[0].name': string does not match pattern.",
+            source="https://github.com/openai/openai-dotnet/issues/441",
+            param="tools[0].name",
+            code="invalid_value",
+        ),
+        PredictedError(
             provider="azure",
             text=(
                 "Invalid 'tools[0].function.name': string does not match pattern. Expected a string "
@@ -437,6 +445,58 @@ STRICT_ADDITIONAL_PROPERTIES = define(
                     "type": "object",
                     "properties": {"city": {"type": "string"}},
                     "required": ["city"],
+                    "additionalProperties": False,
+                },
+                strict=True,
+            )
+        ],
+    },
+)
+STRICT_TYPE_MISSING = define(
+    "tools.strict-type-missing",
+    Severity.ERROR,
+    "A `strict: true` tool has a sub-schema (a property, `items`, a `$defs` entry, an anyOf branch) with no "
+    "`type` and no anyOf/oneOf/allOf/$ref giving one.",
+    policy=policy(error=("openai-family",), silent=("self-hosted", "mistral"), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid schema for function 'mcp_notebooklm_mcp_studio_revise': In context=('properties', "
+                "'slide_instructions', 'items'), schema must have a 'type' key."
+            ),
+            source="https://github.com/can1357/oh-my-pi/issues/211",
+        ),
+    ),
+    example={
+        "model": "gpt-4o",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"notes": {"type": "array", "items": {}}},
+                    "required": ["notes"],
+                    "additionalProperties": False,
+                },
+                strict=True,
+            )
+        ],
+    },
+    notes=(
+        "Structured Outputs' subset (platform.openai.com/docs/guides/structured-outputs, 'Supported schemas') "
+        "types every node; without `strict` OpenAI takes a typeless property as any value. A node with only "
+        "`enum` or `const` is not flagged. vLLM does not model `strict`; Mistral strips it."
+    ),
+    fixed={
+        "model": "gpt-4o",
+        "messages": [USER],
+        "tools": [
+            example_tool(
+                parameters={
+                    "type": "object",
+                    "properties": {"notes": {"type": "array", "items": {"type": "string"}}},
+                    "required": ["notes"],
                     "additionalProperties": False,
                 },
                 strict=True,
@@ -1154,6 +1214,11 @@ def check_responses_tools(view: RequestView) -> Iterator[Finding]:
             if parameters is not None:
                 yield from _check_root(view, f"tools[{index}].parameters", name, parameters)
             yield from _check_flat_schema(view, index, name, tool)
+            # The flat tool's name has Chat Completions' pattern: "Invalid 'tools[0].name': string does not
+            # match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'." (an MCP server's
+            # host in the name, openai/openai-dotnet#441; Codex sanitises MCP names since openai/codex#8694).
+            # Its length is the spec's (FunctionToolParam.name: at most 128, spec.out-of-range), not 64.
+            yield from _check_name_pattern(view, f"tools[{index}].name", name)
 
 
 def _check_flat_schema(view: RequestView, index: int, name: str, tool: dict[str, Any]) -> Iterator[Finding]:
@@ -1272,6 +1337,10 @@ def _check_name(view: RequestView, location: str, name: str) -> Iterator[Finding
             f"Function name {name[:20]!r}… has {len(name)} characters; the limit is {MAX_NAME_LENGTH}. Shorten "
             "it (e.g. drop a server prefix).",
         )
+    yield from _check_name_pattern(view, location, name)
+
+
+def _check_name_pattern(view: RequestView, location: str, name: str) -> Iterator[Finding]:
     problem = _name_problem(view, name)
     if problem is not None:
         rule, pattern = problem
@@ -1340,6 +1409,7 @@ _STRICT_RULES = {
     "additional-properties": STRICT_ADDITIONAL_PROPERTIES,
     "required": STRICT_REQUIRED,
     "format": STRICT_FORMAT,
+    "type": STRICT_TYPE_MISSING,
 }
 
 
