@@ -671,38 +671,3 @@ def test_a_body_the_worker_cannot_read_is_an_internal_error_and_the_next_job_is_
     ]
     assert "process_vm_readv" in rows[0][-1][0][1]
     assert read_frames(out.getvalue())[-1][0] == 2
-
-
-@pytest.mark.skipif(not Path(worker.AUTOGROUP).exists(), reason="no scheduler autogroups here")
-def test_the_worker_in_its_own_session_lowers_its_autogroup_and_never_its_parents():
-    # Session 12: under CONFIG_SCHED_AUTOGROUP the worker's own session is a CPU group that weighs as
-    # much as the proxy's, so SCHED_IDLE alone held it back little. Its group gets nice 19; a worker
-    # sharing its parent's session (here: started without one) must leave the parent's group alone.
-    def nice_of_group(pid: int) -> str:
-        return Path(f"/proc/{pid}/autogroup").read_text().split()[-1]
-
-    parent_nice = nice_of_group(os.getpid())
-    for own_session, expected in ((True, "19"), (False, parent_nice)):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "toolguard_core.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=_worker_env(),
-            start_new_session=own_session,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while os.sched_getscheduler(proc.pid) != os.SCHED_IDLE and time.monotonic() < deadline:
-                time.sleep(0.05)
-            time.sleep(0.05)  # lower_autogroup runs right after the policy is set
-            for _ in range(100):
-                if nice_of_group(proc.pid) == expected:
-                    break
-                time.sleep(0.05)
-            assert nice_of_group(proc.pid) == expected
-            assert nice_of_group(os.getpid()) == parent_nice
-        finally:
-            assert proc.stdin is not None
-            proc.stdin.close()
-            proc.wait(60)

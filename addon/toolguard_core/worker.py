@@ -241,36 +241,14 @@ def lower_priority() -> None:
     the worker about a tenth of a contended CPU and let it finish its time slice before a woken task
     ran: with a 1 MB agent conversation per request, wrk and nginx beside it lost a third of their
     throughput (issue #12, docs/benchmarks.md "The agent conversation"). Where SCHED_IDLE is not
-    available (not Linux), nice 10 as before.
-
-    Where the kernel groups tasks by session (``CONFIG_SCHED_AUTOGROUP``, on in most desktop and
-    many server kernels), the worker, started in a session of its own, is also alone in a CPU group
-    that weighs as much as the proxy's: the scheduler shares a CPU between groups first, so SCHED_IDLE
-    inside the group held back nothing (measured on this project's VM, session 12: a SCHED_IDLE busy
-    loop in its own session took about 13 % of a CPU shared with a normal one, 0.8 % with its group at
-    nice 19). So the group gets nice 19 too (sched(7), "The autogroup feature"), only when the worker
-    leads its own session: the group is then the worker alone, never the proxy's."""
+    available (not Linux), nice 10 as before."""
     try:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        return
     except (AttributeError, OSError):
-        with contextlib.suppress(OSError):
-            os.nice(10)
-    lower_autogroup()
-
-
-#: sched(7): writing a nice value here sets the nice value of the process's autogroup.
-AUTOGROUP = "/proc/self/autogroup"
-
-
-def lower_autogroup() -> None:
-    """Nice 19 for the worker's autogroup, when the worker leads its session (see lower_priority)."""
-    try:
-        if os.getsid(0) != os.getpid():
-            return  # the group is its parent's session too (a test, or a caller without a session)
-        with open(AUTOGROUP, "w") as group:
-            group.write("19")
-    except OSError:  # no autogroups here (the file is missing or refuses): nothing to lower
         pass
+    with contextlib.suppress(OSError):
+        os.nice(10)
 
 
 def main() -> None:
