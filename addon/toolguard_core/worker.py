@@ -241,7 +241,13 @@ def lower_priority() -> None:
     the worker about a tenth of a contended CPU and let it finish its time slice before a woken task
     ran: with a 1 MB agent conversation per request, wrk and nginx beside it lost a third of their
     throughput (issue #12, docs/benchmarks.md "The agent conversation"). Where SCHED_IDLE is not
-    available (not Linux), nice 10 as before."""
+    available (not Linux), nice 10 as before.
+
+    Not lower: where the kernel groups tasks by session (``CONFIG_SCHED_AUTOGROUP``), the worker,
+    in a session of its own, keeps its group's share of a CPU, and that share is what keeps it from
+    falling behind. Setting its autogroup to nice 19 as well (tried in session 12) left 13-26 % of the
+    flagged benchmark's small bodies to be validated in place on the proxy's event loop (the fallback
+    for a body the worker cannot take now), which cost the proxy more than the worker's CPU it saved."""
     try:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
         return
