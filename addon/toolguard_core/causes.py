@@ -4294,6 +4294,14 @@ def _bounded_params(names: Iterable[str]) -> str:
     return "|".join(name.replace("_", "[ _]?") for name in sorted(names, key=len, reverse=True))
 
 
+#: Vertex AI's "Unable to submit request because ..." for a turn with nothing in it (round 16; two
+#: sources each for the parts and the text wordings, below).
+_VERTEX_EMPTY_TURN = (
+    r"\bUnable to submit request because it (?:must include at least one parts field|must have a text "
+    r"parameter|has an empty text parameter)\b"
+)
+
+
 #: Structural recognisers, ranked: (cause id, wording). The first that matches wins.
 STRUCTURAL: tuple[tuple[str, Wording], ...] = (
     # Round 4 (docs/errors.md "Generalisation"): "<model> is not supported" names a model the server
@@ -5521,8 +5529,7 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
     _s(
         "cause.empty-content",
         "vertex",
-        r"\bUnable to submit request because it (?:must include at least one parts field|must have a text "
-        r"parameter|has an empty text parameter)\b",
+        _VERTEX_EMPTY_TURN,
         "https://github.com/agno-agi/agno/issues/5843",
         'Gemini (Vertex AI) Error 400: "Unable to submit request because it must include at least one parts field',
         no_constraint=True,
@@ -5530,8 +5537,7 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
     _s(
         "cause.empty-content",
         "vertex",
-        r"\bUnable to submit request because it (?:must include at least one parts field|must have a text "
-        r"parameter|has an empty text parameter)\b",
+        _VERTEX_EMPTY_TURN,
         "https://github.com/FoundationAgents/OpenManus/pull/876",
         "Unable to submit request because it has an empty text parameter. Add a value to the parameter and try "
         "again. Learn more: https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/gemini",

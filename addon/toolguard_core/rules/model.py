@@ -1070,6 +1070,10 @@ def check_model(view: RequestView) -> Iterator[Finding]:
     yield from _check_reasoning(view, subject)
 
 
+def _no_image_input(subject: _Subject) -> str:
+    return f"{subject.name()} takes no image input; send the image to a vision model or describe it in text."
+
+
 @check(endpoints=(MESSAGES,))
 def check_model_messages(view: RequestView) -> Iterator[Finding]:
     """The Messages API: the model's output limit (Anthropic's own answer is quoted on the rule). Not
@@ -1090,8 +1094,7 @@ def check_model_messages(view: RequestView) -> Iterator[Finding]:
                     view,
                     subject,
                     where,
-                    f"{subject.name()} takes no image input; send the image to a vision model or describe it "
-                    "in text.",
+                    _no_image_input(subject),
                 )
                 break
     if beta_enabled(view):
@@ -1273,8 +1276,7 @@ def _check_capabilities(view: RequestView, subject: _Subject) -> Iterator[Findin
                     view,
                     subject,
                     where,
-                    f"{subject.name()} takes no image input; send the image to a vision model or describe it "
-                    "in text.",
+                    _no_image_input(subject),
                 )
                 check_images = False  # one finding is enough: every image fails the same way
             elif part_type == "input_audio" and check_audio:
