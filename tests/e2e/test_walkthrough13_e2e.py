@@ -1,0 +1,63 @@
+"""End to end: what a fresh-clone walkthrough (session 12, walkthrough13) found misleading. Real
+mitmdump + toolguard, a real HTTP client, a loopback upstream answering a real provider body, the
+real SQLite file and the real ``toolguard`` CLI.
+
+* A warning whose key the upstream's answer names (Gemini's ``Unknown name "stream"`` on
+  ``gemini.unknown-field``, a warning on a host no provider profile claims) was reported on the
+  console as "not confirmed by the answer": the answer said exactly what the warning said. A warning
+  is never credited (the verdict stays ``recognised``); its line now just names the answer.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+from support.upstream import Reply
+
+pytestmark = pytest.mark.e2e
+
+# Gemini's 400 for a top-level field its request message does not have, quoted in
+# https://github.com/sourcegraph/cody/issues/4566 (tests/data/error_corpus.json gemini-068); the
+# body shape is Gemini's own error envelope (a one-element list, as the REST API answers).
+GEMINI_UNKNOWN_STREAM = [
+    {
+        "error": {
+            "code": 400,
+            "message": 'Invalid JSON payload received. Unknown name "stream": Cannot find field.',
+            "status": "INVALID_ARGUMENT",
+        }
+    }
+]
+GEMINI_KEY = "AIzaSyWalkthrough13NotARealKey0123456789"
+
+
+def test_a_warning_the_answer_confirms_is_not_called_unconfirmed(
+    upstream: Any, mitmdump_reverse: Any
+) -> None:
+    upstream.handler = lambda request: Reply(400, json.dumps(GEMINI_UNKNOWN_STREAM))
+    proxy = mitmdump_reverse()
+    body = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}], "stream": True}
+    url = f"{proxy.url}/v1beta/models/gemini-2.5-flash:generateContent?key={GEMINI_KEY}"
+    with httpx.Client(timeout=15.0) as client:
+        assert client.post(url, json=body).status_code == 400
+    output = proxy.stop()
+    assert proxy.returncode == 0, output
+
+    (row,) = proxy.flows()
+    assert (row["verdict"], row["cause_id"]) == ("recognised", "cause.extra-request-field")
+    (finding,) = proxy.findings(row["id"])
+    assert (finding["rule"], finding["severity"], finding["location"]) == (
+        "gemini.unknown-field",
+        "warning",
+        "stream",
+    )
+    (line,) = [line for line in output.splitlines() if f"flow {row['id']}" in line]
+    assert "not confirmed" not in line, line
+    assert (
+        "toolguard: recognised: HTTP 400; warning gemini.unknown-field at stream, the answer: "
+        "cause.extra-request-field: "
+    ) in line
+    assert GEMINI_KEY not in output
