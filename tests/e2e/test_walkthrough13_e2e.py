@@ -6,16 +6,21 @@ real SQLite file and the real ``toolguard`` CLI.
   ``gemini.unknown-field``, a warning on a host no provider profile claims) was reported on the
   console as "not confirmed by the answer": the answer said exactly what the warning said. A warning
   is never credited (the verdict stays ``recognised``); its line now just names the answer.
+* A flow that got no answer was counted under the text and markdown summaries' Verdicts with no id
+  and no reason (it has no error text, so it is in no group); the HTML report listed it.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from support.upstream import Reply
+from support.upstream import Abort, Reply
 
 pytestmark = pytest.mark.e2e
 
@@ -32,6 +37,14 @@ GEMINI_UNKNOWN_STREAM = [
     }
 ]
 GEMINI_KEY = "AIzaSyWalkthrough13NotARealKey0123456789"
+TOOLGUARD = Path(sys.executable).with_name("toolguard")
+openai = pytest.importorskip("openai")
+
+
+def toolguard(*args: str) -> str:
+    result = subprocess.run([str(TOOLGUARD), *args], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 def test_a_warning_the_answer_confirms_is_not_called_unconfirmed(
@@ -61,3 +74,30 @@ def test_a_warning_the_answer_confirms_is_not_called_unconfirmed(
         "cause.extra-request-field: "
     ) in line
     assert GEMINI_KEY not in output
+
+
+def test_the_summary_lists_the_flows_that_got_no_answer(
+    upstream: Any, mitmdump_reverse: Any, openai_client: Any
+) -> None:
+    """The text and markdown summaries counted ``no_answer 1`` under Verdicts with no id and no
+    reason (an answer-less flow has no error text, so it is in no group); the HTML report listed it."""
+    upstream.handler = lambda request: Abort()
+    proxy = mitmdump_reverse()
+    client = openai_client(proxy)
+    with pytest.raises(openai.APIError):
+        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    output = proxy.stop()
+    assert proxy.returncode == 0, output
+    (row,) = proxy.flows()
+    assert row["verdict"] == "no_answer"
+
+    text = toolguard("summary", "--db", str(proxy.db_path))
+    assert "no_answer 1" in text
+    listed = text[text.index("no answer from the upstream (1; toolguard show ID):") :].splitlines()
+    assert listed[1].split()[0] == row["id"], text
+    assert "/v1/chat/completions" in listed[1] and row["flow_error"] in listed[1], text
+
+    markdown = toolguard("summary", "--db", str(proxy.db_path), "--format", "markdown")
+    assert row["id"] in markdown[markdown.index("no answer from the upstream") :], markdown
+    data = json.loads(toolguard("summary", "--db", str(proxy.db_path), "--format", "json"))
+    assert [f["id"] for f in data["no_answer"]] == [row["id"]]
