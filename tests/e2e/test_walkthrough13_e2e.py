@@ -8,6 +8,7 @@ real SQLite file and the real ``toolguard`` CLI.
   is never credited (the verdict stays ``recognised``); its line now just names the answer.
 * A flow that got no answer was counted under the text and markdown summaries' Verdicts with no id
   and no reason (it has no error text, so it is in no group); the HTML report listed it.
+* ``toolguard show`` said ``model ?`` for a body passed through unread (over toolguard_max_body).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from support.upstream import Abort, Reply
+from support.upstream import Abort, Reply, orphan_error
 
 pytestmark = pytest.mark.e2e
 
@@ -101,3 +102,26 @@ def test_the_summary_lists_the_flows_that_got_no_answer(
     assert row["id"] in markdown[markdown.index("no answer from the upstream") :], markdown
     data = json.loads(toolguard("summary", "--db", str(proxy.db_path), "--format", "json"))
     assert [f["id"] for f in data["no_answer"]] == [row["id"]]
+
+
+def test_show_says_why_the_model_of_an_unread_body_is_unknown(
+    upstream: Any, mitmdump_reverse: Any, openai_client: Any
+) -> None:
+    """A body over toolguard_max_body is passed through unread: ``toolguard show`` said ``model ?``,
+    as if the request had none; it names why the model was not read."""
+    upstream.handler = lambda request: Reply(400, orphan_error(1))
+    proxy = mitmdump_reverse(options={"toolguard_max_body": "1k"})
+    client = openai_client(proxy)
+    messages = [
+        {"role": "user", "content": "x" * 4096},
+        {"role": "tool", "tool_call_id": "call_1", "content": "1"},
+    ]
+    with pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+    output = proxy.stop()
+    assert proxy.returncode == 0, output
+    (row,) = proxy.flows()
+    assert row["model"] is None
+    shown = toolguard("show", "--db", str(proxy.db_path), row["id"])
+    assert "  provider:  generic, model not read (body.too-large)\n" in shown, shown
+    assert "model ?" not in shown
