@@ -18,7 +18,7 @@ from toolguard_analysis.summary import (
     unconfirmed_line,
 )
 from toolguard_analysis.terminal import printable
-from toolguard_core.verdict import REJECTION_VOCABULARY
+from toolguard_core.verdict import REJECTION_VOCABULARY, Verdict
 from toolguard_core.visibility import NOTHING_SEEN
 
 __all__ = ["render", "render_html", "render_json", "render_markdown", "render_text"]
@@ -169,7 +169,25 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
         if summary["verdicts"]
         else "  none"
     )
+    out += [_trim(line, width) for line in _no_answer_lines(summary, "  ")]
     return "\n".join(out) + "\n"
+
+
+def _no_answer_lines(summary: dict[str, Any], indent: str) -> list[str]:
+    """The flows that got no answer (no error text, so in no group): their ids, newest first."""
+    listed = summary.get("no_answer") or []
+    if not listed:
+        return []
+    count = int(summary["verdicts"].get(Verdict.NO_ANSWER.value) or 0)
+    lines = [f"{indent}no answer from the upstream ({count}; toolguard show ID):"]
+    lines += [
+        f"{indent}  {f['id']}  {f['datetime_utc'] or '-'}  {f['host'] or ''}{f['path'] or ''}  "
+        f"{f['flow_error'] or 'no answer'}"
+        for f in listed
+    ]
+    if count > len(listed):
+        lines.append(f"{indent}  ... {count - len(listed)} older (narrow with --since/--until)")
+    return lines
 
 
 def _label(group: dict[str, Any]) -> str:
@@ -305,6 +323,8 @@ def render_markdown(summary: dict[str, Any]) -> str:
             )
     out += ["", "## Verdicts", "", "| verdict | flows |", "|---|---:|"]
     out += [f"| {name} | {count} |" for name, count in summary["verdicts"].items()]
+    if no_answer := _no_answer_lines(summary, ""):
+        out += ["", no_answer[0], "", "```text", *(line.strip() for line in no_answer[1:]), "```"]
     return "\n".join(out) + "\n"
 
 

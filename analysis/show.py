@@ -339,9 +339,13 @@ def _verdict_words(flow: StoredFlow) -> str:
 def _facts(flow: StoredFlow) -> list[tuple[str, str]]:
     row = flow.row
     method = row.get("method") or "(no request read)"
+    # A body passed through unread has a model toolguard never saw: "model ?" read as if the request
+    # had none (walkthrough13, a body over toolguard_max_body); name the reason, as the findings do.
+    unread = next((f["rule"] for f in flow.findings if f["rule"] in UNVALIDATED_RULES), None)
+    model = row.get("model") or (f"not read ({unread})" if unread else "?")
     facts = [
         ("request", f"{method} {row.get('url') or ''}".strip()),
-        ("provider", f"{row.get('provider') or '?'}, model {row.get('model') or '?'}"),
+        ("provider", f"{row.get('provider') or '?'}, model {model}"),
         ("client", row.get("client") or "?"),
         ("when", str(row.get("datetime_utc")) + _duration(row.get("duration_ms"))),
         ("verdict", f"{row.get('verdict') or '-'}: {_verdict_words(flow)}"),

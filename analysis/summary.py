@@ -329,6 +329,9 @@ _UPSTREAM_HOST = upstream_host_sql("f.host")
 _UPSTREAM_ORDER = upstream_order_sql("f.host", "f.port", "f.scheme")
 
 #: What an example or a drill-down shows of a flow (never its request body: read separately, once).
+#: How many of the flows that got no answer the text and markdown summaries list (newest first).
+MAX_NO_ANSWER_LISTED = 10
+
 _DETAIL_COLUMNS = ", ".join(
     f"f.{c}" if c != "host" else f"{_UPSTREAM} as host"
     for c in (
@@ -629,6 +632,22 @@ def _summarise(
     demoted = [row for row in learned["calibration"] if row.get("demoted_at")]
     stale = sum(n for version, n in versions.items() if version and version != current)
     extra: dict[str, Any] = {"flows": flow_details(selection)} if with_flows else {}
+    # The flows that got no answer have no error text to group: the text and markdown summaries
+    # counted them under Verdicts with no id to look at, while the HTML report listed them
+    # (walkthrough13). The newest few, each with what mitmproxy said of the connection.
+    no_answer = (
+        [
+            dict(row)
+            for row in selection.query(
+                f"select f.id as id, f.datetime_utc as datetime_utc, {_UPSTREAM} as host, f.path as path, "
+                f"f.flow_error as flow_error from flows f where {where} and f.verdict = ? "
+                f"order by f.datetime_utc desc, f.id desc limit {MAX_NO_ANSWER_LISTED}",
+                [*args, Verdict.NO_ANSWER.value],
+            )
+        ]
+        if verdicts.get(Verdict.NO_ANSWER.value)
+        else []
+    )
     return {
         "totals": {
             "flows": total,
@@ -643,6 +662,7 @@ def _summarise(
         "learned": learned["constraints"],
         "demoted": demoted,
         "repairs": repairs,
+        "no_answer": no_answer,
         "timeline": {
             "unit": unit,
             "buckets": buckets,

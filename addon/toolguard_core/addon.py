@@ -2469,8 +2469,12 @@ def console_line(
         more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
         what = f"{first.severity} {first.rule} at {first.location}{more}"
         if verdict == Verdict.RECOGNISED and recognition is not None:
-            # The answer is unrelated to the finding (verdict.rejection_verdict): say what it was.
-            what += f", not confirmed by the answer: {recognition.cause_id}: {recognition.title}"
+            # An error finding: the answer is unrelated to it (verdict.rejection_verdict), say what it
+            # was. A warning is never credited, so its flow is recognised even when the answer names
+            # its very key (Gemini's `Unknown name "stream"` on gemini.unknown-field, a warning on a
+            # host no profile claims): "not confirmed" said the opposite of the upstream (walkthrough13).
+            said = "not confirmed by the answer" if first.severity == Severity.ERROR else "the answer"
+            what += f", {said}: {recognition.cause_id}: {recognition.title}"
     elif recognition is not None:
         what = f"{recognition.cause_id}: {recognition.title}"
     else:
