@@ -21,11 +21,10 @@ from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import BUILTIN_PROFILES, MISTRAL_MODELS, THINKING_TEMPLATE_MODELS
 from toolguard_core.request import RequestView
 from toolguard_core.rules import walk
-from toolguard_core.rules.history import Entry, Split
+from toolguard_core.rules.history import Entry
 from toolguard_core.rules.inferred import judged_id, judged_name, report_judged
 from toolguard_core.rules.modelinfo import family_of, model_for_family
 from toolguard_core.rules.registry import PredictedError, check, define, policy, provider_id
-from toolguard_core.rules.walk import MAX_MARKS
 
 _USER = {"role": "user", "content": "Hello"}
 
@@ -578,51 +577,21 @@ class _Met:
         self.taken = False
 
 
-class _Walk:
+class _Walk(walk.Walk):
     """The messages ``check_roles`` reads, a :class:`_Met` before each remembered block. A block walked
     whole without a finding is marked clean under the context, the target and the walk's state where
     the block starts (whether a system message came before, whether a non-system one did, the role
     right before): its findings depend on these and its own messages only. Marks are kept when the
     check ran to its end, as in rules/walk.py."""
 
-    __slots__ = ("_fresh", "_key", "_messages", "_split", "_target", "dirty")
+    __slots__ = ()
 
-    def __init__(self, messages: list[Any], split: Split, key: tuple[Any, ...], target: object) -> None:
-        self._messages = messages
-        self._split = split
-        self._key = key
-        self._target = target
-        self._fresh: list[tuple[Entry, tuple[Any, ...]]] = []
-        self.dirty = False
+    def _met(self, entry: Entry) -> _Met:
+        return _Met(entry, self._key, self._target)
 
-    def __iter__(self) -> Iterator[tuple[int, Any]]:
-        messages = self._messages
-        index = 0
-        for start, entry in self._split.blocks:
-            while index < start:
-                yield index, messages[index]
-                index += 1
-            met = _Met(entry, self._key, self._target)
-            yield start, met
-            if met.taken:
-                index = start + len(entry.values)
-                continue
-            self.dirty = False
-            end = start + len(entry.values)
-            while index < end:
-                yield index, messages[index]
-                index += 1
-            if not self.dirty:  # resumed after the block's last message was checked
-                self._fresh.append((entry, met.mark))
-        while index < len(messages):
-            yield index, messages[index]
-            index += 1
-
-    def finish(self) -> None:
-        for entry, mark in self._fresh:
-            if len(entry.clean) >= MAX_MARKS:
-                entry.clean.clear()
-            entry.clean[mark] = self._target
+    def _mark(self, entry: Entry, met: object | None) -> tuple[Any, ...] | None:
+        assert isinstance(met, _Met)
+        return None if met.taken else met.mark
 
 
 #: The name a block's role summary is kept under (history.Entry.summaries).

@@ -32,19 +32,32 @@ class Walk:
         self._split = split
         self._key = key
         self._target = target
-        self._fresh: list[Entry] = []
+        self._fresh: list[tuple[Entry, tuple[Any, ...]]] = []
         self.dirty = False
+
+    def _met(self, entry: Entry) -> object | None:
+        """What the walk tells the check where a remembered block starts, yielded as ``(start, it)``
+        before the block (None: nothing; rules/roles.py tells its walk state there)."""
+        return None
+
+    def _mark(self, entry: Entry, met: object | None) -> tuple[Any, ...] | None:
+        """The mark a block walked whole without a finding is kept under, or None to skip the block
+        (found clean before under that mark)."""
+        return None if entry.clean.get(self._key) is self._target else self._key
 
     def __iter__(self) -> Iterator[tuple[int, Any]]:
         messages = self._messages
-        key, target = self._key, self._target
         index = 0
         for start, entry in self._split.blocks:
             while index < start:
                 yield index, messages[index]
                 index += 1
+            met = self._met(entry)
+            if met is not None:
+                yield start, met
             end = start + len(entry.values)
-            if entry.clean.get(key) is target:
+            mark = self._mark(entry, met)
+            if mark is None:
                 index = end
                 continue
             self.dirty = False
@@ -52,17 +65,17 @@ class Walk:
                 yield index, messages[index]
                 index += 1
             if not self.dirty:  # resumed after the block's last message was checked
-                self._fresh.append(entry)
+                self._fresh.append((entry, mark))
         while index < len(messages):
             yield index, messages[index]
             index += 1
 
     def finish(self) -> None:
-        key, target = self._key, self._target
-        for entry in self._fresh:
+        target = self._target
+        for entry, mark in self._fresh:
             if len(entry.clean) >= MAX_MARKS:
                 entry.clean.clear()
-            entry.clean[key] = target
+            entry.clean[mark] = target
 
 
 def mark_key(name: str, split: Split, view: RequestView) -> tuple[tuple[Any, ...], object]:
