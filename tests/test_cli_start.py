@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.answers import OPENAI_ORPHAN
 
 from toolguard_core.learned_store import import_learned
 from toolguard_core.store import open_db
@@ -120,15 +121,7 @@ EXCHANGES = [
         "https://api.openai.com/v1/chat/completions",
         {"model": "gpt-4o", "messages": ORPHAN},
         400,
-        {
-            "error": {
-                "message": "Invalid parameter: messages with role 'tool' must be a response to a preceeding "
-                "message with 'tool_calls'.",
-                "type": "invalid_request_error",
-                "param": "messages.[1].role",
-                "code": None,
-            }
-        },
+        OPENAI_ORPHAN,
     ),
     (
         "https://api.openai.com/v1/chat/completions",
