@@ -515,7 +515,7 @@ class Validator:
         self.reads_remote = False
         #: Why the last worker could not read the proxy's memory (None: it could, or was not asked).
         self.remote_refused: str | None = None
-        #: Bodies the worker read from the proxy's memory (tests and the stats read it).
+        #: Bodies the worker read from the proxy's memory (tests read it).
         self.remote_bodies = 0
         self._closed = False  # close() was called: the worker is not started again
 
