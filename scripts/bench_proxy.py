@@ -5,12 +5,14 @@ The upstream is nginx (Debian's package, started by this script on a loopback po
 generated config) answering at once from memory, and the load comes from wrk, both far faster
 than a Python proxy, so what is measured is the proxy. Everything stays on 127.0.0.1.
 
-Scenarios, each measured for both proxies in alternating rounds (a shared VM drifts by up to 2x
-over minutes, so rounds are compared, never two separate runs). A throughput target is met only
-when the median of the per-round ratios meets it (each round's toolguard over the plain mitmdump
-run beside it, plain first in even rounds and last in odd ones); every round's ratio, their spread,
-the proxy process's added CPU per request and the load average at the start and end are printed
-with it:
+Scenarios, each measured for every proxy in one run, never two separate runs. In each round every
+proxy (plain mitmdump and each toolguard variant) is started afresh and kept alive, and each
+throughput scenario is a series of short wrk bursts on each proxy in turn, the order reversed every
+burst and every round: a shared VM's speed changes within seconds, by up to 2x over minutes, so a
+throughput target is met only when the median of the paired ratios meets it (each toolguard burst
+over plain mitmdump's burst of the same number, seconds apart). The number of pairs and the middle
+half of their ratios, the proxy process's added CPU per request and the load average at the start
+and end are printed with it:
 
   small      ~1 KB clean chat request, answered 200                     throughput ratio >= 0.97
   agent      ~1 MB agent conversation (400 messages, 30 tools), 200      throughput ratio >= 0.90
@@ -39,9 +41,9 @@ is printed and written to --json. ``--placement children-unpinned`` lets the chi
 CPU nothing is pinned.
 
 Usage:
-  .venv/bin/python scripts/bench_proxy.py                 # 5 rounds; exit 1 when a target is missed
-  .venv/bin/python scripts/bench_proxy.py --quick         # 1 round, short durations (smoke test)
-  .venv/bin/python scripts/bench_proxy.py --only small,flagged --rounds 5
+  .venv/bin/python scripts/bench_proxy.py                 # 3 rounds of 8 bursts; exit 1 on a miss
+  .venv/bin/python scripts/bench_proxy.py --quick         # 1 round, 2 short bursts (smoke test)
+  .venv/bin/python scripts/bench_proxy.py --only small,flagged --rounds 5 --bursts 10
   .venv/bin/python scripts/bench_proxy.py --json out.json # also write the medians as JSON
   .venv/bin/python scripts/bench_proxy.py --store postgres --otlp        # both opt-in sinks (#17)
   .venv/bin/python scripts/bench_proxy.py --variants sqlite,postgres,otlp,postgres-down,otlp-down
@@ -50,9 +52,9 @@ Variants (issue #17): each is a toolguard proxy measured against plain mitmdump 
 alternating rounds, so one run compares several against one baseline. ``sqlite`` is the default
 store; ``postgres`` the shared PostgreSQL store, on a throwaway cluster this script starts (Debian's
 ``postgresql`` package, as the tests do: tests/support/postgres.py) and always removes; ``otlp`` the
-OpenTelemetry export to a loopback OTLP/HTTP receiver this script runs (tests/support/otlp.py), which
-decodes and counts what arrives. Combine with ``+`` (``postgres+otlp``). ``postgres-down`` stops the
-PostgreSQL server for the middle half of each "flagged" run and starts it again (the rows are spooled,
+OpenTelemetry export to a loopback OTLP/HTTP receiver this script runs for it (tests/support/otlp.py),
+which decodes and counts what arrives. Combine with ``+`` (``postgres+otlp``). ``postgres-down`` stops
+the PostgreSQL server for the middle half of each round's first "flagged" burst and starts it again (the rows are spooled,
 then sent: the script waits for them and says how long that took); ``otlp-down`` points the export at
 a port where nothing listens. After each toolguard proxy the report checks the sinks: every stored
 flow is in PostgreSQL, or reached the receiver, or is counted as failed/dropped in ``toolguard.stats``.
@@ -633,7 +635,7 @@ def wrk(url: str, body_file: Path, *, connections: int, seconds: float, threads:
 @dataclass
 class Config:
     rounds: int
-    seconds: float
+    seconds: float  # one wrk burst (whole seconds: wrk's -d takes no fraction)
     latency_seconds: float
     connections: int
     only: set[str]
@@ -645,6 +647,10 @@ class Config:
     placement: Placement | None = None
     # Count user-space instructions per request with perf (bench_perf.py): only where it can.
     count_instructions: bool = False
+    # Bursts per throughput scenario, proxy and round (measure_round).
+    bursts: int = 1
+    # How long small requests run beside the million-message request (it takes a few seconds).
+    big_seconds: int = 6
 
 
 # --------------------------------------------------------------------------- variants and sinks
@@ -659,7 +665,7 @@ class Variant:
 
     name: str
     postgres: bool = False
-    pg_down: bool = False  # the server stopped for the middle half of each flagged run
+    pg_down: bool = False  # the server stopped during each round's first flagged burst
     otlp: bool = False
     otlp_down: bool = False  # the endpoint is a port where nothing listens
 
@@ -689,7 +695,9 @@ class Sinks:
 
     def __init__(self, variants: tuple[Variant, ...]) -> None:
         self.pg: Any = None
-        self.receiver: Any = None
+        # One receiver per variant that exports: the round's proxies run at the same time, and
+        # each variant's records are counted apart.
+        self.receivers: dict[str, Any] = {}
         self._stack = contextlib.ExitStack()
         self._databases = 0
         try:
@@ -708,10 +716,11 @@ class Sinks:
             self.pg = PostgresServer(bin_dir)
             self._stack.callback(self.pg.destroy)
             self.pg.start()
-        if any(v.otlp and not v.otlp_down for v in variants):
-            from support.otlp import Receiver
+        for variant in variants:
+            if variant.otlp and not variant.otlp_down:
+                from support.otlp import Receiver
 
-            self.receiver = self._stack.enter_context(Receiver())
+                self.receivers[variant.name] = self._stack.enter_context(Receiver())
 
     def close(self) -> None:
         self._stack.close()
@@ -732,15 +741,17 @@ class Sinks:
             options.append(f"toolguard_db={url}")
         if variant.otlp:
             options.append(
-                f"toolguard_otlp_endpoint={dead_endpoint() if variant.otlp_down else self.receiver.url}"
+                f"toolguard_otlp_endpoint={dead_endpoint() if variant.otlp_down else self.receivers[variant.name].url}"
             )
         return options, url
 
-    def logs_received(self) -> int:
-        if self.receiver is None:
+    def logs_received(self, variant: Variant | None) -> int:
+        """Log records the variant's receiver has decoded so far (0 without one)."""
+        receiver = self.receivers.get(variant.name) if variant is not None else None
+        if receiver is None:
             return 0
-        with self.receiver.lock:
-            return len(self.receiver.logs)
+        with receiver.lock:
+            return len(receiver.logs)
 
     def pg_pid(self) -> int | None:
         """The postmaster's pid while the server runs."""
@@ -818,15 +829,16 @@ class Results:
         return statistics.median(self.values[metric][proxy_name])
 
     def ratios(self, metric: str, proxy_name: str) -> list[float]:
-        """Per round: ``proxy_name``'s value over plain mitmdump's of the same round. The two ran
-        back to back (in alternating order, see :func:`round_order`), so the machine's drift between
-        rounds cancels out of each ratio instead of reaching the medians of either side."""
+        """Per measurement (a throughput burst, or a round's latency): ``proxy_name``'s value over
+        plain mitmdump's of the same number. The two ran seconds apart, in alternating order
+        (:func:`round_order`, :func:`burst_order`), so the machine's drift cancels out of each ratio
+        instead of reaching the medians of either side."""
         plain = self.values[metric].get("plain", [])
         mine = self.values[metric].get(proxy_name, [])
         return [value / base for value, base in zip(mine, plain, strict=False) if base]
 
     def paired_ratio(self, metric: str, proxy_name: str) -> float:
-        """The verdict's ratio: the median of the per-round ratios (NaN without a round)."""
+        """The verdict's ratio: the median of the paired ratios (NaN without a pair)."""
         ratios = self.ratios(metric, proxy_name)
         return statistics.median(ratios) if ratios else float("nan")
 
@@ -1000,7 +1012,7 @@ def check_export(p: Proxy, variant: Variant, sinks: Sinks, logs_before: int, res
     stats = p.final_stats()
     if not variant.postgres:
         results.add("sink: stored flows", p.name, sqlite_count(store_path(p, variant)))
-    results.add("sink: otlp records received", p.name, sinks.logs_received() - logs_before)
+    results.add("sink: otlp records received", p.name, sinks.logs_received(variant) - logs_before)
     for key in ("otlp_exported", "otlp_failed", "otlp_dropped"):
         results.add(f"sink: {key}", p.name, float(stats.get(key, -1)))
 
@@ -1013,6 +1025,24 @@ def round_order(variants: tuple[Variant, ...], round_no: int) -> list[Variant | 
     return proxies if round_no % 2 == 0 else proxies[::-1]
 
 
+def burst_order[T](proxies: list[T], burst_no: int) -> list[T]:
+    """The proxies of one burst: the round's order in even bursts, reversed in odd ones, so that
+    within a round no proxy always follows the same one (the pair of plain and toolguard bursts a
+    ratio is made from is then measured seconds apart, in both orders alike)."""
+    return proxies if burst_no % 2 == 0 else proxies[::-1]
+
+
+@dataclass
+class Live:
+    """One proxy of a round, alive for the whole round, with what its checks need afterwards."""
+
+    variant: Variant | None
+    proxy: Proxy
+    pg_url: str | None
+    logs_before: int
+    sent: dict[str, int] = field(default_factory=dict)  # requests per scenario, for the validated share
+
+
 def measure_round(
     cfg: Config,
     upstream: int,
@@ -1022,97 +1052,52 @@ def measure_round(
     sinks: Sinks,
     round_no: int = 0,
 ) -> None:
-    for variant in round_order(cfg.variants, round_no):
-        with_addon = variant is not None
-        name = variant.name if variant is not None else "plain"
-        workdir = Path(tempfile.mkdtemp(dir=tmp))
-        extra, url = sinks.options(variant) if variant is not None else ([], None)
-        logs_before = sinks.logs_received()
-        with proxy(
-            upstream, with_addon, workdir, toolguard_set(cfg, with_addon, extra), name, cfg.placement
-        ) as p:
-            base = f"http://127.0.0.1:{p.port}"
-            # Warm-up: the first requests import code and fill caches in both proxies alike.
-            warm = wrk(f"{base}/ok/v1/chat/completions", files["small"], connections=2, seconds=1)
-            sent = {"small": warm.requests}  # per scenario, for the validated share
-            for scenario, path in (("small", "ok"), ("agent", "ok"), ("flagged", "bad")):
-                if scenario not in cfg.only:
-                    continue
-                p.place()
-                before = p.cpu_seconds()
-                cores_before = bench_placement.cpu_times()
-                pg_before = sinks.pg_cpu() if variant is not None and variant.postgres else 0.0
-                # postgres-down: the server goes away during the flagged run, where rows are written.
-                taken = variant is not None and variant.pg_down and scenario == "flagged"
-                # Instructions retired by the whole proxy and by its event loop's thread: the
-                # measure of toolguard's added work that other users' load does not move.
-                counting = (
-                    bench_perf.count(
-                        {"proxy": ("-p", p.proc.pid), "loop": bench_perf.main_thread(p.proc.pid)}
-                    )
-                    if cfg.count_instructions
-                    else contextlib.nullcontext(None)
+    """One round: every proxy (plain mitmdump and each variant) started and kept alive together,
+    then, per throughput scenario, :attr:`Config.bursts` short wrk bursts on each in turn
+    (:func:`burst_order`). Each burst of a variant is paired with plain mitmdump's burst of the same
+    number, a few seconds apart: on this kind of shared VM the machine's speed changes within
+    seconds (plain mitmdump against itself: 0.82-1.25 per pair of 2 s bursts, docs/benchmarks.md
+    "Interleaved bursts"), which one long run per proxy and round hands whole to one side."""
+    live: list[Live] = []
+    with contextlib.ExitStack() as stack:
+        for variant in round_order(cfg.variants, round_no):
+            with_addon = variant is not None
+            name = variant.name if variant is not None else "plain"
+            workdir = Path(tempfile.mkdtemp(dir=tmp))
+            extra, url = sinks.options(variant) if variant is not None else ([], None)
+            logs_before = sinks.logs_received(variant)
+            p = stack.enter_context(
+                proxy(
+                    upstream, with_addon, workdir, toolguard_set(cfg, with_addon, extra), name, cfg.placement
                 )
-                with (
-                    counting as counted,
-                    outage(sinks, cfg.seconds) if taken else contextlib.nullcontext(),
-                ):
-                    r = wrk(
-                        f"{base}/{path}/v1/chat/completions",
-                        files[scenario],
-                        connections=cfg.connections,
-                        seconds=cfg.seconds,
+            )
+            live.append(Live(variant, p, url, logs_before))
+        for one in live:
+            # Warm-up: the first requests import code and fill caches in every proxy alike.
+            warm = wrk(
+                f"http://127.0.0.1:{one.proxy.port}/ok/v1/chat/completions",
+                files["small"],
+                connections=2,
+                seconds=1,
+            )
+            one.sent["small"] = warm.requests
+        for scenario, path in (("small", "ok"), ("agent", "ok"), ("flagged", "bad")):
+            if scenario not in cfg.only:
+                continue
+            for burst_no in range(cfg.bursts):
+                for one in burst_order(live, burst_no):
+                    # postgres-down: the server goes away during the round's first flagged burst,
+                    # where rows are written (once a round: a restart takes seconds).
+                    taken = (
+                        one.variant is not None
+                        and one.variant.pg_down
+                        and scenario == "flagged"
+                        and burst_no == 0
                     )
-                after = p.cpu_seconds()
-                cores_after = bench_placement.cpu_times()
-                results.add(f"{scenario} req/s", p.name, r.rps)
-                sent[scenario] = sent.get(scenario, 0) + r.requests
-                if p.placement is not None and p.placement.proxy is not None and p.placement.load is not None:
-                    # Is the proxy's CPU the bottleneck (busy ~100%), and how much room did the load's
-                    # CPU leave (wrk, nginx and, by default, toolguard's children share it)?
-                    for role, cpus in (("proxy", p.placement.proxy), ("load", p.placement.load)):
-                        share = bench_placement.busy_share(cores_before, cores_after, cpus)
-                        results.add(f"{scenario} {role} cpus busy %", p.name, share * 100)
-                    # What the proxy's CPU spent on anything but the proxy: another user's process
-                    # there slows this round alone (the pinned proxy cannot move away from it).
-                    results.add(
-                        f"{scenario} others on proxy cpu %",
-                        p.name,
-                        bench_placement.others_share(
-                            bench_placement.busy_share(cores_before, cores_after, p.placement.proxy),
-                            after[0] - before[0],
-                            r.seconds,
-                            len(p.placement.proxy),
-                        )
-                        * 100,
-                    )
-                # CPU per request: the proxy's own process, then its worker and its writer process
-                # (toolguard only); a child restarted during the run would under-count, and says so
-                # by a negative value.
-                requests = max(r.requests, 1)
-                results.add(f"{scenario} proxy cpu ms/req", p.name, (after[0] - before[0]) * 1000 / requests)
-                # The event loop's share: what the hooks cost, without the proxy's other threads.
-                results.add(f"{scenario} loop cpu ms/req", p.name, (after[3] - before[3]) * 1000 / requests)
-                if counted is not None:
-                    for where, instructions in counted.values.items():
-                        if instructions is not None:  # thousands of instructions per request
-                            results.add(
-                                f"{scenario} {where} kinstr/req", p.name, instructions / 1000 / requests
-                            )
-                if p.with_addon:
-                    results.add(
-                        f"{scenario} worker cpu ms/req", p.name, (after[1] - before[1]) * 1000 / requests
-                    )
-                    results.add(
-                        f"{scenario} writer cpu ms/req", p.name, (after[2] - before[2]) * 1000 / requests
-                    )
-                if variant is not None and variant.postgres and not variant.pg_down:
-                    # The server's CPU, on the proxy's own cores here (not in a deployment).
-                    results.add(
-                        f"{scenario} pg server cpu ms/req",
-                        p.name,
-                        (sinks.pg_cpu() - pg_before) * 1000 / requests,
-                    )
+                    measure_burst(cfg, one, scenario, path, files[scenario], sinks, results, taken)
+        for one in live:
+            p = one.proxy
+            base = f"http://127.0.0.1:{p.port}"
             if "latency" in cfg.only:
                 p.place()
                 r = wrk(
@@ -1134,36 +1119,124 @@ def measure_round(
             if p.with_addon and p.placement is not None and p.placement.pinned:
                 # Each one ran on the proxy's CPUs until the next measurement placed it.
                 results.add("children restarted", p.name, p.restarted_children)
-            if variant is not None:
-                check_sinks(p, variant, url, results)
-        if variant is not None:
-            check_export(p, variant, sinks, logs_before, results)
-            record_validated(p, variant, sent, cfg.only, results)
-        if "big" in cfg.only:
-            workdir = Path(tempfile.mkdtemp(dir=tmp))
-            extra, _ = sinks.options(variant) if variant is not None else ([], None)
-            with proxy(
-                upstream, with_addon, workdir, toolguard_set(cfg, with_addon, extra), name, cfg.placement
-            ) as p:
-                wrk(
-                    f"http://127.0.0.1:{p.port}/ok/v1/chat/completions",
-                    files["small"],
-                    connections=2,
-                    seconds=1,
-                )
-                p.place()
-                p99, big_s, rss = run_big(p, files["big"].read_bytes(), files["small"], seconds=cfg.seconds)
-                results.add("big: others' p99 ms", p.name, p99)
-                results.add("big: its own s", p.name, big_s)
-                results.add("big: peak rss MB", p.name, rss)
-                if p.with_addon:
-                    results.add("big: writer peak rss MB", p.name, p.writer_peak_rss_mb())
+            if one.variant is not None:
+                check_sinks(p, one.variant, one.pg_url, results)
+    # Every proxy of the round has stopped: its writer and its exporter have flushed.
+    for one in live:
+        if one.variant is not None:
+            check_export(one.proxy, one.variant, sinks, one.logs_before, results)
+            record_validated(one.proxy, one.variant, one.sent, cfg.only, results)
+    if "big" in cfg.only:
+        for variant in round_order(cfg.variants, round_no):
+            measure_big(cfg, upstream, tmp, results, files, sinks, variant)
+
+
+def measure_burst(
+    cfg: Config,
+    one: Live,
+    scenario: str,
+    path: str,
+    body_file: Path,
+    sinks: Sinks,
+    results: Results,
+    taken: bool,
+) -> None:
+    """One wrk burst of ``scenario`` on one proxy, and what it cost: throughput, CPU per request
+    (the proxy process, its event loop, toolguard's children), how busy each CPU was."""
+    p, variant = one.proxy, one.variant
+    p.place()
+    before = p.cpu_seconds()
+    cores_before = bench_placement.cpu_times()
+    pg_before = sinks.pg_cpu() if variant is not None and variant.postgres else 0.0
+    # Instructions retired by the whole proxy and by its event loop's thread: the measure of
+    # toolguard's added work that other users' load does not move.
+    counting = (
+        bench_perf.count({"proxy": ("-p", p.proc.pid), "loop": bench_perf.main_thread(p.proc.pid)})
+        if cfg.count_instructions
+        else contextlib.nullcontext(None)
+    )
+    with counting as counted, outage(sinks, cfg.seconds) if taken else contextlib.nullcontext():
+        r = wrk(
+            f"http://127.0.0.1:{p.port}/{path}/v1/chat/completions",
+            body_file,
+            connections=cfg.connections,
+            seconds=cfg.seconds,
+        )
+    after = p.cpu_seconds()
+    cores_after = bench_placement.cpu_times()
+    results.add(f"{scenario} req/s", p.name, r.rps)
+    one.sent[scenario] = one.sent.get(scenario, 0) + r.requests
+    if p.placement is not None and p.placement.proxy is not None and p.placement.load is not None:
+        # Is the proxy's CPU the bottleneck (busy ~100%), and how much room did the load's CPU
+        # leave (wrk, nginx and, by default, toolguard's children share it)?
+        for role, cpus in (("proxy", p.placement.proxy), ("load", p.placement.load)):
+            share = bench_placement.busy_share(cores_before, cores_after, cpus)
+            results.add(f"{scenario} {role} cpus busy %", p.name, share * 100)
+        # What the proxy's CPU spent on anything but the proxy: another user's process there slows
+        # this burst alone (the pinned proxy cannot move away from it).
+        results.add(
+            f"{scenario} others on proxy cpu %",
+            p.name,
+            bench_placement.others_share(
+                bench_placement.busy_share(cores_before, cores_after, p.placement.proxy),
+                after[0] - before[0],
+                r.seconds,
+                len(p.placement.proxy),
+            )
+            * 100,
+        )
+    # CPU per request: the proxy's own process, then its worker and its writer process (toolguard
+    # only); a child restarted during the run would under-count, and says so by a negative value.
+    requests = max(r.requests, 1)
+    results.add(f"{scenario} proxy cpu ms/req", p.name, (after[0] - before[0]) * 1000 / requests)
+    # The event loop's share: what the hooks cost, without the proxy's other threads.
+    results.add(f"{scenario} loop cpu ms/req", p.name, (after[3] - before[3]) * 1000 / requests)
+    if counted is not None:
+        for where, instructions in counted.values.items():
+            if instructions is not None:  # thousands of instructions per request
+                results.add(f"{scenario} {where} kinstr/req", p.name, instructions / 1000 / requests)
+    if p.with_addon:
+        results.add(f"{scenario} worker cpu ms/req", p.name, (after[1] - before[1]) * 1000 / requests)
+        results.add(f"{scenario} writer cpu ms/req", p.name, (after[2] - before[2]) * 1000 / requests)
+    if variant is not None and variant.postgres and not variant.pg_down:
+        # The server's CPU, on the proxy's own cores here (not in a deployment).
+        results.add(
+            f"{scenario} pg server cpu ms/req", p.name, (sinks.pg_cpu() - pg_before) * 1000 / requests
+        )
+
+
+def measure_big(
+    cfg: Config,
+    upstream: int,
+    tmp: Path,
+    results: Results,
+    files: dict[str, Path],
+    sinks: Sinks,
+    variant: Variant | None,
+) -> None:
+    """The million-message request on one proxy started for it alone (its memory is the measure)."""
+    with_addon = variant is not None
+    name = variant.name if variant is not None else "plain"
+    workdir = Path(tempfile.mkdtemp(dir=tmp))
+    extra, _ = sinks.options(variant) if variant is not None else ([], None)
+    with proxy(
+        upstream, with_addon, workdir, toolguard_set(cfg, with_addon, extra), name, cfg.placement
+    ) as p:
+        wrk(f"http://127.0.0.1:{p.port}/ok/v1/chat/completions", files["small"], connections=2, seconds=1)
+        p.place()
+        p99, big_s, rss = run_big(p, files["big"].read_bytes(), files["small"], seconds=cfg.big_seconds)
+        results.add("big: others' p99 ms", p.name, p99)
+        results.add("big: its own s", p.name, big_s)
+        results.add("big: peak rss MB", p.name, rss)
+        if p.with_addon:
+            results.add("big: writer peak rss MB", p.name, p.writer_peak_rss_mb())
 
 
 def verdict_lines(results: Results, names: list[str]) -> list[str]:
-    """Per throughput scenario and variant: the verdict's ratio (the median of the per-round ratios)
-    with every round's ratio and their spread, the proxy process's added CPU per request beside it
-    (the steadier measure of what toolguard costs), and whether the target is met."""
+    """Per throughput scenario and variant: the verdict's ratio (the median of the paired ratios)
+    with how many pairs and the middle half of them (their quartiles: how far one pair can be
+    trusted on this machine), the proxy process's added CPU per request beside it, and whether the
+    target is met."""
     lines = []
     for scenario, target in TARGETS.items():
         metric = f"{scenario} req/s"
@@ -1193,17 +1266,20 @@ def verdict_lines(results: Results, names: list[str]) -> list[str]:
             shares = results.values.get(f"{scenario} validated %", {}).get(name)
             if shares:
                 cpu += f"; validated {min(shares):.1f}% (lowest round)"
+            low, high = statistics.quantiles(ratios, n=4)[::2] if len(ratios) > 1 else (median, median)
             lines.append(
-                f"{scenario:8}{name[:18]:>19} {median:.3f}  rounds {' '.join(f'{r:.3f}' for r in ratios)}"
-                f" (spread {max(ratios) - min(ratios):.3f}){cpu}; target >= {target}: "
-                + ("met" if median >= target else "MISSED")
+                f"{scenario:8}{name[:18]:>19} {median:.3f}  {len(ratios)} pair(s), middle half "
+                f"{low:.3f}-{high:.3f}{cpu}; target >= {target}: " + ("met" if median >= target else "MISSED")
             )
     return lines
 
 
 def report(cfg: Config, results: Results, load: tuple[str, str] = ("", "")) -> list[str]:
     names = [v.name for v in cfg.variants]
-    print(f"\nmedians of {cfg.rounds} alternating round(s); each variant against plain mitmdump")
+    print(
+        f"\nmedians over {cfg.rounds} round(s) of {cfg.bursts} interleaved burst(s); each variant against "
+        "plain mitmdump"
+    )
     print(f"{'metric':30}{'plain':>10}" + "".join(f"{name[:18]:>19}{'ratio/+':>9}" for name in names))
     for metric, by_proxy in results.values.items():
         plain = results.median(metric, "plain") if "plain" in by_proxy else None
@@ -1223,8 +1299,8 @@ def report(cfg: Config, results: Results, load: tuple[str, str] = ("", "")) -> l
     verdicts = verdict_lines(results, names)
     if verdicts:
         print(
-            "\nthroughput verdict: the median of the per-round ratios (each round's toolguard over the "
-            "plain mitmdump beside it);\nthe added CPU is the medians' difference"
+            "\nthroughput verdict: the median of the paired ratios (each toolguard burst over plain "
+            "mitmdump's burst of the same number,\nseconds apart); the added CPU is the medians' difference"
         )
         print("\n".join(verdicts))
     if load[0] or load[1]:
@@ -1312,10 +1388,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    # Five rounds of 6 s rather than three of 8 s: about the same wrk time, but a median of five
-    # per-round ratios, which one disturbed round (another process on the 2 cores) cannot move.
-    parser.add_argument("--rounds", type=int, default=5, help="alternate plain/toolguard this many times")
-    parser.add_argument("--seconds", type=float, default=6, help="wrk duration per throughput measurement")
+    # Three rounds of eight 2 s bursts per proxy and scenario: 24 pairs a ratio is the median of.
+    # One long run per proxy and round (five rounds of 6 s before) left each ratio to whatever the
+    # VM did during those seconds; a median of many short pairs is what one disturbed burst cannot
+    # move (docs/benchmarks.md, "Interleaved bursts").
+    parser.add_argument("--rounds", type=int, default=3, help="start every proxy afresh this many times")
+    parser.add_argument(
+        "--bursts", type=int, default=8, help="wrk bursts per throughput scenario, proxy and round"
+    )
+    parser.add_argument(
+        "--seconds", type=int, default=2, help="wrk duration of one throughput burst (whole seconds)"
+    )
     parser.add_argument("--latency-seconds", type=float, default=5, help="wrk duration of the sequential run")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections for throughput")
     parser.add_argument(
@@ -1358,6 +1441,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-pin", action="store_true", help="pin nothing (the same as --placement none)")
     args = parser.parse_args(argv)
+    if args.rounds < 1 or args.bursts < 1 or args.seconds < 1:
+        parser.error("--rounds, --bursts and --seconds must be at least 1")
     placement = bench_placement.plan(
         "none" if args.no_pin else args.placement, bench_placement.available_cpus()
     )
@@ -1370,7 +1455,9 @@ def main(argv: list[str] | None = None) -> int:
     perf_note = bench_perf.probe()
     cfg = Config(
         rounds=1 if args.quick else args.rounds,
-        seconds=2 if args.quick else args.seconds,
+        seconds=1 if args.quick else args.seconds,
+        bursts=2 if args.quick else args.bursts,
+        big_seconds=2 if args.quick else 6,
         latency_seconds=2 if args.quick else args.latency_seconds,
         connections=args.connections,
         only={s.strip() for s in args.only.split(",") if s.strip()},
@@ -1405,7 +1492,10 @@ def main(argv: list[str] | None = None) -> int:
             for k, v in files.items()
             if v.exists()
         )
-        print(f"bodies: {sizes}; wrk {cfg.connections} connections x {cfg.seconds:.0f} s; nginx upstream")
+        print(
+            f"bodies: {sizes}; wrk {cfg.connections} connections, {cfg.rounds} round(s) of {cfg.bursts} "
+            f"burst(s) x {cfg.seconds} s per proxy and scenario; nginx upstream"
+        )
         print(f"variants: {', '.join(v.name for v in variants)} (each against plain mitmdump)")
         print(f"placement: {placement.describe()}")
         print(
@@ -1424,8 +1514,8 @@ def main(argv: list[str] | None = None) -> int:
                 # the load's, like nginx (read back, so the output shows it).
                 where = bench_placement.affinity(sinks.pg_pid() or -1)
                 print(f"postgresql: server on CPU {','.join(map(str, sorted(where))) if where else '?'}")
-            if sinks.receiver is not None:
-                print(f"otlp: loopback receiver {sinks.receiver.url}")
+            for name, receiver in sinks.receivers.items():
+                print(f"otlp: loopback receiver {receiver.url} for {name}")
             with (
                 sse_upstream() if "sse" in cfg.only else contextlib.nullcontext(None) as sse_port,
                 nginx(tmp, sse_port) as upstream,

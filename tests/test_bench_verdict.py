@@ -1,5 +1,6 @@
 """The proxy benchmark's verdict (scripts/bench_proxy.py): a target is met only when the median
-of the per-round ratios meets it, each round's toolguard against the plain mitmdump beside it."""
+of the paired ratios meets it, each toolguard burst against plain mitmdump's burst of the same
+number, seconds apart."""
 
 from __future__ import annotations
 
@@ -61,14 +62,32 @@ def test_rounds_alternate_which_proxy_runs_first():
     ]
 
 
-def test_the_verdict_lines_say_each_round_the_spread_and_the_added_cpu():
-    r = results([600, 500, 640], [570, 450, 600])
+def test_bursts_alternate_which_proxy_runs_first_within_a_round():
+    live = ["plain", "sqlite", "otlp"]
+    assert [bench_proxy.burst_order(live, n) for n in range(3)] == [
+        ["plain", "sqlite", "otlp"],
+        ["otlp", "sqlite", "plain"],
+        ["plain", "sqlite", "otlp"],
+    ]
+
+
+def test_the_verdict_lines_say_how_many_pairs_their_middle_half_and_the_added_cpu():
+    # Five pairs: ratios 0.95, 0.90, 0.9375, 0.80, 1.00; the quartiles (statistics.quantiles'
+    # default, exclusive method) 0.85 and 0.975.
+    r = results([600, 500, 640, 500, 500], [570, 450, 600, 400, 500])
     for proxy, cpu in (("plain", [1.5, 1.6, 1.4]), ("sqlite", [1.7, 1.9, 1.6])):
         for value in cpu:
             r.add("flagged proxy cpu ms/req", proxy, value)
     assert bench_proxy.verdict_lines(r, ["sqlite"]) == [
-        f"{'flagged':8}{'sqlite':>19} 0.938  rounds 0.950 0.900 0.938 (spread 0.050), proxy cpu +0.200 ms/req;"
+        f"{'flagged':8}{'sqlite':>19} 0.938  5 pair(s), middle half 0.850-0.975, proxy cpu +0.200 ms/req;"
         " target >= 0.85: met"
+    ]
+
+
+def test_one_pair_is_its_own_middle_half():
+    r = results([600], [540])
+    assert bench_proxy.verdict_lines(r, ["sqlite"]) == [
+        f"{'flagged':8}{'sqlite':>19} 0.900  1 pair(s), middle half 0.900-0.900; target >= 0.85: met"
     ]
 
 
