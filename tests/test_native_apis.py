@@ -218,6 +218,20 @@ CONVERSE_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]
         ],
     ),
     (
+        # A model that names both parallel calls after the tool (double16/Cyber-AutoAgent-ng#27), answered twice.
+        "parallel-calls-sharing-an-id",
+        CLAUDE,
+        {"messages": [USER, use("http_request", "http_request"), results("http_request")], "toolConfig": TOOLS},
+        [("converse.duplicate-tool-use-id", E, "messages[1].content")],
+    ),
+    (
+        # Consecutive tool messages merged into one user turn with the same result twice (BerriAI/litellm#20047).
+        "merged-tool-messages-repeat-a-result",
+        CLAUDE,
+        {"messages": [USER, use("t1"), results("t1", "t1")], "toolConfig": TOOLS},
+        [("converse.duplicate-tool-use-id", E, "messages[2].content")],
+    ),
+    (
         "orphan-result-after-pruning",
         GATEWAY,
         {"messages": [USER, results("t9")], "toolConfig": TOOLS},

@@ -397,6 +397,45 @@ TOOL_USE_ID_INVALID = define(
     fixed={"messages": [_USER, _CALL, _RESULT], "toolConfig": _TOOL_CONFIG},
     notes="Ids minted by another provider (OpenAI's `call_...` are fine; ids with spaces or slashes are not) must be mapped.",
 )
+DUPLICATE_TOOL_USE_ID = define(
+    "converse.duplicate-tool-use-id",
+    Severity.ERROR,
+    "Two `toolUse` blocks, or two `toolResult` blocks, in one message carry the same `toolUseId`.",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "An error occurred (ValidationException) when calling the ConverseStream operation: The toolUse "
+                "blocks at messages.2.content contain duplicate Ids: http_request"
+            ),
+            source="https://github.com/double16/Cyber-AutoAgent-ng/issues/27",
+        ),
+        PredictedError(
+            provider="bedrock",
+            text=(
+                'BedrockException - {"message":"The toolResult blocks at messages.X.content contain duplicate '
+                'Ids: tooluse_..."}'
+            ),
+            source="https://github.com/BerriAI/litellm/issues/20047",
+        ),
+    ),
+    example={
+        "messages": [
+            _USER,
+            _CALL,
+            {"role": "user", "content": [_RESULT["content"][0], _RESULT["content"][0]]},
+        ],
+        "toolConfig": _TOOL_CONFIG,
+    },
+    example_url=CONVERSE_URL,
+    fixed={"messages": [_USER, _CALL, _RESULT], "toolConfig": _TOOL_CONFIG},
+    notes=(
+        "Left by retries and merges: a retried call that reuses its id (kirodotdev/Kiro#9355), consecutive tool "
+        "messages merged into one user turn with the same result twice (BerriAI/litellm#20047), or ids a model "
+        "made up from the tool name. Keep one result per call, and give each call its own id."
+    ),
+)
 INPUT_SCHEMA_NOT_OBJECT = define(
     "converse.input-schema-not-object",
     Severity.ERROR,
@@ -760,7 +799,22 @@ def check_converse_messages(view: RequestView) -> Iterator[Finding]:
 
 def _tool_use_ids(view: RequestView, messages: list[Any]) -> Iterator[Finding]:
     for index, message in enumerate(messages):
-        for part, block in enumerate(_blocks(message)):
+        blocks = _blocks(message)
+        for kind in ("toolUse", "toolResult"):
+            ids = _ids(blocks, kind)
+            # Bedrock checks uniqueness per message and per block kind ("The toolUse blocks at
+            # messages.2.content contain duplicate Ids"); a call and its result share an id by design.
+            repeated = sorted({tid for tid in ids if ids.count(tid) > 1}) if len(ids) > 1 else []
+            if repeated:
+                yield from DUPLICATE_TOOL_USE_ID.report(
+                    view,
+                    f"messages[{index}].content",
+                    f"The {kind} blocks of messages[{index}] repeat the id {', '.join(repeated)}; Bedrock refuses "
+                    f'a message whose {kind} ids are not unique ("The {kind} blocks at messages.{index}.content '
+                    'contain duplicate Ids"). Keep one block per id (drop a replayed duplicate), or give each '
+                    "call its own id.",
+                )
+        for part, block in enumerate(blocks):
             for kind in ("toolUse", "toolResult"):
                 inner = block.get(kind)
                 if not isinstance(inner, dict) or "toolUseId" not in inner:
