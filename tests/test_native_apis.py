@@ -221,7 +221,10 @@ CONVERSE_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]
         # A model that names both parallel calls after the tool (double16/Cyber-AutoAgent-ng#27), answered twice.
         "parallel-calls-sharing-an-id",
         CLAUDE,
-        {"messages": [USER, use("http_request", "http_request"), results("http_request")], "toolConfig": TOOLS},
+        {
+            "messages": [USER, use("http_request", "http_request"), results("http_request")],
+            "toolConfig": TOOLS,
+        },
         [("converse.duplicate-tool-use-id", E, "messages[1].content")],
     ),
     (
