@@ -146,6 +146,7 @@ TOOLS = {
     ]
 }
 USER = {"role": "user", "content": [{"text": "What is the weather in Paris?"}]}
+REASONING = {"reasoningContent": {"reasoningText": {"text": "Look it up.", "signature": "EqQBCkYIAR"}}}
 
 
 def use(*ids: str, text: str | None = None) -> dict[str, Any]:
@@ -233,6 +234,45 @@ CONVERSE_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]
         CLAUDE,
         {"messages": [USER, use("t1"), results("t1", "t1")], "toolConfig": TOOLS},
         [("converse.duplicate-tool-use-id", E, "messages[2].content")],
+    ),
+    (
+        # Claude 3.7's thinking on Converse, the tool call replayed without its reasoning (aws-samples/bedrock-engineer#43).
+        "thinking-dropped-from-the-tool-loop",
+        CLAUDE,
+        {
+            "messages": [USER, use("t1"), results("t1")],
+            "toolConfig": TOOLS,
+            "additionalModelRequestFields": {"thinking": {"type": "enabled", "budget_tokens": 2048}},
+        },
+        [("converse.thinking-block-missing", E, "messages[1].content[0]")],
+    ),
+    (
+        # The loop's earlier turn kept its reasoning: Anthropic asks for one thinking block per trailing loop.
+        "thinking-kept-on-the-loops-first-turn",
+        CLAUDE,
+        {
+            "messages": [
+                USER,
+                {"role": "assistant", "content": [REASONING, *use("t1")["content"]]},
+                results("t1"),
+                use("t2"),
+                results("t2"),
+            ],
+            "toolConfig": TOOLS,
+            "additionalModelRequestFields": {"thinking": {"type": "enabled", "budget_tokens": 2048}},
+        },
+        [],
+    ),
+    (
+        # Adaptive thinking may not have thought, and a Llama model has no Anthropic validator.
+        "adaptive-thinking-is-not-judged",
+        CLAUDE,
+        {
+            "messages": [USER, use("t1"), results("t1")],
+            "toolConfig": TOOLS,
+            "additionalModelRequestFields": {"thinking": {"type": "adaptive"}},
+        },
+        [],
     ),
     (
         "orphan-result-after-pruning",

@@ -436,6 +436,59 @@ DUPLICATE_TOOL_USE_ID = define(
         "made up from the tool name. Keep one result per call, and give each call its own id."
     ),
 )
+#: ``additionalModelRequestFields.thinking`` turns on Claude's extended thinking (Bedrock's "Extended thinking"
+#: guide); the replayed thinking is a ``reasoningContent`` block.
+_THINKING_ON = {"thinking": {"type": "enabled", "budget_tokens": 1024}}
+_SIGNED_CALL = {
+    "role": "assistant",
+    "content": [
+        {
+            "reasoningContent": {
+                "reasoningText": {"text": "The user wants Paris.", "signature": "EqQBCkYIAR..."}
+            }
+        },
+        *_CALL["content"],
+    ],
+}
+THINKING_BLOCK_MISSING = define(
+    "converse.thinking-block-missing",
+    Severity.ERROR,
+    "With Claude's thinking enabled (`additionalModelRequestFields.thinking`), the request ends in a tool loop "
+    "whose assistant messages carry no `reasoningContent` block: the thinking was dropped on replay.",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                '{"name": "ValidationException", "$fault": "client", "message": "The model returned the following '
+                "errors: messages.1.content.0.type: Expected thinking or redacted_thinking, but found tool_use. "
+                "When thinking is enabled, a final assistant message must start with a thinking block (preceeding "
+                "the lastmost set of tool_use and tool_result blocks). We recommend you include thinking blocks "
+                'from previous turns. To avoid this requirement, disable thinking."}'
+            ),
+            # Bedrock Engineer on Converse with Claude 3.7 Sonnet's thinking mode.
+            source="https://github.com/aws-samples/bedrock-engineer/issues/43",
+        ),
+    ),
+    example={
+        "messages": [_USER, _CALL, _RESULT],
+        "toolConfig": _TOOL_CONFIG,
+        "additionalModelRequestFields": _THINKING_ON,
+    },
+    example_url=CONVERSE_URL,
+    fixed={
+        "messages": [_USER, _SIGNED_CALL, _RESULT],
+        "toolConfig": _TOOL_CONFIG,
+        "additionalModelRequestFields": _THINKING_ON,
+    },
+    notes=(
+        "Bedrock hands a Claude conversation to Anthropic's validator, which requires the final assistant turn "
+        "of a tool loop to start with its thinking (anthropic.thinking-block-missing on the Messages API). "
+        "Replay the `reasoningContent` blocks the response carried, signature included, in front of the "
+        "toolUse; or disable thinking. Only `type: enabled` is checked (with `adaptive` the model may not have "
+        "thought), and only when no assistant turn of the trailing loop starts with reasoning."
+    ),
+)
 INPUT_SCHEMA_NOT_OBJECT = define(
     "converse.input-schema-not-object",
     Severity.ERROR,
@@ -795,6 +848,52 @@ def check_converse_messages(view: RequestView) -> Iterator[Finding]:
             "the tool definitions then. Send them (or flatten the tool turns to text).",
         )
     yield from _tool_use_ids(view, messages)
+    yield from _thinking_loop(view, messages)
+
+
+def _thinking_loop(view: RequestView, messages: list[Any]) -> Iterator[Finding]:
+    """Claude with thinking enabled: the trailing tool loop's assistant turns must keep their reasoning."""
+    extra = view.body.get("additionalModelRequestFields")
+    thinking = extra.get("thinking") if isinstance(extra, dict) else None
+    if (
+        not isinstance(thinking, dict)
+        or thinking.get("type") != "enabled"
+        or not _CLAUDE.search(view.model or "")
+    ):
+        return
+    last = len(messages) - 1
+    if last < 1 or not isinstance(messages[last], dict) or messages[last].get("role") != "user":
+        return
+    if not _ids(_blocks(messages[last]), "toolResult"):
+        return
+    loop: list[int] = []
+    position = last - 1
+    while position >= 0:
+        message = messages[position]
+        if not isinstance(message, dict) or message.get("role") != "assistant":
+            break
+        if not _ids(_blocks(message), "toolUse"):
+            break
+        loop.append(position)
+        before = _blocks(messages[position - 1]) if position > 0 else []
+        if not before or any("toolResult" not in block for block in before):
+            break
+        position -= 2
+    if not loop or any(
+        _blocks(messages[i])[:1] and "reasoningContent" in _blocks(messages[i])[0] for i in loop
+    ):
+        return
+    index = loop[0]
+    first = _blocks(messages[index])[0]
+    kind = next(iter(first), "?")
+    yield from THINKING_BLOCK_MISSING.report(
+        view,
+        f"messages[{index}].content[0]",
+        f"Thinking is enabled and the request ends in a tool loop, but messages[{index}] starts with a {kind} "
+        "block and none of the loop's assistant turns starts with reasoningContent; Claude refuses it (\"a final "
+        'assistant message must start with a thinking block"). Replay the reasoningContent blocks (with their '
+        "signature) in front of the toolUse, or disable thinking.",
+    )
 
 
 def _tool_use_ids(view: RequestView, messages: list[Any]) -> Iterator[Finding]:
