@@ -603,6 +603,29 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "Invalid request: text content is empty",
     ),
     (
+        # A prefill with a trailing space (tailcallhq/forgecode#1872); the partial turn a cancelled stream left.
+        "final-assistant-ends-in-a-space",
+        "anthropic",
+        req(USER, {"role": "assistant", "content": "The weather in Paris is "}),
+        [("anthropic.final-assistant-trailing-whitespace", E, "messages[1].content")],
+        "final assistant content cannot end with trailing whitespace",
+    ),
+    (
+        "final-assistant-text-block-ends-in-a-newline",
+        "anthropic",
+        req(USER, {"role": "assistant", "content": [{"type": "text", "text": "Here is the plan:\n"}]}),
+        [("anthropic.final-assistant-trailing-whitespace", E, "messages[1].content[0].text")],
+        None,
+    ),
+    (
+        # Mid-conversation assistant text may end in whitespace; only the final message is Anthropic's concern.
+        "earlier-assistant-text-ending-in-a-space",
+        "anthropic",
+        req(USER, {"role": "assistant", "content": "Sure. "}, {"role": "user", "content": "Go on."}),
+        [],
+        None,
+    ),
+    (
         "empty-system-block",
         "anthropic",
         req(USER, system=[{"type": "text", "text": ""}]),

@@ -461,6 +461,33 @@ EMPTY_TEXT = define(
     fixed=_example({"role": "user", "content": [{"type": "text", "text": "Hi"}]}),
     notes="Drop the empty block instead of sending it. Checked for the blocks of `messages` and `system`.",
 )
+FINAL_WHITESPACE = define(
+    "anthropic.final-assistant-trailing-whitespace",
+    Severity.ERROR,
+    "The request ends with an assistant message (a prefill, or a turn left by a cancelled or retried stream) "
+    "whose text ends in whitespace.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text=(
+                '400 Bad Request Reason: {"type":"error","error":{"type":"invalid_request_error","message":'
+                '"messages: final assistant content cannot end with trailing whitespace"},"request_id":'
+                '"req_011CUvdPgnreuT3DxJPFAoqt"}'
+            ),
+            # Also anomalyco/opencode#1295; goose trims it (aaif-goose/goose#5967).
+            source="https://github.com/tailcallhq/forgecode/issues/1872",
+        ),
+    ),
+    example=_example(_USER, {"role": "assistant", "content": "The weather in Paris is "}),
+    example_url=MESSAGES_URL,
+    policy=_STRUCTURAL,
+    fixed=_example(_USER, {"role": "assistant", "content": "The weather in Paris is"}),
+    notes=(
+        "Only the final message is checked, and only when it is an assistant message ending in a text block: "
+        "Claude continues a prefill from its last character, and Anthropic refuses one that ends in a space or "
+        "newline. Trim the trailing whitespace (or drop the partial turn a cancelled stream left)."
+    ),
+)
 INVALID_SYSTEM = define(
     "anthropic.invalid-system",
     Severity.ERROR,
@@ -1676,6 +1703,35 @@ def check_messages(view: RequestView) -> Iterator[Finding]:
         )
     yield from _check_system_blocks(view)
     yield from _check_cache_breakpoints(view)
+    yield from _check_final_whitespace(view, messages)
+
+
+def _check_final_whitespace(view: RequestView, messages: list[Any]) -> Iterator[Finding]:
+    """The final assistant message's text may not end in whitespace (an empty prefill may)."""
+    last = messages[-1] if messages else None
+    if not isinstance(last, dict) or last.get("role") != "assistant":
+        return
+    content = last.get("content")
+    where = f"messages[{len(messages) - 1}].content"
+    if isinstance(content, list) and content:
+        block = content[-1]
+        text = block.get("text") if isinstance(block, dict) and block.get("type") == "text" else None
+        where = f"{where}[{len(content) - 1}].text"
+        # A whitespace-only block inside a list is anthropic.empty-text-block's finding.
+        if not isinstance(text, str) or not text.strip():
+            return
+    else:
+        text = content if isinstance(content, str) else None
+    if not text or text == text.rstrip():
+        return
+    yield from report_judged(
+        FINAL_WHITESPACE,
+        view,
+        where,
+        f"The request ends with an assistant message whose text ends in whitespace ({text[-1]!r}); Anthropic "
+        'refuses it ("final assistant content cannot end with trailing whitespace"). Trim the trailing '
+        "whitespace, or drop the partial assistant turn.",
+    )
 
 
 def _check_content(
