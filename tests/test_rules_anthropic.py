@@ -1170,6 +1170,22 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "temperature: range: -1 or 0..1",
     ),
     (
+        # A top_p on a 0-100 scale from a settings slider (anthropics/anthropic-sdk-typescript#484 asks the range).
+        "top-p-above-one",
+        "anthropic",
+        req(USER, top_p=95),
+        [("anthropic.top-p-out-of-range", E, "top_p")],
+        "top_p: range: -1 or 0..1",
+    ),
+    (
+        # -1 is named in the range the API answers with: not reported.
+        "top-p-minus-one",
+        "anthropic",
+        req(USER, top_p=-1),
+        [],
+        None,
+    ),
+    (
         "temperature-above-one-on-minimax",
         "minimax",
         req(USER, temperature=2, model="MiniMax-M2.1"),

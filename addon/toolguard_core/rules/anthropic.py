@@ -1159,6 +1159,27 @@ TEMPERATURE_RANGE = define(
     fixed=_example(_USER, temperature=0.75),
     notes="vercel/ai#10308 clamps for the same reason. A warning on other providers' compatible endpoints.",
 )
+TOP_P_RANGE = define(
+    "anthropic.top-p-out-of-range",
+    Severity.ERROR,
+    "`top_p` is above 1 or below 0: a nucleus is a probability mass, and Anthropic's validator names its range.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text='{"type": "error", "error": {"type": "invalid_request_error", "message": "top_p: range: -1 or 0..1"}}',
+            # An Anthropic SDK maintainer's answer, quoting what the API returns for a top_p above 1.
+            source="https://github.com/anthropics/anthropic-sdk-typescript/issues/484",
+        ),
+    ),
+    example=_example(_USER, top_p=1.5),
+    example_url=MESSAGES_URL,
+    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    fixed=_example(_USER, top_p=0.9),
+    notes=(
+        "The answer lists -1 (unset) beside 0-1, so -1 is not reported. A warning on other providers' "
+        "compatible endpoints."
+    ),
+)
 STOP_SEQUENCE_BLANK = define(
     "anthropic.stop-sequence-blank",
     Severity.ERROR,
@@ -1431,6 +1452,15 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
             "temperature",
             f"`temperature` is {temperature}; the Messages API accepts 0 to 1. Scale an OpenAI-style value "
             "(0-2) by half.",
+        )
+    top_p = body.get("top_p")
+    if _is_number(top_p) and not 0 <= top_p <= 1 and top_p != -1:
+        yield from report_judged(
+            TOP_P_RANGE,
+            view,
+            "top_p",
+            f'`top_p` is {top_p}; the Messages API accepts 0 to 1 ("top_p: range: -1 or 0..1"). Drop it, or '
+            "send a probability mass such as 0.9.",
         )
     model = normalise_model(view.model or "")
     if _is_number(temperature) and _is_number(body.get("top_p")) and SAMPLING_EXCLUSIVE_MODEL.match(model):
