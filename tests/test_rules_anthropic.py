@@ -1100,6 +1100,18 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "tool_use.input: Input should be a valid dictionary",
     ),
     (
+        # A zero-argument call whose streamed input never arrived, replayed without `input` (openclaw's FAQ).
+        "tool-use-without-input",
+        "anthropic",
+        req(
+            USER,
+            {"role": "assistant", "content": [{"type": "tool_use", "id": CALL_ID, "name": "get_weather"}]},
+            answer(result(CALL_ID)),
+        ),
+        [("anthropic.tool-use-input-not-object", E, "messages[1].content[0].input")],
+        "tool_use.input: Field required",
+    ),
+    (
         "image-jpg-media-type",
         "anthropic",
         req(

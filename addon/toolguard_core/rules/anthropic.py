@@ -978,13 +978,20 @@ TOOL_USE_ID_RULE = define(
 TOOL_INPUT_NOT_OBJECT = define(
     "anthropic.tool-use-input-not-object",
     Severity.ERROR,
-    "A `tool_use` block's `input` is not a JSON object (a string of JSON, a list, null).",
+    "A `tool_use` block's `input` is missing or not a JSON object (a string of JSON, a list, null).",
     predicts=(
         PredictedError(
             provider="anthropic",
             text="messages.1.content.0.tool_use.input: Input should be a valid dictionary",
             # Also anthropics/claude-code#6696 and #6697.
             source="https://github.com/anthropics/claude-code/issues/6695",
+        ),
+        PredictedError(
+            provider="anthropic",
+            text="LLM request rejected: messages.N.content.X.tool_use.input: Field required",
+            # OpenClaw's FAQ on it: a tool call replayed without its input, after an interrupted run or a
+            # client that dropped the streamed arguments (a zero-argument call whose `input` went missing).
+            source="https://github.com/openclaw/openclaw/blob/main/docs/help/faq.md",
         ),
     ),
     example=_example(
@@ -1817,6 +1824,14 @@ def _check_block(view: RequestView, block: Block, *, final_assistant: bool) -> I
                 f"{block.where}.input",
                 f"{block.where}.input is a JSON {json_type(value['input'])}; send the tool arguments as an "
                 "object (parse a JSON string first).",
+            )
+        elif "input" not in value:
+            yield from report_judged(
+                TOOL_INPUT_NOT_OBJECT,
+                view,
+                f"{block.where}.input",
+                f'{block.where} has no `input`; Anthropic requires it ("tool_use.input: Field required"). Replay '
+                "the call's arguments, or `{}` for a call that took none.",
             )
     elif kind == "thinking":
         signature = value.get("signature")
