@@ -1046,13 +1046,14 @@ def check_function_call_adjacency(view: RequestView) -> Iterator[Finding]:
             continue
         other = items[between]
         what = (other.get("type") or other.get("role") or "item") if isinstance(other, dict) else "item"
-        yield from OUTPUT_NOT_ADJACENT.report(
+        yield from report_judged(
+            OUTPUT_NOT_ADJACENT,
             view,
             f"input[{index}].call_id",
             f"input[{index}] answers {call_id}, called at input[{start}], but input[{between}] (a {what}) stands "
-            f"between them; {view.target.provider.name if view.target.provider else 'this server'} pairs a call "
-            'with its output only when they are adjacent ("No tool output found for tool call ..."). Move the '
-            "output right after its call and the other item after it.",
+            "between them; DeepSeek's Responses endpoint pairs a call with its output only when they are "
+            'adjacent ("No tool output found for tool call ..."). Move the output right after its call and the '
+            "other item after it.",
         )
 
 
