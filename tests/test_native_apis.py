@@ -264,6 +264,53 @@ CONVERSE_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]
         [],
     ),
     (
+        # A streamed signature delta dropped by the client (run-llama/llama_index#20851).
+        "reasoning-replayed-without-its-signature",
+        CLAUDE,
+        {
+            "messages": [
+                USER,
+                {
+                    "role": "assistant",
+                    "content": [
+                        {"reasoningContent": {"reasoningText": {"text": "Look it up."}}},
+                        *use("t1")["content"],
+                    ],
+                },
+                results("t1"),
+            ],
+            "toolConfig": TOOLS,
+            "additionalModelRequestFields": {"thinking": {"type": "enabled", "budget_tokens": 2048}},
+        },
+        [
+            (
+                "converse.reasoning-signature-missing",
+                E,
+                "messages[1].content[0].reasoningContent.reasoningText.signature",
+            )
+        ],
+    ),
+    (
+        # Nova treats the signature the other way (maximhq/bifrost#6942): not judged.
+        "unsigned-reasoning-on-nova",
+        f"{BEDROCK}/model/us.amazon.nova-pro-v1%3A0/converse",
+        {
+            "messages": [
+                USER,
+                {
+                    "role": "assistant",
+                    "content": [
+                        {"reasoningContent": {"reasoningText": {"text": "Look it up."}}},
+                        *use("t1")["content"],
+                    ],
+                },
+                results("t1"),
+            ],
+            "toolConfig": TOOLS,
+        },
+        [],
+    ),
+    (
         # Adaptive thinking may not have thought, and a Llama model has no Anthropic validator.
         "adaptive-thinking-is-not-judged",
         CLAUDE,

@@ -489,6 +489,52 @@ THINKING_BLOCK_MISSING = define(
         "thought), and only when no assistant turn of the trailing loop starts with reasoning."
     ),
 )
+REASONING_SIGNATURE_MISSING = define(
+    "converse.reasoning-signature-missing",
+    Severity.ERROR,
+    "A Claude model's replayed `reasoningContent.reasoningText` has no `signature` (or an empty one).",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "botocore.errorfactory.ValidationException: An error occurred (ValidationException) when calling "
+                "the ConverseStream operation: The model returned the following errors: "
+                "messages.1.content.0.thinking.signature: Field required"
+            ),
+            # LlamaIndex's BedrockConverse dropped the signature delta of a streamed reasoning block.
+            source="https://github.com/run-llama/llama_index/issues/20851",
+        ),
+    ),
+    example={
+        "messages": [
+            _USER,
+            {
+                "role": "assistant",
+                "content": [
+                    {"reasoningContent": {"reasoningText": {"text": "Look it up."}}},
+                    *_CALL["content"],
+                ],
+            },
+            _RESULT,
+        ],
+        "toolConfig": _TOOL_CONFIG,
+        "additionalModelRequestFields": _THINKING_ON,
+    },
+    example_url=CONVERSE_URL,
+    fixed={
+        "messages": [_USER, _SIGNED_CALL, _RESULT],
+        "toolConfig": _TOOL_CONFIG,
+        "additionalModelRequestFields": _THINKING_ON,
+    },
+    notes=(
+        'Claude verifies the signature of every thinking block it is sent: an absent one gives "thinking.signature: '
+        'Field required", an empty one "Invalid signature" (maximhq/bifrost#6942, which measured both). '
+        "Replay the block with the signature the response carried (a streamed signature arrives in its own "
+        "delta), or drop unsigned reasoning, e.g. after switching from a model that does not sign. Claude "
+        "models only: Nova and MiniMax on Converse treat the field the other way."
+    ),
+)
 INPUT_SCHEMA_NOT_OBJECT = define(
     "converse.input-schema-not-object",
     Severity.ERROR,
@@ -849,6 +895,32 @@ def check_converse_messages(view: RequestView) -> Iterator[Finding]:
         )
     yield from _tool_use_ids(view, messages)
     yield from _thinking_loop(view, messages)
+    yield from _reasoning_signatures(view, messages)
+
+
+def _reasoning_signatures(view: RequestView, messages: list[Any]) -> Iterator[Finding]:
+    """A Claude model's replayed reasoning text must keep its signature."""
+    if not _CLAUDE.search(view.model or ""):
+        return
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") != "assistant":
+            continue
+        for part, block in enumerate(_blocks(message)):
+            reasoning = block.get("reasoningContent")
+            text = reasoning.get("reasoningText") if isinstance(reasoning, dict) else None
+            if not isinstance(text, dict):
+                continue  # redactedContent carries no signature
+            signature = text.get("signature")
+            if isinstance(signature, str) and signature:
+                continue
+            state = "no signature" if signature is None else "an empty signature"
+            yield from REASONING_SIGNATURE_MISSING.report(
+                view,
+                f"messages[{index}].content[{part}].reasoningContent.reasoningText.signature",
+                f"messages[{index}].content[{part}] replays Claude's reasoning with {state}; Claude verifies it "
+                '("thinking.signature: Field required"). Send the signature the response carried, or drop the '
+                "unsigned block.",
+            )
 
 
 def _thinking_loop(view: RequestView, messages: list[Any]) -> Iterator[Finding]:
