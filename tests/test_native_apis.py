@@ -146,6 +146,7 @@ TOOLS = {
     ]
 }
 USER = {"role": "user", "content": [{"text": "What is the weather in Paris?"}]}
+REASONING = {"reasoningContent": {"reasoningText": {"text": "Look it up.", "signature": "EqQBCkYIAR"}}}
 
 
 def use(*ids: str, text: str | None = None) -> dict[str, Any]:
@@ -216,6 +217,109 @@ CONVERSE_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]
             ("converse.role-alternation", E, "messages[3]"),
             ("converse.tool-result-pairing", E, "messages[3].content"),
         ],
+    ),
+    (
+        # A model that names both parallel calls after the tool (double16/Cyber-AutoAgent-ng#27), answered twice.
+        "parallel-calls-sharing-an-id",
+        CLAUDE,
+        {
+            "messages": [USER, use("http_request", "http_request"), results("http_request")],
+            "toolConfig": TOOLS,
+        },
+        [("converse.duplicate-tool-use-id", E, "messages[1].content")],
+    ),
+    (
+        # Consecutive tool messages merged into one user turn with the same result twice (BerriAI/litellm#20047).
+        "merged-tool-messages-repeat-a-result",
+        CLAUDE,
+        {"messages": [USER, use("t1"), results("t1", "t1")], "toolConfig": TOOLS},
+        [("converse.duplicate-tool-use-id", E, "messages[2].content")],
+    ),
+    (
+        # Claude 3.7's thinking on Converse, the tool call replayed without its reasoning (aws-samples/bedrock-engineer#43).
+        "thinking-dropped-from-the-tool-loop",
+        CLAUDE,
+        {
+            "messages": [USER, use("t1"), results("t1")],
+            "toolConfig": TOOLS,
+            "additionalModelRequestFields": {"thinking": {"type": "enabled", "budget_tokens": 2048}},
+        },
+        [("converse.thinking-block-missing", E, "messages[1].content[0]")],
+    ),
+    (
+        # The loop's earlier turn kept its reasoning: Anthropic asks for one thinking block per trailing loop.
+        "thinking-kept-on-the-loops-first-turn",
+        CLAUDE,
+        {
+            "messages": [
+                USER,
+                {"role": "assistant", "content": [REASONING, *use("t1")["content"]]},
+                results("t1"),
+                use("t2"),
+                results("t2"),
+            ],
+            "toolConfig": TOOLS,
+            "additionalModelRequestFields": {"thinking": {"type": "enabled", "budget_tokens": 2048}},
+        },
+        [],
+    ),
+    (
+        # A streamed signature delta dropped by the client (run-llama/llama_index#20851).
+        "reasoning-replayed-without-its-signature",
+        CLAUDE,
+        {
+            "messages": [
+                USER,
+                {
+                    "role": "assistant",
+                    "content": [
+                        {"reasoningContent": {"reasoningText": {"text": "Look it up."}}},
+                        *use("t1")["content"],
+                    ],
+                },
+                results("t1"),
+            ],
+            "toolConfig": TOOLS,
+            "additionalModelRequestFields": {"thinking": {"type": "enabled", "budget_tokens": 2048}},
+        },
+        [
+            (
+                "converse.reasoning-signature-missing",
+                E,
+                "messages[1].content[0].reasoningContent.reasoningText.signature",
+            )
+        ],
+    ),
+    (
+        # Nova treats the signature the other way (maximhq/bifrost#6942): not judged.
+        "unsigned-reasoning-on-nova",
+        f"{BEDROCK}/model/us.amazon.nova-pro-v1%3A0/converse",
+        {
+            "messages": [
+                USER,
+                {
+                    "role": "assistant",
+                    "content": [
+                        {"reasoningContent": {"reasoningText": {"text": "Look it up."}}},
+                        *use("t1")["content"],
+                    ],
+                },
+                results("t1"),
+            ],
+            "toolConfig": TOOLS,
+        },
+        [],
+    ),
+    (
+        # Adaptive thinking may not have thought, and a Llama model has no Anthropic validator.
+        "adaptive-thinking-is-not-judged",
+        CLAUDE,
+        {
+            "messages": [USER, use("t1"), results("t1")],
+            "toolConfig": TOOLS,
+            "additionalModelRequestFields": {"thinking": {"type": "adaptive"}},
+        },
+        [],
     ),
     (
         "orphan-result-after-pruning",

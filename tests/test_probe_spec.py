@@ -35,6 +35,7 @@ ROUNDS = [
     Round("probe-spec-9.jsonl", frozenset({"chat", "responses", "messages"}), 4, uncited=False),
     Round("probe-spec-11.jsonl", frozenset({"chat", "responses", "messages", "gemini"}), 5, uncited=True),
     Round("probe-spec-12.jsonl", frozenset({"chat", "responses", "messages", "gemini"}), 5, uncited=True),
+    Round("probe-spec-13.jsonl", frozenset({"chat", "responses", "messages", "gemini"}), 5, uncited=True),
 ]
 
 

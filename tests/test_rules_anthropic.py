@@ -603,6 +603,29 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "Invalid request: text content is empty",
     ),
     (
+        # A prefill with a trailing space (tailcallhq/forgecode#1872); the partial turn a cancelled stream left.
+        "final-assistant-ends-in-a-space",
+        "anthropic",
+        req(USER, {"role": "assistant", "content": "The weather in Paris is "}),
+        [("anthropic.final-assistant-trailing-whitespace", E, "messages[1].content")],
+        "final assistant content cannot end with trailing whitespace",
+    ),
+    (
+        "final-assistant-text-block-ends-in-a-newline",
+        "anthropic",
+        req(USER, {"role": "assistant", "content": [{"type": "text", "text": "Here is the plan:\n"}]}),
+        [("anthropic.final-assistant-trailing-whitespace", E, "messages[1].content[0].text")],
+        None,
+    ),
+    (
+        # Mid-conversation assistant text may end in whitespace; only the final message is Anthropic's concern.
+        "earlier-assistant-text-ending-in-a-space",
+        "anthropic",
+        req(USER, {"role": "assistant", "content": "Sure. "}, {"role": "user", "content": "Go on."}),
+        [],
+        None,
+    ),
+    (
         "empty-system-block",
         "anthropic",
         req(USER, system=[{"type": "text", "text": ""}]),
@@ -1077,6 +1100,18 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "tool_use.input: Input should be a valid dictionary",
     ),
     (
+        # A zero-argument call whose streamed input never arrived, replayed without `input` (openclaw's FAQ).
+        "tool-use-without-input",
+        "anthropic",
+        req(
+            USER,
+            {"role": "assistant", "content": [{"type": "tool_use", "id": CALL_ID, "name": "get_weather"}]},
+            answer(result(CALL_ID)),
+        ),
+        [("anthropic.tool-use-input-not-object", E, "messages[1].content[0].input")],
+        "tool_use.input: Field required",
+    ),
+    (
         "image-jpg-media-type",
         "anthropic",
         req(
@@ -1145,6 +1180,22 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         req(USER, temperature=1.3),
         [("anthropic.temperature-out-of-range", E, "temperature")],
         "temperature: range: -1 or 0..1",
+    ),
+    (
+        # A top_p on a 0-100 scale from a settings slider (anthropics/anthropic-sdk-typescript#484 asks the range).
+        "top-p-above-one",
+        "anthropic",
+        req(USER, top_p=95),
+        [("anthropic.top-p-out-of-range", E, "top_p")],
+        "top_p: range: -1 or 0..1",
+    ),
+    (
+        # -1 is named in the range the API answers with: not reported.
+        "top-p-minus-one",
+        "anthropic",
+        req(USER, top_p=-1),
+        [],
+        None,
     ),
     (
         "temperature-above-one-on-minimax",

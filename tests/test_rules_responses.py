@@ -24,6 +24,7 @@ URLS = {
     "ollama": "http://localhost:11434/v1/responses",
     "generic": "https://llm.internal.example/v1/responses",
     "xai": "https://api.x.ai/v1/responses",
+    "deepseek": "https://api.deepseek.com/v1/responses",
 }
 
 # Real ids from the issues the texts come from (continuedev/continue#10092, cline/cline#12242).
@@ -698,6 +699,35 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         "openai",
         {"model": "gpt-4.1", "input": ["hello"]},
         [("responses.invalid-input", E, "input[0]")],
+        None,
+    ),
+    # ---------------------------------------------------------------- a step's items kept together
+    (
+        # A Codex hook's developer message lands inside the tool step (deepseek-ai/DeepSeek-V3#1588).
+        "hook-message-between-call-and-output-on-deepseek",
+        "deepseek",
+        req(
+            [USER, call(), {"role": "developer", "content": "Hook: tests passed."}, output()],
+            model="deepseek-v4-pro",
+        ),
+        [("responses.function-call-output-not-adjacent", E, "input[3].call_id")],
+        '{"error":{"message":"No tool output found for tool call call_...","type":"invalid_request_error",'
+        '"param":"","code":"invalid_request_error"}}',
+    ),
+    (
+        # One parallel step: both calls, then both outputs, is a chat turn DeepSeek can rebuild.
+        "parallel-step-on-deepseek",
+        "deepseek",
+        req([USER, call(), call(CALL_ID_2), output(), output(CALL_ID_2)], model="deepseek-v4-pro"),
+        [],
+        None,
+    ),
+    (
+        # OpenAI pairs by call_id wherever the output stands (awesome-deepseek-integration#740 measured it).
+        "message-between-call-and-output-on-openai",
+        "openai",
+        req([USER, call(), {"role": "user", "content": "Also Paris."}, output()]),
+        [],
         None,
     ),
     # ---------------------------------------------------------------- item ids and reasoning

@@ -375,3 +375,25 @@ def test_no_predicted_error_is_unverified():
         for predicted in rule.predicts:
             assert predicted.source and "VERIFY" not in predicted.source, rule.id
             assert not predicted.source.startswith("inf"), rule.id
+
+
+OPENROUTER_URL = "https://openrouter.ai/api/v1/chat/completions"
+
+
+@pytest.mark.parametrize(
+    ("model", "severity"),
+    [
+        # Claude behind OpenRouter: Anthropic's validator ("`tool_use` ids must be unique", BerriAI/litellm#23510).
+        ("anthropic/claude-sonnet-4.5", "error"),
+        # OpenAI's models behind OpenRouter's Azure backend ("Duplicate item found with id fc_2", opencode#32748).
+        ("openai/gpt-5.4", "error"),
+        # Other backends are not known to refuse a repeated id: the rule's general warning.
+        ("qwen/qwen3-coder", "warning"),
+    ],
+)
+def test_repeated_tool_call_id_through_openrouter(model: str, severity: str) -> None:
+    repeated = [USER, assistant("call_0"), tool("call_0"), assistant("call_0"), tool("call_0")]
+    analysis = analyse_request(json.dumps({"model": model, "messages": repeated}), OPENROUTER_URL)
+    assert [(f.rule, f.severity.value) for f in analysis.findings if f.rule.startswith("sequence.")] == [
+        ("sequence.duplicate-tool-call-id", severity)
+    ]

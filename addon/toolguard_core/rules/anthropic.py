@@ -461,6 +461,33 @@ EMPTY_TEXT = define(
     fixed=_example({"role": "user", "content": [{"type": "text", "text": "Hi"}]}),
     notes="Drop the empty block instead of sending it. Checked for the blocks of `messages` and `system`.",
 )
+FINAL_WHITESPACE = define(
+    "anthropic.final-assistant-trailing-whitespace",
+    Severity.ERROR,
+    "The request ends with an assistant message (a prefill, or a turn left by a cancelled or retried stream) "
+    "whose text ends in whitespace.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text=(
+                '400 Bad Request Reason: {"type":"error","error":{"type":"invalid_request_error","message":'
+                '"messages: final assistant content cannot end with trailing whitespace"},"request_id":'
+                '"req_011CUvdPgnreuT3DxJPFAoqt"}'
+            ),
+            # Also anomalyco/opencode#1295; goose trims it (aaif-goose/goose#5967).
+            source="https://github.com/tailcallhq/forgecode/issues/1872",
+        ),
+    ),
+    example=_example(_USER, {"role": "assistant", "content": "The weather in Paris is "}),
+    example_url=MESSAGES_URL,
+    policy=_STRUCTURAL,
+    fixed=_example(_USER, {"role": "assistant", "content": "The weather in Paris is"}),
+    notes=(
+        "Only the final message is checked, and only when it is an assistant message ending in a text block: "
+        "Claude continues a prefill from its last character, and Anthropic refuses one that ends in a space or "
+        "newline. Trim the trailing whitespace (or drop the partial turn a cancelled stream left)."
+    ),
+)
 INVALID_SYSTEM = define(
     "anthropic.invalid-system",
     Severity.ERROR,
@@ -951,13 +978,20 @@ TOOL_USE_ID_RULE = define(
 TOOL_INPUT_NOT_OBJECT = define(
     "anthropic.tool-use-input-not-object",
     Severity.ERROR,
-    "A `tool_use` block's `input` is not a JSON object (a string of JSON, a list, null).",
+    "A `tool_use` block's `input` is missing or not a JSON object (a string of JSON, a list, null).",
     predicts=(
         PredictedError(
             provider="anthropic",
             text="messages.1.content.0.tool_use.input: Input should be a valid dictionary",
             # Also anthropics/claude-code#6696 and #6697.
             source="https://github.com/anthropics/claude-code/issues/6695",
+        ),
+        PredictedError(
+            provider="anthropic",
+            text="LLM request rejected: messages.N.content.X.tool_use.input: Field required",
+            # OpenClaw's FAQ on it: a tool call replayed without its input, after an interrupted run or a
+            # client that dropped the streamed arguments (a zero-argument call whose `input` went missing).
+            source="https://github.com/openclaw/openclaw/blob/main/docs/help/faq.md",
         ),
     ),
     example=_example(
@@ -1131,6 +1165,27 @@ TEMPERATURE_RANGE = define(
     policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
     fixed=_example(_USER, temperature=0.75),
     notes="vercel/ai#10308 clamps for the same reason. A warning on other providers' compatible endpoints.",
+)
+TOP_P_RANGE = define(
+    "anthropic.top-p-out-of-range",
+    Severity.ERROR,
+    "`top_p` is above 1 or below 0: a nucleus is a probability mass, and Anthropic's validator names its range.",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text='{"type": "error", "error": {"type": "invalid_request_error", "message": "top_p: range: -1 or 0..1"}}',
+            # An Anthropic SDK maintainer's answer, quoting what the API returns for a top_p above 1.
+            source="https://github.com/anthropics/anthropic-sdk-typescript/issues/484",
+        ),
+    ),
+    example=_example(_USER, top_p=1.5),
+    example_url=MESSAGES_URL,
+    policy=policy(error=tuple(ANTHROPIC_API), otherwise=Severity.WARNING),
+    fixed=_example(_USER, top_p=0.9),
+    notes=(
+        "The answer lists -1 (unset) beside 0-1, so -1 is not reported. A warning on other providers' "
+        "compatible endpoints."
+    ),
 )
 STOP_SEQUENCE_BLANK = define(
     "anthropic.stop-sequence-blank",
@@ -1405,6 +1460,15 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
             f"`temperature` is {temperature}; the Messages API accepts 0 to 1. Scale an OpenAI-style value "
             "(0-2) by half.",
         )
+    top_p = body.get("top_p")
+    if _is_number(top_p) and not 0 <= top_p <= 1 and top_p != -1:
+        yield from report_judged(
+            TOP_P_RANGE,
+            view,
+            "top_p",
+            f'`top_p` is {top_p}; the Messages API accepts 0 to 1 ("top_p: range: -1 or 0..1"). Drop it, or '
+            "send a probability mass such as 0.9.",
+        )
     model = normalise_model(view.model or "")
     if _is_number(temperature) and _is_number(body.get("top_p")) and SAMPLING_EXCLUSIVE_MODEL.match(model):
         yield from report_judged(
@@ -1676,6 +1740,35 @@ def check_messages(view: RequestView) -> Iterator[Finding]:
         )
     yield from _check_system_blocks(view)
     yield from _check_cache_breakpoints(view)
+    yield from _check_final_whitespace(view, messages)
+
+
+def _check_final_whitespace(view: RequestView, messages: list[Any]) -> Iterator[Finding]:
+    """The final assistant message's text may not end in whitespace (an empty prefill may)."""
+    last = messages[-1] if messages else None
+    if not isinstance(last, dict) or last.get("role") != "assistant":
+        return
+    content = last.get("content")
+    where = f"messages[{len(messages) - 1}].content"
+    if isinstance(content, list) and content:
+        block = content[-1]
+        text = block.get("text") if isinstance(block, dict) and block.get("type") == "text" else None
+        where = f"{where}[{len(content) - 1}].text"
+        # A whitespace-only block inside a list is anthropic.empty-text-block's finding.
+        if not isinstance(text, str) or not text.strip():
+            return
+    else:
+        text = content if isinstance(content, str) else None
+    if not text or text == text.rstrip():
+        return
+    yield from report_judged(
+        FINAL_WHITESPACE,
+        view,
+        where,
+        f"The request ends with an assistant message whose text ends in whitespace ({text[-1]!r}); Anthropic "
+        'refuses it ("final assistant content cannot end with trailing whitespace"). Trim the trailing '
+        "whitespace, or drop the partial assistant turn.",
+    )
 
 
 def _check_content(
@@ -1731,6 +1824,14 @@ def _check_block(view: RequestView, block: Block, *, final_assistant: bool) -> I
                 f"{block.where}.input",
                 f"{block.where}.input is a JSON {json_type(value['input'])}; send the tool arguments as an "
                 "object (parse a JSON string first).",
+            )
+        elif "input" not in value:
+            yield from report_judged(
+                TOOL_INPUT_NOT_OBJECT,
+                view,
+                f"{block.where}.input",
+                f'{block.where} has no `input`; Anthropic requires it ("tool_use.input: Field required"). Replay '
+                "the call's arguments, or `{}` for a call that took none.",
             )
     elif kind == "thinking":
         signature = value.get("signature")

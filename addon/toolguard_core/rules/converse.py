@@ -397,6 +397,144 @@ TOOL_USE_ID_INVALID = define(
     fixed={"messages": [_USER, _CALL, _RESULT], "toolConfig": _TOOL_CONFIG},
     notes="Ids minted by another provider (OpenAI's `call_...` are fine; ids with spaces or slashes are not) must be mapped.",
 )
+DUPLICATE_TOOL_USE_ID = define(
+    "converse.duplicate-tool-use-id",
+    Severity.ERROR,
+    "Two `toolUse` blocks, or two `toolResult` blocks, in one message carry the same `toolUseId`.",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "An error occurred (ValidationException) when calling the ConverseStream operation: The toolUse "
+                "blocks at messages.2.content contain duplicate Ids: http_request"
+            ),
+            source="https://github.com/double16/Cyber-AutoAgent-ng/issues/27",
+        ),
+        PredictedError(
+            provider="bedrock",
+            text=(
+                'BedrockException - {"message":"The toolResult blocks at messages.X.content contain duplicate '
+                'Ids: tooluse_..."}'
+            ),
+            source="https://github.com/BerriAI/litellm/issues/20047",
+        ),
+    ),
+    example={
+        "messages": [
+            _USER,
+            _CALL,
+            {"role": "user", "content": [_RESULT["content"][0], _RESULT["content"][0]]},
+        ],
+        "toolConfig": _TOOL_CONFIG,
+    },
+    example_url=CONVERSE_URL,
+    fixed={"messages": [_USER, _CALL, _RESULT], "toolConfig": _TOOL_CONFIG},
+    notes=(
+        "Left by retries and merges: a retried call that reuses its id (kirodotdev/Kiro#9355), consecutive tool "
+        "messages merged into one user turn with the same result twice (BerriAI/litellm#20047), or ids a model "
+        "made up from the tool name. Keep one result per call, and give each call its own id."
+    ),
+)
+#: ``additionalModelRequestFields.thinking`` turns on Claude's extended thinking (Bedrock's "Extended thinking"
+#: guide); the replayed thinking is a ``reasoningContent`` block.
+_THINKING_ON = {"thinking": {"type": "enabled", "budget_tokens": 1024}}
+_SIGNED_CALL = {
+    "role": "assistant",
+    "content": [
+        {
+            "reasoningContent": {
+                "reasoningText": {"text": "The user wants Paris.", "signature": "EqQBCkYIAR..."}
+            }
+        },
+        *_CALL["content"],
+    ],
+}
+THINKING_BLOCK_MISSING = define(
+    "converse.thinking-block-missing",
+    Severity.ERROR,
+    "With Claude's thinking enabled (`additionalModelRequestFields.thinking`), the request ends in a tool loop "
+    "whose assistant messages carry no `reasoningContent` block: the thinking was dropped on replay.",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                '{"name": "ValidationException", "$fault": "client", "message": "The model returned the following '
+                "errors: messages.1.content.0.type: Expected thinking or redacted_thinking, but found tool_use. "
+                "When thinking is enabled, a final assistant message must start with a thinking block (preceeding "
+                "the lastmost set of tool_use and tool_result blocks). We recommend you include thinking blocks "
+                'from previous turns. To avoid this requirement, disable thinking."}'
+            ),
+            # Bedrock Engineer on Converse with Claude 3.7 Sonnet's thinking mode.
+            source="https://github.com/aws-samples/bedrock-engineer/issues/43",
+        ),
+    ),
+    example={
+        "messages": [_USER, _CALL, _RESULT],
+        "toolConfig": _TOOL_CONFIG,
+        "additionalModelRequestFields": _THINKING_ON,
+    },
+    example_url=CONVERSE_URL,
+    fixed={
+        "messages": [_USER, _SIGNED_CALL, _RESULT],
+        "toolConfig": _TOOL_CONFIG,
+        "additionalModelRequestFields": _THINKING_ON,
+    },
+    notes=(
+        "Bedrock hands a Claude conversation to Anthropic's validator, which requires the final assistant turn "
+        "of a tool loop to start with its thinking (anthropic.thinking-block-missing on the Messages API). "
+        "Replay the `reasoningContent` blocks the response carried, signature included, in front of the "
+        "toolUse; or disable thinking. Only `type: enabled` is checked (with `adaptive` the model may not have "
+        "thought), and only when no assistant turn of the trailing loop starts with reasoning."
+    ),
+)
+REASONING_SIGNATURE_MISSING = define(
+    "converse.reasoning-signature-missing",
+    Severity.ERROR,
+    "A Claude model's replayed `reasoningContent.reasoningText` has no `signature` (or an empty one).",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "botocore.errorfactory.ValidationException: An error occurred (ValidationException) when calling "
+                "the ConverseStream operation: The model returned the following errors: "
+                "messages.1.content.0.thinking.signature: Field required"
+            ),
+            # LlamaIndex's BedrockConverse dropped the signature delta of a streamed reasoning block.
+            source="https://github.com/run-llama/llama_index/issues/20851",
+        ),
+    ),
+    example={
+        "messages": [
+            _USER,
+            {
+                "role": "assistant",
+                "content": [
+                    {"reasoningContent": {"reasoningText": {"text": "Look it up."}}},
+                    *_CALL["content"],
+                ],
+            },
+            _RESULT,
+        ],
+        "toolConfig": _TOOL_CONFIG,
+        "additionalModelRequestFields": _THINKING_ON,
+    },
+    example_url=CONVERSE_URL,
+    fixed={
+        "messages": [_USER, _SIGNED_CALL, _RESULT],
+        "toolConfig": _TOOL_CONFIG,
+        "additionalModelRequestFields": _THINKING_ON,
+    },
+    notes=(
+        'Claude verifies the signature of every thinking block it is sent: an absent one gives "thinking.signature: '
+        'Field required", an empty one "Invalid signature" (maximhq/bifrost#6942, which measured both). '
+        "Replay the block with the signature the response carried (a streamed signature arrives in its own "
+        "delta), or drop unsigned reasoning, e.g. after switching from a model that does not sign. Claude "
+        "models only: Nova and MiniMax on Converse treat the field the other way."
+    ),
+)
 INPUT_SCHEMA_NOT_OBJECT = define(
     "converse.input-schema-not-object",
     Severity.ERROR,
@@ -756,11 +894,98 @@ def check_converse_messages(view: RequestView) -> Iterator[Finding]:
             "the tool definitions then. Send them (or flatten the tool turns to text).",
         )
     yield from _tool_use_ids(view, messages)
+    yield from _thinking_loop(view, messages)
+    yield from _reasoning_signatures(view, messages)
+
+
+def _reasoning_signatures(view: RequestView, messages: list[Any]) -> Iterator[Finding]:
+    """A Claude model's replayed reasoning text must keep its signature."""
+    if not _CLAUDE.search(view.model or ""):
+        return
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") != "assistant":
+            continue
+        for part, block in enumerate(_blocks(message)):
+            reasoning = block.get("reasoningContent")
+            text = reasoning.get("reasoningText") if isinstance(reasoning, dict) else None
+            if not isinstance(text, dict):
+                continue  # redactedContent carries no signature
+            signature = text.get("signature")
+            if isinstance(signature, str) and signature:
+                continue
+            state = "no signature" if signature is None else "an empty signature"
+            yield from REASONING_SIGNATURE_MISSING.report(
+                view,
+                f"messages[{index}].content[{part}].reasoningContent.reasoningText.signature",
+                f"messages[{index}].content[{part}] replays Claude's reasoning with {state}; Claude verifies it "
+                '("thinking.signature: Field required"). Send the signature the response carried, or drop the '
+                "unsigned block.",
+            )
+
+
+def _thinking_loop(view: RequestView, messages: list[Any]) -> Iterator[Finding]:
+    """Claude with thinking enabled: the trailing tool loop's assistant turns must keep their reasoning."""
+    extra = view.body.get("additionalModelRequestFields")
+    thinking = extra.get("thinking") if isinstance(extra, dict) else None
+    if (
+        not isinstance(thinking, dict)
+        or thinking.get("type") != "enabled"
+        or not _CLAUDE.search(view.model or "")
+    ):
+        return
+    last = len(messages) - 1
+    if last < 1 or not isinstance(messages[last], dict) or messages[last].get("role") != "user":
+        return
+    if not _ids(_blocks(messages[last]), "toolResult"):
+        return
+    loop: list[int] = []
+    position = last - 1
+    while position >= 0:
+        message = messages[position]
+        if not isinstance(message, dict) or message.get("role") != "assistant":
+            break
+        if not _ids(_blocks(message), "toolUse"):
+            break
+        loop.append(position)
+        before = _blocks(messages[position - 1]) if position > 0 else []
+        if not before or any("toolResult" not in block for block in before):
+            break
+        position -= 2
+    if not loop or any(
+        _blocks(messages[i])[:1] and "reasoningContent" in _blocks(messages[i])[0] for i in loop
+    ):
+        return
+    index = loop[0]
+    first = _blocks(messages[index])[0]
+    kind = next(iter(first), "?")
+    yield from THINKING_BLOCK_MISSING.report(
+        view,
+        f"messages[{index}].content[0]",
+        f"Thinking is enabled and the request ends in a tool loop, but messages[{index}] starts with a {kind} "
+        "block and none of the loop's assistant turns starts with reasoningContent; Claude refuses it (\"a final "
+        'assistant message must start with a thinking block"). Replay the reasoningContent blocks (with their '
+        "signature) in front of the toolUse, or disable thinking.",
+    )
 
 
 def _tool_use_ids(view: RequestView, messages: list[Any]) -> Iterator[Finding]:
     for index, message in enumerate(messages):
-        for part, block in enumerate(_blocks(message)):
+        blocks = _blocks(message)
+        for kind in ("toolUse", "toolResult"):
+            ids = _ids(blocks, kind)
+            # Bedrock checks uniqueness per message and per block kind ("The toolUse blocks at
+            # messages.2.content contain duplicate Ids"); a call and its result share an id by design.
+            repeated = sorted({tid for tid in ids if ids.count(tid) > 1}) if len(ids) > 1 else []
+            if repeated:
+                yield from DUPLICATE_TOOL_USE_ID.report(
+                    view,
+                    f"messages[{index}].content",
+                    f"The {kind} blocks of messages[{index}] repeat the id {', '.join(repeated)}; Bedrock refuses "
+                    f'a message whose {kind} ids are not unique ("The {kind} blocks at messages.{index}.content '
+                    'contain duplicate Ids"). Keep one block per id (drop a replayed duplicate), or give each '
+                    "call its own id.",
+                )
+        for part, block in enumerate(blocks):
             for kind in ("toolUse", "toolResult"):
                 inner = block.get(kind)
                 if not isinstance(inner, dict) or "toolUseId" not in inner:

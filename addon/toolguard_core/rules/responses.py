@@ -113,6 +113,48 @@ UNANSWERED_CALL = define(
     ),
     fixed=_example(input=[_USER, _CALL, _OUTPUT], tools=[_TOOL]),
 )
+#: Item types that may stand between a function_call and its output on a server that rebuilds a chat
+#: conversation from ``input`` (one assistant turn of calls, then their tool results): the calls and outputs
+#: of one parallel step.
+_TOOL_STEP_ITEMS = frozenset({"function_call", "function_call_output"})
+OUTPUT_NOT_ADJACENT = define(
+    "responses.function-call-output-not-adjacent",
+    Severity.ERROR,
+    "Another item (a developer/user message, a summary, a reasoning item) stands between a `function_call` "
+    "and its `function_call_output`.",
+    # OpenAI pairs calls and outputs by call_id wherever they stand (the thread below measured it), so only
+    # DeepSeek's Responses endpoint, which rebuilds chat turns from the items, is judged.
+    policy=policy(error=("deepseek",)),
+    predicts=(
+        PredictedError(
+            provider="deepseek",
+            text=(
+                '{"error":{"message":"No tool output found for tool call call_...","type":"invalid_request_error",'
+                '"param":"","code":"invalid_request_error"}}'
+            ),
+            # Four requests differing only in where one extra item stands; also deepseek-ai/DeepSeek-V3#1588
+            # (a Codex hook's developer message) and MayDay-wpf/snow-app#9 (a user message sent mid-call).
+            source="https://github.com/deepseek-ai/awesome-deepseek-integration/issues/740",
+            param="input",
+        ),
+    ),
+    example=_example(
+        model="deepseek-v4-pro",
+        input=[_USER, _CALL, {"role": "developer", "content": "Hook: the test suite passed."}, _OUTPUT],
+        tools=[_TOOL],
+    ),
+    example_url="https://api.deepseek.com/v1/responses",
+    fixed=_example(
+        model="deepseek-v4-pro",
+        input=[_USER, _CALL, _OUTPUT, {"role": "developer", "content": "Hook: the test suite passed."}],
+        tools=[_TOOL],
+    ),
+    notes=(
+        "Left by hooks that inject context after a tool ran, a user message typed while a call was in flight, "
+        "or a summary placed inside a tool step. Move the output right after its call (the calls and outputs of "
+        "one parallel step may stand together) and put the other item after them."
+    ),
+)
 DUPLICATE_OUTPUT = define(
     "responses.duplicate-function-call-output",
     Severity.WARNING,
@@ -974,6 +1016,45 @@ def check_function_call_pairing(view: RequestView) -> Iterator[Finding]:
                 f"input[{site}] calls {call_id} but no function_call_output with that call_id follows it. Add "
                 "one (a failure text if the tool did not run) or remove the call.",
             )
+
+
+@check(endpoints=(RESPONSES,))
+def check_function_call_adjacency(view: RequestView) -> Iterator[Finding]:
+    """Only calls and outputs between a function_call and its output (a server that rebuilds chat turns)."""
+    items = _input_items(view)
+    last_call: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        kind = item.get("type")
+        call_id = item.get("call_id")
+        if kind == "function_call" and _valid_call_id(call_id):
+            last_call[call_id] = index
+            continue
+        if kind != "function_call_output" or not _valid_call_id(call_id) or call_id not in last_call:
+            continue
+        start = last_call.pop(call_id)
+        between = next(
+            (
+                position
+                for position in range(start + 1, index)
+                if not (isinstance(items[position], dict) and items[position].get("type") in _TOOL_STEP_ITEMS)
+            ),
+            None,
+        )
+        if between is None:
+            continue
+        other = items[between]
+        what = (other.get("type") or other.get("role") or "item") if isinstance(other, dict) else "item"
+        yield from report_judged(
+            OUTPUT_NOT_ADJACENT,
+            view,
+            f"input[{index}].call_id",
+            f"input[{index}] answers {call_id}, called at input[{start}], but input[{between}] (a {what}) stands "
+            "between them; DeepSeek's Responses endpoint pairs a call with its output only when they are "
+            'adjacent ("No tool output found for tool call ..."). Move the output right after its call and the '
+            "other item after it.",
+        )
 
 
 def _check_arguments(view: RequestView, where: str, item: dict[str, Any]) -> Iterator[Finding]:

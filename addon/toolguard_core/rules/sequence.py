@@ -9,6 +9,7 @@ instead of as an unanswered call *and* an orphan.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -194,11 +195,38 @@ NON_ADJACENT = define(
         ],
     },
 )
+#: OpenRouter model ids whose backends refuse a repeated tool-call id (DUPLICATE_CALL_ID's condition).
+_STRICT_IDS = re.compile(r"(?:anthropic|openai)/", re.IGNORECASE)
+_STRICT_IDS_UNKNOWN = "only OpenRouter's Claude and OpenAI backends are known to refuse a repeated id"
 DUPLICATE_CALL_ID = define(
     "sequence.duplicate-tool-call-id",
     Severity.WARNING,
     "Two tool calls in one request share an id, so their answers are ambiguous.",
-    policy=policy(otherwise=Severity.WARNING),
+    # OpenRouter hands the conversation to providers that key tool calls by id: Claude (Anthropic's
+    # validator) and OpenAI's models served through Azure's Responses backend refuse a repeated id.
+    policy=policy(
+        error=("openrouter",),
+        otherwise=Severity.WARNING,
+        conditions={"openrouter": "anthropic/* and openai/* models"},
+    ),
+    predicts=(
+        PredictedError(
+            provider="openrouter",
+            text=(
+                'litellm.BadRequestError: OpenrouterException - {"error":{"message":"Provider returned '
+                'error","code":400,"metadata":{"raw":... "invalid_request_error", "message": '
+                '"messages.1.content.1: `tool_use` ids must be unique"'
+            ),
+            # Claude Code through two LiteLLM proxies to OpenRouter and claude-opus-4.6.
+            source="https://github.com/BerriAI/litellm/issues/23510",
+        ),
+        PredictedError(
+            provider="openrouter",
+            text="[Azure] Duplicate item found with id fc_2. Remove duplicate items from your input and try again.",
+            # opencode with openrouter/gpt-5.4 after parallel tool calls.
+            source="https://github.com/anomalyco/opencode/issues/32748",
+        ),
+    ),
     example={
         "model": "gpt-4o",
         "messages": [
@@ -210,8 +238,10 @@ DUPLICATE_CALL_ID = define(
         ],
     },
     notes=(
-        "Per-turn ids such as `run_shell_command:0` reused every turn (qwen-code #606, #8382). "
-        "OpenAI's behaviour for ids reused across turns is not confirmed, hence a warning."
+        "Per-turn ids such as `run_shell_command:0` reused every turn (qwen-code #606, #8382), ids a model "
+        "switch carried over, a retried call kept under its id. OpenAI's own Chat Completions behaviour for "
+        "ids reused across turns is not confirmed, hence a warning there; through OpenRouter the Claude and "
+        "OpenAI backends refuse them."
     ),
     fixed={
         "model": "gpt-4o",
@@ -541,6 +571,7 @@ def _tool_sequence(view: RequestView) -> Iterator[Finding]:
                     f"Tool-call id {call_id} is used again; it was first used at "
                     f"messages[{earlier.message_index}].tool_calls[{earlier.call_index}]. Give every call "
                     "a unique id so each answer matches one call.",
+                    uncertain=None if _STRICT_IDS.match(view.model or "") else _STRICT_IDS_UNKNOWN,
                 )
                 if call_id in block.ids:
                     continue
