@@ -5701,6 +5701,20 @@ FRAMEWORKS: tuple[Framework, ...] = (
         "ons[23].parameters.properties[16].value.enum[0]' (TYPE_STRING), 2\\\\nInvalid value at "
         "'request.tools[0].function_declarations[23].parameters.properties[16].value.enum[1]' (TYPE_STRING), 3",
     ),
+    # Go's encoding/json UnmarshalTypeError: "json: cannot unmarshal <JSON type> into Go struct field
+    # <Struct>.<json path> of type <Go type>". Only a request struct (one named ...Request) is read: a Go
+    # client failing on an upstream's answer prints the same (a response struct), which is no request fault.
+    _f(
+        "go-json",
+        "type",
+        r"\bcannot unmarshal (?P<got>\w{1,20}) into Go struct field \w{0,80}Request\.(?P<path>[\w.]{1,160}) of type "
+        r"(?P<expected>[\w\[\]*.]{1,80})",
+        'Go src/encoding/json/decode.go (UnmarshalTypeError.Error: "json: cannot unmarshal " + e.Value + " into '
+        'Go struct field " + e.Struct + "." + e.Field + " of type " + e.Type.String())',
+        "https://github.com/mudler/LocalAI/issues/273",
+        '{"error":{"code":500,"message":"failed reading parameters from request:json: cannot unmarshal string '
+        'into Go struct field OpenAIRequest.temperature of type float64","type":""}}',
+    ),
     # CPython's own TypeError when a server passes the body as keyword arguments to a handler (LiteLLM's
     # proxy): "<handler>() missing 1 required positional argument: '<field>'".
     _f(
@@ -5711,6 +5725,26 @@ FRAMEWORKS: tuple[Framework, ...] = (
         "https://github.com/BerriAI/litellm/pull/40126",
         'The response comes back as HTTP 500 with an internal-looking message like "aresponses() missing 1 '
         "required positional argument: 'input'\"",
+    ),
+    # zod's issue, passed on whole by a TypeScript server (LM Studio): the issue's code in the error's `code`
+    # and its path in `param` ("message": "Invalid", "param": "tools.14.type", "code": "invalid_string").
+    # Matched against the code (whole); the path is read from `param`.
+    Framework(
+        library="zod",
+        fault="enum",
+        wording=Wording(
+            provider="zod",
+            pattern=re.compile(
+                r"invalid_string|invalid_union|invalid_type|invalid_enum_value|invalid_value|invalid_literal|"
+                r"unrecognized_keys|custom",
+                re.IGNORECASE,
+            ),
+            source="https://github.com/lmstudio-ai/lmstudio-bug-tracker/issues/1812",
+            example="invalid_string",
+            on="code",
+        ),
+        library_source="zod packages/zod/src/v3/ZodError.ts (ZodIssueCode: invalid_type, invalid_union, "
+        "invalid_string, custom, ...)",
     ),
 )
 
@@ -5737,7 +5771,7 @@ def _path_parts(path: str | None, field: str | None) -> list[str]:
 
 
 def _framework_cause(
-    fault: FaultKind, parts: list[str], got: str | None
+    fault: FaultKind, parts: list[str], got: str | None, expected: str | None = None
 ) -> tuple[str, dict[str, str]] | None:
     """The catalogue's cause for a fault at a path, with what the text named; None for a path it does not
     know (nothing is claimed)."""
@@ -5759,6 +5793,17 @@ def _framework_cause(
             return "cause.empty-content", values
         return None
     if fault == "type":
+        expected = (expected or "").lower()
+        if root in _MESSAGE_CONTAINERS and names[-1] == "content" and got in _ARRAYS and expected in _STRINGS:
+            # content parts where the server's struct has a string (Go prints no index: messages.content)
+            return "cause.content-array-unsupported", values
+        if (
+            len(parts) == 1
+            and root in _CONVERSATION_KEYS
+            and (expected.startswith("[]") or expected in _ARRAYS)
+        ):
+            # the conversation itself sent as something other than a list (an object, a string)
+            return "cause.param-type-invalid", {**values, "param": root}
         if at_message and "content" in names:
             # null where the content goes is an empty turn; anything else is not said by the type alone
             return ("cause.empty-content", values) if got in _NULLS else None
@@ -5779,7 +5824,7 @@ def _recognise_framework(
     folded = fold_for_prefilter(text)
     for framework in FRAMEWORKS:
         wording = framework.wording
-        if not could_match(wording.pattern, folded):
+        if wording.on != "message" or not could_match(wording.pattern, folded):
             continue
         for match in wording.pattern.finditer(text):
             groups = {k: v for k, v in match.groupdict().items() if v}
@@ -5792,11 +5837,39 @@ def _recognise_framework(
                 got = groups.get("got", "").lower()
                 named = ("cause.content-array-unsupported", {}) if got in _ARRAYS else None
             else:
-                named = _framework_cause(framework.fault, parts, got)
+                expected = next(
+                    (groups[k] for k in ("expected", "expected2", "expected3") if k in groups), None
+                )
+                named = _framework_cause(framework.fault, parts, got, expected)
             if named is None:
                 continue
             cause_id, values = named
             return _build(CAUSES_BY_ID[cause_id], wording, values, text, provider, finding_rules, None)
+    return None
+
+
+#: A validator's path as an error's `param` carries it (``tools.14.type``): dotted keys and indices only.
+_PARAM_PATH = re.compile(r"^[A-Za-z_][\w-]{0,60}(?:\.[\w-]{1,60}){1,12}$")
+
+
+def _recognise_framework_code(
+    chain: list[UpstreamError], provider: str | None, finding_rules: tuple[str, ...]
+) -> Recognition | None:
+    """A library's issue code in the error's ``code`` with its path in ``param`` (zod through LM Studio):
+    the code says a validator refused the value; the path says where (only a tool's path names a cause)."""
+    for error in chain:
+        code, param = error.code, error.param
+        if not isinstance(code, str) or not param or not _PARAM_PATH.match(param):
+            continue
+        for framework in FRAMEWORKS:
+            wording = framework.wording
+            if wording.on != "code" or not wording.pattern.fullmatch(code.strip()):
+                continue
+            named = _framework_cause(framework.fault, _path_parts(param, None), None)
+            if named is not None and named[0] == "cause.tool-schema-invalid":
+                cause_id, values = named
+                text = error.message or code
+                return _build(CAUSES_BY_ID[cause_id], wording, values, text, provider, finding_rules, None)
     return None
 
 
@@ -6886,6 +6959,9 @@ def _recognise_error(
             found = _recognise_framework(text, hint, rules)
             if found is not None:
                 return found
+        found = _recognise_framework_code(chain, hint, rules)
+        if found is not None:
+            return found
         if request:
             candidates = _request_candidates(request)
             for error in chain:
