@@ -3007,6 +3007,18 @@ CAUSES: tuple[Cause, ...] = (
                 source="https://github.com/gptme/gptme/issues/375",
                 example="'messages.0.content' : value must be a string",
             ),
+            Wording(
+                # nlohmann::json's type_error.302 (llama.cpp's server, llamafile), a validation library's format
+                # (round 17) read here rather than in FRAMEWORKS: it names no path (in a chat request the string
+                # field an array reaches is a message's content), and llama.cpp prints it under "500 Internal
+                # Server Error", which the generic server-error sentence later in the catalogue would take.
+                # Format: nlohmann/json include/nlohmann/detail/conversions/from_json.hpp
+                # (type_error::create(302, concat("type must be string, but is ", j.type_name()), &j)).
+                provider="llama.cpp",
+                pattern=_re(r"\[json\.exception\.type_error\.302\] type must be string, but is array\b"),
+                source="https://github.com/mozilla-ai/llamafile/issues/631",
+                example="500 Internal Server Error\n[json.exception.type_error.302] type must be string, but is array",
+            ),
         ),
     ),
     Cause(
@@ -5677,17 +5689,6 @@ FRAMEWORKS: tuple[Framework, ...] = (
         "Failed to deserialize the JSON body into the target type: guardrail_config.output: missing field "
         "`models` at line 9 column 3",
     ),
-    # nlohmann::json's type_error.302 (llama.cpp's server, llamafile): "type must be string, but is array".
-    # It names no path; in a chat request the string field an array reaches is a message's content.
-    _f(
-        "nlohmann-json",
-        "type",
-        r"\[json\.exception\.type_error\.302\] type must be (?P<expected>string), but is (?P<got>array)\b",
-        "nlohmann/json include/nlohmann/detail/conversions/from_json.hpp (JSON_THROW(type_error::create(302, "
-        'concat("type must be string, but is ", j.type_name()), &j)))',
-        "https://github.com/mozilla-ai/llamafile/issues/631",
-        "500 Internal Server Error\\n[json.exception.type_error.302] type must be string, but is array",
-    ),
     # protobuf's JSON parser (Gemini, Vertex AI): "Invalid value at '<path>' (<type>), <value>": a value the
     # field's type does not take. Only a tool declaration's path is claimed (its schema is the request's).
     _f(
@@ -5832,15 +5833,8 @@ def _recognise_framework(
             if got is None and _NULL_INPUT.search(text[match.end() :]):
                 got = "none"
             parts = _path_parts(groups.get("path"), groups.get("field"))
-            if framework.library == "nlohmann-json":
-                parts = ["messages", "content"]  # the one string field of a chat request an array reaches
-                got = groups.get("got", "").lower()
-                named = ("cause.content-array-unsupported", {}) if got in _ARRAYS else None
-            else:
-                expected = next(
-                    (groups[k] for k in ("expected", "expected2", "expected3") if k in groups), None
-                )
-                named = _framework_cause(framework.fault, parts, got, expected)
+            expected = next((groups[k] for k in ("expected", "expected2", "expected3") if k in groups), None)
+            named = _framework_cause(framework.fault, parts, got, expected)
             if named is None:
                 continue
             cause_id, values = named
