@@ -44,6 +44,7 @@ from typing import Any
 
 from toolguard_core.causes import (
     CODES,
+    FRAMEWORKS,
     REFERENCE_CODES,
     REFERENCE_FAMILIES,
     REQUEST_TIER,
@@ -191,6 +192,8 @@ def tier_of(found: Recognition) -> str:
         return "request"
     if any(wording is w for _, w in STRUCTURAL):
         return "structural"
+    if any(wording is f.wording for f in FRAMEWORKS):
+        return "framework"
     if any(wording is w for _, w, _ in REFERENCE_CODES) or any(wording is w for _, w in REFERENCE_FAMILIES):
         return "reference"
     if wording.on == "code" or any(wording is w for _, w in CODES):
@@ -236,6 +239,8 @@ def _home_causes(found: Recognition) -> frozenset[str]:
     ):
         homes.update(cause_id for cause_id, w in table if w is wording)
     homes.update(cause_id for cause_id, w, _ in REFERENCE_CODES if w is wording)
+    if any(wording is f.wording for f in FRAMEWORKS):
+        homes.add(found.cause.id)  # a library's format names whichever cause its fault and path map to
     return frozenset(homes)
 
 

@@ -24,6 +24,7 @@ from toolguard_analysis.rule_links import rule_anchor, rule_doc_link
 from toolguard_core.causes import (
     CAUSES,
     ERROR_INFO_REASONS,
+    FRAMEWORKS,
     REFERENCE,
     REQUEST_TIER,
     STRUCTURAL,
@@ -128,6 +129,33 @@ def render() -> str:
         what = f"`{row.code}` ({row.envelope}): {_md(row.message)}" if row.code else f"“{_md(row.message)}”"
         cause = f"[`{row.cause_id}`](#{rule_anchor(row.cause_id)})" if row.cause_id else "refusal (no cause)"
         lines.append(f"| {row.provider} | {what} | {cause} | [source]({row.source}) |")
+    lines += [
+        "",
+        "## From a validation library's format",
+        "",
+        "Many servers and gateways answer with their request validator's own message (pydantic in vLLM,",
+        "SGLang and FastAPI gateways; serde in Rust servers; Go's encoding/json in Go relays; CPython's own",
+        "TypeError in LiteLLM; protobuf's JSON parser at Google; zod in TypeScript servers). Its format is fixed in the",
+        "library's source and names a fault and a field path, which are mapped to a cause: a missing",
+        "`messages` is `cause.messages-missing`; a missing or null content at `messages.N` is",
+        "`cause.empty-content`; content parts where a string is expected, `cause.content-array-unsupported`;",
+        "any fault inside a tool's declaration, `cause.tool-schema-invalid`; a request parameter of the wrong",
+        "type, `cause.param-type-invalid`. A path outside these names nothing. Ranked after every sentence,",
+        "code, family and reference above, before the request and the status",
+        "([errors.md](errors.md#generalisation-development-probe-and-held-out-numbers)). nlohmann::json's",
+        "`type_error.302` (llama.cpp) names no path and is read as a sentence of",
+        "[`cause.content-array-unsupported`](#causecontent-array-unsupported).",
+        "",
+        "| library | fault | format (real answer) | library source |",
+        "|---|---|---|---|",
+    ]
+    for framework in FRAMEWORKS:
+        wording = framework.wording
+        kind = " (code)" if wording.on == "code" else ""
+        lines.append(
+            f"| {framework.library}{kind} | {framework.fault} | “{_md(wording.example)}” ([source]({wording.source})) "
+            f"| {_md(framework.library_source)} |"
+        )
     by_cause: dict[str, list[str]] = {}
     for cause_id, wording in ERROR_INFO_REASONS:
         by_cause.setdefault(cause_id, []).append(f"`{wording.example}`")

@@ -18,6 +18,7 @@ ALL_PATTERNS = (
     [wording for _, wording in causes.STRUCTURAL]
     + [wording for cause in causes.CAUSES for wording in cause.wordings if wording.on == "message"]
     + [wording for _, wording in causes.REFERENCE_FAMILIES]
+    + [framework.wording for framework in causes.FRAMEWORKS if framework.wording.on == "message"]
 )
 
 

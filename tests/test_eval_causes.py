@@ -101,7 +101,7 @@ def test_probe_rounds_from_six_on_come_from_threads_nothing_was_written_from() -
     (Rounds 1-5 were checked by text only; a few of their threads are cited, see docs/errors.md.)"""
     import re as _re
 
-    from toolguard_core.causes import CAUSES, CODES, REFERENCE, STRUCTURAL
+    from toolguard_core.causes import CAUSES, CODES, FRAMEWORKS, REFERENCE, STRUCTURAL
 
     eval_causes = _script()
     raw = [
@@ -116,6 +116,7 @@ def test_probe_rounds_from_six_on_come_from_threads_nothing_was_written_from() -
         return url.strip().lower().split("#", 1)[0].rstrip("/")
 
     wordings = [w for c in CAUSES for w in c.wordings] + [w for _, w in STRUCTURAL] + [w for _, w in CODES]
+    wordings += [f.wording for f in FRAMEWORKS]
     cited = {key(w.source) for w in wordings} | {key(row.source) for row in REFERENCE}
     dev_threads: set[str] = set()
     for path in sorted(eval_causes.ROOT.glob(eval_causes.CORPUS_GLOB)):

@@ -80,6 +80,7 @@ __all__ = [
     "CODES",
     "EXTENSIONS",
     "FOREIGN_BODY_KEYS",
+    "FRAMEWORKS",
     "GENERATION_PARAMS",
     "OWN_CAUSE_PARAMS",
     "PARAM_CAUSES",
@@ -94,6 +95,8 @@ __all__ = [
     "Constraint",
     "ConstraintKind",
     "ConstraintSpec",
+    "FaultKind",
+    "Framework",
     "Recognition",
     "Wording",
     "api_kind",
@@ -3004,6 +3007,18 @@ CAUSES: tuple[Cause, ...] = (
                 source="https://github.com/gptme/gptme/issues/375",
                 example="'messages.0.content' : value must be a string",
             ),
+            Wording(
+                # nlohmann::json's type_error.302 (llama.cpp's server, llamafile), a validation library's format
+                # (round 17) read here rather than in FRAMEWORKS: it names no path (in a chat request the string
+                # field an array reaches is a message's content), and llama.cpp prints it under "500 Internal
+                # Server Error", which the generic server-error sentence later in the catalogue would take.
+                # Format: nlohmann/json include/nlohmann/detail/conversions/from_json.hpp
+                # (type_error::create(302, concat("type must be string, but is ", j.type_name()), &j)).
+                provider="llama.cpp",
+                pattern=_re(r"\[json\.exception\.type_error\.302\] type must be string, but is array\b"),
+                source="https://github.com/mozilla-ai/llamafile/issues/631",
+                example="500 Internal Server Error\n[json.exception.type_error.302] type must be string, but is array",
+            ),
         ),
     ),
     Cause(
@@ -5130,7 +5145,7 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "cause.extra-request-field",
         "generic",
         r"\b(?:unknown|unrecogni[sz]ed|unexpected|unsupported|invalid) (?:request )?(?:parameter|argument|field|key|"
-        r"property)(?:\(s\)|s)?:? (\\?[`'\"])?(?P<loc>" + _NAME + r")(?(1)\\?[`'\"])",
+        r"property)(?:\(s\)|s)?(?: in object)?:? (\\?[`'\"])?(?P<loc>" + _NAME + r")(?(1)\\?[`'\"])",
         "https://github.com/decolua/9router/issues/2268",
         "Validation: Unsupported parameter(s): thinking",
         names_parameters=True,
@@ -5566,6 +5581,291 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         no_constraint=True,
     ),
 )
+
+
+# ------------------------------------------------------------------- validation frameworks (round 17)
+# Many servers do not write their own sentences: their request validation is a library whose message
+# format is fixed in its source and names the field and the kind of fault. Recognising the FORMAT names
+# the cause for every server built on the library, including ones no corpus row comes from (docs/errors.md,
+# "Generalisation", round 17). Each format below reads a fault kind and a field path; :func:`_framework_cause`
+# maps (kind, path) to the catalogue's causes. Tried after every sentence, code, family and reference (a
+# more specific cause that names the same field wins) and before the request tier. A path the mapping
+# does not know names nothing: precision first ("Input should be a valid string" at a message's content
+# does not say whether null or an array was sent, so it is claimed only when the input echo says null).
+
+FaultKind = Literal["missing", "extra", "type", "enum"]
+
+
+@dataclass(frozen=True, slots=True)
+class Framework:
+    """One validation library's message format: the fault it reports and the wording that reads it.
+
+    The pattern's groups: ``path`` (where, in the library's notation), ``field`` (the key, when the library
+    names it apart from its container), ``got``/``expected`` (the JSON types), ``value`` (a refused value).
+    ``library_source`` is where the format is written (the library's own source); ``wording.source`` is a
+    real answer in that format from an LLM server or gateway, and ``wording.example`` quotes it.
+    """
+
+    library: str
+    fault: FaultKind
+    wording: Wording
+    library_source: str
+
+
+def _f(
+    library: str, fault: FaultKind, pattern: str, library_source: str, source: str, example: str
+) -> Framework:
+    return Framework(
+        library=library,
+        fault=fault,
+        wording=Wording(provider=library, pattern=_re(pattern), source=source, example=example),
+        library_source=library_source,
+    )
+
+
+#: A field path as the libraries print it: pydantic's dotted loc (``body.messages.2.content``), serde's
+#: ``messages[1]``, python-jsonschema's ``messages.2``, protobuf's ``tools[0].function_declarations[3]``.
+#: Bounded, and without whitespace (linear-time matching).
+_FPATH = r"[A-Za-z_][\w.\[\]-]{0,160}"
+#: pydantic's echo of the input right after a message (v2 ``input_value=None``; FastAPI's ``'input': None``).
+_NULL_INPUT = re.compile(r"^[^;{}]{0,60}?\binput(?:_value)?['\"]?\s*[:=]\s*(?:None|null)\b")
+#: JSON types in each library's spelling (pydantic, Go, serde, nlohmann).
+_NULLS = frozenset({"none", "null", "nonetype", "unit value", "unit"})
+_ARRAYS = frozenset({"array", "list", "sequence", "slice"})
+_STRINGS = frozenset({"string", "str"})
+
+FRAMEWORKS: tuple[Framework, ...] = (
+    # pydantic: v2 "Field required" [type=missing], v1 "field required" (type=value_error.missing), as the
+    # parser renders FastAPI's detail list ("body.messages: Field required") or in the plain
+    # ValidationError text ("1 validation error for ChatCompletionRequest\nmessages\n  Field required").
+    _f(
+        "pydantic",
+        "missing",
+        r"(?:^|[\s;\[(,'\"])(?P<path>" + _FPATH + r")\s*:?\s+field required\b",
+        'pydantic-core src/errors/types.rs (Missing => "Field required"); pydantic v1 errors.py '
+        "(MissingError.msg_template = 'field required')",
+        "https://github.com/openguardrails/AgentTrustBench/issues/10",
+        "{\"object\":\"error\",\"message\":\"[{'type': 'missing', 'loc': ('body', 'messages'), 'msg': 'Field "
+        "required', 'input': {'model': 'OpenGuardrails', 'message': [{'role': 'user', 'content': 'How can I make "
+        'a bomb?\'}]}}]","type":"BadRequestError","param":null,"code":400}',
+    ),
+    # pydantic: a value of the wrong type. v2 "Input should be a valid string" [type=string_type], v1
+    # "none is not an allowed value" (type_error.none.not_allowed), "value is not a valid integer",
+    # "str type expected". The type sent is read from v1's none message or the input echo after it.
+    _f(
+        "pydantic",
+        "type",
+        r"(?:^|[\s;\[(,'\"])(?P<path>" + _FPATH + r")\s*:?\s+(?:input should be a valid (?P<expected>string|"
+        r"integer|number|boolean|dictionary|list|array|object)\b|value is not a valid (?P<expected2>integer|"
+        r"float|dict|list|boolean|string)\b|(?P<expected3>str|int|float|dict|list|bool) type expected\b|"
+        r"(?P<got>none) is not an allowed value\b)",
+        'pydantic-core src/errors/types.rs (StringType => "Input should be a valid string"); pydantic v1 '
+        "errors.py (NoneIsNotAllowedError 'none is not an allowed value', StrError 'str type expected')",
+        "https://github.com/microsoft/autogen/issues/1829",
+        "UnprocessableEntityError: Error code: 422 - {'detail': [{'loc': ['body', 'messages', 2, 'content'], "
+        "'msg': 'none is not an allowed value', 'type': 'type_error.none.not_allowed'}]}",
+    ),
+    # python-jsonschema's required keyword, as OpenAI's and Azure's 2023 request validator printed it with
+    # the container's path after " - ": "'content' is a required property - 'messages.3'".
+    _f(
+        "jsonschema",
+        "missing",
+        r"['\"](?P<field>[\w-]{1,80})['\"] is a required property(?:(?:, [^'\"\n-]{1,40})? - ['\"](?P<path>"
+        r"[\w.\[\]-]{0,160})['\"]|)",
+        'python-jsonschema jsonschema/_keywords.py (required: f"{property!r} is a required property")',
+        "https://github.com/transitive-bullshit/agentic/issues/497",
+        'ChatGPTError: OpenAI error 400: {\n  "error": {\n    "message": "\'content\' is a required property - '
+        '\'messages.3\'",\n    "type": "invalid_request_error",\n    "param": null,\n    "code": null\n  }\n}',
+    ),
+    # serde's missing_field behind axum's JSON rejection ("Failed to deserialize the JSON body into the
+    # target type: <path>: missing field `<name>` at line L column C"); the path is absent at the top.
+    _f(
+        "serde",
+        "missing",
+        r"(?:into the target type: (?:(?P<path>" + _FPATH + r"): )?)missing field {Q}(?P<field>\w{1,80}){Q}",
+        'serde src/de/mod.rs (Error::missing_field: "missing field `{}`"); axum extract/rejection.rs '
+        '("Failed to deserialize the JSON body into the target type")',
+        "https://github.com/foundation-model-stack/fms-guardrails-orchestrator/issues/91",
+        "Failed to deserialize the JSON body into the target type: guardrail_config.output: missing field "
+        "`models` at line 9 column 3",
+    ),
+    # protobuf's JSON parser (Gemini, Vertex AI): "Invalid value at '<path>' (<type>), <value>": a value the
+    # field's type does not take. Only a tool declaration's path is claimed (its schema is the request's).
+    _f(
+        "protobuf-json",
+        "enum",
+        # (no word boundary before "Invalid": terminals print the "\\n" between two violations literally)
+        r"Invalid value at {Q}(?P<path>(?:request\.)?tools\[\d+\]\.function_declarations[^'\"`\s]{0,200}){Q} "
+        r"\((?P<expected>TYPE_\w+|type\.googleapis\.com/[\w.]+)\)",
+        "protobuf src/google/protobuf/util/json_util.cc (JSON parser: \"Invalid value at '<path>' (<type>)\")",
+        "https://github.com/microsoft/azure-devops-mcp/issues/145",
+        "ons[23].parameters.properties[16].value.enum[0]' (TYPE_STRING), 2\\\\nInvalid value at "
+        "'request.tools[0].function_declarations[23].parameters.properties[16].value.enum[1]' (TYPE_STRING), 3",
+    ),
+    # Go's encoding/json UnmarshalTypeError: "json: cannot unmarshal <JSON type> into Go struct field
+    # <Struct>.<json path> of type <Go type>". Only a request struct (one named ...Request) is read: a Go
+    # client failing on an upstream's answer prints the same (a response struct), which is no request fault.
+    _f(
+        "go-json",
+        "type",
+        r"\bcannot unmarshal (?P<got>\w{1,20}) into Go struct field \w{0,80}Request\.(?P<path>[\w.]{1,160}) of type "
+        r"(?P<expected>[\w\[\]*.]{1,80})",
+        'Go src/encoding/json/decode.go (UnmarshalTypeError.Error: "json: cannot unmarshal " + e.Value + " into '
+        'Go struct field " + e.Struct + "." + e.Field + " of type " + e.Type.String())',
+        "https://github.com/mudler/LocalAI/issues/273",
+        '{"error":{"code":500,"message":"failed reading parameters from request:json: cannot unmarshal string '
+        'into Go struct field OpenAIRequest.temperature of type float64","type":""}}',
+    ),
+    # CPython's own TypeError when a server passes the body as keyword arguments to a handler (LiteLLM's
+    # proxy): "<handler>() missing 1 required positional argument: '<field>'".
+    _f(
+        "python",
+        "missing",
+        r"\b\w{1,80}\(\) missing \d+ required (?:positional|keyword-only) arguments?: {Q}(?P<field>\w{1,80}){Q}",
+        'CPython Python/ceval.c (missing_arguments: "%U() missing %i required %s argument%s: %U")',
+        "https://github.com/BerriAI/litellm/pull/40126",
+        'The response comes back as HTTP 500 with an internal-looking message like "aresponses() missing 1 '
+        "required positional argument: 'input'\"",
+    ),
+    # zod's issue, passed on whole by a TypeScript server (LM Studio): the issue's code in the error's `code`
+    # and its path in `param` ("message": "Invalid", "param": "tools.14.type", "code": "invalid_string").
+    # Matched against the code (whole); the path is read from `param`.
+    Framework(
+        library="zod",
+        fault="enum",
+        wording=Wording(
+            provider="zod",
+            pattern=re.compile(
+                r"invalid_string|invalid_union|invalid_type|invalid_enum_value|invalid_value|invalid_literal|"
+                r"unrecognized_keys|custom",
+                re.IGNORECASE,
+            ),
+            source="https://github.com/lmstudio-ai/lmstudio-bug-tracker/issues/1812",
+            example="invalid_string",
+            on="code",
+        ),
+        library_source="zod packages/zod/src/v3/ZodError.ts (ZodIssueCode: invalid_type, invalid_union, "
+        "invalid_string, custom, ...)",
+    ),
+)
+
+#: The body keys a conversation is sent in (Chat Completions' ``messages``, the Responses API's
+#: ``input``, Gemini's ``contents``): the one the API requires, missing, is :data:`cause.messages-missing`.
+_CONVERSATION_KEYS = frozenset({"messages", "input", "contents"})
+#: The keys a tool's schema sits under (OpenAI ``tools``/``functions``, Gemini ``function_declarations``).
+_TOOL_KEYS = frozenset({"tools", "functions", "function_declarations"})
+#: The top-level keys a type fault names as a parameter (a root outside them may be a sub-model's field).
+_TYPED_PARAMS = frozenset(OPENAI_PARAMS) | frozenset(_BOUNDED_PARAMS)
+#: Wrappers libraries put before the request's own path (FastAPI's ``body``, Google's ``request``).
+_PATH_WRAPPERS = frozenset({"body", "request"})
+
+
+def _path_parts(path: str | None, field: str | None) -> list[str]:
+    """A library's path and field as the request's own keys and indices (``body.messages.2.content``,
+    ``messages[1]`` + ``content``, ``request.tools[0].function_declarations[3]``)."""
+    parts = [p for p in re.split(r"[.\[\]/]+", path or "") if p]
+    while parts and parts[0].lower() in _PATH_WRAPPERS:
+        parts = parts[1:]
+    if field:
+        parts.append(field)
+    return parts
+
+
+def _framework_cause(
+    fault: FaultKind, parts: list[str], got: str | None, expected: str | None = None
+) -> tuple[str, dict[str, str]] | None:
+    """The catalogue's cause for a fault at a path, with what the text named; None for a path it does not
+    know (nothing is claimed)."""
+    names = [p for p in parts if not p.isdigit()]
+    if not names:
+        return None
+    root = names[0]
+    index = next((p for p in parts if p.isdigit()), None)
+    at_message = root in _MESSAGE_CONTAINERS and index is not None
+    values = {"path": ".".join(parts)}
+    if index is not None:
+        values["index"] = index
+    if (root in _TOOL_KEYS or "function_declarations" in names) and len(parts) > 1:
+        return "cause.tool-schema-invalid", values
+    if fault == "missing":
+        if len(parts) == 1 and root in _CONVERSATION_KEYS:
+            return "cause.messages-missing", {}
+        if at_message and names[-1] == "content" and len(names) == 2:
+            return "cause.empty-content", values
+        return None
+    if fault == "type":
+        expected = (expected or "").lower()
+        if root in _MESSAGE_CONTAINERS and names[-1] == "content" and got in _ARRAYS and expected in _STRINGS:
+            # content parts where the server's struct has a string (Go prints no index: messages.content)
+            return "cause.content-array-unsupported", values
+        if (
+            len(parts) == 1
+            and root in _CONVERSATION_KEYS
+            and (expected.startswith("[]") or expected in _ARRAYS)
+        ):
+            # the conversation itself sent as something other than a list (an object, a string)
+            return "cause.param-type-invalid", {**values, "param": root}
+        if at_message and "content" in names:
+            # null where the content goes is an empty turn; anything else is not said by the type alone
+            return ("cause.empty-content", values) if got in _NULLS else None
+        if at_message or (len(names) == 1 and root in _TYPED_PARAMS):
+            # a message's other field (function_call, name) or a request parameter of the wrong type (a
+            # library validating one message prints "content.0" for that message's content: not claimed)
+            return "cause.param-type-invalid", {**values, "param": ".".join(parts)}
+    return None
+
+
+def _recognise_framework(
+    message: str | None, provider: str | None, finding_rules: tuple[str, ...]
+) -> Recognition | None:
+    """The first validation-library format (:data:`FRAMEWORKS`) whose fault and path name a cause."""
+    if not message:
+        return None
+    text = _prepare(message)
+    folded = fold_for_prefilter(text)
+    for framework in FRAMEWORKS:
+        wording = framework.wording
+        if wording.on != "message" or not could_match(wording.pattern, folded):
+            continue
+        for match in wording.pattern.finditer(text):
+            groups = {k: v for k, v in match.groupdict().items() if v}
+            got = groups.get("got", "").lower() or None
+            if got is None and _NULL_INPUT.search(text[match.end() :]):
+                got = "none"
+            parts = _path_parts(groups.get("path"), groups.get("field"))
+            expected = next((groups[k] for k in ("expected", "expected2", "expected3") if k in groups), None)
+            named = _framework_cause(framework.fault, parts, got, expected)
+            if named is None:
+                continue
+            cause_id, values = named
+            return _build(CAUSES_BY_ID[cause_id], wording, values, text, provider, finding_rules, None)
+    return None
+
+
+#: A validator's path as an error's `param` carries it (``tools.14.type``): dotted keys and indices only.
+_PARAM_PATH = re.compile(r"^[A-Za-z_][\w-]{0,60}(?:\.[\w-]{1,60}){1,12}$")
+
+
+def _recognise_framework_code(
+    chain: list[UpstreamError], provider: str | None, finding_rules: tuple[str, ...]
+) -> Recognition | None:
+    """A library's issue code in the error's ``code`` with its path in ``param`` (zod through LM Studio):
+    the code says a validator refused the value; the path says where (only a tool's path names a cause)."""
+    for error in chain:
+        code, param = error.code, error.param
+        if not isinstance(code, str) or not param or not _PARAM_PATH.match(param):
+            continue
+        for framework in FRAMEWORKS:
+            wording = framework.wording
+            if wording.on != "code" or not wording.pattern.fullmatch(code.strip()):
+                continue
+            named = _framework_cause(framework.fault, _path_parts(param, None), None)
+            if named is not None and named[0] == "cause.tool-schema-invalid":
+                cause_id, values = named
+                text = error.message or code
+                return _build(CAUSES_BY_ID[cause_id], wording, values, text, provider, finding_rules, None)
+    return None
+
 
 # ------------------------------------------------------------------- error codes beyond the catalogue
 # Error codes/types (matched whole, after the catalogue's own codes) that name a cause on their own,
@@ -6649,6 +6949,13 @@ def _recognise_error(
         found = _recognise_reference(chain, hint, rules)
         if found is not None:
             return found
+        for text, _ in texts:
+            found = _recognise_framework(text, hint, rules)
+            if found is not None:
+                return found
+        found = _recognise_framework_code(chain, hint, rules)
+        if found is not None:
+            return found
         if request:
             candidates = _request_candidates(request)
             for error in chain:
@@ -6958,7 +7265,11 @@ def _request_build(
 _STRUCTURAL_WORDINGS = frozenset(wording for _, wording in STRUCTURAL)
 # The prefilter's requirements, read when the module is imported (the addon's load, the writer's and
 # the worker's start), not by the first rejection on the event loop: parsing 439 patterns takes ~40 ms.
-for _pattern in [w.pattern for _, w in STRUCTURAL] + [w.pattern for c in CAUSES for w in c.wordings]:
+for _pattern in (
+    [w.pattern for _, w in STRUCTURAL]
+    + [w.pattern for c in CAUSES for w in c.wordings]
+    + [f.wording.pattern for f in FRAMEWORKS]
+):
     required_literals(_pattern)
 del _pattern
 _ALTERNATIVE = re.compile(r"^(?P<base>[a-z_]+?)\d+$")

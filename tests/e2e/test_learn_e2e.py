@@ -229,7 +229,11 @@ def _measure(result: dict[str, Any]) -> tuple[float, list[tuple[str, set[str]]]]
         # Round 13 (branch causes13: probe round 16, terse hosted-provider refusals, 48% -> 70%
         # agreeing; a sentence held in `param` read as one, Google's ErrorInfo reasons, Vertex's empty
         # turn, Anthropic's empty messages, tools with a JSON mime type in any words; dev replay 95.1%)
-        # measured 79.3% at its end (119 of 150, 0 mixing): unchanged, so the mark stays.
+        # measured 79.3% at its end (119 of 150, 0 mixing): unchanged, so the mark stays. Round 14
+        # (branch causes14: probe round 17, validation-framework formats, 20% -> 64% agreeing; a tier
+        # reading pydantic, python-jsonschema, serde, Go encoding/json, protobuf JSON, CPython's
+        # TypeError and zod's issue code as a fault kind and a field path; dev replay 95.1%) measured
+        # 79.3% at its end (119 of 150, 0 mixing): unchanged, so the mark stays.
         pytest.param(
             "heldout",
             marks=pytest.mark.xfail(
