@@ -1,0 +1,97 @@
+"""Provider facts of issue 9's session-13 round (probe round 11), over the request shapes their sources
+quote: each case is a provider, a request it refuses (or one it accepts), and the severity the rule
+declares there. The same shape on a provider that accepts it keeps that provider's level, so what a
+provider accepts is never flagged."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from toolguard_core.analyze import analyse_request
+from toolguard_core.providers import BUILTIN_PROFILES, ProviderRegistry
+
+USER = {"role": "user", "content": "Hello"}
+
+MODELSCOPE = "https://api-inference.modelscope.cn/v1/chat/completions"
+DASHSCOPE = "https://dashscope.aliyuncs.com/compatible-mode/v1/chat/completions"
+VLLM = "http://localhost:8000/v1/chat/completions"
+
+
+def findings(body: dict[str, Any], url: str, rule: str) -> list[tuple[str, str]]:
+    analysis = analyse_request(json.dumps(body), url)
+    assert not analysis.internal_errors
+    return [(f.severity.value, f.location) for f in analysis.findings if f.rule == rule]
+
+
+def test_modelscope_is_recognised_by_its_host() -> None:
+    assert (
+        ProviderRegistry().detect("api-inference.modelscope.cn", 443, "/v1/chat/completions").id
+        == "modelscope"
+    )
+    assert BUILTIN_PROFILES["modelscope"].base_url == "https://api-inference.modelscope.cn/v1"
+
+
+# quirks.qwen-thinking-non-stream on ModelScope API-Inference: Qwen3 thinks only in streaming calls there, as
+# on DashScope ("parameter.enable_thinking must be set to false for non-streaming calls" for Qwen/Qwen3-8B,
+# datawhalechina/hello-agents#230; "enable thinking can not be support when `stream=False`." for
+# Qwen/Qwen3-235B-A22B-Thinking-2507, musistudio/claude-code-router#948).
+MODELSCOPE_CASES = [
+    ({"model": "Qwen/Qwen3-8B", "messages": [USER]}, [("error", "stream")]),
+    ({"model": "Qwen/Qwen3-8B", "messages": [USER], "stream": False}, [("error", "stream")]),
+    ({"model": "Qwen/Qwen3-235B-A22B-Thinking-2507", "messages": [USER], "stream": False}, [("error", "stream")]),
+    # The fixes the threads used: thinking off, or a streamed call.
+    ({"model": "Qwen/Qwen3-8B", "messages": [USER], "enable_thinking": False}, []),
+    ({"model": "Qwen/Qwen3-8B", "messages": [USER], "stream": True}, []),
+    ({"model": "Qwen/Qwen3-235B-A22B-Thinking-2507", "messages": [USER], "stream": True}, []),
+    # The 2507 Instruct releases and Qwen3-Coder do not think.
+    ({"model": "Qwen/Qwen3-235B-A22B-Instruct-2507", "messages": [USER]}, []),
+    ({"model": "Qwen/Qwen3-Coder-480B-A35B-Instruct", "messages": [USER]}, []),
+    # Other thinking models on ModelScope: not known to be held to streaming there, so not judged.
+    ({"model": "deepseek-ai/DeepSeek-R1-0528", "messages": [USER]}, []),
+    ({"model": "Qwen/QwQ-32B", "messages": [USER]}, []),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("body", "expected"), MODELSCOPE_CASES)
+def test_modelscope_qwen3_thinking_needs_a_stream(
+    body: dict[str, Any], expected: list[tuple[str, str]]
+) -> None:
+    assert findings(body, MODELSCOPE, "quirks.qwen-thinking-non-stream") == expected
+
+
+def test_modelscope_message_names_modelscope() -> None:
+    analysis = analyse_request(json.dumps({"model": "Qwen/Qwen3-8B", "messages": [USER]}), MODELSCOPE)
+    [message] = [f.message for f in analysis.findings if f.rule == "quirks.qwen-thinking-non-stream"]
+    assert "ModelScope allows thinking only in streaming calls" in message
+    assert "enable_thinking: false" in message
+
+
+def test_modelscope_does_not_take_dashscopes_other_thinking_rules() -> None:
+    """DashScope's JSON-mode and forced tool_choice refusals under thinking are not known on ModelScope."""
+    body = {
+        "model": "Qwen/Qwen3-8B",
+        "messages": [USER],
+        "stream": True,
+        "response_format": {"type": "json_object"},
+        "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}],
+        "tool_choice": "required",
+    }
+    analysis = analyse_request(json.dumps(body), MODELSCOPE)
+    assert not [f for f in analysis.findings if f.rule.startswith("quirks.qwen-")]
+    # DashScope itself keeps them.
+    on_dashscope = analyse_request(json.dumps({**body, "model": "qwen3-8b"}), DASHSCOPE)
+    assert {f.rule for f in on_dashscope.findings} >= {
+        "quirks.qwen-thinking-json-mode",
+        "quirks.qwen-thinking-forced-tool-choice",
+    }
+
+
+def test_self_hosted_qwen3_non_stream_is_not_judged() -> None:
+    """A vLLM server streams or not as asked: the same request there has no finding."""
+    assert (
+        findings({"model": "Qwen/Qwen3-8B", "messages": [USER]}, VLLM, "quirks.qwen-thinking-non-stream")
+        == []
+    )
