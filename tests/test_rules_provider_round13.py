@@ -95,3 +95,25 @@ def test_self_hosted_qwen3_non_stream_is_not_judged() -> None:
         findings({"model": "Qwen/Qwen3-8B", "messages": [USER]}, VLLM, "quirks.qwen-thinking-non-stream")
         == []
     )
+
+
+# shape.empty-tool-calls on DashScope: "<400> InternalError.Algo.InvalidParameter: Empty tool_calls is not supported
+# in message." (cnblogs/dashscope-sdk DashScopeChatClient.cs sends null for that reason). Mistral accepts the
+# empty array (a recorded 200), so it stays silent there.
+_CALLS_EMPTY = {"role": "assistant", "content": "Let me check.", "tool_calls": []}
+EMPTY_TOOL_CALLS_CASES = [
+    ("qwen-plus", DASHSCOPE, [("error", "messages[1].tool_calls")]),
+    ("mistral-large-latest", "https://api.mistral.ai/v1/chat/completions", []),
+    ("gpt-4o", "https://api.openai.com/v1/chat/completions", [("error", "messages[1].tool_calls")]),
+]
+
+
+@pytest.mark.parametrize(("model", "url", "expected"), EMPTY_TOOL_CALLS_CASES)
+def test_empty_tool_calls_per_provider(model: str, url: str, expected: list[tuple[str, str]]) -> None:
+    body = {"model": model, "messages": [USER, _CALLS_EMPTY, {"role": "user", "content": "Thanks"}]}
+    assert findings(body, url, "shape.empty-tool-calls") == expected
+
+
+def test_dashscope_without_the_empty_array_is_clean() -> None:
+    body = {"model": "qwen-plus", "messages": [USER, {"role": "assistant", "content": "Let me check."}, USER]}
+    assert findings(body, DASHSCOPE, "shape.empty-tool-calls") == []
