@@ -117,3 +117,46 @@ def test_empty_tool_calls_per_provider(model: str, url: str, expected: list[tupl
 def test_dashscope_without_the_empty_array_is_clean() -> None:
     body = {"model": "qwen-plus", "messages": [USER, {"role": "assistant", "content": "Let me check."}, USER]}
     assert findings(body, DASHSCOPE, "shape.empty-tool-calls") == []
+
+
+# anthropic.too-many-cache-breakpoints on OpenRouter's chat completions: OpenRouter hands a Claude model's
+# block-level cache_control to Anthropic, which takes at most four ("A maximum of 4 blocks with cache_control
+# may be provided. Found 5."); OpenRouter's SDK reference says a block-level marker is an explicit breakpoint.
+OPENROUTER = "https://openrouter.ai/api/v1/chat/completions"
+
+
+def _marked(count: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": f"Part {n}.", "cache_control": {"type": "ephemeral"}}],
+        }
+        for n in range(count)
+    ]
+
+
+CACHE_CASES = [
+    ("anthropic/claude-sonnet-4.5", OPENROUTER, 5, [("error", "messages[4].content[0]")]),
+    ("anthropic/claude-sonnet-4.5", OPENROUTER, 4, []),
+    # A model OpenRouter does not hand to Anthropic: the limit is not that model's; nothing is said on chat.
+    ("google/gemini-3.7-flash", OPENROUTER, 5, []),
+    # OpenAI's own chat completions has no cache_control at all: not this rule's business.
+    ("gpt-4o", "https://api.openai.com/v1/chat/completions", 5, []),
+]
+
+
+@pytest.mark.parametrize(("model", "url", "count", "expected"), CACHE_CASES)
+def test_openrouter_claude_cache_breakpoints(
+    model: str, url: str, count: int, expected: list[tuple[str, str]]
+) -> None:
+    body = {"model": model, "messages": _marked(count)}
+    assert findings(body, url, "anthropic.too-many-cache-breakpoints") == expected
+
+
+def test_openrouter_messages_api_non_claude_is_a_warning() -> None:
+    """OpenRouter's Anthropic-compatible Messages endpoint with another vendor's model: a warning that says why."""
+    body = {"model": "google/gemini-3.7-flash", "max_tokens": 64, "messages": _marked(5)}
+    analysis = analyse_request(json.dumps(body), "https://openrouter.ai/api/v1/messages")
+    found = [f for f in analysis.findings if f.rule == "anthropic.too-many-cache-breakpoints"]
+    assert [f.severity.value for f in found] == ["warning"]
+    assert "may ignore cache_control" in found[0].message
