@@ -5,13 +5,15 @@ provider accepts is never flagged."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 import pytest
 
 from toolguard_core.analyze import analyse_request
-from toolguard_core.providers import BUILTIN_PROFILES, ProviderRegistry
+from toolguard_core.providers import BUILTIN_PROFILES, DEFAULT_REGISTRY, ProviderRegistry
+from toolguard_core.request import Target
 
 USER = {"role": "user", "content": "Hello"}
 
@@ -160,3 +162,37 @@ def test_openrouter_messages_api_non_claude_is_a_warning() -> None:
     found = [f for f in analysis.findings if f.rule == "anthropic.too-many-cache-breakpoints"]
     assert [f.severity.value for f in found] == ["warning"]
     assert "may ignore cache_control" in found[0].message
+
+
+# responses.text-without-format: LM Studio's Responses API answers "Required" for `text.format` when `text` is sent
+# without it (lmstudio-ai/lmstudio-bug-tracker#1576, n8n-io/n8n#24492, n8n-io/n8n#25113: n8n and LibreChat send
+# `text: {}` by default). With the host mapped to LM Studio, an error; OpenAI takes `text: {}`.
+LMSTUDIO_RESPONSES = "http://lmstudio.lan:1234/v1/responses"
+
+
+def _on(provider: str, body: dict[str, Any], url: str) -> list[tuple[str, str]]:
+    target = dataclasses.replace(Target.from_url(url, DEFAULT_REGISTRY), provider=BUILTIN_PROFILES[provider])
+    analysis = analyse_request(json.dumps(body), url, target=target)
+    return [
+        (f.severity.value, f.location) for f in analysis.findings if f.rule == "responses.text-without-format"
+    ]
+
+
+TEXT_FORMAT_CASES = [
+    (
+        "lmstudio",
+        {"model": "qwen/qwen3.5-35b-a3b", "input": "Title this chat", "text": {}},
+        [("error", "text.format")],
+    ),
+    ("lmstudio", {"model": "qwen/qwen3.5-35b-a3b", "input": "Hi", "text": {"format": {"type": "text"}}}, []),
+    ("lmstudio", {"model": "qwen/qwen3.5-35b-a3b", "input": "Hi"}, []),
+    ("openai", {"model": "gpt-4.1", "input": "Hi", "text": {}}, []),
+    ("vllm", {"model": "Qwen/Qwen3-8B", "input": "Hi", "text": {}}, []),
+]
+
+
+@pytest.mark.parametrize(("provider", "body", "expected"), TEXT_FORMAT_CASES)
+def test_text_without_format_per_provider(
+    provider: str, body: dict[str, Any], expected: list[tuple[str, str]]
+) -> None:
+    assert _on(provider, body, LMSTUDIO_RESPONSES) == expected
