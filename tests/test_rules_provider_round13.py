@@ -37,9 +37,8 @@ def test_modelscope_is_recognised_by_its_host() -> None:
 
 
 # quirks.qwen-thinking-non-stream on ModelScope API-Inference: Qwen3 thinks only in streaming calls there, as
-# on DashScope ("parameter.enable_thinking must be set to false for non-streaming calls" for Qwen/Qwen3-8B,
-# datawhalechina/hello-agents#230; "enable thinking can not be support when `stream=False`." for
-# Qwen/Qwen3-235B-A22B-Thinking-2507, musistudio/claude-code-router#948).
+# on DashScope ("enable thinking can not be support when `stream=False`." for Qwen3-235B-A22B-Thinking-2507,
+# musistudio/claude-code-router#948).
 MODELSCOPE_CASES = [
     ({"model": "Qwen/Qwen3-8B", "messages": [USER]}, [("error", "stream")]),
     ({"model": "Qwen/Qwen3-8B", "messages": [USER], "stream": False}, [("error", "stream")]),

@@ -1592,10 +1592,9 @@ SILICONFLOW = ProviderProfile(
 #: ModelScope API-Inference: ModelScope's OpenAI-compatible endpoint for open-weight models, ids as on the
 #: model hub (``Qwen/Qwen3-8B``, ``deepseek-ai/DeepSeek-V3``; https://modelscope.cn/docs/model-service/API-Inference/intro,
 #: "请以模型页面的 API-Inference 示范代码为准，尤其例如对于reasoning模型"). Qwen3 is served as on DashScope:
-#: thinking only in streaming calls, open-source Qwen3 thinking by default ("parameter.enable_thinking must be
-#: set to false for non-streaming calls" for Qwen/Qwen3-8B, datawhalechina/hello-agents#230; "enable thinking can
-#: not be support when `stream=False`" for Qwen/Qwen3-235B-A22B-Thinking-2507,
-#: musistudio/claude-code-router#948), so Qwen's families apply (quirks.qwen-thinking-non-stream).
+#: thinking only in streaming calls ("enable thinking can not be support when `stream=False`" for
+#: Qwen/Qwen3-235B-A22B-Thinking-2507, musistudio/claude-code-router#948), open-source Qwen3 thinking by default
+#: as DashScope documents, so Qwen's families apply (quirks.qwen-thinking-non-stream).
 MODELSCOPE = ProviderProfile(
     id="modelscope",
     name="ModelScope API-Inference",

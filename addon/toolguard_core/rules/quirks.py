@@ -45,16 +45,15 @@ QWEN_THINKING_NON_STREAM = define(
             source="https://github.com/infiniflow/ragflow/issues/8972",
             code="invalid_parameter_error",
         ),
-        # ModelScope API-Inference serves Qwen3 the same way (Qwen/Qwen3-8B through hello-agents' client;
-        # Qwen/Qwen3-235B-A22B-Thinking-2507 answers "enable thinking can not be support when `stream=False`.",
-        # musistudio/claude-code-router#948).
+        # ModelScope API-Inference serves Qwen3 the same way (Qwen/Qwen3-235B-A22B-Thinking-2507 through
+        # claude-code-router, called without streaming).
         PredictedError(
             provider="modelscope",
             text=(
-                "Error code: 400 - {'error': {'code': 'invalid_parameter_error', 'message': "
-                "'parameter.enable_thinking must be set to false for non-streaming calls'"
+                '{"error":{"code":"invalid_parameter_error","message":"enable thinking can not be support when '
+                '`stream=False`.","type":"invalid_request_error"}'
             ),
-            source="https://github.com/datawhalechina/hello-agents/issues/230",
+            source="https://github.com/musistudio/claude-code-router/issues/948",
             code="invalid_parameter_error",
         ),
     ),
