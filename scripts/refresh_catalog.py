@@ -232,15 +232,13 @@ HOST_FACTS: dict[str, dict[str, dict[str, Any]]] = {
     # api.perplexity.ai (2026-08-13, re-verified 2026-08-23): "sonar 400 'Tool calling is not supported
     # for this model'; sonar-pro 200 emits tool_calls; sonar-reasoning-pro 200 emits tool_calls"
     # (rcconsult/ppxai perplexity_facts.py); LangChain's Perplexity integration tests run sonar with
-    # has_tool_calling False for that 400; pipecat's Perplexity service (default model sonar) dropped its
-    # function-calling example for the same refusal (pipecat-ai/pipecat#4862).
+    # has_tool_calling False for that 400.
     "perplexity": {
         "sonar": {
             "function_calling": False,
             "source": [
                 "https://github.com/rcconsult/ppxai/blob/main/ppxai/engine/search/perplexity_facts.py",
                 "https://github.com/langchain-ai/langchain/blob/master/libs/partners/perplexity/tests/integration_tests/test_chat_models_standard.py",
-                "https://github.com/pipecat-ai/pipecat/pull/4862",
             ],
         },
         **{
