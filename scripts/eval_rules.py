@@ -67,7 +67,6 @@ OTHER_BASE_URLS: Final = {
     "kimi-code": "https://api.kimi.com/coding/v1",
     "litellm": "http://localhost:4000/v1",
     "minimax": "https://api.minimax.io/v1",
-    "modelscope": "https://api-inference.modelscope.cn/v1",
     "new-api": "https://new-api.example/v1",
     "nvidia": "https://integrate.api.nvidia.com/v1",
     "qianfan": "https://qianfan.baidubce.com/v2",

@@ -226,6 +226,29 @@ HOST_FACTS: dict[str, dict[str, dict[str, Any]]] = {
             )
         },
     },
+    # Perplexity's Sonar API takes client function tools on sonar-pro and sonar-reasoning-pro and refuses
+    # them on sonar. Both listings have it the other way round (their perplexity/sonar says tools, the
+    # models' own entries say sonar-pro and sonar-reasoning-pro have none). A live measurement against
+    # api.perplexity.ai (2026-08-13, re-verified 2026-08-23): "sonar 400 'Tool calling is not supported
+    # for this model'; sonar-pro 200 emits tool_calls; sonar-reasoning-pro 200 emits tool_calls"
+    # (rcconsult/ppxai perplexity_facts.py); LangChain's Perplexity integration tests run sonar with
+    # has_tool_calling False for that 400.
+    "perplexity": {
+        "sonar": {
+            "function_calling": False,
+            "source": [
+                "https://github.com/rcconsult/ppxai/blob/main/ppxai/engine/search/perplexity_facts.py",
+                "https://github.com/langchain-ai/langchain/blob/master/libs/partners/perplexity/tests/integration_tests/test_chat_models_standard.py",
+            ],
+        },
+        **{
+            name: {
+                "function_calling": True,
+                "source": "https://github.com/rcconsult/ppxai/blob/main/ppxai/engine/search/perplexity_facts.py",
+            }
+            for name in ("sonar-pro", "sonar-reasoning-pro")
+        },
+    },
 }
 #: The hosts whose own listings the per-host layer reads: toolguard's provider profile id -> (LiteLLM's
 #: ``litellm_provider``, models.dev's provider directory); None where that source has no listing for the

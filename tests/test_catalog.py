@@ -34,6 +34,8 @@ def _script() -> ModuleType:
 HOST_LISTINGS = _script().HOST_LISTINGS
 #: Groq's hand-written facts (HOST_FACTS): the fixture has no Groq listing, so they stand alone there.
 _GROQ_FACTS = _script().HOST_FACTS["groq"]
+#: Perplexity's (sonar refuses tools, sonar-pro and sonar-reasoning-pro take them): no Perplexity listing either.
+_PERPLEXITY_FACTS = _script().HOST_FACTS["perplexity"]
 
 
 # --- the shipped snapshot ---------------------------------------------------------------------
@@ -429,6 +431,16 @@ EXPECTED_FIXTURE_SNAPSHOT = {
                 "fact": {"fields": [k for k in fact if k != "source"], "from": fact["source"]},
             }
             for name, fact in sorted(_GROQ_FACTS.items())
+        },
+        "perplexity": {
+            name: {
+                **{k: v for k, v in fact.items() if k != "source"},
+                "fact": {
+                    "fields": [k for k in fact if k != "source"],
+                    "from": [fact["source"]] if isinstance(fact["source"], str) else fact["source"],
+                },
+            }
+            for name, fact in sorted(_PERPLEXITY_FACTS.items())
         },
         # Novita's models.dev file says tool_call = false, its LiteLLM entry does not say: one listing. Its
         # LiteLLM entry says system messages are taken, where Gemini's own entry says not: present wins there.

@@ -355,3 +355,31 @@ def test_groq_facts_hold_on_groq_only() -> None:
         if f[0] == "model.reasoning-effort-value"
     ]
     assert all(f[1] != "error" for f in found), found
+
+
+# The Perplexity facts (HOST_FACTS["perplexity"]): its listings had tools the wrong way round. Live on
+# api.perplexity.ai (rcconsult/ppxai perplexity_facts.py, 2026-08): sonar answers 400 "Tool calling is not
+# supported for this model", sonar-pro and sonar-reasoning-pro emit tool_calls.
+PERPLEXITY = "https://api.perplexity.ai/chat/completions"
+PERPLEXITY_TOOLS = [
+    ("sonar", "error"),
+    ("sonar-pro", None),
+    ("sonar-reasoning-pro", None),
+    # The model's own entry (resellers' only) says no function calling, and the same measurement got a 400
+    # ("Tool parameters must be a JSON object."); the host states nothing, so that entry's warning stands.
+    ("sonar-deep-research", "warning"),
+]
+
+
+@pytest.mark.parametrize(("model", "severity"), PERPLEXITY_TOOLS)
+def test_perplexity_tools_per_model(model: str, severity: str | None) -> None:
+    body = {"model": model, "messages": [{"role": "user", "content": "Hi"}], "tools": TOOLS}
+    found = [f for f in _findings(PERPLEXITY, body) if f[0] == "model.tools-unsupported"]
+    assert [f[1] for f in found] == ([severity] if severity else []), found
+
+
+def test_perplexity_sonar_fact_holds_on_perplexity_only() -> None:
+    """Elsewhere (OpenRouter's perplexity/sonar-pro) the model's own entry is read, as before."""
+    assert Catalog().lookup("sonar", "perplexity").host_fact_fields == ("function_calling",)
+    assert Catalog().lookup("sonar-pro", None).function_calling is False
+    assert Catalog().lookup("sonar-pro", "perplexity").function_calling is True

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 from support.corpus import CORPUS_DIR, read_jsonl
-from support.probes import assert_corpus_shape, assert_scored_as_its_own_part, assert_unseen, rows_of
+from support.probes import (
+    assert_corpus_shape,
+    assert_no_rule_or_source_cites,
+    assert_scored_as_its_own_part,
+    assert_unseen,
+    rows_of,
+)
 
 #: Each probe file, the fewest rows it holds and the fewest providers it spans (the briefs' bars).
 PROBES = {
@@ -36,6 +42,10 @@ PROBES = {
     # Round 12 (session 12, branch provider13): hosted APIs (Azure and its Foundry models, Groq, Cerebras, Mistral,
     # OpenRouter, Z.AI, DeepSeek, Perplexity, Vertex, Bedrock, Copilot); about one candidate thread in eight was new.
     CORPUS_DIR / "probe-provider-rules-10.jsonl": (25, 11),
+    # Round 13 (session 13, branch provider14): hosted APIs (DashScope, Mistral, xAI, Gemini, Azure, OpenRouter,
+    # Bedrock, Cerebras, Groq, Z.AI, Volcengine, OpenAI) and self-hosted servers (vLLM, llama.cpp, LM Studio);
+    # about one candidate thread in seven was new.
+    CORPUS_DIR / "probe-provider-rules-11.jsonl": (25, 15),
 }
 ROUND_2 = CORPUS_DIR / "probe-provider-rules.jsonl"
 ROUND_3 = CORPUS_DIR / "probe-provider-rules-2.jsonl"
@@ -47,6 +57,7 @@ ROUND_9 = CORPUS_DIR / "probe-provider-rules-7.jsonl"
 ROUND_10 = CORPUS_DIR / "probe-provider-rules-8.jsonl"
 ROUND_11 = CORPUS_DIR / "probe-provider-rules-9.jsonl"
 ROUND_12 = CORPUS_DIR / "probe-provider-rules-10.jsonl"
+ROUND_13 = CORPUS_DIR / "probe-provider-rules-11.jsonl"
 
 
 @pytest.mark.parametrize("probe", list(PROBES), ids=lambda p: p.name)
@@ -196,3 +207,18 @@ def test_round_twelve_probe_is_unseen_by_thread_and_text() -> None:
         for row in read_jsonl(path)
     ]
     assert_unseen(fresh, earlier)
+
+
+def test_round_thirteen_probe_is_unseen_by_thread_and_text() -> None:
+    """Round 13's probe (session 13, branch provider14, collected and scored before that round's rule
+    changes) shares no thread with the corpus or any earlier probe file, and no error text with any of
+    their rows; no rule or data source cites its threads."""
+    fresh = read_jsonl(ROUND_13)
+    earlier = [
+        row
+        for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
+        if path != ROUND_13
+        for row in read_jsonl(path)
+    ]
+    assert_unseen(fresh, earlier)
+    assert_no_rule_or_source_cites(fresh)

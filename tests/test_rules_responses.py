@@ -25,6 +25,7 @@ URLS = {
     "generic": "https://llm.internal.example/v1/responses",
     "xai": "https://api.x.ai/v1/responses",
     "deepseek": "https://api.deepseek.com/v1/responses",
+    "lmstudio": "http://localhost:1234/v1/responses",
 }
 
 # Real ids from the issues the texts come from (continuedev/continue#10092, cline/cline#12242).
@@ -85,6 +86,18 @@ def findings(provider: str, body: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 # (id, provider, body, expected findings, a real error text the first finding's rule predicts)
 CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | None]] = [
+    # ------------------------------------------- text without format (LM Studio requires text.format)
+    # LM Studio found by its default port only, so a warning here; with the host mapped to LM Studio it is an
+    # error (tests/test_rules_provider_round13.py). OpenAI takes `text: {}` as the default format.
+    (
+        "text-without-format-lmstudio",
+        "lmstudio",
+        req("Hi", text={}),
+        [("responses.text-without-format", W, "text.format")],
+        None,
+    ),
+    ("text-without-format-openai", "openai", req("Hi", text={}), [], None),
+    ("text-with-format-lmstudio", "lmstudio", req("Hi", text={"format": {"type": "text"}}), [], None),
     # ------------------------------------------- chat parameters the Responses API moved (issue 9 round 7)
     (
         "chat-reasoning-effort",

@@ -1589,6 +1589,21 @@ SILICONFLOW = ProviderProfile(
     hosts=("api.siliconflow.cn", "api.siliconflow.com"),
     multi_vendor=True,
 )
+#: ModelScope API-Inference: ModelScope's OpenAI-compatible endpoint for open-weight models, ids as on the
+#: model hub (``Qwen/Qwen3-8B``, ``deepseek-ai/DeepSeek-V3``; https://modelscope.cn/docs/model-service/API-Inference/intro,
+#: "请以模型页面的 API-Inference 示范代码为准，尤其例如对于reasoning模型"). Qwen3 is served as on DashScope:
+#: thinking only in streaming calls ("enable thinking can not be support when `stream=False`" for
+#: Qwen/Qwen3-235B-A22B-Thinking-2507, musistudio/claude-code-router#948), open-source Qwen3 thinking by default
+#: as DashScope documents, so Qwen's families apply (quirks.qwen-thinking-non-stream).
+MODELSCOPE = ProviderProfile(
+    id="modelscope",
+    name="ModelScope API-Inference",
+    base_url="https://api-inference.modelscope.cn/v1",
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    families=QWEN_FAMILIES,
+    hosts=("api-inference.modelscope.cn",),
+    multi_vendor=True,
+)
 #: Vercel AI Gateway: one OpenAI-compatible endpoint for many vendors, model ids ``vendor/model``
 #: (https://ai-gateway.vercel.sh/v1; the gateway Helicone fronts in its Vercel example).
 VERCEL = ProviderProfile(
@@ -1608,7 +1623,7 @@ BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
             FIREWORKS, XAI, MOONSHOT, WANDB, PERPLEXITY, CEREBRAS, COPILOT, CLOUDFLARE, VLLM, SGLANG,
             LLAMA_CPP, OLLAMA, LMSTUDIO, TGI, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, VERTEX, BEDROCK, DATABRICKS,
             SAMBANOVA, AZURE_AI, DEEPINFRA, NEBIUS, NOVITA, HYPERBOLIC, BASETEN, SILICONFLOW, VERCEL, VOLCENGINE,
-            CHATGPT_CODEX, GENERIC,
+            MODELSCOPE, CHATGPT_CODEX, GENERIC,
         )
     }
 )  # fmt: skip

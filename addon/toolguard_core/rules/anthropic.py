@@ -1117,6 +1117,14 @@ CACHE_BREAKPOINTS = define(
             # Every Claude request through OpenClaw's anthropic-vertex provider (five marked blocks).
             source="https://github.com/openclaw/openclaw/issues/92480",
         ),
+        PredictedError(
+            provider="openrouter",
+            # Anthropic's answer (above), which OpenRouter returns in its metadata.raw for a Claude model: its
+            # TypeScript SDK reference says a block-level cache_control "marks an explicit cache breakpoint" and
+            # is converted to the provider's native format.
+            text="A maximum of 4 blocks with cache_control may be provided. Found 5.",
+            source="https://openrouter.ai/docs/client-sdks/typescript/models/anthropiccachecontroldirective.md",
+        ),
     ),
     example=_example(
         {
@@ -1129,7 +1137,16 @@ CACHE_BREAKPOINTS = define(
     ),
     example_url=MESSAGES_URL,
     # Claude on Vertex AI answers the same (above); Bedrock's answer to it is not quoted: a warning there.
-    policy=policy(error=(*sorted(ANTHROPIC_API), "vertex"), otherwise=Severity.WARNING),
+    # OpenRouter passes block-level cache_control to Anthropic for Claude models (its SDK reference: "When set
+    # on an individual content block, it marks an explicit cache breakpoint"), so Anthropic's limit holds there,
+    # on chat completions too.
+    policy=policy(
+        error=(*sorted(ANTHROPIC_API), "vertex", "openrouter"),
+        otherwise=Severity.WARNING,
+        conditions={
+            "openrouter": "a Claude model (anthropic/...), whose blocks OpenRouter hands to Anthropic"
+        },
+    ),
     fixed=_example(
         {
             "role": "user",
@@ -1972,13 +1989,34 @@ def _check_cache_breakpoints(view: RequestView) -> Iterator[Finding]:
                 ]
     if len(locations) <= MAX_CACHE_BREAKPOINTS:
         return
+    # On OpenRouter the limit is Anthropic's: certain for a Claude model, a guess for any other.
+    claude = _openrouter_claude(view)
     yield from report_judged(
         CACHE_BREAKPOINTS,
         view,
         locations[MAX_CACHE_BREAKPOINTS],
         f"{len(locations)} blocks carry cache_control ({', '.join(locations)}); at most {MAX_CACHE_BREAKPOINTS} "
         "are allowed. Keep the breakpoints at the end of the stable prefix (tools, system, the latest turn).",
+        uncertain=(
+            None
+            if view.provider.id != "openrouter" or claude
+            else f"OpenRouter hands the limit's owner, Anthropic, only Claude models; {view.model} may ignore cache_control"
+        ),
     )
+
+
+def _openrouter_claude(view: RequestView) -> bool:
+    """A Claude model named as OpenRouter names it (``anthropic/claude-...``) or bare."""
+    model = (view.model or "").lower()
+    return model.startswith("anthropic/") or "claude" in model
+
+
+@check
+def check_openrouter_claude_cache_breakpoints(view: RequestView) -> Iterator[Finding]:
+    """Anthropic's four-breakpoint limit on OpenRouter's chat completions for a Claude model, whose content
+    blocks (with their cache_control) OpenRouter hands to Anthropic."""
+    if view.provider.id == "openrouter" and _openrouter_claude(view):
+        yield from _check_cache_breakpoints(view)
 
 
 @check(endpoints=(MESSAGES,))

@@ -117,7 +117,7 @@ TOOLS_UNSUPPORTED = define(
     Severity.ERROR,
     "`tools` (or `functions`; on Gemini's native API `functionDeclarations`) sent to a model that has no "
     "function calling.",
-    policy=_capability_policy("openrouter", "openai-family", "gemini", "generic"),
+    policy=_capability_policy("openrouter", "openai-family", "gemini", "perplexity", "generic"),
     predicts=(
         PredictedError(
             provider="openrouter",
@@ -137,6 +137,14 @@ TOOLS_UNSUPPORTED = define(
             source=(
                 "https://github.com/ThatHunky/gryag/blob/main/docs/features/function-calling-support-detection.md"
             ),
+            status=400,
+        ),
+        # Perplexity's Sonar API on `sonar` (its host fact in the catalog: sonar-pro and sonar-reasoning-pro
+        # take tools there, measured live by rcconsult/ppxai).
+        PredictedError(
+            provider="perplexity",
+            text="Error code: 400 - {'error': {'message': 'Tool calling is not supported for this model'}}",
+            source="https://github.com/rcconsult/ppxai/blob/main/docs/TOOL_APPROACHES.md",
             status=400,
         ),
     ),

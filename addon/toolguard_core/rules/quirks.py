@@ -34,12 +34,26 @@ QWEN_THINKING_NON_STREAM = define(
     Severity.ERROR,
     "Qwen on DashScope with thinking on (enable_thinking=true, a thinking-only model, or open-source "
     "Qwen3 whose default is on) in a non-streaming call.",
-    policy=policy(error=("dashscope",), conditions={"dashscope": "thinking on"}),
+    policy=policy(
+        error=("dashscope", "modelscope"),
+        conditions={"dashscope": "thinking on", "modelscope": "thinking on"},
+    ),
     predicts=(
         PredictedError(
             provider="dashscope",
             text="parameter.enable_thinking must be set to false for non-streaming calls",
             source="https://github.com/infiniflow/ragflow/issues/8972",
+            code="invalid_parameter_error",
+        ),
+        # ModelScope API-Inference serves Qwen3 the same way (Qwen/Qwen3-235B-A22B-Thinking-2507 through
+        # claude-code-router, called without streaming).
+        PredictedError(
+            provider="modelscope",
+            text=(
+                '{"error":{"code":"invalid_parameter_error","message":"enable thinking can not be support when '
+                '`stream=False`.","type":"invalid_request_error"}'
+            ),
+            source="https://github.com/musistudio/claude-code-router/issues/948",
             code="invalid_parameter_error",
         ),
     ),
@@ -724,6 +738,10 @@ def check_quirks(view: RequestView) -> Iterator[Finding]:
     pid = view.provider.id
     if pid == "dashscope":
         yield from _qwen(view)
+    elif pid == "modelscope" and "qwen3" in (view.model or "").lower():
+        # Only Qwen3's streaming condition is known to be ModelScope's too (two threads above); its JSON mode
+        # and tool_choice under thinking, and the other thinking-only models (QwQ, DeepSeek-R1), are not.
+        yield from _qwen(view, stream_only=True)
     elif pid == "deepseek":
         yield from _deepseek(view)
     elif pid == "moonshot":
@@ -774,7 +792,7 @@ def _deepseek(view: RequestView) -> Iterator[Finding]:
         )
 
 
-def _qwen(view: RequestView) -> Iterator[Finding]:
+def _qwen(view: RequestView, *, stream_only: bool = False) -> Iterator[Finding]:
     body = view.body
     family = family_of(view)
     flag = body.get("enable_thinking")
@@ -795,9 +813,12 @@ def _qwen(view: RequestView) -> Iterator[Finding]:
             if family.thinking_only
             else "stream the request (stream: true) or send enable_thinking: false"
         )
+        host = "ModelScope" if view.provider.id == "modelscope" else "DashScope"
         yield from QWEN_THINKING_NON_STREAM.report(
-            view, "stream", f"{why}, and DashScope allows thinking only in streaming calls; {fix}."
+            view, "stream", f"{why}, and {host} allows thinking only in streaming calls; {fix}."
         )
+    if stream_only:
+        return
     response_format = body.get("response_format")
     if isinstance(response_format, dict) and response_format.get("type") in ("json_object", "json_schema"):
         yield from QWEN_THINKING_JSON_MODE.report(

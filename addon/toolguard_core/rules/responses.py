@@ -1461,3 +1461,50 @@ def check_moved_chat_parameters(view: RequestView) -> Iterator[Finding]:
                 f"answers \"Unsupported parameter: '{name}'. In the Responses API, this parameter has moved to "
                 f"'{moved}'.\"). Move it there.",
             )
+
+
+# LM Studio's Responses API requires `text.format` once a `text` object is sent, where OpenAI takes `text: {}`
+# as the default format. Reported against LM Studio 0.4.5 and the clients that send `text: {}` by default
+# (n8n's OpenAI node and its Chat beta, LibreChat): lmstudio-ai/lmstudio-bug-tracker#1576 (open), n8n-io/n8n#24492,
+# n8n-io/n8n#25113, each with LM Studio's logged answer.
+TEXT_WITHOUT_FORMAT = define(
+    "responses.text-without-format",
+    Severity.ERROR,
+    "A `text` object without `format` on a Responses endpoint that requires it (LM Studio).",
+    policy=policy(error=("lmstudio",)),
+    predicts=(
+        PredictedError(
+            provider="lmstudio",
+            text=(
+                '[Server Error] {\n  "error": {\n    "message": "Required",\n    "type": "invalid_request_error",\n'
+                '    "param": "text.format",\n    "code": "missing_required_parameter"\n  }\n}'
+            ),
+            source="https://github.com/n8n-io/n8n/issues/24492",
+            param="text.format",
+            code="missing_required_parameter",
+        ),
+    ),
+    example={
+        "model": "qwen/qwen3-coder-30b",
+        "input": [{"type": "message", "role": "user", "content": "Hi"}],
+        "text": {},
+    },
+    example_url="http://localhost:1234/v1/responses",
+    fixed={"model": "qwen/qwen3-coder-30b", "input": [{"type": "message", "role": "user", "content": "Hi"}]},
+    notes=(
+        "OpenAI and most servers take `text: {}` as the default (plain text) format; LM Studio answers "
+        '"Required" for `text.format`. Drop the empty `text` object or send `text: {"format": {"type": "text"}}`.'
+    ),
+)
+
+
+@check(endpoints=(RESPONSES,))
+def check_text_without_format(view: RequestView) -> Iterator[Finding]:
+    text = view.body.get("text")
+    if isinstance(text, dict) and "format" not in text:
+        yield from TEXT_WITHOUT_FORMAT.report(
+            view,
+            "text.format",
+            f"`text` has no `format`; {view.provider.name} requires `text.format` once `text` is sent (it answers "
+            '"Required"). Drop the empty `text` object or send `text: {"format": {"type": "text"}}`.',
+        )

@@ -35,10 +35,11 @@ EMPTY_TOOL_CALLS = define(
     "shape.empty-tool-calls",
     Severity.ERROR,
     "An assistant message has `tool_calls: []`.",
-    # OpenAI's validator rejects it (below); Mistral accepts it (a recorded 200 with `tool_calls: []`,
-    # pydantic-ai cassette test_mistral_history_uses_prompt_cache, corpus valid-a av-014); other
-    # providers are not documented either way.
-    policy=policy(error=("openai-family",), silent=("mistral",), otherwise=Severity.WARNING),
+    # OpenAI's validator rejects it (below), and so does DashScope (Alibaba Model Studio: below); Mistral
+    # accepts it (a recorded 200 with `tool_calls: []`, pydantic-ai cassette
+    # test_mistral_history_uses_prompt_cache, corpus valid-a av-014); other providers are not documented
+    # either way.
+    policy=policy(error=("openai-family", "dashscope"), silent=("mistral",), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
             provider="openai",
@@ -50,6 +51,15 @@ EMPTY_TOOL_CALLS = define(
             source="https://github.com/home-assistant/core/pull/118577",
             param="messages[2].tool_calls",
             code="empty_array",
+        ),
+        # DashScope's .NET SDK sends null instead of an empty list for this reason ("function all array must
+        # be null when empty // <400> InternalError.Algo.InvalidParameter: Empty tool_calls is not supported
+        # in message", DashScopeChatClient.cs).
+        PredictedError(
+            provider="dashscope",
+            text="<400> InternalError.Algo.InvalidParameter: Empty tool_calls is not supported in message.",
+            source="https://github.com/cnblogs/dashscope-sdk/blob/main/src/Cnblogs.DashScope.AI/DashScopeChatClient.cs",
+            code="invalid_parameter_error",
         ),
     ),
     example={
