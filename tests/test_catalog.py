@@ -287,7 +287,7 @@ EXPECTED_FIXTURE_SNAPSHOT = {
     "_meta": {
         "generated": "2026-01-02",
         "generator": "scripts/refresh_catalog.py",
-        "models": 20,
+        "models": 22,
         "host_listings": {
             host: {name: ref for name, ref in (("LiteLLM", ll), ("models.dev", md)) if ref}
             for host, (ll, md) in HOST_LISTINGS.items()
@@ -302,7 +302,14 @@ EXPECTED_FIXTURE_SNAPSHOT = {
         },
         # What the datasets had under each fact: the fixture lists none of those models, so the facts
         # made their entries (--facts-only takes such an entry out with its fact).
-        "vendor_fact_datasets": dict.fromkeys(sorted(_script().VENDOR_FACTS)),
+        "vendor_fact_datasets": {
+            **dict.fromkeys(sorted(_script().VENDOR_FACTS)),
+            # The fixture lists grok-4 (models.dev): its entry as it was under the fact.
+            "grok-4": {
+                "audio_input": False, "function_calling": True, "max_input_tokens": 256000,
+                "max_output_tokens": 64000, "reasoning": True, "vision": True,
+            },
+        },
         "sources": [
             {
                 "name": "LiteLLM model map",
@@ -344,6 +351,9 @@ EXPECTED_FIXTURE_SNAPSHOT = {
         "doubao-seed-1-6-thinking-250615": {"function_calling": True, "vision": True, "reasoning": True},
         "doubao-1-5-thinking-pro-250415": {"function_calling": True, "reasoning": True},
         "doubao-1-5-thinking-vision-pro-250428": {"function_calling": True, "vision": True, "reasoning": True},
+        # xAI: Grok Code Fast 1 (and its alias) takes text only (OCI's page for it, Copilot's refusal).
+        "grok-code-fast-1": {"providers": ["xai"], "vision": False},
+        "grok-code-fast": {"providers": ["xai"], "vision": False},
         # The vendor's own entry has mode "responses": Chat Completions is refused.
         "gpt-5-codex": {
             "providers": ["openai"], "function_calling": True, "reasoning": True,
@@ -371,9 +381,10 @@ EXPECTED_FIXTURE_SNAPSHOT = {
             "system_messages": True, "reasoning": True, "reasoning_efforts": ["none", "low", "medium", "high"],
             "max_input_tokens": 272000, "max_output_tokens": 128000,
         },
-        # Only in models.dev, through a reseller's file that extends models/xai/grok-4.toml.
+        # Only in models.dev, through a reseller's file that extends models/xai/grok-4.toml; xAI as its
+        # vendor and its image input are VENDOR_FACTS (xAI's image-understanding guide).
         "grok-4": {
-            "function_calling": True, "vision": True, "audio_input": False, "reasoning": True,
+            "providers": ["xai"], "function_calling": True, "vision": True, "audio_input": False, "reasoning": True,
             "max_input_tokens": 256000, "max_output_tokens": 64000,
         },
         # A Bedrock key: region, vendor and the model's own name.

@@ -632,6 +632,17 @@ def test_images_to_deepseek_v4_pro_behind_a_gateway_are_an_error_judged_as_deeps
         ("https://dashscope.aliyuncs.com/compatible-mode/v1/chat/completions", "qwen3-coder-plus", "error"),
         ("https://dashscope.aliyuncs.com/compatible-mode/v1/chat/completions", "qwen-vl-max", None),
         ("https://api.moonshot.ai/v1/chat/completions", "kimi-k2-0905-preview", "warning"),
+        # xAI answers "The model does not support image input but some images are present in the request."
+        # (lobehub/lobehub#7360). Grok Code Fast 1 is text only (VENDOR_FACTS: OCI's page for it, both
+        # datasets said images); Grok 4 sees images (a reseller's "text only" was warned about before).
+        ("https://api.x.ai/v1/chat/completions", "grok-code-fast-1", "error"),
+        ("https://api.x.ai/v1/chat/completions", "grok-code-fast-1-0825", "error"),
+        ("https://api.x.ai/v1/chat/completions", "grok-4", None),
+        ("https://api.x.ai/v1/chat/completions", "grok-4-0709", None),
+        (GENERIC, "x-ai/grok-code-fast-1", "error"),  # judged as xAI's
+        # Copilot refuses it in its own words ("image media type not supported", microsoft/vscode#263970):
+        # not a relay of xAI's validator, so the doubt stands.
+        ("https://api.githubcopilot.com/chat/completions", "grok-code-fast-1", "warning"),
     ],
 )
 def test_images_to_a_vendors_own_text_model_on_its_own_api(

@@ -192,8 +192,13 @@ IMAGE_UNSUPPORTED = define(
     "An `image_url` content part sent to a model without image input.",
     # Z.ai/Zhipu and Alibaba Cloud's own APIs refuse an image part for their text models (GLM 4.5-5.x, Qwen
     # Max/Plus/Coder): the refusal texts below; the catalog's vendor entries say which models see images
-    # (glm-4.6v, qwen-vl-*), and a fact only a reseller states stays a warning (``uncertain``).
-    policy=_capability_policy("openai-family", "openrouter", "deepseek", "zhipu", "dashscope", "generic"),
+    # (glm-4.6v, qwen-vl-*), and a fact only a reseller states stays a warning (``uncertain``). xAI's API
+    # refuses an image for its text models (Grok 3, Grok Code Fast 1: the text below). GitHub Copilot
+    # refuses one for grok-code-fast-1 too ("image media type not supported", microsoft/vscode#263970),
+    # but in its own words, not xAI's, so it is not a relay of xAI's validator (FAMILY_RELAYS): a warning.
+    policy=_capability_policy(
+        "openai-family", "openrouter", "deepseek", "zhipu", "dashscope", "xai", "generic"
+    ),
     predicts=(
         PredictedError(
             provider="openai",
@@ -238,6 +243,12 @@ IMAGE_UNSUPPORTED = define(
             ),
             source="https://github.com/aliyun/iac-code/issues/54",
             code="invalid_parameter_error",
+        ),
+        PredictedError(
+            provider="xai",
+            # grok-3 on api.x.ai, as LobeChat relayed it.
+            text="The model does not support image input but some images are present in the request.",
+            source="https://github.com/lobehub/lobehub/pull/7360",
         ),
         PredictedError(
             # A `:cloud` model relayed by a local Ollama to ollama.com (Claude Code on /v1/messages).
