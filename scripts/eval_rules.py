@@ -1482,8 +1482,9 @@ CAUSE_FIELDS: Final[dict[str, str | tuple[str, ...]]] = {
     # The thinking switch and its budget (Anthropic's and Z.ai's ``thinking`` object); the native
     # Gemini API's own field is in GEMINI_CAUSE_FIELDS.
     "cause.thinking-budget-invalid": "thinking",
-    # The effort field of either API, and the sampling fields the reasoning families refuse.
-    "cause.reasoning-effort-unsupported": ("reasoning_effort", "reasoning.effort"),
+    # The effort field of each API (chat, Responses, Anthropic's Messages), and the sampling fields the
+    # reasoning families refuse.
+    "cause.reasoning-effort-unsupported": ("reasoning_effort", "reasoning.effort", "output_config.effort"),
     "cause.sampling-on-reasoning-model": ("temperature", "top_p", "presence_penalty", "frequency_penalty"),
     "cause.reasoning-item-missing": "input",
     "cause.reasoning-item-invalid": "input",

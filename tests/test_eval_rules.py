@@ -917,14 +917,34 @@ def test_a_value_refusal_outside_the_effort_vocabulary_names_no_effort_field() -
         ),
         ("cause.model-no-json-mode", "This model does not support JSON mode.", "response_format", True),
         ("cause.model-no-json-mode", "This model does not support JSON mode.", "messages", False),
+        # Anthropic's effort field on the Messages API (anthropics/claude-code#30795's text names none).
+        (
+            "cause.reasoning-effort-unsupported",
+            "This model does not support the effort parameter.",
+            "output_config.effort",
+            True,
+        ),
+        (
+            "cause.reasoning-effort-unsupported",
+            "This model does not support the effort parameter.",
+            "output_config",
+            True,
+        ),
+        (
+            "cause.reasoning-effort-unsupported",
+            "This model does not support the effort parameter.",
+            "messages",
+            False,
+        ),
     ],
 )
 def test_causes_that_name_a_request_field_are_scored_at_it(
     label: str, text: str, location: str, credited: bool
 ) -> None:
     """Session 13: ``cause.model-not-found`` concerns ``model``, ``cause.thinking-budget-invalid`` the
-    ``thinking`` object, ``cause.model-no-json-mode`` ``response_format`` (label vocabulary: what the cause
-    is about, never what the request held); an error finding elsewhere is not credited."""
+    ``thinking`` object, ``cause.model-no-json-mode`` ``response_format``, and the effort cause the Messages
+    API's ``output_config.effort`` too (label vocabulary: what the cause is about, never what the request
+    held); an error finding elsewhere is not credited."""
     from toolguard_core.findings import Finding, Severity
 
     named = EVAL.named_by(text)

@@ -2276,6 +2276,11 @@ def _family(model: str) -> str | None:
     return found.group("family") or found.group("family3")
 
 
+#: The family (opus, sonnet, haiku, fable) of a Claude model id on any host, or None (rules/model.py reads
+#: the Claude generations' facts by name with it and :func:`claude_version`).
+claude_family = _family
+
+
 # ----------------------------------------------------------------------------- unknown keys
 
 
