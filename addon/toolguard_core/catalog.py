@@ -184,6 +184,10 @@ _DASHED_VERSION = re.compile(r"(?<=-\d)-(?=\d(?:-|$))")
 #: ``gemma4`` / ``gemma-4``, Cerebras' ``qwen-3-235b-...`` / ``qwen3-235b-...``): a spelling, so lossy.
 _JOINED_VERSION = re.compile(r"^([a-z]+)(?=\d)")
 _SPLIT_VERSION = re.compile(r"^([a-z]+)-(?=\d)")
+#: A family and its generation alone (``gemma-3``, ``glm4``, ``qwen3``): a re-spelling to such a name would
+#: take a family entry (which describes one size, or none) for the model, so it is not tried. A point
+#: release (``glm4.7`` / ``glm-4.7``) names one model and is re-spelled.
+_FAMILY_ONLY = re.compile(r"^[a-z]+-?\d+$")
 #: Steps after which the entry may be another size, version or release of the model: Ollama tags
 #: (gemma3:1b takes no images, gemma3:4b does), ``-preview`` (previews change before release) and a
 #: version spelled another way (``kimi-k2.5`` / ``kimi-k2-5``, nearly always the same model). A rule
@@ -362,7 +366,7 @@ def _spellings(name: str, joined: bool = True) -> list[str]:
     out: list[str] = []
     for base in bases:
         families = (_JOINED_VERSION.sub(r"\1-", base), _SPLIT_VERSION.sub(r"\1", base)) if joined else ()
-        for family in (base, *families):
+        for family in (base, *(f for f in families if f != base and not _FAMILY_ONLY.match(f))):
             for spelled in (family, _DOTTED_VERSION.sub("-", family), _DASHED_VERSION.sub(".", family)):
                 if spelled != name and spelled not in out:
                     out.append(spelled)

@@ -45,7 +45,14 @@ from toolguard_core.request import (
     gemini_payload,
 )
 from toolguard_core.rules.history import Entry
-from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled, family_of, is_number
+from toolguard_core.rules.modelinfo import (
+    SAMPLING_EXCLUSIVE_MODEL,
+    beta_enabled,
+    claude_family,
+    claude_version,
+    family_of,
+    is_number,
+)
 from toolguard_core.rules.policy import OPENAI_FAMILY, SELF_HOSTED
 from toolguard_core.rules.registry import Policy, PredictedError, Rule, check, define, policy
 
@@ -773,7 +780,7 @@ PREFILL_UNSUPPORTED = define(
         "prefilling assistant messages returns a 400 on Claude Opus 4.6 and later; Sonnet 4.6 refuses it too "
         "(langchain-ai/deepagents#1585, anthropics/claude-code#52433). Use structured outputs, a system "
         "instruction or tool calling instead. Which models is read from the model id's generation "
-        "(rules/anthropic.py `claude_version`): Opus and Sonnet 4.6 and later, every Claude 5 model; Haiku 4.5 "
+        "(rules/modelinfo.py `claude_version`): Opus and Sonnet 4.6 and later, every Claude 5 model; Haiku 4.5 "
         "takes a prefill. On chat completions only a gateway judged as Anthropic is flagged."
     ),
 )
@@ -1679,10 +1686,7 @@ def _check_temperature_removed(view: RequestView, subject: _Subject) -> Iterator
 
 
 def _claude_generation(subject: _Subject) -> tuple[str | None, tuple[int, int] | None]:
-    """(family, (major, minor)) of the catalog entry's Claude model id, read with rules/anthropic.py's
-    definitions (imported here: that module imports rules.inferred, which imports this one)."""
-    from toolguard_core.rules.anthropic import claude_family, claude_version
-
+    """(family, (major, minor)) of the catalog entry's Claude model id (rules/modelinfo.py)."""
     name = own_name(subject.info.name)
     return claude_family(name), claude_version(name)
 
