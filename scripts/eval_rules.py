@@ -1475,8 +1475,15 @@ CAUSE_FIELDS: Final[dict[str, str | tuple[str, ...]]] = {
     "cause.tool-schema-invalid": "tools",
     "cause.response-format-invalid": "response_format",
     "cause.wrong-endpoint": "model",
-    # The effort field of either API, and the sampling fields the reasoning families refuse.
-    "cause.reasoning-effort-unsupported": ("reasoning_effort", "reasoning.effort"),
+    # The model id itself (a router's id without its vendor, Vertex's id without its publisher).
+    "cause.model-not-found": "model",
+    "cause.model-no-json-mode": "response_format",
+    # The thinking switch and its budget (Anthropic's and Z.ai's ``thinking`` object); the native
+    # Gemini API's own field is in GEMINI_CAUSE_FIELDS.
+    "cause.thinking-budget-invalid": "thinking",
+    # The effort field of each API (chat, Responses, Anthropic's Messages), and the sampling fields the
+    # reasoning families refuse.
+    "cause.reasoning-effort-unsupported": ("reasoning_effort", "reasoning.effort", "output_config.effort"),
     "cause.sampling-on-reasoning-model": ("temperature", "top_p", "presence_penalty", "frequency_penalty"),
     "cause.reasoning-item-missing": "input",
     "cause.reasoning-item-invalid": "input",

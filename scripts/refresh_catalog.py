@@ -124,6 +124,33 @@ VENDOR_FACTS: dict[str, dict[str, Any]] = {
             ("doubao-1-5-thinking-vision-pro-250428", True),
         )
     },
+    # xAI: Grok Code Fast 1 is text in, text out ("Text Mode Only: ... Image and file inputs such as audio,
+    # video and document files aren't supported", the model's page on OCI Generative AI, which serves it
+    # as xAI manages it); an image part, even one left in the history by another model, is refused
+    # ("400 image media type not supported", microsoft/vscode#263970, Copilot's grok-code-fast-1).
+    # Both datasets' entries say it takes images; ``grok-code-fast`` is xAI's alias for it.
+    **{
+        name: {
+            "providers": ["xai"],
+            "vision": False,
+            "source": [
+                "https://docs.oracle.com/pt-br/iaas/Content/generative-ai/xai-grok-code-fast-1.htm",
+                "https://github.com/microsoft/vscode/issues/263970",
+            ],
+        }
+        for name in ("grok-code-fast-1", "grok-code-fast")
+    },
+    # xAI: Grok 4 takes images (xAI's image-understanding guide lists it; Roo Code's xAI page: "grok-4 -
+    # xAI's Grok-4 model with 256K context window, image support"). Only resellers' entries list it, and
+    # they say text only, so an image to grok-4 was warned about.
+    "grok-4": {
+        "providers": ["xai"],
+        "vision": True,
+        "source": [
+            "https://docs.x.ai/developers/model-capabilities/images/understanding",
+            "https://github.com/RooCodeInc/Roo-Code-Docs/pull/320",
+        ],
+    },
 }
 #: Facts one host states about a model it serves where the model's facts elsewhere differ, keyed by
 #: toolguard's provider profile id and the catalog entry's name; written to the snapshot's ``hosts`` block

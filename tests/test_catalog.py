@@ -289,7 +289,7 @@ EXPECTED_FIXTURE_SNAPSHOT = {
     "_meta": {
         "generated": "2026-01-02",
         "generator": "scripts/refresh_catalog.py",
-        "models": 20,
+        "models": 22,
         "host_listings": {
             host: {name: ref for name, ref in (("LiteLLM", ll), ("models.dev", md)) if ref}
             for host, (ll, md) in HOST_LISTINGS.items()
@@ -304,7 +304,14 @@ EXPECTED_FIXTURE_SNAPSHOT = {
         },
         # What the datasets had under each fact: the fixture lists none of those models, so the facts
         # made their entries (--facts-only takes such an entry out with its fact).
-        "vendor_fact_datasets": dict.fromkeys(sorted(_script().VENDOR_FACTS)),
+        "vendor_fact_datasets": {
+            **dict.fromkeys(sorted(_script().VENDOR_FACTS)),
+            # The fixture lists grok-4 (models.dev): its entry as it was under the fact.
+            "grok-4": {
+                "audio_input": False, "function_calling": True, "max_input_tokens": 256000,
+                "max_output_tokens": 64000, "reasoning": True, "vision": True,
+            },
+        },
         "sources": [
             {
                 "name": "LiteLLM model map",
@@ -346,6 +353,9 @@ EXPECTED_FIXTURE_SNAPSHOT = {
         "doubao-seed-1-6-thinking-250615": {"function_calling": True, "vision": True, "reasoning": True},
         "doubao-1-5-thinking-pro-250415": {"function_calling": True, "reasoning": True},
         "doubao-1-5-thinking-vision-pro-250428": {"function_calling": True, "vision": True, "reasoning": True},
+        # xAI: Grok Code Fast 1 (and its alias) takes text only (OCI's page for it, Copilot's refusal).
+        "grok-code-fast-1": {"providers": ["xai"], "vision": False},
+        "grok-code-fast": {"providers": ["xai"], "vision": False},
         # The vendor's own entry has mode "responses": Chat Completions is refused.
         "gpt-5-codex": {
             "providers": ["openai"], "function_calling": True, "reasoning": True,
@@ -373,9 +383,10 @@ EXPECTED_FIXTURE_SNAPSHOT = {
             "system_messages": True, "reasoning": True, "reasoning_efforts": ["none", "low", "medium", "high"],
             "max_input_tokens": 272000, "max_output_tokens": 128000,
         },
-        # Only in models.dev, through a reseller's file that extends models/xai/grok-4.toml.
+        # Only in models.dev, through a reseller's file that extends models/xai/grok-4.toml; xAI as its
+        # vendor and its image input are VENDOR_FACTS (xAI's image-understanding guide).
         "grok-4": {
-            "function_calling": True, "vision": True, "audio_input": False, "reasoning": True,
+            "providers": ["xai"], "function_calling": True, "vision": True, "audio_input": False, "reasoning": True,
             "max_input_tokens": 256000, "max_output_tokens": 64000,
         },
         # A Bedrock key: region, vendor and the model's own name.
@@ -633,3 +644,34 @@ def test_the_catalog_resolves_model_ids_from_public_threads() -> None:
         "kimi-for-coding",
         "meta-llama/Llama-3-8b-chat-hf",
     ]
+
+
+def _model_ids_13() -> list[list[str]]:
+    path = ROOT / "tests/data/catalog/model-ids-13.tsv"
+    return [line.split("\t") for line in path.read_text().splitlines()]
+
+
+@pytest.mark.parametrize(("model", "entry", "steps", "source", "note"), _model_ids_13())
+def test_real_model_ids_resolve_to_the_right_entry_or_to_none(
+    model: str, entry: str, steps: str, source: str, note: str
+) -> None:
+    """Session 13's table (docs/accuracy.md): ids users and servers really send, from dev rows and probe
+    files (``corpus:<row id>``) and public threads, each with the entry it must resolve to and the steps
+    taken, or ``-`` where any entry would be a guess (an Azure deployment name, a fine-tune, a size the
+    datasets do not list; the note says why). A lossy step (a spelling, a relay's effort suffix) makes
+    every finding read from the entry a warning."""
+    assert source.startswith(("https://", "corpus:")) and note
+    info = lookup(model)
+    if entry == "-":
+        assert info is None, (model, info and (info.name, info.matched_as), note)
+        return
+    assert info is not None, (model, note)
+    assert (info.name, info.matched_as) == (entry, steps), note
+    assert info.lossy == next((step for step in steps.split("+") if step in LOSSY), None)
+
+
+def test_the_session_13_table_reaches_every_new_step() -> None:
+    """Each normalisation step added in session 13 is exercised by a real id in the table (a step with no
+    real id behind it would be a guess)."""
+    used = {step for _, _, steps, _, _ in _model_ids_13() for step in steps.split("+")}
+    assert {"azure-name", "quant", "org-prefix", "spelling", "effort-suffix", "namespace"} <= used

@@ -885,3 +885,70 @@ def test_a_value_refusal_outside_the_effort_vocabulary_names_no_effort_field() -
         "Unsupported value: 'auto' is not supported with the 'gpt-5.1' model. Supported values are: 'json'."
     )
     assert "reasoning_effort" not in EVAL.named_by(text).fields
+
+
+@pytest.mark.parametrize(
+    ("label", "text", "location", "credited"),
+    [
+        # OpenRouter's answer to an id without its vendor (probe-provider-rules-10), at the model id.
+        ("cause.model-not-found", "claude-sonnet-4-6 is not a valid model ID", "model", True),
+        ("cause.model-not-found", "claude-sonnet-4-6 is not a valid model ID", "messages[0]", False),
+        # Vertex's OpenAI-compatible endpoint without the publisher (probe-provider-rules-10).
+        (
+            "cause.model-not-found",
+            "Malformed publisher model name: expected format '<publisher>/<model>'",
+            "model",
+            True,
+        ),
+        # Z.ai's GLM-5.3 refusing thinking disabled (probe-provider-rules-9), at the thinking switch.
+        (
+            "cause.thinking-budget-invalid",
+            "This model always engages in thinking and cannot be disabled; please use low, high, or max",
+            "thinking.type",
+            True,
+        ),
+        ("cause.thinking-budget-invalid", "This model always engages in thinking", "temperature", False),
+        # The field a text names still wins over the cause's own field.
+        (
+            "cause.model-no-json-mode",
+            "Invalid parameter: 'response_format' of type 'json_object' is not supported with this model.",
+            "response_format.type",
+            True,
+        ),
+        ("cause.model-no-json-mode", "This model does not support JSON mode.", "response_format", True),
+        ("cause.model-no-json-mode", "This model does not support JSON mode.", "messages", False),
+        # Anthropic's effort field on the Messages API (anthropics/claude-code#30795's text names none).
+        (
+            "cause.reasoning-effort-unsupported",
+            "This model does not support the effort parameter.",
+            "output_config.effort",
+            True,
+        ),
+        (
+            "cause.reasoning-effort-unsupported",
+            "This model does not support the effort parameter.",
+            "output_config",
+            True,
+        ),
+        (
+            "cause.reasoning-effort-unsupported",
+            "This model does not support the effort parameter.",
+            "messages",
+            False,
+        ),
+    ],
+)
+def test_causes_that_name_a_request_field_are_scored_at_it(
+    label: str, text: str, location: str, credited: bool
+) -> None:
+    """Session 13: ``cause.model-not-found`` concerns ``model``, ``cause.thinking-budget-invalid`` the
+    ``thinking`` object, ``cause.model-no-json-mode`` ``response_format``, and the effort cause the Messages
+    API's ``output_config.effort`` too (label vocabulary: what the cause is about, never what the request
+    held); an error finding elsewhere is not credited."""
+    from toolguard_core.findings import Finding, Severity
+
+    named = EVAL.named_by(text)
+    finding = Finding(rule="x.y", severity=Severity.ERROR, location=location, message="m")
+    assert EVAL.matches(label, finding, named) is credited
+    warning = Finding(rule="x.y", severity=Severity.WARNING, location=location, message="m")
+    assert not EVAL.matches(label, warning, named)

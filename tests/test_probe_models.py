@@ -31,6 +31,9 @@ PROBES = (
     # gpt-5.x-codex efforts (OpenAI, Copilot), o3's stop and max_tokens, Gemini 3.1 budget 0, DeepSeek V4's
     # forced tool_choice, gathered and scored before its changes.
     ("probe-models-12.jsonl", "probe-m12-", 15),
+    # Session 13: 2026 models (Kimi K2.6, MiniMax-M2.7, GLM-4.7, qwen3.7-max, grok-4.5, gpt-5.2, Claude 4.5-4.7
+    # effort and 4.6 prefills, Gemini 2.5 Flash-Lite logprobs, functiongemma), scored before its changes.
+    ("probe-models-13.jsonl", "probe-m13-", 15),
 )
 
 

@@ -55,6 +55,8 @@ LOCATIONS: dict[str, str] = {
     "model.json-schema-unsupported": "response_format.type",
     "model.tools-with-reasoning-effort": "reasoning_effort",
     "model.temperature-unsupported": "temperature",
+    "model.prefill-unsupported": "messages[1].role",
+    "model.effort-unsupported": "output_config.effort",
 }
 
 
@@ -632,6 +634,17 @@ def test_images_to_deepseek_v4_pro_behind_a_gateway_are_an_error_judged_as_deeps
         ("https://dashscope.aliyuncs.com/compatible-mode/v1/chat/completions", "qwen3-coder-plus", "error"),
         ("https://dashscope.aliyuncs.com/compatible-mode/v1/chat/completions", "qwen-vl-max", None),
         ("https://api.moonshot.ai/v1/chat/completions", "kimi-k2-0905-preview", "warning"),
+        # xAI answers "The model does not support image input but some images are present in the request."
+        # (lobehub/lobehub#7360). Grok Code Fast 1 is text only (VENDOR_FACTS: OCI's page for it, both
+        # datasets said images); Grok 4 sees images (a reseller's "text only" was warned about before).
+        ("https://api.x.ai/v1/chat/completions", "grok-code-fast-1", "error"),
+        ("https://api.x.ai/v1/chat/completions", "grok-code-fast-1-0825", "error"),
+        ("https://api.x.ai/v1/chat/completions", "grok-4", None),
+        ("https://api.x.ai/v1/chat/completions", "grok-4-0709", None),
+        (GENERIC, "x-ai/grok-code-fast-1", "error"),  # judged as xAI's
+        # Copilot refuses it in its own words ("image media type not supported", microsoft/vscode#263970):
+        # not a relay of xAI's validator, so the doubt stands.
+        ("https://api.githubcopilot.com/chat/completions", "grok-code-fast-1", "warning"),
     ],
 )
 def test_images_to_a_vendors_own_text_model_on_its_own_api(
@@ -706,3 +719,69 @@ def test_an_ollama_cloud_tag_on_the_messages_api_is_judged_as_ollama_cloud() -> 
     ]
     assert model_findings(body("qwen3-vl:235b-cloud"), url) == []
     assert model_findings(body("glm-5.2:latest"), url) == []
+
+
+# Session 13: Claude's generation facts by name. Prefills are refused from Opus/Sonnet 4.6 on (Anthropic's
+# "Prefill removal"; anthropics/claude-code#52433, langchain-ai/deepagents#1585); the effort parameter
+# exists on Opus 4.5+, Sonnet 4.6+ and Claude 5 only ("This model does not support the effort parameter.",
+# anthropics/claude-code#30795). Each on Anthropic's API, a gateway judged as Anthropic, and Bedrock.
+_PREFILL = [{"role": "user", "content": "Answer in JSON."}, {"role": "assistant", "content": "{"}]
+_ANTHROPIC = "https://api.anthropic.com/v1/messages"
+
+
+@pytest.mark.parametrize(
+    ("url", "model", "messages", "severity"),
+    [
+        (_ANTHROPIC, "claude-opus-4-6", _PREFILL, "error"),
+        (_ANTHROPIC, "claude-sonnet-4-6", _PREFILL, "error"),
+        (_ANTHROPIC, "claude-opus-4-7", _PREFILL, "error"),
+        (_ANTHROPIC, "claude-sonnet-5", _PREFILL, "error"),
+        (_ANTHROPIC, "claude-sonnet-4-5-20250929", _PREFILL, None),  # takes a prefill
+        (_ANTHROPIC, "claude-haiku-4-5", _PREFILL, None),
+        (_ANTHROPIC, "claude-opus-4-6", _PREFILL[:1], None),  # ends with the user's turn
+        (
+            _ANTHROPIC,
+            "claude-opus-4-6",
+            [
+                _PREFILL[0],
+                {"role": "assistant", "content": [{"type": "tool_use", "id": "t", "name": "f", "input": {}}]},
+            ],
+            None,  # a pending tool call, not a prefill
+        ),
+        (GENERIC, "claude-opus-4-6", _PREFILL, "error"),  # judged as Anthropic's
+        (GENERIC, "anthropic/claude-opus-4-6", _PREFILL, "error"),
+        (GENERIC, "gpt-4o", _PREFILL, None),
+        # Copilot's Claude prefills are roles.assistant-last's (one finding, not two).
+        ("https://api.githubcopilot.com/chat/completions", "claude-opus-4.6", _PREFILL, None),
+    ],
+)
+def test_a_prefill_to_a_claude_model_that_takes_none(
+    url: str, model: str, messages: list[dict[str, object]], severity: str | None
+) -> None:
+    body: dict[str, object] = {"model": model, "messages": messages}
+    if url == _ANTHROPIC:
+        body["max_tokens"] = 1024
+    found = [s for rule, s, _ in model_findings(body, url) if rule == "model.prefill-unsupported"]
+    assert found == ([severity] if severity else [])
+
+
+@pytest.mark.parametrize(
+    ("model", "severity"),
+    [
+        ("claude-haiku-4-5-20251001", "error"),
+        ("claude-sonnet-4-5", "error"),
+        ("claude-opus-4-1", "error"),
+        ("claude-opus-4-5", None),
+        ("claude-opus-4-6", None),
+        ("claude-sonnet-4-6", None),
+        ("claude-opus-4-7", None),
+        ("claude-sonnet-5", None),
+        ("claude-fable-5", None),
+    ],
+)
+def test_the_effort_parameter_to_a_claude_model_without_it(model: str, severity: str | None) -> None:
+    body = {"model": model, "max_tokens": 1024, "output_config": {"effort": "low"}, "messages": [_PREFILL[0]]}
+    found = [s for rule, s, _ in model_findings(body, _ANTHROPIC) if rule == "model.effort-unsupported"]
+    assert found == ([severity] if severity else [])
+    without = {k: v for k, v in body.items() if k != "output_config"}
+    assert not [r for r, _, _ in model_findings(without, _ANTHROPIC) if r == "model.effort-unsupported"]

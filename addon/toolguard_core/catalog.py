@@ -37,8 +37,8 @@ class ModelInfo:
     #: The catalog entry that matched.
     name: str
     #: How the requested name matched: ``exact``, or the normalisation steps joined by ``+``
-    #: (``case``, ``models-prefix``, ``router-prefix``, ``client-prefix``, ``quant``, ``cloud-prefix``, ``tag``,
-    #: ``ollama-cloud``,
+    #: (``case``, ``models-prefix``, ``router-prefix``, ``client-prefix``, ``azure-name``, ``quant``, ``tag``,
+    #: ``org-prefix``, ``cloud-prefix``, ``namespace``, ``ollama-cloud``,
     #: ``date``; and the lossy ones of :data:`LOSSY_STEPS`: ``ollama-tag``, ``preview``, ``spelling``,
     #: ``alias``, ``thinking-suffix``, ``effort-suffix``).
     matched_as: str = "exact"
@@ -159,11 +159,35 @@ OLLAMA_CLOUD_ANY = re.compile(r"^[^:/]+:(?:[\w.]+-)?cloud$")
 #: ``-FP8``, ``-MLX-4bit``) and a GGUF repo's quant tag (``hf.co/org/Qwen2.5-7B-Instruct-GGUF:Q4_K_M``). A
 #: quantisation never changes what the chat template renders (tools, roles) or what the model takes, so
 #: the step is not lossy; the finding still names the entry matched.
+#: Also LM Studio's ``model@quant`` id (``gemma-4-26b-a4b-it-qat@q4_k_xl``), Unsloth's dynamic quants
+#: (``...-UD-Q4_K_XL.gguf``), the 4-bit float formats (``gpt-oss-20b-MXFP4.gguf``, NVIDIA's ``-NVFP4``),
+#: quantisation-aware-training builds (``gemma-3-4b-it-qat``), MLX's ``-DWQ``, vLLM's ``-W4A16``, an imatrix
+#: file's ``.i1-Q5_K_M`` and a split GGUF's shard (``gpt-oss-120b-mxfp4-00001-of-00003.gguf``).
 _QUANT = re.compile(
-    r"(?:\.gguf|[-_.:](?:i?q\d(?:_[a-z0-9]+)*|f16|fp16|bf16|f32|fp8|int[48]|awq|gptq|gguf|mlx|\d+-?bit))$"
+    r"(?:\.gguf|[-_.:@](?:i?q\d(?:_[a-z0-9]+)*|f16|fp16|bf16|f32|fp8|fp4|mxfp4|nvfp4|int[48]|awq|gptq|gguf|mlx"
+    r"|ud|qat|dwq|i1|w\d+a\d+|\d+-?bit|\d{5}-of-\d{5}))$"
 )
+#: A self-hosted file named ``Org_Model`` (bartowski's GGUF files: ``Qwen_Qwen3-30B-A3B-Q4_K_M.gguf``,
+#: ``mistralai_Mistral-Small-3.2-24B-Instruct-2506-Q4_K_M.gguf``): the Hugging Face org, then the repo's
+#: own name. The rest must read as a model name (a letter first, a hyphen in it), so a version written
+#: with an underscore (``kimi-k2_6``, ``qwen3_5-9b``) is never split.
+_ORG_FILE = re.compile(r"^[a-z0-9][a-z0-9.-]*_(?=[a-z][a-z0-9.]*-[a-z0-9.-]+$)")
+#: Azure OpenAI names GPT-3.5 without its dot (``gpt-35-turbo``, ``gpt-35-turbo-16k``: Azure's model
+#: list, learn.microsoft.com/azure/ai-foundry/openai/concepts/legacy-models); the same model as OpenAI's.
+_AZURE_35 = re.compile(r"^gpt-35(?=-|$)")
+#: A namespace of dotted words before the model's name (Databricks' Unity Catalog ``system.ai.`` models,
+#: ``system.ai.claude-opus-5``); a cloud platform's ``vendor.`` id is read by :data:`_CLOUD` first.
+_NAMESPACE = re.compile(r"^(?:[a-z]+\.){2,}(?=[a-z])")
 _DOTTED_VERSION = re.compile(r"(?<=\d)\.(?=\d)")
 _DASHED_VERSION = re.compile(r"(?<=-\d)-(?=\d(?:-|$))")
+#: The family word and its version joined or split (``gpt4o`` / ``gpt-4o``, ``glm4.7`` / ``glm-4.7``,
+#: ``gemma4`` / ``gemma-4``, Cerebras' ``qwen-3-235b-...`` / ``qwen3-235b-...``): a spelling, so lossy.
+_JOINED_VERSION = re.compile(r"^([a-z]+)(?=\d)")
+_SPLIT_VERSION = re.compile(r"^([a-z]+)-(?=\d)")
+#: A family and its generation alone (``gemma-3``, ``glm4``, ``qwen3``): a re-spelling to such a name would
+#: take a family entry (which describes one size, or none) for the model, so it is not tried. A point
+#: release (``glm4.7`` / ``glm-4.7``) names one model and is re-spelled.
+_FAMILY_ONLY = re.compile(r"^[a-z]+-?\d+$")
 #: Steps after which the entry may be another size, version or release of the model: Ollama tags
 #: (gemma3:1b takes no images, gemma3:4b does), ``-preview`` (previews change before release) and a
 #: version spelled another way (``kimi-k2.5`` / ``kimi-k2-5``, nearly always the same model). A rule
@@ -177,7 +201,10 @@ _THINKING_SUFFIX = re.compile(r"-think(?:ing)?$")
 #: 9router's ``gcli/grok-4.6-xhigh`` (decolua/9router#3514). The relay sets the effort itself, so the
 #: model's reasoning facts may not hold as sent (lossy, like ``-thinking``); ``-max`` is left alone: it ends
 #: many real names (``qwen3-max``), and an exact entry always wins anyway.
-_EFFORT_SUFFIX = re.compile(r"-(?:minimal|low|medium|high|xhigh)$")
+#: CLIProxyAPI's ``gpt-5.4(high)`` spells the same in parentheses.
+_EFFORT_SUFFIX = re.compile(
+    r"-(?:minimal|low|medium|high|xhigh)$|\((?:none|minimal|low|medium|high|xhigh)\)$"
+)
 #: A client's ``provider:model`` spelling (aichat's ``claude:claude-sonnet-4-20250514``, pydantic-ai's
 #: ``openai:gpt-4o``): a word without digits before the colon and a full model name after it. An Ollama
 #: ``name:tag`` never has this shape: its tag is a size, a variant or ``latest``, and a tag that reads
@@ -229,18 +256,21 @@ def _candidates(model: str) -> list[tuple[str, str]]:
         return out + [
             (n, f"{done}+{how}" if how != "exact" else done) for n, how in _candidates(name[client.end() :])
         ]
-    quantised = name
-    # An Ollama ``name:size-variant`` tag keeps its own handling (the lossy ``ollama-tag`` step below).
-    while not _OLLAMA_TAG.match(quantised) and (quant := _QUANT.search(quantised)) and quant.start() > 0:
-        quantised = quantised[: quant.start()]
-    if quantised != name:
-        name = quantised
-        steps.append("quant")
+    if (azure := _AZURE_35.match(name)) is not None:
+        name = "gpt-3.5" + name[azure.end() :]
+        steps.append("azure-name")
         out.append((name, "+".join(steps)))
+    name = _dequantise(name, steps, out)
     tag = _TAG.search(name)
     if tag:
         name = name[: tag.start()]
         steps.append("tag")
+        out.append((name, "+".join(steps)))
+        # A quant before the tag (``hf.co/google/gemma-4-26B-A4B-it-qat-q4_0-gguf:latest``).
+        name = _dequantise(name, steps, out)
+    if (org := _ORG_FILE.match(name)) is not None:
+        name = name[org.end() :]
+        steps.append("org-prefix")
         out.append((name, "+".join(steps)))
     if (thinking := _THINKING_SUFFIX.search(name)) is not None and thinking.start() > 0:
         # A relay's thinking variant (one-api/new-api's ``claude-3-7-sonnet-20250219-thinking``): the same
@@ -258,6 +288,10 @@ def _candidates(model: str) -> list[tuple[str, str]]:
         name = cloud.group("name") if cloud else name[: vertex.start()]  # type: ignore[union-attr]
         name = _VERTEX_VERSION.sub("", name)
         steps.append("cloud-prefix")
+        out.append((name, "+".join(steps)))
+    elif (space := _NAMESPACE.match(name)) is not None:
+        name = name[space.end() :]
+        steps.append("namespace")
         out.append((name, "+".join(steps)))
     while (date := _DATE.search(name)) and date.start() > 0:
         name = name[: date.start()]
@@ -290,14 +324,52 @@ def _candidates(model: str) -> list[tuple[str, str]]:
         name = _PREVIEW.sub("", name)
         steps.append("preview")
         out.append((name, "+".join(steps)))
-    for spelled in (_DOTTED_VERSION.sub("-", name), _DASHED_VERSION.sub(".", name)):
-        if spelled != name:
-            out.append((spelled, "+".join([*steps, "spelling"])))
+    # Each name so far spelled another way, the least rewritten first (``qwen-3-235b-a22b-instruct-2507``
+    # before its date is dropped). An Ollama family word alone (``gemma4``, the tag dropped) is not
+    # re-spelled as the vendor's family (``gemma-4``, whose entry describes another size).
+    tried = {n for n, _ in out}
+    for source, how in list(out):
+        family = "ollama-tag" in how and "-" not in source
+        for spelled in _spellings(source, joined=not family):
+            if spelled not in tried:
+                tried.add(spelled)
+                out.append((spelled, "spelling" if how == "exact" else f"{how}+spelling"))
     words = name.split("-")
     for drop in (1, 2):
         rest = words[drop:]
         if len(rest) >= _ALIAS_WORDS and rest[0][:1].isalpha():
             out.append(("-".join(rest), "+".join([*steps, "alias"])))
+    return out
+
+
+def _dequantise(name: str, steps: list[str], out: list[tuple[str, str]]) -> str:
+    """``name`` less its quantisation suffixes (:data:`_QUANT`), recorded as the ``quant`` step."""
+    quantised = name
+    # An Ollama ``name:size-variant`` tag keeps its own handling (the lossy ``ollama-tag`` step below).
+    while not _OLLAMA_TAG.match(quantised) and (quant := _QUANT.search(quantised)) and quant.start() > 0:
+        quantised = quantised[: quant.start()]
+    if quantised == name:
+        return name
+    if "quant" not in steps:
+        steps.append("quant")
+    out.append((quantised, "+".join(steps)))
+    return quantised
+
+
+def _spellings(name: str, joined: bool = True) -> list[str]:
+    """Other spellings of ``name``'s version (all lossy): a dot or a hyphen between version digits, an
+    underscore for either (``claude_sonnet_4_5``, ``kimi-k2_6``), the family word joined to its version or
+    not (:data:`_JOINED_VERSION`). ``name`` itself is not among them."""
+    bases = [name]
+    if "_" in name:
+        bases += [name.replace("_", "-"), name.replace("_", ".")]
+    out: list[str] = []
+    for base in bases:
+        families = (_JOINED_VERSION.sub(r"\1-", base), _SPLIT_VERSION.sub(r"\1", base)) if joined else ()
+        for family in (base, *(f for f in families if f != base and not _FAMILY_ONLY.match(f))):
+            for spelled in (family, _DOTTED_VERSION.sub("-", family), _DASHED_VERSION.sub(".", family)):
+                if spelled != name and spelled not in out:
+                    out.append(spelled)
     return out
 
 

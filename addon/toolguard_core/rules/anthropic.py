@@ -35,7 +35,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from toolguard_core.catalog import own_name
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import OPENAI_PARAMS, normalise_model
 from toolguard_core.request import MESSAGES, RequestView
@@ -44,9 +43,11 @@ from toolguard_core.rules.jsonvalues import json_type, lax_converts
 from toolguard_core.rules.modelinfo import (
     SAMPLING_EXCLUSIVE_MODEL,
     beta_enabled,
+    claude_version,
     family_of,
     thinking_off_judged,
 )
+from toolguard_core.rules.modelinfo import claude_family as _family
 from toolguard_core.rules.registry import RULES, PredictedError, check, define, policy
 from toolguard_core.rules.schemas import context_text, dotted, iter_schemas, keyword_problems
 
@@ -2311,29 +2312,11 @@ UNKNOWN_FIELD = define(
 
 # ----------------------------------------------------------------------------- thinking modes
 
-#: A Claude model id's family and version: ``claude-opus-4-7``, ``claude-sonnet-4-5-20250929``,
-#: ``claude-3-7-sonnet-latest``, ``claude-opus-4.7`` (a router's spelling), ``claude-sonnet-5``.
-_CLAUDE = re.compile(
-    r"^claude-(?:(?P<family>opus|sonnet|haiku|fable)-(?P<major>\d)(?:[-.](?P<minor>\d)(?!\d))?"
-    r"|(?P<major3>\d)(?:[-.](?P<minor3>\d))?-(?P<family3>opus|sonnet|haiku))(?![a-z])"
-)
 #: Adaptive thinking exists from Claude 4.6 on; the budget form ("enabled") until 4.6 and is refused from
 #: Opus 4.7 on (Anthropic's extended-thinking and adaptive-thinking guides, as quoted in
 #: checkmarble/llmberjack#14 and google/adk-docs#2241).
 ADAPTIVE_FROM = (4, 6)
 ENABLED_UNTIL = (4, 6)
-
-
-def claude_version(model: str) -> tuple[int, int] | None:
-    """(major, minor) of a Claude model id on any host (a cloud prefix, a router prefix and a date
-    suffix are allowed), or None for a name that is not a Claude model's."""
-    name = own_name(normalise_model(model))
-    found = _CLAUDE.match(name)
-    if found is None:
-        return None
-    if found.group("major") is not None:
-        return int(found.group("major")), int(found.group("minor") or 0)
-    return int(found.group("major3")), int(found.group("minor3") or 0)
 
 
 THINKING_MODE = define(
@@ -2406,13 +2389,6 @@ def _thinking_findings(view: RequestView) -> Iterator[Finding]:
     else:
         return
     yield from report_judged(THINKING_MODE, view, "thinking.type", message)
-
-
-def _family(model: str) -> str | None:
-    found = _CLAUDE.match(own_name(normalise_model(model)))
-    if found is None:
-        return None
-    return found.group("family") or found.group("family3")
 
 
 # ----------------------------------------------------------------------------- unknown keys

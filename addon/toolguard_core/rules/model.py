@@ -45,7 +45,14 @@ from toolguard_core.request import (
     gemini_payload,
 )
 from toolguard_core.rules.history import Entry
-from toolguard_core.rules.modelinfo import SAMPLING_EXCLUSIVE_MODEL, beta_enabled, family_of, is_number
+from toolguard_core.rules.modelinfo import (
+    SAMPLING_EXCLUSIVE_MODEL,
+    beta_enabled,
+    claude_family,
+    claude_version,
+    family_of,
+    is_number,
+)
 from toolguard_core.rules.policy import OPENAI_FAMILY, SELF_HOSTED
 from toolguard_core.rules.registry import Policy, PredictedError, Rule, check, define, policy
 
@@ -200,8 +207,13 @@ IMAGE_UNSUPPORTED = define(
     "An `image_url` content part sent to a model without image input.",
     # Z.ai/Zhipu and Alibaba Cloud's own APIs refuse an image part for their text models (GLM 4.5-5.x, Qwen
     # Max/Plus/Coder): the refusal texts below; the catalog's vendor entries say which models see images
-    # (glm-4.6v, qwen-vl-*), and a fact only a reseller states stays a warning (``uncertain``).
-    policy=_capability_policy("openai-family", "openrouter", "deepseek", "zhipu", "dashscope", "generic"),
+    # (glm-4.6v, qwen-vl-*), and a fact only a reseller states stays a warning (``uncertain``). xAI's API
+    # refuses an image for its text models (Grok 3, Grok Code Fast 1: the text below). GitHub Copilot
+    # refuses one for grok-code-fast-1 too ("image media type not supported", microsoft/vscode#263970),
+    # but in its own words, not xAI's, so it is not a relay of xAI's validator (FAMILY_RELAYS): a warning.
+    policy=_capability_policy(
+        "openai-family", "openrouter", "deepseek", "zhipu", "dashscope", "xai", "generic"
+    ),
     predicts=(
         PredictedError(
             provider="openai",
@@ -246,6 +258,12 @@ IMAGE_UNSUPPORTED = define(
             ),
             source="https://github.com/aliyun/iac-code/issues/54",
             code="invalid_parameter_error",
+        ),
+        PredictedError(
+            provider="xai",
+            # grok-3 on api.x.ai, as LobeChat relayed it.
+            text="The model does not support image input but some images are present in the request.",
+            source="https://github.com/lobehub/lobehub/pull/7360",
         ),
         PredictedError(
             # A `:cloud` model relayed by a local Ollama to ollama.com (Claude Code on /v1/messages).
@@ -715,6 +733,101 @@ TEMPERATURE_REMOVED = define(
         "catalog's (models.dev's flag on the vendor's own entry), so a later model is covered by a refresh."
     ),
 )
+#: The hosts that hand a Claude request to Anthropic's own validator (its API, Bedrock's InvokeModel and
+#: Converse, Vertex's rawPredict, Azure AI Foundry), as for model.temperature-unsupported. GitHub Copilot's
+#: Claude prefills are roles.assistant-last's.
+_ANTHROPIC_VALIDATOR = policy(
+    error=("anthropic", "bedrock", "vertex", "azure-ai"),
+    silent=("self-hosted",),
+    conditions={
+        "anthropic": "a Claude model (its API, or a gateway in front of it: judged as Anthropic)",
+        "bedrock": "a Claude model (Bedrock hands the body to Anthropic's validator)",
+        "vertex": "a Claude model (rawPredict hands the body to Anthropic's validator)",
+        "azure-ai": "a Claude model, judged as Anthropic's (the cloud serves several vendors' models)",
+    },
+)
+#: Claude Opus and Sonnet 4.6 and every later generation take no assistant prefill; Haiku 4.5 still does.
+PREFILL_REMOVED_FROM = (4, 6)
+PREFILL_UNSUPPORTED = define(
+    "model.prefill-unsupported",
+    Severity.ERROR,
+    "The conversation ends with an assistant message (a prefill) sent to a Claude model that takes none "
+    "(Opus and Sonnet 4.6 and later).",
+    policy=_ANTHROPIC_VALIDATOR,
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text=(
+                "API Error: 400 This model does not support assistant message prefill. The conversation must "
+                "end with a user message."
+            ),
+            # Claude Code on Opus/Sonnet 4.6+ after an interrupted response left the assistant turn last.
+            source="https://github.com/anthropics/claude-code/issues/52433",
+        ),
+        PredictedError(
+            provider="anthropic",
+            text="This model does not support assistant message prefill. The conversation must end with a user message.",
+            # deepagents on Claude Opus 4.6 / Sonnet 4.6.
+            source="https://github.com/langchain-ai/deepagents/issues/1585",
+        ),
+    ),
+    example={
+        "model": "claude-opus-4-6",
+        "max_tokens": 1024,
+        "messages": [_USER, {"role": "assistant", "content": "{"}],
+    },
+    example_url="https://api.anthropic.com/v1/messages",
+    fixed={
+        "model": "claude-opus-4-6",
+        "max_tokens": 1024,
+        "messages": [{"role": "user", "content": "Answer in JSON, starting with {."}],
+    },
+    notes=(
+        "doc: Anthropic's What's new in Claude 4.6, \"Prefill removal\" "
+        "(https://platform.claude.com/docs/en/about-claude/models/whats-new-claude-4-6#prefill-removal): "
+        "prefilling assistant messages returns a 400 on Claude Opus 4.6 and later; Sonnet 4.6 refuses it too "
+        "(langchain-ai/deepagents#1585, anthropics/claude-code#52433). Use structured outputs, a system "
+        "instruction or tool calling instead. Which models is read from the model id's generation "
+        "(rules/modelinfo.py `claude_version`): Opus and Sonnet 4.6 and later, every Claude 5 model; Haiku 4.5 "
+        "takes a prefill. On chat completions only a gateway judged as Anthropic is flagged."
+    ),
+)
+#: Claude models with the effort parameter (`output_config.effort`): Opus 4.5 and later, Sonnet 4.6 and
+#: later, every Claude 5 model; no Haiku (Anthropic's effort guide).
+EFFORT_FROM: Mapping[str, tuple[int, int]] = MappingProxyType(
+    {"opus": (4, 5), "sonnet": (4, 6), "fable": (5, 0)}
+)
+EFFORT_UNSUPPORTED = define(
+    "model.effort-unsupported",
+    Severity.ERROR,
+    "`output_config.effort` sent to a Claude model without the effort parameter (Haiku, Sonnet 4.5 and "
+    "earlier, Opus 4.1 and earlier).",
+    policy=_ANTHROPIC_VALIDATOR,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text="API Error: 400 This model does not support the effort parameter.",
+            # Claude Code 2.1.68 sending effort to Sonnet 4.5 through a Bedrock inference profile.
+            source="https://github.com/anthropics/claude-code/issues/30795",
+        ),
+    ),
+    example={
+        "model": "claude-haiku-4-5",
+        "max_tokens": 1024,
+        "output_config": {"effort": "low"},
+        "messages": [_USER],
+    },
+    example_url="https://api.anthropic.com/v1/messages",
+    fixed={"model": "claude-haiku-4-5", "max_tokens": 1024, "messages": [_USER]},
+    notes=(
+        "doc: Anthropic's effort guide (https://platform.claude.com/docs/en/build-with-claude/effort): "
+        "effort is supported on Claude Opus 4.5 and later, Sonnet 4.6 and later and the Claude 5 models; "
+        'other models answer "This model does not support the effort parameter." (Sonnet 4.5 on Bedrock, '
+        "anthropics/claude-code#30795; Claude Code's model configuration lists the models with effort, "
+        "summarised in Loulen/prompt-driven-orchestrator#424: no Haiku). Drop `output_config.effort` (keep "
+        "`output_config.format` if set)."
+    ),
+)
 CHAT_UNSUPPORTED = define(
     "model.chat-completions-unsupported",
     Severity.ERROR,
@@ -1076,6 +1189,9 @@ def check_model(view: RequestView) -> Iterator[Finding]:
     yield from _check_capabilities(view, subject)
     yield from _check_limits(view, subject)
     yield from _check_reasoning(view, subject)
+    if subject.inferred == "anthropic":
+        # A gateway in front of Anthropic: the trailing assistant message reaches its validator.
+        yield from _check_prefill(view, subject)
 
 
 def _no_image_input(subject: _Subject) -> str:
@@ -1091,6 +1207,8 @@ def check_model_messages(view: RequestView) -> Iterator[Finding]:
         return
     # Sampling is refused on the beta surface too (Claude Code's requests are beta on Vertex and Bedrock).
     yield from _check_temperature_removed(view, subject)
+    yield from _check_prefill(view, subject)
+    yield from _check_effort_parameter(view, subject)
     if subject.ollama_cloud and subject.info.vision is False:
         # Claude Code against a local Ollama relaying a `:cloud` model: "400 this model does not support image
         # input" (anthropics/claude-code#91112, glm-5.3:cloud). Only Ollama Cloud is judged here: what another
@@ -1573,6 +1691,74 @@ def _check_temperature_removed(view: RequestView, subject: _Subject) -> Iterator
             "(and `top_p`/`top_k`).",
             field="temperature",
         )
+
+
+def _claude_generation(subject: _Subject) -> tuple[str | None, tuple[int, int] | None]:
+    """(family, (major, minor)) of the catalog entry's Claude model id (rules/modelinfo.py)."""
+    name = own_name(subject.info.name)
+    return claude_family(name), claude_version(name)
+
+
+def _claude_name_doubt(subject: _Subject) -> str | None:
+    """The doubt on a fact read from a Claude model id's generation: none unless the name matched only
+    after a lossy step (an alias), since the fact is Anthropic's and the name fixes the model."""
+    return subject.doubt() if subject.info.lossy is not None else None
+
+
+def _check_prefill(view: RequestView, subject: _Subject) -> Iterator[Finding]:
+    """A final assistant message to a Claude model from Opus/Sonnet 4.6 on (model.prefill-unsupported)."""
+    if subject.provider_id == "copilot":
+        return  # roles.assistant-last reports Copilot's Claude prefills
+    if view.provider.multi_vendor and not PREFILL_UNSUPPORTED.policy.declares(view.provider.id):
+        return  # a reseller cloud may merge or drop the trailing message itself
+    messages = view.body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return
+    last = messages[-1]
+    if not isinstance(last, dict) or last.get("role") != "assistant" or last.get("tool_calls"):
+        return
+    content = last.get("content")
+    if isinstance(content, list) and any(
+        isinstance(b, dict) and b.get("type") == "tool_use" for b in content
+    ):
+        return  # a pending tool call, not a prefill: the missing tool result is another rule's
+    family, version = _claude_generation(subject)
+    if version is None or version < PREFILL_REMOVED_FROM or (family == "haiku" and version[0] < 5):
+        return
+    index = len(messages) - 1
+    yield from PREFILL_UNSUPPORTED.report(
+        view,
+        f"messages[{index}].role",
+        f"messages[{index}] is an assistant message at the end (a prefill), which {subject.name()} (Claude "
+        f"{version[0]}.{version[1]}) does not take: Anthropic removed prefills from Claude 4.6 on. End with a "
+        f"user message; ask for the format in it, or use structured outputs.{subject.provenance()}",
+        judged_as=subject.judged_as,
+        uncertain=_claude_name_doubt(subject),
+    )
+
+
+def _check_effort_parameter(view: RequestView, subject: _Subject) -> Iterator[Finding]:
+    """`output_config.effort` to a Claude model without effort (model.effort-unsupported)."""
+    config = view.body.get("output_config")
+    if not isinstance(config, dict) or "effort" not in config:
+        return
+    if view.provider.multi_vendor and not EFFORT_UNSUPPORTED.policy.declares(view.provider.id):
+        return
+    family, version = _claude_generation(subject)
+    if version is None or family is None:
+        return
+    since = EFFORT_FROM.get(family)
+    if since is not None and version >= since:
+        return
+    yield from EFFORT_UNSUPPORTED.report(
+        view,
+        "output_config.effort",
+        f"{subject.name()} (Claude {family.capitalize()} {version[0]}.{version[1]}) has no effort parameter "
+        "(Claude Opus 4.5+, Sonnet 4.6+ and the Claude 5 models do); drop `output_config.effort`."
+        f"{subject.provenance()}",
+        judged_as=subject.judged_as,
+        uncertain=_claude_name_doubt(subject),
+    )
 
 
 def _check_claude_sampling(view: RequestView, subject: _Subject) -> Iterator[Finding]:

@@ -8,7 +8,8 @@ import re
 from typing import Any
 from urllib.parse import parse_qs
 
-from toolguard_core.providers import DEFAULT_FAMILY, ModelFamily
+from toolguard_core.catalog import own_name
+from toolguard_core.providers import DEFAULT_FAMILY, ModelFamily, normalise_model
 from toolguard_core.request import RequestView
 
 #: Gemini 3 model ids (bare or behind a router prefix): the models that validate thought signatures on
@@ -23,6 +24,32 @@ GEMINI_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_.-]*")
 #: (Sonnet 4.5 langfuse/langfuse#9882, Sonnet 4.6 skydiscover-ai/skydiscover#15). ``claude-sonnet-4-20250514``
 #: is Claude 4.0: the date after ``4-`` must not be read as a minor version. Copilot spells ``claude-sonnet-4.5``.
 SAMPLING_EXCLUSIVE_MODEL = re.compile(r"^claude-(opus|sonnet|haiku)-(4[-.][5-9](?!\d)|[5-9](?!\d))")
+#: A Claude model id's family and version: ``claude-opus-4-7``, ``claude-sonnet-4-5-20250929``,
+#: ``claude-3-7-sonnet-latest``, ``claude-opus-4.7`` (a router's spelling), ``claude-sonnet-5``. Read by
+#: anthropic.thinking-mode-for-model and by the model rules' Claude generation facts (prefill, effort).
+CLAUDE_ID = re.compile(
+    r"^claude-(?:(?P<family>opus|sonnet|haiku|fable)-(?P<major>\d)(?:[-.](?P<minor>\d)(?!\d))?"
+    r"|(?P<major3>\d)(?:[-.](?P<minor3>\d))?-(?P<family3>opus|sonnet|haiku))(?![a-z])"
+)
+
+
+def claude_version(model: str) -> tuple[int, int] | None:
+    """(major, minor) of a Claude model id on any host (a cloud prefix, a router prefix and a date
+    suffix are allowed), or None for a name that is not a Claude model's."""
+    found = CLAUDE_ID.match(own_name(normalise_model(model)))
+    if found is None:
+        return None
+    if found.group("major") is not None:
+        return int(found.group("major")), int(found.group("minor") or 0)
+    return int(found.group("major3")), int(found.group("minor3") or 0)
+
+
+def claude_family(model: str) -> str | None:
+    """The family (opus, sonnet, haiku, fable) of a Claude model id on any host, or None."""
+    found = CLAUDE_ID.match(own_name(normalise_model(model)))
+    if found is None:
+        return None
+    return found.group("family") or found.group("family3")
 
 
 def is_number(value: Any) -> bool:
