@@ -21,6 +21,7 @@ from toolguard_analysis.patterns import explain, predicting_rule
 from toolguard_analysis.rule_links import CAUSES_DOC, rule_doc_link
 from toolguard_analysis.terminal import printable
 from toolguard_core import dburl, redact, repair_rows
+from toolguard_core.cause_rules import PREDICTING_RULES
 from toolguard_core.conversation import (
     native_as_chat,
     render_conversation,
@@ -29,7 +30,15 @@ from toolguard_core.conversation import (
 )
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.grouping import stored_cause
-from toolguard_core.request import CONVERSE, GEMINI, MESSAGES, OLLAMA, endpoint_kind
+from toolguard_core.request import (
+    CONVERSE,
+    ENDPOINT_NAMES,
+    GEMINI,
+    MESSAGES,
+    OLLAMA,
+    EndpointKind,
+    endpoint_kind,
+)
 from toolguard_core.rules import RULES
 from toolguard_core.store import MAX_STORED_NON_JSON_REQUEST
 from toolguard_core.upstream_errors import MAX_NESTING
@@ -115,7 +124,25 @@ class StoredFlow:
         credited = verdict in (None, Verdict.PREDICTED, Verdict.REPAIR_FAILED) and judgement is not None
         if credited and judgement is not None and judgement.answer == Answer.CONFIRMS and judgement.rule:
             return judgement.rule  # the fired rule the answer confirms (the summary's group rule)
-        return explain(self.error_text(), ()) or predicting_rule(cause) or (cause or {}).get("cause")
+        api = self.api()
+        return (
+            explain(self.error_text(), (), api=api)
+            or predicting_rule(cause, api)
+            or (cause or {}).get("cause")
+        )
+
+    def api(self) -> EndpointKind:
+        """The API the request spoke, by its path (a cause's rule is that API's: patterns.predicting_rule)."""
+        return endpoint_kind(str(self.row.get("path") or "").split("?", 1)[0])
+
+    def no_rule_on_api(self) -> str | None:
+        """The API's name when the root cause is one a rule predicts on other APIs but none on this
+        one (a Chat Completions rule never judged this Gemini request): said, rather than left out."""
+        cause = self.cause()
+        if not cause or self.root_cause() != cause.get("cause"):
+            return None
+        others = PREDICTING_RULES.get(str(cause.get("cause")), {})
+        return ENDPOINT_NAMES[self.api()] if others and self.api() not in others else None
 
     def judgement(self) -> Judgement | None:
         """What the upstream's answer says about this flow's error findings (verdict.judge), for a
@@ -199,6 +226,8 @@ class StoredFlow:
 
 #: What a known failure whose rule did not fire on the request is said to be (as ``toolguard run`` says it).
 UNFLAGGED = "matched by the upstream's wording; this rule did not flag this request"
+#: What is said of a root cause that rules predict on other APIs but none on the flow's.
+NO_RULE_ON_API = "none predicts this root cause on {api} requests"
 
 
 #: The longest upstream error ``show`` prints in its text and Markdown formats: a 5 MB error body's
@@ -439,6 +468,9 @@ def render_text(flow: StoredFlow, db: str | None = None) -> str:
             words = flow.root_cause_words(root)
             link = rule_doc_link(root, CAUSES_DOC)
             lines.append(f"  {'cause:':<10} {root} ({link})" + (f": {words}" if words else ""))
+    no_rule = flow.no_rule_on_api()
+    if no_rule:
+        lines.append(f"  {'rule:':<10} {NO_RULE_ON_API.format(api=no_rule)}")
     if cause and cause.get("fix"):
         lines.append(f"  {'fix:':<10} {cause['fix']}")
     unconfirmed = flow.unconfirmed()
@@ -515,6 +547,9 @@ def render_markdown(flow: StoredFlow) -> str:
         else:
             words = flow.root_cause_words(root)
             lines.append(f"- **Root cause**: `{root}`" + (f": {words}" if words else ""))
+    no_rule = flow.no_rule_on_api()
+    if no_rule:
+        lines.append(f"- **Rule**: {NO_RULE_ON_API.format(api=no_rule)}")
     if cause and cause.get("fix"):
         lines.append(f"- **Fix**: {cause['fix']}")
     unconfirmed = flow.unconfirmed()
