@@ -143,8 +143,13 @@ def _all_predicting_rules() -> Mapping[str, frozenset[str]]:
 
 def predicting_rules(cause_id: str | None) -> frozenset[str]:
     """Every rule that predicts the root cause ``cause_id`` (:func:`_all_predicting_rules`); the
-    verdict's rule of decision credits a fired rule among them (toolguard_core.verdict.judge)."""
-    return _all_predicting_rules().get(cause_id or "", frozenset())
+    verdict's rule of decision credits a fired rule among them (toolguard_core.verdict.judge). Read
+    from the generated toolguard_core/cause_rules.py: computing it loads the catalogue and recognises
+    every rule's wordings (over a second of CPU), which ``toolguard show`` of a stored rejection and the
+    writer's verdict do not otherwise need."""
+    from toolguard_core.cause_rules import ALL_PREDICTING_RULES
+
+    return ALL_PREDICTING_RULES.get(cause_id or "", frozenset())
 
 
 def predicting_rule(cause: Mapping[str, object] | None, api: EndpointKind) -> str | None:
