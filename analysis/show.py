@@ -313,11 +313,34 @@ def request_body(flow: StoredFlow) -> str:
     if flow.row.get("request_json") is None and size > MAX_STORED_NON_JSON_REQUEST:
         # Only the start was kept: replaying it (curl) or re-checking it would judge another body.
         raise ToolguardError(
-            f"flow {flow.id} stored only the first {MAX_STORED_NON_JSON_REQUEST} of its {size} bytes (a body "
-            f"that is not a JSON object toolguard could read is kept up to {MAX_STORED_NON_JSON_REQUEST // 1024} "
-            "KB); it cannot be replayed or re-checked"
+            f"flow {flow.id} stored only the first {MAX_STORED_NON_JSON_REQUEST} of its {size} bytes: "
+            f"{_not_stored_as_json(flow)}, and such a body is kept up to {MAX_STORED_NON_JSON_REQUEST // 1024} KB; "
+            "it cannot be replayed or re-checked"
         )
     return str(body)
+
+
+#: Why a request body was not stored as JSON, by the body rule whose finding says so (rules/body.py):
+#: a JSON body too large to read is not "a body that is not a JSON object" (walkthrough, session 12).
+_NOT_STORED_AS_JSON = {
+    "body.too-large": "it was larger than toolguard_max_body, so toolguard passed it through unread",
+    "body.too-deep": "it nests deeper than the JSON parser allows, so toolguard passed it through unread",
+    "body.undecodable": "its Content-Encoding could not be decoded, so toolguard passed it through unread",
+    "body.not-validated": "toolguard's validation worker could not take it, so it was passed through unread",
+    "body.not-json": "it is not valid JSON",
+    "body.invalid-utf8": "it is not valid UTF-8, so it cannot be JSON",
+    "body.not-object": "it is JSON but not an object",
+}
+
+
+def _not_stored_as_json(flow: StoredFlow) -> str:
+    """What happened to this flow's body, from its finding; a row without one (stored before body
+    findings, or by another tool) says only what is known."""
+    for f in flow.findings:
+        reason = _NOT_STORED_AS_JSON.get(f["rule"])
+        if reason is not None:
+            return reason
+    return "toolguard did not store it as a JSON object (no finding says why)"
 
 
 def repaired_body(flow: StoredFlow, which: str) -> str:

@@ -233,42 +233,84 @@ def test_markdown_heading_names_the_api_by_its_host(
     assert (code, output.splitlines()[0]) == (0, heading)
 
 
-TRUNCATED = "flow big-1 stored only the first 65536 of its 2000133 bytes (a body that is not a JSON object "
-TRUNCATED += "toolguard could read is kept up to 64 KB); it cannot be replayed or re-checked"
+def _truncated(why: str) -> str:
+    return (
+        f"flow big-1 stored only the first 65536 of its 2000133 bytes: {why}, and such a body is kept up to "
+        "64 KB; it cannot be replayed or re-checked"
+    )
 
 
+_JSON_PREFIX = '{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "' + "x" * 65470
+#: The finding the addon stores with a 2 MB body over toolguard_max_body (1 MB), as rules/body.py words it.
+_TOO_LARGE = (
+    "body.too-large",
+    "The body is 2000133 bytes, over toolguard_max_body (1048576); not validated.",
+)
+
+
+# Found on a fresh clone: a 2 MB body over toolguard_max_body is stored as its first 64 KB;
+# `show --request` printed that prefix for curl and `check --flow` called it "not valid JSON". Session
+# 13: the refusal said "a body that is not a JSON object toolguard could read is kept up to 64 KB" of a
+# JSON body toolguard never read (too large): it says what happened to this body, from its finding.
 @pytest.mark.parametrize(
-    ("text", "size", "shown", "checked"),
+    ("text", "size", "finding", "why"),
     [
-        # Found on a fresh clone: a 2 MB body over toolguard_max_body is stored as its first 64 KB;
-        # `show --request` printed that prefix for curl and `check --flow` called it "not valid JSON".
-        ('{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "' + "x" * 65470, 2000133,
-         # check: 2, nothing was checked (1 would tell a CI script "error findings").
-         (1, f"Error: {TRUNCATED}\n"), (2, f"Error: {TRUNCATED}\n")),
-        # A short body that is not JSON is stored whole: both work on it.
-        ("not json", 8, (0, "not json\n"), (1, None)),
+        (_JSON_PREFIX, 2000133, _TOO_LARGE,
+         "it was larger than toolguard_max_body, so toolguard passed it through unread"),
+        ("<xml>" + "x" * 65531, 2000133, ("body.not-json", "The request body is not valid JSON: Expecting value"),
+         "it is not valid JSON"),
+        ("[" + "1," * 32767, 2000133, ("body.not-object", "The request body is JSON but not an object (a list)."),
+         "it is JSON but not an object"),
+        # A row with no body finding (an older capture): only what is known.
+        (_JSON_PREFIX, 2000133, None, "toolguard did not store it as a JSON object (no finding says why)"),
     ],
 )  # fmt: skip
-def test_a_truncated_stored_body_is_neither_replayed_nor_rechecked(
-    tmp_path: Path, text: str, size: int, shown: tuple[int, str], checked: tuple[int, str | None]
+def test_a_truncated_stored_body_says_what_happened_to_it_and_is_neither_replayed_nor_rechecked(
+    tmp_path: Path, text: str, size: int, finding: tuple[str, str] | None, why: str
 ) -> None:
     path = tmp_path / "big.db"
+    db = open_db(path)
+    findings = (
+        [FindingRow(idx=0, rule=finding[0], severity="info", location="body", message=finding[1])]
+        if finding
+        else []
+    )
+    write_rows(
+        db,
+        [
+            FlowRow(id="big-1", datetime_utc="2026-01-01T00:00:01.000Z", url="http://127.0.0.1:9/v1/chat/completions",
+                    verdict="accepted", status=200, request_body=text, request_bytes=size, findings=findings)
+        ],
+    )  # fmt: skip
+    db.close()
+    assert show("--db", str(path), "big-1", "--request") == (1, f"Error: {_truncated(why)}\n")
+    result = CliRunner().invoke(cli, ["check", "--db", str(path), "--flow", "big-1"])
+    # check: 2, nothing was checked (1 would tell a CI script "error findings").
+    assert (result.exit_code, result.output) == (2, f"Error: {_truncated(why)}\n")
+
+
+def test_a_short_body_that_is_not_json_is_stored_whole_and_both_work_on_it(tmp_path: Path) -> None:
+    path = tmp_path / "short.db"
     db = open_db(path)
     write_rows(
         db,
         [
             FlowRow(id="big-1", datetime_utc="2026-01-01T00:00:01.000Z", url="http://127.0.0.1:9/v1/chat/completions",
-                    verdict="accepted", status=200, request_body=text, request_bytes=size)
+                    verdict="accepted", status=200, request_body="not json", request_bytes=8)
         ],
     )  # fmt: skip
     db.close()
-    assert show("--db", str(path), "big-1", "--request") == shown
+    assert show("--db", str(path), "big-1", "--request") == (0, "not json\n")
     result = CliRunner().invoke(cli, ["check", "--db", str(path), "--flow", "big-1"])
-    assert result.exit_code == checked[0]
-    if checked[1] is not None:
-        assert result.output == checked[1]
-    else:
-        assert result.output.startswith("error body.not-json at body: ")
+    assert result.exit_code == 1
+    assert result.output.startswith("error body.not-json at body: ")
+
+
+def test_each_reason_a_body_was_not_stored_as_json_is_a_body_rules() -> None:
+    from toolguard_analysis.show import _NOT_STORED_AS_JSON
+    from toolguard_core.rules import RULES
+
+    assert [rule for rule in _NOT_STORED_AS_JSON if RULES[rule].family != "body"] == []
 
 
 def test_a_body_passed_through_unvalidated_is_not_called_not_json(tmp_path: Path) -> None:
