@@ -124,6 +124,35 @@ GATHER_SECONDS = 0.02
 FLUSH_SECONDS = 0.02
 #: Counters of the sinks that are gauges (the current child's value), not totals to add up.
 _GAUGES = ("pg_rows_pending",)
+#: Once the sender has handed this many bytes of bodies to the writer and its queue is empty, the
+#: process gives glibc's free memory back to the system (:func:`give_back_free_memory`). Session 13
+#: (docs/benchmarks.md, "the proxy's memory plateau"): under sustained stored ~1 MB flows the bodies
+#: queued here (up to MAX_QUEUED_BYTES) and for the validation worker are freed once written, but
+#: glibc keeps the freed heap, so the proxy's RSS stayed at its peak (tracemalloc: ~12 MB of live
+#: Python objects after the load, RSS ~330 MB; malloc_trim(0) took it to plain mitmdump's level).
+TRIM_AFTER_BYTES = 32 * 1024 * 1024
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None where there is none (musl, macOS): nothing to give back then."""
+    try:
+        import ctypes
+
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return trim
+
+
+_TRIM = _malloc_trim()
+
+
+def give_back_free_memory() -> bool:
+    """Return the free memory glibc's arenas keep to the system (``malloc_trim(0)``): off the event
+    loop only (the sender thread), since it walks every arena. True when there was some."""
+    return bool(_TRIM(0)) if _TRIM is not None else False
 
 
 class WriterStartError(Exception):
@@ -971,10 +1000,14 @@ class ProcessStore:
         # rest of a frame ``put`` wrote in part), and bulky bodies. It sleeps until woken; the idle
         # flag is raised before the queue is looked at a last time, and ``put`` appends before it
         # reads the flag, so a row put just as the sender goes to sleep wakes it.
+        released = 0  # bytes of bodies handed to the writer since the free memory was last given back
         while True:
             if not self._has_work():
                 if self._stopping:
                     break
+                if released >= TRIM_AFTER_BYTES:
+                    released = 0
+                    give_back_free_memory()
                 self._idle = True
                 self._wake.clear()
                 if not self._has_work() and not self._stopping:
@@ -1028,7 +1061,10 @@ class ProcessStore:
                     child.unacked.extend(names)
                 if parts:
                     self._write(child, parts)
+                # Not held while the sender waits for the next item: the batch's bodies are written.
+                del batch, parts, sendable
                 if taken:
+                    released += taken
                     with self._lock:
                         self._items_bytes -= taken
         # Done: closing its input tells the child to drain, write and exit.
