@@ -21,6 +21,8 @@ Variants (``--variants``, comma-separated; each a fresh mitmdump):
                  writer and its validation worker during the run, and the RSS before and after
                  glibc's malloc_trim(0) once the load ended (freed memory glibc kept)
   plain-probe    plain mitmdump with the probe (its malloc_trim)
+  freeze         probe, and gc.freeze() once mitmdump runs (toolguard's long-lived heap out of the
+                 collector's generations, so full collections come sooner)
   probe-trace    probe with tracemalloc: the Python heap still live after the load (slow: memory only)
 
 Usage:
@@ -38,6 +40,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -46,6 +49,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -53,7 +57,17 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from bench_proxy import ADDON, MITMDUMP, agent_turns, free_port, wait_port  # noqa: E402
 
 PROBE = ROOT / "scripts" / "mem_probe.py"
-VARIANTS = ("plain", "toolguard", "arena2", "mmap", "plain-mmap", "probe", "probe-trace", "plain-probe")
+VARIANTS = (
+    "plain",
+    "toolguard",
+    "arena2",
+    "mmap",
+    "plain-mmap",
+    "probe",
+    "probe-trace",
+    "plain-probe",
+    "freeze",
+)
 #: A chat completion, as OpenAI answers one (the answer is small: the body is what is large).
 ANSWER = json.dumps(
     {
@@ -167,6 +181,10 @@ def mitmdump(
     if "probe" in variant:
         args += ["-s", str(PROBE)]
         env["TOOLGUARD_MEM_PROBE"] = str(workdir / "probe.json")
+    if variant == "freeze":
+        args += ["-s", str(PROBE)]
+        env["TOOLGUARD_MEM_PROBE"] = str(workdir / "probe.json")
+        env["TOOLGUARD_MEM_FREEZE"] = "1"
     if variant == "probe-trace":
         env["TOOLGUARD_MEM_TRACE"] = "1"
     log = workdir / "mitmdump.log"
@@ -213,6 +231,24 @@ def send(port: int, bodies: list[bytes], flows: int, connections: int, on_done: 
     on_done.set()
 
 
+def _stored(path: Path) -> int:
+    """How many flows the writer has stored so far."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as db:
+            return int(db.execute("select count(*) from flows").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def _probe(port: int, *, trim: bool) -> dict[str, Any]:
+    """scripts/mem_probe.py's answer (``trim``: then glibc's free memory is given back)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    conn.request("GET", "/__mem_probe__" + ("?gc=1" if trim else "?trim=0"))
+    answer = json.loads(conn.getresponse().read())
+    conn.close()
+    return answer
+
+
 def run(variant: str, bodies: list[bytes], flows: int, connections: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="mem-plateau-") as tmp, upstream() as up:
         workdir = Path(tmp)
@@ -227,17 +263,21 @@ def run(variant: str, bodies: list[bytes], flows: int, connections: int) -> dict
             while not done.wait(0.5):
                 samples.append((round(time.monotonic() - start, 1), round(rss_mb(proc.pid), 1)))
             sender.join()
-            time.sleep(3)  # the writer drains; the RSS after the load
+            if not variant.startswith(
+                "plain"
+            ):  # until every flow is stored (the writer drained), at most 300 s
+                for _ in range(300):
+                    if _stored(workdir / "mem.db") >= flows:
+                        break
+                    time.sleep(1)
+            time.sleep(5)  # the writer's last batch and the sender's idle turn; the RSS after the load
             after = rss_mb(proc.pid)
             parts = {k: round(v, 1) for k, v in rss_parts_mb(proc.pid).items()}
             peak = hwm_mb(proc.pid)
             kids = {str(c): round(hwm_mb(c), 1) for c in children(proc.pid)}
             probe = None
-            if "probe" in variant:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-                conn.request("GET", "/__mem_probe__")
-                probe = json.loads(conn.getresponse().read())
-                conn.close()
+            if "probe" in variant or variant == "freeze":
+                probe = _probe(port, trim=True)
     return {
         "variant": variant,
         "flows": flows,

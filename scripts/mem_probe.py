@@ -49,22 +49,85 @@ def _held(attribute: str) -> list[Any]:
     return found
 
 
+def _cyclic_garbage(least: int = 64 * 1024) -> dict[str, Any]:
+    """What a full collection finds unreachable (reference cycles the collector had not reached yet),
+    by type, and the large buffers those objects held: memory held past the flow until a gen-2 pass."""
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        gc.collect()
+        garbage = list(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    types: dict[str, int] = {}
+    held: dict[int, int] = {}
+    by_referrer: dict[str, float] = {}
+    for obj in garbage:
+        name = type(obj).__module__ + "." + type(obj).__qualname__
+        types[name] = types.get(name, 0) + 1
+        for ref in gc.get_referents(obj):
+            if isinstance(ref, bytes | bytearray) and len(ref) >= least and id(ref) not in held:
+                held[id(ref)] = len(ref)
+                by_referrer[name] = by_referrer.get(name, 0) + len(ref) / 2**20
+    del garbage
+    gc.collect()
+    return {
+        "objects": sum(types.values()),
+        "top_types": dict(sorted(types.items(), key=lambda item: -item[1])[:12]),
+        "large_buffers_mb": round(sum(held.values()) / 2**20, 1),
+        "large_buffers_by_referrer": {
+            k: round(v, 1) for k, v in sorted(by_referrer.items(), key=lambda i: -i[1])[:8]
+        },
+    }
+
+
+def _large_buffers(least: int = 64 * 1024) -> dict[str, Any]:
+    """The ``bytes``/``bytearray``/``memoryview`` of ``least`` bytes or more that live objects the garbage
+    collector tracks refer to, by the type of the referrer: what holds large buffers now, without
+    tracemalloc (which changes the run it measures)."""
+    gc.collect()
+    seen: dict[int, int] = {}
+    by_type: dict[str, float] = {}
+    for obj in gc.get_objects():
+        for ref in gc.get_referents(obj):
+            if isinstance(ref, bytes | bytearray | memoryview):
+                size = ref.nbytes if isinstance(ref, memoryview) else len(ref)
+                if size >= least and id(ref) not in seen:
+                    seen[id(ref)] = size
+                    name = type(obj).__module__ + "." + type(obj).__qualname__
+                    by_type[name] = by_type.get(name, 0) + size / 2**20
+    top = sorted(by_type.items(), key=lambda item: -item[1])[:8]
+    return {
+        "mb": round(sum(seen.values()) / 2**20, 1),
+        "count": len(seen),
+        "by_referrer": {k: round(v, 1) for k, v in top},
+    }
+
+
 class MemProbe:
     def __init__(self) -> None:
         self.max: dict[str, float] = {"rss_mb": 0.0, "writer_queued_mb": 0.0, "worker_pending_mb": 0.0}
         self._task: asyncio.Task[None] | None = None
 
     def running(self) -> None:
+        if os.environ.get("TOOLGUARD_MEM_FREEZE"):
+            # Everything loaded so far (mitmproxy, toolguard's rules and catalogues) out of the
+            # collector's generations: a full collection is due after fewer new long-lived objects.
+            gc.collect()
+            gc.freeze()
         self._task = asyncio.get_running_loop().create_task(self._sample())
+
+    def now(self) -> dict[str, float]:
+        return {
+            "rss_mb": _rss_mb(),
+            "writer_queued_mb": sum(getattr(s, "_items_bytes", 0) for s in _held("_items_bytes")) / 2**20,
+            "worker_pending_mb": sum(getattr(o, "_pending_bytes", 0) for o in _held("_pending_bytes"))
+            / 2**20,
+        }
 
     async def _sample(self) -> None:
         while True:
-            now = {
-                "rss_mb": _rss_mb(),
-                "writer_queued_mb": sum(getattr(s, "_items_bytes", 0) for s in _held("_items_bytes")) / 2**20,
-                "worker_pending_mb": sum(getattr(o, "_pending_bytes", 0) for o in _held("_pending_bytes"))
-                / 2**20,
-            }
+            now = self.now()
             for key, value in now.items():
                 self.max[key] = round(max(self.max[key], value), 1)
             await asyncio.sleep(0.05)
@@ -72,7 +135,11 @@ class MemProbe:
     def request(self, flow: http.HTTPFlow) -> None:
         if flow.request.path.split("?", 1)[0] != "/__mem_probe__":
             return
-        data: dict[str, Any] = {"max": dict(self.max), "rss_mb": _rss_mb()}
+        data: dict[str, Any] = {"max": dict(self.max), "now": self.now(), "rss_mb": _rss_mb()}
+        if "gc=1" in flow.request.path:
+            data["cyclic_garbage"] = _cyclic_garbage()
+            data["rss_after_gc_mb"] = _rss_mb()
+        data["large_buffers"] = _large_buffers()
         if TRACE:
             gc.collect()
             snapshot = tracemalloc.take_snapshot()

@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -752,25 +753,25 @@ def test_a_writer_that_fails_to_open_while_the_proxy_stops_says_why_not_zero_row
     assert len(said) == 1 and said[0].startswith(f"toolguard: toolguard_db: cannot open {path}: "), said
 
 
-def test_once_the_sender_has_written_enough_bodies_and_waits_it_gives_the_free_memory_back(
+def test_once_the_sender_has_written_bodies_and_waits_it_gives_the_free_memory_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Session 13 (docs/benchmarks.md, "the proxy's memory plateau"): the bodies queued for the writer
     are freed once written, but glibc kept the freed heap and the proxy's RSS stayed at its peak. The
-    sender gives it back (malloc_trim) when it goes idle after TRIM_AFTER_BYTES of bodies; not before."""
+    sender gives it back (malloc_trim) when it goes idle after writing bodies, at most once in
+    TRIM_INTERVAL_SECONDS, a deferred one when they have passed even if nothing else comes; never
+    for small rows alone."""
     history = [{"role": "user", "content": f"turn {i} " + "x" * 2000} for i in range(40)]
     big = json.dumps({"model": "gpt-4o", "messages": history}).encode()
     assert len(big) >= OUT_OF_BAND_BYTES
-    monkeypatch.setattr("toolguard_core.writerproc.TRIM_AFTER_BYTES", 3 * len(big))
+    monkeypatch.setattr("toolguard_core.writerproc.TRIM_INTERVAL_SECONDS", 1.0)
     given: list[float] = []
     monkeypatch.setattr(
         "toolguard_core.writerproc.give_back_free_memory", lambda: given.append(time.monotonic())
     )
     path = tmp_path / "t.db"
     store = ProcessStore(path)
-    store.start(wait=False)  # nothing is sent before the child is ready: the sender takes them all
-    for i in range(2):
-        store.put(capture(f"big{i}", big))
+    store.start(wait=True)
 
     def written() -> int:
         try:
@@ -778,17 +779,25 @@ def test_once_the_sender_has_written_enough_bodies_and_waits_it_gives_the_free_m
         except sqlite3.OperationalError:  # the writer has not created its tables yet
             return 0
 
-    deadline = time.monotonic() + 60
-    while written() < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)  # the sender is idle again
-    assert given == []  # 2 bodies written: under the threshold
+    def wait_for(condition: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + 60
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    store.put(capture("small", {"model": "gpt-4o"}))
+    wait_for(lambda: written() == 1)
+    time.sleep(0.3)
+    assert given == []  # no body: nothing freed to give back
+    for i in range(2):
+        store.put(capture(f"big{i}", big))
+    wait_for(lambda: len(given) == 1)
+    # Right after that trim: these two wait for the interval, though nothing else comes.
     for i in range(2, 4):
         store.put(capture(f"big{i}", big))
-    while not given and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: len(given) == 2)
     store.close()
-    assert (len(given), rowids(path)) == (1, ["big0", "big1", "big2", "big3"])
+    assert rowids(path) == ["small", "big0", "big1", "big2", "big3"]
+    assert len(given) == 2 and given[1] - given[0] >= 0.9
 
 
 def test_give_back_free_memory_calls_glibc() -> None:

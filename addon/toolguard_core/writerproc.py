@@ -124,13 +124,15 @@ GATHER_SECONDS = 0.02
 FLUSH_SECONDS = 0.02
 #: Counters of the sinks that are gauges (the current child's value), not totals to add up.
 _GAUGES = ("pg_rows_pending",)
-#: Once the sender has handed this many bytes of bodies to the writer and its queue is empty, the
-#: process gives glibc's free memory back to the system (:func:`give_back_free_memory`). Session 13
+#: When the sender goes idle after handing bodies to the writer, the process gives glibc's free
+#: memory back to the system (:func:`give_back_free_memory`), at most once in this many seconds (a
+#: trim deferred by it happens when they have passed, even if no item comes). Session 13
 #: (docs/benchmarks.md, "the proxy's memory plateau"): under sustained stored ~1 MB flows the bodies
-#: queued here (up to MAX_QUEUED_BYTES) and for the validation worker are freed once written, but
-#: glibc keeps the freed heap, so the proxy's RSS stayed at its peak (tracemalloc: ~12 MB of live
-#: Python objects after the load, RSS ~330 MB; malloc_trim(0) took it to plain mitmdump's level).
-TRIM_AFTER_BYTES = 32 * 1024 * 1024
+#: queued here (up to MAX_QUEUED_BYTES) and for the validation worker, and mitmproxy's own, are freed
+#: once written, but glibc kept the freed heap, so the proxy's RSS stayed at its peak (tracemalloc:
+#: 3-12 MB of live Python objects after the load, RSS 330-500 MB; malloc_trim(0) took it to plain
+#: mitmdump's level, plus the worker's 64 MB body arena). A trim costs 0.3-25 ms of the sender's CPU.
+TRIM_INTERVAL_SECONDS = 1.0
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
@@ -1001,19 +1003,29 @@ class ProcessStore:
         # flag is raised before the queue is looked at a last time, and ``put`` appends before it
         # reads the flag, so a row put just as the sender goes to sleep wakes it.
         released = 0  # bytes of bodies handed to the writer since the free memory was last given back
+        trimmed = -TRIM_INTERVAL_SECONDS  # when it last was (time.monotonic)
         while True:
             if not self._has_work():
                 if self._stopping:
                     break
-                if released >= TRIM_AFTER_BYTES:
-                    released = 0
-                    give_back_free_memory()
+                timeout = None  # asleep until an item comes, or until a deferred trim is due
+                if released:
+                    due = trimmed + TRIM_INTERVAL_SECONDS - time.monotonic()
+                    if due <= 0:
+                        released, trimmed = 0, time.monotonic()
+                        give_back_free_memory()
+                    else:
+                        timeout = due
                 self._idle = True
                 self._wake.clear()
-                if not self._has_work() and not self._stopping:
-                    self._wake.wait()
-                    if not self._stopping:
-                        time.sleep(GATHER_SECONDS)
+                # Woken by an item (not by the deferred trim's timeout): let others gather.
+                if (
+                    not self._has_work()
+                    and not self._stopping
+                    and self._wake.wait(timeout)
+                    and not self._stopping
+                ):
+                    time.sleep(GATHER_SECONDS)
                 self._idle = False
                 continue
             child = self._live_child()
@@ -1062,7 +1074,7 @@ class ProcessStore:
                 if parts:
                     self._write(child, parts)
                 # Not held while the sender waits for the next item: the batch's bodies are written.
-                del batch, parts, sendable
+                batch, parts, sendable, item = [], [], [], None
                 if taken:
                     released += taken
                     with self._lock:
