@@ -46,6 +46,7 @@ from toolguard_core.modes import Mode, parse_mode
 from toolguard_core.providers import GENERIC
 from toolguard_core.redact import redact_text_urls
 from toolguard_core.repair import parse_families
+from toolguard_core.request import endpoint_kind
 from toolguard_core.store import default_db_path
 from toolguard_core.upstreams import upstream_name, upstream_name_sql, upstream_sort_key
 from toolguard_core.verdict import (
@@ -685,11 +686,13 @@ def report(
             lines.append(f"        upstream: {_one_line(message)}")
             # Only the provider's wording counts here: a finding the verdict does not credit (a 429 on a
             # flagged request) is not a "known failure" (verdict.rejection_verdict).
-            explained_by, how = explain(message, ()), "matched by the upstream's wording"
+            # Only a rule that checks the flow's API (a Chat Completions rule never judged a Gemini request).
+            api = endpoint_kind(str(flow["path"] or "").split("?", 1)[0])
+            explained_by, how = explain(message, (), api=api), "matched by the upstream's wording"
             if not explained_by and cause:
                 # A rule that would have flagged this root cause, though it did not fire here (the
                 # summary groups the flow by its root cause, never under a rule that did not fire).
-                explained_by, how = predicting_rule(cause), f"the rule that predicts {cause['cause']}"
+                explained_by, how = predicting_rule(cause, api), f"the rule that predicts {cause['cause']}"
             if explained_by and flow["verdict"] != "predicted":
                 # No finding on this request, but a rule predicts the provider's wording: the
                 # failure is a known one (the request may depend on state toolguard cannot see).

@@ -21,6 +21,7 @@ from toolguard_analysis.patterns import explain, predicting_rule
 from toolguard_analysis.rule_links import CAUSES_DOC, rule_doc_link
 from toolguard_analysis.terminal import printable
 from toolguard_core import dburl, redact, repair_rows
+from toolguard_core.cause_rules import PREDICTING_RULES
 from toolguard_core.conversation import (
     native_as_chat,
     render_conversation,
@@ -29,7 +30,15 @@ from toolguard_core.conversation import (
 )
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.grouping import stored_cause
-from toolguard_core.request import CONVERSE, GEMINI, MESSAGES, OLLAMA, endpoint_kind
+from toolguard_core.request import (
+    CONVERSE,
+    ENDPOINT_NAMES,
+    GEMINI,
+    MESSAGES,
+    OLLAMA,
+    EndpointKind,
+    endpoint_kind,
+)
 from toolguard_core.rules import RULES
 from toolguard_core.store import MAX_STORED_NON_JSON_REQUEST
 from toolguard_core.upstream_errors import MAX_NESTING
@@ -115,7 +124,25 @@ class StoredFlow:
         credited = verdict in (None, Verdict.PREDICTED, Verdict.REPAIR_FAILED) and judgement is not None
         if credited and judgement is not None and judgement.answer == Answer.CONFIRMS and judgement.rule:
             return judgement.rule  # the fired rule the answer confirms (the summary's group rule)
-        return explain(self.error_text(), ()) or predicting_rule(cause) or (cause or {}).get("cause")
+        api = self.api()
+        return (
+            explain(self.error_text(), (), api=api)
+            or predicting_rule(cause, api)
+            or (cause or {}).get("cause")
+        )
+
+    def api(self) -> EndpointKind:
+        """The API the request spoke, by its path (a cause's rule is that API's: patterns.predicting_rule)."""
+        return endpoint_kind(str(self.row.get("path") or "").split("?", 1)[0])
+
+    def no_rule_on_api(self) -> str | None:
+        """The API's name when the root cause is one a rule predicts on other APIs but none on this
+        one (a Chat Completions rule never judged this Gemini request): said, rather than left out."""
+        cause = self.cause()
+        if not cause or self.root_cause() != cause.get("cause"):
+            return None
+        others = PREDICTING_RULES.get(str(cause.get("cause")), {})
+        return ENDPOINT_NAMES[self.api()] if others and self.api() not in others else None
 
     def judgement(self) -> Judgement | None:
         """What the upstream's answer says about this flow's error findings (verdict.judge), for a
@@ -199,6 +226,8 @@ class StoredFlow:
 
 #: What a known failure whose rule did not fire on the request is said to be (as ``toolguard run`` says it).
 UNFLAGGED = "matched by the upstream's wording; this rule did not flag this request"
+#: What is said of a root cause that rules predict on other APIs but none on the flow's.
+NO_RULE_ON_API = "none predicts this root cause on {api} requests"
 
 
 #: The longest upstream error ``show`` prints in its text and Markdown formats: a 5 MB error body's
@@ -284,11 +313,34 @@ def request_body(flow: StoredFlow) -> str:
     if flow.row.get("request_json") is None and size > MAX_STORED_NON_JSON_REQUEST:
         # Only the start was kept: replaying it (curl) or re-checking it would judge another body.
         raise ToolguardError(
-            f"flow {flow.id} stored only the first {MAX_STORED_NON_JSON_REQUEST} of its {size} bytes (a body "
-            f"that is not a JSON object toolguard could read is kept up to {MAX_STORED_NON_JSON_REQUEST // 1024} "
-            "KB); it cannot be replayed or re-checked"
+            f"flow {flow.id} stored only the first {MAX_STORED_NON_JSON_REQUEST} of its {size} bytes: "
+            f"{_not_stored_as_json(flow)}, and such a body is kept up to {MAX_STORED_NON_JSON_REQUEST // 1024} KB; "
+            "it cannot be replayed or re-checked"
         )
     return str(body)
+
+
+#: Why a request body was not stored as JSON, by the body rule whose finding says so (rules/body.py):
+#: a JSON body too large to read is not "a body that is not a JSON object" (walkthrough, session 12).
+_NOT_STORED_AS_JSON = {
+    "body.too-large": "it was larger than toolguard_max_body, so toolguard passed it through unread",
+    "body.too-deep": "it nests deeper than the JSON parser allows, so toolguard passed it through unread",
+    "body.undecodable": "its Content-Encoding could not be decoded, so toolguard passed it through unread",
+    "body.not-validated": "toolguard's validation worker could not take it, so it was passed through unread",
+    "body.not-json": "it is not valid JSON",
+    "body.invalid-utf8": "it is not valid UTF-8, so it cannot be JSON",
+    "body.not-object": "it is JSON but not an object",
+}
+
+
+def _not_stored_as_json(flow: StoredFlow) -> str:
+    """What happened to this flow's body, from its finding; a row without one (stored before body
+    findings, or by another tool) says only what is known."""
+    for f in flow.findings:
+        reason = _NOT_STORED_AS_JSON.get(f["rule"])
+        if reason is not None:
+            return reason
+    return "toolguard did not store it as a JSON object (no finding says why)"
 
 
 def repaired_body(flow: StoredFlow, which: str) -> str:
@@ -439,6 +491,9 @@ def render_text(flow: StoredFlow, db: str | None = None) -> str:
             words = flow.root_cause_words(root)
             link = rule_doc_link(root, CAUSES_DOC)
             lines.append(f"  {'cause:':<10} {root} ({link})" + (f": {words}" if words else ""))
+    no_rule = flow.no_rule_on_api()
+    if no_rule:
+        lines.append(f"  {'rule:':<10} {NO_RULE_ON_API.format(api=no_rule)}")
     if cause and cause.get("fix"):
         lines.append(f"  {'fix:':<10} {cause['fix']}")
     unconfirmed = flow.unconfirmed()
@@ -515,6 +570,9 @@ def render_markdown(flow: StoredFlow) -> str:
         else:
             words = flow.root_cause_words(root)
             lines.append(f"- **Root cause**: `{root}`" + (f": {words}" if words else ""))
+    no_rule = flow.no_rule_on_api()
+    if no_rule:
+        lines.append(f"- **Rule**: {NO_RULE_ON_API.format(api=no_rule)}")
     if cause and cause.get("fix"):
         lines.append(f"- **Fix**: {cause['fix']}")
     unconfirmed = flow.unconfirmed()

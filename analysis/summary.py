@@ -24,7 +24,9 @@ from toolguard_core.conversation import render_responses_items, responses_items
 from toolguard_core.dburl import label
 from toolguard_core.fingerprint import NORMALISER_VERSION, normalise
 from toolguard_core.grouping import explanation, fingerprint_text, group_key, stored_cause, summary_version
+from toolguard_core.patterns import rule_on_api
 from toolguard_core.providers import GENERIC
+from toolguard_core.request import endpoint_kind
 from toolguard_core.upstreams import upstream_host_sql, upstream_order_sql, upstream_sort_key
 from toolguard_core.verdict import UNCONFIRMED_WORDS, Answer, Verdict, error_text, judge, row_rejected
 from toolguard_core.visibility import (
@@ -264,7 +266,7 @@ def flow_details(selection: Selection) -> list[dict[str, Any]]:
                 "fingerprint": flow.get("fingerprint"),
                 # The root cause as stored with the flow (its provider's wording of the fix), so the
                 # drill-down names what `toolguard show` and the run report name.
-                "cause": _cause(flow.get("cause_json")),
+                "cause": _cause(flow.get("cause_json"), flow.get("path")),
                 "findings": [
                     {k: f[k] for k in ("rule", "severity", "location", "message")} for f in flow_findings
                 ],
@@ -356,8 +358,14 @@ _DETAIL_COLUMNS = ", ".join(
 )
 
 
-def _cause(cause_json: str | None) -> dict[str, Any] | None:
-    return stored_cause({"cause_json": cause_json}, ())
+def _cause(cause_json: str | None, path: str | None = None) -> dict[str, Any] | None:
+    """The stored root cause; given the flow's ``path``, its ``rule`` is the one that predicts the cause
+    on that API, or None (a recognition names the catalogue's Chat Completions rule whatever the API:
+    patterns.predicting_rule)."""
+    cause = stored_cause({"cause_json": cause_json}, ())
+    if cause is not None and path is not None:
+        cause = {**cause, "rule": rule_on_api(cause, endpoint_kind(path.split("?", 1)[0]))}
+    return cause
 
 
 def _int(value: Any) -> int:

@@ -108,8 +108,9 @@ def test_reading_learned_rows_loads_neither_the_rules_nor_the_catalogue(
 # `toolguard summary` and `toolguard show` over rows the proxy stored with their root causes (session
 # 12): the summary reads the causes, verdicts and groups the rows carry, and its "are these rows
 # current" check reads the catalogue's digest from a generated module (grouping.summary_version), so
-# neither loads the catalogue; `show` loads it only where a decision derives something from it (the
-# rule that predicts a recognised cause).
+# neither loads the catalogue. Session 13: nor does `show` of a recognised or predicted rejection, whose
+# rule of decision (verdict.judge) and cause's rule (patterns.predicting_rule) read the generated
+# toolguard_core/cause_rules.py; it loaded the catalogue for them (1.1-1.5 s of CPU a `show`).
 
 USER = {"role": "user", "content": "hi"}
 ORPHAN = [USER, {"role": "tool", "tool_call_id": "call_1", "content": "x"}]
@@ -232,7 +233,7 @@ def test_summary_and_show_say_the_same_with_the_catalogue_loaded_or_not(
 def test_a_summary_over_stored_rows_loads_neither_the_catalogue_nor_the_rules(
     stored: tuple[Path, list[tuple[str, str | None]]],
 ) -> None:
-    path, rows = stored
+    path, _rows = stored
     for fmt in ("text", "markdown", "json"):
         out, loaded = _cli("", ["summary", "--db", str(path), "--format", fmt])
         assert "cause.model-not-found" in out and "cause.overloaded" in out
@@ -240,11 +241,19 @@ def test_a_summary_over_stored_rows_loads_neither_the_catalogue_nor_the_rules(
         assert [m for m in loaded if m.startswith(("toolguard_core.causes", "toolguard_core.rules"))] == [], (
             fmt
         )
-    # `show` of a flow whose rendering derives nothing from the catalogue (the accepted orphan).
-    accepted = rows[-1][0]
-    out, loaded = _cli("", ["show", "--db", str(path), accepted])
-    assert f"flow {accepted}" in out
-    assert "toolguard_core.causes" not in loaded
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_show_of_a_stored_rejection_does_not_load_the_catalogue(
+    stored: tuple[Path, list[tuple[str, str | None]]], fmt: str
+) -> None:
+    """Every flow: the predicted orphan (its error finding judged against the answer), the recognised
+    unknown model and Anthropic overload (the Messages view), the accepted orphan."""
+    path, rows = stored
+    for flow_id, _cause in rows:
+        out, loaded = _cli("", ["show", "--db", str(path), flow_id, "--format", fmt])
+        assert flow_id in out, (flow_id, fmt)
+        assert "toolguard_core.causes" not in loaded, (flow_id, fmt)
 
 
 def test_the_not_validated_rule_ids_are_the_body_rules() -> None:
@@ -252,6 +261,24 @@ def test_the_not_validated_rule_ids_are_the_body_rules() -> None:
     from toolguard_core.visibility import UNVALIDATED_RULES
 
     assert (TOO_LARGE.id, TOO_DEEP.id, UNDECODABLE.id, NOT_VALIDATED.id) == UNVALIDATED_RULES
+
+
+def test_the_generated_cause_rules_are_the_catalogues() -> None:
+    """What the reports and the verdict read instead of the catalogue (toolguard_core/cause_rules.py)."""
+    from toolguard_core import cause_rules, patterns, verdict
+    from toolguard_core.causes import CAUSES, STATUS
+    from toolguard_core.rules import RULES
+    from toolguard_core.rules.registry import rule_apis
+
+    fresh = "run .venv/bin/python scripts/gen_causes_doc.py"
+    assert {
+        cause: rules for cause, rules in patterns._all_predicting_rules().items() if rules
+    } == cause_rules.ALL_PREDICTING_RULES, fresh
+    assert dict(patterns._predicting_rules()) == cause_rules.DERIVED_RULES, fresh
+    assert {c: r for c, r in patterns.catalogue_rules().items() if r} == cause_rules.PREDICTING_RULES, fresh
+    assert {rule: rule_apis(rule) for rule in RULES} == cause_rules.RULE_APIS, fresh
+    assert verdict.about_the_target() == frozenset(c.id for c in CAUSES if c.about_target), fresh
+    assert verdict.status_tier() == next(iter(STATUS.values()))[1].provider, fresh
 
 
 def test_the_stored_catalogue_digest_is_the_catalogues() -> None:

@@ -13,7 +13,7 @@ from mitmproxy import contentviews, http
 from mitmproxy.test import taddons, tflow
 from support.flows import json_flow
 
-from toolguard_core import contentview, contentview_messages, contentview_responses
+from toolguard_core import analyze, contentview, contentview_messages, contentview_responses
 from toolguard_core.addon import ToolGuard
 
 URL = "https://api.openai.com/v1/chat/completions"
@@ -292,7 +292,7 @@ def test_the_body_is_parsed_once_and_stored_findings_are_not_recomputed(
     real_loads, real_parse, real_analyse = (
         json.loads,
         body_rules.parse_body_exact,
-        contentview.analyse_request,
+        analyze.analyse_request,  # imported where it is called (contentview loads the rules lazily)
     )
 
     def loads(text: Any, *args: Any, **kwargs: Any) -> Any:
@@ -311,7 +311,7 @@ def test_the_body_is_parsed_once_and_stored_findings_are_not_recomputed(
 
     monkeypatch.setattr(json, "loads", loads)
     monkeypatch.setattr(body_rules, "parse_body_exact", parse_body)
-    monkeypatch.setattr(contentview, "analyse_request", analyse_request)
+    monkeypatch.setattr(analyze, "analyse_request", analyse_request)
     text = view.prettify(data, Metadata(flow=flow, http_message=flow.request))
     assert parses == (["json.loads"] if stored else ["analyse_request", "parse_body"])
     assert ("x.stored at model" in text) is stored

@@ -69,13 +69,18 @@ def _row(id: str, body: str, *, flagged: bool) -> FlowRow:
 
 
 def test_the_rule_that_predicts_a_cause_is_derived_from_the_rules_wordings() -> None:
+    orphan = {"cause": "cause.orphan-tool-result", "rule": "sequence.orphan-tool-message"}
     assert [
-        predicting_rule({"cause": CAUSE, "rule": None}),
-        predicting_rule({"cause": "cause.orphan-tool-result", "rule": "sequence.orphan-tool-message"}),
+        predicting_rule({"cause": CAUSE, "rule": None}, "chat"),
+        predicting_rule(orphan, "chat"),
         # Several rules predict it: no single rule names it.
-        predicting_rule({"cause": "cause.param-value-unsupported", "rule": None}),
-        predicting_rule(None),
-    ] == [RULE, "sequence.orphan-tool-message", None, None]
+        predicting_rule({"cause": "cause.param-value-unsupported", "rule": None}, "chat"),
+        predicting_rule(None, "chat"),
+        # Session 13: the rule of the flow's own API (the catalogue's Cause.api_rules), or none there.
+        predicting_rule(orphan, "messages"),
+        predicting_rule(orphan, "gemini"),
+        predicting_rule({"cause": CAUSE, "rule": None}, "converse"),
+    ] == [RULE, "sequence.orphan-tool-message", None, None, "anthropic.orphan-tool-result", None, None]
 
 
 def test_a_flagged_and_an_unflagged_context_overflow_are_two_groups_of_one_cause(tmp_path: Path) -> None:

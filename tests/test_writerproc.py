@@ -11,8 +11,10 @@ import json
 import logging
 import os
 import signal
+import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -749,3 +751,58 @@ def test_a_writer_that_fails_to_open_while_the_proxy_stops_says_why_not_zero_row
         if r.getMessage().startswith("toolguard:") and r.getMessage() != waiting
     ]
     assert len(said) == 1 and said[0].startswith(f"toolguard: toolguard_db: cannot open {path}: "), said
+
+
+def test_once_the_sender_has_written_bodies_and_waits_it_gives_the_free_memory_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Session 13 (docs/benchmarks.md, "the proxy's memory plateau"): the bodies queued for the writer
+    are freed once written, but glibc kept the freed heap and the proxy's RSS stayed at its peak. The
+    sender gives it back (malloc_trim) when it goes idle after writing bodies, at most once in
+    TRIM_INTERVAL_SECONDS, a deferred one when they have passed even if nothing else comes; never
+    for small rows alone."""
+    history = [{"role": "user", "content": f"turn {i} " + "x" * 2000} for i in range(40)]
+    big = json.dumps({"model": "gpt-4o", "messages": history}).encode()
+    assert len(big) >= OUT_OF_BAND_BYTES
+    monkeypatch.setattr("toolguard_core.writerproc.TRIM_INTERVAL_SECONDS", 1.0)
+    given: list[float] = []
+    monkeypatch.setattr(
+        "toolguard_core.writerproc.give_back_free_memory", lambda: given.append(time.monotonic())
+    )
+    path = tmp_path / "t.db"
+    store = ProcessStore(path)
+    store.start(wait=True)
+
+    def written() -> int:
+        try:
+            return len(rowids(path))
+        except sqlite3.OperationalError:  # the writer has not created its tables yet
+            return 0
+
+    def wait_for(condition: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + 60
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    store.put(capture("small", {"model": "gpt-4o"}))
+    wait_for(lambda: written() == 1)
+    time.sleep(0.3)
+    assert given == []  # no body: nothing freed to give back
+    for i in range(2):
+        store.put(capture(f"big{i}", big))
+    wait_for(lambda: len(given) == 1)
+    # Right after that trim: these two wait for the interval, though nothing else comes.
+    for i in range(2, 4):
+        store.put(capture(f"big{i}", big))
+    wait_for(lambda: len(given) == 2)
+    store.close()
+    assert rowids(path) == ["small", "big0", "big1", "big2", "big3"]
+    assert len(given) == 2 and given[1] - given[0] >= 0.9
+
+
+def test_give_back_free_memory_calls_glibc() -> None:
+    """On glibc (this project's Linux images) malloc_trim exists; it answers whether memory was freed."""
+    from toolguard_core import writerproc
+
+    assert writerproc._TRIM is not None
+    assert writerproc.give_back_free_memory() in (True, False)

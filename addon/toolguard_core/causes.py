@@ -70,6 +70,7 @@ from toolguard_core.learned_forms import (
     unsigned_calls,
 )
 from toolguard_core.providers import OPENAI_PARAMS
+from toolguard_core.request import CONVERSE, GEMINI, MESSAGES, RESPONSES, EndpointKind
 from toolguard_core.rules.schemas import COMMON_KEYWORDS, schema_keywords
 from toolguard_core.upstream_errors import MAX_MESSAGE_CHARS, UpstreamError
 
@@ -319,6 +320,11 @@ class Cause:
     #: carried: such an answer neither confirms nor refutes a finding about the request's content
     #: (toolguard_core.verdict.unrelated_answer).
     about_target: bool = False
+    #: The rule that predicts this cause on an API its ``rule_id`` does not check (an Anthropic
+    #: Messages or a Gemini request is never judged by a Chat Completions rule: rules.registry.rule_apis),
+    #: as (API, rule) pairs. An API neither names has no rule that predicts the cause: a report says so
+    #: rather than name another API's rule (generated into toolguard_core/cause_rules.py).
+    api_rules: tuple[tuple[EndpointKind, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -534,6 +540,10 @@ CAUSES: tuple[Cause, ...] = (
         title="A tool result answers no tool call of the assistant message before it.",
         fix="Send each {api_tool_result}[[ ({api_call_id} {tool_call_id})]] right after {api_call_site}, once; drop results whose call was removed or already answered.",
         rule_id="sequence.orphan-tool-message",
+        api_rules=(
+            (RESPONSES, "responses.orphan-function-call-output"),
+            (MESSAGES, "anthropic.orphan-tool-result"),
+        ),
         wordings=(
             Wording(
                 provider="openai",
@@ -644,6 +654,12 @@ CAUSES: tuple[Cause, ...] = (
         title="An assistant tool call is not answered by a tool result right after it.",
         fix="Answer every {api_tool_call}[[ ({tool_call_id})]] with a {api_tool_result} immediately after {api_call_turn}, before anything else; send a placeholder result for a call that was cancelled.",
         rule_id="sequence.unanswered-tool-call",
+        api_rules=(
+            (RESPONSES, "responses.unanswered-function-call"),
+            (MESSAGES, "anthropic.tool-use-without-result"),
+            (GEMINI, "gemini.function-response-count"),
+            (CONVERSE, "converse.tool-result-pairing"),
+        ),
         wordings=(
             Wording(
                 provider="bedrock",
@@ -951,6 +967,7 @@ CAUSES: tuple[Cause, ...] = (
         title="A tool (or replayed tool call) name breaks the provider's name rule.",
         fix="Rename the tool[[ at {field}]] to match ^[a-zA-Z0-9_-]{{1,64}}$ (no dots, spaces or colons), unique within the request, and use the same name in replayed tool calls.",
         rule_id="tools.invalid-name",
+        api_rules=((MESSAGES, "anthropic.invalid-tool-name"), (CONVERSE, "converse.tool-name-invalid")),
         wordings=(
             Wording(
                 provider="bedrock",
@@ -1050,6 +1067,11 @@ CAUSES: tuple[Cause, ...] = (
         title="A tool definition or its parameter schema is not accepted by the provider.",
         fix="Fix the tool definition[[ {name}]][[ at {field}]]: parameters must be a JSON Schema object; with strict every object needs additionalProperties: false and all properties in required; arrays need items; Gemini takes an OpenAPI subset (no additionalProperties, const, $ref).",
         rule_id="tools.invalid-definition",
+        api_rules=(
+            (MESSAGES, "anthropic.invalid-input-schema"),
+            (GEMINI, "gemini.schema-keyword-unsupported"),
+            (CONVERSE, "converse.input-schema-not-object"),
+        ),
         wordings=(
             Wording(
                 provider="ollama",
@@ -1320,6 +1342,7 @@ CAUSES: tuple[Cause, ...] = (
         title="A replayed tool call's arguments are not a valid JSON string.",
         fix='Send function.arguments as a JSON-encoded string ("{{}}" when there are none), exactly as the model produced it.',
         rule_id="shape.invalid-tool-arguments",
+        api_rules=((MESSAGES, "anthropic.tool-use-input-not-object"),),
         wordings=(
             Wording(
                 provider="dashscope",
@@ -2317,6 +2340,7 @@ CAUSES: tuple[Cause, ...] = (
         title="The model does not take a system (or developer) message.",
         fix="Move the {role} message's text into the first user message (or use 'developer' where the model takes it).",
         rule_id="roles.system-unsupported",
+        api_rules=((MESSAGES, "anthropic.system-role-in-messages"), (CONVERSE, "converse.model-no-system")),
         constraint=ConstraintSpec("role", name_group="role"),
         wordings=(
             Wording(
@@ -2704,6 +2728,14 @@ CAUSES: tuple[Cause, ...] = (
             "messages of one role and keep tool results right after their calls."
         ),
         rule_id="roles.alternation",
+        # Each native API's own rule (its predicted wording is this cause: "messages: first message must
+        # use the \"user\" role", Gemini's "function call turn comes immediately after a user turn",
+        # Bedrock's "A conversation must alternate between user and assistant roles").
+        api_rules=(
+            (MESSAGES, "anthropic.first-message-not-user"),
+            (GEMINI, "gemini.function-call-turn-order"),
+            (CONVERSE, "converse.role-alternation"),
+        ),
         constraint=ConstraintSpec("role", name="alternation"),
         wordings=(
             Wording(
@@ -3153,6 +3185,11 @@ CAUSES: tuple[Cause, ...] = (
         title="The request carries a top-level field this server does not accept.",
         fix="Remove {field} from the request body for this endpoint (strict servers reject unknown keys).",
         rule_id="params.unknown",
+        api_rules=(
+            (MESSAGES, "anthropic.unknown-field"),
+            (GEMINI, "gemini.unknown-field"),
+            (CONVERSE, "converse.unknown-field"),
+        ),
         constraint=_FIELD,
         wordings=(
             Wording(

@@ -21,7 +21,6 @@ from mitmproxy import contentviews, http
 from mitmproxy.contentviews import Metadata, SyntaxHighlight
 
 from toolguard_core import conversation
-from toolguard_core.analyze import analyse_request
 from toolguard_core.conversation import MAX_TEXT, _cut
 from toolguard_core.findings import Finding
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
@@ -177,6 +176,10 @@ def analysed(data: bytes, flow: http.HTTPFlow | None) -> tuple[dict[str, Any], l
         verdict = stored.get("verdict") if isinstance(stored.get("verdict"), str) else None
         return _json_object(data), findings, verdict
     url = flow.request.pretty_url if flow is not None else "https://api.openai.com/v1/chat/completions"
+    # Imported here: the analysis loads the rules and the causes catalogue (learned constraints), which
+    # `toolguard show` (rendering a stored Messages flow through this module) never needs.
+    from toolguard_core.analyze import analyse_request
+
     analysis = analyse_request(data, url, registry=chat_completions.registry)
     # No tree when the analysis did not parse the body: bad JSON (raised below), or a body over the
     # parse limit, which is still shown, with the finding that says it was not validated.

@@ -20,16 +20,22 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from toolguard_core.fingerprint import fingerprint
+
+if TYPE_CHECKING:
+    from toolguard_core.request import EndpointKind
 
 __all__ = [
     "EXTRA_WORDINGS",
     "Wording",
+    "catalogue_rules",
     "explain",
     "known_wordings",
     "predicting_rule",
     "predicting_rules",
+    "rule_on_api",
     "rules_for_text",
     "vote",
 ]
@@ -121,6 +127,7 @@ def _all_predicting_rules() -> Mapping[str, frozenset[str]]:
         named = rules.setdefault(cause.id, set())
         if cause.rule_id:
             named.add(cause.rule_id)
+        named.update(rule for _api, rule in cause.api_rules)
         for wording in cause.wordings:
             if wording.rule_id:
                 named.add(wording.rule_id)
@@ -136,22 +143,78 @@ def _all_predicting_rules() -> Mapping[str, frozenset[str]]:
 
 def predicting_rules(cause_id: str | None) -> frozenset[str]:
     """Every rule that predicts the root cause ``cause_id`` (:func:`_all_predicting_rules`); the
-    verdict's rule of decision credits a fired rule among them (toolguard_core.verdict.judge)."""
-    return _all_predicting_rules().get(cause_id or "", frozenset())
+    verdict's rule of decision credits a fired rule among them (toolguard_core.verdict.judge). Read
+    from the generated toolguard_core/cause_rules.py: computing it loads the catalogue and recognises
+    every rule's wordings (over a second of CPU), which ``toolguard show`` of a stored rejection and the
+    writer's verdict do not otherwise need."""
+    from toolguard_core.cause_rules import ALL_PREDICTING_RULES
+
+    return ALL_PREDICTING_RULES.get(cause_id or "", frozenset())
 
 
-def predicting_rule(cause: Mapping[str, object] | None) -> str | None:
-    """The rule that predicts a recognised root cause (its ``summary()`` record): the catalogue's own
-    ``rule`` when it names one, else the one rule whose predicted wordings are that cause (issue #10:
-    a context window exceeded is one root cause, whether ``model.context-window-exceeded`` flagged
-    the request or only the answer named it, so both group under that rule)."""
+def predicting_rule(cause: Mapping[str, object] | None, api: EndpointKind) -> str | None:
+    """The rule that predicts a recognised root cause (its ``summary()`` record) on a request of
+    ``api`` (the flow's endpoint kind, :func:`toolguard_core.request.endpoint_kind`), or ``None`` when no
+    rule on that API predicts it: :func:`rule_on_api` when the record names a rule, else the one rule
+    whose predicted wordings are that cause (:func:`_predicting_rules`) if it checks ``api`` (issue #10:
+    a context window exceeded is one root cause, whether ``model.context-window-exceeded`` flagged the
+    request or only the answer named it, so both group under that rule). Reads the generated
+    toolguard_core/cause_rules.py, not the catalogue."""
     if not cause:
         return None
+    if cause.get("rule"):
+        return rule_on_api(cause, api)
+    from toolguard_core.cause_rules import DERIVED_RULES
+
+    derived = DERIVED_RULES.get(str(cause.get("cause")))
+    return derived if derived is not None and api in _rule_apis(derived) else None
+
+
+def rule_on_api(cause: Mapping[str, object], api: EndpointKind) -> str | None:
+    """The record's ``rule`` for a request of ``api``: itself when it checks ``api``
+    (:func:`toolguard_core.rules.registry.rule_apis`), else the catalogue's rule for the cause on ``api``
+    (``Cause.api_rules``, :data:`toolguard_core.cause_rules.PREDICTING_RULES`), else ``None``. A
+    recognition names the catalogue's rule for the cause, a Chat Completions rule, whatever API the
+    rejected request spoke: Gemini's "Unknown name" on a generateContent request is not params.unknown's."""
     rule = cause.get("rule")
-    if isinstance(rule, str) and rule:
+    if not isinstance(rule, str) or not rule:
+        return None
+    if api in _rule_apis(rule):
         return rule
-    cause_id = cause.get("cause")
-    return _predicting_rules().get(cause_id) if isinstance(cause_id, str) else None
+    from toolguard_core.cause_rules import PREDICTING_RULES
+
+    return PREDICTING_RULES.get(str(cause.get("cause")), {}).get(api)
+
+
+def _rule_apis(rule: str) -> frozenset[str]:
+    """:func:`toolguard_core.rules.registry.rule_apis`, as written down in toolguard_core/cause_rules.py
+    (reading it loads neither the rules nor the catalogue: ``toolguard summary`` loads neither)."""
+    from toolguard_core.cause_rules import RULE_APIS
+
+    return RULE_APIS.get(rule, frozenset())
+
+
+def catalogue_rules() -> dict[str, dict[EndpointKind, str]]:
+    """Root cause id -> API -> the rule that predicts it there: the cause's own rule (or the one rule
+    whose predicted wordings are the cause, :func:`_predicting_rules`) on the APIs that rule checks, and
+    the rule the catalogue declares for another API (``Cause.api_rules``). Loads the catalogue and the
+    rules: scripts/gen_causes_doc.py writes it down as toolguard_core/cause_rules.py."""
+    from toolguard_core.causes import CAUSES
+    from toolguard_core.request import ENDPOINT_KINDS
+    from toolguard_core.rules.registry import rule_apis
+
+    derived = _predicting_rules()
+    table: dict[str, dict[EndpointKind, str]] = {}
+    for cause in CAUSES:
+        rule = cause.rule_id or derived.get(cause.id)
+        declared = dict(cause.api_rules)
+        row = {
+            api: declared.get(api) or rule
+            for api in ENDPOINT_KINDS
+            if api in declared or (rule is not None and api in rule_apis(rule))
+        }
+        table[cause.id] = {api: r for api, r in row.items() if r is not None}
+    return table
 
 
 def rules_for_text(text: str | None) -> tuple[str, ...]:
@@ -161,13 +224,20 @@ def rules_for_text(text: str | None) -> tuple[str, ...]:
     return known_wordings().get(fingerprint(text), ())
 
 
-def explain(error_text: str | None, error_finding_rules: Iterable[str] = ()) -> str | None:
+def explain(
+    error_text: str | None, error_finding_rules: Iterable[str] = (), *, api: EndpointKind | None = None
+) -> str | None:
     """The rule id that explains one rejected flow, or ``None`` (a candidate for a new rule).
 
     ``error_finding_rules`` are the rules of the flow's error-severity findings, in finding order.
+    ``api``: the flow's endpoint kind, when known: a rule whose wording the text is but which does not
+    check that API (Gemini's "Unknown name" is params.unknown's wording on Chat Completions) does not
+    explain it.
     """
     findings = [rule for rule in error_finding_rules if rule]
     by_wording = rules_for_text(error_text)
+    if api is not None:
+        by_wording = tuple(rule for rule in by_wording if api in _rule_apis(rule))
     for rule in findings:
         if rule in by_wording:
             return rule  # toolguard's finding and the upstream's wording agree

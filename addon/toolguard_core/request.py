@@ -42,6 +42,15 @@ CONVERSE: EndpointKind = "converse"
 #: pulled, an unknown ``options`` key that Ollama only logs) is not a request property a rule can judge.
 OLLAMA: EndpointKind = "ollama"
 ENDPOINT_KINDS: tuple[EndpointKind, ...] = (CHAT, RESPONSES, MESSAGES, GEMINI, CONVERSE, OLLAMA)
+#: What a user calls each API, where a report names the API a flow spoke (``toolguard show``, docs/causes.md).
+ENDPOINT_NAMES: Mapping[EndpointKind, str] = {
+    CHAT: "Chat Completions",
+    RESPONSES: "Responses",
+    MESSAGES: "Anthropic Messages",
+    GEMINI: "Gemini generateContent",
+    CONVERSE: "Bedrock Converse",
+    OLLAMA: "Ollama /api/chat",
+}
 #: The RPC method suffixes of Gemini's native content generation (https://ai.google.dev/api/generate-content).
 GEMINI_METHODS = (":generateContent", ":streamGenerateContent")
 #: ``models/{model}:method`` (Gemini API, Vertex AI) or ``tunedModels/{model}:method``.

@@ -301,10 +301,11 @@ def verdict(
 
 @functools.cache
 def status_tier() -> str:
-    """The wording "provider" of the catalogue's last tier, the HTTP status alone (causes.STATUS)."""
-    from toolguard_core.causes import STATUS
+    """The wording "provider" of the catalogue's last tier, the HTTP status alone (causes.STATUS), as
+    generated into toolguard_core/cause_rules.py (reading it does not load the catalogue)."""
+    from toolguard_core.cause_rules import STATUS_TIER
 
-    return next(iter(STATUS.values()))[1].provider
+    return STATUS_TIER
 
 
 #: Statuses whose status-tier root cause does not discredit a finding: llama.cpp (and servers whose
@@ -325,10 +326,11 @@ def _unreadable_body_rules() -> frozenset[str]:
 def about_the_target() -> frozenset[str]:
     """Root causes about where the request went (which model, which endpoint), not what it carried:
     such an answer neither confirms nor refutes a finding about the request's content (walkthrough of
-    2026-11-30: Ollama's 404 "model not found" was counted as confirming sequence.orphan-tool-message)."""
-    from toolguard_core.causes import CAUSES
+    2026-11-30: Ollama's 404 "model not found" was counted as confirming sequence.orphan-tool-message).
+    The catalogue's ``Cause.about_target``, as generated into toolguard_core/cause_rules.py."""
+    from toolguard_core.cause_rules import ABOUT_TARGET
 
-    return frozenset(cause.id for cause in CAUSES if cause.about_target)
+    return ABOUT_TARGET
 
 
 #: The rules that are about the target themselves, so such an answer may be what they predicted (an

@@ -124,6 +124,37 @@ GATHER_SECONDS = 0.02
 FLUSH_SECONDS = 0.02
 #: Counters of the sinks that are gauges (the current child's value), not totals to add up.
 _GAUGES = ("pg_rows_pending",)
+#: When the sender goes idle after handing bodies to the writer, the process gives glibc's free
+#: memory back to the system (:func:`give_back_free_memory`), at most once in this many seconds (a
+#: trim deferred by it happens when they have passed, even if no item comes). Session 13
+#: (docs/benchmarks.md, "the proxy's memory plateau"): under sustained stored ~1 MB flows the bodies
+#: queued here (up to MAX_QUEUED_BYTES) and for the validation worker, and mitmproxy's own, are freed
+#: once written, but glibc kept the freed heap, so the proxy's RSS stayed at its peak (tracemalloc:
+#: 3-12 MB of live Python objects after the load, RSS 330-500 MB; malloc_trim(0) took it to plain
+#: mitmdump's level, plus the worker's 64 MB body arena). A trim costs 0.3-25 ms of the sender's CPU.
+TRIM_INTERVAL_SECONDS = 1.0
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None where there is none (musl, macOS): nothing to give back then."""
+    try:
+        import ctypes
+
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return trim
+
+
+_TRIM = _malloc_trim()
+
+
+def give_back_free_memory() -> bool:
+    """Return the free memory glibc's arenas keep to the system (``malloc_trim(0)``): off the event
+    loop only (the sender thread), since it walks every arena. True when there was some."""
+    return bool(_TRIM(0)) if _TRIM is not None else False
 
 
 class WriterStartError(Exception):
@@ -971,16 +1002,30 @@ class ProcessStore:
         # rest of a frame ``put`` wrote in part), and bulky bodies. It sleeps until woken; the idle
         # flag is raised before the queue is looked at a last time, and ``put`` appends before it
         # reads the flag, so a row put just as the sender goes to sleep wakes it.
+        released = 0  # bytes of bodies handed to the writer since the free memory was last given back
+        trimmed = -TRIM_INTERVAL_SECONDS  # when it last was (time.monotonic)
         while True:
             if not self._has_work():
                 if self._stopping:
                     break
+                timeout = None  # asleep until an item comes, or until a deferred trim is due
+                if released:
+                    due = trimmed + TRIM_INTERVAL_SECONDS - time.monotonic()
+                    if due <= 0:
+                        released, trimmed = 0, time.monotonic()
+                        give_back_free_memory()
+                    else:
+                        timeout = due
                 self._idle = True
                 self._wake.clear()
-                if not self._has_work() and not self._stopping:
-                    self._wake.wait()
-                    if not self._stopping:
-                        time.sleep(GATHER_SECONDS)
+                # Woken by an item (not by the deferred trim's timeout): let others gather.
+                if (
+                    not self._has_work()
+                    and not self._stopping
+                    and self._wake.wait(timeout)
+                    and not self._stopping
+                ):
+                    time.sleep(GATHER_SECONDS)
                 self._idle = False
                 continue
             child = self._live_child()
@@ -1028,7 +1073,10 @@ class ProcessStore:
                     child.unacked.extend(names)
                 if parts:
                     self._write(child, parts)
+                # Not held while the sender waits for the next item: the batch's bodies are written.
+                batch, parts, sendable, item = [], [], [], None
                 if taken:
+                    released += taken
                     with self._lock:
                         self._items_bytes -= taken
         # Done: closing its input tells the child to drain, write and exit.

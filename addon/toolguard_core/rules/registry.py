@@ -21,6 +21,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, overload
 
 from toolguard_core.findings import Finding, Severity
@@ -316,6 +317,26 @@ def check(
         return fn
 
     return register(fn) if fn is not None else register
+
+
+def rule_apis(rule_id: str) -> frozenset[EndpointKind]:
+    """The APIs ``rule_id`` can fire on, derived from what the checks declare (:func:`check`'s
+    ``endpoints``): the kinds of the checks its module registers. A module that registers none (``body.*``:
+    read before any API's checks run) fires on every kind; an unknown rule on none. Read only after every
+    rule module is imported (``toolguard_core.rules``), so the registry is complete."""
+    module = RULE_MODULES.get(rule_id)
+    if module is None:
+        return frozenset()
+    return _module_apis().get(module, frozenset(ENDPOINT_KINDS))
+
+
+@cache
+def _module_apis() -> dict[str, frozenset[EndpointKind]]:
+    kinds: dict[str, set[EndpointKind]] = {}
+    for kind, checks in CHECKS_BY_ENDPOINT.items():
+        for fn in checks:
+            kinds.setdefault(fn.__module__, set()).add(kind)
+    return {module: frozenset(found) for module, found in kinds.items()}
 
 
 def checks_for(endpoint: EndpointKind) -> list[Check]:
