@@ -488,7 +488,11 @@ def proxy(
     extra: list[str] | None = None,
     name: str = "",
     placement: Placement | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Proxy]:
+    """mitmdump in reverse mode in front of ``upstream_port`` (with toolguard when ``with_addon``),
+    ``extra`` appended to its arguments and ``env`` to its environment (scripts/mem_plateau.py: glibc's
+    malloc settings, its probe's switches)."""
     port = free_port()
     args = [
         str(MITMDUMP),
@@ -515,7 +519,7 @@ def proxy(
         elif not any(arg.startswith("toolguard_spool=") for arg in extra):
             args += ["--set", f"toolguard_spool={workdir / 'spool.db'}"]  # one spool per proxy
     args += extra
-    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    env = dict(os.environ, PYTHONWARNINGS="ignore", **(env or {}))
     # A file, not a pipe nobody reads while wrk runs (a full pipe would stall the proxy).
     with (workdir / "mitmdump.log").open("wb") as log:
         # On the proxy's CPUs from its first instruction: each thread it starts and each child it

@@ -37,11 +37,8 @@ import argparse
 import contextlib
 import http.client
 import json
-import os
 import re
-import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -54,7 +51,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench_proxy import ADDON, MITMDUMP, agent_turns, free_port, wait_port  # noqa: E402
+from bench_proxy import Proxy, agent_turns, proxy  # noqa: E402
 
 PROBE = ROOT / "scripts" / "mem_probe.py"
 VARIANTS = (
@@ -107,33 +104,20 @@ def upstream() -> Iterator[int]:
         server.shutdown()
 
 
-def rss_mb(pid: int) -> float:
-    """VmRSS of ``pid`` in MB (0 once it is gone)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0.0
-    match = re.search(r"VmRSS:\s+(\d+)", status)
-    return int(match[1]) / 1024 if match else 0.0
-
-
-def rss_parts_mb(pid: int) -> dict[str, float]:
-    """VmRSS split as the kernel counts it: anonymous (the heap), file-backed (code), shared memory
-    (toolguard's body arena for the validation worker, resident by design: offload.Arena)."""
+def status_mb(pid: int, *fields: str) -> dict[str, float]:
+    """Fields of ``/proc/PID/status`` in MB (none once the process is gone): VmRSS, VmHWM, and RSS split
+    as the kernel counts it: RssAnon (the heap), RssFile (code), RssShmem (toolguard's body arena for
+    the validation worker, resident by design: offload.Arena)."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return {}
-    return {k: int(v) / 1024 for k, v in re.findall(r"(RssAnon|RssFile|RssShmem):\s+(\d+)", status)}
+    return {k: int(v) / 1024 for k, v in re.findall(r"(\w+):\s+(\d+) kB", status) if k in fields}
 
 
-def hwm_mb(pid: int) -> float:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0.0
-    match = re.search(r"VmHWM:\s+(\d+)", status)
-    return int(match[1]) / 1024 if match else 0.0
+def rss_mb(pid: int) -> float:
+    """VmRSS of ``pid`` in MB (0 once it is gone)."""
+    return status_mb(pid, "VmRSS").get("VmRSS", 0.0)
 
 
 def children(pid: int) -> list[int]:
@@ -144,62 +128,29 @@ def children(pid: int) -> list[int]:
 
 
 @contextlib.contextmanager
-def mitmdump(
-    variant: str, upstream_port: int, workdir: Path
-) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
-    port = free_port()
-    args = [
-        str(MITMDUMP),
-        "--listen-host",
-        "127.0.0.1",
-        "-p",
-        str(port),
-        "--set",
-        "flow_detail=0",
-        "--mode",
-        f"reverse:http://127.0.0.1:{upstream_port}",
-        "--set",
-        f"confdir={workdir / 'conf'}",
-    ]
-    env = dict(os.environ, PYTHONWARNINGS="ignore")
-    if not variant.startswith("plain"):
-        args += [
-            "-s",
-            str(ADDON),
-            "--set",
-            "toolguard_console=false",
-            "--set",
-            f"toolguard_db={workdir / 'mem.db'}",
-        ]
-        args += ["--set", "toolguard_store_all=true"]
+def mitmdump(variant: str, upstream_port: int, workdir: Path) -> Iterator[Proxy]:
+    """The variant's mitmdump, started as the proxy benchmark starts its own (bench_proxy.proxy), with
+    toolguard storing every flow, or plain; the variant's malloc settings and probe added."""
+    extra: list[str] = []
+    env: dict[str, str] = {}
+    with_addon = not variant.startswith("plain")
+    if with_addon:
+        extra += ["--set", "toolguard_store_all=true"]
     if variant == "arena2":
         env["MALLOC_ARENA_MAX"] = "2"
     if variant.endswith("mmap"):
         # A fixed mmap threshold: glibc otherwise raises it to the size of each mmapped block freed (up
         # to 32 MB), after which ~1 MB buffers come from the heap and stay with the process once freed.
         env["MALLOC_MMAP_THRESHOLD_"] = str(256 * 1024)
-    if "probe" in variant:
-        args += ["-s", str(PROBE)]
+    if "probe" in variant or variant == "freeze":
+        extra += ["-s", str(PROBE)]
         env["TOOLGUARD_MEM_PROBE"] = str(workdir / "probe.json")
     if variant == "freeze":
-        args += ["-s", str(PROBE)]
-        env["TOOLGUARD_MEM_PROBE"] = str(workdir / "probe.json")
         env["TOOLGUARD_MEM_FREEZE"] = "1"
     if variant == "probe-trace":
         env["TOOLGUARD_MEM_TRACE"] = "1"
-    log = workdir / "mitmdump.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
-    try:
-        wait_port(port, proc, "mitmdump", log=log)
-        yield proc, port
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(120)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with proxy(upstream_port, with_addon, workdir, extra, variant, env=env) as p:
+        yield p
 
 
 def send(port: int, bodies: list[bytes], flows: int, connections: int, on_done: threading.Event) -> None:
@@ -252,8 +203,8 @@ def _probe(port: int, *, trim: bool) -> dict[str, Any]:
 def run(variant: str, bodies: list[bytes], flows: int, connections: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="mem-plateau-") as tmp, upstream() as up:
         workdir = Path(tmp)
-        with mitmdump(variant, up, workdir) as (proc, port):
-            time.sleep(2)  # the worker and writer processes are up (toolguard_offload)
+        with mitmdump(variant, up, workdir) as p:
+            proc, port = p.proc, p.port  # bench_proxy.proxy waited for toolguard's worker
             idle = rss_mb(proc.pid)
             done = threading.Event()
             sender = threading.Thread(target=send, args=(port, bodies, flows, connections, done))
@@ -267,14 +218,14 @@ def run(variant: str, bodies: list[bytes], flows: int, connections: int) -> dict
                 "plain"
             ):  # until every flow is stored (the writer drained), at most 300 s
                 for _ in range(300):
-                    if _stored(workdir / "mem.db") >= flows:
+                    if _stored(workdir / "bench.db") >= flows:
                         break
                     time.sleep(1)
             time.sleep(5)  # the writer's last batch and the sender's idle turn; the RSS after the load
             after = rss_mb(proc.pid)
-            parts = {k: round(v, 1) for k, v in rss_parts_mb(proc.pid).items()}
-            peak = hwm_mb(proc.pid)
-            kids = {str(c): round(hwm_mb(c), 1) for c in children(proc.pid)}
+            parts = {k: round(v, 1) for k, v in status_mb(proc.pid, "RssAnon", "RssFile", "RssShmem").items()}
+            peak = p.peak_rss_mb()
+            kids = {str(c): round(status_mb(c, "VmHWM").get("VmHWM", 0.0), 1) for c in children(proc.pid)}
             probe = None
             if "probe" in variant or variant == "freeze":
                 probe = _probe(port, trim=True)
