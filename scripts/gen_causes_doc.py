@@ -279,25 +279,21 @@ def render_cause_rules() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # DOC_PATH and DIGEST_PATH read at call time: the tests point them at scratch files.
-    page = gendoc.main(
-        argv, doc_path=DOC_PATH, render=lambda _current: render(), script=__file__, description=__doc__
+    # The paths read at call time: the tests point them at scratch files. Each output checked or
+    # written whatever the others did, so --check names every stale one.
+    outputs = ((DOC_PATH, render), (DIGEST_PATH, render_digest), (CAUSE_RULES_PATH, render_cause_rules))
+    return max(
+        [
+            gendoc.main(
+                argv,
+                doc_path=path,
+                render=lambda _current, make=make: make(),
+                script=__file__,
+                description=__doc__,
+            )
+            for path, make in outputs
+        ]
     )
-    digest = gendoc.main(
-        argv,
-        doc_path=DIGEST_PATH,
-        render=lambda _current: render_digest(),
-        script=__file__,
-        description=__doc__,
-    )
-    rules = gendoc.main(
-        argv,
-        doc_path=CAUSE_RULES_PATH,
-        render=lambda _current: render_cause_rules(),
-        script=__file__,
-        description=__doc__,
-    )
-    return max(page, digest, rules)
 
 
 if __name__ == "__main__":
