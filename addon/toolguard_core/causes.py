@@ -71,6 +71,8 @@ from toolguard_core.learned_forms import (
 )
 from toolguard_core.providers import OPENAI_PARAMS
 from toolguard_core.request import CONVERSE, GEMINI, MESSAGES, RESPONSES, EndpointKind
+from toolguard_core.rules.content import OPENAI_PART_TYPES as _CHAT_PART_TYPES
+from toolguard_core.rules.responses import INPUT_PART_TYPES as _RESPONSES_PART_TYPES
 from toolguard_core.rules.schemas import COMMON_KEYWORDS, schema_keywords
 from toolguard_core.upstream_errors import MAX_MESSAGE_CHARS, UpstreamError
 
@@ -6999,6 +7001,10 @@ def _recognise_error(
                 found = _recognise_request(error.message, candidates, hint, rules)
                 if found is not None:
                     return found
+        for text, _ in texts:
+            found = _recognise_refusal(text, hint, rules)
+            if found is not None:
+                return found
         if status is not None and status in STATUS:
             return _recognise_status(status, err, hint, rules)
         printed = _printed_status(chain) if status is None or status >= 400 else None
@@ -7297,6 +7303,205 @@ def _request_build(
     if tier in ("param", "key-value"):
         cause_id = _REQUEST_PARAM_CAUSES.get(values["param"], cause_id)
     return _build(CAUSES_BY_ID[cause_id], wording, values, text, provider, finding_rules, None)
+
+
+# ---------------------------------------------------------------------------------- provider refusals
+
+# Round 18 (docs/errors.md "Generalisation"): a provider-class rejection says "this model / endpoint /
+# deployment does not accept X". The tiers above read how one provider words it; this one reads the
+# structure, so it names a refusal no wording was written from: an *entity* the text names (a request
+# key from the declared request schemas, a content part type, or the feature those keys and parts
+# switch on), a *negative predicate* (the request tier's own words for a key refused or a value
+# refused, above) within ``_NEAR`` characters of it, and, for a feature named in words, a *subject*
+# (the model, deployment, endpoint, provider, gateway or backend refusing it). It runs after the
+# request tier and before the status, so every more specific reading wins, and it claims nothing when
+# two kinds of entity are named equally near (a generic reading must not guess between two causes).
+
+#: Extra refusal words of the provider class that the request tier's vocabularies do not carry: a
+#: value the provider fixes ("top_p is immutable for this model and must be 0.95", NVIDIA NIM), a key
+#: refused as incompatible ("Model incompatible request argument supplied", Vertex's OpenAI layer),
+#: a feature switched off ("is not enabled for models/...", Gemini).
+_REFUSAL_EXTRA = _re(r"\b(?:incompatible|not (?:yet )?enabled|is disabled)\b")
+_REFUSED = _re(f"{_KEY_UNSUPPORTED.pattern}|{_REFUSAL_EXTRA.pattern}")
+#: A value the provider fixes is a refused value, not a refused key.
+_VALUE_FIXED = _re(f"{_VALUE_REJECTED.pattern}|\\b(?:is|are) immutable\\b")
+#: Who refuses: a model, a deployment or endpoint, the provider or its gateway/backend (or the model
+#: named by its id: "for model: mistralai/...", "models/gemini-pro").
+_SUBJECT = _re(
+    r"\b(?:models?|deployments?|endpoints?|providers?|gateway|backend|server|route|region)\b|模型|该接口"
+)
+
+
+def _part_kind(part_types: Iterable[str], word: str) -> tuple[str, ...]:
+    """The declared content part types of one kind (``image_url``, ``input_image`` ...)."""
+    return tuple(sorted(t for t in part_types if word in t))
+
+
+#: The feature kinds a provider refuses in words, each with the cause that names it. The keys and part
+#: types come from the request schemas toolguard declares (OpenAI's parameters, the Chat and Responses
+#: content part types); the words are the features those keys switch on, as provider texts name them.
+_FEATURE_KINDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "image",
+        "cause.model-no-vision",
+        (
+            *_part_kind(_CHAT_PART_TYPES | _RESPONSES_PART_TYPES, "image"),
+            r"images?(?: (?:inputs?|fields?|content|parts?|urls?|understanding))?",
+            "vision",
+            "multimodal input",
+            "图片",
+            "图像",
+        ),
+    ),
+    (
+        "tools",
+        "cause.model-no-tools",
+        (
+            *sorted({"tools", "functions"} & OPENAI_PARAMS),
+            r"tool[ _-]?(?:use|calling|calls?)",
+            r"function[ _-]?call(?:ing|s)?",
+            "工具调用",
+            "函数调用",
+        ),
+    ),
+    (
+        "json",
+        "cause.model-no-json-mode",
+        (
+            *sorted({"response_format"} & OPENAI_PARAMS),
+            r"structured[ _-]?outputs?",
+            r"json[ _-]?(?:mode|schema|object|output)",
+            "结构化输出",
+        ),
+    ),
+    (
+        "system",
+        "cause.model-no-system-role",
+        (r"system (?:messages?|prompts?|role|instructions?)", "系统消息", "系统提示"),
+    ),
+)
+_FEATURE_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
+    (kind, cause_id, re.compile(r"(?<![\w.])(?:" + "|".join(words) + r")(?![\w])", re.IGNORECASE))
+    for kind, cause_id, words in _FEATURE_KINDS
+)
+#: The generation parameters a refusal may name, in either spelling (``top_p``, ``topP``), longest
+#: first so ``top_logprobs`` is not read as ``logprobs``. Plumbing keys are left to the tiers that
+#: know them (a refused ``store`` is an extra field, not a parameter, by the catalogue's convention).
+_REFUSAL_PARAMS: tuple[str, ...] = tuple(sorted(GENERATION_PARAMS, key=lambda p: (-len(p), p)))
+_PARAM_MENTION = re.compile(
+    r"(?<![\w.\-])[`'\"]?(?P<param>"
+    + "|".join(sorted({p for name in _REFUSAL_PARAMS for p in (name, _camel(name))}, key=lambda p: -len(p)))
+    + r")[`'\"]?(?![\w\-]|\.\w|'s\b)",
+    re.IGNORECASE,
+)
+#: A quoted dotted value, ``"thinking.type.enabled"``: the last segment is a value of the path before it.
+_DOTTED_VALUE = re.compile(
+    r"[`'\"](?P<param>[a-z_]{2,40}(?:\.[a-z_]{2,40}){1,3})\.(?P<value>[\w-]{1,40})[`'\"]"
+)
+
+#: The tier's wordings: what it reads (the predicate), with a real text of the shape it names and that
+#: text's thread (development rows and public threads outside every probe round).
+REFUSALS: Mapping[str, tuple[str, Wording]] = {
+    "feature": (
+        "cause.model-no-tools",  # per kind: _FEATURE_KINDS
+        Wording(
+            provider="refusal",
+            pattern=_REFUSED,
+            source="https://github.com/truefoundry/models/pull/944",
+            example="deepinfra error: Tool calling is not supported for model: mistralai/Mistral-Small-24B-Instruct-2501",
+            no_rule=True,
+            no_constraint=True,
+        ),
+    ),
+    "param": (
+        "cause.param-unsupported",
+        Wording(
+            provider="refusal",
+            pattern=_REFUSED,
+            source="https://github.com/ggml-org/llama.cpp/issues/10920",
+            example="Unsupported param: tools",
+            constraint=_PARAM,
+        ),
+    ),
+    "value": (
+        "cause.param-value-unsupported",
+        Wording(
+            provider="refusal",
+            pattern=_VALUE_REJECTED,
+            source="https://github.com/LoadShine/tada/issues/16",
+            example="'response_format.type' must be 'json_schema' or 'text'",
+            no_constraint=True,  # a value the text does not quote: nothing about the key to learn
+        ),
+    ),
+}
+
+
+def _nearest(text: str, spans: list[tuple[int, int]], predicates: list[tuple[int, int]]) -> int | None:
+    """The distance from the closest of ``spans`` to a predicate, when within ``_NEAR``."""
+    best: int | None = None
+    for start, end in spans:
+        for p_start, p_end in predicates:
+            gap = max(p_start - end, start - p_end, 0)
+            if gap <= _NEAR and (best is None or gap < best):
+                best = gap
+    return best
+
+
+def _recognise_refusal(
+    message: str | None, provider: str | None, finding_rules: tuple[str, ...]
+) -> Recognition | None:
+    """The provider-refusal tier on one message (see :data:`REFUSALS`)."""
+    if not message:
+        return None
+    text = _prepare(message)
+    refused = [m.span() for m in _REFUSED.finditer(text)]
+    valued = [m.span() for m in _VALUE_FIXED.finditer(text)]
+    if not refused and not valued:
+        return None
+    dotted = _DOTTED_VALUE.search(text)
+    if (
+        dotted is not None
+        and _nearest(text, [dotted.span()], refused + valued) is not None
+        and dotted.group("param").split(".", 1)[0] not in FOREIGN_BODY_KEYS
+        and not _suggested(text, dotted.start())
+    ):
+        values = {"param": dotted.group("param"), "value": dotted.group("value")}
+        cause = CAUSES_BY_ID["cause.param-value-unsupported"]
+        return _build(cause, REFUSALS["value"][1], values, text, provider, finding_rules, None)
+    readings: list[tuple[int, str, dict[str, str], str]] = []
+    for match in _PARAM_MENTION.finditer(text):
+        if _suggested(text, match.start()):
+            continue
+        name = _param_name(match.group("param"))
+        if name not in GENERATION_PARAMS or re.search(rf"\b{re.escape(match.group('param'))}[.\[]\w", text):
+            continue  # something under the key was refused ("response_format.type `json_schema`"), not the key
+        gap = _nearest(text, [match.span()], refused)
+        value_gap = _nearest(text, [match.span()], valued)
+        if value_gap is not None and (gap is None or value_gap < gap):
+            cause_id = _REQUEST_PARAM_CAUSES.get(name) if name in OWN_CAUSE_PARAMS else None
+            if cause_id is None and _TYPE_REJECTED.search(text):
+                cause_id = "cause.param-type-invalid"  # "#/temperature: expected type: Number, found: Null"
+            readings.append(
+                (value_gap, cause_id or "cause.param-value-unsupported", {"param": name}, "value")
+            )
+        elif gap is not None:
+            readings.append(
+                (gap, _REQUEST_PARAM_CAUSES.get(name, "cause.param-unsupported"), {"param": name}, "param")
+            )
+    if _SUBJECT.search(text):
+        for _kind, cause_id, pattern in _FEATURE_PATTERNS:
+            spans = [m.span() for m in pattern.finditer(text) if not _suggested(text, m.start())]
+            gap = _nearest(text, spans, refused) if spans else None
+            if gap is not None:
+                readings.append((gap, cause_id, {}, "feature"))
+    if not readings:
+        return None
+    readings.sort(key=lambda r: r[0])
+    best = readings[0]
+    if any(r[0] == best[0] and r[1] != best[1] for r in readings[1:]):
+        return None  # two causes named equally near: a generic reading does not guess between them
+    _, cause_id, values, tier = best
+    return _build(CAUSES_BY_ID[cause_id], REFUSALS[tier][1], values, text, provider, finding_rules, None)
 
 
 _STRUCTURAL_WORDINGS = frozenset(wording for _, wording in STRUCTURAL)
