@@ -25,8 +25,10 @@ from toolguard_analysis.rule_links import rule_anchor, rule_doc_link
 from toolguard_core.causes import (
     CAUSES,
     ERROR_INFO_REASONS,
+    FEATURE_KINDS,
     FRAMEWORKS,
     REFERENCE,
+    REFUSALS,
     REQUEST_TIER,
     STATUS,
     STRUCTURAL,
@@ -181,6 +183,29 @@ def render() -> str:
         lines.append(
             f"| {framework.library}{kind} | {framework.fault} | “{_md(wording.example)}” ([source]({wording.source})) "
             f"| {_md(framework.library_source)} |"
+        )
+    lines += [
+        "",
+        "## From the shape of a provider's refusal",
+        "",
+        "A provider-class rejection says that this model, endpoint, deployment or provider does not accept",
+        "something. When nothing above names the rejection, the text is read for that shape (round 18): an",
+        "entity (a generation parameter of the declared request schemas in either spelling, a content part",
+        "type or the feature it switches on, an API path, a model by its id), a word refusing it within",
+        "70 characters, and for a feature named in words a subject (model, deployment, endpoint, provider,",
+        "gateway). Two causes named equally near name nothing. Ranked after the request tier, before the",
+        "status ([errors.md](errors.md#generalisation-development-probe-and-held-out-numbers)). The features:",
+        "",
+        "| feature | cause | words and keys |",
+        "|---|---|---|",
+    ]
+    for kind, cause_id, words in FEATURE_KINDS:
+        shown = ", ".join(f"`{_md(w)}`" for w in words)
+        lines.append(f"| {kind} | [`{cause_id}`](#{rule_anchor(cause_id)}) | {shown} |")
+    lines += ["", "One line per reading, with a real text of that shape:", ""]
+    for reading, (cause_id, wording) in REFUSALS.items():
+        lines.append(
+            f"- {reading} → [`{cause_id}`](#{rule_anchor(cause_id)}): “{_md(wording.example)}” ([source]({wording.source}))"
         )
     by_cause: dict[str, list[str]] = {}
     for cause_id, wording in ERROR_INFO_REASONS:

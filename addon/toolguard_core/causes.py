@@ -3546,7 +3546,7 @@ CAUSES: tuple[Cause, ...] = (
                 # Not after "of type": "'response_format' of type 'json_schema' is not supported with this
                 # model" names a value of response_format, not a parameter (cause.model-no-json-mode).
                 pattern=_re(
-                    r"(?<!\w)(?<!of type )(?<!of type ')(?<!of type \")(?<!of type `){Q}(?P<param>\w{1,64}){Q} is not supported with this model"
+                    r"(?<![\w./])(?<!of type )(?<!of type ')(?<!of type \")(?<!of type `){Q}(?P<param>\w{1,64}){Q} is not supported with this model"
                 ),
                 source="https://github.com/0xPlaygrounds/rig/issues/1134",
                 example="`reasoning_format` is not supported with this model",
@@ -4272,6 +4272,12 @@ PARAM_CAUSES: Mapping[str, str] = {
 OWN_CAUSE_PARAMS: Mapping[str, str] = {
     param: PARAM_CAUSES[param] for param in ("reasoning_effort", "tool_choice")
 }
+
+#: The Responses API's names for a Chat Completions knob that has its own cause: OpenAI answers
+#: "Unsupported parameter: 'reasoning_effort'. In the Responses API, this parameter has moved to
+#: 'reasoning.effort'" (https://github.com/lobehub/lobehub/issues/8116), so a refusal of
+#: ``reasoning.effort`` is a refusal of the same knob (Azure AI Foundry, round 18).
+_RESPONSES_ALIASES: Mapping[str, str] = {"reasoning.effort": "reasoning_effort"}
 
 #: Request fields that steer generation (OpenAI's parameters minus the plumbing fields). A strict
 #: server that rejects one of these as an unknown field does not know the *parameter*
@@ -5234,7 +5240,7 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "cause.param-unsupported",
         "generic",
         # "Unsupported value: 'low' is not supported with the 'm' model" quotes a VALUE, not a parameter.
-        r"(?<![\w.])(?<!value: )(?:the )?{Q}(?P<param>[a-z][a-z_]{1,63}){Q} (?:parameter |field |argument )?"
+        r"(?<![\w./])(?<!value: )(?:the )?{Q}(?P<param>[a-z][a-z_]{1,63}){Q} (?:parameter |field |argument )?"
         r"is not supported\b(?!.{0,120}\bsupported values\b)|"
         r"\b(?:does not|doesn't) support (?:the )?{Q}(?P<param2>[a-z][a-z_]{1,63}){Q} (?:parameter|field|argument)",
         "https://github.com/0xPlaygrounds/rig/issues/1134",
@@ -7337,10 +7343,12 @@ def _part_kind(part_types: Iterable[str], word: str) -> tuple[str, ...]:
     return tuple(sorted(t for t in part_types if word in t))
 
 
-#: The feature kinds a provider refuses in words, each with the cause that names it. The keys and part
-#: types come from the request schemas toolguard declares (OpenAI's parameters, the Chat and Responses
-#: content part types); the words are the features those keys switch on, as provider texts name them.
-_FEATURE_KINDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+#: The feature kinds a provider refuses in words, each with the cause that names it. The part types come
+#: from the request schemas toolguard declares (the Chat and Responses content part types); the words are
+#: the features the request's keys switch on (``tools``, ``response_format``), as provider texts name
+#: them. A key itself is read as a parameter (``_REFUSAL_PARAMS``): "functions is not supported" refuses
+#: a parameter, not tool calling.
+FEATURE_KINDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "image",
         "cause.model-no-vision",
@@ -7357,7 +7365,6 @@ _FEATURE_KINDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "tools",
         "cause.model-no-tools",
         (
-            *sorted({"tools", "functions"} & OPENAI_PARAMS),
             r"tool[ _-]?(?:use|calling|calls?)",
             r"function[ _-]?call(?:ing|s)?",
             "工具调用",
@@ -7368,7 +7375,6 @@ _FEATURE_KINDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "json",
         "cause.model-no-json-mode",
         (
-            *sorted({"response_format"} & OPENAI_PARAMS),
             r"structured[ _-]?outputs?",
             r"json[ _-]?(?:mode|schema|object|output)",
             "结构化输出",
@@ -7382,8 +7388,18 @@ _FEATURE_KINDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 _FEATURE_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     (kind, cause_id, re.compile(r"(?<![\w.])(?:" + "|".join(words) + r")(?![\w])", re.IGNORECASE))
-    for kind, cause_id, words in _FEATURE_KINDS
+    for kind, cause_id, words in FEATURE_KINDS
 )
+
+
+def _feature_cause(name: str) -> str | None:
+    """The cause of a feature named where a family expected a key (``image``, ``vision``), when the
+    name is no request parameter of the declared schemas."""
+    if not name or name in OPENAI_PARAMS:
+        return None
+    return next((cause_id for _, cause_id, pattern in _FEATURE_PATTERNS if pattern.fullmatch(name)), None)
+
+
 #: The generation parameters a refusal may name, in either spelling (``top_p``, ``topP``), longest
 #: first so ``top_logprobs`` is not read as ``logprobs``. Plumbing keys are left to the tiers that
 #: know them (a refused ``store`` is an extra field, not a parameter, by the catalogue's convention).
@@ -7399,11 +7415,32 @@ _DOTTED_VALUE = re.compile(
     r"[`'\"](?P<param>[a-z_]{2,40}(?:\.[a-z_]{2,40}){1,3})\.(?P<value>[\w-]{1,40})[`'\"]"
 )
 
+#: An API path refused as a whole ("/v1/chat/completions is not supported. Please use /v1/responses."):
+#: the request went to an endpoint this server does not serve for it.
+_API_PATH = re.compile(r"(?<![\w.])/(?:v\d+(?:beta\d*)?|api|openai)(?:/[\w.{}-]+)+")
+#: The model itself refused, named by its id ("unknown provider for model claude-sonnet-4-5-20250929",
+#: "Model id : Qwen/Qwen3-Coder-480B-A35B-Instruct , has no provider supported"): an id has a
+#: separator (``/``, ``-``, ``:``, ``.``) and a digit or a slash, unlike a plain word.
+_MODEL_ID = re.compile(
+    r"\bmodels?(?: id)?\s*[:=]?\s*[`'\"]?(?P<model>(?=[\w./:@-]*[\d/])[\w@][\w./:@-]*[\w])[`'\"]?",
+    re.IGNORECASE,
+)
+#: The id first, then what it is not ("deepseek-r1t-chimera:free is not a valid model ID", OpenRouter).
+_ID_NOT_A_MODEL = re.compile(
+    r"(?<![\w./:@-])[`'\"]?(?P<model>(?=[\w./:@-]*[\d/:])[\w@][\w./:@-]*[\w])[`'\"]? is not a valid model\b",
+    re.IGNORECASE,
+)
+#: What refuses a model (as opposed to a feature of it): nobody serves it or it is not known.
+_MODEL_REFUSED = _re(
+    r"\b(?:unknown|no provider|unable to access|not (?:a )?valid|not available|unavailable|not supported|"
+    r"unsupported|not found|does not exist|no endpoints?)\b"
+)
+
 #: The tier's wordings: what it reads (the predicate), with a real text of the shape it names and that
 #: text's thread (development rows and public threads outside every probe round).
 REFUSALS: Mapping[str, tuple[str, Wording]] = {
     "feature": (
-        "cause.model-no-tools",  # per kind: _FEATURE_KINDS
+        "cause.model-no-tools",  # per kind: FEATURE_KINDS
         Wording(
             provider="refusal",
             pattern=_REFUSED,
@@ -7423,14 +7460,36 @@ REFUSALS: Mapping[str, tuple[str, Wording]] = {
             constraint=_PARAM,
         ),
     ),
+    "endpoint": (
+        "cause.wrong-endpoint",
+        Wording(
+            provider="refusal",
+            pattern=_REFUSED,
+            # sub2api's gateway code, quoted in the thread: the legacy route answered for every model.
+            source="https://github.com/Wei-Shaw/sub2api/issues/885",
+            example="Unsupported legacy protocol: /v1/chat/completions is not supported. Please use /v1/responses.",
+            no_constraint=True,
+        ),
+    ),
+    "model": (
+        "cause.model-not-found",
+        Wording(
+            provider="refusal",
+            pattern=_MODEL_REFUSED,
+            source="https://github.com/lingyuins/octopus/issues/177",
+            example="Unsupported model: 'deepseek-r1'.",
+            no_constraint=True,
+        ),
+    ),
     "value": (
         "cause.param-value-unsupported",
         Wording(
             provider="refusal",
             pattern=_VALUE_REJECTED,
-            source="https://github.com/LoadShine/tada/issues/16",
-            example="'response_format.type' must be 'json_schema' or 'text'",
-            no_constraint=True,  # a value the text does not quote: nothing about the key to learn
+            source="https://github.com/Automattic/studio/issues/4363",
+            example='"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" and '
+            '"output_config.effort" to control thinking behavior.',
+            no_constraint=True,  # learned from the request, which the text's value need not match
         ),
     ),
 }
@@ -7456,7 +7515,7 @@ def _recognise_refusal(
     text = _prepare(message)
     refused = [m.span() for m in _REFUSED.finditer(text)]
     valued = [m.span() for m in _VALUE_FIXED.finditer(text)]
-    if not refused and not valued:
+    if not refused and not valued and not _MODEL_REFUSED.search(text):
         return None
     dotted = _DOTTED_VALUE.search(text)
     if (
@@ -7468,6 +7527,17 @@ def _recognise_refusal(
         values = {"param": dotted.group("param"), "value": dotted.group("value")}
         cause = CAUSES_BY_ID["cause.param-value-unsupported"]
         return _build(cause, REFUSALS["value"][1], values, text, provider, finding_rules, None)
+    paths = [m.span() for m in _API_PATH.finditer(text)]
+    if paths and _nearest(text, paths, refused) is not None:
+        return _build(
+            CAUSES_BY_ID["cause.wrong-endpoint"],
+            REFUSALS["endpoint"][1],
+            {},
+            text,
+            provider,
+            finding_rules,
+            None,
+        )
     readings: list[tuple[int, str, dict[str, str], str]] = []
     for match in _PARAM_MENTION.finditer(text):
         if _suggested(text, match.start()):
@@ -7495,6 +7565,13 @@ def _recognise_refusal(
             if gap is not None:
                 readings.append((gap, cause_id, {}, "feature"))
     if not readings:
+        # Nothing of the request was named: the model itself, by its id, may be what is refused.
+        model_refused = [m.span() for m in _MODEL_REFUSED.finditer(text)]
+        for match in [*_MODEL_ID.finditer(text), *_ID_NOT_A_MODEL.finditer(text)]:
+            if _nearest(text, [match.span()], model_refused) is not None:
+                values = {"model": match.group("model")}
+                cause = CAUSES_BY_ID["cause.model-not-found"]
+                return _build(cause, REFUSALS["model"][1], values, text, provider, finding_rules, None)
         return None
     readings.sort(key=lambda r: r[0])
     best = readings[0]
@@ -7603,7 +7680,20 @@ def _build(
     if foreign_body:
         cause = CAUSES_BY_ID["cause.wrong-endpoint"]
         rule_id = cause.rule_id
+    feature = _feature_cause(values.get("param", "")) if cause.id == "cause.param-unsupported" else None
+    if feature is not None:
+        # "doesn't support the image field for user messages": what a family read as a parameter is a
+        # feature no request key is named after (round 18); the feature's own cause names it.
+        cause = CAUSES_BY_ID[feature]
+        values.pop("param")
+        rule_id = None if wording.no_rule else cause.rule_id
     target = PARAM_CAUSES.get(values.get("param", "")) if wording.model_scoped else None
+    if target == "cause.sampling-on-reasoning-model" and not _MENTIONS_MODEL.search(text):
+        target = None  # "not supported by this gateway profile": no model refused it, no reasoning model
+    if cause.id == "cause.sampling-on-reasoning-model" and values.get("param", "") not in _SAMPLING:
+        # A model-scoped refusal of a key that is no sampling knob ("Model grok-4.6 does not support
+        # parameter stop."): the parameter is unsupported, not a reasoning model's sampling.
+        cause = CAUSES_BY_ID["cause.param-unsupported"]
     if target is not None and target != cause.id:
         cause = CAUSES_BY_ID[target]
         if wording.rule_id is None:
@@ -7611,7 +7701,7 @@ def _build(
             rule_id = (
                 _PARAM_REJECTION_RULES.get(values["param"]) if "value" not in values else None
             ) or cause.rule_id
-    own = OWN_CAUSE_PARAMS.get(values.get("param", ""))
+    own = OWN_CAUSE_PARAMS.get(_RESPONSES_ALIASES.get(values.get("param", ""), values.get("param", "")))
     if own is not None and cause.id in ("cause.param-unsupported", "cause.param-value-unsupported"):
         cause = CAUSES_BY_ID[own]
         if rule_id is None:
