@@ -7485,7 +7485,7 @@ REFUSALS: Mapping[str, tuple[str, Wording]] = {
         "cause.param-value-unsupported",
         Wording(
             provider="refusal",
-            pattern=_VALUE_REJECTED,
+            pattern=_re(f"{_REFUSED.pattern}|{_VALUE_FIXED.pattern}"),
             source="https://github.com/Automattic/studio/issues/4363",
             example='"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" and '
             '"output_config.effort" to control thinking behavior.',
