@@ -69,7 +69,7 @@ from toolguard_core.learned_forms import (
     tool_call_ids,
     unsigned_calls,
 )
-from toolguard_core.providers import OPENAI_PARAMS
+from toolguard_core.providers import GROQ_MESSAGE_KEYS, OPENAI_PARAMS
 from toolguard_core.request import CONVERSE, GEMINI, MESSAGES, RESPONSES, EndpointKind
 from toolguard_core.rules.content import OPENAI_PART_TYPES as _CHAT_PART_TYPES
 from toolguard_core.rules.responses import INPUT_PART_TYPES as _RESPONSES_PART_TYPES
@@ -4273,6 +4273,12 @@ OWN_CAUSE_PARAMS: Mapping[str, str] = {
     param: PARAM_CAUSES[param] for param in ("reasoning_effort", "tool_choice")
 }
 
+#: What refuses a key when it is not a model: a gateway's own profile or policy (round 18: "The parameter
+#: 'top_p' is not supported by this gateway profile."). A sampling knob refused there is no reasoning
+#: model's signature; a text naming no subject at all keeps the refinement (xAI's "Argument not
+#: supported: presencePenalty" is a reasoning model's).
+_OTHER_SUBJECT = _re(r"\b(?:gateway|proxy|router|profile|policy)\b")
+
 #: The Responses API's names for a Chat Completions knob that has its own cause: OpenAI answers
 #: "Unsupported parameter: 'reasoning_effort'. In the Responses API, this parameter has moved to
 #: 'reasoning.effort'" (https://github.com/lobehub/lobehub/issues/8116), so a refusal of
@@ -7392,11 +7398,16 @@ _FEATURE_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
 )
 
 
+#: The keys a chat message carries (Groq's reference lists OpenAI's set per role): a refused one is a
+#: message field, never a feature.
+_MESSAGE_KEYS: frozenset[str] = frozenset().union(*GROQ_MESSAGE_KEYS.values())
+
+
 def _feature_cause(name: str) -> str | None:
     """The cause of a feature named where a family expected a key (``image``, ``vision``), when the
     name is no request parameter of the declared schemas."""
-    if not name or name in OPENAI_PARAMS:
-        return None
+    if not name or name in OPENAI_PARAMS or name in _MESSAGE_KEYS:
+        return None  # a request key or a message's key ('tool_calls') is read as what it is
     return next((cause_id for _, cause_id, pattern in _FEATURE_PATTERNS if pattern.fullmatch(name)), None)
 
 
@@ -7688,8 +7699,12 @@ def _build(
         values.pop("param")
         rule_id = None if wording.no_rule else cause.rule_id
     target = PARAM_CAUSES.get(values.get("param", "")) if wording.model_scoped else None
-    if target == "cause.sampling-on-reasoning-model" and not _MENTIONS_MODEL.search(text):
-        target = None  # "not supported by this gateway profile": no model refused it, no reasoning model
+    if (
+        target == "cause.sampling-on-reasoning-model"
+        and _OTHER_SUBJECT.search(text)
+        and not _MENTIONS_MODEL.search(text)
+    ):
+        target = None  # "not supported by this gateway profile": a gateway refused it, not a reasoning model
     if cause.id == "cause.sampling-on-reasoning-model" and values.get("param", "") not in _SAMPLING:
         # A model-scoped refusal of a key that is no sampling knob ("Model grok-4.6 does not support
         # parameter stop."): the parameter is unsupported, not a reasoning model's sampling.
