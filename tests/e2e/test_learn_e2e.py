@@ -233,7 +233,11 @@ def _measure(result: dict[str, Any]) -> tuple[float, list[tuple[str, set[str]]]]
         # (branch causes14: probe round 17, validation-framework formats, 20% -> 64% agreeing; a tier
         # reading pydantic, python-jsonschema, serde, Go encoding/json, protobuf JSON, CPython's
         # TypeError and zod's issue code as a fault kind and a field path; dev replay 95.1%) measured
-        # 79.3% at its end (119 of 150, 0 mixing): unchanged, so the mark stays.
+        # 79.3% at its end (119 of 150, 0 mixing): unchanged, so the mark stays. Round 15 (branch
+        # causes15: probe round 18, provider-class refusals, 58% -> 89% agreeing on its first batch (tuned),
+        # 38% -> 85% on its second; causes.REFUSALS reads an entity of the declared request schemas, a
+        # refusal word and a subject instead of one provider's sentence; dev replay 95.1%) measured 79.3% at
+        # its end (119 of 150, 0 mixing): unchanged, so the mark stays.
         pytest.param(
             "heldout",
             marks=pytest.mark.xfail(
