@@ -68,12 +68,19 @@ ROWS = [
         '{"error":{"message":"this deployment does not support structured outputs"}}',
         ("cause.model-no-json-mode", None, {}, None, "refusal"),
     ),
-    # A value the provider fixes (constructed in NVIDIA NIM's "Validation: ... is immutable" shape).
+    # A sampling value the model fixes (constructed in NVIDIA NIM's "Validation: ... is immutable" shape): the
+    # catalogue reads OpenAI's "'temperature' does not support 0.7 with this model" the same way.
     (
         "constructed: a fixed temperature",
         400,
         '{"error":{"message":"Validation: temperature is immutable for this model and must be 1, got 0.2"}}',
-        ("cause.param-value-unsupported", None, {"param": "temperature"}, None, "refusal"),
+        (
+            "cause.sampling-on-reasoning-model",
+            "params.unsupported-for-model",
+            {"param": "temperature"},
+            None,  # a value refused, not the key: nothing about the key is learned
+            "refusal",
+        ),
     ),
     # A model refused by its id, no request key named (constructed in a local proxy's shape).
     (
@@ -180,6 +187,35 @@ def test_a_provider_refusal_is_named_from_its_shape(
             400,
             '{"error":{"message":"Validation: top_k is immutable for this model and must be 20, got 40"}}',
             None,
+        ),
+        # The refusal words come before the key: a schema validator's wording, not a refused value.
+        (
+            "constructed: Bedrock InvokeModel's schema printout",
+            400,
+            "Malformed input request: #: subject must not be valid against schema {required:[messages]}#: required "
+            "key [max_tokens] not found, please reformat your input and try again.",
+            None,
+        ),
+        # A feature word inside a model id names no feature.
+        (
+            "constructed: a model id with 'image' in it",
+            400,
+            '{"error":{"message":"Thinking is not enabled for models/gemini-2.0-flash-preview-image-generation"}}',
+            "not cause.model-no-vision",
+        ),
+        # "\n" escapes are not the parameter n.
+        (
+            "constructed: escaped newlines",
+            400,
+            '{"error":{"message":"{\\n  \\"error\\": {\\n \\"message\\": \\"The thinking budget (52428) is invalid.\\"}}"}}',
+            "not cause.param-value-unsupported",
+        ),
+        # A list-valued key's "value" is no value refusal ("only named tools are supported", vLLM).
+        (
+            "constructed: named tools only",
+            400,
+            "{'type': 'value_error', 'loc': ('body',), 'msg': 'Value error, Currently only named tools are supported.'}",
+            "not cause.param-value-unsupported",
         ),
         # "functions" is a parameter, read by the catalogue's own family (not as tool calling by the tier).
         (

@@ -4282,8 +4282,12 @@ _OTHER_SUBJECT = _re(r"\b(?:gateway|proxy|router|profile|policy)\b")
 #: The Responses API's names for a Chat Completions knob that has its own cause: OpenAI answers
 #: "Unsupported parameter: 'reasoning_effort'. In the Responses API, this parameter has moved to
 #: 'reasoning.effort'" (https://github.com/lobehub/lobehub/issues/8116), so a refusal of
-#: ``reasoning.effort`` is a refusal of the same knob (Azure AI Foundry, round 18).
-_RESPONSES_ALIASES: Mapping[str, str] = {"reasoning.effort": "reasoning_effort"}
+#: ``reasoning.effort`` is a refusal of the same knob (Azure AI Foundry, round 18); Anthropic's Messages API
+#: spells it ``output_config.effort`` (its "thinking.type.enabled" refusal says "Use ... output_config.effort").
+_RESPONSES_ALIASES: Mapping[str, str] = {
+    "reasoning.effort": "reasoning_effort",
+    "output_config.effort": "reasoning_effort",
+}
 
 #: Request fields that steer generation (OpenAI's parameters minus the plumbing fields). A strict
 #: server that rejects one of these as an unknown field does not know the *parameter*
@@ -7393,7 +7397,8 @@ FEATURE_KINDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ),
 )
 _FEATURE_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
-    (kind, cause_id, re.compile(r"(?<![\w.])(?:" + "|".join(words) + r")(?![\w])", re.IGNORECASE))
+    # Not inside a model id or a path ("models/gemini-2.0-flash-preview-image-generation" names no image).
+    (kind, cause_id, re.compile(r"(?<![\w./-])(?:" + "|".join(words) + r")(?![\w/-])", re.IGNORECASE))
     for kind, cause_id, words in FEATURE_KINDS
 )
 
@@ -7416,14 +7421,21 @@ def _feature_cause(name: str) -> str | None:
 #: know them (a refused ``store`` is an extra field, not a parameter, by the catalogue's convention).
 _REFUSAL_PARAMS: tuple[str, ...] = tuple(sorted(GENERATION_PARAMS, key=lambda p: (-len(p), p)))
 _PARAM_MENTION = re.compile(
-    r"(?<![\w.\-])[`'\"]?(?P<param>"
+    r"(?<![\w.\-\\])[`'\"]?(?P<param>"
     + "|".join(sorted({p for name in _REFUSAL_PARAMS for p in (name, _camel(name))}, key=lambda p: -len(p)))
     + r")[`'\"]?(?![\w\-]|\.\w|'s\b)",
     re.IGNORECASE,
 )
+_QUOTED_AROUND = re.compile(r"[`'\"]\w{1,2}[`'\"]")
+#: "Invalid combination of reasoning_effort and thinking type" (Volcengine): "invalid" may come first.
+_INVALID_FIRST = _re(r"invalid|illegal")
+#: Keys whose value is a list of declarations: a value refusal is never about them as a whole.
+_LIST_PARAMS = frozenset({"tools", "functions", "messages"})
 #: A quoted dotted value, ``"thinking.type.enabled"``: the last segment is a value of the path before it.
 _DOTTED_VALUE = re.compile(
-    r"[`'\"](?P<param>[a-z_]{2,40}(?:\.[a-z_]{2,40}){1,3})\.(?P<value>[\w-]{1,40})[`'\"]"
+    r"[`'\"](?P<param>[a-z_]{2,40}(?:\.[a-z_]{2,40}){1,3})\.(?P<value>[\w-]{1,40})[`'\"]|"
+    # The key, then its value quoted: 'output_config.effort "high" is not supported by model ...'.
+    r"(?<![\w.])(?P<param2>[a-z_]{2,40}(?:\.[a-z_]{2,40}){1,3}) [`'\"](?P<value2>[\w-]{1,40})[`'\"]"
 )
 
 #: An API path refused as a whole ("/v1/chat/completions is not supported. Please use /v1/responses."):
@@ -7441,6 +7453,8 @@ _ID_NOT_A_MODEL = re.compile(
     r"(?<![\w./:@-])[`'\"]?(?P<model>(?=[\w./:@-]*[\d/:])[\w@][\w./:@-]*[\w])[`'\"]? is not a valid model\b",
     re.IGNORECASE,
 )
+#: The values a key takes, listed: the text refuses a value, not the model it names.
+_VALUES_LISTED = _re(r"\b(?:supported|allowed|valid|accepted) values?\b|\bvalues? (?:are|is)\b|\bone of\b")
 #: What refuses a model (as opposed to a feature of it): nobody serves it or it is not known.
 _MODEL_REFUSED = _re(
     r"\b(?:unknown|no provider|unable to access|not (?:a )?valid|not available|unavailable|not supported|"
@@ -7532,10 +7546,13 @@ def _recognise_refusal(
     if (
         dotted is not None
         and _nearest(text, [dotted.span()], refused + valued) is not None
-        and dotted.group("param").split(".", 1)[0] not in FOREIGN_BODY_KEYS
+        and (dotted.group("param") or dotted.group("param2")).split(".", 1)[0] not in FOREIGN_BODY_KEYS
         and not _suggested(text, dotted.start())
     ):
-        values = {"param": dotted.group("param"), "value": dotted.group("value")}
+        values = {
+            "param": dotted.group("param") or dotted.group("param2"),
+            "value": dotted.group("value") or dotted.group("value2"),
+        }
         cause = CAUSES_BY_ID["cause.param-value-unsupported"]
         return _build(cause, REFUSALS["value"][1], values, text, provider, finding_rules, None)
     paths = [m.span() for m in _API_PATH.finditer(text)]
@@ -7554,14 +7571,30 @@ def _recognise_refusal(
         if _suggested(text, match.start()):
             continue
         name = _param_name(match.group("param"))
+        if len(name) < 3 and not _QUOTED_AROUND.fullmatch(text[max(match.start() - 1, 0) : match.end() + 1]):
+            continue  # a bare "n" is a letter of the text, not the parameter; a quoted 'n' is the key
         if name not in GENERATION_PARAMS or re.search(rf"\b{re.escape(match.group('param'))}[.\[]\w", text):
             continue  # something under the key was refused ("response_format.type `json_schema`"), not the key
         gap = _nearest(text, [match.span()], refused)
-        value_gap = _nearest(text, [match.span()], valued)
+        # A value is refused of the key the sentence is about: the key comes first ("top_p is immutable ...
+        # must be 0.95", "Only a tool_choice of 'auto' is supported"), not after the words ("subject must not
+        # be valid against schema ... [max_tokens]"); a key whose value is a list of declarations (tools,
+        # functions) has no value a provider refuses as such.
+        after = [
+            span
+            for span in valued
+            if span[1] > match.start()
+            or (match.start() - span[1] <= 40 and _INVALID_FIRST.match(text, span[0]))
+        ]
+        value_gap = _nearest(text, [match.span()], after) if name not in _LIST_PARAMS else None
         if value_gap is not None and (gap is None or value_gap < gap):
             cause_id = _REQUEST_PARAM_CAUSES.get(name) if name in OWN_CAUSE_PARAMS else None
             if cause_id is None and _TYPE_REJECTED.search(text):
                 cause_id = "cause.param-type-invalid"  # "#/temperature: expected type: Number, found: Null"
+            elif cause_id is None and name in _SAMPLING and _MENTIONS_MODEL.search(text):
+                # A sampling knob the model fixes ("top_p is immutable for this model and must be 0.95"): the
+                # catalogue's reading of OpenAI's "'temperature' does not support 0.7 with this model".
+                cause_id = "cause.sampling-on-reasoning-model"
             readings.append(
                 (value_gap, cause_id or "cause.param-value-unsupported", {"param": name}, "value")
             )
@@ -7577,6 +7610,8 @@ def _recognise_refusal(
                 readings.append((gap, cause_id, {}, "feature"))
     if not readings:
         # Nothing of the request was named: the model itself, by its id, may be what is refused.
+        if _VALUES_LISTED.search(text):
+            return None  # "... is not supported by model X; supported values: [medium]": a value was refused
         model_refused = [m.span() for m in _MODEL_REFUSED.finditer(text)]
         for match in [*_MODEL_ID.finditer(text), *_ID_NOT_A_MODEL.finditer(text)]:
             if _nearest(text, [match.span()], model_refused) is not None:
