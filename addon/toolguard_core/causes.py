@@ -7545,6 +7545,9 @@ def _recognise_refusal(
     dotted = _DOTTED_VALUE.search(text)
     if (
         dotted is not None
+        # A value refused by a model or provider (the subject), not a deserializer's "unavailable now"
+        # (DeepSeek's serde answer is the request tier's to name, with the request's exact value).
+        and _SUBJECT.search(text) is not None
         and _nearest(text, [dotted.span()], refused + valued) is not None
         and (dotted.group("param") or dotted.group("param2")).split(".", 1)[0] not in FOREIGN_BODY_KEYS
         and not _suggested(text, dotted.start())
