@@ -129,3 +129,39 @@ def test_cohere_refusal_says_what_the_page_says() -> None:
     ]
     assert "Cohere's Compatibility API does not support `n`" in finding.message
     assert "docs.cohere.com/docs/compatibility-api" in finding.message
+
+
+OPENROUTER = "https://openrouter.ai/api/v1/chat/completions"
+
+# OpenRouter's reasoning-tokens page: the `reasoning` object takes "One of the following (not both)": effort or
+# max_tokens; exclude and enabled combine with either.
+OPENROUTER_REASONING = [
+    ({"effort": "medium", "max_tokens": 900}, [("quirks.openrouter-reasoning-effort-and-max-tokens", "reasoning.max_tokens")]),
+    ({"effort": "high", "max_tokens": 2000, "exclude": True}, [("quirks.openrouter-reasoning-effort-and-max-tokens", "reasoning.max_tokens")]),
+    ({"effort": "medium"}, []),
+    ({"max_tokens": 1500}, []),
+    ({"effort": "low", "exclude": True}, []),
+    ({"enabled": True, "max_tokens": 2000}, []),
+    ({"enabled": True}, []),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("reasoning", "expected"), OPENROUTER_REASONING)
+def test_openrouter_reasoning_takes_effort_or_max_tokens(
+    reasoning: dict[str, Any], expected: list[tuple[str, str]]
+) -> None:
+    body = {"model": "moonshotai/kimi-k2-thinking", "messages": [USER], "reasoning": reasoning}
+    assert errors(body, OPENROUTER) == expected
+
+
+def test_the_reasoning_pair_is_openrouters_rule_only() -> None:
+    """Another host's `reasoning` object is not OpenRouter's: the pair is not judged there."""
+    body = {"model": "some-model", "messages": [USER], "reasoning": {"effort": "medium", "max_tokens": 900}}
+    for url in (
+        "https://llm-gateway.example.com/v1/chat/completions",
+        "https://api.together.xyz/v1/chat/completions",
+    ):
+        analysis = analyse_request(json.dumps(body), url)
+        assert [
+            f for f in analysis.findings if f.rule == "quirks.openrouter-reasoning-effort-and-max-tokens"
+        ] == []
