@@ -46,6 +46,10 @@ PROBES = {
     # Bedrock, Cerebras, Groq, Z.AI, Volcengine, OpenAI) and self-hosted servers (vLLM, llama.cpp, LM Studio);
     # about one candidate thread in seven was new.
     CORPUS_DIR / "probe-provider-rules-11.jsonl": (25, 15),
+    # Provider probe 12 (session 14, branch provider15): hosted APIs (Groq, Cerebras, Mistral, DeepSeek, Azure and
+    # its Foundry models, OpenRouter, Vertex, Gemini, Bedrock, Fireworks, Together, xAI, Moonshot, Cohere's
+    # Compatibility API, Anthropic); about one candidate thread in eight was new.
+    CORPUS_DIR / "probe-provider-rules-12.jsonl": (25, 15),
 }
 ROUND_2 = CORPUS_DIR / "probe-provider-rules.jsonl"
 ROUND_3 = CORPUS_DIR / "probe-provider-rules-2.jsonl"
@@ -58,6 +62,7 @@ ROUND_10 = CORPUS_DIR / "probe-provider-rules-8.jsonl"
 ROUND_11 = CORPUS_DIR / "probe-provider-rules-9.jsonl"
 ROUND_12 = CORPUS_DIR / "probe-provider-rules-10.jsonl"
 ROUND_13 = CORPUS_DIR / "probe-provider-rules-11.jsonl"
+PROBE_12 = CORPUS_DIR / "probe-provider-rules-12.jsonl"
 
 
 @pytest.mark.parametrize("probe", list(PROBES), ids=lambda p: p.name)
@@ -218,6 +223,21 @@ def test_round_thirteen_probe_is_unseen_by_thread_and_text() -> None:
         row
         for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
         if path != ROUND_13
+        for row in read_jsonl(path)
+    ]
+    assert_unseen(fresh, earlier)
+    assert_no_rule_or_source_cites(fresh)
+
+
+def test_provider_probe_12_is_unseen_by_thread_and_text() -> None:
+    """Provider probe 12 (session 14, branch provider15, collected and scored before that session's provider
+    surface audit) shares no thread with the corpus or any earlier probe file, and no error text with any of
+    their rows; no rule or data source cites its threads."""
+    fresh = read_jsonl(PROBE_12)
+    earlier = [
+        row
+        for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
+        if path != PROBE_12
         for row in read_jsonl(path)
     ]
     assert_unseen(fresh, earlier)

@@ -265,13 +265,24 @@ def test_round_five_provider_facts(
 def test_reasoning_effort_values_are_declared_on_the_profiles() -> None:
     """One declaration per provider: the rule reads the profile's list, the policy names who refuses."""
     declared = {pid: p.reasoning_efforts for pid, p in BUILTIN_PROFILES.items() if p.reasoning_efforts}
-    assert sorted(declared) == ["azure", "cerebras", "chatgpt-codex", "groq", "ollama", "openai", "vllm"]
+    assert sorted(declared) == [
+        "azure",
+        "cerebras",
+        "chatgpt-codex",
+        "cohere",
+        "groq",
+        "ollama",
+        "openai",
+        "vllm",
+    ]
     # Ollama's OpenAI layer: one closed switch (openai/openai.go thinkFromReasoningEffort, rules9p).
     assert declared["ollama"] == frozenset(
         {"none", "minimal", "low", "medium", "high", "xhigh", "ultra", "max"}
     )
     assert declared["cerebras"] == frozenset({"none", "low", "medium", "high"})
     assert declared["groq"] == frozenset({"none", "default", "low", "medium", "high"})
+    # Cohere's Compatibility API page: reasoning_effort "none" or "high" (providers.COHERE).
+    assert declared["cohere"] == frozenset({"none", "high"})
 
 
 @pytest.mark.parametrize(

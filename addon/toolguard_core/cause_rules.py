@@ -306,6 +306,7 @@ RULE_APIS: dict[str, frozenset[str]] = {
     "quirks.moonshot-reasoning-content-missing": frozenset(("chat", )),
     "quirks.moonshot-thinking-not-object": frozenset(("chat", )),
     "quirks.ollama-model-no-tools": frozenset(("chat", )),
+    "quirks.openrouter-reasoning-effort-and-max-tokens": frozenset(("chat", )),
     "quirks.qwen-thinking-forced-tool-choice": frozenset(("chat", )),
     "quirks.qwen-thinking-json-mode": frozenset(("chat", )),
     "quirks.qwen-thinking-non-stream": frozenset(("chat", )),

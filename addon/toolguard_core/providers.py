@@ -1615,6 +1615,38 @@ VERCEL = ProviderProfile(
     multi_vendor=True,
 )
 
+#: Cohere's Compatibility API (https://api.cohere.ai/compatibility/v1, the OpenAI SDK's base URL in Cohere's
+#: "Using Cohere models via the OpenAI SDK", docs.cohere.com/docs/compatibility-api; api.cohere.com serves the
+#: same paths). The page lists the chat fields it takes and, separately, the ones it does not:
+COHERE_COMPAT_DOC = "docs.cohere.com/docs/compatibility-api"
+#: "Unsupported parameters ... Chat completions" (cohere-ai/cohere-developer-experience
+#: fern/pages/v2/text-generation/compatibility-api.mdx at 0f369fc); such a field is answered 422
+#: "unprocessable entity: <field> is not supported". `user` left that list in February 2025 (the same repo's
+#: PR #431), so it is not here.
+COHERE_UNSUPPORTED_PARAMS = (
+    "store", "metadata", "logit_bias", "top_logprobs", "n", "modalities", "prediction", "audio",
+    "service_tier", "parallel_tool_calls",
+)  # fmt: skip
+COHERE = ProviderProfile(
+    id="cohere",
+    name="Cohere (Compatibility API)",
+    base_url="https://api.cohere.ai/compatibility/v1",
+    chat_paths=("/compatibility/v1/chat/completions",),
+    rejected_params=MappingProxyType(
+        {
+            key: f"Cohere's Compatibility API does not support `{key}` (422 unprocessable entity: {key} is not "
+            f"supported; {COHERE_COMPAT_DOC}, Unsupported parameters)"
+            for key in COHERE_UNSUPPORTED_PARAMS
+        }
+    ),
+    # Same page, Supported parameters: "reasoning_effort (Only "none" and "high" are currently supported.)
+    # ... Passing medium or low is not supported at this time."
+    reasoning_efforts=frozenset({"none", "high"}),
+    ranges=_warn(OPENAI_RANGES, "inf"),
+    hosts=("api.cohere.ai", "api.cohere.com"),
+    catalog_vendors=frozenset({"cohere", "cohere_chat"}),
+)
+
 BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
     {
         p.id: p
@@ -1623,7 +1655,7 @@ BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
             FIREWORKS, XAI, MOONSHOT, WANDB, PERPLEXITY, CEREBRAS, COPILOT, CLOUDFLARE, VLLM, SGLANG,
             LLAMA_CPP, OLLAMA, LMSTUDIO, TGI, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, VERTEX, BEDROCK, DATABRICKS,
             SAMBANOVA, AZURE_AI, DEEPINFRA, NEBIUS, NOVITA, HYPERBOLIC, BASETEN, SILICONFLOW, VERCEL, VOLCENGINE,
-            MODELSCOPE, CHATGPT_CODEX, GENERIC,
+            MODELSCOPE, COHERE, CHATGPT_CODEX, GENERIC,
         )
     }
 )  # fmt: skip

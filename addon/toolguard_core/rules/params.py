@@ -170,12 +170,16 @@ REJECTED_BY_PROVIDER = define(
     "params.rejected-by-provider",
     Severity.ERROR,
     "A field that this provider documents or answers as unsupported (Groq: logprobs, top_logprobs, "
-    "logit_bias; Cerebras: store; NVIDIA NIM: prompt_cache_key; the Gemini API: frequency_penalty; the "
+    "logit_bias; Cerebras: store; NVIDIA NIM: prompt_cache_key; the Gemini API: frequency_penalty; Cohere's "
+    "Compatibility API: n, store, metadata, parallel_tool_calls and the other fields its page lists; the "
     "ChatGPT Codex backend: max_output_tokens).",
     # Checked where the profile lists such fields (``rejected_params``, each with its reason; for a
     # Responses body ``responses_rejected_params``, rules/responses.py).
+    # Every profile that declares such fields (``rejected_params``, ``responses_rejected_params``), and only those.
     policy=policy(
-        error=("groq", "cerebras", "nvidia", "gemini", "chatgpt-codex"),
+        error=tuple(
+            p.id for p in BUILTIN_PROFILES.values() if p.rejected_params or p.responses_rejected_params
+        ),
         conditions={"chatgpt-codex": "max_output_tokens on its Responses endpoint"},
     ),
     predicts=(
@@ -415,13 +419,15 @@ REASONING_EFFORT_VALUE = define(
     "params.reasoning-effort-value",
     Severity.ERROR,
     "`reasoning_effort` has a value the provider does not accept.",
-    policy=policy(error=("openai-family", "vllm", "cerebras", "groq", "ollama")),
+    # Every profile that lists the values its API reference takes (``reasoning_efforts``).
+    policy=policy(error=tuple(p.id for p in BUILTIN_PROFILES.values() if p.reasoning_efforts is not None)),
     example={"model": "o3", "messages": [_USER], "reasoning_effort": "extreme"},
     notes=(
         "Each provider's list is its profile's `reasoning_efforts`, from its API reference: OpenAI none, "
         "minimal, low, medium, high, xhigh, max (doc [OAS]); vLLM low, medium, high (pydantic enum, code "
         "[VLLM-CHAT]); Cerebras none, low, medium, high (inference-docs.cerebras.ai/api-reference/"
-        "chat-completions); Groq none, default, low, medium, high (console.groq.com/docs/reasoning); Ollama "
+        "chat-completions); Groq none, default, low, medium, high (console.groq.com/docs/reasoning); Cohere's "
+        "Compatibility API none and high only (docs.cohere.com/docs/compatibility-api); Ollama "
         "none, minimal, low, medium, high, xhigh, ultra, max (its OpenAI layer's closed switch, "
         'openai/openai.go thinkFromReasoningEffort: "invalid reasoning value: ..."; older releases took fewer). '
         "A model may take fewer (Ollama's thinking levels are gpt-oss's; \"think value ... is not supported "
@@ -583,8 +589,11 @@ TOP_LOGPROBS_WITHOUT_LOGPROBS = define(
     "params.top-logprobs-without-logprobs",
     Severity.ERROR,
     "`top_logprobs` is set but `logprobs` is not true.",
+    # Silent where the provider refuses `top_logprobs` itself (``rejected_params``: Groq, Cohere).
     policy=policy(
-        error=("openai-family", "vllm", "llama.cpp", "deepseek"), silent=("groq",), otherwise=Severity.WARNING
+        error=("openai-family", "vllm", "llama.cpp", "deepseek"),
+        silent=tuple(p.id for p in BUILTIN_PROFILES.values() if "top_logprobs" in p.rejected_params),
+        otherwise=Severity.WARNING,
     ),
     predicts=(
         PredictedError(
@@ -611,7 +620,13 @@ LOGIT_BIAS = define(
     "params.logit-bias",
     Severity.ERROR,
     "`logit_bias` is not a map of token ids to integers in −100…100.",
-    policy=policy(error=("openai-family", "vllm"), silent=("groq",), otherwise=Severity.WARNING),
+    # A provider that refuses the field itself (``rejected_params``: Groq, Cohere) gets that rule's finding
+    # instead, so this one is silent there.
+    policy=policy(
+        error=("openai-family", "vllm"),
+        silent=tuple(p.id for p in BUILTIN_PROFILES.values() if "logit_bias" in p.rejected_params),
+        otherwise=Severity.WARNING,
+    ),
     predicts=(
         PredictedError(
             provider="vllm",

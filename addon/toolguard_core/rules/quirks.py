@@ -349,6 +349,30 @@ GEMINI_THINKING_CONFLICT = define(
     example_url="https://generativelanguage.googleapis.com/v1beta/openai/chat/completions",
     fixed={"model": "gemini-2.5-flash", "messages": [_USER], "reasoning_effort": "low"},
 )
+#: OpenRouter's reasoning-tokens page (https://openrouter.ai/docs/use-cases/reasoning-tokens, "Controlling
+#: Reasoning Tokens"): the `reasoning` object takes "One of the following (not both)": `effort` (OpenAI-style)
+#: or `max_tokens` (Anthropic-style).
+OPENROUTER_REASONING_DOC = "https://openrouter.ai/docs/use-cases/reasoning-tokens"
+OPENROUTER_EFFORT_AND_BUDGET = define(
+    "quirks.openrouter-reasoning-effort-and-max-tokens",
+    Severity.ERROR,
+    "OpenRouter: the `reasoning` object sets both `effort` and `max_tokens`; it takes one of them.",
+    policy=policy(error=("openrouter",)),
+    example={
+        "model": "moonshotai/kimi-k2-thinking",
+        "messages": [_USER],
+        "reasoning": {"effort": "medium", "max_tokens": 2000},
+    },
+    example_url="https://openrouter.ai/api/v1/chat/completions",
+    fixed={"model": "moonshotai/kimi-k2-thinking", "messages": [_USER], "reasoning": {"max_tokens": 2000}},
+    notes=(
+        f'{OPENROUTER_REASONING_DOC}: `reasoning` takes "One of the following (not both)": `effort` or '
+        '`max_tokens`. OpenRouter answers the pair with 400 `Only one of "reasoning.effort" and '
+        '"reasoning.max_tokens" can be specified` (quoted by two independent public codebases in 2026, an '
+        "OpenRouter evaluation harness and a LiteLLM-based game master). Keep `max_tokens` for a hard budget, "
+        "`effort` for a level; `exclude` and `enabled` combine with either."
+    ),
+)
 GEMINI_EFFORT_NONE = define(
     "quirks.gemini-reasoning-effort-none",
     Severity.ERROR,
@@ -762,6 +786,23 @@ def check_quirks(view: RequestView) -> Iterator[Finding]:
         yield from _vllm(view)
     elif pid == "openrouter":
         yield from _gemini_signatures(view, via_openrouter=True)
+        yield from _openrouter_reasoning(view)
+
+
+def _openrouter_reasoning(view: RequestView) -> Iterator[Finding]:
+    reasoning = view.body.get("reasoning")
+    if (
+        isinstance(reasoning, dict)
+        and reasoning.get("effort") is not None
+        and reasoning.get("max_tokens") is not None
+    ):
+        yield from OPENROUTER_EFFORT_AND_BUDGET.report(
+            view,
+            "reasoning.max_tokens",
+            "`reasoning` sets both `effort` and `max_tokens`, and OpenRouter takes one of them (its "
+            'reasoning-tokens page: "One of the following (not both)"); keep `max_tokens` for a token budget '
+            "or `effort` for a level.",
+        )
 
 
 def _deepseek(view: RequestView) -> Iterator[Finding]:
