@@ -279,3 +279,53 @@ def test_the_update_hook_is_triggered_only_when_an_addon_has_one(extra: list[Any
             c for a in extra if isinstance(a, _Parent) for c in a.addons if isinstance(c, _WithUpdate)
         ]
         assert [a.calls for a in hooked] == [1] * len(hooked)
+
+
+@pytest.mark.parametrize(
+    ("mode", "then", "expected"),
+    [
+        # Observe mode: the hooks queue; one callback a loop turn later reads both, in order.
+        ("observe", "a loop turn", ((False, False), (True, True), ["first", "second"])),
+        # A hook that reads a flow's state empties the queue first: an answer in the same turn
+        # (a flow replayed with `mitmdump -r`) finds its request read.
+        ("observe", "the first answer", ((False, False), (True, True), ["first", "second"])),
+        # Block mode judges each request in its own hook, before it goes on.
+        ("block", "a loop turn", ((True, True), (True, True), ["first", "second"])),
+        # At shutdown the queue is read, then every flow in flight is judged and stored.
+        ("observe", "shutdown", ((False, False), (True, True), [])),
+    ],
+)
+def test_requests_of_a_loop_turn_are_read_together(
+    tmp_path: Path, mode: str, then: str, expected: tuple[Any, ...]
+) -> None:
+    """Issue #12: under load a loop turn brings several requests; reading them in one callback
+    fetches toolguard's code and data into the CPU's caches once per batch (docs/benchmarks.md)."""
+
+    async def scenario() -> tuple[Any, ...]:
+        addon = ToolGuard()
+        with taddons.context(addon) as tctx:
+            tctx.configure(addon, toolguard_db=str(tmp_path / "toolguard.db"), toolguard_offload="off")
+            tctx.configure(addon, toolguard_mode=mode)
+            addon.running()
+            flows = []
+            for name in ("first", "second"):
+                flow = flow_for("https://api.openai.com/v1/chat/completions", LONE_TOOL.body())
+                flow.request.headers["x-name"] = name
+                flows.append(flow)
+                addon.request(flow)
+            queued = tuple(f.id in addon.pending for f in flows)
+            if then == "a loop turn":
+                await asyncio.sleep(0)
+            elif then == "the first answer":
+                flows[0].response = http.Response.make(400, json.dumps(ORPHAN_ANSWER).encode())
+                addon.responseheaders(flows[0])
+            elif then == "shutdown":
+                addon.done()
+                judged = tuple(METADATA_KEY in f.metadata for f in flows)
+                return queued, judged, list(addon.pending)
+            read = tuple(f.id in addon.pending for f in flows)
+            order = [p.flow.request.headers["x-name"] for p in addon.pending.values() if p.flow]
+            addon.done()
+            return queued, read, order
+
+    assert asyncio.run(scenario()) == expected
