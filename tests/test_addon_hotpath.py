@@ -187,8 +187,11 @@ ORPHAN_ANSWER = json.loads(LONE_TOOL.error_body())
         ),
     ],
 )
+# Queued: mitmproxy's `running` hook has come, so the hooks queue the loop turn's flows and read them
+# together a turn later (test_requests_of_a_loop_turn_are_read_together): the same outcome.
+@pytest.mark.parametrize("queued", [False, True], ids=["hooks by hand", "queued"])
 def test_observe_mode_forwards_first_and_judges_a_turn_later(
-    tmp_path: Path, order: str, expected: tuple[Any, ...]
+    tmp_path: Path, order: str, expected: tuple[Any, ...], queued: bool
 ):
     """On mitmproxy's event loop the request hook returns before the rules run (the request goes on
     at once); the verdict, mark, comment, counters and stored row are those of in-place validation."""
@@ -198,11 +201,15 @@ def test_observe_mode_forwards_first_and_judges_a_turn_later(
         addon = ToolGuard()
         with taddons.context(addon) as tctx:
             tctx.configure(addon, toolguard_db=str(db_path), toolguard_offload="off")
+            if queued:
+                addon.running()
             flow = flow_for("https://api.openai.com/v1/chat/completions", LONE_TOOL.body())
             addon.request(flow)
             forwarded_unjudged = METADATA_KEY not in flow.metadata
             if order == "rules, answer":
                 await asyncio.sleep(0)
+                if queued:  # the queue's turn, then the rules' turn
+                    await asyncio.sleep(0)
                 judged = [f["rule"] for f in flow.metadata[METADATA_KEY]["findings"]]
                 assert (judged, flow.marked) == ([LONE_TOOL.rule], MARK)
                 finish(addon, flow, 400, ORPHAN_ANSWER)

@@ -479,6 +479,8 @@ class ToolGuard:
         self._inbox_loop: asyncio.AbstractEventLoop | None = None
         self._running_loop: asyncio.AbstractEventLoop | None = None  # mitmproxy's, from `running`
         self._request_inbox: list[http.HTTPFlow] = []
+        self._answer_inbox: list[http.HTTPFlow] = []  # their `response` hooks, read after them
+        self._drain_due = False  # a `_drain` is scheduled, or a queue holds a flow
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -651,8 +653,8 @@ class ToolGuard:
         self._option_errors = _command_line_errors(loader.master.options)
 
     def configure(self, updated: set[str]) -> None:
-        if self._request_inbox:  # read by the settings they came under
-            self._drain_requests()
+        if self._drain_due:  # read by the settings they came under
+            self._drain()
         try:
             self._configure(updated)
             self._arm_inbox()
@@ -820,8 +822,8 @@ class ToolGuard:
 
     def done(self) -> None:
         self._inbox_loop = None
-        if self._request_inbox:  # requests of the last loop turn: read like any other
-            self._drain_requests()
+        if self._drain_due:  # flows of the last loop turn: read like any other
+            self._drain()
         # Bodies the worker has not answered yet, and bodies whose rules were still to run a loop
         # turn later, are validated here, so a flow that ended just before shutdown keeps its
         # verdict (at most the worker's bounded backlog).
@@ -1041,34 +1043,41 @@ class ToolGuard:
         loop = self._inbox_loop
         if loop is not None:
             # Observe mode: nothing waits for toolguard, so the flow is only queued, and one callback
-            # a loop turn later reads every request this turn brought (three on average under wrk's
-            # 8 connections): toolguard's code and data are then fetched into the CPU's caches once
-            # per batch instead of once per flow between mitmproxy's own. Measured against plain
-            # mitmdump on one CPU at the same time (docs/benchmarks.md, session 14): the small
-            # clean request's cost fell from about 4.5 % to about 2.5 %. The answer cannot overtake
-            # it: it needs the network, a later turn; every other hook that reads a flow's state
-            # empties the queue first anyway (`_drain_requests`).
-            inbox = self._request_inbox
-            inbox.append(flow)
-            if len(inbox) == 1:
-                loop.call_soon(self._drain_requests)
+            # a loop turn later reads every request and answer this turn brought (three requests on
+            # average under wrk's 8 connections): toolguard's code and data are then fetched into the
+            # CPU's caches once per batch instead of once per flow between mitmproxy's own
+            # (docs/benchmarks.md, session 14). The answer cannot overtake its request: requests are
+            # read first, and every other hook that reads a flow's state empties the queues first.
+            self._request_inbox.append(flow)
+            if not self._drain_due:
+                self._drain_due = True
+                loop.call_soon(self._drain)
             return
         try:
             self._on_request(flow)
         except Exception as exc:
             self._failed("request", flow, exc)
 
-    def _drain_requests(self) -> None:
-        """Read the queued requests, in the order they came (see :meth:`request`)."""
-        inbox = self._request_inbox
-        if not inbox:
-            return  # emptied already by a hook that needed it
-        self._request_inbox = []
-        for flow in inbox:
-            try:
-                self._on_request(flow)
-            except Exception as exc:
-                self._failed("request", flow, exc)
+    def _drain(self) -> None:
+        """Read the queued requests, then the queued answers, each in the order they came (see
+        :meth:`request`). Called by the scheduled callback, or earlier by a hook that needs it."""
+        self._drain_due = False
+        requests = self._request_inbox
+        if requests:
+            self._request_inbox = []
+            for flow in requests:
+                try:
+                    self._on_request(flow)
+                except Exception as exc:
+                    self._failed("request", flow, exc)
+        answers = self._answer_inbox
+        if answers:
+            self._answer_inbox = []
+            for flow in answers:
+                try:
+                    self._finish(flow)
+                except Exception as exc:
+                    self._failed("response", flow, exc)
 
     def _arm_inbox(self) -> None:
         """Queue requests (see :meth:`request`) only in observe mode, inside mitmproxy's loop: block
@@ -1079,29 +1088,34 @@ class ToolGuard:
         )
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
-        if self._request_inbox:
-            self._drain_requests()
+        if self._drain_due:
+            self._drain()
         try:
             self._on_responseheaders(flow)
         except Exception as exc:
             self._failed("responseheaders", flow, exc)
 
     def response(self, flow: http.HTTPFlow) -> None:
-        if self._request_inbox:
-            self._drain_requests()
+        loop = self._inbox_loop
+        if loop is not None:  # observe mode: read with the loop turn's other flows (see request)
+            self._answer_inbox.append(flow)
+            if not self._drain_due:
+                self._drain_due = True
+                loop.call_soon(self._drain)
+            return
         try:
             self._finish(flow)
         except Exception as exc:
             self._failed("response", flow, exc)
 
     def error(self, flow: http.HTTPFlow) -> None:
-        if self._request_inbox:
-            self._drain_requests()
+        if self._drain_due:
+            self._drain()
         self._guard("error", flow, self._finish)
 
     def websocket_start(self, flow: http.HTTPFlow) -> None:
-        if self._request_inbox:
-            self._drain_requests()
+        if self._drain_due:
+            self._drain()
         self._guard("websocket_start", flow, self._on_websocket_start)
 
     def websocket_message(self, flow: http.HTTPFlow) -> Awaitable[None] | None:
@@ -1127,8 +1141,8 @@ class ToolGuard:
         connection (``connection_strategy=lazy``, as ``toolguard run`` sets), its ``error`` hook
         stores it with the request instead.
         """
-        if self._request_inbox:
-            self._drain_requests()
+        if self._drain_due:
+            self._drain()
         try:
             self._on_server_connect_error(data)
         except Exception as exc:
