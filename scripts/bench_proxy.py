@@ -1055,6 +1055,22 @@ class Live:
     sent: dict[str, int] = field(default_factory=dict)  # requests per scenario, for the validated share
 
 
+def run_bursts[T](live: list[T], bursts: int, side_by_side: bool, measure: Callable[[T, int], None]) -> None:
+    """``bursts`` bursts of one scenario on every proxy of a round: one after another in
+    :func:`burst_order`, or side by side, every proxy at once (one wrk each, one thread each): the
+    proxies then share the proxy's CPU for the same seconds, so a change in the machine's speed
+    reaches both sides of a pair alike (docs/benchmarks.md "Side by side")."""
+    for burst_no in range(bursts):
+        if side_by_side:
+            with concurrent.futures.ThreadPoolExecutor(len(live)) as pool:
+                running = [pool.submit(measure, one, burst_no) for one in live]
+                for done in running:
+                    done.result()  # a burst's failure is the run's
+            continue
+        for one in burst_order(live, burst_no):
+            measure(one, burst_no)
+
+
 def takes_server(one: Live, scenario: str, burst_no: int) -> bool:
     """postgres-down: the server goes away during the round's first flagged burst, where rows are
     written (once a round: a restart takes seconds)."""
@@ -1102,25 +1118,15 @@ def measure_round(
         for scenario, path in (("small", "ok"), ("agent", "ok"), ("flagged", "bad")):
             if scenario not in cfg.only:
                 continue
-            for burst_no in range(cfg.bursts):
-                if cfg.side_by_side:
-                    # All at once, one wrk each: the proxies share the proxy's CPU for the same
-                    # seconds, so a change in the machine's speed reaches both sides of a pair alike.
-                    with concurrent.futures.ThreadPoolExecutor(len(live)) as pool:
-                        running = [
-                            pool.submit(
-                                measure_burst,
-                                *(cfg, one, scenario, path, files[scenario], sinks, results),
-                                takes_server(one, scenario, burst_no),
-                            )
-                            for one in live
-                        ]
-                        for done in running:
-                            done.result()
-                    continue
-                for one in burst_order(live, burst_no):
-                    taken = takes_server(one, scenario, burst_no)
-                    measure_burst(cfg, one, scenario, path, files[scenario], sinks, results, taken)
+            run_bursts(
+                live,
+                cfg.bursts,
+                cfg.side_by_side,
+                lambda one, burst_no, scenario=scenario, path=path: measure_burst(
+                    *(cfg, one, scenario, path, files[scenario], sinks, results),
+                    takes_server(one, scenario, burst_no),
+                ),
+            )
         for one in live:
             p = one.proxy
             base = f"http://127.0.0.1:{p.port}"
