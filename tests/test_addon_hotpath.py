@@ -336,3 +336,31 @@ def test_requests_of_a_loop_turn_are_read_together(
             return queued, read, order
 
     assert asyncio.run(scenario()) == expected
+
+
+def test_a_queue_that_no_loop_turn_empties_is_read_at_its_bound(tmp_path: Path) -> None:
+    """`mitmdump -r` of flows without answers never lets the loop turn between them: the queue is
+    read each time it holds MAX_QUEUED flows, so it cannot hold a whole file."""
+    from toolguard_core.addon import MAX_QUEUED
+
+    async def scenario() -> list[int]:
+        addon = ToolGuard()
+        with taddons.context(addon) as tctx:
+            tctx.configure(addon, toolguard_db=str(tmp_path / "toolguard.db"), toolguard_offload="off")
+            addon.running()
+            read = []
+            for _ in range(2 * MAX_QUEUED + 1):
+                addon.request(flow_for("https://api.openai.com/v1/chat/completions", LONE_TOOL.body()))
+                read.append(len(addon.pending))
+            addon.done()
+            return read
+
+    read = asyncio.run(scenario())
+    # Requests read after the 1st, 2nd ... one less than the bound, the bound, twice the bound, one more.
+    assert [read[n - 1] for n in (1, MAX_QUEUED - 1, MAX_QUEUED, 2 * MAX_QUEUED, 2 * MAX_QUEUED + 1)] == [
+        0,
+        0,
+        MAX_QUEUED,
+        2 * MAX_QUEUED,
+        2 * MAX_QUEUED,
+    ]

@@ -135,6 +135,9 @@ MARK_REPAIRED = ":wrench:"
 # `toolguard check --url` decides what it checks from the same patterns.
 # Flows seen in `request` but not yet finished; bounded so a proxy bug cannot leak memory.
 MAX_PENDING = 10_000
+#: Flows the hooks queue before reading them in place (see ToolGuard.request): a loop turn under load
+#: brings a few; a file replayed with `mitmdump -r` whose flows have no answer never lets the loop turn.
+MAX_QUEUED = 64
 #: A rejection whose reading was left to the writer (observe mode) waits at most this long for the
 #: writer's verdict before the proxy decides it itself, with the same code (a writer that died with
 #: the row, or dropped it); at most MAX_AWAITING wait at once, the oldest decided here beyond that.
@@ -1048,10 +1051,13 @@ class ToolGuard:
             # CPU's caches once per batch instead of once per flow between mitmproxy's own
             # (docs/benchmarks.md, session 14). The answer cannot overtake its request: requests are
             # read first, and every other hook that reads a flow's state empties the queues first.
-            self._request_inbox.append(flow)
+            inbox = self._request_inbox
+            inbox.append(flow)
             if not self._drain_due:
                 self._drain_due = True
                 loop.call_soon(self._drain)
+            elif len(inbox) >= MAX_QUEUED:
+                self._drain()
             return
         try:
             self._on_request(flow)
@@ -1098,10 +1104,13 @@ class ToolGuard:
     def response(self, flow: http.HTTPFlow) -> None:
         loop = self._inbox_loop
         if loop is not None:  # observe mode: read with the loop turn's other flows (see request)
-            self._answer_inbox.append(flow)
+            inbox = self._answer_inbox
+            inbox.append(flow)
             if not self._drain_due:
                 self._drain_due = True
                 loop.call_soon(self._drain)
+            elif len(inbox) >= MAX_QUEUED:
+                self._drain()
             return
         try:
             self._finish(flow)
