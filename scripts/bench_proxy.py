@@ -66,6 +66,7 @@ PostgreSQL for the postgres variants (`apt-get install postgresql`).
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import http.client
 import json
@@ -600,7 +601,12 @@ def wrk(url: str, body_file: Path, *, connections: int, seconds: float, threads:
     if not binary:
         raise SystemExit("wrk not found: apt-get install wrk")
     script = body_file.with_suffix(".lua")
-    script.write_text(WRK_SCRIPT)
+    if not script.exists():
+        # Whole or not at all: side by side, another wrk may be reading it (a half-written script
+        # printed no result).
+        partial = script.with_name(f"{script.name}.{threading.get_ident()}")
+        partial.write_text(WRK_SCRIPT)
+        os.replace(partial, script)
     out = subprocess.run(
         [
             binary,
@@ -655,6 +661,8 @@ class Config:
     bursts: int = 1
     # How long small requests run beside the million-message request (it takes a few seconds).
     big_seconds: int = 6
+    # Every proxy of a burst driven at the same time, on the same CPU (measure_round).
+    side_by_side: bool = False
 
 
 # --------------------------------------------------------------------------- variants and sinks
@@ -1047,6 +1055,28 @@ class Live:
     sent: dict[str, int] = field(default_factory=dict)  # requests per scenario, for the validated share
 
 
+def run_bursts[T](live: list[T], bursts: int, side_by_side: bool, measure: Callable[[T, int], None]) -> None:
+    """``bursts`` bursts of one scenario on every proxy of a round: one after another in
+    :func:`burst_order`, or side by side, every proxy at once (one wrk each, one thread each): the
+    proxies then share the proxy's CPU for the same seconds, so a change in the machine's speed
+    reaches both sides of a pair alike (docs/benchmarks.md "Side by side")."""
+    for burst_no in range(bursts):
+        if side_by_side:
+            with concurrent.futures.ThreadPoolExecutor(len(live)) as pool:
+                running = [pool.submit(measure, one, burst_no) for one in live]
+                for done in running:
+                    done.result()  # a burst's failure is the run's
+            continue
+        for one in burst_order(live, burst_no):
+            measure(one, burst_no)
+
+
+def takes_server(one: Live, scenario: str, burst_no: int) -> bool:
+    """postgres-down: the server goes away during the round's first flagged burst, where rows are
+    written (once a round: a restart takes seconds)."""
+    return one.variant is not None and one.variant.pg_down and scenario == "flagged" and burst_no == 0
+
+
 def measure_round(
     cfg: Config,
     upstream: int,
@@ -1088,17 +1118,15 @@ def measure_round(
         for scenario, path in (("small", "ok"), ("agent", "ok"), ("flagged", "bad")):
             if scenario not in cfg.only:
                 continue
-            for burst_no in range(cfg.bursts):
-                for one in burst_order(live, burst_no):
-                    # postgres-down: the server goes away during the round's first flagged burst,
-                    # where rows are written (once a round: a restart takes seconds).
-                    taken = (
-                        one.variant is not None
-                        and one.variant.pg_down
-                        and scenario == "flagged"
-                        and burst_no == 0
-                    )
-                    measure_burst(cfg, one, scenario, path, files[scenario], sinks, results, taken)
+            run_bursts(
+                live,
+                cfg.bursts,
+                cfg.side_by_side,
+                lambda one, burst_no, scenario=scenario, path=path: measure_burst(
+                    *(cfg, one, scenario, path, files[scenario], sinks, results),
+                    takes_server(one, scenario, burst_no),
+                ),
+            )
         for one in live:
             p = one.proxy
             base = f"http://127.0.0.1:{p.port}"
@@ -1151,6 +1179,8 @@ def measure_burst(
     p.place()
     before = p.cpu_seconds()
     cores_before = bench_placement.cpu_times()
+    # Side by side, the other proxies share the CPU by design: its busy share says nothing of one.
+    shares = not cfg.side_by_side
     pg_before = sinks.pg_cpu() if variant is not None and variant.postgres else 0.0
     # Instructions retired by the whole proxy and by its event loop's thread: the measure of
     # toolguard's added work that other users' load does not move.
@@ -1170,7 +1200,7 @@ def measure_burst(
     cores_after = bench_placement.cpu_times()
     results.add(f"{scenario} req/s", p.name, r.rps)
     one.sent[scenario] = one.sent.get(scenario, 0) + r.requests
-    if p.placement is not None and p.placement.proxy is not None and p.placement.load is not None:
+    if shares and p.placement is not None and p.placement.proxy is not None and p.placement.load is not None:
         # Is the proxy's CPU the bottleneck (busy ~100%), and how much room did the load's CPU
         # leave (wrk, nginx and, by default, toolguard's children share it)?
         for role, cpus in (("proxy", p.placement.proxy), ("load", p.placement.load)):
@@ -1304,7 +1334,9 @@ def report(cfg: Config, results: Results, load: tuple[str, str] = ("", "")) -> l
     if verdicts:
         print(
             "\nthroughput verdict: the median of the paired ratios (each toolguard burst over plain "
-            "mitmdump's burst of the same number,\nseconds apart); the added CPU is the medians' difference"
+            "mitmdump's burst of the same number,\n"
+            + ("run at the same time on the same CPU" if cfg.side_by_side else "seconds apart")
+            + "); the added CPU is the medians' difference"
         )
         print("\n".join(verdicts))
     if load[0] or load[1]:
@@ -1443,6 +1475,12 @@ def main(argv: list[str] | None = None) -> int:
         help="where each process runs (docs/benchmarks.md, 'CPU placement'): "
         + "; ".join(f"{name}: {what}" for name, what in bench_placement.LAYOUTS.items()),
     )
+    parser.add_argument(
+        "--side-by-side",
+        action="store_true",
+        help="drive every proxy of a burst at the same time on the proxy's CPU, one wrk each, instead "
+        "of one after another (pairs measured in the same seconds; docs/benchmarks.md)",
+    )
     parser.add_argument("--no-pin", action="store_true", help="pin nothing (the same as --placement none)")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.bursts < 1 or args.seconds < 1:
@@ -1470,6 +1508,7 @@ def main(argv: list[str] | None = None) -> int:
         variants=variants,
         placement=placement,
         count_instructions=perf_note is None,
+        side_by_side=args.side_by_side,
     )
     # This script onto the load's CPUs before it starts anything: nginx, wrk, the PostgreSQL server,
     # and its own threads (the SSE upstream, the OTLP receiver) inherit them.
@@ -1498,7 +1537,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(
             f"bodies: {sizes}; wrk {cfg.connections} connections, {cfg.rounds} round(s) of {cfg.bursts} "
-            f"burst(s) x {cfg.seconds} s per proxy and scenario; nginx upstream"
+            f"burst(s) x {cfg.seconds} s per proxy and scenario"
+            + (", every proxy of a burst at the same time on the proxy's CPU" if cfg.side_by_side else "")
+            + "; nginx upstream"
         )
         print(f"variants: {', '.join(v.name for v in variants)} (each against plain mitmdump)")
         print(f"placement: {placement.describe()}")

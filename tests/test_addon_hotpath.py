@@ -187,8 +187,11 @@ ORPHAN_ANSWER = json.loads(LONE_TOOL.error_body())
         ),
     ],
 )
+# Queued: mitmproxy's `running` hook has come, so the hooks queue the loop turn's flows and read them
+# together a turn later (test_requests_of_a_loop_turn_are_read_together): the same outcome.
+@pytest.mark.parametrize("queued", [False, True], ids=["hooks by hand", "queued"])
 def test_observe_mode_forwards_first_and_judges_a_turn_later(
-    tmp_path: Path, order: str, expected: tuple[Any, ...]
+    tmp_path: Path, order: str, expected: tuple[Any, ...], queued: bool
 ):
     """On mitmproxy's event loop the request hook returns before the rules run (the request goes on
     at once); the verdict, mark, comment, counters and stored row are those of in-place validation."""
@@ -198,11 +201,15 @@ def test_observe_mode_forwards_first_and_judges_a_turn_later(
         addon = ToolGuard()
         with taddons.context(addon) as tctx:
             tctx.configure(addon, toolguard_db=str(db_path), toolguard_offload="off")
+            if queued:
+                addon.running()
             flow = flow_for("https://api.openai.com/v1/chat/completions", LONE_TOOL.body())
             addon.request(flow)
             forwarded_unjudged = METADATA_KEY not in flow.metadata
             if order == "rules, answer":
                 await asyncio.sleep(0)
+                if queued:  # the queue's turn, then the rules' turn
+                    await asyncio.sleep(0)
                 judged = [f["rule"] for f in flow.metadata[METADATA_KEY]["findings"]]
                 assert (judged, flow.marked) == ([LONE_TOOL.rule], MARK)
                 finish(addon, flow, 400, ORPHAN_ANSWER)
@@ -279,3 +286,81 @@ def test_the_update_hook_is_triggered_only_when_an_addon_has_one(extra: list[Any
             c for a in extra if isinstance(a, _Parent) for c in a.addons if isinstance(c, _WithUpdate)
         ]
         assert [a.calls for a in hooked] == [1] * len(hooked)
+
+
+@pytest.mark.parametrize(
+    ("mode", "then", "expected"),
+    [
+        # Observe mode: the hooks queue; one callback a loop turn later reads both, in order.
+        ("observe", "a loop turn", ((False, False), (True, True), ["first", "second"])),
+        # A hook that reads a flow's state empties the queue first: an answer in the same turn
+        # (a flow replayed with `mitmdump -r`) finds its request read.
+        ("observe", "the first answer", ((False, False), (True, True), ["first", "second"])),
+        # Block mode judges each request in its own hook, before it goes on.
+        ("block", "a loop turn", ((True, True), (True, True), ["first", "second"])),
+        # At shutdown the queue is read, then every flow in flight is judged and stored.
+        ("observe", "shutdown", ((False, False), (True, True), [])),
+    ],
+)
+def test_requests_of_a_loop_turn_are_read_together(
+    tmp_path: Path, mode: str, then: str, expected: tuple[Any, ...]
+) -> None:
+    """Issue #12: under load a loop turn brings several requests; reading them in one callback
+    fetches toolguard's code and data into the CPU's caches once per batch (docs/benchmarks.md)."""
+
+    async def scenario() -> tuple[Any, ...]:
+        addon = ToolGuard()
+        with taddons.context(addon) as tctx:
+            tctx.configure(addon, toolguard_db=str(tmp_path / "toolguard.db"), toolguard_offload="off")
+            tctx.configure(addon, toolguard_mode=mode)
+            addon.running()
+            flows = []
+            for name in ("first", "second"):
+                flow = flow_for("https://api.openai.com/v1/chat/completions", LONE_TOOL.body())
+                flow.request.headers["x-name"] = name
+                flows.append(flow)
+                addon.request(flow)
+            queued = tuple(f.id in addon.pending for f in flows)
+            if then == "a loop turn":
+                await asyncio.sleep(0)
+            elif then == "the first answer":
+                flows[0].response = http.Response.make(400, json.dumps(ORPHAN_ANSWER).encode())
+                addon.responseheaders(flows[0])
+            elif then == "shutdown":
+                addon.done()
+                judged = tuple(METADATA_KEY in f.metadata for f in flows)
+                return queued, judged, list(addon.pending)
+            read = tuple(f.id in addon.pending for f in flows)
+            order = [p.flow.request.headers["x-name"] for p in addon.pending.values() if p.flow]
+            addon.done()
+            return queued, read, order
+
+    assert asyncio.run(scenario()) == expected
+
+
+def test_a_queue_that_no_loop_turn_empties_is_read_at_its_bound(tmp_path: Path) -> None:
+    """`mitmdump -r` of flows without answers never lets the loop turn between them: the queue is
+    read each time it holds MAX_QUEUED flows, so it cannot hold a whole file."""
+    from toolguard_core.addon import MAX_QUEUED
+
+    async def scenario() -> list[int]:
+        addon = ToolGuard()
+        with taddons.context(addon) as tctx:
+            tctx.configure(addon, toolguard_db=str(tmp_path / "toolguard.db"), toolguard_offload="off")
+            addon.running()
+            read = []
+            for _ in range(2 * MAX_QUEUED + 1):
+                addon.request(flow_for("https://api.openai.com/v1/chat/completions", LONE_TOOL.body()))
+                read.append(len(addon.pending))
+            addon.done()
+            return read
+
+    read = asyncio.run(scenario())
+    # Requests read after the 1st, 2nd ... one less than the bound, the bound, twice the bound, one more.
+    assert [read[n - 1] for n in (1, MAX_QUEUED - 1, MAX_QUEUED, 2 * MAX_QUEUED, 2 * MAX_QUEUED + 1)] == [
+        0,
+        0,
+        MAX_QUEUED,
+        2 * MAX_QUEUED,
+        2 * MAX_QUEUED,
+    ]

@@ -135,6 +135,9 @@ MARK_REPAIRED = ":wrench:"
 # `toolguard check --url` decides what it checks from the same patterns.
 # Flows seen in `request` but not yet finished; bounded so a proxy bug cannot leak memory.
 MAX_PENDING = 10_000
+#: Flows the hooks queue before reading them in place (see ToolGuard.request): a loop turn under load
+#: brings a few; a file replayed with `mitmdump -r` whose flows have no answer never lets the loop turn.
+MAX_QUEUED = 64
 #: A rejection whose reading was left to the writer (observe mode) waits at most this long for the
 #: writer's verdict before the proxy decides it itself, with the same code (a writer that died with
 #: the row, or dropped it); at most MAX_AWAITING wait at once, the oldest decided here beyond that.
@@ -473,6 +476,14 @@ class ToolGuard:
         self._inbox_scheduled = False
         self._verdict_loop: asyncio.AbstractEventLoop | None = None
         self._verdict_sweep: asyncio.TimerHandle | None = None
+        # Observe mode inside mitmproxy's running loop: the request hook only queues the flow here
+        # and one callback a loop turn later reads every request the turn brought (see `request`).
+        # None: each request is read in its own hook (block and repair mode, hooks driven by hand).
+        self._inbox_loop: asyncio.AbstractEventLoop | None = None
+        self._running_loop: asyncio.AbstractEventLoop | None = None  # mitmproxy's, from `running`
+        self._request_inbox: list[http.HTTPFlow] = []
+        self._answer_inbox: list[http.HTTPFlow] = []  # their `response` hooks, read after them
+        self._drain_due = False  # a `_drain` is scheduled, or a queue holds a flow
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -645,8 +656,11 @@ class ToolGuard:
         self._option_errors = _command_line_errors(loader.master.options)
 
     def configure(self, updated: set[str]) -> None:
+        if self._drain_due:  # read by the settings they came under
+            self._drain()
         try:
             self._configure(updated)
+            self._arm_inbox()
         except exceptions.OptionsError as exc:
             if self._running:  # a change at runtime (`:set` in the console): mitmproxy rejects it
                 raise
@@ -774,6 +788,11 @@ class ToolGuard:
     def running(self) -> None:
         self._running = True
         _PROXY_STARTED.set()
+        try:
+            self._running_loop = asyncio.get_running_loop()
+        except RuntimeError:  # the hook called by hand, outside a loop (tests)
+            self._running_loop = None
+        self._arm_inbox()
         # The model catalog is read on its first lookup (catalog.py): here, before traffic, rather
         # than in the first request's hook (about 30 ms of file read and JSON parse on the loop).
         try:
@@ -805,6 +824,9 @@ class ToolGuard:
             self._gc_frozen = True
 
     def done(self) -> None:
+        self._inbox_loop = None
+        if self._drain_due:  # flows of the last loop turn: read like any other
+            self._drain()
         # Bodies the worker has not answered yet, and bodies whose rules were still to run a loop
         # turn later, are validated here, so a flow that ended just before shutdown keeps its
         # verdict (at most the worker's bounded backlog).
@@ -1021,27 +1043,88 @@ class ToolGuard:
     # and a bound method fewer per hook, on every flow (issue #12; docs/benchmarks.md, perf9).
     def request(self, flow: http.HTTPFlow) -> None:
         self.stats["requests_seen"] += 1
+        loop = self._inbox_loop
+        if loop is not None:
+            # Observe mode: nothing waits for toolguard, so the flow is only queued, and one callback
+            # a loop turn later reads every request and answer this turn brought (three requests on
+            # average under wrk's 8 connections): toolguard's code and data are then fetched into the
+            # CPU's caches once per batch instead of once per flow between mitmproxy's own
+            # (docs/benchmarks.md, session 14). The answer cannot overtake its request: requests are
+            # read first, and every other hook that reads a flow's state empties the queues first.
+            inbox = self._request_inbox
+            inbox.append(flow)
+            if not self._drain_due:
+                self._drain_due = True
+                loop.call_soon(self._drain)
+            elif len(inbox) >= MAX_QUEUED:
+                self._drain()
+            return
         try:
             self._on_request(flow)
         except Exception as exc:
             self._failed("request", flow, exc)
 
+    def _drain(self) -> None:
+        """Read the queued requests, then the queued answers, each in the order they came (see
+        :meth:`request`). Called by the scheduled callback, or earlier by a hook that needs it."""
+        self._drain_due = False
+        requests = self._request_inbox
+        if requests:
+            self._request_inbox = []
+            for flow in requests:
+                try:
+                    self._on_request(flow)
+                except Exception as exc:
+                    self._failed("request", flow, exc)
+        answers = self._answer_inbox
+        if answers:
+            self._answer_inbox = []
+            for flow in answers:
+                try:
+                    self._finish(flow)
+                except Exception as exc:
+                    self._failed("response", flow, exc)
+
+    def _arm_inbox(self) -> None:
+        """Queue requests (see :meth:`request`) only in observe mode, inside mitmproxy's loop: block
+        and repair mode must judge a request before it goes on."""
+        settings = self.settings
+        self._inbox_loop = (
+            self._running_loop if settings is not None and settings.mode is Mode.OBSERVE else None
+        )
+
     def responseheaders(self, flow: http.HTTPFlow) -> None:
+        if self._drain_due:
+            self._drain()
         try:
             self._on_responseheaders(flow)
         except Exception as exc:
             self._failed("responseheaders", flow, exc)
 
     def response(self, flow: http.HTTPFlow) -> None:
+        loop = self._inbox_loop
+        if loop is not None:  # observe mode: read with the loop turn's other flows (see request)
+            inbox = self._answer_inbox
+            inbox.append(flow)
+            if not self._drain_due:
+                self._drain_due = True
+                loop.call_soon(self._drain)
+            elif len(inbox) >= MAX_QUEUED:
+                self._drain()
+            return
         try:
             self._finish(flow)
         except Exception as exc:
             self._failed("response", flow, exc)
 
     def error(self, flow: http.HTTPFlow) -> None:
+        if self._drain_due:
+            self._drain()
         self._guard("error", flow, self._finish)
 
     def websocket_start(self, flow: http.HTTPFlow) -> None:
+        if self._drain_due:
+            self._drain()
         self._guard("websocket_start", flow, self._on_websocket_start)
 
     def websocket_message(self, flow: http.HTTPFlow) -> Awaitable[None] | None:
@@ -1067,6 +1150,8 @@ class ToolGuard:
         connection (``connection_strategy=lazy``, as ``toolguard run`` sets), its ``error`` hook
         stores it with the request instead.
         """
+        if self._drain_due:
+            self._drain()
         try:
             self._on_server_connect_error(data)
         except Exception as exc:
