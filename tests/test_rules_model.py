@@ -449,6 +449,13 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         {"model": "grok-3-mini-beta", "messages": [USER], "max_tokens": 100},
         [],
     ),
+    # Session 14: DashScope and DeepSeek answer a `max_tokens` above the vendor entry's limit with the range
+    # (open-webui#10507, pollinations#1291): an error there; the limit itself is accepted.
+    ("dashscope-qwen-max-over", URLS["dashscope"], {"model": "qwen-max", "messages": [USER], "max_tokens": 32000}, [("model.max-tokens-above-limit", "error", "max_tokens")]),
+    ("dashscope-qwen-max-at-limit", URLS["dashscope"], {"model": "qwen-max", "messages": [USER], "max_tokens": 8192}, []),
+    ("deepseek-chat-over", URLS["deepseek"], {"model": "deepseek-chat", "messages": [USER], "max_tokens": 400000}, [("model.max-tokens-above-limit", "error", "max_tokens")]),
+    # Mistral's answer to an over-limit `max_tokens` is not collected: still a warning there.
+    ("mistral-over-limit-warning", URLS["mistral"], {"model": "mistral-small-latest", "messages": [USER], "max_tokens": 10**7}, [("model.max-tokens-above-limit", "warning", "max_tokens")]),
 ]  # fmt: skip
 
 

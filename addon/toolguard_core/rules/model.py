@@ -379,8 +379,22 @@ MAX_TOKENS_ABOVE_LIMIT = define(
     "model.max-tokens-above-limit",
     Severity.ERROR,
     "`max_tokens` / `max_completion_tokens` above the model's output limit.",
-    policy=_capability_policy("openai-family", "anthropic", "volcengine", "generic"),
+    # Alibaba Cloud's DashScope and DeepSeek validate `max_tokens` against the model's own output limit and
+    # answer with the range (the texts below), so the catalog's limit from their own entries is an error there.
+    policy=_capability_policy("openai-family", "anthropic", "volcengine", "dashscope", "deepseek", "generic"),
     predicts=(
+        PredictedError(
+            provider="dashscope",
+            text="400: <400> InternalError.Algo.InvalidParameter: Range of max_tokens should be [1, 8192]",
+            source="https://github.com/open-webui/open-webui/issues/10507",
+            code="invalid_parameter_error",
+        ),
+        PredictedError(
+            provider="deepseek",
+            text="Invalid max_tokens value, the valid range of max_tokens is [1, 8192]",
+            # deepseek-reasoner through pollinations' DeepSeek backend.
+            source="https://github.com/pollinations/pollinations/issues/1291",
+        ),
         PredictedError(
             provider="volcengine",
             text=(
