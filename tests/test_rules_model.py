@@ -649,9 +649,10 @@ def test_images_to_deepseek_v4_pro_behind_a_gateway_are_an_error_judged_as_deeps
         ("https://api.x.ai/v1/chat/completions", "grok-4", None),
         ("https://api.x.ai/v1/chat/completions", "grok-4-0709", None),
         (GENERIC, "x-ai/grok-code-fast-1", "error"),  # judged as xAI's
-        # Copilot refuses it in its own words ("image media type not supported", microsoft/vscode#263970):
-        # not a relay of xAI's validator, so the doubt stands.
-        ("https://api.githubcopilot.com/chat/completions", "grok-code-fast-1", "warning"),
+        # Copilot refuses it in its own words ("image media type not supported", microsoft/vscode#263970): not
+        # a relay of xAI's validator, but a refusal, and a model without image input has no vision encoder on
+        # any host (RULE_CERTAIN, session 14), so the host-not-vendor doubt does not apply to images.
+        ("https://api.githubcopilot.com/chat/completions", "grok-code-fast-1", "error"),
     ],
 )
 def test_images_to_a_vendors_own_text_model_on_its_own_api(

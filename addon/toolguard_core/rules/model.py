@@ -209,10 +209,13 @@ IMAGE_UNSUPPORTED = define(
     # Max/Plus/Coder): the refusal texts below; the catalog's vendor entries say which models see images
     # (glm-4.6v, qwen-vl-*), and a fact only a reseller states stays a warning (``uncertain``). xAI's API
     # refuses an image for its text models (Grok 3, Grok Code Fast 1: the text below). GitHub Copilot
-    # refuses one for grok-code-fast-1 too ("image media type not supported", microsoft/vscode#263970),
-    # but in its own words, not xAI's, so it is not a relay of xAI's validator (FAMILY_RELAYS): a warning.
+    # refuses one for grok-code-fast-1 too ("image media type not supported", microsoft/vscode#263970) in its
+    # own words: it is not a relay of xAI's validator (FAMILY_RELAYS), but it does reject, so an error where
+    # the catalog knows the model takes no images (session 14: the level says whether the host rejects; how
+    # sure the catalog is stays the ``uncertain`` doubt). Groq's validator refuses any image part for a model
+    # without vision ("message[0].content must be a string", vercel/ai#2837).
     policy=_capability_policy(
-        "openai-family", "openrouter", "deepseek", "zhipu", "dashscope", "xai", "generic"
+        "openai-family", "openrouter", "deepseek", "zhipu", "dashscope", "xai", "groq", "copilot", "generic"
     ),
     predicts=(
         PredictedError(
@@ -264,6 +267,18 @@ IMAGE_UNSUPPORTED = define(
             # grok-3 on api.x.ai, as LobeChat relayed it.
             text="The model does not support image input but some images are present in the request.",
             source="https://github.com/lobehub/lobehub/pull/7360",
+        ),
+        PredictedError(
+            provider="groq",
+            text="message[0].content must be a string",
+            # An image part to a Groq text model (the AI SDK's request body quoted in the thread).
+            source="https://github.com/vercel/ai/issues/2837",
+        ),
+        PredictedError(
+            provider="copilot",
+            text='{"error":{"message":"image media type not supported","code":"invalid_request_body"}}',
+            # grok-code-fast-1 in VS Code's Copilot Chat.
+            source="https://github.com/microsoft/vscode/issues/263970",
         ),
         PredictedError(
             # A `:cloud` model relayed by a local Ollama to ollama.com (Claude Code on /v1/messages).
@@ -938,6 +953,95 @@ UNKNOWN_MODEL = define(
 )
 
 
+# --- how sure the catalog is -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Knowledge:
+    """One kind of knowledge a catalog fact rests on, and the decision on it (issue 9, session 14): where the
+    catalog *knows* (the vendor's documented capabilities, the host's own statement), the rule's declared
+    level holds; where it guesses, the finding is at most a warning, saying why (``doubt``)."""
+
+    certain: bool
+    #: The reason a finding gives when not certain (``str.format`` fields: entry, step, host, said, others).
+    doubt: str = ""
+    #: Why the decision is what it is (printed in docs/accuracy.md's session-14 table; tests read it).
+    why: str = ""
+
+
+#: Every kind of knowledge a model rule's fact can rest on (:meth:`_Subject.knowledge` names it); the one place
+#: the level's second input is decided. A rule that knows better for its own capability says so in
+#: :data:`RULE_CERTAIN`, never in its check.
+KNOWLEDGE: Mapping[str, Knowledge] = MappingProxyType(
+    {
+        "vendor-entry": Knowledge(
+            True,
+            why="the vendor's own listing of the model (LiteLLM/models.dev), or the user's providers config",
+        ),
+        "host-statement": Knowledge(
+            True,
+            why="what the host states about the models it serves: both its listings, or a cited host fact",
+        ),
+        "relayed-vendor": Knowledge(
+            True,
+            why="a relay (GitHub Copilot) hands the model to its vendor's validator: the vendor's facts hold",
+        ),
+        "inferred-vendor": Knowledge(
+            True,
+            why="an unrecognised host or a multi-vendor cloud: the model's vendor inferred from its name, whose own "
+            "entry states the fact (every finding says it was inferred)",
+        ),
+        "vendor-sibling": Knowledge(
+            True,
+            why="only resellers list this name, but the vendor's own entry for the same model under its alias or "
+            "snapshot name (gpt-5.2-chat / gpt-5.2-chat-latest) states the same value",
+        ),
+        "reseller-entry": Knowledge(
+            False,
+            "only resellers' catalog entries state this, not the model's vendor",
+            why="resellers' listings are sometimes wrong (grok-4's images, session 13)",
+        ),
+        "host-single-listing": Knowledge(
+            False,
+            "only {host}'s listing in {said} states this{others}",
+            why="the host's two listings disagree",
+        ),
+        "lossy-name": Knowledge(
+            False,
+            "the name matched the catalog entry {entry} only after a lossy normalisation ({step}), so it may be "
+            "another size, version or release",
+            why="the entry may be another size, version or release of the model",
+        ),
+        "foreign-host": Knowledge(
+            False,
+            "{host} is not this model's vendor and may serve it differently",
+            why="a host that is not the vendor may cap limits, add a tool parser or map parameters itself",
+        ),
+        "unprofiled-vendor": Knowledge(
+            False,
+            "the host is not recognised and the model's vendor has no built-in profile",
+            why="neither the host nor the vendor's validator is known",
+        ),
+    }
+)
+#: The kinds a rule holds certain for its own capability beyond :data:`KNOWLEDGE`'s decisions. A model without
+#: image or audio input has no encoder for them, and no host can add one: a host that is not the vendor serves
+#: the same weights, so the vendor's "no images" holds there too (a host can only refuse the part, as the
+#: policy's hosts do, or drop it: those hosts are not at error in the policy).
+RULE_CERTAIN: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "model.image-unsupported": frozenset({"foreign-host"}),
+        "model.audio-unsupported": frozenset({"foreign-host"}),
+    }
+)
+
+
+def _agrees(info: ModelInfo, siblings: tuple[ModelInfo, ...], field: str) -> bool:
+    """Whether every vendor sibling entry states the same value for ``field`` (unknown is not the same)."""
+    value = getattr(info, field, None)
+    return value is not None and bool(siblings) and all(getattr(s, field, None) == value for s in siblings)
+
+
 # --- who the request is for -------------------------------------------------------------------
 
 
@@ -957,6 +1061,9 @@ class _Subject:
     by_name: bool = False
     #: An Ollama Cloud tag (``glm-5.2:cloud``) asked of an Ollama server: Ollama runs it on ollama.com.
     ollama_cloud: bool = False
+    #: Where only resellers' entries describe the model: the vendor's own entries for the same model under its
+    #: alias or snapshot names (``gpt-5.2-chat`` -> ``gpt-5.2-chat-latest``; catalog ``vendor_siblings``).
+    siblings: tuple[ModelInfo, ...] = ()
 
     @property
     def judged_as(self) -> str:
@@ -972,33 +1079,49 @@ class _Subject:
             and field in self.info.host_fields
         )
 
-    def doubt(self, field: str | None = None) -> str | None:
-        """Why a capability fact from the catalog may not hold for this request (None: it holds).
-        ``field``: the capability the check read, so a fact this host states about it is judged as such."""
+    def knowledge(self, field: str | None = None) -> str:
+        """What the catalog's fact about ``field`` (the capability a check read) rests on for this request: a
+        key of :data:`KNOWLEDGE`, which declares whether an error may rest on it."""
         if self.info.lossy is not None:
-            return (
-                f"the name matched the catalog entry {self.info.name} only after a lossy normalisation "
-                f"({self.info.lossy}), so it may be another size, version or release"
-            )
+            return "lossy-name"
         if self.hosted(field):
             said = dict(self.info.host_single).get(field or "")
-            if said is not None:
-                others = [name for name in self.info.host_from if name != said]
-                return f"only {BUILTIN_PROFILES[self.provider_id].name}'s listing in {said} states this" + (
-                    f"; its listing in {' and '.join(others)} does not" if others else ""
-                )
-            return None  # the host's own statement about the models it serves (the catalog's host facts)
+            return "host-single-listing" if said is not None else "host-statement"
         if not self.confirmed:
-            return "only resellers' catalog entries state this, not the model's vendor"
-        if self.inferred is not None or self.provider_id == "openrouter" or self.info.origin != "snapshot":
-            return None
+            if field is not None and _agrees(self.info, self.siblings, field):
+                return "vendor-sibling"
+            return "reseller-entry"
+        if self.inferred is not None:
+            return "inferred-vendor"
+        if self.provider_id == "openrouter" or self.info.origin != "snapshot":
+            return "vendor-entry"
         if _relayed_vendor(self.provider_id, self.info) is not None:
-            return None  # the relay hands the model to its vendor's validator: the vendor's facts hold
+            return "relayed-vendor"
         if VENDOR_IDS.get(self.provider_id, frozenset()) & set(self.info.providers):
-            return None
+            return "vendor-entry"
         if self.provider_id == "generic":
-            return "the host is not recognised and the model's vendor has no built-in profile"
-        return f"{BUILTIN_PROFILES[self.provider_id].name} is not this model's vendor and may serve it differently"
+            return "unprofiled-vendor"
+        return "foreign-host"
+
+    def doubt(self, field: str | None = None, certain: frozenset[str] = frozenset()) -> str | None:
+        """Why a capability fact from the catalog may not hold for this request (None: it holds), as
+        :data:`KNOWLEDGE` declares for the kind of knowledge it rests on. ``field``: the capability the check
+        read, so a fact this host states about it is judged as such; ``certain``: the kinds the rule itself
+        declares certain for its capability (:data:`RULE_CERTAIN`)."""
+        kind = self.knowledge(field)
+        known = KNOWLEDGE[kind]
+        if known.certain or kind in certain:
+            return None
+        host = BUILTIN_PROFILES[self.provider_id].name if self.provider_id in BUILTIN_PROFILES else ""
+        said = dict(self.info.host_single).get(field or "", "")
+        others = [name for name in self.info.host_from if name != said]
+        return known.doubt.format(
+            entry=self.info.name,
+            step=self.info.lossy,
+            host=host,
+            said=said,
+            others=f"; its listing in {' and '.join(others)} does not" if others else "",
+        )
 
     def name(self) -> str:
         """How messages name the model (and the catalog entry when the name was normalised)."""
@@ -1020,6 +1143,12 @@ class _Subject:
             listed = dict(self.info.host_single).get(field or "") or " and ".join(self.info.host_from)
             return f" (From what {host} states about the models it serves: its listing in {listed}, in toolguard's model catalog.)"
         source = "your providers config" if self.info.origin != "snapshot" else "toolguard's model catalog"
+        if self.knowledge(field) == "vendor-sibling":
+            names = " and ".join(sibling.name for sibling in self.siblings)
+            return (
+                f" (From {source}: only resellers list {self.info.name}, and the vendor's own entries for the same "
+                f"model ({names}) state the same.)"
+            )
         relayed = _relayed_vendor(self.provider_id, self.info)
         if relayed is not None and self.inferred is None:
             host = BUILTIN_PROFILES[self.provider_id].name
@@ -1130,6 +1259,7 @@ def _judge_subject(view: RequestView, model: str) -> _Subject | None:
         inferred=inferred,
         confirmed=confirmed,
         ollama_cloud=ollama_cloud,
+        siblings=() if confirmed else view.target.catalog.vendor_siblings(info.name),
     )
 
 
@@ -1327,7 +1457,7 @@ def _report(
         location,
         f"{message}{subject.provenance(field)}",
         judged_as=subject.judged_as,
-        uncertain=uncertain or subject.doubt(field),
+        uncertain=uncertain or subject.doubt(field, RULE_CERTAIN.get(rule.id, frozenset())),
     )
 
 
