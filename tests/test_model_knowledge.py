@@ -18,6 +18,7 @@ from toolguard_core.request import RequestView, Target
 from toolguard_core.rules.model import KNOWLEDGE, RULE_CERTAIN, _agrees, _subject
 
 GENERIC = "https://llm.corp.example/v1/chat/completions"
+MESSAGES = "https://api.anthropic.com/v1/messages"
 USER = {"role": "user", "content": "Hello"}
 IMAGE = [
     {
@@ -43,6 +44,10 @@ CASES: list[tuple[str, str, dict[str, Any], str, str, str, str]] = [
     # An unrecognised gateway: the vendor inferred from the name (DeepSeek's own entry).
     ("inferred-vendor", GENERIC, {"model": "deepseek-v4-pro", "messages": IMAGE},
      "vision", "inferred-vendor", "model.image-unsupported", "error"),
+    # No catalog entry (a Claude release newer than the snapshot): Anthropic's prefill removal covers "Claude 4.6
+    # and later", so the name's generation carries it; the finding says it was inferred.
+    ("family-name", MESSAGES, {"model": "claude-opus-5-1", "max_tokens": 100, "messages": [USER, {"role": "assistant", "content": "{"}]},
+     "vision", "family-name", "model.prefill-unsupported", "error"),
     # Only resellers list gpt-5.2-chat, but OpenAI's own gpt-5.2-chat-latest takes the same efforts ("Supported
     # values are: 'medium'." for gpt-5.2-chat-2025-12-11).
     ("vendor-sibling", URLS["openai"], {"model": "gpt-5.2-chat", "messages": [USER], "reasoning_effort": "high"},
@@ -120,3 +125,38 @@ def test_a_fact_is_the_vendors_only_where_the_sibling_states_the_same_value() ->
     assert not _agrees(replace(reseller, reasoning_efforts=("low", "medium")), (latest,), "reasoning_efforts")
     assert not _agrees(replace(reseller, reasoning_efforts=None), (latest,), "reasoning_efforts")
     assert not _agrees(reseller, (), "reasoning_efforts")
+
+
+# Ids newer than the snapshot, judged by the family's documented facts (session 14, issue 9 item 2): every one
+# gets the family's finding and one info note that the catalog's rules were skipped; a name of no family
+# documented that way gets only the note.
+@pytest.mark.parametrize(
+    ("url", "body", "expected"),
+    [
+        (MESSAGES, {"model": "claude-sonnet-5-2-20261015", "max_tokens": 100, "messages": [USER, {"role": "assistant", "content": "{"}]},
+         [("model.rules-skipped", "info"), ("model.prefill-unsupported", "error")]),
+        # Haiku 4.x takes a prefill and has no effort; a later Haiku 4 is read the same way.
+        (MESSAGES, {"model": "claude-haiku-4-7", "max_tokens": 100, "messages": [USER], "output_config": {"effort": "low"}},
+         [("model.rules-skipped", "info"), ("model.effort-unsupported", "error")]),
+        # "the Claude 5 models" take effort, whatever the family.
+        (MESSAGES, {"model": "claude-haiku-5", "max_tokens": 100, "messages": [USER], "output_config": {"effort": "low"}},
+         [("model.rules-skipped", "info")]),
+        (GENERIC, {"model": "claude-opus-5-1", "messages": [USER], "temperature": 0.5, "top_p": 0.9},
+         [("model.rules-skipped", "info"), ("model.temperature-with-top-p", "error")]),
+        (GENERIC, {"model": "gpt-5.7-mini", "messages": [USER], "max_tokens": 100},
+         [("model.rules-skipped", "info"), ("model.max-tokens-on-reasoning-model", "error")]),
+        (URLS["openai"], {"model": "gpt-5.7-mini", "messages": [USER], "max_tokens": 100},
+         [("params.max-tokens-on-reasoning-model", "error")]),
+        (GENERIC, {"model": "gemini-3.9-flash-lite", "messages": [USER], "max_tokens": 100},
+         [("model.rules-skipped", "info")]),
+    ],
+)  # fmt: skip
+def test_a_newer_id_of_a_documented_family_gets_the_familys_rules_and_says_it_inferred(
+    url: str, body: dict[str, Any], expected: list[tuple[str, str]]
+) -> None:
+    findings = analyse_request(json.dumps(body), url).findings
+    got = [(f.rule, str(f.severity)) for f in findings if f.rule.startswith(("model.", "params."))]
+    assert got == expected
+    for finding in findings:
+        if finding.rule.startswith("model.") and finding.severity.value == "error":
+            assert "inferred" in finding.message

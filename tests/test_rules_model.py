@@ -222,13 +222,14 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         "litellm-alias-gpt-5-nano-temperature",
         "http://localhost:4000/v1/chat/completions",
         {"model": "gpt-5-nano-env", "temperature": 0.1, "messages": [USER]},
-        [("model.sampling-on-reasoning-model", "error", "temperature")],
+        # The family's rule, and (session 14) one note that the catalog's own rules did not run for the name.
+        [("model.rules-skipped", "info", "model"), ("model.sampling-on-reasoning-model", "error", "temperature")],
     ),
     (
         "litellm-alias-gpt-5-nano-temperature-1",
         "http://localhost:4000/v1/chat/completions",
         {"model": "gpt-5-nano-env", "temperature": 1, "messages": [USER]},
-        [],
+        [("model.rules-skipped", "info", "model")],
     ),
     # The same model family on the Responses API (the thread quotes both endpoints).
     (
@@ -533,9 +534,14 @@ def test_cli_says_once_that_model_rules_were_skipped(tmp_path: Path) -> None:
 def test_an_alias_judged_by_its_family_name_says_the_provider_was_inferred() -> None:
     body = {"model": "gpt-5-nano-env", "temperature": 0.1, "messages": [USER]}
     analysis = analyse_request(json.dumps(body), "http://localhost:4000/v1/chat/completions")
-    [finding] = [f for f in analysis.findings if f.rule.startswith("model.")]
+    [finding] = [f for f in analysis.findings if f.rule == "model.sampling-on-reasoning-model"]
     assert "the provider (OpenAI) was inferred from the model name" in finding.message
-    assert not any(f.rule == "model.rules-skipped" for f in analysis.findings)
+    # Only the family's rules ran: said once, never as "the model was checked" (session 14).
+    [note] = [f for f in analysis.findings if f.rule == "model.rules-skipped"]
+    assert (
+        str(note.severity) == "info"
+        and "only OpenAI's documented rules for its model family ran" in note.message
+    )
 
 
 def test_a_beta_suffix_matches_the_catalog_entry() -> None:

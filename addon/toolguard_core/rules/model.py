@@ -826,6 +826,9 @@ PREFILL_UNSUPPORTED = define(
 EFFORT_FROM: Mapping[str, tuple[int, int]] = MappingProxyType(
     {"opus": (4, 5), "sonnet": (4, 6), "fable": (5, 0)}
 )
+#: "the Claude 5 models" take effort whatever the family (a Haiku 5 included): the guide's statement for the
+#: generation, read by name for ids newer than the catalog.
+EFFORT_ALL_FROM = (5, 0)
 EFFORT_UNSUPPORTED = define(
     "model.effort-unsupported",
     Severity.ERROR,
@@ -991,6 +994,12 @@ KNOWLEDGE: Mapping[str, Knowledge] = MappingProxyType(
             why="an unrecognised host or a multi-vendor cloud: the model's vendor inferred from its name, whose own "
             "entry states the fact (every finding says it was inferred)",
         ),
+        "family-name": Knowledge(
+            True,
+            why="no catalog entry, but the name is of a family whose vendor documents the constraint for the whole "
+            "family (OpenAI's reasoning families, a Claude generation and every later one); only those rules run, "
+            "and the finding and a model.rules-skipped note say the rest was not checked",
+        ),
         "vendor-sibling": Knowledge(
             True,
             why="only resellers list this name, but the vendor's own entry for the same model under its alias or "
@@ -1082,6 +1091,8 @@ class _Subject:
     def knowledge(self, field: str | None = None) -> str:
         """What the catalog's fact about ``field`` (the capability a check read) rests on for this request: a
         key of :data:`KNOWLEDGE`, which declares whether an error may rest on it."""
+        if self.by_name:
+            return "family-name"
         if self.info.lossy is not None:
             return "lossy-name"
         if self.hosted(field):
@@ -1158,9 +1169,16 @@ class _Subject:
                 f"{source}.)"
             )
         if self.by_name:
+            vendor = BUILTIN_PROFILES[self.judged_as].name
+            if self.inferred is None:
+                return (
+                    f" The model catalog has no entry for this name, but the name is one of {vendor}'s model "
+                    f"families, so {vendor}'s documented rules for the family were applied by the name alone "
+                    "(inferred; refresh the catalog or declare the model in the providers config)."
+                )
             return (
                 " The host is not a recognised provider and the model catalog has no entry for this name, but "
-                "the name is one of OpenAI's model families, so the provider (OpenAI) was inferred from the "
+                f"the name is one of {vendor}'s model families, so the provider ({vendor}) was inferred from the "
                 "model name; map the host with [[gateway]] or declare the model in the providers config if "
                 "that is wrong."
             )
@@ -1239,6 +1257,23 @@ def _judge_subject(view: RequestView, model: str) -> _Subject | None:
                 info=ModelInfo(name=model, matched_as="family-name"),
                 provider_id=pid,
                 inferred="openai",
+                confirmed=True,
+                by_name=True,
+            )
+        if (
+            claude_version(model) is not None
+            and claude_family(model) is not None
+            and (pid in ("generic", "anthropic") or view.provider.multi_vendor)
+        ):
+            # A Claude id newer than the snapshot (``claude-opus-5-1``, a new dated release): Anthropic documents
+            # the generation facts these rules read for every later model ("Prefill removal" from Claude 4.6 on,
+            # the effort parameter's models, temperature with top_p from 4.5 on), so they hold by the name's
+            # generation; the finding says the catalog has no entry and only the family's rules ran.
+            return _Subject(
+                model=model,
+                info=ModelInfo(name=model, matched_as="family-name"),
+                provider_id=pid,
+                inferred=None if pid == "anthropic" else "anthropic",
                 confirmed=True,
                 by_name=True,
             )
@@ -1330,12 +1365,30 @@ def check_model(view: RequestView) -> Iterator[Finding]:
                 "(scripts/refresh_catalog.py), to check them.",
             )
         return
+    yield from _family_only(view, subject)
     yield from _check_capabilities(view, subject)
     yield from _check_limits(view, subject)
     yield from _check_reasoning(view, subject)
     if subject.inferred == "anthropic":
         # A gateway in front of Anthropic: the trailing assistant message reaches its validator.
         yield from _check_prefill(view, subject)
+
+
+def _family_only(view: RequestView, subject: _Subject) -> Iterator[Finding]:
+    """A model judged by its family's name alone (no catalog entry) gets the family's rules, and one note that
+    the catalog's rules (tools, images, limits) did not run: "0 errors" must not read as "the model was
+    checked" (issue 9)."""
+    if not subject.by_name:
+        return
+    vendor = BUILTIN_PROFILES[subject.judged_as].name
+    yield from UNKNOWN_MODEL.report(
+        view,
+        "model",
+        f"the model catalog does not know {subject.model!r}, so only {vendor}'s documented rules for its model "
+        "family ran (inferred from the name); the catalog's rules (tools, images, limits, reasoning values) were "
+        f'skipped. Add [models."{subject.model}"] in the providers config, or refresh the catalog '
+        "(scripts/refresh_catalog.py), to check them.",
+    )
 
 
 def _no_image_input(subject: _Subject) -> str:
@@ -1349,6 +1402,7 @@ def check_model_messages(view: RequestView) -> Iterator[Finding]:
     subject = _subject(view)
     if subject is None:
         return
+    yield from _family_only(view, subject)
     # Sampling is refused on the beta surface too (Claude Code's requests are beta on Vertex and Bedrock).
     yield from _check_temperature_removed(view, subject)
     yield from _check_prefill(view, subject)
@@ -1892,7 +1946,7 @@ def _check_effort_parameter(view: RequestView, subject: _Subject) -> Iterator[Fi
     if version is None or family is None:
         return
     since = EFFORT_FROM.get(family)
-    if since is not None and version >= since:
+    if (since is not None and version >= since) or version >= EFFORT_ALL_FROM:
         return
     yield from EFFORT_UNSUPPORTED.report(
         view,
