@@ -160,3 +160,34 @@ def test_a_newer_id_of_a_documented_family_gets_the_familys_rules_and_says_it_in
     for finding in findings:
         if finding.rule.startswith("model.") and finding.severity.value == "error":
             assert "inferred" in finding.message
+
+
+GEMINI = "https://generativelanguage.googleapis.com/v1beta/models/{}:generateContent"
+
+
+# Google's thinking levels per Gemini Pro generation (model.thinking-level-unsupported): the table's refusals,
+# the levels each takes, and the models not tabled (Flash, 2.5: their levels changed between releases).
+@pytest.mark.parametrize(
+    ("url", "level", "expected"),
+    [
+        (GEMINI.format("gemini-3-pro-preview"), "MEDIUM", ["error"]),
+        (GEMINI.format("gemini-3-pro-preview"), "minimal", ["error"]),
+        (GEMINI.format("gemini-3-pro-preview"), "high", []),
+        (GEMINI.format("gemini-3.1-pro-preview"), "minimal", ["error"]),
+        (GEMINI.format("gemini-3.1-pro-preview"), "medium", []),
+        (GEMINI.format("gemini-3-flash-preview"), "minimal", []),
+        (GEMINI.format("gemini-2.5-pro"), "low", []),
+        ("https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/publishers/google/models/gemini-3-pro-preview:generateContent", "medium", ["error"]),
+    ],
+)  # fmt: skip
+def test_thinking_levels_per_gemini_pro_generation(url: str, level: str, expected: list[str]) -> None:
+    body = {
+        "contents": [{"role": "user", "parts": [{"text": "Hi"}]}],
+        "generationConfig": {"thinkingConfig": {"thinkingLevel": level}},
+    }
+    found = [
+        f
+        for f in analyse_request(json.dumps(body), url).findings
+        if f.rule == "model.thinking-level-unsupported"
+    ]
+    assert [str(f.severity) for f in found] == expected

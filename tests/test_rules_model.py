@@ -57,6 +57,7 @@ LOCATIONS: dict[str, str] = {
     "model.temperature-unsupported": "temperature",
     "model.prefill-unsupported": "messages[1].role",
     "model.effort-unsupported": "output_config.effort",
+    "model.thinking-level-unsupported": "generationConfig.thinkingConfig.thinkingLevel",
 }
 
 

@@ -939,6 +939,54 @@ JSON_SCHEMA_UNSUPPORTED = define(
         '(`{"type": "json_object"}`) with the schema described in the prompt.'
     ),
 )
+#: The thinking levels Google documents per Gemini Pro generation (the Gemini 3 guide's table; Vertex AI's model
+#: reference): Gemini 3 Pro takes "low" and "high" (no "medium", no "minimal"); the 3.x Pro releases after it
+#: take "low", "medium" and "high" (no "minimal": a Pro model cannot turn thinking that far down). Only Pro
+#: models are tabled: the Flash levels moved between releases. Read by the name's generation, so a dated or
+#: ``-preview`` id names the same model (the catalog lists no levels).
+THINKING_LEVELS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"^gemini-3-pro(?:$|[-@])"), ("low", "high")),
+    (re.compile(r"^gemini-3\.\d+-pro(?:$|[-@])"), ("low", "medium", "high")),
+)
+THINKING_LEVEL_UNSUPPORTED = define(
+    "model.thinking-level-unsupported",
+    Severity.ERROR,
+    "`thinkingConfig.thinkingLevel` (Gemini's native API) has a level this Gemini Pro model does not take "
+    "(Gemini 3 Pro: low or high; later 3.x Pro: low, medium or high).",
+    policy=policy(error=("gemini", "vertex", "generic"), silent=("self-hosted",)),
+    predicts=(
+        PredictedError(
+            provider="vertex",
+            text=(
+                "Unable to submit request because thinking_level MEDIUM is not supported by this model. Learn more: "
+                "https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/gemini"
+            ),
+            # gemini-3-pro-preview through opencode-gemini-auth (Code Assist's backend).
+            source="https://github.com/jenslys/opencode-gemini-auth/issues/14",
+        ),
+        PredictedError(
+            provider="gemini",
+            text="Thinking level MINIMAL is not supported for this model.",
+            # gemini-3.1-pro-preview with a client's default "minimal".
+            source="https://github.com/vellum-ai/vellum-assistant/pull/32687",
+        ),
+    ),
+    example={
+        "contents": [{"role": "user", "parts": [{"text": "Hello"}]}],
+        "generationConfig": {"thinkingConfig": {"thinkingLevel": "medium"}},
+    },
+    example_url="https://generativelanguage.googleapis.com/v1beta/models/gemini-3-pro-preview:generateContent",
+    fixed={
+        "contents": [{"role": "user", "parts": [{"text": "Hello"}]}],
+        "generationConfig": {"thinkingConfig": {"thinkingLevel": "low"}},
+    },
+    notes=(
+        "doc: https://ai.google.dev/gemini-api/docs/gemini-3 (thinking levels per model) and Vertex AI's Gemini "
+        "model reference; comet-ml/opik#8024 quotes the table for Gemini 3 Pro (low, high). Send a level the "
+        "model takes, or omit `thinkingLevel` (the model's default is high). Flash models and Gemini 2.5 are not "
+        "judged: their levels changed between releases."
+    ),
+)
 UNKNOWN_MODEL = define(
     "model.rules-skipped",
     Severity.INFO,
@@ -1465,6 +1513,8 @@ def check_model_gemini(view: RequestView) -> Iterator[Finding]:
     models/gemma-3-27b-it", cited on the rules), so the chat-completions reading of the same facts holds."""
     subject = _subject(view)
     body, prefix = gemini_payload(view)
+    if body is not None:
+        yield from _check_thinking_level(view, body, prefix)
     if subject is None or body is None:
         return
     info = subject.info
@@ -1490,6 +1540,32 @@ def check_model_gemini(view: RequestView) -> Iterator[Finding]:
             f"{subject.name()} has no function calling, so Gemini rejects `functionDeclarations`; use a "
             "model with function calling, or describe the tools in the prompt.",
         )
+
+
+def _check_thinking_level(view: RequestView, body: Mapping[str, Any], prefix: str) -> Iterator[Finding]:
+    """A ``thinkingLevel`` the Gemini Pro model does not take (model.thinking-level-unsupported)."""
+    if view.provider.id in SELF_HOSTED:
+        return
+    config = gemini_field(body, "generationConfig")
+    thinking = gemini_field(config, "thinkingConfig") if isinstance(config, dict) else None
+    level = gemini_field(thinking, "thinkingLevel") if isinstance(thinking, dict) else None
+    if not isinstance(level, str) or not isinstance(config, dict) or not isinstance(thinking, dict):
+        return
+    name = own_name(normalise_model(view.model or "")).lower()
+    allowed = next((levels for pattern, levels in THINKING_LEVELS if pattern.match(name)), None)
+    if allowed is None or level.lower() in allowed:
+        return
+    where = (
+        f"{prefix}{gemini_key(body, 'generationConfig')}.{gemini_key(config, 'thinkingConfig')}."
+        f"{gemini_key(thinking, 'thinkingLevel')}"
+    )
+    yield from THINKING_LEVEL_UNSUPPORTED.report(
+        view,
+        where,
+        f"thinkingLevel is {level!r}, but {view.model} takes {', '.join(allowed)} (Google's thinking levels "
+        "for the model's generation); send one of those, or omit thinkingLevel.",
+        judged_as="gemini" if view.provider.id == "generic" else None,
+    )
 
 
 def _report(
