@@ -6,10 +6,15 @@ recognise (the generic profile): the provider is then inferred from the model na
 finding says so. A request whose host and model are both unknown gets one info finding saying the
 model rules were skipped (issue #9: never silently).
 
-Severity: **error** where the provider's own error text is known (cited per rule) and the fact
-comes from the vendor's own catalog entry (or the user's config); **warning** where the fact
-comes only from a reseller's entry, or the host serves the model but is not its vendor; **silent**
-on self-hosted servers, whose model names and limits are whatever the operator configured.
+Severity has two inputs. The rule's policy says, per provider, whether that provider rejects the request
+(error: its own error text is cited on the rule), accepts it with risk (warning) or accepts it (silent:
+self-hosted servers, whose model names and limits are whatever the operator configured). What the catalog's
+fact rests on is the second input, declared once in :data:`KNOWLEDGE` (the vendor's own entry, the host's own
+statement, a relay to the vendor, the vendor inferred from the name, the vendor's entry for the same model
+under its alias, a family the vendor documents as a whole: the policy's level holds; a reseller's entry
+alone, one of a host's two listings, a lossy name match, a host that is not the vendor, a vendor without a
+profile: at most a warning saying why), with :data:`RULE_CERTAIN` for the rules that know better for their
+own capability (a model without image input takes none on any host).
 
 Rules that the model-family rules (``params.*``, ``roles.*``) already report on a recognised
 provider are not repeated here: the reasoning-model rules below run only where those did not
