@@ -34,6 +34,10 @@ PROBES = (
     # Session 13: 2026 models (Kimi K2.6, MiniMax-M2.7, GLM-4.7, qwen3.7-max, grok-4.5, gpt-5.2, Claude 4.5-4.7
     # effort and 4.6 prefills, Gemini 2.5 Flash-Lite logprobs, functiongemma), scored before its changes.
     ("probe-models-13.jsonl", "probe-m13-", 15),
+    # Session 14: 2026 models (MiMo V2.5 Pro, GLM-5, Kimi K2.6 and K3, gpt-5.x efforts and sampling, gpt-5.6-sol,
+    # Gemini 2.x-3.x thinking fields, Qwen max_tokens ranges, Claude Haiku 4.5 effort, Sonnet 4.6/5 prefills),
+    # scored before its changes.
+    ("probe-models-14.jsonl", "probe-m14-", 20),
 )
 
 

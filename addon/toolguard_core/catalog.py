@@ -415,6 +415,19 @@ class Catalog:
             return _hosted(replace(info_from_entry(found[0], plain), matched_as=found[1]), host, stated)
         return None
 
+    def vendor_siblings(self, name: str) -> tuple[ModelInfo, ...]:
+        """The vendor's own snapshot entries for the model ``name`` (an entry only resellers list) names in
+        another spelling of the same release (:func:`_sibling_names`: its ``-latest`` alias, or the name without
+        that alias); empty when no such entry lists a vendor. Exact names only: a sibling found by a lossy
+        step would be a guess about a guess. A fact counts as the vendor's only where it states the same
+        value (rules/model.py ``_agrees``)."""
+        models = _snapshot()[1]
+        return tuple(
+            info_from_entry(candidate, entry)
+            for candidate in _sibling_names(name)
+            if (entry := models.get(candidate)) is not None and entry.get("providers")
+        )
+
 
 def _hosted(
     info: ModelInfo, host: str | None, stated: Mapping[str, Any] | None, override: ModelInfo | None = None
@@ -441,6 +454,14 @@ def _overlay(base: Mapping[str, Any] | None, override: ModelInfo, name: str, ste
     info = info_from_entry(name, base) if base is not None else ModelInfo(name=name)
     changes = {k: getattr(override, k) for k in CAPABILITY_FIELDS if getattr(override, k) not in (None, ())}
     return replace(info, matched_as=steps, origin=override.origin, **changes)
+
+
+def _sibling_names(name: str) -> tuple[str, ...]:
+    """``name``'s ``-latest`` alias, or the name without it. Pinned snapshots are not siblings: the snapshot
+    keeps a dated entry only where it differs from its alias (gpt-4o-2024-05-13 writes 4,096 tokens, gpt-4o
+    16,384), so a dated entry is evidence of a difference, not of the same release."""
+    base = name.removesuffix("-latest")
+    return tuple(n for n in (f"{base}-latest", base) if n != name)
 
 
 DEFAULT_CATALOG = Catalog()

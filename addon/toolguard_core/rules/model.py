@@ -6,10 +6,15 @@ recognise (the generic profile): the provider is then inferred from the model na
 finding says so. A request whose host and model are both unknown gets one info finding saying the
 model rules were skipped (issue #9: never silently).
 
-Severity: **error** where the provider's own error text is known (cited per rule) and the fact
-comes from the vendor's own catalog entry (or the user's config); **warning** where the fact
-comes only from a reseller's entry, or the host serves the model but is not its vendor; **silent**
-on self-hosted servers, whose model names and limits are whatever the operator configured.
+Severity has two inputs. The rule's policy says, per provider, whether that provider rejects the request
+(error: its own error text is cited on the rule), accepts it with risk (warning) or accepts it (silent:
+self-hosted servers, whose model names and limits are whatever the operator configured). What the catalog's
+fact rests on is the second input, declared once in :data:`KNOWLEDGE` (the vendor's own entry, the host's own
+statement, a relay to the vendor, the vendor inferred from the name, the vendor's entry for the same model
+under its alias, a family the vendor documents as a whole: the policy's level holds; a reseller's entry
+alone, one of a host's two listings, a lossy name match, a host that is not the vendor, a vendor without a
+profile: at most a warning saying why), with :data:`RULE_CERTAIN` for the rules that know better for their
+own capability (a model without image input takes none on any host).
 
 Rules that the model-family rules (``params.*``, ``roles.*``) already report on a recognised
 provider are not repeated here: the reasoning-model rules below run only where those did not
@@ -209,10 +214,13 @@ IMAGE_UNSUPPORTED = define(
     # Max/Plus/Coder): the refusal texts below; the catalog's vendor entries say which models see images
     # (glm-4.6v, qwen-vl-*), and a fact only a reseller states stays a warning (``uncertain``). xAI's API
     # refuses an image for its text models (Grok 3, Grok Code Fast 1: the text below). GitHub Copilot
-    # refuses one for grok-code-fast-1 too ("image media type not supported", microsoft/vscode#263970),
-    # but in its own words, not xAI's, so it is not a relay of xAI's validator (FAMILY_RELAYS): a warning.
+    # refuses one for grok-code-fast-1 too ("image media type not supported", microsoft/vscode#263970) in its
+    # own words: it is not a relay of xAI's validator (FAMILY_RELAYS), but it does reject, so an error where
+    # the catalog knows the model takes no images (session 14: the level says whether the host rejects; how
+    # sure the catalog is stays the ``uncertain`` doubt). Groq's validator refuses any image part for a model
+    # without vision ("message[0].content must be a string", vercel/ai#2837).
     policy=_capability_policy(
-        "openai-family", "openrouter", "deepseek", "zhipu", "dashscope", "xai", "generic"
+        "openai-family", "openrouter", "deepseek", "zhipu", "dashscope", "xai", "groq", "copilot", "generic"
     ),
     predicts=(
         PredictedError(
@@ -264,6 +272,18 @@ IMAGE_UNSUPPORTED = define(
             # grok-3 on api.x.ai, as LobeChat relayed it.
             text="The model does not support image input but some images are present in the request.",
             source="https://github.com/lobehub/lobehub/pull/7360",
+        ),
+        PredictedError(
+            provider="groq",
+            text="message[0].content must be a string",
+            # An image part to a Groq text model (the AI SDK's request body quoted in the thread).
+            source="https://github.com/vercel/ai/issues/2837",
+        ),
+        PredictedError(
+            provider="copilot",
+            text='{"error":{"message":"image media type not supported","code":"invalid_request_body"}}',
+            # grok-code-fast-1 in VS Code's Copilot Chat.
+            source="https://github.com/microsoft/vscode/issues/263970",
         ),
         PredictedError(
             # A `:cloud` model relayed by a local Ollama to ollama.com (Claude Code on /v1/messages).
@@ -379,8 +399,22 @@ MAX_TOKENS_ABOVE_LIMIT = define(
     "model.max-tokens-above-limit",
     Severity.ERROR,
     "`max_tokens` / `max_completion_tokens` above the model's output limit.",
-    policy=_capability_policy("openai-family", "anthropic", "volcengine", "generic"),
+    # Alibaba Cloud's DashScope and DeepSeek validate `max_tokens` against the model's own output limit and
+    # answer with the range (the texts below), so the catalog's limit from their own entries is an error there.
+    policy=_capability_policy("openai-family", "anthropic", "volcengine", "dashscope", "deepseek", "generic"),
     predicts=(
+        PredictedError(
+            provider="dashscope",
+            text="400: <400> InternalError.Algo.InvalidParameter: Range of max_tokens should be [1, 8192]",
+            source="https://github.com/open-webui/open-webui/issues/10507",
+            code="invalid_parameter_error",
+        ),
+        PredictedError(
+            provider="deepseek",
+            text="Invalid max_tokens value, the valid range of max_tokens is [1, 8192]",
+            # deepseek-reasoner through pollinations' DeepSeek backend.
+            source="https://github.com/pollinations/pollinations/issues/1291",
+        ),
         PredictedError(
             provider="volcengine",
             text=(
@@ -797,6 +831,9 @@ PREFILL_UNSUPPORTED = define(
 EFFORT_FROM: Mapping[str, tuple[int, int]] = MappingProxyType(
     {"opus": (4, 5), "sonnet": (4, 6), "fable": (5, 0)}
 )
+#: "the Claude 5 models" take effort whatever the family (a Haiku 5 included): the guide's statement for the
+#: generation, read by name for ids newer than the catalog.
+EFFORT_ALL_FROM = (5, 0)
 EFFORT_UNSUPPORTED = define(
     "model.effort-unsupported",
     Severity.ERROR,
@@ -907,6 +944,54 @@ JSON_SCHEMA_UNSUPPORTED = define(
         '(`{"type": "json_object"}`) with the schema described in the prompt.'
     ),
 )
+#: The thinking levels Google documents per Gemini Pro generation (the Gemini 3 guide's table; Vertex AI's model
+#: reference): Gemini 3 Pro takes "low" and "high" (no "medium", no "minimal"); the 3.x Pro releases after it
+#: take "low", "medium" and "high" (no "minimal": a Pro model cannot turn thinking that far down). Only Pro
+#: models are tabled: the Flash levels moved between releases. Read by the name's generation, so a dated or
+#: ``-preview`` id names the same model (the catalog lists no levels).
+THINKING_LEVELS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"^gemini-3-pro(?:$|[-@])"), ("low", "high")),
+    (re.compile(r"^gemini-3\.\d+-pro(?:$|[-@])"), ("low", "medium", "high")),
+)
+THINKING_LEVEL_UNSUPPORTED = define(
+    "model.thinking-level-unsupported",
+    Severity.ERROR,
+    "`thinkingConfig.thinkingLevel` (Gemini's native API) has a level this Gemini Pro model does not take "
+    "(Gemini 3 Pro: low or high; later 3.x Pro: low, medium or high).",
+    policy=policy(error=("gemini", "vertex", "generic"), silent=("self-hosted",)),
+    predicts=(
+        PredictedError(
+            provider="vertex",
+            text=(
+                "Unable to submit request because thinking_level MEDIUM is not supported by this model. Learn more: "
+                "https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/gemini"
+            ),
+            # gemini-3-pro-preview through opencode-gemini-auth (Code Assist's backend).
+            source="https://github.com/jenslys/opencode-gemini-auth/issues/14",
+        ),
+        PredictedError(
+            provider="gemini",
+            text="Thinking level MINIMAL is not supported for this model.",
+            # gemini-3.1-pro-preview with a client's default "minimal".
+            source="https://github.com/vellum-ai/vellum-assistant/pull/32687",
+        ),
+    ),
+    example={
+        "contents": [{"role": "user", "parts": [{"text": "Hello"}]}],
+        "generationConfig": {"thinkingConfig": {"thinkingLevel": "medium"}},
+    },
+    example_url="https://generativelanguage.googleapis.com/v1beta/models/gemini-3-pro-preview:generateContent",
+    fixed={
+        "contents": [{"role": "user", "parts": [{"text": "Hello"}]}],
+        "generationConfig": {"thinkingConfig": {"thinkingLevel": "low"}},
+    },
+    notes=(
+        "doc: https://ai.google.dev/gemini-api/docs/gemini-3 (thinking levels per model) and Vertex AI's Gemini "
+        "model reference; comet-ml/opik#8024 quotes the table for Gemini 3 Pro (low, high). Send a level the "
+        "model takes, or omit `thinkingLevel` (the model's default is high). Flash models and Gemini 2.5 are not "
+        "judged: their levels changed between releases."
+    ),
+)
 UNKNOWN_MODEL = define(
     "model.rules-skipped",
     Severity.INFO,
@@ -922,6 +1007,101 @@ UNKNOWN_MODEL = define(
         "(docs/providers.md) to get the model's rules."
     ),
 )
+
+
+# --- how sure the catalog is -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Knowledge:
+    """One kind of knowledge a catalog fact rests on, and the decision on it (issue 9, session 14): where the
+    catalog *knows* (the vendor's documented capabilities, the host's own statement), the rule's declared
+    level holds; where it guesses, the finding is at most a warning, saying why (``doubt``)."""
+
+    certain: bool
+    #: The reason a finding gives when not certain (``str.format`` fields: entry, step, host, said, others).
+    doubt: str = ""
+    #: Why the decision is what it is (printed in docs/accuracy.md's session-14 table; tests read it).
+    why: str = ""
+
+
+#: Every kind of knowledge a model rule's fact can rest on (:meth:`_Subject.knowledge` names it); the one place
+#: the level's second input is decided. A rule that knows better for its own capability says so in
+#: :data:`RULE_CERTAIN`, never in its check.
+KNOWLEDGE: Mapping[str, Knowledge] = MappingProxyType(
+    {
+        "vendor-entry": Knowledge(
+            True,
+            why="the vendor's own listing of the model (LiteLLM/models.dev), or the user's providers config",
+        ),
+        "host-statement": Knowledge(
+            True,
+            why="what the host states about the models it serves: both its listings, or a cited host fact",
+        ),
+        "relayed-vendor": Knowledge(
+            True,
+            why="a relay (GitHub Copilot) hands the model to its vendor's validator: the vendor's facts hold",
+        ),
+        "inferred-vendor": Knowledge(
+            True,
+            why="an unrecognised host or a multi-vendor cloud: the model's vendor inferred from its name, whose own "
+            "entry states the fact (every finding says it was inferred)",
+        ),
+        "family-name": Knowledge(
+            True,
+            why="no catalog entry, but the name is of a family whose vendor documents the constraint for the whole "
+            "family (OpenAI's reasoning families, a Claude generation and every later one); only those rules run, "
+            "and the finding and a model.rules-skipped note say the rest was not checked",
+        ),
+        "vendor-sibling": Knowledge(
+            True,
+            why="only resellers list this name, but the vendor's own entry for the same model under its alias or "
+            "snapshot name (gpt-5.2-chat / gpt-5.2-chat-latest) states the same value",
+        ),
+        "reseller-entry": Knowledge(
+            False,
+            "only resellers' catalog entries state this, not the model's vendor",
+            why="resellers' listings are sometimes wrong (grok-4's images, session 13)",
+        ),
+        "host-single-listing": Knowledge(
+            False,
+            "only {host}'s listing in {said} states this{others}",
+            why="the host's two listings disagree",
+        ),
+        "lossy-name": Knowledge(
+            False,
+            "the name matched the catalog entry {entry} only after a lossy normalisation ({step}), so it may be "
+            "another size, version or release",
+            why="the entry may be another size, version or release of the model",
+        ),
+        "foreign-host": Knowledge(
+            False,
+            "{host} is not this model's vendor and may serve it differently",
+            why="a host that is not the vendor may cap limits, add a tool parser or map parameters itself",
+        ),
+        "unprofiled-vendor": Knowledge(
+            False,
+            "the host is not recognised and the model's vendor has no built-in profile",
+            why="neither the host nor the vendor's validator is known",
+        ),
+    }
+)
+#: The kinds a rule holds certain for its own capability beyond :data:`KNOWLEDGE`'s decisions. A model without
+#: image or audio input has no encoder for them, and no host can add one: a host that is not the vendor serves
+#: the same weights, so the vendor's "no images" holds there too (a host can only refuse the part, as the
+#: policy's hosts do, or drop it: those hosts are not at error in the policy).
+RULE_CERTAIN: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "model.image-unsupported": frozenset({"foreign-host"}),
+        "model.audio-unsupported": frozenset({"foreign-host"}),
+    }
+)
+
+
+def _agrees(info: ModelInfo, siblings: tuple[ModelInfo, ...], field: str) -> bool:
+    """Whether every vendor sibling entry states the same value for ``field`` (unknown is not the same)."""
+    value = getattr(info, field, None)
+    return value is not None and bool(siblings) and all(getattr(s, field, None) == value for s in siblings)
 
 
 # --- who the request is for -------------------------------------------------------------------
@@ -943,6 +1123,9 @@ class _Subject:
     by_name: bool = False
     #: An Ollama Cloud tag (``glm-5.2:cloud``) asked of an Ollama server: Ollama runs it on ollama.com.
     ollama_cloud: bool = False
+    #: Where only resellers' entries describe the model: the vendor's own entries for the same model under its
+    #: alias or snapshot names (``gpt-5.2-chat`` -> ``gpt-5.2-chat-latest``; catalog ``vendor_siblings``).
+    siblings: tuple[ModelInfo, ...] = ()
 
     @property
     def judged_as(self) -> str:
@@ -958,33 +1141,51 @@ class _Subject:
             and field in self.info.host_fields
         )
 
-    def doubt(self, field: str | None = None) -> str | None:
-        """Why a capability fact from the catalog may not hold for this request (None: it holds).
-        ``field``: the capability the check read, so a fact this host states about it is judged as such."""
+    def knowledge(self, field: str | None = None) -> str:
+        """What the catalog's fact about ``field`` (the capability a check read) rests on for this request: a
+        key of :data:`KNOWLEDGE`, which declares whether an error may rest on it."""
+        if self.by_name:
+            return "family-name"
         if self.info.lossy is not None:
-            return (
-                f"the name matched the catalog entry {self.info.name} only after a lossy normalisation "
-                f"({self.info.lossy}), so it may be another size, version or release"
-            )
+            return "lossy-name"
         if self.hosted(field):
             said = dict(self.info.host_single).get(field or "")
-            if said is not None:
-                others = [name for name in self.info.host_from if name != said]
-                return f"only {BUILTIN_PROFILES[self.provider_id].name}'s listing in {said} states this" + (
-                    f"; its listing in {' and '.join(others)} does not" if others else ""
-                )
-            return None  # the host's own statement about the models it serves (the catalog's host facts)
+            return "host-single-listing" if said is not None else "host-statement"
         if not self.confirmed:
-            return "only resellers' catalog entries state this, not the model's vendor"
-        if self.inferred is not None or self.provider_id == "openrouter" or self.info.origin != "snapshot":
-            return None
+            if field is not None and _agrees(self.info, self.siblings, field):
+                return "vendor-sibling"
+            return "reseller-entry"
+        if self.inferred is not None:
+            return "inferred-vendor"
+        if self.provider_id == "openrouter" or self.info.origin != "snapshot":
+            return "vendor-entry"
         if _relayed_vendor(self.provider_id, self.info) is not None:
-            return None  # the relay hands the model to its vendor's validator: the vendor's facts hold
+            return "relayed-vendor"
         if VENDOR_IDS.get(self.provider_id, frozenset()) & set(self.info.providers):
-            return None
+            return "vendor-entry"
         if self.provider_id == "generic":
-            return "the host is not recognised and the model's vendor has no built-in profile"
-        return f"{BUILTIN_PROFILES[self.provider_id].name} is not this model's vendor and may serve it differently"
+            return "unprofiled-vendor"
+        return "foreign-host"
+
+    def doubt(self, field: str | None = None, certain: frozenset[str] = frozenset()) -> str | None:
+        """Why a capability fact from the catalog may not hold for this request (None: it holds), as
+        :data:`KNOWLEDGE` declares for the kind of knowledge it rests on. ``field``: the capability the check
+        read, so a fact this host states about it is judged as such; ``certain``: the kinds the rule itself
+        declares certain for its capability (:data:`RULE_CERTAIN`)."""
+        kind = self.knowledge(field)
+        known = KNOWLEDGE[kind]
+        if known.certain or kind in certain:
+            return None
+        host = BUILTIN_PROFILES[self.provider_id].name if self.provider_id in BUILTIN_PROFILES else ""
+        said = dict(self.info.host_single).get(field or "", "")
+        others = [name for name in self.info.host_from if name != said]
+        return known.doubt.format(
+            entry=self.info.name,
+            step=self.info.lossy,
+            host=host,
+            said=said,
+            others=f"; its listing in {' and '.join(others)} does not" if others else "",
+        )
 
     def name(self) -> str:
         """How messages name the model (and the catalog entry when the name was normalised)."""
@@ -1006,6 +1207,12 @@ class _Subject:
             listed = dict(self.info.host_single).get(field or "") or " and ".join(self.info.host_from)
             return f" (From what {host} states about the models it serves: its listing in {listed}, in toolguard's model catalog.)"
         source = "your providers config" if self.info.origin != "snapshot" else "toolguard's model catalog"
+        if self.knowledge(field) == "vendor-sibling":
+            names = " and ".join(sibling.name for sibling in self.siblings)
+            return (
+                f" (From {source}: only resellers list {self.info.name}, and the vendor's own entries for the same "
+                f"model ({names}) state the same.)"
+            )
         relayed = _relayed_vendor(self.provider_id, self.info)
         if relayed is not None and self.inferred is None:
             host = BUILTIN_PROFILES[self.provider_id].name
@@ -1015,9 +1222,16 @@ class _Subject:
                 f"{source}.)"
             )
         if self.by_name:
+            vendor = BUILTIN_PROFILES[self.judged_as].name
+            if self.inferred is None:
+                return (
+                    f" The model catalog has no entry for this name, but the name is one of {vendor}'s model "
+                    f"families, so {vendor}'s documented rules for the family were applied by the name alone "
+                    "(inferred; refresh the catalog or declare the model in the providers config)."
+                )
             return (
                 " The host is not a recognised provider and the model catalog has no entry for this name, but "
-                "the name is one of OpenAI's model families, so the provider (OpenAI) was inferred from the "
+                f"the name is one of {vendor}'s model families, so the provider ({vendor}) was inferred from the "
                 "model name; map the host with [[gateway]] or declare the model in the providers config if "
                 "that is wrong."
             )
@@ -1099,6 +1313,23 @@ def _judge_subject(view: RequestView, model: str) -> _Subject | None:
                 confirmed=True,
                 by_name=True,
             )
+        if (
+            claude_version(model) is not None
+            and claude_family(model) is not None
+            and (pid in ("generic", "anthropic") or view.provider.multi_vendor)
+        ):
+            # A Claude id newer than the snapshot (``claude-opus-5-1``, a new dated release): Anthropic documents
+            # the generation facts these rules read for every later model ("Prefill removal" from Claude 4.6 on,
+            # the effort parameter's models, temperature with top_p from 4.5 on), so they hold by the name's
+            # generation; the finding says the catalog has no entry and only the family's rules ran.
+            return _Subject(
+                model=model,
+                info=ModelInfo(name=model, matched_as="family-name"),
+                provider_id=pid,
+                inferred=None if pid == "anthropic" else "anthropic",
+                confirmed=True,
+                by_name=True,
+            )
         return None
     inferred = None
     if pid == "generic" or view.provider.multi_vendor:
@@ -1116,6 +1347,7 @@ def _judge_subject(view: RequestView, model: str) -> _Subject | None:
         inferred=inferred,
         confirmed=confirmed,
         ollama_cloud=ollama_cloud,
+        siblings=() if confirmed else view.target.catalog.vendor_siblings(info.name),
     )
 
 
@@ -1186,12 +1418,30 @@ def check_model(view: RequestView) -> Iterator[Finding]:
                 "(scripts/refresh_catalog.py), to check them.",
             )
         return
+    yield from _family_only(view, subject)
     yield from _check_capabilities(view, subject)
     yield from _check_limits(view, subject)
     yield from _check_reasoning(view, subject)
     if subject.inferred == "anthropic":
         # A gateway in front of Anthropic: the trailing assistant message reaches its validator.
         yield from _check_prefill(view, subject)
+
+
+def _family_only(view: RequestView, subject: _Subject) -> Iterator[Finding]:
+    """A model judged by its family's name alone (no catalog entry) gets the family's rules, and one note that
+    the catalog's rules (tools, images, limits) did not run: "0 errors" must not read as "the model was
+    checked" (issue 9)."""
+    if not subject.by_name:
+        return
+    vendor = BUILTIN_PROFILES[subject.judged_as].name
+    yield from UNKNOWN_MODEL.report(
+        view,
+        "model",
+        f"the model catalog does not know {subject.model!r}, so only {vendor}'s documented rules for its model "
+        "family ran (inferred from the name); the catalog's rules (tools, images, limits, reasoning values) were "
+        f'skipped. Add [models."{subject.model}"] in the providers config, or refresh the catalog '
+        "(scripts/refresh_catalog.py), to check them.",
+    )
 
 
 def _no_image_input(subject: _Subject) -> str:
@@ -1205,6 +1455,7 @@ def check_model_messages(view: RequestView) -> Iterator[Finding]:
     subject = _subject(view)
     if subject is None:
         return
+    yield from _family_only(view, subject)
     # Sampling is refused on the beta surface too (Claude Code's requests are beta on Vertex and Bedrock).
     yield from _check_temperature_removed(view, subject)
     yield from _check_prefill(view, subject)
@@ -1267,6 +1518,8 @@ def check_model_gemini(view: RequestView) -> Iterator[Finding]:
     models/gemma-3-27b-it", cited on the rules), so the chat-completions reading of the same facts holds."""
     subject = _subject(view)
     body, prefix = gemini_payload(view)
+    if body is not None:
+        yield from _check_thinking_level(view, body, prefix)
     if subject is None or body is None:
         return
     info = subject.info
@@ -1294,6 +1547,32 @@ def check_model_gemini(view: RequestView) -> Iterator[Finding]:
         )
 
 
+def _check_thinking_level(view: RequestView, body: Mapping[str, Any], prefix: str) -> Iterator[Finding]:
+    """A ``thinkingLevel`` the Gemini Pro model does not take (model.thinking-level-unsupported)."""
+    if view.provider.id in SELF_HOSTED:
+        return
+    config = gemini_field(body, "generationConfig")
+    thinking = gemini_field(config, "thinkingConfig") if isinstance(config, dict) else None
+    level = gemini_field(thinking, "thinkingLevel") if isinstance(thinking, dict) else None
+    if not isinstance(level, str) or not isinstance(config, dict) or not isinstance(thinking, dict):
+        return
+    name = own_name(normalise_model(view.model or "")).lower()
+    allowed = next((levels for pattern, levels in THINKING_LEVELS if pattern.match(name)), None)
+    if allowed is None or level.lower() in allowed:
+        return
+    where = (
+        f"{prefix}{gemini_key(body, 'generationConfig')}.{gemini_key(config, 'thinkingConfig')}."
+        f"{gemini_key(thinking, 'thinkingLevel')}"
+    )
+    yield from THINKING_LEVEL_UNSUPPORTED.report(
+        view,
+        where,
+        f"thinkingLevel is {level!r}, but {view.model} takes {', '.join(allowed)} (Google's thinking levels "
+        "for the model's generation); send one of those, or omit thinkingLevel.",
+        judged_as="gemini" if view.provider.id == "generic" else None,
+    )
+
+
 def _report(
     rule: Rule,
     view: RequestView,
@@ -1313,7 +1592,7 @@ def _report(
         location,
         f"{message}{subject.provenance(field)}",
         judged_as=subject.judged_as,
-        uncertain=uncertain or subject.doubt(field),
+        uncertain=uncertain or subject.doubt(field, RULE_CERTAIN.get(rule.id, frozenset())),
     )
 
 
@@ -1748,7 +2027,7 @@ def _check_effort_parameter(view: RequestView, subject: _Subject) -> Iterator[Fi
     if version is None or family is None:
         return
     since = EFFORT_FROM.get(family)
-    if since is not None and version >= since:
+    if (since is not None and version >= since) or version >= EFFORT_ALL_FROM:
         return
     yield from EFFORT_UNSUPPORTED.report(
         view,

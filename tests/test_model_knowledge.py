@@ -1,0 +1,193 @@
+"""The model rules' second input (issue 9, session 14): what a catalog fact rests on, and whether an error may
+rest on it. rules/model.py declares every kind once (``KNOWLEDGE``) and the rules that know better for their own
+capability (``RULE_CERTAIN``); these tests hold each declared decision to a real request: the kind the request
+is judged under and the level it gets."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from support.rule_cases import URLS
+
+from toolguard_core.analyze import analyse_request
+from toolguard_core.providers import DEFAULT_REGISTRY
+from toolguard_core.request import RequestView, Target
+from toolguard_core.rules.model import KNOWLEDGE, RULE_CERTAIN, _agrees, _subject
+
+GENERIC = "https://llm.corp.example/v1/chat/completions"
+MESSAGES = "https://api.anthropic.com/v1/messages"
+USER = {"role": "user", "content": "Hello"}
+IMAGE = [
+    {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": "What is this?"},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+        ],
+    }
+]
+
+# (case, url, body, the capability read, the kind, the rule, the level it gets)
+CASES: list[tuple[str, str, dict[str, Any], str, str, str, str]] = [
+    # The vendor's own entry on its own API: the rule's level.
+    ("vendor-entry", URLS["openai"], {"model": "gpt-4o", "messages": [USER], "max_tokens": 32000},
+     "max_output_tokens", "vendor-entry", "model.max-tokens-above-limit", "error"),
+    # What the Gemini API states about Gemma 3 (a cited host fact): its own statement.
+    ("host-statement", URLS["gemini"], {"model": "gemma-3-27b-it", "messages": [USER], "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]},
+     "function_calling", "host-statement", "model.tools-unsupported", "error"),
+    # Copilot hands OpenAI's models to OpenAI's validator.
+    ("relayed-vendor", URLS["copilot"], {"model": "o3-mini", "messages": IMAGE},
+     "vision", "relayed-vendor", "model.image-unsupported", "error"),
+    # An unrecognised gateway: the vendor inferred from the name (DeepSeek's own entry).
+    ("inferred-vendor", GENERIC, {"model": "deepseek-v4-pro", "messages": IMAGE},
+     "vision", "inferred-vendor", "model.image-unsupported", "error"),
+    # No catalog entry (a Claude release newer than the snapshot): Anthropic's prefill removal covers "Claude 4.6
+    # and later", so the name's generation carries it; the finding says it was inferred.
+    ("family-name", MESSAGES, {"model": "claude-opus-5-1", "max_tokens": 100, "messages": [USER, {"role": "assistant", "content": "{"}]},
+     "vision", "family-name", "model.prefill-unsupported", "error"),
+    # Only resellers list gpt-5.2-chat, but OpenAI's own gpt-5.2-chat-latest takes the same efforts ("Supported
+    # values are: 'medium'." for gpt-5.2-chat-2025-12-11).
+    ("vendor-sibling", URLS["openai"], {"model": "gpt-5.2-chat", "messages": [USER], "reasoning_effort": "high"},
+     "reasoning_efforts", "vendor-sibling", "model.reasoning-effort-value", "error"),
+    # Only resellers' entries, and no vendor sibling: a warning saying so.
+    ("reseller-entry", GENERIC, {"model": "command-r", "messages": IMAGE},
+     "vision", "reseller-entry", "model.image-unsupported", "warning"),
+    # Cohere's own entry, but neither the host nor Cohere has a built-in profile (its validator is unknown).
+    ("unprofiled-vendor", GENERIC, {"model": "command-a-03-2025", "messages": IMAGE},
+     "vision", "unprofiled-vendor", "model.image-unsupported", "warning"),
+    # Groq's two listings disagree on gpt-oss-120b's images.
+    ("host-single-listing", URLS["groq"], {"model": "openai/gpt-oss-120b", "messages": IMAGE},
+     "vision", "host-single-listing", "model.image-unsupported", "warning"),
+    # A relay's thinking suffix: maybe another variant.
+    ("lossy-name", GENERIC, {"model": "gpt-4o-think", "messages": [USER], "max_tokens": 32000},
+     "max_output_tokens", "lossy-name", "model.max-tokens-above-limit", "warning"),
+    # A host that is not the vendor may cap limits itself (DashScope, at error for its own models' limits)...
+    ("foreign-host-limit", URLS["dashscope"], {"model": "deepseek-chat", "messages": [USER], "max_tokens": 10**7},
+     "max_output_tokens", "foreign-host", "model.max-tokens-above-limit", "warning"),
+    # ...but cannot give a text model a vision encoder (RULE_CERTAIN): Groq refuses the image part.
+    ("foreign-host-image", URLS["groq"], {"model": "deepseek-chat", "messages": IMAGE},
+     "vision", "foreign-host", "model.image-unsupported", "error"),
+]  # fmt: skip
+
+
+def _view(url: str, body: dict[str, Any]) -> RequestView:
+    return RequestView(body=body, target=Target.from_url(url, DEFAULT_REGISTRY))
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field", "kind", "rule", "level"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_each_kind_of_knowledge_gets_its_declared_level(
+    url: str, body: dict[str, Any], field: str, kind: str, rule: str, level: str
+) -> None:
+    subject = _subject(_view(url, body))
+    assert subject is not None
+    assert subject.knowledge(field) == kind
+    found = [f for f in analyse_request(json.dumps(body), url).findings if f.rule == rule]
+    assert [str(f.severity) for f in found] == [level]
+    certain = KNOWLEDGE[kind].certain or kind in RULE_CERTAIN.get(rule, frozenset())
+    assert (level == "error") == certain
+    if not certain:  # the warning says why, in the declared words
+        assert "(A warning: " in found[0].message
+
+
+def test_every_declared_kind_is_exercised_and_explained() -> None:
+    assert {c[4] for c in CASES} == set(KNOWLEDGE)
+    assert all(k.why for k in KNOWLEDGE.values())
+    assert all(k.certain or k.doubt for k in KNOWLEDGE.values())
+    assert set(RULE_CERTAIN) <= {"model.image-unsupported", "model.audio-unsupported"}
+
+
+@pytest.mark.parametrize(
+    ("name", "siblings"),
+    [
+        ("gpt-5.2-chat", ["gpt-5.2-chat-latest"]),  # the alias OpenAI lists
+        # A pinned snapshot is no sibling: the snapshot keeps one only where it differs from the alias.
+        ("command-r", []),
+        ("no-such-model-xyz", []),
+    ],
+)
+def test_vendor_siblings_are_the_vendors_entries_for_other_spellings_of_the_same_release(
+    name: str, siblings: list[str]
+) -> None:
+    found = DEFAULT_REGISTRY.catalog.vendor_siblings(name)
+    assert [info.name for info in found] == siblings
+    assert all(info.providers for info in found)
+
+
+def test_a_fact_is_the_vendors_only_where_the_sibling_states_the_same_value() -> None:
+    [latest] = DEFAULT_REGISTRY.catalog.vendor_siblings("gpt-5.2-chat")
+    reseller = replace(latest, name="gpt-5.2-chat", providers=())
+    assert _agrees(reseller, (latest,), "reasoning_efforts")
+    assert not _agrees(replace(reseller, reasoning_efforts=("low", "medium")), (latest,), "reasoning_efforts")
+    assert not _agrees(replace(reseller, reasoning_efforts=None), (latest,), "reasoning_efforts")
+    assert not _agrees(reseller, (), "reasoning_efforts")
+
+
+# Ids newer than the snapshot, judged by the family's documented facts (session 14, issue 9 item 2): every one
+# gets the family's finding and one info note that the catalog's rules were skipped; a name of no family
+# documented that way gets only the note.
+@pytest.mark.parametrize(
+    ("url", "body", "expected"),
+    [
+        (MESSAGES, {"model": "claude-sonnet-5-2-20261015", "max_tokens": 100, "messages": [USER, {"role": "assistant", "content": "{"}]},
+         [("model.rules-skipped", "info"), ("model.prefill-unsupported", "error")]),
+        # Haiku 4.x takes a prefill and has no effort; a later Haiku 4 is read the same way.
+        (MESSAGES, {"model": "claude-haiku-4-7", "max_tokens": 100, "messages": [USER], "output_config": {"effort": "low"}},
+         [("model.rules-skipped", "info"), ("model.effort-unsupported", "error")]),
+        # "the Claude 5 models" take effort, whatever the family.
+        (MESSAGES, {"model": "claude-haiku-5", "max_tokens": 100, "messages": [USER], "output_config": {"effort": "low"}},
+         [("model.rules-skipped", "info")]),
+        (GENERIC, {"model": "claude-opus-5-1", "messages": [USER], "temperature": 0.5, "top_p": 0.9},
+         [("model.rules-skipped", "info"), ("model.temperature-with-top-p", "error")]),
+        (GENERIC, {"model": "gpt-5.7-mini", "messages": [USER], "max_tokens": 100},
+         [("model.rules-skipped", "info"), ("model.max-tokens-on-reasoning-model", "error")]),
+        (URLS["openai"], {"model": "gpt-5.7-mini", "messages": [USER], "max_tokens": 100},
+         [("params.max-tokens-on-reasoning-model", "error")]),
+        (GENERIC, {"model": "gemini-3.9-flash-lite", "messages": [USER], "max_tokens": 100},
+         [("model.rules-skipped", "info")]),
+    ],
+)  # fmt: skip
+def test_a_newer_id_of_a_documented_family_gets_the_familys_rules_and_says_it_inferred(
+    url: str, body: dict[str, Any], expected: list[tuple[str, str]]
+) -> None:
+    findings = analyse_request(json.dumps(body), url).findings
+    got = [(f.rule, str(f.severity)) for f in findings if f.rule.startswith(("model.", "params."))]
+    assert got == expected
+    for finding in findings:
+        if finding.rule.startswith("model.") and finding.severity.value == "error":
+            assert "inferred" in finding.message
+
+
+GEMINI = "https://generativelanguage.googleapis.com/v1beta/models/{}:generateContent"
+
+
+# Google's thinking levels per Gemini Pro generation (model.thinking-level-unsupported): the table's refusals,
+# the levels each takes, and the models not tabled (Flash, 2.5: their levels changed between releases).
+@pytest.mark.parametrize(
+    ("url", "level", "expected"),
+    [
+        (GEMINI.format("gemini-3-pro-preview"), "MEDIUM", ["error"]),
+        (GEMINI.format("gemini-3-pro-preview"), "minimal", ["error"]),
+        (GEMINI.format("gemini-3-pro-preview"), "high", []),
+        (GEMINI.format("gemini-3.1-pro-preview"), "minimal", ["error"]),
+        (GEMINI.format("gemini-3.1-pro-preview"), "medium", []),
+        (GEMINI.format("gemini-3-flash-preview"), "minimal", []),
+        (GEMINI.format("gemini-2.5-pro"), "low", []),
+        ("https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/publishers/google/models/gemini-3-pro-preview:generateContent", "medium", ["error"]),
+    ],
+)  # fmt: skip
+def test_thinking_levels_per_gemini_pro_generation(url: str, level: str, expected: list[str]) -> None:
+    body = {
+        "contents": [{"role": "user", "parts": [{"text": "Hi"}]}],
+        "generationConfig": {"thinkingConfig": {"thinkingLevel": level}},
+    }
+    found = [
+        f
+        for f in analyse_request(json.dumps(body), url).findings
+        if f.rule == "model.thinking-level-unsupported"
+    ]
+    assert [str(f.severity) for f in found] == expected
