@@ -55,9 +55,10 @@ CASES: list[tuple[str, str, dict[str, Any], str, str, str, str]] = [
     # Only resellers' entries, and no vendor sibling: a warning saying so.
     ("reseller-entry", GENERIC, {"model": "command-r", "messages": IMAGE},
      "vision", "reseller-entry", "model.image-unsupported", "warning"),
-    # Cohere's own entry, but neither the host nor Cohere has a built-in profile (its validator is unknown).
-    ("unprofiled-vendor", GENERIC, {"model": "command-a-03-2025", "messages": IMAGE},
-     "vision", "unprofiled-vendor", "model.image-unsupported", "warning"),
+    # Meta's own entry, but neither the host nor Meta has a built-in profile (its validator is unknown). Cohere's
+    # command-a was this case until the fourteenth session gave Cohere's compatibility API a profile.
+    ("unprofiled-vendor", GENERIC, {"model": "muse-spark-1.3", "messages": [USER], "max_tokens": 10**7},
+     "max_output_tokens", "unprofiled-vendor", "model.max-tokens-above-limit", "warning"),
     # Groq's two listings disagree on gpt-oss-120b's images.
     ("host-single-listing", URLS["groq"], {"model": "openai/gpt-oss-120b", "messages": IMAGE},
      "vision", "host-single-listing", "model.image-unsupported", "warning"),
