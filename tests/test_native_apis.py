@@ -336,6 +336,106 @@ CONVERSE_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]
         {"messages": [USER, use("t1"), results("t1")]},
         [("converse.tool-config-missing", E, "toolConfig")],
     ),
+    # The request model generated from AWS's service model (data/converse_request_schema.json): an image format
+    # taken from the mime subtype (strands-agents/harness-sdk#2204: "Member must satisfy enum value set: [png,
+    # jpeg, gif, webp]"), a document format from a mime type (vercel/ai#5606), a toolResult status outside
+    # success/error, a temperature above 1, an Anthropic image block passed through unconverted.
+    (
+        "image-format-jpg",
+        CLAUDE,
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {"text": "What is this?"},
+                        {"image": {"format": "jpg", "source": {"bytes": "/9j/4AAQ"}}},
+                    ],
+                }
+            ]
+        },
+        [("converse.invalid-value", E, "messages[0].content[1].image.format")],
+    ),
+    (
+        "document-format-from-mime-type",
+        CLAUDE,
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {"document": {"format": "sheet", "name": "q3", "source": {"bytes": "UEsDBBQ="}}},
+                        {"text": "Sum column B"},
+                    ],
+                }
+            ]
+        },
+        [("converse.invalid-value", E, "messages[0].content[0].document.format")],
+    ),
+    (
+        "tool-result-status-failed",
+        CLAUDE,
+        {
+            "messages": [
+                USER,
+                use("t1"),
+                {
+                    "role": "user",
+                    "content": [
+                        {"toolResult": {"toolUseId": "t1", "content": [{"text": "boom"}], "status": "failed"}}
+                    ],
+                },
+            ],
+            "toolConfig": TOOLS,
+        },
+        [("converse.invalid-value", E, "messages[2].content[0].toolResult.status")],
+    ),
+    (
+        "temperature-above-one",
+        CLAUDE,
+        {"messages": [USER], "inferenceConfig": {"temperature": 1.5, "maxTokens": 0}},
+        [
+            ("converse.invalid-value", E, "inferenceConfig.temperature"),
+            ("converse.invalid-value", E, "inferenceConfig.maxTokens"),
+        ],
+    ),
+    (
+        "anthropic-image-block-unconverted",
+        CLAUDE,
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [{"image": {"source": {"bytes": "iVBORw0KGgo="}}}, {"text": "Describe"}],
+                }
+            ]
+        },
+        [("converse.missing-required", E, "messages[0].content[0].image.format")],
+    ),
+    (
+        "valid-media-blocks",
+        CLAUDE,
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {"image": {"format": "webp", "source": {"bytes": "UklGRg=="}}},
+                        {"document": {"format": "md", "name": "notes", "source": {"text": "# notes"}}},
+                        {"text": "Compare them"},
+                        {"cachePoint": {"type": "default"}},
+                    ],
+                }
+            ],
+            "inferenceConfig": {
+                "temperature": 1,
+                "topP": 0.9,
+                "maxTokens": 1,
+                "stopSequences": ["a", "b", "c", "d", "e"],
+            },
+        },
+        [],
+    ),
     (
         "empty-tool-list",
         CLAUDE,
