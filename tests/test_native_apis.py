@@ -412,6 +412,23 @@ CONVERSE_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]
         },
         [("converse.missing-required", E, "messages[0].content[0].image.format")],
     ),
+    # The bytes decide (aws-samples/amazon-bedrock-client-for-mac#130: PNG bytes declared jpeg).
+    (
+        "png-bytes-declared-jpeg",
+        CLAUDE,
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {"image": {"format": "jpeg", "source": {"bytes": "iVBORw0KGgoAAAANSUhEUg=="}}},
+                        {"text": "?"},
+                    ],
+                }
+            ]
+        },
+        [("converse.image-format-mismatch", E, "messages[0].content[0].image.source.bytes")],
+    ),
     (
         "valid-media-blocks",
         CLAUDE,

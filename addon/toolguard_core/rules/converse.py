@@ -31,6 +31,7 @@ from typing import Any
 from toolguard_core.catalog import bedrock_converse
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import CONVERSE, RequestView
+from toolguard_core.rules.jsonvalues import sniff_image
 from toolguard_core.rules.registry import Policy, PredictedError, check, define, policy
 
 CONVERSE_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/converse"
@@ -1348,3 +1349,93 @@ def check_converse_schema(view: RequestView) -> Iterator[Finding]:
     _schema_faults(view.body, SCHEMA_META["root"], "", faults)
     for rule, location, message in faults:
         yield from rule.report(view, location, message)
+
+
+IMAGE_FORMAT_MISMATCH = define(
+    "converse.image-format-mismatch",
+    Severity.ERROR,
+    "An `image` block whose bytes are another format than its `format` says (PNG bytes sent as jpeg).",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "The model returned the following errors: messages.0.content.0.image.source.bytes: The image was "
+                "specified using the image/jpeg media type, but the image appears to be a image/png image"
+            ),
+            source="https://github.com/aws-samples/amazon-bedrock-client-for-mac/issues/130",
+        ),
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "An error occurred (ValidationException) when calling the Converse operation: The model returned "
+                "the following errors: The provided image does not match the specified image format."
+            ),
+            source="https://github.com/boto/boto3/issues/4415",
+        ),
+    ),
+    example={
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"text": "What is in this picture?"},
+                    {"image": {"format": "jpeg", "source": {"bytes": "iVBORw0KGgoAAAANSUhEUg=="}}},
+                ],
+            }
+        ]
+    },
+    example_url=CONVERSE_URL,
+    fixed={
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"text": "What is in this picture?"},
+                    {"image": {"format": "png", "source": {"bytes": "iVBORw0KGgoAAAANSUhEUg=="}}},
+                ],
+            }
+        ]
+    },
+    notes=(
+        "Read from the first 12 bytes of `source.bytes` (base64 on the wire; the PNG, JPEG, GIF and WebP "
+        "signatures). Claude answers with Anthropic's wording, Meta's Llama with Bedrock's own; both refuse. "
+        "Images inside `toolResult` content are checked too."
+    ),
+)
+
+
+def _images(messages: list[Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(location, image block) of every image in the messages and in their toolResult content."""
+    for index, message in enumerate(messages):
+        for position, block in enumerate(_blocks(message)):
+            where = f"messages[{index}].content[{position}]"
+            if isinstance(block.get("image"), dict):
+                yield f"{where}.image", block["image"]
+            result = block.get("toolResult")
+            inner = result.get("content") if isinstance(result, dict) else None
+            for spot, part in enumerate(inner if isinstance(inner, list) else []):
+                if isinstance(part, dict) and isinstance(part.get("image"), dict):
+                    yield f"{where}.toolResult.content[{spot}].image", part["image"]
+
+
+@check(endpoints=(CONVERSE,))
+def check_converse_image_bytes(view: RequestView) -> Iterator[Finding]:
+    """An image whose declared ``format`` is not what its bytes are."""
+    messages = view.body.get("messages")
+    if not isinstance(messages, list):
+        return
+    for where, image in _images(messages):
+        source = image.get("source")
+        data = source.get("bytes") if isinstance(source, dict) else None
+        declared = image.get("format")
+        if not isinstance(data, str) or declared not in SHAPES["ImageFormat"]["enum"]:
+            continue
+        found = sniff_image(data)
+        if found is not None and found != declared:
+            yield from IMAGE_FORMAT_MISMATCH.report(
+                view,
+                f"{where}.source.bytes",
+                f"The image at {where} is declared {declared} but its bytes are {found}; set format to {found} "
+                "(take it from the bytes, not the file name).",
+            )
