@@ -429,6 +429,27 @@ CONVERSE_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]
         },
         [("converse.image-format-mismatch", E, "messages[0].content[0].image.source.bytes")],
     ),
+    # Nova's reasoning switch sent to Claude (vercel/ai#7073); Nova itself takes it.
+    (
+        "reasoning-config-on-claude",
+        CLAUDE,
+        {
+            "messages": [USER],
+            "additionalModelRequestFields": {"reasoningConfig": {"type": "enabled", "budgetTokens": 2048}},
+        },
+        [("converse.claude-foreign-reasoning-field", E, "additionalModelRequestFields.reasoningConfig")],
+    ),
+    (
+        "reasoning-config-on-nova",
+        f"{BEDROCK}/model/us.amazon.nova-2-lite-v1%3A0/converse",
+        {
+            "messages": [USER],
+            "additionalModelRequestFields": {
+                "reasoningConfig": {"type": "enabled", "maxReasoningEffort": "low"}
+            },
+        },
+        [],
+    ),
     (
         "valid-media-blocks",
         CLAUDE,

@@ -1439,3 +1439,53 @@ def check_converse_image_bytes(view: RequestView) -> Iterator[Finding]:
                 f"The image at {where} is declared {declared} but its bytes are {found}; set format to {found} "
                 "(take it from the bytes, not the file name).",
             )
+
+
+#: ``additionalModelRequestFields`` keys that are another model family's reasoning switch: Amazon Nova's
+#: ``reasoningConfig`` (and its snake_case spelling). Claude's request is Anthropic's body, which names it
+#: ``thinking``; Anthropic's validator refuses the others as extra inputs.
+_NOT_CLAUDE_REASONING = frozenset({"reasoningConfig", "reasoning_config"})
+
+CLAUDE_FOREIGN_FIELD = define(
+    "converse.claude-foreign-reasoning-field",
+    Severity.ERROR,
+    "A Claude model on Converse given another family's reasoning switch in `additionalModelRequestFields` "
+    "(Nova's `reasoningConfig`), which Anthropic's validator refuses; Claude takes `thinking` there.",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text="APICallError [AI_APICallError]: The model returned the following errors: reasoningConfig: Extra inputs are not permitted",
+            source="https://github.com/vercel/ai/pull/7073",
+        ),
+    ),
+    example={
+        "messages": [_USER],
+        "additionalModelRequestFields": {"reasoningConfig": {"type": "enabled", "budgetTokens": 2048}},
+    },
+    example_url=CONVERSE_URL,
+    fixed={
+        "messages": [_USER],
+        "additionalModelRequestFields": {"thinking": {"type": "enabled", "budget_tokens": 2048}},
+    },
+    notes=(
+        "The Vercel AI SDK's Bedrock provider sent `reasoningConfig` for Claude until vercel/ai#7073 (\"Extra inputs "
+        'are not permitted"); Nova models take `reasoningConfig`, so only Claude model ids are judged.'
+    ),
+)
+
+
+@check(endpoints=(CONVERSE,))
+def check_converse_claude_fields(view: RequestView) -> Iterator[Finding]:
+    """Another family's reasoning switch in a Claude request's additionalModelRequestFields."""
+    extra = view.body.get("additionalModelRequestFields")
+    if not isinstance(extra, dict) or not _CLAUDE.search(view.model or ""):
+        return
+    for key in _NOT_CLAUDE_REASONING & extra.keys():
+        yield from CLAUDE_FOREIGN_FIELD.report(
+            view,
+            f"additionalModelRequestFields.{key}",
+            f"`additionalModelRequestFields.{key}` is Amazon Nova's reasoning switch; {view.model} is a Claude model, "
+            "whose request is Anthropic's body, so Bedrock relays Anthropic's refusal (\"Extra inputs are not "
+            'permitted"). Send {"thinking": {"type": "enabled", "budget_tokens": N}} instead.',
+        )
