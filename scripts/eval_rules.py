@@ -2212,6 +2212,8 @@ _O_TOOL: Final = {
 _EXTRANEOUS: Final = re.compile(r"#(?P<path>/[\w/$]*)?: extraneous key \[(?P<name>[^\]]+)\] is not permitted")
 _REQUIRED: Final = re.compile(r"required key \[(?P<name>[^\]]+)\] not found")
 _EXTRA_INPUT: Final = re.compile(r"(?P<path>[\w.]+): Extra inputs are not permitted")
+#: Bedrock's wording when the model's own validator answered (Converse and InvokeModel).
+_RELAYED: Final = re.compile(r"The model returned the following errors", re.IGNORECASE)
 _GO_TYPE: Final = re.compile(
     r"cannot unmarshal (?P<sent>\w+) into Go struct field ChatRequest\.(?P<path>[\w.]+) of type (?P<type>[\w.\[\]]+)"
 )
@@ -2491,6 +2493,10 @@ def native_matches(entry: dict[str, Any], kind: str, finding: Finding) -> bool:
         fields.add(field_of(re.sub(r"\.\d+(?=\.|$)", "", f"{path}.{found['name']}".strip("."))))
     for found in _EXTRA_INPUT.finditer(text):
         fields.add(re.sub(r"\.\d+|\.custom", "", found["path"]))
+        if kind == "converse" and _RELAYED.search(text):
+            # Bedrock relays the model's own validator ("The model returned the following errors: ..."), which
+            # sees additionalModelRequestFields merged into its body: its top-level name is that field's key.
+            fields.add(f"additionalModelRequestFields.{found['path'].split('.', 1)[0]}")
     for found in _GO_TYPE.finditer(text):
         fields.add(found["path"])
     if not fields:

@@ -336,6 +336,144 @@ CONVERSE_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]
         {"messages": [USER, use("t1"), results("t1")]},
         [("converse.tool-config-missing", E, "toolConfig")],
     ),
+    # The request model generated from AWS's service model (data/converse_request_schema.json): an image format
+    # taken from the mime subtype (strands-agents/harness-sdk#2204: "Member must satisfy enum value set: [png,
+    # jpeg, gif, webp]"), a document format from a mime type (vercel/ai#5606), a toolResult status outside
+    # success/error, a temperature above 1, an Anthropic image block passed through unconverted.
+    (
+        "image-format-jpg",
+        CLAUDE,
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {"text": "What is this?"},
+                        {"image": {"format": "jpg", "source": {"bytes": "/9j/4AAQ"}}},
+                    ],
+                }
+            ]
+        },
+        [("converse.invalid-value", E, "messages[0].content[1].image.format")],
+    ),
+    (
+        "document-format-from-mime-type",
+        CLAUDE,
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {"document": {"format": "sheet", "name": "q3", "source": {"bytes": "UEsDBBQ="}}},
+                        {"text": "Sum column B"},
+                    ],
+                }
+            ]
+        },
+        [("converse.invalid-value", E, "messages[0].content[0].document.format")],
+    ),
+    (
+        "tool-result-status-failed",
+        CLAUDE,
+        {
+            "messages": [
+                USER,
+                use("t1"),
+                {
+                    "role": "user",
+                    "content": [
+                        {"toolResult": {"toolUseId": "t1", "content": [{"text": "boom"}], "status": "failed"}}
+                    ],
+                },
+            ],
+            "toolConfig": TOOLS,
+        },
+        [("converse.invalid-value", E, "messages[2].content[0].toolResult.status")],
+    ),
+    (
+        "temperature-above-one",
+        CLAUDE,
+        {"messages": [USER], "inferenceConfig": {"temperature": 1.5, "maxTokens": 0}},
+        [
+            ("converse.invalid-value", E, "inferenceConfig.temperature"),
+            ("converse.invalid-value", E, "inferenceConfig.maxTokens"),
+        ],
+    ),
+    (
+        "anthropic-image-block-unconverted",
+        CLAUDE,
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [{"image": {"source": {"bytes": "iVBORw0KGgo="}}}, {"text": "Describe"}],
+                }
+            ]
+        },
+        [("converse.missing-required", E, "messages[0].content[0].image.format")],
+    ),
+    # The bytes decide (aws-samples/amazon-bedrock-client-for-mac#130: PNG bytes declared jpeg).
+    (
+        "png-bytes-declared-jpeg",
+        CLAUDE,
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {"image": {"format": "jpeg", "source": {"bytes": "iVBORw0KGgoAAAANSUhEUg=="}}},
+                        {"text": "?"},
+                    ],
+                }
+            ]
+        },
+        [("converse.image-format-mismatch", E, "messages[0].content[0].image.source.bytes")],
+    ),
+    # Nova's reasoning switch sent to Claude (vercel/ai#7073); Nova itself takes it.
+    (
+        "reasoning-config-on-claude",
+        CLAUDE,
+        {
+            "messages": [USER],
+            "additionalModelRequestFields": {"reasoningConfig": {"type": "enabled", "budgetTokens": 2048}},
+        },
+        [("converse.claude-foreign-reasoning-field", E, "additionalModelRequestFields.reasoningConfig")],
+    ),
+    (
+        "reasoning-config-on-nova",
+        f"{BEDROCK}/model/us.amazon.nova-2-lite-v1%3A0/converse",
+        {
+            "messages": [USER],
+            "additionalModelRequestFields": {
+                "reasoningConfig": {"type": "enabled", "maxReasoningEffort": "low"}
+            },
+        },
+        [],
+    ),
+    (
+        "valid-media-blocks",
+        CLAUDE,
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {"image": {"format": "webp", "source": {"bytes": "UklGRg=="}}},
+                        {"document": {"format": "md", "name": "notes", "source": {"text": "# notes"}}},
+                        {"text": "Compare them"},
+                        {"cachePoint": {"type": "default"}},
+                    ],
+                }
+            ],
+            "inferenceConfig": {
+                "temperature": 1,
+                "topP": 0.9,
+                "maxTokens": 1,
+                "stopSequences": ["a", "b", "c", "d", "e"],
+            },
+        },
+        [],
+    ),
     (
         "empty-tool-list",
         CLAUDE,

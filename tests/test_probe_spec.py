@@ -36,6 +36,13 @@ ROUNDS = [
     Round("probe-spec-11.jsonl", frozenset({"chat", "responses", "messages", "gemini"}), 5, uncited=True),
     Round("probe-spec-12.jsonl", frozenset({"chat", "responses", "messages", "gemini"}), 5, uncited=True),
     Round("probe-spec-13.jsonl", frozenset({"chat", "responses", "messages", "gemini"}), 5, uncited=True),
+    # Round 14 is weighted to the native APIs (Bedrock's rows are ``other``, as in probe-apis-8).
+    Round(
+        "probe-spec-14.jsonl",
+        frozenset({"chat", "responses", "messages", "gemini", "other"}),
+        2,
+        uncited=True,
+    ),
 ]
 
 

@@ -1123,6 +1123,33 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         [("anthropic.invalid-image-source", E, "messages[0].content[0].source")],
         "media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'",
     ),
+    # The bytes decide, not the file name (claude-code#15746; home cameras saving JPEGs as .png).
+    (
+        "jpeg-bytes-declared-png",
+        "anthropic",
+        req(
+            answer(
+                {
+                    "type": "image",
+                    "source": {"type": "base64", "media_type": "image/png", "data": "/9j/4AAQSkZJRgABAQ=="},
+                },
+                {"type": "text", "text": "What is it?"},
+            )
+        ),
+        [("anthropic.image-media-type-mismatch", E, "messages[0].content[0].source.data")],
+        "messages.6.content.5.image.source.base64.data: Image does not match the provided media type image/png",
+    ),
+    (
+        "png-bytes-declared-jpeg-inside-tool-result",
+        "anthropic",
+        req(
+            USER,
+            call(CALL_ID),
+            answer(result(CALL_ID, [{"type": "image", "source": {**PNG, "media_type": "image/jpeg"}}])),
+        ),
+        [("anthropic.image-media-type-mismatch", E, "messages[2].content[0].content[0].source.data")],
+        None,
+    ),
     (
         "bmp-inside-tool-result",
         "anthropic",

@@ -140,6 +140,43 @@ FLAGGED = [
             ),
         ],
     ),
+    (  # a description-only property (an MCP tool's typeless parameter) and a typeless items schema;
+        # anyOf stands in for a type (danny-avila/LibreChat#6971: "type: must be specified when not using
+        # one_of, any_of or all_of fields")
+        {
+            "contents": [USER],
+            "tools": [
+                {
+                    "functionDeclarations": [
+                        {
+                            "name": "edit",
+                            "parameters": {
+                                "type": "object",
+                                "properties": {
+                                    "command": {"description": "the command"},
+                                    "paths": {"type": "array", "items": {"description": "a path"}},
+                                    "mode": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                                },
+                            },
+                        }
+                    ]
+                }
+            ],
+        },
+        GEMINI.format("gemini-2.5-flash"),
+        [
+            (
+                "gemini.schema-type-missing",
+                "error",
+                "tools[0].functionDeclarations[0].parameters.properties.command.type",
+            ),
+            (
+                "gemini.schema-type-missing",
+                "error",
+                "tools[0].functionDeclarations[0].parameters.properties.paths.items.type",
+            ),
+        ],
+    ),
     (  # function names Gemini's proto validator refuses (one declaration each with the chat rules)
         {
             "contents": [USER],

@@ -461,6 +461,24 @@ CASES = [
         req(max_completion_tokens=-15335),
         [("params.max-tokens-range", E, "max_completion_tokens")],
     ),
+    # An unrecognised OpenAI-compatible server follows the contract's floor (FastChat: "0 is less than the
+    # minimum of 1 - 'max_tokens'"); the servers that take 0 keep their own silent cells.
+    (
+        "max-tokens-zero-generic",
+        "generic",
+        req("m", max_tokens=0),
+        [("params.max-tokens-range", E, "max_tokens")],
+    ),
+    (
+        "max-completion-tokens-negative-generic",
+        "generic",
+        req("m", max_completion_tokens=-1),
+        [("params.max-tokens-range", E, "max_completion_tokens")],
+    ),
+    ("max-tokens-one-generic-ok", "generic", req("m", max_tokens=1), []),
+    ("max-tokens-zero-llamacpp-ok", "llama.cpp", req("qwen3", max_tokens=0), []),
+    ("max-tokens-zero-ollama-ok", "ollama", req("llama3.2", max_tokens=0), []),
+    ("max-tokens-zero-sglang-ok", "sglang", req("m", max_tokens=0), []),
     (
         "max-tokens-zero-groq-warns",
         "groq",
@@ -602,6 +620,7 @@ def test_param_rules(provider: str, body: dict[str, Any], expected: list[tuple[s
             "params.max-tokens-range",
             "Invalid 'max_tokens': integer below minimum value. Expected a value >= 1",
         ),
+        ("params.max-tokens-range", "0 is less than the minimum of 1 - 'max_tokens'"),
     ],
 )
 def test_rules_predict_the_real_provider_text(rule: str, fragment: str) -> None:

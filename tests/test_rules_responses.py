@@ -959,6 +959,15 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | No
         None,
     ),
     ("item-reference-stored", "openai", req([{"type": "item_reference", "id": "msg_01"}, USER]), [], None),
+    # A reference that lost its id (a client stripping ids when store is false) is the schema's missing
+    # id, not a reference to a stored item: one finding, at the id.
+    (
+        "item-reference-without-id-store-false",
+        "openai",
+        req([USER, {"type": "item_reference"}], store=False),
+        [("spec.missing-required", "error", "input[1].id")],
+        None,
+    ),
     (
         "xai-previous-response-with-instructions",
         "xai",
@@ -1050,5 +1059,7 @@ def test_every_responses_rule_is_covered_by_a_case() -> None:
         "response_format.strict-schema",
         # rules/content.py reads an input_file's bytes as it reads a chat file part's.
         "content.invalid-file-data",
+        # rules/spec.py walks input items against OpenAI's schema (an item_reference's missing id).
+        "spec.missing-required",
     }
     assert covered - shared == set(RESPONSES_RULES)

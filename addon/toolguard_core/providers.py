@@ -885,10 +885,25 @@ AZURE_FIELD_API_VERSIONS: Mapping[str, str] = MappingProxyType(
 AZURE_VALUE_API_VERSIONS: Mapping[tuple[str, str], str] = MappingProxyType(
     {("response_format", "json_schema"): "2024-08-01-preview"}
 )
+#: An unrecognised OpenAI-compatible server: GENERIC_RANGES plus the output floor. Every server that
+#: follows the Chat Completions contract refuses ``max_tokens`` below 1 (OpenAI: "Expected a value >= 1,
+#: but got 0 instead.", it-at-m/mucgpt#608; vLLM: "max_tokens must be at least 1", code [VLLM-SP]; TGI;
+#: FastChat: "0 is less than the minimum of 1 - 'max_tokens'", chatchat-space/Langchain-Chatchat#2065).
+#: The servers that take 0 (llama.cpp's n_predict, Ollama's num_predict, SGLang's max_new_tokens >= 0)
+#: have their own profiles, which keep no floor: the profile decides, and a self-hosted server on an
+#: unrecognised host is mapped to its profile with toolguard_providers.
+GENERIC_OUTPUT_FLOOR: ParamRange = ParamRange(
+    Bounds(1, None, integer=True),
+    Severity.ERROR,
+    "issue it-at-m/mucgpt#608; code [VLLM-SP]; FastChat (Langchain-Chatchat#2065)",
+)
 GENERIC = ProviderProfile(
     id="generic",
     name="OpenAI-compatible (unknown provider)",
     validates_tool_pairing=True,
+    ranges=MappingProxyType(
+        {**GENERIC_RANGES, "max_tokens": GENERIC_OUTPUT_FLOOR, "max_completion_tokens": GENERIC_OUTPUT_FLOOR}
+    ),
 )
 DASHSCOPE = ProviderProfile(
     id="dashscope",

@@ -39,7 +39,7 @@ from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import OPENAI_PARAMS, normalise_model
 from toolguard_core.request import MESSAGES, RequestView
 from toolguard_core.rules.inferred import judged_id, judged_name, report_judged
-from toolguard_core.rules.jsonvalues import json_type, lax_converts
+from toolguard_core.rules.jsonvalues import json_type, lax_converts, sniff_image
 from toolguard_core.rules.modelinfo import (
     SAMPLING_EXCLUSIVE_MODEL,
     beta_enabled,
@@ -1063,6 +1063,62 @@ IMAGE_SOURCE = define(
         "is not checked (toolguard does not decode images)."
     ),
 )
+IMAGE_MEDIA_MISMATCH = define(
+    "anthropic.image-media-type-mismatch",
+    Severity.ERROR,
+    "A base64 `image` block whose bytes are another format than its `media_type` says (a JPEG sent as "
+    "image/png, a file's extension trusted over its content).",
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="messages.6.content.5.image.source.base64.data: Image does not match the provided media type image/png",
+            source="https://github.com/anthropics/claude-code/issues/15746",
+        ),
+        PredictedError(
+            # Claude on Bedrock: Anthropic's validator behind the runtime ("The model returned the following
+            # errors: ...").
+            provider="bedrock",
+            text=(
+                "The model returned the following errors: messages.0.content.0.image.source.bytes: The image was "
+                "specified using the image/jpeg media type, but the image appears to be a image/png image"
+            ),
+            source="https://github.com/aws-samples/amazon-bedrock-client-for-mac/issues/130",
+        ),
+    ),
+    example=_example(
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "image",
+                    "source": {"type": "base64", "media_type": "image/png", "data": "/9j/4AAQSkZJRgABAQ=="},
+                },
+                {"type": "text", "text": "What is in this picture?"},
+            ],
+        }
+    ),
+    example_url=MESSAGES_URL,
+    # Anthropic's own validator (Claude on Bedrock and Vertex runs it too); other vendors' Anthropic-compatible
+    # endpoints may not look at the bytes.
+    policy=policy(error=tuple(sorted(CLAUDE_VALIDATOR)), otherwise=Severity.WARNING),
+    fixed=_example(
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "image",
+                    "source": {"type": "base64", "media_type": "image/jpeg", "data": "/9j/4AAQSkZJRgABAQ=="},
+                },
+                {"type": "text", "text": "What is in this picture?"},
+            ],
+        }
+    ),
+    notes=(
+        "Read from the first 12 bytes of `data` (the PNG, JPEG, GIF and WebP signatures); bytes that are none "
+        "of the four are not judged here. Images inside `tool_result` content are checked too. Set `media_type` "
+        "from the bytes, not from the file name."
+    ),
+)
 DOCUMENT_SOURCE = define(
     "anthropic.invalid-document-source",
     Severity.ERROR,
@@ -1905,6 +1961,14 @@ def _check_source(
                 problem = f"has media type {media!r}; only {', '.join(sorted(expected))} are accepted ({fix})"
             elif not isinstance(source.get("data"), str) or not source["data"]:
                 problem = "has no base64 `data`"
+            elif image and (found := sniff_image(source["data"])) is not None and f"image/{found}" != media:
+                yield from report_judged(
+                    IMAGE_MEDIA_MISMATCH,
+                    view,
+                    f"{location}.data",
+                    f"The image at {where or block.where} is declared {media} but its bytes are image/{found}; "
+                    f"set media_type to image/{found} (take it from the bytes, not the file name).",
+                )
         elif kind == "url" and not (isinstance(source.get("url"), str) and source["url"]):
             problem = "is a url source without `url`"
         elif kind == "file" and not (isinstance(source.get("file_id"), str) and source["file_id"]):

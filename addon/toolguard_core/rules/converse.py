@@ -22,13 +22,16 @@ requests), so the same level holds there (``generic``); elsewhere a warning.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
+from importlib import resources
 from typing import Any
 
 from toolguard_core.catalog import bedrock_converse
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import CONVERSE, RequestView
+from toolguard_core.rules.jsonvalues import sniff_image
 from toolguard_core.rules.registry import Policy, PredictedError, check, define, policy
 
 CONVERSE_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/converse"
@@ -1122,3 +1125,367 @@ def check_converse_vision(view: RequestView) -> Iterator[Finding]:
                 "image in text or use a model with vision.",
             )
             return
+
+
+# ----------------------------------------------------------------------------- the request model (generated)
+
+#: The Converse request model, generated from AWS's service model by scripts/refresh_converse_schema.py
+#: (botocore's bedrock-runtime service-2.json; the snapshot records its source, version and date). The
+#: schema rules below read it; nothing in them is copied by hand.
+SCHEMA_SNAPSHOT = "converse_request_schema.json"
+_SCHEMA = json.loads(
+    resources.files("toolguard_core.data").joinpath(SCHEMA_SNAPSHOT).read_text(encoding="utf-8")
+)
+SCHEMA_META: Mapping[str, Any] = _SCHEMA["_meta"]
+SHAPES: Mapping[str, Mapping[str, Any]] = _SCHEMA["shapes"]
+#: Shapes whose constraints a hand-written rule of this module reports with its own wording and grounding
+#: (the tool name and toolUseId patterns, the role, an empty tools list): one violation, one finding.
+OWNED_SHAPES = frozenset({"ToolName", "ToolUseId", "ConversationRole", "ToolConfigurationToolsList"})
+_NUMBERS = frozenset({"integer", "long", "float", "double"})
+
+INVALID_VALUE = define(
+    "converse.invalid-value",
+    Severity.ERROR,
+    "A value the Converse request model does not allow: outside an enum (an image or document `format`, a "
+    "toolResult `status`, a cachePoint `type`), a length or count bound (a document `name` of 1-200 characters, "
+    "at most 10 `additionalModelResponseFieldPaths`), a numeric range (`inferenceConfig.temperature` and `topP` "
+    "0-1, `maxTokens` at least 1) or a pattern.",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "ValidationException: ... image.format failed to satisfy constraint: Member must satisfy enum value "
+                "set: [png, jpeg, gif, webp]"
+            ),
+            source="https://github.com/strands-agents/harness-sdk/issues/2204",
+        ),
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "Value at 'messages.3.member.content.3.member.document.format' failed to satisfy constraint: "
+                "Member must satisfy enum value set: [docx, csv, html, txt, pdf, md, doc, xlsx, xls]"
+            ),
+            source="https://github.com/vercel/ai/issues/5606",
+        ),
+    ),
+    example={
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"text": "What is in this picture?"},
+                    {"image": {"format": "jpg", "source": {"bytes": "/9j/4AAQSkZJRg=="}}},
+                ],
+            }
+        ]
+    },
+    example_url=CONVERSE_URL,
+    fixed={
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"text": "What is in this picture?"},
+                    {"image": {"format": "jpeg", "source": {"bytes": "/9j/4AAQSkZJRg=="}}},
+                ],
+            }
+        ]
+    },
+    notes=(
+        "Every enum, length, count, range and pattern of the request's shapes, from AWS's service model "
+        '(data/converse_request_schema.json, scripts/refresh_converse_schema.py): the runtime answers "1 validation '
+        'error detected: Value ... failed to satisfy constraint: Member must ...". Formats are case-sensitive '
+        "(`jpg` and `JPEG` are refused, measured in NousResearch/hermes-agent#55429's comments). The tool name, "
+        "toolUseId, role and empty tools list are reported by their own rules."
+    ),
+)
+MISSING_REQUIRED = define(
+    "converse.missing-required",
+    Severity.ERROR,
+    "A member the Converse request model requires is missing: an image or video without `format` or `source`, a "
+    "document without `name` or `source`, a toolUse without `input`, a toolResult without `content`, a toolSpec "
+    "without `inputSchema`, a cachePoint without `type`.",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            # boto3 validates the same service model before sending; a raw client gets the runtime's
+            # ValidationException for the same member.
+            provider="bedrock",
+            text=(
+                'Missing required parameter in messages[N].content[0].toolResult.content[0].image: "format"\n'
+                'Missing required parameter in ...image: "source"'
+            ),
+            source="https://github.com/aws-samples/sample-apj-sup-sa/pull/124",
+        ),
+    ),
+    example={
+        "messages": [
+            {
+                "role": "user",
+                "content": [{"text": "Describe it"}, {"image": {"source": {"bytes": "iVBORw0KGgo="}}}],
+            }
+        ]
+    },
+    example_url=CONVERSE_URL,
+    fixed={
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"text": "Describe it"},
+                    {"image": {"format": "png", "source": {"bytes": "iVBORw0KGgo="}}},
+                ],
+            }
+        ]
+    },
+    notes=(
+        "The required members of every shape of the request, from AWS's service model "
+        "(data/converse_request_schema.json). Anthropic-shaped blocks passed through unconverted (`type`, "
+        "`media_type`, `data` in an image) are the usual cause."
+    ),
+)
+
+
+def _at(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _schema_faults(value: Any, name: str, path: str, out: list[tuple[Any, str, str]]) -> None:
+    """Append (rule, location, message) for each violation of shape ``name`` in ``value``. A value of the wrong
+    JSON type is not followed (the unknown-field and shape rules name those); unknown members neither."""
+    shape = SHAPES[name]
+    kind = shape["type"]
+    if kind == "structure":
+        if not isinstance(value, dict):
+            return
+        members = shape["members"]
+        for key in shape.get("required", ()):
+            if value.get(key) is None and members[key] not in OWNED_SHAPES:
+                where = _at(path, key)
+                out.append(
+                    (
+                        MISSING_REQUIRED,
+                        where,
+                        f"`{where}` is missing; the Converse request model requires it there.",
+                    )
+                )
+        for key, child in value.items():
+            member = members.get(key)
+            if member is not None and child is not None:
+                _schema_faults(child, member, _at(path, key), out)
+        return
+    owned = name in OWNED_SHAPES
+    if kind == "list":
+        if not isinstance(value, list):
+            return
+        if not owned:
+            _bound(len(value), shape, path, "items", out)
+        for index, item in enumerate(value):
+            _schema_faults(item, shape["member"], f"{path}[{index}]", out)
+    elif kind == "map":
+        if isinstance(value, dict):
+            if not owned:
+                _bound(len(value), shape, path, "keys", out)
+            for key, child in value.items():
+                _schema_faults(key, shape["key"], f"{path}.{key}", out)
+                _schema_faults(child, shape["value"], f"{path}.{key}", out)
+    elif owned:
+        return
+    elif kind == "string" and isinstance(value, str):
+        enum = shape.get("enum")
+        if enum is not None and value not in enum:
+            out.append(
+                (
+                    INVALID_VALUE,
+                    path,
+                    f"`{path}` is {value!r}; the Converse request model takes {', '.join(enum)} (case-sensitive).",
+                )
+            )
+            return
+        _bound(len(value), shape, path, "characters", out)
+        pattern = shape.get("pattern")
+        if pattern is not None and re.fullmatch(pattern, value) is None:
+            out.append(
+                (INVALID_VALUE, path, f"`{path}` does not match the request model's pattern {pattern}.")
+            )
+    elif kind == "blob" and isinstance(value, str):
+        _bound(len(value), shape, path, "characters", out)
+    elif kind in _NUMBERS and isinstance(value, (int, float)) and not isinstance(value, bool):
+        low, high = shape.get("min"), shape.get("max")
+        if (low is not None and value < low) or (high is not None and value > high):
+            span = f"{'' if low is None else low}..{'' if high is None else high}"
+            out.append(
+                (INVALID_VALUE, path, f"`{path}` is {value}; the Converse request model takes {span}.")
+            )
+
+
+def _bound(
+    size: int, shape: Mapping[str, Any], path: str, unit: str, out: list[tuple[Any, str, str]]
+) -> None:
+    low, high = shape.get("min"), shape.get("max")
+    if low is not None and size < low:
+        out.append(
+            (
+                INVALID_VALUE,
+                path,
+                f"`{path}` has {size} {unit}; the Converse request model needs at least {low}.",
+            )
+        )
+    elif high is not None and size > high:
+        out.append(
+            (
+                INVALID_VALUE,
+                path,
+                f"`{path}` has {size} {unit}; the Converse request model takes at most {high}.",
+            )
+        )
+
+
+@check(endpoints=(CONVERSE,))
+def check_converse_schema(view: RequestView) -> Iterator[Finding]:
+    """The request against AWS's Converse request model: required members, enums, bounds, patterns."""
+    faults: list[tuple[Any, str, str]] = []
+    _schema_faults(view.body, SCHEMA_META["root"], "", faults)
+    for rule, location, message in faults:
+        yield from rule.report(view, location, message)
+
+
+IMAGE_FORMAT_MISMATCH = define(
+    "converse.image-format-mismatch",
+    Severity.ERROR,
+    "An `image` block whose bytes are another format than its `format` says (PNG bytes sent as jpeg).",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "The model returned the following errors: messages.0.content.0.image.source.bytes: The image was "
+                "specified using the image/jpeg media type, but the image appears to be a image/png image"
+            ),
+            source="https://github.com/aws-samples/amazon-bedrock-client-for-mac/issues/130",
+        ),
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "An error occurred (ValidationException) when calling the Converse operation: The model returned "
+                "the following errors: The provided image does not match the specified image format."
+            ),
+            source="https://github.com/boto/boto3/issues/4415",
+        ),
+    ),
+    example={
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"text": "What is in this picture?"},
+                    {"image": {"format": "jpeg", "source": {"bytes": "iVBORw0KGgoAAAANSUhEUg=="}}},
+                ],
+            }
+        ]
+    },
+    example_url=CONVERSE_URL,
+    fixed={
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"text": "What is in this picture?"},
+                    {"image": {"format": "png", "source": {"bytes": "iVBORw0KGgoAAAANSUhEUg=="}}},
+                ],
+            }
+        ]
+    },
+    notes=(
+        "Read from the first 12 bytes of `source.bytes` (base64 on the wire; the PNG, JPEG, GIF and WebP "
+        "signatures). Claude answers with Anthropic's wording, Meta's Llama with Bedrock's own; both refuse. "
+        "Images inside `toolResult` content are checked too."
+    ),
+)
+
+
+def _images(messages: list[Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(location, image block) of every image in the messages and in their toolResult content."""
+    for index, message in enumerate(messages):
+        for position, block in enumerate(_blocks(message)):
+            where = f"messages[{index}].content[{position}]"
+            if isinstance(block.get("image"), dict):
+                yield f"{where}.image", block["image"]
+            result = block.get("toolResult")
+            inner = result.get("content") if isinstance(result, dict) else None
+            for spot, part in enumerate(inner if isinstance(inner, list) else []):
+                if isinstance(part, dict) and isinstance(part.get("image"), dict):
+                    yield f"{where}.toolResult.content[{spot}].image", part["image"]
+
+
+@check(endpoints=(CONVERSE,))
+def check_converse_image_bytes(view: RequestView) -> Iterator[Finding]:
+    """An image whose declared ``format`` is not what its bytes are."""
+    messages = view.body.get("messages")
+    if not isinstance(messages, list):
+        return
+    for where, image in _images(messages):
+        source = image.get("source")
+        data = source.get("bytes") if isinstance(source, dict) else None
+        declared = image.get("format")
+        if not isinstance(data, str) or declared not in SHAPES["ImageFormat"]["enum"]:
+            continue
+        found = sniff_image(data)
+        if found is not None and found != declared:
+            yield from IMAGE_FORMAT_MISMATCH.report(
+                view,
+                f"{where}.source.bytes",
+                f"The image at {where} is declared {declared} but its bytes are {found}; set format to {found} "
+                "(take it from the bytes, not the file name).",
+            )
+
+
+#: ``additionalModelRequestFields`` keys that are another model family's reasoning switch: Amazon Nova's
+#: ``reasoningConfig`` (and its snake_case spelling). Claude's request is Anthropic's body, which names it
+#: ``thinking``; Anthropic's validator refuses the others as extra inputs.
+_NOT_CLAUDE_REASONING = frozenset({"reasoningConfig", "reasoning_config"})
+
+CLAUDE_FOREIGN_FIELD = define(
+    "converse.claude-foreign-reasoning-field",
+    Severity.ERROR,
+    "A Claude model on Converse given another family's reasoning switch in `additionalModelRequestFields` "
+    "(Nova's `reasoningConfig`), which Anthropic's validator refuses; Claude takes `thinking` there.",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text="APICallError [AI_APICallError]: The model returned the following errors: reasoningConfig: Extra inputs are not permitted",
+            source="https://github.com/vercel/ai/pull/7073",
+        ),
+    ),
+    example={
+        "messages": [_USER],
+        "additionalModelRequestFields": {"reasoningConfig": {"type": "enabled", "budgetTokens": 2048}},
+    },
+    example_url=CONVERSE_URL,
+    fixed={
+        "messages": [_USER],
+        "additionalModelRequestFields": {"thinking": {"type": "enabled", "budget_tokens": 2048}},
+    },
+    notes=(
+        "The Vercel AI SDK's Bedrock provider sent `reasoningConfig` for Claude until vercel/ai#7073 (\"Extra inputs "
+        'are not permitted"); Nova models take `reasoningConfig`, so only Claude model ids are judged.'
+    ),
+)
+
+
+@check(endpoints=(CONVERSE,))
+def check_converse_claude_fields(view: RequestView) -> Iterator[Finding]:
+    """Another family's reasoning switch in a Claude request's additionalModelRequestFields."""
+    extra = view.body.get("additionalModelRequestFields")
+    if not isinstance(extra, dict) or not _CLAUDE.search(view.model or ""):
+        return
+    for key in _NOT_CLAUDE_REASONING & extra.keys():
+        yield from CLAUDE_FOREIGN_FIELD.report(
+            view,
+            f"additionalModelRequestFields.{key}",
+            f"`additionalModelRequestFields.{key}` is Amazon Nova's reasoning switch; {view.model} is a Claude model, "
+            "whose request is Anthropic's body, so Bedrock relays Anthropic's refusal (\"Extra inputs are not "
+            'permitted"). Send {"thinking": {"type": "enabled", "budget_tokens": N}} instead.',
+        )

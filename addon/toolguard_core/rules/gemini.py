@@ -413,6 +413,62 @@ ARRAY_ITEMS = define(
     },
     notes="Vertex AI's wording is not quoted, hence a warning there.",
 )
+TYPE_MISSING = define(
+    "gemini.schema-type-missing",
+    Severity.ERROR,
+    "A property or items schema in `parameters`/`responseSchema` without `type` (and without anyOf/oneOf/allOf): "
+    "Gemini's Schema requires it there.",
+    policy=policy(error=("gemini",), warning=("vertex", "generic")),
+    predicts=(
+        PredictedError(
+            provider="gemini",
+            text=(
+                "GenerateContentRequest.tools[0].function_declarations[0].parameters.properties[command].type: must "
+                "be specified when not using one_of, any_of or all_of fields"
+            ),
+            source="https://github.com/danny-avila/LibreChat/issues/6971",
+        ),
+    ),
+    example={
+        "contents": [_USER],
+        "tools": [
+            {
+                "functionDeclarations": [
+                    {
+                        "name": "run",
+                        "parameters": {
+                            "type": "object",
+                            "properties": {"command": {"description": "shell command"}},
+                        },
+                    }
+                ]
+            }
+        ],
+    },
+    example_url=GEMINI_URL,
+    fixed={
+        "contents": [_USER],
+        "tools": [
+            {
+                "functionDeclarations": [
+                    {
+                        "name": "run",
+                        "parameters": {
+                            "type": "object",
+                            "properties": {"command": {"type": "string", "description": "shell command"}},
+                        },
+                    }
+                ]
+            }
+        ],
+    },
+    notes=(
+        "Schema.type is required in Gemini's `Schema` (https://ai.google.dev/api/caching#Schema) unless the node "
+        "is an anyOf/oneOf/allOf; JSON Schema's typeless \"any value\" property (an MCP tool's `{}` or "
+        "description-only property) is refused. `parametersJsonSchema` takes full JSON Schema and is not checked "
+        "here. Vertex AI's wording is not quoted, hence a warning there."
+    ),
+)
 ROLE = define(
     "gemini.role-invalid",
     Severity.ERROR,
@@ -1122,6 +1178,11 @@ def _name(view: RequestView, name: Any, where: str) -> Iterator[Finding]:
         )
 
 
+#: A Schema node that may go without `type`: a combinator (Gemini: "when not using one_of, any_of or all_of"),
+#: or a reference the keyword rule already reports.
+_UNTYPED_OK = ("anyOf", "any_of", "oneOf", "one_of", "allOf", "all_of", "$ref", "ref")
+
+
 def _schema(view: RequestView, root: Mapping[str, Any], location: str, vertex: bool) -> Iterator[Finding]:
     """Walk a ``Schema`` (breadth-first, bounded): keys it does not have, ARRAY nodes without items."""
     accepted = _VERTEX_SCHEMA if vertex else _ACCEPTED["schema"]
@@ -1140,6 +1201,14 @@ def _schema(view: RequestView, root: Mapping[str, Any], location: str, vertex: b
                     "(structured output), which take full JSON Schema.",
                 )
         kind = node.get("type")
+        if kind is None and depth > 0 and not any(key in node for key in _UNTYPED_OK):
+            yield from TYPE_MISSING.report(
+                view,
+                f"{where}.type",
+                f"{where} has no `type`; Gemini's Schema requires one there (\"type: must be specified when not "
+                'using one_of, any_of or all_of fields"). Add the type (`"type": "string"`, ...), or send the JSON '
+                "Schema as `parametersJsonSchema`.",
+            )
         if isinstance(kind, str) and kind.lower() == ARRAY and node.get("items") is None:
             yield from ARRAY_ITEMS.report(
                 view,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from typing import Any
@@ -67,3 +69,29 @@ def lax_converts(value: Any, kind: str) -> bool:
     if isinstance(value, str):
         return (_LAX_INTEGER if kind == "int" else _LAX_FLOAT).fullmatch(value) is not None
     return kind == "int" and isinstance(value, float) and value.is_integer()
+
+
+#: The leading bytes of the four image formats Anthropic's and Bedrock's validators accept, as base64 of the
+#: file's first bytes (PNG "\x89PNG\r\n\x1a\n", JPEG "\xff\xd8\xff", GIF "GIF8", WebP "RIFF....WEBP").
+_IMAGE_MAGIC: tuple[tuple[bytes, int, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", 0, "png"),
+    (b"\xff\xd8\xff", 0, "jpeg"),
+    (b"GIF8", 0, "gif"),
+    (b"WEBP", 8, "webp"),
+)
+
+
+def sniff_image(data: str) -> str | None:
+    """The image format whose signature opens base64 ``data`` (png, jpeg, gif, webp), or None when the bytes
+    are none of these or not base64. Only the first 16 characters (12 bytes) are decoded."""
+    head = data[:16]
+    if len(head) < 16:
+        head += "=" * (-len(head) % 4)
+    try:
+        raw = base64.b64decode(head, validate=True)
+    except (ValueError, binascii.Error):
+        return None
+    for magic, offset, name in _IMAGE_MAGIC:
+        if raw[offset : offset + len(magic)] == magic:
+            return name
+    return None

@@ -461,6 +461,12 @@ _RANGE_PREDICTS: dict[str, tuple[PredictedError, ...]] = {
             param="max_tokens",
             code="integer_below_min_value",
         ),
+        # FastChat's OpenAI server (jsonschema wording), what an unrecognised host answers (GENERIC).
+        PredictedError(
+            provider="generic",
+            text="0 is less than the minimum of 1 - 'max_tokens'",
+            source="https://github.com/chatchat-space/Langchain-Chatchat/issues/2065",
+        ),
     ),
 }
 

@@ -884,12 +884,12 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
                 continue
             kind = item.get("type")
             item_id = item.get("id")
-            if kind == "item_reference" or (
-                kind == "reasoning"
-                and isinstance(item_id, str)
-                and item_id
-                and not item.get("encrypted_content")
-            ):
+            # An item_reference without its id points at nothing: that is spec.missing-required's
+            # ("Missing required parameter: 'input[2].id'.", the schema's ItemReferenceParam.id), and this
+            # rule's "refers to stored item" would name the wrong fault (it would also hide that one).
+            if not (isinstance(item_id, str) and item_id):
+                continue
+            if kind == "item_reference" or (kind == "reasoning" and not item.get("encrypted_content")):
                 yield from report_judged(
                     STORED_REFERENCE,
                     view,
