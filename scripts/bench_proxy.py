@@ -45,6 +45,7 @@ Usage:
   .venv/bin/python scripts/bench_proxy.py --quick         # 1 round, 2 short bursts (smoke test)
   .venv/bin/python scripts/bench_proxy.py --only small,flagged --rounds 5 --bursts 10
   .venv/bin/python scripts/bench_proxy.py --json out.json # also write the medians as JSON
+  .venv/bin/python scripts/bench_proxy.py --side-by-side  # every proxy of a burst at once, one CPU
   .venv/bin/python scripts/bench_proxy.py --store postgres --otlp        # both opt-in sinks (#17)
   .venv/bin/python scripts/bench_proxy.py --variants sqlite,postgres,otlp,postgres-down,otlp-down
 
