@@ -1051,13 +1051,7 @@ class ToolGuard:
             # CPU's caches once per batch instead of once per flow between mitmproxy's own
             # (docs/benchmarks.md, session 14). The answer cannot overtake its request: requests are
             # read first, and every other hook that reads a flow's state empties the queues first.
-            inbox = self._request_inbox
-            inbox.append(flow)
-            if not self._drain_due:
-                self._drain_due = True
-                loop.call_soon(self._drain)
-            elif len(inbox) >= MAX_QUEUED:
-                self._drain()
+            self._queue(self._request_inbox, flow, loop)
             return
         try:
             self._on_request(flow)
@@ -1068,22 +1062,32 @@ class ToolGuard:
         """Read the queued requests, then the queued answers, each in the order they came (see
         :meth:`request`). Called by the scheduled callback, or earlier by a hook that needs it."""
         self._drain_due = False
-        requests = self._request_inbox
+        requests, answers = self._request_inbox, self._answer_inbox
         if requests:
             self._request_inbox = []
-            for flow in requests:
-                try:
-                    self._on_request(flow)
-                except Exception as exc:
-                    self._failed("request", flow, exc)
-        answers = self._answer_inbox
+            self._read_queued("request", requests, self._on_request)
         if answers:
             self._answer_inbox = []
-            for flow in answers:
-                try:
-                    self._finish(flow)
-                except Exception as exc:
-                    self._failed("response", flow, exc)
+            self._read_queued("response", answers, self._finish)
+
+    def _queue(
+        self, inbox: list[http.HTTPFlow], flow: http.HTTPFlow, loop: asyncio.AbstractEventLoop
+    ) -> None:
+        inbox.append(flow)
+        if not self._drain_due:
+            self._drain_due = True
+            loop.call_soon(self._drain)
+        elif len(inbox) >= MAX_QUEUED:
+            self._drain()
+
+    def _read_queued(
+        self, hook: str, flows: list[http.HTTPFlow], handle: Callable[[http.HTTPFlow], None]
+    ) -> None:
+        for flow in flows:  # each guarded as its hook would be: one flow's failure is its own
+            try:
+                handle(flow)
+            except Exception as exc:
+                self._failed(hook, flow, exc)
 
     def _arm_inbox(self) -> None:
         """Queue requests (see :meth:`request`) only in observe mode, inside mitmproxy's loop: block
@@ -1104,13 +1108,7 @@ class ToolGuard:
     def response(self, flow: http.HTTPFlow) -> None:
         loop = self._inbox_loop
         if loop is not None:  # observe mode: read with the loop turn's other flows (see request)
-            inbox = self._answer_inbox
-            inbox.append(flow)
-            if not self._drain_due:
-                self._drain_due = True
-                loop.call_soon(self._drain)
-            elif len(inbox) >= MAX_QUEUED:
-                self._drain()
+            self._queue(self._answer_inbox, flow, loop)
             return
         try:
             self._finish(flow)
