@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 import refresh_converse_schema as refresh
 
-from toolguard_core.rules.converse import SCHEMA_META, SHAPES
+from toolguard_core.rules.converse import FIELDS, NEWER_MEMBERS, SCHEMA_META, SHAPES
 
 SERVICE = {
     "metadata": {"apiVersion": "2023-09-30"},
@@ -65,3 +65,23 @@ def test_the_shipped_snapshot_loads_and_records_its_source() -> None:
             *(shape[k] for k in ("member", "key", "value") if k in shape),
         ]
         assert all(name in SHAPES for name in named)
+
+
+def test_the_field_lists_are_the_models_members_and_only_the_newer_ones_by_hand() -> None:
+    """converse.FIELDS is derived from the generated model; NEWER_MEMBERS holds only what the model lacks
+    (once a refresh brings ``outputConfig``, this fails: drop it from NEWER_MEMBERS)."""
+    fields = dict(FIELDS)
+    assert fields == {
+        "request": frozenset(
+            {
+                "messages", "system", "inferenceConfig", "toolConfig", "guardrailConfig",
+                "additionalModelRequestFields", "additionalModelResponseFieldPaths", "promptVariables",
+                "requestMetadata", "performanceConfig", "serviceTier", "outputConfig",
+            }
+        ),
+        "message": frozenset({"role", "content"}),
+        "inferenceConfig": frozenset({"maxTokens", "temperature", "topP", "stopSequences"}),
+        "toolConfig": frozenset({"tools", "toolChoice"}),
+    }  # fmt: skip
+    assert set(NEWER_MEMBERS) == {"request"}
+    assert not NEWER_MEMBERS["request"] & set(SHAPES["ConverseRequest"]["members"])

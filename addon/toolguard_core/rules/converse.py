@@ -49,22 +49,30 @@ NOVA_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.amazon.nova
 
 # ----------------------------------------------------------------------------- the field lists (data)
 
-#: The Converse request's fields per level, from AWS's API reference (Converse, Message, ContentBlock,
-#: InferenceConfiguration, ToolConfiguration, Tool, ToolSpecification, ToolInputSchema, ToolChoice, ToolUseBlock,
-#: ToolResultBlock; checked 2026-12-01). ``serviceTier`` and ``outputConfig`` are newer members than most
-#: SDKs' models; they are listed so that a request using them is never flagged.
+#: The Converse request model, generated from AWS's service model by scripts/refresh_converse_schema.py
+#: (botocore's bedrock-runtime service-2.json; the snapshot records its source, version and date). The
+#: schema rules below read it; nothing in them is copied by hand.
+SCHEMA_SNAPSHOT = "converse_request_schema.json"
+_SCHEMA = json.loads(
+    resources.files("toolguard_core.data").joinpath(SCHEMA_SNAPSHOT).read_text(encoding="utf-8")
+)
+SCHEMA_META: Mapping[str, Any] = _SCHEMA["_meta"]
+SHAPES: Mapping[str, Mapping[str, Any]] = _SCHEMA["shapes"]
+#: The request's fields per level, as the model above declares them (ConverseRequest, Message,
+#: InferenceConfiguration, ToolConfiguration), plus members newer than the SDK model it was generated from:
+#: ``outputConfig`` (structured output) is in AWS's API reference but not in botocore 1.40.76, and is listed
+#: so a request using it is never flagged.
+_LEVEL_SHAPES: Mapping[str, str] = {
+    "request": "ConverseRequest",
+    "message": "Message",
+    "inferenceConfig": "InferenceConfiguration",
+    "toolConfig": "ToolConfiguration",
+}
+NEWER_MEMBERS: Mapping[str, frozenset[str]] = {"request": frozenset({"outputConfig"})}
 FIELDS: Mapping[str, frozenset[str]] = {
-    "request": frozenset(
-        {
-            "messages", "system", "inferenceConfig", "toolConfig", "guardrailConfig",
-            "additionalModelRequestFields", "additionalModelResponseFieldPaths", "promptVariables",
-            "requestMetadata", "performanceConfig", "serviceTier", "outputConfig",
-        }
-    ),
-    "message": frozenset({"role", "content"}),
-    "inferenceConfig": frozenset({"maxTokens", "temperature", "topP", "stopSequences"}),
-    "toolConfig": frozenset({"tools", "toolChoice"}),
-}  # fmt: skip
+    level: frozenset(SHAPES[shape]["members"]) | NEWER_MEMBERS.get(level, frozenset())
+    for level, shape in _LEVEL_SHAPES.items()
+}
 #: Chat Completions / Messages names a client sends to Converse by mistake, and where Converse takes them.
 CONVERSE_NAMES: Mapping[str, str] = {
     "model": "the path (/model/{modelId}/converse)",
@@ -1129,15 +1137,6 @@ def check_converse_vision(view: RequestView) -> Iterator[Finding]:
 
 # ----------------------------------------------------------------------------- the request model (generated)
 
-#: The Converse request model, generated from AWS's service model by scripts/refresh_converse_schema.py
-#: (botocore's bedrock-runtime service-2.json; the snapshot records its source, version and date). The
-#: schema rules below read it; nothing in them is copied by hand.
-SCHEMA_SNAPSHOT = "converse_request_schema.json"
-_SCHEMA = json.loads(
-    resources.files("toolguard_core.data").joinpath(SCHEMA_SNAPSHOT).read_text(encoding="utf-8")
-)
-SCHEMA_META: Mapping[str, Any] = _SCHEMA["_meta"]
-SHAPES: Mapping[str, Mapping[str, Any]] = _SCHEMA["shapes"]
 #: Shapes whose constraints a hand-written rule of this module reports with its own wording and grounding
 #: (the tool name and toolUseId patterns, the role, an empty tools list): one violation, one finding.
 OWNED_SHAPES = frozenset({"ToolName", "ToolUseId", "ConversationRole", "ToolConfigurationToolsList"})
