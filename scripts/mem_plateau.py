@@ -51,7 +51,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench_proxy import Proxy, agent_turns, proxy  # noqa: E402
+from bench_proxy import COMPLETION, Proxy, agent_turns, proxy  # noqa: E402
 
 PROBE = ROOT / "scripts" / "mem_probe.py"
 VARIANTS = (
@@ -66,16 +66,7 @@ VARIANTS = (
     "freeze",
 )
 #: A chat completion, as OpenAI answers one (the answer is small: the body is what is large).
-ANSWER = json.dumps(
-    {
-        "id": "chatcmpl-mem",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "gpt-4o",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-    }
-).encode()
+ANSWER = COMPLETION.encode()
 
 
 class Upstream(BaseHTTPRequestHandler):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from support.answers import OPENAI_ORPHAN
+from support.flows import store_exchanges
 
 from toolguard_core.learned_store import import_learned
 from toolguard_core.store import open_db
@@ -156,23 +157,8 @@ EXCHANGES = [
 def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[str, str | None]]]:
     """A database the real addon wrote (its hooks in mitmproxy's test context, tflow flows): the path
     and each flow's (id, cause_id), in the order above."""
-    from mitmproxy import http
-    from mitmproxy.test import taddons, tflow
-
-    from toolguard_core.addon import ToolGuard
-
     path = tmp_path_factory.mktemp("stored") / "toolguard.db"
-    addon = ToolGuard()
-    with taddons.context(addon) as tctx:
-        tctx.configure(addon, toolguard_db=str(path))
-        for url, body, status, answer in EXCHANGES:
-            headers = {"content-type": "application/json"}
-            flow = tflow.tflow(req=http.Request.make("POST", url, json.dumps(body).encode(), headers))
-            addon.request(flow)
-            flow.response = http.Response.make(status, json.dumps(answer).encode(), headers)
-            addon.responseheaders(flow)
-            addon.response(flow)
-        addon.done()
+    store_exchanges(path, EXCHANGES)
     db = open_db(path)
     rows = [(row["id"], row["cause_id"]) for row in db.query("select id, cause_id from flows order by rowid")]
     db.close()

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from support.flows import store_exchanges
 
 from toolguard_analysis.check import check_body
 from toolguard_analysis.cli import cli
@@ -609,23 +610,8 @@ PER_API = [
 def per_api(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
     """A database the real addon wrote (its hooks in mitmproxy's test context, tflow flows): one
     rejection per API, each recognised as cause.extra-request-field; the path and the rows in order."""
-    from mitmproxy import http
-    from mitmproxy.test import taddons, tflow
-
-    from toolguard_core.addon import ToolGuard
-
     path = tmp_path_factory.mktemp("per_api") / "toolguard.db"
-    addon = ToolGuard()
-    with taddons.context(addon) as tctx:
-        tctx.configure(addon, toolguard_db=str(path))
-        for url, body, answer, _ in PER_API:
-            headers = {"content-type": "application/json"}
-            flow = tflow.tflow(req=http.Request.make("POST", url, json.dumps(body).encode(), headers))
-            addon.request(flow)
-            flow.response = http.Response.make(400, json.dumps(answer).encode(), headers)
-            addon.responseheaders(flow)
-            addon.response(flow)
-        addon.done()
+    store_exchanges(path, [(url, body, 400, answer) for url, body, answer, _ in PER_API])
     db = open_db(path)
     rows = [dict(row) for row in db.query("select * from flows order by rowid")]
     db.close()

@@ -476,9 +476,9 @@ class ToolGuard:
         self._inbox_scheduled = False
         self._verdict_loop: asyncio.AbstractEventLoop | None = None
         self._verdict_sweep: asyncio.TimerHandle | None = None
-        # Observe mode inside mitmproxy's running loop: the request hook only queues the flow here
-        # and one callback a loop turn later reads every request the turn brought (see `request`).
-        # None: each request is read in its own hook (block and repair mode, hooks driven by hand).
+        # Observe mode inside mitmproxy's running loop: the request and response hooks only queue the
+        # flow, and one callback a loop turn later reads the turn's requests, then its answers (see
+        # `request`). None: each flow is read in its own hook (block and repair mode, hooks by hand).
         self._inbox_loop: asyncio.AbstractEventLoop | None = None
         self._running_loop: asyncio.AbstractEventLoop | None = None  # mitmproxy's, from `running`
         self._request_inbox: list[http.HTTPFlow] = []
@@ -1090,8 +1090,8 @@ class ToolGuard:
                 self._failed(hook, flow, exc)
 
     def _arm_inbox(self) -> None:
-        """Queue requests (see :meth:`request`) only in observe mode, inside mitmproxy's loop: block
-        and repair mode must judge a request before it goes on."""
+        """Queue flows (see :meth:`request`) only in observe mode, inside mitmproxy's loop: block and
+        repair mode must judge a request before it goes on."""
         settings = self.settings
         self._inbox_loop = (
             self._running_loop if settings is not None and settings.mode is Mode.OBSERVE else None
