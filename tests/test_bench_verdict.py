@@ -178,3 +178,74 @@ def test_the_validated_share_is_reported_beside_the_ratio():
     r.add("agent validated %", "sqlite", 97.0)
     (line,) = bench_proxy.verdict_lines(r, ["sqlite"])
     assert "validated 97.0% (lowest round)" in line
+
+
+def test_the_sequential_run_alternates_which_proxy_goes_first():
+    assert [bench_proxy.turn_order(3, turn) for turn in range(3)] == [[0, 1, 2], [2, 1, 0], [0, 1, 2]]
+
+
+@pytest.mark.parametrize(
+    ("values", "fraction", "expected"),
+    [
+        ([3.0, 1.0, 2.0], 0.5, 2.0),
+        ([1.0, 2.0, 3.0, 4.0], 0.5, 2.0),
+        (list(range(1, 101)), 0.99, 99),
+        ([7.0], 0.99, 7.0),
+    ],
+)
+def test_percentile_is_the_nearest_rank(values, fraction, expected):
+    assert bench_proxy.percentile(values, fraction) == expected
+
+
+@pytest.mark.parametrize(
+    ("rounds", "added", "missed"),
+    [
+        # Each round's difference is taken within the round: a slow round moves both sides alike.
+        ([([1.0, 1.1, 1.2], [1.3, 1.4, 1.5]), ([3.0, 3.1, 3.2], [3.3, 3.4, 3.5])], 0.3, False),
+        # Two rounds of three above 0.5 ms: missed, whatever the third says.
+        ([([1.0], [1.6]), ([1.0], [1.7]), ([1.0], [1.1])], 0.6, True),
+    ],
+)
+def test_the_latency_verdict_is_the_median_of_each_rounds_paired_difference(rounds, added, missed):
+    r = Results()
+    for plain, sqlite in rounds:
+        bench_proxy.record_latency(r, ["plain", "sqlite"], [plain, sqlite])
+    assert r.median("latency added p50 ms", "sqlite") == pytest.approx(added)
+    assert "plain" not in r.values["latency added p50 ms"]
+    assert variant_misses(r, "sqlite") == ([f"added p50 latency {added:.2f} ms > 0.5 ms"] if missed else [])
+
+
+def test_sequential_latency_sends_to_every_proxy_in_turn():
+    """Two real loopback HTTP servers: each gets the same number of requests (one per turn), every
+    request on one kept-alive connection, each sample a positive duration."""
+    import http.server
+
+    seen: list[tuple[int, int]] = []
+
+    class Answer(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            seen.append((self.server.server_address[1], self.client_address[1]))
+            # One write: headers and body apart would meet the client's delayed ACK (40 ms each).
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+
+        def log_message(self, *args):
+            pass
+
+    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer) for _ in range(2)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        ports = [server.server_address[1] for server in servers]
+        samples = bench_proxy.sequential_latency(ports, b'{"model": "m"}', 0.2)
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    assert len(samples[0]) == len(samples[1]) > 0
+    assert all(value > 0 for values in samples for value in values)
+    for port in ports:
+        assert len({client for server, client in seen if server == port}) == 1  # one connection each
+    assert sum(1 for server, _ in seen if server == ports[0]) == 50 + len(samples[0])
