@@ -742,6 +742,406 @@ CACHED_CONTENT = define(
 _CACHE_OWNED = ("systemInstruction", "tools", "toolConfig")
 
 
+# ----------------------------------------------------------------------------- values against the request model
+#
+# Google's front end parses the body with the proto3 JSON mapping (https://protobuf.dev/programming-guides/
+# json/) before the model sees it, so a value of the wrong JSON kind for its field, an enum name the enum
+# lacks, a fractional number for an integer field or bytes that are not base64 are refused with the parser's
+# own "Invalid value at '<path>' (<type>), <value>" (or "Proto field is not repeating, cannot start list").
+# The walk follows the generated model from the request down; free-form fields (Struct/Value: a function
+# call's args, a function response, the *JsonSchema fields) take any JSON and are not walked, and keys the
+# model does not have are gemini.unknown-field's. The proto JSON mapping's leniencies are kept: a field
+# takes its JSON or proto name, a repeated field a single object, an integer a numeric string, an enum its
+# value number or its name in any case (clients send ``"type": "object"`` and it is answered).
+
+_MODEL = policy(error=("gemini", "vertex", "generic"))
+#: Vertex AI's enums are supersets of the Gemini API's in places (more harm categories), and an
+#: unrecognised host may be either service: a name the Gemini API's enum lacks may be one of Vertex AI's
+#: there, so the check doubts it (``uncertain``: at most a warning). An empty string, or a name no enum
+#: could hold, is refused by both.
+VERTEX_ENUMS_DIFFER = "Vertex AI's enums are larger than the Gemini API's in places, so this host may take it"
+_ENUM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+WRONG_TYPE = define(
+    "gemini.wrong-type",
+    Severity.ERROR,
+    "A value of the wrong JSON kind for its field in the Gemini request model: a string or number where a "
+    "message (object) goes, an object or a list where a scalar goes, a number or boolean where a string goes "
+    "(a tool schema's `enum` of numbers), a list for a field that is not repeated (a JSON-Schema `type` "
+    "array).",
+    policy=_MODEL,
+    predicts=(
+        PredictedError(
+            provider="gemini",
+            text="Invalid value at 'request.tools[0].function_declarations[188].parameters.properties[3].value."
+            "enum[0]' (TYPE_STRING), 1",
+            source="https://github.com/google-gemini/gemini-cli/issues/4120",
+        ),
+        PredictedError(
+            provider="gemini",
+            text="Invalid value at 'request.tools[0].function_declarations[44].parameters.properties[1].value."
+            "any_of[0].enum[0]' (TYPE_STRING), true",
+            source="https://github.com/NoeFabris/opencode-antigravity-auth/issues/399",
+        ),
+    ),
+    example={
+        "contents": [_USER],
+        "tools": [
+            {
+                "functionDeclarations": [
+                    {
+                        "name": "set_level",
+                        "parameters": {
+                            "type": "object",
+                            "properties": {"level": {"type": "integer", "enum": [1, 2, 3]}},
+                        },
+                    }
+                ]
+            }
+        ],
+    },
+    example_url=GEMINI_URL,
+    fixed={
+        "contents": [_USER],
+        "tools": [
+            {
+                "functionDeclarations": [
+                    {
+                        "name": "set_level",
+                        "parameters": {
+                            "type": "string",
+                            "properties": {"level": {"type": "string", "enum": ["1", "2", "3"]}},
+                        },
+                    }
+                ]
+            }
+        ],
+    },
+    notes=(
+        "The kinds are the generated request model's (data/gemini_request_schema.json, "
+        "scripts/refresh_gemini_schema.py). A Gemini Schema's `enum` holds strings only: give the values as "
+        "strings (and `type: string`), or send the JSON Schema as `parametersJsonSchema`. A JSON-Schema type "
+        'list (`"type": ["string", "null"]`) is one type plus `nullable: true`.'
+    ),
+)
+INVALID_ENUM = define(
+    "gemini.invalid-enum",
+    Severity.ERROR,
+    "An enum field of the Gemini request holds a name the enum does not have: a Schema `type` that is empty "
+    "or not a Gemini type, a `functionCallingConfig.mode`, harm category or threshold, response modality or "
+    "media resolution outside its list.",
+    policy=_MODEL,
+    predicts=(
+        PredictedError(
+            provider="gemini",
+            text="Invalid value at 'tools[0].function_declarations[1].parameters.properties[1].value.any_of[0]."
+            'type\' (type.googleapis.com/google.ai.generativelanguage.v1beta.Type), ""',
+            source="https://github.com/agno-agi/agno/issues/3298",
+        ),
+    ),
+    example={"contents": [_USER], "toolConfig": {"functionCallingConfig": {"mode": "REQUIRED"}}},
+    example_url=GEMINI_URL,
+    fixed={"contents": [_USER], "toolConfig": {"functionCallingConfig": {"mode": "ANY"}}},
+    notes=(
+        "The enums are the generated request model's (data/gemini_request_schema.json); names match in any case "
+        "and value numbers are taken, as the API takes them. On Vertex AI and an unrecognised host a name that "
+        "could be one of Vertex AI's larger enums is a warning (the check's doubt); an empty or malformed name "
+        "is an error everywhere. OpenAI's `required` is Gemini's `ANY`."
+    ),
+)
+INVALID_VALUE = define(
+    "gemini.invalid-value",
+    Severity.ERROR,
+    "A scalar the Gemini request model cannot read: a fractional number for an integer field "
+    "(`thinkingBudget`, `maxOutputTokens`, `topK`, `candidateCount`, `seed`), or bytes (`inlineData.data`, "
+    "`thoughtSignature`) that are not base64 (a `data:` URL, characters outside the base64 alphabets).",
+    policy=_MODEL,
+    predicts=(
+        PredictedError(
+            # Google's proto JSON front end, shared by its APIs (here Cloud Vision's): the same text for a
+            # data: URL in a bytes field.
+            provider="gemini",
+            text="Invalid value at 'requests[0].image.content' (TYPE_BYTES), Base64 decoding failed for "
+            '"data:image/jpg;base64,"',
+            source="https://github.com/thangman22/google-cloud-vision-php/issues/10",
+        ),
+    ),
+    example={
+        "contents": [
+            {
+                "role": "user",
+                "parts": [
+                    {"text": "Describe this image"},
+                    {"inlineData": {"mimeType": "image/png", "data": "data:image/png;base64,iVBORw0KGgo="}},
+                ],
+            }
+        ]
+    },
+    example_url=GEMINI_URL,
+    fixed={
+        "contents": [
+            {
+                "role": "user",
+                "parts": [
+                    {"text": "Describe this image"},
+                    {"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}},
+                ],
+            }
+        ]
+    },
+    notes=(
+        "The proto3 JSON mapping (https://protobuf.dev/programming-guides/json/): an int32/int64 field takes "
+        "an integral number or a numeric string, a bytes field standard or URL-safe base64, padded or not. "
+        "Round a computed budget; strip the `data:<type>;base64,` prefix and send only the payload."
+    ),
+)
+ONEOF_CONFLICT = define(
+    "gemini.oneof-conflict",
+    Severity.ERROR,
+    "A Gemini part sets two members of its `data` oneof (`text` and `functionCall` in one part, `inlineData` "
+    "and `fileData`, ...); the request model takes one per part.",
+    policy=_MODEL,
+    predicts=(),
+    example={
+        "contents": [
+            _USER,
+            {
+                "role": "model",
+                "parts": [
+                    {"text": "Checking.", "functionCall": {"name": "get_weather", "args": {"city": "Paris"}}}
+                ],
+            },
+            _RESPONSE,
+        ],
+        "tools": _TOOLS,
+    },
+    example_url=GEMINI_URL,
+    fixed={
+        "contents": [
+            _USER,
+            {
+                "role": "model",
+                "parts": [
+                    {"text": "Checking."},
+                    {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}},
+                ],
+            },
+            _RESPONSE,
+        ],
+        "tools": _TOOLS,
+    },
+    notes=(
+        "The oneofs are the generated request model's (Part.data: text, inlineData, functionCall, "
+        "functionResponse, fileData, executableCode, codeExecutionResult). Put each in its own part of the "
+        "same turn. No refusal text is quoted yet: proto JSON parsing refuses a second member of a oneof "
+        "(https://protobuf.dev/programming-guides/json/)."
+    ),
+)
+#: Bytes as the proto3 JSON mapping takes them: standard or URL-safe base64, padded or not.
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]*={0,2}")
+#: A documentation placeholder (the thought-signatures guide elides signatures as ``"<Signature A>"``): an
+#: example's stand-in, not bytes a client sends, so not judged.
+_PLACEHOLDER = re.compile(r"<[^<>]*>")
+_INTEGERS = frozenset(
+    {"int32", "int64", "uint32", "uint64", "sint32", "sint64", "fixed32", "fixed64", "sfixed32", "sfixed64"}
+)
+_FLOATS = frozenset({"float", "double"})
+_NUMERIC_TEXT = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|-?Infinity|NaN")
+#: How many values one request's walk visits: bounded work per request (issue #12).
+MAX_MODEL_NODES = 20_000
+
+#: (rule, location, message), and for an enum name, whether it may be one of Vertex AI's.
+Fault = tuple[Any, ...]
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _field_spec(message: str, key: str) -> Mapping[str, Any] | None:
+    fields = MESSAGES[message]["fields"]
+    spec = fields.get(key)
+    if spec is not None:
+        return spec
+    return _PROTO_NAMES[message].get(key)
+
+
+#: Each message's fields by proto (snake_case) name: the API takes either spelling.
+_PROTO_NAMES: Mapping[str, Mapping[str, Mapping[str, Any]]] = {
+    message: {spec["proto"]: spec for spec in body["fields"].values()} for message, body in MESSAGES.items()
+}
+
+
+def model_faults(body: Mapping[str, Any], prefix: str) -> list[Fault]:
+    """Every value of ``body`` (a GenerateContentRequest) its generated model cannot read, as (rule, location,
+    message); bounded by :data:`MAX_MODEL_NODES`."""
+    out: list[Fault] = []
+    budget = [MAX_MODEL_NODES]
+    _message(body, "GenerateContentRequest", prefix.rstrip("."), out, budget)
+    return out
+
+
+def _message(node: Mapping[str, Any], message: str, path: str, out: list[Fault], budget: list[int]) -> None:
+    oneofs: dict[str, list[str]] = {}
+    for key, value in node.items():
+        spec = _field_spec(message, key)
+        if spec is None or value is None:
+            continue
+        budget[0] -= 1
+        if budget[0] < 0:
+            return
+        where = f"{path}.{key}" if path else key
+        if "oneof" in spec:
+            oneofs.setdefault(spec["oneof"], []).append(key)
+        if spec.get("map"):
+            if not isinstance(value, dict):
+                out.append(
+                    (WRONG_TYPE, where, f"`{where}` is {_json_kind(value)}; the field is a map (an object).")
+                )
+                continue
+            for name, item in value.items():
+                _value(item, spec, f"{where}.{name}", out, budget)
+        elif spec.get("repeated"):
+            items = [value] if isinstance(value, dict) else value
+            if isinstance(items, list):
+                for index, item in enumerate(items):
+                    _value(item, spec, f"{where}[{index}]", out, budget)
+            else:
+                _value(items, spec, where, out, budget)
+        elif isinstance(value, list) and spec["type"] not in ("any", "array"):
+            out.append(
+                (
+                    WRONG_TYPE,
+                    where,
+                    f'`{where}` is a list, and the field is not repeated; Gemini answers "Proto field is not '
+                    'repeating, cannot start list". Send one value.',
+                )
+            )
+        else:
+            _value(value, spec, where, out, budget)
+    for name, members in oneofs.items():
+        if len(members) > 1:
+            out.append(
+                (
+                    ONEOF_CONFLICT,
+                    f"{path}.{members[1]}",
+                    f"`{path}` sets {' and '.join(members)}, members of one oneof ({name}); the request model "
+                    "takes one. Give each its own part.",
+                )
+            )
+
+
+def _value(value: Any, spec: Mapping[str, Any], where: str, out: list[Fault], budget: list[int]) -> None:
+    kind = spec["type"]
+    if kind == "any":
+        return
+    if kind == "message":
+        if isinstance(value, dict):
+            _message(value, spec["ref"], where, out, budget)
+        else:
+            out.append(
+                (
+                    WRONG_TYPE,
+                    where,
+                    f"`{where}` is {_json_kind(value)}; the request model takes a {spec['ref']} object there "
+                    f"(Gemini answers \"Invalid value at '{where}' ({spec['ref']})\").",
+                )
+            )
+        return
+    if kind in ("object", "array"):
+        wanted = dict if kind == "object" else list
+        if not isinstance(value, wanted):
+            out.append(
+                (WRONG_TYPE, where, f"`{where}` is {_json_kind(value)}; the field takes a JSON {kind}.")
+            )
+        return
+    if isinstance(value, (dict, list)):
+        out.append(
+            (
+                WRONG_TYPE,
+                where,
+                f"`{where}` is {_json_kind(value)}; the field is a {kind if kind != 'enum' else 'name of ' + spec['ref']}.",
+            )
+        )
+        return
+    if kind == "enum":
+        _enum(value, spec["ref"], where, out)
+    elif kind == "string":
+        if not isinstance(value, str):
+            out.append(
+                (
+                    WRONG_TYPE,
+                    where,
+                    f"`{where}` is {_json_kind(value)} ({json.dumps(value)}); the field is a string (Gemini answers "
+                    f"\"Invalid value at '{where}' (TYPE_STRING), {json.dumps(value)}\"). Quote it.",
+                )
+            )
+    elif kind == "bytes":
+        if not isinstance(value, str):
+            out.append((WRONG_TYPE, where, f"`{where}` is {_json_kind(value)}; the field is base64 bytes."))
+        elif _PLACEHOLDER.fullmatch(value) is None and (
+            _BASE64.fullmatch(value) is None or len(value.rstrip("=")) % 4 == 1
+        ):
+            head = value[:24] + ("..." if len(value) > 24 else "")
+            hint = " Strip the data: URL prefix." if value.startswith("data:") else ""
+            out.append(
+                (
+                    INVALID_VALUE,
+                    where,
+                    f"`{where}` ({head!r}) is not base64; Gemini answers \"Invalid value at '{where}' "
+                    f'(TYPE_BYTES), Base64 decoding failed".{hint}',
+                )
+            )
+    elif kind in _INTEGERS:
+        _integer(value, kind, where, out)
+    elif kind in _FLOATS and (
+        isinstance(value, bool) or (isinstance(value, str) and not _NUMERIC_TEXT.fullmatch(value))
+    ):
+        out.append((WRONG_TYPE, where, f"`{where}` is {_json_kind(value)}; the field is a number."))
+
+
+def _integer(value: Any, kind: str, where: str, out: list[Fault]) -> None:
+    if isinstance(value, bool) or (isinstance(value, str) and not _NUMERIC_TEXT.fullmatch(value)):
+        out.append(
+            (WRONG_TYPE, where, f"`{where}` is {_json_kind(value)}; the field is an integer ({kind}).")
+        )
+        return
+    number = float(value) if isinstance(value, str) else value
+    if isinstance(number, float) and not number.is_integer():
+        out.append(
+            (
+                INVALID_VALUE,
+                where,
+                f"`{where}` is {value}, not a whole number; the field is an integer ({kind}) and Gemini answers "
+                f"\"Invalid value at '{where}' (TYPE_{kind.upper()}), {value}\". Round it.",
+            )
+        )
+
+
+def _enum(value: Any, enum: str, where: str, out: list[Fault]) -> None:
+    names = ENUMS[enum]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return
+    if isinstance(value, str) and value.upper() in names:
+        return
+    shown = sorted(n for n in names if not n.endswith("UNSPECIFIED"))
+    out.append(
+        (
+            INVALID_ENUM,
+            where,
+            f"`{where}` is {json.dumps(value)}, not a value of {enum} ({', '.join(shown)}); Gemini answers "
+            f"\"Invalid value at '{where}' ({enum})\".",
+            isinstance(value, str) and _ENUM_NAME.fullmatch(value) is not None,
+        )
+    )
+
+
 # ----------------------------------------------------------------------------- the checks
 
 
@@ -801,6 +1201,11 @@ def check_gemini(view: RequestView) -> Iterator[Finding]:
             yield from _unknown(
                 view, setting, "safetySetting", f"{prefix}{_key(body, 'safetySettings')}[{index}]"
             )
+    for rule, location, message, *vertex_name in model_faults(body, prefix):
+        doubt = (
+            VERTEX_ENUMS_DIFFER if vertex_name and vertex_name[0] and view.provider.id != "gemini" else None
+        )
+        yield from rule.report(view, location, message, uncertain=doubt)
 
 
 def _unknown(
