@@ -50,7 +50,7 @@ from toolguard_core.rules.modelinfo import (
     thinking_off_judged,
 )
 from toolguard_core.rules.modelinfo import claude_family as _family
-from toolguard_core.rules.registry import RULES, PredictedError, check, define, policy
+from toolguard_core.rules.registry import RULES, PredictedError, Rule, check, define, policy
 from toolguard_core.rules.schemas import context_text, dotted, iter_schemas, keyword_problems
 
 MESSAGES_URL = "https://api.anthropic.com/v1/messages"
@@ -2829,3 +2829,229 @@ def check_anthropic_value_types(view: RequestView) -> Iterator[Finding]:
                 ),
                 uncertain=None if certain else _UNSURE_BLOCK,
             )
+
+
+# ----------------------------------------------------------------------------- values against the request model
+#
+# The generated model (data/anthropic_request_schema.json) states which fields each content block requires
+# and which fields carry base64. Anthropic's validator (pydantic) answers a missing one with
+# ``<path>: Field required`` and bytes it cannot decode with ``<path>: invalid base64 data``. The walk
+# covers the messages' blocks, the blocks nested in a tool_result's content and the objects under them
+# (image and document sources); the fields other rules of this module report in their own words are
+# left to them (:data:`OWNED_REQUIRED`).
+
+#: (shape, field) pairs a hand-written rule reports: an image's or document's source
+#: (anthropic.invalid-image-source / -document-source), a thinking block's signature
+#: (anthropic.thinking-signature-missing), a tool_use's input (anthropic.tool-use-input-not-object).
+OWNED_REQUIRED = frozenset(
+    {
+        (BLOCK_SHAPES["image"], "source"),
+        (BLOCK_SHAPES["document"], "source"),
+        (BLOCK_SHAPES["thinking"], "signature"),
+        (BLOCK_SHAPES["tool_use"], "input"),
+    }
+)
+#: The image and document source shapes: anthropic.invalid-image-source / -document-source report their
+#: type, media type and data in their own words (their base64 is still checked here).
+OWNED_SOURCES = frozenset(_IMAGE_SOURCES.values()) | frozenset(
+    tagged(SHAPES[BLOCK_SHAPES["document"]]["fields"]["source"]).values()
+)
+_MODEL_POLICY = policy(error=tuple(sorted(CLAUDE_VALIDATOR | {"generic"})), otherwise=Severity.WARNING)
+
+MISSING_REQUIRED = define(
+    "anthropic.missing-required",
+    Severity.ERROR,
+    "A content block (or an object in it) lacks a field the Messages request model requires: a block in a "
+    "tool_result's content without `type`, a tool_result without `tool_use_id`, a text block without `text`, "
+    "a base64 source without `media_type` or `data`.",
+    policy=_MODEL_POLICY,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text="The model returned the following errors: messages.369.content.0.thinking.signature: Field "
+            "required",
+            source="https://github.com/can1357/oh-my-pi/pull/10486",
+        ),
+    ),
+    example=_example(
+        _USER,
+        _CALL,
+        {
+            "role": "user",
+            "content": [
+                {"type": "tool_result", "tool_use_id": _TOOL_USE_ID, "content": [{"text": "18C, sunny"}]}
+            ],
+        },
+    ),
+    example_url=MESSAGES_URL,
+    fixed=_example(
+        _USER,
+        _CALL,
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": _TOOL_USE_ID,
+                    "content": [{"type": "text", "text": "18C, sunny"}],
+                }
+            ],
+        },
+    ),
+    notes=(
+        "The required fields are the generated request model's (data/anthropic_request_schema.json, "
+        "scripts/refresh_anthropic_schema.py: the SDK types' `Required[...]` fields); Anthropic's validator "
+        'answers "<path>: Field required" (the quoted text is the same validator on Bedrock, for a field '
+        "another rule of this module reports). Each block in a tool_result's `content` is a typed block "
+        '(`{"type": "text", "text": ...}`), like a message\'s.'
+    ),
+)
+INVALID_BASE64 = define(
+    "anthropic.invalid-base64",
+    Severity.ERROR,
+    "A field the Messages request model types as base64 (a base64 image or PDF source's `data`) holds "
+    "characters outside base64: most often a `data:image/png;base64,` URL prefix left in.",
+    policy=_MODEL_POLICY,
+    predicts=(),
+    example=_example(
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Describe this image."},
+                {
+                    "type": "image",
+                    "source": {
+                        "type": "base64",
+                        "media_type": "image/png",
+                        "data": "data:image/png;base64,iVBORw0KGgo=",
+                    },
+                },
+            ],
+        }
+    ),
+    example_url=MESSAGES_URL,
+    fixed=_example(
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Describe this image."},
+                {
+                    "type": "image",
+                    "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="},
+                },
+            ],
+        }
+    ),
+    notes=(
+        "The base64 fields are the generated model's (the SDK types them `Union[str, Base64FileInput]`: it "
+        "base64-encodes a file given there). Strip the `data:<type>;base64,` prefix (a data URL is a `url` "
+        "source's job only for http(s) URLs), or send the image as a `url` source. livekit/agents#3867 "
+        "describes the same mistake in a provider plugin; no refusal text is quoted here yet."
+    ),
+)
+#: Standard or URL-safe base64, padding optional.
+_BASE64_TEXT = re.compile(r"[A-Za-z0-9+/_-]*={0,2}")
+#: How many objects one request's walk visits: bounded work per request (issue #12).
+MAX_MODEL_OBJECTS = 20_000
+
+
+@check(endpoints=(MESSAGES,))
+def check_anthropic_model(view: RequestView) -> Iterator[Finding]:
+    """Required fields and base64 fields of the messages' blocks, from the generated model."""
+    if _legacy_completion(view):
+        return
+    messages = view.body.get("messages")
+    out: list[tuple[Rule, str, str]] = []
+    budget = [MAX_MODEL_OBJECTS]
+    for index, message in enumerate(messages if isinstance(messages, list) else ()):
+        role = message.get("role") if isinstance(message, dict) else None
+        if role not in ("user", "assistant") or not isinstance(message.get("content"), list):
+            continue
+        for part, block in enumerate(message["content"]):
+            if isinstance(block, dict) and isinstance(block.get("type"), str):
+                # A block without a string type is anthropic.wrong-type's at this level.
+                _block(block, f"messages[{index}].content[{part}]", out, budget)
+    for rule, location, message in out:
+        yield from report_judged(rule, view, location, message)
+
+
+def _block(block: Mapping[str, Any], where: str, out: list[tuple[Rule, str, str]], budget: list[int]) -> None:
+    shape = BLOCK_SHAPES.get(block["type"])
+    if shape is not None:
+        _shape(block, shape, where, out, budget)
+
+
+def _shape(
+    obj: Mapping[str, Any], name: str, where: str, out: list[tuple[Rule, str, str]], budget: list[int]
+) -> None:
+    budget[0] -= 1
+    if budget[0] < 0:
+        return
+    shape = SHAPES[name]
+    for field_name in shape.get("required", ()):
+        if (
+            obj.get(field_name) is None
+            and (name, field_name) not in OWNED_REQUIRED
+            and name not in OWNED_SOURCES
+        ):
+            kind = obj.get("type")
+            label = f"{kind} block" if isinstance(kind, str) else "object"
+            out.append(
+                (
+                    MISSING_REQUIRED,
+                    f"{where}.{field_name}",
+                    f"`{where}` ({label}) has no `{field_name}`; the Messages API requires it there (Anthropic "
+                    f'answers "{field_name}: Field required").',
+                )
+            )
+    for key, value in obj.items():
+        expr = shape["fields"].get(key)
+        if expr is not None and value is not None:
+            _expr(value, expr, f"{where}.{key}", out, budget)
+
+
+def _expr(
+    value: Any, expr: Mapping[str, Any], where: str, out: list[tuple[Rule, str, str]], budget: list[int]
+) -> None:
+    if expr.get("format") == "base64":
+        if isinstance(value, str) and (
+            _BASE64_TEXT.fullmatch(value) is None or len(value.rstrip("=")) % 4 == 1
+        ):
+            hint = " Strip the `data:...;base64,` prefix." if value.startswith("data:") else ""
+            out.append(
+                (
+                    INVALID_BASE64,
+                    where,
+                    f"`{where}` ({value[:24]!r}{'...' if len(value) > 24 else ''}) is not base64; Anthropic answers "
+                    f'"invalid base64 data".{hint}',
+                )
+            )
+        return
+    if isinstance(value, list):
+        items = expr.get("array") or next((o["array"] for o in expr.get("union", ()) if "array" in o), None)
+        if items is not None:
+            for index, item in enumerate(value):
+                _expr(item, items, f"{where}[{index}]", out, budget)
+        return
+    if not isinstance(value, dict):
+        return
+    # The object shapes the value itself may be (an array's items are not a dict's options).
+    refs = [expr["ref"]] if "ref" in expr else [o["ref"] for o in expr.get("union", ()) if "ref" in o]
+    if not refs:
+        return
+    if len(refs) == 1:
+        _shape(value, refs[0], where, out, budget)
+        return
+    tags = tagged({"union": [{"ref": r} for r in refs]})
+    kind = value.get("type")
+    if kind is None and tags:
+        out.append(
+            (
+                MISSING_REQUIRED,
+                f"{where}.type",
+                f"`{where}` has no `type`; each block here is a typed object ({', '.join(sorted(tags)[:6])}, ...), "
+                'and Anthropic answers "type: Field required". Add `"type": "text"` to a text block.',
+            )
+        )
+    elif isinstance(kind, str) and kind in tags:
+        _shape(value, tags[kind], where, out, budget)
