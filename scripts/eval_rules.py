@@ -1848,6 +1848,10 @@ _GEMINI_VALUES: Final[dict[str, Any]] = {
     "const": "a",
     "title": "T",
     "thoughtSignature": "c2lnbmF0dXJl",
+    # A Content object, as every client sends it: a bare "x" would be a wrong kind for the field, a second
+    # fault the refusal did not name (an endpoint version without the field refuses its name alone).
+    "systemInstruction": {"parts": [{"text": "Be brief."}]},
+    "system_instruction": {"parts": [{"text": "Be brief."}]},
 }
 _G_USER: Final = {"role": "user", "parts": [{"text": "What is the weather in Paris?"}]}
 _G_CALL: Final = {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}}

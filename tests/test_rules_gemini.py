@@ -554,6 +554,23 @@ def test_the_builder_places_an_unknown_name_at_the_path_the_error_names() -> Non
     assert (outcome.evaluable, outcome.hit) == (True, True)
 
 
+def test_the_builder_gives_a_named_system_instruction_the_kind_clients_send() -> None:
+    """A refused ``systemInstruction`` (an endpoint version without the field) is built as a Content object:
+    a bare placeholder would be a second fault (gemini.wrong-type) the refusal did not name."""
+    entry = {
+        "api": "gemini",
+        "provider": "gemini",
+        "model": "gemini-2.0-flash",
+        "url": None,
+        "request": None,
+        "body": 'Invalid JSON payload received. Unknown name "systemInstruction": Cannot find field.',
+    }
+    body, how = eval_rules.build_gemini_request(entry)
+    assert how == "built"
+    assert body == {"contents": [USER], "systemInstruction": {"parts": [{"text": "Be brief."}]}}
+    assert found(body, GEMINI.format("gemini-2.0-flash")) == []
+
+
 def test_toolguard_check_names_the_native_api(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
