@@ -213,8 +213,10 @@ UNKNOWN_FIELD = define(
         "generationConfig": {"temperature": 0.2, "thinkingConfig": {"thinkingBudget": 512}},
     },
     notes=(
-        "The field lists are data (`FIELDS` in rules/gemini.py, compiled "
-        f"{FIELDS_DATE}); camelCase and snake_case spellings are both accepted. A chat-completions body "
+        "The field lists are the generated request model's (data/gemini_request_schema.json, "
+        f"scripts/refresh_gemini_schema.py; {FIELDS_DATE}) plus Vertex AI's fields and the ones newer than the "
+        "snapshot (VERTEX_FIELDS, NEWER_FIELDS in rules/gemini.py); camelCase and snake_case spellings are both "
+        "accepted. A chat-completions body "
         "(`messages`, `model`) sent to a `:generateContent` path is named here too: use the OpenAI-compatible "
         "base URL `https://generativelanguage.googleapis.com/v1beta/openai/` for those. The fields accepted "
         "per level: "
