@@ -44,6 +44,7 @@ from toolguard_core.findings import Finding, Severity  # noqa: E402
 from toolguard_core.learned import Calibration, Knowledge, LearnedConstraint, is_learned, learned_host  # noqa: E402
 from toolguard_core.providers import BUILTIN_PROFILES, DEFAULT_REGISTRY, OPENAI_PARAMS  # noqa: E402
 from toolguard_core.request import ENDPOINT_KINDS, Target, endpoint_kind  # noqa: E402
+from toolguard_core.rules import gemini as gemini_model  # noqa: E402
 from toolguard_core.upstream_errors import parse_error  # noqa: E402
 
 CLASSES: Final = ("spec", "provider", "model")
@@ -1848,7 +1849,21 @@ _GEMINI_VALUES: Final[dict[str, Any]] = {
     "const": "a",
     "title": "T",
     "thoughtSignature": "c2lnbmF0dXJl",
+    # A Content object, as every client sends it: a bare "x" would be a wrong kind for the field, a second
+    # fault the refusal did not name (an endpoint version without the field refuses its name alone).
+    "systemInstruction": {"parts": [{"text": "Be brief."}]},
+    "system_instruction": {"parts": [{"text": "Be brief."}]},
 }
+#: The names of the Gemini request model's object-valued fields (messages, maps, Structs), JSON and proto
+#: spellings: a built one gets an empty object, the kind a client sends, so the built request holds no
+#: second fault (a wrong kind) beside the name the refusal states.
+_GEMINI_OBJECT_FIELDS: Final = frozenset(
+    name
+    for message in gemini_model.MESSAGES.values()
+    for json_name, field in message["fields"].items()
+    if field["type"] in ("message", "object") and not field.get("repeated")
+    for name in (json_name, field["proto"])
+)
 _G_USER: Final = {"role": "user", "parts": [{"text": "What is the weather in Paris?"}]}
 _G_CALL: Final = {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}}
 _G_RESPONSE: Final = {"functionResponse": {"name": "get_weather", "response": {"temperature": "18C"}}}
@@ -2007,7 +2022,7 @@ def build_gemini_request(entry: dict[str, Any]) -> tuple[dict[str, Any] | None, 
     unknown = _GEMINI_UNKNOWN.search(text)
     if unknown is not None:
         name = unknown["name"]
-        leaf = {name: _GEMINI_VALUES.get(name, _default(name))}
+        leaf = {name: _GEMINI_VALUES.get(name, {} if name in _GEMINI_OBJECT_FIELDS else _default(name))}
         body = _gemini_place(_gemini_path(unknown["path"]) if unknown["path"] else [], leaf)
         return (
             (body, "built")

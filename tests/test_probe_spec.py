@@ -43,6 +43,8 @@ ROUNDS = [
         2,
         uncited=True,
     ),
+    # Round 15 is the native APIs of the Anthropic and Gemini clients only (session 15's schemas).
+    Round("probe-spec-15.jsonl", frozenset({"messages", "gemini"}), 12, uncited=True),
 ]
 
 

@@ -1659,7 +1659,91 @@ PLATFORM_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]],
         None,
     ),
 ]
-CASES += PLATFORM_CASES
+#: The generated request model's required and base64 fields (data/anthropic_request_schema.json).
+MODEL_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | None]] = [
+    (
+        # A tool_result whose content block has no type (a relay's 400: "...tool_result.content.0.type:
+        # Field required"); an error on Anthropic and on an unknown host, a warning elsewhere.
+        "tool-result-block-without-type",
+        "anthropic",
+        req(
+            USER,
+            call(CALL_ID),
+            answer({"type": "tool_result", "tool_use_id": CALL_ID, "content": [{"text": "18C"}]}),
+        ),
+        [("anthropic.missing-required", E, "messages[2].content[0].content[0].type")],
+        None,
+    ),
+    (
+        "text-block-without-text-on-deepseek-is-a-warning",
+        "deepseek",
+        req(USER, {"role": "user", "content": [{"type": "text"}]}, model="deepseek-chat"),
+        [("anthropic.missing-required", W, "messages[1].content[0].text")],
+        None,
+    ),
+    (
+        "base64-source-without-media-type",
+        "anthropic",
+        req(
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image", "source": {"type": "base64", "data": "iVBORw0KGgo="}},
+                    {"type": "text", "text": "What is it?"},
+                ],
+            }
+        ),
+        [("anthropic.invalid-image-source", E, "messages[0].content[0].source")],
+        None,
+    ),
+    (
+        # A data: URL left in a base64 source: "invalid base64 data".
+        "data-url-in-base64-source",
+        "anthropic",
+        req(
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "Describe it."},
+                    {
+                        "type": "image",
+                        "source": {
+                            "type": "base64",
+                            "media_type": "image/png",
+                            "data": "data:image/png;base64,iVBORw0KGgo=",
+                        },
+                    },
+                ],
+            }
+        ),
+        [("anthropic.invalid-base64", E, "messages[0].content[1].source.data")],
+        None,
+    ),
+    (
+        # URL-safe base64 without padding, and a PDF document's base64, are taken.
+        "base64-variants-taken",
+        "anthropic",
+        req(
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "image",
+                        "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo_-A"},
+                    },
+                    {
+                        "type": "document",
+                        "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBERi0xLjQK"},
+                    },
+                    {"type": "text", "text": "Compare."},
+                ],
+            }
+        ),
+        [],
+        None,
+    ),
+]
+CASES += PLATFORM_CASES + MODEL_CASES
 
 
 @pytest.mark.parametrize(

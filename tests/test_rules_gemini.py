@@ -276,7 +276,177 @@ FLAGGED = [
             )
         ],
     ),
+    # --- values against the generated request model (data/gemini_request_schema.json) ---
+    (  # a tool schema's enum of numbers: TYPE_STRING (google-gemini/gemini-cli#4120)
+        {
+            "contents": [USER],
+            "tools": [
+                {
+                    "functionDeclarations": [
+                        {
+                            "name": "set_level",
+                            "parameters": {
+                                "type": "object",
+                                "properties": {"level": {"type": "integer", "enum": [1, 2]}},
+                            },
+                        }
+                    ]
+                }
+            ],
+        },
+        GEMINI.format("gemini-2.5-flash"),
+        [
+            (
+                "gemini.wrong-type",
+                "error",
+                "tools[0].functionDeclarations[0].parameters.properties.level.enum[0]",
+            ),
+            (
+                "gemini.wrong-type",
+                "error",
+                "tools[0].functionDeclarations[0].parameters.properties.level.enum[1]",
+            ),
+        ],
+    ),
+    (  # a JSON-Schema type list: "Proto field is not repeating, cannot start list"
+        {
+            "contents": [USER],
+            "generationConfig": {
+                "responseMimeType": "application/json",
+                "responseSchema": {"type": "object", "properties": {"note": {"type": ["string", "null"]}}},
+            },
+        },
+        GEMINI.format("gemini-2.5-flash"),
+        [("gemini.wrong-type", "error", "generationConfig.responseSchema.properties.note.type")],
+    ),
+    (  # a property schema given as the bare string "object" (a Schema message expected)
+        {
+            "contents": [USER],
+            "tools": [
+                {
+                    "functionDeclarations": [
+                        {
+                            "name": "configure",
+                            "parameters": {"type": "OBJECT", "properties": {"options": "object"}},
+                        }
+                    ]
+                }
+            ],
+        },
+        GEMINI.format("gemini-2.5-flash"),
+        [("gemini.wrong-type", "error", "tools[0].functionDeclarations[0].parameters.properties.options")],
+    ),
+    (  # an empty Schema type (agno-agi/agno#3298): an error on the Gemini API and on Vertex AI alike
+        {
+            "contents": [USER],
+            "tools": [
+                {
+                    "functionDeclarations": [
+                        {
+                            "name": "search",
+                            "parameters": {"type": "OBJECT", "properties": {"q": {"type": ""}}},
+                        }
+                    ]
+                }
+            ],
+        },
+        "https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-flash:generateContent",
+        [("gemini.invalid-enum", "error", "tools[0].functionDeclarations[0].parameters.properties.q.type")],
+    ),
+    (  # OpenAI's "required" as a Gemini mode: an error on the Gemini API
+        {
+            "contents": [USER],
+            "tools": [{"functionDeclarations": [{"name": "f"}]}],
+            "toolConfig": {"functionCallingConfig": {"mode": "REQUIRED"}},
+        },
+        GEMINI.format("gemini-2.5-flash"),
+        [("gemini.invalid-enum", "error", "toolConfig.functionCallingConfig.mode")],
+    ),
+    (  # ... and a warning on Vertex AI, whose enums are larger in places
+        {
+            "contents": [USER],
+            "safetySettings": [{"category": "HARM_CATEGORY_IMAGE_HATE", "threshold": "OFF"}],
+        },
+        "https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-flash:generateContent",
+        [("gemini.invalid-enum", "warning", "safetySettings[0].category")],
+    ),
+    (  # an unrounded thinking budget: TYPE_INT32
+        {"contents": [USER], "generationConfig": {"thinkingConfig": {"thinkingBudget": 6553.6}}},
+        GEMINI.format("gemini-2.5-flash"),
+        [("gemini.invalid-value", "error", "generationConfig.thinkingConfig.thinkingBudget")],
+    ),
+    (  # a data: URL in inline bytes: Base64 decoding failed (thangman22/google-cloud-vision-php#10's text)
+        {
+            "contents": [
+                {
+                    "role": "user",
+                    "parts": [
+                        {
+                            "inline_data": {
+                                "mime_type": "image/png",
+                                "data": "data:image/png;base64,iVBORw0KGgo=",
+                            }
+                        }
+                    ],
+                }
+            ]
+        },
+        GEMINI.format("gemini-2.5-flash"),
+        [("gemini.invalid-value", "error", "contents[0].parts[0].inline_data.data")],
+    ),
+    (  # text and a function call in one part: two members of Part.data
+        {
+            "contents": [
+                USER,
+                {"role": "model", "parts": [{"text": "Checking.", **CALL}]},
+                {"role": "user", "parts": [RESPONSE]},
+            ],
+        },
+        GEMINI.format("gemini-2.5-flash"),
+        [("gemini.oneof-conflict", "error", "contents[1].parts[0].functionCall")],
+    ),
 ]
+
+
+#: What the proto JSON mapping takes and the walk must not flag: enum names in any case and as numbers,
+#: numeric strings for integers, URL-safe unpadded base64, a single object for a repeated field, free-form
+#: Struct values of any shape, and a docs placeholder signature.
+ACCEPTED_VALUES: list[dict[str, Any]] = [
+    {
+        "contents": [USER],
+        "generationConfig": {
+            "responseMimeType": "application/json",
+            "responseSchema": {"type": "object", "properties": {"a": {"type": "string", "enum": ["x"]}}},
+        },
+    },
+    {
+        "contents": [USER],
+        "toolConfig": {"functionCallingConfig": {"mode": 2}},
+        "tools": [{"functionDeclarations": [{"name": "f"}]}],
+    },
+    {
+        "contents": [USER],
+        "generationConfig": {"maxOutputTokens": "1024", "thinkingConfig": {"thinkingBudget": 1024.0}},
+    },
+    {"contents": {"role": "user", "parts": {"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo"}}}},
+    {
+        "contents": [
+            USER,
+            {"role": "model", "parts": [{**CALL, "thoughtSignature": "skip_thought_signature_validator"}]},
+            {
+                "role": "user",
+                "parts": [
+                    {"functionResponse": {"name": "get_weather", "response": {"rows": [1, "two", None]}}}
+                ],
+            },
+        ]
+    },
+]
+
+
+@pytest.mark.parametrize("body", ACCEPTED_VALUES)
+def test_values_the_proto_json_mapping_takes_are_not_flagged(body: dict[str, Any]) -> None:
+    assert found(body, GEMINI.format("gemini-3-flash-preview")) == []
 
 
 @pytest.mark.parametrize(
@@ -382,6 +552,23 @@ def test_the_builder_places_an_unknown_name_at_the_path_the_error_names() -> Non
         {**entry, "id": "t", "split": "probe", "class": "provider", "root_cause": "cause.tool-schema-invalid"}
     )
     assert (outcome.evaluable, outcome.hit) == (True, True)
+
+
+def test_the_builder_gives_a_named_system_instruction_the_kind_clients_send() -> None:
+    """A refused ``systemInstruction`` (an endpoint version without the field) is built as a Content object:
+    a bare placeholder would be a second fault (gemini.wrong-type) the refusal did not name."""
+    entry = {
+        "api": "gemini",
+        "provider": "gemini",
+        "model": "gemini-2.0-flash",
+        "url": None,
+        "request": None,
+        "body": 'Invalid JSON payload received. Unknown name "systemInstruction": Cannot find field.',
+    }
+    body, how = eval_rules.build_gemini_request(entry)
+    assert how == "built"
+    assert body == {"contents": [USER], "systemInstruction": {"parts": [{"text": "Be brief."}]}}
+    assert found(body, GEMINI.format("gemini-2.0-flash")) == []
 
 
 def test_toolguard_check_names_the_native_api(tmp_path: Path) -> None:
