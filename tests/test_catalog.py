@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -54,6 +55,10 @@ def test_snapshot_records_its_sources_and_date() -> None:
         ("models.dev", "https://github.com/sst/models.dev", "secondary"),
     ]
     assert all(s["ref"] for s in meta["sources"])
+    # Each source's ref says when it was taken (issue 9: "records its date and source"), and the
+    # snapshot is a full run's, so --facts-only can take a vendor fact back out.
+    assert all(re.search(r"\b20\d\d-\d\d-\d\d\b", s["ref"]) for s in meta["sources"])
+    assert meta["vendor_fact_datasets"]
     assert meta["models"] > 1000
 
 
