@@ -227,6 +227,12 @@ CAPABILITIES = [
     ("gpt-5.1-codex-mini", {"chat_completions": False}),
     ("o3-pro-2025-06-10", {"chat_completions": False}),
     ("gpt-5.1", {"chat_completions": None}),
+    # Session 15: a vendor whose models.dev directory is its own API (Xiaomi's MiMo: text in only), and a host's
+    # own systems filed under its own name (Groq's Compound: no function calling), are the vendor's entries.
+    ("mimo-v2.5-pro", {"providers": ("xiaomi",), "vision": False}),
+    ("groq/compound-mini", {"providers": ("groq",), "function_calling": False}),
+    # Routers' own-named entries are routing aliases, not models they make.
+    ("openrouter/auto", {"providers": ()}),
 ]
 
 
@@ -507,6 +513,37 @@ def test_refresh_with_one_source_records_only_that_source() -> None:
     assert data["models"]["deepseek-reasoner"]["max_output_tokens"] == 65536
     assert data["models"]["deepseek-reasoner"].get("function_calling") is False
     assert "text-embedding-3-small" not in data["models"]
+
+
+def _toml_file(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_a_providers_own_models_are_the_vendors_entries(tmp_path: Path) -> None:
+    """models.dev files a provider's own models under its own name (``groq/models/groq/compound.toml``) beside
+    the other makers' models it resells (``groq/models/qwen/...``); a vendor's own API directory (Xiaomi's)
+    lists only its models. Only those are vendor entries: a reseller's file and a router's alias are not."""
+    script = _script()
+    root = tmp_path / "models.dev"
+    text = 'name = "m"\ntool_call = false\n[modalities]\ninput = ["text"]\noutput = ["text"]\n'
+    for rel in (
+        "providers/groq/models/groq/compound.toml",
+        "providers/groq/models/qwen/qwen3-32b.toml",
+        "providers/xiaomi/models/mimo-v2.5-pro.toml",
+        "providers/openrouter/models/openrouter/auto.toml",
+        "providers/novita-ai/models/xiaomimimo/mimo-v2-flash.toml",
+    ):
+        _toml_file(root / rel, text)
+    models = script.snapshot(None, root, "", "m1 (2026-01-01)", "2026-01-02")["models"]
+    names = ("compound", "qwen3-32b", "mimo-v2.5-pro", "auto", "mimo-v2-flash")
+    assert {name: models[name].get("providers") for name in names} == {
+        "compound": ["groq"],
+        "qwen3-32b": None,
+        "mimo-v2.5-pro": ["xiaomi"],
+        "auto": None,
+        "mimo-v2-flash": None,
+    }
 
 
 # --- overrides from the providers TOML --------------------------------------------------------

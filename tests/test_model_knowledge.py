@@ -52,6 +52,10 @@ CASES: list[tuple[str, str, dict[str, Any], str, str, str, str]] = [
     # values are: 'medium'." for gpt-5.2-chat-2025-12-11).
     ("vendor-sibling", URLS["openai"], {"model": "gpt-5.2-chat", "messages": [USER], "reasoning_effort": "high"},
      "reasoning_efforts", "vendor-sibling", "model.reasoning-effort-value", "error"),
+    # Session 15: the vendor's own listing in models.dev (Xiaomi's API directory: MiMo V2.5 Pro takes text only),
+    # read on OpenRouter, which quotes its upstreams' capability answers.
+    ("vendor-entry-own-api", URLS["openrouter"], {"model": "xiaomi/mimo-v2.5-pro", "messages": IMAGE},
+     "vision", "vendor-entry", "model.image-unsupported", "error"),
     # Only resellers' entries, and no vendor sibling: a warning saying so.
     ("reseller-entry", GENERIC, {"model": "command-r", "messages": IMAGE},
      "vision", "reseller-entry", "model.image-unsupported", "warning"),
@@ -192,3 +196,19 @@ def test_thinking_levels_per_gemini_pro_generation(url: str, level: str, expecte
         if f.rule == "model.thinking-level-unsupported"
     ]
     assert [str(f.severity) for f in found] == expected
+
+
+def test_a_hosts_own_system_is_its_vendor_entry() -> None:
+    """Groq's Compound systems are Groq's own (filed under groq/ in its models.dev listing): on Groq the fact is
+    the vendor's, so the finding carries no reseller doubt; its level is the policy's for Groq, a warning while
+    Groq's refusal text for tools on them is not collected (``scripts/severity_cells.py``)."""
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
+    body = {"model": "groq/compound-mini", "messages": [USER], "tools": tools}
+    subject = _subject(_view(URLS["groq"], body))
+    assert subject is not None and subject.knowledge("function_calling") == "vendor-entry"
+    found = [
+        f
+        for f in analyse_request(json.dumps(body), URLS["groq"]).findings
+        if f.rule == "model.tools-unsupported"
+    ]
+    assert len(found) == 1 and "(A warning: " not in found[0].message
