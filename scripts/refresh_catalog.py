@@ -52,6 +52,9 @@ LITELLM_FIRST_PARTY = frozenset(
     {
         "openai", "anthropic", "gemini", "vertex_ai-language-models", "deepseek", "xai", "mistral",
         "codestral", "dashscope", "moonshot", "zai", "minimax", "cohere_chat",
+        # Vendors' own APIs that list only their own models (session 15): Xiaomi MiMo, Meta's Llama API,
+        # Amazon Nova, AI21, Inception, Sarvam.
+        "xiaomi_mimo", "meta_llama", "amazon_nova", "ai21", "inception", "sarvam",
     }
 )  # fmt: skip
 MODELS_DEV_FIRST_PARTY = (

@@ -231,6 +231,9 @@ CAPABILITIES = [
     # own systems filed under its own name (Groq's Compound: no function calling), are the vendor's entries.
     ("mimo-v2.5-pro", {"providers": ("xiaomi",), "vision": False}),
     ("groq/compound-mini", {"providers": ("groq",), "function_calling": False}),
+    # LiteLLM's entries for a vendor's own API (xiaomi_mimo, meta_llama, amazon_nova, ai21, inception, sarvam).
+    ("mimo-v2.6-pro", {"providers": ("xiaomi_mimo",), "function_calling": True}),
+    ("amazon-nova/nova-pro-v1", {"providers": ("amazon_nova",)}),
     # Routers' own-named entries are routing aliases, not models they make.
     ("openrouter/auto", {"providers": ()}),
 ]
