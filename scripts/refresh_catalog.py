@@ -384,6 +384,10 @@ def _litellm_info(entry: Mapping[str, Any]) -> dict[str, Any]:
         # LiteLLM's ``mode: responses``: served by the Responses API only ("This model is only supported
         # in v1/responses and not in v1/chat/completions."). Only ever False: absence is "unknown".
         "chat_completions": False if entry.get("mode") == "responses" else None,
+        # LiteLLM's ``supports_sampling_params: false`` (session 15): the model takes no sampling
+        # parameters, models.dev's ``temperature = false`` (the same fact; LiteLLM states it on Claude Opus
+        # 4.7 and every later Claude model, where models.dev's flag stopped at Opus 4.8 and Sonnet 5).
+        "temperature": False if entry.get("supports_sampling_params") is False else None,
     }
     return {k: v for k, v in info.items() if v is not None}
 
@@ -447,9 +451,10 @@ def _models_dev_info(model: Mapping[str, Any]) -> dict[str, Any]:
         "max_input_tokens": _int(limit.get("input") or limit.get("context")),
         "max_output_tokens": _int(limit.get("output")),
         # models.dev's ``temperature = false``: the model takes no sampling temperature (Claude Opus 4.7 on,
-        # whose sampling parameters Anthropic removed; OpenAI's reasoning models). Only ever False: a model
-        # that takes one says nothing a rule reads, and LiteLLM has no such flag.
-        "temperature": False if model.get("temperature") is False else None,
+        # whose sampling parameters Anthropic removed; OpenAI's reasoning models). Its ``true`` is read too,
+        # so that LiteLLM's ``supports_sampling_params: false`` against it is a disagreement (unknown, never
+        # flagged); :func:`build` keeps only False (a model that takes one says nothing a rule reads).
+        "temperature": model.get("temperature") if isinstance(model.get("temperature"), bool) else None,
     }
     return {k: v for k, v in info.items() if v is not None}
 
@@ -545,6 +550,8 @@ def build(
         primary = litellm.get(name)
         secondary = models_dev.get(name)
         info = merge(primary[1] if primary else {}, secondary[1] if secondary else {})
+        if info.get("temperature") is True:
+            del info["temperature"]  # only the absence of a sampling temperature is a fact a rule reads
         if not info:
             continue
         # Only the vendors' own APIs: resellers number in the dozens and no rule reads them.

@@ -234,6 +234,10 @@ CAPABILITIES = [
     # LiteLLM's entries for a vendor's own API (xiaomi_mimo, meta_llama, amazon_nova, ai21, inception, sarvam).
     ("mimo-v2.6-pro", {"providers": ("xiaomi_mimo",), "function_calling": True}),
     ("amazon-nova/nova-pro-v1", {"providers": ("amazon_nova",)}),
+    # LiteLLM's supports_sampling_params false on Anthropic's own entries: the Claude models after Opus 4.8
+    # and Sonnet 5 take no temperature either (models.dev's flag stops there).
+    ("claude-opus-5", {"temperature": False, "providers": ("anthropic",)}),
+    ("claude-haiku-5-5", {"temperature": False}),
     # Routers' own-named entries are routing aliases, not models they make.
     ("openrouter/auto", {"providers": ()}),
 ]
@@ -547,6 +551,36 @@ def test_a_providers_own_models_are_the_vendors_entries(tmp_path: Path) -> None:
         "auto": None,
         "mimo-v2-flash": None,
     }
+
+
+def test_no_sampling_temperature_is_read_from_both_sources_and_a_disagreement_is_unknown(
+    tmp_path: Path,
+) -> None:
+    """LiteLLM's ``supports_sampling_params: false`` and models.dev's ``temperature = false`` are one fact;
+    where models.dev says ``true`` against LiteLLM's false the snapshot records nothing (never flagged), and
+    a ``true`` alone is not kept (it says nothing a rule reads)."""
+    script = _script()
+    litellm = tmp_path / "litellm.json"
+    chat = {"litellm_provider": "anthropic", "mode": "chat", "max_output_tokens": 1000}
+    litellm.write_text(
+        json.dumps(
+            {
+                "claude-a": {**chat, "supports_sampling_params": False},
+                "claude-b": {**chat, "supports_sampling_params": False},
+                "claude-c": chat,
+            }
+        ),
+        encoding="utf-8",
+    )
+    root = tmp_path / "models.dev"
+    for name, flag in (("claude-b", "true"), ("claude-c", "true")):
+        _toml_file(root / "providers" / "anthropic" / "models" / f"{name}.toml", f"temperature = {flag}\n")
+    models = script.snapshot(litellm, root, "l1 (2026-01-01)", "m1 (2026-01-01)", "2026-01-02")["models"]
+    assert [models[name].get("temperature") for name in ("claude-a", "claude-b", "claude-c")] == [
+        False,
+        None,
+        None,
+    ]
 
 
 # --- overrides from the providers TOML --------------------------------------------------------
