@@ -749,6 +749,21 @@ def test_real_model_ids_resolve_to_the_right_entry_or_to_none(
     assert info.lossy == next((step for step in steps.split("+") if step in LOSSY), None)
 
 
+def _model_ids_15() -> list[list[str]]:
+    path = ROOT / "tests/data/catalog/model-ids-15.tsv"
+    return [line.split("\t") for line in path.read_text().splitlines()]
+
+
+@pytest.mark.parametrize(("model", "entry", "steps", "source", "note"), _model_ids_15())
+def test_2026_model_ids_resolve_to_the_right_entry_or_to_none(
+    model: str, entry: str, steps: str, source: str, note: str
+) -> None:
+    """Session 15's table (docs/accuracy.md): ids of 2026 models as users, gateways and clouds send them
+    (probe round 15's rows as ``corpus:<row id>``, and threads and catalog pull requests), each with the
+    entry and steps it must resolve by, or ``-`` where any entry would be a guess."""
+    test_real_model_ids_resolve_to_the_right_entry_or_to_none(model, entry, steps, source, note)
+
+
 def test_the_session_13_table_reaches_every_new_step() -> None:
     """Each normalisation step added in session 13 is exercised by a real id in the table (a step with no
     real id behind it would be a guess)."""
