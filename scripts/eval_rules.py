@@ -1518,6 +1518,10 @@ SAME_CAUSE: Final = {
     # anthropic.invalid-tool-name on the Messages API (one cause, the API's own rule).
     "tools.invalid-name": "anthropic.invalid-tool-name",
     "anthropic.invalid-tool-name": "tools.invalid-name",
+    # Both samplers to a Claude 4.5+ model: anthropic.temperature-with-top-p on the Messages API's own
+    # host, model.temperature-with-top-p from the catalog off it (one cause, the host decides the rule).
+    "anthropic.temperature-with-top-p": "model.temperature-with-top-p",
+    "model.temperature-with-top-p": "anthropic.temperature-with-top-p",
 }
 
 

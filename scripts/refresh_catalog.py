@@ -52,12 +52,25 @@ LITELLM_FIRST_PARTY = frozenset(
     {
         "openai", "anthropic", "gemini", "vertex_ai-language-models", "deepseek", "xai", "mistral",
         "codestral", "dashscope", "moonshot", "zai", "minimax", "cohere_chat",
+        # Vendors' own APIs that list only their own models (session 15): Xiaomi MiMo, Meta's Llama API,
+        # Amazon Nova, AI21, Inception, Sarvam.
+        "xiaomi_mimo", "meta_llama", "amazon_nova", "ai21", "inception", "sarvam",
     }
 )  # fmt: skip
 MODELS_DEV_FIRST_PARTY = (
     "openai", "anthropic", "google", "deepseek", "xai", "moonshotai", "alibaba", "mistral",
     "zhipuai", "zai", "minimax", "cohere", "meta",
+    # Vendors whose models.dev directory is their own API and lists only their own models (session 15):
+    # Xiaomi's MiMo (its provider.toml cites platform.xiaomimimo.com's API docs), StepFun's Step (its
+    # files cite platform.stepfun.com's model guides), Upstage's Solar, Inception's Mercury. Without them a
+    # model only they make was "only resellers' entries" even where the vendor's own listing states the
+    # capability. Not Perplexity: the name is also LiteLLM's provider id for Perplexity's routes to other
+    # vendors' models (``perplexity/openai/gpt-5``); its Sonar facts are HOST_FACTS.
+    "xiaomi", "stepfun", "upstage", "inception",
 )  # fmt: skip
+#: models.dev providers whose files under their own name are routing aliases (``openrouter/auto``,
+#: ``openrouter/free``), not models they make: :func:`_own_namespace` does not read them as the maker's.
+_ROUTERS = frozenset({"openrouter", "orcarouter"})
 #: LiteLLM modes that take a conversation (``responses``: models served by the Responses API only).
 CHAT_MODES = frozenset({"chat", "responses"})
 #: models.dev has no mode field; these names are not chat models.
@@ -371,6 +384,10 @@ def _litellm_info(entry: Mapping[str, Any]) -> dict[str, Any]:
         # LiteLLM's ``mode: responses``: served by the Responses API only ("This model is only supported
         # in v1/responses and not in v1/chat/completions."). Only ever False: absence is "unknown".
         "chat_completions": False if entry.get("mode") == "responses" else None,
+        # LiteLLM's ``supports_sampling_params: false`` (session 15): the model takes no sampling
+        # parameters, models.dev's ``temperature = false`` (the same fact; LiteLLM states it on Claude Opus
+        # 4.7 and every later Claude model, where models.dev's flag stopped at Opus 4.8 and Sonnet 5).
+        "temperature": False if entry.get("supports_sampling_params") is False else None,
     }
     return {k: v for k, v in info.items() if v is not None}
 
@@ -434,9 +451,10 @@ def _models_dev_info(model: Mapping[str, Any]) -> dict[str, Any]:
         "max_input_tokens": _int(limit.get("input") or limit.get("context")),
         "max_output_tokens": _int(limit.get("output")),
         # models.dev's ``temperature = false``: the model takes no sampling temperature (Claude Opus 4.7 on,
-        # whose sampling parameters Anthropic removed; OpenAI's reasoning models). Only ever False: a model
-        # that takes one says nothing a rule reads, and LiteLLM has no such flag.
-        "temperature": False if model.get("temperature") is False else None,
+        # whose sampling parameters Anthropic removed; OpenAI's reasoning models). Its ``true`` is read too,
+        # so that LiteLLM's ``supports_sampling_params: false`` against it is a disagreement (unknown, never
+        # flagged); :func:`build` keeps only False (a model that takes one says nothing a rule reads).
+        "temperature": model.get("temperature") if isinstance(model.get("temperature"), bool) else None,
     }
     return {k: v for k, v in info.items() if v is not None}
 
@@ -462,6 +480,8 @@ def read_models_dev(root: Path) -> dict[str, tuple[int, dict[str, Any], set[str]
         if not model or not _is_chat(model, name):
             continue
         rank = MODELS_DEV_FIRST_PARTY.index(provider) if provider in MODELS_DEV_FIRST_PARTY else 99
+        if _own_namespace(path, providers_dir):
+            rank = min(rank, len(MODELS_DEV_FIRST_PARTY))
         previous = best.get(name)
         providers = (previous[2] if previous else set()) | {provider}
         if previous is None or rank < previous[0]:
@@ -469,6 +489,24 @@ def read_models_dev(root: Path) -> dict[str, tuple[int, dict[str, Any], set[str]
         else:
             best[name] = (previous[0], previous[1], providers)
     return best
+
+
+def _own_namespace(path: Path, providers_dir: Path) -> bool:
+    """Whether a models.dev file is a provider's listing of its own model: filed under the provider's own
+    name as the maker (``providers/groq/models/groq/compound.toml``: Groq's Compound systems, which only Groq
+    serves), where the provider's other files are other makers' models (``groq/models/qwen/qwen3-32b``)."""
+    parts = path.relative_to(providers_dir).parts
+    return len(parts) > 3 and parts[2] == parts[0] and parts[0] not in _ROUTERS
+
+
+def models_dev_makers(root: Path) -> dict[str, set[str]]:
+    """base name -> the models.dev providers that list it as their own model (:func:`_own_namespace`)."""
+    providers_dir = root / "providers"
+    makers: dict[str, set[str]] = {}
+    for path in sorted(providers_dir.glob("*/models/*/**/*.toml")):
+        if _own_namespace(path, providers_dir):
+            makers.setdefault(base_name(path.stem), set()).add(path.relative_to(providers_dir).parts[0])
+    return makers
 
 
 # --- merge ------------------------------------------------------------------------------------
@@ -502,19 +540,25 @@ def build(
     litellm: Mapping[str, tuple[int, dict[str, Any], set[str]]],
     models_dev: Mapping[str, tuple[int, dict[str, Any], set[str]]],
     record: dict[str, dict[str, Any] | None] | None = None,
+    makers: Mapping[str, set[str]] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The merged entries with the vendor facts over them; ``record`` (when given) receives the datasets'
-    entries under the facts (:func:`apply_vendor_facts`)."""
+    entries under the facts (:func:`apply_vendor_facts`); ``makers``: the models a provider lists as its
+    own (:func:`models_dev_makers`), whose listing is the vendor's for that model only."""
     models: dict[str, dict[str, Any]] = {}
     for name in sorted(set(litellm) | set(models_dev)):
         primary = litellm.get(name)
         secondary = models_dev.get(name)
         info = merge(primary[1] if primary else {}, secondary[1] if secondary else {})
+        if info.get("temperature") is True:
+            del info["temperature"]  # only the absence of a sampling temperature is a fact a rule reads
         if not info:
             continue
         # Only the vendors' own APIs: resellers number in the dozens and no rule reads them.
         serving = (primary[2] if primary else set()) | (secondary[2] if secondary else set())
-        providers = sorted(serving & (LITELLM_FIRST_PARTY | set(MODELS_DEV_FIRST_PARTY)))
+        providers = sorted(
+            (serving & (LITELLM_FIRST_PARTY | set(MODELS_DEV_FIRST_PARTY))) | (makers or {}).get(name, set())
+        )
         models[name] = {"providers": providers, **info} if providers else info
     datasets = apply_vendor_facts(models)
     if record is not None:
@@ -824,6 +868,7 @@ def snapshot(
         read_litellm(litellm_path) if litellm_path else {},
         read_models_dev(models_dev_path) if models_dev_path else {},
         datasets,
+        models_dev_makers(models_dev_path) if models_dev_path else {},
     )
     listed = host_listings(
         read_litellm_hosts(litellm_path) if litellm_path else {},

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -54,6 +55,10 @@ def test_snapshot_records_its_sources_and_date() -> None:
         ("models.dev", "https://github.com/sst/models.dev", "secondary"),
     ]
     assert all(s["ref"] for s in meta["sources"])
+    # Each source's ref says when it was taken (issue 9: "records its date and source"), and the
+    # snapshot is a full run's, so --facts-only can take a vendor fact back out.
+    assert all(re.search(r"\b20\d\d-\d\d-\d\d\b", s["ref"]) for s in meta["sources"])
+    assert meta["vendor_fact_datasets"]
     assert meta["models"] > 1000
 
 
@@ -222,6 +227,19 @@ CAPABILITIES = [
     ("gpt-5.1-codex-mini", {"chat_completions": False}),
     ("o3-pro-2025-06-10", {"chat_completions": False}),
     ("gpt-5.1", {"chat_completions": None}),
+    # Session 15: a vendor whose models.dev directory is its own API (Xiaomi's MiMo: text in only), and a host's
+    # own systems filed under its own name (Groq's Compound: no function calling), are the vendor's entries.
+    ("mimo-v2.5-pro", {"providers": ("xiaomi",), "vision": False}),
+    ("groq/compound-mini", {"providers": ("groq",), "function_calling": False}),
+    # LiteLLM's entries for a vendor's own API (xiaomi_mimo, meta_llama, amazon_nova, ai21, inception, sarvam).
+    ("mimo-v2.6-pro", {"providers": ("xiaomi_mimo",), "function_calling": True}),
+    ("amazon-nova/nova-pro-v1", {"providers": ("amazon_nova",)}),
+    # LiteLLM's supports_sampling_params false on Anthropic's own entries: the Claude models after Opus 4.8
+    # and Sonnet 5 take no temperature either (models.dev's flag stops there).
+    ("claude-opus-5", {"temperature": False, "providers": ("anthropic",)}),
+    ("claude-haiku-5-5", {"temperature": False}),
+    # Routers' own-named entries are routing aliases, not models they make.
+    ("openrouter/auto", {"providers": ()}),
 ]
 
 
@@ -504,6 +522,67 @@ def test_refresh_with_one_source_records_only_that_source() -> None:
     assert "text-embedding-3-small" not in data["models"]
 
 
+def _toml_file(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_a_providers_own_models_are_the_vendors_entries(tmp_path: Path) -> None:
+    """models.dev files a provider's own models under its own name (``groq/models/groq/compound.toml``) beside
+    the other makers' models it resells (``groq/models/qwen/...``); a vendor's own API directory (Xiaomi's)
+    lists only its models. Only those are vendor entries: a reseller's file and a router's alias are not."""
+    script = _script()
+    root = tmp_path / "models.dev"
+    text = 'name = "m"\ntool_call = false\n[modalities]\ninput = ["text"]\noutput = ["text"]\n'
+    for rel in (
+        "providers/groq/models/groq/compound.toml",
+        "providers/groq/models/qwen/qwen3-32b.toml",
+        "providers/xiaomi/models/mimo-v2.5-pro.toml",
+        "providers/openrouter/models/openrouter/auto.toml",
+        "providers/novita-ai/models/xiaomimimo/mimo-v2-flash.toml",
+    ):
+        _toml_file(root / rel, text)
+    models = script.snapshot(None, root, "", "m1 (2026-01-01)", "2026-01-02")["models"]
+    names = ("compound", "qwen3-32b", "mimo-v2.5-pro", "auto", "mimo-v2-flash")
+    assert {name: models[name].get("providers") for name in names} == {
+        "compound": ["groq"],
+        "qwen3-32b": None,
+        "mimo-v2.5-pro": ["xiaomi"],
+        "auto": None,
+        "mimo-v2-flash": None,
+    }
+
+
+def test_no_sampling_temperature_is_read_from_both_sources_and_a_disagreement_is_unknown(
+    tmp_path: Path,
+) -> None:
+    """LiteLLM's ``supports_sampling_params: false`` and models.dev's ``temperature = false`` are one fact;
+    where models.dev says ``true`` against LiteLLM's false the snapshot records nothing (never flagged), and
+    a ``true`` alone is not kept (it says nothing a rule reads)."""
+    script = _script()
+    litellm = tmp_path / "litellm.json"
+    chat = {"litellm_provider": "anthropic", "mode": "chat", "max_output_tokens": 1000}
+    litellm.write_text(
+        json.dumps(
+            {
+                "claude-a": {**chat, "supports_sampling_params": False},
+                "claude-b": {**chat, "supports_sampling_params": False},
+                "claude-c": chat,
+            }
+        ),
+        encoding="utf-8",
+    )
+    root = tmp_path / "models.dev"
+    for name, flag in (("claude-b", "true"), ("claude-c", "true")):
+        _toml_file(root / "providers" / "anthropic" / "models" / f"{name}.toml", f"temperature = {flag}\n")
+    models = script.snapshot(litellm, root, "l1 (2026-01-01)", "m1 (2026-01-01)", "2026-01-02")["models"]
+    assert [models[name].get("temperature") for name in ("claude-a", "claude-b", "claude-c")] == [
+        False,
+        None,
+        None,
+    ]
+
+
 # --- overrides from the providers TOML --------------------------------------------------------
 
 OVERRIDES = """
@@ -668,6 +747,21 @@ def test_real_model_ids_resolve_to_the_right_entry_or_to_none(
     assert info is not None, (model, note)
     assert (info.name, info.matched_as) == (entry, steps), note
     assert info.lossy == next((step for step in steps.split("+") if step in LOSSY), None)
+
+
+def _model_ids_15() -> list[list[str]]:
+    path = ROOT / "tests/data/catalog/model-ids-15.tsv"
+    return [line.split("\t") for line in path.read_text().splitlines()]
+
+
+@pytest.mark.parametrize(("model", "entry", "steps", "source", "note"), _model_ids_15())
+def test_2026_model_ids_resolve_to_the_right_entry_or_to_none(
+    model: str, entry: str, steps: str, source: str, note: str
+) -> None:
+    """Session 15's table (docs/accuracy.md): ids of 2026 models as users, gateways and clouds send them
+    (probe round 15's rows as ``corpus:<row id>``, and threads and catalog pull requests), each with the
+    entry and steps it must resolve by, or ``-`` where any entry would be a guess."""
+    test_real_model_ids_resolve_to_the_right_entry_or_to_none(model, entry, steps, source, note)
 
 
 def test_the_session_13_table_reaches_every_new_step() -> None:

@@ -766,6 +766,19 @@ def test_a_tool_name_label_matches_the_messages_apis_rule() -> None:
     assert EVAL.SAME_CAUSE["anthropic.invalid-tool-name"] == "tools.invalid-name"
 
 
+def test_both_samplers_match_the_rule_the_host_reports() -> None:
+    """Session 15: temperature with top_p to Claude 4.5+ is anthropic.temperature-with-top-p on Anthropic's own
+    host and model.temperature-with-top-p (the catalog's) off it; a label naming either matches both."""
+    from toolguard_core.findings import Finding, Severity
+
+    for label, rule in (
+        ("model.temperature-with-top-p", "anthropic.temperature-with-top-p"),
+        ("anthropic.temperature-with-top-p", "model.temperature-with-top-p"),
+    ):
+        finding = Finding(rule=rule, severity=Severity.ERROR, location="top_p", message="m")
+        assert EVAL.matches(label, finding, EVAL.named_by(""))
+
+
 def test_a_refusal_the_request_does_not_show_is_caught_on_its_repeat() -> None:
     """vLLM started without --enable-auto-tool-choice (dev b-0004): no rule can see the server's flags,
     so the first request is a miss; the refusal teaches the host, and the same request is caught."""

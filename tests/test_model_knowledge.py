@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,6 +53,10 @@ CASES: list[tuple[str, str, dict[str, Any], str, str, str, str]] = [
     # values are: 'medium'." for gpt-5.2-chat-2025-12-11).
     ("vendor-sibling", URLS["openai"], {"model": "gpt-5.2-chat", "messages": [USER], "reasoning_effort": "high"},
      "reasoning_efforts", "vendor-sibling", "model.reasoning-effort-value", "error"),
+    # Session 15: the vendor's own listing in models.dev (Xiaomi's API directory: MiMo V2.5 Pro takes text only),
+    # read on OpenRouter, which quotes its upstreams' capability answers.
+    ("vendor-entry-own-api", URLS["openrouter"], {"model": "xiaomi/mimo-v2.5-pro", "messages": IMAGE},
+     "vision", "vendor-entry", "model.image-unsupported", "error"),
     # Only resellers' entries, and no vendor sibling: a warning saying so.
     ("reseller-entry", GENERIC, {"model": "command-r", "messages": IMAGE},
      "vision", "reseller-entry", "model.image-unsupported", "warning"),
@@ -143,7 +148,15 @@ def test_a_fact_is_the_vendors_only_where_the_sibling_states_the_same_value() ->
         (MESSAGES, {"model": "claude-haiku-5", "max_tokens": 100, "messages": [USER], "output_config": {"effort": "low"}},
          [("model.rules-skipped", "info")]),
         (GENERIC, {"model": "claude-opus-5-1", "messages": [USER], "temperature": 0.5, "top_p": 0.9},
-         [("model.rules-skipped", "info"), ("model.temperature-with-top-p", "error")]),
+         [("model.rules-skipped", "info"), ("model.temperature-with-top-p", "error"),
+          ("model.temperature-unsupported", "error")]),
+        # Session 15: Opus 4.7 on and every Claude 5 model take no temperature; Sonnet 4.x and Haiku 4.x do.
+        (MESSAGES, {"model": "claude-opus-5-6", "max_tokens": 100, "messages": [USER], "temperature": 0.2},
+         [("model.rules-skipped", "info"), ("model.temperature-unsupported", "error")]),
+        (GENERIC, {"model": "claude-haiku-5-7-20261201", "messages": [USER], "temperature": 0.2},
+         [("model.rules-skipped", "info"), ("model.temperature-unsupported", "error")]),
+        (MESSAGES, {"model": "claude-haiku-4-7", "max_tokens": 100, "messages": [USER], "temperature": 0.2},
+         [("model.rules-skipped", "info")]),
         (GENERIC, {"model": "gpt-5.7-mini", "messages": [USER], "max_tokens": 100},
          [("model.rules-skipped", "info"), ("model.max-tokens-on-reasoning-model", "error")]),
         (URLS["openai"], {"model": "gpt-5.7-mini", "messages": [USER], "max_tokens": 100},
@@ -192,3 +205,42 @@ def test_thinking_levels_per_gemini_pro_generation(url: str, level: str, expecte
         if f.rule == "model.thinking-level-unsupported"
     ]
     assert [str(f.severity) for f in found] == expected
+
+
+def test_a_hosts_own_system_is_its_vendor_entry() -> None:
+    """Groq's Compound systems are Groq's own (filed under groq/ in its models.dev listing): on Groq the fact is
+    the vendor's, so the finding carries no reseller doubt; its level is the policy's for Groq, a warning while
+    Groq's refusal text for tools on them is not collected (``scripts/severity_cells.py``)."""
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
+    body = {"model": "groq/compound-mini", "messages": [USER], "tools": tools}
+    subject = _subject(_view(URLS["groq"], body))
+    assert subject is not None and subject.knowledge("function_calling") == "vendor-entry"
+    found = [
+        f
+        for f in analyse_request(json.dumps(body), URLS["groq"]).findings
+        if f.rule == "model.tools-unsupported"
+    ]
+    assert len(found) == 1 and "(A warning: " not in found[0].message
+
+
+def test_the_temperature_generation_fact_agrees_with_the_vendors_catalog_entries() -> None:
+    """TEMPERATURE_REMOVED_FROM (read for Claude ids the catalog lacks) is what Anthropic's own catalog entries
+    say: every Claude entry the vendor lists takes no temperature exactly when its generation says so."""
+    from toolguard_core.catalog import lookup
+    from toolguard_core.rules.model import temperature_removed
+    from toolguard_core.rules.modelinfo import claude_family, claude_version
+
+    models = json.loads(
+        (Path(__file__).resolve().parent.parent / "addon/toolguard_core/data/model_catalog.json").read_text()
+    )["models"]
+    judged = 0
+    for name in models:
+        info = lookup(name)
+        if info is None or "anthropic" not in info.providers or not name.startswith("claude-"):
+            continue
+        version = claude_version(name)
+        if version is None or version < (4, 5):
+            continue
+        judged += 1
+        assert (info.temperature is False) == temperature_removed(claude_family(name), version), name
+    assert judged >= 15

@@ -994,6 +994,9 @@ GROQ = ProviderProfile(
         }
     ),
     stream_options_severity=Severity.WARNING,
+    # Groq's own systems (Compound, Compound Mini) are filed under groq/ in its models.dev listing: that
+    # listing is the vendor's for them (scripts/refresh_catalog.py models_dev_makers), not a reseller's.
+    catalog_vendors=frozenset({"groq"}),
     hosts=("api.groq.com",),
 )
 GEMINI = ProviderProfile(
@@ -1331,6 +1334,9 @@ NVIDIA = ProviderProfile(
         }
     ),
     ranges=_warn(OPENAI_RANGES, "inf"),
+    # NVIDIA's own models (Nemotron) are filed under nvidia/ in its models.dev listing: the vendor's
+    # listing for them (scripts/refresh_catalog.py models_dev_makers); other vendors' models stay resold.
+    catalog_vendors=frozenset({"nvidia"}),
     hosts=("integrate.api.nvidia.com",),
 )
 #: The Responses endpoint behind a ChatGPT sign-in (Codex CLI's built-in provider, and the relays that

@@ -725,7 +725,7 @@ TEMPERATURE_REMOVED = define(
     "model.temperature-unsupported",
     Severity.ERROR,
     "A `temperature` other than 1 sent to a Claude model from which Anthropic removed the sampling parameters "
-    "(Claude Opus 4.7 on: the catalog's `temperature` false, from models.dev).",
+    "(Claude Opus 4.7 on: the catalog's `temperature` false, from models.dev and LiteLLM).",
     # Anthropic's answer wherever the body reaches its validator (its API, Bedrock, Vertex, a gateway in
     # front of them: judged as Anthropic). OpenAI's reasoning models, which the catalog also marks, are
     # judged by params.* and model.sampling-on-reasoning-model (gpt-5.1 takes a temperature at effort
@@ -764,9 +764,29 @@ TEMPERATURE_REMOVED = define(
         "a non-default `temperature`, `top_p` or `top_k` returns a 400 (models.dev set `temperature = false` "
         "for the model from it, anomalyco/models.dev#1468; UiPath/uipath-langchain-python#790). Only "
         "`temperature` is judged: no refusal text for `top_p` or `top_k` was found. Which models is the "
-        "catalog's (models.dev's flag on the vendor's own entry), so a later model is covered by a refresh."
+        "catalog's (models.dev's `temperature = false` or LiteLLM's `supports_sampling_params: false` on the "
+        "vendor's own entry: every Claude model from Opus 4.7 on, 'Whole Claude 5 family: non-default "
+        "temperature/top_p/top_k are 400s', Significant-Gravitas/AutoGPT#13629); a Claude id newer than the "
+        "snapshot is judged by its generation (Opus 4.7 and later, every Claude 5 model)."
     ),
 )
+#: The Claude generations that take no sampling temperature, per family, and for every family: Anthropic removed
+#: the sampling parameters from Opus 4.7 on ("What's new in Claude 4.7"), and the whole Claude 5 family refuses
+#: them (Significant-Gravitas/AutoGPT#13629); the vendor's catalog entries say the same for every model
+#: (tests/test_model_knowledge.py holds the two together). Read for a Claude id the catalog lacks (a release
+#: newer than the snapshot), judged by the name's generation.
+TEMPERATURE_REMOVED_FROM: Mapping[str, tuple[int, int]] = MappingProxyType({"opus": (4, 7)})
+TEMPERATURE_REMOVED_ALL_FROM = (5, 0)
+
+
+def temperature_removed(family: str | None, version: tuple[int, int] | None) -> bool:
+    """Whether a Claude model of ``family`` and ``version`` takes no sampling temperature (by generation)."""
+    if version is None:
+        return False
+    since = TEMPERATURE_REMOVED_FROM.get(family or "")
+    return version >= TEMPERATURE_REMOVED_ALL_FROM or (since is not None and version >= since)
+
+
 #: The hosts that hand a Claude request to Anthropic's own validator (its API, Bedrock's InvokeModel and
 #: Converse, Vertex's rawPredict, Azure AI Foundry), as for model.temperature-unsupported. GitHub Copilot's
 #: Claude prefills are roles.assistant-last's.
@@ -1956,11 +1976,15 @@ def _check_reasoning(view: RequestView, subject: _Subject) -> Iterator[Finding]:
 
 def _check_temperature_removed(view: RequestView, subject: _Subject) -> Iterator[Finding]:
     """A non-default `temperature` to a model the catalog says takes none, judged as its vendor: only
-    Anthropic is named in the rule's policy (OpenAI's models have their own family rules)."""
+    Anthropic is named in the rule's policy (OpenAI's models have their own family rules). A Claude id the
+    catalog lacks is judged by its generation (:func:`temperature_removed`)."""
     if view.provider.multi_vendor and not TEMPERATURE_REMOVED.policy.declares(view.provider.id):
         return  # a reseller cloud (Vercel's gateway, Novita...) may drop or map sampling fields itself
     temperature = view.body.get("temperature")
-    if subject.info.temperature is False and is_number(temperature) and temperature != 1:
+    removed = subject.info.temperature is False
+    if subject.by_name:
+        removed = temperature_removed(*_claude_generation(subject))
+    if removed and is_number(temperature) and temperature != 1:
         yield from _report(
             TEMPERATURE_REMOVED,
             view,
