@@ -5648,7 +5648,10 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
 # does not know names nothing: precision first ("Input should be a valid string" at a message's content
 # does not say whether null or an array was sent, so it is claimed only when the input echo says null).
 
-FaultKind = Literal["missing", "extra", "type", "enum"]
+#: "empty", "pattern" and "length" (round 19): a value present but empty, not matching the pattern the
+#: schema sets, or over its length, as a validator reports it at a path; "validator" means the fault is
+#: read from the text itself (:data:`_FAULT_WORDS`), one format reporting several.
+FaultKind = Literal["missing", "extra", "type", "enum", "empty", "pattern", "length", "validator"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -5782,6 +5785,69 @@ FRAMEWORKS: tuple[Framework, ...] = (
         'The response comes back as HTTP 500 with an internal-looking message like "aresponses() missing 1 '
         "required positional argument: 'input'\"",
     ),
+    # Round 19 (docs/errors.md "Generalisation"): the same path-and-fault reading for the faults a schema
+    # validator reports besides a missing key or a type. OpenAI's request validator (and the relays and
+    # OpenAI-compatible servers that copy it) prints "Invalid '<path>': <fault>. Expected ...": one format,
+    # several faults (an empty array, a string or an array too long, a string not matching the schema's
+    # pattern), read from the text (_FAULT_WORDS); the path names the cause (a tool's name, the tools list,
+    # a tool's schema).
+    _f(
+        "openai-validator",
+        "validator",
+        r"\bInvalid {Q}(?P<path>"
+        + _FPATH
+        + r"){Q}: (?P<fault>empty array|(?:string|array) too (?:long|short)|"
+        r"string does not match pattern)\b",
+        "OpenAI's API request validator, as its 400 answers print it (codes empty_array, string_above_max_length, "
+        "array_above_max_length; https://platform.openai.com/docs/guides/error-codes)",
+        "https://github.com/nanbingxyz/5ire/issues/33",
+        "Invalid 'tools[6].function.description': string too long. Expected a string with maximum length 1024, "
+        "but got a string with length 2780 instead.",
+    ),
+    # pydantic v2's constraint errors at a path (Anthropic's Messages API prints its validator's loc and
+    # msg: "tools.7.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'").
+    _f(
+        "pydantic",
+        "validator",
+        r"(?:^|[\s;\[(,'\"])(?P<path>"
+        + _FPATH
+        + r")\s*:?\s+(?P<fault>String should match pattern|String should have "
+        r"at most \d+ characters?|List should have at (?:least 1 item|most \d+ items?))\b",
+        "pydantic-core src/errors/types.rs (StringPatternMismatch => \"String should match pattern '{pattern}'\", "
+        'StringTooLong => "String should have at most {max_length} characters", TooShort => "{field_type} should '
+        'have at least {min_length} item{expected_plural} after validation")',
+        "https://github.com/apify/tester-mcp-client/issues/11",
+        'Error: 400 {"type":"error","error":{"type":"invalid_request_error","message":"tools.7.custom.name: String '
+        "should match pattern '^[a-zA-Z0-9_-]{1,64}$'\"}}",
+    ),
+    # Google's request validation (Gemini, Vertex AI) names the proto path of a required field left empty:
+    # "GenerateContentRequest.contents[3].parts: contents.parts must not be empty.", "* GenerateContentRequest.
+    # contents: contents is not specified".
+    _f(
+        "google-api",
+        "empty",
+        r"(?P<path>\bGenerateContentRequest\.[\w.\[\]]{1,160}): (?:[\w.\[\]]{1,80} )?(?:must not be empty|cannot be "
+        r"empty|is not specified)\b",
+        "google/api/field_behavior.proto (REQUIRED fields), as the Gemini API's request validation words an empty or "
+        "absent one",
+        "https://github.com/langchain-ai/langgraph/issues/3939",
+        "GenerateContentRequest.contents[3].parts: contents.parts must not be empty.",
+    ),
+    # A validator's "<path> : value must be a string" (Groq's request validation, and servers printing the
+    # same shape): a type fault at a path, as pydantic's "Input should be a valid string" is. The path is
+    # quoted: an unquoted "field stream_options must be an object" is a Go client's own check (round 10).
+    _f(
+        "validator",
+        "type",
+        r"(?P<q>['\"`])(?P<path>"
+        + _FPATH
+        + r")(?P=q)\s?:? (?:value )?must be an? (?P<expected>object|string|array|list|integer|"
+        r"number|boolean)\b",
+        "the \"<path> : value must be a <type>\" form of a JSON-schema validator's type error, as Groq's API prints it",
+        "https://github.com/OpenHands/OpenHands/issues/4643",
+        "'messages.0' : for 'role:system' the following must be satisfied[('messages.0.content' : value must be a "
+        "string)]",
+    ),
     # zod's issue, passed on whole by a TypeScript server (LM Studio): the issue's code in the error's `code`
     # and its path in `param` ("message": "Invalid", "param": "tools.14.type", "code": "invalid_string").
     # Matched against the code (whole); the path is read from `param`.
@@ -5812,7 +5878,13 @@ _TOOL_KEYS = frozenset({"tools", "functions", "function_declarations"})
 #: The top-level keys a type fault names as a parameter (a root outside them may be a sub-model's field).
 _TYPED_PARAMS = frozenset(OPENAI_PARAMS) | frozenset(_BOUNDED_PARAMS)
 #: Wrappers libraries put before the request's own path (FastAPI's ``body``, Google's ``request``).
-_PATH_WRAPPERS = frozenset({"body", "request"})
+_PATH_WRAPPERS = frozenset({"body", "request", "generatecontentrequest"})
+#: A validator's words for its fault (:data:`FaultKind`), for a format that reports several.
+_FAULT_WORDS: tuple[tuple[re.Pattern[str], FaultKind], ...] = (
+    (re.compile(r"empty|too short|at least 1 item|not specified", re.IGNORECASE), "empty"),
+    (re.compile(r"too long|at most", re.IGNORECASE), "length"),
+    (re.compile(r"pattern", re.IGNORECASE), "pattern"),
+)
 
 
 def _path_parts(path: str | None, field: str | None) -> list[str]:
@@ -5827,10 +5899,15 @@ def _path_parts(path: str | None, field: str | None) -> list[str]:
 
 
 def _framework_cause(
-    fault: FaultKind, parts: list[str], got: str | None, expected: str | None = None
+    fault: FaultKind,
+    parts: list[str],
+    got: str | None,
+    expected: str | None = None,
+    request: Mapping[str, object] | None = None,
 ) -> tuple[str, dict[str, str]] | None:
     """The catalogue's cause for a fault at a path, with what the text named; None for a path it does not
-    know (nothing is claimed)."""
+    know (nothing is claimed). With the refused ``request``, what the path holds there completes a type
+    fault the text leaves open (a list where a message's content must be a string)."""
     names = [p for p in parts if not p.isdigit()]
     if not names:
         return None
@@ -5840,8 +5917,24 @@ def _framework_cause(
     values = {"path": ".".join(parts)}
     if index is not None:
         values["index"] = index
-    if (root in _TOOL_KEYS or "function_declarations" in names) and len(parts) > 1:
-        return "cause.tool-schema-invalid", values
+    if root in _TOOL_KEYS or "function_declarations" in names:
+        if fault == "empty" and len(names) == 1:
+            return "cause.tools-empty", values  # "Invalid 'tools': empty array"
+        if fault in ("empty", "pattern", "length") and names[-1] == "name" and len(names) <= 3:
+            # the tool's own name (tools[0].function.name, tools.7.custom.name, function_declarations[2].name),
+            # not a property called "name" inside its parameters' schema
+            return "cause.tool-name-invalid", values
+        if len(parts) > 1:
+            return "cause.tool-schema-invalid", values
+    if fault == "empty":
+        if len(names) == 1 and root in _CONVERSATION_KEYS:
+            return (
+                "cause.messages-missing",
+                {},
+            )  # "GenerateContentRequest.contents: contents is not specified"
+        if at_message and names[-1] in ("content", "parts") and len(names) == 2:
+            return "cause.empty-content", values  # "contents[3].parts: contents.parts must not be empty"
+        return None
     if fault == "missing":
         if len(parts) == 1 and root in _CONVERSATION_KEYS:
             return "cause.messages-missing", {}
@@ -5854,12 +5947,30 @@ def _framework_cause(
             # content parts where the server's struct has a string (Go prints no index: messages.content)
             return "cause.content-array-unsupported", values
         if (
+            at_message
+            and names[-1] == "content"
+            and len(names) == 2
+            and got is None
+            and expected in _STRINGS
+            and isinstance(_at_path(request, parts), list)
+        ):
+            # pydantic v1's "str type expected" echoes no input: the refused request shows the content parts
+            return "cause.content-array-unsupported", values
+        if (
             len(parts) == 1
             and root in _CONVERSATION_KEYS
             and (expected.startswith("[]") or expected in _ARRAYS)
         ):
             # the conversation itself sent as something other than a list (an object, a string)
             return "cause.param-type-invalid", {**values, "param": root}
+        if len(parts) == 1 and root in _CONVERSATION_KEYS and expected in _STRINGS:
+            # a union's string alternative ("messages: str type expected" before the same server's error on
+            # the list it did get): the next error of the list says what was wrong
+            return None
+        if root == "response_format" and len(names) > 1:
+            # a part of the response format of the wrong type ("'response_format.json_schema.schema' must be
+            # an object", LM Studio)
+            return "cause.response-format-invalid", values
         if at_message and "content" in names:
             # null where the content goes is an empty turn; anything else is not said by the type alone
             return ("cause.empty-content", values) if got in _NULLS else None
@@ -5870,8 +5981,33 @@ def _framework_cause(
     return None
 
 
+def _at_path(request: Mapping[str, object] | None, parts: list[str]) -> object:
+    """What the request holds at a validator's path (keys and indices), or None."""
+    node: object = request
+    for part in parts:
+        if isinstance(node, Mapping):
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+def _fault_of(framework: Framework, groups: Mapping[str, str]) -> FaultKind | None:
+    """The fault a match reports: the framework's own, or for a format reporting several, the one its
+    words say (:data:`_FAULT_WORDS`)."""
+    if framework.fault != "validator":
+        return framework.fault
+    words = groups.get("fault", "")
+    return next((kind for pattern, kind in _FAULT_WORDS if pattern.search(words)), None)
+
+
 def _recognise_framework(
-    message: str | None, provider: str | None, finding_rules: tuple[str, ...]
+    message: str | None,
+    provider: str | None,
+    finding_rules: tuple[str, ...],
+    request: Mapping[str, object] | None = None,
 ) -> Recognition | None:
     """The first validation-library format (:data:`FRAMEWORKS`) whose fault and path name a cause."""
     if not message:
@@ -5889,11 +6025,15 @@ def _recognise_framework(
                 got = "none"
             parts = _path_parts(groups.get("path"), groups.get("field"))
             expected = next((groups[k] for k in ("expected", "expected2", "expected3") if k in groups), None)
-            named = _framework_cause(framework.fault, parts, got, expected)
+            fault = _fault_of(framework, groups)
+            named = _framework_cause(fault, parts, got, expected, request) if fault else None
             if named is None:
                 continue
             cause_id, values = named
-            return _build(CAUSES_BY_ID[cause_id], wording, values, text, provider, finding_rules, None)
+            found = _build(CAUSES_BY_ID[cause_id], wording, values, text, provider, finding_rules, None)
+            # The response format's own rule is about the word "json" in the prompt, not a part of the
+            # format of the wrong type: no rule is claimed for it.
+            return replace(found, rule_id=None) if cause_id == "cause.response-format-invalid" else found
     return None
 
 
@@ -7005,7 +7145,7 @@ def _recognise_error(
         if found is not None:
             return found
         for text, _ in texts:
-            found = _recognise_framework(text, hint, rules)
+            found = _recognise_framework(text, hint, rules, request)
             if found is not None:
                 return found
         found = _recognise_framework_code(chain, hint, rules)
@@ -7305,11 +7445,23 @@ def _value_rejected(text: str, candidate: _Candidate) -> bool:
     return False
 
 
+#: The values a key takes, listed after a refused one ("valid levels: low, medium, high", "Supported values
+#: are: 'medium'", "must be one of"): the text refuses a value, whatever it calls the key (round 19: a
+#: proxy's 'level "max" not supported, valid levels: ...' for reasoning_effort, quotio#287's thread).
+_ALTERNATIVES_LISTED = _re(
+    r"\b(?:supported|allowed|valid|accepted|available) [a-z_]{2,20}s?(?: are| is)?\s?:|\b(?:expected|must be) one of\b"
+)
+
+
 def _names_key_near(text: str, span: tuple[int, int], key: str) -> bool:
     """A value is the request's value of ``key`` only when the text names the key (or the generic
-    word "value") near it: "'verbosity' does not support 'low'", "Unsupported service_tier: default"."""
+    word "value") near it: "'verbosity' does not support 'low'", "Unsupported service_tier: default";
+    or lists the values the key takes right after it ('level "max" not supported, valid levels: low,
+    medium, high': the request's quoted value, refused, with its alternatives)."""
     window = text[max(0, span[0] - _NEAR) : span[1] + _NEAR]
-    return key in window or _camel(key) in window or "value" in window.lower()
+    if key in window or _camel(key) in window or "value" in window.lower():
+        return True
+    return _ALTERNATIVES_LISTED.search(text, span[1], span[1] + _NEAR) is not None
 
 
 def _request_build(
@@ -7445,7 +7597,8 @@ _API_PATH = re.compile(r"(?<![\w.])/(?:v\d+(?:beta\d*)?|api|openai)(?:/[\w.{}-]+
 #: "Model id : Qwen/Qwen3-Coder-480B-A35B-Instruct , has no provider supported"): an id has a
 #: separator (``/``, ``-``, ``:``, ``.``) and a digit or a slash, unlike a plain word.
 _MODEL_ID = re.compile(
-    r"\bmodels?(?: id)?\s*[:=]?\s*[`'\"]?(?P<model>(?=[\w./:@-]*[\d/])[\w@][\w./:@-]*[\w])[`'\"]?",
+    # (an id in parentheses too: "The requested model (DeepSeek-R1-Distill-Llama-70B) is not available")
+    r"\bmodels?(?: id)?\s*[:=]?\s*[`'\"(]?(?P<model>(?=[\w./:@-]*[\d/])[\w@][\w./:@-]*[\w])[`'\")]?",
     re.IGNORECASE,
 )
 #: The id first, then what it is not ("deepseek-r1t-chimera:free is not a valid model ID", OpenRouter).
