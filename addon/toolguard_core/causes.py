@@ -5928,10 +5928,9 @@ def _framework_cause(
             return "cause.tool-schema-invalid", values
     if fault == "empty":
         if len(names) == 1 and root in _CONVERSATION_KEYS:
-            return (
-                "cause.messages-missing",
-                {},
-            )  # "GenerateContentRequest.contents: contents is not specified"
+            # "Invalid 'messages': empty array", "GenerateContentRequest.contents: contents is not specified":
+            # the catalogue's empty conversation (cause.empty-content, rule messages.empty)
+            return "cause.empty-content", {}
         if at_message and names[-1] in ("content", "parts") and len(names) == 2:
             return "cause.empty-content", values  # "contents[3].parts: contents.parts must not be empty"
         return None
@@ -5963,7 +5962,7 @@ def _framework_cause(
         ):
             # the conversation itself sent as something other than a list (an object, a string)
             return "cause.param-type-invalid", {**values, "param": root}
-        if len(parts) == 1 and root in _CONVERSATION_KEYS and expected in _STRINGS:
+        if len(parts) == 1 and root in _CONVERSATION_KEYS and expected in _STRINGS and got is None:
             # a union's string alternative ("messages: str type expected" before the same server's error on
             # the list it did get): the next error of the list says what was wrong
             return None
@@ -6033,7 +6032,11 @@ def _recognise_framework(
             found = _build(CAUSES_BY_ID[cause_id], wording, values, text, provider, finding_rules, None)
             # The response format's own rule is about the word "json" in the prompt, not a part of the
             # format of the wrong type: no rule is claimed for it.
-            return replace(found, rule_id=None) if cause_id == "cause.response-format-invalid" else found
+            if cause_id == "cause.response-format-invalid":
+                return replace(found, rule_id=None)
+            if cause_id == "cause.empty-content" and not values:
+                return replace(found, rule_id="messages.empty")  # the conversation itself is empty
+            return found
     return None
 
 
