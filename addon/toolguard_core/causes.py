@@ -3612,6 +3612,38 @@ CAUSES: tuple[Cause, ...] = (
                 source="https://github.com/BerriAI/litellm/issues/9485",
                 example="invalid request: generate API is not supported for model 'command-a-03-2025'. Please use the chat API instead",
             ),
+            # Round 19 (docs/errors.md "Generalisation"): a model refused for an API, the API named by its
+            # path or its name ("model gemini-3.1-pro-preview does not support Responses API", GitHub
+            # Copilot through 9router; "this model is not supported with '/v1/chat'", Cohere): the model
+            # exists, the endpoint is the wrong one. Read before an error code that says model_not_found
+            # and before the families that read "not supported with this model" as a parameter's refusal.
+            Wording(
+                provider="generic",
+                pattern=_re(
+                    r"\bmodel\b(?: {Q}(?P<model>(?=[\w./:@-]*[\d-])[\w@][\w./:@-]{0,200}\w){Q})?(?:[^.;]|\.(?=\S)){0,80}?\b"
+                    r"(?:is not supported|is unsupported|is not available|does not support|"
+                    r"doesn't support)(?: (?:with|on|by|in|for|via))?(?: the)? (?:{Q}/v\d+[\w/.-]{0,60}{Q}|"
+                    r"(?P<api>(?:OpenAI )?(?:Responses|Chat Completions|Completions|Messages|Assistants|Realtime|chat|"
+                    r"generate) API))(?![\w-])"
+                ),
+                source="https://github.com/decolua/9router/issues/1062",
+                example='{"error": {"message": "model gemini-3.1-pro-preview does not support Responses API.", '
+                '"code": "unsupported_api_for_model", "type": "invalid_request_error"}}',
+                no_constraint=True,
+            ),
+            # The same, the API first ("generate API is not supported for model 'command-a-03-2025'", Cohere
+            # through LiteLLM; the sentence above is its provider's own wording of one case).
+            Wording(
+                provider="generic",
+                pattern=_re(
+                    r"\b(?P<api>(?:chat|generate|completions?|responses|messages|embed(?:dings?)?|assistants) API) is "
+                    r"not supported for (?:this )?model\b"
+                ),
+                source="https://github.com/BerriAI/litellm/issues/9218",
+                example='{"message":"invalid request: generate API is not supported for model \'command-a-03-2025\'. '
+                'Please use the chat API instead"}',
+                no_constraint=True,
+            ),
             Wording(
                 provider="qianfan",
                 pattern=_re("Unsupported openapi method"),
@@ -4898,7 +4930,14 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
     _s(
         "cause.last-message-assistant",
         "generic",
-        r"\blast (?:message|role|turn)\b(?: role)?[^.;]{0,70}?\b(?:must|should|to be|but got)\b",
+        r"\blast (?:message|role|turn)\b(?: role)?[^.;]{0,70}?\b(?:must|should|to be|but got)\b"
+        # Round 19: the same said of the assistant's place ("Cannot have 2 or more assistant messages at the
+        # end of the list", llama.cpp; "cannot contain `assistant` role in the final position", Snowflake)
+        # or of the conversation's end ("The conversation must end with a user message", "does not support
+        # assistant message prefill", GitHub Copilot).
+        r"|\bassistant{Q}?(?: role| messages?)?\b[^.;]{0,30}?\b(?:in the (?:final|last) position|at the end of the "
+        r"(?:list|conversation|messages))\b|\b(?:conversation|messages?) must end with a user\b|\bassistant "
+        r"(?:message )?prefill\b",
         "https://github.com/0xPlaygrounds/rig/pull/1130",
         "Expected last role User or Tool (or Assistant with prefix True) for serving but got assistant",
         no_constraint=True,
@@ -5111,7 +5150,9 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         r"\b(?P<param>"
         + _bounded_params(_MAX_TOKEN_PARAMS)
         + r"){Q} (?:range is|should be (?:in|within|between))"
-        r" ?[\[(]|\bRange of {Q}(?P<param2>" + _bounded_params(_MAX_TOKEN_PARAMS) + r"){Q} (?:should|must) be"
+        r" ?[\[(]|\bRange of {Q}(?P<param2>"
+        + _bounded_params(_MAX_TOKEN_PARAMS)
+        + r"){Q} (?:(?:should|must) be|is)"
         r" (?:in |within |between )?[\[(]",
         "https://github.com/QuantumNous/new-api/issues/353",
         "错误：parameter check failed, max_output_tokens range is [2, 2048]",
@@ -5200,7 +5241,12 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "cause.extra-request-field",
         "generic",
         r"\b(?:unknown|unrecogni[sz]ed|unexpected|unsupported|invalid) (?:request )?(?:parameter|argument|field|key|"
-        r"property)(?:\(s\)|s)?(?: in object)?:? (\\?[`'\"])?(?P<loc>" + _NAME + r")(?(1)\\?[`'\"])",
+        r"property)(?:\(s\)|s)?(?: in object)?:? (\\?[`'\"])?(?P<loc>"
+        + _NAME
+        + r")(?(1)\\?[`'\"]|(?!\s(?:cannot|can not|"
+        # (unquoted, a word the sentence goes on with is its subject: "invalid request parameters: Requests
+        # cannot contain ...", Snowflake, names no key)
+        r"must|should|are|is)\b))",
         "https://github.com/decolua/9router/issues/2268",
         "Validation: Unsupported parameter(s): thinking",
         names_parameters=True,
