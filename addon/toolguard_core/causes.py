@@ -4374,6 +4374,13 @@ def _s(
     return cause_id, Wording(provider=provider, pattern=_re(pattern), source=source, example=example, **kw)  # type: ignore[arg-type]
 
 
+#: Request keys a family may read unquoted ("tools is not supported"): the generation parameters but the
+#: conversation's own keys ("image input is not supported" names no key), longest first.
+_UNQUOTED_KEYS = "|".join(
+    sorted((re.escape(k) for k in GENERATION_PARAMS - FOREIGN_BODY_KEYS if len(k) > 1), key=len, reverse=True)
+)
+
+
 #: Output-budget parameters under their providers' names (OpenAI, Gemini/Qianfan, TGI, Ollama).
 _MAX_TOKEN_PARAMS = (
     "max_tokens",
@@ -5295,8 +5302,14 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
     _s(
         "cause.param-unsupported",
         "generic",
-        # "Unsupported value: 'low' is not supported with the 'm' model" quotes a VALUE, not a parameter.
-        r"(?<![\w./])(?<!value: )(?:the )?{Q}(?P<param>[a-z][a-z_]{1,63}){Q} (?:parameter |field |argument )?"
+        # "Unsupported value: 'low' is not supported with the 'm' model" quotes a VALUE, not a parameter; so
+        # does 'think value "medium" is not supported' (Ollama). Round 19: a name the text leaves unquoted is
+        # a parameter only when it is one a request carries (or is spelt like a key, with an underscore):
+        # "Tool calling is not supported", "image input is not supported by this server" refuse a feature,
+        # which the refusal tier names (the words "calling", "input" are no request key).
+        r"(?<![\w./])(?<!value: )(?<!value )(?:the )?(?:(\\?[`'\"])(?P<param>[a-z][a-z_]{1,63})\1|(?P<param3>"
+        + _UNQUOTED_KEYS
+        + r"|[a-z]+_[a-z_]+)) (?:parameter |field |argument )?"
         r"is not supported\b(?!.{0,120}\bsupported values\b)|"
         r"\b(?:does not|doesn't) support (?:the )?{Q}(?P<param2>[a-z][a-z_]{1,63}){Q} (?:parameter|field|argument)",
         "https://github.com/0xPlaygrounds/rig/issues/1134",
