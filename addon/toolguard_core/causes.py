@@ -1241,7 +1241,7 @@ CAUSES: tuple[Cause, ...] = (
             Wording(
                 provider="gemini",
                 pattern=_re(
-                    r"Unknown name {Q}(?P<field>\w+){Q} at {Q}(?P<path>tools\[\d+\]\.function_declarations[^'\"`]*){Q}: Cannot find field"
+                    r"Unknown name {Q}(?P<field>[\w$-]+){Q} at {Q}(?:request\.)?(?P<path>tools\[\d+\]\.function_declarations[^'\"`]*){Q}: Cannot find field"
                 ),
                 source="https://github.com/glowingjade/obsidian-smart-composer/issues/455",
                 example=(
@@ -5472,6 +5472,24 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         no_constraint=True,
     ),
     # A body without messages, in DashScope's compatible mode's words.
+    # Round 19 (docs/errors.md "Generalisation"): the conversation's key said to be required or missing,
+    # whoever words it ("field messages is required", new-api; "Missing required parameter: 'messages'";
+    # "Input required: specify \"prompt\" or \"messages\"", OpenRouter; DashScope's "Either \"prompt\" or
+    # \"messages\" must exist"). A path under the key (messages[4].content) is a message's field, and
+    # "prompt" alone is a legacy completions body's key (a wrong endpoint), so neither is read here.
+    _s(
+        "cause.messages-missing",
+        _GEN,
+        # (not "at least one contents field is required": an empty conversation, cause.empty-content)
+        r"(?<![\w.\[])(?<!at least one )(?:field |parameter |property |argument )?{Q}(?P<key>messages|contents){Q}"
+        r"(?: field| parameter)? "
+        r"(?:is |are )?(?:required|missing)\b|\bmissing (?:required )?(?:field|parameter|property|argument)s?:? "
+        r"{Q}(?P<key2>messages|contents){Q}(?![\w.\[])|\b(?:specify|provide|pass|either) {Q}(?:prompt|messages){Q} or "
+        r"{Q}(?:prompt|messages|input){Q}",
+        "https://github.com/QuantumNous/new-api/issues/6773",
+        "field messages is required",
+        no_constraint=True,
+    ),
     _s(
         "cause.messages-missing",
         _GEN,
