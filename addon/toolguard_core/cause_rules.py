@@ -93,7 +93,7 @@ ALL_PREDICTING_RULES: dict[str, frozenset[str]] = {
     "cause.system-not-first": frozenset(("roles.system-not-first", )),
     "cause.temperature-with-top-p": frozenset(("anthropic.temperature-with-top-p", "model.temperature-with-top-p", )),
     "cause.thinking-block-missing": frozenset(("anthropic.thinking-block-missing", "converse.thinking-block-missing", "quirks.deepseek-reasoning-content-missing", "quirks.moonshot-reasoning-content-missing", )),
-    "cause.thinking-budget-invalid": frozenset(("anthropic.thinking-budget-not-below-max-tokens", "anthropic.thinking-budget-too-small", "gemini.thinking-cannot-be-disabled", )),
+    "cause.thinking-budget-invalid": frozenset(("anthropic.thinking-budget-not-below-max-tokens", "anthropic.thinking-budget-too-small", "gemini.thinking-cannot-be-disabled", "model.thinking-level-unsupported", )),
     "cause.thought-signature-missing": frozenset(("quirks.gemini-thought-signature-missing", )),
     "cause.too-many-cache-breakpoints": frozenset(("anthropic.too-many-cache-breakpoints", )),
     "cause.tool-arguments-invalid": frozenset(("anthropic.tool-use-input-not-object", "ollama.field-type", "shape.invalid-tool-arguments", )),

@@ -5131,7 +5131,13 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "cause.thinking-budget-invalid",
         "generic",
         r"\b(?:budget_tokens|thinking_budget|thinkingBudget)\b[^;]{0,80}?(?:must|should|greater|less|at least|"
-        r">=|<=|Input should|not supported|to 0)",
+        r">=|<=|Input should|not supported|to 0)"
+        # Round 19: the budget named after its bound ("`max_tokens` must be greater than `thinking.budget_tokens`",
+        # Anthropic), Gemini 3's thinking level refused ("Thinking level MEDIUM is not supported for this model"),
+        # and thinking that cannot be switched off ("Thinking can't be disabled for this model", Vertex). The key
+        # thinking_level refused as such is a parameter the model does not take (cause.param-unsupported).
+        r"|\b(?:greater|less) than {Q}(?:thinking\.)?budget_tokens\b|\bthinking level\b[^.;]{0,40}?\b(?:is )?"
+        r"(?:not supported|unsupported)\b|\bthinking can(?:'t| ?not) be disabled\b",
         "https://github.com/earendil-works/pi/issues/3460",
         "Unable to submit request because The model does not support setting thinking_budget to 0",
     ),
