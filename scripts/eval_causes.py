@@ -530,11 +530,11 @@ def leave_one_out(rows: list[Row], *, show_misses: bool = False) -> None:
     print(
         "\n== leave one source out: recognised / agrees (precision), plain -> without the row's own wordings"
     )
-    print(f"  {'split class':<20} {'rows':>5} {'plain':>20} {'leave-one-out':>20} {'own only':>9}")
+    print(f"  {'split class':<20} {'rows':>5} {'plain (agreeing)':>24} {'leave-one-out':>24} {'own only':>9}")
     for name in sorted(groups, key=lambda n: (n.split()[0], n.endswith(" all"), n)):
         items = groups[name]
         print(
-            f"  {name:<20} {len(items):>5} {_shares(items, 1):>20} {_shares(items, 2):>20}"
+            f"  {name:<20} {len(items):>5} {_shares(items, 1):>24} {_shares(items, 2):>24}"
             f" {sum(1 for r, p, o in items if agrees(r, p) and not agrees(r, o)):>9}"
         )
     if show_misses:
@@ -561,7 +561,7 @@ def _shares(items: list[tuple[Row, Recognition | None, Recognition | None]], at:
     right = sum(1 for row, found in named if agrees(row, found))
     agreeing = sum(1 for item in items if agrees(item[0], item[at]))
     precision = f"{right / len(named):.0%}" if named else "—"
-    return f"{len(named) / n:.0%} / {agreeing / n:.0%} ({precision})"
+    return f"{len(named) / n:.0%} / {agreeing / n:.0%} ({precision}) {agreeing:>3}"
 
 
 def main() -> None:
