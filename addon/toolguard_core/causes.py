@@ -7687,9 +7687,11 @@ _MODEL_ID = re.compile(
     r"\bmodels?(?: id)?\s*[:=]?\s*[`'\"(]?(?P<model>(?=[\w./:@-]*[\d/])[\w@][\w./:@-]*[\w])[`'\")]?",
     re.IGNORECASE,
 )
-#: The id first, then what it is not ("deepseek-r1t-chimera:free is not a valid model ID", OpenRouter).
+#: The id first, then what it is not ("deepseek-r1t-chimera:free is not a valid model ID", OpenRouter;
+#: round 19: "openai.gpt-5.6-luna is not available for this account", Bedrock).
 _ID_NOT_A_MODEL = re.compile(
-    r"(?<![\w./:@-])[`'\"]?(?P<model>(?=[\w./:@-]*[\d/:])[\w@][\w./:@-]*[\w])[`'\"]? is not a valid model\b",
+    r"(?<![\w./:@-])[`'\"]?(?P<model>(?=[\w./:@-]*[\d/:])[\w@][\w./:@-]*[\w])[`'\"]? is not (?:a valid model|available "
+    r"(?:for|to) (?:this|your) account)\b",
     re.IGNORECASE,
 )
 #: The values a key takes, listed: the text refuses a value, not the model it names.
