@@ -3251,8 +3251,12 @@ CAUSES: tuple[Cause, ...] = (
             ),
             Wording(
                 provider="gemini",
+                # Round 19: not a name unknown inside a tool's schema or a turn ("at 'tools[10].function_declarations
+                # [0]...'", "at 'contents[0].parts'"): those are a tool schema's or a message's fault, named by the
+                # wordings for those paths; a top-level field is not what was refused.
                 pattern=_re(
-                    r"Unknown name {Q}(?P<field>\w+){Q}(?: at {Q}(?P<path>[^'\"`]*){Q})?: Cannot find field"
+                    r"Unknown name {Q}(?P<field>\w+){Q}(?: at {Q}(?!(?:request\.)?(?:tools|contents)\[)(?P<path>[^'\"`]*){Q})?: "
+                    r"Cannot find field"
                 ),
                 source="https://github.com/FuzzAnything/PromptFuzz/issues/42",
                 example='Invalid JSON payload received. Unknown name "web_search_options": Cannot find field.',
