@@ -6811,6 +6811,24 @@ def _mentions(text: str, token: str, *, bare: bool) -> Iterable[tuple[int, int]]
             yield at, at + length
 
 
+#: Keys whose words name a feature rather than the key ("json_object response format is not supported for
+#: model: ...", DeepInfra, refuses JSON mode: the refusal tier's feature reading names it).
+_FEATURE_WORDED_KEYS = frozenset({"response_format"})
+
+
+def _spelt_out(text: str, name: str) -> Iterable[tuple[int, int]]:
+    """Where ``text`` spells a key of two or more words in words ("Web search options not supported with
+    this model" for web_search_options, round 19): a phrase that specific names the key, quoted or not.
+    A key with a short word (top_p, top_k) is not read this way ("top p" is no phrase)."""
+    words = name.split("_")
+    if len(words) < 2 or any(len(word) < 3 for word in words) or name in _FEATURE_WORDED_KEYS:
+        return ()
+    return (
+        m.span()
+        for m in re.finditer(r"(?<!\w)" + r"[ _-]".join(map(re.escape, words)) + r"(?!\w)", text, re.I)
+    )
+
+
 def _suggested(text: str, at: int) -> bool:
     """The mention is the text's suggestion, not what it refused: "did you mean 'stop'?", "Use
     'max_completion_tokens' instead", "Supported values are: 'text', ..."."""
@@ -7461,8 +7479,10 @@ def _recognise_request(
         if candidate.kind in ("value", "role"):
             continue
         bare = _BARE_NAME.match(candidate.name) is not None
-        for token in {candidate.name, _camel(candidate.name)}:
-            for span in _mentions(text, token, bare=bare):
+        mentions = [_mentions(text, token, bare=bare) for token in {candidate.name, _camel(candidate.name)}]
+        mentions.append(_spelt_out(text, candidate.name))
+        for spans in mentions:
+            for span in spans:
                 if first is not None and span[0] >= first[0]:
                     break
                 found = _key_reading(text, span, candidate)
