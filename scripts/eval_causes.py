@@ -10,6 +10,7 @@
     .venv/bin/python scripts/eval_causes.py --dev-only --probe --snapshot before.json  # per-row results
     .venv/bin/python scripts/eval_causes.py --dev-only --probe --diff before.json      # gains/losses since
     .venv/bin/python scripts/eval_causes.py --leave-one-out      # dev + probe, each row without its own wordings
+    .venv/bin/python scripts/eval_causes.py --leave-one-out --trace trace.json  # and each wording's source rows
 
 Probe set: ``tests/data/corpus/probe-causes.jsonl`` holds real error texts from public threads that
 are in neither corpus split (checked by text when they were collected), each labelled with a cause.
@@ -490,7 +491,24 @@ def _without(wordings: list[Wording]) -> Iterator[None]:
             object.__setattr__(wording, "pattern", pattern)
 
 
-def leave_one_out(rows: list[Row], *, show_misses: bool = False) -> None:
+def write_trace(path: Path, wordings: list[tuple[str, Wording]], traces: dict[int, Trace]) -> None:
+    """Each wording's tier, provider, source and the development/probe threads it was written from (how
+    they were traced; ``none`` is a wording no row accounts for), as JSON for the next rounds."""
+    records = [
+        {
+            "tier": tier,
+            "provider": wording.provider,
+            "source": wording.source,
+            "example": wording.example[:160],
+            "how": traces[id(wording)].how,
+            "threads": sorted(traces[id(wording)].threads),
+        }
+        for tier, wording in wordings
+    ]
+    path.write_text(json.dumps(records, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+def leave_one_out(rows: list[Row], *, show_misses: bool = False, trace: Path | None = None) -> None:
     """Each development/probe row scored with the wordings written from its own thread taken out (never
     a held-out row: ``main`` loads none in this mode). Printed per class (development) and per probe
     round: the plain and the leave-one-out shares, the rows only their own wordings named, and which
@@ -498,6 +516,8 @@ def leave_one_out(rows: list[Row], *, show_misses: bool = False) -> None:
     rows = [row for row in rows if row.split in _INSPECTABLE]
     wordings = catalogue_wordings()
     traces = trace_wordings(wordings, rows)
+    if trace is not None:
+        write_trace(trace, wordings, traces)
     by_thread: dict[str, list[Wording]] = defaultdict(list)
     for _, wording in wordings:
         for key in traces[id(wording)].threads:
@@ -588,6 +608,9 @@ def main() -> None:
         action="store_true",
         help="development and probe rows only: each scored without the wordings written from its own thread",
     )
+    parser.add_argument(
+        "--trace", type=Path, help="with --leave-one-out: write each wording's traced source rows (JSON)"
+    )
     parser.add_argument("--snapshot", type=Path, help="write per-row development/probe results (JSON)")
     parser.add_argument("--diff", type=Path, help="compare per-row results with a --snapshot file")
     args = parser.parse_args()
@@ -601,7 +624,7 @@ def main() -> None:
         rows.extend(load_probe())
     print(f"corpus files: {', '.join(str(p) for p in paths) or '(none)'}; legacy: {not args.no_legacy}")
     if args.leave_one_out:
-        leave_one_out(rows, show_misses=args.show_misses)
+        leave_one_out(rows, show_misses=args.show_misses, trace=args.trace)
         return
     report(rows, show_misses=args.show_misses)
     if args.breakdown and args.dev_only:

@@ -15,6 +15,7 @@ must leave alone or leave to another tier.
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -437,3 +438,20 @@ def test_the_leave_one_out_mode_reads_no_held_out_row(capsys: pytest.CaptureFixt
     ec.leave_one_out(rows[:40] + list(ec.load_probe())[-25:])
     out = capsys.readouterr().out
     assert "leave one source out" in out and "heldout" not in out
+
+
+def test_the_trace_records_each_wording_with_how_it_was_traced(tmp_path: Path) -> None:
+    ec = _eval_causes()
+    wording = next(
+        w
+        for c in CAUSES
+        for w in c.wordings
+        if w.source == "https://github.com/SilasMarvin/lsp-ai/issues/108"
+    )
+    row = ec.Row("r1", "dev", "spec", None, "cause.messages-missing", "x", 400, None, wording.source)
+    wordings = [("message", wording)]
+    out = tmp_path / "trace.json"
+    ec.write_trace(out, wordings, ec.trace_wordings(wordings, [row]))
+    (record,) = json.loads(out.read_text(encoding="utf-8"))
+    assert record["how"] == "url" and record["threads"] == ["github.com/silasmarvin/lsp-ai/108"]
+    assert record["source"] == wording.source and record["tier"] == "message"
