@@ -9,6 +9,8 @@
     .venv/bin/python scripts/eval_causes.py --dev-only --probe --disagreements  # each wrong cause, and why
     .venv/bin/python scripts/eval_causes.py --dev-only --probe --snapshot before.json  # per-row results
     .venv/bin/python scripts/eval_causes.py --dev-only --probe --diff before.json      # gains/losses since
+    .venv/bin/python scripts/eval_causes.py --leave-one-out      # dev + probe, each row without its own wordings
+    .venv/bin/python scripts/eval_causes.py --leave-one-out --trace trace.json  # and each wording's source rows
 
 Probe set: ``tests/data/corpus/probe-causes.jsonl`` holds real error texts from public threads that
 are in neither corpus split (checked by text when they were collected), each labelled with a cause.
@@ -38,19 +40,25 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import toolguard_core.causes as causes_module
 from toolguard_core.causes import (
+    CAUSES,
     CODES,
+    ERROR_INFO_REASONS,
     FRAMEWORKS,
     REFERENCE_CODES,
     REFERENCE_FAMILIES,
+    REFUSALS,
     REQUEST_TIER,
     STATUS,
     STRUCTURAL,
     Recognition,
+    Wording,
     recognise_error,
 )
 from toolguard_core.upstream_errors import parse_error
@@ -80,6 +88,9 @@ class Row:
     #: The request the row's thread shows (a parsed JSON object), when it has one: the request-aware
     #: tier of ``recognise_error`` reads it, as the proxy does with the flow's own request.
     request: dict[str, Any] | None = None
+    #: The public thread the row was quoted from (its ``thread``, else its ``source``), for the
+    #: leave-one-source-out score (:func:`leave_one_out`).
+    thread: str | None = None
 
 
 def load_rows(paths: Iterable[Path], *, dev_only: bool) -> Iterator[Row]:
@@ -104,6 +115,7 @@ def load_rows(paths: Iterable[Path], *, dev_only: bool) -> Iterator[Row]:
                 body=body if isinstance(body, str) else json.dumps(body),
                 status=data.get("status") if isinstance(data.get("status"), int) else None,
                 request=data["request"] if isinstance(data.get("request"), dict) else None,
+                thread=data.get("thread") or data.get("source"),
             )
 
 
@@ -119,6 +131,7 @@ def load_legacy(path: Path = LEGACY, labels_path: Path = LEGACY_LABELS) -> Itera
             label=labels.get(entry["label"], entry["label"]),
             body=entry.get("body") or entry["message"],
             status=None,
+            thread=entry.get("source"),
         )
 
 
@@ -137,6 +150,7 @@ def load_probe(path: Path = PROBE) -> Iterator[Row]:
             body=data["body"] if isinstance(data.get("body"), str) else json.dumps(data.get("body")),
             status=data.get("status") if isinstance(data.get("status"), int) else None,
             request=data["request"] if isinstance(data.get("request"), dict) else None,
+            thread=data.get("source"),
         )
 
 
@@ -190,6 +204,8 @@ def tier_of(found: Recognition) -> str:
         return "status"
     if any(wording is w for _, w in REQUEST_TIER.values()):
         return "request"
+    if any(wording is w for _, w in REFUSALS.values()):
+        return "refusal"
     if any(wording is w for _, w in STRUCTURAL):
         return "structural"
     if any(wording is f.wording for f in FRAMEWORKS):
@@ -342,6 +358,232 @@ def _table(results: list[tuple[Row, Recognition | None]]) -> None:
         print(f"  {klass:<12} {n:>5} {recognised / n:>10.0%} {agreeing / n:>8.0%} {precision:>10}")
 
 
+# ------------------------------------------------------------------------------ leave one source out
+# The plain score counts a row named by a wording that was written from that very row (its sentence
+# quoted from the row's thread). The held-out split has no such rows, so the plain development and
+# probe scores overstate how the catalogue does on text nobody wrote a wording from. This mode scores
+# each development/probe row with every wording written from its own thread taken out: the rate at
+# which the *other* wordings and the structural tiers name it is the catalogue's generalisation rate.
+
+#: A pattern that never matches: a wording taken out of the catalogue for one row.
+_NEVER = re.compile(r"(?!)")
+_GITHUB_THREAD = re.compile(
+    r"^(?:https?://)?(?:www\.)?github\.com/([^/]+)/([^/]+)/(?:issues|pull|discussions)/(\d+)"
+)
+
+
+def thread_key(url: str | None) -> str | None:
+    """One key per public thread: a GitHub issue, pull request or discussion by owner, repository and
+    number (comments, anchors and ``/files`` dropped); any other address without its fragment, query and
+    trailing slash."""
+    if not url or not isinstance(url, str):
+        return None
+    url = url.strip()
+    match = _GITHUB_THREAD.match(url)
+    if match is not None:
+        owner, repo, number = match.groups()
+        return f"github.com/{owner.lower()}/{repo.lower()}/{number}"
+    url = re.sub(r"^https?://(?:www\.)?", "", url.split("#", 1)[0].split("?", 1)[0]).rstrip("/")
+    return url.lower() or None
+
+
+def catalogue_wordings() -> list[tuple[str, Wording]]:
+    """Every wording of every tier, once, with the tier it belongs to."""
+    seen: set[int] = set()
+    out: list[tuple[str, Wording]] = []
+
+    def add(tier: str, wordings: Iterable[Wording]) -> None:
+        for wording in wordings:
+            if id(wording) not in seen:
+                seen.add(id(wording))
+                out.append((tier, wording))
+
+    add("message", (w for c in CAUSES for w in c.wordings))
+    add("structural", (w for _, w in STRUCTURAL))
+    add("code", (w for _, w in CODES))
+    add("code", (w for _, w in ERROR_INFO_REASONS))
+    add("reference", (w for _, w, _ in REFERENCE_CODES))
+    add("reference", (w for _, w in REFERENCE_FAMILIES))
+    add("framework", (f.wording for f in FRAMEWORKS))
+    add("request", (w for _, w in REQUEST_TIER.values()))
+    add("refusal", (w for _, w in REFUSALS.values()))
+    add("status", (w for _, w in STATUS.values()))
+    return out
+
+
+def _normal(text: str) -> str:
+    text = text.replace('\\"', '"').replace("\\'", "'").translate(str.maketrans("‘’“”", "''\"\""))
+    return " ".join(text.split()).lower()
+
+
+def _row_text(row: Row) -> str:
+    """The row's body and every message its parsed error chain carries, normalised, for finding a
+    wording's example in it."""
+    parts = [row.body]
+    error = parse_error(row.body, status=row.status)
+    if error is not None:
+        parts.extend(e.message for e in error.chain() if e.message)
+    return " | ".join(_normal(part) for part in parts)
+
+
+#: An example shorter than this is a phrase many threads print ("Unsupported param: tools" is one
+#: server's sentence, but a short one); it is traced by its source only.
+_MIN_EXAMPLE = 24
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """The rows' threads a wording was written from, and how that was found: ``url`` (its ``source``
+    is a row's thread), ``example`` (its source is not, but its example is quoted in rows of these
+    threads), or ``none`` (its source is a provider's document or a thread no row comes from)."""
+
+    threads: frozenset[str]
+    how: str
+
+
+def trace_wordings(wordings: list[tuple[str, Wording]], rows: list[Row]) -> dict[int, Trace]:
+    """For each wording (by identity), the development/probe rows' threads it was written from."""
+    threads = {key for row in rows if (key := thread_key(row.thread))}
+    texts = [(thread_key(row.thread), _row_text(row)) for row in rows]
+    out: dict[int, Trace] = {}
+    for _, wording in wordings:
+        own = thread_key(wording.source)
+        if own in threads:
+            out[id(wording)] = Trace(frozenset({own}), "url")
+            continue
+        example = _normal(wording.example or "")
+        found = (
+            frozenset(key for key, text in texts if key and example in text)
+            if len(example) >= _MIN_EXAMPLE
+            else frozenset()
+        )
+        out[id(wording)] = Trace(found, "example" if found else "none")
+    return out
+
+
+@contextmanager
+def _without(wordings: list[Wording]) -> Iterator[None]:
+    """The catalogue with these wordings taken out: a pattern tier never matches them (their pattern is
+    swapped for one that never matches), and a tier that reads the text itself (the request and refusal
+    tiers, the status) gets nothing from ``_build`` for them, as if it had no reading of that kind."""
+    if not wordings:
+        yield
+        return
+    keys = {id(w) for w in wordings}
+    saved = [(w, w.pattern) for w in wordings]
+    build = causes_module._build
+
+    def guarded(cause: Any, wording: Wording, *args: Any, **kwargs: Any) -> Any:
+        if id(wording) in keys or (wording.source, wording.example) in {
+            (w.source, w.example) for w in wordings
+        }:
+            return None
+        return build(cause, wording, *args, **kwargs)
+
+    try:
+        for wording in wordings:
+            object.__setattr__(wording, "pattern", _NEVER)
+        causes_module._build = guarded  # type: ignore[assignment]
+        yield
+    finally:
+        causes_module._build = build  # type: ignore[assignment]
+        for wording, pattern in saved:
+            object.__setattr__(wording, "pattern", pattern)
+
+
+def write_trace(path: Path, wordings: list[tuple[str, Wording]], traces: dict[int, Trace]) -> None:
+    """Each wording's tier, provider, source and the development/probe threads it was written from (how
+    they were traced; ``none`` is a wording no row accounts for), as JSON for the next rounds."""
+    records = [
+        {
+            "tier": tier,
+            "provider": wording.provider,
+            "source": wording.source,
+            "example": wording.example[:160],
+            "how": traces[id(wording)].how,
+            "threads": sorted(traces[id(wording)].threads),
+        }
+        for tier, wording in wordings
+    ]
+    path.write_text(json.dumps(records, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+def leave_one_out(rows: list[Row], *, show_misses: bool = False, trace: Path | None = None) -> None:
+    """Each development/probe row scored with the wordings written from its own thread taken out (never
+    a held-out row: ``main`` loads none in this mode). Printed per class (development) and per probe
+    round: the plain and the leave-one-out shares, the rows only their own wordings named, and which
+    tiers name rows they were not written from."""
+    rows = [row for row in rows if row.split in _INSPECTABLE]
+    wordings = catalogue_wordings()
+    traces = trace_wordings(wordings, rows)
+    if trace is not None:
+        write_trace(trace, wordings, traces)
+    by_thread: dict[str, list[Wording]] = defaultdict(list)
+    for _, wording in wordings:
+        for key in traces[id(wording)].threads:
+            by_thread[key].append(wording)
+    hows = Counter((tier, traces[id(w)].how) for tier, w in wordings)
+    print("\n== wordings by tier and how their source rows were traced (url / example / none)")
+    for tier in sorted({tier for tier, _ in wordings}):
+        url, example, none = (hows[(tier, how)] for how in ("url", "example", "none"))
+        print(
+            f"  {tier:<11} {url + example + none:>5} wordings: {url:>4} url, {example:>3} example, {none:>4} none"
+        )
+    untraced = sum(1 for row in rows if thread_key(row.thread) is None)
+    print(f"  rows without a thread (nothing can be taken out for them): {untraced} of {len(rows)}")
+
+    scored: list[tuple[Row, Recognition | None, Recognition | None]] = []
+    for row in rows:
+        plain = recognise_row(row)
+        key = thread_key(row.thread)
+        own = by_thread.get(key, []) if key else []
+        if own and plain is not None and any(plain.wording is w for w in own):
+            with _without(own):
+                scored.append((row, plain, recognise_row(row)))
+        else:
+            scored.append((row, plain, plain))  # nothing written from this row named it
+    groups: dict[str, list[tuple[Row, Recognition | None, Recognition | None]]] = defaultdict(list)
+    for item in scored:
+        row = item[0]
+        groups[f"{row.split} {row.klass}"].append(item)
+        groups[f"{row.split} all"].append(item)
+    print(
+        "\n== leave one source out: recognised / agrees (precision), plain -> without the row's own wordings"
+    )
+    print(f"  {'split class':<20} {'rows':>5} {'plain (agreeing)':>24} {'leave-one-out':>24} {'own only':>9}")
+    for name in sorted(groups, key=lambda n: (n.split()[0], n.endswith(" all"), n)):
+        items = groups[name]
+        print(
+            f"  {name:<20} {len(items):>5} {_shares(items, 1):>24} {_shares(items, 2):>24}"
+            f" {sum(1 for r, p, o in items if agrees(r, p) and not agrees(r, o)):>9}"
+        )
+    if show_misses:
+        print("\n== rows only their own wordings name rightly (development/probe)")
+        for row, plain, other in scored:
+            if agrees(row, plain) and not agrees(row, other):
+                got = f"{other.cause_id}/{other.rule_id}" if other else "—"
+                head = " ".join(row.body.split())[:200]
+                print(f"  {row.id} [{row.provider}, {row.status}, {row.klass}] {row.label} -> {got}: {head}")
+    tiers: Counter[str] = Counter()
+    kept: Counter[str] = Counter()
+    for row, plain, other in scored:
+        if plain is not None and agrees(row, plain) and row.label != UNKNOWN:
+            tiers[tier_of(plain)] += 1
+            kept[tier_of(plain)] += agrees(row, other)
+    print("\n== rows named rightly, by the tier that named them: kept without the row's own wordings")
+    for tier, n in tiers.most_common():
+        print(f"  {tier:<11} {kept[tier]:>4} of {n:<4} ({kept[tier] / n:.0%})")
+
+
+def _shares(items: list[tuple[Row, Recognition | None, Recognition | None]], at: int) -> str:
+    n = len(items)
+    named = [(item[0], item[at]) for item in items if item[at] is not None]
+    right = sum(1 for row, found in named if agrees(row, found))
+    agreeing = sum(1 for item in items if agrees(item[0], item[at]))
+    precision = f"{right / len(named):.0%}" if named else "—"
+    return f"{len(named) / n:.0%} / {agreeing / n:.0%} ({precision}) {agreeing:>3}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dev-only", action="store_true", help="never read the held-out rows")
@@ -361,9 +603,19 @@ def main() -> None:
         action="store_true",
         help="list every disagreeing development/probe row with the tier and wording that named it",
     )
+    parser.add_argument(
+        "--leave-one-out",
+        action="store_true",
+        help="development and probe rows only: each scored without the wordings written from its own thread",
+    )
+    parser.add_argument(
+        "--trace", type=Path, help="with --leave-one-out: write each wording's traced source rows (JSON)"
+    )
     parser.add_argument("--snapshot", type=Path, help="write per-row development/probe results (JSON)")
     parser.add_argument("--diff", type=Path, help="compare per-row results with a --snapshot file")
     args = parser.parse_args()
+    if args.leave_one_out:
+        args.dev_only = args.probe = True  # never a held-out row in this mode
     paths = sorted(ROOT.glob(CORPUS_GLOB)) + list(args.corpus)
     rows = list(load_rows(paths, dev_only=args.dev_only))
     if not args.no_legacy:
@@ -371,6 +623,9 @@ def main() -> None:
     if args.probe:
         rows.extend(load_probe())
     print(f"corpus files: {', '.join(str(p) for p in paths) or '(none)'}; legacy: {not args.no_legacy}")
+    if args.leave_one_out:
+        leave_one_out(rows, show_misses=args.show_misses, trace=args.trace)
+        return
     report(rows, show_misses=args.show_misses)
     if args.breakdown and args.dev_only:
         breakdown(rows)

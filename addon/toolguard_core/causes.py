@@ -1241,7 +1241,7 @@ CAUSES: tuple[Cause, ...] = (
             Wording(
                 provider="gemini",
                 pattern=_re(
-                    r"Unknown name {Q}(?P<field>\w+){Q} at {Q}(?P<path>tools\[\d+\]\.function_declarations[^'\"`]*){Q}: Cannot find field"
+                    r"Unknown name {Q}(?P<field>[\w$-]+){Q} at {Q}(?:request\.)?(?P<path>tools\[\d+\]\.function_declarations[^'\"`]*){Q}: Cannot find field"
                 ),
                 source="https://github.com/glowingjade/obsidian-smart-composer/issues/455",
                 example=(
@@ -3251,8 +3251,12 @@ CAUSES: tuple[Cause, ...] = (
             ),
             Wording(
                 provider="gemini",
+                # Round 19: not a name unknown inside a tool's schema or a turn ("at 'tools[10].function_declarations
+                # [0]...'", "at 'contents[0].parts'"): those are a tool schema's or a message's fault, named by the
+                # wordings for those paths; a top-level field is not what was refused.
                 pattern=_re(
-                    r"Unknown name {Q}(?P<field>\w+){Q}(?: at {Q}(?P<path>[^'\"`]*){Q})?: Cannot find field"
+                    r"Unknown name {Q}(?P<field>\w+){Q}(?: at {Q}(?!(?:request\.)?(?:tools|contents)\[)(?P<path>[^'\"`]*){Q})?: "
+                    r"Cannot find field"
                 ),
                 source="https://github.com/FuzzAnything/PromptFuzz/issues/42",
                 example='Invalid JSON payload received. Unknown name "web_search_options": Cannot find field.',
@@ -3611,6 +3615,38 @@ CAUSES: tuple[Cause, ...] = (
                 ),
                 source="https://github.com/BerriAI/litellm/issues/9485",
                 example="invalid request: generate API is not supported for model 'command-a-03-2025'. Please use the chat API instead",
+            ),
+            # Round 19 (docs/errors.md "Generalisation"): a model refused for an API, the API named by its
+            # path or its name ("model gemini-3.1-pro-preview does not support Responses API", GitHub
+            # Copilot through 9router; "this model is not supported with '/v1/chat'", Cohere): the model
+            # exists, the endpoint is the wrong one. Read before an error code that says model_not_found
+            # and before the families that read "not supported with this model" as a parameter's refusal.
+            Wording(
+                provider="generic",
+                pattern=_re(
+                    r"\bmodel\b(?: {Q}(?P<model>(?=[\w./:@-]*[\d-])[\w@][\w./:@-]{0,200}\w){Q})?(?:[^.;]|\.(?=\S)){0,80}?\b"
+                    r"(?:is not supported|is unsupported|is not available|does not support|"
+                    r"doesn't support)(?: (?:with|on|by|in|for|via))?(?: the)? (?:{Q}/v\d+[\w/.-]{0,60}{Q}|"
+                    r"(?P<api>(?:OpenAI )?(?:Responses|Chat Completions|Completions|Messages|Assistants|Realtime|chat|"
+                    r"generate) API))(?![\w-])"
+                ),
+                source="https://github.com/decolua/9router/issues/1062",
+                example='{"error": {"message": "model gemini-3.1-pro-preview does not support Responses API.", '
+                '"code": "unsupported_api_for_model", "type": "invalid_request_error"}}',
+                no_constraint=True,
+            ),
+            # The same, the API first ("generate API is not supported for model 'command-a-03-2025'", Cohere
+            # through LiteLLM; the sentence above is its provider's own wording of one case).
+            Wording(
+                provider="generic",
+                pattern=_re(
+                    r"\b(?P<api>(?:chat|generate|completions?|responses|messages|embed(?:dings?)?|assistants) API) is "
+                    r"not supported for (?:this )?model\b"
+                ),
+                source="https://github.com/BerriAI/litellm/issues/9218",
+                example='{"message":"invalid request: generate API is not supported for model \'command-a-03-2025\'. '
+                'Please use the chat API instead"}',
+                no_constraint=True,
             ),
             Wording(
                 provider="qianfan",
@@ -4342,6 +4378,13 @@ def _s(
     return cause_id, Wording(provider=provider, pattern=_re(pattern), source=source, example=example, **kw)  # type: ignore[arg-type]
 
 
+#: Request keys a family may read unquoted ("tools is not supported"): the generation parameters but the
+#: conversation's own keys ("image input is not supported" names no key), longest first.
+_UNQUOTED_KEYS = "|".join(
+    sorted((re.escape(k) for k in GENERATION_PARAMS - FOREIGN_BODY_KEYS if len(k) > 1), key=len, reverse=True)
+)
+
+
 #: Output-budget parameters under their providers' names (OpenAI, Gemini/Qianfan, TGI, Ollama).
 _MAX_TOKEN_PARAMS = (
     "max_tokens",
@@ -4898,7 +4941,14 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
     _s(
         "cause.last-message-assistant",
         "generic",
-        r"\blast (?:message|role|turn)\b(?: role)?[^.;]{0,70}?\b(?:must|should|to be|but got)\b",
+        r"\blast (?:message|role|turn)\b(?: role)?[^.;]{0,70}?\b(?:must|should|to be|but got)\b"
+        # Round 19: the same said of the assistant's place ("Cannot have 2 or more assistant messages at the
+        # end of the list", llama.cpp; "cannot contain `assistant` role in the final position", Snowflake)
+        # or of the conversation's end ("The conversation must end with a user message", "does not support
+        # assistant message prefill", GitHub Copilot).
+        r"|\bassistant{Q}?(?: role| messages?)?\b[^.;]{0,30}?\b(?:in the (?:final|last) position|at the end of the "
+        r"(?:list|conversation|messages))\b|\b(?:conversation|messages?) must end with a user\b|\bassistant "
+        r"(?:message )?prefill\b",
         "https://github.com/0xPlaygrounds/rig/pull/1130",
         "Expected last role User or Tool (or Assistant with prefix True) for serving but got assistant",
         no_constraint=True,
@@ -5085,7 +5135,13 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "cause.thinking-budget-invalid",
         "generic",
         r"\b(?:budget_tokens|thinking_budget|thinkingBudget)\b[^;]{0,80}?(?:must|should|greater|less|at least|"
-        r">=|<=|Input should|not supported|to 0)",
+        r">=|<=|Input should|not supported|to 0)"
+        # Round 19: the budget named after its bound ("`max_tokens` must be greater than `thinking.budget_tokens`",
+        # Anthropic), Gemini 3's thinking level refused ("Thinking level MEDIUM is not supported for this model"),
+        # and thinking that cannot be switched off ("Thinking can't be disabled for this model", Vertex). The key
+        # thinking_level refused as such is a parameter the model does not take (cause.param-unsupported).
+        r"|\b(?:greater|less) than {Q}(?:thinking\.)?budget_tokens\b|\bthinking level\b[^.;]{0,40}?\b(?:is )?"
+        r"(?:not supported|unsupported)\b|\bthinking can(?:'t| ?not) be disabled\b",
         "https://github.com/earendil-works/pi/issues/3460",
         "Unable to submit request because The model does not support setting thinking_budget to 0",
     ),
@@ -5111,7 +5167,9 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         r"\b(?P<param>"
         + _bounded_params(_MAX_TOKEN_PARAMS)
         + r"){Q} (?:range is|should be (?:in|within|between))"
-        r" ?[\[(]|\bRange of {Q}(?P<param2>" + _bounded_params(_MAX_TOKEN_PARAMS) + r"){Q} (?:should|must) be"
+        r" ?[\[(]|\bRange of {Q}(?P<param2>"
+        + _bounded_params(_MAX_TOKEN_PARAMS)
+        + r"){Q} (?:(?:should|must) be|is)"
         r" (?:in |within |between )?[\[(]",
         "https://github.com/QuantumNous/new-api/issues/353",
         "错误：parameter check failed, max_output_tokens range is [2, 2048]",
@@ -5200,7 +5258,12 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "cause.extra-request-field",
         "generic",
         r"\b(?:unknown|unrecogni[sz]ed|unexpected|unsupported|invalid) (?:request )?(?:parameter|argument|field|key|"
-        r"property)(?:\(s\)|s)?(?: in object)?:? (\\?[`'\"])?(?P<loc>" + _NAME + r")(?(1)\\?[`'\"])",
+        r"property)(?:\(s\)|s)?(?: in object)?:? (\\?[`'\"])?(?P<loc>"
+        + _NAME
+        + r")(?(1)\\?[`'\"]|(?!\s(?:cannot|can not|"
+        # (unquoted, a word the sentence goes on with is its subject: "invalid request parameters: Requests
+        # cannot contain ...", Snowflake, names no key)
+        r"must|should|are|is)\b))",
         "https://github.com/decolua/9router/issues/2268",
         "Validation: Unsupported parameter(s): thinking",
         names_parameters=True,
@@ -5249,8 +5312,14 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
     _s(
         "cause.param-unsupported",
         "generic",
-        # "Unsupported value: 'low' is not supported with the 'm' model" quotes a VALUE, not a parameter.
-        r"(?<![\w./])(?<!value: )(?:the )?{Q}(?P<param>[a-z][a-z_]{1,63}){Q} (?:parameter |field |argument )?"
+        # "Unsupported value: 'low' is not supported with the 'm' model" quotes a VALUE, not a parameter; so
+        # does 'think value "medium" is not supported' (Ollama). Round 19: a name the text leaves unquoted is
+        # a parameter only when it is one a request carries (or is spelt like a key, with an underscore):
+        # "Tool calling is not supported", "image input is not supported by this server" refuse a feature,
+        # which the refusal tier names (the words "calling", "input" are no request key).
+        r"(?<![\w./])(?<!value: )(?<!value )(?:the )?(?:(\\?[`'\"])(?P<param>[a-z][a-z_]{1,63})\1|(?P<param3>"
+        + _UNQUOTED_KEYS
+        + r"|[a-z]+_[a-z_]+)) (?:parameter |field |argument )?"
         r"is not supported\b(?!.{0,120}\bsupported values\b)|"
         r"\b(?:does not|doesn't) support (?:the )?{Q}(?P<param2>[a-z][a-z_]{1,63}){Q} (?:parameter|field|argument)",
         "https://github.com/0xPlaygrounds/rig/issues/1134",
@@ -5413,6 +5482,24 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         no_constraint=True,
     ),
     # A body without messages, in DashScope's compatible mode's words.
+    # Round 19 (docs/errors.md "Generalisation"): the conversation's key said to be required or missing,
+    # whoever words it ("field messages is required", new-api; "Missing required parameter: 'messages'";
+    # "Input required: specify \"prompt\" or \"messages\"", OpenRouter; DashScope's "Either \"prompt\" or
+    # \"messages\" must exist"). A path under the key (messages[4].content) is a message's field, and
+    # "prompt" alone is a legacy completions body's key (a wrong endpoint), so neither is read here.
+    _s(
+        "cause.messages-missing",
+        _GEN,
+        # (not "at least one contents field is required": an empty conversation, cause.empty-content)
+        r"(?<![\w.\[])(?<!at least one )(?:field |parameter |property |argument )?{Q}(?P<key>messages|contents){Q}"
+        r"(?: field| parameter)? "
+        r"(?:is |are )?(?:required|missing)\b|\bmissing (?:required )?(?:field|parameter|property|argument)s?:? "
+        r"{Q}(?P<key2>messages|contents){Q}(?![\w.\[])|\b(?:specify|provide|pass|either) {Q}(?:prompt|messages){Q} or "
+        r"{Q}(?:prompt|messages|input){Q}",
+        "https://github.com/QuantumNous/new-api/issues/6773",
+        "field messages is required",
+        no_constraint=True,
+    ),
     _s(
         "cause.messages-missing",
         _GEN,
@@ -5648,7 +5735,10 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
 # does not know names nothing: precision first ("Input should be a valid string" at a message's content
 # does not say whether null or an array was sent, so it is claimed only when the input echo says null).
 
-FaultKind = Literal["missing", "extra", "type", "enum"]
+#: "empty", "pattern" and "length" (round 19): a value present but empty, not matching the pattern the
+#: schema sets, or over its length, as a validator reports it at a path; "validator" means the fault is
+#: read from the text itself (:data:`_FAULT_WORDS`), one format reporting several.
+FaultKind = Literal["missing", "extra", "type", "enum", "empty", "pattern", "length", "validator"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -5782,6 +5872,69 @@ FRAMEWORKS: tuple[Framework, ...] = (
         'The response comes back as HTTP 500 with an internal-looking message like "aresponses() missing 1 '
         "required positional argument: 'input'\"",
     ),
+    # Round 19 (docs/errors.md "Generalisation"): the same path-and-fault reading for the faults a schema
+    # validator reports besides a missing key or a type. OpenAI's request validator (and the relays and
+    # OpenAI-compatible servers that copy it) prints "Invalid '<path>': <fault>. Expected ...": one format,
+    # several faults (an empty array, a string or an array too long, a string not matching the schema's
+    # pattern), read from the text (_FAULT_WORDS); the path names the cause (a tool's name, the tools list,
+    # a tool's schema).
+    _f(
+        "openai-validator",
+        "validator",
+        r"\bInvalid {Q}(?P<path>"
+        + _FPATH
+        + r"){Q}: (?P<fault>empty array|(?:string|array) too (?:long|short)|"
+        r"string does not match pattern)\b",
+        "OpenAI's API request validator, as its 400 answers print it (codes empty_array, string_above_max_length, "
+        "array_above_max_length; https://platform.openai.com/docs/guides/error-codes)",
+        "https://github.com/nanbingxyz/5ire/issues/33",
+        "Invalid 'tools[6].function.description': string too long. Expected a string with maximum length 1024, "
+        "but got a string with length 2780 instead.",
+    ),
+    # pydantic v2's constraint errors at a path (Anthropic's Messages API prints its validator's loc and
+    # msg: "tools.7.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'").
+    _f(
+        "pydantic",
+        "validator",
+        r"(?:^|[\s;\[(,'\"])(?P<path>"
+        + _FPATH
+        + r")\s*:?\s+(?P<fault>String should match pattern|String should have "
+        r"at most \d+ characters?|List should have at (?:least 1 item|most \d+ items?))\b",
+        "pydantic-core src/errors/types.rs (StringPatternMismatch => \"String should match pattern '{pattern}'\", "
+        'StringTooLong => "String should have at most {max_length} characters", TooShort => "{field_type} should '
+        'have at least {min_length} item{expected_plural} after validation")',
+        "https://github.com/apify/tester-mcp-client/issues/11",
+        'Error: 400 {"type":"error","error":{"type":"invalid_request_error","message":"tools.7.custom.name: String '
+        "should match pattern '^[a-zA-Z0-9_-]{1,64}$'\"}}",
+    ),
+    # Google's request validation (Gemini, Vertex AI) names the proto path of a required field left empty:
+    # "GenerateContentRequest.contents[3].parts: contents.parts must not be empty.", "* GenerateContentRequest.
+    # contents: contents is not specified".
+    _f(
+        "google-api",
+        "empty",
+        r"(?P<path>\bGenerateContentRequest\.[\w.\[\]]{1,160}): (?:[\w.\[\]]{1,80} )?(?:must not be empty|cannot be "
+        r"empty|is not specified)\b",
+        "google/api/field_behavior.proto (REQUIRED fields), as the Gemini API's request validation words an empty or "
+        "absent one",
+        "https://github.com/langchain-ai/langgraph/issues/3939",
+        "GenerateContentRequest.contents[3].parts: contents.parts must not be empty.",
+    ),
+    # A validator's "<path> : value must be a string" (Groq's request validation, and servers printing the
+    # same shape): a type fault at a path, as pydantic's "Input should be a valid string" is. The path is
+    # quoted: an unquoted "field stream_options must be an object" is a Go client's own check (round 10).
+    _f(
+        "validator",
+        "type",
+        r"(?P<q>['\"`])(?P<path>"
+        + _FPATH
+        + r")(?P=q)\s?:? (?:value )?must be an? (?P<expected>object|string|array|list|integer|"
+        r"number|boolean)\b",
+        "the \"<path> : value must be a <type>\" form of a JSON-schema validator's type error, as Groq's API prints it",
+        "https://github.com/OpenHands/OpenHands/issues/4643",
+        "'messages.0' : for 'role:system' the following must be satisfied[('messages.0.content' : value must be a "
+        "string)]",
+    ),
     # zod's issue, passed on whole by a TypeScript server (LM Studio): the issue's code in the error's `code`
     # and its path in `param` ("message": "Invalid", "param": "tools.14.type", "code": "invalid_string").
     # Matched against the code (whole); the path is read from `param`.
@@ -5812,7 +5965,13 @@ _TOOL_KEYS = frozenset({"tools", "functions", "function_declarations"})
 #: The top-level keys a type fault names as a parameter (a root outside them may be a sub-model's field).
 _TYPED_PARAMS = frozenset(OPENAI_PARAMS) | frozenset(_BOUNDED_PARAMS)
 #: Wrappers libraries put before the request's own path (FastAPI's ``body``, Google's ``request``).
-_PATH_WRAPPERS = frozenset({"body", "request"})
+_PATH_WRAPPERS = frozenset({"body", "request", "generatecontentrequest"})
+#: A validator's words for its fault (:data:`FaultKind`), for a format that reports several.
+_FAULT_WORDS: tuple[tuple[re.Pattern[str], FaultKind], ...] = (
+    (re.compile(r"empty|too short|at least 1 item|not specified", re.IGNORECASE), "empty"),
+    (re.compile(r"too long|at most", re.IGNORECASE), "length"),
+    (re.compile(r"pattern", re.IGNORECASE), "pattern"),
+)
 
 
 def _path_parts(path: str | None, field: str | None) -> list[str]:
@@ -5827,10 +5986,15 @@ def _path_parts(path: str | None, field: str | None) -> list[str]:
 
 
 def _framework_cause(
-    fault: FaultKind, parts: list[str], got: str | None, expected: str | None = None
+    fault: FaultKind,
+    parts: list[str],
+    got: str | None,
+    expected: str | None = None,
+    request: Mapping[str, object] | None = None,
 ) -> tuple[str, dict[str, str]] | None:
     """The catalogue's cause for a fault at a path, with what the text named; None for a path it does not
-    know (nothing is claimed)."""
+    know (nothing is claimed). With the refused ``request``, what the path holds there completes a type
+    fault the text leaves open (a list where a message's content must be a string)."""
     names = [p for p in parts if not p.isdigit()]
     if not names:
         return None
@@ -5840,8 +6004,23 @@ def _framework_cause(
     values = {"path": ".".join(parts)}
     if index is not None:
         values["index"] = index
-    if (root in _TOOL_KEYS or "function_declarations" in names) and len(parts) > 1:
-        return "cause.tool-schema-invalid", values
+    if root in _TOOL_KEYS or "function_declarations" in names:
+        if fault == "empty" and len(names) == 1:
+            return "cause.tools-empty", values  # "Invalid 'tools': empty array"
+        if fault in ("empty", "pattern", "length") and names[-1] == "name" and len(names) <= 3:
+            # the tool's own name (tools[0].function.name, tools.7.custom.name, function_declarations[2].name),
+            # not a property called "name" inside its parameters' schema
+            return "cause.tool-name-invalid", values
+        if len(parts) > 1:
+            return "cause.tool-schema-invalid", values
+    if fault == "empty":
+        if len(names) == 1 and root in _CONVERSATION_KEYS:
+            # "Invalid 'messages': empty array", "GenerateContentRequest.contents: contents is not specified":
+            # the catalogue's empty conversation (cause.empty-content, rule messages.empty)
+            return "cause.empty-content", {}
+        if at_message and names[-1] in ("content", "parts") and len(names) == 2:
+            return "cause.empty-content", values  # "contents[3].parts: contents.parts must not be empty"
+        return None
     if fault == "missing":
         if len(parts) == 1 and root in _CONVERSATION_KEYS:
             return "cause.messages-missing", {}
@@ -5854,12 +6033,30 @@ def _framework_cause(
             # content parts where the server's struct has a string (Go prints no index: messages.content)
             return "cause.content-array-unsupported", values
         if (
+            at_message
+            and names[-1] == "content"
+            and len(names) == 2
+            and got is None
+            and expected in _STRINGS
+            and isinstance(_at_path(request, parts), list)
+        ):
+            # pydantic v1's "str type expected" echoes no input: the refused request shows the content parts
+            return "cause.content-array-unsupported", values
+        if (
             len(parts) == 1
             and root in _CONVERSATION_KEYS
             and (expected.startswith("[]") or expected in _ARRAYS)
         ):
             # the conversation itself sent as something other than a list (an object, a string)
             return "cause.param-type-invalid", {**values, "param": root}
+        if len(parts) == 1 and root in _CONVERSATION_KEYS and expected in _STRINGS and got is None:
+            # a union's string alternative ("messages: str type expected" before the same server's error on
+            # the list it did get): the next error of the list says what was wrong
+            return None
+        if root == "response_format" and len(names) > 1:
+            # a part of the response format of the wrong type ("'response_format.json_schema.schema' must be
+            # an object", LM Studio)
+            return "cause.response-format-invalid", values
         if at_message and "content" in names:
             # null where the content goes is an empty turn; anything else is not said by the type alone
             return ("cause.empty-content", values) if got in _NULLS else None
@@ -5870,8 +6067,33 @@ def _framework_cause(
     return None
 
 
+def _at_path(request: Mapping[str, object] | None, parts: list[str]) -> object:
+    """What the request holds at a validator's path (keys and indices), or None."""
+    node: object = request
+    for part in parts:
+        if isinstance(node, Mapping):
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+def _fault_of(framework: Framework, groups: Mapping[str, str]) -> FaultKind | None:
+    """The fault a match reports: the framework's own, or for a format reporting several, the one its
+    words say (:data:`_FAULT_WORDS`)."""
+    if framework.fault != "validator":
+        return framework.fault
+    words = groups.get("fault", "")
+    return next((kind for pattern, kind in _FAULT_WORDS if pattern.search(words)), None)
+
+
 def _recognise_framework(
-    message: str | None, provider: str | None, finding_rules: tuple[str, ...]
+    message: str | None,
+    provider: str | None,
+    finding_rules: tuple[str, ...],
+    request: Mapping[str, object] | None = None,
 ) -> Recognition | None:
     """The first validation-library format (:data:`FRAMEWORKS`) whose fault and path name a cause."""
     if not message:
@@ -5889,11 +6111,19 @@ def _recognise_framework(
                 got = "none"
             parts = _path_parts(groups.get("path"), groups.get("field"))
             expected = next((groups[k] for k in ("expected", "expected2", "expected3") if k in groups), None)
-            named = _framework_cause(framework.fault, parts, got, expected)
+            fault = _fault_of(framework, groups)
+            named = _framework_cause(fault, parts, got, expected, request) if fault else None
             if named is None:
                 continue
             cause_id, values = named
-            return _build(CAUSES_BY_ID[cause_id], wording, values, text, provider, finding_rules, None)
+            found = _build(CAUSES_BY_ID[cause_id], wording, values, text, provider, finding_rules, None)
+            # The response format's own rule is about the word "json" in the prompt, not a part of the
+            # format of the wrong type: no rule is claimed for it.
+            if cause_id == "cause.response-format-invalid":
+                return replace(found, rule_id=None)
+            if cause_id == "cause.empty-content" and not values:
+                return replace(found, rule_id="messages.empty")  # the conversation itself is empty
+            return found
     return None
 
 
@@ -6581,6 +6811,24 @@ def _mentions(text: str, token: str, *, bare: bool) -> Iterable[tuple[int, int]]
             yield at, at + length
 
 
+#: Keys whose words name a feature rather than the key ("json_object response format is not supported for
+#: model: ...", DeepInfra, refuses JSON mode: the refusal tier's feature reading names it).
+_FEATURE_WORDED_KEYS = frozenset({"response_format"})
+
+
+def _spelt_out(text: str, name: str) -> Iterable[tuple[int, int]]:
+    """Where ``text`` spells a key of two or more words in words ("Web search options not supported with
+    this model" for web_search_options, round 19): a phrase that specific names the key, quoted or not.
+    A key with a short word (top_p, top_k) is not read this way ("top p" is no phrase)."""
+    words = name.split("_")
+    if len(words) < 2 or any(len(word) < 3 for word in words) or name in _FEATURE_WORDED_KEYS:
+        return ()
+    return (
+        m.span()
+        for m in re.finditer(r"(?<!\w)" + r"[ _-]".join(map(re.escape, words)) + r"(?!\w)", text, re.I)
+    )
+
+
 def _suggested(text: str, at: int) -> bool:
     """The mention is the text's suggestion, not what it refused: "did you mean 'stop'?", "Use
     'max_completion_tokens' instead", "Supported values are: 'text', ..."."""
@@ -7005,7 +7253,7 @@ def _recognise_error(
         if found is not None:
             return found
         for text, _ in texts:
-            found = _recognise_framework(text, hint, rules)
+            found = _recognise_framework(text, hint, rules, request)
             if found is not None:
                 return found
         found = _recognise_framework_code(chain, hint, rules)
@@ -7231,8 +7479,10 @@ def _recognise_request(
         if candidate.kind in ("value", "role"):
             continue
         bare = _BARE_NAME.match(candidate.name) is not None
-        for token in {candidate.name, _camel(candidate.name)}:
-            for span in _mentions(text, token, bare=bare):
+        mentions = [_mentions(text, token, bare=bare) for token in {candidate.name, _camel(candidate.name)}]
+        mentions.append(_spelt_out(text, candidate.name))
+        for spans in mentions:
+            for span in spans:
                 if first is not None and span[0] >= first[0]:
                     break
                 found = _key_reading(text, span, candidate)
@@ -7305,11 +7555,23 @@ def _value_rejected(text: str, candidate: _Candidate) -> bool:
     return False
 
 
+#: The values a key takes, listed after a refused one ("valid levels: low, medium, high", "Supported values
+#: are: 'medium'", "must be one of"): the text refuses a value, whatever it calls the key (round 19: a
+#: proxy's 'level "max" not supported, valid levels: ...' for reasoning_effort, quotio#287's thread).
+_ALTERNATIVES_LISTED = _re(
+    r"\b(?:supported|allowed|valid|accepted|available) [a-z_]{2,20}s?(?: are| is)?\s?:|\b(?:expected|must be) one of\b"
+)
+
+
 def _names_key_near(text: str, span: tuple[int, int], key: str) -> bool:
     """A value is the request's value of ``key`` only when the text names the key (or the generic
-    word "value") near it: "'verbosity' does not support 'low'", "Unsupported service_tier: default"."""
+    word "value") near it: "'verbosity' does not support 'low'", "Unsupported service_tier: default";
+    or lists the values the key takes right after it ('level "max" not supported, valid levels: low,
+    medium, high': the request's quoted value, refused, with its alternatives)."""
     window = text[max(0, span[0] - _NEAR) : span[1] + _NEAR]
-    return key in window or _camel(key) in window or "value" in window.lower()
+    if key in window or _camel(key) in window or "value" in window.lower():
+        return True
+    return _ALTERNATIVES_LISTED.search(text, span[1], span[1] + _NEAR) is not None
 
 
 def _request_build(
@@ -7445,12 +7707,15 @@ _API_PATH = re.compile(r"(?<![\w.])/(?:v\d+(?:beta\d*)?|api|openai)(?:/[\w.{}-]+
 #: "Model id : Qwen/Qwen3-Coder-480B-A35B-Instruct , has no provider supported"): an id has a
 #: separator (``/``, ``-``, ``:``, ``.``) and a digit or a slash, unlike a plain word.
 _MODEL_ID = re.compile(
-    r"\bmodels?(?: id)?\s*[:=]?\s*[`'\"]?(?P<model>(?=[\w./:@-]*[\d/])[\w@][\w./:@-]*[\w])[`'\"]?",
+    # (an id in parentheses too: "The requested model (DeepSeek-R1-Distill-Llama-70B) is not available")
+    r"\bmodels?(?: id)?\s*[:=]?\s*[`'\"(]?(?P<model>(?=[\w./:@-]*[\d/])[\w@][\w./:@-]*[\w])[`'\")]?",
     re.IGNORECASE,
 )
-#: The id first, then what it is not ("deepseek-r1t-chimera:free is not a valid model ID", OpenRouter).
+#: The id first, then what it is not ("deepseek-r1t-chimera:free is not a valid model ID", OpenRouter;
+#: round 19: "openai.gpt-5.6-luna is not available for this account", Bedrock).
 _ID_NOT_A_MODEL = re.compile(
-    r"(?<![\w./:@-])[`'\"]?(?P<model>(?=[\w./:@-]*[\d/:])[\w@][\w./:@-]*[\w])[`'\"]? is not a valid model\b",
+    r"(?<![\w./:@-])[`'\"]?(?P<model>(?=[\w./:@-]*[\d/:])[\w@][\w./:@-]*[\w])[`'\"]? is not (?:a valid model|available "
+    r"(?:for|to) (?:this|your) account)\b",
     re.IGNORECASE,
 )
 #: The values a key takes, listed: the text refuses a value, not the model it names.

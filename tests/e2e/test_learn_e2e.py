@@ -237,7 +237,12 @@ def _measure(result: dict[str, Any]) -> tuple[float, list[tuple[str, set[str]]]]
         # causes15: probe round 18, provider-class refusals, 58% -> 89% agreeing on its first batch (tuned),
         # 38% -> 85% on its second; causes.REFUSALS reads an entity of the declared request schemas, a
         # refusal word and a subject instead of one provider's sentence; dev replay 95.1%) measured 79.3% at
-        # its end (119 of 150, 0 mixing): unchanged, so the mark stays.
+        # its end (119 of 150, 0 mixing): unchanged, so the mark stays. Round 16 (branch causes16: the
+        # leave-one-source-out score, eval_causes.py --leave-one-out, development 77% agreeing without the
+        # wordings written from each row's own thread, near the held-out 77%; validator faults at a path, a
+        # model refused for an API, the conversation's key required, values refused with their alternatives,
+        # keys spelt out in words; leave-one-out 344 -> 352 of 449, probe round 19 44% -> 72% agreeing;
+        # dev replay 95.1%) measured 79.3% at its end (119 of 150, 0 mixing): unchanged, so the mark stays.
         pytest.param(
             "heldout",
             marks=pytest.mark.xfail(
