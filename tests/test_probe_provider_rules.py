@@ -259,6 +259,11 @@ def test_provider_probe_13_is_unseen_by_thread_and_text() -> None:
     landed) shares no thread with the corpus or any earlier probe file, and no error text with any of their rows;
     no rule or data source cites its threads."""
     fresh = read_jsonl(PROBE_13)
-    earlier = [row for path in sorted(CORPUS_DIR.glob("probe-*.jsonl")) if path != PROBE_13 for row in read_jsonl(path)]
+    earlier = [
+        row
+        for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
+        if path != PROBE_13
+        for row in read_jsonl(path)
+    ]
     assert_unseen(fresh, earlier)
     assert_no_rule_or_source_cites(fresh)

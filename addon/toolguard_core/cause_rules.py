@@ -296,6 +296,7 @@ RULE_APIS: dict[str, frozenset[str]] = {
     "params.unknown": frozenset(("chat", )),
     "params.unknown-nested-field": frozenset(("chat", )),
     "params.unsupported-for-model": frozenset(("chat", )),
+    "params.value-not-in-provider-params": frozenset(("chat", )),
     "params.wrong-type": frozenset(("chat", )),
     "quirks.deepseek-reasoning-content-missing": frozenset(("chat", )),
     "quirks.deepseek-thinking-forced-tool-choice": frozenset(("chat", )),

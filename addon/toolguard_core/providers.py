@@ -23,6 +23,7 @@ from types import MappingProxyType
 
 from toolguard_core.catalog import DEFAULT_CATALOG, Catalog
 from toolguard_core.findings import Severity
+from toolguard_core.provider_params import provider_names
 
 # OpenAI's documented roles (doc [OAS]); `function` is deprecated but accepted.
 OPENAI_ROLES = frozenset({"developer", "system", "user", "assistant", "tool", "function"})
@@ -1318,9 +1319,13 @@ NVIDIA = ProviderProfile(
     # z-ai/glm-5.2 (https://github.com/Gitlawb/openclaude/issues/1950), "... thinking" for MiniMax.
     # Known: OpenAI's fields plus the extras some NIM model documents (chat_template_kwargs and
     # reasoning_budget for the thinking models, nvext and the vLLM sampling knobs): a field one model
-    # takes is not flagged for another, so only fields no NIM schema has are errors.
+    # takes is not flagged for another, so only fields no NIM schema has are errors. The provider ×
+    # parameter table adds the fields NVIDIA's per-model references document for its other NIMs (GLiNER
+    # PII's threshold, chunk_length, overlap, flat_ner; the safety models' expert_type), derived from it
+    # rather than copied.
     known_params=OPENAI_PARAMS
-    | {"chat_template_kwargs", "reasoning_budget", "nvext", "top_k", "min_p", "repetition_penalty"},
+    | {"chat_template_kwargs", "reasoning_budget", "nvext", "top_k", "min_p", "repetition_penalty"}
+    | provider_names("nvidia"),
     rejected_params=MappingProxyType(
         {
             # "[400]: Validation: Unsupported parameter(s): `prompt_cache_key`" for z-ai/glm4.7
