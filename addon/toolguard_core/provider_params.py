@@ -98,8 +98,16 @@ def model_params(provider: str, model: str | None) -> ModelParams | None:
 
 
 #: Where a profile's declared fact differs from the table: (profile id, field) → which one wins and why.
-#: Empty at 3e79c46: the one difference found (NVIDIA's GLiNER and safety-model fields, absent from the NVIDIA
-#: profile's field list) was resolved by deriving that list from the table (providers.NVIDIA). A future
+#: At 3e79c46 one remains; the other difference found (NVIDIA's GLiNER and safety-model fields, absent from the
+#: NVIDIA profile's field list) was resolved by deriving that list from the table (providers.NVIDIA). A future
 #: refresh that disagrees with a profile fails tests/test_provider_params.py until it is listed here, with
 #: the winner and its evidence, or the profile is corrected.
-DISAGREEMENTS: Mapping[tuple[str, str], str] = MappingProxyType({})
+DISAGREEMENTS: Mapping[tuple[str, str], str] = MappingProxyType(
+    {
+        ("dashscope", "temperature"): (
+            "profile wins: DashScope answers temperature 2.0 with 400 'Temperature should be in [0.0, 2.0)' "
+            "(probed live, mnfst/modelparams.dev PR 235); the table's two qwen3.8 entries still give max 2, "
+            "missed by that source's own correction (#239), while its other 39 DashScope entries give 1.9"
+        ),
+    }
+)

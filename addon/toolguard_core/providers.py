@@ -911,15 +911,31 @@ DASHSCOPE = ProviderProfile(
     name="Alibaba Cloud Model Studio (DashScope)",
     base_url="https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
     chat_paths=("/compatible-mode/v1/chat/completions",),
-    # Ranges only from a sibling product's doc ([DS-OS]): hints, hence warnings.
-    ranges=_warn(
+    ranges=MappingProxyType(
         {
-            "temperature": ParamRange(Bounds(0, 2, high_open=True), Severity.WARNING, ""),
-            "top_p": ParamRange(Bounds(0, 1, low_open=True, high_open=True), Severity.WARNING, ""),
-            "presence_penalty": ParamRange(Bounds(-2, 2), Severity.WARNING, ""),
-            **{k: GENERIC_RANGES[k] for k in ("n", "top_logprobs")},
-        },
-        "hint [DS-OS]; https://github.com/tak-bro/aicommit2/issues/66 (top_p must be in (0, 1))",
+            # Ranges only from a sibling product's doc ([DS-OS]): hints, hence warnings. top_p is closed:
+            # 0, 0.01, 0.99 and 1 all answered 200 on dashscope-intl's compatible mode when probed live on
+            # 2026-08-17 (https://github.com/mnfst/modelparams.dev/pull/235); the older "(0, 1)" text
+            # (aicommit2#66) no longer holds at the ends.
+            **_warn(
+                {
+                    "top_p": ParamRange(Bounds(0, 1), Severity.WARNING, ""),
+                    "presence_penalty": ParamRange(Bounds(-2, 2), Severity.WARNING, ""),
+                    **{k: GENERIC_RANGES[k] for k in ("n", "top_logprobs")},
+                },
+                "hint [DS-OS]; https://github.com/mnfst/modelparams.dev/pull/235 (top_p probed live)",
+            ),
+            # Enforced: temperature 2.0 is answered 400 "InternalError.Algo.InvalidParameter: Temperature
+            # should be in [0.0, 2.0)" while 1.9/1.99/1.9999 pass (probed live on dashscope-intl compatible
+            # mode, https://github.com/mnfst/modelparams.dev/pull/235; applied to sixteen more models in its
+            # #239). The provider x parameter table's qwen3.8 entries still say max 2: this wins (listed in
+            # provider_params.DISAGREEMENTS).
+            "temperature": ParamRange(
+                Bounds(0, 2, high_open=True),
+                Severity.ERROR,
+                "https://github.com/mnfst/modelparams.dev/pull/235 (Temperature should be in [0.0, 2.0))",
+            ),
+        }
     ),
     stream_options_severity=Severity.WARNING,
     families=QWEN_FAMILIES,

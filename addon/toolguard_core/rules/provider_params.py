@@ -54,8 +54,8 @@ VALUE_NOT_IN_PROVIDER_PARAMS = define(
     example_url="https://api.moonshot.ai/v1/chat/completions",
     fixed={"model": "moonshot-v1-8k", "messages": [{"role": "user", "content": "Hello"}], "temperature": 0.3},
     notes=(
-        "Silent where the profile declares the fact itself (reasoning_effort values, error-level ranges): the "
-        "profile cites the provider's page or error text and wins over the table."
+        "Silent where the profile declares the fact itself (reasoning_effort values, ranges): the profile "
+        "cites the provider's page or error text and wins over the table."
     ),
 )
 
@@ -91,9 +91,6 @@ def _check_values(
             continue
         if path == "reasoning_effort" and profile.reasoning_efforts is not None:
             continue  # the profile's own list (params.reasoning-effort-value) decides
-        declared = profile.ranges.get(path)
-        if declared is not None and declared.severity == Severity.ERROR:
-            continue  # the profile's own error-level range decides
         values = spec.get("values")
         if values and isinstance(value, str) and value not in values:
             yield from VALUE_NOT_IN_PROVIDER_PARAMS.report(
@@ -103,6 +100,14 @@ def _check_values(
                 f"{', '.join(values)} ({source_label()}), not {value!r}; it may reject the request.",
             )
         elif isinstance(value, int | float) and not isinstance(value, bool):
+            declared = profile.ranges.get(path)
+            # The profile's own range decides where it is enforced (error: the provider's text cited there)
+            # or where the value already breaks it (its rule reports); a borrowed hint range (a warning)
+            # leaves a narrower documented bound to the table.
+            if declared is not None and (
+                declared.severity == Severity.ERROR or not declared.bounds.contains(value)
+            ):
+                continue
             low, high = spec.get("min"), spec.get("max")
             # ``max`` is the last value a UI step reaches below the API's bound (DashScope: 1.9 at step 0.1
             # for [0.0, 2.0)): only a value past max + step is outside for certain.
