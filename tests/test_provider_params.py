@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import refresh_provider_params as refresh  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "data" / "provider_params"
-RULE = "params.value-not-in-provider-params"
+RULE = "provider_params.value-not-listed"
 
 
 # --- the shipped snapshot -------------------------------------------------------------------------------

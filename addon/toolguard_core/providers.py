@@ -1369,6 +1369,14 @@ CHATGPT_CODEX = ProviderProfile(
             # the real Codex CLI never sends it.
             "max_output_tokens": 'The ChatGPT Codex backend answers 400 "Unsupported parameter: '
             'max_output_tokens" (it sets the output budget itself)',
+            # {"detail":"Unsupported parameter: metadata"}: "Identical request without metadata: HTTP 200 /
+            # Identical request with metadata: HTTP 400" (https://github.com/router-for-me/CLIProxyAPI/issues/5112,
+            # August 2026; the metadata LiteLLM injects, router-for-me/CLIProxyAPI#1704).
+            "metadata": 'The ChatGPT Codex backend answers 400 "Unsupported parameter: metadata"',
+            # {"detail":"Unsupported parameter: prompt_cache_retention"} on /v1/responses for gpt-5.1-codex-max
+            # (https://github.com/router-for-me/CLIProxyAPI/issues/897, January 2026).
+            "prompt_cache_retention": 'The ChatGPT Codex backend answers 400 "Unsupported parameter: '
+            'prompt_cache_retention"',
         }
     ),
     hosts=("chatgpt.com",),

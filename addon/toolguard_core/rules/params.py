@@ -172,7 +172,7 @@ REJECTED_BY_PROVIDER = define(
     "A field that this provider documents or answers as unsupported (Groq: logprobs, top_logprobs, "
     "logit_bias; Cerebras: store; NVIDIA NIM: prompt_cache_key; the Gemini API: frequency_penalty; Cohere's "
     "Compatibility API: n, store, metadata, parallel_tool_calls and the other fields its page lists; the "
-    "ChatGPT Codex backend: max_output_tokens).",
+    "ChatGPT Codex backend: max_output_tokens, metadata, prompt_cache_retention).",
     # Checked where the profile lists such fields (``rejected_params``, each with its reason; for a
     # Responses body ``responses_rejected_params``, rules/responses.py).
     # Every profile that declares such fields (``rejected_params``, ``responses_rejected_params``), and only those.
@@ -180,7 +180,10 @@ REJECTED_BY_PROVIDER = define(
         error=tuple(
             p.id for p in BUILTIN_PROFILES.values() if p.rejected_params or p.responses_rejected_params
         ),
-        conditions={"chatgpt-codex": "max_output_tokens on its Responses endpoint"},
+        conditions={
+            "chatgpt-codex": ", ".join(sorted(BUILTIN_PROFILES["chatgpt-codex"].responses_rejected_params))
+            + " on its Responses endpoint"
+        },
     ),
     predicts=(
         PredictedError(

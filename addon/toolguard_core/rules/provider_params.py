@@ -36,7 +36,7 @@ _OUT_OF_SCOPE: Final = frozenset(
     {"tool_choice", "tools", "parallel_tool_calls", "stream", "stream_options", "messages"}
 )
 VALUE_NOT_IN_PROVIDER_PARAMS = define(
-    "params.value-not-in-provider-params",
+    "provider_params.value-not-listed",
     Severity.INFO,
     "A value outside the enum or bounds the host's API reference gives for this model (per the provider × "
     "parameter table, modelparams.dev): the host may reject it or clamp it.",
