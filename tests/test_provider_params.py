@@ -216,3 +216,46 @@ def test_value_outside_the_documented_enum_or_bounds_is_info(
     mine = [f for f in findings if f.rule == RULE]
     assert [f.location for f in mine] == expected
     assert all(f.severity == Severity.INFO and source_label() in f.message for f in mine)
+
+
+# --- a vendor's own request model on a multi-vendor Azure front (session 15) --------------------------------
+FOUNDRY = "https://example.services.ai.azure.com/models/chat/completions"
+FOUNDRY_V1 = "https://example.services.ai.azure.com/openai/v1/chat/completions"
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "expected"),
+    [
+        # litellm#11696: mistral-small-2503 on Foundry, 422 extra_forbidden at stream_options.include_usage.
+        (
+            FOUNDRY,
+            {"model": "mistral-small-2503", "stream": True, "stream_options": {"include_usage": True}},
+            ["stream_options.include_usage"],
+        ),
+        # litellm#26322: mistral-large-3 on Foundry refuses max_completion_tokens; max_tokens is Mistral's.
+        (FOUNDRY, {"model": "mistral-large-3", "max_completion_tokens": 256}, ["max_completion_tokens"]),
+        (FOUNDRY_V1, {"model": "Ministral-3B", "max_completion_tokens": 256}, ["max_completion_tokens"]),
+        (FOUNDRY_V1, {"model": "Ministral-3B", "max_tokens": 256, "temperature": 0.3, "stream": True}, []),
+        (FOUNDRY, {"model": "mistral-small-2503", "stream": True, "stream_options": {}}, []),
+        # Other vendors on Foundry, and Azure OpenAI deployments, keep their own rules.
+        (FOUNDRY, {"model": "Llama-3.3-70B-Instruct", "max_completion_tokens": 256}, []),
+        (
+            "https://example.openai.azure.com/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21",
+            {"model": "gpt-4o", "max_completion_tokens": 256},
+            [],
+        ),
+        # api.mistral.ai itself: params.unknown's, not this rule's.
+        (
+            "https://api.mistral.ai/v1/chat/completions",
+            {"model": "mistral-small-2503", "max_completion_tokens": 9},
+            [],
+        ),
+    ],
+)
+def test_a_mistral_model_on_foundry_is_held_to_mistrals_fields(
+    url: str, body: dict[str, Any], expected: list[str]
+) -> None:
+    findings = analyse_request(json.dumps({"messages": _USER, **body}), url).findings
+    mine = [f for f in findings if f.rule == "params.unknown-for-hosted-vendor"]
+    assert [f.location for f in mine] == expected
+    assert all(f.severity == Severity.ERROR for f in mine)

@@ -1558,6 +1558,25 @@ SAMBANOVA = ProviderProfile(
     hosts=("api.sambanova.ai",),
     catalog_vendors=frozenset({"sambanova"}),
 )
+#: Models that a multi-vendor Azure front serves behind their vendor's own strict request model: on Azure AI
+#: Foundry (its model-inference path, and its OpenAI v1 path, which the Azure OpenAI profile reads) a Mistral
+#: model's body is validated by Mistral's pydantic model, so a field outside Mistral's is refused:
+#: "extra_forbidden", loc ["body", "stream_options", "include_usage"], 422 "Invalid input" for
+#: mistral-small-2503 (https://github.com/BerriAI/litellm/issues/11696), and max_completion_tokens refused for
+#: mistral-large-3 (https://github.com/BerriAI/litellm/issues/26322). Model name pattern → the vendor profile
+#: id whose field list applies; read by params.unknown-for-hosted-vendor.
+HOSTED_VENDOR_FIELDS: Mapping[str, tuple[re.Pattern[str], str]] = MappingProxyType(
+    {
+        "azure-ai": (
+            re.compile(r"(?i)^(?:.*/)?(?:mistral|ministral|codestral|pixtral|magistral|devstral)"),
+            "mistral",
+        ),
+        "azure": (
+            re.compile(r"(?i)^(?:.*/)?(?:mistral|ministral|codestral|pixtral|magistral|devstral)"),
+            "mistral",
+        ),
+    }
+)
 #: Azure AI Foundry's model-inference endpoint (``/models/chat/completions`` on
 #: ``*.services.ai.azure.com``; the older serverless ``*.models.ai.azure.com``): many vendors' models
 #: behind one schema. Its ``/openai/...`` paths are Azure OpenAI (:data:`PATH_ROUTES`).
