@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.provider_params import ModelParams, model_params, providers, source_label
-from toolguard_core.providers import BUILTIN_PROFILES, ProviderProfile
+from toolguard_core.providers import BUILTIN_PROFILES, ParamRange, ProviderProfile
 from toolguard_core.request import RequestView
 from toolguard_core.rules.registry import check, define, policy
 
@@ -70,6 +70,15 @@ def _lookup(body: Mapping[str, Any], path: str) -> Any:
     return value
 
 
+def _profile_decides(declared: ParamRange | None, value: float) -> bool:
+    """Whether the profile's own range for a field settles ``value``: where it is enforced (an error-level
+    range, the provider's text cited on the profile) or where the value already breaks it (its range rule
+    reports). A borrowed hint range (a warning) leaves a narrower documented bound to the table."""
+    return declared is not None and (
+        declared.severity == Severity.ERROR or not declared.bounds.contains(value)
+    )
+
+
 @check
 def check_provider_params(view: RequestView) -> Iterator[Finding]:
     profile = view.provider
@@ -100,13 +109,7 @@ def _check_values(
                 f"{', '.join(values)} ({source_label()}), not {value!r}; it may reject the request.",
             )
         elif isinstance(value, int | float) and not isinstance(value, bool):
-            declared = profile.ranges.get(path)
-            # The profile's own range decides where it is enforced (error: the provider's text cited there)
-            # or where the value already breaks it (its rule reports); a borrowed hint range (a warning)
-            # leaves a narrower documented bound to the table.
-            if declared is not None and (
-                declared.severity == Severity.ERROR or not declared.bounds.contains(value)
-            ):
+            if _profile_decides(profile.ranges.get(path), value):
                 continue
             low, high = spec.get("min"), spec.get("max")
             # ``max`` is the last value a UI step reaches below the API's bound (DashScope: 1.9 at step 0.1
