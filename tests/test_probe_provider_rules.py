@@ -50,6 +50,10 @@ PROBES = {
     # its Foundry models, OpenRouter, Vertex, Gemini, Bedrock, Fireworks, Together, xAI, Moonshot, Cohere's
     # Compatibility API, Anthropic); about one candidate thread in eight was new.
     CORPUS_DIR / "probe-provider-rules-12.jsonl": (25, 15),
+    # Provider probe 13 (session 15, branch provider16): hosted APIs and gateways (OpenAI, Azure and Foundry, Mistral,
+    # NVIDIA NIM, Groq, DeepSeek, Perplexity, Fireworks, Cloudflare, OVHcloud, OpenCode Go, the ChatGPT Codex backend,
+    # Anthropic); about one candidate thread in six was new.
+    CORPUS_DIR / "probe-provider-rules-13.jsonl": (20, 14),
 }
 ROUND_2 = CORPUS_DIR / "probe-provider-rules.jsonl"
 ROUND_3 = CORPUS_DIR / "probe-provider-rules-2.jsonl"
@@ -63,6 +67,7 @@ ROUND_11 = CORPUS_DIR / "probe-provider-rules-9.jsonl"
 ROUND_12 = CORPUS_DIR / "probe-provider-rules-10.jsonl"
 ROUND_13 = CORPUS_DIR / "probe-provider-rules-11.jsonl"
 PROBE_12 = CORPUS_DIR / "probe-provider-rules-12.jsonl"
+PROBE_13 = CORPUS_DIR / "probe-provider-rules-13.jsonl"
 
 
 @pytest.mark.parametrize("probe", list(PROBES), ids=lambda p: p.name)
@@ -244,6 +249,21 @@ def test_provider_probe_12_is_unseen_by_thread_and_text() -> None:
         if path != PROBE_12
         for row in read_jsonl(path)
         if row.get("id") not in parallel
+    ]
+    assert_unseen(fresh, earlier)
+    assert_no_rule_or_source_cites(fresh)
+
+
+def test_provider_probe_13_is_unseen_by_thread_and_text() -> None:
+    """Provider probe 13 (session 15, branch provider16, collected and scored before the provider parameter matrix
+    landed) shares no thread with the corpus or any earlier probe file, and no error text with any of their rows;
+    no rule or data source cites its threads."""
+    fresh = read_jsonl(PROBE_13)
+    earlier = [
+        row
+        for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
+        if path != PROBE_13
+        for row in read_jsonl(path)
     ]
     assert_unseen(fresh, earlier)
     assert_no_rule_or_source_cites(fresh)

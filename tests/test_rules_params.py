@@ -439,12 +439,23 @@ CASES = [
     ("temperature-high-generic-ok", "generic", req(temperature=2.5), []),
     ("top-p-zero-vllm", "vllm", req("m", top_p=0), [("params.top-p-range", E, "top_p")]),
     ("top-p-zero-openai-ok", "openai", req(top_p=0), []),
+    # DashScope answered top_p 0 and 1 with 200 when probed live (modelparams.dev PR 235): closed [0, 1].
+    ("top-p-one-dashscope-ok", "dashscope", req("qwen-plus", top_p=1), []),
+    ("top-p-zero-dashscope-ok", "dashscope", req("qwen-plus", top_p=0), []),
     (
-        "top-p-one-dashscope-warn",
+        "top-p-high-dashscope-warn",
         "dashscope",
-        req("qwen-plus", top_p=1),
+        req("qwen-plus", top_p=1.5),
         [("params.top-p-range", W, "top_p")],
     ),
+    # ... and temperature 2.0 with 400 "Temperature should be in [0.0, 2.0)" (same PR), 1.99 with 200.
+    (
+        "temperature-two-dashscope",
+        "dashscope",
+        req("qwen-plus", temperature=2.0),
+        [("params.temperature-range", E, "temperature")],
+    ),
+    ("temperature-1-99-dashscope-ok", "dashscope", req("qwen-plus", temperature=1.99), []),
     (
         "penalty-openai",
         "openai",

@@ -106,6 +106,26 @@ CASES: list[tuple[str, dict[str, Any], str, list[tuple[str, str, str]]]] = [
         [("params.rejected-by-provider", "error", "max_output_tokens")],
     ),
     ("codex backend without a cap", {"model": "gpt-5.4-mini", "input": "hi"}, CODEX, []),
+    # Session 15: {"detail":"Unsupported parameter: metadata"} (CLIProxyAPI#5112, with/without reproduction) and
+    # "... prompt_cache_retention" (CLIProxyAPI#897); prompt_cache_key, which Codex CLI itself sends, stays accepted.
+    (
+        "codex backend with metadata",
+        {"model": "gpt-5.4", "input": "hi", "metadata": {"request": "abc"}},
+        CODEX,
+        [("params.rejected-by-provider", "error", "metadata")],
+    ),
+    (
+        "codex backend with prompt_cache_retention",
+        {"model": "gpt-5.1-codex-max", "input": "hi", "prompt_cache_retention": "24h"},
+        CODEX,
+        [("params.rejected-by-provider", "error", "prompt_cache_retention")],
+    ),
+    (
+        "codex backend with prompt_cache_key",
+        {"model": "gpt-5.4", "input": "hi", "prompt_cache_key": "s1"},
+        CODEX,
+        [],
+    ),
     (
         "openai tool_choice without tools",
         chat("gpt-4o", tool_choice="auto"),

@@ -23,6 +23,7 @@ from types import MappingProxyType
 
 from toolguard_core.catalog import DEFAULT_CATALOG, Catalog
 from toolguard_core.findings import Severity
+from toolguard_core.provider_params import provider_names
 
 # OpenAI's documented roles (doc [OAS]); `function` is deprecated but accepted.
 OPENAI_ROLES = frozenset({"developer", "system", "user", "assistant", "tool", "function"})
@@ -910,15 +911,31 @@ DASHSCOPE = ProviderProfile(
     name="Alibaba Cloud Model Studio (DashScope)",
     base_url="https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
     chat_paths=("/compatible-mode/v1/chat/completions",),
-    # Ranges only from a sibling product's doc ([DS-OS]): hints, hence warnings.
-    ranges=_warn(
+    ranges=MappingProxyType(
         {
-            "temperature": ParamRange(Bounds(0, 2, high_open=True), Severity.WARNING, ""),
-            "top_p": ParamRange(Bounds(0, 1, low_open=True, high_open=True), Severity.WARNING, ""),
-            "presence_penalty": ParamRange(Bounds(-2, 2), Severity.WARNING, ""),
-            **{k: GENERIC_RANGES[k] for k in ("n", "top_logprobs")},
-        },
-        "hint [DS-OS]; https://github.com/tak-bro/aicommit2/issues/66 (top_p must be in (0, 1))",
+            # Ranges only from a sibling product's doc ([DS-OS]): hints, hence warnings. top_p is closed:
+            # 0, 0.01, 0.99 and 1 all answered 200 on dashscope-intl's compatible mode when probed live on
+            # 2026-08-17 (https://github.com/mnfst/modelparams.dev/pull/235); the older "(0, 1)" text
+            # (aicommit2#66) no longer holds at the ends.
+            **_warn(
+                {
+                    "top_p": ParamRange(Bounds(0, 1), Severity.WARNING, ""),
+                    "presence_penalty": ParamRange(Bounds(-2, 2), Severity.WARNING, ""),
+                    **{k: GENERIC_RANGES[k] for k in ("n", "top_logprobs")},
+                },
+                "hint [DS-OS]; https://github.com/mnfst/modelparams.dev/pull/235 (top_p probed live)",
+            ),
+            # Enforced: temperature 2.0 is answered 400 "InternalError.Algo.InvalidParameter: Temperature
+            # should be in [0.0, 2.0)" while 1.9/1.99/1.9999 pass (probed live on dashscope-intl compatible
+            # mode, https://github.com/mnfst/modelparams.dev/pull/235; applied to sixteen more models in its
+            # #239). The provider x parameter table's qwen3.8 entries still say max 2: this wins (listed in
+            # provider_params.DISAGREEMENTS).
+            "temperature": ParamRange(
+                Bounds(0, 2, high_open=True),
+                Severity.ERROR,
+                "https://github.com/mnfst/modelparams.dev/pull/235 (Temperature should be in [0.0, 2.0))",
+            ),
+        }
     ),
     stream_options_severity=Severity.WARNING,
     families=QWEN_FAMILIES,
@@ -1321,9 +1338,13 @@ NVIDIA = ProviderProfile(
     # z-ai/glm-5.2 (https://github.com/Gitlawb/openclaude/issues/1950), "... thinking" for MiniMax.
     # Known: OpenAI's fields plus the extras some NIM model documents (chat_template_kwargs and
     # reasoning_budget for the thinking models, nvext and the vLLM sampling knobs): a field one model
-    # takes is not flagged for another, so only fields no NIM schema has are errors.
+    # takes is not flagged for another, so only fields no NIM schema has are errors. The provider ×
+    # parameter table adds the fields NVIDIA's per-model references document for its other NIMs (GLiNER
+    # PII's threshold, chunk_length, overlap, flat_ner; the safety models' expert_type), derived from it
+    # rather than copied.
     known_params=OPENAI_PARAMS
-    | {"chat_template_kwargs", "reasoning_budget", "nvext", "top_k", "min_p", "repetition_penalty"},
+    | {"chat_template_kwargs", "reasoning_budget", "nvext", "top_k", "min_p", "repetition_penalty"}
+    | provider_names("nvidia"),
     rejected_params=MappingProxyType(
         {
             # "[400]: Validation: Unsupported parameter(s): `prompt_cache_key`" for z-ai/glm4.7
@@ -1354,6 +1375,14 @@ CHATGPT_CODEX = ProviderProfile(
             # the real Codex CLI never sends it.
             "max_output_tokens": 'The ChatGPT Codex backend answers 400 "Unsupported parameter: '
             'max_output_tokens" (it sets the output budget itself)',
+            # {"detail":"Unsupported parameter: metadata"}: "Identical request without metadata: HTTP 200 /
+            # Identical request with metadata: HTTP 400" (https://github.com/router-for-me/CLIProxyAPI/issues/5112,
+            # August 2026; the metadata LiteLLM injects, router-for-me/CLIProxyAPI#1704).
+            "metadata": 'The ChatGPT Codex backend answers 400 "Unsupported parameter: metadata"',
+            # {"detail":"Unsupported parameter: prompt_cache_retention"} on /v1/responses for gpt-5.1-codex-max
+            # (https://github.com/router-for-me/CLIProxyAPI/issues/897, January 2026).
+            "prompt_cache_retention": 'The ChatGPT Codex backend answers 400 "Unsupported parameter: '
+            'prompt_cache_retention"',
         }
     ),
     hosts=("chatgpt.com",),
@@ -1534,6 +1563,25 @@ SAMBANOVA = ProviderProfile(
     ranges=_warn(OPENAI_RANGES, "inf"),
     hosts=("api.sambanova.ai",),
     catalog_vendors=frozenset({"sambanova"}),
+)
+#: Models that a multi-vendor Azure front serves behind their vendor's own strict request model: on Azure AI
+#: Foundry (its model-inference path, and its OpenAI v1 path, which the Azure OpenAI profile reads) a Mistral
+#: model's body is validated by Mistral's pydantic model, so a field outside Mistral's is refused:
+#: "extra_forbidden", loc ["body", "stream_options", "include_usage"], 422 "Invalid input" for
+#: mistral-small-2503 (https://github.com/BerriAI/litellm/issues/11696), and max_completion_tokens refused for
+#: mistral-large-3 (https://github.com/BerriAI/litellm/issues/26322). Model name pattern → the vendor profile
+#: id whose field list applies; read by params.unknown-for-hosted-vendor.
+HOSTED_VENDOR_FIELDS: Mapping[str, tuple[re.Pattern[str], str]] = MappingProxyType(
+    {
+        "azure-ai": (
+            re.compile(r"(?i)^(?:.*/)?(?:mistral|ministral|codestral|pixtral|magistral|devstral)"),
+            "mistral",
+        ),
+        "azure": (
+            re.compile(r"(?i)^(?:.*/)?(?:mistral|ministral|codestral|pixtral|magistral|devstral)"),
+            "mistral",
+        ),
+    }
 )
 #: Azure AI Foundry's model-inference endpoint (``/models/chat/completions`` on
 #: ``*.services.ai.azure.com``; the older serverless ``*.models.ai.azure.com``): many vendors' models

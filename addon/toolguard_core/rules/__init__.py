@@ -11,6 +11,7 @@ from toolguard_core.rules import gemini  # noqa: F401  (Gemini's native API, :ge
 from toolguard_core.rules import converse, ollama  # noqa: F401  (Bedrock Converse; Ollama native /api/chat)
 from toolguard_core.rules import model  # noqa: F401  (issue 9: the model catalog, any host)
 from toolguard_core.rules import spec  # noqa: F401  (issue 9 round 5: OpenAI's published request schema)
+from toolguard_core.rules import provider_params  # noqa: F401  (issue 9 session 15: the provider × parameter table)
 from toolguard_core.rules.registry import CHECKS, RULES, Rule, check, define
 
 __all__ = ["CHECKS", "RULES", "Rule", "check", "define"]

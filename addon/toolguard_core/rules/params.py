@@ -18,6 +18,7 @@ from toolguard_core.providers import (
     AZURE_VALUE_API_VERSIONS,
     BUILTIN_PROFILES,
     DEFAULT_FAMILY,
+    HOSTED_VENDOR_FIELDS,
     ParamRange,
     ProviderProfile,
 )
@@ -100,6 +101,38 @@ UNKNOWN_PARAM = define(
         "Gateways that accept extra fields: list them in the config file."
     ),
 )
+UNKNOWN_FOR_HOSTED_VENDOR = define(
+    "params.unknown-for-hosted-vendor",
+    Severity.ERROR,
+    "A field outside the model vendor's own request model, sent to a cloud that validates that vendor's models "
+    "with it (a Mistral model on Azure AI Foundry refuses what api.mistral.ai refuses: max_completion_tokens, "
+    "stream_options.include_usage, ...).",
+    # Every (profile, vendor) pair declared in providers.HOSTED_VENDOR_FIELDS, and only those.
+    policy=policy(
+        error=tuple(HOSTED_VENDOR_FIELDS),
+        conditions={
+            pid: f"{vendor} models ({pattern.pattern})"
+            for pid, (pattern, vendor) in HOSTED_VENDOR_FIELDS.items()
+        },
+    ),
+    predicts=(
+        PredictedError(
+            provider="azure-ai",
+            text='litellm.BadRequestError: Azure_aiException - {"error":{"code":"Invalid input","message":"{"detail":'
+            '[{"type":"extra_forbidden","loc":["body","stream_options","include_usage"],"msg":"Extra inputs are not '
+            'permitted","input":true,"url":"https://errors.pydantic.dev/2.10/v/extra_forbidden"}]}","status":422}}',
+            source="https://github.com/BerriAI/litellm/issues/11696",
+        ),
+    ),
+    example={"model": "mistral-small-2503", "messages": [_USER], "max_completion_tokens": 256},
+    example_url="https://example.services.ai.azure.com/models/chat/completions",
+    fixed={"model": "mistral-small-2503", "messages": [_USER], "max_tokens": 256},
+    notes=(
+        "Mistral's field list is the Mistral profile's (MISTRAL_PARAMS, from its SDK's request model); "
+        "stream_options is taken there but not its include_usage (litellm#11696). Other vendors on Foundry keep "
+        "the profile's own rules."
+    ),
+)
 #: Profiles that declare the keys of their nested objects (``ProviderProfile.nested_keys``): an error where
 #: a public error text shows the provider refusing an unknown nested key (``nested_keys_refusal``), a
 #: warning where that is inferred from its top-level and message strictness only.
@@ -172,7 +205,7 @@ REJECTED_BY_PROVIDER = define(
     "A field that this provider documents or answers as unsupported (Groq: logprobs, top_logprobs, "
     "logit_bias; Cerebras: store; NVIDIA NIM: prompt_cache_key; the Gemini API: frequency_penalty; Cohere's "
     "Compatibility API: n, store, metadata, parallel_tool_calls and the other fields its page lists; the "
-    "ChatGPT Codex backend: max_output_tokens).",
+    "ChatGPT Codex backend: max_output_tokens, metadata, prompt_cache_retention).",
     # Checked where the profile lists such fields (``rejected_params``, each with its reason; for a
     # Responses body ``responses_rejected_params``, rules/responses.py).
     # Every profile that declares such fields (``rejected_params``, ``responses_rejected_params``), and only those.
@@ -180,7 +213,10 @@ REJECTED_BY_PROVIDER = define(
         error=tuple(
             p.id for p in BUILTIN_PROFILES.values() if p.rejected_params or p.responses_rejected_params
         ),
-        conditions={"chatgpt-codex": "max_output_tokens on its Responses endpoint"},
+        conditions={
+            "chatgpt-codex": ", ".join(sorted(BUILTIN_PROFILES["chatgpt-codex"].responses_rejected_params))
+            + " on its Responses endpoint"
+        },
     ),
     predicts=(
         PredictedError(
@@ -916,6 +952,8 @@ def check_params(view: RequestView) -> Iterator[Finding]:
     body = view.body
     profile = view.provider
     yield from _check_keys(view, body, profile)
+    if profile.id in HOSTED_VENDOR_FIELDS:
+        yield from _check_hosted_vendor(view, body, profile)
     if profile.nested_keys is not None:
         yield from _check_nested_keys(view, body, profile.nested_keys, profile.name)
     yield from _check_types_and_ranges(view, body, profile)
@@ -1026,6 +1064,36 @@ def _check_keys(view: RequestView, body: dict[str, Any], profile: ProviderProfil
         elif key in profile.ignored_params:
             yield from IGNORED_BY_PROVIDER.report(
                 view, key, f"{profile.name} ignores `{key}`; the request runs as if it were not set."
+            )
+
+
+def _check_hosted_vendor(
+    view: RequestView, body: dict[str, Any], profile: ProviderProfile
+) -> Iterator[Finding]:
+    pattern, vendor_id = HOSTED_VENDOR_FIELDS[profile.id]
+    model = view.model
+    vendor = BUILTIN_PROFILES[vendor_id]
+    if not isinstance(model, str) or not pattern.search(model) or vendor.known_params is None:
+        return
+    for key in body:
+        if key == "stream_options":
+            # Taken, but Mistral's model has no include_usage (litellm#11696 names that key).
+            options = body[key]
+            if isinstance(options, dict) and "include_usage" in options:
+                yield from UNKNOWN_FOR_HOSTED_VENDOR.report(
+                    view,
+                    "stream_options.include_usage",
+                    f"{profile.name} validates {model} with {vendor.name}'s request model, which refuses "
+                    "`stream_options.include_usage` (422 extra_forbidden); drop it.",
+                )
+        # A key the host's own list lacks is params.unknown's already (one finding a field).
+        elif key not in vendor.known_params and (profile.known_params is None or key in profile.known_params):
+            hint = " send `max_tokens` instead." if key == "max_completion_tokens" else " remove it."
+            yield from UNKNOWN_FOR_HOSTED_VENDOR.report(
+                view,
+                key,
+                f"{profile.name} validates {model} with {vendor.name}'s request model, which refuses `{key}` "
+                f"(422 extra_forbidden);{hint}",
             )
 
 
