@@ -227,7 +227,7 @@ CAPABILITIES = [
     ("gpt-5.1-codex-mini", {"chat_completions": False}),
     ("o3-pro-2025-06-10", {"chat_completions": False}),
     ("gpt-5.1", {"chat_completions": None}),
-    # Session 15: a vendor whose models.dev directory is its own API (Xiaomi's MiMo: text in only), and a host's
+    # docs/accuracy.md, forty-ninth pass: a vendor whose models.dev directory is its own API (Xiaomi's MiMo: text in only), and a host's
     # own systems filed under its own name (Groq's Compound: no function calling), are the vendor's entries.
     ("mimo-v2.5-pro", {"providers": ("xiaomi",), "vision": False}),
     ("groq/compound-mini", {"providers": ("groq",), "function_calling": False}),
@@ -758,7 +758,7 @@ def _model_ids_15() -> list[list[str]]:
 def test_2026_model_ids_resolve_to_the_right_entry_or_to_none(
     model: str, entry: str, steps: str, source: str, note: str
 ) -> None:
-    """Session 15's table (docs/accuracy.md): ids of 2026 models as users, gateways and clouds send them
+    """The forty-ninth pass's table (docs/accuracy.md): ids of 2026 models as users, gateways and clouds send them
     (probe round 15's rows as ``corpus:<row id>``, and threads and catalog pull requests), each with the
     entry and steps it must resolve by, or ``-`` where any entry would be a guess."""
     test_real_model_ids_resolve_to_the_right_entry_or_to_none(model, entry, steps, source, note)

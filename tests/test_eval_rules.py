@@ -767,7 +767,7 @@ def test_a_tool_name_label_matches_the_messages_apis_rule() -> None:
 
 
 def test_both_samplers_match_the_rule_the_host_reports() -> None:
-    """Session 15: temperature with top_p to Claude 4.5+ is anthropic.temperature-with-top-p on Anthropic's own
+    """docs/accuracy.md, forty-ninth pass: temperature with top_p to Claude 4.5+ is anthropic.temperature-with-top-p on Anthropic's own
     host and model.temperature-with-top-p (the catalog's) off it; a label naming either matches both."""
     from toolguard_core.findings import Finding, Severity
 

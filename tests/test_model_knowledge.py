@@ -53,7 +53,7 @@ CASES: list[tuple[str, str, dict[str, Any], str, str, str, str]] = [
     # values are: 'medium'." for gpt-5.2-chat-2025-12-11).
     ("vendor-sibling", URLS["openai"], {"model": "gpt-5.2-chat", "messages": [USER], "reasoning_effort": "high"},
      "reasoning_efforts", "vendor-sibling", "model.reasoning-effort-value", "error"),
-    # Session 15: the vendor's own listing in models.dev (Xiaomi's API directory: MiMo V2.5 Pro takes text only),
+    # docs/accuracy.md, forty-ninth pass: the vendor's own listing in models.dev (Xiaomi's API directory: MiMo V2.5 Pro takes text only),
     # read on OpenRouter, which quotes its upstreams' capability answers.
     ("vendor-entry-own-api", URLS["openrouter"], {"model": "xiaomi/mimo-v2.5-pro", "messages": IMAGE},
      "vision", "vendor-entry", "model.image-unsupported", "error"),
@@ -150,7 +150,7 @@ def test_a_fact_is_the_vendors_only_where_the_sibling_states_the_same_value() ->
         (GENERIC, {"model": "claude-opus-5-1", "messages": [USER], "temperature": 0.5, "top_p": 0.9},
          [("model.rules-skipped", "info"), ("model.temperature-with-top-p", "error"),
           ("model.temperature-unsupported", "error")]),
-        # Session 15: Opus 4.7 on and every Claude 5 model take no temperature; Sonnet 4.x and Haiku 4.x do.
+        # docs/accuracy.md, forty-ninth pass: Opus 4.7 on and every Claude 5 model take no temperature; Sonnet 4.x and Haiku 4.x do.
         (MESSAGES, {"model": "claude-opus-5-6", "max_tokens": 100, "messages": [USER], "temperature": 0.2},
          [("model.rules-skipped", "info"), ("model.temperature-unsupported", "error")]),
         (GENERIC, {"model": "claude-haiku-5-7-20261201", "messages": [USER], "temperature": 0.2},

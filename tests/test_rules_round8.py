@@ -106,7 +106,7 @@ CASES: list[tuple[str, dict[str, Any], str, list[tuple[str, str, str]]]] = [
         [("params.rejected-by-provider", "error", "max_output_tokens")],
     ),
     ("codex backend without a cap", {"model": "gpt-5.4-mini", "input": "hi"}, CODEX, []),
-    # Session 15: {"detail":"Unsupported parameter: metadata"} (CLIProxyAPI#5112, with/without reproduction) and
+    # docs/accuracy.md, fifty-first pass: {"detail":"Unsupported parameter: metadata"} (CLIProxyAPI#5112, with/without reproduction) and
     # "... prompt_cache_retention" (CLIProxyAPI#897); prompt_cache_key, which Codex CLI itself sends, stays accepted.
     (
         "codex backend with metadata",
