@@ -6,8 +6,9 @@ What is learned from one stored flow (:func:`learn_from_rows`):
 
 - a rejection whose recognised root cause names what the upstream rejected (a
   :class:`~toolguard_core.causes.Constraint`) becomes, or refreshes, a ``learned`` row for the
-  flow's host and model, unless a built-in rule already predicted that very cause on it (the rule
-  says it already; learning it twice would double the finding). Transient causes (rate limits,
+  flow's host and model, unless a built-in rule that fired on it already predicts that very cause
+  (any rule the verdict credits with it; the rule says it already: learning it twice would double the
+  finding). Transient causes (rate limits,
   credentials, server errors) name nothing about the request and carry no constraint.
 - an accepted request that carried error findings of built-in rules (verdict ``false_alarm``)
   counts once per rule in ``rule_calibration``; at ``demote_after`` acceptances the row gets
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +39,7 @@ from toolguard_core.upstreams import (
 
 if TYPE_CHECKING:
     from toolguard_core.learned import Knowledge
+    from toolguard_core.store import FindingRow
 
 # toolguard_core.learned, .verdict and .findings are imported where rows are learned from or the
 # snapshot is built (the writer, the addon): they load the causes catalogue and the rules, and
@@ -100,11 +103,15 @@ def learn_from_rows(db: sqlite_utils.Database, rows: Iterable[Any], demote_after
             continue
         host, model = learned_host(row.host, row.port, row.scheme), row.model or ""
         error_rules = [f.rule for f in row.findings if f.severity == Severity.ERROR]
-        builtin_errors = [rule for rule in error_rules if not is_learned(rule)]
+        builtin_errors = [f for f in row.findings if f.severity == Severity.ERROR and not is_learned(f.rule)]
         if row.verdict in learn_from and row.cause_json:
             cause = json.loads(row.cause_json)
             constraint = cause.get("constraint")
-            if constraint and not cause.get("transient") and cause.get("rule") not in builtin_errors:
+            if (
+                constraint
+                and not cause.get("transient")
+                and not _predicted_by(cause, constraint, builtin_errors)
+            ):
                 changed += _observe_constraint(db, row, host, model, cause, constraint)
         elif row.verdict == Verdict.FALSE_ALARM:
             # Built-in and learned rules alike: an upstream that accepts what a learned constraint
@@ -112,6 +119,32 @@ def learn_from_rows(db: sqlite_utils.Database, rows: Iterable[Any], demote_after
             for rule in dict.fromkeys(error_rules):
                 changed += _observe_acceptance(db, row, host, model, rule, demote_after)
     return changed
+
+
+def _predicted_by(
+    cause: dict[str, Any], constraint: dict[str, Any], builtin_errors: list[FindingRow]
+) -> bool:
+    """Whether a built-in error finding on the flow already says what the constraint would: the
+    rule the record names, or another rule the verdict credits with the cause
+    (patterns.predicting_rules) at the very key the constraint names. The record names one rule per
+    cause (``params.max-tokens-on-reasoning-model`` for "max_tokens is not supported"), but behind a
+    host toolguard does not know, ``model.max-tokens-on-reasoning-model`` is the one that fires:
+    learning the param as well doubled the finding on every later request (a new user's trial,
+    session 15). Another crediting rule flagging another key does not stop the lesson: the upstream
+    named a key no rule flagged."""
+    from toolguard_core.patterns import predicting_rules
+
+    named = cause.get("rule")
+    crediting = predicting_rules(str(cause.get("cause") or ""))
+    key = str(constraint.get("name") or "")
+    return any(
+        f.rule == named or (f.rule in crediting and key and key in _KEY_PARTS.split(f.location))
+        for f in builtin_errors
+    )
+
+
+#: A finding's location split into its keys: ``messages[3].reasoning_content`` -> messages, 3, reasoning_content.
+_KEY_PARTS = re.compile(r"[.\[\]]+")
 
 
 def _observe_constraint(
