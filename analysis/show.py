@@ -309,15 +309,23 @@ def request_body(flow: StoredFlow) -> str:
     body = flow.row.get("request_json") or flow.row.get("request_body")
     if body is None:
         raise ToolguardError(f"flow {flow.id} has no stored request body")
-    size = flow.row.get("request_bytes") or 0
-    if flow.row.get("request_json") is None and size > MAX_STORED_NON_JSON_REQUEST:
-        # Only the start was kept: replaying it (curl) or re-checking it would judge another body.
-        raise ToolguardError(
-            f"flow {flow.id} stored only the first {MAX_STORED_NON_JSON_REQUEST} of its {size} bytes: "
-            f"{_not_stored_as_json(flow)}, and such a body is kept up to {MAX_STORED_NON_JSON_REQUEST // 1024} KB; "
-            "it cannot be replayed or re-checked"
-        )
+    truncated = _truncated(flow)
+    if truncated:
+        raise ToolguardError(truncated)
     return str(body)
+
+
+def _truncated(flow: StoredFlow) -> str | None:
+    """Why the stored request body cannot be replayed or re-checked (only its start was kept:
+    replaying it with curl or re-checking it would judge another body), or ``None``."""
+    size = flow.row.get("request_bytes") or 0
+    if flow.row.get("request_json") is not None or size <= MAX_STORED_NON_JSON_REQUEST:
+        return None
+    return (
+        f"flow {flow.id} stored only the first {MAX_STORED_NON_JSON_REQUEST} of its {size} bytes: "
+        f"{_not_stored_as_json(flow)}, and such a body is kept up to {MAX_STORED_NON_JSON_REQUEST // 1024} KB; "
+        "it cannot be replayed or re-checked"
+    )
 
 
 #: Why a request body was not stored as JSON, by the body rule whose finding says so (rules/body.py):
@@ -512,9 +520,13 @@ def render_text(flow: StoredFlow, db: str | None = None) -> str:
     lines.append("request headers (redacted):")
     lines += [f"  {name}: {value}" for name, value in flow.headers().items()]
     lines.append("")
-    # The hint must run as printed: a flow read from a --db database is not in the default one.
+    # The hint must run as printed: a flow read from a --db database is not in the default one. A
+    # body kept only in part gets no hint: the command it named refused it (a new user's trial, session 15).
+    truncated = _truncated(flow)
     lines.append(
-        f"replay: toolguard show {_hint_db(db)}{flow.id[:8]} --request > body.json  (then curl --data @body.json ...)"
+        f"replay: not possible: {truncated}"
+        if truncated
+        else f"replay: toolguard show {_hint_db(db)}{flow.id[:8]} --request > body.json  (then curl --data @body.json ...)"
     )
     return "\n".join(lines) + "\n"
 
