@@ -866,7 +866,7 @@ def proxy(mitmdump_args: tuple[str, ...]) -> None:
 
 
 @cli.command(name="datasette-metadata", epilog=DATABASE_EXIT_STATUS)
-@click.argument("databases", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument("databases", nargs=-1, type=click.Path())
 def datasette_metadata(databases: tuple[str, ...]) -> None:
     """Print toolguard's Datasette metadata (YAML) for DATABASES, whatever their file names.
 
@@ -891,7 +891,7 @@ def datasette_metadata(databases: tuple[str, ...]) -> None:
 
 
 @cli.command(name="sync", epilog=DATABASE_EXIT_STATUS)
-@click.argument("sqlite_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("sqlite_file", type=click.Path(path_type=Path))
 @click.argument("url")
 def sync_command(sqlite_file: Path, url: str) -> None:
     """Push a SQLite capture to a shared PostgreSQL database (URL: postgresql://...).
