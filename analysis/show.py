@@ -44,6 +44,7 @@ from toolguard_core.store import MAX_STORED_NON_JSON_REQUEST
 from toolguard_core.upstream_errors import MAX_NESTING
 from toolguard_core.upstreams import upstream_name
 from toolguard_core.verdict import (
+    IN_STREAM_WORDS,
     UNCONFIRMED_WORDS,
     Answer,
     Judgement,
@@ -199,7 +200,7 @@ class StoredFlow:
         by_status = rejected(status, False)
         if not text:
             return who if by_status else None
-        where = "" if by_status else " (an error event inside the stream)"
+        where = "" if by_status else IN_STREAM_WORDS
         param = self.error_param()
         return f"{who}{where}: {text}" + (f" (param: {param})" if param else "")
 
