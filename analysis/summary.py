@@ -714,9 +714,14 @@ def _group(selection: Selection, key: str, t: dict[str, Any]) -> dict[str, Any]:
         None,
     ) or next(selection.query(f"select {_DETAIL_COLUMNS} from flows f where f.id = ?", [head["id"]]))
     example_findings = _findings(selection, example["id"])
+    # An info note (model.rules-skipped "at model") is no place in the conversation: a 429's excerpt was
+    # headed "excerpt (model)" with an arrow on a message (a new user's trial, session 15).
     location = next(
         (f["location"] for f in example_findings if f["rule"] == pattern),
-        next((f["location"] for f in example_findings), example.get("error_param")),
+        next(
+            (f["location"] for f in example_findings if f["severity"] != "info"),
+            example.get("error_param"),
+        ),
     )
     verdicts = sorted(t["verdicts"].items(), key=lambda item: item[1][0])
     unconfirmed = _unconfirmed(

@@ -181,3 +181,52 @@ def test_a_transient_root_cause_says_it_is_not_about_the_request_in_every_format
             False,
             False,
         ), fmt
+
+
+# OpenAI's rate limit (tests/data/corpus/probe-causes.jsonl, probe-b016), in its JSON body.
+RATE_LIMIT = json.dumps(
+    {
+        "error": {
+            "message": "Rate limit reached for default-global-with-image-limits in organization org-Yu8pTMWbwQ0jvtsUA1H1py29 "
+            "on requests per min. Limit: 60.000000 / min. Current: 70.000000 / min.",
+            "type": "requests",
+            "param": None,
+            "code": "rate_limit_exceeded",
+        }
+    }
+)
+
+
+def test_an_info_note_is_not_where_a_groups_excerpt_points(tmp_path: Path) -> None:
+    # A new user's trial (session 15): a 429 behind an unknown host carried only the model.rules-skipped
+    # note ("at model"); the group's excerpt was headed "excerpt (model)" with its arrow on a message.
+    error = parse_error(RATE_LIMIT, status=429)
+    found = recognise_error(error, status=429, provider="generic")
+    assert found is not None and found.cause_id == "cause.rate-limit"
+    note = FindingRow(
+        idx=0, rule="model.rules-skipped", severity="info", location="model", message="model rules skipped"
+    )
+    row = flow(
+        "r429",
+        "2026-11-20T10:00:00.000Z",
+        host="127.0.0.1",
+        status=429,
+        error_message=error.message,
+        error_json=json.dumps(error.summary()),
+        cause_json=json.dumps(found.summary()),
+        cause_id=found.cause_id,
+        verdict="recognised",
+        request_json=json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]}),
+        findings=[note],
+    )
+    db = write_db(tmp_path / "r.db", [row])
+    [group] = build_summary([db])["groups"]
+    assert group["excerpt"] == {
+        "flow_id": "r429",
+        "location": None,
+        "focus": 0,
+        "messages_total": 1,
+        "messages": [{"index": 0, "role": "user", "content": "hi"}],
+    }
+    text = CliRunner().invoke(cli, ["summary", "--db", str(db)], catch_exceptions=False).output
+    assert "excerpt (end of messages):" in text and "excerpt (model)" not in text
