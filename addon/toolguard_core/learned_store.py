@@ -24,7 +24,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlite_utils
 
@@ -39,7 +39,6 @@ from toolguard_core.upstreams import (
 
 if TYPE_CHECKING:
     from toolguard_core.learned import Knowledge
-    from toolguard_core.store import FindingRow
 
 # toolguard_core.learned, .verdict and .findings are imported where rows are learned from or the
 # snapshot is built (the writer, the addon): they load the causes catalogue and the rules, and
@@ -110,7 +109,9 @@ def learn_from_rows(db: sqlite_utils.Database, rows: Iterable[Any], demote_after
             if (
                 constraint
                 and not cause.get("transient")
-                and not _predicted_by(cause, constraint, builtin_errors)
+                and not predicted_by_builtin(
+                    cause.get("cause"), cause.get("rule"), constraint.get("name"), builtin_errors
+                )
             ):
                 changed += _observe_constraint(db, row, host, model, cause, constraint)
         elif row.verdict == Verdict.FALSE_ALARM:
@@ -121,12 +122,18 @@ def learn_from_rows(db: sqlite_utils.Database, rows: Iterable[Any], demote_after
     return changed
 
 
-def _predicted_by(
-    cause: dict[str, Any], constraint: dict[str, Any], builtin_errors: list[FindingRow]
+class _Located(Protocol):
+    rule: str
+    location: str
+
+
+def predicted_by_builtin(
+    cause_id: str | None, named_rule: str | None, key: str | None, errors: Iterable[_Located]
 ) -> bool:
-    """Whether a built-in error finding on the flow already says what the constraint would: the
-    rule the record names, or another rule the verdict credits with the cause
-    (patterns.predicting_rules) at the very key the constraint names. The record names one rule per
+    """Whether a built-in error finding (``errors``: no ``learned.*`` ones) already says what a
+    constraint on ``key`` would: the rule the recognition names (``named_rule``), or another rule the
+    verdict credits with the cause (patterns.predicting_rules) at that very key. The proxy's writer
+    learns nothing then, and scripts/eval_rules.py counts the same. The recognition names one rule per
     cause (``params.max-tokens-on-reasoning-model`` for "max_tokens is not supported"), but behind a
     host toolguard does not know, ``model.max-tokens-on-reasoning-model`` is the one that fires:
     learning the param as well doubled the finding on every later request (a new user's trial,
@@ -134,12 +141,10 @@ def _predicted_by(
     named a key no rule flagged."""
     from toolguard_core.patterns import predicting_rules
 
-    named = cause.get("rule")
-    crediting = predicting_rules(str(cause.get("cause") or ""))
-    key = str(constraint.get("name") or "")
+    crediting = predicting_rules(cause_id)
     return any(
-        f.rule == named or (f.rule in crediting and key and key in _KEY_PARTS.split(f.location))
-        for f in builtin_errors
+        f.rule == named_rule or (f.rule in crediting and key and key in _KEY_PARTS.split(f.location))
+        for f in errors
     )
 
 
