@@ -76,8 +76,8 @@ def cli() -> None:
     \b
     Capture (the proxy writes flagged flows to the default database):
         toolguard run -- python agent.py       # run a client through toolguard, then report
-        toolguard proxy --mode reverse:https://api.openai.com
-        mitmdump -s "$(toolguard addon-path)" --mode reverse:https://api.openai.com
+        toolguard proxy --listen-host 127.0.0.1 --mode reverse:https://api.openai.com
+        mitmdump -s "$(toolguard addon-path)" --listen-host 127.0.0.1 --mode reverse:https://api.openai.com
         toolguard addon-path --help            # loading the addon into your own mitmweb
     Examples:
         toolguard show --last                  # the latest stored flow, as a bug report
@@ -832,8 +832,8 @@ def addon_path() -> None:
 
     \b
     Examples:
-        mitmdump -s "$(toolguard addon-path)" --mode reverse:https://api.openai.com
-        mitmweb -s "$(toolguard addon-path)" --set toolguard_db=capture.db
+        mitmdump -s "$(toolguard addon-path)" --listen-host 127.0.0.1 --mode reverse:https://api.openai.com
+        mitmweb -s "$(toolguard addon-path)" --listen-host 127.0.0.1 --set toolguard_db=capture.db
     """
     from toolguard_analysis.run import addon_script
 
@@ -848,11 +848,13 @@ def proxy(mitmdump_args: tuple[str, ...]) -> None:
     The same as mitmdump -s "$(toolguard addon-path)" MITMDUMP_ARGS..., with the mitmdump installed
     next to toolguard. toolguard's options are mitmproxy options (--set toolguard_db=PATH, ...; see
     mitmdump --options). Stop it with Ctrl-C: every flagged flow is on disk by then. mitmdump's own
-    help: mitmdump --help.
+    help: mitmdump --help. Like mitmdump, it listens on every interface unless --listen-host says
+    otherwise: give --listen-host 127.0.0.1, as the README does (an open proxy lets anyone on the
+    network send requests through it, and store their conversations in your database).
 
     \b
     Examples:
-        toolguard proxy --mode reverse:https://api.openai.com -p 8080
+        toolguard proxy --listen-host 127.0.0.1 --mode reverse:https://api.openai.com -p 8080
         toolguard proxy --listen-host 127.0.0.1 -p 8080 --set toolguard_db=capture.db
     """
     from toolguard_analysis.run import addon_script, mitmdump_executable
@@ -866,7 +868,7 @@ def proxy(mitmdump_args: tuple[str, ...]) -> None:
 
 
 @cli.command(name="datasette-metadata", epilog=DATABASE_EXIT_STATUS)
-@click.argument("databases", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument("databases", nargs=-1, type=click.Path())
 def datasette_metadata(databases: tuple[str, ...]) -> None:
     """Print toolguard's Datasette metadata (YAML) for DATABASES, whatever their file names.
 
@@ -891,7 +893,7 @@ def datasette_metadata(databases: tuple[str, ...]) -> None:
 
 
 @cli.command(name="sync", epilog=DATABASE_EXIT_STATUS)
-@click.argument("sqlite_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("sqlite_file", type=click.Path(path_type=Path))
 @click.argument("url")
 def sync_command(sqlite_file: Path, url: str) -> None:
     """Push a SQLite capture to a shared PostgreSQL database (URL: postgresql://...).

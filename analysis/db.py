@@ -130,6 +130,11 @@ def require(source: Source) -> None:
     # The addon's store (sqlite-utils): imported here only, as in missing(), so the summary stays light.
     from toolguard_core.store import foreign_tables, not_toolguard
 
+    if Path(source).is_dir():
+        # SQLite says only "disk I/O error" of a directory (a new user's trial, session 15).
+        raise ToolguardError(
+            f"{source} is not a toolguard database (it is a directory: give the database file)"
+        )
     try:
         conn = sqlite3.connect(f"file:{source}?mode=ro{_immutable(source)}", uri=True)
         try:

@@ -700,10 +700,12 @@ def report(
         elif flow["flow_error"]:
             lines.append(f"        connection: {_one_line(flow['flow_error'])}")
         if cause:
-            # predicted / recognised / unexplained is the verdict above; this names the root cause.
-            lines.append(
-                f"        root cause: {cause['cause']}: {_one_line(cause.get('fix') or cause['title'])}"
-            )
+            # predicted / recognised / unexplained is the verdict above; this names the root cause and
+            # its fix, in show's words ("root cause: <id>: <fix>" read as the fix being the cause: a
+            # new user's trial, session 15).
+            lines.append(f"        root cause: {cause['cause']}: {_one_line(cause['title'])}")
+            if cause.get("fix"):
+                lines.append(f"        fix: {_one_line(cause['fix'])}")
         errors = [row for row in findings.get(flow["id"], []) if row["severity"] == "error"]
         judgement = (
             judge([r["rule"] for r in errors], cause, message, locations=[r["location"] for r in errors])

@@ -44,6 +44,7 @@ from toolguard_core.store import MAX_STORED_NON_JSON_REQUEST
 from toolguard_core.upstream_errors import MAX_NESTING
 from toolguard_core.upstreams import upstream_name
 from toolguard_core.verdict import (
+    IN_STREAM_WORDS,
     UNCONFIRMED_WORDS,
     Answer,
     Judgement,
@@ -199,7 +200,7 @@ class StoredFlow:
         by_status = rejected(status, False)
         if not text:
             return who if by_status else None
-        where = "" if by_status else " (an error event inside the stream)"
+        where = "" if by_status else IN_STREAM_WORDS
         param = self.error_param()
         return f"{who}{where}: {text}" + (f" (param: {param})" if param else "")
 
@@ -306,18 +307,26 @@ def render(flow: StoredFlow, fmt: str = "text", db: str | None = None) -> str:
 
 def request_body(flow: StoredFlow) -> str:
     """The stored request body (redacted when stored), for replaying it with curl."""
-    body = flow.row.get("request_json") or flow.row.get("request_body")
-    if body is None:
-        raise ToolguardError(f"flow {flow.id} has no stored request body")
+    unreplayable = _unreplayable(flow)
+    if unreplayable:
+        raise ToolguardError(unreplayable)
+    return str(flow.row.get("request_json") or flow.row.get("request_body"))
+
+
+def _unreplayable(flow: StoredFlow) -> str | None:
+    """Why the stored request body cannot be replayed or re-checked: there is none (a reverse-mode
+    connection refused before the request was read), or only its start was kept (replaying it with
+    curl or re-checking it would judge another body); ``None`` when it can be."""
+    if (flow.row.get("request_json") or flow.row.get("request_body")) is None:
+        return f"flow {flow.id} has no stored request body"
     size = flow.row.get("request_bytes") or 0
-    if flow.row.get("request_json") is None and size > MAX_STORED_NON_JSON_REQUEST:
-        # Only the start was kept: replaying it (curl) or re-checking it would judge another body.
-        raise ToolguardError(
-            f"flow {flow.id} stored only the first {MAX_STORED_NON_JSON_REQUEST} of its {size} bytes: "
-            f"{_not_stored_as_json(flow)}, and such a body is kept up to {MAX_STORED_NON_JSON_REQUEST // 1024} KB; "
-            "it cannot be replayed or re-checked"
-        )
-    return str(body)
+    if flow.row.get("request_json") is not None or size <= MAX_STORED_NON_JSON_REQUEST:
+        return None
+    return (
+        f"flow {flow.id} stored only the first {MAX_STORED_NON_JSON_REQUEST} of its {size} bytes: "
+        f"{_not_stored_as_json(flow)}, and such a body is kept up to {MAX_STORED_NON_JSON_REQUEST // 1024} KB; "
+        "it cannot be replayed or re-checked"
+    )
 
 
 #: Why a request body was not stored as JSON, by the body rule whose finding says so (rules/body.py):
@@ -399,7 +408,11 @@ def _facts(flow: StoredFlow) -> list[tuple[str, str]]:
         ("request", f"{method} {row.get('url') or ''}".strip()),
         ("provider", f"{row.get('provider') or '?'}, model {model}"),
         ("client", row.get("client") or "?"),
-        ("when", str(row.get("datetime_utc")) + _duration(row.get("duration_ms"))),
+        (
+            "when",
+            str(row.get("datetime_utc"))
+            + _duration(row.get("duration_ms"), answered=row.get("status") is not None),
+        ),
         ("verdict", f"{row.get('verdict') or '-'}: {_verdict_words(flow)}"),
     ]
     if row.get("stream") is not None:
@@ -409,8 +422,12 @@ def _facts(flow: StoredFlow) -> list[tuple[str, str]]:
     return facts
 
 
-def _duration(ms: int | None) -> str:
-    return f", {ms} ms until the answer ended" if ms is not None else ""
+def _duration(ms: int | None, *, answered: bool) -> str:
+    """How long the flow took; a flow with no answer (``no_answer``) ended without one, so it is not
+    "until the answer ended" (a new user's trial, session 15: a refused connection said so)."""
+    if ms is None:
+        return ""
+    return f", {ms} ms until the answer ended" if answered else f", no answer after {ms} ms"
 
 
 def _view_name(flow: StoredFlow) -> str:
@@ -512,9 +529,14 @@ def render_text(flow: StoredFlow, db: str | None = None) -> str:
     lines.append("request headers (redacted):")
     lines += [f"  {name}: {value}" for name, value in flow.headers().items()]
     lines.append("")
-    # The hint must run as printed: a flow read from a --db database is not in the default one.
+    # The hint must run as printed: a flow read from a --db database is not in the default one. A
+    # body not stored, or kept only in part, gets no hint: the command it named refused it (a new
+    # user's trial, session 15).
+    unreplayable = _unreplayable(flow)
     lines.append(
-        f"replay: toolguard show {_hint_db(db)}{flow.id[:8]} --request > body.json  (then curl --data @body.json ...)"
+        f"replay: not possible: {unreplayable}"
+        if unreplayable
+        else f"replay: toolguard show {_hint_db(db)}{flow.id[:8]} --request > body.json  (then curl --data @body.json ...)"
     )
     return "\n".join(lines) + "\n"
 

@@ -714,9 +714,14 @@ def _group(selection: Selection, key: str, t: dict[str, Any]) -> dict[str, Any]:
         None,
     ) or next(selection.query(f"select {_DETAIL_COLUMNS} from flows f where f.id = ?", [head["id"]]))
     example_findings = _findings(selection, example["id"])
+    # An info note (model.rules-skipped "at model") is no place in the conversation: a 429's excerpt was
+    # headed "excerpt (model)" with an arrow on a message (a new user's trial, session 15).
     location = next(
         (f["location"] for f in example_findings if f["rule"] == pattern),
-        next((f["location"] for f in example_findings), example.get("error_param")),
+        next(
+            (f["location"] for f in example_findings if f["severity"] != "info"),
+            example.get("error_param"),
+        ),
     )
     verdicts = sorted(t["verdicts"].items(), key=lambda item: item[1][0])
     unconfirmed = _unconfirmed(
@@ -729,7 +734,7 @@ def _group(selection: Selection, key: str, t: dict[str, Any]) -> dict[str, Any]:
         "cause": cause_id,
         "cause_title": cause.get("title") if cause else None,
         "fix": cause.get("fix") if cause else None,
-        # A 429, a 529, a 503: not about the request; retrying later is the fix (causes.Cause.transient).
+        # A 429, a 529, a 503, a 401: not about the request's shape (causes.Cause.transient).
         "transient": bool(cause.get("transient")) if cause else False,
         "values": cause.get("values") if cause else None,
         "explanation": _main_explanation(t["explanations"]),
@@ -756,8 +761,11 @@ def _group(selection: Selection, key: str, t: dict[str, Any]) -> dict[str, Any]:
 
 
 #: Said after a transient root cause's title (causes.Cause.transient: rate limits, overload, server
-#: errors) in every format: such a rejection counts among the upstream's, but the request is not at fault.
-TRANSIENT_WORDS = " (transient: the request is not at fault; retry later)"
+#: errors, and a wrong key, an exhausted quota, a refused prompt, a region) in every format: such a
+#: rejection counts among the upstream's, but no rule on the request's shape can predict it. Not
+#: "retry later": that is the fix of three of them only, and each cause's own fix is printed beside it
+#: (a wrong key was told to retry later: a new user's trial, session 15).
+TRANSIENT_WORDS = " (not about the request's shape: no rule can predict it; see the fix)"
 
 
 def unconfirmed_line(group: dict[str, Any]) -> str:

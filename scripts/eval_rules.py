@@ -42,6 +42,7 @@ from toolguard_core.analyze import analyse_request  # noqa: E402
 from toolguard_core.causes import recognise_error  # noqa: E402
 from toolguard_core.findings import Finding, Severity  # noqa: E402
 from toolguard_core.learned import Calibration, Knowledge, LearnedConstraint, is_learned, learned_host  # noqa: E402
+from toolguard_core.learned_store import predicted_by_builtin  # noqa: E402
 from toolguard_core.providers import BUILTIN_PROFILES, DEFAULT_REGISTRY, OPENAI_PARAMS  # noqa: E402
 from toolguard_core.request import ENDPOINT_KINDS, Target, endpoint_kind  # noqa: E402
 from toolguard_core.rules import gemini as gemini_model  # noqa: E402
@@ -1613,7 +1614,8 @@ def learned_from(
 ) -> Learned | None:
     """What the proxy learns from this entry's refusal of ``body`` (``parse_error`` then
     ``recognise_error`` with the request, as the proxy reads an answer): a constraint, not a transient
-    cause, not a rule that already gave an error (learned_store.learn_from_rows keeps the same ones)."""
+    cause, not one a built-in rule already gave an error for (learned_store.predicted_by_builtin, as
+    learned_store.learn_from_rows keeps them)."""
     provider = target.provider.id if target.provider is not None else None
     text = entry.get("body")
     raw = text if isinstance(text, str) else json.dumps(text)
@@ -1626,7 +1628,7 @@ def learned_from(
     )
     if recognition is None or recognition.constraint is None or recognition.cause.transient:
         return None
-    if recognition.rule_id in {f.rule for f in errors}:
+    if predicted_by_builtin(recognition.cause_id, recognition.rule_id, recognition.constraint.name, errors):
         return None
     constraint = recognition.constraint
     learned = LearnedConstraint(

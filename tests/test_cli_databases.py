@@ -48,6 +48,11 @@ BAD: dict[str, tuple[Callable[[Path], None] | None, str]] = {
     ),
     "0 bytes": (zero_bytes, "Error: {path} is not a toolguard database (it is empty: no proxy wrote to it)"),
     "not SQLite": (text_file, "Error: {path} is not a toolguard database (not a SQLite file)"),
+    # Was "(disk I/O error)", SQLite's word for it (a new user's trial, session 15).
+    "a directory": (
+        Path.mkdir,
+        "Error: {path} is not a toolguard database (it is a directory: give the database file)",
+    ),
 }
 
 #: Every command given the database as the one it reads (F), with what else it needs.
@@ -68,8 +73,8 @@ COMMANDS: dict[str, list[str]] = {
 }
 
 
-def snapshot(directory: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+def snapshot(directory: Path) -> dict[str, bytes | dict[str, bytes]]:
+    return {p.name: snapshot(p) if p.is_dir() else p.read_bytes() for p in sorted(directory.iterdir())}
 
 
 @pytest.mark.parametrize("bad", list(BAD))

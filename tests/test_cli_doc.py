@@ -55,3 +55,17 @@ def test_every_command_help_has_examples() -> None:
     top = CliRunner().invoke(cli, ["--help"]).output
     for name in cli.commands:
         assert f"toolguard {name} " in top, f"the top-level --help has no example of {name}"
+
+
+def test_every_example_that_starts_a_proxy_listens_on_loopback_only() -> None:
+    # A new user's trial (session 15): `toolguard proxy --mode reverse:https://api.openai.com -p 8080`,
+    # the help's first example, listened at *:8080: anyone on the network could send requests through
+    # it and have their conversations stored. The README starts every proxy with --listen-host 127.0.0.1.
+    page = PAGE.read_text(encoding="utf-8")
+    starts = [
+        line.strip()
+        for line in page.splitlines()
+        if line.strip().startswith(("toolguard proxy ", "mitmdump -s", "mitmweb -s"))
+    ]
+    assert len(starts) >= 4, starts
+    assert [line for line in starts if "--listen-host 127.0.0.1" not in line] == []

@@ -355,12 +355,13 @@ def test_report_names_a_recognised_flow_by_the_rule_that_predicts_its_root_cause
     flow_lines = (
         report(db_path, "ctx").split("  flows:\n", 1)[1].split("  hosts not recognised")[0].splitlines()
     )
-    assert flow_lines[:4] == [
+    assert flow_lines[:5] == [
         "    flow-1  400  POST api.anthropic.com/v1/messages  recognised: rejected by the upstream for a known "
         "root cause; no rule is credited with it",
         "        upstream: prompt is too long: 215432 tokens > 200000 maximum",
         "        known failure: model.context-window-exceeded (the rule that predicts cause.context-length-exceeded)",
-        f"        root cause: cause.context-length-exceeded: {found.fix}",
+        f"        root cause: cause.context-length-exceeded: {found.cause.title}",
+        f"        fix: {found.fix}",
     ]
 
 
@@ -541,8 +542,10 @@ def test_run_reports_the_flagged_flow_and_exits_with_the_clients_status(
         "as toolguard predicted",
         "        error    sequence.orphan-tool-message at messages[0]",
         f"        upstream: {ORPHAN_MESSAGE}",
-        "        root cause: cause.orphan-tool-result: Send each tool message right after the assistant message "
-        "whose tool_calls contain its id, once; drop results whose call was removed or already answered.",
+        "        root cause: cause.orphan-tool-result: A tool result answers no tool call of the assistant message "
+        "before it.",
+        "        fix: Send each tool message right after the assistant message whose tool_calls contain its id, "
+        "once; drop results whose call was removed or already answered.",
         "  1 request to hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
         f"127.0.0.1:{upstream.port}; no provider-specific rule was applied; map a host to its provider with [[gateway]] in the providers config (--set toolguard_providers=FILE, docs/providers.md)",
         f"  database: {db_path}",

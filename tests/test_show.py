@@ -285,6 +285,10 @@ def test_a_truncated_stored_body_says_what_happened_to_it_and_is_neither_replaye
     )  # fmt: skip
     db.close()
     assert show("--db", str(path), "big-1", "--request") == (1, f"Error: {_truncated(why)}\n")
+    # The text's last line offered "replay: toolguard show big-1 --request > body.json", the command
+    # just refused (a new user's trial, session 15): it says why there is nothing to replay instead.
+    code, output = show("--db", str(path), "big-1")
+    assert (code, output.splitlines()[-1]) == (0, f"replay: not possible: {_truncated(why)}")
     result = CliRunner().invoke(cli, ["check", "--db", str(path), "--flow", "big-1"])
     # check: 2, nothing was checked (1 would tell a CI script "error findings").
     assert (result.exit_code, result.output) == (2, f"Error: {_truncated(why)}\n")

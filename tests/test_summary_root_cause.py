@@ -7,9 +7,11 @@ for ``toolguard run``'s and ``toolguard show``'s "known failure" hint."""
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from tests.test_summary import flow, write_db
@@ -121,32 +123,110 @@ def test_a_flagged_and_an_unflagged_context_overflow_are_two_groups_of_one_cause
 
 # Anthropic's overload answer, as Claude Code got it mid-run (https://docs.anthropic.com/en/api/errors).
 OVERLOADED = json.dumps({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+# DashScope's answer to a wrong key (https://github.com/dinoanderson/qwen_cli_coder/issues/1) and its
+# content inspection's (https://github.com/QwenLM/qwen-code/issues/2905), as the catalogue quotes them.
+DASHSCOPE_BAD_KEY = json.dumps({"code": "InvalidApiKey", "message": "Invalid API-key provided."})
+DASHSCOPE_INSPECTION = json.dumps(
+    {
+        "code": "DataInspectionFailed",
+        "message": "<400> InternalError.Algo.DataInspectionFailed: Input text data may contain inappropriate content.",
+    }
+)
 
 
-def test_a_transient_root_cause_says_the_request_is_not_at_fault_in_every_format(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("body", "status", "provider", "host", "cause_id"),
+    [
+        (OVERLOADED, 529, "anthropic", "api.anthropic.com", "cause.overloaded"),
+        # Said "(transient: the request is not at fault; retry later)" after a wrong key (a new user's
+        # trial, session 15): retrying later never fixes a key, nor a refused prompt; the words say
+        # only what all the catalogue's transient causes share, and the fix beside them says what to do.
+        (DASHSCOPE_BAD_KEY, 401, "dashscope", "dashscope.aliyuncs.com", "cause.auth"),
+        (DASHSCOPE_INSPECTION, 400, "dashscope", "dashscope.aliyuncs.com", "cause.moderation"),
+    ],
+)
+def test_a_transient_root_cause_says_it_is_not_about_the_request_in_every_format(
+    tmp_path: Path, body: str, status: int, provider: str, host: str, cause_id: str
+) -> None:
     # A 529 counted among the upstream's rejections with nothing saying it was transient (walkthrough6).
-    error = parse_error(OVERLOADED, status=529)
-    found = recognise_error(error, status=529, provider="anthropic")
-    assert found is not None and (found.cause_id, found.cause.transient) == ("cause.overloaded", True)
+    error = parse_error(body, status=status)
+    found = recognise_error(error, status=status, provider=provider)
+    assert found is not None and (found.cause_id, found.cause.transient) == (cause_id, True)
     row = flow(
         "o1",
         "2026-11-20T10:00:00.000Z",
-        host="api.anthropic.com",
+        host=host,
         path="/v1/messages",
-        status=529,
+        status=status,
         error_message=error.message,
         error_json=json.dumps(error.summary()),
         cause_json=json.dumps(found.summary()),
         cause_id=found.cause_id,
         verdict="recognised",
     )
-    db = write_db(tmp_path / "overload.db", [row, _row("r1", ANTHROPIC, flagged=False)])
+    db = write_db(tmp_path / "transient.db", [row, _row("r1", ANTHROPIC, flagged=False)])
     transient = {g["cause"]: g["transient"] for g in build_summary([db])["groups"]}
-    assert transient == {"cause.overloaded": True, CAUSE: False}
+    assert transient == {cause_id: True, CAUSE: False}
 
     def render(fmt: str) -> str:
         args = ["summary", "--db", str(db), "--format", fmt]
         return CliRunner().invoke(cli, args, catch_exceptions=False).output
 
     for fmt in ("text", "markdown", "html"):
-        assert render(fmt).count("transient: the request is not at fault; retry later") == 1, fmt
+        output = render(fmt)
+        words = "not about the request's shape: no rule can predict it; see the fix"
+        words = html.escape(words) if fmt == "html" else words
+        assert (output.count(words), "retry later)" in output, "is not at fault" in output) == (
+            1,
+            False,
+            False,
+        ), fmt
+
+
+# OpenAI's rate limit (tests/data/corpus/probe-causes.jsonl, probe-b016), in its JSON body.
+RATE_LIMIT = json.dumps(
+    {
+        "error": {
+            "message": "Rate limit reached for default-global-with-image-limits in organization org-Yu8pTMWbwQ0jvtsUA1H1py29 "
+            "on requests per min. Limit: 60.000000 / min. Current: 70.000000 / min.",
+            "type": "requests",
+            "param": None,
+            "code": "rate_limit_exceeded",
+        }
+    }
+)
+
+
+def test_an_info_note_is_not_where_a_groups_excerpt_points(tmp_path: Path) -> None:
+    # A new user's trial (session 15): a 429 behind an unknown host carried only the model.rules-skipped
+    # note ("at model"); the group's excerpt was headed "excerpt (model)" with its arrow on a message.
+    error = parse_error(RATE_LIMIT, status=429)
+    found = recognise_error(error, status=429, provider="generic")
+    assert found is not None and found.cause_id == "cause.rate-limit"
+    note = FindingRow(
+        idx=0, rule="model.rules-skipped", severity="info", location="model", message="model rules skipped"
+    )
+    row = flow(
+        "r429",
+        "2026-11-20T10:00:00.000Z",
+        host="127.0.0.1",
+        status=429,
+        error_message=error.message,
+        error_json=json.dumps(error.summary()),
+        cause_json=json.dumps(found.summary()),
+        cause_id=found.cause_id,
+        verdict="recognised",
+        request_json=json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]}),
+        findings=[note],
+    )
+    db = write_db(tmp_path / "r.db", [row])
+    [group] = build_summary([db])["groups"]
+    assert group["excerpt"] == {
+        "flow_id": "r429",
+        "location": None,
+        "focus": 0,
+        "messages_total": 1,
+        "messages": [{"index": 0, "role": "user", "content": "hi"}],
+    }
+    text = CliRunner().invoke(cli, ["summary", "--db", str(db)], catch_exceptions=False).output
+    assert "excerpt (end of messages):" in text and "excerpt (model)" not in text

@@ -103,6 +103,7 @@ from toolguard_core.store import (
 from toolguard_core.verdict import (
     DEFAULT_PATHS,
     DEFAULT_RECORD_PATHS,
+    IN_STREAM_WORDS,
     REJECTED_VERDICTS,
     Scope,
     Verdict,
@@ -2539,6 +2540,10 @@ def console_line(
     answer = (
         f"HTTP {status}" if status is not None else f"no answer ({error.msg if error else 'no response'})"
     )
+    if status is not None and not rejected(status, False) and verdict in REJECTED_VERDICTS:
+        # A rejection with a 2xx status came inside the stream: "recognised: HTTP 200" read as an
+        # accepted request (a new user's trial, session 15); show says it in the same words.
+        answer += IN_STREAM_WORDS
     if status is not None and error:
         # Headers came, the body or stream did not end (a reset, a truncated event stream): the line
         # read "false_alarm: HTTP 200" as a clean answer (found by the reliability walkthrough).

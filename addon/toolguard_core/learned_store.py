@@ -6,8 +6,9 @@ What is learned from one stored flow (:func:`learn_from_rows`):
 
 - a rejection whose recognised root cause names what the upstream rejected (a
   :class:`~toolguard_core.causes.Constraint`) becomes, or refreshes, a ``learned`` row for the
-  flow's host and model, unless a built-in rule already predicted that very cause on it (the rule
-  says it already; learning it twice would double the finding). Transient causes (rate limits,
+  flow's host and model, unless a built-in rule that fired on it already predicts that very cause
+  (any rule the verdict credits with it; the rule says it already: learning it twice would double the
+  finding). Transient causes (rate limits,
   credentials, server errors) name nothing about the request and carry no constraint.
 - an accepted request that carried error findings of built-in rules (verdict ``false_alarm``)
   counts once per rule in ``rule_calibration``; at ``demote_after`` acceptances the row gets
@@ -21,8 +22,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlite_utils
 
@@ -100,11 +102,17 @@ def learn_from_rows(db: sqlite_utils.Database, rows: Iterable[Any], demote_after
             continue
         host, model = learned_host(row.host, row.port, row.scheme), row.model or ""
         error_rules = [f.rule for f in row.findings if f.severity == Severity.ERROR]
-        builtin_errors = [rule for rule in error_rules if not is_learned(rule)]
+        builtin_errors = [f for f in row.findings if f.severity == Severity.ERROR and not is_learned(f.rule)]
         if row.verdict in learn_from and row.cause_json:
             cause = json.loads(row.cause_json)
             constraint = cause.get("constraint")
-            if constraint and not cause.get("transient") and cause.get("rule") not in builtin_errors:
+            if (
+                constraint
+                and not cause.get("transient")
+                and not predicted_by_builtin(
+                    cause.get("cause"), cause.get("rule"), constraint.get("name"), builtin_errors
+                )
+            ):
                 changed += _observe_constraint(db, row, host, model, cause, constraint)
         elif row.verdict == Verdict.FALSE_ALARM:
             # Built-in and learned rules alike: an upstream that accepts what a learned constraint
@@ -112,6 +120,36 @@ def learn_from_rows(db: sqlite_utils.Database, rows: Iterable[Any], demote_after
             for rule in dict.fromkeys(error_rules):
                 changed += _observe_acceptance(db, row, host, model, rule, demote_after)
     return changed
+
+
+class _Located(Protocol):
+    rule: str
+    location: str
+
+
+def predicted_by_builtin(
+    cause_id: str | None, named_rule: str | None, key: str | None, errors: Iterable[_Located]
+) -> bool:
+    """Whether a built-in error finding (``errors``: no ``learned.*`` ones) already says what a
+    constraint on ``key`` would: the rule the recognition names (``named_rule``), or another rule the
+    verdict credits with the cause (patterns.predicting_rules) at that very key. The proxy's writer
+    learns nothing then, and scripts/eval_rules.py counts the same. The recognition names one rule per
+    cause (``params.max-tokens-on-reasoning-model`` for "max_tokens is not supported"), but behind a
+    host toolguard does not know, ``model.max-tokens-on-reasoning-model`` is the one that fires:
+    learning the param as well doubled the finding on every later request (a new user's trial,
+    session 15). Another crediting rule flagging another key does not stop the lesson: the upstream
+    named a key no rule flagged."""
+    from toolguard_core.patterns import predicting_rules
+
+    crediting = predicting_rules(cause_id)
+    return any(
+        f.rule == named_rule or (f.rule in crediting and key and key in _KEY_PARTS.split(f.location))
+        for f in errors
+    )
+
+
+#: A finding's location split into its keys: ``messages[3].reasoning_content`` -> messages, 3, reasoning_content.
+_KEY_PARTS = re.compile(r"[.\[\]]+")
 
 
 def _observe_constraint(

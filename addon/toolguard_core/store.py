@@ -1061,6 +1061,12 @@ def unwritable(path: str | os.PathLike[str]) -> str | None:
 def cannot_open(path: str | os.PathLike[str], exc: BaseException) -> str:
     """The start-up error for a database that cannot be opened, with what to do when the place is
     not writable (the proxy's thread store and the writer process say the same)."""
+    if Path(path).is_dir():
+        # SQLite says only "unable to open database file" (a new user's trial, session 15).
+        return f"cannot open {path}: it is a directory; give toolguard_db a database file, such as {Path(path) / 'toolguard.db'}"
+    if isinstance(exc, sqlite3.DatabaseError) and "file is not a database" in str(exc):
+        # The words toolguard's commands use of the same file (toolguard_analysis.db.require).
+        return f"cannot open {path}: not a SQLite file; give toolguard_db a file a toolguard proxy wrote, or a new file"
     reason = unwritable(path)
     hint = f" ({reason}; give toolguard_db a path where this user can write)" if reason else ""
     return f"cannot open {path}: {exc}{hint or storage_limits(path)}"

@@ -264,6 +264,11 @@ def answered_by(status: int | None, verdict: str | None) -> str:
     return f"upstream answered {status}"
 
 
+#: Said after the status of a rejection that came as an error event inside a 2xx stream, by ``toolguard
+#: show`` and the console line alike: "recognised: HTTP 200" alone read as an accepted request.
+IN_STREAM_WORDS = " (an error event inside the stream)"
+
+
 def rejected(status: int | None, stream_error: bool) -> bool:
     """Did the upstream reject the request? A status >= 400, or an error event inside a 2xx stream."""
     return (status is not None and status >= 400) or stream_error

@@ -545,3 +545,49 @@ def test_a_refused_nested_schema_keyword_is_predicted_on_the_identical_request(
     ]
     listed = _cli("learned", "list", "--db", str(db_path))
     assert "learned.schema-keyword additionalProperties in tools" in listed
+
+
+# GitHub Models' refusal of max_tokens on o3-mini, as LiteLLM printed it (probe-provider-rules-4.jsonl,
+# probe5-github-models-o3-mini-max-tokens); the body is OpenAI's own shape.
+O3_MAX_TOKENS = {
+    "error": {
+        "message": "Unsupported parameter: 'max_tokens' is not supported with this model. "
+        "Use 'max_completion_tokens' instead.",
+        "type": "invalid_request_error",
+        "param": "max_tokens",
+        "code": "unsupported_parameter",
+    }
+}
+
+
+def test_a_rejection_a_built_in_rule_predicted_at_that_key_is_not_learned_again(
+    upstream: Upstream,
+    mitmdump_factory: Callable[..., Mitmdump],
+    openai_client: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    # A new user's trial (session 15): behind a host toolguard does not know, o3-mini's max_tokens is
+    # flagged by model.max-tokens-on-reasoning-model while the root cause's record names
+    # params.max-tokens-on-reasoning-model (the rule on api.openai.com). The writer compared only
+    # the named rule, so it learned the param too, and every later request carried two errors for
+    # one mistake.
+    upstream.handler = lambda request: Reply.json(400, O3_MAX_TOKENS)
+    db = tmp_path / "t.db"
+    proxy = mitmdump_factory(mode=f"reverse:{upstream.url}", db_path=db)
+    client = openai_client(proxy)
+    for _ in range(2):
+        with pytest.raises(openai.BadRequestError):
+            client.chat.completions.create(
+                model="o3-mini", messages=[{"role": "user", "content": "hi"}], max_tokens=10
+            )
+        time.sleep(1.0)  # what a first rejection taught reaches the proxy within this (docs/learned.md)
+    proxy.stop()
+    flows = _rows(db, "select id, verdict, cause_id from flows order by datetime_utc")
+    assert [(f["verdict"], f["cause_id"]) for f in flows] == [
+        ("predicted", "cause.max-tokens-not-supported")
+    ] * 2
+    findings = _rows(db, "select flow_id, rule, severity, location from findings where severity = 'error'")
+    assert sorted((f["flow_id"], f["rule"], f["location"]) for f in findings) == sorted(
+        (f["id"], "model.max-tokens-on-reasoning-model", "max_tokens") for f in flows
+    )
+    assert _rows(db, "select * from learned") == []

@@ -120,3 +120,34 @@ def test_show_json_and_the_request_body_for_replay(stored_orphan: Any) -> None:
     ]
     body = show(proxy.db_path, flow["id"][:8], "--request").stdout
     assert json.loads(body) == {"messages": MESSAGES, "model": "gpt-4o-mini"}
+
+
+@pytest.mark.e2e
+def test_show_of_a_refused_upstream_says_no_answer_and_no_replay(
+    mitmdump_factory: Callable[..., Mitmdump], tmp_path: Path
+) -> None:
+    # A new user's trial (session 15): the upstream was down. show said "7 ms until the answer ended"
+    # of a flow that got no answer, and ended with "replay: toolguard show <id> --request > body.json",
+    # which answers "has no stored request body" (reverse mode connects before reading the request).
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proxy = mitmdump_factory(mode=f"reverse:http://127.0.0.1:{port}")
+    httpx = pytest.importorskip("httpx")
+    with pytest.raises(httpx.HTTPError):
+        httpx.post(f"{proxy.url}/v1/chat/completions", json={"model": "gpt-4o-mini", "messages": MESSAGES})
+    proxy.stop()
+    [flow] = proxy.flows()
+    assert (flow["verdict"], flow["status"]) == ("no_answer", None)
+    result = show(proxy.db_path, flow["id"][:8])
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[4] == f"  when:      {flow['datetime_utc']}, no answer after {flow['duration_ms']} ms"
+    assert lines[-1] == f"replay: not possible: flow {flow['id']} has no stored request body"
+    refused = show(proxy.db_path, flow["id"][:8], "--request")
+    assert (refused.returncode, refused.stderr) == (
+        1,
+        f"Error: flow {flow['id']} has no stored request body\n",
+    )

@@ -12,6 +12,7 @@ endpoint that is no URL failed every export with only a counter to say so.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,37 @@ def test_a_bad_option_stops_mitmdump_with_one_line_saying_what_is_accepted(
     assert (result.returncode, lines) == (1, [f"toolguard: cannot start: {message}"]), output
     assert "Traceback" not in output
     assert not proxy.db_path.exists()  # stopped before the store opened: nothing half-started
+
+
+def _directory(path: Path) -> None:
+    path.mkdir()
+
+
+def _text(path: Path) -> None:
+    path.write_text("not a database\n")
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        # Both said SQLite's words: "unable to open database file", "file is not a database" (a new
+        # user's trial, session 15); the commands say "not a SQLite file" of the same file.
+        (_directory, "it is a directory; give toolguard_db a database file, such as {db}/toolguard.db"),
+        (_text, "not a SQLite file; give toolguard_db a file a toolguard proxy wrote, or a new file"),
+    ],
+    ids=["a directory", "not SQLite"],
+)
+def test_a_database_path_that_is_no_database_file_stops_mitmdump_with_one_line(
+    tmp_path: Path, make: Callable[[Path], None], words: str
+) -> None:
+    db = tmp_path / "given.db"
+    make(db)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    proxy = Mitmdump(tmp_path / "m", db_path=db)
+    result = subprocess.run(proxy.command(), capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    output = result.stdout + result.stderr
+    lines = [line.split("] ", 1)[-1] for line in output.splitlines() if "toolguard:" in line]
+    expected = f"toolguard: cannot start: toolguard_db: cannot open {db}: {words.format(db=db)}"
+    assert (result.returncode, lines) == (1, [expected]), output
+    assert "Traceback" not in output
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "m") == before  # nothing created beside it

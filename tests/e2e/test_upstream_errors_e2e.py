@@ -96,9 +96,16 @@ def test_error_event_mid_stream_is_stored_parsed(upstream, mitmdump_reverse, ope
             received.append(event)
     assert message in str(raised.value)
     assert len(received) == 2  # the two good chunks arrived before the error
-    proxy.stop()
+    output = proxy.stop()
 
     [row] = proxy.flows()
+    # The console line says where the rejection was: "recognised: HTTP 200" alone read as an accepted
+    # request (a new user's trial, session 15); show says "upstream answered 200 (an error event ...)".
+    lines = [line.split("] ", 1)[-1] for line in output.splitlines() if "toolguard: recognised" in line]
+    assert lines == [
+        "toolguard: recognised: HTTP 200 (an error event inside the stream); cause.server-error: The provider "
+        f"failed while processing the request.; flow {row['id']} (toolguard show --db {proxy.db_path} {row['id'][:8]})"
+    ]
     assert {k: row[k] for k in ERROR_COLUMNS} == {
         "status": 200,
         "stream": 1,
