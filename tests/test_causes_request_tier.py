@@ -232,3 +232,55 @@ def test_reexplain_reads_the_stored_request_as_the_writer_did(tmp_path: Path) ->
     got = db["flow_rows"].get("f1")
     assert (got["verdict"], got["cause_id"]) == ("recognised", row.cause)
     assert relabel_rows(db) == 0  # decided again the same way
+
+
+_PRESENCE = (
+    "Exception: Stream error: Exception: HTTP 400 Model {model} does not support parameter presencePenalty."
+)
+_TEMPERATURE = "Unsupported value: 'temperature' does not support 0.7 with this model. Only the default (1) value is supported."
+
+
+@pytest.mark.parametrize(
+    ("text", "model", "cause", "rule"),
+    [
+        # The catalog knows these do not reason: the parameter (or its value) is refused by the model.
+        (
+            _PRESENCE.format(model="gpt-4o"),
+            "gpt-4o",
+            "cause.param-unsupported",
+            "params.unsupported-for-model",
+        ),
+        (_TEMPERATURE, "deepseek-chat", "cause.param-value-unsupported", None),
+        # A reasoning model, a model the catalog does not know, or no model: the reasoning-model cause stays.
+        (
+            _PRESENCE.format(model="grok-4"),
+            "grok-4",
+            "cause.sampling-on-reasoning-model",
+            "params.unsupported-for-model",
+        ),
+        (
+            _TEMPERATURE,
+            "o3-mini",
+            "cause.sampling-on-reasoning-model",
+            "params.temperature-on-reasoning-model",
+        ),
+        (
+            _PRESENCE.format(model="acme-house-model"),
+            "acme-house-model",
+            "cause.sampling-on-reasoning-model",
+            "params.unsupported-for-model",
+        ),
+        (_TEMPERATURE, None, "cause.sampling-on-reasoning-model", "params.temperature-on-reasoning-model"),
+    ],
+)
+def test_a_sampling_refusal_names_reasoning_only_where_the_model_may_reason(text, model, cause, rule):
+    request = {"messages": [{"role": "user", "content": "hi"}], "presence_penalty": 0.5, "temperature": 0.7}
+    if model is not None:
+        request["model"] = model
+    found = recognise_error(
+        parse_error(json.dumps({"error": {"message": text}}), status=400), request=request
+    )
+    assert found is not None
+    assert (found.cause.id, found.rule_id) == (cause, rule)
+    without = recognise_error(parse_error(json.dumps({"error": {"message": text}}), status=400))
+    assert without is not None and without.cause.id == "cause.sampling-on-reasoning-model"

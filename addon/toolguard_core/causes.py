@@ -62,6 +62,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from toolguard_core import catalog
 from toolguard_core.learned_forms import (
     THOUGHT_SIGNATURE,
     id_shape,
@@ -7018,6 +7019,28 @@ def recognise_error(
 _REASONING_KNOBS = ("reasoning_effort", "think")
 
 
+def _not_reasoning(found: Recognition, model: object) -> Recognition:
+    """A sampling knob refused by a model the catalog knows does not reason (gpt-4o, deepseek-chat): the
+    text ("Model gpt-4o does not support parameter presencePenalty") names the parameter and the model
+    only, and "reasoning models fix their sampling" would be a wrong cause and fix; the parameter, or
+    its value, is refused by this model. A model the catalog does not know, or knows to reason, keeps
+    the reasoning-model cause (a new user's trial, session 15: a gateway refusing presence_penalty on
+    gpt-4o was told about reasoning models)."""
+    if (
+        found.cause.id != "cause.sampling-on-reasoning-model"
+        or found.wording.fix
+        or not isinstance(model, str)
+    ):
+        return found
+    info = catalog.lookup(model)
+    if info is None or info.reasoning is not False:
+        return found
+    instead = CAUSES_BY_ID[
+        "cause.param-value-unsupported" if "value" in found.values else "cause.param-unsupported"
+    ]
+    return replace(found, cause=instead, rule_id=instead.rule_id)
+
+
 def _completed_from_request(found: Recognition, request: Mapping[str, object] | None) -> Recognition:
     """What the text leaves out of the constraint, taken from the refused request the proxy passes.
 
@@ -7030,6 +7053,7 @@ def _completed_from_request(found: Recognition, request: Mapping[str, object] | 
     constraint names nothing a later request can repeat (issue 10.3)."""
     if not isinstance(request, Mapping):
         return found
+    found = _not_reasoning(found, request.get("model"))
     constraint = found.constraint
     if constraint is not None and constraint.kind == "tool_choice":
         if constraint.value or (constraint.name and constraint.name != "tool_choice"):
