@@ -349,7 +349,9 @@ def run(
 
     \b
     The report says how many requests reached the proxy and how many were validated;
-    when none did, it names the likely cause for COMMAND's client.
+    when none did, it names the likely cause for COMMAND's client. Requests not
+    validated because of their path (a typo'd /chat/completion, /embeddings) are
+    counted, with those the upstream rejected and their paths.
 
     \b
     Examples:

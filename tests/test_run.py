@@ -487,7 +487,7 @@ def test_report_counts_websocket_messages_and_says_why_nothing_was_validated(tmp
         "0 without an answer; 0 flows stored.\n"
         "  likely cause: requests reached the proxy, but none on an API path toolguard validates: toolguard "
         "validates POSTs to /chat/completions, /responses, /v1/messages and the native chat APIs' paths "
-        "(toolguard_paths); send them to the right endpoint (a typo'd path is the client's to fix), or have "
+        "(toolguard_paths); send such requests to the right endpoint (a typo'd path is the client's to fix), or have "
         "toolguard validate a path of your own with --set toolguard_paths=REGEX (README, Options).\n"
     )
 
@@ -761,7 +761,7 @@ def test_run_says_how_many_requests_went_unchecked_because_of_their_path(
         f"  3 requests NOT checked because of their path, 2 of them rejected by the upstream "
         f"({where}/chat/completion (2), {where}/embeddings (1)): no rule validated them; toolguard validates "
         "POSTs to /chat/completions, /responses, /v1/messages and the native chat APIs' paths (toolguard_paths); "
-        "send them to the right endpoint (a typo'd path is the client's to fix), or have toolguard validate a "
+        "send such requests to the right endpoint (a typo'd path is the client's to fix), or have toolguard validate a "
         "path of your own with --set toolguard_paths=REGEX (README, Options).",
         "  1 request to hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or "
         f"Anthropic Messages, plus the model catalog): 127.0.0.1:{upstream.port}; no provider-specific rule was "

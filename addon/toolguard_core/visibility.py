@@ -193,7 +193,7 @@ def unrecognised_line(
 #: counted that were not validated because of their path (the defaults: README, toolguard_paths).
 UNCHECKED_PATHS_HOW = (
     "toolguard validates POSTs to /chat/completions, /responses, /v1/messages and the native chat APIs' "
-    "paths (toolguard_paths); send them to the right endpoint (a typo'd path is the client's to fix), or "
+    "paths (toolguard_paths); send such requests to the right endpoint (a typo'd path is the client's to fix), or "
     "have toolguard validate a path of your own with --set toolguard_paths=REGEX (README, Options)"
 )
 
