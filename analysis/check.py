@@ -118,9 +118,8 @@ class Checked:
             "provider_name": self.analysis.target.provider.name,
             "findings": [f.model_dump(mode="json") for f in self.analysis.findings],
         }
-        inferred = self.shape.as_json() if self.shape is not None else None
-        if inferred is not None:
-            data["inferred"] = inferred
+        if self.shape is not None:
+            data["inferred"] = self.shape.as_json()
         return data
 
 
@@ -233,6 +232,16 @@ _OLLAMA_FIELDS = (*sorted(set(ollama.REQUEST_TYPES) - _SHARED_FIELDS), "format")
 _OLLAMA_MESSAGE_FIELDS = tuple(sorted(set(ollama.MESSAGE_TYPES) - {"role", "content", "tool_calls"}))
 
 
+#: The API a body is checked for when no --url is given and none of its fields points elsewhere
+#: (``request.endpoint_kind``'s name for a chat completions path), and what the output says of it.
+ASSUMED_API = "chat"
+ASSUMED_WORDS = (
+    f"no --url: checked as OpenAI Chat Completions ({DEFAULT_URL}), assumed: no field of the body "
+    "names another API; pass --url with the URL it is sent to, whose provider decides which rules apply "
+    "(a field or value OpenAI rejects may be accepted there, and the reverse)"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Shape:
     """What the body's shape says about its API, with no --url: ``clues`` maps each API whose own
@@ -250,11 +259,13 @@ class Shape:
     def url(self) -> str:
         return SHAPE_URLS[self.kind][1] if self.kind else DEFAULT_URL
 
-    def words(self) -> str | None:
+    def words(self) -> str:
         """The note the output gives: which API the body was taken for and why, and the --url to
-        pass to be exact; for an ambiguous body, each API it could be."""
+        pass to be exact; for an ambiguous body, each API it could be; for a body no other API's
+        fields point to, that OpenAI was assumed (a new user's trial, session 15: a chat body
+        checked as OpenAI's with no word said so, as if its provider had been known)."""
         if not self.clues:
-            return None
+            return ASSUMED_WORDS
         if self.kind is not None:
             name, url, fill = SHAPE_URLS[self.kind]
             where = f" (with {fill})" if fill else ""
@@ -275,13 +286,21 @@ class Shape:
             f"({DEFAULT_URL}); pass the --url of the API it is sent to: {choices}"
         )
 
-    def as_json(self) -> dict[str, Any] | None:
+    def as_json(self) -> dict[str, Any]:
+        """``api``: the :data:`SHAPE_URLS` key the body was taken for, ``chat`` when no clue points
+        elsewhere (assumed), None when ambiguous; ``note``: :meth:`words`, as the text output says it."""
         if not self.clues:
-            return None
+            return {
+                "api": ASSUMED_API,
+                "clues": {},
+                "choices": {ASSUMED_API: DEFAULT_URL},
+                "note": self.words(),
+            }
         return {
             "api": self.kind,
             "clues": dict(self.clues),
             "choices": {kind: SHAPE_URLS[kind][1] for kind in self.clues},
+            "note": self.words(),
         }
 
 
@@ -446,13 +465,17 @@ def render_results(results: list[Checked], fmt: str = "text") -> str:
         payload: Any = [r.as_json() for r in results]
         return json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False) + "\n"
     lines: list[str] = []
+    assumed = [r for r in results if r.shape is not None and not r.shape.clues]
+    if assumed:
+        # Said once, before the bodies: a JSON Lines file of chat bodies got it on every body.
+        which = "" if len(assumed) == len(results) == 1 else f" ({len(assumed)} of {len(results)} bodies)"
+        lines.append(f"note{which}: {ASSUMED_WORDS}")
     for result in results:
         analysis = result.analysis
         if len(results) > 1:
             lines.append(f"== {result.source}")
-        note = result.shape.words() if result.shape is not None else None
-        if note:
-            lines.append(f"note: {note}")
+        if result.shape is not None and result.shape.clues:
+            lines.append(f"note: {result.shape.words()}")
         lines += [finding.one_line() for finding in analysis.findings]
         counts = {s: sum(1 for f in analysis.findings if f.severity == s) for s in Severity}
         lines.append(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -348,7 +349,9 @@ def run(
 
     \b
     The report says how many requests reached the proxy and how many were validated;
-    when none did, it names the likely cause for COMMAND's client.
+    when none did, it names the likely cause for COMMAND's client. Requests not
+    validated because of their path (a typo'd /chat/completion, /embeddings) are
+    counted, with those the upstream rejected and their paths.
 
     \b
     Examples:
@@ -732,6 +735,9 @@ def learned_forget(
 ) -> None:
     """Forget learned constraints and calibrations matching every given filter.
 
+    Exit status 1 when the filters match no row (nothing was forgotten; 'learned list' shows what is
+    stored); --all on an empty store forgets 0 rows and exits 0.
+
     \b
     Examples:
         toolguard learned forget --host api.example.com --name presence_penalty
@@ -748,13 +754,24 @@ def learned_forget(
         return removed, ported_keys(db, host) if host and not removed else []
 
     removed, ported = _library(run_on, _source(db_path), forgetting)
-    click.echo(f"forgot {removed} row(s)")
     if ported:  # keyed with the port since the ninth session (learned.learned_host)
         click.echo(
             f"rows learned from {host} on a port of its own are kept under host:port: "
             + ", ".join(f"--host {key}" for key in ported),
             err=True,
         )
+    if not removed and not everything:
+        # The group's exit status: 1 when what was asked for is not in the database (a new user's
+        # trial, session 15: a typo'd --host "forgot 0 row(s)" and exited 0, read as done).
+        asked = " ".join(
+            f"--{option} {shlex.quote(value)}"
+            for option, value in (("host", host), ("model", model), ("rule", rule), ("name", name))
+            if value is not None
+        )
+        raise click.ClickException(
+            f"nothing learned matches {asked} ('toolguard learned list' shows what is stored)"
+        )
+    click.echo(f"forgot {removed} row(s)")
 
 
 @learned.command(name="export", epilog=DATABASE_EXIT_STATUS)

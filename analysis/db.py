@@ -194,6 +194,9 @@ def load_runs(
                     "model_rules_skipped_hosts",
                     "unrecognised_requests",
                     "unrecognised_hosts",
+                    "unchecked_requests",
+                    "unchecked_rejected",
+                    "unchecked_paths",
                 )
                 if c in columns
             ]

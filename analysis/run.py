@@ -60,10 +60,12 @@ from toolguard_core.verdict import (
 )
 from toolguard_core.visibility import (
     NOTHING_SEEN,
+    UNCHECKED_PATHS_HOW,
     flow_verdict_words,
     parse_hosts,
     passed_through_line,
     skipped_line,
+    unchecked_line,
     unrecognised_line,
 )
 
@@ -408,10 +410,10 @@ _NO_TRAFFIC_DEFAULT = {
     "regular": "the client ignored HTTPS_PROXY/HTTP_PROXY, did not trust mitmproxy's CA (its TLS handshake "
     "failed before a request), or made no API call; reverse mode (the default) needs neither",
 }
-#: Traffic reached the proxy but nothing was validated: not on a path toolguard validates.
+#: Traffic reached the proxy but nothing was validated, in a run row from before m016 (no count of
+#: the requests not validated because of their path): not on a path toolguard validates.
 _NOT_VALIDATED_HINT = (
-    "requests reached the proxy, but none on an API path toolguard validates (toolguard_paths: "
-    "/chat/completions, /responses, /v1/messages by default)"
+    f"requests reached the proxy, but none on an API path toolguard validates: {UNCHECKED_PATHS_HOW}"
 )
 
 
@@ -625,6 +627,15 @@ def report(
         return f"{NO_RUN_PREFIX} {run_id} in {db_path} (it did not start or did not stop cleanly; see its log).\n"
     counts = counts_line(run, data.stored)
     lines = [counts if counts.startswith(NOTHING_SEEN) else f"toolguard: {counts}"]
+    # Right under the counts: "0 rejected" there never hides a rejection on a path no rule checked.
+    unchecked = unchecked_line(
+        int(run.get("unchecked_requests") or 0),
+        int(run.get("unchecked_rejected") or 0),
+        parse_hosts(run.get("unchecked_paths")),
+        limit=MAX_REPORT_HOSTS,
+    )
+    if unchecked:
+        lines.append(f"  {unchecked}.")
     skipped = skipped_line(
         int(run.get("model_rules_skipped") or 0), parse_hosts(run.get("model_rules_skipped_hosts"))
     )
@@ -641,7 +652,7 @@ def report(
     if not run["requests_seen"] and not run.get("websocket_messages"):
         hint = no_traffic_hint(command or [], mode, env) if started else NOT_STARTED_HINT
         lines.append(f"  likely cause: {hint}.")
-    elif not run["validated"] and not flows:
+    elif not run["validated"] and not flows and not unchecked:
         lines.append(f"  likely cause: {_NOT_VALIDATED_HINT}.")
     if rule_counts:
         lines.append("  rules:")

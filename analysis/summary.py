@@ -37,6 +37,7 @@ from toolguard_core.visibility import (
     passed_through_line,
     seen_line,
     skipped_line,
+    unchecked_line,
     unrecognised_line,
 )
 
@@ -517,6 +518,19 @@ def _seen(
     line = unrecognised_line(counted, counted_hosts, unrecognised, total_hosts=host_count)
     if line:
         notes.append(line)
+    # The proxies' count of requests no rule validated because of their path (runs from m016 on).
+    unchecked_paths = merge_hosts(parse_hosts(run.get("unchecked_paths")) for run in runs)
+    unchecked = sum(int(run.get("unchecked_requests") or 0) for run in runs)
+    unchecked_rejected = sum(int(run.get("unchecked_rejected") or 0) for run in runs)
+    if host:
+        # Counted per upstream+path, rejected per run only: under --host the rejections are not said.
+        unchecked_paths = {
+            p: n for p, n in unchecked_paths.items() if host.lower() in p.split("/", 1)[0].lower()
+        }
+        unchecked, unchecked_rejected = sum(unchecked_paths.values()), 0
+    line = unchecked_line(unchecked, unchecked_rejected, unchecked_paths)
+    if line:
+        notes.append(line)
     return {
         "runs": len(runs),
         "requests_seen": requests_seen,
@@ -528,6 +542,9 @@ def _seen(
         "unrecognised_requests": counted,
         "unrecognised_hosts": named,
         "unrecognised_host_count": host_count,
+        "unchecked_requests": unchecked,
+        "unchecked_rejected": unchecked_rejected,
+        "unchecked_paths": dict(list(unchecked_paths.items())[:MAX_SEEN_HOSTS]),
         "notes": notes,
     }
 

@@ -745,6 +745,8 @@ def test_stats_command(guard):
         "requests_seen": 1,
         "model_rules_skipped": 0,  # said, not left out (api.openai.com and its model are known)
         "unrecognised_requests": 0,  # the same (api.openai.com is recognised)
+        "unchecked_requests": 0,  # the same (its path is validated)
+        "unchecked_rejected": 0,
         "validated": 1,
         "flagged": 1,
         "rejected": 1,
@@ -1061,6 +1063,9 @@ def test_the_run_row_has_the_counts_and_every_stored_flow_names_it(guard, db_pat
         "model_rules_skipped_hosts": None,
         "unrecognised_requests": 0,
         "unrecognised_hosts": None,
+        "unchecked_requests": 0,  # the GET /v1/models is no POST: not counted as unchecked
+        "unchecked_rejected": 0,
+        "unchecked_paths": None,
     }
     flows, _ = rows(db_path)
     assert sorted((f["verdict"], f["run_id"]) for f in flows) == [

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from support.corpus import load_valid
 
-from toolguard_analysis.check import DEFAULT_URL, SHAPE_URLS, check_bodies, shape_of
+from toolguard_analysis.check import ASSUMED_WORDS, DEFAULT_URL, SHAPE_URLS, check_bodies, shape_of
 from toolguard_analysis.cli import cli
 from toolguard_core.request import anthropic_platform, endpoint_kind, gemini_wrapped
 
@@ -80,7 +80,8 @@ def test_text_output_from_stdin() -> None:
     result = run(["-"], stdin=json.dumps(ORPHAN).encode())
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert lines[0].startswith(
+    assert lines[0] == f"note: {ASSUMED_WORDS}"  # no --url
+    assert lines[1].startswith(
         "error sequence.orphan-tool-message at messages[0]: messages[0] (tool, tool_call_id dummy)"
     )
     assert lines[-1] == "1 error(s), 0 warning(s) for OpenAI (https://api.openai.com/v1/chat/completions)"
@@ -158,6 +159,7 @@ def test_json_output_names_the_source_provider_and_url() -> None:
         "url": "https://api.openai.com/v1/chat/completions",
         "provider": "openai",
         "provider_name": "OpenAI",
+        "inferred": {"api": "chat", "clues": {}, "choices": {"chat": DEFAULT_URL}, "note": ASSUMED_WORDS},
     }
 
 
@@ -479,7 +481,7 @@ def test_without_url_a_real_body_is_taken_for_the_api_it_was_sent_to(entry: dict
     sent_as = _sent_as(entry["url"])
     if entry["id"] in PLAIN or sent_as == "chat":
         # A chat body's errors here are its provider's, not its API's: only the API is compared.
-        assert (shape.clues, shape.kind, shape.words(), shape.url) == ({}, None, None, DEFAULT_URL)
+        assert (shape.clues, shape.kind, shape.words(), shape.url) == ({}, None, ASSUMED_WORDS, DEFAULT_URL)
         return
     assert shape.kind == sent_as, shape.clues
     [checked] = check_bodies([("req.json", body)], None)
@@ -565,8 +567,47 @@ def test_a_chat_body_with_a_stray_native_field_is_still_checked_as_chat(field: s
     fields is a chat body's mistake, reported as such, not a reason to judge the body as another API."""
     Path("req.json").write_text(json.dumps({**VALID, field: value}))
     data = json.loads(run(["--format", "json", "req.json"]).output)
-    assert (data["url"], "inferred" in data, [(f["rule"], f["location"]) for f in data["findings"]]) == (
+    assert (data["url"], data["inferred"]["api"], [(f["rule"], f["location"]) for f in data["findings"]]) == (
         DEFAULT_URL,
-        False,
+        "chat",
         [("params.unknown", field)],
     )
+
+
+def test_without_url_a_chat_body_is_said_once_to_be_checked_as_openai() -> None:
+    """A plain chat body without --url was checked as OpenAI's with no word that the provider was
+    assumed (a new user's trial, session 15). Text: one note before the bodies, however many there are
+    (a JSON Lines file of chat bodies); JSON: every body's `inferred` says `chat`, assumed, and why."""
+    Path("req.json").write_text(json.dumps(VALID))
+    text = run(["req.json"])
+    assert (text.exit_code, text.output) == (
+        0,
+        "note: no --url: checked as OpenAI Chat Completions (https://api.openai.com/v1/chat/completions), "
+        "assumed: no field of the body names another API; pass --url with the URL it is sent to, whose "
+        "provider decides which rules apply (a field or value OpenAI rejects may be accepted there, and "
+        "the reverse)\n"
+        "0 error(s), 0 warning(s) for OpenAI (https://api.openai.com/v1/chat/completions)\n",
+    )
+    data = json.loads(run(["--format", "json", "req.json"]).output)
+    assert data["inferred"] == {
+        "api": "chat",
+        "clues": {},
+        "choices": {"chat": DEFAULT_URL},
+        "note": text.output.splitlines()[0].removeprefix("note: "),
+    }
+    Path("reqs.jsonl").write_text(
+        json.dumps(VALID) + "\n" + json.dumps(NATIVE["nv-002"]) + "\n" + json.dumps(VALID) + "\n"
+    )
+    many = run(["reqs.jsonl"]).output.splitlines()
+    assert [line.split(":", 1)[0] for line in many if line.startswith("note")] == [
+        "note (2 of 3 bodies)",
+        "note",
+    ]
+    assert many[0] == "note (2 of 3 bodies): " + ASSUMED_WORDS
+    assert many[1:3] == [
+        "== reqs.jsonl:1",
+        "0 error(s), 0 warning(s) for OpenAI (https://api.openai.com/v1/chat/completions)",
+    ]
+    assert many[3] == "== reqs.jsonl:2" and many[4].startswith("note: no --url: checked as Bedrock Converse")
+    with_url = run(["--url", DEFAULT_URL, "reqs.jsonl"]).output
+    assert "note" not in with_url

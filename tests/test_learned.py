@@ -898,15 +898,61 @@ def test_forget_with_the_bare_host_points_to_its_port_keys(tmp_path: Path) -> No
     _store(path, [_row("a", "unexplained", status=400, body=json.dumps({"error": XAI_TEXT}))])
     runner = CliRunner()
     bare = runner.invoke(cli, ["learned", "forget", "--host", "127.0.0.1", "--db", str(path)])
-    assert (bare.exit_code, bare.stdout) == (0, "forgot 0 row(s)\n")
-    assert (
-        bare.stderr
-        == f"rows learned from 127.0.0.1 on a port of its own are kept under host:port: --host {UPSTREAM_KEY}\n"
+    assert (bare.exit_code, bare.stdout) == (1, "")
+    assert bare.stderr == (
+        f"rows learned from 127.0.0.1 on a port of its own are kept under host:port: --host {UPSTREAM_KEY}\n"
+        "Error: nothing learned matches --host 127.0.0.1 ('toolguard learned list' shows what is stored)\n"
     )
     ported = runner.invoke(cli, ["learned", "forget", "--host", UPSTREAM_KEY, "--db", str(path)])
     assert (ported.exit_code, ported.stdout, ported.stderr) == (0, "forgot 1 row(s)\n", "")
     elsewhere = runner.invoke(cli, ["learned", "forget", "--host", "elsewhere", "--db", str(path)])
-    assert (elsewhere.stdout, elsewhere.stderr) == ("forgot 0 row(s)\n", "")
+    assert (elsewhere.exit_code, elsewhere.stdout, elsewhere.stderr) == (
+        1,
+        "",
+        "Error: nothing learned matches --host elsewhere ('toolguard learned list' shows what is stored)\n",
+    )
+
+
+def test_forget_says_which_filter_matched_nothing_and_exits_1(tmp_path: Path) -> None:
+    """The learned group's help says exit 1 when what was asked for is not in the database; `forget`
+    with filters that match no row exited 0 with "forgot 0 row(s)" (a new user's trial, session 15).
+    Every filter given is named, quoted as a shell takes it back; --all on an empty store stays 0."""
+    from click.testing import CliRunner
+
+    from toolguard_analysis.cli import cli
+
+    path = tmp_path / "a.db"
+    open_db(path).close()
+    _store(path, [_row("a", "unexplained", status=400, body=json.dumps({"error": XAI_TEXT}))])
+    runner = CliRunner()
+    missed = runner.invoke(
+        cli,
+        [
+            "learned",
+            "forget",
+            "--host",
+            UPSTREAM_KEY,
+            "--model",
+            "",
+            "--rule",
+            "learned.param",
+            "--name",
+            "top k",
+            "--db",
+            str(path),
+        ],
+    )
+    assert (missed.exit_code, missed.stdout, missed.stderr) == (
+        1,
+        "",
+        f"Error: nothing learned matches --host {UPSTREAM_KEY} --model '' --rule learned.param --name 'top k' "
+        "('toolguard learned list' shows what is stored)\n",
+    )
+    kept = runner.invoke(cli, ["learned", "list", "--json", "--db", str(path)])
+    assert len(json.loads(kept.stdout)["constraints"]) == 1  # nothing was forgotten
+    assert runner.invoke(cli, ["learned", "forget", "--all", "--db", str(path)]).exit_code == 0
+    empty = runner.invoke(cli, ["learned", "forget", "--all", "--db", str(path)])
+    assert (empty.exit_code, empty.stdout, empty.stderr) == (0, "forgot 0 row(s)\n", "")
 
 
 #: (host, port, scheme) -> how every report names that upstream (learned.upstream_name).

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-from support.upstream import ORPHAN_MESSAGE, Upstream, canned
+from support.upstream import ORPHAN_MESSAGE, Reply, Upstream, canned
 
 from toolguard_analysis.cli import cli
 from toolguard_analysis.run import (
@@ -485,8 +485,10 @@ def test_report_counts_websocket_messages_and_says_why_nothing_was_validated(tmp
     assert report(db_path, "other-path", ["python", "agent.py"], "reverse") == (
         "toolguard: 2 requests reached the proxy: 0 validated, 0 with findings, 0 rejected by the upstream, "
         "0 without an answer; 0 flows stored.\n"
-        "  likely cause: requests reached the proxy, but none on an API path toolguard validates "
-        "(toolguard_paths: /chat/completions, /responses, /v1/messages by default).\n"
+        "  likely cause: requests reached the proxy, but none on an API path toolguard validates: toolguard "
+        "validates POSTs to /chat/completions, /responses, /v1/messages and the native chat APIs' paths "
+        "(toolguard_paths); send such requests to the right endpoint (a typo'd path is the client's to fix), or have "
+        "toolguard validate a path of your own with --set toolguard_paths=REGEX (README, Options).\n"
     )
 
 
@@ -685,6 +687,87 @@ def test_run_says_which_requests_passed_through_without_validation(
         "       1  info     body.too-large",
     ]
     assert (flow["verdict"], flow["status"]) == ("accepted", 200)
+
+
+#: OpenAI's answer to a POST on a path it has no endpoint for (here a typo'd /chat/completion): a 404
+#: whose message names the method and path, in this body (a doubled path in
+#: https://github.com/harry0703/MoneyPrinterTurbo/issues/57; the body whole in
+#: https://github.com/chatboxai/chatbox/issues/199).
+INVALID_URL = {
+    "error": {
+        "message": "Invalid URL (POST /v1/chat/completion)",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": None,
+    }
+}
+# One chat call on the right path, two on a typo'd one, one embeddings call (a record-only path).
+MIXED_PATHS_CLIENT = textwrap.dedent(
+    """
+    import json, os, urllib.error, urllib.request
+    base = os.environ["OPENAI_BASE_URL"]
+    chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+    for path, body in [("/chat/completions", chat), ("/chat/completion", chat), ("/chat/completion", chat),
+                       ("/embeddings", {"model": "text-embedding-3-small", "input": "hi"})]:
+        request = urllib.request.Request(base + path, json.dumps(body).encode(),
+                                         {"content-type": "application/json", "authorization": "Bearer sk-test"})
+        try:
+            print(path, urllib.request.urlopen(request, timeout=15).status)
+        except urllib.error.HTTPError as exc:
+            print(path, exc.code)
+    """
+)
+
+
+@pytest.mark.e2e
+def test_run_says_how_many_requests_went_unchecked_because_of_their_path(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    """A new user's trial (session 15): a client that typo'd its path (/chat/completion) next to one
+    right call read "1 validated, 0 with findings, 0 rejected by the upstream" and no hint (the hint
+    was said only when nothing at all was validated). The run row counts the requests no rule
+    validated because of their path, the rejected ones among them and their paths; the report says so
+    right under the counts, with how to have them checked."""
+    right = upstream.handler
+    upstream.handler = lambda request: (
+        Reply.json(404, INVALID_URL) if request.path.endswith("/chat/completion") else right(request)
+    )
+    db_path = tmp_path / "run.db"
+    result = toolguard_run(
+        "--upstream", upstream.url, "--db", str(db_path), "--confdir", str(tmp_path / "conf"),
+        "--", PYTHON, "-c", MIXED_PATHS_CLIENT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (
+        result.stdout
+        == "/chat/completions 200\n/chat/completion 404\n/chat/completion 404\n/embeddings 200\n"
+    )
+    db = sqlite_utils.Database(db_path)
+    [run] = db["runs"].rows
+    where = f"127.0.0.1:{upstream.port}/v1"
+    assert {k: run[k] for k in ("requests_seen", "validated", "rejected", "stored")} == {
+        "requests_seen": 4, "validated": 1, "rejected": 0, "stored": 0
+    }  # fmt: skip
+    assert (run["unchecked_requests"], run["unchecked_rejected"], json.loads(run["unchecked_paths"])) == (
+        3,
+        2,
+        {f"{where}/chat/completion": 2, f"{where}/embeddings": 1},
+    )
+    start = result.stderr.splitlines().index(
+        "toolguard: 4 requests reached the proxy: 1 validated, 0 with findings, 0 rejected by the upstream, "
+        "0 without an answer; 0 flows stored."
+    )
+    assert result.stderr.splitlines()[start + 1 :] == [
+        f"  3 requests NOT checked because of their path, 2 of them rejected by the upstream "
+        f"({where}/chat/completion (2), {where}/embeddings (1)): no rule validated them; toolguard validates "
+        "POSTs to /chat/completions, /responses, /v1/messages and the native chat APIs' paths (toolguard_paths); "
+        "send such requests to the right endpoint (a typo'd path is the client's to fix), or have toolguard validate a "
+        "path of your own with --set toolguard_paths=REGEX (README, Options).",
+        "  1 request to hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or "
+        f"Anthropic Messages, plus the model catalog): 127.0.0.1:{upstream.port}; no provider-specific rule was "
+        "applied; map a host to its provider with [[gateway]] in the providers config "
+        "(--set toolguard_providers=FILE, docs/providers.md)",
+    ]
 
 
 @pytest.mark.e2e

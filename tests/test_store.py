@@ -113,7 +113,33 @@ def test_migrations_run_in_their_fixed_order() -> None:
         "m013_unrecognised_hosts",
         "m014_summary_index_ports",
         "m015_bracketed_ipv6_hosts",
+        "m016_unchecked_paths",
     ]
+
+
+def test_m016_counts_unchecked_paths_in_the_runs_of_an_older_database(tmp_path: Path) -> None:
+    """A run row written before m016 keeps its counts and reads as "none counted" (0, 0, NULL); a new
+    one stores the requests not validated because of their path, those rejected, and the paths."""
+    path = tmp_path / "m015.db"
+    db = sqlite_utils.Database(path)
+    migrations.apply(db, stop_before="m016_unchecked_paths")
+    db["runs"].insert({"id": "old", "started_utc": "2026-11-30T09:00:00.000Z", "requests_seen": 3})
+    db.close()
+    db = open_db(path)
+    old = db["runs"].get("old")
+    assert (old["requests_seen"], old["unchecked_requests"], old["unchecked_rejected"], old["unchecked_paths"]) == (
+        3, 0, 0, None
+    )  # fmt: skip
+    write_run(
+        db,
+        RunRow(id="new", started_utc="2026-11-30T10:00:00.000Z", requests_seen=3, unchecked_requests=2,
+               unchecked_rejected=1, unchecked_paths='{"api.openai.com/v1/chat/completion": 2}'),
+    )  # fmt: skip
+    new = db["runs"].get("new")
+    assert (new["unchecked_requests"], new["unchecked_rejected"], new["unchecked_paths"]) == (
+        2, 1, '{"api.openai.com/v1/chat/completion": 2}'
+    )  # fmt: skip
+    db.close()
 
 
 def test_m013_counts_unrecognised_hosts_in_the_runs_of_an_older_database(tmp_path: Path) -> None:

@@ -24,6 +24,12 @@ UNRECOGNISED = (
     "Messages, plus the model catalog)"
 )
 
+UNCHECKED = (
+    "1 request NOT checked because of its path, rejected by the upstream (llm.corp.example/v1/chat/completion (1)): "
+    "no rule validated it; toolguard validates POSTs to /chat/completions, /responses, /v1/messages and the "
+    "native chat APIs' paths (toolguard_paths); send such requests to the right endpoint (a typo'd path is the client's "
+    "to fix), or have toolguard validate a path of your own with --set toolguard_paths=REGEX (README, Options)"
+)
 SKIPPED = (
     "4 requests with models toolguard does not know for their host (llm.corp.example, 127.0.0.1): model "
     'rules were skipped (declare the host with [[gateway]] or the model with [models."name"] in the '
@@ -37,7 +43,8 @@ def _with_runs(path: Path) -> Path:
         db,
         RunRow(id="r1", started_utc="2026-11-30T09:00:00.000Z", ended_utc="2026-11-30T09:10:00.000Z",
                requests_seen=6, validated=5, model_rules_skipped=3,
-               model_rules_skipped_hosts='{"llm.corp.example": 3}'),
+               model_rules_skipped_hosts='{"llm.corp.example": 3}', unchecked_requests=1, unchecked_rejected=1,
+               unchecked_paths='{"llm.corp.example/v1/chat/completion": 1}'),
     )  # fmt: skip
     write_run(
         db,
@@ -72,6 +79,9 @@ def test_an_empty_database_says_nothing_was_seen(tmp_path: Path) -> None:
         "unrecognised_requests": 0,
         "unrecognised_hosts": [],
         "unrecognised_host_count": 0,
+        "unchecked_requests": 0,
+        "unchecked_rejected": 0,
+        "unchecked_paths": {},
         "notes": ["toolguard saw 0 requests: nothing was checked"],
     }
     assert render_text(data, width=400).splitlines()[1:3] == [
@@ -106,10 +116,15 @@ def test_the_runs_skipped_model_rules_and_unrecognised_hosts_are_said(tmp_path: 
         "unrecognised_requests": 0,
         "unrecognised_hosts": ["llm.corp.example"],
         "unrecognised_host_count": 1,
+        # The request of r1 no rule validated because of its path (runs.unchecked_*, m016).
+        "unchecked_requests": 1,
+        "unchecked_rejected": 1,
+        "unchecked_paths": {"llm.corp.example/v1/chat/completion": 1},
         "notes": [
             "toolguard saw 8 requests (7 checked) in 2 run(s)",
             SKIPPED,
             f"{UNRECOGNISED}: llm.corp.example; {MAP}",
+            UNCHECKED,
         ],
     }
     text = render_text(data, width=400)

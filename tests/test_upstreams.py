@@ -100,9 +100,11 @@ def test_forget_takes_the_printed_ipv6_name(tmp_path: Path) -> None:
     listed = runner.invoke(cli, ["learned", "list", "--db", str(path)])
     assert " [::1]:8080 " in listed.stdout
     bare = runner.invoke(cli, ["learned", "forget", "--host", "::1", "--db", str(path)])
-    assert (bare.stdout, bare.stderr) == (
-        "forgot 0 row(s)\n",
-        "rows learned from ::1 on a port of its own are kept under host:port: --host [::1]:8080\n",
+    assert (bare.exit_code, bare.stdout, bare.stderr) == (
+        1,
+        "",
+        "rows learned from ::1 on a port of its own are kept under host:port: --host [::1]:8080\n"
+        "Error: nothing learned matches --host ::1 ('toolguard learned list' shows what is stored)\n",
     )
     printed = runner.invoke(cli, ["learned", "forget", "--host", "[::1]:8080", "--db", str(path)])
     assert (printed.exit_code, printed.stdout) == (0, "forgot 1 row(s)\n")

@@ -119,6 +119,7 @@ from toolguard_core.visibility import (
     hosts_json,
     merge_hosts,
     skipped_line,
+    unchecked_line,
     unrecognised_line,
     unvalidated_note,
 )
@@ -163,6 +164,8 @@ _STOPPED_COUNTS: dict[tuple[str, str], Counter[str]] = {}
 _STOPPED_SKIPPED_HOSTS: dict[tuple[str, str], Counter[str]] = {}
 # The same for the hosts no provider profile recognises (runs.unrecognised_hosts).
 _STOPPED_UNRECOGNISED_HOSTS: dict[tuple[str, str], Counter[str]] = {}
+# The same for the paths not validated because of their path (runs.unchecked_paths).
+_STOPPED_UNCHECKED_PATHS: dict[tuple[str, str], Counter[str]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +188,10 @@ class _Route:
     #: The upstream as every report names it (learned.upstream_name: ``host:port`` off the scheme's
     #: default port), for the unrecognised hosts' counts.
     upstream: str = ""
+    #: A POST toolguard_hosts lets through that is not validated because of its path (Scope.RECORD,
+    #: or IGNORE by path alone: a typo'd /chat/completion): the upstream and path as the run report
+    #: names them (key-shaped values scrubbed, no query), else "". Derived once per route.
+    unchecked_path: str = ""
 
 
 _IGNORED = _Route(Scope.IGNORE, "", None)
@@ -448,6 +455,11 @@ class ToolGuard:
         # not: a clean run against a gateway stores nothing, yet its report must say the generic
         # profile judged it (bounded: visibility.add_host).
         self.unrecognised_hosts: Counter[str] = Counter()
+        # Requests (stats["unchecked_requests"]) per upstream and path that no rule validated because
+        # of the path, and the ids of those awaiting their answer (stats["unchecked_rejected"]): a run
+        # whose client typo'd its path otherwise read "0 validated, 0 rejected" (bounded like pending).
+        self.unchecked_paths: Counter[str] = Counter()
+        self._unchecked_flows: dict[str, None] = {}
         self._gc_frozen = False
         self._running = False
         # The store said it is ready (the writer process's handshake is read off the event loop).
@@ -860,6 +872,9 @@ class ToolGuard:
                 _STOPPED_UNRECOGNISED_HOSTS[key] = (
                     _STOPPED_UNRECOGNISED_HOSTS.get(key, Counter()) + self.unrecognised_hosts
                 )
+                _STOPPED_UNCHECKED_PATHS[key] = (
+                    _STOPPED_UNCHECKED_PATHS.get(key, Counter()) + self.unchecked_paths
+                )
             # Drains the whole queue however long it takes, with progress lines, and logs how many
             # rows were written (and dropped, and why); see Store.close. Then the syncer and the
             # exporter send what is left (both bounded).
@@ -884,6 +899,11 @@ class ToolGuard:
         unrecognised = unrecognised_line(stats.get("unrecognised_requests", 0), self.unrecognised_hosts)
         if unrecognised:
             lines.append(f"toolguard: {unrecognised}")
+        unchecked = unchecked_line(
+            stats.get("unchecked_requests", 0), stats.get("unchecked_rejected", 0), self.unchecked_paths
+        )
+        if unchecked:
+            lines.append(f"toolguard: {unchecked}")
         return lines
 
     def _store_running(self) -> None:
@@ -1175,6 +1195,11 @@ class ToolGuard:
         unrecognised = merge_hosts(self._all_hosts("unrecognised_hosts"))
         if unrecognised:
             stats["unrecognised_hosts"] = unrecognised
+        stats.setdefault("unchecked_requests", 0)
+        stats.setdefault("unchecked_rejected", 0)
+        unchecked = merge_hosts([self.unchecked_paths])  # HTTP requests only: no WebSocket tally
+        if unchecked:
+            stats["unchecked_paths"] = unchecked
         if self.store is not None:
             stats.update(self.store.counters())
         stats.update(self._sink_stats())
@@ -1309,13 +1334,20 @@ class ToolGuard:
             record_paths=self.settings.record_paths,
             native_chat_path=allowed and self.registry.endpoint_candidate(host, request.port, path),
         )
+        # A POST the hosts let through, not validated because of its path: named as the reports name
+        # an upstream, its path scrubbed of anything shaped like a key (redact.scrub; no query).
+        unchecked = (
+            f"{upstream_name(pretty_host, request.port, request.scheme)}{redact.scrub(path)}"
+            if allowed and flow_scope in (Scope.RECORD, Scope.IGNORE)
+            else ""
+        )
         if flow_scope is Scope.IGNORE:  # nothing more is read of an ignored flow
-            return _Route(flow_scope, "", None)
+            return _Route(flow_scope, "", None, unchecked_path=unchecked)
         url = target_url(request)
         target = Target.from_url(url, self.registry)
         unrecognised = target.provider.id == GENERIC.id
         upstream = upstream_name(pretty_host, request.port, request.scheme) if unrecognised else ""
-        return _Route(flow_scope, url, target, pretty_host, unrecognised, upstream)
+        return _Route(flow_scope, url, target, pretty_host, unrecognised, upstream, unchecked)
 
     def _on_request(self, flow: http.HTTPFlow) -> None:
         request = flow.request
@@ -1325,6 +1357,8 @@ class ToolGuard:
         route = self._route(flow, hosts)
         flow_scope = route.scope
         if flow_scope in (Scope.RECORD, Scope.IGNORE):
+            if route.unchecked_path:
+                self._count_unchecked(flow, route.unchecked_path)
             if flow_scope is Scope.RECORD:
                 self._track_unvalidated(flow, route=route)
             return
@@ -1776,6 +1810,15 @@ class ToolGuard:
         if self.sockets is not None and self.sockets.follows(flow.id):
             self.sockets.end(flow.id, time.time())
 
+    def _count_unchecked(self, flow: http.HTTPFlow, path: str) -> None:
+        """Count a request not validated because of its path (runs.unchecked_requests), by upstream
+        and path (bounded: visibility.add_host), and await its answer to count a rejection (_finish)."""
+        self.stats["unchecked_requests"] += 1
+        add_host(self.unchecked_paths, path)
+        if len(self._unchecked_flows) >= MAX_PENDING:
+            self._unchecked_flows.pop(next(iter(self._unchecked_flows)))
+        self._unchecked_flows[flow.id] = None
+
     def _track_unvalidated(
         self, flow: http.HTTPFlow, internal_error: str | None = None, route: _Route | None = None
     ) -> None:
@@ -1836,6 +1879,11 @@ class ToolGuard:
             flow.response.stream = raw
 
     def _finish(self, flow: http.HTTPFlow, shutdown: bool = False) -> None:
+        if self._unchecked_flows and flow.id in self._unchecked_flows:
+            del self._unchecked_flows[flow.id]
+            answer = flow.response
+            if answer is not None and rejected(answer.data.status_code, False):
+                self.stats["unchecked_rejected"] += 1  # also in stats["rejected"] when recorded (RECORD)
         pending = self.pending.get(flow.id)
         if pending is None:
             return
@@ -2388,6 +2436,9 @@ class ToolGuard:
                 unrecognised_hosts=hosts_json(
                     self._run_hosts(_STOPPED_UNRECOGNISED_HOSTS, self.unrecognised_hosts)
                 ),
+                unchecked_requests=stats["unchecked_requests"],
+                unchecked_rejected=stats["unchecked_rejected"],
+                unchecked_paths=hosts_json(self._run_hosts(_STOPPED_UNCHECKED_PATHS, self.unchecked_paths)),
             )
         )
 

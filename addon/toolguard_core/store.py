@@ -303,6 +303,12 @@ class RunRow(BaseModel):
     #: not, and those hosts as JSON ``{host: requests}`` (m013_unrecognised_hosts).
     unrecognised_requests: int = 0
     unrecognised_hosts: str | None = None
+    #: POSTs not validated because of their path (toolguard_record_paths, or no path pattern at all),
+    #: those the upstream rejected, and their upstream and path as JSON ``{path: requests}``
+    #: (m016_unchecked_paths).
+    unchecked_requests: int = 0
+    unchecked_rejected: int = 0
+    unchecked_paths: str | None = None
 
 
 @migrations(transactional=False)  # batches of its own: MIGRATION_BATCH_ROWS (relabel_rows)
@@ -608,6 +614,21 @@ def m015_bracketed_ipv6_hosts(db: sqlite_utils.Database) -> None:
     from toolguard_core.learned_store import rekey_ipv6_hosts
 
     rekey_ipv6_hosts(db)
+
+
+@migrations()
+def m016_unchecked_paths(db: sqlite_utils.Database) -> None:
+    # Issue #9/#10 ("never reassuring about what was not seen"): POSTs that reached the proxy but were
+    # not validated because of their path (a typo'd /chat/completion, an /embeddings call) are counted
+    # per run, with those the upstream rejected and their paths (JSON {upstream+path: requests}): a
+    # mixed run otherwise read as clean (a new user's trial, session 15). Idempotent like m013.
+    columns = db["runs"].columns_dict
+    if "unchecked_requests" not in columns:
+        db.execute("ALTER TABLE runs ADD COLUMN unchecked_requests INTEGER NOT NULL DEFAULT 0")
+    if "unchecked_rejected" not in columns:
+        db.execute("ALTER TABLE runs ADD COLUMN unchecked_rejected INTEGER NOT NULL DEFAULT 0")
+    if "unchecked_paths" not in columns:
+        db.execute("ALTER TABLE runs ADD COLUMN unchecked_paths TEXT")
 
 
 def compact_repairs(db: sqlite_utils.Database) -> int:

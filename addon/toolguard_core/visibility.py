@@ -22,6 +22,7 @@ __all__ = [
     "MAX_NAMED_HOSTS",
     "MAX_TRACKED_HOSTS",
     "NOTHING_SEEN",
+    "UNCHECKED_PATHS_HOW",
     "UNRECOGNISED_HOSTS",
     "UNVALIDATED_RULES",
     "add_host",
@@ -33,6 +34,7 @@ __all__ = [
     "passed_through_line",
     "seen_line",
     "skipped_line",
+    "unchecked_line",
     "unrecognised_line",
 ]
 
@@ -185,6 +187,45 @@ def unrecognised_line(
             named += " and other hosts"
     counted = "" if requests <= 0 else ("1 request to " if requests == 1 else f"{requests} requests to ")
     return f"{counted}{UNRECOGNISED_HOSTS}: {named}; {MAP_A_HOST}"
+
+
+#: The paths toolguard validates, and how to have another validated: said wherever requests are
+#: counted that were not validated because of their path (the defaults: README, toolguard_paths).
+UNCHECKED_PATHS_HOW = (
+    "toolguard validates POSTs to /chat/completions, /responses, /v1/messages and the native chat APIs' "
+    "paths (toolguard_paths); send such requests to the right endpoint (a typo'd path is the client's to fix), or "
+    "have toolguard validate a path of your own with --set toolguard_paths=REGEX (README, Options)"
+)
+
+
+def unchecked_line(
+    requests: int, rejected: int, paths: Mapping[str, int], *, limit: int = MAX_NAMED_HOSTS
+) -> str | None:
+    """The sentence for requests no rule validated because of their path, or ``None`` when none.
+
+    ``requests``, ``rejected`` and ``paths`` (``{upstream + path: requests}``, bounded by
+    :data:`MAX_TRACKED_HOSTS`) are what the proxy counted (``runs.unchecked_requests``,
+    ``unchecked_rejected``, ``unchecked_paths``): a client that typo'd its path (``/chat/completion``)
+    got "0 validated, 0 rejected" and no hint once anything else was validated (a new user's trial,
+    session 15)."""
+    if requests <= 0:
+        return None
+    merged = merge_hosts([paths])  # most requests first
+    named = hosts_list([f"{path} ({n})" for path, n in merged.items()], limit=limit)
+    if sum(paths.values()) < requests:
+        named = (named + " and other paths") if named else "paths not recorded"
+    counted, them = ("1 request", "it") if requests == 1 else (f"{requests} requests", "them")
+    refused = ""
+    if rejected > 0:
+        refused = (
+            f", {rejected} of {them} rejected by the upstream"
+            if requests > 1
+            else ", rejected by the upstream"
+        )
+    return (
+        f"{counted} NOT checked because of {'its' if requests == 1 else 'their'} path{refused} "
+        f"({named}): no rule validated {them}; {UNCHECKED_PATHS_HOW}"
+    )
 
 
 #: The sentence when the proxy saw no request at all.

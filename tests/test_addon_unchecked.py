@@ -1,0 +1,112 @@
+"""The proxy counts the POSTs it did not validate because of their path (addon.py,
+``_Route.unchecked_path``): a record-only path (``toolguard_record_paths``: ``/embeddings``) or a path
+no option matches (a typo'd ``/chat/completion``), with those the upstream rejected and their upstream
+and path. A new user's trial (session 15): a run with one right call and typo'd ones read "1 validated,
+0 rejected" and no hint. Real hooks (taddons, tflow), a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlite_utils
+from mitmproxy import http
+from mitmproxy.test import tflow
+
+from toolguard_core.addon import ToolGuard
+from toolguard_core.visibility import UNCHECKED_PATHS_HOW
+
+CHAT = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}).encode()
+OK = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion",
+    "model": "gpt-4o-mini",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "done"}, "finish_reason": "stop"}],
+}
+#: OpenAI's 404 for a path it has no endpoint for (https://github.com/chatboxai/chatbox/issues/199).
+INVALID_URL = {
+    "error": {
+        "message": "Invalid URL (POST /v1/chat/completion)",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": None,
+    }
+}
+
+
+def _exchange(addon: ToolGuard, method: str, url: str, status: int, answer: dict[str, Any]) -> None:
+    flow = tflow.tflow(req=http.Request.make(method, url, CHAT, {"content-type": "application/json"}))
+    addon.request(flow)
+    flow.response = http.Response.make(
+        status, json.dumps(answer).encode(), {"content-type": "application/json"}
+    )
+    addon.responseheaders(flow)
+    addon.response(flow)
+
+
+def test_posts_not_validated_because_of_their_path_are_counted_with_their_rejections(
+    guard_db: tuple[ToolGuard, Any, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    addon, _, db_path = guard_db
+    for method, url, status, answer in [
+        ("POST", "https://api.openai.com/v1/chat/completions", 200, OK),  # validated
+        ("POST", "https://api.openai.com/v1/chat/completion", 404, INVALID_URL),  # typo'd: no option matches
+        ("POST", "https://api.openai.com/v1/chat/completion?api-key=sk-abc", 404, INVALID_URL),
+        ("POST", "https://api.openai.com/v1/embeddings", 200, {"data": []}),  # record-only, accepted
+        ("POST", "http://127.0.0.1:4000/v1/embeddings", 401, {"error": {"message": "bad key"}}),  # rejected
+        # A key-shaped path segment never reaches the count (redact.scrub).
+        ("POST", "https://gw.example/sk-proj-abcdefghijklmnopqrstuvwxyz0123/v1/chat/completion", 200, OK),
+        ("GET", "https://api.openai.com/v1/models", 200, {"data": []}),  # no POST: not counted
+    ]:
+        _exchange(addon, method, url, status, answer)
+    stats = json.loads(addon.stats_command())
+    paths = {
+        "api.openai.com/v1/chat/completion": 2,
+        "api.openai.com/v1/embeddings": 1,
+        "127.0.0.1:4000/v1/embeddings": 1,
+    }
+    [scrubbed] = set(stats["unchecked_paths"]) - set(paths)
+    assert "sk-proj-abcdefghijklmnopqrstuvwxyz0123" not in scrubbed and scrubbed.startswith("gw.example/")
+    paths[scrubbed] = 1
+    assert (stats["requests_seen"], stats["validated"], stats["unchecked_requests"], stats["unchecked_rejected"]) == (
+        7, 1, 5, 3
+    )  # fmt: skip
+    assert stats["unchecked_paths"] == paths
+    with caplog.at_level(logging.INFO):
+        addon.done()
+    [run] = sqlite_utils.Database(db_path)["runs"].rows
+    assert (run["unchecked_requests"], run["unchecked_rejected"], json.loads(run["unchecked_paths"])) == (
+        5,
+        3,
+        paths,
+    )
+    # Stored: only the record-only path's rejection (as before); the typo'd ones are counted, not stored.
+    stored = [(f["path"], f["status"]) for f in sqlite_utils.Database(db_path)["flows"].rows]
+    assert stored == [("/v1/embeddings", 401)]
+    line = (
+        "toolguard: 5 requests NOT checked because of their path, 3 of them rejected by the upstream "
+        f"(api.openai.com/v1/chat/completion (2), 127.0.0.1:4000/v1/embeddings (1), api.openai.com/v1/embeddings (1), "
+        f"{scrubbed} (1)): no rule validated them; {UNCHECKED_PATHS_HOW}"
+    )
+    assert [r.getMessage() for r in caplog.records].count(line) == 1
+
+
+def test_a_run_whose_paths_are_all_validated_says_nothing_of_unchecked_paths(
+    guard_db: tuple[ToolGuard, Any, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    addon, _, db_path = guard_db
+    _exchange(addon, "POST", "https://api.openai.com/v1/chat/completions", 200, OK)
+    stats = json.loads(addon.stats_command())
+    assert (stats["unchecked_requests"], stats["unchecked_rejected"], "unchecked_paths" in stats) == (
+        0,
+        0,
+        False,
+    )
+    with caplog.at_level(logging.INFO):
+        addon.done()
+    [run] = sqlite_utils.Database(db_path)["runs"].rows
+    assert (run["unchecked_requests"], run["unchecked_rejected"], run["unchecked_paths"]) == (0, 0, None)
+    assert not [r for r in caplog.records if "NOT checked" in r.getMessage()]
