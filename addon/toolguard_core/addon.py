@@ -59,7 +59,13 @@ from toolguard_core.analyze import (
     analyse_request,
 )
 from toolguard_core.capture import Capture, EarlyAnswer, early_recognition, response_body, stored_request
-from toolguard_core.causes import STATUS_ONLY, Recognition, recognise_error, request_object
+from toolguard_core.causes import (
+    STATUS_ONLY,
+    Recognition,
+    completes_from_request,
+    recognise_error,
+    request_object,
+)
 from toolguard_core.dburl import command_url, is_postgres_url, redact_url, spool_path_for
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.learned import NOTHING_LEARNED, Knowledge, learned_host, upstream_name
@@ -1975,7 +1981,11 @@ class ToolGuard:
                 and early is not None
                 and early.error is not None
                 and pending.analysis.is_json
-                and (cause is None or cause.get("provider") == STATUS_ONLY)
+                and (
+                    cause is None
+                    or cause.get("provider") == STATUS_ONLY
+                    or completes_from_request(cause)  # as Capture.to_row reads it again
+                )
             ):
                 # The request-aware tier, as Capture.to_row reads this row (block and repair mode
                 # judge in place): else the line said `unexplained` where the row said `recognised`.

@@ -7107,9 +7107,12 @@ def completes_from_request(cause: Mapping[str, Any] | None) -> bool:
     """Whether a recognition read without the request (its :meth:`Recognition.summary`) would name a
     narrower constraint with it: the proxy's early reading then reads the answer again with the
     request before the row is stored (capture.Capture.to_row), so what is learned is the same as
-    :func:`recognise_error` with the request gives. Rare: only these causes."""
+    :func:`recognise_error` with the request gives, and so is the cause (:func:`_not_reasoning`). Rare: only
+    these causes."""
     if not cause:
         return False
+    if cause.get("cause") == "cause.sampling-on-reasoning-model":
+        return True  # the request's model may be one the catalog knows does not reason (_not_reasoning)
     constraint = cause.get("constraint")
     if constraint is None:
         return cause.get("cause") in _COMPLETED_CAUSES
