@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from support.corpus import LEGACY, load_failures
 from support.proxy import Mitmdump
 from support.seeds import DUPLICATE, LONE_TOOL, ORPHAN_TEXT, SeedCase
-from support.upstream import RecordedRequest, Reply, Upstream, completion
+from support.upstream import GROK, XAI_PRESENCE_PENALTY, RecordedRequest, Reply, Upstream, completion
 
 from toolguard_analysis.cli import cli
 from toolguard_analysis.summary import build_summary
@@ -39,15 +39,6 @@ CORPUS_HEADER = "x-corpus-row"
 API_PATHS = {"chat": "/v1/chat/completions", "responses": "/v1/responses", "messages": "/v1/messages"}
 MIN_EXPLAINED = 0.85
 WAIT = 10.0
-
-# xAI's rejection of a parameter, as LobeChat relayed it (https://github.com/lobehub/lobehub/issues/8389,
-# corpus row a-0031). No built-in rule flags presence_penalty for this model on this host.
-XAI_PRESENCE_PENALTY = {
-    "error": "Argument not supported on this model: presencePenalty",
-    "endpoint": "https://api.x.ai/v1",
-    "provider": "xai",
-}
-GROK = "grok-4"
 
 
 # ------------------------------------------------------------------------------------------- helpers

@@ -22,7 +22,7 @@ from typing import Any
 import openai
 import pytest
 from support.proxy import Mitmdump
-from support.upstream import Reply, Upstream
+from support.upstream import GROK, XAI_PRESENCE_PENALTY, Reply, Upstream
 
 from toolguard_core.dburl import redact_url
 from toolguard_core.verdict import VERDICT_WORDS
@@ -32,13 +32,6 @@ psycopg = pytest.importorskip("psycopg")
 
 TOOLGUARD = Path(sys.executable).with_name("toolguard")
 SYNC_TIMEOUT = 30.0
-GROK = "grok-4"
-# xAI's rejection of a parameter, as LobeChat relayed it (https://github.com/lobehub/lobehub/issues/8389).
-XAI_PRESENCE_PENALTY = {
-    "error": "Argument not supported on this model: presencePenalty",
-    "endpoint": "https://api.x.ai/v1",
-    "provider": "xai",
-}
 
 
 def toolguard(*args: str) -> str:

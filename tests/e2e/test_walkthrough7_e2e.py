@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from support.proxy import Mitmdump
-from support.upstream import Upstream, openai_like
+from support.upstream import GROK, XAI_PRESENCE_PENALTY, Upstream, canned, openai_like
 
 pytestmark = pytest.mark.e2e
 openai = pytest.importorskip("openai")
@@ -77,16 +77,17 @@ def test_the_html_glossary_explains_a_learned_finding(
     openai_client: Callable[..., Any],
     tmp_path: Path,
 ) -> None:
-    """The second o3-mini request with max_tokens repeats what the upstream rejected: a learned.param
-    finding (docs/learned.md). The report's glossary said of it "Not a rule or root cause this
-    toolguard version knows.", as if the database came from a newer toolguard."""
-    upstream.handler = openai_like()
+    """The second request with a parameter the upstream rejected repeats it: a learned.param finding
+    (docs/learned.md). The report's glossary said of it "Not a rule or root cause this toolguard
+    version knows.", as if the database came from a newer toolguard. (Until session 15 the scenario
+    was o3-mini with max_tokens; a rejection a built-in rule predicts is no longer learned again.)"""
+    upstream.handler = canned(400, XAI_PRESENCE_PENALTY)
     db_path = tmp_path / "toolguard.db"
     for _session in range(2):  # the next session starts with what the first one learned
         proxy = mitmdump_reverse(db_path=db_path)
         with pytest.raises(openai.BadRequestError):
             openai_client(proxy).chat.completions.create(
-                model="o3-mini", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+                model=GROK, presence_penalty=0.5, messages=[{"role": "user", "content": "hi"}]
             )
         proxy.stop()
     assert [f["rule"] for f in proxy.db()["findings"].rows_where(order_by="flow_id, idx")].count(

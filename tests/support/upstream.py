@@ -311,6 +311,17 @@ def openai_like(*, delay: float = 0.05, chunks: Sequence[bytes] | None = None) -
     return handle
 
 
+# xAI's rejection of a parameter, as LobeChat relayed it (https://github.com/lobehub/lobehub/issues/8389,
+# corpus row a-0031). No built-in rule flags presence_penalty for this model on a loopback host, so the
+# answer is what toolguard learns from (learned.param).
+XAI_PRESENCE_PENALTY: dict[str, Any] = {
+    "error": "Argument not supported on this model: presencePenalty",
+    "endpoint": "https://api.x.ai/v1",
+    "provider": "xai",
+}
+GROK = "grok-4"
+
+
 def canned(status: int, body: bytes | str | dict[str, Any], headers: dict[str, str] | None = None) -> Handler:
     """A handler that answers every request with the same (status, headers, body)."""
     if isinstance(body, dict):
