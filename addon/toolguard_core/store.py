@@ -21,7 +21,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -582,11 +582,9 @@ def m013_unrecognised_hosts(db: sqlite_utils.Database) -> None:
     # recognises (a company gateway, a LiteLLM proxy, a local vLLM: the generic profile judged them)
     # are counted per run with their hosts (JSON {host: requests}), since a clean run stores no flow
     # that would name them. Idempotent: columns added only when missing.
-    columns = db["runs"].columns_dict
-    if "unrecognised_requests" not in columns:
-        db.execute("ALTER TABLE runs ADD COLUMN unrecognised_requests INTEGER NOT NULL DEFAULT 0")
-    if "unrecognised_hosts" not in columns:
-        db.execute("ALTER TABLE runs ADD COLUMN unrecognised_hosts TEXT")
+    _add_missing_columns(
+        db, "runs", {"unrecognised_requests": "INTEGER NOT NULL DEFAULT 0", "unrecognised_hosts": "TEXT"}
+    )
 
 
 @migrations()
@@ -622,13 +620,24 @@ def m016_unchecked_paths(db: sqlite_utils.Database) -> None:
     # not validated because of their path (a typo'd /chat/completion, an /embeddings call) are counted
     # per run, with those the upstream rejected and their paths (JSON {upstream+path: requests}): a
     # mixed run otherwise read as clean (a new user's trial, session 15). Idempotent like m013.
-    columns = db["runs"].columns_dict
-    if "unchecked_requests" not in columns:
-        db.execute("ALTER TABLE runs ADD COLUMN unchecked_requests INTEGER NOT NULL DEFAULT 0")
-    if "unchecked_rejected" not in columns:
-        db.execute("ALTER TABLE runs ADD COLUMN unchecked_rejected INTEGER NOT NULL DEFAULT 0")
-    if "unchecked_paths" not in columns:
-        db.execute("ALTER TABLE runs ADD COLUMN unchecked_paths TEXT")
+    _add_missing_columns(
+        db,
+        "runs",
+        {
+            "unchecked_requests": "INTEGER NOT NULL DEFAULT 0",
+            "unchecked_rejected": "INTEGER NOT NULL DEFAULT 0",
+            "unchecked_paths": "TEXT",
+        },
+    )
+
+
+def _add_missing_columns(db: sqlite_utils.Database, table: str, columns: Mapping[str, str]) -> None:
+    """Each column (name: SQL declaration) that ``table`` lacks, added: a migration run again, or on
+    a file that already has some of them, changes nothing else."""
+    present = db[table].columns_dict
+    for name, declaration in columns.items():
+        if name not in present:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
 
 
 def compact_repairs(db: sqlite_utils.Database) -> int:
