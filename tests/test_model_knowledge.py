@@ -180,7 +180,7 @@ GEMINI = "https://generativelanguage.googleapis.com/v1beta/models/{}:generateCon
 
 
 # Google's thinking levels per Gemini Pro generation (model.thinking-level-unsupported): the table's refusals,
-# the levels each takes, and the models not tabled (Flash, 2.5: their levels changed between releases).
+# the levels each takes; other 3.x models by their vendor catalog entry's levels; 2.5 (a budget) not judged.
 @pytest.mark.parametrize(
     ("url", "level", "expected"),
     [
@@ -190,6 +190,17 @@ GEMINI = "https://generativelanguage.googleapis.com/v1beta/models/{}:generateCon
         (GEMINI.format("gemini-3.1-pro-preview"), "minimal", ["error"]),
         (GEMINI.format("gemini-3.1-pro-preview"), "medium", []),
         (GEMINI.format("gemini-3-flash-preview"), "minimal", []),
+        # Later Flash releases by the levels Google's own catalog entries list for the exact model (session 16):
+        # 3.7 Flash takes low, medium, high ("'minimal' is not a supported thinking level for this model.
+        # Allowed values are: medium, low, high.", fishjar/kiss-translator#1051); 3.5 Flash lists minimal.
+        (GEMINI.format("gemini-3.7-flash"), "MINIMAL", ["error"]),
+        (GEMINI.format("gemini-3.7-flash"), "low", []),
+        (GEMINI.format("gemini-3.5-flash"), "minimal", []),
+        ("https://llm.corp.example/v1beta/models/gemini-3.7-flash:generateContent", "minimal", ["error"]),
+        # Only a reseller lists gemini-3-flash's levels (without the minimal Google's own 3 Flash entry takes):
+        # no finding, the levels differ per release.
+        (GEMINI.format("gemini-3-flash"), "minimal", []),
+        (GEMINI.format("gemini-2.5-flash"), "minimal", []),
         (GEMINI.format("gemini-2.5-pro"), "low", []),
         ("https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/publishers/google/models/gemini-3-pro-preview:generateContent", "medium", ["error"]),
     ],
