@@ -255,3 +255,24 @@ def test_the_temperature_generation_fact_agrees_with_the_vendors_catalog_entries
         judged += 1
         assert (info.temperature is False) == temperature_removed(claude_family(name), version), name
     assert judged >= 15
+
+
+# A cloud id embeds the vendor's name for the release (catalog vendor_siblings, session 16): Bedrock's listing of
+# Claude Sonnet 4.5 states the same 64,000-token limit as Anthropic's own entry, so the limit is the vendor's
+# (an error, as Anthropic judges it); where the cloud's listing and the vendor's disagree it stays a warning.
+@pytest.mark.parametrize(
+    ("model", "max_tokens", "expected"),
+    [
+        ("anthropic.claude-sonnet-4-5-20250929-v1:0", 100000, ["error"]),
+        ("anthropic.claude-sonnet-4-5-20250929-v1:0", 64000, []),
+        ("global.anthropic.claude-opus-4-6-v1", 200000, ["error"]),
+    ],
+)
+def test_a_cloud_id_is_the_vendors_release(model: str, max_tokens: int, expected: list[str]) -> None:
+    body = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": max_tokens, "messages": [USER]}
+    url = f"https://bedrock-runtime.us-east-1.amazonaws.com/model/{model}/invoke"
+    found = [
+        f for f in analyse_request(json.dumps(body), url).findings if f.rule == "model.max-tokens-above-limit"
+    ]
+    assert [str(f.severity) for f in found] == expected
+    assert all("vendor's own entries for the same model" in f.message for f in found)

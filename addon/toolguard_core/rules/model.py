@@ -442,6 +442,16 @@ MAX_TOKENS_ABOVE_LIMIT = define(
             ),
             source="https://github.com/anthropics/claude-code/issues/24451",
         ),
+        # Bedrock checks the limit of the model it serves too (Claude 3.5 Haiku there, 2024); a Bedrock id names the
+        # vendor's release (catalog vendor_siblings), so the vendor's limit is the model's there as well.
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "ValidationException: The maximum tokens you requested exceeds the model limit of 4096. Try again "
+                "with a maximum tokens value that is lower than 4096."
+            ),
+            source="https://github.com/langgenius/dify/issues/10390",
+        ),
         PredictedError(
             provider="openai",
             text=(
