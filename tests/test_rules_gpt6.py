@@ -72,7 +72,7 @@ CASES: list[tuple[str, dict[str, Any], set[tuple[str, str]]]] = [
         {("model.tools-with-reasoning-effort", "reasoning_effort")},
     ),
     (OPENAI, {"model": "gpt-6-astra", "messages": [USER]}, set()),
-    # The other gpt-6 models are the gpt-5 request family: max_tokens refused; sampling with effort none.
+    # The other gpt-6 models are the gpt-5 request family: max_tokens refused; sampling taken with effort none.
     (
         OPENAI,
         {"model": "gpt-6-luna", "messages": [USER], "max_tokens": 100},
@@ -99,9 +99,12 @@ CASES: list[tuple[str, dict[str, Any], set[tuple[str, str]]]] = [
     (CODEX, {"model": "gpt-6-astra", "input": "Reply with OK"}, set()),
     (
         RESPONSES,
-        {"model": "gpt-6-luna", "input": "Reply with OK", "temperature": 0.2},
+        {"model": "gpt-6-astra", "input": "Reply with OK", "temperature": 0.2},
         {("model.sampling-on-reasoning-model", "temperature")},
     ),
+    # gpt-6-sol and -luna: no thread shows their default effort, so temperature is only doubtful (a warning).
+    (OPENAI, {"model": "gpt-6-sol", "messages": [USER], "temperature": 0.2}, set()),
+    (RESPONSES, {"model": "gpt-6-luna", "input": "Reply with OK", "temperature": 0.2}, set()),
 ]
 
 

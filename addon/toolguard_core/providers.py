@@ -414,15 +414,15 @@ OPENAI_FAMILIES: tuple[ModelFamily, ...] = (
         reasoning_effort=True,
     ),
     # The other GPT-6 models (sol, luna) take effort 'none' (OpenAI's catalog entries) and are served as the
-    # gpt-5 request family (BerriAI/litellm#39631: `max_tokens` mapped to `max_completion_tokens`, temperature
-    # refused while reasoning). Whether they take `stop` is not shown by any thread, so it stays doubtful.
+    # gpt-5 request family (BerriAI/litellm#39631 maps `max_tokens` to `max_completion_tokens`). Their default
+    # effort is not shown by any thread, and gpt-5.6-sol took temperature in one live test (mozilla/pontoon#4399),
+    # so sampling and `stop` stay doubtful (a warning) until a Platform API refusal for them is collected.
     ModelFamily(
         id="openai-gpt-6",
-        name="gpt-6 (reasoning; sampling only with reasoning_effort none)",
+        name="gpt-6 (reasoning; effort none available)",
         patterns=(r"gpt-6(-|$)",),
         reasoning=True,
-        doubtful_params=_O_SAMPLING | _O_DOUBTFUL | _O_STOP,
-        fixed_temperature=1,
+        doubtful_params=_O_SAMPLING | _O_DOUBTFUL | _O_STOP | frozenset({"temperature"}),
         rejects_max_tokens=True,
         reasoning_effort=True,
         sampling_when_effort_none=True,
