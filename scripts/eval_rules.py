@@ -1487,6 +1487,9 @@ CAUSE_FIELDS: Final[dict[str, str | tuple[str, ...]]] = {
     # reasoning families refuse.
     "cause.reasoning-effort-unsupported": ("reasoning_effort", "reasoning.effort", "output_config.effort"),
     "cause.sampling-on-reasoning-model": ("temperature", "top_p", "presence_penalty", "frequency_penalty"),
+    # Function tools with an effort on chat completions: OpenAI names the effort as the param (the fix is its
+    # value, or the Responses API), and the tools are the other half of the combination.
+    "cause.tools-with-reasoning-effort": ("reasoning_effort", "tools"),
     "cause.reasoning-item-missing": "input",
     "cause.reasoning-item-invalid": "input",
 }

@@ -764,6 +764,35 @@ def test_2026_model_ids_resolve_to_the_right_entry_or_to_none(
     test_real_model_ids_resolve_to_the_right_entry_or_to_none(model, entry, steps, source, note)
 
 
+def _model_ids_16() -> list[list[str]]:
+    path = ROOT / "tests/data/catalog/model-ids-16.tsv"
+    return [line.split("\t") for line in path.read_text().splitlines()]
+
+
+@pytest.mark.parametrize(("model", "entry", "steps", "source", "note"), _model_ids_16())
+def test_late_2026_model_ids_resolve_to_the_right_entry_or_to_none(
+    model: str, entry: str, steps: str, source: str, note: str
+) -> None:
+    """Session 16's table (docs/accuracy.md): late-2026 ids (gpt-6, Kimi K3, Gemini 3.7 Flash, Claude on Vertex
+    ``@default`` and Bedrock ``global.`` profiles, DeepSeek V4.1, relays' prefixes and ``:free``) from probe round
+    16's rows (``corpus:<row id>``) and public threads, each with the entry and steps it must resolve by, or ``-``
+    where any entry would be a guess."""
+    test_real_model_ids_resolve_to_the_right_entry_or_to_none(model, entry, steps, source, note)
+
+
+def test_an_unlisted_gpt6_variant_gets_its_familys_rules_by_name() -> None:
+    """gpt-6-astra-pro (a catalog variant no dataset lists) behind a gateway: the gpt-6-astra family's rules run
+    by the name, saying the catalog has no entry and the provider was inferred, and the rest is noted skipped."""
+    from toolguard_core.analyze import analyse_request
+
+    body = {"model": "gpt-6-astra-pro", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 100}
+    findings = analyse_request(json.dumps(body), "https://llm.corp.example/v1/chat/completions").findings
+    errors = [f for f in findings if str(f.severity) == "error"]
+    assert [(f.rule, f.location) for f in errors] == [("model.max-tokens-on-reasoning-model", "max_tokens")]
+    assert "inferred" in errors[0].message
+    assert "model.rules-skipped" in {f.rule for f in findings}
+
+
 def test_the_session_13_table_reaches_every_new_step() -> None:
     """Each normalisation step added in session 13 is exercised by a real id in the table (a step with no
     real id behind it would be a guess)."""

@@ -180,7 +180,7 @@ GEMINI = "https://generativelanguage.googleapis.com/v1beta/models/{}:generateCon
 
 
 # Google's thinking levels per Gemini Pro generation (model.thinking-level-unsupported): the table's refusals,
-# the levels each takes, and the models not tabled (Flash, 2.5: their levels changed between releases).
+# the levels each takes; other 3.x models by their vendor catalog entry's levels; 2.5 (a budget) not judged.
 @pytest.mark.parametrize(
     ("url", "level", "expected"),
     [
@@ -190,6 +190,17 @@ GEMINI = "https://generativelanguage.googleapis.com/v1beta/models/{}:generateCon
         (GEMINI.format("gemini-3.1-pro-preview"), "minimal", ["error"]),
         (GEMINI.format("gemini-3.1-pro-preview"), "medium", []),
         (GEMINI.format("gemini-3-flash-preview"), "minimal", []),
+        # Later Flash releases by the levels Google's own catalog entries list for the exact model (session 16):
+        # 3.7 Flash takes low, medium, high ("'minimal' is not a supported thinking level for this model.
+        # Allowed values are: medium, low, high.", fishjar/kiss-translator#1051); 3.5 Flash lists minimal.
+        (GEMINI.format("gemini-3.7-flash"), "MINIMAL", ["error"]),
+        (GEMINI.format("gemini-3.7-flash"), "low", []),
+        (GEMINI.format("gemini-3.5-flash"), "minimal", []),
+        ("https://llm.corp.example/v1beta/models/gemini-3.7-flash:generateContent", "minimal", ["error"]),
+        # Only a reseller lists gemini-3-flash's levels (without the minimal Google's own 3 Flash entry takes):
+        # no finding, the levels differ per release.
+        (GEMINI.format("gemini-3-flash"), "minimal", []),
+        (GEMINI.format("gemini-2.5-flash"), "minimal", []),
         (GEMINI.format("gemini-2.5-pro"), "low", []),
         ("https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/publishers/google/models/gemini-3-pro-preview:generateContent", "medium", ["error"]),
     ],
@@ -244,3 +255,24 @@ def test_the_temperature_generation_fact_agrees_with_the_vendors_catalog_entries
         judged += 1
         assert (info.temperature is False) == temperature_removed(claude_family(name), version), name
     assert judged >= 15
+
+
+# A cloud id embeds the vendor's name for the release (catalog vendor_siblings, session 16): Bedrock's listing of
+# Claude Sonnet 4.5 states the same 64,000-token limit as Anthropic's own entry, so the limit is the vendor's
+# (an error, as Anthropic judges it); where the cloud's listing and the vendor's disagree it stays a warning.
+@pytest.mark.parametrize(
+    ("model", "max_tokens", "expected"),
+    [
+        ("anthropic.claude-sonnet-4-5-20250929-v1:0", 100000, ["error"]),
+        ("anthropic.claude-sonnet-4-5-20250929-v1:0", 64000, []),
+        ("global.anthropic.claude-opus-4-6-v1", 200000, ["error"]),
+    ],
+)
+def test_a_cloud_id_is_the_vendors_release(model: str, max_tokens: int, expected: list[str]) -> None:
+    body = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": max_tokens, "messages": [USER]}
+    url = f"https://bedrock-runtime.us-east-1.amazonaws.com/model/{model}/invoke"
+    found = [
+        f for f in analyse_request(json.dumps(body), url).findings if f.rule == "model.max-tokens-above-limit"
+    ]
+    assert [str(f.severity) for f in found] == expected
+    assert all("vendor's own entries for the same model" in f.message for f in found)

@@ -41,6 +41,10 @@ PROBES = (
     # Session 15: 2026 models (temperature on Claude Opus 4.7+ and Claude 5, efforts on new models and hosts,
     # DeepSeek V4.x thinking), gathered and scored before its changes (docs/accuracy.md, forty-ninth pass).
     ("probe-models-15.jsonl", "probe-m15-", 15),
+    # Session 16: late-2026 models (gpt-6 Astra/Luna and gpt-5.6 on OpenAI, Azure, Copilot, Codex and a relay, Kimi
+    # K3, Gemini 3.7 Flash, Claude Opus 4.5/4.6 limits and prefill, MiniMax M2.1 on Bailian, DeepSeek V4 Flash images
+    # through a gateway), gathered and scored before its changes (docs/accuracy.md, session 16).
+    ("probe-models-16.jsonl", "probe-m16-", 15),
 )
 #: Rows of another probe file collected in the same session, in parallel, from the same thread: each file
 #: was scored untouched before the other existed, and neither branch wrote a rule from it.

@@ -418,15 +418,24 @@ class Catalog:
     def vendor_siblings(self, name: str) -> tuple[ModelInfo, ...]:
         """The vendor's own snapshot entries for the model ``name`` (an entry only resellers list) names in
         another spelling of the same release (:func:`_sibling_names`: its ``-latest`` alias, or the name without
-        that alias); empty when no such entry lists a vendor. Exact names only: a sibling found by a lossy
+        that alias; a cloud id's embedded vendor name); empty when no such entry lists a vendor. Exact names only: a sibling found by a lossy
         step would be a guess about a guess. A fact counts as the vendor's only where it states the same
         value (rules/model.py ``_agrees``)."""
         models = _snapshot()[1]
-        return tuple(
+        found = [
             info_from_entry(candidate, entry)
             for candidate in _sibling_names(name)
             if (entry := models.get(candidate)) is not None and entry.get("providers")
-        )
+        ]
+        # A cloud platform's id embeds the vendor's own name for the release (Bedrock's
+        # ``anthropic.claude-sonnet-4-5-20250929-v1:0``, Vertex's ``claude-opus-4-6@default``): the vendor's
+        # entry that name resolves to without a lossy step is the same model, listed by its maker.
+        own = _VERTEX_VERSION.sub("", own_name(name))
+        if own != name.strip().lower():
+            vendor = _snapshot_lookup(own)
+            if vendor is not None and vendor.lossy is None and vendor.providers and vendor.name != name:
+                found.append(vendor)
+        return tuple(found)
 
 
 def _hosted(
@@ -454,6 +463,11 @@ def _overlay(base: Mapping[str, Any] | None, override: ModelInfo, name: str, ste
     info = info_from_entry(name, base) if base is not None else ModelInfo(name=name)
     changes = {k: getattr(override, k) for k in CAPABILITY_FIELDS if getattr(override, k) not in (None, ())}
     return replace(info, matched_as=steps, origin=override.origin, **changes)
+
+
+def _snapshot_lookup(model: str) -> ModelInfo | None:
+    """The shipped snapshot's entry for ``model`` (no config, no host): what the vendor itself lists."""
+    return DEFAULT_CATALOG.lookup(model)
 
 
 def _sibling_names(name: str) -> tuple[str, ...]:

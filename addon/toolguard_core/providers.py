@@ -397,6 +397,36 @@ OPENAI_FAMILIES: tuple[ModelFamily, ...] = (
         rejects_max_tokens=True,
         reasoning_effort=True,
     ),
+    # GPT-6 Astra cannot stop reasoning: efforts low to max, no 'none' or 'minimal' (400 "Unsupported value ...
+    # Supported values are: 'low', 'medium', 'high', 'xhigh', and 'max'", UKGovernmentBEIS/inspect_ai#5254 and
+    # BerriAI/litellm-docs#1173, both live probes), so no sampling field is ever taken: bolna-ai/bolna#1019
+    # verified `max_tokens`, `stop` and any temperature other than 1 refused on the live model, and dcdpr/jp#1086
+    # `temperature` and `top_p` "refused outright". Tools on chat completions: model.tools-with-reasoning-effort.
+    ModelFamily(
+        id="openai-gpt-6-astra",
+        name="gpt-6-astra (reasoning only)",
+        patterns=(r"gpt-6-astra",),
+        reasoning=True,
+        unsupported_params=_O_SAMPLING | _O_STOP,
+        doubtful_params=_O_DOUBTFUL,
+        fixed_temperature=1,
+        rejects_max_tokens=True,
+        reasoning_effort=True,
+    ),
+    # The other GPT-6 models (sol, luna) take effort 'none' (OpenAI's catalog entries) and are served as the
+    # gpt-5 request family (BerriAI/litellm#39631 maps `max_tokens` to `max_completion_tokens`). Their default
+    # effort is not shown by any thread, and gpt-5.6-sol took temperature in one live test (mozilla/pontoon#4399),
+    # so sampling and `stop` stay doubtful (a warning) until a Platform API refusal for them is collected.
+    ModelFamily(
+        id="openai-gpt-6",
+        name="gpt-6 (reasoning; effort none available)",
+        patterns=(r"gpt-6(-|$)",),
+        reasoning=True,
+        doubtful_params=_O_SAMPLING | _O_DOUBTFUL | _O_STOP | frozenset({"temperature"}),
+        rejects_max_tokens=True,
+        reasoning_effort=True,
+        sampling_when_effort_none=True,
+    ),
     ModelFamily(
         id="openai-gpt-5.1+",
         name="gpt-5.1 and later (reasoning; sampling only with reasoning_effort none)",
@@ -1383,6 +1413,14 @@ CHATGPT_CODEX = ProviderProfile(
             # (https://github.com/router-for-me/CLIProxyAPI/issues/897, January 2026).
             "prompt_cache_retention": 'The ChatGPT Codex backend answers 400 "Unsupported parameter: '
             'prompt_cache_retention"',
+            # {"detail":"Unsupported parameter: temperature"} whatever the model or value: gpt-5.4
+            # (https://github.com/AprilNEA/BYOKEY/pull/69), gpt-5.4-mini (https://github.com/EasyMetaAu/helm-api/pull/351),
+            # gpt-5.6-luna (https://github.com/finch-xu/cc-router/issues/32), gpt-6-astra at 0.7
+            # (https://github.com/danielmiessler/Fabric/issues/2215), an auxiliary call at 0.3
+            # (https://github.com/NousResearch/hermes-agent/pull/16487). The key itself is refused, so every
+            # value is (the Platform API's reasoning families take 1 or, with effort none, any value).
+            "temperature": 'The ChatGPT Codex backend answers 400 "Unsupported parameter: temperature" (it '
+            "sets sampling itself, for every model)",
         }
     ),
     hosts=("chatgpt.com",),

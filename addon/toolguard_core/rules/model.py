@@ -442,6 +442,16 @@ MAX_TOKENS_ABOVE_LIMIT = define(
             ),
             source="https://github.com/anthropics/claude-code/issues/24451",
         ),
+        # Bedrock checks the limit of the model it serves too (Claude 3.5 Haiku there, 2024); a Bedrock id names the
+        # vendor's release (catalog vendor_siblings), so the vendor's limit is the model's there as well.
+        PredictedError(
+            provider="bedrock",
+            text=(
+                "ValidationException: The maximum tokens you requested exceeds the model limit of 4096. Try again "
+                "with a maximum tokens value that is lower than 4096."
+            ),
+            source="https://github.com/langgenius/dify/issues/10390",
+        ),
         PredictedError(
             provider="openai",
             text=(
@@ -966,18 +976,26 @@ JSON_SCHEMA_UNSUPPORTED = define(
 )
 #: The thinking levels Google documents per Gemini Pro generation (the Gemini 3 guide's table; Vertex AI's model
 #: reference): Gemini 3 Pro takes "low" and "high" (no "medium", no "minimal"); the 3.x Pro releases after it
-#: take "low", "medium" and "high" (no "minimal": a Pro model cannot turn thinking that far down). Only Pro
-#: models are tabled: the Flash levels moved between releases. Read by the name's generation, so a dated or
-#: ``-preview`` id names the same model (the catalog lists no levels).
+#: take "low", "medium" and "high" (no "minimal": a Pro model cannot turn thinking that far down). Read by the
+#: name's generation, so a dated or ``-preview`` id names the same Pro model.
 THINKING_LEVELS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"^gemini-3-pro(?:$|[-@])"), ("low", "high")),
     (re.compile(r"^gemini-3\.\d+-pro(?:$|[-@])"), ("low", "medium", "high")),
 )
+#: The other Gemini 3.x models (Flash, Flash-Lite) are judged by the levels the catalog's entry for that exact
+#: model lists (``reasoning_efforts``: LiteLLM's gemini / vertex_ai entries and models.dev's google listing,
+#: which follow Google's per-model table): their levels moved between releases (Gemini 3 Flash takes
+#: "minimal", Gemini 3.7 Flash does not: "'minimal' is not a supported thinking level for this model. Allowed
+#: values are: medium, low, high.", fishjar/kiss-translator#1051; Google's table marks minimal "Not supported
+#: (error)" for 3.7 Flash, quoted in can1357/oh-my-pi#10543), so one table per generation would be wrong, and a
+#: refresh of the catalog carries the next release's levels. Gemini 2.5 takes a thinking budget instead.
+THINKING_LEVEL_MODELS = re.compile(r"^gemini-(?:[3-9]|\d{2,})(?:\.\d+)?-")
 THINKING_LEVEL_UNSUPPORTED = define(
     "model.thinking-level-unsupported",
     Severity.ERROR,
-    "`thinkingConfig.thinkingLevel` (Gemini's native API) has a level this Gemini Pro model does not take "
-    "(Gemini 3 Pro: low or high; later 3.x Pro: low, medium or high).",
+    "`thinkingConfig.thinkingLevel` (Gemini's native API) has a level this Gemini 3.x model does not take "
+    "(Gemini 3 Pro: low or high; later 3.x Pro: low, medium or high; other 3.x models: the levels the "
+    "vendor's catalog entry lists, e.g. Gemini 3.7 Flash: low, medium or high).",
     policy=policy(error=("gemini", "vertex", "generic"), silent=("self-hosted",)),
     predicts=(
         PredictedError(
@@ -1008,8 +1026,9 @@ THINKING_LEVEL_UNSUPPORTED = define(
     notes=(
         "doc: https://ai.google.dev/gemini-api/docs/gemini-3 (thinking levels per model) and Vertex AI's Gemini "
         "model reference; comet-ml/opik#8024 quotes the table for Gemini 3 Pro (low, high). Send a level the "
-        "model takes, or omit `thinkingLevel` (the model's default is high). Flash models and Gemini 2.5 are not "
-        "judged: their levels changed between releases."
+        "model takes, or omit `thinkingLevel`. Flash and Flash-Lite models are judged by the levels the catalog's "
+        "entry for the exact model lists (they changed between releases: 3 Flash takes minimal, 3.7 Flash does "
+        "not, fishjar/kiss-translator#1051); Gemini 2.5 (a thinking budget) is not judged."
     ),
 )
 UNKNOWN_MODEL = define(
@@ -1539,7 +1558,7 @@ def check_model_gemini(view: RequestView) -> Iterator[Finding]:
     subject = _subject(view)
     body, prefix = gemini_payload(view)
     if body is not None:
-        yield from _check_thinking_level(view, body, prefix)
+        yield from _check_thinking_level(view, body, prefix, subject)
     if subject is None or body is None:
         return
     info = subject.info
@@ -1567,8 +1586,11 @@ def check_model_gemini(view: RequestView) -> Iterator[Finding]:
         )
 
 
-def _check_thinking_level(view: RequestView, body: Mapping[str, Any], prefix: str) -> Iterator[Finding]:
-    """A ``thinkingLevel`` the Gemini Pro model does not take (model.thinking-level-unsupported)."""
+def _check_thinking_level(
+    view: RequestView, body: Mapping[str, Any], prefix: str, subject: _Subject | None
+) -> Iterator[Finding]:
+    """A ``thinkingLevel`` the Gemini 3.x model does not take (model.thinking-level-unsupported): Google's Pro
+    table by generation, else the levels the catalog's entry for the exact model lists."""
     if view.provider.id in SELF_HOSTED:
         return
     config = gemini_field(body, "generationConfig")
@@ -1578,12 +1600,30 @@ def _check_thinking_level(view: RequestView, body: Mapping[str, Any], prefix: st
         return
     name = own_name(normalise_model(view.model or "")).lower()
     allowed = next((levels for pattern, levels in THINKING_LEVELS if pattern.match(name)), None)
-    if allowed is None or level.lower() in allowed:
-        return
     where = (
         f"{prefix}{gemini_key(body, 'generationConfig')}.{gemini_key(config, 'thinkingConfig')}."
         f"{gemini_key(thinking, 'thinkingLevel')}"
     )
+    if allowed is None:
+        listed = subject.info.reasoning_efforts if subject is not None else None
+        if not listed or subject is None or not THINKING_LEVEL_MODELS.match(name) or level.lower() in listed:
+            return
+        if subject.doubt("reasoning_efforts") is not None:
+            # Levels only a reseller lists (models.dev's bare gemini-3-flash omits the "minimal" Google's own
+            # gemini-3-flash-preview entry takes) or a lossy name's: not flagged, as the levels differ per release.
+            return
+        yield from _report(
+            THINKING_LEVEL_UNSUPPORTED,
+            view,
+            subject,
+            where,
+            f"thinkingLevel is {level!r}, but {subject.name()} takes {', '.join(listed)} (the levels its catalog "
+            "entry lists); send one of those, or omit thinkingLevel.",
+            field="reasoning_efforts",
+        )
+        return
+    if level.lower() in allowed:
+        return
     yield from THINKING_LEVEL_UNSUPPORTED.report(
         view,
         where,
@@ -2200,6 +2240,11 @@ def _params_report_effort(view: RequestView, effort: str) -> bool:
 #   reasoning_effort to 'none'", LibreChat#14355 on a request without any effort, fazer-ai/agents#66 for all
 #   three variants, LibreChat#14231).
 #
+# * gpt-6-astra has no "none" effort (it cannot stop reasoning: efforts low to max, inspect_ai#5254), so its
+#   chat endpoint refuses function tools at every effort, the default included: bolna-ai/bolna#1019 verified
+#   "function tools on chat completions, at every effort level" on the live model ("gpt-6-astra has no `none`,
+#   so a tool-using agent has to reach the Responses API").
+#
 # Severity: an error on OpenAI's own API, on Azure OpenAI (Azure AI Foundry answers OpenAI's text for
 # gpt-5.6-luna, agentgateway/agentgateway#2894; tools with the default effort or "medium" too,
 # maximhq/bifrost#7275) and on GitHub Copilot, whose API answers OpenAI models with OpenAI's validator
@@ -2214,6 +2259,8 @@ _SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$")
 EFFORT_WITH_TOOLS = re.compile(r"^gpt-5\.(?:2|4)$")
 #: Reason by default, so refuse tools unless the effort is explicitly "none" (LibreChat#14355, fazer-ai#66).
 DEFAULT_EFFORT_WITH_TOOLS = re.compile(r"^gpt-5\.6(?:-luna|-terra|-sol)?$")
+#: Always reason (no "none" effort), so refuse function tools on chat completions at every effort (bolna#1019).
+ALWAYS_EFFORT_WITH_TOOLS = re.compile(r"^gpt-6-astra$")
 
 _WEATHER_TOOL = {
     "type": "function",
@@ -2229,7 +2276,7 @@ TOOLS_WITH_EFFORT = define(
     Severity.ERROR,
     "Function tools sent to chat completions with a reasoning effort for a model that takes tools with "
     "reasoning only on the Responses API (gpt-5.2 and gpt-5.4 with an effort set; the gpt-5.6 "
-    'family unless `reasoning_effort` is "none").',
+    'family unless `reasoning_effort` is "none"; gpt-6-astra, which always reasons, at every effort).',
     policy=policy(
         error=("openai", "azure", "copilot"),
         warning=("openrouter", "generic"),
@@ -2287,7 +2334,11 @@ def _tools_effort_name(model: str) -> str | None:
     if model in _TOOLS_EFFORT_NAMES:
         return _TOOLS_EFFORT_NAMES[model]
     name: str | None = _SNAPSHOT.sub("", normalise_model(model))
-    if not (EFFORT_WITH_TOOLS.match(name) or DEFAULT_EFFORT_WITH_TOOLS.match(name)):
+    if not (
+        EFFORT_WITH_TOOLS.match(name)
+        or DEFAULT_EFFORT_WITH_TOOLS.match(name)
+        or ALWAYS_EFFORT_WITH_TOOLS.match(name)
+    ):
         name = None
     if len(_TOOLS_EFFORT_NAMES) < 4096:
         _TOOLS_EFFORT_NAMES[model] = name
@@ -2333,6 +2384,16 @@ def check_tools_with_reasoning_effort(view: RequestView) -> Iterator[Finding]:
         message = (
             f"{said} with function tools; {model} reasons by default and takes tools on chat completions only "
             f'with `reasoning_effort: "none"`. {fix}'
+        )
+    elif ALWAYS_EFFORT_WITH_TOOLS.match(name):
+        said = (
+            f"`reasoning_effort` is {effort!r}"
+            if isinstance(effort, str)
+            else "no `reasoning_effort` is sent (the model's default effort applies)"
+        )
+        message = (
+            f'{said} with function tools; {model} always reasons (it takes no effort "none"), so chat '
+            "completions refuse its function tools at every effort. Move tool turns to `POST /v1/responses`."
         )
     else:
         return

@@ -205,7 +205,7 @@ REJECTED_BY_PROVIDER = define(
     "A field that this provider documents or answers as unsupported (Groq: logprobs, top_logprobs, "
     "logit_bias; Cerebras: store; NVIDIA NIM: prompt_cache_key; the Gemini API: frequency_penalty; Cohere's "
     "Compatibility API: n, store, metadata, parallel_tool_calls and the other fields its page lists; the "
-    "ChatGPT Codex backend: max_output_tokens, metadata, prompt_cache_retention).",
+    "ChatGPT Codex backend: max_output_tokens, metadata, prompt_cache_retention, temperature).",
     # Checked where the profile lists such fields (``rejected_params``, each with its reason; for a
     # Responses body ``responses_rejected_params``, rules/responses.py).
     # Every profile that declares such fields (``rejected_params``, ``responses_rejected_params``), and only those.
