@@ -284,6 +284,11 @@ def test_provider_probe_14_is_unseen_by_thread_and_text() -> None:
     shares no thread with the corpus or any earlier probe file, and no error text with any of their rows; no rule or
     data source cites its threads."""
     fresh = read_jsonl(PROBE_14)
-    earlier = [row for path in sorted(CORPUS_DIR.glob("probe-*.jsonl")) if path != PROBE_14 for row in read_jsonl(path)]
+    earlier = [
+        row
+        for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
+        if path != PROBE_14
+        for row in read_jsonl(path)
+    ]
     assert_unseen(fresh, earlier)
     assert_no_rule_or_source_cites(fresh)
