@@ -240,6 +240,10 @@ class Named:
     #: Dotted paths the text quotes into the request (:func:`quoted_paths`), as field segments:
     #: like message_keys, they only serve matching (:func:`on_path`), never building.
     paths: list[tuple[str, ...]] = field(default_factory=list)
+    #: Parameters the text mentions by name outside any pattern above (Perplexity's "Cannot set both
+    #: presence_penalty and frequency_penalty", "Frequency penalty must satisfy p > 0."): like paths they
+    #: only serve matching, and only where the text names no field otherwise (:func:`matches`).
+    mentioned: list[str] = field(default_factory=list)
 
     @property
     def fields(self) -> set[str]:
@@ -338,7 +342,27 @@ def named_by(body: Any) -> Named:
         if path and path not in named.message_keys:
             named.message_keys.append(path)
     named.paths = quoted_paths(text)
+    named.mentioned = mentioned_params(text)
     return named
+
+
+#: The parameters a text can mention in passing: snake_case names only (``max_tokens``, not ``model`` or
+#: ``stop``, words any error text uses), as written or with spaces for underscores ("Frequency penalty").
+_MENTIONABLE: Final = tuple(sorted(name for name in KNOWN_PARAMS if "_" in name))
+_MENTION: Final = re.compile(
+    r"(?<![\w.])(" + "|".join(re.escape(n).replace("_", "[_ ]") for n in _MENTIONABLE) + r")(?![\w])", re.I
+)
+
+
+def mentioned_params(text: str) -> list[str]:
+    """The known snake_case parameters a text mentions, in order, each once (the same reading for every row
+    of every split: it never sees the label)."""
+    out: list[str] = []
+    for match in _MENTION.finditer(text):
+        name = match.group(1).lower().replace(" ", "_")
+        if name in KNOWN_PARAMS and name not in out:
+            out.append(name)
+    return out
 
 
 #: A dotted path as providers quote one: pydantic's ``loc`` joined by dots with indices as numbers
@@ -1552,7 +1576,9 @@ def matches(label: str, finding: Finding, named: Named, api: str = "chat") -> bo
     if not label.startswith("cause."):
         return finding.rule in _rule_labels(label)
     spot = field_of(finding.location)
-    fields = named.fields or cause_fields(label, api)
+    # A text that names no field through a pattern may still mention parameters in passing: they locate the
+    # error as well as the cause's own fields do (added to them, so no reading is lost).
+    fields = named.fields or (cause_fields(label, api) | set(named.mentioned))
     # A dotted path the text quotes locates the error too (:func:`on_path`).
     return any(_same_field(spot, name) for name in fields) or any(
         on_path(finding.location, p) for p in named.paths
