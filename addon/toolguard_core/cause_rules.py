@@ -278,6 +278,7 @@ RULE_APIS: dict[str, frozenset[str]] = {
     "parallel_tool_calls.without-tools": frozenset(("chat", )),
     "params.azure-api-version-too-old": frozenset(("chat", )),
     "params.doubtful-for-model": frozenset(("chat", )),
+    "params.exclusive-fields": frozenset(("chat", )),
     "params.ignored-by-provider": frozenset(("chat", )),
     "params.ignored-for-model": frozenset(("chat", )),
     "params.json-schema-unsupported-for-model": frozenset(("chat", )),
