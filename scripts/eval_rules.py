@@ -1500,6 +1500,7 @@ CAUSE_FIELDS: Final[dict[str, str | tuple[str, ...]]] = {
     "cause.temperature-with-top-p": "top_p",
     "cause.item-reference-without-store": "input",
     "cause.tool-schema-invalid": "tools",
+    "cause.tool-name-reserved": "tools",
     "cause.response-format-invalid": "response_format",
     "cause.wrong-endpoint": "model",
     # The model id itself (a router's id without its vendor, Vertex's id without its publisher).

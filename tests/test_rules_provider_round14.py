@@ -66,3 +66,40 @@ def test_the_finding_cites_the_refusal_so_the_fact_is_traceable() -> None:
     )
     (finding,) = [f for f in analysis.findings if f.rule == "params.exclusive-fields"]
     assert BUILTIN_PROFILES["perplexity"].exclusive_fields[0].source in finding.message
+
+
+DASHSCOPE = "https://dashscope-intl.aliyuncs.com/compatible-mode/v1/chat/completions"
+
+
+def _tool(name: str) -> dict[str, Any]:
+    return {
+        "type": "function",
+        "function": {"name": name, "parameters": {"type": "object", "properties": {}}},
+    }
+
+
+# tools.reserved-name: DashScope keeps `search` for its own web search and refuses a client tool of that name
+# ("Tool names are not allowed to be [search]", ikechan8370/chatgpt-plugin#696); other names and other hosts pass.
+RESERVED_CASES = [
+    (DASHSCOPE, {"model": "qwen-max", "messages": [USER], "tools": [_tool("search")]},
+     [("error", "tools[0].function.name")]),
+    (DASHSCOPE, {"model": "qwen-plus", "messages": [USER], "tools": [_tool("read_file"), _tool("search")]},
+     [("error", "tools[1].function.name")]),
+    (DASHSCOPE, {"model": "qwen-max", "messages": [USER], "tools": [_tool("web_search")]}, []),
+    (OPENAI, {"model": "gpt-4.1", "messages": [USER], "tools": [_tool("search")]}, []),
+    (GROQ, {"model": "llama-3.3-70b-versatile", "messages": [USER], "tools": [_tool("search")]}, []),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("url", "body", "expected"), RESERVED_CASES)
+def test_reserved_tool_names_are_judged_where_the_host_declares_them(
+    url: str, body: dict[str, Any], expected: list[tuple[str, str]]
+) -> None:
+    assert findings(body, url, "tools.reserved-name") == expected
+
+
+def test_every_reserved_name_has_a_source_and_the_policy_follows_the_profiles() -> None:
+    declared = {p.id: p.reserved_tool_names for p in BUILTIN_PROFILES.values() if p.reserved_tool_names}
+    assert declared
+    assert all(source.startswith("https://") for names in declared.values() for source in names.values())
+    assert set(RULES["tools.reserved-name"].policy.providers) == set(declared)

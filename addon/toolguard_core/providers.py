@@ -759,6 +759,9 @@ class ProviderProfile:
     #: Tool types the provider runs itself, which carry no `function` object (Groq: browser_search).
     builtin_tool_types: frozenset[str] = frozenset()
     ranges: Mapping[str, ParamRange] = GENERIC_RANGES
+    #: Function names the provider keeps for its own built-in tools and refuses on a client's tool
+    #: (tools.reserved-name): name → the public refusal's source.
+    reserved_tool_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: Field pairs the provider refuses together (params.exclusive-fields), each with its refusal's source.
     exclusive_fields: tuple[ExclusiveFields, ...] = ()
     #: Max number of stop sequences (OpenAI: 4); None = not limited/not known.
@@ -923,6 +926,10 @@ DASHSCOPE = ProviderProfile(
     name="Alibaba Cloud Model Studio (DashScope)",
     base_url="https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
     chat_paths=("/compatible-mode/v1/chat/completions",),
+    # `search` names DashScope's own web search (enable_search): a client tool of that name is refused with
+    # "Tool names are not allowed to be [search]" (InvalidParameter; qwen via the compatible mode and the
+    # native API alike, https://github.com/ikechan8370/chatgpt-plugin/issues/696).
+    reserved_tool_names=MappingProxyType({"search": "https://github.com/ikechan8370/chatgpt-plugin/issues/696"}),
     ranges=MappingProxyType(
         {
             # Ranges only from a sibling product's doc ([DS-OS]): hints, hence warnings. top_p is closed:
