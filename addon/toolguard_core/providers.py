@@ -929,7 +929,9 @@ DASHSCOPE = ProviderProfile(
     # `search` names DashScope's own web search (enable_search): a client tool of that name is refused with
     # "Tool names are not allowed to be [search]" (InvalidParameter; qwen via the compatible mode and the
     # native API alike, https://github.com/ikechan8370/chatgpt-plugin/issues/696).
-    reserved_tool_names=MappingProxyType({"search": "https://github.com/ikechan8370/chatgpt-plugin/issues/696"}),
+    reserved_tool_names=MappingProxyType(
+        {"search": "https://github.com/ikechan8370/chatgpt-plugin/issues/696"}
+    ),
     ranges=MappingProxyType(
         {
             # Ranges only from a sibling product's doc ([DS-OS]): hints, hence warnings. top_p is closed:
