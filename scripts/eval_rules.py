@@ -7,6 +7,7 @@
     .venv/bin/python scripts/eval_rules.py --split dev --misses   # dev misses, to write rules from
     .venv/bin/python scripts/eval_rules.py --probe [--misses]     # the fresh probe set (probe-rules.jsonl)
     .venv/bin/python scripts/eval_rules.py --probe-file tests/data/corpus/probe-provider-rules.jsonl --misses
+    .venv/bin/python scripts/eval_rules.py --leave-one-out   # dev + probe hits, evidenced apart from their thread
 
 A measurement, never a gate: the exit code is 0 whatever the numbers (the suite's gate on "no error
 finding on a valid request" lives in tests/test_eval_rules.py). ``--misses`` refuses the held-out
@@ -36,7 +37,7 @@ from urllib.parse import quote
 ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support.corpus import CORPUS_DIR, load_failures, load_valid, read_jsonl  # noqa: E402
+from support.corpus import CORPUS_DIR, load_failures, load_valid, read_jsonl, thread_key  # noqa: E402
 
 from toolguard_core.analyze import analyse_request  # noqa: E402
 from toolguard_core.causes import recognise_error  # noqa: E402
@@ -239,6 +240,10 @@ class Named:
     #: Dotted paths the text quotes into the request (:func:`quoted_paths`), as field segments:
     #: like message_keys, they only serve matching (:func:`on_path`), never building.
     paths: list[tuple[str, ...]] = field(default_factory=list)
+    #: Parameters the text mentions by name outside any pattern above (Perplexity's "Cannot set both
+    #: presence_penalty and frequency_penalty", "Frequency penalty must satisfy p > 0."): like paths they
+    #: only serve matching, and only where the text names no field otherwise (:func:`matches`).
+    mentioned: list[str] = field(default_factory=list)
 
     @property
     def fields(self) -> set[str]:
@@ -337,7 +342,27 @@ def named_by(body: Any) -> Named:
         if path and path not in named.message_keys:
             named.message_keys.append(path)
     named.paths = quoted_paths(text)
+    named.mentioned = mentioned_params(text)
     return named
+
+
+#: The parameters a text can mention in passing: snake_case names only (``max_tokens``, not ``model`` or
+#: ``stop``, words any error text uses), as written or with spaces for underscores ("Frequency penalty").
+_MENTIONABLE: Final = tuple(sorted(name for name in KNOWN_PARAMS if "_" in name))
+_MENTION: Final = re.compile(
+    r"(?<![\w.])(" + "|".join(re.escape(n).replace("_", "[_ ]") for n in _MENTIONABLE) + r")(?![\w])", re.I
+)
+
+
+def mentioned_params(text: str) -> list[str]:
+    """The known snake_case parameters a text mentions, in order, each once (the same reading for every row
+    of every split: it never sees the label)."""
+    out: list[str] = []
+    for match in _MENTION.finditer(text):
+        name = match.group(1).lower().replace(" ", "_")
+        if name in KNOWN_PARAMS and name not in out:
+            out.append(name)
+    return out
 
 
 #: A dotted path as providers quote one: pydantic's ``loc`` joined by dots with indices as numbers
@@ -1475,6 +1500,7 @@ CAUSE_FIELDS: Final[dict[str, str | tuple[str, ...]]] = {
     "cause.temperature-with-top-p": "top_p",
     "cause.item-reference-without-store": "input",
     "cause.tool-schema-invalid": "tools",
+    "cause.tool-name-reserved": "tools",
     "cause.response-format-invalid": "response_format",
     "cause.wrong-endpoint": "model",
     # The model id itself (a router's id without its vendor, Vertex's id without its publisher).
@@ -1554,7 +1580,9 @@ def matches(label: str, finding: Finding, named: Named, api: str = "chat") -> bo
     if not label.startswith("cause."):
         return finding.rule in _rule_labels(label)
     spot = field_of(finding.location)
-    fields = named.fields or cause_fields(label, api)
+    # A text that names no field through a pattern may still mention parameters in passing: they locate the
+    # error as well as the cause's own fields do (added to them, so no reading is lost).
+    fields = named.fields or (cause_fields(label, api) | set(named.mentioned))
     # A dotted path the text quotes locates the error too (:func:`on_path`).
     return any(_same_field(spot, name) for name in fields) or any(
         on_path(finding.location, p) for p in named.paths
@@ -2541,6 +2569,180 @@ CAUSE_FIELDS_FALLBACK: Final = {
 }
 
 
+# --- leave-one-out: which hits carry beyond the thread they were written from (issue 9, session 16) ---
+#: The probe files in the failure corpus's shape (a ``class`` and a ``thread`` per row) the leave-one-out mode
+#: scores beside the development part; the causes and review probes are other shapes and are left out.
+LOO_PROBES: Final = "probe-*.jsonl"
+_LOO_SKIP: Final = frozenset({"probe-causes.jsonl", "probe-review-4.jsonl"})
+#: A GitHub thread as a source cites it: a URL to an issue, pull request or discussion, or ``owner/repo#N``.
+_GH_URL: Final = re.compile(r"github\.com/([\w.-]+)/([\w.-]+)/(?:issues|pull|discussions)/(\d+)", re.I)
+_GH_REF: Final = re.compile(r"(?<![\w/.-])([\w.-]+)/([\w.-]+)#(\d+)")
+_URL: Final = re.compile(r"https?://[^\s)\"'`,;]+")
+#: The verdicts, in the order the table prints them: a hit another thread's evidence gives (for this host),
+#: a hit only another host's evidence of the same rule gives (the mechanism carries across hosts), a hit only
+#: the row's own thread gives, and a hit whose rule and fact cite nothing (counted as own-thread).
+LOO_VERDICTS: Final = ("carried", "mechanism", "own-only", "untraced")
+
+
+def source_keys(text: str) -> set[str]:
+    """The sources a rule's or finding's text cites, each as one comparable key: a GitHub thread as
+    ``owner/repo#N`` (an issue and a pull request of one number are one thread), any other URL as
+    :func:`thread_key` gives it."""
+    keys = {f"{o}/{r}#{n}".lower() for o, r, n in _GH_URL.findall(text)}
+    keys |= {f"{o}/{r}#{n}".lower() for o, r, n in _GH_REF.findall(text)}
+    keys |= {thread_key(u) for u in _URL.findall(text) if not _GH_URL.search(u)}
+    return keys
+
+
+def _source_key(source: str) -> set[str]:
+    """One declared source as keys: a URL or thread reference as :func:`source_keys` reads it; a code or doc
+    reference with no URL (``code [VLLM-SP]``, ``doc [OAS]``) is evidence of its own, never a row's thread."""
+    keys = source_keys(source)
+    return keys or ({f"ref:{source.strip().lower()}"} if source.strip() else set())
+
+
+def evidence(finding: Finding, provider: str | None) -> tuple[set[str], set[str]]:
+    """What a finding rests on: (this host's evidence, other hosts' evidence). This host's: the sources its
+    rule declares for this provider (:class:`PredictedError` ``provider``), the sources the finding's own
+    message cites (a profile fact names its thread there), and the provider parameter table (a maintained
+    dataset, no thread) for its rules. Other hosts': the rule's sources declared for other providers, which
+    show the mechanism but not that this host shares it."""
+    from toolguard_core.rules import RULES
+
+    rule = RULES.get(finding.rule)
+    own_host: set[str] = source_keys(finding.message)
+    other_hosts: set[str] = set()
+    if finding.rule.startswith("provider_params."):
+        own_host.add("ref:provider_params.json")
+    field = _fact_field(finding)
+    if rule is not None:
+        for predicted in rule.predicts:
+            # A field fact (this host refuses `store`) is evidenced only by a text about that field: another
+            # field's refusal on the same host shows the rule's mechanism there, not this fact.
+            same_fact = field is None or field in (predicted.param or "") or field in predicted.text
+            here = predicted.provider == provider and same_fact
+            (own_host if here else other_hosts).update(_source_key(predicted.source))
+    return own_host, other_hosts - own_host
+
+
+#: Rule families whose finding states a fact about one named field (refused, unknown, extra): its evidence
+#: must be about that field (:func:`evidence`).
+_FIELD_FACT_RULES: Final = re.compile(r"^(params|provider_params)\.|unknown|extra|message-key|rejected")
+
+
+def _fact_field(finding: Finding) -> str | None:
+    """The field a field-fact finding is about (the last name of its location), else None."""
+    if not _FIELD_FACT_RULES.search(finding.rule):
+        return None
+    names = [n for n in re.split(r"[.\[\]]+", finding.location) if n and not n.isdigit()]
+    return names[-1] if names else None
+
+
+def _thread_keys(entry: dict[str, Any]) -> set[str]:
+    return source_keys(entry.get("thread") or "") | {thread_key(entry.get("thread") or "")}
+
+
+def loo_verdict(entry: dict[str, Any], matched: list[Finding], provider: str | None) -> str:
+    """How a hit's matching findings are evidenced apart from the row's own thread (:data:`LOO_VERDICTS`):
+    the best verdict over its matching findings."""
+    own = _thread_keys(entry)
+    best = len(LOO_VERDICTS) - 1
+    for finding in matched:
+        here, elsewhere = evidence(finding, provider)
+        if here - own:
+            verdict = "carried"
+        elif elsewhere - own:
+            verdict = "mechanism"
+        elif here | elsewhere:
+            verdict = "own-only"
+        else:
+            verdict = "untraced"
+        best = min(best, LOO_VERDICTS.index(verdict))
+    return LOO_VERDICTS[best]
+
+
+@dataclass(slots=True)
+class LooRow:
+    id: str
+    part: str
+    cls: str
+    family: str
+    verdict: str | None  # None: evaluable but missed
+
+
+def loo_row(entry: dict[str, Any], part: str) -> LooRow | None:
+    """One evaluable row's leave-one-out outcome (None: not evaluable). The request, URL, target and matching
+    are the plain score's (:func:`evaluate_failure`); the matched error findings are then traced."""
+    body, _how = build_request(entry)
+    if body is None:
+        return None
+    url = url_for(entry)
+    target = target_for(entry, url)
+    analysis = analyse_request(json.dumps(body), url, target=target)
+    errors = [f for f in analysis.findings if f.severity == Severity.ERROR]
+    if (kind := native_kind(entry)) is not None:
+        matched = [f for f in errors if native_matches(entry, kind, f)]
+    elif gemini_native(entry):
+        matched = [f for f in errors if gemini_matches(entry["root_cause"], f, entry.get("body"))]
+    else:
+        named = named_by(entry.get("body"))
+        matched = [f for f in errors if matches(entry["root_cause"], f, named, entry.get("api") or "chat")]
+    provider = target.provider.id if target.provider is not None else None
+    family = matched[0].rule.split(".", 1)[0] if matched else "-"
+    verdict = loo_verdict(entry, matched, provider) if matched else None
+    return LooRow(entry["id"], part, entry["class"], family, verdict)
+
+
+def loo_rows() -> list[LooRow]:
+    """Every evaluable development row and every probe row in the corpus shape (never a held-out row)."""
+    out: list[LooRow] = []
+    for entry in failures("dev"):
+        if (row := loo_row(entry, "dev")) is not None:
+            out.append(row)
+    for path in sorted(CORPUS_DIR.glob(LOO_PROBES)):
+        if path.name in _LOO_SKIP:
+            continue
+        for entry in read_jsonl(path):
+            row = (
+                loo_row(entry, "probe")
+                if entry.get("class") in CLASSES and entry.get("split") == "probe"
+                else None
+            )
+            if row is not None:
+                out.append(row)
+    return out
+
+
+def loo_table(rows: list[LooRow]) -> str:
+    """Per part and class, then per rule family: plain hits and how each is evidenced apart from its thread;
+    ``loo`` is the leave-one-out recall (carried hits only), ``+mech`` adds hits another host's evidence
+    of the same rule gives."""
+    head = f"{'group':<28} {'eval':>5} {'hits':>5} " + " ".join(f"{v:>9}" for v in LOO_VERDICTS)
+    lines = [head + f" {'plain':>6} {'loo':>6} {'+mech':>6}"]
+
+    def line(name: str, group: list[LooRow]) -> str:
+        hits = [r for r in group if r.verdict is not None]
+        count = Counter(r.verdict for r in hits)
+        n = len(group) or 1
+        carried, mech = count["carried"], count["carried"] + count["mechanism"]
+        cells = " ".join(f"{count[v]:>9}" for v in LOO_VERDICTS)
+        return f"{name:<28} {n:>5} {len(hits):>5} {cells} {len(hits) / n:>6.2f} {carried / n:>6.2f} {mech / n:>6.2f}"
+
+    for part in ("dev", "probe"):
+        for cls in CLASSES:
+            group = [r for r in rows if r.part == part and r.cls == cls]
+            if group:
+                lines.append(line(f"{part} {cls}", group))
+    lines.append(
+        "by rule family of the matching finding (its hits only, dev and probe pooled: loo = carried share)"
+    )
+    families = Counter(r.family for r in rows if r.verdict is not None)
+    for family, _n in families.most_common():
+        group = [r for r in rows if r.family == family]
+        lines.append(line(f"  {family}", group))
+    return "\n".join(lines)
+
+
 def _table(result: dict[str, Any]) -> str:
     lines = [
         f"{'split':<8} {'class':<9} {'entries':>7} {'evaluable':>9} {'(req/built)':>11} {'hits':>5} {'recall':>7}"
@@ -2583,7 +2785,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--probe-file", type=Path, help="score a probe file of unseen failures (failure-corpus shape)"
     )
+    parser.add_argument(
+        "--leave-one-out",
+        action="store_true",
+        help="dev and probe rows: which hits rest on evidence from another thread than the row's own",
+    )
     args = parser.parse_args(argv)
+    if args.leave_one_out:
+        if args.split and "heldout" in args.split:
+            parser.error("--leave-one-out reads rows one by one, so it never runs on the held-out part")
+        rows = loo_rows()
+        if args.json:
+            print(json.dumps([dataclasses.asdict(r) for r in rows], indent=2))
+        else:
+            print(loo_table(rows))
+        return 0
     probe = args.probe_file or (PROBE if args.probe else None)
     splits = args.split or ([] if probe else list(SPLITS))
     if args.misses and ((not splits and probe is None) or "heldout" in splits):

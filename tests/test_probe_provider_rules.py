@@ -54,6 +54,10 @@ PROBES = {
     # NVIDIA NIM, Groq, DeepSeek, Perplexity, Fireworks, Cloudflare, OVHcloud, OpenCode Go, the ChatGPT Codex backend,
     # Anthropic); about one candidate thread in six was new.
     CORPUS_DIR / "probe-provider-rules-13.jsonl": (20, 14),
+    # Provider probe 14 (session 16, branch provider17): hosted APIs and gateways (Perplexity, MiniMax, Venice, Moonshot,
+    # OpenCode Go/Zen, Copilot, DashScope, DeepSeek, China Telecom's Tianyi cloud, Azure, Cerebras, Bedrock Mantle,
+    # OpenRouter, xAI); about one candidate thread in seven was new.
+    CORPUS_DIR / "probe-provider-rules-14.jsonl": (19, 14),
 }
 ROUND_2 = CORPUS_DIR / "probe-provider-rules.jsonl"
 ROUND_3 = CORPUS_DIR / "probe-provider-rules-2.jsonl"
@@ -68,6 +72,7 @@ ROUND_12 = CORPUS_DIR / "probe-provider-rules-10.jsonl"
 ROUND_13 = CORPUS_DIR / "probe-provider-rules-11.jsonl"
 PROBE_12 = CORPUS_DIR / "probe-provider-rules-12.jsonl"
 PROBE_13 = CORPUS_DIR / "probe-provider-rules-13.jsonl"
+PROBE_14 = CORPUS_DIR / "probe-provider-rules-14.jsonl"
 
 
 @pytest.mark.parametrize("probe", list(PROBES), ids=lambda p: p.name)
@@ -269,6 +274,21 @@ def test_provider_probe_13_is_unseen_by_thread_and_text() -> None:
         if path != PROBE_13
         for row in read_jsonl(path)
         if row.get("id") not in parallel
+    ]
+    assert_unseen(fresh, earlier)
+    assert_no_rule_or_source_cites(fresh)
+
+
+def test_provider_probe_14_is_unseen_by_thread_and_text() -> None:
+    """Provider probe 14 (session 16, branch provider17, collected and scored before any rule change of that branch)
+    shares no thread with the corpus or any earlier probe file, and no error text with any of their rows; no rule or
+    data source cites its threads."""
+    fresh = read_jsonl(PROBE_14)
+    earlier = [
+        row
+        for path in sorted(CORPUS_DIR.glob("probe-*.jsonl"))
+        if path != PROBE_14
+        for row in read_jsonl(path)
     ]
     assert_unseen(fresh, earlier)
     assert_no_rule_or_source_cites(fresh)

@@ -41,6 +41,7 @@ PREDICTING_RULES: dict[str, dict[str, str]] = {
     "cause.tool-choice-without-tools": {"chat": "tool_choice.without-tools"},
     "cause.tool-config-missing": {"converse": "converse.tool-config-missing"},
     "cause.tool-name-invalid": {"chat": "tools.invalid-name", "responses": "tools.invalid-name", "messages": "anthropic.invalid-tool-name", "converse": "converse.tool-name-invalid"},
+    "cause.tool-name-reserved": {"chat": "tools.reserved-name", "responses": "tools.reserved-name"},
     "cause.tool-schema-invalid": {"chat": "tools.invalid-definition", "responses": "tools.invalid-definition", "messages": "anthropic.invalid-input-schema", "gemini": "gemini.schema-keyword-unsupported", "converse": "converse.input-schema-not-object"},
     "cause.wrong-endpoint": {"chat": "endpoint.unexpected-path"},
 }
@@ -57,6 +58,7 @@ DERIVED_RULES: dict[str, str] = {
     "cause.too-many-cache-breakpoints": "anthropic.too-many-cache-breakpoints",
     "cause.tool-choice-without-tools": "tool_choice.without-tools",
     "cause.tool-config-missing": "converse.tool-config-missing",
+    "cause.tool-name-reserved": "tools.reserved-name",
 }
 
 #: Every rule that predicts each cause (patterns._all_predicting_rules; the verdict credits a fired one).
@@ -102,6 +104,7 @@ ALL_PREDICTING_RULES: dict[str, frozenset[str]] = {
     "cause.tool-choice-without-tools": frozenset(("tool_choice.without-tools", )),
     "cause.tool-config-missing": frozenset(("converse.tool-config-missing", )),
     "cause.tool-name-invalid": frozenset(("anthropic.duplicate-tool-name", "anthropic.invalid-tool-name", "converse.tool-name-invalid", "messages.name-pattern", "tools.duplicate-name", "tools.invalid-history-name", "tools.invalid-name", "tools.name-too-long", "tools.name-with-dot", )),
+    "cause.tool-name-reserved": frozenset(("tools.reserved-name", )),
     "cause.tool-schema-invalid": frozenset(("anthropic.invalid-input-schema", "anthropic.tool-input-schema-missing", "converse.input-schema-definitions", "converse.input-schema-not-object", "gemini.invalid-enum", "gemini.schema-keyword-unsupported", "responses.chat-style-function-tool", "spec.missing-required", "spec.out-of-range", "tools.array-without-items", "tools.description-too-long", "tools.invalid-definition", "tools.invalid-schema", "tools.parameters-missing", "tools.parameters-not-object", "tools.schema-keyword-unsupported", "tools.schema-ref-not-defs", "tools.schema-ref-with-siblings", "tools.schema-type-beside-anyof", "tools.schema-type-missing", "tools.strict-additional-properties", "tools.strict-required", "tools.strict-type-missing", "tools.strict-unsupported-format", "tools.too-many", )),
     "cause.tools-empty": frozenset(("converse.tools-empty", "tools.empty", )),
     "cause.tools-with-json-mode": frozenset(("gemini.function-calling-with-json-mime", "response_format.json-mode-with-tools", )),
@@ -278,6 +281,7 @@ RULE_APIS: dict[str, frozenset[str]] = {
     "parallel_tool_calls.without-tools": frozenset(("chat", )),
     "params.azure-api-version-too-old": frozenset(("chat", )),
     "params.doubtful-for-model": frozenset(("chat", )),
+    "params.exclusive-fields": frozenset(("chat", )),
     "params.ignored-by-provider": frozenset(("chat", )),
     "params.ignored-for-model": frozenset(("chat", )),
     "params.json-schema-unsupported-for-model": frozenset(("chat", )),
@@ -423,6 +427,7 @@ RULE_APIS: dict[str, frozenset[str]] = {
     "tools.parameters-missing": frozenset(("chat", "responses", )),
     "tools.parameters-not-object": frozenset(("chat", "responses", )),
     "tools.parameters-root-combinator": frozenset(("chat", "responses", )),
+    "tools.reserved-name": frozenset(("chat", "responses", )),
     "tools.schema-keyword-unsupported": frozenset(("chat", "responses", )),
     "tools.schema-ref-not-defs": frozenset(("chat", "responses", )),
     "tools.schema-ref-with-siblings": frozenset(("chat", "responses", )),

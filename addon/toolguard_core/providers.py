@@ -274,6 +274,16 @@ def _warn(ranges: Mapping[str, ParamRange], source: str) -> Mapping[str, ParamRa
 
 
 @dataclass(frozen=True, slots=True)
+class ExclusiveFields:
+    """Two top-level fields a provider refuses in one request (each alone is accepted): which to keep, and
+    the public refusal (URL) that shows the host answers the pair with a 400."""
+
+    fields: tuple[str, str]
+    keep: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class ModelFamily:
     """What a group of models accepts. First matching family of a profile wins."""
 
@@ -779,6 +789,11 @@ class ProviderProfile:
     #: Tool types the provider runs itself, which carry no `function` object (Groq: browser_search).
     builtin_tool_types: frozenset[str] = frozenset()
     ranges: Mapping[str, ParamRange] = GENERIC_RANGES
+    #: Function names the provider keeps for its own built-in tools and refuses on a client's tool
+    #: (tools.reserved-name): name → the public refusal's source.
+    reserved_tool_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: Field pairs the provider refuses together (params.exclusive-fields), each with its refusal's source.
+    exclusive_fields: tuple[ExclusiveFields, ...] = ()
     #: Max number of stop sequences (OpenAI: 4); None = not limited/not known.
     max_stop: int | None = None
     #: Where a public text shows this provider refusing a longer ``stop`` list (params.stop-count is an
@@ -941,6 +956,12 @@ DASHSCOPE = ProviderProfile(
     name="Alibaba Cloud Model Studio (DashScope)",
     base_url="https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
     chat_paths=("/compatible-mode/v1/chat/completions",),
+    # `search` names DashScope's own web search (enable_search): a client tool of that name is refused with
+    # "Tool names are not allowed to be [search]" (InvalidParameter; qwen via the compatible mode and the
+    # native API alike, https://github.com/ikechan8370/chatgpt-plugin/issues/696).
+    reserved_tool_names=MappingProxyType(
+        {"search": "https://github.com/ikechan8370/chatgpt-plugin/issues/696"}
+    ),
     ranges=MappingProxyType(
         {
             # Ranges only from a sibling product's doc ([DS-OS]): hints, hence warnings. top_p is closed:
@@ -1180,6 +1201,16 @@ PERPLEXITY = ProviderProfile(
     # request model is the same strict pydantic model that refuses a `tool` role (above).
     response_format_types=frozenset({"text", "json_schema", "regex"}),
     ranges=_warn(OPENAI_RANGES, "inf"),
+    # The Sonar API refuses both penalties in one request: "Cannot set both presence_penalty and
+    # frequency_penalty." (February 2024, https://github.com/BerriAI/litellm/issues/1817; Perplexity's answer,
+    # not LiteLLM's, per its maintainer). Either one alone is accepted.
+    exclusive_fields=(
+        ExclusiveFields(
+            ("presence_penalty", "frequency_penalty"),
+            keep="presence_penalty",
+            source="https://github.com/BerriAI/litellm/issues/1817",
+        ),
+    ),
     hosts=("api.perplexity.ai",),
 )
 #: Cerebras: OpenAI's message keys; a replayed `reasoning_content` is rejected

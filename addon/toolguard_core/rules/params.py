@@ -877,6 +877,42 @@ MAX_TOKENS_BOTH = define(
         "max_completion_tokens), so the rule is Ark's only."
     ),
 )
+EXCLUSIVE_FIELDS = define(
+    "params.exclusive-fields",
+    Severity.ERROR,
+    "Two fields this provider refuses in one request, though it takes each alone (Perplexity: "
+    "presence_penalty with frequency_penalty).",
+    # Every profile that declares such a pair (ProviderProfile.exclusive_fields, each with its refusal's
+    # source), and only those: the pair is a host's validator choice, not the OpenAI schema's.
+    policy=policy(
+        error=tuple(p.id for p in BUILTIN_PROFILES.values() if p.exclusive_fields),
+        conditions={
+            p.id: "; ".join(" with ".join(pair.fields) for pair in p.exclusive_fields)
+            for p in BUILTIN_PROFILES.values()
+            if p.exclusive_fields
+        },
+    ),
+    predicts=(
+        PredictedError(
+            provider="perplexity",
+            text="Cannot set both presence_penalty and frequency_penalty.",
+            source="https://github.com/BerriAI/litellm/issues/1817",
+            param="frequency_penalty",
+        ),
+    ),
+    example={
+        "model": "sonar",
+        "messages": [_USER],
+        "presence_penalty": 0.5,
+        "frequency_penalty": 0.5,
+    },
+    example_url="https://api.perplexity.ai/chat/completions",
+    fixed={"model": "sonar", "messages": [_USER], "presence_penalty": 0.5},
+    notes=(
+        "Clients that send OpenAI's defaults for both penalties (0 and 0) hit it on every request; keep one. "
+        "Volcengine Ark's max_tokens with max_completion_tokens is params.max-tokens-and-max-completion-tokens."
+    ),
+)
 RESPONSE_FORMAT_TYPE = define(
     "params.response-format-type",
     Severity.ERROR,
@@ -1289,6 +1325,16 @@ def _check_combinations(
             "the request sets both max_tokens and max_completion_tokens; Volcengine Ark takes one. Keep "
             "max_completion_tokens (it bounds reasoning and answer together) and drop max_tokens.",
         )
+    for pair in profile.exclusive_fields:
+        first, second = pair.fields
+        if body.get(first) is not None and body.get(second) is not None:
+            drop = second if pair.keep == first else first
+            yield from EXCLUSIVE_FIELDS.report(
+                view,
+                drop,
+                f"the request sets both {first} and {second}; {profile.name} refuses the pair ({pair.source}). "
+                f"Keep {pair.keep} and drop {drop}.",
+            )
     stop = body.get("stop")
     if profile.max_stop is not None and isinstance(stop, list) and len(stop) > profile.max_stop:
         yield from STOP_COUNT.report(

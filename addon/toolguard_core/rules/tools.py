@@ -15,6 +15,7 @@ from itertools import islice
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.providers import BUILTIN_PROFILES
 from toolguard_core.request import RESPONSES, RequestView
 from toolguard_core.rules import memo
 from toolguard_core.rules.examples import USER, WEATHER_PARAMS, example_tool
@@ -227,6 +228,38 @@ TOO_MANY = define(
         "messages": [USER],
         "tools": [example_tool(f"tool_{i}", {"type": "object", "properties": {}}) for i in range(128)],
     },
+)
+RESERVED_NAME = define(
+    "tools.reserved-name",
+    Severity.ERROR,
+    "A function tool named like one of the provider's own built-in tools, a name it refuses on a client's "
+    "tool (DashScope: search).",
+    # Every profile that declares reserved names (ProviderProfile.reserved_tool_names, each with its source).
+    policy=policy(
+        error=tuple(p.id for p in BUILTIN_PROFILES.values() if p.reserved_tool_names),
+        conditions={
+            p.id: ", ".join(sorted(p.reserved_tool_names))
+            for p in BUILTIN_PROFILES.values()
+            if p.reserved_tool_names
+        },
+    ),
+    predicts=(
+        PredictedError(
+            provider="dashscope",
+            text='{"code":"InvalidParameter","message":"Tool names are not allowed to be [search]"}',
+            source="https://github.com/ikechan8370/chatgpt-plugin/issues/696",
+            param="tools",
+            code="InvalidParameter",
+        ),
+    ),
+    example={
+        "model": "qwen-plus",
+        "messages": [USER],
+        "tools": [example_tool(name="search")],
+    },
+    example_url="https://dashscope-intl.aliyuncs.com/compatible-mode/v1/chat/completions",
+    fixed={"model": "qwen-plus", "messages": [USER], "tools": [example_tool(name="web_lookup")]},
+    notes="Rename the tool (its calls come back under the new name); DashScope's own search is enable_search.",
 )
 DUPLICATE_NAME = define(
     "tools.duplicate-name",
@@ -1300,6 +1333,13 @@ def _check_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
             )
             continue
         yield from _check_name(view, f"{where}.function.name", name)
+        if name in view.provider.reserved_tool_names:
+            yield from RESERVED_NAME.report(
+                view,
+                f"{where}.function.name",
+                f"tool name {name!r} is reserved by {view.provider.name} for its own tool "
+                f"({view.provider.reserved_tool_names[name]}); rename the tool.",
+            )
         if name in seen:
             yield from report_judged(
                 DUPLICATE_NAME,
