@@ -330,6 +330,30 @@ class Cause:
     api_rules: tuple[tuple[EndpointKind, str], ...] = ()
 
 
+#: Labels the corpora have used that are not catalogue causes, and the cause that names the same root
+#: cause instead (issue #10, round 20; docs/causes.md "Label conventions"): (retired label, the cause used
+#: for it, why). A row labelled with a retired label could never agree, whatever the text said; the
+#: development and probe rows now carry the cause instead (held-out rows are never read and may still
+#: carry a retired label: they then count as disagreeing).
+LABEL_CONVENTIONS: tuple[tuple[str, str, str], ...] = (
+    (
+        "cause.content-part-unsupported",
+        "cause.param-value-unsupported",
+        "a content part of a type the server does not take (a document or tool_reference block) is a refused "
+        "value of content[].type, as Volcengine's own text says (\"invalid value: `document`, supported values "
+        'are ..."); where the server takes only a string and refuses any part, the cause is '
+        "cause.content-array-unsupported",
+    ),
+    (
+        "cause.server-bug",
+        "cause.server-error",
+        "the server or gateway failed on a well-formed request (a relay that cannot parse its upstream's "
+        "answer, a server that turns one field into two conflicting ones): the provider failed while "
+        "processing it, which is what cause.server-error names",
+    ),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Recognition:
     """A recognised root cause: the cause, what the text named, and what the upstream rejected."""
