@@ -5922,6 +5922,29 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "be of type OBJECT",
         no_constraint=True,
     ),
+    # Both sampling knobs refused together, quoted or not: "temperature and top_p cannot both be specified
+    # for this model" (Anthropic, through Bedrock, LiteLLM, the AI SDK with backticks).
+    _s(
+        "cause.temperature-with-top-p",
+        _GEN,
+        r"{Q}?temperature{Q}? and {Q}?top_p{Q}? cannot both be (?:specified|set|used|provided)\b",
+        "https://github.com/langfuse/langfuse/issues/9882",
+        "temperature and top_p cannot both be specified for this model. Please use only one.",
+        no_constraint=True,
+    ),
+    # A message's content refused for not being a string at its path, in a validator's words ("'messages.0'
+    # : for 'role:system' the following must be satisfied[('messages.0.content' : value must be a string)]",
+    # Groq through LiteLLM): the parts array where only a string is taken.
+    _s(
+        "cause.content-array-unsupported",
+        _GEN,
+        r"{Q}?messages\.(?P<index>\d+)\.content{Q}?\s?:\s?value must be a string\b",
+        "https://github.com/OpenHands/OpenHands/issues/4643",
+        "litellm.BadRequestError: GroqException - Error code: 400 - {'error': {'message': \"'messages.0' : for "
+        "'role:system' the following must be satisfied[('messages.0.content' : value must be a string)]\", "
+        "'type': 'invalid_request_error'}}",
+        no_constraint=True,
+    ),
 )
 
 
