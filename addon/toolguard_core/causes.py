@@ -5792,9 +5792,8 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         rf"\b(?P<param>{_bounded_params(_MAX_TOKEN_PARAMS)})\b{{Q}}?\s?[:=]?\s?\d+\s?>\s?\d+|"
         rf"\b(?P<param2>{_bounded_params(_MAX_TOKEN_PARAMS)})\b(?:[^.;]|\.(?=\w)){{0,60}}?\b(?:must|should) be (?:less than or "
         r"equal to|<=|at most|no (?:more|greater) than|smaller than|less than)\s?\d+",
-        "https://github.com/skapadia3214/groq-moa/issues/8",
-        "BadRequestError: Error code: 400 - {'error': {'message': 'max_tokens for `llama-3.1-8b-instant` must be "
-        "less than or equal to 8000', 'type': 'invalid_request_error'}}",
+        "https://github.com/anthropics/claude-code/issues/24451",
+        "max_tokens: 128001 > 64000, which is the maximum allowed number of output tokens for claude-opus-4-5-20251101",
         no_constraint=True,
     ),
     # A count limit stated with the field it bounds: tools ("'tools' : maximum number of items is 128",
