@@ -4406,7 +4406,11 @@ def _s(
 #: Request keys a family may read unquoted ("tools is not supported"): the generation parameters but the
 #: conversation's own keys ("image input is not supported" names no key), longest first.
 _UNQUOTED_KEYS = "|".join(
-    sorted((re.escape(k) for k in GENERATION_PARAMS - FOREIGN_BODY_KEYS if len(k) > 1), key=len, reverse=True)
+    # longest first, then by name: the same pattern text in every process (a set's order is not)
+    sorted(
+        (re.escape(k) for k in GENERATION_PARAMS - FOREIGN_BODY_KEYS if len(k) > 1),
+        key=lambda k: (-len(k), k),
+    )
 )
 
 
