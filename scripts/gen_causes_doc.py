@@ -27,6 +27,7 @@ from toolguard_core.causes import (
     ERROR_INFO_REASONS,
     FEATURE_KINDS,
     FRAMEWORKS,
+    LABEL_CONVENTIONS,
     REFERENCE,
     REFUSALS,
     REQUEST_TIER,
@@ -125,6 +126,17 @@ def render() -> str:
     for cause in causes:
         lines += _section(cause, structural.get(cause.id, []))
     lines += [
+        "## Label conventions",
+        "",
+        "Labels the corpora once used that are not causes above, and the cause that names the same root",
+        "cause instead (`toolguard_core.causes.LABEL_CONVENTIONS`). Development and probe rows carry the",
+        "cause; held-out rows are never read and may still carry the old label.",
+        "",
+    ]
+    for retired, used, why in LABEL_CONVENTIONS:
+        lines.append(f"- `{retired}` → [`{used}`](#{rule_anchor(used)}): {_md(why)}.")
+    lines += [
+        "",
         "## Named from the request",
         "",
         "When no wording, code or family names a rejection, the request is read too: a text that quotes",

@@ -330,6 +330,30 @@ class Cause:
     api_rules: tuple[tuple[EndpointKind, str], ...] = ()
 
 
+#: Labels the corpora have used that are not catalogue causes, and the cause that names the same root
+#: cause instead (issue #10, round 20; docs/causes.md "Label conventions"): (retired label, the cause used
+#: for it, why). A row labelled with a retired label could never agree, whatever the text said; the
+#: development and probe rows now carry the cause instead (held-out rows are never read and may still
+#: carry a retired label: they then count as disagreeing).
+LABEL_CONVENTIONS: tuple[tuple[str, str, str], ...] = (
+    (
+        "cause.content-part-unsupported",
+        "cause.param-value-unsupported",
+        "a content part of a type the server does not take (a document or tool_reference block) is a refused "
+        "value of content[].type, as Volcengine's own text says (\"invalid value: `document`, supported values "
+        'are ..."); where the server takes only a string and refuses any part, the cause is '
+        "cause.content-array-unsupported",
+    ),
+    (
+        "cause.server-bug",
+        "cause.server-error",
+        "the server or gateway failed on a well-formed request (a relay that cannot parse its upstream's "
+        "answer, a server that turns one field into two conflicting ones): the provider failed while "
+        "processing it, which is what cause.server-error names",
+    ),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Recognition:
     """A recognised root cause: the cause, what the text named, and what the upstream rejected."""
@@ -4382,7 +4406,11 @@ def _s(
 #: Request keys a family may read unquoted ("tools is not supported"): the generation parameters but the
 #: conversation's own keys ("image input is not supported" names no key), longest first.
 _UNQUOTED_KEYS = "|".join(
-    sorted((re.escape(k) for k in GENERATION_PARAMS - FOREIGN_BODY_KEYS if len(k) > 1), key=len, reverse=True)
+    # longest first, then by name: the same pattern text in every process (a set's order is not)
+    sorted(
+        (re.escape(k) for k in GENERATION_PARAMS - FOREIGN_BODY_KEYS if len(k) > 1),
+        key=lambda k: (-len(k), k),
+    )
 )
 
 
@@ -5721,6 +5749,203 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         r"\bwith a response mime type: {Q}application/json{Q} is unsupported\b",
         "https://github.com/snailyp/gemini-balance/issues/264",
         "Tool use with a response mime type: 'application/json' is unsupported",
+        no_constraint=True,
+    ),
+    # ---------------------------------------------------------------- round 20: readings by mechanism
+    # Round 20 (docs/errors.md "Generalisation", "Round 20"): what a text DOES, read without the sentence
+    # of any one provider. Each reading below covers rows of several providers that the leave-one-out
+    # score showed were named only by their own thread's sentence; a more specific sentence above (or a
+    # catalogue sentence) naming the same thing wins, since this tier is tried after them.
+    #
+    # Roles out of order, stated as the position a role should hold: "the role of index[1] should be
+    # [user] but is assistant" (Baidu Qianfan), "user后应为assistant" (ctyun through one-api), "the first
+    # message ... must be a user message" (DeepSeek), and any "<roles|messages|turns> must/should alternate".
+    _s(
+        "cause.role-order",
+        _GEN,
+        r"\brole of (?:index|message)\s?\[?(?P<index>\d+)\]? should be \[?(?:user|assistant|model)\]? but is\b|"
+        r"(?:user|assistant|tool)\s?(?:之)?后(?:应为|应该是|必须是|只能是)\s?(?:user|assistant)|"
+        r"\bfirst (?:non-system )?message\b[^.;]{0,60}?\bmust be (?:a |an )?user(?: message| role)?\b|"
+        r"\b(?:roles?|messages?|message\(s\)|turns?|conversations?)\b[^.;]{0,60}?\b(?:must|should|needs? to) "
+        r"alternate\b",
+        "https://github.com/ChatGPTNextWeb/NextChat/issues/6343",
+        '{"error": {"message": "The first message (except the system message) of deepseek-reasoner must be a user '
+        'message, but an assistant message detected.", "type": "invalid_request_error"}}',
+        no_constraint=True,
+    ),
+    # The conversation itself said to be absent, whatever the server calls its requirement: "Either a
+    # prompt template or messages must be defined" (SAP AI Core orchestration), "field messages is
+    # required", "you must provide a messages parameter", "at least one message is required". Not a tool
+    # message ("tool messages are required after ..." is a missing tool result).
+    _s(
+        "cause.messages-missing",
+        _GEN,
+        r"(?<![\w.\[])(?<!tool )(?<!function )(?:the )?{Q}?messages{Q}? (?:parameter |field |array )?(?:must be "
+        r"(?:defined|provided|specified|set|present)|(?:is|are) (?:required|missing|not specified|not provided))\b|"
+        r"\bmust provide an? {Q}?messages{Q}?\b|\bat least one message (?:is required|must be (?:provided|given))\b",
+        "https://github.com/InternLM/MindSearch/issues/307",
+        '{"error":{"code":"missing_required_parameter","param":"message","message":"you must provide a messages '
+        'parameter","type":"invalid_request_error"}}',
+        no_constraint=True,
+    ),
+    # An output budget over the model's bound, stated as a comparison: "max_tokens: 128001 > 64000"
+    # (Anthropic), "max_tokens ... must be less than or equal to 8000" (Groq).
+    _s(
+        "cause.max-tokens-too-large",
+        _GEN,
+        rf"\b(?P<param>{_bounded_params(_MAX_TOKEN_PARAMS)})\b{{Q}}?\s?[:=]?\s?\d+\s?>\s?\d+|"
+        rf"\b(?P<param2>{_bounded_params(_MAX_TOKEN_PARAMS)})\b(?:[^.;]|\.(?=\w)){{0,60}}?\b(?:must|should) be (?:less than or "
+        r"equal to|<=|at most|no (?:more|greater) than|smaller than|less than)\s?\d+",
+        "https://github.com/anthropics/claude-code/issues/24451",
+        "max_tokens: 128001 > 64000, which is the maximum allowed number of output tokens for claude-opus-4-5-20251101",
+        no_constraint=True,
+    ),
+    # A count limit stated with the field it bounds: tools ("'tools' : maximum number of items is 128",
+    # Groq), images ("At most 1 image(s) may be provided in one request", vLLM) and cache_control blocks
+    # ("A maximum of 4 blocks with cache_control may be provided", Anthropic).
+    _s(
+        "cause.tool-schema-invalid",
+        _GEN,
+        r"(?<![\w.\[]){Q}?tools{Q}?\s?:?\s?(?:maximum number of items is|array too long|must (?:have|contain) (?:at most|no more "
+        r"than)|exceeds? (?:the )?(?:maximum|max) (?:number|count|length)\b)|\btoo many tools\b|\b(?:a maximum of|at "
+        r"most|no more than) \d+ tools\b",
+        "https://github.com/vishalmysore/Tools4AI/issues/16",
+        "Invalid 'tools': array too long. Expected an array with maximum length 128, but got an array with length 325 "
+        "instead.",
+        rule_id="tools.too-many",
+        no_constraint=True,
+    ),
+    _s(
+        "cause.too-many-images",
+        _GEN,
+        r"\b(?:at most|a maximum of|up to|no more than|only) \d+ images?(?:\(s\))? (?:may|can|are allowed|is "
+        r"allowed|allowed|per)\b|\btoo many images\b|\bnumber of images\b[^.;]{0,40}?\bexceeds?\b",
+        "https://github.com/vllm-project/vllm/issues/13397",
+        "At most 1 image(s) may be provided in one request.",
+        no_constraint=True,
+    ),
+    _s(
+        "cause.too-many-cache-breakpoints",
+        _GEN,
+        r"\b(?:a maximum of|at most|up to|no more than) \d+ (?:blocks? with |)cache_control\b|\btoo many "
+        r"cache_control\b|\bcache_control\b[^.;]{0,40}?\b(?:exceeds?|more than) (?:the )?(?:maximum|limit|\d+)\b",
+        "https://github.com/tghamm/Anthropic.SDK/issues/50",
+        "A maximum of 4 blocks with cache_control may be provided. Found 5.",
+        no_constraint=True,
+    ),
+    # The prompt stated longer than the window, by whatever name: "Requested input length 99009 exceeds
+    # maximum input length 8192" (DeepInfra), "the request exceeds the available context size"
+    # (llama.cpp), "input length of N exceeds the context length".
+    _s(
+        "cause.context-length-exceeded",
+        _GEN,
+        r"\b(?:input|prompt|context|request) length (?:of )?\d+ (?:tokens? )?exceeds? (?:the )?(?:maximum|max|model's|"
+        r"context)\b|\bexceeds? (?:the )?(?:available|maximum|max) context (?:size|length|window)\b",
+        "https://github.com/langchain-ai/langchain/pull/25671",
+        '{"error":{"message":"Requested input length 99009 exceeds maximum input length 8192"}}',
+        no_constraint=True,
+    ),
+    # A tool-use id in a replayed content block refused by the pattern the API sets, at any block kind
+    # (tool_use, server_tool_use, mcp_tool_use): "messages.1.content.2.server_tool_use.id: String should
+    # match pattern '^srvtoolu_[a-zA-Z0-9_]+$'" (Anthropic through sub2api).
+    _s(
+        "cause.tool-call-id-invalid",
+        _GEN,
+        r"(?P<field>(?:messages|input)\.(?P<index>\d+)\.content\.\d+\.\w{0,20}tool_\w{1,20}\.(?:tool_use_)?id)\s?:\s?"
+        r"String should match pattern",
+        "https://github.com/BlockRunAI/ClawRouter/issues/17",
+        "messages.92.content.0.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'",
+        no_constraint=True,
+    ),
+    # A message (or part) said to be empty at its path, in the validators' words: "contents.parts must
+    # not be empty" (Gemini), "missing `input.content.text' parameter" (Volcengine Ark).
+    _s(
+        "cause.empty-content",
+        _GEN,
+        r"\b(?:contents|messages|input)(?:\[\d+\]|\.\d+)?\.(?:parts|content)(?:\[\d+\]|\.\d+)?(?:\.text)?{Q}?:? "
+        r"(?:must not|cannot|can't|should not|may not) be empty\b|\bmissing {Q}(?:input|messages|contents)(?:\[\d+\]|"
+        r"\.\d+)?\.content(?:\[\d+\]|\.\d+)?\.text{Q} parameter\b",
+        "https://github.com/langchain-ai/langgraph/issues/3939",
+        "GenerateContentRequest.contents[3].parts: contents.parts must not be empty.",
+        no_constraint=True,
+    ),
+    # A capability the model lacks, stated for the model rather than in one provider's sentence: "model
+    # does not support tools" (goose), "Tool calling is not supported for model: X" (DeepInfra); "System
+    # messages are not allowed" (the Codex backend), "System role not supported" (SGLang); "<model> does
+    # not support thinking", 'think value "medium" is not supported for this model' (Ollama). A parallel
+    # tool-call refusal is its own cause and is left alone, and so is a qualified thinking ("adaptive
+    # thinking is not supported on this model" refuses a value of thinking.type, not thinking).
+    _s(
+        "cause.model-no-tools",
+        _GEN,
+        r"\b(?:models?|it)\b(?:[^.;]|\.(?=\w)){0,60}?\bdoes(?: not|n't) support (?:tools|tool (?:calling|use|calls)|"
+        r"function(?: calling|s| calls))\b|(?<!parallel )\b(?:tool|function) (?:calling|calls?|use)\b(?:[^.;]|\.(?=\w)){0,20}?"
+        r"\b(?:is |are )?not (?:supported|available|enabled) (?:for|by|with|on) (?:the |this )?model\b",
+        "https://github.com/truefoundry/models/pull/944",
+        "Error code: 405 - {'status': 'failure', 'message': 'deepinfra error: Tool calling is not supported for model: "
+        "mistralai/Mistral-Small-24B-Instruct-2501'}",
+    ),
+    _s(
+        "cause.model-no-system-role",
+        _GEN,
+        r"\bsystem (?:role|messages?|prompts?)\b(?: is| are)? not (?:supported|allowed|permitted)\b",
+        "https://github.com/sgl-project/sglang/issues/892",
+        "System role not supported",
+        no_constraint=True,
+    ),
+    _s(
+        "cause.reasoning-effort-unsupported",
+        _GEN,
+        r"\bdoes(?: not|n't) support (?:thinking|reasoning)\b|\bthink(?:ing)? value {Q}?\w+{Q}? is not supported\b|"
+        r"(?<![A-Za-z] )\b(?:thinking|reasoning) is not supported (?:for|by|with|on) (?:the |this )?model\b",
+        "https://github.com/charmbracelet/crush/issues/2623",
+        'think value "medium" is not supported for this model',
+        no_constraint=True,
+    ),
+    # The conversation ending on the assistant, stated as where it must end: "Expected last role User or
+    # Tool ... but got assistant" (Mistral), "The conversation must end with a user message" (Copilot).
+    _s(
+        "cause.last-message-assistant",
+        _GEN,
+        r"\blast (?:role|message)\b[^.;]{0,80}?\bbut got {Q}?assistant\b|\b(?:conversation|messages?) must end with "
+        r"(?:a |an |the )?(?:user|tool)(?: message| turn| role)?\b|\bdoes(?: not|n't) support assistant message prefill\b",
+        "https://github.com/caozhiyuan/copilot-api/issues/251",
+        "This model does not support assistant message prefill. The conversation must end with a user message.",
+        no_constraint=True,
+    ),
+    # A function declaration's schema refused, in Vertex's words for any schema fault ("functionDeclaration
+    # `parameters.newCode` schema specified incorrect schema type field").
+    _s(
+        "cause.tool-schema-invalid",
+        "vertex",
+        r"\bfunction ?declarations?\b(?:[^.;]|\.(?=\w)){0,160}?\bschema\b(?:[^.;]|\.(?=\w)){0,80}?\b(?:incorrect|invalid|"
+        r"should be|must be|not supported|unsupported)\b",
+        "https://github.com/vercel/ai/issues/12183",
+        "INVALID_ARGUMENT: Unable to submit request because `readFile` functionDeclaration parameters schema should "
+        "be of type OBJECT",
+        no_constraint=True,
+    ),
+    # Both sampling knobs refused together, quoted or not: "temperature and top_p cannot both be specified
+    # for this model" (Anthropic, through Bedrock, LiteLLM, the AI SDK with backticks).
+    _s(
+        "cause.temperature-with-top-p",
+        _GEN,
+        r"{Q}?temperature{Q}? and {Q}?top_p{Q}? cannot both be (?:specified|set|used|provided)\b",
+        "https://github.com/langfuse/langfuse/issues/9882",
+        "temperature and top_p cannot both be specified for this model. Please use only one.",
+        no_constraint=True,
+    ),
+    # A message's content refused for not being a string at its path, in a validator's words ("'messages.0'
+    # : for 'role:system' the following must be satisfied[('messages.0.content' : value must be a string)]",
+    # Groq through LiteLLM): the parts array where only a string is taken.
+    _s(
+        "cause.content-array-unsupported",
+        _GEN,
+        r"{Q}?messages\.(?P<index>\d+)\.content{Q}?\s?:\s?value must be a string\b",
+        "https://github.com/OpenHands/OpenHands/issues/4643",
+        "litellm.BadRequestError: GroqException - Error code: 400 - {'error': {'message': \"'messages.0' : for "
+        "'role:system' the following must be satisfied[('messages.0.content' : value must be a string)]\", "
+        "'type': 'invalid_request_error'}}",
         no_constraint=True,
     ),
 )

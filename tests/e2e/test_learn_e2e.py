@@ -234,6 +234,10 @@ def _measure(result: dict[str, Any]) -> tuple[float, list[tuple[str, set[str]]]]
         # model refused for an API, the conversation's key required, values refused with their alternatives,
         # keys spelt out in words; leave-one-out 344 -> 352 of 449, probe round 19 44% -> 72% agreeing;
         # dev replay 95.1%) measured 79.3% at its end (119 of 150, 0 mixing): unchanged, so the mark stays.
+        # Round 17 (branch causes17: causes round 20, readings by mechanism rather than one provider's
+        # sentence, each sourced outside the probe; label conventions in causes.LABEL_CONVENTIONS;
+        # leave-one-out 353 -> 360 of 449, probe round 20 12 -> 19 of 26 agreeing; dev replay 95.1%)
+        # measured 79.3% at its end (119 of 150, 0 mixing): unchanged, so the mark stays.
         pytest.param(
             "heldout",
             marks=pytest.mark.xfail(
