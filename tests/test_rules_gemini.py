@@ -186,6 +186,8 @@ FLAGGED = [
                         {"name": "mcp:files/read"},
                         {"name": "a" * 65},
                         {"name": "ok.name-1"},
+                        # colons are taken since 2025 (kaitranntt/ccs#25's text names them)
+                        {"name": "github:create_issue"},
                     ]
                 }
             ],

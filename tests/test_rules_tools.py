@@ -121,6 +121,8 @@ CASES = [
         [("tools.invalid-definition", E, "tools[0].function")],
     ),
     ("name-dot-gemini-ok", "gemini", req(tools=[tool("github.create_issue")]), []),
+    # Gemini's validator names colons among the characters it takes (kaitranntt/ccs#25).
+    ("name-colon-gemini-ok", "gemini", req(tools=[tool("github:create_issue")]), []),
     (
         "name-digit-first-gemini",
         "gemini",

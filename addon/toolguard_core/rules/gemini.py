@@ -1495,7 +1495,7 @@ def _name(view: RequestView, name: Any, where: str) -> Iterator[Finding]:
             view,
             where,
             f"Function name {name!r} is not one Gemini takes: it must start with a letter or `_` and hold "
-            "only letters, digits, `_`, `.` and `-`. Rename the function (and its calls).",
+            "only letters, digits, `_`, `.`, `:` and `-`. Rename the function (and its calls).",
         )
     elif len(name) > MAX_NAME_LENGTH:
         yield from RULES[NAME_TOO_LONG].report(

@@ -739,7 +739,7 @@ def _name_problem(view: RequestView, name: str) -> tuple[Any, str] | None:
     severe that is there."""
     pid = judged_id(view)
     if pid == "gemini":
-        return None if GEMINI_NAME.fullmatch(name) else (INVALID_NAME, "^[a-zA-Z_][a-zA-Z0-9_.-]*$")
+        return None if GEMINI_NAME.fullmatch(name) else (INVALID_NAME, "^[a-zA-Z_][a-zA-Z0-9_.:-]*$")
     if OPENAI_NAME.fullmatch(name):
         return None
     if pid == "azure" and AZURE_NAME.fullmatch(name):
