@@ -239,6 +239,7 @@ RULE_APIS: dict[str, frozenset[str]] = {
     "gemini.thinking-cannot-be-disabled": frozenset(("chat", "gemini", )),
     "gemini.top-k-out-of-range": frozenset(("chat", "gemini", )),
     "gemini.unknown-field": frozenset(("chat", "gemini", )),
+    "gemini.value-out-of-range": frozenset(("chat", "gemini", )),
     "gemini.wrong-type": frozenset(("chat", "gemini", )),
     "messages.assistant-empty-text": frozenset(("chat", "messages", )),
     "messages.empty": frozenset(("chat", "messages", )),

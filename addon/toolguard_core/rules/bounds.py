@@ -107,16 +107,16 @@ def violations(
         if bound.models is not None and not bound.models.search(model):
             continue
         for location, value, holder in _values(body, bound.path, get, prefix):
-            if bound.kind is not None and (not isinstance(holder, Mapping) or holder.get("type") != bound.kind):
+            if bound.kind is not None and (
+                not isinstance(holder, Mapping) or holder.get("type") != bound.kind
+            ):
                 continue
             problem = _problem(bound, value)
             if problem is not None:
                 yield Violation(location, bound, value, problem)
 
 
-def _values(
-    node: Any, path: tuple[str, ...], get: Getter, location: str
-) -> Iterator[tuple[str, Any, Any]]:
+def _values(node: Any, path: tuple[str, ...], get: Getter, location: str) -> Iterator[tuple[str, Any, Any]]:
     """(location, value, the object holding it) for each value at ``path`` under ``node``."""
     stack: list[tuple[Any, int, str, Any]] = [(node, 0, location, None)]
     while stack:
