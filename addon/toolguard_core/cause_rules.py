@@ -281,6 +281,7 @@ RULE_APIS: dict[str, frozenset[str]] = {
     "ollama.think-unsupported": frozenset(("ollama", )),
     "parallel_tool_calls.without-tools": frozenset(("chat", )),
     "params.azure-api-version-too-old": frozenset(("chat", )),
+    "params.continue-final-message-with-generation-prompt": frozenset(("chat", )),
     "params.doubtful-for-model": frozenset(("chat", )),
     "params.ignored-by-provider": frozenset(("chat", )),
     "params.ignored-for-model": frozenset(("chat", )),

@@ -1127,8 +1127,13 @@ EMPTY = define(
     Severity.ERROR,
     "`tools` is an empty array; OpenAI, DeepSeek and Mistral require at least one tool when the field "
     "is sent.",
+    # vLLM rejects it since April 2026 (vllm-project/vllm#39780, "matching OpenAI API behavior"); older
+    # releases and forks that undid it (local-inference-lab/vllm#195) accept it: a warning there.
     policy=policy(
-        error=("openai-family", "deepseek", "mistral"), silent=("self-hosted",), otherwise=Severity.WARNING
+        error=("openai-family", "deepseek", "mistral"),
+        warning=("vllm",),
+        silent=("self-hosted",),
+        otherwise=Severity.WARNING,
     ),
     predicts=(
         PredictedError(
@@ -1152,6 +1157,11 @@ EMPTY = define(
             ),
             source="https://github.com/partITech/php-mistral/issues/76",
             status=422,
+        ),
+        PredictedError(
+            provider="vllm",
+            text="`tools` must not be an empty array",
+            source="https://github.com/evalstate/fast-agent/issues/781",
         ),
     ),
     example={"model": "gpt-4o", "messages": [USER], "tools": []},
