@@ -1882,6 +1882,13 @@ BOUNDS_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], s
         [],
         None,
     ),
+    (  # "image exceeds 5 MB maximum: 8259148 bytes > 5242880 bytes" (claude-code#19631)
+        "image-over-5-mb",
+        "anthropic",
+        req({"role": "user", "content": [image(SMALL + "A" * 7_000_000), {"type": "text", "text": "?"}]}),
+        [("anthropic.image-too-large", E, "messages[0].content[0].source.data")],
+        "image exceeds 5 MB maximum",
+    ),
     (
         "image-over-8000-alone",
         "vertex",

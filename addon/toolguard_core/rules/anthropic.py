@@ -1429,11 +1429,14 @@ TOO_MANY_MEDIA = define(
 IMAGE_SIDE_LIMIT = 8000
 MANY_IMAGES = 20
 MANY_IMAGES_SIDE_LIMIT = 2000
+#: An image's bytes: "image exceeds 5 MB maximum: 8259148 bytes > 5242880 bytes" (claude-code#19631).
+IMAGE_BYTES_LIMIT = 5 * 1024 * 1024
 IMAGE_TOO_LARGE = define(
     "anthropic.image-too-large",
     Severity.ERROR,
-    f"An inline image with a side over {IMAGE_SIDE_LIMIT} px, or over {MANY_IMAGES_SIDE_LIMIT} px in a request "
-    f"that holds more than {MANY_IMAGES} images (read from the image's own header).",
+    f"An inline image over 5 MB, with a side over {IMAGE_SIDE_LIMIT} px, or with a side over "
+    f"{MANY_IMAGES_SIDE_LIMIT} px in a request that holds more than {MANY_IMAGES} images (the size read from the "
+    "image's own header).",
     policy=policy(error=tuple(sorted(CLAUDE_VALIDATOR | STRUCTURAL)), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(
@@ -1441,6 +1444,12 @@ IMAGE_TOO_LARGE = define(
             text="messages.59.content.12.image.source.base64.data: At least one of the image dimensions exceed "
             "max allowed size for many-image requests: 2000 pixels",
             source="https://github.com/anthropics/claude-code/issues/14412",
+        ),
+        PredictedError(
+            provider="anthropic",
+            text="messages.2.content.0.image.source.base64: image exceeds 5 MB maximum: 8259148 bytes > 5242880 "
+            "bytes",
+            source="https://github.com/anthropics/claude-code/issues/19631",
         ),
     ),
     example=_example(
@@ -1840,6 +1849,11 @@ def _media(view: RequestView) -> Iterator[tuple[str, Mapping[str, Any]]]:
                         yield f"{where}.content[{inner}]", nested
 
 
+def _base64_bytes(data: str) -> int:
+    """The decoded size of base64 ``data``, from its length (nothing is decoded)."""
+    return len(data) * 3 // 4 - len(data[-2:]) + len(data[-2:].rstrip("="))
+
+
 @check(endpoints=(MESSAGES,))
 def check_media_limits(view: RequestView) -> Iterator[Finding]:
     """How many images and documents the request holds, and each inline image's size against them."""
@@ -1862,7 +1876,17 @@ def check_media_limits(view: RequestView) -> Iterator[Finding]:
         source = block.get("source")
         if not isinstance(source, dict) or source.get("type") != "base64":
             continue
-        size = image_size(source.get("data"))
+        data = source.get("data")
+        if isinstance(data, str) and (length := _base64_bytes(data)) > IMAGE_BYTES_LIMIT:
+            yield from report_judged(
+                IMAGE_TOO_LARGE,
+                view,
+                f"{where}.source.data",
+                f"This image is {length} bytes; Anthropic takes at most {IMAGE_BYTES_LIMIT} (5 MB) an image. "
+                "Resize or recompress it before sending.",
+            )
+            continue
+        size = image_size(data)
         if size is None or max(size) <= limit:
             continue
         many = (
