@@ -1867,8 +1867,11 @@ GEMINI_BASE: Final = "https://generativelanguage.googleapis.com/v1beta/models/{m
 _GEMINI_UNKNOWN: Final = re.compile(
     r"Unknown name \\*\"(?P<name>[^\"\\]+)\\*\"(?: at \\*'(?P<path>[^'\\]+)\\*')?", re.I
 )
-#: ``GenerateContentRequest.<path>: <problem>`` (the proto validator's own lines).
-_GEMINI_PROTO: Final = re.compile(r"GenerateContentRequest\.(?P<path>[\w.\[\]]+): (?P<what>[^\n\\]+)")
+#: ``GenerateContentRequest.<path>: <problem>`` (the proto validator's own lines), or since 2025 a list under
+#: "The GenerateContentRequest proto is invalid:" whose items are ``* <path>: [FIELD_INVALID] <problem>``.
+_GEMINI_PROTO: Final = re.compile(
+    r"(?:GenerateContentRequest\.|\*\s+(?=[a-z_]+\[\d+\]\.[\w.\[\]]+: \[FIELD_))(?P<path>[\w.\[\]]+): (?P<what>[^\n\\]+)"
+)
 #: The request fields that may not accompany ``cachedContent``, named by either wording of the refusal.
 _GEMINI_CACHE: Final = re.compile(
     r"CachedContent can not be used with GenerateContent request setting system_instruction|"

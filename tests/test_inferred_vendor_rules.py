@@ -179,7 +179,7 @@ CHAT_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str, str]]
                 "tools.invalid-name",
                 "error",
                 "tools[0].function.name",
-                name_message("^[a-zA-Z_][a-zA-Z0-9_.-]*$", "Gemini (OpenAI compatibility)")
+                name_message("^[a-zA-Z_][a-zA-Z0-9_.:-]*$", "Gemini (OpenAI compatibility)")
                 + inferred("Gemini (OpenAI compatibility)"),
             )
         ],

@@ -1746,6 +1746,163 @@ MODEL_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], st
 CASES += PLATFORM_CASES + MODEL_CASES
 
 
+def png_header(width: int, height: int) -> str:
+    """A PNG's signature and IHDR chunk stating ``width`` x ``height`` (what the size check reads)."""
+    import base64
+    import struct
+    import zlib
+
+    ihdr = b"IHDR" + struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = struct.pack(">I", 13) + ihdr + struct.pack(">I", zlib.crc32(ihdr) & 0xFFFFFFFF)
+    return base64.b64encode(b"\x89PNG\r\n\x1a\n" + chunk).decode()
+
+
+def image(data: str) -> dict[str, Any]:
+    return {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": data}}
+
+
+SMALL = png_header(800, 600)
+BOUNDS_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]], str | None]] = [
+    # The Messages reference: max_tokens x >= 1, top_k x >= 0, metadata.user_id maxLength 256.
+    (
+        "max-tokens-zero",
+        "anthropic",
+        req(USER, max_tokens=0),
+        [("anthropic.value-out-of-range", E, "max_tokens")],
+        None,
+    ),
+    (
+        "top-k-negative",
+        "anthropic",
+        req(USER, top_k=-1),
+        [("anthropic.value-out-of-range", E, "top_k")],
+        None,
+    ),
+    (
+        "user-id-too-long",
+        "bedrock",
+        {**BEDROCK_VERSION, "max_tokens": 1024, "messages": [USER], "metadata": {"user_id": "u" * 257}},
+        [("anthropic.value-out-of-range", E, "metadata.user_id")],
+        None,
+    ),
+    (
+        "user-id-256-ok",
+        "anthropic",
+        req(USER, metadata={"user_id": "u" * 256}, top_k=0, max_tokens=1),
+        [],
+        None,
+    ),
+    (  # a shell command the model put in a tool_use name, replayed (openclaw/openclaw#13134)
+        "tool-use-name-over-200",
+        "anthropic",
+        req(
+            USER,
+            {
+                "role": "assistant",
+                "content": [{"type": "tool_use", "id": CALL_ID, "name": "x" * 201, "input": {}}],
+            },
+            answer(result(CALL_ID)),
+        ),
+        [("anthropic.value-out-of-range", E, "messages[1].content[0].name")],
+        None,
+    ),
+    (
+        "max-tokens-zero-compatible",
+        "deepseek",
+        req(USER, model="deepseek-chat", max_tokens=0),
+        [("anthropic.value-out-of-range", W, "max_tokens")],
+        None,
+    ),
+    (  # 101 images (OpenClaw's and Kiro's sessions were refused at 101 to 126)
+        "too-many-images",
+        "anthropic",
+        req(
+            {
+                "role": "user",
+                "content": [image(SMALL) for _ in range(101)] + [{"type": "text", "text": "Which?"}],
+            }
+        ),
+        [("anthropic.too-many-images", E, "messages[0].content[100]")],
+        "too many images and documents: 101 + 0 > 100",
+    ),
+    (  # documents count with images, and tool results' images count too
+        "images-and-documents-over-100",
+        "generic",
+        req(
+            {
+                "role": "user",
+                "content": [image(SMALL) for _ in range(20)] + [{"type": "text", "text": "Read these."}],
+            },
+            call(CALL_ID),
+            answer(
+                {
+                    "type": "tool_result",
+                    "tool_use_id": CALL_ID,
+                    "content": [
+                        {
+                            "type": "document",
+                            "source": {"type": "text", "media_type": "text/plain", "data": "p"},
+                        }
+                        for _ in range(81)
+                    ],
+                }
+            ),
+        ),
+        [("anthropic.too-many-images", E, "messages[2].content[0].content[80]")],
+        None,
+    ),
+    (
+        "exactly-100-images-ok",
+        "anthropic",
+        req(
+            {
+                "role": "user",
+                "content": [image(SMALL) for _ in range(100)] + [{"type": "text", "text": "Which?"}],
+            }
+        ),
+        [],
+        None,
+    ),
+    (  # Anthropic's vision guide: 2000 px a side once a request holds more than 20 images
+        "large-image-in-a-many-image-request",
+        "anthropic",
+        req({"role": "user", "content": [image(SMALL) for _ in range(20)] + [image(png_header(2400, 1080))]}),
+        [("anthropic.image-too-large", E, "messages[0].content[20].source.data")],
+        "At least one of the image dimensions exceed max allowed size for many-image requests: 2000 pixels",
+    ),
+    (
+        "large-image-alone-ok",
+        "anthropic",
+        req(
+            {
+                "role": "user",
+                "content": [image(png_header(2400, 1080)), {"type": "text", "text": "What is this?"}],
+            }
+        ),
+        [],
+        None,
+    ),
+    (  # "image exceeds 5 MB maximum: 8259148 bytes > 5242880 bytes" (claude-code#19631)
+        "image-over-5-mb",
+        "anthropic",
+        req({"role": "user", "content": [image(SMALL + "A" * 7_000_000), {"type": "text", "text": "?"}]}),
+        [("anthropic.image-too-large", E, "messages[0].content[0].source.data")],
+        "image exceeds 5 MB maximum",
+    ),
+    (
+        "image-over-8000-alone",
+        "vertex",
+        req(
+            {"role": "user", "content": [image(png_header(9000, 300)), {"type": "text", "text": "?"}]},
+            **VERTEX_VERSION,
+        ),
+        [("anthropic.image-too-large", E, "messages[0].content[0].source.data")],
+        None,
+    ),
+]
+CASES += BOUNDS_CASES
+
+
 @pytest.mark.parametrize(
     ("provider", "body", "expected", "predicted"),
     [(p, b, e, t) for _, p, b, e, t in CASES],

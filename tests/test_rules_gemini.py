@@ -186,6 +186,8 @@ FLAGGED = [
                         {"name": "mcp:files/read"},
                         {"name": "a" * 65},
                         {"name": "ok.name-1"},
+                        # colons are taken since 2025 (kaitranntt/ccs#25's text names them)
+                        {"name": "github:create_issue"},
                     ]
                 }
             ],
@@ -464,6 +466,28 @@ def test_values_the_proto_json_mapping_takes_are_not_flagged(body: dict[str, Any
         ("gemini-2.5-flash-lite", {"thinkingConfig": {"thinkingBudget": 0}}, GEMINI),
         ("gemini-2.5-pro", {"thinkingConfig": {"thinkingBudget": 128}}, GEMINI),
         ("gemini-3-pro-preview", {"thinkingConfig": {"thinkingLevel": "low"}}, GEMINI),
+        # The declared bounds' edges (rules/gemini.py GEMINI_BOUNDS): each end of each range is taken.
+        (
+            "gemini-2.5-flash",
+            {
+                "temperature": 2.0,
+                "topP": 1,
+                "stopSequences": ["a", "b", "c", "d", "e"],
+                "presencePenalty": -2,
+                "frequencyPenalty": 1.99,
+                "maxOutputTokens": 1,
+                "responseMimeType": "text/x.enum",
+            },
+            GEMINI,
+        ),
+        ("gemini-2.5-flash", {"temperature": 0, "maxOutputTokens": 0}, GEMINI),  # proto3 zero: unset
+        ("gemini-2.5-pro", {"thinkingConfig": {"thinkingBudget": 32768}}, GEMINI),
+        ("gemini-2.5-pro", {"thinkingConfig": {"thinkingBudget": -1}}, GEMINI),  # dynamic
+        ("gemini-2.5-flash", {"thinkingConfig": {"thinkingBudget": 24576}}, GEMINI),
+        ("gemini-2.5-flash-lite", {"thinkingConfig": {"thinkingBudget": 512}}, GEMINI),
+        # A budget another model's range would refuse: Gemini 3 Pro is not held to 2.5 Pro's range.
+        ("gemini-3-pro-preview", {"thinkingConfig": {"thinkingBudget": 40000}}, GEMINI),
+        ("gemini-2.5-flash", {"response_mime_type": "application/json"}, GEMINI),  # proto name
         # Vertex AI answered four candidates from gemini-3.1-pro-preview (googleapis/python-genai#1723).
         (
             "gemini-3.1-pro-preview",
@@ -476,6 +500,96 @@ def test_generation_config_values_google_accepts_are_not_flagged(
     model: str, config: dict[str, Any], url: str
 ) -> None:
     assert found({"contents": [USER], "generationConfig": config}, url.format(model)) == []
+
+
+VERTEX = "https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/publishers/google/models/{}:generateContent"
+OUT = "gemini.value-out-of-range"
+
+
+@pytest.mark.parametrize(
+    ("model", "config", "url", "expected"),
+    [
+        # Google's own answers to these: "Values can range from [0.0, 2.0]" (the GenerationConfig reference)
+        ("gemini-2.5-flash", {"temperature": 2.5}, GEMINI, [(OUT, "error", "generationConfig.temperature")]),
+        ("gemini-2.5-flash", {"topP": 1.5}, GEMINI, [(OUT, "error", "generationConfig.topP")]),
+        ("gemini-2.5-flash", {"top_p": -0.1}, GEMINI, [(OUT, "error", "generationConfig.top_p")]),
+        (
+            "gemini-2.5-flash",
+            {"stopSequences": ["\n"] * 6},
+            GEMINI,
+            [(OUT, "error", "generationConfig.stopSequences")],
+        ),
+        # Vertex AI's stop-sequence limit has been per model: a warning there.
+        (
+            "gemini-2.5-flash",
+            {"stopSequences": ["\n"] * 10},
+            VERTEX,
+            [(OUT, "warning", "generationConfig.stopSequences")],
+        ),
+        (
+            "gemini-2.5-flash",
+            {"maxOutputTokens": -1},
+            GEMINI,
+            [(OUT, "error", "generationConfig.maxOutputTokens")],
+        ),
+        (
+            "gemini-2.0-flash",
+            {"presencePenalty": 2.0},
+            GEMINI,
+            [(OUT, "error", "generationConfig.presencePenalty")],
+        ),
+        (
+            "gemini-2.0-flash",
+            {"frequencyPenalty": -3},
+            VERTEX,
+            [(OUT, "error", "generationConfig.frequencyPenalty")],
+        ),
+        # su-kaka/gcli2api#108: "supported values are integers from 1 to 24576" for 2.5 Flash.
+        (
+            "gemini-2.5-flash",
+            {"thinkingConfig": {"thinkingBudget": 32768}},
+            GEMINI,
+            [(OUT, "error", "generationConfig.thinkingConfig.thinkingBudget")],
+        ),
+        (
+            "gemini-2.5-pro",
+            {"thinkingConfig": {"thinkingBudget": 64}},
+            GEMINI,
+            [(OUT, "error", "generationConfig.thinkingConfig.thinkingBudget")],
+        ),
+        (
+            "gemini-2.5-pro",
+            {"thinking_config": {"thinking_budget": 52428}},
+            GEMINI,
+            [(OUT, "error", "generationConfig.thinking_config.thinking_budget")],
+        ),
+        (
+            "gemini-2.5-flash-lite",
+            {"thinkingConfig": {"thinkingBudget": 256}},
+            GEMINI,
+            [(OUT, "error", "generationConfig.thinkingConfig.thinkingBudget")],
+        ),
+        (
+            "gemini-2.5-flash",
+            {"responseMimeType": "application/xml"},
+            GEMINI,
+            [(OUT, "error", "generationConfig.responseMimeType")],
+        ),
+    ],
+)
+def test_values_outside_the_declared_ranges_are_named(
+    model: str, config: dict[str, Any], url: str, expected: list[tuple[str, str, str]]
+) -> None:
+    assert found({"contents": [USER], "generationConfig": config}, url.format(model)) == expected
+
+
+def test_code_assist_bounds_are_read_inside_its_wrapper() -> None:
+    body = {
+        "model": "gemini-2.5-pro",
+        "project": "p",
+        "request": {"contents": [USER], "generationConfig": {"temperature": 3}},
+    }
+    assert found(body, CODE_ASSIST) == [(OUT, "error", "request.generationConfig.temperature")]
 
 
 @pytest.mark.parametrize(("body", "url", "expected"), FLAGGED)

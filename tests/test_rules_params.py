@@ -562,7 +562,35 @@ CASES = [
     ("logit-bias-value", "openai", req(logit_bias={"50256": 150}), [("params.logit-bias", E, "logit_bias")]),
     ("logit-bias-ok", "openai", req(logit_bias={"50256": -100}), []),
     ("stop-five", "openai", req(stop=["a", "b", "c", "d", "e"]), [("params.stop-count", E, "stop")]),
-    ("stop-five-vllm-ok", "vllm", req("m", stop=["a", "b", "c", "d", "e"]), []),
+    # vLLM takes 4 by default since vllm-project/vllm#51447 (VLLM_MAX_STOP_STRINGS): a warning, releases differ.
+    (
+        "stop-five-vllm-warn",
+        "vllm",
+        req("m", stop=["a", "b", "c", "d", "e"]),
+        [("params.stop-count", W, "stop")],
+    ),
+    ("stop-four-vllm-ok", "vllm", req("m", stop=["a", "b", "c", "d"]), []),
+    # vLLM's and llama-server's prefill: add_generation_prompt defaults to true and the pair is refused
+    # (vllm-project/vllm#8942; ggml-org/llama.cpp#23012, "Cannot set both ..." in unslothai/unsloth#10219).
+    (
+        "continue-final-message-vllm",
+        "vllm",
+        req("m", continue_final_message=True),
+        [("params.continue-final-message-with-generation-prompt", E, "continue_final_message")],
+    ),
+    (
+        "continue-final-message-llama-cpp",
+        "llama.cpp",
+        req("m", continue_final_message=True, add_generation_prompt=True),
+        [("params.continue-final-message-with-generation-prompt", E, "continue_final_message")],
+    ),
+    (
+        "continue-final-message-prefill-ok",
+        "vllm",
+        req("m", continue_final_message=True, add_generation_prompt=False),
+        [],
+    ),
+    ("continue-final-message-ollama-silent", "ollama", req("m", continue_final_message=True), []),
     (
         "stream-options-no-stream-openai",
         "openai",

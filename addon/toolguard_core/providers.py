@@ -1282,6 +1282,10 @@ VLLM = ProviderProfile(
     chat_paths=_OPENAI_CHAT,
     ranges=VLLM_RANGES,
     reasoning_efforts=VLLM_REASONING_EFFORTS,
+    # VLLM_MAX_STOP_STRINGS, 4 by default since vllm-project/vllm#51447 (August 2026: "ChatCompletionRequest
+    # .stop: List should have at most 4 items", quoted in vllm-project/vllm#51997); a server may raise it and
+    # older releases take any count, so no refusal is recorded: params.stop-count is a warning here.
+    max_stop=4,
     stream_options_severity=Severity.ERROR,
     lax_scalar_types=True,
     local=True,

@@ -40,6 +40,8 @@ from typing import Any
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.providers import OPENAI_PARAMS, normalise_model
 from toolguard_core.request import MESSAGES, RequestView
+from toolguard_core.rules.bounds import EACH, Bound, violations
+from toolguard_core.rules.images import image_size
 from toolguard_core.rules.inferred import judged_id, judged_name, report_judged
 from toolguard_core.rules.jsonvalues import json_type, lax_converts, sniff_image
 from toolguard_core.rules.modelinfo import (
@@ -1325,6 +1327,169 @@ TOP_P_RANGE = define(
         "compatible endpoints."
     ),
 )
+# ----------------------------------------------------------------------------- declared bounds
+#
+# The generated request model (data/anthropic_request_schema.json, from the SDK's TypedDicts) has each
+# field's kind and no range. The ranges the Messages reference states, and those Anthropic's validator
+# answers, are declared here once with where they were read; bounds.violations finds the values outside
+# them and anthropic.value-out-of-range words them. temperature and top_p keep their own rules (above),
+# as do the thinking budget's (below).
+
+#: The Messages API reference (https://docs.anthropic.com/en/api/messages).
+MESSAGES_REF = "https://docs.anthropic.com/en/api/messages"
+ANTHROPIC_BOUNDS: tuple[Bound, ...] = (
+    Bound(("max_tokens",), low=1, source=f"{MESSAGES_REF}#body-max-tokens: 'x >= 1'"),
+    Bound(("top_k",), low=0, source=f"{MESSAGES_REF}#body-top-k: 'x >= 0'"),
+    # "maxLength 256", quoted from the reference in vercel/ai#12419.
+    Bound(
+        ("metadata", "user_id"),
+        max_length=256,
+        source=f"{MESSAGES_REF}#body-metadata-user-id; https://github.com/vercel/ai/pull/12419",
+    ),
+    # A replayed tool_use's name: "Anthropic API: tool_use.name exceeds 200 character limit" (openclaw
+    # #13134, a shell command the model put in the name); a custom tool's own name is held to 128 by
+    # anthropic.invalid-tool-name.
+    Bound(
+        ("messages", EACH, "content", EACH, "name"),
+        max_length=200,
+        kind="tool_use",
+        source="https://github.com/openclaw/openclaw/issues/13134",
+    ),
+)
+VALUE_OUT_OF_RANGE = define(
+    "anthropic.value-out-of-range",
+    Severity.ERROR,
+    "A value outside the range the Messages reference states: `max_tokens` below 1, a negative `top_k`, a "
+    "`metadata.user_id` over 256 characters, a replayed `tool_use` name over 200 characters.",
+    policy=policy(error=tuple(sorted(CLAUDE_VALIDATOR | STRUCTURAL)), otherwise=Severity.WARNING),
+    example=_example(_USER, max_tokens=0),
+    example_url=MESSAGES_URL,
+    fixed=_example(_USER, max_tokens=1024),
+    notes="Each range is declared once in rules/anthropic.py's ANTHROPIC_BOUNDS with the reference (or "
+    "refusal) it was read from; the generated request model states none. An error where Anthropic's validator "
+    "answers (Anthropic, Claude on Bedrock and Vertex AI) and on an unknown host; a warning on other "
+    "providers' Anthropic-compatible endpoints.",
+)
+#: Images and documents one request may hold: "100 per request on the API, for models with a 200k-token
+#: context window. 600 per request on the API, for all other models" (Anthropic's vision guide, quoted in
+#: experientiallabs/experiential#786); a 1M-token context is a beta the request asks for in a header the
+#: rules do not see, so 100 is the limit judged and 600 the one no request passes.
+MEDIA_LIMIT = 100
+MEDIA_LIMIT_LONG_CONTEXT = 600
+TOO_MANY_MEDIA = define(
+    "anthropic.too-many-images",
+    Severity.ERROR,
+    f"More than {MEDIA_LIMIT} images and documents in one request (every turn's, tool results' included): "
+    "Anthropic counts the whole conversation, so a long session with screenshots fails on every later turn.",
+    policy=policy(error=tuple(sorted(CLAUDE_VALIDATOR | STRUCTURAL)), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="HTTP 400 invalid_request_error: too many images and documents: 126 + 0 > 100",
+            source="https://github.com/openclaw/openclaw/issues/13202",
+        ),
+        PredictedError(
+            provider="anthropic",
+            text="too many images and documents: 101 + 0 > 100",
+            source="https://github.com/kirodotdev/Kiro/issues/9629",
+        ),
+    ),
+    example=_example(
+        {
+            "role": "user",
+            "content": [
+                *(
+                    {"type": "image", "source": {"type": "url", "url": f"https://example.com/{i}.png"}}
+                    for i in range(MEDIA_LIMIT + 1)
+                ),
+                {"type": "text", "text": "Which of these screenshots shows the error?"},
+            ],
+        }
+    ),
+    example_url=MESSAGES_URL,
+    fixed=_example(
+        {
+            "role": "user",
+            "content": [
+                *(
+                    {"type": "image", "source": {"type": "url", "url": f"https://example.com/{i}.png"}}
+                    for i in range(MEDIA_LIMIT)
+                ),
+                {"type": "text", "text": "Which of these screenshots shows the error?"},
+            ],
+        }
+    ),
+    notes=f"Drop or summarise the oldest images (a client's compaction must remove them too: the refusal repeats "
+    f"on every turn until it does). {MEDIA_LIMIT_LONG_CONTEXT} on a 1M-token context, a beta asked for in a "
+    "header the rules do not see: a request between the two is flagged all the same, since Claude Code, "
+    "OpenClaw and Kiro were refused at 101 to 126.",
+)
+#: Anthropic's vision guide: "Images larger than 8000x8000 px will be rejected. If you submit more than 20
+#: images in one API request, this limit is 2000x2000 px."
+IMAGE_SIDE_LIMIT = 8000
+MANY_IMAGES = 20
+MANY_IMAGES_SIDE_LIMIT = 2000
+#: An image's bytes: "image exceeds 5 MB maximum: 8259148 bytes > 5242880 bytes" (claude-code#19631).
+IMAGE_BYTES_LIMIT = 5 * 1024 * 1024
+IMAGE_TOO_LARGE = define(
+    "anthropic.image-too-large",
+    Severity.ERROR,
+    f"An inline image over 5 MB, with a side over {IMAGE_SIDE_LIMIT} px, or with a side over "
+    f"{MANY_IMAGES_SIDE_LIMIT} px in a request that holds more than {MANY_IMAGES} images (the size read from the "
+    "image's own header).",
+    policy=policy(error=tuple(sorted(CLAUDE_VALIDATOR | STRUCTURAL)), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(
+            provider="anthropic",
+            text="messages.59.content.12.image.source.base64.data: At least one of the image dimensions exceed "
+            "max allowed size for many-image requests: 2000 pixels",
+            source="https://github.com/anthropics/claude-code/issues/14412",
+        ),
+        PredictedError(
+            provider="anthropic",
+            text="messages.2.content.0.image.source.base64: image exceeds 5 MB maximum: 8259148 bytes > 5242880 "
+            "bytes",
+            source="https://github.com/anthropics/claude-code/issues/19631",
+        ),
+    ),
+    example=_example(
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "image",
+                    "source": {
+                        "type": "base64",
+                        "media_type": "image/png",
+                        # A PNG's signature and IHDR chunk stating 8192 x 8192 px (the header is what is read).
+                        "data": "iVBORw0KGgoAAAANSUhEUgAAIAAAACAACAIAAAD9yF0O",
+                    },
+                },
+                {"type": "text", "text": "What is in this picture?"},
+            ],
+        }
+    ),
+    example_url=MESSAGES_URL,
+    fixed=_example(
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "image",
+                    "source": {
+                        "type": "base64",
+                        "media_type": "image/png",
+                        "data": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg==",
+                    },
+                },
+                {"type": "text", "text": "What is in this picture?"},
+            ],
+        }
+    ),
+    notes="Resize before sending (1568 px on the long side is what Claude reads anyway: Anthropic's vision "
+    "guide; Gitlawb/openclaude#520 moved its cap there for this refusal). Sizes are read from PNG, JPEG, GIF "
+    "and WebP headers; an image given by URL or file id, or one whose header is not read, is not judged.",
+)
 STOP_SEQUENCE_BLANK = define(
     "anthropic.stop-sequence-blank",
     Severity.ERROR,
@@ -1647,6 +1812,95 @@ def check_request_fields(view: RequestView) -> Iterator[Finding]:
                 "than the budget. Raise `max_tokens` or lower the budget.",
             )
     yield from _check_tool_choice(view)
+
+
+@check(endpoints=(MESSAGES,))
+def check_declared_bounds(view: RequestView) -> Iterator[Finding]:
+    """The values outside ANTHROPIC_BOUNDS."""
+    if _legacy_completion(view):
+        return
+    for found in violations(view.body, ANTHROPIC_BOUNDS, normalise_model(view.model or "")):
+        bound = found.bound
+        what = f"a tool_use block's {bound.path[-1]}" if bound.kind else f"`{bound.field}`"
+        yield from report_judged(
+            VALUE_OUT_OF_RANGE,
+            view,
+            found.location,
+            f"{what} {found.problem}; the Messages API takes {bound.accepted()}. Send a value in that range.",
+        )
+
+
+def _media(view: RequestView) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(location, block) of every image and document block, in order, tool results' included."""
+    for index, message in enumerate(view.messages):
+        content = message.get("content") if isinstance(message, dict) else None
+        if not isinstance(content, list):
+            continue
+        for position, block in enumerate(content):
+            if not isinstance(block, dict):
+                continue
+            where = f"messages[{index}].content[{position}]"
+            kind = block.get("type")
+            if kind in ("image", "document"):
+                yield where, block
+            elif kind == "tool_result" and isinstance(block.get("content"), list):
+                for inner, nested in enumerate(block["content"]):
+                    if isinstance(nested, dict) and nested.get("type") in ("image", "document"):
+                        yield f"{where}.content[{inner}]", nested
+
+
+def _base64_bytes(data: str) -> int:
+    """The decoded size of base64 ``data``, from its length (nothing is decoded)."""
+    return len(data) * 3 // 4 - len(data[-2:]) + len(data[-2:].rstrip("="))
+
+
+@check(endpoints=(MESSAGES,))
+def check_media_limits(view: RequestView) -> Iterator[Finding]:
+    """How many images and documents the request holds, and each inline image's size against them."""
+    if _legacy_completion(view):
+        return
+    media = list(_media(view))
+    if len(media) > MEDIA_LIMIT:
+        images = sum(block.get("type") == "image" for _, block in media)
+        yield from report_judged(
+            TOO_MANY_MEDIA,
+            view,
+            media[MEDIA_LIMIT][0],
+            f"The request holds {images} images and {len(media) - images} document(s); Anthropic takes at most "
+            f"{MEDIA_LIMIT} per request (the conversation's earlier turns count too). Drop or summarise the "
+            "oldest ones before sending.",
+        )
+    images = [(where, block) for where, block in media if block.get("type") == "image"]
+    limit = MANY_IMAGES_SIDE_LIMIT if len(images) > MANY_IMAGES else IMAGE_SIDE_LIMIT
+    for where, block in images:
+        source = block.get("source")
+        if not isinstance(source, dict) or source.get("type") != "base64":
+            continue
+        data = source.get("data")
+        if isinstance(data, str) and (length := _base64_bytes(data)) > IMAGE_BYTES_LIMIT:
+            yield from report_judged(
+                IMAGE_TOO_LARGE,
+                view,
+                f"{where}.source.data",
+                f"This image is {length} bytes; Anthropic takes at most {IMAGE_BYTES_LIMIT} (5 MB) an image. "
+                "Resize or recompress it before sending.",
+            )
+            continue
+        size = image_size(data)
+        if size is None or max(size) <= limit:
+            continue
+        many = (
+            f" in a request of {len(images)} images (over {MANY_IMAGES})"
+            if limit == MANY_IMAGES_SIDE_LIMIT
+            else ""
+        )
+        yield from report_judged(
+            IMAGE_TOO_LARGE,
+            view,
+            f"{where}.source.data",
+            f"This image is {size[0]} x {size[1]} px; Anthropic takes at most {limit} px a side{many}. Resize "
+            "it (1568 px on the long side is what Claude reads).",
+        )
 
 
 def _legacy_completion(view: RequestView) -> bool:

@@ -43,6 +43,7 @@ from toolguard_core.request import gemini_key as _key
 from toolguard_core.request import gemini_many as _many
 from toolguard_core.request import gemini_payload as _payload
 from toolguard_core.request import gemini_snake as _snake
+from toolguard_core.rules.bounds import Bound, violations
 from toolguard_core.rules.modelinfo import GEMINI_3, GEMINI_NAME, is_number
 from toolguard_core.rules.policy import provider_id
 from toolguard_core.rules.registry import RULES, PredictedError, check, define, policy
@@ -703,6 +704,134 @@ CANDIDATES = define(
     "the Gemini API (the issues above; gemini-2.5-flash answered several). Send one request per candidate.",
 )
 
+# ----------------------------------------------------------------------------- declared bounds
+#
+# The generated request model (data/gemini_request_schema.json) gives each field its proto kind and no
+# range: the ranges are the references' (and the validator's texts). Each fact once, with where it was read;
+# bounds.violations finds the values outside them and gemini.value-out-of-range words them. A range another
+# rule already owns is not repeated here (topK on 1.5/2.0 models: gemini.top-k-out-of-range; maxOutputTokens
+# above the model's limit: gemini.max-output-tokens-too-large; a thinking budget of 0 on a Pro model:
+# gemini.thinking-cannot-be-disabled; candidateCount: gemini.multiple-candidates-unsupported).
+
+#: The Gemini API reference of GenerationConfig (https://ai.google.dev/api/generate-content#generationconfig).
+GENERATION_CONFIG_REF = "https://ai.google.dev/api/generate-content#generationconfig"
+#: Vertex AI's GenerationConfig reference, which states the ranges the Gemini API page leaves out.
+VERTEX_GENERATION_REF = (
+    "https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/inference#generationconfig"
+)
+#: The thinking guide's per-model budget ranges (https://ai.google.dev/gemini-api/docs/thinking#set-budget,
+#: quoted in lobehub/lobehub#8122: "Gemini 2.5 Pro: The thinkingBudget must be an integer in the range 128 to
+#: 32768"; "Gemini 2.5 Flash: ... 0 to 24576"; Flash-Lite 512 to 24576; -1 turns on dynamic thinking).
+THINKING_REF = "https://ai.google.dev/gemini-api/docs/thinking#set-budget"
+_CONFIG = "generationConfig"
+_BUDGET = (_CONFIG, "thinkingConfig", "thinkingBudget")
+GEMINI_BOUNDS: Final[tuple[Bound, ...]] = (
+    Bound(
+        (_CONFIG, "temperature"),
+        low=0,
+        high=2,
+        source=f"{GENERATION_CONFIG_REF}: 'Values can range from [0.0, 2.0]'",
+    ),
+    Bound((_CONFIG, "topP"), low=0, high=1, source=f"{VERTEX_GENERATION_REF}: topP 'Range: 0.0 - 1.0'"),
+    # 0 is proto3's unset value; "the supported range is from 1 (inclusive)" (bolt.diy#955, on
+    # gemini.max-output-tokens-too-large).
+    Bound(
+        (_CONFIG, "maxOutputTokens"),
+        low=1,
+        special=frozenset({0}),
+        source="https://github.com/stackblitz-labs/bolt.diy/issues/955",
+    ),
+    Bound(
+        (_CONFIG, "stopSequences"),
+        max_items=5,
+        source=f"{GENERATION_CONFIG_REF}: 'The set of character sequences (up to 5) that will stop output generation'",
+    ),
+    Bound(
+        (_CONFIG, "presencePenalty"),
+        low=-2,
+        high=2,
+        high_open=True,
+        source=f"{VERTEX_GENERATION_REF}: 'Range: -2.0 - <2.0'",
+    ),
+    Bound(
+        (_CONFIG, "frequencyPenalty"),
+        low=-2,
+        high=2,
+        high_open=True,
+        source=f"{VERTEX_GENERATION_REF}: 'Range: -2.0 - <2.0'",
+    ),
+    # 0 on a Pro model is gemini.thinking-cannot-be-disabled's; -1 is dynamic thinking everywhere.
+    Bound(
+        _BUDGET,
+        low=128,
+        high=32768,
+        special=frozenset({-1, 0}),
+        models=re.compile(r"(^|/)gemini-2\.5-pro"),
+        source=THINKING_REF,
+    ),
+    # "thinking_budget is out of range; supported values are integers from 1 to 24576" (gemini-2.5-flash
+    # through Code Assist, su-kaka/gcli2api#108).
+    Bound(
+        _BUDGET,
+        low=0,
+        high=24576,
+        special=frozenset({-1}),
+        models=re.compile(r"(^|/)gemini-2\.5-flash(?!-lite)"),
+        source=f"{THINKING_REF}; https://github.com/su-kaka/gcli2api/issues/108",
+    ),
+    Bound(
+        _BUDGET,
+        low=512,
+        high=24576,
+        special=frozenset({-1, 0}),
+        models=re.compile(r"(^|/)gemini-2\.5-flash-lite"),
+        source=THINKING_REF,
+    ),
+    Bound(
+        (_CONFIG, "responseMimeType"),
+        one_of=frozenset({"text/plain", "application/json", "text/x.enum"}),
+        source=f"{GENERATION_CONFIG_REF}: 'Supported MIME types are: text/plain: (default) Text output. "
+        "application/json: JSON response in the response candidates. text/x.enum: ENUM as a string response'",
+    ),
+)
+#: What makes a bound a warning on Vertex AI: its stop-sequence limit has been the model's own ("the
+#: supported range is from 1 (inclusive) to 17 (exclusive)" was answered for older models), so a count the
+#: Gemini API refuses may pass there.
+VERTEX_DOUBTS: Final[Mapping[str, str]] = {
+    f"{_CONFIG}.stopSequences": "Vertex AI's stop-sequence limit depends on the model; the Gemini API documents "
+    "up to 5",
+}
+VALUE_OUT_OF_RANGE = define(
+    "gemini.value-out-of-range",
+    Severity.ERROR,
+    "A generationConfig value outside the range the Gemini references state: `temperature` outside 0-2, "
+    "`topP` outside 0-1, more than 5 `stopSequences`, a negative `maxOutputTokens`, a penalty outside -2 to "
+    "below 2, a `thinkingBudget` outside the model's range (2.5 Pro 128-32768, 2.5 Flash 0-24576, 2.5 "
+    "Flash-Lite 512-24576; -1 is dynamic), a `responseMimeType` that is not text/plain, application/json or "
+    "text/x.enum.",
+    policy=_STRUCTURAL,
+    predicts=(
+        PredictedError(
+            provider="gemini",
+            text="thinking_budget is out of range; supported values are integers from 1 to 24576. Learn more: "
+            "https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/gemini",
+            source="https://github.com/su-kaka/gcli2api/issues/108",
+        ),
+    ),
+    example={
+        "contents": [_USER],
+        "generationConfig": {"temperature": 2.5, "stopSequences": ["a", "b", "c", "d", "e", "f"]},
+    },
+    example_url=GEMINI_URL,
+    fixed={
+        "contents": [_USER],
+        "generationConfig": {"temperature": 2.0, "stopSequences": ["a", "b", "c", "d", "e"]},
+    },
+    notes="Each range is declared once in rules/gemini.py's GEMINI_BOUNDS with the reference (or refusal) it was "
+    "read from; the generated request model has none. On Vertex AI a stop-sequence count over 5 is a warning "
+    "(its limit has been per model). A proto3 zero reads as unset and is not judged.",
+)
+
 
 CACHED_CONTENT = define(
     "gemini.cached-content-with-config",
@@ -1184,6 +1313,7 @@ def check_gemini(view: RequestView) -> Iterator[Finding]:
                     f"{name} in the cache when creating it, and drop it here.",
                 )
     yield from _generation(view, body, prefix, vertex)
+    yield from _bounds(view, body, prefix)
     yield from _tools(view, body, prefix, vertex)
     tool_config = _get(body, "toolConfig")
     if isinstance(tool_config, dict):
@@ -1441,6 +1571,27 @@ def _generation(view: RequestView, body: Mapping[str, Any], prefix: str, vertex:
         )
 
 
+def _gemini_get(obj: Mapping[str, Any], name: str) -> tuple[str, Any] | None:
+    """A field by its JSON or proto name, with the spelling the request used (bounds.Getter)."""
+    value = _get(obj, name)
+    return None if value is None else (_key(obj, name), value)
+
+
+def _bounds(view: RequestView, body: Mapping[str, Any], prefix: str) -> Iterator[Finding]:
+    model = (view.model or "").lower()
+    for found in violations(body, GEMINI_BOUNDS, model, get=_gemini_get, prefix=prefix.rstrip(".")):
+        bound = found.bound
+        doubt = VERTEX_DOUBTS.get(bound.field) if view.provider.id == "vertex" else None
+        scope = f" for {view.model}" if bound.models is not None else ""
+        yield from VALUE_OUT_OF_RANGE.report(
+            view,
+            found.location,
+            f"{bound.field} {found.problem}; Gemini takes {bound.accepted()}{scope}. Send a "
+            "value in that range, or omit it.",
+            uncertain=doubt,
+        )
+
+
 def _output_limit(view: RequestView) -> tuple[int, str | None] | None:
     info = view.model_info
     if info is None or info.max_output_tokens is None:
@@ -1495,7 +1646,7 @@ def _name(view: RequestView, name: Any, where: str) -> Iterator[Finding]:
             view,
             where,
             f"Function name {name!r} is not one Gemini takes: it must start with a letter or `_` and hold "
-            "only letters, digits, `_`, `.` and `-`. Rename the function (and its calls).",
+            "only letters, digits, `_`, `.`, `:` and `-`. Rename the function (and its calls).",
         )
     elif len(name) > MAX_NAME_LENGTH:
         yield from RULES[NAME_TOO_LONG].report(

@@ -15,10 +15,12 @@ from toolguard_core.request import RequestView
 #: Gemini 3 model ids (bare or behind a router prefix): the models that validate thought signatures on
 #: replayed function calls (quirks.gemini-thought-signature-missing; rules/gemini.py on the native API).
 GEMINI_3 = re.compile(r"(^|/)gemini-3")
-#: Gemini's function names: a letter or underscore first, then letters, digits, '_', '.', '-', at most
-#: 64 characters (providers.md §5.4, https://github.com/google-gemini/gemini-cli/issues/2966); read by the
-#: chat rules (tools.invalid-name) and the native API's (rules/gemini.py).
-GEMINI_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_.-]*")
+#: Gemini's function names: a letter or underscore first, then letters, digits, '_', '.', ':', '-', at
+#: most 64 characters (providers.md §5.4, https://github.com/google-gemini/gemini-cli/issues/2966; the
+#: validator's wording since 2025 adds colons: "Must be a-z, A-Z, 0-9, or contain underscores (_), dots
+#: (.), colons (:), or dashes (-), with a maximum length of 64", https://github.com/kaitranntt/ccs/issues/25);
+#: read by the chat rules (tools.invalid-name) and the native API's (rules/gemini.py).
+GEMINI_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_.:-]*")
 
 #: Claude models that reject ``temperature`` together with ``top_p``: the 4.5 generation and later
 #: (Sonnet 4.5 langfuse/langfuse#9882, Sonnet 4.6 skydiscover-ai/skydiscover#15). ``claude-sonnet-4-20250514``

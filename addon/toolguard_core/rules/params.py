@@ -751,6 +751,44 @@ STREAM_OPTIONS = define(
     fixed={"model": "gpt-4o", "messages": [_USER], "stream": True, "stream_options": {"include_usage": True}},
 )
 
+CONTINUE_WITH_GENERATION_PROMPT = define(
+    "params.continue-final-message-with-generation-prompt",
+    Severity.ERROR,
+    "`continue_final_message: true` (vLLM's and llama.cpp's prefill of the last assistant message) while "
+    "`add_generation_prompt` is true or left at its default, true: the servers refuse the pair.",
+    # vLLM's ChatCompletionRequest.check_generation_prompt (vllm-project/vllm#8942 added it) and llama-server
+    # (ggml-org/llama.cpp#23012: "Mutual exclusion with add_generation_prompt true is enforced, matching
+    # vLLM behavior"); an unknown host may be either.
+    policy=policy(error=("vllm", "llama.cpp"), warning=("generic",)),
+    predicts=(
+        PredictedError(
+            provider="vllm",
+            text="Cannot set both `continue_final_message` and `add_generation_prompt` to True.",
+            source="https://github.com/vllm-project/vllm/pull/8942",
+        ),
+        PredictedError(
+            provider="llama.cpp",
+            text='llama-server returned 400: "Cannot set both add_generation_prompt and continue_final_message '
+            'to true."',
+            source="https://github.com/unslothai/unsloth/pull/10219",
+        ),
+    ),
+    example={
+        "model": "Qwen/Qwen3-8B",
+        "messages": [_USER, {"role": "assistant", "content": "Here is the plan:"}],
+        "continue_final_message": True,
+    },
+    example_url="http://localhost:8000/v1/chat/completions",
+    fixed={
+        "model": "Qwen/Qwen3-8B",
+        "messages": [_USER, {"role": "assistant", "content": "Here is the plan:"}],
+        "continue_final_message": True,
+        "add_generation_prompt": False,
+    },
+    notes="`add_generation_prompt` defaults to true on both servers, so a prefill must send it as false. Other "
+    "providers do not take either field (their own unknown-field rules say so).",
+)
+
 # Numeric fields and whether they must be integers (doc [OAS]).
 _NUMERIC = {
     "temperature": False,
@@ -1341,6 +1379,14 @@ def _check_combinations(
             view,
             "stop",
             f"`stop` has {len(stop)} sequences; {profile.name} allows at most {profile.max_stop}.",
+        )
+    if body.get("continue_final_message") is True and body.get("add_generation_prompt", True) is not False:
+        yield from CONTINUE_WITH_GENERATION_PROMPT.report(
+            view,
+            "continue_final_message",
+            "`continue_final_message` is true and `add_generation_prompt` is "
+            + ("true" if "add_generation_prompt" in body else "left at its default, true")
+            + "; the server takes one of them. Send `add_generation_prompt: false` with the prefill.",
         )
     if "stream_options" in body and body.get("stream_options") is not None and body.get("stream") is not True:
         yield from report_judged(

@@ -772,7 +772,7 @@ def _name_problem(view: RequestView, name: str) -> tuple[Any, str] | None:
     severe that is there."""
     pid = judged_id(view)
     if pid == "gemini":
-        return None if GEMINI_NAME.fullmatch(name) else (INVALID_NAME, "^[a-zA-Z_][a-zA-Z0-9_.-]*$")
+        return None if GEMINI_NAME.fullmatch(name) else (INVALID_NAME, "^[a-zA-Z_][a-zA-Z0-9_.:-]*$")
     if OPENAI_NAME.fullmatch(name):
         return None
     if pid == "azure" and AZURE_NAME.fullmatch(name):
@@ -1160,8 +1160,13 @@ EMPTY = define(
     Severity.ERROR,
     "`tools` is an empty array; OpenAI, DeepSeek and Mistral require at least one tool when the field "
     "is sent.",
+    # vLLM rejects it since April 2026 (vllm-project/vllm#39780, "matching OpenAI API behavior"); older
+    # releases and forks that undid it (local-inference-lab/vllm#195) accept it: a warning there.
     policy=policy(
-        error=("openai-family", "deepseek", "mistral"), silent=("self-hosted",), otherwise=Severity.WARNING
+        error=("openai-family", "deepseek", "mistral"),
+        warning=("vllm",),
+        silent=("self-hosted",),
+        otherwise=Severity.WARNING,
     ),
     predicts=(
         PredictedError(
@@ -1185,6 +1190,11 @@ EMPTY = define(
             ),
             source="https://github.com/partITech/php-mistral/issues/76",
             status=422,
+        ),
+        PredictedError(
+            provider="vllm",
+            text="`tools` must not be an empty array",
+            source="https://github.com/evalstate/fast-agent/issues/781",
         ),
     ),
     example={"model": "gpt-4o", "messages": [USER], "tools": []},
