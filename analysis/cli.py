@@ -351,7 +351,8 @@ def run(
     The report says how many requests reached the proxy and how many were validated;
     when none did, it names the likely cause for COMMAND's client. Requests not
     validated because of their path (a typo'd /chat/completion, /embeddings) are
-    counted, with those the upstream rejected and their paths.
+    counted, with those the upstream rejected and their paths; endpoints that carry
+    no chat (token counting, telemetry, embeddings) are said as such, not as alarms.
 
     \b
     Examples:

@@ -65,7 +65,7 @@ from toolguard_core.visibility import (
     parse_hosts,
     passed_through_line,
     skipped_line,
-    unchecked_line,
+    unchecked_lines,
     unrecognised_line,
 )
 
@@ -628,14 +628,13 @@ def report(
     counts = counts_line(run, data.stored)
     lines = [counts if counts.startswith(NOTHING_SEEN) else f"toolguard: {counts}"]
     # Right under the counts: "0 rejected" there never hides a rejection on a path no rule checked.
-    unchecked = unchecked_line(
+    unchecked = unchecked_lines(
         int(run.get("unchecked_requests") or 0),
         int(run.get("unchecked_rejected") or 0),
         parse_hosts(run.get("unchecked_paths")),
         limit=MAX_REPORT_HOSTS,
     )
-    if unchecked:
-        lines.append(f"  {unchecked}.")
+    lines += [f"  {line}." for line in unchecked]
     skipped = skipped_line(
         int(run.get("model_rules_skipped") or 0), parse_hosts(run.get("model_rules_skipped_hosts"))
     )

@@ -37,7 +37,7 @@ from toolguard_core.visibility import (
     passed_through_line,
     seen_line,
     skipped_line,
-    unchecked_line,
+    unchecked_lines,
     unrecognised_line,
 )
 
@@ -528,9 +528,7 @@ def _seen(
             p: n for p, n in unchecked_paths.items() if host.lower() in p.split("/", 1)[0].lower()
         }
         unchecked, unchecked_rejected = sum(unchecked_paths.values()), 0
-    line = unchecked_line(unchecked, unchecked_rejected, unchecked_paths)
-    if line:
-        notes.append(line)
+    notes += unchecked_lines(unchecked, unchecked_rejected, unchecked_paths)
     return {
         "runs": len(runs),
         "requests_seen": requests_seen,

@@ -125,7 +125,7 @@ from toolguard_core.visibility import (
     hosts_json,
     merge_hosts,
     skipped_line,
-    unchecked_line,
+    unchecked_lines,
     unrecognised_line,
     unvalidated_note,
 )
@@ -905,11 +905,12 @@ class ToolGuard:
         unrecognised = unrecognised_line(stats.get("unrecognised_requests", 0), self.unrecognised_hosts)
         if unrecognised:
             lines.append(f"toolguard: {unrecognised}")
-        unchecked = unchecked_line(
-            stats.get("unchecked_requests", 0), stats.get("unchecked_rejected", 0), self.unchecked_paths
-        )
-        if unchecked:
-            lines.append(f"toolguard: {unchecked}")
+        lines += [
+            f"toolguard: {line}"
+            for line in unchecked_lines(
+                stats.get("unchecked_requests", 0), stats.get("unchecked_rejected", 0), self.unchecked_paths
+            )
+        ]
         return lines
 
     def _store_running(self) -> None:
